@@ -1,0 +1,11 @@
+/* kestrel.h — the umbrella header: everything a C user of kestrel needs.
+ * Build: cc prog.c $(pkg-config --cflags --libs kestrel) */
+#ifndef KESTREL_H
+#define KESTREL_H
+
+#include "kestrel/base.h"
+#include "kestrel/table.h"
+#include "kestrel/linalg.h"
+#include "kestrel/regress.h"
+
+#endif

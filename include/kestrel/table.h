@@ -1,0 +1,106 @@
+/* table.h — columns of data: read CSV/TSV (plain or gzip) in streaming chunks, typed columns,
+ * factorize keys into dense codes, write CSV/TSV through a temporary file.
+ *
+ * A ks_table owns its columns. Column types: int64, float64, string. Missing values: NaN in
+ * float64 columns; an int64 column with any NA is read as float64 (NA -> NaN); a string column
+ * marks NA in its validity mask. Thread safety: a table may be read from several threads at
+ * once; it is modified only by the calls that take it non-const. */
+#ifndef KESTREL_TABLE_H
+#define KESTREL_TABLE_H
+
+#include "kestrel/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ks_table ks_table;
+
+typedef enum {
+    KS_COL_AUTO = 0, /* infer: int64 if every cell is an integer, else float64, else string */
+    KS_COL_INT64 = 1,
+    KS_COL_FLOAT64 = 2,
+    KS_COL_STRING = 3
+} ks_col_type;
+
+/* Options of ks_table_read_csv. Every field has a default (KS_CSV_OPTIONS_INIT). */
+typedef struct {
+    char delim;                      /* 0: from the file name (.tsv/.tab[.gz] -> '\t', else ',') */
+    const char *const *na_tokens;    /* NULL-terminated; NULL: "", "NA", "NaN", "nan", "N/A",
+                                        "NULL", "null", "." */
+    const char *const *col_names;    /* with col_types: types given by name, NULL-terminated */
+    const ks_col_type *col_types;    /* parallel to col_names */
+    const char *const *usecols;      /* NULL-terminated; NULL: read every column */
+    size_t chunk_bytes;              /* read buffer; 0: 4 MiB */
+} ks_csv_options;
+#define KS_CSV_OPTIONS_INIT {0, NULL, NULL, NULL, NULL, 0}
+
+/* Read a delimited text file with a header row. gzip is detected by its magic bytes, so
+ * "x.csv" may be compressed. Quoted fields ("a,b", "say ""hi""") and CRLF line ends are read.
+ * Errors name the place: "x.csv:1042:3: 'abc' is not a number in column 'wage'"; a ragged row,
+ * an empty file or a header with no rows is an error. `opt` may be NULL. On success *out owns
+ * the table (ks_table_free). Memory: the parsed columns plus one chunk. */
+KS_API int ks_table_read_csv(ks_ctx *ctx, const char *path, const ks_csv_options *opt,
+                             ks_table **out) KS_RESULT_USED;
+
+/* The same, from `len` bytes in memory (plain or gzip); `name` stands for the file in messages. */
+KS_API int ks_table_read_csv_mem(ks_ctx *ctx, const char *name, const void *buf, size_t len,
+                                 const ks_csv_options *opt, ks_table **out) KS_RESULT_USED;
+
+/* An empty table with `nrow` rows, to which columns are added. */
+KS_API int ks_table_new(ks_ctx *ctx, size_t nrow, ks_table **out) KS_RESULT_USED;
+KS_API void ks_table_free(ks_table *t); /* NULL is fine */
+
+/* Add a column; the data are copied (ks_table_add_*_borrowed keeps a pointer instead: the
+ * caller keeps the array alive and unchanged until the table is freed). `valid` may be NULL
+ * (all present) for strings; NaN marks NA in float64. */
+KS_API int ks_table_add_float64(ks_ctx *ctx, ks_table *t, const char *name, const double *v)
+    KS_RESULT_USED;
+KS_API int ks_table_add_float64_borrowed(ks_ctx *ctx, ks_table *t, const char *name,
+                                         const double *v) KS_RESULT_USED;
+KS_API int ks_table_add_int64(ks_ctx *ctx, ks_table *t, const char *name, const int64_t *v)
+    KS_RESULT_USED;
+KS_API int ks_table_add_int64_borrowed(ks_ctx *ctx, ks_table *t, const char *name,
+                                       const int64_t *v) KS_RESULT_USED;
+KS_API int ks_table_add_string(ks_ctx *ctx, ks_table *t, const char *name,
+                               const char *const *v, const uint8_t *valid) KS_RESULT_USED;
+
+KS_API size_t ks_table_nrow(const ks_table *t);
+KS_API size_t ks_table_ncol(const ks_table *t);
+KS_API const char *ks_table_col_name(const ks_table *t, size_t j); /* owned by t */
+/* Index of the column called `name`, or KS_ENOTFOUND (with a message naming it). */
+KS_API int ks_table_find(ks_ctx *ctx, const ks_table *t, const char *name, size_t *j)
+    KS_RESULT_USED;
+KS_API ks_col_type ks_table_col_type(const ks_table *t, size_t j);
+/* Column data, owned by t; NULL when the column is not of that type. */
+KS_API const double *ks_table_float64(const ks_table *t, size_t j);
+KS_API const int64_t *ks_table_int64(const ks_table *t, size_t j);
+KS_API const char *ks_table_string(const ks_table *t, size_t j, size_t row); /* NULL if NA */
+/* Read a numeric column (int64 or float64) as doubles into caller's `dst` (nrow values). */
+KS_API int ks_table_get_double(ks_ctx *ctx, const ks_table *t, size_t j, double *dst)
+    KS_RESULT_USED;
+
+/* Factorize one or several key columns (any types) into dense codes 0..k-1 in order of first
+ * appearance, in O(n) by hashing. A row with an NA in any key gets code -1.
+ * `codes` has nrow entries (caller's). *nlevels gets k. */
+KS_API int ks_table_factorize(ks_ctx *ctx, const ks_table *t, const size_t *cols, size_t ncols,
+                              int64_t *codes, size_t *nlevels) KS_RESULT_USED;
+
+/* Options of ks_table_write_csv. */
+typedef struct {
+    char delim;    /* 0: from the name (.tsv -> tab, else ',') */
+    int gzip;      /* -1: from the name (".gz"), 0: plain, 1: gzip */
+    const char *na; /* how NA is written; NULL: "NA" */
+} ks_csv_write_options;
+#define KS_CSV_WRITE_OPTIONS_INIT {0, -1, NULL}
+
+/* Write the table with a header row to `path` through a temporary file in the same directory
+ * renamed at the end: an interrupted or failed write leaves no partial file. Doubles are
+ * written with 17 significant digits (round-trip exact). */
+KS_API int ks_table_write_csv(ks_ctx *ctx, const ks_table *t, const char *path,
+                              const ks_csv_write_options *opt) KS_RESULT_USED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

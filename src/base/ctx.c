@@ -1,0 +1,200 @@
+/* ctx.c — the ks_ctx: allocator hooks, last error, log and progress callbacks, thread count. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "base_internal.h"
+
+static void *sys_malloc(void *ud, size_t n) { (void)ud; return malloc(n); }
+static void *sys_realloc(void *ud, void *p, size_t n) { (void)ud; return realloc(p, n); }
+static void sys_free(void *ud, void *p) { (void)ud; free(p); }
+
+const char *ks_version(void) { return KS_VERSION_STRING; }
+
+const char *ks_status_name(int status)
+{
+    switch (status) {
+    case KS_OK: return "KS_OK";
+    case KS_ENOMEM: return "KS_ENOMEM";
+    case KS_EINVAL: return "KS_EINVAL";
+    case KS_EIO: return "KS_EIO";
+    case KS_EPARSE: return "KS_EPARSE";
+    case KS_ETYPE: return "KS_ETYPE";
+    case KS_ENOTFOUND: return "KS_ENOTFOUND";
+    case KS_EOVERFLOW: return "KS_EOVERFLOW";
+    case KS_ENUMERIC: return "KS_ENUMERIC";
+    case KS_EEMPTY: return "KS_EEMPTY";
+    default: return "KS_E(unknown)";
+    }
+}
+
+static int default_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+int ks_ctx_new_with_allocator(const ks_allocator *a, ks_ctx **out)
+{
+    if (!out) return KS_EINVAL;
+    *out = NULL;
+    if (!a || !a->malloc_fn || !a->free_fn) return KS_EINVAL;
+    ks_ctx *ctx = a->malloc_fn(a->ud, sizeof *ctx);
+    if (!ctx) return KS_ENOMEM;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->alloc = *a;
+    ctx->nthreads = default_threads();
+    *out = ctx;
+    return KS_OK;
+}
+
+int ks_ctx_new(ks_ctx **out)
+{
+    ks_allocator a = {sys_malloc, sys_realloc, sys_free, NULL};
+    return ks_ctx_new_with_allocator(&a, out);
+}
+
+void ks_ctx_free(ks_ctx *ctx)
+{
+    if (!ctx) return;
+    ks_allocator a = ctx->alloc;
+    a.free_fn(a.ud, ctx);
+}
+
+int ks_ctx_set_threads(ks_ctx *ctx, int nthreads)
+{
+    if (nthreads < 0) return ks_fail(ctx, KS_EINVAL, "threads: %d is negative", nthreads);
+    ctx->nthreads = nthreads == 0 ? default_threads() : nthreads;
+    return KS_OK;
+}
+
+int ks_ctx_threads(const ks_ctx *ctx) { return ctx->nthreads; }
+
+void ks_ctx_set_log(ks_ctx *ctx, ks_log_fn fn, void *ud)
+{
+    ctx->log_fn = fn;
+    ctx->log_ud = ud;
+}
+
+void ks_ctx_set_progress(ks_ctx *ctx, ks_progress_fn fn, void *ud)
+{
+    ctx->progress_fn = fn;
+    ctx->progress_ud = ud;
+}
+
+const char *ks_errmsg(const ks_ctx *ctx) { return ctx ? ctx->errmsg : "no context"; }
+int ks_errcode(const ks_ctx *ctx) { return ctx ? ctx->errcode : KS_EINVAL; }
+
+void *ks_malloc(ks_ctx *ctx, size_t size)
+{
+    void *p = ctx->alloc.malloc_fn(ctx->alloc.ud, size ? size : 1);
+    if (!p) ks_fail(ctx, KS_ENOMEM, "out of memory (asked for %zu bytes)", size);
+    return p;
+}
+
+void *ks_malloc_array(ks_ctx *ctx, size_t n, size_t size)
+{
+    size_t bytes;
+    if (!ks_size_mul(n, size, &bytes)) {
+        ks_fail(ctx, KS_EOVERFLOW, "size overflow: %zu x %zu bytes", n, size);
+        return NULL;
+    }
+    return ks_malloc(ctx, bytes);
+}
+
+void *ks_calloc(ks_ctx *ctx, size_t n, size_t size)
+{
+    size_t bytes;
+    if (!ks_size_mul(n, size, &bytes)) {
+        ks_fail(ctx, KS_EOVERFLOW, "size overflow: %zu x %zu bytes", n, size);
+        return NULL;
+    }
+    void *p = ks_malloc(ctx, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+void *ks_realloc(ks_ctx *ctx, void *ptr, size_t size)
+{
+    if (!ptr) return ks_malloc(ctx, size);
+    void *p = NULL;
+    if (ctx->alloc.realloc_fn) {
+        p = ctx->alloc.realloc_fn(ctx->alloc.ud, ptr, size ? size : 1);
+        if (!p) ks_fail(ctx, KS_ENOMEM, "out of memory (asked for %zu bytes)", size);
+        return p;
+    }
+    /* No realloc hook: the caller-visible contract (old block intact on failure) is kept. */
+    ks_fail(ctx, KS_EINVAL, "allocator has no realloc");
+    return NULL;
+}
+
+void ks_free(ks_ctx *ctx, void *ptr)
+{
+    if (ptr) ctx->alloc.free_fn(ctx->alloc.ud, ptr);
+}
+
+char *ks_strdup(ks_ctx *ctx, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = ks_malloc(ctx, n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+int ks_fail(ks_ctx *ctx, int code, const char *fmt, ...)
+{
+    if (!ctx) return code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+    va_end(ap);
+    ctx->errcode = code;
+    return code;
+}
+
+void ks_error_prefix(ks_ctx *ctx, const char *fmt, ...)
+{
+    char prefix[KS_ERRMSG_MAX], old[KS_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, ctx->errmsg, sizeof old);
+    snprintf(ctx->errmsg, sizeof ctx->errmsg, "%s: %s", prefix, old);
+}
+
+void ks_clear_error(ks_ctx *ctx)
+{
+    ctx->errcode = KS_OK;
+    ctx->errmsg[0] = '\0';
+}
+
+void ks_log(ks_ctx *ctx, ks_log_level level, const char *fmt, ...)
+{
+    if (!ctx->log_fn) return;
+    char msg[KS_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctx->log_fn(ctx->log_ud, level, msg);
+}
+
+void ks_progress(ks_ctx *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    if (ctx->progress_fn) ctx->progress_fn(ctx->progress_ud, what, done, total);
+}
+
+/* OpenBLAS exports openblas_set_num_threads; a weak reference keeps other BLAS builds linkable. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+
+void ks_blas_set_threads(int n)
+{
+    if (openblas_set_num_threads) openblas_set_num_threads(n < 1 ? 1 : n);
+}

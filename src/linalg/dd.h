@@ -1,0 +1,65 @@
+/* dd.h — double-double arithmetic (Dekker 1971; Ogita, Rump & Oishi 2005, "Accurate sum and
+ * dot product"): an unevaluated sum hi + lo carries about 106 bits. Used where a residual or a
+ * sum must be exact beyond binary64 (refinement of least squares, summary statistics).
+ * Needs strict IEEE evaluation: the build compiles with -ffp-contract=off and never -ffast-math. */
+#ifndef KS_DD_H
+#define KS_DD_H
+
+#include <math.h>
+
+typedef struct {
+    double hi, lo;
+} ks_dd;
+
+/* a + b = s + e exactly. */
+static inline double ks_two_sum(double a, double b, double *e)
+{
+    double s = a + b, bb = s - a;
+    *e = (a - (s - bb)) + (b - bb);
+    return s;
+}
+
+/* a * b = p + e exactly (FMA when the target has one, else Dekker's split). */
+static inline double ks_two_prod(double a, double b, double *e)
+{
+    double p = a * b;
+#if defined(__FMA__) || defined(__FP_FAST_FMA)
+    *e = fma(a, b, -p);
+#else
+    const double split = 134217729.0; /* 2^27 + 1 */
+    double t = split * a, ah = t - (t - a), al = a - ah;
+    t = split * b;
+    double bh = t - (t - b), bl = b - bh;
+    *e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+#endif
+    return p;
+}
+
+/* acc += x (x a double). */
+static inline void ks_dd_add(ks_dd *acc, double x)
+{
+    double e, s = ks_two_sum(acc->hi, x, &e);
+    e += acc->lo;
+    acc->hi = ks_two_sum(s, e, &acc->lo);
+}
+
+/* acc += a * b, the product kept exactly. */
+static inline void ks_dd_fma(ks_dd *acc, double a, double b)
+{
+    double pe, p = ks_two_prod(a, b, &pe);
+    double se, s = ks_two_sum(acc->hi, p, &se);
+    se += acc->lo + pe;
+    acc->hi = ks_two_sum(s, se, &acc->lo);
+}
+
+/* acc += y (a double-double). */
+static inline void ks_dd_add_dd(ks_dd *acc, ks_dd y)
+{
+    double e, s = ks_two_sum(acc->hi, y.hi, &e);
+    e += acc->lo + y.lo;
+    acc->hi = ks_two_sum(s, e, &acc->lo);
+}
+
+static inline double ks_dd_value(ks_dd a) { return a.hi + a.lo; }
+
+#endif

@@ -1,0 +1,414 @@
+/* lstsq.c — weighted least squares by Householder QR with in-order rank detection and
+ * iterative refinement of the augmented system in double-double arithmetic.
+ *
+ * Björck (1967), "Iterative refinement of linear least squares solutions I"; Higham, "Accuracy
+ * and Stability of Numerical Algorithms" (2002), ch. 20. The system
+ *     [I  A ] [r]   [b]
+ *     [A' 0 ] [x] = [c]
+ * is solved with the QR factors of A; its residuals (b - r - A x, c - A' r) are computed in
+ * double-double so that each step gains about -log10(cond(A) eps) digits. With b = sqrt(w) y and
+ * c = 0 this is the least-squares fit; with b = 0 and c = -e_j, x is column j of (A'A)^-1.
+ * A = sqrt(w) X D^-1 with D the column norms rounded to powers of two, so the scaling is exact. */
+#include <math.h>
+#include <string.h>
+
+#include "base/base_internal.h"
+#include "kestrel/linalg.h"
+#include "linalg/dd.h"
+
+typedef struct {
+    size_t n, k, nk;     /* rows, columns, kept columns */
+    const double *X;     /* caller's, n x k, leading dimension ldx */
+    const double *Xlo;   /* caller's low-order parts of X, or NULL */
+    size_t ldx;
+    const double *sw;    /* sqrt(w), NULL for unit weights */
+    size_t *kept;        /* nk original column indices */
+    double *dinv;        /* k: 1 / D_j, a power of two */
+    double *V;           /* n x nk Householder vectors (unit diagonal implied) */
+    double *tau;         /* nk */
+    double *R;           /* nk x nk upper triangle, leading dimension k */
+} qr_state;
+
+static double col_norm(const double *x, const double *sw, size_t n)
+{
+    /* Scaled accumulation: no overflow or underflow for any finite column. */
+    double scale = 0.0, ssq = 1.0;
+    for (size_t i = 0; i < n; i++) {
+        double v = sw ? x[i] * sw[i] : x[i];
+        if (v != 0.0) {
+            double a = fabs(v);
+            if (scale < a) {
+                ssq = 1.0 + ssq * (scale / a) * (scale / a);
+                scale = a;
+            } else {
+                ssq += (a / scale) * (a / scale);
+            }
+        }
+    }
+    return scale * sqrt(ssq);
+}
+
+/* z[i..n) <- H_i z[i..n) for reflector i (I - tau u u', u[i] = 1). */
+static void apply_reflector(const qr_state *q, size_t i, double *z)
+{
+    const double *u = q->V + i * q->n;
+    double s = z[i];
+    for (size_t r = i + 1; r < q->n; r++) s += u[r] * z[r];
+    s *= q->tau[i];
+    z[i] -= s;
+    for (size_t r = i + 1; r < q->n; r++) z[r] -= s * u[r];
+}
+
+static void apply_qt(const qr_state *q, double *z)
+{
+    for (size_t i = 0; i < q->nk; i++) apply_reflector(q, i, z);
+}
+
+static void apply_q(const qr_state *q, double *z)
+{
+    for (size_t i = q->nk; i-- > 0;) apply_reflector(q, i, z);
+}
+
+/* Factor column by column in the given order; a column whose residual norm after the kept
+ * columns is below tol times its norm is dropped. */
+static void factor(qr_state *q, double tol, unsigned char *dropped)
+{
+    const size_t n = q->n;
+    for (size_t j = 0; j < q->k; j++) {
+        double *v = q->V + q->nk * n;
+        const double *xj = q->X + j * q->ldx;
+        for (size_t i = 0; i < n; i++) v[i] = (q->sw ? xj[i] * q->sw[i] : xj[i]) * q->dinv[j];
+        const double norm0 = col_norm(v, NULL, n);
+        const size_t p = q->nk;
+        for (size_t i = 0; i < p; i++) apply_reflector(q, i, v);
+        double rest = p < n ? col_norm(v + p, NULL, n - p) : 0.0;
+        if (!(norm0 > 0.0) || p >= n || rest <= tol * norm0) {
+            dropped[j] = 1;
+            continue;
+        }
+        /* Reflector that maps v[p..n) to beta e_p. */
+        double alpha = v[p];
+        double beta = alpha >= 0 ? -rest : rest;
+        double tau = (beta - alpha) / beta;
+        double scale = 1.0 / (alpha - beta);
+        for (size_t i = p + 1; i < n; i++) v[i] *= scale;
+        for (size_t i = 0; i < p; i++) q->R[i + p * q->k] = v[i];
+        q->R[p + p * q->k] = beta;
+        v[p] = 1.0;
+        for (size_t i = 0; i < p; i++) v[i] = 0.0;
+        q->tau[p] = tau;
+        q->kept[p] = j;
+        q->nk++;
+    }
+}
+
+static void solve_r(const qr_state *q, double *x) /* R x = x */
+{
+    for (size_t i = q->nk; i-- > 0;) {
+        double s = x[i];
+        for (size_t j = i + 1; j < q->nk; j++) s -= q->R[i + j * q->k] * x[j];
+        x[i] = s / q->R[i + i * q->k];
+    }
+}
+
+static void solve_rt(const qr_state *q, double *x) /* R' x = x */
+{
+    for (size_t i = 0; i < q->nk; i++) {
+        double s = x[i];
+        for (size_t j = 0; j < i; j++) s -= q->R[j + i * q->k] * x[j];
+        x[i] = s / q->R[i + i * q->k];
+    }
+}
+
+/* Residuals of the augmented system in double-double:
+ * f = b - r - A x with b = sqrt(w) y when y != NULL else 0, and g = c - A' r. */
+static void aug_residual(const qr_state *q, const double *y, const double *c, const double *r,
+                         const double *x, double *f, double *g)
+{
+    const size_t n = q->n, nk = q->nk;
+    for (size_t i = 0; i < n; i++) {
+        ks_dd t = {y ? y[i] : 0.0, 0.0};
+        for (size_t p = 0; p < nk; p++) {
+            const size_t j = q->kept[p];
+            ks_dd_fma(&t, -q->X[i + j * q->ldx], x[p] * q->dinv[j]);
+            if (q->Xlo) ks_dd_fma(&t, -q->Xlo[i + j * q->ldx], x[p] * q->dinv[j]);
+        }
+        ks_dd s = {0.0, 0.0};
+        if (q->sw) {
+            ks_dd_fma(&s, t.hi, q->sw[i]);
+            ks_dd_fma(&s, t.lo, q->sw[i]);
+        } else {
+            s = t;
+        }
+        ks_dd_add(&s, -r[i]);
+        f[i] = ks_dd_value(s);
+    }
+    for (size_t p = 0; p < nk; p++) {
+        const size_t j = q->kept[p];
+        const double *xj = q->X + j * q->ldx;
+        const double *lj = q->Xlo ? q->Xlo + j * q->ldx : NULL;
+        ks_dd s = {0.0, 0.0};
+        for (size_t i = 0; i < n; i++) {
+            const double ri = q->sw ? r[i] * q->sw[i] : r[i]; /* sqrt(w) rounded: benign */
+            if (q->sw) {
+                double e, a = ks_two_prod(xj[i], q->sw[i], &e);
+                ks_dd_fma(&s, a, r[i]);
+                ks_dd_fma(&s, e, r[i]);
+            } else {
+                ks_dd_fma(&s, xj[i], r[i]);
+            }
+            if (lj) ks_dd_add(&s, lj[i] * ri);
+        }
+        /* A'r has the factor 1/D_j, exact. */
+        g[p] = (c ? c[p] : 0.0) - ks_dd_value(s) * q->dinv[j];
+    }
+}
+
+static double inf_norm(const double *v, size_t m)
+{
+    double a = 0.0;
+    for (size_t i = 0; i < m; i++) a = fmax(a, fabs(v[i]));
+    return a;
+}
+
+/* Solve the augmented system for (r, x), starting from zero, refining at most max_iter times.
+ * work: n + nk doubles. Returns the refinement steps taken. */
+static int aug_solve(const qr_state *q, const double *y, const double *c, int max_iter,
+                     double *r, double *x, double *f, double *g)
+{
+    const size_t n = q->n, nk = q->nk;
+    memset(r, 0, n * sizeof *r);
+    memset(x, 0, nk * sizeof *x);
+    double prev = INFINITY;
+    int it = 0;
+    for (;; it++) {
+        aug_residual(q, y, c, r, x, f, g);
+        /* Correction: Q'f = [f1; f2], R'h = g, dr = Q [h; f2], dx = R^-1 (f1 - h). */
+        apply_qt(q, f);
+        solve_rt(q, g);
+        for (size_t p = 0; p < nk; p++) {
+            double f1 = f[p];
+            f[p] = g[p];
+            g[p] = f1 - g[p];
+        }
+        solve_r(q, g);
+        apply_q(q, f);
+        for (size_t i = 0; i < n; i++) r[i] += f[i];
+        for (size_t p = 0; p < nk; p++) x[p] += g[p];
+        const double dx = inf_norm(g, nk), xn = inf_norm(x, nk);
+        if (it >= max_iter || dx <= 0x1p-60 * xn || !(dx < 0.5 * prev)) break;
+        prev = dx;
+    }
+    return it;
+}
+
+/* (A'A)^-1 = R^-1 R^-T over kept columns, in scaled coordinates, into C (nk x nk, ld nk);
+ * returns the 1-norm condition number of R. */
+static double cov_direct(const qr_state *q, double *C, double *Rinv)
+{
+    const size_t nk = q->nk;
+    memset(Rinv, 0, nk * nk * sizeof *Rinv);
+    for (size_t j = 0; j < nk; j++) {
+        Rinv[j + j * nk] = 1.0;
+        /* Column j of R^-1: solve R z = e_j. */
+        for (size_t i = j + 1; i-- > 0;) {
+            double s = Rinv[i + j * nk];
+            for (size_t l = i + 1; l <= j; l++) s -= q->R[i + l * q->k] * Rinv[l + j * nk];
+            Rinv[i + j * nk] = s / q->R[i + i * q->k];
+        }
+    }
+    for (size_t a = 0; a < nk; a++)
+        for (size_t b = 0; b <= a; b++) {
+            double s = 0.0;
+            for (size_t l = (a > b ? a : b); l < nk; l++) s += Rinv[a + l * nk] * Rinv[b + l * nk];
+            C[a + b * nk] = C[b + a * nk] = s;
+        }
+    double nr = 0.0, ni = 0.0;
+    for (size_t j = 0; j < nk; j++) {
+        double sr = 0.0, si = 0.0;
+        for (size_t i = 0; i <= j; i++) {
+            sr += fabs(q->R[i + j * q->k]);
+            si += fabs(Rinv[i + j * nk]);
+        }
+        nr = fmax(nr, sr);
+        ni = fmax(ni, si);
+    }
+    return nr * ni;
+}
+
+static int check_input(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx,
+                       const double *y, const double *w)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(y[i])) return ks_fail(ctx, KS_ENUMERIC, "lstsq: y[%zu] is not finite", i);
+        if (w && !(w[i] > 0.0 && isfinite(w[i])))
+            return ks_fail(ctx, KS_ENUMERIC, "lstsq: weight %zu is %g; weights must be > 0", i,
+                           w[i]);
+    }
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(X[i + j * ldx]))
+                return ks_fail(ctx, KS_ENUMERIC, "lstsq: X[%zu, %zu] is not finite", i, j);
+    return KS_OK;
+}
+
+void ks_lstsq_result_free(ks_ctx *ctx, ks_lstsq_result *r)
+{
+    if (!r) return;
+    ks_free(ctx, r->coef);
+    ks_free(ctx, r->dropped);
+    ks_free(ctx, r->cov_unscaled);
+    ks_free(ctx, r->resid);
+    ks_free(ctx, r);
+}
+
+static void qr_free(ks_ctx *ctx, qr_state *q)
+{
+    ks_free(ctx, (void *)q->sw);
+    ks_free(ctx, q->kept);
+    ks_free(ctx, q->dinv);
+    ks_free(ctx, q->V);
+    ks_free(ctx, q->tau);
+    ks_free(ctx, q->R);
+}
+
+static int qr_alloc(ks_ctx *ctx, qr_state *q, const double *w)
+{
+    const size_t n = q->n, k = q->k;
+    q->kept = ks_malloc_array(ctx, k, sizeof *q->kept);
+    q->dinv = ks_malloc_array(ctx, k, sizeof *q->dinv);
+    q->V = ks_malloc_array(ctx, n, k * sizeof *q->V);
+    q->tau = ks_malloc_array(ctx, k, sizeof *q->tau);
+    q->R = ks_calloc(ctx, k * k, sizeof *q->R);
+    if (w) {
+        double *sw = ks_malloc_array(ctx, n, sizeof *sw);
+        if (sw)
+            for (size_t i = 0; i < n; i++) sw[i] = sqrt(w[i]);
+        q->sw = sw;
+    }
+    if (!q->kept || !q->dinv || !q->V || !q->tau || !q->R || (w && !q->sw)) return KS_ENOMEM;
+    return KS_OK;
+}
+
+/* Covariance over kept columns, refined when asked or ill-conditioned, scattered into res. */
+static int fill_cov(ks_ctx *ctx, const qr_state *q, const ks_lstsq_options *o,
+                    ks_lstsq_result *res, double *r, double *f, double *g)
+{
+    const size_t nk = q->nk, k = q->k;
+    double *C = ks_malloc_array(ctx, nk * nk + nk * nk + nk, sizeof *C);
+    if (!C) return KS_ENOMEM;
+    double *Rinv = C + nk * nk, *c = Rinv + nk * nk;
+    res->cond = cov_direct(q, C, Rinv);
+    const bool refine = o->refine == KS_REFINE_ALWAYS ||
+                        (o->refine == KS_REFINE_AUTO && res->cond > 1e3);
+    if (refine) {
+        for (size_t j = 0; j < nk; j++) {
+            memset(c, 0, nk * sizeof *c);
+            c[j] = -1.0;
+            aug_solve(q, NULL, c, o->max_refine, r, C + j * nk, f, g);
+        }
+        for (size_t a = 0; a < nk; a++) /* symmetrize the independently refined columns */
+            for (size_t b = 0; b < a; b++)
+                C[a + b * nk] = C[b + a * nk] = 0.5 * (C[a + b * nk] + C[b + a * nk]);
+    }
+    for (size_t i = 0; i < k * k; i++) res->cov_unscaled[i] = NAN;
+    for (size_t a = 0; a < nk; a++)
+        for (size_t b = 0; b < nk; b++) {
+            const size_t ja = q->kept[a], jb = q->kept[b];
+            res->cov_unscaled[ja + jb * k] = C[a + b * nk] * q->dinv[ja] * q->dinv[jb];
+        }
+    ks_free(ctx, C);
+    return KS_OK;
+}
+
+static int alloc_result(ks_ctx *ctx, size_t n, size_t k, const ks_lstsq_options *o,
+                        ks_lstsq_result **out)
+{
+    ks_lstsq_result *res = ks_calloc(ctx, 1, sizeof *res);
+    if (!res) return KS_ENOMEM;
+    res->n = n;
+    res->k = k;
+    res->coef = ks_malloc_array(ctx, k ? k : 1, sizeof *res->coef);
+    res->dropped = ks_calloc(ctx, k ? k : 1, 1);
+    if (o->want_cov) res->cov_unscaled = ks_malloc_array(ctx, k ? k * k : 1, sizeof(double));
+    if (o->want_resid) res->resid = ks_malloc_array(ctx, n, sizeof *res->resid);
+    *out = res;
+    if (!res->coef || !res->dropped || (o->want_cov && !res->cov_unscaled) ||
+        (o->want_resid && !res->resid))
+        return KS_ENOMEM;
+    return KS_OK;
+}
+
+/* Unweighted residuals y - X b and the weighted RSS, in double-double. */
+static void fill_resid(const qr_state *q, const double *y, const double *w, ks_lstsq_result *res)
+{
+    ks_dd rss = {0.0, 0.0};
+    for (size_t i = 0; i < q->n; i++) {
+        ks_dd t = {y[i], 0.0};
+        for (size_t p = 0; p < q->nk; p++) {
+            const size_t j = q->kept[p];
+            ks_dd_fma(&t, -q->X[i + j * q->ldx], res->coef[j]);
+            if (q->Xlo) ks_dd_fma(&t, -q->Xlo[i + j * q->ldx], res->coef[j]);
+        }
+        const double e = ks_dd_value(t);
+        if (res->resid) res->resid[i] = e;
+        ks_dd_fma(&rss, w ? w[i] * e : e, e);
+    }
+    res->rss = ks_dd_value(rss);
+}
+
+int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const double *y,
+             const double *w, const ks_lstsq_options *opt, ks_lstsq_result **out)
+{
+    ks_lstsq_options o = KS_LSTSQ_OPTIONS_INIT;
+    if (opt) o = *opt;
+    if (!out) return ks_fail(ctx, KS_EINVAL, "lstsq: out is NULL");
+    *out = NULL;
+    if (n == 0) return ks_fail(ctx, KS_EEMPTY, "lstsq: no observations");
+    if (k > 0 && ldx < n) return ks_fail(ctx, KS_EINVAL, "lstsq: ldx %zu < n %zu", ldx, n);
+    int rc = check_input(ctx, n, k, X, ldx, y, w);
+    if (rc) return rc;
+
+    qr_state q = {.n = n, .k = k, .X = X, .Xlo = o.X_lo, .ldx = ldx};
+    ks_lstsq_result *res = NULL;
+    double *work = NULL;
+    rc = qr_alloc(ctx, &q, w);
+    if (!rc) rc = alloc_result(ctx, n, k, &o, &res);
+    if (!rc && !(work = ks_malloc_array(ctx, 2 * n + 2 * k + 1, sizeof *work))) rc = KS_ENOMEM;
+    if (rc) goto fail;
+
+    for (size_t j = 0; j < k; j++) {
+        double nj = col_norm(X + j * ldx, q.sw, n);
+        int e = 0;
+        if (nj > 0.0) frexp(nj, &e);
+        q.dinv[j] = nj > 0.0 ? ldexp(1.0, -e) : 1.0;
+    }
+    factor(&q, o.rank_tol, res->dropped);
+    res->rank = q.nk;
+
+    double *r = work, *f = work + n, *g = work + 2 * n, *x = g + k;
+    res->refine_iters = aug_solve(&q, y, NULL, o.refine == KS_REFINE_NEVER ? 0 : o.max_refine, r,
+                                  x, f, g);
+    for (size_t j = 0; j < k; j++) res->coef[j] = NAN;
+    for (size_t p = 0; p < q.nk; p++) res->coef[q.kept[p]] = x[p] * q.dinv[q.kept[p]];
+    fill_resid(&q, y, w, res);
+    if (o.want_cov && (rc = fill_cov(ctx, &q, &o, res, r, f, g))) goto fail;
+    if (!o.want_cov) {
+        double *C = ks_malloc_array(ctx, 2 * q.nk * q.nk + 1, sizeof *C);
+        if (!C) {
+            rc = KS_ENOMEM;
+            goto fail;
+        }
+        res->cond = cov_direct(&q, C, C + q.nk * q.nk);
+        ks_free(ctx, C);
+    }
+    ks_free(ctx, work);
+    qr_free(ctx, &q);
+    *out = res;
+    return KS_OK;
+fail:
+    ks_free(ctx, work);
+    qr_free(ctx, &q);
+    ks_lstsq_result_free(ctx, res);
+    return rc == KS_ENOMEM ? ks_fail(ctx, KS_ENOMEM, "lstsq: out of memory") : rc;
+}

@@ -1,0 +1,109 @@
+/* spd.c — solves and inverses of symmetric positive (semi)definite matrices: Cholesky (LAPACK
+ * dpotrf), and when that fails an eigendecomposition (dsyevd) with a pseudo-inverse over the
+ * eigenvalues that are not negligible. Used for k x k systems (bread and meat of variances). */
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "base/base_internal.h"
+#include "kestrel/linalg.h"
+#include "linalg/lapack.h"
+
+/* Pseudo-inverse of symmetric A (k x k) via eigenvalues above tol * max: Ainv = V L^+ V'. */
+static int eig_pinv(ks_ctx *ctx, size_t k, const double *A, double *Ainv, double tol)
+{
+    const int n = (int)k;
+    int info = 0, lwork = -1, liwork = -1, iw;
+    double wq;
+    double *V = ks_malloc_array(ctx, k * k + k, sizeof *V);
+    if (!V) return KS_ENOMEM;
+    double *ev = V + k * k;
+    memcpy(V, A, k * k * sizeof *V);
+    dsyevd_("V", "U", &n, V, &n, ev, &wq, &lwork, &iw, &liwork, &info, 1, 1);
+    lwork = (int)wq;
+    liwork = iw;
+    double *work = ks_malloc_array(ctx, (size_t)lwork, sizeof *work);
+    int *iwork = ks_malloc_array(ctx, (size_t)liwork, sizeof *iwork);
+    int rc = KS_OK;
+    if (!work || !iwork) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    dsyevd_("V", "U", &n, V, &n, ev, work, &lwork, iwork, &liwork, &info, 1, 1);
+    if (info != 0) {
+        rc = ks_fail(ctx, KS_ENUMERIC, "eigendecomposition failed (info %d)", info);
+        goto done;
+    }
+    const double emax = k ? ev[k - 1] : 0.0;
+    size_t dropped = 0;
+    memset(Ainv, 0, k * k * sizeof *Ainv);
+    for (size_t l = 0; l < k; l++) {
+        if (!(ev[l] > tol * emax)) {
+            dropped++;
+            continue;
+        }
+        const double inv = 1.0 / ev[l];
+        const double *v = V + l * k;
+        for (size_t b = 0; b < k; b++)
+            for (size_t a = 0; a < k; a++) Ainv[a + b * k] += v[a] * v[b] * inv;
+    }
+    if (dropped)
+        ks_log(ctx, KS_LOG_WARN,
+               "matrix not positive definite: pseudo-inverse over %zu of %zu eigenvalues",
+               k - dropped, k);
+done:
+    ks_free(ctx, work);
+    ks_free(ctx, iwork);
+    ks_free(ctx, V);
+    return rc;
+}
+
+int ks_spd_inverse(ks_ctx *ctx, size_t k, double *A, double tol)
+{
+    if (k == 0) return KS_OK;
+    if (k > INT_MAX / 2) return ks_fail(ctx, KS_EOVERFLOW, "spd_inverse: k = %zu too large", k);
+    if (tol <= 0) tol = 1e-12;
+    const int n = (int)k;
+    int info = 0;
+    double *L = ks_malloc_array(ctx, k * k, sizeof *L);
+    if (!L) return KS_ENOMEM;
+    memcpy(L, A, k * k * sizeof *L);
+    dpotrf_("L", &n, L, &n, &info, 1);
+    if (info == 0) dpotri_("L", &n, L, &n, &info, 1);
+    int rc = KS_OK;
+    if (info == 0) {
+        for (size_t b = 0; b < k; b++)
+            for (size_t a = b; a < k; a++) A[a + b * k] = A[b + a * k] = L[a + b * k];
+    } else {
+        rc = eig_pinv(ctx, k, A, L, tol);
+        if (!rc) memcpy(A, L, k * k * sizeof *A);
+    }
+    ks_free(ctx, L);
+    return rc;
+}
+
+int ks_spd_solve(ks_ctx *ctx, size_t k, const double *A, double *B, size_t nrhs, double tol)
+{
+    if (k == 0 || nrhs == 0) return KS_OK;
+    if (k > INT_MAX / 2 || nrhs > INT_MAX / 2)
+        return ks_fail(ctx, KS_EOVERFLOW, "spd_solve: size too large");
+    double *Ai = ks_malloc_array(ctx, k * k, sizeof *Ai);
+    double *T = ks_malloc_array(ctx, k * nrhs, sizeof *T);
+    int rc = (!Ai || !T) ? KS_ENOMEM : KS_OK;
+    if (!rc) {
+        memcpy(Ai, A, k * k * sizeof *Ai);
+        rc = ks_spd_inverse(ctx, k, Ai, tol);
+    }
+    if (!rc) {
+        for (size_t c = 0; c < nrhs; c++)
+            for (size_t a = 0; a < k; a++) {
+                double s = 0.0;
+                for (size_t b = 0; b < k; b++) s += Ai[a + b * k] * B[b + c * k];
+                T[a + c * k] = s;
+            }
+        memcpy(B, T, k * nrhs * sizeof *B);
+    }
+    ks_free(ctx, Ai);
+    ks_free(ctx, T);
+    return rc;
+}

@@ -1,0 +1,66 @@
+/* stats.c — mean, standard deviation and lag-1 autocorrelation with double-double sums, so the
+ * result is as exact as the binary64 data allow (NIST StRD univariate sets). */
+#include "base/base_internal.h"
+#include "kestrel/linalg.h"
+#include "linalg/dd.h"
+
+static ks_dd dd_mean(const double *x, size_t n)
+{
+    ks_dd s = {0.0, 0.0};
+    for (size_t i = 0; i < n; i++) ks_dd_add(&s, x[i]);
+    /* Divide the double-double sum by n: hi/n, then the remainder. */
+    double q1 = s.hi / (double)n, e;
+    double p = ks_two_prod(q1, (double)n, &e);
+    double q2 = ((s.hi - p) - e + s.lo) / (double)n;
+    ks_dd m;
+    m.hi = ks_two_sum(q1, q2, &m.lo);
+    return m;
+}
+
+/* x_i - m as a double-double. */
+static ks_dd dev(double x, ks_dd m)
+{
+    ks_dd d;
+    double e, s = ks_two_sum(x, -m.hi, &e);
+    e -= m.lo;
+    d.hi = ks_two_sum(s, e, &d.lo);
+    return d;
+}
+
+/* acc += a * b for double-doubles (the lo*lo term is below the precision kept). */
+static void dd_mul_add(ks_dd *acc, ks_dd a, ks_dd b)
+{
+    ks_dd_fma(acc, a.hi, b.hi);
+    ks_dd_add(acc, a.hi * b.lo + a.lo * b.hi);
+}
+
+double ks_mean(const double *x, size_t n)
+{
+    return n ? ks_dd_value(dd_mean(x, n)) : NAN;
+}
+
+double ks_sd(const double *x, size_t n)
+{
+    if (n < 2) return NAN;
+    ks_dd m = dd_mean(x, n), ss = {0.0, 0.0};
+    for (size_t i = 0; i < n; i++) {
+        ks_dd d = dev(x[i], m);
+        dd_mul_add(&ss, d, d);
+    }
+    return sqrt(ks_dd_value(ss) / (double)(n - 1));
+}
+
+double ks_autocorr1(const double *x, size_t n)
+{
+    if (n < 2) return NAN;
+    ks_dd m = dd_mean(x, n), num = {0.0, 0.0}, den = {0.0, 0.0};
+    ks_dd prev = dev(x[0], m);
+    dd_mul_add(&den, prev, prev);
+    for (size_t i = 1; i < n; i++) {
+        ks_dd d = dev(x[i], m);
+        dd_mul_add(&den, d, d);
+        dd_mul_add(&num, d, prev);
+        prev = d;
+    }
+    return ks_dd_value(num) / ks_dd_value(den);
+}
