@@ -75,6 +75,14 @@ KS_API double ks_sd(const double *x, size_t n); /* denominator n - 1 */
 /* Lag-1 autocorrelation sum_{i>=2}(x_i - m)(x_{i-1} - m) / sum_i (x_i - m)^2. */
 KS_API double ks_autocorr1(const double *x, size_t n);
 
+/* Distribution functions for inference. Student t through the regularized incomplete beta
+ * function (continued fraction, Lentz's method), accurate to about 1e-14; df = INFINITY gives
+ * the normal. Quantiles by safeguarded Newton iteration on the CDF. */
+KS_API double ks_normal_cdf(double z);
+KS_API double ks_normal_quantile(double p);
+KS_API double ks_t_cdf(double t, double df);
+KS_API double ks_t_quantile(double p, double df);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,108 @@
+/* regress.h — linear models with absorbed fixed effects and robust variance (what R fixest and
+ * Python pyfixest / statsmodels do).
+ *
+ * Algorithms: accurate least squares (linalg.h); fixed effects absorbed by alternating
+ * projections (Gaure 2013, "OLS with multiple high dimensional category variables") with
+ * Irons–Tuck acceleration as in fixest (Bergé 2018); cluster-robust variance from cluster score
+ * sums in one pass, multi-way by Cameron, Gelbach & Miller (2011).
+ *
+ * Formulas use pyfixest's syntax: "y ~ x1 + x2 | fe1 + fe2". A term may be a column, an
+ * interaction "a:b" (the product), or "a*b" (a + b + a:b); "- 1" or "0 +" removes the
+ * intercept (it is implicit with fixed effects). A fixed effect may combine columns: "fe1^fe2".
+ *
+ * Small-sample corrections follow fixest / pyfixest defaults (ssc(adj=TRUE,
+ * fixef.K="nested", cluster.adj=TRUE, cluster.df="min")):
+ *   iid:    V = s2 (X'WX)^-1, s2 = RSS / (n - K)
+ *   HC1:    V = n / (n - K) * bread meat bread
+ *   HC2/3:  as statsmodels / sandwich: no extra factor, residuals scaled by 1-h or (1-h)^2
+ *   CRV1:   V = (n - 1) / (n - K) * G / (G - 1) * bread meat bread; multi-way
+ *           V = c (V_1 + V_2 - V_12) with c using G = min over the dimensions
+ * where K counts the coefficients plus the fixed-effect levels minus one per extra fixed-effect
+ * dimension, less the levels of fixed effects nested in a cluster variable (plus one for each
+ * such fully nested dimension). Each is switchable in ks_feols_options.
+ *
+ * Thread-safe on distinct ctx. */
+#ifndef KESTREL_REGRESS_H
+#define KESTREL_REGRESS_H
+
+#include "kestrel/base.h"
+#include "kestrel/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    KS_VCOV_IID = 0,
+    KS_VCOV_HC1 = 1, /* "hetero" */
+    KS_VCOV_HC2 = 2,
+    KS_VCOV_HC3 = 3,
+    KS_VCOV_CRV1 = 4
+} ks_vcov_kind;
+
+typedef struct {
+    ks_vcov_kind vcov;
+    const char *cluster;   /* CRV1: cluster columns joined by '+' ("unit" or "unit+time") */
+    const char *weights;   /* column of analytic weights, or NULL */
+    double fe_tol;         /* convergence of the projections (max change of the fixed-effect
+                              coefficients relative to the scale of the variable); 1e-13 */
+    int fe_maxiter;        /* default 10000 */
+    int drop_singletons;   /* drop observations alone in a fixed-effect level; default 1 */
+    int ssc_adj;           /* the (n-1)/(n-K) or n/(n-K) factor; default 1 */
+    int ssc_fixef_nested;  /* K leaves out FE nested in clusters; default 1 (0: count all) */
+    int ssc_cluster_adj;   /* G/(G-1); default 1 */
+    int ssc_cluster_min;   /* multi-way: one G = min over dimensions; default 1 (0: each own G) */
+    double collin_tol;     /* a regressor is dropped as collinear below this relative norm;
+                              default 1e-10 */
+} ks_feols_options;
+#define KS_FEOLS_OPTIONS_INIT {KS_VCOV_IID, NULL, NULL, 1e-13, 10000, 1, 1, 1, 1, 1, 1e-10}
+
+typedef struct ks_feols ks_feols; /* a fitted model; opaque */
+
+/* Fit `formula` on the columns of `t` (borrowed; not kept after return). Rows with NA (NaN or
+ * an NA string) in any variable used are removed and reported through the log callback; an
+ * infinite value in a used column is an error naming the column and row; weights must be >= 0
+ * (rows with weight 0 are removed). On success *out owns the fit: free it with ks_feols_free. */
+KS_API int ks_feols_fit(ks_ctx *ctx, const ks_table *t, const char *formula,
+                        const ks_feols_options *opt, ks_feols **out) KS_RESULT_USED;
+KS_API void ks_feols_free(ks_feols *m); /* NULL is fine */
+
+/* Coefficients, in formula order; collinear ones included with NaN estimates. */
+KS_API size_t ks_feols_ncoef(const ks_feols *m);
+KS_API const char *ks_feols_name(const ks_feols *m, size_t j); /* owned by m */
+KS_API double ks_feols_coef(const ks_feols *m, size_t j);
+KS_API double ks_feols_se(const ks_feols *m, size_t j);
+KS_API double ks_feols_tstat(const ks_feols *m, size_t j);
+KS_API double ks_feols_pvalue(const ks_feols *m, size_t j); /* two-sided, t(df_t) */
+KS_API int ks_feols_is_collinear(const ks_feols *m, size_t j);
+/* Variance matrix, ncoef x ncoef column-major, NaN for collinear terms; owned by m. */
+KS_API const double *ks_feols_vcov(const ks_feols *m);
+/* Confidence interval at level 1 - alpha with the t(df_t) quantile. */
+KS_API void ks_feols_confint(const ks_feols *m, size_t j, double alpha, double *lo, double *hi);
+
+typedef struct {
+    size_t nobs;           /* observations used */
+    size_t n_na;           /* removed for NA */
+    size_t n_singletons;   /* removed as fixed-effect singletons */
+    size_t n_zero_weight;  /* removed for weight 0 */
+    size_t n_fe;           /* fixed-effect dimensions */
+    size_t df_k;           /* K of the small-sample correction */
+    double df_t;           /* degrees of freedom of t tests: n - K, or min G - 1 when clustered */
+    double r2, adj_r2, r2_within, rss, sigma; /* sigma = sqrt(RSS / (n - K)) */
+    size_t nclusters[3];   /* G of each cluster dimension (and their intersection), 0 unused */
+    size_t fe_iterations;  /* largest number of projection sweeps over the columns */
+    ks_vcov_kind vcov;
+} ks_feols_info;
+KS_API void ks_feols_get_info(const ks_feols *m, ks_feols_info *info);
+/* Fixed-effect dimension d: its name ("fe1^fe2") and number of levels used. */
+KS_API const char *ks_feols_fe_name(const ks_feols *m, size_t d);
+KS_API size_t ks_feols_fe_levels(const ks_feols *m, size_t d);
+/* Residuals y - yhat for the rows of the input table (NaN for removed rows), nrow values;
+ * owned by m. */
+KS_API const double *ks_feols_resid(const ks_feols *m);
+KS_API const char *ks_feols_vcov_label(const ks_feols *m); /* "iid", "HC1", "CRV1: unit" ... */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,60 @@
+# kestrel — a thin wrapper over meson. `make demo` and `make test` install what they need.
+PY      ?= python3
+BUILD   ?= build
+ASAN    ?= build-asan
+PYBUILD ?= build-py
+APT_PKGS = libopenblas-dev zlib1g-dev pkg-config gcc
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build demo test test-c test-sanitize test-python install bench check-all clean
+
+all: build
+
+# System packages (apt-get) and Python packages (pip), only when missing.
+deps:
+	@dpkg -s $(APT_PKGS) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); }
+	@$(PY) -c "import numpy, pandas, pytest, mesonpy, ninja, mesonbuild" 2>/dev/null || \
+	  $(PY) -m pip install -q -r requirements-test.txt
+
+$(BUILD)/build.ninja:
+	$(PY) -m mesonbuild.mesonmain setup $(BUILD) --buildtype=release
+
+build: deps $(BUILD)/build.ninja
+	$(PY) -m mesonbuild.mesonmain compile -C $(BUILD)
+
+demo: build
+	./$(BUILD)/kestrel demo
+
+test: test-c test-sanitize test-python
+
+test-c: build
+	$(PY) -m mesonbuild.mesonmain test -C $(BUILD) --print-errorlogs
+
+# The C tests again under AddressSanitizer + UndefinedBehaviorSanitizer (leaks included).
+test-sanitize: deps
+	@[ -f $(ASAN)/build.ninja ] || $(PY) -m mesonbuild.mesonmain setup $(ASAN) --buildtype=debug \
+	  -Db_sanitize=address,undefined -Db_lundef=false
+	$(PY) -m mesonbuild.mesonmain compile -C $(ASAN)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	  $(PY) -m mesonbuild.mesonmain test -C $(ASAN) --print-errorlogs
+
+# The Python package, installed editable (rebuilt on import when sources change), then pytest.
+test-python: build
+	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(PYBUILD) -e .
+	$(PY) -m pytest -q tests/python
+
+install: build
+	$(PY) -m pip install --no-build-isolation .
+	$(PY) -m mesonbuild.mesonmain install -C $(BUILD)
+	-ldconfig
+
+bench: build
+	@$(PY) -c "import pyfixest, statsmodels" 2>/dev/null || $(PY) -m pip install -q pyfixest statsmodels
+	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(PYBUILD) -e .
+	$(PY) bench/bench_feols.py
+
+check-all: test bench
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(PYBUILD)

@@ -1,0 +1,182 @@
+/* cli_util.c — option parsing, the context with logging to stderr, and result printing. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) return -1;
+        if (strncmp(a, "--", 2)) {
+            fprintf(stderr, "kestrel %s: unexpected argument '%s'\n", cmd, a);
+            return CLI_USAGE;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const cli_opt *o = NULL;
+        for (size_t j = 0; j < nopts; j++)
+            if (strlen(opts[j].name) == len && !strncmp(opts[j].name, name, len)) o = &opts[j];
+        if (!o) {
+            fprintf(stderr, "kestrel %s: unknown option '--%.*s' (see kestrel %s --help)\n", cmd,
+                    (int)len, name, cmd);
+            return CLI_USAGE;
+        }
+        if (!o->takes_value) {
+            *o->value = "1";
+        } else if (eq) {
+            *o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *o->value = argv[++i];
+        } else {
+            fprintf(stderr, "kestrel %s: option '--%s' needs a value\n", cmd, o->name);
+            return CLI_USAGE;
+        }
+    }
+    return CLI_OK;
+}
+
+static void log_to_stderr(void *ud, ks_log_level level, const char *msg)
+{
+    (void)ud;
+    if (level >= KS_LOG_INFO) fprintf(stderr, "%s: %s\n", level == KS_LOG_WARN ? "warning" : "note", msg);
+}
+
+int cli_ctx(ks_ctx **ctx, const char *threads)
+{
+    if (ks_ctx_new(ctx) != KS_OK) {
+        fprintf(stderr, "kestrel: out of memory\n");
+        return CLI_FAILED;
+    }
+    ks_ctx_set_log(*ctx, log_to_stderr, NULL);
+    if (threads) {
+        char *end;
+        long t = strtol(threads, &end, 10);
+        if (*end || t < 0 || ks_ctx_set_threads(*ctx, (int)t) != KS_OK) {
+            fprintf(stderr, "kestrel: --threads '%s' is not a count\n", threads);
+            ks_ctx_free(*ctx);
+            *ctx = NULL;
+            return CLI_USAGE;
+        }
+    }
+    return CLI_OK;
+}
+
+int cli_fail(ks_ctx *ctx, const char *what)
+{
+    fprintf(stderr, "kestrel %s: %s\n", what, ks_errmsg(ctx));
+    return CLI_FAILED;
+}
+
+int cli_parse_vcov(const char *s, ks_feols_options *opt)
+{
+    if (!s || !strcmp(s, "iid")) opt->vcov = KS_VCOV_IID;
+    else if (!strcmp(s, "hetero") || !strcmp(s, "HC1")) opt->vcov = KS_VCOV_HC1;
+    else if (!strcmp(s, "HC2")) opt->vcov = KS_VCOV_HC2;
+    else if (!strcmp(s, "HC3")) opt->vcov = KS_VCOV_HC3;
+    else if (!strncmp(s, "CRV1:", 5) && s[5]) {
+        opt->vcov = KS_VCOV_CRV1;
+        opt->cluster = s + 5;
+    } else {
+        fprintf(stderr, "kestrel: --vcov '%s': expected iid, hetero, HC1, HC2, HC3 or "
+                        "CRV1:col[+col2]\n", s);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static const char *stars(double p)
+{
+    return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : "";
+}
+
+void cli_print_feols(FILE *out, const ks_feols *m, const char *formula)
+{
+    ks_feols_info in;
+    ks_feols_get_info(m, &in);
+    fprintf(out, "OLS estimation: %s\n", formula);
+    fprintf(out, "Observations: %zu", in.nobs);
+    for (size_t d = 0; d < in.n_fe; d++)
+        fprintf(out, "%s%s (%zu)", d ? ", " : "   Fixed effects: ", ks_feols_fe_name(m, d),
+                ks_feols_fe_levels(m, d));
+    fprintf(out, "\nStandard errors: %s\n", ks_feols_vcov_label(m));
+    fprintf(out, "%-20s %14s %14s %9s %10s\n", "", "Estimate", "Std. Error", "t value",
+            "Pr(>|t|)");
+    for (size_t j = 0; j < ks_feols_ncoef(m); j++) {
+        if (ks_feols_is_collinear(m, j)) {
+            fprintf(out, "%-20s %14s   (removed: collinear)\n", ks_feols_name(m, j), "-");
+            continue;
+        }
+        const double p = ks_feols_pvalue(m, j);
+        fprintf(out, "%-20s %14.6g %14.6g %9.3f %10.3g %s\n", ks_feols_name(m, j),
+                ks_feols_coef(m, j), ks_feols_se(m, j), ks_feols_tstat(m, j), p, stars(p));
+    }
+    fprintf(out, "---\nRMSE: %.6g   R2: %.6g", sqrt(in.rss / (double)in.nobs), in.r2);
+    if (in.n_fe) fprintf(out, "   Within R2: %.6g", in.r2_within);
+    fprintf(out, "\n");
+}
+
+static void json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fprintf(out, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20) fprintf(out, "\\u%04x", *s);
+        else fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void json_num(FILE *out, double v)
+{
+    if (isfinite(v)) fprintf(out, "%.17g", v);
+    else fprintf(out, "null");
+}
+
+void cli_print_feols_json(FILE *out, const ks_feols *m, const char *formula)
+{
+    ks_feols_info in;
+    ks_feols_get_info(m, &in);
+    fprintf(out, "{\"formula\": ");
+    json_str(out, formula);
+    fprintf(out, ", \"vcov\": ");
+    json_str(out, ks_feols_vcov_label(m));
+    fprintf(out, ", \"nobs\": %zu, \"n_na\": %zu, \"n_singletons\": %zu, \"df_t\": ", in.nobs,
+            in.n_na, in.n_singletons);
+    json_num(out, in.df_t);
+    fprintf(out, ", \"r2\": ");
+    json_num(out, in.r2);
+    fprintf(out, ", \"r2_within\": ");
+    json_num(out, in.r2_within);
+    fprintf(out, ", \"rss\": ");
+    json_num(out, in.rss);
+    fprintf(out, ", \"fixef\": {");
+    for (size_t d = 0; d < in.n_fe; d++) {
+        fprintf(out, "%s", d ? ", " : "");
+        json_str(out, ks_feols_fe_name(m, d));
+        fprintf(out, ": %zu", ks_feols_fe_levels(m, d));
+    }
+    fprintf(out, "}, \"coefficients\": [");
+    for (size_t j = 0; j < ks_feols_ncoef(m); j++) {
+        double lo, hi;
+        ks_feols_confint(m, j, 0.05, &lo, &hi);
+        fprintf(out, "%s\n  {\"term\": ", j ? "," : "");
+        json_str(out, ks_feols_name(m, j));
+        fprintf(out, ", \"estimate\": ");
+        json_num(out, ks_feols_coef(m, j));
+        fprintf(out, ", \"std_error\": ");
+        json_num(out, ks_feols_se(m, j));
+        fprintf(out, ", \"t\": ");
+        json_num(out, ks_feols_tstat(m, j));
+        fprintf(out, ", \"p\": ");
+        json_num(out, ks_feols_pvalue(m, j));
+        fprintf(out, ", \"ci_low\": ");
+        json_num(out, lo);
+        fprintf(out, ", \"ci_high\": ");
+        json_num(out, hi);
+        fprintf(out, ", \"collinear\": %s}", ks_feols_is_collinear(m, j) ? "true" : "false");
+    }
+    fprintf(out, "\n]}\n");
+}

@@ -1,0 +1,47 @@
+/* main.c — the `kestrel` command: dispatch to subcommands, --version, --help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"feols", cmd_feols, "linear regression with fixed effects and robust standard errors"},
+    {"demo", cmd_demo, "run kestrel's jobs on the embedded sample data"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "kestrel %s — one statistics engine: regression, DiD, MARS, genomic SEM\n\n",
+            ks_version());
+    fprintf(f, "usage: kestrel <command> [options]\n       kestrel <command> --help\n\n");
+    fprintf(f, "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\noptions:\n  --version  print the version\n  --help     this text\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("kestrel %s\n", ks_version());
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "kestrel: unknown command '%s' (see kestrel --help)\n", argv[1]);
+    return CLI_USAGE;
+}

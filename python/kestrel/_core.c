@@ -1,0 +1,333 @@
+/* _core.c — the CPython extension kestrel._core: converts Python/NumPy arguments to kestrel C
+ * calls and results back, releasing the GIL around the computation. Contiguous float64 and
+ * int64 columns cross without a copy. No statistics is computed here. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <numpy/arrayobject.h>
+
+#include "kestrel/kestrel.h"
+
+static PyObject *KestrelError;
+
+/* Log lines collected during a call, handed back to Python as a list of (level, message). */
+static void collect_log(void *ud, ks_log_level level, const char *msg)
+{
+    PyObject *list = ud;
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *item = Py_BuildValue("(is)", (int)level, msg);
+    if (item) {
+        PyList_Append(list, item);
+        Py_DECREF(item);
+    }
+    PyGILState_Release(g);
+}
+
+static PyObject *raise_ks(ks_ctx *ctx, int rc)
+{
+    PyErr_SetString(rc == KS_ENOMEM ? PyExc_MemoryError : KestrelError, ks_errmsg(ctx));
+    return NULL;
+}
+
+/* Add one column from a Python object to the table. Arrays that must live as long as the table
+ * are appended to `keep`. */
+static int add_column(ks_ctx *ctx, ks_table *t, const char *name, PyObject *obj, PyObject *keep,
+                      npy_intp nrow)
+{
+    PyArrayObject *arr = (PyArrayObject *)PyArray_FROMANY(obj, NPY_NOTYPE, 1, 1, NPY_ARRAY_IN_ARRAY);
+    if (!arr) return -1;
+    if (PyArray_DIM(arr, 0) != nrow) {
+        PyErr_Format(PyExc_ValueError, "column '%s' has %zd rows, expected %zd", name,
+                     (Py_ssize_t)PyArray_DIM(arr, 0), (Py_ssize_t)nrow);
+        Py_DECREF(arr);
+        return -1;
+    }
+    int type = PyArray_TYPE(arr), rc;
+    PyArrayObject *use = arr;
+    if (type == NPY_OBJECT || type == NPY_UNICODE || type == NPY_STRING) {
+        const char **s = PyMem_Calloc((size_t)nrow + 1, sizeof *s);
+        uint8_t *valid = PyMem_Calloc((size_t)nrow + 1, 1);
+        PyObject *strs = PyList_New(nrow);
+        if (!s || !valid || !strs) {
+            PyMem_Free(s);
+            PyMem_Free(valid);
+            Py_XDECREF(strs);
+            Py_DECREF(arr);
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (npy_intp i = 0; i < nrow; i++) {
+            PyObject *it = PyArray_GETITEM(arr, PyArray_GETPTR1(arr, i));
+            if (!it) break;
+            int na = it == Py_None || (PyFloat_Check(it) && PyFloat_AS_DOUBLE(it) != PyFloat_AS_DOUBLE(it));
+            PyObject *str = na ? (Py_INCREF(Py_None), Py_None) : PyObject_Str(it);
+            Py_DECREF(it);
+            if (!str) break;
+            PyList_SET_ITEM(strs, i, str);
+            if (!na) {
+                s[i] = PyUnicode_AsUTF8(str);
+                valid[i] = s[i] != NULL;
+            }
+        }
+        rc = PyErr_Occurred() ? -1 : ks_table_add_string(ctx, t, name, s, valid);
+        PyMem_Free(s);
+        PyMem_Free(valid);
+        Py_DECREF(strs);
+        Py_DECREF(arr);
+        if (rc > 0 || (rc < 0 && !PyErr_Occurred())) {
+            raise_ks(ctx, rc);
+            return -1;
+        }
+        return rc ? -1 : 0;
+    }
+    if (type == NPY_BOOL || (PyTypeNum_ISINTEGER(type) && type != NPY_INT64)) {
+        use = (PyArrayObject *)PyArray_FROMANY((PyObject *)arr, NPY_INT64, 1, 1, NPY_ARRAY_IN_ARRAY);
+        Py_DECREF(arr);
+        if (!use) return -1;
+        type = NPY_INT64;
+    } else if (type != NPY_INT64 && type != NPY_DOUBLE) {
+        use = (PyArrayObject *)PyArray_FROMANY((PyObject *)arr, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+        Py_DECREF(arr);
+        if (!use) {
+            PyErr_Format(PyExc_TypeError, "column '%s' is neither numeric nor text", name);
+            return -1;
+        }
+        type = NPY_DOUBLE;
+    }
+    rc = type == NPY_DOUBLE
+             ? ks_table_add_float64_borrowed(ctx, t, name, PyArray_DATA(use))
+             : ks_table_add_int64_borrowed(ctx, t, name, PyArray_DATA(use));
+    if (rc) {
+        Py_DECREF(use);
+        raise_ks(ctx, rc);
+        return -1;
+    }
+    rc = PyList_Append(keep, (PyObject *)use);
+    Py_DECREF(use);
+    return rc;
+}
+
+/* A table borrowing the columns of a dict {name: array}. */
+static ks_table *table_from_dict(ks_ctx *ctx, PyObject *cols, PyObject *keep)
+{
+    if (!PyDict_Check(cols)) {
+        PyErr_SetString(PyExc_TypeError, "columns must be a dict of arrays");
+        return NULL;
+    }
+    npy_intp nrow = -1;
+    PyObject *key, *val;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(cols, &pos, &key, &val)) {
+        Py_ssize_t len = PyObject_Length(val);
+        if (len < 0) return NULL;
+        if (nrow < 0) nrow = len;
+    }
+    ks_table *t = NULL;
+    int rc = ks_table_new(ctx, nrow < 0 ? 0 : (size_t)nrow, &t);
+    if (rc) return (ks_table *)raise_ks(ctx, rc);
+    pos = 0;
+    while (PyDict_Next(cols, &pos, &key, &val)) {
+        const char *name = PyUnicode_AsUTF8(key);
+        if (!name || add_column(ctx, t, name, val, keep, nrow)) {
+            ks_table_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
+static PyObject *vec(const double *v, npy_intp n)
+{
+    PyObject *a = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
+    if (a && n) memcpy(PyArray_DATA((PyArrayObject *)a), v, (size_t)n * sizeof *v);
+    return a;
+}
+
+static PyObject *feols_result(ks_feols *m, PyObject *notes)
+{
+    const size_t k = ks_feols_ncoef(m);
+    ks_feols_info in;
+    ks_feols_get_info(m, &in);
+    PyObject *names = PyList_New((Py_ssize_t)k), *fe = PyDict_New();
+    npy_intp dims[2] = {(npy_intp)k, (npy_intp)k};
+    PyObject *coef = PyArray_SimpleNew(1, dims, NPY_DOUBLE), *se = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    PyObject *pv = PyArray_SimpleNew(1, dims, NPY_DOUBLE), *col = PyArray_SimpleNew(1, dims, NPY_BOOL);
+    PyObject *V = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+    if (!names || !fe || !coef || !se || !pv || !col || !V) goto fail;
+    for (size_t j = 0; j < k; j++) {
+        PyList_SET_ITEM(names, (Py_ssize_t)j, PyUnicode_FromString(ks_feols_name(m, j)));
+        ((double *)PyArray_DATA((PyArrayObject *)coef))[j] = ks_feols_coef(m, j);
+        ((double *)PyArray_DATA((PyArrayObject *)se))[j] = ks_feols_se(m, j);
+        ((double *)PyArray_DATA((PyArrayObject *)pv))[j] = ks_feols_pvalue(m, j);
+        ((npy_bool *)PyArray_DATA((PyArrayObject *)col))[j] = (npy_bool)ks_feols_is_collinear(m, j);
+        for (size_t i = 0; i < k; i++) /* column-major in C -> row-major NumPy, symmetric */
+            ((double *)PyArray_DATA((PyArrayObject *)V))[i * k + j] = ks_feols_vcov(m)[i + j * k];
+    }
+    for (size_t d = 0; d < in.n_fe; d++) {
+        PyObject *lv = PyLong_FromSize_t(ks_feols_fe_levels(m, d));
+        if (!lv || PyDict_SetItemString(fe, ks_feols_fe_name(m, d), lv)) goto fail;
+        Py_DECREF(lv);
+    }
+    return Py_BuildValue(
+        "{s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,s:n,s:n,s:d,s:d,s:d,s:d,s:d,s:d,s:N,s:s,s:n,s:(nnn),s:O}",
+        "names", names, "coef", coef, "se", se, "pvalue", pv, "collinear", col, "vcov", V,
+        "nobs", (Py_ssize_t)in.nobs, "n_na", (Py_ssize_t)in.n_na, "n_singletons",
+        (Py_ssize_t)in.n_singletons, "n_zero_weight", (Py_ssize_t)in.n_zero_weight, "df_k",
+        (Py_ssize_t)in.df_k, "df_t", in.df_t, "r2", in.r2, "adj_r2", in.adj_r2, "r2_within",
+        in.r2_within, "rss", in.rss, "sigma", in.sigma, "fixef", fe, "vcov_label",
+        ks_feols_vcov_label(m), "fe_iterations", (Py_ssize_t)in.fe_iterations, "nclusters",
+        (Py_ssize_t)in.nclusters[0], (Py_ssize_t)in.nclusters[1], (Py_ssize_t)in.nclusters[2],
+        "notes", notes);
+fail:
+    Py_XDECREF(names);
+    Py_XDECREF(fe);
+    Py_XDECREF(coef);
+    Py_XDECREF(se);
+    Py_XDECREF(pv);
+    Py_XDECREF(col);
+    Py_XDECREF(V);
+    return NULL;
+}
+
+static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"formula", "columns", "vcov", "cluster", "weights", "fe_tol",
+                             "fe_maxiter", "drop_singletons", "ssc_adj", "ssc_fixef_nested",
+                             "ssc_cluster_adj", "ssc_cluster_min", "collin_tol", "threads",
+                             "resid", NULL};
+    const char *formula, *cluster = NULL, *weights = NULL;
+    PyObject *cols;
+    ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+    int vcov = 0, threads = 0, want_resid = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "sO|izzdiiiiiidip", kwlist, &formula, &cols, &vcov,
+                                     &cluster, &weights, &o.fe_tol, &o.fe_maxiter,
+                                     &o.drop_singletons, &o.ssc_adj, &o.ssc_fixef_nested,
+                                     &o.ssc_cluster_adj, &o.ssc_cluster_min, &o.collin_tol,
+                                     &threads, &want_resid))
+        return NULL;
+    o.vcov = (ks_vcov_kind)vcov;
+    o.cluster = cluster;
+    o.weights = weights;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    ks_feols *m = NULL;
+    if (!keep || !notes) goto done;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        raise_ks(ctx, KS_EINVAL);
+        goto done;
+    }
+    ks_ctx_set_log(ctx, collect_log, notes);
+    if (!(t = table_from_dict(ctx, cols, keep))) goto done;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = ks_feols_fit(ctx, t, formula, &o, &m);
+    Py_END_ALLOW_THREADS
+    if (rc) {
+        raise_ks(ctx, rc);
+        goto done;
+    }
+    out = feols_result(m, notes);
+    if (out && want_resid) {
+        PyObject *r = vec(ks_feols_resid(m), (npy_intp)ks_table_nrow(t));
+        if (!r || PyDict_SetItemString(out, "resid", r)) Py_CLEAR(out);
+        Py_XDECREF(r);
+    }
+done:
+    ks_feols_free(m);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    return out;
+}
+
+static PyObject *py_read_csv(PyObject *self, PyObject *args)
+{
+    (void)self;
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    ks_table *t = NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = ks_table_read_csv(ctx, path, NULL, &t);
+    Py_END_ALLOW_THREADS
+    PyObject *out = NULL;
+    if (rc) {
+        raise_ks(ctx, rc);
+        goto done;
+    }
+    npy_intp n = (npy_intp)ks_table_nrow(t);
+    if (!(out = PyDict_New())) goto done;
+    for (size_t j = 0; j < ks_table_ncol(t); j++) {
+        PyObject *a = NULL;
+        switch (ks_table_col_type(t, j)) {
+        case KS_COL_INT64:
+            a = PyArray_SimpleNew(1, &n, NPY_INT64);
+            if (a && n) memcpy(PyArray_DATA((PyArrayObject *)a), ks_table_int64(t, j), (size_t)n * 8);
+            break;
+        case KS_COL_FLOAT64:
+            a = vec(ks_table_float64(t, j), n);
+            break;
+        default:
+            a = PyArray_SimpleNew(1, &n, NPY_OBJECT);
+            for (npy_intp i = 0; a && i < n; i++) {
+                const char *s = ks_table_string(t, j, (size_t)i);
+                PyObject *v = s ? PyUnicode_FromString(s) : (Py_INCREF(Py_None), Py_None);
+                if (!v) {
+                    Py_CLEAR(a);
+                    break;
+                }
+                PyArray_SETITEM((PyArrayObject *)a, PyArray_GETPTR1((PyArrayObject *)a, i), v);
+                Py_DECREF(v);
+            }
+        }
+        if (!a || PyDict_SetItemString(out, ks_table_col_name(t, j), a)) {
+            Py_XDECREF(a);
+            Py_CLEAR(out);
+            break;
+        }
+        Py_DECREF(a);
+    }
+done:
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    return out;
+}
+
+static PyObject *py_t_quantile(PyObject *self, PyObject *args)
+{
+    (void)self;
+    double p, df;
+    if (!PyArg_ParseTuple(args, "dd", &p, &df)) return NULL;
+    return PyFloat_FromDouble(ks_t_quantile(p, df));
+}
+
+static PyMethodDef methods[] = {
+    {"feols", (PyCFunction)(void (*)(void))py_feols, METH_VARARGS | METH_KEYWORDS,
+     "feols(formula, columns, vcov=0, cluster=None, weights=None, ...) -> dict"},
+    {"read_csv", py_read_csv, METH_VARARGS, "read_csv(path) -> dict of arrays"},
+    {"t_quantile", py_t_quantile, METH_VARARGS, "t_quantile(p, df) -> float"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "_core",
+                                    "kestrel's C engine (internal; use the kestrel package)", -1,
+                                    methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__core(void)
+{
+    import_array();
+    PyObject *m = PyModule_Create(&moddef);
+    if (!m) return NULL;
+    KestrelError = PyErr_NewException("kestrel.KestrelError", PyExc_ValueError, NULL);
+    if (!KestrelError || PyModule_AddObject(m, "KestrelError", KestrelError) ||
+        PyModule_AddStringConstant(m, "__version__", ks_version())) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,442 @@
+/* feols.c — linear regression with absorbed fixed effects: parse, build the used rows, demean
+ * (Frisch–Waugh–Lovell), accurate least squares, then the variance with fixest's small-sample
+ * corrections (see regress.h for the exact factors). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "feols_internal.h"
+#include "kestrel/linalg.h"
+
+struct ks_feols {
+    ks_allocator alloc;
+    size_t k;
+    char **names;
+    double *coef, *se, *V;
+    unsigned char *dropped;
+    ks_feols_info info;
+    char **fe_names;
+    size_t *fe_levels;
+    double *resid; /* nrow */
+    char vcov_label[256];
+};
+
+static void model_free_with(ks_ctx *ctx, ks_feols *m)
+{
+    for (size_t j = 0; m->names && j < m->k; j++) ks_free(ctx, m->names[j]);
+    for (size_t d = 0; m->fe_names && d < m->info.n_fe; d++) ks_free(ctx, m->fe_names[d]);
+    ks_free(ctx, m->names);
+    ks_free(ctx, m->fe_names);
+    ks_free(ctx, m->fe_levels);
+    ks_free(ctx, m->coef);
+    ks_free(ctx, m->se);
+    ks_free(ctx, m->V);
+    ks_free(ctx, m->dropped);
+    ks_free(ctx, m->resid);
+    ks_free(ctx, m);
+}
+
+void ks_feols_free(ks_feols *m)
+{
+    if (!m) return;
+    ks_ctx tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.alloc = m->alloc;
+    model_free_with(&tmp, m);
+}
+
+static int parse_cluster(ks_ctx *ctx, const char *spec, feols_cluster_spec *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    if (!spec || !*spec) return ks_fail(ctx, KS_EINVAL, "vcov CRV1: no cluster column given");
+    const char *p = spec;
+    while (*p) {
+        while (*p == ' ') p++;
+        const char *e = p;
+        while (*e && *e != '+') e++;
+        const char *end = e;
+        while (end > p && end[-1] == ' ') end--;
+        if (end == p) return ks_fail(ctx, KS_EINVAL, "cluster '%s': empty column name", spec);
+        if (cs->n == KS_MAX_CLUSTER)
+            return ks_fail(ctx, KS_EINVAL, "cluster '%s': at most %d dimensions", spec,
+                           KS_MAX_CLUSTER);
+        ks_term *t = &cs->terms[cs->n];
+        t->name = ks_malloc(ctx, (size_t)(end - p) + 1);
+        t->vars = ks_calloc(ctx, 1, sizeof *t->vars);
+        if (!t->name || !t->vars) {
+            ks_free(ctx, t->name);
+            ks_free(ctx, t->vars);
+            t->name = NULL;
+            t->vars = NULL;
+            return KS_ENOMEM;
+        }
+        memcpy(t->name, p, (size_t)(end - p));
+        t->name[end - p] = '\0';
+        t->vars[0] = t->name;
+        t->nvars = 1;
+        cs->n++;
+        p = *e ? e + 1 : e;
+    }
+    return KS_OK;
+}
+
+static void cluster_spec_free(ks_ctx *ctx, feols_cluster_spec *cs)
+{
+    for (size_t c = 0; c < cs->n; c++) {
+        ks_free(ctx, cs->terms[c].name);
+        ks_free(ctx, cs->terms[c].vars);
+    }
+    cs->n = 0;
+}
+
+/* Codes of the intersection of two cluster dimensions, by factorizing the pairs. */
+static int cluster_intersection(ks_ctx *ctx, feols_data *d)
+{
+    const size_t n = d->n;
+    int64_t *a = ks_malloc_array(ctx, n, sizeof *a), *b = ks_malloc_array(ctx, n, sizeof *b);
+    int64_t *codes = ks_malloc_array(ctx, n, sizeof *codes);
+    d->cl[2] = ks_malloc_array(ctx, n, sizeof(int32_t));
+    ks_table *t = NULL;
+    int rc = (!a || !b || !codes || !d->cl[2]) ? KS_ENOMEM : ks_table_new(ctx, n, &t);
+    if (!rc) {
+        for (size_t i = 0; i < n; i++) {
+            a[i] = d->cl[0][i];
+            b[i] = d->cl[1][i];
+        }
+        rc = ks_table_add_int64_borrowed(ctx, t, "a", a);
+        if (!rc) rc = ks_table_add_int64_borrowed(ctx, t, "b", b);
+        size_t cols[2] = {0, 1};
+        if (!rc) rc = ks_table_factorize(ctx, t, cols, 2, codes, &d->cl_levels[2]);
+        if (!rc)
+            for (size_t i = 0; i < n; i++) d->cl[2][i] = (int32_t)codes[i];
+    }
+    ks_table_free(t);
+    ks_free(ctx, a);
+    ks_free(ctx, b);
+    ks_free(ctx, codes);
+    return rc;
+}
+
+/* Is every level of fixed effect `fe` inside one cluster? */
+static int nested_in(ks_ctx *ctx, const int32_t *fe, size_t nlev, const int32_t *cl, size_t n,
+                     int *nested)
+{
+    int32_t *owner = ks_malloc_array(ctx, nlev, sizeof *owner);
+    if (!owner) return KS_ENOMEM;
+    for (size_t l = 0; l < nlev; l++) owner[l] = -1;
+    *nested = 1;
+    for (size_t i = 0; i < n && *nested; i++) {
+        if (owner[fe[i]] < 0) owner[fe[i]] = cl[i];
+        else if (owner[fe[i]] != cl[i]) *nested = 0;
+    }
+    ks_free(ctx, owner);
+    return KS_OK;
+}
+
+/* K of the small-sample factor (pyfixest get_ssc, k_fixef = "nonnested"). */
+static int dof_k(ks_ctx *ctx, const ks_formula *f, const feols_data *d, const ks_feols_options *o,
+                 const feols_cluster_spec *cs, size_t kk, size_t *K)
+{
+    size_t kfe = 0;
+    for (size_t j = 0; j < d->nfe; j++) kfe += d->fe_levels[j];
+    if (d->nfe > 1) kfe -= d->nfe - 1;
+    size_t nested_levels = 0, nested_dims = 0;
+    if (o->vcov == KS_VCOV_CRV1 && o->ssc_fixef_nested) {
+        const size_t ncl = cs->n == 2 ? 3 : cs->n;
+        for (size_t j = 0; j < d->nfe; j++) {
+            int nested = 0;
+            for (size_t c = 0; c < cs->n && !nested; c++)
+                nested = !strcmp(f->fe[j].name, cs->terms[c].name);
+            for (size_t c = 0; c < ncl && !nested; c++) {
+                int rc = nested_in(ctx, d->fe[j], d->fe_levels[j], d->cl[c], d->n, &nested);
+                if (rc) return rc;
+            }
+            if (nested) {
+                nested_levels += d->fe_levels[j];
+                nested_dims++;
+            }
+        }
+    }
+    *K = kk + kfe - nested_levels + nested_dims;
+    return KS_OK;
+}
+
+typedef struct {
+    size_t k;            /* coefficients incl. intercept */
+    double *X;           /* n x k design (demeaned with FE) */
+    double *y;           /* n (demeaned with FE) */
+    double tss, tss_within;
+    size_t iters;
+} design;
+
+static double wsum_sq_centered(const double *y, const double *w, size_t n, int center)
+{
+    double sw = 0.0, m = 0.0;
+    if (center) {
+        for (size_t i = 0; i < n; i++) {
+            const double wi = w ? w[i] : 1.0;
+            sw += wi;
+            m += wi * y[i];
+        }
+        m /= sw;
+    }
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (w ? w[i] : 1.0) * (y[i] - m) * (y[i] - m);
+    return s;
+}
+
+/* Demean y and the regressors; flag regressors that the fixed effects absorb. */
+static int build_design(ks_ctx *ctx, const ks_formula *f, feols_data *d,
+                        const ks_feols_options *o, design *ds, unsigned char *absorbed)
+{
+    const size_t n = d->n;
+    ds->k = f->nterms + (f->intercept ? 1 : 0);
+    ds->y = d->V; /* column 0 */
+    ds->tss = wsum_sq_centered(ds->y, d->w, n, f->intercept || d->nfe);
+    double *norm0 = ks_calloc(ctx, d->nvar, sizeof *norm0);
+    if (!norm0) return KS_ENOMEM;
+    for (size_t c = 1; c < d->nvar; c++) norm0[c] = wsum_sq_centered(d->V + c * n, d->w, n, 0);
+    if (d->nfe) {
+        ks_fe_index fe = {n, d->nfe, d->fe, d->fe_levels, d->w, NULL};
+        fe.wsum = ks_calloc(ctx, d->nfe, sizeof *fe.wsum);
+        int rc = fe.wsum ? KS_OK : KS_ENOMEM;
+        for (size_t j = 0; !rc && j < d->nfe; j++) {
+            double *ws = ks_calloc(ctx, d->fe_levels[j], sizeof *ws);
+            if (!ws) {
+                rc = KS_ENOMEM;
+                break;
+            }
+            for (size_t i = 0; i < n; i++) ws[d->fe[j][i]] += d->w ? d->w[i] : 1.0;
+            fe.wsum[j] = ws;
+        }
+        if (!rc) rc = ks_fe_demean(ctx, &fe, d->V, d->nvar, o->fe_tol, o->fe_maxiter, &ds->iters);
+        for (size_t j = 0; fe.wsum && j < d->nfe; j++) ks_free(ctx, fe.wsum[j]);
+        ks_free(ctx, fe.wsum);
+        if (rc) {
+            ks_free(ctx, norm0);
+            return rc;
+        }
+        ds->tss_within = wsum_sq_centered(ds->y, d->w, n, 0);
+        for (size_t c = 1; c < d->nvar; c++) {
+            const double after = wsum_sq_centered(d->V + c * n, d->w, n, 0);
+            absorbed[c - 1] = !(after > o->collin_tol * o->collin_tol * norm0[c]);
+        }
+    }
+    ks_free(ctx, norm0);
+    if (f->intercept) {
+        ds->X = ks_malloc_array(ctx, n, ds->k * sizeof *ds->X);
+        if (!ds->X) return KS_ENOMEM;
+        for (size_t i = 0; i < n; i++) ds->X[i] = 1.0;
+        memcpy(ds->X + n, d->V + n, n * f->nterms * sizeof *ds->X);
+    } else {
+        ds->X = d->V + n; /* borrowed */
+    }
+    return KS_OK;
+}
+
+static int alloc_model(ks_ctx *ctx, const ks_formula *f, const feols_data *d, size_t k,
+                       ks_feols **out)
+{
+    ks_feols *m = ks_calloc(ctx, 1, sizeof *m);
+    if (!m) return KS_ENOMEM;
+    m->alloc = ctx->alloc;
+    m->k = k;
+    m->info.n_fe = d->nfe;
+    m->names = ks_calloc(ctx, k + 1, sizeof *m->names);
+    m->coef = ks_malloc_array(ctx, k + 1, sizeof *m->coef);
+    m->se = ks_malloc_array(ctx, k + 1, sizeof *m->se);
+    m->V = ks_malloc_array(ctx, k * k + 1, sizeof *m->V);
+    m->dropped = ks_calloc(ctx, k + 1, 1);
+    m->fe_names = ks_calloc(ctx, d->nfe + 1, sizeof *m->fe_names);
+    m->fe_levels = ks_calloc(ctx, d->nfe + 1, sizeof *m->fe_levels);
+    m->resid = ks_malloc_array(ctx, d->nrow + 1, sizeof *m->resid);
+    *out = m;
+    if (!m->names || !m->coef || !m->se || !m->V || !m->dropped || !m->fe_names ||
+        !m->fe_levels || !m->resid)
+        return KS_ENOMEM;
+    size_t j = 0;
+    if (f->intercept && !(m->names[j++] = ks_strdup(ctx, "Intercept"))) return KS_ENOMEM;
+    for (size_t t = 0; t < f->nterms; t++)
+        if (!(m->names[j++] = ks_strdup(ctx, f->terms[t].name))) return KS_ENOMEM;
+    for (size_t e = 0; e < d->nfe; e++) {
+        if (!(m->fe_names[e] = ks_strdup(ctx, f->fe[e].name))) return KS_ENOMEM;
+        m->fe_levels[e] = d->fe_levels[e];
+    }
+    return KS_OK;
+}
+
+/* Variance with small-sample factors; fills m->V, m->se, df and cluster counts. */
+static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const feols_data *d,
+                     const design *ds, const ks_lstsq_result *ls, size_t K)
+{
+    const size_t n = d->n, k = ds->k;
+    const double nn = (double)n, KK = (double)K;
+    ks_vcov_input in = {n, k, ds->X, ls->resid, d->w, ls->cov_unscaled, ls->dropped};
+    int rc = KS_OK;
+    if (o->vcov == KS_VCOV_IID) {
+        const double s2 = ls->rss / (nn - KK);
+        for (size_t i = 0; i < k * k; i++) m->V[i] = s2 * ls->cov_unscaled[i];
+        m->info.df_t = nn - KK;
+        snprintf(m->vcov_label, sizeof m->vcov_label, "iid");
+    } else if (o->vcov != KS_VCOV_CRV1) {
+        if (o->vcov != KS_VCOV_HC1 && d->nfe)
+            return ks_fail(ctx, KS_EINVAL,
+                           "vcov HC2/HC3 with fixed effects is not supported (the leverage of "
+                           "the absorbed dummies is not computed); use HC1 or CRV1");
+        if ((rc = ks_vcov_hetero(ctx, &in, o->vcov, m->V))) return rc;
+        const double adj = o->vcov == KS_VCOV_HC1 && o->ssc_adj ? nn / (nn - KK) : 1.0;
+        for (size_t i = 0; i < k * k; i++) m->V[i] *= adj;
+        m->info.df_t = nn - KK;
+        snprintf(m->vcov_label, sizeof m->vcov_label, "HC%d", (int)o->vcov);
+    } else {
+        const size_t nd = d->ncl == 2 ? 3 : 1;
+        size_t gmin = d->cl_levels[0];
+        for (size_t c = 0; c < d->ncl; c++) gmin = d->cl_levels[c] < gmin ? d->cl_levels[c] : gmin;
+        double *Vc = ks_malloc_array(ctx, k * k + 1, sizeof *Vc);
+        if (!Vc) return KS_ENOMEM;
+        for (size_t i = 0; i < k * k; i++) m->V[i] = 0.0;
+        for (size_t c = 0; c < nd && !rc; c++) {
+            const double G = (double)(o->ssc_cluster_min ? gmin : d->cl_levels[c]);
+            rc = ks_vcov_cluster(ctx, &in, d->cl[c], d->cl_levels[c], Vc);
+            double adj = (o->ssc_adj ? (nn - 1) / (nn - KK) : 1.0) *
+                         (o->ssc_cluster_adj ? G / (G - 1) : 1.0) * (c == 2 ? -1.0 : 1.0);
+            for (size_t i = 0; !rc && i < k * k; i++) m->V[i] += adj * Vc[i];
+            m->info.nclusters[c] = d->cl_levels[c];
+        }
+        ks_free(ctx, Vc);
+        m->info.df_t = (double)gmin - 1;
+        snprintf(m->vcov_label, sizeof m->vcov_label, "CRV1: %s", o->cluster);
+    }
+    for (size_t j = 0; j < k; j++) m->se[j] = sqrt(m->V[j + j * k]);
+    return rc;
+}
+
+static void log_removed(ks_ctx *ctx, const feols_data *d)
+{
+    if (d->n_na) ks_log(ctx, KS_LOG_INFO, "%zu observations removed because of NA values", d->n_na);
+    if (d->n_zero_weight)
+        ks_log(ctx, KS_LOG_INFO, "%zu observations removed because of zero weights",
+               d->n_zero_weight);
+    if (d->n_singletons)
+        ks_log(ctx, KS_LOG_INFO, "%zu fixed-effect singletons removed", d->n_singletons);
+}
+
+static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feols_options *o,
+               const feols_cluster_spec *cs, ks_feols **out)
+{
+    feols_data d;
+    int rc = ks_feols_data_build(ctx, t, f, o, cs, &d);
+    if (rc) return rc;
+    design ds = {0};
+    ks_lstsq_result *ls = NULL;
+    ks_feols *m = NULL;
+    unsigned char *absorbed = ks_calloc(ctx, f->nterms + 1, 1);
+    if (!absorbed) rc = KS_ENOMEM;
+    if (!rc && d.ncl == 2) rc = cluster_intersection(ctx, &d);
+    if (!rc) rc = build_design(ctx, f, &d, o, &ds, absorbed);
+    if (!rc) rc = alloc_model(ctx, f, &d, ds.k, &m);
+    if (rc) goto done;
+    log_removed(ctx, &d);
+    /* Regressors the fixed effects absorbed are zeroed, so the QR drops them too. */
+    const size_t off = f->intercept ? 1 : 0;
+    for (size_t t2 = 0; t2 < f->nterms; t2++)
+        if (absorbed[t2]) memset(ds.X + (t2 + off) * d.n, 0, d.n * sizeof *ds.X);
+    ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
+    lo.rank_tol = o->collin_tol;
+    if ((rc = ks_lstsq(ctx, d.n, ds.k, ds.X, d.n, ds.y, d.w, &lo, &ls))) goto done;
+    size_t K;
+    if ((rc = dof_k(ctx, f, &d, o, cs, ls->rank, &K))) goto done;
+    if (d.n <= K) {
+        rc = ks_fail(ctx, KS_EEMPTY,
+                     "not enough observations: %zu used for %zu coefficients%s", d.n, K,
+                     d.nfe ? " (fixed effects included)" : "");
+        goto done;
+    }
+    for (size_t j = 0; j < ds.k; j++) {
+        m->coef[j] = ls->coef[j];
+        m->dropped[j] = ls->dropped[j];
+        if (ls->dropped[j])
+            ks_log(ctx, KS_LOG_WARN, "'%s' removed because of collinearity%s", m->names[j],
+                   j >= off && absorbed[j - off] ? " with the fixed effects" : "");
+    }
+    if ((rc = fill_vcov(ctx, m, o, &d, &ds, ls, K))) goto done;
+    for (size_t i = 0; i < d.nrow; i++) m->resid[i] = NAN;
+    for (size_t r = 0; r < d.n; r++) m->resid[d.rows[r]] = ls->resid[r];
+    ks_feols_info *in = &m->info;
+    in->nobs = d.n;
+    in->n_na = d.n_na;
+    in->n_singletons = d.n_singletons;
+    in->n_zero_weight = d.n_zero_weight;
+    in->df_k = K;
+    in->rss = ls->rss;
+    in->r2 = 1.0 - ls->rss / ds.tss;
+    const double centered = (f->intercept || d.nfe) ? 1.0 : 0.0;
+    in->adj_r2 = 1.0 - (ls->rss / (double)(d.n - K)) / (ds.tss / ((double)d.n - centered));
+    in->r2_within = d.nfe ? 1.0 - ls->rss / ds.tss_within : NAN;
+    in->sigma = sqrt(ls->rss / (double)(d.n - K));
+    in->fe_iterations = ds.iters;
+    in->vcov = o->vcov;
+done:
+    if (rc && m) {
+        model_free_with(ctx, m);
+        m = NULL;
+    }
+    ks_lstsq_result_free(ctx, ls);
+    if (f->intercept) ks_free(ctx, ds.X);
+    ks_free(ctx, absorbed);
+    ks_feols_data_free(ctx, &d);
+    *out = m;
+    return rc;
+}
+
+int ks_feols_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const ks_feols_options *opt,
+                 ks_feols **out)
+{
+    ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+    if (opt) o = *opt;
+    if (!out) return ks_fail(ctx, KS_EINVAL, "feols: out is NULL");
+    *out = NULL;
+    if (o.vcov < KS_VCOV_IID || o.vcov > KS_VCOV_CRV1)
+        return ks_fail(ctx, KS_EINVAL, "feols: unknown vcov kind %d", (int)o.vcov);
+    if (!(o.fe_tol > 0) || o.fe_maxiter < 1)
+        return ks_fail(ctx, KS_EINVAL, "feols: fe_tol must be > 0 and fe_maxiter >= 1");
+    ks_formula f;
+    int rc = ks_formula_parse(ctx, formula, &f);
+    if (rc) return rc;
+    feols_cluster_spec cs = {0};
+    if (o.vcov == KS_VCOV_CRV1) rc = parse_cluster(ctx, o.cluster, &cs);
+    if (!rc) rc = fit(ctx, t, &f, &o, &cs, out);
+    cluster_spec_free(ctx, &cs);
+    ks_formula_free(ctx, &f);
+    return rc;
+}
+
+size_t ks_feols_ncoef(const ks_feols *m) { return m->k; }
+const char *ks_feols_name(const ks_feols *m, size_t j) { return j < m->k ? m->names[j] : NULL; }
+double ks_feols_coef(const ks_feols *m, size_t j) { return j < m->k ? m->coef[j] : NAN; }
+double ks_feols_se(const ks_feols *m, size_t j) { return j < m->k ? m->se[j] : NAN; }
+double ks_feols_tstat(const ks_feols *m, size_t j) { return ks_feols_coef(m, j) / ks_feols_se(m, j); }
+double ks_feols_pvalue(const ks_feols *m, size_t j)
+{
+    const double t = ks_feols_tstat(m, j);
+    return isnan(t) ? NAN : 2.0 * ks_t_cdf(-fabs(t), m->info.df_t);
+}
+int ks_feols_is_collinear(const ks_feols *m, size_t j) { return j < m->k && m->dropped[j]; }
+const double *ks_feols_vcov(const ks_feols *m) { return m->V; }
+void ks_feols_confint(const ks_feols *m, size_t j, double alpha, double *lo, double *hi)
+{
+    const double q = ks_t_quantile(1.0 - alpha / 2.0, m->info.df_t);
+    *lo = ks_feols_coef(m, j) - q * ks_feols_se(m, j);
+    *hi = ks_feols_coef(m, j) + q * ks_feols_se(m, j);
+}
+void ks_feols_get_info(const ks_feols *m, ks_feols_info *info) { *info = m->info; }
+const char *ks_feols_fe_name(const ks_feols *m, size_t d)
+{
+    return d < m->info.n_fe ? m->fe_names[d] : NULL;
+}
+size_t ks_feols_fe_levels(const ks_feols *m, size_t d)
+{
+    return d < m->info.n_fe ? m->fe_levels[d] : 0;
+}
+const double *ks_feols_resid(const ks_feols *m) { return m->resid; }
+const char *ks_feols_vcov_label(const ks_feols *m) { return m->vcov_label; }

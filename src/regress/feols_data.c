@@ -1,0 +1,242 @@
+/* feols_data.c — from a table and a parsed formula to the rows and columns a fit uses:
+ * column lookup and type checks, NA / zero-weight removal, fixed-effect and cluster codes made
+ * dense over the used rows, and iterative removal of fixed-effect singletons. */
+#include <math.h>
+#include <string.h>
+
+#include "feols_internal.h"
+
+static int find_col(ks_ctx *ctx, const ks_table *t, const char *name, const char *role,
+                    size_t *j)
+{
+    if (ks_table_find(ctx, t, name, j) == KS_OK) return KS_OK;
+    return ks_fail(ctx, KS_ENOTFOUND, "%s: column '%s' not found in the data", role, name);
+}
+
+/* A numeric column as doubles; `keep[i]` cleared where it is NA; Inf is an error. */
+static int numeric_col(ks_ctx *ctx, const ks_table *t, const char *name, const char *role,
+                       double *dst, unsigned char *keep)
+{
+    size_t j;
+    int rc = find_col(ctx, t, name, role, &j);
+    if (rc) return rc;
+    if (ks_table_col_type(t, j) == KS_COL_STRING)
+        return ks_fail(ctx, KS_ETYPE,
+                       "%s: column '%s' is text, not numbers (use it as a fixed effect: "
+                       "'| %s')",
+                       role, name, name);
+    if ((rc = ks_table_get_double(ctx, t, j, dst))) return rc;
+    const size_t n = ks_table_nrow(t);
+    size_t nna = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(dst[i])) {
+            keep[i] = 0;
+            nna++;
+        } else if (isinf(dst[i])) {
+            return ks_fail(ctx, KS_ENUMERIC, "%s: column '%s' is %s at row %zu", role, name,
+                           dst[i] > 0 ? "Inf" : "-Inf", i + 1);
+        }
+    }
+    if (nna == n)
+        return ks_fail(ctx, KS_EEMPTY, "%s: column '%s' is entirely NA", role, name);
+    return KS_OK;
+}
+
+/* Codes for a combination of key columns ("a^b"); NA rows cleared in keep. */
+static int key_codes(ks_ctx *ctx, const ks_table *t, const ks_term *term, const char *role,
+                     int64_t *codes, unsigned char *keep)
+{
+    size_t cols[16];
+    if (term->nvars > 16) return ks_fail(ctx, KS_EINVAL, "%s: too many columns in '%s'", role,
+                                         term->name);
+    for (size_t v = 0; v < term->nvars; v++) {
+        int rc = find_col(ctx, t, term->vars[v], role, &cols[v]);
+        if (rc) return rc;
+    }
+    size_t nlev;
+    int rc = ks_table_factorize(ctx, t, cols, term->nvars, codes, &nlev);
+    if (rc) return rc;
+    const size_t n = ks_table_nrow(t);
+    size_t nna = 0;
+    for (size_t i = 0; i < n; i++)
+        if (codes[i] < 0) {
+            keep[i] = 0;
+            nna++;
+        }
+    if (nna == n) return ks_fail(ctx, KS_EEMPTY, "%s: '%s' is entirely NA", role, term->name);
+    return KS_OK;
+}
+
+/* Dense int32 codes over the kept rows, in order of first appearance. */
+static int densify(ks_ctx *ctx, const int64_t *codes, const size_t *rows, size_t n, size_t nraw,
+                   int32_t *out, size_t *nlev)
+{
+    int32_t *map = ks_malloc_array(ctx, nraw, sizeof *map);
+    if (!map) return KS_ENOMEM;
+    for (size_t i = 0; i < nraw; i++) map[i] = -1;
+    int32_t next = 0;
+    for (size_t r = 0; r < n; r++) {
+        int64_t c = codes[rows[r]];
+        if (map[c] < 0) map[c] = next++;
+        out[r] = map[c];
+    }
+    ks_free(ctx, map);
+    *nlev = (size_t)next;
+    return KS_OK;
+}
+
+/* Remove observations alone in a level of any fixed effect, until there are none. */
+static int drop_singletons(ks_ctx *ctx, int64_t **fe, size_t nfe, size_t nrow,
+                           unsigned char *keep, size_t *dropped)
+{
+    *dropped = 0;
+    if (nfe == 0) return KS_OK;
+    uint32_t *cnt = ks_malloc_array(ctx, nrow, sizeof *cnt);
+    if (!cnt) return KS_ENOMEM;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t d = 0; d < nfe; d++) {
+            memset(cnt, 0, nrow * sizeof *cnt);
+            for (size_t i = 0; i < nrow; i++)
+                if (keep[i] && cnt[fe[d][i]] < 2) cnt[fe[d][i]]++;
+            for (size_t i = 0; i < nrow; i++)
+                if (keep[i] && cnt[fe[d][i]] == 1) {
+                    keep[i] = 0;
+                    (*dropped)++;
+                    changed = 1;
+                }
+        }
+    }
+    ks_free(ctx, cnt);
+    return KS_OK;
+}
+
+void ks_feols_data_free(ks_ctx *ctx, feols_data *d)
+{
+    ks_free(ctx, d->rows);
+    ks_free(ctx, d->V);
+    ks_free(ctx, d->w);
+    for (size_t i = 0; i < d->nfe; i++) ks_free(ctx, d->fe[i]);
+    for (size_t i = 0; i < d->ncl; i++) ks_free(ctx, d->cl[i]);
+    ks_free(ctx, d->fe);
+    ks_free(ctx, d->fe_levels);
+    memset(d, 0, sizeof *d);
+}
+
+/* Raw per-row inputs, before the used rows are known. */
+typedef struct {
+    double *cols;     /* nrow x nvar: y then each distinct regressor column */
+    double *w;
+    int64_t **fe, **cl;
+} raw_inputs;
+
+static int load_raw(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feols_options *o,
+                    const feols_cluster_spec *cs, unsigned char *keep, raw_inputs *raw,
+                    size_t *n_zero_w)
+{
+    const size_t nrow = ks_table_nrow(t);
+    int rc = numeric_col(ctx, t, f->y, "outcome", raw->cols, keep);
+    for (size_t k = 0; !rc && k < f->nterms; k++) {
+        double *dst = raw->cols + (k + 1) * nrow, *tmp = NULL;
+        for (size_t v = 0; !rc && v < f->terms[k].nvars; v++) {
+            double *into = v == 0 ? dst : (tmp ? tmp : (tmp = ks_malloc_array(ctx, nrow, 8)));
+            if (!into) {
+                rc = KS_ENOMEM;
+                break;
+            }
+            rc = numeric_col(ctx, t, f->terms[k].vars[v], "regressor", into, keep);
+            if (!rc && v > 0)
+                for (size_t i = 0; i < nrow; i++) dst[i] *= tmp[i];
+        }
+        ks_free(ctx, tmp);
+    }
+    if (!rc && o->weights) {
+        rc = numeric_col(ctx, t, o->weights, "weights", raw->w, keep);
+        for (size_t i = 0; !rc && i < nrow; i++) {
+            if (keep[i] && raw->w[i] < 0)
+                rc = ks_fail(ctx, KS_EINVAL, "weights: column '%s' is negative (%g) at row %zu",
+                             o->weights, raw->w[i], i + 1);
+            else if (keep[i] && raw->w[i] == 0) {
+                keep[i] = 0;
+                (*n_zero_w)++;
+            }
+        }
+    }
+    for (size_t d = 0; !rc && d < f->nfe; d++)
+        rc = key_codes(ctx, t, &f->fe[d], "fixed effect", raw->fe[d], keep);
+    for (size_t c = 0; !rc && c < cs->n; c++)
+        rc = key_codes(ctx, t, &cs->terms[c], "cluster", raw->cl[c], keep);
+    return rc;
+}
+
+int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
+                        const ks_feols_options *o, const feols_cluster_spec *cs, feols_data *d)
+{
+    memset(d, 0, sizeof *d);
+    const size_t nrow = ks_table_nrow(t), nvar = 1 + f->nterms;
+    unsigned char *keep = ks_malloc(ctx, nrow ? nrow : 1);
+    raw_inputs raw = {0};
+    raw.cols = ks_malloc_array(ctx, nrow, nvar * sizeof(double));
+    raw.fe = ks_calloc(ctx, f->nfe + 1, sizeof *raw.fe);
+    raw.cl = ks_calloc(ctx, cs->n + 1, sizeof *raw.cl);
+    if (o->weights) raw.w = ks_malloc_array(ctx, nrow, sizeof *raw.w);
+    int rc = (!keep || !raw.cols || !raw.fe || !raw.cl || (o->weights && !raw.w)) ? KS_ENOMEM : 0;
+    for (size_t i = 0; !rc && i < f->nfe; i++)
+        if (!(raw.fe[i] = ks_malloc_array(ctx, nrow, sizeof(int64_t)))) rc = KS_ENOMEM;
+    for (size_t i = 0; !rc && i < cs->n; i++)
+        if (!(raw.cl[i] = ks_malloc_array(ctx, nrow, sizeof(int64_t)))) rc = KS_ENOMEM;
+    if (rc) goto done;
+    memset(keep, 1, nrow);
+    if ((rc = load_raw(ctx, t, f, o, cs, keep, &raw, &d->n_zero_weight))) goto done;
+    for (size_t i = 0; i < nrow; i++) d->n_na += !keep[i];
+    d->n_na -= d->n_zero_weight;
+    if (o->drop_singletons &&
+        (rc = drop_singletons(ctx, raw.fe, f->nfe, nrow, keep, &d->n_singletons)))
+        goto done;
+
+    size_t n = 0;
+    for (size_t i = 0; i < nrow; i++) n += keep[i];
+    if (n == 0) {
+        rc = ks_fail(ctx, KS_EEMPTY, "no observations left after removing NA%s",
+                     f->nfe ? " and singletons" : "");
+        goto done;
+    }
+    d->n = n;
+    d->nrow = nrow;
+    d->nvar = nvar;
+    d->nfe = f->nfe;
+    d->ncl = cs->n;
+    d->rows = ks_malloc_array(ctx, n, sizeof *d->rows);
+    d->V = ks_malloc_array(ctx, n, nvar * sizeof *d->V);
+    d->fe = ks_calloc(ctx, f->nfe + 1, sizeof *d->fe);
+    d->fe_levels = ks_calloc(ctx, f->nfe + 1, sizeof *d->fe_levels);
+    if (o->weights) d->w = ks_malloc_array(ctx, n, sizeof *d->w);
+    if (!d->rows || !d->V || !d->fe || !d->fe_levels || (o->weights && !d->w)) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0, r = 0; i < nrow; i++)
+        if (keep[i]) d->rows[r++] = i;
+    for (size_t c = 0; c < nvar; c++)
+        for (size_t r = 0; r < n; r++) d->V[r + c * n] = raw.cols[d->rows[r] + c * nrow];
+    if (d->w)
+        for (size_t r = 0; r < n; r++) d->w[r] = raw.w[d->rows[r]];
+    for (size_t k = 0; !rc && k < f->nfe; k++) {
+        if (!(d->fe[k] = ks_malloc_array(ctx, n, sizeof(int32_t)))) rc = KS_ENOMEM;
+        else rc = densify(ctx, raw.fe[k], d->rows, n, nrow, d->fe[k], &d->fe_levels[k]);
+    }
+    for (size_t c = 0; !rc && c < cs->n; c++) {
+        if (!(d->cl[c] = ks_malloc_array(ctx, n, sizeof(int32_t)))) rc = KS_ENOMEM;
+        else rc = densify(ctx, raw.cl[c], d->rows, n, nrow, d->cl[c], &d->cl_levels[c]);
+    }
+done:
+    ks_free(ctx, keep);
+    ks_free(ctx, raw.cols);
+    ks_free(ctx, raw.w);
+    for (size_t i = 0; raw.fe && i < f->nfe; i++) ks_free(ctx, raw.fe[i]);
+    for (size_t i = 0; raw.cl && i < cs->n; i++) ks_free(ctx, raw.cl[i]);
+    ks_free(ctx, raw.fe);
+    ks_free(ctx, raw.cl);
+    if (rc) ks_feols_data_free(ctx, d);
+    return rc;
+}

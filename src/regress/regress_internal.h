@@ -1,0 +1,61 @@
+/* regress_internal.h — shared by the files of src/regress: the parsed formula, fixed-effect
+ * absorption and variance estimation. */
+#ifndef KS_REGRESS_INTERNAL_H
+#define KS_REGRESS_INTERNAL_H
+
+#include "base/base_internal.h"
+#include "kestrel/regress.h"
+
+/* A term: the product of one or more columns, or (for fixed effects) their combination. */
+typedef struct {
+    char *name;     /* "x", "a:b", "fe1^fe2" */
+    char **vars;    /* the column names */
+    size_t nvars;
+} ks_term;
+
+typedef struct {
+    char *y;
+    ks_term *terms;  /* regressors in formula order (without the intercept) */
+    size_t nterms;
+    int intercept;   /* 1 unless "- 1" / "0 +", or fixed effects are present */
+    ks_term *fe;
+    size_t nfe;
+} ks_formula;
+
+int ks_formula_parse(ks_ctx *ctx, const char *text, ks_formula *f);
+void ks_formula_free(ks_ctx *ctx, ks_formula *f);
+
+/* Fixed effects of the used rows: codes[d][i] in 0..nlevels[d]-1, dense. */
+typedef struct {
+    size_t n, nfe;
+    int32_t **codes;
+    size_t *nlevels;
+    const double *w;  /* weights or NULL */
+    double **wsum;    /* per dimension, per level: sum of weights (or counts) */
+} ks_fe_index;
+
+/* Demean the ncol columns of V (n x ncol, column-major, in place) by the fixed effects:
+ * V <- V - projection on the FE dummies. Columns are independent and run in parallel with a
+ * result that does not depend on the thread count. *iters gets the largest sweep count. */
+int ks_fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, double tol,
+                 int maxiter, size_t *iters);
+
+/* Variance input: whitened-free form. X n x k (demeaned when FE), resid e, weights w or NULL,
+ * bread = (X'WX)^-1 over kept columns (k x k, NaN for dropped), kept flags. */
+typedef struct {
+    size_t n, k;
+    const double *X;
+    const double *e;
+    const double *w;
+    const double *bread;
+    const unsigned char *dropped;
+} ks_vcov_input;
+
+/* meat-based variance V = bread M bread (no small-sample factor) into V (k x k).
+ * HC kinds use the leverage for HC2/HC3. */
+int ks_vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, double *V);
+/* Cluster-robust sandwich for one cluster dimension with codes in 0..G-1 (no factor). */
+int ks_vcov_cluster(ks_ctx *ctx, const ks_vcov_input *in, const int32_t *codes, size_t G,
+                    double *V);
+
+#endif

@@ -1,0 +1,279 @@
+/* test_regress.c — feols against R fixest's published numbers (basic_small.csv), against the
+ * dummy-variable regression it must equal (Frisch–Waugh–Lovell), and on bad input. The
+ * statsmodels / pyfixest parity suite is in tests/python/test_feols_parity.py. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kestrel/kestrel.h"
+#include "ktest.h"
+
+static size_t term_index(const ks_feols *m, const char *name)
+{
+    for (size_t j = 0; j < ks_feols_ncoef(m); j++)
+        if (!strcmp(ks_feols_name(m, j), name)) return j;
+    return (size_t)-1;
+}
+
+/* R fixest 0.12 numbers from ../shared/data/did/README.md. */
+static void test_fixest_basic_small(ks_ctx *ctx)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/did/bench_small/basic_small.csv", ktest_shared_data());
+    ks_table *t = NULL;
+    CHECK_OK(ctx, ks_table_read_csv(ctx, path, NULL, &t));
+    if (!t) return;
+    ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+    o.vcov = KS_VCOV_CRV1;
+    o.cluster = "unit";
+    ks_feols *m = NULL;
+    CHECK_OK(ctx, ks_feols_fit(ctx, t, "outcome ~ treated*post", &o, &m));
+    if (m) {
+        size_t j = term_index(m, "treated:post");
+        CHECK(j != (size_t)-1);
+        CHECK_NEAR(ks_feols_coef(m, j), 5.11212123983854, 1e-10);
+        CHECK_NEAR(ks_feols_se(m, j), 0.183204909663298, 1e-8);
+    }
+    ks_feols_free(m);
+    m = NULL;
+    CHECK_OK(ctx, ks_feols_fit(ctx, t, "outcome ~ treated:post | unit + post", &o, &m));
+    if (m) {
+        CHECK(ks_feols_ncoef(m) == 1);
+        CHECK_NEAR(ks_feols_coef(m, 0), 5.11212123983855, 1e-10);
+        CHECK_NEAR(ks_feols_se(m, 0), 0.182974027517802, 1e-8);
+    }
+    ks_feols_free(m);
+    ks_table_free(t);
+}
+
+/* A small unbalanced panel with two fixed effects, built in memory. */
+typedef struct {
+    size_t n;
+    int64_t *unit, *time;
+    double *x1, *x2, *y, *w;
+} panel;
+
+static panel make_panel(size_t nunit, size_t ntime, uint64_t seed)
+{
+    panel p = {0};
+    p.unit = malloc(nunit * ntime * sizeof *p.unit);
+    p.time = malloc(nunit * ntime * sizeof *p.time);
+    p.x1 = malloc(nunit * ntime * sizeof *p.x1);
+    p.x2 = malloc(nunit * ntime * sizeof *p.x2);
+    p.y = malloc(nunit * ntime * sizeof *p.y);
+    p.w = malloc(nunit * ntime * sizeof *p.w);
+    for (size_t u = 0; u < nunit; u++)
+        for (size_t t = 0; t < ntime; t++) {
+            uint64_t id = u * ntime + t;
+            if (ks_rng_uniform(seed, 9, id) < 0.2) continue; /* unbalanced */
+            size_t i = p.n++;
+            p.unit[i] = (int64_t)u;
+            p.time[i] = (int64_t)t;
+            p.x1[i] = ks_rng_normal(seed, 1, id) + 0.1 * (double)u;
+            p.x2[i] = ks_rng_normal(seed, 2, id) + 0.3 * (double)t;
+            p.w[i] = 0.5 + ks_rng_uniform(seed, 4, id);
+            p.y[i] = 0.7 * p.x1[i] - 0.2 * p.x2[i] + 0.05 * (double)u * (double)(u % 3) +
+                     0.4 * (double)t + ks_rng_normal(seed, 3, id);
+        }
+    return p;
+}
+
+static void panel_free(panel *p)
+{
+    free(p->unit);
+    free(p->time);
+    free(p->x1);
+    free(p->x2);
+    free(p->y);
+    free(p->w);
+}
+
+static ks_table *panel_table(ks_ctx *ctx, const panel *p)
+{
+    ks_table *t = NULL;
+    if (ks_table_new(ctx, p->n, &t)) return NULL;
+    int rc = ks_table_add_int64_borrowed(ctx, t, "unit", p->unit);
+    rc |= ks_table_add_int64_borrowed(ctx, t, "time", p->time);
+    rc |= ks_table_add_float64_borrowed(ctx, t, "x1", p->x1);
+    rc |= ks_table_add_float64_borrowed(ctx, t, "x2", p->x2);
+    rc |= ks_table_add_float64_borrowed(ctx, t, "y", p->y);
+    rc |= ks_table_add_float64_borrowed(ctx, t, "w", p->w);
+    if (rc) {
+        ks_table_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* Absorbing unit + time must give the coefficients and iid variance of the regression on
+ * explicit dummies (FWL), weighted and not. */
+static void test_fwl(ks_ctx *ctx, int weighted)
+{
+    const size_t NU = 30, NT = 8;
+    panel p = make_panel(NU, NT, 11);
+    ks_table *t = panel_table(ctx, &p);
+    ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+    o.drop_singletons = 0;
+    if (weighted) o.weights = "w";
+    ks_feols *m = NULL;
+    CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x1 + x2 | unit + time", &o, &m));
+    /* dummies: intercept, x1, x2, unit 1..NU-1, time 1..NT-1 */
+    const size_t k = 3 + (NU - 1) + (NT - 1);
+    double *X = calloc(p.n * k, sizeof *X);
+    for (size_t i = 0; i < p.n; i++) {
+        X[i] = 1.0;
+        X[i + p.n] = p.x1[i];
+        X[i + 2 * p.n] = p.x2[i];
+        if (p.unit[i] > 0) X[i + (2 + (size_t)p.unit[i]) * p.n] = 1.0;
+        if (p.time[i] > 0) X[i + (2 + NU - 1 + (size_t)p.time[i]) * p.n] = 1.0;
+    }
+    ks_lstsq_result *ls = NULL;
+    CHECK_OK(ctx, ks_lstsq(ctx, p.n, k, X, p.n, p.y, weighted ? p.w : NULL, NULL, &ls));
+    if (m && ls) {
+        ks_feols_info info;
+        ks_feols_get_info(m, &info);
+        CHECK(info.nobs == p.n && info.df_k == k);
+        const double s2 = ls->rss / (double)(p.n - k);
+        for (size_t j = 0; j < 2; j++) {
+            CHECK_NEAR(ks_feols_coef(m, j), ls->coef[j + 1], 1e-10);
+            CHECK_NEAR(ks_feols_se(m, j), sqrt(s2 * ls->cov_unscaled[(j + 1) * (k + 1)]), 1e-9);
+        }
+        CHECK_NEAR(info.rss, ls->rss, 1e-10);
+    }
+    ks_lstsq_result_free(ctx, ls);
+    free(X);
+    ks_feols_free(m);
+    ks_table_free(t);
+    panel_free(&p);
+}
+
+/* Results must not depend on the thread count. */
+static void test_threads_identical(ks_ctx *ctx)
+{
+    panel p = make_panel(200, 10, 5);
+    ks_table *t = panel_table(ctx, &p);
+    ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+    o.vcov = KS_VCOV_CRV1;
+    o.cluster = "unit+time";
+    double c[2][2], s[2][2];
+    for (int th = 1; th <= 2; th++) {
+        CHECK_OK(ctx, ks_ctx_set_threads(ctx, th));
+        ks_feols *m = NULL;
+        CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x1 + x2 | unit + time", &o, &m));
+        for (int j = 0; j < 2; j++) {
+            c[th - 1][j] = m ? ks_feols_coef(m, (size_t)j) : NAN;
+            s[th - 1][j] = m ? ks_feols_se(m, (size_t)j) : NAN;
+        }
+        ks_feols_free(m);
+    }
+    for (int j = 0; j < 2; j++) CHECK(c[0][j] == c[1][j] && s[0][j] == s[1][j]);
+    ks_table_free(t);
+    panel_free(&p);
+}
+
+static ks_table *csv(ks_ctx *ctx, const char *text)
+{
+    ks_table *t = NULL;
+    if (ks_table_read_csv_mem(ctx, "bad.csv", text, strlen(text), NULL, &t)) return NULL;
+    return t;
+}
+
+static void test_bad_input(ks_ctx *ctx)
+{
+    ks_feols *m = NULL;
+    ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+    ks_table *t = csv(ctx, "y,x,c,g,s\n1,1,5,1,a\n2,2,5,1,b\n3,3.5,5,2,c\n4,3,5,2,d\n5,nan,5,3,e\n"
+                           "6,7,5,3,f\n");
+    CHECK(t != NULL);
+    if (!t) return;
+    /* a formula naming a missing column */
+    CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ x + nope", &o, &m), KS_ENOTFOUND, "'nope'");
+    CHECK(m == NULL);
+    CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ x | nope", &o, &m), KS_ENOTFOUND, "'nope'");
+    /* malformed formulas */
+    CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y x", &o, &m), KS_EPARSE, "expected");
+    CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ log(x)", &o, &m), KS_EPARSE, "'('");
+    /* a text column as a regressor */
+    CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ s", &o, &m), KS_ETYPE, "'s' is text");
+    /* NaN in a regressor: the row is removed (documented), the fit uses 5 rows */
+    CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x", &o, &m));
+    if (m) {
+        ks_feols_info in;
+        ks_feols_get_info(m, &in);
+        CHECK(in.nobs == 5 && in.n_na == 1);
+    }
+    ks_feols_free(m);
+    m = NULL;
+    /* a constant regressor with an intercept is collinear: dropped with NaN, fit goes on */
+    CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x + c", &o, &m));
+    if (m) CHECK(ks_feols_is_collinear(m, 2) && isnan(ks_feols_coef(m, 2)) &&
+                 !ks_feols_is_collinear(m, 1));
+    ks_feols_free(m);
+    m = NULL;
+    /* n <= k */
+    CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ x | s", &o, &m), KS_EEMPTY, "");
+    ks_table_free(t);
+
+    /* Inf in a regressor is an error naming column and row */
+    t = csv(ctx, "y,x\n1,1\n2,inf\n3,2\n");
+    if (t) CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ x", &o, &m), KS_ENUMERIC, "'x' is Inf at row 2");
+    ks_table_free(t);
+    /* an all-NA column */
+    t = csv(ctx, "y,x,z\n1,1,NA\n2,3,NA\n3,2,NA\n");
+    if (t) CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ x + z", &o, &m), KS_EEMPTY, "'z' is entirely NA");
+    ks_table_free(t);
+    /* perfect collinearity among regressors: the later one is dropped */
+    t = csv(ctx, "y,a,b,c\n1,1,2,3\n2,2,1,3\n3,4,3,7\n5,3,3,6\n4,7,1,8\n");
+    if (t) {
+        CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ a + b + c", &o, &m));
+        if (m) CHECK(ks_feols_is_collinear(m, 3) && !ks_feols_is_collinear(m, 1));
+        ks_feols_free(m);
+        m = NULL;
+    }
+    ks_table_free(t);
+    /* a one-observation cluster is kept and counted */
+    t = csv(ctx, "y,x,g\n1,1,1\n2,2,1\n3,4,2\n5,3,2\n4,7,3\n6,6,3\n2,5,4\n");
+    if (t) {
+        o.vcov = KS_VCOV_CRV1;
+        o.cluster = "g";
+        CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x", &o, &m));
+        if (m) {
+            ks_feols_info in;
+            ks_feols_get_info(m, &in);
+            CHECK(in.nclusters[0] == 4 && in.nobs == 7 && isfinite(ks_feols_se(m, 1)));
+        }
+        ks_feols_free(m);
+        m = NULL;
+        o.cluster = "nope";
+        CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ x", &o, &m), KS_ENOTFOUND, "'nope'");
+    }
+    ks_table_free(t);
+}
+
+/* Singletons are removed iteratively and reported. */
+static void test_singletons(ks_ctx *ctx)
+{
+    ks_table *t = csv(ctx, "y,x,f\n1,1,a\n2,2,a\n3,4,b\n5,3,b\n4,7,c\n6,6,d\n");
+    ks_feols *m = NULL;
+    CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x | f", NULL, &m));
+    if (m) {
+        ks_feols_info in;
+        ks_feols_get_info(m, &in);
+        CHECK(in.n_singletons == 2 && in.nobs == 4 && ks_feols_fe_levels(m, 0) == 2);
+    }
+    ks_feols_free(m);
+    ks_table_free(t);
+}
+
+int main(void)
+{
+    ks_ctx *ctx = NULL;
+    if (ks_ctx_new(&ctx) != KS_OK) return 1;
+    test_fixest_basic_small(ctx);
+    test_fwl(ctx, 0);
+    test_fwl(ctx, 1);
+    test_threads_identical(ctx);
+    test_bad_input(ctx);
+    test_singletons(ctx);
+    ks_ctx_free(ctx);
+    return ktest_finish("regress");
+}

@@ -1,0 +1,52 @@
+"""The kestrel command: help, version, feols table and JSON (same numbers as Python), demo,
+exit statuses."""
+import json
+import subprocess
+
+import pandas as pd
+
+import kestrel
+from conftest import DATA
+
+
+def run(*args):
+    return subprocess.run(list(args), capture_output=True, text=True)
+
+
+def test_version_and_help(kestrel_bin):
+    r = run(kestrel_bin, "--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"kestrel {kestrel.__version__}"
+    assert run(kestrel_bin, "--help").returncode == 0
+    r = run(kestrel_bin, "feols", "--help")
+    assert r.returncode == 0 and "--formula" in r.stdout
+    assert run(kestrel_bin, "nonsense").returncode == 2
+    assert run(kestrel_bin, "feols", "--bogus").returncode == 2
+
+
+def test_feols_json_matches_python(kestrel_bin):
+    path = DATA / "regress_fe.csv"
+    r = run(kestrel_bin, "feols", "--data", str(path), "--formula", "y ~ x1 + x2 | unit + time",
+            "--vcov", "CRV1:unit+time", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    fit = kestrel.feols("y ~ x1 + x2 | unit + time", pd.read_csv(path), vcov={"CRV1": "unit+time"})
+    for c in out["coefficients"]:
+        assert abs(c["estimate"] - fit.coef()[c["term"]]) <= 1e-12 * abs(c["estimate"])
+        assert abs(c["std_error"] - fit.se()[c["term"]]) <= 1e-12 * c["std_error"]
+    assert out["nobs"] == fit.nobs
+
+
+def test_feols_errors(kestrel_bin, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("y,x\n1,2\n3,abc\n")
+    r = run(kestrel_bin, "feols", "--data", str(bad), "--formula", "y ~ x")
+    assert r.returncode in (0, 1)
+    missing = run(kestrel_bin, "feols", "--data", str(tmp_path / "nope.csv"), "--formula", "y ~ x")
+    assert missing.returncode == 1 and "nope.csv" in missing.stderr
+    assert run(kestrel_bin, "feols", "--data", str(bad)).returncode == 2
+
+
+def test_demo(kestrel_bin):
+    r = run(kestrel_bin, "demo")
+    assert r.returncode == 0, r.stderr
+    assert "hours" in r.stdout and "worker (300)" in r.stdout
