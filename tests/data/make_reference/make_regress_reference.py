@@ -19,10 +19,21 @@ float parsing), i.e. from exactly the numbers kestrel will read.
 from __future__ import annotations
 
 import json
+import os
 import platform
+import re
 import sys
 import warnings
 from pathlib import Path
+
+# pyfixest 0.60.0 builds its fixed-effect columns from a Python set of FE
+# names, so their order (and thus the MAP projection order, i.e. the last
+# bits of the results) depends on string hash randomisation.  Re-run under a
+# fixed hash seed so the output is byte-reproducible (an explicitly set
+# PYTHONHASHSEED is respected).  See also fix_pyfixest_nested_fe() below.
+if "PYTHONHASHSEED" not in os.environ:
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.execv(sys.executable, [sys.executable, *sys.argv])
 
 import numpy as np
 import pandas as pd
@@ -263,12 +274,61 @@ def count_singletons(df, fe_cols):
     return int(detect_singletons(fe).sum())
 
 
+def fixest_K(d, n_slopes, fe_cols, cluster_cols):
+    """K of fixest's (N-1)/(N-K) for CRV with ssc K.fixef='nonnested'
+    (pyfixest k_fixef='nonnested'): slopes + FE dof (sum(levels) - (n_fe-1)),
+    minus the levels of every FE nested in some cluster variable, plus one
+    per such nested FE."""
+    if not fe_cols:
+        return n_slopes, []
+    sizes = {c: d[c].nunique() for c in fe_cols}
+    nested = [c for c in fe_cols
+              if any(c == cv or (d.groupby(c)[cv].nunique() == 1).all()
+                     for cv in cluster_cols)]
+    K = (n_slopes + sum(sizes.values()) - (len(fe_cols) - 1)
+         - sum(sizes[c] for c in nested) + len(nested))
+    return K, nested
+
+
+def fix_pyfixest_nested_fe(fit, fe_cols, vcov):
+    """Guard against a pyfixest 0.60.0 bug in the nested-FE count.
+
+    Feols.vcov() (CRV, ssc k_fixef='nonnested') flags nested FEs by pairing
+    the FE names in formula order (fit._fixef.split('+')) with the columns of
+    fit._fe / fit._k_fe, whose order comes from a Python set (hash
+    dependent).  When a name matches a cluster variable exactly (formula
+    written without spaces, e.g. '|unit+time'), the flag is set by position
+    in the wrong order and df_k (hence (N-1)/(N-K)) can be wrong.  With
+    spaces ('| unit + time') the names are ' time ' etc., never match, and
+    nestedness is tested on the data column by column -- consistent and
+    correct.  This guard puts fit._fe / fit._k_fe in formula order and
+    recomputes the vcov, so the result is right either way; pf_case() then
+    asserts df_k against an independent computation.  Returns a record."""
+    actual = [re.fullmatch(r"__fixed_effect__\((.*)\)", c).group(1)
+              for c in fit._fe.columns]
+    rec = {"fe_column_order_in_pyfixest": actual, "applied": False}
+    if actual != fe_cols and fit._is_clustered:
+        rec.update(applied=True, df_k_before=int(fit._df_k),
+                   se_before=named(fit._coefnames, fit._se))
+        order = [f"__fixed_effect__({c})" for c in fe_cols]
+        fit._fe = fit._fe[order]
+        fit._k_fe = fit._k_fe[order]
+        fit.vcov(vcov)
+        rec["df_k_after"] = int(fit._df_k)
+    return rec
+
+
 def pf_case(df, data_name, formula, vcov, weights, case_id, notes=None):
     fit, msgs = pf_fit(df, formula, vcov, weights)
-    names = list(fit._coefnames)
     fe_cols = [] if "|" not in formula else [s.strip() for s in formula.split("|")[1].split("+")]
     n_single = count_singletons(df, fe_cols)
     assert fit._N == len(df) - n_single
+    fe_fix = fix_pyfixest_nested_fe(fit, fe_cols, vcov) if fe_cols else None
+    if fit._is_clustered and fe_cols:
+        d = df.loc[fit._data.index]
+        K, _ = fixest_K(d, fit._k, fe_cols, list(vcov.values())[0].split("+"))
+        assert int(fit._df_k) == K, (case_id, fit._df_k, K)
+    names = list(fit._coefnames)
     r2w = getattr(fit, "_r2_within", None)
     case = {
         "id": case_id, "data": data_name, "formula": formula,
@@ -297,6 +357,8 @@ def pf_case(df, data_name, formula, vcov, weights, case_id, notes=None):
         "df_resid": fl(fit._N - fit._k - (0 if not fe_cols else
                         int(np.sum(fit._k_fe)) - (len(fe_cols) - 1))),
     }
+    if fe_fix is not None:
+        case["pyfixest_nested_fe_workaround"] = fe_fix
     if notes:
         case["notes"] = notes
     relevant = [m for m in msgs if "deprecat" not in m.lower()]
@@ -351,17 +413,7 @@ def dummy_crosscheck(df, fe_cols, weights, fit, vcov):
         out["se_source"] = "statsmodels HC1 on dummy regression (N/(N-rank))"
     else:
         cl = list(vcov.values())[0].split("+")
-        # fixest K rule (ssc k_fixef='nonnested'): FE nested in a cluster var
-        # are not counted, but one (the 'intercept') is added back per nested FE
-        sizes = {c: d[c].nunique() for c in fe_cols}
-        nested = []
-        for c in fe_cols:
-            for cv in cl:
-                if c == cv or (d.groupby(c)[cv].nunique() == 1).all():
-                    nested.append(c)
-                    break
-        K = 2 + (sum(sizes.values()) - (len(fe_cols) - 1)) \
-            - sum(sizes[c] for c in nested) + len(nested)
+        K, nested = fixest_K(d, 2, fe_cols, cl)
         V, Gs = sandwich_crv1(Xt, u, None if weights is None else sw,
                               [d[c].to_numpy() for c in cl], K)
         se_ref = np.sqrt(np.diag(V))
@@ -463,6 +515,23 @@ def main():
         c["crosscheck_se_max_rel_diff"] = xc["crosscheck_se_max_rel_diff"]
         c["crosscheck"] = xc
         cases.append(c)
+
+    # demonstrate the pyfixest nested-FE bug (space-free FE formula); under
+    # PYTHONHASHSEED=0 pyfixest returns a wrong df_k here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bad = pf.feols("y~x1+x2|unit+time+firm", data=fe_df, vcov={"CRV1": "unit"},
+                       demeaner=DEMEANER)
+    good = next(c for c in cases if c["id"] == "pf_fe_unit_time_firm_crv1_unit")
+    crosschecks.append({
+        "what": "pyfixest bug demo: 'y~x1+x2|unit+time+firm' (no spaces), CRV1 unit, "
+                "raw pyfixest output vs reference pf_fe_unit_time_firm_crv1_unit",
+        "pythonhashseed": os.environ.get("PYTHONHASHSEED"),
+        "pyfixest_fe_column_order": [re.fullmatch(r"__fixed_effect__\((.*)\)", c).group(1)
+                                     for c in bad._fe.columns],
+        "df_k_raw": int(bad._df_k), "df_k_reference": good["tool_options"]["df_k"],
+        "se_max_rel_diff": max_rel(bad._se, list(good["se"].values())),
+    })
 
     # ---- DID: basic_small.csv ---------------------------------------------
     did = pd.read_csv(DID_CSV)
