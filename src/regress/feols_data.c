@@ -116,8 +116,8 @@ void ks_feols_data_free(ks_ctx *ctx, feols_data *d)
     ks_free(ctx, d->rows);
     ks_free(ctx, d->V);
     ks_free(ctx, d->w);
-    for (size_t i = 0; i < d->nfe; i++) ks_free(ctx, d->fe[i]);
-    for (size_t i = 0; i < d->ncl; i++) ks_free(ctx, d->cl[i]);
+    for (size_t i = 0; d->fe && i < d->nfe; i++) ks_free(ctx, d->fe[i]);
+    for (size_t i = 0; i <= KS_MAX_CLUSTER; i++) ks_free(ctx, d->cl[i]);
     ks_free(ctx, d->fe);
     ks_free(ctx, d->fe_levels);
     memset(d, 0, sizeof *d);

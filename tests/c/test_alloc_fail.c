@@ -44,8 +44,9 @@ static const char *DATA =
     "3.0,1.1,2,5,1,f2\n2.6,1.4,6,5,2,f3\n1.1,NA,2,6,1,f1\n0.4,0.2,1,6,2,f2\n";
 
 /* One full run; returns the status of the first failure. */
-static int run_once(ks_ctx *ctx, const char *in, const char *out)
+static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
+    *sig = 0.0;
     ks_table *t = NULL;
     ks_feols *m = NULL;
     int rc = ks_table_read_csv(ctx, in, NULL, &t);
@@ -68,6 +69,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out)
         m = NULL;
         rc = ks_feols_fit(ctx, t, "y ~ x1 + x2", &o, &m);
     }
+    for (size_t j = 0; !rc && j < ks_feols_ncoef(m); j++) *sig += ks_feols_coef(m, j) + ks_feols_se(m, j);
     ks_feols_free(m);
     ks_table_free(t);
     return rc;
@@ -87,7 +89,8 @@ int main(void)
     CHECK(ks_ctx_set_threads(ctx, 1) == KS_OK);
     /* A clean run counts the allocations. */
     long base = fa.count, live0 = fa.live;
-    CHECK_OK(ctx, run_once(ctx, in_path, out));
+    double sig0, sig;
+    CHECK_OK(ctx, run_once(ctx, in_path, out, &sig0));
     const long total = fa.count - base;
     CHECK(fa.live == live0);
     CHECK(total > 20);
@@ -95,10 +98,13 @@ int main(void)
     int clean_failures = 0;
     for (long k = 1; k <= total; k++) {
         fa.fail_at = fa.count + k;
-        int rc = run_once(ctx, in_path, out);
+        int rc = run_once(ctx, in_path, out, &sig);
         fa.fail_at = 0;
         /* a failed run frees everything; a failed write leaves no file */
+        /* Most failures fail the run; a few are optional (shrinking a finished column) and
+         * must then leave the results unchanged. */
         if (rc != KS_OK) clean_failures++;
+        else CHECK(sig == sig0);
         char pattern[4300];
         snprintf(pattern, sizeof pattern, "%s.tmp*", out);
         glob_t g;
@@ -112,9 +118,9 @@ int main(void)
         }
         unlink(out);
     }
-    printf("alloc_fail: %ld allocations, each failed once: %d runs failed cleanly\n", total,
-           clean_failures);
-    CHECK(clean_failures == total);
+    printf("alloc_fail: %ld allocations, each failed once: %d runs failed cleanly, the rest "
+           "(optional shrinks) gave identical results\n", total, clean_failures);
+    CHECK(clean_failures >= total - 8);
     ks_ctx_free(ctx);
     unlink(in_path);
     return ktest_finish("alloc_fail");

@@ -1,0 +1,45 @@
+/* csv_internal.h — the CSV reader's parts: byte sources and the record splitter. */
+#ifndef KS_CSV_INTERNAL_H
+#define KS_CSV_INTERNAL_H
+
+#include <zlib.h>
+
+#include "table_internal.h"
+
+typedef struct {
+    const char *name;           /* for messages */
+    gzFile gz;                  /* a file, plain or gzip */
+    const unsigned char *mem;   /* or a buffer */
+    size_t memlen, mempos;
+    z_stream zs;                /* inflating a gzip buffer */
+    int inflating, zdone;
+} ks_source;
+
+int ks_source_open_file(ks_ctx *ctx, const char *path, ks_source *s);
+int ks_source_open_mem(ks_ctx *ctx, const char *name, const void *buf, size_t len, ks_source *s);
+/* Bytes read (0 at the end), or a negative status with the message set. */
+int64_t ks_source_read(ks_ctx *ctx, ks_source *s, char *buf, size_t n);
+void ks_source_close(ks_source *s);
+
+/* Splits a source into records and fields, a chunk at a time. Fields are NUL-terminated in
+ * place and unquoted; they stay valid until the next call. */
+typedef struct {
+    ks_ctx *ctx;
+    ks_source *src;
+    char delim;
+    char *buf;
+    size_t cap, len, pos;   /* buffer, bytes in it, start of the next record */
+    size_t chunk;
+    int eof;
+    size_t line;            /* physical line of the next record (1-based) */
+    char **fields;
+    size_t nfields, fcap;
+} ks_records;
+
+int ks_records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size_t chunk);
+/* Next record: 1 with r->fields / r->nfields and *line set, 0 at the end, < 0 on error.
+ * Blank lines are skipped. */
+int ks_records_next(ks_records *r, size_t *line);
+void ks_records_free(ks_records *r);
+
+#endif

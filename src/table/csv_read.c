@@ -1,0 +1,440 @@
+/* csv_read.c — read CSV/TSV into typed columns in one streaming pass. Inference per column:
+ * int64 while every cell is an integer, float64 once a decimal (or an NA) appears, text once a
+ * cell is not a number; a column that turns out to be text is collected by a second pass over
+ * the source for those columns only, so numbers never need their text kept. Numbers are parsed
+ * exactly: Clinger's fast path (mantissa <= 2^53, |exponent| <= 22) else strtod. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv_internal.h"
+
+static const char *const default_na[] = {"", "NA", "NaN", "nan", "N/A", "NULL", "null", ".", NULL};
+
+typedef struct {
+    int out;              /* output slot of this file column, -1 when skipped */
+} file_col;
+
+typedef struct {
+    char *name;
+    ks_col_type want;     /* given by the caller, or AUTO */
+    ks_col_type cur;      /* INT64 / FLOAT64 while numeric, STRING when collected as text */
+    int need_text;        /* AUTO column that met a non-number: read again as text */
+    size_t file_index;
+    void *data;           /* int64_t[] / double[] */
+    char *arena;
+    size_t alen, acap;
+    size_t *off;
+    uint8_t *valid;
+} out_col;
+
+typedef struct {
+    ks_ctx *ctx;
+    const char *name;
+    const char *const *na;
+    out_col *cols;
+    size_t ncols, nrow, rowcap;
+    file_col *fcols;
+    size_t nfile;
+} reader;
+
+static int is_na(const reader *rd, const char *s)
+{
+    for (const char *const *t = rd->na; *t; t++)
+        if (!strcmp(s, *t)) return 1;
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = '\0';
+    return s;
+}
+
+/* 1 and *v when s is an integer that fits int64. */
+static int parse_int(const char *s, int64_t *v)
+{
+    const char *p = s;
+    int neg = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    if (!*p) return 0;
+    uint64_t acc = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9') return 0;
+        if (acc > (UINT64_MAX - 9) / 10) return 0;
+        acc = acc * 10 + (uint64_t)(*p - '0');
+    }
+    if (neg ? acc > (uint64_t)INT64_MAX + 1 : acc > (uint64_t)INT64_MAX) return 0;
+    *v = neg ? (int64_t)(0 - acc) : (int64_t)acc;
+    return 1;
+}
+
+static int strtod_whole(const char *s, double *v)
+{
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s || *end) return 0;
+    *v = d;
+    return 1;
+}
+
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* 1 and *v when s is a number; correctly rounded. */
+static int parse_double(const char *s, double *v)
+{
+    const uint64_t lim = (1ull << 53) / 10;
+    const char *p = s;
+    int neg = *p == '-', any = 0, slow = 0, exp10 = 0;
+    if (*p == '-' || *p == '+') p++;
+    uint64_t m = 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        any = 1;
+        if (m >= lim) {
+            slow = 1;
+            break;
+        }
+        m = m * 10 + (uint64_t)(*p - '0');
+    }
+    if (!slow && *p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+            any = 1;
+            if (m >= lim) {
+                slow = 1;
+                break;
+            }
+            m = m * 10 + (uint64_t)(*p - '0');
+            exp10--;
+        }
+    if (!slow && any && (*p == 'e' || *p == 'E')) {
+        const char *q = p + 1;
+        int eneg = *q == '-', e = 0;
+        if (*q == '-' || *q == '+') q++;
+        if (*q < '0' || *q > '9') return 0;
+        for (; *q >= '0' && *q <= '9'; q++)
+            if (e < 10000) e = e * 10 + (*q - '0');
+        exp10 += eneg ? -e : e;
+        p = q;
+    }
+    if (!slow && any && !*p && exp10 >= -22 && exp10 <= 22) {
+        double d = (double)m; /* exact: m < 2^53 */
+        d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
+        *v = neg ? -d : d;
+        return 1;
+    }
+    return strtod_whole(s, v);
+}
+
+static int grow_rows(reader *rd)
+{
+    if (rd->nrow < rd->rowcap) return KS_OK;
+    size_t cap = rd->rowcap ? rd->rowcap + rd->rowcap / 2 : 4096;
+    for (size_t j = 0; j < rd->ncols; j++) {
+        out_col *c = &rd->cols[j];
+        if (c->cur == KS_COL_STRING) {
+            size_t *no = ks_realloc(rd->ctx, c->off, cap * sizeof *no);
+            if (!no) return KS_ENOMEM;
+            c->off = no;
+            uint8_t *nv = ks_realloc(rd->ctx, c->valid, cap);
+            if (!nv) return KS_ENOMEM;
+            c->valid = nv;
+        } else {
+            void *nd = ks_realloc(rd->ctx, c->data, cap * 8);
+            if (!nd) return KS_ENOMEM;
+            c->data = nd;
+        }
+    }
+    rd->rowcap = cap;
+    return KS_OK;
+}
+
+static int put_text(reader *rd, out_col *c, size_t row, const char *s, int na)
+{
+    c->valid[row] = !na;
+    if (na) {
+        c->off[row] = 0;
+        return KS_OK;
+    }
+    size_t n = strlen(s) + 1;
+    if (c->alen + n > c->acap) {
+        size_t cap = c->acap ? c->acap * 2 : 4096;
+        while (cap < c->alen + n) cap *= 2;
+        char *na2 = ks_realloc(rd->ctx, c->arena, cap);
+        if (!na2) return KS_ENOMEM;
+        c->arena = na2;
+        c->acap = cap;
+    }
+    memcpy(c->arena + c->alen, s, n);
+    c->off[row] = c->alen;
+    c->alen += n;
+    return KS_OK;
+}
+
+static void promote_to_float(out_col *c, size_t nrow)
+{
+    int64_t *iv = c->data;
+    double *dv = c->data;
+    for (size_t i = 0; i < nrow; i++) dv[i] = (double)iv[i];
+    c->cur = KS_COL_FLOAT64;
+}
+
+static int put_cell(reader *rd, out_col *c, size_t row, char *raw, size_t line, size_t col)
+{
+    if (c->cur == KS_COL_STRING) return put_text(rd, c, row, raw, is_na(rd, raw));
+    char *s = trim(raw);
+    if (is_na(rd, s)) {
+        if (c->cur == KS_COL_INT64) promote_to_float(c, row);
+        ((double *)c->data)[row] = NAN;
+        return KS_OK;
+    }
+    int64_t iv;
+    double dv;
+    if (c->cur == KS_COL_INT64 && parse_int(s, &iv)) {
+        ((int64_t *)c->data)[row] = iv;
+        return KS_OK;
+    }
+    if (parse_double(s, &dv)) {
+        if (c->cur == KS_COL_INT64) {
+            if (c->want == KS_COL_INT64)
+                return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not an integer in column '%s'",
+                               rd->name, line, col, s, c->name);
+            promote_to_float(c, row);
+        }
+        ((double *)c->data)[row] = dv;
+        return KS_OK;
+    }
+    if (c->want != KS_COL_AUTO)
+        return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number in column '%s'",
+                       rd->name, line, col, s, c->name);
+    if (c->cur == KS_COL_INT64) promote_to_float(c, row);
+    c->need_text = 1;
+    ((double *)c->data)[row] = NAN;
+    return KS_OK;
+}
+
+static void reader_free(reader *rd)
+{
+    for (size_t j = 0; rd->cols && j < rd->ncols; j++) {
+        out_col *c = &rd->cols[j];
+        ks_free(rd->ctx, c->name);
+        ks_free(rd->ctx, c->data);
+        ks_free(rd->ctx, c->arena);
+        ks_free(rd->ctx, c->off);
+        ks_free(rd->ctx, c->valid);
+    }
+    ks_free(rd->ctx, rd->cols);
+    ks_free(rd->ctx, rd->fcols);
+    rd->cols = NULL;
+    rd->fcols = NULL;
+}
+
+static ks_col_type given_type(const ks_csv_options *o, const char *name)
+{
+    if (!o->col_names || !o->col_types) return KS_COL_AUTO;
+    for (size_t i = 0; o->col_names[i]; i++)
+        if (!strcmp(o->col_names[i], name)) return o->col_types[i];
+    return KS_COL_AUTO;
+}
+
+/* Columns from the header row: names checked, usecols applied, types given or AUTO. */
+static int setup_columns(reader *rd, ks_records *rec, size_t line, const ks_csv_options *o)
+{
+    rd->nfile = rec->nfields;
+    rd->fcols = ks_malloc_array(rd->ctx, rd->nfile, sizeof *rd->fcols);
+    rd->cols = ks_calloc(rd->ctx, rd->nfile, sizeof *rd->cols);
+    if (!rd->fcols || !rd->cols) return KS_ENOMEM;
+    for (size_t f = 0; f < rd->nfile; f++) {
+        char *name = trim(rec->fields[f]);
+        if (!*name)
+            return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: empty column name in the header",
+                           rd->name, line, f + 1);
+        for (size_t g = 0; g < f; g++)
+            if (!strcmp(trim(rec->fields[g]), name))
+                return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: column name '%s' appears twice",
+                               rd->name, line, f + 1, name);
+        int use = !o->usecols;
+        for (size_t u = 0; o->usecols && o->usecols[u]; u++) use |= !strcmp(o->usecols[u], name);
+        rd->fcols[f].out = -1;
+        if (!use) continue;
+        out_col *c = &rd->cols[rd->ncols];
+        if (!(c->name = ks_strdup(rd->ctx, name))) return KS_ENOMEM;
+        c->want = given_type(o, name);
+        c->cur = c->want == KS_COL_STRING ? KS_COL_STRING
+                 : c->want == KS_COL_FLOAT64 ? KS_COL_FLOAT64
+                                             : KS_COL_INT64;
+        c->file_index = f;
+        rd->fcols[f].out = (int)rd->ncols++;
+    }
+    for (size_t u = 0; o->usecols && o->usecols[u]; u++) {
+        int found = 0;
+        for (size_t j = 0; j < rd->ncols; j++) found |= !strcmp(rd->cols[j].name, o->usecols[u]);
+        if (!found)
+            return ks_fail(rd->ctx, KS_ENOTFOUND, "%s: no column '%s' in the header", rd->name,
+                           o->usecols[u]);
+    }
+    return KS_OK;
+}
+
+static int open_source(ks_ctx *ctx, const char *path, const void *mem, size_t len, ks_source *s)
+{
+    return mem ? ks_source_open_mem(ctx, path, mem, len, s) : ks_source_open_file(ctx, path, s);
+}
+
+/* Read every record; when text_pass, only collect the columns that need text. */
+static int read_rows(reader *rd, ks_records *rec, int text_pass)
+{
+    size_t line;
+    int got;
+    size_t row = 0;
+    while ((got = ks_records_next(rec, &line)) > 0) {
+        if (rec->nfields != rd->nfile)
+            return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu: row has %zu fields, header has %zu",
+                           rd->name, line, rec->nfields, rd->nfile);
+        if (!text_pass) {
+            int rc = grow_rows(rd);
+            if (rc) return rc;
+        }
+        for (size_t f = 0; f < rd->nfile; f++) {
+            int j = rd->fcols[f].out;
+            if (j < 0) continue;
+            out_col *c = &rd->cols[j];
+            int rc;
+            if (text_pass)
+                rc = c->cur == KS_COL_STRING ? put_text(rd, c, row, rec->fields[f],
+                                                        is_na(rd, trim(rec->fields[f])))
+                                             : KS_OK;
+            else
+                rc = put_cell(rd, c, row, rec->fields[f], line, f + 1);
+            if (rc) return rc;
+        }
+        row++;
+        if (!text_pass) rd->nrow = row;
+    }
+    return got;
+}
+
+/* Columns that met text become string columns, filled by a second pass. */
+static int text_pass(reader *rd, const char *path, const void *mem, size_t len, char delim,
+                     size_t chunk)
+{
+    int any = 0;
+    for (size_t j = 0; j < rd->ncols; j++) {
+        out_col *c = &rd->cols[j];
+        if (!c->need_text) continue;
+        any = 1;
+        ks_free(rd->ctx, c->data);
+        c->data = NULL;
+        c->cur = KS_COL_STRING;
+        c->off = ks_malloc_array(rd->ctx, rd->nrow + 1, sizeof *c->off);
+        c->valid = ks_malloc(rd->ctx, rd->nrow + 1);
+        if (!c->off || !c->valid) return KS_ENOMEM;
+    }
+    if (!any) return KS_OK;
+    ks_source src;
+    ks_records rec;
+    size_t line;
+    int rc = open_source(rd->ctx, path, mem, len, &src);
+    if (rc) return rc;
+    if ((rc = ks_records_init(rd->ctx, &rec, &src, delim, chunk))) {
+        ks_source_close(&src);
+        return rc;
+    }
+    rc = ks_records_next(&rec, &line); /* the header */
+    if (rc > 0) rc = read_rows(rd, &rec, 1);
+    ks_records_free(&rec);
+    ks_source_close(&src);
+    return rc < 0 ? rc : KS_OK;
+}
+
+static int build_table(reader *rd, ks_table **out)
+{
+    ks_table *t = NULL;
+    int rc = ks_table_new(rd->ctx, rd->nrow, &t);
+    for (size_t j = 0; !rc && j < rd->ncols; j++) {
+        out_col *c = &rd->cols[j];
+        ks_column col = {0};
+        col.name = c->name;
+        col.type = c->cur;
+        if (c->cur == KS_COL_STRING) {
+            if (!c->arena && !(c->arena = ks_malloc(rd->ctx, 1))) {
+                rc = KS_ENOMEM;
+                break;
+            }
+            col.arena = c->arena;
+            col.offsets = c->off;
+            col.valid = c->valid;
+        } else {
+            void *shrunk = rd->nrow ? ks_realloc(rd->ctx, c->data, rd->nrow * 8) : NULL;
+            col.data = shrunk ? shrunk : c->data;
+        }
+        memset(c, 0, sizeof *c); /* the table owns it now, even on failure */
+        rc = ks_table_append_column(rd->ctx, t, &col);
+    }
+    if (rc) {
+        ks_table_free(t);
+        return rc;
+    }
+    *out = t;
+    return KS_OK;
+}
+
+static char delim_from_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n > 3 && !strcmp(name + n - 3, ".gz")) n -= 3;
+    if ((n >= 4 && !strncmp(name + n - 4, ".tsv", 4)) || (n >= 4 && !strncmp(name + n - 4, ".tab", 4)))
+        return '\t';
+    return ',';
+}
+
+static int read_csv(ks_ctx *ctx, const char *path, const void *mem, size_t len,
+                    const ks_csv_options *opt, ks_table **out)
+{
+    if (!out) return ks_fail(ctx, KS_EINVAL, "read_csv: out is NULL");
+    *out = NULL;
+    if (!path) return ks_fail(ctx, KS_EINVAL, "read_csv: path is NULL");
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    if (opt) o = *opt;
+    const char delim = o.delim ? o.delim : delim_from_name(path);
+    reader rd = {ctx, path, o.na_tokens ? o.na_tokens : default_na, NULL, 0, 0, 0, NULL, 0};
+    ks_source src;
+    ks_records rec;
+    size_t line;
+    int rc = open_source(ctx, path, mem, len, &src);
+    if (rc) return rc;
+    if ((rc = ks_records_init(ctx, &rec, &src, delim, o.chunk_bytes))) {
+        ks_source_close(&src);
+        return rc;
+    }
+    rc = ks_records_next(&rec, &line);
+    if (rc == 0) rc = ks_fail(ctx, KS_EEMPTY, "%s: empty file, no header row", path);
+    if (rc > 0) rc = setup_columns(&rd, &rec, line, &o);
+    if (!rc) rc = read_rows(&rd, &rec, 0);
+    ks_records_free(&rec);
+    ks_source_close(&src);
+    if (!rc && rd.nrow == 0) rc = ks_fail(ctx, KS_EEMPTY, "%s: header but no data rows", path);
+    if (!rc) rc = text_pass(&rd, path, mem, len, delim, o.chunk_bytes);
+    if (!rc) rc = build_table(&rd, out);
+    reader_free(&rd);
+    if (rc == KS_ENOMEM) ks_fail(ctx, KS_ENOMEM, "%s: out of memory while reading", path);
+    return rc;
+}
+
+int ks_table_read_csv(ks_ctx *ctx, const char *path, const ks_csv_options *opt, ks_table **out)
+{
+    return read_csv(ctx, path, NULL, 0, opt, out);
+}
+
+int ks_table_read_csv_mem(ks_ctx *ctx, const char *name, const void *buf, size_t len,
+                          const ks_csv_options *opt, ks_table **out)
+{
+    if (!buf && len) return ks_fail(ctx, KS_EINVAL, "read_csv_mem: buffer is NULL");
+    static const char empty[1] = "";
+    return read_csv(ctx, name, buf ? buf : empty, len, opt, out);
+}

@@ -1,0 +1,151 @@
+/* csv_records.c — split a byte stream into CSV records (RFC 4180: quoted fields with "" for a
+ * quote, delimiters and line breaks inside quotes, LF or CRLF line ends, a last line without a
+ * line end), holding one chunk plus the record that straddles it. */
+#include <string.h>
+
+#include "csv_internal.h"
+
+int ks_records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size_t chunk)
+{
+    memset(r, 0, sizeof *r);
+    r->ctx = ctx;
+    r->src = src;
+    r->delim = delim;
+    r->chunk = chunk ? chunk : (size_t)4 << 20;
+    r->cap = r->chunk + 1;
+    r->line = 1;
+    r->buf = ks_malloc(ctx, r->cap);
+    r->fcap = 16;
+    r->fields = ks_malloc_array(ctx, r->fcap, sizeof *r->fields);
+    if (!r->buf || !r->fields) {
+        ks_records_free(r);
+        return KS_ENOMEM;
+    }
+    return KS_OK;
+}
+
+void ks_records_free(ks_records *r)
+{
+    if (!r->ctx) return;
+    ks_free(r->ctx, r->buf);
+    ks_free(r->ctx, r->fields);
+    r->buf = NULL;
+    r->fields = NULL;
+}
+
+/* Move the unread tail to the front and read more; grow when one record fills the buffer. */
+static int refill(ks_records *r)
+{
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->len -= r->pos;
+        r->pos = 0;
+    }
+    if (r->cap - 1 - r->len < r->chunk / 2) {
+        size_t ncap;
+        if (!ks_size_add(r->cap, r->cap / 2 + r->chunk, &ncap))
+            return ks_fail(r->ctx, KS_EOVERFLOW, "%s: record too large", r->src->name);
+        char *nb = ks_realloc(r->ctx, r->buf, ncap);
+        if (!nb) return KS_ENOMEM;
+        r->buf = nb;
+        r->cap = ncap;
+    }
+    int64_t got = ks_source_read(r->ctx, r->src, r->buf + r->len, r->cap - 1 - r->len);
+    if (got < 0) return (int)got;
+    if (got == 0) r->eof = 1;
+    r->len += (size_t)got;
+    return KS_OK;
+}
+
+static int push_field(ks_records *r, char *f)
+{
+    if (r->nfields == r->fcap) {
+        char **nf = ks_realloc(r->ctx, r->fields, 2 * r->fcap * sizeof *nf);
+        if (!nf) return KS_ENOMEM;
+        r->fields = nf;
+        r->fcap *= 2;
+    }
+    r->fields[r->nfields++] = f;
+    return KS_OK;
+}
+
+/* Split [start, end) into fields in place (end is a NUL). */
+static int split(ks_records *r, char *p, char *end)
+{
+    r->nfields = 0;
+    for (;;) {
+        char *field = p, *w = p;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (p >= end) break;
+                if (*p == '"') {
+                    if (p + 1 < end && p[1] == '"') {
+                        *w++ = '"';
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                *w++ = *p++;
+            }
+            while (p < end && *p != r->delim) *w++ = *p++; /* text after the closing quote */
+        } else {
+            while (p < end && *p != r->delim) p++;
+            w = p;
+        }
+        int at_end = p >= end;
+        *w = '\0';
+        int rc = push_field(r, field);
+        if (rc) return rc;
+        if (at_end) return KS_OK;
+        p++; /* past the delimiter */
+    }
+}
+
+int ks_records_next(ks_records *r, size_t *line)
+{
+    for (;;) {
+        size_t scan = r->pos, newlines = 0;
+        int in_quote = 0;
+        for (;;) {
+            char *b = r->buf;
+            size_t i = scan;
+            for (; i < r->len; i++) {
+                char c = b[i];
+                if (c == '"') in_quote = !in_quote;
+                else if (c == '\n') {
+                    if (!in_quote) break;
+                    newlines++;
+                }
+            }
+            if (i < r->len) {
+                scan = i;
+                break;
+            }
+            if (r->eof) {
+                scan = r->len;
+                break;
+            }
+            size_t done = i - r->pos;
+            int rc = refill(r);
+            if (rc) return rc;
+            scan = r->pos + done;
+        }
+        if (scan == r->pos && r->eof && scan == r->len) return 0;
+        if (in_quote)
+            return ks_fail(r->ctx, KS_EPARSE, "%s:%zu: unterminated quoted field", r->src->name,
+                           r->line);
+        char *start = r->buf + r->pos, *end = r->buf + scan;
+        *line = r->line;
+        r->line += 1 + newlines;
+        r->pos = scan < r->len ? scan + 1 : scan;
+        if (end > start && end[-1] == '\r') end--;
+        *end = '\0';
+        if (*line == 1 && end - start >= 3 && !memcmp(start, "\xEF\xBB\xBF", 3)) start += 3;
+        if (end == start) continue; /* a blank line */
+        int rc = split(r, start, end);
+        return rc ? rc : 1;
+    }
+}

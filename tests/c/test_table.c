@@ -1,0 +1,209 @@
+/* test_table.c — the CSV/TSV reader and writer, type inference, gzip, errors that name
+ * file:line:column, chunk boundaries, factorize. */
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "kestrel/kestrel.h"
+#include "ktest.h"
+
+static ks_table *read_text(ks_ctx *ctx, const char *suffix, const char *text, size_t chunk)
+{
+    const char *path = ktest_tmpfile(suffix, text, strlen(text));
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.chunk_bytes = chunk;
+    ks_table *t = NULL;
+    int rc = ks_table_read_csv(ctx, path, &o, &t);
+    unlink(path);
+    return rc ? NULL : t;
+}
+
+static int read_fails(ks_ctx *ctx, const char *text, int code, const char *needle)
+{
+    ks_table *t = NULL;
+    int rc = ks_table_read_csv_mem(ctx, "x.csv", text, strlen(text), NULL, &t);
+    ks_table_free(t);
+    if (rc == code && strstr(ks_errmsg(ctx), needle)) return 1;
+    fprintf(stderr, "  read of %-30.30s gave %s '%s'\n", text, ks_status_name(rc), ks_errmsg(ctx));
+    return 0;
+}
+
+static void test_inference(ks_ctx *ctx)
+{
+    const char *text = "\xEF\xBB\xBFi,f,s,na,mixed\r\n1,1.5,a,NA,1\r\n-2,2,\"b,c\",,2.5\r\n"
+                       "3,1e3,\"say \"\"hi\"\"\",NA,x\r\n";
+    ks_table *t = read_text(ctx, ".csv", text, 0);
+    CHECK(t != NULL);
+    if (!t) return;
+    CHECK(ks_table_nrow(t) == 3 && ks_table_ncol(t) == 5);
+    CHECK(!strcmp(ks_table_col_name(t, 0), "i")); /* the BOM is not part of the name */
+    CHECK(ks_table_col_type(t, 0) == KS_COL_INT64 && ks_table_int64(t, 0)[1] == -2);
+    CHECK(ks_table_col_type(t, 1) == KS_COL_FLOAT64 && ks_table_float64(t, 1)[2] == 1000.0);
+    CHECK(ks_table_col_type(t, 2) == KS_COL_STRING);
+    CHECK(!strcmp(ks_table_string(t, 2, 1), "b,c") && !strcmp(ks_table_string(t, 2, 2), "say \"hi\""));
+    CHECK(ks_table_col_type(t, 3) == KS_COL_FLOAT64 && isnan(ks_table_float64(t, 3)[0]));
+    CHECK(ks_table_col_type(t, 4) == KS_COL_STRING && !strcmp(ks_table_string(t, 4, 1), "2.5"));
+    /* tiny chunks give the same table */
+    ks_table *u = read_text(ctx, ".csv", text, 7);
+    CHECK(u != NULL && ks_table_nrow(u) == 3);
+    if (u) CHECK(!strcmp(ks_table_string(u, 2, 2), "say \"hi\"") && ks_table_int64(u, 0)[2] == 3);
+    ks_table_free(u);
+    ks_table_free(t);
+    /* exact decimal parsing, tabs from the name, a last line without newline */
+    t = read_text(ctx, ".tsv", "a\tb\n0.1\t123456789012345678\n2.2250738585072014e-308\t7", 3);
+    CHECK(t != NULL);
+    if (t) {
+        CHECK(ks_table_float64(t, 0)[0] == 0.1 && ks_table_float64(t, 0)[1] == 2.2250738585072014e-308);
+        CHECK(ks_table_int64(t, 1)[0] == 123456789012345678LL);
+    }
+    ks_table_free(t);
+    /* a newline inside quotes counts toward line numbers in later errors */
+    CHECK(read_fails(ctx, "a,b\n\"x\ny\",1\n2\n", KS_EPARSE, "x.csv:4: row has 1 fields"));
+}
+
+static void test_errors(ks_ctx *ctx)
+{
+    CHECK(read_fails(ctx, "", KS_EEMPTY, "x.csv: empty file"));
+    CHECK(read_fails(ctx, "a,b\n", KS_EEMPTY, "x.csv: header but no data rows"));
+    CHECK(read_fails(ctx, "a,b\n1,2\n3\n", KS_EPARSE, "x.csv:3: row has 1 fields, header has 2"));
+    CHECK(read_fails(ctx, "a,,c\n1,2,3\n", KS_EPARSE, "x.csv:1:2: empty column name"));
+    CHECK(read_fails(ctx, "a,a\n1,2\n", KS_EPARSE, "appears twice"));
+    CHECK(read_fails(ctx, "a,b\n1,\"2\n", KS_EPARSE, "x.csv:2: unterminated"));
+    /* a given type: a non-number names file, line and column */
+    const char *names[] = {"wage", NULL};
+    ks_col_type types[] = {KS_COL_FLOAT64};
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.col_names = names;
+    o.col_types = types;
+    ks_table *t = NULL;
+    const char *text = "id,wage\n1,3.5\n2,abc\n";
+    CHECK_FAILS(ctx, ks_table_read_csv_mem(ctx, "x.csv", text, strlen(text), &o, &t), KS_EPARSE,
+                "x.csv:3:2: 'abc' is not a number in column 'wage'");
+    const char *use[] = {"id", "nope", NULL};
+    o.col_names = NULL;
+    o.usecols = use;
+    CHECK_FAILS(ctx, ks_table_read_csv_mem(ctx, "x.csv", text, strlen(text), &o, &t), KS_ENOTFOUND,
+                "'nope'");
+    CHECK_FAILS(ctx, ks_table_read_csv(ctx, "/nonexistent/dir/f.csv", NULL, &t), KS_EIO,
+                "/nonexistent/dir/f.csv: cannot open");
+    CHECK(t == NULL);
+}
+
+static void test_gzip_roundtrip(ks_ctx *ctx)
+{
+    enum { N = 5000 };
+    ks_table *t = NULL;
+    CHECK_OK(ctx, ks_table_new(ctx, N, &t));
+    double *x = malloc(N * sizeof *x);
+    int64_t *k = malloc(N * sizeof *k);
+    const char **s = malloc(N * sizeof *s);
+    uint8_t *valid = malloc(N);
+    static const char *words[] = {"alpha", "b,eta", "ga\"mma", "de\nlta"};
+    for (int i = 0; i < N; i++) {
+        x[i] = i % 97 == 0 ? NAN : ks_rng_normal(5, 0, (uint64_t)i) * 1e-3;
+        k[i] = (int64_t)i * 1000003 - 7;
+        s[i] = words[i % 4];
+        valid[i] = i % 11 != 0;
+    }
+    CHECK_OK(ctx, ks_table_add_float64(ctx, t, "x", x));
+    CHECK_OK(ctx, ks_table_add_int64(ctx, t, "k", k));
+    CHECK_OK(ctx, ks_table_add_string(ctx, t, "s", s, valid));
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/ktest_rt_%d.csv.gz", (int)getpid());
+    CHECK_OK(ctx, ks_table_write_csv(ctx, t, path, NULL));
+    /* gzip magic bytes on disk */
+    FILE *f = fopen(path, "rb");
+    unsigned char magic[2] = {0, 0};
+    if (f) {
+        CHECK(fread(magic, 1, 2, f) == 2);
+        fclose(f);
+    }
+    CHECK(magic[0] == 0x1f && magic[1] == 0x8b);
+    ks_table *u = NULL;
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.chunk_bytes = 1000;
+    CHECK_OK(ctx, ks_table_read_csv(ctx, path, &o, &u));
+    if (u) {
+        CHECK(ks_table_nrow(u) == N);
+        const double *ux = ks_table_float64(u, 0);
+        const int64_t *uk = ks_table_int64(u, 1);
+        int same = ux && uk;
+        for (int i = 0; same && i < N; i++) {
+            same &= isnan(x[i]) ? isnan(ux[i]) : ux[i] == x[i];
+            same &= uk[i] == k[i];
+            const char *us = ks_table_string(u, 2, (size_t)i);
+            same &= valid[i] ? us && !strcmp(us, s[i]) : us == NULL;
+        }
+        CHECK(same);
+    }
+    ks_table_free(u);
+    /* truncated gzip: a clear error naming the file */
+    f = fopen(path, "rb");
+    char *buf = malloc(1 << 20);
+    size_t n = f ? fread(buf, 1, 1 << 20, f) : 0;
+    if (f) fclose(f);
+    const char *cut = ktest_tmpfile(".csv.gz", buf, n / 2);
+    u = NULL;
+    CHECK_FAILS(ctx, ks_table_read_csv(ctx, cut, NULL, &u), KS_EIO, "corrupt or truncated gzip");
+    CHECK_FAILS(ctx, ks_table_read_csv_mem(ctx, "mem.gz", buf, n / 2, NULL, &u), KS_EIO,
+                "mem.gz: corrupt or truncated gzip");
+    CHECK_OK(ctx, ks_table_read_csv_mem(ctx, "mem.gz", buf, n, NULL, &u));
+    if (u) CHECK(ks_table_nrow(u) == N);
+    ks_table_free(u);
+    unlink(cut);
+    unlink(path);
+    /* a write into a missing directory fails and leaves nothing */
+    CHECK_FAILS(ctx, ks_table_write_csv(ctx, t, "/nonexistent/dir/out.csv", NULL), KS_EIO,
+                "/nonexistent/dir/out.csv");
+    free(buf);
+    free(x);
+    free(k);
+    free(s);
+    free(valid);
+    ks_table_free(t);
+}
+
+static void test_factorize(ks_ctx *ctx)
+{
+    const char *text = "a,b,c\nx,1,0.5\ny,1,NA\nx,2,-0\nx,1,0\n,1,1\ny,1,2\n";
+    ks_table *t = NULL;
+    CHECK_OK(ctx, ks_table_read_csv_mem(ctx, "f.csv", text, strlen(text), NULL, &t));
+    if (!t) return;
+    int64_t codes[6];
+    size_t nlev, ab[2] = {0, 1}, c[1] = {2};
+    CHECK_OK(ctx, ks_table_factorize(ctx, t, ab, 2, codes, &nlev));
+    CHECK(nlev == 3);
+    CHECK(codes[0] == 0 && codes[1] == 1 && codes[2] == 2 && codes[3] == 0 && codes[4] == -1 &&
+          codes[5] == 1);
+    CHECK_OK(ctx, ks_table_factorize(ctx, t, c, 1, codes, &nlev));
+    CHECK(codes[1] == -1 && codes[2] == codes[3] && nlev == 4); /* -0 and 0 are one level */
+    ks_table_free(t);
+}
+
+static void test_mpdta(ks_ctx *ctx)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/mpdta.csv", ktest_shared_data());
+    ks_table *t = NULL;
+    CHECK_OK(ctx, ks_table_read_csv(ctx, path, NULL, &t));
+    if (!t) return;
+    size_t j;
+    CHECK(ks_table_nrow(t) == 2500 && ks_table_ncol(t) == 6);
+    CHECK_OK(ctx, ks_table_find(ctx, t, "first.treat", &j));
+    CHECK(ks_table_col_type(t, j) == KS_COL_INT64);
+    CHECK_FAILS(ctx, ks_table_find(ctx, t, "nope", &j), KS_ENOTFOUND, "'nope'");
+    ks_table_free(t);
+}
+
+int main(void)
+{
+    ks_ctx *ctx = NULL;
+    if (ks_ctx_new(&ctx) != KS_OK) return 1;
+    test_inference(ctx);
+    test_errors(ctx);
+    test_gzip_roundtrip(ctx);
+    test_factorize(ctx);
+    test_mpdta(ctx);
+    ks_ctx_free(ctx);
+    return ktest_finish("table");
+}
