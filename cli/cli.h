@@ -31,6 +31,7 @@ int cli_parse_vcov(const char *s, ks_feols_options *opt);
 
 int cmd_feols(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_describe(int argc, char **argv);
 
 /* The demo panel, embedded at build time from data/panel.csv. */
 extern const unsigned char ks_demo_panel_csv[];

@@ -243,6 +243,11 @@ done:
     return out;
 }
 
+static void table_capsule_free(PyObject *cap)
+{
+    ks_table_free(PyCapsule_GetPointer(cap, "kestrel.table"));
+}
+
 static PyObject *py_read_csv(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -261,21 +266,34 @@ static PyObject *py_read_csv(PyObject *self, PyObject *args)
         goto done;
     }
     npy_intp n = (npy_intp)ks_table_nrow(t);
-    if (!(out = PyDict_New())) goto done;
-    for (size_t j = 0; j < ks_table_ncol(t); j++) {
+    /* Numeric columns become views of the table's memory (no copy); the capsule frees the
+     * table when the last of them is gone. */
+    PyObject *owner = PyCapsule_New(t, "kestrel.table", table_capsule_free);
+    if (!owner) goto done;
+    t = NULL;
+    ks_table *tt = PyCapsule_GetPointer(owner, "kestrel.table");
+    if (!(out = PyDict_New())) {
+        Py_DECREF(owner);
+        goto done;
+    }
+    for (size_t j = 0; j < ks_table_ncol(tt); j++) {
         PyObject *a = NULL;
-        switch (ks_table_col_type(t, j)) {
+        ks_col_type type = ks_table_col_type(tt, j);
+        switch (type) {
         case KS_COL_INT64:
-            a = PyArray_SimpleNew(1, &n, NPY_INT64);
-            if (a && n) memcpy(PyArray_DATA((PyArrayObject *)a), ks_table_int64(t, j), (size_t)n * 8);
-            break;
         case KS_COL_FLOAT64:
-            a = vec(ks_table_float64(t, j), n);
+            a = PyArray_SimpleNewFromData(1, &n, type == KS_COL_INT64 ? NPY_INT64 : NPY_DOUBLE,
+                                          type == KS_COL_INT64 ? (void *)ks_table_int64(tt, j)
+                                                               : (void *)ks_table_float64(tt, j));
+            if (a) {
+                Py_INCREF(owner);
+                if (PyArray_SetBaseObject((PyArrayObject *)a, owner) < 0) Py_CLEAR(a);
+            }
             break;
         default:
             a = PyArray_SimpleNew(1, &n, NPY_OBJECT);
             for (npy_intp i = 0; a && i < n; i++) {
-                const char *s = ks_table_string(t, j, (size_t)i);
+                const char *s = ks_table_string(tt, j, (size_t)i);
                 PyObject *v = s ? PyUnicode_FromString(s) : (Py_INCREF(Py_None), Py_None);
                 if (!v) {
                     Py_CLEAR(a);
@@ -285,13 +303,14 @@ static PyObject *py_read_csv(PyObject *self, PyObject *args)
                 Py_DECREF(v);
             }
         }
-        if (!a || PyDict_SetItemString(out, ks_table_col_name(t, j), a)) {
+        if (!a || PyDict_SetItemString(out, ks_table_col_name(tt, j), a)) {
             Py_XDECREF(a);
             Py_CLEAR(out);
             break;
         }
         Py_DECREF(a);
     }
+    Py_DECREF(owner);
 done:
     ks_table_free(t);
     ks_ctx_free(ctx);

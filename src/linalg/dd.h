@@ -19,21 +19,21 @@ static inline double ks_two_sum(double a, double b, double *e)
     return s;
 }
 
-/* a * b = p + e exactly (FMA when the target has one, else Dekker's split). */
+/* a * b = p + e exactly, by a fused multiply-add: one instruction inside a KS_DD_KERNEL
+ * function on a CPU that has FMA, else glibc's correctly rounded fma(). */
 static inline double ks_two_prod(double a, double b, double *e)
 {
     double p = a * b;
-#if defined(__FMA__) || defined(__FP_FAST_FMA)
-    *e = fma(a, b, -p);
-#else
-    const double split = 134217729.0; /* 2^27 + 1 */
-    double t = split * a, ah = t - (t - a), al = a - ah;
-    t = split * b;
-    double bh = t - (t - b), bl = b - bh;
-    *e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-#endif
+    *e = __builtin_fma(a, b, -p);
     return p;
 }
+
+/* Hot double-double loops are compiled twice, with and without FMA, and the CPU picks. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define KS_DD_KERNEL __attribute__((target_clones("fma", "default")))
+#else
+#define KS_DD_KERNEL
+#endif
 
 /* acc += x (x a double). */
 static inline void ks_dd_add(ks_dd *acc, double x)

@@ -55,6 +55,24 @@ static int same_key(const ks_table *t, const size_t *cols, size_t ncols, size_t 
     return 1;
 }
 
+/* One int64 key of small range (ids 0..n, years): a direct table instead of a hash. */
+static int factorize_int_range(ks_ctx *ctx, const int64_t *v, size_t n, int64_t lo, uint64_t span,
+                               int64_t *codes, size_t *nlevels)
+{
+    int64_t *map = ks_malloc_array(ctx, span + 1, sizeof *map);
+    if (!map) return KS_ENOMEM;
+    memset(map, 0xff, (span + 1) * sizeof *map);
+    size_t next = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t *m = &map[(uint64_t)v[i] - (uint64_t)lo];
+        if (*m < 0) *m = (int64_t)next++;
+        codes[i] = *m;
+    }
+    ks_free(ctx, map);
+    *nlevels = next;
+    return KS_OK;
+}
+
 int ks_table_factorize(ks_ctx *ctx, const ks_table *t, const size_t *cols, size_t ncols,
                        int64_t *codes, size_t *nlevels)
 {
@@ -64,6 +82,17 @@ int ks_table_factorize(ks_ctx *ctx, const ks_table *t, const size_t *cols, size_
         if (cols[k] >= t->ncol)
             return ks_fail(ctx, KS_EINVAL, "factorize: column index %zu out of range", cols[k]);
     const size_t n = t->nrow;
+    if (ncols == 1 && t->cols[cols[0]].type == KS_COL_INT64 && n > 0) {
+        const int64_t *v = t->cols[cols[0]].data;
+        int64_t lo = v[0], hi = v[0];
+        for (size_t i = 1; i < n; i++) {
+            lo = v[i] < lo ? v[i] : lo;
+            hi = v[i] > hi ? v[i] : hi;
+        }
+        const uint64_t span = (uint64_t)hi - (uint64_t)lo;
+        if (span < 4 * (uint64_t)n + 1024)
+            return factorize_int_range(ctx, v, n, lo, span, codes, nlevels);
+    }
     size_t cap = 16;
     while (cap < 2 * n) cap *= 2;
     int64_t *slot_row = ks_malloc_array(ctx, cap, sizeof *slot_row);
