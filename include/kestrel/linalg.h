@@ -4,9 +4,10 @@
  * exact), with rank detected in column order: a column whose part orthogonal to the columns
  * kept before it has norm below rank_tol times its own norm is dropped (reported, never silent).
  * Then iterative refinement of the augmented system [I A; A' 0][r; x] = [b; c] (Björck 1967)
- * with residuals accumulated in double-double arithmetic, for the coefficients and, when the
- * matrix is ill-conditioned, for every column of (A'A)^-1: this reproduces the NIST StRD
- * certified values (Filip, Wampler5 included) to LRE >= 9.
+ * with residuals accumulated in double-double arithmetic (FMA-based, compiled for CPUs with and
+ * without FMA), for the coefficients always and, when cond(R) > 1e3, for every column of
+ * (A'A)^-1: this reproduces the NIST StRD certified values (Filip, Wampler5 included) at the
+ * binary64 ceiling.
  *
  * Matrices are column-major. Thread-safe on distinct ctx. */
 #ifndef KESTREL_LINALG_H

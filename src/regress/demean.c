@@ -40,7 +40,17 @@ static void sweep(const batch *b, const double *x, double *out)
         const size_t Ld = fe->nlevels[d];
         double *acc = b->acc + b->off[d] * C;
         memset(acc, 0, Ld * C * sizeof *acc);
-        if (fe->nfe > 1) {
+        if (fe->nfe == 2) { /* the common case, without the general loop's bookkeeping */
+            const size_t e = 1 - d;
+            const double *src0 = (e < d ? out : x) + b->off[e] * C;
+            const int32_t *gd = fe->codes[d], *ge = fe->codes[e];
+            for (size_t i = 0; i < fe->n; i++) {
+                const double *src = src0 + (size_t)ge[i] * C;
+                double *dst = acc + (size_t)gd[i] * C;
+                const double wi = fe->w ? fe->w[i] : 1.0;
+                for (size_t c = 0; c < C; c++) dst[c] += wi * src[c];
+            }
+        } else if (fe->nfe > 2) {
             for (size_t i = 0; i < fe->n; i++) {
                 double *t = b->tmp;
                 memset(t, 0, C * sizeof *t);

@@ -55,6 +55,8 @@ static void gram(const double *Z, size_t m, size_t kk, double *M)
         memset(M, 0, kk * kk * sizeof *M);
         return;
     }
+    /* k is small: BLAS threads would only add wake-up costs (and never stack on OpenMP). */
+    ks_blas_set_threads(1);
     dsyrk_("L", "T", &n, &k, &one, Z, &lda, &zero, M, &n, 1, 1);
 }
 

@@ -50,3 +50,16 @@ def test_demo(kestrel_bin):
     r = run(kestrel_bin, "demo")
     assert r.returncode == 0, r.stderr
     assert "hours" in r.stdout and "worker (300)" in r.stdout
+
+
+def test_describe(kestrel_bin, tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("g,x\na,1\nb,3\n,NA\n")
+    r = run(kestrel_bin, "describe", "--data", str(p))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].endswith("3 rows, 2 columns")
+    g = next(l for l in lines if l.startswith("g "))
+    x = next(l for l in lines if l.startswith("x "))
+    assert g.split()[1:3] == ["string", "1"]
+    assert x.split()[1:4] == ["float64", "1", "2"]  # type, NA count, mean
