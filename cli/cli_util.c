@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -44,6 +45,15 @@ static void log_to_stderr(void *ud, ks_log_level level, const char *msg)
     if (level >= KS_LOG_INFO) fprintf(stderr, "%s: %s\n", level == KS_LOG_WARN ? "warning" : "note", msg);
 }
 
+/* A one-line progress display on stderr, only when it is a terminal. */
+static void progress_to_tty(void *ud, const char *what, uint64_t done, uint64_t total)
+{
+    (void)ud;
+    if (total == 0) return;
+    fprintf(stderr, "\r%s: %3.0f%%", what, 100.0 * (double)done / (double)total);
+    if (done >= total) fprintf(stderr, "\r\033[K");
+}
+
 int cli_ctx(ks_ctx **ctx, const char *threads)
 {
     if (ks_ctx_new(ctx) != KS_OK) {
@@ -51,6 +61,7 @@ int cli_ctx(ks_ctx **ctx, const char *threads)
         return CLI_FAILED;
     }
     ks_ctx_set_log(*ctx, log_to_stderr, NULL);
+    if (isatty(STDERR_FILENO)) ks_ctx_set_progress(*ctx, progress_to_tty, NULL);
     if (threads) {
         char *end;
         long t = strtol(threads, &end, 10);

@@ -175,7 +175,7 @@ KS_DD_KERNEL static void aug_residual(const qr_state *q, const double *y, const 
 static double inf_norm(const double *v, size_t m)
 {
     double a = 0.0;
-    for (size_t i = 0; i < m; i++) a = fmax(a, fabs(v[i]));
+    for (size_t i = 0; i < m; i++) a = fabs(v[i]) > a ? fabs(v[i]) : a;
     return a;
 }
 

@@ -93,7 +93,10 @@ static void solve(batch *b, double tol, size_t maxiter)
         for (size_t c = 0; c < C; c++) {
             if (!b->active[c]) continue;
             double diff = 0.0;
-            for (size_t l = 0; l < L; l++) diff = fmax(diff, fabs(b->ga[l * C + c] - b->a[l * C + c]));
+            for (size_t l = 0; l < L; l++) {
+                const double dl = fabs(b->ga[l * C + c] - b->a[l * C + c]);
+                diff = dl > diff ? dl : diff;
+            }
             b->iters[c]++;
             if (diff <= tol * b->scale[c]) { /* converged: keep F(a) and freeze */
                 for (size_t l = 0; l < L; l++) b->a[l * C + c] = b->ga[l * C + c];
@@ -132,7 +135,7 @@ static size_t demean_batch(const ks_fe_index *fe, const ks_fe_index *sorted, con
     for (size_t c = 0; c < C; c++) {
         const double *v = V + (c0 + c) * n;
         double s = 0.0;
-        for (size_t i = 0; i < n; i++) s = fmax(s, fabs(v[i]));
+        for (size_t i = 0; i < n; i++) s = fabs(v[i]) > s ? fabs(v[i]) : s;
         b.scale[c] = s;
     }
     /* Group sums, observation by observation: each S row holds the batch's columns. */

@@ -164,8 +164,13 @@ static int load_raw(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const k
     }
     for (size_t d = 0; !rc && d < f->nfe; d++)
         rc = key_codes(ctx, t, &f->fe[d], "fixed effect", raw->fe[d], keep);
-    for (size_t c = 0; !rc && c < cs->n; c++)
-        rc = key_codes(ctx, t, &cs->terms[c], "cluster", raw->cl[c], keep);
+    for (size_t c = 0; !rc && c < cs->n; c++) {
+        size_t same = f->nfe; /* clustering by a fixed effect reuses its codes */
+        for (size_t d = 0; d < f->nfe; d++)
+            if (!strcmp(f->fe[d].name, cs->terms[c].name)) same = d;
+        if (same < f->nfe) memcpy(raw->cl[c], raw->fe[same], nrow * sizeof *raw->cl[c]);
+        else rc = key_codes(ctx, t, &cs->terms[c], "cluster", raw->cl[c], keep);
+    }
     return rc;
 }
 
@@ -207,7 +212,13 @@ int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
     d->nfe = f->nfe;
     d->ncl = cs->n;
     d->rows = ks_malloc_array(ctx, n, sizeof *d->rows);
-    d->V = ks_malloc_array(ctx, n, nvar * sizeof *d->V);
+    /* With every row used, the columns as loaded are the design: no second copy. */
+    if (n == nrow) {
+        d->V = raw.cols;
+        raw.cols = NULL;
+    } else {
+        d->V = ks_malloc_array(ctx, n, nvar * sizeof *d->V);
+    }
     d->fe = ks_calloc(ctx, f->nfe + 1, sizeof *d->fe);
     d->fe_levels = ks_calloc(ctx, f->nfe + 1, sizeof *d->fe_levels);
     if (o->weights) d->w = ks_malloc_array(ctx, n, sizeof *d->w);
@@ -217,7 +228,7 @@ int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
     }
     for (size_t i = 0, r = 0; i < nrow; i++)
         if (keep[i]) d->rows[r++] = i;
-    for (size_t c = 0; c < nvar; c++)
+    for (size_t c = 0; raw.cols && c < nvar; c++)
         for (size_t r = 0; r < n; r++) d->V[r + c * n] = raw.cols[d->rows[r] + c * nrow];
     if (d->w)
         for (size_t r = 0; r < n; r++) d->w[r] = raw.w[d->rows[r]];

@@ -13,6 +13,7 @@ typedef struct {
     size_t memlen, mempos;
     z_stream zs;                /* inflating a gzip buffer */
     int inflating, zdone;
+    uint64_t total;             /* bytes of the file or buffer, for progress reports */
 } ks_source;
 
 int ks_source_open_file(ks_ctx *ctx, const char *path, ks_source *s);
@@ -20,6 +21,8 @@ int ks_source_open_mem(ks_ctx *ctx, const char *name, const void *buf, size_t le
 /* Bytes read (0 at the end), or a negative status with the message set. */
 int64_t ks_source_read(ks_ctx *ctx, ks_source *s, char *buf, size_t n);
 void ks_source_close(ks_source *s);
+/* Bytes of the input consumed so far (compressed bytes for gzip). */
+uint64_t ks_source_consumed(ks_source *s);
 
 /* Splits a source into records and fields, a chunk at a time. Fields are NUL-terminated in
  * place and unquoted; they stay valid until the next call. */

@@ -54,6 +54,7 @@ static int refill(ks_records *r)
     if (got < 0) return (int)got;
     if (got == 0) r->eof = 1;
     r->len += (size_t)got;
+    ks_progress(r->ctx, r->src->name, ks_source_consumed(r->src), r->src->total);
     return KS_OK;
 }
 

@@ -3,6 +3,7 @@
  * corrupt gzip stream is an error naming the file, never a silent short read. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csv_internal.h"
 
@@ -15,6 +16,8 @@ int ks_source_open_file(ks_ctx *ctx, const char *path, ks_source *s)
         return ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path,
                        errno ? strerror(errno) : "out of memory");
     gzbuffer(s->gz, 1 << 18);
+    struct stat st;
+    s->total = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
     return KS_OK;
 }
 
@@ -24,6 +27,7 @@ int ks_source_open_mem(ks_ctx *ctx, const char *name, const void *buf, size_t le
     s->name = name;
     s->mem = buf;
     s->memlen = len;
+    s->total = len;
     if (len >= 2 && s->mem[0] == 0x1f && s->mem[1] == 0x8b) {
         s->zs.next_in = (unsigned char *)s->mem;
         s->zs.avail_in = len > UINT32_MAX ? UINT32_MAX : (unsigned)len;
@@ -32,6 +36,15 @@ int ks_source_open_mem(ks_ctx *ctx, const char *name, const void *buf, size_t le
         s->inflating = 1;
     }
     return KS_OK;
+}
+
+uint64_t ks_source_consumed(ks_source *s)
+{
+    if (s->gz) {
+        z_off_t off = gzoffset(s->gz);
+        return off > 0 ? (uint64_t)off : 0;
+    }
+    return s->inflating ? (uint64_t)(s->memlen - s->zs.avail_in) : s->mempos;
 }
 
 void ks_source_close(ks_source *s)

@@ -180,12 +180,29 @@ static void test_factorize(ks_ctx *ctx)
     ks_table_free(t);
 }
 
+static uint64_t last_done, last_total;
+static int progress_calls;
+static void on_progress(void *ud, const char *what, uint64_t done, uint64_t total)
+{
+    (void)ud;
+    (void)what;
+    CHECK(done <= total);
+    last_done = done;
+    last_total = total;
+    progress_calls++;
+}
+
 static void test_mpdta(ks_ctx *ctx)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/mpdta.csv", ktest_shared_data());
     ks_table *t = NULL;
-    CHECK_OK(ctx, ks_table_read_csv(ctx, path, NULL, &t));
+    ks_ctx_set_progress(ctx, on_progress, NULL);
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.chunk_bytes = 16384; /* several progress reports */
+    CHECK_OK(ctx, ks_table_read_csv(ctx, path, &o, &t));
+    ks_ctx_set_progress(ctx, NULL, NULL);
+    CHECK(progress_calls > 3 && last_total > 100000 && last_done == last_total);
     if (!t) return;
     size_t j;
     CHECK(ks_table_nrow(t) == 2500 && ks_table_ncol(t) == 6);
