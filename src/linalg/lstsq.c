@@ -33,21 +33,27 @@ typedef struct {
 
 static double col_norm(const double *x, const double *sw, size_t n)
 {
-    /* Scaled accumulation: no overflow or underflow for any finite column. */
-    double scale = 0.0, ssq = 1.0;
+    double big = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double v = sw ? x[i] * sw[i] : x[i];
-        if (v != 0.0) {
-            double a = fabs(v);
-            if (scale < a) {
-                ssq = 1.0 + ssq * (scale / a) * (scale / a);
-                scale = a;
-            } else {
-                ssq += (a / scale) * (a / scale);
-            }
-        }
+        const double a = fabs(sw ? x[i] * sw[i] : x[i]);
+        big = a > big ? a : big;
     }
-    return scale * sqrt(ssq);
+    if (big == 0.0) return 0.0;
+    if (big > 1e-140 && big < 1e140) { /* squares and their sum cannot overflow or vanish */
+        double s = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double v = sw ? x[i] * sw[i] : x[i];
+            s += v * v;
+        }
+        return sqrt(s);
+    }
+    const double inv = 1.0 / big; /* extreme magnitudes: scale first */
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double v = (sw ? x[i] * sw[i] : x[i]) * inv;
+        s += v * v;
+    }
+    return big * sqrt(s);
 }
 
 /* z[i..n) <- H_i z[i..n) for reflector i (I - tau u u', u[i] = 1). */

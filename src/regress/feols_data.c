@@ -85,22 +85,27 @@ static int densify(ks_ctx *ctx, const int64_t *codes, const size_t *rows, size_t
     return KS_OK;
 }
 
-/* Remove observations alone in a level of any fixed effect, until there are none. */
+/* Remove observations alone in a level of any fixed effect, until there are none. Codes are
+ * below nrow; cnt saturates at 2. */
 static int drop_singletons(ks_ctx *ctx, int64_t **fe, size_t nfe, size_t nrow,
                            unsigned char *keep, size_t *dropped)
 {
     *dropped = 0;
     if (nfe == 0) return KS_OK;
-    uint32_t *cnt = ks_malloc_array(ctx, nrow, sizeof *cnt);
+    int64_t maxc = 0;
+    for (size_t d = 0; d < nfe; d++)
+        for (size_t i = 0; i < nrow; i++) maxc = fe[d][i] > maxc ? fe[d][i] : maxc;
+    uint8_t *cnt = ks_malloc(ctx, (size_t)maxc + 1);
     if (!cnt) return KS_ENOMEM;
     for (int changed = 1; changed;) {
         changed = 0;
         for (size_t d = 0; d < nfe; d++) {
-            memset(cnt, 0, nrow * sizeof *cnt);
+            const int64_t *g = fe[d];
+            memset(cnt, 0, (size_t)maxc + 1);
             for (size_t i = 0; i < nrow; i++)
-                if (keep[i] && cnt[fe[d][i]] < 2) cnt[fe[d][i]]++;
+                if (keep[i] && cnt[g[i]] < 2) cnt[g[i]]++;
             for (size_t i = 0; i < nrow; i++)
-                if (keep[i] && cnt[fe[d][i]] == 1) {
+                if (keep[i] && cnt[g[i]] == 1) {
                     keep[i] = 0;
                     (*dropped)++;
                     changed = 1;
