@@ -5,6 +5,7 @@
  * exactly: Clinger's fast path (mantissa <= 2^53, |exponent| <= 22) else strtod. */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +39,12 @@ typedef struct {
     size_t ncols, nrow, rowcap;
     file_col *fcols;
     size_t nfile;
+    unsigned char na_first[256]; /* first bytes of the NA tokens ("" marks byte 0) */
 } reader;
 
 static int is_na(const reader *rd, const char *s)
 {
+    if (!rd->na_first[(unsigned char)s[0]]) return 0; /* no token starts so: the common case */
     for (const char *const *t = rd->na; *t; t++)
         if (!strcmp(s, *t)) return 1;
     return 0;
@@ -86,33 +89,63 @@ static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* 1 and *v when s is a number; correctly rounded. */
+#if LDBL_MANT_DIG == 64
+static const long double pow10_ld[] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+/* m * 10^e with one rounding to the 64-bit x87 mantissa (m and 10^|e| <= 10^27 are exact
+ * there), then to double. The second rounding is exact unless the extended result lies within
+ * one unit of a halfway point between doubles, which is detected: then 0 (use strtod). */
+static int extended_path(uint64_t m, int e, double *v)
+{
+    long double x = (long double)m;
+    x = e < 0 ? x / pow10_ld[-e] : x * pow10_ld[e];
+    union {
+        long double ld;
+        struct {
+            uint64_t mant;
+            uint16_t sexp;
+        } p;
+    } u;
+    u.ld = x;
+    const unsigned low = (unsigned)(u.p.mant & 0x7ff);
+    if (low >= 0x3ff && low <= 0x401) return 0;
+    if (!(x >= 0x1p-1022L && x <= 0x1.fffffffffffffp1023L)) return 0; /* subnormal, overflow */
+    *v = (double)x;
+    return 1;
+}
+#endif
+
+/* 1 and *v when s is a number; correctly rounded. Up to 19 significant digits take a fast
+ * path (Clinger's when exact in double, else the checked extended-precision one). */
 static int parse_double(const char *s, double *v)
 {
-    const uint64_t lim = (1ull << 53) / 10;
     const char *p = s;
-    int neg = *p == '-', any = 0, slow = 0, exp10 = 0;
+    int neg = *p == '-', any = 0, slow = 0, exp10 = 0, nd = 0;
     if (*p == '-' || *p == '+') p++;
     uint64_t m = 0;
     for (; *p >= '0' && *p <= '9'; p++) {
         any = 1;
-        if (m >= lim) {
-            slow = 1;
-            break;
-        }
-        m = m * 10 + (uint64_t)(*p - '0');
+        if (m == 0 && *p == '0') continue;
+        if (++nd > 19) slow = 1;
+        else m = m * 10 + (uint64_t)(*p - '0');
     }
-    if (!slow && *p == '.')
+    if (*p == '.')
         for (p++; *p >= '0' && *p <= '9'; p++) {
             any = 1;
-            if (m >= lim) {
-                slow = 1;
-                break;
+            if (m == 0 && *p == '0') {
+                exp10--;
+                continue;
             }
-            m = m * 10 + (uint64_t)(*p - '0');
-            exp10--;
+            if (++nd > 19) slow = 1;
+            else {
+                m = m * 10 + (uint64_t)(*p - '0');
+                exp10--;
+            }
         }
-    if (!slow && any && (*p == 'e' || *p == 'E')) {
+    if (any && (*p == 'e' || *p == 'E')) {
         const char *q = p + 1;
         int eneg = *q == '-', e = 0;
         if (*q == '-' || *q == '+') q++;
@@ -122,11 +155,24 @@ static int parse_double(const char *s, double *v)
         exp10 += eneg ? -e : e;
         p = q;
     }
-    if (!slow && any && !*p && exp10 >= -22 && exp10 <= 22) {
-        double d = (double)m; /* exact: m < 2^53 */
-        d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
-        *v = neg ? -d : d;
-        return 1;
+    if (!any || *p) return strtod_whole(s, v); /* inf, nan, hex, or not a number */
+    if (!slow) {
+        if (m == 0) {
+            *v = neg ? -0.0 : 0.0;
+            return 1;
+        }
+        if (m <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
+            double d = (double)m; /* exact */
+            d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
+            *v = neg ? -d : d;
+            return 1;
+        }
+#if LDBL_MANT_DIG == 64
+        if (exp10 >= -27 && exp10 <= 27 && extended_path(m, exp10, v)) {
+            if (neg) *v = -*v;
+            return 1;
+        }
+#endif
     }
     return strtod_whole(s, v);
 }
@@ -402,7 +448,8 @@ static int read_csv(ks_ctx *ctx, const char *path, const void *mem, size_t len,
     ks_csv_options o = KS_CSV_OPTIONS_INIT;
     if (opt) o = *opt;
     const char delim = o.delim ? o.delim : delim_from_name(path);
-    reader rd = {ctx, path, o.na_tokens ? o.na_tokens : default_na, NULL, 0, 0, 0, NULL, 0};
+    reader rd = {ctx, path, o.na_tokens ? o.na_tokens : default_na, NULL, 0, 0, 0, NULL, 0, {0}};
+    for (const char *const *tok = rd.na; *tok; tok++) rd.na_first[(unsigned char)(*tok)[0]] = 1;
     ks_source src;
     ks_records rec;
     size_t line;

@@ -113,13 +113,19 @@ int ks_records_next(ks_records *r, size_t *line)
         for (;;) {
             char *b = r->buf;
             size_t i = scan;
-            for (; i < r->len; i++) {
-                char c = b[i];
-                if (c == '"') in_quote = !in_quote;
-                else if (c == '\n') {
-                    if (!in_quote) break;
-                    newlines++;
+            /* Line by line with memchr; quotes are followed byte by byte only on lines that
+             * have one. */
+            while (i < r->len) {
+                const char *nl = memchr(b + i, '\n', r->len - i);
+                const size_t stop = nl ? (size_t)(nl - b) : r->len;
+                if (memchr(b + i, '"', stop - i))
+                    for (size_t j = i; j < stop; j++) in_quote ^= b[j] == '"';
+                if (!nl || !in_quote) {
+                    i = stop;
+                    break;
                 }
+                newlines++; /* a line break inside a quoted field */
+                i = stop + 1;
             }
             if (i < r->len) {
                 scan = i;

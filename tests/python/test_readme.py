@@ -1,0 +1,31 @@
+"""The README stays true: its C example compiles against the built library and prints the
+numbers kestrel.feols gives for the same model."""
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+import kestrel
+from conftest import ROOT
+
+
+def test_c_example(tmp_path):
+    lib = ROOT / "build" / "libkestrel.a"
+    if not lib.exists() or not shutil.which("cc"):
+        pytest.skip("build/libkestrel.a not built")
+    code = re.search(r"```c\n(/\* example\.c.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    src = tmp_path / "example.c"
+    src.write_text(code)
+    exe = tmp_path / "example"
+    subprocess.run(["cc", str(src), "-I", str(ROOT / "include"), str(lib), "-lopenblas", "-lz",
+                    "-lm", "-fopenmp", "-o", str(exe)], check=True)
+    out = subprocess.run([str(exe), str(ROOT / "data" / "panel.csv")], capture_output=True,
+                         text=True, check=True).stdout.split("\n")
+    fit = kestrel.feols("log_wage ~ hours + union | worker + year", pd.read_csv(ROOT / "data" / "panel.csv"),
+                        vcov={"CRV1": "worker"})
+    for line in filter(None, out):
+        name, est, se = line.split()
+        assert abs(float(est) - fit.coef()[name]) < 1e-5
+        assert abs(float(se.strip("()")) - fit.se()[name]) < 1e-5
