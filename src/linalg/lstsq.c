@@ -128,24 +128,53 @@ static void solve_rt(const qr_state *q, double *x) /* R' x = x */
     }
 }
 
+/* acc += x_i r_i (times sqrt(w_i), and the low part of x_i when given), exactly. */
+static inline void g_term(const qr_state *q, const double *xj, const double *lj, const double *r,
+                          size_t i, ks_dd *acc)
+{
+    if (q->sw) {
+        double e, a = ks_two_prod(xj[i], q->sw[i], &e);
+        ks_dd_fma(acc, a, r[i]);
+        ks_dd_fma(acc, e, r[i]);
+    } else {
+        ks_dd_fma(acc, xj[i], r[i]);
+    }
+    if (lj) ks_dd_add(acc, lj[i] * (q->sw ? r[i] * q->sw[i] : r[i]));
+}
+
 /* Residuals of the augmented system in double-double:
- * f = b - r - A x with b = sqrt(w) y when y != NULL else 0, and g = c - A' r. */
-KS_DD_KERNEL static void aug_residual(const qr_state *q, const double *y, const double *c, const double *r,
-                         const double *x, double *f, double *g)
+ * f = b - r - A x with b = sqrt(w) y when y != NULL else 0, and g = c - A' r.
+ * f is built column by column (each row's operations in the same order as a row-wise loop, so
+ * the loops over rows vectorize); tl holds n low parts. */
+KS_DD_KERNEL static void aug_residual(const qr_state *q, const double *y, const double *c,
+                                      const double *r, const double *x, double *f, double *g,
+                                      double *tl)
 {
     const size_t n = q->n, nk = q->nk;
+    double *restrict th = f, *restrict lo = tl;
     for (size_t i = 0; i < n; i++) {
-        ks_dd t = {y ? y[i] : 0.0, 0.0};
-        for (size_t p = 0; p < nk; p++) {
-            const size_t j = q->kept[p];
-            ks_dd_fma(&t, -q->X[i + j * q->ldx], x[p] * q->dinv[j]);
-            if (q->Xlo) ks_dd_fma(&t, -q->Xlo[i + j * q->ldx], x[p] * q->dinv[j]);
+        th[i] = y ? y[i] : 0.0;
+        lo[i] = 0.0;
+    }
+    for (size_t p = 0; p < nk; p++) {
+        const size_t j = q->kept[p];
+        const double xp = -(x[p] * q->dinv[j]);
+        for (int part = 0; part < (q->Xlo ? 2 : 1); part++) {
+            const double *restrict xj = (part ? q->Xlo : q->X) + j * q->ldx;
+            for (size_t i = 0; i < n; i++) {
+                double pe, pp = ks_two_prod(xj[i], xp, &pe);
+                double se, s = ks_two_sum(th[i], pp, &se);
+                se += lo[i] + pe;
+                th[i] = ks_two_sum(s, se, &lo[i]);
+            }
         }
-        ks_dd s = {0.0, 0.0};
+    }
+    for (size_t i = 0; i < n; i++) {
+        ks_dd s = {th[i], lo[i]};
         if (q->sw) {
-            ks_dd_fma(&s, t.hi, q->sw[i]);
-            ks_dd_fma(&s, t.lo, q->sw[i]);
-        } else {
+            ks_dd t = {0.0, 0.0};
+            ks_dd_fma(&t, s.hi, q->sw[i]);
+            ks_dd_fma(&t, s.lo, q->sw[i]);
             s = t;
         }
         ks_dd_add(&s, -r[i]);
@@ -155,26 +184,23 @@ KS_DD_KERNEL static void aug_residual(const qr_state *q, const double *y, const 
         const size_t j = q->kept[p];
         const double *xj = q->X + j * q->ldx;
         const double *lj = q->Xlo ? q->Xlo + j * q->ldx : NULL;
-        /* Four accumulators in a fixed pattern: independent dependency chains, same result
-         * on every run. */
-        ks_dd acc[4] = {{0.0, 0.0}, {0.0, 0.0}, {0.0, 0.0}, {0.0, 0.0}};
-        for (size_t i = 0; i < n; i++) {
-            ks_dd *a4 = &acc[i & 3];
-            if (q->sw) {
-                double e, a = ks_two_prod(xj[i], q->sw[i], &e);
-                ks_dd_fma(a4, a, r[i]);
-                ks_dd_fma(a4, e, r[i]);
-            } else {
-                ks_dd_fma(a4, xj[i], r[i]);
-            }
-            if (lj) ks_dd_add(a4, lj[i] * (q->sw ? r[i] * q->sw[i] : r[i]));
+        /* Four accumulators, row i into accumulator i mod 4: independent dependency chains
+         * kept in registers, the same result on every run. */
+        ks_dd a0 = {0.0, 0.0}, a1 = a0, a2 = a0, a3 = a0;
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            g_term(q, xj, lj, r, i, &a0);
+            g_term(q, xj, lj, r, i + 1, &a1);
+            g_term(q, xj, lj, r, i + 2, &a2);
+            g_term(q, xj, lj, r, i + 3, &a3);
         }
-        ks_dd s = acc[0];
-        ks_dd_add_dd(&s, acc[1]);
-        ks_dd_add_dd(&s, acc[2]);
-        ks_dd_add_dd(&s, acc[3]);
+        ks_dd *tail[3] = {&a0, &a1, &a2};
+        for (size_t t = 0; i < n; i++, t++) g_term(q, xj, lj, r, i, tail[t]);
+        ks_dd_add_dd(&a0, a1);
+        ks_dd_add_dd(&a0, a2);
+        ks_dd_add_dd(&a0, a3);
         /* A'r has the factor 1/D_j, exact. */
-        g[p] = (c ? c[p] : 0.0) - ks_dd_value(s) * q->dinv[j];
+        g[p] = (c ? c[p] : 0.0) - ks_dd_value(a0) * q->dinv[j];
     }
 }
 
@@ -188,7 +214,7 @@ static double inf_norm(const double *v, size_t m)
 /* Solve the augmented system for (r, x), starting from zero, refining at most max_iter times.
  * work: n + nk doubles. Returns the refinement steps taken. */
 static int aug_solve(const qr_state *q, const double *y, const double *c, int max_iter,
-                     double *r, double *x, double *f, double *g)
+                     double *r, double *x, double *f, double *g, double *tl)
 {
     const size_t n = q->n, nk = q->nk;
     memset(r, 0, n * sizeof *r);
@@ -200,7 +226,7 @@ static int aug_solve(const qr_state *q, const double *y, const double *c, int ma
             for (size_t i = 0; i < n; i++) f[i] = y ? (q->sw ? q->sw[i] * y[i] : y[i]) : 0.0;
             for (size_t p = 0; p < nk; p++) g[p] = c ? c[p] : 0.0;
         } else {
-            aug_residual(q, y, c, r, x, f, g);
+            aug_residual(q, y, c, r, x, f, g, tl);
         }
         /* Correction: Q'f = [f1; f2], R'h = g, dr = Q [h; f2], dx = R^-1 (f1 - h). */
         apply_qt(q, f);
@@ -312,7 +338,7 @@ static int qr_alloc(ks_ctx *ctx, qr_state *q, const double *w)
 
 /* Covariance over kept columns, refined when asked or ill-conditioned, scattered into res. */
 static int fill_cov(ks_ctx *ctx, const qr_state *q, const ks_lstsq_options *o,
-                    ks_lstsq_result *res, double *r, double *f, double *g)
+                    ks_lstsq_result *res, double *r, double *f, double *g, double *tl)
 {
     const size_t nk = q->nk, k = q->k;
     double *C = ks_malloc_array(ctx, nk * nk + nk * nk + nk, sizeof *C);
@@ -325,7 +351,7 @@ static int fill_cov(ks_ctx *ctx, const qr_state *q, const ks_lstsq_options *o,
         for (size_t j = 0; j < nk; j++) {
             memset(c, 0, nk * sizeof *c);
             c[j] = -1.0;
-            aug_solve(q, NULL, c, o->max_refine, r, C + j * nk, f, g);
+            aug_solve(q, NULL, c, o->max_refine, r, C + j * nk, f, g, tl);
         }
         for (size_t a = 0; a < nk; a++) /* symmetrize the independently refined columns */
             for (size_t b = 0; b < a; b++)
@@ -369,9 +395,9 @@ static int alloc_result(ks_ctx *ctx, size_t n, size_t k, const ks_lstsq_options 
     return KS_OK;
 }
 
-/* Unweighted residuals y - X b and the weighted RSS; in double-double when `dd`. */
-KS_DD_KERNEL static void fill_resid(const qr_state *q, const double *y, const double *w, ks_lstsq_result *res,
-                       bool dd)
+/* Unweighted residuals y - X b and the weighted RSS; in double-double when `dd` (scratch: 2n). */
+KS_DD_KERNEL static void fill_resid(const qr_state *q, const double *y, const double *w,
+                                    ks_lstsq_result *res, bool dd, double *scratch)
 {
     ks_dd rss = {0.0, 0.0};
     if (!dd) {
@@ -386,17 +412,35 @@ KS_DD_KERNEL static void fill_resid(const qr_state *q, const double *y, const do
         res->rss = sum;
         return;
     }
+    /* Column by column into th + tl (vectorizable), then the RSS with four accumulators. */
+    double *restrict th = scratch, *restrict tl = scratch + q->n;
     for (size_t i = 0; i < q->n; i++) {
-        ks_dd t = {y[i], 0.0};
-        for (size_t p = 0; p < q->nk; p++) {
-            const size_t j = q->kept[p];
-            ks_dd_fma(&t, -q->X[i + j * q->ldx], res->coef[j]);
-            if (q->Xlo) ks_dd_fma(&t, -q->Xlo[i + j * q->ldx], res->coef[j]);
-        }
-        const double e = ks_dd_value(t);
-        if (res->resid) res->resid[i] = e;
-        ks_dd_fma(&rss, w ? w[i] * e : e, e);
+        th[i] = y[i];
+        tl[i] = 0.0;
     }
+    for (size_t p = 0; p < q->nk; p++) {
+        const size_t j = q->kept[p];
+        const double b = -res->coef[j];
+        for (int part = 0; part < (q->Xlo ? 2 : 1); part++) {
+            const double *restrict xj = (part ? q->Xlo : q->X) + j * q->ldx;
+            for (size_t i = 0; i < q->n; i++) {
+                double pe, pp = ks_two_prod(xj[i], b, &pe);
+                double se, s = ks_two_sum(th[i], pp, &se);
+                se += tl[i] + pe;
+                th[i] = ks_two_sum(s, se, &tl[i]);
+            }
+        }
+    }
+    ks_dd acc[4] = {{0.0, 0.0}, {0.0, 0.0}, {0.0, 0.0}, {0.0, 0.0}};
+    for (size_t i = 0; i < q->n; i++) {
+        const double e = th[i] + tl[i];
+        if (res->resid) res->resid[i] = e;
+        ks_dd_fma(&acc[i & 3], w ? w[i] * e : e, e);
+    }
+    ks_dd_add_dd(&rss, acc[0]);
+    ks_dd_add_dd(&rss, acc[1]);
+    ks_dd_add_dd(&rss, acc[2]);
+    ks_dd_add_dd(&rss, acc[3]);
     res->rss = ks_dd_value(rss);
 }
 
@@ -417,7 +461,7 @@ int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const
     double *work = NULL;
     rc = qr_alloc(ctx, &q, w);
     if (!rc) rc = alloc_result(ctx, n, k, &o, &res);
-    if (!rc && !(work = ks_malloc_array(ctx, 2 * n + 2 * k + 1, sizeof *work))) rc = KS_ENOMEM;
+    if (!rc && !(work = ks_malloc_array(ctx, 3 * n + 2 * k + 1, sizeof *work))) rc = KS_ENOMEM;
     if (rc) goto fail;
 
     for (size_t j = 0; j < k; j++) {
@@ -434,9 +478,9 @@ int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const
      * plain QR loses 1.5 digits to the residual's sensitivity, which one double-double step
      * restores. */
     const bool refine = o.refine != KS_REFINE_NEVER;
-    double *r = work, *f = work + n, *g = work + 2 * n, *x = g + k;
+    double *r = work, *f = work + n, *tl = work + 2 * n, *g = work + 3 * n, *x = g + k;
     if (refine) {
-        res->refine_iters = aug_solve(&q, y, NULL, o.max_refine, r, x, f, g);
+        res->refine_iters = aug_solve(&q, y, NULL, o.max_refine, r, x, f, g, tl);
     } else {
         for (size_t i = 0; i < n; i++) f[i] = q.sw ? q.sw[i] * y[i] : y[i];
         apply_qt(&q, f);
@@ -445,8 +489,8 @@ int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const
     }
     for (size_t j = 0; j < k; j++) res->coef[j] = NAN;
     for (size_t p = 0; p < q.nk; p++) res->coef[q.kept[p]] = x[p] * q.dinv[q.kept[p]];
-    fill_resid(&q, y, w, res, refine);
-    if (o.want_cov && (rc = fill_cov(ctx, &q, &o, res, r, f, g))) goto fail;
+    fill_resid(&q, y, w, res, refine, f); /* f and tl: 2n scratch */
+    if (o.want_cov && (rc = fill_cov(ctx, &q, &o, res, r, f, g, tl))) goto fail;
     ks_free(ctx, work);
     qr_free(ctx, &q);
     *out = res;
