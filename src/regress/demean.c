@@ -195,8 +195,15 @@ int ks_fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, dou
 {
     *iters = 0;
     if (fe->nfe == 0 || ncol == 0) return KS_OK;
-    size_t maxlev = 0;
-    for (size_t d = 0; d < fe->nfe; d++) maxlev = fe->nlevels[d] > maxlev ? fe->nlevels[d] : maxlev;
+    size_t maxlev = 0, big = 0;
+    for (size_t d = 0; d < fe->nfe; d++)
+        if (fe->nlevels[d] > maxlev) {
+            maxlev = fe->nlevels[d];
+            big = d;
+        }
+    size_t i = 1; /* data often come sorted by the largest effect (a panel by unit) */
+    while (i < fe->n && fe->codes[big][i - 1] <= fe->codes[big][i]) i++;
+    if (i >= fe->n) return demean_sorted(ctx, fe, fe, V, ncol, tol, maxiter, iters);
     size_t *perm = ks_malloc_array(ctx, fe->n + maxlev + 1, sizeof *perm);
     int32_t *codes = ks_malloc_array(ctx, fe->n, fe->nfe * sizeof *codes);
     int32_t **cptr = ks_malloc_array(ctx, fe->nfe, sizeof *cptr);

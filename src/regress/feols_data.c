@@ -44,7 +44,7 @@ static int numeric_col(ks_ctx *ctx, const ks_table *t, const char *name, const c
 
 /* Codes for a combination of key columns ("a^b"); NA rows cleared in keep. */
 static int key_codes(ks_ctx *ctx, const ks_table *t, const ks_term *term, const char *role,
-                     int64_t *codes, unsigned char *keep)
+                     int64_t *codes, size_t *nlevels, unsigned char *keep)
 {
     size_t cols[16];
     if (term->nvars > 16) return ks_fail(ctx, KS_EINVAL, "%s: too many columns in '%s'", role,
@@ -53,8 +53,7 @@ static int key_codes(ks_ctx *ctx, const ks_table *t, const ks_term *term, const 
         int rc = find_col(ctx, t, term->vars[v], role, &cols[v]);
         if (rc) return rc;
     }
-    size_t nlev;
-    int rc = ks_table_factorize(ctx, t, cols, term->nvars, codes, &nlev);
+    int rc = ks_table_factorize(ctx, t, cols, term->nvars, codes, nlevels);
     if (rc) return rc;
     const size_t n = ks_table_nrow(t);
     size_t nna = 0;
@@ -69,7 +68,7 @@ static int key_codes(ks_ctx *ctx, const ks_table *t, const ks_term *term, const 
 
 /* Dense int32 codes over the kept rows, in order of first appearance. */
 static int densify(ks_ctx *ctx, const int64_t *codes, const size_t *rows, size_t n, size_t nraw,
-                   int32_t *out, size_t *nlev)
+                   int32_t *out, size_t *nlev) /* nraw: levels of the raw codes */
 {
     int32_t *map = ks_malloc_array(ctx, nraw, sizeof *map);
     if (!map) return KS_ENOMEM;
@@ -133,6 +132,7 @@ typedef struct {
     double *cols;     /* nrow x nvar: y then each distinct regressor column */
     double *w;
     int64_t **fe, **cl;
+    size_t *fe_lev, cl_lev[KS_MAX_CLUSTER]; /* levels of the raw codes */
 } raw_inputs;
 
 static int load_raw(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feols_options *o,
@@ -168,13 +168,17 @@ static int load_raw(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const k
         }
     }
     for (size_t d = 0; !rc && d < f->nfe; d++)
-        rc = key_codes(ctx, t, &f->fe[d], "fixed effect", raw->fe[d], keep);
+        rc = key_codes(ctx, t, &f->fe[d], "fixed effect", raw->fe[d], &raw->fe_lev[d], keep);
     for (size_t c = 0; !rc && c < cs->n; c++) {
         size_t same = f->nfe; /* clustering by a fixed effect reuses its codes */
         for (size_t d = 0; d < f->nfe; d++)
             if (!strcmp(f->fe[d].name, cs->terms[c].name)) same = d;
-        if (same < f->nfe) memcpy(raw->cl[c], raw->fe[same], nrow * sizeof *raw->cl[c]);
-        else rc = key_codes(ctx, t, &cs->terms[c], "cluster", raw->cl[c], keep);
+        if (same < f->nfe) {
+            memcpy(raw->cl[c], raw->fe[same], nrow * sizeof *raw->cl[c]);
+            raw->cl_lev[c] = raw->fe_lev[same];
+        } else {
+            rc = key_codes(ctx, t, &cs->terms[c], "cluster", raw->cl[c], &raw->cl_lev[c], keep);
+        }
     }
     return rc;
 }
@@ -188,9 +192,12 @@ int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
     raw_inputs raw = {0};
     raw.cols = ks_malloc_array(ctx, nrow, nvar * sizeof(double));
     raw.fe = ks_calloc(ctx, f->nfe + 1, sizeof *raw.fe);
+    raw.fe_lev = ks_calloc(ctx, f->nfe + 1, sizeof *raw.fe_lev);
     raw.cl = ks_calloc(ctx, cs->n + 1, sizeof *raw.cl);
     if (o->weights) raw.w = ks_malloc_array(ctx, nrow, sizeof *raw.w);
-    int rc = (!keep || !raw.cols || !raw.fe || !raw.cl || (o->weights && !raw.w)) ? KS_ENOMEM : 0;
+    int rc = (!keep || !raw.cols || !raw.fe || !raw.fe_lev || !raw.cl || (o->weights && !raw.w))
+                 ? KS_ENOMEM
+                 : 0;
     for (size_t i = 0; !rc && i < f->nfe; i++)
         if (!(raw.fe[i] = ks_malloc_array(ctx, nrow, sizeof(int64_t)))) rc = KS_ENOMEM;
     for (size_t i = 0; !rc && i < cs->n; i++)
@@ -239,11 +246,11 @@ int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
         for (size_t r = 0; r < n; r++) d->w[r] = raw.w[d->rows[r]];
     for (size_t k = 0; !rc && k < f->nfe; k++) {
         if (!(d->fe[k] = ks_malloc_array(ctx, n, sizeof(int32_t)))) rc = KS_ENOMEM;
-        else rc = densify(ctx, raw.fe[k], d->rows, n, nrow, d->fe[k], &d->fe_levels[k]);
+        else rc = densify(ctx, raw.fe[k], d->rows, n, raw.fe_lev[k], d->fe[k], &d->fe_levels[k]);
     }
     for (size_t c = 0; !rc && c < cs->n; c++) {
         if (!(d->cl[c] = ks_malloc_array(ctx, n, sizeof(int32_t)))) rc = KS_ENOMEM;
-        else rc = densify(ctx, raw.cl[c], d->rows, n, nrow, d->cl[c], &d->cl_levels[c]);
+        else rc = densify(ctx, raw.cl[c], d->rows, n, raw.cl_lev[c], d->cl[c], &d->cl_levels[c]);
     }
 done:
     ks_free(ctx, keep);
@@ -252,6 +259,7 @@ done:
     for (size_t i = 0; raw.fe && i < f->nfe; i++) ks_free(ctx, raw.fe[i]);
     for (size_t i = 0; raw.cl && i < cs->n; i++) ks_free(ctx, raw.cl[i]);
     ks_free(ctx, raw.fe);
+    ks_free(ctx, raw.fe_lev);
     ks_free(ctx, raw.cl);
     if (rc) ks_feols_data_free(ctx, d);
     return rc;
