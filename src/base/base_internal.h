@@ -40,9 +40,6 @@ char *ks_strdup(ks_ctx *ctx, const char *s);
 
 /* Set the ctx error and return `code`, so a failure reads `return ks_fail(ctx, KS_EINVAL, ...)`. */
 int ks_fail(ks_ctx *ctx, int code, const char *fmt, ...) KS_PRINTF(3, 4);
-/* Prefix the current message with "prefix: " (for context added by callers). */
-void ks_error_prefix(ks_ctx *ctx, const char *fmt, ...) KS_PRINTF(2, 3);
-void ks_clear_error(ks_ctx *ctx);
 void ks_log(ks_ctx *ctx, ks_log_level level, const char *fmt, ...) KS_PRINTF(3, 4);
 void ks_progress(ks_ctx *ctx, const char *what, uint64_t done, uint64_t total);
 

@@ -158,30 +158,6 @@ int ks_fail(ks_ctx *ctx, int code, const char *fmt, ...)
     return code;
 }
 
-void ks_error_prefix(ks_ctx *ctx, const char *fmt, ...)
-{
-    char old[KS_ERRMSG_MAX];
-    memcpy(old, ctx->errmsg, sizeof old);
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
-    va_end(ap);
-    if (len >= 0 && (size_t)len + 2 < sizeof ctx->errmsg) {
-        size_t at = (size_t)len;
-        ctx->errmsg[at++] = ':';
-        ctx->errmsg[at++] = ' ';
-        size_t room = sizeof ctx->errmsg - at - 1, n = strlen(old);
-        memcpy(ctx->errmsg + at, old, n < room ? n : room);
-        ctx->errmsg[at + (n < room ? n : room)] = '\0';
-    }
-}
-
-void ks_clear_error(ks_ctx *ctx)
-{
-    ctx->errcode = KS_OK;
-    ctx->errmsg[0] = '\0';
-}
-
 void ks_log(ks_ctx *ctx, ks_log_level level, const char *fmt, ...)
 {
     if (!ctx->log_fn) return;

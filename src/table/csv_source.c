@@ -82,7 +82,7 @@ int64_t ks_source_read(ks_ctx *ctx, ks_source *s, char *buf, size_t n)
         int err = Z_OK;
         const char *msg = gzerror(s->gz, &err);
         if (got < 0 || (err != Z_OK && err != Z_STREAM_END))
-            return ks_fail(ctx, err == Z_ERRNO ? KS_EIO : KS_EIO,
+            return ks_fail(ctx, KS_EIO,
                            "%s: corrupt or truncated gzip (%s)", s->name,
                            err == Z_ERRNO ? strerror(errno) : msg);
         return got;
