@@ -211,10 +211,17 @@ static double inf_norm(const double *v, size_t m)
     return a;
 }
 
+/* Expected contraction of one refinement step, with a safety factor of 100. */
+static double refine_rate(double cond)
+{
+    const double rho = 100.0 * cond * 0x1p-52;
+    return rho < 1.0 ? rho : 1.0;
+}
+
 /* Solve the augmented system for (r, x), starting from zero, refining at most max_iter times.
  * work: n + nk doubles. Returns the refinement steps taken. */
 static int aug_solve(const qr_state *q, const double *y, const double *c, int max_iter,
-                     double *r, double *x, double *f, double *g, double *tl)
+                     double rho, double *r, double *x, double *f, double *g, double *tl)
 {
     const size_t n = q->n, nk = q->nk;
     memset(r, 0, n * sizeof *r);
@@ -241,8 +248,11 @@ static int aug_solve(const qr_state *q, const double *y, const double *c, int ma
         for (size_t i = 0; i < n; i++) r[i] += f[i];
         for (size_t p = 0; p < nk; p++) x[p] += g[p];
         const double dx = inf_norm(g, nk), xn = inf_norm(x, nk);
-        /* stop once the correction is below half an ulp of x: x cannot change any more */
+        /* Stop once the correction is below half an ulp of x, or once the next one would be:
+         * each step shrinks the error by about rho = cond(R) eps (Higham 2002, sec. 20.5),
+         * taken here with a safety factor of 100. The first step (it = 0) is the plain solve. */
         if (it >= max_iter || dx <= 0x1p-54 * xn || !(dx < 0.5 * prev)) break;
+        if (it >= 1 && dx * rho <= 0x1p-54 * xn) break;
         prev = dx;
     }
     return it;
@@ -351,7 +361,7 @@ static int fill_cov(ks_ctx *ctx, const qr_state *q, const ks_lstsq_options *o,
         for (size_t j = 0; j < nk; j++) {
             memset(c, 0, nk * sizeof *c);
             c[j] = -1.0;
-            aug_solve(q, NULL, c, o->max_refine, r, C + j * nk, f, g, tl);
+            aug_solve(q, NULL, c, o->max_refine, refine_rate(res->cond), r, C + j * nk, f, g, tl);
         }
         for (size_t a = 0; a < nk; a++) /* symmetrize the independently refined columns */
             for (size_t b = 0; b < a; b++)
@@ -480,7 +490,7 @@ int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const
     const bool refine = o.refine != KS_REFINE_NEVER;
     double *r = work, *f = work + n, *tl = work + 2 * n, *g = work + 3 * n, *x = g + k;
     if (refine) {
-        res->refine_iters = aug_solve(&q, y, NULL, o.max_refine, r, x, f, g, tl);
+        res->refine_iters = aug_solve(&q, y, NULL, o.max_refine, refine_rate(res->cond), r, x, f, g, tl);
     } else {
         for (size_t i = 0; i < n; i++) f[i] = q.sw ? q.sw[i] * y[i] : y[i];
         apply_qt(&q, f);

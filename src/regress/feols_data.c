@@ -85,15 +85,14 @@ static int densify(ks_ctx *ctx, const int64_t *codes, const size_t *rows, size_t
 }
 
 /* Remove observations alone in a level of any fixed effect, until there are none. Codes are
- * below nrow; cnt saturates at 2. */
-static int drop_singletons(ks_ctx *ctx, int64_t **fe, size_t nfe, size_t nrow,
-                           unsigned char *keep, size_t *dropped)
+ * below their level counts; cnt saturates at 2. */
+static int drop_singletons(ks_ctx *ctx, int64_t **fe, const size_t *nlev, size_t nfe,
+                           size_t nrow, unsigned char *keep, size_t *dropped)
 {
     *dropped = 0;
     if (nfe == 0) return KS_OK;
-    int64_t maxc = 0;
-    for (size_t d = 0; d < nfe; d++)
-        for (size_t i = 0; i < nrow; i++) maxc = fe[d][i] > maxc ? fe[d][i] : maxc;
+    size_t maxc = 0;
+    for (size_t d = 0; d < nfe; d++) maxc = nlev[d] > maxc ? nlev[d] : maxc;
     uint8_t *cnt = ks_malloc(ctx, (size_t)maxc + 1);
     if (!cnt) return KS_ENOMEM;
     for (int changed = 1; changed;) {
@@ -208,7 +207,7 @@ int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
     for (size_t i = 0; i < nrow; i++) d->n_na += !keep[i];
     d->n_na -= d->n_zero_weight;
     if (o->drop_singletons &&
-        (rc = drop_singletons(ctx, raw.fe, f->nfe, nrow, keep, &d->n_singletons)))
+        (rc = drop_singletons(ctx, raw.fe, raw.fe_lev, f->nfe, nrow, keep, &d->n_singletons)))
         goto done;
 
     size_t n = 0;
