@@ -2,6 +2,7 @@
  * column lookup and type checks, NA / zero-weight removal, fixed-effect and cluster codes made
  * dense over the used rows, and iterative removal of fixed-effect singletons. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "feols_internal.h"
@@ -20,11 +21,20 @@ static int numeric_col(ks_ctx *ctx, const ks_table *t, const char *name, const c
     size_t j;
     int rc = find_col(ctx, t, name, role, &j);
     if (rc) return rc;
-    if (ks_table_col_type(t, j) == KS_COL_STRING)
-        return ks_fail(ctx, KS_ETYPE,
-                       "%s: column '%s' is text, not numbers (use it as a fixed effect: "
-                       "'| %s')",
-                       role, name, name);
+    if (ks_table_col_type(t, j) == KS_COL_STRING) {
+        /* Name the first cell that is not a number: usually one bad value in a numeric column. */
+        const size_t n = ks_table_nrow(t);
+        for (size_t i = 0; i < n; i++) {
+            const char *cell = ks_table_string(t, j, i);
+            char *end;
+            if (cell && (strtod(cell, &end), end == cell || *end))
+                return ks_fail(ctx, KS_ETYPE,
+                               "%s: column '%s' is text: data row %zu is '%s' (a category "
+                               "belongs in the fixed effects: '| %s')",
+                               role, name, i + 1, cell, name);
+        }
+        return ks_fail(ctx, KS_ETYPE, "%s: column '%s' is text", role, name);
+    }
     if ((rc = ks_table_get_double(ctx, t, j, dst))) return rc;
     const size_t n = ks_table_nrow(t);
     size_t nna = 0;

@@ -193,7 +193,7 @@ static void test_bad_input(ks_ctx *ctx)
     CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y x", &o, &m), KS_EPARSE, "expected");
     CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ log(x)", &o, &m), KS_EPARSE, "'('");
     /* a text column as a regressor */
-    CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ s", &o, &m), KS_ETYPE, "'s' is text");
+    CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ s", &o, &m), KS_ETYPE, "'s' is text: data row 1 is 'a'");
     /* NaN in a regressor: the row is removed (documented), the fit uses 5 rows */
     CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x", &o, &m));
     if (m) {

@@ -40,7 +40,7 @@ def test_feols_errors(kestrel_bin, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("y,x\n1,2\n3,abc\n")
     r = run(kestrel_bin, "feols", "--data", str(bad), "--formula", "y ~ x")
-    assert r.returncode in (0, 1)
+    assert r.returncode == 1 and "'x' is text: data row 2 is 'abc'" in r.stderr
     missing = run(kestrel_bin, "feols", "--data", str(tmp_path / "nope.csv"), "--formula", "y ~ x")
     assert missing.returncode == 1 and "nope.csv" in missing.stderr
     assert run(kestrel_bin, "feols", "--data", str(bad)).returncode == 2
