@@ -188,22 +188,27 @@ fail:
     return NULL;
 }
 
+static void feols_capsule_free(PyObject *cap)
+{
+    ks_feols_free(PyCapsule_GetPointer(cap, "kestrel.feols"));
+}
+
 static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     static char *kwlist[] = {"formula", "columns", "vcov", "cluster", "weights", "fe_tol",
                              "fe_maxiter", "drop_singletons", "ssc_adj", "ssc_fixef_nested",
                              "ssc_cluster_adj", "ssc_cluster_min", "collin_tol", "threads",
-                             "resid", NULL};
+                             NULL};
     const char *formula, *cluster = NULL, *weights = NULL;
     PyObject *cols;
     ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
-    int vcov = 0, threads = 0, want_resid = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "sO|izzdiiiiiidip", kwlist, &formula, &cols, &vcov,
+    int vcov = 0, threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "sO|izzdiiiiiidi", kwlist, &formula, &cols, &vcov,
                                      &cluster, &weights, &o.fe_tol, &o.fe_maxiter,
                                      &o.drop_singletons, &o.ssc_adj, &o.ssc_fixef_nested,
                                      &o.ssc_cluster_adj, &o.ssc_cluster_min, &o.collin_tol,
-                                     &threads, &want_resid))
+                                     &threads))
         return NULL;
     o.vcov = (ks_vcov_kind)vcov;
     o.cluster = cluster;
@@ -229,8 +234,18 @@ static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
         goto done;
     }
     out = feols_result(m, notes);
-    if (out && want_resid) {
-        PyObject *r = vec(ks_feols_resid(m), (npy_intp)ks_table_nrow(t));
+    if (out) {
+        /* The residuals stay in the model's memory: a view kept alive by a capsule. */
+        npy_intp n = (npy_intp)ks_table_nrow(t);
+        PyObject *owner = PyCapsule_New(m, "kestrel.feols", feols_capsule_free);
+        PyObject *r = NULL;
+        if (owner) {
+            m = NULL;
+            ks_feols *mm = PyCapsule_GetPointer(owner, "kestrel.feols");
+            r = PyArray_SimpleNewFromData(1, &n, NPY_DOUBLE, (void *)ks_feols_resid(mm));
+            if (r && PyArray_SetBaseObject((PyArrayObject *)r, owner) < 0) Py_CLEAR(r);
+            else if (!r) Py_DECREF(owner);
+        }
         if (!r || PyDict_SetItemString(out, "resid", r)) Py_CLEAR(out);
         Py_XDECREF(r);
     }

@@ -84,6 +84,10 @@ class Feols:
             return dict(zip(self._names, values))
         return pd.Series(values, index=pd.Index(self._names, name="Coefficient"), name=name)
 
+    def resid(self):
+        """Residuals y - yhat in the rows of the input (NaN where a row was not used)."""
+        return self._res["resid"]
+
     @property
     def vcov(self):
         """Variance matrix (NumPy array, terms in formula order; NaN for collinear terms)."""

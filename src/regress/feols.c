@@ -249,10 +249,9 @@ static int alloc_model(ks_ctx *ctx, const ks_formula *f, const feols_data *d, si
     m->dropped = ks_calloc(ctx, k + 1, 1);
     m->fe_names = ks_calloc(ctx, d->nfe + 1, sizeof *m->fe_names);
     m->fe_levels = ks_calloc(ctx, d->nfe + 1, sizeof *m->fe_levels);
-    m->resid = ks_malloc_array(ctx, d->nrow + 1, sizeof *m->resid);
     *out = m;
     if (!m->names || !m->coef || !m->se || !m->V || !m->dropped || !m->fe_names ||
-        !m->fe_levels || !m->resid)
+        !m->fe_levels)
         return KS_ENOMEM;
     size_t j = 0;
     if (f->intercept && !(m->names[j++] = ks_strdup(ctx, "Intercept"))) return KS_ENOMEM;
@@ -360,8 +359,17 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
                    j >= off && absorbed[j - off] ? " with the fixed effects" : "");
     }
     if ((rc = fill_vcov(ctx, m, o, &d, &ds, ls, K))) goto done;
-    for (size_t i = 0; i < d.nrow; i++) m->resid[i] = NAN;
-    for (size_t r = 0; r < d.n; r++) m->resid[d.rows[r]] = ls->resid[r];
+    if (d.n == d.nrow) { /* every row used: the residuals are already in table order */
+        m->resid = ls->resid;
+        ls->resid = NULL;
+    } else {
+        if (!(m->resid = ks_malloc_array(ctx, d.nrow, sizeof *m->resid))) {
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < d.nrow; i++) m->resid[i] = NAN;
+        for (size_t r = 0; r < d.n; r++) m->resid[d.rows[r]] = ls->resid[r];
+    }
     ks_feols_info *in = &m->info;
     in->nobs = d.n;
     in->n_na = d.n_na;

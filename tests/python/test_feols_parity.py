@@ -95,3 +95,11 @@ def test_result_api():
     text = fit.summary()
     assert "x1" in text and "unit" in text
     assert fit.df_t == fit._res["nclusters"][0] - 1
+
+
+def test_resid():
+    case = CASES["pf_fe_unit_time_crv1_unit"]
+    fit = _fit(case)
+    r = fit.resid()
+    assert len(r) == len(_data(case)) and np.isnan(r).sum() == case["n_singletons_dropped"]
+    assert abs(np.nansum(r ** 2) - case["ssr"]) <= 1e-10 * case["ssr"]
