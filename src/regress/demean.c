@@ -235,9 +235,11 @@ static int demean_sorted(ks_ctx *ctx, const ks_fe_index *fe, const ks_fe_index *
         off[d] = L;
         L += fe->nlevels[d];
     }
-    /* One batch per thread, columns split in contiguous groups. */
+    /* One batch per thread, columns split in contiguous groups. Below about two million
+     * observation-columns a second pass over the codes costs more than the thread saves. */
     size_t nt = ctx->nthreads < 1 ? 1 : (size_t)ctx->nthreads;
     if (nt > ncol) nt = ncol;
+    if (fe->n * ncol < ((size_t)2 << 20)) nt = 1;
     const size_t per = (ncol + nt - 1) / nt;
     size_t words;
     double *work = NULL;
