@@ -11,7 +11,7 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 
 /* A long option table entry: "--name" with or without a value. */
 typedef struct {
-    const char *name;   /* without the dashes */
+    const char *name; /* without the dashes */
     int takes_value;
     const char **value; /* where the value goes (or "1" for a flag) */
 } cli_opt;

@@ -42,7 +42,8 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
 static void log_to_stderr(void *ud, ks_log_level level, const char *msg)
 {
     (void)ud;
-    if (level >= KS_LOG_INFO) fprintf(stderr, "%s: %s\n", level == KS_LOG_WARN ? "warning" : "note", msg);
+    if (level >= KS_LOG_INFO)
+        fprintf(stderr, "%s: %s\n", level == KS_LOG_WARN ? "warning" : "note", msg);
 }
 
 /* A one-line progress display on stderr, only when it is a terminal. */
@@ -83,16 +84,22 @@ int cli_fail(ks_ctx *ctx, const char *what)
 
 int cli_parse_vcov(const char *s, ks_feols_options *opt)
 {
-    if (!s || !strcmp(s, "iid")) opt->vcov = KS_VCOV_IID;
-    else if (!strcmp(s, "hetero") || !strcmp(s, "HC1")) opt->vcov = KS_VCOV_HC1;
-    else if (!strcmp(s, "HC2")) opt->vcov = KS_VCOV_HC2;
-    else if (!strcmp(s, "HC3")) opt->vcov = KS_VCOV_HC3;
+    if (!s || !strcmp(s, "iid"))
+        opt->vcov = KS_VCOV_IID;
+    else if (!strcmp(s, "hetero") || !strcmp(s, "HC1"))
+        opt->vcov = KS_VCOV_HC1;
+    else if (!strcmp(s, "HC2"))
+        opt->vcov = KS_VCOV_HC2;
+    else if (!strcmp(s, "HC3"))
+        opt->vcov = KS_VCOV_HC3;
     else if (!strncmp(s, "CRV1:", 5) && s[5]) {
         opt->vcov = KS_VCOV_CRV1;
         opt->cluster = s + 5;
     } else {
-        fprintf(stderr, "kestrel: --vcov '%s': expected iid, hetero, HC1, HC2, HC3 or "
-                        "CRV1:col[+col2]\n", s);
+        fprintf(stderr,
+                "kestrel: --vcov '%s': expected iid, hetero, HC1, HC2, HC3 or "
+                "CRV1:col[+col2]\n",
+                s);
         return CLI_USAGE;
     }
     return CLI_OK;
@@ -113,8 +120,7 @@ void cli_print_feols(FILE *out, const ks_feols *m, const char *formula)
         fprintf(out, "%s%s (%zu)", d ? ", " : "   Fixed effects: ", ks_feols_fe_name(m, d),
                 ks_feols_fe_levels(m, d));
     fprintf(out, "\nStandard errors: %s\n", ks_feols_vcov_label(m));
-    fprintf(out, "%-20s %14s %14s %9s %10s\n", "", "Estimate", "Std. Error", "t value",
-            "Pr(>|t|)");
+    fprintf(out, "%-20s %14s %14s %9s %10s\n", "", "Estimate", "Std. Error", "t value", "Pr(>|t|)");
     for (size_t j = 0; j < ks_feols_ncoef(m); j++) {
         if (ks_feols_is_collinear(m, j)) {
             fprintf(out, "%-20s %14s   (removed: collinear)\n", ks_feols_name(m, j), "-");
@@ -133,17 +139,22 @@ static void json_str(FILE *out, const char *s)
 {
     fputc('"', out);
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fprintf(out, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20) fprintf(out, "\\u%04x", *s);
-        else fputc(*s, out);
+        if (*s == '"' || *s == '\\')
+            fprintf(out, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            fprintf(out, "\\u%04x", *s);
+        else
+            fputc(*s, out);
     }
     fputc('"', out);
 }
 
 static void json_num(FILE *out, double v)
 {
-    if (isfinite(v)) fprintf(out, "%.17g", v);
-    else fprintf(out, "null");
+    if (isfinite(v))
+        fprintf(out, "%.17g", v);
+    else
+        fprintf(out, "null");
 }
 
 void cli_print_feols_json(FILE *out, const ks_feols *m, const char *formula)

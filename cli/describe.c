@@ -50,8 +50,8 @@ int cmd_describe(int argc, char **argv)
     } else {
         const size_t n = ks_table_nrow(t);
         printf("%s: %zu rows, %zu columns\n", data, n, ks_table_ncol(t));
-        printf("%-24s %-8s %10s %14s %14s %14s %14s\n", "column", "type", "NA", "mean", "sd",
-               "min", "max");
+        printf("%-24s %-8s %10s %14s %14s %14s %14s\n", "column", "type", "NA", "mean", "sd", "min",
+               "max");
         for (size_t j = 0; j < ks_table_ncol(t); j++) {
             const char *name = ks_table_col_name(t, j);
             if (ks_table_col_type(t, j) == KS_COL_STRING) {
@@ -62,7 +62,8 @@ int cmd_describe(int argc, char **argv)
                 numeric_line(name, "float64", ks_table_float64(t, j), n);
             } else {
                 double *v = malloc((n ? n : 1) * sizeof *v);
-                if (v && ks_table_get_double(ctx, t, j, v) == KS_OK) numeric_line(name, "int64", v, n);
+                if (v && ks_table_get_double(ctx, t, j, v) == KS_OK)
+                    numeric_line(name, "int64", v, n);
                 free(v);
             }
         }

@@ -24,9 +24,10 @@ int cmd_feols(int argc, char **argv)
     const char *data = NULL, *formula = NULL, *vcov = NULL, *weights = NULL, *json = NULL;
     const char *threads = NULL, *fetol = NULL, *keep = NULL;
     const cli_opt opts[] = {
-        {"data", 1, &data},       {"formula", 1, &formula}, {"vcov", 1, &vcov},
-        {"weights", 1, &weights}, {"json", 0, &json},       {"threads", 1, &threads},
-        {"fe-tol", 1, &fetol},    {"keep-singletons", 0, &keep},
+        {"data", 1, &data},    {"formula", 1, &formula},
+        {"vcov", 1, &vcov},    {"weights", 1, &weights},
+        {"json", 0, &json},    {"threads", 1, &threads},
+        {"fe-tol", 1, &fetol}, {"keep-singletons", 0, &keep},
     };
     int rc = cli_parse("feols", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
@@ -59,8 +60,10 @@ int cmd_feols(int argc, char **argv)
     } else if (ks_feols_fit(ctx, t, formula, &opt, &m) != KS_OK) {
         rc = cli_fail(ctx, "feols");
     } else {
-        if (json) cli_print_feols_json(stdout, m, formula);
-        else cli_print_feols(stdout, m, formula);
+        if (json)
+            cli_print_feols_json(stdout, m, formula);
+        else
+            cli_print_feols(stdout, m, formula);
     }
     ks_feols_free(m);
     ks_table_free(t);

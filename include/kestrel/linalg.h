@@ -26,37 +26,40 @@ typedef enum {
 } ks_refine_mode;
 
 typedef struct {
-    double rank_tol;  /* relative residual-norm threshold for dropping a column; default 1e-11 */
-    int refine;       /* ks_refine_mode; default KS_REFINE_AUTO */
-    int max_refine;   /* refinement iterations at most; default 10 */
-    int want_cov;     /* compute (A'WA)^-1; default 1 */
-    int want_resid;   /* keep residuals y - Xb; default 1 */
+    double rank_tol;    /* relative residual-norm threshold for dropping a column; default 1e-11 */
+    int refine;         /* ks_refine_mode; default KS_REFINE_AUTO */
+    int max_refine;     /* refinement iterations at most; default 10 */
+    int want_cov;       /* compute (A'WA)^-1; default 1 */
+    int want_resid;     /* keep residuals y - Xb; default 1 */
     const double *X_lo; /* optional low-order parts of X (same layout): the design is X + X_lo,
                            e.g. powers x^p carried in double-double. Refinement then solves the
                            problem of the unrounded design; NULL: X is exact. Borrowed. */
 } ks_lstsq_options;
-#define KS_LSTSQ_OPTIONS_INIT {1e-11, KS_REFINE_AUTO, 10, 1, 1, NULL}
+#define KS_LSTSQ_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        1e-11, KS_REFINE_AUTO, 10, 1, 1, NULL                                                      \
+    }
 
 /* A least-squares fit. Arrays are owned by the result; free with ks_lstsq_result_free. */
 typedef struct {
-    size_t n, k;         /* rows, columns */
-    size_t rank;         /* columns kept */
-    double *coef;        /* k; NaN for a dropped column */
+    size_t n, k;            /* rows, columns */
+    size_t rank;            /* columns kept */
+    double *coef;           /* k; NaN for a dropped column */
     unsigned char *dropped; /* k; 1 for a column dropped as collinear (or all zero) */
     double *cov_unscaled;   /* k x k (A'WA)^-1 over kept columns, NaN rows/cols for dropped;
                                NULL unless want_cov */
-    double *resid;       /* n; y - X b (not multiplied by sqrt(w)); NULL unless want_resid */
-    double rss;          /* sum w_i resid_i^2 */
-    double cond;         /* 1-norm condition estimate of the equilibrated R (kept columns) */
-    int refine_iters;    /* refinement iterations taken for the coefficients */
+    double *resid;          /* n; y - X b (not multiplied by sqrt(w)); NULL unless want_resid */
+    double rss;             /* sum w_i resid_i^2 */
+    double cond;            /* 1-norm condition estimate of the equilibrated R (kept columns) */
+    int refine_iters;       /* refinement iterations taken for the coefficients */
 } ks_lstsq_result;
 
 /* Minimize sum_i w_i (y_i - X_i b)^2. X is n x k column-major with leading dimension ldx >= n;
  * w may be NULL (all ones) and must otherwise be > 0 and finite; y has n entries. X, y, w are
  * borrowed. n >= 1; rank may be below k. On success *out owns the result. Non-finite input is
  * KS_ENUMERIC naming the column. */
-KS_API int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx,
-                    const double *y, const double *w, const ks_lstsq_options *opt,
+KS_API int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const double *y,
+                    const double *w, const ks_lstsq_options *opt,
                     ks_lstsq_result **out) KS_RESULT_USED;
 KS_API void ks_lstsq_result_free(ks_ctx *ctx, ks_lstsq_result *r); /* NULL is fine */
 

@@ -42,20 +42,23 @@ typedef enum {
 
 typedef struct {
     ks_vcov_kind vcov;
-    const char *cluster;   /* CRV1: cluster columns joined by '+' ("unit" or "unit+time") */
-    const char *weights;   /* column of analytic weights, or NULL */
-    double fe_tol;         /* convergence of the projections (max change of the fixed-effect
-                              coefficients relative to the scale of the variable); 1e-13 */
-    int fe_maxiter;        /* default 10000 */
-    int drop_singletons;   /* drop observations alone in a fixed-effect level; default 1 */
-    int ssc_adj;           /* the (n-1)/(n-K) or n/(n-K) factor; default 1 */
-    int ssc_fixef_nested;  /* K leaves out FE nested in clusters; default 1 (0: count all) */
-    int ssc_cluster_adj;   /* G/(G-1); default 1 */
-    int ssc_cluster_min;   /* multi-way: one G = min over dimensions; default 1 (0: each own G) */
-    double collin_tol;     /* a regressor is dropped as collinear below this relative norm;
-                              default 1e-10 */
+    const char *cluster;  /* CRV1: cluster columns joined by '+' ("unit" or "unit+time") */
+    const char *weights;  /* column of analytic weights, or NULL */
+    double fe_tol;        /* convergence of the projections (max change of the fixed-effect
+                             coefficients relative to the scale of the variable); 1e-13 */
+    int fe_maxiter;       /* default 10000 */
+    int drop_singletons;  /* drop observations alone in a fixed-effect level; default 1 */
+    int ssc_adj;          /* the (n-1)/(n-K) or n/(n-K) factor; default 1 */
+    int ssc_fixef_nested; /* K leaves out FE nested in clusters; default 1 (0: count all) */
+    int ssc_cluster_adj;  /* G/(G-1); default 1 */
+    int ssc_cluster_min;  /* multi-way: one G = min over dimensions; default 1 (0: each own G) */
+    double collin_tol;    /* a regressor is dropped as collinear below this relative norm;
+                             default 1e-10 */
 } ks_feols_options;
-#define KS_FEOLS_OPTIONS_INIT {KS_VCOV_IID, NULL, NULL, 1e-13, 10000, 1, 1, 1, 1, 1, 1e-10}
+#define KS_FEOLS_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        KS_VCOV_IID, NULL, NULL, 1e-13, 10000, 1, 1, 1, 1, 1, 1e-10                                \
+    }
 
 typedef struct ks_feols ks_feols; /* a fitted model; opaque */
 
@@ -81,16 +84,16 @@ KS_API const double *ks_feols_vcov(const ks_feols *m);
 KS_API void ks_feols_confint(const ks_feols *m, size_t j, double alpha, double *lo, double *hi);
 
 typedef struct {
-    size_t nobs;           /* observations used */
-    size_t n_na;           /* removed for NA */
-    size_t n_singletons;   /* removed as fixed-effect singletons */
-    size_t n_zero_weight;  /* removed for weight 0 */
-    size_t n_fe;           /* fixed-effect dimensions */
-    size_t df_k;           /* K of the small-sample correction */
-    double df_t;           /* degrees of freedom of t tests: n - K, or min G - 1 when clustered */
+    size_t nobs;          /* observations used */
+    size_t n_na;          /* removed for NA */
+    size_t n_singletons;  /* removed as fixed-effect singletons */
+    size_t n_zero_weight; /* removed for weight 0 */
+    size_t n_fe;          /* fixed-effect dimensions */
+    size_t df_k;          /* K of the small-sample correction */
+    double df_t;          /* degrees of freedom of t tests: n - K, or min G - 1 when clustered */
     double r2, adj_r2, r2_within, rss, sigma; /* sigma = sqrt(RSS / (n - K)) */
-    size_t nclusters[3];   /* G of each cluster dimension (and their intersection), 0 unused */
-    size_t fe_iterations;  /* largest number of projection sweeps over the columns */
+    size_t nclusters[3];  /* G of each cluster dimension (and their intersection), 0 unused */
+    size_t fe_iterations; /* largest number of projection sweeps over the columns */
     ks_vcov_kind vcov;
 } ks_feols_info;
 KS_API void ks_feols_get_info(const ks_feols *m, ks_feols_info *info);

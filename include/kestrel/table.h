@@ -25,15 +25,18 @@ typedef enum {
 
 /* Options of ks_table_read_csv. Every field has a default (KS_CSV_OPTIONS_INIT). */
 typedef struct {
-    char delim;                      /* 0: from the file name (.tsv/.tab[.gz] -> '\t', else ',') */
-    const char *const *na_tokens;    /* NULL-terminated; NULL: "", "NA", "NaN", "nan", "N/A",
-                                        "NULL", "null", "." */
-    const char *const *col_names;    /* with col_types: types given by name, NULL-terminated */
-    const ks_col_type *col_types;    /* parallel to col_names */
-    const char *const *usecols;      /* NULL-terminated; NULL: read every column */
-    size_t chunk_bytes;              /* read buffer; 0: 4 MiB */
+    char delim;                   /* 0: from the file name (.tsv/.tab[.gz] -> '\t', else ',') */
+    const char *const *na_tokens; /* NULL-terminated; NULL: "", "NA", "NaN", "nan", "N/A",
+                                     "NULL", "null", "." */
+    const char *const *col_names; /* with col_types: types given by name, NULL-terminated */
+    const ks_col_type *col_types; /* parallel to col_names */
+    const char *const *usecols;   /* NULL-terminated; NULL: read every column */
+    size_t chunk_bytes;           /* read buffer; 0: 4 MiB */
 } ks_csv_options;
-#define KS_CSV_OPTIONS_INIT {0, NULL, NULL, NULL, NULL, 0}
+#define KS_CSV_OPTIONS_INIT                                                                        \
+    {                                                                                              \
+        0, NULL, NULL, NULL, NULL, 0                                                               \
+    }
 
 /* Read a delimited text file with a header row. gzip is detected by its magic bytes, so
  * "x.csv" may be compressed. Quoted fields ("a,b", "say ""hi""") and CRLF line ends are read.
@@ -54,31 +57,31 @@ KS_API void ks_table_free(ks_table *t); /* NULL is fine */
 /* Add a column; the data are copied (ks_table_add_*_borrowed keeps a pointer instead: the
  * caller keeps the array alive and unchanged until the table is freed). `valid` may be NULL
  * (all present) for strings; NaN marks NA in float64. */
-KS_API int ks_table_add_float64(ks_ctx *ctx, ks_table *t, const char *name, const double *v)
-    KS_RESULT_USED;
+KS_API int ks_table_add_float64(ks_ctx *ctx, ks_table *t, const char *name,
+                                const double *v) KS_RESULT_USED;
 KS_API int ks_table_add_float64_borrowed(ks_ctx *ctx, ks_table *t, const char *name,
                                          const double *v) KS_RESULT_USED;
-KS_API int ks_table_add_int64(ks_ctx *ctx, ks_table *t, const char *name, const int64_t *v)
-    KS_RESULT_USED;
+KS_API int ks_table_add_int64(ks_ctx *ctx, ks_table *t, const char *name,
+                              const int64_t *v) KS_RESULT_USED;
 KS_API int ks_table_add_int64_borrowed(ks_ctx *ctx, ks_table *t, const char *name,
                                        const int64_t *v) KS_RESULT_USED;
-KS_API int ks_table_add_string(ks_ctx *ctx, ks_table *t, const char *name,
-                               const char *const *v, const uint8_t *valid) KS_RESULT_USED;
+KS_API int ks_table_add_string(ks_ctx *ctx, ks_table *t, const char *name, const char *const *v,
+                               const uint8_t *valid) KS_RESULT_USED;
 
 KS_API size_t ks_table_nrow(const ks_table *t);
 KS_API size_t ks_table_ncol(const ks_table *t);
 KS_API const char *ks_table_col_name(const ks_table *t, size_t j); /* owned by t */
 /* Index of the column called `name`, or KS_ENOTFOUND (with a message naming it). */
-KS_API int ks_table_find(ks_ctx *ctx, const ks_table *t, const char *name, size_t *j)
-    KS_RESULT_USED;
+KS_API int ks_table_find(ks_ctx *ctx, const ks_table *t, const char *name,
+                         size_t *j) KS_RESULT_USED;
 KS_API ks_col_type ks_table_col_type(const ks_table *t, size_t j);
 /* Column data, owned by t; NULL when the column is not of that type. */
 KS_API const double *ks_table_float64(const ks_table *t, size_t j);
 KS_API const int64_t *ks_table_int64(const ks_table *t, size_t j);
 KS_API const char *ks_table_string(const ks_table *t, size_t j, size_t row); /* NULL if NA */
 /* Read a numeric column (int64 or float64) as doubles into caller's `dst` (nrow values). */
-KS_API int ks_table_get_double(ks_ctx *ctx, const ks_table *t, size_t j, double *dst)
-    KS_RESULT_USED;
+KS_API int ks_table_get_double(ks_ctx *ctx, const ks_table *t, size_t j,
+                               double *dst) KS_RESULT_USED;
 
 /* Factorize one or several key columns (any types) into dense codes 0..k-1 in order of first
  * appearance, in O(n) by hashing. A row with an NA in any key gets code -1.
@@ -88,11 +91,14 @@ KS_API int ks_table_factorize(ks_ctx *ctx, const ks_table *t, const size_t *cols
 
 /* Options of ks_table_write_csv. */
 typedef struct {
-    char delim;    /* 0: from the name (.tsv -> tab, else ',') */
-    int gzip;      /* -1: from the name (".gz"), 0: plain, 1: gzip */
+    char delim;     /* 0: from the name (.tsv -> tab, else ',') */
+    int gzip;       /* -1: from the name (".gz"), 0: plain, 1: gzip */
     const char *na; /* how NA is written; NULL: "NA" */
 } ks_csv_write_options;
-#define KS_CSV_WRITE_OPTIONS_INIT {0, -1, NULL}
+#define KS_CSV_WRITE_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        0, -1, NULL                                                                                \
+    }
 
 /* Write the table with a header row to `path` through a temporary file in the same directory
  * renamed at the end: an interrupted or failed write leaves no partial file. Doubles are

@@ -33,7 +33,8 @@ static PyObject *raise_ks(ks_ctx *ctx, int rc)
 static int add_column(ks_ctx *ctx, ks_table *t, const char *name, PyObject *obj, PyObject *keep,
                       npy_intp nrow)
 {
-    PyArrayObject *arr = (PyArrayObject *)PyArray_FROMANY(obj, NPY_NOTYPE, 1, 1, NPY_ARRAY_IN_ARRAY);
+    PyArrayObject *arr =
+        (PyArrayObject *)PyArray_FROMANY(obj, NPY_NOTYPE, 1, 1, NPY_ARRAY_IN_ARRAY);
     if (!arr) return -1;
     if (PyArray_DIM(arr, 0) != nrow) {
         PyErr_Format(PyExc_ValueError, "column '%s' has %zd rows, expected %zd", name,
@@ -58,7 +59,8 @@ static int add_column(ks_ctx *ctx, ks_table *t, const char *name, PyObject *obj,
         for (npy_intp i = 0; i < nrow; i++) {
             PyObject *it = PyArray_GETITEM(arr, PyArray_GETPTR1(arr, i));
             if (!it) break;
-            int na = it == Py_None || (PyFloat_Check(it) && PyFloat_AS_DOUBLE(it) != PyFloat_AS_DOUBLE(it));
+            int na = it == Py_None ||
+                     (PyFloat_Check(it) && PyFloat_AS_DOUBLE(it) != PyFloat_AS_DOUBLE(it));
             PyObject *str = na ? (Py_INCREF(Py_None), Py_None) : PyObject_Str(it);
             Py_DECREF(it);
             if (!str) break;
@@ -80,12 +82,14 @@ static int add_column(ks_ctx *ctx, ks_table *t, const char *name, PyObject *obj,
         return rc ? -1 : 0;
     }
     if (type == NPY_BOOL || (PyTypeNum_ISINTEGER(type) && type != NPY_INT64)) {
-        use = (PyArrayObject *)PyArray_FROMANY((PyObject *)arr, NPY_INT64, 1, 1, NPY_ARRAY_IN_ARRAY);
+        use =
+            (PyArrayObject *)PyArray_FROMANY((PyObject *)arr, NPY_INT64, 1, 1, NPY_ARRAY_IN_ARRAY);
         Py_DECREF(arr);
         if (!use) return -1;
         type = NPY_INT64;
     } else if (type != NPY_INT64 && type != NPY_DOUBLE) {
-        use = (PyArrayObject *)PyArray_FROMANY((PyObject *)arr, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+        use =
+            (PyArrayObject *)PyArray_FROMANY((PyObject *)arr, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
         Py_DECREF(arr);
         if (!use) {
             PyErr_Format(PyExc_TypeError, "column '%s' is neither numeric nor text", name);
@@ -93,9 +97,8 @@ static int add_column(ks_ctx *ctx, ks_table *t, const char *name, PyObject *obj,
         }
         type = NPY_DOUBLE;
     }
-    rc = type == NPY_DOUBLE
-             ? ks_table_add_float64_borrowed(ctx, t, name, PyArray_DATA(use))
-             : ks_table_add_int64_borrowed(ctx, t, name, PyArray_DATA(use));
+    rc = type == NPY_DOUBLE ? ks_table_add_float64_borrowed(ctx, t, name, PyArray_DATA(use))
+                            : ks_table_add_int64_borrowed(ctx, t, name, PyArray_DATA(use));
     if (rc) {
         Py_DECREF(use);
         raise_ks(ctx, rc);
@@ -149,8 +152,10 @@ static PyObject *feols_result(ks_feols *m, PyObject *notes)
     ks_feols_get_info(m, &in);
     PyObject *names = PyList_New((Py_ssize_t)k), *fe = PyDict_New();
     npy_intp dims[2] = {(npy_intp)k, (npy_intp)k};
-    PyObject *coef = PyArray_SimpleNew(1, dims, NPY_DOUBLE), *se = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
-    PyObject *pv = PyArray_SimpleNew(1, dims, NPY_DOUBLE), *col = PyArray_SimpleNew(1, dims, NPY_BOOL);
+    PyObject *coef = PyArray_SimpleNew(1, dims, NPY_DOUBLE),
+             *se = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    PyObject *pv = PyArray_SimpleNew(1, dims, NPY_DOUBLE),
+             *col = PyArray_SimpleNew(1, dims, NPY_BOOL);
     PyObject *V = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
     if (!names || !fe || !coef || !se || !pv || !col || !V) goto fail;
     for (size_t j = 0; j < k; j++) {
@@ -167,16 +172,17 @@ static PyObject *feols_result(ks_feols *m, PyObject *notes)
         if (!lv || PyDict_SetItemString(fe, ks_feols_fe_name(m, d), lv)) goto fail;
         Py_DECREF(lv);
     }
-    return Py_BuildValue(
-        "{s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,s:n,s:n,s:d,s:d,s:d,s:d,s:d,s:d,s:N,s:s,s:n,s:(nnn),s:O}",
-        "names", names, "coef", coef, "se", se, "pvalue", pv, "collinear", col, "vcov", V,
-        "nobs", (Py_ssize_t)in.nobs, "n_na", (Py_ssize_t)in.n_na, "n_singletons",
-        (Py_ssize_t)in.n_singletons, "n_zero_weight", (Py_ssize_t)in.n_zero_weight, "df_k",
-        (Py_ssize_t)in.df_k, "df_t", in.df_t, "r2", in.r2, "adj_r2", in.adj_r2, "r2_within",
-        in.r2_within, "rss", in.rss, "sigma", in.sigma, "fixef", fe, "vcov_label",
-        ks_feols_vcov_label(m), "fe_iterations", (Py_ssize_t)in.fe_iterations, "nclusters",
-        (Py_ssize_t)in.nclusters[0], (Py_ssize_t)in.nclusters[1], (Py_ssize_t)in.nclusters[2],
-        "notes", notes);
+    return Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,s:n,s:n,s:d,s:d,s:d,s:d,s:d,s:d,s:N,"
+                         "s:s,s:n,s:(nnn),s:O}",
+                         "names", names, "coef", coef, "se", se, "pvalue", pv, "collinear", col,
+                         "vcov", V, "nobs", (Py_ssize_t)in.nobs, "n_na", (Py_ssize_t)in.n_na,
+                         "n_singletons", (Py_ssize_t)in.n_singletons, "n_zero_weight",
+                         (Py_ssize_t)in.n_zero_weight, "df_k", (Py_ssize_t)in.df_k, "df_t", in.df_t,
+                         "r2", in.r2, "adj_r2", in.adj_r2, "r2_within", in.r2_within, "rss", in.rss,
+                         "sigma", in.sigma, "fixef", fe, "vcov_label", ks_feols_vcov_label(m),
+                         "fe_iterations", (Py_ssize_t)in.fe_iterations, "nclusters",
+                         (Py_ssize_t)in.nclusters[0], (Py_ssize_t)in.nclusters[1],
+                         (Py_ssize_t)in.nclusters[2], "notes", notes);
 fail:
     Py_XDECREF(names);
     Py_XDECREF(fe);
@@ -196,19 +202,19 @@ static void feols_capsule_free(PyObject *cap)
 static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"formula", "columns", "vcov", "cluster", "weights", "fe_tol",
-                             "fe_maxiter", "drop_singletons", "ssc_adj", "ssc_fixef_nested",
-                             "ssc_cluster_adj", "ssc_cluster_min", "collin_tol", "threads",
-                             NULL};
+    static char *kwlist[] = {"formula",          "columns",         "vcov",
+                             "cluster",          "weights",         "fe_tol",
+                             "fe_maxiter",       "drop_singletons", "ssc_adj",
+                             "ssc_fixef_nested", "ssc_cluster_adj", "ssc_cluster_min",
+                             "collin_tol",       "threads",         NULL};
     const char *formula, *cluster = NULL, *weights = NULL;
     PyObject *cols;
     ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
     int vcov = 0, threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "sO|izzdiiiiiidi", kwlist, &formula, &cols, &vcov,
-                                     &cluster, &weights, &o.fe_tol, &o.fe_maxiter,
-                                     &o.drop_singletons, &o.ssc_adj, &o.ssc_fixef_nested,
-                                     &o.ssc_cluster_adj, &o.ssc_cluster_min, &o.collin_tol,
-                                     &threads))
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kw, "sO|izzdiiiiiidi", kwlist, &formula, &cols, &vcov, &cluster, &weights,
+            &o.fe_tol, &o.fe_maxiter, &o.drop_singletons, &o.ssc_adj, &o.ssc_fixef_nested,
+            &o.ssc_cluster_adj, &o.ssc_cluster_min, &o.collin_tol, &threads))
         return NULL;
     o.vcov = (ks_vcov_kind)vcov;
     o.cluster = cluster;
@@ -226,10 +232,9 @@ static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
     ks_ctx_set_log(ctx, collect_log, notes);
     if (!(t = table_from_dict(ctx, cols, keep))) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS
-    rc = ks_feols_fit(ctx, t, formula, &o, &m);
-    Py_END_ALLOW_THREADS
-    if (rc) {
+    Py_BEGIN_ALLOW_THREADS rc = ks_feols_fit(ctx, t, formula, &o, &m);
+    Py_END_ALLOW_THREADS if (rc)
+    {
         raise_ks(ctx, rc);
         goto done;
     }
@@ -243,8 +248,10 @@ static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
             m = NULL;
             ks_feols *mm = PyCapsule_GetPointer(owner, "kestrel.feols");
             r = PyArray_SimpleNewFromData(1, &n, NPY_DOUBLE, (void *)ks_feols_resid(mm));
-            if (r && PyArray_SetBaseObject((PyArrayObject *)r, owner) < 0) Py_CLEAR(r);
-            else if (!r) Py_DECREF(owner);
+            if (r && PyArray_SetBaseObject((PyArrayObject *)r, owner) < 0)
+                Py_CLEAR(r);
+            else if (!r)
+                Py_DECREF(owner);
         }
         if (!r || PyDict_SetItemString(out, "resid", r)) Py_CLEAR(out);
         Py_XDECREF(r);
@@ -272,10 +279,8 @@ static PyObject *py_read_csv(PyObject *self, PyObject *args)
     if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
     ks_table *t = NULL;
     int rc;
-    Py_BEGIN_ALLOW_THREADS
-    rc = ks_table_read_csv(ctx, path, NULL, &t);
-    Py_END_ALLOW_THREADS
-    PyObject *out = NULL;
+    Py_BEGIN_ALLOW_THREADS rc = ks_table_read_csv(ctx, path, NULL, &t);
+    Py_END_ALLOW_THREADS PyObject *out = NULL;
     if (rc) {
         raise_ks(ctx, rc);
         goto done;
@@ -348,9 +353,15 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "_core",
-                                    "kestrel's C engine (internal; use the kestrel package)", -1,
-                                    methods, NULL, NULL, NULL, NULL};
+static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT,
+                                    "_core",
+                                    "kestrel's C engine (internal; use the kestrel package)",
+                                    -1,
+                                    methods,
+                                    NULL,
+                                    NULL,
+                                    NULL,
+                                    NULL};
 
 PyMODINIT_FUNC PyInit__core(void)
 {

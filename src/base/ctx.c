@@ -8,9 +8,21 @@
 
 #include "base_internal.h"
 
-static void *sys_malloc(void *ud, size_t n) { (void)ud; return malloc(n); }
-static void *sys_realloc(void *ud, void *p, size_t n) { (void)ud; return realloc(p, n); }
-static void sys_free(void *ud, void *p) { (void)ud; free(p); }
+static void *sys_malloc(void *ud, size_t n)
+{
+    (void)ud;
+    return malloc(n);
+}
+static void *sys_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    return realloc(p, n);
+}
+static void sys_free(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
 
 const char *ks_version(void) { return KS_VERSION_STRING; }
 

@@ -66,7 +66,10 @@ double ks_normal_quantile(double p)
     double lo = -40.0, hi = 40.0;
     for (int i = 0; i < 200; i++) {
         const double f = ks_normal_cdf(x) - p;
-        if (f < 0) lo = x; else hi = x;
+        if (f < 0)
+            lo = x;
+        else
+            hi = x;
         const double dens = exp(-0.5 * x * x) / sqrt(2.0 * M_PI);
         double nx = dens > 0 ? x - f / dens : 0.5 * (lo + hi);
         if (!(nx > lo && nx < hi)) nx = 0.5 * (lo + hi);
@@ -86,7 +89,10 @@ double ks_t_quantile(double p, double df)
     const double lc = lgamma(0.5 * (df + 1)) - lgamma(0.5 * df) - 0.5 * log(df * M_PI);
     for (int i = 0; i < 500; i++) {
         const double f = ks_t_cdf(x, df) - p;
-        if (f < 0) lo = x; else hi = x;
+        if (f < 0)
+            lo = x;
+        else
+            hi = x;
         const double dens = exp(lc - 0.5 * (df + 1) * log1p(x * x / df));
         double nx = x - f / dens;
         if (!(nx > lo && nx < hi) || !isfinite(nx))

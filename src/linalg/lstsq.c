@@ -19,16 +19,16 @@
 #define KS_REFINE_COV_COND 1e3 /* AUTO: refine (A'A)^-1 above this cond(R) */
 
 typedef struct {
-    size_t n, k, nk;     /* rows, columns, kept columns */
-    const double *X;     /* caller's, n x k, leading dimension ldx */
-    const double *Xlo;   /* caller's low-order parts of X, or NULL */
+    size_t n, k, nk;   /* rows, columns, kept columns */
+    const double *X;   /* caller's, n x k, leading dimension ldx */
+    const double *Xlo; /* caller's low-order parts of X, or NULL */
     size_t ldx;
-    const double *sw;    /* sqrt(w), NULL for unit weights */
-    size_t *kept;        /* nk original column indices */
-    double *dinv;        /* k: 1 / D_j, a power of two */
-    double *V;           /* n x nk Householder vectors (unit diagonal implied) */
-    double *tau;         /* nk */
-    double *R;           /* nk x nk upper triangle, leading dimension k */
+    const double *sw; /* sqrt(w), NULL for unit weights */
+    size_t *kept;     /* nk original column indices */
+    double *dinv;     /* k: 1 / D_j, a power of two */
+    double *V;        /* n x nk Householder vectors (unit diagonal implied) */
+    double *tau;      /* nk */
+    double *R;        /* nk x nk upper triangle, leading dimension k */
 } qr_state;
 
 static double col_norm(const double *x, const double *sw, size_t n)
@@ -220,8 +220,8 @@ static double refine_rate(double cond)
 
 /* Solve the augmented system for (r, x), starting from zero, refining at most max_iter times.
  * work: n + nk doubles. Returns the refinement steps taken. */
-static int aug_solve(const qr_state *q, const double *y, const double *c, int max_iter,
-                     double rho, double *r, double *x, double *f, double *g, double *tl)
+static int aug_solve(const qr_state *q, const double *y, const double *c, int max_iter, double rho,
+                     double *r, double *x, double *f, double *g, double *tl)
 {
     const size_t n = q->n, nk = q->nk;
     memset(r, 0, n * sizeof *r);
@@ -347,8 +347,8 @@ static int qr_alloc(ks_ctx *ctx, qr_state *q, const double *w)
 }
 
 /* Covariance over kept columns, refined when asked or ill-conditioned, scattered into res. */
-static int fill_cov(ks_ctx *ctx, const qr_state *q, const ks_lstsq_options *o,
-                    ks_lstsq_result *res, double *r, double *f, double *g, double *tl)
+static int fill_cov(ks_ctx *ctx, const qr_state *q, const ks_lstsq_options *o, ks_lstsq_result *res,
+                    double *r, double *f, double *g, double *tl)
 {
     const size_t nk = q->nk, k = q->k;
     double *C = ks_malloc_array(ctx, nk * nk + nk * nk + nk, sizeof *C);
@@ -490,7 +490,8 @@ int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const
     const bool refine = o.refine != KS_REFINE_NEVER;
     double *r = work, *f = work + n, *tl = work + 2 * n, *g = work + 3 * n, *x = g + k;
     if (refine) {
-        res->refine_iters = aug_solve(&q, y, NULL, o.max_refine, refine_rate(res->cond), r, x, f, g, tl);
+        res->refine_iters =
+            aug_solve(&q, y, NULL, o.max_refine, refine_rate(res->cond), r, x, f, g, tl);
     } else {
         for (size_t i = 0; i < n; i++) f[i] = q.sw ? q.sw[i] * y[i] : y[i];
         apply_qt(&q, f);

@@ -34,10 +34,7 @@ static void dd_mul_add(ks_dd *acc, ks_dd a, ks_dd b)
     ks_dd_add(acc, a.hi * b.lo + a.lo * b.hi);
 }
 
-double ks_mean(const double *x, size_t n)
-{
-    return n ? ks_dd_value(dd_mean(x, n)) : NAN;
-}
+double ks_mean(const double *x, size_t n) { return n ? ks_dd_value(dd_mean(x, n)) : NAN; }
 
 double ks_sd(const double *x, size_t n)
 {

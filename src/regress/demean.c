@@ -25,10 +25,10 @@ typedef struct {
     size_t L, C;       /* levels over all dimensions, columns in the batch */
     double *S;         /* L x C weighted group sums of the columns */
     double *a, *ga, *gga, *acc; /* L x C each */
-    double *tmp;       /* C */
-    double *scale;     /* C: max |v| */
+    double *tmp;                /* C */
+    double *scale;              /* C: max |v| */
     unsigned char *active;
-    size_t *iters;     /* C */
+    size_t *iters; /* C */
 } batch;
 
 /* out <- one Gauss–Seidel sweep from x (dimension d uses out for e < d, x for e > d). */
@@ -56,7 +56,8 @@ static void sweep(const batch *b, const double *x, double *out)
                 memset(t, 0, C * sizeof *t);
                 for (size_t e = 0; e < fe->nfe; e++) {
                     if (e == d) continue;
-                    const double *src = (e < d ? out : x) + (b->off[e] + (size_t)fe->codes[e][i]) * C;
+                    const double *src =
+                        (e < d ? out : x) + (b->off[e] + (size_t)fe->codes[e][i]) * C;
                     for (size_t c = 0; c < C; c++) t[c] += src[c];
                 }
                 double *dst = acc + (size_t)fe->codes[d][i] * C;
@@ -128,8 +129,19 @@ static size_t demean_batch(const ks_fe_index *fe, const ks_fe_index *sorted, con
                            size_t L, double *V, size_t c0, size_t C, double tol, size_t maxiter,
                            double *work, unsigned char *active, size_t *iters)
 {
-    batch b = {sorted, off, L, C, work, work + L * C, work + 2 * L * C, work + 3 * L * C,
-               work + 4 * L * C, work + 5 * L * C, work + 5 * L * C + C, active, iters};
+    batch b = {sorted,
+               off,
+               L,
+               C,
+               work,
+               work + L * C,
+               work + 2 * L * C,
+               work + 3 * L * C,
+               work + 4 * L * C,
+               work + 5 * L * C,
+               work + 5 * L * C + C,
+               active,
+               iters};
     const size_t n = fe->n;
     memset(b.S, 0, L * C * sizeof *b.S);
     for (size_t c = 0; c < C; c++) {

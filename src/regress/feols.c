@@ -126,8 +126,10 @@ static int nested_in(ks_ctx *ctx, const int32_t *fe, size_t nlev, const int32_t 
     for (size_t l = 0; l < nlev; l++) owner[l] = -1;
     *nested = 1;
     for (size_t i = 0; i < n && *nested; i++) {
-        if (owner[fe[i]] < 0) owner[fe[i]] = cl[i];
-        else if (owner[fe[i]] != cl[i]) *nested = 0;
+        if (owner[fe[i]] < 0)
+            owner[fe[i]] = cl[i];
+        else if (owner[fe[i]] != cl[i])
+            *nested = 0;
     }
     ks_free(ctx, owner);
     return KS_OK;
@@ -162,9 +164,9 @@ static int dof_k(ks_ctx *ctx, const ks_formula *f, const feols_data *d, const ks
 }
 
 typedef struct {
-    size_t k;            /* coefficients incl. intercept */
-    double *X;           /* n x k design (demeaned with FE) */
-    double *y;           /* n (demeaned with FE) */
+    size_t k;  /* coefficients incl. intercept */
+    double *X; /* n x k design (demeaned with FE) */
+    double *y; /* n (demeaned with FE) */
     double tss, tss_within;
     size_t iters;
 } design;
@@ -186,8 +188,8 @@ static double wsum_sq_centered(const double *y, const double *w, size_t n, int c
 }
 
 /* Demean y and the regressors; flag regressors that the fixed effects absorb. */
-static int build_design(ks_ctx *ctx, const ks_formula *f, feols_data *d,
-                        const ks_feols_options *o, design *ds, unsigned char *absorbed)
+static int build_design(ks_ctx *ctx, const ks_formula *f, feols_data *d, const ks_feols_options *o,
+                        design *ds, unsigned char *absorbed)
 {
     const size_t n = d->n;
     ds->k = f->nterms + (f->intercept ? 1 : 0);
@@ -250,8 +252,7 @@ static int alloc_model(ks_ctx *ctx, const ks_formula *f, const feols_data *d, si
     m->fe_names = ks_calloc(ctx, d->nfe + 1, sizeof *m->fe_names);
     m->fe_levels = ks_calloc(ctx, d->nfe + 1, sizeof *m->fe_levels);
     *out = m;
-    if (!m->names || !m->coef || !m->se || !m->V || !m->dropped || !m->fe_names ||
-        !m->fe_levels)
+    if (!m->names || !m->coef || !m->se || !m->V || !m->dropped || !m->fe_names || !m->fe_levels)
         return KS_ENOMEM;
     size_t j = 0;
     if (f->intercept && !(m->names[j++] = ks_strdup(ctx, "Intercept"))) return KS_ENOMEM;
@@ -346,9 +347,8 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
     size_t K;
     if ((rc = dof_k(ctx, f, &d, o, cs, ls->rank, &K))) goto done;
     if (d.n <= K) {
-        rc = ks_fail(ctx, KS_EEMPTY,
-                     "not enough observations: %zu used for %zu coefficients%s", d.n, K,
-                     d.nfe ? " (fixed effects included)" : "");
+        rc = ks_fail(ctx, KS_EEMPTY, "not enough observations: %zu used for %zu coefficients%s",
+                     d.n, K, d.nfe ? " (fixed effects included)" : "");
         goto done;
     }
     for (size_t j = 0; j < ds.k; j++) {
@@ -423,7 +423,10 @@ size_t ks_feols_ncoef(const ks_feols *m) { return m->k; }
 const char *ks_feols_name(const ks_feols *m, size_t j) { return j < m->k ? m->names[j] : NULL; }
 double ks_feols_coef(const ks_feols *m, size_t j) { return j < m->k ? m->coef[j] : NAN; }
 double ks_feols_se(const ks_feols *m, size_t j) { return j < m->k ? m->se[j] : NAN; }
-double ks_feols_tstat(const ks_feols *m, size_t j) { return ks_feols_coef(m, j) / ks_feols_se(m, j); }
+double ks_feols_tstat(const ks_feols *m, size_t j)
+{
+    return ks_feols_coef(m, j) / ks_feols_se(m, j);
+}
 double ks_feols_pvalue(const ks_feols *m, size_t j)
 {
     const double t = ks_feols_tstat(m, j);

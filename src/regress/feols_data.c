@@ -7,8 +7,7 @@
 
 #include "feols_internal.h"
 
-static int find_col(ks_ctx *ctx, const ks_table *t, const char *name, const char *role,
-                    size_t *j)
+static int find_col(ks_ctx *ctx, const ks_table *t, const char *name, const char *role, size_t *j)
 {
     if (ks_table_find(ctx, t, name, j) == KS_OK) return KS_OK;
     return ks_fail(ctx, KS_ENOTFOUND, "%s: column '%s' not found in the data", role, name);
@@ -47,8 +46,7 @@ static int numeric_col(ks_ctx *ctx, const ks_table *t, const char *name, const c
                            dst[i] > 0 ? "Inf" : "-Inf", i + 1);
         }
     }
-    if (nna == n)
-        return ks_fail(ctx, KS_EEMPTY, "%s: column '%s' is entirely NA", role, name);
+    if (nna == n) return ks_fail(ctx, KS_EEMPTY, "%s: column '%s' is entirely NA", role, name);
     return KS_OK;
 }
 
@@ -57,8 +55,8 @@ static int key_codes(ks_ctx *ctx, const ks_table *t, const ks_term *term, const 
                      int64_t *codes, size_t *nlevels, unsigned char *keep)
 {
     size_t cols[16];
-    if (term->nvars > 16) return ks_fail(ctx, KS_EINVAL, "%s: too many columns in '%s'", role,
-                                         term->name);
+    if (term->nvars > 16)
+        return ks_fail(ctx, KS_EINVAL, "%s: too many columns in '%s'", role, term->name);
     for (size_t v = 0; v < term->nvars; v++) {
         int rc = find_col(ctx, t, term->vars[v], role, &cols[v]);
         if (rc) return rc;
@@ -96,8 +94,8 @@ static int densify(ks_ctx *ctx, const int64_t *codes, const size_t *rows, size_t
 
 /* Remove observations alone in a level of any fixed effect, until there are none. Codes are
  * below their level counts; cnt saturates at 2. */
-static int drop_singletons(ks_ctx *ctx, int64_t **fe, const size_t *nlev, size_t nfe,
-                           size_t nrow, unsigned char *keep, size_t *dropped)
+static int drop_singletons(ks_ctx *ctx, int64_t **fe, const size_t *nlev, size_t nfe, size_t nrow,
+                           unsigned char *keep, size_t *dropped)
 {
     *dropped = 0;
     if (nfe == 0) return KS_OK;
@@ -138,7 +136,7 @@ void ks_feols_data_free(ks_ctx *ctx, feols_data *d)
 
 /* Raw per-row inputs, before the used rows are known. */
 typedef struct {
-    double *cols;     /* nrow x nvar: y then each distinct regressor column */
+    double *cols; /* nrow x nvar: y then each distinct regressor column */
     double *w;
     int64_t **fe, **cl;
     size_t *fe_lev, cl_lev[KS_MAX_CLUSTER]; /* levels of the raw codes */
@@ -254,12 +252,16 @@ int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
     if (d->w)
         for (size_t r = 0; r < n; r++) d->w[r] = raw.w[d->rows[r]];
     for (size_t k = 0; !rc && k < f->nfe; k++) {
-        if (!(d->fe[k] = ks_malloc_array(ctx, n, sizeof(int32_t)))) rc = KS_ENOMEM;
-        else rc = densify(ctx, raw.fe[k], d->rows, n, raw.fe_lev[k], d->fe[k], &d->fe_levels[k]);
+        if (!(d->fe[k] = ks_malloc_array(ctx, n, sizeof(int32_t))))
+            rc = KS_ENOMEM;
+        else
+            rc = densify(ctx, raw.fe[k], d->rows, n, raw.fe_lev[k], d->fe[k], &d->fe_levels[k]);
     }
     for (size_t c = 0; !rc && c < cs->n; c++) {
-        if (!(d->cl[c] = ks_malloc_array(ctx, n, sizeof(int32_t)))) rc = KS_ENOMEM;
-        else rc = densify(ctx, raw.cl[c], d->rows, n, raw.cl_lev[c], d->cl[c], &d->cl_levels[c]);
+        if (!(d->cl[c] = ks_malloc_array(ctx, n, sizeof(int32_t))))
+            rc = KS_ENOMEM;
+        else
+            rc = densify(ctx, raw.cl[c], d->rows, n, raw.cl_lev[c], d->cl[c], &d->cl_levels[c]);
     }
 done:
     ks_free(ctx, keep);

@@ -12,12 +12,12 @@ typedef struct {
 } feols_cluster_spec;
 
 typedef struct {
-    size_t nrow, n, nvar;     /* table rows, used rows, 1 + regressor terms */
-    size_t *rows;             /* n: table row of each used row */
-    double *V;                /* n x nvar: y, then each term's column */
-    double *w;                /* n weights, or NULL */
+    size_t nrow, n, nvar; /* table rows, used rows, 1 + regressor terms */
+    size_t *rows;         /* n: table row of each used row */
+    double *V;            /* n x nvar: y, then each term's column */
+    double *w;            /* n weights, or NULL */
     size_t nfe, ncl;
-    int32_t **fe;             /* nfe x n dense codes */
+    int32_t **fe; /* nfe x n dense codes */
     size_t *fe_levels;
     int32_t *cl[KS_MAX_CLUSTER + 1];
     size_t cl_levels[KS_MAX_CLUSTER + 1];

@@ -117,13 +117,11 @@ static int parse_rhs(ks_ctx *ctx, const char *text, const char *s, ks_formula *f
             /* a*b*c: every product of a subset, lower orders first as R expands it. */
             const char *star = memchr(t, '*', len);
             if (memchr(star + 1, '*', len - (size_t)(star + 1 - t)))
-                return ks_fail(ctx, KS_EPARSE, "formula '%s': write a*b*c as explicit terms",
-                               text);
+                return ks_fail(ctx, KS_EPARSE, "formula '%s': write a*b*c as explicit terms", text);
             size_t la = (size_t)(star - t), lb = len - la - 1;
             char buf[512];
             if (la == 0 || lb == 0 || len + 1 > sizeof buf)
-                return ks_fail(ctx, KS_EPARSE, "formula '%s': bad term '%.*s'", text, (int)len,
-                               t);
+                return ks_fail(ctx, KS_EPARSE, "formula '%s': bad term '%.*s'", text, (int)len, t);
             int rc = add_term(ctx, &f->terms, &f->nterms, t, la, ':');
             if (!rc) rc = add_term(ctx, &f->terms, &f->nterms, star + 1, lb, ':');
             memcpy(buf, t, la);

@@ -8,16 +8,16 @@
 
 /* A term: the product of one or more columns, or (for fixed effects) their combination. */
 typedef struct {
-    char *name;     /* "x", "a:b", "fe1^fe2" */
-    char **vars;    /* the column names */
+    char *name;  /* "x", "a:b", "fe1^fe2" */
+    char **vars; /* the column names */
     size_t nvars;
 } ks_term;
 
 typedef struct {
     char *y;
-    ks_term *terms;  /* regressors in formula order (without the intercept) */
+    ks_term *terms; /* regressors in formula order (without the intercept) */
     size_t nterms;
-    int intercept;   /* 1 unless "- 1" / "0 +", or fixed effects are present */
+    int intercept; /* 1 unless "- 1" / "0 +", or fixed effects are present */
     ks_term *fe;
     size_t nfe;
 } ks_formula;
@@ -30,8 +30,8 @@ typedef struct {
     size_t n, nfe;
     int32_t **codes;
     size_t *nlevels;
-    const double *w;  /* weights or NULL */
-    double **wsum;    /* per dimension, per level: sum of weights (or counts) */
+    const double *w; /* weights or NULL */
+    double **wsum;   /* per dimension, per level: sum of weights (or counts) */
 } ks_fe_index;
 
 /* Demean the ncol columns of V (n x ncol, column-major, in place) by the fixed effects:

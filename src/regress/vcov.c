@@ -18,8 +18,8 @@ static size_t kept_index(const ks_vcov_input *in, size_t *idx)
 
 /* V = B M B over kept columns (M kk x kk, lower triangle filled by dsyrk), scattered into the
  * k x k V with NaN for dropped columns. */
-static int sandwich(ks_ctx *ctx, const ks_vcov_input *in, const size_t *idx, size_t kk,
-                    double *M, double *V)
+static int sandwich(ks_ctx *ctx, const ks_vcov_input *in, const size_t *idx, size_t kk, double *M,
+                    double *V)
 {
     double *B = ks_malloc_array(ctx, 2 * kk * kk + 1, sizeof *B);
     if (!B) return KS_ENOMEM;
@@ -96,8 +96,7 @@ int ks_vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, doub
     return rc;
 }
 
-int ks_vcov_cluster(ks_ctx *ctx, const ks_vcov_input *in, const int32_t *codes, size_t G,
-                    double *V)
+int ks_vcov_cluster(ks_ctx *ctx, const ks_vcov_input *in, const int32_t *codes, size_t G, double *V)
 {
     const size_t n = in->n;
     size_t *idx = ks_malloc_array(ctx, in->k + 1, sizeof *idx);

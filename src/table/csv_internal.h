@@ -7,13 +7,13 @@
 #include "table_internal.h"
 
 typedef struct {
-    const char *name;           /* for messages */
-    gzFile gz;                  /* a file, plain or gzip */
-    const unsigned char *mem;   /* or a buffer */
+    const char *name;         /* for messages */
+    gzFile gz;                /* a file, plain or gzip */
+    const unsigned char *mem; /* or a buffer */
     size_t memlen, mempos;
-    z_stream zs;                /* inflating a gzip buffer */
+    z_stream zs; /* inflating a gzip buffer */
     int inflating, zdone;
-    uint64_t total;             /* bytes of the file or buffer, for progress reports */
+    uint64_t total; /* bytes of the file or buffer, for progress reports */
 } ks_source;
 
 int ks_source_open_file(ks_ctx *ctx, const char *path, ks_source *s);
@@ -31,10 +31,10 @@ typedef struct {
     ks_source *src;
     char delim;
     char *buf;
-    size_t cap, len, pos;   /* buffer, bytes in it, start of the next record */
+    size_t cap, len, pos; /* buffer, bytes in it, start of the next record */
     size_t chunk;
     int eof;
-    size_t line;            /* physical line of the next record (1-based) */
+    size_t line; /* physical line of the next record (1-based) */
     char **fields;
     size_t nfields, fcap;
 } ks_records;

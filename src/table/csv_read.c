@@ -15,16 +15,16 @@
 static const char *const default_na[] = {"", "NA", "NaN", "nan", "N/A", "NULL", "null", ".", NULL};
 
 typedef struct {
-    int out;              /* output slot of this file column, -1 when skipped */
+    int out; /* output slot of this file column, -1 when skipped */
 } file_col;
 
 typedef struct {
     char *name;
-    ks_col_type want;     /* given by the caller, or AUTO */
-    ks_col_type cur;      /* INT64 / FLOAT64 while numeric, STRING when collected as text */
-    int need_text;        /* AUTO column that met a non-number: read again as text */
+    ks_col_type want; /* given by the caller, or AUTO */
+    ks_col_type cur;  /* INT64 / FLOAT64 while numeric, STRING when collected as text */
+    int need_text;    /* AUTO column that met a non-number: read again as text */
     size_t file_index;
-    void *data;           /* int64_t[] / double[] */
+    void *data; /* int64_t[] / double[] */
     char *arena;
     size_t alen, acap;
     size_t *off;
@@ -90,10 +90,10 @@ static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 #if LDBL_MANT_DIG == 64
-static const long double pow10_ld[] = {
-    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+static const long double pow10_ld[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                       1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                       1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                       1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
 
 /* m * 10^e with one rounding to the 64-bit x87 mantissa (m and 10^|e| <= 10^27 are exact
  * there), then to double. The second rounding is exact unless the extended result lies within
@@ -129,8 +129,10 @@ static int parse_double(const char *s, double *v)
     for (; *p >= '0' && *p <= '9'; p++) {
         any = 1;
         if (m == 0 && *p == '0') continue;
-        if (++nd > 19) slow = 1;
-        else m = m * 10 + (uint64_t)(*p - '0');
+        if (++nd > 19)
+            slow = 1;
+        else
+            m = m * 10 + (uint64_t)(*p - '0');
     }
     if (*p == '.')
         for (p++; *p >= '0' && *p <= '9'; p++) {
@@ -139,7 +141,8 @@ static int parse_double(const char *s, double *v)
                 exp10--;
                 continue;
             }
-            if (++nd > 19) slow = 1;
+            if (++nd > 19)
+                slow = 1;
             else {
                 m = m * 10 + (uint64_t)(*p - '0');
                 exp10--;
@@ -248,8 +251,9 @@ static int put_cell(reader *rd, out_col *c, size_t row, char *raw, size_t line, 
     if (parse_double(s, &dv)) {
         if (c->cur == KS_COL_INT64) {
             if (c->want == KS_COL_INT64)
-                return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not an integer in column '%s'",
-                               rd->name, line, col, s, c->name);
+                return ks_fail(rd->ctx, KS_EPARSE,
+                               "%s:%zu:%zu: '%s' is not an integer in column '%s'", rd->name, line,
+                               col, s, c->name);
             promote_to_float(c, row);
         }
         ((double *)c->data)[row] = dv;
@@ -311,7 +315,7 @@ static int setup_columns(reader *rd, ks_records *rec, size_t line, const ks_csv_
         out_col *c = &rd->cols[rd->ncols];
         if (!(c->name = ks_strdup(rd->ctx, name))) return KS_ENOMEM;
         c->want = given_type(o, name);
-        c->cur = c->want == KS_COL_STRING ? KS_COL_STRING
+        c->cur = c->want == KS_COL_STRING    ? KS_COL_STRING
                  : c->want == KS_COL_FLOAT64 ? KS_COL_FLOAT64
                                              : KS_COL_INT64;
         c->file_index = f;
@@ -352,9 +356,9 @@ static int read_rows(reader *rd, ks_records *rec, int text_pass)
             out_col *c = &rd->cols[j];
             int rc;
             if (text_pass)
-                rc = c->cur == KS_COL_STRING ? put_text(rd, c, row, rec->fields[f],
-                                                        is_na(rd, trim(rec->fields[f])))
-                                             : KS_OK;
+                rc = c->cur == KS_COL_STRING
+                         ? put_text(rd, c, row, rec->fields[f], is_na(rd, trim(rec->fields[f])))
+                         : KS_OK;
             else
                 rc = put_cell(rd, c, row, rec->fields[f], line, f + 1);
             if (rc) return rc;
@@ -434,7 +438,8 @@ static char delim_from_name(const char *name)
 {
     size_t n = strlen(name);
     if (n > 3 && !strcmp(name + n - 3, ".gz")) n -= 3;
-    if ((n >= 4 && !strncmp(name + n - 4, ".tsv", 4)) || (n >= 4 && !strncmp(name + n - 4, ".tab", 4)))
+    if ((n >= 4 && !strncmp(name + n - 4, ".tsv", 4)) ||
+        (n >= 4 && !strncmp(name + n - 4, ".tab", 4)))
         return '\t';
     return ',';
 }

@@ -66,8 +66,7 @@ static int64_t read_inflate(ks_ctx *ctx, ks_source *s, char *buf, size_t n)
             break;
         }
         if (rc == Z_BUF_ERROR && s->zs.avail_in == 0)
-            return ks_fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (unexpected end)",
-                           s->name);
+            return ks_fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (unexpected end)", s->name);
         if (rc != Z_OK)
             return ks_fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (%s)", s->name,
                            s->zs.msg ? s->zs.msg : "zlib error");
@@ -82,8 +81,7 @@ int64_t ks_source_read(ks_ctx *ctx, ks_source *s, char *buf, size_t n)
         int err = Z_OK;
         const char *msg = gzerror(s->gz, &err);
         if (got < 0 || (err != Z_OK && err != Z_STREAM_END))
-            return ks_fail(ctx, KS_EIO,
-                           "%s: corrupt or truncated gzip (%s)", s->name,
+            return ks_fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (%s)", s->name,
                            err == Z_ERRNO ? strerror(errno) : msg);
         return got;
     }

@@ -22,8 +22,10 @@ typedef struct {
 static void flush(sink *s)
 {
     if (!s->len || s->failed) return;
-    if (s->gz) s->failed = gzwrite(s->gz, s->buf, (unsigned)s->len) != (int)s->len;
-    else s->failed = fwrite(s->buf, 1, s->len, s->f) != s->len;
+    if (s->gz)
+        s->failed = gzwrite(s->gz, s->buf, (unsigned)s->len) != (int)s->len;
+    else
+        s->failed = fwrite(s->buf, 1, s->len, s->f) != s->len;
     s->len = 0;
 }
 
@@ -47,8 +49,10 @@ static void put_str(sink *s, const char *str, char delim)
     }
     put(s, "\"", 1);
     for (const char *p = str; *p; p++) {
-        if (*p == '"') put(s, "\"\"", 2);
-        else put(s, p, 1);
+        if (*p == '"')
+            put(s, "\"\"", 2);
+        else
+            put(s, p, 1);
     }
     put(s, "\"", 1);
 }
@@ -110,8 +114,10 @@ int ks_table_write_csv(ks_ctx *ctx, const ks_table *t, const char *path,
         rc = ks_fail(ctx, KS_EIO, "%s: cannot create: %s", path, strerror(errno));
         goto done;
     }
-    if (gz) s->gz = gzdopen(fd, "wb6");
-    else s->f = fdopen(fd, "wb");
+    if (gz)
+        s->gz = gzdopen(fd, "wb6");
+    else
+        s->f = fdopen(fd, "wb");
     if (!s->gz && !s->f) {
         close(fd);
         unlink(tmp);

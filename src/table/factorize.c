@@ -103,8 +103,10 @@ int ks_table_factorize(ks_ctx *ctx, const ks_table *t, const size_t *cols, size_
         uint64_t h = 0x12345678ull, bits;
         int na = 0;
         for (size_t k = 0; k < ncols && !na; k++) {
-            if (!key_bits(&t->cols[cols[k]], i, &bits)) na = 1;
-            else h = mix(h, bits);
+            if (!key_bits(&t->cols[cols[k]], i, &bits))
+                na = 1;
+            else
+                h = mix(h, bits);
         }
         if (na) {
             codes[i] = -1;

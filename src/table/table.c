@@ -58,8 +58,8 @@ int ks_table_append_column(ks_ctx *ctx, ks_table *t, ks_column *c)
     return KS_OK;
 }
 
-static int add_numeric(ks_ctx *ctx, ks_table *t, const char *name, const void *v,
-                       ks_col_type type, int borrow)
+static int add_numeric(ks_ctx *ctx, ks_table *t, const char *name, const void *v, ks_col_type type,
+                       int borrow)
 {
     ks_column c = {0};
     c.type = type;

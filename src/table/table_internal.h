@@ -8,11 +8,11 @@
 typedef struct {
     char *name;
     ks_col_type type;
-    int borrowed;       /* data belongs to the caller */
-    void *data;         /* int64_t[] or double[]; NULL for strings */
-    char *arena;        /* strings: the bytes, each NUL-terminated */
-    size_t *offsets;    /* strings: nrow offsets into arena */
-    uint8_t *valid;     /* strings: 0 = NA */
+    int borrowed;    /* data belongs to the caller */
+    void *data;      /* int64_t[] or double[]; NULL for strings */
+    char *arena;     /* strings: the bytes, each NUL-terminated */
+    size_t *offsets; /* strings: nrow offsets into arena */
+    uint8_t *valid;  /* strings: 0 = NA */
 } ks_column;
 
 struct ks_table {

@@ -7,48 +7,48 @@
 
 extern int ktest_failures, ktest_checks;
 
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        ktest_checks++;                                                                  \
-        if (!(cond)) {                                                                   \
-            ktest_failures++;                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);     \
-        }                                                                                \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        ktest_checks++;                                                                            \
+        if (!(cond)) {                                                                             \
+            ktest_failures++;                                                                      \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_OK(ctx, expr)                                                              \
-    do {                                                                                 \
-        ktest_checks++;                                                                  \
-        int rc_ = (expr);                                                                \
-        if (rc_ != KS_OK) {                                                              \
-            ktest_failures++;                                                            \
-            fprintf(stderr, "%s:%d: %s returned %s: %s\n", __FILE__, __LINE__, #expr,    \
-                    ks_status_name(rc_), ks_errmsg(ctx));                                \
-        }                                                                                \
+#define CHECK_OK(ctx, expr)                                                                        \
+    do {                                                                                           \
+        ktest_checks++;                                                                            \
+        int rc_ = (expr);                                                                          \
+        if (rc_ != KS_OK) {                                                                        \
+            ktest_failures++;                                                                      \
+            fprintf(stderr, "%s:%d: %s returned %s: %s\n", __FILE__, __LINE__, #expr,              \
+                    ks_status_name(rc_), ks_errmsg(ctx));                                          \
+        }                                                                                          \
     } while (0)
 
 /* expr fails with `code` and the message contains `needle`. */
-#define CHECK_FAILS(ctx, expr, code, needle)                                             \
-    do {                                                                                 \
-        ktest_checks++;                                                                  \
-        int rc_ = (expr);                                                                \
-        if (rc_ != (code) || !strstr(ks_errmsg(ctx), (needle))) {                        \
-            ktest_failures++;                                                            \
-            fprintf(stderr, "%s:%d: %s gave %s '%s'; wanted %s containing '%s'\n",       \
-                    __FILE__, __LINE__, #expr, ks_status_name(rc_), ks_errmsg(ctx),      \
-                    ks_status_name(code), (needle));                                     \
-        }                                                                                \
+#define CHECK_FAILS(ctx, expr, code, needle)                                                       \
+    do {                                                                                           \
+        ktest_checks++;                                                                            \
+        int rc_ = (expr);                                                                          \
+        if (rc_ != (code) || !strstr(ks_errmsg(ctx), (needle))) {                                  \
+            ktest_failures++;                                                                      \
+            fprintf(stderr, "%s:%d: %s gave %s '%s'; wanted %s containing '%s'\n", __FILE__,       \
+                    __LINE__, #expr, ks_status_name(rc_), ks_errmsg(ctx), ks_status_name(code),    \
+                    (needle));                                                                     \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_NEAR(a, b, rtol)                                                           \
-    do {                                                                                 \
-        ktest_checks++;                                                                  \
-        double a_ = (a), b_ = (b);                                                       \
-        if (!(fabs(a_ - b_) <= (rtol) * fmax(fabs(b_), 1e-300))) {                       \
-            ktest_failures++;                                                            \
-            fprintf(stderr, "%s:%d: %s = %.17g, wanted %.17g (rtol %g)\n", __FILE__,     \
-                    __LINE__, #a, a_, b_, (double)(rtol));                               \
-        }                                                                                \
+#define CHECK_NEAR(a, b, rtol)                                                                     \
+    do {                                                                                           \
+        ktest_checks++;                                                                            \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (rtol)*fmax(fabs(b_), 1e-300))) {                                   \
+            ktest_failures++;                                                                      \
+            fprintf(stderr, "%s:%d: %s = %.17g, wanted %.17g (rtol %g)\n", __FILE__, __LINE__, #a, \
+                    a_, b_, (double)(rtol));                                                       \
+        }                                                                                          \
     } while (0)
 
 /* Directory of ../shared/data (env KS_SHARED_DATA, set by meson test). */

@@ -9,9 +9,9 @@
 #include "ktest.h"
 
 typedef struct {
-    long count;     /* allocations so far */
-    long fail_at;   /* the allocation that fails (0: none) */
-    long live;      /* blocks outstanding */
+    long count;   /* allocations so far */
+    long fail_at; /* the allocation that fails (0: none) */
+    long live;    /* blocks outstanding */
 } fail_alloc;
 
 static void *fa_malloc(void *ud, size_t n)
@@ -69,7 +69,8 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
         m = NULL;
         rc = ks_feols_fit(ctx, t, "y ~ x1 + x2", &o, &m);
     }
-    for (size_t j = 0; !rc && j < ks_feols_ncoef(m); j++) *sig += ks_feols_coef(m, j) + ks_feols_se(m, j);
+    for (size_t j = 0; !rc && j < ks_feols_ncoef(m); j++)
+        *sig += ks_feols_coef(m, j) + ks_feols_se(m, j);
     ks_feols_free(m);
     ks_table_free(t);
     return rc;
@@ -103,8 +104,10 @@ int main(void)
         /* a failed run frees everything; a failed write leaves no file */
         /* Most failures fail the run; a few are optional (shrinking a finished column) and
          * must then leave the results unchanged. */
-        if (rc != KS_OK) clean_failures++;
-        else CHECK(sig == sig0);
+        if (rc != KS_OK)
+            clean_failures++;
+        else
+            CHECK(sig == sig0);
         char pattern[4300];
         snprintf(pattern, sizeof pattern, "%s.tmp*", out);
         glob_t g;
@@ -119,7 +122,8 @@ int main(void)
         unlink(out);
     }
     printf("alloc_fail: %ld allocations, each failed once: %d runs failed cleanly, the rest "
-           "(optional shrinks) gave identical results\n", total, clean_failures);
+           "(optional shrinks) gave identical results\n",
+           total, clean_failures);
     CHECK(clean_failures >= total - 8);
     ks_ctx_free(ctx);
     unlink(in_path);

@@ -77,7 +77,7 @@ static double power(double x, int p, double *lo)
 
 typedef struct {
     const char *name;
-    int degree;     /* polynomial in x of this degree; -1: columns x1..xm as given */
+    int degree; /* polynomial in x of this degree; -1: columns x1..xm as given */
     int intercept;
 } nist_model;
 

@@ -194,7 +194,8 @@ static void test_bad_input(ks_ctx *ctx)
     CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y x", &o, &m), KS_EPARSE, "expected");
     CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ log(x)", &o, &m), KS_EPARSE, "'('");
     /* a text column as a regressor */
-    CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ s", &o, &m), KS_ETYPE, "'s' is text: data row 1 is 'a'");
+    CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ s", &o, &m), KS_ETYPE,
+                "'s' is text: data row 1 is 'a'");
     /* NaN in a regressor: the row is removed (documented), the fit uses 5 rows */
     CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x", &o, &m));
     if (m) {
@@ -206,8 +207,9 @@ static void test_bad_input(ks_ctx *ctx)
     m = NULL;
     /* a constant regressor with an intercept is collinear: dropped with NaN, fit goes on */
     CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x + c", &o, &m));
-    if (m) CHECK(ks_feols_is_collinear(m, 2) && isnan(ks_feols_coef(m, 2)) &&
-                 !ks_feols_is_collinear(m, 1));
+    if (m)
+        CHECK(ks_feols_is_collinear(m, 2) && isnan(ks_feols_coef(m, 2)) &&
+              !ks_feols_is_collinear(m, 1));
     ks_feols_free(m);
     m = NULL;
     /* n <= k */
@@ -216,11 +218,14 @@ static void test_bad_input(ks_ctx *ctx)
 
     /* Inf in a regressor is an error naming column and row */
     t = csv(ctx, "y,x\n1,1\n2,inf\n3,2\n");
-    if (t) CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ x", &o, &m), KS_ENUMERIC, "'x' is Inf at row 2");
+    if (t)
+        CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ x", &o, &m), KS_ENUMERIC, "'x' is Inf at row 2");
     ks_table_free(t);
     /* an all-NA column */
     t = csv(ctx, "y,x,z\n1,1,NA\n2,3,NA\n3,2,NA\n");
-    if (t) CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ x + z", &o, &m), KS_EEMPTY, "'z' is entirely NA");
+    if (t)
+        CHECK_FAILS(ctx, ks_feols_fit(ctx, t, "y ~ x + z", &o, &m), KS_EEMPTY,
+                    "'z' is entirely NA");
     ks_table_free(t);
     /* perfect collinearity among regressors: the later one is dropped */
     t = csv(ctx, "y,a,b,c\n1,1,2,3\n2,2,1,3\n3,4,3,7\n5,3,3,6\n4,7,1,8\n");

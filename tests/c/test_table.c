@@ -40,7 +40,8 @@ static void test_inference(ks_ctx *ctx)
     CHECK(ks_table_col_type(t, 0) == KS_COL_INT64 && ks_table_int64(t, 0)[1] == -2);
     CHECK(ks_table_col_type(t, 1) == KS_COL_FLOAT64 && ks_table_float64(t, 1)[2] == 1000.0);
     CHECK(ks_table_col_type(t, 2) == KS_COL_STRING);
-    CHECK(!strcmp(ks_table_string(t, 2, 1), "b,c") && !strcmp(ks_table_string(t, 2, 2), "say \"hi\""));
+    CHECK(!strcmp(ks_table_string(t, 2, 1), "b,c") &&
+          !strcmp(ks_table_string(t, 2, 2), "say \"hi\""));
     CHECK(ks_table_col_type(t, 3) == KS_COL_FLOAT64 && isnan(ks_table_float64(t, 3)[0]));
     CHECK(ks_table_col_type(t, 4) == KS_COL_STRING && !strcmp(ks_table_string(t, 4, 1), "2.5"));
     /* tiny chunks give the same table */
@@ -53,7 +54,8 @@ static void test_inference(ks_ctx *ctx)
     t = read_text(ctx, ".tsv", "a\tb\n0.1\t123456789012345678\n2.2250738585072014e-308\t7", 3);
     CHECK(t != NULL);
     if (t) {
-        CHECK(ks_table_float64(t, 0)[0] == 0.1 && ks_table_float64(t, 0)[1] == 2.2250738585072014e-308);
+        CHECK(ks_table_float64(t, 0)[0] == 0.1 &&
+              ks_table_float64(t, 0)[1] == 2.2250738585072014e-308);
         CHECK(ks_table_int64(t, 1)[0] == 123456789012345678LL);
     }
     ks_table_free(t);
