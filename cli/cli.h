@@ -30,6 +30,7 @@ void cli_print_feols_json(FILE *out, const ks_feols *m, const char *formula);
 int cli_parse_vcov(const char *s, ks_feols_options *opt);
 
 int cmd_feols(int argc, char **argv);
+int cmd_did(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_describe(int argc, char **argv);
 

@@ -7,5 +7,6 @@
 #include "kestrel/table.h"
 #include "kestrel/linalg.h"
 #include "kestrel/regress.h"
+#include "kestrel/did.h"
 
 #endif

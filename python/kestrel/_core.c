@@ -337,6 +337,200 @@ done:
     return out;
 }
 
+/* ---- difference-in-differences: Callaway & Sant'Anna ---- */
+
+static void did_cs_capsule_free(PyObject *cap)
+{
+    ks_did_cs_free(PyCapsule_GetPointer(cap, "kestrel.did_cs"));
+}
+
+/* A NULL-terminated list of C strings borrowed from a Python sequence of str (kept alive by
+ * the sequence). */
+static const char **str_list(PyObject *seq)
+{
+    if (seq == Py_None) return NULL;
+    Py_ssize_t n = PySequence_Size(seq);
+    if (n < 0) return NULL;
+    const char **v = PyMem_Calloc((size_t)n + 1, sizeof *v);
+    if (!v) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *it = PySequence_GetItem(seq, i);
+        if (!it) break;
+        v[i] = PyUnicode_Check(it) ? PyUnicode_AsUTF8(it) : NULL;
+        Py_DECREF(it); /* the string lives in the (immutable) sequence */
+        if (!v[i]) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "covariates must be strings");
+            break;
+        }
+    }
+    if (PyErr_Occurred()) {
+        PyMem_Free(v);
+        return NULL;
+    }
+    return v;
+}
+
+static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns",      "outcome",     "time",      "unit",
+                             "first_treat",  "control",     "method",    "base",
+                             "anticipation", "covariates",  "weights",   "cluster",
+                             "alpha",        "n_bootstrap", "boot_kind", "seed",
+                             "cband",        "threads",     NULL};
+    PyObject *cols, *covs = Py_None;
+    const char *y, *tn, *id, *g, *weights = NULL, *cluster = NULL;
+    ks_did_cs_options o = KS_DID_CS_OPTIONS_INIT;
+    int control = 0, method = 0, base = 0, kind = 0, threads = 0;
+    unsigned long long seed = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|iiiiOzzdiiKpi", kwlist, &cols, &y, &tn,
+                                     &id, &g, &control, &method, &base, &o.anticipation, &covs,
+                                     &weights, &cluster, &o.alpha, &o.n_bootstrap, &kind, &seed,
+                                     &o.cband, &threads))
+        return NULL;
+    o.control_group = (ks_did_control)control;
+    o.method = (ks_did_method)method;
+    o.base_period = (ks_did_base)base;
+    o.boot_weights = (ks_did_boot_weights)kind;
+    o.seed = (uint64_t)seed;
+    o.weights = weights;
+    o.cluster = cluster;
+    const char **cov = NULL;
+    if (covs != Py_None && !(cov = str_list(covs))) return NULL;
+    o.covariates = cov;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) {
+        PyMem_Free(cov);
+        return PyErr_NoMemory();
+    }
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    ks_did_cs *fit = NULL;
+    if (!keep || !notes) goto done;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        raise_ks(ctx, KS_EINVAL);
+        goto done;
+    }
+    ks_ctx_set_log(ctx, collect_log, notes);
+    if (!(t = table_from_dict(ctx, cols, keep))) goto done;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = ks_did_cs_fit(ctx, t, y, tn, id, g, &o, &fit);
+    Py_END_ALLOW_THREADS if (rc)
+    {
+        raise_ks(ctx, rc);
+        goto done;
+    }
+    ks_did_cs_cells c;
+    ks_did_cs_get_cells(fit, &c);
+    const npy_intp nc = (npy_intp)c.ncell, nu = (npy_intp)c.nunits;
+    PyObject *post = PyArray_SimpleNew(1, &nc, NPY_BOOL);
+    PyObject *ntr = PyArray_SimpleNew(1, &nc, NPY_INT64), *nco = PyArray_SimpleNew(1, &nc, NPY_INT64);
+    PyObject *rows = PyArray_SimpleNew(1, &nu, NPY_INT64);
+    if (!post || !ntr || !nco || !rows) {
+        Py_XDECREF(post);
+        Py_XDECREF(ntr);
+        Py_XDECREF(nco);
+        Py_XDECREF(rows);
+        goto done;
+    }
+    for (npy_intp i = 0; i < nc; i++) {
+        ((npy_bool *)PyArray_DATA((PyArrayObject *)post))[i] = (npy_bool)c.post[i];
+        ((int64_t *)PyArray_DATA((PyArrayObject *)ntr))[i] = (int64_t)c.n_treated[i];
+        ((int64_t *)PyArray_DATA((PyArrayObject *)nco))[i] = (int64_t)c.n_control[i];
+    }
+    for (npy_intp i = 0; i < nu; i++)
+        ((int64_t *)PyArray_DATA((PyArrayObject *)rows))[i] = (int64_t)c.unit_row[i];
+    /* the influence functions stay in the fit: an (units x cells) Fortran-ordered view */
+    PyObject *cap = PyCapsule_New(fit, "kestrel.did_cs", did_cs_capsule_free);
+    if (!cap) {
+        Py_DECREF(post);
+        Py_DECREF(ntr);
+        Py_DECREF(nco);
+        Py_DECREF(rows);
+        goto done;
+    }
+    fit = NULL;
+    npy_intp dims[2] = {nu, nc};
+    PyObject *inf = PyArray_New(&PyArray_Type, 2, dims, NPY_DOUBLE, NULL, (void *)c.inffunc, 0,
+                                NPY_ARRAY_FARRAY_RO, NULL);
+    if (inf) {
+        Py_INCREF(cap);
+        if (PyArray_SetBaseObject((PyArrayObject *)inf, cap) < 0) Py_CLEAR(inf);
+    }
+    out = inf ? Py_BuildValue(
+                    "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,s:d,s:d,s:n,s:d,s:O}",
+                    "group", vec(c.group, nc), "time", vec(c.time, nc), "att", vec(c.att, nc),
+                    "se", vec(c.se, nc), "post", post, "n_treated", ntr, "n_control", nco,
+                    "unit_row", rows, "inffunc", inf, "fit", cap, "nunits", (Py_ssize_t)c.nunits,
+                    "nperiods", (Py_ssize_t)c.nperiods, "nclusters", (Py_ssize_t)c.nclusters,
+                    "crit", c.crit, "wald_stat", c.wald_stat, "wald_df", (Py_ssize_t)c.wald_df,
+                    "wald_pvalue", c.wald_pvalue, "notes", notes)
+              : NULL;
+    if (!out) {
+        Py_XDECREF(inf);
+        Py_DECREF(post);
+        Py_DECREF(ntr);
+        Py_DECREF(nco);
+        Py_DECREF(rows);
+        Py_DECREF(cap);
+    }
+done:
+    ks_did_cs_free(fit);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    PyMem_Free(cov);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    return out;
+}
+
+static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"fit", "type", "min_e", "max_e", "balance_e", "threads", NULL};
+    PyObject *cap;
+    ks_did_agg_options o = KS_DID_AGG_OPTIONS_INIT;
+    int type = 0, threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Oi|ddii", kwlist, &cap, &type, &o.min_e,
+                                     &o.max_e, &o.balance_e, &threads))
+        return NULL;
+    ks_did_cs *fit = PyCapsule_GetPointer(cap, "kestrel.did_cs");
+    if (!fit) return NULL;
+    o.type = (ks_did_agg_type)type;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *notes = PyList_New(0), *out = NULL;
+    ks_did_agg *agg = NULL;
+    if (!notes) goto done;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        raise_ks(ctx, KS_EINVAL);
+        goto done;
+    }
+    ks_ctx_set_log(ctx, collect_log, notes);
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = ks_did_cs_aggregate(ctx, fit, &o, &agg);
+    Py_END_ALLOW_THREADS if (rc)
+    {
+        raise_ks(ctx, rc);
+        goto done;
+    }
+    ks_did_agg_view v;
+    ks_did_agg_get(agg, &v);
+    const npy_intp n = (npy_intp)v.n;
+    out = Py_BuildValue("{s:d,s:d,s:d,s:N,s:N,s:N,s:O}", "att", v.att, "se", v.se, "crit", v.crit,
+                        "e", vec(v.e, n), "att_e", vec(v.att_e, n), "se_e", vec(v.se_e, n),
+                        "notes", notes);
+done:
+    ks_did_agg_free(agg);
+    ks_ctx_free(ctx);
+    Py_XDECREF(notes);
+    return out;
+}
+
+
 static PyObject *py_t_quantile(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -345,10 +539,32 @@ static PyObject *py_t_quantile(PyObject *self, PyObject *args)
     return PyFloat_FromDouble(ks_t_quantile(p, df));
 }
 
+static PyObject *py_normal_quantile(PyObject *self, PyObject *args)
+{
+    (void)self;
+    double p;
+    if (!PyArg_ParseTuple(args, "d", &p)) return NULL;
+    return PyFloat_FromDouble(ks_normal_quantile(p));
+}
+
+static PyObject *py_normal_cdf(PyObject *self, PyObject *args)
+{
+    (void)self;
+    double z;
+    if (!PyArg_ParseTuple(args, "d", &z)) return NULL;
+    return PyFloat_FromDouble(ks_normal_cdf(z));
+}
+
 static PyMethodDef methods[] = {
     {"feols", (PyCFunction)(void (*)(void))py_feols, METH_VARARGS | METH_KEYWORDS,
      "feols(formula, columns, vcov=0, cluster=None, weights=None, ...) -> dict"},
     {"read_csv", py_read_csv, METH_VARARGS, "read_csv(path) -> dict of arrays"},
+    {"did_cs", (PyCFunction)(void (*)(void))py_did_cs, METH_VARARGS | METH_KEYWORDS,
+     "did_cs(columns, outcome, time, unit, first_treat, ...) -> dict"},
+    {"did_cs_aggregate", (PyCFunction)(void (*)(void))py_did_cs_aggregate,
+     METH_VARARGS | METH_KEYWORDS, "did_cs_aggregate(fit, type, ...) -> dict"},
+    {"normal_quantile", py_normal_quantile, METH_VARARGS, "normal_quantile(p) -> float"},
+    {"normal_cdf", py_normal_cdf, METH_VARARGS, "normal_cdf(z) -> float"},
     {"t_quantile", py_t_quantile, METH_VARARGS, "t_quantile(p, df) -> float"},
     {NULL, NULL, 0, NULL},
 };

@@ -102,3 +102,41 @@ double ks_t_quantile(double p, double df)
     }
     return x;
 }
+
+/* Regularized upper incomplete gamma Q(a, x): the series for P below x = a + 1, else the
+ * continued fraction for Q (Lentz's method). */
+static double gamma_q(double a, double x)
+{
+    if (x <= 0.0) return 1.0;
+    const double lead = a * log(x) - x - lgamma(a);
+    if (x < a + 1.0) {
+        double term = 1.0 / a, sum = term;
+        for (int n = 1; n < 10000; n++) {
+            term *= x / (a + n);
+            sum += term;
+            if (fabs(term) < fabs(sum) * 1e-17) break;
+        }
+        return 1.0 - sum * exp(lead);
+    }
+    const double tiny = 1e-300;
+    double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
+    for (int i = 1; i < 10000; i++) {
+        const double an = -i * (i - a);
+        b += 2.0;
+        d = an * d + b;
+        if (fabs(d) < tiny) d = tiny;
+        c = b + an / c;
+        if (fabs(c) < tiny) c = tiny;
+        d = 1.0 / d;
+        const double del = d * c;
+        h *= del;
+        if (fabs(del - 1.0) < 1e-16) break;
+    }
+    return exp(lead) * h;
+}
+
+double ks_chi2_sf(double x, double df)
+{
+    if (isnan(x) || isnan(df) || df <= 0) return NAN;
+    return gamma_q(0.5 * df, 0.5 * x);
+}

@@ -1,0 +1,366 @@
+/* did.c — `kestrel did <estimator>`: difference-in-differences from a CSV/TSV panel. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void help_cs(void)
+{
+    printf(
+        "usage: kestrel did cs --data FILE --outcome Y --unit ID --time T --first-treat G "
+        "[options]\n\n"
+        "Callaway & Sant'Anna (2021) group-time average treatment effects and their\n"
+        "aggregations, as R's did (att_gt + aggte).\n\n"
+        "  --data FILE          CSV or TSV, plain or gzip, with a header row\n"
+        "  --outcome Y          outcome column\n"
+        "  --unit ID            unit identifier column\n"
+        "  --time T             period column (numbers)\n"
+        "  --first-treat G      first treated period (0 or empty-as-Inf: never treated)\n"
+        "  --control C          never_treated (default) | not_yet_treated\n"
+        "  --method M           dr (default) | ipw | reg\n"
+        "  --base-period B      varying (default) | universal\n"
+        "  --anticipation K     periods of anticipation (default 0)\n"
+        "  --covariates A,B     covariates (taken in the base period)\n"
+        "  --weights COL        sampling weights (constant within unit)\n"
+        "  --cluster COL        cluster variable coarser than the unit\n"
+        "  --alpha A            significance level (default 0.05)\n"
+        "  --bootstrap B        multiplier bootstrap draws (default 0: analytical SEs)\n"
+        "  --boot-weights W     rademacher (default) | mammen | webb\n"
+        "  --seed S             bootstrap seed (default 0)\n"
+        "  --cband              uniform (sup-t) confidence bands (needs --bootstrap)\n"
+        "  --aggregate LIST     simple,event_study,group,calendar (default: all four)\n"
+        "  --balance-e E        event study: cohorts observed E periods after treatment\n"
+        "  --min-e E, --max-e E event-time window\n"
+        "  --json               print JSON instead of the tables\n"
+        "  --threads N          threads (default: all)\n");
+}
+
+static int parse_num(const char *what, const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    if (!*s || *end || isnan(*out)) {
+        fprintf(stderr, "kestrel did: %s '%s' is not a number\n", what, s);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static int parse_int(const char *what, const char *s, long lo, long *out)
+{
+    char *end;
+    *out = strtol(s, &end, 10);
+    if (!*s || *end || *out < lo) {
+        fprintf(stderr, "kestrel did: %s '%s' is not an integer >= %ld\n", what, s, lo);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* JSON number: NaN and infinities as null. */
+static void jnum(FILE *f, double x)
+{
+    if (isfinite(x))
+        fprintf(f, "%.17g", x);
+    else
+        fputs("null", f);
+}
+
+static void jarr(FILE *f, const char *name, const double *v, size_t n)
+{
+    fprintf(f, "\"%s\": [", name);
+    for (size_t i = 0; i < n; i++) {
+        if (i) fputs(", ", f);
+        jnum(f, v[i]);
+    }
+    fputs("]", f);
+}
+
+static const char *agg_name(ks_did_agg_type t)
+{
+    static const char *names[] = {"simple", "event_study", "group", "calendar"};
+    return names[t];
+}
+
+static void print_cells(FILE *f, const ks_did_cs_cells *c, double alpha)
+{
+    fprintf(f, "Group-time average treatment effects (%zu units, %zu periods)\n\n", c->nunits,
+            c->nperiods);
+    fprintf(f, "%10s %10s %12s %12s %12s %12s\n", "group", "time", "ATT(g,t)", "std.err",
+            "ci.lower", "ci.upper");
+    for (size_t i = 0; i < c->ncell; i++)
+        fprintf(f, "%10g %10g %12.6f %12.6f %12.6f %12.6f\n", c->group[i], c->time[i], c->att[i],
+                c->se[i], c->att[i] - c->crit * c->se[i], c->att[i] + c->crit * c->se[i]);
+    fprintf(f, "\n%s confidence bands at %g%%; critical value %.4f\n",
+            c->crit > ks_normal_quantile(1 - alpha / 2) + 1e-12 ? "uniform" : "pointwise",
+            100 * (1 - alpha), c->crit);
+    if (isfinite(c->wald_pvalue))
+        fprintf(f, "Wald pre-test of parallel trends: W = %.4f, df = %zu, p = %.5f\n",
+                c->wald_stat, c->wald_df, c->wald_pvalue);
+}
+
+static void print_agg(FILE *f, const ks_did_agg_view *v, double alpha)
+{
+    const double z = ks_normal_quantile(1 - alpha / 2);
+    fprintf(f, "\nAggregation: %s\n", agg_name(v->type));
+    fprintf(f, "%12s %12s %12s %12s\n", "ATT", "std.err", "ci.lower", "ci.upper");
+    fprintf(f, "%12.6f %12.6f %12.6f %12.6f\n", v->att, v->se, v->att - z * v->se,
+            v->att + z * v->se);
+    if (v->n == 0) return;
+    const char *label = v->type == KS_DID_AGG_DYNAMIC ? "event time"
+                        : v->type == KS_DID_AGG_GROUP ? "group"
+                                                      : "time";
+    fprintf(f, "\n%10s %12s %12s %12s %12s\n", label, "ATT", "std.err", "ci.lower", "ci.upper");
+    for (size_t i = 0; i < v->n; i++)
+        fprintf(f, "%10g %12.6f %12.6f %12.6f %12.6f\n", v->e[i], v->att_e[i], v->se_e[i],
+                v->att_e[i] - v->crit * v->se_e[i], v->att_e[i] + v->crit * v->se_e[i]);
+}
+
+static void json_agg(FILE *f, const ks_did_agg_view *v)
+{
+    fprintf(f, "\"%s\": {\"att\": ", agg_name(v->type));
+    jnum(f, v->att);
+    fputs(", \"se\": ", f);
+    jnum(f, v->se);
+    fputs(", \"crit\": ", f);
+    jnum(f, v->crit);
+    fputs(", ", f);
+    jarr(f, "e", v->e, v->n);
+    fputs(", ", f);
+    jarr(f, "att_e", v->att_e, v->n);
+    fputs(", ", f);
+    jarr(f, "se_e", v->se_e, v->n);
+    fputs("}", f);
+}
+
+/* Split "a,b,c" into a NULL-terminated list in buf (modified). */
+static const char **split_list(char *buf, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = buf; *p; p++) cap += *p == ',';
+    const char **v = calloc(cap + 1, sizeof *v);
+    if (!v) return NULL;
+    *n = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
+        if (*tok) v[(*n)++] = tok;
+    return v;
+}
+
+static int cmd_cs(int argc, char **argv)
+{
+    const char *data = NULL, *yname = NULL, *unit = NULL, *tname = NULL, *gname = NULL;
+    const char *control = NULL, *method = NULL, *base = NULL, *antic = NULL, *covs = NULL;
+    const char *weights = NULL, *cluster = NULL, *alpha = NULL, *boot = NULL, *bw = NULL;
+    const char *seed = NULL, *cband = NULL, *aggs = NULL, *bal = NULL, *mine = NULL;
+    const char *maxe = NULL, *json = NULL, *threads = NULL;
+    const cli_opt opts[] = {
+        {"data", 1, &data},         {"outcome", 1, &yname},    {"unit", 1, &unit},
+        {"time", 1, &tname},        {"first-treat", 1, &gname}, {"control", 1, &control},
+        {"method", 1, &method},     {"base-period", 1, &base}, {"anticipation", 1, &antic},
+        {"covariates", 1, &covs},   {"weights", 1, &weights},  {"cluster", 1, &cluster},
+        {"alpha", 1, &alpha},       {"bootstrap", 1, &boot},   {"boot-weights", 1, &bw},
+        {"seed", 1, &seed},         {"cband", 0, &cband},      {"aggregate", 1, &aggs},
+        {"balance-e", 1, &bal},     {"min-e", 1, &mine},       {"max-e", 1, &maxe},
+        {"json", 0, &json},         {"threads", 1, &threads},
+    };
+    int rc = cli_parse("did cs", argc, argv, opts, sizeof opts / sizeof *opts);
+    if (rc < 0) {
+        help_cs();
+        return CLI_OK;
+    }
+    if (rc) return rc;
+    if (!data || !yname || !unit || !tname || !gname) {
+        fprintf(stderr, "kestrel did cs: --data, --outcome, --unit, --time and --first-treat "
+                        "are required (see --help)\n");
+        return CLI_USAGE;
+    }
+    ks_did_cs_options opt = KS_DID_CS_OPTIONS_INIT;
+    ks_did_agg_options aopt = KS_DID_AGG_OPTIONS_INIT;
+    long v;
+    if (control) {
+        if (!strcmp(control, "never_treated") || !strcmp(control, "nevertreated"))
+            opt.control_group = KS_DID_NEVER_TREATED;
+        else if (!strcmp(control, "not_yet_treated") || !strcmp(control, "notyettreated"))
+            opt.control_group = KS_DID_NOT_YET_TREATED;
+        else {
+            fprintf(stderr, "kestrel did cs: --control '%s' is not never_treated or "
+                            "not_yet_treated\n", control);
+            return CLI_USAGE;
+        }
+    }
+    if (method) {
+        if (!strcmp(method, "dr"))
+            opt.method = KS_DID_DR;
+        else if (!strcmp(method, "ipw"))
+            opt.method = KS_DID_IPW;
+        else if (!strcmp(method, "reg"))
+            opt.method = KS_DID_REG;
+        else {
+            fprintf(stderr, "kestrel did cs: --method '%s' is not dr, ipw or reg\n", method);
+            return CLI_USAGE;
+        }
+    }
+    if (base) {
+        if (!strcmp(base, "varying"))
+            opt.base_period = KS_DID_BASE_VARYING;
+        else if (!strcmp(base, "universal"))
+            opt.base_period = KS_DID_BASE_UNIVERSAL;
+        else {
+            fprintf(stderr, "kestrel did cs: --base-period '%s' is not varying or universal\n",
+                    base);
+            return CLI_USAGE;
+        }
+    }
+    if (bw) {
+        if (!strcmp(bw, "rademacher"))
+            opt.boot_weights = KS_DID_BOOT_RADEMACHER;
+        else if (!strcmp(bw, "mammen"))
+            opt.boot_weights = KS_DID_BOOT_MAMMEN;
+        else if (!strcmp(bw, "webb"))
+            opt.boot_weights = KS_DID_BOOT_WEBB;
+        else {
+            fprintf(stderr, "kestrel did cs: --boot-weights '%s' is not rademacher, mammen or "
+                            "webb\n", bw);
+            return CLI_USAGE;
+        }
+    }
+    if (antic) {
+        if (parse_int("--anticipation", antic, 0, &v)) return CLI_USAGE;
+        opt.anticipation = (int)v;
+    }
+    if (alpha && parse_num("--alpha", alpha, &opt.alpha)) return CLI_USAGE;
+    if (boot) {
+        if (parse_int("--bootstrap", boot, 0, &v)) return CLI_USAGE;
+        opt.n_bootstrap = (int)v;
+    }
+    if (seed) {
+        if (parse_int("--seed", seed, 0, &v)) return CLI_USAGE;
+        opt.seed = (uint64_t)v;
+    }
+    opt.cband = cband != NULL;
+    opt.weights = weights;
+    opt.cluster = cluster;
+    if (bal) {
+        if (parse_int("--balance-e", bal, 0, &v)) return CLI_USAGE;
+        aopt.balance_e = (int)v;
+    }
+    if (mine && parse_num("--min-e", mine, &aopt.min_e)) return CLI_USAGE;
+    if (maxe && parse_num("--max-e", maxe, &aopt.max_e)) return CLI_USAGE;
+    int want[4] = {1, 1, 1, 1};
+    if (aggs) {
+        memset(want, 0, sizeof want);
+        char *buf = strdup(aggs);
+        size_t na = 0;
+        const char **list = buf ? split_list(buf, &na) : NULL;
+        if (!list) {
+            free(buf);
+            return CLI_FAILED;
+        }
+        for (size_t i = 0; i < na; i++) {
+            int found = 0;
+            for (int a = 0; a < 4; a++)
+                if (!strcmp(list[i], agg_name((ks_did_agg_type)a)) ||
+                    (a == KS_DID_AGG_DYNAMIC && !strcmp(list[i], "dynamic")))
+                    want[a] = found = 1;
+            if (!found && strcmp(list[i], "none")) {
+                fprintf(stderr, "kestrel did cs: --aggregate '%s' is not simple, event_study, "
+                                "group or calendar\n", list[i]);
+                free(list);
+                free(buf);
+                return CLI_USAGE;
+            }
+        }
+        free(list);
+        free(buf);
+    }
+    char *covbuf = covs ? strdup(covs) : NULL;
+    size_t ncov = 0;
+    const char **covlist = covbuf ? split_list(covbuf, &ncov) : NULL;
+    opt.covariates = covlist;
+
+    ks_ctx *ctx;
+    if ((rc = cli_ctx(&ctx, threads))) {
+        free(covlist);
+        free(covbuf);
+        return rc;
+    }
+    ks_table *t = NULL;
+    ks_did_cs *fit = NULL;
+    ks_did_agg *agg[4] = {NULL, NULL, NULL, NULL};
+    if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK ||
+        ks_did_cs_fit(ctx, t, yname, tname, unit, gname, &opt, &fit) != KS_OK) {
+        rc = cli_fail(ctx, "did cs");
+        goto done;
+    }
+    for (int a = 0; a < 4; a++) {
+        if (!want[a]) continue;
+        aopt.type = (ks_did_agg_type)a;
+        if (ks_did_cs_aggregate(ctx, fit, &aopt, &agg[a]) != KS_OK) {
+            rc = cli_fail(ctx, "did cs");
+            goto done;
+        }
+    }
+    ks_did_cs_cells cells;
+    ks_did_cs_get_cells(fit, &cells);
+    if (json) {
+        printf("{\"nunits\": %zu, \"nperiods\": %zu, \"cells\": {", cells.nunits,
+               cells.nperiods);
+        jarr(stdout, "group", cells.group, cells.ncell);
+        fputs(", ", stdout);
+        jarr(stdout, "time", cells.time, cells.ncell);
+        fputs(", ", stdout);
+        jarr(stdout, "att", cells.att, cells.ncell);
+        fputs(", ", stdout);
+        jarr(stdout, "se", cells.se, cells.ncell);
+        fputs(", \"crit\": ", stdout);
+        jnum(stdout, cells.crit);
+        fputs("}, \"wald\": {\"stat\": ", stdout);
+        jnum(stdout, cells.wald_stat);
+        printf(", \"df\": %zu, \"pvalue\": ", cells.wald_df);
+        jnum(stdout, cells.wald_pvalue);
+        fputs("}", stdout);
+        for (int a = 0; a < 4; a++) {
+            if (!agg[a]) continue;
+            ks_did_agg_view av;
+            ks_did_agg_get(agg[a], &av);
+            fputs(", ", stdout);
+            json_agg(stdout, &av);
+        }
+        fputs("}\n", stdout);
+    } else {
+        print_cells(stdout, &cells, opt.alpha);
+        for (int a = 0; a < 4; a++) {
+            if (!agg[a]) continue;
+            ks_did_agg_view av;
+            ks_did_agg_get(agg[a], &av);
+            print_agg(stdout, &av, opt.alpha);
+        }
+    }
+done:
+    for (int a = 0; a < 4; a++) ks_did_agg_free(agg[a]);
+    ks_did_cs_free(fit);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    free(covlist);
+    free(covbuf);
+    return rc;
+}
+
+static void help(void)
+{
+    printf("usage: kestrel did <estimator> [options]   (kestrel did <estimator> --help)\n\n"
+           "estimators:\n"
+           "  cs      Callaway & Sant'Anna staggered DiD (R did's att_gt + aggte)\n");
+}
+
+int cmd_did(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        help();
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    if (!strcmp(argv[1], "cs")) return cmd_cs(argc - 1, argv + 1);
+    fprintf(stderr, "kestrel did: unknown estimator '%s' (see kestrel did --help)\n", argv[1]);
+    return CLI_USAGE;
+}

@@ -1,0 +1,128 @@
+/* did.h — difference-in-differences with staggered adoption: Callaway & Sant'Anna (2021) group-time
+ * average treatment effects, their aggregations and inference, as R's did (att_gt + aggte) computes
+ * them.
+ *
+ * Each ATT(g,t) compares the cohort first treated in period g with a control group (never treated,
+ * or not yet treated by the later of t and the base period) between period t and a base period:
+ * the period before t ("varying") or the last period before g - anticipation ("universal"). The
+ * 2x2 comparison is the doubly robust estimator of Sant'Anna & Zhao (2020) (dr), inverse
+ * probability weighting with normalized weights (ipw) or the outcome regression (reg), on
+ * covariates taken in the earlier of the two periods. Standard errors come from the influence
+ * functions (analytical, optionally clustered by a coarser variable) or from the multiplier
+ * bootstrap with Rademacher, Mammen or Webb weights drawn from counter-based streams keyed by
+ * (seed, draw, unit or cluster): identical for any thread count.
+ *
+ * Thread-safe on distinct ctx. */
+#ifndef KESTREL_DID_H
+#define KESTREL_DID_H
+
+#include <math.h>
+
+#include "kestrel/base.h"
+#include "kestrel/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { KS_DID_NEVER_TREATED = 0, KS_DID_NOT_YET_TREATED = 1 } ks_did_control;
+typedef enum { KS_DID_DR = 0, KS_DID_IPW = 1, KS_DID_REG = 2 } ks_did_method;
+typedef enum { KS_DID_BASE_VARYING = 0, KS_DID_BASE_UNIVERSAL = 1 } ks_did_base;
+typedef enum {
+    KS_DID_BOOT_RADEMACHER = 0,
+    KS_DID_BOOT_MAMMEN = 1,
+    KS_DID_BOOT_WEBB = 2
+} ks_did_boot_weights;
+
+typedef struct {
+    ks_did_control control_group; /* default never treated */
+    ks_did_method method;         /* default dr */
+    ks_did_base base_period;      /* default varying */
+    int anticipation;             /* periods of anticipation; default 0 */
+    const char *const *covariates; /* NULL-terminated column names, or NULL (intercept only) */
+    const char *weights;          /* sampling weights column, or NULL */
+    const char *cluster;          /* a variable coarser than the unit, constant within unit; NULL */
+    double alpha;                 /* default 0.05 */
+    int n_bootstrap;              /* multiplier bootstrap draws; 0 = analytical SEs (default) */
+    ks_did_boot_weights boot_weights; /* default Rademacher */
+    uint64_t seed;                /* bootstrap seed; default 0 */
+    int cband;                    /* 1: uniform (sup-t) bands; needs n_bootstrap > 0 */
+} ks_did_cs_options;
+#define KS_DID_CS_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        KS_DID_NEVER_TREATED, KS_DID_DR, KS_DID_BASE_VARYING, 0, NULL, NULL, NULL, 0.05, 0,        \
+            KS_DID_BOOT_RADEMACHER, 0, 0                                                           \
+    }
+
+typedef struct ks_did_cs ks_did_cs; /* a fitted set of group-time effects; opaque */
+
+/* Estimate every ATT(g,t) on the panel in `t` (borrowed; not kept after return): outcome `y`,
+ * period `time`, unit `id`, first treated period `group` (0, Inf or a period after the last + the
+ * anticipation: never treated). The panel must be balanced after rows with NA in a used column
+ * are removed (such rows, and units then missing a period, are removed and reported through the
+ * log callback). Units treated in the first period are removed and reported, as R's did does.
+ * On success *out owns the result: free it with ks_did_cs_free. */
+KS_API int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
+                         const char *id, const char *group, const ks_did_cs_options *opt,
+                         ks_did_cs **out) KS_RESULT_USED;
+KS_API void ks_did_cs_free(ks_did_cs *r); /* NULL is fine */
+
+/* The group-time effects, arrays of ncell entries owned by the result. */
+typedef struct {
+    size_t ncell;
+    const double *group, *time; /* cohort and period of each cell, ordered by group, then time */
+    const double *att, *se;     /* se NaN where the influence function is zero (R's NA) */
+    const int *post;            /* 1 for t >= g */
+    const size_t *n_treated, *n_control; /* units in the cell's 2x2 comparison */
+    size_t nunits;              /* units used */
+    size_t nperiods;
+    size_t nclusters;           /* clusters of the variance (the units unless `cluster` set) */
+    double crit;                /* critical value of the cells' bands: normal, or sup-t */
+    double wald_stat, wald_pvalue; /* pre-test of parallel trends; NaN when not available */
+    size_t wald_df;
+    /* Influence functions: nunits x ncell, column-major, unit order as `unit_index` says. */
+    const double *inffunc;
+    const size_t *unit_row; /* for each unit, its first row in the input table */
+} ks_did_cs_cells;
+KS_API void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *out);
+
+typedef enum {
+    KS_DID_AGG_SIMPLE = 0,
+    KS_DID_AGG_DYNAMIC = 1, /* event study */
+    KS_DID_AGG_GROUP = 2,
+    KS_DID_AGG_CALENDAR = 3
+} ks_did_agg_type;
+
+typedef struct {
+    ks_did_agg_type type;
+    double min_e, max_e; /* event-time window; default -Inf, Inf */
+    int balance_e;       /* dynamic: keep cohorts observed at least this many periods after
+                            treatment; -1 (default): no balancing */
+} ks_did_agg_options;
+#define KS_DID_AGG_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        KS_DID_AGG_SIMPLE, -HUGE_VAL, HUGE_VAL, -1                                                 \
+    }
+
+/* An aggregation of the cells (R's aggte). Arrays owned by the result. */
+typedef struct {
+    ks_did_agg_type type;
+    double att, se;          /* the overall summary */
+    size_t n;                /* elements: event times, groups or periods (0 for simple) */
+    const double *e, *att_e, *se_e;
+    double crit;             /* critical value of the elements' bands */
+} ks_did_agg_view;
+typedef struct ks_did_agg ks_did_agg;
+
+/* Aggregate the cells of `r` (borrowed, must outlive nothing: the aggregation copies what it
+ * needs). Uses the result's inference (analytical or its bootstrap draws, its cluster and seed).
+ * Free with ks_did_agg_free. */
+KS_API int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_options *opt,
+                               ks_did_agg **out) KS_RESULT_USED;
+KS_API void ks_did_agg_get(const ks_did_agg *a, ks_did_agg_view *out);
+KS_API void ks_did_agg_free(ks_did_agg *a); /* NULL is fine */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

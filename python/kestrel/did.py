@@ -1,0 +1,336 @@
+"""Difference-in-differences with diff-diff's class names and arguments over kestrel's C core.
+
+    >>> from kestrel.did import CallawaySantAnna
+    >>> res = CallawaySantAnna(control_group="not_yet_treated").fit(
+    ...     df, outcome="lemp", unit="countyreal", time="year", first_treat="first.treat",
+    ...     aggregate="all")
+    >>> res.print_summary()
+
+Estimates, influence functions, standard errors, bootstrap draws and aggregations are computed in
+C; this module shapes arguments and results.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _core
+from .regress import _columns
+
+_CONTROL = {"never_treated": 0, "nevertreated": 0, "not_yet_treated": 1, "notyettreated": 1}
+_METHOD = {"dr": 0, "ipw": 1, "reg": 2}
+_BASE = {"varying": 0, "universal": 1}
+_BOOT = {"rademacher": 0, "mammen": 1, "webb": 2}
+_AGG = {"simple": 0, "event_study": 1, "dynamic": 1, "group": 2, "calendar": 3}
+
+
+def _choice(name, value, table):
+    try:
+        return table[value]
+    except (KeyError, TypeError):
+        allowed = ", ".join(repr(k) for k in table)
+        raise ValueError(f"{name}={value!r}: expected one of {allowed}") from None
+
+
+def _inference(effect, se, alpha, crit=None):
+    """t statistic, two-sided normal p-value and confidence interval of one estimate."""
+    if se is None or not np.isfinite(se) or se <= 0:
+        nan = float("nan")
+        return nan, nan, (nan, nan)
+    z = _core.normal_quantile(1 - alpha / 2) if crit is None else crit
+    t = effect / se
+    p = 2.0 * _core.normal_cdf(-abs(t))
+    return t, p, (effect - z * se, effect + z * se)
+
+
+def _effect_dict(effect, se, alpha, crit=None, **extra):
+    t, p, ci = _inference(effect, se, alpha, crit)
+    d = {"effect": float(effect), "se": float(se), "t_stat": t, "p_value": p, "conf_int": ci}
+    d.update(extra)
+    return d
+
+
+class CallawaySantAnnaResults:
+    """Group-time effects ATT(g,t), their aggregations, and inference.
+
+    Fields follow diff-diff: ``group_time_effects`` {(g, t): {effect, se, t_stat, p_value,
+    conf_int, n_treated, n_control}}, ``overall_att`` (the simple aggregation) with its se, t,
+    p-value and interval, ``event_study_effects`` {e: {...}}, ``group_effects`` {g: {...}} and
+    ``calendar_effects`` {t: {...}} when asked for, ``influence_functions`` (units x cells),
+    ``cband_crit_value``, and R did's Wald pre-test (``pretest_stat``, ``pretest_df``,
+    ``pretest_pvalue``).
+    """
+
+    def __init__(self, est, raw, aggregate, balance_e, min_e, max_e):
+        self._est = est
+        self._raw = raw
+        self._fit = raw["fit"]
+        self.alpha = est.alpha
+        self.control_group = est.control_group
+        self.base_period = est.base_period
+        self.estimation_method = est.estimation_method
+        self.anticipation = est.anticipation
+        self.panel = True
+        self.notes = [msg for _, msg in raw["notes"]]
+        g, t = raw["group"], raw["time"]
+        self.groups = sorted({float(x) for x in g})
+        self.n_units = raw["nunits"]
+        self.n_periods = raw["nperiods"]
+        self.n_clusters = raw["nclusters"]
+        self.cband_crit_value = raw["crit"] if est.cband else None
+        crit = raw["crit"]
+        self.group_time_effects = {}
+        for i in range(len(g)):
+            key = (_num(g[i]), _num(t[i]))
+            self.group_time_effects[key] = _effect_dict(
+                raw["att"][i], raw["se"][i], self.alpha, crit,
+                n_treated=int(raw["n_treated"][i]), n_control=int(raw["n_control"][i]),
+                post=bool(raw["post"][i]))
+        self.time_periods = sorted({k[1] for k in self.group_time_effects})
+        self.influence_functions = raw["inffunc"]
+        self.pretest_stat = raw["wald_stat"]
+        self.pretest_df = raw["wald_df"]
+        self.pretest_pvalue = raw["wald_pvalue"]
+        self.n_bootstrap = est.n_bootstrap
+        self._window = dict(balance_e=balance_e, min_e=min_e, max_e=max_e)
+        self.event_study_effects = None
+        self.group_effects = None
+        self.calendar_effects = None
+        simple = self.aggregate("simple")
+        self.overall_att = simple["att"]
+        self.overall_se = simple["se"]
+        self.overall_t_stat, self.overall_p_value, self.overall_conf_int = _inference(
+            self.overall_att, self.overall_se, self.alpha)
+        wanted = {None: [], "simple": [], "all": ["event_study", "group", "calendar"]}
+        kinds = wanted.get(aggregate, [aggregate] if isinstance(aggregate, str) else aggregate)
+        for kind in kinds:
+            self.aggregate(kind, **self._window)
+
+    def aggregate(self, type="simple", balance_e=None, min_e=None, max_e=None):
+        """Aggregate the cells as R did's aggte: ``simple``, ``event_study`` (``dynamic``),
+        ``group`` or ``calendar``. Stores the elements in ``event_study_effects``,
+        ``group_effects`` or ``calendar_effects`` and returns the raw aggregation (att, se,
+        crit, e, att_e, se_e)."""
+        kind = _choice("type", type, _AGG)
+        agg = _core.did_cs_aggregate(
+            self._fit, kind,
+            min_e=-math.inf if min_e is None else float(min_e),
+            max_e=math.inf if max_e is None else float(max_e),
+            balance_e=-1 if balance_e is None else int(balance_e))
+        self.notes.extend(msg for _, msg in agg["notes"])
+        elems = {
+            _num(e): _effect_dict(a, s, self.alpha, agg["crit"])
+            for e, a, s in zip(agg["e"], agg["att_e"], agg["se_e"])
+        }
+        overall = _effect_dict(agg["att"], agg["se"], self.alpha)
+        if kind == 1:
+            self.event_study_effects = elems
+            self.event_study_overall = overall
+            self.event_study_crit_value = agg["crit"]
+        elif kind == 2:
+            self.group_effects = elems
+            self.group_overall = overall
+        elif kind == 3:
+            self.calendar_effects = elems
+            self.calendar_overall = overall
+        return agg
+
+    def to_dataframe(self, level="group_time"):
+        """One row per cell (``group_time``) or per element of an aggregation (``event_study``,
+        ``group``, ``calendar``)."""
+        import pandas as pd
+
+        if level == "group_time":
+            rows = [{"group": g, "time": t, **_flat(d)}
+                    for (g, t), d in self.group_time_effects.items()]
+            return pd.DataFrame(rows)
+        attr = {"event_study": ("event_study_effects", "relative_period"),
+                "group": ("group_effects", "group"),
+                "calendar": ("calendar_effects", "time")}
+        if level not in attr:
+            raise ValueError(f"level={level!r}: expected 'group_time', 'event_study', 'group' "
+                             "or 'calendar'")
+        name, key = attr[level]
+        effects = getattr(self, name)
+        if effects is None:
+            effects = self.aggregate(level) and getattr(self, name)
+        return pd.DataFrame([{key: k, **_flat(d)} for k, d in effects.items()])
+
+    def to_dict(self):
+        """The results as plain Python types (JSON-serializable)."""
+        def conv(d):
+            return None if d is None else {str(k): _jsonable(v) for k, v in d.items()}
+
+        return {
+            "overall_att": self.overall_att, "overall_se": self.overall_se,
+            "overall_t_stat": self.overall_t_stat, "overall_p_value": self.overall_p_value,
+            "overall_conf_int": list(self.overall_conf_int), "alpha": self.alpha,
+            "control_group": self.control_group, "base_period": self.base_period,
+            "estimation_method": self.estimation_method, "anticipation": self.anticipation,
+            "n_units": self.n_units, "n_periods": self.n_periods,
+            "group_time_effects": conv(self.group_time_effects),
+            "event_study_effects": conv(self.event_study_effects),
+            "group_effects": conv(self.group_effects),
+            "calendar_effects": conv(self.calendar_effects),
+            "pretest": {"stat": self.pretest_stat, "df": self.pretest_df,
+                        "p_value": self.pretest_pvalue},
+            "cband_crit_value": self.cband_crit_value,
+        }
+
+    def summary(self):
+        """The tables as text."""
+        a = self.alpha
+        lines = [
+            "Callaway & Sant'Anna (2021) group-time average treatment effects",
+            f"  units {self.n_units}, periods {self.n_periods}, control group "
+            f"{self.control_group}, method {self.estimation_method}, base period "
+            f"{self.base_period}, anticipation {self.anticipation}",
+            f"  inference: {'multiplier bootstrap, %d draws' % self.n_bootstrap if self.n_bootstrap else 'analytical (influence functions)'}",
+            "",
+            f"Overall ATT (simple): {self.overall_att:.6f}  se {self.overall_se:.6f}  "
+            f"[{self.overall_conf_int[0]:.6f}, {self.overall_conf_int[1]:.6f}]  "
+            f"p {self.overall_p_value:.4g}",
+            "",
+            _table(["group", "time"], [(g, t) for g, t in self.group_time_effects],
+                   list(self.group_time_effects.values()), a),
+        ]
+        if np.isfinite(self.pretest_pvalue):
+            lines.append(f"Wald pre-test of parallel trends: W = {self.pretest_stat:.4f}, "
+                         f"df = {self.pretest_df}, p = {self.pretest_pvalue:.5f}")
+        for title, eff, key in (("Event study", self.event_study_effects, "e"),
+                                ("By cohort", self.group_effects, "group"),
+                                ("By calendar period", self.calendar_effects, "time")):
+            if eff:
+                lines += ["", title, _table([key], [(k,) for k in eff], list(eff.values()), a)]
+        return "\n".join(lines)
+
+    def print_summary(self):
+        print(self.summary())
+
+    def plot(self, ax=None, **kw):
+        """Event-study plot (matplotlib)."""
+        from .did_plot import plot_event_study
+
+        return plot_event_study(self, ax=ax, **kw)
+
+    def __repr__(self):
+        return (f"CallawaySantAnnaResults(overall_att={self.overall_att:.6g}, "
+                f"overall_se={self.overall_se:.6g}, cells={len(self.group_time_effects)})")
+
+
+def _num(x):
+    x = float(x)
+    return int(x) if x.is_integer() else x
+
+
+def _flat(d):
+    out = {k: v for k, v in d.items() if k != "conf_int"}
+    out["conf_int_lower"], out["conf_int_upper"] = d["conf_int"]
+    return out
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _table(keys, index, effects, alpha):
+    head = "".join(f"{k:>10}" for k in keys)
+    pct = f"{100 * (1 - alpha):g}%"
+    head += f"{'estimate':>12}{'std.err':>12}{'t':>9}{'p':>9}  {pct + ' interval':>25}"
+    rows = [head]
+    for ix, d in zip(index, effects):
+        lo, hi = d["conf_int"]
+        rows.append("".join(f"{x:>10g}" for x in ix) +
+                    f"{d['effect']:12.6f}{d['se']:12.6f}{d['t_stat']:9.3f}{d['p_value']:9.4f}"
+                    f"  [{lo:10.6f}, {hi:10.6f}]")
+    return "\n".join(rows)
+
+
+class CallawaySantAnna:
+    """Callaway & Sant'Anna (2021) staggered difference-in-differences, computed as R did's
+    ``att_gt`` and ``aggte`` compute it (same cells, same estimates, same standard errors).
+
+    Parameters follow diff-diff: ``control_group`` ('never_treated' | 'not_yet_treated'),
+    ``anticipation``, ``estimation_method`` ('dr' | 'ipw' | 'reg'), ``alpha``, ``cluster`` (a
+    column coarser than the unit), ``n_bootstrap`` (0: analytical SEs), ``bootstrap_weights``
+    ('rademacher' | 'mammen' | 'webb'), ``seed``, ``base_period`` ('varying' | 'universal'),
+    ``cband`` (uniform sup-t bands; with the bootstrap), ``threads`` (0: all cores).
+    """
+
+    def __init__(self, control_group="never_treated", anticipation=0, estimation_method="dr",
+                 alpha=0.05, cluster=None, n_bootstrap=0, bootstrap_weights="rademacher",
+                 seed=None, rank_deficient_action="warn", base_period="varying", cband=True,
+                 panel=True, allow_unbalanced_panel=False, threads=0):
+        self.control_group = control_group
+        self.anticipation = anticipation
+        self.estimation_method = estimation_method
+        self.alpha = alpha
+        self.cluster = cluster
+        self.n_bootstrap = n_bootstrap
+        self.bootstrap_weights = bootstrap_weights
+        self.seed = seed
+        self.rank_deficient_action = rank_deficient_action
+        self.base_period = base_period
+        self.cband = cband
+        self.panel = panel
+        self.allow_unbalanced_panel = allow_unbalanced_panel
+        self.threads = threads
+
+    def get_params(self, deep=True):
+        return {k: getattr(self, k) for k in (
+            "control_group", "anticipation", "estimation_method", "alpha", "cluster",
+            "n_bootstrap", "bootstrap_weights", "seed", "rank_deficient_action", "base_period",
+            "cband", "panel", "allow_unbalanced_panel", "threads")}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"unknown parameter {k!r}")
+            setattr(self, k, v)
+        return self
+
+    def fit(self, data, outcome, unit, time, first_treat, covariates=None, aggregate=None,
+            balance_e=None, weights=None, min_e=None, max_e=None):
+        """Estimate every ATT(g,t). ``first_treat`` is 0 (or inf) for never-treated units;
+        ``covariates`` enter the propensity score and outcome models (values of the base
+        period); ``weights`` names a sampling-weight column; ``aggregate`` is None, 'simple',
+        'event_study', 'group', 'calendar', 'all', or a list of them."""
+        if not self.panel or self.allow_unbalanced_panel:
+            raise NotImplementedError(
+                "repeated cross-sections and unbalanced panels are not implemented yet")
+        if isinstance(covariates, str):
+            covariates = [covariates]
+        n_boot = int(self.n_bootstrap or 0)
+        cband = bool(self.cband) and n_boot > 0
+        seed = 0 if self.seed is None else int(self.seed)
+        if seed < 0:
+            raise ValueError(f"seed={self.seed!r}: must be >= 0")
+        cols = _columns(data)
+        raw = _core.did_cs(
+            cols, outcome, time, unit, first_treat,
+            control=_choice("control_group", self.control_group, _CONTROL),
+            method=_choice("estimation_method", self.estimation_method, _METHOD),
+            base=_choice("base_period", self.base_period, _BASE),
+            anticipation=int(self.anticipation),
+            covariates=None if covariates is None else tuple(covariates),
+            weights=weights, cluster=self.cluster, alpha=float(self.alpha),
+            n_bootstrap=n_boot,
+            boot_kind=_choice("bootstrap_weights", self.bootstrap_weights, _BOOT),
+            seed=seed, cband=cband, threads=int(self.threads))
+        est = _Frozen(self, cband)
+        return CallawaySantAnnaResults(est, raw, aggregate, balance_e, min_e, max_e)
+
+
+class _Frozen:
+    """The estimator's settings at fit time."""
+
+    def __init__(self, est, cband):
+        self.__dict__.update(est.get_params())
+        self.cband = cband

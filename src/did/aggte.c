@@ -1,0 +1,460 @@
+/* aggte.c — aggregations of the group-time effects as R did's aggte computes them: the simple
+ * weighted average of post-treatment cells, event-study (dynamic) effects by time since
+ * treatment, effects by cohort (group) and by calendar period. Cell weights are the cohorts'
+ * shares pg; because the shares are estimated, the aggregated influence function carries the
+ * term `wif` of their estimation error (except where R's does not: the per-group effects, and
+ * the overall dynamic and calendar averages of already aggregated effects).
+ *
+ * Cells with a NaN estimate are left out (R's na.rm = TRUE). Periods and cohorts are compared in
+ * R's renumbering (positions in the sorted union of periods and cohorts) where R compares them so:
+ * the max_e limit of the simple and group aggregations counts positions, not time units. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "did/did_internal.h"
+#include "kestrel/linalg.h"
+
+#define SE_TINY (1.4901161193847656e-08 * 10)
+
+struct ks_did_agg {
+    ks_allocator alloc;
+    ks_did_agg_view v;
+    double *buf;
+};
+
+/* The cells that enter, with R's renumbered group and time and the cohort shares. */
+typedef struct {
+    size_t m;      /* cells kept (finite att) */
+    size_t *cell;  /* their indices in the fit */
+    double *grp, *tim; /* renumbered */
+    double *pg;    /* share of the cell's cohort */
+    size_t ng;
+    double *glist, *pgg; /* kept cohorts (original values) and their shares */
+    double *Gr;    /* n: each unit's renumbered cohort (0 never) */
+    double *wunit; /* n: first-period weights */
+} agg_cells;
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static size_t unique_sorted(double *v, size_t m)
+{
+    qsort(v, m, sizeof *v, cmp_double);
+    size_t u = 0;
+    for (size_t i = 0; i < m; i++)
+        if (u == 0 || v[i] != v[u - 1]) v[u++] = v[i];
+    return u;
+}
+
+/* Position (1-based) of x in the sorted list a[0..na), 0 for x == 0 (never treated). */
+static double renumber(const double *a, size_t na, double x)
+{
+    if (x == 0.0) return 0.0;
+    size_t lo = 0, hi = na;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (double)(lo + 1);
+}
+
+/* wif * att over the cells `which` (weights pg): the estimation effect of the cohort shares,
+ * added to out (n values). */
+static void add_wif(const ks_did_cs *r, const agg_cells *a, const size_t *which, size_t nw,
+                    const double *att, double *out)
+{
+    double spg = 0.0, sa = 0.0; /* sum_k pg_k, sum_k pg_k att_k */
+    for (size_t j = 0; j < nw; j++) {
+        spg += a->pg[which[j]];
+        sa += a->pg[which[j]] * att[j];
+    }
+    /* centered_ik = w_i 1(G_i = g_k) - pg_k; wif_i . att = sum_k centered_ik att_k / S
+     *   - (sum_k centered_ik) (sum_k pg_k att_k) / S^2 */
+    for (size_t i = 0; i < r->n; i++) {
+        double ca = -sa, csum = -spg;
+        const double wi = a->wunit[i];
+        for (size_t j = 0; j < nw; j++) {
+            if (a->Gr[i] == a->grp[which[j]]) {
+                ca += wi * att[j];
+                csum += wi;
+            }
+        }
+        out[i] += ca / spg - csum * sa / (spg * spg);
+    }
+}
+
+/* out = sum_j weight_j IF[:, cell_j] (+ wif . att when with_wif). */
+static void agg_if(const ks_did_cs *r, const agg_cells *a, const size_t *which, size_t nw,
+                   const double *weight, int with_wif, double *att_scratch, double *out)
+{
+    const size_t n = r->n;
+    memset(out, 0, n * sizeof *out);
+    for (size_t j = 0; j < nw; j++) {
+        const double *col = r->inffunc + a->cell[which[j]] * n;
+        for (size_t i = 0; i < n; i++) out[i] += weight[j] * col[i];
+    }
+    if (with_wif) {
+        for (size_t j = 0; j < nw; j++) att_scratch[j] = r->att[a->cell[which[j]]];
+        add_wif(r, a, which, nw, att_scratch, out);
+    }
+}
+
+static void agg_cells_free(ks_ctx *ctx, agg_cells *a)
+{
+    ks_free(ctx, a->cell);
+    ks_free(ctx, a->grp);
+    ks_free(ctx, a->glist);
+    ks_free(ctx, a->Gr);
+}
+
+static int agg_cells_build(ks_ctx *ctx, const ks_did_cs *r, agg_cells *a)
+{
+    memset(a, 0, sizeof *a);
+    const size_t nc = r->ncell, n = r->n, T = r->p.T;
+    a->cell = ks_malloc_array(ctx, nc, sizeof *a->cell);
+    a->grp = ks_malloc_array(ctx, nc, 3 * sizeof *a->grp);
+    a->glist = ks_malloc_array(ctx, nc + T + 1, 3 * sizeof *a->glist);
+    a->Gr = ks_malloc_array(ctx, n, 2 * sizeof *a->Gr);
+    if (!a->cell || !a->grp || !a->glist || !a->Gr) {
+        agg_cells_free(ctx, a);
+        return KS_ENOMEM;
+    }
+    a->tim = a->grp + nc;
+    a->pg = a->tim + nc;
+    a->wunit = a->Gr + n;
+    for (size_t c = 0; c < nc; c++)
+        if (isfinite(r->att[c])) a->cell[a->m++] = c;
+    if (a->m == 0) {
+        agg_cells_free(ctx, a);
+        return ks_fail(ctx, KS_EEMPTY, "every group-time effect is NaN: nothing to aggregate");
+    }
+    for (size_t j = 0; j < a->m; j++) a->glist[j] = r->group[a->cell[j]];
+    a->ng = unique_sorted(a->glist, a->m);
+    a->pgg = a->glist + a->ng;
+    double *gt = a->pgg + a->ng; /* sorted union of periods and cohorts */
+    memcpy(gt, r->p.tval, T * sizeof *gt);
+    memcpy(gt + T, a->glist, a->ng * sizeof *gt);
+    const size_t ngt = unique_sorted(gt, T + a->ng);
+    for (size_t i = 0; i < n; i++) {
+        a->wunit[i] = r->p.w ? r->p.w[i] : 1.0;
+        a->Gr[i] = renumber(gt, ngt, r->p.g[i]);
+    }
+    for (size_t k = 0; k < a->ng; k++) {
+        double s = 0.0;
+        for (size_t i = 0; i < n; i++) s += r->p.g[i] == a->glist[k] ? a->wunit[i] : 0.0;
+        a->pgg[k] = s / (double)n;
+    }
+    for (size_t j = 0; j < a->m; j++) {
+        const size_t c = a->cell[j];
+        a->grp[j] = renumber(gt, ngt, r->group[c]);
+        a->tim[j] = renumber(gt, ngt, r->time[c]);
+        size_t k = 0;
+        while (a->glist[k] != r->group[c]) k++;
+        a->pg[j] = a->pgg[k];
+    }
+    return KS_OK;
+}
+
+void ks_did_agg_free(ks_did_agg *g)
+{
+    if (!g) return;
+    ks_ctx tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.alloc = g->alloc;
+    ks_free(&tmp, g->buf);
+    ks_free(&tmp, g);
+}
+
+void ks_did_agg_get(const ks_did_agg *g, ks_did_agg_view *out) { *out = g->v; }
+
+/* Standard errors of the columns of IF (n x m): analytical, or the fit's bootstrap; with
+ * crit, the uniform band's critical value (the bootstrap's sup-t when cband is set). */
+static int se_of(ks_ctx *ctx, const ks_did_cs *r, const double *IF, size_t m, double *se,
+                 double *crit)
+{
+    const ks_did_panel *p = &r->p;
+    const double qn = ks_normal_quantile(1.0 - r->opt.alpha / 2.0);
+    if (crit) *crit = qn;
+    if (r->opt.n_bootstrap > 0) {
+        double bcrit = NAN;
+        int rc = ks_did_mboot(ctx, IF, r->n, m, p->cluster, p->ncluster, r->opt.n_bootstrap,
+                              r->opt.boot_weights, r->opt.seed, r->opt.alpha, se,
+                              crit && r->opt.cband ? &bcrit : NULL);
+        if (rc) return rc;
+        for (size_t j = 0; j < m; j++)
+            if (!(se[j] > SE_TINY)) se[j] = NAN;
+        if (crit && r->opt.cband) {
+            if (!isfinite(bcrit) || bcrit < qn)
+                ks_log(ctx, KS_LOG_WARN,
+                       "the uniform band's critical value (%g) is not usable; the bands are "
+                       "pointwise",
+                       bcrit);
+            else
+                *crit = bcrit;
+        }
+        return KS_OK;
+    }
+    double *scratch = ks_malloc_array(ctx, p->ncluster ? p->ncluster : 1, sizeof *scratch);
+    if (!scratch) return KS_ENOMEM;
+    for (size_t j = 0; j < m; j++)
+        se[j] = ks_did_if_se(IF + j * r->n, r->n, p->cluster, p->ncluster, scratch);
+    ks_free(ctx, scratch);
+    return KS_OK;
+}
+
+int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_options *opt,
+                        ks_did_agg **out)
+{
+    *out = NULL;
+    ks_did_agg_options defaults = KS_DID_AGG_OPTIONS_INIT;
+    if (!opt) opt = &defaults;
+    if ((unsigned)opt->type > KS_DID_AGG_CALENDAR)
+        return ks_fail(ctx, KS_EINVAL, "aggregation: unknown type %d", (int)opt->type);
+    if (isnan(opt->min_e) || isnan(opt->max_e) || opt->min_e > opt->max_e)
+        return ks_fail(ctx, KS_EINVAL, "min_e / max_e: [%g, %g] is not a window", opt->min_e,
+                       opt->max_e);
+    if (opt->balance_e < -1)
+        return ks_fail(ctx, KS_EINVAL, "balance_e: %d is negative", opt->balance_e);
+    agg_cells a;
+    int rc = agg_cells_build(ctx, r, &a);
+    if (rc) return rc;
+    const size_t n = r->n, m = a.m;
+    ks_did_agg *g = ks_calloc(ctx, 1, sizeof *g);
+    /* elements' IFs (n x m at most), one overall IF, index/weight scratch */
+    double *IF = ks_malloc_array(ctx, n, (m + 1) * sizeof *IF);
+    size_t *which = ks_malloc_array(ctx, m, sizeof *which);
+    double *wt = ks_malloc_array(ctx, m, 2 * sizeof *wt);
+    if (!g || !IF || !which || !wt) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    g->alloc = ctx->alloc;
+    double *attv = wt + m;
+    double *overall = IF + m * n;
+    const double max_e = opt->max_e;
+    ks_did_agg_view *v = &g->v;
+    v->type = opt->type;
+    v->crit = ks_normal_quantile(1.0 - r->opt.alpha / 2.0);
+
+    /* candidate elements: e (dynamic), cohorts (group), periods (calendar) */
+    size_t ne = 0;
+    double *elem = NULL;
+    if (opt->type != KS_DID_AGG_SIMPLE) {
+        g->buf = ks_malloc_array(ctx, m + a.ng + 1, 3 * sizeof *g->buf);
+        if (!g->buf) {
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        elem = g->buf;
+    }
+
+    if (opt->type == KS_DID_AGG_SIMPLE) {
+        size_t nw = 0;
+        double spg = 0.0, s = 0.0;
+        for (size_t j = 0; j < m; j++)
+            if (a.grp[j] <= a.tim[j] && a.tim[j] <= a.grp[j] + max_e) {
+                which[nw++] = j;
+                spg += a.pg[j];
+            }
+        if (nw == 0) {
+            rc = ks_fail(ctx, KS_EEMPTY, "no post-treatment effect to aggregate");
+            goto done;
+        }
+        for (size_t j = 0; j < nw; j++) {
+            wt[j] = a.pg[which[j]] / spg;
+            s += r->att[a.cell[which[j]]] * a.pg[which[j]];
+        }
+        v->att = s / spg;
+        agg_if(r, &a, which, nw, wt, 1, attv, overall);
+    } else if (opt->type == KS_DID_AGG_GROUP) {
+        /* cohorts with a post-treatment cell in the window; effect = mean of those cells */
+        double num = 0.0, den = 0.0;
+        size_t *gsel = ks_malloc_array(ctx, a.ng, sizeof *gsel);
+        if (!gsel) {
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        for (size_t k = 0; k < a.ng; k++) {
+            const double gk = a.glist[k];
+            size_t nw = 0;
+            for (size_t j = 0; j < m; j++) {
+                const double grj = a.grp[j];
+                if (r->group[a.cell[j]] == gk && grj <= a.tim[j] && a.tim[j] <= grj + max_e)
+                    which[nw++] = j;
+            }
+            if (nw == 0) continue;
+            double s = 0.0;
+            for (size_t j = 0; j < nw; j++) {
+                wt[j] = 1.0 / (double)nw; /* pg equal within a cohort */
+                s += r->att[a.cell[which[j]]];
+            }
+            elem[ne] = gk;
+            elem[m + a.ng + 1 + ne] = s / (double)nw; /* att_e, placed below */
+            gsel[ne] = k;
+            agg_if(r, &a, which, nw, wt, 0, attv, IF + ne * n);
+            ne++;
+        }
+        if (ne == 0) {
+            ks_free(ctx, gsel);
+            rc = ks_fail(ctx, KS_EEMPTY, "no cohort has a post-treatment effect to aggregate");
+            goto done;
+        }
+        /* overall: cohort effects weighted by their shares, with the shares' wif */
+        double *atte = elem + m + a.ng + 1;
+        double spg = 0.0;
+        for (size_t q = 0; q < ne; q++) spg += a.pgg[gsel[q]];
+        memset(overall, 0, n * sizeof *overall);
+        for (size_t q = 0; q < ne; q++) {
+            const double wq = a.pgg[gsel[q]] / spg;
+            num += atte[q] * a.pgg[gsel[q]];
+            den += a.pgg[gsel[q]];
+            for (size_t i = 0; i < n; i++) overall[i] += wq * IF[q * n + i];
+        }
+        v->att = num / den;
+        /* wif over cohorts: centered_iq = w_i 1(G_i = g_q) - pg_q */
+        double sa = 0.0;
+        for (size_t q = 0; q < ne; q++) sa += a.pgg[gsel[q]] * atte[q];
+        for (size_t i = 0; i < n; i++) {
+            double ca = 0.0, csum = 0.0;
+            for (size_t q = 0; q < ne; q++) {
+                const double c = (r->p.g[i] == a.glist[gsel[q]] ? a.wunit[i] : 0.0) -
+                                 a.pgg[gsel[q]];
+                ca += c * atte[q];
+                csum += c;
+            }
+            overall[i] += ca / spg - csum * sa / (spg * spg);
+        }
+        ks_free(ctx, gsel);
+    } else if (opt->type == KS_DID_AGG_DYNAMIC) {
+        /* event times present (balanced on balance_e if asked), within [min_e, max_e] */
+        const double tmax = r->p.tval[r->p.T - 1];
+        double tfirst = r->p.tval[0];
+        for (size_t k = 0; k < a.ng; k++) tfirst = a.glist[k] < tfirst ? a.glist[k] : tfirst;
+        unsigned char *inc = ks_malloc(ctx, m);
+        if (!inc) {
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        for (size_t j = 0; j < m; j++) {
+            const size_t c = a.cell[j];
+            inc[j] = opt->balance_e < 0 || tmax - r->group[c] >= opt->balance_e;
+            if (inc[j]) elem[ne++] = r->time[c] - r->group[c];
+        }
+        ne = unique_sorted(elem, ne);
+        size_t u = 0;
+        for (size_t q = 0; q < ne; q++) {
+            const double e = elem[q];
+            if (opt->balance_e >= 0 &&
+                !(e <= opt->balance_e && e >= opt->balance_e - tmax + tfirst))
+                continue;
+            if (e < opt->min_e || e > opt->max_e) continue;
+            elem[u++] = e;
+        }
+        ne = u;
+        if (ne == 0) {
+            ks_free(ctx, inc);
+            rc = ks_fail(ctx, KS_EEMPTY,
+                         "no event time within the window (min_e, max_e, balance_e)");
+            goto done;
+        }
+        double *atte = elem + m + a.ng + 1;
+        size_t npos = 0;
+        double spos = 0.0;
+        memset(overall, 0, n * sizeof *overall);
+        for (size_t q = 0; q < ne; q++) {
+            size_t nw = 0;
+            double spg = 0.0, s = 0.0;
+            for (size_t j = 0; j < m; j++)
+                if (inc[j] && r->time[a.cell[j]] - r->group[a.cell[j]] == elem[q]) {
+                    which[nw++] = j;
+                    spg += a.pg[j];
+                }
+            for (size_t j = 0; j < nw; j++) {
+                wt[j] = a.pg[which[j]] / spg;
+                s += r->att[a.cell[which[j]]] * wt[j];
+            }
+            atte[q] = s;
+            agg_if(r, &a, which, nw, wt, 1, attv, IF + q * n);
+            if (elem[q] >= 0) {
+                npos++;
+                spos += s;
+            }
+        }
+        ks_free(ctx, inc);
+        if (npos == 0) {
+            v->att = NAN;
+            for (size_t i = 0; i < n; i++) overall[i] = NAN;
+        } else {
+            v->att = spos / (double)npos;
+            for (size_t q = 0; q < ne; q++)
+                if (elem[q] >= 0)
+                    for (size_t i = 0; i < n; i++) overall[i] += IF[q * n + i] / (double)npos;
+        }
+    } else { /* calendar */
+        double minG = HUGE_VAL;
+        for (size_t j = 0; j < m; j++) minG = a.grp[j] < minG ? a.grp[j] : minG;
+        for (size_t j = 0; j < m; j++)
+            if (a.tim[j] >= minG && a.grp[j] <= a.tim[j]) elem[ne++] = r->time[a.cell[j]];
+        ne = unique_sorted(elem, ne);
+        if (ne == 0) {
+            rc = ks_fail(ctx, KS_EEMPTY, "no period has a post-treatment effect to aggregate");
+            goto done;
+        }
+        double *atte = elem + m + a.ng + 1;
+        memset(overall, 0, n * sizeof *overall);
+        double sum = 0.0;
+        for (size_t q = 0; q < ne; q++) {
+            size_t nw = 0;
+            double spg = 0.0, s = 0.0;
+            for (size_t j = 0; j < m; j++)
+                if (r->time[a.cell[j]] == elem[q] && a.grp[j] <= a.tim[j]) {
+                    which[nw++] = j;
+                    spg += a.pg[j];
+                }
+            for (size_t j = 0; j < nw; j++) {
+                wt[j] = a.pg[which[j]] / spg;
+                s += r->att[a.cell[which[j]]] * wt[j];
+            }
+            atte[q] = s;
+            sum += s;
+            agg_if(r, &a, which, nw, wt, 1, attv, IF + q * n);
+            for (size_t i = 0; i < n; i++) overall[i] += IF[q * n + i] / (double)ne;
+        }
+        v->att = sum / (double)ne;
+    }
+
+    /* standard errors: elements (with the band), then the overall effect */
+    if (ne > 0) {
+        memmove(elem + ne, elem + m + a.ng + 1, ne * sizeof *elem); /* att_e after e */
+        v->e = elem;
+        v->att_e = elem + ne;
+        v->se_e = elem + 2 * ne;
+        if ((rc = se_of(ctx, r, IF, ne, elem + 2 * ne, &v->crit))) goto done;
+        v->n = ne;
+    }
+    if (isfinite(v->att)) {
+        if ((rc = se_of(ctx, r, overall, 1, &v->se, NULL))) goto done;
+    } else {
+        v->se = NAN;
+    }
+
+done:
+    agg_cells_free(ctx, &a);
+    ks_free(ctx, IF);
+    ks_free(ctx, which);
+    ks_free(ctx, wt);
+    if (rc == KS_OK) {
+        *out = g;
+    } else if (g) {
+        ks_free(ctx, g->buf);
+        ks_free(ctx, g);
+    }
+    return rc;
+}

@@ -1,0 +1,442 @@
+/* cs.c — Callaway & Sant'Anna group-time effects as R did's att_gt computes them: for each
+ * treated cohort g and period t one 2x2 comparison of the cohort with its control group between
+ * t and a base period, its influence function rescaled to the whole sample (n / m), standard
+ * errors from the influence functions (or the multiplier bootstrap), and the Wald pre-test of
+ * the pre-treatment cells.
+ *
+ * Cells are independent and computed in parallel; each writes only its own column, so results do
+ * not depend on the thread count. A cell whose 2x2 estimate fails numerically (no controls,
+ * overlap violated, collinear covariates) is NaN with a warning, as R's cell is NA. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "did/did_internal.h"
+#include "kestrel/linalg.h"
+#include "linalg/lapack.h"
+
+#define SE_TINY (1.4901161193847656e-08 * 10) /* sqrt(.Machine$double.eps) * 10 */
+
+/* Which periods a cell compares, R's pret / tfac logic. */
+typedef struct {
+    size_t cur, base; /* period indices */
+    double g;
+    int post, zero;   /* zero: universal base period equal to the current one */
+} cell_plan;
+
+/* The last period index s with tval[s] + anticipation < g, or SIZE_MAX. */
+static size_t pre_period(const ks_did_panel *p, double g, double antic)
+{
+    size_t s = SIZE_MAX;
+    for (size_t j = 0; j < p->T; j++)
+        if (p->tval[j] + antic < g) s = j;
+    return s;
+}
+
+static int is_control(const ks_did_cs_options *opt, double gi, double gcell, double threshold)
+{
+    if (gi == 0.0) return 1;
+    return opt->control_group == KS_DID_NOT_YET_TREATED && gi > threshold && gi != gcell;
+}
+
+double ks_did_if_se(const double *IF, size_t n, const int32_t *cluster, size_t ncluster,
+                    double *scratch)
+{
+    double ss = 0.0;
+    if (cluster) {
+        memset(scratch, 0, ncluster * sizeof *scratch);
+        for (size_t i = 0; i < n; i++) scratch[cluster[i]] += IF[i];
+        for (size_t c = 0; c < ncluster; c++) ss += scratch[c] * scratch[c];
+    } else {
+        for (size_t i = 0; i < n; i++) ss += IF[i] * IF[i];
+    }
+    const double se = sqrt(ss) / (double)n;
+    return se > SE_TINY ? se : NAN; /* NaN stays NaN */
+}
+
+/* Scratch of one thread for one cell's 2x2 comparison. */
+typedef struct {
+    double *dy, *D, *X, *w, *inf;
+    size_t *idx;
+} cell_work;
+
+/* Estimate cell c: att, the influence function into col (n values). Returns a status; on
+ * failure the message is in lctx. */
+static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options *opt,
+                    const cell_plan *cp, cell_work *wk, double *att, double *col, size_t *ntr,
+                    size_t *nco)
+{
+    const size_t n = p->n, k = p->k;
+    const size_t early = cp->cur < cp->base ? cp->cur : cp->base;
+    const size_t late = cp->cur > cp->base ? cp->cur : cp->base;
+    const double threshold = p->tval[late] + opt->anticipation;
+    size_t m = 0, nt = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int tr = p->g[i] == cp->g;
+        if (!tr && !is_control(opt, p->g[i], cp->g, threshold)) continue;
+        wk->idx[m] = i;
+        wk->D[m] = tr;
+        wk->dy[m] = p->y[cp->cur * n + i] - p->y[cp->base * n + i];
+        if (p->w) wk->w[m] = p->w[early * n + i];
+        nt += (size_t)tr;
+        m++;
+    }
+    *ntr = nt;
+    *nco = m - nt;
+    memset(col, 0, n * sizeof *col);
+    if (nt == 0) return ks_fail(lctx, KS_ENUMERIC, "no units in the cohort");
+    if (nt == m) return ks_fail(lctx, KS_ENUMERIC, "no control units");
+    if (p->x) {
+        const double *xs = p->x + early * n * k;
+        for (size_t j = 0; j < k; j++)
+            for (size_t r = 0; r < m; r++) wk->X[j * m + r] = xs[j * n + wk->idx[r]];
+    }
+    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, p->w ? wk->w : NULL};
+    int rc = ks_did_2x2_fit(lctx, opt->method, &in, att, wk->inf);
+    if (rc) return rc;
+    if (!isfinite(*att)) return ks_fail(lctx, KS_ENUMERIC, "the estimate is not finite");
+    const double scale = (double)n / (double)m;
+    for (size_t r = 0; r < m; r++) col[wk->idx[r]] = scale * wk->inf[r];
+    return KS_OK;
+}
+
+/* Plan every cell in R's order: cohorts increasing, then periods. */
+static int plan_cells(ks_ctx *ctx, const ks_did_panel *p, const ks_did_cs_options *opt,
+                      cell_plan **out, size_t *ncell)
+{
+    const int universal = opt->base_period == KS_DID_BASE_UNIVERSAL;
+    const size_t per = universal ? p->T : p->T - 1;
+    cell_plan *cp = ks_malloc_array(ctx, p->ng * per, sizeof *cp);
+    if (!cp) return KS_ENOMEM;
+    size_t c = 0;
+    for (size_t gi = 0; gi < p->ng; gi++) {
+        const double g = p->glist[gi];
+        const size_t pret_g = pre_period(p, g, opt->anticipation);
+        if (pret_g == SIZE_MAX) {
+            ks_log(ctx, KS_LOG_WARN,
+                   "no pre-treatment period for the cohort first treated in %g; its cells are "
+                   "dropped",
+                   g);
+            continue;
+        }
+        for (size_t t = 0; t < per; t++) {
+            cell_plan *q = &cp[c++];
+            q->cur = universal ? t : t + 1;
+            q->g = g;
+            q->post = g <= p->tval[q->cur];
+            q->base = universal || q->post ? pret_g : q->cur - 1;
+            q->zero = universal && q->base == q->cur;
+            if (q->zero) q->post = 0;
+        }
+    }
+    *out = cp;
+    *ncell = c;
+    return KS_OK;
+}
+
+/* The Wald test that every pre-treatment cell with a standard error is zero:
+ * W = n att' V^-1 att, V = IF'IF / n (or from cluster sums) over those cells. */
+static int wald_pretest(ks_ctx *ctx, ks_did_cs *r)
+{
+    r->wald_stat = r->wald_pvalue = NAN;
+    r->wald_df = 0;
+    if (r->p.cluster && r->opt.n_bootstrap > 0) {
+        ks_log(ctx, KS_LOG_INFO,
+               "no Wald pre-test with a cluster variable and the bootstrap (the analytical "
+               "variance does not account for the clusters)");
+        return KS_OK;
+    }
+    size_t q = 0;
+    size_t *pre = ks_malloc_array(ctx, r->ncell ? r->ncell : 1, sizeof *pre);
+    if (!pre) return KS_ENOMEM;
+    for (size_t c = 0; c < r->ncell; c++)
+        if (r->group[c] > r->time[c] && isfinite(r->se_analytic[c])) pre[q++] = c;
+    if (q == 0) {
+        ks_log(ctx, KS_LOG_WARN, "no pre-treatment cells for the Wald pre-test of parallel trends");
+        ks_free(ctx, pre);
+        return KS_OK;
+    }
+    const size_t n = r->n, N = r->p.cluster ? r->p.ncluster : n;
+    double *A = ks_calloc(ctx, N * q + q * q + 2 * q, sizeof *A);
+    if (!A) {
+        ks_free(ctx, pre);
+        return KS_ENOMEM;
+    }
+    double *V = A + N * q, *b = V + q * q, *inv = b + q;
+    for (size_t j = 0; j < q; j++) {
+        const double *col = r->inffunc + pre[j] * n;
+        if (r->p.cluster)
+            for (size_t i = 0; i < n; i++) A[j * N + (size_t)r->p.cluster[i]] += col[i];
+        else
+            memcpy(A + j * N, col, n * sizeof *col);
+        b[j] = r->att[pre[j]];
+    }
+    const int Ni = (int)N, qi = (int)q, one = 1;
+    const double alpha = 1.0 / (double)n, zero = 0.0;
+    dsyrk_("L", "T", &qi, &Ni, &alpha, A, &Ni, &zero, V, &qi, 1, 1);
+    double anorm = 0.0;
+    for (size_t j = 0; j < q; j++) {
+        double s = 0.0;
+        for (size_t i = 0; i < q; i++) s += fabs(i >= j ? V[j * q + i] : V[i * q + j]);
+        anorm = s > anorm ? s : anorm;
+    }
+    int info = 0;
+    dpotrf_("L", &qi, V, &qi, &info, 1);
+    double invnorm = 0.0;
+    for (size_t j = 0; j < q && info == 0; j++) {
+        memset(inv, 0, q * sizeof *inv);
+        inv[j] = 1.0;
+        dpotrs_("L", &qi, &one, V, &qi, inv, &qi, &info, 1);
+        double s = 0.0;
+        for (size_t i = 0; i < q; i++) s += fabs(inv[i]);
+        invnorm = s > invnorm ? s : invnorm;
+    }
+    if (info != 0 || !(1.0 / (anorm * invnorm) > 2.220446049250313e-16)) {
+        ks_log(ctx, KS_LOG_WARN,
+               "no Wald pre-test: the covariance of the pre-treatment cells is singular");
+    } else {
+        memcpy(inv, b, q * sizeof *inv);
+        dpotrs_("L", &qi, &one, V, &qi, inv, &qi, &info, 1);
+        double w = 0.0;
+        for (size_t j = 0; j < q; j++) w += b[j] * inv[j];
+        r->wald_stat = (double)n * w;
+        r->wald_df = q;
+        r->wald_pvalue = ks_chi2_sf(r->wald_stat, (double)q);
+    }
+    ks_free(ctx, A);
+    ks_free(ctx, pre);
+    return KS_OK;
+}
+
+static void cs_free_with(ks_ctx *ctx, ks_did_cs *r)
+{
+    ks_did_panel_free(ctx, &r->p);
+    ks_free(ctx, r->group);
+    ks_free(ctx, r->post);
+    ks_free(ctx, r->n_treated);
+    ks_free(ctx, r->inffunc);
+    ks_free(ctx, r);
+}
+
+void ks_did_cs_free(ks_did_cs *r)
+{
+    if (!r) return;
+    ks_ctx tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.alloc = r->alloc;
+    cs_free_with(&tmp, r);
+}
+
+static int check_options(ks_ctx *ctx, const ks_did_cs_options *o)
+{
+    if ((unsigned)o->control_group > KS_DID_NOT_YET_TREATED)
+        return ks_fail(ctx, KS_EINVAL, "control_group: unknown value %d", (int)o->control_group);
+    if ((unsigned)o->method > KS_DID_REG)
+        return ks_fail(ctx, KS_EINVAL, "estimation_method: unknown value %d", (int)o->method);
+    if ((unsigned)o->base_period > KS_DID_BASE_UNIVERSAL)
+        return ks_fail(ctx, KS_EINVAL, "base_period: unknown value %d", (int)o->base_period);
+    if ((unsigned)o->boot_weights > KS_DID_BOOT_WEBB)
+        return ks_fail(ctx, KS_EINVAL, "bootstrap_weights: unknown value %d",
+                       (int)o->boot_weights);
+    if (!(o->alpha > 0 && o->alpha < 1))
+        return ks_fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o->alpha);
+    if (o->n_bootstrap < 0)
+        return ks_fail(ctx, KS_EINVAL, "n_bootstrap: %d is negative", o->n_bootstrap);
+    if (o->cband && o->n_bootstrap == 0)
+        return ks_fail(ctx, KS_EINVAL, "cband: uniform bands need the bootstrap (n_bootstrap > 0)");
+    size_t nc = 0;
+    if (o->covariates)
+        while (o->covariates[nc]) nc++;
+    if (nc > 7) return ks_fail(ctx, KS_EINVAL, "covariates: at most 7 (got %zu)", nc);
+    return KS_OK;
+}
+
+int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
+                  const char *id, const char *group, const ks_did_cs_options *opt,
+                  ks_did_cs **out)
+{
+    *out = NULL;
+    ks_did_cs_options defaults = KS_DID_CS_OPTIONS_INIT;
+    if (!opt) opt = &defaults;
+    int rc = check_options(ctx, opt);
+    if (rc) return rc;
+    ks_did_cs *r = ks_calloc(ctx, 1, sizeof *r);
+    if (!r) return KS_ENOMEM;
+    r->alloc = ctx->alloc;
+    r->opt = *opt;
+    r->opt.covariates = NULL;
+    r->opt.weights = NULL;
+    r->opt.cluster = NULL;
+    cell_plan *plan = NULL;
+    double *work = NULL;
+    char **msg = NULL;
+    int *status = NULL;
+    if ((rc = ks_did_panel_build(ctx, t, y, time, id, group, opt, &r->p))) goto fail;
+    const ks_did_panel *p = &r->p;
+    if ((rc = plan_cells(ctx, p, opt, &plan, &r->ncell))) goto fail;
+    const size_t n = p->n, k = p->k, nc = r->ncell;
+    r->n = n;
+    if (nc == 0) {
+        rc = ks_fail(ctx, KS_EEMPTY, "no group-time cell to estimate");
+        goto fail;
+    }
+    r->group = ks_malloc_array(ctx, nc, 5 * sizeof *r->group);
+    r->post = ks_malloc_array(ctx, nc, sizeof *r->post);
+    r->n_treated = ks_malloc_array(ctx, nc, 2 * sizeof *r->n_treated);
+    r->inffunc = ks_malloc_array(ctx, n, nc * sizeof *r->inffunc);
+    msg = ks_calloc(ctx, nc, sizeof *msg);
+    status = ks_calloc(ctx, nc, sizeof *status);
+    if (!r->group || !r->post || !r->n_treated || !r->inffunc || !msg || !status) {
+        rc = KS_ENOMEM;
+        goto fail;
+    }
+    r->time = r->group + nc;
+    r->att = r->time + nc;
+    r->se = r->att + nc;
+    r->se_analytic = r->se + nc;
+    r->n_control = r->n_treated + nc;
+
+    int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+    if ((size_t)nt > nc) nt = (int)nc;
+    const size_t per_thread = n * (4 + k) + n * sizeof(size_t) / sizeof(double) + 1;
+    work = ks_malloc_array(ctx, (size_t)nt, per_thread * sizeof *work);
+    if (!work) {
+        rc = KS_ENOMEM;
+        goto fail;
+    }
+    ks_blas_set_threads(1);
+#pragma omp parallel num_threads(nt)
+    {
+#ifdef _OPENMP
+        const size_t tid = (size_t)omp_get_thread_num();
+#else
+        const size_t tid = 0;
+#endif
+        double *base = work + tid * per_thread;
+        cell_work wk = {base, base + n, base + 2 * n, base + (2 + k) * n, base + (3 + k) * n,
+                        (size_t *)(base + (4 + k) * n)};
+        ks_ctx lctx = *ctx; /* errors stay per thread; logging is done after the loop */
+        lctx.log_fn = NULL;
+        lctx.progress_fn = NULL;
+        lctx.nthreads = 1;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t c = 0; c < nc; c++) {
+            const cell_plan *cp = &plan[c];
+            double *col = r->inffunc + c * n;
+            r->group[c] = cp->g;
+            r->time[c] = p->tval[cp->cur];
+            r->post[c] = cp->post;
+            if (cp->zero) { /* the universal base period itself: 0 by construction */
+                r->att[c] = 0.0;
+                memset(col, 0, n * sizeof *col);
+                r->n_treated[c] = r->n_control[c] = 0;
+                continue;
+            }
+            status[c] = fit_cell(&lctx, p, opt, cp, &wk, &r->att[c], col, &r->n_treated[c],
+                                 &r->n_control[c]);
+            if (status[c] != KS_OK) {
+                r->att[c] = NAN;
+                for (size_t i = 0; i < n; i++) col[i] = NAN;
+                if (status[c] != KS_ENOMEM) msg[c] = ks_strdup(&lctx, lctx.errmsg);
+            }
+        }
+    }
+    ks_blas_set_threads(ctx->nthreads);
+    for (size_t c = 0; c < nc; c++) {
+        if (status[c] == KS_ENOMEM) {
+            rc = ks_fail(ctx, KS_ENOMEM, "out of memory estimating the group-time effects");
+            goto fail;
+        }
+        if (status[c] != KS_OK)
+            ks_log(ctx, KS_LOG_WARN, "ATT(g=%g, t=%g) is NaN: %s", r->group[c], r->time[c],
+                   msg[c] ? msg[c] : "estimation failed");
+    }
+
+    /* analytical standard errors (R: sqrt(diag(IF'IF / n) / n), or from cluster sums) */
+    {
+        double *scratch = ks_malloc_array(ctx, p->ncluster ? p->ncluster : 1, sizeof *scratch);
+        if (!scratch) {
+            rc = KS_ENOMEM;
+            goto fail;
+        }
+        for (size_t c = 0; c < nc; c++)
+            r->se_analytic[c] =
+                ks_did_if_se(r->inffunc + c * n, n, p->cluster, p->ncluster, scratch);
+        ks_free(ctx, scratch);
+    }
+    memcpy(r->se, r->se_analytic, nc * sizeof *r->se);
+    r->crit = ks_normal_quantile(1.0 - opt->alpha / 2.0);
+    if (opt->n_bootstrap > 0) {
+        double *bse = ks_malloc_array(ctx, nc, sizeof *bse), crit = NAN;
+        if (!bse) {
+            rc = KS_ENOMEM;
+            goto fail;
+        }
+        rc = ks_did_mboot(ctx, r->inffunc, n, nc, p->cluster, p->ncluster, opt->n_bootstrap,
+                          opt->boot_weights, opt->seed, opt->alpha, bse,
+                          opt->cband ? &crit : NULL);
+        if (rc == KS_OK) {
+            for (size_t c = 0; c < nc; c++)
+                if (isfinite(r->se_analytic[c]))
+                    r->se[c] = bse[c] > SE_TINY ? bse[c] : NAN;
+            if (opt->cband) {
+                r->crit = crit;
+                if (crit >= 7)
+                    ks_log(ctx, KS_LOG_WARN,
+                           "the uniform band's critical value (%g) is too large to be reliable: "
+                           "few units per cohort, or little variation in the outcome",
+                           crit);
+            }
+        }
+        ks_free(ctx, bse);
+        if (rc) goto fail;
+    }
+    if ((rc = wald_pretest(ctx, r))) goto fail;
+
+    /* outcomes and covariates are no longer needed */
+    ks_free(ctx, r->p.y);
+    ks_free(ctx, r->p.x);
+    r->p.y = r->p.x = NULL;
+    for (size_t c = 0; c < nc; c++) ks_free(ctx, msg[c]);
+    ks_free(ctx, msg);
+    ks_free(ctx, status);
+    ks_free(ctx, work);
+    ks_free(ctx, plan);
+    *out = r;
+    return KS_OK;
+
+fail:
+    if (msg)
+        for (size_t c = 0; c < r->ncell; c++) ks_free(ctx, msg[c]);
+    ks_free(ctx, msg);
+    ks_free(ctx, status);
+    ks_free(ctx, work);
+    ks_free(ctx, plan);
+    cs_free_with(ctx, r);
+    return rc;
+}
+
+void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *o)
+{
+    memset(o, 0, sizeof *o);
+    o->ncell = r->ncell;
+    o->group = r->group;
+    o->time = r->time;
+    o->att = r->att;
+    o->se = r->se;
+    o->post = r->post;
+    o->n_treated = r->n_treated;
+    o->n_control = r->n_control;
+    o->nunits = r->n;
+    o->nperiods = r->p.T;
+    o->nclusters = r->p.cluster ? r->p.ncluster : r->n;
+    o->crit = r->crit;
+    o->wald_stat = r->wald_stat;
+    o->wald_pvalue = r->wald_pvalue;
+    o->wald_df = r->wald_df;
+    o->inffunc = r->inffunc;
+    o->unit_row = r->p.unit_row;
+}

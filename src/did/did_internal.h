@@ -1,0 +1,71 @@
+/* did_internal.h — shared by the files of src/did: the panel in wide form, the 2x2 estimators
+ * with their influence functions, and the multiplier bootstrap. */
+#ifndef KS_DID_INTERNAL_H
+#define KS_DID_INTERNAL_H
+
+#include "base/base_internal.h"
+#include "kestrel/did.h"
+
+/* A balanced panel of n units over T periods, period-major: y[t * n + i]. */
+typedef struct {
+    size_t n, T, k;    /* units, periods, covariates including the intercept */
+    double *tval;      /* T period values, increasing */
+    double *g;         /* n first-treatment periods after R's recoding (0: never treated) */
+    double *y;         /* T x n outcomes */
+    double *w;         /* T x n weights, or NULL (all 1) */
+    double *x;         /* T x (n x k) covariates, column-major per period, or NULL when k == 1 */
+    int32_t *cluster;  /* n cluster codes 0..ncluster-1, or NULL */
+    size_t ncluster;
+    size_t *unit_row;  /* n: first row of each unit in the input table */
+    double *glist;     /* ng treated cohorts, increasing */
+    size_t ng;
+} ks_did_panel;
+
+/* Build the panel from the table, with R did's preprocessing (NA rows removed, unbalanced units
+ * removed, cohorts after the last period + anticipation recoded never treated, no never-treated
+ * group handled as did does, first-period cohorts removed); every removal is logged. */
+int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
+                       const char *id, const char *group, const ks_did_cs_options *opt,
+                       ks_did_panel *p);
+void ks_did_panel_free(ks_ctx *ctx, ks_did_panel *p);
+
+/* One 2x2 comparison on m units: outcome change dy, treatment indicator D (0/1), covariates X
+ * (m x k, column-major, first column the intercept; NULL when k == 1), weights w (NULL: 1).
+ * Writes the ATT and the influence function (m values, R DRDID's att.inf.func scaling). */
+typedef struct {
+    size_t m, k;
+    const double *dy, *D, *X, *w;
+} ks_did_2x2;
+int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
+                   double *inf);
+
+/* Multiplier bootstrap of the columns of IF (n x m, column-major) as R did's mboot: draws
+ * b = 0..B-1, each a weight per unit (or per cluster, summing IF within clusters first) from the
+ * counter stream (seed, b, unit). Writes se[m] (interquartile-range scale) and, when crit is not
+ * NULL, the 1 - alpha quantile of the sup over columns of |draw / scale| (uniform band).
+ * Columns whose draws are all ~0 get se NaN and are left out of the sup. */
+int ks_did_mboot(ks_ctx *ctx, const double *IF, size_t n, size_t m, const int32_t *cluster,
+                 size_t ncluster, int B, ks_did_boot_weights kind, uint64_t seed, double alpha,
+                 double *se, double *crit);
+
+/* A fit: the cells, their influence functions, and what an aggregation needs from the panel
+ * (cohorts, first-period weights, clusters; outcomes and covariates are freed after the fit). */
+struct ks_did_cs {
+    ks_allocator alloc;
+    ks_did_cs_options opt; /* covariates / weights / cluster names not kept (set to NULL) */
+    ks_did_panel p;
+    size_t n, ncell;
+    double *group, *time, *att, *se, *se_analytic;
+    int *post;
+    size_t *n_treated, *n_control;
+    double *inffunc; /* n x ncell, column-major */
+    double crit, wald_stat, wald_pvalue;
+    size_t wald_df;
+};
+
+/* Standard error of an aggregated influence function, as R's getSE: sqrt(sum IF^2) / n, or
+ * from cluster sums; NaN below sqrt(eps) * 10. */
+double ks_did_if_se(const double *IF, size_t n, const int32_t *cluster, size_t ncluster,
+                    double *scratch);
+
+#endif
