@@ -102,8 +102,14 @@ class CallawaySantAnnaResults:
         self.overall_se = simple["se"]
         self.overall_t_stat, self.overall_p_value, self.overall_conf_int = _inference(
             self.overall_att, self.overall_se, self.alpha)
-        wanted = {None: [], "simple": [], "all": ["event_study", "group", "calendar"]}
-        kinds = wanted.get(aggregate, [aggregate] if isinstance(aggregate, str) else aggregate)
+        if aggregate is None or aggregate == "simple":
+            kinds = []
+        elif aggregate == "all":
+            kinds = ["event_study", "group", "calendar"]
+        elif isinstance(aggregate, str):
+            kinds = [aggregate]
+        else:
+            kinds = list(aggregate)
         for kind in kinds:
             self.aggregate(kind, **self._window)
 

@@ -35,34 +35,10 @@ typedef struct {
     double *wunit; /* n: first-period weights */
 } agg_cells;
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static size_t unique_sorted(double *v, size_t m)
-{
-    qsort(v, m, sizeof *v, cmp_double);
-    size_t u = 0;
-    for (size_t i = 0; i < m; i++)
-        if (u == 0 || v[i] != v[u - 1]) v[u++] = v[i];
-    return u;
-}
-
 /* Position (1-based) of x in the sorted list a[0..na), 0 for x == 0 (never treated). */
 static double renumber(const double *a, size_t na, double x)
 {
-    if (x == 0.0) return 0.0;
-    size_t lo = 0, hi = na;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return (double)(lo + 1);
+    return x == 0.0 ? 0.0 : (double)(ks_did_lower_bound(a, na, x) + 1);
 }
 
 /* wif * att over the cells `which` (weights pg): the estimation effect of the cohort shares,
@@ -136,12 +112,12 @@ static int agg_cells_build(ks_ctx *ctx, const ks_did_cs *r, agg_cells *a)
         return ks_fail(ctx, KS_EEMPTY, "every group-time effect is NaN: nothing to aggregate");
     }
     for (size_t j = 0; j < a->m; j++) a->glist[j] = r->group[a->cell[j]];
-    a->ng = unique_sorted(a->glist, a->m);
+    a->ng = ks_did_sort_unique(a->glist, a->m);
     a->pgg = a->glist + a->ng;
     double *gt = a->pgg + a->ng; /* sorted union of periods and cohorts */
     memcpy(gt, r->p.tval, T * sizeof *gt);
     memcpy(gt + T, a->glist, a->ng * sizeof *gt);
-    const size_t ngt = unique_sorted(gt, T + a->ng);
+    const size_t ngt = ks_did_sort_unique(gt, T + a->ng);
     for (size_t i = 0; i < n; i++) {
         a->wunit[i] = r->p.w ? r->p.w[i] : 1.0;
         a->Gr[i] = renumber(gt, ngt, r->p.g[i]);
@@ -347,7 +323,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
             inc[j] = opt->balance_e < 0 || tmax - r->group[c] >= opt->balance_e;
             if (inc[j]) elem[ne++] = r->time[c] - r->group[c];
         }
-        ne = unique_sorted(elem, ne);
+        ne = ks_did_sort_unique(elem, ne);
         size_t u = 0;
         for (size_t q = 0; q < ne; q++) {
             const double e = elem[q];
@@ -402,7 +378,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         for (size_t j = 0; j < m; j++) minG = a.grp[j] < minG ? a.grp[j] : minG;
         for (size_t j = 0; j < m; j++)
             if (a.tim[j] >= minG && a.grp[j] <= a.tim[j]) elem[ne++] = r->time[a.cell[j]];
-        ne = unique_sorted(elem, ne);
+        ne = ks_did_sort_unique(elem, ne);
         if (ne == 0) {
             rc = ks_fail(ctx, KS_EEMPTY, "no period has a post-treatment effect to aggregate");
             goto done;

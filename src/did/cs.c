@@ -86,7 +86,6 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
     }
     *ntr = nt;
     *nco = m - nt;
-    memset(col, 0, n * sizeof *col);
     if (nt == 0) return ks_fail(lctx, KS_ENUMERIC, "no units in the cohort");
     if (nt == m) return ks_fail(lctx, KS_ENUMERIC, "no control units");
     if (p->x) {
@@ -160,7 +159,7 @@ static int wald_pretest(ks_ctx *ctx, ks_did_cs *r)
         return KS_OK;
     }
     const size_t n = r->n, N = r->p.cluster ? r->p.ncluster : n;
-    double *A = ks_calloc(ctx, N * q + q * q + 2 * q, sizeof *A);
+    double *A = ks_calloc(ctx, N * q + q * q + 3 * q, sizeof *A);
     if (!A) {
         ks_free(ctx, pre);
         return KS_ENOMEM;
@@ -174,32 +173,15 @@ static int wald_pretest(ks_ctx *ctx, ks_did_cs *r)
             memcpy(A + j * N, col, n * sizeof *col);
         b[j] = r->att[pre[j]];
     }
-    const int Ni = (int)N, qi = (int)q, one = 1;
+    const int Ni = (int)N, qi = (int)q;
     const double alpha = 1.0 / (double)n, zero = 0.0;
     dsyrk_("L", "T", &qi, &Ni, &alpha, A, &Ni, &zero, V, &qi, 1, 1);
-    double anorm = 0.0;
-    for (size_t j = 0; j < q; j++) {
-        double s = 0.0;
-        for (size_t i = 0; i < q; i++) s += fabs(i >= j ? V[j * q + i] : V[i * q + j]);
-        anorm = s > anorm ? s : anorm;
-    }
-    int info = 0;
-    dpotrf_("L", &qi, V, &qi, &info, 1);
-    double invnorm = 0.0;
-    for (size_t j = 0; j < q && info == 0; j++) {
-        memset(inv, 0, q * sizeof *inv);
-        inv[j] = 1.0;
-        dpotrs_("L", &qi, &one, V, &qi, inv, &qi, &info, 1);
-        double s = 0.0;
-        for (size_t i = 0; i < q; i++) s += fabs(inv[i]);
-        invnorm = s > invnorm ? s : invnorm;
-    }
-    if (info != 0 || !(1.0 / (anorm * invnorm) > 2.220446049250313e-16)) {
-        ks_log(ctx, KS_LOG_WARN,
-               "no Wald pre-test: the covariance of the pre-treatment cells is singular");
+    memcpy(inv, b, q * sizeof *inv);
+    ks_ctx lctx = *ctx; /* a singular covariance is a note, not an error */
+    if (ks_did_chol_solve(&lctx, q, V, inv, 1, 1, inv + q,
+                          "the covariance of the pre-treatment cells") != KS_OK) {
+        ks_log(ctx, KS_LOG_WARN, "no Wald pre-test: %s", lctx.errmsg);
     } else {
-        memcpy(inv, b, q * sizeof *inv);
-        dpotrs_("L", &qi, &one, V, &qi, inv, &qi, &info, 1);
         double w = 0.0;
         for (size_t j = 0; j < q; j++) w += b[j] * inv[j];
         r->wald_stat = (double)n * w;
@@ -286,7 +268,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     r->group = ks_malloc_array(ctx, nc, 5 * sizeof *r->group);
     r->post = ks_malloc_array(ctx, nc, sizeof *r->post);
     r->n_treated = ks_malloc_array(ctx, nc, 2 * sizeof *r->n_treated);
-    r->inffunc = ks_malloc_array(ctx, n, nc * sizeof *r->inffunc);
+    r->inffunc = ks_calloc(ctx, n, nc * sizeof *r->inffunc); /* cells write their units only */
     msg = ks_calloc(ctx, nc, sizeof *msg);
     status = ks_calloc(ctx, nc, sizeof *status);
     if (!r->group || !r->post || !r->n_treated || !r->inffunc || !msg || !status) {
@@ -331,7 +313,6 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
             r->post[c] = cp->post;
             if (cp->zero) { /* the universal base period itself: 0 by construction */
                 r->att[c] = 0.0;
-                memset(col, 0, n * sizeof *col);
                 r->n_treated[c] = r->n_control[c] = 0;
                 continue;
             }

@@ -12,7 +12,6 @@
 
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
-#include "linalg/lapack.h"
 
 #define PS_CAP (1.0 - 1e-6)
 #define PS_TRIM 0.995
@@ -22,46 +21,12 @@ static double xcol(const ks_did_2x2 *in, size_t j, size_t i)
     return j == 0 || !in->X ? 1.0 : in->X[j * in->m + i];
 }
 
-/* Solve A Z = B in place (A k x k SPD, overwritten by its Cholesky factor; B k x nrhs). With
- * check_rcond, fail when the reciprocal 1-norm condition number is below machine epsilon (R's
- * rcond test). */
+/* Solve A Z = B for a small k x k SPD A (k <= 8), with or without the rcond test. */
 static int small_spd_solve(ks_ctx *ctx, size_t k, double *A, double *b, size_t nrhs,
                            int check_rcond, const char *what)
 {
-    if (k == 1) {
-        if (!(A[0] > 0) || (check_rcond && !isfinite(1.0 / A[0])))
-            return ks_fail(ctx, KS_ENUMERIC, "%s is singular", what);
-        for (size_t r = 0; r < nrhs; r++) b[r] /= A[0];
-        return KS_OK;
-    }
-    double anorm = 0.0;
-    for (size_t j = 0; j < k; j++) {
-        double s = 0.0;
-        for (size_t i = 0; i < k; i++) s += fabs(A[j * k + i]);
-        anorm = s > anorm ? s : anorm;
-    }
-    const int n = (int)k, one = 1, nr = (int)nrhs;
-    int info = 0;
-    dpotrf_("L", &n, A, &n, &info, 1);
-    if (info != 0) return ks_fail(ctx, KS_ENUMERIC, "%s is singular", what);
-    if (check_rcond) {
-        double inv[64];
-        if (k <= 8) { /* 1-norm of the inverse, column by column */
-            double invnorm = 0.0;
-            for (size_t j = 0; j < k; j++) {
-                memset(inv, 0, k * sizeof *inv);
-                inv[j] = 1.0;
-                dpotrs_("L", &n, &one, A, &n, inv, &n, &info, 1);
-                double s = 0.0;
-                for (size_t i = 0; i < k; i++) s += fabs(inv[i]);
-                invnorm = s > invnorm ? s : invnorm;
-            }
-            if (1.0 / (anorm * invnorm) < 2.220446049250313e-16)
-                return ks_fail(ctx, KS_ENUMERIC, "%s is singular", what);
-        }
-    }
-    dpotrs_("L", &n, &nr, A, &n, b, &n, &info, 1);
-    return KS_OK;
+    double scratch[8];
+    return ks_did_chol_solve(ctx, k, A, b, nrhs, check_rcond, scratch, what);
 }
 
 /* Weighted least squares of dy on X among the controls (D == 0, weight > 0): coefficients b. */
@@ -179,12 +144,80 @@ static double xdot(const ks_did_2x2 *in, size_t i, const double *z)
     return s;
 }
 
+/* The three estimators without covariates (X = the intercept): the same formulas as below with
+ * every regression a weighted mean, the propensity score the weighted share treated, and the
+ * Gram matrices scalars — three passes over the units and no scratch. */
+static int fit_intercept_only(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in,
+                              double *att, double *inf)
+{
+    const size_t m = in->m;
+    const double dm = (double)m;
+    const double *w = in->w, *D = in->D, *dy = in->dy;
+    double sw = 0.0;
+    if (w)
+        for (size_t i = 0; i < m; i++) sw += w[i];
+    const double wscale = w ? dm / sw : 1.0; /* iw = w / mean(w) */
+    double swt = 0.0, swc = 0.0, sdt = 0.0, sdc = 0.0; /* sums of iw and iw dy, by arm */
+    for (size_t i = 0; i < m; i++) {
+        const double iw = w ? w[i] * wscale : 1.0;
+        if (D[i] != 0.0) {
+            swt += iw;
+            sdt += iw * dy[i];
+        } else {
+            swc += iw;
+            sdc += iw * dy[i];
+        }
+    }
+    if (!(swt > 0)) return ks_fail(ctx, KS_ENUMERIC, "no treated units with positive weight");
+    if (!(swc > 0)) return ks_fail(ctx, KS_ENUMERIC, "no control units with positive weight");
+    const double b0 = method == KS_DID_IPW ? 0.0 : sdc / swc; /* outcome model: control mean */
+    const double eta_t = (sdt - swt * b0) / swt, mwt = swt / dm, gols = swc / dm;
+    if (method == KS_DID_REG) {
+        *att = eta_t; /* mean_T(dy) - b0 */
+        for (size_t i = 0; i < m; i++) {
+            const double iw = w ? w[i] * wscale : 1.0, r = dy[i] - b0;
+            inf[i] = D[i] != 0.0 ? iw * (r - eta_t) / mwt : -iw * r / gols;
+        }
+        return KS_OK;
+    }
+    double ps = swt / (swt + swc);
+    ps = ps < PS_CAP ? ps : PS_CAP;
+    if (!(ps < PS_TRIM))
+        return ks_fail(ctx, KS_ENUMERIC, "no control units with positive weight");
+    const double odds = ps / (1.0 - ps);
+    /* control-arm means of the residual r = dy - b0 with weights wc = iw odds */
+    double sc = 0.0;
+    for (size_t i = 0; i < m; i++)
+        if (D[i] == 0.0) sc += (w ? w[i] * wscale : 1.0) * (dy[i] - b0);
+    const double eta_c = sc / swc, mwc = odds * swc / dm;
+    *att = eta_t - eta_c;
+    double m2 = 0.0; /* mean of wc (r - eta_c): the propensity score's estimation effect */
+    for (size_t i = 0; i < m; i++)
+        if (D[i] == 0.0) m2 += (w ? w[i] * wscale : 1.0) * odds * (dy[i] - b0 - eta_c);
+    m2 /= dm;
+    const double zp = m2 / (ps * (1.0 - ps)); /* Hessian (X'WX / m)^-1 M2 with W = iw ps (1-ps) */
+    const double m1 = method == KS_DID_DR ? mwt / gols : 0.0;
+    const double m3 = method == KS_DID_DR ? mwc / gols : 0.0;
+    for (size_t i = 0; i < m; i++) {
+        const double iw = w ? w[i] * wscale : 1.0, r = dy[i] - b0;
+        const double score = iw * (D[i] - ps) * zp;
+        if (D[i] != 0.0) {
+            inf[i] = iw * (r - eta_t) / mwt - score / mwc;
+        } else {
+            const double wc = iw * odds, ols = iw * r;
+            inf[i] = -ols * m1 / mwt - (wc * (r - eta_c) + score - ols * m3) / mwc;
+        }
+    }
+    return KS_OK;
+}
+
 int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                    double *inf)
 {
     const size_t m = in->m, k = in->k;
     const double dm = (double)m;
     if (k > 8) return ks_fail(ctx, KS_EINVAL, "at most 7 covariates");
+    if (k == 1) return fit_intercept_only(ctx, method, in, att, inf);
     double *iw = ks_malloc_array(ctx, m, 4 * sizeof *iw);
     if (!iw) return KS_ENOMEM;
     double *ps = iw + m, *out = ps + m, *a = out + m;

@@ -52,12 +52,6 @@ static void weights_row(uint64_t seed, uint64_t b, size_t N, ks_did_boot_weights
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Type-1 quantile (inverse of the empirical distribution) of sorted x[0..n). */
 static double quantile1(const double *x, size_t n, double p)
 {
@@ -137,7 +131,7 @@ int ks_did_mboot(ks_ctx *ctx, const double *IF, size_t n, size_t m, const int32_
             continue;
         }
         memcpy(sorted, col, (size_t)B * sizeof *sorted);
-        qsort(sorted, (size_t)B, sizeof *sorted, cmp_double);
+        qsort(sorted, (size_t)B, sizeof *sorted, ks_did_cmp_double);
         const double sigma =
             (quantile1(sorted, (size_t)B, 0.75) - quantile1(sorted, (size_t)B, 0.25)) / iqr_norm;
         se[j] = sigma * sqrt((double)N) / (double)n;
@@ -152,7 +146,7 @@ int ks_did_mboot(ks_ctx *ctx, const double *IF, size_t n, size_t m, const int32_
         if (nkept == 0) {
             *crit = NAN;
         } else {
-            qsort(bT, (size_t)B, sizeof *bT, cmp_double);
+            qsort(bT, (size_t)B, sizeof *bT, ks_did_cmp_double);
             *crit = quantile1(bT, (size_t)B, 1.0 - alpha);
         }
     }

@@ -10,36 +10,40 @@
 
 #include "did/did_internal.h"
 
-static int cmp_double(const void *a, const void *b)
+/* Index of v in the sorted array a[0..n), or -1. Rows usually run through the periods in
+ * order, so the position after the previous row's (*hint) is tried first. */
+static ptrdiff_t find_sorted(const double *a, size_t n, double v, size_t *hint)
 {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t i = *hint + 1 < n ? *hint + 1 : 0;
+    if (a[i] != v) i = ks_did_lower_bound(a, n, v);
+    if (i >= n || a[i] != v) return -1;
+    *hint = i;
+    return (ptrdiff_t)i;
 }
 
-/* Index of v in the sorted array a[0..n), or -1. */
-static ptrdiff_t find_sorted(const double *a, size_t n, double v)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < v)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && a[lo] == v ? (ptrdiff_t)lo : -1;
-}
-
-/* Sorted distinct values of v[i] over rows with keep[i]; returns the count (into out). */
+/* Sorted distinct values of v[i] over rows with keep[i]; returns the count (into out, room
+ * for nrow). Periods are few: each row is looked up in the sorted list found so far (a repeat
+ * of the previous row's value costs one comparison); past 256 distinct values, sort them all. */
 static size_t distinct_sorted(const double *v, const unsigned char *keep, size_t nrow, double *out)
 {
-    size_t m = 0;
-    for (size_t i = 0; i < nrow; i++)
-        if (keep[i]) out[m++] = v[i];
-    qsort(out, m, sizeof *out, cmp_double);
-    size_t u = 0;
-    for (size_t i = 0; i < m; i++)
-        if (u == 0 || out[i] != out[u - 1]) out[u++] = out[i];
+    size_t u = 0, hint = 0;
+    double last = NAN;
+    for (size_t i = 0; i < nrow; i++) {
+        if (!keep[i] || v[i] == last) continue;
+        last = v[i];
+        size_t at = hint + 1 < u && out[hint + 1] == v[i] ? hint + 1 : ks_did_lower_bound(out, u, v[i]);
+        hint = at;
+        if (at < u && out[at] == v[i]) continue;
+        if (u == 256) { /* many distinct values: collect and sort */
+            u = 0;
+            for (size_t r = 0; r < nrow; r++)
+                if (keep[r]) out[u++] = v[r];
+            return ks_did_sort_unique(out, u);
+        }
+        memmove(out + at + 1, out + at, (u - at) * sizeof *out);
+        out[at] = v[i];
+        u++;
+    }
     return u;
 }
 
@@ -251,9 +255,10 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         goto done;
     }
     for (size_t c = 0; c < cells; c++) cell[c] = SIZE_MAX;
+    size_t hint = 0;
     for (size_t i = 0; i < nrow; i++) {
         if (!keep[i]) continue;
-        ptrdiff_t tp = find_sorted(tl, T, tv[i]);
+        ptrdiff_t tp = find_sorted(tl, T, tv[i], &hint);
         size_t *c = &cell[(size_t)id[i] * T + (size_t)tp];
         if (*c != SIZE_MAX) {
             rc = ks_fail(ctx, KS_EINVAL,
@@ -347,11 +352,7 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
     size_t ng = 0;
     for (size_t i = 0; i < n; i++)
         if (p->g[i] > 0) p->glist[ng++] = p->g[i];
-    qsort(p->glist, ng, sizeof *p->glist, cmp_double);
-    size_t u = 0;
-    for (size_t i = 0; i < ng; i++)
-        if (u == 0 || p->glist[i] != p->glist[u - 1]) p->glist[u++] = p->glist[i];
-    ng = u;
+    ng = ks_did_sort_unique(p->glist, ng);
     if (!have_never && opt->control_group == KS_DID_NOT_YET_TREATED)
         while (ng > 0 && p->glist[ng - 1] >= latest) ng--;
     p->ng = ng;

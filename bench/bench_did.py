@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""kestrel.did vs diff-diff (newest from PyPI, Rust backend) on the same data, in one run.
+
+Data: diff-diff's benchmark generators (../shared/data/did/README.md), seed 42. Cases:
+  cs5k / cs10k / cs20k  CallawaySantAnna dr, never treated, analytical SEs, fit + simple,
+                        event-study and group aggregations (5k: 5,000 x 12; 10k: 10,000 x 15;
+                        20k: 20,000 x 18 = 360k rows)
+  csboot10k             the same at 10k with 999 multiplier-bootstrap draws (uniform bands)
+Each tool runs in its own process; the time is the median of warm fits after one warm-up fit,
+from a pandas DataFrame already in memory (loading excluded). Both tools' estimates are
+compared so that a fast wrong answer cannot pass.
+Usage: bench_did.py [--reps N] [--cases cs20k,csboot10k]
+"""
+import argparse
+import json
+import os
+import pathlib
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+OUT = pathlib.Path(__file__).resolve().parent / "out"
+
+
+def make_staggered(n_units, n_periods, n_cohorts, effect=2.0, never_frac=0.3, seed=42):
+    """diff-diff's generate_staggered_data: for each unit one N(0, 2) unit effect, then one
+    N(0, 0.5) noise per period (one standard-normal stream in that order)."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal(n_units * (n_periods + 1)).reshape(n_units, n_periods + 1)
+    n_never = int(never_frac * n_units)
+    per = (n_units - n_never) // n_cohorts
+    first = np.zeros(n_units, dtype=np.int64)
+    for k in range(n_cohorts):
+        lo = n_never + k * per
+        first[lo:n_units if k == n_cohorts - 1 else lo + per] = 3 + k
+    t = np.arange(1, n_periods + 1)
+    on = (first[:, None] > 0) & (t[None, :] >= first[:, None])
+    eff = np.where(on, effect * (1 + 0.1 * (t[None, :] - first[:, None])), 0.0)
+    y = 2 * z[:, :1] + 0.5 * t[None, :] + eff + 0.5 * z[:, 1:]
+    return {"unit": np.repeat(np.arange(n_units), n_periods), "time": np.tile(t, n_units),
+            "outcome": y.ravel(), "first_treat": np.repeat(first, n_periods)}
+
+
+CASES = {
+    "cs5k": dict(shape=(5000, 12, 5), boot=0),
+    "cs10k": dict(shape=(10000, 15, 6), boot=0),
+    "cs20k": dict(shape=(20000, 18, 7), boot=0),
+    "csboot10k": dict(shape=(10000, 15, 6), boot=999),
+}
+
+
+def worker(tool, case, threads, reps):
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "RAYON_NUM_THREADS",
+                "NUMBA_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    import pandas as pd
+
+    spec = CASES[case]
+    df = pd.DataFrame(dict(np.load(OUT / f"data_{spec['shape'][0]}.npz")))
+    boot = spec["boot"]
+    if tool == "kestrel":
+        from kestrel.did import CallawaySantAnna
+
+        def fit():
+            r = CallawaySantAnna(n_bootstrap=boot, seed=1, cband=True, threads=threads).fit(
+                df, "outcome", "unit", "time", "first_treat", aggregate=["event_study", "group"])
+            return r.overall_att, r.overall_se, r.event_study_effects[0]["se"]
+    else:
+        import warnings
+
+        from diff_diff import CallawaySantAnna
+        warnings.simplefilter("ignore")
+
+        def fit():
+            r = CallawaySantAnna(n_bootstrap=boot, seed=1, cband=True).fit(
+                df, "outcome", "unit", "time", "first_treat")
+            es = r.aggregate("event_study")  # an EventStudyResults (arrays by event time)
+            r.aggregate("group")
+            return r.overall_att, r.overall_se, es.se[list(es.event_time).index(0)]
+    est = fit()  # warm-up (imports, caches)
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fit()
+        times.append(time.perf_counter() - t0)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"median_s": statistics.median(times), "times": times, "peak_rss_mb": rss,
+                      "estimates": [float(x) for x in est]}))
+
+
+def run_worker(tool, case, threads, reps):
+    r = subprocess.run([sys.executable, __file__, "--worker", tool, case, str(threads), str(reps)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return {"error": r.stderr.strip().splitlines()[-1] if r.stderr else "failed"}
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--cases", default="cs5k,cs10k,cs20k,csboot10k")
+    ap.add_argument("--worker", nargs=4)
+    a = ap.parse_args()
+    if a.worker:
+        tool, case, threads, reps = a.worker
+        worker(tool, case, int(threads), int(reps))
+        return
+    OUT.mkdir(exist_ok=True)
+    cases = a.cases.split(",")
+    for case in cases:
+        shape = CASES[case]["shape"]
+        path = OUT / f"data_{shape[0]}.npz"
+        if not path.exists():
+            np.savez(path, **make_staggered(*shape))
+    res = {}
+    for case in cases:
+        for threads in (1, 2):
+            for tool in ("kestrel", "diff-diff"):
+                r = run_worker(tool, case, threads, a.reps)
+                res[(case, tool, threads)] = r
+                print(f"{case} {tool:9s} threads {threads}: {json.dumps(r)}", flush=True)
+    print("\n| case | threads | kestrel s | diff-diff s | ratio | kestrel MB | diff-diff MB | "
+          "max |est diff| |")
+    print("|---|---|---|---|---|---|---|---|")
+    nan = float("nan")
+    for case in cases:
+        for threads in (1, 2):
+            k, d = res[(case, "kestrel", threads)], res[(case, "diff-diff", threads)]
+            diff = max((abs(x - y) for x, y in zip(k.get("estimates", []),
+                                                      d.get("estimates", []))), default=nan)
+            print(f"| {case} | {threads} | {k.get('median_s', nan):.4f} | "
+                  f"{d.get('median_s', nan):.4f} | "
+                  f"{d.get('median_s', nan) / k.get('median_s', nan):.1f}x | "
+                  f"{k.get('peak_rss_mb', nan):.0f} | {d.get('peak_rss_mb', nan):.0f} | "
+                  f"{diff:.2g} |")
+
+
+if __name__ == "__main__":
+    main()
