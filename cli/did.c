@@ -83,7 +83,7 @@ static const char *agg_name(ks_did_agg_type t)
     return names[t];
 }
 
-static void print_cells(FILE *f, const ks_did_cs_cells *c, double alpha)
+static void print_cells(FILE *f, const ks_did_cs_cells *c, const ks_did_pretest *w, double alpha)
 {
     fprintf(f, "Group-time average treatment effects (%zu units, %zu periods)\n\n", c->nunits,
             c->nperiods);
@@ -95,9 +95,9 @@ static void print_cells(FILE *f, const ks_did_cs_cells *c, double alpha)
     fprintf(f, "\n%s confidence bands at %g%%; critical value %.4f\n",
             c->crit > ks_normal_quantile(1 - alpha / 2) + 1e-12 ? "uniform" : "pointwise",
             100 * (1 - alpha), c->crit);
-    if (isfinite(c->wald_pvalue))
-        fprintf(f, "Wald pre-test of parallel trends: W = %.4f, df = %zu, p = %.5f\n",
-                c->wald_stat, c->wald_df, c->wald_pvalue);
+    if (isfinite(w->pvalue))
+        fprintf(f, "Wald pre-test of parallel trends: W = %.4f, df = %zu, p = %.5f\n", w->stat,
+                w->df, w->pvalue);
 }
 
 static void print_agg(FILE *f, const ks_did_agg_view *v, double alpha)
@@ -303,6 +303,11 @@ static int cmd_cs(int argc, char **argv)
     }
     ks_did_cs_cells cells;
     ks_did_cs_get_cells(fit, &cells);
+    ks_did_pretest wald;
+    if (ks_did_cs_pretest(ctx, fit, &wald) != KS_OK) {
+        rc = cli_fail(ctx, "did cs");
+        goto done;
+    }
     if (json) {
         printf("{\"nunits\": %zu, \"nperiods\": %zu, \"cells\": {", cells.nunits,
                cells.nperiods);
@@ -316,9 +321,9 @@ static int cmd_cs(int argc, char **argv)
         fputs(", \"crit\": ", stdout);
         jnum(stdout, cells.crit);
         fputs("}, \"wald\": {\"stat\": ", stdout);
-        jnum(stdout, cells.wald_stat);
-        printf(", \"df\": %zu, \"pvalue\": ", cells.wald_df);
-        jnum(stdout, cells.wald_pvalue);
+        jnum(stdout, wald.stat);
+        printf(", \"df\": %zu, \"pvalue\": ", wald.df);
+        jnum(stdout, wald.pvalue);
         fputs("}", stdout);
         for (int a = 0; a < 4; a++) {
             if (!agg[a]) continue;
@@ -329,7 +334,7 @@ static int cmd_cs(int argc, char **argv)
         }
         fputs("}\n", stdout);
     } else {
-        print_cells(stdout, &cells, opt.alpha);
+        print_cells(stdout, &cells, &wald, opt.alpha);
         for (int a = 0; a < 4; a++) {
             if (!agg[a]) continue;
             ks_did_agg_view av;

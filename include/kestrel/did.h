@@ -78,13 +78,23 @@ typedef struct {
     size_t nperiods;
     size_t nclusters;           /* clusters of the variance (the units unless `cluster` set) */
     double crit;                /* critical value of the cells' bands: normal, or sup-t */
-    double wald_stat, wald_pvalue; /* pre-test of parallel trends; NaN when not available */
-    size_t wald_df;
-    /* Influence functions: nunits x ncell, column-major, unit order as `unit_index` says. */
-    const double *inffunc;
-    const size_t *unit_row; /* for each unit, its first row in the input table */
+    const size_t *unit_row; /* for each unit (in the fit's unit order), its first input row */
 } ks_did_cs_cells;
 KS_API void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *out);
+/* R did's Wald pre-test of parallel trends: W = n att' V^-1 att over the pre-treatment cells
+ * (group > time) with a standard error, V their influence functions' covariance (cluster sums
+ * with a cluster variable); p = P(chi2_df > W). NaN (and a logged reason) when there is no
+ * pre-treatment cell, V is singular, or a cluster variable is combined with the bootstrap. R
+ * rounds the p-value to 5 digits; this is the unrounded value. */
+typedef struct {
+    double stat, pvalue;
+    size_t df;
+} ks_did_pretest;
+KS_API int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out) KS_RESULT_USED;
+
+/* The influence functions of the cells, nunits x ncell column-major into out (caller's), rows
+ * in the fit's unit order (unit_row maps them to the input); R's inffunc * 1. */
+KS_API void ks_did_cs_inffunc(const ks_did_cs *r, double *out);
 
 typedef enum {
     KS_DID_AGG_SIMPLE = 0,

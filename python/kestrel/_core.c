@@ -443,7 +443,6 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
     }
     for (npy_intp i = 0; i < nu; i++)
         ((int64_t *)PyArray_DATA((PyArrayObject *)rows))[i] = (int64_t)c.unit_row[i];
-    /* the influence functions stay in the fit: an (units x cells) Fortran-ordered view */
     PyObject *cap = PyCapsule_New(fit, "kestrel.did_cs", did_cs_capsule_free);
     if (!cap) {
         Py_DECREF(post);
@@ -453,30 +452,12 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
         goto done;
     }
     fit = NULL;
-    npy_intp dims[2] = {nu, nc};
-    PyObject *inf = PyArray_New(&PyArray_Type, 2, dims, NPY_DOUBLE, NULL, (void *)c.inffunc, 0,
-                                NPY_ARRAY_FARRAY_RO, NULL);
-    if (inf) {
-        Py_INCREF(cap);
-        if (PyArray_SetBaseObject((PyArrayObject *)inf, cap) < 0) Py_CLEAR(inf);
-    }
-    out = inf ? Py_BuildValue(
-                    "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,s:d,s:d,s:n,s:d,s:O}",
-                    "group", vec(c.group, nc), "time", vec(c.time, nc), "att", vec(c.att, nc),
-                    "se", vec(c.se, nc), "post", post, "n_treated", ntr, "n_control", nco,
-                    "unit_row", rows, "inffunc", inf, "fit", cap, "nunits", (Py_ssize_t)c.nunits,
-                    "nperiods", (Py_ssize_t)c.nperiods, "nclusters", (Py_ssize_t)c.nclusters,
-                    "crit", c.crit, "wald_stat", c.wald_stat, "wald_df", (Py_ssize_t)c.wald_df,
-                    "wald_pvalue", c.wald_pvalue, "notes", notes)
-              : NULL;
-    if (!out) {
-        Py_XDECREF(inf);
-        Py_DECREF(post);
-        Py_DECREF(ntr);
-        Py_DECREF(nco);
-        Py_DECREF(rows);
-        Py_DECREF(cap);
-    }
+    out = Py_BuildValue(
+        "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,s:d,s:O}", "group",
+        vec(c.group, nc), "time", vec(c.time, nc), "att", vec(c.att, nc), "se", vec(c.se, nc),
+        "post", post, "n_treated", ntr, "n_control", nco, "unit_row", rows, "fit", cap,
+        "nunits", (Py_ssize_t)c.nunits, "nperiods", (Py_ssize_t)c.nperiods, "nclusters",
+        (Py_ssize_t)c.nclusters, "crit", c.crit, "notes", notes);
 done:
     ks_did_cs_free(fit);
     ks_table_free(t);
@@ -484,6 +465,46 @@ done:
     PyMem_Free(cov);
     Py_XDECREF(keep);
     Py_XDECREF(notes);
+    return out;
+}
+
+static PyObject *py_did_cs_inffunc(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
+    ks_did_cs *fit = PyCapsule_GetPointer(cap, "kestrel.did_cs");
+    if (!fit) return NULL;
+    ks_did_cs_cells c;
+    ks_did_cs_get_cells(fit, &c);
+    npy_intp dims[2] = {(npy_intp)c.nunits, (npy_intp)c.ncell};
+    PyObject *a = PyArray_New(&PyArray_Type, 2, dims, NPY_DOUBLE, NULL, NULL, 0, NPY_ARRAY_FARRAY,
+                              NULL);
+    if (a) ks_did_cs_inffunc(fit, PyArray_DATA((PyArrayObject *)a));
+    return a;
+}
+
+static PyObject *py_did_cs_pretest(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
+    ks_did_cs *fit = PyCapsule_GetPointer(cap, "kestrel.did_cs");
+    if (!fit) return NULL;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *notes = PyList_New(0), *out = NULL;
+    if (notes) {
+        ks_ctx_set_log(ctx, collect_log, notes);
+        ks_did_pretest w;
+        if (ks_did_cs_pretest(ctx, fit, &w) != KS_OK)
+            raise_ks(ctx, KS_ENOMEM);
+        else
+            out = Py_BuildValue("{s:d,s:n,s:d,s:O}", "stat", w.stat, "df", (Py_ssize_t)w.df,
+                                "pvalue", w.pvalue, "notes", notes);
+    }
+    Py_XDECREF(notes);
+    ks_ctx_free(ctx);
     return out;
 }
 
@@ -563,6 +584,9 @@ static PyMethodDef methods[] = {
      "did_cs(columns, outcome, time, unit, first_treat, ...) -> dict"},
     {"did_cs_aggregate", (PyCFunction)(void (*)(void))py_did_cs_aggregate,
      METH_VARARGS | METH_KEYWORDS, "did_cs_aggregate(fit, type, ...) -> dict"},
+    {"did_cs_inffunc", py_did_cs_inffunc, METH_VARARGS,
+     "did_cs_inffunc(fit) -> (units x cells) array"},
+    {"did_cs_pretest", py_did_cs_pretest, METH_VARARGS, "did_cs_pretest(fit) -> dict"},
     {"normal_quantile", py_normal_quantile, METH_VARARGS, "normal_quantile(p) -> float"},
     {"normal_cdf", py_normal_cdf, METH_VARARGS, "normal_cdf(z) -> float"},
     {"t_quantile", py_t_quantile, METH_VARARGS, "t_quantile(p, df) -> float"},

@@ -88,10 +88,7 @@ class CallawaySantAnnaResults:
                 n_treated=int(raw["n_treated"][i]), n_control=int(raw["n_control"][i]),
                 post=bool(raw["post"][i]))
         self.time_periods = sorted({k[1] for k in self.group_time_effects})
-        self.influence_functions = raw["inffunc"]
-        self.pretest_stat = raw["wald_stat"]
-        self.pretest_df = raw["wald_df"]
-        self.pretest_pvalue = raw["wald_pvalue"]
+        self._pretest = None
         self.n_bootstrap = est.n_bootstrap
         self._window = dict(balance_e=balance_e, min_e=min_e, max_e=max_e)
         self.event_study_effects = None
@@ -112,6 +109,36 @@ class CallawaySantAnnaResults:
             kinds = list(aggregate)
         for kind in kinds:
             self.aggregate(kind, **self._window)
+
+    @property
+    def influence_functions(self):
+        """The cells' influence functions, units x cells (R's inffunc): row i is the unit whose
+        first row in the data is ``unit_rows[i]``."""
+        return _core.did_cs_inffunc(self._fit)
+
+    def _wald(self):
+        if self._pretest is None:
+            self._pretest = _core.did_cs_pretest(self._fit)
+            self.notes.extend(msg for _, msg in self._pretest["notes"])
+        return self._pretest
+
+    @property
+    def pretest_stat(self):
+        """R did's Wald pre-test of parallel trends over the pre-treatment cells: W."""
+        return self._wald()["stat"]
+
+    @property
+    def pretest_df(self):
+        return self._wald()["df"]
+
+    @property
+    def pretest_pvalue(self):
+        """P(chi2_df > W), unrounded (R's att_gt rounds it to 5 digits)."""
+        return self._wald()["pvalue"]
+
+    @property
+    def unit_rows(self):
+        return self._raw["unit_row"]
 
     def aggregate(self, type="simple", balance_e=None, min_e=None, max_e=None):
         """Aggregate the cells as R did's aggte: ``simple``, ``event_study`` (``dynamic``),

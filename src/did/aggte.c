@@ -25,14 +25,14 @@ struct ks_did_agg {
 
 /* The cells that enter, with R's renumbered group and time and the cohort shares. */
 typedef struct {
-    size_t m;      /* cells kept (finite att) */
-    size_t *cell;  /* their indices in the fit */
+    size_t m;          /* cells kept (finite att) */
+    size_t *cell;      /* their indices in the fit */
     double *grp, *tim; /* renumbered */
-    double *pg;    /* share of the cell's cohort */
+    double *pg;        /* share of the cell's cohort */
     size_t ng;
     double *glist, *pgg; /* kept cohorts (original values) and their shares */
-    double *Gr;    /* n: each unit's renumbered cohort (0 never) */
-    double *wunit; /* n: first-period weights */
+    double *coh_att, *coh_cnt; /* scratch by panel cohort */
+    double *gv, *av, *pv;      /* scratch by cell: cohort, att, share */
 } agg_cells;
 
 /* Position (1-based) of x in the sorted list a[0..na), 0 for x == 0 (never treated). */
@@ -41,44 +41,52 @@ static double renumber(const double *a, size_t na, double x)
     return x == 0.0 ? 0.0 : (double)(ks_did_lower_bound(a, na, x) + 1);
 }
 
-/* wif * att over the cells `which` (weights pg): the estimation effect of the cohort shares,
- * added to out (n values). */
-static void add_wif(const ks_did_cs *r, const agg_cells *a, const size_t *which, size_t nw,
-                    const double *att, double *out)
+/* The estimation effect of the shares pg_j of the cohorts gv_j in an average of att_j with
+ * weights pg_j / sum pg (R's wif . att), added to out (n values):
+ *   centered_ij = w_i 1(G_i = gv_j) - pg_j,
+ *   wif_i . att = sum_j centered_ij att_j / S - (sum_j centered_ij) (sum_j pg_j att_j) / S^2.
+ * Units are sorted by cohort, so the sums over j depend on a unit only through its cohort and
+ * weight; units of cohorts outside gv get exactly -sa / S + S sa / S^2 = 0 and are skipped. */
+static void add_wif(const ks_did_cs *r, agg_cells *a, const double *gv, const double *att,
+                    const double *pg, size_t nw, double *out)
 {
-    double spg = 0.0, sa = 0.0; /* sum_k pg_k, sum_k pg_k att_k */
+    const ks_did_panel *p = &r->p;
+    double spg = 0.0, sa = 0.0;
+    memset(a->coh_att, 0, p->ncoh * sizeof *a->coh_att);
+    memset(a->coh_cnt, 0, p->ncoh * sizeof *a->coh_cnt);
     for (size_t j = 0; j < nw; j++) {
-        spg += a->pg[which[j]];
-        sa += a->pg[which[j]] * att[j];
+        spg += pg[j];
+        sa += pg[j] * att[j];
+        const size_t c = ks_did_lower_bound(p->coh, p->ncoh, gv[j]);
+        a->coh_att[c] += att[j];
+        a->coh_cnt[c] += 1.0;
     }
-    /* centered_ik = w_i 1(G_i = g_k) - pg_k; wif_i . att = sum_k centered_ik att_k / S
-     *   - (sum_k centered_ik) (sum_k pg_k att_k) / S^2 */
-    for (size_t i = 0; i < r->n; i++) {
-        double ca = -sa, csum = -spg;
-        const double wi = a->wunit[i];
-        for (size_t j = 0; j < nw; j++) {
-            if (a->Gr[i] == a->grp[which[j]]) {
-                ca += wi * att[j];
-                csum += wi;
-            }
+    const double s1 = 1.0 / spg, s2 = sa / (spg * spg);
+    const double *w = p->w; /* first-period weights: the first n entries */
+    for (size_t c = 0; c < p->ncoh; c++) {
+        if (a->coh_cnt[c] == 0.0) continue;
+        const double A = a->coh_att[c], N = a->coh_cnt[c];
+        for (size_t i = p->coh_start[c]; i < p->coh_start[c + 1]; i++) {
+            const double wi = w ? w[i] : 1.0;
+            out[i] += (wi * A - sa) * s1 - (wi * N - spg) * s2;
         }
-        out[i] += ca / spg - csum * sa / (spg * spg);
     }
 }
 
 /* out = sum_j weight_j IF[:, cell_j] (+ wif . att when with_wif). */
-static void agg_if(const ks_did_cs *r, const agg_cells *a, const size_t *which, size_t nw,
-                   const double *weight, int with_wif, double *att_scratch, double *out)
+static void agg_if(const ks_did_cs *r, agg_cells *a, const size_t *which, size_t nw,
+                   const double *weight, int with_wif, double *out)
 {
-    const size_t n = r->n;
-    memset(out, 0, n * sizeof *out);
-    for (size_t j = 0; j < nw; j++) {
-        const double *col = r->inffunc + a->cell[which[j]] * n;
-        for (size_t i = 0; i < n; i++) out[i] += weight[j] * col[i];
-    }
+    memset(out, 0, r->n * sizeof *out);
+    for (size_t j = 0; j < nw; j++) ks_did_cs_if_axpy(r, a->cell[which[j]], weight[j], out);
     if (with_wif) {
-        for (size_t j = 0; j < nw; j++) att_scratch[j] = r->att[a->cell[which[j]]];
-        add_wif(r, a, which, nw, att_scratch, out);
+        for (size_t j = 0; j < nw; j++) {
+            const size_t c = a->cell[which[j]];
+            a->gv[j] = r->group[c];
+            a->av[j] = r->att[c];
+            a->pv[j] = a->pg[which[j]];
+        }
+        add_wif(r, a, a->gv, a->av, a->pv, nw, out);
     }
 }
 
@@ -87,24 +95,24 @@ static void agg_cells_free(ks_ctx *ctx, agg_cells *a)
     ks_free(ctx, a->cell);
     ks_free(ctx, a->grp);
     ks_free(ctx, a->glist);
-    ks_free(ctx, a->Gr);
 }
 
 static int agg_cells_build(ks_ctx *ctx, const ks_did_cs *r, agg_cells *a)
 {
     memset(a, 0, sizeof *a);
-    const size_t nc = r->ncell, n = r->n, T = r->p.T;
+    const size_t nc = r->ncell, n = r->n, T = r->p.T, ncoh = r->p.ncoh;
     a->cell = ks_malloc_array(ctx, nc, sizeof *a->cell);
-    a->grp = ks_malloc_array(ctx, nc, 3 * sizeof *a->grp);
-    a->glist = ks_malloc_array(ctx, nc + T + 1, 3 * sizeof *a->glist);
-    a->Gr = ks_malloc_array(ctx, n, 2 * sizeof *a->Gr);
-    if (!a->cell || !a->grp || !a->glist || !a->Gr) {
+    a->grp = ks_malloc_array(ctx, nc, 6 * sizeof *a->grp);
+    a->glist = ks_malloc_array(ctx, nc + T + 1 + ncoh, 3 * sizeof *a->glist);
+    if (!a->cell || !a->grp || !a->glist) {
         agg_cells_free(ctx, a);
         return KS_ENOMEM;
     }
     a->tim = a->grp + nc;
     a->pg = a->tim + nc;
-    a->wunit = a->Gr + n;
+    a->gv = a->pg + nc;
+    a->av = a->gv + nc;
+    a->pv = a->av + nc;
     for (size_t c = 0; c < nc; c++)
         if (isfinite(r->att[c])) a->cell[a->m++] = c;
     if (a->m == 0) {
@@ -118,22 +126,20 @@ static int agg_cells_build(ks_ctx *ctx, const ks_did_cs *r, agg_cells *a)
     memcpy(gt, r->p.tval, T * sizeof *gt);
     memcpy(gt + T, a->glist, a->ng * sizeof *gt);
     const size_t ngt = ks_did_sort_unique(gt, T + a->ng);
-    for (size_t i = 0; i < n; i++) {
-        a->wunit[i] = r->p.w ? r->p.w[i] : 1.0;
-        a->Gr[i] = renumber(gt, ngt, r->p.g[i]);
-    }
-    for (size_t k = 0; k < a->ng; k++) {
+    a->coh_att = gt + ngt;
+    a->coh_cnt = a->coh_att + ncoh;
+    for (size_t k = 0; k < a->ng; k++) { /* pg = mean over units of w_i 1(G_i = g) */
+        size_t lo, hi;
+        ks_did_cohort_range(&r->p, a->glist[k], &lo, &hi);
         double s = 0.0;
-        for (size_t i = 0; i < n; i++) s += r->p.g[i] == a->glist[k] ? a->wunit[i] : 0.0;
+        for (size_t i = lo; i < hi; i++) s += r->p.w ? r->p.w[i] : 1.0;
         a->pgg[k] = s / (double)n;
     }
     for (size_t j = 0; j < a->m; j++) {
         const size_t c = a->cell[j];
         a->grp[j] = renumber(gt, ngt, r->group[c]);
         a->tim[j] = renumber(gt, ngt, r->time[c]);
-        size_t k = 0;
-        while (a->glist[k] != r->group[c]) k++;
-        a->pg[j] = a->pgg[k];
+        a->pg[j] = a->pgg[ks_did_lower_bound(a->glist, a->ng, r->group[c])];
     }
     return KS_OK;
 }
@@ -206,13 +212,12 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
     /* elements' IFs (n x m at most), one overall IF, index/weight scratch */
     double *IF = ks_malloc_array(ctx, n, (m + 1) * sizeof *IF);
     size_t *which = ks_malloc_array(ctx, m, sizeof *which);
-    double *wt = ks_malloc_array(ctx, m, 2 * sizeof *wt);
+    double *wt = ks_malloc_array(ctx, m, sizeof *wt);
     if (!g || !IF || !which || !wt) {
         rc = KS_ENOMEM;
         goto done;
     }
     g->alloc = ctx->alloc;
-    double *attv = wt + m;
     double *overall = IF + m * n;
     const double max_e = opt->max_e;
     ks_did_agg_view *v = &g->v;
@@ -248,7 +253,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
             s += r->att[a.cell[which[j]]] * a.pg[which[j]];
         }
         v->att = s / spg;
-        agg_if(r, &a, which, nw, wt, 1, attv, overall);
+        agg_if(r, &a, which, nw, wt, 1, overall);
     } else if (opt->type == KS_DID_AGG_GROUP) {
         /* cohorts with a post-treatment cell in the window; effect = mean of those cells */
         double num = 0.0, den = 0.0;
@@ -274,7 +279,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
             elem[ne] = gk;
             elem[m + a.ng + 1 + ne] = s / (double)nw; /* att_e, placed below */
             gsel[ne] = k;
-            agg_if(r, &a, which, nw, wt, 0, attv, IF + ne * n);
+            agg_if(r, &a, which, nw, wt, 0, IF + ne * n);
             ne++;
         }
         if (ne == 0) {
@@ -294,19 +299,12 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
             for (size_t i = 0; i < n; i++) overall[i] += wq * IF[q * n + i];
         }
         v->att = num / den;
-        /* wif over cohorts: centered_iq = w_i 1(G_i = g_q) - pg_q */
-        double sa = 0.0;
-        for (size_t q = 0; q < ne; q++) sa += a.pgg[gsel[q]] * atte[q];
-        for (size_t i = 0; i < n; i++) {
-            double ca = 0.0, csum = 0.0;
-            for (size_t q = 0; q < ne; q++) {
-                const double c = (r->p.g[i] == a.glist[gsel[q]] ? a.wunit[i] : 0.0) -
-                                 a.pgg[gsel[q]];
-                ca += c * atte[q];
-                csum += c;
-            }
-            overall[i] += ca / spg - csum * sa / (spg * spg);
+        /* the shares' estimation effect, over cohorts */
+        for (size_t q = 0; q < ne; q++) {
+            a.gv[q] = a.glist[gsel[q]];
+            a.pv[q] = a.pgg[gsel[q]];
         }
+        add_wif(r, &a, a.gv, atte, a.pv, ne, overall);
         ks_free(ctx, gsel);
     } else if (opt->type == KS_DID_AGG_DYNAMIC) {
         /* event times present (balanced on balance_e if asked), within [min_e, max_e] */
@@ -357,7 +355,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
                 s += r->att[a.cell[which[j]]] * wt[j];
             }
             atte[q] = s;
-            agg_if(r, &a, which, nw, wt, 1, attv, IF + q * n);
+            agg_if(r, &a, which, nw, wt, 1, IF + q * n);
             if (elem[q] >= 0) {
                 npos++;
                 spos += s;
@@ -400,7 +398,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
             }
             atte[q] = s;
             sum += s;
-            agg_if(r, &a, which, nw, wt, 1, attv, IF + q * n);
+            agg_if(r, &a, which, nw, wt, 1, IF + q * n);
             for (size_t i = 0; i < n; i++) overall[i] += IF[q * n + i] / (double)ne;
         }
         v->att = sum / (double)ne;

@@ -36,12 +36,6 @@ static size_t pre_period(const ks_did_panel *p, double g, double antic)
     return s;
 }
 
-static int is_control(const ks_did_cs_options *opt, double gi, double gcell, double threshold)
-{
-    if (gi == 0.0) return 1;
-    return opt->control_group == KS_DID_NOT_YET_TREATED && gi > threshold && gi != gcell;
-}
-
 double ks_did_if_se(const double *IF, size_t n, const int32_t *cluster, size_t ncluster,
                     double *scratch)
 {
@@ -57,48 +51,114 @@ double ks_did_if_se(const double *IF, size_t n, const int32_t *cluster, size_t n
     return se > SE_TINY ? se : NAN; /* NaN stays NaN */
 }
 
+void ks_did_cs_if_axpy(const ks_did_cs *r, size_t c, double w, double *out)
+{
+    const ks_did_cell_units *u = &r->units[c];
+    const double *v = r->ifval + r->ifoff[c];
+    for (size_t q = 0; q < u->nr; q++)
+        for (size_t i = u->lo[q]; i < u->hi[q]; i++) out[i] += w * *v++;
+}
+
+void ks_did_cs_if_dense(const ks_did_cs *r, const size_t *cells, size_t m, double *out)
+{
+    memset(out, 0, r->n * m * sizeof *out);
+    for (size_t j = 0; j < m; j++) ks_did_cs_if_axpy(r, cells[j], 1.0, out + j * r->n);
+}
+
+/* The units a cell compares: its cohort, then the never treated (plus, with not-yet-treated
+ * controls, every cohort first treated after the later period + anticipation, except its
+ * own). Units are sorted by cohort, so the later cohorts are one range, less the cell's own. */
+static void cell_units(const ks_did_panel *p, const ks_did_cs_options *opt, const cell_plan *cp,
+                       ks_did_cell_units *u)
+{
+    size_t lo, hi;
+    u->nr = 0;
+    if (cp->zero) return;
+    ks_did_cohort_range(p, cp->g, &lo, &hi);
+    u->lo[0] = lo;
+    u->hi[0] = hi;
+    u->nr = 1;
+    size_t a[2], b[2], na = 0; /* control ranges before removing the cell's cohort */
+    if (p->ncoh > 0 && p->coh[0] == 0.0 && p->coh_start[1] > 0) {
+        a[na] = 0;
+        b[na++] = p->coh_start[1];
+    }
+    if (opt->control_group == KS_DID_NOT_YET_TREATED) {
+        const size_t late = cp->cur > cp->base ? cp->cur : cp->base;
+        const double threshold = p->tval[late] + opt->anticipation;
+        size_t c = 0;
+        while (c < p->ncoh && !(p->coh[c] > threshold && p->coh[c] > 0.0)) c++;
+        if (p->coh_start[c] < p->n) {
+            if (na && b[0] == p->coh_start[c])
+                b[0] = p->n; /* contiguous with the never treated */
+            else
+                a[na] = p->coh_start[c], b[na++] = p->n;
+        }
+    }
+    for (size_t j = 0; j < na; j++) {
+        const size_t pieces[2][2] = {{a[j], lo < b[j] && hi > a[j] ? lo : b[j]},
+                                     {lo < b[j] && hi > a[j] ? hi : b[j], b[j]}};
+        for (size_t q = 0; q < 2; q++)
+            if (pieces[q][1] > pieces[q][0]) {
+                u->lo[u->nr] = pieces[q][0];
+                u->hi[u->nr++] = pieces[q][1];
+            }
+    }
+}
+
+static size_t units_count(const ks_did_cell_units *u)
+{
+    size_t m = 0;
+    for (size_t q = 0; q < u->nr; q++) m += u->hi[q] - u->lo[q];
+    return m;
+}
+
 /* Scratch of one thread for one cell's 2x2 comparison. */
 typedef struct {
     double *dy, *D, *X, *w, *inf;
-    size_t *idx;
 } cell_work;
 
-/* Estimate cell c: att, the influence function into col (n values). Returns a status; on
- * failure the message is in lctx. */
+/* Estimate one cell on its units: att, and its influence function (scaled by n / m) into
+ * ifv. Returns a status; on failure the message is in lctx. */
 static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options *opt,
-                    const cell_plan *cp, cell_work *wk, double *att, double *col, size_t *ntr,
-                    size_t *nco)
+                    const cell_plan *cp, const ks_did_cell_units *u, cell_work *wk, double *att,
+                    double *ifv, size_t *ntr, size_t *nco)
 {
     const size_t n = p->n, k = p->k;
     const size_t early = cp->cur < cp->base ? cp->cur : cp->base;
-    const size_t late = cp->cur > cp->base ? cp->cur : cp->base;
-    const double threshold = p->tval[late] + opt->anticipation;
-    size_t m = 0, nt = 0;
-    for (size_t i = 0; i < n; i++) {
-        const int tr = p->g[i] == cp->g;
-        if (!tr && !is_control(opt, p->g[i], cp->g, threshold)) continue;
-        wk->idx[m] = i;
-        wk->D[m] = tr;
-        wk->dy[m] = p->y[cp->cur * n + i] - p->y[cp->base * n + i];
-        if (p->w) wk->w[m] = p->w[early * n + i];
-        nt += (size_t)tr;
-        m++;
+    const double *ycur = p->y + cp->cur * n, *ybase = p->y + cp->base * n;
+    const double *ws = p->w ? p->w + early * n : NULL;
+    size_t m = 0;
+    for (size_t q = 0; q < u->nr; q++) {
+        const double d = q == 0 ? 1.0 : 0.0;
+        for (size_t i = u->lo[q]; i < u->hi[q]; i++, m++) {
+            wk->dy[m] = ycur[i] - ybase[i];
+            wk->D[m] = d;
+        }
+        if (ws) memcpy(wk->w + m - (u->hi[q] - u->lo[q]), ws + u->lo[q],
+                       (u->hi[q] - u->lo[q]) * sizeof *ws);
     }
-    *ntr = nt;
-    *nco = m - nt;
-    if (nt == 0) return ks_fail(lctx, KS_ENUMERIC, "no units in the cohort");
-    if (nt == m) return ks_fail(lctx, KS_ENUMERIC, "no control units");
+    *ntr = u->hi[0] - u->lo[0];
+    *nco = m - *ntr;
+    if (*ntr == 0) return ks_fail(lctx, KS_ENUMERIC, "no units in the cohort");
+    if (*nco == 0) return ks_fail(lctx, KS_ENUMERIC, "no control units");
     if (p->x) {
         const double *xs = p->x + early * n * k;
-        for (size_t j = 0; j < k; j++)
-            for (size_t r = 0; r < m; r++) wk->X[j * m + r] = xs[j * n + wk->idx[r]];
+        for (size_t j = 0; j < k; j++) {
+            double *dst = wk->X + j * m;
+            for (size_t q = 0; q < u->nr; q++) {
+                const size_t len = u->hi[q] - u->lo[q];
+                memcpy(dst, xs + j * n + u->lo[q], len * sizeof *dst);
+                dst += len;
+            }
+        }
     }
-    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, p->w ? wk->w : NULL};
-    int rc = ks_did_2x2_fit(lctx, opt->method, &in, att, wk->inf);
+    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, ws ? wk->w : NULL};
+    int rc = ks_did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks_fail(lctx, KS_ENUMERIC, "the estimate is not finite");
     const double scale = (double)n / (double)m;
-    for (size_t r = 0; r < m; r++) col[wk->idx[r]] = scale * wk->inf[r];
+    for (size_t r = 0; r < m; r++) ifv[r] *= scale;
     return KS_OK;
 }
 
@@ -138,10 +198,10 @@ static int plan_cells(ks_ctx *ctx, const ks_did_panel *p, const ks_did_cs_option
 
 /* The Wald test that every pre-treatment cell with a standard error is zero:
  * W = n att' V^-1 att, V = IF'IF / n (or from cluster sums) over those cells. */
-static int wald_pretest(ks_ctx *ctx, ks_did_cs *r)
+int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out)
 {
-    r->wald_stat = r->wald_pvalue = NAN;
-    r->wald_df = 0;
+    out->stat = out->pvalue = NAN;
+    out->df = 0;
     if (r->p.cluster && r->opt.n_bootstrap > 0) {
         ks_log(ctx, KS_LOG_INFO,
                "no Wald pre-test with a cluster variable and the bootstrap (the analytical "
@@ -166,11 +226,22 @@ static int wald_pretest(ks_ctx *ctx, ks_did_cs *r)
     }
     double *V = A + N * q, *b = V + q * q, *inv = b + q;
     for (size_t j = 0; j < q; j++) {
-        const double *col = r->inffunc + pre[j] * n;
-        if (r->p.cluster)
+        if (r->p.cluster) {
+            double *col = V; /* V's room is not used yet: one column at a time */
+            if (q * q < n) {
+                col = ks_malloc_array(ctx, n, sizeof *col);
+                if (!col) {
+                    ks_free(ctx, A);
+                    ks_free(ctx, pre);
+                    return KS_ENOMEM;
+                }
+            }
+            ks_did_cs_if_dense(r, &pre[j], 1, col);
             for (size_t i = 0; i < n; i++) A[j * N + (size_t)r->p.cluster[i]] += col[i];
-        else
-            memcpy(A + j * N, col, n * sizeof *col);
+            if (col != V) ks_free(ctx, col);
+        } else {
+            ks_did_cs_if_axpy(r, pre[j], 1.0, A + j * N);
+        }
         b[j] = r->att[pre[j]];
     }
     const int Ni = (int)N, qi = (int)q;
@@ -184,9 +255,9 @@ static int wald_pretest(ks_ctx *ctx, ks_did_cs *r)
     } else {
         double w = 0.0;
         for (size_t j = 0; j < q; j++) w += b[j] * inv[j];
-        r->wald_stat = (double)n * w;
-        r->wald_df = q;
-        r->wald_pvalue = ks_chi2_sf(r->wald_stat, (double)q);
+        out->stat = (double)n * w;
+        out->df = q;
+        out->pvalue = ks_chi2_sf(out->stat, (double)q);
     }
     ks_free(ctx, A);
     ks_free(ctx, pre);
@@ -199,7 +270,9 @@ static void cs_free_with(ks_ctx *ctx, ks_did_cs *r)
     ks_free(ctx, r->group);
     ks_free(ctx, r->post);
     ks_free(ctx, r->n_treated);
-    ks_free(ctx, r->inffunc);
+    ks_free(ctx, r->units);
+    ks_free(ctx, r->ifoff);
+    ks_free(ctx, r->ifval);
     ks_free(ctx, r);
 }
 
@@ -268,10 +341,11 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     r->group = ks_malloc_array(ctx, nc, 5 * sizeof *r->group);
     r->post = ks_malloc_array(ctx, nc, sizeof *r->post);
     r->n_treated = ks_malloc_array(ctx, nc, 2 * sizeof *r->n_treated);
-    r->inffunc = ks_calloc(ctx, n, nc * sizeof *r->inffunc); /* cells write their units only */
+    r->units = ks_malloc_array(ctx, nc, sizeof *r->units);
+    r->ifoff = ks_malloc_array(ctx, nc + 1, sizeof *r->ifoff);
     msg = ks_calloc(ctx, nc, sizeof *msg);
     status = ks_calloc(ctx, nc, sizeof *status);
-    if (!r->group || !r->post || !r->n_treated || !r->inffunc || !msg || !status) {
+    if (!r->group || !r->post || !r->n_treated || !r->units || !r->ifoff || !msg || !status) {
         rc = KS_ENOMEM;
         goto fail;
     }
@@ -280,12 +354,20 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     r->se = r->att + nc;
     r->se_analytic = r->se + nc;
     r->n_control = r->n_treated + nc;
-
+    size_t mmax = 0;
+    r->ifoff[0] = 0;
+    for (size_t c = 0; c < nc; c++) {
+        cell_units(p, opt, &plan[c], &r->units[c]);
+        const size_t m = units_count(&r->units[c]);
+        mmax = m > mmax ? m : mmax;
+        r->ifoff[c + 1] = r->ifoff[c] + m;
+    }
+    r->ifval = ks_malloc_array(ctx, r->ifoff[nc] ? r->ifoff[nc] : 1, sizeof *r->ifval);
     int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
     if ((size_t)nt > nc) nt = (int)nc;
-    const size_t per_thread = n * (4 + k) + n * sizeof(size_t) / sizeof(double) + 1;
+    const size_t per_thread = mmax * (3 + k) + 1;
     work = ks_malloc_array(ctx, (size_t)nt, per_thread * sizeof *work);
-    if (!work) {
+    if (!r->ifval || !work) {
         rc = KS_ENOMEM;
         goto fail;
     }
@@ -298,8 +380,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
         const size_t tid = 0;
 #endif
         double *base = work + tid * per_thread;
-        cell_work wk = {base, base + n, base + 2 * n, base + (2 + k) * n, base + (3 + k) * n,
-                        (size_t *)(base + (4 + k) * n)};
+        cell_work wk = {base, base + mmax, base + 2 * mmax, base + (2 + k) * mmax, NULL};
         ks_ctx lctx = *ctx; /* errors stay per thread; logging is done after the loop */
         lctx.log_fn = NULL;
         lctx.progress_fn = NULL;
@@ -307,20 +388,21 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
 #pragma omp for schedule(dynamic, 1)
         for (size_t c = 0; c < nc; c++) {
             const cell_plan *cp = &plan[c];
-            double *col = r->inffunc + c * n;
+            double *ifv = r->ifval + r->ifoff[c];
+            const size_t m = r->ifoff[c + 1] - r->ifoff[c];
             r->group[c] = cp->g;
             r->time[c] = p->tval[cp->cur];
             r->post[c] = cp->post;
+            r->n_treated[c] = r->n_control[c] = 0;
             if (cp->zero) { /* the universal base period itself: 0 by construction */
                 r->att[c] = 0.0;
-                r->n_treated[c] = r->n_control[c] = 0;
                 continue;
             }
-            status[c] = fit_cell(&lctx, p, opt, cp, &wk, &r->att[c], col, &r->n_treated[c],
-                                 &r->n_control[c]);
+            status[c] = fit_cell(&lctx, p, opt, cp, &r->units[c], &wk, &r->att[c], ifv,
+                                 &r->n_treated[c], &r->n_control[c]);
             if (status[c] != KS_OK) {
                 r->att[c] = NAN;
-                for (size_t i = 0; i < n; i++) col[i] = NAN;
+                for (size_t i = 0; i < m; i++) ifv[i] = NAN;
                 if (status[c] != KS_ENOMEM) msg[c] = ks_strdup(&lctx, lctx.errmsg);
             }
         }
@@ -338,27 +420,51 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
 
     /* analytical standard errors (R: sqrt(diag(IF'IF / n) / n), or from cluster sums) */
     {
-        double *scratch = ks_malloc_array(ctx, p->ncluster ? p->ncluster : 1, sizeof *scratch);
+        double *scratch = ks_calloc(ctx, p->ncluster ? p->ncluster : 1, sizeof *scratch);
         if (!scratch) {
             rc = KS_ENOMEM;
             goto fail;
         }
-        for (size_t c = 0; c < nc; c++)
-            r->se_analytic[c] =
-                ks_did_if_se(r->inffunc + c * n, n, p->cluster, p->ncluster, scratch);
+        for (size_t c = 0; c < nc; c++) {
+            const ks_did_cell_units *u = &r->units[c];
+            const double *v = r->ifval + r->ifoff[c];
+            double ss = 0.0;
+            if (p->cluster) {
+                for (size_t q = 0, j = 0; q < u->nr; q++)
+                    for (size_t i = u->lo[q]; i < u->hi[q]; i++) scratch[p->cluster[i]] += v[j++];
+                for (size_t g = 0; g < p->ncluster; g++) {
+                    ss += scratch[g] * scratch[g];
+                    scratch[g] = 0.0;
+                }
+            } else {
+                for (size_t j = r->ifoff[c]; j < r->ifoff[c + 1]; j++)
+                    ss += r->ifval[j] * r->ifval[j];
+            }
+            const double se = sqrt(ss) / (double)n;
+            r->se_analytic[c] = se > SE_TINY ? se : NAN;
+        }
         ks_free(ctx, scratch);
     }
     memcpy(r->se, r->se_analytic, nc * sizeof *r->se);
     r->crit = ks_normal_quantile(1.0 - opt->alpha / 2.0);
     if (opt->n_bootstrap > 0) {
         double *bse = ks_malloc_array(ctx, nc, sizeof *bse), crit = NAN;
-        if (!bse) {
+        double *dense = ks_malloc_array(ctx, n, nc * sizeof *dense);
+        size_t *all = ks_malloc_array(ctx, nc, sizeof *all);
+        if (!bse || !dense || !all) {
+            ks_free(ctx, bse);
+            ks_free(ctx, dense);
+            ks_free(ctx, all);
             rc = KS_ENOMEM;
             goto fail;
         }
-        rc = ks_did_mboot(ctx, r->inffunc, n, nc, p->cluster, p->ncluster, opt->n_bootstrap,
+        for (size_t c = 0; c < nc; c++) all[c] = c;
+        ks_did_cs_if_dense(r, all, nc, dense);
+        rc = ks_did_mboot(ctx, dense, n, nc, p->cluster, p->ncluster, opt->n_bootstrap,
                           opt->boot_weights, opt->seed, opt->alpha, bse,
                           opt->cband ? &crit : NULL);
+        ks_free(ctx, dense);
+        ks_free(ctx, all);
         if (rc == KS_OK) {
             for (size_t c = 0; c < nc; c++)
                 if (isfinite(r->se_analytic[c]))
@@ -375,7 +481,6 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
         ks_free(ctx, bse);
         if (rc) goto fail;
     }
-    if ((rc = wald_pretest(ctx, r))) goto fail;
 
     /* outcomes and covariates are no longer needed */
     ks_free(ctx, r->p.y);
@@ -415,9 +520,13 @@ void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *o)
     o->nperiods = r->p.T;
     o->nclusters = r->p.cluster ? r->p.ncluster : r->n;
     o->crit = r->crit;
-    o->wald_stat = r->wald_stat;
-    o->wald_pvalue = r->wald_pvalue;
-    o->wald_df = r->wald_df;
-    o->inffunc = r->inffunc;
     o->unit_row = r->p.unit_row;
+}
+
+void ks_did_cs_inffunc(const ks_did_cs *r, double *out)
+{
+    for (size_t c = 0; c < r->ncell; c++) {
+        memset(out + c * r->n, 0, r->n * sizeof *out);
+        ks_did_cs_if_axpy(r, c, 1.0, out + c * r->n);
+    }
 }

@@ -6,20 +6,28 @@
 #include "base/base_internal.h"
 #include "kestrel/did.h"
 
-/* A balanced panel of n units over T periods, period-major: y[t * n + i]. */
+/* A balanced panel of n units over T periods, period-major: y[t * n + i]. Units are sorted by
+ * cohort (never treated first, then by first treated period; ties in order of appearance), so
+ * each cohort is the contiguous range coh_start[c] .. coh_start[c + 1]. */
 typedef struct {
     size_t n, T, k;    /* units, periods, covariates including the intercept */
     double *tval;      /* T period values, increasing */
     double *g;         /* n first-treatment periods after R's recoding (0: never treated) */
+    size_t ncoh;       /* cohorts among the units, including the never treated (value 0) */
+    double *coh;       /* ncoh cohort values, increasing */
+    size_t *coh_start; /* ncoh + 1 offsets */
     double *y;         /* T x n outcomes */
     double *w;         /* T x n weights, or NULL (all 1) */
     double *x;         /* T x (n x k) covariates, column-major per period, or NULL when k == 1 */
     int32_t *cluster;  /* n cluster codes 0..ncluster-1, or NULL */
     size_t ncluster;
     size_t *unit_row;  /* n: first row of each unit in the input table */
-    double *glist;     /* ng treated cohorts, increasing */
+    double *glist;     /* ng treated cohorts that get effects, increasing */
     size_t ng;
 } ks_did_panel;
+
+/* The unit range of cohort value g, or an empty range. */
+void ks_did_cohort_range(const ks_did_panel *p, double g, size_t *lo, size_t *hi);
 
 /* Build the panel from the table, with R did's preprocessing (NA rows removed, unbalanced units
  * removed, cohorts after the last period + anticipation recoded never treated, no never-treated
@@ -48,8 +56,17 @@ int ks_did_mboot(ks_ctx *ctx, const double *IF, size_t n, size_t m, const int32_
                  size_t ncluster, int B, ks_did_boot_weights kind, uint64_t seed, double alpha,
                  double *se, double *crit);
 
+/* The units of one cell's 2x2 comparison: up to four ranges of the cohort-sorted units (the
+ * treated cohort first, then the controls). */
+typedef struct {
+    size_t nr;
+    size_t lo[4], hi[4];
+} ks_did_cell_units;
+
 /* A fit: the cells, their influence functions, and what an aggregation needs from the panel
- * (cohorts, first-period weights, clusters; outcomes and covariates are freed after the fit). */
+ * (cohorts, first-period weights, clusters; outcomes and covariates are freed after the fit).
+ * A cell's influence function is kept on its own units only: the values of cell c are
+ * ifval[ifoff[c] .. ifoff[c + 1]), range by range of units[c] (zero for every other unit). */
 struct ks_did_cs {
     ks_allocator alloc;
     ks_did_cs_options opt; /* covariates / weights / cluster names not kept (set to NULL) */
@@ -58,10 +75,17 @@ struct ks_did_cs {
     double *group, *time, *att, *se, *se_analytic;
     int *post;
     size_t *n_treated, *n_control;
-    double *inffunc; /* n x ncell, column-major */
-    double crit, wald_stat, wald_pvalue;
-    size_t wald_df;
+    ks_did_cell_units *units;
+    size_t *ifoff;
+    double *ifval;
+    double crit;
 };
+
+/* out[i] += w * IF_c[i] over the units of cell c. */
+void ks_did_cs_if_axpy(const ks_did_cs *r, size_t c, double w, double *out);
+/* The influence functions of cells cells[0..m) as a dense n x m matrix (column-major, zeros
+ * outside each cell's units). */
+void ks_did_cs_if_dense(const ks_did_cs *r, const size_t *cells, size_t m, double *out);
 
 /* Sorting period and cohort values. */
 int ks_did_cmp_double(const void *a, const void *b);

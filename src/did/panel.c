@@ -3,12 +3,26 @@
  * column are removed; cohorts first treated after the last period + anticipation count as never
  * treated; with no never-treated units, the latest cohort serves as control and the periods from
  * its treatment on are removed; units treated in the first period are removed; units then not
- * observed in every period are removed. Each removal is counted and logged. */
+ * observed in every period are removed. Each removal is counted and logged.
+ *
+ * Columns are read in place (int64 or float64), each row once or twice; the only arrays of the
+ * table's length are the unit codes, a keep flag and the (unit, period) -> row map. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "did/did_internal.h"
+
+/* A numeric column read in place. */
+typedef struct {
+    const double *f;
+    const int64_t *i;
+} numcol;
+
+static inline double num_at(const numcol *c, size_t r)
+{
+    return c->f ? c->f[r] : (double)c->i[r];
+}
 
 /* Index of v in the sorted array a[0..n), or -1. Rows usually run through the periods in
  * order, so the position after the previous row's (*hint) is tried first. */
@@ -21,30 +35,55 @@ static ptrdiff_t find_sorted(const double *a, size_t n, double v, size_t *hint)
     return (ptrdiff_t)i;
 }
 
-/* Sorted distinct values of v[i] over rows with keep[i]; returns the count (into out, room
+/* Sorted distinct values of column c over rows with keep[i]; returns the count (into out, room
  * for nrow). Periods are few: each row is looked up in the sorted list found so far (a repeat
- * of the previous row's value costs one comparison); past 256 distinct values, sort them all. */
-static size_t distinct_sorted(const double *v, const unsigned char *keep, size_t nrow, double *out)
+ * of the previous row's value, or the next value in the list, costs a comparison or two); past
+ * 256 distinct values, all are collected and sorted. */
+static size_t distinct_sorted(const numcol *c, const unsigned char *keep, size_t nrow, double *out)
 {
     size_t u = 0, hint = 0;
     double last = NAN;
     for (size_t i = 0; i < nrow; i++) {
-        if (!keep[i] || v[i] == last) continue;
-        last = v[i];
-        size_t at = hint + 1 < u && out[hint + 1] == v[i] ? hint + 1 : ks_did_lower_bound(out, u, v[i]);
+        if (!keep[i]) continue;
+        const double v = num_at(c, i);
+        if (v == last) continue;
+        last = v;
+        size_t at = hint + 1 < u && out[hint + 1] == v ? hint + 1 : ks_did_lower_bound(out, u, v);
         hint = at;
-        if (at < u && out[at] == v[i]) continue;
-        if (u == 256) { /* many distinct values: collect and sort */
+        if (at < u && out[at] == v) continue;
+        if (u == 256) {
             u = 0;
             for (size_t r = 0; r < nrow; r++)
-                if (keep[r]) out[u++] = v[r];
+                if (keep[r]) out[u++] = num_at(c, r);
             return ks_did_sort_unique(out, u);
         }
         memmove(out + at + 1, out + at, (u - at) * sizeof *out);
-        out[at] = v[i];
+        out[at] = v;
         u++;
     }
     return u;
+}
+
+/* keep[i] = 0 where column c (if any) is not finite; with nonneg, a negative value is an
+ * error naming the row. int64 columns have no missing values. */
+static int finite_rows(ks_ctx *ctx, const char *what, const char *name, const numcol *c,
+                       int nonneg, unsigned char *keep, size_t nrow)
+{
+    if (!c) return KS_OK;
+    if (c->f) {
+        for (size_t i = 0; i < nrow; i++) keep[i] &= isfinite(c->f[i]) ? 1 : 0;
+        if (nonneg)
+            for (size_t i = 0; i < nrow; i++)
+                if (c->f[i] < 0)
+                    return ks_fail(ctx, KS_EINVAL, "%s: column '%s' row %zu is negative (%g)",
+                                   what, name, i + 1, c->f[i]);
+    } else if (nonneg) {
+        for (size_t i = 0; i < nrow; i++)
+            if (c->i[i] < 0)
+                return ks_fail(ctx, KS_EINVAL, "%s: column '%s' row %zu is negative (%lld)",
+                               what, name, i + 1, (long long)c->i[i]);
+    }
+    return KS_OK;
 }
 
 static int column(ks_ctx *ctx, const ks_table *t, const char *what, const char *name, size_t *j)
@@ -55,16 +94,16 @@ static int column(ks_ctx *ctx, const ks_table *t, const char *what, const char *
     return KS_OK;
 }
 
-static int numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char *name, double **out)
+static int numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char *name, numcol *c)
 {
     size_t j;
     int rc = column(ctx, t, what, name, &j);
     if (rc) return rc;
-    if (ks_table_col_type(t, j) == KS_COL_STRING)
+    c->f = ks_table_float64(t, j);
+    c->i = ks_table_int64(t, j);
+    if (!c->f && !c->i)
         return ks_fail(ctx, KS_ETYPE, "%s: column '%s' is text, not a number", what, name);
-    *out = ks_malloc_array(ctx, ks_table_nrow(t) ? ks_table_nrow(t) : 1, sizeof **out);
-    if (!*out) return KS_ENOMEM;
-    return ks_table_get_double(ctx, t, j, *out);
+    return KS_OK;
 }
 
 static int codes_of(ks_ctx *ctx, const ks_table *t, const char *what, const char *name,
@@ -83,6 +122,8 @@ void ks_did_panel_free(ks_ctx *ctx, ks_did_panel *p)
     if (!p) return;
     ks_free(ctx, p->tval);
     ks_free(ctx, p->g);
+    ks_free(ctx, p->coh);
+    ks_free(ctx, p->coh_start);
     ks_free(ctx, p->y);
     ks_free(ctx, p->w);
     ks_free(ctx, p->x);
@@ -90,6 +131,17 @@ void ks_did_panel_free(ks_ctx *ctx, ks_did_panel *p)
     ks_free(ctx, p->unit_row);
     ks_free(ctx, p->glist);
     memset(p, 0, sizeof *p);
+}
+
+void ks_did_cohort_range(const ks_did_panel *p, double g, size_t *lo, size_t *hi)
+{
+    const size_t c = ks_did_lower_bound(p->coh, p->ncoh, g);
+    if (c < p->ncoh && p->coh[c] == g) {
+        *lo = p->coh_start[c];
+        *hi = p->coh_start[c + 1];
+    } else {
+        *lo = *hi = 0;
+    }
 }
 
 int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const char *tname,
@@ -102,11 +154,11 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
     if (opt->covariates)
         while (opt->covariates[ncov]) ncov++;
     const double antic = opt->anticipation;
-    double *y = NULL, *tv = NULL, *gv = NULL, *wv = NULL, **xv = NULL, *tl = NULL;
+    numcol y, tv, gv, wv = {NULL, NULL}, *xv = NULL;
+    double *tl = NULL, *ug = NULL;
     int64_t *id = NULL, *cl = NULL, *cl_unit = NULL;
     unsigned char *keep = NULL;
-    size_t *cell = NULL, *unit_first = NULL, *uperiods = NULL;
-    int32_t *newunit = NULL;
+    size_t *cell = NULL, *unit_first = NULL, *uperiods = NULL, *newpos = NULL;
     size_t nid = 0, ncl = 0;
     int rc = KS_OK;
     if (opt->anticipation < 0) return ks_fail(ctx, KS_EINVAL, "anticipation must be >= 0");
@@ -114,7 +166,8 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
 
     xv = ks_calloc(ctx, ncov ? ncov : 1, sizeof *xv);
     keep = ks_malloc(ctx, nrow);
-    if (!xv || !keep) {
+    tl = ks_malloc_array(ctx, nrow, sizeof *tl);
+    if (!xv || !keep || !tl) {
         rc = KS_ENOMEM;
         goto done;
     }
@@ -126,44 +179,41 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
     if (opt->cluster && (rc = codes_of(ctx, t, "cluster", opt->cluster, &cl, &ncl))) goto done;
     for (size_t c = 0; c < ncov; c++)
         if ((rc = numeric(ctx, t, "covariate", opt->covariates[c], &xv[c]))) goto done;
+    const int have_w = opt->weights != NULL;
 
-    /* 1. rows with a missing or non-finite value in a used column */
-    size_t n_na = 0;
-    for (size_t i = 0; i < nrow; i++) {
-        int ok = isfinite(y[i]) && isfinite(tv[i]) && !isnan(gv[i]) && id[i] >= 0;
-        if (wv) {
-            if (wv[i] < 0) {
-                rc = ks_fail(ctx, KS_EINVAL, "weights: column '%s' row %zu is negative (%g)",
-                             opt->weights, i + 1, wv[i]);
-                goto done;
-            }
-            ok = ok && isfinite(wv[i]);
-        }
-        if (cl) ok = ok && cl[i] >= 0;
-        for (size_t c = 0; c < ncov && ok; c++) ok = isfinite(xv[c][i]);
-        keep[i] = (unsigned char)ok;
-        n_na += !ok;
-    }
-    if (n_na)
-        ks_log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
-
-    /* the cohort of a unit must not change over time; nor its cluster */
-    unit_first = ks_malloc_array(ctx, nid, sizeof *unit_first);
+    /* 1. rows with a missing or non-finite value in a used column; each unit's first row, and
+     *    its cohort (and cluster) the same in every row */
+    unit_first = ks_malloc_array(ctx, nid ? nid : 1, sizeof *unit_first);
     if (!unit_first) {
         rc = KS_ENOMEM;
         goto done;
     }
     for (size_t u = 0; u < nid; u++) unit_first[u] = SIZE_MAX;
+    memset(keep, 1, nrow);
+    if ((rc = finite_rows(ctx, "weights", opt->weights, have_w ? &wv : NULL, 1, keep, nrow)) ||
+        (rc = finite_rows(ctx, "outcome", yname, &y, 0, keep, nrow)) ||
+        (rc = finite_rows(ctx, "time", tname, &tv, 0, keep, nrow)))
+        goto done;
+    for (size_t c = 0; c < ncov; c++)
+        if ((rc = finite_rows(ctx, "covariate", opt->covariates[c], &xv[c], 0, keep, nrow)))
+            goto done;
+    if (gv.f) /* first_treat may be Inf (never treated), not NaN */
+        for (size_t i = 0; i < nrow; i++) keep[i] &= !isnan(gv.f[i]);
+    size_t n_na = 0;
     for (size_t i = 0; i < nrow; i++) {
-        if (!keep[i]) continue;
+        if (keep[i] && (id[i] < 0 || (cl && cl[i] < 0))) keep[i] = 0;
+        if (!keep[i]) {
+            n_na++;
+            continue;
+        }
         size_t *f = &unit_first[id[i]];
         if (*f == SIZE_MAX) {
             *f = i;
-        } else if (!(gv[i] == gv[*f])) {
+        } else if (!(num_at(&gv, i) == num_at(&gv, *f))) {
             rc = ks_fail(ctx, KS_EINVAL,
                          "first_treat: column '%s' changes within a unit (row %zu has %g, row %zu "
                          "%g); it must be the unit's first treated period",
-                         gname, *f + 1, gv[*f], i + 1, gv[i]);
+                         gname, *f + 1, num_at(&gv, *f), i + 1, num_at(&gv, i));
             goto done;
         } else if (cl && cl[i] != cl[*f]) {
             rc = ks_fail(ctx, KS_EINVAL,
@@ -173,52 +223,56 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
             goto done;
         }
     }
+    if (n_na)
+        ks_log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
 
-    /* 2. periods, and cohorts after the last period + anticipation are never treated */
-    tl = ks_malloc_array(ctx, nrow, sizeof *tl);
-    if (!tl) {
-        rc = KS_ENOMEM;
-        goto done;
-    }
-    size_t T = distinct_sorted(tv, keep, nrow, tl);
+    /* 2. periods; cohorts after the last period + anticipation are never treated. ug[u] is a
+     *    unit's cohort, -1 for a unit without rows or removed. */
+    size_t T = distinct_sorted(&tv, keep, nrow, tl);
     if (T < 2) {
         rc = ks_fail(ctx, KS_EEMPTY, "time: column '%s' needs at least two periods (has %zu)",
                      tname, T);
         goto done;
     }
-    for (size_t i = 0; i < nrow; i++) {
-        if (gv[i] < 0 && keep[i]) {
-            rc = ks_fail(ctx, KS_EINVAL, "first_treat: column '%s' row %zu is negative (%g)",
-                         gname, i + 1, gv[i]);
-            goto done;
-        }
-        if (gv[i] > tl[T - 1] + antic) gv[i] = 0.0; /* includes Inf */
+    ug = ks_malloc_array(ctx, 2 * nid + 1, sizeof *ug); /* + scratch for step 5 */
+    if (!ug) {
+        rc = KS_ENOMEM;
+        goto done;
     }
     int have_never = 0;
     double latest = 0.0;
-    for (size_t i = 0; i < nrow; i++)
-        if (keep[i]) {
-            have_never |= gv[i] == 0.0;
-            latest = gv[i] > latest ? gv[i] : latest;
+    for (size_t u = 0; u < nid; u++) {
+        if (unit_first[u] == SIZE_MAX) {
+            ug[u] = -1.0;
+            continue;
         }
+        const double g = num_at(&gv, unit_first[u]);
+        if (g < 0) {
+            rc = ks_fail(ctx, KS_EINVAL, "first_treat: column '%s' row %zu is negative (%g)",
+                         gname, unit_first[u] + 1, g);
+            goto done;
+        }
+        ug[u] = g > tl[T - 1] + antic ? 0.0 : g; /* includes Inf */
+        have_never |= ug[u] == 0.0;
+        latest = ug[u] > latest ? ug[u] : latest;
+    }
     if (!have_never) {
         /* No never-treated units: the latest cohort is the control (coerced to never treated
          * with the never-treated control group) and periods from latest - anticipation on go. */
         size_t dropped = 0;
-        for (size_t i = 0; i < nrow; i++) {
-            if (!keep[i]) continue;
-            if (tv[i] >= latest - antic) {
+        for (size_t i = 0; i < nrow; i++)
+            if (keep[i] && num_at(&tv, i) >= latest - antic) {
                 keep[i] = 0;
                 dropped++;
-            } else if (opt->control_group == KS_DID_NEVER_TREATED && gv[i] == latest) {
-                gv[i] = 0.0;
             }
-        }
+        if (opt->control_group == KS_DID_NEVER_TREATED)
+            for (size_t u = 0; u < nid; u++)
+                if (ug[u] == latest) ug[u] = 0.0;
         ks_log(ctx, KS_LOG_WARN,
                "no never-treated units: the cohort first treated in %g serves as control and "
                "the %zu rows from period %g on are dropped",
                latest, dropped, latest - antic);
-        T = distinct_sorted(tv, keep, nrow, tl);
+        T = distinct_sorted(&tv, keep, nrow, tl);
         if (T < 2) {
             rc = ks_fail(ctx, KS_EEMPTY, "fewer than two periods before the latest cohort");
             goto done;
@@ -228,17 +282,18 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
     /* 3. units treated in the first period (+ anticipation) */
     {
         size_t nfirst = 0;
-        for (size_t i = 0; i < nrow; i++) {
-            if (keep[i] && gv[i] > 0 && gv[i] <= tl[0] + antic) {
-                keep[i] = 0;
-                if (unit_first[id[i]] == i) nfirst++;
+        for (size_t u = 0; u < nid; u++)
+            if (ug[u] > 0 && ug[u] <= tl[0] + antic) {
+                ug[u] = -1.0;
+                nfirst++;
             }
+        if (nfirst) {
+            ks_log(ctx, KS_LOG_WARN,
+                   "dropped %zu units that were already treated in the first period", nfirst);
+            for (size_t i = 0; i < nrow; i++)
+                if (keep[i] && ug[id[i]] < 0) keep[i] = 0;
+            T = distinct_sorted(&tv, keep, nrow, tl);
         }
-        if (nfirst)
-            ks_log(ctx, KS_LOG_WARN, "dropped %zu units that were already treated in the first "
-                                     "period",
-                   nfirst);
-        T = distinct_sorted(tv, keep, nrow, tl);
     }
 
     /* 4. one row per (unit, period); units missing a period are removed */
@@ -247,10 +302,9 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         rc = ks_fail(ctx, KS_EOVERFLOW, "panel of %zu units x %zu periods is too large", nid, T);
         goto done;
     }
-    cell = ks_malloc_array(ctx, cells, sizeof *cell);
-    uperiods = ks_calloc(ctx, nid, sizeof *uperiods);
-    newunit = ks_malloc_array(ctx, nid, sizeof *newunit);
-    if (!cell || !uperiods || !newunit) {
+    cell = ks_malloc_array(ctx, cells ? cells : 1, sizeof *cell);
+    uperiods = ks_calloc(ctx, nid ? nid : 1, sizeof *uperiods);
+    if (!cell || !uperiods) {
         rc = KS_ENOMEM;
         goto done;
     }
@@ -258,26 +312,36 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
     size_t hint = 0;
     for (size_t i = 0; i < nrow; i++) {
         if (!keep[i]) continue;
-        ptrdiff_t tp = find_sorted(tl, T, tv[i], &hint);
+        const double ti = num_at(&tv, i);
+        ptrdiff_t tp = find_sorted(tl, T, ti, &hint);
         size_t *c = &cell[(size_t)id[i] * T + (size_t)tp];
         if (*c != SIZE_MAX) {
             rc = ks_fail(ctx, KS_EINVAL,
                          "unit: rows %zu and %zu are the same unit ('%s') in the same period "
                          "(%g); a panel has one row per unit and period",
-                         *c + 1, i + 1, idname, tv[i]);
+                         *c + 1, i + 1, idname, ti);
             goto done;
         }
         *c = i;
         uperiods[id[i]]++;
     }
+
+    /* 5. the balanced units, sorted by cohort (counting sort over the few cohort values) */
     size_t n = 0, nunbal = 0;
+    double *coh = ug + nid; /* scratch for the distinct cohorts */
+    size_t ncoh = 0;
     for (size_t u = 0; u < nid; u++) {
-        newunit[u] = -1;
-        if (uperiods[u] == T)
-            newunit[u] = (int32_t)n++;
-        else if (uperiods[u] > 0)
+        if (ug[u] < 0 || uperiods[u] == 0) continue;
+        if (uperiods[u] != T) {
             nunbal++;
+            ug[u] = -1.0;
+            continue;
+        }
+        n++;
+        if (ncoh == 0 || ug[u] != coh[ncoh - 1]) coh[ncoh++] = ug[u];
+        if (ncoh > 4096) ncoh = ks_did_sort_unique(coh, ncoh);
     }
+    ncoh = ks_did_sort_unique(coh, ncoh);
     if (nunbal)
         ks_log(ctx, KS_LOG_WARN,
                "%zu units are missing in some periods; dropped to make the panel balanced", nunbal);
@@ -285,51 +349,72 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         rc = ks_fail(ctx, KS_EEMPTY, "no unit is observed in all %zu periods", T);
         goto done;
     }
-
-    /* 5. the wide arrays */
     const size_t k = 1 + ncov;
     p->n = n;
     p->T = T;
     p->k = k;
+    p->ncoh = ncoh;
     p->tval = ks_malloc_array(ctx, T, sizeof *p->tval);
+    p->coh = ks_malloc_array(ctx, ncoh, sizeof *p->coh);
+    p->coh_start = ks_calloc(ctx, ncoh + 1, sizeof *p->coh_start);
     p->g = ks_malloc_array(ctx, n, sizeof *p->g);
     p->y = ks_malloc_array(ctx, n * T, sizeof *p->y);
     p->unit_row = ks_malloc_array(ctx, n, sizeof *p->unit_row);
-    p->glist = ks_malloc_array(ctx, n, sizeof *p->glist);
-    if (wv) p->w = ks_malloc_array(ctx, n * T, sizeof *p->w);
+    p->glist = ks_malloc_array(ctx, ncoh, sizeof *p->glist);
+    newpos = ks_malloc_array(ctx, nid + ncoh, sizeof *newpos);
+    if (have_w) p->w = ks_malloc_array(ctx, n * T, sizeof *p->w);
     if (ncov) p->x = ks_malloc_array(ctx, n * T, k * sizeof *p->x);
     if (cl) {
         p->cluster = ks_malloc_array(ctx, n, sizeof *p->cluster);
         cl_unit = ks_malloc_array(ctx, ncl, sizeof *cl_unit);
     }
-    if (!p->tval || !p->g || !p->y || !p->unit_row || !p->glist || (wv && !p->w) ||
-        (ncov && !p->x) || (cl && (!p->cluster || !cl_unit))) {
+    if (!p->tval || !p->coh || !p->coh_start || !p->g || !p->y || !p->unit_row || !p->glist ||
+        !newpos || (have_w && !p->w) || (ncov && !p->x) || (cl && (!p->cluster || !cl_unit))) {
         rc = KS_ENOMEM;
         goto done;
     }
     memcpy(p->tval, tl, T * sizeof *tl);
+    memcpy(p->coh, coh, ncoh * sizeof *coh);
+    for (size_t u = 0; u < nid; u++) {
+        newpos[u] = SIZE_MAX;
+        if (ug[u] >= 0 && uperiods[u] == T) {
+            const size_t c = ks_did_lower_bound(p->coh, ncoh, ug[u]);
+            newpos[u] = c; /* the cohort, for the second pass */
+            p->coh_start[c + 1]++;
+        }
+    }
+    for (size_t c = 0; c < ncoh; c++) p->coh_start[c + 1] += p->coh_start[c];
+    size_t *next = newpos + nid; /* each cohort's next free position */
+    for (size_t c = 0; c < ncoh; c++) next[c] = p->coh_start[c];
+    for (size_t u = 0; u < nid; u++)
+        if (newpos[u] != SIZE_MAX) newpos[u] = next[newpos[u]]++;
+
+    /* 6. the wide arrays, units in cohort order */
     double wsum = 0.0;
     for (size_t u = 0; u < nid; u++) {
-        if (newunit[u] < 0) continue;
-        const size_t i = (size_t)newunit[u];
-        p->unit_row[i] = cell[u * T];
+        const size_t i = newpos[u];
+        if (i == SIZE_MAX) continue;
+        const size_t *rows = cell + u * T;
+        size_t first = rows[0];
         for (size_t s = 0; s < T; s++) {
-            const size_t r = cell[u * T + s];
-            if (r < p->unit_row[i]) p->unit_row[i] = r;
-            p->y[s * n + i] = y[r];
-            if (wv) {
-                p->w[s * n + i] = wv[r];
-                wsum += wv[r];
+            const size_t r = rows[s];
+            first = r < first ? r : first;
+            p->y[s * n + i] = num_at(&y, r);
+            if (have_w) {
+                const double w = num_at(&wv, r);
+                p->w[s * n + i] = w;
+                wsum += w;
             }
             if (ncov) {
                 double *xs = p->x + s * n * k;
                 xs[i] = 1.0;
-                for (size_t c = 0; c < ncov; c++) xs[(c + 1) * n + i] = xv[c][r];
+                for (size_t c = 0; c < ncov; c++) xs[(c + 1) * n + i] = num_at(&xv[c], r);
             }
         }
-        p->g[i] = gv[cell[u * T]];
+        p->unit_row[i] = first;
+        p->g[i] = ug[u];
     }
-    if (wv) {
+    if (have_w) {
         if (!(wsum > 0)) {
             rc = ks_fail(ctx, KS_EINVAL, "weights: column '%s' sums to zero", opt->weights);
             goto done;
@@ -348,11 +433,10 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         p->ncluster = nc;
     }
 
-    /* 6. the treated cohorts that get effects */
+    /* 7. the treated cohorts that get effects */
     size_t ng = 0;
-    for (size_t i = 0; i < n; i++)
-        if (p->g[i] > 0) p->glist[ng++] = p->g[i];
-    ng = ks_did_sort_unique(p->glist, ng);
+    for (size_t c = 0; c < ncoh; c++)
+        if (p->coh[c] > 0) p->glist[ng++] = p->coh[c];
     if (!have_never && opt->control_group == KS_DID_NOT_YET_TREATED)
         while (ng > 0 && p->glist[ng - 1] >= latest) ng--;
     p->ng = ng;
@@ -360,14 +444,9 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
 
 done:
     if (rc != KS_OK) ks_did_panel_free(ctx, p);
-    ks_free(ctx, y);
-    ks_free(ctx, tv);
-    ks_free(ctx, gv);
-    ks_free(ctx, wv);
-    if (xv)
-        for (size_t c = 0; c < ncov; c++) ks_free(ctx, xv[c]);
     ks_free(ctx, xv);
     ks_free(ctx, tl);
+    ks_free(ctx, ug);
     ks_free(ctx, id);
     ks_free(ctx, cl);
     ks_free(ctx, cl_unit);
@@ -375,6 +454,6 @@ done:
     ks_free(ctx, cell);
     ks_free(ctx, unit_first);
     ks_free(ctx, uperiods);
-    ks_free(ctx, newunit);
+    ks_free(ctx, newpos);
     return rc;
 }
