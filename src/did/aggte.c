@@ -62,6 +62,16 @@ static void add_wif(const ks_did_cs *r, agg_cells *a, const double *gv, const do
         a->coh_cnt[c] += 1.0;
     }
     const double s1 = 1.0 / spg, s2 = sa / (spg * spg);
+    if (r->draws) { /* the same sum over the bootstrap draws of the cohort sums */
+        const size_t B = (size_t)r->opt.n_bootstrap, nc = r->ncell;
+        for (size_t c = 0; c < p->ncoh; c++) {
+            if (a->coh_cnt[c] == 0.0) continue;
+            const double ca = a->coh_att[c] * s1 - a->coh_cnt[c] * s2, cb = -sa * s1 + spg * s2;
+            const double *dw = r->draws + (nc + c) * B, *d1 = r->draws + (nc + p->ncoh + c) * B;
+            for (size_t b = 0; b < B; b++) out[b] += ca * dw[b] + cb * d1[b];
+        }
+        return;
+    }
     const double *w = p->w; /* first-period weights: the first n entries */
     for (size_t c = 0; c < p->ncoh; c++) {
         if (a->coh_cnt[c] == 0.0) continue;
@@ -73,12 +83,27 @@ static void add_wif(const ks_did_cs *r, agg_cells *a, const double *gv, const do
     }
 }
 
-/* out = sum_j weight_j IF[:, cell_j] (+ wif . att when with_wif). */
+/* Length of the vectors an aggregation works with: the influence function (n units) or, with
+ * the bootstrap, the draws (B): both are linear in the cells' influence functions. */
+static size_t vec_len(const ks_did_cs *r)
+{
+    return r->draws ? (size_t)r->opt.n_bootstrap : r->n;
+}
+
+/* out = sum_j weight_j IF[:, cell_j] (+ wif . att when with_wif), or its bootstrap draws. */
 static void agg_if(const ks_did_cs *r, agg_cells *a, const size_t *which, size_t nw,
                    const double *weight, int with_wif, double *out)
 {
-    memset(out, 0, r->n * sizeof *out);
-    for (size_t j = 0; j < nw; j++) ks_did_cs_if_axpy(r, a->cell[which[j]], weight[j], out);
+    const size_t L = vec_len(r);
+    memset(out, 0, L * sizeof *out);
+    for (size_t j = 0; j < nw; j++) {
+        if (r->draws) {
+            const double *d = r->draws + a->cell[which[j]] * L;
+            for (size_t b = 0; b < L; b++) out[b] += weight[j] * d[b];
+        } else {
+            ks_did_cs_if_axpy(r, a->cell[which[j]], weight[j], out);
+        }
+    }
     if (with_wif) {
         for (size_t j = 0; j < nw; j++) {
             const size_t c = a->cell[which[j]];
@@ -156,19 +181,18 @@ void ks_did_agg_free(ks_did_agg *g)
 
 void ks_did_agg_get(const ks_did_agg *g, ks_did_agg_view *out) { *out = g->v; }
 
-/* Standard errors of the columns of IF (n x m): analytical, or the fit's bootstrap; with
- * crit, the uniform band's critical value (the bootstrap's sup-t when cband is set). */
-static int se_of(ks_ctx *ctx, const ks_did_cs *r, const double *IF, size_t m, double *se,
+/* Standard errors of the columns of V (L x m: influence functions, or bootstrap draws); with
+ * crit, the elements' critical value (the bootstrap's sup-t when cband is set). */
+static int se_of(ks_ctx *ctx, const ks_did_cs *r, const double *V, size_t m, double *se,
                  double *crit)
 {
     const ks_did_panel *p = &r->p;
     const double qn = ks_normal_quantile(1.0 - r->opt.alpha / 2.0);
     if (crit) *crit = qn;
-    if (r->opt.n_bootstrap > 0) {
+    if (r->draws) {
         double bcrit = NAN;
-        int rc = ks_did_mboot(ctx, IF, r->n, m, p->cluster, p->ncluster, r->opt.n_bootstrap,
-                              r->opt.boot_weights, r->opt.seed, r->opt.alpha, se,
-                              crit && r->opt.cband ? &bcrit : NULL);
+        int rc = ks_did_mboot_stats(ctx, V, r->opt.n_bootstrap, m, r->n, r->nclust_N,
+                                    r->opt.alpha, se, crit && r->opt.cband ? &bcrit : NULL);
         if (rc) return rc;
         for (size_t j = 0; j < m; j++)
             if (!(se[j] > SE_TINY)) se[j] = NAN;
@@ -186,7 +210,7 @@ static int se_of(ks_ctx *ctx, const ks_did_cs *r, const double *IF, size_t m, do
     double *scratch = ks_malloc_array(ctx, p->ncluster ? p->ncluster : 1, sizeof *scratch);
     if (!scratch) return KS_ENOMEM;
     for (size_t j = 0; j < m; j++)
-        se[j] = ks_did_if_se(IF + j * r->n, r->n, p->cluster, p->ncluster, scratch);
+        se[j] = ks_did_if_se(V + j * r->n, r->n, p->cluster, p->ncluster, scratch);
     ks_free(ctx, scratch);
     return KS_OK;
 }
@@ -207,7 +231,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
     agg_cells a;
     int rc = agg_cells_build(ctx, r, &a);
     if (rc) return rc;
-    const size_t n = r->n, m = a.m;
+    const size_t n = vec_len(r), m = a.m; /* n: the vectors' length, units or draws */
     ks_did_agg *g = ks_calloc(ctx, 1, sizeof *g);
     /* elements' IFs (n x m at most), one overall IF, index/weight scratch */
     double *IF = ks_malloc_array(ctx, n, (m + 1) * sizeof *IF);

@@ -264,6 +264,94 @@ int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out)
     return KS_OK;
 }
 
+/* The bootstrap draws of every cell and of the cohort sums an aggregation's share term needs
+ * (r->draws). Without clusters the product runs over cohort blocks, each with the cells that
+ * contain the cohort (their stored influence-function slices) plus the weight and count
+ * columns: cost B x (sum of the cells' units + 2 n). With clusters, over the cluster sums. */
+static int bootstrap_draws(ks_ctx *ctx, ks_did_cs *r)
+{
+    const ks_did_panel *p = &r->p;
+    const size_t n = r->n, nc = r->ncell, ncoh = p->ncoh, m = nc + 2 * ncoh;
+    const int B = r->opt.n_bootstrap;
+    r->draws = ks_malloc_array(ctx, (size_t)B, m * sizeof *r->draws);
+    size_t *cols = ks_malloc_array(ctx, ncoh ? ncoh : 1, (nc + 2) * sizeof *cols);
+    ks_did_boot_block *blk = ks_calloc(ctx, ncoh ? ncoh : 1, sizeof *blk);
+    double *M = NULL;
+    int rc = KS_OK;
+    if (!r->draws || !cols || !blk) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    if (p->cluster) {
+        const size_t G = p->ncluster;
+        M = ks_calloc(ctx, G, m * sizeof *M);
+        if (!M) {
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        for (size_t c = 0; c < nc; c++) {
+            const ks_did_cell_units *u = &r->units[c];
+            const double *v = r->ifval + r->ifoff[c];
+            for (size_t q = 0; q < u->nr; q++)
+                for (size_t i = u->lo[q]; i < u->hi[q]; i++) M[c * G + p->cluster[i]] += *v++;
+        }
+        for (size_t k = 0; k < ncoh; k++)
+            for (size_t i = p->coh_start[k]; i < p->coh_start[k + 1]; i++) {
+                M[(nc + k) * G + p->cluster[i]] += p->w ? p->w[i] : 1.0;
+                M[(nc + ncoh + k) * G + p->cluster[i]] += 1.0;
+            }
+        for (size_t j = 0; j < m; j++) cols[j] = j;
+        const ks_did_boot_block one = {0, G, m, G, cols, M};
+        r->nclust_N = G;
+        rc = ks_did_mboot_draws(ctx, G, &one, 1, m, B, r->opt.boot_weights, r->opt.seed,
+                                r->draws);
+        goto done;
+    }
+    /* cohort blocks: M_k is n_k x (cells containing k + 2), stacked */
+    size_t total = 0;
+    for (size_t c = 0; c < nc; c++) total += r->ifoff[c + 1] - r->ifoff[c];
+    M = ks_malloc_array(ctx, total + 2 * n + 1, sizeof *M);
+    if (!M) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    double *dst = M;
+    for (size_t k = 0; k < ncoh; k++) {
+        const size_t s = p->coh_start[k], e = p->coh_start[k + 1], len = e - s;
+        size_t *col = cols + k * (nc + 2), nk = 0;
+        blk[k].lo = s;
+        blk[k].hi = e;
+        blk[k].ld = len;
+        blk[k].col = col;
+        blk[k].M = dst;
+        for (size_t c = 0; c < nc && len; c++) {
+            const ks_did_cell_units *u = &r->units[c];
+            size_t off = r->ifoff[c];
+            for (size_t q = 0; q < u->nr; q++) {
+                if (u->lo[q] <= s && e <= u->hi[q]) {
+                    memcpy(dst, r->ifval + off + (s - u->lo[q]), len * sizeof *dst);
+                    dst += len;
+                    col[nk++] = c;
+                    break;
+                }
+                off += u->hi[q] - u->lo[q];
+            }
+        }
+        for (size_t i = s; i < e; i++) *dst++ = p->w ? p->w[i] : 1.0;
+        for (size_t i = s; i < e; i++) *dst++ = 1.0;
+        col[nk++] = nc + k;
+        col[nk++] = nc + ncoh + k;
+        blk[k].ncol = len ? nk : 0;
+    }
+    r->nclust_N = n;
+    rc = ks_did_mboot_draws(ctx, n, blk, ncoh, m, B, r->opt.boot_weights, r->opt.seed, r->draws);
+done:
+    ks_free(ctx, M);
+    ks_free(ctx, cols);
+    ks_free(ctx, blk);
+    return rc;
+}
+
 static void cs_free_with(ks_ctx *ctx, ks_did_cs *r)
 {
     ks_did_panel_free(ctx, &r->p);
@@ -273,6 +361,7 @@ static void cs_free_with(ks_ctx *ctx, ks_did_cs *r)
     ks_free(ctx, r->units);
     ks_free(ctx, r->ifoff);
     ks_free(ctx, r->ifval);
+    ks_free(ctx, r->draws);
     ks_free(ctx, r);
 }
 
@@ -449,22 +538,14 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     r->crit = ks_normal_quantile(1.0 - opt->alpha / 2.0);
     if (opt->n_bootstrap > 0) {
         double *bse = ks_malloc_array(ctx, nc, sizeof *bse), crit = NAN;
-        double *dense = ks_malloc_array(ctx, n, nc * sizeof *dense);
-        size_t *all = ks_malloc_array(ctx, nc, sizeof *all);
-        if (!bse || !dense || !all) {
-            ks_free(ctx, bse);
-            ks_free(ctx, dense);
-            ks_free(ctx, all);
+        if (!bse) {
             rc = KS_ENOMEM;
             goto fail;
         }
-        for (size_t c = 0; c < nc; c++) all[c] = c;
-        ks_did_cs_if_dense(r, all, nc, dense);
-        rc = ks_did_mboot(ctx, dense, n, nc, p->cluster, p->ncluster, opt->n_bootstrap,
-                          opt->boot_weights, opt->seed, opt->alpha, bse,
-                          opt->cband ? &crit : NULL);
-        ks_free(ctx, dense);
-        ks_free(ctx, all);
+        rc = bootstrap_draws(ctx, r);
+        if (rc == KS_OK)
+            rc = ks_did_mboot_stats(ctx, r->draws, opt->n_bootstrap, nc, n, r->nclust_N,
+                                    opt->alpha, bse, opt->cband ? &crit : NULL);
         if (rc == KS_OK) {
             for (size_t c = 0; c < nc; c++)
                 if (isfinite(r->se_analytic[c]))

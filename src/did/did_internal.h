@@ -47,14 +47,24 @@ typedef struct {
 int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                    double *inf);
 
-/* Multiplier bootstrap of the columns of IF (n x m, column-major) as R did's mboot: draws
- * b = 0..B-1, each a weight per unit (or per cluster, summing IF within clusters first) from the
- * counter stream (seed, b, unit). Writes se[m] (interquartile-range scale) and, when crit is not
- * NULL, the 1 - alpha quantile of the sup over columns of |draw / scale| (uniform band).
- * Columns whose draws are all ~0 get se NaN and are left out of the sup. */
-int ks_did_mboot(ks_ctx *ctx, const double *IF, size_t n, size_t m, const int32_t *cluster,
-                 size_t ncluster, int B, ks_did_boot_weights kind, uint64_t seed, double alpha,
-                 double *se, double *crit);
+/* Multiplier bootstrap (R did's mboot), in two steps. The draws of columns j = 0..m-1 of an
+ * N x m matrix A (units or clusters x influence functions) are
+ *   D[b + j B] = sum_u v_bu A[u, j] / sqrt(N),   b = 0..B-1,
+ * with v_bu drawn from the counter stream (seed, b, u). A is given as blocks: rows lo..hi-1 of
+ * the columns col[0..ncol) of the output are the ld-strided matrix M (column j of M at
+ * M + j * ld); rows outside every block are 0 for those columns. Blocks must not share a
+ * (row, output column) pair. */
+typedef struct {
+    size_t lo, hi, ncol, ld;
+    const size_t *col;
+    const double *M;
+} ks_did_boot_block;
+int ks_did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size_t nblk,
+                       size_t m, int B, ks_did_boot_weights kind, uint64_t seed, double *D);
+/* From draws D (B x m): se[j] = IQR(D_j) / IQR(normal) * sqrt(N) / n (NaN for a degenerate
+ * column) and, when crit is not NULL, the 1 - alpha quantile of max_j |D_bj| / scale_j. */
+int ks_did_mboot_stats(ks_ctx *ctx, const double *D, int B, size_t m, size_t n, size_t N,
+                       double alpha, double *se, double *crit);
 
 /* The units of one cell's 2x2 comparison: up to four ranges of the cohort-sorted units (the
  * treated cohort first, then the controls). */
@@ -79,6 +89,10 @@ struct ks_did_cs {
     size_t *ifoff;
     double *ifval;
     double crit;
+    /* with the bootstrap: draws B x (ncell + 2 ncoh): the cells', then per cohort k the draws
+     * of sum_{i in k} w_i and of the count of k (the wif term of an aggregation) */
+    double *draws;
+    size_t nclust_N; /* N of the draws: clusters, or units */
 };
 
 /* out[i] += w * IF_c[i] over the units of cell c. */

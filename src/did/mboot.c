@@ -5,10 +5,11 @@
  * scaled |draw| over the columns.
  *
  * Weights come from the counter stream (seed, draw, unit / 64) — Rademacher signs are 64 bits
- * of one Philox output, Mammen and Webb weights 32 bits each — so they do not depend on the
- * thread count. Draws are computed in fixed blocks of 64 by one matrix product each (the same
- * shapes whichever thread runs a block, so the same bits); only a 64 x N block of weights per
- * thread is ever stored, never the draws x units matrix. */
+ * of one Philox output, Mammen and Webb weights 32 bits each — so they depend on nothing but the
+ * seed, the draw and the unit: not on the thread count, nor on how units are split into blocks.
+ * Draws are computed 64 at a time by matrix products over unit blocks of at most CHUNK units,
+ * each thread holding one 64 x CHUNK block of weights: memory O(units + draws x columns), never
+ * draws x units. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +21,28 @@
 #include "kestrel/linalg.h"
 #include "linalg/lapack.h"
 
-#define BLOCK 64
+#define BLOCK 64    /* draws per product */
+#define CHUNK 4096  /* units per block of weights */
 
-/* The weights of draw b for N units into v[c * stride]. */
-static void weights_row(uint64_t seed, uint64_t b, size_t N, ks_did_boot_weights kind, double *v,
-                        size_t stride)
+/* The weights of draws b0 .. b0 + nb - 1 for units lo .. lo + len - 1 into V (BLOCK x len,
+ * column-major: one unit's BLOCK draws are contiguous; rows nb .. BLOCK - 1 are 0). */
+static void fill_weights(uint64_t seed, uint64_t b0, size_t nb, size_t lo, size_t len,
+                         ks_did_boot_weights kind, double *V)
 {
+    const size_t hi = lo + len;
     if (kind == KS_DID_BOOT_RADEMACHER) {
-        for (size_t c0 = 0; c0 < N; c0 += 64) {
-            const uint64_t bits = ks_rng_u64(seed, b, c0 / 64);
-            const size_t end = N - c0 < 64 ? N - c0 : 64;
-            for (size_t c = 0; c < end; c++) v[(c0 + c) * stride] = (bits >> c) & 1 ? 1.0 : -1.0;
+        /* one 64-bit word per (draw, 64 units): bit u % 64 is unit u's sign */
+        uint64_t words[BLOCK];
+        for (size_t g = lo / 64; g * 64 < hi; g++) {
+            for (size_t r = 0; r < nb; r++) words[r] = ks_rng_u64(seed, b0 + r, g);
+            const size_t u0 = g * 64 > lo ? g * 64 : lo, u1 = (g + 1) * 64 < hi ? (g + 1) * 64 : hi;
+            for (size_t u = u0; u < u1; u++) {
+                double *col = V + (u - lo) * BLOCK;
+                const unsigned sh = (unsigned)(u % 64);
+                for (size_t r = 0; r < nb; r++)
+                    col[r] = (double)(int)(((words[r] >> sh) & 1) * 2) - 1.0;
+                for (size_t r = nb; r < BLOCK; r++) col[r] = 0.0;
+            }
         }
         return;
     }
@@ -39,101 +51,132 @@ static void weights_row(uint64_t seed, uint64_t b, size_t N, ks_did_boot_weights
     const double p_lo = (s5 + 1.0) / (2.0 * s5);
     static const double webb[6] = {-1.224744871391589, -1.0, -0.7071067811865476,
                                    0.7071067811865476, 1.0,  1.224744871391589};
-    for (size_t c0 = 0; c0 < N; c0 += 2) {
-        const uint64_t bits = ks_rng_u64(seed, b, c0 / 2);
-        for (size_t h = 0; h < 2 && c0 + h < N; h++) {
-            const uint32_t u = (uint32_t)(bits >> (32 * h));
-            if (kind == KS_DID_BOOT_MAMMEN)
-                v[(c0 + h) * stride] =
-                    ((double)u + 0.5) * 0x1.0p-32 < p_lo ? mammen_lo : mammen_hi;
-            else
-                v[(c0 + h) * stride] = webb[((uint64_t)u * 6) >> 32];
+    for (size_t u = lo; u < hi; u++) {
+        double *col = V + (u - lo) * BLOCK;
+        for (size_t r = 0; r < nb; r++) {
+            const uint64_t bits = ks_rng_u64(seed, b0 + r, u / 2);
+            const uint32_t x = (uint32_t)(bits >> (32 * (u % 2)));
+            col[r] = kind == KS_DID_BOOT_MAMMEN
+                         ? (((double)x + 0.5) * 0x1.0p-32 < p_lo ? mammen_lo : mammen_hi)
+                         : webb[((uint64_t)x * 6) >> 32];
         }
+        for (size_t r = nb; r < BLOCK; r++) col[r] = 0.0;
     }
 }
 
-/* Type-1 quantile (inverse of the empirical distribution) of sorted x[0..n). */
-static double quantile1(const double *x, size_t n, double p)
-{
-    double pos = ceil(p * (double)n);
-    size_t j = pos < 1 ? 0 : (size_t)pos - 1;
-    return x[j < n ? j : n - 1];
-}
-
-int ks_did_mboot(ks_ctx *ctx, const double *IF, size_t n, size_t m, const int32_t *cluster,
-                 size_t ncluster, int B, ks_did_boot_weights kind, uint64_t seed, double alpha,
-                 double *se, double *crit)
+int ks_did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size_t nblk,
+                       size_t m, int B, ks_did_boot_weights kind, uint64_t seed, double *D)
 {
     if (B < 1) return ks_fail(ctx, KS_EINVAL, "n_bootstrap must be >= 1 (got %d)", B);
-    if (m == 0) {
-        if (crit) *crit = NAN;
-        return KS_OK;
-    }
-    const size_t N = cluster ? ncluster : n;
-    double *S = NULL, *bres = NULL, *work = NULL, *sorted = NULL;
-    int rc = KS_OK;
+    size_t maxcol = 1;
+    for (size_t k = 0; k < nblk; k++) maxcol = blk[k].ncol > maxcol ? blk[k].ncol : maxcol;
     size_t nt = ctx->nthreads < 1 ? 1 : (size_t)ctx->nthreads;
     const size_t nblock = ((size_t)B + BLOCK - 1) / BLOCK;
     if (nt > nblock) nt = nblock;
-    if (cluster) {
-        S = ks_calloc(ctx, N * m, sizeof *S);
-        if (!S) return KS_ENOMEM;
-        for (size_t j = 0; j < m; j++)
-            for (size_t i = 0; i < n; i++) S[j * N + (size_t)cluster[i]] += IF[j * n + i];
-    }
-    const double *A = cluster ? S : IF;
-    bres = ks_malloc_array(ctx, (size_t)B, m * sizeof *bres);
-    work = ks_malloc_array(ctx, nt, (size_t)BLOCK * (N + m) * sizeof *work);
-    sorted = ks_malloc_array(ctx, (size_t)B, 2 * sizeof *sorted);
-    if (!bres || !work || !sorted) {
-        rc = KS_ENOMEM;
-        goto done;
-    }
-    /* bres (B x m, column-major) = sqrt(N) / N * V A, V the draws' weights */
-    const double scale = 1.0 / sqrt((double)N);
+    const size_t per_thread = (size_t)BLOCK * (CHUNK + maxcol);
+    double *work = ks_malloc_array(ctx, nt, per_thread * sizeof *work);
+    if (!work) return KS_ENOMEM;
+    memset(D, 0, (size_t)B * m * sizeof *D);
+    const double scale = 1.0 / sqrt((double)N); /* sqrt(N) * mean over the N units */
     ks_blas_set_threads(1);
 #pragma omp parallel for num_threads((int)nt) schedule(static, 1)
-    for (size_t blk = 0; blk < nblock; blk++) {
+    for (size_t bl = 0; bl < nblock; bl++) {
 #ifdef _OPENMP
-        double *V = work + (size_t)omp_get_thread_num() * BLOCK * (N + m);
+        double *V = work + (size_t)omp_get_thread_num() * per_thread;
 #else
         double *V = work;
 #endif
-        double *C = V + (size_t)BLOCK * N;
-        const size_t b0 = blk * BLOCK;
+        double *C = V + (size_t)BLOCK * CHUNK;
+        const size_t b0 = bl * BLOCK;
         const size_t nb = (size_t)B - b0 < BLOCK ? (size_t)B - b0 : BLOCK;
-        /* V is BLOCK x N column-major: row r holds draw b0 + r; a short last block is padded
-         * with zero rows so that every block is the same product. */
-        for (size_t r = 0; r < BLOCK; r++) {
-            if (r < nb)
-                weights_row(seed, b0 + r, N, kind, V + r, BLOCK);
-            else
-                for (size_t c = 0; c < N; c++) V[c * BLOCK + r] = 0.0;
+        for (size_t k = 0; k < nblk; k++) {
+            const ks_did_boot_block *q = &blk[k];
+            if (q->ncol == 0) continue;
+            for (size_t c0 = q->lo; c0 < q->hi; c0 += CHUNK) {
+                const size_t len = q->hi - c0 < CHUNK ? q->hi - c0 : CHUNK;
+                /* V is BLOCK x len: row r holds draw b0 + r; a short last draw block is
+                 * padded with zero rows so that every product has the same shape */
+                fill_weights(seed, b0, nb, c0, len, kind, V);
+                const int mb = BLOCK, nn = (int)q->ncol, kk = (int)len, ldm = (int)q->ld;
+                const double zero = 0.0;
+                dgemm_("N", "N", &mb, &nn, &kk, &scale, V, &mb, q->M + (c0 - q->lo), &ldm, &zero,
+                       C, &mb, 1, 1);
+                for (size_t j = 0; j < q->ncol; j++) {
+                    double *d = D + q->col[j] * (size_t)B + b0;
+                    for (size_t r = 0; r < nb; r++) d[r] += C[j * BLOCK + r];
+                }
+            }
         }
-        const int mb = BLOCK, nn = (int)m, kk = (int)N;
-        const double zero = 0.0;
-        dgemm_("N", "N", &mb, &nn, &kk, &scale, V, &mb, A, &kk, &zero, C, &mb, 1, 1);
-        for (size_t j = 0; j < m; j++)
-            for (size_t r = 0; r < nb; r++) bres[j * (size_t)B + b0 + r] = C[j * BLOCK + r];
     }
     ks_blas_set_threads(ctx->nthreads);
+    ks_free(ctx, work);
+    return KS_OK;
+}
 
+/* The k-th smallest of x[0..n) (0-based), partially reordering x (Hoare's selection with a
+ * median-of-three pivot): after it, x[k] holds the value and x[k+1..n) none smaller. */
+static double select_kth(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        const size_t mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi];
+        const double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot) i++;
+            while (x[j] > pivot) j--;
+            if (i <= j) {
+                const double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return x[k];
+}
+
+/* Position (0-based) of R's type-1 quantile p of n values: the ceil(p n)-th smallest. */
+static size_t quantile1_index(size_t n, double p)
+{
+    const double pos = ceil(p * (double)n);
+    const size_t j = pos < 1 ? 0 : (size_t)pos - 1;
+    return j < n ? j : n - 1;
+}
+
+int ks_did_mboot_stats(ks_ctx *ctx, const double *D, int B, size_t m, size_t n, size_t N,
+                       double alpha, double *se, double *crit)
+{
+    double *sorted = ks_malloc_array(ctx, (size_t)B, 2 * sizeof *sorted);
+    if (!sorted) return KS_ENOMEM;
     const double iqr_norm = 2.0 * ks_normal_quantile(0.75);
     double *bT = sorted + B;
     for (int b = 0; b < B; b++) bT[b] = -HUGE_VAL;
     size_t nkept = 0;
     for (size_t j = 0; j < m; j++) {
-        const double *col = bres + j * (size_t)B;
+        const double *col = D + j * (size_t)B;
         double ss = 0.0;
         for (int b = 0; b < B; b++) ss += col[b] * col[b];
-        if (!(ss > sqrt(2.220446049250313e-16) * 10)) {
+        if (!(ss > sqrt(2.220446049250313e-16) * 10)) { /* degenerate (or NaN) column */
             se[j] = NAN;
             continue;
         }
         memcpy(sorted, col, (size_t)B * sizeof *sorted);
-        qsort(sorted, (size_t)B, sizeof *sorted, ks_did_cmp_double);
-        const double sigma =
-            (quantile1(sorted, (size_t)B, 0.75) - quantile1(sorted, (size_t)B, 0.25)) / iqr_norm;
+        const size_t k25 = quantile1_index((size_t)B, 0.25), k75 = quantile1_index((size_t)B, 0.75);
+        const double q25 = select_kth(sorted, (size_t)B, k25);
+        const double q75 = k75 == k25 ? q25
+                                      : select_kth(sorted + k25 + 1, (size_t)B - k25 - 1,
+                                                   k75 - k25 - 1);
+        const double sigma = (q75 - q25) / iqr_norm;
         se[j] = sigma * sqrt((double)N) / (double)n;
         if (!(sigma > sqrt(2.220446049250313e-16) * 10)) continue;
         nkept++;
@@ -146,14 +189,9 @@ int ks_did_mboot(ks_ctx *ctx, const double *IF, size_t n, size_t m, const int32_
         if (nkept == 0) {
             *crit = NAN;
         } else {
-            qsort(bT, (size_t)B, sizeof *bT, ks_did_cmp_double);
-            *crit = quantile1(bT, (size_t)B, 1.0 - alpha);
+            *crit = select_kth(bT, (size_t)B, quantile1_index((size_t)B, 1.0 - alpha));
         }
     }
-done:
-    ks_free(ctx, S);
-    ks_free(ctx, bres);
-    ks_free(ctx, work);
     ks_free(ctx, sorted);
-    return rc;
+    return KS_OK;
 }
