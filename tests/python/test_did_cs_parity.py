@@ -43,9 +43,15 @@ def vec(x):
 
 
 def fit_like(df, key, ref):
+    import pandas as pd
     method, control, variant = key.split("_", 2)
     args = dict(estimation_method=method, control_group=CONTROL[control])
     fit_kw = {}
+    if variant == "weights":
+        df = pd.read_csv(REF / "mpdta_w.csv")
+        fit_kw["weights"] = "w"
+    if variant == "unbalanced_dropped":
+        df = pd.read_csv(REF / "mpdta_unbal.csv")
     if "universal" in variant:
         args["base_period"] = "universal"
     if variant.startswith("cov"):
@@ -58,7 +64,8 @@ def fit_like(df, key, ref):
 
 REFS = {**load_refs("reference_r_did_synthdid.json"), **load_refs("reference_r_did_extra.json")}
 SUPPORTED = [k for k in REFS if k.split("_", 2)[2] in
-             ("nocov", "cov", "universal", "cov_universal", "antic1")]
+             ("nocov", "cov", "universal", "cov_universal", "antic1", "weights",
+              "unbalanced_dropped")]
 
 
 @pytest.mark.parametrize("key", SUPPORTED)
@@ -75,6 +82,10 @@ def test_cells_and_aggregations_match_r(mpdta, key):
     if "Wpval" in ref and ref["Wpval"] not in (None, [], [[]]):
         wp = ref["Wpval"][0][0] if isinstance(ref["Wpval"], list) else ref["Wpval"]
         assert round(res.pretest_pvalue, 5) == pytest.approx(wp, abs=1e-12)
+    if ref.get("W") is not None:
+        w = ref["W"][0][0] if isinstance(ref["W"], list) else ref["W"]
+        assert res.pretest_stat == pytest.approx(w, rel=1e-8)
+        assert res.pretest_df == ref["W_q"]
     for agg_key, kind in AGG_NAME.items():
         if agg_key not in ref:
             continue
@@ -92,3 +103,18 @@ def test_cells_and_aggregations_match_r(mpdta, key):
 
 def test_reference_files_present():
     assert len(SUPPORTED) >= 6
+
+
+@pytest.mark.parametrize("variant,kw", [("dynamic_balance1", dict(balance_e=1)),
+                                         ("dynamic_window", dict(min_e=-2, max_e=2))])
+def test_event_study_window_and_balance_match_r(mpdta, variant, kw):
+    ref = REFS["dr_nevertreated_nocov"]["aggte_" + variant]
+    res = CallawaySantAnna().fit(mpdta, "lemp", "countyreal", "year", "first.treat")
+    agg = res.aggregate("event_study", **kw)
+    assert list(agg["e"]) == pytest.approx(vec(ref["egt"]))
+    assert abs(agg["att"] - ref["overall_att"]) <= ATT_TOL
+    assert close_se(agg["se"], ref["overall_se"])
+    for a, b in zip(agg["att_e"], vec(ref["att_egt"])):
+        assert abs(a - b) <= ATT_TOL
+    for a, b in zip(agg["se_e"], vec(ref["se_egt"])):
+        assert close_se(a, b)
