@@ -50,9 +50,10 @@ install: build
 	-ldconfig
 
 bench: build
-	@$(PY) -c "import pyfixest, statsmodels" 2>/dev/null || $(PY) -m pip install -q pyfixest statsmodels
+	@$(PY) -c "import pyfixest, statsmodels, diff_diff" 2>/dev/null || $(PY) -m pip install -q pyfixest statsmodels diff-diff
 	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(PYBUILD) -e .
 	$(PY) bench/bench_feols.py
+	$(PY) bench/bench_did.py
 
 check-all: test bench
 

@@ -29,6 +29,11 @@ void cli_print_feols_json(FILE *out, const ks_feols *m, const char *formula);
 /* Parse "iid", "hetero", "HC1".."HC3", "CRV1:unit+time" into opt; CLI_USAGE on error. */
 int cli_parse_vcov(const char *s, ks_feols_options *opt);
 
+/* Print a Callaway & Sant'Anna fit: the cells, the Wald pre-test and the aggregations marked in
+ * want[type] (tables, or one JSON object). */
+int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int want[4],
+                      const ks_did_agg_options *aopt, double alpha, int json);
+
 int cmd_feols(int argc, char **argv);
 int cmd_did(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
@@ -37,5 +42,8 @@ int cmd_describe(int argc, char **argv);
 /* The demo panel, embedded at build time from data/panel.csv. */
 extern const unsigned char ks_demo_panel_csv[];
 extern const size_t ks_demo_panel_csv_len;
+/* R did's mpdta, embedded from data/mpdta.csv. */
+extern const unsigned char ks_demo_mpdta_csv[];
+extern const size_t ks_demo_mpdta_csv_len;
 
 #endif

@@ -8,7 +8,10 @@ static void help(void)
     printf("usage: kestrel demo [--threads N]\n\n"
            "Runs kestrel on its embedded sample data and prints the results:\n"
            "  1. a two-way fixed-effects wage regression on a 300-worker x 10-year panel\n"
-           "     (data/panel.csv), standard errors clustered by worker.\n");
+           "     (data/panel.csv), standard errors clustered by worker;\n"
+           "  2. Callaway & Sant'Anna staggered difference-in-differences on R did's mpdta\n"
+           "     (data/mpdta.csv: 500 counties, 2003-2007, minimum wage and teen employment):\n"
+           "     group-time effects, the parallel-trends pre-test and the event study.\n");
 }
 
 int cmd_demo(int argc, char **argv)
@@ -39,6 +42,23 @@ int cmd_demo(int argc, char **argv)
         cli_print_feols(stdout, m, formula);
     ks_feols_free(m);
     ks_table_free(t);
+    t = NULL;
+    if (rc == CLI_OK) {
+        printf("\n== 2. Callaway & Sant'Anna staggered DiD (data/mpdta.csv, embedded) ==\n"
+               "   lemp on first.treat, doubly robust, never-treated controls\n\n");
+        ks_did_cs *fit = NULL;
+        ks_did_cs_options o = KS_DID_CS_OPTIONS_INIT;
+        ks_did_agg_options ao = KS_DID_AGG_OPTIONS_INIT;
+        const int want[4] = {1, 1, 0, 0};
+        if (ks_table_read_csv_mem(ctx, "mpdta.csv", ks_demo_mpdta_csv, ks_demo_mpdta_csv_len,
+                                  NULL, &t) != KS_OK ||
+            ks_did_cs_fit(ctx, t, "lemp", "year", "countyreal", "first.treat", &o, &fit) != KS_OK)
+            rc = cli_fail(ctx, "demo");
+        else
+            rc = cli_did_cs_report(stdout, ctx, fit, want, &ao, o.alpha, 0);
+        ks_did_cs_free(fit);
+        ks_table_free(t);
+    }
     ks_ctx_free(ctx);
     return rc;
 }

@@ -147,6 +147,66 @@ static const char **split_list(char *buf, size_t *n)
     return v;
 }
 
+int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int want[4],
+                      const ks_did_agg_options *aopt_in, double alpha, int json)
+{
+    int rc = CLI_OK;
+    ks_did_agg *agg[4] = {NULL, NULL, NULL, NULL};
+    ks_did_agg_options aopt = *aopt_in;
+    for (int a = 0; a < 4; a++) {
+        if (!want[a]) continue;
+        aopt.type = (ks_did_agg_type)a;
+        if (ks_did_cs_aggregate(ctx, fit, &aopt, &agg[a]) != KS_OK) {
+            rc = cli_fail(ctx, "did cs");
+            goto done;
+        }
+    }
+    ks_did_cs_cells cells;
+    ks_did_cs_get_cells(fit, &cells);
+    ks_did_pretest wald;
+    if (ks_did_cs_pretest(ctx, fit, &wald) != KS_OK) {
+        rc = cli_fail(ctx, "did cs");
+        goto done;
+    }
+    if (json) {
+        fprintf(out, "{\"nunits\": %zu, \"nperiods\": %zu, \"cells\": {", cells.nunits,
+                cells.nperiods);
+        jarr(out, "group", cells.group, cells.ncell);
+        fputs(", ", out);
+        jarr(out, "time", cells.time, cells.ncell);
+        fputs(", ", out);
+        jarr(out, "att", cells.att, cells.ncell);
+        fputs(", ", out);
+        jarr(out, "se", cells.se, cells.ncell);
+        fputs(", \"crit\": ", out);
+        jnum(out, cells.crit);
+        fputs("}, \"wald\": {\"stat\": ", out);
+        jnum(out, wald.stat);
+        fprintf(out, ", \"df\": %zu, \"pvalue\": ", wald.df);
+        jnum(out, wald.pvalue);
+        fputs("}", out);
+        for (int a = 0; a < 4; a++) {
+            if (!agg[a]) continue;
+            ks_did_agg_view av;
+            ks_did_agg_get(agg[a], &av);
+            fputs(", ", out);
+            json_agg(out, &av);
+        }
+        fputs("}\n", out);
+    } else {
+        print_cells(out, &cells, &wald, alpha);
+        for (int a = 0; a < 4; a++) {
+            if (!agg[a]) continue;
+            ks_did_agg_view av;
+            ks_did_agg_get(agg[a], &av);
+            print_agg(out, &av, alpha);
+        }
+    }
+done:
+    for (int a = 0; a < 4; a++) ks_did_agg_free(agg[a]);
+    return rc;
+}
+
 static int cmd_cs(int argc, char **argv)
 {
     const char *data = NULL, *yname = NULL, *unit = NULL, *tname = NULL, *gname = NULL;
@@ -287,63 +347,13 @@ static int cmd_cs(int argc, char **argv)
     }
     ks_table *t = NULL;
     ks_did_cs *fit = NULL;
-    ks_did_agg *agg[4] = {NULL, NULL, NULL, NULL};
     if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK ||
         ks_did_cs_fit(ctx, t, yname, tname, unit, gname, &opt, &fit) != KS_OK) {
         rc = cli_fail(ctx, "did cs");
         goto done;
     }
-    for (int a = 0; a < 4; a++) {
-        if (!want[a]) continue;
-        aopt.type = (ks_did_agg_type)a;
-        if (ks_did_cs_aggregate(ctx, fit, &aopt, &agg[a]) != KS_OK) {
-            rc = cli_fail(ctx, "did cs");
-            goto done;
-        }
-    }
-    ks_did_cs_cells cells;
-    ks_did_cs_get_cells(fit, &cells);
-    ks_did_pretest wald;
-    if (ks_did_cs_pretest(ctx, fit, &wald) != KS_OK) {
-        rc = cli_fail(ctx, "did cs");
-        goto done;
-    }
-    if (json) {
-        printf("{\"nunits\": %zu, \"nperiods\": %zu, \"cells\": {", cells.nunits,
-               cells.nperiods);
-        jarr(stdout, "group", cells.group, cells.ncell);
-        fputs(", ", stdout);
-        jarr(stdout, "time", cells.time, cells.ncell);
-        fputs(", ", stdout);
-        jarr(stdout, "att", cells.att, cells.ncell);
-        fputs(", ", stdout);
-        jarr(stdout, "se", cells.se, cells.ncell);
-        fputs(", \"crit\": ", stdout);
-        jnum(stdout, cells.crit);
-        fputs("}, \"wald\": {\"stat\": ", stdout);
-        jnum(stdout, wald.stat);
-        printf(", \"df\": %zu, \"pvalue\": ", wald.df);
-        jnum(stdout, wald.pvalue);
-        fputs("}", stdout);
-        for (int a = 0; a < 4; a++) {
-            if (!agg[a]) continue;
-            ks_did_agg_view av;
-            ks_did_agg_get(agg[a], &av);
-            fputs(", ", stdout);
-            json_agg(stdout, &av);
-        }
-        fputs("}\n", stdout);
-    } else {
-        print_cells(stdout, &cells, &wald, opt.alpha);
-        for (int a = 0; a < 4; a++) {
-            if (!agg[a]) continue;
-            ks_did_agg_view av;
-            ks_did_agg_get(agg[a], &av);
-            print_agg(stdout, &av, opt.alpha);
-        }
-    }
+    rc = cli_did_cs_report(stdout, ctx, fit, want, &aopt, opt.alpha, json != NULL);
 done:
-    for (int a = 0; a < 4; a++) ks_did_agg_free(agg[a]);
     ks_did_cs_free(fit);
     ks_table_free(t);
     ks_ctx_free(ctx);

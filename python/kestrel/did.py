@@ -39,6 +39,7 @@ def _inference(effect, se, alpha, crit=None):
         nan = float("nan")
         return nan, nan, (nan, nan)
     z = _core.normal_quantile(1 - alpha / 2) if crit is None else crit
+    effect, se = float(effect), float(se)
     t = effect / se
     p = 2.0 * _core.normal_cdf(-abs(t))
     return t, p, (effect - z * se, effect + z * se)
@@ -359,6 +360,13 @@ class CallawaySantAnna:
             seed=seed, cband=cband, threads=int(self.threads))
         est = _Frozen(self, cband)
         return CallawaySantAnnaResults(est, raw, aggregate, balance_e, min_e, max_e)
+
+
+def plot_event_study(results, **kw):
+    """Event-study plot of a CallawaySantAnnaResults (matplotlib)."""
+    from .did_plot import plot_event_study as _plot
+
+    return _plot(results, **kw)
 
 
 class _Frozen:

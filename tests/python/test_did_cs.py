@@ -190,3 +190,14 @@ def test_missing_values_and_unbalanced_units_are_reported():
     assert r.n_units == 499
     assert any("missing or non-finite" in n for n in r.notes)
     assert any("missing in some periods" in n for n in r.notes)
+
+
+def test_event_study_plot():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    from kestrel.did import plot_event_study
+    r = CallawaySantAnna().fit(pd.read_csv(MPDTA), "lemp", "countyreal", "year", "first.treat")
+    ax = r.plot()
+    assert len(ax.lines) + len(ax.collections) > 0
+    assert plot_event_study(r) is not None
