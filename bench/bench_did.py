@@ -23,26 +23,9 @@ import time
 
 import numpy as np
 
+from did_data import make_staggered
+
 OUT = pathlib.Path(__file__).resolve().parent / "out"
-
-
-def make_staggered(n_units, n_periods, n_cohorts, effect=2.0, never_frac=0.3, seed=42):
-    """diff-diff's generate_staggered_data: for each unit one N(0, 2) unit effect, then one
-    N(0, 0.5) noise per period (one standard-normal stream in that order)."""
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal(n_units * (n_periods + 1)).reshape(n_units, n_periods + 1)
-    n_never = int(never_frac * n_units)
-    per = (n_units - n_never) // n_cohorts
-    first = np.zeros(n_units, dtype=np.int64)
-    for k in range(n_cohorts):
-        lo = n_never + k * per
-        first[lo:n_units if k == n_cohorts - 1 else lo + per] = 3 + k
-    t = np.arange(1, n_periods + 1)
-    on = (first[:, None] > 0) & (t[None, :] >= first[:, None])
-    eff = np.where(on, effect * (1 + 0.1 * (t[None, :] - first[:, None])), 0.0)
-    y = 2 * z[:, :1] + 0.5 * t[None, :] + eff + 0.5 * z[:, 1:]
-    return {"unit": np.repeat(np.arange(n_units), n_periods), "time": np.tile(t, n_units),
-            "outcome": y.ravel(), "first_treat": np.repeat(first, n_periods)}
 
 
 CASES = {

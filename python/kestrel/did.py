@@ -75,20 +75,13 @@ class CallawaySantAnnaResults:
         self.panel = True
         self.notes = [msg for _, msg in raw["notes"]]
         g, t = raw["group"], raw["time"]
-        self.groups = sorted({float(x) for x in g})
+        self.groups = [_num(x) for x in np.unique(g)]
         self.n_units = raw["nunits"]
         self.n_periods = raw["nperiods"]
         self.n_clusters = raw["nclusters"]
         self.cband_crit_value = raw["crit"] if est.cband else None
-        crit = raw["crit"]
-        self.group_time_effects = {}
-        for i in range(len(g)):
-            key = (_num(g[i]), _num(t[i]))
-            self.group_time_effects[key] = _effect_dict(
-                raw["att"][i], raw["se"][i], self.alpha, crit,
-                n_treated=int(raw["n_treated"][i]), n_control=int(raw["n_control"][i]),
-                post=bool(raw["post"][i]))
-        self.time_periods = sorted({k[1] for k in self.group_time_effects})
+        self._cells = None
+        self.time_periods = [_num(x) for x in np.unique(t)]
         self._pretest = None
         self.n_bootstrap = est.n_bootstrap
         self._window = dict(balance_e=balance_e, min_e=min_e, max_e=max_e)
@@ -110,6 +103,21 @@ class CallawaySantAnnaResults:
             kinds = list(aggregate)
         for kind in kinds:
             self.aggregate(kind, **self._window)
+
+    @property
+    def group_time_effects(self):
+        """{(g, t): {effect, se, t_stat, p_value, conf_int, n_treated, n_control, post}}, built
+        from the fit's arrays on first use."""
+        if self._cells is None:
+            raw, crit = self._raw, self._raw["crit"]
+            g, t = raw["group"], raw["time"]
+            self._cells = {
+                (_num(g[i]), _num(t[i])): _effect_dict(
+                    raw["att"][i], raw["se"][i], self.alpha, crit,
+                    n_treated=int(raw["n_treated"][i]), n_control=int(raw["n_control"][i]),
+                    post=bool(raw["post"][i]))
+                for i in range(len(g))}
+        return self._cells
 
     @property
     def influence_functions(self):

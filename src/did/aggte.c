@@ -115,6 +115,21 @@ static void agg_if(const ks_did_cs *r, agg_cells *a, const size_t *which, size_t
     }
 }
 
+/* The average of the cells which[0..nw) weighted by their cohorts' shares, and its influence
+ * function (or draws) with the shares' estimation term into out; wt: nw scratch. */
+static double share_average(const ks_did_cs *r, agg_cells *a, const size_t *which, size_t nw,
+                            double *wt, double *out)
+{
+    double spg = 0.0, s = 0.0;
+    for (size_t j = 0; j < nw; j++) spg += a->pg[which[j]];
+    for (size_t j = 0; j < nw; j++) {
+        wt[j] = a->pg[which[j]] / spg;
+        s += r->att[a->cell[which[j]]] * wt[j];
+    }
+    agg_if(r, a, which, nw, wt, 1, out);
+    return s;
+}
+
 static void agg_cells_free(ks_ctx *ctx, agg_cells *a)
 {
     ks_free(ctx, a->cell);
@@ -262,22 +277,13 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
 
     if (opt->type == KS_DID_AGG_SIMPLE) {
         size_t nw = 0;
-        double spg = 0.0, s = 0.0;
         for (size_t j = 0; j < m; j++)
-            if (a.grp[j] <= a.tim[j] && a.tim[j] <= a.grp[j] + max_e) {
-                which[nw++] = j;
-                spg += a.pg[j];
-            }
+            if (a.grp[j] <= a.tim[j] && a.tim[j] <= a.grp[j] + max_e) which[nw++] = j;
         if (nw == 0) {
             rc = ks_fail(ctx, KS_EEMPTY, "no post-treatment effect to aggregate");
             goto done;
         }
-        for (size_t j = 0; j < nw; j++) {
-            wt[j] = a.pg[which[j]] / spg;
-            s += r->att[a.cell[which[j]]] * a.pg[which[j]];
-        }
-        v->att = s / spg;
-        agg_if(r, &a, which, nw, wt, 1, overall);
+        v->att = share_average(r, &a, which, nw, wt, overall);
     } else if (opt->type == KS_DID_AGG_GROUP) {
         /* cohorts with a post-treatment cell in the window; effect = mean of those cells */
         double num = 0.0, den = 0.0;
@@ -368,21 +374,12 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         memset(overall, 0, n * sizeof *overall);
         for (size_t q = 0; q < ne; q++) {
             size_t nw = 0;
-            double spg = 0.0, s = 0.0;
             for (size_t j = 0; j < m; j++)
-                if (inc[j] && r->time[a.cell[j]] - r->group[a.cell[j]] == elem[q]) {
-                    which[nw++] = j;
-                    spg += a.pg[j];
-                }
-            for (size_t j = 0; j < nw; j++) {
-                wt[j] = a.pg[which[j]] / spg;
-                s += r->att[a.cell[which[j]]] * wt[j];
-            }
-            atte[q] = s;
-            agg_if(r, &a, which, nw, wt, 1, IF + q * n);
+                if (inc[j] && r->time[a.cell[j]] - r->group[a.cell[j]] == elem[q]) which[nw++] = j;
+            atte[q] = share_average(r, &a, which, nw, wt, IF + q * n);
             if (elem[q] >= 0) {
                 npos++;
-                spos += s;
+                spos += atte[q];
             }
         }
         ks_free(ctx, inc);
@@ -410,19 +407,10 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         double sum = 0.0;
         for (size_t q = 0; q < ne; q++) {
             size_t nw = 0;
-            double spg = 0.0, s = 0.0;
             for (size_t j = 0; j < m; j++)
-                if (r->time[a.cell[j]] == elem[q] && a.grp[j] <= a.tim[j]) {
-                    which[nw++] = j;
-                    spg += a.pg[j];
-                }
-            for (size_t j = 0; j < nw; j++) {
-                wt[j] = a.pg[which[j]] / spg;
-                s += r->att[a.cell[which[j]]] * wt[j];
-            }
-            atte[q] = s;
-            sum += s;
-            agg_if(r, &a, which, nw, wt, 1, IF + q * n);
+                if (r->time[a.cell[j]] == elem[q] && a.grp[j] <= a.tim[j]) which[nw++] = j;
+            atte[q] = share_average(r, &a, which, nw, wt, IF + q * n);
+            sum += atte[q];
             for (size_t i = 0; i < n; i++) overall[i] += IF[q * n + i] / (double)ne;
         }
         v->att = sum / (double)ne;

@@ -130,11 +130,10 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
     const double *ws = p->w ? p->w + early * n : NULL;
     size_t m = 0;
     for (size_t q = 0; q < u->nr; q++) {
-        const double d = q == 0 ? 1.0 : 0.0;
-        for (size_t i = u->lo[q]; i < u->hi[q]; i++, m++) {
-            wk->dy[m] = ycur[i] - ybase[i];
-            wk->D[m] = d;
-        }
+        const size_t m0 = m;
+        for (size_t i = u->lo[q]; i < u->hi[q]; i++, m++) wk->dy[m] = ycur[i] - ybase[i];
+        if (k > 1)
+            for (size_t j = m0; j < m; j++) wk->D[j] = q == 0 ? 1.0 : 0.0;
         if (ws) memcpy(wk->w + m - (u->hi[q] - u->lo[q]), ws + u->lo[q],
                        (u->hi[q] - u->lo[q]) * sizeof *ws);
     }
@@ -153,7 +152,7 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
             }
         }
     }
-    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, ws ? wk->w : NULL};
+    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, ws ? wk->w : NULL, *ntr};
     int rc = ks_did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks_fail(lctx, KS_ENUMERIC, "the estimate is not finite");

@@ -43,6 +43,8 @@ void ks_did_panel_free(ks_ctx *ctx, ks_did_panel *p);
 typedef struct {
     size_t m, k;
     const double *dy, *D, *X, *w;
+    size_t nt; /* rows 0..nt-1 are the treated, the rest controls (D may be NULL when k == 1);
+                  SIZE_MAX: rows in any order, as D says */
 } ks_did_2x2;
 int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                    double *inf);

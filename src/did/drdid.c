@@ -144,29 +144,36 @@ static double xdot(const ks_did_2x2 *in, size_t i, const double *z)
     return s;
 }
 
-/* The three estimators without covariates (X = the intercept): the same formulas as below with
- * every regression a weighted mean, the propensity score the weighted share treated, and the
- * Gram matrices scalars — three passes over the units and no scratch. */
+/* The three estimators without covariates (X = the intercept), with the treated rows first
+ * (0 .. nt-1): the same formulas as below with every regression a weighted mean, the
+ * propensity score the weighted share treated and the Gram matrices scalars; the control-arm
+ * sums follow from the first pass (sum_C iw (dy - b0) = sdc - swc b0), so two passes over the
+ * units, no branches and no scratch. */
 static int fit_intercept_only(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in,
                               double *att, double *inf)
 {
-    const size_t m = in->m;
+    const size_t m = in->m, nt = in->nt;
     const double dm = (double)m;
-    const double *w = in->w, *D = in->D, *dy = in->dy;
+    const double *w = in->w, *dy = in->dy;
     double sw = 0.0;
     if (w)
         for (size_t i = 0; i < m; i++) sw += w[i];
     const double wscale = w ? dm / sw : 1.0; /* iw = w / mean(w) */
     double swt = 0.0, swc = 0.0, sdt = 0.0, sdc = 0.0; /* sums of iw and iw dy, by arm */
-    for (size_t i = 0; i < m; i++) {
-        const double iw = w ? w[i] * wscale : 1.0;
-        if (D[i] != 0.0) {
-            swt += iw;
-            sdt += iw * dy[i];
-        } else {
-            swc += iw;
-            sdc += iw * dy[i];
+    if (w) {
+        for (size_t i = 0; i < nt; i++) {
+            swt += w[i] * wscale;
+            sdt += w[i] * wscale * dy[i];
         }
+        for (size_t i = nt; i < m; i++) {
+            swc += w[i] * wscale;
+            sdc += w[i] * wscale * dy[i];
+        }
+    } else {
+        for (size_t i = 0; i < nt; i++) sdt += dy[i];
+        for (size_t i = nt; i < m; i++) sdc += dy[i];
+        swt = (double)nt;
+        swc = (double)(m - nt);
     }
     if (!(swt > 0)) return ks_fail(ctx, KS_ENUMERIC, "no treated units with positive weight");
     if (!(swc > 0)) return ks_fail(ctx, KS_ENUMERIC, "no control units with positive weight");
@@ -174,10 +181,9 @@ static int fit_intercept_only(ks_ctx *ctx, ks_did_method method, const ks_did_2x
     const double eta_t = (sdt - swt * b0) / swt, mwt = swt / dm, gols = swc / dm;
     if (method == KS_DID_REG) {
         *att = eta_t; /* mean_T(dy) - b0 */
-        for (size_t i = 0; i < m; i++) {
-            const double iw = w ? w[i] * wscale : 1.0, r = dy[i] - b0;
-            inf[i] = D[i] != 0.0 ? iw * (r - eta_t) / mwt : -iw * r / gols;
-        }
+        for (size_t i = 0; i < nt; i++)
+            inf[i] = (w ? w[i] * wscale : 1.0) * (dy[i] - b0 - eta_t) / mwt;
+        for (size_t i = nt; i < m; i++) inf[i] = -(w ? w[i] * wscale : 1.0) * (dy[i] - b0) / gols;
         return KS_OK;
     }
     double ps = swt / (swt + swc);
@@ -185,28 +191,23 @@ static int fit_intercept_only(ks_ctx *ctx, ks_did_method method, const ks_did_2x
     if (!(ps < PS_TRIM))
         return ks_fail(ctx, KS_ENUMERIC, "no control units with positive weight");
     const double odds = ps / (1.0 - ps);
-    /* control-arm means of the residual r = dy - b0 with weights wc = iw odds */
-    double sc = 0.0;
-    for (size_t i = 0; i < m; i++)
-        if (D[i] == 0.0) sc += (w ? w[i] * wscale : 1.0) * (dy[i] - b0);
+    const double sc = sdc - swc * b0; /* sum_C iw (dy - b0) */
     const double eta_c = sc / swc, mwc = odds * swc / dm;
     *att = eta_t - eta_c;
-    double m2 = 0.0; /* mean of wc (r - eta_c): the propensity score's estimation effect */
-    for (size_t i = 0; i < m; i++)
-        if (D[i] == 0.0) m2 += (w ? w[i] * wscale : 1.0) * odds * (dy[i] - b0 - eta_c);
-    m2 /= dm;
-    const double zp = m2 / (ps * (1.0 - ps)); /* Hessian (X'WX / m)^-1 M2 with W = iw ps (1-ps) */
+    /* the propensity score's estimation effect: M2 = mean of wc (r - eta_c), wc = iw odds;
+     * zp = (X'WX / m)^-1 M2 with W = iw ps (1 - ps) */
+    const double m2 = odds * (sc - eta_c * swc) / dm;
+    const double zp = m2 / (ps * (1.0 - ps));
     const double m1 = method == KS_DID_DR ? mwt / gols : 0.0;
     const double m3 = method == KS_DID_DR ? mwc / gols : 0.0;
-    for (size_t i = 0; i < m; i++) {
+    for (size_t i = 0; i < nt; i++) {
+        const double iw = w ? w[i] * wscale : 1.0;
+        inf[i] = iw * (dy[i] - b0 - eta_t) / mwt - iw * (1.0 - ps) * zp / mwc;
+    }
+    for (size_t i = nt; i < m; i++) {
         const double iw = w ? w[i] * wscale : 1.0, r = dy[i] - b0;
-        const double score = iw * (D[i] - ps) * zp;
-        if (D[i] != 0.0) {
-            inf[i] = iw * (r - eta_t) / mwt - score / mwc;
-        } else {
-            const double wc = iw * odds, ols = iw * r;
-            inf[i] = -ols * m1 / mwt - (wc * (r - eta_c) + score - ols * m3) / mwc;
-        }
+        const double score = -iw * ps * zp, wc = iw * odds, ols = iw * r;
+        inf[i] = -ols * m1 / mwt - (wc * (r - eta_c) + score - ols * m3) / mwc;
     }
     return KS_OK;
 }
@@ -217,7 +218,7 @@ int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, doub
     const size_t m = in->m, k = in->k;
     const double dm = (double)m;
     if (k > 8) return ks_fail(ctx, KS_EINVAL, "at most 7 covariates");
-    if (k == 1) return fit_intercept_only(ctx, method, in, att, inf);
+    if (k == 1 && in->nt != SIZE_MAX) return fit_intercept_only(ctx, method, in, att, inf);
     double *iw = ks_malloc_array(ctx, m, 4 * sizeof *iw);
     if (!iw) return KS_ENOMEM;
     double *ps = iw + m, *out = ps + m, *a = out + m;

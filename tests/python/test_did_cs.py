@@ -12,27 +12,16 @@ import pytest
 import kestrel
 from kestrel.did import CallawaySantAnna
 
-from conftest import DATA
+from conftest import DATA, ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+from did_data import make_staggered  # noqa: E402  (diff-diff's generator)
 
 MPDTA = DATA / "did" / "mpdta.csv"
 
 
-def staggered(n_units, n_periods, n_cohorts, seed, effect=2.0):
-    """diff-diff's staggered generator (../shared/data/did/README.md) with a given seed."""
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal(n_units * (n_periods + 1)).reshape(n_units, n_periods + 1)
-    n_never = int(0.3 * n_units)
-    per = (n_units - n_never) // n_cohorts
-    first = np.zeros(n_units, dtype=np.int64)
-    for k in range(n_cohorts):
-        lo = n_never + k * per
-        first[lo:n_units if k == n_cohorts - 1 else lo + per] = 3 + k
-    t = np.arange(1, n_periods + 1)
-    on = (first[:, None] > 0) & (t[None, :] >= first[:, None])
-    eff = np.where(on, effect * (1 + 0.1 * (t[None, :] - first[:, None])), 0.0)
-    y = 2 * z[:, :1] + 0.5 * t[None, :] + eff + 0.5 * z[:, 1:]
-    return {"unit": np.repeat(np.arange(n_units), n_periods), "time": np.tile(t, n_units),
-            "outcome": y.ravel(), "first_treat": np.repeat(first, n_periods)}
+def staggered(n_units, n_periods, n_cohorts, seed):
+    return make_staggered(n_units, n_periods, n_cohorts, seed=seed)
 
 
 def fit(data, **kw):
