@@ -29,6 +29,9 @@ static void help_cs(void)
         "  --boot-weights W     rademacher (default) | mammen | webb\n"
         "  --seed S             bootstrap seed (default 0)\n"
         "  --cband              uniform (sup-t) confidence bands (needs --bootstrap)\n"
+        "  --cross-sections     repeated cross-sections: each row its own observation\n"
+        "  --allow-unbalanced-panel  keep units missing some periods (R's estimator for\n"
+        "                       unbalanced panels) instead of dropping them\n"
         "  --aggregate LIST     simple,event_study,group,calendar (default: all four)\n"
         "  --balance-e E        event study: cohorts observed E periods after treatment\n"
         "  --min-e E, --max-e E event-time window\n"
@@ -213,7 +216,7 @@ static int cmd_cs(int argc, char **argv)
     const char *control = NULL, *method = NULL, *base = NULL, *antic = NULL, *covs = NULL;
     const char *weights = NULL, *cluster = NULL, *alpha = NULL, *boot = NULL, *bw = NULL;
     const char *seed = NULL, *cband = NULL, *aggs = NULL, *bal = NULL, *mine = NULL;
-    const char *maxe = NULL, *json = NULL, *threads = NULL;
+    const char *maxe = NULL, *json = NULL, *threads = NULL, *rcs = NULL, *unbal = NULL;
     const cli_opt opts[] = {
         {"data", 1, &data},         {"outcome", 1, &yname},    {"unit", 1, &unit},
         {"time", 1, &tname},        {"first-treat", 1, &gname}, {"control", 1, &control},
@@ -222,7 +225,8 @@ static int cmd_cs(int argc, char **argv)
         {"alpha", 1, &alpha},       {"bootstrap", 1, &boot},   {"boot-weights", 1, &bw},
         {"seed", 1, &seed},         {"cband", 0, &cband},      {"aggregate", 1, &aggs},
         {"balance-e", 1, &bal},     {"min-e", 1, &mine},       {"max-e", 1, &maxe},
-        {"json", 0, &json},         {"threads", 1, &threads},
+        {"json", 0, &json},         {"threads", 1, &threads},  {"cross-sections", 0, &rcs},
+        {"allow-unbalanced-panel", 0, &unbal},
     };
     int rc = cli_parse("did cs", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
@@ -230,9 +234,9 @@ static int cmd_cs(int argc, char **argv)
         return CLI_OK;
     }
     if (rc) return rc;
-    if (!data || !yname || !unit || !tname || !gname) {
-        fprintf(stderr, "kestrel did cs: --data, --outcome, --unit, --time and --first-treat "
-                        "are required (see --help)\n");
+    if (!data || !yname || (!unit && !rcs) || !tname || !gname) {
+        fprintf(stderr, "kestrel did cs: --data, --outcome, --unit (unless --cross-sections), "
+                        "--time and --first-treat are required (see --help)\n");
         return CLI_USAGE;
     }
     ks_did_cs_options opt = KS_DID_CS_OPTIONS_INIT;
@@ -299,6 +303,8 @@ static int cmd_cs(int argc, char **argv)
         opt.seed = (uint64_t)v;
     }
     opt.cband = cband != NULL;
+    opt.panel = rcs == NULL;
+    opt.allow_unbalanced_panel = unbal != NULL;
     opt.weights = weights;
     opt.cluster = cluster;
     if (bal) {

@@ -47,11 +47,15 @@ typedef struct {
     ks_did_boot_weights boot_weights; /* default Rademacher */
     uint64_t seed;                /* bootstrap seed; default 0 */
     int cband;                    /* 1: uniform (sup-t) bands; needs n_bootstrap > 0 */
+    int panel;                    /* 1 (default): panel data; 0: repeated cross-sections (each
+                                     row its own observation; `id` may be NULL) */
+    int allow_unbalanced_panel;   /* 1: keep units missing some periods (R's estimator for
+                                     unbalanced panels); default 0: drop them */
 } ks_did_cs_options;
 #define KS_DID_CS_OPTIONS_INIT                                                                     \
     {                                                                                              \
         KS_DID_NEVER_TREATED, KS_DID_DR, KS_DID_BASE_VARYING, 0, NULL, NULL, NULL, 0.05, 0,        \
-            KS_DID_BOOT_RADEMACHER, 0, 0                                                           \
+            KS_DID_BOOT_RADEMACHER, 0, 0, 1, 0                                                     \
     }
 
 typedef struct ks_did_cs ks_did_cs; /* a fitted set of group-time effects; opaque */

@@ -380,16 +380,17 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
                              "first_treat",  "control",     "method",    "base",
                              "anticipation", "covariates",  "weights",   "cluster",
                              "alpha",        "n_bootstrap", "boot_kind", "seed",
-                             "cband",        "threads",     NULL};
+                             "cband",        "threads",     "panel",
+                             "allow_unbalanced", NULL};
     PyObject *cols, *covs = Py_None;
     const char *y, *tn, *id, *g, *weights = NULL, *cluster = NULL;
     ks_did_cs_options o = KS_DID_CS_OPTIONS_INIT;
     int control = 0, method = 0, base = 0, kind = 0, threads = 0;
     unsigned long long seed = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|iiiiOzzdiiKpi", kwlist, &cols, &y, &tn,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osszs|iiiiOzzdiiKpipp", kwlist, &cols, &y, &tn,
                                      &id, &g, &control, &method, &base, &o.anticipation, &covs,
                                      &weights, &cluster, &o.alpha, &o.n_bootstrap, &kind, &seed,
-                                     &o.cband, &threads))
+                                     &o.cband, &threads, &o.panel, &o.allow_unbalanced_panel))
         return NULL;
     o.control_group = (ks_did_control)control;
     o.method = (ks_did_method)method;

@@ -72,7 +72,7 @@ class CallawaySantAnnaResults:
         self.base_period = est.base_period
         self.estimation_method = est.estimation_method
         self.anticipation = est.anticipation
-        self.panel = True
+        self.panel = bool(est.panel)
         self.notes = [msg for _, msg in raw["notes"]]
         g, t = raw["group"], raw["time"]
         self.groups = [_num(x) for x in np.unique(g)]
@@ -344,9 +344,6 @@ class CallawaySantAnna:
         ``covariates`` enter the propensity score and outcome models (values of the base
         period); ``weights`` names a sampling-weight column; ``aggregate`` is None, 'simple',
         'event_study', 'group', 'calendar', 'all', or a list of them."""
-        if not self.panel or self.allow_unbalanced_panel:
-            raise NotImplementedError(
-                "repeated cross-sections and unbalanced panels are not implemented yet")
         if isinstance(covariates, str):
             covariates = [covariates]
         n_boot = int(self.n_bootstrap or 0)
@@ -365,7 +362,8 @@ class CallawaySantAnna:
             weights=weights, cluster=self.cluster, alpha=float(self.alpha),
             n_bootstrap=n_boot,
             boot_kind=_choice("bootstrap_weights", self.bootstrap_weights, _BOOT),
-            seed=seed, cband=cband, threads=int(self.threads))
+            seed=seed, cband=cband, threads=int(self.threads), panel=bool(self.panel),
+            allow_unbalanced=bool(self.allow_unbalanced_panel))
         est = _Frozen(self, cband)
         return CallawaySantAnnaResults(est, raw, aggregate, balance_e, min_e, max_e)
 

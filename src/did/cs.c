@@ -20,12 +20,7 @@
 
 #define SE_TINY (1.4901161193847656e-08 * 10) /* sqrt(.Machine$double.eps) * 10 */
 
-/* Which periods a cell compares, R's pret / tfac logic. */
-typedef struct {
-    size_t cur, base; /* period indices */
-    double g;
-    int post, zero;   /* zero: universal base period equal to the current one */
-} cell_plan;
+typedef ks_did_cell_plan cell_plan;
 
 /* The last period index s with tval[s] + anticipation < g, or SIZE_MAX. */
 static size_t pre_period(const ks_did_panel *p, double g, double antic)
@@ -152,7 +147,7 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
             }
         }
     }
-    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, ws ? wk->w : NULL, *ntr};
+    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, ws ? wk->w : NULL, *ntr, NULL};
     int rc = ks_did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks_fail(lctx, KS_ENUMERIC, "the estimate is not finite");
@@ -417,7 +412,15 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     double *work = NULL;
     char **msg = NULL;
     int *status = NULL;
-    if ((rc = ks_did_panel_build(ctx, t, y, time, id, group, opt, &r->p))) goto fail;
+    ks_did_long L = {0};
+    int use_long = !opt->panel || opt->allow_unbalanced_panel, balanced = 0;
+    if (use_long) {
+        if ((rc = ks_did_long_build(ctx, t, y, time, id, group, opt, &r->p, &L, &balanced)))
+            goto fail;
+        use_long = !balanced; /* a balanced panel after all: the panel estimator, as R does */
+    }
+    if (!use_long && (rc = ks_did_panel_build(ctx, t, y, time, id, group, opt, &r->p)))
+        goto fail;
     const ks_did_panel *p = &r->p;
     if ((rc = plan_cells(ctx, p, opt, &plan, &r->ncell))) goto fail;
     const size_t n = p->n, k = p->k, nc = r->ncell;
@@ -445,15 +448,33 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     size_t mmax = 0;
     r->ifoff[0] = 0;
     for (size_t c = 0; c < nc; c++) {
-        cell_units(p, opt, &plan[c], &r->units[c]);
+        if (use_long) { /* influence functions over all observation units */
+            r->units[c].nr = 1;
+            r->units[c].lo[0] = 0;
+            r->units[c].hi[0] = n;
+        } else {
+            cell_units(p, opt, &plan[c], &r->units[c]);
+        }
         const size_t m = units_count(&r->units[c]);
         mmax = m > mmax ? m : mmax;
         r->ifoff[c + 1] = r->ifoff[c] + m;
     }
+    if (use_long) { /* scratch per thread: the largest cell's rows */
+        mmax = 0;
+        for (size_t c = 0; c < nc; c++) {
+            size_t rows = 0;
+            for (size_t q = 0; q < p->ncoh; q++)
+                for (int e = 0; e < 2; e++) {
+                    const size_t s = e ? plan[c].cur : plan[c].base;
+                    rows += L.start[q * p->T + s + 1] - L.start[q * p->T + s];
+                }
+            mmax = rows > mmax ? rows : mmax;
+        }
+    }
     r->ifval = ks_malloc_array(ctx, r->ifoff[nc] ? r->ifoff[nc] : 1, sizeof *r->ifval);
     int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
     if ((size_t)nt > nc) nt = (int)nc;
-    const size_t per_thread = mmax * (3 + k) + 1;
+    const size_t per_thread = mmax * (use_long ? 6 + k : 3 + k) + 1;
     work = ks_malloc_array(ctx, (size_t)nt, per_thread * sizeof *work);
     if (!r->ifval || !work) {
         rc = KS_ENOMEM;
@@ -484,10 +505,13 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
             r->n_treated[c] = r->n_control[c] = 0;
             if (cp->zero) { /* the universal base period itself: 0 by construction */
                 r->att[c] = 0.0;
+                memset(ifv, 0, m * sizeof *ifv);
                 continue;
             }
-            status[c] = fit_cell(&lctx, p, opt, cp, &r->units[c], &wk, &r->att[c], ifv,
-                                 &r->n_treated[c], &r->n_control[c]);
+            status[c] = use_long ? ks_did_long_fit_cell(&lctx, &L, p, opt, cp, base, &r->att[c],
+                                                        ifv, &r->n_treated[c], &r->n_control[c])
+                                 : fit_cell(&lctx, p, opt, cp, &r->units[c], &wk, &r->att[c],
+                                            ifv, &r->n_treated[c], &r->n_control[c]);
             if (status[c] != KS_OK) {
                 r->att[c] = NAN;
                 for (size_t i = 0; i < m; i++) ifv[i] = NAN;
@@ -571,10 +595,12 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     ks_free(ctx, status);
     ks_free(ctx, work);
     ks_free(ctx, plan);
+    ks_did_long_free(ctx, &L);
     *out = r;
     return KS_OK;
 
 fail:
+    ks_did_long_free(ctx, &L);
     if (msg)
         for (size_t c = 0; c < r->ncell; c++) ks_free(ctx, msg[c]);
     ks_free(ctx, msg);

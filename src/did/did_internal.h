@@ -29,6 +29,38 @@ typedef struct {
 /* The unit range of cohort value g, or an empty range. */
 void ks_did_cohort_range(const ks_did_panel *p, double g, size_t *lo, size_t *hi);
 
+/* Which periods a cell compares, R's pret / tfac logic. */
+typedef struct {
+    size_t cur, base; /* period indices */
+    double g;
+    int post, zero;   /* zero: universal base period equal to the current one */
+} ks_did_cell_plan;
+
+/* Repeated cross-sections and unbalanced panels: the rows, sorted by (cohort, period) so that
+ * the rows of cohort c in period s are start[c T + s] .. start[c T + s + 1]; row r belongs to
+ * observation unit[r] (the row itself for cross-sections, its unit for a panel), numbered in
+ * the cohort order of the ks_did_panel built with it. */
+typedef struct {
+    size_t nrow, k;
+    double *y, *w, *x; /* nrow outcomes, weights (or NULL), covariates (k x nrow col-major by
+                          covariate, or NULL) */
+    size_t *unit, *start;
+} ks_did_long;
+
+/* Build the long data and, in p, what the cells and aggregations need about its observation
+ * units (n, periods, cohorts, unit weights = the mean of each unit's row weights, clusters), with
+ * R did's preprocessing for panel = FALSE. *balanced is set when allow_unbalanced_panel found a
+ * balanced panel (the caller then uses the panel estimator, as R does). */
+int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
+                      const char *id, const char *group, const ks_did_cs_options *opt,
+                      ks_did_panel *p, ks_did_long *L, int *balanced);
+void ks_did_long_free(ks_ctx *ctx, ks_did_long *L);
+/* One cell on the long data: att, and the influence function of each observation unit (its
+ * rows summed) into col (n values). Scratch: 6 + k doubles per row of the cell. */
+int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
+                         const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
+                         double *att, double *col, size_t *ntr, size_t *nco);
+
 /* Build the panel from the table, with R did's preprocessing (NA rows removed, unbalanced units
  * removed, cohorts after the last period + anticipation recoded never treated, no never-treated
  * group handled as did does, first-period cohorts removed); every removal is logged. */
@@ -45,9 +77,14 @@ typedef struct {
     const double *dy, *D, *X, *w;
     size_t nt; /* rows 0..nt-1 are the treated, the rest controls (D may be NULL when k == 1);
                   SIZE_MAX: rows in any order, as D says */
+    const double *post; /* repeated cross-sections: 1 for rows of the later period (dy = y) */
 } ks_did_2x2;
 int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                    double *inf);
+/* The same on repeated cross-sections (DRDID's drdid_rc / reg_did_rc / std_ipw_did_rc): rows are
+ * observations, dy their outcome, post their period (1 later, 0 earlier); D must be given. */
+int ks_did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
+                      double *inf);
 
 /* Multiplier bootstrap (R did's mboot), in two steps. The draws of columns j = 0..m-1 of an
  * N x m matrix A (units or clusters x influence functions) are

@@ -29,33 +29,35 @@ static int small_spd_solve(ks_ctx *ctx, size_t k, double *A, double *b, size_t n
     return ks_did_chol_solve(ctx, k, A, b, nrhs, check_rcond, scratch, what);
 }
 
-/* Weighted least squares of dy on X among the controls (D == 0, weight > 0): coefficients b. */
-static int control_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double *b)
+/* Weighted least squares of y on X over the rows with a_i > 0, weights a_i: coefficients b.
+ * `who` names the rows in errors. */
+static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double *y, double *b,
+               const char *who)
 {
     const size_t m = in->m, k = in->k;
     if (k == 1) {
         double s = 0.0, sw = 0.0;
         for (size_t i = 0; i < m; i++)
-            if (in->D[i] == 0.0) {
-                s += iw[i] * in->dy[i];
-                sw += iw[i];
+            if (a[i] > 0) {
+                s += a[i] * y[i];
+                sw += a[i];
             }
-        if (!(sw > 0)) return ks_fail(ctx, KS_ENUMERIC, "no control units with positive weight");
+        if (!(sw > 0)) return ks_fail(ctx, KS_ENUMERIC, "no %s with positive weight", who);
         b[0] = s / sw;
         return KS_OK;
     }
     size_t mc = 0;
-    for (size_t i = 0; i < m; i++) mc += in->D[i] == 0.0 && iw[i] > 0;
-    if (mc < k) return ks_fail(ctx, KS_ENUMERIC, "fewer control units than covariates");
+    for (size_t i = 0; i < m; i++) mc += a[i] > 0;
+    if (mc < k) return ks_fail(ctx, KS_ENUMERIC, "fewer %s than covariates", who);
     double *Xc = ks_malloc_array(ctx, mc * (k + 2), sizeof *Xc);
     if (!Xc) return KS_ENOMEM;
     double *yc = Xc + mc * k, *wc = yc + mc;
     size_t r = 0;
     for (size_t i = 0; i < m; i++) {
-        if (!(in->D[i] == 0.0 && iw[i] > 0)) continue;
+        if (!(a[i] > 0)) continue;
         for (size_t j = 0; j < k; j++) Xc[j * mc + r] = xcol(in, j, i);
-        yc[r] = in->dy[i];
-        wc[r] = iw[i];
+        yc[r] = y[i];
+        wc[r] = a[i];
         r++;
     }
     ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
@@ -65,12 +67,20 @@ static int control_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, doub
     int rc = ks_lstsq(ctx, mc, k, Xc, mc, yc, wc, &lo, &res);
     if (rc == KS_OK && res->rank < k)
         rc = ks_fail(ctx, KS_ENUMERIC,
-                     "the outcome regression is singular among the controls (collinear "
-                     "covariates)");
+                     "the outcome regression is singular among the %s (collinear covariates)",
+                     who);
     if (rc == KS_OK) memcpy(b, res->coef, k * sizeof *b);
     ks_lstsq_result_free(ctx, res);
     ks_free(ctx, Xc);
     return rc;
+}
+
+/* Weighted least squares of dy on X among the controls (D == 0, weight > 0). */
+static int control_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double *a,
+                       double *b)
+{
+    for (size_t i = 0; i < in->m; i++) a[i] = iw[i] * (1.0 - in->D[i]);
+    return wls(ctx, in, a, in->dy, b, "control units");
 }
 
 /* Weighted logit of D on X by Newton's method to convergence; fitted probabilities into ps. */
@@ -228,7 +238,7 @@ int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, doub
     int rc = KS_OK;
     double b[8] = {0};
     if (method != KS_DID_IPW) {
-        if ((rc = control_ols(ctx, in, iw, b))) goto done;
+        if ((rc = control_ols(ctx, in, iw, a, b))) goto done;
         for (size_t i = 0; i < m; i++) out[i] = xdot(in, i, b);
     } else {
         memset(out, 0, m * sizeof *out);
@@ -329,5 +339,218 @@ int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, doub
 
 done:
     ks_free(ctx, iw);
+    return rc;
+}
+
+/* ---- repeated cross-sections: DRDID's drdid_rc, reg_did_rc and std_ipw_did_rc ----
+ * Rows are observations with y (in->dy), the period indicator post and the group D. The
+ * outcome regressions are fitted separately by period (and, for dr, by group); their estimation
+ * effects enter through (sum a x x' / m)^-1 applied to the moment vectors, as DRDID's
+ * asy.lin.rep terms do. */
+
+/* sum_i c_i x_i / m into v (k values). */
+static void xmean(const ks_did_2x2 *in, const double *c, double *v)
+{
+    for (size_t j = 0; j < in->k; j++) {
+        double s = 0.0;
+        for (size_t i = 0; i < in->m; i++) s += c[i] * xcol(in, j, i);
+        v[j] = s / (double)in->m;
+    }
+}
+
+static double wsum(const double *w, size_t m)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < m; i++) s += w[i];
+    return s;
+}
+
+/* Weighted mean of v with weights w; the sum of w into *sw. */
+static double wmean(const double *w, const double *v, size_t m, double *sw)
+{
+    double s = 0.0, t = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        s += w[i] * v[i];
+        t += w[i];
+    }
+    if (sw) *sw = t;
+    return s / t;
+}
+
+int ks_did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
+                      double *inf)
+{
+    const size_t m = in->m, k = in->k;
+    const double dm = (double)m, *y = in->dy, *D = in->D, *P = in->post;
+    if (k > 8) return ks_fail(ctx, KS_EINVAL, "at most 7 covariates");
+    double *buf = ks_malloc_array(ctx, m, 16 * sizeof *buf);
+    if (!buf) return KS_ENOMEM;
+    double *iw = buf, *ps = iw + m, *ocp = ps + m, *ocq = ocp + m, *otp = ocq + m, *otq = otp + m;
+    double *a = otq + m, *wtp = a + m, *wtq = wtp + m, *wcp = wtq + m, *wcq = wcp + m;
+    double *wd = wcq + m, *wd1 = wd + m, *wd0 = wd1 + m, *res = wd0 + m, *tmp = res + m;
+    int rc = KS_OK;
+    const double sw = in->w ? wsum(in->w, m) : dm;
+    for (size_t i = 0; i < m; i++) iw[i] = (in->w ? in->w[i] : 1.0) / (sw / dm);
+    double bcp[8] = {0}, bcq[8] = {0}, btp[8] = {0}, btq[8] = {0};
+    /* outcome regressions: controls pre and post (reg, dr); treated pre and post (dr) */
+    if (method != KS_DID_IPW) {
+        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
+        if ((rc = wls(ctx, in, a, y, bcp, "control units before"))) goto done;
+        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
+        if ((rc = wls(ctx, in, a, y, bcq, "control units after"))) goto done;
+    }
+    if (method == KS_DID_DR) {
+        for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * (1.0 - P[i]);
+        if ((rc = wls(ctx, in, a, y, btp, "treated units before"))) goto done;
+        for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * P[i];
+        if ((rc = wls(ctx, in, a, y, btq, "treated units after"))) goto done;
+    }
+    for (size_t i = 0; i < m; i++) {
+        ocp[i] = method != KS_DID_IPW ? xdot(in, i, bcp) : 0.0;
+        ocq[i] = method != KS_DID_IPW ? xdot(in, i, bcq) : 0.0;
+        otp[i] = method == KS_DID_DR ? xdot(in, i, btp) : 0.0;
+        otq[i] = method == KS_DID_DR ? xdot(in, i, btq) : 0.0;
+    }
+
+    if (method == KS_DID_REG) {
+        for (size_t i = 0; i < m; i++) {
+            wtp[i] = iw[i] * D[i] * (1.0 - P[i]);
+            wtq[i] = iw[i] * D[i] * P[i];
+            wd[i] = iw[i] * D[i];
+            res[i] = ocq[i] - ocp[i];
+        }
+        double swtp, swtq, swd;
+        const double etp = wmean(wtp, y, m, &swtp), etq = wmean(wtq, y, m, &swtq);
+        const double ec = wmean(wd, res, m, &swd);
+        if (!(swtp > 0) || !(swtq > 0)) {
+            rc = ks_fail(ctx, KS_ENUMERIC, "no treated units in one of the two periods");
+            goto done;
+        }
+        *att = (etq - etp) - ec;
+        double M1[8], zp[8], zq[8];
+        xmean(in, wd, M1);
+        memcpy(zp, M1, k * sizeof *zp);
+        memcpy(zq, M1, k * sizeof *zq);
+        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
+        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, zp, 1, 1, "the control regression before")))
+            goto done;
+        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
+        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, zq, 1, 1, "the control regression after")))
+            goto done;
+        const double mtp = swtp / dm, mtq = swtq / dm, md = swd / dm;
+        for (size_t i = 0; i < m; i++) {
+            const double itreat =
+                wtq[i] * (y[i] - etq) / mtq - wtp[i] * (y[i] - etp) / mtp;
+            const double lq = iw[i] * (1.0 - D[i]) * P[i] * (y[i] - ocq[i]) * xdot(in, i, zq);
+            const double lp =
+                iw[i] * (1.0 - D[i]) * (1.0 - P[i]) * (y[i] - ocp[i]) * xdot(in, i, zp);
+            inf[i] = itreat - (wd[i] * (res[i] - ec) + lq - lp) / md;
+        }
+        goto done;
+    }
+
+    /* ipw and dr: the propensity score over all rows, capped and trimmed */
+    if ((rc = logit_ps(ctx, in, iw, ps))) goto done;
+    for (size_t i = 0; i < m; i++) {
+        ps[i] = ps[i] < PS_CAP ? ps[i] : PS_CAP;
+        const double trim = D[i] == 0.0 ? (ps[i] < PS_TRIM) : 1.0;
+        const double odds = ps[i] / (1.0 - ps[i]);
+        wtp[i] = trim * iw[i] * D[i] * (1.0 - P[i]);
+        wtq[i] = trim * iw[i] * D[i] * P[i];
+        wcp[i] = trim * iw[i] * odds * (1.0 - D[i]) * (1.0 - P[i]);
+        wcq[i] = trim * iw[i] * odds * (1.0 - D[i]) * P[i];
+        wd[i] = trim * iw[i] * D[i];
+        wd1[i] = wtq[i];
+        wd0[i] = wtp[i];
+        res[i] = y[i] - (P[i] != 0.0 ? ocq[i] : ocp[i]); /* y - out.y.cont */
+    }
+    double stp, stq, scp, scq, sd;
+    const double atp = wmean(wtp, res, m, &stp), atq = wmean(wtq, res, m, &stq);
+    const double acp = wmean(wcp, res, m, &scp), acq = wmean(wcq, res, m, &scq);
+    if (!(stp > 0) || !(stq > 0) || !(scp > 0) || !(scq > 0)) {
+        rc = ks_fail(ctx, KS_ENUMERIC, "no %s units with positive weight in one of the periods",
+                     !(stp > 0) || !(stq > 0) ? "treated" : "control");
+        goto done;
+    }
+    const double mtp = stp / dm, mtq = stq / dm, mcp = scp / dm, mcq = scq / dm;
+    double adq = 0.0, ad1 = 0.0, adp = 0.0, ad0 = 0.0, md = 0.0, md1 = mtq, md0 = mtp;
+    if (method == KS_DID_DR) {
+        for (size_t i = 0; i < m; i++) tmp[i] = otq[i] - ocq[i];
+        adq = wmean(wd, tmp, m, &sd);
+        ad1 = wmean(wd1, tmp, m, NULL);
+        for (size_t i = 0; i < m; i++) tmp[i] = otp[i] - ocp[i];
+        adp = wmean(wd, tmp, m, NULL);
+        ad0 = wmean(wd0, tmp, m, NULL);
+        md = sd / dm;
+    }
+    *att = (atq - atp) - (acq - acp) + (adq - ad1) - (adp - ad0);
+
+    /* the propensity score's estimation effect: H^-1 (M2.post - M2.pre) */
+    double zps[8];
+    for (size_t i = 0; i < m; i++)
+        a[i] = wcq[i] * (res[i] - acq) / mcq - wcp[i] * (res[i] - acp) / mcp;
+    xmean(in, a, zps);
+    for (size_t i = 0; i < m; i++) a[i] = iw[i] * ps[i] * (1.0 - ps[i]);
+    if ((rc = gram_solve(ctx, in, a, 1.0 / dm, zps, 1, 0, "the propensity-score Hessian")))
+        goto done;
+    /* the outcome regressions' effects (dr): vectors for the control regressions (M1 + M3 and
+     * the efficiency moments) and the treated ones */
+    double zcq[8] = {0}, zcp[8] = {0}, ztq[8] = {0}, ztp[8] = {0};
+    if (method == KS_DID_DR) {
+        double v[8];
+        /* post: M1.post + M3.post - mom.post (the control regression's share of inf.or.post) */
+        for (size_t i = 0; i < m; i++)
+            a[i] = -wtq[i] * P[i] / mtq + wcq[i] * P[i] / mcq;
+        xmean(in, a, zcq); /* -M1.post... sign: inf.treat.or - inf.cont.or */
+        for (size_t i = 0; i < m; i++) a[i] = wd[i] / md - wd1[i] / md1;
+        xmean(in, a, v); /* mom.post */
+        for (size_t j = 0; j < k; j++) {
+            ztq[j] = v[j];
+            zcq[j] -= v[j];
+        }
+        for (size_t i = 0; i < m; i++)
+            a[i] = -wtp[i] * (1.0 - P[i]) / mtp + wcp[i] * (1.0 - P[i]) / mcp;
+        xmean(in, a, zcp);
+        for (size_t i = 0; i < m; i++) a[i] = wd[i] / md - wd0[i] / md0;
+        xmean(in, a, v); /* mom.pre */
+        for (size_t j = 0; j < k; j++) {
+            ztp[j] = -v[j];
+            zcp[j] += v[j];
+        }
+        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
+        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, zcq, 1, 1, "the control regression after")))
+            goto done;
+        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
+        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, zcp, 1, 1, "the control regression before")))
+            goto done;
+        for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * P[i];
+        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, ztq, 1, 1, "the treated regression after")))
+            goto done;
+        for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * (1.0 - P[i]);
+        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, ztp, 1, 1, "the treated regression before")))
+            goto done;
+    }
+    for (size_t i = 0; i < m; i++) {
+        const double itreat = wtq[i] * (res[i] - atq) / mtq - wtp[i] * (res[i] - atp) / mtp;
+        const double icont = wcq[i] * (res[i] - acq) / mcq - wcp[i] * (res[i] - acp) / mcp +
+                             iw[i] * (D[i] - ps[i]) * xdot(in, i, zps);
+        double v = itreat - icont;
+        if (method == KS_DID_DR) {
+            const double eq = otq[i] - ocq[i], ep = otp[i] - ocp[i];
+            v += (wd[i] * (eq - adq) / md - wd1[i] * (eq - ad1) / md1) -
+                 (wd[i] * (ep - adp) / md - wd0[i] * (ep - ad0) / md0);
+            /* linear representations: r_i x_i' z for each regression */
+            const double cq = iw[i] * (1.0 - D[i]) * P[i] * (y[i] - ocq[i]);
+            const double cp = iw[i] * (1.0 - D[i]) * (1.0 - P[i]) * (y[i] - ocp[i]);
+            const double tq = iw[i] * D[i] * P[i] * (y[i] - otq[i]);
+            const double tp = iw[i] * D[i] * (1.0 - P[i]) * (y[i] - otp[i]);
+            v += cq * xdot(in, i, zcq) + cp * xdot(in, i, zcp) + tq * xdot(in, i, ztq) +
+                 tp * xdot(in, i, ztp);
+        }
+        inf[i] = v;
+    }
+
+done:
+    ks_free(ctx, buf);
     return rc;
 }

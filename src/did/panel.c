@@ -457,3 +457,391 @@ done:
     ks_free(ctx, newpos);
     return rc;
 }
+
+/* ---- repeated cross-sections and unbalanced panels ---- */
+
+void ks_did_long_free(ks_ctx *ctx, ks_did_long *L)
+{
+    if (!L) return;
+    ks_free(ctx, L->y);
+    ks_free(ctx, L->w);
+    ks_free(ctx, L->x);
+    ks_free(ctx, L->unit);
+    ks_free(ctx, L->start);
+    memset(L, 0, sizeof *L);
+}
+
+int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const char *tname,
+                      const char *idname, const char *gname, const ks_did_cs_options *opt,
+                      ks_did_panel *p, ks_did_long *L, int *balanced)
+{
+    memset(p, 0, sizeof *p);
+    memset(L, 0, sizeof *L);
+    *balanced = 0;
+    const size_t nrow = ks_table_nrow(t);
+    const int cross = !opt->panel; /* each row its own observation */
+    size_t ncov = 0;
+    if (opt->covariates)
+        while (opt->covariates[ncov]) ncov++;
+    const double antic = opt->anticipation;
+    numcol y, tv, gv, wv = {NULL, NULL}, *xv = NULL;
+    double *tl = NULL, *rg = NULL, *coh = NULL;
+    int64_t *id = NULL, *cl = NULL, *cl_unit = NULL;
+    unsigned char *keep = NULL;
+    size_t *ukey = NULL, *unew = NULL, *first = NULL, *cnt = NULL, *tpos = NULL;
+    size_t nid = 0, ncl = 0;
+    int rc = KS_OK;
+    if (opt->anticipation < 0) return ks_fail(ctx, KS_EINVAL, "anticipation must be >= 0");
+    if (nrow == 0) return ks_fail(ctx, KS_EEMPTY, "the data have no rows");
+    if (!cross && (!idname || !*idname))
+        return ks_fail(ctx, KS_EINVAL, "unit: an unbalanced panel needs the unit column");
+    xv = ks_calloc(ctx, ncov ? ncov : 1, sizeof *xv);
+    keep = ks_malloc(ctx, nrow);
+    tl = ks_malloc_array(ctx, nrow, sizeof *tl);
+    rg = ks_malloc_array(ctx, nrow, sizeof *rg);
+    if (!xv || !keep || !tl || !rg) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    if ((rc = numeric(ctx, t, "outcome", yname, &y)) || (rc = numeric(ctx, t, "time", tname, &tv)) ||
+        (rc = numeric(ctx, t, "first_treat", gname, &gv)))
+        goto done;
+    if (!cross && (rc = codes_of(ctx, t, "unit", idname, &id, &nid))) goto done;
+    const int have_w = opt->weights != NULL;
+    if (have_w && (rc = numeric(ctx, t, "weights", opt->weights, &wv))) goto done;
+    if (opt->cluster && (rc = codes_of(ctx, t, "cluster", opt->cluster, &cl, &ncl))) goto done;
+    for (size_t c = 0; c < ncov; c++)
+        if ((rc = numeric(ctx, t, "covariate", opt->covariates[c], &xv[c]))) goto done;
+
+    /* 1. rows with missing values; the cohort (and cluster) constant within a unit */
+    memset(keep, 1, nrow);
+    if ((rc = finite_rows(ctx, "weights", opt->weights, have_w ? &wv : NULL, 1, keep, nrow)) ||
+        (rc = finite_rows(ctx, "outcome", yname, &y, 0, keep, nrow)) ||
+        (rc = finite_rows(ctx, "time", tname, &tv, 0, keep, nrow)))
+        goto done;
+    for (size_t c = 0; c < ncov; c++)
+        if ((rc = finite_rows(ctx, "covariate", opt->covariates[c], &xv[c], 0, keep, nrow)))
+            goto done;
+    size_t n_na = 0;
+    if (!cross) {
+        first = ks_malloc_array(ctx, nid ? nid : 1, sizeof *first);
+        if (!first) {
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        for (size_t u = 0; u < nid; u++) first[u] = SIZE_MAX;
+    }
+    for (size_t i = 0; i < nrow; i++) {
+        if (keep[i] && (isnan(num_at(&gv, i)) || (id && id[i] < 0) || (cl && cl[i] < 0)))
+            keep[i] = 0;
+        if (!keep[i]) {
+            n_na++;
+            continue;
+        }
+        const double g = num_at(&gv, i);
+        if (g < 0) {
+            rc = ks_fail(ctx, KS_EINVAL, "first_treat: column '%s' row %zu is negative (%g)",
+                         gname, i + 1, g);
+            goto done;
+        }
+        if (!id) continue;
+        size_t *f = &first[id[i]];
+        if (*f == SIZE_MAX) {
+            *f = i;
+        } else if (!(g == num_at(&gv, *f))) {
+            rc = ks_fail(ctx, KS_EINVAL,
+                         "first_treat: column '%s' changes within a unit (row %zu has %g, row %zu "
+                         "%g); it must be the unit's first treated period",
+                         gname, *f + 1, num_at(&gv, *f), i + 1, g);
+            goto done;
+        } else if (cl && cl[i] != cl[*f]) {
+            rc = ks_fail(ctx, KS_EINVAL,
+                         "cluster: column '%s' changes within a unit (rows %zu and %zu); the "
+                         "cluster must be constant within each unit",
+                         opt->cluster, *f + 1, i + 1);
+            goto done;
+        }
+    }
+    if (n_na)
+        ks_log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
+
+    /* 2. periods and cohorts, as for a panel (never treated: 0) */
+    size_t T = distinct_sorted(&tv, keep, nrow, tl);
+    if (T < 2) {
+        rc = ks_fail(ctx, KS_EEMPTY, "time: column '%s' needs at least two periods (has %zu)",
+                     tname, T);
+        goto done;
+    }
+    int have_never = 0;
+    double latest = 0.0;
+    for (size_t i = 0; i < nrow; i++) {
+        if (!keep[i]) continue;
+        const double g = num_at(&gv, i);
+        rg[i] = g > tl[T - 1] + antic ? 0.0 : g;
+        have_never |= rg[i] == 0.0;
+        latest = rg[i] > latest ? rg[i] : latest;
+    }
+    if (!have_never) {
+        size_t dropped = 0;
+        for (size_t i = 0; i < nrow; i++) {
+            if (!keep[i]) continue;
+            if (num_at(&tv, i) >= latest - antic) {
+                keep[i] = 0;
+                dropped++;
+            } else if (opt->control_group == KS_DID_NEVER_TREATED && rg[i] == latest) {
+                rg[i] = 0.0;
+            }
+        }
+        ks_log(ctx, KS_LOG_WARN,
+               "no never-treated units: the cohort first treated in %g serves as control and "
+               "the %zu rows from period %g on are dropped",
+               latest, dropped, latest - antic);
+        T = distinct_sorted(&tv, keep, nrow, tl);
+        if (T < 2) {
+            rc = ks_fail(ctx, KS_EEMPTY, "fewer than two periods before the latest cohort");
+            goto done;
+        }
+    }
+    {
+        size_t nfirst = 0;
+        for (size_t i = 0; i < nrow; i++)
+            if (keep[i] && rg[i] > 0 && rg[i] <= tl[0] + antic) {
+                keep[i] = 0;
+                nfirst++;
+            }
+        if (nfirst) {
+            ks_log(ctx, KS_LOG_WARN,
+                   "dropped %zu rows of units already treated in the first period", nfirst);
+            T = distinct_sorted(&tv, keep, nrow, tl);
+        }
+    }
+
+    /* 3. observation units: a row (cross-sections) or a unit code; their cohorts */
+    const size_t nkey = cross ? nrow : nid;
+    ukey = ks_malloc_array(ctx, nkey ? nkey : 1, sizeof *ukey); /* key -> cohort index + 1 */
+    cnt = ks_calloc(ctx, nkey ? nkey : 1, sizeof *cnt);         /* rows per key */
+    tpos = ks_malloc_array(ctx, nrow, sizeof *tpos);            /* row -> period index */
+    coh = ks_malloc_array(ctx, nrow + 1, sizeof *coh);
+    if (!ukey || !cnt || !tpos || !coh) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    size_t ncoh = 0, hint = 0, nkept = 0;
+    for (size_t i = 0; i < nrow; i++) {
+        if (!keep[i]) continue;
+        tpos[i] = (size_t)find_sorted(tl, T, num_at(&tv, i), &hint);
+        const size_t key = cross ? i : (size_t)id[i];
+        cnt[key]++;
+        nkept++;
+        if (ncoh == 0 || rg[i] != coh[ncoh - 1]) coh[ncoh++] = rg[i];
+        if (ncoh > 4096) ncoh = ks_did_sort_unique(coh, ncoh);
+    }
+    ncoh = ks_did_sort_unique(coh, ncoh);
+    if (nkept == 0) {
+        rc = ks_fail(ctx, KS_EEMPTY, "no rows left to estimate on");
+        goto done;
+    }
+    if (!cross) { /* balanced after all? (R then uses the panel estimator) */
+        int bal = 1;
+        for (size_t u = 0; u < nid && bal; u++) bal = cnt[u] == 0 || cnt[u] == T;
+        if (bal) {
+            /* one row per unit and period is still to be checked: the panel build does */
+            *balanced = 1;
+            goto done;
+        }
+    }
+    /* units sorted by cohort (counting sort; ties in order of appearance) */
+    p->coh_start = ks_calloc(ctx, ncoh + 1, sizeof *p->coh_start);
+    p->coh = ks_malloc_array(ctx, ncoh, sizeof *p->coh);
+    unew = ks_malloc_array(ctx, nkey ? nkey : 1, sizeof *unew);
+    if (!p->coh_start || !p->coh || !unew) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    memcpy(p->coh, coh, ncoh * sizeof *coh);
+    size_t n = 0;
+    for (size_t key = 0; key < nkey; key++) ukey[key] = SIZE_MAX;
+    for (size_t i = 0; i < nrow; i++) {
+        if (!keep[i]) continue;
+        const size_t key = cross ? i : (size_t)id[i];
+        if (ukey[key] != SIZE_MAX) continue;
+        ukey[key] = ks_did_lower_bound(p->coh, ncoh, rg[i]);
+        p->coh_start[ukey[key] + 1]++;
+        n++;
+    }
+    for (size_t c = 0; c < ncoh; c++) p->coh_start[c + 1] += p->coh_start[c];
+    {
+        size_t *next = cnt; /* reused: each cohort's next free unit position */
+        for (size_t c = 0; c < ncoh; c++) next[c] = p->coh_start[c];
+        for (size_t key = 0; key < nkey; key++) unew[key] = SIZE_MAX;
+        for (size_t i = 0; i < nrow; i++) {
+            if (!keep[i]) continue;
+            const size_t key = cross ? i : (size_t)id[i];
+            if (unew[key] == SIZE_MAX) unew[key] = next[ukey[key]]++;
+        }
+    }
+
+    /* 4. the rows sorted by (cohort, period) */
+    const size_t k = 1 + ncov, nb = ncoh * T;
+    L->nrow = nkept;
+    L->k = k;
+    L->y = ks_malloc_array(ctx, nkept, sizeof *L->y);
+    L->unit = ks_malloc_array(ctx, nkept, sizeof *L->unit);
+    L->start = ks_calloc(ctx, nb + 1, sizeof *L->start);
+    if (have_w) L->w = ks_malloc_array(ctx, nkept, sizeof *L->w);
+    if (ncov) L->x = ks_malloc_array(ctx, nkept, ncov * sizeof *L->x);
+    p->n = n;
+    p->T = T;
+    p->k = k;
+    p->ncoh = ncoh;
+    p->tval = ks_malloc_array(ctx, T, sizeof *p->tval);
+    p->g = ks_malloc_array(ctx, n, sizeof *p->g);
+    p->unit_row = ks_malloc_array(ctx, n, sizeof *p->unit_row);
+    p->glist = ks_malloc_array(ctx, ncoh, sizeof *p->glist);
+    if (have_w) p->w = ks_calloc(ctx, n, sizeof *p->w);
+    if (cl) {
+        p->cluster = ks_malloc_array(ctx, n, sizeof *p->cluster);
+        cl_unit = ks_malloc_array(ctx, ncl, sizeof *cl_unit);
+    }
+    if (!L->y || !L->unit || !L->start || (have_w && (!L->w || !p->w)) || (ncov && !L->x) ||
+        !p->tval || !p->g || !p->unit_row || !p->glist || (cl && (!p->cluster || !cl_unit))) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    memcpy(p->tval, tl, T * sizeof *tl);
+    for (size_t i = 0; i < nrow; i++)
+        if (keep[i]) L->start[ks_did_lower_bound(p->coh, ncoh, rg[i]) * T + tpos[i] + 1]++;
+    for (size_t b = 0; b < nb; b++) L->start[b + 1] += L->start[b];
+    size_t *fill = ks_malloc_array(ctx, nb ? nb : 1, sizeof *fill);
+    if (!fill) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    memcpy(fill, L->start, nb * sizeof *fill);
+    for (size_t u = 0; u < n; u++) p->unit_row[u] = SIZE_MAX;
+    for (size_t i = 0; i < nrow; i++) {
+        if (!keep[i]) continue;
+        const size_t c = ks_did_lower_bound(p->coh, ncoh, rg[i]);
+        const size_t r = fill[c * T + tpos[i]]++;
+        const size_t u = unew[cross ? i : (size_t)id[i]];
+        L->y[r] = num_at(&y, i);
+        L->unit[r] = u;
+        if (have_w) {
+            L->w[r] = num_at(&wv, i);
+            p->w[u] += L->w[r];
+        }
+        for (size_t j = 0; j < ncov; j++) L->x[j * nkept + r] = num_at(&xv[j], i);
+        if (p->unit_row[u] == SIZE_MAX) {
+            p->unit_row[u] = i;
+            p->g[u] = rg[i];
+        }
+    }
+    ks_free(ctx, fill);
+    if (have_w) { /* a unit's weight for the cohort shares: the mean of its rows' (R's dta) */
+        memset(cnt, 0, n * sizeof *cnt);
+        for (size_t r = 0; r < nkept; r++) cnt[L->unit[r]]++;
+        for (size_t u = 0; u < n; u++) p->w[u] /= (double)cnt[u];
+    }
+    if (cl) {
+        for (size_t c = 0; c < ncl; c++) cl_unit[c] = -1;
+        size_t nc = 0;
+        for (size_t u = 0; u < n; u++) {
+            int64_t *code = &cl_unit[cl[p->unit_row[u]]];
+            if (*code < 0) *code = (int64_t)nc++;
+            p->cluster[u] = (int32_t)*code;
+        }
+        p->ncluster = nc;
+    }
+    size_t ng = 0;
+    for (size_t c = 0; c < ncoh; c++)
+        if (p->coh[c] > 0) p->glist[ng++] = p->coh[c];
+    if (!have_never && opt->control_group == KS_DID_NOT_YET_TREATED)
+        while (ng > 0 && p->glist[ng - 1] >= latest) ng--;
+    p->ng = ng;
+    if (ng == 0) rc = ks_fail(ctx, KS_EEMPTY, "no treated cohort with a pre-treatment period");
+
+done:
+    if (rc != KS_OK || *balanced) {
+        ks_did_panel_free(ctx, p);
+        ks_did_long_free(ctx, L);
+    }
+    ks_free(ctx, xv);
+    ks_free(ctx, tl);
+    ks_free(ctx, rg);
+    ks_free(ctx, coh);
+    ks_free(ctx, id);
+    ks_free(ctx, cl);
+    ks_free(ctx, cl_unit);
+    ks_free(ctx, keep);
+    ks_free(ctx, ukey);
+    ks_free(ctx, unew);
+    ks_free(ctx, first);
+    ks_free(ctx, cnt);
+    ks_free(ctx, tpos);
+    return rc;
+}
+
+int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
+                         const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
+                         double *att, double *col, size_t *ntr, size_t *nco)
+{
+    const size_t T = p->T, k = L->k;
+    const size_t late = cp->cur > cp->base ? cp->cur : cp->base;
+    const double threshold = p->tval[late] + opt->anticipation;
+    /* the cohorts in the comparison, treated first */
+    size_t m = 0, nt = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t c = 0; c < p->ncoh; c++) {
+            const double g = p->coh[c];
+            const int treated = g == cp->g;
+            const int control = g == 0.0 || (opt->control_group == KS_DID_NOT_YET_TREATED &&
+                                              g > threshold && !treated);
+            if (pass == 0 ? !treated : !control) continue;
+            for (int q = 0; q < 2; q++) {
+                const size_t s = q == 0 ? cp->cur : cp->base;
+                m += L->start[c * T + s + 1] - L->start[c * T + s];
+            }
+            if (pass == 0) nt = m;
+        }
+    *ntr = nt;
+    *nco = m - nt;
+    if (nt == 0) return ks_fail(ctx, KS_ENUMERIC, "no units in the cohort");
+    if (m == nt) return ks_fail(ctx, KS_ENUMERIC, "no control units");
+    double *yv = scratch, *post = yv + m, *D = post + m, *w = D + m, *inf = w + m, *X = inf + m;
+    size_t *rows = (size_t *)(X + m * k); /* m row indices (room: one double each) */
+    size_t r = 0, tpost[2] = {0, 0}, cpost[2] = {0, 0};
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t c = 0; c < p->ncoh; c++) {
+            const double g = p->coh[c];
+            const int treated = g == cp->g;
+            const int control = g == 0.0 || (opt->control_group == KS_DID_NOT_YET_TREATED &&
+                                              g > threshold && !treated);
+            if (pass == 0 ? !treated : !control) continue;
+            for (int q = 0; q < 2; q++) {
+                const size_t s = q == 0 ? cp->cur : cp->base;
+                for (size_t i = L->start[c * T + s]; i < L->start[c * T + s + 1]; i++, r++) {
+                    rows[r] = i;
+                    yv[r] = L->y[i];
+                    post[r] = q == 0;
+                    D[r] = pass == 0;
+                    if (L->w) w[r] = L->w[i];
+                    for (size_t j = 1; j < k; j++) X[j * m + r] = L->x[(j - 1) * L->nrow + i];
+                    (pass == 0 ? tpost : cpost)[q == 0]++;
+                }
+            }
+        }
+    if (!tpost[1] || !tpost[0])
+        return ks_fail(ctx, KS_ENUMERIC, "no units of the cohort in period %g",
+                       p->tval[tpost[1] ? cp->base : cp->cur]);
+    if (!cpost[1] || !cpost[0])
+        return ks_fail(ctx, KS_ENUMERIC, "no control units in period %g",
+                       p->tval[cpost[1] ? cp->base : cp->cur]);
+    ks_did_2x2 in = {m, k, yv, D, k > 1 ? X : NULL, L->w ? w : NULL, SIZE_MAX, post};
+    int rc = ks_did_2x2_rc_fit(ctx, opt->method, &in, att, inf);
+    if (rc) return rc;
+    if (!isfinite(*att)) return ks_fail(ctx, KS_ENUMERIC, "the estimate is not finite");
+    const double scale = (double)p->n / (double)m;
+    memset(col, 0, p->n * sizeof *col);
+    for (size_t j = 0; j < m; j++) col[L->unit[rows[j]]] += scale * inf[j];
+    return KS_OK;
+}

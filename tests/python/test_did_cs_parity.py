@@ -50,8 +50,14 @@ def fit_like(df, key, ref):
     if variant == "weights":
         df = pd.read_csv(REF / "mpdta_w.csv")
         fit_kw["weights"] = "w"
-    if variant == "unbalanced_dropped":
+    if variant in ("rcscov", "unbalancedcov"):
+        fit_kw["covariates"] = ["lpop"]
+    if variant.startswith("unbalanced"):
         df = pd.read_csv(REF / "mpdta_unbal.csv")
+    if variant in ("unbalanced", "unbalancedcov"):
+        args["allow_unbalanced_panel"] = True
+    if variant in ("rcs", "rcscov"):
+        args["panel"] = False
     if "universal" in variant:
         args["base_period"] = "universal"
     if variant.startswith("cov"):
@@ -65,7 +71,7 @@ def fit_like(df, key, ref):
 REFS = {**load_refs("reference_r_did_synthdid.json"), **load_refs("reference_r_did_extra.json")}
 SUPPORTED = [k for k in REFS if k.split("_", 2)[2] in
              ("nocov", "cov", "universal", "cov_universal", "antic1", "weights",
-              "unbalanced_dropped")]
+              "unbalanced_dropped", "unbalanced", "rcs", "rcscov", "unbalancedcov")]
 
 
 @pytest.mark.parametrize("key", SUPPORTED)

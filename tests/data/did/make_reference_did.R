@@ -128,6 +128,12 @@ out[["dr_nevertreated_unbalanced_dropped"]] <- run_cfg(
 for (m in methods) {
   out[[paste0(m, "_nevertreated_rcs")]] <- run_cfg(
     list(est_method = m, control_group = "nevertreated", xformla = ~1, panel = FALSE), mpdta)
+  # repeated cross-sections and unbalanced panels with a covariate, not-yet-treated controls
+  out[[paste0(m, "_notyettreated_rcscov")]] <- run_cfg(
+    list(est_method = m, control_group = "notyettreated", xformla = ~lpop, panel = FALSE), mpdta)
+  out[[paste0(m, "_notyettreated_unbalancedcov")]] <- run_cfg(
+    list(est_method = m, control_group = "notyettreated", xformla = ~lpop,
+         allow_unbalanced_panel = TRUE), mpdta_unbal)
 }
 
 pv <- function(p) as.character(utils::packageVersion(p))
