@@ -6,6 +6,9 @@ Data: diff-diff's benchmark generators (../shared/data/did/README.md), seed 42. 
                         event-study and group aggregations (5k: 5,000 x 12; 10k: 10,000 x 15;
                         20k: 20,000 x 18 = 360k rows)
   csboot10k             the same at 10k with 999 multiplier-bootstrap draws (uniform bands)
+  did20k / twfe20k      DifferenceInDifferences(cluster="unit") on 'outcome ~ treated * post' and
+                        TwoWayFixedEffects(treatment="treated", time="post", unit="unit") on the
+                        basic generator at 20,000 units x 12 periods (240k rows)
 Each tool runs in its own process; the time is the median of warm fits after one warm-up fit,
 from a pandas DataFrame already in memory (loading excluded). Both tools' estimates are
 compared so that a fast wrong answer cannot pass.
@@ -23,7 +26,7 @@ import time
 
 import numpy as np
 
-from did_data import make_staggered
+from did_data import make_basic, make_staggered
 
 OUT = pathlib.Path(__file__).resolve().parent / "out"
 
@@ -33,16 +36,26 @@ CASES = {
     "cs10k": dict(shape=(10000, 15, 6), boot=0),
     "cs20k": dict(shape=(20000, 18, 7), boot=0),
     "csboot10k": dict(shape=(10000, 15, 6), boot=999),
+    "did20k": dict(basic=(20000, 12), est="did"),
+    "twfe20k": dict(basic=(20000, 12), est="twfe"),
 }
 
 
+REPS = [7]
+
+
 def worker(tool, case, threads, reps):
+    REPS[0] = reps
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "RAYON_NUM_THREADS",
                 "NUMBA_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
     import pandas as pd
 
     spec = CASES[case]
+    if "basic" in spec:
+        df = pd.DataFrame(dict(np.load(OUT / f"basic_{spec['basic'][0]}.npz")))
+        fit = regression_fit(tool, spec["est"], df, threads)
+        return timed(fit)
     df = pd.DataFrame(dict(np.load(OUT / f"data_{spec['shape'][0]}.npz")))
     boot = spec["boot"]
     if tool == "kestrel":
@@ -64,6 +77,35 @@ def worker(tool, case, threads, reps):
             es = r.aggregate("event_study")  # an EventStudyResults (arrays by event time)
             r.aggregate("group")
             return r.overall_att, r.overall_se, es.se[list(es.event_time).index(0)]
+    timed(fit)
+
+
+def regression_fit(tool, est, df, threads):
+    """diff-diff's BasicDiD / TWFE benchmark calls (notes: ../shared/notes/diff-diff.md)."""
+    kw = {}
+    if tool == "kestrel":
+        from kestrel.did import DifferenceInDifferences, TwoWayFixedEffects
+        kw = {"threads": threads}
+    else:
+        import warnings
+
+        from diff_diff import DifferenceInDifferences, TwoWayFixedEffects
+        warnings.simplefilter("ignore")
+    if est == "did":
+        def fit():
+            r = DifferenceInDifferences(robust=True, cluster="unit", **kw).fit(
+                df, formula="outcome ~ treated * post")
+            return r.att, r.se
+    else:
+        def fit():
+            r = TwoWayFixedEffects(robust=True, **kw).fit(df, outcome="outcome", treatment="treated",
+                                                    time="post", unit="unit")
+            return r.att, r.se
+    return fit
+
+
+def timed(fit, reps=None):
+    reps = reps or REPS[0]
     est = fit()  # warm-up (imports, caches)
     times = []
     for _ in range(reps):
@@ -86,7 +128,7 @@ def run_worker(tool, case, threads, reps):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--cases", default="cs5k,cs10k,cs20k,csboot10k")
+    ap.add_argument("--cases", default="cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k")
     ap.add_argument("--worker", nargs=4)
     a = ap.parse_args()
     if a.worker:
@@ -96,6 +138,12 @@ def main():
     OUT.mkdir(exist_ok=True)
     cases = a.cases.split(",")
     for case in cases:
+        if "basic" in CASES[case]:
+            shape = CASES[case]["basic"]
+            path = OUT / f"basic_{shape[0]}.npz"
+            if not path.exists():
+                np.savez(path, **make_basic(*shape))
+            continue
         shape = CASES[case]["shape"]
         path = OUT / f"data_{shape[0]}.npz"
         if not path.exists():

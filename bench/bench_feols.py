@@ -20,20 +20,9 @@ import time
 
 import numpy as np
 
+from did_data import make_basic
+
 OUT = pathlib.Path(__file__).resolve().parent / "out"
-
-
-def make_basic(n_units=20000, n_periods=12, seed=42):
-    """diff-diff's basic 2x2 generator: first n_units//2 treated, post = t >= 3, effect 5."""
-    rng = np.random.default_rng(seed)
-    unit_fe = rng.normal(0, 2, n_units)
-    unit = np.repeat(np.arange(n_units), n_periods)
-    t = np.tile(np.arange(1, n_periods + 1), n_units)
-    treated = (unit < n_units // 2).astype(np.int64)
-    post = (t >= 3).astype(np.int64)
-    y = unit_fe[unit] + 0.5 * t + 5.0 * treated * post + rng.normal(0, 1, unit.size)
-    return {"unit": unit.astype(np.int64), "time": t.astype(np.int64), "outcome": y,
-            "treated": treated, "post": post}
 
 
 def make_big(n=1_000_000, k=10, g1=100_000, g2=1_000, seed=7):

@@ -20,3 +20,16 @@ def make_staggered(n_units, n_periods, n_cohorts, effect=2.0, never_frac=0.3, se
     y = 2 * z[:, :1] + 0.5 * t[None, :] + eff + 0.5 * z[:, 1:]
     return {"unit": np.repeat(np.arange(n_units), n_periods), "time": np.tile(t, n_units),
             "outcome": y.ravel(), "first_treat": np.repeat(first, n_periods)}
+
+
+def make_basic(n_units=20000, n_periods=12, seed=42):
+    """diff-diff's basic 2x2 generator: first n_units//2 treated, post = t >= 3, effect 5."""
+    rng = np.random.default_rng(seed)
+    unit_fe = rng.normal(0, 2, n_units)
+    unit = np.repeat(np.arange(n_units), n_periods)
+    t = np.tile(np.arange(1, n_periods + 1), n_units)
+    treated = (unit < n_units // 2).astype(np.int64)
+    post = (t >= 3).astype(np.int64)
+    y = unit_fe[unit] + 0.5 * t + 5.0 * treated * post + rng.normal(0, 1, unit.size)
+    return {"unit": unit.astype(np.int64), "time": t.astype(np.int64), "outcome": y,
+            "treated": treated, "post": post}

@@ -19,6 +19,7 @@
 #include <math.h>
 
 #include "kestrel/base.h"
+#include "kestrel/regress.h"
 #include "kestrel/table.h"
 
 #ifdef __cplusplus
@@ -135,6 +136,36 @@ KS_API int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg
                                ks_did_agg **out) KS_RESULT_USED;
 KS_API void ks_did_agg_get(const ks_did_agg *a, ks_did_agg_view *out);
 KS_API void ks_did_agg_free(ks_did_agg *a); /* NULL is fine */
+
+/* The 2x2 regression y ~ d + p + d:p with d, p in {0, 1} (treatment group, post period), in
+ * closed form from the four cell means: the same coefficients and variances as
+ * ks_feols_fit(t, "y ~ d + p + d:p") with vcov iid, HC1 or CRV1 (fixest small-sample factors,
+ * K = 4; t tests with n - 4 or G - 1 degrees of freedom), in two passes over the rows. Rows with
+ * a missing value are left out (counted in n_na); other values of d or p are an error. */
+typedef struct {
+    double coef[4];  /* intercept, d, p, d:p (the ATT) */
+    double vcov[16]; /* row-major, same order */
+    double df_t, rss, r2;
+    size_t nobs, n_na, nclusters, ncell[4]; /* ncell[2 d + p] */
+} ks_did_basic;
+KS_API int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                            const char *post, const char *cluster, ks_vcov_kind vcov,
+                            ks_did_basic *out) KS_RESULT_USED;
+
+/* Two-way fixed effects y ~ d:tm | unit + tm (the regressor is the product of the treatment
+ * and time columns), CRV1 by `cluster` (NULL: the unit), on a balanced panel in closed form:
+ * the numbers of ks_feols_fit on the same formula (fixest's K, with nested fixed effects left
+ * out; t tests with G - 1 degrees of freedom). When the data are not a balanced panel without
+ * missing values, or the regressor is collinear with the fixed effects, balanced = 0 and the
+ * caller should use ks_feols_fit. */
+typedef struct {
+    double att, se, df_t;
+    size_t nobs, nunits, nperiods, nclusters, df_k;
+    int balanced;
+} ks_did_twfe;
+KS_API int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                           const char *time, const char *unit, const char *cluster,
+                           ks_did_twfe *out) KS_RESULT_USED;
 
 #ifdef __cplusplus
 }

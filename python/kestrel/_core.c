@@ -577,6 +577,83 @@ static PyObject *py_normal_cdf(PyObject *self, PyObject *args)
     return PyFloat_FromDouble(ks_normal_cdf(z));
 }
 
+static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns", "outcome", "treatment", "time", "cluster", "vcov", NULL};
+    PyObject *cols;
+    const char *y, *d, *p, *cluster = NULL;
+    int vcov = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osss|zi", kwlist, &cols, &y, &d, &p, &cluster,
+                                     &vcov))
+        return NULL;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    if (keep && (t = table_from_dict(ctx, cols, keep))) {
+        ks_did_basic r;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = ks_did_basic_fit(ctx, t, y, d, p, cluster, (ks_vcov_kind)vcov, &r);
+        Py_END_ALLOW_THREADS if (rc) raise_ks(ctx, rc);
+        else
+        {
+            npy_intp four = 4, dims[2] = {4, 4};
+            PyObject *V = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+            if (V) memcpy(PyArray_DATA((PyArrayObject *)V), r.vcov, sizeof r.vcov);
+            out = V ? Py_BuildValue("{s:N,s:N,s:d,s:d,s:d,s:n,s:n,s:n,s:(nnnn)}", "coef",
+                                    vec(r.coef, four), "vcov", V, "df_t", r.df_t, "rss", r.rss,
+                                    "r2", r.r2, "nobs", (Py_ssize_t)r.nobs, "n_na",
+                                    (Py_ssize_t)r.n_na, "nclusters", (Py_ssize_t)r.nclusters,
+                                    "ncell", (Py_ssize_t)r.ncell[0], (Py_ssize_t)r.ncell[1],
+                                    (Py_ssize_t)r.ncell[2], (Py_ssize_t)r.ncell[3])
+                    : NULL;
+        }
+    }
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    return out;
+}
+
+static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns", "outcome", "treatment", "time", "unit", "cluster", NULL};
+    PyObject *cols;
+    const char *y, *d, *tm, *u, *cluster = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|z", kwlist, &cols, &y, &d, &tm, &u,
+                                     &cluster))
+        return NULL;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    if (keep && (t = table_from_dict(ctx, cols, keep))) {
+        ks_did_twfe r;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = ks_did_twfe_fit(ctx, t, y, d, tm, u, cluster, &r);
+        Py_END_ALLOW_THREADS if (rc) raise_ks(ctx, rc);
+        else out = Py_BuildValue("{s:i,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced", r.balanced,
+                                 "att", r.att, "se", r.se, "df_t", r.df_t, "nobs",
+                                 (Py_ssize_t)r.nobs, "nunits", (Py_ssize_t)r.nunits, "nperiods",
+                                 (Py_ssize_t)r.nperiods, "nclusters", (Py_ssize_t)r.nclusters,
+                                 "df_k", (Py_ssize_t)r.df_k);
+    }
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    return out;
+}
+
+static PyObject *py_t_cdf(PyObject *self, PyObject *args)
+{
+    (void)self;
+    double t, df;
+    if (!PyArg_ParseTuple(args, "dd", &t, &df)) return NULL;
+    return PyFloat_FromDouble(ks_t_cdf(t, df));
+}
+
 static PyMethodDef methods[] = {
     {"feols", (PyCFunction)(void (*)(void))py_feols, METH_VARARGS | METH_KEYWORDS,
      "feols(formula, columns, vcov=0, cluster=None, weights=None, ...) -> dict"},
@@ -590,6 +667,11 @@ static PyMethodDef methods[] = {
     {"did_cs_pretest", py_did_cs_pretest, METH_VARARGS, "did_cs_pretest(fit) -> dict"},
     {"normal_quantile", py_normal_quantile, METH_VARARGS, "normal_quantile(p) -> float"},
     {"normal_cdf", py_normal_cdf, METH_VARARGS, "normal_cdf(z) -> float"},
+    {"did_basic", (PyCFunction)(void (*)(void))py_did_basic, METH_VARARGS | METH_KEYWORDS,
+     "did_basic(columns, outcome, treatment, time, cluster=None, vcov=0) -> dict"},
+    {"did_twfe", (PyCFunction)(void (*)(void))py_did_twfe, METH_VARARGS | METH_KEYWORDS,
+     "did_twfe(columns, outcome, treatment, time, unit, cluster=None) -> dict"},
+    {"t_cdf", py_t_cdf, METH_VARARGS, "t_cdf(t, df) -> float"},
     {"t_quantile", py_t_quantile, METH_VARARGS, "t_quantile(p, df) -> float"},
     {NULL, NULL, 0, NULL},
 };

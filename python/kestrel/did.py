@@ -16,6 +16,8 @@ import math
 import numpy as np
 
 from . import _core
+from .did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
+                             MultiPeriodDiDResults, TwoWayFixedEffects)
 from .regress import _columns
 
 _CONTROL = {"never_treated": 0, "nevertreated": 0, "not_yet_treated": 1, "notyettreated": 1}

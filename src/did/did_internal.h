@@ -140,6 +140,19 @@ void ks_did_cs_if_axpy(const ks_did_cs *r, size_t c, double w, double *out);
  * outside each cell's units). */
 void ks_did_cs_if_dense(const ks_did_cs *r, const size_t *cells, size_t m, double *out);
 
+/* A numeric column of a table read in place (int64 or float64). */
+typedef struct {
+    const double *f;
+    const int64_t *i;
+} ks_did_numcol;
+static inline double ks_did_num_at(const ks_did_numcol *c, size_t r)
+{
+    return c->f ? c->f[r] : (double)c->i[r];
+}
+/* The column `name` (what: its role, for messages); text is an error. */
+int ks_did_numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char *name,
+                   ks_did_numcol *c);
+
 /* Sorting period and cohort values. */
 int ks_did_cmp_double(const void *a, const void *b);
 size_t ks_did_sort_unique(double *v, size_t n); /* sorts, removes repeats, returns the count */

@@ -65,3 +65,17 @@ int ks_did_chol_solve(ks_ctx *ctx, size_t k, double *A, double *B, size_t nrhs, 
     if (nrhs) dpotrs_("L", &n, &nr, A, &n, B, &n, &info, 1);
     return KS_OK;
 }
+
+int ks_did_numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char *name,
+                   ks_did_numcol *c)
+{
+    size_t j;
+    if (!name || !*name) return ks_fail(ctx, KS_EINVAL, "%s: no column named", what);
+    int rc = ks_table_find(ctx, t, name, &j);
+    if (rc != KS_OK) return ks_fail(ctx, rc, "%s: no column '%s' in the data", what, name);
+    c->f = ks_table_float64(t, j);
+    c->i = ks_table_int64(t, j);
+    if (!c->f && !c->i)
+        return ks_fail(ctx, KS_ETYPE, "%s: column '%s' is text, not a number", what, name);
+    return KS_OK;
+}

@@ -13,16 +13,8 @@
 
 #include "did/did_internal.h"
 
-/* A numeric column read in place. */
-typedef struct {
-    const double *f;
-    const int64_t *i;
-} numcol;
-
-static inline double num_at(const numcol *c, size_t r)
-{
-    return c->f ? c->f[r] : (double)c->i[r];
-}
+typedef ks_did_numcol numcol;
+#define num_at ks_did_num_at
 
 /* Index of v in the sorted array a[0..n), or -1. Rows usually run through the periods in
  * order, so the position after the previous row's (*hint) is tried first. */
@@ -94,17 +86,7 @@ static int column(ks_ctx *ctx, const ks_table *t, const char *what, const char *
     return KS_OK;
 }
 
-static int numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char *name, numcol *c)
-{
-    size_t j;
-    int rc = column(ctx, t, what, name, &j);
-    if (rc) return rc;
-    c->f = ks_table_float64(t, j);
-    c->i = ks_table_int64(t, j);
-    if (!c->f && !c->i)
-        return ks_fail(ctx, KS_ETYPE, "%s: column '%s' is text, not a number", what, name);
-    return KS_OK;
-}
+#define numeric ks_did_numeric
 
 static int codes_of(ks_ctx *ctx, const ks_table *t, const char *what, const char *name,
                     int64_t **codes, size_t *nlev)

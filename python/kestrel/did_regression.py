@@ -1,0 +1,395 @@
+"""Regression difference-in-differences with diff-diff's class names: the 2x2 design
+(``DifferenceInDifferences``), two-way fixed effects (``TwoWayFixedEffects``) and the event study
+on a common treatment date (``MultiPeriodDiD``). Each is one kestrel.feols fit (C: QR least
+squares, absorbed fixed effects, HC1 / CRV1 with fixest's small-sample corrections); this module
+builds the formula and shapes the results.
+
+Inference follows R fixest: t tests with n - K degrees of freedom, or G - 1 when clustered
+(diff-diff keeps n - K when clustered, so its p-values and intervals are slightly narrower).
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from . import _core
+from .regress import _columns, feols
+
+_NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
+
+
+def _stars(p):
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
+
+
+class DiDResults:
+    """The treatment effect of a regression DiD: ``att``, ``se``, ``t_stat``, ``p_value``,
+    ``conf_int``, ``n_obs``, ``n_treated``, ``n_control``, ``n_clusters``, ``coefficients``,
+    ``vcov``, ``r_squared``, ``inference_method``; ``fit`` is the kestrel.Feols behind it (None
+    for the closed-form 2x2)."""
+
+    def __init__(self, *, att, se, df, coefficients, vcov, n_obs, n_clusters, r2, vcov_type,
+                 alpha, n_treated, n_control, label, fit=None, notes=()):
+        if not np.isfinite(se):
+            raise ValueError("the treatment effect could not be estimated (collinear with the "
+                             "fixed effects or covariates)")
+        self.fit = fit
+        self.alpha = alpha
+        self._label = label
+        self.att, self.se, self.df = float(att), float(se), df
+        self.t_stat = self.att / self.se
+        self.p_value = 2.0 * _core.t_cdf(-abs(self.t_stat), df)
+        q = _core.t_quantile(1.0 - alpha / 2.0, df)
+        self.conf_int = (self.att - q * self.se, self.att + q * self.se)
+        self.n_obs = n_obs
+        self.n_treated = n_treated
+        self.n_control = n_control
+        self.n_clusters = n_clusters or None
+        self.coefficients = coefficients
+        self.vcov = vcov
+        self.r_squared = r2
+        self.inference_method = "analytical"
+        self.vcov_type = vcov_type
+        self.n_bootstrap = 0
+        self.notes = list(notes)
+
+    @classmethod
+    def from_feols(cls, fit, term, alpha, n_treated, n_control, label):
+        coef, se = fit.coef(), fit.se()
+        if term not in coef.index:
+            raise ValueError(f"the treatment term {term!r} is not in the model")
+        return cls(att=coef[term], se=se[term], df=fit.df_t,
+                   coefficients={k: float(v) for k, v in coef.items()}, vcov=fit.vcov,
+                   n_obs=fit.nobs, n_clusters=fit._res["nclusters"][0], r2=fit.r2,
+                   vcov_type=fit.vcov_type, alpha=alpha, n_treated=n_treated,
+                   n_control=n_control, label=label, fit=fit, notes=fit.notes)
+
+    @property
+    def residuals(self):
+        return None if self.fit is None else self.fit.resid()
+
+    @property
+    def is_significant(self):
+        return self.p_value < self.alpha
+
+    @property
+    def significance_stars(self):
+        return _stars(self.p_value)
+
+    def to_dict(self):
+        return {"att": self.att, "se": self.se, "t_stat": self.t_stat, "p_value": self.p_value,
+                "conf_int_lower": self.conf_int[0], "conf_int_upper": self.conf_int[1],
+                "df": self.df, "n_obs": self.n_obs, "n_treated": self.n_treated,
+                "n_control": self.n_control, "n_clusters": self.n_clusters,
+                "r_squared": self.r_squared, "vcov_type": self.vcov_type,
+                "inference_method": self.inference_method}
+
+    def to_dataframe(self):
+        import pandas as pd
+        return pd.DataFrame([self.to_dict()])
+
+    def summary(self):
+        lo, hi = self.conf_int
+        return "\n".join([
+            f"{self._label}",
+            f"  observations {self.n_obs} (treated {self.n_treated}, control {self.n_control})"
+            + (f", clusters {self.n_clusters}" if self.n_clusters else ""),
+            f"  standard errors: {self.vcov_type}",
+            f"  ATT {self.att:.6f}  se {self.se:.6f}  t {self.t_stat:.3f}  p {self.p_value:.4g} "
+            f"{self.significance_stars}",
+            f"  {100 * (1 - self.alpha):g}% interval [{lo:.6f}, {hi:.6f}]",
+        ])
+
+    def print_summary(self):
+        print(self.summary())
+
+    def __repr__(self):
+        return f"DiDResults(att={self.att:.6g}, se={self.se:.6g}, p={self.p_value:.3g})"
+
+
+def _vcov_arg(robust, cluster):
+    if cluster:
+        return {"CRV1": cluster}
+    return "HC1" if robust else "iid"
+
+
+def _parse_did_formula(formula):
+    """'y ~ d * t + x1 + x2' or 'y ~ d + t + d:t + x' -> (y, d, t, covariates)."""
+    if "~" not in formula:
+        raise ValueError(f"formula {formula!r}: expected 'y ~ treated * post [+ covariates]'")
+    lhs, rhs = (s.strip() for s in formula.split("~", 1))
+    terms = [t.strip() for t in rhs.split("+") if t.strip()]
+    d = t = None
+    rest = []
+    for term in terms:
+        m = re.fullmatch(rf"({_NAME})\s*[*:]\s*({_NAME})", term)
+        if m and d is None:
+            d, t = m.group(1), m.group(2)
+        else:
+            rest.append(term)
+    if d is None:
+        raise ValueError(f"formula {formula!r}: no interaction 'treated * post' or "
+                         "'treated:post'")
+    covs = [x for x in rest if x not in (d, t)]
+    for x in covs:
+        if not re.fullmatch(_NAME, x):
+            raise ValueError(f"formula {formula!r}: term {x!r} is not a column name")
+    return lhs, d, t, covs
+
+
+def _as_list(x):
+    if x is None:
+        return []
+    return [x] if isinstance(x, str) else list(x)
+
+
+class DifferenceInDifferences:
+    """The 2x2 difference-in-differences regression ``y ~ treated + post + treated:post``
+    (+ covariates, + fixed effects), diff-diff's ``DifferenceInDifferences``: ``robust`` (HC1),
+    ``cluster`` (CRV1 on a column), ``alpha``. ``fixed_effects`` and ``absorb`` are both absorbed
+    (the coefficients equal those with dummy variables)."""
+
+    _label = "Difference-in-differences (2x2)"
+
+    def __init__(self, robust=True, cluster=None, alpha=0.05, inference="analytical",
+                 n_bootstrap=999, bootstrap_weights="rademacher", seed=None,
+                 rank_deficient_action="warn", threads=0):
+        self.robust = robust
+        self.cluster = cluster
+        self.alpha = alpha
+        self.inference = inference
+        self.n_bootstrap = n_bootstrap
+        self.bootstrap_weights = bootstrap_weights
+        self.seed = seed
+        self.rank_deficient_action = rank_deficient_action
+        self.threads = threads
+
+    def get_params(self, deep=True):
+        return {k: getattr(self, k) for k in (
+            "robust", "cluster", "alpha", "inference", "n_bootstrap", "bootstrap_weights",
+            "seed", "rank_deficient_action", "threads")}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"unknown parameter {k!r}")
+            setattr(self, k, v)
+        return self
+
+    def _check_inference(self):
+        if self.inference != "analytical":
+            raise NotImplementedError(
+                f"inference={self.inference!r}: only 'analytical' is implemented so far")
+
+    def _fit(self, data, fml, term, treat_col, vcov):
+        cols = _columns(data)
+        res = feols(fml, cols, vcov=vcov, threads=self.threads)
+        if self.rank_deficient_action == "error" and res.collinear:
+            raise ValueError(f"rank-deficient design: {res.collinear} are collinear")
+        treated = np.asarray(cols[treat_col], dtype=np.float64)
+        n_tr = int(np.count_nonzero(treated == 1))
+        return DiDResults.from_feols(res, term, self.alpha, n_tr, len(treated) - n_tr,
+                                     self._label)
+
+    def fit(self, data, outcome=None, treatment=None, time=None, formula=None, covariates=None,
+            fixed_effects=None, absorb=None):
+        self._check_inference()
+        if formula is not None:
+            outcome, treatment, time, fcovs = _parse_did_formula(formula)
+            covariates = fcovs + _as_list(covariates)
+        if not (outcome and treatment and time):
+            raise ValueError("give outcome, treatment and time, or a formula")
+        covs = _as_list(covariates)
+        fe = _as_list(fixed_effects) + _as_list(absorb)
+        if not covs and not fe:  # the saturated 2x2: closed form from the cell means
+            fast = self._fit_2x2(data, outcome, treatment, time)
+            if fast is not None:
+                return fast
+        rhs = " + ".join([treatment, time, f"{treatment}:{time}"] + covs)
+        fml = f"{outcome} ~ {rhs}" + (" | " + " + ".join(fe) if fe else "")
+        return self._fit(data, fml, f"{treatment}:{time}", treatment,
+                         _vcov_arg(self.robust, self.cluster))
+
+
+    def _fit_2x2(self, data, outcome, treatment, time):
+        """The closed form (C: ks_did_basic_fit); None when treatment or time is not 0/1."""
+        kind = 4 if self.cluster else (1 if self.robust else 0)
+        try:
+            r = _core.did_basic(_columns(data), outcome, treatment, time, cluster=self.cluster,
+                                vcov=kind)
+        except _core.KestrelError as e:
+            if "must be 0 or 1" in str(e):
+                return None
+            raise
+        names = ["Intercept", treatment, time, f"{treatment}:{time}"]
+        n = r["ncell"]
+        label = {0: "iid", 1: "HC1", 4: f"CRV1: {self.cluster}"}[kind]
+        notes = [f"{r['n_na']} rows with missing values removed"] if r["n_na"] else []
+        return DiDResults(att=r["coef"][3], se=math.sqrt(r["vcov"][3, 3]), df=r["df_t"],
+                          coefficients=dict(zip(names, map(float, r["coef"]))), vcov=r["vcov"],
+                          n_obs=r["nobs"], n_clusters=r["nclusters"], r2=r["r2"],
+                          vcov_type=label, alpha=self.alpha, n_treated=n[2] + n[3],
+                          n_control=n[0] + n[1], label=self._label, notes=notes)
+
+
+class TwoWayFixedEffects(DifferenceInDifferences):
+    """``y ~ treatment x time | unit + time`` with standard errors clustered by unit (or by
+    ``cluster``), diff-diff's ``TwoWayFixedEffects``: the regressor is the product of the
+    treatment and time columns (treated x post in the 2x2 design)."""
+
+    _label = "Two-way fixed effects DiD"
+
+    def fit(self, data, outcome, treatment, time, unit, covariates=None):
+        self._check_inference()
+        covs = _as_list(covariates)
+        if not covs:  # a balanced panel: the within transformation in closed form
+            cols = _columns(data)
+            r = _core.did_twfe(cols, outcome, treatment, time, unit, cluster=self.cluster)
+            if r["balanced"]:
+                d = np.asarray(cols[treatment], dtype=np.float64)
+                n_tr = int(np.count_nonzero(d == 1))
+                term = f"{treatment}:{time}"
+                return DiDResults(att=r["att"], se=r["se"], df=r["df_t"],
+                                  coefficients={term: r["att"]},
+                                  vcov=np.array([[r["se"] ** 2]]), n_obs=r["nobs"],
+                                  n_clusters=r["nclusters"], r2=float("nan"),
+                                  vcov_type=f"CRV1: {self.cluster or unit}", alpha=self.alpha,
+                                  n_treated=n_tr, n_control=len(d) - n_tr, label=self._label)
+        fml = (f"{outcome} ~ " + " + ".join([f"{treatment}:{time}"] + covs) +
+               f" | {unit} + {time}")
+        return self._fit(data, fml, f"{treatment}:{time}", treatment,
+                         {"CRV1": self.cluster or unit})
+
+
+class PeriodEffect:
+    def __init__(self, period, effect, se, t_stat, p_value, conf_int):
+        self.period, self.effect, self.se = period, effect, se
+        self.t_stat, self.p_value, self.conf_int = t_stat, p_value, conf_int
+
+    def __repr__(self):
+        return (f"PeriodEffect(period={self.period!r}, effect={self.effect:.6g}, "
+                f"se={self.se:.6g})")
+
+
+class MultiPeriodDiDResults:
+    """Event study on a common treatment date: ``period_effects`` {period: PeriodEffect}
+    (every period but the reference), ``avg_att`` over the post periods with ``avg_se``,
+    ``avg_t_stat``, ``avg_p_value``, ``avg_conf_int``; ``pre_periods``, ``post_periods``,
+    ``reference_period``, ``coefficients``, ``vcov``, ``fit``."""
+
+    def __init__(self, fit, names, periods, pre, post, ref, alpha, n_tr, n_co):
+        self.fit = fit
+        self.alpha = alpha
+        self.pre_periods, self.post_periods, self.reference_period = pre, post, ref
+        self.n_obs, self.n_treated, self.n_control = fit.nobs, n_tr, n_co
+        self.n_clusters = fit._res["nclusters"][0] or None
+        self.vcov_type = fit.vcov_type
+        self.coefficients = {k: float(v) for k, v in fit.coef().items()}
+        self.vcov = fit.vcov
+        self.r_squared = fit.r2
+        coef, se, pv = fit.coef(), fit.se(), fit.pvalue()
+        q = _core.t_quantile(1.0 - alpha / 2.0, fit.df_t)
+        self.period_effects = {}
+        for name, per in zip(names, periods):
+            b, s = float(coef[name]), float(se[name])
+            self.period_effects[per] = PeriodEffect(per, b, s, b / s, float(pv[name]),
+                                                    (b - q * s, b + q * s))
+        # the average of the post-period effects: w'b and sqrt(w' V w)
+        idx = [list(coef.index).index(n) for n, p in zip(names, periods) if p in post]
+        w = np.zeros(len(coef))
+        w[idx] = 1.0 / len(idx)
+        self.avg_att = float(w @ coef.to_numpy())
+        self.avg_se = float(math.sqrt(w @ fit.vcov @ w))
+        self.avg_t_stat = self.avg_att / self.avg_se
+        self.avg_p_value = 2.0 * (1.0 - _core.t_cdf(abs(self.avg_t_stat), fit.df_t))
+        self.avg_conf_int = (self.avg_att - q * self.avg_se, self.avg_att + q * self.avg_se)
+        self.att, self.se, self.p_value = self.avg_att, self.avg_se, self.avg_p_value
+        self.conf_int = self.avg_conf_int
+
+    @property
+    def pre_period_effects(self):
+        return {p: e for p, e in self.period_effects.items() if p in self.pre_periods}
+
+    @property
+    def post_period_effects(self):
+        return {p: e for p, e in self.period_effects.items() if p in self.post_periods}
+
+    def get_effect(self, period):
+        return self.period_effects[period]
+
+    def to_dataframe(self):
+        import pandas as pd
+        return pd.DataFrame([{"period": p, "effect": e.effect, "se": e.se, "t_stat": e.t_stat,
+                              "p_value": e.p_value, "conf_int_lower": e.conf_int[0],
+                              "conf_int_upper": e.conf_int[1], "post": p in self.post_periods}
+                             for p, e in self.period_effects.items()])
+
+    def to_dict(self):
+        return {"avg_att": self.avg_att, "avg_se": self.avg_se, "avg_p_value": self.avg_p_value,
+                "avg_conf_int": list(self.avg_conf_int),
+                "reference_period": _py(self.reference_period),
+                "period_effects": {str(p): {"effect": e.effect, "se": e.se, "p_value": e.p_value}
+                                   for p, e in self.period_effects.items()}}
+
+    def summary(self):
+        rows = [f"Event study (reference period {self.reference_period}; standard errors "
+                f"{self.vcov_type})",
+                f"{'period':>10}{'effect':>12}{'std.err':>12}{'p':>9}"]
+        for p, e in self.period_effects.items():
+            rows.append(f"{p!s:>10}{e.effect:12.6f}{e.se:12.6f}{e.p_value:9.4f}"
+                        + ("  post" if p in self.post_periods else ""))
+        rows.append(f"average post-period effect {self.avg_att:.6f} (se {self.avg_se:.6f}, "
+                    f"p {self.avg_p_value:.4g})")
+        return "\n".join(rows)
+
+    def print_summary(self):
+        print(self.summary())
+
+
+def _py(x):
+    return x.item() if hasattr(x, "item") else x
+
+
+class MultiPeriodDiD(DifferenceInDifferences):
+    """diff-diff's ``MultiPeriodDiD``: ``y ~ treated + sum_{p != ref} treated x 1(period = p)``
+    with period fixed effects (+ covariates, + ``fixed_effects``/``absorb``; ``unit`` adds unit
+    fixed effects); ``post_periods`` default the later half of the periods, ``reference_period``
+    the last pre period."""
+
+    def fit(self, data, outcome, treatment, time, post_periods=None, covariates=None,
+            fixed_effects=None, absorb=None, reference_period=None, unit=None):
+        self._check_inference()
+        cols = dict(_columns(data))
+        tv = np.asarray(cols[time])
+        periods = [_py(p) for p in np.unique(tv)]
+        if post_periods is None:
+            post = periods[len(periods) // 2:]
+        else:
+            post = [_py(p) for p in post_periods]
+            missing = [p for p in post if p not in periods]
+            if missing:
+                raise ValueError(f"post_periods: {missing} not found in column {time!r}")
+        pre = [p for p in periods if p not in post]
+        if not post or not pre:
+            raise ValueError("need at least one pre- and one post-treatment period")
+        ref = pre[-1] if reference_period is None else _py(reference_period)
+        if ref not in pre:
+            raise ValueError(f"reference_period={ref!r} must be a pre-treatment period")
+        d = np.asarray(cols[treatment], dtype=np.float64)
+        names, pers = [], []
+        for p in periods:
+            if p == ref:
+                continue
+            name = f"_ks_{treatment}_x_{time}_{p}"
+            cols[name] = d * (tv == p)  # the interaction column (no copy of the data)
+            names.append(name)
+            pers.append(p)
+        fe = [time] + _as_list(fixed_effects) + _as_list(absorb) + _as_list(unit)
+        fml = (f"{outcome} ~ " + " + ".join([treatment] + names + _as_list(covariates)) +
+               " | " + " + ".join(fe))
+        res = feols(fml, cols, vcov=_vcov_arg(self.robust, self.cluster), threads=self.threads)
+        n_tr = int(np.count_nonzero(d == 1))
+        return MultiPeriodDiDResults(res, names, pers, pre, post, ref, self.alpha, n_tr,
+                                     len(d) - n_tr)

@@ -1,0 +1,130 @@
+"""DifferenceInDifferences, TwoWayFixedEffects and MultiPeriodDiD: R fixest's numbers on
+bench_small/basic_small.csv (../shared/data/did/README.md), statsmodels' OLS with explicit dummies
+for the HC1 event study and its average, and bad input."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from kestrel.did import DifferenceInDifferences, MultiPeriodDiD, TwoWayFixedEffects
+
+from conftest import SHARED
+
+BASIC = SHARED / "did" / "bench_small" / "basic_small.csv"
+
+
+@pytest.fixture(scope="module")
+def basic():
+    if not BASIC.exists():
+        pytest.skip("../shared/data/did not available")
+    return pd.read_csv(BASIC)
+
+
+def test_2x2_clustered_matches_fixest(basic):
+    r = DifferenceInDifferences(robust=True, cluster="unit").fit(
+        basic, formula="outcome ~ treated * post")
+    assert abs(r.att - 5.11212123983854) <= 1e-10
+    assert r.se == pytest.approx(0.183204909663298, rel=1e-8)
+    assert r.n_obs == 400 and r.n_treated == 200 and r.n_clusters == 100
+    assert r.conf_int[0] < r.att < r.conf_int[1] and r.is_significant
+    same = DifferenceInDifferences(cluster="unit").fit(
+        basic, outcome="outcome", treatment="treated", time="post")
+    assert same.att == r.att and same.se == r.se
+
+
+def test_twfe_matches_fixest(basic):
+    r = TwoWayFixedEffects(robust=True).fit(basic, outcome="outcome", treatment="treated",
+                                            time="post", unit="unit")
+    assert abs(r.att - 5.11212123983855) <= 1e-10
+    assert r.se == pytest.approx(0.182974027517802, rel=1e-8)
+
+
+def test_hc1_and_covariates_match_statsmodels(basic):
+    sm = pytest.importorskip("statsmodels.formula.api")
+    df = basic.assign(x=np.sin(basic["unit"] * 1.3) + 0.1 * basic["time"])
+    r = DifferenceInDifferences().fit(df, formula="outcome ~ treated * post + x")
+    ref = sm.ols("outcome ~ treated * post + x", df).fit(cov_type="HC1")
+    assert r.att == pytest.approx(ref.params["treated:post"], abs=1e-10)
+    assert r.se == pytest.approx(ref.bse["treated:post"], rel=1e-8)
+    fe = DifferenceInDifferences().fit(df, formula="outcome ~ treated * post",
+                                       fixed_effects=["time"])
+    ref = sm.ols("outcome ~ treated + treated:post + C(time)", df).fit(cov_type="HC1")
+    assert fe.att == pytest.approx(ref.params["treated:post"], abs=1e-10)
+    assert fe.se == pytest.approx(ref.bse["treated:post"], rel=1e-8)
+
+
+def test_event_study_matches_statsmodels(basic):
+    sm = pytest.importorskip("statsmodels.formula.api")
+    r = MultiPeriodDiD().fit(basic, outcome="outcome", treatment="treated", time="time",
+                             post_periods=[3, 4])
+    assert r.reference_period == 2 and sorted(r.period_effects) == [1, 3, 4]
+    df = basic.copy()
+    for p in (1, 3, 4):
+        df[f"d{p}"] = ((df["time"] == p) & (df["treated"] == 1)).astype(float)
+    ref = sm.ols("outcome ~ treated + d1 + d3 + d4 + C(time)", df).fit(cov_type="HC1")
+    for p in (1, 3, 4):
+        e = r.period_effects[p]
+        assert e.effect == pytest.approx(ref.params[f"d{p}"], abs=1e-10)
+        assert e.se == pytest.approx(ref.bse[f"d{p}"], rel=1e-8)
+    avg = ref.t_test("0.5 * d3 + 0.5 * d4 = 0")
+    assert r.avg_att == pytest.approx(float(avg.effect[0]), abs=1e-10)
+    assert r.avg_se == pytest.approx(float(avg.sd[0, 0]), rel=1e-8)
+    assert set(r.to_dataframe()["period"]) == {1, 3, 4}
+    assert "average post-period effect" in r.summary()
+
+
+def test_bad_input(basic):
+    with pytest.raises(ValueError, match="interaction"):
+        DifferenceInDifferences().fit(basic, formula="outcome ~ treated + post")
+    with pytest.raises(NotImplementedError, match="wild_bootstrap"):
+        DifferenceInDifferences(inference="wild_bootstrap").fit(
+            basic, formula="outcome ~ treated * post")
+    with pytest.raises(ValueError, match="post_periods"):
+        MultiPeriodDiD().fit(basic, "outcome", "treated", "time", post_periods=[9])
+    with pytest.raises(ValueError, match="reference_period"):
+        MultiPeriodDiD().fit(basic, "outcome", "treated", "time", post_periods=[3, 4],
+                             reference_period=3)
+    with pytest.raises(ValueError, match="could not be estimated"):
+        DifferenceInDifferences().fit(basic.assign(tp=basic.treated * basic.post),
+                                      formula="outcome ~ treated * post", fixed_effects=["tp"])
+
+
+@pytest.mark.parametrize("robust,cluster", [(False, None), (True, None), (True, "unit")])
+def test_closed_form_2x2_equals_feols(basic, robust, cluster):
+    import kestrel
+    df = basic.copy()
+    df.loc[5, "outcome"] = np.nan  # a missing row is left out by both
+    r = DifferenceInDifferences(robust=robust, cluster=cluster).fit(
+        df, formula="outcome ~ treated * post")
+    assert r.fit is None  # the closed form ran
+    vcov = {"CRV1": cluster} if cluster else ("HC1" if robust else "iid")
+    f = kestrel.feols("outcome ~ treated + post + treated:post", df, vcov=vcov)
+    assert r.att == pytest.approx(f.coef()["treated:post"], abs=1e-12)
+    assert r.se == pytest.approx(f.se()["treated:post"], rel=1e-12)
+    assert r.p_value == pytest.approx(f.pvalue()["treated:post"], rel=1e-9, abs=1e-300)
+    assert r.n_obs == f.nobs == 399 and r.df == f.df_t
+    assert r.coefficients["treated"] == pytest.approx(f.coef()["treated"], abs=1e-12)
+    # a time column that is not 0/1 goes through the general regression
+    g = DifferenceInDifferences(robust=robust, cluster=cluster).fit(
+        df, outcome="outcome", treatment="treated", time="time")
+    assert g.fit is not None
+
+
+@pytest.mark.parametrize("time,cluster", [("post", None), ("time", None), ("time", "st"),
+                                          ("time", "time")])
+def test_closed_form_twfe_equals_feols(basic, time, cluster):
+    import kestrel
+    df = basic.assign(st=basic["unit"] // 10)
+    r = TwoWayFixedEffects().fit(df, outcome="outcome", treatment="treated", time=time,
+                                 unit="unit") if cluster is None else TwoWayFixedEffects(
+        cluster=cluster).fit(df, outcome="outcome", treatment="treated", time=time, unit="unit")
+    assert r.fit is None  # proportional (unit, period) counts: the closed form ran
+    dropped = df.drop(index=[3])  # one row less: no longer proportional, so the general fit
+    g = TwoWayFixedEffects().fit(dropped, outcome="outcome", treatment="treated", time=time,
+                                 unit="unit")
+    assert g.fit is not None
+    f = kestrel.feols(f"outcome ~ treated:{time} | unit + {time}", df,
+                      vcov={"CRV1": cluster or "unit"})
+    assert r.att == pytest.approx(f.coef()[f"treated:{time}"], abs=1e-12)
+    assert r.se == pytest.approx(f.se()[f"treated:{time}"], rel=1e-10)
+    assert r.df == f.df_t
+    assert r.p_value == pytest.approx(f.pvalue()[f"treated:{time}"], rel=1e-8, abs=1e-300)
