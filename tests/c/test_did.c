@@ -166,6 +166,30 @@ static void test_bad_input(ks_ctx *ctx)
     CHECK(fit == NULL);
 }
 
+/* The closed-form 2x2 and two-way fixed effects against R fixest on basic_small.csv
+ * (../shared/data/did/README.md). */
+static void test_basic_and_twfe(ks_ctx *ctx)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/did/bench_small/basic_small.csv", ktest_shared_data());
+    ks_table *t = NULL;
+    CHECK_OK(ctx, ks_table_read_csv(ctx, path, NULL, &t));
+    if (!t) return;
+    ks_did_basic b;
+    CHECK_OK(ctx, ks_did_basic_fit(ctx, t, "outcome", "treated", "post", "unit", KS_VCOV_CRV1, &b));
+    CHECK(fabs(b.coef[3] - 5.11212123983854) <= 1e-10);
+    CHECK_NEAR(sqrt(b.vcov[15]), 0.183204909663298, 1e-8);
+    CHECK(b.nobs == 400 && b.nclusters == 100 && b.df_t == 99);
+    ks_did_twfe w;
+    CHECK_OK(ctx, ks_did_twfe_fit(ctx, t, "outcome", "treated", "post", "unit", NULL, &w));
+    CHECK(w.balanced == 1);
+    CHECK(fabs(w.att - 5.11212123983855) <= 1e-10);
+    CHECK_NEAR(w.se, 0.182974027517802, 1e-8);
+    CHECK_FAILS(ctx, ks_did_basic_fit(ctx, t, "outcome", "treated", "time", NULL, KS_VCOV_HC1, &b),
+                KS_EINVAL, "must be 0 or 1");
+    ks_table_free(t);
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -174,6 +198,7 @@ int main(void)
     test_cluster_se(ctx);
     test_bootstrap_threads(ctx);
     test_bad_input(ctx);
+    test_basic_and_twfe(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("did");
 }
