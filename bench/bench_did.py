@@ -9,6 +9,8 @@ Data: diff-diff's benchmark generators (../shared/data/did/README.md), seed 42. 
   did20k / twfe20k      DifferenceInDifferences(cluster="unit") on 'outcome ~ treated * post' and
                         TwoWayFixedEffects(treatment="treated", time="post", unit="unit") on the
                         basic generator at 20,000 units x 12 periods (240k rows)
+  sdid1k                SyntheticDiD with 200 placebo replications on the SDID generator at
+                        800 + 200 units x 20 + 10 periods (3 timed fits: diff-diff takes seconds)
 Each tool runs in its own process; the time is the median of warm fits after one warm-up fit,
 from a pandas DataFrame already in memory (loading excluded). Both tools' estimates are
 compared so that a fast wrong answer cannot pass.
@@ -26,7 +28,7 @@ import time
 
 import numpy as np
 
-from did_data import make_basic, make_staggered
+from did_data import make_basic, make_sdid, make_staggered
 
 OUT = pathlib.Path(__file__).resolve().parent / "out"
 
@@ -38,6 +40,7 @@ CASES = {
     "csboot10k": dict(shape=(10000, 15, 6), boot=999),
     "did20k": dict(basic=(20000, 12), est="did"),
     "twfe20k": dict(basic=(20000, 12), est="twfe"),
+    "sdid1k": dict(sdid=(800, 200, 20, 10), reps=3),
 }
 
 
@@ -52,6 +55,24 @@ def worker(tool, case, threads, reps):
     import pandas as pd
 
     spec = CASES[case]
+    if "sdid" in spec:
+        df = pd.DataFrame(dict(np.load(OUT / "sdid_1k.npz")))
+        post = list(range(spec["sdid"][2] + 1, spec["sdid"][2] + spec["sdid"][3] + 1))
+        if tool == "kestrel":
+            from kestrel.did import SyntheticDiD
+            kw = {"threads": threads}
+        else:
+            import warnings
+
+            from diff_diff import SyntheticDiD
+            warnings.simplefilter("ignore")
+            kw = {}
+
+        def fit():
+            r = SyntheticDiD(variance_method="placebo", n_bootstrap=200, seed=42, **kw).fit(
+                df, "outcome", "treated", "unit", "time", post_periods=post)
+            return r.att, r.se
+        return timed(fit, min(reps, spec["reps"]))
     if "basic" in spec:
         df = pd.DataFrame(dict(np.load(OUT / f"basic_{spec['basic'][0]}.npz")))
         fit = regression_fit(tool, spec["est"], df, threads)
@@ -128,7 +149,7 @@ def run_worker(tool, case, threads, reps):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--cases", default="cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k")
+    ap.add_argument("--cases", default="cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k,sdid1k")
     ap.add_argument("--worker", nargs=4)
     a = ap.parse_args()
     if a.worker:
@@ -138,6 +159,11 @@ def main():
     OUT.mkdir(exist_ok=True)
     cases = a.cases.split(",")
     for case in cases:
+        if "sdid" in CASES[case]:
+            path = OUT / "sdid_1k.npz"
+            if not path.exists():
+                np.savez(path, **make_sdid(*CASES[case]["sdid"]))
+            continue
         if "basic" in CASES[case]:
             shape = CASES[case]["basic"]
             path = OUT / f"basic_{shape[0]}.npz"

@@ -33,3 +33,18 @@ def make_basic(n_units=20000, n_periods=12, seed=42):
     y = unit_fe[unit] + 0.5 * t + 5.0 * treated * post + rng.normal(0, 1, unit.size)
     return {"unit": unit.astype(np.int64), "time": t.astype(np.int64), "outcome": y,
             "treated": treated, "post": post}
+
+
+def make_sdid(n_control=800, n_treated=200, n_pre=20, n_post=10, effect=4.0, seed=42):
+    """diff-diff's SDID generator: y = unit_fe (N(0, 2)) + sin(0.3 t) + 0.1 t + 4 treated post
+    + N(0, 0.5); units 0..n_control-1 are controls, post = t > n_pre."""
+    rng = np.random.default_rng(seed)
+    n, T = n_control + n_treated, n_pre + n_post
+    z = rng.standard_normal(n * (T + 1)).reshape(n, T + 1)
+    t = np.arange(1, T + 1)
+    treated = (np.arange(n) >= n_control).astype(np.int64)
+    post = (t > n_pre).astype(np.int64)
+    y = 2 * z[:, :1] + np.sin(0.3 * t)[None, :] + 0.1 * t[None, :] + \
+        effect * treated[:, None] * post[None, :] + 0.5 * z[:, 1:]
+    return {"unit": np.repeat(np.arange(n), T), "time": np.tile(t, n), "outcome": y.ravel(),
+            "treated": np.repeat(treated, T), "post": np.tile(post, n)}

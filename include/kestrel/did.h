@@ -167,6 +167,52 @@ KS_API int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const 
                            const char *time, const char *unit, const char *cluster,
                            ks_did_twfe *out) KS_RESULT_USED;
 
+/* Synthetic difference-in-differences (Arkhangelsky et al. 2021) exactly as R's synthdid 0.0.9:
+ * synthdid_estimate, sc_estimate (synthetic control) or did_estimate, with the placebo,
+ * bootstrap or jackknife standard error. The data: a balanced panel, one row per unit and
+ * period; `treatment` is D_it (1 for treated units in treated periods, R's panel.matrices) or,
+ * with post_periods, the ever-treated indicator. Units are ordered controls first, then by
+ * label, as R orders them. Replications run in parallel, each drawing from the counter stream
+ * (seed, replication): identical for any thread count (R uses R's RNG, so its placebo SE agrees
+ * in distribution, not digit for digit). */
+typedef enum { KS_SDID_SYNTHDID = 0, KS_SDID_SC = 1, KS_SDID_DID = 2 } ks_sdid_estimator;
+typedef enum {
+    KS_SDID_PLACEBO = 0,
+    KS_SDID_BOOTSTRAP = 1,
+    KS_SDID_JACKKNIFE = 2,
+    KS_SDID_NONE = 3
+} ks_sdid_variance;
+typedef struct {
+    ks_sdid_estimator estimator;
+    ks_sdid_variance variance; /* default placebo */
+    int replications;          /* default 200 (not used by the jackknife) */
+    uint64_t seed;
+    double zeta_omega, zeta_lambda; /* NaN (default): synthdid's automatic regularisation */
+    const double *post_periods;     /* NULL: treatment is D_it */
+    size_t npost;
+} ks_sdid_options;
+#define KS_SDID_OPTIONS_INIT                                                                       \
+    {                                                                                              \
+        KS_SDID_SYNTHDID, KS_SDID_PLACEBO, 200, 0, NAN, NAN, NULL, 0                               \
+    }
+typedef struct {
+    double att, se;             /* se NaN when the variance is not defined or not asked */
+    size_t N0, N1, T0, T1;
+    double noise_level, zeta_omega, zeta_lambda;
+    const double *omega;        /* N0 unit weights, controls in the order of unit_row */
+    const double *lambda;       /* T0 time weights of the pre periods */
+    const double *times;        /* the T = T0 + T1 periods, increasing */
+    const size_t *unit_row;     /* N: each unit's first row in the data, controls first */
+    size_t replications;
+    const double *estimates;    /* the replications' estimates */
+} ks_sdid_view;
+typedef struct ks_sdid ks_sdid;
+KS_API int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                       const char *time, const char *treatment, const ks_sdid_options *opt,
+                       ks_sdid **out) KS_RESULT_USED;
+KS_API void ks_sdid_get(const ks_sdid *r, ks_sdid_view *out);
+KS_API void ks_sdid_free(ks_sdid *r); /* NULL is fine */
+
 #ifdef __cplusplus
 }
 #endif

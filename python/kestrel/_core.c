@@ -646,6 +646,81 @@ static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
     return out;
 }
 
+static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns",    "outcome",     "unit",       "time",
+                             "treatment",  "estimator",   "variance",   "replications",
+                             "seed",       "zeta_omega",  "zeta_lambda", "post_periods",
+                             "threads",    NULL};
+    PyObject *cols, *post = Py_None;
+    const char *y, *u, *tm, *w;
+    ks_sdid_options o = KS_SDID_OPTIONS_INIT;
+    int est = 0, var = 0, threads = 0;
+    unsigned long long seed = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|iiiKddOi", kwlist, &cols, &y, &u, &tm, &w,
+                                     &est, &var, &o.replications, &seed, &o.zeta_omega,
+                                     &o.zeta_lambda, &post, &threads))
+        return NULL;
+    o.estimator = (ks_sdid_estimator)est;
+    o.variance = (ks_sdid_variance)var;
+    o.seed = (uint64_t)seed;
+    PyArrayObject *pp = NULL;
+    if (post != Py_None) {
+        pp = (PyArrayObject *)PyArray_FROMANY(post, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+        if (!pp) return NULL;
+        o.post_periods = PyArray_DATA(pp);
+        o.npost = (size_t)PyArray_DIM(pp, 0);
+    }
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) {
+        Py_XDECREF(pp);
+        return PyErr_NoMemory();
+    }
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    ks_sdid *r = NULL;
+    if (!keep || !notes) goto done;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        raise_ks(ctx, KS_EINVAL);
+        goto done;
+    }
+    ks_ctx_set_log(ctx, collect_log, notes);
+    if (!(t = table_from_dict(ctx, cols, keep))) goto done;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = ks_sdid_fit(ctx, t, y, u, tm, w, &o, &r);
+    Py_END_ALLOW_THREADS if (rc)
+    {
+        raise_ks(ctx, rc);
+        goto done;
+    }
+    ks_sdid_view v;
+    ks_sdid_get(r, &v);
+    const npy_intp n0 = (npy_intp)v.N0, t0 = (npy_intp)v.T0, T = (npy_intp)(v.T0 + v.T1),
+                   N = (npy_intp)(v.N0 + v.N1), reps = (npy_intp)v.replications;
+    PyObject *rows = PyArray_SimpleNew(1, &N, NPY_INT64);
+    if (rows)
+        for (npy_intp i = 0; i < N; i++)
+            ((int64_t *)PyArray_DATA((PyArrayObject *)rows))[i] = (int64_t)v.unit_row[i];
+    out = rows ? Py_BuildValue("{s:d,s:d,s:n,s:n,s:n,s:n,s:d,s:d,s:d,s:N,s:N,s:N,s:N,s:N,s:O}",
+                               "att", v.att, "se", v.se, "N0", (Py_ssize_t)v.N0, "N1",
+                               (Py_ssize_t)v.N1, "T0", (Py_ssize_t)v.T0, "T1",
+                               (Py_ssize_t)v.T1, "noise_level", v.noise_level, "zeta_omega",
+                               v.zeta_omega, "zeta_lambda", v.zeta_lambda, "omega",
+                               vec(v.omega, n0), "lambda", vec(v.lambda, t0), "times",
+                               vec(v.times, T), "unit_row", rows, "estimates",
+                               vec(v.estimates, reps), "notes", notes)
+               : NULL;
+done:
+    ks_sdid_free(r);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(pp);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    return out;
+}
+
 static PyObject *py_t_cdf(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -671,6 +746,8 @@ static PyMethodDef methods[] = {
      "did_basic(columns, outcome, treatment, time, cluster=None, vcov=0) -> dict"},
     {"did_twfe", (PyCFunction)(void (*)(void))py_did_twfe, METH_VARARGS | METH_KEYWORDS,
      "did_twfe(columns, outcome, treatment, time, unit, cluster=None) -> dict"},
+    {"sdid", (PyCFunction)(void (*)(void))py_sdid, METH_VARARGS | METH_KEYWORDS,
+     "sdid(columns, outcome, unit, time, treatment, ...) -> dict"},
     {"t_cdf", py_t_cdf, METH_VARARGS, "t_cdf(t, df) -> float"},
     {"t_quantile", py_t_quantile, METH_VARARGS, "t_quantile(p, df) -> float"},
     {NULL, NULL, 0, NULL},

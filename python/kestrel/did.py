@@ -18,6 +18,8 @@ import numpy as np
 from . import _core
 from .did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
                              MultiPeriodDiDResults, TwoWayFixedEffects)
+from .did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
+from .did_base import Estimator, Results
 from .regress import _columns
 
 _CONTROL = {"never_treated": 0, "nevertreated": 0, "not_yet_treated": 1, "notyettreated": 1}
@@ -54,7 +56,7 @@ def _effect_dict(effect, se, alpha, crit=None, **extra):
     return d
 
 
-class CallawaySantAnnaResults:
+class CallawaySantAnnaResults(Results):
     """Group-time effects ATT(g,t), their aggregations, and inference.
 
     Fields follow diff-diff: ``group_time_effects`` {(g, t): {effect, se, t_stat, p_value,
@@ -249,9 +251,6 @@ class CallawaySantAnnaResults:
                 lines += ["", title, _table([key], [(k,) for k in eff], list(eff.values()), a)]
         return "\n".join(lines)
 
-    def print_summary(self):
-        print(self.summary())
-
     def plot(self, ax=None, **kw):
         """Event-study plot (matplotlib)."""
         from .did_plot import plot_event_study
@@ -297,7 +296,7 @@ def _table(keys, index, effects, alpha):
     return "\n".join(rows)
 
 
-class CallawaySantAnna:
+class CallawaySantAnna(Estimator):
     """Callaway & Sant'Anna (2021) staggered difference-in-differences, computed as R did's
     ``att_gt`` and ``aggte`` compute it (same cells, same estimates, same standard errors).
 
@@ -307,6 +306,11 @@ class CallawaySantAnna:
     ('rademacher' | 'mammen' | 'webb'), ``seed``, ``base_period`` ('varying' | 'universal'),
     ``cband`` (uniform sup-t bands; with the bootstrap), ``threads`` (0: all cores).
     """
+
+    _params = (
+        "control_group", "anticipation", "estimation_method", "alpha", "cluster", "n_bootstrap",
+        "bootstrap_weights", "seed", "rank_deficient_action", "base_period", "cband", "panel",
+        "allow_unbalanced_panel", "threads")
 
     def __init__(self, control_group="never_treated", anticipation=0, estimation_method="dr",
                  alpha=0.05, cluster=None, n_bootstrap=0, bootstrap_weights="rademacher",
@@ -326,19 +330,6 @@ class CallawaySantAnna:
         self.panel = panel
         self.allow_unbalanced_panel = allow_unbalanced_panel
         self.threads = threads
-
-    def get_params(self, deep=True):
-        return {k: getattr(self, k) for k in (
-            "control_group", "anticipation", "estimation_method", "alpha", "cluster",
-            "n_bootstrap", "bootstrap_weights", "seed", "rank_deficient_action", "base_period",
-            "cband", "panel", "allow_unbalanced_panel", "threads")}
-
-    def set_params(self, **params):
-        for k, v in params.items():
-            if k not in self.get_params():
-                raise ValueError(f"unknown parameter {k!r}")
-            setattr(self, k, v)
-        return self
 
     def fit(self, data, outcome, unit, time, first_treat, covariates=None, aggregate=None,
             balance_e=None, weights=None, min_e=None, max_e=None):

@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from . import _core
+from .did_base import Estimator, Results
 from .regress import _columns, feols
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
@@ -24,7 +25,7 @@ def _stars(p):
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
 
 
-class DiDResults:
+class DiDResults(Results):
     """The treatment effect of a regression DiD: ``att``, ``se``, ``t_stat``, ``p_value``,
     ``conf_int``, ``n_obs``, ``n_treated``, ``n_control``, ``n_clusters``, ``coefficients``,
     ``vcov``, ``r_squared``, ``inference_method``; ``fit`` is the kestrel.Feols behind it (None
@@ -102,9 +103,6 @@ class DiDResults:
             f"  {100 * (1 - self.alpha):g}% interval [{lo:.6f}, {hi:.6f}]",
         ])
 
-    def print_summary(self):
-        print(self.summary())
-
     def __repr__(self):
         return f"DiDResults(att={self.att:.6g}, se={self.se:.6g}, p={self.p_value:.3g})"
 
@@ -145,11 +143,15 @@ def _as_list(x):
     return [x] if isinstance(x, str) else list(x)
 
 
-class DifferenceInDifferences:
+class DifferenceInDifferences(Estimator):
     """The 2x2 difference-in-differences regression ``y ~ treated + post + treated:post``
     (+ covariates, + fixed effects), diff-diff's ``DifferenceInDifferences``: ``robust`` (HC1),
     ``cluster`` (CRV1 on a column), ``alpha``. ``fixed_effects`` and ``absorb`` are both absorbed
     (the coefficients equal those with dummy variables)."""
+
+    _params = (
+        "robust", "cluster", "alpha", "inference", "n_bootstrap", "bootstrap_weights", "seed",
+        "rank_deficient_action", "threads")
 
     _label = "Difference-in-differences (2x2)"
 
@@ -165,18 +167,6 @@ class DifferenceInDifferences:
         self.seed = seed
         self.rank_deficient_action = rank_deficient_action
         self.threads = threads
-
-    def get_params(self, deep=True):
-        return {k: getattr(self, k) for k in (
-            "robust", "cluster", "alpha", "inference", "n_bootstrap", "bootstrap_weights",
-            "seed", "rank_deficient_action", "threads")}
-
-    def set_params(self, **params):
-        for k, v in params.items():
-            if k not in self.get_params():
-                raise ValueError(f"unknown parameter {k!r}")
-            setattr(self, k, v)
-        return self
 
     def _check_inference(self):
         if self.inference != "analytical":
@@ -273,7 +263,7 @@ class PeriodEffect:
                 f"se={self.se:.6g})")
 
 
-class MultiPeriodDiDResults:
+class MultiPeriodDiDResults(Results):
     """Event study on a common treatment date: ``period_effects`` {period: PeriodEffect}
     (every period but the reference), ``avg_att`` over the post periods with ``avg_se``,
     ``avg_t_stat``, ``avg_p_value``, ``avg_conf_int``; ``pre_periods``, ``post_periods``,
@@ -344,9 +334,6 @@ class MultiPeriodDiDResults:
                     f"p {self.avg_p_value:.4g})")
         return "\n".join(rows)
 
-    def print_summary(self):
-        print(self.summary())
-
 
 def _py(x):
     return x.item() if hasattr(x, "item") else x
@@ -393,3 +380,4 @@ class MultiPeriodDiD(DifferenceInDifferences):
         n_tr = int(np.count_nonzero(d == 1))
         return MultiPeriodDiDResults(res, names, pers, pre, post, ref, self.alpha, n_tr,
                                      len(d) - n_tr)
+

@@ -1,0 +1,150 @@
+"""Synthetic difference-in-differences (diff-diff's ``SyntheticDiD``) computed as R synthdid
+0.0.9: Frank-Wolfe unit and time weights with synthdid's automatic regularisation, placebo /
+bootstrap / jackknife standard errors, and the SC and DiD estimates of the same panel. The work
+is in C (src/did/sdid.c); this module shapes arguments and results."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _core
+from .did_base import Estimator, Results
+from .did_regression import _py
+from .regress import _columns
+
+
+_SDID_VAR = {"placebo": 0, "bootstrap": 1, "jackknife": 2, "none": 3}
+
+
+class SyntheticDiDResults(Results):
+    """``att``, ``se``, ``t_stat``, ``p_value``, ``conf_int`` (normal), ``unit_weights``
+    {control unit: omega}, ``time_weights`` {pre period: lambda}, ``pre_periods``,
+    ``post_periods``, ``noise_level``, ``zeta_omega``, ``zeta_lambda``, ``placebo_effects`` (the
+    replications' estimates), ``n_treated``, ``n_control``, ``variance_method``; and the synthetic
+    control and DiD estimates of the same panel (``sc_estimate``, ``did_estimate``) when asked."""
+
+    def __init__(self, r, labels, alpha, variance_method):
+        self._r = r
+        self.alpha = alpha
+        self.att = r["att"]
+        self.se = r["se"]
+        self.variance_method = variance_method
+        z = _core.normal_quantile(1 - alpha / 2)
+        if np.isfinite(self.se) and self.se > 0:
+            self.t_stat = self.att / self.se
+            self.p_value = 2.0 * _core.normal_cdf(-abs(self.t_stat))
+            self.conf_int = (self.att - z * self.se, self.att + z * self.se)
+        else:
+            self.t_stat = self.p_value = float("nan")
+            self.conf_int = (float("nan"), float("nan"))
+        n0, t0 = r["N0"], r["T0"]
+        times = [_py(x) for x in r["times"]]
+        self.pre_periods, self.post_periods = times[:t0], times[t0:]
+        self.unit_weights = dict(zip([_py(x) for x in labels[:n0]], map(float, r["omega"])))
+        self.time_weights = dict(zip(self.pre_periods, map(float, r["lambda"])))
+        self.n_control, self.n_treated = n0, r["N1"]
+        self.n_obs = (r["N0"] + r["N1"]) * (r["T0"] + r["T1"])
+        self.treated_units = [_py(x) for x in labels[n0:]]
+        self.noise_level = r["noise_level"]
+        self.zeta_omega, self.zeta_lambda = r["zeta_omega"], r["zeta_lambda"]
+        self.placebo_effects = r["estimates"]
+        self.n_bootstrap = len(r["estimates"])
+        self.notes = [m for _, m in r["notes"]]
+        self.sc_estimate = self.did_estimate = None
+
+    def get_unit_weights_df(self):
+        import pandas as pd
+        return pd.DataFrame({"unit": list(self.unit_weights), "weight": list(self.unit_weights.values())})
+
+    def get_time_weights_df(self):
+        import pandas as pd
+        return pd.DataFrame({"period": list(self.time_weights),
+                             "weight": list(self.time_weights.values())})
+
+    def to_dict(self):
+        return {"att": self.att, "se": self.se, "p_value": self.p_value,
+                "conf_int": list(self.conf_int), "noise_level": self.noise_level,
+                "zeta_omega": self.zeta_omega, "zeta_lambda": self.zeta_lambda,
+                "unit_weights": {str(k): v for k, v in self.unit_weights.items()},
+                "time_weights": {str(k): v for k, v in self.time_weights.items()},
+                "sc_estimate": self.sc_estimate, "did_estimate": self.did_estimate}
+
+    def to_dataframe(self):
+        import pandas as pd
+        return pd.DataFrame([{k: v for k, v in self.to_dict().items()
+                              if not isinstance(v, (dict, list))}])
+
+    def summary(self):
+        top = sorted(self.unit_weights.items(), key=lambda kv: -kv[1])[:8]
+        lines = [
+            "Synthetic difference-in-differences (Arkhangelsky et al. 2021; R synthdid)",
+            f"  treated {self.n_treated}, controls {self.n_control}, pre periods "
+            f"{len(self.pre_periods)}, post periods {len(self.post_periods)}",
+            f"  ATT {self.att:.6f}  se {self.se:.6f} ({self.variance_method}, "
+            f"{self.n_bootstrap} replications)  p {self.p_value:.4g}",
+            f"  zeta_omega {self.zeta_omega:.6g}, zeta_lambda {self.zeta_lambda:.3g}, noise "
+            f"{self.noise_level:.6g}",
+            "  largest unit weights: " + ", ".join(f"{k} {v:.4f}" for k, v in top if v > 0),
+            "  time weights: " + ", ".join(f"{k} {v:.4f}" for k, v in self.time_weights.items()
+                                           if v > 0),
+        ]
+        if self.sc_estimate is not None:
+            lines.append(f"  same panel: synthetic control {self.sc_estimate:.6f}, DiD "
+                         f"{self.did_estimate:.6f}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"SyntheticDiDResults(att={self.att:.6g}, se={self.se:.6g})"
+
+
+class SyntheticDiD(Estimator):
+    """diff-diff's ``SyntheticDiD`` computed as R synthdid: ``zeta_omega`` / ``zeta_lambda``
+    (None: synthdid's automatic regularisation), ``variance_method`` 'placebo' (default) /
+    'bootstrap' / 'jackknife', ``n_bootstrap`` replications (default 200), ``seed``."""
+
+    _params = ("zeta_omega", "zeta_lambda", "alpha", "variance_method", "n_bootstrap",
+               "seed", "threads")
+
+    def __init__(self, zeta_omega=None, zeta_lambda=None, alpha=0.05, variance_method="placebo",
+                 n_bootstrap=200, seed=None, threads=0):
+        self.zeta_omega, self.zeta_lambda = zeta_omega, zeta_lambda
+        self.alpha = alpha
+        self.variance_method = variance_method
+        self.n_bootstrap = n_bootstrap
+        self.seed = seed
+        self.threads = threads
+
+    def _run(self, cols, outcome, unit, time, treatment, post_periods, estimator, variance):
+        nan = float("nan")
+        return _core.sdid(
+            cols, outcome, unit, time, treatment, estimator=estimator, variance=variance,
+            replications=int(self.n_bootstrap), seed=int(self.seed or 0),
+            zeta_omega=nan if self.zeta_omega is None else float(self.zeta_omega),
+            zeta_lambda=nan if self.zeta_lambda is None else float(self.zeta_lambda),
+            post_periods=None if post_periods is None else np.asarray(post_periods, float),
+            threads=int(self.threads))
+
+    def fit(self, data, outcome, treatment, unit, time, post_periods=None, covariates=None,
+            other_estimators=True):
+        """``treatment``: the ever-treated indicator with ``post_periods``, or (without them)
+        the treated-and-post indicator D_it as in R's panel.matrices. With
+        ``other_estimators`` the synthetic control and DiD estimates of the same panel are
+        computed too (``sc_estimate``, ``did_estimate``)."""
+        if covariates:
+            raise NotImplementedError("covariates are not supported yet by SyntheticDiD")
+        if self.variance_method not in _SDID_VAR:
+            raise ValueError(f"variance_method={self.variance_method!r}: expected one of "
+                             f"{', '.join(_SDID_VAR)}")
+        cols = _columns(data)
+        r = self._run(cols, outcome, unit, time, treatment, post_periods, 0,
+                      _SDID_VAR[self.variance_method])
+        labels = np.asarray(cols[unit])[r["unit_row"]]
+        tcol = np.asarray(cols[time])
+        if np.issubdtype(tcol.dtype, np.integer):  # periods keep the data's type
+            r["times"] = np.asarray(r["times"]).astype(tcol.dtype)
+        res = SyntheticDiDResults(r, labels, self.alpha, self.variance_method)
+        if other_estimators:
+            res.sc_estimate = self._run(cols, outcome, unit, time, treatment, post_periods, 1,
+                                        3)["att"]
+            res.did_estimate = self._run(cols, outcome, unit, time, treatment, post_periods, 2,
+                                         3)["att"]
+        return res

@@ -1,0 +1,752 @@
+/* sdid.c — synthetic difference-in-differences (Arkhangelsky et al. 2021) as R's synthdid 0.0.9
+ * computes it, with its synthetic-control and DiD special cases (sc_estimate, did_estimate) and
+ * its placebo, bootstrap and jackknife standard errors.
+ *
+ * Unit weights omega and time weights lambda minimise a ridge-penalised fit of the collapsed
+ * panel (controls x pre-periods, plus the treated mean row and the post mean column) by
+ * Frank-Wolfe over the simplex, R's sc.weight.fw step for step: the exact line search, 100
+ * iterations, sparsification (weights below a quarter of the largest set to 0), then up to
+ * 10,000 more until the objective falls by less than min.decrease^2. The regularisation is
+ * zeta_omega = (N1 T1)^(1/4) sigma and zeta_lambda = 1e-6 sigma, sigma the standard deviation of
+ * the controls' first differences before treatment.
+ *
+ * Each Frank-Wolfe step keeps A x up to date in O(rows) (x moves towards one vertex) and the
+ * gradient A'(A x - b) in O(columns) from the Gram matrix A'A, formed once per solve, instead of
+ * two matrix-vector products: O(rows + columns) per step. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "did/did_internal.h"
+#include "kestrel/linalg.h"
+
+/* A Frank-Wolfe problem: min over the simplex of zeta^2 |x|^2 + |A x - b|^2 / rows, A (rows x k)
+ * and b from the columns of M (rows x (k + 1), column-major, ld rows), centred by column when
+ * intercept is set. Columns of the Gram matrix A'A are formed when a step first needs them
+ * (the weights are sparse: few vertices are ever visited). */
+typedef struct {
+    size_t rows, k;
+    double *A, *b;        /* rows x k, rows */
+    double *G, *Ab;       /* A'A (k x k; column j valid when have[j]), A'b */
+    unsigned char *have;
+    double *Ax, *grad;
+} fw_problem;
+
+static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, size_t k,
+                    int intercept)
+{
+    memset(f, 0, sizeof *f);
+    f->rows = rows;
+    f->k = k;
+    f->A = ks_malloc_array(ctx, rows * (k + 1) + k * k + 4 * k + 2 * rows + 1, sizeof *f->A);
+    f->have = ks_calloc(ctx, k ? k : 1, 1);
+    if (!f->A || !f->have) {
+        ks_free(ctx, f->A);
+        ks_free(ctx, f->have);
+        return KS_ENOMEM;
+    }
+    f->b = f->A + rows * k;
+    f->G = f->b + rows;
+    f->Ab = f->G + k * k;
+    f->grad = f->Ab + k; /* G x, the gradient, then rows of scratch: 2 k + rows */
+    f->Ax = f->grad + 2 * k + rows;
+    for (size_t j = 0; j <= k; j++) {
+        const double *src = M + j * rows;
+        double *dst = j < k ? f->A + j * rows : f->b;
+        double mean = 0.0;
+        if (intercept) {
+            for (size_t r = 0; r < rows; r++) mean += src[r];
+            mean /= (double)rows;
+        }
+        for (size_t r = 0; r < rows; r++) dst[r] = src[r] - mean;
+    }
+    for (size_t j = 0; j < k; j++) {
+        const double *aj = f->A + j * rows;
+        double s = 0.0;
+        for (size_t r = 0; r < rows; r++) s += aj[r] * f->b[r];
+        f->Ab[j] = s;
+    }
+    return KS_OK;
+}
+
+/* Column i of A'A. */
+static const double *gram_col(fw_problem *f, size_t i)
+{
+    double *Gi = f->G + i * f->k;
+    if (!f->have[i]) {
+        const double *ai = f->A + i * f->rows;
+        for (size_t j = 0; j < f->k; j++) {
+            const double *aj = f->A + j * f->rows;
+            double s = 0.0;
+            for (size_t r = 0; r < f->rows; r++) s += aj[r] * ai[r];
+            Gi[j] = s;
+        }
+        f->have[i] = 1;
+    }
+    return Gi;
+}
+
+static void fw_free(ks_ctx *ctx, fw_problem *f)
+{
+    ks_free(ctx, f->A);
+    ks_free(ctx, f->have);
+}
+
+/* R's sc.weight.fw from x (updated in place): iterate until max_iter steps, or until a step
+ * lowers the objective by no more than min_decrease^2 (after at least two). The loops are plain
+ * passes over contiguous arrays so that they vectorise. */
+/* Sums and minima over 8 interleaved partial results, so that they vectorise (a sequential sum
+ * is one dependent chain of additions); fixed order, so the same bits every run. */
+static inline double dot8(const double *a, const double *b, size_t n)
+{
+    double p[8] = {0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int l = 0; l < 8; l++) p[l] += a[j + l] * b[j + l];
+    double s = ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7]));
+    for (; j < n; j++) s += a[j] * b[j];
+    return s;
+}
+
+/* Compiled for AVX2 too (the CPU picks at run time), without contracting a * b + c into FMAs, so
+ * that both versions round alike. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define FW_KERNEL __attribute__((target_clones("avx2", "default"), optimize("fp-contract=off")))
+#else
+#define FW_KERNEL
+#endif
+
+/* One fused pass: x <- c x + s e_i and G x <- c G x + s G_i (the previous step; c = 1, s = 0 for
+ * none), then the half gradient g = G x - A'b + eta x, its minimum, g . x and |x|^2, over 8
+ * lanes so that it vectorises. */
+static inline void fw_pass(size_t k, double *x, double *Gx, double *g, const double *Ab,
+                           const double *Gi, double c, double s, size_t i, double eta,
+                           double *gmin, double *gdotx, double *xx)
+{
+    double m[8], p[8], q[8];
+    for (int l = 0; l < 8; l++) {
+        m[l] = HUGE_VAL;
+        p[l] = q[l] = 0.0;
+    }
+    size_t j = 0;
+    for (; j + 8 <= k; j += 8)
+        for (int l = 0; l < 8; l++) {
+            const size_t jj = j + (size_t)l;
+            const double xj = c * x[jj] + (jj == i ? s : 0.0);
+            const double gx = Gi ? c * Gx[jj] + s * Gi[jj] : Gx[jj];
+            const double gj = gx - Ab[jj] + eta * xj;
+            x[jj] = xj;
+            Gx[jj] = gx;
+            g[jj] = gj;
+            m[l] = gj < m[l] ? gj : m[l];
+            p[l] += gj * xj;
+            q[l] += xj * xj;
+        }
+    double mm = m[0], pp = ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7]));
+    double qq = ((q[0] + q[4]) + (q[1] + q[5])) + ((q[2] + q[6]) + (q[3] + q[7]));
+    for (int l = 1; l < 8; l++) mm = m[l] < mm ? m[l] : mm;
+    for (; j < k; j++) {
+        const double xj = c * x[j] + (j == i ? s : 0.0);
+        const double gx = Gi ? c * Gx[j] + s * Gi[j] : Gx[j];
+        const double gj = gx - Ab[j] + eta * xj;
+        x[j] = xj;
+        Gx[j] = gx;
+        g[j] = gj;
+        mm = gj < mm ? gj : mm;
+        pp += gj * xj;
+        qq += xj * xj;
+    }
+    *gmin = mm;
+    *gdotx = pp;
+    *xx = qq;
+}
+
+/* The first index of the value v in a[0..n) (8-blocks first, so that the scan vectorises). */
+static inline size_t first_index(const double *a, size_t n, double v)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        int hit = 0;
+        for (int l = 0; l < 8; l++) hit |= a[i + (size_t)l] == v;
+        if (hit) break;
+    }
+    while (i < n && a[i] != v) i++;
+    return i < n ? i : 0; /* 0 when every entry is NaN */
+}
+
+FW_KERNEL static void fw_solve(fw_problem *f, double zeta, double *x, double min_decrease,
+                               int max_iter)
+{
+    const size_t rows = f->rows, k = f->k;
+    const double eta = (double)rows * zeta * zeta, md2 = min_decrease * min_decrease;
+    double *Ax = f->Ax, *Gx = f->grad, *g = f->grad + k, *d = g + k;
+    const double *Ab = f->Ab, *b = f->b;
+    for (size_t r = 0; r < rows; r++) Ax[r] = 0.0;
+    for (size_t j = 0; j < k; j++)
+        if (x[j] != 0.0)
+            for (size_t r = 0; r < rows; r++) Ax[r] += f->A[j * rows + r] * x[j];
+    for (size_t j = 0; j < k; j++) { /* G x = A'(A x) */
+        const double *aj = f->A + j * rows;
+        double s = 0.0;
+        for (size_t r = 0; r < rows; r++) s += aj[r] * Ax[r];
+        Gx[j] = s;
+    }
+    double gmin, gdotx, xx, prev = HUGE_VAL;
+    fw_pass(k, x, Gx, g, Ab, NULL, 1.0, 0.0, k, eta, &gmin, &gdotx, &xx);
+    for (int t = 1; t <= max_iter; t++) {
+        /* towards e_i, i the first minimum of the half gradient (R's which.min): grad . d =
+         * g_i - g . x, |d|^2 = 1 - 2 x_i + |x|^2, |A d|^2 = |A_i - A x|^2; exact line search */
+        const size_t i = first_index(g, k, gmin);
+        double step = 0.0;
+        if (!(x[i] == 1.0 && xx == 1.0)) { /* else x is the vertex e_i already */
+            const double *Ai = f->A + i * rows;
+            for (size_t r = 0; r < rows; r++) d[r] = Ai[r] - Ax[r];
+            const double derr2 = dot8(d, d, rows);
+            step = -(gmin - gdotx) / (derr2 + eta * (1.0 - 2.0 * x[i] + xx));
+            step = step < 0.0 ? 0.0 : step > 1.0 ? 1.0 : step;
+        }
+        if (step != 0.0) {
+            const double c = 1.0 - step, *Ai = f->A + i * rows;
+            for (size_t r = 0; r < rows; r++) Ax[r] = c * Ax[r] + step * Ai[r];
+            /* the step, and the next gradient, in one pass */
+            fw_pass(k, x, Gx, g, Ab, gram_col(f, i), c, step, i, eta, &gmin, &gdotx, &xx);
+        }
+        /* objective: zeta^2 |x|^2 + |A x - b|^2 / rows */
+        for (size_t r = 0; r < rows; r++) d[r] = Ax[r] - b[r];
+        const double val = zeta * zeta * xx + dot8(d, d, rows) / (double)rows;
+        if (t >= 2 && !(prev - val > md2)) break;
+        prev = val;
+    }
+}
+
+static void sparsify(double *v, size_t k)
+{
+    double mx = 0.0, s = 0.0;
+    for (size_t j = 0; j < k; j++) mx = v[j] > mx ? v[j] : mx;
+    for (size_t j = 0; j < k; j++) {
+        if (v[j] <= mx / 4.0) v[j] = 0.0;
+        s += v[j];
+    }
+    for (size_t j = 0; j < k; j++) v[j] /= s;
+}
+
+/* The settings one estimate runs with (R's opts): fixed across placebo / bootstrap draws. */
+typedef struct {
+    ks_sdid_estimator est;
+    double zeta_omega, zeta_lambda, min_decrease;
+    int update_omega, update_lambda, omega_intercept, lambda_intercept;
+} sdid_opts;
+
+/* One estimate on Y (N x T, column-major, ld N; the first N0 rows controls), weights in and out
+ * (omega N0, lambda T0: the starting point when updated, else used as given). */
+static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, size_t N0, size_t T,
+                         size_t T0, const sdid_opts *o, double *omega, double *lambda,
+                         double *tau)
+{
+    const size_t N1 = N - N0, T1 = T - T0;
+    int rc = KS_OK;
+    if (o->update_lambda || o->update_omega) {
+        /* collapsed form: (N0 + 1) x (T0 + 1) */
+        const size_t R = N0 + 1, C = T0 + 1;
+        double *Yc = ks_malloc_array(ctx, R * C + C * R, sizeof *Yc);
+        if (!Yc) return KS_ENOMEM;
+        double *Ycw = Yc + R * C; /* t(Yc[, 1:T0]) with the treated row last: T0 x (N0 + 1) */
+        for (size_t t = 0; t < T0; t++) {
+            for (size_t i = 0; i < N0; i++) Yc[t * R + i] = Y[t * ldy + i];
+            double s = 0.0;
+            for (size_t i = N0; i < N; i++) s += Y[t * ldy + i];
+            Yc[t * R + N0] = s / (double)N1;
+        }
+        for (size_t i = 0; i < N0; i++) {
+            double s = 0.0;
+            for (size_t t = T0; t < T; t++) s += Y[t * ldy + i];
+            Yc[T0 * R + i] = s / (double)T1;
+        }
+        {
+            double s = 0.0;
+            for (size_t t = T0; t < T; t++)
+                for (size_t i = N0; i < N; i++) s += Y[t * ldy + i];
+            Yc[T0 * R + N0] = s / (double)(N1 * T1);
+        }
+        for (size_t i = 0; i <= N0; i++)
+            for (size_t t = 0; t < T0; t++) Ycw[i * T0 + t] = Yc[t * R + i];
+        fw_problem f;
+        if (o->update_lambda) { /* rows: the controls; columns: pre periods, then the post mean */
+            double *M = ks_malloc_array(ctx, N0 * C, sizeof *M);
+            if (!M) {
+                ks_free(ctx, Yc);
+                return KS_ENOMEM;
+            }
+            for (size_t t = 0; t < C; t++) memcpy(M + t * N0, Yc + t * R, N0 * sizeof *M);
+            rc = fw_setup(ctx, &f, M, N0, T0, o->lambda_intercept);
+            ks_free(ctx, M);
+            if (rc == KS_OK) {
+                fw_solve(&f, o->zeta_lambda, lambda, o->min_decrease, 100);
+                sparsify(lambda, T0);
+                fw_solve(&f, o->zeta_lambda, lambda, o->min_decrease, 10000);
+                fw_free(ctx, &f);
+            }
+        }
+        if (rc == KS_OK && o->update_omega) { /* rows: pre periods; columns: controls, treated */
+            rc = fw_setup(ctx, &f, Ycw, T0, N0, o->omega_intercept);
+            if (rc == KS_OK) {
+                fw_solve(&f, o->zeta_omega, omega, o->min_decrease, 100);
+                sparsify(omega, N0);
+                fw_solve(&f, o->zeta_omega, omega, o->min_decrease, 10000);
+                fw_free(ctx, &f);
+            }
+        }
+        ks_free(ctx, Yc);
+        if (rc) return rc;
+    }
+    /* tau = (-omega, 1/N1)' Y (-lambda, 1/T1) */
+    double s = 0.0;
+    for (size_t t = 0; t < T; t++) {
+        const double wt = t < T0 ? -lambda[t] : 1.0 / (double)T1;
+        if (wt == 0.0) continue;
+        double r = 0.0;
+        for (size_t i = 0; i < N; i++) r += (i < N0 ? -omega[i] : 1.0 / (double)N1) * Y[t * ldy + i];
+        s += wt * r;
+    }
+    *tau = s;
+    return KS_OK;
+}
+
+struct ks_sdid {
+    ks_allocator alloc;
+    ks_sdid_view v;
+    double *buf;
+    size_t *rows;
+};
+
+void ks_sdid_free(ks_sdid *r)
+{
+    if (!r) return;
+    ks_ctx tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.alloc = r->alloc;
+    ks_free(&tmp, r->buf);
+    ks_free(&tmp, r->rows);
+    ks_free(&tmp, r);
+}
+
+void ks_sdid_get(const ks_sdid *r, ks_sdid_view *out) { *out = r->v; }
+
+typedef struct {
+    const ks_table *t;
+    size_t col;
+    const size_t *urow;
+    const unsigned char *treated;
+} unit_key;
+static int cmp_label(const void *a, const void *b, void *ud);
+
+/* A permutation of 0..n-1 for draw b: Fisher-Yates with Philox (seed, draw, position). */
+static void permutation(uint64_t seed, uint64_t b, size_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) p[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        const uint64_t u = ks_rng_u64(seed, b, i);
+        const size_t j = (size_t)(((unsigned __int128)u * i) >> 64);
+        const size_t t = p[i - 1];
+        p[i - 1] = p[j];
+        p[j] = t;
+    }
+}
+
+static double sum_normalize(double *x, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += x[i];
+    for (size_t i = 0; i < n; i++) x[i] = s != 0.0 ? x[i] / s : 1.0 / (double)n;
+    return s;
+}
+
+static double sd(const double *x, size_t n)
+{
+    double m = 0.0, v = 0.0;
+    for (size_t i = 0; i < n; i++) m += x[i];
+    m /= (double)n;
+    for (size_t i = 0; i < n; i++) v += (x[i] - m) * (x[i] - m);
+    return sqrt(v / (double)(n - 1));
+}
+
+/* One replication of the variance: a placebo (controls permuted, the last N1 of them treated),
+ * a bootstrap resample of units, or a jackknife deletion; returns NaN when undefined. */
+static int replicate(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T, size_t T0,
+                     const sdid_opts *o0, const double *omega, const double *lambda,
+                     ks_sdid_variance kind, uint64_t seed, uint64_t b, double *work, size_t *idx,
+                     double *tau)
+{
+    const size_t N1 = N - N0;
+    sdid_opts o = *o0;
+    double *Yb = work, *om = Yb + N * T, *la = om + N;
+    size_t n = 0, n0 = 0;
+    if (kind == KS_SDID_PLACEBO) {
+        permutation(seed, b, idx, N0);
+        n = N0;
+        n0 = N0 - N1;
+        for (size_t i = 0; i < n0; i++) om[i] = omega[idx[i]];
+    } else if (kind == KS_SDID_BOOTSTRAP) {
+        /* units drawn with replacement, sorted (R's Y[sort(ind), ]) */
+        size_t *cnt = idx + N;
+        memset(cnt, 0, N * sizeof *cnt);
+        for (size_t i = 0; i < N; i++) {
+            const uint64_t u = ks_rng_u64(seed, b, i);
+            cnt[(size_t)(((unsigned __int128)u * N) >> 64)]++;
+        }
+        for (size_t u = 0; u < N; u++)
+            for (size_t c = 0; c < cnt[u]; c++) idx[n++] = u;
+        for (size_t i = 0; i < n; i++) n0 += idx[i] < N0;
+        if (n0 == 0 || n0 == n) {
+            *tau = NAN;
+            return KS_OK;
+        }
+        for (size_t i = 0; i < n0; i++) om[i] = omega[idx[i]];
+    } else { /* jackknife: leave unit b out, weights fixed */
+        for (size_t i = 0; i < N; i++)
+            if (i != b) idx[n++] = i;
+        n0 = b < N0 ? N0 - 1 : N0;
+        for (size_t i = 0; i < n0; i++) om[i] = omega[idx[i]];
+        o.update_omega = o.update_lambda = 0;
+    }
+    sum_normalize(om, n0);
+    memcpy(la, lambda, T0 * sizeof *la);
+    if (kind == KS_SDID_PLACEBO) /* the placebo treated: the last N1 of the permuted controls */
+        for (size_t t = 0; t < T; t++)
+            for (size_t i = 0; i < n; i++) Yb[t * n + i] = Y[t * N + idx[i]];
+    else
+        for (size_t t = 0; t < T; t++)
+            for (size_t i = 0; i < n; i++) Yb[t * n + i] = Y[t * N + idx[i]];
+    return sdid_estimate(ctx, Yb, n, n, n0, T, T0, &o, om, la, tau);
+}
+
+int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                const char *time, const char *treatment, const ks_sdid_options *opt,
+                ks_sdid **out)
+{
+    *out = NULL;
+    ks_sdid_options defaults = KS_SDID_OPTIONS_INIT;
+    if (!opt) opt = &defaults;
+    if ((unsigned)opt->estimator > KS_SDID_DID)
+        return ks_fail(ctx, KS_EINVAL, "estimator: unknown value %d", (int)opt->estimator);
+    if ((unsigned)opt->variance > KS_SDID_NONE)
+        return ks_fail(ctx, KS_EINVAL, "variance_method: unknown value %d", (int)opt->variance);
+    if (opt->variance != KS_SDID_NONE && opt->variance != KS_SDID_JACKKNIFE &&
+        opt->replications < 2)
+        return ks_fail(ctx, KS_EINVAL, "replications: %d is fewer than 2", opt->replications);
+    const size_t nrow = ks_table_nrow(t);
+    ks_did_numcol yc, tc, wc;
+    int64_t *uc = NULL, *tcode = NULL;
+    size_t N = 0, T = 0, j;
+    double *Y = NULL, *W = NULL, *tv = NULL, *work = NULL, *est = NULL;
+    size_t *order = NULL, *uidx = NULL, *urow = NULL;
+    ks_sdid *r = NULL;
+    int rc;
+    if ((rc = ks_did_numeric(ctx, t, "outcome", outcome, &yc)) ||
+        (rc = ks_did_numeric(ctx, t, "time", time, &tc)) ||
+        (rc = ks_did_numeric(ctx, t, "treatment", treatment, &wc)))
+        return rc;
+    uc = ks_malloc_array(ctx, nrow ? nrow : 1, 2 * sizeof *uc);
+    if (!uc) return KS_ENOMEM;
+    tcode = uc + nrow;
+    if ((rc = ks_table_find(ctx, t, unit, &j))) {
+        rc = ks_fail(ctx, rc, "unit: no column '%s' in the data", unit);
+        goto done;
+    }
+    const size_t ucol = j;
+    if ((rc = ks_table_factorize(ctx, t, &j, 1, uc, &N))) goto done;
+    if ((rc = ks_table_find(ctx, t, time, &j)) ||
+        (rc = ks_table_factorize(ctx, t, &j, 1, tcode, &T)))
+        goto done;
+    size_t NT;
+    if (!ks_size_mul(N, T, &NT) || NT != nrow) {
+        rc = ks_fail(ctx, KS_EINVAL,
+                     "the data are not a balanced panel: %zu units x %zu periods but %zu rows",
+                     N, T, nrow);
+        goto done;
+    }
+    /* the periods in increasing order */
+    tv = ks_malloc_array(ctx, T, 2 * sizeof *tv);
+    Y = ks_malloc_array(ctx, NT, 2 * sizeof *Y);
+    urow = ks_malloc_array(ctx, N, 3 * sizeof *urow);
+    if (!tv || !Y || !urow) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    W = Y + NT;
+    uidx = urow + N;
+    order = uidx + N;
+    for (size_t i = 0; i < N; i++) urow[i] = SIZE_MAX;
+    for (size_t s = 0; s < T; s++) tv[s] = NAN;
+    for (size_t i = 0; i < NT; i++) Y[i] = NAN;
+    for (size_t i = 0; i < nrow; i++) {
+        const double yv = ks_did_num_at(&yc, i), w = ks_did_num_at(&wc, i);
+        const double tt = ks_did_num_at(&tc, i);
+        if (uc[i] < 0 || tcode[i] < 0 || !isfinite(yv) || !isfinite(tt)) {
+            rc = ks_fail(ctx, KS_EINVAL, "row %zu: missing or non-finite value (outcome, unit "
+                                         "or time); synthetic DiD needs a complete panel",
+                         i + 1);
+            goto done;
+        }
+        if (!(w == 0.0 || w == 1.0)) {
+            rc = ks_fail(ctx, KS_EINVAL, "treatment: column '%s' row %zu is %g, not 0 or 1",
+                         treatment, i + 1, w);
+            goto done;
+        }
+        const size_t cell = (size_t)tcode[i] * N + (size_t)uc[i];
+        if (!isnan(Y[cell])) {
+            rc = ks_fail(ctx, KS_EINVAL, "row %zu repeats a unit and period; the panel must "
+                                         "have one row per unit and period",
+                         i + 1);
+            goto done;
+        }
+        Y[cell] = yv;
+        W[cell] = w;
+        tv[tcode[i]] = tt;
+        if (urow[uc[i]] == SIZE_MAX) urow[uc[i]] = i;
+    }
+    /* periods sorted; units: controls then treated, each by label (R's panel.matrices) */
+    double *tsort = tv + T;
+    size_t *tord = order; /* reused below for units */
+    for (size_t s = 0; s < T; s++) tord[s] = s;
+    for (size_t a = 1; a < T; a++) /* insertion sort: few periods */
+        for (size_t b = a; b > 0 && tv[tord[b - 1]] > tv[tord[b]]; b--) {
+            const size_t x = tord[b];
+            tord[b] = tord[b - 1];
+            tord[b - 1] = x;
+        }
+    for (size_t s = 0; s < T; s++) tsort[s] = tv[tord[s]];
+    double *Ys = ks_malloc_array(ctx, NT, 2 * sizeof *Ys);
+    if (!Ys) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    double *Ws = Ys + NT;
+    for (size_t s = 0; s < T; s++) {
+        memcpy(Ys + s * N, Y + tord[s] * N, N * sizeof *Y);
+        memcpy(Ws + s * N, W + tord[s] * N, N * sizeof *W);
+    }
+    memcpy(Y, Ys, 2 * NT * sizeof *Y);
+    ks_free(ctx, Ys);
+    memcpy(tv, tsort, T * sizeof *tv);
+    /* treated units, and the first treated period */
+    size_t T0 = T, N1 = 0;
+    unsigned char *treated = ks_calloc(ctx, N, 1);
+    if (!treated) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    if (opt->post_periods) {
+        T0 = 0;
+        while (T0 < T && !(tv[T0] >= opt->post_periods[0])) T0++;
+        for (size_t q = 0; q < opt->npost; q++) {
+            size_t s = 0;
+            while (s < T && tv[s] != opt->post_periods[q]) s++;
+            if (s == T) {
+                ks_free(ctx, treated);
+                rc = ks_fail(ctx, KS_EINVAL, "post_periods: %g is not a period of '%s'",
+                             opt->post_periods[q], time);
+                goto done;
+            }
+        }
+        for (size_t i = 0; i < N; i++)
+            for (size_t s = 0; s < T; s++) treated[i] |= W[s * N + i] != 0.0;
+    } else {
+        for (size_t s = 0; s < T && T0 == T; s++)
+            for (size_t i = 0; i < N; i++)
+                if (W[s * N + i] != 0.0) T0 = s;
+        for (size_t i = 0; i < N; i++)
+            for (size_t s = 0; s < T; s++) treated[i] |= W[s * N + i] != 0.0;
+        /* simultaneous adoption: treated units treated from T0 on, nobody before */
+        for (size_t i = 0; i < N && rc == KS_OK; i++)
+            for (size_t s = 0; s < T; s++)
+                if ((W[s * N + i] != 0.0) != (treated[i] && s >= T0)) {
+                    rc = ks_fail(ctx, KS_EINVAL,
+                                 "treatment adoption is not simultaneous (unit at row %zu, "
+                                 "period %g): synthetic DiD needs one treatment date",
+                                 urow[i] + 1, tv[s]);
+                    break;
+                }
+    }
+    for (size_t i = 0; i < N; i++) N1 += treated[i];
+    if (rc == KS_OK && (N1 == 0 || N1 == N))
+        rc = ks_fail(ctx, KS_EINVAL, "treatment: need both treated and control units");
+    if (rc == KS_OK && (T0 == 0 || T0 == T))
+        rc = ks_fail(ctx, KS_EINVAL, "need both pre- and post-treatment periods");
+    if (rc) {
+        ks_free(ctx, treated);
+        goto done;
+    }
+    /* order units: controls, then treated; by label within each */
+    for (size_t i = 0; i < N; i++) order[i] = i;
+    {
+        unit_key key = {t, ucol, urow, treated};
+        qsort_r(order, N, sizeof *order, cmp_label, &key);
+    }
+    ks_free(ctx, treated);
+    const size_t N0 = N - N1, T1 = T - T0;
+    double *Yo = ks_malloc_array(ctx, NT, sizeof *Yo);
+    if (!Yo) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    for (size_t s = 0; s < T; s++)
+        for (size_t i = 0; i < N; i++) Yo[s * N + i] = Y[s * N + order[i]];
+    memcpy(Y, Yo, NT * sizeof *Y);
+    ks_free(ctx, Yo);
+
+    /* the regularisation: sigma = sd of the controls' first differences before treatment */
+    double noise = 0.0;
+    {
+        size_t m = 0;
+        double mean = 0.0, ss = 0.0;
+        for (size_t i = 0; i < N0; i++)
+            for (size_t s = 1; s < T0; s++) {
+                mean += Y[s * N + i] - Y[(s - 1) * N + i];
+                m++;
+            }
+        mean /= (double)m;
+        for (size_t i = 0; i < N0; i++)
+            for (size_t s = 1; s < T0; s++) {
+                const double d = Y[s * N + i] - Y[(s - 1) * N + i] - mean;
+                ss += d * d;
+            }
+        noise = m > 1 ? sqrt(ss / (double)(m - 1)) : 0.0;
+    }
+    sdid_opts o = {opt->estimator, 0, 0, 1e-5 * noise, 1, 1, 1, 1};
+    const double eta_omega = opt->estimator == KS_SDID_SC ? 1e-6 : pow((double)(N1 * T1), 0.25);
+    o.zeta_omega = isnan(opt->zeta_omega) ? eta_omega * noise : opt->zeta_omega;
+    o.zeta_lambda = isnan(opt->zeta_lambda) ? 1e-6 * noise : opt->zeta_lambda;
+    r = ks_calloc(ctx, 1, sizeof *r);
+    const int reps = opt->variance == KS_SDID_NONE        ? 0
+                     : opt->variance == KS_SDID_JACKKNIFE ? (int)N
+                                                          : opt->replications;
+    if (r) {
+        r->alloc = ctx->alloc;
+        r->buf = ks_calloc(ctx, N0 + T0 + T + (size_t)reps + 1, sizeof *r->buf);
+        r->rows = ks_malloc_array(ctx, N, sizeof *r->rows);
+    }
+    if (!r || !r->buf || !r->rows) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    double *omega = r->buf, *lambda = omega + N0;
+    for (size_t i = 0; i < N0; i++) omega[i] = 1.0 / (double)N0;
+    for (size_t s = 0; s < T0; s++) lambda[s] = opt->estimator == KS_SDID_SC ? 0.0 : 1.0 / (double)T0;
+    if (opt->estimator == KS_SDID_SC) {
+        o.update_lambda = 0;
+        o.omega_intercept = 0;
+    } else if (opt->estimator == KS_SDID_DID) {
+        o.update_lambda = o.update_omega = 0;
+    }
+    double tau;
+    if ((rc = sdid_estimate(ctx, Y, N, N, N0, T, T0, &o, omega, lambda, &tau))) goto done;
+    ks_sdid_view *v = &r->v;
+    v->att = tau;
+    v->N0 = N0;
+    v->N1 = N1;
+    v->T0 = T0;
+    v->T1 = T1;
+    v->noise_level = noise;
+    v->zeta_omega = o.zeta_omega;
+    v->zeta_lambda = o.zeta_lambda;
+    v->omega = omega;
+    v->lambda = lambda;
+    v->times = lambda + T0;
+    memcpy(lambda + T0, tv, T * sizeof *tv);
+    for (size_t i = 0; i < N; i++) r->rows[i] = urow[order[i]];
+    v->unit_row = r->rows;
+    v->replications = (size_t)reps;
+    v->estimates = lambda + T0 + T;
+    v->se = NAN;
+
+    /* the variance: replications in parallel, each its own draw of the counter stream */
+    if (reps > 0 && !(opt->variance == KS_SDID_PLACEBO && N0 <= N1) &&
+        !(opt->variance != KS_SDID_PLACEBO && N1 == 1 && opt->variance == KS_SDID_JACKKNIFE) &&
+        !(opt->variance == KS_SDID_BOOTSTRAP && N0 == N - 1)) {
+        int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+        const size_t per = NT + N + T0 + 2 * N + 8;
+        work = ks_malloc_array(ctx, (size_t)nt, per * sizeof *work);
+        int *status = ks_calloc(ctx, (size_t)reps, sizeof *status);
+        if (!work || !status) {
+            ks_free(ctx, status);
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        double *e = lambda + T0 + T;
+#pragma omp parallel num_threads(nt)
+        {
+#ifdef _OPENMP
+            double *wk = work + (size_t)omp_get_thread_num() * per;
+#else
+            double *wk = work;
+#endif
+            ks_ctx lctx = *ctx;
+            lctx.log_fn = NULL;
+            lctx.nthreads = 1;
+            size_t *idx = (size_t *)(wk + NT + N + T0 + 4);
+#pragma omp for schedule(dynamic, 1)
+            for (int b = 0; b < reps; b++) {
+                /* bootstrap draws that are all control or all treated are redrawn, as R does */
+                uint64_t draw = (uint64_t)b;
+                do {
+                    status[b] = replicate(&lctx, Y, N, N0, T, T0, &o, omega, lambda,
+                                          opt->variance, opt->seed, draw, wk, idx, &e[b]);
+                    draw += (uint64_t)reps;
+                } while (status[b] == KS_OK && opt->variance == KS_SDID_BOOTSTRAP && isnan(e[b]));
+            }
+        }
+        for (int b = 0; b < reps && rc == KS_OK; b++)
+            if (status[b] != KS_OK) rc = ks_fail(ctx, status[b], "a variance replication failed");
+        ks_free(ctx, status);
+        if (rc) goto done;
+        if (opt->variance == KS_SDID_JACKKNIFE) {
+            const double n = (double)reps;
+            v->se = sqrt((n - 1.0) / n * (n - 1.0)) * sd(e, (size_t)reps);
+        } else {
+            v->se = sqrt((double)(reps - 1) / (double)reps) * sd(e, (size_t)reps);
+        }
+    } else if (reps > 0) {
+        ks_log(ctx, KS_LOG_WARN, "the %s standard error is not defined for %zu treated and %zu "
+                                 "control units",
+               opt->variance == KS_SDID_PLACEBO ? "placebo"
+               : opt->variance == KS_SDID_JACKKNIFE ? "jackknife"
+                                                    : "bootstrap",
+               N1, N0);
+        v->replications = 0;
+    }
+    *out = r;
+    r = NULL;
+
+done:
+    ks_sdid_free(r);
+    ks_free(ctx, uc);
+    ks_free(ctx, Y);
+    ks_free(ctx, tv);
+    ks_free(ctx, urow);
+    ks_free(ctx, work);
+    ks_free(ctx, est);
+    return rc;
+}
+
+/* Units: controls before treated, then by label (text, or number) as R's order() on row names. */
+static int cmp_label(const void *a, const void *b, void *ud)
+{
+    const unit_key *k = ud;
+    const size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    if (k->treated[i] != k->treated[j]) return k->treated[i] - k->treated[j];
+    const size_t ri = k->urow[i], rj = k->urow[j];
+    const ks_col_type ty = ks_table_col_type(k->t, k->col);
+    if (ty == KS_COL_STRING) {
+        const char *si = ks_table_string(k->t, k->col, ri), *sj = ks_table_string(k->t, k->col, rj);
+        return strcmp(si ? si : "", sj ? sj : "");
+    }
+    double x = ty == KS_COL_INT64 ? (double)ks_table_int64(k->t, k->col)[ri]
+                                  : ks_table_float64(k->t, k->col)[ri];
+    double y = ty == KS_COL_INT64 ? (double)ks_table_int64(k->t, k->col)[rj]
+                                  : ks_table_float64(k->t, k->col)[rj];
+    return (x > y) - (x < y);
+}

@@ -1,0 +1,89 @@
+"""SyntheticDiD against R synthdid 0.0.9 on Prop 99 (estimates, weights, zeta to 1e-8; the placebo
+SE in distribution over seeds) and on bench_small/sdid_small.csv; the variance methods; thread
+independence; bad input."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kestrel.did import SyntheticDiD
+
+from conftest import DATA, SHARED
+
+PROP99 = SHARED / "did" / "california_prop99.csv"
+REF = json.load(open(DATA / "did" / "reference_r_synthdid.json"))
+
+
+@pytest.fixture(scope="module")
+def prop99():
+    if not PROP99.exists():
+        pytest.skip("../shared/data/did not available")
+    return pd.read_csv(PROP99)
+
+
+def test_prop99_matches_r(prop99):
+    r = SyntheticDiD(variance_method="none").fit(prop99, "PacksPerCapita", "treated", "State",
+                                                 "Year")
+    assert abs(r.att - REF["synthdid"]) <= 1e-8
+    assert abs(r.sc_estimate - REF["sc"]) <= 1e-8
+    assert abs(r.did_estimate - REF["did"]) <= 1e-8
+    assert r.zeta_omega == pytest.approx(REF["zeta_omega"], rel=1e-10)
+    for state, w in REF["omega"].items():
+        assert abs(r.unit_weights[state] - w) <= 1e-8, state
+    for year, w in REF["lambda"].items():
+        assert abs(r.time_weights[int(year)] - w) <= 1e-8, year
+    # the shared reference (synthdid 0.0.9 with R 4.2.2)
+    assert abs(r.att - (-15.6038278727)) <= 1e-8
+    assert abs(r.sc_estimate - (-19.6196634709)) <= 1e-8
+    assert abs(r.did_estimate - (-27.3491110836)) <= 1e-8
+
+
+def test_prop99_placebo_se_matches_r_in_distribution(prop99):
+    """R's placebo SE depends on R's RNG: compare the mean over 20 seeds with R's over 20 seeds
+    (a difference beyond 3 standard errors of the two means fails)."""
+    ours = np.array([SyntheticDiD(seed=s).fit(prop99, "PacksPerCapita", "treated", "State",
+                                              "Year", other_estimators=False).se
+                     for s in range(20)])
+    r = np.array(REF["placebo_se_seeds_1_20"])
+    tol = 3 * np.sqrt(ours.var(ddof=1) / 20 + r.var(ddof=1) / 20)
+    assert abs(ours.mean() - r.mean()) <= tol, (ours.mean(), r.mean(), tol)
+    assert 7.0 < ours.mean() < 11.0
+
+
+def test_sdid_small_and_variance_methods():
+    path = SHARED / "did" / "bench_small" / "sdid_small.csv"
+    if not path.exists():
+        pytest.skip("../shared/data/did not available")
+    d = pd.read_csv(path)
+    d["D"] = d["treated"] * d["post"]
+    r = SyntheticDiD(seed=3).fit(d, "outcome", "D", "unit", "time")
+    assert r.att == pytest.approx(3.8404040, abs=5e-8)  # R synthdid (shared README)
+    same = SyntheticDiD(seed=3).fit(d, "outcome", "treated", "unit", "time",
+                                    post_periods=[16, 17, 18, 19, 20])
+    assert same.att == r.att and same.se == r.se
+    ses = [SyntheticDiD(seed=s).fit(d, "outcome", "D", "unit", "time",
+                                    other_estimators=False).se for s in range(10)]
+    assert 0.08 < np.mean(ses) < 0.14  # R: about 0.10-0.12 by seed
+    for method in ("bootstrap", "jackknife"):
+        s = SyntheticDiD(seed=3, variance_method=method).fit(d, "outcome", "D", "unit", "time",
+                                                             other_estimators=False).se
+        assert 0.05 < s < 0.25, method
+
+
+def test_threads_do_not_change_results(prop99):
+    a = SyntheticDiD(seed=9, threads=1).fit(prop99, "PacksPerCapita", "treated", "State", "Year")
+    b = SyntheticDiD(seed=9, threads=2).fit(prop99, "PacksPerCapita", "treated", "State", "Year")
+    assert a.se == b.se and np.array_equal(a.placebo_effects, b.placebo_effects)
+
+
+def test_bad_input(prop99):
+    bad = prop99.copy()
+    bad.loc[(bad.State == "Nevada") & (bad.Year == 1995), "treated"] = 1
+    with pytest.raises(Exception, match="not simultaneous"):
+        SyntheticDiD().fit(bad, "PacksPerCapita", "treated", "State", "Year")
+    with pytest.raises(Exception, match="balanced"):
+        SyntheticDiD().fit(prop99.iloc[1:], "PacksPerCapita", "treated", "State", "Year")
+    with pytest.raises(ValueError, match="variance_method"):
+        SyntheticDiD(variance_method="magic").fit(prop99, "PacksPerCapita", "treated", "State",
+                                                  "Year")
