@@ -23,6 +23,32 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
 int cli_ctx(ks_ctx **ctx, const char *threads);
 int cli_fail(ks_ctx *ctx, const char *what);
 
+/* Option values: a number, an integer >= lo, or one of named choices; otherwise a usage error
+ * on stderr naming the command and option. */
+int cli_num(const char *cmd, const char *opt, const char *s, double *out);
+int cli_int(const char *cmd, const char *opt, const char *s, long lo, long *out);
+typedef struct {
+    const char *name;
+    int value;
+} cli_name;
+int cli_choice(const char *cmd, const char *opt, const char *s, const cli_name *names,
+               size_t n, int *out);
+/* Split "a,b,c" in place into a calloc'ed, NULL-terminated list of its n non-empty items. */
+const char **cli_split_list(char *buf, size_t *n);
+/* A table cell as text (integers exactly, numbers with 15 digits, NA for missing strings). */
+void cli_cell(const ks_table *t, size_t col, size_t row, char *buf, size_t n);
+
+/* JSON pieces: a string, a number (NaN and infinities as null), "name": [numbers]. */
+void cli_json_str(FILE *out, const char *s);
+void cli_json_num(FILE *out, double v);
+void cli_json_array(FILE *out, const char *name, const double *v, size_t n);
+
+/* One estimate as a table row: estimate, std.err, t, p and the 1 - alpha interval, with t(df)
+ * (df infinite: the normal); the header row first. */
+void cli_print_effect_header(FILE *out);
+void cli_print_effect(FILE *out, const char *label, double est, double se, double df,
+                      double alpha);
+
 /* Print a fitted feols model as a table, or as JSON. */
 void cli_print_feols(FILE *out, const ks_feols *m, const char *formula);
 void cli_print_feols_json(FILE *out, const ks_feols *m, const char *formula);
@@ -36,6 +62,10 @@ int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int wa
 
 int cmd_feols(int argc, char **argv);
 int cmd_did(int argc, char **argv);
+int cmd_did_cs(int argc, char **argv);
+int cmd_did_sdid(int argc, char **argv);
+int cmd_did_basic(int argc, char **argv);
+int cmd_did_twfe(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_describe(int argc, char **argv);
 

@@ -76,6 +76,93 @@ int cli_ctx(ks_ctx **ctx, const char *threads)
     return CLI_OK;
 }
 
+static const char *stars(double p)
+{
+    return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : "";
+}
+
+int cli_num(const char *cmd, const char *opt, const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    if (!*s || *end || isnan(*out)) {
+        fprintf(stderr, "kestrel %s: %s '%s' is not a number\n", cmd, opt, s);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int cli_int(const char *cmd, const char *opt, const char *s, long lo, long *out)
+{
+    char *end;
+    *out = strtol(s, &end, 10);
+    if (!*s || *end || *out < lo) {
+        fprintf(stderr, "kestrel %s: %s '%s' is not an integer >= %ld\n", cmd, opt, s, lo);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int cli_choice(const char *cmd, const char *opt, const char *s, const cli_name *names,
+               size_t n, int *out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(s, names[i].name)) {
+            *out = names[i].value;
+            return CLI_OK;
+        }
+    fprintf(stderr, "kestrel %s: %s '%s' is not one of:", cmd, opt, s);
+    for (size_t i = 0; i < n; i++) fprintf(stderr, " %s", names[i].name);
+    fputc('\n', stderr);
+    return CLI_USAGE;
+}
+
+const char **cli_split_list(char *buf, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = buf; *p; p++) cap += *p == ',';
+    const char **v = calloc(cap + 1, sizeof *v);
+    if (!v) return NULL;
+    *n = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
+        if (*tok) v[(*n)++] = tok;
+    return v;
+}
+
+void cli_cell(const ks_table *t, size_t col, size_t row, char *buf, size_t n)
+{
+    switch (ks_table_col_type(t, col)) {
+    case KS_COL_INT64:
+        snprintf(buf, n, "%lld", (long long)ks_table_int64(t, col)[row]);
+        break;
+    case KS_COL_FLOAT64:
+        snprintf(buf, n, "%.15g", ks_table_float64(t, col)[row]);
+        break;
+    default: {
+        const char *v = ks_table_string(t, col, row);
+        snprintf(buf, n, "%s", v ? v : "NA");
+    }
+    }
+}
+
+void cli_print_effect(FILE *out, const char *label, double est, double se, double df,
+                      double alpha)
+{
+    const double tt = est / se;
+    const double p = isfinite(df) ? 2.0 * ks_t_cdf(-fabs(tt), df) : 2.0 * ks_normal_cdf(-fabs(tt));
+    const double q = isfinite(df) ? ks_t_quantile(1 - alpha / 2, df)
+                                  : ks_normal_quantile(1 - alpha / 2);
+    const char *st = stars(p);
+    fprintf(out, "%-12s %12.6f %12.6f %9.3f %10.4g %12.6f %12.6f%s%s\n", label, est, se, tt, p,
+            est - q * se, est + q * se, *st ? " " : "", st);
+}
+
+void cli_print_effect_header(FILE *out)
+{
+    fprintf(out, "%-12s %12s %12s %9s %10s %12s %12s\n", "", "estimate", "std.err", "t",
+            "Pr(>|t|)", "ci.lower", "ci.upper");
+}
+
 int cli_fail(ks_ctx *ctx, const char *what)
 {
     fprintf(stderr, "kestrel %s: %s\n", what, ks_errmsg(ctx));
@@ -105,11 +192,6 @@ int cli_parse_vcov(const char *s, ks_feols_options *opt)
     return CLI_OK;
 }
 
-static const char *stars(double p)
-{
-    return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : "";
-}
-
 void cli_print_feols(FILE *out, const ks_feols *m, const char *formula)
 {
     ks_feols_info in;
@@ -135,7 +217,7 @@ void cli_print_feols(FILE *out, const ks_feols *m, const char *formula)
     fprintf(out, "\n");
 }
 
-static void json_str(FILE *out, const char *s)
+void cli_json_str(FILE *out, const char *s)
 {
     fputc('"', out);
     for (; *s; s++) {
@@ -149,7 +231,7 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
-static void json_num(FILE *out, double v)
+void cli_json_num(FILE *out, double v)
 {
     if (isfinite(v))
         fprintf(out, "%.17g", v);
@@ -157,27 +239,37 @@ static void json_num(FILE *out, double v)
         fprintf(out, "null");
 }
 
+void cli_json_array(FILE *out, const char *name, const double *v, size_t n)
+{
+    fprintf(out, "\"%s\": [", name);
+    for (size_t i = 0; i < n; i++) {
+        if (i) fputs(", ", out);
+        cli_json_num(out, v[i]);
+    }
+    fputs("]", out);
+}
+
 void cli_print_feols_json(FILE *out, const ks_feols *m, const char *formula)
 {
     ks_feols_info in;
     ks_feols_get_info(m, &in);
     fprintf(out, "{\"formula\": ");
-    json_str(out, formula);
+    cli_json_str(out, formula);
     fprintf(out, ", \"vcov\": ");
-    json_str(out, ks_feols_vcov_label(m));
+    cli_json_str(out, ks_feols_vcov_label(m));
     fprintf(out, ", \"nobs\": %zu, \"n_na\": %zu, \"n_singletons\": %zu, \"df_t\": ", in.nobs,
             in.n_na, in.n_singletons);
-    json_num(out, in.df_t);
+    cli_json_num(out, in.df_t);
     fprintf(out, ", \"r2\": ");
-    json_num(out, in.r2);
+    cli_json_num(out, in.r2);
     fprintf(out, ", \"r2_within\": ");
-    json_num(out, in.r2_within);
+    cli_json_num(out, in.r2_within);
     fprintf(out, ", \"rss\": ");
-    json_num(out, in.rss);
+    cli_json_num(out, in.rss);
     fprintf(out, ", \"fixef\": {");
     for (size_t d = 0; d < in.n_fe; d++) {
         fprintf(out, "%s", d ? ", " : "");
-        json_str(out, ks_feols_fe_name(m, d));
+        cli_json_str(out, ks_feols_fe_name(m, d));
         fprintf(out, ": %zu", ks_feols_fe_levels(m, d));
     }
     fprintf(out, "}, \"coefficients\": [");
@@ -185,19 +277,19 @@ void cli_print_feols_json(FILE *out, const ks_feols *m, const char *formula)
         double lo, hi;
         ks_feols_confint(m, j, 0.05, &lo, &hi);
         fprintf(out, "%s\n  {\"term\": ", j ? "," : "");
-        json_str(out, ks_feols_name(m, j));
+        cli_json_str(out, ks_feols_name(m, j));
         fprintf(out, ", \"estimate\": ");
-        json_num(out, ks_feols_coef(m, j));
+        cli_json_num(out, ks_feols_coef(m, j));
         fprintf(out, ", \"std_error\": ");
-        json_num(out, ks_feols_se(m, j));
+        cli_json_num(out, ks_feols_se(m, j));
         fprintf(out, ", \"t\": ");
-        json_num(out, ks_feols_tstat(m, j));
+        cli_json_num(out, ks_feols_tstat(m, j));
         fprintf(out, ", \"p\": ");
-        json_num(out, ks_feols_pvalue(m, j));
+        cli_json_num(out, ks_feols_pvalue(m, j));
         fprintf(out, ", \"ci_low\": ");
-        json_num(out, lo);
+        cli_json_num(out, lo);
         fprintf(out, ", \"ci_high\": ");
-        json_num(out, hi);
+        cli_json_num(out, hi);
         fprintf(out, ", \"collinear\": %s}", ks_feols_is_collinear(m, j) ? "true" : "false");
     }
     fprintf(out, "\n]}\n");

@@ -87,3 +87,26 @@ def test_bad_input(prop99):
     with pytest.raises(ValueError, match="variance_method"):
         SyntheticDiD(variance_method="magic").fit(prop99, "PacksPerCapita", "treated", "State",
                                                   "Year")
+
+
+def test_cli_matches_python(kestrel_bin, prop99):
+    import subprocess
+    r = subprocess.run([kestrel_bin, "did", "sdid", "--data", str(PROP99), "--outcome",
+                        "PacksPerCapita", "--unit", "State", "--time", "Year", "--treatment",
+                        "treated", "--seed", "4", "--replications", "50", "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    py = SyntheticDiD(seed=4, n_bootstrap=50).fit(prop99, "PacksPerCapita", "treated", "State",
+                                                  "Year")
+    assert j["att"] == py.att and j["se"] == py.se
+    assert j["sc_estimate"] == py.sc_estimate and j["did_estimate"] == py.did_estimate
+    assert j["unit_weights"]["Nevada"] == py.unit_weights["Nevada"]
+    text = subprocess.run([kestrel_bin, "did", "sdid", "--data", str(PROP99), "--outcome",
+                           "PacksPerCapita", "--unit", "State", "--time", "Year", "--treatment",
+                           "treated", "--variance", "none"], capture_output=True, text=True)
+    assert text.returncode == 0 and "Nevada                   0.124489" in text.stdout
+    bad = subprocess.run([kestrel_bin, "did", "sdid", "--data", str(PROP99), "--outcome",
+                          "PacksPerCapita", "--unit", "State", "--time", "Year", "--treatment",
+                          "treated", "--variance", "magic"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--variance 'magic'" in bad.stderr

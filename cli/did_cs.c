@@ -1,0 +1,290 @@
+/* did_cs.c — `kestrel did cs`: Callaway & Sant'Anna from a CSV/TSV panel (or cross-sections). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void help_cs(void)
+{
+    printf(
+        "usage: kestrel did cs --data FILE --outcome Y --unit ID --time T --first-treat G "
+        "[options]\n\n"
+        "Callaway & Sant'Anna (2021) group-time average treatment effects and their\n"
+        "aggregations, as R's did (att_gt + aggte).\n\n"
+        "  --data FILE          CSV or TSV, plain or gzip, with a header row\n"
+        "  --outcome Y          outcome column\n"
+        "  --unit ID            unit identifier column\n"
+        "  --time T             period column (numbers)\n"
+        "  --first-treat G      first treated period (0 or empty-as-Inf: never treated)\n"
+        "  --control C          never_treated (default) | not_yet_treated\n"
+        "  --method M           dr (default) | ipw | reg\n"
+        "  --base-period B      varying (default) | universal\n"
+        "  --anticipation K     periods of anticipation (default 0)\n"
+        "  --covariates A,B     covariates (taken in the base period)\n"
+        "  --weights COL        sampling weights (constant within unit)\n"
+        "  --cluster COL        cluster variable coarser than the unit\n"
+        "  --alpha A            significance level (default 0.05)\n"
+        "  --bootstrap B        multiplier bootstrap draws (default 0: analytical SEs)\n"
+        "  --boot-weights W     rademacher (default) | mammen | webb\n"
+        "  --seed S             bootstrap seed (default 0)\n"
+        "  --cband              uniform (sup-t) confidence bands (needs --bootstrap)\n"
+        "  --cross-sections     repeated cross-sections: each row its own observation\n"
+        "  --allow-unbalanced-panel  keep units missing some periods (R's estimator for\n"
+        "                       unbalanced panels) instead of dropping them\n"
+        "  --aggregate LIST     simple,event_study,group,calendar (default: all four)\n"
+        "  --balance-e E        event study: cohorts observed E periods after treatment\n"
+        "  --min-e E, --max-e E event-time window\n"
+        "  --json               print JSON instead of the tables\n"
+        "  --threads N          threads (default: all)\n");
+}
+
+static const char *agg_name(ks_did_agg_type t)
+{
+    static const char *names[] = {"simple", "event_study", "group", "calendar"};
+    return names[t];
+}
+
+static void print_cells(FILE *f, const ks_did_cs_cells *c, const ks_did_pretest *w, double alpha)
+{
+    fprintf(f, "Group-time average treatment effects (%zu units, %zu periods)\n\n", c->nunits,
+            c->nperiods);
+    fprintf(f, "%10s %10s %12s %12s %12s %12s\n", "group", "time", "ATT(g,t)", "std.err",
+            "ci.lower", "ci.upper");
+    for (size_t i = 0; i < c->ncell; i++)
+        fprintf(f, "%10g %10g %12.6f %12.6f %12.6f %12.6f\n", c->group[i], c->time[i], c->att[i],
+                c->se[i], c->att[i] - c->crit * c->se[i], c->att[i] + c->crit * c->se[i]);
+    fprintf(f, "\n%s confidence bands at %g%%; critical value %.4f\n",
+            c->crit > ks_normal_quantile(1 - alpha / 2) + 1e-12 ? "uniform" : "pointwise",
+            100 * (1 - alpha), c->crit);
+    if (isfinite(w->pvalue))
+        fprintf(f, "Wald pre-test of parallel trends: W = %.4f, df = %zu, p = %.5f\n", w->stat,
+                w->df, w->pvalue);
+}
+
+static void print_agg(FILE *f, const ks_did_agg_view *v, double alpha)
+{
+    const double z = ks_normal_quantile(1 - alpha / 2);
+    fprintf(f, "\nAggregation: %s\n", agg_name(v->type));
+    fprintf(f, "%12s %12s %12s %12s\n", "ATT", "std.err", "ci.lower", "ci.upper");
+    fprintf(f, "%12.6f %12.6f %12.6f %12.6f\n", v->att, v->se, v->att - z * v->se,
+            v->att + z * v->se);
+    if (v->n == 0) return;
+    const char *label = v->type == KS_DID_AGG_DYNAMIC ? "event time"
+                        : v->type == KS_DID_AGG_GROUP ? "group"
+                                                      : "time";
+    fprintf(f, "\n%10s %12s %12s %12s %12s\n", label, "ATT", "std.err", "ci.lower", "ci.upper");
+    for (size_t i = 0; i < v->n; i++)
+        fprintf(f, "%10g %12.6f %12.6f %12.6f %12.6f\n", v->e[i], v->att_e[i], v->se_e[i],
+                v->att_e[i] - v->crit * v->se_e[i], v->att_e[i] + v->crit * v->se_e[i]);
+}
+
+static void json_agg(FILE *f, const ks_did_agg_view *v)
+{
+    fprintf(f, "\"%s\": {\"att\": ", agg_name(v->type));
+    cli_json_num(f, v->att);
+    fputs(", \"se\": ", f);
+    cli_json_num(f, v->se);
+    fputs(", \"crit\": ", f);
+    cli_json_num(f, v->crit);
+    fputs(", ", f);
+    cli_json_array(f, "e", v->e, v->n);
+    fputs(", ", f);
+    cli_json_array(f, "att_e", v->att_e, v->n);
+    fputs(", ", f);
+    cli_json_array(f, "se_e", v->se_e, v->n);
+    fputs("}", f);
+}
+
+int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int want[4],
+                      const ks_did_agg_options *aopt_in, double alpha, int json)
+{
+    int rc = CLI_OK;
+    ks_did_agg *agg[4] = {NULL, NULL, NULL, NULL};
+    ks_did_agg_options aopt = *aopt_in;
+    for (int a = 0; a < 4; a++) {
+        if (!want[a]) continue;
+        aopt.type = (ks_did_agg_type)a;
+        if (ks_did_cs_aggregate(ctx, fit, &aopt, &agg[a]) != KS_OK) {
+            rc = cli_fail(ctx, "did cs");
+            goto done;
+        }
+    }
+    ks_did_cs_cells cells;
+    ks_did_cs_get_cells(fit, &cells);
+    ks_did_pretest wald;
+    if (ks_did_cs_pretest(ctx, fit, &wald) != KS_OK) {
+        rc = cli_fail(ctx, "did cs");
+        goto done;
+    }
+    if (json) {
+        fprintf(out, "{\"nunits\": %zu, \"nperiods\": %zu, \"cells\": {", cells.nunits,
+                cells.nperiods);
+        cli_json_array(out, "group", cells.group, cells.ncell);
+        fputs(", ", out);
+        cli_json_array(out, "time", cells.time, cells.ncell);
+        fputs(", ", out);
+        cli_json_array(out, "att", cells.att, cells.ncell);
+        fputs(", ", out);
+        cli_json_array(out, "se", cells.se, cells.ncell);
+        fputs(", \"crit\": ", out);
+        cli_json_num(out, cells.crit);
+        fputs("}, \"wald\": {\"stat\": ", out);
+        cli_json_num(out, wald.stat);
+        fprintf(out, ", \"df\": %zu, \"pvalue\": ", wald.df);
+        cli_json_num(out, wald.pvalue);
+        fputs("}", out);
+        for (int a = 0; a < 4; a++) {
+            if (!agg[a]) continue;
+            ks_did_agg_view av;
+            ks_did_agg_get(agg[a], &av);
+            fputs(", ", out);
+            json_agg(out, &av);
+        }
+        fputs("}\n", out);
+    } else {
+        print_cells(out, &cells, &wald, alpha);
+        for (int a = 0; a < 4; a++) {
+            if (!agg[a]) continue;
+            ks_did_agg_view av;
+            ks_did_agg_get(agg[a], &av);
+            print_agg(out, &av, alpha);
+        }
+    }
+done:
+    for (int a = 0; a < 4; a++) ks_did_agg_free(agg[a]);
+    return rc;
+}
+
+int cmd_did_cs(int argc, char **argv)
+{
+    const char *data = NULL, *yname = NULL, *unit = NULL, *tname = NULL, *gname = NULL;
+    const char *control = NULL, *method = NULL, *base = NULL, *antic = NULL, *covs = NULL;
+    const char *weights = NULL, *cluster = NULL, *alpha = NULL, *boot = NULL, *bw = NULL;
+    const char *seed = NULL, *cband = NULL, *aggs = NULL, *bal = NULL, *mine = NULL;
+    const char *maxe = NULL, *json = NULL, *threads = NULL, *rcs = NULL, *unbal = NULL;
+    const cli_opt opts[] = {
+        {"data", 1, &data},         {"outcome", 1, &yname},    {"unit", 1, &unit},
+        {"time", 1, &tname},        {"first-treat", 1, &gname}, {"control", 1, &control},
+        {"method", 1, &method},     {"base-period", 1, &base}, {"anticipation", 1, &antic},
+        {"covariates", 1, &covs},   {"weights", 1, &weights},  {"cluster", 1, &cluster},
+        {"alpha", 1, &alpha},       {"bootstrap", 1, &boot},   {"boot-weights", 1, &bw},
+        {"seed", 1, &seed},         {"cband", 0, &cband},      {"aggregate", 1, &aggs},
+        {"balance-e", 1, &bal},     {"min-e", 1, &mine},       {"max-e", 1, &maxe},
+        {"json", 0, &json},         {"threads", 1, &threads},  {"cross-sections", 0, &rcs},
+        {"allow-unbalanced-panel", 0, &unbal},
+    };
+    int rc = cli_parse("did cs", argc, argv, opts, sizeof opts / sizeof *opts);
+    if (rc < 0) {
+        help_cs();
+        return CLI_OK;
+    }
+    if (rc) return rc;
+    if (!data || !yname || (!unit && !rcs) || !tname || !gname) {
+        fprintf(stderr, "kestrel did cs: --data, --outcome, --unit (unless --cross-sections), "
+                        "--time and --first-treat are required (see --help)\n");
+        return CLI_USAGE;
+    }
+    ks_did_cs_options opt = KS_DID_CS_OPTIONS_INIT;
+    ks_did_agg_options aopt = KS_DID_AGG_OPTIONS_INIT;
+    long v;
+    static const cli_name controls[] = {{"never_treated", KS_DID_NEVER_TREATED},
+                                        {"nevertreated", KS_DID_NEVER_TREATED},
+                                        {"not_yet_treated", KS_DID_NOT_YET_TREATED},
+                                        {"notyettreated", KS_DID_NOT_YET_TREATED}};
+    static const cli_name methods[] = {{"dr", KS_DID_DR}, {"ipw", KS_DID_IPW}, {"reg", KS_DID_REG}};
+    static const cli_name bases[] = {{"varying", KS_DID_BASE_VARYING},
+                                     {"universal", KS_DID_BASE_UNIVERSAL}};
+    static const cli_name boots[] = {{"rademacher", KS_DID_BOOT_RADEMACHER},
+                                     {"mammen", KS_DID_BOOT_MAMMEN},
+                                     {"webb", KS_DID_BOOT_WEBB}};
+    int c;
+#define CHOICE(val, opt, names, field)                                                             \
+    if (val) {                                                                                     \
+        if (cli_choice("did cs", opt, val, names, sizeof names / sizeof *names, &c))               \
+            return CLI_USAGE;                                                                      \
+        field = c;                                                                                 \
+    }
+    CHOICE(control, "--control", controls, opt.control_group)
+    CHOICE(method, "--method", methods, opt.method)
+    CHOICE(base, "--base-period", bases, opt.base_period)
+    CHOICE(bw, "--boot-weights", boots, opt.boot_weights)
+#undef CHOICE
+    if (antic) {
+        if (cli_int("did cs", "--anticipation", antic, 0, &v)) return CLI_USAGE;
+        opt.anticipation = (int)v;
+    }
+    if (alpha && cli_num("did cs", "--alpha", alpha, &opt.alpha)) return CLI_USAGE;
+    if (boot) {
+        if (cli_int("did cs", "--bootstrap", boot, 0, &v)) return CLI_USAGE;
+        opt.n_bootstrap = (int)v;
+    }
+    if (seed) {
+        if (cli_int("did cs", "--seed", seed, 0, &v)) return CLI_USAGE;
+        opt.seed = (uint64_t)v;
+    }
+    opt.cband = cband != NULL;
+    opt.panel = rcs == NULL;
+    opt.allow_unbalanced_panel = unbal != NULL;
+    opt.weights = weights;
+    opt.cluster = cluster;
+    if (bal) {
+        if (cli_int("did cs", "--balance-e", bal, 0, &v)) return CLI_USAGE;
+        aopt.balance_e = (int)v;
+    }
+    if (mine && cli_num("did cs", "--min-e", mine, &aopt.min_e)) return CLI_USAGE;
+    if (maxe && cli_num("did cs", "--max-e", maxe, &aopt.max_e)) return CLI_USAGE;
+    int want[4] = {1, 1, 1, 1};
+    if (aggs) {
+        memset(want, 0, sizeof want);
+        char *buf = strdup(aggs);
+        size_t na = 0;
+        const char **list = buf ? cli_split_list(buf, &na) : NULL;
+        if (!list) {
+            free(buf);
+            return CLI_FAILED;
+        }
+        for (size_t i = 0; i < na; i++) {
+            int found = 0;
+            for (int a = 0; a < 4; a++)
+                if (!strcmp(list[i], agg_name((ks_did_agg_type)a)) ||
+                    (a == KS_DID_AGG_DYNAMIC && !strcmp(list[i], "dynamic")))
+                    want[a] = found = 1;
+            if (!found && strcmp(list[i], "none")) {
+                fprintf(stderr, "kestrel did cs: --aggregate '%s' is not simple, event_study, "
+                                "group or calendar\n", list[i]);
+                free(list);
+                free(buf);
+                return CLI_USAGE;
+            }
+        }
+        free(list);
+        free(buf);
+    }
+    char *covbuf = covs ? strdup(covs) : NULL;
+    size_t ncov = 0;
+    const char **covlist = covbuf ? cli_split_list(covbuf, &ncov) : NULL;
+    opt.covariates = covlist;
+
+    ks_ctx *ctx;
+    if ((rc = cli_ctx(&ctx, threads))) {
+        free(covlist);
+        free(covbuf);
+        return rc;
+    }
+    ks_table *t = NULL;
+    ks_did_cs *fit = NULL;
+    if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK ||
+        ks_did_cs_fit(ctx, t, yname, tname, unit, gname, &opt, &fit) != KS_OK) {
+        rc = cli_fail(ctx, "did cs");
+        goto done;
+    }
+    rc = cli_did_cs_report(stdout, ctx, fit, want, &aopt, opt.alpha, json != NULL);
+done:
+    ks_did_cs_free(fit);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    free(covlist);
+    free(covbuf);
+    return rc;
+}

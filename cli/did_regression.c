@@ -1,0 +1,210 @@
+/* did_regression.c — `kestrel did basic` (the 2x2 regression) and `kestrel did twfe` (two-way
+ * fixed effects): the closed forms where they apply (0/1 cells; a balanced panel), otherwise the
+ * fixed-effects regression — the same numbers either way (fixest's). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *data, *y, *treat, *time, *unit, *covs, *cluster, *vcov, *alpha, *json, *threads;
+} args;
+
+static void help(int twfe)
+{
+    if (twfe)
+        printf("usage: kestrel did twfe --data FILE --outcome Y --treatment D --time T --unit ID "
+               "[options]\n\n"
+               "Two-way fixed effects: y ~ D:T (+ covariates) | unit + T, standard errors\n"
+               "clustered by unit (diff-diff's TwoWayFixedEffects; fixest's numbers).\n\n");
+    else
+        printf("usage: kestrel did basic --data FILE --outcome Y --treatment D --time P "
+               "[options]\n\n"
+               "The 2x2 difference-in-differences regression y ~ D + P + D:P (+ covariates)\n"
+               "(diff-diff's DifferenceInDifferences; fixest's numbers).\n\n");
+    printf("  --data FILE          CSV or TSV, plain or gzip, with a header row\n"
+           "  --outcome Y          outcome column\n"
+           "  --treatment D        treatment-group indicator (0/1)\n"
+           "  --time %s    %s\n"
+           "%s"
+           "  --covariates A,B     covariates\n"
+           "  --cluster COL        cluster-robust (CRV1) standard errors by COL%s\n"
+           "%s"
+           "  --alpha A            significance level (default 0.05)\n"
+           "  --json               print JSON instead of the table\n"
+           "  --threads N          threads (default: all)\n",
+           twfe ? "T        " : "P        ", twfe ? "period indicator or period (the regressor is D x T)"
+                                            : "post-period indicator (0/1)",
+           twfe ? "  --unit ID            unit identifier column\n" : "",
+           twfe ? " (default: the unit)" : "",
+           twfe ? "" : "  --vcov V             hetero (default: HC1) | iid (without --cluster)\n");
+}
+
+static void print_result(const args *a, const char *what, const char *formula, double att,
+                         double se, double df, size_t nobs, size_t nclusters, const char *vlabel,
+                         double alpha)
+{
+    if (a->json) {
+        printf("{\"estimator\": \"%s\", \"formula\": ", what);
+        cli_json_str(stdout, formula);
+        printf(", \"att\": ");
+        cli_json_num(stdout, att);
+        printf(", \"se\": ");
+        cli_json_num(stdout, se);
+        printf(", \"df\": ");
+        cli_json_num(stdout, df);
+        printf(", \"nobs\": %zu, \"nclusters\": %zu, \"vcov\": ", nobs, nclusters);
+        cli_json_str(stdout, vlabel);
+        printf("}\n");
+        return;
+    }
+    printf("%s: %s\n", what, formula);
+    printf("Observations: %zu", nobs);
+    if (nclusters) printf("   Clusters: %zu", nclusters);
+    printf("   Standard errors: %s\n\n", vlabel);
+    cli_print_effect_header(stdout);
+    cli_print_effect(stdout, "ATT", att, se, df, alpha);
+}
+
+/* Through ks_feols_fit: the coefficient named term of formula. */
+static int via_feols(ks_ctx *ctx, const ks_table *t, const args *a, const char *what,
+                     const char *formula, const char *term, ks_feols_options *fo, double alpha)
+{
+    ks_feols *m = NULL;
+    if (ks_feols_fit(ctx, t, formula, fo, &m) != KS_OK) return cli_fail(ctx, what);
+    int rc = CLI_OK;
+    size_t j = 0, k = ks_feols_ncoef(m);
+    while (j < k && strcmp(ks_feols_name(m, j), term)) j++;
+    if (j == k || ks_feols_is_collinear(m, j)) {
+        fprintf(stderr, "kestrel %s: the treatment effect %s is %s\n", what, term,
+                j == k ? "not in the model" : "collinear with the fixed effects or covariates");
+        rc = CLI_FAILED;
+    } else {
+        ks_feols_info in;
+        ks_feols_get_info(m, &in);
+        print_result(a, what + strlen("did "), formula, ks_feols_coef(m, j), ks_feols_se(m, j),
+                     in.df_t, in.nobs, in.nclusters[0], ks_feols_vcov_label(m), alpha);
+    }
+    ks_feols_free(m);
+    return rc;
+}
+
+/* "y ~ rhs [+ covariates] [| fe]" in a malloc'ed string. */
+static char *make_formula(const char *y, const char *rhs, const char *covs, const char *fe)
+{
+    size_t n = strlen(y) + strlen(rhs) + (covs ? strlen(covs) * 2 : 0) + (fe ? strlen(fe) : 0) + 16;
+    char *f = malloc(n);
+    if (!f) return NULL;
+    snprintf(f, n, "%s ~ %s", y, rhs);
+    if (covs)
+        for (const char *p = covs; *p; p++) {
+            if (p == covs || p[-1] == ',') strcat(f, " + ");
+            if (*p != ',') strncat(f, p, 1);
+        }
+    if (fe) {
+        strcat(f, " | ");
+        strcat(f, fe);
+    }
+    return f;
+}
+
+static int run(int argc, char **argv, int twfe)
+{
+    const char *cmd = twfe ? "did twfe" : "did basic";
+    args a;
+    memset(&a, 0, sizeof a);
+    const cli_opt opts[] = {
+        {"data", 1, &a.data},       {"outcome", 1, &a.y},         {"treatment", 1, &a.treat},
+        {"time", 1, &a.time},       {"unit", 1, &a.unit},         {"covariates", 1, &a.covs},
+        {"cluster", 1, &a.cluster}, {"vcov", 1, &a.vcov},         {"alpha", 1, &a.alpha},
+        {"json", 0, &a.json},       {"threads", 1, &a.threads},
+    };
+    int rc = cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof *opts);
+    if (rc < 0) {
+        help(twfe);
+        return CLI_OK;
+    }
+    if (rc) return rc;
+    if (!a.data || !a.y || !a.treat || !a.time || (twfe && !a.unit)) {
+        fprintf(stderr, "kestrel %s: --data, --outcome, --treatment, --time%s are required "
+                        "(see --help)\n", cmd, twfe ? " and --unit" : "");
+        return CLI_USAGE;
+    }
+    if ((twfe && a.vcov) || (!twfe && a.unit)) {
+        fprintf(stderr, "kestrel %s: --%s does not apply (see --help)\n", cmd,
+                twfe ? "vcov" : "unit");
+        return CLI_USAGE;
+    }
+    static const cli_name vcovs[] = {{"hetero", KS_VCOV_HC1}, {"HC1", KS_VCOV_HC1},
+                                     {"iid", KS_VCOV_IID}};
+    int vk = KS_VCOV_HC1;
+    if (a.vcov && cli_choice(cmd, "--vcov", a.vcov, vcovs, 3, &vk)) return CLI_USAGE;
+    if (a.cluster) vk = KS_VCOV_CRV1;
+    double alpha = 0.05;
+    if (a.alpha && cli_num(cmd, "--alpha", a.alpha, &alpha)) return CLI_USAGE;
+
+    ks_ctx *ctx;
+    if ((rc = cli_ctx(&ctx, a.threads))) return rc;
+    ks_table *t = NULL;
+    char term[512], rhs[1100], *formula = NULL;
+    snprintf(term, sizeof term, "%s:%s", a.treat, a.time);
+    if (twfe)
+        snprintf(rhs, sizeof rhs, "%s", term);
+    else
+        snprintf(rhs, sizeof rhs, "%s + %s + %s", a.treat, a.time, term);
+    char fe[512];
+    snprintf(fe, sizeof fe, "%s + %s", a.unit ? a.unit : "", a.time);
+    if (!(formula = make_formula(a.y, rhs, a.covs, twfe ? fe : NULL))) {
+        rc = CLI_FAILED;
+        goto done;
+    }
+    if (ks_table_read_csv(ctx, a.data, NULL, &t) != KS_OK) {
+        rc = cli_fail(ctx, cmd);
+        goto done;
+    }
+    if (!a.covs && !twfe) { /* the closed form; feols when D or P is not 0/1 */
+        ks_did_basic b;
+        if (ks_did_basic_fit(ctx, t, a.y, a.treat, a.time, a.cluster, (ks_vcov_kind)vk, &b) ==
+            KS_OK) {
+            char label[600];
+            snprintf(label, sizeof label, "%s%s",
+                     vk == KS_VCOV_CRV1 ? "CRV1: " : vk == KS_VCOV_HC1 ? "HC1" : "iid",
+                     vk == KS_VCOV_CRV1 ? a.cluster : "");
+            print_result(&a, "basic", formula, b.coef[3], sqrt(b.vcov[15]), b.df_t, b.nobs,
+                         b.nclusters, label, alpha);
+            goto done;
+        }
+    } else if (!a.covs) { /* a balanced panel in closed form */
+        ks_did_twfe w;
+        if (ks_did_twfe_fit(ctx, t, a.y, a.treat, a.time, a.unit, a.cluster, &w) != KS_OK) {
+            rc = cli_fail(ctx, cmd);
+            goto done;
+        }
+        if (w.balanced) {
+            char label[600];
+            snprintf(label, sizeof label, "CRV1: %s", a.cluster ? a.cluster : a.unit);
+            print_result(&a, "twfe", formula, w.att, w.se, w.df_t, w.nobs, w.nclusters, label,
+                         alpha);
+            goto done;
+        }
+    }
+    ks_feols_options fo = KS_FEOLS_OPTIONS_INIT;
+    fo.vcov = (ks_vcov_kind)vk;
+    if (twfe) {
+        fo.vcov = KS_VCOV_CRV1;
+        fo.cluster = a.cluster ? a.cluster : a.unit;
+    } else {
+        fo.cluster = a.cluster;
+    }
+    rc = via_feols(ctx, t, &a, cmd, formula, term, &fo, alpha);
+done:
+    free(formula);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    return rc;
+}
+
+int cmd_did_basic(int argc, char **argv) { return run(argc, argv, 0); }
+int cmd_did_twfe(int argc, char **argv) { return run(argc, argv, 1); }
