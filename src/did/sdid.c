@@ -11,7 +11,8 @@
  * the controls' first differences before treatment.
  *
  * Each Frank-Wolfe step keeps A x up to date in O(rows) (x moves towards one vertex) and the
- * gradient A'(A x - b) in O(columns) from the Gram matrix A'A, formed once per solve, instead of
+ * gradient A'(A x - b) in O(columns) from columns of the Gram matrix A'A (formed once for all the
+ * controls and shared by the placebo and bootstrap draws), instead of
  * two matrix-vector products: O(rows + columns) per step. */
 #include <math.h>
 #include <stdlib.h>
@@ -33,6 +34,9 @@ typedef struct {
     double *G, *Ab;       /* A'A (k x k; column j valid when have[j]), A'b */
     unsigned char *have;
     double *Ax, *grad;
+    const double *gram;  /* optional: A'A over a superset of the columns (ld ldg), */
+    const size_t *map;   /* column j of A being its column map[j] */
+    size_t ldg;
 } fw_problem;
 
 static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, size_t k,
@@ -72,11 +76,15 @@ static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, si
     return KS_OK;
 }
 
-/* Column i of A'A. */
+/* Column i of A'A (gathered from the shared Gram matrix when there is one). */
 static const double *gram_col(fw_problem *f, size_t i)
 {
     double *Gi = f->G + i * f->k;
-    if (!f->have[i]) {
+    if (!f->have[i] && f->gram) {
+        const double *src = f->gram + f->map[i] * f->ldg;
+        for (size_t j = 0; j < f->k; j++) Gi[j] = src[f->map[j]];
+        f->have[i] = 1;
+    } else if (!f->have[i]) {
         const double *ai = f->A + i * f->rows;
         for (size_t j = 0; j < f->k; j++) {
             const double *aj = f->A + j * f->rows;
@@ -238,13 +246,15 @@ typedef struct {
     ks_sdid_estimator est;
     double zeta_omega, zeta_lambda, min_decrease;
     int update_omega, update_lambda, omega_intercept, lambda_intercept;
+    const double *gram; /* NULL, or omega's A'A over all N0 controls (N0 x N0) */
+    size_t ldg;
 } sdid_opts;
 
 /* One estimate on Y (N x T, column-major, ld N; the first N0 rows controls), weights in and out
  * (omega N0, lambda T0: the starting point when updated, else used as given). */
 static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, size_t N0, size_t T,
-                         size_t T0, const sdid_opts *o, double *omega, double *lambda,
-                         double *tau)
+                         size_t T0, const sdid_opts *o, const size_t *map, double *omega,
+                         double *lambda, double *tau)
 {
     const size_t N1 = N - N0, T1 = T - T0;
     int rc = KS_OK;
@@ -292,6 +302,11 @@ static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, siz
         }
         if (rc == KS_OK && o->update_omega) { /* rows: pre periods; columns: controls, treated */
             rc = fw_setup(ctx, &f, Ycw, T0, N0, o->omega_intercept);
+            if (rc == KS_OK && o->gram && map) {
+                f.gram = o->gram;
+                f.ldg = o->ldg;
+                f.map = map;
+            }
             if (rc == KS_OK) {
                 fw_solve(&f, o->zeta_omega, omega, o->min_decrease, 100);
                 sparsify(omega, N0);
@@ -373,6 +388,34 @@ static double sd(const double *x, size_t n)
     return sqrt(v / (double)(n - 1));
 }
 
+/* omega's A'A over all N0 controls (their pre-period columns of Y, centred as fw_setup centres
+ * them): a placebo or bootstrap draw's controls are a subset, so every draw gathers its columns
+ * from here (the same sums, so the same bits) instead of forming its own. NULL when larger than
+ * 64 MB (then each draw forms the columns it needs). */
+static double *control_gram(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T0,
+                            int intercept)
+{
+    if (N0 == 0 || N0 > 2896) return NULL;
+    double *G = ks_malloc_array(ctx, N0 * N0 + N0 * T0, sizeof *G);
+    if (!G) return NULL;
+    double *A = G + N0 * N0; /* T0 x N0, a column per control */
+    for (size_t u = 0; u < N0; u++) {
+        double mean = 0.0, *a = A + u * T0;
+        if (intercept) {
+            for (size_t t = 0; t < T0; t++) mean += Y[t * N + u];
+            mean /= (double)T0;
+        }
+        for (size_t t = 0; t < T0; t++) a[t] = Y[t * N + u] - mean;
+    }
+    for (size_t i = 0; i < N0; i++)
+        for (size_t j = 0; j <= i; j++) {
+            double s = 0.0;
+            for (size_t t = 0; t < T0; t++) s += A[j * T0 + t] * A[i * T0 + t];
+            G[i * N0 + j] = G[j * N0 + i] = s;
+        }
+    return G;
+}
+
 /* One replication of the variance: a placebo (controls permuted, the last N1 of them treated),
  * a bootstrap resample of units, or a jackknife deletion; returns NaN when undefined. */
 static int replicate(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T, size_t T0,
@@ -420,7 +463,8 @@ static int replicate(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T
     else
         for (size_t t = 0; t < T; t++)
             for (size_t i = 0; i < n; i++) Yb[t * n + i] = Y[t * N + idx[i]];
-    return sdid_estimate(ctx, Yb, n, n, n0, T, T0, &o, om, la, tau);
+    /* omega's columns: the controls idx[0..n0) of the full panel */
+    return sdid_estimate(ctx, Yb, n, n, n0, T, T0, &o, idx, om, la, tau);
 }
 
 int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
@@ -441,7 +485,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     ks_did_numcol yc, tc, wc;
     int64_t *uc = NULL, *tcode = NULL;
     size_t N = 0, T = 0, j;
-    double *Y = NULL, *W = NULL, *tv = NULL, *work = NULL, *est = NULL;
+    double *Y = NULL, *W = NULL, *tv = NULL, *work = NULL, *est = NULL, *gram = NULL;
     size_t *order = NULL, *uidx = NULL, *urow = NULL;
     ks_sdid *r = NULL;
     int rc;
@@ -616,7 +660,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
             }
         noise = m > 1 ? sqrt(ss / (double)(m - 1)) : 0.0;
     }
-    sdid_opts o = {opt->estimator, 0, 0, 1e-5 * noise, 1, 1, 1, 1};
+    sdid_opts o = {opt->estimator, 0, 0, 1e-5 * noise, 1, 1, 1, 1, NULL, 0};
     const double eta_omega = opt->estimator == KS_SDID_SC ? 1e-6 : pow((double)(N1 * T1), 0.25);
     o.zeta_omega = isnan(opt->zeta_omega) ? eta_omega * noise : opt->zeta_omega;
     o.zeta_lambda = isnan(opt->zeta_lambda) ? 1e-6 * noise : opt->zeta_lambda;
@@ -643,7 +687,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
         o.update_lambda = o.update_omega = 0;
     }
     double tau;
-    if ((rc = sdid_estimate(ctx, Y, N, N, N0, T, T0, &o, omega, lambda, &tau))) goto done;
+    if ((rc = sdid_estimate(ctx, Y, N, N, N0, T, T0, &o, NULL, omega, lambda, &tau))) goto done;
     ks_sdid_view *v = &r->v;
     v->att = tau;
     v->N0 = N0;
@@ -669,6 +713,10 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
         !(opt->variance == KS_SDID_BOOTSTRAP && N0 == N - 1)) {
         int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
         const size_t per = NT + N + T0 + 2 * N + 8;
+        if (o.update_omega && opt->variance != KS_SDID_JACKKNIFE) {
+            o.gram = gram = control_gram(ctx, Y, N, N0, T0, o.omega_intercept);
+            o.ldg = N0;
+        }
         work = ks_malloc_array(ctx, (size_t)nt, per * sizeof *work);
         int *status = ks_calloc(ctx, (size_t)reps, sizeof *status);
         if (!work || !status) {
@@ -728,6 +776,7 @@ done:
     ks_free(ctx, tv);
     ks_free(ctx, urow);
     ks_free(ctx, work);
+    ks_free(ctx, gram);
     ks_free(ctx, est);
     return rc;
 }
