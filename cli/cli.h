@@ -58,7 +58,13 @@ int cli_parse_vcov(const char *s, ks_feols_options *opt);
 /* Print a Callaway & Sant'Anna fit: the cells, the Wald pre-test and the aggregations marked in
  * want[type] (tables, or one JSON object). */
 int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int want[4],
-                      const ks_did_agg_options *aopt, double alpha, int json);
+                      const ks_did_agg_options *aopt, double alpha, int json, const char *plot);
+
+/* An event-study plot (estimates, est -/+ crit se intervals, against event time x) to an .svg or
+ * .png file; CLI_OK, or an error on stderr. */
+int cli_plot_event_study(const char *path, const char *title, const char *xlabel,
+                         const double *x, const double *est, const double *se, double crit,
+                         size_t n);
 
 int cmd_feols(int argc, char **argv);
 int cmd_did(int argc, char **argv);

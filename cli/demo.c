@@ -55,7 +55,7 @@ int cmd_demo(int argc, char **argv)
             ks_did_cs_fit(ctx, t, "lemp", "year", "countyreal", "first.treat", &o, &fit) != KS_OK)
             rc = cli_fail(ctx, "demo");
         else
-            rc = cli_did_cs_report(stdout, ctx, fit, want, &ao, o.alpha, 0);
+            rc = cli_did_cs_report(stdout, ctx, fit, want, &ao, o.alpha, 0, NULL);
         ks_did_cs_free(fit);
         ks_table_free(t);
     }

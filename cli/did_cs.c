@@ -36,6 +36,7 @@ static void help_cs(void)
         "  --balance-e E        event study: cohorts observed E periods after treatment\n"
         "  --min-e E, --max-e E event-time window\n"
         "  --json               print JSON instead of the tables\n"
+        "  --plot FILE          the event study as a plot: FILE.svg or FILE.png\n"
         "  --threads N          threads (default: all)\n");
 }
 
@@ -97,13 +98,13 @@ static void json_agg(FILE *f, const ks_did_agg_view *v)
 }
 
 int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int want[4],
-                      const ks_did_agg_options *aopt_in, double alpha, int json)
+                      const ks_did_agg_options *aopt_in, double alpha, int json, const char *plot)
 {
     int rc = CLI_OK;
     ks_did_agg *agg[4] = {NULL, NULL, NULL, NULL};
     ks_did_agg_options aopt = *aopt_in;
     for (int a = 0; a < 4; a++) {
-        if (!want[a]) continue;
+        if (!want[a] && !(plot && a == KS_DID_AGG_DYNAMIC)) continue;
         aopt.type = (ks_did_agg_type)a;
         if (ks_did_cs_aggregate(ctx, fit, &aopt, &agg[a]) != KS_OK) {
             rc = cli_fail(ctx, "did cs");
@@ -135,7 +136,7 @@ int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int wa
         cli_json_num(out, wald.pvalue);
         fputs("}", out);
         for (int a = 0; a < 4; a++) {
-            if (!agg[a]) continue;
+            if (!agg[a] || !want[a]) continue;
             ks_did_agg_view av;
             ks_did_agg_get(agg[a], &av);
             fputs(", ", out);
@@ -145,11 +146,17 @@ int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int wa
     } else {
         print_cells(out, &cells, &wald, alpha);
         for (int a = 0; a < 4; a++) {
-            if (!agg[a]) continue;
+            if (!agg[a] || !want[a]) continue;
             ks_did_agg_view av;
             ks_did_agg_get(agg[a], &av);
             print_agg(out, &av, alpha);
         }
+    }
+    if (plot) {
+        ks_did_agg_view av;
+        ks_did_agg_get(agg[KS_DID_AGG_DYNAMIC], &av);
+        rc = cli_plot_event_study(plot, "Event study: ATT by event time (Callaway & Sant'Anna)",
+                                  "event time", av.e, av.att_e, av.se_e, av.crit, av.n);
     }
 done:
     for (int a = 0; a < 4; a++) ks_did_agg_free(agg[a]);
@@ -163,6 +170,7 @@ int cmd_did_cs(int argc, char **argv)
     const char *weights = NULL, *cluster = NULL, *alpha = NULL, *boot = NULL, *bw = NULL;
     const char *seed = NULL, *cband = NULL, *aggs = NULL, *bal = NULL, *mine = NULL;
     const char *maxe = NULL, *json = NULL, *threads = NULL, *rcs = NULL, *unbal = NULL;
+    const char *plot = NULL;
     const cli_opt opts[] = {
         {"data", 1, &data},         {"outcome", 1, &yname},    {"unit", 1, &unit},
         {"time", 1, &tname},        {"first-treat", 1, &gname}, {"control", 1, &control},
@@ -172,7 +180,7 @@ int cmd_did_cs(int argc, char **argv)
         {"seed", 1, &seed},         {"cband", 0, &cband},      {"aggregate", 1, &aggs},
         {"balance-e", 1, &bal},     {"min-e", 1, &mine},       {"max-e", 1, &maxe},
         {"json", 0, &json},         {"threads", 1, &threads},  {"cross-sections", 0, &rcs},
-        {"allow-unbalanced-panel", 0, &unbal},
+        {"allow-unbalanced-panel", 0, &unbal}, {"plot", 1, &plot},
     };
     int rc = cli_parse("did cs", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
@@ -279,7 +287,7 @@ int cmd_did_cs(int argc, char **argv)
         rc = cli_fail(ctx, "did cs");
         goto done;
     }
-    rc = cli_did_cs_report(stdout, ctx, fit, want, &aopt, opt.alpha, json != NULL);
+    rc = cli_did_cs_report(stdout, ctx, fit, want, &aopt, opt.alpha, json != NULL, plot);
 done:
     ks_did_cs_free(fit);
     ks_table_free(t);

@@ -190,3 +190,27 @@ def test_event_study_plot():
     ax = r.plot()
     assert len(ax.lines) + len(ax.collections) > 0
     assert plot_event_study(r) is not None
+
+
+def test_cli_plot(kestrel_bin, tmp_path):
+    """--plot writes the event study: an SVG with a point per event time, or a PNG; a wrong
+    extension is a usage error and leaves no file."""
+    import xml.etree.ElementTree as ET
+    args = [kestrel_bin, "did", "cs", "--data", str(MPDTA), "--outcome", "lemp", "--unit",
+            "countyreal", "--time", "year", "--first-treat", "first.treat", "--aggregate", "simple"]
+    svg = tmp_path / "es.svg"
+    r = subprocess.run(args + ["--plot", str(svg)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    root = ET.parse(svg).getroot()
+    circles = root.findall("{http://www.w3.org/2000/svg}circle")
+    assert len(circles) == 7  # event times -3..3 on mpdta
+    assert "Aggregation: event_study" not in r.stdout  # plotted, not printed
+    png = tmp_path / "es.png"
+    assert subprocess.run(args + ["--plot", str(png)], capture_output=True).returncode == 0
+    head = png.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"
+    assert int.from_bytes(head[16:20], "big") == 720
+    bad = subprocess.run(args + ["--plot", str(tmp_path / "es.gif")], capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and ".svg or .png" in bad.stderr
+    assert not list(tmp_path.glob("es.gif*"))
