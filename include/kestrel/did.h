@@ -254,6 +254,33 @@ typedef struct {
 KS_API int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const char *term,
                            const ks_did_wild_options *opt, ks_did_wild *out) KS_RESULT_USED;
 
+/* The loops of diff-diff's placebo diagnostics on a 2x2 design (binary `treat` and `post`
+ * columns, `unit` any key column): each re-estimate is the saturated 2x2 ATT (the difference of
+ * the four cell means), computed from per-unit cell sums. Rows with a missing value are left
+ * out; an empty cell gives NaN. */
+typedef struct {
+    double att;             /* the ATT on all rows */
+    size_t nobs, nunits;    /* rows and units used */
+    size_t n_treated_units; /* permutation: units whose first row is treated; leave-one-out:
+                               units with a treated row */
+} ks_did_placebo_info;
+/* Permutation test (diff-diff's permutation_test): n_permutations times, treatment is given to
+ * a uniformly drawn set of as many units as are treated (a unit's treatment: that of its first
+ * row), all rows of a unit moving together; effects (n_permutations, caller's) get the ATTs.
+ * Draws from the counter stream (seed, permutation): identical for any thread count. */
+KS_API int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                              const char *post, const char *unit, int n_permutations,
+                              uint64_t seed, double *effects,
+                              ks_did_placebo_info *info) KS_RESULT_USED;
+/* Leave-one-out (diff-diff's leave_one_out_test): for each unit with a treated row, in order of
+ * its first treated row, the ATT without that unit's rows (units whose removal leaves no treated
+ * row are skipped). effects and unit_row (the unit's first treated row) are the caller's, with
+ * room for one entry per row of t; *n_out gets the number written. */
+KS_API int ks_did_leave_one_out(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                                const char *post, const char *unit, double *effects,
+                                size_t *unit_row, size_t *n_out,
+                                ks_did_placebo_info *info) KS_RESULT_USED;
+
 #ifdef __cplusplus
 }
 #endif

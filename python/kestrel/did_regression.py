@@ -184,15 +184,17 @@ class DifferenceInDifferences(Estimator):
                 raise ValueError(f"bootstrap_weights={self.bootstrap_weights!r}: expected one "
                                  f"of {list(_WILD_WEIGHTS)}")
 
-    def _wild(self, cols, fml, term, res, cluster):
-        """Replace the analytical inference of `res` by the wild cluster restricted bootstrap
-        (C: ks_did_wild_fit) of `term`."""
+    def _fit_wild(self, data, fml, term, treat_col, cluster):
+        """The regression with the wild cluster restricted bootstrap (C: ks_did_wild_fit) of
+        `term` in place of the analytical inference."""
+        cols = _columns(data)
         seed = self.seed
         if seed is None:  # diff-diff: a fresh draw on every fit
             seed = int(np.random.SeedSequence().entropy) & (2**64 - 1)
         w = _core.did_wild(fml, cols, term, cluster, int(self.n_bootstrap),
                            self.bootstrap_weights, int(seed) & (2**64 - 1), self.alpha,
                            threads=self.threads)
+        res = self._fit(data, fml, term, treat_col, {"CRV1": cluster})
         res.se, res.t_stat, res.p_value = w["se"], w["t_stat"], w["p_value"]
         res.conf_int = (w["ci_lower"], w["ci_upper"])
         res.df = None
@@ -233,8 +235,9 @@ class DifferenceInDifferences(Estimator):
         rhs = " + ".join([treatment, time, f"{treatment}:{time}"] + covs)
         fml = f"{outcome} ~ {rhs}" + (" | " + " + ".join(fe) if fe else "")
         term = f"{treatment}:{time}"
-        res = self._fit(data, fml, term, treatment, _vcov_arg(self.robust, self.cluster))
-        return self._wild(_columns(data), fml, term, res, self.cluster) if wild else res
+        if wild:
+            return self._fit_wild(data, fml, term, treatment, self.cluster)
+        return self._fit(data, fml, term, treatment, _vcov_arg(self.robust, self.cluster))
 
 
     def _fit_2x2(self, data, outcome, treatment, time):
@@ -272,9 +275,7 @@ class TwoWayFixedEffects(DifferenceInDifferences):
         if self.inference == "wild_bootstrap":
             fml = (f"{outcome} ~ " + " + ".join([f"{treatment}:{time}"] + covs) +
                    f" | {unit} + {time}")
-            term = f"{treatment}:{time}"
-            res = self._fit(data, fml, term, treatment, {"CRV1": cluster})
-            return self._wild(_columns(data), fml, term, res, cluster)
+            return self._fit_wild(data, fml, f"{treatment}:{time}", treatment, cluster)
         if not covs:  # a balanced panel: the within transformation in closed form
             cols = _columns(data)
             r = _core.did_twfe(cols, outcome, treatment, time, unit, cluster=self.cluster)
