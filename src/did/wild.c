@@ -32,20 +32,32 @@
  * 1e-9, so the draws that reproduce +/- t0 (all signs equal) never count from rounding. */
 #define TIE 1e-9
 
-static double weight(const ks_did_wild_options *o, int enumerate, size_t b, size_t g)
+/* The G weights of draw b into v. */
+static void draw_weights(const ks_did_wild_options *o, int enumerate, size_t b, size_t G, double *v)
 {
-    if (enumerate) return ((b >> g) & 1) ? 1.0 : -1.0;
-    if (o->weights == KS_DID_BOOT_RADEMACHER)
-        return ((ks_rng_u64(o->seed, b, g / 64) >> (g % 64)) & 1) ? 1.0 : -1.0;
-    const uint32_t x = (uint32_t)(ks_rng_u64(o->seed, b, g / 2) >> (32 * (g % 2)));
-    if (o->weights == KS_DID_BOOT_MAMMEN) {
-        const double s5 = sqrt(5.0);
-        return ((double)x + 0.5) * 0x1.0p-32 < (s5 + 1.0) / (2.0 * s5) ? (1.0 - s5) / 2.0
-                                                                        : (1.0 + s5) / 2.0;
+    if (enumerate) {
+        for (size_t g = 0; g < G; g++) v[g] = ((b >> g) & 1) ? 1.0 : -1.0;
+    } else if (o->weights == KS_DID_BOOT_RADEMACHER) {
+        for (size_t g0 = 0; g0 < G; g0 += 64) { /* one Philox word signs 64 clusters */
+            const uint64_t word = ks_rng_u64(o->seed, b, g0 / 64);
+            const size_t g1 = g0 + 64 < G ? g0 + 64 : G;
+            for (size_t g = g0; g < g1; g++) v[g] = ((word >> (g - g0)) & 1) ? 1.0 : -1.0;
+        }
+    } else {
+        const double s5 = sqrt(5.0), lo = (1.0 - s5) / 2.0, hi = (1.0 + s5) / 2.0;
+        const double p_lo = (s5 + 1.0) / (2.0 * s5);
+        static const double webb[6] = {-1.224744871391589, -1.0, -0.7071067811865476,
+                                       0.7071067811865476, 1.0,  1.224744871391589};
+        for (size_t g0 = 0; g0 < G; g0 += 2) { /* 32 bits per cluster */
+            const uint64_t word = ks_rng_u64(o->seed, b, g0 / 2);
+            for (size_t g = g0; g < g0 + 2 && g < G; g++) {
+                const uint32_t x = (uint32_t)(word >> (32 * (g - g0)));
+                v[g] = o->weights == KS_DID_BOOT_MAMMEN
+                           ? (((double)x + 0.5) * 0x1.0p-32 < p_lo ? lo : hi)
+                           : webb[((uint64_t)x * 6) >> 32];
+            }
+        }
     }
-    static const double webb[6] = {-1.224744871391589, -1.0, -0.7071067811865476,
-                                   0.7071067811865476, 1.0,  1.224744871391589};
-    return webb[((uint64_t)x * 6) >> 32];
 }
 
 /* What the draws need, per cluster: a_g = x~_g'u_g and x~_g'x~_g (the r = 0 and slope parts of
@@ -219,8 +231,9 @@ static int run_draws(ks_ctx *ctx, const wild_sums *s, const ks_did_wild_options 
         double *wa = v + G, *wb = wa + k;
         double na = 0.0, nb = 0.0, qa = 0.0, qab = 0.0, qc = 0.0;
         memset(wa, 0, 2 * k * sizeof *wa);
+        draw_weights(o, enumerate, b, G, v);
         for (size_t g = 0; g < G; g++) {
-            const double vg = v[g] = weight(o, enumerate, b, g);
+            const double vg = v[g];
             na += vg * s->ay[g];
             nb += vg * s->ax[g];
             for (size_t a = 0; a < k; a++) {
