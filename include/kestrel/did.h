@@ -213,6 +213,74 @@ KS_API int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, cons
 KS_API void ks_sdid_get(const ks_sdid *r, ks_sdid_view *out);
 KS_API void ks_sdid_free(ks_sdid *r); /* NULL is fine */
 
+/* The wild cluster restricted bootstrap (Cameron, Gelbach & Miller 2008) of one coefficient of a
+ * regression (ks_feols_fit's formula, fixed effects included), as diff-diff's
+ * DifferenceInDifferences(inference="wild_bootstrap") and R's boottest: the null b = null_value
+ * is imposed on the bootstrap DGP (restricted residuals), each draw gives every cluster one
+ * weight, the statistic is the CRV1 t; p-value symmetric (|t*| > |t|) or equal-tailed, the
+ * interval by inverting the test. With fixed effects the bootstrap runs on the design with them
+ * partialled out (diff-diff's absorb); that equals the bootstrap with dummy variables when the
+ * fixed effects are nested in the clusters. Rademacher weights with 2^G <= n_bootstrap
+ * enumerate all 2^G sign vectors (enumerated = 1, n_bootstrap = 2^G; deterministic). Draws come
+ * from the counter stream (seed, draw, cluster): identical for any thread count. Memory
+ * O(n + G k + n_bootstrap). */
+typedef struct {
+    const char *cluster;          /* the cluster column; required */
+    int n_bootstrap;              /* default 999; >= 2 */
+    ks_did_boot_weights weights;  /* default Rademacher */
+    uint64_t seed;                /* default 0 */
+    double alpha;                 /* interval level 1 - alpha; default 0.05 */
+    double null_value;            /* default 0 */
+    int equal_tailed;             /* 0 (default): two-tailed on |t|; 1: equal-tailed */
+} ks_did_wild_options;
+#define KS_DID_WILD_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        NULL, 999, KS_DID_BOOT_RADEMACHER, 0, 0.05, 0.0, 0                                         \
+    }
+typedef struct {
+    double coef, se;      /* the estimate and its CRV1 standard error (ks_feols_fit's) */
+    double t_stat;        /* (coef - null_value) / se */
+    double p_value;       /* the bootstrap p-value, floored at 1 / (n_valid + 1) unless that
+                             reaches alpha (diff-diff) */
+    double ci_lower, ci_upper; /* by test inversion; +/- Inf when the test never rejects */
+    size_t nobs, n_clusters, n_bootstrap, n_valid; /* n_valid: draws with a defined t */
+    int enumerated;
+} ks_did_wild;
+/* Bootstrap the coefficient named `term` (as ks_feols_name spells it, e.g. "d:p") in `formula`
+ * on `t` (borrowed). Rows as ks_feols_fit uses them (NA rows and fixed-effect singletons
+ * removed). NaN p-value, interval, se and t when fewer than 2 draws give a defined statistic.
+ * Fails for a missing cluster, fewer than 2 clusters, a term not in the formula or collinear.
+ * Thread-safe on distinct ctx. */
+KS_API int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const char *term,
+                           const ks_did_wild_options *opt, ks_did_wild *out) KS_RESULT_USED;
+
+/* The loops of diff-diff's placebo diagnostics on a 2x2 design (binary `treat` and `post`
+ * columns, `unit` any key column): each re-estimate is the saturated 2x2 ATT (the difference of
+ * the four cell means), computed from per-unit cell sums. Rows with a missing value are left
+ * out; an empty cell gives NaN. */
+typedef struct {
+    double att;             /* the ATT on all rows */
+    size_t nobs, nunits;    /* rows and units used */
+    size_t n_treated_units; /* permutation: units whose first row is treated; leave-one-out:
+                               units with a treated row */
+} ks_did_placebo_info;
+/* Permutation test (diff-diff's permutation_test): n_permutations times, treatment is given to
+ * a uniformly drawn set of as many units as are treated (a unit's treatment: that of its first
+ * row), all rows of a unit moving together; effects (n_permutations, caller's) get the ATTs.
+ * Draws from the counter stream (seed, permutation): identical for any thread count. */
+KS_API int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                              const char *post, const char *unit, int n_permutations,
+                              uint64_t seed, double *effects,
+                              ks_did_placebo_info *info) KS_RESULT_USED;
+/* Leave-one-out (diff-diff's leave_one_out_test): for each unit with a treated row, in order of
+ * its first treated row, the ATT without that unit's rows (units whose removal leaves no treated
+ * row are skipped). effects and unit_row (the unit's first treated row) are the caller's, with
+ * room for one entry per row of t; *n_out gets the number written. */
+KS_API int ks_did_leave_one_out(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                                const char *post, const char *unit, double *effects,
+                                size_t *unit_row, size_t *n_out,
+                                ks_did_placebo_info *info) KS_RESULT_USED;
+
 #ifdef __cplusplus
 }
 #endif

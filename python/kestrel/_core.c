@@ -4,6 +4,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <numpy/arrayobject.h>
+#include <string.h>
 
 #include "kestrel/kestrel.h"
 
@@ -616,6 +617,130 @@ static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
     return out;
 }
 
+static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"formula", "columns", "term", "cluster", "n_bootstrap", "weights",
+                             "seed", "alpha", "null_value", "equal_tailed", "threads", NULL};
+    const char *formula, *term, *cluster = NULL, *weights = "rademacher";
+    PyObject *cols;
+    ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
+    unsigned long long seed = 0;
+    int threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "sOsz|isKddpi", kwlist, &formula, &cols, &term,
+                                     &cluster, &o.n_bootstrap, &weights, &seed, &o.alpha,
+                                     &o.null_value, &o.equal_tailed, &threads))
+        return NULL;
+    if (!strcmp(weights, "rademacher"))
+        o.weights = KS_DID_BOOT_RADEMACHER;
+    else if (!strcmp(weights, "mammen"))
+        o.weights = KS_DID_BOOT_MAMMEN;
+    else if (!strcmp(weights, "webb"))
+        o.weights = KS_DID_BOOT_WEBB;
+    else
+        return PyErr_Format(PyExc_ValueError,
+                            "bootstrap_weights='%s': expected 'rademacher', 'webb' or 'mammen'",
+                            weights);
+    o.cluster = cluster;
+    o.seed = (uint64_t)seed;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        raise_ks(ctx, KS_EINVAL);
+        goto done;
+    }
+    if (!keep || !notes) goto done;
+    ks_ctx_set_log(ctx, collect_log, notes);
+    if ((t = table_from_dict(ctx, cols, keep))) {
+        ks_did_wild r;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = ks_did_wild_fit(ctx, t, formula, term, &o, &r);
+        Py_END_ALLOW_THREADS if (rc) raise_ks(ctx, rc);
+        else out = Py_BuildValue(
+            "{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef, "se", r.se,
+            "t_stat", r.t_stat, "p_value", r.p_value, "ci_lower", r.ci_lower, "ci_upper",
+            r.ci_upper, "nobs", (Py_ssize_t)r.nobs, "n_clusters", (Py_ssize_t)r.n_clusters,
+            "n_bootstrap", (Py_ssize_t)r.n_bootstrap, "n_valid", (Py_ssize_t)r.n_valid,
+            "enumerated", r.enumerated ? Py_True : Py_False, "notes", notes);
+    }
+done:
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    return out;
+}
+
+static PyObject *placebo_info(const ks_did_placebo_info *in, PyObject *effects)
+{
+    return Py_BuildValue("{s:d,s:n,s:n,s:n,s:N}", "att", in->att, "nobs", (Py_ssize_t)in->nobs,
+                         "nunits", (Py_ssize_t)in->nunits, "n_treated_units",
+                         (Py_ssize_t)in->n_treated_units, "effects", effects);
+}
+
+static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns", "outcome", "treatment", "post", "unit", "kind",
+                             "n_permutations", "seed", "threads", NULL};
+    PyObject *cols;
+    const char *y, *d, *p, *u, *kind;
+    int nperm = 0, threads = 0;
+    unsigned long long seed = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osssss|iKi", kwlist, &cols, &y, &d, &p, &u, &kind,
+                                     &nperm, &seed, &threads))
+        return NULL;
+    const int perm = !strcmp(kind, "permutation");
+    if (!perm && strcmp(kind, "leave_one_out"))
+        return PyErr_Format(PyExc_ValueError, "kind='%s'", kind);
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *out = NULL, *eff = NULL, *rows = NULL;
+    ks_table *t = NULL;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        raise_ks(ctx, KS_EINVAL);
+        goto done;
+    }
+    if (!keep || !(t = table_from_dict(ctx, cols, keep))) goto done;
+    npy_intp len = perm ? (nperm > 0 ? nperm : 0) : (npy_intp)ks_table_nrow(t);
+    eff = PyArray_SimpleNew(1, &len, NPY_DOUBLE);
+    rows = PyArray_SimpleNew(1, &len, NPY_INTP);
+    if (!eff || !rows) goto done;
+    ks_did_placebo_info in;
+    size_t nout = (size_t)len;
+    int rc;
+    double *e = PyArray_DATA((PyArrayObject *)eff);
+    size_t *r = PyArray_DATA((PyArrayObject *)rows);
+    Py_BEGIN_ALLOW_THREADS rc = perm ? ks_did_permutation(ctx, t, y, d, p, u, nperm,
+                                                          (uint64_t)seed, e, &in)
+                                     : ks_did_leave_one_out(ctx, t, y, d, p, u, e, r, &nout, &in);
+    Py_END_ALLOW_THREADS if (rc)
+    {
+        raise_ks(ctx, rc);
+        goto done;
+    }
+    if (!perm) {
+        PyArray_Dims dims = {(npy_intp[]){(npy_intp)nout}, 1};
+        PyObject *a = PyArray_Resize((PyArrayObject *)eff, &dims, 0, NPY_CORDER);
+        PyObject *b = a ? PyArray_Resize((PyArrayObject *)rows, &dims, 0, NPY_CORDER) : NULL;
+        Py_XDECREF(a);
+        if (!b) goto done;
+        Py_DECREF(b);
+    }
+    out = placebo_info(&in, eff);
+    eff = NULL;
+    if (out && PyDict_SetItemString(out, "unit_row", rows)) Py_CLEAR(out);
+done:
+    Py_XDECREF(eff);
+    Py_XDECREF(rows);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    return out;
+}
+
 static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
@@ -744,6 +869,12 @@ static PyMethodDef methods[] = {
     {"normal_cdf", py_normal_cdf, METH_VARARGS, "normal_cdf(z) -> float"},
     {"did_basic", (PyCFunction)(void (*)(void))py_did_basic, METH_VARARGS | METH_KEYWORDS,
      "did_basic(columns, outcome, treatment, time, cluster=None, vcov=0) -> dict"},
+    {"did_wild", (PyCFunction)(void (*)(void))py_did_wild, METH_VARARGS | METH_KEYWORDS,
+     "did_wild(formula, columns, term, cluster, n_bootstrap, weights, seed, alpha, null_value, "
+     "equal_tailed, threads) -> dict"},
+    {"did_placebo", (PyCFunction)(void (*)(void))py_did_placebo, METH_VARARGS | METH_KEYWORDS,
+     "did_placebo(columns, outcome, treatment, post, unit, kind, n_permutations, seed, threads) "
+     "-> dict (kind 'permutation' or 'leave_one_out')"},
     {"did_twfe", (PyCFunction)(void (*)(void))py_did_twfe, METH_VARARGS | METH_KEYWORDS,
      "did_twfe(columns, outcome, treatment, time, unit, cluster=None) -> dict"},
     {"sdid", (PyCFunction)(void (*)(void))py_sdid, METH_VARARGS | METH_KEYWORDS,

@@ -19,6 +19,9 @@ from . import _core
 from .did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
                              MultiPeriodDiDResults, TwoWayFixedEffects)
 from .did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
+from .did_diagnostics import (PlaceboTestResults, leave_one_out_test,  # noqa: F401
+                              permutation_test, placebo_group_test, placebo_timing_test,
+                              run_all_placebo_tests, run_placebo_test)
 from .did_base import Estimator, Results
 from .regress import _columns
 

@@ -19,6 +19,7 @@ from .did_base import Estimator, Results
 from .regress import _columns, feols
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
+_WILD_WEIGHTS = ("rademacher", "webb", "mammen")
 
 
 def _stars(p):
@@ -85,7 +86,7 @@ class DiDResults(Results):
                 "df": self.df, "n_obs": self.n_obs, "n_treated": self.n_treated,
                 "n_control": self.n_control, "n_clusters": self.n_clusters,
                 "r_squared": self.r_squared, "vcov_type": self.vcov_type,
-                "inference_method": self.inference_method}
+                "inference_method": self.inference_method, "n_bootstrap": self.n_bootstrap}
 
     def to_dataframe(self):
         import pandas as pd
@@ -168,10 +169,43 @@ class DifferenceInDifferences(Estimator):
         self.rank_deficient_action = rank_deficient_action
         self.threads = threads
 
-    def _check_inference(self):
-        if self.inference != "analytical":
-            raise NotImplementedError(
-                f"inference={self.inference!r}: only 'analytical' is implemented so far")
+    def _check_inference(self, cluster=None):
+        if self.inference not in ("analytical", "wild_bootstrap"):
+            raise ValueError(f"inference={self.inference!r}: expected 'analytical' or "
+                             "'wild_bootstrap'")
+        if self.inference == "wild_bootstrap":
+            if not cluster:
+                raise ValueError("inference='wild_bootstrap' requires cluster= (the bootstrap "
+                                 "draws one weight per cluster)")
+            if not isinstance(self.n_bootstrap, (int, np.integer)) or self.n_bootstrap < 2:
+                raise ValueError(f"n_bootstrap={self.n_bootstrap!r}: the wild bootstrap needs "
+                                 "an integer >= 2")
+            if self.bootstrap_weights not in _WILD_WEIGHTS:
+                raise ValueError(f"bootstrap_weights={self.bootstrap_weights!r}: expected one "
+                                 f"of {list(_WILD_WEIGHTS)}")
+
+    def _fit_wild(self, data, fml, term, treat_col, cluster):
+        """The regression with the wild cluster restricted bootstrap (C: ks_did_wild_fit) of
+        `term` in place of the analytical inference."""
+        cols = _columns(data)
+        seed = self.seed
+        if seed is None:  # diff-diff: a fresh draw on every fit
+            seed = int(np.random.SeedSequence().entropy) & (2**64 - 1)
+        w = _core.did_wild(fml, cols, term, cluster, int(self.n_bootstrap),
+                           self.bootstrap_weights, int(seed) & (2**64 - 1), self.alpha,
+                           threads=self.threads)
+        res = self._fit(data, fml, term, treat_col, {"CRV1": cluster})
+        res.se, res.t_stat, res.p_value = w["se"], w["t_stat"], w["p_value"]
+        res.conf_int = (w["ci_lower"], w["ci_upper"])
+        res.df = None
+        res.inference_method = "wild_bootstrap"
+        res.n_bootstrap = w["n_bootstrap"]
+        res.n_clusters = w["n_clusters"]
+        res.bootstrap_weights = self.bootstrap_weights
+        res.bootstrap_enumerated = w["enumerated"]
+        res.vcov_type = f"wild cluster bootstrap ({self.bootstrap_weights}): {cluster}"
+        res.notes = list(res.notes) + [m for _, m in w["notes"]]
+        return res
 
     def _fit(self, data, fml, term, treat_col, vcov):
         cols = _columns(data)
@@ -185,7 +219,7 @@ class DifferenceInDifferences(Estimator):
 
     def fit(self, data, outcome=None, treatment=None, time=None, formula=None, covariates=None,
             fixed_effects=None, absorb=None):
-        self._check_inference()
+        self._check_inference(self.cluster)
         if formula is not None:
             outcome, treatment, time, fcovs = _parse_did_formula(formula)
             covariates = fcovs + _as_list(covariates)
@@ -193,14 +227,17 @@ class DifferenceInDifferences(Estimator):
             raise ValueError("give outcome, treatment and time, or a formula")
         covs = _as_list(covariates)
         fe = _as_list(fixed_effects) + _as_list(absorb)
-        if not covs and not fe:  # the saturated 2x2: closed form from the cell means
+        wild = self.inference == "wild_bootstrap"
+        if not covs and not fe and not wild:  # the saturated 2x2: closed form from cell means
             fast = self._fit_2x2(data, outcome, treatment, time)
             if fast is not None:
                 return fast
         rhs = " + ".join([treatment, time, f"{treatment}:{time}"] + covs)
         fml = f"{outcome} ~ {rhs}" + (" | " + " + ".join(fe) if fe else "")
-        return self._fit(data, fml, f"{treatment}:{time}", treatment,
-                         _vcov_arg(self.robust, self.cluster))
+        term = f"{treatment}:{time}"
+        if wild:
+            return self._fit_wild(data, fml, term, treatment, self.cluster)
+        return self._fit(data, fml, term, treatment, _vcov_arg(self.robust, self.cluster))
 
 
     def _fit_2x2(self, data, outcome, treatment, time):
@@ -232,8 +269,13 @@ class TwoWayFixedEffects(DifferenceInDifferences):
     _label = "Two-way fixed effects DiD"
 
     def fit(self, data, outcome, treatment, time, unit, covariates=None):
-        self._check_inference()
+        cluster = self.cluster or unit  # TWFE clusters by unit unless told otherwise
+        self._check_inference(cluster)
         covs = _as_list(covariates)
+        if self.inference == "wild_bootstrap":
+            fml = (f"{outcome} ~ " + " + ".join([f"{treatment}:{time}"] + covs) +
+                   f" | {unit} + {time}")
+            return self._fit_wild(data, fml, f"{treatment}:{time}", treatment, cluster)
         if not covs:  # a balanced panel: the within transformation in closed form
             cols = _columns(data)
             r = _core.did_twfe(cols, outcome, treatment, time, unit, cluster=self.cluster)
@@ -347,7 +389,10 @@ class MultiPeriodDiD(DifferenceInDifferences):
 
     def fit(self, data, outcome, treatment, time, post_periods=None, covariates=None,
             fixed_effects=None, absorb=None, reference_period=None, unit=None):
-        self._check_inference()
+        if self.inference == "wild_bootstrap":
+            raise NotImplementedError("MultiPeriodDiD: inference='wild_bootstrap' is not "
+                                      "implemented (the bootstrap covers one coefficient)")
+        self._check_inference(self.cluster)
         cols = dict(_columns(data))
         tv = np.asarray(cols[time])
         periods = [_py(p) for p in np.unique(tv)]

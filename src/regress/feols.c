@@ -419,6 +419,46 @@ int ks_feols_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const ks_f
     return rc;
 }
 
+int ks_feols_within_build(ks_ctx *ctx, const ks_table *t, const char *formula,
+                          const ks_feols_options *opt, ks_feols_within *w)
+{
+    memset(w, 0, sizeof *w);
+    ks_formula f;
+    int rc = ks_formula_parse(ctx, formula, &f);
+    if (rc) return rc;
+    feols_cluster_spec cs = {0};
+    if (opt->vcov == KS_VCOV_CRV1) rc = parse_cluster(ctx, opt->cluster, &cs);
+    design ds = {0};
+    unsigned char *absorbed = ks_calloc(ctx, f.nterms + 1, 1);
+    if (!rc && !absorbed) rc = KS_ENOMEM;
+    if (!rc) rc = ks_feols_data_build(ctx, t, &f, opt, &cs, &w->d);
+    if (!rc) rc = build_design(ctx, &f, &w->d, opt, &ds, absorbed);
+    if (!rc) {
+        const size_t off = f.intercept ? 1 : 0;
+        for (size_t j = 0; j < f.nterms; j++)
+            if (absorbed[j]) memset(ds.X + (j + off) * w->d.n, 0, w->d.n * sizeof *ds.X);
+        w->n = w->d.n;
+        w->k = ds.k;
+        w->X = ds.X;
+        w->y = ds.y;
+        w->own_X = f.intercept;
+    } else if (f.intercept) {
+        ks_free(ctx, ds.X);
+    }
+    ks_free(ctx, absorbed);
+    cluster_spec_free(ctx, &cs);
+    ks_formula_free(ctx, &f);
+    if (rc) ks_feols_within_free(ctx, w);
+    return rc;
+}
+
+void ks_feols_within_free(ks_ctx *ctx, ks_feols_within *w)
+{
+    if (w->own_X) ks_free(ctx, w->X);
+    ks_feols_data_free(ctx, &w->d);
+    memset(w, 0, sizeof *w);
+}
+
 size_t ks_feols_ncoef(const ks_feols *m) { return m->k; }
 const char *ks_feols_name(const ks_feols *m, size_t j) { return j < m->k ? m->names[j] : NULL; }
 double ks_feols_coef(const ks_feols *m, size_t j) { return j < m->k ? m->coef[j] : NAN; }

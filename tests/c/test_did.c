@@ -2,7 +2,7 @@
  * against R did 2.5.1 (numbers from tests/data/did/reference_r_did_extra.json, see
  * PROVENANCE.md) on the panel, with covariates, universal base, repeated cross-sections and an
  * unbalanced panel; the clustered SE against the influence functions it comes from; the
- * bootstrap identical for 1 and 2 threads; bad input. */
+ * bootstrap identical for 1 and 2 threads; bad input; the wild cluster bootstrap. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,6 +190,54 @@ static void test_basic_and_twfe(ks_ctx *ctx)
     ks_table_free(t);
 }
 
+/* The wild bootstrap: all 2^10 sign vectors against the brute-force R enumeration
+ * (tests/data/did/reference_wild.json, case "basic"); sampled Webb draws identical for 1 and 2
+ * threads and changed by the seed; bad input. */
+static void test_wild(ks_ctx *ctx)
+{
+    ks_table *t = load(ctx, "wild_small.csv");
+    if (!t) return;
+    const char *f = "y ~ treated + post + treated:post";
+    ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
+    o.cluster = "state";
+    o.n_bootstrap = 1024;
+    ks_did_wild w;
+    CHECK_OK(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &w));
+    CHECK(w.enumerated && w.n_bootstrap == 1024 && w.n_clusters == 10 && w.nobs == 400);
+    CHECK(w.p_value == 0.255859375);
+    CHECK_NEAR(w.se, 0.21605407436868906, 1e-12);
+    CHECK(fabs(w.ci_lower - -0.25331222134730091) < 1e-9);
+    CHECK(fabs(w.ci_upper - 0.70096696996147034) < 1e-9);
+    o.weights = KS_DID_BOOT_WEBB;
+    o.cluster = "unit";
+    o.n_bootstrap = 299;
+    o.seed = 7;
+    ks_did_wild a, b, c;
+    CHECK_OK(ctx, ks_ctx_set_threads(ctx, 1));
+    CHECK_OK(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &a));
+    CHECK_OK(ctx, ks_ctx_set_threads(ctx, 2));
+    CHECK_OK(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &b));
+    CHECK(!a.enumerated && a.p_value == b.p_value && a.ci_lower == b.ci_lower &&
+          a.ci_upper == b.ci_upper);
+    o.seed = 8;
+    CHECK_OK(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &c));
+    CHECK(c.ci_lower != a.ci_lower || c.ci_upper != a.ci_upper);
+    CHECK_FAILS(ctx, ks_did_wild_fit(ctx, t, f, "treated:time", &o, &w), KS_EINVAL,
+                "term 'treated:time' is not in the formula");
+    o.cluster = NULL;
+    CHECK_FAILS(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &w), KS_EINVAL,
+                "cluster is required");
+    o.cluster = "unit";
+    o.n_bootstrap = 1;
+    CHECK_FAILS(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &w), KS_EINVAL,
+                "n_bootstrap must be >= 2");
+    o.n_bootstrap = 99;
+    o.weights = (ks_did_boot_weights)9;
+    CHECK_FAILS(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &w), KS_EINVAL,
+                "unknown weights");
+    ks_table_free(t);
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -199,6 +247,7 @@ int main(void)
     test_bootstrap_threads(ctx);
     test_bad_input(ctx);
     test_basic_and_twfe(ctx);
+    test_wild(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("did");
 }

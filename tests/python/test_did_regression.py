@@ -75,7 +75,7 @@ def test_event_study_matches_statsmodels(basic):
 def test_bad_input(basic):
     with pytest.raises(ValueError, match="interaction"):
         DifferenceInDifferences().fit(basic, formula="outcome ~ treated + post")
-    with pytest.raises(NotImplementedError, match="wild_bootstrap"):
+    with pytest.raises(ValueError, match="wild_bootstrap' requires cluster"):
         DifferenceInDifferences(inference="wild_bootstrap").fit(
             basic, formula="outcome ~ treated * post")
     with pytest.raises(ValueError, match="post_periods"):

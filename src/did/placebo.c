@@ -1,0 +1,224 @@
+/* placebo.c — the loops of diff-diff's placebo diagnostics (Bertrand, Duflo & Mullainathan
+ * 2004): the permutation test (treatment reassigned to random sets of units) and leave-one-out
+ * (each treated unit dropped). Each re-estimate is the saturated 2x2 ATT, which is the
+ * difference of the four cell means, so one pass builds per-unit cell sums and every re-estimate
+ * costs O(units) (permutation) or O(1) (leave-one-out) instead of a refit.
+ *
+ * Permutation s draws its treated set by a partial Fisher-Yates shuffle with uniforms from the
+ * counter stream (seed, s, step): identical for any thread count. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "did/did_internal.h"
+
+/* Per unit: sums and counts of y by cell 2 d + p (d, p of each row). */
+typedef struct {
+    size_t nrow, nobs, U;
+    double *s, *n;    /* U x 4 */
+    double *d0;       /* U: treatment of the unit's first used row */
+    size_t *first;    /* U: its first used row */
+    size_t *treated;  /* units with a treated row, in order of that row (diff-diff's unique()) */
+    size_t *treated_row; /* ... and the row */
+    size_t ntreated;
+} unit_cells;
+
+static void cells_free(ks_ctx *ctx, unit_cells *c)
+{
+    ks_free(ctx, c->s);
+    ks_free(ctx, c->n);
+    ks_free(ctx, c->d0);
+    ks_free(ctx, c->first);
+    ks_free(ctx, c->treated);
+    ks_free(ctx, c->treated_row);
+}
+
+static int build_cells(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                       const char *post, const char *unit, unit_cells *c)
+{
+    memset(c, 0, sizeof *c);
+    const size_t nrow = ks_table_nrow(t);
+    ks_did_numcol yc, dc, pc;
+    int rc;
+    size_t j;
+    if ((rc = ks_did_numeric(ctx, t, "outcome", y, &yc)) ||
+        (rc = ks_did_numeric(ctx, t, "treatment", treat, &dc)) ||
+        (rc = ks_did_numeric(ctx, t, "post", post, &pc)))
+        return rc;
+    if ((rc = ks_table_find(ctx, t, unit, &j)))
+        return ks_fail(ctx, rc, "unit: no column '%s' in the data", unit);
+    int64_t *code = ks_malloc_array(ctx, nrow ? nrow : 1, sizeof *code);
+    unsigned char *seen = NULL;
+    if (!code) return KS_ENOMEM;
+    size_t U = 0;
+    if ((rc = ks_table_factorize(ctx, t, &j, 1, code, &U))) goto done;
+    c->nrow = nrow;
+    c->U = U;
+    c->s = ks_calloc(ctx, U ? U : 1, 4 * sizeof *c->s);
+    c->n = ks_calloc(ctx, U ? U : 1, 4 * sizeof *c->n);
+    c->d0 = ks_malloc_array(ctx, U ? U : 1, sizeof *c->d0);
+    c->first = ks_malloc_array(ctx, U ? U : 1, sizeof *c->first);
+    c->treated = ks_malloc_array(ctx, U ? U : 1, sizeof *c->treated);
+    c->treated_row = ks_malloc_array(ctx, U ? U : 1, sizeof *c->treated_row);
+    seen = ks_calloc(ctx, U ? U : 1, 1);
+    if (!c->s || !c->n || !c->d0 || !c->first || !c->treated || !c->treated_row || !seen) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    for (size_t u = 0; u < U; u++) c->first[u] = SIZE_MAX;
+    for (size_t i = 0; i < nrow; i++) {
+        const double d = ks_did_num_at(&dc, i), p = ks_did_num_at(&pc, i);
+        const double yi = ks_did_num_at(&yc, i);
+        if (isnan(d) || isnan(p) || isnan(yi) || code[i] < 0) continue; /* NA rows left out */
+        if (!((d == 0 || d == 1) && (p == 0 || p == 1))) {
+            rc = ks_fail(ctx, KS_EINVAL,
+                         "row %zu: treatment '%s' and post '%s' must be 0 or 1 (got %g, %g)",
+                         i + 1, treat, post, d, p);
+            goto done;
+        }
+        if (!isfinite(yi)) {
+            rc = ks_fail(ctx, KS_EINVAL, "outcome: column '%s' is infinite at row %zu", y, i + 1);
+            goto done;
+        }
+        const size_t u = (size_t)code[i];
+        const int cell = 2 * (d == 1) + (p == 1);
+        c->s[4 * u + cell] += yi;
+        c->n[4 * u + cell] += 1.0;
+        if (c->first[u] == SIZE_MAX) {
+            c->first[u] = i;
+            c->d0[u] = d;
+        }
+        if (d == 1 && !seen[u]) {
+            seen[u] = 1;
+            c->treated_row[c->ntreated] = i;
+            c->treated[c->ntreated++] = u;
+        }
+        c->nobs++;
+    }
+    if (c->nobs == 0) rc = ks_fail(ctx, KS_EEMPTY, "no rows without missing values");
+done:
+    ks_free(ctx, seen);
+    ks_free(ctx, code);
+    return rc;
+}
+
+/* The ATT from cell sums and counts (index 2 d + p); NaN when a cell is empty. */
+static double att4(const double s[4], const double n[4])
+{
+    for (int k = 0; k < 4; k++)
+        if (!(n[k] > 0)) return NAN;
+    return (s[3] / n[3] - s[2] / n[2]) - (s[1] / n[1] - s[0] / n[0]);
+}
+
+static double att_all(const unit_cells *c)
+{
+    double s[4] = {0}, n[4] = {0};
+    for (size_t u = 0; u < c->U; u++)
+        for (int k = 0; k < 4; k++) {
+            s[k] += c->s[4 * u + k];
+            n[k] += c->n[4 * u + k];
+        }
+    return att4(s, n);
+}
+
+int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                       const char *post, const char *unit, int n_permutations, uint64_t seed,
+                       double *effects, ks_did_placebo_info *info)
+{
+    memset(info, 0, sizeof *info);
+    if (n_permutations < 1)
+        return ks_fail(ctx, KS_EINVAL, "n_permutations must be >= 1 (got %d)", n_permutations);
+    unit_cells c;
+    int rc = build_cells(ctx, t, y, treat, post, unit, &c);
+    if (rc) {
+        cells_free(ctx, &c);
+        return rc;
+    }
+    const size_t U = c.U;
+    size_t nt = 0;
+    for (size_t u = 0; u < U; u++) nt += c.d0[u] == 1;
+    info->att = att_all(&c);
+    info->nobs = c.nobs;
+    info->nunits = U;
+    info->n_treated_units = nt;
+    size_t nth = ctx->nthreads < 1 ? 1 : (size_t)ctx->nthreads;
+    if (nth > (size_t)n_permutations) nth = (size_t)n_permutations;
+    size_t *work = ks_malloc_array(ctx, nth, (U ? U : 1) * sizeof *work);
+    if (!work) {
+        cells_free(ctx, &c);
+        return KS_ENOMEM;
+    }
+#pragma omp parallel for num_threads((int)nth) schedule(static)
+    for (int s = 0; s < n_permutations; s++) {
+#ifdef _OPENMP
+        size_t *idx = work + (size_t)omp_get_thread_num() * (U ? U : 1);
+#else
+        size_t *idx = work;
+#endif
+        for (size_t u = 0; u < U; u++) idx[u] = u;
+        for (size_t i = 0; i < nt; i++) { /* idx[0..nt) becomes a uniform random subset */
+            size_t r = i + (size_t)(ks_rng_uniform(seed, (uint64_t)s, i) * (double)(U - i));
+            if (r >= U) r = U - 1;
+            const size_t tmp = idx[i];
+            idx[i] = idx[r];
+            idx[r] = tmp;
+        }
+        /* a unit's rows all move to the drawn group, keeping their post cell */
+        double sm[4] = {0}, nm[4] = {0};
+        for (size_t i = 0; i < U; i++) {
+            const size_t u = idx[i];
+            const int g = i < nt ? 2 : 0;
+            for (int p = 0; p < 2; p++) {
+                sm[g + p] += c.s[4 * u + p] + c.s[4 * u + 2 + p];
+                nm[g + p] += c.n[4 * u + p] + c.n[4 * u + 2 + p];
+            }
+        }
+        effects[s] = att4(sm, nm);
+    }
+    ks_free(ctx, work);
+    cells_free(ctx, &c);
+    return KS_OK;
+}
+
+int ks_did_leave_one_out(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                         const char *post, const char *unit, double *effects, size_t *unit_row,
+                         size_t *n_out, ks_did_placebo_info *info)
+{
+    memset(info, 0, sizeof *info);
+    *n_out = 0;
+    unit_cells c;
+    int rc = build_cells(ctx, t, y, treat, post, unit, &c);
+    if (rc) {
+        cells_free(ctx, &c);
+        return rc;
+    }
+    double s[4] = {0}, n[4] = {0};
+    for (size_t u = 0; u < c.U; u++)
+        for (int k = 0; k < 4; k++) {
+            s[k] += c.s[4 * u + k];
+            n[k] += c.n[4 * u + k];
+        }
+    info->att = att4(s, n);
+    info->nobs = c.nobs;
+    info->nunits = c.U;
+    const size_t m = c.ntreated;
+    info->n_treated_units = m;
+    size_t k = 0;
+    for (size_t q = 0; q < m; q++) {
+        const size_t u = c.treated[q];
+        double sl[4], nl[4];
+        for (int e = 0; e < 4; e++) {
+            sl[e] = s[e] - c.s[4 * u + e];
+            nl[e] = n[e] - c.n[4 * u + e];
+        }
+        if (nl[2] + nl[3] == 0) continue; /* no treated row left: diff-diff skips the unit */
+        unit_row[k] = c.treated_row[q];
+        effects[k++] = att4(sl, nl);
+    }
+    *n_out = k;
+    cells_free(ctx, &c);
+    return KS_OK;
+}
