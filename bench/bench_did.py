@@ -11,6 +11,9 @@ Data: diff-diff's benchmark generators (../shared/data/did/README.md), seed 42. 
                         basic generator at 20,000 units x 12 periods (240k rows)
   sdid1k                SyntheticDiD with 200 placebo replications on the SDID generator at
                         800 + 200 units x 20 + 10 periods (3 timed fits: diff-diff takes seconds)
+  wild2k                DifferenceInDifferences(cluster="unit", inference="wild_bootstrap"),
+                        999 draws, on the basic generator at 2,000 units x 12 periods (at 20k
+                        diff-diff asks for a 36 GiB cluster-by-row matrix and fails)
 Each tool runs in its own process; the time is the median of warm fits after one warm-up fit,
 from a pandas DataFrame already in memory (loading excluded). Both tools' estimates are
 compared so that a fast wrong answer cannot pass.
@@ -41,6 +44,7 @@ CASES = {
     "did20k": dict(basic=(20000, 12), est="did"),
     "twfe20k": dict(basic=(20000, 12), est="twfe"),
     "sdid1k": dict(sdid=(800, 200, 20, 10), reps=3),
+    "wild2k": dict(basic=(2000, 12), est="wild", reps=3),
 }
 
 
@@ -76,7 +80,7 @@ def worker(tool, case, threads, reps):
     if "basic" in spec:
         df = pd.DataFrame(dict(np.load(OUT / f"basic_{spec['basic'][0]}.npz")))
         fit = regression_fit(tool, spec["est"], df, threads)
-        return timed(fit)
+        return timed(fit, min(reps, spec.get("reps", reps)))
     df = pd.DataFrame(dict(np.load(OUT / f"data_{spec['shape'][0]}.npz")))
     boot = spec["boot"]
     if tool == "kestrel":
@@ -117,6 +121,12 @@ def regression_fit(tool, est, df, threads):
             r = DifferenceInDifferences(robust=True, cluster="unit", **kw).fit(
                 df, formula="outcome ~ treated * post")
             return r.att, r.se
+    elif est == "wild":
+        def fit():
+            r = DifferenceInDifferences(cluster="unit", inference="wild_bootstrap",
+                                        n_bootstrap=999, seed=1, **kw).fit(
+                df, formula="outcome ~ treated * post")
+            return r.att, r.se
     else:
         def fit():
             r = TwoWayFixedEffects(robust=True, **kw).fit(df, outcome="outcome", treatment="treated",
@@ -149,7 +159,8 @@ def run_worker(tool, case, threads, reps):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--cases", default="cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k,sdid1k")
+    ap.add_argument("--cases",
+                    default="cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k,sdid1k,wild2k")
     ap.add_argument("--worker", nargs=4)
     a = ap.parse_args()
     if a.worker:
