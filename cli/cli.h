@@ -72,6 +72,7 @@ int cmd_did_cs(int argc, char **argv);
 int cmd_did_sdid(int argc, char **argv);
 int cmd_did_basic(int argc, char **argv);
 int cmd_did_twfe(int argc, char **argv);
+int cmd_did_bacon(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_describe(int argc, char **argv);
 

@@ -14,6 +14,7 @@ static const estimator estimators[] = {
     {"sdid", cmd_did_sdid, "synthetic difference-in-differences (R synthdid)"},
     {"basic", cmd_did_basic, "the 2x2 regression y ~ treated * post (fixest's numbers)"},
     {"twfe", cmd_did_twfe, "two-way fixed effects y ~ treated:post | unit + time"},
+    {"bacon", cmd_did_bacon, "Goodman-Bacon decomposition of two-way fixed effects"},
 };
 
 int cmd_did(int argc, char **argv)

@@ -281,6 +281,32 @@ KS_API int ks_did_leave_one_out(ks_ctx *ctx, const ks_table *t, const char *y, c
                                 size_t *unit_row, size_t *n_out,
                                 ks_did_placebo_info *info) KS_RESULT_USED;
 
+/* The Goodman-Bacon (2021) decomposition of two-way fixed effects y ~ D | unit + time, D_it =
+ * 1(t >= first_treat_i), on a balanced panel: every 2x2 comparison of timing groups, its
+ * estimate and its weight (they sum to 1, and sum(weight x estimate) to the TWFE estimate).
+ * first_treat 0, empty or Inf: never treated; at or before the first period (always treated):
+ * untreated too (no variation in D within the unit; Goodman-Bacon's footnote 11, as diff-diff). */
+typedef enum {
+    KS_BACON_TREATED_VS_NEVER = 0, /* a timing group against the untreated */
+    KS_BACON_EARLIER_VS_LATER = 1, /* earlier treated, the later (not yet treated) as control */
+    KS_BACON_LATER_VS_EARLIER = 2  /* later treated, the earlier (already treated) as control */
+} ks_bacon_type;
+typedef struct {
+    size_t n;                           /* comparisons */
+    const double *treated, *control;    /* timing groups (first periods); control Inf: untreated */
+    const int *type;                    /* ks_bacon_type */
+    const double *estimate, *weight;
+    const double *window_start, *window_end; /* the periods compared */
+    const size_t *n_treated, *n_control;     /* observations (units x periods in the window) */
+    double twfe, decomposition_error;   /* twfe - sum(weight x estimate) */
+    size_t n_groups, n_never, n_always, nunits, nperiods, nobs;
+} ks_bacon_view;
+typedef struct ks_bacon ks_bacon;
+KS_API int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                        const char *time, const char *first_treat, ks_bacon **out) KS_RESULT_USED;
+KS_API void ks_bacon_get(const ks_bacon *r, ks_bacon_view *out);
+KS_API void ks_bacon_free(ks_bacon *r); /* NULL is fine */
+
 #ifdef __cplusplus
 }
 #endif

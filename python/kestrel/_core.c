@@ -771,6 +771,65 @@ static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
     return out;
 }
 
+static PyObject *dvec(const double *v, size_t n)
+{
+    const npy_intp d = (npy_intp)n;
+    PyObject *a = PyArray_SimpleNew(1, &d, NPY_DOUBLE);
+    if (a && n) memcpy(PyArray_DATA((PyArrayObject *)a), v, n * sizeof *v);
+    return a;
+}
+
+static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns", "outcome", "unit", "time", "first_treat", NULL};
+    PyObject *cols;
+    const char *y, *u, *tm, *g;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss", kwlist, &cols, &y, &u, &tm, &g))
+        return NULL;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    ks_bacon *r = NULL;
+    if (keep && (t = table_from_dict(ctx, cols, keep))) {
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = ks_bacon_fit(ctx, t, y, u, tm, g, &r);
+        Py_END_ALLOW_THREADS if (rc) raise_ks(ctx, rc);
+        else {
+            ks_bacon_view v;
+            ks_bacon_get(r, &v);
+            double *tmp = PyMem_Malloc((v.n ? v.n : 1) * 3 * sizeof *tmp);
+            if (!tmp) {
+                PyErr_NoMemory();
+            } else {
+                for (size_t c = 0; c < v.n; c++) {
+                    tmp[c] = v.type[c];
+                    tmp[v.n + c] = (double)v.n_treated[c];
+                    tmp[2 * v.n + c] = (double)v.n_control[c];
+                }
+                out = Py_BuildValue(
+                    "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:n,s:n,s:n,s:n,s:n,s:n}",
+                    "treated", dvec(v.treated, v.n), "control", dvec(v.control, v.n), "type",
+                    dvec(tmp, v.n), "estimate", dvec(v.estimate, v.n), "weight",
+                    dvec(v.weight, v.n), "window_start", dvec(v.window_start, v.n),
+                    "window_end", dvec(v.window_end, v.n), "n_treated", dvec(tmp + v.n, v.n),
+                    "n_control", dvec(tmp + 2 * v.n, v.n), "twfe", v.twfe,
+                    "decomposition_error", v.decomposition_error, "n_groups",
+                    (Py_ssize_t)v.n_groups, "n_never", (Py_ssize_t)v.n_never, "n_always",
+                    (Py_ssize_t)v.n_always, "nunits", (Py_ssize_t)v.nunits, "nperiods",
+                    (Py_ssize_t)v.nperiods, "nobs", (Py_ssize_t)v.nobs);
+                PyMem_Free(tmp);
+            }
+        }
+    }
+    ks_bacon_free(r);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    return out;
+}
+
 static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
@@ -877,6 +936,8 @@ static PyMethodDef methods[] = {
      "-> dict (kind 'permutation' or 'leave_one_out')"},
     {"did_twfe", (PyCFunction)(void (*)(void))py_did_twfe, METH_VARARGS | METH_KEYWORDS,
      "did_twfe(columns, outcome, treatment, time, unit, cluster=None) -> dict"},
+    {"bacon", (PyCFunction)(void (*)(void))py_bacon, METH_VARARGS | METH_KEYWORDS,
+     "bacon(columns, outcome, unit, time, first_treat) -> dict"},
     {"sdid", (PyCFunction)(void (*)(void))py_sdid, METH_VARARGS | METH_KEYWORDS,
      "sdid(columns, outcome, unit, time, treatment, ...) -> dict"},
     {"t_cdf", py_t_cdf, METH_VARARGS, "t_cdf(t, df) -> float"},

@@ -88,6 +88,14 @@ static int run_did(ks_ctx *ctx, double *sig)
         if (!rc) rc = ks_did_cs_pretest(ctx, fit, &w);
         ks_did_cs_free(fit);
     }
+    ks_bacon *b = NULL; /* the Goodman-Bacon decomposition of the same panel */
+    if (!rc) rc = ks_bacon_fit(ctx, t, "y", "id", "t", "g", &b);
+    if (!rc) {
+        ks_bacon_view v;
+        ks_bacon_get(b, &v);
+        *sig += v.twfe + v.estimate[0];
+    }
+    ks_bacon_free(b);
     ks_table_free(t);
     return rc;
 }
