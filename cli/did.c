@@ -14,6 +14,7 @@ static const estimator estimators[] = {
     {"sdid", cmd_did_sdid, "synthetic difference-in-differences (R synthdid)"},
     {"basic", cmd_did_basic, "the 2x2 regression y ~ treated * post (fixest's numbers)"},
     {"twfe", cmd_did_twfe, "two-way fixed effects y ~ treated:post | unit + time"},
+    {"sunab", cmd_did_sunab, "Sun & Abraham interaction-weighted event study"},
     {"bacon", cmd_did_bacon, "Goodman-Bacon decomposition of two-way fixed effects"},
 };
 

@@ -307,6 +307,39 @@ KS_API int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, con
 KS_API void ks_bacon_get(const ks_bacon *r, ks_bacon_view *out);
 KS_API void ks_bacon_free(ks_bacon *r); /* NULL is fine */
 
+/* Sun & Abraham (2021) interaction-weighted event study (diff-diff's SunAbraham): the regression
+ * y ~ sum_{g, e != -1 - anticipation} 1(cohort g, t - g = e) (+ covariates) | unit + time with
+ * CRV1 standard errors by `cluster` (NULL: the unit; fixest's small-sample factors); each
+ * relative period's effect averages its cohort effects weighted by their treated observations,
+ * the overall ATT averages the post periods (e >= 0) by theirs; delta-method standard errors.
+ * Never-treated units (first_treat 0, empty or Inf) are the controls; there must be some. */
+typedef struct {
+    const char *cluster;
+    int anticipation;
+    const char *const *covariates; /* NULL-terminated, or NULL */
+} ks_sunab_options;
+#define KS_SUNAB_OPTIONS_INIT {NULL, 0, NULL}
+typedef struct {
+    size_t ncell;                   /* cohort x relative-period cells, by period then cohort */
+    const double *cohort, *rel;     /* g and e of each cell */
+    const double *effect, *se;      /* delta_{g,e} (NaN: collinear) and its standard error */
+    const double *weight;           /* the cell's weight in its period's effect */
+    const double *nobs_cell;        /* treated observations in the cell */
+    size_t nrel;                    /* relative periods */
+    const double *e, *att_e, *se_e; /* each period's effect and standard error */
+    const double *nobs_e, *ncohorts_e;
+    double att, att_se;             /* overall ATT (post periods) and its standard error */
+    double df_t;                    /* t-test degrees of freedom (clusters - 1) */
+    double ref;                     /* the reference period left out */
+    size_t nobs, nclusters, n_treated_units, n_control_units, nperiods;
+} ks_sunab_view;
+typedef struct ks_sunab ks_sunab;
+KS_API int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                        const char *time, const char *first_treat, const ks_sunab_options *opt,
+                        ks_sunab **out) KS_RESULT_USED;
+KS_API void ks_sunab_get(const ks_sunab *r, ks_sunab_view *out);
+KS_API void ks_sunab_free(ks_sunab *r); /* NULL is fine */
+
 #ifdef __cplusplus
 }
 #endif

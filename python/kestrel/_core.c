@@ -830,6 +830,55 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
     return out;
 }
 
+static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns",  "outcome",      "unit",       "time", "first_treat",
+                             "cluster",  "anticipation", "covariates", NULL};
+    PyObject *cols, *covs = Py_None;
+    const char *y, *u, *tm, *g;
+    ks_sunab_options o = KS_SUNAB_OPTIONS_INIT;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziO", kwlist, &cols, &y, &u, &tm, &g,
+                                     &o.cluster, &o.anticipation, &covs))
+        return NULL;
+    const char **cov = NULL;
+    if (covs != Py_None && !(cov = str_list(covs))) return NULL;
+    o.covariates = cov;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) {
+        PyMem_Free(cov);
+        return PyErr_NoMemory();
+    }
+    PyObject *keep = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    ks_sunab *r = NULL;
+    if (keep && (t = table_from_dict(ctx, cols, keep))) {
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = ks_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
+        Py_END_ALLOW_THREADS if (rc) raise_ks(ctx, rc);
+        else {
+            ks_sunab_view v;
+            ks_sunab_get(r, &v);
+            out = Py_BuildValue(
+                "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n}",
+                "cohort", dvec(v.cohort, v.ncell), "rel", dvec(v.rel, v.ncell), "effect",
+                dvec(v.effect, v.ncell), "se", dvec(v.se, v.ncell), "weight",
+                dvec(v.weight, v.ncell), "nobs_cell", dvec(v.nobs_cell, v.ncell), "e",
+                dvec(v.e, v.nrel), "att_e", dvec(v.att_e, v.nrel), "se_e", dvec(v.se_e, v.nrel),
+                "nobs_e", dvec(v.nobs_e, v.nrel), "ncohorts_e", dvec(v.ncohorts_e, v.nrel), "att",
+                v.att, "att_se", v.att_se, "df_t", v.df_t, "ref", v.ref, "nobs",
+                (Py_ssize_t)v.nobs, "nclusters", (Py_ssize_t)v.nclusters, "n_treated_units",
+                (Py_ssize_t)v.n_treated_units, "n_control_units", (Py_ssize_t)v.n_control_units);
+        }
+    }
+    ks_sunab_free(r);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    PyMem_Free(cov);
+    return out;
+}
+
 static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
@@ -936,6 +985,9 @@ static PyMethodDef methods[] = {
      "-> dict (kind 'permutation' or 'leave_one_out')"},
     {"did_twfe", (PyCFunction)(void (*)(void))py_did_twfe, METH_VARARGS | METH_KEYWORDS,
      "did_twfe(columns, outcome, treatment, time, unit, cluster=None) -> dict"},
+    {"sunab", (PyCFunction)(void (*)(void))py_sunab, METH_VARARGS | METH_KEYWORDS,
+     "sunab(columns, outcome, unit, time, first_treat, cluster=None, anticipation=0, "
+     "covariates=None) -> dict"},
     {"bacon", (PyCFunction)(void (*)(void))py_bacon, METH_VARARGS | METH_KEYWORDS,
      "bacon(columns, outcome, unit, time, first_treat) -> dict"},
     {"sdid", (PyCFunction)(void (*)(void))py_sdid, METH_VARARGS | METH_KEYWORDS,

@@ -19,6 +19,7 @@ from . import _core
 from .did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
                              MultiPeriodDiDResults, TwoWayFixedEffects)
 from .did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
+from .did_sunab import SunAbraham, SunAbrahamResults  # noqa: F401
 from .did_bacon import (BaconDecomposition, BaconDecompositionResults,  # noqa: F401
                         Comparison2x2, bacon_decompose)
 from .did_diagnostics import (PlaceboTestResults, leave_one_out_test,  # noqa: F401

@@ -96,6 +96,17 @@ static int run_did(ks_ctx *ctx, double *sig)
         *sig += v.twfe + v.estimate[0];
     }
     ks_bacon_free(b);
+    ks_sunab *sa = NULL; /* and Sun & Abraham with a covariate */
+    static const char *const sacov[] = {"x", NULL};
+    ks_sunab_options so = KS_SUNAB_OPTIONS_INIT;
+    so.covariates = sacov;
+    if (!rc) rc = ks_sunab_fit(ctx, t, "y", "id", "t", "g", &so, &sa);
+    if (!rc) {
+        ks_sunab_view v;
+        ks_sunab_get(sa, &v);
+        *sig += v.att + v.att_se;
+    }
+    ks_sunab_free(sa);
     ks_table_free(t);
     return rc;
 }

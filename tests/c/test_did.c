@@ -3,7 +3,7 @@
  * PROVENANCE.md) on the panel, with covariates, universal base, repeated cross-sections and an
  * unbalanced panel; the clustered SE against the influence functions it comes from; the
  * bootstrap identical for 1 and 2 threads; bad input; the wild cluster bootstrap; the
- * Goodman-Bacon decomposition. */
+ * Goodman-Bacon decomposition; Sun & Abraham. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,6 +268,28 @@ static void test_bacon(ks_ctx *ctx)
                 "changes within a unit");
     ks_table_free(t);
 }
+/* Sun & Abraham on mpdta: the event study equals R did's never-treated universal-base dynamic
+ * effects and the overall ATT R did's simple ATT (reference_r_did_extra.json); no never-treated
+ * units is an error. */
+static void test_sunab(ks_ctx *ctx)
+{
+    ks_table *t = load(ctx, "mpdta.csv");
+    if (!t) return;
+    ks_sunab *r = NULL;
+    CHECK_OK(ctx, ks_sunab_fit(ctx, t, "lemp", "countyreal", "year", "first.treat", NULL, &r));
+    if (r) {
+        ks_sunab_view v;
+        ks_sunab_get(r, &v);
+        CHECK(v.nrel == 7 && v.ref == -1 && v.n_control_units == 309);
+        CHECK(fabs(v.att - -0.039951275155177005) <= 1e-12);
+        CHECK(v.e[4] == 1 && fabs(v.att_e[4] - -0.050957367065194985) <= 1e-12);
+        CHECK(v.e[0] == -4 && fabs(v.att_e[0] - 0.003306356692511992) <= 1e-12);
+    }
+    ks_sunab_free(r);
+    CHECK_FAILS(ctx, ks_sunab_fit(ctx, t, "lemp", "countyreal", "year", "countyreal", NULL, &r),
+                KS_EINVAL, "no never-treated units");
+    ks_table_free(t);
+}
 
 int main(void)
 {
@@ -280,6 +302,7 @@ int main(void)
     test_basic_and_twfe(ctx);
     test_wild(ctx);
     test_bacon(ctx);
+    test_sunab(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("did");
 }

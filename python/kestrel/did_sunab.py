@@ -1,0 +1,136 @@
+"""Sun & Abraham (2021) interaction-weighted event study (diff-diff's ``SunAbraham``). The work is
+in C (src/did/sunab.c: the saturated cohort x relative-period regression with unit and time
+fixed effects, and the interaction-weighted aggregation); this module shapes arguments and
+results."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _core
+from .did_base import Estimator, Results
+from .regress import _columns
+
+_CONTROL = ("never_treated", "not_yet_treated")
+
+
+def _num(x):
+    x = float(x)
+    return int(x) if x.is_integer() else x
+
+
+class SunAbrahamResults(Results):
+    """``event_study_effects`` {e: {effect, se, t_stat, p_value, conf_int, n_groups}},
+    ``overall_att`` / ``overall_se`` / ``overall_t_stat`` / ``overall_p_value`` /
+    ``overall_conf_int``, ``cohort_effects`` {(g, e): {effect, se, weight, n_obs}},
+    ``cohort_weights`` {e: {g: weight}}, ``groups``, ``reference_period``, ``n_obs``,
+    ``n_treated_units``, ``n_control_units``, ``n_clusters``, ``alpha``, ``control_group``.
+    t tests use the regression's degrees of freedom (clusters - 1, as fixest)."""
+
+    def __init__(self, r, alpha, control_group):
+        self.alpha, self.control_group = alpha, control_group
+        self.df = r["df_t"]
+        q = _core.t_quantile(1 - alpha / 2, self.df)
+
+        def infer(est, se):
+            if not (np.isfinite(se) and se > 0):
+                return {"effect": est, "se": se, "t_stat": np.nan, "p_value": np.nan,
+                        "conf_int": (np.nan, np.nan)}
+            t = est / se
+            return {"effect": est, "se": se, "t_stat": t,
+                    "p_value": 2.0 * _core.t_cdf(-abs(t), self.df),
+                    "conf_int": (est - q * se, est + q * se)}
+        self.event_study_effects = {}
+        for e, a, s, g in zip(r["e"], r["att_e"], r["se_e"], r["ncohorts_e"]):
+            d = infer(float(a), float(s))
+            d["n_groups"] = int(g)
+            self.event_study_effects[_num(e)] = d
+        self.cohort_effects, self.cohort_weights = {}, {}
+        for g, e, d_, s, w, n in zip(r["cohort"], r["rel"], r["effect"], r["se"], r["weight"],
+                                     r["nobs_cell"]):
+            g, e = _num(g), _num(e)
+            self.cohort_effects[(g, e)] = {"effect": float(d_), "se": float(s),
+                                           "weight": float(w), "n_obs": int(n)}
+            self.cohort_weights.setdefault(e, {})[g] = float(w)
+        o = infer(r["att"], r["att_se"])
+        self.overall_att, self.overall_se = o["effect"], o["se"]
+        self.overall_t_stat, self.overall_p_value = o["t_stat"], o["p_value"]
+        self.overall_conf_int = o["conf_int"]
+        self.groups = sorted({g for g, _ in self.cohort_effects})
+        self.reference_period = _num(r["ref"])
+        self.n_obs, self.n_clusters = r["nobs"], r["nclusters"]
+        self.n_treated_units, self.n_control_units = r["n_treated_units"], r["n_control_units"]
+
+    att = property(lambda self: self.overall_att)
+    se = property(lambda self: self.overall_se)
+
+    def to_dataframe(self, level="event_study"):
+        import pandas as pd
+        if level == "event_study":
+            return pd.DataFrame([{"relative_period": e, **{k: v for k, v in d.items()
+                                                           if k != "conf_int"},
+                                  "conf_int_lower": d["conf_int"][0],
+                                  "conf_int_upper": d["conf_int"][1]}
+                                 for e, d in self.event_study_effects.items()])
+        if level == "cohort":
+            return pd.DataFrame([{"cohort": g, "relative_period": e, **d}
+                                 for (g, e), d in self.cohort_effects.items()])
+        raise ValueError(f"level={level!r}: expected 'event_study' or 'cohort'")
+
+    def to_dict(self):
+        return {"overall_att": self.overall_att, "overall_se": self.overall_se,
+                "overall_p_value": self.overall_p_value,
+                "overall_conf_int": list(self.overall_conf_int),
+                "event_study_effects": {str(e): d for e, d in self.event_study_effects.items()},
+                "reference_period": self.reference_period, "n_obs": self.n_obs,
+                "n_treated_units": self.n_treated_units,
+                "n_control_units": self.n_control_units}
+
+    def summary(self):
+        lo, hi = self.overall_conf_int
+        lines = ["Sun & Abraham (2021) interaction-weighted event study",
+                 f"  {self.n_treated_units} treated units in {len(self.groups)} cohorts, "
+                 f"{self.n_control_units} never treated; {self.n_obs} observations; SEs "
+                 f"clustered ({self.n_clusters} clusters); reference period "
+                 f"{self.reference_period}",
+                 f"  overall ATT {self.overall_att:.6f}  se {self.overall_se:.6f}  p "
+                 f"{self.overall_p_value:.4g}  [{lo:.6f}, {hi:.6f}]", "",
+                 f"  {'e':>6}{'effect':>12}{'std.err':>12}{'p':>10}{'cohorts':>9}"]
+        for e, d in self.event_study_effects.items():
+            lines.append(f"  {e!s:>6}{d['effect']:12.6f}{d['se']:12.6f}{d['p_value']:10.4g}"
+                         f"{d['n_groups']:9d}")
+        return "\n".join(lines)
+
+    def plot(self, **kw):
+        from .did_plot import plot_event_study
+        return plot_event_study(self, **kw)
+
+    def __repr__(self):
+        return f"SunAbrahamResults(overall_att={self.overall_att:.6g}, se={self.overall_se:.6g})"
+
+
+class SunAbraham(Estimator):
+    """diff-diff's ``SunAbraham``: ``control_group`` (the never treated are the controls either
+    way: the saturated regression has every treated cohort's relative periods), ``anticipation``,
+    ``alpha``, ``cluster`` (default: the unit). ``fit(data, outcome, unit, time, first_treat,
+    covariates=None)``; first_treat 0 or Inf marks the never treated."""
+
+    _params = ("control_group", "anticipation", "alpha", "cluster", "n_bootstrap", "seed",
+               "rank_deficient_action")
+
+    def __init__(self, control_group="never_treated", anticipation=0, alpha=0.05, cluster=None,
+                 n_bootstrap=0, seed=None, rank_deficient_action="warn"):
+        self.control_group, self.anticipation, self.alpha = control_group, anticipation, alpha
+        self.cluster, self.n_bootstrap, self.seed = cluster, n_bootstrap, seed
+        self.rank_deficient_action = rank_deficient_action
+
+    def fit(self, data, outcome, unit, time, first_treat, covariates=None):
+        if self.control_group not in _CONTROL:
+            raise ValueError(f"control_group={self.control_group!r}: expected one of "
+                             f"{', '.join(_CONTROL)}")
+        if self.n_bootstrap:
+            raise NotImplementedError("SunAbraham: the bootstrap is not implemented "
+                                      "(n_bootstrap=0 gives the analytical standard errors)")
+        covs = [covariates] if isinstance(covariates, str) else covariates
+        r = _core.sunab(_columns(data), outcome, unit, time, first_treat, cluster=self.cluster,
+                        anticipation=int(self.anticipation), covariates=covs)
+        return SunAbrahamResults(r, self.alpha, self.control_group)
