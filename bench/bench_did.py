@@ -11,6 +11,8 @@ Data: diff-diff's benchmark generators (../shared/data/did/README.md), seed 42. 
                         basic generator at 20,000 units x 12 periods (240k rows)
   sdid1k                SyntheticDiD with 200 placebo replications on the SDID generator at
                         800 + 200 units x 20 + 10 periods (3 timed fits: diff-diff takes seconds)
+  sunab10k / bacon10k   SunAbraham (overall ATT, event study) and BaconDecomposition on the
+                        staggered generator at 10,000 x 15
   wild2k                DifferenceInDifferences(cluster="unit", inference="wild_bootstrap"),
                         999 draws, on the basic generator at 2,000 units x 12 periods (at 20k
                         diff-diff asks for a 36 GiB cluster-by-row matrix and fails)
@@ -45,6 +47,8 @@ CASES = {
     "twfe20k": dict(basic=(20000, 12), est="twfe"),
     "sdid1k": dict(sdid=(800, 200, 20, 10), reps=3),
     "wild2k": dict(basic=(2000, 12), est="wild", reps=3),
+    "sunab10k": dict(shape=(10000, 15, 6), est="sunab"),
+    "bacon10k": dict(shape=(10000, 15, 6), est="bacon"),
 }
 
 
@@ -82,6 +86,8 @@ def worker(tool, case, threads, reps):
         fit = regression_fit(tool, spec["est"], df, threads)
         return timed(fit, min(reps, spec.get("reps", reps)))
     df = pd.DataFrame(dict(np.load(OUT / f"data_{spec['shape'][0]}.npz")))
+    if "est" in spec:
+        return timed(staggered_fit(tool, spec["est"], df))
     boot = spec["boot"]
     if tool == "kestrel":
         from kestrel.did import CallawaySantAnna
@@ -103,6 +109,26 @@ def worker(tool, case, threads, reps):
             r.aggregate("group")
             return r.overall_att, r.overall_se, es.se[list(es.event_time).index(0)]
     timed(fit)
+
+
+def staggered_fit(tool, est, df):
+    """SunAbraham and BaconDecomposition on the staggered generator."""
+    if tool == "kestrel":
+        import kestrel.did as m
+    else:
+        import warnings
+
+        import diff_diff as m
+        warnings.simplefilter("ignore")
+    if est == "sunab":
+        def fit():
+            r = m.SunAbraham().fit(df, "outcome", "unit", "time", "first_treat")
+            return r.overall_att, r.overall_se
+    else:
+        def fit():
+            r = m.BaconDecomposition().fit(df, "outcome", "unit", "time", "first_treat")
+            return r.twfe_estimate, sum(c.weight * c.estimate for c in r.comparisons)
+    return fit
 
 
 def regression_fit(tool, est, df, threads):
@@ -160,7 +186,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--cases",
-                    default="cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k,sdid1k,wild2k")
+                    default="cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k,sdid1k,wild2k,"
+                            "sunab10k,bacon10k")
     ap.add_argument("--worker", nargs=4)
     a = ap.parse_args()
     if a.worker:
