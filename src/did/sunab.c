@@ -6,6 +6,7 @@
  * (e >= 0) by their treated observations — with delta-method standard errors w'Vw from the
  * regression's cluster-robust variance (diff-diff's SunAbraham definitions). ref = -1 -
  * anticipation. Never-treated units (first_treat 0, empty or Inf) are the controls. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "did/did_internal.h"
 #include "kestrel/regress.h"
+#include "linalg/lapack.h"
 
 struct ks_sunab {
     ks_allocator alloc;
@@ -99,6 +101,130 @@ static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_
     return rc;
 }
 
+/* The saturated regression in closed form, for a balanced panel without covariates and a
+ * cluster constant within units. Each group (a cohort, or the never treated) is then its own
+ * two-way fixed-effects block, so with b the cohort's base period (the reference, or its first
+ * period when it has no reference) delta_{g,e} = (ybar_{g,g+e} - ybar_{g,b}) - (ybar_{0,g+e} -
+ * ybar_{0,b}) from group-by-period means (group 0 the never treated), the residuals are the
+ * two-way demeaned outcomes within each group, and each cluster's score for delta is the same
+ * contrast of its residuals (the coefficient's weights on the observations): V = ssc S'S with
+ * fixest's ssc (G / (G - 1)) (n - 1) / (n - K), K = cells + periods (the unit effects nested
+ * in the clusters left out, as fixest counts them). *ok = 0
+ * (and nothing done) when the data do not qualify. */
+static int closed_form(ks_ctx *ctx, size_t n, const double *y, const double *gr,
+                       const int64_t *codes, size_t N, size_t T, size_t G, const size_t *rowcell,
+                       size_t ncell, double *coef, double *V, double *df_t, int *ok)
+{
+    const int64_t *uc = codes, *tc = codes + n, *cc = codes + 2 * n;
+    *ok = 0;
+    size_t NT;
+    if (!ks_size_mul(N, T, &NT) || NT != n || G < 2) return KS_OK;
+    /* groups: cohorts in order, the never treated last */
+    double *gl = ks_malloc_array(ctx, n + 1, sizeof *gl);
+    int64_t *ucl = ks_malloc_array(ctx, N + 1, sizeof *ucl);
+    unsigned char *seen = ks_calloc(ctx, NT + 1, 1);
+    double *M = NULL, *S = NULL;
+    size_t *ugrp = NULL;
+    int rc = KS_OK;
+    if (!gl || !ucl || !seen) {
+        rc = KS_ENOMEM;
+        goto out;
+    }
+    size_t ng = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(gr[i])) gl[ng++] = gr[i];
+    ng = ks_did_sort_unique(gl, ng);
+    const size_t K = ng + 1, never = ng;
+    for (size_t u = 0; u < N; u++) ucl[u] = -1;
+    for (size_t i = 0; i < n; i++) { /* balanced, complete, cluster constant within unit */
+        const size_t cell = (size_t)uc[i] * T + (size_t)tc[i];
+        if (seen[cell]++ || !isfinite(y[i])) goto out;
+        if (ucl[uc[i]] < 0) ucl[uc[i]] = cc[i];
+        if (ucl[uc[i]] != cc[i]) goto out;
+    }
+    /* means: unit, group x period, group; the base period and cells of each cohort */
+    M = ks_calloc(ctx, K * T + 2 * K + N + ng * T, sizeof *M);
+    ugrp = ks_malloc_array(ctx, N + 1, sizeof *ugrp);
+    S = ks_calloc(ctx, G * ncell + 1, sizeof *S);
+    if (!M || !ugrp || !S) {
+        rc = KS_ENOMEM;
+        goto out;
+    }
+    double *gsize = M + K * T, *gmean = gsize + K, *umean = gmean + K;
+    double *cellat = umean + N; /* ng x T: the cell of (cohort, period) + 1, 0 for none */
+    for (size_t i = 0; i < n; i++) {
+        const size_t k = isnan(gr[i]) ? never : ks_did_lower_bound(gl, ng, gr[i]);
+        ugrp[uc[i]] = k;
+        M[k * T + (size_t)tc[i]] += y[i];
+        umean[uc[i]] += y[i] / (double)T;
+        if (rowcell[i] != SIZE_MAX) cellat[k * T + (size_t)tc[i]] = (double)(rowcell[i] + 1);
+    }
+    for (size_t u = 0; u < N; u++) gsize[ugrp[u]] += 1.0;
+    for (size_t k = 0; k < K; k++)
+        for (size_t s = 0; s < T; s++) {
+            M[k * T + s] /= gsize[k];
+            gmean[k] += M[k * T + s] / (double)T;
+        }
+    /* each cohort's base period: the one period without a cell */
+    size_t *base = (size_t *)ucl; /* ucl is free now: ng entries */
+    for (size_t k = 0; k < ng; k++) {
+        base[k] = T;
+        for (size_t s = 0; s < T; s++)
+            if (cellat[k * T + s] == 0.0) base[k] = s;
+    }
+    for (size_t k = 0; k < ng; k++)
+        for (size_t s = 0; s < T; s++) {
+            if (cellat[k * T + s] == 0.0) continue;
+            const size_t c = (size_t)cellat[k * T + s] - 1, b = base[k];
+            coef[c] = (M[k * T + s] - M[k * T + b]) - (M[never * T + s] - M[never * T + b]);
+        }
+    /* cluster scores: each residual, weighted as it enters each cell's contrast */
+    for (size_t i = 0; i < n; i++) {
+        const size_t k = ugrp[uc[i]], s = (size_t)tc[i];
+        const double e = y[i] - umean[uc[i]] - M[k * T + s] + gmean[k];
+        double *Sc = S + (size_t)cc[i] * ncell;
+        if (k != never) {
+            const double w = e / gsize[k];
+            if (s != base[k])
+                Sc[(size_t)cellat[k * T + s] - 1] += w;
+            else
+                for (size_t q = 0; q < T; q++)
+                    if (cellat[k * T + q] != 0.0) Sc[(size_t)cellat[k * T + q] - 1] -= w;
+        } else {
+            const double w = e / gsize[never];
+            for (size_t q = 0; q < ng; q++) {
+                if (s != base[q]) {
+                    if (cellat[q * T + s] != 0.0) Sc[(size_t)cellat[q * T + s] - 1] -= w;
+                } else {
+                    for (size_t p = 0; p < T; p++)
+                        if (cellat[q * T + p] != 0.0) Sc[(size_t)cellat[q * T + p] - 1] += w;
+                }
+            }
+        }
+    }
+    const double kk = (double)(ncell + T); /* fixest: N + T - 1 FE levels less the N - 1 nested */
+    const double ssc = (double)G / (double)(G - 1) * ((double)n - 1.0) / ((double)n - kk);
+    if (ncell > INT_MAX || G > INT_MAX) {
+        rc = ks_fail(ctx, KS_EINVAL, "too many cells or clusters for the variance");
+        goto out;
+    }
+    const int nc = (int)ncell, ngc = (int)G; /* V = ssc S'S (S: a column of scores per cluster) */
+    const double zero = 0.0;
+    dsyrk_("U", "N", &nc, &ngc, &ssc, S, &nc, &zero, V, &nc, 1, 1);
+    for (size_t a = 0; a < ncell; a++)
+        for (size_t b = 0; b < a; b++) V[b * ncell + a] = V[a * ncell + b];
+    *df_t = (double)(G - 1);
+    *ok = 1;
+out:
+    ks_free(ctx, gl);
+    ks_free(ctx, ucl);
+    ks_free(ctx, seen);
+    ks_free(ctx, M);
+    ks_free(ctx, ugrp);
+    ks_free(ctx, S);
+    return rc;
+}
+
 int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
                  const char *time, const char *first_treat, const ks_sunab_options *opt,
                  ks_sunab **out)
@@ -128,7 +254,7 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
 
     int64_t *codes = ks_malloc_array(ctx, n ? n : 1, 3 * sizeof *codes);
     double *work = ks_malloc_array(ctx, n ? n : 1, 5 * sizeof *work);
-    double *dum = NULL;
+    double *dum = NULL, *fit = NULL;
     ks_feols *m = NULL;
     ks_sunab *r = NULL;
     unsigned char *seen = NULL;
@@ -224,23 +350,60 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
                                      "period %g", ref);
         goto done;
     }
-    /* dummies and the treated observations of each cell */
-    dum = ks_calloc(ctx, ncell * n + ncell, sizeof *dum);
-    if (!dum) {
+    /* each row's cell (SIZE_MAX: none — never treated, a base period, no outcome) and the
+     * treated observations of each cell */
+    size_t *rowcell = ks_malloc_array(ctx, n ? n : 1, sizeof *rowcell);
+    double *count = ks_calloc(ctx, ncell + 1, sizeof *count);
+    fit = ks_calloc(ctx, ncell * ncell + ncell + 1, sizeof *fit);
+    if (!rowcell || !count || !fit) {
+        ks_free(ctx, rowcell);
+        ks_free(ctx, count);
         rc = KS_ENOMEM;
         goto done;
     }
-    double *count = dum + ncell * n;
     for (size_t i = 0; i < n; i++) {
-        if (isnan(gr[i]) || er[i] == ref) continue;
+        rowcell[i] = SIZE_MAX;
+        if (isnan(gr[i]) || er[i] == ref || !isfinite(y[i])) continue;
         const double key[2] = {er[i], gr[i]};
         const double *hit = bsearch(key, cells, ncell, 2 * sizeof *cells, cmp_cell);
-        if (!hit) continue; /* a row without an outcome */
-        const size_t c = (size_t)(hit - cells) / 2;
-        dum[c * n + i] = 1.0;
-        count[c] += 1.0;
+        if (!hit) continue; /* a cohort's dropped earliest period */
+        rowcell[i] = (size_t)(hit - cells) / 2;
+        count[rowcell[i]] += 1.0;
     }
-    if ((rc = regress(ctx, t, y, codes, opt->covariates, ncov, dum, ncell, &m))) goto done;
+    double *coef = fit, *V = fit + ncell, df_t = NAN;
+    size_t K = ncell, nobs = 0;
+    int done_closed = 0;
+    if (ncov == 0) {
+        rc = closed_form(ctx, n, y, gr, codes, N, T, G, rowcell, ncell, coef, V, &df_t,
+                         &done_closed);
+        nobs = n;
+    }
+    if (rc == KS_OK && !done_closed) { /* the regression: dummies, one per cell */
+        dum = ks_calloc(ctx, ncell * n + 1, sizeof *dum);
+        if (!dum) rc = KS_ENOMEM;
+        for (size_t i = 0; dum && i < n; i++)
+            if (rowcell[i] != SIZE_MAX) dum[rowcell[i] * n + i] = 1.0;
+        if (!rc) rc = regress(ctx, t, y, codes, opt->covariates, ncov, dum, ncell, &m);
+        if (!rc) {
+            ks_feols_info info;
+            ks_feols_get_info(m, &info);
+            df_t = info.df_t;
+            nobs = info.nobs;
+            K = ks_feols_ncoef(m);
+            ks_free(ctx, fit); /* V is the regression's */
+            fit = ks_calloc(ctx, ncell + 1, sizeof *fit);
+            coef = fit;
+            V = (double *)ks_feols_vcov(m);
+            for (size_t c = 0; fit && c < ncell; c++)
+                coef[c] = ks_feols_is_collinear(m, c) ? NAN : ks_feols_coef(m, c);
+            if (!fit) rc = KS_ENOMEM;
+        }
+    }
+    ks_free(ctx, rowcell);
+    if (rc) {
+        ks_free(ctx, count);
+        goto done;
+    }
 
     /* the result: cells, relative periods, overall */
     size_t nrel = 0;
@@ -252,6 +415,7 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     r->alloc = ctx->alloc;
     r->buf = ks_malloc_array(ctx, 6 * ncell + 5 * nrel + 2 * ncell + 1, sizeof *r->buf);
     if (!r->buf) {
+        ks_free(ctx, count);
         rc = KS_ENOMEM;
         goto done;
     }
@@ -260,19 +424,16 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     double *cn = cw + ncell, *re = cn + ncell, *ra = re + nrel, *rs = ra + nrel, *rn = rs + nrel;
     double *rg = rn + nrel, *wv = rg + nrel;
     size_t *idx = (size_t *)(wv + ncell); /* ncell: scratch for the quadratic forms */
-    const double *V = ks_feols_vcov(m);
-    const size_t K = ks_feols_ncoef(m);
-    ks_feols_info info;
-    ks_feols_get_info(m, &info);
     double post_total = 0.0, att = 0.0;
     size_t npost = 0, r0 = 0;
     for (size_t c = 0; c < ncell; c++) {
         cg[c] = cells[2 * c + 1];
         ce[c] = cells[2 * c];
         cn[c] = count[c];
-        cd[c] = ks_feols_is_collinear(m, c) ? NAN : ks_feols_coef(m, c);
-        cs[c] = ks_feols_is_collinear(m, c) ? NAN : ks_feols_se(m, c);
+        cd[c] = coef[c];
+        cs[c] = isnan(coef[c]) ? NAN : sqrt(V[c * K + c]);
     }
+    ks_free(ctx, count);
     for (size_t a = 0; a < ncell; a = r0) { /* each relative period: cells a..r0-1 */
         double tot = 0.0;
         for (r0 = a; r0 < ncell && ce[r0] == ce[a]; r0++)
@@ -324,8 +485,8 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     v->ncohorts_e = rg;
     v->att = npost ? att : NAN;
     v->att_se = npost ? sqrt(fmax(quad(V, K, idx, wv, mm), 0.0)) : NAN;
-    v->df_t = info.df_t;
-    v->nobs = info.nobs;
+    v->df_t = df_t;
+    v->nobs = nobs;
     v->nclusters = G;
     v->n_treated_units = n_treat;
     v->n_control_units = n_never;
@@ -339,6 +500,7 @@ done:
     ks_free(ctx, codes);
     ks_free(ctx, work);
     ks_free(ctx, dum);
+    ks_free(ctx, fit);
     ks_free(ctx, seen);
     return rc;
 }

@@ -115,3 +115,18 @@ def test_cli_matches_python(kestrel_bin, tmp_path):
     svg = tmp_path / "sa.svg"
     table = subprocess.run(args + ["--plot", str(svg)], capture_output=True, text=True)
     assert table.returncode == 0 and "e = 3" in table.stdout and svg.exists()
+
+
+def test_closed_form_equals_regression():
+    """A balanced panel without covariates takes the closed form; a covariate that the unit
+    effects absorb (lpop is constant within county) sends the same model through the
+    regression: the same effects and standard errors."""
+    df = mpdta()
+    a = SunAbraham().fit(df, *ARGS)
+    b = SunAbraham().fit(df, *ARGS, covariates=["lpop"])
+    for e, d in a.event_study_effects.items():
+        assert abs(d["effect"] - b.event_study_effects[e]["effect"]) <= 1e-12
+        assert d["se"] == pytest.approx(b.event_study_effects[e]["se"], rel=1e-10)
+    for k, d in a.cohort_effects.items():
+        assert d["se"] == pytest.approx(b.cohort_effects[k]["se"], rel=1e-10)
+    assert a.overall_se == pytest.approx(b.overall_se, rel=1e-10) and a.df == b.df
