@@ -254,7 +254,7 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
 
     int64_t *codes = ks_malloc_array(ctx, n ? n : 1, 3 * sizeof *codes);
     double *work = ks_malloc_array(ctx, n ? n : 1, 5 * sizeof *work);
-    double *dum = NULL, *fit = NULL;
+    double *dum = NULL, *fit = NULL, *count = NULL;
     ks_feols *m = NULL;
     ks_sunab *r = NULL;
     unsigned char *seen = NULL;
@@ -353,11 +353,10 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     /* each row's cell (SIZE_MAX: none — never treated, a base period, no outcome) and the
      * treated observations of each cell */
     size_t *rowcell = ks_malloc_array(ctx, n ? n : 1, sizeof *rowcell);
-    double *count = ks_calloc(ctx, ncell + 1, sizeof *count);
+    count = ks_calloc(ctx, ncell + 1, sizeof *count);
     fit = ks_calloc(ctx, ncell * ncell + ncell + 1, sizeof *fit);
     if (!rowcell || !count || !fit) {
         ks_free(ctx, rowcell);
-        ks_free(ctx, count);
         rc = KS_ENOMEM;
         goto done;
     }
@@ -400,10 +399,7 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
         }
     }
     ks_free(ctx, rowcell);
-    if (rc) {
-        ks_free(ctx, count);
-        goto done;
-    }
+    if (rc) goto done;
 
     /* the result: cells, relative periods, overall */
     size_t nrel = 0;
@@ -415,7 +411,6 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     r->alloc = ctx->alloc;
     r->buf = ks_malloc_array(ctx, 6 * ncell + 5 * nrel + 2 * ncell + 1, sizeof *r->buf);
     if (!r->buf) {
-        ks_free(ctx, count);
         rc = KS_ENOMEM;
         goto done;
     }
@@ -433,7 +428,6 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
         cd[c] = coef[c];
         cs[c] = isnan(coef[c]) ? NAN : sqrt(V[c * K + c]);
     }
-    ks_free(ctx, count);
     for (size_t a = 0; a < ncell; a = r0) { /* each relative period: cells a..r0-1 */
         double tot = 0.0;
         for (r0 = a; r0 < ncell && ce[r0] == ce[a]; r0++)
@@ -501,6 +495,7 @@ done:
     ks_free(ctx, work);
     ks_free(ctx, dum);
     ks_free(ctx, fit);
+    ks_free(ctx, count);
     ks_free(ctx, seen);
     return rc;
 }

@@ -96,17 +96,19 @@ static int run_did(ks_ctx *ctx, double *sig)
         *sig += v.twfe + v.estimate[0];
     }
     ks_bacon_free(b);
-    ks_sunab *sa = NULL; /* and Sun & Abraham with a covariate */
     static const char *const sacov[] = {"x", NULL};
-    ks_sunab_options so = KS_SUNAB_OPTIONS_INIT;
-    so.covariates = sacov;
-    if (!rc) rc = ks_sunab_fit(ctx, t, "y", "id", "t", "g", &so, &sa);
-    if (!rc) {
-        ks_sunab_view v;
-        ks_sunab_get(sa, &v);
-        *sig += v.att + v.att_se;
+    for (int pass = 0; pass < 2 && !rc; pass++) { /* Sun & Abraham: closed form, regression */
+        ks_sunab *sa = NULL;
+        ks_sunab_options so = KS_SUNAB_OPTIONS_INIT;
+        so.covariates = pass ? sacov : NULL;
+        rc = ks_sunab_fit(ctx, t, "y", "id", "t", "g", &so, &sa);
+        if (!rc) {
+            ks_sunab_view v;
+            ks_sunab_get(sa, &v);
+            *sig += v.att + v.att_se;
+        }
+        ks_sunab_free(sa);
     }
-    ks_sunab_free(sa);
     ks_table_free(t);
     return rc;
 }
