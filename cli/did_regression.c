@@ -10,6 +10,7 @@
 
 typedef struct {
     const char *data, *y, *treat, *time, *unit, *covs, *cluster, *vcov, *alpha, *json, *threads;
+    const char *wild, *bw, *seed;
 } args;
 
 static void help(int twfe)
@@ -33,6 +34,10 @@ static void help(int twfe)
            "  --cluster COL        cluster-robust (CRV1) standard errors by COL%s\n"
            "%s"
            "  --alpha A            significance level (default 0.05)\n"
+           "  --wild-bootstrap B   wild cluster restricted bootstrap with B draws (needs a\n"
+           "                       cluster; all 2^G sign vectors when 2^G <= B, Rademacher)\n"
+           "  --boot-weights W     rademacher (default) | mammen | webb\n"
+           "  --seed S             bootstrap seed (default 0)\n"
            "  --json               print JSON instead of the table\n"
            "  --threads N          threads (default: all)\n",
            twfe ? "T        " : "P        ", twfe ? "period indicator or period (the regressor is D x T)"
@@ -91,6 +96,60 @@ static int via_feols(ks_ctx *ctx, const ks_table *t, const args *a, const char *
     return rc;
 }
 
+/* --wild-bootstrap: the effect with its bootstrap p-value and interval (test inversion). */
+static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
+                const char *formula, const char *term, int twfe, double alpha)
+{
+    static const cli_name kinds[] = {{"rademacher", KS_DID_BOOT_RADEMACHER},
+                                     {"mammen", KS_DID_BOOT_MAMMEN},
+                                     {"webb", KS_DID_BOOT_WEBB}};
+    ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
+    ks_did_wild w;
+    long v;
+    int kind = KS_DID_BOOT_RADEMACHER;
+    if (cli_int(cmd, "--wild-bootstrap", a->wild, 2, &v)) return CLI_USAGE;
+    o.n_bootstrap = (int)v;
+    if (a->bw && cli_choice(cmd, "--boot-weights", a->bw, kinds, 3, &kind)) return CLI_USAGE;
+    o.weights = (ks_did_boot_weights)kind;
+    if (a->seed) {
+        if (cli_int(cmd, "--seed", a->seed, 0, &v)) return CLI_USAGE;
+        o.seed = (uint64_t)v;
+    }
+    o.alpha = alpha;
+    o.cluster = a->cluster ? a->cluster : twfe ? a->unit : NULL;
+    if (!o.cluster) {
+        fprintf(stderr, "kestrel %s: --wild-bootstrap needs --cluster\n", cmd);
+        return CLI_USAGE;
+    }
+    if (ks_did_wild_fit(ctx, t, formula, term, &o, &w) != KS_OK) return cli_fail(ctx, cmd);
+    if (a->json) {
+        printf("{\"estimator\": \"%s\", \"formula\": ", cmd + strlen("did "));
+        cli_json_str(stdout, formula);
+        printf(", \"att\": ");
+        cli_json_num(stdout, w.coef);
+        printf(", \"se\": ");
+        cli_json_num(stdout, w.se);
+        printf(", \"p_value\": ");
+        cli_json_num(stdout, w.p_value);
+        printf(", \"ci_lower\": ");
+        cli_json_num(stdout, w.ci_lower);
+        printf(", \"ci_upper\": ");
+        cli_json_num(stdout, w.ci_upper);
+        printf(", \"nobs\": %zu, \"nclusters\": %zu, \"n_bootstrap\": %zu, \"enumerated\": %s}\n",
+               w.nobs, w.n_clusters, w.n_bootstrap, w.enumerated ? "true" : "false");
+        return CLI_OK;
+    }
+    printf("%s: %s\n", cmd + strlen("did "), formula);
+    printf("Observations: %zu   Clusters: %zu   Wild cluster restricted bootstrap: %zu %s, %s\n\n",
+           w.nobs, w.n_clusters, w.n_bootstrap, w.enumerated ? "sign vectors (all)" : "draws",
+           kinds[kind].name);
+    printf("%-12s %12s %12s %10s %12s %12s\n", "", "estimate", "std.err", "boot p", "ci.lower",
+           "ci.upper");
+    printf("%-12s %12.6f %12.6f %10.4g %12.6f %12.6f\n", "ATT", w.coef, w.se, w.p_value,
+           w.ci_lower, w.ci_upper);
+    return CLI_OK;
+}
+
 /* "y ~ rhs [+ covariates] [| fe]" in a malloc'ed string. */
 static char *make_formula(const char *y, const char *rhs, const char *covs, const char *fe)
 {
@@ -119,7 +178,8 @@ static int run(int argc, char **argv, int twfe)
         {"data", 1, &a.data},       {"outcome", 1, &a.y},         {"treatment", 1, &a.treat},
         {"time", 1, &a.time},       {"unit", 1, &a.unit},         {"covariates", 1, &a.covs},
         {"cluster", 1, &a.cluster}, {"vcov", 1, &a.vcov},         {"alpha", 1, &a.alpha},
-        {"json", 0, &a.json},       {"threads", 1, &a.threads},
+        {"json", 0, &a.json},       {"threads", 1, &a.threads},   {"wild-bootstrap", 1, &a.wild},
+        {"boot-weights", 1, &a.bw}, {"seed", 1, &a.seed},
     };
     int rc = cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
@@ -162,6 +222,10 @@ static int run(int argc, char **argv, int twfe)
     }
     if (ks_table_read_csv(ctx, a.data, NULL, &t) != KS_OK) {
         rc = cli_fail(ctx, cmd);
+        goto done;
+    }
+    if (a.wild) { /* the wild cluster restricted bootstrap of the same regression */
+        rc = wild(ctx, t, &a, cmd, formula, term, twfe, alpha);
         goto done;
     }
     if (!a.covs && !twfe) { /* the closed form; feols when D or P is not 0/1 */

@@ -186,3 +186,26 @@ def test_cli_regression_errors(kestrel_bin):
     r = _cli(kestrel_bin, "basic", "--data", str(BASIC), "--outcome", "nope", "--treatment",
              "treated", "--time", "post")
     assert r.returncode == 1 and "'nope'" in r.stderr
+
+
+def test_cli_wild_bootstrap_matches_r_enumeration(kestrel_bin):
+    """--wild-bootstrap 1024 with 10 clusters enumerates all sign vectors: the p-value and the
+    interval of the brute-force R reference (tests/data/did/reference_wild.json)."""
+    import json
+    from conftest import DATA
+    ref = json.load(open(DATA / "did" / "reference_wild.json"))["cases"]
+    data = str(DATA / "did" / "wild_small.csv")
+    for cmd, extra, case in (("basic", [], "basic"),
+                             ("twfe", ["--unit", "unit"], "twfe_within")):
+        r = _cli(kestrel_bin, cmd, "--data", data, "--outcome", "y", "--treatment", "treated",
+                 "--time", "post", "--cluster", "state", "--wild-bootstrap", "1024", "--json",
+                 *extra)
+        assert r.returncode == 0, r.stderr
+        j = json.loads(r.stdout)
+        assert j["enumerated"] and j["nclusters"] == 10
+        assert j["p_value"] == ref[case]["p_value"]
+        assert abs(j["ci_lower"] - ref[case]["ci_lower"]) <= 1e-9
+        assert abs(j["ci_upper"] - ref[case]["ci_upper"]) <= 1e-9
+    r = _cli(kestrel_bin, "basic", "--data", data, "--outcome", "y", "--treatment", "treated",
+             "--time", "post", "--wild-bootstrap", "99")
+    assert r.returncode == 2 and "needs --cluster" in r.stderr
