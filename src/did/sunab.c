@@ -59,7 +59,9 @@ static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_
 {
     const size_t n = ks_table_nrow(t);
     ks_table *rt = NULL;
-    char *formula = ks_malloc_array(ctx, ncell + ncov + 2, 24);
+    size_t flen = 24 * (ncell + 2);
+    for (size_t k = 0; k < ncov; k++) flen += strlen(covs[k]) + 4;
+    char *formula = ks_malloc_array(ctx, flen, 1);
     int rc = formula ? ks_table_new(ctx, n, &rt) : KS_ENOMEM;
     if (!rc) rc = ks_table_add_float64_borrowed(ctx, rt, "sa_y", y);
     if (!rc) rc = ks_table_add_int64_borrowed(ctx, rt, "sa_unit", codes);
@@ -75,8 +77,7 @@ static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_
     }
     for (size_t k = 0; k < ncov && !rc; k++) {
         size_t j;
-        char name[32];
-        snprintf(name, sizeof name, "sa_x%zu", k);
+        const char *name = covs[k]; /* the user's name, so that messages name it */
         double *x = ks_malloc_array(ctx, n ? n : 1, sizeof *x);
         if (!x) {
             rc = KS_ENOMEM;
