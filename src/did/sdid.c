@@ -24,6 +24,14 @@
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
 
+/* Compiled for AVX2 too (the CPU picks at run time), without contracting a * b + c into FMAs, so
+ * that both versions round alike. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define FW_KERNEL __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
+#else
+#define FW_KERNEL
+#endif
+
 /* A Frank-Wolfe problem: min over the simplex of zeta^2 |x|^2 + |A x - b|^2 / rows, A (rows x k)
  * and b from the columns of M (rows x (k + 1), column-major, ld rows), centred by column when
  * intercept is set. Columns of the Gram matrix A'A are formed when a step first needs them
@@ -35,7 +43,7 @@ typedef struct {
     unsigned char *have;
     double *Ax, *grad;
     const double *gram;  /* optional: A'A over a superset of the columns (ld ldg), */
-    const size_t *map;   /* column j of A being its column map[j] */
+    const size_t *map;   /* column j of A being its column map[j] (NULL: j) */
     size_t ldg;
 } fw_problem;
 
@@ -76,13 +84,38 @@ static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, si
     return KS_OK;
 }
 
+/* All of A'A at once, for few columns (time weights: k pre periods), through A transposed so
+ * that the inner loop runs along a row: each entry still sums its products in the order of the
+ * rows, the same bits as gram_col's. */
+FW_KERNEL static void gram_all(fw_problem *f, double *restrict At)
+{
+    const size_t rows = f->rows, k = f->k;
+    double *restrict G = f->G;
+    for (size_t a = 0; a < k; a++)
+        for (size_t r = 0; r < rows; r++) At[r * k + a] = f->A[a * rows + r];
+    memset(G, 0, k * k * sizeof *G);
+    for (size_t r = 0; r < rows; r++) {
+        const double *restrict ar = At + r * k;
+        for (size_t a = 0; a < k; a++) {
+            double *restrict Ga = G + a * k;
+            const double v = ar[a];
+            for (size_t b = 0; b < k; b++) Ga[b] += ar[b] * v;
+        }
+    }
+    memset(f->have, 1, k);
+}
+
 /* Column i of A'A (gathered from the shared Gram matrix when there is one). */
 static const double *gram_col(fw_problem *f, size_t i)
 {
     double *Gi = f->G + i * f->k;
     if (!f->have[i] && f->gram) {
-        const double *src = f->gram + f->map[i] * f->ldg;
-        for (size_t j = 0; j < f->k; j++) Gi[j] = src[f->map[j]];
+        if (f->map) {
+            const double *src = f->gram + f->map[i] * f->ldg;
+            for (size_t j = 0; j < f->k; j++) Gi[j] = src[f->map[j]];
+        } else { /* the controls in their own order */
+            memcpy(Gi, f->gram + i * f->ldg, f->k * sizeof *Gi);
+        }
         f->have[i] = 1;
     } else if (!f->have[i]) {
         const double *ai = f->A + i * f->rows;
@@ -142,13 +175,6 @@ static inline double step_sqdist8(double *restrict y, const double *restrict a, 
     return t;
 }
 
-/* Compiled for AVX2 too (the CPU picks at run time), without contracting a * b + c into FMAs, so
- * that both versions round alike. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-#define FW_KERNEL __attribute__((target_clones("avx2", "default"), optimize("fp-contract=off")))
-#else
-#define FW_KERNEL
-#endif
 
 /* One fused pass: x <- c x + s e_i and G x <- c G x + s G_i (the previous step; c = 1, s = 0 for
  * none), then the half gradient g = G x - A'b + eta x, its minimum, g . x and |x|^2, over 8
@@ -323,6 +349,8 @@ static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, siz
             }
             for (size_t t = 0; t < C; t++) memcpy(M + t * N0, Yc + t * R, N0 * sizeof *M);
             rc = fw_setup(ctx, &f, M, N0, T0, o->lambda_intercept);
+            if (rc == KS_OK) /* T0 columns: form A'A at once (M is free for the transpose) */
+                gram_all(&f, M);
             ks_free(ctx, M);
             if (rc == KS_OK) {
                 fw_solve(&f, o->zeta_lambda, lambda, o->min_decrease, 100);
@@ -333,7 +361,7 @@ static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, siz
         }
         if (rc == KS_OK && o->update_omega) { /* rows: pre periods; columns: controls, treated */
             rc = fw_setup(ctx, &f, Ycw, T0, N0, o->omega_intercept);
-            if (rc == KS_OK && o->gram && map) {
+            if (rc == KS_OK && o->gram) {
                 f.gram = o->gram;
                 f.ldg = o->ldg;
                 f.map = map;
@@ -718,6 +746,11 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
         o.update_lambda = o.update_omega = 0;
     }
     double tau;
+    if (o.update_omega && reps > 0 && opt->variance != KS_SDID_JACKKNIFE) {
+        /* omega's Gram matrix once, for the fit and every placebo / bootstrap draw */
+        o.gram = gram = control_gram(ctx, Y, N, N0, T0, o.omega_intercept);
+        o.ldg = N0;
+    }
     if ((rc = sdid_estimate(ctx, Y, N, N, N0, T, T0, &o, NULL, omega, lambda, &tau))) goto done;
     ks_sdid_view *v = &r->v;
     v->att = tau;
@@ -744,10 +777,6 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
         !(opt->variance == KS_SDID_BOOTSTRAP && N0 == N - 1)) {
         int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
         const size_t per = NT + N + T0 + 2 * N + 8;
-        if (o.update_omega && opt->variance != KS_SDID_JACKKNIFE) {
-            o.gram = gram = control_gram(ctx, Y, N, N0, T0, o.omega_intercept);
-            o.ldg = N0;
-        }
         work = ks_malloc_array(ctx, (size_t)nt, per * sizeof *work);
         int *status = ks_calloc(ctx, (size_t)reps, sizeof *status);
         if (!work || !status) {
