@@ -11,9 +11,9 @@
  * the controls' first differences before treatment.
  *
  * Each Frank-Wolfe step keeps A x up to date in O(rows) (x moves towards one vertex) and the
- * gradient A'(A x - b) in O(columns) from columns of the Gram matrix A'A (formed once for all the
- * controls and shared by the placebo and bootstrap draws), instead of
- * two matrix-vector products: O(rows + columns) per step. */
+ * gradient A'(A x - b) in O(columns) from columns of the Gram matrix A'A (formed when a vertex is
+ * first visited), instead of two matrix-vector products: O(rows + columns) per step, one pass
+ * over the columns (fw_solve). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,23 +28,48 @@
  * that both versions round alike. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 #define FW_KERNEL __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
+#define FW_INLINE static inline __attribute__((always_inline)) /* into each clone */
 #else
 #define FW_KERNEL
+#define FW_INLINE static inline
 #endif
+
+/* GCC vector extensions: AVX2 operations in the AVX2 clone, SSE2 pairs otherwise (the helpers
+ * are always inlined, so no vector crosses a call: the ABI note does not apply). */
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4i __attribute__((vector_size(32)));
+
+FW_INLINE v4d v4_load(const double *p)
+{
+    v4d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+FW_INLINE v4d v4_select(v4i mask, v4d a, v4d b) /* mask ? a : b, lane by lane */
+{
+    return (v4d)(((v4i)a & mask) | ((v4i)b & ~mask));
+}
+
+/* Eight partial sums, added in a fixed order (lane l holds elements l, l + 8, ...). */
+FW_INLINE double v8_sum(v4d a, v4d b)
+{
+    return ((a[0] + b[0]) + (a[1] + b[1])) + ((a[2] + b[2]) + (a[3] + b[3]));
+}
 
 /* A Frank-Wolfe problem: min over the simplex of zeta^2 |x|^2 + |A x - b|^2 / rows, A (rows x k)
  * and b from the columns of M (rows x (k + 1), column-major, ld rows), centred by column when
- * intercept is set. Columns of the Gram matrix A'A are formed when a step first needs them
- * (the weights are sparse: few vertices are ever visited). */
+ * intercept is set. The step columns h_j (A'A_j - A'b + eta e_j) are formed when a step first
+ * needs them and kept (up to FW_CACHE_MAX entries; beyond, one column is formed at every step). */
+#define FW_CACHE_MAX ((size_t)1 << 25) /* 256 MB */
 typedef struct {
     size_t rows, k;
-    double *A, *b;        /* rows x k, rows */
-    double *G, *Ab;       /* A'A (k x k; column j valid when have[j]), A'b */
+    int cache;          /* keep every h_j (k x k) */
+    double *A, *At, *b; /* rows x k by columns, the same by rows, rows */
+    double *H, *Ab;     /* cache: column j is h_j once have[j]; else one column; A'b */
     unsigned char *have;
-    double *Ax, *grad;
-    const double *gram;  /* optional: A'A over a superset of the columns (ld ldg), */
-    const size_t *map;   /* column j of A being its column map[j] (NULL: j) */
-    size_t ldg;
+    double *Ax, *grad;  /* A x (rows); the scaled half gradient u (k) */
 } fw_problem;
 
 static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, size_t k,
@@ -53,18 +78,21 @@ static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, si
     memset(f, 0, sizeof *f);
     f->rows = rows;
     f->k = k;
-    f->A = ks_malloc_array(ctx, rows * (k + 1) + k * k + 3 * k + rows + 1, sizeof *f->A);
+    f->cache = (double)k * (double)k <= (double)FW_CACHE_MAX;
+    f->A = ks_malloc_array(ctx, 2 * rows * k + rows + (f->cache ? k * k : k) + 2 * k + rows + 1,
+                           sizeof *f->A);
     f->have = ks_calloc(ctx, k ? k : 1, 1);
     if (!f->A || !f->have) {
         ks_free(ctx, f->A);
         ks_free(ctx, f->have);
         return KS_ENOMEM;
     }
-    f->b = f->A + rows * k;
-    f->G = f->b + rows;
-    f->Ab = f->G + k * k;
-    f->grad = f->Ab + k; /* G x, then the gradient */
-    f->Ax = f->grad + 2 * k;
+    f->At = f->A + rows * k;
+    f->b = f->At + rows * k;
+    f->H = f->b + rows;
+    f->Ab = f->H + (f->cache ? k * k : k);
+    f->grad = f->Ab + k;
+    f->Ax = f->grad + k;
     for (size_t j = 0; j <= k; j++) {
         const double *src = M + j * rows;
         double *dst = j < k ? f->A + j * rows : f->b;
@@ -75,6 +103,8 @@ static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, si
         }
         for (size_t r = 0; r < rows; r++) dst[r] = src[r] - mean;
     }
+    for (size_t j = 0; j < k; j++)
+        for (size_t r = 0; r < rows; r++) f->At[r * k + j] = f->A[j * rows + r];
     for (size_t j = 0; j < k; j++) {
         const double *aj = f->A + j * rows;
         double s = 0.0;
@@ -84,50 +114,36 @@ static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, si
     return KS_OK;
 }
 
-/* All of A'A at once, for few columns (time weights: k pre periods), through A transposed so
- * that the inner loop runs along a row: each entry still sums its products in the order of the
- * rows, the same bits as gram_col's. */
-FW_KERNEL static void gram_all(fw_problem *f, double *restrict At)
+/* h_i = A'A_i - A'b + eta e_i, the change of the half gradient with a step to vertex i, formed on
+ * first use: A'A_i eight entries at a time over the rows of A by rows (A transposed, in cache),
+ * each entry summing its products in the order of the rows. */
+FW_INLINE const double *step_col(fw_problem *f, size_t i, double eta)
 {
-    const size_t rows = f->rows, k = f->k;
-    double *restrict G = f->G;
-    for (size_t a = 0; a < k; a++)
-        for (size_t r = 0; r < rows; r++) At[r * k + a] = f->A[a * rows + r];
-    memset(G, 0, k * k * sizeof *G);
-    for (size_t r = 0; r < rows; r++) {
-        const double *restrict ar = At + r * k;
-        for (size_t a = 0; a < k; a++) {
-            double *restrict Ga = G + a * k;
-            const double v = ar[a];
-            for (size_t b = 0; b < k; b++) Ga[b] += ar[b] * v;
+    const size_t k = f->k, rows = f->rows;
+    double *restrict hi = f->cache ? f->H + i * k : f->H;
+    if (f->cache && f->have[i]) return hi;
+    const double *restrict ai = f->A + i * rows, *restrict Ab = f->Ab, *restrict At = f->At;
+    size_t j = 0;
+    for (; j + 8 <= k; j += 8) {
+        v4d s0 = {0}, s1 = s0;
+        for (size_t r = 0; r < rows; r++) {
+            const v4d v = {ai[r], ai[r], ai[r], ai[r]};
+            s0 += v4_load(At + r * k + j) * v;
+            s1 += v4_load(At + r * k + j + 4) * v;
         }
+        s0 -= v4_load(Ab + j);
+        s1 -= v4_load(Ab + j + 4);
+        memcpy(hi + j, &s0, sizeof s0);
+        memcpy(hi + j + 4, &s1, sizeof s1);
     }
-    memset(f->have, 1, k);
-}
-
-/* Column i of A'A (gathered from the shared Gram matrix when there is one). */
-static const double *gram_col(fw_problem *f, size_t i)
-{
-    double *Gi = f->G + i * f->k;
-    if (!f->have[i] && f->gram) {
-        if (f->map) {
-            const double *src = f->gram + f->map[i] * f->ldg;
-            for (size_t j = 0; j < f->k; j++) Gi[j] = src[f->map[j]];
-        } else { /* the controls in their own order */
-            memcpy(Gi, f->gram + i * f->ldg, f->k * sizeof *Gi);
-        }
-        f->have[i] = 1;
-    } else if (!f->have[i]) {
-        const double *ai = f->A + i * f->rows;
-        for (size_t j = 0; j < f->k; j++) {
-            const double *aj = f->A + j * f->rows;
-            double s = 0.0;
-            for (size_t r = 0; r < f->rows; r++) s += aj[r] * ai[r];
-            Gi[j] = s;
-        }
-        f->have[i] = 1;
+    for (; j < k; j++) {
+        double s = 0.0;
+        for (size_t r = 0; r < rows; r++) s += At[r * k + j] * ai[r];
+        hi[j] = s - Ab[j];
     }
-    return Gi;
+    hi[i] += eta;
+    f->have[i] = 1;
+    return hi;
 }
 
 static void fw_free(ks_ctx *ctx, fw_problem *f)
@@ -136,155 +152,167 @@ static void fw_free(ks_ctx *ctx, fw_problem *f)
     ks_free(ctx, f->have);
 }
 
-/* R's sc.weight.fw from x (updated in place): iterate until max_iter steps, or until a step
- * lowers the objective by no more than min_decrease^2 (after at least two). The loops are plain
- * passes over contiguous arrays so that they vectorise. */
-/* Sums over 8 interleaved partial results, so that they vectorise (a sequential sum is one
- * dependent chain of additions); fixed order, so the same bits every run. |a - b|^2: */
-static inline double sqdist8(const double *restrict a, const double *restrict b, size_t n)
+/* |a - b|^2 over eight lanes (see v8_sum); |a|^2 when b is NULL. */
+FW_INLINE double sqdist8(const double *restrict a, const double *restrict b, size_t n)
 {
-    double p[8] = {0};
+    v4d p0 = {0}, p1 = p0;
     size_t j = 0;
-    for (; j + 8 <= n; j += 8)
-        for (int l = 0; l < 8; l++) {
-            const double d = a[j + l] - b[j + l];
-            p[l] += d * d;
+    if (!b) {
+        for (; j + 8 <= n; j += 8) {
+            const v4d a0 = v4_load(a + j), a1 = v4_load(a + j + 4);
+            p0 += a0 * a0;
+            p1 += a1 * a1;
         }
-    double s = ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7]));
+        double s = v8_sum(p0, p1);
+        for (; j < n; j++) s += a[j] * a[j];
+        return s;
+    }
+    for (; j + 8 <= n; j += 8) {
+        const v4d d0 = v4_load(a + j) - v4_load(b + j);
+        const v4d d1 = v4_load(a + j + 4) - v4_load(b + j + 4);
+        p0 += d0 * d0;
+        p1 += d1 * d1;
+    }
+    double s = v8_sum(p0, p1);
     for (; j < n; j++) s += (a[j] - b[j]) * (a[j] - b[j]);
     return s;
 }
 
-/* y <- c y + s a, then |y - b|^2 (as sqdist8 sums it), in one pass. */
-static inline double step_sqdist8(double *restrict y, const double *restrict a, double c,
-                                  double s, const double *restrict b, size_t n)
+/* y <- c y + s a, then |y - b|^2 and |d - y|^2 (as sqdist8 sums them), in one pass. */
+FW_INLINE void step_sqdist8(double *restrict y, const double *restrict a, double c, double s,
+                            const double *restrict b, const double *restrict d, size_t n,
+                            double *yb, double *dy)
 {
-    double p[8] = {0};
+    const v4d cc = {c, c, c, c}, ss = {s, s, s, s};
+    v4d p0 = {0}, p1 = p0, q0 = p0, q1 = p0;
     size_t j = 0;
-    for (; j + 8 <= n; j += 8)
-        for (int l = 0; l < 8; l++) {
-            y[j + l] = c * y[j + l] + s * a[j + l];
-            const double d = y[j + l] - b[j + l];
-            p[l] += d * d;
-        }
-    double t = ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7]));
+    for (; j + 8 <= n; j += 8) {
+        const v4d y0 = cc * v4_load(y + j) + ss * v4_load(a + j);
+        const v4d y1 = cc * v4_load(y + j + 4) + ss * v4_load(a + j + 4);
+        memcpy(y + j, &y0, sizeof y0);
+        memcpy(y + j + 4, &y1, sizeof y1);
+        const v4d e0 = y0 - v4_load(b + j), e1 = y1 - v4_load(b + j + 4);
+        const v4d f0 = v4_load(d + j) - y0, f1 = v4_load(d + j + 4) - y1;
+        p0 += e0 * e0;
+        p1 += e1 * e1;
+        q0 += f0 * f0;
+        q1 += f1 * f1;
+    }
+    double t = v8_sum(p0, p1), w = v8_sum(q0, q1);
     for (; j < n; j++) {
         y[j] = c * y[j] + s * a[j];
         t += (y[j] - b[j]) * (y[j] - b[j]);
+        w += (d[j] - y[j]) * (d[j] - y[j]);
     }
-    return t;
+    *yb = t;
+    *dy = w;
 }
 
-
-/* One fused pass: x <- c x + s e_i and G x <- c G x + s G_i (the previous step; c = 1, s = 0 for
- * none), then the half gradient g = G x - A'b + eta x, its minimum, g . x and |x|^2, over 8
- * lanes so that it vectorises. */
-static inline void fw_pass(size_t k, double *restrict x, double *restrict Gx, double *restrict g,
-                           const double *restrict Ab, const double *restrict Gi, double c,
-                           double s, size_t i, double eta, double *gmin, double *gdotx,
-                           double *xx)
+/* One pass of a step in the scaled form x = alpha y, g = alpha u (see fw_solve): u += beta h,
+ * then the first index of min u (R's which.min) and u . y, eight lanes at a time, each lane
+ * keeping its first minimum (beta = 0: no update). Returns the index (0 if all NaN). */
+FW_INLINE size_t fw_pass(size_t k, double *restrict u, const double *restrict y,
+                         const double *restrict h, double beta, double *umin, double *uy)
 {
-    double m[8], p[8], q[8];
-    for (int l = 0; l < 8; l++) {
-        m[l] = HUGE_VAL;
-        p[l] = q[l] = 0.0;
-    }
+    const v4d bb = {beta, beta, beta, beta}, eight = {8, 8, 8, 8};
+    v4d m0 = {HUGE_VAL, HUGE_VAL, HUGE_VAL, HUGE_VAL}, m1 = m0, p0 = {0}, p1 = p0, at0 = p0,
+        at1 = p0, jv = p0; /* at: the block where each lane's minimum is */
     size_t j = 0;
-    for (; j + 8 <= k; j += 8)
-        for (int l = 0; l < 8; l++) {
-            const size_t jj = j + (size_t)l;
-            const double xj = c * x[jj] + (jj == i ? s : 0.0);
-            const double gx = Gi ? c * Gx[jj] + s * Gi[jj] : Gx[jj];
-            const double gj = gx - Ab[jj] + eta * xj;
-            x[jj] = xj;
-            Gx[jj] = gx;
-            g[jj] = gj;
-            m[l] = gj < m[l] ? gj : m[l];
-            p[l] += gj * xj;
-            q[l] += xj * xj;
-        }
-    double mm = m[0], pp = ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7]));
-    double qq = ((q[0] + q[4]) + (q[1] + q[5])) + ((q[2] + q[6]) + (q[3] + q[7]));
-    for (int l = 1; l < 8; l++) mm = m[l] < mm ? m[l] : mm;
+    for (; j + 8 <= k; j += 8, jv += eight) {
+        const v4d u0 = v4_load(u + j) + bb * v4_load(h + j);
+        const v4d u1 = v4_load(u + j + 4) + bb * v4_load(h + j + 4);
+        const v4d y0 = v4_load(y + j), y1 = v4_load(y + j + 4);
+        memcpy(u + j, &u0, sizeof u0);
+        memcpy(u + j + 4, &u1, sizeof u1);
+        const v4i lt0 = u0 < m0, lt1 = u1 < m1;
+        m0 = v4_select(lt0, u0, m0);
+        m1 = v4_select(lt1, u1, m1);
+        at0 = v4_select(lt0, jv, at0);
+        at1 = v4_select(lt1, jv, at1);
+        p0 += u0 * y0;
+        p1 += u1 * y1;
+    }
+    double mm = HUGE_VAL, pp = v8_sum(p0, p1);
+    size_t best = 0;
+    for (int l = 0; l < 4; l++) { /* the smallest index among the lanes at the minimum */
+        const size_t i0 = (size_t)at0[l] + (size_t)l, i1 = (size_t)at1[l] + 4 + (size_t)l;
+        if (m0[l] < mm || (m0[l] == mm && i0 < best)) mm = m0[l], best = i0;
+        if (m1[l] < mm || (m1[l] == mm && i1 < best)) mm = m1[l], best = i1;
+    }
     for (; j < k; j++) {
-        const double xj = c * x[j] + (j == i ? s : 0.0);
-        const double gx = Gi ? c * Gx[j] + s * Gi[j] : Gx[j];
-        const double gj = gx - Ab[j] + eta * xj;
-        x[j] = xj;
-        Gx[j] = gx;
-        g[j] = gj;
-        mm = gj < mm ? gj : mm;
-        pp += gj * xj;
-        qq += xj * xj;
+        const double uj = u[j] + beta * h[j];
+        u[j] = uj;
+        if (uj < mm) mm = uj, best = j;
+        pp += uj * y[j];
     }
-    *gmin = mm;
-    *gdotx = pp;
-    *xx = qq;
+    *umin = mm;
+    *uy = pp;
+    return best;
 }
 
-/* The first index of the value v in a[0..n): 8 at a time in two 4-double vectors (GCC vector
- * extensions: AVX2 compares in the AVX2 clone, SSE2 pairs otherwise), then one by one. */
-typedef double v4d __attribute__((vector_size(32)));
-typedef long long v4i __attribute__((vector_size(32)));
-
-static inline size_t first_index(const double *a, size_t n, double v)
-{
-    const v4d vv = {v, v, v, v};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v4d a0, a1;
-        memcpy(&a0, a + i, sizeof a0);
-        memcpy(&a1, a + i + 4, sizeof a1);
-        const v4i e = (a0 == vv) | (a1 == vv);
-        if ((e[0] | e[1]) | (e[2] | e[3])) break;
-    }
-    while (i < n && a[i] != v) i++;
-    return i < n ? i : 0; /* 0 when every entry is NaN */
-}
-
+/* The half gradient g = A'(A x - b) + eta x changes with a step x <- c x + s e_i as
+ * g <- c g + s h_i, h_i = A'A_i - A'b + eta e_i, a column the problem caches. Both are kept
+ * scaled, x = alpha y and g = alpha u, so that a step is alpha <- c alpha, y_i += s / alpha and
+ * u += (s / alpha) h_i: one pass over u, h_i and y, which also gives min u, u . y and |y|^2. */
 FW_KERNEL static void fw_solve(fw_problem *f, double zeta, double *x, double min_decrease,
                                int max_iter)
 {
     const size_t rows = f->rows, k = f->k;
     const double eta = (double)rows * zeta * zeta, md2 = min_decrease * min_decrease;
-    double *Ax = f->Ax, *Gx = f->grad, *g = f->grad + k;
+    double *Ax = f->Ax, *u = f->grad;
     const double *Ab = f->Ab, *b = f->b;
     for (size_t r = 0; r < rows; r++) Ax[r] = 0.0;
     for (size_t j = 0; j < k; j++)
         if (x[j] != 0.0)
             for (size_t r = 0; r < rows; r++) Ax[r] += f->A[j * rows + r] * x[j];
-    for (size_t j = 0; j < k; j++) { /* G x = A'(A x) */
+    for (size_t j = 0; j < k; j++) { /* g = A'(A x) - A'b + eta x */
         const double *aj = f->A + j * rows;
         double s = 0.0;
         for (size_t r = 0; r < rows; r++) s += aj[r] * Ax[r];
-        Gx[j] = s;
+        u[j] = s - Ab[j] + eta * x[j];
     }
-    double gmin, gdotx, xx, prev = HUGE_VAL;
-    fw_pass(k, x, Gx, g, Ab, NULL, 1.0, 0.0, k, eta, &gmin, &gdotx, &xx);
+    double alpha = 1.0, umin, uy, yy = sqdist8(x, NULL, k), prev = HUGE_VAL;
+    size_t i = fw_pass(k, u, x, Ab, 0.0, &umin, &uy);
+    double derr2 = sqdist8(f->A + i * rows, Ax, rows), ee = sqdist8(Ax, b, rows);
     for (int t = 1; t <= max_iter; t++) {
         /* towards e_i, i the first minimum of the half gradient (R's which.min): grad . d =
          * g_i - g . x, |d|^2 = 1 - 2 x_i + |x|^2, |A d|^2 = |A_i - A x|^2; exact line search */
-        const size_t i = first_index(g, k, gmin);
+        const double gmin = alpha * umin, gdotx = alpha * alpha * uy, xx = alpha * alpha * yy;
+        const double xi = alpha * x[i];
         double step = 0.0;
-        if (!(x[i] == 1.0 && xx == 1.0)) { /* else x is the vertex e_i already */
-            const double derr2 = sqdist8(f->A + i * rows, Ax, rows);
-            step = -(gmin - gdotx) / (derr2 + eta * (1.0 - 2.0 * x[i] + xx));
+        if (!(xi == 1.0 && xx == 1.0)) { /* else x is the vertex e_i already */
+            step = -(gmin - gdotx) / (derr2 + eta * (1.0 - 2.0 * xi + xx));
             step = step < 0.0 ? 0.0 : step > 1.0 ? 1.0 : step;
         }
-        double ee;
-        if (step != 0.0) {
-            const double c = 1.0 - step, *Ai = f->A + i * rows;
-            ee = step_sqdist8(Ax, Ai, c, step, b, rows);
-            /* the step, and the next gradient, in one pass */
-            fw_pass(k, x, Gx, g, Ab, gram_col(f, i), c, step, i, eta, &gmin, &gdotx, &xx);
-        } else {
-            ee = sqdist8(Ax, b, rows);
+        if (step != 0.0) { /* (else x, and so the objective, stay as they are) */
+            const double c = 1.0 - step, *Ai = f->A + i * rows, *h = step_col(f, i, eta);
+            alpha *= c;
+            size_t next;
+            if (alpha < 1e-150) { /* a step to the vertex (c = 0), or alpha about to underflow */
+                for (size_t j = 0; j < k; j++) {
+                    x[j] *= alpha;
+                    u[j] *= alpha;
+                }
+                x[i] += step;
+                alpha = 1.0;
+                yy = sqdist8(x, NULL, k);
+                next = fw_pass(k, u, x, h, step, &umin, &uy);
+            } else { /* |y|^2 grows by positive terms: no cancellation */
+                const double d = step / alpha;
+                yy += d * (2.0 * x[i] + d);
+                x[i] += d;
+                next = fw_pass(k, u, x, h, d, &umin, &uy);
+            }
+            /* A x moves too, giving |A x - b|^2 and the next step's |A_next - A x|^2 */
+            step_sqdist8(Ax, Ai, c, step, b, f->A + next * rows, rows, &ee, &derr2);
+            i = next;
         }
         /* objective: zeta^2 |x|^2 + |A x - b|^2 / rows */
-        const double val = zeta * zeta * xx + ee / (double)rows;
+        const double val = zeta * zeta * alpha * alpha * yy + ee / (double)rows;
         if (t >= 2 && !(prev - val > md2)) break;
         prev = val;
     }
+    for (size_t j = 0; j < k; j++) x[j] *= alpha;
 }
 
 static void sparsify(double *v, size_t k)
@@ -303,14 +331,12 @@ typedef struct {
     ks_sdid_estimator est;
     double zeta_omega, zeta_lambda, min_decrease;
     int update_omega, update_lambda, omega_intercept, lambda_intercept;
-    const double *gram; /* NULL, or omega's A'A over all N0 controls (N0 x N0) */
-    size_t ldg;
 } sdid_opts;
 
 /* One estimate on Y (N x T, column-major, ld N; the first N0 rows controls), weights in and out
  * (omega N0, lambda T0: the starting point when updated, else used as given). */
 static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, size_t N0, size_t T,
-                         size_t T0, const sdid_opts *o, const size_t *map, double *omega,
+                         size_t T0, const sdid_opts *o, double *omega,
                          double *lambda, double *tau)
 {
     const size_t N1 = N - N0, T1 = T - T0;
@@ -349,8 +375,6 @@ static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, siz
             }
             for (size_t t = 0; t < C; t++) memcpy(M + t * N0, Yc + t * R, N0 * sizeof *M);
             rc = fw_setup(ctx, &f, M, N0, T0, o->lambda_intercept);
-            if (rc == KS_OK) /* T0 columns: form A'A at once (M is free for the transpose) */
-                gram_all(&f, M);
             ks_free(ctx, M);
             if (rc == KS_OK) {
                 fw_solve(&f, o->zeta_lambda, lambda, o->min_decrease, 100);
@@ -361,11 +385,6 @@ static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, siz
         }
         if (rc == KS_OK && o->update_omega) { /* rows: pre periods; columns: controls, treated */
             rc = fw_setup(ctx, &f, Ycw, T0, N0, o->omega_intercept);
-            if (rc == KS_OK && o->gram) {
-                f.gram = o->gram;
-                f.ldg = o->ldg;
-                f.map = map;
-            }
             if (rc == KS_OK) {
                 fw_solve(&f, o->zeta_omega, omega, o->min_decrease, 100);
                 sparsify(omega, N0);
@@ -447,34 +466,6 @@ static double sd(const double *x, size_t n)
     return sqrt(v / (double)(n - 1));
 }
 
-/* omega's A'A over all N0 controls (their pre-period columns of Y, centred as fw_setup centres
- * them): a placebo or bootstrap draw's controls are a subset, so every draw gathers its columns
- * from here (the same sums, so the same bits) instead of forming its own. NULL when larger than
- * 64 MB (then each draw forms the columns it needs). */
-static double *control_gram(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T0,
-                            int intercept)
-{
-    if (N0 == 0 || N0 > 2896) return NULL;
-    double *G = ks_malloc_array(ctx, N0 * N0 + N0 * T0, sizeof *G);
-    if (!G) return NULL;
-    double *A = G + N0 * N0; /* T0 x N0, a column per control */
-    for (size_t u = 0; u < N0; u++) {
-        double mean = 0.0, *a = A + u * T0;
-        if (intercept) {
-            for (size_t t = 0; t < T0; t++) mean += Y[t * N + u];
-            mean /= (double)T0;
-        }
-        for (size_t t = 0; t < T0; t++) a[t] = Y[t * N + u] - mean;
-    }
-    for (size_t i = 0; i < N0; i++)
-        for (size_t j = 0; j <= i; j++) {
-            double s = 0.0;
-            for (size_t t = 0; t < T0; t++) s += A[j * T0 + t] * A[i * T0 + t];
-            G[i * N0 + j] = G[j * N0 + i] = s;
-        }
-    return G;
-}
-
 /* One replication of the variance: a placebo (controls permuted, the last N1 of them treated),
  * a bootstrap resample of units, or a jackknife deletion; returns NaN when undefined. */
 static int replicate(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T, size_t T0,
@@ -487,6 +478,7 @@ static int replicate(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T
     double *Yb = work, *om = Yb + N * T, *la = om + N;
     size_t n = 0, n0 = 0;
     if (kind == KS_SDID_PLACEBO) {
+        /* R's Y[sample(1:N0), ]: the last N1 of a permutation of the controls play the treated */
         permutation(seed, b, idx, N0);
         n = N0;
         n0 = N0 - N1;
@@ -516,14 +508,9 @@ static int replicate(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T
     }
     sum_normalize(om, n0);
     memcpy(la, lambda, T0 * sizeof *la);
-    if (kind == KS_SDID_PLACEBO) /* the placebo treated: the last N1 of the permuted controls */
-        for (size_t t = 0; t < T; t++)
-            for (size_t i = 0; i < n; i++) Yb[t * n + i] = Y[t * N + idx[i]];
-    else
-        for (size_t t = 0; t < T; t++)
-            for (size_t i = 0; i < n; i++) Yb[t * n + i] = Y[t * N + idx[i]];
-    /* omega's columns: the controls idx[0..n0) of the full panel */
-    return sdid_estimate(ctx, Yb, n, n, n0, T, T0, &o, idx, om, la, tau);
+    for (size_t t = 0; t < T; t++)
+        for (size_t i = 0; i < n; i++) Yb[t * n + i] = Y[t * N + idx[i]];
+    return sdid_estimate(ctx, Yb, n, n, n0, T, T0, &o, om, la, tau);
 }
 
 int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
@@ -544,7 +531,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     ks_did_numcol yc, tc, wc;
     int64_t *uc = NULL, *tcode = NULL;
     size_t N = 0, T = 0, j;
-    double *Y = NULL, *W = NULL, *tv = NULL, *work = NULL, *est = NULL, *gram = NULL;
+    double *Y = NULL, *W = NULL, *tv = NULL, *work = NULL, *est = NULL;
     size_t *order = NULL, *uidx = NULL, *urow = NULL;
     ks_sdid *r = NULL;
     int rc;
@@ -719,7 +706,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
             }
         noise = m > 1 ? sqrt(ss / (double)(m - 1)) : 0.0;
     }
-    sdid_opts o = {opt->estimator, 0, 0, 1e-5 * noise, 1, 1, 1, 1, NULL, 0};
+    sdid_opts o = {opt->estimator, 0, 0, 1e-5 * noise, 1, 1, 1, 1};
     const double eta_omega = opt->estimator == KS_SDID_SC ? 1e-6 : pow((double)(N1 * T1), 0.25);
     o.zeta_omega = isnan(opt->zeta_omega) ? eta_omega * noise : opt->zeta_omega;
     o.zeta_lambda = isnan(opt->zeta_lambda) ? 1e-6 * noise : opt->zeta_lambda;
@@ -746,12 +733,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
         o.update_lambda = o.update_omega = 0;
     }
     double tau;
-    if (o.update_omega && reps > 0 && opt->variance != KS_SDID_JACKKNIFE) {
-        /* omega's Gram matrix once, for the fit and every placebo / bootstrap draw */
-        o.gram = gram = control_gram(ctx, Y, N, N0, T0, o.omega_intercept);
-        o.ldg = N0;
-    }
-    if ((rc = sdid_estimate(ctx, Y, N, N, N0, T, T0, &o, NULL, omega, lambda, &tau))) goto done;
+    if ((rc = sdid_estimate(ctx, Y, N, N, N0, T, T0, &o, omega, lambda, &tau))) goto done;
     ks_sdid_view *v = &r->v;
     v->att = tau;
     v->N0 = N0;
@@ -836,7 +818,6 @@ done:
     ks_free(ctx, tv);
     ks_free(ctx, urow);
     ks_free(ctx, work);
-    ks_free(ctx, gram);
     ks_free(ctx, est);
     return rc;
 }
