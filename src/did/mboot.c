@@ -9,7 +9,9 @@
  * seed, the draw and the unit: not on the thread count, nor on how units are split into blocks.
  * Draws are computed 64 at a time by matrix products over unit blocks of at most CHUNK units,
  * each thread holding one 64 x CHUNK block of weights: memory O(units + draws x columns), never
- * draws x units. */
+ * draws x units. A block with many columns that span few directions (the controls' influence
+ * functions: every cell's is a combination of their outcome changes) is first reduced to an
+ * orthonormal basis of its columns, so that its products run over the basis (compress). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,69 @@ static void fill_weights(uint64_t seed, uint64_t b0, size_t nb, size_t lo, size_
     }
 }
 
+/* A block's columns through an orthonormal basis: M = Q E, Q (len x r) from the column-pivoted QR
+ * of M with unit columns, truncated where |R_jj| <= 1e-13 |R_11| (so each column is kept to
+ * within 1e-13 of its norm), E (r x ncol) the rest of the factors. Worth it when r is well below
+ * ncol: the draws cost B len r + B r ncol instead of B len ncol. */
+typedef struct {
+    size_t r; /* 0: the block as it is */
+    double *Q, *E;
+} basis;
+
+static int compress(ks_ctx *ctx, const ks_did_boot_block *q, basis *out)
+{
+    out->r = 0;
+    out->Q = NULL;
+    const size_t len = q->hi - q->lo, nc = q->ncol;
+    if (nc < 16 || len < 2 * nc || len > (size_t)INT32_MAX) return KS_OK;
+    const int mi = (int)len, ni = (int)nc;
+    double *A = ks_malloc_array(ctx, len * nc + nc * nc + 2 * nc, sizeof *A);
+    int *jpvt = ks_calloc(ctx, nc, sizeof *jpvt);
+    double *E = A ? A + len * nc : NULL, *norm = E ? E + nc * nc : NULL, *tau = norm ? norm + nc : NULL;
+    double wq = 0.0;
+    int info = 0, lwork = -1;
+    if (!A || !jpvt) goto nomem;
+    for (size_t j = 0; j < nc; j++) {
+        const double *src = q->M + j * q->ld;
+        double ss = 0.0;
+        for (size_t i = 0; i < len; i++) ss += src[i] * src[i];
+        norm[j] = ss > 0 ? sqrt(ss) : 1.0;
+        for (size_t i = 0; i < len; i++) A[j * len + i] = src[i] / norm[j];
+    }
+    dgeqp3_(&mi, &ni, A, &mi, jpvt, tau, &wq, &lwork, &info);
+    lwork = (int)wq > 64 * ni ? (int)wq : 64 * ni; /* room for dorgqr too */
+    double *work = ks_malloc_array(ctx, (size_t)lwork, sizeof *work);
+    if (!work) goto nomem;
+    dgeqp3_(&mi, &ni, A, &mi, jpvt, tau, work, &lwork, &info);
+    size_t r = 0;
+    while (info == 0 && r < nc && fabs(A[r * len + r]) > 1e-13 * fabs(A[0])) r++;
+    if (info == 0 && r > 0 && 3 * r <= 2 * nc) {
+        /* M[:, p_j] = norm_{p_j} Q R[:, j] */
+        for (size_t j = 0; j < nc; j++) {
+            const size_t pj = (size_t)jpvt[j] - 1;
+            for (size_t a = 0; a < r; a++)
+                E[pj * r + a] = a <= j ? A[j * len + a] * norm[pj] : 0.0;
+        }
+        const int ri = (int)r;
+        dorgqr_(&mi, &ri, &ri, A, &mi, tau, work, &lwork, &info);
+        if (info == 0) { /* Q in A's first r columns, then E just after */
+            memmove(A + len * r, E, r * nc * sizeof *A);
+            out->r = r;
+            out->Q = A;
+            out->E = A + len * r;
+            A = NULL;
+        }
+    }
+    ks_free(ctx, work);
+    ks_free(ctx, A);
+    ks_free(ctx, jpvt);
+    return KS_OK;
+nomem:
+    ks_free(ctx, A);
+    ks_free(ctx, jpvt);
+    return KS_ENOMEM;
+}
+
 int ks_did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size_t nblk,
                        size_t m, int B, ks_did_boot_weights kind, uint64_t seed, double *D)
 {
@@ -73,9 +138,12 @@ int ks_did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size
     size_t nt = ctx->nthreads < 1 ? 1 : (size_t)ctx->nthreads;
     const size_t nblock = ((size_t)B + BLOCK - 1) / BLOCK;
     if (nt > nblock) nt = nblock;
-    const size_t per_thread = (size_t)BLOCK * (CHUNK + maxcol);
+    const size_t per_thread = (size_t)BLOCK * (CHUNK + 2 * maxcol);
     double *work = ks_malloc_array(ctx, nt, per_thread * sizeof *work);
-    if (!work) return KS_ENOMEM;
+    basis *bas = ks_calloc(ctx, nblk ? nblk : 1, sizeof *bas);
+    int rc = work && bas ? KS_OK : KS_ENOMEM;
+    for (size_t k = 0; k < nblk && rc == KS_OK; k++) rc = compress(ctx, &blk[k], &bas[k]);
+    if (rc) goto done;
     memset(D, 0, (size_t)B * m * sizeof *D);
     const double scale = 1.0 / sqrt((double)N); /* sqrt(N) * mean over the N units */
     ks_blas_set_threads(1);
@@ -86,21 +154,38 @@ int ks_did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size
 #else
         double *V = work;
 #endif
-        double *C = V + (size_t)BLOCK * CHUNK;
+        double *C = V + (size_t)BLOCK * CHUNK, *Cq = C + (size_t)BLOCK * maxcol;
         const size_t b0 = bl * BLOCK;
         const size_t nb = (size_t)B - b0 < BLOCK ? (size_t)B - b0 : BLOCK;
+        const int mb = BLOCK;
+        const double zero = 0.0, one = 1.0;
         for (size_t k = 0; k < nblk; k++) {
             const ks_did_boot_block *q = &blk[k];
+            const basis *z = &bas[k];
             if (q->ncol == 0) continue;
             for (size_t c0 = q->lo; c0 < q->hi; c0 += CHUNK) {
                 const size_t len = q->hi - c0 < CHUNK ? q->hi - c0 : CHUNK;
                 /* V is BLOCK x len: row r holds draw b0 + r; a short last draw block is
                  * padded with zero rows so that every product has the same shape */
                 fill_weights(seed, b0, nb, c0, len, kind, V);
-                const int mb = BLOCK, nn = (int)q->ncol, kk = (int)len, ldm = (int)q->ld;
-                const double zero = 0.0;
+                const int kk = (int)len;
+                if (z->r) { /* over the basis, summed over the chunks: Cq = V Q */
+                    const int rr = (int)z->r, ldq = (int)(q->hi - q->lo);
+                    dgemm_("N", "N", &mb, &rr, &kk, &scale, V, &mb, z->Q + (c0 - q->lo), &ldq,
+                           c0 == q->lo ? &zero : &one, Cq, &mb, 1, 1);
+                    continue;
+                }
+                const int nn = (int)q->ncol, ldm = (int)q->ld;
                 dgemm_("N", "N", &mb, &nn, &kk, &scale, V, &mb, q->M + (c0 - q->lo), &ldm, &zero,
                        C, &mb, 1, 1);
+                for (size_t j = 0; j < q->ncol; j++) {
+                    double *d = D + q->col[j] * (size_t)B + b0;
+                    for (size_t r = 0; r < nb; r++) d[r] += C[j * BLOCK + r];
+                }
+            }
+            if (z->r) { /* the block's columns: C = (V Q) E */
+                const int rr = (int)z->r, nn = (int)q->ncol;
+                dgemm_("N", "N", &mb, &nn, &rr, &one, Cq, &mb, z->E, &rr, &zero, C, &mb, 1, 1);
                 for (size_t j = 0; j < q->ncol; j++) {
                     double *d = D + q->col[j] * (size_t)B + b0;
                     for (size_t r = 0; r < nb; r++) d[r] += C[j * BLOCK + r];
@@ -109,8 +194,11 @@ int ks_did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size
         }
     }
     ks_blas_set_threads(ctx->nthreads);
+done:
+    for (size_t k = 0; k < nblk && bas; k++) ks_free(ctx, bas[k].Q);
+    ks_free(ctx, bas);
     ks_free(ctx, work);
-    return KS_OK;
+    return rc;
 }
 
 /* The k-th smallest of x[0..n) (0-based), partially reordering x (Hoare's selection with a

@@ -78,6 +78,52 @@ static int finite_rows(ks_ctx *ctx, const char *what, const char *name, const nu
     return KS_OK;
 }
 
+/* Whether every value of c (if any) in rows 0..n is finite. */
+static int all_finite(const numcol *c, size_t n)
+{
+    if (!c || !c->f) return 1;
+    int ok = 1;
+    for (size_t i = 0; i < n; i++) ok &= isfinite(c->f[i]) != 0;
+    return ok;
+}
+
+/* T when the rows are a complete panel in the usual order: runs of T rows per unit with
+ * increasing unit values (so no unit has two runs), the same increasing periods in every run,
+ * first_treat (and the cluster) constant within a run, every used value finite and no weight
+ * negative; else 0. Then row u T + s is unit u in period s: no unit codes, no (unit, period)
+ * map, nothing to remove. */
+static size_t sorted_panel(const ks_table *t, const char *idname, const numcol *tv,
+                           const numcol *gv, const numcol *y, const numcol *wv, const numcol *xv,
+                           size_t ncov, const int64_t *cl)
+{
+    const size_t nrow = ks_table_nrow(t);
+    size_t j;
+    if (ks_table_find(NULL, t, idname, &j) != KS_OK) return 0;
+    const numcol u = {ks_table_float64(t, j), ks_table_int64(t, j)};
+    if ((!u.f && !u.i) || !all_finite(&u, nrow) || !all_finite(tv, nrow)) return 0;
+    size_t T = 1;
+    while (T < nrow && num_at(&u, T) == num_at(&u, 0)) T++;
+    if (T < 2 || nrow % T) return 0;
+    for (size_t s = 1; s < T; s++)
+        if (!(num_at(tv, s) > num_at(tv, s - 1))) return 0;
+    for (size_t r0 = 0; r0 < nrow; r0 += T) {
+        const double id = num_at(&u, r0), g = num_at(gv, r0);
+        if (isnan(g) || (r0 && !(id > num_at(&u, r0 - T))) || (cl && cl[r0] < 0)) return 0;
+        for (size_t s = 1; s < T; s++)
+            if (num_at(&u, r0 + s) != id || num_at(gv, r0 + s) != g || (cl && cl[r0 + s] != cl[r0]))
+                return 0;
+        for (size_t s = 0; s < T; s++)
+            if (num_at(tv, r0 + s) != num_at(tv, s)) return 0;
+    }
+    if (!all_finite(y, nrow) || !all_finite(wv, nrow)) return 0;
+    if (wv)
+        for (size_t i = 0; i < nrow; i++)
+            if (num_at(wv, i) < 0) return 0;
+    for (size_t c = 0; c < ncov; c++)
+        if (!all_finite(&xv[c], nrow)) return 0;
+    return T;
+}
+
 static int column(ks_ctx *ctx, const ks_table *t, const char *what, const char *name, size_t *j)
 {
     if (!name || !*name) return ks_fail(ctx, KS_EINVAL, "%s: no column named", what);
@@ -154,14 +200,19 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         goto done;
     }
     if ((rc = numeric(ctx, t, "outcome", yname, &y)) || (rc = numeric(ctx, t, "time", tname, &tv)) ||
-        (rc = numeric(ctx, t, "first_treat", gname, &gv)) ||
-        (rc = codes_of(ctx, t, "unit", idname, &id, &nid)))
+        (rc = numeric(ctx, t, "first_treat", gname, &gv)) || (rc = column(ctx, t, "unit", idname, &nid)))
         goto done;
     if (opt->weights && (rc = numeric(ctx, t, "weights", opt->weights, &wv))) goto done;
     if (opt->cluster && (rc = codes_of(ctx, t, "cluster", opt->cluster, &cl, &ncl))) goto done;
     for (size_t c = 0; c < ncov; c++)
         if ((rc = numeric(ctx, t, "covariate", opt->covariates[c], &xv[c]))) goto done;
     const int have_w = opt->weights != NULL;
+    /* sorted: row u T + s is unit u in period s (sorted_panel) */
+    const size_t sorted = sorted_panel(t, idname, &tv, &gv, &y, have_w ? &wv : NULL, xv, ncov, cl);
+    if (sorted)
+        nid = nrow / sorted;
+    else if ((rc = codes_of(ctx, t, "unit", idname, &id, &nid)))
+        goto done;
 
     /* 1. rows with a missing or non-finite value in a used column; each unit's first row, and
      *    its cohort (and cluster) the same in every row */
@@ -170,8 +221,9 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         rc = KS_ENOMEM;
         goto done;
     }
-    for (size_t u = 0; u < nid; u++) unit_first[u] = SIZE_MAX;
+    for (size_t u = 0; u < nid; u++) unit_first[u] = sorted ? u * sorted : SIZE_MAX;
     memset(keep, 1, nrow);
+    if (sorted) goto periods;
     if ((rc = finite_rows(ctx, "weights", opt->weights, have_w ? &wv : NULL, 1, keep, nrow)) ||
         (rc = finite_rows(ctx, "outcome", yname, &y, 0, keep, nrow)) ||
         (rc = finite_rows(ctx, "time", tname, &tv, 0, keep, nrow)))
@@ -210,7 +262,12 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
 
     /* 2. periods; cohorts after the last period + anticipation are never treated. ug[u] is a
      *    unit's cohort, -1 for a unit without rows or removed. */
-    size_t T = distinct_sorted(&tv, keep, nrow, tl);
+periods:;
+    size_t T = sorted;
+    if (sorted)
+        for (size_t s = 0; s < T; s++) tl[s] = num_at(&tv, s);
+    else
+        T = distinct_sorted(&tv, keep, nrow, tl);
     if (T < 2) {
         rc = ks_fail(ctx, KS_EEMPTY, "time: column '%s' needs at least two periods (has %zu)",
                      tname, T);
@@ -273,7 +330,7 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
             ks_log(ctx, KS_LOG_WARN,
                    "dropped %zu units that were already treated in the first period", nfirst);
             for (size_t i = 0; i < nrow; i++)
-                if (keep[i] && ug[id[i]] < 0) keep[i] = 0;
+                if (keep[i] && ug[sorted ? i / sorted : (size_t)id[i]] < 0) keep[i] = 0;
             T = distinct_sorted(&tv, keep, nrow, tl);
         }
     }
@@ -284,15 +341,16 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         rc = ks_fail(ctx, KS_EOVERFLOW, "panel of %zu units x %zu periods is too large", nid, T);
         goto done;
     }
-    cell = ks_malloc_array(ctx, cells ? cells : 1, sizeof *cell);
+    cell = ks_malloc_array(ctx, cells && !sorted ? cells : 1, sizeof *cell);
     uperiods = ks_calloc(ctx, nid ? nid : 1, sizeof *uperiods);
     if (!cell || !uperiods) {
         rc = KS_ENOMEM;
         goto done;
     }
-    for (size_t c = 0; c < cells; c++) cell[c] = SIZE_MAX;
+    for (size_t c = 0; c < cells && !sorted; c++) cell[c] = SIZE_MAX;
     size_t hint = 0;
-    for (size_t i = 0; i < nrow; i++) {
+    for (size_t u = 0; u < nid && sorted; u++) uperiods[u] = T;
+    for (size_t i = 0; i < nrow && !sorted; i++) {
         if (!keep[i]) continue;
         const double ti = num_at(&tv, i);
         ptrdiff_t tp = find_sorted(tl, T, ti, &hint);
@@ -376,10 +434,10 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
     for (size_t u = 0; u < nid; u++) {
         const size_t i = newpos[u];
         if (i == SIZE_MAX) continue;
-        const size_t *rows = cell + u * T;
-        size_t first = rows[0];
+        const size_t *rows = sorted ? NULL : cell + u * T;
+        size_t first = sorted ? u * sorted : rows[0];
         for (size_t s = 0; s < T; s++) {
-            const size_t r = rows[s];
+            const size_t r = sorted ? u * sorted + s : rows[s];
             first = r < first ? r : first;
             p->y[s * n + i] = num_at(&y, r);
             if (have_w) {

@@ -2,6 +2,7 @@
  * fixed-effects, two-way clustered fit and Callaway & Sant'Anna fits fail once, in turn: each run must fail cleanly
  * (no crash), leave nothing allocated, and leave no output file behind. */
 #include <glob.h>
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -54,8 +55,28 @@ static const char *DID =
     "2,-1.13,3\n9,2,4,3.33,-1.03,3\n9,3,4,2.96,-0.93,3\n9,4,4,5.3,-0.83,3\n10,1,4,3.24,0.2,1\n1"
     "0,2,4,3.19,0.3,1\n10,3,4,4.79,0.4,1\n10,4,4,6.59,0.5,1\n";
 
+/* A staggered panel of 100 units (80 never treated, cohorts 3..7) x 8 periods, rows period by
+ * period (so not in the sorted layout): the controls' block has enough cells (35) for the
+ * bootstrap to reduce it to a basis. */
+static char *stagger_csv(size_t *len)
+{
+    const size_t cap = 100 * 8 * 40 + 32;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    size_t n = (size_t)snprintf(s, cap, "id,t,g,y\n");
+    for (int t = 1; t <= 8; t++)
+        for (int id = 1; id <= 100; id++) {
+            const int g = id > 80 ? 3 + (id - 81) / 4 : 0;
+            const double y = sin(id * 1.7 + t * 0.3) + 0.2 * t + (g && t >= g ? 1.0 : 0.0);
+            n += (size_t)snprintf(s + n, cap - n, "%d,%d,%d,%.6f\n", id, t, g, y);
+        }
+    *len = n;
+    return s;
+}
+
 /* Callaway & Sant'Anna on a small staggered panel: with a covariate, weights and the bootstrap,
- * every aggregation and the pre-test; then as repeated cross-sections. */
+ * every aggregation and the pre-test; then as repeated cross-sections; then the bootstrap on a
+ * wider panel. */
 static int run_did(ks_ctx *ctx, double *sig)
 {
     ks_table *t = NULL;
@@ -108,6 +129,28 @@ static int run_did(ks_ctx *ctx, double *sig)
             *sig += v.att + v.att_se;
         }
         ks_sunab_free(sa);
+    }
+    ks_table_free(t);
+    t = NULL;
+    size_t len = 0;
+    char *wide = rc ? NULL : stagger_csv(&len);
+    if (!rc && wide) rc = ks_table_read_csv_mem(ctx, "stagger.csv", wide, len, NULL, &t);
+    free(wide);
+    if (!rc) {
+        ks_did_cs_options o = KS_DID_CS_OPTIONS_INIT;
+        o.n_bootstrap = 64;
+        ks_did_cs *fit = NULL;
+        rc = ks_did_cs_fit(ctx, t, "y", "t", "id", "g", &o, &fit);
+        ks_did_agg_options ao = KS_DID_AGG_OPTIONS_INIT;
+        ks_did_agg *agg = NULL;
+        if (!rc) rc = ks_did_cs_aggregate(ctx, fit, &ao, &agg);
+        if (!rc) {
+            ks_did_agg_view v;
+            ks_did_agg_get(agg, &v);
+            *sig += v.att + v.se;
+        }
+        ks_did_agg_free(agg);
+        ks_did_cs_free(fit);
     }
     ks_table_free(t);
     return rc;

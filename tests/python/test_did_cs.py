@@ -214,3 +214,21 @@ def test_cli_plot(kestrel_bin, tmp_path):
                          text=True)
     assert bad.returncode == 2 and ".svg or .png" in bad.stderr
     assert not list(tmp_path.glob("es.gif*"))
+
+
+def test_row_order_does_not_matter():
+    # sorted by unit and period, the panel is read by the fast path (row u T + s); shuffled,
+    # by unit codes and a (unit, period) map: the same estimates and SEs
+    data = pd.read_csv(MPDTA)
+    data["w"] = 1.0 + (data["countyreal"] % 7) / 10.0
+
+    def run(d):
+        return CallawaySantAnna(control_group="not_yet_treated").fit(
+            d, "lemp", "countyreal", "year", "first.treat", covariates=["lpop"], weights="w")
+
+    ref = run(data)
+    got = run(data.sample(frac=1.0, random_state=3).reset_index(drop=True))
+    for key, cell in ref.group_time_effects.items():
+        assert got.group_time_effects[key]["effect"] == pytest.approx(cell["effect"], abs=1e-12)
+        assert got.group_time_effects[key]["se"] == pytest.approx(cell["se"], rel=1e-10)
+    assert got.overall_att == pytest.approx(ref.overall_att, abs=1e-12)
