@@ -23,6 +23,7 @@
 
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
+#include "linalg/lapack.h"
 
 /* Compiled for AVX2 too (the CPU picks at run time), without contracting a * b + c into FMAs, so
  * that both versions round alike. */
@@ -111,6 +112,14 @@ static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, si
         for (size_t r = 0; r < rows; r++) s += aj[r] * f->b[r];
         f->Ab[j] = s;
     }
+    if (f->cache && k > 1 && rows > 0 && k <= INT32_MAX && rows <= INT32_MAX) {
+        /* Frank-Wolfe's 10,000 steps visit nearly every vertex: all of A'A by one product is
+         * cheaper than its columns one by one (BLAS threads are set to 1 by the caller) */
+        const int ki = (int)k, ri = (int)rows;
+        const double one = 1.0, zero = 0.0;
+        dgemm_("T", "N", &ki, &ki, &ri, &one, f->A, &ri, f->A, &ri, &zero, f->H, &ki, 1, 1);
+        memset(f->have, 1, k);
+    }
     return KS_OK;
 }
 
@@ -121,8 +130,14 @@ FW_INLINE const double *step_col(fw_problem *f, size_t i, double eta)
 {
     const size_t k = f->k, rows = f->rows;
     double *restrict hi = f->cache ? f->H + i * k : f->H;
-    if (f->cache && f->have[i]) return hi;
     const double *restrict ai = f->A + i * rows, *restrict Ab = f->Ab, *restrict At = f->At;
+    if (f->cache && f->have[i] == 2) return hi;
+    if (f->cache && f->have[i] == 1) { /* A'A_i is there (fw_setup) */
+        for (size_t j = 0; j < k; j++) hi[j] -= Ab[j];
+        hi[i] += eta;
+        f->have[i] = 2;
+        return hi;
+    }
     size_t j = 0;
     for (; j + 8 <= k; j += 8) {
         v4d s0 = {0}, s1 = s0;
@@ -142,7 +157,7 @@ FW_INLINE const double *step_col(fw_problem *f, size_t i, double eta)
         hi[j] = s - Ab[j];
     }
     hi[i] += eta;
-    f->have[i] = 1;
+    f->have[i] = 2;
     return hi;
 }
 
@@ -178,13 +193,14 @@ FW_INLINE double sqdist8(const double *restrict a, const double *restrict b, siz
     return s;
 }
 
-/* y <- c y + s a, then |y - b|^2 and |d - y|^2 (as sqdist8 sums them), in one pass. */
-FW_INLINE void step_sqdist8(double *restrict y, const double *restrict a, double c, double s,
-                            const double *restrict b, const double *restrict d, size_t n,
-                            double *yb, double *dy)
+/* y <- c y + s a (c = 1, s = 0: y as it is), then |y - b|^2, |d - y|^2 and y . (y - b), in one
+ * pass over eight lanes (see v8_sum). */
+FW_INLINE void rows_pass(double *restrict y, const double *restrict a, double c, double s,
+                         const double *restrict b, const double *restrict d, size_t n,
+                         double *yb, double *dy, double *yr)
 {
     const v4d cc = {c, c, c, c}, ss = {s, s, s, s};
-    v4d p0 = {0}, p1 = p0, q0 = p0, q1 = p0;
+    v4d p0 = {0}, p1 = p0, q0 = p0, q1 = p0, r0 = p0, r1 = p0;
     size_t j = 0;
     for (; j + 8 <= n; j += 8) {
         const v4d y0 = cc * v4_load(y + j) + ss * v4_load(a + j);
@@ -197,31 +213,34 @@ FW_INLINE void step_sqdist8(double *restrict y, const double *restrict a, double
         p1 += e1 * e1;
         q0 += f0 * f0;
         q1 += f1 * f1;
+        r0 += y0 * e0;
+        r1 += y1 * e1;
     }
-    double t = v8_sum(p0, p1), w = v8_sum(q0, q1);
+    double t = v8_sum(p0, p1), w = v8_sum(q0, q1), z = v8_sum(r0, r1);
     for (; j < n; j++) {
         y[j] = c * y[j] + s * a[j];
         t += (y[j] - b[j]) * (y[j] - b[j]);
         w += (d[j] - y[j]) * (d[j] - y[j]);
+        z += y[j] * (y[j] - b[j]);
     }
     *yb = t;
     *dy = w;
+    *yr = z;
 }
 
-/* One pass of a step in the scaled form x = alpha y, g = alpha u (see fw_solve): u += beta h,
- * then the first index of min u (R's which.min) and u . y, eight lanes at a time, each lane
- * keeping its first minimum (beta = 0: no update). Returns the index (0 if all NaN). */
-FW_INLINE size_t fw_pass(size_t k, double *restrict u, const double *restrict y,
-                         const double *restrict h, double beta, double *umin, double *uy)
+/* One pass of a step in the scaled form g = alpha u (see fw_solve): u += beta h, then the first
+ * index of min u (R's which.min), eight lanes at a time, each keeping its first minimum
+ * (beta = 0: no update). Returns the index (0 if all NaN). */
+FW_INLINE size_t fw_pass(size_t k, double *restrict u, const double *restrict h, double beta,
+                         double *umin)
 {
     const v4d bb = {beta, beta, beta, beta}, eight = {8, 8, 8, 8};
-    v4d m0 = {HUGE_VAL, HUGE_VAL, HUGE_VAL, HUGE_VAL}, m1 = m0, p0 = {0}, p1 = p0, at0 = p0,
-        at1 = p0, jv = p0; /* at: the block where each lane's minimum is */
+    v4d m0 = {HUGE_VAL, HUGE_VAL, HUGE_VAL, HUGE_VAL}, m1 = m0, at0 = {0}, at1 = at0,
+        jv = at0; /* at: the block where each lane's minimum is */
     size_t j = 0;
     for (; j + 8 <= k; j += 8, jv += eight) {
         const v4d u0 = v4_load(u + j) + bb * v4_load(h + j);
         const v4d u1 = v4_load(u + j + 4) + bb * v4_load(h + j + 4);
-        const v4d y0 = v4_load(y + j), y1 = v4_load(y + j + 4);
         memcpy(u + j, &u0, sizeof u0);
         memcpy(u + j + 4, &u1, sizeof u1);
         const v4i lt0 = u0 < m0, lt1 = u1 < m1;
@@ -229,10 +248,8 @@ FW_INLINE size_t fw_pass(size_t k, double *restrict u, const double *restrict y,
         m1 = v4_select(lt1, u1, m1);
         at0 = v4_select(lt0, jv, at0);
         at1 = v4_select(lt1, jv, at1);
-        p0 += u0 * y0;
-        p1 += u1 * y1;
     }
-    double mm = HUGE_VAL, pp = v8_sum(p0, p1);
+    double mm = HUGE_VAL;
     size_t best = 0;
     for (int l = 0; l < 4; l++) { /* the smallest index among the lanes at the minimum */
         const size_t i0 = (size_t)at0[l] + (size_t)l, i1 = (size_t)at1[l] + 4 + (size_t)l;
@@ -243,17 +260,16 @@ FW_INLINE size_t fw_pass(size_t k, double *restrict u, const double *restrict y,
         const double uj = u[j] + beta * h[j];
         u[j] = uj;
         if (uj < mm) mm = uj, best = j;
-        pp += uj * y[j];
     }
     *umin = mm;
-    *uy = pp;
     return best;
 }
 
 /* The half gradient g = A'(A x - b) + eta x changes with a step x <- c x + s e_i as
  * g <- c g + s h_i, h_i = A'A_i - A'b + eta e_i, a column the problem caches. Both are kept
  * scaled, x = alpha y and g = alpha u, so that a step is alpha <- c alpha, y_i += s / alpha and
- * u += (s / alpha) h_i: one pass over u, h_i and y, which also gives min u, u . y and |y|^2. */
+ * u += (s / alpha) h_i: one pass over u and h_i, which also finds min u. What the line search
+ * needs besides comes from A x (rows long): g . x = (A x) . (A x - b) + eta |x|^2. */
 FW_KERNEL static void fw_solve(fw_problem *f, double zeta, double *x, double min_decrease,
                                int max_iter)
 {
@@ -271,13 +287,13 @@ FW_KERNEL static void fw_solve(fw_problem *f, double zeta, double *x, double min
         for (size_t r = 0; r < rows; r++) s += aj[r] * Ax[r];
         u[j] = s - Ab[j] + eta * x[j];
     }
-    double alpha = 1.0, umin, uy, yy = sqdist8(x, NULL, k), prev = HUGE_VAL;
-    size_t i = fw_pass(k, u, x, Ab, 0.0, &umin, &uy);
-    double derr2 = sqdist8(f->A + i * rows, Ax, rows), ee = sqdist8(Ax, b, rows);
+    double alpha = 1.0, umin, yy = sqdist8(x, NULL, k), prev = HUGE_VAL, ee, derr2, axr;
+    size_t i = fw_pass(k, u, Ab, 0.0, &umin);
+    rows_pass(Ax, b, 1.0, 0.0, b, f->A + i * rows, rows, &ee, &derr2, &axr); /* (s = 0: a unused) */
     for (int t = 1; t <= max_iter; t++) {
         /* towards e_i, i the first minimum of the half gradient (R's which.min): grad . d =
          * g_i - g . x, |d|^2 = 1 - 2 x_i + |x|^2, |A d|^2 = |A_i - A x|^2; exact line search */
-        const double gmin = alpha * umin, gdotx = alpha * alpha * uy, xx = alpha * alpha * yy;
+        const double xx = alpha * alpha * yy, gmin = alpha * umin, gdotx = axr + eta * xx;
         const double xi = alpha * x[i];
         double step = 0.0;
         if (!(xi == 1.0 && xx == 1.0)) { /* else x is the vertex e_i already */
@@ -296,15 +312,15 @@ FW_KERNEL static void fw_solve(fw_problem *f, double zeta, double *x, double min
                 x[i] += step;
                 alpha = 1.0;
                 yy = sqdist8(x, NULL, k);
-                next = fw_pass(k, u, x, h, step, &umin, &uy);
+                next = fw_pass(k, u, h, step, &umin);
             } else { /* |y|^2 grows by positive terms: no cancellation */
                 const double d = step / alpha;
                 yy += d * (2.0 * x[i] + d);
                 x[i] += d;
-                next = fw_pass(k, u, x, h, d, &umin, &uy);
+                next = fw_pass(k, u, h, d, &umin);
             }
-            /* A x moves too, giving |A x - b|^2 and the next step's |A_next - A x|^2 */
-            step_sqdist8(Ax, Ai, c, step, b, f->A + next * rows, rows, &ee, &derr2);
+            /* A x moves too, giving |A x - b|^2, the next step's |A_next - A x|^2 and g . x */
+            rows_pass(Ax, Ai, c, step, b, f->A + next * rows, rows, &ee, &derr2, &axr);
             i = next;
         }
         /* objective: zeta^2 |x|^2 + |A x - b|^2 / rows */
@@ -733,6 +749,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
         o.update_lambda = o.update_omega = 0;
     }
     double tau;
+    ks_blas_set_threads(1); /* products inside the threads of the replications */
     if ((rc = sdid_estimate(ctx, Y, N, N, N0, T, T0, &o, omega, lambda, &tau))) goto done;
     ks_sdid_view *v = &r->v;
     v->att = tau;
@@ -812,6 +829,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     r = NULL;
 
 done:
+    ks_blas_set_threads(ctx->nthreads);
     ks_sdid_free(r);
     ks_free(ctx, uc);
     ks_free(ctx, Y);
