@@ -8,5 +8,6 @@
 #include "kestrel/linalg.h"
 #include "kestrel/regress.h"
 #include "kestrel/did.h"
+#include "kestrel/mars.h"
 
 #endif

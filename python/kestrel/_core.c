@@ -2,6 +2,7 @@
  * calls and results back, releasing the GIL around the computation. Contiguous float64 and
  * int64 columns cross without a copy. No statistics is computed here. */
 #define PY_SSIZE_T_CLEAN
+#define PY_ARRAY_UNIQUE_SYMBOL kestrel_ARRAY_API
 #include <Python.h>
 #include <numpy/arrayobject.h>
 #include <string.h>
@@ -28,6 +29,15 @@ static PyObject *raise_ks(ks_ctx *ctx, int rc)
     PyErr_SetString(rc == KS_ENOMEM ? PyExc_MemoryError : KestrelError, ks_errmsg(ctx));
     return NULL;
 }
+
+/* For the other files of the module (_core_mars.c). */
+PyObject *ks_py_raise(ks_ctx *ctx, int rc) { return raise_ks(ctx, rc); }
+void ks_py_collect_log(void *ud, ks_log_level level, const char *msg) { collect_log(ud, level, msg); }
+PyObject *ks_py_mars_fit(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *ks_py_mars_predict(PyObject *self, PyObject *args);
+PyObject *ks_py_mars_basis(PyObject *self, PyObject *args);
+PyObject *ks_py_mars_to_json(PyObject *self, PyObject *args);
+PyObject *ks_py_mars_from_json(PyObject *self, PyObject *args);
 
 /* Add one column from a Python object to the table. Arrays that must live as long as the table
  * are appended to `keep`. */
@@ -994,6 +1004,12 @@ static PyMethodDef methods[] = {
      "sdid(columns, outcome, unit, time, treatment, ...) -> dict"},
     {"t_cdf", py_t_cdf, METH_VARARGS, "t_cdf(t, df) -> float"},
     {"t_quantile", py_t_quantile, METH_VARARGS, "t_quantile(p, df) -> float"},
+    {"mars_fit", (PyCFunction)(void (*)(void))ks_py_mars_fit, METH_VARARGS | METH_KEYWORDS,
+     "mars_fit(X, Y, weights=None, **options) -> (model, dict)"},
+    {"mars_predict", ks_py_mars_predict, METH_VARARGS, "mars_predict(model, X) -> n x ny array"},
+    {"mars_basis", ks_py_mars_basis, METH_VARARGS, "mars_basis(model, X) -> n x terms array"},
+    {"mars_to_json", ks_py_mars_to_json, METH_VARARGS, "mars_to_json(model) -> str"},
+    {"mars_from_json", ks_py_mars_from_json, METH_VARARGS, "mars_from_json(str) -> (model, dict)"},
     {NULL, NULL, 0, NULL},
 };
 

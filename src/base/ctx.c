@@ -151,6 +151,8 @@ void ks_free(ks_ctx *ctx, void *ptr)
     if (ptr) ctx->alloc.free_fn(ctx->alloc.ud, ptr);
 }
 
+void ks_string_free(ks_ctx *ctx, char *s) { ks_free(ctx, s); }
+
 char *ks_strdup(ks_ctx *ctx, const char *s)
 {
     size_t n = strlen(s) + 1;

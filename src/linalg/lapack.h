@@ -19,6 +19,8 @@ void dgemm_(const char *ta, const char *tb, const int *m, const int *n, const in
             const double *beta, double *c, const int *ldc, size_t, size_t);
 void dgeqp3_(const int *m, const int *n, double *a, const int *lda, int *jpvt, double *tau,
              double *work, const int *lwork, int *info);
+void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau, double *work,
+             const int *lwork, int *info);
 void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
              const double *tau, double *work, const int *lwork, int *info);
 #endif

@@ -1,0 +1,308 @@
+/* _core_mars.c — the MARS part of kestrel._core: fit, predict, basis, JSON. A fitted model
+ * lives in a capsule owned by the Python estimator; results come back as dicts of arrays.
+ * No statistics is computed here. */
+#define PY_SSIZE_T_CLEAN
+#define NO_IMPORT_ARRAY
+#define PY_ARRAY_UNIQUE_SYMBOL kestrel_ARRAY_API
+#include <Python.h>
+#include <numpy/arrayobject.h>
+#include <string.h>
+
+#include "kestrel/kestrel.h"
+
+PyObject *ks_py_raise(ks_ctx *ctx, int rc);
+void ks_py_collect_log(void *ud, ks_log_level level, const char *msg);
+
+static void mars_capsule_free(PyObject *cap) { ks_mars_free(PyCapsule_GetPointer(cap, "kestrel.mars")); }
+
+static PyObject *arr1(const double *v, npy_intp n)
+{
+    PyObject *a = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
+    if (a && n) memcpy(PyArray_DATA((PyArrayObject *)a), v, (size_t)n * sizeof *v);
+    return a;
+}
+
+static PyObject *idx1(const size_t *v, npy_intp n)
+{
+    PyObject *a = PyArray_SimpleNew(1, &n, NPY_INT64);
+    if (a)
+        for (npy_intp i = 0; i < n; i++) ((int64_t *)PyArray_DATA((PyArrayObject *)a))[i] = (int64_t)v[i];
+    return a;
+}
+
+/* A column-major (rows x cols) block as a C-ordered (rows x cols) array. */
+static PyObject *mat(const double *v, npy_intp rows, npy_intp cols)
+{
+    npy_intp dims[2] = {rows, cols};
+    PyObject *a = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+    if (!a) return NULL;
+    double *d = PyArray_DATA((PyArrayObject *)a);
+    for (npy_intp i = 0; i < rows; i++)
+        for (npy_intp j = 0; j < cols; j++) d[i * cols + j] = v ? v[j * rows + i] : NAN;
+    return a;
+}
+
+/* The model as a dict: terms [(pred, dir, cut), ...] per term, and every statistic. */
+static PyObject *mars_dict(const ks_mars *m)
+{
+    ks_mars_view v;
+    ks_mars_get(m, &v);
+    PyObject *terms = PyList_New((Py_ssize_t)v.nterms), *parents = PyList_New((Py_ssize_t)v.nterms);
+    if (!terms || !parents) {
+        Py_XDECREF(terms);
+        Py_XDECREF(parents);
+        return NULL;
+    }
+    for (size_t j = 0; j < v.nterms; j++) {
+        const size_t a = v.term_start[j], b = v.term_start[j + 1];
+        PyObject *t = PyList_New((Py_ssize_t)(b - a));
+        if (!t) goto fail;
+        for (size_t k = a; k < b; k++)
+            PyList_SET_ITEM(t, (Py_ssize_t)(k - a),
+                            Py_BuildValue("(iid)", v.factor[k].pred, v.factor[k].dir, v.factor[k].cut));
+        PyList_SET_ITEM(terms, (Py_ssize_t)j, t);
+        PyList_SET_ITEM(parents, (Py_ssize_t)j, PyLong_FromLong(v.term_parent ? v.term_parent[j] : -1));
+    }
+    npy_intp dims[2] = {(npy_intp)v.nterms, (npy_intp)v.nterms};
+    PyObject *pt = PyArray_SimpleNew(2, dims, NPY_INT64);
+    if (!pt) goto fail;
+    for (size_t i = 0; i < v.nterms * v.nterms; i++)
+        ((int64_t *)PyArray_DATA((PyArrayObject *)pt))[i] = v.prune_terms ? (int64_t)v.prune_terms[i] : 0;
+    const npy_intp M = (npy_intp)v.nterms, p = (npy_intp)v.p, ny = (npy_intp)v.ny;
+    PyObject *none1 = Py_None;
+    PyObject *d = Py_BuildValue(
+        "{s:n,s:n,s:n,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:d,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:i,s:n,s:N,"
+        "s:d,s:i,s:i,s:N,s:N,s:N,s:i,s:N,s:N,s:N}",
+        "n", (Py_ssize_t)v.n, "p", (Py_ssize_t)v.p, "ny", (Py_ssize_t)v.ny, "terms", terms,
+        "parents", parents, "selected", idx1(v.selected, (npy_intp)v.nselected), "coef",
+        mat(v.coef, (npy_intp)v.nselected, ny), "rss", v.rss, "rsq", v.rsq, "gcv", v.gcv, "grsq",
+        v.grsq, "rss_per_response", arr1(v.rss_per_response, ny), "rsq_per_response",
+        arr1(v.rsq_per_response, ny), "gcv_per_response", arr1(v.gcv_per_response, ny),
+        "grsq_per_response", arr1(v.grsq_per_response, ny), "rss_per_subset",
+        v.rss_per_subset ? arr1(v.rss_per_subset, M) : (Py_INCREF(none1), none1),
+        "gcv_per_subset", v.gcv_per_subset ? arr1(v.gcv_per_subset, M) : (Py_INCREF(none1), none1),
+        "prune_terms", pt, "termcond", (int)v.termcond, "forward_slots",
+        (Py_ssize_t)v.forward_nk_used, "forward_rsq",
+        v.forward_rsq ? arr1(v.forward_rsq, M) : (Py_INCREF(none1), none1), "penalty", v.penalty,
+        "max_degree", v.max_degree, "nk", v.nk, "evimp_nsubsets",
+        v.evimp_nsubsets ? arr1(v.evimp_nsubsets, p) : (Py_INCREF(none1), none1), "evimp_gcv",
+        v.evimp_gcv ? arr1(v.evimp_gcv, p) : (Py_INCREF(none1), none1), "evimp_rss",
+        v.evimp_rss ? arr1(v.evimp_rss, p) : (Py_INCREF(none1), none1), "family", (int)v.family,
+        "glm_coef",
+        v.glm_coef ? mat(v.glm_coef, (npy_intp)v.nselected, ny) : (Py_INCREF(none1), none1),
+        "glm_deviance", v.glm_deviance ? arr1(v.glm_deviance, ny) : (Py_INCREF(none1), none1),
+        "cv_rsq", v.cv_rsq ? arr1(v.cv_rsq, M) : (Py_INCREF(none1), none1));
+    return d;
+fail:
+    Py_DECREF(terms);
+    Py_DECREF(parents);
+    return NULL;
+}
+
+/* X as a Fortran-ordered float64 (n x p) array (a new reference). */
+static PyArrayObject *as_matrix(PyObject *obj, const char *what)
+{
+    PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(obj, NPY_DOUBLE, 1, 2,
+                                                        NPY_ARRAY_F_CONTIGUOUS | NPY_ARRAY_ALIGNED);
+    if (!a) return NULL;
+    if (PyArray_NDIM(a) == 1) { /* one column */
+        npy_intp dims[2] = {PyArray_DIM(a, 0), 1};
+        PyArray_Dims nd = {dims, 2};
+        PyArrayObject *b = (PyArrayObject *)PyArray_Newshape(a, &nd, NPY_FORTRANORDER);
+        Py_DECREF(a);
+        a = b;
+    }
+    if (a && PyArray_DIM(a, 0) < 1) {
+        PyErr_Format(PyExc_ValueError, "%s has no rows", what);
+        Py_DECREF(a);
+        return NULL;
+    }
+    return a;
+}
+
+PyObject *ks_py_mars_fit(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"X", "Y", "weights", "max_terms", "max_degree", "penalty", "thresh",
+                             "minspan", "endspan", "adjust_endspan", "fast_k", "fast_beta",
+                             "newvar_penalty", "linpreds", "auto_linpreds", "pmethod", "nprune",
+                             "nfold", "seed", "family", "allow_missing", "threads", NULL};
+    PyObject *xo, *yo, *wo = Py_None, *lo = Py_None;
+    ks_mars_options o = KS_MARS_OPTIONS_INIT;
+    int pmethod = 0, family = 0, threads = 0;
+    unsigned long long seed = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OiiddiididdOiiiiKiii", kwlist, &xo, &yo, &wo,
+                                     &o.max_terms, &o.max_degree, &o.penalty, &o.thresh,
+                                     &o.minspan, &o.endspan, &o.adjust_endspan, &o.fast_k,
+                                     &o.fast_beta, &o.newvar_penalty, &lo, &o.auto_linpreds,
+                                     &pmethod, &o.nprune, &o.nfold, &seed, &family,
+                                     &o.allow_missing, &threads))
+        return NULL;
+    o.pmethod = (ks_mars_pmethod)pmethod;
+    o.family = (ks_mars_family)family;
+    o.seed = seed;
+    PyArrayObject *X = as_matrix(xo, "X"), *Y = X ? as_matrix(yo, "y") : NULL, *W = NULL, *L = NULL;
+    PyObject *out = NULL, *notes = PyList_New(0);
+    ks_ctx *ctx = NULL;
+    ks_mars *m = NULL;
+    if (!X || !Y || !notes) goto done;
+    const size_t n = (size_t)PyArray_DIM(X, 0), p = (size_t)PyArray_DIM(X, 1);
+    const size_t ny = (size_t)PyArray_DIM(Y, 1);
+    if ((size_t)PyArray_DIM(Y, 0) != n) {
+        PyErr_Format(PyExc_ValueError, "y has %zd rows but X has %zd", (Py_ssize_t)PyArray_DIM(Y, 0),
+                     (Py_ssize_t)n);
+        goto done;
+    }
+    if (wo != Py_None) {
+        W = (PyArrayObject *)PyArray_FROMANY(wo, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+        if (!W) goto done;
+        if ((size_t)PyArray_DIM(W, 0) != n) {
+            PyErr_Format(PyExc_ValueError, "sample_weight has %zd entries but X has %zd rows",
+                         (Py_ssize_t)PyArray_DIM(W, 0), (Py_ssize_t)n);
+            goto done;
+        }
+    }
+    if (lo != Py_None) {
+        L = (PyArrayObject *)PyArray_FROMANY(lo, NPY_UINT8, 1, 1, NPY_ARRAY_IN_ARRAY);
+        if (!L) goto done;
+        if ((size_t)PyArray_DIM(L, 0) != p) {
+            PyErr_Format(PyExc_ValueError, "linpreds has %zd flags but X has %zd columns",
+                         (Py_ssize_t)PyArray_DIM(L, 0), (Py_ssize_t)p);
+            goto done;
+        }
+        o.linpreds = PyArray_DATA(L);
+    }
+    if (ks_ctx_new(&ctx) != KS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        ks_py_raise(ctx, KS_EINVAL);
+        goto done;
+    }
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = ks_mars_fit(ctx, n, p, PyArray_DATA(X), ny, PyArray_DATA(Y), W ? PyArray_DATA(W) : NULL,
+                     &o, &m);
+    Py_END_ALLOW_THREADS
+    if (rc) {
+        ks_py_raise(ctx, rc);
+        goto done;
+    }
+    PyObject *d = mars_dict(m);
+    PyObject *cap = d ? PyCapsule_New(m, "kestrel.mars", mars_capsule_free) : NULL;
+    if (!cap) {
+        Py_XDECREF(d);
+        goto done;
+    }
+    m = NULL;
+    PyDict_SetItemString(d, "notes", notes);
+    out = Py_BuildValue("(NN)", cap, d);
+done:
+    ks_mars_free(m);
+    ks_ctx_free(ctx);
+    Py_XDECREF(X);
+    Py_XDECREF(Y);
+    Py_XDECREF(W);
+    Py_XDECREF(L);
+    Py_XDECREF(notes);
+    return out;
+}
+
+/* predict (kind 0) or the basis matrix (kind 1) on new X. */
+static PyObject *apply(PyObject *args, int kind)
+{
+    PyObject *cap, *xo;
+    if (!PyArg_ParseTuple(args, "OO", &cap, &xo)) return NULL;
+    ks_mars *m = PyCapsule_GetPointer(cap, "kestrel.mars");
+    if (!m) return NULL;
+    ks_mars_view v;
+    ks_mars_get(m, &v);
+    PyArrayObject *X = as_matrix(xo, "X");
+    if (!X) return NULL;
+    if ((size_t)PyArray_DIM(X, 1) != v.p) {
+        PyErr_Format(PyExc_ValueError, "X has %zd columns; the model was fitted on %zd",
+                     (Py_ssize_t)PyArray_DIM(X, 1), (Py_ssize_t)v.p);
+        Py_DECREF(X);
+        return NULL;
+    }
+    const size_t n = (size_t)PyArray_DIM(X, 0), cols = kind ? v.nselected : v.ny;
+    npy_intp dims[2] = {(npy_intp)cols, (npy_intp)n}; /* C order (cols x n) = column-major */
+    PyObject *res = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+    ks_ctx *ctx = NULL;
+    if (!res || ks_ctx_new(&ctx) != KS_OK) {
+        Py_XDECREF(res);
+        Py_DECREF(X);
+        return res ? PyErr_NoMemory() : NULL;
+    }
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = kind ? ks_mars_basis(ctx, m, n, PyArray_DATA(X), PyArray_DATA((PyArrayObject *)res))
+              : ks_mars_predict(ctx, m, n, PyArray_DATA(X), PyArray_DATA((PyArrayObject *)res));
+    Py_END_ALLOW_THREADS
+    Py_DECREF(X);
+    if (rc) {
+        Py_DECREF(res);
+        res = ks_py_raise(ctx, rc);
+    }
+    ks_ctx_free(ctx);
+    if (!res) return NULL;
+    PyObject *t = PyArray_Transpose((PyArrayObject *)res, NULL); /* n x cols */
+    Py_DECREF(res);
+    return t;
+}
+
+PyObject *ks_py_mars_predict(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return apply(args, 0);
+}
+
+PyObject *ks_py_mars_basis(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return apply(args, 1);
+}
+
+PyObject *ks_py_mars_to_json(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
+    ks_mars *m = PyCapsule_GetPointer(cap, "kestrel.mars");
+    if (!m) return NULL;
+    ks_ctx *ctx = NULL;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    char *json = NULL;
+    int rc = ks_mars_to_json(ctx, m, &json);
+    PyObject *s = rc ? ks_py_raise(ctx, rc) : PyUnicode_FromString(json);
+    ks_string_free(ctx, json);
+    ks_ctx_free(ctx);
+    return s;
+}
+
+PyObject *ks_py_mars_from_json(PyObject *self, PyObject *args)
+{
+    (void)self;
+    const char *json;
+    if (!PyArg_ParseTuple(args, "s", &json)) return NULL;
+    ks_ctx *ctx = NULL;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    ks_mars *m = NULL;
+    int rc = ks_mars_from_json(ctx, json, &m);
+    if (rc) {
+        ks_py_raise(ctx, rc);
+        ks_ctx_free(ctx);
+        return NULL;
+    }
+    ks_ctx_free(ctx);
+    PyObject *d = mars_dict(m);
+    PyObject *cap = d ? PyCapsule_New(m, "kestrel.mars", mars_capsule_free) : NULL;
+    if (!cap) {
+        Py_XDECREF(d);
+        ks_mars_free(m);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", cap, d);
+}

@@ -1,0 +1,528 @@
+/* mars.c — a MARS fit end to end as R's earth makes it: options and their defaults, the forward
+ * pass, dependent columns removed, the backward pass and the GCV choice, the final least
+ * squares, variable importance (earth's evimp), and the fitted model's accessors. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kestrel/linalg.h"
+#include "mars/mars_internal.h"
+
+struct ks_mars {
+    ks_allocator alloc;
+    ks_mars_view v;
+    mars_terms terms;
+    size_t *selected, *prune_terms;
+    double *coef, *stats, *glm; /* coef points into stats */
+    int *glm_iter;
+};
+
+void ks_mars_free(ks_mars *m)
+{
+    if (!m) return;
+    ks_ctx tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.alloc = m->alloc;
+    mars_terms_free(&tmp, &m->terms);
+    ks_free(&tmp, m->selected);
+    ks_free(&tmp, m->prune_terms);
+    ks_free(&tmp, m->stats);
+    ks_free(&tmp, m->glm);
+    ks_free(&tmp, m->glm_iter);
+    ks_free(&tmp, m);
+}
+
+void ks_mars_get(const ks_mars *m, ks_mars_view *out) { *out = m->v; }
+
+int mars_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *B, size_t ny, const double *Y,
+               const double *w, double *coef, double *rss)
+{
+    ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
+    lo.want_cov = 0;
+    lo.want_resid = 0;
+    lo.rank_tol = 1e-7; /* R's lm.fit tolerance, as earth's final fit */
+    for (size_t r = 0; r < ny; r++) {
+        ks_lstsq_result *res = NULL;
+        int rc = ks_lstsq(ctx, n, k, B, n, Y + r * n, w, &lo, &res);
+        if (rc) return rc;
+        if (res->rank < k) {
+            size_t j = 0;
+            while (j < k && !res->dropped[j]) j++;
+            ks_lstsq_result_free(ctx, res);
+            return ks_fail(ctx, KS_ENUMERIC,
+                           "mars: the selected terms are collinear (term %zu of the subset)", j);
+        }
+        memcpy(coef + r * k, res->coef, k * sizeof *coef);
+        rss[r] = res->rss;
+        ks_lstsq_result_free(ctx, res);
+    }
+    return KS_OK;
+}
+
+/* Earth's removal of dependent forward-pass columns (LINPACK dqrdc2 with tolerance 1e-8): in
+ * slot order, a column whose part orthogonal to the columns kept before it has less than 1e-8
+ * of its norm is dropped. keep[j] is set for the others; returns how many. */
+static size_t independent_columns(size_t n, size_t M, const double *B, const double *w,
+                                  double *Q, unsigned char *keep)
+{
+    size_t r = 0;
+    for (size_t j = 0; j < M; j++) {
+        double *q = Q + r * n, nrm0 = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            q[i] = w ? sqrt(w[i]) * B[j * n + i] : B[j * n + i];
+            nrm0 += q[i] * q[i];
+        }
+        for (int pass = 0; pass < 2; pass++) /* twice: orthogonal to working precision */
+            for (size_t a = 0; a < r; a++) {
+                const double *qa = Q + a * n;
+                double s = 0.0;
+                for (size_t i = 0; i < n; i++) s += qa[i] * q[i];
+                for (size_t i = 0; i < n; i++) q[i] -= s * qa[i];
+            }
+        double nrm = 0.0;
+        for (size_t i = 0; i < n; i++) nrm += q[i] * q[i];
+        if (nrm0 == 0.0) nrm0 = 1.0;
+        keep[j] = sqrt(nrm) >= 1e-8 * sqrt(nrm0);
+        if (!keep[j]) continue;
+        nrm = sqrt(nrm);
+        for (size_t i = 0; i < n; i++) q[i] /= nrm;
+        r++;
+    }
+    return r;
+}
+
+/* Remove the terms without keep[j] (parents renumbered). */
+static int drop_terms(ks_ctx *ctx, mars_terms *t, const unsigned char *keep)
+{
+    const size_t M = t->nterms;
+    size_t *start = ks_malloc_array(ctx, M + 1, 2 * sizeof *start);
+    if (!start) return KS_ENOMEM;
+    size_t *map = start + M + 1;
+    memcpy(start, t->term_start, (M + 1) * sizeof *start);
+    size_t j2 = 0, k2 = 0;
+    for (size_t j = 0; j < M; j++) {
+        map[j] = j2;
+        if (!keep[j]) continue;
+        t->term_start[j2] = k2;
+        for (size_t k = start[j]; k < start[j + 1]; k++) t->factor[k2++] = t->factor[k];
+        const int pj = t->parent[j];
+        t->parent[j2] = pj >= 0 && keep[pj] ? (int)map[pj] : -1;
+        t->rsq[j2] = t->rsq[j];
+        j2++;
+    }
+    t->term_start[j2] = k2;
+    t->nterms = j2;
+    ks_free(ctx, start);
+    return KS_OK;
+}
+
+/* Variable importance as earth's evimp: over the best subsets of sizes 2 .. the selected size,
+ * each predictor in a subset's terms gets a count, and the GCV and RSS drops from the subset one
+ * term smaller; the drops are scaled as 100 sqrt(value / max). */
+static void evimp(ks_mars_view *v, const mars_terms *t, size_t nsel, double *ns, double *eg,
+                  double *er)
+{
+    const size_t p = v->p, M = t->nterms;
+    for (size_t j = 0; j < p; j++) ns[j] = eg[j] = er[j] = 0.0;
+    for (size_t s = 2; s <= nsel; s++) {
+        const size_t *row = v->prune_terms + (s - 1) * M;
+        for (size_t j = 0; j < p; j++) {
+            int in = 0;
+            for (size_t a = 0; a < s && !in; a++)
+                for (size_t k = t->term_start[row[a]]; k < t->term_start[row[a] + 1]; k++)
+                    in |= t->factor[k].pred == (int)j;
+            if (!in) continue;
+            ns[j] += 1.0;
+            eg[j] += v->gcv_per_subset[s - 2] - v->gcv_per_subset[s - 1];
+            er[j] += v->rss_per_subset[s - 2] - v->rss_per_subset[s - 1];
+        }
+    }
+    for (int which = 0; which < 2; which++) {
+        double *x = which ? er : eg, mx = 0.0;
+        for (size_t j = 0; j < p; j++) mx = fabs(x[j]) > mx ? fabs(x[j]) : mx;
+        if (mx > 0.0)
+            for (size_t j = 0; j < p; j++)
+                x[j] = 100.0 * (x[j] < 0 ? -1.0 : 1.0) * sqrt(fabs(x[j]) / mx);
+    }
+}
+
+/* The model's arrays for M terms, p predictors, ny responses, and the view's pointers into them
+ * (stats: rss and gcv per subset, four per-response vectors, evimp, forward RSq, coefficients). */
+static int model_arrays(ks_ctx *ctx, ks_mars *m, size_t M, size_t p, size_t ny)
+{
+    const size_t S = 2 * M + 4 * ny + 3 * p + M + M * ny;
+    m->stats = ks_calloc(ctx, S ? S : 1, sizeof *m->stats);
+    m->prune_terms = ks_calloc(ctx, M ? M * M : 1, sizeof *m->prune_terms);
+    m->selected = ks_malloc_array(ctx, M ? M : 1, sizeof *m->selected);
+    if (!m->stats || !m->prune_terms || !m->selected) return KS_ENOMEM;
+    ks_mars_view *v = &m->v;
+    double *st = m->stats;
+    v->rss_per_subset = st;
+    v->gcv_per_subset = st + M;
+    v->rss_per_response = st + 2 * M;
+    v->rsq_per_response = v->rss_per_response + ny;
+    v->gcv_per_response = v->rsq_per_response + ny;
+    v->grsq_per_response = v->gcv_per_response + ny;
+    v->evimp_nsubsets = v->grsq_per_response + ny;
+    v->evimp_gcv = v->evimp_nsubsets + p;
+    v->evimp_rss = v->evimp_gcv + p;
+    v->forward_rsq = v->evimp_rss + p;
+    m->coef = st + 2 * M + 4 * ny + 3 * p + M;
+    v->coef = m->coef;
+    v->prune_terms = m->prune_terms;
+    v->selected = m->selected;
+    v->p = p;
+    v->ny = ny;
+    v->nterms = M;
+    return KS_OK;
+}
+
+static int check_inputs(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
+                        const double *Y, const double *w, const ks_mars_options *o)
+{
+    if (n < 2) return ks_fail(ctx, KS_EINVAL, "mars: need at least 2 cases (got %zu)", n);
+    if (p < 1) return ks_fail(ctx, KS_EINVAL, "mars: need at least one predictor");
+    if (ny < 1) return ks_fail(ctx, KS_EINVAL, "mars: need a response");
+    if (o->max_degree < 1)
+        return ks_fail(ctx, KS_EINVAL, "max_degree: %d is below 1", o->max_degree);
+    if (o->max_terms < 0) return ks_fail(ctx, KS_EINVAL, "max_terms: %d is negative", o->max_terms);
+    if (!(o->thresh >= 0.0 && o->thresh < 1.0))
+        return ks_fail(ctx, KS_EINVAL, "thresh: %g is not in [0, 1)", o->thresh);
+    if (!isnan(o->penalty) && !(o->penalty >= 0.0 || o->penalty == -1.0))
+        return ks_fail(ctx, KS_EINVAL, "penalty: %g must be >= 0 or -1", o->penalty);
+    if (o->endspan < 0) return ks_fail(ctx, KS_EINVAL, "endspan: %d is negative", o->endspan);
+    if (o->minspan > (int)(n < (size_t)INT32_MAX ? n : INT32_MAX))
+        return ks_fail(ctx, KS_EINVAL, "minspan: %d exceeds the %zu cases", o->minspan, n);
+    if (o->endspan > (int)(n < (size_t)INT32_MAX ? n : INT32_MAX))
+        return ks_fail(ctx, KS_EINVAL, "endspan: %d exceeds the %zu cases", o->endspan, n);
+    if (!(o->adjust_endspan >= 0.0 && o->adjust_endspan <= 10.0))
+        return ks_fail(ctx, KS_EINVAL, "adjust_endspan: %g is not in [0, 10]", o->adjust_endspan);
+    if (!(o->fast_beta >= 0.0))
+        return ks_fail(ctx, KS_EINVAL, "fast_beta: %g is negative", o->fast_beta);
+    if (!(o->newvar_penalty >= 0.0))
+        return ks_fail(ctx, KS_EINVAL, "newvar_penalty: %g is negative", o->newvar_penalty);
+    if ((unsigned)o->pmethod > KS_MARS_PRUNE_CV)
+        return ks_fail(ctx, KS_EINVAL, "pmethod: unknown value %d", (int)o->pmethod);
+    if (o->nprune < 0) return ks_fail(ctx, KS_EINVAL, "nprune: %d is negative", o->nprune);
+    if (o->pmethod == KS_MARS_PRUNE_CV && o->nfold < 2)
+        return ks_fail(ctx, KS_EINVAL, "nfold: %d folds; cross-validation needs at least 2",
+                       o->nfold);
+    if ((unsigned)o->family > KS_MARS_POISSON)
+        return ks_fail(ctx, KS_EINVAL, "family: unknown value %d", (int)o->family);
+    for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i < n; i++) {
+            const double x = X[j * n + i];
+            if (isnan(x) && o->allow_missing) continue;
+            if (!isfinite(x))
+                return ks_fail(ctx, KS_EINVAL,
+                               "X: column %zu row %zu is %s%s", j + 1, i + 1,
+                               isnan(x) ? "missing" : "infinite",
+                               isnan(x) ? " (allow_missing accepts missing values)" : "");
+        }
+    for (size_t r = 0; r < ny; r++)
+        for (size_t i = 0; i < n; i++) {
+            const double y = Y[r * n + i];
+            if (!isfinite(y))
+                return ks_fail(ctx, KS_EINVAL, "y: column %zu row %zu is %s", r + 1, i + 1,
+                               isnan(y) ? "missing" : "infinite");
+            if (o->family == KS_MARS_BINOMIAL && !(y >= 0.0 && y <= 1.0))
+                return ks_fail(ctx, KS_EINVAL,
+                               "y: column %zu row %zu is %g; the binomial family needs values "
+                               "in [0, 1]",
+                               r + 1, i + 1, y);
+            if (o->family == KS_MARS_POISSON && !(y >= 0.0))
+                return ks_fail(ctx, KS_EINVAL,
+                               "y: column %zu row %zu is %g; the Poisson family needs counts "
+                               ">= 0",
+                               r + 1, i + 1, y);
+        }
+    if (w)
+        for (size_t i = 0; i < n; i++)
+            if (!(w[i] >= 0.0 && isfinite(w[i])))
+                return ks_fail(ctx, KS_EINVAL, "weights: row %zu is %g; weights must be finite "
+                                               "and >= 0",
+                               i + 1, w[i]);
+    if (w && o->newvar_penalty != 0.0)
+        return ks_fail(ctx, KS_EINVAL, "newvar_penalty must be 0 with case weights (as earth)");
+    return KS_OK;
+}
+
+int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, const double *Y,
+                const double *w, const ks_mars_options *opt, ks_mars **out)
+{
+    *out = NULL;
+    ks_mars_options o = KS_MARS_OPTIONS_INIT;
+    if (opt) o = *opt;
+    int rc = check_inputs(ctx, n, p, X, ny, Y, w, &o);
+    if (rc) return rc;
+    /* earth's defaults */
+    if (o.max_terms == 0) {
+        const size_t two_p = 2 * p > 20 ? 2 * p : 20;
+        o.max_terms = (int)((two_p < 200 ? two_p : 200) + 1);
+    }
+    if (isnan(o.penalty)) o.penalty = o.max_degree > 1 ? 3.0 : 2.0;
+    if (o.fast_k <= 0) o.fast_k = 10001;
+    if (o.fast_k < 3) o.fast_k = 3;
+    /* weights: all equal are no weights; the tiny are raised to mean / 1e8 (earth) */
+    double *wbuf = NULL;
+    const double *wu = NULL;
+    if (w) {
+        int equal = 1;
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            equal &= fabs(w[i] - w[0]) <= 1e-8;
+            mean += w[i] / (double)n;
+        }
+        if (!equal) {
+            if (!(mean > 0.0)) return ks_fail(ctx, KS_EINVAL, "weights: all are zero");
+            wbuf = ks_malloc_array(ctx, n, sizeof *wbuf);
+            if (!wbuf) return KS_ENOMEM;
+            for (size_t i = 0; i < n; i++) wbuf[i] = w[i] < mean / 1e8 ? mean / 1e8 : w[i];
+            wu = wbuf;
+        }
+    }
+    ks_mars *m = ks_calloc(ctx, 1, sizeof *m);
+    double *B = NULL, *Q = NULL;
+    unsigned char *keep = NULL;
+    if (!m) {
+        ks_free(ctx, wbuf);
+        return KS_ENOMEM;
+    }
+    m->alloc = ctx->alloc;
+    const mars_data d = {n, p, ny, X, Y, wu};
+    if ((rc = mars_forward(ctx, &d, &o, &m->terms))) goto fail;
+    mars_terms *t = &m->terms;
+    /* dependent columns out */
+    size_t M = t->nterms;
+    B = ks_malloc_array(ctx, n, M * sizeof *B);
+    Q = ks_malloc_array(ctx, n, M * sizeof *Q);
+    keep = ks_malloc(ctx, M ? M : 1);
+    if (!B || !Q || !keep) {
+        rc = KS_ENOMEM;
+        goto fail;
+    }
+    mars_eval_terms(t, n, X, NULL, M, B);
+    if (independent_columns(n, M, B, wu, Q, keep) < M) {
+        if ((rc = drop_terms(ctx, t, keep))) goto fail;
+        M = t->nterms;
+        mars_eval_terms(t, n, X, NULL, M, B);
+    }
+    ks_free(ctx, Q);
+    Q = NULL;
+    /* the backward pass */
+    if ((rc = model_arrays(ctx, m, M, p, ny))) goto fail;
+    ks_mars_view *v = &m->v;
+    double *rss_ps = (double *)v->rss_per_subset, *gcv_ps = (double *)v->gcv_per_subset;
+    double *rpr = (double *)v->rss_per_response, *rqpr = (double *)v->rsq_per_response;
+    double *gpr = (double *)v->gcv_per_response, *gqpr = (double *)v->grsq_per_response;
+    double *ev = (double *)v->evimp_nsubsets, *fwd_rsq = (double *)v->forward_rsq;
+    const size_t nvmax = o.nprune > 0 && (size_t)o.nprune < M ? (size_t)o.nprune : M;
+    ks_mars_pmethod pm = o.pmethod;
+    if (ny > 1 && pm == KS_MARS_PRUNE_EXHAUSTIVE) {
+        ks_log(ctx, KS_LOG_WARN, "mars: pmethod exhaustive needs one response; backward is used");
+        pm = KS_MARS_PRUNE_BACKWARD;
+    }
+    if ((rc = mars_prune_path(ctx, n, M, B, ny, Y, wu, pm, nvmax, rss_ps, m->prune_terms)))
+        goto fail;
+    for (size_t k = 1; k <= M; k++) gcv_ps[k - 1] = mars_gcv(rss_ps[k - 1], k, o.penalty, n);
+    size_t nsel = 1;
+    if (o.pmethod == KS_MARS_PRUNE_NONE) {
+        nsel = nvmax;
+        for (size_t j = 0; j < nsel; j++) m->selected[j] = j;
+    } else {
+        for (size_t k = 2; k <= nvmax; k++)
+            if (gcv_ps[k - 1] < gcv_ps[nsel - 1]) nsel = k;
+        memcpy(m->selected, m->prune_terms + (nsel - 1) * M, nsel * sizeof *m->selected);
+    }
+    for (size_t k = 0; k < M; k++) {
+        if (rss_ps[k] < 1e-10) rss_ps[k] = 0.0;
+        if (gcv_ps[k] < 1e-10) gcv_ps[k] = 0.0;
+    }
+    /* the final least squares on the selected terms */
+    double *Bs = B; /* compact the selected columns in place (increasing indices) */
+    for (size_t j = 0; j < nsel; j++)
+        if (m->selected[j] != j) memcpy(Bs + j * n, B + m->selected[j] * n, n * sizeof *B);
+    if ((rc = mars_lstsq(ctx, n, nsel, Bs, ny, Y, wu, m->coef, rpr))) goto fail;
+    double rss = 0.0, tss = 0.0;
+    for (size_t r = 0; r < ny; r++) {
+        const double *yr = Y + r * n;
+        double sw = 0.0, swy = 0.0, t0 = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double wi = wu ? wu[i] : 1.0;
+            sw += wi;
+            swy += wi * yr[i];
+        }
+        for (size_t i = 0; i < n; i++) {
+            const double wi = wu ? wu[i] : 1.0, e = yr[i] - swy / sw;
+            t0 += wi * e * e;
+        }
+        rqpr[r] = 1.0 - rpr[r] / t0;
+        gpr[r] = mars_gcv(rpr[r], nsel, o.penalty, n);
+        gqpr[r] = 1.0 - gpr[r] / mars_gcv(t0, 1, o.penalty, n);
+        rss += rpr[r];
+        tss += t0;
+    }
+    for (size_t j = 0; j < M; j++) fwd_rsq[j] = t->rsq[j];
+    v->n = n;
+    v->p = p;
+    v->ny = ny;
+    v->nterms = M;
+    v->term_start = t->term_start;
+    v->factor = t->factor;
+    v->term_parent = t->parent;
+    v->nselected = nsel;
+    v->selected = m->selected;
+    v->coef = m->coef;
+    v->rss = rss;
+    v->rsq = 1.0 - rss / rss_ps[0];
+    v->gcv = mars_gcv(rss, nsel, o.penalty, n);
+    v->grsq = 1.0 - v->gcv / gcv_ps[0];
+    (void)tss;
+    v->termcond = t->termcond;
+    v->forward_nk_used = t->slots_used;
+    v->forward_rsq = fwd_rsq;
+    v->penalty = o.penalty;
+    v->max_degree = o.max_degree;
+    v->nk = o.max_terms;
+    evimp(v, t, nsel, ev, ev + p, ev + 2 * p);
+    v->family = KS_MARS_GAUSSIAN;
+    ks_free(ctx, B);
+    ks_free(ctx, keep);
+    ks_free(ctx, wbuf);
+    *out = m;
+    return KS_OK;
+fail:
+    ks_free(ctx, B);
+    ks_free(ctx, Q);
+    ks_free(ctx, keep);
+    ks_free(ctx, wbuf);
+    ks_mars_free(m);
+    return rc;
+}
+
+int ks_mars_basis(ks_ctx *ctx, const ks_mars *m, size_t n, const double *X, double *B)
+{
+    (void)ctx;
+    mars_eval_terms(&m->terms, n, X, m->selected, m->v.nselected, B);
+    return KS_OK;
+}
+
+int ks_mars_predict(ks_ctx *ctx, const ks_mars *m, size_t n, const double *X, double *out)
+{
+    const size_t k = m->v.nselected, ny = m->v.ny;
+    double *B = ks_malloc_array(ctx, n ? n : 1, k * sizeof *B);
+    if (!B) return KS_ENOMEM;
+    mars_eval_terms(&m->terms, n, X, m->selected, k, B);
+    const double *coef = m->v.family != KS_MARS_GAUSSIAN ? m->v.glm_coef : m->v.coef;
+    for (size_t r = 0; r < ny; r++)
+        for (size_t i = 0; i < n; i++) {
+            double s = 0.0;
+            for (size_t j = 0; j < k; j++) s += B[j * n + i] * coef[r * k + j];
+            if (m->v.family == KS_MARS_BINOMIAL) s = 1.0 / (1.0 + exp(-s));
+            if (m->v.family == KS_MARS_POISSON) s = exp(s);
+            out[r * n + i] = s;
+        }
+    ks_free(ctx, B);
+    return KS_OK;
+}
+
+int ks_mars_from_parts(ks_ctx *ctx, const ks_mars_view *v, ks_mars **out)
+{
+    *out = NULL;
+    const size_t M = v->nterms, p = v->p, ny = v->ny, nsel = v->nselected;
+    if (M < 1 || p < 1 || ny < 1 || nsel < 1 || nsel > M || !v->term_start || !v->factor ||
+        !v->selected || !v->coef)
+        return ks_fail(ctx, KS_EINVAL, "mars: a model needs terms, a selection and coefficients");
+    for (size_t j = 0; j < M; j++)
+        if (v->term_start[j + 1] < v->term_start[j])
+            return ks_fail(ctx, KS_EINVAL, "mars: term %zu has a negative number of factors", j);
+    const size_t nf = v->term_start[M];
+    for (size_t k = 0; k < nf; k++) {
+        const ks_mars_factor *f = &v->factor[k];
+        if (f->pred < 0 || (size_t)f->pred >= p || !(f->dir == 1 || f->dir == -1 || f->dir == 2 ||
+                                                     f->dir == 3 || f->dir == -3))
+            return ks_fail(ctx, KS_EINVAL, "mars: factor %zu (predictor %d, dir %d) is not valid",
+                           k, f->pred, f->dir);
+    }
+    for (size_t j = 0; j < nsel; j++)
+        if (v->selected[j] >= M || (j && v->selected[j] <= v->selected[j - 1]))
+            return ks_fail(ctx, KS_EINVAL, "mars: selected term %zu is out of order or range", j);
+    if (v->family != KS_MARS_GAUSSIAN && !v->glm_coef)
+        return ks_fail(ctx, KS_EINVAL, "mars: a GLM model needs its coefficients");
+    ks_mars *m = ks_calloc(ctx, 1, sizeof *m);
+    if (!m) return KS_ENOMEM;
+    m->alloc = ctx->alloc;
+    mars_terms *t = &m->terms;
+    t->nterms = M;
+    t->term_start = ks_malloc_array(ctx, M + 1, sizeof *t->term_start);
+    t->factor = ks_malloc_array(ctx, nf ? nf : 1, sizeof *t->factor);
+    t->parent = ks_malloc_array(ctx, M, sizeof *t->parent);
+    t->rsq = ks_malloc_array(ctx, M, sizeof *t->rsq);
+    int rc = t->term_start && t->factor && t->parent && t->rsq ? model_arrays(ctx, m, M, p, ny)
+                                                               : KS_ENOMEM;
+    if (rc == KS_OK && v->family != KS_MARS_GAUSSIAN) {
+        m->glm = ks_malloc_array(ctx, nsel * ny + 2 * ny, sizeof *m->glm);
+        m->glm_iter = ks_calloc(ctx, ny, sizeof *m->glm_iter);
+        if (!m->glm || !m->glm_iter) rc = KS_ENOMEM;
+    }
+    if (rc) {
+        ks_mars_free(m);
+        return rc;
+    }
+    memcpy(t->term_start, v->term_start, (M + 1) * sizeof *t->term_start);
+    if (nf) memcpy(t->factor, v->factor, nf * sizeof *t->factor);
+    for (size_t j = 0; j < M; j++) {
+        t->parent[j] = v->term_parent ? v->term_parent[j] : -1;
+        t->rsq[j] = v->forward_rsq ? v->forward_rsq[j] : NAN;
+    }
+    ks_mars_view *w = &m->v;
+    double *st = m->stats;
+    /* statistics not given are NaN */
+    const size_t S = 2 * M + 4 * ny + 3 * p + M;
+    for (size_t i = 0; i < S; i++) st[i] = NAN;
+#define COPY(field, len)                                                                           \
+    if (v->field) memcpy((double *)w->field, v->field, (len) * sizeof(double))
+    COPY(rss_per_subset, M);
+    COPY(gcv_per_subset, M);
+    COPY(rss_per_response, ny);
+    COPY(rsq_per_response, ny);
+    COPY(gcv_per_response, ny);
+    COPY(grsq_per_response, ny);
+    COPY(evimp_nsubsets, p);
+    COPY(evimp_gcv, p);
+    COPY(evimp_rss, p);
+    COPY(forward_rsq, M);
+#undef COPY
+    if (v->prune_terms) memcpy(m->prune_terms, v->prune_terms, M * M * sizeof *m->prune_terms);
+    memcpy(m->selected, v->selected, nsel * sizeof *m->selected);
+    memcpy(m->coef, v->coef, nsel * ny * sizeof *m->coef);
+    w->n = v->n;
+    w->term_start = t->term_start;
+    w->factor = t->factor;
+    w->term_parent = t->parent;
+    w->nselected = nsel;
+    w->rss = v->rss;
+    w->rsq = v->rsq;
+    w->gcv = v->gcv;
+    w->grsq = v->grsq;
+    w->termcond = v->termcond;
+    w->forward_nk_used = v->forward_nk_used;
+    w->penalty = v->penalty;
+    w->max_degree = v->max_degree;
+    w->nk = v->nk;
+    w->family = v->family;
+    if (m->glm) {
+        memcpy(m->glm, v->glm_coef, nsel * ny * sizeof *m->glm);
+        for (size_t r = 0; r < 2 * ny; r++) m->glm[nsel * ny + r] = NAN;
+        if (v->glm_deviance) memcpy(m->glm + nsel * ny, v->glm_deviance, ny * sizeof *m->glm);
+        if (v->glm_null_deviance)
+            memcpy(m->glm + nsel * ny + ny, v->glm_null_deviance, ny * sizeof *m->glm);
+        if (v->glm_iterations) memcpy(m->glm_iter, v->glm_iterations, ny * sizeof *m->glm_iter);
+        w->glm_coef = m->glm;
+        w->glm_deviance = m->glm + nsel * ny;
+        w->glm_null_deviance = m->glm + nsel * ny + ny;
+        w->glm_iterations = m->glm_iter;
+    }
+    *out = m;
+    return KS_OK;
+}
