@@ -25,39 +25,7 @@
 #include "kestrel/linalg.h"
 #include "linalg/lapack.h"
 
-/* Compiled for AVX2 too (the CPU picks at run time), without contracting a * b + c into FMAs, so
- * that both versions round alike. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-#define FW_KERNEL __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
-#define FW_INLINE static inline __attribute__((always_inline)) /* into each clone */
-#else
-#define FW_KERNEL
-#define FW_INLINE static inline
-#endif
-
-/* GCC vector extensions: AVX2 operations in the AVX2 clone, SSE2 pairs otherwise (the helpers
- * are always inlined, so no vector crosses a call: the ABI note does not apply). */
-#pragma GCC diagnostic ignored "-Wpsabi"
-typedef double v4d __attribute__((vector_size(32)));
-typedef long long v4i __attribute__((vector_size(32)));
-
-FW_INLINE v4d v4_load(const double *p)
-{
-    v4d v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-FW_INLINE v4d v4_select(v4i mask, v4d a, v4d b) /* mask ? a : b, lane by lane */
-{
-    return (v4d)(((v4i)a & mask) | ((v4i)b & ~mask));
-}
-
-/* Eight partial sums, added in a fixed order (lane l holds elements l, l + 8, ...). */
-FW_INLINE double v8_sum(v4d a, v4d b)
-{
-    return ((a[0] + b[0]) + (a[1] + b[1])) + ((a[2] + b[2]) + (a[3] + b[3]));
-}
+#include "base/simd.h"
 
 /* A Frank-Wolfe problem: min over the simplex of zeta^2 |x|^2 + |A x - b|^2 / rows, A (rows x k)
  * and b from the columns of M (rows x (k + 1), column-major, ld rows), centred by column when
@@ -126,7 +94,7 @@ static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, si
 /* h_i = A'A_i - A'b + eta e_i, the change of the half gradient with a step to vertex i, formed on
  * first use: A'A_i eight entries at a time over the rows of A by rows (A transposed, in cache),
  * each entry summing its products in the order of the rows. */
-FW_INLINE const double *step_col(fw_problem *f, size_t i, double eta)
+KS_INLINE const double *step_col(fw_problem *f, size_t i, double eta)
 {
     const size_t k = f->k, rows = f->rows;
     double *restrict hi = f->cache ? f->H + i * k : f->H;
@@ -168,7 +136,7 @@ static void fw_free(ks_ctx *ctx, fw_problem *f)
 }
 
 /* |a - b|^2 over eight lanes (see v8_sum); |a|^2 when b is NULL. */
-FW_INLINE double sqdist8(const double *restrict a, const double *restrict b, size_t n)
+KS_INLINE double sqdist8(const double *restrict a, const double *restrict b, size_t n)
 {
     v4d p0 = {0}, p1 = p0;
     size_t j = 0;
@@ -195,7 +163,7 @@ FW_INLINE double sqdist8(const double *restrict a, const double *restrict b, siz
 
 /* y <- c y + s a (c = 1, s = 0: y as it is), then |y - b|^2, |d - y|^2 and y . (y - b), in one
  * pass over eight lanes (see v8_sum). */
-FW_INLINE void rows_pass(double *restrict y, const double *restrict a, double c, double s,
+KS_INLINE void rows_pass(double *restrict y, const double *restrict a, double c, double s,
                          const double *restrict b, const double *restrict d, size_t n,
                          double *yb, double *dy, double *yr)
 {
@@ -231,7 +199,7 @@ FW_INLINE void rows_pass(double *restrict y, const double *restrict a, double c,
 /* One pass of a step in the scaled form g = alpha u (see fw_solve): u += beta h, then the first
  * index of min u (R's which.min), eight lanes at a time, each keeping its first minimum
  * (beta = 0: no update). Returns the index (0 if all NaN). */
-FW_INLINE size_t fw_pass(size_t k, double *restrict u, const double *restrict h, double beta,
+KS_INLINE size_t fw_pass(size_t k, double *restrict u, const double *restrict h, double beta,
                          double *umin)
 {
     const v4d bb = {beta, beta, beta, beta}, eight = {8, 8, 8, 8};
@@ -270,7 +238,7 @@ FW_INLINE size_t fw_pass(size_t k, double *restrict u, const double *restrict h,
  * scaled, x = alpha y and g = alpha u, so that a step is alpha <- c alpha, y_i += s / alpha and
  * u += (s / alpha) h_i: one pass over u and h_i, which also finds min u. What the line search
  * needs besides comes from A x (rows long): g . x = (A x) . (A x - b) + eta |x|^2. */
-FW_KERNEL static void fw_solve(fw_problem *f, double zeta, double *x, double min_decrease,
+KS_KERNEL static void fw_solve(fw_problem *f, double zeta, double *x, double min_decrease,
                                int max_iter)
 {
     const size_t rows = f->rows, k = f->k;

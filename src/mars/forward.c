@@ -20,6 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "base/simd.h"
 #include "mars/mars_internal.h"
 
 #define MIN_BX_SOS 0.01   /* a linear candidate with less residual sum of squares is in the span */
@@ -39,30 +44,52 @@ typedef struct {
     const double *sw; /* sqrt(w), or NULL */
     double sumw;      /* n when unweighted */
     size_t *ord;      /* p x n: the cases by increasing x_v (ties by case) */
+    double *xs;       /* p x n: x_v in that order */
+    double *ycs;      /* p x n x ny: yc in that order */
+    double *zs;       /* p x nb x n x 4: the centred orthonormal columns in each predictor's
+                         order, slots in blocks of 4: zs[v][t / 4][i][t % 4] is slot t's at the
+                         case ord_v[i] */
+    size_t nb;        /* blocks of 4 slots */
     double *bx;       /* n x nk: each slot's basis value (unweighted) */
-    double *q;        /* n x (nk + 1): orthonormal columns (weighted); slot nk: the candidate */
-    double *z;        /* n x (nk + 1), row-major: z[u (nk + 1) + t] = q_t(u) - mu_t */
-    double *eta;      /* (nk + 1) x ny: (y - ybar) . q_t */
+    double *q;        /* n x nk: orthonormal columns (weighted) */
+    double *mu;       /* nk: earth's centring of each q column */
+    double *eta;      /* nk x ny: (y - ybar) . q_t */
+    double *yq;       /* nk x ny: y . q_t */
+    /* per (parent slot m, predictor v), for the linear candidate c = sqrt(w) x_v b_m: its
+     * projections beta_t = q_t . c on the slots (the first nbeta of them known), c . c,
+     * y . c and (y - ybar) . c — none changes once known */
+    double *beta;     /* nk x p x nk */
+    size_t *nbeta;    /* nk x p */
+    double *cstat;    /* nk x p x (1 + 2 ny) */
     int *dirs;        /* nk x p */
     double *cuts;     /* nk x p */
     int *degree;      /* nk */
-    unsigned char *used;
+    unsigned char *used, *indep; /* indep: not dependent on the slots before (earth's QR test) */
     int *parent;
     double *rsq;
     size_t *nuses;    /* p */
-    /* per-scan accumulators */
-    double *S, *C, *Yr, *W; /* nk + 1, nk + 1, ny, ny */
-    double *cand;     /* n */
     queue_entry *queue;
     size_t nq;
 } fwd;
 
-/* Orthogonalise c (n, weighted) against the used slots < T into column `slot` of q / z;
- * returns the residual sum of squares (0, and q = z = 0, at or below thresh). */
-static double orthogonalise(fwd *f, const double *c, size_t T, size_t slot, double thresh)
+/* What one thread needs to score a (parent, predictor): the linear candidate (case order and
+ * sorted), the parent sorted, the running sums. */
+typedef struct {
+    double *cand, *qc, *zlin, *bs, *S, *C, *Yr, *W, *eta_lin;
+    /* the linear candidate by its projections (lin 2 in scan_knots): C_lin at a knot is
+     * (A - sum_t beta_t (C_t + mu_t st) - beta_0 st / sqrt(sumw)) / sqrt(ss) */
+    const double *beta;
+    double rss_lin; /* sqrt(ss) */
+} scratch;
+
+/* Orthogonalise c (n, weighted) against the used slots < T into r (modified Gram-Schmidt in
+ * slot order); returns the residual sum of squares (0, and r = 0, at or below thresh) and in
+ * *mu earth's centring (the mean of the unnormalised residual, about 1e-16; 0 with weights). */
+static double orthogonalise(const fwd *f, const double *c, size_t T, double *r, double thresh,
+                            double *mu)
 {
-    const size_t n = f->n, ld = f->nk + 1;
-    double *r = f->q + slot * n;
+    const size_t n = f->n;
+    *mu = 0.0;
     if (T == 1 && !f->sw) { /* the first column: centring is the projection on the intercept */
         double mean = 0.0;
         for (size_t i = 0; i < n; i++) mean += c[i] / (double)n;
@@ -80,30 +107,54 @@ static double orthogonalise(fwd *f, const double *c, size_t T, size_t slot, doub
     double ss = 0.0;
     for (size_t i = 0; i < n; i++) ss += r[i] * r[i];
     if (!(ss > thresh)) {
-        for (size_t i = 0; i < n; i++) r[i] = f->z[i * ld + slot] = 0.0;
+        memset(r, 0, n * sizeof *r);
         return 0.0;
     }
-    double mu = 0.0; /* earth subtracts the mean of the unnormalised residual (about 1e-16) */
     if (!f->sw)
-        for (size_t i = 0; i < n; i++) mu += r[i] / (double)n;
+        for (size_t i = 0; i < n; i++) *mu += r[i] / (double)n;
     const double norm = sqrt(ss);
-    for (size_t i = 0; i < n; i++) {
-        r[i] /= norm;
-        f->z[i * ld + slot] = r[i] - mu;
-    }
+    for (size_t i = 0; i < n; i++) r[i] /= norm;
     return ss;
 }
 
-/* eta_t = (y - ybar) . q_t for slot t (into row `row` of eta). */
-static void set_eta(fwd *f, size_t t, size_t row)
+/* Slots t0 .. t1 - 1: their centred columns q_t - mu_t into every predictor's sorted copy (0 for
+ * an unused slot and for the intercept, whose centred column is 0), in one pass per predictor. */
+static void scatter_z(fwd *f, size_t t0, size_t t1)
+{
+    const size_t n = f->n, nb = f->nb;
+    for (size_t v = 0; v < f->p; v++) {
+        const size_t *ord = f->ord + v * n;
+        double *z[2];
+        const double *qt[2];
+        double mu[2];
+        int on[2];
+        for (size_t t = t0; t < t1 && t < t0 + 2; t++) {
+            z[t - t0] = f->zs + ((v * nb + t / 4) * n) * 4 + t % 4;
+            qt[t - t0] = f->q + t * n;
+            mu[t - t0] = f->mu[t];
+            on[t - t0] = t != 0 && f->used[t];
+        }
+        if (t1 - t0 == 1) {
+            for (size_t i = 0; i < n; i++) z[0][4 * i] = on[0] ? qt[0][ord[i]] - mu[0] : 0.0;
+        } else { /* the two slots of a step in one pass */
+            for (size_t i = 0; i < n; i++) {
+                const size_t u = ord[i];
+                z[0][4 * i] = on[0] ? qt[0][u] - mu[0] : 0.0;
+                z[1][4 * i] = on[1] ? qt[1][u] - mu[1] : 0.0;
+            }
+        }
+    }
+}
+
+/* (y - ybar) . q for each response into e (ny). */
+static void eta_of(const fwd *f, const double *q, double *e)
 {
     const size_t n = f->n;
-    const double *qt = f->q + t * n;
     for (size_t r = 0; r < f->ny; r++) {
         const double *yc = f->yc + r * n;
         double s = 0.0;
-        for (size_t i = 0; i < n; i++) s += yc[i] * qt[i];
-        f->eta[row * f->ny + r] = s;
+        for (size_t i = 0; i < n; i++) s += yc[i] * q[i];
+        e[r] = s;
     }
 }
 
@@ -126,7 +177,6 @@ static int new_form(const fwd *f, size_t m, size_t v, size_t T)
 /* The knot spans for a candidate of degree dg under a parent with nm positive cases. */
 typedef struct {
     size_t endspan, minspan, first;
-    int negative; /* minspan < 0: -minspan evenly spaced knots */
 } spans;
 
 static spans knot_spans(const fwd *f, const ks_mars_options *o, size_t nm, int dg)
@@ -138,8 +188,7 @@ static spans knot_spans(const fwd *f, const ks_mars_options *o, size_t nm, int d
     if (E > (long)(n / 2) - 1) E = (long)(n / 2) - 1;
     if (E < 1) E = 1;
     s.endspan = (size_t)E;
-    s.negative = o->minspan < 0;
-    if (s.negative) {
+    if (o->minspan < 0) { /* -minspan evenly spaced knots */
         const long k = -(long)o->minspan;
         long S = (long)ceil((double)n / (double)(1 + k)), F = S;
         while (F < E) F += S;
@@ -164,56 +213,90 @@ static spans knot_spans(const fwd *f, const ks_mars_options *o, size_t nm, int d
     return s;
 }
 
-/* The best knot of (m, v) given the linear candidate's slot (K = T + 1 when it is in, else T):
- * scans the cases from the largest x_v down; returns the position (0: none beat best) and
- * raises *best. Unweighted: earth's running sums with its tolerances and MaxLegal cap; weighted:
- * the same sums with weights, and earth's rule for refits (a knot must beat by 1e-10). */
-static size_t scan_knots(fwd *f, size_t m, size_t v, size_t K, double dlin, double a,
-                         double maxlegal, spans sp, double *best)
+/* The best knot of (m, v), the linear candidate in when lin (its sorted centred column zlin and
+ * eta_lin): scans the cases from the largest x_v down with earth's running sums — S_t, C_t
+ * (the hinge's covariances with the T basis columns and the linear one), C_K (its centred sum
+ * of squares), Y, W (its covariance with the response). A run of cases where the parent is 0
+ * changes only the knot, so it is taken in one step. Returns the position (0: none) and raises
+ * *best. Unweighted: earth's tolerances and MaxLegal cap; weighted: earth's rule for its QR
+ * refits (a knot must beat the best knot by 1e-10). */
+KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T, int lin,
+                                   double dlin, double a, double maxlegal, spans sp, double *best)
 {
-    const size_t n = f->n, ny = f->ny, ld = f->nk + 1;
+    const size_t n = f->n, ny = f->ny, nb = (T + 3) / 4, K = T + (lin ? 1 : 0);
+    double A = 0.0; /* lin 2: sum over the cases above the knot of bw^2 x (x - knot) */
+    const double *xs = f->xs + v * n, *bs = w->bs, *zl = w->zlin;
+    const double *zs = f->zs + v * f->nb * n * 4, *ycs = f->ycs + v * n * ny;
     const size_t *ord = f->ord + v * n;
-    const double *x = f->X + v * n, *bm = f->bx + m * n;
     const double *sw = f->sw;
-    double *S = f->S, *C = f->C, *Y = f->Yr, *W = f->W;
-    memset(S, 0, K * sizeof *S);
-    memset(C, 0, K * sizeof *C);
+    double *restrict Y = w->Yr, *restrict W = w->W, *restrict C = w->C;
+    v4d S4[64], C4[64]; /* the slots' S_t and C_t, 4 a vector (nb <= 64: nk <= 256) */
+    for (size_t k = 0; k < nb; k++) S4[k] = C4[k] = v4_splat(0.0);
+    double Sl = 0.0, Cl = 0.0; /* the linear candidate's (lin 1) */
     memset(Y, 0, ny * sizeof *Y);
     memset(W, 0, ny * sizeof *W);
     double sb = 0, sbb = 0, sbx = 0, sbbx = 0, st = 0, CK = 0;
     const double tol = K < 15 ? 0.01 : 1e-5;
     size_t countdown = sp.first, found = 0;
+    double xprev = xs[n - 1]; /* the knot where the last update left the sums */
     for (size_t i = n - 1; i-- > sp.endspan;) {
+        const double b = bs[i + 1];
+        if (b == 0.0) continue; /* the sums only follow the knot: caught up below */
+        const double x1 = xs[i + 1], x0 = xs[i];
+        if (xprev != x1) { /* a run of zero-parent cases: the knot moves from xprev to x1 */
+            const double dd = xprev - x1;
+            const v4d dd4 = v4_splat(dd);
+            for (size_t k = 0; k < nb; k++) C4[k] += dd4 * S4[k];
+            Cl += dd * Sl;
+            const double sprev = st;
+            st = sbx - sb * x1;
+            CK += dd * (2.0 * sbbx - sbb * (x1 + xprev)) + (sprev * sprev - st * st) / f->sumw;
+            for (size_t r = 0; r < ny; r++) W[r] += dd * Y[r];
+            A += dd * sbbx;
+        }
+        xprev = x0;
         const size_t u = ord[i + 1];
-        const double x0 = x[ord[i]], x1 = x[u], d = x1 - x0;
-        const double b = bm[u], bw = sw ? sw[u] * b : b, wb = sw ? sw[u] * bw : b;
-        const double *zu = f->z + u * ld;
-        for (size_t t = 0; t < K; t++) {
-            S[t] += bw * zu[t];
-            C[t] += d * S[t];
+        const double d = x1 - x0, bw = sw ? sw[u] * b : b, wb = sw ? sw[u] * bw : b;
+        const v4d bw4 = v4_splat(bw), d4 = v4_splat(d);
+        for (size_t k = 0; k < nb; k++) {
+            S4[k] += bw4 * v4_load(zs + (k * n + i + 1) * 4);
+            C4[k] += d4 * S4[k];
+        }
+        if (lin == 1) {
+            Sl += bw * zl[i + 1];
+            Cl += d * Sl;
         }
         sb += wb;
         sbb += bw * bw;
         sbx += wb * x1;
         sbbx += bw * bw * x1;
+        A += d * sbbx;
         const double sprev = st;
         st = sbx - sb * x0;
         CK += d * (2.0 * sbbx - sbb * (x0 + x1)) + (sprev * sprev - st * st) / f->sumw;
         for (size_t r = 0; r < ny; r++) {
-            Y[r] += f->yc[r * n + u] * bw;
+            Y[r] += ycs[(i + 1) * ny + r] * bw;
             W[r] += d * Y[r];
         }
         if (!(b > 0.0) || (!sw && !(CK > 0.0))) continue; /* not countable */
         if (--countdown) continue;
         countdown = sp.minspan;
-        double cc = 0.0;
+        for (size_t t = 0; t < T; t++) C[t] = C4[t / 4][t % 4];
+        if (lin == 1) C[T] = Cl;
+        if (lin == 2) { /* the linear candidate's covariance from its projections */
+            double s = A - w->beta[0] * st / sqrt(f->sumw);
+            for (size_t t = 1; t < T; t++) s -= w->beta[t] * (C[t] + f->mu[t] * st);
+            C[T] = s / w->rss_lin;
+        }
+        double cc = 0.0; /* in slot order, as earth sums */
         for (size_t t = 0; t < K; t++) cc += C[t] * C[t];
         const double temp2 = CK - cc;
         double dh = 0.0;
         if (sw ? temp2 > 1e-16 * (CK + st * st / f->sumw) : temp2 / CK > tol)
             for (size_t r = 0; r < ny; r++) {
                 double e = 0.0;
-                for (size_t t = 0; t < K; t++) e += f->eta[t * ny + r] * C[t];
+                for (size_t t = 0; t < T; t++) e += f->eta[t * ny + r] * C[t];
+                if (lin) e += w->eta_lin[r] * C[T];
                 const double t1 = W[r] - e;
                 dh += t1 * t1 / temp2;
             }
@@ -266,85 +349,187 @@ typedef struct {
     int newform;
 } choice;
 
-static void search_step(fwd *f, const ks_mars_options *o, size_t T, double maxlegal, choice *best,
-                        double *gbest)
+/* What (parent, predictor) offers: the (new-variable adjusted) linear drop, the best knot's
+ * drop and position (0: none beat the linear candidate), and the NewForm flag. */
+typedef struct {
+    double lin, knot;
+    size_t pos;
+    int newform, admissible;
+} offer;
+
+/* Score (m, v): the linear candidate, then the knots. */
+static void score(const fwd *f, const ks_mars_options *o, scratch *w, size_t m, size_t v,
+                  size_t T, double maxlegal, spans sp, offer *out)
 {
-    const size_t n = f->n, p = f->p, nvisit = f->nq < (size_t)o->fast_k ? f->nq : (size_t)o->fast_k;
+    const size_t n = f->n;
+    const double a = f->nuses[v] == 0 ? 1.0 / (1.0 + o->newvar_penalty) : 1.0;
+    int nf = new_form(f, m, v, T), lin = 0;
+    double dlin = 0.0;
+    if (nf) { /* by the cached projections when they decide it to working precision */
+        const size_t ny = f->ny, nk = f->nk, key = m * f->p + v;
+        const double *x = f->X + v * n, *bm = f->bx + m * n, *sw = f->sw;
+        double *beta = f->beta + key * nk, *cs = f->cstat + key * (1 + 2 * ny);
+        size_t *nb = (size_t *)&f->nbeta[key];
+        if (*nb == 0) { /* first visit: c . c, y . c, (y - ybar) . c */
+            for (size_t k = 0; k < 1 + 2 * ny; k++) cs[k] = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                const double ci = x[i] * bm[i] * (sw ? sw[i] : 1.0);
+                cs[0] += ci * ci;
+                for (size_t r = 0; r < ny; r++) {
+                    cs[1 + r] += f->y[r * n + i] * ci;
+                    cs[1 + ny + r] += f->yc[r * n + i] * ci;
+                }
+            }
+        }
+        for (size_t t = *nb; t < T; t++) {
+            double s = 0.0;
+            if (f->used[t]) {
+                const double *qt = f->q + t * n;
+                for (size_t i = 0; i < n; i++) s += qt[i] * (x[i] * bm[i] * (sw ? sw[i] : 1.0));
+            }
+            beta[t] = s;
+        }
+        *nb = T;
+        double ss = cs[0];
+        for (size_t t = 0; t < T; t++) ss -= beta[t] * beta[t];
+        const double err = 8.0 * (double)(T + 3) * 2.220446049250313e-16 * cs[0];
+        const double thresh = sw ? 1e-16 * cs[0] : MIN_BX_SOS;
+        if (!sw && ss + err <= thresh) {
+            nf = 0; /* in the span of the model */
+            goto knots;
+        }
+        if (ss - err > thresh && ss > 1e-6 * cs[0]) {
+            w->beta = beta;
+            w->rss_lin = sqrt(ss);
+            for (size_t r = 0; r < ny; r++) {
+                double py = cs[1 + r], pe = cs[1 + ny + r];
+                for (size_t t = 0; t < T; t++) {
+                    py -= beta[t] * f->yq[t * ny + r];
+                    pe -= beta[t] * f->eta[t * ny + r];
+                }
+                dlin += py * py / ss;
+                w->eta_lin[r] = pe / w->rss_lin;
+            }
+            lin = 2;
+            goto knots;
+        }
+    }
+    if (nf) { /* near the threshold or nearly collinear: earth's Gram-Schmidt itself */
+        const double *x = f->X + v * n, *bm = f->bx + m * n;
+        for (size_t i = 0; i < n; i++) w->cand[i] = x[i] * bm[i] * (f->sw ? f->sw[i] : 1.0);
+        double cc = 0.0;
+        if (f->sw)
+            for (size_t i = 0; i < n; i++) cc += w->cand[i] * w->cand[i];
+        double mu;
+        /* unweighted: earth's absolute 0.01; weighted: its QR's relative 1e-8 */
+        const double ss = orthogonalise(f, w->cand, T, w->qc, f->sw ? 1e-16 * cc : MIN_BX_SOS, &mu);
+        if (ss > 0.0) {
+            for (size_t r = 0; r < f->ny; r++) {
+                const double *yr = f->y + r * n;
+                double s = 0.0;
+                for (size_t i = 0; i < n; i++) s += yr[i] * w->qc[i];
+                dlin += s * s;
+            }
+            eta_of(f, w->qc, w->eta_lin);
+            const size_t *ord = f->ord + v * n;
+            for (size_t i = 0; i < n; i++) w->zlin[i] = w->qc[ord[i]] - mu;
+            lin = 1;
+        } else if (!f->sw) {
+            nf = 0;
+        }
+    }
+knots:
+    out->admissible = 1;
+    out->newform = nf;
+    out->lin = a * dlin;
+    out->knot = out->lin;
+    out->pos = 0;
+    if (o->linpreds && o->linpreds[v]) return;
+    const size_t *ord = f->ord + v * n;
+    const double *bm = f->bx + m * n;
+    for (size_t i = 0; i < n; i++) w->bs[i] = bm[ord[i]];
+    double best = f->sw ? -HUGE_VAL : out->lin;
+    const size_t pos = scan_knots(f, w, v, T, lin, dlin, a, maxlegal, sp, &best);
+    if (pos && best > out->lin) {
+        out->knot = best;
+        out->pos = pos;
+    }
+}
+
+/* One step's search. Every (parent, predictor) is scored independently (in parallel over the
+ * predictors), then the offers are compared in earth's order — parents in queue order,
+ * predictors ascending, the linear candidate before the knots, strict > so the first wins a
+ * tie — with its new-variable bookkeeping; each visited parent's queue value becomes its best
+ * offer. */
+static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, double maxlegal,
+                       choice *best, double *gbest)
+{
+    const size_t n = f->n, p = f->p, nk = f->nk;
+    const size_t nvisit = f->nq < (size_t)o->fast_k ? f->nq : (size_t)o->fast_k;
     const double gamma = o->newvar_penalty;
     *gbest = 0.0;
     best->found = 0;
+    size_t *par = ks_malloc_array(ctx, nvisit ? nvisit : 1, sizeof *par);
+    spans *sp = ks_malloc_array(ctx, nvisit ? nvisit : 1, sizeof *sp);
+    offer *of = ks_calloc(ctx, (nvisit ? nvisit : 1) * p, sizeof *of);
+    int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+    if ((size_t)nt > p) nt = (int)p;
+    const size_t per = 5 * n + 2 * (nk + 2) + 3 * f->ny;
+    double *wbuf = ks_malloc_array(ctx, (size_t)nt, per * sizeof *wbuf);
+    if (!par || !sp || !of || !wbuf) {
+        ks_free(ctx, par);
+        ks_free(ctx, sp);
+        ks_free(ctx, of);
+        ks_free(ctx, wbuf);
+        return KS_ENOMEM;
+    }
+    size_t np = 0; /* the visited parents (queue order) that can take another factor */
     for (size_t k = 0; k < nvisit; k++) {
-        queue_entry *qe = &f->queue[k];
-        const size_t m = qe->slot;
+        const size_t m = f->queue[k].slot;
         if (f->degree[m] >= o->max_degree) continue;
-        double parent_best = -1.0;
-        int improved = 0;
         size_t nm = 0;
         for (size_t i = 0; i < n; i++) nm += f->bx[m * n + i] > 0.0;
-        const spans sp = knot_spans(f, o, nm, f->degree[m] + 1);
-        for (size_t v = 0; v < p; v++) {
-            if (f->dirs[m * p + v] != 0) continue;
-            const double a = f->nuses[v] == 0 ? 1.0 / (1.0 + gamma) : 1.0;
-            int nf = new_form(f, m, v, T);
-            double dlin = 0.0;
-            size_t K = T;
-            if (nf) {
-                const double *x = f->X + v * n, *bm = f->bx + m * n;
-                for (size_t i = 0; i < n; i++)
-                    f->cand[i] = x[i] * bm[i] * (f->sw ? f->sw[i] : 1.0);
-                double cc = 0.0;
-                if (f->sw)
-                    for (size_t i = 0; i < n; i++) cc += f->cand[i] * f->cand[i];
-                /* unweighted: earth's absolute 0.01; weighted: its QR's relative 1e-8 */
-                const double ss = orthogonalise(f, f->cand, T, f->nk, f->sw ? 1e-16 * cc : MIN_BX_SOS);
-                if (ss > 0.0) {
-                    const double *qT = f->q + f->nk * n;
-                    for (size_t r = 0; r < f->ny; r++) {
-                        const double *yr = f->y + r * n;
-                        double s = 0.0;
-                        for (size_t i = 0; i < n; i++) s += yr[i] * qT[i];
-                        dlin += s * s;
-                    }
-                    set_eta(f, f->nk, T);
-                    /* the candidate's z column sits in slot nk; the scan reads slot T */
-                    const size_t ld = f->nk + 1;
-                    for (size_t i = 0; i < n; i++) {
-                        const double zc = f->z[i * ld + f->nk];
-                        f->z[i * ld + f->nk] = f->z[i * ld + T];
-                        f->z[i * ld + T] = zc;
-                    }
-                    K = T + 1;
-                } else if (!f->sw) {
-                    nf = 0;
-                }
+        par[np] = k;
+        sp[np] = knot_spans(f, o, nm, f->degree[m] + 1);
+        np++;
+    }
+#pragma omp parallel num_threads(nt)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        double *wb = wbuf + (size_t)tid * per;
+        scratch w = {wb, wb + n, wb + 2 * n, wb + 3 * n, wb + 5 * n, wb + 5 * n + nk + 2,
+                     wb + 5 * n + 2 * (nk + 2), wb + 5 * n + 2 * (nk + 2) + f->ny,
+                     wb + 5 * n + 2 * (nk + 2) + 2 * f->ny, NULL, 0.0};
+#pragma omp for schedule(dynamic, 1)
+        for (size_t v = 0; v < p; v++)
+            for (size_t k = 0; k < np; k++) {
+                const size_t m = f->queue[par[k]].slot;
+                if (f->dirs[m * p + v] == 0) score(f, o, &w, m, v, T, maxlegal, sp[k], &of[k * p + v]);
             }
-            double bmv = a * dlin;
-            if (bmv > parent_best) parent_best = bmv;
-            if (bmv > *gbest) {
-                *gbest = bmv;
-                *best = (choice){1, m, v, 0, nf};
+    }
+    for (size_t k = 0; k < np; k++) {
+        queue_entry *qe = &f->queue[par[k]];
+        const size_t m = qe->slot;
+        double parent_best = -1.0;
+        int improved = 0;
+        for (size_t v = 0; v < p; v++) {
+            const offer *c = &of[k * p + v];
+            if (!c->admissible) continue;
+            if (c->lin > parent_best) parent_best = c->lin;
+            if (c->lin > *gbest) {
+                *gbest = c->lin;
+                *best = (choice){1, m, v, 0, c->newform};
                 improved = 1;
             }
-            if (!o->linpreds || !o->linpreds[v]) {
-                /* unweighted, knots must beat the linear candidate (earth's running best);
-                 * weighted, the best knot by earth's refit rule, then against the linear */
-                const double lin = bmv;
-                if (f->sw) bmv = -HUGE_VAL;
-                const size_t pos = scan_knots(f, m, v, K, dlin, a, maxlegal, sp, &bmv);
-                if (pos && bmv > lin) {
-                    if (bmv > parent_best) parent_best = bmv;
-                    if (bmv > *gbest) {
-                        *gbest = bmv;
-                        *best = (choice){1, m, v, pos, nf};
-                        improved = 1;
-                    }
-                }
-            }
-            if (K == T + 1) { /* put slot T's z column back (all zero: T is free) */
-                const size_t ld = f->nk + 1;
-                for (size_t i = 0; i < n; i++) {
-                    f->z[i * ld + f->nk] = f->z[i * ld + T];
-                    f->z[i * ld + T] = 0.0;
+            if (c->pos) {
+                if (c->knot > parent_best) parent_best = c->knot;
+                if (c->knot > *gbest) {
+                    *gbest = c->knot;
+                    *best = (choice){1, m, v, c->pos, c->newform};
+                    improved = 1;
                 }
             }
         }
@@ -352,6 +537,47 @@ static void search_step(fwd *f, const ks_mars_options *o, size_t T, double maxle
         qe->value = parent_best;
         qe->stamp = T;
     }
+    ks_free(ctx, par);
+    ks_free(ctx, sp);
+    ks_free(ctx, of);
+    ks_free(ctx, wbuf);
+    return KS_OK;
+}
+
+/* Slot s becomes the column c (n, unweighted basis values): orthogonalised (threshold thresh),
+ * its centred copy in every sorted order, its eta. Returns the residual sum of squares. */
+static double set_slot(fwd *f, size_t s, size_t T, double thresh)
+{
+    const size_t n = f->n;
+    double *qs = f->q + s * n, *bs = f->bx + s * n, nrm = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        qs[i] = bs[i] * (f->sw ? f->sw[i] : 1.0);
+        nrm += qs[i] * qs[i];
+    }
+    const double ss = orthogonalise(f, qs, T, qs, thresh, &f->mu[s]);
+    /* earth drops, after the pass, a column with less than 1e-8 of its norm (a zero column:
+     * norm 1) left by the columns before it (LINPACK dqrdc2's test) */
+    f->indep[s] = ss >= 1e-16 * (nrm > 0.0 ? nrm : 1.0);
+    return ss;
+}
+
+static void use_slot(fwd *f, size_t s)
+{
+    f->used[s] = 1;
+    eta_of(f, f->q + s * f->n, f->eta + s * f->ny);
+    for (size_t r = 0; r < f->ny; r++) {
+        const double *yr = f->y + r * f->n, *qs = f->q + s * f->n;
+        double t = 0.0;
+        for (size_t i = 0; i < f->n; i++) t += yr[i] * qs[i];
+        f->yq[s * f->ny + r] = t;
+    }
+}
+
+static void unuse(fwd *f, size_t s)
+{
+    f->used[s] = 0;
+    f->degree[s] = UNUSED_DEGREE;
+    memset(f->q + s * f->n, 0, f->n * sizeof *f->q);
 }
 
 /* Write the chosen term(s) into slots T (and T + 1); returns the number of terms added. */
@@ -392,43 +618,53 @@ static int add_terms(fwd *f, const ks_mars_options *o, const choice *c, size_t T
             for (size_t k = 0; k <= pos; k++) bT1[ord[k]] = bm[ord[k]] * (cut - x[ord[k]]);
         mirror = c->newform || zero_mirror;
     }
-    for (size_t i = 0; i < n; i++) f->cand[i] = bT[i] * (f->sw ? f->sw[i] : 1.0);
-    orthogonalise(f, f->cand, T, T, 0.0);
-    f->used[T] = 1;
-    set_eta(f, T, T);
+    set_slot(f, T, T, 0.0);
+    use_slot(f, T);
     int added = 1;
     if (mirror) {
-        for (size_t i = 0; i < n; i++) f->cand[i] = bT1[i] * (f->sw ? f->sw[i] : 1.0);
-        const double ss = orthogonalise(f, f->cand, T + 1, T + 1, f->sw ? MIN_BX_SOS : 0.0);
+        const double ss = set_slot(f, T + 1, T + 1, f->sw ? MIN_BX_SOS : 0.0);
         if (ss > 0.0 || zero_mirror) {
-            f->used[T + 1] = 1;
-            set_eta(f, T + 1, T + 1);
+            use_slot(f, T + 1);
             added = zero_mirror ? 1 : 2;
         }
     }
-    if (!f->used[T + 1]) {
-        f->degree[T + 1] = UNUSED_DEGREE;
-        memset(f->q + (T + 1) * n, 0, n * sizeof *f->q);
-        for (size_t i = 0; i < n; i++) f->z[i * (f->nk + 1) + T + 1] = 0.0;
-    }
+    if (!f->used[T + 1]) unuse(f, T + 1);
+    scatter_z(f, T, T + 2);
     return added;
 }
 
-static void unuse(fwd *f, size_t s)
+/* ord[0..n) = the cases by increasing x, ties by case (a stable LSD radix sort on the order-
+ * preserving integer image of each double, 11 bits a pass; passes where every key has the same
+ * digit are skipped). tmp: n keys and n indices of scratch. */
+static void sort_cases(const double *x, size_t n, size_t *ord, uint64_t *key, uint64_t *tmpk,
+                       size_t *tmpi)
 {
-    const size_t n = f->n;
-    f->used[s] = 0;
-    f->degree[s] = UNUSED_DEGREE;
-    memset(f->q + s * n, 0, n * sizeof *f->q);
-    for (size_t i = 0; i < n; i++) f->z[i * (f->nk + 1) + s] = 0.0;
-}
-
-static int cmp_case(const void *a, const void *b, void *ud)
-{
-    const double *x = ud;
-    const size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    if (x[i] != x[j]) return x[i] < x[j] ? -1 : 1;
-    return (i > j) - (i < j);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        const double xi = x[i] == 0.0 ? 0.0 : x[i]; /* -0 sorts with +0 */
+        memcpy(&u, &xi, sizeof u);
+        key[i] = u >> 63 ? ~u : u | 0x8000000000000000ULL;
+        ord[i] = i;
+    }
+    size_t count[2048];
+    for (unsigned shift = 0; shift < 64; shift += 11) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++) count[(key[i] >> shift) & 2047]++;
+        if (count[(key[0] >> shift) & 2047] == n) continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < 2048; d++) {
+            const size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const size_t at = count[(key[i] >> shift) & 2047]++;
+            tmpk[at] = key[i];
+            tmpi[at] = ord[i];
+        }
+        memcpy(key, tmpk, n * sizeof *key);
+        memcpy(ord, tmpi, n * sizeof *ord);
+    }
 }
 
 void mars_terms_free(ks_ctx *ctx, mars_terms *t)
@@ -447,7 +683,7 @@ static int collect_terms(ks_ctx *ctx, const fwd *f, size_t T, mars_terms *out)
     const size_t p = f->p;
     size_t nterms = 0, nfac = 0, *slot_term = NULL;
     for (size_t s = 0; s < T && s < f->nk; s++)
-        if (f->used[s]) {
+        if (f->used[s] && f->indep[s]) {
             nterms++;
             for (size_t v = 0; v < p; v++) nfac += f->dirs[s * p + v] != 0;
         }
@@ -464,13 +700,14 @@ static int collect_terms(ks_ctx *ctx, const fwd *f, size_t T, mars_terms *out)
     }
     size_t j = 0, k = 0;
     for (size_t s = 0; s < T && s < f->nk; s++) {
-        if (!f->used[s]) continue;
+        if (!f->used[s] || !f->indep[s]) continue;
         slot_term[s] = j;
         out->term_start[j] = k;
         for (size_t v = 0; v < p; v++)
             if (f->dirs[s * p + v] != 0)
                 out->factor[k++] = (ks_mars_factor){(int)v, f->dirs[s * p + v], f->cuts[s * p + v]};
-        out->parent[j] = s == 0 ? -1 : (int)slot_term[f->parent[s]];
+        const size_t ps = s == 0 ? SIZE_MAX : (size_t)f->parent[s];
+        out->parent[j] = ps == SIZE_MAX || !f->used[ps] || !f->indep[ps] ? -1 : (int)slot_term[ps];
         out->rsq[j] = f->rsq[s];
         j++;
     }
@@ -491,32 +728,42 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.nk = nk;
     f.X = d->X;
     int rc = KS_OK;
-    const size_t ld = nk + 1;
+    f.nb = (nk + 2 + 3) / 4;
+    if (f.nb > 64) return ks_fail(ctx, KS_EINVAL, "max_terms: %zu is more than 254", nk);
+    size_t zsize;
+    if (!ks_size_mul(n * p, nk + 6, &zsize) || !ks_size_mul(zsize, sizeof(double), &zsize))
+        return ks_fail(ctx, KS_EOVERFLOW, "mars: %zu cases x %zu predictors x %zu terms is too "
+                                          "large", n, p, nk);
     f.y = ks_malloc_array(ctx, n, 2 * ny * sizeof *f.y);
     f.ord = ks_malloc_array(ctx, n, p * sizeof *f.ord);
+    f.xs = ks_malloc_array(ctx, n, p * (1 + ny) * sizeof *f.xs);
+    f.zs = ks_calloc(ctx, n * p, 4 * f.nb * sizeof *f.zs);
     f.bx = ks_calloc(ctx, n, (nk + 2) * sizeof *f.bx);
     f.q = ks_calloc(ctx, n, (nk + 2) * sizeof *f.q);
-    f.z = ks_calloc(ctx, n, ld * sizeof *f.z);
-    f.eta = ks_calloc(ctx, nk + 2, ny * sizeof *f.eta);
+    f.mu = ks_calloc(ctx, nk + 2, sizeof *f.mu);
+    f.eta = ks_calloc(ctx, nk + 2, 2 * ny * sizeof *f.eta);
+    f.beta = ks_calloc(ctx, (nk + 2) * p, (nk + 2) * sizeof *f.beta);
+    f.nbeta = ks_calloc(ctx, (nk + 2) * p, sizeof *f.nbeta);
+    f.cstat = ks_calloc(ctx, (nk + 2) * p, (1 + 2 * ny) * sizeof *f.cstat);
     f.dirs = ks_calloc(ctx, nk + 2, p * sizeof *f.dirs);
     f.cuts = ks_calloc(ctx, nk + 2, p * sizeof *f.cuts);
     f.degree = ks_calloc(ctx, nk + 2, sizeof *f.degree);
-    f.used = ks_calloc(ctx, nk + 2, 1);
+    f.used = ks_calloc(ctx, nk + 2, 2);
+    if (f.used) f.indep = f.used + nk + 2;
     f.parent = ks_calloc(ctx, nk + 2, sizeof *f.parent);
     f.rsq = ks_calloc(ctx, nk + 2, sizeof *f.rsq);
     f.nuses = ks_calloc(ctx, p, sizeof *f.nuses);
-    f.S = ks_malloc_array(ctx, 2 * (nk + 2) + 2 * ny + n, sizeof *f.S);
     f.queue = ks_calloc(ctx, nk + 2, sizeof *f.queue);
     double *swbuf = d->w ? ks_malloc_array(ctx, n, sizeof *swbuf) : NULL;
-    if (!f.y || !f.ord || !f.bx || !f.q || !f.z || !f.eta || !f.dirs || !f.cuts || !f.degree ||
-        !f.used || !f.parent || !f.rsq || !f.nuses || !f.S || !f.queue || (d->w && !swbuf)) {
+    if (!f.y || !f.ord || !f.xs || !f.zs || !f.bx || !f.q || !f.mu || !f.eta || !f.beta ||
+        !f.nbeta || !f.cstat || !f.dirs ||
+        !f.cuts || !f.degree || !f.used || !f.parent || !f.rsq || !f.nuses || !f.queue ||
+        (d->w && !swbuf)) {
         rc = KS_ENOMEM;
         goto done;
     }
-    f.C = f.S + (nk + 2);
-    f.Yr = f.C + (nk + 2);
-    f.W = f.Yr + ny;
-    f.cand = f.W + ny;
+    f.ycs = f.xs + n * p;
+    f.yq = f.eta + (nk + 2) * ny;
     f.yc = f.y + n * ny;
     f.sumw = (double)n;
     if (d->w) {
@@ -527,10 +774,22 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
         }
         f.sw = swbuf;
     }
-    for (size_t v = 0; v < p; v++) {
-        size_t *ov = f.ord + v * n;
-        for (size_t i = 0; i < n; i++) ov[i] = i;
-        qsort_r(ov, n, sizeof *ov, cmp_case, (void *)(d->X + v * n));
+    {
+        uint64_t *keys = ks_malloc_array(ctx, n, 2 * sizeof *keys);
+        size_t *tmpi = ks_malloc_array(ctx, n, sizeof *tmpi);
+        if (!keys || !tmpi) {
+            ks_free(ctx, keys);
+            ks_free(ctx, tmpi);
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        for (size_t v = 0; v < p; v++) {
+            size_t *ov = f.ord + v * n;
+            sort_cases(d->X + v * n, n, ov, keys, keys + n, tmpi);
+            for (size_t i = 0; i < n; i++) f.xs[v * n + i] = d->X[v * n + ov[i]];
+        }
+        ks_free(ctx, keys);
+        ks_free(ctx, tmpi);
     }
     /* the response: one response is standardised (earth's Scale.y: mean and sd summed in long
      * double as R's scale(); with weights only divided, sqrt(w) y not centred) */
@@ -567,13 +826,17 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
         }
     }
     if (rss_null < 1e-8 * (double)n) rss_null = 1e-8 * (double)n;
+    for (size_t v = 0; v < p; v++) /* the centred response in each predictor's order */
+        for (size_t i = 0; i < n; i++)
+            for (size_t r = 0; r < ny; r++)
+                f.ycs[(v * n + i) * ny + r] = f.yc[r * n + f.ord[v * n + i]];
     /* slot 0: the intercept */
     for (size_t i = 0; i < n; i++) {
         f.bx[i] = 1.0;
         f.q[i] = f.sw ? f.sw[i] / sqrt(f.sumw) : 1.0 / sqrt((double)n);
-        f.z[i * ld] = 0.0;
     }
-    f.used[0] = 1;
+    use_slot(&f, 0);
+    f.indep[0] = 1;
     f.degree[0] = 0;
     f.parent[0] = -1;
     f.queue[0] = (queue_entry){rss_null, 1, 0, 0};
@@ -589,7 +852,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
             const double maxlegal = fmin(1.01 * rss, 10.0 * prev_drss);
             choice c = {0, 0, 0, 0, 0};
             double drss;
-            search_step(&f, o, T, maxlegal, &c, &drss);
+            if ((rc = search_step(ctx, &f, o, T, maxlegal, &c, &drss))) goto done;
             int added = 0;
             if (c.found) added = add_terms(&f, o, &c, T);
             no_term = !c.found;
@@ -611,6 +874,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
                 if (c.found) {
                     unuse(&f, T);
                     unuse(&f, T + 1);
+                    scatter_z(&f, T, T + 2);
                 }
                 break;
             }
@@ -637,10 +901,15 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
 done:
     ks_free(ctx, f.y);
     ks_free(ctx, f.ord);
+    ks_free(ctx, f.xs);
+    ks_free(ctx, f.zs);
     ks_free(ctx, f.bx);
     ks_free(ctx, f.q);
-    ks_free(ctx, f.z);
+    ks_free(ctx, f.mu);
     ks_free(ctx, f.eta);
+    ks_free(ctx, f.beta);
+    ks_free(ctx, f.nbeta);
+    ks_free(ctx, f.cstat);
     ks_free(ctx, f.dirs);
     ks_free(ctx, f.cuts);
     ks_free(ctx, f.degree);
@@ -648,7 +917,6 @@ done:
     ks_free(ctx, f.parent);
     ks_free(ctx, f.rsq);
     ks_free(ctx, f.nuses);
-    ks_free(ctx, f.S);
     ks_free(ctx, f.queue);
     ks_free(ctx, swbuf);
     return rc;

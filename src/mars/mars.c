@@ -59,63 +59,6 @@ int mars_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *B, size_t ny, cons
     return KS_OK;
 }
 
-/* Earth's removal of dependent forward-pass columns (LINPACK dqrdc2 with tolerance 1e-8): in
- * slot order, a column whose part orthogonal to the columns kept before it has less than 1e-8
- * of its norm is dropped. keep[j] is set for the others; returns how many. */
-static size_t independent_columns(size_t n, size_t M, const double *B, const double *w,
-                                  double *Q, unsigned char *keep)
-{
-    size_t r = 0;
-    for (size_t j = 0; j < M; j++) {
-        double *q = Q + r * n, nrm0 = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            q[i] = w ? sqrt(w[i]) * B[j * n + i] : B[j * n + i];
-            nrm0 += q[i] * q[i];
-        }
-        for (int pass = 0; pass < 2; pass++) /* twice: orthogonal to working precision */
-            for (size_t a = 0; a < r; a++) {
-                const double *qa = Q + a * n;
-                double s = 0.0;
-                for (size_t i = 0; i < n; i++) s += qa[i] * q[i];
-                for (size_t i = 0; i < n; i++) q[i] -= s * qa[i];
-            }
-        double nrm = 0.0;
-        for (size_t i = 0; i < n; i++) nrm += q[i] * q[i];
-        if (nrm0 == 0.0) nrm0 = 1.0;
-        keep[j] = sqrt(nrm) >= 1e-8 * sqrt(nrm0);
-        if (!keep[j]) continue;
-        nrm = sqrt(nrm);
-        for (size_t i = 0; i < n; i++) q[i] /= nrm;
-        r++;
-    }
-    return r;
-}
-
-/* Remove the terms without keep[j] (parents renumbered). */
-static int drop_terms(ks_ctx *ctx, mars_terms *t, const unsigned char *keep)
-{
-    const size_t M = t->nterms;
-    size_t *start = ks_malloc_array(ctx, M + 1, 2 * sizeof *start);
-    if (!start) return KS_ENOMEM;
-    size_t *map = start + M + 1;
-    memcpy(start, t->term_start, (M + 1) * sizeof *start);
-    size_t j2 = 0, k2 = 0;
-    for (size_t j = 0; j < M; j++) {
-        map[j] = j2;
-        if (!keep[j]) continue;
-        t->term_start[j2] = k2;
-        for (size_t k = start[j]; k < start[j + 1]; k++) t->factor[k2++] = t->factor[k];
-        const int pj = t->parent[j];
-        t->parent[j2] = pj >= 0 && keep[pj] ? (int)map[pj] : -1;
-        t->rsq[j2] = t->rsq[j];
-        j2++;
-    }
-    t->term_start[j2] = k2;
-    t->nterms = j2;
-    ks_free(ctx, start);
-    return KS_OK;
-}
-
 /* Variable importance as earth's evimp: over the best subsets of sizes 2 .. the selected size,
  * each predictor in a subset's terms gets a count, and the GCV and RSS drops from the subset one
  * term smaller; the drops are scaled as 100 sqrt(value / max). */
@@ -282,8 +225,7 @@ int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, con
         }
     }
     ks_mars *m = ks_calloc(ctx, 1, sizeof *m);
-    double *B = NULL, *Q = NULL;
-    unsigned char *keep = NULL;
+    double *B = NULL;
     if (!m) {
         ks_free(ctx, wbuf);
         return KS_ENOMEM;
@@ -292,23 +234,14 @@ int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, con
     const mars_data d = {n, p, ny, X, Y, wu};
     if ((rc = mars_forward(ctx, &d, &o, &m->terms))) goto fail;
     mars_terms *t = &m->terms;
-    /* dependent columns out */
-    size_t M = t->nterms;
+    /* the forward pass's terms (dependent columns already out) on the cases */
+    const size_t M = t->nterms;
     B = ks_malloc_array(ctx, n, M * sizeof *B);
-    Q = ks_malloc_array(ctx, n, M * sizeof *Q);
-    keep = ks_malloc(ctx, M ? M : 1);
-    if (!B || !Q || !keep) {
+    if (!B) {
         rc = KS_ENOMEM;
         goto fail;
     }
     mars_eval_terms(t, n, X, NULL, M, B);
-    if (independent_columns(n, M, B, wu, Q, keep) < M) {
-        if ((rc = drop_terms(ctx, t, keep))) goto fail;
-        M = t->nterms;
-        mars_eval_terms(t, n, X, NULL, M, B);
-    }
-    ks_free(ctx, Q);
-    Q = NULL;
     /* the backward pass */
     if ((rc = model_arrays(ctx, m, M, p, ny))) goto fail;
     ks_mars_view *v = &m->v;
@@ -387,14 +320,11 @@ int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, con
     evimp(v, t, nsel, ev, ev + p, ev + 2 * p);
     v->family = KS_MARS_GAUSSIAN;
     ks_free(ctx, B);
-    ks_free(ctx, keep);
     ks_free(ctx, wbuf);
     *out = m;
     return KS_OK;
 fail:
     ks_free(ctx, B);
-    ks_free(ctx, Q);
-    ks_free(ctx, keep);
     ks_free(ctx, wbuf);
     ks_mars_free(m);
     return rc;
