@@ -76,6 +76,8 @@ typedef struct {
  * sorted), the parent sorted, the running sums. */
 typedef struct {
     double *cand, *qc, *zlin, *bs, *S, *C, *Yr, *W, *eta_lin;
+    size_t *nz; /* the positions i (descending) whose case above, ord_v[i + 1], has a parent != 0 */
+    size_t nnz;
     /* the linear candidate by its projections (lin 2 in scan_knots): C_lin at a knot is
      * (A - sum_t beta_t (C_t + mu_t st) - beta_0 st / sqrt(sumw)) / sqrt(ss) */
     const double *beta;
@@ -144,6 +146,20 @@ static void scatter_z(fwd *f, size_t t0, size_t t1)
             }
         }
     }
+}
+
+/* a . b over eight lanes (a fixed order: the same bits for any thread count). */
+KS_KERNEL static double dot8(const double *restrict a, const double *restrict b, size_t n)
+{
+    v4d p0 = v4_splat(0.0), p1 = p0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        p0 += v4_load(a + i) * v4_load(b + i);
+        p1 += v4_load(a + i + 4) * v4_load(b + i + 4);
+    }
+    double s = v8_sum(p0, p1);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
 }
 
 /* (y - ybar) . q for each response into e (ny). */
@@ -236,12 +252,15 @@ KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T,
     memset(Y, 0, ny * sizeof *Y);
     memset(W, 0, ny * sizeof *W);
     double sb = 0, sbb = 0, sbx = 0, sbbx = 0, st = 0, CK = 0;
-    const double tol = K < 15 ? 0.01 : 1e-5;
+    const double tol = K < 15 ? 0.01 : 1e-5, inv_n = 1.0 / f->sumw;
     size_t countdown = sp.first, found = 0;
     double xprev = xs[n - 1]; /* the knot where the last update left the sums */
-    for (size_t i = n - 1; i-- > sp.endspan;) {
+    /* positions with the parent 0 above only move the knot: they are caught up at the next
+     * nonzero one */
+    for (size_t k = 0; k < w->nnz; k++) {
+        const size_t i = w->nz[k];
+        if (i < sp.endspan) break;
         const double b = bs[i + 1];
-        if (b == 0.0) continue; /* the sums only follow the knot: caught up below */
         const double x1 = xs[i + 1], x0 = xs[i];
         if (xprev != x1) { /* a run of zero-parent cases: the knot moves from xprev to x1 */
             const double dd = xprev - x1;
@@ -250,7 +269,7 @@ KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T,
             Cl += dd * Sl;
             const double sprev = st;
             st = sbx - sb * x1;
-            CK += dd * (2.0 * sbbx - sbb * (x1 + xprev)) + (sprev * sprev - st * st) / f->sumw;
+            CK += dd * (2.0 * sbbx - sbb * (x1 + xprev)) + (sprev * sprev - st * st) * inv_n;
             for (size_t r = 0; r < ny; r++) W[r] += dd * Y[r];
             A += dd * sbbx;
         }
@@ -273,7 +292,7 @@ KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T,
         A += d * sbbx;
         const double sprev = st;
         st = sbx - sb * x0;
-        CK += d * (2.0 * sbbx - sbb * (x0 + x1)) + (sprev * sprev - st * st) / f->sumw;
+        CK += d * (2.0 * sbbx - sbb * (x0 + x1)) + (sprev * sprev - st * st) * inv_n;
         for (size_t r = 0; r < ny; r++) {
             Y[r] += ycs[(i + 1) * ny + r] * bw;
             W[r] += d * Y[r];
@@ -381,13 +400,15 @@ static void score(const fwd *f, const ks_mars_options *o, scratch *w, size_t m, 
                 }
             }
         }
-        for (size_t t = *nb; t < T; t++) {
-            double s = 0.0;
-            if (f->used[t]) {
-                const double *qt = f->q + t * n;
-                for (size_t i = 0; i < n; i++) s += qt[i] * (x[i] * bm[i] * (sw ? sw[i] : 1.0));
+        if (*nb < T) {
+            double *restrict c = w->cand;
+            if (sw)
+                for (size_t i = 0; i < n; i++) c[i] = x[i] * bm[i] * sw[i];
+            else
+                for (size_t i = 0; i < n; i++) c[i] = x[i] * bm[i];
+            for (size_t t = *nb; t < T; t++) {
+                beta[t] = f->used[t] ? dot8(f->q + t * n, c, n) : 0.0;
             }
-            beta[t] = s;
         }
         *nb = T;
         double ss = cs[0];
@@ -447,7 +468,13 @@ knots:
     if (o->linpreds && o->linpreds[v]) return;
     const size_t *ord = f->ord + v * n;
     const double *bm = f->bx + m * n;
+    size_t nnz = 0;
     for (size_t i = 0; i < n; i++) w->bs[i] = bm[ord[i]];
+    for (size_t i = n - 1; i-- > 0;) { /* branch-free: the parent's zeros fall in no pattern */
+        w->nz[nnz] = i;
+        nnz += w->bs[i + 1] != 0.0;
+    }
+    w->nnz = nnz;
     double best = f->sw ? -HUGE_VAL : out->lin;
     const size_t pos = scan_knots(f, w, v, T, lin, dlin, a, maxlegal, sp, &best);
     if (pos && best > out->lin) {
@@ -474,7 +501,7 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
     offer *of = ks_calloc(ctx, (nvisit ? nvisit : 1) * p, sizeof *of);
     int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
     if ((size_t)nt > p) nt = (int)p;
-    const size_t per = 5 * n + 2 * (nk + 2) + 3 * f->ny;
+    const size_t per = 6 * n + 2 * (nk + 2) + 3 * f->ny;
     double *wbuf = ks_malloc_array(ctx, (size_t)nt, per * sizeof *wbuf);
     if (!par || !sp || !of || !wbuf) {
         ks_free(ctx, par);
@@ -502,7 +529,7 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
         double *wb = wbuf + (size_t)tid * per;
         scratch w = {wb, wb + n, wb + 2 * n, wb + 3 * n, wb + 5 * n, wb + 5 * n + nk + 2,
                      wb + 5 * n + 2 * (nk + 2), wb + 5 * n + 2 * (nk + 2) + f->ny,
-                     wb + 5 * n + 2 * (nk + 2) + 2 * f->ny, NULL, 0.0};
+                     wb + 5 * n + 2 * (nk + 2) + 2 * f->ny, (size_t *)(wb + 5 * n + 2 * (nk + 2) + 3 * f->ny), 0, NULL, 0.0};
 #pragma omp for schedule(dynamic, 1)
         for (size_t v = 0; v < p; v++)
             for (size_t k = 0; k < np; k++) {
