@@ -318,7 +318,24 @@ int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, con
     v->max_degree = o.max_degree;
     v->nk = o.max_terms;
     evimp(v, t, nsel, ev, ev + p, ev + 2 * p);
-    v->family = KS_MARS_GAUSSIAN;
+    v->family = o.family;
+    if (o.family != KS_MARS_GAUSSIAN) { /* earth's glm=: R's glm() on the selected basis */
+        m->glm = ks_malloc_array(ctx, nsel * ny + 2 * ny, sizeof *m->glm);
+        m->glm_iter = ks_calloc(ctx, ny, sizeof *m->glm_iter);
+        if (!m->glm || !m->glm_iter) {
+            rc = KS_ENOMEM;
+            goto fail;
+        }
+        for (size_t r = 0; r < ny; r++)
+            if ((rc = mars_glm(ctx, o.family, n, nsel, Bs, Y + r * n, wu, m->glm + r * nsel,
+                               m->glm + nsel * ny + r, m->glm + nsel * ny + ny + r,
+                               m->glm_iter + r)))
+                goto fail;
+        v->glm_coef = m->glm;
+        v->glm_deviance = m->glm + nsel * ny;
+        v->glm_null_deviance = m->glm + nsel * ny + ny;
+        v->glm_iterations = m->glm_iter;
+    }
     ks_free(ctx, B);
     ks_free(ctx, wbuf);
     *out = m;

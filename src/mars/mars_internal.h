@@ -52,4 +52,10 @@ double mars_gcv(double rss, size_t k, double penalty, size_t n);
 int mars_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *B, size_t ny, const double *Y,
                const double *w, double *coef, double *rss);
 
+/* A GLM (binomial with logit link, Poisson with log link) of y on the columns B (n x k) by
+ * R glm()'s IRLS: coefficients k, deviance, null deviance, iterations. */
+int mars_glm(ks_ctx *ctx, ks_mars_family family, size_t n, size_t k, const double *B,
+             const double *y, const double *w, double *coef, double *deviance,
+             double *null_deviance, int *iterations);
+
 #endif

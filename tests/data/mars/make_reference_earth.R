@@ -9,12 +9,20 @@ fr <- read.csv(file.path(dir, "friedman1_n1000.csv"))
 tr <- read.csv(file.path(dir, "trees.csv"))
 oz <- read.csv(file.path(dir, "ozone1.csv"))
 w_oz <- 1 + (seq_len(nrow(oz)) %% 5) / 4        # deterministic case weights: 1, 1.25, ..., 2
+ozb <- cbind(oz, high = as.numeric(oz$O3 >= 15))  # a 0/1 response for the binomial GLM
 w_fr <- 0.5 + (seq_len(nrow(fr)) %% 7) / 6
 
-one <- function(label, data, x, y, ..., weights = NULL) {
-  m <- if (is.null(weights)) earth(x = data[, x, drop = FALSE], y = data[, y, drop = FALSE], ...)
-       else earth(x = data[, x, drop = FALSE], y = data[, y, drop = FALSE], weights = weights, ...)
+one <- function(label, data, x, y, ..., weights = NULL, family = NULL) {
+  yy <- data[, y, drop = FALSE]
+  m <- if (is.null(family)) {
+         if (is.null(weights)) earth(x = data[, x, drop = FALSE], y = yy, ...)
+         else earth(x = data[, x, drop = FALSE], y = yy, weights = weights, ...)
+       } else earth(x = data[, x, drop = FALSE], y = yy, glm = list(family = family), ...)
   ev <- evimp(m, trim = FALSE)
+  glm <- if (is.null(family)) NULL else
+    list(family = family, coefficients = unname(m$glm.coefficients),
+         deviance = m$glm.list[[1]]$deviance, null_deviance = m$glm.list[[1]]$null.deviance,
+         iterations = m$glm.list[[1]]$iter)
   list(label = label, x = x, y = y, args = list(...), weights = weights,
        nk = m$nk, penalty = m$penalty, thresh = m$thresh, termcond = m$termcond,
        pmethod = m$pmethod,
@@ -25,6 +33,7 @@ one <- function(label, data, x, y, ..., weights = NULL) {
        gcv_per_response = m$gcv.per.response, grsq_per_response = m$grsq.per.response,
        rss_per_subset = m$rss.per.subset, gcv_per_subset = m$gcv.per.subset,
        prune_terms = unname(m$prune.terms),
+       glm = glm,
        evimp = list(names = rownames(ev), col = unname(ev[, "col"]), used = unname(ev[, "used"]),
                     nsubsets = unname(ev[, "nsubsets"]), gcv = unname(ev[, "gcv"]),
                     rss = unname(ev[, "rss"])))
@@ -71,7 +80,9 @@ refs <- list(
   one("ozone1 degree=2 nk=41 thresh=0.0001 penalty=4", oz, xo, "O3", degree = 2, nk = 41,
       thresh = 0.0001, penalty = 4),
   one("ozone1 multi-response O3,wind degree=2", oz, setdiff(xo, "wind"), c("O3", "wind"),
-      degree = 2)
+      degree = 2),
+  one("ozone1 binomial O3>=15 degree=1", ozb, xo, "high", family = "binomial"),
+  one("ozone1 poisson O3 degree=1", oz, xo, "O3", family = "poisson")
 )
 writeLines(toJSON(list(
   generator = "tests/data/mars/make_reference_earth.R",
