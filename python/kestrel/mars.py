@@ -91,6 +91,22 @@ def _validate(est, X, y=None, reset=True, allow_nan=False, multi_output=True):
     return X, np.asarray(y, dtype=np.float64)
 
 
+def _sample_weight(sample_weight, n):
+    """Case weights as float64 (None: none): n finite values >= 0, not all 0."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight has shape {w.shape}; expected ({n},)")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("sample_weight must be finite and >= 0")
+    if not np.any(w > 0):
+        raise ValueError("sample_weight: every weight is zero (nothing to fit)")
+    return w
+
+
 def _spans_from_alpha(alpha_min, alpha_end, p, n):
     """py-earth / pymars: minspan and endspan from their alpha parameters (Friedman 1991,
     eqs. 43 and 45)."""
@@ -209,11 +225,18 @@ class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
                     threads=int(self.threads or 0))
 
     def fit(self, X, y, sample_weight=None):
-        """Fit on X (n x p) and y (n, or n x responses); sample_weight: case weights >= 0."""
+        """Fit on X (n x p) and y (n, or n x responses); sample_weight: case weights >= 0
+        (earth's case weights; cases with weight 0 are left out)."""
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             "is None")
         X, y = _validate(self, X, y, allow_nan=self.allow_missing)
         self._y_1d = y.ndim == 1
         Y = y.reshape(len(y), -1)
-        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        w = _sample_weight(sample_weight, X.shape[0])
+        if w is not None and not np.all(w > 0):
+            keep = w > 0
+            X, Y, w = X[keep], Y[keep], w[keep]
         self._model, res = _core.mars_fit(X, Y, w, **self._options(X))
         self._set_results(res)
         return self
@@ -426,10 +449,21 @@ class EarthClassifier(ClassifierMixin, BaseEstimator):
             from sklearn.utils.multiclass import check_classification_targets
         except ImportError:  # pragma: no cover
             check_classification_targets = None
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             "is None")
         X = _validate(self, X, allow_nan=self.allow_missing)
         y = np.asarray(y)
-        if y.ndim != 1:
-            y = np.ravel(y) if y.ndim == 2 and y.shape[1] == 1 else y
+        if y.ndim == 2 and y.shape[1] == 1:
+            import warnings
+            try:
+                from sklearn.exceptions import DataConversionWarning
+            except ImportError:  # pragma: no cover
+                DataConversionWarning = UserWarning
+            warnings.warn("A column-vector y was passed when a 1d array was expected. Please "
+                          "change the shape of y to (n_samples,), for example using ravel().",
+                          DataConversionWarning, stacklevel=2)
+            y = np.ravel(y)
         if y.ndim != 1:
             raise ValueError("y must be one-dimensional (class labels)")
         if len(y) != X.shape[0]:
@@ -438,7 +472,7 @@ class EarthClassifier(ClassifierMixin, BaseEstimator):
             check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError("EarthClassifier needs at least two classes")
+            raise ValueError("EarthClassifier needs at least two classes; got 1 class")
         K = len(self.classes_)
         Y = (codes == 1).astype(float)[:, None] if K == 2 else np.eye(K)[codes]
         self.earth_ = Earth(max_terms=self.max_terms, max_degree=self.max_degree,
@@ -463,6 +497,7 @@ class EarthClassifier(ClassifierMixin, BaseEstimator):
         return P / s
 
     def predict(self, X):
+        self._check_fitted()
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def decision_function(self, X):
@@ -471,7 +506,7 @@ class EarthClassifier(ClassifierMixin, BaseEstimator):
         return logit[:, 1] if len(self.classes_) == 2 else logit
 
     def _check_fitted(self):
-        if not hasattr(self, "earth_"):
+        if not hasattr(self, "earth_") or not hasattr(self, "classes_"):
             try:
                 from sklearn.exceptions import NotFittedError
             except ImportError:  # pragma: no cover

@@ -123,7 +123,7 @@ static int model_arrays(ks_ctx *ctx, ks_mars *m, size_t M, size_t p, size_t ny)
 static int check_inputs(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
                         const double *Y, const double *w, const ks_mars_options *o)
 {
-    if (n < 2) return ks_fail(ctx, KS_EINVAL, "mars: need at least 2 cases (got %zu)", n);
+    if (n < 2) return ks_fail(ctx, KS_EINVAL, "mars: need at least 2 cases; got %zu sample", n);
     if (p < 1) return ks_fail(ctx, KS_EINVAL, "mars: need at least one predictor");
     if (ny < 1) return ks_fail(ctx, KS_EINVAL, "mars: need a response");
     if (o->max_degree < 1)
@@ -210,8 +210,10 @@ int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, con
     double *wbuf = NULL;
     const double *wu = NULL;
     if (w) {
-        int equal = 1;
+        int equal = 1, any = 0;
         double mean = 0.0;
+        for (size_t i = 0; i < n; i++) any |= w[i] > 0.0;
+        if (!any) return ks_fail(ctx, KS_EINVAL, "weights: every weight is zero");
         for (size_t i = 0; i < n; i++) {
             equal &= fabs(w[i] - w[0]) <= 1e-8;
             mean += w[i] / (double)n;
