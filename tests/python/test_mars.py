@@ -114,3 +114,35 @@ def test_bad_input(friedman):
         m.predict(X.to_numpy()[:, :5])
     with pytest.raises(Exception, match="exhaustive"):
         Earth(pmethod="exhaustive", max_terms=41, thresh=0).fit(X, y)
+
+
+def test_cli_fit_and_predict_match_python(kestrel_bin, tmp_path, friedman):
+    import subprocess
+    X, y = friedman
+    model = tmp_path / "model.json"
+    r = subprocess.run([kestrel_bin, "mars", "fit", "--data", str(FRIEDMAN), "--target", "y",
+                        "--degree", "2", "--out", str(model)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "h(x1-0.545837)*h(x2-0.556031)" in r.stdout and "GRSq 0.9493113" in r.stdout
+    py = Earth(max_degree=2).fit(X, y)
+    d = json.loads(model.read_text())
+    assert d["predictors"] == list(X.columns) and d["targets"] == ["y"]
+    assert np.allclose(d["coef"], py.coef_, rtol=1e-14, atol=0)
+    r = subprocess.run([kestrel_bin, "mars", "predict", "--model", str(model), "--data",
+                        str(FRIEDMAN)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    pred = np.loadtxt(r.stdout.splitlines()[1:], dtype=float)
+    assert np.allclose(pred, py.predict(X), rtol=0, atol=1e-12)
+    # bad input: a missing column, a bad option value; nothing written
+    r = subprocess.run([kestrel_bin, "mars", "fit", "--data", str(FRIEDMAN), "--target", "nope",
+                        "--out", str(tmp_path / "m2.json")], capture_output=True, text=True)
+    assert r.returncode == 2 and "no column 'nope'" in r.stderr
+    assert not (tmp_path / "m2.json").exists()
+    r = subprocess.run([kestrel_bin, "mars", "fit", "--data", str(FRIEDMAN), "--target", "y",
+                        "--pmethod", "sideways"], capture_output=True, text=True)
+    assert r.returncode == 2 and "pmethod" in r.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format":"kestrel.mars","terms":[[]],"selected":[0]}')
+    r = subprocess.run([kestrel_bin, "mars", "predict", "--model", str(bad), "--data",
+                        str(FRIEDMAN)], capture_output=True, text=True)
+    assert r.returncode == 1 and "bad.json" in r.stderr

@@ -1,0 +1,566 @@
+/* mars.c — `kestrel mars fit` and `kestrel mars predict`: MARS (R earth's models) from a CSV/TSV
+ * file, the model written as JSON (written whole or not at all), and predictions from it. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void help_fit(void)
+{
+    printf("usage: kestrel mars fit --data FILE --target Y[,Y2...] [options]\n\n"
+           "Multivariate adaptive regression splines as R's earth builds them: the forward\n"
+           "pass, backward pruning by GCV, the model summary on stdout.\n\n"
+           "  --data FILE          CSV or TSV, plain or gzip, with a header row\n"
+           "  --target Y           response column(s), comma-separated for several\n"
+           "  --predictors LIST    predictor columns (default: every numeric column but the\n"
+           "                       targets and --weights)\n"
+           "  --degree D           highest interaction degree (default 1)\n"
+           "  --max-terms N        forward-pass terms, earth's nk (default min(200, max(20, 2p)) + 1)\n"
+           "  --penalty P          GCV cost per knot (default 2 for degree 1, else 3; -1: none)\n"
+           "  --thresh T           forward-pass RSq threshold (default 0.001)\n"
+           "  --minspan N          cases between knots (0: automatic; < 0: about -N knots)\n"
+           "  --endspan N          cases at each end without knots (0: automatic)\n"
+           "  --adjust-endspan A   endspan x (1 + A) for interactions (default 2)\n"
+           "  --fast-k K           Fast MARS parents per step (default 20; 0: all)\n"
+           "  --fast-beta B        Fast MARS ageing (default 1)\n"
+           "  --newvar-penalty G   penalty on predictors not yet used (default 0)\n"
+           "  --linpreds LIST      predictors that enter linearly only\n"
+           "  --no-auto-linpreds   keep a knot at a predictor's minimum a hinge\n"
+           "  --pmethod M          backward (default) | none | exhaustive | cv\n"
+           "  --nprune N           at most N terms after pruning\n"
+           "  --nfold K            folds for --pmethod cv (default 5); --seed S their seed\n"
+           "  --glm FAMILY         binomial | poisson: a GLM on the selected terms\n"
+           "  --weights COL        case weights column\n"
+           "  --allow-missing      NaN/empty predictor cells allowed (missingness factors)\n"
+           "  --out FILE           write the model as JSON (read by kestrel mars predict)\n"
+           "  --json               print the model as JSON instead of the summary\n"
+           "  --threads N          threads (default: all)\n");
+}
+
+static void help_predict(void)
+{
+    printf("usage: kestrel mars predict --model FILE --data FILE [--out FILE] [--basis]\n\n"
+           "Predictions of a model written by kestrel mars fit --out on the rows of a CSV/TSV\n"
+           "with the model's predictor columns: one column per response (probabilities or\n"
+           "means for a GLM), as CSV on stdout or --out. --basis writes the selected terms\n"
+           "instead.\n");
+}
+
+/* The numeric columns named in list (or every numeric one not excluded) as an n x p
+ * column-major matrix; names[j] borrowed from the table. */
+static int columns(const ks_table *t, const char *const *list, size_t nlist,
+                   const char *const *exclude, size_t nexcl, double **X, const char ***names,
+                   size_t *p)
+{
+    const size_t n = ks_table_nrow(t), nc = ks_table_ncol(t);
+    const char **nm = calloc(nc + 1, sizeof *nm);
+    if (!nm) return CLI_FAILED;
+    size_t k = 0;
+    if (list) {
+        for (size_t a = 0; a < nlist; a++) {
+            size_t j;
+            if (ks_table_find(NULL, t, list[a], &j) != KS_OK) {
+                fprintf(stderr, "kestrel mars: no column '%s' in the data\n", list[a]);
+                free(nm);
+                return CLI_USAGE;
+            }
+            if (ks_table_col_type(t, j) == KS_COL_STRING) {
+                fprintf(stderr, "kestrel mars: column '%s' is text, not a number\n", list[a]);
+                free(nm);
+                return CLI_USAGE;
+            }
+            nm[k++] = ks_table_col_name(t, j);
+        }
+    } else {
+        for (size_t j = 0; j < nc; j++) {
+            const char *c = ks_table_col_name(t, j);
+            int skip = ks_table_col_type(t, j) == KS_COL_STRING;
+            for (size_t e = 0; e < nexcl && !skip; e++) skip = exclude[e] && !strcmp(exclude[e], c);
+            if (!skip) nm[k++] = c;
+        }
+    }
+    if (k == 0) {
+        fprintf(stderr, "kestrel mars: no predictor columns\n");
+        free(nm);
+        return CLI_USAGE;
+    }
+    double *x = malloc((n ? n : 1) * k * sizeof *x);
+    if (!x) {
+        free(nm);
+        return CLI_FAILED;
+    }
+    for (size_t a = 0; a < k; a++) {
+        size_t j;
+        if (ks_table_find(NULL, t, nm[a], &j) != KS_OK ||
+            ks_table_get_double(NULL, t, j, x + a * n) != KS_OK) {
+            fprintf(stderr, "kestrel mars: column '%s' is not numeric\n", nm[a]);
+            free(nm);
+            free(x);
+            return CLI_USAGE;
+        }
+    }
+    *X = x;
+    *names = nm;
+    *p = k;
+    return CLI_OK;
+}
+
+/* A term as earth names it: factors in predictor order, cuts with %g. */
+static void term_name(const ks_mars_view *v, size_t j, const char *const *names, char *buf,
+                      size_t len)
+{
+    size_t at = 0;
+    const size_t a = v->term_start[j], b = v->term_start[j + 1];
+    if (a == b) {
+        snprintf(buf, len, "(Intercept)");
+        return;
+    }
+    buf[0] = 0;
+    for (size_t p = 0; p < v->p; p++)
+        for (size_t q = a; q < b; q++) {
+            const ks_mars_factor *f = &v->factor[q];
+            if ((size_t)f->pred != p) continue;
+            const char *sep = at ? "*" : "";
+            int k = 0;
+            if (f->dir == 1) k = snprintf(buf + at, len - at, "%sh(%s-%g)", sep, names[p], f->cut);
+            if (f->dir == -1) k = snprintf(buf + at, len - at, "%sh(%g-%s)", sep, f->cut, names[p]);
+            if (f->dir == 2) k = snprintf(buf + at, len - at, "%s%s", sep, names[p]);
+            if (f->dir == 3) k = snprintf(buf + at, len - at, "%spresent(%s)", sep, names[p]);
+            if (f->dir == -3) k = snprintf(buf + at, len - at, "%smissing(%s)", sep, names[p]);
+            if (k > 0 && at + (size_t)k < len) at += (size_t)k;
+        }
+}
+
+static const char *stop_text(ks_mars_stop s)
+{
+    static const char *t[] = {"",
+                              "max_terms < 3",
+                              "GRSq -Inf",
+                              "GRSq below -10",
+                              "RSq changed by less than thresh",
+                              "RSq above 1 - thresh",
+                              "no new term increases RSq",
+                              "reached max_terms"};
+    return (unsigned)s <= 7 ? t[s] : "";
+}
+
+static void print_summary(const ks_mars_view *v, const char *const *names,
+                          const char *const *targets)
+{
+    char buf[1024];
+    const double *coef = v->family != KS_MARS_GAUSSIAN ? v->glm_coef : v->coef;
+    size_t width = 12;
+    for (size_t a = 0; a < v->nselected; a++) {
+        term_name(v, v->selected[a], names, buf, sizeof buf);
+        width = strlen(buf) + 2 > width ? strlen(buf) + 2 : width;
+    }
+    printf("%-*s", (int)width, "");
+    for (size_t r = 0; r < v->ny; r++) printf("  %14s", targets[r]);
+    printf("\n");
+    for (size_t a = 0; a < v->nselected; a++) {
+        term_name(v, v->selected[a], names, buf, sizeof buf);
+        printf("%-*s", (int)width, buf);
+        for (size_t r = 0; r < v->ny; r++) printf("  %14.7g", coef[r * v->nselected + a]);
+        printf("\n");
+    }
+    size_t used = 0;
+    for (size_t p = 0; p < v->p; p++) {
+        int in = 0;
+        for (size_t a = 0; a < v->nselected && !in; a++)
+            for (size_t q = v->term_start[v->selected[a]]; q < v->term_start[v->selected[a] + 1]; q++)
+                in |= (size_t)v->factor[q].pred == p;
+        used += (size_t)in;
+    }
+    printf("\nSelected %zu of %zu terms, and %zu of %zu predictors\n", v->nselected, v->nterms,
+           used, v->p);
+    printf("Termination condition: %s\n", stop_text(v->termcond));
+    if (v->family != KS_MARS_GAUSSIAN)
+        for (size_t r = 0; r < v->ny; r++)
+            printf("GLM (%s) %s: deviance %.7g, null deviance %.7g, %d iterations\n",
+                   v->family == KS_MARS_BINOMIAL ? "binomial" : "poisson", targets[r],
+                   v->glm_deviance[r], v->glm_null_deviance[r], v->glm_iterations[r]);
+    printf("GCV %.7g    RSS %.7g    GRSq %.7g    RSq %.7g\n", v->gcv, v->rss, v->grsq, v->rsq);
+    printf("\nVariable importance (earth's evimp: nsubsets, gcv, rss)\n");
+    for (size_t p = 0; p < v->p; p++)
+        if (v->evimp_nsubsets[p] > 0)
+            printf("  %-16s %6.0f %6.1f %6.1f\n", names[p], v->evimp_nsubsets[p], v->evimp_gcv[p],
+                   v->evimp_rss[p]);
+}
+
+/* The model JSON with the column names appended: {..., "predictors": [...], "targets": [...]}. */
+static char *with_names(const char *json, const char *const *names, size_t p,
+                        const char *const *targets, size_t ny)
+{
+    size_t len = strlen(json), extra = 64;
+    for (size_t j = 0; j < p; j++) extra += 2 * strlen(names[j]) + 8;
+    for (size_t j = 0; j < ny; j++) extra += 2 * strlen(targets[j]) + 8;
+    char *s = malloc(len + extra), *w = s;
+    if (!s) return NULL;
+    while (len && (json[len - 1] == '\n' || json[len - 1] == '}')) len--;
+    memcpy(w, json, len);
+    w += len;
+    for (int part = 0; part < 2; part++) {
+        const char *const *list = part ? targets : names;
+        w += sprintf(w, ",\"%s\":[", part ? "targets" : "predictors");
+        for (size_t j = 0; j < (part ? ny : p); j++) {
+            *w++ = j ? ',' : '"';
+            if (j) *w++ = '"';
+            for (const char *c = list[j]; *c; c++) {
+                if (*c == '"' || *c == '\\') *w++ = '\\';
+                *w++ = *c;
+            }
+            *w++ = '"';
+        }
+        *w++ = ']';
+    }
+    *w++ = '}';
+    *w++ = '\n';
+    *w = 0;
+    return s;
+}
+
+/* Write s to path through a temporary file, renamed when complete. */
+static int write_whole(const char *path, const char *s)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path);
+    const int fd = mkstemp(tmp);
+    if (fd < 0) {
+        fprintf(stderr, "kestrel mars: cannot write '%s'\n", path);
+        return CLI_FAILED;
+    }
+    FILE *f = fdopen(fd, "w");
+    const size_t len = strlen(s);
+    const int ok = f && fwrite(s, 1, len, f) == len;
+    if (f ? fclose(f) != 0 || !ok : close(fd) != 0 || 1) {
+        unlink(tmp);
+        fprintf(stderr, "kestrel mars: cannot write '%s'\n", path);
+        return CLI_FAILED;
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        fprintf(stderr, "kestrel mars: cannot write '%s'\n", path);
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+static int cmd_mars_fit(int argc, char **argv)
+{
+    const char *data = NULL, *target = NULL, *preds = NULL, *degree = NULL, *nk = NULL,
+               *penalty = NULL, *thresh = NULL, *minspan = NULL, *endspan = NULL, *adj = NULL,
+               *fastk = NULL, *fastb = NULL, *newvar = NULL, *linpreds = NULL, *noauto = NULL,
+               *pmethod = NULL, *nprune = NULL, *nfold = NULL, *seed = NULL, *glm = NULL,
+               *weights = NULL, *missing = NULL, *out = NULL, *json = NULL, *threads = NULL;
+    const cli_opt opts[] = {
+        {"data", 1, &data},          {"target", 1, &target},       {"predictors", 1, &preds},
+        {"degree", 1, &degree},      {"max-terms", 1, &nk},        {"penalty", 1, &penalty},
+        {"thresh", 1, &thresh},      {"minspan", 1, &minspan},     {"endspan", 1, &endspan},
+        {"adjust-endspan", 1, &adj}, {"fast-k", 1, &fastk},        {"fast-beta", 1, &fastb},
+        {"newvar-penalty", 1, &newvar}, {"linpreds", 1, &linpreds}, {"no-auto-linpreds", 0, &noauto},
+        {"pmethod", 1, &pmethod},    {"nprune", 1, &nprune},       {"nfold", 1, &nfold},
+        {"seed", 1, &seed},          {"glm", 1, &glm},             {"weights", 1, &weights},
+        {"allow-missing", 0, &missing}, {"out", 1, &out},          {"json", 0, &json},
+        {"threads", 1, &threads},
+    };
+    int rc = cli_parse("mars fit", argc, argv, opts, sizeof opts / sizeof *opts);
+    if (rc < 0) {
+        help_fit();
+        return CLI_OK;
+    }
+    if (rc) return rc;
+    if (!data || !target) {
+        fprintf(stderr, "kestrel mars fit: --data and --target are required (see --help)\n");
+        return CLI_USAGE;
+    }
+    ks_mars_options o = KS_MARS_OPTIONS_INIT;
+    long l;
+    double d;
+    static const cli_name pm[] = {{"backward", KS_MARS_PRUNE_BACKWARD}, {"none", KS_MARS_PRUNE_NONE},
+                                  {"exhaustive", KS_MARS_PRUNE_EXHAUSTIVE}, {"cv", KS_MARS_PRUNE_CV}};
+    static const cli_name fam[] = {{"binomial", KS_MARS_BINOMIAL}, {"poisson", KS_MARS_POISSON},
+                                   {"gaussian", KS_MARS_GAUSSIAN}};
+    int choice;
+#define INT_OPT(s, name, lo, field)                                                                \
+    if (s) {                                                                                       \
+        if (cli_int("mars fit", name, s, lo, &l)) return CLI_USAGE;                                \
+        field = (int)l;                                                                            \
+    }
+#define NUM_OPT(s, name, field)                                                                    \
+    if (s) {                                                                                       \
+        if (cli_num("mars fit", name, s, &d)) return CLI_USAGE;                                    \
+        field = d;                                                                                 \
+    }
+    INT_OPT(degree, "--degree", 1, o.max_degree);
+    INT_OPT(nk, "--max-terms", 0, o.max_terms);
+    INT_OPT(minspan, "--minspan", -1000000, o.minspan);
+    INT_OPT(endspan, "--endspan", 0, o.endspan);
+    INT_OPT(fastk, "--fast-k", 0, o.fast_k);
+    INT_OPT(nprune, "--nprune", 0, o.nprune);
+    INT_OPT(nfold, "--nfold", 2, o.nfold);
+    NUM_OPT(penalty, "--penalty", o.penalty);
+    NUM_OPT(thresh, "--thresh", o.thresh);
+    NUM_OPT(adj, "--adjust-endspan", o.adjust_endspan);
+    NUM_OPT(fastb, "--fast-beta", o.fast_beta);
+    NUM_OPT(newvar, "--newvar-penalty", o.newvar_penalty);
+    if (seed) {
+        if (cli_int("mars fit", "--seed", seed, 0, &l)) return CLI_USAGE;
+        o.seed = (uint64_t)l;
+    }
+    if (pmethod) {
+        if (cli_choice("mars fit", "--pmethod", pmethod, pm, 4, &choice)) return CLI_USAGE;
+        o.pmethod = (ks_mars_pmethod)choice;
+    }
+    if (glm) {
+        if (cli_choice("mars fit", "--glm", glm, fam, 3, &choice)) return CLI_USAGE;
+        o.family = (ks_mars_family)choice;
+    }
+    o.auto_linpreds = !noauto;
+    o.allow_missing = missing != NULL;
+    ks_ctx *ctx;
+    if ((rc = cli_ctx(&ctx, threads))) return rc;
+    ks_table *t = NULL;
+    ks_mars *m = NULL;
+    double *X = NULL, *Y = NULL, *W = NULL;
+    const char **names = NULL, **tnames = NULL, **plist = NULL, **tlist = NULL, **llist = NULL;
+    char *pbuf = preds ? strdup(preds) : NULL, *tbuf = strdup(target);
+    char *lbuf = linpreds ? strdup(linpreds) : NULL, *js = NULL, *full = NULL;
+    unsigned char *lin = NULL;
+    size_t np = 0, nt = 0, nl = 0, p = 0, ny = 0;
+    if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK) {
+        rc = cli_fail(ctx, "mars fit");
+        goto done;
+    }
+    tlist = cli_split_list(tbuf, &nt);
+    if (pbuf) plist = cli_split_list(pbuf, &np);
+    const size_t n = ks_table_nrow(t);
+    {
+        const char *excl[64];
+        size_t ne = 0;
+        for (size_t j = 0; j < nt && ne < 63; j++) excl[ne++] = tlist[j];
+        if (weights) excl[ne++] = weights;
+        if ((rc = columns(t, plist, np, excl, ne, &X, &names, &p))) goto done;
+        if ((rc = columns(t, tlist, nt, NULL, 0, &Y, &tnames, &ny))) goto done;
+        if (weights) {
+            const char *wl[1] = {weights};
+            const char **wn = NULL;
+            size_t one;
+            if ((rc = columns(t, wl, 1, NULL, 0, &W, &wn, &one))) goto done;
+            free(wn);
+        }
+    }
+    if (lbuf) {
+        llist = cli_split_list(lbuf, &nl);
+        lin = calloc(p, 1);
+        for (size_t a = 0; a < nl && lin; a++) {
+            size_t j = 0;
+            while (j < p && strcmp(names[j], llist[a])) j++;
+            if (j == p) {
+                fprintf(stderr, "kestrel mars fit: --linpreds: '%s' is not a predictor\n",
+                        llist[a]);
+                rc = CLI_USAGE;
+                goto done;
+            }
+            lin[j] = 1;
+        }
+        o.linpreds = lin;
+    }
+    if (ks_mars_fit(ctx, n, p, X, ny, Y, W, &o, &m) != KS_OK) {
+        rc = cli_fail(ctx, "mars fit");
+        goto done;
+    }
+    if (ks_mars_to_json(ctx, m, &js) != KS_OK || !(full = with_names(js, names, p, tnames, ny))) {
+        rc = cli_fail(ctx, "mars fit");
+        goto done;
+    }
+    if (out && (rc = write_whole(out, full))) goto done;
+    ks_mars_view v;
+    ks_mars_get(m, &v);
+    if (json)
+        fputs(full, stdout);
+    else
+        print_summary(&v, names, tnames);
+done:
+    ks_string_free(ctx, js);
+    free(full);
+    ks_mars_free(m);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    free(X);
+    free(Y);
+    free(W);
+    free(names);
+    free(tnames);
+    free(plist);
+    free(tlist);
+    free(llist);
+    free(pbuf);
+    free(tbuf);
+    free(lbuf);
+    free(lin);
+    return rc;
+}
+
+/* The string array after "key":[ in json (names, quotes unescaped), or NULL. */
+static char **json_strings(const char *json, const char *key, size_t *n)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":[", key);
+    const char *s = strstr(json, pat);
+    *n = 0;
+    if (!s) return NULL;
+    s += strlen(pat);
+    size_t cap = 16;
+    char **out = calloc(cap, sizeof *out);
+    while (out && *s == '"') {
+        s++;
+        size_t len = 0;
+        char *v = malloc(strlen(s) + 1);
+        if (!v) break;
+        while (*s && *s != '"') {
+            if (*s == '\\' && s[1]) s++;
+            v[len++] = *s++;
+        }
+        v[len] = 0;
+        if (*s == '"') s++;
+        if (*n + 1 >= cap) {
+            char **o2 = realloc(out, 2 * cap * sizeof *out);
+            if (!o2) {
+                free(v);
+                break;
+            }
+            out = o2;
+            cap *= 2;
+        }
+        out[(*n)++] = v;
+        if (*s == ',') s++;
+    }
+    return out;
+}
+
+static int cmd_mars_predict(int argc, char **argv)
+{
+    const char *model = NULL, *data = NULL, *out = NULL, *basis = NULL, *threads = NULL;
+    const cli_opt opts[] = {{"model", 1, &model}, {"data", 1, &data}, {"out", 1, &out},
+                            {"basis", 0, &basis}, {"threads", 1, &threads}};
+    int rc = cli_parse("mars predict", argc, argv, opts, sizeof opts / sizeof *opts);
+    if (rc < 0) {
+        help_predict();
+        return CLI_OK;
+    }
+    if (rc) return rc;
+    if (!model || !data) {
+        fprintf(stderr, "kestrel mars predict: --model and --data are required (see --help)\n");
+        return CLI_USAGE;
+    }
+    FILE *f = fopen(model, "rb");
+    if (!f) {
+        fprintf(stderr, "kestrel mars predict: cannot read '%s'\n", model);
+        return CLI_FAILED;
+    }
+    fseek(f, 0, SEEK_END);
+    const long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *json = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    const int ok = json && fread(json, 1, (size_t)len, f) == (size_t)len;
+    fclose(f);
+    if (!ok) {
+        free(json);
+        fprintf(stderr, "kestrel mars predict: cannot read '%s'\n", model);
+        return CLI_FAILED;
+    }
+    json[len] = 0;
+    ks_ctx *ctx;
+    if ((rc = cli_ctx(&ctx, threads))) {
+        free(json);
+        return rc;
+    }
+    ks_mars *m = NULL;
+    ks_table *t = NULL;
+    ks_table *res = NULL;
+    double *X = NULL, *P = NULL;
+    const char **names = NULL;
+    size_t np = 0, nt = 0, p = 0;
+    char **pred = json_strings(json, "predictors", &np), **tg = json_strings(json, "targets", &nt);
+    if (ks_mars_from_json(ctx, json, &m) != KS_OK) {
+        fprintf(stderr, "kestrel mars predict: %s: %s\n", model, ks_errmsg(ctx));
+        rc = CLI_FAILED;
+        goto done;
+    }
+    ks_mars_view v;
+    ks_mars_get(m, &v);
+    if (!pred || np != v.p) {
+        fprintf(stderr, "kestrel mars predict: %s has no predictor names (write it with "
+                        "kestrel mars fit --out)\n",
+                model);
+        rc = CLI_FAILED;
+        goto done;
+    }
+    if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK) {
+        rc = cli_fail(ctx, "mars predict");
+        goto done;
+    }
+    if ((rc = columns(t, (const char *const *)pred, np, NULL, 0, &X, &names, &p))) goto done;
+    const size_t n = ks_table_nrow(t), cols = basis ? v.nselected : v.ny;
+    P = malloc((n ? n : 1) * cols * sizeof *P);
+    if (!P || ks_table_new(ctx, n, &res) != KS_OK) {
+        rc = cli_fail(ctx, "mars predict");
+        goto done;
+    }
+    if ((basis ? ks_mars_basis(ctx, m, n, X, P) : ks_mars_predict(ctx, m, n, X, P)) != KS_OK) {
+        rc = cli_fail(ctx, "mars predict");
+        goto done;
+    }
+    for (size_t c = 0; c < cols; c++) {
+        char name[1100];
+        if (basis)
+            term_name(&v, v.selected[c], names, name, sizeof name);
+        else if (tg && c < nt)
+            snprintf(name, sizeof name, "%s", tg[c]);
+        else
+            snprintf(name, sizeof name, "pred%zu", c + 1);
+        if (ks_table_add_float64(ctx, res, name, P + c * n) != KS_OK) {
+            rc = cli_fail(ctx, "mars predict");
+            goto done;
+        }
+    }
+    if (out) {
+        if (ks_table_write_csv(ctx, res, out, NULL) != KS_OK) rc = cli_fail(ctx, "mars predict");
+    } else {
+        for (size_t c = 0; c < cols; c++)
+            printf("%s%s", c ? "," : "", ks_table_col_name(res, c));
+        printf("\n");
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < cols; c++) printf("%.17g%s", P[c * n + i], c + 1 < cols ? "," : "\n");
+    }
+done:
+    for (size_t j = 0; j < np; j++) free(pred[j]);
+    for (size_t j = 0; j < nt; j++) free(tg[j]);
+    free(pred);
+    free(tg);
+    free(json);
+    free(X);
+    free(P);
+    free(names);
+    ks_table_free(res);
+    ks_table_free(t);
+    ks_mars_free(m);
+    ks_ctx_free(ctx);
+    return rc;
+}
+
+int cmd_mars(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        printf("usage: kestrel mars fit|predict [options]   (kestrel mars fit --help)\n\n"
+               "  fit      fit MARS (R earth's models) to a CSV/TSV and print its summary\n"
+               "  predict  predictions of a model written by fit --out\n");
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    if (!strcmp(argv[1], "fit")) return cmd_mars_fit(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "predict")) return cmd_mars_predict(argc - 1, argv + 1);
+    fprintf(stderr, "kestrel mars: unknown subcommand '%s' (fit or predict)\n", argv[1]);
+    return CLI_USAGE;
+}
