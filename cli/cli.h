@@ -66,6 +66,10 @@ int cli_plot_event_study(const char *path, const char *title, const char *xlabel
                          const double *x, const double *est, const double *se, double crit,
                          size_t n);
 
+/* A fitted MARS model as earth prints it: terms and coefficients, the selection, the fit
+ * statistics, variable importance; names of the predictors and responses. */
+void cli_print_mars(const ks_mars_view *v, const char *const *names, const char *const *targets);
+
 int cmd_feols(int argc, char **argv);
 int cmd_did(int argc, char **argv);
 int cmd_did_cs(int argc, char **argv);
@@ -84,5 +88,8 @@ extern const size_t ks_demo_panel_csv_len;
 /* R did's mpdta, embedded from data/mpdta.csv. */
 extern const unsigned char ks_demo_mpdta_csv[];
 extern const size_t ks_demo_mpdta_csv_len;
+/* R earth's ozone1, embedded from data/ozone1.csv. */
+extern const unsigned char ks_demo_ozone1_csv[];
+extern const size_t ks_demo_ozone1_csv_len;
 
 #endif

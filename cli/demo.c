@@ -1,4 +1,5 @@
 /* demo.c — `kestrel demo`: each job of kestrel on the sample data embedded in the binary. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -11,7 +12,9 @@ static void help(void)
            "     (data/panel.csv), standard errors clustered by worker;\n"
            "  2. Callaway & Sant'Anna staggered difference-in-differences on R did's mpdta\n"
            "     (data/mpdta.csv: 500 counties, 2003-2007, minimum wage and teen employment):\n"
-           "     group-time effects, the parallel-trends pre-test and the event study.\n");
+           "     group-time effects, the parallel-trends pre-test and the event study;\n"
+           "  3. MARS (R earth's models) on earth's ozone1 (data/ozone1.csv: 330 days of Los\n"
+           "     Angeles ozone and 9 weather predictors), degree 2, with its summary.\n");
 }
 
 int cmd_demo(int argc, char **argv)
@@ -57,6 +60,44 @@ int cmd_demo(int argc, char **argv)
         else
             rc = cli_did_cs_report(stdout, ctx, fit, want, &ao, o.alpha, 0, NULL);
         ks_did_cs_free(fit);
+        ks_table_free(t);
+        t = NULL;
+    }
+    if (rc == CLI_OK) {
+        printf("\n== 3. MARS (data/ozone1.csv, embedded) ==\n"
+               "   O3 on the 9 weather predictors, degree 2: earth's model\n\n");
+        ks_mars *mm = NULL;
+        double *X = NULL, *y = NULL;
+        const char *names[16];
+        size_t p = 0, n = 0;
+        int ok = ks_table_read_csv_mem(ctx, "ozone1.csv", ks_demo_ozone1_csv,
+                                       ks_demo_ozone1_csv_len, NULL, &t) == KS_OK;
+        if (ok) {
+            n = ks_table_nrow(t);
+            X = malloc(n * 16 * sizeof *X);
+            y = malloc(n * sizeof *y);
+            ok = X && y;
+            for (size_t j = 0; ok && j < ks_table_ncol(t) && p < 16; j++) {
+                const char *c = ks_table_col_name(t, j);
+                const int is_y = !strcmp(c, "O3");
+                if (!is_y) names[p] = c;
+                ok = ks_table_get_double(ctx, t, j, is_y ? y : X + p * n) == KS_OK;
+                p += !is_y;
+            }
+        }
+        ks_mars_options mo = KS_MARS_OPTIONS_INIT;
+        mo.max_degree = 2;
+        if (!ok || ks_mars_fit(ctx, n, p, X, 1, y, NULL, &mo, &mm) != KS_OK) {
+            rc = cli_fail(ctx, "demo");
+        } else {
+            ks_mars_view v;
+            ks_mars_get(mm, &v);
+            const char *target[1] = {"O3"};
+            cli_print_mars(&v, names, target);
+        }
+        ks_mars_free(mm);
+        free(X);
+        free(y);
         ks_table_free(t);
     }
     ks_ctx_free(ctx);

@@ -146,8 +146,7 @@ static const char *stop_text(ks_mars_stop s)
     return (unsigned)s <= 7 ? t[s] : "";
 }
 
-static void print_summary(const ks_mars_view *v, const char *const *names,
-                          const char *const *targets)
+void cli_print_mars(const ks_mars_view *v, const char *const *names, const char *const *targets)
 {
     char buf[1024];
     const double *coef = v->family != KS_MARS_GAUSSIAN ? v->glm_coef : v->coef;
@@ -381,7 +380,7 @@ static int cmd_mars_fit(int argc, char **argv)
     if (json)
         fputs(full, stdout);
     else
-        print_summary(&v, names, tnames);
+        cli_print_mars(&v, names, tnames);
 done:
     ks_string_free(ctx, js);
     free(full);
