@@ -38,7 +38,11 @@ typedef struct {
 
 typedef struct {
     size_t n, p, ny, nk;
-    const double *X;
+    const double *X;  /* n x p, missing cells 0 (the data's X when none is missing) */
+    const double *Xorig; /* the data's X */
+    size_t *nmiss;    /* p: missing cells per predictor (they sort first) */
+    unsigned char *pres; /* nk x p: the term has the presence factor of predictor v */
+    unsigned char *miss_term; /* nk x p: parent m has its missingness indicator of x_v */
     double *y;        /* n x ny: the forward pass's response (scaled; weighted by sqrt(w)) */
     double *yc;       /* n x ny: y centred (weighted: y - sqrt(w) ybar_w) */
     const double *sw; /* sqrt(w), or NULL */
@@ -195,9 +199,8 @@ typedef struct {
     size_t endspan, minspan, first;
 } spans;
 
-static spans knot_spans(const fwd *f, const ks_mars_options *o, size_t nm, int dg)
+static spans knot_spans(const fwd *f, const ks_mars_options *o, size_t nm, int dg, size_t n)
 {
-    const size_t n = f->n;
     spans s;
     long E = o->endspan > 0 ? o->endspan : (long)(7.32193 + log((double)f->p) / 0.69315);
     if (dg >= 2) E += (long)(o->adjust_endspan * (double)E + 0.5);
@@ -362,6 +365,7 @@ static void push_queue(fwd *f, size_t T)
 }
 
 /* The winner of a step. */
+#define POS_MISSING ((size_t)-1) /* the choice is the missingness indicator b_m 1[x_v missing] */
 typedef struct {
     int found;
     size_t m, v, pos; /* pos 0: the linear candidate */
@@ -371,7 +375,7 @@ typedef struct {
 /* What (parent, predictor) offers: the (new-variable adjusted) linear drop, the best knot's
  * drop and position (0: none beat the linear candidate), and the NewForm flag. */
 typedef struct {
-    double lin, knot;
+    double lin, knot, miss; /* miss: the missingness indicator's drop (allow_missing) */
     size_t pos;
     int newform, admissible;
 } offer;
@@ -465,6 +469,27 @@ knots:
     out->lin = a * dlin;
     out->knot = out->lin;
     out->pos = 0;
+    out->miss = 0.0;
+    const size_t nmiss = f->nmiss[v];
+    if (nmiss) { /* the missingness indicator b_m 1[x_v missing] as a candidate */
+        const double *bm = f->bx + m * n, *xo = f->Xorig + v * n;
+        for (size_t i = 0; i < n; i++)
+            w->cand[i] = isnan(xo[i]) ? bm[i] * (f->sw ? f->sw[i] : 1.0) : 0.0;
+        double mu, dm = 0.0;
+        if (orthogonalise(f, w->cand, T, w->qc, f->sw ? 0.0 : MIN_BX_SOS, &mu) > 0.0)
+            for (size_t r = 0; r < f->ny; r++) {
+                const double *yr = f->y + r * n;
+                double s = 0.0;
+                for (size_t i = 0; i < n; i++) s += yr[i] * w->qc[i];
+                dm += s * s;
+            }
+        out->miss = a * dm;
+        if (n - nmiss < 4) return;
+        size_t nm = 0;
+        for (size_t i = 0; i < n; i++) nm += bm[i] > 0.0 && !isnan(xo[i]);
+        sp = knot_spans(f, o, nm, f->degree[m] + 1, n - nmiss);
+        sp.endspan += nmiss; /* the present cases are the positions nmiss .. n - 1 */
+    }
     if (o->linpreds && o->linpreds[v]) return;
     const size_t *ord = f->ord + v * n;
     const double *bm = f->bx + m * n;
@@ -517,7 +542,7 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
         size_t nm = 0;
         for (size_t i = 0; i < n; i++) nm += f->bx[m * n + i] > 0.0;
         par[np] = k;
-        sp[np] = knot_spans(f, o, nm, f->degree[m] + 1);
+        sp[np] = knot_spans(f, o, nm, f->degree[m] + 1, n);
         np++;
     }
 #pragma omp parallel num_threads(nt)
@@ -556,6 +581,14 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
                 if (c->knot > *gbest) {
                     *gbest = c->knot;
                     *best = (choice){1, m, v, c->pos, c->newform};
+                    improved = 1;
+                }
+            }
+            if (c->miss > 0.0) {
+                if (c->miss > parent_best) parent_best = c->miss;
+                if (c->miss > *gbest) {
+                    *gbest = c->miss;
+                    *best = (choice){1, m, v, POS_MISSING, 0};
                     improved = 1;
                 }
             }
@@ -600,6 +633,31 @@ static void use_slot(fwd *f, size_t s)
     }
 }
 
+/* Slot s = parent m's missingness indicator of x_v, b_m 1[x_v missing]; returns its RSS drop
+ * (0, and the slot left unused, when it adds nothing). */
+static double add_missing_term(fwd *f, size_t m, size_t v, size_t s)
+{
+    const size_t n = f->n, p = f->p;
+    const double *bm = f->bx + m * n, *xo = f->Xorig + v * n;
+    memcpy(f->dirs + s * p, f->dirs + m * p, p * sizeof *f->dirs);
+    memcpy(f->cuts + s * p, f->cuts + m * p, p * sizeof *f->cuts);
+    memcpy(f->pres + s * p, f->pres + m * p, p);
+    f->dirs[s * p + v] = -3;
+    f->degree[s] = f->degree[m] + 1;
+    f->parent[s] = (int)m;
+    double *bs = f->bx + s * n;
+    for (size_t i = 0; i < n; i++) bs[i] = isnan(xo[i]) ? bm[i] : 0.0;
+    if (!(set_slot(f, s, s, MIN_BX_SOS) > 0.0) || !f->indep[s]) {
+        f->degree[s] = UNUSED_DEGREE;
+        return 0.0;
+    }
+    use_slot(f, s);
+    scatter_z(f, s, s + 1);
+    double d = 0.0;
+    for (size_t r = 0; r < f->ny; r++) d += f->yq[s * f->ny + r] * f->yq[s * f->ny + r];
+    return d;
+}
+
 static void unuse(fwd *f, size_t s)
 {
     f->used[s] = 0;
@@ -613,7 +671,7 @@ static int add_terms(fwd *f, const ks_mars_options *o, const choice *c, size_t T
     const size_t n = f->n, p = f->p, m = c->m, v = c->v;
     const double *x = f->X + v * n, *bm = f->bx + m * n;
     const size_t *ord = f->ord + v * n;
-    int linear = c->pos == 0;
+    int linear = c->pos == 0 && c->pos != POS_MISSING;
     int zero_mirror = 0;
     if (linear && !o->auto_linpreds && !(o->linpreds && o->linpreds[v])) {
         linear = 0; /* earth: a hinge at the minimum and an all-zero mirror */
@@ -622,18 +680,25 @@ static int add_terms(fwd *f, const ks_mars_options *o, const choice *c, size_t T
     for (size_t s = T; s <= T + 1; s++) {
         memcpy(f->dirs + s * p, f->dirs + m * p, p * sizeof *f->dirs);
         memcpy(f->cuts + s * p, f->cuts + m * p, p * sizeof *f->cuts);
+        memcpy(f->pres + s * p, f->pres + m * p, p);
+        f->pres[s * p + v] = f->nmiss[v] > 0 && c->pos != POS_MISSING; /* x_v present */
         f->degree[s] = f->degree[m] + 1;
         f->parent[s] = (int)m;
     }
     f->nuses[v]++;
     double *bT = f->bx + T * n, *bT1 = f->bx + (T + 1) * n;
+    const size_t nmiss = f->nmiss[v];
     int mirror = 0;
-    if (linear) {
+    if (c->pos == POS_MISSING) { /* the missingness indicator: one term */
+        const double *xo = f->Xorig + v * n;
+        f->dirs[T * p + v] = -3;
+        for (size_t i = 0; i < n; i++) bT[i] = isnan(xo[i]) ? bm[i] : 0.0;
+    } else if (linear) {
         f->dirs[T * p + v] = 2;
-        f->cuts[T * p + v] = x[ord[0]];
-        for (size_t i = 0; i < n; i++) bT[i] = bm[i] * x[i];
+        f->cuts[T * p + v] = x[ord[nmiss]];
+        for (size_t i = 0; i < n; i++) bT[i] = bm[i] * x[i]; /* (x is 0 where missing) */
     } else {
-        const size_t pos = zero_mirror ? 0 : c->pos;
+        const size_t pos = zero_mirror ? nmiss : c->pos;
         const double cut = x[ord[pos]];
         f->dirs[T * p + v] = 1;
         f->cuts[T * p + v] = cut;
@@ -642,7 +707,7 @@ static int add_terms(fwd *f, const ks_mars_options *o, const choice *c, size_t T
         for (size_t i = 0; i < n; i++) bT[i] = bT1[i] = 0.0;
         for (size_t k = pos + 1; k < n; k++) bT[ord[k]] = bm[ord[k]] * (x[ord[k]] - cut);
         if (!zero_mirror)
-            for (size_t k = 0; k <= pos; k++) bT1[ord[k]] = bm[ord[k]] * (cut - x[ord[k]]);
+            for (size_t k = nmiss; k <= pos; k++) bT1[ord[k]] = bm[ord[k]] * (cut - x[ord[k]]);
         mirror = c->newform || zero_mirror;
     }
     set_slot(f, T, T, 0.0);
@@ -670,7 +735,7 @@ static void sort_cases(const double *x, size_t n, size_t *ord, uint64_t *key, ui
         uint64_t u;
         const double xi = x[i] == 0.0 ? 0.0 : x[i]; /* -0 sorts with +0 */
         memcpy(&u, &xi, sizeof u);
-        key[i] = u >> 63 ? ~u : u | 0x8000000000000000ULL;
+        key[i] = isnan(xi) ? 0 : u >> 63 ? ~u : u | 0x8000000000000000ULL; /* missing first */
         ord[i] = i;
     }
     size_t count[2048];
@@ -712,7 +777,7 @@ static int collect_terms(ks_ctx *ctx, const fwd *f, size_t T, mars_terms *out)
     for (size_t s = 0; s < T && s < f->nk; s++)
         if (f->used[s] && f->indep[s]) {
             nterms++;
-            for (size_t v = 0; v < p; v++) nfac += f->dirs[s * p + v] != 0;
+            for (size_t v = 0; v < p; v++) nfac += (f->dirs[s * p + v] != 0) + f->pres[s * p + v];
         }
     out->nterms = nterms;
     out->term_start = ks_malloc_array(ctx, nterms + 1, sizeof *out->term_start);
@@ -730,9 +795,11 @@ static int collect_terms(ks_ctx *ctx, const fwd *f, size_t T, mars_terms *out)
         if (!f->used[s] || !f->indep[s]) continue;
         slot_term[s] = j;
         out->term_start[j] = k;
-        for (size_t v = 0; v < p; v++)
+        for (size_t v = 0; v < p; v++) {
+            if (f->pres[s * p + v]) out->factor[k++] = (ks_mars_factor){(int)v, 3, 0.0};
             if (f->dirs[s * p + v] != 0)
                 out->factor[k++] = (ks_mars_factor){(int)v, f->dirs[s * p + v], f->cuts[s * p + v]};
+        }
         const size_t ps = s == 0 ? SIZE_MAX : (size_t)f->parent[s];
         out->parent[j] = ps == SIZE_MAX || !f->used[ps] || !f->indep[ps] ? -1 : (int)slot_term[ps];
         out->rsq[j] = f->rsq[s];
@@ -753,7 +820,8 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.p = p;
     f.ny = ny;
     f.nk = nk;
-    f.X = d->X;
+    f.X = f.Xorig = d->X;
+    double *X0 = NULL; /* X with missing cells 0 */
     int rc = KS_OK;
     f.nb = (nk + 2 + 3) / 4;
     if (f.nb > 64) return ks_fail(ctx, KS_EINVAL, "max_terms: %zu is more than 254", nk);
@@ -781,7 +849,28 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.rsq = ks_calloc(ctx, nk + 2, sizeof *f.rsq);
     f.nuses = ks_calloc(ctx, p, sizeof *f.nuses);
     f.queue = ks_calloc(ctx, nk + 2, sizeof *f.queue);
+    f.nmiss = ks_calloc(ctx, p, sizeof *f.nmiss);
+    f.pres = ks_calloc(ctx, nk + 2, 2 * p);
+    if (f.pres) f.miss_term = f.pres + (nk + 2) * p;
     double *swbuf = d->w ? ks_malloc_array(ctx, n, sizeof *swbuf) : NULL;
+    if (!f.nmiss || !f.pres) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    size_t anymiss = 0;
+    for (size_t v = 0; v < p; v++) {
+        for (size_t i = 0; i < n; i++) f.nmiss[v] += isnan(d->X[v * n + i]);
+        anymiss += f.nmiss[v];
+    }
+    if (anymiss) {
+        X0 = ks_malloc_array(ctx, n * p, sizeof *X0);
+        if (!X0) {
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < n * p; i++) X0[i] = isnan(d->X[i]) ? 0.0 : d->X[i];
+        f.X = X0;
+    }
     if (!f.y || !f.ord || !f.xs || !f.zs || !f.bx || !f.q || !f.mu || !f.eta || !f.beta ||
         !f.nbeta || !f.cstat || !f.dirs ||
         !f.cuts || !f.degree || !f.used || !f.parent || !f.rsq || !f.nuses || !f.queue ||
@@ -813,7 +902,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
         for (size_t v = 0; v < p; v++) {
             size_t *ov = f.ord + v * n;
             sort_cases(d->X + v * n, n, ov, keys, keys + n, tmpi);
-            for (size_t i = 0; i < n; i++) f.xs[v * n + i] = d->X[v * n + ov[i]];
+            for (size_t i = 0; i < n; i++) f.xs[v * n + i] = f.X[v * n + ov[i]];
         }
         ks_free(ctx, keys);
         ks_free(ctx, tmpi);
@@ -908,8 +997,26 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
             f.rsq[T] = f.rsq[T + 1] = rsq;
             for (int k = 0; k < added + (added == 1 && f.used[T + 1] ? 1 : 0) && k < 2; k++)
                 push_queue(&f, T);
+            size_t step = 2;
+            if (c.pos != POS_MISSING && f.nmiss[c.v] && !f.miss_term[c.m * p + c.v] &&
+                T + 2 < nk - 1) {
+                /* the first hinge on a predictor with missing values under this parent brings
+                 * the parent's missingness indicator (Friedman 1991, sec. 3.11), so that the
+                 * cases where it is missing get their own level */
+                const double d2 = add_missing_term(&f, c.m, c.v, T + 2);
+                if (d2 > 0.0) {
+                    rss -= d2;
+                    nused++;
+                    rsq = 1.0 - rss / rss_null;
+                    f.rsq[T + 2] = rsq;
+                    push_queue(&f, T);
+                    step = 3;
+                }
+            }
+            if (c.pos != POS_MISSING && f.nmiss[c.v]) f.miss_term[c.m * p + c.v] = 1;
+            if (c.pos == POS_MISSING) f.miss_term[c.m * p + c.v] = 1;
             sort_queue(&f, o->fast_beta, T);
-            T += 2;
+            T += step;
             if (rsq >= 1.0 - o->thresh || T >= nk - 1) break;
         }
         if (o->thresh != 0.0 && grsq < -10.0)
@@ -945,6 +1052,9 @@ done:
     ks_free(ctx, f.rsq);
     ks_free(ctx, f.nuses);
     ks_free(ctx, f.queue);
+    ks_free(ctx, f.nmiss);
+    ks_free(ctx, f.pres);
+    ks_free(ctx, X0);
     ks_free(ctx, swbuf);
     return rc;
 }
