@@ -266,6 +266,8 @@ class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
             {"size": k, "terms": [self.basis_[t] for t in pt[k - 1, :k]],
              "rss": float(res["rss_per_subset"][k - 1]), "gcv": float(res["gcv_per_subset"][k - 1])}
             for k in range(1, M + 1)] if res["rss_per_subset"] is not None else []
+        if res.get("cv_rsq") is not None:
+            self.cv_rsq_ = res["cv_rsq"]  # mean out-of-fold RSq per subset size (pmethod cv)
         self.evimp_ = {"nsubsets": res["evimp_nsubsets"], "gcv": res["evimp_gcv"],
                        "rss": res["evimp_rss"]}
         fit_type = self.feature_importance_type

@@ -13,7 +13,7 @@ struct ks_mars {
     ks_mars_view v;
     mars_terms terms;
     size_t *selected, *prune_terms;
-    double *coef, *stats, *glm; /* coef points into stats */
+    double *coef, *stats, *glm, *cv; /* coef points into stats */
     int *glm_iter;
 };
 
@@ -28,6 +28,7 @@ void ks_mars_free(ks_mars *m)
     ks_free(&tmp, m->prune_terms);
     ks_free(&tmp, m->stats);
     ks_free(&tmp, m->glm);
+    ks_free(&tmp, m->cv);
     ks_free(&tmp, m->glm_iter);
     ks_free(&tmp, m);
 }
@@ -264,6 +265,16 @@ int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, con
     if (o.pmethod == KS_MARS_PRUNE_NONE) {
         nsel = nvmax;
         for (size_t j = 0; j < nsel; j++) m->selected[j] = j;
+    } else if (o.pmethod == KS_MARS_PRUNE_CV) { /* the size with the best out-of-fold RSq */
+        if (!(m->cv = ks_malloc_array(ctx, M, sizeof *m->cv))) {
+            rc = KS_ENOMEM;
+            goto fail;
+        }
+        if ((rc = mars_cv_rsq(ctx, n, p, X, ny, Y, wu, &o, M, m->cv))) goto fail;
+        for (size_t k = 2; k <= nvmax; k++)
+            if (m->cv[k - 1] > m->cv[nsel - 1]) nsel = k;
+        memcpy(m->selected, m->prune_terms + (nsel - 1) * M, nsel * sizeof *m->selected);
+        v->cv_rsq = m->cv;
     } else {
         for (size_t k = 2; k <= nvmax; k++)
             if (gcv_ps[k - 1] < gcv_ps[nsel - 1]) nsel = k;

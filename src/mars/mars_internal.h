@@ -58,4 +58,9 @@ int mars_glm(ks_ctx *ctx, ks_mars_family family, size_t n, size_t k, const doubl
              const double *y, const double *w, double *coef, double *deviance,
              double *null_deviance, int *iterations);
 
+/* pmethod cv: the mean out-of-fold RSq of the best subset of each size 1..M (o->nfold folds
+ * from o->seed; NaN for a size no fold reached). */
+int mars_cv_rsq(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, const double *Y,
+                const double *w, const ks_mars_options *o, size_t M, double *rsq);
+
 #endif

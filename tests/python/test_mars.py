@@ -176,3 +176,16 @@ def test_missing_values_beat_dropping_incomplete_rows():
         assert np.array_equal(back.predict(Xt), pred, equal_nan=True)
     with pytest.raises(ValueError, match="NaN"):
         base.predict(Xt)  # a model fitted without allow_missing refuses missing cells
+
+
+def test_cv_pruning_picks_the_best_out_of_fold_size(friedman):
+    X, y = friedman
+    a = Earth(max_degree=2, pmethod="cv", nfold=5, random_state=3).fit(X, y)
+    b = Earth(max_degree=2, pmethod="cv", nfold=5, random_state=3).fit(X, y)
+    assert np.array_equal(a.cv_rsq_, b.cv_rsq_) and a.basis_ == b.basis_
+    k = len(a.selected_)
+    assert a.cv_rsq_[k - 1] == np.nanmax(a.cv_rsq_)
+    assert 0.9 < a.cv_rsq_[k - 1] < a.rsq_ + 0.01  # out of fold, a little below in-sample
+    gcv = Earth(max_degree=2).fit(X, y)
+    assert abs(k - len(gcv.selected_)) <= 6
+    assert list(a.selected_) == list(gcv._res["prune_terms"][k - 1, :k])
