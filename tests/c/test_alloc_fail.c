@@ -1,5 +1,5 @@
 /* test_alloc_fail.c — make every allocation of a table read, factorize, CSV write, a two-way
- * fixed-effects, two-way clustered fit and Callaway & Sant'Anna fits fail once, in turn: each run must fail cleanly
+ * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits and MARS fits fail once, in turn: each run must fail cleanly
  * (no crash), leave nothing allocated, and leave no output file behind. */
 #include <glob.h>
 #include <math.h>
@@ -156,6 +156,53 @@ static int run_did(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* MARS on a small generated problem: degree 2 with weights and a missing cell, a binomial GLM,
+ * cross-validated pruning, and the model through JSON. */
+static int run_mars(ks_ctx *ctx, double *sig)
+{
+    enum { N = 80, P = 3 };
+    double X[N * P], y[N], w[N], yb[N];
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < P; j++) X[j * N + i] = sin(1.3 * i + 2.1 * j) + 0.01 * i;
+        y[i] = fabs(X[i] - 0.2) + X[N + i] * X[2 * N + i] + 0.1 * sin(7.0 * i);
+        w[i] = 1.0 + (i % 3);
+        yb[i] = y[i] > 0.6;
+    }
+    X[5] = NAN;
+    ks_mars_options o = KS_MARS_OPTIONS_INIT;
+    o.max_degree = 2;
+    o.allow_missing = 1;
+    ks_mars *m = NULL, *back = NULL;
+    char *json = NULL;
+    int rc = ks_mars_fit(ctx, N, P, X, 1, y, w, &o, &m);
+    if (!rc) rc = ks_mars_to_json(ctx, m, &json);
+    if (!rc) rc = ks_mars_from_json(ctx, json, &back);
+    double pred[N];
+    if (!rc) rc = ks_mars_predict(ctx, back, N, X, pred);
+    if (!rc) *sig += pred[0] + pred[N - 1];
+    ks_string_free(ctx, json);
+    ks_mars_free(m);
+    ks_mars_free(back);
+    m = NULL;
+    X[5] = 0.5;
+    o.allow_missing = 0;
+    o.family = KS_MARS_BINOMIAL;
+    if (!rc) rc = ks_mars_fit(ctx, N, P, X, 1, yb, NULL, &o, &m);
+    ks_mars_free(m);
+    m = NULL;
+    o.family = KS_MARS_GAUSSIAN;
+    o.pmethod = KS_MARS_PRUNE_CV;
+    o.nfold = 3;
+    if (!rc) rc = ks_mars_fit(ctx, N, P, X, 1, y, NULL, &o, &m);
+    if (!rc) {
+        ks_mars_view v;
+        ks_mars_get(m, &v);
+        *sig += v.gcv;
+    }
+    ks_mars_free(m);
+    return rc;
+}
+
 /* One full run; returns the status of the first failure. */
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
@@ -187,6 +234,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     ks_feols_free(m);
     ks_table_free(t);
     if (!rc) rc = run_did(ctx, sig);
+    if (!rc) rc = run_mars(ctx, sig);
     return rc;
 }
 

@@ -1,0 +1,145 @@
+/* test_mars.c — MARS from C: R earth's model on trees (tests/data/mars, the reference in
+ * reference_earth.json: GCV, knots), a JSON round trip, threads, weights, missing values, a GLM,
+ * pmethod none and cv, and bad input. */
+#include <stdlib.h>
+
+#include "kestrel/kestrel.h"
+#include "ktest.h"
+
+/* trees (R datasets): Girth, Height -> Volume */
+static const double GIRTH[31] = {8.3,  8.6,  8.8,  10.5, 10.7, 10.8, 11,   11,   11.1, 11.2, 11.3,
+                                 11.4, 11.4, 11.7, 12,   12.9, 12.9, 13.3, 13.7, 13.8, 14,   14.2,
+                                 14.5, 16,   16.3, 17.3, 17.5, 17.9, 18,   18,   20.6};
+static const double HEIGHT[31] = {70, 65, 63, 72, 81, 83, 66, 75, 80, 75, 79, 76, 76, 69, 75, 74,
+                                  85, 86, 71, 64, 78, 80, 74, 72, 77, 81, 82, 80, 80, 80, 87};
+static const double VOLUME[31] = {10.3, 10.3, 10.2, 16.4, 18.8, 19.7, 15.6, 18.2, 22.6, 19.9, 24.2,
+                                  21,   21.4, 21.3, 19.1, 22.2, 33.8, 27.4, 25.7, 24.9, 34.5, 31.7,
+                                  36.3, 38.3, 42.6, 55.4, 55.7, 58.3, 51.5, 51,   77};
+
+/* Friedman #1 by a fixed xorshift stream (for the larger checks). */
+static void friedman(size_t n, double *X, double *y, unsigned long long s)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < 5; j++) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            X[j * n + i] = (double)(s >> 11) * 0x1.0p-53;
+        }
+        y[i] = 10 * sin(3.14159265358979 * X[i] * X[n + i]) + 20 * pow(X[2 * n + i] - 0.5, 2) +
+               10 * X[3 * n + i] + 5 * X[4 * n + i] + 0.3 * sin(1e3 * (double)i);
+    }
+}
+
+int main(void)
+{
+    ks_ctx *ctx;
+    CHECK(ks_ctx_new(&ctx) == KS_OK);
+    double X[62];
+    memcpy(X, GIRTH, sizeof GIRTH);
+    memcpy(X + 31, HEIGHT, sizeof HEIGHT);
+    ks_mars *m = NULL;
+    ks_mars_options o = KS_MARS_OPTIONS_INIT;
+    CHECK_OK(ctx, ks_mars_fit(ctx, 31, 2, X, 1, VOLUME, NULL, &o, &m));
+    ks_mars_view v;
+    ks_mars_get(m, &v);
+    /* R earth 5.3.2, earth(Volume ~ ., trees): 5 forward terms, 4 selected, GCV 11.2543914784125 */
+    CHECK(v.nterms == 5 && v.nselected == 4 && v.termcond == KS_MARS_STOP_THRESH);
+    CHECK(fabs(v.gcv - 11.2543914784125) < 1e-9 * 11.25);
+    CHECK(v.factor[v.term_start[1]].pred == 0 && v.factor[v.term_start[1]].cut == 14.2);
+    /* JSON: the same model back */
+    char *json = NULL;
+    CHECK_OK(ctx, ks_mars_to_json(ctx, m, &json));
+    ks_mars *back = NULL;
+    CHECK_OK(ctx, ks_mars_from_json(ctx, json, &back));
+    double p1[31], p2[31];
+    CHECK_OK(ctx, ks_mars_predict(ctx, m, 31, X, p1));
+    CHECK_OK(ctx, back ? ks_mars_predict(ctx, back, 31, X, p2) : KS_EINVAL);
+    CHECK(!memcmp(p1, p2, sizeof p1));
+    ks_string_free(ctx, json);
+    ks_mars_free(back);
+    CHECK_FAILS(ctx, ks_mars_from_json(ctx, "{\"format\":\"kestrel.mars\",\"terms\":[[]]}", &back),
+                KS_EPARSE, "do not fit together");
+    CHECK_FAILS(ctx, ks_mars_from_json(ctx, "{\"terms\": [", &back), KS_EPARSE, "character");
+    ks_mars_free(m);
+
+    /* Friedman #1, degree 2: 1 and 2 threads build the same model */
+    const size_t n = 400;
+    double *FX = malloc(n * 5 * sizeof *FX), *Fy = malloc(n * sizeof *Fy);
+    friedman(n, FX, Fy, 88172645463325252ULL);
+    ks_mars *a = NULL, *b = NULL;
+    o.max_degree = 2;
+    CHECK(ks_ctx_set_threads(ctx, 1) == KS_OK);
+    CHECK_OK(ctx, ks_mars_fit(ctx, n, 5, FX, 1, Fy, NULL, &o, &a));
+    CHECK(ks_ctx_set_threads(ctx, 2) == KS_OK);
+    CHECK_OK(ctx, ks_mars_fit(ctx, n, 5, FX, 1, Fy, NULL, &o, &b));
+    ks_mars_view va, vb;
+    ks_mars_get(a, &va);
+    ks_mars_get(b, &vb);
+    CHECK(va.nterms == vb.nterms && va.nselected == vb.nselected && va.rsq > 0.9);
+    CHECK(!memcmp(va.coef, vb.coef, va.nselected * sizeof *va.coef));
+    ks_mars_free(a);
+    ks_mars_free(b);
+
+    /* weights, missing cells, a GLM, pmethod none and cv all fit */
+    double *w = malloc(n * sizeof *w), *yb = malloc(n * sizeof *yb);
+    for (size_t i = 0; i < n; i++) {
+        w[i] = 0.5 + (double)(i % 5) / 4;
+        yb[i] = Fy[i] > 14.0;
+    }
+    CHECK_OK(ctx, ks_mars_fit(ctx, n, 5, FX, 1, Fy, w, &o, &a));
+    ks_mars_free(a);
+    o.family = KS_MARS_BINOMIAL;
+    CHECK_OK(ctx, ks_mars_fit(ctx, n, 5, FX, 1, yb, NULL, &o, &a));
+    ks_mars_get(a, &va);
+    CHECK(va.glm_deviance && va.glm_deviance[0] < va.glm_null_deviance[0]);
+    ks_mars_free(a);
+    o.family = KS_MARS_GAUSSIAN;
+    o.pmethod = KS_MARS_PRUNE_NONE;
+    CHECK_OK(ctx, ks_mars_fit(ctx, n, 5, FX, 1, Fy, NULL, &o, &a));
+    ks_mars_get(a, &va);
+    CHECK(va.nselected == va.nterms);
+    ks_mars_free(a);
+    o.pmethod = KS_MARS_PRUNE_CV;
+    CHECK_OK(ctx, ks_mars_fit(ctx, n, 5, FX, 1, Fy, NULL, &o, &a));
+    ks_mars_get(a, &va);
+    CHECK(va.cv_rsq && va.cv_rsq[va.nselected - 1] > 0.8);
+    ks_mars_free(a);
+    o.pmethod = KS_MARS_PRUNE_BACKWARD;
+    for (size_t i = 0; i < n; i += 9) FX[2 * n + i] = NAN;
+    CHECK_FAILS(ctx, ks_mars_fit(ctx, n, 5, FX, 1, Fy, NULL, &o, &a), KS_EINVAL,
+                "column 3 row 1 is missing");
+    o.allow_missing = 1;
+    CHECK_OK(ctx, ks_mars_fit(ctx, n, 5, FX, 1, Fy, NULL, &o, &a));
+    double *pr = malloc(n * sizeof *pr);
+    CHECK_OK(ctx, ks_mars_predict(ctx, a, n, FX, pr));
+    int finite = 1;
+    for (size_t i = 0; i < n; i++) finite &= isfinite(pr[i]) != 0;
+    CHECK(finite);
+    ks_mars_free(a);
+    o.allow_missing = 0;
+
+    /* bad input */
+    CHECK_FAILS(ctx, ks_mars_fit(ctx, 1, 2, X, 1, VOLUME, NULL, NULL, &a), KS_EINVAL, "1 sample");
+    ks_mars_options bad = KS_MARS_OPTIONS_INIT;
+    bad.thresh = 2;
+    CHECK_FAILS(ctx, ks_mars_fit(ctx, 31, 2, X, 1, VOLUME, NULL, &bad, &a), KS_EINVAL, "thresh");
+    bad = (ks_mars_options)KS_MARS_OPTIONS_INIT;
+    bad.max_degree = 0;
+    CHECK_FAILS(ctx, ks_mars_fit(ctx, 31, 2, X, 1, VOLUME, NULL, &bad, &a), KS_EINVAL, "max_degree");
+    double negw[31];
+    for (int i = 0; i < 31; i++) negw[i] = i == 7 ? -1 : 1;
+    CHECK_FAILS(ctx, ks_mars_fit(ctx, 31, 2, X, 1, VOLUME, negw, NULL, &a), KS_EINVAL, "row 8");
+    double yb2[31];
+    for (int i = 0; i < 31; i++) yb2[i] = VOLUME[i];
+    bad = (ks_mars_options)KS_MARS_OPTIONS_INIT;
+    bad.family = KS_MARS_BINOMIAL;
+    CHECK_FAILS(ctx, ks_mars_fit(ctx, 31, 2, X, 1, yb2, NULL, &bad, &a), KS_EINVAL, "binomial");
+    free(FX);
+    free(Fy);
+    free(w);
+    free(yb);
+    free(pr);
+    ks_ctx_free(ctx);
+    return ktest_finish("mars");
+}
