@@ -54,6 +54,7 @@ typedef struct {
                          order, slots in blocks of 4: zs[v][t / 4][i][t % 4] is slot t's at the
                          case ord_v[i] */
     size_t nb;        /* blocks of 4 slots */
+    unsigned char *zinit; /* nb: the block has been written */
     double *bx;       /* n x nk: each slot's basis value (unweighted) */
     double *q;        /* n x nk: orthonormal columns (weighted) */
     double *mu;       /* nk: earth's centring of each q column */
@@ -123,30 +124,38 @@ static double orthogonalise(const fwd *f, const double *c, size_t T, double *r, 
     return ss;
 }
 
-/* Slots t0 .. t1 - 1: their centred columns q_t - mu_t into every predictor's sorted copy (0 for
- * an unused slot and for the intercept, whose centred column is 0), in one pass per predictor. */
+/* Slots t0 .. t1 - 1 into every predictor's sorted copy: slot t's lane is q_t - mu_t at each
+ * case (0 for the intercept, whose centred column is 0, and for an unused slot). A block is
+ * written whole the first time (its later slots 0), so nothing needs zeroing first. */
 static void scatter_z(fwd *f, size_t t0, size_t t1)
 {
     const size_t n = f->n, nb = f->nb;
-    for (size_t v = 0; v < f->p; v++) {
-        const size_t *ord = f->ord + v * n;
-        double *z[2];
-        const double *qt[2];
-        double mu[2];
-        int on[2];
-        for (size_t t = t0; t < t1 && t < t0 + 2; t++) {
-            z[t - t0] = f->zs + ((v * nb + t / 4) * n) * 4 + t % 4;
-            qt[t - t0] = f->q + t * n;
-            mu[t - t0] = f->mu[t];
-            on[t - t0] = t != 0 && f->used[t];
+    for (size_t k = t0 / 4; k <= (t1 - 1) / 4; k++) {
+        const double *qt[4];
+        double mu[4];
+        int on[4], lo = 4, hi = 0;
+        for (int l = 0; l < 4; l++) {
+            const size_t t = 4 * k + (size_t)l;
+            const int mine = t >= t0 && t < t1; /* a lane this call sets */
+            on[l] = mine && t != 0 && f->used[t];
+            qt[l] = on[l] ? f->q + t * n : f->q;
+            mu[l] = on[l] ? f->mu[t] : 0.0;
+            if (mine || !f->zinit[k]) {
+                lo = l < lo ? l : lo;
+                hi = l + 1;
+            }
         }
-        if (t1 - t0 == 1) {
-            for (size_t i = 0; i < n; i++) z[0][4 * i] = on[0] ? qt[0][ord[i]] - mu[0] : 0.0;
-        } else { /* the two slots of a step in one pass */
-            for (size_t i = 0; i < n; i++) {
-                const size_t u = ord[i];
-                z[0][4 * i] = on[0] ? qt[0][u] - mu[0] : 0.0;
-                z[1][4 * i] = on[1] ? qt[1][u] - mu[1] : 0.0;
+        f->zinit[k] = 1;
+        for (size_t v = 0; v < f->p; v++) {
+            const size_t *restrict ord = f->ord + v * n;
+            double *restrict z = f->zs + (v * nb + k) * n * 4;
+            for (int l = lo; l < hi; l++) {
+                if (!on[l]) {
+                    for (size_t i = 0; i < n; i++) z[4 * i + (size_t)l] = 0.0;
+                    continue;
+                }
+                const double *restrict q = qt[l], m = mu[l];
+                for (size_t i = 0; i < n; i++) z[4 * i + (size_t)l] = q[ord[i]] - m;
             }
         }
     }
@@ -239,15 +248,19 @@ static spans knot_spans(const fwd *f, const ks_mars_options *o, size_t nm, int d
  * changes only the knot, so it is taken in one step. Returns the position (0: none) and raises
  * *best. Unweighted: earth's tolerances and MaxLegal cap; weighted: earth's rule for its QR
  * refits (a knot must beat the best knot by 1e-10). */
-KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T, int lin,
-                                   double dlin, double a, double maxlegal, spans sp, double *best)
+KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin, double dlin,
+                           double a, double maxlegal, spans sp, double *best, const int weighted,
+                           const int one_response, const size_t NB)
 {
-    const size_t n = f->n, ny = f->ny, nb = (T + 3) / 4, K = T + (lin ? 1 : 0);
+    /* NB > 0: exactly NB blocks, known when compiled (the loops unroll, S and C stay in
+     * registers); 0: any number */
+    const size_t n = f->n, ny = one_response ? 1 : f->ny, nb = NB ? NB : (T + 3) / 4,
+                 K = T + (lin ? 1 : 0);
     double A = 0.0; /* lin 2: sum over the cases above the knot of bw^2 x (x - knot) */
     const double *xs = f->xs + v * n, *bs = w->bs, *zl = w->zlin;
     const double *zs = f->zs + v * f->nb * n * 4, *ycs = f->ycs + v * n * ny;
     const size_t *ord = f->ord + v * n;
-    const double *sw = f->sw;
+    const double *sw = weighted ? f->sw : NULL;
     double *restrict Y = w->Yr, *restrict W = w->W, *restrict C = w->C;
     v4d S4[64], C4[64]; /* the slots' S_t and C_t, 4 a vector (nb <= 64: nk <= 256) */
     for (size_t k = 0; k < nb; k++) S4[k] = C4[k] = v4_splat(0.0);
@@ -277,8 +290,8 @@ KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T,
             A += dd * sbbx;
         }
         xprev = x0;
-        const size_t u = ord[i + 1];
-        const double d = x1 - x0, bw = sw ? sw[u] * b : b, wb = sw ? sw[u] * bw : b;
+        const double swu = weighted ? sw[ord[i + 1]] : 1.0;
+        const double d = x1 - x0, bw = weighted ? swu * b : b, wb = weighted ? swu * bw : b;
         const v4d bw4 = v4_splat(bw), d4 = v4_splat(d);
         for (size_t k = 0; k < nb; k++) {
             S4[k] += bw4 * v4_load(zs + (k * n + i + 1) * 4);
@@ -300,7 +313,7 @@ KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T,
             Y[r] += ycs[(i + 1) * ny + r] * bw;
             W[r] += d * Y[r];
         }
-        if (!(b > 0.0) || (!sw && !(CK > 0.0))) continue; /* not countable */
+        if (!(b > 0.0) || (!weighted && !(CK > 0.0))) continue; /* not countable */
         if (--countdown) continue;
         countdown = sp.minspan;
         for (size_t t = 0; t < T; t++) C[t] = C4[t / 4][t % 4];
@@ -314,7 +327,7 @@ KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T,
         for (size_t t = 0; t < K; t++) cc += C[t] * C[t];
         const double temp2 = CK - cc;
         double dh = 0.0;
-        if (sw ? temp2 > 1e-16 * (CK + st * st / f->sumw) : temp2 / CK > tol)
+        if (weighted ? temp2 > 1e-16 * (CK + st * st / f->sumw) : temp2 / CK > tol)
             for (size_t r = 0; r < ny; r++) {
                 double e = 0.0;
                 for (size_t t = 0; t < T; t++) e += f->eta[t * ny + r] * C[t];
@@ -323,12 +336,32 @@ KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T,
                 dh += t1 * t1 / temp2;
             }
         const double val = a * (dlin + dh);
-        if (sw ? val > *best + 1e-10 || !found : val > *best && val < maxlegal) {
+        if (weighted ? val > *best + 1e-10 || !found : val > *best && val < maxlegal) {
             *best = val;
             found = i;
         }
     }
     return found;
+}
+
+/* scan_body specialised for the common cases: no weights, one response, up to 6 blocks of
+ * slots (earth's default nk = 21) */
+KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T, int lin,
+                                   double dlin, double a, double maxlegal, spans sp, double *best)
+{
+#define SCAN(NB) scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 0, 1, NB)
+    if (!f->sw && f->ny == 1) switch ((T + 3) / 4) {
+        case 1: return SCAN(1);
+        case 2: return SCAN(2);
+        case 3: return SCAN(3);
+        case 4: return SCAN(4);
+        case 5: return SCAN(5);
+        case 6: return SCAN(6);
+        default: return SCAN(0);
+        }
+#undef SCAN
+    if (!f->sw) return scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 0, 0, 0);
+    return scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 1, 0, 0);
 }
 
 /* The Fast MARS queue: by value (descending), then aged by fast_beta (rank + beta x age). */
@@ -728,9 +761,10 @@ static int add_terms(fwd *f, const ks_mars_options *o, const choice *c, size_t T
 /* ord[0..n) = the cases by increasing x, ties by case (a stable LSD radix sort on the order-
  * preserving integer image of each double, 11 bits a pass; passes where every key has the same
  * digit are skipped). tmp: n keys and n indices of scratch. */
-static void sort_cases(const double *x, size_t n, size_t *ord, uint64_t *key, uint64_t *tmpk,
+static void sort_cases(const double *x, size_t n, size_t *out, uint64_t *key, uint64_t *tmpk,
                        size_t *tmpi)
 {
+    size_t *ord = out;
     for (size_t i = 0; i < n; i++) {
         uint64_t u;
         const double xi = x[i] == 0.0 ? 0.0 : x[i]; /* -0 sorts with +0 */
@@ -754,9 +788,14 @@ static void sort_cases(const double *x, size_t n, size_t *ord, uint64_t *key, ui
             tmpk[at] = key[i];
             tmpi[at] = ord[i];
         }
-        memcpy(key, tmpk, n * sizeof *key);
-        memcpy(ord, tmpi, n * sizeof *ord);
+        uint64_t *k2 = key;
+        key = tmpk;
+        tmpk = k2;
+        size_t *o2 = ord;
+        ord = tmpi;
+        tmpi = o2;
     }
+    if (ord != out) memcpy(out, ord, n * sizeof *ord);
 }
 
 void mars_terms_free(ks_ctx *ctx, mars_terms *t)
@@ -832,7 +871,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.y = ks_malloc_array(ctx, n, 2 * ny * sizeof *f.y);
     f.ord = ks_malloc_array(ctx, n, p * sizeof *f.ord);
     f.xs = ks_malloc_array(ctx, n, p * (1 + ny) * sizeof *f.xs);
-    f.zs = ks_calloc(ctx, n * p, 4 * f.nb * sizeof *f.zs);
+    f.zs = ks_malloc_array(ctx, n * p, 4 * f.nb * sizeof *f.zs); /* (scatter_z writes blocks whole) */
     f.bx = ks_calloc(ctx, n, (nk + 2) * sizeof *f.bx);
     f.q = ks_calloc(ctx, n, (nk + 2) * sizeof *f.q);
     f.mu = ks_calloc(ctx, nk + 2, sizeof *f.mu);
@@ -851,9 +890,10 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.queue = ks_calloc(ctx, nk + 2, sizeof *f.queue);
     f.nmiss = ks_calloc(ctx, p, sizeof *f.nmiss);
     f.pres = ks_calloc(ctx, nk + 2, 2 * p);
+    f.zinit = ks_calloc(ctx, f.nb, 1);
     if (f.pres) f.miss_term = f.pres + (nk + 2) * p;
     double *swbuf = d->w ? ks_malloc_array(ctx, n, sizeof *swbuf) : NULL;
-    if (!f.nmiss || !f.pres) {
+    if (!f.nmiss || !f.pres || !f.zinit) {
         rc = KS_ENOMEM;
         goto done;
     }
@@ -953,6 +993,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     }
     use_slot(&f, 0);
     f.indep[0] = 1;
+    scatter_z(&f, 0, 1);
     f.degree[0] = 0;
     f.parent[0] = -1;
     f.queue[0] = (queue_entry){rss_null, 1, 0, 0};
@@ -1054,6 +1095,7 @@ done:
     ks_free(ctx, f.queue);
     ks_free(ctx, f.nmiss);
     ks_free(ctx, f.pres);
+    ks_free(ctx, f.zinit);
     ks_free(ctx, X0);
     ks_free(ctx, swbuf);
     return rc;

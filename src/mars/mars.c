@@ -42,6 +42,7 @@ int mars_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *B, size_t ny, cons
     lo.want_cov = 0;
     lo.want_resid = 0;
     lo.rank_tol = 1e-7; /* R's lm.fit tolerance, as earth's final fit */
+    lo.refine = KS_REFINE_NEVER; /* Householder QR alone, as lm.fit: coefficients to ~1e-14 */
     for (size_t r = 0; r < ny; r++) {
         ks_lstsq_result *res = NULL;
         int rc = ks_lstsq(ctx, n, k, B, n, Y + r * n, w, &lo, &res);
