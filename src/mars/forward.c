@@ -55,6 +55,8 @@ typedef struct {
                          case ord_v[i] */
     size_t nb;        /* blocks of 4 slots */
     unsigned char *zinit; /* nb: the block has been written */
+    double *ones;     /* n ones: the intercept in any order */
+    size_t *all_pos;  /* n - 1 positions n - 2 .. 0 */
     double *bx;       /* n x nk: each slot's basis value (unweighted) */
     double *q;        /* n x nk: orthonormal columns (weighted) */
     double *mu;       /* nk: earth's centring of each q column */
@@ -80,9 +82,12 @@ typedef struct {
 /* What one thread needs to score a (parent, predictor): the linear candidate (case order and
  * sorted), the parent sorted, the running sums. */
 typedef struct {
-    double *cand, *qc, *zlin, *bs, *S, *C, *Yr, *W, *eta_lin;
-    size_t *nz; /* the positions i (descending) whose case above, ord_v[i + 1], has a parent != 0 */
+    double *cand, *qc, *zlin, *bs_own, *S, *C, *Yr, *W, *eta_lin;
+    size_t *nz_own; /* the positions i (descending) whose case above, ord_v[i + 1], has a
+                       parent != 0 */
     size_t nnz;
+    const double *bs; /* the parent in the predictor's order (bs_own, or fwd's ones) */
+    const size_t *nz; /* nz_own, or fwd's all_pos */
     /* the linear candidate by its projections (lin 2 in scan_knots): C_lin at a knot is
      * (A - sum_t beta_t (C_t + mu_t st) - beta_0 st / sqrt(sumw)) / sqrt(ss) */
     const double *beta;
@@ -527,10 +532,18 @@ knots:
     const size_t *ord = f->ord + v * n;
     const double *bm = f->bx + m * n;
     size_t nnz = 0;
-    for (size_t i = 0; i < n; i++) w->bs[i] = bm[ord[i]];
-    for (size_t i = n - 1; i-- > 0;) { /* branch-free: the parent's zeros fall in no pattern */
-        w->nz[nnz] = i;
-        nnz += w->bs[i + 1] != 0.0;
+    if (m == 0 && !f->nmiss[v]) { /* the intercept: 1 everywhere (the lists made once) */
+        w->bs = f->ones;
+        w->nz = f->all_pos;
+        nnz = n - 1;
+    } else {
+        w->bs = w->bs_own;
+        w->nz = w->nz_own;
+        for (size_t i = 0; i < n; i++) w->bs_own[i] = bm[ord[i]];
+        for (size_t i = n - 1; i-- > 0;) { /* branch-free: the parent's zeros fall in no pattern */
+            w->nz_own[nnz] = i;
+            nnz += w->bs_own[i + 1] != 0.0;
+        }
     }
     w->nnz = nnz;
     double best = f->sw ? -HUGE_VAL : out->lin;
@@ -587,7 +600,8 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
         double *wb = wbuf + (size_t)tid * per;
         scratch w = {wb, wb + n, wb + 2 * n, wb + 3 * n, wb + 5 * n, wb + 5 * n + nk + 2,
                      wb + 5 * n + 2 * (nk + 2), wb + 5 * n + 2 * (nk + 2) + f->ny,
-                     wb + 5 * n + 2 * (nk + 2) + 2 * f->ny, (size_t *)(wb + 5 * n + 2 * (nk + 2) + 3 * f->ny), 0, NULL, 0.0};
+                     wb + 5 * n + 2 * (nk + 2) + 2 * f->ny,
+                     (size_t *)(wb + 5 * n + 2 * (nk + 2) + 3 * f->ny), 0, NULL, NULL, NULL, 0.0};
 #pragma omp for schedule(dynamic, 1)
         for (size_t v = 0; v < p; v++)
             for (size_t k = 0; k < np; k++) {
@@ -872,8 +886,8 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.ord = ks_malloc_array(ctx, n, p * sizeof *f.ord);
     f.xs = ks_malloc_array(ctx, n, p * (1 + ny) * sizeof *f.xs);
     f.zs = ks_malloc_array(ctx, n * p, 4 * f.nb * sizeof *f.zs); /* (scatter_z writes blocks whole) */
-    f.bx = ks_calloc(ctx, n, (nk + 2) * sizeof *f.bx);
-    f.q = ks_calloc(ctx, n, (nk + 2) * sizeof *f.q);
+    f.bx = ks_malloc_array(ctx, n, (nk + 2) * sizeof *f.bx); /* slots are written before use */
+    f.q = ks_malloc_array(ctx, n, (nk + 2) * sizeof *f.q);
     f.mu = ks_calloc(ctx, nk + 2, sizeof *f.mu);
     f.eta = ks_calloc(ctx, nk + 2, 2 * ny * sizeof *f.eta);
     f.beta = ks_calloc(ctx, (nk + 2) * p, (nk + 2) * sizeof *f.beta);
@@ -891,9 +905,16 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.nmiss = ks_calloc(ctx, p, sizeof *f.nmiss);
     f.pres = ks_calloc(ctx, nk + 2, 2 * p);
     f.zinit = ks_calloc(ctx, f.nb, 1);
+    f.ones = ks_malloc_array(ctx, n, sizeof *f.ones);
+    f.all_pos = ks_malloc_array(ctx, n, sizeof *f.all_pos);
+    if (f.ones && f.all_pos)
+        for (size_t i = 0; i < n; i++) {
+            f.ones[i] = 1.0;
+            f.all_pos[i] = n - 2 - i; /* (the last entry is never read) */
+        }
     if (f.pres) f.miss_term = f.pres + (nk + 2) * p;
     double *swbuf = d->w ? ks_malloc_array(ctx, n, sizeof *swbuf) : NULL;
-    if (!f.nmiss || !f.pres || !f.zinit) {
+    if (!f.nmiss || !f.pres || !f.zinit || !f.ones || !f.all_pos) {
         rc = KS_ENOMEM;
         goto done;
     }
@@ -1096,6 +1117,8 @@ done:
     ks_free(ctx, f.nmiss);
     ks_free(ctx, f.pres);
     ks_free(ctx, f.zinit);
+    ks_free(ctx, f.ones);
+    ks_free(ctx, f.all_pos);
     ks_free(ctx, X0);
     ks_free(ctx, swbuf);
     return rc;
