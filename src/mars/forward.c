@@ -255,8 +255,10 @@ static spans knot_spans(const fwd *f, const ks_mars_options *o, size_t nm, int d
  * refits (a knot must beat the best knot by 1e-10). */
 KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin, double dlin,
                            double a, double maxlegal, spans sp, double *best, const int weighted,
-                           const int one_response, const size_t NB)
+                           const int one_response, const size_t NB, const int unit)
 {
+    /* unit: the parent is 1 at every case (the intercept, unweighted): the same arithmetic
+     * with b = 1 folded in, and no zero-parent runs */
     /* NB > 0: exactly NB blocks, known when compiled (the loops unroll, S and C stay in
      * registers); 0: any number */
     const size_t n = f->n, ny = one_response ? 1 : f->ny, nb = NB ? NB : (T + 3) / 4,
@@ -281,9 +283,9 @@ KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin
     for (size_t k = 0; k < w->nnz; k++) {
         const size_t i = w->nz[k];
         if (i < sp.endspan) break;
-        const double b = bs[i + 1];
+        const double b = unit ? 1.0 : bs[i + 1];
         const double x1 = xs[i + 1], x0 = xs[i];
-        if (xprev != x1) { /* a run of zero-parent cases: the knot moves from xprev to x1 */
+        if (!unit && xprev != x1) { /* a run of zero-parent cases: the knot moves to x1 */
             const double dd = xprev - x1;
             const v4d dd4 = v4_splat(dd);
             for (size_t k = 0; k < nb; k++) C4[k] += dd4 * S4[k];
@@ -354,19 +356,29 @@ KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin
 KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T, int lin,
                                    double dlin, double a, double maxlegal, spans sp, double *best)
 {
-#define SCAN(NB) scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 0, 1, NB)
+#define SCAN(NB, U) scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 0, 1, NB, U)
+    const int unit = w->bs == f->ones;
+    if (!f->sw && f->ny == 1 && unit) switch ((T + 3) / 4) {
+        case 1: return SCAN(1, 1);
+        case 2: return SCAN(2, 1);
+        case 3: return SCAN(3, 1);
+        case 4: return SCAN(4, 1);
+        case 5: return SCAN(5, 1);
+        case 6: return SCAN(6, 1);
+        default: return SCAN(0, 1);
+        }
     if (!f->sw && f->ny == 1) switch ((T + 3) / 4) {
-        case 1: return SCAN(1);
-        case 2: return SCAN(2);
-        case 3: return SCAN(3);
-        case 4: return SCAN(4);
-        case 5: return SCAN(5);
-        case 6: return SCAN(6);
-        default: return SCAN(0);
+        case 1: return SCAN(1, 0);
+        case 2: return SCAN(2, 0);
+        case 3: return SCAN(3, 0);
+        case 4: return SCAN(4, 0);
+        case 5: return SCAN(5, 0);
+        case 6: return SCAN(6, 0);
+        default: return SCAN(0, 0);
         }
 #undef SCAN
-    if (!f->sw) return scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 0, 0, 0);
-    return scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 1, 0, 0);
+    if (!f->sw) return scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 0, 0, 0, 0);
+    return scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 1, 0, 0, 0);
 }
 
 /* The Fast MARS queue: by value (descending), then aged by fast_beta (rank + beta x age). */
