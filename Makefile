@@ -54,6 +54,9 @@ bench: build
 	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(PYBUILD) -e .
 	$(PY) bench/bench_feols.py
 	$(PY) bench/bench_did.py
+	@command -v Rscript >/dev/null && Rscript -e 'library(earth)' >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq r-base-core r-cran-earth; }
+	$(PY) bench/bench_mars.py
 
 check-all: test bench
 
