@@ -192,8 +192,22 @@ static int check_inputs(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t
     return KS_OK;
 }
 
+static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
+                    const double *Y, const double *w, const ks_mars_options *opt, ks_mars **out);
+
+/* BLAS threads off for the fit (its products are small; spinning BLAS threads would compete
+ * with the knot scan's). */
 int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, const double *Y,
                 const double *w, const ks_mars_options *opt, ks_mars **out)
+{
+    ks_blas_set_threads(1);
+    const int rc = mars_fit(ctx, n, p, X, ny, Y, w, opt, out);
+    ks_blas_set_threads(ctx->nthreads);
+    return rc;
+}
+
+static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
+                    const double *Y, const double *w, const ks_mars_options *opt, ks_mars **out)
 {
     *out = NULL;
     ks_mars_options o = KS_MARS_OPTIONS_INIT;
