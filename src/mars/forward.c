@@ -799,7 +799,9 @@ static void sort_cases(const double *x, size_t n, size_t *out, uint64_t *key, ui
         ord[i] = i;
     }
     size_t count[2048];
-    for (unsigned shift = 0; shift < 64; shift += 11) {
+    /* the top 33 bits by three passes; cases equal in those (rare but for ties) are put in order
+     * of their full keys, stably, afterwards */
+    for (unsigned shift = 31; shift < 64; shift += 11) {
         memset(count, 0, sizeof count);
         for (size_t i = 0; i < n; i++) count[(key[i] >> shift) & 2047]++;
         if (count[(key[0] >> shift) & 2047] == n) continue;
@@ -820,6 +822,19 @@ static void sort_cases(const double *x, size_t n, size_t *out, uint64_t *key, ui
         size_t *o2 = ord;
         ord = tmpi;
         tmpi = o2;
+    }
+    for (size_t i = 1; i < n; i++) { /* insertion into runs equal in the top 33 bits */
+        if (key[i] >> 31 != key[i - 1] >> 31 || key[i] >= key[i - 1]) continue;
+        const uint64_t k = key[i];
+        const size_t o = ord[i];
+        size_t j = i;
+        while (j > 0 && key[j - 1] > k) { /* (keys equal in full keep their order) */
+            key[j] = key[j - 1];
+            ord[j] = ord[j - 1];
+            j--;
+        }
+        key[j] = k;
+        ord[j] = o;
     }
     if (ord != out) memcpy(out, ord, n * sizeof *ord);
 }
