@@ -8,7 +8,7 @@ and 2. Each tool runs in its own process; the time is the median of warm fits af
 (loading excluded): kestrel from NumPy arrays at 1 and 2 threads, earth from an R matrix
 (`earth(x, y, degree = d)`, Rscript). Both models' GCV are printed so that a fast wrong answer
 cannot pass (they agree to rounding: the same terms are chosen).
-Usage: bench_mars.py [--sizes 1000,10000,100000] [--reps N] [--pymars]
+Usage: bench_mars.py [--sizes 1000,10000,100000] [--degrees 1,2] [--reps N] [--pymars] [--no-earth]
 """
 import argparse
 import json
@@ -108,6 +108,7 @@ def main():
     ap.add_argument("--degrees", default="1,2")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--pymars", action="store_true", help="also pymars at n = 1,000, degree 1")
+    ap.add_argument("--no-earth", action="store_true", help="kestrel only")
     ap.add_argument("--worker", nargs=4, type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
@@ -117,7 +118,8 @@ def main():
     for n in (int(s) for s in a.sizes.split(",")):
         for degree in (int(s) for s in a.degrees.split(",")):
             reps = max(1, a.reps if n <= 100000 else 1)
-            e = run_earth(n, degree, reps if n <= 10000 else max(1, reps // 2))
+            e = None if a.no_earth else run_earth(n, degree,
+                                                  reps if n <= 10000 else max(1, reps // 2))
             k1 = run_kestrel(n, degree, 1, reps)
             k2 = run_kestrel(n, degree, 2, reps)
             for th, k in ((1, k1), (2, k2)):
