@@ -189,3 +189,21 @@ def test_cv_pruning_picks_the_best_out_of_fold_size(friedman):
     gcv = Earth(max_degree=2).fit(X, y)
     assert abs(k - len(gcv.selected_)) <= 6
     assert list(a.selected_) == list(gcv._res["prune_terms"][k - 1, :k])
+
+
+def test_plot_of_term_contributions(friedman, tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    X, y = friedman
+    m = Earth(max_degree=2).fit(X, y)
+    fig = m.plot(X)
+    axes = [a for a in fig.axes if a.get_visible()]
+    assert len(axes) == len(m.selected_) - 1  # one panel per term but the intercept
+    assert axes[0].get_title() == m.basis_[m.selected_[1]]
+    # the curve is coefficient x term
+    x, yv = axes[0].lines[0].get_data()
+    B = m.transform(X)
+    assert np.allclose(np.sort(yv), np.sort(m.coef_[1] * B[:, 1]))
+    fig.savefig(tmp_path / "terms.png")
+    assert (tmp_path / "terms.png").stat().st_size > 1000
