@@ -257,6 +257,7 @@ KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin
                            double a, double maxlegal, spans sp, double *best, const int weighted,
                            const int one_response, const size_t NB, const int unit)
 {
+    const int lin1 = !unit && lin == 1; /* (the intercept's linear candidate is never lin 1) */
     /* unit: the parent is 1 at every case (the intercept, unweighted): the same arithmetic
      * with b = 1 folded in, and no zero-parent runs */
     /* NB > 0: exactly NB blocks, known when compiled (the loops unroll, S and C stay in
@@ -268,12 +269,13 @@ KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin
     const double *zs = f->zs + v * f->nb * n * 4, *ycs = f->ycs + v * n * ny;
     const size_t *ord = f->ord + v * n;
     const double *sw = weighted ? f->sw : NULL;
-    double *restrict Y = w->Yr, *restrict W = w->W, *restrict C = w->C;
+    double *restrict Ym = w->Yr, *restrict Wm = w->W, *restrict C = w->C;
+    double Y1 = 0.0, W1 = 0.0; /* one response: in registers */
     v4d S4[64], C4[64]; /* the slots' S_t and C_t, 4 a vector (nb <= 64: nk <= 256) */
     for (size_t k = 0; k < nb; k++) S4[k] = C4[k] = v4_splat(0.0);
     double Sl = 0.0, Cl = 0.0; /* the linear candidate's (lin 1) */
-    memset(Y, 0, ny * sizeof *Y);
-    memset(W, 0, ny * sizeof *W);
+    memset(Ym, 0, ny * sizeof *Ym);
+    memset(Wm, 0, ny * sizeof *Wm);
     double sb = 0, sbb = 0, sbx = 0, sbbx = 0, st = 0, CK = 0;
     const double tol = K < 15 ? 0.01 : 1e-5, inv_n = 1.0 / f->sumw;
     size_t countdown = sp.first, found = 0;
@@ -293,7 +295,10 @@ KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin
             const double sprev = st;
             st = sbx - sb * x1;
             CK += dd * (2.0 * sbbx - sbb * (x1 + xprev)) + (sprev * sprev - st * st) * inv_n;
-            for (size_t r = 0; r < ny; r++) W[r] += dd * Y[r];
+            if (one_response)
+                W1 += dd * Y1;
+            else
+                for (size_t r = 0; r < ny; r++) Wm[r] += dd * Ym[r];
             A += dd * sbbx;
         }
         xprev = x0;
@@ -304,7 +309,7 @@ KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin
             S4[k] += bw4 * v4_load(zs + (k * n + i + 1) * 4);
             C4[k] += d4 * S4[k];
         }
-        if (lin == 1) {
+        if (lin1) {
             Sl += bw * zl[i + 1];
             Cl += d * Sl;
         }
@@ -316,15 +321,20 @@ KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin
         const double sprev = st;
         st = sbx - sb * x0;
         CK += d * (2.0 * sbbx - sbb * (x0 + x1)) + (sprev * sprev - st * st) * inv_n;
-        for (size_t r = 0; r < ny; r++) {
-            Y[r] += ycs[(i + 1) * ny + r] * bw;
-            W[r] += d * Y[r];
+        if (one_response) {
+            Y1 += ycs[i + 1] * bw;
+            W1 += d * Y1;
+        } else {
+            for (size_t r = 0; r < ny; r++) {
+                Ym[r] += ycs[(i + 1) * ny + r] * bw;
+                Wm[r] += d * Ym[r];
+            }
         }
         if (!(b > 0.0) || (!weighted && !(CK > 0.0))) continue; /* not countable */
         if (--countdown) continue;
         countdown = sp.minspan;
-        for (size_t t = 0; t < T; t++) C[t] = C4[t / 4][t % 4];
-        if (lin == 1) C[T] = Cl;
+        for (size_t k = 0; k < nb; k++) v4_store(C + 4 * k, C4[k]); /* (NB: unrolled) */
+        if (lin1) C[T] = Cl;
         if (lin == 2) { /* the linear candidate's covariance from its projections */
             double s = A - w->beta[0] * st / sqrt(f->sumw);
             for (size_t t = 1; t < T; t++) s -= w->beta[t] * (C[t] + f->mu[t] * st);
@@ -339,7 +349,7 @@ KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin
                 double e = 0.0;
                 for (size_t t = 0; t < T; t++) e += f->eta[t * ny + r] * C[t];
                 if (lin) e += w->eta_lin[r] * C[T];
-                const double t1 = W[r] - e;
+                const double t1 = (one_response ? W1 : Wm[r]) - e;
                 dh += t1 * t1 / temp2;
             }
         const double val = a * (dlin + dh);
@@ -584,7 +594,7 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
     offer *of = ks_calloc(ctx, (nvisit ? nvisit : 1) * p, sizeof *of);
     int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
     if ((size_t)nt > p) nt = (int)p;
-    const size_t per = 6 * n + 2 * (nk + 2) + 3 * f->ny;
+    const size_t per = 6 * n + 2 * (nk + 8) + 3 * f->ny;
     double *wbuf = ks_malloc_array(ctx, (size_t)nt, per * sizeof *wbuf);
     if (!par || !sp || !of || !wbuf) {
         ks_free(ctx, par);
@@ -610,10 +620,10 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
         tid = omp_get_thread_num();
 #endif
         double *wb = wbuf + (size_t)tid * per;
-        scratch w = {wb, wb + n, wb + 2 * n, wb + 3 * n, wb + 5 * n, wb + 5 * n + nk + 2,
-                     wb + 5 * n + 2 * (nk + 2), wb + 5 * n + 2 * (nk + 2) + f->ny,
-                     wb + 5 * n + 2 * (nk + 2) + 2 * f->ny,
-                     (size_t *)(wb + 5 * n + 2 * (nk + 2) + 3 * f->ny), 0, NULL, NULL, NULL, 0.0};
+        scratch w = {wb, wb + n, wb + 2 * n, wb + 3 * n, wb + 5 * n, wb + 5 * n + nk + 8,
+                     wb + 5 * n + 2 * (nk + 8), wb + 5 * n + 2 * (nk + 8) + f->ny,
+                     wb + 5 * n + 2 * (nk + 8) + 2 * f->ny,
+                     (size_t *)(wb + 5 * n + 2 * (nk + 8) + 3 * f->ny), 0, NULL, NULL, NULL, 0.0};
 #pragma omp for schedule(dynamic, 1)
         for (size_t v = 0; v < p; v++)
             for (size_t k = 0; k < np; k++) {
