@@ -243,7 +243,7 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
         }
     }
     ks_mars *m = ks_calloc(ctx, 1, sizeof *m);
-    double *B = NULL;
+    double *B = NULL, *Rf = NULL;
     if (!m) {
         ks_free(ctx, wbuf);
         return KS_ENOMEM;
@@ -273,7 +273,12 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
         ks_log(ctx, KS_LOG_WARN, "mars: pmethod exhaustive needs one response; backward is used");
         pm = KS_MARS_PRUNE_BACKWARD;
     }
-    if ((rc = mars_prune_path(ctx, n, M, B, ny, Y, wu, pm, nvmax, rss_ps, m->prune_terms)))
+    Rf = ks_malloc_array(ctx, (M + ny) * (M + ny), sizeof *Rf);
+    if (!Rf) {
+        rc = KS_ENOMEM;
+        goto fail;
+    }
+    if ((rc = mars_prune_path(ctx, n, M, B, ny, Y, wu, pm, nvmax, rss_ps, m->prune_terms, Rf)))
         goto fail;
     for (size_t k = 1; k <= M; k++) gcv_ps[k - 1] = mars_gcv(rss_ps[k - 1], k, o.penalty, n);
     size_t nsel = 1;
@@ -299,11 +304,11 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
         if (rss_ps[k] < 1e-10) rss_ps[k] = 0.0;
         if (gcv_ps[k] < 1e-10) gcv_ps[k] = 0.0;
     }
-    /* the final least squares on the selected terms */
-    double *Bs = B; /* compact the selected columns in place (increasing indices) */
+    /* the final least squares on the selected terms, in the space of the QR factor */
+    if ((rc = mars_subset_fit(ctx, Rf, M, ny, m->selected, nsel, m->coef, rpr))) goto fail;
+    double *Bs = B; /* the selected columns compacted in place (increasing), for a GLM */
     for (size_t j = 0; j < nsel; j++)
         if (m->selected[j] != j) memcpy(Bs + j * n, B + m->selected[j] * n, n * sizeof *B);
-    if ((rc = mars_lstsq(ctx, n, nsel, Bs, ny, Y, wu, m->coef, rpr))) goto fail;
     double rss = 0.0, tss = 0.0;
     for (size_t r = 0; r < ny; r++) {
         const double *yr = Y + r * n;
@@ -365,11 +370,13 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
         v->glm_iterations = m->glm_iter;
     }
     ks_free(ctx, B);
+    ks_free(ctx, Rf);
     ks_free(ctx, wbuf);
     *out = m;
     return KS_OK;
 fail:
     ks_free(ctx, B);
+    ks_free(ctx, Rf);
     ks_free(ctx, wbuf);
     ks_mars_free(m);
     return rc;

@@ -42,7 +42,11 @@ double mars_factor_value(const ks_mars_factor *f, double x);
  * elimination; exhaustive: the best subset of each size). */
 int mars_prune_path(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny, const double *Y,
                     const double *w, ks_mars_pmethod pmethod, size_t nvmax,
-                    double *rss_per_subset, size_t *prune_terms);
+                    double *rss_per_subset, size_t *prune_terms, double *Rout);
+/* The least-squares fit of the responses on the columns sel[0..k) (increasing) from R, the
+ * factor of [B Y] (M + ny square) that mars_prune_path hands out: coef k x ny, rss ny. */
+int mars_subset_fit(ks_ctx *ctx, const double *R, size_t M, size_t ny, const size_t *sel,
+                    size_t k, double *coef, double *rss);
 
 /* GCV of a subset of k terms with residual sum of squares rss on n cases. */
 double mars_gcv(double rss, size_t k, double penalty, size_t n);

@@ -170,9 +170,56 @@ static void xh_visit(xhaust *x, size_t depth, size_t next)
     }
 }
 
+/* Least squares of the responses on the columns sel[0..k) of B, from the factor R of [B Y]:
+ * those columns brought to the front and re-triangularised (Givens), then back substitution;
+ * coef k x ny, rss per response. A column with no part left beside those before it is an error. */
+int mars_subset_fit(ks_ctx *ctx, const double *R, size_t M, size_t ny, const size_t *sel,
+                    size_t k, double *coef, double *rss)
+{
+    const size_t K = M + ny;
+    double *P = ks_malloc_array(ctx, K * K, sizeof *P);
+    if (!P) return KS_ENOMEM;
+    for (size_t j = 0; j < k; j++) memcpy(P + j * K, R + sel[j] * K, K * sizeof *P);
+    memcpy(P + k * K, R + M * K, ny * K * sizeof *P); /* the responses right after */
+    const size_t Kp = k + ny;
+    for (size_t c = 0; c < k; c++) /* zero below the diagonal of the k chosen columns */
+        for (size_t r0 = M; r0-- > c + 1;) {
+            const double x = P[c * K + r0 - 1], y = P[c * K + r0];
+            if (y == 0.0) continue;
+            const double h = hypot(x, y), cs = x / h, sn = y / h;
+            for (size_t j = c; j < Kp; j++) {
+                const double u = P[j * K + r0 - 1], v = P[j * K + r0];
+                P[j * K + r0 - 1] = cs * u + sn * v;
+                P[j * K + r0] = -sn * u + cs * v;
+            }
+        }
+    int rc = KS_OK;
+    for (size_t c = 0; c < k && rc == KS_OK; c++) {
+        double cn = 0.0; /* the column's norm, for the rank test */
+        for (size_t i = 0; i <= sel[c] && i < M; i++) cn += R[sel[c] * K + i] * R[sel[c] * K + i];
+        if (!(fabs(P[c * K + c]) > 1e-7 * sqrt(cn)))
+            rc = ks_fail(ctx, KS_ENUMERIC,
+                         "mars: the selected terms are collinear (term %zu of the subset)", c);
+    }
+    for (size_t r = 0; r < ny && rc == KS_OK; r++) {
+        const double *z = P + (k + r) * K;
+        double *b = coef + r * k, s2 = 0.0;
+        for (size_t c = k; c-- > 0;) {
+            double v = z[c];
+            for (size_t j = c + 1; j < k; j++) v -= P[j * K + c] * b[j];
+            b[c] = v / P[c * K + c];
+        }
+        for (size_t i = k; i < M + ny; i++) /* (rows below k: this response's residual) */
+            if (i < M || i <= M + r) s2 += z[i] * z[i];
+        rss[r] = s2;
+    }
+    ks_free(ctx, P);
+    return rc;
+}
+
 int mars_prune_path(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny, const double *Y,
                     const double *w, ks_mars_pmethod pmethod, size_t nvmax,
-                    double *rss_per_subset, size_t *prune_terms)
+                    double *rss_per_subset, size_t *prune_terms, double *Rout)
 {
     const size_t K = M + ny;
     double *R = ks_malloc_array(ctx, K * K, 3 * sizeof *R); /* R, work, permuted copy */
@@ -185,6 +232,7 @@ int mars_prune_path(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny,
     double *work = R + K * K;
     int rc = r_factor(ctx, n, M, B, ny, Y, w, R);
     if (rc) goto done;
+    if (Rout) memcpy(Rout, R, K * K * sizeof *R);
     memset(prune_terms, 0, M * M * sizeof *prune_terms);
     for (size_t j = 0; j < M; j++) order[j] = j;
     if (pmethod == KS_MARS_PRUNE_EXHAUSTIVE && M > 1) {
