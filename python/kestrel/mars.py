@@ -528,8 +528,8 @@ def plot_terms(model, X, ax=None, terms=None):
     import matplotlib.pyplot as plt
 
     model._check_fitted()
-    X = _validate(model, X, reset=False, allow_nan=model.allow_missing)
     B = model.transform(X)
+    X = _validate(model, X, reset=False, allow_nan=model.allow_missing)
     r = model._res
     sel = list(r["selected"])
     coef = (r["glm_coef"] if r["family"] else r["coef"])[:, 0]
