@@ -188,35 +188,31 @@ void cli_print_mars(const ks_mars_view *v, const char *const *names, const char 
                    v->evimp_rss[p]);
 }
 
-/* The model JSON with the column names appended: {..., "predictors": [...], "targets": [...]}. */
+/* The model JSON with the column names appended: {..., "predictors": [...], "targets": [...]}
+ * (names escaped by cli_json_str); malloc'ed. */
 static char *with_names(const char *json, const char *const *names, size_t p,
                         const char *const *targets, size_t ny)
 {
-    size_t len = strlen(json), extra = 64;
-    for (size_t j = 0; j < p; j++) extra += 2 * strlen(names[j]) + 8;
-    for (size_t j = 0; j < ny; j++) extra += 2 * strlen(targets[j]) + 8;
-    char *s = malloc(len + extra), *w = s;
-    if (!s) return NULL;
+    size_t len = strlen(json), size = 0;
     while (len && (json[len - 1] == '\n' || json[len - 1] == '}')) len--;
-    memcpy(w, json, len);
-    w += len;
+    char *s = NULL;
+    FILE *f = open_memstream(&s, &size);
+    if (!f) return NULL;
+    fwrite(json, 1, len, f);
     for (int part = 0; part < 2; part++) {
         const char *const *list = part ? targets : names;
-        w += sprintf(w, ",\"%s\":[", part ? "targets" : "predictors");
+        fprintf(f, ",\"%s\":[", part ? "targets" : "predictors");
         for (size_t j = 0; j < (part ? ny : p); j++) {
-            *w++ = j ? ',' : '"';
-            if (j) *w++ = '"';
-            for (const char *c = list[j]; *c; c++) {
-                if (*c == '"' || *c == '\\') *w++ = '\\';
-                *w++ = *c;
-            }
-            *w++ = '"';
+            if (j) fputc(',', f);
+            cli_json_str(f, list[j]);
         }
-        *w++ = ']';
+        fputc(']', f);
     }
-    *w++ = '}';
-    *w++ = '\n';
-    *w = 0;
+    fputs("}\n", f);
+    if (fclose(f) != 0) {
+        free(s);
+        return NULL;
+    }
     return s;
 }
 

@@ -82,7 +82,7 @@ typedef struct {
 /* What one thread needs to score a (parent, predictor): the linear candidate (case order and
  * sorted), the parent sorted, the running sums. */
 typedef struct {
-    double *cand, *qc, *zlin, *bs_own, *S, *C, *Yr, *W, *eta_lin;
+    double *cand, *qc, *zlin, *bs_own, *C, *Yr, *W, *eta_lin;
     size_t *nz_own; /* the positions i (descending) whose case above, ord_v[i + 1], has a
                        parent != 0 */
     size_t nnz;
@@ -180,16 +180,20 @@ KS_KERNEL static double dot8(const double *restrict a, const double *restrict b,
     return s;
 }
 
-/* (y - ybar) . q for each response into e (ny). */
-static void eta_of(const fwd *f, const double *q, double *e)
+/* Y_r . q for each response r of Y (n x ny: f->y, or f->yc centred) into e (ny); returns the
+ * sum of their squares (the RSS drop of the unit column q). */
+static double proj(const fwd *f, const double *Y, const double *q, double *e)
 {
     const size_t n = f->n;
+    double ss = 0.0;
     for (size_t r = 0; r < f->ny; r++) {
-        const double *yc = f->yc + r * n;
+        const double *yr = Y + r * n;
         double s = 0.0;
-        for (size_t i = 0; i < n; i++) s += yc[i] * q[i];
-        e[r] = s;
+        for (size_t i = 0; i < n; i++) s += yr[i] * q[i];
+        if (e) e[r] = s;
+        ss += s * s;
     }
+    return ss;
 }
 
 /* Earth's test of whether x_v b_m could be a new linear direction (its NewForm heuristic): true
@@ -509,13 +513,8 @@ static void score(const fwd *f, const ks_mars_options *o, scratch *w, size_t m, 
         /* unweighted: earth's absolute 0.01; weighted: its QR's relative 1e-8 */
         const double ss = orthogonalise(f, w->cand, T, w->qc, f->sw ? 1e-16 * cc : MIN_BX_SOS, &mu);
         if (ss > 0.0) {
-            for (size_t r = 0; r < f->ny; r++) {
-                const double *yr = f->y + r * n;
-                double s = 0.0;
-                for (size_t i = 0; i < n; i++) s += yr[i] * w->qc[i];
-                dlin += s * s;
-            }
-            eta_of(f, w->qc, w->eta_lin);
+            dlin = proj(f, f->y, w->qc, NULL);
+            proj(f, f->yc, w->qc, w->eta_lin);
             const size_t *ord = f->ord + v * n;
             for (size_t i = 0; i < n; i++) w->zlin[i] = w->qc[ord[i]] - mu;
             lin = 1;
@@ -537,12 +536,7 @@ knots:
             w->cand[i] = isnan(xo[i]) ? bm[i] * (f->sw ? f->sw[i] : 1.0) : 0.0;
         double mu, dm = 0.0;
         if (orthogonalise(f, w->cand, T, w->qc, f->sw ? 0.0 : MIN_BX_SOS, &mu) > 0.0)
-            for (size_t r = 0; r < f->ny; r++) {
-                const double *yr = f->y + r * n;
-                double s = 0.0;
-                for (size_t i = 0; i < n; i++) s += yr[i] * w->qc[i];
-                dm += s * s;
-            }
+            dm = proj(f, f->y, w->qc, NULL);
         out->miss = a * dm;
         if (n - nmiss < 4) return;
         size_t nm = 0;
@@ -594,7 +588,7 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
     offer *of = ks_calloc(ctx, (nvisit ? nvisit : 1) * p, sizeof *of);
     int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
     if ((size_t)nt > p) nt = (int)p;
-    const size_t per = 6 * n + 2 * (nk + 8) + 3 * f->ny;
+    const size_t per = 6 * n + nk + 8 + 3 * f->ny;
     double *wbuf = ks_malloc_array(ctx, (size_t)nt, per * sizeof *wbuf);
     if (!par || !sp || !of || !wbuf) {
         ks_free(ctx, par);
@@ -620,10 +614,10 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
         tid = omp_get_thread_num();
 #endif
         double *wb = wbuf + (size_t)tid * per;
-        scratch w = {wb, wb + n, wb + 2 * n, wb + 3 * n, wb + 5 * n, wb + 5 * n + nk + 8,
-                     wb + 5 * n + 2 * (nk + 8), wb + 5 * n + 2 * (nk + 8) + f->ny,
-                     wb + 5 * n + 2 * (nk + 8) + 2 * f->ny,
-                     (size_t *)(wb + 5 * n + 2 * (nk + 8) + 3 * f->ny), 0, NULL, NULL, NULL, 0.0};
+        scratch w = {wb, wb + n, wb + 2 * n, wb + 3 * n, wb + 5 * n,
+                     wb + 5 * n + nk + 8, wb + 5 * n + nk + 8 + f->ny,
+                     wb + 5 * n + nk + 8 + 2 * f->ny,
+                     (size_t *)(wb + 5 * n + nk + 8 + 3 * f->ny), 0, NULL, NULL, NULL, 0.0};
 #pragma omp for schedule(dynamic, 1)
         for (size_t v = 0; v < p; v++)
             for (size_t k = 0; k < np; k++) {
@@ -693,13 +687,8 @@ static double set_slot(fwd *f, size_t s, size_t T, double thresh)
 static void use_slot(fwd *f, size_t s)
 {
     f->used[s] = 1;
-    eta_of(f, f->q + s * f->n, f->eta + s * f->ny);
-    for (size_t r = 0; r < f->ny; r++) {
-        const double *yr = f->y + r * f->n, *qs = f->q + s * f->n;
-        double t = 0.0;
-        for (size_t i = 0; i < f->n; i++) t += yr[i] * qs[i];
-        f->yq[s * f->ny + r] = t;
-    }
+    proj(f, f->yc, f->q + s * f->n, f->eta + s * f->ny);
+    proj(f, f->y, f->q + s * f->n, f->yq + s * f->ny);
 }
 
 /* Slot s = parent m's missingness indicator of x_v, b_m 1[x_v missing]; returns its RSS drop
@@ -722,9 +711,7 @@ static double add_missing_term(fwd *f, size_t m, size_t v, size_t s)
     }
     use_slot(f, s);
     scatter_z(f, s, s + 1);
-    double d = 0.0;
-    for (size_t r = 0; r < f->ny; r++) d += f->yq[s * f->ny + r] * f->yq[s * f->ny + r];
-    return d;
+    return proj(f, f->y, f->q + s * n, NULL);
 }
 
 static void unuse(fwd *f, size_t s)

@@ -122,6 +122,20 @@ static int model_arrays(ks_ctx *ctx, ks_mars *m, size_t M, size_t p, size_t ny)
     return KS_OK;
 }
 
+/* The GLM's arrays (coefficients nsel x ny, deviance, null deviance, iterations) and the view's
+ * pointers into them. */
+static int glm_arrays(ks_ctx *ctx, ks_mars *m, size_t nsel, size_t ny)
+{
+    m->glm = ks_malloc_array(ctx, nsel * ny + 2 * ny, sizeof *m->glm);
+    m->glm_iter = ks_calloc(ctx, ny, sizeof *m->glm_iter);
+    if (!m->glm || !m->glm_iter) return KS_ENOMEM;
+    m->v.glm_coef = m->glm;
+    m->v.glm_deviance = m->glm + nsel * ny;
+    m->v.glm_null_deviance = m->glm + nsel * ny + ny;
+    m->v.glm_iterations = m->glm_iter;
+    return KS_OK;
+}
+
 static int check_inputs(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
                         const double *Y, const double *w, const ks_mars_options *o)
 {
@@ -309,7 +323,7 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
     double *Bs = B; /* the selected columns compacted in place (increasing), for a GLM */
     for (size_t j = 0; j < nsel; j++)
         if (m->selected[j] != j) memcpy(Bs + j * n, B + m->selected[j] * n, n * sizeof *B);
-    double rss = 0.0, tss = 0.0;
+    double rss = 0.0;
     for (size_t r = 0; r < ny; r++) {
         const double *yr = Y + r * n;
         double sw = 0.0, swy = 0.0, t0 = 0.0;
@@ -326,7 +340,6 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
         gpr[r] = mars_gcv(rpr[r], nsel, o.penalty, n);
         gqpr[r] = 1.0 - gpr[r] / mars_gcv(t0, 1, o.penalty, n);
         rss += rpr[r];
-        tss += t0;
     }
     for (size_t j = 0; j < M; j++) fwd_rsq[j] = t->rsq[j];
     v->n = n;
@@ -343,31 +356,20 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
     v->rsq = 1.0 - rss / rss_ps[0];
     v->gcv = mars_gcv(rss, nsel, o.penalty, n);
     v->grsq = 1.0 - v->gcv / gcv_ps[0];
-    (void)tss;
     v->termcond = t->termcond;
     v->forward_nk_used = t->slots_used;
-    v->forward_rsq = fwd_rsq;
     v->penalty = o.penalty;
     v->max_degree = o.max_degree;
     v->nk = o.max_terms;
     evimp(v, t, nsel, ev, ev + p, ev + 2 * p);
     v->family = o.family;
     if (o.family != KS_MARS_GAUSSIAN) { /* earth's glm=: R's glm() on the selected basis */
-        m->glm = ks_malloc_array(ctx, nsel * ny + 2 * ny, sizeof *m->glm);
-        m->glm_iter = ks_calloc(ctx, ny, sizeof *m->glm_iter);
-        if (!m->glm || !m->glm_iter) {
-            rc = KS_ENOMEM;
-            goto fail;
-        }
+        if ((rc = glm_arrays(ctx, m, nsel, ny))) goto fail;
         for (size_t r = 0; r < ny; r++)
             if ((rc = mars_glm(ctx, o.family, n, nsel, Bs, Y + r * n, wu, m->glm + r * nsel,
                                m->glm + nsel * ny + r, m->glm + nsel * ny + ny + r,
                                m->glm_iter + r)))
                 goto fail;
-        v->glm_coef = m->glm;
-        v->glm_deviance = m->glm + nsel * ny;
-        v->glm_null_deviance = m->glm + nsel * ny + ny;
-        v->glm_iterations = m->glm_iter;
     }
     ks_free(ctx, B);
     ks_free(ctx, Rf);
@@ -442,11 +444,7 @@ int ks_mars_from_parts(ks_ctx *ctx, const ks_mars_view *v, ks_mars **out)
     t->rsq = ks_malloc_array(ctx, M, sizeof *t->rsq);
     int rc = t->term_start && t->factor && t->parent && t->rsq ? model_arrays(ctx, m, M, p, ny)
                                                                : KS_ENOMEM;
-    if (rc == KS_OK && v->family != KS_MARS_GAUSSIAN) {
-        m->glm = ks_malloc_array(ctx, nsel * ny + 2 * ny, sizeof *m->glm);
-        m->glm_iter = ks_calloc(ctx, ny, sizeof *m->glm_iter);
-        if (!m->glm || !m->glm_iter) rc = KS_ENOMEM;
-    }
+    if (rc == KS_OK && v->family != KS_MARS_GAUSSIAN) rc = glm_arrays(ctx, m, nsel, ny);
     if (rc) {
         ks_mars_free(m);
         return rc;
@@ -500,10 +498,6 @@ int ks_mars_from_parts(ks_ctx *ctx, const ks_mars_view *v, ks_mars **out)
         if (v->glm_null_deviance)
             memcpy(m->glm + nsel * ny + ny, v->glm_null_deviance, ny * sizeof *m->glm);
         if (v->glm_iterations) memcpy(m->glm_iter, v->glm_iterations, ny * sizeof *m->glm_iter);
-        w->glm_coef = m->glm;
-        w->glm_deviance = m->glm + nsel * ny;
-        w->glm_null_deviance = m->glm + nsel * ny + ny;
-        w->glm_iterations = m->glm_iter;
     }
     *out = m;
     return KS_OK;

@@ -136,6 +136,17 @@ typedef struct {
     const char *s, *p;
 } reader;
 
+/* Room for one more item in *a (*cap items of size sz, one spare kept): doubled when full. */
+static int grow(ks_ctx *ctx, void **a, size_t used, size_t *cap, size_t sz)
+{
+    if (used + 1 < *cap) return KS_OK;
+    void *b = ks_realloc(ctx, *a, 2 * *cap * sz);
+    if (!b) return KS_ENOMEM;
+    *a = b;
+    *cap *= 2;
+    return KS_OK;
+}
+
 static void ws(reader *r)
 {
     while (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t') r->p++;
@@ -195,15 +206,7 @@ static int numbers(reader *r, double **out, size_t *n)
         return KS_OK;
     }
     while (!rc) {
-        if (*n == cap) {
-            double *y = ks_realloc(r->ctx, x, 2 * cap * sizeof *x);
-            if (!y) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            x = y;
-            cap *= 2;
-        }
+        if ((rc = grow(r->ctx, (void **)&x, *n, &cap, sizeof *x))) break;
         if ((rc = number(r, &x[(*n)++]))) break;
         ws(r);
         if (*r->p == ',') {
@@ -267,22 +270,14 @@ static int skip(reader *r)
 static int read_terms(reader *r, ks_mars_view *v, size_t **starts, ks_mars_factor **factors)
 {
     size_t nt = 0, nf = 0, capt = 16, capf = 16;
-    size_t *st = ks_malloc_array(r->ctx, capt + 1, sizeof *st);
+    size_t *st = ks_malloc_array(r->ctx, capt, sizeof *st);
     ks_mars_factor *fa = ks_malloc_array(r->ctx, capf, sizeof *fa);
     int rc = st && fa ? expect(r, '[') : KS_ENOMEM;
     ws(r);
     int empty = !rc && *r->p == ']';
     if (empty) r->p++;
     while (!rc && !empty) {
-        if (nt == capt) {
-            size_t *y = ks_realloc(r->ctx, st, (2 * capt + 1) * sizeof *st);
-            if (!y) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            st = y;
-            capt *= 2;
-        }
+        if ((rc = grow(r->ctx, (void **)&st, nt, &capt, sizeof *st))) break; /* (+ the end) */
         st[nt++] = nf;
         if ((rc = expect(r, '['))) break;
         ws(r);
@@ -295,15 +290,7 @@ static int read_terms(reader *r, ks_mars_view *v, size_t **starts, ks_mars_facto
                     (rc = number(r, &b)) || (rc = expect(r, ',')) || (rc = number(r, &c)) ||
                     (rc = expect(r, ']')))
                     break;
-                if (nf == capf) {
-                    ks_mars_factor *y = ks_realloc(r->ctx, fa, 2 * capf * sizeof *fa);
-                    if (!y) {
-                        rc = KS_ENOMEM;
-                        break;
-                    }
-                    fa = y;
-                    capf *= 2;
-                }
+                if ((rc = grow(r->ctx, (void **)&fa, nf, &capf, sizeof *fa))) break;
                 fa[nf++] = (ks_mars_factor){(int)a, (int)b, c};
                 ws(r);
                 if (*r->p == ',') {

@@ -64,19 +64,21 @@ static int r_factor(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny,
     return info == 0 ? KS_OK : ks_fail(ctx, KS_ENUMERIC, "mars: the pruning QR failed");
 }
 
-/* Rotate rows a and a + 1 of the K-column factor R (ld K) from column c on so that R[a+1, c]
- * becomes 0. */
-static void givens_rows(double *R, size_t K, size_t a, size_t c)
+/* Rotate rows a and a + 1 of R (ld K) in columns c .. end - 1 so that R[a+1, c] becomes 0. */
+static void givens_cols(double *R, size_t K, size_t a, size_t c, size_t end)
 {
     const double x = R[c * K + a], y = R[c * K + a + 1];
     if (y == 0.0) return;
     const double r = hypot(x, y), cs = x / r, sn = y / r;
-    for (size_t j = c; j < K; j++) {
+    for (size_t j = c; j < end; j++) {
         const double u = R[j * K + a], v = R[j * K + a + 1];
         R[j * K + a] = cs * u + sn * v;
         R[j * K + a + 1] = -sn * u + cs * v;
     }
 }
+
+/* The same over every column from c on (the factor's K columns). */
+static void givens_rows(double *R, size_t K, size_t a, size_t c) { givens_cols(R, K, a, c, K); }
 
 /* Move the column at position j to position P - 1 (the columns j + 1 .. P - 1 shift down) and
  * re-triangularise; order[] follows. The response columns M .. K - 1 stay in place. */
@@ -183,16 +185,7 @@ int mars_subset_fit(ks_ctx *ctx, const double *R, size_t M, size_t ny, const siz
     memcpy(P + k * K, R + M * K, ny * K * sizeof *P); /* the responses right after */
     const size_t Kp = k + ny;
     for (size_t c = 0; c < k; c++) /* zero below the diagonal of the k chosen columns */
-        for (size_t r0 = M; r0-- > c + 1;) {
-            const double x = P[c * K + r0 - 1], y = P[c * K + r0];
-            if (y == 0.0) continue;
-            const double h = hypot(x, y), cs = x / h, sn = y / h;
-            for (size_t j = c; j < Kp; j++) {
-                const double u = P[j * K + r0 - 1], v = P[j * K + r0];
-                P[j * K + r0 - 1] = cs * u + sn * v;
-                P[j * K + r0] = -sn * u + cs * v;
-            }
-        }
+        for (size_t r0 = M; r0-- > c + 1;) givens_cols(P, K, r0 - 1, c, Kp);
     int rc = KS_OK;
     for (size_t c = 0; c < k && rc == KS_OK; c++) {
         double cn = 0.0; /* the column's norm, for the rank test */
