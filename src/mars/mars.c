@@ -116,6 +116,9 @@ static int model_arrays(ks_ctx *ctx, ks_mars *m, size_t M, size_t p, size_t ny)
     v->coef = m->coef;
     v->prune_terms = m->prune_terms;
     v->selected = m->selected;
+    v->term_start = m->terms.term_start; /* (the terms are there before the arrays) */
+    v->factor = m->terms.factor;
+    v->term_parent = m->terms.parent;
     v->p = p;
     v->ny = ny;
     v->nterms = M;
@@ -346,9 +349,6 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
     v->p = p;
     v->ny = ny;
     v->nterms = M;
-    v->term_start = t->term_start;
-    v->factor = t->factor;
-    v->term_parent = t->parent;
     v->nselected = nsel;
     v->selected = m->selected;
     v->coef = m->coef;
@@ -477,9 +477,6 @@ int ks_mars_from_parts(ks_ctx *ctx, const ks_mars_view *v, ks_mars **out)
     memcpy(m->selected, v->selected, nsel * sizeof *m->selected);
     memcpy(m->coef, v->coef, nsel * ny * sizeof *m->coef);
     w->n = v->n;
-    w->term_start = t->term_start;
-    w->factor = t->factor;
-    w->term_parent = t->parent;
     w->nselected = nsel;
     w->rss = v->rss;
     w->rsq = v->rsq;

@@ -185,6 +185,18 @@ static int number(reader *r, double *x)
     return KS_OK;
 }
 
+/* After an item of a list: a ',' (*more = 1) or the closing character (*more = 0). */
+static int next_item(reader *r, char close, int *more)
+{
+    ws(r);
+    *more = *r->p == ',';
+    if (*more) {
+        r->p++;
+        return KS_OK;
+    }
+    return expect(r, close);
+}
+
 /* A flat array of numbers (or null: *n = 0, *out = NULL) into a ctx-allocated buffer. */
 static int numbers(reader *r, double **out, size_t *n)
 {
@@ -205,16 +217,10 @@ static int numbers(reader *r, double **out, size_t *n)
         *out = x;
         return KS_OK;
     }
-    while (!rc) {
+    for (int more = 1; !rc && more;) {
         if ((rc = grow(r->ctx, (void **)&x, *n, &cap, sizeof *x))) break;
         if ((rc = number(r, &x[(*n)++]))) break;
-        ws(r);
-        if (*r->p == ',') {
-            r->p++;
-            continue;
-        }
-        rc = expect(r, ']');
-        break;
+        rc = next_item(r, ']', &more);
     }
     if (rc) {
         ks_free(r->ctx, x);
@@ -243,20 +249,12 @@ static int skip(reader *r)
             r->p++;
             return KS_OK;
         }
-        for (;;) {
-            if (c == '{') {
-                int rc = skip(r);
-                if (rc || (rc = expect(r, ':'))) return rc;
-            }
-            int rc = skip(r);
-            if (rc) return rc;
-            ws(r);
-            if (*r->p == ',') {
-                r->p++;
-                continue;
-            }
-            return expect(r, close);
+        int rc = KS_OK;
+        for (int more = 1; !rc && more;) {
+            if (c == '{' && ((rc = skip(r)) || (rc = expect(r, ':')))) break;
+            if (!(rc = skip(r))) rc = next_item(r, close, &more);
         }
+        return rc;
     }
     double x;
     if (!strncmp(r->p, "true", 4) || !strncmp(r->p, "false", 5)) {
@@ -276,39 +274,23 @@ static int read_terms(reader *r, ks_mars_view *v, size_t **starts, ks_mars_facto
     ws(r);
     int empty = !rc && *r->p == ']';
     if (empty) r->p++;
-    while (!rc && !empty) {
+    for (int more = !empty; !rc && more;) { /* a term: [[pred, dir, cut], ...] */
         if ((rc = grow(r->ctx, (void **)&st, nt, &capt, sizeof *st))) break; /* (+ the end) */
         st[nt++] = nf;
         if ((rc = expect(r, '['))) break;
         ws(r);
-        if (*r->p == ']') {
-            r->p++;
-        } else {
-            for (;;) {
-                double a, b, c;
-                if ((rc = expect(r, '[')) || (rc = number(r, &a)) || (rc = expect(r, ',')) ||
-                    (rc = number(r, &b)) || (rc = expect(r, ',')) || (rc = number(r, &c)) ||
-                    (rc = expect(r, ']')))
-                    break;
-                if ((rc = grow(r->ctx, (void **)&fa, nf, &capf, sizeof *fa))) break;
-                fa[nf++] = (ks_mars_factor){(int)a, (int)b, c};
-                ws(r);
-                if (*r->p == ',') {
-                    r->p++;
-                    continue;
-                }
-                rc = expect(r, ']');
+        int fmore = *r->p != ']';
+        if (!fmore) r->p++;
+        while (!rc && fmore) {
+            double a, b, c;
+            if ((rc = expect(r, '[')) || (rc = number(r, &a)) || (rc = expect(r, ',')) ||
+                (rc = number(r, &b)) || (rc = expect(r, ',')) || (rc = number(r, &c)) ||
+                (rc = expect(r, ']')) || (rc = grow(r->ctx, (void **)&fa, nf, &capf, sizeof *fa)))
                 break;
-            }
+            fa[nf++] = (ks_mars_factor){(int)a, (int)b, c};
+            rc = next_item(r, ']', &fmore);
         }
-        if (rc) break;
-        ws(r);
-        if (*r->p == ',') {
-            r->p++;
-            continue;
-        }
-        rc = expect(r, ']');
-        break;
+        if (!rc) rc = next_item(r, ']', &more);
     }
     if (rc) {
         ks_free(r->ctx, st);
