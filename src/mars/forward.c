@@ -23,18 +23,45 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "base/simd.h"
 #include "mars/mars_internal.h"
 
 #define MIN_BX_SOS 0.01   /* a linear candidate with less residual sum of squares is in the span */
 #define UNUSED_DEGREE 101 /* the degree of an unused slot: never a parent */
+#define LIST_ROOM ((size_t)1 << 30) /* bytes for the pairs' nonzero lists; past it, each step
+                                       makes them again */
 
 typedef struct {
     double value;
     size_t stamp, slot;
     double rank;
 } queue_entry;
+
+/* What a (parent m, predictor v) keeps between steps. Its knots and, at each, the hinge's sums
+ * that involve only the parent, x_v and y never change; nor do the hinge's covariances C_t with
+ * the slots already in the model. So a knot keeps C_K, st, A and W, and the running slot-order
+ * sums of C_t^2, eta_t C_t and beta_t (C_t + mu_t st) over the first tc slots. A later step
+ * adds only the new slots' terms, in the same order, so every knot's score has the same bits
+ * as a scan over all slots. */
+typedef struct {
+    size_t nkn, cap; /* knots found, and room for */
+    size_t *nz, nnz; /* the parent's nonzero list (scratch's nz, bnz), when it is kept */
+    double *bnz;
+    int listed;      /* nz, bnz hold it */
+    size_t tc, ts;   /* slots summed into cc and e (tc), into s (ts; s is stale when they differ) */
+    int built;
+    size_t *kidx;    /* knot j: its entry in the parent's nonzero list */
+    double *rec;     /* nkn x KREC(ny) */
+} knot_cache;
+
+/* A knot's record: cc = sum C_t^2, s (lin 2's numerator), C_K, st, A, e_r = sum eta_tr C_t,
+ * W_r. */
+#define KREC(ny) (5 + 2 * (ny))
+enum { R_CC, R_S, R_CK, R_ST, R_A, R_E };
 
 typedef struct {
     size_t n, p, ny, nk;
@@ -55,7 +82,7 @@ typedef struct {
                          case ord_v[i] */
     size_t nb;        /* blocks of 4 slots */
     unsigned char *zinit; /* nb: the block has been written */
-    double *ones;     /* n ones: the intercept in any order */
+    double *zrow;     /* n x 2: scatter_z's new lanes by case */
     size_t *all_pos;  /* n - 1 positions n - 2 .. 0 */
     double *bx;       /* n x nk: each slot's basis value (unweighted) */
     double *q;        /* n x nk: orthonormal columns (weighted) */
@@ -77,17 +104,21 @@ typedef struct {
     size_t *nuses;    /* p */
     queue_entry *queue;
     size_t nq;
+    knot_cache *kc;   /* nk x p */
+    size_t list_room; /* bytes left for keeping the pairs' nonzero lists */
 } fwd;
 
 /* What one thread needs to score a (parent, predictor): the linear candidate (case order and
  * sorted), the parent sorted, the running sums. */
 typedef struct {
-    double *cand, *qc, *zlin, *bs_own, *C, *Yr, *W, *eta_lin;
-    size_t *nz_own; /* the positions i (descending) whose case above, ord_v[i + 1], has a
-                       parent != 0 */
+    double *cand, *qc, *zlin, *bnz_own, *C, *Yr, *W, *eta_lin;
+    size_t *nz_own;
+    /* the parent's nonzero list: the positions i (descending) whose case above, ord_v[i + 1],
+     * has a parent b != 0, and those b (NULL: the parent is 1 at every case) — the pair's kept
+     * list, or one made in nz_own, bnz_own, or fwd's all_pos */
     size_t nnz;
-    const double *bs; /* the parent in the predictor's order (bs_own, or fwd's ones) */
-    const size_t *nz; /* nz_own, or fwd's all_pos */
+    const double *bnz;
+    const size_t *nz;
     /* the linear candidate by its projections (lin 2 in scan_knots): C_lin at a knot is
      * (A - sum_t beta_t (C_t + mu_t st) - beta_0 st / sqrt(sumw)) / sqrt(ss) */
     const double *beta;
@@ -129,41 +160,56 @@ static double orthogonalise(const fwd *f, const double *c, size_t T, double *r, 
     return ss;
 }
 
-/* Slots t0 .. t1 - 1 into every predictor's sorted copy: slot t's lane is q_t - mu_t at each
- * case (0 for the intercept, whose centred column is 0, and for an unused slot). A block is
- * written whole the first time (its later slots 0), so nothing needs zeroing first. */
+/* Slots t0 .. t1 - 1 (at most 2) into every predictor's sorted copy: slot t's lane is q_t - mu_t
+ * at each case (0 for the intercept, whose centred column is 0, and for an unused slot). A block
+ * is written whole the first time (its later slots 0), so nothing needs zeroing first. The new
+ * lanes are interleaved by case first, so that each predictor's order gathers both with one
+ * random read. */
 static void scatter_z(fwd *f, size_t t0, size_t t1)
 {
-    const size_t n = f->n, nb = f->nb;
+    const size_t n = f->n, nb = f->nb, L = t1 - t0;
+    size_t dst[8], ne = 0; /* the lanes written: offset in the predictor's copy, and source */
+    int src[8];
     for (size_t k = t0 / 4; k <= (t1 - 1) / 4; k++) {
-        const double *qt[4];
-        double mu[4];
-        int on[4], lo = 4, hi = 0;
-        for (int l = 0; l < 4; l++) {
-            const size_t t = 4 * k + (size_t)l;
-            const int mine = t >= t0 && t < t1; /* a lane this call sets */
-            on[l] = mine && t != 0 && f->used[t];
-            qt[l] = on[l] ? f->q + t * n : f->q;
-            mu[l] = on[l] ? f->mu[t] : 0.0;
-            if (mine || !f->zinit[k]) {
-                lo = l < lo ? l : lo;
-                hi = l + 1;
-            }
+        for (size_t l = 0; l < 4; l++) {
+            const size_t t = 4 * k + l;
+            const int mine = t >= t0 && t < t1;
+            if (!mine && f->zinit[k]) continue;
+            dst[ne] = k * n * 4 + l;
+            src[ne++] = mine && t != 0 && f->used[t] ? (int)(t - t0) : -1;
         }
         f->zinit[k] = 1;
-        for (size_t v = 0; v < f->p; v++) {
-            const size_t *restrict ord = f->ord + v * n;
-            double *restrict z = f->zs + (v * nb + k) * n * 4;
-            for (int l = lo; l < hi; l++) {
-                if (!on[l]) {
-                    for (size_t i = 0; i < n; i++) z[4 * i + (size_t)l] = 0.0;
-                    continue;
-                }
-                const double *restrict q = qt[l], m = mu[l];
-                for (size_t i = 0; i < n; i++) z[4 * i + (size_t)l] = q[ord[i]] - m;
-            }
+    }
+    double *restrict g = f->zrow;
+    for (size_t l = 0; l < L; l++) {
+        const size_t t = t0 + l;
+        if (t == 0 || !f->used[t]) continue;
+        const double *restrict q = f->q + t * n, m = f->mu[t];
+        for (size_t i = 0; i < n; i++) g[i * L + l] = q[i] - m;
+    }
+    for (size_t v = 0; v < f->p; v++) {
+        const size_t *restrict ord = f->ord + v * n;
+        double *restrict z = f->zs + v * nb * n * 4;
+        for (size_t i = 0; i < n; i++) {
+            if (i + 16 < n) __builtin_prefetch(g + ord[i + 16] * L);
+            const double *gi = g + ord[i] * L;
+            for (size_t e = 0; e < ne; e++) z[dst[e] + 4 * i] = src[e] < 0 ? 0.0 : gi[src[e]];
         }
     }
+}
+
+/* Ask for huge pages for a large block (Linux): the sorted copies are hundreds of MB at 1e5
+ * cases, and faulting them in 4 KB pages costs more than filling them. */
+static void huge_pages(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t H = (uintptr_t)1 << 21, a = ((uintptr_t)p + H - 1) & ~(H - 1),
+                    e = ((uintptr_t)p + bytes) & ~(H - 1);
+    if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
 }
 
 /* a . b over eight lanes (a fixed order: the same bits for any thread count). */
@@ -215,11 +261,13 @@ static int new_form(const fwd *f, size_t m, size_t v, size_t T)
 /* The knot spans for a candidate of degree dg under a parent with nm positive cases. */
 typedef struct {
     size_t endspan, minspan, first;
+    size_t count; /* the positive cases: at most count / minspan + 1 knots */
 } spans;
 
 static spans knot_spans(const fwd *f, const ks_mars_options *o, size_t nm, int dg, size_t n)
 {
     spans s;
+    s.count = nm;
     long E = o->endspan > 0 ? o->endspan : (long)(7.32193 + log((double)f->p) / 0.69315);
     if (dg >= 2) E += (long)(o->adjust_endspan * (double)E + 0.5);
     if (E > (long)(n / 2) - 1) E = (long)(n / 2) - 1;
@@ -250,52 +298,32 @@ static spans knot_spans(const fwd *f, const ks_mars_options *o, size_t nm, int d
     return s;
 }
 
-/* The best knot of (m, v), the linear candidate in when lin (its sorted centred column zlin and
- * eta_lin): scans the cases from the largest x_v down with earth's running sums — S_t, C_t
- * (the hinge's covariances with the T basis columns and the linear one), C_K (its centred sum
- * of squares), Y, W (its covariance with the response). A run of cases where the parent is 0
- * changes only the knot, so it is taken in one step. Returns the position (0: none) and raises
- * *best. Unweighted: earth's tolerances and MaxLegal cap; weighted: earth's rule for its QR
- * refits (a knot must beat the best knot by 1e-10). */
-KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin, double dlin,
-                           double a, double maxlegal, spans sp, double *best, const int weighted,
-                           const int one_response, const size_t NB, const int unit)
+/* The knots of (m, v) with their fixed sums: the cases from the largest x_v down with earth's
+ * running sums — C_K (the hinge's centred sum of squares), st, A (lin 2: the sum over the
+ * cases above the knot of bw^2 x (x - knot)), Y, W (its covariance with the response). A run
+ * of cases where the parent is 0 changes only the knot, so it is taken in one step. */
+KS_INLINE void build_body(const fwd *f, const scratch *w, size_t v, spans sp, knot_cache *kc,
+                          const int weighted, const int one_response, const int unit)
 {
-    const int lin1 = !unit && lin == 1; /* (the intercept's linear candidate is never lin 1) */
-    /* unit: the parent is 1 at every case (the intercept, unweighted): the same arithmetic
-     * with b = 1 folded in, and no zero-parent runs */
-    /* NB > 0: exactly NB blocks, known when compiled (the loops unroll, S and C stay in
-     * registers); 0: any number */
-    const size_t n = f->n, ny = one_response ? 1 : f->ny, nb = NB ? NB : (T + 3) / 4,
-                 K = T + (lin ? 1 : 0);
-    double A = 0.0; /* lin 2: sum over the cases above the knot of bw^2 x (x - knot) */
-    const double *xs = f->xs + v * n, *bs = w->bs, *zl = w->zlin;
-    const double *zs = f->zs + v * f->nb * n * 4, *ycs = f->ycs + v * n * ny;
+    const size_t n = f->n, ny = one_response ? 1 : f->ny, R = KREC(ny);
+    const double *xs = f->xs + v * n, *bnz = w->bnz, *ycs = f->ycs + v * n * ny;
     const size_t *ord = f->ord + v * n;
     const double *sw = weighted ? f->sw : NULL;
-    double *restrict Ym = w->Yr, *restrict Wm = w->W, *restrict C = w->C;
-    double Y1 = 0.0, W1 = 0.0; /* one response: in registers */
-    v4d S4[64], C4[64]; /* the slots' S_t and C_t, 4 a vector (nb <= 64: nk <= 256) */
-    for (size_t k = 0; k < nb; k++) S4[k] = C4[k] = v4_splat(0.0);
-    double Sl = 0.0, Cl = 0.0; /* the linear candidate's (lin 1) */
+    double *restrict Ym = w->Yr, *restrict Wm = w->W;
+    double Y1 = 0.0, W1 = 0.0;
     memset(Ym, 0, ny * sizeof *Ym);
     memset(Wm, 0, ny * sizeof *Wm);
-    double sb = 0, sbb = 0, sbx = 0, sbbx = 0, st = 0, CK = 0;
-    const double tol = K < 15 ? 0.01 : 1e-5, inv_n = 1.0 / f->sumw;
-    size_t countdown = sp.first, found = 0;
-    double xprev = xs[n - 1]; /* the knot where the last update left the sums */
-    /* positions with the parent 0 above only move the knot: they are caught up at the next
-     * nonzero one */
-    for (size_t k = 0; k < w->nnz; k++) {
+    double A = 0.0, sb = 0, sbb = 0, sbx = 0, sbbx = 0, st = 0, CK = 0;
+    const double inv_n = 1.0 / f->sumw;
+    size_t countdown = sp.first, nkn = 0;
+    double xprev = xs[n - 1];
+    for (size_t k = 0; k < w->nnz && nkn < kc->cap; k++) {
         const size_t i = w->nz[k];
         if (i < sp.endspan) break;
-        const double b = unit ? 1.0 : bs[i + 1];
+        const double b = unit ? 1.0 : bnz[k];
         const double x1 = xs[i + 1], x0 = xs[i];
         if (!unit && xprev != x1) { /* a run of zero-parent cases: the knot moves to x1 */
             const double dd = xprev - x1;
-            const v4d dd4 = v4_splat(dd);
-            for (size_t k = 0; k < nb; k++) C4[k] += dd4 * S4[k];
-            Cl += dd * Sl;
             const double sprev = st;
             st = sbx - sb * x1;
             CK += dd * (2.0 * sbbx - sbb * (x1 + xprev)) + (sprev * sprev - st * st) * inv_n;
@@ -308,15 +336,6 @@ KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin
         xprev = x0;
         const double swu = weighted ? sw[ord[i + 1]] : 1.0;
         const double d = x1 - x0, bw = weighted ? swu * b : b, wb = weighted ? swu * bw : b;
-        const v4d bw4 = v4_splat(bw), d4 = v4_splat(d);
-        for (size_t k = 0; k < nb; k++) {
-            S4[k] += bw4 * v4_load(zs + (k * n + i + 1) * 4);
-            C4[k] += d4 * S4[k];
-        }
-        if (lin1) {
-            Sl += bw * zl[i + 1];
-            Cl += d * Sl;
-        }
         sb += wb;
         sbb += bw * bw;
         sbx += wb * x1;
@@ -337,62 +356,156 @@ KS_INLINE size_t scan_body(const fwd *f, scratch *w, size_t v, size_t T, int lin
         if (!(b > 0.0) || (!weighted && !(CK > 0.0))) continue; /* not countable */
         if (--countdown) continue;
         countdown = sp.minspan;
-        for (size_t k = 0; k < nb; k++) v4_store(C + 4 * k, C4[k]); /* (NB: unrolled) */
-        if (lin1) C[T] = Cl;
-        if (lin == 2) { /* the linear candidate's covariance from its projections */
-            double s = A - w->beta[0] * st / sqrt(f->sumw);
-            for (size_t t = 1; t < T; t++) s -= w->beta[t] * (C[t] + f->mu[t] * st);
-            C[T] = s / w->rss_lin;
+        double *rec = kc->rec + nkn * R;
+        kc->kidx[nkn++] = k;
+        rec[R_CK] = CK;
+        rec[R_ST] = st;
+        rec[R_A] = A;
+        for (size_t r = 0; r < ny; r++) rec[R_E + ny + r] = one_response ? W1 : Wm[r];
+    }
+    kc->nkn = nkn;
+    kc->built = 1;
+}
+
+KS_KERNEL static void build_knots(const fwd *f, const scratch *w, size_t v, spans sp,
+                                  knot_cache *kc)
+{
+    const int unit = !w->bnz;
+    if (f->sw) build_body(f, w, v, sp, kc, 1, 0, unit);
+    else if (f->ny > 1) build_body(f, w, v, sp, kc, 0, 0, unit);
+    else if (unit) build_body(f, w, v, sp, kc, 0, 1, 1);
+    else build_body(f, w, v, sp, kc, 0, 1, 0);
+}
+
+/* The knot spans of (m, v) when x_v has missing values: over the present cases, the positions
+ * nmiss .. n - 1. */
+static spans present_spans(const fwd *f, const ks_mars_options *o, size_t m, size_t v)
+{
+    const size_t n = f->n, nmiss = f->nmiss[v];
+    const double *bm = f->bx + m * n, *xo = f->Xorig + v * n;
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) c += bm[i] > 0.0 && !isnan(xo[i]);
+    spans sp = knot_spans(f, o, c, f->degree[m] + 1, n - nmiss);
+    sp.endspan += nmiss;
+    return sp;
+}
+
+/* The best knot of (m, v), the linear candidate in when lin (lin 1: its sorted centred column
+ * zlin; lin 2: by its projections beta), given the knots' records: runs the slots tc .. T - 1
+ * (4 a vector, from the block holding tc) over the cases — S_t, and C_t the hinge's
+ * covariances with them — adds them into each knot's sums (and into s when keep_s), and scores
+ * the knot, (W - eta . C)^2 / (C_K - |C|^2) with the linear column's term last. Returns the
+ * position (0: none) and raises *best. Unweighted: earth's tolerances and MaxLegal cap;
+ * weighted: earth's rule for its QR refits (a knot must beat the best knot by 1e-10). */
+KS_INLINE size_t scan_body(const fwd *f, scratch *w, knot_cache *kc, size_t v, size_t T, int lin,
+                           double dlin, double a, double maxlegal, int keep_s, double *best,
+                           const int weighted, const int one_response, const size_t NBL,
+                           const int unit, const int any_lin)
+{
+    const int lin1 = any_lin && lin == 1; /* (any_lin 0: never lin 1) */
+    /* NBL > 0: exactly NBL blocks of new slots, known when compiled (S and C in registers) */
+    const size_t n = f->n, ny = one_response ? 1 : f->ny, R = KREC(ny), t0 = kc->tc,
+                 k0 = t0 / 4, nbl = NBL ? NBL : (T + 3) / 4 - k0, K = T + (lin ? 1 : 0),
+                 nkn = kc->nkn;
+    const double *xs = f->xs + v * n, *bnz = w->bnz, *zl = w->zlin;
+    const double *zs = f->zs + (v * f->nb + k0) * n * 4;
+    const size_t *ord = f->ord + v * n;
+    const double *sw = weighted ? f->sw : NULL;
+    const double tol = K < 15 ? 0.01 : 1e-5, rsw = sqrt(f->sumw);
+    double *restrict C = w->C; /* the new blocks' C_t at a knot */
+    v4d S4[64], C4[64];
+    for (size_t k = 0; k < nbl; k++) S4[k] = C4[k] = v4_splat(0.0);
+    double Sl = 0.0, Cl = 0.0; /* the linear candidate's (lin 1) */
+    size_t found = 0, j = 0;
+    double xprev = xs[n - 1];
+    for (size_t k = 0; j < nkn; j++) {
+        const size_t kend = kc->kidx[j]; /* the cases up to the next knot */
+        size_t i;
+        for (;; k++) {
+            i = unit ? n - 2 - k : w->nz[k];
+            const double b = unit ? 1.0 : bnz[k];
+            const double x1 = xs[i + 1], x0 = xs[i];
+            if (!unit && xprev != x1) { /* a run of zero-parent cases: the knot moves to x1 */
+                const v4d dd4 = v4_splat(xprev - x1);
+                for (size_t l = 0; l < nbl; l++) C4[l] += dd4 * S4[l];
+                Cl += (xprev - x1) * Sl;
+            }
+            xprev = x0;
+            const double d = x1 - x0, bw = weighted ? sw[ord[i + 1]] * b : b;
+            const v4d bw4 = v4_splat(bw), d4 = v4_splat(d);
+            for (size_t l = 0; l < nbl; l++) {
+                S4[l] += bw4 * v4_load(zs + (l * n + i + 1) * 4);
+                C4[l] += d4 * S4[l];
+            }
+            if (lin1) {
+                Sl += bw * zl[i + 1];
+                Cl += d * Sl;
+            }
+            if (k == kend) break;
         }
-        double cc = 0.0; /* in slot order, as earth sums */
-        for (size_t t = 0; t < K; t++) cc += C[t] * C[t];
+        k++;
+        double *restrict rec = kc->rec + j * R;
+        const size_t ifound = i;
+        for (size_t k = 0; k < nbl; k++) v4_store(C + 4 * k, C4[k]);
+        const double st = rec[R_ST], CK = rec[R_CK];
+        double cc = rec[R_CC], s = rec[R_S];
+        for (size_t t = t0; t < T; t++) { /* the new slots, in slot order */
+            const double c = C[t - 4 * k0];
+            cc += c * c;
+            for (size_t r = 0; r < ny; r++) rec[R_E + r] += f->eta[t * ny + r] * c;
+            if (keep_s)
+                s = t == 0 ? rec[R_A] - w->beta[0] * st / rsw
+                           : s - w->beta[t] * (c + f->mu[t] * st);
+        }
+        rec[R_CC] = cc;
+        rec[R_S] = s;
+        double cl = 0.0;
+        if (lin1) cl = Cl;
+        if (lin == 2) cl = s / w->rss_lin;
+        if (lin) cc += cl * cl;
         const double temp2 = CK - cc;
         double dh = 0.0;
         if (weighted ? temp2 > 1e-16 * (CK + st * st / f->sumw) : temp2 / CK > tol)
             for (size_t r = 0; r < ny; r++) {
-                double e = 0.0;
-                for (size_t t = 0; t < T; t++) e += f->eta[t * ny + r] * C[t];
-                if (lin) e += w->eta_lin[r] * C[T];
-                const double t1 = (one_response ? W1 : Wm[r]) - e;
+                double e = rec[R_E + r];
+                if (lin) e += w->eta_lin[r] * cl;
+                const double t1 = rec[R_E + ny + r] - e;
                 dh += t1 * t1 / temp2;
             }
         const double val = a * (dlin + dh);
         if (weighted ? val > *best + 1e-10 || !found : val > *best && val < maxlegal) {
             *best = val;
-            found = i;
+            found = ifound;
         }
     }
+    kc->tc = T;
+    if (keep_s) kc->ts = T;
     return found;
 }
 
-/* scan_body specialised for the common cases: no weights, one response, up to 6 blocks of
- * slots (earth's default nk = 21) */
-KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, size_t v, size_t T, int lin,
-                                   double dlin, double a, double maxlegal, spans sp, double *best)
+/* scan_body specialised for the common cases: no weights, one response, the linear candidate
+ * by its projections, one or two blocks of new slots (a step adds two) */
+KS_KERNEL static size_t scan_knots(const fwd *f, scratch *w, knot_cache *kc, size_t v, size_t T,
+                                   int lin, double dlin, double a, double maxlegal, int keep_s,
+                                   double *best)
 {
-#define SCAN(NB, U) scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 0, 1, NB, U)
-    const int unit = w->bs == f->ones;
-    if (!f->sw && f->ny == 1 && unit) switch ((T + 3) / 4) {
+#define SCAN(NB, U) scan_body(f, w, kc, v, T, lin, dlin, a, maxlegal, keep_s, best, 0, 1, NB, U, 0)
+    const int unit = !w->bnz;
+    const size_t nbl = (T + 3) / 4 - kc->tc / 4;
+    if (lin == 1 || f->sw || f->ny > 1)
+        return scan_body(f, w, kc, v, T, lin, dlin, a, maxlegal, keep_s, best, f->sw != NULL,
+                         f->ny == 1, 0, unit, 1);
+    if (unit) switch (nbl) {
         case 1: return SCAN(1, 1);
         case 2: return SCAN(2, 1);
-        case 3: return SCAN(3, 1);
-        case 4: return SCAN(4, 1);
-        case 5: return SCAN(5, 1);
-        case 6: return SCAN(6, 1);
         default: return SCAN(0, 1);
         }
-    if (!f->sw && f->ny == 1) switch ((T + 3) / 4) {
-        case 1: return SCAN(1, 0);
-        case 2: return SCAN(2, 0);
-        case 3: return SCAN(3, 0);
-        case 4: return SCAN(4, 0);
-        case 5: return SCAN(5, 0);
-        case 6: return SCAN(6, 0);
-        default: return SCAN(0, 0);
-        }
+    switch (nbl) {
+    case 1: return SCAN(1, 0);
+    case 2: return SCAN(2, 0);
+    default: return SCAN(0, 0);
+    }
 #undef SCAN
-    if (!f->sw) return scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 0, 0, 0, 0);
-    return scan_body(f, w, v, T, lin, dlin, a, maxlegal, sp, best, 1, 0, 0, 0);
 }
 
 /* The Fast MARS queue: by value (descending), then aged by fast_beta (rank + beta x age). */
@@ -539,31 +652,53 @@ knots:
             dm = proj(f, f->y, w->qc, NULL);
         out->miss = a * dm;
         if (n - nmiss < 4) return;
-        size_t nm = 0;
-        for (size_t i = 0; i < n; i++) nm += bm[i] > 0.0 && !isnan(xo[i]);
-        sp = knot_spans(f, o, nm, f->degree[m] + 1, n - nmiss);
-        sp.endspan += nmiss; /* the present cases are the positions nmiss .. n - 1 */
+        sp = present_spans(f, o, m, v);
     }
     if (o->linpreds && o->linpreds[v]) return;
     const size_t *ord = f->ord + v * n;
     const double *bm = f->bx + m * n;
-    size_t nnz = 0;
-    if (m == 0 && !f->nmiss[v]) { /* the intercept: 1 everywhere (the lists made once) */
-        w->bs = f->ones;
+    const size_t key = m * f->p + v;
+    knot_cache *kc = &f->kc[key];
+    if (m == 0 && !f->nmiss[v]) { /* the intercept: 1 everywhere */
+        w->bnz = NULL;
         w->nz = f->all_pos;
-        nnz = n - 1;
-    } else {
-        w->bs = w->bs_own;
-        w->nz = w->nz_own;
-        for (size_t i = 0; i < n; i++) w->bs_own[i] = bm[ord[i]];
+        w->nnz = n - 1;
+    } else if (kc->listed) {
+        w->bnz = kc->bnz;
+        w->nz = kc->nz;
+        w->nnz = kc->nnz;
+    } else { /* made once into the pair's room for it, if it has some */
+        size_t *restrict nz = kc->nz ? kc->nz : w->nz_own, nnz = 0;
+        double *restrict bnz = kc->nz ? kc->bnz : w->bnz_own;
         for (size_t i = n - 1; i-- > 0;) { /* branch-free: the parent's zeros fall in no pattern */
-            w->nz_own[nnz] = i;
-            nnz += w->bs_own[i + 1] != 0.0;
+            const double b = bm[ord[i + 1]];
+            nz[nnz] = i;
+            bnz[nnz] = b;
+            nnz += b != 0.0;
+        }
+        w->bnz = bnz;
+        w->nz = nz;
+        w->nnz = nnz;
+        if (kc->nz) {
+            kc->nnz = nnz;
+            kc->listed = 1;
         }
     }
-    w->nnz = nnz;
+    if (!kc->built) build_knots(f, w, v, sp, kc);
+    w->beta = f->beta + key * f->nk;
+    int keep_s = f->nbeta[key] >= T && kc->ts == kc->tc;
+    if (lin == 2 && !keep_s) { /* s fell behind (a step without the projections): start over */
+        kc->tc = kc->ts = 0;
+        keep_s = 1;
+    }
+    if (kc->tc == 0)
+        for (size_t j = 0; j < kc->nkn; j++) {
+            double *rec = kc->rec + j * KREC(f->ny);
+            rec[R_CC] = rec[R_S] = 0.0;
+            for (size_t r = 0; r < f->ny; r++) rec[R_E + r] = 0.0;
+        }
     double best = f->sw ? -HUGE_VAL : out->lin;
-    const size_t pos = scan_knots(f, w, v, T, lin, dlin, a, maxlegal, sp, &best);
+    const size_t pos = scan_knots(f, w, kc, v, T, lin, dlin, a, maxlegal, keep_s, &best);
     if (pos && best > out->lin) {
         out->knot = best;
         out->pos = pos;
@@ -606,6 +741,35 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
         par[np] = k;
         sp[np] = knot_spans(f, o, nm, f->degree[m] + 1, n);
         np++;
+    }
+    /* room for the knots of each pair seen for the first time: at most one per minspan of the
+     * countable cases, after the first */
+    int rc = KS_OK;
+    for (size_t k = 0; k < np && rc == KS_OK; k++) {
+        const size_t m = f->queue[par[k]].slot;
+        for (size_t v = 0; v < p && rc == KS_OK; v++) {
+            knot_cache *kc = &f->kc[m * p + v];
+            if (kc->cap || f->dirs[m * p + v] != 0 || (o->linpreds && o->linpreds[v])) continue;
+            if (f->nmiss[v] && n - f->nmiss[v] < 4) continue;
+            const spans s = f->nmiss[v] ? present_spans(f, o, m, v) : sp[k];
+            kc->cap = s.count / s.minspan + 2;
+            kc->kidx = ks_malloc_array(ctx, kc->cap, sizeof *kc->kidx);
+            kc->rec = ks_malloc_array(ctx, kc->cap, KREC(f->ny) * sizeof *kc->rec);
+            if (!kc->kidx || !kc->rec) rc = KS_ENOMEM;
+            const size_t list = n * (sizeof *kc->nz + sizeof *kc->bnz);
+            if (rc || (m == 0 && !f->nmiss[v]) || list > f->list_room) continue;
+            f->list_room -= list;
+            kc->nz = ks_malloc_array(ctx, n, sizeof *kc->nz);
+            kc->bnz = ks_malloc_array(ctx, n, sizeof *kc->bnz);
+            if (!kc->nz || !kc->bnz) rc = KS_ENOMEM;
+        }
+    }
+    if (rc) {
+        ks_free(ctx, par);
+        ks_free(ctx, sp);
+        ks_free(ctx, of);
+        ks_free(ctx, wbuf);
+        return rc;
     }
 #pragma omp parallel num_threads(nt)
     {
@@ -910,6 +1074,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.ord = ks_malloc_array(ctx, n, p * sizeof *f.ord);
     f.xs = ks_malloc_array(ctx, n, p * (1 + ny) * sizeof *f.xs);
     f.zs = ks_malloc_array(ctx, n * p, 4 * f.nb * sizeof *f.zs); /* (scatter_z writes blocks whole) */
+    if (f.zs) huge_pages(f.zs, n * p * 4 * f.nb * sizeof *f.zs);
     f.bx = ks_malloc_array(ctx, n, (nk + 2) * sizeof *f.bx); /* slots are written before use */
     f.q = ks_malloc_array(ctx, n, (nk + 2) * sizeof *f.q);
     f.mu = ks_calloc(ctx, nk + 2, sizeof *f.mu);
@@ -926,19 +1091,18 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.rsq = ks_calloc(ctx, nk + 2, sizeof *f.rsq);
     f.nuses = ks_calloc(ctx, p, sizeof *f.nuses);
     f.queue = ks_calloc(ctx, nk + 2, sizeof *f.queue);
+    f.kc = ks_calloc(ctx, (nk + 2) * p, sizeof *f.kc);
+    f.list_room = LIST_ROOM;
     f.nmiss = ks_calloc(ctx, p, sizeof *f.nmiss);
     f.pres = ks_calloc(ctx, nk + 2, 2 * p);
     f.zinit = ks_calloc(ctx, f.nb, 1);
-    f.ones = ks_malloc_array(ctx, n, sizeof *f.ones);
+    f.zrow = ks_malloc_array(ctx, n, 2 * sizeof *f.zrow);
     f.all_pos = ks_malloc_array(ctx, n, sizeof *f.all_pos);
-    if (f.ones && f.all_pos)
-        for (size_t i = 0; i < n; i++) {
-            f.ones[i] = 1.0;
-            f.all_pos[i] = n - 2 - i; /* (the last entry is never read) */
-        }
+    if (f.all_pos)
+        for (size_t i = 0; i < n; i++) f.all_pos[i] = n - 2 - i; /* (the last is never read) */
     if (f.pres) f.miss_term = f.pres + (nk + 2) * p;
     double *swbuf = d->w ? ks_malloc_array(ctx, n, sizeof *swbuf) : NULL;
-    if (!f.nmiss || !f.pres || !f.zinit || !f.ones || !f.all_pos) {
+    if (!f.nmiss || !f.pres || !f.zinit || !f.zrow || !f.all_pos) {
         rc = KS_ENOMEM;
         goto done;
     }
@@ -958,7 +1122,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     }
     if (!f.y || !f.ord || !f.xs || !f.zs || !f.bx || !f.q || !f.mu || !f.eta || !f.beta ||
         !f.nbeta || !f.cstat || !f.dirs ||
-        !f.cuts || !f.degree || !f.used || !f.parent || !f.rsq || !f.nuses || !f.queue ||
+        !f.cuts || !f.degree || !f.used || !f.parent || !f.rsq || !f.nuses || !f.queue || !f.kc ||
         (d->w && !swbuf)) {
         rc = KS_ENOMEM;
         goto done;
@@ -1138,10 +1302,18 @@ done:
     ks_free(ctx, f.rsq);
     ks_free(ctx, f.nuses);
     ks_free(ctx, f.queue);
+    if (f.kc)
+        for (size_t k = 0; k < (nk + 2) * p; k++) {
+            ks_free(ctx, f.kc[k].kidx);
+            ks_free(ctx, f.kc[k].rec);
+            ks_free(ctx, f.kc[k].nz);
+            ks_free(ctx, f.kc[k].bnz);
+        }
+    ks_free(ctx, f.kc);
     ks_free(ctx, f.nmiss);
     ks_free(ctx, f.pres);
     ks_free(ctx, f.zinit);
-    ks_free(ctx, f.ones);
+    ks_free(ctx, f.zrow);
     ks_free(ctx, f.all_pos);
     ks_free(ctx, X0);
     ks_free(ctx, swbuf);
