@@ -160,42 +160,78 @@ static double orthogonalise(const fwd *f, const double *c, size_t T, double *r, 
     return ss;
 }
 
-/* Slots t0 .. t1 - 1 (at most 2) into every predictor's sorted copy: slot t's lane is q_t - mu_t
- * at each case (0 for the intercept, whose centred column is 0, and for an unused slot). A block
- * is written whole the first time (its later slots 0), so nothing needs zeroing first. The new
- * lanes are interleaved by case first, so that each predictor's order gathers both with one
- * random read. */
-static void scatter_z(fwd *f, size_t t0, size_t t1)
+/* scatter_z's copy for one layout of the new lanes (the block offsets o, counts C and first-time
+ * flags F known when inlined): g's row for case ord_v[i] into row i of each predictor's copy. */
+KS_INLINE void scatter_rows(fwd *f, const double *restrict g, size_t L, const size_t NBLK,
+                            size_t o0, size_t o1, const size_t C0, const size_t C1, const int F0,
+                            const int F1, size_t lane0, size_t lane1, size_t from0, size_t from1)
 {
-    const size_t n = f->n, nb = f->nb, L = t1 - t0;
-    size_t dst[8], ne = 0; /* the lanes written: offset in the predictor's copy, and source */
-    int src[8];
-    for (size_t k = t0 / 4; k <= (t1 - 1) / 4; k++) {
-        for (size_t l = 0; l < 4; l++) {
-            const size_t t = 4 * k + l;
-            const int mine = t >= t0 && t < t1;
-            if (!mine && f->zinit[k]) continue;
-            dst[ne] = k * n * 4 + l;
-            src[ne++] = mine && t != 0 && f->used[t] ? (int)(t - t0) : -1;
-        }
-        f->zinit[k] = 1;
-    }
-    double *restrict g = f->zrow;
-    for (size_t l = 0; l < L; l++) {
-        const size_t t = t0 + l;
-        if (t == 0 || !f->used[t]) continue;
-        const double *restrict q = f->q + t * n, m = f->mu[t];
-        for (size_t i = 0; i < n; i++) g[i * L + l] = q[i] - m;
-    }
+    const size_t n = f->n;
     for (size_t v = 0; v < f->p; v++) {
         const size_t *restrict ord = f->ord + v * n;
-        double *restrict z = f->zs + v * nb * n * 4;
+        double *restrict z = f->zs + v * f->nb * n * 4;
         for (size_t i = 0; i < n; i++) {
             if (i + 16 < n) __builtin_prefetch(g + ord[i + 16] * L);
             const double *gi = g + ord[i] * L;
-            for (size_t e = 0; e < ne; e++) z[dst[e] + 4 * i] = src[e] < 0 ? 0.0 : gi[src[e]];
+            for (size_t b = 0; b < NBLK; b++) {
+                double *row = z + (b ? o1 : o0) + 4 * i;
+                const size_t C = b ? C1 : C0, from = b ? from1 : from0;
+                if (b ? F1 : F0) { /* the whole row, its other lanes 0 */
+                    row -= b ? lane1 : lane0;
+                    for (size_t c = 0; c < 4; c++) row[c] = 0.0;
+                    row += b ? lane1 : lane0;
+                }
+                for (size_t c = 0; c < C; c++) row[c] = gi[from + c];
+            }
         }
     }
+}
+
+/* Slots t0 .. t1 - 1 (at most 2) into every predictor's sorted copy: slot t's lane is q_t - mu_t
+ * at each case (0 for the intercept, whose centred column is 0, and for an unused slot). A block
+ * is written whole the first time (its other lanes 0), so nothing needs zeroing first. The new
+ * lanes are interleaved by case first, so that each predictor's order gathers them with one
+ * random read. */
+static void scatter_z(fwd *f, size_t t0, size_t t1)
+{
+    const size_t n = f->n, L = t1 - t0;
+    double *restrict g = f->zrow;
+    for (size_t l = 0; l < L; l++) {
+        const size_t t = t0 + l;
+        const int on = t != 0 && f->used[t];
+        const double *restrict q = f->q + t * n, m = on ? f->mu[t] : 0.0;
+        for (size_t i = 0; i < n; i++) g[i * L + l] = on ? q[i] - m : 0.0;
+    }
+    /* the blocks written: the first lane and count of the new slots in each, from which of
+     * them, and whether the block is written for the first time */
+    size_t nblk = 0, blk[2] = {0, 0}, lane[2] = {0, 0}, cnt[2] = {0, 0}, from[2] = {0, 0};
+    int fresh[2] = {0, 0};
+    for (size_t t = t0; t < t1; t++) {
+        if (nblk && blk[nblk - 1] == t / 4) {
+            cnt[nblk - 1]++;
+            continue;
+        }
+        blk[nblk] = t / 4;
+        lane[nblk] = t % 4;
+        cnt[nblk] = 1;
+        from[nblk] = t - t0;
+        fresh[nblk] = !f->zinit[t / 4];
+        f->zinit[t / 4] = 1;
+        nblk++;
+    }
+    const size_t o0 = blk[0] * n * 4 + lane[0], o1 = nblk > 1 ? blk[1] * n * 4 + lane[1] : 0;
+#define ROWS(NBLK, C0, F0, C1, F1)                                                                 \
+    scatter_rows(f, g, L, NBLK, o0, o1, C0, C1, F0, F1, lane[0], nblk > 1 ? lane[1] : 0, from[0],   \
+                 nblk > 1 ? from[1] : 0)
+    if (nblk == 1 && cnt[0] == 2)
+        fresh[0] ? ROWS(1, 2, 1, 0, 0) : ROWS(1, 2, 0, 0, 0);
+    else if (nblk == 1)
+        fresh[0] ? ROWS(1, 1, 1, 0, 0) : ROWS(1, 1, 0, 0, 0);
+    else if (!fresh[0])
+        fresh[1] ? ROWS(2, 1, 0, 1, 1) : ROWS(2, 1, 0, 1, 0);
+    else
+        fresh[1] ? ROWS(2, 1, 1, 1, 1) : ROWS(2, 1, 1, 1, 0);
+#undef ROWS
 }
 
 /* Ask for huge pages for a large block (Linux): the sorted copies are hundreds of MB at 1e5
