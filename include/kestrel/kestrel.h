@@ -9,5 +9,6 @@
 #include "kestrel/regress.h"
 #include "kestrel/did.h"
 #include "kestrel/mars.h"
+#include "kestrel/gsem.h"
 
 #endif

@@ -106,6 +106,32 @@ typedef struct {
 KS_API int ks_table_write_csv(ks_ctx *ctx, const ks_table *t, const char *path,
                               const ks_csv_write_options *opt) KS_RESULT_USED;
 
+/* Streaming a text file record by record (plain or gzip, detected by its magic bytes), for
+ * files too large to hold. delim 0: fields are separated by runs of spaces and tabs (R's
+ * read.table sep = ""), a field in double quotes may hold blanks; else one delimiter byte.
+ * CRLF line ends and blank lines are handled. ks_text_next: 1 with the record's fields (valid
+ * until the next call) and its 1-based line, 0 at the end, < 0 on error (a truncated gzip
+ * stream is an error naming the file). ks_text_progress: bytes consumed of the file (compressed
+ * bytes for gzip) and its size. */
+typedef struct ks_text_reader ks_text_reader;
+KS_API int ks_text_open(ks_ctx *ctx, const char *path, char delim,
+                        ks_text_reader **out) KS_RESULT_USED;
+KS_API int ks_text_next(ks_text_reader *r, size_t *nfields, char *const **fields,
+                        size_t *line) KS_RESULT_USED;
+KS_API void ks_text_progress(ks_text_reader *r, uint64_t *done, uint64_t *total);
+KS_API void ks_text_close(ks_text_reader *r); /* NULL is fine */
+
+/* Writing a text file through a temporary file in the same directory: ks_text_commit renames
+ * it over `path` when every byte was written (and frees the writer); ks_text_abort removes it.
+ * gzip: -1 from the name (".gz"), 0 plain, 1 gzip. */
+typedef struct ks_text_writer ks_text_writer;
+KS_API int ks_text_create(ks_ctx *ctx, const char *path, int gzip,
+                          ks_text_writer **out) KS_RESULT_USED;
+KS_API void ks_text_write(ks_text_writer *w, const char *p, size_t n);
+KS_API void ks_text_puts(ks_text_writer *w, const char *s);
+KS_API int ks_text_commit(ks_text_writer *w) KS_RESULT_USED;
+KS_API void ks_text_abort(ks_text_writer *w); /* NULL is fine */
+
 #ifdef __cplusplus
 }
 #endif

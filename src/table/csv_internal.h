@@ -37,6 +37,8 @@ typedef struct {
     size_t line; /* physical line of the next record (1-based) */
     char **fields;
     size_t nfields, fcap;
+    int blanks; /* fields are separated by runs of spaces and tabs (R's sep = ""), not delim */
+    int quiet;  /* no progress reports (the caller makes its own) */
 } ks_records;
 
 int ks_records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size_t chunk);

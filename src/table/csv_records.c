@@ -54,7 +54,7 @@ static int refill(ks_records *r)
     if (got < 0) return (int)got;
     if (got == 0) r->eof = 1;
     r->len += (size_t)got;
-    ks_progress(r->ctx, r->src->name, ks_source_consumed(r->src), r->src->total);
+    if (!r->quiet) ks_progress(r->ctx, r->src->name, ks_source_consumed(r->src), r->src->total);
     return KS_OK;
 }
 
@@ -70,9 +70,33 @@ static int push_field(ks_records *r, char *f)
     return KS_OK;
 }
 
+/* Split [start, end) into fields at runs of blanks, leading and trailing ones ignored; a field
+ * in double quotes may hold blanks. */
+static int split_blanks(ks_records *r, char *p, char *end)
+{
+    r->nfields = 0;
+    for (;;) {
+        while (p < end && (*p == ' ' || *p == '\t')) p++;
+        if (p >= end) return KS_OK;
+        char *field = p, *w = p;
+        if (*p == '"') {
+            p++;
+            while (p < end && *p != '"') *w++ = *p++;
+            if (p < end) p++;
+        }
+        while (p < end && *p != ' ' && *p != '\t') *w++ = *p++;
+        const int at_end = p >= end;
+        *w = '\0';
+        int rc = push_field(r, field);
+        if (rc || at_end) return rc;
+        p++;
+    }
+}
+
 /* Split [start, end) into fields in place (end is a NUL). */
 static int split(ks_records *r, char *p, char *end)
 {
+    if (r->blanks) return split_blanks(r, p, end);
     r->nfields = 0;
     for (;;) {
         char *field = p, *w = p;
@@ -153,6 +177,8 @@ int ks_records_next(ks_records *r, size_t *line)
         if (*line == 1 && end - start >= 3 && !memcmp(start, "\xEF\xBB\xBF", 3)) start += 3;
         if (end == start) continue; /* a blank line */
         int rc = split(r, start, end);
-        return rc ? rc : 1;
+        if (rc) return rc;
+        if (r->nfields == 0) continue; /* only blanks */
+        return 1;
     }
 }

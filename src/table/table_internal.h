@@ -2,6 +2,8 @@
 #ifndef KS_TABLE_INTERNAL_H
 #define KS_TABLE_INTERNAL_H
 
+#include <string.h>
+
 #include "base/base_internal.h"
 #include "kestrel/table.h"
 
@@ -25,5 +27,12 @@ struct ks_table {
  * the column's memory is freed. */
 int ks_table_append_column(ks_ctx *ctx, ks_table *t, ks_column *c);
 void ks_column_free(ks_ctx *ctx, ks_column *c);
+
+/* s ends with suffix */
+static inline int ks_ends_with(const char *s, const char *suffix)
+{
+    const size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
 
 #endif

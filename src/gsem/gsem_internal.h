@@ -1,0 +1,62 @@
+/* gsem_internal.h — what the files of src/gsem share: a SNP reference list with its hash index,
+ * allele codes, GWAS column names, P to Z, and numbers written as R writes them. */
+#ifndef KS_GSEM_INTERNAL_H
+#define KS_GSEM_INTERNAL_H
+
+#include <stdint.h>
+
+#include "base/base_internal.h"
+#include "kestrel/gsem.h"
+#include "kestrel/table.h"
+
+/* Alleles: A C G T as 0..3; any other text as GSEM_OTHER (equal to no base); a missing or
+ * non-base cell in a file as GSEM_NA (R's NA: every comparison with it is NA). */
+enum { GSEM_OTHER = 4, GSEM_NA = -1 };
+int gsem_allele(const char *s, int upper); /* upper: upper-case first (munge), as R's toupper */
+
+/* A hash index over n names (borrowed strings): the first of equal names wins. */
+typedef struct {
+    const char *const *names;
+    uint32_t *slot; /* index + 1, 0 empty; mask + 1 entries */
+    size_t mask;
+} gsem_index;
+int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index *ix);
+int64_t gsem_index_find(const gsem_index *ix, const char *name); /* the index, or -1 */
+void gsem_index_free(ks_ctx *ctx, gsem_index *ix);
+
+/* A SNP list (`SNP A1 A2 ...`): the names in an arena, each SNP's rank in byte order of the
+ * names (ties by position), its alleles (codes, and the text as read), a hash index. */
+typedef struct {
+    size_t n;
+    char *arena;
+    size_t *off;        /* n: name = arena + off[i] */
+    size_t *a1off, *a2off; /* the alleles' text in the arena */
+    signed char *a1, *a2;
+    uint32_t *rank;
+    const char **name;  /* n: the names */
+    gsem_index index;
+} gsem_snplist;
+
+int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out);
+void gsem_snplist_free(ks_ctx *ctx, gsem_snplist *s);
+/* The index of the SNP named s, or -1. */
+int64_t gsem_snplist_find(const gsem_snplist *s, const char *name);
+
+/* |z| for a two-sided P: z with P(|Z| > z) = P, from P (0 <= P <= 1) or, for P below the
+ * double range, from log P (logp; pass NAN to use P). */
+double gsem_z_from_p(double p, double logp);
+
+/* The standard normal quantile (AS 241, as R's qnorm). */
+double gsem_qnorm(double p);
+
+/* A number as R's as.character / write.table writes it: 15 significant digits, the fewest that
+ * keep them, fixed or scientific, whichever is narrower (fixed on a tie); NA, NaN, Inf. buf: at
+ * least 32 bytes. Returns the length. */
+int gsem_format_r(double x, char *buf);
+
+/* Parse a numeric cell: 1 with *v set, 0 for NA ("", "NA", "."), -1 if not a number. For P
+ * cells, *logv (if not NULL) gets log of the value from the text itself when the value is
+ * below 1e-300 (so that 1e-400 keeps its meaning), else NAN. */
+int gsem_parse_num(const char *s, double *v, double *logv);
+
+#endif

@@ -1,0 +1,186 @@
+/* gsem_util.c — the pieces munge, ldsc and sumstats share: allele codes, numeric cells, P to Z
+ * (Wichura's AS 241 normal quantile, entered by log p in the tails so that no P is too small),
+ * and R's way of writing numbers. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gsem_internal.h"
+
+int gsem_allele(const char *s, int upper)
+{
+    if (!s || !s[0] || s[1]) return upper ? GSEM_NA : GSEM_OTHER;
+    const char c = upper ? (char)toupper((unsigned char)s[0]) : s[0];
+    switch (c) {
+    case 'A': return 0;
+    case 'C': return 1;
+    case 'G': return 2;
+    case 'T': return 3;
+    default: return upper ? GSEM_NA : GSEM_OTHER;
+    }
+}
+
+static uint64_t hash_name(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index *ix)
+{
+    size_t size = 16;
+    while (size < 2 * n) size *= 2;
+    ix->names = names;
+    ix->mask = size - 1;
+    ix->slot = ks_calloc(ctx, size, sizeof *ix->slot);
+    if (!ix->slot) return KS_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        size_t h = hash_name(names[i]) & ix->mask;
+        while (ix->slot[h] && strcmp(names[ix->slot[h] - 1], names[i])) h = (h + 1) & ix->mask;
+        if (!ix->slot[h]) ix->slot[h] = (uint32_t)(i + 1);
+    }
+    return KS_OK;
+}
+
+int64_t gsem_index_find(const gsem_index *ix, const char *name)
+{
+    for (size_t h = hash_name(name) & ix->mask;; h = (h + 1) & ix->mask) {
+        const uint32_t k = ix->slot[h];
+        if (!k) return -1;
+        if (!strcmp(ix->names[k - 1], name)) return (int64_t)(k - 1);
+    }
+}
+
+void gsem_index_free(ks_ctx *ctx, gsem_index *ix)
+{
+    ks_free(ctx, ix->slot);
+    ix->slot = NULL;
+}
+
+int gsem_parse_num(const char *s, double *v, double *logv)
+{
+    if (logv) *logv = NAN;
+    if (!s[0] || !strcmp(s, "NA") || !strcmp(s, ".")) return 0;
+    char *end;
+    const double x = strtod(s, &end);
+    if (end == s || *end) return -1;
+    *v = x;
+    if (logv && x >= 0.0 && x < 1e-300) { /* log from the text: mantissa, decimal exponent */
+        const char *e = strpbrk(s, "eE");
+        char mant[64];
+        const size_t k = e ? (size_t)(e - s) : strlen(s);
+        if (k >= sizeof mant) return -1;
+        memcpy(mant, s, k);
+        mant[k] = '\0';
+        const double m = strtod(mant, NULL);
+        *logv = m > 0.0 ? log(m) + (e ? strtod(e + 1, NULL) : 0.0) * M_LN10 : -INFINITY;
+    }
+    return 1;
+}
+
+/* AS 241's rational functions (Wichura 1988, Applied Statistics 37, 477-484): the central
+ * region |p - 1/2| <= 0.425, and the tails by r = sqrt(-log p) below and above 5. */
+static double poly(const double *c, int n, double x)
+{
+    double v = c[n - 1];
+    for (int i = n - 2; i >= 0; i--) v = v * x + c[i];
+    return v;
+}
+
+static const double A[8] = {3.3871328727963666080e0, 1.3314166789178437745e+2,
+                            1.9715909503065514427e+3, 1.3731693765509461125e+4,
+                            4.5921953931549871457e+4, 6.7265770927008700853e+4,
+                            3.3430575583588128105e+4, 2.5090809287301226727e+3};
+static const double B[8] = {1.0, 4.2313330701600911252e+1, 6.8718700749205790830e+2,
+                            5.3941960214247511077e+3, 2.1213794301586595867e+4,
+                            3.9307895800092710610e+4, 2.8729085735721942674e+4,
+                            5.2264952788528545610e+3};
+static const double C[8] = {1.42343711074968357734e0, 4.63033784615654529590e0,
+                            5.76949722146069140550e0, 3.64784832476320460504e0,
+                            1.27045825245236838258e0, 2.41780725177450611770e-1,
+                            2.27238449892691845833e-2, 7.74545014278341407640e-4};
+static const double D[8] = {1.0, 2.05319162663775882187e0, 1.67638483018380384940e0,
+                            6.89767334985100004550e-1, 1.48103976427480074590e-1,
+                            1.51986665636164571966e-2, 5.47593808499534494600e-4,
+                            1.05075007164441684324e-9};
+static const double E[8] = {6.65790464350110377720e0, 5.46378491116411436990e0,
+                            1.78482653991729133580e0, 2.96560571828504891230e-1,
+                            2.65321895265761230930e-2, 1.24266094738807843860e-3,
+                            2.71155556874348757815e-5, 2.01033439929228813265e-7};
+static const double F[8] = {1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1,
+                            1.48753612908506148525e-2, 7.86869131145613259100e-4,
+                            1.84631831751005468180e-5, 1.42151175831644588870e-7,
+                            2.04426310338993978564e-15};
+
+double gsem_z_from_p(double P, double logP)
+{
+    if (isnan(logP)) {
+        if (!(P >= 0.0 && P <= 1.0)) return NAN;
+        if (P == 0.0) return INFINITY;
+        logP = log(P);
+    }
+    if (logP == -INFINITY) return INFINITY;
+    /* the upper tail p = P / 2 <= 1/2, so z = -Phi^-1(p) >= 0 */
+    const double q = isnan(P) || P < 1e-300 ? 0.5 : 0.5 - 0.5 * P; /* 1/2 - p, exact */
+    if (q <= 0.425) {
+        const double r = 0.180625 - q * q;
+        return q * poly(A, 8, r) / poly(B, 8, r);
+    }
+    double r = sqrt(-(logP - M_LN2));
+    if (r <= 5.0) {
+        r -= 1.6;
+        return poly(C, 8, r) / poly(D, 8, r);
+    }
+    r -= 5.0;
+    return poly(E, 8, r) / poly(F, 8, r);
+}
+
+double gsem_qnorm(double p)
+{
+    if (!(p > 0.0 && p < 1.0)) return p == 0.0 ? -INFINITY : p == 1.0 ? INFINITY : NAN;
+    const double q = p - 0.5;
+    if (fabs(q) <= 0.425) {
+        const double r = 0.180625 - q * q;
+        return q * poly(A, 8, r) / poly(B, 8, r);
+    }
+    double r = sqrt(-log(q < 0 ? p : 1.0 - p)), v;
+    if (r <= 5.0) {
+        r -= 1.6;
+        v = poly(C, 8, r) / poly(D, 8, r);
+    } else {
+        r -= 5.0;
+        v = poly(E, 8, r) / poly(F, 8, r);
+    }
+    return q < 0 ? -v : v;
+}
+
+int gsem_format_r(double x, char *buf)
+{
+    if (isnan(x)) return sprintf(buf, "NA");
+    if (isinf(x)) return sprintf(buf, x > 0 ? "Inf" : "-Inf");
+    if (x == 0.0) return sprintf(buf, "0");
+    char s[40];
+    snprintf(s, sizeof s, "%.14e", x); /* d.dddddddddddddde[+-]XX: 15 significant digits */
+    const int neg = s[0] == '-';
+    char *mant = s + neg, *e = strchr(mant, 'e');
+    const int e10 = atoi(e + 1);
+    int nsig = 15; /* the fewest significant digits that keep these 15 */
+    while (nsig > 1 && mant[nsig] == '0') nsig--; /* mant: d . 14 digits: digit k at k + 1 */
+    /* widths: fixed with the digits it needs, scientific with mantissa and e+XX */
+    const int rgt = nsig - 1 - e10 > 0 ? nsig - 1 - e10 : 0;
+    const int left = e10 >= 0 ? e10 + 1 : 1;
+    const int wf = neg + left + (rgt ? rgt + 1 : 0);
+    const int ws = neg + (nsig > 1 ? nsig + 1 : 1) + (abs(e10) >= 100 ? 5 : 4);
+    if (wf <= ws) return sprintf(buf, "%.*f", rgt, x);
+    char digits[20];
+    digits[0] = mant[0];
+    for (int k = 1; k < nsig; k++) digits[k] = mant[k + 1];
+    digits[nsig] = '\0';
+    if (nsig > 1)
+        return sprintf(buf, "%s%c.%se%c%02d", neg ? "-" : "", digits[0], digits + 1,
+                       e10 < 0 ? '-' : '+', abs(e10));
+    return sprintf(buf, "%s%ce%c%02d", neg ? "-" : "", digits[0], e10 < 0 ? '-' : '+', abs(e10));
+}

@@ -1,0 +1,656 @@
+/* ldsc.c — GenomicSEM's ldsc() (notes/genomicsem.md sec. 1.5), written from its documented
+ * arithmetic so that S, V and I agree with R to rounding: R's means, sums and covariances are
+ * accumulated in long double (two passes for means), its matrix products and element-wise
+ * operations in double in the same order, and its 2 x 2 solve is LAPACK's (the pivot's
+ * reciprocal multiplied in). Each regression: y (chi-square, or Z_j Z_k for a pair) on
+ * [L2, 1], rows weighted by sqrt(w) / sum sqrt(w) with w the heteroscedasticity weight at the
+ * aggregate h2 over max(wLD, 1); a pair's weights are the two traits' sqrt weights averaged (R's
+ * partial matching of `weights` to `weights_cov` makes both X and y use them); the estimate and
+ * the 200 delete-one estimates of contiguous equal-count blocks give the pseudo-values whose
+ * covariance is V. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gsem_internal.h"
+
+typedef long double ld_t;
+
+/* R's mean(): a long double sum, then a correction pass. */
+static double r_mean(const double *x, size_t n)
+{
+    ld_t s = 0.0L;
+    for (size_t i = 0; i < n; i++) s += x[i];
+    s /= (ld_t)n;
+    if (isfinite((double)s)) {
+        ld_t t = 0.0L;
+        for (size_t i = 0; i < n; i++) t += x[i] - s;
+        s += t / (ld_t)n;
+    }
+    return (double)s;
+}
+
+static double r_sum(const double *x, size_t n)
+{
+    ld_t s = 0.0L;
+    for (size_t i = 0; i < n; i++) s += x[i];
+    return (double)s;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* R's cov() of the columns of X (n x p, column-major) into C (p x p). */
+static void r_cov(const double *X, size_t n, size_t p, double *C, double *mean)
+{
+    for (size_t j = 0; j < p; j++) {
+        const double *x = X + j * n;
+        ld_t s = 0.0L;
+        for (size_t i = 0; i < n; i++) s += x[i];
+        ld_t t = s / (ld_t)n;
+        if (isfinite((double)t)) {
+            s = 0.0L;
+            for (size_t i = 0; i < n; i++) s += x[i] - t;
+            t = t + s / (ld_t)n;
+        }
+        mean[j] = (double)t;
+    }
+    for (size_t a = 0; a < p; a++)
+        for (size_t b = 0; b <= a; b++) {
+            const double *x = X + a * n, *y = X + b * n, xm = mean[a], ym = mean[b];
+            ld_t s = 0.0L;
+            for (size_t i = 0; i < n; i++) s += (x[i] - xm) * (y[i] - ym);
+            C[a + b * p] = C[b + a * p] = (double)(s / (ld_t)(n - 1));
+        }
+}
+
+/* LAPACK dgesv on a 2 x 2 system (column-major A), as dgetrf2 + dgetrs compute it. */
+static void solve2(const double A[4], const double b[2], double x[2])
+{
+    double a11 = A[0], a21 = A[1], a12 = A[2], a22 = A[3], b1 = b[0], b2 = b[1];
+    if (fabs(a21) > fabs(a11)) { /* the row interchange */
+        double t = a11;
+        a11 = a21;
+        a21 = t;
+        t = a12;
+        a12 = a22;
+        a22 = t;
+        t = b1;
+        b1 = b2;
+        b2 = t;
+    }
+    const double l = a21 * (1.0 / a11), u22 = a22 - l * a12;
+    b2 -= b1 * l;
+    b2 /= u22;
+    b1 -= b2 * a12;
+    b1 /= a11;
+    x[0] = b1;
+    x[1] = b2;
+}
+
+/* One regression of y on [L2, 1] with row weights wr (already normalised): the estimate (slope,
+ * intercept) and the pseudo-values of the slope (nb) and of both for the jackknife SEs. */
+typedef struct {
+    double reg[2], slope_se, intercept_se;
+} regfit;
+
+static int regress(ks_ctx *ctx, const double *l2, const double *y, const double *wx,
+                   const double *wy, size_t n, size_t nb, double *pseudo_slope, regfit *fit)
+{
+    if (n < nb)
+        return ks_fail(ctx, KS_EINVAL, "ldsc: %zu SNPs are fewer than the %zu jackknife blocks", n,
+                       nb);
+    double *blk = ks_malloc_array(ctx, nb, 6 * sizeof *blk); /* xty (2), xtx (4) per block */
+    double *pseudo = ks_malloc_array(ctx, nb, 2 * sizeof *pseudo);
+    if (!blk || !pseudo) {
+        ks_free(ctx, blk);
+        ks_free(ctx, pseudo);
+        return KS_ENOMEM;
+    }
+    /* blocks: floor(seq(1, n, length.out = nb + 1)) (R: from, from + i by, to) */
+    const double by = ((double)n - 1.0) / (double)nb;
+    size_t from = 1;
+    for (size_t b = 0; b < nb; b++) {
+        const size_t nextf = b + 1 == nb ? n + 1 : (size_t)floor(1.0 + (double)(b + 1) * by);
+        const size_t to = b + 1 == nb ? n : nextf - 1;
+        double xty0 = 0, xty1 = 0, x00 = 0, x01 = 0, x11 = 0;
+        for (size_t i = from - 1; i < to; i++) {
+            const double c0 = l2[i] * wx[i], c1 = wx[i], yy = y[i] * wy[i];
+            xty0 += c0 * yy;
+            xty1 += c1 * yy;
+            x00 += c0 * c0;
+            x01 += c0 * c1;
+            x11 += c1 * c1;
+        }
+        double *q = blk + 6 * b;
+        q[0] = xty0;
+        q[1] = xty1;
+        q[2] = x00;
+        q[3] = x01; /* xtx[2,1] */
+        q[4] = x01; /* xtx[1,2] */
+        q[5] = x11;
+        from = nextf;
+    }
+    double xty[2], xtx[4];
+    for (int c = 0; c < 6; c++) {
+        ld_t s = 0.0L;
+        for (size_t b = 0; b < nb; b++) s += blk[6 * b + c];
+        if (c < 2)
+            xty[c] = (double)s;
+        else
+            xtx[c - 2] = (double)s;
+    }
+    solve2(xtx, xty, fit->reg);
+    for (size_t b = 0; b < nb; b++) {
+        const double *q = blk + 6 * b;
+        const double dy[2] = {xty[0] - q[0], xty[1] - q[1]};
+        const double dx[4] = {xtx[0] - q[2], xtx[1] - q[3], xtx[2] - q[4], xtx[3] - q[5]};
+        double del[2];
+        solve2(dx, dy, del);
+        for (int c = 0; c < 2; c++)
+            pseudo[c * nb + b] = (double)nb * fit->reg[c] - (double)(nb - 1) * del[c];
+    }
+    memcpy(pseudo_slope, pseudo, nb * sizeof *pseudo);
+    double C[4], mean[2];
+    r_cov(pseudo, nb, 2, C, mean);
+    fit->slope_se = sqrt(C[0] / (double)nb);
+    fit->intercept_se = sqrt(C[3] / (double)nb);
+    ks_free(ctx, blk);
+    ks_free(ctx, pseudo);
+    return KS_OK;
+}
+
+/* The LD scores: a SNP's chromosome, position, L2 (and wLD). */
+typedef struct {
+    ks_table **tabs;
+    size_t ntab, n;
+    const char **snp;
+    int64_t *chr, *bp;
+    double *l2;
+    gsem_index index;
+} ldset;
+
+static void ldset_free(ks_ctx *ctx, ldset *s)
+{
+    for (size_t i = 0; i < s->ntab; i++) ks_table_free(s->tabs[i]);
+    ks_free(ctx, s->tabs);
+    ks_free(ctx, s->snp);
+    ks_free(ctx, s->chr);
+    ks_free(ctx, s->bp);
+    ks_free(ctx, s->l2);
+    gsem_index_free(ctx, &s->index);
+    memset(s, 0, sizeof *s);
+}
+
+static int col_of(ks_ctx *ctx, const ks_table *t, const char *path, const char *name, size_t *j)
+{
+    if (ks_table_find(ctx, t, name, j) != KS_OK)
+        return ks_fail(ctx, KS_EPARSE, "%s: no column '%s'", path, name);
+    return KS_OK;
+}
+
+/* Read `<dir>/<chr>.l2.ldscore.gz` for the chromosomes; last: take the file's last column as
+ * the score (the weights), else L2. */
+static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, int last, ldset *s)
+{
+    memset(s, 0, sizeof *s);
+    s->tabs = ks_calloc(ctx, nc ? nc : 1, sizeof *s->tabs);
+    if (!s->tabs) return KS_ENOMEM;
+    static const char *const na[] = {"", "NA", NULL};
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.delim = '\t';
+    o.na_tokens = na;
+    int rc = KS_OK;
+    size_t *cols = ks_malloc_array(ctx, 4 * (nc ? nc : 1), sizeof *cols);
+    if (!cols) return KS_ENOMEM;
+    for (size_t c = 0; c < nc && !rc; c++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", dir, chrs[c]);
+        if ((rc = ks_table_read_csv(ctx, path, &o, &s->tabs[c]))) break;
+        s->ntab++;
+        const ks_table *t = s->tabs[c];
+        if ((rc = col_of(ctx, t, path, "CHR", &cols[4 * c])) ||
+            (rc = col_of(ctx, t, path, "SNP", &cols[4 * c + 1])) ||
+            (rc = col_of(ctx, t, path, "BP", &cols[4 * c + 2])))
+            break;
+        if (last)
+            cols[4 * c + 3] = ks_table_ncol(t) - 1;
+        else if ((rc = col_of(ctx, t, path, "L2", &cols[4 * c + 3])))
+            break;
+        s->n += ks_table_nrow(t);
+    }
+    if (!rc) {
+        s->snp = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->snp);
+        s->chr = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->chr);
+        s->bp = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->bp);
+        s->l2 = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->l2);
+        if (!s->snp || !s->chr || !s->bp || !s->l2) rc = KS_ENOMEM;
+    }
+    for (size_t c = 0, at = 0; c < nc && !rc; c++) {
+        const ks_table *t = s->tabs[c];
+        const size_t nr = ks_table_nrow(t);
+        double *tmp = ks_malloc_array(ctx, nr ? nr : 1, 3 * sizeof *tmp);
+        if (!tmp) {
+            rc = KS_ENOMEM;
+            break;
+        }
+        if ((rc = ks_table_get_double(ctx, t, cols[4 * c], tmp)) ||
+            (rc = ks_table_get_double(ctx, t, cols[4 * c + 2], tmp + nr)) ||
+            (rc = ks_table_get_double(ctx, t, cols[4 * c + 3], tmp + 2 * nr))) {
+            ks_free(ctx, tmp);
+            break;
+        }
+        for (size_t i = 0; i < nr; i++, at++) {
+            const char *name = ks_table_string(t, cols[4 * c + 1], i);
+            s->snp[at] = name ? name : "";
+            s->chr[at] = (int64_t)tmp[i];
+            s->bp[at] = (int64_t)tmp[nr + i];
+            s->l2[at] = tmp[2 * nr + i];
+        }
+        ks_free(ctx, tmp);
+    }
+    ks_free(ctx, cols);
+    if (!rc) rc = gsem_index_build(ctx, s->snp, s->n, &s->index);
+    if (rc) ldset_free(ctx, s);
+    return rc;
+}
+
+/* One trait's SNPs after the merge with the LD scores, in (CHR, BP) order, after its
+ * chi-square filter. */
+typedef struct {
+    size_t n;
+    const char **snp, **a1;
+    double *N, *Z, *l2, *wld;
+    ks_table *tab;
+    gsem_index index; /* SNP -> first row; rows with one SNP are adjacent (same position) */
+} trait;
+
+static void trait_free(ks_ctx *ctx, trait *t)
+{
+    ks_free(ctx, t->snp);
+    ks_free(ctx, t->a1);
+    ks_free(ctx, t->N);
+    ks_free(ctx, t->Z);
+    ks_free(ctx, t->l2);
+    ks_free(ctx, t->wld);
+    gsem_index_free(ctx, &t->index);
+    ks_table_free(t->tab);
+    memset(t, 0, sizeof *t);
+}
+
+typedef struct {
+    int64_t chr, bp;
+    size_t row, ld, w;
+} order_key;
+
+static int cmp_pos(const void *a, const void *b)
+{
+    const order_key *x = a, *y = b;
+    if (x->chr != y->chr) return x->chr < y->chr ? -1 : 1;
+    if (x->bp != y->bp) return x->bp < y->bp ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row); /* R's order() is stable */
+}
+
+static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldset *w,
+                      double chisq_max, trait *t, size_t *nread, size_t *nmerged,
+                      size_t *nremoved, double *cmax)
+{
+    memset(t, 0, sizeof *t);
+    static const char *const na[] = {"", "NA", NULL};
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.delim = '\t';
+    o.na_tokens = na;
+    int rc = ks_table_read_csv(ctx, path, &o, &t->tab);
+    if (rc) return rc;
+    size_t cs, cn, cz, ca1, ca2;
+    if ((rc = col_of(ctx, t->tab, path, "SNP", &cs)) || (rc = col_of(ctx, t->tab, path, "N", &cn)) ||
+        (rc = col_of(ctx, t->tab, path, "Z", &cz)) || (rc = col_of(ctx, t->tab, path, "A1", &ca1)) ||
+        (rc = col_of(ctx, t->tab, path, "A2", &ca2)))
+        return rc;
+    const size_t nr = ks_table_nrow(t->tab), ncol = ks_table_ncol(t->tab);
+    double *N = ks_malloc_array(ctx, nr ? nr : 1, sizeof *N);
+    double *Z = ks_malloc_array(ctx, nr ? nr : 1, sizeof *Z);
+    order_key *key = ks_malloc_array(ctx, nr ? nr : 1, sizeof *key);
+    unsigned char *bad = ks_calloc(ctx, nr ? nr : 1, 1);
+    double *tmp = ks_malloc_array(ctx, nr ? nr : 1, sizeof *tmp);
+    if (!N || !Z || !key || !bad || !tmp) rc = KS_ENOMEM;
+    if (!rc && ((rc = ks_table_get_double(ctx, t->tab, cn, N)) ||
+                (rc = ks_table_get_double(ctx, t->tab, cz, Z))))
+        rc = ks_fail(ctx, KS_EPARSE, "%s: %s", path, ks_errmsg(ctx));
+    /* na.omit over every column of the file */
+    for (size_t j = 0; j < ncol && !rc; j++) {
+        const ks_col_type ty = ks_table_col_type(t->tab, j);
+        if (ty == KS_COL_STRING) {
+            for (size_t i = 0; i < nr; i++) bad[i] |= !ks_table_string(t->tab, j, i);
+        } else if (ty == KS_COL_FLOAT64) {
+            const double *v = ks_table_float64(t->tab, j);
+            for (size_t i = 0; i < nr; i++) bad[i] |= isnan(v[i]);
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nr && !rc; i++) {
+        if (bad[i]) continue;
+        const char *s = ks_table_string(t->tab, cs, i);
+        const int64_t a = gsem_index_find(&ld->index, s), b = gsem_index_find(&w->index, s);
+        if (a < 0 || b < 0) continue;
+        key[n++] = (order_key){ld->chr[a], ld->bp[a], i, (size_t)a, (size_t)b};
+    }
+    *nread = 0;
+    for (size_t i = 0; i < nr; i++) *nread += !bad[i];
+    *nmerged = n;
+    if (!rc) {
+        qsort(key, n, sizeof *key, cmp_pos);
+        double maxn = -INFINITY;
+        for (size_t i = 0; i < n; i++) maxn = fmax(maxn, N[key[i].row]);
+        *cmax = chisq_max > 0.0 ? chisq_max : fmax(0.001 * maxn, 80.0);
+        t->snp = ks_malloc_array(ctx, n ? n : 1, sizeof *t->snp);
+        t->a1 = ks_malloc_array(ctx, n ? n : 1, sizeof *t->a1);
+        t->N = ks_malloc_array(ctx, n ? n : 1, sizeof *t->N);
+        t->Z = ks_malloc_array(ctx, n ? n : 1, sizeof *t->Z);
+        t->l2 = ks_malloc_array(ctx, n ? n : 1, sizeof *t->l2);
+        t->wld = ks_malloc_array(ctx, n ? n : 1, sizeof *t->wld);
+        if (!t->snp || !t->a1 || !t->N || !t->Z || !t->l2 || !t->wld) rc = KS_ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const size_t r = key[i].row;
+        if (Z[r] * Z[r] > *cmax) continue;
+        t->snp[k] = ks_table_string(t->tab, cs, r);
+        t->a1[k] = ks_table_string(t->tab, ca1, r);
+        t->N[k] = N[r];
+        t->Z[k] = Z[r];
+        t->l2[k] = ld->l2[key[i].ld];
+        t->wld[k] = w->l2[key[i].w];
+        k++;
+    }
+    t->n = k;
+    *nremoved = n - k;
+    if (!rc) rc = gsem_index_build(ctx, t->snp, k, &t->index);
+    ks_free(ctx, N);
+    ks_free(ctx, Z);
+    ks_free(ctx, key);
+    ks_free(ctx, bad);
+    ks_free(ctx, tmp);
+    return rc;
+}
+
+/* The aggregate-h2 weights of one trait over its rows: sqrt(w) (unnormalised). */
+static void sqrt_weights(const double *chi, const double *l2, const double *wld, const double *N,
+                         size_t n, double M, double *sw, double *tmp)
+{
+    for (size_t i = 0; i < n; i++) tmp[i] = l2[i] * N[i];
+    double agg = (M * (r_mean(chi, n) - 1.0)) / r_mean(tmp, n);
+    agg = fmin(fmax(agg, 0.0), 1.0);
+    for (size_t i = 0; i < n; i++) {
+        const double ld = fmax(l2[i], 1.0), wl = fmax(wld[i], 1.0), c = agg * N[i] / M;
+        const double d = 1.0 + c * ld, het = 1.0 / (2.0 * (d * d)), w = het * (1.0 / wl);
+        sw[i] = sqrt(w);
+    }
+}
+
+void ks_ldsc_result_free(ks_ctx *ctx, ks_ldsc_result *r)
+{
+    if (!r) return;
+    ks_free(ctx, r->S);
+    ks_free(ctx, r->snps_read);
+    ks_free(ctx, r->pair_snps);
+    ks_free(ctx, r);
+}
+
+/* Allocate the result with its arrays in three blocks. */
+static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
+{
+    ks_ldsc_result *r = ks_calloc(ctx, 1, sizeof *r);
+    if (!r) return NULL;
+    r->k = k;
+    r->kstar = ks;
+    const size_t nd = 5 * k * k + 2 * ks * ks + ks + 8 * k + 5 * ks;
+    r->S = ks_calloc(ctx, nd, sizeof(double));
+    r->snps_read = ks_calloc(ctx, 3 * k, sizeof(size_t));
+    r->pair_snps = ks_calloc(ctx, ks, sizeof(size_t));
+    if (!r->S || !r->snps_read || !r->pair_snps) {
+        ks_ldsc_result_free(ctx, r);
+        return NULL;
+    }
+    double *p = r->S + k * k;
+    r->I = p, p += k * k;
+    r->S_stand = p, p += k * k;
+    p += 2 * k * k; /* spare: the observed-scale S and the ratio */
+    r->V = p, p += ks * ks;
+    r->V_stand = p, p += ks * ks;
+    r->N = p, p += ks;
+    r->liab = p, p += k;
+    r->chisq_max = p, p += k;
+    r->mean_chisq = p, p += k;
+    r->lambda_gc = p, p += k;
+    r->h2_se = p, p += k;
+    r->intercept_se = p, p += k;
+    r->ratio = p, p += k;
+    r->ratio_se = p, p += k;
+    r->est = p, p += ks;
+    r->est_se = p, p += ks;
+    r->pair_intercept = p, p += ks;
+    r->pair_intercept_se = p, p += ks;
+    r->mean_zz = p;
+    r->snps_merged = r->snps_read + k;
+    r->snps_removed = r->snps_read + 2 * k;
+    return r;
+}
+
+int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
+                 const char *wld, const ks_ldsc_options *opt, ks_ldsc_result **out)
+{
+    *out = NULL;
+    ks_ldsc_options o = KS_LDSC_OPTIONS_INIT;
+    if (opt) o = *opt;
+    if (k < 1) return ks_fail(ctx, KS_EINVAL, "ldsc: no traits");
+    if (o.chr < 1 && !o.select) return ks_fail(ctx, KS_EINVAL, "ldsc: chr %d is not >= 1", o.chr);
+    if (o.n_blocks < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is below 2", o.n_blocks);
+    const size_t ks = k * (k + 1) / 2;
+    size_t nb = (size_t)o.n_blocks;
+    if (k > 18) nb = (k + 1) * (k + 2) / 2 + 1; /* GenomicSEM: more blocks than V_Full elements */
+    int *chrs = ks_malloc_array(ctx, o.select ? (o.nselect ? o.nselect : 1) : (size_t)o.chr,
+                                sizeof *chrs);
+    if (!chrs) return KS_ENOMEM;
+    const size_t nc = o.select ? o.nselect : (size_t)o.chr;
+    for (size_t c = 0; c < nc; c++) chrs[c] = o.select ? o.select[c] : (int)c + 1;
+    ldset L, W;
+    memset(&W, 0, sizeof W);
+    int rc = ldset_read(ctx, ld, chrs, nc, 0, &L);
+    if (!rc && o.sep_weights) rc = ldset_read(ctx, wld ? wld : ld, chrs, nc, 1, &W);
+    double M = 0.0;
+    for (size_t c = 0; c < nc && !rc; c++) { /* m: the M_5_50 values summed */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%d.l2.M_5_50", ld, chrs[c]);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            rc = ks_fail(ctx, KS_EIO, "%s: cannot open", path);
+            break;
+        }
+        double v;
+        int got = 0;
+        while (fscanf(f, "%lf", &v) == 1) {
+            M += v;
+            got++;
+        }
+        fclose(f);
+        if (!got) rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
+    }
+    ks_free(ctx, chrs);
+    const ldset *Wp = o.sep_weights ? &W : &L;
+    trait *T = rc ? NULL : ks_calloc(ctx, k, sizeof *T);
+    ks_ldsc_result *r = rc ? NULL : result_new(ctx, k, ks);
+    if (!rc && (!T || !r)) rc = KS_ENOMEM;
+    for (size_t j = 0; j < k && !rc; j++)
+        rc = trait_read(ctx, traits[j], &L, Wp, o.chisq_max, &T[j], &r->snps_read[j],
+                        &r->snps_merged[j], &r->snps_removed[j], &r->chisq_max[j]);
+    size_t maxn = 0;
+    for (size_t j = 0; j < k && !rc; j++) maxn = T[j].n > maxn ? T[j].n : maxn;
+    /* scratch: one pair's rows (at most n_j x dup; grown as needed) */
+    double *Vhold = rc ? NULL : ks_malloc_array(ctx, nb * ks, sizeof *Vhold);
+    if (!rc && !Vhold) rc = KS_ENOMEM;
+    size_t cap = 0;
+    double *buf = NULL; /* 9 columns: l2, wld, y, chi1, chi2, N1, N2, sw, tmp */
+    if (!rc) {
+        r->n_blocks = nb;
+        r->m = M;
+    }
+    size_t s = 0;
+    for (size_t j = 0; j < k && !rc; j++)
+        for (size_t kk = j; kk < k && !rc; kk++, s++) {
+            const trait *a = &T[j], *b = &T[kk];
+            size_t n = 0;
+            for (int pass = 0; pass < 2 && !rc; pass++) { /* count, then fill */
+                if (pass == 1 && n > cap) {
+                    ks_free(ctx, buf);
+                    cap = n;
+                    if (!(buf = ks_malloc_array(ctx, cap, 9 * sizeof *buf))) rc = KS_ENOMEM;
+                }
+                if (rc) break;
+                size_t at = 0;
+                for (size_t i = 0; i < a->n; i++) {
+                    if (j == kk) {
+                        if (pass) {
+                            buf[at] = a->l2[i];
+                            buf[cap + at] = a->wld[i];
+                            buf[3 * cap + at] = a->Z[i] * a->Z[i];
+                            buf[2 * cap + at] = buf[3 * cap + at];
+                            buf[5 * cap + at] = a->N[i];
+                        }
+                        at++;
+                        continue;
+                    }
+                    /* merge by SNP: every row of b with this SNP (adjacent from the first) */
+                    int64_t f0 = gsem_index_find(&b->index, a->snp[i]);
+                    if (f0 < 0) continue;
+                    for (size_t q = (size_t)f0; q < b->n && !strcmp(b->snp[q], a->snp[i]); q++) {
+                        if (pass) {
+                            const double zx = strcmp(b->a1[q], a->a1[i]) ? -a->Z[i] : a->Z[i];
+                            buf[at] = a->l2[i];
+                            buf[cap + at] = a->wld[i];
+                            buf[2 * cap + at] = b->Z[q] * zx;
+                            buf[3 * cap + at] = a->Z[i] * a->Z[i];
+                            buf[4 * cap + at] = b->Z[q] * b->Z[q];
+                            buf[5 * cap + at] = a->N[i];
+                            buf[6 * cap + at] = b->N[q];
+                        }
+                        at++;
+                    }
+                }
+                n = at;
+            }
+            if (rc) break;
+            double *l2 = buf, *wl = buf + cap, *y = buf + 2 * cap, *chi1 = buf + 3 * cap,
+                   *chi2 = buf + 4 * cap, *N1 = buf + 5 * cap, *N2 = buf + 6 * cap,
+                   *sw = buf + 7 * cap, *tmp = buf + 8 * cap;
+            double nbar;
+            if (!n) {
+                rc = ks_fail(ctx, KS_EINVAL, "ldsc: %s and %s share no SNPs", traits[j],
+                             traits[kk]);
+                break;
+            }
+            sqrt_weights(chi1, l2, wl, N1, n, M, sw, tmp);
+            if (j == kk) {
+                const double tot = r_sum(sw, n);
+                for (size_t i = 0; i < n; i++) sw[i] = sw[i] / tot;
+                nbar = r_mean(N1, n);
+            } else {
+                double *sw2 = chi1; /* chi1 is not needed once w is made */
+                sqrt_weights(chi2, l2, wl, N2, n, M, sw2, tmp);
+                for (size_t i = 0; i < n; i++) sw[i] = sw[i] + sw2[i];
+                const double tot = r_sum(sw, n);
+                for (size_t i = 0; i < n; i++) sw[i] = sw[i] / tot;
+                nbar = sqrt(r_mean(N1, n) * r_mean(N2, n));
+                r->mean_zz[s] = r_mean(y, n);
+            }
+            regfit fit = {{0.0, 0.0}, 0.0, 0.0};
+            if ((rc = regress(ctx, l2, y, sw, sw, n, nb, Vhold + s * nb, &fit))) break;
+            r->pair_snps[s] = n;
+            r->N[s] = nbar;
+            const double est = fit.reg[0] / nbar * M;
+            r->est[s] = est;
+            r->est_se[s] = fit.slope_se / nbar * M;
+            r->pair_intercept[s] = fit.reg[1];
+            r->pair_intercept_se[s] = fit.intercept_se;
+            r->S[j + kk * k] = r->S[kk + j * k] = est;
+            r->I[j + kk * k] = r->I[kk + j * k] = fit.reg[1];
+            if (j == kk) {
+                /* chi1 was overwritten only for pairs: here it is still the chi-square */
+                r->mean_chisq[j] = r_mean(chi1, n);
+                memcpy(tmp, chi1, n * sizeof *tmp);
+                qsort(tmp, n, sizeof *tmp, cmp_dbl);
+                const double med = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2.0;
+                r->lambda_gc[j] = med / 0.45493642311957283; /* qchisq(0.5, 1) */
+                r->h2_se[j] = r->est_se[s];
+                r->intercept_se[j] = fit.intercept_se;
+                r->ratio[j] = (fit.reg[1] - 1.0) / (r->mean_chisq[j] - 1.0);
+                r->ratio_se[j] = fit.intercept_se / (r->mean_chisq[j] - 1.0);
+            }
+        }
+    ks_free(ctx, buf);
+    if (!rc) {
+        /* V = cov(pseudo-values) / crossprod(N x sqrt(nb) / m); then the liability scale */
+        double *mean = ks_malloc_array(ctx, ks, sizeof *mean);
+        if (!mean) rc = KS_ENOMEM;
+        if (!rc) {
+            r_cov(Vhold, nb, ks, r->V, mean);
+            const double sc = sqrt((double)nb) / M;
+            for (size_t a = 0; a < ks; a++)
+                for (size_t b = 0; b < ks; b++)
+                    r->V[a + b * ks] = r->V[a + b * ks] / ((r->N[a] * sc) * (r->N[b] * sc));
+            for (size_t j = 0; j < k; j++) {
+                const double P = o.sample_prev ? o.sample_prev[j] : NAN,
+                             K = o.population_prev ? o.population_prev[j] : NAN;
+                r->liab[j] = 1.0;
+                if (!isnan(P) && !isnan(K)) {
+                    const double x = gsem_qnorm(1.0 - K);
+                    const double d = 0.398942280401432677940 * exp(-0.5 * x * x);
+                    r->liab[j] = (K * K * ((1.0 - K) * (1.0 - K))) / (P * (1.0 - P) * (d * d));
+                }
+            }
+            double *ratio = r->S_stand + 2 * k * k, *sO = mean; /* scratch */
+            for (size_t a = 0; a < k; a++)
+                for (size_t b = 0; b < k; b++)
+                    ratio[a + b * k] = sqrt(r->liab[a]) * sqrt(r->liab[b]);
+            for (size_t q = 0; q < k * k; q++) r->S[q] = r->S[q] * ratio[q];
+            size_t t = 0;
+            for (size_t c = 0; c < k; c++)
+                for (size_t rr = c; rr < k; rr++) sO[t++] = ratio[rr + c * k];
+            for (size_t a = 0; a < ks; a++)
+                for (size_t b = 0; b < ks; b++) r->V[a + b * ks] = r->V[a + b * ks] * (sO[a] * sO[b]);
+            int pos = 1;
+            for (size_t j = 0; j < k; j++) pos &= r->S[j + j * k] > 0.0;
+            if (pos) {
+                for (size_t a = 0; a < k; a++)
+                    for (size_t b = 0; b < k; b++)
+                        ratio[a + b * k] =
+                            (1.0 / sqrt(r->S[a + a * k])) * (1.0 / sqrt(r->S[b + b * k]));
+                for (size_t q = 0; q < k * k; q++) r->S_stand[q] = r->S[q] * ratio[q];
+                t = 0;
+                for (size_t c = 0; c < k; c++)
+                    for (size_t rr = c; rr < k; rr++) sO[t++] = ratio[rr + c * k];
+                for (size_t a = 0; a < ks; a++)
+                    for (size_t b = 0; b < ks; b++)
+                        r->V_stand[a + b * ks] = r->V[a + b * ks] * (sO[a] * sO[b]);
+            } else {
+                r->S_stand = r->V_stand = NULL;
+            }
+        }
+        ks_free(ctx, mean);
+    }
+    ks_free(ctx, Vhold);
+    for (size_t j = 0; T && j < k; j++) trait_free(ctx, &T[j]);
+    ks_free(ctx, T);
+    ldset_free(ctx, &L);
+    ldset_free(ctx, &W);
+    if (rc) {
+        ks_ldsc_result_free(ctx, r);
+        return rc;
+    }
+    *out = r;
+    return KS_OK;
+}

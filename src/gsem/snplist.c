@@ -1,0 +1,151 @@
+/* snplist.c — a SNP reference list (HapMap3's w_hm3.snplist: `SNP A1 A2`, whitespace-separated,
+ * plain or gzip) held once and shared read-only by every file munged against it: the names in
+ * one arena, a hash index, and each name's rank in byte order (the order R's data.table merge
+ * writes rows in). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gsem_internal.h"
+
+int64_t gsem_snplist_find(const gsem_snplist *s, const char *name)
+{
+    return gsem_index_find(&s->index, name);
+}
+
+void gsem_snplist_free(ks_ctx *ctx, gsem_snplist *s)
+{
+    ks_free(ctx, s->arena);
+    ks_free(ctx, s->off);
+    ks_free(ctx, s->a1off);
+    ks_free(ctx, s->a2off);
+    ks_free(ctx, s->a1);
+    ks_free(ctx, s->a2);
+    ks_free(ctx, s->rank);
+    ks_free(ctx, s->name);
+    gsem_index_free(ctx, &s->index);
+    memset(s, 0, sizeof *s);
+}
+
+static const char *g_arena; /* qsort's context (the ranks are made once per list) */
+static const size_t *g_off;
+static int cmp_name(const void *a, const void *b)
+{
+    const uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    const int c = strcmp(g_arena + g_off[i], g_arena + g_off[j]);
+    return c ? c : (i > j) - (i < j);
+}
+
+static int grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return KS_OK;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < need) nc *= 2;
+    void *q = ks_realloc(ctx, *p, nc * size);
+    if (!q) return KS_ENOMEM;
+    *p = q;
+    *cap = nc;
+    return KS_OK;
+}
+
+int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out)
+{
+    memset(out, 0, sizeof *out);
+    ks_text_reader *r;
+    int rc = ks_text_open(ctx, path, 0, &r);
+    if (rc) return rc;
+    size_t nf, line, cap = 0, acap = 0, alen = 0, n = 0;
+    char *const *f;
+    size_t *off = NULL, *a1o = NULL, *a2o = NULL;
+    size_t cap1 = 0, cap2 = 0;
+    char *arena = NULL;
+    int col[3] = {-1, -1, -1}, header = 1;
+    while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
+        if (header) {
+            static const char *want[3] = {"SNP", "A1", "A2"};
+            for (size_t j = 0; j < nf; j++)
+                for (int k = 0; k < 3; k++)
+                    if (!strcmp(f[j], want[k]) && col[k] < 0) col[k] = (int)j;
+            for (int k = 0; k < 3; k++)
+                if (col[k] < 0) {
+                    rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: no %s column in the reference list",
+                                 path, line, want[k]);
+                    goto fail;
+                }
+            header = 0;
+            continue;
+        }
+        if (nf <= (size_t)col[0] || nf <= (size_t)col[1] || nf <= (size_t)col[2]) {
+            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, fewer than the header's", path, line,
+                         nf);
+            goto fail;
+        }
+        const char *txt[3] = {f[col[0]], f[col[1]], f[col[2]]};
+        size_t need = alen;
+        for (int k = 0; k < 3; k++) need += strlen(txt[k]) + 1;
+        if ((rc = grow(ctx, (void **)&arena, &acap, need, 1)) ||
+            (rc = grow(ctx, (void **)&off, &cap, n + 1, sizeof *off)) ||
+            (rc = grow(ctx, (void **)&a1o, &cap1, n + 1, sizeof *a1o)) ||
+            (rc = grow(ctx, (void **)&a2o, &cap2, n + 1, sizeof *a2o)))
+            goto fail;
+        size_t *dst[3] = {off, a1o, a2o};
+        for (int k = 0; k < 3; k++) {
+            const size_t l = strlen(txt[k]) + 1;
+            memcpy(arena + alen, txt[k], l);
+            dst[k][n] = alen;
+            alen += l;
+        }
+        n++;
+    }
+    if (rc < 0) goto fail;
+    if (header) {
+        rc = ks_fail(ctx, KS_EPARSE, "%s: empty reference list", path);
+        goto fail;
+    }
+    if (n >= UINT32_MAX / 2) {
+        rc = ks_fail(ctx, KS_EINVAL, "%s: %zu SNPs are too many", path, n);
+        goto fail;
+    }
+    ks_text_close(r);
+    r = NULL;
+    out->n = n;
+    out->arena = arena;
+    out->off = off;
+    out->a1off = a1o;
+    out->a2off = a2o;
+    arena = NULL;
+    off = a1o = a2o = NULL;
+    out->name = ks_malloc_array(ctx, n ? n : 1, sizeof *out->name);
+    out->a1 = ks_malloc(ctx, n ? n : 1);
+    out->a2 = ks_malloc(ctx, n ? n : 1);
+    out->rank = ks_malloc_array(ctx, n ? n : 1, sizeof *out->rank);
+    uint32_t *order = ks_malloc_array(ctx, n ? n : 1, sizeof *order);
+    if (!out->name || !out->a1 || !out->a2 || !out->rank || !order) {
+        ks_free(ctx, order);
+        gsem_snplist_free(ctx, out);
+        return KS_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out->a1[i] = (signed char)gsem_allele(out->arena + out->a1off[i], 0);
+        out->a2[i] = (signed char)gsem_allele(out->arena + out->a2off[i], 0);
+        out->name[i] = out->arena + out->off[i];
+        order[i] = (uint32_t)i;
+    }
+    if (gsem_index_build(ctx, out->name, n, &out->index)) {
+        ks_free(ctx, order);
+        gsem_snplist_free(ctx, out);
+        return KS_ENOMEM;
+    }
+    g_arena = out->arena;
+    g_off = out->off;
+    qsort(order, n, sizeof *order, cmp_name);
+    for (size_t i = 0; i < n; i++) out->rank[order[i]] = (uint32_t)i;
+    ks_free(ctx, order);
+    return KS_OK;
+fail:
+    ks_text_close(r);
+    ks_free(ctx, arena);
+    ks_free(ctx, off);
+    ks_free(ctx, a1o);
+    ks_free(ctx, a2o);
+    return rc;
+}

@@ -1,0 +1,182 @@
+/* text_io.c — streaming text files for callers that never hold a whole file: a reader that
+ * hands out one record at a time (plain or gzip, a delimiter or runs of blanks), and a writer
+ * that goes through a temporary file in the target's directory, renamed over the target only
+ * when everything was written (a failed or abandoned write leaves no partial file). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv_internal.h"
+
+struct ks_text_reader {
+    ks_ctx *ctx;
+    ks_source src;
+    ks_records rec;
+    char *path;
+};
+
+int ks_text_open(ks_ctx *ctx, const char *path, char delim, ks_text_reader **out)
+{
+    *out = NULL;
+    ks_text_reader *r = ks_calloc(ctx, 1, sizeof *r);
+    if (!r) return KS_ENOMEM;
+    r->ctx = ctx;
+    r->path = ks_strdup(ctx, path);
+    int rc = r->path ? ks_source_open_file(ctx, r->path, &r->src) : KS_ENOMEM;
+    if (rc) {
+        ks_free(ctx, r->path);
+        ks_free(ctx, r);
+        return rc;
+    }
+    if ((rc = ks_records_init(ctx, &r->rec, &r->src, delim ? delim : ' ', 0))) {
+        ks_source_close(&r->src);
+        ks_free(ctx, r->path);
+        ks_free(ctx, r);
+        return rc;
+    }
+    r->rec.blanks = !delim;
+    r->rec.quiet = 1;
+    *out = r;
+    return KS_OK;
+}
+
+int ks_text_next(ks_text_reader *r, size_t *nfields, char *const **fields, size_t *line)
+{
+    int rc = ks_records_next(&r->rec, line);
+    if (rc == 1) {
+        *nfields = r->rec.nfields;
+        *fields = r->rec.fields;
+    }
+    return rc;
+}
+
+void ks_text_progress(ks_text_reader *r, uint64_t *done, uint64_t *total)
+{
+    *done = ks_source_consumed(&r->src);
+    *total = r->src.total;
+}
+
+void ks_text_close(ks_text_reader *r)
+{
+    if (!r) return;
+    ks_records_free(&r->rec);
+    ks_source_close(&r->src);
+    ks_free(r->ctx, r->path);
+    ks_free(r->ctx, r);
+}
+
+struct ks_text_writer {
+    ks_ctx *ctx;
+    char *path, *tmp;
+    FILE *f;
+    gzFile gz;
+    char buf[1 << 16];
+    size_t len;
+    int failed;
+};
+
+int ks_text_create(ks_ctx *ctx, const char *path, int gzip, ks_text_writer **out)
+{
+    *out = NULL;
+    ks_text_writer *w = ks_calloc(ctx, 1, sizeof *w);
+    const size_t plen = strlen(path);
+    if (w) {
+        w->ctx = ctx;
+        w->path = ks_strdup(ctx, path);
+        w->tmp = ks_malloc(ctx, plen + 16);
+    }
+    if (!w || !w->path || !w->tmp) {
+        if (w) {
+            ks_free(ctx, w->path);
+            ks_free(ctx, w->tmp);
+        }
+        ks_free(ctx, w);
+        return KS_ENOMEM;
+    }
+    snprintf(w->tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(w->tmp);
+    int rc = KS_OK;
+    if (fd < 0) {
+        rc = ks_fail(ctx, KS_EIO, "%s: cannot create: %s", path, strerror(errno));
+    } else {
+        if (gzip < 0 ? ks_ends_with(path, ".gz") : gzip)
+            w->gz = gzdopen(fd, "wb6");
+        else
+            w->f = fdopen(fd, "wb");
+        if (!w->gz && !w->f) {
+            close(fd);
+            unlink(w->tmp);
+            rc = ks_fail(ctx, KS_EIO, "%s: cannot open for writing", path);
+        }
+    }
+    if (rc) {
+        ks_free(ctx, w->path);
+        ks_free(ctx, w->tmp);
+        ks_free(ctx, w);
+        return rc;
+    }
+    *out = w;
+    return KS_OK;
+}
+
+static void flush(ks_text_writer *w)
+{
+    if (!w->len || w->failed) return;
+    if (w->gz)
+        w->failed = gzwrite(w->gz, w->buf, (unsigned)w->len) != (int)w->len;
+    else
+        w->failed = fwrite(w->buf, 1, w->len, w->f) != w->len;
+    w->len = 0;
+}
+
+void ks_text_write(ks_text_writer *w, const char *p, size_t n)
+{
+    while (n) {
+        size_t room = sizeof w->buf - w->len, take = n < room ? n : room;
+        memcpy(w->buf + w->len, p, take);
+        w->len += take;
+        p += take;
+        n -= take;
+        if (w->len == sizeof w->buf) flush(w);
+    }
+}
+
+void ks_text_puts(ks_text_writer *w, const char *s) { ks_text_write(w, s, strlen(s)); }
+
+static void writer_free(ks_text_writer *w)
+{
+    ks_free(w->ctx, w->path);
+    ks_free(w->ctx, w->tmp);
+    ks_free(w->ctx, w);
+}
+
+int ks_text_commit(ks_text_writer *w)
+{
+    ks_ctx *ctx = w->ctx;
+    flush(w);
+    const int closed = w->gz ? gzclose(w->gz) == Z_OK : fclose(w->f) == 0;
+    int rc = KS_OK;
+    if (w->failed || !closed) {
+        unlink(w->tmp);
+        rc = ks_fail(ctx, KS_EIO, "%s: write failed: %s", w->path, strerror(errno));
+    } else if (rename(w->tmp, w->path) != 0) {
+        unlink(w->tmp);
+        rc = ks_fail(ctx, KS_EIO, "%s: cannot rename into place: %s", w->path, strerror(errno));
+    }
+    writer_free(w);
+    return rc;
+}
+
+void ks_text_abort(ks_text_writer *w)
+{
+    if (!w) return;
+    if (w->gz)
+        gzclose(w->gz);
+    else
+        fclose(w->f);
+    unlink(w->tmp);
+    writer_free(w);
+}
