@@ -80,6 +80,8 @@ int cmd_did_bacon(int argc, char **argv);
 int cmd_did_sunab(int argc, char **argv);
 int cmd_mars(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_munge(int argc, char **argv);
+int cmd_ldsc(int argc, char **argv);
 int cmd_describe(int argc, char **argv);
 
 /* The demo panel, embedded at build time from data/panel.csv. */
@@ -91,5 +93,7 @@ extern const size_t ks_demo_mpdta_csv_len;
 /* R earth's ozone1, embedded from data/ozone1.csv. */
 extern const unsigned char ks_demo_ozone1_csv[];
 extern const size_t ks_demo_ozone1_csv_len;
+extern const unsigned char ks_demo_gsem_txt[];
+extern const size_t ks_demo_gsem_txt_len;
 
 #endif

@@ -48,7 +48,7 @@ typedef struct {
 /* Munge n files into out_paths[i] (written whole or not at all), the reference list `ref`
  * (`SNP A1 A2`, plain or gzip) read once and the files processed in parallel over the ctx's
  * threads. reports: n entries, filled (free each with ks_munge_report_free). On an error the
- * message names the file, line and column at fault and no output of that call is left. */
+ * message names the file, line and column at fault, and no output file nor report is left. */
 KS_API int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths,
                          const char *const *out_paths, const char *ref,
                          const ks_munge_options *opt, ks_munge_report *reports) KS_RESULT_USED;
@@ -79,7 +79,8 @@ typedef struct {
  * k (k + 1) / 2 in GenomicSEM's order (column-wise lower triangle: 11, 21, ..., k1, 22, ...). */
 typedef struct {
     size_t k, kstar, n_blocks;
-    double *S, *V, *I, *N; /* N: kstar (the mean N of each regression, geometric for pairs) */
+    double *S, *V, *intercept, *N; /* intercept: GenomicSEM's I; N: kstar values (each
+                                      regression's mean N, geometric for a pair) */
     double m;              /* the sum of M_5_50 */
     double *S_stand, *V_stand; /* NULL when some heritability is not positive */
     double *liab;          /* k: the liability conversion factor (1 where none) */

@@ -129,6 +129,11 @@ KS_API int ks_text_create(ks_ctx *ctx, const char *path, int gzip,
                           ks_text_writer **out) KS_RESULT_USED;
 KS_API void ks_text_write(ks_text_writer *w, const char *p, size_t n);
 KS_API void ks_text_puts(ks_text_writer *w, const char *s);
+KS_API void ks_text_printf(ks_text_writer *w, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 KS_API int ks_text_commit(ks_text_writer *w) KS_RESULT_USED;
 KS_API void ks_text_abort(ks_text_writer *w); /* NULL is fine */
 

@@ -38,6 +38,8 @@ PyObject *ks_py_mars_predict(PyObject *self, PyObject *args);
 PyObject *ks_py_mars_basis(PyObject *self, PyObject *args);
 PyObject *ks_py_mars_to_json(PyObject *self, PyObject *args);
 PyObject *ks_py_mars_from_json(PyObject *self, PyObject *args);
+PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw);
 
 /* Add one column from a Python object to the table. Arrays that must live as long as the table
  * are appended to `keep`. */
@@ -1010,6 +1012,11 @@ static PyMethodDef methods[] = {
     {"mars_basis", ks_py_mars_basis, METH_VARARGS, "mars_basis(model, X) -> n x terms array"},
     {"mars_to_json", ks_py_mars_to_json, METH_VARARGS, "mars_to_json(model) -> str"},
     {"mars_from_json", ks_py_mars_from_json, METH_VARARGS, "mars_from_json(str) -> (model, dict)"},
+    {"gsem_munge", (PyCFunction)(void (*)(void))ks_py_gsem_munge, METH_VARARGS | METH_KEYWORDS,
+     "gsem_munge(paths, out_paths, ref, N=0, info_filter=.9, maf_filter=.01, columns=None, "
+     "threads=0) -> [report dict]"},
+    {"gsem_ldsc", (PyCFunction)(void (*)(void))ks_py_gsem_ldsc, METH_VARARGS | METH_KEYWORDS,
+     "gsem_ldsc(traits, sample_prev, population_prev, ld, wld, ...) -> dict"},
     {NULL, NULL, 0, NULL},
 };
 

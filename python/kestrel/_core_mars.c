@@ -22,7 +22,8 @@ static PyObject *arr1(const double *v, npy_intp n)
     return a;
 }
 
-static PyObject *idx1(const size_t *v, npy_intp n)
+/* Sizes as an int64 array (also used by _core_gsem.c). */
+PyObject *ks_py_sizes(const size_t *v, npy_intp n)
 {
     PyObject *a = PyArray_SimpleNew(1, &n, NPY_INT64);
     if (a)
@@ -74,7 +75,7 @@ static PyObject *mars_dict(const ks_mars *m)
         "{s:n,s:n,s:n,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:d,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:i,s:n,s:N,"
         "s:d,s:i,s:i,s:N,s:N,s:N,s:i,s:N,s:N,s:N}",
         "n", (Py_ssize_t)v.n, "p", (Py_ssize_t)v.p, "ny", (Py_ssize_t)v.ny, "terms", terms,
-        "parents", parents, "selected", idx1(v.selected, (npy_intp)v.nselected), "coef",
+        "parents", parents, "selected", ks_py_sizes(v.selected, (npy_intp)v.nselected), "coef",
         mat(v.coef, (npy_intp)v.nselected, ny), "rss", v.rss, "rsq", v.rsq, "gcv", v.gcv, "grsq",
         v.grsq, "rss_per_response", arr1(v.rss_per_response, ny), "rsq_per_response",
         arr1(v.rsq_per_response, ny), "gcv_per_response", arr1(v.gcv_per_response, ny),

@@ -316,11 +316,9 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     double *Z = ks_malloc_array(ctx, nr ? nr : 1, sizeof *Z);
     order_key *key = ks_malloc_array(ctx, nr ? nr : 1, sizeof *key);
     unsigned char *bad = ks_calloc(ctx, nr ? nr : 1, 1);
-    double *tmp = ks_malloc_array(ctx, nr ? nr : 1, sizeof *tmp);
-    if (!N || !Z || !key || !bad || !tmp) rc = KS_ENOMEM;
-    if (!rc && ((rc = ks_table_get_double(ctx, t->tab, cn, N)) ||
-                (rc = ks_table_get_double(ctx, t->tab, cz, Z))))
-        rc = ks_fail(ctx, KS_EPARSE, "%s: %s", path, ks_errmsg(ctx));
+    if (!N || !Z || !key || !bad) rc = KS_ENOMEM;
+    if (!rc && !(rc = ks_table_get_double(ctx, t->tab, cn, N)))
+        rc = ks_table_get_double(ctx, t->tab, cz, Z);
     /* na.omit over every column of the file */
     for (size_t j = 0; j < ncol && !rc; j++) {
         const ks_col_type ty = ks_table_col_type(t->tab, j);
@@ -340,7 +338,7 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
         key[n++] = (order_key){ld->chr[a], ld->bp[a], i, (size_t)a, (size_t)b};
     }
     *nread = 0;
-    for (size_t i = 0; i < nr; i++) *nread += !bad[i];
+    for (size_t i = 0; i < nr && !rc; i++) *nread += !bad[i];
     *nmerged = n;
     if (!rc) {
         qsort(key, n, sizeof *key, cmp_pos);
@@ -374,7 +372,6 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     ks_free(ctx, Z);
     ks_free(ctx, key);
     ks_free(ctx, bad);
-    ks_free(ctx, tmp);
     return rc;
 }
 
@@ -417,7 +414,7 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
         return NULL;
     }
     double *p = r->S + k * k;
-    r->I = p, p += k * k;
+    r->intercept = p, p += k * k;
     r->S_stand = p, p += k * k;
     p += 2 * k * k; /* spare: the observed-scale S and the ratio */
     r->V = p, p += ks * ks;
@@ -577,7 +574,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
             r->pair_intercept[s] = fit.reg[1];
             r->pair_intercept_se[s] = fit.intercept_se;
             r->S[j + kk * k] = r->S[kk + j * k] = est;
-            r->I[j + kk * k] = r->I[kk + j * k] = fit.reg[1];
+            r->intercept[j + kk * k] = r->intercept[kk + j * k] = fit.reg[1];
             if (j == kk) {
                 /* chi1 was overwritten only for pairs: here it is still the chi-square */
                 r->mean_chisq[j] = r_mean(chi1, n);

@@ -411,9 +411,11 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
             ctx->errcode = sub[i].errcode;
             memcpy(ctx->errmsg, sub[i].errmsg, sizeof ctx->errmsg);
         }
-    if (rc) /* all or nothing: no output of this call is left */
-        for (size_t i = 0; i < n; i++)
+    if (rc) /* all or nothing: no output of this call is left, no report */
+        for (size_t i = 0; i < n; i++) {
             if (!status[i]) remove(out_paths[i]);
+            ks_munge_report_free(ctx, &reports[i]);
+        }
     ks_free(ctx, status);
     ks_free(ctx, sub);
     ks_free(ctx, done);

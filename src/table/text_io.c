@@ -146,6 +146,33 @@ void ks_text_write(ks_text_writer *w, const char *p, size_t n)
 
 void ks_text_puts(ks_text_writer *w, const char *s) { ks_text_write(w, s, strlen(s)); }
 
+void ks_text_printf(ks_text_writer *w, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        w->failed = 1;
+        return;
+    }
+    if ((size_t)n < sizeof buf) {
+        ks_text_write(w, buf, (size_t)n);
+        return;
+    }
+    char *big = ks_malloc(w->ctx, (size_t)n + 1);
+    if (!big) {
+        w->failed = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    ks_text_write(w, big, (size_t)n);
+    ks_free(w->ctx, big);
+}
+
 static void writer_free(ks_text_writer *w)
 {
     ks_free(w->ctx, w->path);

@@ -1,9 +1,11 @@
 /* test_alloc_fail.c — make every allocation of a table read, factorize, CSV write, a two-way
- * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits and MARS fits fail once, in turn: each run must fail cleanly
+ * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge and ldsc
+ * fail once, in turn: each run must fail cleanly
  * (no crash), leave nothing allocated, and leave no output file behind. */
 #include <glob.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kestrel/kestrel.h"
@@ -203,6 +205,76 @@ static int run_mars(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* Genomic SEM: a small reference list, two raw files and one chromosome of LD scores (made in
+ * gsem_dir by gsem_setup), munged and regressed. */
+static char gsem_dir[4096];
+
+static void gsem_setup(void)
+{
+    snprintf(gsem_dir, sizeof gsem_dir, "%s", ktest_tmpfile("_gsem", "", 0));
+    unlink(gsem_dir);
+    CHECK(mkdir(gsem_dir, 0700) == 0);
+    char path[4200];
+    FILE *ref, *ld, *t1, *t2, *m;
+    snprintf(path, sizeof path, "%s/ref.txt", gsem_dir);
+    ref = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/1.l2.ldscore.gz", gsem_dir); /* (plain text reads too) */
+    ld = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/t1.txt", gsem_dir);
+    t1 = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/t2.txt", gsem_dir);
+    t2 = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/1.l2.M_5_50", gsem_dir);
+    m = fopen(path, "w");
+    CHECK(ref && ld && t1 && t2 && m);
+    if (!ref || !ld || !t1 || !t2 || !m) return;
+    fprintf(ref, "SNP A1 A2\n");
+    fprintf(ld, "CHR\tSNP\tBP\tL2\n");
+    fprintf(t1, "SNP A1 A2 BETA P N MAF INFO\n");
+    fprintf(t2, "rsid effect_allele other_allele OR p_value n eaf\n");
+    for (int i = 0; i < 60; i++) {
+        const double u = fmod(0.6180339887 * (i + 1), 1.0), v = fmod(0.7548776662 * (i + 1), 1.0);
+        fprintf(ref, "rs%d A G\n", i);
+        fprintf(ld, "1\trs%d\t%d\t%.3f\n", i, 1000 + 10 * i, 20.0 + 80.0 * u);
+        fprintf(t1, "rs%d %s %.4f %.6g 10000 %.3f 0.95\n", i, i % 3 ? "A G" : "G A", v - 0.5,
+                0.9 * u + 1e-4, 0.05 + 0.4 * v);
+        fprintf(t2, "rs%d A G %.4f %.6g 8000 %.3f\n", i, 1.0 + 0.2 * (u - 0.5), 0.9 * v + 1e-4,
+                0.1 + 0.3 * u);
+    }
+    fprintf(m, "600000\n");
+    fclose(ref);
+    fclose(ld);
+    fclose(t1);
+    fclose(t2);
+    fclose(m);
+}
+
+static int run_gsem(ks_ctx *ctx, double *sig)
+{
+    char in[2][4200], out[2][4200], ref[4200];
+    const char *ip[2] = {in[0], in[1]}, *op[2] = {out[0], out[1]};
+    for (int i = 0; i < 2; i++) {
+        snprintf(in[i], sizeof in[i], "%s/t%d.txt", gsem_dir, i + 1);
+        snprintf(out[i], sizeof out[i], "%s/t%d.sumstats.gz", gsem_dir, i + 1);
+    }
+    snprintf(ref, sizeof ref, "%s/ref.txt", gsem_dir);
+    ks_munge_report rep[2];
+    int rc = ks_gsem_munge(ctx, 2, ip, op, ref, NULL, rep);
+    if (!rc) {
+        *sig += (double)(rep[0].written + rep[1].written);
+        for (int i = 0; i < 2; i++) ks_munge_report_free(ctx, &rep[i]);
+    }
+    ks_ldsc_result *r = NULL;
+    ks_ldsc_options o = KS_LDSC_OPTIONS_INIT;
+    o.chr = 1;
+    o.n_blocks = 5;
+    if (!rc) rc = ks_gsem_ldsc(ctx, 2, op, gsem_dir, gsem_dir, &o, &r);
+    if (!rc) *sig += r->S[0] + r->S[1] + r->V[4];
+    ks_ldsc_result_free(ctx, r);
+    for (int i = 0; i < 2; i++) unlink(out[i]);
+    return rc;
+}
+
 /* One full run; returns the status of the first failure. */
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
@@ -235,6 +307,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     ks_table_free(t);
     if (!rc) rc = run_did(ctx, sig);
     if (!rc) rc = run_mars(ctx, sig);
+    if (!rc) rc = run_gsem(ctx, sig);
     return rc;
 }
 
@@ -250,6 +323,7 @@ int main(void)
     CHECK(ks_ctx_new_with_allocator(&a, &ctx) == KS_OK);
     if (!ctx) return ktest_finish("alloc_fail");
     CHECK(ks_ctx_set_threads(ctx, 1) == KS_OK);
+    gsem_setup();
     /* A clean run counts the allocations. */
     long base = fa.count, live0 = fa.live;
     double sig0, sig;
@@ -277,6 +351,9 @@ int main(void)
         glob_t g;
         CHECK(glob(pattern, 0, NULL, &g) == GLOB_NOMATCH); /* no temporary file left */
         globfree(&g);
+        snprintf(pattern, sizeof pattern, "%s/*.tmp*", gsem_dir);
+        CHECK(glob(pattern, 0, NULL, &g) == GLOB_NOMATCH);
+        globfree(&g);
         CHECK(fa.live == live0);
         if (fa.live != live0) {
             fprintf(stderr, "leak when allocation %ld of %ld fails: %ld blocks\n", k, total,
@@ -288,7 +365,7 @@ int main(void)
     printf("alloc_fail: %ld allocations, each failed once: %d runs failed cleanly, the rest "
            "(optional shrinks) gave identical results\n",
            total, clean_failures);
-    CHECK(clean_failures >= total - 16); /* two table reads, each with a few optional shrinks */
+    CHECK(clean_failures >= total - 24); /* five table reads, each with a few optional shrinks */
     ks_ctx_free(ctx);
     unlink(in_path);
     return ktest_finish("alloc_fail");

@@ -29,3 +29,18 @@ def test_c_example(tmp_path):
         name, est, se = line.split()
         assert abs(float(est) - fit.coef()[name]) < 1e-5
         assert abs(float(se.strip("()")) - fit.se()[name]) < 1e-5
+
+
+def test_gsem_example(tmp_path, monkeypatch):
+    """The README's genomic SEM example runs as written (from the repository root) and gives R's
+    genetic correlation of T1 and T2 (tests/data/gsem/ref/ldsc_S_Stand.tsv)."""
+    code = re.search(r"## Genomic SEM.*?```python\n(.*?)```", (ROOT / "README.md").read_text(),
+                     re.S).group(1)
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
+    monkeypatch.chdir(tmp_path)
+    env = {}
+    exec(code, env)
+    ref = pd.read_csv(ROOT / "tests" / "data" / "gsem" / "ref" / "ldsc_S_Stand.tsv", sep="\t",
+                      index_col=0).values
+    assert abs(env["fit"].rg[0, 1] - ref[0, 1]) < 1e-12
+    assert env["reports"][0]["written"] == 59305

@@ -1,0 +1,444 @@
+/* gsem.c — `kestrel munge` and `kestrel ldsc`: GenomicSEM's munge() and ldsc() from the shell,
+ * with GenomicSEM's outputs (`<trait>.sumstats.gz`; S, V, I, N, m as TSV files) and logs. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static void help_munge(void)
+{
+    printf("usage: kestrel munge --files A.txt.gz,B.txt.gz --hm3 w_hm3.snplist [options]\n\n"
+           "GenomicSEM's munge(): each raw GWAS file (plain or gzip, whitespace-delimited) to\n"
+           "<out-dir>/<trait>.sumstats.gz (SNP N Z A1 A2, the reference alleles), and a log\n"
+           "<out-dir>/<traits>_munge.log with the rows each rule removed.\n\n"
+           "  --files LIST         the raw files, comma-separated\n"
+           "  --hm3 FILE           the reference SNP list (SNP A1 A2)\n"
+           "  --trait-names LIST   output names (default: the file names)\n"
+           "  --N X                the sample size of every row (default: the N column)\n"
+           "  --info-filter X      remove rows with INFO below X (0.9)\n"
+           "  --maf-filter X       remove rows with MAF below X (0.01)\n"
+           "  --columns LIST       column names for GenomicSEM's names: SNP=MarkerName,effect=OR\n"
+           "  --out-dir DIR        where the files go (.)\n"
+           "  --threads N          files read in parallel (default: all cores)\n");
+}
+
+static void help_ldsc(void)
+{
+    printf("usage: kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz --ld DIR [options]\n\n"
+           "GenomicSEM's ldsc(): multivariate LD score regression on munged files. Writes\n"
+           "<out>_S.tsv, _V.tsv, _I.tsv, _N.tsv, _m.txt, _S_Stand.tsv, _V_Stand.tsv (V in\n"
+           "GenomicSEM's order) and <out>_ldsc.log; prints S and the genetic correlations.\n\n"
+           "  --traits LIST           munged files, comma-separated\n"
+           "  --ld DIR                <chr>.l2.ldscore.gz and <chr>.l2.M_5_50 files\n"
+           "  --wld DIR               weight LD scores (with --sep-weights; default: --ld)\n"
+           "  --sep-weights           use --wld for the weights\n"
+           "  --sample-prev LIST      per trait, NA for a continuous trait (e.g. NA,NA,0.5)\n"
+           "  --population-prev LIST  per trait, NA for a continuous trait\n"
+           "  --trait-names LIST      names (default: the file names)\n"
+           "  --chr N                 chromosomes 1..N (22)\n"
+           "  --select ODD|EVEN|LIST  only these chromosomes\n"
+           "  --n-blocks N            jackknife blocks (200)\n"
+           "  --chisq-max X           remove SNPs with Z^2 > X (default max(0.001 max N, 80))\n"
+           "  --out PREFIX            output prefix (ldsc)\n");
+}
+
+/* "a,b" -> names without directories and the endings of GWAS files */
+static char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    char *s = strdup(b ? b + 1 : path);
+    if (!s) return NULL;
+    static const char *const ends[] = {".gz", ".txt", ".tsv", ".sumstats"};
+    for (int k = 0; k < 4; k++) {
+        const size_t n = strlen(s), m = strlen(ends[k]);
+        if (n > m && !strcmp(s + n - m, ends[k])) s[n - m] = '\0';
+    }
+    return s;
+}
+
+static int names_for(const char *cmd, const char *const *files, size_t n, char *given,
+                     char ***out)
+{
+    char **names = calloc(n ? n : 1, sizeof *names);
+    if (!names) return CLI_FAILED;
+    if (given) {
+        size_t m;
+        const char **g = cli_split_list(given, &m);
+        if (!g || m != n) {
+            fprintf(stderr, "kestrel %s: --trait-names has %zu names for %zu files\n", cmd,
+                    g ? m : 0, n);
+            free(g);
+            free(names);
+            return CLI_USAGE;
+        }
+        for (size_t i = 0; i < n; i++) names[i] = strdup(g[i]);
+        free(g);
+    } else {
+        for (size_t i = 0; i < n; i++) names[i] = base_name(files[i]);
+    }
+    *out = names;
+    return CLI_OK;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; names && i < n; i++) free(names[i]);
+    free(names);
+}
+
+int cmd_munge(int argc, char **argv)
+{
+    const char *files = NULL, *hm3 = NULL, *tn = NULL, *N = NULL, *info = NULL, *maf = NULL,
+               *cols = NULL, *outdir = ".", *threads = NULL;
+    const cli_opt opts[] = {{"files", 1, &files},  {"hm3", 1, &hm3},         {"trait-names", 1, &tn},
+                            {"N", 1, &N},          {"info-filter", 1, &info}, {"maf-filter", 1, &maf},
+                            {"columns", 1, &cols}, {"out-dir", 1, &outdir},  {"threads", 1, &threads}};
+    int rc = cli_parse("munge", argc, argv, opts, sizeof opts / sizeof *opts);
+    if (rc < 0) {
+        help_munge();
+        return CLI_OK;
+    }
+    if (rc) return rc;
+    if (!files || !hm3) {
+        fprintf(stderr, "kestrel munge: --files and --hm3 are required (see --help)\n");
+        return CLI_USAGE;
+    }
+    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
+    if ((N && cli_num("munge", "--N", N, &o.N)) ||
+        (info && cli_num("munge", "--info-filter", info, &o.info_filter)) ||
+        (maf && cli_num("munge", "--maf-filter", maf, &o.maf_filter)))
+        return CLI_USAGE;
+    char *fbuf = strdup(files), *tbuf = tn ? strdup(tn) : NULL, *cbuf = cols ? strdup(cols) : NULL;
+    size_t n = 0, nc = 0;
+    const char **paths = cli_split_list(fbuf, &n), **clist = cbuf ? cli_split_list(cbuf, &nc) : NULL;
+    char **names = NULL, **outs = NULL;
+    ks_munge_report *rep = NULL;
+    ks_ctx *ctx = NULL;
+    rc = CLI_FAILED;
+    if (!paths || n == 0) {
+        fprintf(stderr, "kestrel munge: --files names no file\n");
+        rc = CLI_USAGE;
+        goto done;
+    }
+    if ((rc = names_for("munge", paths, n, tbuf, &names))) goto done;
+    rc = CLI_FAILED;
+    o.columns = clist;
+    outs = calloc(n, sizeof *outs);
+    rep = calloc(n, sizeof *rep);
+    if (!outs || !rep) goto done;
+    for (size_t i = 0; i < n; i++) {
+        const size_t l = strlen(outdir) + strlen(names[i]) + 16;
+        if (!(outs[i] = malloc(l))) goto done;
+        snprintf(outs[i], l, "%s/%s.sumstats.gz", outdir, names[i]);
+    }
+    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "kestrel munge: --out-dir %s: %s\n", outdir, strerror(errno));
+        goto done;
+    }
+    if (cli_ctx(&ctx, threads) != KS_OK) goto done;
+    if (ks_gsem_munge(ctx, n, paths, (const char *const *)outs, hm3, &o, rep) != KS_OK) {
+        rc = cli_fail(ctx, "munge");
+        goto done;
+    }
+    /* the log, GenomicSEM's sentences with kestrel's counts */
+    char logname[4096];
+    size_t at = (size_t)snprintf(logname, sizeof logname, "%s/", outdir);
+    for (size_t i = 0; i < n && at < sizeof logname - 16; i++)
+        at += (size_t)snprintf(logname + at, sizeof logname - at, "%s%s", i ? "_" : "", names[i]);
+    snprintf(logname + at, sizeof logname - at, "_munge.log");
+    ks_text_writer *w;
+    if (ks_text_create(ctx, logname, 0, &w) != KS_OK) {
+        rc = cli_fail(ctx, "munge");
+        goto done;
+    }
+    static const char *const canon[8] = {"SNP", "A1", "A2", "effect", "INFO", "P", "N", "MAF"};
+    for (size_t i = 0; i < n; i++) {
+        const ks_munge_report *r = &rep[i];
+        ks_text_printf(w, "Munging file: %s\n", paths[i]);
+        for (int k = 0; k < 8; k++)
+            if (r->used[k])
+                ks_text_printf(w, "Interpreting the %s column as the %s column.\n", r->used[k],
+                               canon[k]);
+        if (o.N > 0) ks_text_printf(w, "Using provided N (%g) for file: %s\n", o.N, paths[i]);
+        ks_text_printf(w, "%zu rows present in the full %s summary statistics file.\n", r->rows,
+                       paths[i]);
+        if (r->short_rows)
+            ks_text_printf(w, "%zu rows had fewer fields than the header: their last cells were "
+                              "read as NA.\n", r->short_rows);
+#define LINE(count, why)                                                                           \
+    if (count) ks_text_printf(w, "%zu rows were removed from the %s summary statistics file " why ".\n", \
+                              (size_t)(count), paths[i])
+        LINE(r->not_in_ref, "as the rs-ids for these rows were not present in the reference file");
+        LINE(r->p_missing, "due to missing values in the P-value column");
+        LINE(r->effect_missing, "due to missing values in the effect column");
+        LINE(r->or_negative, "due to negative odds ratios");
+        LINE(r->a1_mismatch, "due to the effect allele (A1) column not matching A1 or A2 in the reference file");
+        LINE(r->a2_mismatch, "due to the other allele (A2) column not matching A1 or A2 in the reference file");
+        LINE(r->p_out_of_range, "due to P-values outside [0, 1]");
+        LINE(r->info_low, "due to INFO values below the designated threshold");
+        LINE(r->info_missing, "due to missing INFO values");
+        LINE(r->maf_low, "due to missing MAF information or MAFs below the designated threshold");
+#undef LINE
+        if (r->effect_is_or)
+            ks_text_printf(w, "The effect column was determined to be coded as an odds ratio (OR) "
+                              "for the %s summary statistics file.\n", paths[i]);
+        if (!r->used[4]) ks_text_puts(w, "No INFO column, cannot filter on INFO, which may influence results\n");
+        if (!r->used[7]) ks_text_puts(w, "No MAF column, cannot filter on MAF, which may influence results\n");
+        ks_text_printf(w, "%zu SNPs are left in the summary statistics file %s after QC.\n"
+                          "The file is saved as %s\n\n", r->written, paths[i], outs[i]);
+        printf("%s: %zu of %zu rows written to %s\n", paths[i], r->written, r->rows, outs[i]);
+    }
+    if (ks_text_commit(w) != KS_OK) {
+        rc = cli_fail(ctx, "munge");
+        goto done;
+    }
+    printf("log: %s\n", logname);
+    rc = CLI_OK;
+done:
+    for (size_t i = 0; rep && i < n; i++) ks_munge_report_free(ctx, &rep[i]);
+    free(rep);
+    for (size_t i = 0; outs && i < n; i++) free(outs[i]);
+    free(outs);
+    free_names(names, n);
+    free(paths);
+    free(clist);
+    free(fbuf);
+    free(tbuf);
+    free(cbuf);
+    ks_ctx_free(ctx);
+    return rc;
+}
+
+/* "NA,NA,0.5" -> k numbers (NA: NaN) */
+static int prevs(const char *opt, const char *s, size_t k, double *out)
+{
+    for (size_t i = 0; i < k; i++) out[i] = NAN;
+    if (!s) return CLI_OK;
+    char *b = strdup(s);
+    size_t m;
+    const char **l = cli_split_list(b, &m);
+    int rc = CLI_OK;
+    if (!l || m != k) {
+        fprintf(stderr, "kestrel ldsc: %s has %zu values for %zu traits\n", opt, l ? m : 0, k);
+        rc = CLI_USAGE;
+    }
+    for (size_t i = 0; rc == CLI_OK && i < k; i++)
+        if (strcmp(l[i], "NA") && cli_num("ldsc", opt, l[i], &out[i])) rc = CLI_USAGE;
+    free(l);
+    free(b);
+    return rc;
+}
+
+/* A matrix as GenomicSEM's reference TSVs: a header of names, each row its name then %.17g. */
+static int write_matrix(ks_ctx *ctx, const char *path, const double *M, size_t n,
+                        char *const *names)
+{
+    ks_text_writer *w;
+    if (ks_text_create(ctx, path, 0, &w) != KS_OK) return -1;
+    for (size_t j = 0; j < n; j++) ks_text_printf(w, "\t%s", names[j]);
+    ks_text_puts(w, "\n");
+    for (size_t i = 0; i < n; i++) {
+        ks_text_puts(w, names[i]);
+        for (size_t j = 0; j < n; j++) ks_text_printf(w, "\t%.17g", M[i + j * n]);
+        ks_text_puts(w, "\n");
+    }
+    return ks_text_commit(w) == KS_OK ? 0 : -1;
+}
+
+int cmd_ldsc(int argc, char **argv)
+{
+    const char *traits = NULL, *ld = NULL, *wld = NULL, *sepw = NULL, *sp = NULL, *pp = NULL,
+               *tn = NULL, *chr = NULL, *sel = NULL, *nb = NULL, *cmax = NULL, *out = "ldsc";
+    const cli_opt opts[] = {{"traits", 1, &traits},     {"ld", 1, &ld},
+                            {"wld", 1, &wld},           {"sep-weights", 0, &sepw},
+                            {"sample-prev", 1, &sp},    {"population-prev", 1, &pp},
+                            {"trait-names", 1, &tn},    {"chr", 1, &chr},
+                            {"select", 1, &sel},        {"n-blocks", 1, &nb},
+                            {"chisq-max", 1, &cmax},    {"out", 1, &out}};
+    int rc = cli_parse("ldsc", argc, argv, opts, sizeof opts / sizeof *opts);
+    if (rc < 0) {
+        help_ldsc();
+        return CLI_OK;
+    }
+    if (rc) return rc;
+    if (!traits || !ld) {
+        fprintf(stderr, "kestrel ldsc: --traits and --ld are required (see --help)\n");
+        return CLI_USAGE;
+    }
+    ks_ldsc_options o = KS_LDSC_OPTIONS_INIT;
+    long l;
+    if (chr) {
+        if (cli_int("ldsc", "--chr", chr, 1, &l)) return CLI_USAGE;
+        o.chr = (int)l;
+    }
+    if (nb) {
+        if (cli_int("ldsc", "--n-blocks", nb, 2, &l)) return CLI_USAGE;
+        o.n_blocks = (int)l;
+    }
+    if (cmax && cli_num("ldsc", "--chisq-max", cmax, &o.chisq_max)) return CLI_USAGE;
+    o.sep_weights = sepw != NULL;
+    char *tbuf = strdup(traits), *nbuf = tn ? strdup(tn) : NULL;
+    size_t k = 0;
+    const char **paths = cli_split_list(tbuf, &k);
+    char **names = NULL;
+    double *prev = calloc(2 * (k ? k : 1), sizeof *prev);
+    int *chrs = NULL;
+    ks_ctx *ctx = NULL;
+    ks_ldsc_result *r = NULL;
+    rc = CLI_FAILED;
+    if (!paths || !prev || k == 0) goto done;
+    if ((rc = names_for("ldsc", paths, k, nbuf, &names)) || (rc = prevs("--sample-prev", sp, k, prev)) ||
+        (rc = prevs("--population-prev", pp, k, prev + k)))
+        goto done;
+    o.sample_prev = prev;
+    o.population_prev = prev + k;
+    if (sel) { /* ODD, EVEN or a list */
+        chrs = calloc(64, sizeof *chrs);
+        if (!chrs) goto done;
+        if (!strcmp(sel, "ODD") || !strcmp(sel, "EVEN"))
+            for (int c = !strcmp(sel, "ODD") ? 1 : 2; c <= o.chr && o.nselect < 64; c += 2)
+                chrs[o.nselect++] = c;
+        else {
+            char *b = strdup(sel);
+            size_t m;
+            const char **li = cli_split_list(b, &m);
+            for (size_t i = 0; li && i < m && i < 64; i++) {
+                if (cli_int("ldsc", "--select", li[i], 1, &l)) {
+                    rc = CLI_USAGE;
+                    break;
+                }
+                chrs[o.nselect++] = (int)l;
+            }
+            free(li);
+            free(b);
+            if (rc == CLI_USAGE) goto done;
+        }
+        o.select = chrs;
+    }
+    rc = CLI_FAILED;
+    if (cli_ctx(&ctx, NULL) != KS_OK) goto done;
+    if (ks_gsem_ldsc(ctx, k, paths, ld, wld ? wld : ld, &o, &r) != KS_OK) {
+        rc = cli_fail(ctx, "ldsc");
+        goto done;
+    }
+    const size_t ks = r->kstar;
+    char **vn = calloc(ks, sizeof *vn), path[4096];
+    if (!vn) goto done;
+    for (size_t j = 0, t = 0; j < k; j++)
+        for (size_t i = j; i < k; i++, t++) {
+            const size_t len = strlen(names[i]) + strlen(names[j]) + 2;
+            if ((vn[t] = malloc(len))) snprintf(vn[t], len, "%s_%s", names[i], names[j]);
+        }
+    int bad = 0;
+    snprintf(path, sizeof path, "%s_S.tsv", out);
+    bad |= write_matrix(ctx, path, r->S, k, names);
+    snprintf(path, sizeof path, "%s_I.tsv", out);
+    bad |= write_matrix(ctx, path, r->intercept, k, names);
+    snprintf(path, sizeof path, "%s_V.tsv", out);
+    bad |= write_matrix(ctx, path, r->V, ks, vn);
+    if (r->S_stand) {
+        snprintf(path, sizeof path, "%s_S_Stand.tsv", out);
+        bad |= write_matrix(ctx, path, r->S_stand, k, names);
+        snprintf(path, sizeof path, "%s_V_Stand.tsv", out);
+        bad |= write_matrix(ctx, path, r->V_stand, ks, vn);
+    }
+    ks_text_writer *w = NULL;
+    snprintf(path, sizeof path, "%s_N.tsv", out);
+    if (!bad && ks_text_create(ctx, path, 0, &w) == KS_OK) {
+        for (size_t t = 0; t < ks; t++) ks_text_printf(w, "%s%s", t ? "\t" : "", vn[t]);
+        ks_text_puts(w, "\n");
+        for (size_t t = 0; t < ks; t++) ks_text_printf(w, "%s%.17g", t ? "\t" : "", r->N[t]);
+        ks_text_puts(w, "\n");
+        bad |= ks_text_commit(w) != KS_OK;
+    } else {
+        bad = 1;
+    }
+    snprintf(path, sizeof path, "%s_m.txt", out);
+    if (!bad && ks_text_create(ctx, path, 0, &w) == KS_OK) {
+        ks_text_printf(w, "%.17g\n", r->m);
+        bad |= ks_text_commit(w) != KS_OK;
+    }
+    /* the log, as GenomicSEM's */
+    snprintf(path, sizeof path, "%s_ldsc.log", out);
+    if (!bad && ks_text_create(ctx, path, 0, &w) == KS_OK) {
+        ks_text_printf(w, "Multivariate ld-score regression of %zu traits\n", k);
+        for (size_t j = 0; j < k; j++)
+            ks_text_printf(w, "Read in summary statistics [%zu/%zu] from: %s\n"
+                              "Out of %zu SNPs, %zu remain after merging with LD-score files\n"
+                              "Removing %zu SNPs with Chi^2 > %g; %zu remain\n",
+                           j + 1, k, paths[j], r->snps_read[j], r->snps_merged[j],
+                           r->snps_removed[j], r->chisq_max[j],
+                           r->snps_merged[j] - r->snps_removed[j]);
+        for (size_t j = 0, t = 0; j < k; j++)
+            for (size_t i = j; i < k; i++, t++) {
+                const double est = r->est[t], se = r->est_se[t];
+                if (i == j) {
+                    ks_text_printf(w, "\nHeritability Results for trait: %s\n"
+                                      "Mean Chi^2 across remaining SNPs: %.4f\nLambda GC: %.4f\n"
+                                      "Intercept: %.4f (%.4f)\nRatio: %.4f (%.4f)\n"
+                                      "Total Observed Scale h2: %.4f (%.4f)\nh2 Z: %.3g\n",
+                                   names[j], r->mean_chisq[j], r->lambda_gc[j],
+                                   r->pair_intercept[t], r->pair_intercept_se[t], r->ratio[j],
+                                   r->ratio_se[j], est, se, est / se);
+                } else {
+                    ks_text_printf(w, "\n%zu SNPs remain after merging %s and %s summary "
+                                      "statistics\nResults for genetic covariance between: %s "
+                                      "and %s\nMean Z*Z: %.4f\nCross trait Intercept: %.4f "
+                                      "(%.4f)\nTotal Observed Scale Genetic Covariance (g_cov): "
+                                      "%.4f (%.4f)\ng_cov Z: %.3g\ng_cov P-value: %.5g\n",
+                                   r->pair_snps[t], names[j], names[i], names[j], names[i],
+                                   r->mean_zz[t], r->pair_intercept[t], r->pair_intercept_se[t],
+                                   est, se, est / se, erfc(fabs(est / se) / sqrt(2.0)));
+                }
+            }
+        ks_text_puts(w, "\nGenetic covariance matrix S (liability scale where prevalences are given):\n");
+        for (size_t i = 0; i < k; i++) {
+            for (size_t j = 0; j < k; j++) ks_text_printf(w, "%s%.4f", j ? "\t" : "", r->S[i + j * k]);
+            ks_text_puts(w, "\n");
+        }
+        bad |= ks_text_commit(w) != KS_OK;
+    }
+    int liab = 0;
+    for (size_t j = 0; j < k; j++) liab |= r->liab[j] != 1.0;
+    printf("S (genetic covariance%s):\n", liab ? "; liability scale where prevalences are given" : "");
+    printf("%-10s", "");
+    for (size_t j = 0; j < k; j++) printf(" %10s", names[j]);
+    printf("\n");
+    for (size_t i = 0; i < k; i++) {
+        printf("%-10s", names[i]);
+        for (size_t j = 0; j < k; j++) printf(" %10.4f", r->S[i + j * k]);
+        printf("\n");
+    }
+    if (r->S_stand) {
+        printf("\ngenetic correlations (SE):\n");
+        for (size_t j = 0, t = 0; j < k; j++)
+            for (size_t i = j; i < k; i++, t++)
+                if (i != j)
+                    printf("  %s ~ %s: %.4f (%.4f)\n", names[j], names[i], r->S_stand[i + j * k],
+                           sqrt(r->V_stand[t + t * ks]));
+    } else {
+        printf("\na heritability is not positive: no genetic correlations\n");
+    }
+    printf("\nwritten: %s_S.tsv, _V.tsv, _I.tsv, _N.tsv, _m.txt%s, %s_ldsc.log\n", out,
+           r->S_stand ? ", _S_Stand.tsv, _V_Stand.tsv" : "", out);
+    for (size_t t = 0; t < ks; t++) free(vn[t]);
+    free(vn);
+    if (bad) {
+        rc = cli_fail(ctx, "ldsc");
+        goto done;
+    }
+    rc = CLI_OK;
+done:
+    ks_ldsc_result_free(ctx, r);
+    ks_ctx_free(ctx);
+    free_names(names, k);
+    free(paths);
+    free(prev);
+    free(chrs);
+    free(tbuf);
+    free(nbuf);
+    return rc;
+}
