@@ -123,7 +123,7 @@ KS_API void ks_text_close(ks_text_reader *r); /* NULL is fine */
 
 /* Writing a text file through a temporary file in the same directory: ks_text_commit renames
  * it over `path` when every byte was written (and frees the writer); ks_text_abort removes it.
- * gzip: -1 from the name (".gz"), 0 plain, 1 gzip. */
+ * gzip: -1 from the name (".gz": level 6), 0 plain, 1..9 gzip at that level. */
 typedef struct ks_text_writer ks_text_writer;
 KS_API int ks_text_create(ks_ctx *ctx, const char *path, int gzip,
                           ks_text_writer **out) KS_RESULT_USED;

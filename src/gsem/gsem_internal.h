@@ -16,8 +16,11 @@ int gsem_allele(const char *s, int upper); /* upper: upper-case first (munge), a
 
 /* A hash index over n names (borrowed strings): the first of equal names wins. */
 typedef struct {
+    uint64_t key, index; /* the name's key (see gsem_util.c); index + 1, 0: empty */
+} gsem_slot;
+typedef struct {
     const char *const *names;
-    uint32_t *slot; /* index + 1, 0 empty; mask + 1 entries */
+    gsem_slot *slot; /* mask + 1 entries: one cache line holds a slot's key and index */
     size_t mask;
 } gsem_index;
 int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index *ix);
@@ -45,6 +48,10 @@ int64_t gsem_snplist_find(const gsem_snplist *s, const char *name);
 /* |z| for a two-sided P: z with P(|Z| > z) = P, from P (0 <= P <= 1) or, for P below the
  * double range, from log P (logp; pass NAN to use P). */
 double gsem_z_from_p(double p, double logp);
+
+/* R's median of v[0..n) (the mean of the middle two for an even n; NaN for none), in O(n)
+ * by selection; v is reordered. */
+double gsem_median(double *v, size_t n);
 
 /* The standard normal quantile (AS 241, as R's qnorm). */
 double gsem_qnorm(double p);

@@ -22,11 +22,25 @@ int gsem_allele(const char *s, int upper)
     }
 }
 
-static uint64_t hash_name(const char *s)
+/* A name's key: "rs" and up to 18 digits (no leading zero) is the number itself with the top
+ * bit set — one name to one key, so no string compare is needed; any other name is its FNV-1a
+ * hash with the top bit clear, checked by strcmp. */
+static uint64_t name_key(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    if (s[0] == 'r' && s[1] == 's' && s[2] >= '1' && s[2] <= '9') {
+        uint64_t v = 0;
+        int k = 2;
+        for (; s[k] >= '0' && s[k] <= '9' && k < 20; k++) v = 10 * v + (uint64_t)(s[k] - '0');
+        if (!s[k]) return v | (1ULL << 63);
+    }
+    uint64_t h = 1469598103934665603ULL;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h ^ (h >> 29);
+    return (h ^ (h >> 29)) & ~(1ULL << 63);
+}
+
+static size_t slot_of(uint64_t key, size_t mask)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
 }
 
 int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index *ix)
@@ -38,19 +52,25 @@ int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index
     ix->slot = ks_calloc(ctx, size, sizeof *ix->slot);
     if (!ix->slot) return KS_ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        size_t h = hash_name(names[i]) & ix->mask;
-        while (ix->slot[h] && strcmp(names[ix->slot[h] - 1], names[i])) h = (h + 1) & ix->mask;
-        if (!ix->slot[h]) ix->slot[h] = (uint32_t)(i + 1);
+        const uint64_t k = name_key(names[i]);
+        size_t h = slot_of(k, ix->mask);
+        for (; ix->slot[h].index; h = (h + 1) & ix->mask)
+            if (ix->slot[h].key == k &&
+                ((k >> 63) || !strcmp(names[ix->slot[h].index - 1], names[i])))
+                break; /* a repeated name: the first stays */
+        if (!ix->slot[h].index) ix->slot[h] = (gsem_slot){k, (uint64_t)i + 1};
     }
     return KS_OK;
 }
 
 int64_t gsem_index_find(const gsem_index *ix, const char *name)
 {
-    for (size_t h = hash_name(name) & ix->mask;; h = (h + 1) & ix->mask) {
-        const uint32_t k = ix->slot[h];
-        if (!k) return -1;
-        if (!strcmp(ix->names[k - 1], name)) return (int64_t)(k - 1);
+    const uint64_t k = name_key(name);
+    for (size_t h = slot_of(k, ix->mask);; h = (h + 1) & ix->mask) {
+        const gsem_slot *sl = &ix->slot[h];
+        if (!sl->index) return -1;
+        if (sl->key == k && ((k >> 63) || !strcmp(ix->names[sl->index - 1], name)))
+            return (int64_t)(sl->index - 1);
     }
 }
 
@@ -60,13 +80,60 @@ void gsem_index_free(ks_ctx *ctx, gsem_index *ix)
     ix->slot = NULL;
 }
 
+/* Clinger's fast path: a decimal with at most 15 digits and a power of ten up to 22 is one
+ * exact integer times or over one exact power, so one rounding gives the correctly rounded
+ * double (as strtod's). Returns 0 when the text is not of that form. */
+static int fast_decimal(const char *s, double *out)
+{
+    static const double P10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *p = s;
+    const int neg = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    uint64_t m = 0;
+    int nd = 0, e = 0, any = 0;
+    for (; *p >= '0' && *p <= '9'; p++, any = 1)
+        if (m || *p != '0') {
+            if (++nd > 15) return 0;
+            m = 10 * m + (uint64_t)(*p - '0');
+        }
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++, any = 1) {
+            if (m || *p != '0') {
+                if (++nd > 15) return 0;
+                m = 10 * m + (uint64_t)(*p - '0');
+            }
+            e--;
+        }
+    if (!any) return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        const int en = *p == '-';
+        if (*p == '-' || *p == '+') p++;
+        if (!(*p >= '0' && *p <= '9')) return 0;
+        int x = 0;
+        for (; *p >= '0' && *p <= '9'; p++)
+            if ((x = 10 * x + (*p - '0')) > 400) return 0;
+        e += en ? -x : x;
+    }
+    if (*p || e < -22 || e > 22) return 0;
+    double v = (double)m;
+    v = e < 0 ? v / P10[-e] : v * P10[e];
+    *out = neg ? -v : v;
+    return 1;
+}
+
 int gsem_parse_num(const char *s, double *v, double *logv)
 {
     if (logv) *logv = NAN;
     if (!s[0] || !strcmp(s, "NA") || !strcmp(s, ".")) return 0;
     char *end;
-    const double x = strtod(s, &end);
-    if (end == s || *end) return -1;
+    double x;
+    if (!fast_decimal(s, &x)) {
+        x = strtod(s, &end);
+        if (end == s || *end) return -1;
+    }
     *v = x;
     if (logv && x >= 0.0 && x < 1e-300) { /* log from the text: mantissa, decimal exponent */
         const char *e = strpbrk(s, "eE");
@@ -157,30 +224,101 @@ double gsem_qnorm(double p)
     return q < 0 ? -v : v;
 }
 
+/* The k-th smallest of v[0..n) (0-based; v is reordered): Hoare's selection. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        const double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) {
+                const double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+double gsem_median(double *v, size_t n)
+{
+    if (n == 0) return NAN;
+    const double hi = select_kth(v, n, n / 2);
+    if (n % 2) return hi;
+    double lo = v[0]; /* v[0..n/2) holds the n/2 smallest */
+    for (size_t i = 1; i < n / 2; i++) lo = v[i] > lo ? v[i] : lo;
+    return (double)(((long double)lo + hi) / 2);
+}
+
 int gsem_format_r(double x, char *buf)
 {
     if (isnan(x)) return sprintf(buf, "NA");
     if (isinf(x)) return sprintf(buf, x > 0 ? "Inf" : "-Inf");
     if (x == 0.0) return sprintf(buf, "0");
     char s[40];
-    snprintf(s, sizeof s, "%.14e", x); /* d.dddddddddddddde[+-]XX: 15 significant digits */
+    if (x == floor(x) && fabs(x) < 1e15) { /* an integer: its digits without printf's float path */
+        uint64_t u = (uint64_t)fabs(x);
+        char d[20];
+        int nd = 0;
+        for (; u; u /= 10) d[nd++] = (char)('0' + u % 10);
+        int k = 0;
+        if (x < 0) s[k++] = '-';
+        s[k++] = d[nd - 1];
+        s[k++] = '.';
+        for (int i = nd - 2; i >= 0; i--) s[k++] = d[i];
+        for (int i = nd - 1; i < 14; i++) s[k++] = '0';
+        sprintf(s + k, "e+%02d", nd - 1);
+    } else {
+        snprintf(s, sizeof s, "%.14e", x); /* d.dddddddddddddde[+-]XX: 15 significant digits */
+    }
     const int neg = s[0] == '-';
-    char *mant = s + neg, *e = strchr(mant, 'e');
+    const char *mant = s + neg, *e = strchr(mant, 'e');
     const int e10 = atoi(e + 1);
-    int nsig = 15; /* the fewest significant digits that keep these 15 */
-    while (nsig > 1 && mant[nsig] == '0') nsig--; /* mant: d . 14 digits: digit k at k + 1 */
+    char dig[16]; /* the significant digits, the fewest that keep these 15 */
+    dig[0] = mant[0];
+    memcpy(dig + 1, mant + 2, 14);
+    int nsig = 15;
+    while (nsig > 1 && dig[nsig - 1] == '0') nsig--;
     /* widths: fixed with the digits it needs, scientific with mantissa and e+XX */
     const int rgt = nsig - 1 - e10 > 0 ? nsig - 1 - e10 : 0;
     const int left = e10 >= 0 ? e10 + 1 : 1;
     const int wf = neg + left + (rgt ? rgt + 1 : 0);
     const int ws = neg + (nsig > 1 ? nsig + 1 : 1) + (abs(e10) >= 100 ? 5 : 4);
-    if (wf <= ws) return sprintf(buf, "%.*f", rgt, x);
-    char digits[20];
-    digits[0] = mant[0];
-    for (int k = 1; k < nsig; k++) digits[k] = mant[k + 1];
-    digits[nsig] = '\0';
-    if (nsig > 1)
-        return sprintf(buf, "%s%c.%se%c%02d", neg ? "-" : "", digits[0], digits + 1,
-                       e10 < 0 ? '-' : '+', abs(e10));
-    return sprintf(buf, "%s%ce%c%02d", neg ? "-" : "", digits[0], e10 < 0 ? '-' : '+', abs(e10));
+    char *o = buf;
+    if (neg) *o++ = '-';
+    if (wf <= ws) { /* fixed: the digits around the point (zeros where they run out) */
+        if (e10 < 0) {
+            *o++ = '0';
+            *o++ = '.';
+            for (int k = 0; k < -e10 - 1; k++) *o++ = '0';
+            for (int k = 0; k < nsig; k++) *o++ = dig[k];
+        } else {
+            for (int k = 0; k <= e10; k++) *o++ = k < nsig ? dig[k] : '0';
+            if (rgt) {
+                *o++ = '.';
+                for (int k = e10 + 1; k < nsig; k++) *o++ = dig[k];
+            }
+        }
+        *o = '\0';
+        return (int)(o - buf);
+    }
+    *o++ = dig[0];
+    if (nsig > 1) {
+        *o++ = '.';
+        for (int k = 1; k < nsig; k++) *o++ = dig[k];
+    }
+    return (int)(o - buf) + sprintf(o, "e%c%02d", e10 < 0 ? '-' : '+', abs(e10));
 }

@@ -38,12 +38,6 @@ static double r_sum(const double *x, size_t n)
     return (double)s;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* R's cov() of the columns of X (n x p, column-major) into C (p x p). */
 static void r_cov(const double *X, size_t n, size_t p, double *C, double *mean)
 {
@@ -171,6 +165,7 @@ typedef struct {
     const char **snp;
     int64_t *chr, *bp;
     double *l2;
+    uint32_t *pos;    /* each row's rank by (CHR, BP), equal positions equal ranks */
     gsem_index index;
 } ldset;
 
@@ -182,6 +177,7 @@ static void ldset_free(ks_ctx *ctx, ldset *s)
     ks_free(ctx, s->chr);
     ks_free(ctx, s->bp);
     ks_free(ctx, s->l2);
+    ks_free(ctx, s->pos);
     gsem_index_free(ctx, &s->index);
     memset(s, 0, sizeof *s);
 }
@@ -193,6 +189,46 @@ static int col_of(ks_ctx *ctx, const ks_table *t, const char *path, const char *
     return KS_OK;
 }
 
+static const ldset *g_rank_set; /* qsort's context (made once per ldsc call, serially) */
+static int cmp_ldpos(const void *a, const void *b)
+{
+    const uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    const ldset *s = g_rank_set;
+    if (s->chr[i] != s->chr[j]) return s->chr[i] < s->chr[j] ? -1 : 1;
+    if (s->bp[i] != s->bp[j]) return s->bp[i] < s->bp[j] ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+/* pos: the rows' ranks by (CHR, BP), so that a trait's rows are put in R's order(CHR, BP) by
+ * a stable counting sort. */
+static int rank_positions(ks_ctx *ctx, ldset *s)
+{
+    uint32_t *ord = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *ord);
+    s->pos = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->pos);
+    if (!ord || !s->pos) {
+        ks_free(ctx, ord);
+        return KS_ENOMEM;
+    }
+    int sorted = 1;
+    for (size_t i = 0; i < s->n; i++) {
+        ord[i] = (uint32_t)i;
+        if (i && (s->chr[i] < s->chr[i - 1] || (s->chr[i] == s->chr[i - 1] && s->bp[i] < s->bp[i - 1])))
+            sorted = 0;
+    }
+    if (!sorted) {
+        g_rank_set = s;
+        qsort(ord, s->n, sizeof *ord, cmp_ldpos);
+    }
+    uint32_t r = 0;
+    for (size_t k = 0; k < s->n; k++) {
+        const uint32_t i = ord[k];
+        if (k && (s->chr[i] != s->chr[ord[k - 1]] || s->bp[i] != s->bp[ord[k - 1]])) r++;
+        s->pos[i] = r;
+    }
+    ks_free(ctx, ord);
+    return KS_OK;
+}
+
 /* Read `<dir>/<chr>.l2.ldscore.gz` for the chromosomes; last: take the file's last column as
  * the score (the weights), else L2. */
 static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, int last, ldset *s)
@@ -201,9 +237,11 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
     s->tabs = ks_calloc(ctx, nc ? nc : 1, sizeof *s->tabs);
     if (!s->tabs) return KS_ENOMEM;
     static const char *const na[] = {"", "NA", NULL};
+    static const char *const use[] = {"CHR", "SNP", "BP", "L2", NULL};
     ks_csv_options o = KS_CSV_OPTIONS_INIT;
     o.delim = '\t';
     o.na_tokens = na;
+    if (!last) o.usecols = use; /* (the weights' column is the last, whatever its name) */
     int rc = KS_OK;
     size_t *cols = ks_malloc_array(ctx, 4 * (nc ? nc : 1), sizeof *cols);
     if (!cols) return KS_ENOMEM;
@@ -255,6 +293,7 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
     }
     ks_free(ctx, cols);
     if (!rc) rc = gsem_index_build(ctx, s->snp, s->n, &s->index);
+    if (!rc) rc = rank_positions(ctx, s);
     if (rc) ldset_free(ctx, s);
     return rc;
 }
@@ -263,36 +302,58 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
  * chi-square filter. */
 typedef struct {
     size_t n;
-    const char **snp, **a1;
+    uint64_t *a1;     /* A1's text as a key: up to 8 bytes exactly, longer by its hash */
+    size_t *ld;       /* each row's SNP as its row in the LD scores (rows of one SNP adjacent) */
     double *N, *Z, *l2, *wld;
-    ks_table *tab;
-    gsem_index index; /* SNP -> first row; rows with one SNP are adjacent (same position) */
 } trait;
+
+static uint64_t allele_key(const char *s)
+{
+    const size_t n = strlen(s);
+    uint64_t k = 0;
+    if (n <= 8) {
+        memcpy(&k, s, n);
+        return k;
+    }
+    k = 1469598103934665603ULL;
+    for (; *s; s++) k = (k ^ (unsigned char)*s) * 1099511628211ULL;
+    return k | 0x8080808080808080ULL; /* (never a text of 8 bytes or fewer: not UTF-8 ASCII) */
+}
 
 static void trait_free(ks_ctx *ctx, trait *t)
 {
-    ks_free(ctx, t->snp);
+    ks_free(ctx, t->ld);
     ks_free(ctx, t->a1);
     ks_free(ctx, t->N);
     ks_free(ctx, t->Z);
     ks_free(ctx, t->l2);
     ks_free(ctx, t->wld);
-    gsem_index_free(ctx, &t->index);
-    ks_table_free(t->tab);
     memset(t, 0, sizeof *t);
 }
 
 typedef struct {
-    int64_t chr, bp;
-    size_t row, ld, w;
+    size_t pos, row, ld, w;
 } order_key;
 
-static int cmp_pos(const void *a, const void *b)
+/* The keys by position, stably (R's order(CHR, BP) keeps the merged order of ties): a counting
+ * sort over the npos position ranks. */
+static int sort_positions(ks_ctx *ctx, order_key **key, size_t n, size_t npos)
 {
-    const order_key *x = a, *y = b;
-    if (x->chr != y->chr) return x->chr < y->chr ? -1 : 1;
-    if (x->bp != y->bp) return x->bp < y->bp ? -1 : 1;
-    return (x->row > y->row) - (x->row < y->row); /* R's order() is stable */
+    size_t *start = ks_calloc(ctx, npos + 1, sizeof *start);
+    order_key *out = ks_malloc_array(ctx, n ? n : 1, sizeof *out);
+    if (!start || !out) {
+        ks_free(ctx, start);
+        ks_free(ctx, out);
+        return KS_ENOMEM;
+    }
+    const order_key *k = *key;
+    for (size_t i = 0; i < n; i++) start[k[i].pos + 1]++;
+    for (size_t p = 0; p < npos; p++) start[p + 1] += start[p];
+    for (size_t i = 0; i < n; i++) out[start[k[i].pos]++] = k[i];
+    ks_free(ctx, start);
+    ks_free(ctx, *key);
+    *key = out;
+    return KS_OK;
 }
 
 static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldset *w,
@@ -304,61 +365,65 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     ks_csv_options o = KS_CSV_OPTIONS_INIT;
     o.delim = '\t';
     o.na_tokens = na;
-    int rc = ks_table_read_csv(ctx, path, &o, &t->tab);
+    ks_table *tab;
+    int rc = ks_table_read_csv(ctx, path, &o, &tab);
     if (rc) return rc;
     size_t cs, cn, cz, ca1, ca2;
-    if ((rc = col_of(ctx, t->tab, path, "SNP", &cs)) || (rc = col_of(ctx, t->tab, path, "N", &cn)) ||
-        (rc = col_of(ctx, t->tab, path, "Z", &cz)) || (rc = col_of(ctx, t->tab, path, "A1", &ca1)) ||
-        (rc = col_of(ctx, t->tab, path, "A2", &ca2)))
+    if ((rc = col_of(ctx, tab, path, "SNP", &cs)) || (rc = col_of(ctx, tab, path, "N", &cn)) ||
+        (rc = col_of(ctx, tab, path, "Z", &cz)) || (rc = col_of(ctx, tab, path, "A1", &ca1)) ||
+        (rc = col_of(ctx, tab, path, "A2", &ca2))) {
+        ks_table_free(tab);
         return rc;
-    const size_t nr = ks_table_nrow(t->tab), ncol = ks_table_ncol(t->tab);
+    }
+    const size_t nr = ks_table_nrow(tab), ncol = ks_table_ncol(tab);
     double *N = ks_malloc_array(ctx, nr ? nr : 1, sizeof *N);
     double *Z = ks_malloc_array(ctx, nr ? nr : 1, sizeof *Z);
     order_key *key = ks_malloc_array(ctx, nr ? nr : 1, sizeof *key);
     unsigned char *bad = ks_calloc(ctx, nr ? nr : 1, 1);
     if (!N || !Z || !key || !bad) rc = KS_ENOMEM;
-    if (!rc && !(rc = ks_table_get_double(ctx, t->tab, cn, N)))
-        rc = ks_table_get_double(ctx, t->tab, cz, Z);
+    if (!rc && !(rc = ks_table_get_double(ctx, tab, cn, N)))
+        rc = ks_table_get_double(ctx, tab, cz, Z);
     /* na.omit over every column of the file */
     for (size_t j = 0; j < ncol && !rc; j++) {
-        const ks_col_type ty = ks_table_col_type(t->tab, j);
+        const ks_col_type ty = ks_table_col_type(tab, j);
         if (ty == KS_COL_STRING) {
-            for (size_t i = 0; i < nr; i++) bad[i] |= !ks_table_string(t->tab, j, i);
+            for (size_t i = 0; i < nr; i++) bad[i] |= !ks_table_string(tab, j, i);
         } else if (ty == KS_COL_FLOAT64) {
-            const double *v = ks_table_float64(t->tab, j);
+            const double *v = ks_table_float64(tab, j);
             for (size_t i = 0; i < nr; i++) bad[i] |= isnan(v[i]);
         }
     }
     size_t n = 0;
     for (size_t i = 0; i < nr && !rc; i++) {
         if (bad[i]) continue;
-        const char *s = ks_table_string(t->tab, cs, i);
-        const int64_t a = gsem_index_find(&ld->index, s), b = gsem_index_find(&w->index, s);
+        const char *s = ks_table_string(tab, cs, i);
+        const int64_t a = gsem_index_find(&ld->index, s),
+                      b = w == ld ? a : gsem_index_find(&w->index, s);
         if (a < 0 || b < 0) continue;
-        key[n++] = (order_key){ld->chr[a], ld->bp[a], i, (size_t)a, (size_t)b};
+        key[n++] = (order_key){ld->pos[a], i, (size_t)a, (size_t)b};
     }
     *nread = 0;
     for (size_t i = 0; i < nr && !rc; i++) *nread += !bad[i];
     *nmerged = n;
+    if (!rc) rc = sort_positions(ctx, &key, n, ld->n);
     if (!rc) {
-        qsort(key, n, sizeof *key, cmp_pos);
         double maxn = -INFINITY;
         for (size_t i = 0; i < n; i++) maxn = fmax(maxn, N[key[i].row]);
         *cmax = chisq_max > 0.0 ? chisq_max : fmax(0.001 * maxn, 80.0);
-        t->snp = ks_malloc_array(ctx, n ? n : 1, sizeof *t->snp);
+        t->ld = ks_malloc_array(ctx, n ? n : 1, sizeof *t->ld);
         t->a1 = ks_malloc_array(ctx, n ? n : 1, sizeof *t->a1);
         t->N = ks_malloc_array(ctx, n ? n : 1, sizeof *t->N);
         t->Z = ks_malloc_array(ctx, n ? n : 1, sizeof *t->Z);
         t->l2 = ks_malloc_array(ctx, n ? n : 1, sizeof *t->l2);
         t->wld = ks_malloc_array(ctx, n ? n : 1, sizeof *t->wld);
-        if (!t->snp || !t->a1 || !t->N || !t->Z || !t->l2 || !t->wld) rc = KS_ENOMEM;
+        if (!t->ld || !t->a1 || !t->N || !t->Z || !t->l2 || !t->wld) rc = KS_ENOMEM;
     }
     size_t k = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         const size_t r = key[i].row;
         if (Z[r] * Z[r] > *cmax) continue;
-        t->snp[k] = ks_table_string(t->tab, cs, r);
-        t->a1[k] = ks_table_string(t->tab, ca1, r);
+        t->ld[k] = key[i].ld;
+        t->a1[k] = allele_key(ks_table_string(tab, ca1, r));
         t->N[k] = N[r];
         t->Z[k] = Z[r];
         t->l2[k] = ld->l2[key[i].ld];
@@ -367,11 +432,11 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     }
     t->n = k;
     *nremoved = n - k;
-    if (!rc) rc = gsem_index_build(ctx, t->snp, k, &t->index);
     ks_free(ctx, N);
     ks_free(ctx, Z);
     ks_free(ctx, key);
     ks_free(ctx, bad);
+    ks_table_free(tab);
     return rc;
 }
 
@@ -482,14 +547,37 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     trait *T = rc ? NULL : ks_calloc(ctx, k, sizeof *T);
     ks_ldsc_result *r = rc ? NULL : result_new(ctx, k, ks);
     if (!rc && (!T || !r)) rc = KS_ENOMEM;
-    for (size_t j = 0; j < k && !rc; j++)
-        rc = trait_read(ctx, traits[j], &L, Wp, o.chisq_max, &T[j], &r->snps_read[j],
-                        &r->snps_merged[j], &r->snps_removed[j], &r->chisq_max[j]);
+    if (!rc) { /* the traits in parallel, each with its own error message */
+        ks_ctx *sub = ks_malloc_array(ctx, k, sizeof *sub);
+        int *st = ks_calloc(ctx, k, sizeof *st);
+        if (!sub || !st) rc = KS_ENOMEM;
+        int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+        if ((size_t)nt > k) nt = (int)k;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (!rc)
+        for (size_t j = 0; j < k; j++) {
+            if (rc) continue;
+            sub[j] = *ctx;
+            sub[j].errcode = 0;
+            sub[j].errmsg[0] = '\0';
+            st[j] = trait_read(&sub[j], traits[j], &L, Wp, o.chisq_max, &T[j], &r->snps_read[j],
+                               &r->snps_merged[j], &r->snps_removed[j], &r->chisq_max[j]);
+        }
+        for (size_t j = 0; j < k && !rc && st; j++)
+            if (st[j]) {
+                rc = st[j];
+                ctx->errcode = sub[j].errcode;
+                memcpy(ctx->errmsg, sub[j].errmsg, sizeof ctx->errmsg);
+            }
+        ks_free(ctx, sub);
+        ks_free(ctx, st);
+    }
     size_t maxn = 0;
     for (size_t j = 0; j < k && !rc; j++) maxn = T[j].n > maxn ? T[j].n : maxn;
     /* scratch: one pair's rows (at most n_j x dup; grown as needed) */
     double *Vhold = rc ? NULL : ks_malloc_array(ctx, nb * ks, sizeof *Vhold);
-    if (!rc && !Vhold) rc = KS_ENOMEM;
+    size_t *first = rc ? NULL : ks_malloc_array(ctx, L.n ? L.n : 1, sizeof *first);
+    if (!rc && (!Vhold || !first)) rc = KS_ENOMEM;
+    for (size_t i = 0; !rc && i < L.n; i++) first[i] = SIZE_MAX;
     size_t cap = 0;
     double *buf = NULL; /* 9 columns: l2, wld, y, chi1, chi2, N1, N2, sw, tmp */
     if (!rc) {
@@ -501,6 +589,8 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
         for (size_t kk = j; kk < k && !rc; kk++, s++) {
             const trait *a = &T[j], *b = &T[kk];
             size_t n = 0;
+            if (j != kk) /* b's first row of each SNP, by its LD row (reset after the pair) */
+                for (size_t q = b->n; q-- > 0;) first[b->ld[q]] = q;
             for (int pass = 0; pass < 2 && !rc; pass++) { /* count, then fill */
                 if (pass == 1 && n > cap) {
                     ks_free(ctx, buf);
@@ -522,11 +612,11 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                         continue;
                     }
                     /* merge by SNP: every row of b with this SNP (adjacent from the first) */
-                    int64_t f0 = gsem_index_find(&b->index, a->snp[i]);
-                    if (f0 < 0) continue;
-                    for (size_t q = (size_t)f0; q < b->n && !strcmp(b->snp[q], a->snp[i]); q++) {
+                    const size_t f0 = first[a->ld[i]];
+                    if (f0 == SIZE_MAX) continue;
+                    for (size_t q = f0; q < b->n && b->ld[q] == a->ld[i]; q++) {
                         if (pass) {
-                            const double zx = strcmp(b->a1[q], a->a1[i]) ? -a->Z[i] : a->Z[i];
+                            const double zx = b->a1[q] != a->a1[i] ? -a->Z[i] : a->Z[i];
                             buf[at] = a->l2[i];
                             buf[cap + at] = a->wld[i];
                             buf[2 * cap + at] = b->Z[q] * zx;
@@ -540,6 +630,8 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                 }
                 n = at;
             }
+            if (j != kk)
+                for (size_t q = 0; q < b->n; q++) first[b->ld[q]] = SIZE_MAX;
             if (rc) break;
             double *l2 = buf, *wl = buf + cap, *y = buf + 2 * cap, *chi1 = buf + 3 * cap,
                    *chi2 = buf + 4 * cap, *N1 = buf + 5 * cap, *N2 = buf + 6 * cap,
@@ -579,8 +671,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                 /* chi1 was overwritten only for pairs: here it is still the chi-square */
                 r->mean_chisq[j] = r_mean(chi1, n);
                 memcpy(tmp, chi1, n * sizeof *tmp);
-                qsort(tmp, n, sizeof *tmp, cmp_dbl);
-                const double med = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2.0;
+                const double med = gsem_median(tmp, n);
                 r->lambda_gc[j] = med / 0.45493642311957283; /* qchisq(0.5, 1) */
                 r->h2_se[j] = r->est_se[s];
                 r->intercept_se[j] = fit.intercept_se;
@@ -589,6 +680,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
             }
         }
     ks_free(ctx, buf);
+    ks_free(ctx, first);
     if (!rc) {
         /* V = cov(pseudo-values) / crossprod(N x sqrt(nb) / m); then the liability scale */
         double *mean = ks_malloc_array(ctx, ks, sizeof *mean);

@@ -135,18 +135,7 @@ static int and3(int a, int b)
     return a == NA3 || b == NA3 ? NA3 : T3;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
-static int cmp_mrow(const void *a, const void *b)
-{
-    const mrow *x = a, *y = b;
-    if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
-    return (x->row > y->row) - (x->row < y->row);
-}
 
 /* A cell as a number, or an error naming the place. */
 static int num(ks_ctx *ctx, const char *path, size_t line, int col, const char *name,
@@ -165,7 +154,7 @@ static int num(ks_ctx *ctx, const char *path, size_t line, int col, const char *
     return KS_OK;
 }
 
-typedef struct {
+typedef struct mrows {
     mrow *rows;
     size_t n, cap;
 } mrows;
@@ -263,14 +252,34 @@ static int read_rows(ks_ctx *ctx, const char *path, const gsem_snplist *ref,
     return rc < 0 ? rc : KS_OK;
 }
 
-/* The median of the effects (R's median: the mean of the middle two for an even count). */
+/* The rows in the order of their SNP names, rows of one SNP in file order (a counting sort
+ * over the reference's nref ranks: stable, O(n + nref)). */
+static int sort_by_rank(ks_ctx *ctx, struct mrows *m, size_t nref)
+{
+    size_t *start = ks_calloc(ctx, nref + 1, sizeof *start);
+    mrow *out = ks_malloc_array(ctx, m->n ? m->n : 1, sizeof *out);
+    if (!start || !out) {
+        ks_free(ctx, start);
+        ks_free(ctx, out);
+        return KS_ENOMEM;
+    }
+    for (size_t i = 0; i < m->n; i++) start[m->rows[i].rank + 1]++;
+    for (size_t r = 0; r < nref; r++) start[r + 1] += start[r];
+    for (size_t i = 0; i < m->n; i++) out[start[m->rows[i].rank]++] = m->rows[i];
+    ks_free(ctx, start);
+    ks_free(ctx, m->rows);
+    m->rows = out;
+    m->cap = m->n;
+    return KS_OK;
+}
+
+/* The median of the effects. */
 static int median(ks_ctx *ctx, const mrow *rows, size_t n, double *out)
 {
     double *v = ks_malloc_array(ctx, n ? n : 1, sizeof *v);
     if (!v) return KS_ENOMEM;
     for (size_t i = 0; i < n; i++) v[i] = rows[i].eff;
-    qsort(v, n, sizeof *v, cmp_double);
-    *out = n == 0 ? NAN : n % 2 ? v[n / 2] : (double)(((long double)v[n / 2 - 1] + v[n / 2]) / 2);
+    *out = gsem_median(v, n);
     ks_free(ctx, v);
     return KS_OK;
 }
@@ -339,9 +348,12 @@ static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const 
         KEEP(x->maf >= o->maf_filter, maf_low);
     }
 #undef KEEP
-    qsort(m.rows, m.n, sizeof *m.rows, cmp_mrow);
+    if ((rc = sort_by_rank(ctx, &m, ref->n))) {
+        ks_free(ctx, m.rows);
+        return rc;
+    }
     ks_text_writer *w;
-    if ((rc = ks_text_create(ctx, out_path, -1, &w))) {
+    if ((rc = ks_text_create(ctx, out_path, 1, &w))) { /* gzip's fastest level */
         ks_free(ctx, m.rows);
         return rc;
     }

@@ -64,7 +64,7 @@ int ks_table_write_csv(ks_ctx *ctx, const ks_table *t, const char *path,
     }
     const char *na = o.na ? o.na : "NA";
     sink *s;
-    int rc = ks_text_create(ctx, path, gz, &s);
+    int rc = ks_text_create(ctx, path, gz ? 6 : 0, &s);
     if (rc) return rc;
     for (size_t j = 0; j < t->ncol; j++) {
         if (j) put(s, &delim, 1);

@@ -102,8 +102,10 @@ int ks_text_create(ks_ctx *ctx, const char *path, int gzip, ks_text_writer **out
     if (fd < 0) {
         rc = ks_fail(ctx, KS_EIO, "%s: cannot create: %s", path, strerror(errno));
     } else {
-        if (gzip < 0 ? ks_ends_with(path, ".gz") : gzip)
-            w->gz = gzdopen(fd, "wb6");
+        const int level = gzip < 0 ? (ks_ends_with(path, ".gz") ? 6 : 0) : gzip > 9 ? 9 : gzip;
+        char mode[4] = {'w', 'b', (char)('0' + level), '\0'};
+        if (level)
+            w->gz = gzdopen(fd, mode);
         else
             w->f = fdopen(fd, "wb");
         if (!w->gz && !w->f) {
