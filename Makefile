@@ -57,6 +57,7 @@ bench: build
 	@command -v Rscript >/dev/null && Rscript -e 'library(earth)' >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq r-base-core r-cran-earth; }
 	$(PY) bench/bench_mars.py
+	$(PY) bench/bench_gsem.py --reps 3
 
 check-all: test bench
 

@@ -78,6 +78,9 @@ KS_API double ks_mean(const double *x, size_t n);
 KS_API double ks_sd(const double *x, size_t n); /* denominator n - 1 */
 /* Lag-1 autocorrelation sum_{i>=2}(x_i - m)(x_{i-1} - m) / sum_i (x_i - m)^2. */
 KS_API double ks_autocorr1(const double *x, size_t n);
+/* The k-th smallest of x[0..n) (0-based, k < n), in O(n) by Hoare's selection; x is reordered
+ * so that x[0..k) holds none larger and x[k+1..n) none smaller. */
+KS_API double ks_select_kth(double *x, size_t n, size_t k);
 
 /* Distribution functions for inference. Student t through the regularized incomplete beta
  * function (continued fraction, Lentz's method), accurate to about 1e-14; df = INFINITY gives

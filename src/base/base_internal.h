@@ -37,6 +37,9 @@ void ks_free(ks_ctx *ctx, void *ptr);
 /* n * size bytes, or NULL with KS_EOVERFLOW / KS_ENOMEM set on ctx. */
 void *ks_malloc_array(ks_ctx *ctx, size_t n, size_t size);
 char *ks_strdup(ks_ctx *ctx, const char *s);
+/* Ask the kernel for huge pages for a large block (Linux, where allowed): faulting in and
+ * walking hundreds of MB by 4 KB pages costs more than using them. */
+void ks_huge_pages(void *p, size_t bytes);
 
 /* Set the ctx error and return `code`, so a failure reads `return ks_fail(ctx, KS_EINVAL, ...)`. */
 int ks_fail(ks_ctx *ctx, int code, const char *fmt, ...) KS_PRINTF(3, 4);

@@ -2,6 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -194,4 +197,16 @@ extern void openblas_set_num_threads(int) __attribute__((weak));
 void ks_blas_set_threads(int n)
 {
     if (openblas_set_num_threads) openblas_set_num_threads(n < 1 ? 1 : n);
+}
+
+void ks_huge_pages(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t H = (uintptr_t)1 << 21, a = ((uintptr_t)p + H - 1) & ~(H - 1),
+                    e = ((uintptr_t)p + bytes) & ~(H - 1);
+    if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
 }

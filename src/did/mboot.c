@@ -201,38 +201,6 @@ done:
     return rc;
 }
 
-/* The k-th smallest of x[0..n) (0-based), partially reordering x (Hoare's selection with a
- * median-of-three pivot): after it, x[k] holds the value and x[k+1..n) none smaller. */
-static double select_kth(double *x, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (hi > lo) {
-        const size_t mid = lo + (hi - lo) / 2;
-        double a = x[lo], b = x[mid], c = x[hi];
-        const double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (x[i] < pivot) i++;
-            while (x[j] > pivot) j--;
-            if (i <= j) {
-                const double t = x[i];
-                x[i] = x[j];
-                x[j] = t;
-                i++;
-                if (j == 0) break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            break;
-    }
-    return x[k];
-}
-
 /* Position (0-based) of R's type-1 quantile p of n values: the ceil(p n)-th smallest. */
 static size_t quantile1_index(size_t n, double p)
 {
@@ -260,9 +228,9 @@ int ks_did_mboot_stats(ks_ctx *ctx, const double *D, int B, size_t m, size_t n, 
         }
         memcpy(sorted, col, (size_t)B * sizeof *sorted);
         const size_t k25 = quantile1_index((size_t)B, 0.25), k75 = quantile1_index((size_t)B, 0.75);
-        const double q25 = select_kth(sorted, (size_t)B, k25);
+        const double q25 = ks_select_kth(sorted, (size_t)B, k25);
         const double q75 = k75 == k25 ? q25
-                                      : select_kth(sorted + k25 + 1, (size_t)B - k25 - 1,
+                                      : ks_select_kth(sorted + k25 + 1, (size_t)B - k25 - 1,
                                                    k75 - k25 - 1);
         const double sigma = (q75 - q25) / iqr_norm;
         se[j] = sigma * sqrt((double)N) / (double)n;
@@ -277,7 +245,7 @@ int ks_did_mboot_stats(ks_ctx *ctx, const double *D, int B, size_t m, size_t n, 
         if (nkept == 0) {
             *crit = NAN;
         } else {
-            *crit = select_kth(bT, (size_t)B, quantile1_index((size_t)B, 1.0 - alpha));
+            *crit = ks_select_kth(bT, (size_t)B, quantile1_index((size_t)B, 1.0 - alpha));
         }
     }
     ks_free(ctx, sorted);

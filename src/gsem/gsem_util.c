@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gsem_internal.h"
+#include "kestrel/linalg.h"
 
 int gsem_allele(const char *s, int upper)
 {
@@ -224,39 +225,10 @@ double gsem_qnorm(double p)
     return q < 0 ? -v : v;
 }
 
-/* The k-th smallest of v[0..n) (0-based; v is reordered): Hoare's selection. */
-static double select_kth(double *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        const double pivot = v[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot) i++;
-            while (v[j] > pivot) j--;
-            if (i <= j) {
-                const double t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0) break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return v[k];
-    }
-    return v[k];
-}
-
 double gsem_median(double *v, size_t n)
 {
     if (n == 0) return NAN;
-    const double hi = select_kth(v, n, n / 2);
+    const double hi = ks_select_kth(v, n, n / 2);
     if (n % 2) return hi;
     double lo = v[0]; /* v[0..n/2) holds the n/2 smallest */
     for (size_t i = 1; i < n / 2; i++) lo = v[i] > lo ? v[i] : lo;

@@ -332,10 +332,12 @@ static void trait_free(ks_ctx *ctx, trait *t)
 }
 
 typedef struct {
-    size_t pos, row, ld, w;
+    size_t pos, ld, w; /* the SNP's position rank and its rows in the LD scores and weights */
+    double N, Z;
+    uint64_t a1;
 } order_key;
 
-/* The keys by position, stably (R's order(CHR, BP) keeps the merged order of ties): a counting
+/* The rows by position, stably (R's order(CHR, BP) keeps the merged order of ties): a counting
  * sort over the npos position ranks. */
 static int sort_positions(ks_ctx *ctx, order_key **key, size_t n, size_t npos)
 {
@@ -356,87 +358,103 @@ static int sort_positions(ks_ctx *ctx, order_key **key, size_t n, size_t npos)
     return KS_OK;
 }
 
+static int is_na(const char *f) { return !f[0] || !strcmp(f, "NA"); }
+
+/* One munged file (`SNP N Z A1 A2`, tab-separated, plain or gzip), streamed: rows with a
+ * missing cell anywhere dropped (R's na.omit), the rest merged with the LD scores (and
+ * weights), put in (CHR, BP) order, and the chi-square filter applied. */
 static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldset *w,
                       double chisq_max, trait *t, size_t *nread, size_t *nmerged,
                       size_t *nremoved, double *cmax)
 {
     memset(t, 0, sizeof *t);
-    static const char *const na[] = {"", "NA", NULL};
-    ks_csv_options o = KS_CSV_OPTIONS_INIT;
-    o.delim = '\t';
-    o.na_tokens = na;
-    ks_table *tab;
-    int rc = ks_table_read_csv(ctx, path, &o, &tab);
+    *nread = *nmerged = *nremoved = 0;
+    ks_text_reader *r;
+    int rc = ks_text_open(ctx, path, '\t', &r);
     if (rc) return rc;
-    size_t cs, cn, cz, ca1, ca2;
-    if ((rc = col_of(ctx, tab, path, "SNP", &cs)) || (rc = col_of(ctx, tab, path, "N", &cn)) ||
-        (rc = col_of(ctx, tab, path, "Z", &cz)) || (rc = col_of(ctx, tab, path, "A1", &ca1)) ||
-        (rc = col_of(ctx, tab, path, "A2", &ca2))) {
-        ks_table_free(tab);
+    size_t nf, line, nhead = 0, n = 0, cap = 0;
+    char *const *f;
+    int col[5] = {-1, -1, -1, -1, -1}; /* SNP N Z A1 A2 */
+    static const char *const want[5] = {"SNP", "N", "Z", "A1", "A2"};
+    order_key *key = NULL;
+    double maxn = -INFINITY;
+    while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
+        if (!nhead) {
+            for (size_t j = 0; j < nf; j++)
+                for (int c = 0; c < 5; c++)
+                    if (col[c] < 0 && !strcmp(f[j], want[c])) col[c] = (int)j;
+            int bad = 0;
+            for (int c = 0; c < 5 && !bad; c++)
+                if (col[c] < 0) bad = ks_fail(ctx, KS_EPARSE, "%s: no column '%s'", path, want[c]);
+            if ((rc = bad)) break;
+            nhead = nf;
+            continue;
+        }
+        if (nf != nhead) {
+            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
+                         nhead);
+            break;
+        }
+        int na = 0;
+        for (size_t j = 0; j < nf; j++) na |= is_na(f[j]);
+        double N = NAN, Z = NAN;
+        if (!na) {
+            const int pn = gsem_parse_num(f[col[1]], &N, NULL), pz = gsem_parse_num(f[col[2]], &Z, NULL);
+            if (pn < 0 || pz < 0) {
+                const int c = pn < 0 ? col[1] : col[2];
+                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path,
+                             line, c + 1, f[c], pn < 0 ? "N" : "Z");
+                break;
+            }
+            na = isnan(N) || isnan(Z);
+        }
+        if (na) continue;
+        ++*nread;
+        const char *snp = f[col[0]];
+        const int64_t a = gsem_index_find(&ld->index, snp),
+                      b = w == ld ? a : gsem_index_find(&w->index, snp);
+        if (a < 0 || b < 0) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 65536;
+            order_key *nk = ks_realloc(ctx, key, cap * sizeof *nk);
+            if (!nk) {
+                rc = KS_ENOMEM;
+                break;
+            }
+            key = nk;
+        }
+        key[n++] = (order_key){ld->pos[a], (size_t)a, (size_t)b, N, Z, allele_key(f[col[3]])};
+        maxn = fmax(maxn, N);
+    }
+    ks_text_close(r);
+    if (rc == 0 && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+    if (rc < 0 || (rc == 0 && (rc = sort_positions(ctx, &key, n, ld->n)))) {
+        ks_free(ctx, key);
         return rc;
     }
-    const size_t nr = ks_table_nrow(tab), ncol = ks_table_ncol(tab);
-    double *N = ks_malloc_array(ctx, nr ? nr : 1, sizeof *N);
-    double *Z = ks_malloc_array(ctx, nr ? nr : 1, sizeof *Z);
-    order_key *key = ks_malloc_array(ctx, nr ? nr : 1, sizeof *key);
-    unsigned char *bad = ks_calloc(ctx, nr ? nr : 1, 1);
-    if (!N || !Z || !key || !bad) rc = KS_ENOMEM;
-    if (!rc && !(rc = ks_table_get_double(ctx, tab, cn, N)))
-        rc = ks_table_get_double(ctx, tab, cz, Z);
-    /* na.omit over every column of the file */
-    for (size_t j = 0; j < ncol && !rc; j++) {
-        const ks_col_type ty = ks_table_col_type(tab, j);
-        if (ty == KS_COL_STRING) {
-            for (size_t i = 0; i < nr; i++) bad[i] |= !ks_table_string(tab, j, i);
-        } else if (ty == KS_COL_FLOAT64) {
-            const double *v = ks_table_float64(tab, j);
-            for (size_t i = 0; i < nr; i++) bad[i] |= isnan(v[i]);
-        }
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < nr && !rc; i++) {
-        if (bad[i]) continue;
-        const char *s = ks_table_string(tab, cs, i);
-        const int64_t a = gsem_index_find(&ld->index, s),
-                      b = w == ld ? a : gsem_index_find(&w->index, s);
-        if (a < 0 || b < 0) continue;
-        key[n++] = (order_key){ld->pos[a], i, (size_t)a, (size_t)b};
-    }
-    *nread = 0;
-    for (size_t i = 0; i < nr && !rc; i++) *nread += !bad[i];
     *nmerged = n;
-    if (!rc) rc = sort_positions(ctx, &key, n, ld->n);
-    if (!rc) {
-        double maxn = -INFINITY;
-        for (size_t i = 0; i < n; i++) maxn = fmax(maxn, N[key[i].row]);
-        *cmax = chisq_max > 0.0 ? chisq_max : fmax(0.001 * maxn, 80.0);
-        t->ld = ks_malloc_array(ctx, n ? n : 1, sizeof *t->ld);
-        t->a1 = ks_malloc_array(ctx, n ? n : 1, sizeof *t->a1);
-        t->N = ks_malloc_array(ctx, n ? n : 1, sizeof *t->N);
-        t->Z = ks_malloc_array(ctx, n ? n : 1, sizeof *t->Z);
-        t->l2 = ks_malloc_array(ctx, n ? n : 1, sizeof *t->l2);
-        t->wld = ks_malloc_array(ctx, n ? n : 1, sizeof *t->wld);
-        if (!t->ld || !t->a1 || !t->N || !t->Z || !t->l2 || !t->wld) rc = KS_ENOMEM;
-    }
+    *cmax = chisq_max > 0.0 ? chisq_max : fmax(0.001 * maxn, 80.0);
+    t->ld = ks_malloc_array(ctx, n ? n : 1, sizeof *t->ld);
+    t->a1 = ks_malloc_array(ctx, n ? n : 1, sizeof *t->a1);
+    t->N = ks_malloc_array(ctx, n ? n : 1, sizeof *t->N);
+    t->Z = ks_malloc_array(ctx, n ? n : 1, sizeof *t->Z);
+    t->l2 = ks_malloc_array(ctx, n ? n : 1, sizeof *t->l2);
+    t->wld = ks_malloc_array(ctx, n ? n : 1, sizeof *t->wld);
+    if (!t->ld || !t->a1 || !t->N || !t->Z || !t->l2 || !t->wld) rc = KS_ENOMEM;
     size_t k = 0;
     for (size_t i = 0; i < n && !rc; i++) {
-        const size_t r = key[i].row;
-        if (Z[r] * Z[r] > *cmax) continue;
+        if (key[i].Z * key[i].Z > *cmax) continue;
         t->ld[k] = key[i].ld;
-        t->a1[k] = allele_key(ks_table_string(tab, ca1, r));
-        t->N[k] = N[r];
-        t->Z[k] = Z[r];
+        t->a1[k] = key[i].a1;
+        t->N[k] = key[i].N;
+        t->Z[k] = key[i].Z;
         t->l2[k] = ld->l2[key[i].ld];
         t->wld[k] = w->l2[key[i].w];
         k++;
     }
     t->n = k;
     *nremoved = n - k;
-    ks_free(ctx, N);
-    ks_free(ctx, Z);
     ks_free(ctx, key);
-    ks_free(ctx, bad);
-    ks_table_free(tab);
     return rc;
 }
 

@@ -61,3 +61,35 @@ double ks_autocorr1(const double *x, size_t n)
     }
     return ks_dd_value(num) / ks_dd_value(den);
 }
+
+/* The k-th smallest of x[0..n) (0-based), partially reordering x (Hoare's selection with a
+ * median-of-three pivot): after it, x[k] holds the value and x[k+1..n) none smaller. */
+double ks_select_kth(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        const size_t mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi];
+        const double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot) i++;
+            while (x[j] > pivot) j--;
+            if (i <= j) {
+                const double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return x[k];
+}

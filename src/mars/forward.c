@@ -23,9 +23,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 
 #include "base/simd.h"
 #include "mars/mars_internal.h"
@@ -232,20 +229,6 @@ static void scatter_z(fwd *f, size_t t0, size_t t1)
     else
         fresh[1] ? ROWS(2, 1, 1, 1, 1) : ROWS(2, 1, 1, 1, 0);
 #undef ROWS
-}
-
-/* Ask for huge pages for a large block (Linux): the sorted copies are hundreds of MB at 1e5
- * cases, and faulting them in 4 KB pages costs more than filling them. */
-static void huge_pages(void *p, size_t bytes)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const uintptr_t H = (uintptr_t)1 << 21, a = ((uintptr_t)p + H - 1) & ~(H - 1),
-                    e = ((uintptr_t)p + bytes) & ~(H - 1);
-    if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
 }
 
 /* a . b over eight lanes (a fixed order: the same bits for any thread count). */
@@ -1110,7 +1093,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.ord = ks_malloc_array(ctx, n, p * sizeof *f.ord);
     f.xs = ks_malloc_array(ctx, n, p * (1 + ny) * sizeof *f.xs);
     f.zs = ks_malloc_array(ctx, n * p, 4 * f.nb * sizeof *f.zs); /* (scatter_z writes blocks whole) */
-    if (f.zs) huge_pages(f.zs, n * p * 4 * f.nb * sizeof *f.zs);
+    if (f.zs) ks_huge_pages(f.zs, n * p * 4 * f.nb * sizeof *f.zs); /* (hundreds of MB at 1e5) */
     f.bx = ks_malloc_array(ctx, n, (nk + 2) * sizeof *f.bx); /* slots are written before use */
     f.q = ks_malloc_array(ctx, n, (nk + 2) * sizeof *f.q);
     f.mu = ks_calloc(ctx, nk + 2, sizeof *f.mu);
