@@ -81,6 +81,7 @@ static int demo_gsem(void)
                          "--population-prev", "NA,NA,0.1", "--trait-names", "T1,T2,T5",
                          "--out", out, NULL};
         rc = cmd_ldsc(13, largv);
+        printf("   (the demo's files are written to %s and removed now)\n", dir);
     }
     remove_tree(dir);
     return rc;

@@ -189,11 +189,10 @@ static int col_of(ks_ctx *ctx, const ks_table *t, const char *path, const char *
     return KS_OK;
 }
 
-static const ldset *g_rank_set; /* qsort's context (made once per ldsc call, serially) */
-static int cmp_ldpos(const void *a, const void *b)
+static int cmp_ldpos(const void *a, const void *b, void *ctx)
 {
     const uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
-    const ldset *s = g_rank_set;
+    const ldset *s = ctx;
     if (s->chr[i] != s->chr[j]) return s->chr[i] < s->chr[j] ? -1 : 1;
     if (s->bp[i] != s->bp[j]) return s->bp[i] < s->bp[j] ? -1 : 1;
     return (i > j) - (i < j);
@@ -215,10 +214,7 @@ static int rank_positions(ks_ctx *ctx, ldset *s)
         if (i && (s->chr[i] < s->chr[i - 1] || (s->chr[i] == s->chr[i - 1] && s->bp[i] < s->bp[i - 1])))
             sorted = 0;
     }
-    if (!sorted) {
-        g_rank_set = s;
-        qsort(ord, s->n, sizeof *ord, cmp_ldpos);
-    }
+    if (!sorted) qsort_r(ord, s->n, sizeof *ord, cmp_ldpos, s);
     uint32_t r = 0;
     for (size_t k = 0; k < s->n; k++) {
         const uint32_t i = ord[k];

@@ -26,12 +26,11 @@ void gsem_snplist_free(ks_ctx *ctx, gsem_snplist *s)
     memset(s, 0, sizeof *s);
 }
 
-static const char *g_arena; /* qsort's context (the ranks are made once per list) */
-static const size_t *g_off;
-static int cmp_name(const void *a, const void *b)
+static int cmp_name(const void *a, const void *b, void *ctx)
 {
+    const gsem_snplist *s = ctx;
     const uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
-    const int c = strcmp(g_arena + g_off[i], g_arena + g_off[j]);
+    const int c = strcmp(s->name[i], s->name[j]);
     return c ? c : (i > j) - (i < j);
 }
 
@@ -135,9 +134,7 @@ int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out)
         gsem_snplist_free(ctx, out);
         return KS_ENOMEM;
     }
-    g_arena = out->arena;
-    g_off = out->off;
-    qsort(order, n, sizeof *order, cmp_name);
+    qsort_r(order, n, sizeof *order, cmp_name, out);
     for (size_t i = 0; i < n; i++) out->rank[order[i]] = (uint32_t)i;
     ks_free(ctx, order);
     return KS_OK;

@@ -185,3 +185,27 @@ def test_cli_munge_and_ldsc(tmp_path, kestrel_bin):
     r = subprocess.run([kestrel_bin, "ldsc", "--traits", traits, "--ld", str(tmp_path / "none")],
                        capture_output=True, text=True)
     assert r.returncode != 0 and "1.l2.ldscore.gz: cannot open" in r.stderr
+
+
+def test_ldsc_unsorted_ld_files(tmp_path, ldsc_r_inputs):
+    """LD score rows in any order give the same fit (positions are ranked, not assumed)."""
+    import shutil
+    ld = tmp_path / "ld"
+    shutil.copytree(G / "sim" / "ld", ld)
+    for c in (1, 7):
+        lines = gzip.open(ld / f"{c}.l2.ldscore.gz", "rt").read().splitlines()
+        body = lines[1:]
+        np.random.default_rng(c).shuffle(body)
+        with gzip.open(ld / f"{c}.l2.ldscore.gz", "wt") as f:
+            f.write("\n".join([lines[0]] + body) + "\n")
+    f = gsem.ldsc([G / "ref" / "munged" / f"{t}.sumstats.gz" for t in TRAITS], PREV_S, PREV_P,
+                  ld=ld, wld=ld)
+    assert (f.S == ldsc_r_inputs.S).all() and (f.V == ldsc_r_inputs.V).all()
+
+
+def test_ldsc_sep_weights(ldsc_r_inputs):
+    """sep_weights with the LD scores as their own weights (the last column, L2) changes
+    nothing; R's default (sep_weights = FALSE) uses the LD scores too."""
+    f = gsem.ldsc([G / "ref" / "munged" / f"{t}.sumstats.gz" for t in TRAITS], PREV_S, PREV_P,
+                  ld=G / "sim" / "ld", wld=G / "sim" / "ld", sep_weights=True)
+    assert (f.S == ldsc_r_inputs.S).all() and (f.V == ldsc_r_inputs.V).all()
