@@ -61,6 +61,9 @@ double gsem_qnorm(double p);
  * least 32 bytes. Returns the length. */
 int gsem_format_r(double x, char *buf);
 
+/* Room for need items of size bytes in *p (capacity *cap, doubled as needed). */
+int gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size);
+
 /* Parse a numeric cell: 1 with *v set, 0 for NA ("", "NA", "."), -1 if not a number. For P
  * cells, *logv (if not NULL) gets log of the value from the text itself when the value is
  * below 1e-300 (so that 1e-400 keeps its meaning), else NAN. */

@@ -125,6 +125,18 @@ static int fast_decimal(const char *s, double *out)
     return 1;
 }
 
+int gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return KS_OK;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < need) nc *= 2;
+    void *q = ks_realloc(ctx, *p, nc * size);
+    if (!q) return KS_ENOMEM;
+    *p = q;
+    *cap = nc;
+    return KS_OK;
+}
+
 int gsem_parse_num(const char *s, double *v, double *logv)
 {
     if (logv) *logv = NAN;

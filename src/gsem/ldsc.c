@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "gsem_internal.h"
 
 typedef long double ld_t;
@@ -160,8 +164,8 @@ static int regress(ks_ctx *ctx, const double *l2, const double *y, const double 
 
 /* The LD scores: a SNP's chromosome, position, L2 (and wLD). */
 typedef struct {
-    ks_table **tabs;
-    size_t ntab, n;
+    size_t n;
+    char *arena; /* the names */
     const char **snp;
     int64_t *chr, *bp;
     double *l2;
@@ -171,8 +175,7 @@ typedef struct {
 
 static void ldset_free(ks_ctx *ctx, ldset *s)
 {
-    for (size_t i = 0; i < s->ntab; i++) ks_table_free(s->tabs[i]);
-    ks_free(ctx, s->tabs);
+    ks_free(ctx, s->arena);
     ks_free(ctx, s->snp);
     ks_free(ctx, s->chr);
     ks_free(ctx, s->bp);
@@ -180,13 +183,6 @@ static void ldset_free(ks_ctx *ctx, ldset *s)
     ks_free(ctx, s->pos);
     gsem_index_free(ctx, &s->index);
     memset(s, 0, sizeof *s);
-}
-
-static int col_of(ks_ctx *ctx, const ks_table *t, const char *path, const char *name, size_t *j)
-{
-    if (ks_table_find(ctx, t, name, j) != KS_OK)
-        return ks_fail(ctx, KS_EPARSE, "%s: no column '%s'", path, name);
-    return KS_OK;
 }
 
 static int cmp_ldpos(const void *a, const void *b, void *ctx)
@@ -225,69 +221,74 @@ static int rank_positions(ks_ctx *ctx, ldset *s)
     return KS_OK;
 }
 
-/* Read `<dir>/<chr>.l2.ldscore.gz` for the chromosomes; last: take the file's last column as
- * the score (the weights), else L2. */
+/* Read `<dir>/<chr>.l2.ldscore.gz` for the chromosomes, streamed (CHR, SNP, BP and the score:
+ * L2, or with last the file's last column, the weights); the names go to one arena. */
 static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, int last, ldset *s)
 {
     memset(s, 0, sizeof *s);
-    s->tabs = ks_calloc(ctx, nc ? nc : 1, sizeof *s->tabs);
-    if (!s->tabs) return KS_ENOMEM;
-    static const char *const na[] = {"", "NA", NULL};
-    static const char *const use[] = {"CHR", "SNP", "BP", "L2", NULL};
-    ks_csv_options o = KS_CSV_OPTIONS_INIT;
-    o.delim = '\t';
-    o.na_tokens = na;
-    if (!last) o.usecols = use; /* (the weights' column is the last, whatever its name) */
     int rc = KS_OK;
-    size_t *cols = ks_malloc_array(ctx, 4 * (nc ? nc : 1), sizeof *cols);
-    if (!cols) return KS_ENOMEM;
+    size_t *off = NULL, cap = 0, ccap = 0, bcap = 0, lcap = 0, acap = 0, alen = 0;
     for (size_t c = 0; c < nc && !rc; c++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", dir, chrs[c]);
-        if ((rc = ks_table_read_csv(ctx, path, &o, &s->tabs[c]))) break;
-        s->ntab++;
-        const ks_table *t = s->tabs[c];
-        if ((rc = col_of(ctx, t, path, "CHR", &cols[4 * c])) ||
-            (rc = col_of(ctx, t, path, "SNP", &cols[4 * c + 1])) ||
-            (rc = col_of(ctx, t, path, "BP", &cols[4 * c + 2])))
-            break;
-        if (last)
-            cols[4 * c + 3] = ks_table_ncol(t) - 1;
-        else if ((rc = col_of(ctx, t, path, "L2", &cols[4 * c + 3])))
-            break;
-        s->n += ks_table_nrow(t);
-    }
-    if (!rc) {
-        s->snp = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->snp);
-        s->chr = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->chr);
-        s->bp = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->bp);
-        s->l2 = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->l2);
-        if (!s->snp || !s->chr || !s->bp || !s->l2) rc = KS_ENOMEM;
-    }
-    for (size_t c = 0, at = 0; c < nc && !rc; c++) {
-        const ks_table *t = s->tabs[c];
-        const size_t nr = ks_table_nrow(t);
-        double *tmp = ks_malloc_array(ctx, nr ? nr : 1, 3 * sizeof *tmp);
-        if (!tmp) {
-            rc = KS_ENOMEM;
-            break;
+        ks_text_reader *r;
+        if ((rc = ks_text_open(ctx, path, '\t', &r))) break;
+        size_t nf, line, nhead = 0;
+        char *const *f;
+        int col[4] = {-1, -1, -1, -1}; /* CHR SNP BP score */
+        static const char *const want[4] = {"CHR", "SNP", "BP", "L2"};
+        while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
+            if (!nhead) {
+                for (size_t j = 0; j < nf; j++)
+                    for (int q = 0; q < 4; q++)
+                        if (col[q] < 0 && !strcmp(f[j], want[q])) col[q] = (int)j;
+                if (last) col[3] = (int)nf - 1;
+                int bad = 0;
+                for (int q = 0; q < 4 && !bad; q++)
+                    if (col[q] < 0) bad = ks_fail(ctx, KS_EPARSE, "%s: no column '%s'", path, want[q]);
+                if ((rc = bad)) break;
+                nhead = nf;
+                continue;
+            }
+            if (nf != nhead) {
+                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line,
+                             nf, nhead);
+                break;
+            }
+            double v[3];
+            const int q3[3] = {0, 2, 3};
+            for (int q = 0; q < 3 && rc == 1; q++) {
+                const int pr = gsem_parse_num(f[col[q3[q]]], &v[q], NULL);
+                if (pr < 0)
+                    rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
+                                 path, line, col[q3[q]] + 1, f[col[q3[q]]], want[q3[q]]);
+                else if (pr == 0)
+                    v[q] = NAN;
+            }
+            if (rc != 1) break;
+            const size_t len = strlen(f[col[1]]) + 1, i = s->n;
+            if ((rc = gsem_grow(ctx, (void **)&off, &cap, i + 1, sizeof *off)) ||
+                (rc = gsem_grow(ctx, (void **)&s->chr, &ccap, i + 1, sizeof *s->chr)) ||
+                (rc = gsem_grow(ctx, (void **)&s->bp, &bcap, i + 1, sizeof *s->bp)) ||
+                (rc = gsem_grow(ctx, (void **)&s->l2, &lcap, i + 1, sizeof *s->l2)) ||
+                (rc = gsem_grow(ctx, (void **)&s->arena, &acap, alen + len, 1)))
+                break;
+            memcpy(s->arena + alen, f[col[1]], len);
+            off[i] = alen;
+            alen += len;
+            s->chr[i] = (int64_t)v[0];
+            s->bp[i] = (int64_t)v[1];
+            s->l2[i] = v[2];
+            s->n++;
+            rc = 1;
         }
-        if ((rc = ks_table_get_double(ctx, t, cols[4 * c], tmp)) ||
-            (rc = ks_table_get_double(ctx, t, cols[4 * c + 2], tmp + nr)) ||
-            (rc = ks_table_get_double(ctx, t, cols[4 * c + 3], tmp + 2 * nr))) {
-            ks_free(ctx, tmp);
-            break;
-        }
-        for (size_t i = 0; i < nr; i++, at++) {
-            const char *name = ks_table_string(t, cols[4 * c + 1], i);
-            s->snp[at] = name ? name : "";
-            s->chr[at] = (int64_t)tmp[i];
-            s->bp[at] = (int64_t)tmp[nr + i];
-            s->l2[at] = tmp[2 * nr + i];
-        }
-        ks_free(ctx, tmp);
+        ks_text_close(r);
+        if (rc == 0 && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+        if (rc > 0) rc = KS_OK;
     }
-    ks_free(ctx, cols);
+    if (!rc && !(s->snp = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->snp))) rc = KS_ENOMEM;
+    for (size_t i = 0; !rc && i < s->n; i++) s->snp[i] = s->arena + off[i];
+    ks_free(ctx, off);
     if (!rc) rc = gsem_index_build(ctx, s->snp, s->n, &s->index);
     if (!rc) rc = rank_positions(ctx, s);
     if (rc) ldset_free(ctx, s);
@@ -517,6 +518,109 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
     return r;
 }
 
+/* One regression: trait j alone (j == kk) or the pair (j, kk), the s-th in V's order, with
+ * this thread's scratch (first: SIZE_MAX over the LD rows; *bufp of *capp rows). */
+static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, size_t s,
+                   const char *const *traits, double M, size_t nb, size_t *first, double **bufp,
+                   size_t *capp, double *Vhold, ks_ldsc_result *r)
+{
+    double *buf = *bufp;
+    size_t cap = *capp;
+    const trait *a = &T[j], *b = &T[kk];
+    size_t n = 0;
+    if (j != kk) /* b's first row of each SNP, by its LD row (reset after the pair) */
+        for (size_t q = b->n; q-- > 0;) first[b->ld[q]] = q;
+    for (int pass = 0; pass < 2; pass++) { /* count, then fill */
+        if (pass == 1 && n > cap) {
+            ks_free(ctx, buf);
+            cap = n;
+            buf = ks_malloc_array(ctx, cap, 9 * sizeof *buf);
+            *bufp = buf;
+            *capp = buf ? cap : 0;
+            if (!buf) return KS_ENOMEM;
+        }
+        size_t at = 0;
+        for (size_t i = 0; i < a->n; i++) {
+            if (j == kk) {
+                if (pass) {
+                    buf[at] = a->l2[i];
+                    buf[cap + at] = a->wld[i];
+                    buf[3 * cap + at] = a->Z[i] * a->Z[i];
+                    buf[2 * cap + at] = buf[3 * cap + at];
+                    buf[5 * cap + at] = a->N[i];
+                }
+                at++;
+                continue;
+            }
+            /* merge by SNP: every row of b with this SNP (adjacent from the first) */
+            const size_t f0 = first[a->ld[i]];
+            if (f0 == SIZE_MAX) continue;
+            for (size_t q = f0; q < b->n && b->ld[q] == a->ld[i]; q++) {
+                if (pass) {
+                    const double zx = b->a1[q] != a->a1[i] ? -a->Z[i] : a->Z[i];
+                    buf[at] = a->l2[i];
+                    buf[cap + at] = a->wld[i];
+                    buf[2 * cap + at] = b->Z[q] * zx;
+                    buf[3 * cap + at] = a->Z[i] * a->Z[i];
+                    buf[4 * cap + at] = b->Z[q] * b->Z[q];
+                    buf[5 * cap + at] = a->N[i];
+                    buf[6 * cap + at] = b->N[q];
+                }
+                at++;
+            }
+        }
+        n = at;
+    }
+    if (j != kk)
+        for (size_t q = 0; q < b->n; q++) first[b->ld[q]] = SIZE_MAX;
+    double *l2 = buf, *wl = buf + cap, *y = buf + 2 * cap, *chi1 = buf + 3 * cap,
+           *chi2 = buf + 4 * cap, *N1 = buf + 5 * cap, *N2 = buf + 6 * cap,
+           *sw = buf + 7 * cap, *tmp = buf + 8 * cap;
+    double nbar;
+    if (!n) {
+        return ks_fail(ctx, KS_EINVAL, "ldsc: %s and %s share no SNPs", traits[j],
+                       traits[kk]);
+    }
+    sqrt_weights(chi1, l2, wl, N1, n, M, sw, tmp);
+    if (j == kk) {
+        const double tot = r_sum(sw, n);
+        for (size_t i = 0; i < n; i++) sw[i] = sw[i] / tot;
+        nbar = r_mean(N1, n);
+    } else {
+        double *sw2 = chi1; /* chi1 is not needed once w is made */
+        sqrt_weights(chi2, l2, wl, N2, n, M, sw2, tmp);
+        for (size_t i = 0; i < n; i++) sw[i] = sw[i] + sw2[i];
+        const double tot = r_sum(sw, n);
+        for (size_t i = 0; i < n; i++) sw[i] = sw[i] / tot;
+        nbar = sqrt(r_mean(N1, n) * r_mean(N2, n));
+        r->mean_zz[s] = r_mean(y, n);
+    }
+    regfit fit = {{0.0, 0.0}, 0.0, 0.0};
+    const int rc = regress(ctx, l2, y, sw, sw, n, nb, Vhold + s * nb, &fit);
+    if (rc) return rc;
+    r->pair_snps[s] = n;
+    r->N[s] = nbar;
+    const double est = fit.reg[0] / nbar * M;
+    r->est[s] = est;
+    r->est_se[s] = fit.slope_se / nbar * M;
+    r->pair_intercept[s] = fit.reg[1];
+    r->pair_intercept_se[s] = fit.intercept_se;
+    r->S[j + kk * k] = r->S[kk + j * k] = est;
+    r->intercept[j + kk * k] = r->intercept[kk + j * k] = fit.reg[1];
+    if (j == kk) {
+        /* chi1 was overwritten only for pairs: here it is still the chi-square */
+        r->mean_chisq[j] = r_mean(chi1, n);
+        memcpy(tmp, chi1, n * sizeof *tmp);
+        const double med = gsem_median(tmp, n);
+        r->lambda_gc[j] = med / 0.45493642311957283; /* qchisq(0.5, 1) */
+        r->h2_se[j] = r->est_se[s];
+        r->intercept_se[j] = fit.intercept_se;
+        r->ratio[j] = (fit.reg[1] - 1.0) / (r->mean_chisq[j] - 1.0);
+        r->ratio_se[j] = fit.intercept_se / (r->mean_chisq[j] - 1.0);
+    }
+    return KS_OK;
+}
+
 int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
                  const char *wld, const ks_ldsc_options *opt, ks_ldsc_result **out)
 {
@@ -589,112 +693,60 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     for (size_t j = 0; j < k && !rc; j++) maxn = T[j].n > maxn ? T[j].n : maxn;
     /* scratch: one pair's rows (at most n_j x dup; grown as needed) */
     double *Vhold = rc ? NULL : ks_malloc_array(ctx, nb * ks, sizeof *Vhold);
-    size_t *first = rc ? NULL : ks_malloc_array(ctx, L.n ? L.n : 1, sizeof *first);
-    if (!rc && (!Vhold || !first)) rc = KS_ENOMEM;
-    for (size_t i = 0; !rc && i < L.n; i++) first[i] = SIZE_MAX;
-    size_t cap = 0;
-    double *buf = NULL; /* 9 columns: l2, wld, y, chi1, chi2, N1, N2, sw, tmp */
+    if (!rc && !Vhold) rc = KS_ENOMEM;
     if (!rc) {
         r->n_blocks = nb;
         r->m = M;
     }
-    size_t s = 0;
-    for (size_t j = 0; j < k && !rc; j++)
-        for (size_t kk = j; kk < k && !rc; kk++, s++) {
-            const trait *a = &T[j], *b = &T[kk];
-            size_t n = 0;
-            if (j != kk) /* b's first row of each SNP, by its LD row (reset after the pair) */
-                for (size_t q = b->n; q-- > 0;) first[b->ld[q]] = q;
-            for (int pass = 0; pass < 2 && !rc; pass++) { /* count, then fill */
-                if (pass == 1 && n > cap) {
-                    ks_free(ctx, buf);
-                    cap = n;
-                    if (!(buf = ks_malloc_array(ctx, cap, 9 * sizeof *buf))) rc = KS_ENOMEM;
-                }
-                if (rc) break;
-                size_t at = 0;
-                for (size_t i = 0; i < a->n; i++) {
-                    if (j == kk) {
-                        if (pass) {
-                            buf[at] = a->l2[i];
-                            buf[cap + at] = a->wld[i];
-                            buf[3 * cap + at] = a->Z[i] * a->Z[i];
-                            buf[2 * cap + at] = buf[3 * cap + at];
-                            buf[5 * cap + at] = a->N[i];
-                        }
-                        at++;
-                        continue;
-                    }
-                    /* merge by SNP: every row of b with this SNP (adjacent from the first) */
-                    const size_t f0 = first[a->ld[i]];
-                    if (f0 == SIZE_MAX) continue;
-                    for (size_t q = f0; q < b->n && b->ld[q] == a->ld[i]; q++) {
-                        if (pass) {
-                            const double zx = b->a1[q] != a->a1[i] ? -a->Z[i] : a->Z[i];
-                            buf[at] = a->l2[i];
-                            buf[cap + at] = a->wld[i];
-                            buf[2 * cap + at] = b->Z[q] * zx;
-                            buf[3 * cap + at] = a->Z[i] * a->Z[i];
-                            buf[4 * cap + at] = b->Z[q] * b->Z[q];
-                            buf[5 * cap + at] = a->N[i];
-                            buf[6 * cap + at] = b->N[q];
-                        }
-                        at++;
-                    }
-                }
-                n = at;
-            }
-            if (j != kk)
-                for (size_t q = 0; q < b->n; q++) first[b->ld[q]] = SIZE_MAX;
-            if (rc) break;
-            double *l2 = buf, *wl = buf + cap, *y = buf + 2 * cap, *chi1 = buf + 3 * cap,
-                   *chi2 = buf + 4 * cap, *N1 = buf + 5 * cap, *N2 = buf + 6 * cap,
-                   *sw = buf + 7 * cap, *tmp = buf + 8 * cap;
-            double nbar;
-            if (!n) {
-                rc = ks_fail(ctx, KS_EINVAL, "ldsc: %s and %s share no SNPs", traits[j],
-                             traits[kk]);
-                break;
-            }
-            sqrt_weights(chi1, l2, wl, N1, n, M, sw, tmp);
-            if (j == kk) {
-                const double tot = r_sum(sw, n);
-                for (size_t i = 0; i < n; i++) sw[i] = sw[i] / tot;
-                nbar = r_mean(N1, n);
-            } else {
-                double *sw2 = chi1; /* chi1 is not needed once w is made */
-                sqrt_weights(chi2, l2, wl, N2, n, M, sw2, tmp);
-                for (size_t i = 0; i < n; i++) sw[i] = sw[i] + sw2[i];
-                const double tot = r_sum(sw, n);
-                for (size_t i = 0; i < n; i++) sw[i] = sw[i] / tot;
-                nbar = sqrt(r_mean(N1, n) * r_mean(N2, n));
-                r->mean_zz[s] = r_mean(y, n);
-            }
-            regfit fit = {{0.0, 0.0}, 0.0, 0.0};
-            if ((rc = regress(ctx, l2, y, sw, sw, n, nb, Vhold + s * nb, &fit))) break;
-            r->pair_snps[s] = n;
-            r->N[s] = nbar;
-            const double est = fit.reg[0] / nbar * M;
-            r->est[s] = est;
-            r->est_se[s] = fit.slope_se / nbar * M;
-            r->pair_intercept[s] = fit.reg[1];
-            r->pair_intercept_se[s] = fit.intercept_se;
-            r->S[j + kk * k] = r->S[kk + j * k] = est;
-            r->intercept[j + kk * k] = r->intercept[kk + j * k] = fit.reg[1];
-            if (j == kk) {
-                /* chi1 was overwritten only for pairs: here it is still the chi-square */
-                r->mean_chisq[j] = r_mean(chi1, n);
-                memcpy(tmp, chi1, n * sizeof *tmp);
-                const double med = gsem_median(tmp, n);
-                r->lambda_gc[j] = med / 0.45493642311957283; /* qchisq(0.5, 1) */
-                r->h2_se[j] = r->est_se[s];
-                r->intercept_se[j] = fit.intercept_se;
-                r->ratio[j] = (fit.reg[1] - 1.0) / (r->mean_chisq[j] - 1.0);
-                r->ratio_se[j] = fit.intercept_se / (r->mean_chisq[j] - 1.0);
-            }
+    if (!rc) { /* the regressions in parallel (each writes only its own results) */
+        int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+        if ((size_t)nt > ks) nt = (int)ks;
+        size_t *pj = ks_malloc_array(ctx, ks, 2 * sizeof *pj);
+        int *st = ks_calloc(ctx, ks, sizeof *st);
+        ks_ctx *sub = ks_malloc_array(ctx, ks, sizeof *sub);
+        size_t **firsts = ks_calloc(ctx, (size_t)nt, sizeof *firsts);
+        if (!pj || !st || !sub || !firsts) rc = KS_ENOMEM;
+        for (int t = 0; t < nt && !rc; t++) {
+            if (!(firsts[t] = ks_malloc_array(ctx, L.n ? L.n : 1, sizeof **firsts))) rc = KS_ENOMEM;
+            for (size_t i = 0; !rc && i < L.n; i++) firsts[t][i] = SIZE_MAX;
         }
-    ks_free(ctx, buf);
-    ks_free(ctx, first);
+        for (size_t j = 0, q = 0; !rc && j < k; j++)
+            for (size_t kk = j; kk < k; kk++, q++) {
+                pj[2 * q] = j;
+                pj[2 * q + 1] = kk;
+            }
+        if (!rc) {
+#pragma omp parallel num_threads(nt)
+            {
+                int tid = 0;
+#ifdef _OPENMP
+                tid = omp_get_thread_num();
+#endif
+                double *tbuf = NULL;
+                size_t tcap = 0;
+#pragma omp for schedule(dynamic, 1)
+                for (size_t q = 0; q < ks; q++) {
+                    sub[q] = *ctx;
+                    sub[q].errcode = 0;
+                    sub[q].errmsg[0] = '\0';
+                    st[q] = fit_one(&sub[q], T, k, pj[2 * q], pj[2 * q + 1], q, traits, M, nb,
+                                    firsts[tid], &tbuf, &tcap, Vhold, r);
+                }
+                ks_free(ctx, tbuf);
+            }
+            for (size_t q = 0; q < ks && !rc; q++)
+                if (st[q]) {
+                    rc = st[q];
+                    ctx->errcode = sub[q].errcode;
+                    memcpy(ctx->errmsg, sub[q].errmsg, sizeof ctx->errmsg);
+                }
+        }
+        for (int t = 0; firsts && t < nt; t++) ks_free(ctx, firsts[t]);
+        ks_free(ctx, firsts);
+        ks_free(ctx, pj);
+        ks_free(ctx, st);
+        ks_free(ctx, sub);
+    }
     if (!rc) {
         /* V = cov(pseudo-values) / crossprod(N x sqrt(nb) / m); then the liability scale */
         double *mean = ks_malloc_array(ctx, ks, sizeof *mean);

@@ -34,18 +34,6 @@ static int cmp_name(const void *a, const void *b, void *ctx)
     return c ? c : (i > j) - (i < j);
 }
 
-static int grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return KS_OK;
-    size_t nc = *cap ? *cap : 1024;
-    while (nc < need) nc *= 2;
-    void *q = ks_realloc(ctx, *p, nc * size);
-    if (!q) return KS_ENOMEM;
-    *p = q;
-    *cap = nc;
-    return KS_OK;
-}
-
 int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out)
 {
     memset(out, 0, sizeof *out);
@@ -81,10 +69,10 @@ int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out)
         const char *txt[3] = {f[col[0]], f[col[1]], f[col[2]]};
         size_t need = alen;
         for (int k = 0; k < 3; k++) need += strlen(txt[k]) + 1;
-        if ((rc = grow(ctx, (void **)&arena, &acap, need, 1)) ||
-            (rc = grow(ctx, (void **)&off, &cap, n + 1, sizeof *off)) ||
-            (rc = grow(ctx, (void **)&a1o, &cap1, n + 1, sizeof *a1o)) ||
-            (rc = grow(ctx, (void **)&a2o, &cap2, n + 1, sizeof *a2o)))
+        if ((rc = gsem_grow(ctx, (void **)&arena, &acap, need, 1)) ||
+            (rc = gsem_grow(ctx, (void **)&off, &cap, n + 1, sizeof *off)) ||
+            (rc = gsem_grow(ctx, (void **)&a1o, &cap1, n + 1, sizeof *a1o)) ||
+            (rc = gsem_grow(ctx, (void **)&a2o, &cap2, n + 1, sizeof *a2o)))
             goto fail;
         size_t *dst[3] = {off, a1o, a2o};
         for (int k = 0; k < 3; k++) {
