@@ -296,26 +296,28 @@ int cmd_ldsc(int argc, char **argv)
     o.sample_prev = prev;
     o.population_prev = prev + k;
     if (sel) { /* ODD, EVEN or a list */
-        chrs = calloc(64, sizeof *chrs);
-        if (!chrs) goto done;
-        if (!strcmp(sel, "ODD") || !strcmp(sel, "EVEN"))
-            for (int c = !strcmp(sel, "ODD") ? 1 : 2; c <= o.chr && o.nselect < 64; c += 2)
-                chrs[o.nselect++] = c;
-        else {
-            char *b = strdup(sel);
-            size_t m;
-            const char **li = cli_split_list(b, &m);
-            for (size_t i = 0; li && i < m && i < 64; i++) {
-                if (cli_int("ldsc", "--select", li[i], 1, &l)) {
-                    rc = CLI_USAGE;
-                    break;
-                }
-                chrs[o.nselect++] = (int)l;
-            }
+        char *b = strdup(sel);
+        size_t m = 0;
+        const char **li = cli_split_list(b, &m);
+        const int odd = !strcmp(sel, "ODD"), even = !strcmp(sel, "EVEN");
+        chrs = calloc(odd || even ? (size_t)o.chr : m ? m : 1, sizeof *chrs);
+        if (!chrs || !li) {
             free(li);
             free(b);
-            if (rc == CLI_USAGE) goto done;
+            goto done;
         }
+        if (odd || even)
+            for (int c = odd ? 1 : 2; c <= o.chr; c += 2) chrs[o.nselect++] = c;
+        for (size_t i = 0; !odd && !even && i < m; i++) {
+            if (cli_int("ldsc", "--select", li[i], 1, &l)) {
+                rc = CLI_USAGE;
+                break;
+            }
+            chrs[o.nselect++] = (int)l;
+        }
+        free(li);
+        free(b);
+        if (rc == CLI_USAGE) goto done;
         o.select = chrs;
     }
     rc = CLI_FAILED;

@@ -61,6 +61,13 @@ double gsem_qnorm(double p);
  * least 32 bytes. Returns the length. */
 int gsem_format_r(double x, char *buf);
 
+/* The header row's fields named want[0..n) into col (each the first match), or an error naming
+ * the file and the first name missing. */
+int gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
+                const char *const *want, int n, int *col);
+/* KS_OK when a row has the header's number of fields, else an error naming file and line. */
+int gsem_fields(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead);
+
 /* Room for need items of size bytes in *p (capacity *cap, doubled as needed). */
 int gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size);
 

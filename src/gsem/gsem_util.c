@@ -125,6 +125,24 @@ static int fast_decimal(const char *s, double *out)
     return 1;
 }
 
+int gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
+                const char *const *want, int n, int *col)
+{
+    for (int k = 0; k < n; k++) {
+        col[k] = -1;
+        for (size_t j = 0; j < nf && col[k] < 0; j++)
+            if (!strcmp(f[j], want[k])) col[k] = (int)j;
+        if (col[k] < 0) return ks_fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, want[k]);
+    }
+    return KS_OK;
+}
+
+int gsem_fields(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead)
+{
+    if (nf == nhead) return KS_OK;
+    return ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf, nhead);
+}
+
 int gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap) return KS_OK;

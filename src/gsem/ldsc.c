@@ -235,29 +235,20 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
         if ((rc = ks_text_open(ctx, path, '\t', &r))) break;
         size_t nf, line, nhead = 0;
         char *const *f;
-        int col[4] = {-1, -1, -1, -1}; /* CHR SNP BP score */
+        int col[4]; /* CHR SNP BP score */
         static const char *const want[4] = {"CHR", "SNP", "BP", "L2"};
-        while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
-            if (!nhead) {
-                for (size_t j = 0; j < nf; j++)
-                    for (int q = 0; q < 4; q++)
-                        if (col[q] < 0 && !strcmp(f[j], want[q])) col[q] = (int)j;
+        int got = 0;
+        while (!rc && (got = ks_text_next(r, &nf, &f, &line)) == 1) {
+            if (!nhead) { /* (the weights' score is the last column, whatever its name) */
+                if ((rc = gsem_header(ctx, path, f, nf, want, last ? 3 : 4, col))) break;
                 if (last) col[3] = (int)nf - 1;
-                int bad = 0;
-                for (int q = 0; q < 4 && !bad; q++)
-                    if (col[q] < 0) bad = ks_fail(ctx, KS_EPARSE, "%s: no column '%s'", path, want[q]);
-                if ((rc = bad)) break;
                 nhead = nf;
                 continue;
             }
-            if (nf != nhead) {
-                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line,
-                             nf, nhead);
-                break;
-            }
+            if ((rc = gsem_fields(ctx, path, line, nf, nhead))) break;
             double v[3];
             const int q3[3] = {0, 2, 3};
-            for (int q = 0; q < 3 && rc == 1; q++) {
+            for (int q = 0; q < 3 && !rc; q++) {
                 const int pr = gsem_parse_num(f[col[q3[q]]], &v[q], NULL);
                 if (pr < 0)
                     rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
@@ -265,9 +256,8 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
                 else if (pr == 0)
                     v[q] = NAN;
             }
-            if (rc != 1) break;
             const size_t len = strlen(f[col[1]]) + 1, i = s->n;
-            if ((rc = gsem_grow(ctx, (void **)&off, &cap, i + 1, sizeof *off)) ||
+            if (rc || (rc = gsem_grow(ctx, (void **)&off, &cap, i + 1, sizeof *off)) ||
                 (rc = gsem_grow(ctx, (void **)&s->chr, &ccap, i + 1, sizeof *s->chr)) ||
                 (rc = gsem_grow(ctx, (void **)&s->bp, &bcap, i + 1, sizeof *s->bp)) ||
                 (rc = gsem_grow(ctx, (void **)&s->l2, &lcap, i + 1, sizeof *s->l2)) ||
@@ -280,11 +270,10 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
             s->bp[i] = (int64_t)v[1];
             s->l2[i] = v[2];
             s->n++;
-            rc = 1;
         }
         ks_text_close(r);
-        if (rc == 0 && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
-        if (rc > 0) rc = KS_OK;
+        if (!rc && got < 0) rc = got;
+        if (!rc && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
     }
     if (!rc && !(s->snp = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->snp))) rc = KS_ENOMEM;
     for (size_t i = 0; !rc && i < s->n; i++) s->snp[i] = s->arena + off[i];
@@ -314,7 +303,7 @@ static uint64_t allele_key(const char *s)
     }
     k = 1469598103934665603ULL;
     for (; *s; s++) k = (k ^ (unsigned char)*s) * 1099511628211ULL;
-    return k | 0x8080808080808080ULL; /* (never a text of 8 bytes or fewer: not UTF-8 ASCII) */
+    return k | 0x8080808080808080ULL; /* (high bits in every byte: no ASCII text of 8 bytes) */
 }
 
 static void trait_free(ks_ctx *ctx, trait *t)
@@ -371,27 +360,17 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     if (rc) return rc;
     size_t nf, line, nhead = 0, n = 0, cap = 0;
     char *const *f;
-    int col[5] = {-1, -1, -1, -1, -1}; /* SNP N Z A1 A2 */
+    int col[5]; /* SNP N Z A1 A2 */
     static const char *const want[5] = {"SNP", "N", "Z", "A1", "A2"};
     order_key *key = NULL;
     double maxn = -INFINITY;
     while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
         if (!nhead) {
-            for (size_t j = 0; j < nf; j++)
-                for (int c = 0; c < 5; c++)
-                    if (col[c] < 0 && !strcmp(f[j], want[c])) col[c] = (int)j;
-            int bad = 0;
-            for (int c = 0; c < 5 && !bad; c++)
-                if (col[c] < 0) bad = ks_fail(ctx, KS_EPARSE, "%s: no column '%s'", path, want[c]);
-            if ((rc = bad)) break;
+            if ((rc = gsem_header(ctx, path, f, nf, want, 5, col))) break;
             nhead = nf;
             continue;
         }
-        if (nf != nhead) {
-            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
-                         nhead);
-            break;
-        }
+        if ((rc = gsem_fields(ctx, path, line, nf, nhead))) break;
         int na = 0;
         for (size_t j = 0; j < nf; j++) na |= is_na(f[j]);
         double N = NAN, Z = NAN;
@@ -411,15 +390,7 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
         const int64_t a = gsem_index_find(&ld->index, snp),
                       b = w == ld ? a : gsem_index_find(&w->index, snp);
         if (a < 0 || b < 0) continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 65536;
-            order_key *nk = ks_realloc(ctx, key, cap * sizeof *nk);
-            if (!nk) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            key = nk;
-        }
+        if ((rc = gsem_grow(ctx, (void **)&key, &cap, n + 1, sizeof *key))) break;
         key[n++] = (order_key){ld->pos[a], (size_t)a, (size_t)b, N, Z, allele_key(f[col[3]])};
         maxn = fmax(maxn, N);
     }
@@ -485,7 +456,7 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
     if (!r) return NULL;
     r->k = k;
     r->kstar = ks;
-    const size_t nd = 5 * k * k + 2 * ks * ks + ks + 8 * k + 5 * ks;
+    const size_t nd = 3 * k * k + 2 * ks * ks + ks + 8 * k + 5 * ks;
     r->S = ks_calloc(ctx, nd, sizeof(double));
     r->snps_read = ks_calloc(ctx, 3 * k, sizeof(size_t));
     r->pair_snps = ks_calloc(ctx, ks, sizeof(size_t));
@@ -496,7 +467,6 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
     double *p = r->S + k * k;
     r->intercept = p, p += k * k;
     r->S_stand = p, p += k * k;
-    p += 2 * k * k; /* spare: the observed-scale S and the ratio */
     r->V = p, p += ks * ks;
     r->V_stand = p, p += ks * ks;
     r->N = p, p += ks;
@@ -619,6 +589,21 @@ static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, s
         r->ratio_se[j] = fit.intercept_se / (r->mean_chisq[j] - 1.0);
     }
     return KS_OK;
+}
+
+/* GenomicSEM's rescaling of S and V by per-trait factors d (the liability conversion's square
+ * roots, or 1 / sqrt(h2) for S_Stand): S_ab d_a d_b, and V's element (ab, ce) times
+ * (d_a d_b)(d_c d_e), the pairs in V's order (R's tcrossprod and lowerTriangle). sO: kstar. */
+static void scale_sv(size_t k, const double *d, const double *S, double *So, const double *V,
+                     double *Vo, double *sO)
+{
+    for (size_t a = 0; a < k; a++)
+        for (size_t b = 0; b < k; b++) So[a + b * k] = S[a + b * k] * (d[a] * d[b]);
+    size_t ks = 0;
+    for (size_t c = 0; c < k; c++)
+        for (size_t rr = c; rr < k; rr++) sO[ks++] = d[rr] * d[c];
+    for (size_t a = 0; a < ks; a++)
+        for (size_t b = 0; b < ks; b++) Vo[a + b * ks] = V[a + b * ks] * (sO[a] * sO[b]);
 }
 
 int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
@@ -767,36 +752,27 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                     r->liab[j] = (K * K * ((1.0 - K) * (1.0 - K))) / (P * (1.0 - P) * (d * d));
                 }
             }
-            double *ratio = r->S_stand + 2 * k * k, *sO = mean; /* scratch */
-            for (size_t a = 0; a < k; a++)
-                for (size_t b = 0; b < k; b++)
-                    ratio[a + b * k] = sqrt(r->liab[a]) * sqrt(r->liab[b]);
-            for (size_t q = 0; q < k * k; q++) r->S[q] = r->S[q] * ratio[q];
-            size_t t = 0;
-            for (size_t c = 0; c < k; c++)
-                for (size_t rr = c; rr < k; rr++) sO[t++] = ratio[rr + c * k];
-            for (size_t a = 0; a < ks; a++)
-                for (size_t b = 0; b < ks; b++) r->V[a + b * ks] = r->V[a + b * ks] * (sO[a] * sO[b]);
+            double *d = ks_malloc_array(ctx, k, sizeof *d);
+            if (!d) {
+                ks_free(ctx, mean);
+                rc = KS_ENOMEM;
+                goto out;
+            }
+            for (size_t j = 0; j < k; j++) d[j] = sqrt(r->liab[j]);
+            scale_sv(k, d, r->S, r->S, r->V, r->V, mean);
             int pos = 1;
             for (size_t j = 0; j < k; j++) pos &= r->S[j + j * k] > 0.0;
             if (pos) {
-                for (size_t a = 0; a < k; a++)
-                    for (size_t b = 0; b < k; b++)
-                        ratio[a + b * k] =
-                            (1.0 / sqrt(r->S[a + a * k])) * (1.0 / sqrt(r->S[b + b * k]));
-                for (size_t q = 0; q < k * k; q++) r->S_stand[q] = r->S[q] * ratio[q];
-                t = 0;
-                for (size_t c = 0; c < k; c++)
-                    for (size_t rr = c; rr < k; rr++) sO[t++] = ratio[rr + c * k];
-                for (size_t a = 0; a < ks; a++)
-                    for (size_t b = 0; b < ks; b++)
-                        r->V_stand[a + b * ks] = r->V[a + b * ks] * (sO[a] * sO[b]);
+                for (size_t j = 0; j < k; j++) d[j] = 1.0 / sqrt(r->S[j + j * k]);
+                scale_sv(k, d, r->S, r->S_stand, r->V, r->V_stand, mean);
             } else {
                 r->S_stand = r->V_stand = NULL;
             }
+            ks_free(ctx, d);
         }
         ks_free(ctx, mean);
     }
+out:
     ks_free(ctx, Vhold);
     for (size_t j = 0; T && j < k; j++) trait_free(ctx, &T[j]);
     ks_free(ctx, T);

@@ -154,22 +154,16 @@ static int num(ks_ctx *ctx, const char *path, size_t line, int col, const char *
     return KS_OK;
 }
 
-typedef struct mrows {
+typedef struct {
     mrow *rows;
     size_t n, cap;
 } mrows;
 
 static int push_row(ks_ctx *ctx, mrows *m, const mrow *r)
 {
-    if (m->n == m->cap) {
-        const size_t nc = m->cap ? 2 * m->cap : 4096;
-        mrow *p = ks_realloc(ctx, m->rows, nc * sizeof *p);
-        if (!p) return KS_ENOMEM;
-        m->rows = p;
-        m->cap = nc;
-    }
-    m->rows[m->n++] = *r;
-    return KS_OK;
+    const int rc = gsem_grow(ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows);
+    if (!rc) m->rows[m->n++] = *r;
+    return rc;
 }
 
 /* Progress over all the files munged in parallel: bytes read of each, reported together (one
@@ -254,7 +248,7 @@ static int read_rows(ks_ctx *ctx, const char *path, const gsem_snplist *ref,
 
 /* The rows in the order of their SNP names, rows of one SNP in file order (a counting sort
  * over the reference's nref ranks: stable, O(n + nref)). */
-static int sort_by_rank(ks_ctx *ctx, struct mrows *m, size_t nref)
+static int sort_by_rank(ks_ctx *ctx, mrows *m, size_t nref)
 {
     size_t *start = ks_calloc(ctx, nref + 1, sizeof *start);
     mrow *out = ks_malloc_array(ctx, m->n ? m->n : 1, sizeof *out);

@@ -45,19 +45,11 @@ int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out)
     size_t *off = NULL, *a1o = NULL, *a2o = NULL;
     size_t cap1 = 0, cap2 = 0;
     char *arena = NULL;
-    int col[3] = {-1, -1, -1}, header = 1;
+    int col[3], header = 1;
     while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
         if (header) {
-            static const char *want[3] = {"SNP", "A1", "A2"};
-            for (size_t j = 0; j < nf; j++)
-                for (int k = 0; k < 3; k++)
-                    if (!strcmp(f[j], want[k]) && col[k] < 0) col[k] = (int)j;
-            for (int k = 0; k < 3; k++)
-                if (col[k] < 0) {
-                    rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: no %s column in the reference list",
-                                 path, line, want[k]);
-                    goto fail;
-                }
+            static const char *const want[3] = {"SNP", "A1", "A2"};
+            if ((rc = gsem_header(ctx, path, f, nf, want, 3, col))) goto fail;
             header = 0;
             continue;
         }
