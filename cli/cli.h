@@ -81,6 +81,14 @@ int cmd_did_sunab(int argc, char **argv);
 int cmd_mars(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_munge(int argc, char **argv);
+int cmd_sumstats(int argc, char **argv);
+/* The genomic SEM commands' shared pieces: n trait names from --trait-names (or the files'
+ * names without their GWAS endings), freed with cli_free_names; "NA,NA,0.5" as k numbers
+ * (NA: NaN; s NULL: all NaN). */
+int cli_trait_names(const char *cmd, const char *const *files, size_t n, char *given,
+                    char ***out);
+void cli_free_names(char **names, size_t n);
+int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, double *out);
 int cmd_ldsc(int argc, char **argv);
 int cmd_describe(int argc, char **argv);
 

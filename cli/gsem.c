@@ -59,7 +59,7 @@ static char *base_name(const char *path)
     return s;
 }
 
-static int names_for(const char *cmd, const char *const *files, size_t n, char *given,
+int cli_trait_names(const char *cmd, const char *const *files, size_t n, char *given,
                      char ***out)
 {
     char **names = calloc(n ? n : 1, sizeof *names);
@@ -83,7 +83,7 @@ static int names_for(const char *cmd, const char *const *files, size_t n, char *
     return CLI_OK;
 }
 
-static void free_names(char **names, size_t n)
+void cli_free_names(char **names, size_t n)
 {
     for (size_t i = 0; names && i < n; i++) free(names[i]);
     free(names);
@@ -123,7 +123,7 @@ int cmd_munge(int argc, char **argv)
         rc = CLI_USAGE;
         goto done;
     }
-    if ((rc = names_for("munge", paths, n, tbuf, &names))) goto done;
+    if ((rc = cli_trait_names("munge", paths, n, tbuf, &names))) goto done;
     rc = CLI_FAILED;
     o.columns = clist;
     outs = calloc(n, sizeof *outs);
@@ -202,7 +202,7 @@ done:
     free(rep);
     for (size_t i = 0; outs && i < n; i++) free(outs[i]);
     free(outs);
-    free_names(names, n);
+    cli_free_names(names, n);
     free(paths);
     free(clist);
     free(fbuf);
@@ -212,8 +212,7 @@ done:
     return rc;
 }
 
-/* "NA,NA,0.5" -> k numbers (NA: NaN) */
-static int prevs(const char *opt, const char *s, size_t k, double *out)
+int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, double *out)
 {
     for (size_t i = 0; i < k; i++) out[i] = NAN;
     if (!s) return CLI_OK;
@@ -222,11 +221,11 @@ static int prevs(const char *opt, const char *s, size_t k, double *out)
     const char **l = cli_split_list(b, &m);
     int rc = CLI_OK;
     if (!l || m != k) {
-        fprintf(stderr, "kestrel ldsc: %s has %zu values for %zu traits\n", opt, l ? m : 0, k);
+        fprintf(stderr, "kestrel %s: %s has %zu values for %zu files\n", cmd, opt, l ? m : 0, k);
         rc = CLI_USAGE;
     }
     for (size_t i = 0; rc == CLI_OK && i < k; i++)
-        if (strcmp(l[i], "NA") && cli_num("ldsc", opt, l[i], &out[i])) rc = CLI_USAGE;
+        if (strcmp(l[i], "NA") && cli_num(cmd, opt, l[i], &out[i])) rc = CLI_USAGE;
     free(l);
     free(b);
     return rc;
@@ -290,8 +289,8 @@ int cmd_ldsc(int argc, char **argv)
     ks_ldsc_result *r = NULL;
     rc = CLI_FAILED;
     if (!paths || !prev || k == 0) goto done;
-    if ((rc = names_for("ldsc", paths, k, nbuf, &names)) || (rc = prevs("--sample-prev", sp, k, prev)) ||
-        (rc = prevs("--population-prev", pp, k, prev + k)))
+    if ((rc = cli_trait_names("ldsc", paths, k, nbuf, &names)) || (rc = cli_num_list("ldsc", "--sample-prev", sp, k, prev)) ||
+        (rc = cli_num_list("ldsc", "--population-prev", pp, k, prev + k)))
         goto done;
     o.sample_prev = prev;
     o.population_prev = prev + k;
@@ -436,7 +435,7 @@ int cmd_ldsc(int argc, char **argv)
 done:
     ks_ldsc_result_free(ctx, r);
     ks_ctx_free(ctx);
-    free_names(names, k);
+    cli_free_names(names, k);
     free(paths);
     free(prev);
     free(chrs);

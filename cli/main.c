@@ -15,6 +15,7 @@ static const command commands[] = {
     {"did", cmd_did, "difference-in-differences: cs, sdid, basic, twfe, sunab, bacon"},
     {"mars", cmd_mars, "multivariate adaptive regression splines (R earth's models): fit, predict"},
     {"munge", cmd_munge, "GWAS summary statistics to GenomicSEM's munged files (munge())"},
+    {"sumstats", cmd_sumstats, "GWAS files aligned and standardized for GenomicSEM's GWAS (sumstats())"},
     {"ldsc", cmd_ldsc, "multivariate LD score regression as GenomicSEM's ldsc(): S, V, I"},
     {"describe", cmd_describe, "read a CSV/TSV (plain or gzip) and summarize its columns"},
     {"demo", cmd_demo, "run kestrel's jobs on the embedded sample data"},

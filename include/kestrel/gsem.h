@@ -98,6 +98,78 @@ KS_API int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const 
                         ks_ldsc_result **out) KS_RESULT_USED;
 KS_API void ks_ldsc_result_free(ks_ctx *ctx, ks_ldsc_result *r); /* NULL is fine */
 
+/* GenomicSEM's sumstats() (notes sec. 1.6): k raw GWAS files aligned to a reference (`SNP A1 A2
+ * MAF ...`, e.g. reference.1000G.maf.0.005.txt; every column is carried to the output) and put
+ * on the standardized scale the GWAS of part 2 needs: for each file the rows of SNPs repeated in
+ * it go (all copies), then the rows not in the reference (filtered to MAF >= maf_filter), P or
+ * the effect missing, the file's MAF (folded; it gives varSNP = 2 MAF (1 - MAF), else the
+ * reference's) missing, 0 or 1, the effect read as an odds ratio by the median rule, effects of
+ * 0, Z from P, then per trait: OLS (beta = Z / sqrt(N varSNP), SE = |beta / Z|), linprob, or the
+ * logistic standardization beta / sqrt(beta^2 varSNP + pi^2 / 3) with the SE of the OR (or a
+ * logistic SE with se_logit); the sign aligned to the reference A1, allele mismatches removed,
+ * INFO >= info_filter; then the SNPs in every file, in the reference's order. */
+typedef struct {
+    const double *N;     /* k values: > 0 the trait's N (instead of its N column); or NULL */
+    const int *se_logit; /* k flags: the SE is on the logistic scale (NULL: none) */
+    const int *ols;      /* k flags: a continuous trait, standardized from Z, N and varSNP */
+    const int *linprob;  /* k flags: a binary trait analysed as a linear probability model */
+    const int *betas;    /* k flags: OLS betas already standardized (kept as they are) */
+    double info_filter;  /* default 0.6 */
+    double maf_filter;   /* on the reference's MAF, default 0.01 */
+    int keep_indel;      /* alleles other than A C G T are kept and compared as text */
+    int ambig;           /* strand-ambiguous reference SNPs (A/T, C/G) removed */
+    int direct_filter;   /* rows with '?' for half or more of the DIRECTION column removed */
+    const char *const *columns; /* columns named by the caller, as munge's */
+} ks_sumstats_options;
+#define KS_SUMSTATS_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        NULL, NULL, NULL, NULL, NULL, 0.6, 0.01, 0, 0, 0, NULL                                     \
+    }
+
+/* What sumstats did with one file, rows by the reason they were removed, in the order the
+ * rules run (R's log reports the same counts). */
+typedef struct {
+    size_t rows, short_rows;
+    size_t duplicated;     /* rows of an rsID repeated in the file (among reference SNPs) */
+    size_t direction_low;  /* direct_filter: '?' in half or more of the cohorts, or missing */
+    size_t not_in_ref;     /* not in the reference, or in it below its MAF filter */
+    size_t p_missing, effect_missing;
+    size_t maf_invalid;    /* the file's MAF missing, 0 or 1 */
+    size_t or_negative;    /* an odds ratio below 0 (its log is NaN) */
+    size_t effect_zero;
+    size_t a1_mismatch, a2_mismatch;
+    size_t info_low, info_missing;
+    size_t not_finite;     /* beta or SE NaN (R's na.omit): e.g. P outside [0, 1] under OLS */
+    size_t written;        /* the file's SNPs after its own rules */
+    int effect_is_or;
+    double mean_abs_z;     /* mean |beta / SE| of those (GenomicSEM warns above 5) */
+    /* which column became which: SNP A1 A2 effect INFO P N MAF SE DIRECTION (file names or
+     * NULL; owned, freed with the result) */
+    char *used[10];
+} ks_sumstats_report;
+
+/* The merged SNPs: n rows x the reference's ncol columns (their text as read) and each
+ * trait's beta and SE (beta[t * n + i]). */
+typedef struct {
+    size_t n, k, ncol;
+    char **colnames;     /* ncol */
+    const char **cell;   /* n x ncol, row-major */
+    double *beta, *se;   /* k x n */
+    size_t ref_rows, ref_kept; /* the reference's rows, and those its filters kept */
+    ks_sumstats_report *reports; /* k */
+    char *arena;         /* (the text) */
+} ks_sumstats_result;
+
+KS_API int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char *ref,
+                            const ks_sumstats_options *opt,
+                            ks_sumstats_result **out) KS_RESULT_USED;
+/* The merged table as a TSV (gzip when path ends in .gz): the reference's columns, then
+ * beta.<name> se.<name> per trait, numbers with 17 significant digits; written whole or not
+ * at all. */
+KS_API int ks_sumstats_write(ks_ctx *ctx, const ks_sumstats_result *r,
+                             const char *const *trait_names, const char *path) KS_RESULT_USED;
+KS_API void ks_sumstats_result_free(ks_ctx *ctx, ks_sumstats_result *r); /* NULL is fine */
+
 #ifdef __cplusplus
 }
 #endif

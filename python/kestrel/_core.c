@@ -40,6 +40,7 @@ PyObject *ks_py_mars_to_json(PyObject *self, PyObject *args);
 PyObject *ks_py_mars_from_json(PyObject *self, PyObject *args);
 PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw);
 
 /* Add one column from a Python object to the table. Arrays that must live as long as the table
  * are appended to `keep`. */
@@ -1017,6 +1018,9 @@ static PyMethodDef methods[] = {
      "threads=0) -> [report dict]"},
     {"gsem_ldsc", (PyCFunction)(void (*)(void))ks_py_gsem_ldsc, METH_VARARGS | METH_KEYWORDS,
      "gsem_ldsc(traits, sample_prev, population_prev, ld, wld, ...) -> dict"},
+    {"gsem_sumstats", (PyCFunction)(void (*)(void))ks_py_gsem_sumstats,
+     METH_VARARGS | METH_KEYWORDS,
+     "gsem_sumstats(paths, ref, N=None, se_logit=None, OLS=None, ...) -> dict"},
     {NULL, NULL, 0, NULL},
 };
 

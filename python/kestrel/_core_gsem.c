@@ -5,6 +5,8 @@
 #define PY_ARRAY_UNIQUE_SYMBOL kestrel_ARRAY_API
 #include <Python.h>
 #include <numpy/arrayobject.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kestrel/kestrel.h"
@@ -230,5 +232,190 @@ done:
     PyMem_Free(sel);
     PyMem_Free(t);
     Py_XDECREF(kt);
+    return res;
+}
+
+/* k flags from a sequence of truth values (None: all false). */
+static int flags(PyObject *o, Py_ssize_t k, int *out, const char *what)
+{
+    if (o == Py_None) return 0;
+    PyObject *f = PySequence_Fast(o, "expected a sequence of booleans");
+    if (!f) return -1;
+    if (PySequence_Fast_GET_SIZE(f) != k) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd values for %zd files", what,
+                     PySequence_Fast_GET_SIZE(f), k);
+        Py_DECREF(f);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < k; i++) {
+        out[i] = PyObject_IsTrue(PySequence_Fast_GET_ITEM(f, i));
+        if (out[i] < 0) {
+            Py_DECREF(f);
+            return -1;
+        }
+    }
+    Py_DECREF(f);
+    return 0;
+}
+
+static PyObject *sumstats_report(const ks_sumstats_report *r)
+{
+    static const char *const used[10] = {"SNP", "A1", "A2", "effect", "INFO",
+                                         "P",   "N",  "MAF", "SE",     "DIRECTION"};
+    PyObject *cols = PyDict_New();
+    for (int k = 0; cols && k < 10; k++)
+        if (r->used[k]) {
+            PyObject *s = PyUnicode_FromString(r->used[k]);
+            if (!s || PyDict_SetItemString(cols, used[k], s)) Py_CLEAR(cols);
+            Py_XDECREF(s);
+        }
+    if (!cols) return NULL;
+    return Py_BuildValue(
+        "{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:d,s:N}", "rows",
+        (Py_ssize_t)r->rows, "short_rows", (Py_ssize_t)r->short_rows, "duplicated",
+        (Py_ssize_t)r->duplicated, "direction_low", (Py_ssize_t)r->direction_low, "not_in_ref",
+        (Py_ssize_t)r->not_in_ref, "p_missing", (Py_ssize_t)r->p_missing, "effect_missing",
+        (Py_ssize_t)r->effect_missing, "maf_invalid", (Py_ssize_t)r->maf_invalid, "or_negative",
+        (Py_ssize_t)r->or_negative, "effect_zero", (Py_ssize_t)r->effect_zero, "a1_mismatch",
+        (Py_ssize_t)r->a1_mismatch, "a2_mismatch", (Py_ssize_t)r->a2_mismatch, "info_low",
+        (Py_ssize_t)r->info_low, "info_missing", (Py_ssize_t)r->info_missing, "not_finite",
+        (Py_ssize_t)r->not_finite, "written", (Py_ssize_t)r->written, "effect_is_or",
+        r->effect_is_or ? Py_True : Py_False, "mean_abs_z", r->mean_abs_z, "columns", cols);
+}
+
+/* One reference column: int64 when every cell is an integer, float64 when every cell is a
+ * number ("NA" as NaN), else str objects. */
+static PyObject *ref_column(const ks_sumstats_result *r, size_t c)
+{
+    const npy_intp n = (npy_intp)r->n;
+    int kind = 2; /* 2 integer, 1 number, 0 text */
+    for (npy_intp i = 0; i < n && kind; i++) {
+        const char *s = r->cell[(size_t)i * r->ncol + c];
+        char *e;
+        if (kind == 2) {
+            (void)strtoll(s, &e, 10);
+            if (*s && !*e) continue;
+            kind = 1;
+        }
+        if (!strcmp(s, "NA")) continue;
+        (void)strtod(s, &e);
+        if (!*s || *e) kind = 0;
+    }
+    PyObject *a = PyArray_SimpleNew(1, &n, kind == 2 ? NPY_INT64 : kind ? NPY_DOUBLE : NPY_OBJECT);
+    if (!a) return NULL;
+    for (npy_intp i = 0; i < n; i++) {
+        const char *s = r->cell[(size_t)i * r->ncol + c];
+        if (kind == 2)
+            ((npy_int64 *)PyArray_DATA((PyArrayObject *)a))[i] = strtoll(s, NULL, 10);
+        else if (kind == 1)
+            ((double *)PyArray_DATA((PyArrayObject *)a))[i] = strcmp(s, "NA") ? strtod(s, NULL)
+                                                                               : NAN;
+        else {
+            PyObject *u = PyUnicode_FromString(s);
+            if (!u) {
+                Py_DECREF(a);
+                return NULL;
+            }
+            ((PyObject **)PyArray_DATA((PyArrayObject *)a))[i] = u;
+        }
+    }
+    return a;
+}
+
+PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"paths", "ref", "N", "se_logit", "OLS", "linprob", "betas",
+                             "info_filter", "maf_filter", "keep_indel", "ambig",
+                             "direct_filter", "columns", "out", "names", "threads", NULL};
+    PyObject *paths, *N = Py_None, *se_logit = Py_None, *ols = Py_None, *linprob = Py_None;
+    PyObject *betas = Py_None, *columns = Py_None, *names = Py_None;
+    const char *ref, *out = NULL;
+    ks_sumstats_options o = KS_SUMSTATS_OPTIONS_INIT;
+    int threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Os|OOOOOddpppOzOi", kwlist, &paths, &ref, &N,
+                                     &se_logit, &ols, &linprob, &betas, &o.info_filter,
+                                     &o.maf_filter, &o.keep_indel, &o.ambig, &o.direct_filter,
+                                     &columns, &out, &names, &threads))
+        return NULL;
+    PyObject *kp = NULL, *kc = NULL, *kn = NULL, *res = NULL;
+    Py_ssize_t k = 0, nc = 0, nn = 0;
+    const char **p = str_list(paths, &kp, &k);
+    const char **c = p && columns != Py_None ? str_list(columns, &kc, &nc) : NULL;
+    const char **nm = p && names != Py_None ? str_list(names, &kn, &nn) : NULL;
+    double *Nv = p ? PyMem_Calloc((size_t)k + 1, sizeof *Nv) : NULL;
+    int *fl = p ? PyMem_Calloc(4 * (size_t)k + 1, sizeof *fl) : NULL;
+    ks_ctx *ctx = NULL;
+    ks_sumstats_result *r = NULL;
+    if (!Nv || !fl || (columns != Py_None && !c) || (names != Py_None && !nm)) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    if (doubles(N, k, Nv, "N") || flags(se_logit, k, fl, "se_logit") ||
+        flags(ols, k, fl + k, "OLS") || flags(linprob, k, fl + 2 * k, "linprob") ||
+        flags(betas, k, fl + 3 * k, "betas"))
+        goto done;
+    if (out && nn != k) {
+        PyErr_SetString(PyExc_ValueError, "names: one per file is needed to write `out`");
+        goto done;
+    }
+    o.N = Nv;
+    o.se_logit = fl;
+    o.ols = fl + k;
+    o.linprob = fl + 2 * k;
+    o.betas = fl + 3 * k;
+    o.columns = c;
+    if (ks_ctx_new(&ctx) != KS_OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        ks_py_raise(ctx, KS_EINVAL);
+        goto done;
+    }
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_sumstats(ctx, (size_t)k, p, ref, &o, &r);
+    if (!rc && out) rc = ks_sumstats_write(ctx, r, nm, out);
+    Py_END_ALLOW_THREADS if (rc) {
+        ks_py_raise(ctx, rc);
+        goto done;
+    }
+    PyObject *cn = PyList_New((Py_ssize_t)r->ncol), *cv = PyList_New((Py_ssize_t)r->ncol);
+    PyObject *reps = PyList_New(k);
+    for (size_t j = 0; cn && cv && j < r->ncol; j++) {
+        PyObject *s = PyUnicode_FromString(r->colnames[j]), *a = s ? ref_column(r, j) : NULL;
+        PyList_SET_ITEM(cn, (Py_ssize_t)j, s ? s : Py_NewRef(Py_None));
+        PyList_SET_ITEM(cv, (Py_ssize_t)j, a ? a : Py_NewRef(Py_None));
+        if (!a) Py_CLEAR(cv);
+    }
+    for (Py_ssize_t i = 0; reps && i < k; i++) {
+        PyObject *d = sumstats_report(&r->reports[i]);
+        if (!d) {
+            Py_CLEAR(reps);
+            break;
+        }
+        PyList_SET_ITEM(reps, i, d);
+    }
+    if (cn && cv && reps)
+        res = Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:n,s:n}", "columns", cn, "ref", cv, "beta",
+                            arr(r->beta, (npy_intp)r->n, (npy_intp)k), "se",
+                            arr(r->se, (npy_intp)r->n, (npy_intp)k), "reports", reps, "ref_rows",
+                            (Py_ssize_t)r->ref_rows, "ref_kept", (Py_ssize_t)r->ref_kept);
+    else {
+        Py_XDECREF(cn);
+        Py_XDECREF(cv);
+        Py_XDECREF(reps);
+    }
+done:
+    ks_sumstats_result_free(ctx, r);
+    ks_ctx_free(ctx);
+    PyMem_Free(Nv);
+    PyMem_Free(fl);
+    PyMem_Free(p);
+    PyMem_Free(c);
+    PyMem_Free(nm);
+    Py_XDECREF(kp);
+    Py_XDECREF(kc);
+    Py_XDECREF(kn);
     return res;
 }

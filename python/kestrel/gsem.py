@@ -5,11 +5,14 @@
     >>> fit = gsem.ldsc(["T1.sumstats.gz", "T2.sumstats.gz"], [None, 0.5], [None, 0.1],
     ...                 ld="eur_w_ld_chr", wld="eur_w_ld_chr", trait_names=["T1", "T2"])
     >>> fit.S, fit.V, fit.rg
+    >>> snps = gsem.sumstats(["T1.txt.gz", "T2.txt.gz"], "reference.1000G.maf.0.005.txt",
+    ...                      trait_names=["T1", "T2"], se_logit=[False, False], OLS=[True, True])
 
 munge writes `<out_dir>/<trait>.sumstats.gz` (`SNP N Z A1 A2`, the reference list's alleles) and
 returns, per file, how many rows each rule removed; ldsc returns S, V, I, N and m as GenomicSEM
 does (V in its order: column-wise lower triangle), S_Stand / V_Stand, and each regression's
-details.
+details; sumstats returns the SNP-level table (the reference's columns, then beta.<trait> and
+se.<trait>) that the multivariate GWAS reads.
 """
 import os
 import pathlib
@@ -18,7 +21,7 @@ import numpy as np
 
 from . import _core
 
-__all__ = ["munge", "ldsc", "LdscResult"]
+__all__ = ["munge", "ldsc", "LdscResult", "sumstats"]
 
 
 def _names(files, trait_names):
@@ -143,3 +146,60 @@ def ldsc(traits, sample_prev=None, population_prev=None, ld=None, wld=None, trai
                         sep_weights=bool(sep_weights), chr=int(chr), n_blocks=int(n_blocks),
                         select=sel, chisq_max=0.0 if chisq_max is None else float(chisq_max))
     return LdscResult(d, _names(traits, trait_names))
+
+
+def _flags(v, k, what):
+    if v is None:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return [bool(v)] * k
+    v = list(v)
+    if len(v) != k:
+        raise ValueError(f"{what}: {len(v)} values for {k} files")
+    return [bool(x) for x in v]
+
+
+def sumstats(files, ref, trait_names=None, se_logit=None, OLS=None, linprob=None, N=None,
+             betas=None, info_filter=0.6, maf_filter=0.01, keep_indel=False, ambig=False,
+             direct_filter=False, column_names=None, out=None, threads=0):
+    """GenomicSEM's sumstats(): the raw GWAS files aligned to `ref` (`SNP A1 A2 MAF ...`, e.g.
+    reference.1000G.maf.0.005.txt) and standardized, the SNPs present in every file kept.
+
+    se_logit, OLS, linprob, betas: one flag per file (or one for all), as in GenomicSEM: OLS for
+    continuous traits (beta = Z / sqrt(N varSNP)), linprob for binary traits from Z, else the
+    effect is an OR or logistic beta with the SE of the OR, or a logistic SE with se_logit. N:
+    one value per file (None: the N column). out: also write the table there (TSV, gzip for
+    .gz). Returns a pandas DataFrame (a dict of arrays without pandas) with `SNP CHR BP MAF A1 A2
+    beta.<t> se.<t> ...`; the per-file reports (rows removed by each rule, the columns used) are
+    in `.attrs["reports"]` (the dict's "reports").
+    """
+    files = [os.fspath(f) for f in files]
+    k = len(files)
+    names = _names(files, trait_names)
+    if se_logit is None:
+        raise ValueError("se_logit: one flag per file is required (True: the SE column is on "
+                         "the logistic scale), as in GenomicSEM")
+    Ns = N if isinstance(N, (list, tuple, np.ndarray)) else [N] * k
+    cols = [f"{a}={b}" for a, b in column_names.items()] if column_names else None
+    d = _core.gsem_sumstats(files, os.fspath(ref), N=list(Ns), se_logit=_flags(se_logit, k, "se_logit"),
+                            OLS=_flags(OLS, k, "OLS"), linprob=_flags(linprob, k, "linprob"),
+                            betas=_flags(betas, k, "betas"), info_filter=float(info_filter),
+                            maf_filter=float(maf_filter), keep_indel=bool(keep_indel),
+                            ambig=bool(ambig), direct_filter=bool(direct_filter), columns=cols,
+                            out=None if out is None else os.fspath(out), names=names,
+                            threads=int(threads))
+    table = dict(zip(d["columns"], d["ref"]))
+    for t, name in enumerate(names):
+        table["beta." + name] = d["beta"][:, t]
+        table["se." + name] = d["se"][:, t]
+    for r, name in zip(d["reports"], names):
+        r["trait"] = name
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is optional
+        table["reports"] = d["reports"]
+        return table
+    df = pd.DataFrame(table)
+    df.attrs["reports"] = d["reports"]
+    df.attrs["ref_rows"], df.attrs["ref_kept"] = d["ref_rows"], d["ref_kept"]
+    return df

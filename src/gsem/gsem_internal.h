@@ -14,6 +14,64 @@
 enum { GSEM_OTHER = 4, GSEM_NA = -1 };
 int gsem_allele(const char *s, int upper); /* upper: upper-case first (munge), as R's toupper */
 
+/* R's three-valued comparisons of allele codes (GSEM_NA is R's NA). */
+enum { GSEM_F3 = 0, GSEM_T3 = 1, GSEM_NA3 = 2 };
+static inline int gsem_ne3(int64_t a, int64_t b)
+{
+    return a == GSEM_NA || b == GSEM_NA ? GSEM_NA3 : a != b;
+}
+static inline int gsem_eq3(int64_t a, int64_t b)
+{
+    return a == GSEM_NA || b == GSEM_NA ? GSEM_NA3 : a == b;
+}
+static inline int gsem_and3(int a, int b)
+{
+    if (a == GSEM_F3 || b == GSEM_F3) return GSEM_F3;
+    return a == GSEM_NA3 || b == GSEM_NA3 ? GSEM_NA3 : GSEM_T3;
+}
+
+/* Keep the rows r[0..n) (of type T) for which cond holds (x: the row), compacted in order;
+ * count the others in `counter`. munge's and sumstats' rules, one after another. */
+#define GSEM_KEEP(T, r, n, cond, counter)                                                          \
+    do {                                                                                           \
+        size_t kept_ = 0;                                                                          \
+        for (size_t i_ = 0; i_ < (n); i_++) {                                                      \
+            const T *x = &(r)[i_];                                                                 \
+            if (cond)                                                                              \
+                (r)[kept_++] = (r)[i_];                                                            \
+            else                                                                                   \
+                (counter)++;                                                                       \
+        }                                                                                          \
+        (n) = kept_;                                                                               \
+    } while (0)
+
+/* The columns munge and sumstats read, in the order GenomicSEM interprets them, and what a
+ * caller looks for: the first ncol of them (N skipped when given), the names it gives
+ * ("SNP=MarkerName", NULL-terminated), whether a Z column may stand for the effect and
+ * NEFFDIV2 / NEFF_HALF for N (doubled: *n_factor 2), and the columns whose absence is an
+ * error (bit k for column k). col[k]: the file column, or -1. */
+enum { GC_SNP, GC_A1, GC_A2, GC_EFFECT, GC_INFO, GC_P, GC_N, GC_MAF, GC_SE, GC_DIRECTION,
+       GC_NCOL };
+extern const char *const gsem_col_name[GC_NCOL];
+typedef struct {
+    const char *const *given;
+    int ncol, skip_n, z_as_effect, neff_half;
+    unsigned required;
+} gsem_colspec;
+int gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
+                     const gsem_colspec *s, int col[GC_NCOL], double *n_factor);
+/* The names of the columns found, each copied into used[k] (at least s->ncol entries). */
+int gsem_columns_used(ks_ctx *ctx, char *const *f, const gsem_colspec *s, const int *col,
+                      char **used);
+/* Column k of a row as a number (NaN when missing or NA; see gsem_parse_num), or an error
+ * naming file, line and column. */
+int gsem_cell(ks_ctx *ctx, const char *path, size_t line, const int *col, int k, char *const *f,
+              size_t nf, double *v, double *logv);
+/* A data row's width against the header's: more fields is an error naming the line; fewer
+ * (their cells read as NA, as R's fill = TRUE) are counted. */
+int gsem_row_width(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead,
+                   size_t *short_rows);
+
 /* A hash index over n names (borrowed strings): the first of equal names wins. */
 typedef struct {
     uint64_t key, index; /* the name's key (see gsem_util.c); index + 1, 0: empty */
@@ -70,6 +128,24 @@ int gsem_fields(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nh
 
 /* Room for need items of size bytes in *p (capacity *cap, doubled as needed). */
 int gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size);
+
+/* fn(sub, i, tid, arg) for each i in [0, n), in parallel over min(n, the ctx's threads)
+ * threads (tid: the thread's number, below gsem_threads(ctx, n)), each call with its own copy
+ * of the ctx for its error message. Returns the first failure's code with its message in ctx;
+ * st (n entries, or NULL) gets each call's status, for callers that undo the ones that ran. */
+typedef int (*gsem_task)(ks_ctx *sub, size_t i, int tid, void *arg);
+int gsem_threads(const ks_ctx *ctx, size_t n);
+int gsem_each(ks_ctx *ctx, size_t n, gsem_task fn, void *arg, int *st);
+
+/* Progress over files read in parallel: done[2 j], done[2 j + 1] the bytes read and the size
+ * of file j (of n), reported together through ctx under `what`; me: the caller's file. */
+typedef struct {
+    ks_ctx *ctx;
+    const char *what;
+    uint64_t *done;
+    size_t n, me;
+} gsem_progress;
+void gsem_progress_report(const gsem_progress *pr, ks_text_reader *r);
 
 /* Parse a numeric cell: 1 with *v set, 0 for NA ("", "NA", "."), -1 if not a number. For P
  * cells, *logv (if not NULL) gets log of the value from the text itself when the value is

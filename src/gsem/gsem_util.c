@@ -10,6 +10,10 @@
 #include "gsem_internal.h"
 #include "kestrel/linalg.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 int gsem_allele(const char *s, int upper)
 {
     if (!s || !s[0] || s[1]) return upper ? GSEM_NA : GSEM_OTHER;
@@ -141,6 +145,32 @@ int gsem_fields(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nh
 {
     if (nf == nhead) return KS_OK;
     return ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf, nhead);
+}
+
+int gsem_cell(ks_ctx *ctx, const char *path, size_t line, const int *col, int k, char *const *f,
+              size_t nf, double *v, double *logv)
+{
+    if (logv) *logv = NAN;
+    if (col[k] < 0 || (size_t)col[k] >= nf) {
+        *v = NAN;
+        return KS_OK;
+    }
+    const int r = gsem_parse_num(f[col[k]], v, logv);
+    if (r < 0)
+        return ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path, line,
+                       col[k] + 1, f[col[k]], gsem_col_name[k]);
+    if (r == 0) *v = NAN;
+    return KS_OK;
+}
+
+int gsem_row_width(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead,
+                   size_t *short_rows)
+{
+    if (nf > nhead)
+        return ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, more than the header's %zu", path,
+                       line, nf, nhead);
+    *short_rows += nf < nhead;
+    return KS_OK;
 }
 
 int gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size)
@@ -323,4 +353,59 @@ int gsem_format_r(double x, char *buf)
         for (int k = 1; k < nsig; k++) *o++ = dig[k];
     }
     return (int)(o - buf) + sprintf(o, "e%c%02d", e10 < 0 ? '-' : '+', abs(e10));
+}
+
+int gsem_threads(const ks_ctx *ctx, size_t n)
+{
+    int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+    if ((size_t)nt > n) nt = (int)(n ? n : 1);
+    return nt;
+}
+
+int gsem_each(ks_ctx *ctx, size_t n, gsem_task fn, void *arg, int *st)
+{
+    int *own = st ? NULL : ks_calloc(ctx, n ? n : 1, sizeof *own);
+    ks_ctx *sub = ks_malloc_array(ctx, n ? n : 1, sizeof *sub);
+    if ((!st && !own) || !sub) {
+        ks_free(ctx, own);
+        ks_free(ctx, sub);
+        return KS_ENOMEM;
+    }
+    if (!st) st = own;
+    const int nt = gsem_threads(ctx, n);
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (size_t i = 0; i < n; i++) {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        sub[i] = *ctx;
+        sub[i].errcode = 0;
+        sub[i].errmsg[0] = '\0';
+        st[i] = fn(&sub[i], i, tid, arg);
+    }
+    int rc = KS_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (st[i]) {
+            rc = st[i];
+            ctx->errcode = sub[i].errcode;
+            memcpy(ctx->errmsg, sub[i].errmsg, sizeof ctx->errmsg);
+        }
+    ks_free(ctx, own);
+    ks_free(ctx, sub);
+    return rc;
+}
+
+void gsem_progress_report(const gsem_progress *pr, ks_text_reader *r)
+{
+#pragma omp critical(ks_gsem_progress)
+    {
+        ks_text_progress(r, &pr->done[2 * pr->me], &pr->done[2 * pr->me + 1]);
+        uint64_t d = 0, t = 0;
+        for (size_t j = 0; j < pr->n; j++) {
+            d += pr->done[2 * j];
+            t += pr->done[2 * j + 1];
+        }
+        ks_progress(pr->ctx, pr->what, d, t);
+    }
 }

@@ -13,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "gsem_internal.h"
 
@@ -606,6 +603,40 @@ static void scale_sv(size_t k, const double *d, const double *S, double *So, con
         for (size_t b = 0; b < ks; b++) Vo[a + b * ks] = V[a + b * ks] * (sO[a] * sO[b]);
 }
 
+/* What the parallel steps of ks_gsem_ldsc share: the traits, then the regressions (pj: each
+ * one's pair; per thread: the first-row marks and a row buffer). */
+typedef struct {
+    const char *const *traits;
+    const ldset *L, *W;
+    const ks_ldsc_options *o;
+    trait *T;
+    ks_ldsc_result *r;
+    size_t k;
+    double M;
+    size_t nb;
+    double *Vhold;
+    size_t *pj, **firsts;
+    double **tbuf;
+    size_t *tcap;
+} ldsc_job;
+
+static int trait_task(ks_ctx *sub, size_t j, int tid, void *arg)
+{
+    (void)tid;
+    const ldsc_job *b = arg;
+    ks_ldsc_result *r = b->r;
+    return trait_read(sub, b->traits[j], b->L, b->W, b->o->chisq_max, &b->T[j],
+                      &r->snps_read[j], &r->snps_merged[j], &r->snps_removed[j],
+                      &r->chisq_max[j]);
+}
+
+static int fit_task(ks_ctx *sub, size_t q, int tid, void *arg)
+{
+    const ldsc_job *b = arg;
+    return fit_one(sub, b->T, b->k, b->pj[2 * q], b->pj[2 * q + 1], q, b->traits, b->M, b->nb,
+                   b->firsts[tid], &b->tbuf[tid], &b->tcap[tid], b->Vhold, b->r);
+}
+
 int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
                  const char *wld, const ks_ldsc_options *opt, ks_ldsc_result **out)
 {
@@ -650,30 +681,8 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     trait *T = rc ? NULL : ks_calloc(ctx, k, sizeof *T);
     ks_ldsc_result *r = rc ? NULL : result_new(ctx, k, ks);
     if (!rc && (!T || !r)) rc = KS_ENOMEM;
-    if (!rc) { /* the traits in parallel, each with its own error message */
-        ks_ctx *sub = ks_malloc_array(ctx, k, sizeof *sub);
-        int *st = ks_calloc(ctx, k, sizeof *st);
-        if (!sub || !st) rc = KS_ENOMEM;
-        int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
-        if ((size_t)nt > k) nt = (int)k;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (!rc)
-        for (size_t j = 0; j < k; j++) {
-            if (rc) continue;
-            sub[j] = *ctx;
-            sub[j].errcode = 0;
-            sub[j].errmsg[0] = '\0';
-            st[j] = trait_read(&sub[j], traits[j], &L, Wp, o.chisq_max, &T[j], &r->snps_read[j],
-                               &r->snps_merged[j], &r->snps_removed[j], &r->chisq_max[j]);
-        }
-        for (size_t j = 0; j < k && !rc && st; j++)
-            if (st[j]) {
-                rc = st[j];
-                ctx->errcode = sub[j].errcode;
-                memcpy(ctx->errmsg, sub[j].errmsg, sizeof ctx->errmsg);
-            }
-        ks_free(ctx, sub);
-        ks_free(ctx, st);
-    }
+    ldsc_job job = {traits, &L, Wp, &o, T, r, k, M, 0, NULL, NULL, NULL, NULL, NULL};
+    if (!rc) rc = gsem_each(ctx, k, trait_task, &job, NULL); /* the traits in parallel */
     size_t maxn = 0;
     for (size_t j = 0; j < k && !rc; j++) maxn = T[j].n > maxn ? T[j].n : maxn;
     /* scratch: one pair's rows (at most n_j x dup; grown as needed) */
@@ -684,53 +693,33 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
         r->m = M;
     }
     if (!rc) { /* the regressions in parallel (each writes only its own results) */
-        int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
-        if ((size_t)nt > ks) nt = (int)ks;
-        size_t *pj = ks_malloc_array(ctx, ks, 2 * sizeof *pj);
-        int *st = ks_calloc(ctx, ks, sizeof *st);
-        ks_ctx *sub = ks_malloc_array(ctx, ks, sizeof *sub);
-        size_t **firsts = ks_calloc(ctx, (size_t)nt, sizeof *firsts);
-        if (!pj || !st || !sub || !firsts) rc = KS_ENOMEM;
+        const int nt = gsem_threads(ctx, ks);
+        job.nb = nb;
+        job.Vhold = Vhold;
+        job.pj = ks_malloc_array(ctx, ks, 2 * sizeof *job.pj);
+        job.firsts = ks_calloc(ctx, (size_t)nt, sizeof *job.firsts);
+        job.tbuf = ks_calloc(ctx, (size_t)nt, sizeof *job.tbuf);
+        job.tcap = ks_calloc(ctx, (size_t)nt, sizeof *job.tcap);
+        if (!job.pj || !job.firsts || !job.tbuf || !job.tcap) rc = KS_ENOMEM;
         for (int t = 0; t < nt && !rc; t++) {
-            if (!(firsts[t] = ks_malloc_array(ctx, L.n ? L.n : 1, sizeof **firsts))) rc = KS_ENOMEM;
-            for (size_t i = 0; !rc && i < L.n; i++) firsts[t][i] = SIZE_MAX;
+            if (!(job.firsts[t] = ks_malloc_array(ctx, L.n ? L.n : 1, sizeof **job.firsts)))
+                rc = KS_ENOMEM;
+            for (size_t i = 0; !rc && i < L.n; i++) job.firsts[t][i] = SIZE_MAX;
         }
         for (size_t j = 0, q = 0; !rc && j < k; j++)
             for (size_t kk = j; kk < k; kk++, q++) {
-                pj[2 * q] = j;
-                pj[2 * q + 1] = kk;
+                job.pj[2 * q] = j;
+                job.pj[2 * q + 1] = kk;
             }
-        if (!rc) {
-#pragma omp parallel num_threads(nt)
-            {
-                int tid = 0;
-#ifdef _OPENMP
-                tid = omp_get_thread_num();
-#endif
-                double *tbuf = NULL;
-                size_t tcap = 0;
-#pragma omp for schedule(dynamic, 1)
-                for (size_t q = 0; q < ks; q++) {
-                    sub[q] = *ctx;
-                    sub[q].errcode = 0;
-                    sub[q].errmsg[0] = '\0';
-                    st[q] = fit_one(&sub[q], T, k, pj[2 * q], pj[2 * q + 1], q, traits, M, nb,
-                                    firsts[tid], &tbuf, &tcap, Vhold, r);
-                }
-                ks_free(ctx, tbuf);
-            }
-            for (size_t q = 0; q < ks && !rc; q++)
-                if (st[q]) {
-                    rc = st[q];
-                    ctx->errcode = sub[q].errcode;
-                    memcpy(ctx->errmsg, sub[q].errmsg, sizeof ctx->errmsg);
-                }
+        if (!rc) rc = gsem_each(ctx, ks, fit_task, &job, NULL);
+        for (int t = 0; t < nt; t++) {
+            if (job.firsts) ks_free(ctx, job.firsts[t]);
+            if (job.tbuf) ks_free(ctx, job.tbuf[t]);
         }
-        for (int t = 0; firsts && t < nt; t++) ks_free(ctx, firsts[t]);
-        ks_free(ctx, firsts);
-        ks_free(ctx, pj);
-        ks_free(ctx, st);
-        ks_free(ctx, sub);
+        ks_free(ctx, job.firsts);
+        ks_free(ctx, job.tbuf);
+        ks_free(ctx, job.tcap);
+        ks_free(ctx, job.pj);
     }
     if (!rc) {
         /* V = cov(pseudo-values) / crossprod(N x sqrt(nb) / m); then the liability scale */

@@ -1,7 +1,7 @@
 /* test_alloc_fail.c — make every allocation of a table read, factorize, CSV write, a two-way
- * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge and ldsc
- * fail once, in turn: each run must fail cleanly
- * (no crash), leave nothing allocated, and leave no output file behind. */
+ * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge, ldsc and
+ * sumstats fail once, in turn: each run must fail cleanly (no crash), leave nothing allocated,
+ * and leave no output file behind. */
 #include <glob.h>
 #include <math.h>
 #include <stdlib.h>
@@ -215,7 +215,7 @@ static void gsem_setup(void)
     unlink(gsem_dir);
     CHECK(mkdir(gsem_dir, 0700) == 0);
     char path[4200];
-    FILE *ref, *ld, *t1, *t2, *m;
+    FILE *ref, *ld, *t1, *t2, *m, *sref;
     snprintf(path, sizeof path, "%s/ref.txt", gsem_dir);
     ref = fopen(path, "w");
     snprintf(path, sizeof path, "%s/1.l2.ldscore.gz", gsem_dir); /* (plain text reads too) */
@@ -226,15 +226,19 @@ static void gsem_setup(void)
     t2 = fopen(path, "w");
     snprintf(path, sizeof path, "%s/1.l2.M_5_50", gsem_dir);
     m = fopen(path, "w");
-    CHECK(ref && ld && t1 && t2 && m);
-    if (!ref || !ld || !t1 || !t2 || !m) return;
+    snprintf(path, sizeof path, "%s/sref.txt", gsem_dir);
+    sref = fopen(path, "w");
+    CHECK(ref && ld && t1 && t2 && m && sref);
+    if (!ref || !ld || !t1 || !t2 || !m || !sref) return;
     fprintf(ref, "SNP A1 A2\n");
+    fprintf(sref, "SNP CHR BP MAF A1 A2\n");
     fprintf(ld, "CHR\tSNP\tBP\tL2\n");
     fprintf(t1, "SNP A1 A2 BETA P N MAF INFO\n");
     fprintf(t2, "rsid effect_allele other_allele OR p_value n eaf\n");
     for (int i = 0; i < 60; i++) {
         const double u = fmod(0.6180339887 * (i + 1), 1.0), v = fmod(0.7548776662 * (i + 1), 1.0);
         fprintf(ref, "rs%d A G\n", i);
+        fprintf(sref, "rs%d 1 %d %.3f A G\n", i, 1000 + 10 * i, 0.05 + 0.4 * u);
         fprintf(ld, "1\trs%d\t%d\t%.3f\n", i, 1000 + 10 * i, 20.0 + 80.0 * u);
         fprintf(t1, "rs%d %s %.4f %.6g 10000 %.3f 0.95\n", i, i % 3 ? "A G" : "G A", v - 0.5,
                 0.9 * u + 1e-4, 0.05 + 0.4 * v);
@@ -247,6 +251,7 @@ static void gsem_setup(void)
     fclose(t1);
     fclose(t2);
     fclose(m);
+    fclose(sref);
 }
 
 static int run_gsem(ks_ctx *ctx, double *sig)
@@ -272,6 +277,20 @@ static int run_gsem(ks_ctx *ctx, double *sig)
     if (!rc) *sig += r->S[0] + r->S[1] + r->V[4];
     ks_ldsc_result_free(ctx, r);
     for (int i = 0; i < 2; i++) unlink(out[i]);
+    /* sumstats: t1 as OLS, t2 as linprob, and the merged table written */
+    ks_sumstats_options so = KS_SUMSTATS_OPTIONS_INIT;
+    const int ols[2] = {1, 0}, lin[2] = {0, 1};
+    so.ols = ols;
+    so.linprob = lin;
+    ks_sumstats_result *ss = NULL;
+    const char *names[2] = {"t1", "t2"};
+    snprintf(ref, sizeof ref, "%s/sref.txt", gsem_dir);
+    snprintf(out[0], sizeof out[0], "%s/merged.tsv", gsem_dir);
+    if (!rc) rc = ks_gsem_sumstats(ctx, 2, ip, ref, &so, &ss);
+    if (!rc) rc = ks_sumstats_write(ctx, ss, names, out[0]);
+    if (!rc) *sig += (double)ss->n + ss->beta[0] + ss->se[ss->n];
+    ks_sumstats_result_free(ctx, ss);
+    unlink(out[0]);
     return rc;
 }
 

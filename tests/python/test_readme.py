@@ -33,7 +33,8 @@ def test_c_example(tmp_path):
 
 def test_gsem_example(tmp_path, monkeypatch):
     """The README's genomic SEM example runs as written (from the repository root) and gives R's
-    genetic correlation of T1 and T2 (tests/data/gsem/ref/ldsc_S_Stand.tsv)."""
+    genetic correlation of T1 and T2 (tests/data/gsem/ref/ldsc_S_Stand.tsv) and R's sumstats() row
+    count."""
     code = re.search(r"## Genomic SEM.*?```python\n(.*?)```", (ROOT / "README.md").read_text(),
                      re.S).group(1)
     (tmp_path / "tests").symlink_to(ROOT / "tests")
@@ -44,3 +45,4 @@ def test_gsem_example(tmp_path, monkeypatch):
                       index_col=0).values
     assert abs(env["fit"].rg[0, 1] - ref[0, 1]) < 1e-12
     assert env["reports"][0]["written"] == 59305
+    assert len(env["snps"]) == 58382  # R's sumstats() row count
