@@ -3,7 +3,7 @@ PY      ?= python3
 BUILD   ?= build
 ASAN    ?= build-asan
 PYBUILD ?= build-py
-APT_PKGS = libopenblas-dev zlib1g-dev pkg-config gcc
+APT_PKGS = libopenblas-dev zlib1g-dev libisal-dev pkg-config gcc
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build demo test test-c test-sanitize test-python install bench check-all clean

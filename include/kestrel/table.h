@@ -118,6 +118,15 @@ KS_API int ks_text_open(ks_ctx *ctx, const char *path, char delim,
                         ks_text_reader **out) KS_RESULT_USED;
 KS_API int ks_text_next(ks_text_reader *r, size_t *nfields, char *const **fields,
                         size_t *line) KS_RESULT_USED;
+/* ks_text_batch: up to max records at once, all valid until the next call (so that a caller can
+ * prefetch what the next ones need): 1 with *n records in recs, 0 at the end, < 0 on an error
+ * (returned by the call after the records before it). Calls of the two may be mixed. */
+typedef struct {
+    char *const *fields;
+    size_t nfields, line;
+} ks_text_record;
+KS_API int ks_text_batch(ks_text_reader *r, size_t max, ks_text_record *recs,
+                         size_t *n) KS_RESULT_USED;
 KS_API void ks_text_progress(ks_text_reader *r, uint64_t *done, uint64_t *total);
 KS_API void ks_text_close(ks_text_reader *r); /* NULL is fine */
 

@@ -74,15 +74,36 @@ int gsem_row_width(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t
 
 /* A hash index over n names (borrowed strings): the first of equal names wins. */
 typedef struct {
-    uint64_t key, index; /* the name's key (see gsem_util.c); index + 1, 0: empty */
+    uint32_t tag, index; /* the name's tag (see gsem_util.c); index + 1 (top bit: the tag is
+                            the rs number itself), 0: empty */
 } gsem_slot;
 typedef struct {
     const char *const *names;
-    gsem_slot *slot; /* mask + 1 entries: one cache line holds a slot's key and index */
+    gsem_slot *slot; /* mask + 1 entries, 8 bytes each: a probe run stays in one cache line */
     size_t mask;
+    uint64_t *filter; /* fmask + 1 words: a Bloom filter (two bits in one word per name) that
+                         turns away most names not in the index from one cache line */
+    size_t fmask;
 } gsem_index;
 int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index *ix);
 int64_t gsem_index_find(const gsem_index *ix, const char *name); /* the index, or -1 */
+/* The same in two steps, for a batch of names: the key (its memory prefetched), then the
+ * lookup, by when the prefetch has arrived. */
+typedef struct {
+    uint64_t hv, bits;
+    size_t word;
+    uint32_t tag;
+    int exact;
+} gsem_key;
+void gsem_index_key(const gsem_index *ix, const char *name, gsem_key *k);
+int64_t gsem_index_find_key(const gsem_index *ix, const char *name, const gsem_key *k);
+/* The data rows of r (its header already read), a batch of GSEM_BATCH at a time: fn(arg, f,
+ * nf, line, k) for each, k the index in ix of the row's field snp (-1: not there, or no such
+ * field), looked up once the whole batch's lookups were prefetched (the index is far larger
+ * than the caches). Returns KS_OK at the end, a reader's error, or fn's first non-zero. */
+enum { GSEM_BATCH = 64 };
+typedef int (*gsem_row_fn)(void *arg, char *const *f, size_t nf, size_t line, int64_t k);
+int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, gsem_row_fn fn, void *arg);
 void gsem_index_free(ks_ctx *ctx, gsem_index *ix);
 
 /* A SNP list (`SNP A1 A2 ...`): the names in an arena, each SNP's rank in byte order of the

@@ -27,62 +27,132 @@ int gsem_allele(const char *s, int upper)
     }
 }
 
-/* A name's key: "rs" and up to 18 digits (no leading zero) is the number itself with the top
- * bit set — one name to one key, so no string compare is needed; any other name is its FNV-1a
- * hash with the top bit clear, checked by strcmp. */
-static uint64_t name_key(const char *s)
+/* A name's 32-bit tag: "rs" and a number below 2^32 (no leading zero) is the number itself,
+ * flagged exact (one name to one tag, so no string compare is needed); any other name is its
+ * FNV-1a hash, checked by strcmp. *h gets the name's 64-bit hash, for the slot. */
+enum { EXACT = 1u << 31 };
+static uint32_t name_tag(const char *s, int *exact, uint64_t *h)
 {
     if (s[0] == 'r' && s[1] == 's' && s[2] >= '1' && s[2] <= '9') {
         uint64_t v = 0;
         int k = 2;
-        for (; s[k] >= '0' && s[k] <= '9' && k < 20; k++) v = 10 * v + (uint64_t)(s[k] - '0');
-        if (!s[k]) return v | (1ULL << 63);
+        for (; s[k] >= '0' && s[k] <= '9' && k < 12; k++) v = 10 * v + (uint64_t)(s[k] - '0');
+        if (!s[k] && v <= UINT32_MAX) {
+            *exact = 1;
+            *h = v * 0x9E3779B97F4A7C15ULL;
+            return (uint32_t)v;
+        }
     }
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return (h ^ (h >> 29)) & ~(1ULL << 63);
+    uint64_t x = 1469598103934665603ULL;
+    for (; *s; s++) x = (x ^ (unsigned char)*s) * 1099511628211ULL;
+    *exact = 0;
+    *h = (x ^ (x >> 29)) * 0x9E3779B97F4A7C15ULL;
+    return (uint32_t)(x >> 32);
 }
 
-static size_t slot_of(uint64_t key, size_t mask)
+/* The filter's word and its two bits for a name's hash: a name whose bits are not both set is
+ * not in the index, found without touching the (much larger) slot table. */
+static uint64_t filter_bits(uint64_t hv, size_t fmask, size_t *word)
 {
-    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+    const uint64_t g = (hv ^ (hv >> 29)) * 0xBF58476D1CE4E5B9ULL;
+    *word = (size_t)(g >> 40) & fmask;
+    return (1ULL << (g & 63)) | (1ULL << ((g >> 6) & 63));
 }
 
 int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index *ix)
 {
+    if (n >= EXACT - 1) return ks_fail(ctx, KS_EINVAL, "%zu names are too many to index", n);
+    size_t words = 8;
+    while (words * 8 < n) words *= 2; /* 8 to 16 bits per name: about 5% false positives */
+    ix->fmask = words - 1;
+    ix->filter = ks_calloc(ctx, words, sizeof *ix->filter);
+    if (!ix->filter) return KS_ENOMEM;
     size_t size = 16;
-    while (size < 2 * n) size *= 2;
+    while (size < n + n / 2) size *= 2; /* load at most 2/3 */
     ix->names = names;
     ix->mask = size - 1;
     ix->slot = ks_calloc(ctx, size, sizeof *ix->slot);
-    if (!ix->slot) return KS_ENOMEM;
+    if (!ix->slot) {
+        ks_free(ctx, ix->filter);
+        ix->filter = NULL;
+        return KS_ENOMEM;
+    }
+    ks_huge_pages(ix->slot, size * sizeof *ix->slot); /* random probes: fewer TLB misses */
     for (size_t i = 0; i < n; i++) {
-        const uint64_t k = name_key(names[i]);
-        size_t h = slot_of(k, ix->mask);
-        for (; ix->slot[h].index; h = (h + 1) & ix->mask)
-            if (ix->slot[h].key == k &&
-                ((k >> 63) || !strcmp(names[ix->slot[h].index - 1], names[i])))
+        int exact;
+        uint64_t hv;
+        const uint32_t t = name_tag(names[i], &exact, &hv);
+        const uint32_t want = (uint32_t)i + 1 + (exact ? EXACT : 0);
+        size_t w;
+        const uint64_t bits = filter_bits(hv, ix->fmask, &w);
+        ix->filter[w] |= bits;
+        size_t h = (size_t)(hv >> 32) & ix->mask;
+        for (; ix->slot[h].index; h = (h + 1) & ix->mask) {
+            const gsem_slot *sl = &ix->slot[h];
+            if (sl->tag == t && (sl->index & EXACT) == (want & EXACT) &&
+                (exact || !strcmp(names[(sl->index & ~EXACT) - 1], names[i])))
                 break; /* a repeated name: the first stays */
-        if (!ix->slot[h].index) ix->slot[h] = (gsem_slot){k, (uint64_t)i + 1};
+        }
+        if (!ix->slot[h].index) ix->slot[h] = (gsem_slot){t, want};
     }
     return KS_OK;
 }
 
-int64_t gsem_index_find(const gsem_index *ix, const char *name)
+void gsem_index_key(const gsem_index *ix, const char *name, gsem_key *k)
 {
-    const uint64_t k = name_key(name);
-    for (size_t h = slot_of(k, ix->mask);; h = (h + 1) & ix->mask) {
+    k->tag = name_tag(name, &k->exact, &k->hv);
+    k->word = 0;
+    k->bits = filter_bits(k->hv, ix->fmask, &k->word);
+    __builtin_prefetch(&ix->filter[k->word]);
+    __builtin_prefetch(&ix->slot[(size_t)(k->hv >> 32) & ix->mask]);
+}
+
+int64_t gsem_index_find_key(const gsem_index *ix, const char *name, const gsem_key *k)
+{
+    if ((ix->filter[k->word] & k->bits) != k->bits) return -1;
+    const uint32_t flag = k->exact ? EXACT : 0;
+    for (size_t h = (size_t)(k->hv >> 32) & ix->mask;; h = (h + 1) & ix->mask) {
         const gsem_slot *sl = &ix->slot[h];
         if (!sl->index) return -1;
-        if (sl->key == k && ((k >> 63) || !strcmp(ix->names[sl->index - 1], name)))
-            return (int64_t)(sl->index - 1);
+        if (sl->tag == k->tag && (sl->index & EXACT) == flag &&
+            (k->exact || !strcmp(ix->names[(sl->index & ~EXACT) - 1], name)))
+            return (int64_t)((sl->index & ~EXACT) - 1);
     }
+}
+
+int64_t gsem_index_find(const gsem_index *ix, const char *name)
+{
+    gsem_key k;
+    gsem_index_key(ix, name, &k);
+    return gsem_index_find_key(ix, name, &k);
+}
+
+int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, gsem_row_fn fn, void *arg)
+{
+    ks_text_record b[GSEM_BATCH];
+    gsem_key key[GSEM_BATCH];
+    size_t nb;
+    int got;
+    while ((got = ks_text_batch(r, GSEM_BATCH, b, &nb)) == 1) {
+        for (size_t i = 0; i < nb; i++)
+            if ((size_t)snp < b[i].nfields) gsem_index_key(ix, b[i].fields[snp], &key[i]);
+        for (size_t i = 0; i < nb; i++) {
+            const int64_t k = (size_t)snp < b[i].nfields
+                                  ? gsem_index_find_key(ix, b[i].fields[snp], &key[i])
+                                  : -1;
+            const int rc = fn(arg, b[i].fields, b[i].nfields, b[i].line, k);
+            if (rc) return rc;
+        }
+    }
+    return got < 0 ? got : KS_OK;
 }
 
 void gsem_index_free(ks_ctx *ctx, gsem_index *ix)
 {
     ks_free(ctx, ix->slot);
+    ks_free(ctx, ix->filter);
     ix->slot = NULL;
+    ix->filter = NULL;
 }
 
 /* Clinger's fast path: a decimal with at most 15 digits and a power of ten up to 22 is one

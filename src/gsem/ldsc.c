@@ -346,6 +346,46 @@ static int is_na(const char *f) { return !f[0] || !strcmp(f, "NA"); }
 /* One munged file (`SNP N Z A1 A2`, tab-separated, plain or gzip), streamed: rows with a
  * missing cell anywhere dropped (R's na.omit), the rest merged with the LD scores (and
  * weights), put in (CHR, BP) order, and the chi-square filter applied. */
+/* What one row of trait_read needs. */
+typedef struct {
+    ks_ctx *ctx;
+    const char *path;
+    const ldset *ld, *w;
+    int col[5]; /* SNP N Z A1 A2 */
+    size_t nhead, n, cap, *nread;
+    order_key *key;
+    double maxn;
+} trait_scan;
+
+static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t a)
+{
+    trait_scan *s = arg;
+    int rc = gsem_fields(s->ctx, s->path, line, nf, s->nhead);
+    if (rc) return rc;
+    int na = 0;
+    for (size_t j = 0; j < nf; j++) na |= is_na(f[j]);
+    double N = NAN, Z = NAN;
+    if (!na) {
+        const int *col = s->col;
+        const int pn = gsem_parse_num(f[col[1]], &N, NULL), pz = gsem_parse_num(f[col[2]], &Z, NULL);
+        if (pn < 0 || pz < 0) {
+            const int c = pn < 0 ? col[1] : col[2];
+            return ks_fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
+                           s->path, line, c + 1, f[c], pn < 0 ? "N" : "Z");
+        }
+        na = isnan(N) || isnan(Z);
+    }
+    if (na) return KS_OK;
+    ++*s->nread;
+    const int64_t b = s->w == s->ld || a < 0 ? a : gsem_index_find(&s->w->index, f[s->col[0]]);
+    if (a < 0 || b < 0) return KS_OK;
+    if ((rc = gsem_grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key))) return rc;
+    s->key[s->n++] = (order_key){s->ld->pos[a], (size_t)a, (size_t)b, N, Z,
+                                 allele_key(f[s->col[3]])};
+    s->maxn = fmax(s->maxn, N);
+    return KS_OK;
+}
+
 static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldset *w,
                       double chisq_max, trait *t, size_t *nread, size_t *nmerged,
                       size_t *nremoved, double *cmax)
@@ -355,44 +395,21 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     ks_text_reader *r;
     int rc = ks_text_open(ctx, path, '\t', &r);
     if (rc) return rc;
-    size_t nf, line, nhead = 0, n = 0, cap = 0;
+    size_t nf, line;
     char *const *f;
-    int col[5]; /* SNP N Z A1 A2 */
     static const char *const want[5] = {"SNP", "N", "Z", "A1", "A2"};
-    order_key *key = NULL;
-    double maxn = -INFINITY;
-    while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
-        if (!nhead) {
-            if ((rc = gsem_header(ctx, path, f, nf, want, 5, col))) break;
-            nhead = nf;
-            continue;
-        }
-        if ((rc = gsem_fields(ctx, path, line, nf, nhead))) break;
-        int na = 0;
-        for (size_t j = 0; j < nf; j++) na |= is_na(f[j]);
-        double N = NAN, Z = NAN;
-        if (!na) {
-            const int pn = gsem_parse_num(f[col[1]], &N, NULL), pz = gsem_parse_num(f[col[2]], &Z, NULL);
-            if (pn < 0 || pz < 0) {
-                const int c = pn < 0 ? col[1] : col[2];
-                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path,
-                             line, c + 1, f[c], pn < 0 ? "N" : "Z");
-                break;
-            }
-            na = isnan(N) || isnan(Z);
-        }
-        if (na) continue;
-        ++*nread;
-        const char *snp = f[col[0]];
-        const int64_t a = gsem_index_find(&ld->index, snp),
-                      b = w == ld ? a : gsem_index_find(&w->index, snp);
-        if (a < 0 || b < 0) continue;
-        if ((rc = gsem_grow(ctx, (void **)&key, &cap, n + 1, sizeof *key))) break;
-        key[n++] = (order_key){ld->pos[a], (size_t)a, (size_t)b, N, Z, allele_key(f[col[3]])};
-        maxn = fmax(maxn, N);
+    trait_scan s = {ctx, path, ld, w, {0}, 0, 0, 0, nread, NULL, -INFINITY};
+    rc = ks_text_next(r, &nf, &f, &line);
+    if (rc == 0) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+    if (rc == 1) {
+        rc = gsem_header(ctx, path, f, nf, want, 5, s.col);
+        s.nhead = nf;
+        if (!rc) rc = gsem_scan_rows(r, &ld->index, s.col[0], trait_row, &s);
     }
+    order_key *key = s.key;
+    const size_t n = s.n;
+    const double maxn = s.maxn;
     ks_text_close(r);
-    if (rc == 0 && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
     if (rc < 0 || (rc == 0 && (rc = sort_positions(ctx, &key, n, ld->n)))) {
         ks_free(ctx, key);
         return rc;

@@ -39,6 +39,47 @@ static int push_row(ks_ctx *ctx, mrows *m, const mrow *r)
     return rc;
 }
 
+/* What one row of read_rows needs. */
+typedef struct {
+    ks_ctx *ctx;
+    const char *path;
+    const gsem_snplist *ref;
+    ks_munge_report *rep;
+    mrows *m;
+    const int *col;
+    const gsem_progress *pr;
+    ks_text_reader *r;
+    size_t nhead;
+} munge_scan;
+
+static int munge_row(void *arg, char *const *f, size_t nf, size_t line, int64_t k)
+{
+    munge_scan *s = arg;
+    ks_munge_report *rep = s->rep;
+    const int *col = s->col;
+    rep->rows++;
+    int rc = gsem_row_width(s->ctx, s->path, line, nf, s->nhead, &rep->short_rows);
+    if (rc) return rc;
+    if ((rep->rows & 65535) == 0) gsem_progress_report(s->pr, s->r);
+    if (k < 0) {
+        rep->not_in_ref++;
+        return KS_OK;
+    }
+    mrow x;
+    x.ref = (uint32_t)k;
+    x.rank = s->ref->rank[k];
+    x.row = (uint32_t)rep->rows;
+    x.a1 = (signed char)((size_t)col[C_A1] < nf ? gsem_allele(f[col[C_A1]], 1) : GSEM_NA);
+    x.a2 = (signed char)((size_t)col[C_A2] < nf ? gsem_allele(f[col[C_A2]], 1) : GSEM_NA);
+    if ((rc = gsem_cell(s->ctx, s->path, line, col, GC_P, f, nf, &x.p, &x.logp)) ||
+        (rc = gsem_cell(s->ctx, s->path, line, col, GC_EFFECT, f, nf, &x.eff, NULL)) ||
+        (rc = gsem_cell(s->ctx, s->path, line, col, GC_N, f, nf, &x.n, NULL)) ||
+        (rc = gsem_cell(s->ctx, s->path, line, col, GC_INFO, f, nf, &x.info, NULL)) ||
+        (rc = gsem_cell(s->ctx, s->path, line, col, GC_MAF, f, nf, &x.maf, NULL)))
+        return rc;
+    return push_row(s->ctx, s->m, &x);
+}
+
 /* Stream one file: the rows in the reference list, parsed. */
 static int read_rows(ks_ctx *ctx, const char *path, const gsem_snplist *ref,
                      const ks_munge_options *o, ks_munge_report *rep, mrows *m, double *n_factor,
@@ -47,48 +88,19 @@ static int read_rows(ks_ctx *ctx, const char *path, const gsem_snplist *ref,
     ks_text_reader *r;
     int rc = ks_text_open(ctx, path, 0, &r);
     if (rc) return rc;
-    size_t nf, line, nhead = 0;
+    size_t nf, line;
     char *const *f;
-    int header = 1;
-    while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
-        if (header) {
-            const gsem_colspec spec = {o->columns, GC_MAF + 1, o->N > 0, 1, 1,
-                                       1u << GC_SNP | 1u << GC_A1 | 1u << GC_A2 |
-                                           1u << GC_EFFECT | 1u << GC_P | 1u << GC_N};
-            if ((rc = gsem_map_columns(ctx, path, f, nf, &spec, col, n_factor)) ||
-                (rc = gsem_columns_used(ctx, f, &spec, col, rep->used)))
-                break;
-            nhead = nf;
-            header = 0;
-            continue;
-        }
-        rep->rows++;
-        if ((rc = gsem_row_width(ctx, path, line, nf, nhead, &rep->short_rows))) break;
-        if ((size_t)col[C_SNP] >= nf) {
-            rep->not_in_ref++;
-            continue;
-        }
-        const int64_t k = gsem_snplist_find(ref, f[col[C_SNP]]);
-        if (k < 0) {
-            rep->not_in_ref++;
-            continue;
-        }
-        mrow x;
-        x.ref = (uint32_t)k;
-        x.rank = ref->rank[k];
-        x.row = (uint32_t)rep->rows;
-        x.a1 = (signed char)((size_t)col[C_A1] < nf ? gsem_allele(f[col[C_A1]], 1) : GSEM_NA);
-        x.a2 = (signed char)((size_t)col[C_A2] < nf ? gsem_allele(f[col[C_A2]], 1) : GSEM_NA);
-        if ((rc = gsem_cell(ctx, path, line, col, GC_P, f, nf, &x.p, &x.logp)) ||
-            (rc = gsem_cell(ctx, path, line, col, GC_EFFECT, f, nf, &x.eff, NULL)) ||
-            (rc = gsem_cell(ctx, path, line, col, GC_N, f, nf, &x.n, NULL)) ||
-            (rc = gsem_cell(ctx, path, line, col, GC_INFO, f, nf, &x.info, NULL)) ||
-            (rc = gsem_cell(ctx, path, line, col, GC_MAF, f, nf, &x.maf, NULL)) ||
-            (rc = push_row(ctx, m, &x)))
-            break;
-        if ((rep->rows & 65535) == 0) gsem_progress_report(pr, r);
+    rc = ks_text_next(r, &nf, &f, &line);
+    if (rc == 0) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
+    if (rc == 1) {
+        const gsem_colspec spec = {o->columns, GC_MAF + 1, o->N > 0, 1, 1,
+                                   1u << GC_SNP | 1u << GC_A1 | 1u << GC_A2 | 1u << GC_EFFECT |
+                                       1u << GC_P | 1u << GC_N};
+        rc = gsem_map_columns(ctx, path, f, nf, &spec, col, n_factor);
+        if (!rc) rc = gsem_columns_used(ctx, f, &spec, col, rep->used);
+        munge_scan s = {ctx, path, ref, rep, m, col, pr, r, nf};
+        if (!rc) rc = gsem_scan_rows(r, &ref->index, col[C_SNP], munge_row, &s);
     }
-    if (rc == 0 && header) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
     gsem_progress_report(pr, r);
     ks_text_close(r);
     return rc < 0 ? rc : KS_OK;

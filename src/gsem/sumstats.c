@@ -198,6 +198,68 @@ typedef struct {
 
 static int flag(const int *v, size_t i) { return v && v[i]; }
 
+/* What one row of read_rows needs. */
+typedef struct {
+    ks_ctx *ctx;
+    const char *path;
+    ks_sumstats_report *rep;
+    srows *m;
+    const int *col;
+    int32_t *seen; /* per reference SNP: -1 not seen, -2 repeated, else its row */
+    double n_given;
+    int keep_indel;
+    size_t nhead;
+    const gsem_progress *pr;
+    ks_text_reader *r;
+} sumstats_scan;
+
+static int sumstats_row(void *arg, char *const *f, size_t nf, size_t line, int64_t k)
+{
+    sumstats_scan *s = arg;
+    ks_sumstats_report *rep = s->rep;
+    const int *col = s->col;
+    rep->rows++;
+    int rc = gsem_row_width(s->ctx, s->path, line, nf, s->nhead, &rep->short_rows);
+    if (rc) return rc;
+    if ((rep->rows & 65535) == 0) gsem_progress_report(s->pr, s->r);
+    if (k < 0) {
+        rep->not_in_ref++;
+        return KS_OK;
+    }
+    srow x;
+    memset(&x, 0, sizeof x);
+    x.ref = (uint32_t)k;
+    x.a1 = (size_t)col[GC_A1] < nf ? file_allele(f[col[GC_A1]], s->keep_indel) : GSEM_NA;
+    x.a2 = (size_t)col[GC_A2] < nf ? file_allele(f[col[GC_A2]], s->keep_indel) : GSEM_NA;
+    x.dir_ok = (size_t)col[GC_DIRECTION] < nf && direction_ok(f[col[GC_DIRECTION]]);
+    if ((rc = gsem_cell(s->ctx, s->path, line, col, GC_P, f, nf, &x.p, &x.logp)) ||
+        (rc = gsem_cell(s->ctx, s->path, line, col, GC_EFFECT, f, nf, &x.eff, NULL)) ||
+        (rc = gsem_cell(s->ctx, s->path, line, col, GC_SE, f, nf, &x.se, NULL)) ||
+        (rc = gsem_cell(s->ctx, s->path, line, col, GC_N, f, nf, &x.n, NULL)) ||
+        (rc = gsem_cell(s->ctx, s->path, line, col, GC_INFO, f, nf, &x.info, NULL)) ||
+        (rc = gsem_cell(s->ctx, s->path, line, col, GC_MAF, f, nf, &x.maf, NULL)))
+        return rc;
+    if (s->n_given > 0) x.n = s->n_given;
+    /* an rsID seen again: every copy goes */
+    int32_t *seen = &s->seen[k];
+    srows *m = s->m;
+    if (*seen == -2) {
+        rep->duplicated++;
+        return KS_OK;
+    }
+    if (*seen >= 0) {
+        m->rows[*seen].dead = 1;
+        *seen = -2;
+        rep->duplicated += 2;
+        return KS_OK;
+    }
+    if ((rc = gsem_grow(s->ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows)))
+        return rc;
+    *seen = (int32_t)m->n;
+    m->rows[m->n++] = x;
+    return KS_OK;
+}
+
 static int read_rows(ks_ctx *ctx, const sumstats_job *J, size_t t, srows *m, int col[GC_NCOL])
 {
     const char *path = J->paths[t];
@@ -218,63 +280,22 @@ static int read_rows(ks_ctx *ctx, const sumstats_job *J, size_t t, srows *m, int
         ks_free(ctx, seen);
         return rc;
     }
-    size_t nf, line, nhead = 0;
+    size_t nf, line;
     char *const *f;
-    int got;
-    while ((got = ks_text_next(r, &nf, &f, &line)) == 1) {
-        if (!nhead) {
-            double n_factor;
-            const gsem_colspec spec = {
-                o->columns, GC_NCOL, n_given, flag(o->ols, t) || flag(o->linprob, t), 0,
-                1u << GC_SNP | 1u << GC_A1 | 1u << GC_A2 | 1u << GC_EFFECT | 1u << GC_P |
-                    (unsigned)(need_n && !n_given) << GC_N | (unsigned)need_se << GC_SE};
-            if ((rc = gsem_map_columns(ctx, path, f, nf, &spec, col, &n_factor)) ||
-                (rc = gsem_columns_used(ctx, f, &spec, col, rep->used)))
-                break;
-            nhead = nf;
-            continue;
-        }
-        rep->rows++;
-        if ((rc = gsem_row_width(ctx, path, line, nf, nhead, &rep->short_rows))) break;
-        const int64_t k = (size_t)col[GC_SNP] < nf ? gsem_index_find(&J->ref->index,
-                                                                     f[col[GC_SNP]])
-                                                   : -1;
-        if (k < 0) {
-            rep->not_in_ref++;
-            continue;
-        }
-        srow x;
-        memset(&x, 0, sizeof x);
-        x.ref = (uint32_t)k;
-        x.a1 = (size_t)col[GC_A1] < nf ? file_allele(f[col[GC_A1]], o->keep_indel) : GSEM_NA;
-        x.a2 = (size_t)col[GC_A2] < nf ? file_allele(f[col[GC_A2]], o->keep_indel) : GSEM_NA;
-        x.dir_ok = (size_t)col[GC_DIRECTION] < nf && direction_ok(f[col[GC_DIRECTION]]);
-        if ((rc = gsem_cell(ctx, path, line, col, GC_P, f, nf, &x.p, &x.logp)) ||
-            (rc = gsem_cell(ctx, path, line, col, GC_EFFECT, f, nf, &x.eff, NULL)) ||
-            (rc = gsem_cell(ctx, path, line, col, GC_SE, f, nf, &x.se, NULL)) ||
-            (rc = gsem_cell(ctx, path, line, col, GC_N, f, nf, &x.n, NULL)) ||
-            (rc = gsem_cell(ctx, path, line, col, GC_INFO, f, nf, &x.info, NULL)) ||
-            (rc = gsem_cell(ctx, path, line, col, GC_MAF, f, nf, &x.maf, NULL)))
-            break;
-        if (n_given) x.n = o->N[t];
-        /* an rsID seen again: every copy goes (seen: -1 none, -2 repeated, else its row) */
-        if (seen[k] == -2) {
-            rep->duplicated++;
-            continue;
-        }
-        if (seen[k] >= 0) {
-            m->rows[seen[k]].dead = 1;
-            seen[k] = -2;
-            rep->duplicated += 2;
-            continue;
-        }
-        if ((rc = gsem_grow(ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows))) break;
-        seen[k] = (int32_t)m->n;
-        m->rows[m->n++] = x;
-        if ((rep->rows & 65535) == 0) gsem_progress_report(&pr, r);
+    rc = ks_text_next(r, &nf, &f, &line);
+    if (rc == 0) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
+    if (rc == 1) {
+        double n_factor;
+        const gsem_colspec spec = {
+            o->columns, GC_NCOL, n_given, flag(o->ols, t) || flag(o->linprob, t), 0,
+            1u << GC_SNP | 1u << GC_A1 | 1u << GC_A2 | 1u << GC_EFFECT | 1u << GC_P |
+                (unsigned)(need_n && !n_given) << GC_N | (unsigned)need_se << GC_SE};
+        rc = gsem_map_columns(ctx, path, f, nf, &spec, col, &n_factor);
+        if (!rc) rc = gsem_columns_used(ctx, f, &spec, col, rep->used);
+        sumstats_scan s = {ctx, path, rep, m, col, seen, n_given ? o->N[t] : 0.0,
+                           o->keep_indel, nf, &pr, r};
+        if (!rc) rc = gsem_scan_rows(r, &J->ref->index, col[GC_SNP], sumstats_row, &s);
     }
-    if (!rc && got < 0) rc = got;
-    if (!rc && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
     if (!rc) gsem_progress_report(&pr, r);
     ks_text_close(r);
     ks_free(ctx, seen);

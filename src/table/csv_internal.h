@@ -6,8 +6,12 @@
 
 #include "table_internal.h"
 
+typedef struct ks_igzip ks_igzip; /* a gzip file inflated by ISA-L (csv_source.c) */
+
 typedef struct {
     const char *name;         /* for messages */
+    ks_ctx *ctx;
+    ks_igzip *igz;            /* a gzip file, where kestrel is built with ISA-L */
     gzFile gz;                /* a file, plain or gzip */
     const unsigned char *mem; /* or a buffer */
     size_t memlen, mempos;
@@ -39,12 +43,18 @@ typedef struct {
     size_t nfields, fcap;
     int blanks; /* fields are separated by runs of spaces and tabs (R's sep = ""), not delim */
     int quiet;  /* no progress reports (the caller makes its own) */
+    /* a batch: record i's fields start at fields[rfirst[i]]; its line is rfirst[rcap + i] */
+    size_t *rfirst, rcap, nrec;
+    int pending; /* an error met after the records of the last batch, for the next call */
 } ks_records;
 
 int ks_records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size_t chunk);
 /* Next record: 1 with r->fields / r->nfields and *line set, 0 at the end, < 0 on error.
  * Blank lines are skipped. */
 int ks_records_next(ks_records *r, size_t *line);
+/* Up to max records at once, all valid until the next call (r->nrec of them, see rfirst): 1,
+ * 0 at the end, < 0 on an error (after the records before it were handed out). */
+int ks_records_batch(ks_records *r, size_t max);
 void ks_records_free(ks_records *r);
 
 #endif

@@ -29,8 +29,10 @@ void ks_records_free(ks_records *r)
     if (!r->ctx) return;
     ks_free(r->ctx, r->buf);
     ks_free(r->ctx, r->fields);
+    ks_free(r->ctx, r->rfirst);
     r->buf = NULL;
     r->fields = NULL;
+    r->rfirst = NULL;
 }
 
 /* Move the unread tail to the front and read more; grow when one record fills the buffer. */
@@ -74,7 +76,6 @@ static int push_field(ks_records *r, char *f)
  * in double quotes may hold blanks. */
 static int split_blanks(ks_records *r, char *p, char *end)
 {
-    r->nfields = 0;
     for (;;) {
         while (p < end && (*p == ' ' || *p == '\t')) p++;
         if (p >= end) return KS_OK;
@@ -93,11 +94,10 @@ static int split_blanks(ks_records *r, char *p, char *end)
     }
 }
 
-/* Split [start, end) into fields in place (end is a NUL). */
+/* Split [start, end) into fields in place (end is a NUL), after the fields already there. */
 static int split(ks_records *r, char *p, char *end)
 {
     if (r->blanks) return split_blanks(r, p, end);
-    r->nfields = 0;
     for (;;) {
         char *field = p, *w = p;
         if (*p == '"') {
@@ -129,7 +129,10 @@ static int split(ks_records *r, char *p, char *end)
     }
 }
 
-int ks_records_next(ks_records *r, size_t *line)
+/* The next record's fields after those in r->fields: 1, 0 at the end, < 0 on an error, or 2
+ * when the record is not whole in the buffer and hold is set (a refill would move the buffer
+ * under the fields already handed out). */
+static int next_record(ks_records *r, size_t *line, int hold)
 {
     for (;;) {
         size_t scan = r->pos, newlines = 0;
@@ -159,6 +162,7 @@ int ks_records_next(ks_records *r, size_t *line)
                 scan = r->len;
                 break;
             }
+            if (hold) return 2;
             size_t done = i - r->pos;
             int rc = refill(r);
             if (rc) return rc;
@@ -176,9 +180,53 @@ int ks_records_next(ks_records *r, size_t *line)
         *end = '\0';
         if (*line == 1 && end - start >= 3 && !memcmp(start, "\xEF\xBB\xBF", 3)) start += 3;
         if (end == start) continue; /* a blank line */
+        const size_t before = r->nfields;
         int rc = split(r, start, end);
         if (rc) return rc;
-        if (r->nfields == 0) continue; /* only blanks */
+        if (r->nfields == before) continue; /* only blanks */
         return 1;
     }
+}
+
+int ks_records_next(ks_records *r, size_t *line)
+{
+    if (r->pending) {
+        const int rc = r->pending;
+        r->pending = 0;
+        return rc;
+    }
+    r->nfields = 0;
+    return next_record(r, line, 0);
+}
+
+int ks_records_batch(ks_records *r, size_t max)
+{
+    r->nfields = 0;
+    r->nrec = 0;
+    if (r->pending) {
+        const int rc = r->pending;
+        r->pending = 0;
+        return rc;
+    }
+    if (r->rcap < max) {
+        size_t *a = ks_realloc(r->ctx, r->rfirst, max * 2 * sizeof *a);
+        if (!a) return KS_ENOMEM;
+        r->rfirst = a;
+        r->rcap = max;
+    }
+    size_t *rline = r->rfirst + r->rcap;
+    while (r->nrec < max) {
+        const size_t first = r->nfields;
+        size_t line;
+        const int rc = next_record(r, &line, r->nrec > 0);
+        if (rc == 2 || rc == 0) break;
+        if (rc < 0) { /* the records before it are handed out first */
+            if (!r->nrec) return rc;
+            r->pending = rc;
+            break;
+        }
+        r->rfirst[r->nrec] = first;
+        rline[r->nrec++] = line;
+    }
+    return r->nrec > 0;
 }

@@ -53,6 +53,22 @@ int ks_text_next(ks_text_reader *r, size_t *nfields, char *const **fields, size_
     return rc;
 }
 
+int ks_text_batch(ks_text_reader *r, size_t max, ks_text_record *recs, size_t *n)
+{
+    *n = 0;
+    const int rc = ks_records_batch(&r->rec, max ? max : 1);
+    if (rc != 1) return rc;
+    const ks_records *q = &r->rec;
+    for (size_t i = 0; i < q->nrec; i++) {
+        const size_t end = i + 1 < q->nrec ? q->rfirst[i + 1] : q->nfields;
+        recs[i].fields = q->fields + q->rfirst[i];
+        recs[i].nfields = end - q->rfirst[i];
+        recs[i].line = q->rfirst[q->rcap + i];
+    }
+    *n = q->nrec;
+    return 1;
+}
+
 void ks_text_progress(ks_text_reader *r, uint64_t *done, uint64_t *total)
 {
     *done = ks_source_consumed(&r->src);

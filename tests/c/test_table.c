@@ -193,6 +193,46 @@ static void test_gzip_roundtrip(ks_ctx *ctx)
     if (u) CHECK(ks_table_nrow(u) == N);
     ks_table_free(u);
     unlink(cut);
+    /* the gzip trailer: a file cut inside it, a wrong CRC, a wrong length are errors; two
+     * members are read whole; bytes after the last member are ignored (as gzip -d does) */
+    struct {
+        size_t len;
+        int flip, twice, tail;
+        const char *error;
+        size_t rows;
+    } tr[] = {{n - 1, -1, 0, 0, "truncated", 0}, {n - 5, -1, 0, 0, "truncated", 0},
+              {n, 8, 0, 0, "corrupt", 0},        {n, 1, 0, 0, "corrupt", 0},
+              {n, -1, 1, 0, NULL, 2 * N + 1},   {n, -1, 0, 1, NULL, N}};
+    for (size_t c = 0; c < sizeof tr / sizeof *tr; c++) {
+        char *b2 = malloc(2 * n + 16);
+        memcpy(b2, buf, n);
+        size_t len = tr[c].len;
+        if (tr[c].flip > 0) b2[n - (size_t)tr[c].flip] ^= 1;
+        if (tr[c].twice) {
+            memcpy(b2 + n, buf, n);
+            len = 2 * n;
+        }
+        if (tr[c].tail) {
+            memcpy(b2 + n, "trailing", 8);
+            len = n + 8;
+        }
+        const char *p2 = ktest_tmpfile(".csv.gz", b2, len);
+        ks_text_reader *rd = NULL;
+        CHECK_OK(ctx, ks_text_open(ctx, p2, ',', &rd));
+        size_t nf, line, rows = 0;
+        char *const *fl;
+        int got = -1;
+        while (rd && (got = ks_text_next(rd, &nf, &fl, &line)) == 1) rows++;
+        if (tr[c].error) {
+            CHECK(rd && got < 0);
+            CHECK(strstr(ks_errmsg(ctx), tr[c].error) && strstr(ks_errmsg(ctx), p2));
+        } else {
+            CHECK(rd && got == 0 && rows == tr[c].rows + 1); /* (and the header) */
+        }
+        ks_text_close(rd);
+        unlink(p2);
+        free(b2);
+    }
     unlink(path);
     /* a write into a missing directory fails and leaves nothing */
     CHECK_FAILS(ctx, ks_table_write_csv(ctx, t, "/nonexistent/dir/out.csv", NULL), KS_EIO,

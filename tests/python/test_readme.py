@@ -19,7 +19,7 @@ def test_c_example(tmp_path):
     src = tmp_path / "example.c"
     src.write_text(code)
     exe = tmp_path / "example"
-    subprocess.run(["cc", str(src), "-I", str(ROOT / "include"), str(lib), "-lopenblas", "-lz",
+    subprocess.run(["cc", str(src), "-I", str(ROOT / "include"), str(lib), "-lopenblas", "-lz", "-lisal",
                     "-lm", "-fopenmp", "-o", str(exe)], check=True)
     out = subprocess.run([str(exe), str(ROOT / "data" / "panel.csv")], capture_output=True,
                          text=True, check=True).stdout.split("\n")
