@@ -81,6 +81,7 @@ int cmd_did_sunab(int argc, char **argv);
 int cmd_mars(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_munge(int argc, char **argv);
+int cmd_munge_ldsc(int argc, char **argv); /* munge --mode ldsc */
 int cmd_ldsc(int argc, char **argv);
 int cmd_describe(int argc, char **argv);
 

@@ -166,15 +166,10 @@ static int push_row(ks_ctx *ctx, mrows *m, const mrow *r)
     return rc;
 }
 
-/* Progress over all the files munged in parallel: bytes read of each, reported together (one
- * report at a time) through the caller's ctx. */
-typedef struct {
-    ks_ctx *ctx;
-    uint64_t *done; /* 2 per file: consumed, size */
-    size_t n, me;
-} progress;
+/* One progress report at a time. */
+typedef gsem_progress progress;
 
-static void report(const progress *pr, ks_text_reader *r)
+void gsem_progress_report(const progress *pr, ks_text_reader *r)
 {
 #pragma omp critical(ks_munge_progress)
     {
@@ -238,10 +233,10 @@ static int read_rows(ks_ctx *ctx, const char *path, const gsem_snplist *ref,
             (rc = num(ctx, path, line, col[C_MAF], "MAF", f, nf, &x.maf, NULL)) ||
             (rc = push_row(ctx, m, &x)))
             break;
-        if ((rep->rows & 65535) == 0) report(pr, r);
+        if ((rep->rows & 65535) == 0) gsem_progress_report(pr, r);
     }
     if (rc == 0 && header) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
-    report(pr, r);
+    gsem_progress_report(pr, r);
     ks_text_close(r);
     return rc < 0 ? rc : KS_OK;
 }
@@ -377,6 +372,8 @@ void ks_munge_report_free(ks_ctx *ctx, ks_munge_report *r)
 {
     if (!r) return;
     for (int k = 0; k < 8; k++) ks_free(ctx, r->used[k]);
+    for (int k = 0; k < KS_LDSC_NCOL; k++) ks_free(ctx, r->ldsc.used[k]);
+    ks_free(ctx, r->ldsc.signed_name);
     memset(r, 0, sizeof *r);
 }
 
@@ -386,10 +383,25 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
     ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
     if (opt) o = *opt;
     for (size_t i = 0; i < n; i++) memset(&reports[i], 0, sizeof reports[i]);
-    if (!(o.info_filter >= 0.0) || !(o.maf_filter >= 0.0) || !(o.N >= 0.0))
+    const int ldsc = o.mode == KS_MUNGE_LDSC;
+    if (o.mode != KS_MUNGE_GENOMICSEM && !ldsc)
+        return ks_fail(ctx, KS_EINVAL, "munge: mode %d is neither GenomicSEM's nor ldsc's",
+                       (int)o.mode);
+    if (ldsc) {
+        if (gsem_bulik_check(ctx, &o)) return ctx->errcode;
+    } else if (!(o.info_filter >= 0.0) || !(o.maf_filter >= 0.0) || !(o.N >= 0.0)) {
         return ks_fail(ctx, KS_EINVAL, "munge: info_filter, maf_filter and N must be >= 0");
+    } else if (!refpath) {
+        return ks_fail(ctx, KS_EINVAL, "munge: the reference list (hm3) is required");
+    }
     gsem_snplist ref;
-    int rc = gsem_snplist_read(ctx, refpath, &ref);
+    memset(&ref, 0, sizeof ref);
+    int rc = refpath ? gsem_snplist_read(ctx, refpath, &ref) : KS_OK;
+    if (rc && ldsc) { /* munge_sumstats's merge-alleles list */
+        char msg[sizeof ctx->errmsg];
+        memcpy(msg, ctx->errmsg, sizeof msg);
+        rc = ks_fail(ctx, rc, "merge-alleles list: %s (it must have the columns SNP, A1, A2)", msg);
+    }
     if (rc) return rc;
     int *status = ks_calloc(ctx, n ? n : 1, sizeof *status);
     ks_ctx *sub = ks_malloc_array(ctx, n ? n : 1, sizeof *sub);
@@ -409,7 +421,9 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
         sub[i].errcode = 0;
         sub[i].errmsg[0] = '\0';
         progress pr = {ctx, done, n, i};
-        status[i] = munge_one(&sub[i], paths[i], out_paths[i], &ref, &o, &reports[i], &pr);
+        status[i] = ldsc ? gsem_bulik_one(&sub[i], paths[i], out_paths[i], refpath ? &ref : NULL,
+                                          &o, &reports[i], &pr)
+                         : munge_one(&sub[i], paths[i], out_paths[i], &ref, &o, &reports[i], &pr);
     }
     for (size_t i = 0; i < n && rc == KS_OK; i++)
         if (status[i]) {
