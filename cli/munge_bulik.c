@@ -70,15 +70,19 @@ static int write_log(ks_ctx *ctx, const char *logpath, const char *call, const c
     char b1[40], b2[40];
     ks_text_writer *w;
     if (ks_text_create(ctx, logpath, 0, &w) != KS_OK) return -1;
-    ks_text_printf(w, "kestrel munge --mode ldsc: bulik ldsc's munge_sumstats.py rules\nCall:\n%s\n\n",
-                   call);
+    ks_text_printf(w, "kestrel munge --mode ldsc: bulik ldsc's munge_sumstats.py rules\n"
+                      "Call:\n%s\n\n", call);
     const int daner = o->ldsc && o->ldsc->daner;
     if (daner)
         ks_text_printf(w, "Inferred that N_cas = %s, N_con = %s from the FRQ_[A/U] columns.\n",
                        pystr(l->N_cas, b1), pystr(l->N_con, b2));
     ks_text_puts(w, "Interpreting column names as follows:\n");
     for (int k = 0; k < KS_LDSC_NCOL; k++)
-        if (l->used[k]) ks_text_printf(w, "%s:\t%s\n", l->used[k], DESCRIBE[k]);
+        if (l->used[k] && k == 7 && !isnan(l->signed_null))
+            ks_text_printf(w, "%s:\t%s (null value %s)\n", l->used[k], DESCRIBE[k],
+                           pystr(l->signed_null, b1));
+        else if (l->used[k])
+            ks_text_printf(w, "%s:\t%s\n", l->used[k], DESCRIBE[k]);
     ks_text_puts(w, "\n");
     if (merge)
         ks_text_printf(w, "Reading list of SNPs for allele merge from %s\nRead %zu SNPs for allele "

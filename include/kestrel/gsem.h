@@ -5,7 +5,9 @@
  * names are matched to GenomicSEM's synonyms case-insensitively), keeps the rows whose SNP is in
  * the reference list, and writes `SNP N Z A1 A2` (gzip TSV): Z = sign(effect) x |Phi^-1(P/2)|
  * with the effect aligned to the reference A1. Memory: the reference list plus the rows that
- * match it, whatever the input's size. Every row removed is counted by reason in the report. */
+ * match it, whatever the input's size. Every row removed is counted by reason in the report.
+ * Mode KS_MUNGE_LDSC follows bulik ldsc's munge_sumstats.py instead: its column names, filters,
+ * N rules and median check, and its output `SNP A1 A2 Z N` with the file's alleles. */
 #ifndef KESTREL_GSEM_H
 #define KESTREL_GSEM_H
 
@@ -117,8 +119,9 @@ typedef struct {
 /* Munge n files into out_paths[i] (written whole or not at all), the reference list `ref`
  * (`SNP A1 A2`, plain or gzip) read once and the files processed in parallel over the ctx's
  * threads. Mode KS_MUNGE_LDSC: `ref` is munge_sumstats's --merge-alleles list, or NULL for
- * none; out_paths[i] gets `SNP A1 A2 Z N` (+ FRQ) as munge_sumstats.py writes it. reports: n entries, filled (free each with ks_munge_report_free). On an error the
- * message names the file, line and column at fault, and no output file nor report is left. */
+ * none; out_paths[i] gets `SNP A1 A2 Z N` (+ FRQ) as munge_sumstats.py writes it. reports: n
+ * entries, filled (free each with ks_munge_report_free). On an error the message names the
+ * file, line and column at fault, and no output file nor report is left. */
 KS_API int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths,
                          const char *const *out_paths, const char *ref,
                          const ks_munge_options *opt, ks_munge_report *reports) KS_RESULT_USED;

@@ -80,7 +80,7 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     / --maf-min), N_cas, N_con, n_min, nstudy_min, signed_sumstats ("BETA,0"), a1_inc, daner,
     daner_n, keep_maf, no_alleles, ignore (a list or "a,b"), decimals (3, its '%.3f'); and
     column_names with its names: {"SNP": ..., "A1", "A2", "P", "N", "N_CAS", "N_CON", "FRQ",
-    "INFO", "NSTUDY"} as --snp, --a1, ... Writes <out_dir>/<trait>.sumstats.gz (`SNP A1 A2 Z N`
+    "INFO", "NSTUDY"} as --snp, --a1, ... (INFO: a list for --info-list). Writes <out_dir>/<trait>.sumstats.gz (`SNP A1 A2 Z N`
     as munge_sumstats writes it) and returns per file the rows each filter removed, the
     columns read, the N and median checks and the chi^2 summary of its log.
     """
@@ -98,8 +98,9 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     os.makedirs(os.fspath(out_dir), exist_ok=True)
     outs = [os.path.join(os.fspath(out_dir), n + ".sumstats.gz") for n in names]
     cols = None
-    if column_names:
-        cols = [f"{k}={v}" for k, v in column_names.items()]
+    if column_names:  # (a list of names: --info-list)
+        cols = [f"{k}={x}" for k, v in column_names.items()
+                for x in (v if isinstance(v, (list, tuple)) else [v])]
     Ns = N if isinstance(N, (list, tuple, np.ndarray)) else [N] * len(files)
     if len(Ns) != len(files):
         raise ValueError(f"N: {len(Ns)} values for {len(files)} files")

@@ -464,7 +464,10 @@ static const char *row_text(const rowstore *s, size_t i, int k) /* 0: SNP, 1, 2:
 
 /* A: 0, C: 1, G: 2, T: 3 (complements sum to 3): a pair that is a SNP and not strand
  * ambiguous. */
-static int valid_snp(int a, int b) { return a >= 0 && b >= 0 && a < 4 && b < 4 && a != b && a + b != 3; }
+static int valid_snp(int a, int b)
+{
+    return a >= 0 && b >= 0 && a < 4 && b < 4 && a != b && a + b != 3;
+}
 
 /* A cell that pandas would read as an int64 (so that a column of them is written as such). */
 static int int_literal(const char *s)
@@ -820,7 +823,8 @@ static int write_rows(ks_ctx *ctx, const char *out_path, const rowstore *s, cons
             } else if (!x) {
                 continue; /* a blank of the merge list */
             } else if (r == R_A1 || r == R_A2) {
-                ks_text_puts(w, row_text(s, (size_t)k, r == R_A1 ? 1 : 2));
+                const int at = r == R_A1 ? 1 : 1 + (L->col[R_A1] >= 0); /* A2 after any A1 */
+                ks_text_puts(w, row_text(s, (size_t)k, at));
             } else {
                 const double v = x[L->slot[r]];
                 if (isnan(v)) continue;
@@ -843,6 +847,9 @@ int gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const gs
     lr->N_cas = lr->N_con = lr->N_const = lr->n_min = lr->nstudy_min = NAN;
     lr->median_signed = lr->signed_null = lr->mean_chisq = lr->lambda_gc = lr->max_chisq = NAN;
     lr->merge_snps = merge ? merge->n : 0;
+    if (merge && l->no_alleles)
+        return ks_fail(ctx, KS_EINVAL, "munge (ldsc): no_alleles and a merge-alleles list are not "
+                                       "compatible");
     ks_text_reader *r;
     int rc = ks_text_open(ctx, path, 0, &r);
     if (rc) return rc;

@@ -3,7 +3,7 @@ munge_sumstats.py.
 
 References: bulik's own fixture (tests/data/gsem/ldsc_test/munge_test: correct.sumstats,
 correct_merge.sumstats, merge_alleles_bad), compared as its test_munge_sumstats.py does (with
---daner); 29 cases run through the upstream script itself (tests/data/gsem/ldsc_munge:
+--daner); 32 cases run through the upstream script itself (tests/data/gsem/ldsc_munge:
 reference.json and ref/, made by make_reference.py, see PROVENANCE.md), compared byte for byte
 and count for count; upstream's unit cases (p_to_z, process_n, the filters, allele_merge); and
 small files whose outputs are worked out by hand here."""
@@ -104,6 +104,8 @@ def kwargs_of(case):
             kw[SWITCHES[flag]] = True
         elif flag in COLUMN_FLAGS:
             cols[COLUMN_FLAGS[flag]] = f.pop(0)
+        elif flag == "--info-list":
+            cols["INFO"] = f.pop(0).split(",")
         else:
             v = f.pop(0)
             kw[VALUE_FLAGS[flag]] = v if flag in ("--signed-sumstats", "--ignore") else float(v)
@@ -158,6 +160,7 @@ ERRORS = {  # upstream's error -> kestrel's message
     "zscore_dash": r"zscore_dash.txt:1: could not find a signed summary statistic column",
     "no_n": r"no_alleles.txt:1: could not determine N",
     "median_bad": r"median of the signed statistic BETA is 0.5, should be close to 0",
+    "info_list": r"two_info.txt:1: found 2 different INFO columns",
 }
 
 
@@ -197,7 +200,8 @@ LOG_PATTERNS = {  # kestrel's log lines, parsed as make_reference.py parses upst
 
 
 @pytest.mark.parametrize("name", ["bulik_daner", "filters", "filters_merge", "cases_n",
-                                  "nstudy", "flags", "daner_n", "random_merge", "median_bad"])
+                                  "nstudy", "flags", "daner_n", "random_merge", "median_bad",
+                                  "info_list", "order"])
 def test_cli_output_and_log(tmp_path, kestrel_bin, name):
     """The CLI takes munge_sumstats's flags as they are and writes its file and log lines."""
     case = CASES[name]
@@ -451,3 +455,27 @@ def test_cli_usage(kestrel_bin, tmp_path):
         with gzip.open(tmp_path / f"{pre}.sumstats.gz", "rt") as fh:
             assert fh.read() == (REFDIR / CASES[case]["output"]).read_text()
         assert os.path.exists(tmp_path / f"{pre}.log")
+
+
+def test_readme_example(tmp_path, monkeypatch, kestrel_bin):
+    """The README's munge_sumstats example runs as written (from the repository root) and says
+    what upstream's log says for bulik's fixture."""
+    from conftest import ROOT
+    text = (ROOT / "README.md").read_text()
+    sec = text[text.index("### munge_sumstats.py's rules"):]
+    py = re.search(r"```python\n(.*?)```", sec, re.S).group(1)
+    sh = re.search(r"```sh\n(.*?)```", sec, re.S).group(1)
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
+    monkeypatch.chdir(tmp_path)
+    env = {}
+    exec(py, env)
+    case = CASES["bulik_daner_merge"]
+    rep = env["rep"]
+    assert (rep["info_low"], rep["written"], rep["nonmissing"]) == (3, 4, 1) == (
+        case["info_low"], case["written"], case["nonmissing"])
+    assert round(rep["mean_chisq"], 3) == case["mean_chisq"] == 1.543
+    cmd = sh.replace("\\\n", " ").split("#")[0].replace("kestrel munge", f"{kestrel_bin} munge")
+    subprocess.run(cmd, shell=True, check=True, capture_output=True)
+    with gzip.open(tmp_path / "munged" / "scz.sumstats.gz", "rt") as f:
+        assert f.read() == (REFDIR / CASES["bulik_daner"]["output"]).read_text()
+    assert "Lambda GC = 1.201" in (tmp_path / "munged" / "scz.log").read_text()

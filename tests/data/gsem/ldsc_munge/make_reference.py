@@ -151,6 +151,30 @@ rs2 A C 0.6 0.4 5000
 rs3 T C 0.4 0.6 5000
 """
 
+# the columns in another order (Z takes P's place, N stays in its own), N integers
+ORDER = """N SNP P A2 A1 BETA
+800 rs1 0.2 G A 0.01
+900 rs2 0.4 C A -0.01
+1000 rs3 0.5 T C 0.001
+"""
+
+ORDER_MERGE = """SNP A1 A2
+rs3 C T
+rs1 A G
+"""
+
+TWO_INFO = """SNP A1 A2 BETA P N INFO1 INFO2
+rs1 A G 0.01 0.2 100 0.95 0.97
+rs2 A C -0.01 0.4 100 0.85 0.99
+"""
+
+# --daner with an N column: the N column is used (upstream's loop meant to drop it never does)
+DANER_WITH_N = """SNP A1 A2 FRQ_A_100 FRQ_U_200 OR P N
+rs1 A G 0.3 0.31 1.01 0.2 5000
+rs2 A C 0.3 0.29 0.99 0.4 6000
+rs3 T C 0.6 0.61 1.001 0.6 5500
+"""
+
 
 def random_file(rng, n=3000):
     """Rows of every kind in random proportions: bad alleles, missing cells, P outside (0, 1],
@@ -223,6 +247,10 @@ CASES = [
                                   "--signed-sumstats", "Beta_1,0"]),
     ("daner_n", "daner_n.txt", None, ["--daner-n"]),
     ("median_bad", "median_bad.txt", None, []),
+    ("order", "order.txt", None, []),
+    ("order_merge", "order.txt", "order_merge.txt", []),
+    ("info_list", "two_info.txt", None, ["--info-list", "INFO1,INFO2"]),
+    ("daner_with_n", "daner_with_n.txt", None, ["--daner"]),
     ("random", "random.txt.gz", None, []),
     ("random_merge", "random.txt.gz", "random_merge.txt", []),
     ("random_keep_maf", "random.txt.gz", None, ["--keep-maf", "--n-min", "9000"]),
@@ -264,7 +292,9 @@ def write_inputs():
                        ("synonyms.txt", SYNONYMS), ("two_signed.txt", TWO_SIGNED),
                        ("zscore_dash.txt", ZSCORE_DASH), ("no_alleles.txt", NO_ALLELES),
                        ("flags.txt", FLAGS), ("daner_n.txt", DANER_N),
-                       ("median_bad.txt", MEDIAN_BAD)]:
+                       ("median_bad.txt", MEDIAN_BAD), ("order.txt", ORDER),
+                       ("order_merge.txt", ORDER_MERGE), ("two_info.txt", TWO_INFO),
+                       ("daner_with_n.txt", DANER_WITH_N)]:
         (inp / name).write_text(text)
     rng = np.random.default_rng(20260101)
     with gzip.GzipFile(inp / "random.txt.gz", "wb", mtime=0) as f:
