@@ -60,30 +60,26 @@ static PyObject *report_dict(const ks_munge_report *r)
         cols);
 }
 
-PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw)
+/* ks_gsem_munge on Python sequences of paths, column specs and (ldsc: lo) ignored columns;
+ * one dict per file from `dict`. Shared by both modes. */
+static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, PyObject *ignore,
+                           const char *ref, ks_munge_options *o, ks_munge_ldsc_options *lo,
+                           int threads, PyObject *(*dict)(const ks_munge_report *))
 {
-    (void)self;
-    static char *kwlist[] = {"paths", "out_paths", "ref", "N", "info_filter", "maf_filter",
-                             "columns", "threads", NULL};
-    PyObject *paths, *outs, *columns = Py_None;
-    const char *ref;
-    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
-    int threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOs|dddOi", kwlist, &paths, &outs, &ref, &o.N,
-                                     &o.info_filter, &o.maf_filter, &columns, &threads))
-        return NULL;
-    PyObject *kp = NULL, *ko = NULL, *kc = NULL, *res = NULL;
-    Py_ssize_t n = 0, no = 0, nc = 0;
+    PyObject *kp = NULL, *ko = NULL, *kc = NULL, *ki = NULL, *res = NULL;
+    Py_ssize_t n = 0, no = 0, nc = 0, ni = 0;
     const char **p = str_list(paths, &kp, &n), **q = p ? str_list(outs, &ko, &no) : NULL;
     const char **c = q && columns != Py_None ? str_list(columns, &kc, &nc) : NULL;
+    const char **ig = q && ignore != Py_None ? str_list(ignore, &ki, &ni) : NULL;
     ks_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
-    if (!q || (columns != Py_None && !c)) goto done;
+    if (!q || (columns != Py_None && !c) || (ignore != Py_None && !ig)) goto done;
     if (n != no) {
         PyErr_SetString(PyExc_ValueError, "paths and out_paths differ in length");
         goto done;
     }
-    o.columns = c;
+    o->columns = c;
+    if (lo) lo->ignore = ig;
     rep = PyMem_Calloc((size_t)n + 1, sizeof *rep);
     if (!rep || ks_ctx_new(&ctx) != KS_OK) {
         PyErr_NoMemory();
@@ -94,14 +90,14 @@ PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw)
         goto done;
     }
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_munge(ctx, (size_t)n, p, q, ref, &o, rep);
+    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_munge(ctx, (size_t)n, p, q, ref, o, rep);
     Py_END_ALLOW_THREADS if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
     res = PyList_New(n);
     for (Py_ssize_t i = 0; res && i < n; i++) {
-        PyObject *d = report_dict(&rep[i]);
+        PyObject *d = dict(&rep[i]);
         if (!d) {
             Py_CLEAR(res);
             break;
@@ -115,11 +111,28 @@ done:
     PyMem_Free(p);
     PyMem_Free(q);
     PyMem_Free(c);
+    PyMem_Free(ig);
     Py_XDECREF(kp);
     Py_XDECREF(ko);
     Py_XDECREF(kc);
+    Py_XDECREF(ki);
     ks_ctx_free(ctx);
     return res;
+}
+
+PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"paths", "out_paths", "ref", "N", "info_filter", "maf_filter",
+                             "columns", "threads", NULL};
+    PyObject *paths, *outs, *columns = Py_None;
+    const char *ref;
+    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
+    int threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOs|dddOi", kwlist, &paths, &outs, &ref, &o.N,
+                                     &o.info_filter, &o.maf_filter, &columns, &threads))
+        return NULL;
+    return munge_run(paths, outs, columns, Py_None, ref, &o, NULL, threads, report_dict);
 }
 
 static PyObject *arr(const double *v, npy_intp rows, npy_intp cols)
@@ -316,56 +329,5 @@ PyObject *ks_py_gsem_munge_ldsc(PyObject *self, PyObject *args, PyObject *kw)
         return NULL;
     o.mode = KS_MUNGE_LDSC;
     o.ldsc = &lo;
-    PyObject *kp = NULL, *ko = NULL, *kc = NULL, *ki = NULL, *res = NULL;
-    Py_ssize_t n = 0, no = 0, nc = 0, ni = 0;
-    const char **p = str_list(paths, &kp, &n), **q = p ? str_list(outs, &ko, &no) : NULL;
-    const char **c = q && columns != Py_None ? str_list(columns, &kc, &nc) : NULL;
-    const char **ig = q && ignore != Py_None ? str_list(ignore, &ki, &ni) : NULL;
-    ks_munge_report *rep = NULL;
-    ks_ctx *ctx = NULL;
-    if (!q || (columns != Py_None && !c) || (ignore != Py_None && !ig)) goto done;
-    if (n != no) {
-        PyErr_SetString(PyExc_ValueError, "paths and out_paths differ in length");
-        goto done;
-    }
-    o.columns = c;
-    lo.ignore = ig;
-    rep = PyMem_Calloc((size_t)n + 1, sizeof *rep);
-    if (!rep || ks_ctx_new(&ctx) != KS_OK) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
-        ks_py_raise(ctx, KS_EINVAL);
-        goto done;
-    }
-    int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_munge(ctx, (size_t)n, p, q, merge, &o, rep);
-    Py_END_ALLOW_THREADS if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
-    res = PyList_New(n);
-    for (Py_ssize_t i = 0; res && i < n; i++) {
-        PyObject *d = ldsc_report_dict(&rep[i]);
-        if (!d) {
-            Py_CLEAR(res);
-            break;
-        }
-        PyList_SET_ITEM(res, i, d);
-    }
-done:
-    if (rep)
-        for (Py_ssize_t i = 0; i < n; i++) ks_munge_report_free(ctx, &rep[i]);
-    PyMem_Free(rep);
-    PyMem_Free(p);
-    PyMem_Free(q);
-    PyMem_Free(c);
-    PyMem_Free(ig);
-    Py_XDECREF(kp);
-    Py_XDECREF(ko);
-    Py_XDECREF(kc);
-    Py_XDECREF(ki);
-    ks_ctx_free(ctx);
-    return res;
+    return munge_run(paths, outs, columns, ignore, merge, &o, &lo, threads, ldsc_report_dict);
 }

@@ -3,11 +3,12 @@ munge_sumstats.py.
 
 References: bulik's own fixture (tests/data/gsem/ldsc_test/munge_test: correct.sumstats,
 correct_merge.sumstats, merge_alleles_bad), compared as its test_munge_sumstats.py does (with
---daner); 32 cases run through the upstream script itself (tests/data/gsem/ldsc_munge:
-reference.json and ref/, made by make_reference.py, see PROVENANCE.md), compared byte for byte
-and count for count; upstream's unit cases (p_to_z, process_n, the filters, allele_merge); and
+--daner); 37 cases run through the upstream script itself (tests/data/gsem/ldsc_munge:
+reference.json and ref/, made by make_reference.py, see PROVENANCE.md; five of them the
+60,000-row simulated files of tests/data/gsem/sim), compared byte for byte and count for count; upstream's unit cases (p_to_z, process_n, the filters, allele_merge); and
 small files whose outputs are worked out by hand here."""
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -147,7 +148,10 @@ def test_upstream_case(tmp_path, name):
         assert not any((tmp_path / "out").iterdir())
         return
     r = munge(tmp_path, path, **kwargs_of(case))
-    assert out_text(tmp_path) == (REFDIR / case["output"]).read_text()
+    if "sha256" in case:  # the 60,000-row simulated files: upstream's output by its digest
+        assert hashlib.sha256(out_text(tmp_path).encode()).hexdigest() == case["sha256"]
+    else:
+        assert out_text(tmp_path) == (REFDIR / case["output"]).read_text()
     check_report(r, case)
 
 
@@ -172,31 +176,8 @@ def test_upstream_errors(tmp_path, name):
         munge(tmp_path, REFDIR / "inputs" / case["input"], **kwargs_of(case))
 
 
-LOG_PATTERNS = {  # kestrel's log lines, parsed as make_reference.py parses upstream's
-    "rows": r"Read (\d+) SNPs from --sumstats file",
-    "not_in_merge": r"Removed (\d+) SNPs not in --merge-alleles",
-    "na": r"Removed (\d+) SNPs with missing values",
-    "info_low": r"Removed (\d+) SNPs with INFO <",
-    "frq_low": r"Removed (\d+) SNPs with MAF <=",
-    "p_bad": r"Removed (\d+) SNPs with out-of-bounds p-values",
-    "alleles_bad": r"Removed (\d+) variants that were not SNPs",
-    "duplicates": r"Removed (\d+) SNPs with duplicated rs numbers",
-    "n_low": r"Removed (\d+) SNPs with N <",
-    "n_min": r"Removed \d+ SNPs with N < (\S+) \(",
-    "nstudy_low": r"Removed (\d+) SNPs with NSTUDY <",
-    "nstudy_min": r"Removed \d+ SNPs with NSTUDY < (\S+) \(",
-    "merge_mismatch": r"Removed (\d+) SNPs whose alleles did not match",
-    "written": r"Writing summary statistics for (\d+) SNPs",
-    "nonmissing": r"\((\d+) with nonmissing beta\)",
-    "median_signed": r"Median value of \S+ was (\S+), which",
-    "mean_chisq": r"Mean chi\^2 = (\S+)",
-    "lambda_gc": r"Lambda GC = (\S+)",
-    "max_chisq": r"Max chi\^2 = (\S+)",
-    "n_sig": r"(\d+) Genome-wide significant SNPs",
-    "info_out_of_range": r"WARNING: (\d+) SNPs had INFO outside",
-    "frq_out_of_range": r"WARNING: (\d+) SNPs had FRQ outside",
-    "p_out_of_range": r"WARNING: (\d+) SNPs had P outside",
-}
+# kestrel's log lines, read with the patterns make_reference.py read upstream's with
+LOG_PATTERNS = REFERENCE["meta"]["log_patterns"]
 
 
 @pytest.mark.parametrize("name", ["bulik_daner", "filters", "filters_merge", "cases_n",

@@ -13,6 +13,7 @@ versions used are recorded in reference.json), plus an empty `bitarray` module o
 """
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import pathlib
@@ -256,11 +257,23 @@ CASES = [
     ("random_keep_maf", "random.txt.gz", None, ["--keep-maf", "--n-min", "9000"]),
 ]
 
+# the simulated GWAS files of tests/data/gsem/sim (60,000 rows each), with and without the
+# HapMap3 list as merge list: only a SHA-256 of upstream's output is kept (it is 1-2 MB)
+SIM_CASES = [
+    ("sim_T1", "../../sim/raw/T1.txt.gz", None, []),
+    ("sim_T1_merge", "../../sim/raw/T1.txt.gz", "../../sim/w_hm3.snplist.gz", []),
+    ("sim_T2", "../../sim/raw/T2.txt.gz", None, []),
+    ("sim_T2_merge", "../../sim/raw/T2.txt.gz", "../../sim/w_hm3.snplist.gz", []),
+    ("sim_T4_merge", "../../sim/raw/T4.txt.gz", "../../sim/w_hm3.snplist.gz", []),
+]
+
+# the log lines read, as regular expressions (kept in reference.json for the tests, which read
+# kestrel's log with them)
 LOG_LINES = {
     "rows": r"Read (\d+) SNPs from --sumstats file",
     "not_in_merge": r"Removed (\d+) SNPs not in --merge-alleles",
     "na": r"Removed (\d+) SNPs with missing values",
-    "info_low": r"Removed (\d+) SNPs with INFO <=",
+    "info_low": r"Removed (\d+) SNPs with INFO <",  # (kestrel's log says <, upstream's <=)
     "frq_low": r"Removed (\d+) SNPs with MAF <=",
     "p_bad": r"Removed (\d+) SNPs with out-of-bounds p-values",
     "alleles_bad": r"Removed (\d+) variants that were not SNPs",
@@ -321,8 +334,12 @@ def run_case(args, name, inp, merge, flags, work):
             v = m.group(1)
             case[key] = int(v) if v.isdigit() else float(v)
     with gzip.open(str(out) + ".sumstats.gz", "rt") as f:
-        (HERE / "ref" / f"{name}.sumstats").write_text(f.read())
-    case["output"] = f"ref/{name}.sumstats"
+        text = f.read()
+    if name.startswith("sim_"):
+        case["sha256"] = hashlib.sha256(text.encode()).hexdigest()
+    else:
+        (HERE / "ref" / f"{name}.sumstats").write_text(text)
+        case["output"] = f"ref/{name}.sumstats"
     return case
 
 
@@ -343,10 +360,10 @@ def main():
     commit = args.commit or subprocess.run(["git", "-C", args.ldsc, "rev-parse", "HEAD"],
                                            capture_output=True, text=True).stdout.strip()
     with tempfile.TemporaryDirectory() as work:
-        cases = [run_case(args, *c, pathlib.Path(work)) for c in CASES]
+        cases = [run_case(args, *c, pathlib.Path(work)) for c in CASES + SIM_CASES]
     meta = {"tool": "bulik/ldsc munge_sumstats.py", "ldsc_commit": commit,
             "python": versions[0], "numpy": versions[1], "pandas": versions[2],
-            "scipy": versions[3]}
+            "scipy": versions[3], "log_patterns": LOG_LINES}
     (HERE / "reference.json").write_text(json.dumps({"meta": meta, "cases": cases}, indent=1) + "\n")
 
 
