@@ -803,7 +803,8 @@ static int write_rows(ks_ctx *ctx, const char *out_path, const rowstore *s, cons
     const int noc = out_columns(L, m != NULL, l->keep_maf, oc);
     /* pandas writes an int64 N column as integers: one read as integers and not recomputed
      * (a merge list's blanks make it float) */
-    const int n_as_int = n_int && L->col[R_N] >= 0 && L->col[R_NCAS] < 0 && !m;
+    const int cc = L->col[R_NCAS] >= 0 && L->col[R_NCON] >= 0;
+    const int n_as_int = n_int && L->col[R_N] >= 0 && !cc && !m;
     ks_text_writer *w;
     int rc = ks_text_create(ctx, out_path, 1, &w);
     if (rc) return rc;

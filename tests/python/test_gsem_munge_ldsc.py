@@ -3,7 +3,7 @@ munge_sumstats.py.
 
 References: bulik's own fixture (tests/data/gsem/ldsc_test/munge_test: correct.sumstats,
 correct_merge.sumstats, merge_alleles_bad), compared as its test_munge_sumstats.py does (with
---daner); 37 cases run through the upstream script itself (tests/data/gsem/ldsc_munge:
+--daner); 39 cases run through the upstream script itself (tests/data/gsem/ldsc_munge:
 reference.json and ref/, made by make_reference.py, see PROVENANCE.md; five of them the
 60,000-row simulated files of tests/data/gsem/sim), compared byte for byte and count for count; upstream's unit cases (p_to_z, process_n, the filters, allele_merge); and
 small files whose outputs are worked out by hand here."""

@@ -176,6 +176,13 @@ rs2 A C 0.3 0.29 0.99 0.4 6000
 rs3 T C 0.6 0.61 1.001 0.6 5500
 """
 
+# an N column with N_CAS alone (N kept, integers) and with N_CAS and N_CON (N recomputed)
+N_AND_CASES = """SNP A1 A2 BETA P N NCASE NCONTROL
+rs1 A G 0.1 0.01 1000 400 600
+rs2 A C -0.2 0.5 1200 500 700
+rs3 A C 0.05 0.3 1100 450 650
+"""
+
 
 def random_file(rng, n=3000):
     """Rows of every kind in random proportions: bad alleles, missing cells, P outside (0, 1],
@@ -252,6 +259,8 @@ CASES = [
     ("order_merge", "order.txt", "order_merge.txt", []),
     ("info_list", "two_info.txt", None, ["--info-list", "INFO1,INFO2"]),
     ("daner_with_n", "daner_with_n.txt", None, ["--daner"]),
+    ("n_and_cases", "n_and_cases.txt", None, []),
+    ("n_and_ncase", "n_and_cases.txt", None, ["--ignore", "NCONTROL"]),
     ("random", "random.txt.gz", None, []),
     ("random_merge", "random.txt.gz", "random_merge.txt", []),
     ("random_keep_maf", "random.txt.gz", None, ["--keep-maf", "--n-min", "9000"]),
@@ -307,7 +316,7 @@ def write_inputs():
                        ("flags.txt", FLAGS), ("daner_n.txt", DANER_N),
                        ("median_bad.txt", MEDIAN_BAD), ("order.txt", ORDER),
                        ("order_merge.txt", ORDER_MERGE), ("two_info.txt", TWO_INFO),
-                       ("daner_with_n.txt", DANER_WITH_N)]:
+                       ("daner_with_n.txt", DANER_WITH_N), ("n_and_cases.txt", N_AND_CASES)]:
         (inp / name).write_text(text)
     rng = np.random.default_rng(20260101)
     with gzip.GzipFile(inp / "random.txt.gz", "wb", mtime=0) as f:
