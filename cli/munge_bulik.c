@@ -56,10 +56,17 @@ static const char *round3(double x, char *b)
 }
 
 static const char *const DESCRIBE[KS_LDSC_NCOL] = {
-    "variant ID (e.g. rs number)", "allele 1, the reference allele of the signed statistic",
-    "allele 2, the other allele", "p-value", "sample size", "number of cases",
-    "number of controls", "signed summary statistic", "INFO score (imputation quality)",
-    "allele frequency", "number of studies"};
+    "variant ID (e.g. rs number)",
+    "allele 1, the reference allele of the signed statistic",
+    "allele 2, the other allele",
+    "p-value",
+    "sample size",
+    "number of cases",
+    "number of controls",
+    "signed summary statistic",
+    "INFO score (imputation quality)",
+    "allele frequency",
+    "number of studies"};
 
 /* The log of one file, munge_sumstats's sentences with kestrel's counts. */
 static int write_log(ks_ctx *ctx, const char *logpath, const char *call, const char *path,
@@ -70,8 +77,10 @@ static int write_log(ks_ctx *ctx, const char *logpath, const char *call, const c
     char b1[40], b2[40];
     ks_text_writer *w;
     if (ks_text_create(ctx, logpath, 0, &w) != KS_OK) return -1;
-    ks_text_printf(w, "kestrel munge --mode ldsc: bulik ldsc's munge_sumstats.py rules\n"
-                      "Call:\n%s\n\n", call);
+    ks_text_printf(w,
+                   "kestrel munge --mode ldsc: bulik ldsc's munge_sumstats.py rules\n"
+                   "Call:\n%s\n\n",
+                   call);
     const int daner = o->ldsc && o->ldsc->daner;
     if (daner)
         ks_text_printf(w, "Inferred that N_cas = %s, N_con = %s from the FRQ_[A/U] columns.\n",
@@ -85,26 +94,35 @@ static int write_log(ks_ctx *ctx, const char *logpath, const char *call, const c
             ks_text_printf(w, "%s:\t%s\n", l->used[k], DESCRIBE[k]);
     ks_text_puts(w, "\n");
     if (merge)
-        ks_text_printf(w, "Reading list of SNPs for allele merge from %s\nRead %zu SNPs for allele "
-                          "merge.\n", merge, l->merge_snps);
+        ks_text_printf(w,
+                       "Reading list of SNPs for allele merge from %s\nRead %zu SNPs for allele "
+                       "merge.\n",
+                       merge, l->merge_snps);
     ks_text_printf(w, "Reading sumstats from %s\n", path);
     if (l->info_out_of_range)
-        ks_text_printf(w, "WARNING: %zu SNPs had INFO outside of [0,2]. The INFO column may be "
-                          "mislabeled.\n", l->info_out_of_range);
+        ks_text_printf(w,
+                       "WARNING: %zu SNPs had INFO outside of [0,2]. The INFO column may be "
+                       "mislabeled.\n",
+                       l->info_out_of_range);
     if (l->frq_out_of_range)
-        ks_text_printf(w, "WARNING: %zu SNPs had FRQ outside of [0,1]. The FRQ column may be "
-                          "mislabeled.\n", l->frq_out_of_range);
+        ks_text_printf(w,
+                       "WARNING: %zu SNPs had FRQ outside of [0,1]. The FRQ column may be "
+                       "mislabeled.\n",
+                       l->frq_out_of_range);
     if (l->p_out_of_range)
-        ks_text_printf(w, "WARNING: %zu SNPs had P outside of (0,1]. The P column may be "
-                          "mislabeled.\n", l->p_out_of_range);
+        ks_text_printf(w,
+                       "WARNING: %zu SNPs had P outside of (0,1]. The P column may be "
+                       "mislabeled.\n",
+                       l->p_out_of_range);
     ks_text_printf(w, "Read %zu SNPs from --sumstats file.\n", r->rows);
     if (merge) ks_text_printf(w, "Removed %zu SNPs not in --merge-alleles.\n", l->not_in_merge);
-    size_t left = r->rows - l->na - l->not_in_merge - l->info_low - l->frq_low - l->p_bad -
-                  l->alleles_bad;
-    ks_text_printf(w, "Removed %zu SNPs with missing values.\nRemoved %zu SNPs with INFO < %s.\n"
-                      "Removed %zu SNPs with MAF <= %s.\nRemoved %zu SNPs with out-of-bounds "
-                      "p-values.\nRemoved %zu variants that were not SNPs or were "
-                      "strand-ambiguous.\n%zu SNPs remain.\n",
+    size_t left =
+        r->rows - l->na - l->not_in_merge - l->info_low - l->frq_low - l->p_bad - l->alleles_bad;
+    ks_text_printf(w,
+                   "Removed %zu SNPs with missing values.\nRemoved %zu SNPs with INFO < %s.\n"
+                   "Removed %zu SNPs with MAF <= %s.\nRemoved %zu SNPs with out-of-bounds "
+                   "p-values.\nRemoved %zu variants that were not SNPs or were "
+                   "strand-ambiguous.\n%zu SNPs remain.\n",
                    l->na, l->info_low, pystr(o->info_filter, b1), l->frq_low,
                    pystr(o->maf_filter, b2), l->p_bad, l->alleles_bad, left);
     left -= l->duplicates;
@@ -125,14 +143,19 @@ static int write_log(ks_ctx *ctx, const char *logpath, const char *call, const c
         ks_text_printf(w, "Median value of %s was %s, which seems sensible.\n", l->signed_name,
                        pystr(l->median_signed, b1));
     if (merge)
-        ks_text_printf(w, "Removed %zu SNPs whose alleles did not match --merge-alleles (%zu SNPs "
-                          "remain).\n", l->merge_mismatch, left - l->merge_mismatch);
-    ks_text_printf(w, "Writing summary statistics for %zu SNPs (%zu with nonmissing beta) to "
-                      "%s.\n\nMetadata:\n", r->written, l->nonmissing, out);
+        ks_text_printf(w,
+                       "Removed %zu SNPs whose alleles did not match --merge-alleles (%zu SNPs "
+                       "remain).\n",
+                       l->merge_mismatch, left - l->merge_mismatch);
+    ks_text_printf(w,
+                   "Writing summary statistics for %zu SNPs (%zu with nonmissing beta) to "
+                   "%s.\n\nMetadata:\n",
+                   r->written, l->nonmissing, out);
     ks_text_printf(w, "Mean chi^2 = %s\n", round3(l->mean_chisq, b1));
     if (l->mean_chisq < 1.02) ks_text_puts(w, "WARNING: mean chi^2 may be too small.\n");
-    ks_text_printf(w, "Lambda GC = %s\nMax chi^2 = %s\n%zu Genome-wide significant SNPs (some "
-                      "may have been removed by filtering).\n",
+    ks_text_printf(w,
+                   "Lambda GC = %s\nMax chi^2 = %s\n%zu Genome-wide significant SNPs (some "
+                   "may have been removed by filtering).\n",
                    round3(l->lambda_gc, b1), round3(l->max_chisq, b2), l->n_sig);
     return ks_text_commit(w) == KS_OK ? 0 : -1;
 }
@@ -186,14 +209,14 @@ static const char **column_flags(const char *const *v, const char *const *key, i
 
 int cmd_munge_ldsc(int argc, char **argv)
 {
-    const char *mode = NULL, *sumstats = NULL, *out = NULL, *merge = NULL, *N = NULL,
-               *ncas = NULL, *ncon = NULL, *info = NULL, *maf = NULL, *nmin = NULL,
-               *smin = NULL, *daner = NULL, *dn = NULL, *sgn = NULL, *a1inc = NULL,
-               *ignore = NULL, *keepmaf = NULL, *noall = NULL, *dec = NULL, *chunk = NULL,
-               *threads = NULL, *infolist = NULL;
+    const char *mode = NULL, *sumstats = NULL, *out = NULL, *merge = NULL, *N = NULL, *ncas = NULL,
+               *ncon = NULL, *info = NULL, *maf = NULL, *nmin = NULL, *smin = NULL, *daner = NULL,
+               *dn = NULL, *sgn = NULL, *a1inc = NULL, *ignore = NULL, *keepmaf = NULL,
+               *noall = NULL, *dec = NULL, *chunk = NULL, *threads = NULL, *infolist = NULL;
     const char *cv[10] = {NULL};
     static const char *const ckey[10] = {"SNP", "N", "N_CAS", "N_CON", "A1",
                                          "A2",  "P", "FRQ",   "INFO",  "NSTUDY"};
+    /* clang-format off */
     const cli_opt opts[] = {
         {"mode", 1, &mode},          {"sumstats", 1, &sumstats},  {"out", 1, &out},
         {"merge-alleles", 1, &merge}, {"N", 1, &N},               {"N-cas", 1, &ncas},
@@ -206,6 +229,7 @@ int cmd_munge_ldsc(int argc, char **argv)
         {"N-con-col", 1, &cv[3]},    {"a1", 1, &cv[4]},           {"a2", 1, &cv[5]},
         {"p", 1, &cv[6]},            {"frq", 1, &cv[7]},          {"info", 1, &cv[8]},
         {"nstudy", 1, &cv[9]},       {"info-list", 1, &infolist}};
+    /* clang-format on */
     int rc = cli_parse("munge", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
         help_munge_ldsc();

@@ -29,6 +29,7 @@
 #include "kestrel/linalg.h"
 
 /* The roles a file column can play; the four signed statistics become R_SIGN once chosen. */
+/* clang-format off */
 enum { R_SNP, R_A1, R_A2, R_P, R_N, R_NCAS, R_NCON, R_SIGN, R_INFO, R_FRQ, R_NSTUDY, NR,
        R_Z = NR, R_OR, R_BETA, R_LOGODDS, NROLE };
 static const char *const ROLE[NROLE] = {"SNP",  "A1",     "A2",  "P",       "N",
@@ -63,14 +64,14 @@ static const struct {
     {"EAF", R_FRQ},         {"FRQ", R_FRQ},            {"MAF", R_FRQ},
     {"FRQ_U", R_FRQ},       {"F_U", R_FRQ},
 };
+/* clang-format on */
 #define NSYN (sizeof SYN / sizeof *SYN)
 
 /* pandas' missing-value tokens (read_csv's defaults in the pandas of munge_sumstats's time)
  * and the '.' munge_sumstats adds. */
-static const char *const NA_TOKENS[] = {"",     "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN",
-                                        "-NaN", "-nan", "1.#IND",   "1.#QNAN", "N/A",  "NA",
-                                        "NULL", "NaN",  "n/a",      "nan",  "null",    ".",
-                                        NULL};
+static const char *const NA_TOKENS[] = {
+    "",    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "N/A", "NA",   "NULL",     "NaN", "n/a",     "nan",      "null", ".",    NULL};
 
 static int is_na(const char *s)
 {
@@ -164,27 +165,32 @@ int gsem_bulik_check(ks_ctx *ctx, const ks_munge_options *o)
     const ks_munge_ldsc_options d = KS_MUNGE_LDSC_OPTIONS_INIT, *l = o->ldsc ? o->ldsc : &d;
     if (isnan(o->N) || isnan(o->info_filter) || isnan(o->maf_filter) || isnan(l->N_cas) ||
         isnan(l->N_con) || isnan(l->n_min) || isnan(l->nstudy_min))
-        return ks_fail(ctx, KS_EINVAL, "munge (ldsc): N, info_filter, maf_filter, N_cas, N_con, "
-                                       "n_min and nstudy_min must be numbers");
+        return ks_fail(ctx, KS_EINVAL,
+                       "munge (ldsc): N, info_filter, maf_filter, N_cas, N_con, "
+                       "n_min and nstudy_min must be numbers");
     if (l->daner && l->daner_n)
-        return ks_fail(ctx, KS_EINVAL, "munge (ldsc): --daner and --daner-n are not compatible "
-                                       "(--daner takes N from the FRQ_A_/FRQ_U_ names, --daner-n "
-                                       "from the Nca/Nco columns)");
+        return ks_fail(ctx, KS_EINVAL,
+                       "munge (ldsc): --daner and --daner-n are not compatible "
+                       "(--daner takes N from the FRQ_A_/FRQ_U_ names, --daner-n "
+                       "from the Nca/Nco columns)");
     if (l->decimals < 0 || l->decimals > 17)
         return ks_fail(ctx, KS_EINVAL, "munge (ldsc): decimals must be in 0..17, not %d",
                        l->decimals);
     char col[256];
     double null;
     if (l->signed_sumstats && !parse_signed(l->signed_sumstats, col, sizeof col, &null))
-        return ks_fail(ctx, KS_EINVAL, "munge (ldsc): --signed-sumstats '%s': expected a column "
-                                       "name, a comma and a number (e.g. BETA,0 or OR,1)",
+        return ks_fail(ctx, KS_EINVAL,
+                       "munge (ldsc): --signed-sumstats '%s': expected a column "
+                       "name, a comma and a number (e.g. BETA,0 or OR,1)",
                        l->signed_sumstats);
     for (const char *const *c = o->columns; c && *c; c++) {
         const char *name = NULL;
         if (column_role(*c, &name) < 0)
-            return ks_fail(ctx, KS_EINVAL, "munge (ldsc): column '%s': expected NAME=column with "
-                                           "NAME one of SNP, A1, A2, P, N, N_CAS, N_CON, FRQ, "
-                                           "INFO, NSTUDY", *c);
+            return ks_fail(ctx, KS_EINVAL,
+                           "munge (ldsc): column '%s': expected NAME=column with "
+                           "NAME one of SNP, A1, A2, P, N, N_CAS, N_CON, FRQ, "
+                           "INFO, NSTUDY",
+                           *c);
     }
     return KS_OK;
 }
@@ -272,8 +278,10 @@ static int daner_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
         L->N_cas = strtod(frq_a + 6, &e1);
         L->N_con = strtod(frq_u + 6, &e2);
         if (e1 == frq_a + 6 || *e1 || e2 == frq_u + 6 || *e2)
-            return ks_fail(ctx, KS_EPARSE, "%s:1: --daner: the sample sizes in '%s' and '%s' are "
-                                           "not numbers", path, frq_a, frq_u);
+            return ks_fail(ctx, KS_EPARSE,
+                           "%s:1: --daner: the sample sizes in '%s' and '%s' are "
+                           "not numbers",
+                           path, frq_a, frq_u);
     }
     int rc = map_set(ctx, m, ks_strdup(ctx, frq_u), R_FRQ); /* (upstream: the name as it is) */
     if (rc || l->daner) return rc;
@@ -281,21 +289,19 @@ static int daner_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
         const char *want = k ? "Nco" : "Nca";
         size_t j = 0;
         while (j < nf && strcmp(f[j], want)) j++;
-        if (j == nf)
-            return ks_fail(ctx, KS_EPARSE, "%s:1: --daner-n: no %s column", path, want);
+        if (j == nf) return ks_fail(ctx, KS_EPARSE, "%s:1: --daner-n: no %s column", path, want);
         if ((rc = map_set(ctx, m, clean_name(ctx, want), k ? R_NCON : R_NCAS))) return rc;
     }
     return KS_OK;
 }
 
 /* The checks munge_sumstats makes of the columns it found, in its order. */
-static int check_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
-                         const int *role, const ks_munge_options *o,
-                         const ks_munge_ldsc_options *l, layout *L)
+static int check_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf, const int *role,
+                         const ks_munge_options *o, const ks_munge_ldsc_options *l, layout *L)
 {
-    static const char *const what[NR] = {"SNP (rs number)", NULL, NULL, "P (p-value)", NULL,
-                                         NULL, NULL, "signed summary statistic", NULL, NULL,
-                                         NULL};
+    static const char *const what[NR] = {
+        "SNP (rs number)",          NULL, NULL, "P (p-value)", NULL, NULL, NULL,
+        "signed summary statistic", NULL, NULL, NULL};
     for (int r = 0; r < NR; r++)
         if ((r == R_SNP || r == R_P || (r == R_SIGN && !l->a1_inc)) && L->col[r] < 0)
             return ks_fail(ctx, KS_EPARSE, "%s:1: could not find the %s column", path, what[r]);
@@ -309,18 +315,23 @@ static int check_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
         if (same > 1)
             return ks_fail(ctx, KS_EPARSE, "%s:1: found %d columns named %s", path, same, f[j]);
         if (roles > 1)
-            return ks_fail(ctx, KS_EPARSE, "%s:1: found %d different %s columns (name the one "
-                                           "to use, or --ignore the others)",
+            return ks_fail(ctx, KS_EPARSE,
+                           "%s:1: found %d different %s columns (name the one "
+                           "to use, or --ignore the others)",
                            path, roles, ROLE[role[j]]);
     }
     const int cc = L->col[R_NCAS] >= 0 && L->col[R_NCON] >= 0;
     if (!(o->N != 0.0) && !(L->N_cas != 0.0 && L->N_con != 0.0) && L->col[R_N] < 0 && !cc)
-        return ks_fail(ctx, KS_EPARSE, "%s:1: could not determine N (no N column, nor N_CAS and "
-                                       "N_CON columns; give N, or N_cas and N_con)", path);
+        return ks_fail(ctx, KS_EPARSE,
+                       "%s:1: could not determine N (no N column, nor N_CAS and "
+                       "N_CON columns; give N, or N_cas and N_con)",
+                       path);
     if (L->col[R_N] >= 0 || cc) L->col[R_NSTUDY] = -1; /* NSTUDY is not read */
     if (!l->no_alleles && (L->col[R_A1] < 0 || L->col[R_A2] < 0))
-        return ks_fail(ctx, KS_EPARSE, "%s:1: could not find the A1/A2 columns (or give "
-                                       "no_alleles)", path);
+        return ks_fail(ctx, KS_EPARSE,
+                       "%s:1: could not find the A1/A2 columns (or give "
+                       "no_alleles)",
+                       path);
     return KS_OK;
 }
 
@@ -364,12 +375,13 @@ static int map_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
             }
         if (nk != 1) {
             ks_free(ctx, role);
-            return ks_fail(ctx, KS_EPARSE, nk ? "%s:1: too many signed summary statistic columns "
-                                                "(--ignore all but one, or name it with "
-                                                "signed_sumstats)"
-                                              : "%s:1: could not find a signed summary statistic "
-                                                "column (Z, OR, BETA, LOG_ODDS; or name one with "
-                                                "signed_sumstats \"COL,null\", or give a1_inc)",
+            return ks_fail(ctx, KS_EPARSE,
+                           nk ? "%s:1: too many signed summary statistic columns "
+                                "(--ignore all but one, or name it with "
+                                "signed_sumstats)"
+                              : "%s:1: could not find a signed summary statistic "
+                                "column (Z, OR, BETA, LOG_ODDS; or name one with "
+                                "signed_sumstats \"COL,null\", or give a1_inc)",
                            path);
         }
         L->null = SIGN_NULL[role[k] - R_Z];
@@ -474,7 +486,8 @@ static int int_literal(const char *s)
 {
     if (*s == '+' || *s == '-') s++;
     size_t n = 0;
-    for (; s[n] >= '0' && s[n] <= '9'; n++) {}
+    for (; s[n] >= '0' && s[n] <= '9'; n++) {
+    }
     return n > 0 && n <= 18 && !s[n];
 }
 
@@ -506,8 +519,8 @@ static int row_cells(ks_ctx *ctx, const char *path, size_t line, char *const *f,
 /* Stream the data rows: each through the row rules, the survivors stored. */
 static int scan_rows(ks_ctx *ctx, const char *path, ks_text_reader *r, const layout *L,
                      const gsem_snplist *merge, const ks_munge_options *o,
-                     const ks_munge_ldsc_options *l, ks_munge_report *rep, rowstore *s,
-                     int *n_int, const gsem_progress *pr)
+                     const ks_munge_ldsc_options *l, ks_munge_report *rep, rowstore *s, int *n_int,
+                     const gsem_progress *pr)
 {
     ks_munge_ldsc_report *lr = &rep->ldsc;
     size_t nf, line;
@@ -691,10 +704,11 @@ static int signed_z(ks_ctx *ctx, const char *path, rowstore *s, const layout *L,
         lr->signed_null = L->null;
         ks_free(ctx, v);
         if (fabs(lr->median_signed - L->null) > 0.1)
-            return ks_fail(ctx, KS_EPARSE, "%s: the median of the signed statistic %s is %.4g, "
-                                           "should be close to %g (within 0.1): this column may "
-                                           "be mislabeled (name it with signed_sumstats "
-                                           "\"COL,null\")",
+            return ks_fail(ctx, KS_EPARSE,
+                           "%s: the median of the signed statistic %s is %.4g, "
+                           "should be close to %g (within 0.1): this column may "
+                           "be mislabeled (name it with signed_sumstats "
+                           "\"COL,null\")",
                            path, lr->signed_name, lr->median_signed, L->null);
     }
     for (size_t i = 0; i < s->n; i++) {
@@ -742,8 +756,10 @@ static int merge_rows(ks_ctx *ctx, const char *path, const rowstore *s, const gs
     gsem_index_free(ctx, &ix);
     ks_free(ctx, name);
     if (!rc && lr->merge_mismatch >= found)
-        rc = ks_fail(ctx, KS_EPARSE, "%s: all %zu SNPs have alleles that do not match the merge "
-                                     "list's", path, found);
+        rc = ks_fail(ctx, KS_EPARSE,
+                     "%s: all %zu SNPs have alleles that do not match the merge "
+                     "list's",
+                     path, found);
     return rc;
 }
 
@@ -808,8 +824,8 @@ static int write_rows(ks_ctx *ctx, const char *out_path, const rowstore *s, cons
     ks_text_writer *w;
     int rc = ks_text_create(ctx, out_path, 1, &w);
     if (rc) return rc;
-    static const char *const head[NR] = {"SNP", "A1", "A2", "Z", "N", NULL, NULL, NULL, NULL,
-                                         "FRQ", NULL};
+    static const char *const head[NR] = {"SNP", "A1", "A2", "Z",   "N", NULL,
+                                         NULL,  NULL, NULL, "FRQ", NULL};
     for (int c = 0; c < noc; c++) ks_text_printf(w, "%s%s", c ? "\t" : "", head[oc[c]]);
     ks_text_puts(w, "\n");
     const int dec = l->decimals;
@@ -849,8 +865,9 @@ int gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const gs
     lr->median_signed = lr->signed_null = lr->mean_chisq = lr->lambda_gc = lr->max_chisq = NAN;
     lr->merge_snps = merge ? merge->n : 0;
     if (merge && l->no_alleles)
-        return ks_fail(ctx, KS_EINVAL, "munge (ldsc): no_alleles and a merge-alleles list are not "
-                                       "compatible");
+        return ks_fail(ctx, KS_EINVAL,
+                       "munge (ldsc): no_alleles and a merge-alleles list are not "
+                       "compatible");
     ks_text_reader *r;
     int rc = ks_text_open(ctx, path, 0, &r);
     if (rc) return rc;
