@@ -89,6 +89,7 @@ int cli_trait_names(const char *cmd, const char *const *files, size_t n, char *g
                     char ***out);
 void cli_free_names(char **names, size_t n);
 int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, double *out);
+int cmd_munge_ldsc(int argc, char **argv); /* munge --mode ldsc */
 int cmd_ldsc(int argc, char **argv);
 int cmd_describe(int argc, char **argv);
 

@@ -22,7 +22,9 @@ static void help_munge(void)
            "  --maf-filter X       remove rows with MAF below X (0.01)\n"
            "  --columns LIST       column names for GenomicSEM's names: SNP=MarkerName,effect=OR\n"
            "  --out-dir DIR        where the files go (.)\n"
-           "  --threads N          files read in parallel (default: all cores)\n");
+           "  --threads N          files read in parallel (default: all cores)\n"
+           "  --mode genomicsem|ldsc  ldsc: bulik ldsc's munge_sumstats.py instead (see\n"
+           "                       kestrel munge --mode ldsc --help)\n");
 }
 
 static void help_ldsc(void)
@@ -91,17 +93,26 @@ void cli_free_names(char **names, size_t n)
 
 int cmd_munge(int argc, char **argv)
 {
-    const char *files = NULL, *hm3 = NULL, *tn = NULL, *N = NULL, *info = NULL, *maf = NULL,
+    for (int i = 1; i < argc; i++) /* --mode ldsc: bulik ldsc's munge_sumstats.py (munge_bulik.c) */
+        if ((!strcmp(argv[i], "--mode") && i + 1 < argc && !strcmp(argv[i + 1], "ldsc")) ||
+            !strcmp(argv[i], "--mode=ldsc"))
+            return cmd_munge_ldsc(argc, argv);
+    const char *mode = NULL, *files = NULL, *hm3 = NULL, *tn = NULL, *N = NULL, *info = NULL, *maf = NULL,
                *cols = NULL, *outdir = ".", *threads = NULL;
     const cli_opt opts[] = {{"files", 1, &files},  {"hm3", 1, &hm3},         {"trait-names", 1, &tn},
                             {"N", 1, &N},          {"info-filter", 1, &info}, {"maf-filter", 1, &maf},
-                            {"columns", 1, &cols}, {"out-dir", 1, &outdir},  {"threads", 1, &threads}};
+                            {"columns", 1, &cols}, {"out-dir", 1, &outdir},  {"threads", 1, &threads},
+                            {"mode", 1, &mode}};
     int rc = cli_parse("munge", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
         help_munge();
         return CLI_OK;
     }
     if (rc) return rc;
+    if (mode && strcmp(mode, "genomicsem")) {
+        fprintf(stderr, "kestrel munge: --mode '%s': expected genomicsem or ldsc\n", mode);
+        return CLI_USAGE;
+    }
     if (!files || !hm3) {
         fprintf(stderr, "kestrel munge: --files and --hm3 are required (see --help)\n");
         return CLI_USAGE;

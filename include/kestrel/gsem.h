@@ -5,7 +5,9 @@
  * names are matched to GenomicSEM's synonyms case-insensitively), keeps the rows whose SNP is in
  * the reference list, and writes `SNP N Z A1 A2` (gzip TSV): Z = sign(effect) x |Phi^-1(P/2)|
  * with the effect aligned to the reference A1. Memory: the reference list plus the rows that
- * match it, whatever the input's size. Every row removed is counted by reason in the report. */
+ * match it, whatever the input's size. Every row removed is counted by reason in the report.
+ * Mode KS_MUNGE_LDSC follows bulik ldsc's munge_sumstats.py instead: its column names, filters,
+ * N rules and median check, and its output `SNP A1 A2 Z N` with the file's alleles. */
 #ifndef KESTREL_GSEM_H
 #define KESTREL_GSEM_H
 
@@ -15,17 +17,84 @@
 extern "C" {
 #endif
 
+/* Which tool's rules munge follows. */
+typedef enum {
+    KS_MUNGE_GENOMICSEM = 0, /* R GenomicSEM's munge() (notes sec. 1.4) */
+    KS_MUNGE_LDSC = 1        /* bulik ldsc's munge_sumstats.py (notes sec. 2.1) */
+} ks_munge_mode;
+
+/* The options of munge_sumstats.py that GenomicSEM's munge() has no counterpart for (mode
+ * KS_MUNGE_LDSC; the shared ones, N, INFO, MAF and column names, are in ks_munge_options).
+ * A 0 means "not given", as munge_sumstats.py reads its flags. */
 typedef struct {
-    double N;           /* > 0: every row's N (GenomicSEM's N argument); 0: the N column */
-    double info_filter; /* rows with INFO below are removed (default 0.9) */
-    double maf_filter;  /* rows with MAF below are removed (default 0.01) */
-    /* columns named by the caller: "SNP=MarkerName", "effect=logOR", ... NULL-terminated */
+    double N_cas, N_con;  /* --N-cas / --N-con: N = N_cas + N_con where no N column (both > 0) */
+    double n_min;         /* --n-min: rows with N below go; 0: 90th percentile of N / 1.5 */
+    double nstudy_min;    /* --nstudy-min (only without an N column); 0: the largest NSTUDY */
+    const char *signed_sumstats; /* --signed-sumstats "COL,null", e.g. "BETA,0", or NULL */
+    int a1_inc;           /* --a1-inc: no signed column; A1 is the increasing allele */
+    int daner;            /* --daner: N_cas, N_con from the FRQ_A_<n> / FRQ_U_<n> names */
+    int daner_n;          /* --daner-n: N from the Nca / Nco columns */
+    int keep_maf;         /* --keep-maf: FRQ written too (as read, not folded) */
+    int no_alleles;       /* --no-alleles: A1 / A2 neither required nor checked */
+    const char *const *ignore; /* --ignore: file columns not to read, NULL-terminated */
+    int decimals;         /* digits after the point of Z, N, FRQ (munge_sumstats's %.3f: 3) */
+} ks_munge_ldsc_options;
+#define KS_MUNGE_LDSC_OPTIONS_INIT                                                                 \
+    {                                                                                              \
+        0.0, 0.0, 0.0, 0.0, NULL, 0, 0, 0, 0, 0, NULL, 3                                           \
+    }
+
+typedef struct {
+    double N;           /* > 0: every row's N (GenomicSEM's N argument; ldsc: --N, used only
+                           where there is no N column, as munge_sumstats.py does); 0: the N
+                           column */
+    double info_filter; /* rows with INFO below are removed (default 0.9; ldsc: --info-min) */
+    double maf_filter;  /* rows with MAF below are removed (default 0.01; ldsc: --maf-min, rows
+                           with MAF not above it are removed) */
+    /* columns named by the caller: "SNP=MarkerName", "effect=logOR", ... NULL-terminated
+     * (ldsc: munge_sumstats's names SNP, A1, A2, P, N, N_CAS, N_CON, FRQ, INFO, NSTUDY, as
+     * its --snp, --a1, ..., --nstudy; INFO more than once as --info-list) */
     const char *const *columns;
+    ks_munge_mode mode;
+    const ks_munge_ldsc_options *ldsc; /* KS_MUNGE_LDSC: its options; NULL: the defaults */
 } ks_munge_options;
 #define KS_MUNGE_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        0.0, 0.9, 0.01, NULL                                            \
+        0.0, 0.9, 0.01, NULL, KS_MUNGE_GENOMICSEM, NULL                                            \
     }
+
+/* What munge_sumstats.py's rules did with one file (mode KS_MUNGE_LDSC): rows removed by
+ * each filter, in the order they run, each row counted at the first it fails. */
+enum { KS_LDSC_NCOL = 11 }; /* the columns of `used`, see below */
+typedef struct {
+    size_t na;            /* a missing value in a column read (but one named "INFO") */
+    size_t not_in_merge;  /* SNP not in the merge-alleles list */
+    size_t info_low;      /* INFO below info_filter (or missing) */
+    size_t frq_low;       /* MAF (folded FRQ) not above maf_filter, or FRQ outside [0, 1] */
+    size_t p_bad;         /* P outside (0, 1] */
+    size_t alleles_bad;   /* A1 A2 not a strand-unambiguous SNP (A/T, C/G, indels, ...) */
+    size_t duplicates;    /* the SNP's rs number seen before (the first row kept) */
+    size_t n_low;         /* N below n_min */
+    size_t nstudy_low;    /* NSTUDY below nstudy_min */
+    size_t merge_mismatch; /* alleles that match the merge list's in no strand or order
+                              (written as empty rows) */
+    size_t merge_missing; /* merge-list SNPs with no row left (written as empty rows) */
+    size_t nonmissing;    /* rows written with values (the rest are merge-list blanks) */
+    /* upstream's warnings, over the rows that passed the NA and merge filters */
+    size_t info_out_of_range, frq_out_of_range, p_out_of_range; /* [0, 2], [0, 1], (0, 1] */
+    size_t merge_snps;    /* SNPs in the merge list */
+    double N_cas, N_con;  /* used for N (daner: from the header); NaN: none */
+    double N_const;       /* N given to every row (--N, N_cas + N_con); NaN: N per row */
+    double n_min;         /* the N filter's threshold; NaN: no N filter */
+    double nstudy_min;    /* the NSTUDY filter's threshold; NaN: none */
+    double median_signed, signed_null; /* the median check (NaN with a1_inc) */
+    double mean_chisq, lambda_gc, max_chisq; /* of Z^2 written; lambda = median / 0.4549 */
+    size_t n_sig;         /* rows with Z^2 > 29 */
+    /* file column read as SNP, A1, A2, P, N, N_CAS, N_CON, SIGNED_SUMSTAT, INFO, FRQ, NSTUDY
+     * (NULL: none), and the name the median check reports; owned by the report */
+    char *used[KS_LDSC_NCOL];
+    char *signed_name;
+} ks_munge_ldsc_report;
 
 /* What munge did with one file: rows by the reason they were removed, in the order the rules
  * run. */
@@ -43,12 +112,16 @@ typedef struct {
     /* which file column became which: "SNP", "A1", "A2", "effect", "P", "N", "INFO", "MAF",
      * each the file's name or NULL (owned by the report; free with ks_munge_report_free) */
     char *used[8];
+    ks_munge_ldsc_report ldsc; /* mode KS_MUNGE_LDSC (there, of the fields above only rows,
+                                  short_rows and written are set) */
 } ks_munge_report;
 
 /* Munge n files into out_paths[i] (written whole or not at all), the reference list `ref`
  * (`SNP A1 A2`, plain or gzip) read once and the files processed in parallel over the ctx's
- * threads. reports: n entries, filled (free each with ks_munge_report_free). On an error the
- * message names the file, line and column at fault, and no output file nor report is left. */
+ * threads. Mode KS_MUNGE_LDSC: `ref` is munge_sumstats's --merge-alleles list, or NULL for
+ * none; out_paths[i] gets `SNP A1 A2 Z N` (+ FRQ) as munge_sumstats.py writes it. reports: n
+ * entries, filled (free each with ks_munge_report_free). On an error the message names the
+ * file, line and column at fault, and no output file nor report is left. */
 KS_API int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths,
                          const char *const *out_paths, const char *ref,
                          const ks_munge_options *opt, ks_munge_report *reports) KS_RESULT_USED;

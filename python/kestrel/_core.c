@@ -39,6 +39,7 @@ PyObject *ks_py_mars_basis(PyObject *self, PyObject *args);
 PyObject *ks_py_mars_to_json(PyObject *self, PyObject *args);
 PyObject *ks_py_mars_from_json(PyObject *self, PyObject *args);
 PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *ks_py_gsem_munge_ldsc(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw);
 
@@ -1016,6 +1017,10 @@ static PyMethodDef methods[] = {
     {"gsem_munge", (PyCFunction)(void (*)(void))ks_py_gsem_munge, METH_VARARGS | METH_KEYWORDS,
      "gsem_munge(paths, out_paths, ref, N=0, info_filter=.9, maf_filter=.01, columns=None, "
      "threads=0) -> [report dict]"},
+    {"gsem_munge_ldsc", (PyCFunction)(void (*)(void))ks_py_gsem_munge_ldsc,
+     METH_VARARGS | METH_KEYWORDS,
+     "gsem_munge_ldsc(paths, out_paths, merge=None, N=0, ..., decimals=3, threads=0) -> "
+     "[report dict] (munge_sumstats.py's rules)"},
     {"gsem_ldsc", (PyCFunction)(void (*)(void))ks_py_gsem_ldsc, METH_VARARGS | METH_KEYWORDS,
      "gsem_ldsc(traits, sample_prev, population_prev, ld, wld, ...) -> dict"},
     {"gsem_sumstats", (PyCFunction)(void (*)(void))ks_py_gsem_sumstats,

@@ -62,30 +62,26 @@ static PyObject *report_dict(const ks_munge_report *r)
         cols);
 }
 
-PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw)
+/* ks_gsem_munge on Python sequences of paths, column specs and (ldsc: lo) ignored columns;
+ * one dict per file from `dict`. Shared by both modes. */
+static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, PyObject *ignore,
+                           const char *ref, ks_munge_options *o, ks_munge_ldsc_options *lo,
+                           int threads, PyObject *(*dict)(const ks_munge_report *))
 {
-    (void)self;
-    static char *kwlist[] = {"paths", "out_paths", "ref", "N", "info_filter", "maf_filter",
-                             "columns", "threads", NULL};
-    PyObject *paths, *outs, *columns = Py_None;
-    const char *ref;
-    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
-    int threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOs|dddOi", kwlist, &paths, &outs, &ref, &o.N,
-                                     &o.info_filter, &o.maf_filter, &columns, &threads))
-        return NULL;
-    PyObject *kp = NULL, *ko = NULL, *kc = NULL, *res = NULL;
-    Py_ssize_t n = 0, no = 0, nc = 0;
+    PyObject *kp = NULL, *ko = NULL, *kc = NULL, *ki = NULL, *res = NULL;
+    Py_ssize_t n = 0, no = 0, nc = 0, ni = 0;
     const char **p = str_list(paths, &kp, &n), **q = p ? str_list(outs, &ko, &no) : NULL;
     const char **c = q && columns != Py_None ? str_list(columns, &kc, &nc) : NULL;
+    const char **ig = q && ignore != Py_None ? str_list(ignore, &ki, &ni) : NULL;
     ks_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
-    if (!q || (columns != Py_None && !c)) goto done;
+    if (!q || (columns != Py_None && !c) || (ignore != Py_None && !ig)) goto done;
     if (n != no) {
         PyErr_SetString(PyExc_ValueError, "paths and out_paths differ in length");
         goto done;
     }
-    o.columns = c;
+    o->columns = c;
+    if (lo) lo->ignore = ig;
     rep = PyMem_Calloc((size_t)n + 1, sizeof *rep);
     if (!rep || ks_ctx_new(&ctx) != KS_OK) {
         PyErr_NoMemory();
@@ -96,14 +92,14 @@ PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw)
         goto done;
     }
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_munge(ctx, (size_t)n, p, q, ref, &o, rep);
+    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_munge(ctx, (size_t)n, p, q, ref, o, rep);
     Py_END_ALLOW_THREADS if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
     res = PyList_New(n);
     for (Py_ssize_t i = 0; res && i < n; i++) {
-        PyObject *d = report_dict(&rep[i]);
+        PyObject *d = dict(&rep[i]);
         if (!d) {
             Py_CLEAR(res);
             break;
@@ -117,11 +113,28 @@ done:
     PyMem_Free(p);
     PyMem_Free(q);
     PyMem_Free(c);
+    PyMem_Free(ig);
     Py_XDECREF(kp);
     Py_XDECREF(ko);
     Py_XDECREF(kc);
+    Py_XDECREF(ki);
     ks_ctx_free(ctx);
     return res;
+}
+
+PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"paths", "out_paths", "ref", "N", "info_filter", "maf_filter",
+                             "columns", "threads", NULL};
+    PyObject *paths, *outs, *columns = Py_None;
+    const char *ref;
+    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
+    int threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOs|dddOi", kwlist, &paths, &outs, &ref, &o.N,
+                                     &o.info_filter, &o.maf_filter, &columns, &threads))
+        return NULL;
+    return munge_run(paths, outs, columns, Py_None, ref, &o, NULL, threads, report_dict);
 }
 
 static PyObject *arr(const double *v, npy_intp rows, npy_intp cols)
@@ -418,4 +431,89 @@ done:
     Py_XDECREF(kc);
     Py_XDECREF(kn);
     return res;
+
+/* munge_sumstats's report (mode ldsc) as a dict; NaN numbers stay NaN. */
+static int put(PyObject *d, const char *key, PyObject *v)
+{
+    const int rc = v ? PyDict_SetItemString(d, key, v) : -1;
+    Py_XDECREF(v);
+    return rc;
+}
+
+static PyObject *ldsc_report_dict(const ks_munge_report *r)
+{
+    static const char *const role[KS_LDSC_NCOL] = {"SNP", "A1", "A2", "P", "N", "N_CAS",
+                                                   "N_CON", "SIGNED_SUMSTAT", "INFO", "FRQ",
+                                                   "NSTUDY"};
+    const ks_munge_ldsc_report *l = &r->ldsc;
+    const struct {
+        const char *k;
+        size_t v;
+    } sizes[] = {{"rows", r->rows},
+                 {"short_rows", r->short_rows},
+                 {"written", r->written},
+                 {"na", l->na},
+                 {"not_in_merge", l->not_in_merge},
+                 {"info_low", l->info_low},
+                 {"frq_low", l->frq_low},
+                 {"p_bad", l->p_bad},
+                 {"alleles_bad", l->alleles_bad},
+                 {"duplicates", l->duplicates},
+                 {"n_low", l->n_low},
+                 {"nstudy_low", l->nstudy_low},
+                 {"merge_mismatch", l->merge_mismatch},
+                 {"merge_missing", l->merge_missing},
+                 {"nonmissing", l->nonmissing},
+                 {"info_out_of_range", l->info_out_of_range},
+                 {"frq_out_of_range", l->frq_out_of_range},
+                 {"p_out_of_range", l->p_out_of_range},
+                 {"merge_snps", l->merge_snps},
+                 {"n_sig", l->n_sig}};
+    const struct {
+        const char *k;
+        double v;
+    } nums[] = {{"N_cas", l->N_cas},           {"N_con", l->N_con},
+                {"N_const", l->N_const},       {"n_min", l->n_min},
+                {"nstudy_min", l->nstudy_min}, {"median_signed", l->median_signed},
+                {"signed_null", l->signed_null}, {"mean_chisq", l->mean_chisq},
+                {"lambda_gc", l->lambda_gc},   {"max_chisq", l->max_chisq}};
+    PyObject *d = PyDict_New(), *cols = PyDict_New();
+    int bad = !d || !cols;
+    for (size_t i = 0; !bad && i < sizeof sizes / sizeof *sizes; i++)
+        bad = put(d, sizes[i].k, PyLong_FromSize_t(sizes[i].v));
+    for (size_t i = 0; !bad && i < sizeof nums / sizeof *nums; i++)
+        bad = put(d, nums[i].k, PyFloat_FromDouble(nums[i].v));
+    for (int k = 0; !bad && k < KS_LDSC_NCOL; k++)
+        if (l->used[k]) bad = put(cols, role[k], PyUnicode_FromString(l->used[k]));
+    if (!bad)
+        bad = put(d, "signed_name", l->signed_name ? PyUnicode_FromString(l->signed_name)
+                                                   : Py_NewRef(Py_None));
+    if (!bad) bad = put(d, "columns", Py_NewRef(cols));
+    Py_XDECREF(cols);
+    if (bad) Py_CLEAR(d);
+    return d;
+}
+
+PyObject *ks_py_gsem_munge_ldsc(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"paths", "out_paths", "merge", "N", "info_min", "maf_min",
+                             "columns", "N_cas", "N_con", "n_min", "nstudy_min",
+                             "signed_sumstats", "a1_inc", "daner", "daner_n", "keep_maf",
+                             "no_alleles", "ignore", "decimals", "threads", NULL};
+    PyObject *paths, *outs, *columns = Py_None, *ignore = Py_None;
+    const char *merge = NULL;
+    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
+    ks_munge_ldsc_options lo = KS_MUNGE_LDSC_OPTIONS_INIT;
+    int threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|zdddOddddzpppppOii", kwlist, &paths, &outs,
+                                     &merge, &o.N, &o.info_filter, &o.maf_filter, &columns,
+                                     &lo.N_cas, &lo.N_con, &lo.n_min, &lo.nstudy_min,
+                                     &lo.signed_sumstats, &lo.a1_inc, &lo.daner, &lo.daner_n,
+                                     &lo.keep_maf, &lo.no_alleles, &ignore, &lo.decimals,
+                                     &threads))
+        return NULL;
+    o.mode = KS_MUNGE_LDSC;
+    o.ldsc = &lo;
+    return munge_run(paths, outs, columns, ignore, merge, &o, &lo, threads, ldsc_report_dict);
 }

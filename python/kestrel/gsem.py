@@ -39,9 +39,37 @@ def _names(files, trait_names):
     return [str(t).replace(" ", "") for t in trait_names]
 
 
-def munge(files, hm3, trait_names=None, N=None, info_filter=0.9, maf_filter=0.01,
-          column_names=None, out_dir=".", threads=0):
-    """GenomicSEM's munge() on each raw GWAS file (plain or gzip, whitespace-delimited).
+_LDSC_DEFAULTS = {"merge_alleles": None, "N_cas": None, "N_con": None, "n_min": None,
+                  "nstudy_min": None, "signed_sumstats": None, "a1_inc": False, "daner": False,
+                  "daner_n": False, "keep_maf": False, "no_alleles": False, "ignore": None,
+                  "decimals": 3}
+
+
+def _munge_ldsc(files, outs, merge, Ns, info_filter, maf_filter, cols, threads, kw):
+    """munge_sumstats.py's rules (mode="ldsc"): one C call per distinct N."""
+    num = {k: 0.0 if kw[k] is None else float(kw[k])
+           for k in ("N_cas", "N_con", "n_min", "nstudy_min")}
+    ignore = kw["ignore"]
+    if isinstance(ignore, str):
+        ignore = ignore.split(",")
+    opts = dict(info_min=info_filter, maf_min=maf_filter, columns=cols,
+                signed_sumstats=kw["signed_sumstats"], a1_inc=bool(kw["a1_inc"]),
+                daner=bool(kw["daner"]), daner_n=bool(kw["daner_n"]),
+                keep_maf=bool(kw["keep_maf"]), no_alleles=bool(kw["no_alleles"]),
+                ignore=None if ignore is None else [str(i) for i in ignore],
+                decimals=int(kw["decimals"]), threads=threads, **num)
+    if len(set(Ns)) <= 1:
+        return _core.gsem_munge_ldsc(files, outs, merge, N=Ns[0], **opts)
+    reps = []
+    for f, o, n in zip(files, outs, Ns):
+        reps += _core.gsem_munge_ldsc([f], [o], merge, N=n, **opts)
+    return reps
+
+
+def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter=0.01,
+          column_names=None, out_dir=".", threads=0, mode="genomicsem", **ldsc_options):
+    """GenomicSEM's munge() on each raw GWAS file (plain or gzip, whitespace-delimited), or with
+    mode="ldsc" bulik ldsc's munge_sumstats.py.
 
     files: paths; hm3: the reference list (`SNP A1 A2`, e.g. w_hm3.snplist); trait_names: output
     names (default: the file names); N: one number, or one per file (None: the N column);
@@ -49,17 +77,52 @@ def munge(files, hm3, trait_names=None, N=None, info_filter=0.9, maf_filter=0.01
     do not name. The files are read in parallel (threads: 0 = all cores). Returns one report
     dict per file: rows removed by each rule, the columns used, whether the effect was read as
     an odds ratio.
+
+    mode="ldsc": munge_sumstats.py's flags as keyword arguments: merge_alleles (or hm3; None:
+    no list), N (--N, used where the file has no N column), info_filter / maf_filter (--info-min
+    / --maf-min), N_cas, N_con, n_min, nstudy_min, signed_sumstats ("BETA,0"), a1_inc, daner,
+    daner_n, keep_maf, no_alleles, ignore (a list or "a,b"), decimals (3, its '%.3f'); and
+    column_names with its names: {"SNP": ..., "A1", "A2", "P", "N", "N_CAS", "N_CON", "FRQ",
+    "INFO", "NSTUDY"} as --snp, --a1, ... (INFO: a list for --info-list). Writes <out_dir>/<trait>.sumstats.gz (`SNP A1 A2 Z N`
+    as munge_sumstats writes it) and returns per file the rows each filter removed, the
+    columns read, the N and median checks and the chi^2 summary of its log.
     """
     files = [os.fspath(f) for f in files]
+    if mode not in ("genomicsem", "ldsc"):
+        raise ValueError(f"mode: 'genomicsem' or 'ldsc', not {mode!r}")
+    unknown = set(ldsc_options) - set(_LDSC_DEFAULTS)
+    if unknown:
+        raise TypeError(f"munge: unexpected keyword arguments {sorted(unknown)}")
+    if mode == "genomicsem" and ldsc_options:
+        raise ValueError(f"{sorted(ldsc_options)}: only with mode='ldsc'")
+    if mode == "genomicsem" and hm3 is None:
+        raise ValueError("hm3: the reference list is required (GenomicSEM's munge)")
     names = _names(files, trait_names)
     os.makedirs(os.fspath(out_dir), exist_ok=True)
     outs = [os.path.join(os.fspath(out_dir), n + ".sumstats.gz") for n in names]
     cols = None
-    if column_names:
-        cols = [f"{k}={v}" for k, v in column_names.items()]
+    if column_names:  # (a list of names: --info-list)
+        cols = [f"{k}={x}" for k, v in column_names.items()
+                for x in (v if isinstance(v, (list, tuple)) else [v])]
     Ns = N if isinstance(N, (list, tuple, np.ndarray)) else [N] * len(files)
     if len(Ns) != len(files):
         raise ValueError(f"N: {len(Ns)} values for {len(files)} files")
+    if mode == "ldsc":
+        kw = dict(_LDSC_DEFAULTS, **ldsc_options)
+        merge = kw["merge_alleles"]
+        if merge is not None and hm3 is not None and os.fspath(merge) != os.fspath(hm3):
+            raise ValueError("hm3 and merge_alleles name different lists (give one)")
+        merge = hm3 if merge is None else merge
+        if merge is not None and kw["no_alleles"]:
+            raise ValueError("no_alleles and merge_alleles are not compatible")
+        Ns = [0.0 if n is None or (isinstance(n, float) and np.isnan(n)) else float(n)
+              for n in Ns]
+        reps = _munge_ldsc(files, outs, None if merge is None else os.fspath(merge), Ns,
+                           info_filter, maf_filter, cols, threads, kw)
+        for r, name, o in zip(reps, names, outs):
+            r["trait"] = name
+            r["output"] = o
+        return reps
     if len(set(Ns)) <= 1:  # one call: the files in parallel
         n0 = 0.0 if Ns[0] is None or (isinstance(Ns[0], float) and np.isnan(Ns[0])) else float(Ns[0])
         reps = _core.gsem_munge(files, outs, os.fspath(hm3), N=n0, info_filter=info_filter,

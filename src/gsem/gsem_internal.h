@@ -173,4 +173,10 @@ void gsem_progress_report(const gsem_progress *pr, ks_text_reader *r);
  * below 1e-300 (so that 1e-400 keeps its meaning), else NAN. */
 int gsem_parse_num(const char *s, double *v, double *logv);
 
+/* munge_bulik.c, bulik ldsc's munge_sumstats.py (mode KS_MUNGE_LDSC): the options checked once,
+ * then one file munged into out_path (merge: the --merge-alleles list or NULL). */
+int gsem_bulik_check(ks_ctx *ctx, const ks_munge_options *o);
+int gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const gsem_snplist *merge,
+                   const ks_munge_options *o, ks_munge_report *rep, const gsem_progress *pr);
+
 #endif

@@ -234,6 +234,9 @@ static int munge_task(ks_ctx *sub, size_t i, int tid, void *arg)
     const munge_job *j = arg;
     gsem_progress pr = j->pr;
     pr.me = i;
+    if (j->o->mode == KS_MUNGE_LDSC) /* munge_sumstats.py's rules; ref: its merge list */
+        return gsem_bulik_one(sub, j->paths[i], j->out_paths[i], j->ref, j->o, &j->reports[i],
+                              &pr);
     return munge_one(sub, j->paths[i], j->out_paths[i], j->ref, j->o, &j->reports[i], &pr);
 }
 
@@ -241,6 +244,8 @@ void ks_munge_report_free(ks_ctx *ctx, ks_munge_report *r)
 {
     if (!r) return;
     for (int k = 0; k < 8; k++) ks_free(ctx, r->used[k]);
+    for (int k = 0; k < KS_LDSC_NCOL; k++) ks_free(ctx, r->ldsc.used[k]);
+    ks_free(ctx, r->ldsc.signed_name);
     memset(r, 0, sizeof *r);
 }
 
@@ -250,10 +255,25 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
     ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
     if (opt) o = *opt;
     for (size_t i = 0; i < n; i++) memset(&reports[i], 0, sizeof reports[i]);
-    if (!(o.info_filter >= 0.0) || !(o.maf_filter >= 0.0) || !(o.N >= 0.0))
+    const int ldsc = o.mode == KS_MUNGE_LDSC;
+    if (o.mode != KS_MUNGE_GENOMICSEM && !ldsc)
+        return ks_fail(ctx, KS_EINVAL, "munge: mode %d is neither GenomicSEM's nor ldsc's",
+                       (int)o.mode);
+    if (ldsc) {
+        if (gsem_bulik_check(ctx, &o)) return ctx->errcode;
+    } else if (!(o.info_filter >= 0.0) || !(o.maf_filter >= 0.0) || !(o.N >= 0.0)) {
         return ks_fail(ctx, KS_EINVAL, "munge: info_filter, maf_filter and N must be >= 0");
+    } else if (!refpath) {
+        return ks_fail(ctx, KS_EINVAL, "munge: the reference list (hm3) is required");
+    }
     gsem_snplist ref;
-    int rc = gsem_snplist_read(ctx, refpath, &ref);
+    memset(&ref, 0, sizeof ref);
+    int rc = refpath ? gsem_snplist_read(ctx, refpath, &ref) : KS_OK;
+    if (rc && ldsc) { /* munge_sumstats's merge-alleles list */
+        char msg[sizeof ctx->errmsg];
+        memcpy(msg, ctx->errmsg, sizeof msg);
+        rc = ks_fail(ctx, rc, "merge-alleles list: %s (it must have the columns SNP, A1, A2)", msg);
+    }
     if (rc) return rc;
     int *status = ks_calloc(ctx, n ? n : 1, sizeof *status);
     uint64_t *done = ks_calloc(ctx, 2 * (n ? n : 1), sizeof *done);
@@ -264,7 +284,8 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
         return KS_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) status[i] = 1; /* not run: nothing of it to remove */
-    munge_job job = {paths, out_paths, &ref, &o, reports, {ctx, "munge", done, n, 0}};
+    munge_job job = {paths, out_paths, refpath ? &ref : NULL, &o, reports,
+                     {ctx, "munge", done, n, 0}};
     rc = gsem_each(ctx, n, munge_task, &job, status);
     if (rc) /* all or nothing: no output of this call is left, no report */
         for (size_t i = 0; i < n; i++) {

@@ -1,7 +1,7 @@
 /* test_alloc_fail.c — make every allocation of a table read, factorize, CSV write, a two-way
- * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge, ldsc and
- * sumstats fail once, in turn: each run must fail cleanly (no crash), leave nothing allocated,
- * and leave no output file behind. */
+ * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge (both
+ * modes), ldsc and sumstats fail once, in turn: each run must fail cleanly (no crash), leave
+ * nothing allocated, and leave no output file behind. */
 #include <glob.h>
 #include <math.h>
 #include <stdlib.h>
@@ -268,6 +268,19 @@ static int run_gsem(ks_ctx *ctx, double *sig)
     if (!rc) {
         *sig += (double)(rep[0].written + rep[1].written);
         for (int i = 0; i < 2; i++) ks_munge_report_free(ctx, &rep[i]);
+    }
+    if (!rc) { /* munge_sumstats.py's rules, the reference list as its merge-alleles list */
+        char lo[2][4200];
+        const char *lp[2] = {lo[0], lo[1]};
+        for (int i = 0; i < 2; i++) snprintf(lo[i], sizeof lo[i], "%s/t%d.ldsc.gz", gsem_dir, i + 1);
+        ks_munge_options mo = KS_MUNGE_OPTIONS_INIT;
+        mo.mode = KS_MUNGE_LDSC;
+        rc = ks_gsem_munge(ctx, 2, ip, lp, ref, &mo, rep);
+        if (!rc) {
+            *sig += (double)(rep[0].written + rep[1].written) + rep[0].ldsc.mean_chisq;
+            for (int i = 0; i < 2; i++) ks_munge_report_free(ctx, &rep[i]);
+        }
+        for (int i = 0; i < 2; i++) unlink(lo[i]);
     }
     ks_ldsc_result *r = NULL;
     ks_ldsc_options o = KS_LDSC_OPTIONS_INIT;

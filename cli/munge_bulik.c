@@ -1,0 +1,328 @@
+/* munge_bulik.c — `kestrel munge --mode ldsc`: bulik ldsc's munge_sumstats.py from the shell,
+ * with its flags, its output (PREFIX.sumstats.gz) and a log like its own (PREFIX.log). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void help_munge_ldsc(void)
+{
+    printf(
+        "usage: kestrel munge --mode ldsc --sumstats FILE --out PREFIX [options]\n\n"
+        "bulik ldsc's munge_sumstats.py: a GWAS file (plain or gzip, whitespace-delimited) to\n"
+        "PREFIX.sumstats.gz (SNP A1 A2 Z N, the file's alleles) and PREFIX.log. Several files:\n"
+        "--sumstats A,B --out PA,PB (read in parallel).\n\n"
+        "  --sumstats LIST       the input files, comma-separated\n"
+        "  --out LIST            one output prefix per file\n"
+        "  --merge-alleles FILE  keep the SNPs of this list (SNP A1 A2), in its order; rows\n"
+        "                        whose alleles do not match it are written blank\n"
+        "  --N X                 sample size (where the file has no N column)\n"
+        "  --N-cas X, --N-con X  numbers of cases and controls (N = their sum)\n"
+        "  --daner               Ripke's daner format: N from the FRQ_A_<n>, FRQ_U_<n> names\n"
+        "  --daner-n             newer daner format: N from the Nca and Nco columns\n"
+        "  --info-min X          remove INFO below X (0.9)\n"
+        "  --maf-min X           remove MAF not above X (0.01)\n"
+        "  --n-min X             remove N below X (default: 90th percentile of N / 1.5)\n"
+        "  --nstudy-min X        remove NSTUDY below X (default: the largest; without N)\n"
+        "  --signed-sumstats C,V the signed statistic's column and null value (BETA,0; OR,1)\n"
+        "  --a1-inc              no signed statistic: A1 is the increasing allele\n"
+        "  --ignore LIST         columns not to read\n"
+        "  --keep-maf            write the FRQ column too\n"
+        "  --no-alleles          do not require (or check) A1 and A2\n"
+        "  --snp, --N-col, --N-cas-col, --N-con-col, --a1, --a2, --p, --frq, --info, --nstudy\n"
+        "                        NAME: the column's name when it is not one munge_sumstats knows\n"
+        "  --info-list LIST      several INFO columns (munge_sumstats then stops: one allowed)\n"
+        "  --decimals K          digits after the point of Z, N and FRQ (3, munge_sumstats's)\n"
+        "  --chunksize N         accepted for munge_sumstats's sake; the file is streamed\n"
+        "  --threads N           files read in parallel (default: all cores)\n");
+}
+
+/* Python 2's str() of a float, as munge_sumstats's log prints its numbers. */
+static const char *pystr(double x, char *b)
+{
+    snprintf(b, 40, "%.12g", x);
+    if (!strpbrk(b, ".eni")) strcat(b, ".0");
+    return b;
+}
+
+/* str(round(x, 3)) */
+static const char *round3(double x, char *b)
+{
+    snprintf(b, 40, "%.3f", x);
+    char *p = b + strlen(b) - 1;
+    while (*p == '0' && p[-1] != '.') *p-- = '\0';
+    return b;
+}
+
+static const char *const DESCRIBE[KS_LDSC_NCOL] = {
+    "variant ID (e.g. rs number)",
+    "allele 1, the reference allele of the signed statistic",
+    "allele 2, the other allele",
+    "p-value",
+    "sample size",
+    "number of cases",
+    "number of controls",
+    "signed summary statistic",
+    "INFO score (imputation quality)",
+    "allele frequency",
+    "number of studies"};
+
+/* The log of one file, munge_sumstats's sentences with kestrel's counts. */
+static int write_log(ks_ctx *ctx, const char *logpath, const char *call, const char *path,
+                     const char *merge, const char *out, const ks_munge_report *r,
+                     const ks_munge_options *o)
+{
+    const ks_munge_ldsc_report *l = &r->ldsc;
+    char b1[40], b2[40];
+    ks_text_writer *w;
+    if (ks_text_create(ctx, logpath, 0, &w) != KS_OK) return -1;
+    ks_text_printf(w,
+                   "kestrel munge --mode ldsc: bulik ldsc's munge_sumstats.py rules\n"
+                   "Call:\n%s\n\n",
+                   call);
+    const int daner = o->ldsc && o->ldsc->daner;
+    if (daner)
+        ks_text_printf(w, "Inferred that N_cas = %s, N_con = %s from the FRQ_[A/U] columns.\n",
+                       pystr(l->N_cas, b1), pystr(l->N_con, b2));
+    ks_text_puts(w, "Interpreting column names as follows:\n");
+    for (int k = 0; k < KS_LDSC_NCOL; k++)
+        if (l->used[k] && k == 7 && !isnan(l->signed_null))
+            ks_text_printf(w, "%s:\t%s (null value %s)\n", l->used[k], DESCRIBE[k],
+                           pystr(l->signed_null, b1));
+        else if (l->used[k])
+            ks_text_printf(w, "%s:\t%s\n", l->used[k], DESCRIBE[k]);
+    ks_text_puts(w, "\n");
+    if (merge)
+        ks_text_printf(w,
+                       "Reading list of SNPs for allele merge from %s\nRead %zu SNPs for allele "
+                       "merge.\n",
+                       merge, l->merge_snps);
+    ks_text_printf(w, "Reading sumstats from %s\n", path);
+    if (l->info_out_of_range)
+        ks_text_printf(w,
+                       "WARNING: %zu SNPs had INFO outside of [0,2]. The INFO column may be "
+                       "mislabeled.\n",
+                       l->info_out_of_range);
+    if (l->frq_out_of_range)
+        ks_text_printf(w,
+                       "WARNING: %zu SNPs had FRQ outside of [0,1]. The FRQ column may be "
+                       "mislabeled.\n",
+                       l->frq_out_of_range);
+    if (l->p_out_of_range)
+        ks_text_printf(w,
+                       "WARNING: %zu SNPs had P outside of (0,1]. The P column may be "
+                       "mislabeled.\n",
+                       l->p_out_of_range);
+    ks_text_printf(w, "Read %zu SNPs from --sumstats file.\n", r->rows);
+    if (merge) ks_text_printf(w, "Removed %zu SNPs not in --merge-alleles.\n", l->not_in_merge);
+    size_t left =
+        r->rows - l->na - l->not_in_merge - l->info_low - l->frq_low - l->p_bad - l->alleles_bad;
+    ks_text_printf(w,
+                   "Removed %zu SNPs with missing values.\nRemoved %zu SNPs with INFO < %s.\n"
+                   "Removed %zu SNPs with MAF <= %s.\nRemoved %zu SNPs with out-of-bounds "
+                   "p-values.\nRemoved %zu variants that were not SNPs or were "
+                   "strand-ambiguous.\n%zu SNPs remain.\n",
+                   l->na, l->info_low, pystr(o->info_filter, b1), l->frq_low,
+                   pystr(o->maf_filter, b2), l->p_bad, l->alleles_bad, left);
+    left -= l->duplicates;
+    ks_text_printf(w, "Removed %zu SNPs with duplicated rs numbers (%zu SNPs remain).\n",
+                   l->duplicates, left);
+    if (!isnan(l->n_min))
+        ks_text_printf(w, "Removed %zu SNPs with N < %s (%zu SNPs remain).\n", l->n_low,
+                       pystr(l->n_min, b1), left -= l->n_low);
+    if (!isnan(l->nstudy_min))
+        ks_text_printf(w, "Removed %zu SNPs with NSTUDY < %s (%zu SNPs remain).\n", l->nstudy_low,
+                       pystr(l->nstudy_min, b1), left -= l->nstudy_low);
+    if (!isnan(l->N_const) && o->N != 0.0)
+        ks_text_printf(w, "Using N = %s\n", pystr(o->N, b1));
+    else if (!isnan(l->N_const) && !daner)
+        ks_text_printf(w, "Using N_cas = %s; N_con = %s\n", pystr(l->N_cas, b1),
+                       pystr(l->N_con, b2));
+    if (!isnan(l->median_signed))
+        ks_text_printf(w, "Median value of %s was %s, which seems sensible.\n", l->signed_name,
+                       pystr(l->median_signed, b1));
+    if (merge)
+        ks_text_printf(w,
+                       "Removed %zu SNPs whose alleles did not match --merge-alleles (%zu SNPs "
+                       "remain).\n",
+                       l->merge_mismatch, left - l->merge_mismatch);
+    ks_text_printf(w,
+                   "Writing summary statistics for %zu SNPs (%zu with nonmissing beta) to "
+                   "%s.\n\nMetadata:\n",
+                   r->written, l->nonmissing, out);
+    ks_text_printf(w, "Mean chi^2 = %s\n", round3(l->mean_chisq, b1));
+    if (l->mean_chisq < 1.02) ks_text_puts(w, "WARNING: mean chi^2 may be too small.\n");
+    ks_text_printf(w,
+                   "Lambda GC = %s\nMax chi^2 = %s\n%zu Genome-wide significant SNPs (some "
+                   "may have been removed by filtering).\n",
+                   round3(l->lambda_gc, b1), round3(l->max_chisq, b2), l->n_sig);
+    return ks_text_commit(w) == KS_OK ? 0 : -1;
+}
+
+/* The call as the log shows it, one option a line. */
+static char *call_text(int argc, char **argv)
+{
+    size_t len = 32;
+    for (int i = 1; i < argc; i++) len += strlen(argv[i]) + 4;
+    char *s = malloc(len);
+    if (!s) return NULL;
+    strcpy(s, "kestrel munge");
+    for (int i = 1; i < argc; i++) {
+        strcat(s, !strncmp(argv[i], "--", 2) ? " \\\n" : " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+/* The column-name flags as NAME=column entries (freed by the caller with free). */
+static const char **column_flags(const char *const *v, const char *const *key, int nk,
+                                 const char *info_list, char **bufs)
+{
+    size_t n = 0, ni = 0;
+    char *il = info_list ? strdup(info_list) : NULL;
+    const char **items = il ? cli_split_list(il, &ni) : NULL;
+    const char **out = calloc((size_t)nk + ni + 1, sizeof *out);
+    char *buf = malloc(4096 + (info_list ? 8 * ni + strlen(info_list) : 0));
+    if (!out || !buf) {
+        free(out);
+        free(buf);
+        free(items);
+        free(il);
+        return NULL;
+    }
+    size_t at = 0;
+    for (int k = 0; k < nk; k++)
+        if (v[k] && at + strlen(v[k]) + 16 < 4096) {
+            out[n++] = buf + at;
+            at += (size_t)sprintf(buf + at, "%s=%s", key[k], v[k]) + 1;
+        }
+    for (size_t i = 0; i < ni; i++) {
+        out[n++] = buf + at;
+        at += (size_t)sprintf(buf + at, "INFO=%s", items[i]) + 1;
+    }
+    free(items);
+    free(il);
+    *bufs = buf;
+    return out;
+}
+
+int cmd_munge_ldsc(int argc, char **argv)
+{
+    const char *mode = NULL, *sumstats = NULL, *out = NULL, *merge = NULL, *N = NULL, *ncas = NULL,
+               *ncon = NULL, *info = NULL, *maf = NULL, *nmin = NULL, *smin = NULL, *daner = NULL,
+               *dn = NULL, *sgn = NULL, *a1inc = NULL, *ignore = NULL, *keepmaf = NULL,
+               *noall = NULL, *dec = NULL, *chunk = NULL, *threads = NULL, *infolist = NULL;
+    const char *cv[10] = {NULL};
+    static const char *const ckey[10] = {"SNP", "N", "N_CAS", "N_CON", "A1",
+                                         "A2",  "P", "FRQ",   "INFO",  "NSTUDY"};
+    /* clang-format off */
+    const cli_opt opts[] = {
+        {"mode", 1, &mode},          {"sumstats", 1, &sumstats},  {"out", 1, &out},
+        {"merge-alleles", 1, &merge}, {"N", 1, &N},               {"N-cas", 1, &ncas},
+        {"N-con", 1, &ncon},         {"info-min", 1, &info},      {"maf-min", 1, &maf},
+        {"n-min", 1, &nmin},         {"nstudy-min", 1, &smin},    {"daner", 0, &daner},
+        {"daner-n", 0, &dn},         {"signed-sumstats", 1, &sgn}, {"a1-inc", 0, &a1inc},
+        {"ignore", 1, &ignore},      {"keep-maf", 0, &keepmaf},   {"no-alleles", 0, &noall},
+        {"decimals", 1, &dec},       {"chunksize", 1, &chunk},    {"threads", 1, &threads},
+        {"snp", 1, &cv[0]},          {"N-col", 1, &cv[1]},        {"N-cas-col", 1, &cv[2]},
+        {"N-con-col", 1, &cv[3]},    {"a1", 1, &cv[4]},           {"a2", 1, &cv[5]},
+        {"p", 1, &cv[6]},            {"frq", 1, &cv[7]},          {"info", 1, &cv[8]},
+        {"nstudy", 1, &cv[9]},       {"info-list", 1, &infolist}};
+    /* clang-format on */
+    int rc = cli_parse("munge", argc, argv, opts, sizeof opts / sizeof *opts);
+    if (rc < 0) {
+        help_munge_ldsc();
+        return CLI_OK;
+    }
+    if (rc) return rc;
+    (void)mode;
+    (void)chunk;
+    if (!sumstats || !out) {
+        fprintf(stderr, "kestrel munge --mode ldsc: --sumstats and --out are required (see "
+                        "kestrel munge --mode ldsc --help)\n");
+        return CLI_USAGE;
+    }
+    if (merge && noall) {
+        fprintf(stderr, "kestrel munge: --no-alleles and --merge-alleles are not compatible\n");
+        return CLI_USAGE;
+    }
+    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
+    ks_munge_ldsc_options lo = KS_MUNGE_LDSC_OPTIONS_INIT;
+    o.mode = KS_MUNGE_LDSC;
+    o.ldsc = &lo;
+    long dl = 3;
+    if ((N && cli_num("munge", "--N", N, &o.N)) ||
+        (ncas && cli_num("munge", "--N-cas", ncas, &lo.N_cas)) ||
+        (ncon && cli_num("munge", "--N-con", ncon, &lo.N_con)) ||
+        (info && cli_num("munge", "--info-min", info, &o.info_filter)) ||
+        (maf && cli_num("munge", "--maf-min", maf, &o.maf_filter)) ||
+        (nmin && cli_num("munge", "--n-min", nmin, &lo.n_min)) ||
+        (smin && cli_num("munge", "--nstudy-min", smin, &lo.nstudy_min)) ||
+        (dec && cli_int("munge", "--decimals", dec, 0, &dl)))
+        return CLI_USAGE;
+    lo.decimals = (int)dl;
+    lo.signed_sumstats = sgn;
+    lo.a1_inc = a1inc != NULL;
+    lo.daner = daner != NULL;
+    lo.daner_n = dn != NULL;
+    lo.keep_maf = keepmaf != NULL;
+    lo.no_alleles = noall != NULL;
+    char *sbuf = strdup(sumstats), *obuf = strdup(out), *ibuf = ignore ? strdup(ignore) : NULL;
+    char *cbuf = NULL, *call = call_text(argc, argv);
+    size_t n = 0, no = 0, ni = 0;
+    const char **paths = cli_split_list(sbuf, &no), **prefixes = cli_split_list(obuf, &n);
+    const char **ign = ibuf ? cli_split_list(ibuf, &ni) : NULL;
+    const char **cols = column_flags(cv, ckey, 10, infolist, &cbuf);
+    char **outs = NULL;
+    ks_munge_report *rep = NULL;
+    ks_ctx *ctx = NULL;
+    rc = CLI_FAILED;
+    if (!paths || !prefixes || !cols || !call || (ignore && !ign)) goto done;
+    if (n != no || n == 0) {
+        fprintf(stderr, "kestrel munge: --out has %zu prefixes for %zu --sumstats files\n", n, no);
+        rc = CLI_USAGE;
+        goto done;
+    }
+    lo.ignore = ign;
+    o.columns = cols;
+    outs = calloc(2 * n, sizeof *outs);
+    rep = calloc(n, sizeof *rep);
+    if (!outs || !rep) goto done;
+    for (size_t i = 0; i < n; i++) {
+        const size_t l = strlen(prefixes[i]) + 16;
+        if (!(outs[i] = malloc(l)) || !(outs[n + i] = malloc(l))) goto done;
+        snprintf(outs[i], l, "%s.sumstats.gz", prefixes[i]);
+        snprintf(outs[n + i], l, "%s.log", prefixes[i]);
+    }
+    if (cli_ctx(&ctx, threads) != KS_OK) goto done;
+    if (ks_gsem_munge(ctx, n, paths, (const char *const *)outs, merge, &o, rep) != KS_OK) {
+        rc = cli_fail(ctx, "munge");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (write_log(ctx, outs[n + i], call, paths[i], merge, outs[i], &rep[i], &o)) {
+            rc = cli_fail(ctx, "munge");
+            goto done;
+        }
+        printf("%s: %zu SNPs written to %s (%zu with values), log %s\n", paths[i], rep[i].written,
+               outs[i], rep[i].ldsc.nonmissing, outs[n + i]);
+    }
+    rc = CLI_OK;
+done:
+    for (size_t i = 0; rep && i < n; i++) ks_munge_report_free(ctx, &rep[i]);
+    free(rep);
+    for (size_t i = 0; outs && i < 2 * n; i++) free(outs[i]);
+    free(outs);
+    free(paths);
+    free(prefixes);
+    free(ign);
+    free(cols);
+    free(cbuf);
+    free(sbuf);
+    free(obuf);
+    free(ibuf);
+    free(call);
+    ks_ctx_free(ctx);
+    return rc;
+}
