@@ -431,6 +431,7 @@ done:
     Py_XDECREF(kc);
     Py_XDECREF(kn);
     return res;
+}
 
 /* munge_sumstats's report (mode ldsc) as a dict; NaN numbers stay NaN. */
 static int put(PyObject *d, const char *key, PyObject *v)

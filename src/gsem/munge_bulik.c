@@ -573,7 +573,7 @@ static int drop_duplicates(ks_ctx *ctx, rowstore *s, const layout *L, size_t *re
 {
     const char **name = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *name);
     unsigned char *keep = ks_malloc(ctx, s->n ? s->n : 1);
-    gsem_index ix = {NULL, NULL, 0};
+    gsem_index ix = {NULL, NULL, 0, NULL, 0};
     int rc = name && keep ? KS_OK : KS_ENOMEM;
     for (size_t i = 0; !rc && i < s->n; i++) name[i] = row_text(s, i, 0);
     if (!rc) rc = gsem_index_build(ctx, name, s->n, &ix);
@@ -732,7 +732,7 @@ static int merge_rows(ks_ctx *ctx, const char *path, const rowstore *s, const gs
                       int64_t *pick, ks_munge_ldsc_report *lr)
 {
     const char **name = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *name);
-    gsem_index ix = {NULL, NULL, 0};
+    gsem_index ix = {NULL, NULL, 0, NULL, 0};
     if (!name) return KS_ENOMEM;
     for (size_t i = 0; i < s->n; i++) name[i] = row_text(s, i, 0);
     int rc = gsem_index_build(ctx, name, s->n, &ix);
