@@ -82,6 +82,7 @@ int cmd_mars(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_munge(int argc, char **argv);
 int cmd_ldsc(int argc, char **argv);
+int cmd_ldsc_bulik(int argc, char **argv); /* kestrel ldsc --h2 / --rg */
 int cmd_describe(int argc, char **argv);
 
 /* The demo panel, embedded at build time from data/panel.csv. */
