@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -157,14 +158,16 @@ static void sb_inputs(sbuf *b, const ks_bulik_options *o, size_t read, size_t du
     if (dup) sb_printf(b, "Dropped %zu SNPs with duplicated rs numbers.\n", dup);
     sb_printf(b, "Reading reference panel LD Score from ");
     sb_prefix(b, o->ref_ld ? o->ref_ld : o->ref_ld_chr, !o->ref_ld);
-    sb_printf(b, " ... (ldscore_fromlist)\nRead reference panel LD Scores for %zu SNPs.\n"
-                 "Removing partitioned LD Scores with zero variance.\n"
-                 "Reading regression weight LD Score from ",
+    sb_printf(b,
+              " ... (ldscore_fromlist)\nRead reference panel LD Scores for %zu SNPs.\n"
+              "Removing partitioned LD Scores with zero variance.\n"
+              "Reading regression weight LD Score from ",
               ld_snps);
     sb_prefix(b, o->w_ld ? o->w_ld : o->w_ld_chr, !o->w_ld);
-    sb_printf(b, " ... (ldscore_fromlist)\nRead regression weight LD Scores for %zu SNPs.\n"
-                 "After merging with reference panel LD, %zu SNPs remain.\n"
-                 "After merging with regression SNP LD, %zu SNPs remain.\n",
+    sb_printf(b,
+              " ... (ldscore_fromlist)\nRead regression weight LD Scores for %zu SNPs.\n"
+              "After merging with reference panel LD, %zu SNPs remain.\n"
+              "After merging with regression SNP LD, %zu SNPs remain.\n",
               w_snps, merged_ld, merged_w);
 }
 
@@ -197,7 +200,8 @@ static void sb_fit(sbuf *b, const ks_bulik_fit *f, int gencov, double c, char *c
         sb_printf(b, "\n");
     }
     if (!gencov)
-        sb_printf(b, "Lambda GC: %s\nMean Chi^2: %s\n", np4(f->lambda_gc, t1), np4(f->mean_chisq, t2));
+        sb_printf(b, "Lambda GC: %s\nMean Chi^2: %s\n", np4(f->lambda_gc, t1),
+                  np4(f->mean_chisq, t2));
     else
         sb_printf(b, "Mean z1*z2: %s\n", np4(f->mean_z1z2, t1));
     if (f->intercept_constrained) {
@@ -217,11 +221,12 @@ static void sb_fit(sbuf *b, const ks_bulik_fit *f, int gencov, double c, char *c
 static void sb_head(sbuf *b, int argc, char **argv, time_t t0)
 {
     char tm[64];
-    sb_printf(b, "*********************************************************************\n"
-                 "* LD Score Regression (LDSC), bulik/ldsc 1.0.1's estimators in kestrel %s\n"
-                 "* (LDSC: (C) 2014-2019 Brendan Bulik-Sullivan and Hilary Finucane)\n"
-                 "*********************************************************************\n"
-                 "Call: \nkestrel ldsc \\\n",
+    sb_printf(b,
+              "*********************************************************************\n"
+              "* LD Score Regression (LDSC), bulik/ldsc 1.0.1's estimators in kestrel %s\n"
+              "* (LDSC: (C) 2014-2019 Brendan Bulik-Sullivan and Hilary Finucane)\n"
+              "*********************************************************************\n"
+              "Call: \nkestrel ldsc \\\n",
               ks_version());
     for (int i = 1; i < argc; i++) {
         const int val = i + 1 < argc && strncmp(argv[i + 1], "--", 2);
@@ -257,6 +262,30 @@ static int write_log(ks_ctx *ctx, const char *out, const sbuf *b)
     return CLI_OK;
 }
 
+/* PREFIX.log from the log text (freed here), then the TSV PREFIX<ext> opened. */
+static int log_then_tsv(ks_ctx *ctx, const char *out, sbuf *b, const char *ext, ks_text_writer **w)
+{
+    int rc = write_log(ctx, out, b);
+    free(b->s);
+    b->s = NULL;
+    if (rc) return rc;
+    char path[4200];
+    snprintf(path, sizeof path, "%s%s", out, ext);
+    if (ks_text_create(ctx, path, 0, w) == KS_OK) return CLI_OK;
+    snprintf(path, sizeof path, "%s.log", out);
+    unlink(path); /* (no log without its results) */
+    return cli_fail(ctx, "ldsc");
+}
+
+static int tsv_commit(ks_ctx *ctx, const char *out, ks_text_writer *w)
+{
+    if (ks_text_commit(w) == KS_OK) return CLI_OK;
+    char path[4200];
+    snprintf(path, sizeof path, "%s.log", out);
+    unlink(path);
+    return cli_fail(ctx, "ldsc");
+}
+
 static void tsv_num(ks_text_writer *w, double v)
 {
     if (isnan(v))
@@ -281,19 +310,18 @@ static int run_h2(ks_ctx *ctx, const char *file, const ks_bulik_options *o, cons
     if (!isnan(r->chisq_max))
         sb_printf(&b, "Removed %zu SNPs with chi^2 > %g (%zu SNPs remain)\n", r->chisq_removed,
                   r->chisq_max, r->merged_w - r->chisq_removed);
-    if (!isnan(f->two_step)) sb_printf(&b, "Using two-step estimator with cutoff at %g.\n", f->two_step);
+    if (!isnan(f->two_step))
+        sb_printf(&b, "Using two-step estimator with cutoff at %g.\n", f->two_step);
     sb_fit(&b, f, 0, r->liab, r->annot);
     sb_tail(&b, t0);
-    int rc = write_log(ctx, out, &b);
-    free(b.s);
-    char path[4200];
-    snprintf(path, sizeof path, "%s.h2.tsv", out);
-    ks_text_writer *w;
-    if (!rc && ks_text_create(ctx, path, 0, &w) == KS_OK) {
+    ks_text_writer *w = NULL;
+    int rc = log_then_tsv(ctx, out, &b, ".h2.tsv", &w);
+    if (!rc) {
         const int liab = r->liab != 1.0;
-        ks_text_printf(w, "category\th2\th2_se%s\tintercept\tintercept_se\tratio\tratio_se\t"
-                          "mean_chisq\tlambda_gc\tn_snp\tprop_snps\tprop_h2\tprop_h2_se\t"
-                          "enrichment\tcoef\tcoef_se\n",
+        ks_text_printf(w,
+                       "category\th2\th2_se%s\tintercept\tintercept_se\tratio\tratio_se\t"
+                       "mean_chisq\tlambda_gc\tn_snp\tprop_snps\tprop_h2\tprop_h2_se\t"
+                       "enrichment\tcoef\tcoef_se\n",
                        liab ? "\th2_liab\th2_liab_se" : "");
         for (size_t j = 0; j <= (f->n_annot > 1 ? f->n_annot : 0); j++) {
             const int tot = j == 0, a = tot ? 0 : (int)j - 1;
@@ -321,9 +349,7 @@ static int run_h2(ks_ctx *ctx, const char *file, const ks_bulik_options *o, cons
             tsv_num(w, tot && !one ? na : f->coef_se[a]);
             ks_text_puts(w, "\n");
         }
-        if (ks_text_commit(w) != KS_OK) rc = cli_fail(ctx, "ldsc");
-    } else if (!rc) {
-        rc = cli_fail(ctx, "ldsc");
+        rc = tsv_commit(ctx, out, w);
     }
     ks_bulik_h2_free(ctx, r);
     return rc;
@@ -333,10 +359,11 @@ static int run_h2(ks_ctx *ctx, const char *file, const ks_bulik_options *o, cons
  * value would print as 0). */
 static void sb_table(sbuf *b, char *const *files, const ks_bulik_rg_result *r, int liab)
 {
-    static const char *const head[12] = {"p1", "p2", "rg", "se", "z", "p", "h2_obs", "h2_obs_se",
+    static const char *const head[12] = {"p1",     "p2",        "rg",       "se",
+                                         "z",      "p",         "h2_obs",   "h2_obs_se",
                                          "h2_int", "h2_int_se", "gcov_int", "gcov_int_se"};
     const size_t np = r->k - 1;
-    char(*cell)[12][64] = calloc(np ? np : 1, sizeof *cell);
+    char (*cell)[12][64] = calloc(np ? np : 1, sizeof *cell);
     if (!cell) return;
     for (int c = 2; c < 12; c++) {
         int sci = 0;
@@ -344,11 +371,18 @@ static void sb_table(sbuf *b, char *const *files, const ks_bulik_rg_result *r, i
         if (!v) break;
         for (size_t q = 0; q < np; q++) {
             const ks_bulik_pair *p = &r->pair[q];
-            const double h = c == 6 || c == 7 ? (c == 6 ? p->hsq2.tot : p->hsq2.tot_se) * p->liab2 : 0;
-            v[q] = p->error ? NAN
-                 : c == 2 ? p->rg : c == 3 ? p->rg_se : c == 4 ? p->z : c == 5 ? p->p
-                 : c <= 7 ? h : c == 8 ? p->hsq2.intercept : c == 9 ? p->hsq2.intercept_se
-                 : c == 10 ? p->gencov.intercept : p->gencov.intercept_se;
+            const double h =
+                c == 6 || c == 7 ? (c == 6 ? p->hsq2.tot : p->hsq2.tot_se) * p->liab2 : 0;
+            v[q] = p->error  ? NAN
+                   : c == 2  ? p->rg
+                   : c == 3  ? p->rg_se
+                   : c == 4  ? p->z
+                   : c == 5  ? p->p
+                   : c <= 7  ? h
+                   : c == 8  ? p->hsq2.intercept
+                   : c == 9  ? p->hsq2.intercept_se
+                   : c == 10 ? p->gencov.intercept
+                             : p->gencov.intercept_se;
             if (!p->error && p->negative_hsq && c <= 5) v[q] = NAN;
             sci |= v[q] != 0.0 && fabs(v[q]) < 5e-5;
         }
@@ -360,22 +394,23 @@ static void sb_table(sbuf *b, char *const *files, const ks_bulik_rg_result *r, i
         free(v);
     }
     for (size_t q = 0; q < np; q++) {
-        snprintf(cell[q][0], 64, "%s", files[0]);
-        snprintf(cell[q][1], 64, "%s", files[q + 1]);
     }
+    /* the file names themselves in the first two columns */
+#define CELL(q, c) ((c) == 0 ? files[0] : (c) == 1 ? files[(q) + 1] : cell[q][c])
     int wd[12];
     for (int c = 0; c < 12; c++) {
         const char *h = liab && c == 6 ? "h2_liab" : liab && c == 7 ? "h2_liab_se" : head[c];
         wd[c] = (int)strlen(h);
         for (size_t q = 0; q < np; q++)
-            if ((int)strlen(cell[q][c]) > wd[c]) wd[c] = (int)strlen(cell[q][c]);
+            if ((int)strlen(CELL(q, c)) > wd[c]) wd[c] = (int)strlen(CELL(q, c));
         sb_printf(b, "%s%*s", c ? " " : "", wd[c], h);
     }
     sb_printf(b, "\n");
     for (size_t q = 0; q < np; q++) {
-        for (int c = 0; c < 12; c++) sb_printf(b, "%s%*s", c ? " " : "", wd[c], cell[q][c]);
+        for (int c = 0; c < 12; c++) sb_printf(b, "%s%*s", c ? " " : "", wd[c], CELL(q, c));
         sb_printf(b, "\n");
     }
+#undef CELL
     free(cell);
 }
 
@@ -384,11 +419,12 @@ static void sb_pair(sbuf *b, const ks_bulik_rg_result *r, size_t q, char *const 
     const ks_bulik_pair *p = &r->pair[q];
     const size_t k = r->k;
     char t1[32], t2[32], t3[32], t4[32];
-    sb_printf(b, "Computing rg for phenotype %zu/%zu\nReading summary statistics from %s ...\n", q + 2,
-              k, files[q + 1]);
+    sb_printf(b, "Computing rg for phenotype %zu/%zu\nReading summary statistics from %s ...\n",
+              q + 2, k, files[q + 1]);
     if (!p->error || p->snps_read) { /* (a file that failed to read has no counts) */
         sb_printf(b, "Read summary statistics for %zu SNPs.\n", p->snps_read);
-        if (p->snps_dup) sb_printf(b, "Dropped %zu SNPs with duplicated rs numbers.\n", p->snps_dup);
+        if (p->snps_dup)
+            sb_printf(b, "Dropped %zu SNPs with duplicated rs numbers.\n", p->snps_dup);
         sb_printf(b, "After merging with summary statistics, %zu SNPs remain.\n", p->merged);
     }
     if (p->error) {
@@ -400,15 +436,18 @@ static void sb_pair(sbuf *b, const ks_bulik_rg_result *r, size_t q, char *const 
     if (p->valid_alleles < 200000)
         sb_printf(b, "WARNING: number of SNPs less than 200k; this is almost always bad.\n");
     if (p->cond > 100000.0)
-        sb_printf(b, "WARNING: LD Score matrix condition number is %.0f. Inverting anyway because "
-                     "the --invert-anyway flag is set.\n", p->cond);
+        sb_printf(b,
+                  "WARNING: LD Score matrix condition number is %.0f. Inverting anyway because "
+                  "the --invert-anyway flag is set.\n",
+                  p->cond);
     if (q == 0) {
         sb_printf(b, "\nHeritability of phenotype 1\n---------------------------\n");
         sb_fit(b, &p->hsq1, 0, p->liab1, r->annot);
     }
     char title[64];
     const int tl = snprintf(title, sizeof title, "Heritability of phenotype %zu/%zu", q + 2, k);
-    sb_printf(b, "\n%s\n%.*s\n", title, tl, "--------------------------------------------------------");
+    sb_printf(b, "\n%s\n%.*s\n", title, tl,
+              "--------------------------------------------------------");
     sb_fit(b, &p->hsq2, 0, p->liab2, r->annot);
     sb_printf(b, "\nGenetic Covariance\n------------------\n");
     sb_fit(b, &p->gencov, 1, sqrt(p->liab1) * sqrt(p->liab2), r->annot);
@@ -419,12 +458,14 @@ static void sb_pair(sbuf *b, const ks_bulik_rg_result *r, size_t q, char *const 
                      "was out of bounds.\nThis usually indicates a data-munging error or that h2 "
                      "or N is low.\n\n");
     else if (p->out_of_bounds && !silly)
-        sb_printf(b, "Genetic Correlation: nan (nan) (rg out of bounds) \nZ-score: nan (nan) (rg "
-                     "out of bounds)\nP: nan (nan) (rg out of bounds)\nWARNING: rg was out of "
-                     "bounds.\n%s\n\n",
-                  p->gencov.intercept_constrained
-                      ? "This often means that you have constrained the intercepts to the wrong values."
-                      : "This often means that h2 is not significantly different from zero.");
+        sb_printf(
+            b,
+            "Genetic Correlation: nan (nan) (rg out of bounds) \nZ-score: nan (nan) (rg "
+            "out of bounds)\nP: nan (nan) (rg out of bounds)\nWARNING: rg was out of "
+            "bounds.\n%s\n\n",
+            p->gencov.intercept_constrained
+                ? "This often means that you have constrained the intercepts to the wrong values."
+                : "This often means that h2 is not significantly different from zero.");
     else
         sb_printf(b, "Genetic Correlation: %s (%s)\nZ-score: %s\nP: %s\n\n", np4(p->rg, t1),
                   np4(p->rg_se, t2), np4(p->z, t3), np4(p->p, t4));
@@ -435,12 +476,14 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_bulik_opti
 {
     const time_t t0 = time(NULL);
     ks_bulik_rg_result *r = NULL;
-    if (ks_bulik_rg(ctx, k, (const char *const *)files, o, &r) != KS_OK) return cli_fail(ctx, "ldsc");
+    if (ks_bulik_rg(ctx, k, (const char *const *)files, o, &r) != KS_OK)
+        return cli_fail(ctx, "ldsc");
     sbuf b = {0};
     sb_head(&b, argc, argv, t0);
     sb_inputs(&b, o, r->snps_read, r->snps_dup, r->ld_snps, r->w_snps, r->merged_ld, r->merged_w,
               files[0]);
-    if (!isnan(r->two_step)) sb_printf(&b, "Using two-step estimator with cutoff at %g.\n", r->two_step);
+    if (!isnan(r->two_step))
+        sb_printf(&b, "Using two-step estimator with cutoff at %g.\n", r->two_step);
     size_t failed = 0;
     for (size_t q = 0; q + 1 < k; q++) {
         sb_pair(&b, r, q, files, silly);
@@ -451,14 +494,12 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_bulik_opti
     sb_table(&b, files, r, liab);
     sb_printf(&b, "\n");
     sb_tail(&b, t0);
-    int rc = write_log(ctx, out, &b);
-    free(b.s);
-    char path[4200];
-    snprintf(path, sizeof path, "%s.rg.tsv", out);
-    ks_text_writer *w;
-    if (!rc && ks_text_create(ctx, path, 0, &w) == KS_OK) {
-        ks_text_printf(w, "p1\tp2\trg\tse\tz\tp\t%s\th2_int\th2_int_se\tgcov_int\tgcov_int_se\t"
-                          "gcov\tgcov_se\tn_snp\terror\n",
+    ks_text_writer *w = NULL;
+    int rc = log_then_tsv(ctx, out, &b, ".rg.tsv", &w);
+    if (!rc) {
+        ks_text_printf(w,
+                       "p1\tp2\trg\tse\tz\tp\t%s\th2_int\th2_int_se\tgcov_int\tgcov_int_se\t"
+                       "gcov\tgcov_se\tn_snp\terror\n",
                        liab ? "h2_liab\th2_liab_se" : "h2_obs\th2_obs_se");
         for (size_t q = 0; q + 1 < k; q++) {
             const ks_bulik_pair *p = &r->pair[q];
@@ -479,14 +520,13 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_bulik_opti
             tsv_num(w, ok ? p->gencov.tot_se : na);
             ks_text_printf(w, "\t%zu\t", ok ? p->gencov.n_snp : (size_t)0);
             if (p->error)
-                for (const char *c = p->error; *c; c++) ks_text_printf(w, "%c", *c == '\t' || *c == '\n' ? ' ' : *c);
+                for (const char *c = p->error; *c; c++)
+                    ks_text_printf(w, "%c", *c == '\t' || *c == '\n' ? ' ' : *c);
             else
                 ks_text_puts(w, "NA");
             ks_text_puts(w, "\n");
         }
-        if (ks_text_commit(w) != KS_OK) rc = cli_fail(ctx, "ldsc");
-    } else if (!rc) {
-        rc = cli_fail(ctx, "ldsc");
+        rc = tsv_commit(ctx, out, w);
     }
     if (!rc && failed) {
         fprintf(stderr, "kestrel ldsc: %zu of %zu pairs failed (see %s.log)\n", failed, k - 1, out);
@@ -507,27 +547,36 @@ int cmd_ldsc_bulik(int argc, char **argv)
                *out = "ldsc", *M = NULL, *notm = NULL, *nb = NULL, *ts = NULL, *cmax = NULL,
                *noint = NULL, *ih = NULL, *ig = NULL, *sp = NULL, *pp = NULL, *nochk = NULL,
                *inv = NULL, *silly = NULL, *threads = NULL;
-    const cli_opt opts[] = {
-        {"h2", 1, &h2},           {"rg", 1, &rg},
-        {"ref-ld", 1, &ref},      {"ref-ld-chr", 1, &refc},
-        {"w-ld", 1, &wld},        {"w-ld-chr", 1, &wldc},
-        {"out", 1, &out},         {"M", 1, &M},
-        {"not-M-5-50", 0, &notm}, {"n-blocks", 1, &nb},
-        {"two-step", 1, &ts},     {"chisq-max", 1, &cmax},
-        {"no-intercept", 0, &noint}, {"intercept-h2", 1, &ih},
-        {"intercept-gencov", 1, &ig}, {"samp-prev", 1, &sp},
-        {"pop-prev", 1, &pp},     {"no-check-alleles", 0, &nochk},
-        {"invert-anyway", 0, &inv}, {"return-silly-things", 0, &silly},
-        {"threads", 1, &threads}};
+    const cli_opt opts[] = {{"h2", 1, &h2},
+                            {"rg", 1, &rg},
+                            {"ref-ld", 1, &ref},
+                            {"ref-ld-chr", 1, &refc},
+                            {"w-ld", 1, &wld},
+                            {"w-ld-chr", 1, &wldc},
+                            {"out", 1, &out},
+                            {"M", 1, &M},
+                            {"not-M-5-50", 0, &notm},
+                            {"n-blocks", 1, &nb},
+                            {"two-step", 1, &ts},
+                            {"chisq-max", 1, &cmax},
+                            {"no-intercept", 0, &noint},
+                            {"intercept-h2", 1, &ih},
+                            {"intercept-gencov", 1, &ig},
+                            {"samp-prev", 1, &sp},
+                            {"pop-prev", 1, &pp},
+                            {"no-check-alleles", 0, &nochk},
+                            {"invert-anyway", 0, &inv},
+                            {"return-silly-things", 0, &silly},
+                            {"threads", 1, &threads}};
     int rc = cli_parse("ldsc", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc) return rc < 0 ? (help(), CLI_OK) : rc;
-    const char *bad = h2 && rg                 ? "--h2 and --rg: one of them"
-                      : ref && refc            ? "--ref-ld and --ref-ld-chr: one of them"
-                      : wld && wldc            ? "--w-ld and --w-ld-chr: one of them"
-                      : !ref && !refc          ? "--ref-ld or --ref-ld-chr is required"
-                      : !wld && !wldc          ? "--w-ld or --w-ld-chr is required"
-                      : !sp != !pp             ? "--samp-prev and --pop-prev: both or neither"
-                                               : NULL;
+    const char *bad = h2 && rg        ? "--h2 and --rg: one of them"
+                      : ref && refc   ? "--ref-ld and --ref-ld-chr: one of them"
+                      : wld && wldc   ? "--w-ld and --w-ld-chr: one of them"
+                      : !ref && !refc ? "--ref-ld or --ref-ld-chr is required"
+                      : !wld && !wldc ? "--w-ld or --w-ld-chr is required"
+                      : !sp != !pp    ? "--samp-prev and --pop-prev: both or neither"
+                                      : NULL;
     if (bad) {
         fprintf(stderr, "kestrel ldsc: %s (see kestrel ldsc --h2 x --help)\n", bad);
         return CLI_USAGE;

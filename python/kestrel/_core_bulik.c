@@ -10,25 +10,7 @@
 #include "kestrel/kestrel.h"
 
 PyObject *ks_py_raise(ks_ctx *ctx, int rc);
-
-static PyObject *vec(const double *v, npy_intp n)
-{
-    PyObject *a = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
-    if (a && n) memcpy(PyArray_DATA((PyArrayObject *)a), v, (size_t)n * sizeof *v);
-    return a;
-}
-
-/* A column-major rows x cols matrix as a C-ordered NumPy array. */
-static PyObject *mat(const double *v, npy_intp rows, npy_intp cols)
-{
-    npy_intp dims[2] = {rows, cols};
-    PyObject *a = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
-    if (!a) return NULL;
-    double *d = PyArray_DATA((PyArrayObject *)a);
-    for (npy_intp i = 0; i < rows; i++)
-        for (npy_intp j = 0; j < cols; j++) d[i * cols + j] = v[j * rows + i];
-    return a;
-}
+PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols); /* _core_gsem.c */
 
 static PyObject *fit_dict(const ks_bulik_fit *f)
 {
@@ -39,15 +21,16 @@ static PyObject *fit_dict(const ks_bulik_fit *f)
         "n_snp", (Py_ssize_t)f->n_snp, "n_annot", (Py_ssize_t)f->n_annot, "n_blocks",
         (Py_ssize_t)f->n_blocks, "tot", f->tot, "tot_se", f->tot_se, "intercept", f->intercept,
         "intercept_se", f->intercept_se, "intercept_constrained",
-        f->intercept_constrained ? Py_True : Py_False, "two_step", f->two_step,
-        "twostep_filtered", (Py_ssize_t)f->twostep_filtered, "old_weights",
-        f->old_weights ? Py_True : Py_False, "mean_chisq", f->mean_chisq, "lambda_gc",
-        f->lambda_gc, "ratio", f->ratio, "ratio_se", f->ratio_se, "mean_z1z2", f->mean_z1z2, "z",
-        f->z, "p", f->p, "M", vec(f->M, p), "coef", vec(f->coef, p), "coef_se",
-        vec(f->coef_se, p), "cat", vec(f->cat, p), "cat_se", vec(f->cat_se, p), "prop",
-        vec(f->prop, p), "prop_se", vec(f->prop_se, p), "enrichment", vec(f->enrichment, p),
-        "M_prop", vec(f->M_prop, p), "coef_cov", mat(f->coef_cov, p, p), "tot_delete",
-        vec(f->tot_delete, (npy_intp)f->n_blocks));
+        f->intercept_constrained ? Py_True : Py_False, "two_step", f->two_step, "twostep_filtered",
+        (Py_ssize_t)f->twostep_filtered, "old_weights", f->old_weights ? Py_True : Py_False,
+        "mean_chisq", f->mean_chisq, "lambda_gc", f->lambda_gc, "ratio", f->ratio, "ratio_se",
+        f->ratio_se, "mean_z1z2", f->mean_z1z2, "z", f->z, "p", f->p, "M", ks_py_arr(f->M, p, 0),
+        "coef", ks_py_arr(f->coef, p, 0), "coef_se", ks_py_arr(f->coef_se, p, 0), "cat",
+        ks_py_arr(f->cat, p, 0), "cat_se", ks_py_arr(f->cat_se, p, 0), "prop",
+        ks_py_arr(f->prop, p, 0), "prop_se", ks_py_arr(f->prop_se, p, 0), "enrichment",
+        ks_py_arr(f->enrichment, p, 0), "M_prop", ks_py_arr(f->M_prop, p, 0), "coef_cov",
+        ks_py_arr(f->coef_cov, p, p), "tot_delete",
+        ks_py_arr(f->tot_delete, (npy_intp)f->n_blocks, 0));
 }
 
 static PyObject *names_list(char *const *v, size_t n)
@@ -113,19 +96,20 @@ static void opts_free(opts_t *t)
 
 static int opts_parse(PyObject *kw, Py_ssize_t k, opts_t *t)
 {
-    static char *kwlist[] = {"ref_ld", "ref_ld_chr", "w_ld", "w_ld_chr", "M", "not_M_5_50",
-                             "n_blocks", "two_step", "chisq_max", "no_intercept", "intercept_h2",
-                             "intercept_gencov", "samp_prev", "pop_prev", "no_check_alleles",
-                             "invert_anyway", "threads", NULL};
+    static char *kwlist[] = {
+        "ref_ld",        "ref_ld_chr",       "w_ld",      "w_ld_chr",  "M",
+        "not_M_5_50",    "n_blocks",         "two_step",  "chisq_max", "no_intercept",
+        "intercept_h2",  "intercept_gencov", "samp_prev", "pop_prev",  "no_check_alleles",
+        "invert_anyway", "threads",          NULL};
     memset(t, 0, sizeof *t);
     ks_bulik_options o = KS_BULIK_OPTIONS_INIT;
     PyObject *M = Py_None, *ih = Py_None, *ig = Py_None, *sp = Py_None, *pp = Py_None;
     PyObject *empty = PyTuple_New(0);
     if (!empty) return -1;
     const int ok = PyArg_ParseTupleAndKeywords(
-        empty, kw, "|zzzzOpiddpOOOOppi", kwlist, &o.ref_ld, &o.ref_ld_chr, &o.w_ld, &o.w_ld_chr,
-        &M, &o.not_M_5_50, &o.n_blocks, &o.two_step, &o.chisq_max, &o.no_intercept, &ih, &ig, &sp,
-        &pp, &o.no_check_alleles, &o.invert_anyway, &t->threads);
+        empty, kw, "|zzzzOpiddpOOOOppi", kwlist, &o.ref_ld, &o.ref_ld_chr, &o.w_ld, &o.w_ld_chr, &M,
+        &o.not_M_5_50, &o.n_blocks, &o.two_step, &o.chisq_max, &o.no_intercept, &ih, &ig, &sp, &pp,
+        &o.no_check_alleles, &o.invert_anyway, &t->threads);
     Py_DECREF(empty);
     if (!ok) return -1;
     if (doubles_or_none(M, -1, "M", &t->held[0], &o.nM) ||
@@ -204,8 +188,8 @@ static PyObject *pair_dict(const ks_bulik_pair *p)
         "chisq_removed", (Py_ssize_t)p->chisq_removed, "cond", p->cond, "hsq1", fit_dict(&p->hsq1),
         "hsq2", fit_dict(&p->hsq2), "gencov", fit_dict(&p->gencov), "rg", p->rg, "rg_se", p->rg_se,
         "rg_jknife", p->rg_jknife, "z", p->z, "p", p->p, "negative_hsq",
-        p->negative_hsq ? Py_True : Py_False, "out_of_bounds", p->out_of_bounds ? Py_True : Py_False,
-        "liab1", p->liab1, "liab2", p->liab2);
+        p->negative_hsq ? Py_True : Py_False, "out_of_bounds",
+        p->out_of_bounds ? Py_True : Py_False, "liab1", p->liab1, "liab2", p->liab2);
 }
 
 PyObject *ks_py_bulik_rg(PyObject *self, PyObject *args, PyObject *kw)
@@ -348,11 +332,12 @@ PyObject *ks_py_bulik_jackknife(PyObject *self, PyObject *args, PyObject *kw)
     } else {
         Py_INCREF(sl);
     }
-    res = Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "est", vec(j->est, p),
-                        "delete_values", mat(j->delete_values, n, p), "pseudovalues",
-                        mat(j->pseudovalues, n, p), "jknife_est", vec(j->jknife_est, p),
-                        "jknife_var", vec(j->jknife_var, p), "jknife_se", vec(j->jknife_se, p),
-                        "jknife_cov", mat(j->jknife_cov, p, p), "separators", sl);
+    res = Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "est", ks_py_arr(j->est, p, 0),
+                        "delete_values", ks_py_arr(j->delete_values, n, p), "pseudovalues",
+                        ks_py_arr(j->pseudovalues, n, p), "jknife_est",
+                        ks_py_arr(j->jknife_est, p, 0), "jknife_var",
+                        ks_py_arr(j->jknife_var, p, 0), "jknife_se", ks_py_arr(j->jknife_se, p, 0),
+                        "jknife_cov", ks_py_arr(j->jknife_cov, p, p), "separators", sl);
 done:
     ks_bulik_jackknife_free(ctx, j);
     ks_ctx_free(ctx);

@@ -9,10 +9,10 @@
 /* LD scores: SNPs in (CHR, BP) order (stable), the first row of each name kept, p columns. */
 typedef struct {
     size_t n, p;
-    char *arena;        /* the names */
-    const char **snp;   /* n */
-    double *ld;         /* n x p, column-major */
-    char **names;       /* p column names, upstream's `<column>_<file index>` */
+    char *arena;      /* the names */
+    const char **snp; /* n */
+    double *ld;       /* n x p, column-major */
+    char **names;     /* p column names, upstream's `<column>_<file index>` */
     gsem_index index;
 } bld_set;
 
@@ -36,8 +36,8 @@ typedef struct {
     char *arena;
     const char **snp;
     double *Z, *N;
-    char *a1, *a2;      /* NULL without alleles */
-    unsigned char *na;  /* 1: a cell used is missing */
+    char *a1, *a2;     /* NULL without alleles */
+    unsigned char *na; /* 1: a cell used is missing */
     gsem_index index;
 } bss_set;
 int bss_read(ks_ctx *ctx, const char *path, int alleles, int dropna, bss_set *out);

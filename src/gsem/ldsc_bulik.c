@@ -8,8 +8,8 @@
  *  - the regression: initial weights at the aggregate estimate M (mean y - null) / mean(l N),
  *    x = N l / mean N, a free intercept as a column of ones (or y - intercept when constrained),
  *    IRWLS with two re-weightings (sqrt weights normalised to sum 1, least squares by kestrel's
- *    QR) and the jackknife with the last weights; h2 weights 1 / (2 (I + h N l / M)^2) / max(w_ld, 1)
- *    (l and h2 clipped as upstream), genetic covariance weights 1 / (a b + c^2) / max(w_ld, 1);
+ *    QR) and the jackknife with the last weights; h2 weights 1 / (2 (I + h N l / M)^2) / max(w_ld,
+ * 1) (l and h2 clipped as upstream), genetic covariance weights 1 / (a b + c^2) / max(w_ld, 1);
  *  - the two-step estimator: step 1 on the SNPs with chi2 < cutoff (for rg both chi2) with a
  *    free intercept, step 2 on every SNP with that intercept, the step-1 blocks carried over to
  *    the full data, delete values of the slope corrected by c (int_delete - int) with
@@ -104,7 +104,8 @@ static ks_bulik_jackknife *jk_new(ks_ctx *ctx, size_t nb, size_t p, int with_sep
     j->n_blocks = nb;
     j->p = p;
     size_t nd; /* est, jknife_est, var, se (p each), delete, pseudo (nb p each), cov (p p) */
-    if (!ks_size_mul(nb, p, &nd) || !ks_size_mul(nd, 2, &nd) || !ks_size_add(nd, 4 * p + p * p, &nd) ||
+    if (!ks_size_mul(nb, p, &nd) || !ks_size_mul(nd, 2, &nd) ||
+        !ks_size_add(nd, 4 * p + p * p, &nd) ||
         !(j->est = ks_malloc_array(ctx, nd, sizeof(double))) ||
         (with_sep && !(j->separators = ks_malloc_array(ctx, nb + 1, sizeof(size_t))))) {
         ks_bulik_jackknife_free(ctx, j);
@@ -123,7 +124,8 @@ static ks_bulik_jackknife *jk_new(ks_ctx *ctx, size_t nb, size_t p, int with_sep
 static void jk_summarize(ks_bulik_jackknife *j)
 {
     const size_t nb = j->n_blocks, p = j->p;
-    for (size_t a = 0; a < p; a++) j->jknife_est[a] = sum_of(j->pseudovalues + a * nb, nb) / (double)nb;
+    for (size_t a = 0; a < p; a++)
+        j->jknife_est[a] = sum_of(j->pseudovalues + a * nb, nb) / (double)nb;
     for (size_t a = 0; a < p; a++)
         for (size_t b = 0; b <= a; b++) {
             const double *x = j->pseudovalues + a * nb, *y = j->pseudovalues + b * nb;
@@ -175,7 +177,8 @@ int ks_bulik_jackknife_ratio(ks_ctx *ctx, size_t nb, size_t p, const double *est
                              const double *numer, const double *denom, ks_bulik_jackknife **out)
 {
     *out = NULL;
-    if (nb < 2 || p < 1) return ks_fail(ctx, KS_EINVAL, "ratio jackknife: %zu blocks, %zu values", nb, p);
+    if (nb < 2 || p < 1)
+        return ks_fail(ctx, KS_EINVAL, "ratio jackknife: %zu blocks, %zu values", nb, p);
     for (size_t i = 0; i < nb * p; i++)
         if (denom[i] == 0.0)
             return ks_fail(ctx, KS_ENUMERIC,
@@ -205,18 +208,18 @@ int ks_bulik_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, c
             if (sep[b] > sep[b + 1])
                 return ks_fail(ctx, KS_EINVAL, "jackknife: separators are not increasing");
         if (sep[0] != 0 || sep[nb] != n)
-            return ks_fail(ctx, KS_EINVAL, "jackknife: separators run from %zu to %zu, not 0 to %zu",
-                           sep[0], sep[nb], n);
+            return ks_fail(ctx, KS_EINVAL,
+                           "jackknife: separators run from %zu to %zu, not 0 to %zu", sep[0],
+                           sep[nb], n);
     }
-    if (p < 1 || p > n)
-        return ks_fail(ctx, KS_EINVAL, "jackknife: %zu columns for %zu rows", p, n);
+    if (p < 1 || p > n) return ks_fail(ctx, KS_EINVAL, "jackknife: %zu columns for %zu rows", p, n);
     if (nb > n)
         return ks_fail(ctx, KS_EINVAL, "jackknife: %zu blocks are more than the %zu SNPs", nb, n);
     if (nb < 2) return ks_fail(ctx, KS_EINVAL, "jackknife: %zu block (at least 2)", nb);
     ks_bulik_jackknife *j = jk_new(ctx, nb, p, 1);
     const size_t pp = p * p;
     double *blk = ks_malloc_array(ctx, nb, (p + pp) * sizeof *blk); /* per block: X'y, X'X */
-    double *A = ks_malloc_array(ctx, 2 * pp + 3 * p, sizeof *A); /* A, tot, b, x */
+    double *A = ks_malloc_array(ctx, 2 * pp + 3 * p, sizeof *A);    /* A, tot, b, x */
     if (!j || !blk || !A) {
         ks_bulik_jackknife_free(ctx, j);
         ks_free(ctx, blk);
@@ -320,10 +323,11 @@ static int check_weights(ks_ctx *ctx, const double *w, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!(w[i] > 0.0) || !isfinite(w[i]))
-            return ks_fail(ctx, KS_ENUMERIC,
-                           "ldsc: regression weight %zu is %g (weights must be positive and finite; "
-                           "a constrained intercept <= 0 does this)",
-                           i + 1, w[i]);
+            return ks_fail(
+                ctx, KS_ENUMERIC,
+                "ldsc: regression weight %zu is %g (weights must be positive and finite; "
+                "a constrained intercept <= 0 does this)",
+                i + 1, w[i]);
     return KS_OK;
 }
 
@@ -370,8 +374,9 @@ static int irwls(ks_ctx *ctx, size_t n, size_t q, const double *X, const double 
         ks_lstsq_result *f = NULL;
         if ((rc = ks_lstsq(ctx, n, q, Xw, n, yw, NULL, &lo, &f))) break;
         if (f->rank < q)
-            rc = ks_fail(ctx, KS_ENUMERIC, "ldsc: the weighted LD scores are collinear (rank %zu of %zu)",
-                         f->rank, q);
+            rc =
+                ks_fail(ctx, KS_ENUMERIC,
+                        "ldsc: the weighted LD scores are collinear (rank %zu of %zu)", f->rank, q);
         if (!rc && !(rc = update_weights(ctx, u, f->coef, w)))
             for (size_t i = 0; i < n; i++) sw[i] = sqrt(w[i]);
         ks_lstsq_result_free(ctx, f);
@@ -384,16 +389,17 @@ static int irwls(ks_ctx *ctx, size_t n, size_t q, const double *X, const double 
     return rc;
 }
 
-/* ---- one LD score regression (LD_Score_Regression, Hsq, Gencov) ------------------------------- */
+/* ---- one LD score regression (LD_Score_Regression, Hsq, Gencov) -------------------------------
+ */
 
 typedef struct {
     int gencov;
     size_t n, p, nb;
     const double *y, *x, *wld, *N; /* x: n x p LD scores; N: sqrt(N1 N2) for a covariance */
     const double *N1, *N2;
-    const double *M;               /* p */
-    double intercept;              /* NaN: free */
-    const unsigned char *step1;    /* two-step: the SNPs of step 1; NULL: no two-step */
+    const double *M;            /* p */
+    double intercept;           /* NaN: free */
+    const unsigned char *step1; /* two-step: the SNPs of step 1; NULL: no two-step */
     double two_step;
     int old_weights;
     double h1, h2, i1, i2;
@@ -494,8 +500,8 @@ static int two_step(ks_ctx *ctx, const reg_in *in, const double *X, const double
         sep[0] = 0;
         for (size_t b = 1; b < in->nb; b++) sep[b] = pos[j1->separators[b]];
         sep[in->nb] = n;
-        upd_t u2 = {in->gencov, n, xt, in->wld, in->N, in->N1, in->N2, Mt, Nbar, icpt,
-                    in->h1, in->h2, in->i1, in->i2};
+        upd_t u2 = {in->gencov, n,    xt,   in->wld, in->N,  in->N1, in->N2,
+                    Mt,         Nbar, icpt, in->h1,  in->h2, in->i1, in->i2};
         rc = irwls(ctx, n, 1, X, y2, w0, &u2, in->nb, sep, &j2);
     }
     if (!rc) {
@@ -555,7 +561,8 @@ static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_bulik_jackknife *j, 
     double *den = num + nb * p;
     for (size_t b = 0; b < nb; b++) {
         long double s = 0.0L;
-        for (size_t a = 0; a < p; a++) s += num[b + a * nb] = in->M[a] * j->delete_values[b + a * nb] / Nbar;
+        for (size_t a = 0; a < p; a++)
+            s += num[b + a * nb] = in->M[a] * j->delete_values[b + a * nb] / Nbar;
         for (size_t a = 0; a < p; a++) den[b + a * nb] = (double)s;
     }
     for (size_t a = 0; a < p; a++) est[a] = f->cat[a] / f->tot;
@@ -596,7 +603,8 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_bulik_fit *f)
     if (in->step1 && !free_icpt)
         return ks_fail(ctx, KS_EINVAL, "ldsc: the two-step estimator needs a free intercept");
     if (in->step1 && p > 1)
-        return ks_fail(ctx, KS_EINVAL, "ldsc: the two-step estimator takes one annotation, not %zu", p);
+        return ks_fail(ctx, KS_EINVAL, "ldsc: the two-step estimator takes one annotation, not %zu",
+                       p);
     const size_t q = p + (size_t)free_icpt;
     double *buf = ks_malloc_array(ctx, n, (q + 4) * sizeof *buf);
     if (!buf) return KS_ENOMEM;
@@ -612,7 +620,8 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_bulik_fit *f)
     const double null = in->gencov ? 0.0 : 1.0, icpt0 = free_icpt ? null : in->intercept;
     const double agg = Mt * (mean_of(in->y, n) - icpt0) / mean_of(tmp, n);
     if (in->gencov)
-        w_gencov(n, xt, in->wld, in->N1, in->N2, Mt, in->h1, in->h2, agg, icpt0, in->i1, in->i2, w0);
+        w_gencov(n, xt, in->wld, in->N1, in->N2, Mt, in->h1, in->h2, agg, icpt0, in->i1, in->i2,
+                 w0);
     else
         w_hsq(n, xt, in->wld, in->N, Mt, agg, icpt0, w0);
     const double Nbar = mean_of(in->N, n);
@@ -637,8 +646,8 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_bulik_fit *f)
             ks_free(ctx, Xw);
         }
     } else if (!rc) {
-        upd_t u = {in->gencov, n, xt, in->wld, in->N, in->N1, in->N2, Mt, Nbar, in->intercept,
-                   in->h1, in->h2, in->i1, in->i2};
+        upd_t u = {in->gencov,    n,      xt,     in->wld, in->N, in->N1, in->N2, Mt, Nbar,
+                   in->intercept, in->h1, in->h2, in->i1,  in->i2};
         rc = irwls(ctx, n, q, X, yp, w0, &u, in->nb, NULL, &j);
     }
     if (!rc) rc = fill_fit(ctx, in, j, Nbar, Mt, f);
@@ -662,7 +671,8 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_bulik_fit *f)
     return rc;
 }
 
-/* ---- inputs ----------------------------------------------------------------------------------- */
+/* ---- inputs -----------------------------------------------------------------------------------
+ */
 
 /* h2_obs_to_liab's factor K^2 (1 - K)^2 / (P (1 - P) phi(isf(K))^2); 1 when both are NaN. */
 static int liab_factor(ks_ctx *ctx, double P, double K, size_t file, double *c)
@@ -670,11 +680,13 @@ static int liab_factor(ks_ctx *ctx, double P, double K, size_t file, double *c)
     *c = 1.0;
     if (isnan(P) && isnan(K)) return KS_OK;
     if (isnan(P) || isnan(K))
-        return ks_fail(ctx, KS_EINVAL, "ldsc: file %zu has a sample or a population prevalence, "
-                                       "not both", file + 1);
-    if (!(K > 0.0 && K < 1.0))
-        return ks_fail(ctx, KS_EINVAL, "ldsc: population prevalence %g (file %zu) is not in (0, 1)", K,
+        return ks_fail(ctx, KS_EINVAL,
+                       "ldsc: file %zu has a sample or a population prevalence, "
+                       "not both",
                        file + 1);
+    if (!(K > 0.0 && K < 1.0))
+        return ks_fail(ctx, KS_EINVAL, "ldsc: population prevalence %g (file %zu) is not in (0, 1)",
+                       K, file + 1);
     if (!(P > 0.0 && P < 1.0))
         return ks_fail(ctx, KS_EINVAL, "ldsc: sample prevalence %g (file %zu) is not in (0, 1)", P,
                        file + 1);
@@ -703,11 +715,13 @@ static int ld_in_read(ks_ctx *ctx, const ks_bulik_options *o, ld_in *d)
 {
     memset(d, 0, sizeof *d);
     if (!o->ref_ld == !o->ref_ld_chr)
-        return ks_fail(ctx, KS_EINVAL, o->ref_ld ? "ldsc: ref_ld and ref_ld_chr are both given"
-                                                 : "ldsc: ref_ld or ref_ld_chr is required");
+        return ks_fail(ctx, KS_EINVAL,
+                       o->ref_ld ? "ldsc: ref_ld and ref_ld_chr are both given"
+                                 : "ldsc: ref_ld or ref_ld_chr is required");
     if (!o->w_ld == !o->w_ld_chr)
-        return ks_fail(ctx, KS_EINVAL, o->w_ld ? "ldsc: w_ld and w_ld_chr are both given"
-                                               : "ldsc: w_ld or w_ld_chr is required");
+        return ks_fail(ctx, KS_EINVAL,
+                       o->w_ld ? "ldsc: w_ld and w_ld_chr are both given"
+                               : "ldsc: w_ld or w_ld_chr is required");
     const char *ref = o->ref_ld ? o->ref_ld : o->ref_ld_chr, *w = o->w_ld ? o->w_ld : o->w_ld_chr;
     const char *refopt = o->ref_ld ? "ref_ld" : "ref_ld_chr", *wopt = o->w_ld ? "w_ld" : "w_ld_chr";
     if (strchr(w, ','))
@@ -725,13 +739,16 @@ static int ld_in_read(ks_ctx *ctx, const ks_bulik_options *o, ld_in *d)
     }
     if (!rc && nM != d->L.p)
         rc = ks_fail(ctx, KS_EINVAL, "ldsc: %zu M value%s (%s) for %zu LD score column%s in %s", nM,
-                     nM == 1 ? "" : "s", o->M ? "M" : o->not_M_5_50 ? ".l2.M" : ".l2.M_5_50",
+                     nM == 1 ? "" : "s",
+                     o->M            ? "M"
+                     : o->not_M_5_50 ? ".l2.M"
+                                     : ".l2.M_5_50",
                      d->L.p, d->L.p == 1 ? "" : "s", ref);
     if (!rc) rc = bld_drop_constant(ctx, &d->L, d->M, &d->zero_var);
     if (!rc) rc = bld_read(ctx, w, o->w_ld_chr != NULL, wopt, &d->W);
     if (!rc && d->W.p != 1)
-        rc = ks_fail(ctx, KS_EINVAL, "ldsc: %s '%s' has %zu LD score columns (one is allowed)", wopt,
-                     w, d->W.p);
+        rc = ks_fail(ctx, KS_EINVAL, "ldsc: %s '%s' has %zu LD score columns (one is allowed)",
+                     wopt, w, d->W.p);
     if (rc) ld_in_free(ctx, d);
     return rc;
 }
@@ -782,7 +799,8 @@ static void free_names(ks_ctx *ctx, char **v, size_t p)
     ks_free(ctx, v);
 }
 
-/* ---- h2 ----------------------------------------------------------------------------------------- */
+/* ---- h2 -----------------------------------------------------------------------------------------
+ */
 
 void ks_bulik_h2_free(ks_ctx *ctx, ks_bulik_h2_result *r)
 {
@@ -861,8 +879,7 @@ int ks_bulik_h2(ks_ctx *ctx, const char *path, const ks_bulik_options *opt,
             N[i] = S.N[rows[i][1]];
             if (step1) step1[i] = y[i] < ts;
         }
-        reg_in in = {0, m, p, nb, y, x, wl, N, NULL, NULL, d.M, icpt, step1, ts, p > 1,
-                     0, 0, 0, 0};
+        reg_in in = {0, m, p, nb, y, x, wl, N, NULL, NULL, d.M, icpt, step1, ts, p > 1, 0, 0, 0, 0};
         rc = ldsc_reg(ctx, &in, &r->h2);
     }
     ks_free(ctx, step1);
@@ -878,7 +895,8 @@ int ks_bulik_h2(ks_ctx *ctx, const char *path, const ks_bulik_options *opt,
     return KS_OK;
 }
 
-/* ---- rg --------------------------------------------------------------------------------------- */
+/* ---- rg ---------------------------------------------------------------------------------------
+ */
 
 static char complement(char b)
 {
@@ -940,8 +958,10 @@ static int cond_number(ks_ctx *ctx, const double *x, size_t n, size_t p, double 
     int rc = !work || !iw ? KS_ENOMEM : KS_OK;
     if (!rc) {
         dsyevd_("N", "U", &np, G, &np, ev, work, &lw, iw, &liw, &info, 1, 1);
-        if (info) rc = ks_fail(ctx, KS_ENUMERIC, "ldsc: the LD scores' eigenvalues did not converge");
-        else *cond = ev[0] > 0.0 ? sqrt(ev[p - 1] / ev[0]) : INFINITY;
+        if (info)
+            rc = ks_fail(ctx, KS_ENUMERIC, "ldsc: the LD scores' eigenvalues did not converge");
+        else
+            *cond = ev[0] > 0.0 ? sqrt(ev[p - 1] / ev[0]) : INFINITY;
     }
     ks_free(ctx, work);
     ks_free(ctx, iw);
@@ -973,7 +993,8 @@ static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const bss_s
         pr->merged++;
         if (S->na[s]) continue;
         int flip = 0;
-        if (!g->o->no_check_alleles && !match_alleles(t->a1[i], t->a2[i], S->a1[s], S->a2[s], &flip))
+        if (!g->o->no_check_alleles &&
+            !match_alleles(t->a1[i], t->a2[i], S->a1[s], S->a2[s], &flip))
             continue;
         keep[m][0] = i;
         keep[m][1] = (size_t)s;
@@ -981,8 +1002,10 @@ static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const bss_s
     }
     pr->valid_alleles = m;
     if (!rc && !pr->merged)
-        rc = ks_fail(ctx, KS_EEMPTY, "ldsc: %s shares no SNP with the first file (after its merge "
-                                     "with the LD scores)", path);
+        rc = ks_fail(ctx, KS_EEMPTY,
+                     "ldsc: %s shares no SNP with the first file (after its merge "
+                     "with the LD scores)",
+                     path);
     else if (!rc && !m)
         rc = ks_fail(ctx, KS_EEMPTY, "ldsc: %s: none of the %zu shared SNPs %s", path, pr->merged,
                      g->o->no_check_alleles ? "is without missing values"
@@ -997,9 +1020,11 @@ static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const bss_s
         if (p > 1) { /* _check_ld_condnum on the pair's LD scores */
             rc = cond_number(ctx, x, m, p, &pr->cond);
             if (!rc && !(pr->cond <= 100000.0) && !g->o->invert_anyway)
-                rc = ks_fail(ctx, KS_ENUMERIC, "ldsc: %s: the LD scores' condition number is %g "
-                                               "(above 1e5: remove collinear LD scores, or invert "
-                                               "anyway)", path, pr->cond);
+                rc = ks_fail(ctx, KS_ENUMERIC,
+                             "ldsc: %s: the LD scores' condition number is %g "
+                             "(above 1e5: remove collinear LD scores, or invert "
+                             "anyway)",
+                             path, pr->cond);
         }
         const double cm = g->o->chisq_max;
         for (size_t q = 0; !rc && q < m; q++) {
@@ -1052,16 +1077,33 @@ static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, k
             st[2 * n + i] = st[i] && st[n + i];
         }
         const int tw = !isnan(ts);
-        reg_in h1 = {0, n, p, nb, y1, x, w, N1, NULL, NULL, g->d->M, g->ih2[0], tw ? st : NULL, ts,
-                     0, 0, 0, 0, 0};
+        reg_in h1 = {0,  n, p, nb, y1, x, w, N1, NULL, NULL, g->d->M, g->ih2[0], tw ? st : NULL,
+                     ts, 0, 0, 0,  0,  0};
         reg_in h2 = h1;
         h2.y = y2;
         h2.N = N2;
         h2.intercept = g->ih2[j];
         h2.step1 = tw ? st + n : NULL;
         if (!(rc = ldsc_reg(ctx, &h1, &pr->hsq1)) && !(rc = ldsc_reg(ctx, &h2, &pr->hsq2))) {
-            reg_in gc = {1, n, p, nb, y12, x, w, Ng, N1, N2, g->d->M, g->igc[j], tw ? st + 2 * n : NULL,
-                         ts, 0, pr->hsq1.tot, pr->hsq2.tot, pr->hsq1.intercept, pr->hsq2.intercept};
+            reg_in gc = {1,
+                         n,
+                         p,
+                         nb,
+                         y12,
+                         x,
+                         w,
+                         Ng,
+                         N1,
+                         N2,
+                         g->d->M,
+                         g->igc[j],
+                         tw ? st + 2 * n : NULL,
+                         ts,
+                         0,
+                         pr->hsq1.tot,
+                         pr->hsq2.tot,
+                         pr->hsq1.intercept,
+                         pr->hsq2.intercept};
             rc = ldsc_reg(ctx, &gc, &pr->gencov);
         }
     }
@@ -1074,13 +1116,15 @@ static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, k
         for (size_t k = 0; k < nb && !rc; k++) {
             const double q = pr->hsq1.tot_delete[k] * pr->hsq2.tot_delete[k];
             if (!(q >= 0.0))
-                rc = ks_fail(ctx, KS_ENUMERIC, "ldsc: the product of the h2 delete values of block "
-                                               "%zu is negative (no rg SE; upstream stops here too)",
+                rc = ks_fail(ctx, KS_ENUMERIC,
+                             "ldsc: the product of the h2 delete values of block "
+                             "%zu is negative (no rg SE; upstream stops here too)",
                              k + 1);
             den[k] = sqrt(q);
         }
         ks_bulik_jackknife *r = NULL;
-        if (!rc && !(rc = ks_bulik_jackknife_ratio(ctx, nb, 1, &est, pr->gencov.tot_delete, den, &r))) {
+        if (!rc &&
+            !(rc = ks_bulik_jackknife_ratio(ctx, nb, 1, &est, pr->gencov.tot_delete, den, &r))) {
             pr->rg = est;
             pr->rg_jknife = r->jknife_est[0];
             pr->rg_se = r->jknife_se[0];

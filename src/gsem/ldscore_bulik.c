@@ -32,7 +32,8 @@ static int sub_chr(ks_ctx *ctx, const char *prefix, int chr, char *buf, size_t s
     for (const char *p = prefix; *p; p++) {
         const char *piece = *p == '@' ? num : NULL;
         const size_t len = piece ? strlen(piece) : 1;
-        if (k + len + 1 > size) return ks_fail(ctx, KS_EINVAL, "%s: the file name is too long", prefix);
+        if (k + len + 1 > size)
+            return ks_fail(ctx, KS_EINVAL, "%s: the file name is too long", prefix);
         if (piece) {
             memcpy(buf + k, piece, len);
             at = 1;
@@ -93,9 +94,9 @@ static int which_file(ks_ctx *ctx, const char *base, const char **ext)
 /* pandas' default missing-value tokens (read_csv's na_values) and upstream's '.' */
 static int is_na(const char *s)
 {
-    static const char *const tok[] = {"",     "#N/A",    "#N/A N/A", "#NA",     "-1.#IND", "-1.#QNAN",
-                                      "-NaN", "-nan",    "1.#IND",   "1.#QNAN", "N/A",     "NA",
-                                      "NULL", "NaN",     "n/a",      "nan",     "null",    "."};
+    static const char *const tok[] = {"",     "#N/A", "#N/A N/A", "#NA",     "-1.#IND", "-1.#QNAN",
+                                      "-NaN", "-nan", "1.#IND",   "1.#QNAN", "N/A",     "NA",
+                                      "NULL", "NaN",  "n/a",      "nan",     "null",    "."};
     for (size_t k = 0; k < sizeof tok / sizeof *tok; k++)
         if (!strcmp(s, tok[k])) return 1;
     return 0;
@@ -162,9 +163,12 @@ static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
         if (!nhead) {
             int cmaf = -1, ccm = -1;
             for (size_t j = 0; j < nf; j++) {
-                int *c = !strcmp(f[j], "CHR") ? &cchr : !strcmp(f[j], "SNP") ? &csnp
-                       : !strcmp(f[j], "BP")  ? &cbp  : !strcmp(f[j], "MAF") ? &cmaf
-                       : !strcmp(f[j], "CM")  ? &ccm  : NULL;
+                int *c = !strcmp(f[j], "CHR")   ? &cchr
+                         : !strcmp(f[j], "SNP") ? &csnp
+                         : !strcmp(f[j], "BP")  ? &cbp
+                         : !strcmp(f[j], "MAF") ? &cmaf
+                         : !strcmp(f[j], "CM")  ? &ccm
+                                                : NULL;
                 if (c && *c < 0) *c = (int)j;
             }
             const char *miss = cchr < 0 ? "CHR" : csnp < 0 ? "SNP" : cbp < 0 ? "BP" : NULL;
@@ -472,7 +476,8 @@ int bld_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, double *
         for (int c = 0; c < nc && !rc; c++) {
             char path[4200];
             if (by_chr) {
-                if (!(rc = sub_chr(ctx, pre, chrs[c], path, sizeof path - 16))) strcat(path, suffix);
+                if (!(rc = sub_chr(ctx, pre, chrs[c], path, sizeof path - 16)))
+                    strcat(path, suffix);
             } else {
                 snprintf(path, sizeof path, "%s%s", pre, suffix);
             }
@@ -528,8 +533,7 @@ int bld_drop_constant(ks_ctx *ctx, bld_set *s, double *M, size_t *removed)
     }
     const size_t p0 = s->p;
     s->p = keep;
-    if (!keep)
-        return ks_fail(ctx, KS_EINVAL, "all %zu LD score columns have zero variance", p0);
+    if (!keep) return ks_fail(ctx, KS_EINVAL, "all %zu LD score columns have zero variance", p0);
     return KS_OK;
 }
 

@@ -475,11 +475,8 @@ def test_bad_options():
 # ---- the command line ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def kbin():
-    exe = ROOT / "build" / "kestrel"
-    if not exe.exists():
-        pytest.skip("build/kestrel not built")
-    return str(exe)
+def kbin(kestrel_bin):  # (conftest.py's: build/kestrel, or a skip)
+    return kestrel_bin
 
 
 def test_cli_h2_matches_python(kbin, tmp_path):
