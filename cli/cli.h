@@ -91,6 +91,7 @@ void cli_free_names(char **names, size_t n);
 int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, double *out);
 int cmd_munge_ldsc(int argc, char **argv); /* munge --mode ldsc */
 int cmd_ldsc(int argc, char **argv);
+int cmd_ldsc_bulik(int argc, char **argv); /* kestrel ldsc --h2 / --rg */
 int cmd_describe(int argc, char **argv);
 
 /* The demo panel, embedded at build time from data/panel.csv. */

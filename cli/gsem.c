@@ -44,7 +44,9 @@ static void help_ldsc(void)
            "  --select ODD|EVEN|LIST  only these chromosomes\n"
            "  --n-blocks N            jackknife blocks (200)\n"
            "  --chisq-max X           remove SNPs with Z^2 > X (default max(0.001 max N, 80))\n"
-           "  --out PREFIX            output prefix (ldsc)\n");
+           "  --out PREFIX            output prefix (ldsc)\n\n"
+           "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators instead\n"
+           "(kestrel ldsc --h2 x --help lists their options).\n");
 }
 
 /* "a,b" -> names without directories and the endings of GWAS files */
@@ -260,6 +262,10 @@ static int write_matrix(ks_ctx *ctx, const char *path, const double *M, size_t n
 
 int cmd_ldsc(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) /* bulik/ldsc's estimators (cli/ldsc_bulik.c) */
+        if (!strcmp(argv[i], "--h2") || !strcmp(argv[i], "--rg") || !strncmp(argv[i], "--h2=", 5) ||
+            !strncmp(argv[i], "--rg=", 5))
+            return cmd_ldsc_bulik(argc, argv);
     const char *traits = NULL, *ld = NULL, *wld = NULL, *sepw = NULL, *sp = NULL, *pp = NULL,
                *tn = NULL, *chr = NULL, *sel = NULL, *nb = NULL, *cmax = NULL, *out = "ldsc";
     const cli_opt opts[] = {{"traits", 1, &traits},     {"ld", 1, &ld},

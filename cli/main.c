@@ -16,7 +16,7 @@ static const command commands[] = {
     {"mars", cmd_mars, "multivariate adaptive regression splines (R earth's models): fit, predict"},
     {"munge", cmd_munge, "GWAS summary statistics to GenomicSEM's munged files (munge())"},
     {"sumstats", cmd_sumstats, "GWAS files aligned and standardized for GenomicSEM's GWAS (sumstats())"},
-    {"ldsc", cmd_ldsc, "multivariate LD score regression as GenomicSEM's ldsc(): S, V, I"},
+    {"ldsc", cmd_ldsc, "LD score regression: GenomicSEM's ldsc() (S, V, I); --h2 / --rg: bulik ldsc's"},
     {"describe", cmd_describe, "read a CSV/TSV (plain or gzip) and summarize its columns"},
     {"demo", cmd_demo, "run kestrel's jobs on the embedded sample data"},
 };

@@ -242,6 +242,144 @@ KS_API int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, con
 KS_API int ks_sumstats_write(ks_ctx *ctx, const ks_sumstats_result *r,
                              const char *const *trait_names, const char *path) KS_RESULT_USED;
 KS_API void ks_sumstats_result_free(ks_ctx *ctx, ks_sumstats_result *r); /* NULL is fine */
+/* bulik/ldsc's own estimators, `ldsc.py --h2` and `--rg` (notes sec. 2.2), written from its
+ * regressions.py, irwls.py, jackknife.py and sumstats.py so that h2, rg, the intercepts and their
+ * SEs agree with it to rounding. Inputs: summary statistics `SNP A1 A2 N Z` (as munge_sumstats.py
+ * writes them; plain or gzip, whitespace-delimited, short rows read as missing cells), LD score
+ * file sets PREFIX.l2.ldscore[.gz] (comma-separated lists side by side; files with several LD
+ * columns give several annotations), their PREFIX.l2.M_5_50 (or .l2.M), and the weight LD scores.
+ * The SNPs are those of the LD scores (in CHR, BP order, the first of a repeated name) that are in
+ * the summary statistics and the weights.
+ *
+ * h2: E[chi2] = N h2 l / M + N a + 1, regressed on x = N l / mean N per annotation; initial weights
+ * at the aggregate h2, two IRWLS re-weightings, the fast block jackknife over n_blocks contiguous
+ * blocks (floor(linspace(0, n, n_blocks + 1))); with one annotation and a free intercept the
+ * two-step estimator (intercept from the SNPs with chi2 < 30, then the slope with the intercept
+ * fixed; the jackknives combined); several annotations: the initial weights only and chi2 below
+ * max(0.001 max N, 80). rg: the first file against each other one: alleles matched and flipped as
+ * upstream (MATCH_ALLELES / FLIP_ALLELES; strand-ambiguous pairs dropped), each h2 and the genetic
+ * covariance regression (y = z1 z2, weights 1 / (a b + c^2)), rg = gcov / sqrt(h2_1 h2_2) with its
+ * ratio-jackknife SE. Upstream's quirks are kept (each one is named in ldsc_bulik.c). */
+typedef struct {
+    const char *ref_ld;     /* --ref-ld: file-set prefixes, comma-separated */
+    const char *ref_ld_chr; /* --ref-ld-chr: the same split over chromosomes 1..22: '@' in the
+                               prefix is the number, else it is appended */
+    const char *w_ld;       /* --w-ld: one file set with one LD column */
+    const char *w_ld_chr;   /* --w-ld-chr */
+    const double *M;        /* --M: SNPs per annotation (nM values) instead of the M files */
+    size_t nM;
+    int not_M_5_50;         /* read PREFIX.l2.M instead of PREFIX.l2.M_5_50 */
+    int n_blocks;           /* jackknife blocks (200; fewer SNPs: one block each) */
+    double two_step;        /* 0: upstream's default (h2: 30 with one annotation and a free
+                               intercept; rg: none); > 0: the cutoff; < 0: none (kestrel's) */
+    double chisq_max;       /* 0: upstream's default (h2 with several annotations: max(0.001 max N,
+                               80); else none); > 0: keep chi2 below (rg: z1^2 z2^2 below its
+                               square) */
+    int no_intercept;       /* h2 intercepts 1, genetic covariance intercepts 0 */
+    const double *intercept_h2;     /* per file (h2: 1, rg: k), NaN: free; NULL: all free */
+    const double *intercept_gencov; /* rg: per file (the first unused), NaN: free; NULL: free */
+    const double *samp_prev, *pop_prev; /* per file, NaN: none (observed scale); NULL: none */
+    int no_check_alleles; /* rg: neither check nor align the alleles */
+    int invert_anyway;    /* rg: go on when the LD scores' condition number is above 1e5 */
+} ks_bulik_options;
+#define KS_BULIK_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        NULL, NULL, NULL, NULL, NULL, 0, 0, 200, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, 0, 0          \
+    }
+
+/* One LD score regression: h2 (chi2 on LD) or a genetic covariance (z1 z2 on LD). Observed
+ * scale; arrays of n_annot values, coef_cov n_annot x n_annot, tot_delete n_blocks. */
+typedef struct {
+    size_t n_snp, n_annot, n_blocks;
+    double tot, tot_se;             /* h2 or the genetic covariance */
+    double intercept, intercept_se; /* constrained: the value given, SE NaN */
+    int intercept_constrained;
+    double two_step;                /* the cutoff used, NaN: none */
+    size_t twostep_filtered;        /* SNPs left out of step 1 */
+    int old_weights;                /* initial weights only (h2 with several annotations) */
+    double mean_chisq, lambda_gc;   /* h2: mean and median / 0.4549 of chi2 */
+    double ratio, ratio_se;         /* h2: (intercept - 1) / (mean chi2 - 1); NaN: constrained or
+                                       mean chi2 <= 1 */
+    double mean_z1z2, z, p;         /* genetic covariance: mean z1 z2, tot / tot_se and its P */
+    double *M, *coef, *coef_se, *cat, *cat_se, *prop, *prop_se, *enrichment, *M_prop;
+    double *coef_cov, *tot_delete;
+} ks_bulik_fit;
+
+typedef struct {
+    size_t snps_read, snps_dup;   /* summary statistics rows read (after missing values), and
+                                     repeated SNPs dropped */
+    size_t ld_snps, w_snps;       /* SNPs in the LD scores and in the weights */
+    size_t merged_ld, merged_w;   /* left after the merge with each */
+    size_t chisq_removed;         /* by the chi2 filter */
+    double chisq_max;             /* the filter used, NaN: none */
+    size_t n_annot;
+    char **annot;                 /* the LD columns' names (upstream's: column_<file index>) */
+    size_t annot_zero_var;        /* LD columns removed for zero variance */
+    double liab;                  /* the liability-scale factor (1: observed scale) */
+    ks_bulik_fit h2;
+} ks_bulik_h2_result;
+
+/* The h2 of one summary statistics file (borrowed path). On success *out owns the result
+ * (ks_bulik_h2_free). Errors name the file, line and column, or the argument, at fault. */
+KS_API int ks_bulik_h2(ks_ctx *ctx, const char *sumstats, const ks_bulik_options *opt,
+                       ks_bulik_h2_result **out) KS_RESULT_USED;
+KS_API void ks_bulik_h2_free(ks_ctx *ctx, ks_bulik_h2_result *r); /* NULL is fine */
+
+/* The first file against one other. error: NULL, or why this pair has no result (upstream logs
+ * the error and goes on with the next file; so does kestrel). */
+typedef struct {
+    char *error;
+    size_t snps_read, snps_dup;     /* the second file's rows read and repeated SNPs dropped */
+    size_t merged, valid_alleles;   /* SNPs shared with the first file, those with valid alleles */
+    size_t chisq_removed;
+    double cond;                    /* condition number of the LD scores (several annotations) */
+    ks_bulik_fit hsq1, hsq2, gencov;
+    double rg, rg_se, rg_jknife, z, p; /* NaN when a heritability is not positive */
+    int negative_hsq;               /* an h2 <= 0: no rg */
+    int out_of_bounds;              /* |rg| > 1.2: upstream prints NA unless --return-silly-things */
+    double liab1, liab2;            /* the liability-scale factors (1: observed scale) */
+} ks_bulik_pair;
+
+typedef struct {
+    size_t k;                     /* files; k - 1 pairs */
+    size_t snps_read, snps_dup, ld_snps, w_snps, merged_ld, merged_w; /* the first file */
+    size_t n_annot;
+    char **annot;
+    size_t annot_zero_var;
+    double two_step;              /* the cutoff used, NaN: none */
+    ks_bulik_pair *pair;          /* k - 1 */
+} ks_bulik_rg_result;
+
+/* rg of sumstats[0] with each of sumstats[1..k) (k >= 2; the pairs in parallel over the ctx's
+ * threads, identical for any thread count). Fails when the first file, the LD scores or memory
+ * fail, or when every pair fails; a pair that fails alone carries its error. On success *out owns
+ * the result (ks_bulik_rg_free). */
+KS_API int ks_bulik_rg(ks_ctx *ctx, size_t k, const char *const *sumstats,
+                       const ks_bulik_options *opt, ks_bulik_rg_result **out) KS_RESULT_USED;
+KS_API void ks_bulik_rg_free(ks_ctx *ctx, ks_bulik_rg_result *r); /* NULL is fine */
+
+/* bulik/ldsc's jackknives (jackknife.py), for checking and reuse. Matrices column-major:
+ * delete_values and pseudovalues n_blocks x p, jknife_cov p x p; separators n_blocks + 1. */
+typedef struct {
+    size_t n_blocks, p;
+    double *est, *delete_values, *pseudovalues, *jknife_est, *jknife_var, *jknife_se, *jknife_cov;
+    size_t *separators; /* NULL for the ratio and pseudovalue jackknives */
+} ks_bulik_jackknife;
+/* The fast block jackknife of the regression of y (n) on X (n x p): block sums of X'X and X'y
+ * over the blocks given by separators (n_blocks + 1 increasing, from 0 to n) or, when NULL,
+ * floor(linspace(0, n, n_blocks + 1)). */
+KS_API int ks_bulik_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X,
+                                    const double *y, size_t n_blocks, const size_t *separators,
+                                    ks_bulik_jackknife **out) KS_RESULT_USED;
+/* The ratio jackknife of est (p) with numerator and denominator delete values (n_blocks x p). */
+KS_API int ks_bulik_jackknife_ratio(ks_ctx *ctx, size_t n_blocks, size_t p, const double *est,
+                                    const double *numer, const double *denom,
+                                    ks_bulik_jackknife **out) KS_RESULT_USED;
+/* The jackknife estimate, variance and covariance from pseudovalues (n_blocks x p). */
+KS_API int ks_bulik_jackknife_pseudo(ks_ctx *ctx, size_t n_blocks, size_t p,
+                                     const double *pseudovalues,
+                                     ks_bulik_jackknife **out) KS_RESULT_USED;
+KS_API void ks_bulik_jackknife_free(ks_ctx *ctx, ks_bulik_jackknife *j); /* NULL is fine */
 
 #ifdef __cplusplus
 }

@@ -42,6 +42,9 @@ PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *ks_py_gsem_munge_ldsc(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *ks_py_bulik_h2(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *ks_py_bulik_rg(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *ks_py_bulik_jackknife(PyObject *self, PyObject *args, PyObject *kw);
 
 /* Add one column from a Python object to the table. Arrays that must live as long as the table
  * are appended to `keep`. */
@@ -1026,6 +1029,13 @@ static PyMethodDef methods[] = {
     {"gsem_sumstats", (PyCFunction)(void (*)(void))ks_py_gsem_sumstats,
      METH_VARARGS | METH_KEYWORDS,
      "gsem_sumstats(paths, ref, N=None, se_logit=None, OLS=None, ...) -> dict"},
+    {"bulik_h2", (PyCFunction)(void (*)(void))ks_py_bulik_h2, METH_VARARGS | METH_KEYWORDS,
+     "bulik_h2(sumstats, ref_ld=..., w_ld=..., ...) -> dict"},
+    {"bulik_rg", (PyCFunction)(void (*)(void))ks_py_bulik_rg, METH_VARARGS | METH_KEYWORDS,
+     "bulik_rg(sumstats_list, ref_ld=..., w_ld=..., ...) -> dict"},
+    {"bulik_jackknife", (PyCFunction)(void (*)(void))ks_py_bulik_jackknife,
+     METH_VARARGS | METH_KEYWORDS, "bulik_jackknife(kind, a, b=None, c=None, n_blocks=0, "
+     "separators=None) -> dict"},
     {NULL, NULL, 0, NULL},
 };
 

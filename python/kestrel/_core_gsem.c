@@ -151,6 +151,9 @@ static PyObject *arr(const double *v, npy_intp rows, npy_intp cols)
     return a;
 }
 
+/* arr for _core_bulik.c: a vector (cols 0) or a column-major block as a C-ordered array. */
+PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols) { return arr(v, rows, cols); }
+
 /* A sequence of numbers (None: NaN) as k doubles, or NULL for None. */
 static int doubles(PyObject *o, Py_ssize_t k, double *out, const char *what)
 {

@@ -1,0 +1,655 @@
+/* ldsc_bulik.c — `kestrel ldsc --h2 FILE` and `kestrel ldsc --rg A,B,...`: bulik/ldsc's own
+ * estimators (ks_bulik_h2 / ks_bulik_rg) with ldsc.py's options, its log (PREFIX.log, also on
+ * stdout) and a TSV of the results (PREFIX.h2.tsv / PREFIX.rg.tsv). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void help(void)
+{
+    printf("usage: kestrel ldsc --h2 T.sumstats.gz | --rg T1.sumstats.gz,T2.sumstats.gz[,...]\n"
+           "                    --ref-ld PREFIX | --ref-ld-chr PREFIX\n"
+           "                    --w-ld PREFIX | --w-ld-chr PREFIX [options]\n\n"
+           "bulik/ldsc's LD score regression (ldsc.py --h2 / --rg): the SNP heritability of one\n"
+           "file, or the genetic correlation of the first file with each other one. Inputs as\n"
+           "munge_sumstats.py writes them (SNP A1 A2 N Z, plain or gzip) and LD score file sets\n"
+           "PREFIX.l2.ldscore[.gz] with PREFIX.l2.M_5_50. Writes PREFIX.log (upstream's log, also\n"
+           "printed) and PREFIX.h2.tsv or PREFIX.rg.tsv.\n\n"
+           "  --ref-ld LIST          LD score prefixes, comma-separated (side by side)\n"
+           "  --ref-ld-chr LIST      the same split over chromosomes 1..22 ('@': the number,\n"
+           "                         else appended)\n"
+           "  --w-ld P, --w-ld-chr P regression weight LD scores (one file set, one column)\n"
+           "  --out PREFIX           output prefix (ldsc)\n"
+           "  --M LIST               SNPs per annotation instead of the .l2.M_5_50 files\n"
+           "  --not-M-5-50           read PREFIX.l2.M instead of PREFIX.l2.M_5_50\n"
+           "  --n-blocks N           jackknife blocks (200)\n"
+           "  --two-step X           two-step cutoff (h2, one annotation, free intercept: 30;\n"
+           "                         rg: none); off: none\n"
+           "  --chisq-max X          keep chi2 below X (h2 with several annotations:\n"
+           "                         max(0.001 max N, 80); else none)\n"
+           "  --no-intercept         h2 intercepts 1, genetic covariance intercepts 0\n"
+           "  --intercept-h2 LIST    constrained h2 intercepts (per file; NA: free)\n"
+           "  --intercept-gencov LIST  constrained gencov intercepts (per file, the first unused)\n"
+           "  --samp-prev LIST       sample prevalences (per file; NA: observed scale)\n"
+           "  --pop-prev LIST        population prevalences (per file; NA: observed scale)\n"
+           "  --no-check-alleles     rg: neither check nor align the alleles\n"
+           "  --invert-anyway        rg: go on when the LD scores are ill-conditioned\n"
+           "  --return-silly-things  rg: print rg even when |rg| > 1.2\n"
+           "  --threads N            rg pairs in parallel (default: all cores)\n");
+}
+
+/* The log: a growing text, written to PREFIX.log and stdout at the end. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        const int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) return;
+        if (b->s && b->n + (size_t)k < b->cap) {
+            b->n += (size_t)k;
+            return;
+        }
+        const size_t nc = (b->cap ? 2 * b->cap : 4096) + (size_t)k;
+        char *t = realloc(b->s, nc);
+        if (!t) {
+            b->oom = 1;
+            return;
+        }
+        b->s = t;
+        b->cap = nc;
+    }
+}
+
+/* A number as numpy prints it at precision 4 (ldsc.py's setting): at most 4 decimals, trailing
+ * zeros trimmed; scientific below 1e-4 or from 1e8. */
+static const char *np4(double x, char *buf)
+{
+    if (isnan(x)) return strcpy(buf, "nan");
+    if (isinf(x)) return strcpy(buf, x > 0 ? "inf" : "-inf");
+    const double a = fabs(x);
+    if (a != 0.0 && (a < 1e-4 || a >= 1e8)) {
+        snprintf(buf, 32, "%.4e", x);
+        char *e = strchr(buf, 'e'), *d = e;
+        while (d[-1] == '0') d--;
+        memmove(d, e, strlen(e) + 1);
+        return buf;
+    }
+    snprintf(buf, 32, "%.4f", x);
+    size_t k = strlen(buf);
+    while (buf[k - 1] == '0') buf[--k] = '\0';
+    return buf;
+}
+
+static void sb_nums(sbuf *b, const double *v, size_t n, double scale)
+{
+    char t[32];
+    for (size_t j = 0; j < n; j++) sb_printf(b, "%s%s", j ? " " : "", np4(v[j] * scale, t));
+}
+
+/* "NA,0.5" -> k numbers (NA, nan: NaN); NULL when s is NULL. */
+static int num_list(const char *opt, const char *s, size_t k, double **out)
+{
+    *out = NULL;
+    if (!s) return CLI_OK;
+    char *b = strdup(s);
+    size_t m = 0;
+    const char **l = b ? cli_split_list(b, &m) : NULL;
+    int rc = CLI_OK;
+    if (!l || (k && m != k)) {
+        fprintf(stderr, "kestrel ldsc: %s has %zu values for %zu file%s\n", opt, l ? m : 0, k,
+                k == 1 ? "" : "s");
+        rc = CLI_USAGE;
+    }
+    double *v = rc ? NULL : calloc(m + 1, sizeof *v);
+    for (size_t i = 0; !rc && v && i < m; i++) {
+        if (!strcmp(l[i], "NA") || !strcmp(l[i], "nan") || !strcmp(l[i], "NaN"))
+            v[i] = NAN;
+        else if (cli_num("ldsc", opt, l[i], &v[i]))
+            rc = CLI_USAGE;
+    }
+    if (!rc && !v) rc = CLI_FAILED;
+    free(l);
+    free(b);
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    return CLI_OK;
+}
+
+/* Upstream's display of a prefix: '@' or the end as [1-22] when split by chromosome. */
+static void sb_prefix(sbuf *b, const char *p, int by_chr)
+{
+    if (!by_chr) {
+        sb_printf(b, "%s", p);
+        return;
+    }
+    if (!strchr(p, '@')) {
+        sb_printf(b, "%s[1-22]", p);
+        return;
+    }
+    for (; *p; p++)
+        if (*p == '@')
+            sb_printf(b, "[1-22]");
+        else
+            sb_printf(b, "%c", *p);
+}
+
+static void sb_inputs(sbuf *b, const ks_bulik_options *o, size_t read, size_t dup, size_t ld_snps,
+                      size_t w_snps, size_t merged_ld, size_t merged_w, const char *first)
+{
+    sb_printf(b, "Reading summary statistics from %s ...\nRead summary statistics for %zu SNPs.\n",
+              first, read);
+    if (dup) sb_printf(b, "Dropped %zu SNPs with duplicated rs numbers.\n", dup);
+    sb_printf(b, "Reading reference panel LD Score from ");
+    sb_prefix(b, o->ref_ld ? o->ref_ld : o->ref_ld_chr, !o->ref_ld);
+    sb_printf(b,
+              " ... (ldscore_fromlist)\nRead reference panel LD Scores for %zu SNPs.\n"
+              "Removing partitioned LD Scores with zero variance.\n"
+              "Reading regression weight LD Score from ",
+              ld_snps);
+    sb_prefix(b, o->w_ld ? o->w_ld : o->w_ld_chr, !o->w_ld);
+    sb_printf(b,
+              " ... (ldscore_fromlist)\nRead regression weight LD Scores for %zu SNPs.\n"
+              "After merging with reference panel LD, %zu SNPs remain.\n"
+              "After merging with regression SNP LD, %zu SNPs remain.\n",
+              w_snps, merged_ld, merged_w);
+}
+
+/* Hsq.summary / Gencov.summary. c: the liability factor (1: observed). */
+static void sb_fit(sbuf *b, const ks_bulik_fit *f, int gencov, double c, char *const *annot)
+{
+    char t1[32], t2[32];
+    const char *T = c != 1.0 ? "Liability" : "Observed";
+    sb_printf(b, "Total %s scale %s: %s (%s)\n", T, gencov ? "gencov" : "h2", np4(c * f->tot, t1),
+              np4(c * f->tot_se, t2));
+    if (f->n_annot > 1) {
+        sb_printf(b, "Categories:");
+        for (size_t j = 0; j < f->n_annot; j++) sb_printf(b, " %s", annot[j]);
+        sb_printf(b, "\n%s scale %s: ", T, gencov ? "gencov" : "h2");
+        sb_nums(b, f->cat, f->n_annot, c);
+        sb_printf(b, "\n%s scale %s SE: ", T, gencov ? "gencov" : "h2");
+        sb_nums(b, f->cat_se, f->n_annot, c);
+        sb_printf(b, "\nProportion of SNPs: ");
+        sb_nums(b, f->M_prop, f->n_annot, 1.0);
+        sb_printf(b, "\nProportion of %s: ", gencov ? "gencov" : "h2g");
+        sb_nums(b, f->prop, f->n_annot, 1.0);
+        sb_printf(b, "\nEnrichment: ");
+        sb_nums(b, f->enrichment, f->n_annot, 1.0);
+        if (!gencov) {
+            sb_printf(b, "\nCoefficients: ");
+            sb_nums(b, f->coef, f->n_annot, 1.0);
+            sb_printf(b, "\nCoefficient SE: ");
+            sb_nums(b, f->coef_se, f->n_annot, 1.0);
+        }
+        sb_printf(b, "\n");
+    }
+    if (!gencov)
+        sb_printf(b, "Lambda GC: %s\nMean Chi^2: %s\n", np4(f->lambda_gc, t1),
+                  np4(f->mean_chisq, t2));
+    else
+        sb_printf(b, "Mean z1*z2: %s\n", np4(f->mean_z1z2, t1));
+    if (f->intercept_constrained) {
+        sb_printf(b, "Intercept: constrained to %s\n", np4(f->intercept, t1));
+        return;
+    }
+    sb_printf(b, "Intercept: %s (%s)\n", np4(f->intercept, t1), np4(f->intercept_se, t2));
+    if (gencov) return;
+    if (!(f->mean_chisq > 1.0))
+        sb_printf(b, "Ratio: NA (mean chi^2 < 1)\n");
+    else if (f->ratio < 0)
+        sb_printf(b, "Ratio < 0 (usually indicates GC correction).\n");
+    else
+        sb_printf(b, "Ratio: %s (%s)\n", np4(f->ratio, t1), np4(f->ratio_se, t2));
+}
+
+static void sb_head(sbuf *b, int argc, char **argv, time_t t0)
+{
+    char tm[64];
+    sb_printf(b,
+              "*********************************************************************\n"
+              "* LD Score Regression (LDSC), bulik/ldsc 1.0.1's estimators in kestrel %s\n"
+              "* (LDSC: (C) 2014-2019 Brendan Bulik-Sullivan and Hilary Finucane)\n"
+              "*********************************************************************\n"
+              "Call: \nkestrel ldsc \\\n",
+              ks_version());
+    for (int i = 1; i < argc; i++) {
+        const int val = i + 1 < argc && strncmp(argv[i + 1], "--", 2);
+        sb_printf(b, "%s%s%s%s\n", argv[i], val ? " " : "", val ? argv[i + 1] : "",
+                  i + 1 + val < argc ? " \\" : "");
+        i += val;
+    }
+    sb_printf(b, "\nBeginning analysis at %s", ctime_r(&t0, tm));
+}
+
+static void sb_tail(sbuf *b, time_t t0)
+{
+    char tm[64];
+    const time_t t1 = time(NULL);
+    sb_printf(b, "Analysis finished at %sTotal time elapsed: %.0fs\n", ctime_r(&t1, tm),
+              difftime(t1, t0));
+}
+
+/* PREFIX.log from the text (and the text on stdout). */
+static int write_log(ks_ctx *ctx, const char *out, const sbuf *b)
+{
+    if (b->oom) {
+        fprintf(stderr, "kestrel ldsc: out of memory\n");
+        return CLI_FAILED;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s.log", out);
+    ks_text_writer *w;
+    if (ks_text_create(ctx, path, 0, &w) != KS_OK) return cli_fail(ctx, "ldsc");
+    ks_text_write(w, b->s, b->n);
+    if (ks_text_commit(w) != KS_OK) return cli_fail(ctx, "ldsc");
+    fwrite(b->s, 1, b->n, stdout);
+    return CLI_OK;
+}
+
+/* PREFIX.log from the log text (freed here), then the TSV PREFIX<ext> opened. */
+static int log_then_tsv(ks_ctx *ctx, const char *out, sbuf *b, const char *ext, ks_text_writer **w)
+{
+    int rc = write_log(ctx, out, b);
+    free(b->s);
+    b->s = NULL;
+    if (rc) return rc;
+    char path[4200];
+    snprintf(path, sizeof path, "%s%s", out, ext);
+    if (ks_text_create(ctx, path, 0, w) == KS_OK) return CLI_OK;
+    snprintf(path, sizeof path, "%s.log", out);
+    unlink(path); /* (no log without its results) */
+    return cli_fail(ctx, "ldsc");
+}
+
+static int tsv_commit(ks_ctx *ctx, const char *out, ks_text_writer *w)
+{
+    if (ks_text_commit(w) == KS_OK) return CLI_OK;
+    char path[4200];
+    snprintf(path, sizeof path, "%s.log", out);
+    unlink(path);
+    return cli_fail(ctx, "ldsc");
+}
+
+static void tsv_num(ks_text_writer *w, double v)
+{
+    if (isnan(v))
+        ks_text_puts(w, "\tNA");
+    else
+        ks_text_printf(w, "\t%.17g", v);
+}
+
+static int run_h2(ks_ctx *ctx, const char *file, const ks_bulik_options *o, const char *out,
+                  int argc, char **argv)
+{
+    const time_t t0 = time(NULL);
+    ks_bulik_h2_result *r = NULL;
+    if (ks_bulik_h2(ctx, file, o, &r) != KS_OK) return cli_fail(ctx, "ldsc");
+    const ks_bulik_fit *f = &r->h2;
+    sbuf b = {0};
+    sb_head(&b, argc, argv, t0);
+    sb_inputs(&b, o, r->snps_read, r->snps_dup, r->ld_snps, r->w_snps, r->merged_ld, r->merged_w,
+              file);
+    if (r->merged_w < 200000)
+        sb_printf(&b, "WARNING: number of SNPs less than 200k; this is almost always bad.\n");
+    if (!isnan(r->chisq_max))
+        sb_printf(&b, "Removed %zu SNPs with chi^2 > %g (%zu SNPs remain)\n", r->chisq_removed,
+                  r->chisq_max, r->merged_w - r->chisq_removed);
+    if (!isnan(f->two_step))
+        sb_printf(&b, "Using two-step estimator with cutoff at %g.\n", f->two_step);
+    sb_fit(&b, f, 0, r->liab, r->annot);
+    sb_tail(&b, t0);
+    ks_text_writer *w = NULL;
+    int rc = log_then_tsv(ctx, out, &b, ".h2.tsv", &w);
+    if (!rc) {
+        const int liab = r->liab != 1.0;
+        ks_text_printf(w,
+                       "category\th2\th2_se%s\tintercept\tintercept_se\tratio\tratio_se\t"
+                       "mean_chisq\tlambda_gc\tn_snp\tprop_snps\tprop_h2\tprop_h2_se\t"
+                       "enrichment\tcoef\tcoef_se\n",
+                       liab ? "\th2_liab\th2_liab_se" : "");
+        for (size_t j = 0; j <= (f->n_annot > 1 ? f->n_annot : 0); j++) {
+            const int tot = j == 0, a = tot ? 0 : (int)j - 1;
+            const int one = f->n_annot == 1;
+            ks_text_puts(w, tot ? "total" : r->annot[a]);
+            tsv_num(w, tot ? f->tot : f->cat[a]);
+            tsv_num(w, tot ? f->tot_se : f->cat_se[a]);
+            if (liab) {
+                tsv_num(w, r->liab * (tot ? f->tot : f->cat[a]));
+                tsv_num(w, r->liab * (tot ? f->tot_se : f->cat_se[a]));
+            }
+            const double na = NAN;
+            tsv_num(w, tot ? f->intercept : na);
+            tsv_num(w, tot ? f->intercept_se : na);
+            tsv_num(w, tot ? f->ratio : na);
+            tsv_num(w, tot ? f->ratio_se : na);
+            tsv_num(w, tot ? f->mean_chisq : na);
+            tsv_num(w, tot ? f->lambda_gc : na);
+            ks_text_printf(w, "\t%zu", f->n_snp);
+            tsv_num(w, tot ? 1.0 : f->M_prop[a]);
+            tsv_num(w, tot ? 1.0 : f->prop[a]);
+            tsv_num(w, tot ? (one ? f->prop_se[0] : 0.0) : f->prop_se[a]);
+            tsv_num(w, tot ? 1.0 : f->enrichment[a]);
+            tsv_num(w, tot && !one ? na : f->coef[a]);
+            tsv_num(w, tot && !one ? na : f->coef_se[a]);
+            ks_text_puts(w, "\n");
+        }
+        rc = tsv_commit(ctx, out, w);
+    }
+    ks_bulik_h2_free(ctx, r);
+    return rc;
+}
+
+/* The summary table, with pandas' look: right-aligned columns, 4 decimals (scientific when a
+ * value would print as 0). */
+static void sb_table(sbuf *b, char *const *files, const ks_bulik_rg_result *r, int liab)
+{
+    static const char *const head[12] = {"p1",     "p2",        "rg",       "se",
+                                         "z",      "p",         "h2_obs",   "h2_obs_se",
+                                         "h2_int", "h2_int_se", "gcov_int", "gcov_int_se"};
+    const size_t np = r->k - 1;
+    char (*cell)[12][64] = calloc(np ? np : 1, sizeof *cell);
+    if (!cell) return;
+    for (int c = 2; c < 12; c++) {
+        int sci = 0;
+        double *v = calloc(np ? np : 1, sizeof *v);
+        if (!v) break;
+        for (size_t q = 0; q < np; q++) {
+            const ks_bulik_pair *p = &r->pair[q];
+            const double h =
+                c == 6 || c == 7 ? (c == 6 ? p->hsq2.tot : p->hsq2.tot_se) * p->liab2 : 0;
+            v[q] = p->error  ? NAN
+                   : c == 2  ? p->rg
+                   : c == 3  ? p->rg_se
+                   : c == 4  ? p->z
+                   : c == 5  ? p->p
+                   : c <= 7  ? h
+                   : c == 8  ? p->hsq2.intercept
+                   : c == 9  ? p->hsq2.intercept_se
+                   : c == 10 ? p->gencov.intercept
+                             : p->gencov.intercept_se;
+            if (!p->error && p->negative_hsq && c <= 5) v[q] = NAN;
+            sci |= v[q] != 0.0 && fabs(v[q]) < 5e-5;
+        }
+        for (size_t q = 0; q < np; q++)
+            if (isnan(v[q]))
+                strcpy(cell[q][c], "NA");
+            else
+                snprintf(cell[q][c], 64, sci ? "%.4e" : "%.4f", v[q]);
+        free(v);
+    }
+    for (size_t q = 0; q < np; q++) {
+    }
+    /* the file names themselves in the first two columns */
+#define CELL(q, c) ((c) == 0 ? files[0] : (c) == 1 ? files[(q) + 1] : cell[q][c])
+    int wd[12];
+    for (int c = 0; c < 12; c++) {
+        const char *h = liab && c == 6 ? "h2_liab" : liab && c == 7 ? "h2_liab_se" : head[c];
+        wd[c] = (int)strlen(h);
+        for (size_t q = 0; q < np; q++)
+            if ((int)strlen(CELL(q, c)) > wd[c]) wd[c] = (int)strlen(CELL(q, c));
+        sb_printf(b, "%s%*s", c ? " " : "", wd[c], h);
+    }
+    sb_printf(b, "\n");
+    for (size_t q = 0; q < np; q++) {
+        for (int c = 0; c < 12; c++) sb_printf(b, "%s%*s", c ? " " : "", wd[c], CELL(q, c));
+        sb_printf(b, "\n");
+    }
+#undef CELL
+    free(cell);
+}
+
+static void sb_pair(sbuf *b, const ks_bulik_rg_result *r, size_t q, char *const *files, int silly)
+{
+    const ks_bulik_pair *p = &r->pair[q];
+    const size_t k = r->k;
+    char t1[32], t2[32], t3[32], t4[32];
+    sb_printf(b, "Computing rg for phenotype %zu/%zu\nReading summary statistics from %s ...\n",
+              q + 2, k, files[q + 1]);
+    if (!p->error || p->snps_read) { /* (a file that failed to read has no counts) */
+        sb_printf(b, "Read summary statistics for %zu SNPs.\n", p->snps_read);
+        if (p->snps_dup)
+            sb_printf(b, "Dropped %zu SNPs with duplicated rs numbers.\n", p->snps_dup);
+        sb_printf(b, "After merging with summary statistics, %zu SNPs remain.\n", p->merged);
+    }
+    if (p->error) {
+        sb_printf(b, "ERROR computing rg for phenotype %zu/%zu, from file %s.\n%s\n\n", q + 2, k,
+                  files[q + 1], p->error);
+        return;
+    }
+    sb_printf(b, "%zu SNPs with valid alleles.\n", p->valid_alleles);
+    if (p->valid_alleles < 200000)
+        sb_printf(b, "WARNING: number of SNPs less than 200k; this is almost always bad.\n");
+    if (p->cond > 100000.0)
+        sb_printf(b,
+                  "WARNING: LD Score matrix condition number is %.0f. Inverting anyway because "
+                  "the --invert-anyway flag is set.\n",
+                  p->cond);
+    if (q == 0) {
+        sb_printf(b, "\nHeritability of phenotype 1\n---------------------------\n");
+        sb_fit(b, &p->hsq1, 0, p->liab1, r->annot);
+    }
+    char title[64];
+    const int tl = snprintf(title, sizeof title, "Heritability of phenotype %zu/%zu", q + 2, k);
+    sb_printf(b, "\n%s\n%.*s\n", title, tl,
+              "--------------------------------------------------------");
+    sb_fit(b, &p->hsq2, 0, p->liab2, r->annot);
+    sb_printf(b, "\nGenetic Covariance\n------------------\n");
+    sb_fit(b, &p->gencov, 1, sqrt(p->liab1) * sqrt(p->liab2), r->annot);
+    sb_printf(b, "\nGenetic Correlation\n-------------------\n");
+    if (p->negative_hsq)
+        sb_printf(b, "Genetic Correlation: nan (nan) (h2  out of bounds) \nZ-score: nan (nan) (h2  "
+                     "out of bounds)\nP: nan (nan) (h2  out of bounds)\nWARNING: One of the h2's "
+                     "was out of bounds.\nThis usually indicates a data-munging error or that h2 "
+                     "or N is low.\n\n");
+    else if (p->out_of_bounds && !silly)
+        sb_printf(
+            b,
+            "Genetic Correlation: nan (nan) (rg out of bounds) \nZ-score: nan (nan) (rg "
+            "out of bounds)\nP: nan (nan) (rg out of bounds)\nWARNING: rg was out of "
+            "bounds.\n%s\n\n",
+            p->gencov.intercept_constrained
+                ? "This often means that you have constrained the intercepts to the wrong values."
+                : "This often means that h2 is not significantly different from zero.");
+    else
+        sb_printf(b, "Genetic Correlation: %s (%s)\nZ-score: %s\nP: %s\n\n", np4(p->rg, t1),
+                  np4(p->rg_se, t2), np4(p->z, t3), np4(p->p, t4));
+}
+
+static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_bulik_options *o,
+                  const char *out, int silly, int argc, char **argv)
+{
+    const time_t t0 = time(NULL);
+    ks_bulik_rg_result *r = NULL;
+    if (ks_bulik_rg(ctx, k, (const char *const *)files, o, &r) != KS_OK)
+        return cli_fail(ctx, "ldsc");
+    sbuf b = {0};
+    sb_head(&b, argc, argv, t0);
+    sb_inputs(&b, o, r->snps_read, r->snps_dup, r->ld_snps, r->w_snps, r->merged_ld, r->merged_w,
+              files[0]);
+    if (!isnan(r->two_step))
+        sb_printf(&b, "Using two-step estimator with cutoff at %g.\n", r->two_step);
+    size_t failed = 0;
+    for (size_t q = 0; q + 1 < k; q++) {
+        sb_pair(&b, r, q, files, silly);
+        failed += r->pair[q].error != NULL;
+    }
+    const int liab = o->samp_prev != NULL;
+    sb_printf(&b, "\nSummary of Genetic Correlation Results\n");
+    sb_table(&b, files, r, liab);
+    sb_printf(&b, "\n");
+    sb_tail(&b, t0);
+    ks_text_writer *w = NULL;
+    int rc = log_then_tsv(ctx, out, &b, ".rg.tsv", &w);
+    if (!rc) {
+        ks_text_printf(w,
+                       "p1\tp2\trg\tse\tz\tp\t%s\th2_int\th2_int_se\tgcov_int\tgcov_int_se\t"
+                       "gcov\tgcov_se\tn_snp\terror\n",
+                       liab ? "h2_liab\th2_liab_se" : "h2_obs\th2_obs_se");
+        for (size_t q = 0; q + 1 < k; q++) {
+            const ks_bulik_pair *p = &r->pair[q];
+            const int ok = !p->error;
+            const double na = NAN;
+            ks_text_printf(w, "%s\t%s", files[0], files[q + 1]);
+            tsv_num(w, ok ? p->rg : na);
+            tsv_num(w, ok ? p->rg_se : na);
+            tsv_num(w, ok ? p->z : na);
+            tsv_num(w, ok ? p->p : na);
+            tsv_num(w, ok ? p->hsq2.tot * p->liab2 : na);
+            tsv_num(w, ok ? p->hsq2.tot_se * p->liab2 : na);
+            tsv_num(w, ok ? p->hsq2.intercept : na);
+            tsv_num(w, ok ? p->hsq2.intercept_se : na);
+            tsv_num(w, ok ? p->gencov.intercept : na);
+            tsv_num(w, ok ? p->gencov.intercept_se : na);
+            tsv_num(w, ok ? p->gencov.tot : na);
+            tsv_num(w, ok ? p->gencov.tot_se : na);
+            ks_text_printf(w, "\t%zu\t", ok ? p->gencov.n_snp : (size_t)0);
+            if (p->error)
+                for (const char *c = p->error; *c; c++)
+                    ks_text_printf(w, "%c", *c == '\t' || *c == '\n' ? ' ' : *c);
+            else
+                ks_text_puts(w, "NA");
+            ks_text_puts(w, "\n");
+        }
+        rc = tsv_commit(ctx, out, w);
+    }
+    if (!rc && failed) {
+        fprintf(stderr, "kestrel ldsc: %zu of %zu pairs failed (see %s.log)\n", failed, k - 1, out);
+        rc = CLI_FAILED;
+    }
+    ks_bulik_rg_free(ctx, r);
+    return rc;
+}
+
+int cmd_ldsc_bulik(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            help();
+            return CLI_OK;
+        }
+    const char *h2 = NULL, *rg = NULL, *ref = NULL, *refc = NULL, *wld = NULL, *wldc = NULL,
+               *out = "ldsc", *M = NULL, *notm = NULL, *nb = NULL, *ts = NULL, *cmax = NULL,
+               *noint = NULL, *ih = NULL, *ig = NULL, *sp = NULL, *pp = NULL, *nochk = NULL,
+               *inv = NULL, *silly = NULL, *threads = NULL;
+    const cli_opt opts[] = {{"h2", 1, &h2},
+                            {"rg", 1, &rg},
+                            {"ref-ld", 1, &ref},
+                            {"ref-ld-chr", 1, &refc},
+                            {"w-ld", 1, &wld},
+                            {"w-ld-chr", 1, &wldc},
+                            {"out", 1, &out},
+                            {"M", 1, &M},
+                            {"not-M-5-50", 0, &notm},
+                            {"n-blocks", 1, &nb},
+                            {"two-step", 1, &ts},
+                            {"chisq-max", 1, &cmax},
+                            {"no-intercept", 0, &noint},
+                            {"intercept-h2", 1, &ih},
+                            {"intercept-gencov", 1, &ig},
+                            {"samp-prev", 1, &sp},
+                            {"pop-prev", 1, &pp},
+                            {"no-check-alleles", 0, &nochk},
+                            {"invert-anyway", 0, &inv},
+                            {"return-silly-things", 0, &silly},
+                            {"threads", 1, &threads}};
+    int rc = cli_parse("ldsc", argc, argv, opts, sizeof opts / sizeof *opts);
+    if (rc) return rc < 0 ? (help(), CLI_OK) : rc;
+    const char *bad = h2 && rg        ? "--h2 and --rg: one of them"
+                      : ref && refc   ? "--ref-ld and --ref-ld-chr: one of them"
+                      : wld && wldc   ? "--w-ld and --w-ld-chr: one of them"
+                      : !ref && !refc ? "--ref-ld or --ref-ld-chr is required"
+                      : !wld && !wldc ? "--w-ld or --w-ld-chr is required"
+                      : !sp != !pp    ? "--samp-prev and --pop-prev: both or neither"
+                                      : NULL;
+    if (bad) {
+        fprintf(stderr, "kestrel ldsc: %s (see kestrel ldsc --h2 x --help)\n", bad);
+        return CLI_USAGE;
+    }
+    ks_bulik_options o = KS_BULIK_OPTIONS_INIT;
+    o.ref_ld = ref;
+    o.ref_ld_chr = refc;
+    o.w_ld = wld;
+    o.w_ld_chr = wldc;
+    o.not_M_5_50 = notm != NULL;
+    o.no_intercept = noint != NULL;
+    o.no_check_alleles = nochk != NULL;
+    o.invert_anyway = inv != NULL;
+    long l;
+    if (nb) {
+        if (cli_int("ldsc", "--n-blocks", nb, 2, &l)) return CLI_USAGE;
+        o.n_blocks = (int)l;
+    }
+    if (ts && !strcmp(ts, "off"))
+        o.two_step = -1.0;
+    else if (ts && (cli_num("ldsc", "--two-step", ts, &o.two_step) || !(o.two_step > 0.0))) {
+        fprintf(stderr, "kestrel ldsc: --two-step: a cutoff > 0, or off\n");
+        return CLI_USAGE;
+    }
+    if (cmax && (cli_num("ldsc", "--chisq-max", cmax, &o.chisq_max) || !(o.chisq_max > 0.0))) {
+        fprintf(stderr, "kestrel ldsc: --chisq-max: a number > 0\n");
+        return CLI_USAGE;
+    }
+    char *fbuf = strdup(h2 ? h2 : rg);
+    size_t k = 0;
+    const char **files = fbuf ? cli_split_list(fbuf, &k) : NULL;
+    double *Mv = NULL, *ihv = NULL, *igv = NULL, *spv = NULL, *ppv = NULL;
+    ks_ctx *ctx = NULL;
+    rc = CLI_FAILED;
+    if (!files) goto done;
+    if (rg && k < 2) {
+        fprintf(stderr, "kestrel ldsc: --rg needs at least two files\n");
+        rc = CLI_USAGE;
+        goto done;
+    }
+    if (h2 && k != 1) {
+        fprintf(stderr, "kestrel ldsc: --h2 takes one file\n");
+        rc = CLI_USAGE;
+        goto done;
+    }
+    size_t nM = 0;
+    if (M) {
+        char *mb = strdup(M);
+        const char **ml = mb ? cli_split_list(mb, &nM) : NULL;
+        free(ml);
+        free(mb);
+    }
+    if ((rc = num_list("--M", M, 0, &Mv)) || (rc = num_list("--intercept-h2", ih, k, &ihv)) ||
+        (rc = num_list("--intercept-gencov", ig, k, &igv)) ||
+        (rc = num_list("--samp-prev", sp, k, &spv)) || (rc = num_list("--pop-prev", pp, k, &ppv)))
+        goto done;
+    o.M = Mv;
+    o.nM = nM;
+    o.intercept_h2 = ihv;
+    o.intercept_gencov = igv;
+    o.samp_prev = spv;
+    o.pop_prev = ppv;
+    if ((rc = cli_ctx(&ctx, threads)) != CLI_OK) goto done;
+    rc = h2 ? run_h2(ctx, files[0], &o, out, argc, argv)
+            : run_rg(ctx, k, (char *const *)files, &o, out, silly != NULL, argc, argv);
+done:
+    free(Mv);
+    free(ihv);
+    free(igv);
+    free(spv);
+    free(ppv);
+    free(files);
+    free(fbuf);
+    ks_ctx_free(ctx);
+    return rc;
+}

@@ -1,0 +1,661 @@
+/* ldscore_bulik.c — the files bulik/ldsc's --h2 and --rg read, read as its parse.py and
+ * sumstats.py read them (notes sec. 2.2):
+ *  - LD scores PREFIX.l2.ldscore[.gz], whitespace-delimited with a header: CHR, SNP, BP, then every
+ *    other column an LD score (MAF and CM dropped when both are there, as upstream's backwards
+ *    compatibility does); split by chromosome (`--ref-ld-chr`), the chromosomes 1..22 for which
+ *    some file PREFIX<chr>.* exists ('@' in the prefix stands for the number); the rows put in
+ *    (CHR, BP) order by a stable sort and the first row of each SNP name kept; several prefixes
+ *    side by side, which must list the same SNPs;
+ *  - M: the first line of PREFIX.l2.M_5_50 (or .l2.M), summed over the chromosomes present;
+ *  - summary statistics `SNP A1 A2 N Z` with pandas' missing-value tokens and '.', short rows
+ *    (munge_sumstats.py writes unmatched merge-allele SNPs as a name and empty cells) read as
+ *    missing cells, the first row of each SNP kept.
+ * A cell that is not a number is an error naming file, line and column. */
+#include <glob.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bulik_internal.h"
+
+#define N_CHR 22
+
+/* sub_chr: each '@' replaced by the chromosome, or the number appended. */
+static int sub_chr(ks_ctx *ctx, const char *prefix, int chr, char *buf, size_t size)
+{
+    char num[16];
+    snprintf(num, sizeof num, "%d", chr);
+    size_t k = 0;
+    int at = 0;
+    for (const char *p = prefix; *p; p++) {
+        const char *piece = *p == '@' ? num : NULL;
+        const size_t len = piece ? strlen(piece) : 1;
+        if (k + len + 1 > size)
+            return ks_fail(ctx, KS_EINVAL, "%s: the file name is too long", prefix);
+        if (piece) {
+            memcpy(buf + k, piece, len);
+            at = 1;
+        } else {
+            buf[k] = *p;
+        }
+        k += len;
+    }
+    buf[k] = '\0';
+    if (!at) {
+        if (k + strlen(num) + 1 > size)
+            return ks_fail(ctx, KS_EINVAL, "%s: the file name is too long", prefix);
+        strcat(buf, num);
+    }
+    return KS_OK;
+}
+
+/* The chromosomes 1..22 for which PREFIX<chr>.* exists (upstream's get_present_chrs). */
+static int present_chrs(ks_ctx *ctx, const char *prefix, int *chrs, int *nc)
+{
+    *nc = 0;
+    for (int c = 1; c <= N_CHR; c++) {
+        char pat[4096];
+        int rc = sub_chr(ctx, prefix, c, pat, sizeof pat - 2);
+        if (rc) return rc;
+        strcat(pat, ".*");
+        glob_t g;
+        const int gr = glob(pat, 0, NULL, &g);
+        if (gr == 0 && g.gl_pathc > 0) chrs[(*nc)++] = c;
+        if (gr != GLOB_NOMATCH) globfree(&g);
+    }
+    if (!*nc)
+        return ks_fail(ctx, KS_EIO, "%s: no file for any of chromosomes 1..22 (%s)", prefix,
+                       strchr(prefix, '@') ? "'@' standing for the number" : "the number appended");
+    return KS_OK;
+}
+
+/* Upstream's which_compression: PREFIX.bz2, .gz or the plain name; kestrel reads gzip and plain
+ * text (a .bz2 alone is an error). *ext gets "" or ".gz". */
+static int which_file(ks_ctx *ctx, const char *base, const char **ext)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s.gz", base);
+    if (access(p, R_OK) == 0) {
+        *ext = ".gz";
+        return KS_OK;
+    }
+    if (access(base, R_OK) == 0) {
+        *ext = "";
+        return KS_OK;
+    }
+    snprintf(p, sizeof p, "%s.bz2", base);
+    if (access(p, R_OK) == 0)
+        return ks_fail(ctx, KS_EIO, "%s: bzip2 files are not read (decompress it, or gzip it)", p);
+    return ks_fail(ctx, KS_EIO, "could not open %s[.gz]", base);
+}
+
+/* pandas' default missing-value tokens (read_csv's na_values) and upstream's '.' */
+static int is_na(const char *s)
+{
+    static const char *const tok[] = {"",     "#N/A", "#N/A N/A", "#NA",     "-1.#IND", "-1.#QNAN",
+                                      "-NaN", "-nan", "1.#IND",   "1.#QNAN", "N/A",     "NA",
+                                      "NULL", "NaN",  "n/a",      "nan",     "null",    "."};
+    for (size_t k = 0; k < sizeof tok / sizeof *tok; k++)
+        if (!strcmp(s, tok[k])) return 1;
+    return 0;
+}
+
+/* One numeric cell: KS_OK with *v set (NaN for a missing cell when na_ok), else an error naming
+ * the place. */
+static int num_cell(ks_ctx *ctx, const char *path, size_t line, int col, const char *name,
+                    const char *s, int na_ok, double *v)
+{
+    if (is_na(s)) {
+        if (na_ok) {
+            *v = NAN;
+            return KS_OK;
+        }
+        return ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: missing value in column %s", path, line, col + 1,
+                       name);
+    }
+    char *end;
+    *v = strtod(s, &end);
+    if (end == s || *end)
+        return ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path, line,
+                       col + 1, s, name);
+    if (!isfinite(*v))
+        return ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a finite number in column %s", path,
+                       line, col + 1, s, name);
+    return KS_OK;
+}
+
+/* The rows of one file set as read, before ordering. */
+typedef struct {
+    size_t n, p, alen;
+    size_t cap_off, cap_chr, cap_bp, cap_ld, cap_arena;
+    char *arena;
+    size_t *off;
+    double *chr, *bp, *ld; /* ld: row-major n x p */
+    char **names;          /* p */
+} raw_ld;
+
+static void raw_free(ks_ctx *ctx, raw_ld *r)
+{
+    ks_free(ctx, r->arena);
+    ks_free(ctx, r->off);
+    ks_free(ctx, r->chr);
+    ks_free(ctx, r->bp);
+    ks_free(ctx, r->ld);
+    for (size_t j = 0; r->names && j < r->p; j++) ks_free(ctx, r->names[j]);
+    ks_free(ctx, r->names);
+    memset(r, 0, sizeof *r);
+}
+
+/* Append one .l2.ldscore file to r (the first file fixes the LD columns; the others must have
+ * them, by name). */
+static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
+{
+    ks_text_reader *t;
+    int rc = ks_text_open(ctx, path, 0, &t);
+    if (rc) return rc;
+    size_t nf, line, nhead = 0;
+    char *const *f;
+    int cchr = -1, csnp = -1, cbp = -1, *map = NULL; /* map: LD column j <- file column */
+    int got = 0;
+    while (!rc && (got = ks_text_next(t, &nf, &f, &line)) == 1) {
+        if (!nhead) {
+            int cmaf = -1, ccm = -1;
+            for (size_t j = 0; j < nf; j++) {
+                int *c = !strcmp(f[j], "CHR")   ? &cchr
+                         : !strcmp(f[j], "SNP") ? &csnp
+                         : !strcmp(f[j], "BP")  ? &cbp
+                         : !strcmp(f[j], "MAF") ? &cmaf
+                         : !strcmp(f[j], "CM")  ? &ccm
+                                                : NULL;
+                if (c && *c < 0) *c = (int)j;
+            }
+            const char *miss = cchr < 0 ? "CHR" : csnp < 0 ? "SNP" : cbp < 0 ? "BP" : NULL;
+            if (miss) {
+                rc = ks_fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, miss);
+                break;
+            }
+            const int drop = cmaf >= 0 && ccm >= 0;
+            size_t p = 0;
+            for (size_t j = 0; j < nf; j++)
+                p += (int)j != cchr && (int)j != csnp && (int)j != cbp &&
+                     !(drop && ((int)j == cmaf || (int)j == ccm));
+            if (!p) {
+                rc = ks_fail(ctx, KS_EPARSE, "%s:1: no LD score column", path);
+                break;
+            }
+            if (!(map = ks_malloc_array(ctx, p, sizeof *map))) {
+                rc = KS_ENOMEM;
+                break;
+            }
+            if (!r->names) { /* the first file: its columns */
+                if (!(r->names = ks_calloc(ctx, p, sizeof *r->names))) {
+                    rc = KS_ENOMEM;
+                    break;
+                }
+                r->p = p;
+                size_t q = 0;
+                for (size_t j = 0; j < nf && !rc; j++) {
+                    if ((int)j == cchr || (int)j == csnp || (int)j == cbp ||
+                        (drop && ((int)j == cmaf || (int)j == ccm)))
+                        continue;
+                    if (!(r->names[q] = ks_strdup(ctx, f[j]))) rc = KS_ENOMEM;
+                    map[q++] = (int)j;
+                }
+            } else if (p != r->p) {
+                rc = ks_fail(ctx, KS_EPARSE, "%s:1: %zu LD score columns, the first file has %zu",
+                             path, p, r->p);
+            } else {
+                for (size_t q = 0; q < p && !rc; q++) {
+                    map[q] = -1;
+                    for (size_t j = 0; j < nf && map[q] < 0; j++)
+                        if (!strcmp(f[j], r->names[q])) map[q] = (int)j;
+                    if (map[q] < 0)
+                        rc = ks_fail(ctx, KS_EPARSE, "%s:1: no column '%s' (the first file has it)",
+                                     path, r->names[q]);
+                }
+            }
+            nhead = nf;
+            continue;
+        }
+        if (nf != nhead) {
+            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
+                         nhead);
+            break;
+        }
+        const size_t i = r->n, len = strlen(f[csnp]) + 1;
+        size_t need;
+        if (!ks_size_mul(i + 1, r->p, &need)) {
+            rc = ks_fail(ctx, KS_EOVERFLOW, "%s: too many rows", path);
+            break;
+        }
+        if ((rc = gsem_grow(ctx, (void **)&r->off, &r->cap_off, i + 1, sizeof *r->off)) ||
+            (rc = gsem_grow(ctx, (void **)&r->chr, &r->cap_chr, i + 1, sizeof *r->chr)) ||
+            (rc = gsem_grow(ctx, (void **)&r->bp, &r->cap_bp, i + 1, sizeof *r->bp)) ||
+            (rc = gsem_grow(ctx, (void **)&r->ld, &r->cap_ld, need, sizeof *r->ld)) ||
+            (rc = gsem_grow(ctx, (void **)&r->arena, &r->cap_arena, r->alen + len, 1)))
+            break;
+        if ((rc = num_cell(ctx, path, line, cchr, "CHR", f[cchr], 0, &r->chr[i])) ||
+            (rc = num_cell(ctx, path, line, cbp, "BP", f[cbp], 0, &r->bp[i])))
+            break;
+        for (size_t q = 0; q < r->p && !rc; q++)
+            rc = num_cell(ctx, path, line, map[q], r->names[q], f[map[q]], 0, &r->ld[i * r->p + q]);
+        if (rc) break;
+        memcpy(r->arena + r->alen, f[csnp], len);
+        r->off[i] = r->alen;
+        r->alen += len;
+        r->n++;
+    }
+    ks_text_close(t);
+    ks_free(ctx, map);
+    if (!rc && got < 0) rc = got;
+    if (!rc && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+    return rc;
+}
+
+static int cmp_pos(const void *a, const void *b, void *ud)
+{
+    const raw_ld *r = ud;
+    const size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    if (r->chr[i] != r->chr[j]) return r->chr[i] < r->chr[j] ? -1 : 1;
+    if (r->bp[i] != r->bp[j]) return r->bp[i] < r->bp[j] ? -1 : 1;
+    return (i > j) - (i < j); /* stable, as pandas' multi-key sort */
+}
+
+void bld_free(ks_ctx *ctx, bld_set *s)
+{
+    ks_free(ctx, s->arena);
+    ks_free(ctx, s->snp);
+    ks_free(ctx, s->ld);
+    for (size_t j = 0; s->names && j < s->p; j++) ks_free(ctx, s->names[j]);
+    ks_free(ctx, s->names);
+    gsem_index_free(ctx, &s->index);
+    memset(s, 0, sizeof *s);
+}
+
+/* r (consumed) in (CHR, BP) order with the first row of each name: the set. */
+static int raw_to_set(ks_ctx *ctx, raw_ld *r, bld_set *s)
+{
+    memset(s, 0, sizeof *s);
+    const size_t n = r->n, p = r->p;
+    size_t *ord = ks_malloc_array(ctx, n ? n : 1, sizeof *ord);
+    const char **name = ks_malloc_array(ctx, n ? n : 1, sizeof *name);
+    gsem_index ix = {0};
+    int rc = !ord || !name ? KS_ENOMEM : KS_OK;
+    if (!rc) {
+        for (size_t i = 0; i < n; i++) ord[i] = i;
+        qsort_r(ord, n, sizeof *ord, cmp_pos, r);
+        for (size_t k = 0; k < n; k++) name[k] = r->arena + r->off[ord[k]];
+        rc = gsem_index_build(ctx, name, n, &ix);
+    }
+    size_t m = 0;
+    for (size_t k = 0; !rc && k < n; k++) m += gsem_index_find(&ix, name[k]) == (int64_t)k;
+    if (!rc && (!(s->snp = ks_malloc_array(ctx, m ? m : 1, sizeof *s->snp)) ||
+                !(s->ld = ks_malloc_array(ctx, (m ? m : 1) * p, sizeof *s->ld))))
+        rc = KS_ENOMEM;
+    if (!rc) {
+        size_t q = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (gsem_index_find(&ix, name[k]) != (int64_t)k) continue;
+            s->snp[q] = name[k];
+            for (size_t j = 0; j < p; j++) s->ld[j * m + q] = r->ld[ord[k] * p + j];
+            q++;
+        }
+        s->n = m;
+        s->p = p;
+        s->arena = r->arena; /* the names stay where they are */
+        s->names = r->names;
+        r->arena = NULL;
+        r->names = NULL;
+        r->p = 0;
+    }
+    gsem_index_free(ctx, &ix);
+    ks_free(ctx, ord);
+    ks_free(ctx, name);
+    raw_free(ctx, r);
+    if (rc) bld_free(ctx, s);
+    return rc;
+}
+
+/* One prefix: its file, or its chromosomes' files. */
+static int read_prefix(ks_ctx *ctx, const char *prefix, int by_chr, bld_set *s)
+{
+    raw_ld r;
+    memset(&r, 0, sizeof r);
+    int chrs[N_CHR], nc = 1, rc = KS_OK;
+    const char *ext = "";
+    char base[4096], path[4200];
+    if (by_chr) {
+        if ((rc = present_chrs(ctx, prefix, chrs, &nc))) return rc;
+    }
+    for (int c = 0; c < nc && !rc; c++) {
+        if (by_chr)
+            rc = sub_chr(ctx, prefix, chrs[c], base, sizeof base - 16);
+        else
+            snprintf(base, sizeof base, "%s", prefix);
+        if (rc) break;
+        strcat(base, ".l2.ldscore");
+        if (c == 0 && (rc = which_file(ctx, base, &ext))) break; /* the first decides */
+        snprintf(path, sizeof path, "%s%s", base, ext);
+        rc = raw_read_file(ctx, path, &r);
+    }
+    if (rc) {
+        raw_free(ctx, &r);
+        return rc;
+    }
+    return raw_to_set(ctx, &r, s);
+}
+
+int bld_read(ks_ctx *ctx, const char *list, int by_chr, const char *what, bld_set *out)
+{
+    memset(out, 0, sizeof *out);
+    char *buf = ks_strdup(ctx, list);
+    if (!buf) return KS_ENOMEM;
+    int rc = KS_OK;
+    size_t nset = 0;
+    bld_set acc; /* the columns so far */
+    memset(&acc, 0, sizeof acc);
+    char *save = NULL;
+    for (char *pre = strtok_r(buf, ",", &save); pre && !rc; pre = strtok_r(NULL, ",", &save)) {
+        bld_set s;
+        if ((rc = read_prefix(ctx, pre, by_chr, &s))) break;
+        for (size_t j = 0; j < s.p && !rc; j++) { /* upstream's names: <column>_<file index> */
+            const size_t len = strlen(s.names[j]) + 24;
+            char *nm = ks_malloc(ctx, len);
+            if (!nm) {
+                rc = KS_ENOMEM;
+                break;
+            }
+            snprintf(nm, len, "%s_%zu", s.names[j], nset);
+            ks_free(ctx, s.names[j]);
+            s.names[j] = nm;
+        }
+        if (!rc && nset == 0) {
+            acc = s;
+            nset++;
+            continue;
+        }
+        if (!rc) {
+            int same = s.n == acc.n;
+            for (size_t i = 0; same && i < s.n; i++) same = !strcmp(s.snp[i], acc.snp[i]);
+            if (!same)
+                rc = ks_fail(ctx, KS_EINVAL,
+                             "%s: the LD scores of %s list other SNPs than those of the first "
+                             "prefix (side by side they must list the same SNPs in the same order)",
+                             what, pre);
+        }
+        const size_t p = acc.p + s.p;
+        double *ld = rc ? NULL : ks_malloc_array(ctx, (acc.n ? acc.n : 1) * p, sizeof *ld);
+        char **names = rc ? NULL : ks_calloc(ctx, p, sizeof *names);
+        if (!rc && (!ld || !names)) rc = KS_ENOMEM;
+        if (!rc) { /* the columns side by side; the names move over */
+            memcpy(ld, acc.ld, acc.n * acc.p * sizeof *ld);
+            memcpy(ld + acc.n * acc.p, s.ld, s.n * s.p * sizeof *ld);
+            memcpy(names, acc.names, acc.p * sizeof *names);
+            memcpy(names + acc.p, s.names, s.p * sizeof *names);
+            ks_free(ctx, acc.ld);
+            ks_free(ctx, acc.names);
+            ks_free(ctx, s.names);
+            s.names = NULL;
+            s.p = 0;
+            acc.ld = ld;
+            acc.names = names;
+            acc.p = p;
+            ld = NULL;
+            names = NULL;
+        }
+        ks_free(ctx, ld);
+        ks_free(ctx, names);
+        bld_free(ctx, &s);
+        nset++;
+    }
+    ks_free(ctx, buf);
+    if (!rc && !nset) rc = ks_fail(ctx, KS_EINVAL, "%s: no file prefix", what);
+    if (!rc) rc = gsem_index_build(ctx, acc.snp, acc.n, &acc.index);
+    if (rc) {
+        bld_free(ctx, &acc);
+        return rc;
+    }
+    *out = acc;
+    return KS_OK;
+}
+
+/* The numbers on the first line of one M file. */
+static int read_m_file(ks_ctx *ctx, const char *path, double **v, size_t *n)
+{
+    *v = NULL;
+    *n = 0;
+    ks_text_reader *t;
+    int rc = ks_text_open(ctx, path, 0, &t);
+    if (rc) return rc;
+    size_t nf, line;
+    char *const *f;
+    const int got = ks_text_next(t, &nf, &f, &line);
+    if (got < 0) {
+        rc = got;
+    } else if (got == 0 || nf == 0) {
+        rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
+    } else if (!(*v = ks_malloc_array(ctx, nf, sizeof **v))) {
+        rc = KS_ENOMEM;
+    } else {
+        for (size_t j = 0; j < nf && !rc; j++) {
+            char *end;
+            (*v)[j] = strtod(f[j], &end);
+            if (end == f[j] || *end)
+                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number", path, line, j + 1,
+                             f[j]);
+        }
+        *n = nf;
+    }
+    ks_text_close(t);
+    if (rc) {
+        ks_free(ctx, *v);
+        *v = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+int bld_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, double **M, size_t *nM)
+{
+    *M = NULL;
+    *nM = 0;
+    const char *suffix = not_5_50 ? ".l2.M" : ".l2.M_5_50";
+    char *buf = ks_strdup(ctx, list);
+    if (!buf) return KS_ENOMEM;
+    int rc = KS_OK;
+    size_t cap = 0;
+    char *save = NULL;
+    for (char *pre = strtok_r(buf, ",", &save); pre && !rc; pre = strtok_r(NULL, ",", &save)) {
+        int chrs[N_CHR], nc = 1;
+        if (by_chr && (rc = present_chrs(ctx, pre, chrs, &nc))) break;
+        double *sum = NULL;
+        size_t ns = 0;
+        char first[4200] = "";
+        for (int c = 0; c < nc && !rc; c++) {
+            char path[4200];
+            if (by_chr) {
+                if (!(rc = sub_chr(ctx, pre, chrs[c], path, sizeof path - 16)))
+                    strcat(path, suffix);
+            } else {
+                snprintf(path, sizeof path, "%s%s", pre, suffix);
+            }
+            double *v = NULL;
+            size_t n = 0;
+            if (rc || (rc = read_m_file(ctx, path, &v, &n))) break;
+            if (!sum) {
+                sum = v;
+                ns = n;
+                snprintf(first, sizeof first, "%s", path);
+                continue;
+            }
+            if (n != ns)
+                rc = ks_fail(ctx, KS_EPARSE, "%s: %zu numbers, %s has %zu", path, n, first, ns);
+            for (size_t j = 0; j < ns && !rc; j++) sum[j] += v[j];
+            ks_free(ctx, v);
+        }
+        if (!rc && (rc = gsem_grow(ctx, (void **)M, &cap, *nM + ns, sizeof **M)) == KS_OK) {
+            memcpy(*M + *nM, sum, ns * sizeof *sum);
+            *nM += ns;
+        }
+        ks_free(ctx, sum);
+    }
+    ks_free(ctx, buf);
+    if (rc) {
+        ks_free(ctx, *M);
+        *M = NULL;
+        *nM = 0;
+    }
+    return rc;
+}
+
+int bld_drop_constant(ks_ctx *ctx, bld_set *s, double *M, size_t *removed)
+{
+    /* pandas' var() is 0 exactly when a column holds one value (one row: NaN, kept) */
+    size_t keep = 0;
+    *removed = 0;
+    for (size_t j = 0; j < s->p; j++) {
+        const double *c = s->ld + j * s->n;
+        int constant = s->n >= 2;
+        for (size_t i = 1; constant && i < s->n; i++) constant = c[i] == c[0];
+        if (constant) {
+            ks_free(ctx, s->names[j]);
+            ++*removed;
+            continue;
+        }
+        if (keep != j) {
+            memmove(s->ld + keep * s->n, c, s->n * sizeof *c);
+            s->names[keep] = s->names[j];
+            M[keep] = M[j];
+        }
+        keep++;
+    }
+    const size_t p0 = s->p;
+    s->p = keep;
+    if (!keep) return ks_fail(ctx, KS_EINVAL, "all %zu LD score columns have zero variance", p0);
+    return KS_OK;
+}
+
+void bss_free(ks_ctx *ctx, bss_set *s)
+{
+    ks_free(ctx, s->arena);
+    ks_free(ctx, s->snp);
+    ks_free(ctx, s->Z);
+    ks_free(ctx, s->N);
+    ks_free(ctx, s->a1);
+    ks_free(ctx, s->a2);
+    ks_free(ctx, s->na);
+    gsem_index_free(ctx, &s->index);
+    memset(s, 0, sizeof *s);
+}
+
+static char allele_code(const char *s)
+{
+    if (is_na(s)) return 0;
+    if (s[0] && !s[1] && strchr("ACGT", s[0])) return s[0];
+    return 'x';
+}
+
+int bss_read(ks_ctx *ctx, const char *path, int alleles, int dropna, bss_set *out)
+{
+    memset(out, 0, sizeof *out);
+    ks_text_reader *t;
+    int rc = ks_text_open(ctx, path, 0, &t);
+    if (rc) return rc;
+    static const char *const want[5] = {"SNP", "Z", "N", "A1", "A2"};
+    const int nw = alleles ? 5 : 3;
+    int col[5];
+    size_t nf, line, nhead = 0, n = 0, alen = 0;
+    size_t c_off = 0, c_z = 0, c_n = 0, c_a1 = 0, c_a2 = 0, c_na = 0, c_ar = 0;
+    size_t *off = NULL;
+    char *const *f;
+    int got = 0;
+    while (!rc && (got = ks_text_next(t, &nf, &f, &line)) == 1) {
+        if (!nhead) {
+            if ((rc = gsem_header(ctx, path, f, nf, want, nw, col))) break;
+            nhead = nf;
+            continue;
+        }
+        if (nf > nhead) {
+            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
+                         nhead);
+            break;
+        }
+        const char *cell[5];
+        int na = 0;
+        for (int k = 0; k < nw; k++) { /* a short row's missing cells are missing values */
+            cell[k] = (size_t)col[k] < nf ? f[col[k]] : "";
+            na |= is_na(cell[k]);
+        }
+        double z, nn;
+        if ((rc = num_cell(ctx, path, line, col[1], "Z", cell[1], 1, &z)) ||
+            (rc = num_cell(ctx, path, line, col[2], "N", cell[2], 1, &nn)))
+            break;
+        if (!isnan(nn) && !(nn > 0.0)) {
+            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: N '%s' is not positive", path, line,
+                         col[2] + 1, cell[2]);
+            break;
+        }
+        if (na && dropna) continue;
+        const char *snp = is_na(cell[0]) ? "" : cell[0]; /* (a missing name matches no SNP) */
+        const size_t len = strlen(snp) + 1;
+        if ((rc = gsem_grow(ctx, (void **)&off, &c_off, n + 1, sizeof *off)) ||
+            (rc = gsem_grow(ctx, (void **)&out->Z, &c_z, n + 1, sizeof *out->Z)) ||
+            (rc = gsem_grow(ctx, (void **)&out->N, &c_n, n + 1, sizeof *out->N)) ||
+            (rc = gsem_grow(ctx, (void **)&out->na, &c_na, n + 1, 1)) ||
+            (rc = gsem_grow(ctx, (void **)&out->arena, &c_ar, alen + len, 1)))
+            break;
+        if (alleles && ((rc = gsem_grow(ctx, (void **)&out->a1, &c_a1, n + 1, 1)) ||
+                        (rc = gsem_grow(ctx, (void **)&out->a2, &c_a2, n + 1, 1))))
+            break;
+        memcpy(out->arena + alen, snp, len);
+        off[n] = alen;
+        alen += len;
+        out->Z[n] = z;
+        out->N[n] = nn;
+        out->na[n] = (unsigned char)na;
+        if (alleles) {
+            out->a1[n] = allele_code(cell[3]);
+            out->a2[n] = allele_code(cell[4]);
+        }
+        n++;
+    }
+    ks_text_close(t);
+    if (!rc && got < 0) rc = got;
+    if (!rc && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+    out->read = n;
+    /* the first row of each SNP (drop_duplicates), compacted in place */
+    const char **name = rc ? NULL : ks_malloc_array(ctx, n ? n : 1, sizeof *name);
+    if (!rc && !name) rc = KS_ENOMEM;
+    gsem_index ix = {0};
+    if (!rc) {
+        for (size_t i = 0; i < n; i++) name[i] = out->arena + off[i];
+        rc = gsem_index_build(ctx, name, n, &ix);
+    }
+    size_t m = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (gsem_index_find(&ix, name[i]) != (int64_t)i) continue;
+        name[m] = name[i];
+        out->Z[m] = out->Z[i];
+        out->N[m] = out->N[i];
+        out->na[m] = out->na[i];
+        if (alleles) {
+            out->a1[m] = out->a1[i];
+            out->a2[m] = out->a2[i];
+        }
+        m++;
+    }
+    gsem_index_free(ctx, &ix);
+    ks_free(ctx, off);
+    if (!rc) {
+        out->n = m;
+        out->dup = n - m;
+        out->snp = name;
+        rc = gsem_index_build(ctx, out->snp, m, &out->index);
+    } else {
+        ks_free(ctx, name);
+    }
+    if (rc) bss_free(ctx, out);
+    return rc;
+}
