@@ -78,14 +78,17 @@ int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index
         return KS_ENOMEM;
     }
     ks_huge_pages(ix->slot, size * sizeof *ix->slot); /* random probes: fewer TLB misses */
+    gsem_key key[GSEM_BATCH]; /* the slots of a batch of names prefetched together */
     for (size_t i = 0; i < n; i++) {
-        int exact;
-        uint64_t hv;
-        const uint32_t t = name_tag(names[i], &exact, &hv);
+        if (i % GSEM_BATCH == 0)
+            for (size_t j = i; j < n && j < i + GSEM_BATCH; j++)
+                gsem_index_key(ix, names[j], &key[j - i]);
+        const gsem_key *kk = &key[i % GSEM_BATCH];
+        const int exact = kk->exact;
+        const uint64_t hv = kk->hv;
+        const uint32_t t = kk->tag;
         const uint32_t want = (uint32_t)i + 1 + (exact ? EXACT : 0);
-        size_t w;
-        const uint64_t bits = filter_bits(hv, ix->fmask, &w);
-        ix->filter[w] |= bits;
+        ix->filter[kk->word] |= kk->bits;
         size_t h = (size_t)(hv >> 32) & ix->mask;
         for (; ix->slot[h].index; h = (h + 1) & ix->mask) {
             const gsem_slot *sl = &ix->slot[h];

@@ -218,63 +218,125 @@ static int rank_positions(ks_ctx *ctx, ldset *s)
     return KS_OK;
 }
 
-/* Read `<dir>/<chr>.l2.ldscore.gz` for the chromosomes, streamed (CHR, SNP, BP and the score:
- * L2, or with last the file's last column, the weights); the names go to one arena. */
+/* One chromosome's LD file as read: the names in an arena (off: each one's start), CHR, BP and
+ * the score. */
+typedef struct {
+    size_t n, alen;
+    char *arena;
+    size_t *off;
+    int64_t *chr, *bp;
+    double *l2;
+} ldpart;
+
+static void ldpart_free(ks_ctx *ctx, ldpart *p)
+{
+    ks_free(ctx, p->arena);
+    ks_free(ctx, p->off);
+    ks_free(ctx, p->chr);
+    ks_free(ctx, p->bp);
+    ks_free(ctx, p->l2);
+    memset(p, 0, sizeof *p);
+}
+
+typedef struct {
+    const char *dir;
+    const int *chrs;
+    int last;
+    ldpart *part;
+} ldread_job;
+
+/* `<dir>/<chr>.l2.ldscore.gz`, streamed (CHR, SNP, BP and the score: L2, or with last the
+ * file's last column, the weights). */
+static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
+{
+    (void)tid;
+    const ldread_job *J = arg;
+    ldpart *s = &J->part[c];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", J->dir, J->chrs[c]);
+    ks_text_reader *r;
+    int rc = ks_text_open(ctx, path, '\t', &r);
+    if (rc) return rc;
+    size_t nf, line, nhead = 0, cap = 0, ccap = 0, bcap = 0, lcap = 0, acap = 0;
+    char *const *f;
+    int col[4]; /* CHR SNP BP score */
+    static const char *const want[4] = {"CHR", "SNP", "BP", "L2"};
+    int got = 0;
+    while (!rc && (got = ks_text_next(r, &nf, &f, &line)) == 1) {
+        if (!nhead) { /* (the weights' score is the last column, whatever its name) */
+            if ((rc = gsem_header(ctx, path, f, nf, want, J->last ? 3 : 4, col))) break;
+            if (J->last) col[3] = (int)nf - 1;
+            nhead = nf;
+            continue;
+        }
+        if ((rc = gsem_fields(ctx, path, line, nf, nhead))) break;
+        double v[3];
+        const int q3[3] = {0, 2, 3};
+        for (int q = 0; q < 3 && !rc; q++) {
+            const int pr = gsem_parse_num(f[col[q3[q]]], &v[q], NULL);
+            if (pr < 0)
+                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
+                             path, line, col[q3[q]] + 1, f[col[q3[q]]], want[q3[q]]);
+            else if (pr == 0)
+                v[q] = NAN;
+        }
+        const size_t len = strlen(f[col[1]]) + 1, i = s->n;
+        if (rc || (rc = gsem_grow(ctx, (void **)&s->off, &cap, i + 1, sizeof *s->off)) ||
+            (rc = gsem_grow(ctx, (void **)&s->chr, &ccap, i + 1, sizeof *s->chr)) ||
+            (rc = gsem_grow(ctx, (void **)&s->bp, &bcap, i + 1, sizeof *s->bp)) ||
+            (rc = gsem_grow(ctx, (void **)&s->l2, &lcap, i + 1, sizeof *s->l2)) ||
+            (rc = gsem_grow(ctx, (void **)&s->arena, &acap, s->alen + len, 1)))
+            break;
+        memcpy(s->arena + s->alen, f[col[1]], len);
+        s->off[i] = s->alen;
+        s->alen += len;
+        s->chr[i] = (int64_t)v[0];
+        s->bp[i] = (int64_t)v[1];
+        s->l2[i] = v[2];
+        s->n++;
+    }
+    ks_text_close(r);
+    if (!rc && got < 0) rc = got;
+    if (!rc && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+    return rc;
+}
+
+/* The chromosomes' LD files (read in parallel), in their order, in one set with its index. */
 static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, int last, ldset *s)
 {
     memset(s, 0, sizeof *s);
-    int rc = KS_OK;
-    size_t *off = NULL, cap = 0, ccap = 0, bcap = 0, lcap = 0, acap = 0, alen = 0;
-    for (size_t c = 0; c < nc && !rc; c++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", dir, chrs[c]);
-        ks_text_reader *r;
-        if ((rc = ks_text_open(ctx, path, '\t', &r))) break;
-        size_t nf, line, nhead = 0;
-        char *const *f;
-        int col[4]; /* CHR SNP BP score */
-        static const char *const want[4] = {"CHR", "SNP", "BP", "L2"};
-        int got = 0;
-        while (!rc && (got = ks_text_next(r, &nf, &f, &line)) == 1) {
-            if (!nhead) { /* (the weights' score is the last column, whatever its name) */
-                if ((rc = gsem_header(ctx, path, f, nf, want, last ? 3 : 4, col))) break;
-                if (last) col[3] = (int)nf - 1;
-                nhead = nf;
-                continue;
-            }
-            if ((rc = gsem_fields(ctx, path, line, nf, nhead))) break;
-            double v[3];
-            const int q3[3] = {0, 2, 3};
-            for (int q = 0; q < 3 && !rc; q++) {
-                const int pr = gsem_parse_num(f[col[q3[q]]], &v[q], NULL);
-                if (pr < 0)
-                    rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
-                                 path, line, col[q3[q]] + 1, f[col[q3[q]]], want[q3[q]]);
-                else if (pr == 0)
-                    v[q] = NAN;
-            }
-            const size_t len = strlen(f[col[1]]) + 1, i = s->n;
-            if (rc || (rc = gsem_grow(ctx, (void **)&off, &cap, i + 1, sizeof *off)) ||
-                (rc = gsem_grow(ctx, (void **)&s->chr, &ccap, i + 1, sizeof *s->chr)) ||
-                (rc = gsem_grow(ctx, (void **)&s->bp, &bcap, i + 1, sizeof *s->bp)) ||
-                (rc = gsem_grow(ctx, (void **)&s->l2, &lcap, i + 1, sizeof *s->l2)) ||
-                (rc = gsem_grow(ctx, (void **)&s->arena, &acap, alen + len, 1)))
-                break;
-            memcpy(s->arena + alen, f[col[1]], len);
-            off[i] = alen;
-            alen += len;
-            s->chr[i] = (int64_t)v[0];
-            s->bp[i] = (int64_t)v[1];
-            s->l2[i] = v[2];
-            s->n++;
-        }
-        ks_text_close(r);
-        if (!rc && got < 0) rc = got;
-        if (!rc && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+    ldpart *part = ks_calloc(ctx, nc ? nc : 1, sizeof *part);
+    if (!part) return KS_ENOMEM;
+    ldread_job job = {dir, chrs, last, part};
+    int rc = gsem_each(ctx, nc, ldpart_read, &job, NULL);
+    size_t n = 0, alen = 0;
+    for (size_t c = 0; c < nc; c++) {
+        n += part[c].n;
+        alen += part[c].alen;
     }
-    if (!rc && !(s->snp = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->snp))) rc = KS_ENOMEM;
-    for (size_t i = 0; !rc && i < s->n; i++) s->snp[i] = s->arena + off[i];
-    ks_free(ctx, off);
+    if (!rc && n >= UINT32_MAX)
+        rc = ks_fail(ctx, KS_EINVAL, "%s: %zu LD score rows are too many", dir, n);
+    if (!rc) {
+        s->arena = ks_malloc(ctx, alen ? alen : 1);
+        s->snp = ks_malloc_array(ctx, n ? n : 1, sizeof *s->snp);
+        s->chr = ks_malloc_array(ctx, n ? n : 1, sizeof *s->chr);
+        s->bp = ks_malloc_array(ctx, n ? n : 1, sizeof *s->bp);
+        s->l2 = ks_malloc_array(ctx, n ? n : 1, sizeof *s->l2);
+        if (!s->arena || !s->snp || !s->chr || !s->bp || !s->l2) rc = KS_ENOMEM;
+    }
+    for (size_t c = 0, i = 0, at = 0; !rc && c < nc; c++) {
+        const ldpart *p = &part[c];
+        memcpy(s->arena + at, p->arena, p->alen);
+        memcpy(s->chr + i, p->chr, p->n * sizeof *s->chr);
+        memcpy(s->bp + i, p->bp, p->n * sizeof *s->bp);
+        memcpy(s->l2 + i, p->l2, p->n * sizeof *s->l2);
+        for (size_t q = 0; q < p->n; q++) s->snp[i + q] = s->arena + at + p->off[q];
+        i += p->n;
+        at += p->alen;
+    }
+    for (size_t c = 0; c < nc; c++) ldpart_free(ctx, &part[c]);
+    ks_free(ctx, part);
+    s->n = n;
     if (!rc) rc = gsem_index_build(ctx, s->snp, s->n, &s->index);
     if (!rc) rc = rank_positions(ctx, s);
     if (rc) ldset_free(ctx, s);
@@ -286,8 +348,9 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
 typedef struct {
     size_t n;
     uint64_t *a1;     /* A1's text as a key: up to 8 bytes exactly, longer by its hash */
-    size_t *ld;       /* each row's SNP as its row in the LD scores (rows of one SNP adjacent) */
-    double *N, *Z, *l2, *wld;
+    uint32_t *ld, *w; /* each row's SNP as its row in the LD scores (rows of one SNP adjacent)
+                         and in the weights */
+    double *N, *Z;
 } trait;
 
 static uint64_t allele_key(const char *s)
@@ -309,35 +372,51 @@ static void trait_free(ks_ctx *ctx, trait *t)
     ks_free(ctx, t->a1);
     ks_free(ctx, t->N);
     ks_free(ctx, t->Z);
-    ks_free(ctx, t->l2);
-    ks_free(ctx, t->wld);
+    ks_free(ctx, t->w);
     memset(t, 0, sizeof *t);
 }
 
 typedef struct {
-    size_t pos, ld, w; /* the SNP's position rank and its rows in the LD scores and weights */
+    uint32_t ld, w; /* the SNP's rows in the LD scores and weights */
     double N, Z;
     uint64_t a1;
 } order_key;
 
-/* The rows by position, stably (R's order(CHR, BP) keeps the merged order of ties): a counting
- * sort over the npos position ranks. */
-static int sort_positions(ks_ctx *ctx, order_key **key, size_t n, size_t npos)
+/* The rows with Z^2 <= cmax into the trait, by position, stably (R's order(CHR, BP) keeps the
+ * merged order of ties; the filter commutes with the sort): a counting sort over the npos
+ * position ranks, straight into the trait's arrays. */
+static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const uint32_t *pos,
+                          size_t npos, double cmax, trait *t)
 {
-    size_t *start = ks_calloc(ctx, npos + 1, sizeof *start);
-    order_key *out = ks_malloc_array(ctx, n ? n : 1, sizeof *out);
-    if (!start || !out) {
+    uint32_t *start = ks_calloc(ctx, npos + 1, sizeof *start);
+    if (!start) return KS_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(k[i].Z * k[i].Z > cmax)) {
+            start[pos[k[i].ld] + 1]++;
+            m++;
+        }
+    t->ld = ks_malloc_array(ctx, m ? m : 1, sizeof *t->ld);
+    t->w = ks_malloc_array(ctx, m ? m : 1, sizeof *t->w);
+    t->a1 = ks_malloc_array(ctx, m ? m : 1, sizeof *t->a1);
+    t->N = ks_malloc_array(ctx, m ? m : 1, sizeof *t->N);
+    t->Z = ks_malloc_array(ctx, m ? m : 1, sizeof *t->Z);
+    if (!t->ld || !t->w || !t->a1 || !t->N || !t->Z) {
         ks_free(ctx, start);
-        ks_free(ctx, out);
         return KS_ENOMEM;
     }
-    const order_key *k = *key;
-    for (size_t i = 0; i < n; i++) start[k[i].pos + 1]++;
     for (size_t p = 0; p < npos; p++) start[p + 1] += start[p];
-    for (size_t i = 0; i < n; i++) out[start[k[i].pos]++] = k[i];
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].Z * k[i].Z > cmax) continue;
+        const uint32_t at = start[pos[k[i].ld]]++;
+        t->ld[at] = k[i].ld;
+        t->w[at] = k[i].w;
+        t->a1[at] = k[i].a1;
+        t->N[at] = k[i].N;
+        t->Z[at] = k[i].Z;
+    }
+    t->n = m;
     ks_free(ctx, start);
-    ks_free(ctx, *key);
-    *key = out;
     return KS_OK;
 }
 
@@ -355,6 +434,8 @@ typedef struct {
     size_t nhead, n, cap, *nread;
     order_key *key;
     double maxn;
+    char last_n[24]; /* the last N's text ("": none) and its value */
+    double last_nv;
 } trait_scan;
 
 static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t a)
@@ -367,7 +448,20 @@ static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
     double N = NAN, Z = NAN;
     if (!na) {
         const int *col = s->col;
-        const int pn = gsem_parse_num(f[col[1]], &N, NULL), pz = gsem_parse_num(f[col[2]], &Z, NULL);
+        /* N is mostly one number for every row: its text compared with the last row's first */
+        int pn = 1;
+        if (strncmp(f[col[1]], s->last_n, sizeof s->last_n)) {
+            pn = gsem_parse_num(f[col[1]], &N, NULL);
+            if (pn == 1 && strlen(f[col[1]]) < sizeof s->last_n) {
+                strcpy(s->last_n, f[col[1]]);
+                s->last_nv = N;
+            } else {
+                s->last_n[0] = '\0';
+            }
+        } else {
+            N = s->last_nv;
+        }
+        const int pz = gsem_parse_num(f[col[2]], &Z, NULL);
         if (pn < 0 || pz < 0) {
             const int c = pn < 0 ? col[1] : col[2];
             return ks_fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
@@ -380,8 +474,7 @@ static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
     const int64_t b = s->w == s->ld || a < 0 ? a : gsem_index_find(&s->w->index, f[s->col[0]]);
     if (a < 0 || b < 0) return KS_OK;
     if ((rc = gsem_grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key))) return rc;
-    s->key[s->n++] = (order_key){s->ld->pos[a], (size_t)a, (size_t)b, N, Z,
-                                 allele_key(f[s->col[3]])};
+    s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, Z, allele_key(f[s->col[3]])};
     s->maxn = fmax(s->maxn, N);
     return KS_OK;
 }
@@ -398,7 +491,12 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     size_t nf, line;
     char *const *f;
     static const char *const want[5] = {"SNP", "N", "Z", "A1", "A2"};
-    trait_scan s = {ctx, path, ld, w, {0}, 0, 0, 0, nread, NULL, -INFINITY};
+    trait_scan s = {ctx, path, ld, w, {0}, 0, 0, 0, nread, NULL, -INFINITY, "", 0.0};
+    /* room for every LD row at once (pages are touched only as rows come): no regrowth */
+    if ((rc = gsem_grow(ctx, (void **)&s.key, &s.cap, ld->n ? ld->n : 1, sizeof *s.key))) {
+        ks_text_close(r);
+        return rc;
+    }
     rc = ks_text_next(r, &nf, &f, &line);
     if (rc == 0) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
     if (rc == 1) {
@@ -406,37 +504,12 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
         s.nhead = nf;
         if (!rc) rc = gsem_scan_rows(r, &ld->index, s.col[0], trait_row, &s);
     }
-    order_key *key = s.key;
-    const size_t n = s.n;
-    const double maxn = s.maxn;
     ks_text_close(r);
-    if (rc < 0 || (rc == 0 && (rc = sort_positions(ctx, &key, n, ld->n)))) {
-        ks_free(ctx, key);
-        return rc;
-    }
-    *nmerged = n;
-    *cmax = chisq_max > 0.0 ? chisq_max : fmax(0.001 * maxn, 80.0);
-    t->ld = ks_malloc_array(ctx, n ? n : 1, sizeof *t->ld);
-    t->a1 = ks_malloc_array(ctx, n ? n : 1, sizeof *t->a1);
-    t->N = ks_malloc_array(ctx, n ? n : 1, sizeof *t->N);
-    t->Z = ks_malloc_array(ctx, n ? n : 1, sizeof *t->Z);
-    t->l2 = ks_malloc_array(ctx, n ? n : 1, sizeof *t->l2);
-    t->wld = ks_malloc_array(ctx, n ? n : 1, sizeof *t->wld);
-    if (!t->ld || !t->a1 || !t->N || !t->Z || !t->l2 || !t->wld) rc = KS_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (key[i].Z * key[i].Z > *cmax) continue;
-        t->ld[k] = key[i].ld;
-        t->a1[k] = key[i].a1;
-        t->N[k] = key[i].N;
-        t->Z[k] = key[i].Z;
-        t->l2[k] = ld->l2[key[i].ld];
-        t->wld[k] = w->l2[key[i].w];
-        k++;
-    }
-    t->n = k;
-    *nremoved = n - k;
-    ks_free(ctx, key);
+    *nmerged = s.n;
+    *cmax = chisq_max > 0.0 ? chisq_max : fmax(0.001 * s.maxn, 80.0);
+    if (!rc) rc = sort_positions(ctx, s.key, s.n, ld->pos, ld->n, *cmax, t);
+    *nremoved = s.n - t->n;
+    ks_free(ctx, s.key);
     return rc;
 }
 
@@ -448,7 +521,9 @@ static void sqrt_weights(const double *chi, const double *l2, const double *wld,
     double agg = (M * (r_mean(chi, n) - 1.0)) / r_mean(tmp, n);
     agg = fmin(fmax(agg, 0.0), 1.0);
     for (size_t i = 0; i < n; i++) {
-        const double ld = fmax(l2[i], 1.0), wl = fmax(wld[i], 1.0), c = agg * N[i] / M;
+        /* (x > 1 ? x : 1 is fmax(x, 1) for every x, NaN too, and inlines) */
+        const double ld = l2[i] > 1.0 ? l2[i] : 1.0, wl = wld[i] > 1.0 ? wld[i] : 1.0;
+        const double c = agg * N[i] / M;
         const double d = 1.0 + c * ld, het = 1.0 / (2.0 * (d * d)), w = het * (1.0 / wl);
         sw[i] = sqrt(w);
     }
@@ -504,8 +579,9 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
 
 /* One regression: trait j alone (j == kk) or the pair (j, kk), the s-th in V's order, with
  * this thread's scratch (first: SIZE_MAX over the LD rows; *bufp of *capp rows). */
-static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, size_t s,
-                   const char *const *traits, double M, size_t nb, size_t *first, double **bufp,
+static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, const ldset *W, size_t k,
+                   size_t j, size_t kk, size_t s, const char *const *traits, double M, size_t nb,
+                   uint32_t *first, double **bufp,
                    size_t *capp, double *Vhold, ks_ldsc_result *r)
 {
     double *buf = *bufp;
@@ -513,7 +589,7 @@ static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, s
     const trait *a = &T[j], *b = &T[kk];
     size_t n = 0;
     if (j != kk) /* b's first row of each SNP, by its LD row (reset after the pair) */
-        for (size_t q = b->n; q-- > 0;) first[b->ld[q]] = q;
+        for (size_t q = b->n; q-- > 0;) first[b->ld[q]] = (uint32_t)q;
     for (int pass = 0; pass < 2; pass++) { /* count, then fill */
         if (pass == 1 && n > cap) {
             ks_free(ctx, buf);
@@ -527,8 +603,8 @@ static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, s
         for (size_t i = 0; i < a->n; i++) {
             if (j == kk) {
                 if (pass) {
-                    buf[at] = a->l2[i];
-                    buf[cap + at] = a->wld[i];
+                    buf[at] = L->l2[a->ld[i]];
+                    buf[cap + at] = W->l2[a->w[i]];
                     buf[3 * cap + at] = a->Z[i] * a->Z[i];
                     buf[2 * cap + at] = buf[3 * cap + at];
                     buf[5 * cap + at] = a->N[i];
@@ -537,13 +613,13 @@ static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, s
                 continue;
             }
             /* merge by SNP: every row of b with this SNP (adjacent from the first) */
-            const size_t f0 = first[a->ld[i]];
-            if (f0 == SIZE_MAX) continue;
+            const uint32_t f0 = first[a->ld[i]];
+            if (f0 == UINT32_MAX) continue;
             for (size_t q = f0; q < b->n && b->ld[q] == a->ld[i]; q++) {
                 if (pass) {
                     const double zx = b->a1[q] != a->a1[i] ? -a->Z[i] : a->Z[i];
-                    buf[at] = a->l2[i];
-                    buf[cap + at] = a->wld[i];
+                    buf[at] = L->l2[a->ld[i]];
+                    buf[cap + at] = W->l2[a->w[i]];
                     buf[2 * cap + at] = b->Z[q] * zx;
                     buf[3 * cap + at] = a->Z[i] * a->Z[i];
                     buf[4 * cap + at] = b->Z[q] * b->Z[q];
@@ -556,7 +632,7 @@ static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, s
         n = at;
     }
     if (j != kk)
-        for (size_t q = 0; q < b->n; q++) first[b->ld[q]] = SIZE_MAX;
+        for (size_t q = 0; q < b->n; q++) first[b->ld[q]] = UINT32_MAX;
     double *l2 = buf, *wl = buf + cap, *y = buf + 2 * cap, *chi1 = buf + 3 * cap,
            *chi2 = buf + 4 * cap, *N1 = buf + 5 * cap, *N2 = buf + 6 * cap,
            *sw = buf + 7 * cap, *tmp = buf + 8 * cap;
@@ -632,7 +708,8 @@ typedef struct {
     double M;
     size_t nb;
     double *Vhold;
-    size_t *pj, **firsts;
+    size_t *pj;
+    uint32_t **firsts;
     double **tbuf;
     size_t *tcap;
 } ldsc_job;
@@ -650,7 +727,8 @@ static int trait_task(ks_ctx *sub, size_t j, int tid, void *arg)
 static int fit_task(ks_ctx *sub, size_t q, int tid, void *arg)
 {
     const ldsc_job *b = arg;
-    return fit_one(sub, b->T, b->k, b->pj[2 * q], b->pj[2 * q + 1], q, b->traits, b->M, b->nb,
+    return fit_one(sub, b->T, b->L, b->W, b->k, b->pj[2 * q], b->pj[2 * q + 1], q, b->traits,
+                   b->M, b->nb,
                    b->firsts[tid], &b->tbuf[tid], &b->tcap[tid], b->Vhold, b->r);
 }
 
@@ -721,7 +799,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
         for (int t = 0; t < nt && !rc; t++) {
             if (!(job.firsts[t] = ks_malloc_array(ctx, L.n ? L.n : 1, sizeof **job.firsts)))
                 rc = KS_ENOMEM;
-            for (size_t i = 0; !rc && i < L.n; i++) job.firsts[t][i] = SIZE_MAX;
+            for (size_t i = 0; !rc && i < L.n; i++) job.firsts[t][i] = UINT32_MAX;
         }
         for (size_t j = 0, q = 0; !rc && j < k; j++)
             for (size_t kk = j; kk < k; kk++, q++) {
