@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""kestrel munge / ldsc against R GenomicSEM on large simulated inputs, in one run.
+"""kestrel munge / ldsc / sumstats against R GenomicSEM on large simulated inputs, in one run.
 
 Inputs (made once into bench/out/gsem/, by the fixture's generative model, see
 tests/data/gsem and ../shared/data/gsem/README.md): a HapMap3-sized reference list of --snps
@@ -10,8 +10,9 @@ files carry, half the SNPs against the other allele), one row per reference SNP;
 plus SNPs the list does not hold.
 Measured: munge throughput (MB/s of uncompressed input per core) and peak memory on the 10M-row
 file at 1 thread; munge of the five traits at 1 and 2 threads; ldsc on the five munged traits;
-and, when R GenomicSEM is installed (`library(GenomicSEM)`), its munge() and ldsc() on the same
-five files. Usage: bench_gsem.py [--snps 1200000] [--rows 10000000] [--reps 3] [--no-r]
+sumstats of the five raw files (OLS) against a reference `SNP CHR BP MAF A1 A2` made from the
+list, the LD files' positions and T1's MAF; and, when R GenomicSEM is installed
+(`library(GenomicSEM)`), its munge(), ldsc() and sumstats() on the same files. Usage: bench_gsem.py [--snps 1200000] [--rows 10000000] [--reps 3] [--no-r]
 """
 import argparse
 import gzip
@@ -111,6 +112,23 @@ def make_inputs(snps, rows, seed=20261202):
     stamp.write_text("ok\n")
 
 
+def make_sumstats_ref():
+    """The sumstats reference of the same SNPs (made once): the list's alleles, the LD files'
+    CHR and BP, T1's MAF folded."""
+    path = OUT / "reference.txt.gz"
+    if path.exists():
+        return path
+    import pandas as pd
+    ld = pd.concat([pd.read_csv(OUT / "ld" / f"{c}.l2.ldscore.gz", sep="\t", usecols=["CHR", "SNP", "BP"])
+                    for c in range(1, 23)])
+    hm3 = pd.read_csv(OUT / "w_hm3.snplist.gz", sep=" ")
+    t1 = pd.read_csv(OUT / "T1.txt.gz", sep=" ", usecols=["SNP", "MAF"])
+    t1["MAF"] = np.minimum(t1["MAF"], 1 - t1["MAF"]).round(4)
+    ref = ld.merge(t1, on="SNP").merge(hm3, on="SNP")[["SNP", "CHR", "BP", "MAF", "A1", "A2"]]
+    ref.to_csv(path, sep="\t", index=False, compression={"method": "gzip", "compresslevel": 1})
+    return path
+
+
 def run(cmd, cwd=None):
     """Wall time and peak memory (MB, by GNU time; NaN without it) of one process."""
     gnu = shutil.which("time") and os.path.exists("/usr/bin/time")
@@ -144,7 +162,11 @@ t1 <- proc.time()[3]
 L <- ldsc(traits = paste0(tr, ".sumstats.gz"), sample.prev = rep(NA, 5), population.prev = rep(NA, 5),
           ld = file.path(d, "ld"), wld = file.path(d, "ld"), trait.names = tr)
 t2 <- proc.time()[3]
-cat(sprintf("munge %.3f ldsc %.3f S11 %.17g\n", t1 - t0, t2 - t1, L$S[1, 1]))
+SS <- sumstats(files = file.path(d, paste0(tr, ".txt.gz")), ref = file.path(d, "reference.txt.gz"),
+               trait.names = tr, se.logit = rep(FALSE, 5), OLS = rep(TRUE, 5))
+t3 <- proc.time()[3]
+cat(sprintf("munge %.3f ldsc %.3f S11 %.17g sumstats %.3f rows %d beta %.17g\n", t1 - t0, t2 - t1,
+            L$S[1, 1], t3 - t2, nrow(SS), SS$beta.T1[1]))
 """
 
 
@@ -186,6 +208,13 @@ def main():
     kldsc = statistics.median(r[0] for r in res)
     print(f"ldsc 5 traits on {a.snps:,} SNPs: {kldsc:.2f} s, peak {max(r[1] for r in res):.0f} MB",
           flush=True)
+    sref = make_sumstats_ref()
+    res = [run([str(KESTREL), "sumstats", "--files", files, "--ref", str(sref), "--trait-names",
+                ",".join(TRAITS), "--se-logit", "F,F,F,F,F", "--ols", "T,T,T,T,T", "--out",
+                str(work / "merged.tsv.gz"), "--threads", "2"]) for _ in range(a.reps)]
+    kss = statistics.median(r[0] for r in res)
+    print(f"sumstats 5 traits x {a.snps:,} rows, 2 threads: {kss:.2f} s, peak "
+          f"{max(r[1] for r in res):.0f} MB", flush=True)
     if a.no_r or not shutil.which("Rscript"):
         return
     rdir = OUT / "r_work"
@@ -198,12 +227,18 @@ def main():
         print("R GenomicSEM: not run (" + (r.stderr.strip().splitlines() or ["no output"])[-1] + ")")
         return
     f = line[0].split()
-    rm, rl, s11 = float(f[1]), float(f[3]), float(f[5])
+    rm, rl, s11, rs, rrows, rbeta = (float(f[1]), float(f[3]), float(f[5]), float(f[7]),
+                                     int(f[9]), float(f[11]))
     import pandas as pd
     ks11 = pd.read_csv(work / "ldsc_S.tsv", sep="\t", index_col=0).values[0, 0]
-    print(f"R GenomicSEM: munge {rm:.1f} s, ldsc {rl:.1f} s (S11 {s11:.10g}, kestrel {ks11:.10g})")
+    m = pd.read_csv(work / "merged.tsv.gz", sep="\t", nrows=1)
+    krows = sum(1 for _ in gzip.open(work / "merged.tsv.gz", "rt")) - 1
+    print(f"R GenomicSEM: munge {rm:.1f} s, ldsc {rl:.1f} s (S11 {s11:.10g}, kestrel {ks11:.10g}), "
+          f"sumstats {rs:.1f} s ({rrows} rows, beta.T1[1] {rbeta:.10g}; kestrel {krows} rows, "
+          f"{m['beta.T1'][0]:.10g})")
     print(f"ratio: munge {rm / kmunge:.1f}x (kestrel at 2 threads), ldsc {rl / kldsc:.1f}x, "
-          f"end to end {(rm + rl) / (kmunge + kldsc):.1f}x")
+          f"sumstats {rs / kss:.1f}x, munge + ldsc {(rm + rl) / (kmunge + kldsc):.1f}x, "
+          f"all three {(rm + rl + rs) / (kmunge + kldsc + kss):.1f}x")
 
 
 if __name__ == "__main__":

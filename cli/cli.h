@@ -82,12 +82,18 @@ int cmd_mars(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_munge(int argc, char **argv);
 int cmd_sumstats(int argc, char **argv);
-/* The genomic SEM commands' shared pieces: n trait names from --trait-names (or the files'
- * names without their GWAS endings), freed with cli_free_names; "NA,NA,0.5" as k numbers
- * (NA: NaN; s NULL: all NaN). */
-int cli_trait_names(const char *cmd, const char *const *files, size_t n, char *given,
-                    char ***out);
-void cli_free_names(char **names, size_t n);
+/* The genomic SEM commands' shared pieces: the files of a comma-separated option and their
+ * trait names (--trait-names, else the files' names without their GWAS endings), freed with
+ * cli_traits_free; "NA,NA,0.5" as k numbers (NA: NaN; s NULL: all NaN). */
+typedef struct {
+    char *buf;
+    const char **paths;
+    size_t n;
+    char **names;
+} cli_traits;
+int cli_traits_get(const char *cmd, const char *opt, const char *files, const char *given,
+                   cli_traits *t);
+void cli_traits_free(cli_traits *t);
 int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, double *out);
 int cmd_munge_ldsc(int argc, char **argv); /* munge --mode ldsc */
 int cmd_ldsc(int argc, char **argv);

@@ -63,34 +63,43 @@ static char *base_name(const char *path)
     return s;
 }
 
-int cli_trait_names(const char *cmd, const char *const *files, size_t n, char *given,
-                     char ***out)
+void cli_traits_free(cli_traits *t)
 {
-    char **names = calloc(n ? n : 1, sizeof *names);
-    if (!names) return CLI_FAILED;
-    if (given) {
-        size_t m;
-        const char **g = cli_split_list(given, &m);
-        if (!g || m != n) {
-            fprintf(stderr, "kestrel %s: --trait-names has %zu names for %zu files\n", cmd,
-                    g ? m : 0, n);
-            free(g);
-            free(names);
-            return CLI_USAGE;
-        }
-        for (size_t i = 0; i < n; i++) names[i] = strdup(g[i]);
-        free(g);
-    } else {
-        for (size_t i = 0; i < n; i++) names[i] = base_name(files[i]);
-    }
-    *out = names;
-    return CLI_OK;
+    for (size_t i = 0; t->names && i < t->n; i++) free(t->names[i]);
+    free(t->names);
+    free(t->paths);
+    free(t->buf);
+    memset(t, 0, sizeof *t);
 }
 
-void cli_free_names(char **names, size_t n)
+int cli_traits_get(const char *cmd, const char *opt, const char *files, const char *given,
+                   cli_traits *t)
 {
-    for (size_t i = 0; names && i < n; i++) free(names[i]);
-    free(names);
+    memset(t, 0, sizeof *t);
+    if (!(t->buf = strdup(files)) || !(t->paths = cli_split_list(t->buf, &t->n)) ||
+        !(t->names = calloc(t->n ? t->n : 1, sizeof *t->names))) {
+        cli_traits_free(t);
+        return CLI_FAILED;
+    }
+    if (t->n == 0) {
+        fprintf(stderr, "kestrel %s: %s names no file\n", cmd, opt);
+        cli_traits_free(t);
+        return CLI_USAGE;
+    }
+    char *g = given ? strdup(given) : NULL;
+    size_t m = 0;
+    const char **gl = g ? cli_split_list(g, &m) : NULL;
+    int rc = CLI_OK;
+    if (given && (!gl || m != t->n)) {
+        fprintf(stderr, "kestrel %s: --trait-names has %zu names for %zu files\n", cmd, m, t->n);
+        rc = CLI_USAGE;
+    }
+    for (size_t i = 0; rc == CLI_OK && i < t->n; i++)
+        if (!(t->names[i] = given ? strdup(gl[i]) : base_name(t->paths[i]))) rc = CLI_FAILED;
+    free(gl);
+    free(g);
+    if (rc) cli_traits_free(t);
+    return rc;
 }
 
 int cmd_munge(int argc, char **argv)
@@ -124,19 +133,16 @@ int cmd_munge(int argc, char **argv)
         (info && cli_num("munge", "--info-filter", info, &o.info_filter)) ||
         (maf && cli_num("munge", "--maf-filter", maf, &o.maf_filter)))
         return CLI_USAGE;
-    char *fbuf = strdup(files), *tbuf = tn ? strdup(tn) : NULL, *cbuf = cols ? strdup(cols) : NULL;
-    size_t n = 0, nc = 0;
-    const char **paths = cli_split_list(fbuf, &n), **clist = cbuf ? cli_split_list(cbuf, &nc) : NULL;
-    char **names = NULL, **outs = NULL;
+    cli_traits tr;
+    if ((rc = cli_traits_get("munge", "--files", files, tn, &tr))) return rc;
+    const size_t n = tr.n;
+    const char **paths = tr.paths;
+    char **names = tr.names, **outs = NULL;
+    char *cbuf = cols ? strdup(cols) : NULL;
+    size_t nc = 0;
+    const char **clist = cbuf ? cli_split_list(cbuf, &nc) : NULL;
     ks_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
-    rc = CLI_FAILED;
-    if (!paths || n == 0) {
-        fprintf(stderr, "kestrel munge: --files names no file\n");
-        rc = CLI_USAGE;
-        goto done;
-    }
-    if ((rc = cli_trait_names("munge", paths, n, tbuf, &names))) goto done;
     rc = CLI_FAILED;
     o.columns = clist;
     outs = calloc(n, sizeof *outs);
@@ -215,11 +221,8 @@ done:
     free(rep);
     for (size_t i = 0; outs && i < n; i++) free(outs[i]);
     free(outs);
-    cli_free_names(names, n);
-    free(paths);
+    cli_traits_free(&tr);
     free(clist);
-    free(fbuf);
-    free(tbuf);
     free(cbuf);
     ks_ctx_free(ctx);
     return rc;
@@ -296,17 +299,18 @@ int cmd_ldsc(int argc, char **argv)
     }
     if (cmax && cli_num("ldsc", "--chisq-max", cmax, &o.chisq_max)) return CLI_USAGE;
     o.sep_weights = sepw != NULL;
-    char *tbuf = strdup(traits), *nbuf = tn ? strdup(tn) : NULL;
-    size_t k = 0;
-    const char **paths = cli_split_list(tbuf, &k);
-    char **names = NULL;
+    cli_traits tr;
+    if ((rc = cli_traits_get("ldsc", "--traits", traits, tn, &tr))) return rc;
+    const size_t k = tr.n;
+    const char **paths = tr.paths;
+    char **names = tr.names;
     double *prev = calloc(2 * (k ? k : 1), sizeof *prev);
     int *chrs = NULL;
     ks_ctx *ctx = NULL;
     ks_ldsc_result *r = NULL;
     rc = CLI_FAILED;
-    if (!paths || !prev || k == 0) goto done;
-    if ((rc = cli_trait_names("ldsc", paths, k, nbuf, &names)) || (rc = cli_num_list("ldsc", "--sample-prev", sp, k, prev)) ||
+    if (!prev) goto done;
+    if ((rc = cli_num_list("ldsc", "--sample-prev", sp, k, prev)) ||
         (rc = cli_num_list("ldsc", "--population-prev", pp, k, prev + k)))
         goto done;
     o.sample_prev = prev;
@@ -452,11 +456,8 @@ int cmd_ldsc(int argc, char **argv)
 done:
     ks_ldsc_result_free(ctx, r);
     ks_ctx_free(ctx);
-    cli_free_names(names, k);
-    free(paths);
+    cli_traits_free(&tr);
     free(prev);
     free(chrs);
-    free(tbuf);
-    free(nbuf);
     return rc;
 }

@@ -150,22 +150,18 @@ int cmd_sumstats(int argc, char **argv)
     o.keep_indel = indel != NULL;
     o.ambig = ambig != NULL;
     o.direct_filter = direct != NULL;
-    char *fbuf = strdup(files), *tbuf = tn ? strdup(tn) : NULL, *cbuf = cols ? strdup(cols) : NULL;
-    size_t k = 0, nc = 0;
-    const char **paths = fbuf ? cli_split_list(fbuf, &k) : NULL;
+    cli_traits tr;
+    if ((rc = cli_traits_get("sumstats", "--files", files, tn, &tr))) return rc;
+    const size_t k = tr.n;
+    const char **paths = tr.paths;
+    char **names = tr.names, *outname = NULL, *logname = NULL;
+    char *cbuf = cols ? strdup(cols) : NULL;
+    size_t nc = 0;
     const char **clist = cbuf ? cli_split_list(cbuf, &nc) : NULL;
-    char **names = NULL, *outname = NULL, *logname = NULL;
     double *Nv = NULL;
     int *fl = NULL;
     ks_ctx *ctx = NULL;
     ks_sumstats_result *r = NULL;
-    rc = CLI_FAILED;
-    if (!paths || k == 0) {
-        fprintf(stderr, "kestrel sumstats: --files names no file\n");
-        rc = CLI_USAGE;
-        goto done;
-    }
-    if ((rc = cli_trait_names("sumstats", paths, k, tbuf, &names))) goto done;
     rc = CLI_FAILED;
     Nv = calloc(k, sizeof *Nv);
     fl = calloc(4 * k, sizeof *fl);
@@ -219,15 +215,12 @@ int cmd_sumstats(int argc, char **argv)
     rc = CLI_OK;
 done:
     ks_sumstats_result_free(ctx, r);
-    cli_free_names(names, k);
+    cli_traits_free(&tr);
     free(Nv);
     free(fl);
     free(outname);
     free(logname);
-    free(paths);
     free(clist);
-    free(fbuf);
-    free(tbuf);
     free(cbuf);
     ks_ctx_free(ctx);
     return rc;

@@ -139,6 +139,8 @@ double gsem_qnorm(double p);
  * keep them, fixed or scientific, whichever is narrower (fixed on a tie); NA, NaN, Inf. buf: at
  * least 32 bytes. Returns the length. */
 int gsem_format_r(double x, char *buf);
+/* x as printf's "%.17g" writes it (round-trip exact), mostly without printf. buf: 32 bytes. */
+int gsem_format_g17(double x, char *buf);
 
 /* The header row's fields named want[0..n) into col (each the first match), or an error naming
  * the file and the first name missing. */

@@ -516,9 +516,14 @@ int ks_sumstats_write(ks_ctx *ctx, const ks_sumstats_result *r, const char *cons
             ks_text_puts(w, r->cell[i * r->ncol + c]);
             ks_text_write(w, "\t", 1);
         }
-        for (size_t t = 0; t < r->k; t++)
-            ks_text_printf(w, "%.17g\t%.17g%s", r->beta[t * r->n + i], r->se[t * r->n + i],
-                           t + 1 < r->k ? "\t" : "\n");
+        for (size_t t = 0; t < r->k; t++) {
+            char b[80];
+            int l = gsem_format_g17(r->beta[t * r->n + i], b);
+            b[l++] = '\t';
+            l += gsem_format_g17(r->se[t * r->n + i], b + l);
+            b[l++] = t + 1 < r->k ? '\t' : '\n';
+            ks_text_write(w, b, (size_t)l);
+        }
     }
     return ks_text_commit(w);
 }

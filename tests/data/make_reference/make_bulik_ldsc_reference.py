@@ -250,7 +250,9 @@ def main(port):
                versions=dict(python=sys.version.split()[0], numpy=np.__version__,
                              pandas=pandas.__version__, scipy=scipy.__version__),
                cases=cases)
-    (FIX / "bulik_reference.json").write_text(json.dumps(out, indent=1) + "\n")
+    # paths relative to the repository's root, so that any checkout can run the cases
+    text = json.dumps(out, indent=1).replace(str(HERE.parents[2]) + "/", "")
+    (FIX / "bulik_reference.json").write_text(text + "\n")
     print(f"{len(cases)} cases written to {FIX / 'bulik_reference.json'}")
 
 
