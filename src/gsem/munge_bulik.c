@@ -75,6 +75,9 @@ static const char *const NA_TOKENS[] = {
 
 static int is_na(const char *s)
 {
+    /* every token starts with one of these bytes (or is empty) and has at most 8: most cells
+     * are turned away before any compare */
+    if (!strchr("#-1Nn.", s[0]) || strnlen(s, 9) > 8) return 0;
     for (const char *const *t = NA_TOKENS; *t; t++)
         if (!strcmp(s, *t)) return 1;
     return 0;
