@@ -100,8 +100,8 @@ int64_t gsem_index_find_key(const gsem_index *ix, const char *name, const gsem_k
 /* The data rows of r (its header already read), a batch of GSEM_BATCH at a time: fn(arg, f,
  * nf, line, k) for each, k the index in ix of the row's field snp (-1: not there, or no such
  * field), looked up once the whole batch's lookups were prefetched (the index is far larger
- * than the caches). Returns KS_OK at the end, a reader's error, or fn's first non-zero. */
-enum { GSEM_BATCH = 64 };
+ * than the caches; 16 names keep 32 lines in flight, about what a core can track). Returns KS_OK at the end, a reader's error, or fn's first non-zero. */
+enum { GSEM_BATCH = 16 };
 typedef int (*gsem_row_fn)(void *arg, char *const *f, size_t nf, size_t line, int64_t k);
 int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, gsem_row_fn fn, void *arg);
 void gsem_index_free(ks_ctx *ctx, gsem_index *ix);
