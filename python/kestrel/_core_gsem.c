@@ -154,31 +154,36 @@ static PyObject *arr(const double *v, npy_intp rows, npy_intp cols)
 /* arr for _core_bulik.c: a vector (cols 0) or a column-major block as a C-ordered array. */
 PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols) { return arr(v, rows, cols); }
 
-/* A sequence of numbers (None: NaN) as k doubles, or NULL for None. */
-static int doubles(PyObject *o, Py_ssize_t k, double *out, const char *what)
+/* One value per trait from a sequence: numbers into d (None: NaN), or else truth values into b;
+ * None for the whole sequence: all NaN, or all false. */
+static int per_trait(PyObject *o, Py_ssize_t k, double *d, int *b, const char *what)
 {
-    if (o == Py_None) {
-        for (Py_ssize_t i = 0; i < k; i++) out[i] = NAN;
-        return 0;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        if (d) d[i] = NAN;
+        if (b) b[i] = 0;
     }
-    PyObject *f = PySequence_Fast(o, "expected a sequence of numbers");
+    if (o == Py_None) return 0;
+    PyObject *f = PySequence_Fast(o, d ? "expected a sequence of numbers"
+                                       : "expected a sequence of booleans");
     if (!f) return -1;
+    int rc = 0;
     if (PySequence_Fast_GET_SIZE(f) != k) {
         PyErr_Format(PyExc_ValueError, "%s: %zd values for %zd traits", what,
                      PySequence_Fast_GET_SIZE(f), k);
-        Py_DECREF(f);
-        return -1;
+        rc = -1;
     }
-    for (Py_ssize_t i = 0; i < k; i++) {
+    for (Py_ssize_t i = 0; !rc && i < k; i++) {
         PyObject *x = PySequence_Fast_GET_ITEM(f, i);
-        out[i] = x == Py_None ? NAN : PyFloat_AsDouble(x);
-        if (out[i] == -1.0 && PyErr_Occurred()) {
-            Py_DECREF(f);
-            return -1;
+        if (d) {
+            d[i] = x == Py_None ? NAN : PyFloat_AsDouble(x);
+            rc = d[i] == -1.0 && PyErr_Occurred() ? -1 : 0;
+        } else {
+            b[i] = PyObject_IsTrue(x);
+            rc = b[i] < 0 ? -1 : 0;
         }
     }
     Py_DECREF(f);
-    return 0;
+    return rc;
 }
 
 PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
@@ -199,7 +204,8 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     int *sel = NULL;
     ks_ctx *ctx = NULL;
     ks_ldsc_result *r = NULL;
-    if (!prev || doubles(sp, k, prev, "sample_prev") || doubles(pp, k, prev + k, "population_prev"))
+    if (!prev || per_trait(sp, k, prev, NULL, "sample_prev") ||
+        per_trait(pp, k, prev + k, NULL, "population_prev"))
         goto done;
     o.sample_prev = prev;
     o.population_prev = prev + k;
@@ -249,29 +255,6 @@ done:
     PyMem_Free(t);
     Py_XDECREF(kt);
     return res;
-}
-
-/* k flags from a sequence of truth values (None: all false). */
-static int flags(PyObject *o, Py_ssize_t k, int *out, const char *what)
-{
-    if (o == Py_None) return 0;
-    PyObject *f = PySequence_Fast(o, "expected a sequence of booleans");
-    if (!f) return -1;
-    if (PySequence_Fast_GET_SIZE(f) != k) {
-        PyErr_Format(PyExc_ValueError, "%s: %zd values for %zd files", what,
-                     PySequence_Fast_GET_SIZE(f), k);
-        Py_DECREF(f);
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < k; i++) {
-        out[i] = PyObject_IsTrue(PySequence_Fast_GET_ITEM(f, i));
-        if (out[i] < 0) {
-            Py_DECREF(f);
-            return -1;
-        }
-    }
-    Py_DECREF(f);
-    return 0;
 }
 
 static PyObject *sumstats_report(const ks_sumstats_report *r)
@@ -367,9 +350,10 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
     }
-    if (doubles(N, k, Nv, "N") || flags(se_logit, k, fl, "se_logit") ||
-        flags(ols, k, fl + k, "OLS") || flags(linprob, k, fl + 2 * k, "linprob") ||
-        flags(betas, k, fl + 3 * k, "betas"))
+    if (per_trait(N, k, Nv, NULL, "N") || per_trait(se_logit, k, NULL, fl, "se_logit") ||
+        per_trait(ols, k, NULL, fl + k, "OLS") ||
+        per_trait(linprob, k, NULL, fl + 2 * k, "linprob") ||
+        per_trait(betas, k, NULL, fl + 3 * k, "betas"))
         goto done;
     if (out && nn != k) {
         PyErr_SetString(PyExc_ValueError, "names: one per file is needed to write `out`");

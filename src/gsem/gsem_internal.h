@@ -14,6 +14,10 @@
 enum { GSEM_OTHER = 4, GSEM_NA = -1 };
 int gsem_allele(const char *s, int upper); /* upper: upper-case first (munge), as R's toupper */
 
+/* An allele's text as a key (upper-cased with upper): up to 7 bytes as they are, so equal keys
+ * are equal text; a longer text by its 64-bit hash with bit 62 set; GSEM_NA for none. */
+int64_t gsem_allele_key(const char *s, int upper);
+
 /* R's three-valued comparisons of allele codes (GSEM_NA is R's NA). */
 enum { GSEM_F3 = 0, GSEM_T3 = 1, GSEM_NA3 = 2 };
 static inline int gsem_ne3(int64_t a, int64_t b)
@@ -97,13 +101,33 @@ typedef struct {
 } gsem_key;
 void gsem_index_key(const gsem_index *ix, const char *name, gsem_key *k);
 int64_t gsem_index_find_key(const gsem_index *ix, const char *name, const gsem_key *k);
+/* Progress over files read in parallel: done[2 j], done[2 j + 1] the bytes read and the size
+ * of file j (of n), reported together through ctx under `what`; me: the caller's file. */
+typedef struct {
+    ks_ctx *ctx;
+    const char *what;
+    uint64_t *done;
+    size_t n, me;
+} gsem_progress;
+void gsem_progress_report(const gsem_progress *pr, ks_text_reader *r);
+
 /* The data rows of r (its header already read), a batch of GSEM_BATCH at a time: fn(arg, f,
  * nf, line, k) for each, k the index in ix of the row's field snp (-1: not there, or no such
  * field), looked up once the whole batch's lookups were prefetched (the index is far larger
  * than the caches; 16 names keep 32 lines in flight, about what a core can track). Returns KS_OK at the end, a reader's error, or fn's first non-zero. */
 enum { GSEM_BATCH = 16 };
 typedef int (*gsem_row_fn)(void *arg, char *const *f, size_t nf, size_t line, int64_t k);
-int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, gsem_row_fn fn, void *arg);
+/* With a tally, the scanner counts every row, checks its width against the header's nhead
+ * (gsem_row_width), reports progress, and counts a row not in ix instead of passing it on. */
+typedef struct {
+    ks_ctx *ctx;
+    const char *path;
+    size_t nhead;
+    size_t *rows, *short_rows, *not_in_ref;
+    const gsem_progress *pr;
+} gsem_tally;
+int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, const gsem_tally *t,
+                   gsem_row_fn fn, void *arg);
 void gsem_index_free(ks_ctx *ctx, gsem_index *ix);
 
 /* A SNP list (`SNP A1 A2 ...`): the names in an arena, each SNP's rank in byte order of the
@@ -160,15 +184,6 @@ typedef int (*gsem_task)(ks_ctx *sub, size_t i, int tid, void *arg);
 int gsem_threads(const ks_ctx *ctx, size_t n);
 int gsem_each(ks_ctx *ctx, size_t n, gsem_task fn, void *arg, int *st);
 
-/* Progress over files read in parallel: done[2 j], done[2 j + 1] the bytes read and the size
- * of file j (of n), reported together through ctx under `what`; me: the caller's file. */
-typedef struct {
-    ks_ctx *ctx;
-    const char *what;
-    uint64_t *done;
-    size_t n, me;
-} gsem_progress;
-void gsem_progress_report(const gsem_progress *pr, ks_text_reader *r);
 
 /* Parse a numeric cell: 1 with *v set, 0 for NA ("", "NA", "."), -1 if not a number. For P
  * cells, *logv (if not NULL) gets log of the value from the text itself when the value is

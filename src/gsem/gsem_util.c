@@ -28,6 +28,26 @@ int gsem_allele(const char *s, int upper)
     }
 }
 
+/* FNV-1a over the bytes of s (upper-cased with upper). */
+static uint64_t fnv1a(const char *s, int upper)
+{
+    uint64_t x = 1469598103934665603ULL;
+    for (; *s; s++)
+        x = (x ^ (unsigned char)(upper ? toupper((unsigned char)*s) : *s)) * 1099511628211ULL;
+    return x;
+}
+
+int64_t gsem_allele_key(const char *s, int upper)
+{
+    if (!s || !s[0]) return GSEM_NA;
+    const size_t l = strlen(s);
+    if (l > 7) return (int64_t)((fnv1a(s, upper) & ~(3ULL << 62)) | (1ULL << 62));
+    uint64_t v = 0;
+    for (size_t i = 0; i < l; i++)
+        v |= (uint64_t)(unsigned char)(upper ? toupper((unsigned char)s[i]) : s[i]) << (8 * i);
+    return (int64_t)v;
+}
+
 /* A name's 32-bit tag: "rs" and a number below 2^32 (no leading zero) is the number itself,
  * flagged exact (one name to one tag, so no string compare is needed); any other name is its
  * FNV-1a hash, checked by strcmp. *h gets the name's 64-bit hash, for the slot. */
@@ -44,8 +64,7 @@ static uint32_t name_tag(const char *s, int *exact, uint64_t *h)
             return (uint32_t)v;
         }
     }
-    uint64_t x = 1469598103934665603ULL;
-    for (; *s; s++) x = (x ^ (unsigned char)*s) * 1099511628211ULL;
+    const uint64_t x = fnv1a(s, 0);
     *exact = 0;
     *h = (x ^ (x >> 29)) * 0x9E3779B97F4A7C15ULL;
     return (uint32_t)(x >> 32);
@@ -131,7 +150,8 @@ int64_t gsem_index_find(const gsem_index *ix, const char *name)
     return gsem_index_find_key(ix, name, &k);
 }
 
-int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, gsem_row_fn fn, void *arg)
+int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, const gsem_tally *t,
+                   gsem_row_fn fn, void *arg)
 {
     ks_text_record b[GSEM_BATCH];
     gsem_key key[GSEM_BATCH];
@@ -144,8 +164,19 @@ int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, gsem_row_fn
             const int64_t k = (size_t)snp < b[i].nfields
                                   ? gsem_index_find_key(ix, b[i].fields[snp], &key[i])
                                   : -1;
-            const int rc = fn(arg, b[i].fields, b[i].nfields, b[i].line, k);
-            if (rc) return rc;
+            int rc;
+            if (t) { /* the row counted, its width checked, and a row not in ix counted only */
+                const size_t rows = ++*t->rows;
+                if ((rc = gsem_row_width(t->ctx, t->path, b[i].line, b[i].nfields, t->nhead,
+                                         t->short_rows)))
+                    return rc;
+                if ((rows & 65535) == 0) gsem_progress_report(t->pr, r);
+                if (k < 0) {
+                    ++*t->not_in_ref;
+                    continue;
+                }
+            }
+            if ((rc = fn(arg, b[i].fields, b[i].nfields, b[i].line, k))) return rc;
         }
     }
     return got < 0 ? got : KS_OK;

@@ -347,24 +347,11 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
  * chi-square filter. */
 typedef struct {
     size_t n;
-    uint64_t *a1;     /* A1's text as a key: up to 8 bytes exactly, longer by its hash */
+    int64_t *a1;      /* A1's text as a key (gsem_allele_key) */
     uint32_t *ld, *w; /* each row's SNP as its row in the LD scores (rows of one SNP adjacent)
                          and in the weights */
     double *N, *Z;
 } trait;
-
-static uint64_t allele_key(const char *s)
-{
-    const size_t n = strlen(s);
-    uint64_t k = 0;
-    if (n <= 8) {
-        memcpy(&k, s, n);
-        return k;
-    }
-    k = 1469598103934665603ULL;
-    for (; *s; s++) k = (k ^ (unsigned char)*s) * 1099511628211ULL;
-    return k | 0x8080808080808080ULL; /* (high bits in every byte: no ASCII text of 8 bytes) */
-}
 
 static void trait_free(ks_ctx *ctx, trait *t)
 {
@@ -379,7 +366,7 @@ static void trait_free(ks_ctx *ctx, trait *t)
 typedef struct {
     uint32_t ld, w; /* the SNP's rows in the LD scores and weights */
     double N, Z;
-    uint64_t a1;
+    int64_t a1;
 } order_key;
 
 /* The rows with Z^2 <= cmax into the trait, by position, stably (R's order(CHR, BP) keeps the
@@ -474,7 +461,7 @@ static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
     const int64_t b = s->w == s->ld || a < 0 ? a : gsem_index_find(&s->w->index, f[s->col[0]]);
     if (a < 0 || b < 0) return KS_OK;
     if ((rc = gsem_grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key))) return rc;
-    s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, Z, allele_key(f[s->col[3]])};
+    s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, Z, gsem_allele_key(f[s->col[3]], 0)};
     s->maxn = fmax(s->maxn, N);
     return KS_OK;
 }
@@ -502,7 +489,7 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     if (rc == 1) {
         rc = gsem_header(ctx, path, f, nf, want, 5, s.col);
         s.nhead = nf;
-        if (!rc) rc = gsem_scan_rows(r, &ld->index, s.col[0], trait_row, &s);
+        if (!rc) rc = gsem_scan_rows(r, &ld->index, s.col[0], NULL, trait_row, &s);
     }
     ks_text_close(r);
     *nmerged = s.n;

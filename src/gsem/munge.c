@@ -47,9 +47,6 @@ typedef struct {
     ks_munge_report *rep;
     mrows *m;
     const int *col;
-    const gsem_progress *pr;
-    ks_text_reader *r;
-    size_t nhead;
 } munge_scan;
 
 static int munge_row(void *arg, char *const *f, size_t nf, size_t line, int64_t k)
@@ -57,14 +54,7 @@ static int munge_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
     munge_scan *s = arg;
     ks_munge_report *rep = s->rep;
     const int *col = s->col;
-    rep->rows++;
-    int rc = gsem_row_width(s->ctx, s->path, line, nf, s->nhead, &rep->short_rows);
-    if (rc) return rc;
-    if ((rep->rows & 65535) == 0) gsem_progress_report(s->pr, s->r);
-    if (k < 0) {
-        rep->not_in_ref++;
-        return KS_OK;
-    }
+    int rc;
     mrow x;
     x.ref = (uint32_t)k;
     x.rank = s->ref->rank[k];
@@ -98,8 +88,9 @@ static int read_rows(ks_ctx *ctx, const char *path, const gsem_snplist *ref,
                                        1u << GC_P | 1u << GC_N};
         rc = gsem_map_columns(ctx, path, f, nf, &spec, col, n_factor);
         if (!rc) rc = gsem_columns_used(ctx, f, &spec, col, rep->used);
-        munge_scan s = {ctx, path, ref, rep, m, col, pr, r, nf};
-        if (!rc) rc = gsem_scan_rows(r, &ref->index, col[C_SNP], munge_row, &s);
+        munge_scan s = {ctx, path, ref, rep, m, col};
+        const gsem_tally t = {ctx, path, nf, &rep->rows, &rep->short_rows, &rep->not_in_ref, pr};
+        if (!rc) rc = gsem_scan_rows(r, &ref->index, col[C_SNP], &t, munge_row, &s);
     }
     gsem_progress_report(pr, r);
     ks_text_close(r);

@@ -45,24 +45,6 @@ static void sref_free(ks_ctx *ctx, sref *s)
     memset(s, 0, sizeof *s);
 }
 
-/* An allele's key: up to 7 bytes as they are (so equal keys are equal text), a longer text
- * by its 64-bit hash with bit 62 set; GSEM_NA for none. */
-static int64_t allele_key(const char *s, int upper)
-{
-    if (!s || !s[0]) return GSEM_NA;
-    const size_t l = strlen(s);
-    uint64_t v = 0;
-    if (l <= 7) {
-        for (size_t i = 0; i < l; i++)
-            v |= (uint64_t)(unsigned char)(upper ? toupper((unsigned char)s[i]) : s[i]) << (8 * i);
-        return (int64_t)v;
-    }
-    v = 1469598103934665603ULL;
-    for (; *s; s++)
-        v = (v ^ (unsigned char)(upper ? toupper((unsigned char)*s) : *s)) * 1099511628211ULL;
-    return (int64_t)((v & ~(3ULL << 62)) | (1ULL << 62));
-}
-
 /* A file's allele as R's factor(toupper(x), c("A","C","G","T")) sees it (or any text with
  * keep_indel); NA cells ("", ".", "NA") are NA. */
 static int64_t file_allele(const char *s, int keep_indel)
@@ -72,7 +54,7 @@ static int64_t file_allele(const char *s, int keep_indel)
         const int c = s[1] ? 0 : toupper((unsigned char)s[0]);
         if (c != 'A' && c != 'C' && c != 'G' && c != 'T') return GSEM_NA;
     }
-    return allele_key(s, 1);
+    return gsem_allele_key(s, 1);
 }
 
 static int ambiguous(const char *a1, const char *a2)
@@ -137,8 +119,8 @@ static int sref_read(ks_ctx *ctx, const char *path, double maf_filter, int ambig
         const size_t *c = s->cell + i * s->ncol;
         const char *a1 = s->arena + c[col[1]], *a2 = s->arena + c[col[2]];
         s->name[i] = s->arena + c[col[0]];
-        s->a1[i] = allele_key(a1, 0);
-        s->a2[i] = allele_key(a2, 0);
+        s->a1[i] = gsem_allele_key(a1, 0);
+        s->a2[i] = gsem_allele_key(a2, 0);
         const char *m = s->arena + c[col[3]];
         const int pr = gsem_parse_num(m, &s->maf[i], NULL);
         if (pr < 0) {
@@ -208,9 +190,6 @@ typedef struct {
     int32_t *seen; /* per reference SNP: -1 not seen, -2 repeated, else its row */
     double n_given;
     int keep_indel;
-    size_t nhead;
-    const gsem_progress *pr;
-    ks_text_reader *r;
 } sumstats_scan;
 
 static int sumstats_row(void *arg, char *const *f, size_t nf, size_t line, int64_t k)
@@ -218,14 +197,7 @@ static int sumstats_row(void *arg, char *const *f, size_t nf, size_t line, int64
     sumstats_scan *s = arg;
     ks_sumstats_report *rep = s->rep;
     const int *col = s->col;
-    rep->rows++;
-    int rc = gsem_row_width(s->ctx, s->path, line, nf, s->nhead, &rep->short_rows);
-    if (rc) return rc;
-    if ((rep->rows & 65535) == 0) gsem_progress_report(s->pr, s->r);
-    if (k < 0) {
-        rep->not_in_ref++;
-        return KS_OK;
-    }
+    int rc;
     srow x;
     memset(&x, 0, sizeof x);
     x.ref = (uint32_t)k;
@@ -293,8 +265,9 @@ static int read_rows(ks_ctx *ctx, const sumstats_job *J, size_t t, srows *m, int
         rc = gsem_map_columns(ctx, path, f, nf, &spec, col, &n_factor);
         if (!rc) rc = gsem_columns_used(ctx, f, &spec, col, rep->used);
         sumstats_scan s = {ctx, path, rep, m, col, seen, n_given ? o->N[t] : 0.0,
-                           o->keep_indel, nf, &pr, r};
-        if (!rc) rc = gsem_scan_rows(r, &J->ref->index, col[GC_SNP], sumstats_row, &s);
+                           o->keep_indel};
+        const gsem_tally tl = {ctx, path, nf, &rep->rows, &rep->short_rows, &rep->not_in_ref, &pr};
+        if (!rc) rc = gsem_scan_rows(r, &J->ref->index, col[GC_SNP], &tl, sumstats_row, &s);
     }
     if (!rc) gsem_progress_report(&pr, r);
     ks_text_close(r);
@@ -354,7 +327,7 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
     for (size_t i = 0; i < m.n; i++) {
         srow *x = &m.rows[i];
         double z;
-        if (x->p < 1e-307 || isnan(x->p)) /* GenomicSEM's approximation, from the text of P */
+        if (x->p < 1e-307) /* GenomicSEM's approximation, from the text of P (NaN P is gone) */
             z = sqrt(-2 * (isnan(x->logp) ? log(x->p) : x->logp));
         else
             z = gsem_z_from_p(x->p, NAN);
