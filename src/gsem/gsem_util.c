@@ -200,30 +200,32 @@ static int fast_decimal(const char *s, double *out)
                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     const char *p = s;
     const int neg = *p == '-';
-    if (*p == '-' || *p == '+') p++;
+    p += *p == '-' || *p == '+';
+    const char *d0 = p; /* leading zeros skipped, then every digit counts */
+    while (*p == '0') p++;
     uint64_t m = 0;
-    int nd = 0, e = 0, any = 0;
-    for (; *p >= '0' && *p <= '9'; p++, any = 1)
-        if (m || *p != '0') {
-            if (++nd > 15) return 0;
-            m = 10 * m + (uint64_t)(*p - '0');
-        }
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++, any = 1) {
-            if (m || *p != '0') {
-                if (++nd > 15) return 0;
-                m = 10 * m + (uint64_t)(*p - '0');
-            }
-            e--;
-        }
-    if (!any) return 0;
+    const char *ib = p;
+    while ((unsigned)(*p - '0') < 10) m = 10 * m + (uint64_t)(*p++ - '0');
+    long nd = p - ib, e = 0;
+    int any = p > d0;
+    if (*p == '.') {
+        const char *fb = ++p;
+        if (!m)
+            while (*p == '0') p++;
+        const char *fs = p;
+        while ((unsigned)(*p - '0') < 10) m = 10 * m + (uint64_t)(*p++ - '0');
+        nd += p - fs;
+        e = -(long)(p - fb);
+        any |= p > fb;
+    }
+    if (!any || nd > 15) return 0;
     if (*p == 'e' || *p == 'E') {
         p++;
         const int en = *p == '-';
-        if (*p == '-' || *p == '+') p++;
-        if (!(*p >= '0' && *p <= '9')) return 0;
+        p += *p == '-' || *p == '+';
+        if ((unsigned)(*p - '0') >= 10) return 0;
         int x = 0;
-        for (; *p >= '0' && *p <= '9'; p++)
+        for (; (unsigned)(*p - '0') < 10; p++)
             if ((x = 10 * x + (*p - '0')) > 400) return 0;
         e += en ? -x : x;
     }
@@ -233,7 +235,6 @@ static int fast_decimal(const char *s, double *out)
     *out = neg ? -v : v;
     return 1;
 }
-
 int gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                 const char *const *want, int n, int *col)
 {
@@ -293,10 +294,10 @@ int gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size)
 int gsem_parse_num(const char *s, double *v, double *logv)
 {
     if (logv) *logv = NAN;
-    if (!s[0] || !strcmp(s, "NA") || !strcmp(s, ".")) return 0;
     char *end;
     double x;
-    if (!fast_decimal(s, &x)) {
+    if (!fast_decimal(s, &x)) { /* (which turns "", "NA" and "." away) */
+        if (!s[0] || !strcmp(s, "NA") || !strcmp(s, ".")) return 0;
         x = strtod(s, &end);
         if (end == s || *end) return -1;
     }

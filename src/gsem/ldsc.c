@@ -9,6 +9,7 @@
  * the 200 delete-one estimates of contiguous equal-count blocks give the pseudo-values whose
  * covariance is V. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,27 +18,6 @@
 #include "gsem_internal.h"
 
 typedef long double ld_t;
-
-/* R's mean(): a long double sum, then a correction pass. */
-static double r_mean(const double *x, size_t n)
-{
-    ld_t s = 0.0L;
-    for (size_t i = 0; i < n; i++) s += x[i];
-    s /= (ld_t)n;
-    if (isfinite((double)s)) {
-        ld_t t = 0.0L;
-        for (size_t i = 0; i < n; i++) t += x[i] - s;
-        s += t / (ld_t)n;
-    }
-    return (double)s;
-}
-
-static double r_sum(const double *x, size_t n)
-{
-    ld_t s = 0.0L;
-    for (size_t i = 0; i < n; i++) s += x[i];
-    return (double)s;
-}
 
 /* R's cov() of the columns of X (n x p, column-major) into C (p x p). */
 static void r_cov(const double *X, size_t n, size_t p, double *C, double *mean)
@@ -87,14 +67,15 @@ static void solve2(const double A[4], const double b[2], double x[2])
     x[1] = b2;
 }
 
-/* One regression of y on [L2, 1] with row weights wr (already normalised): the estimate (slope,
- * intercept) and the pseudo-values of the slope (nb) and of both for the jackknife SEs. */
+/* One regression of y on [L2, 1] with row weights sw / tot (R's normalised weights): the
+ * estimate (slope, intercept) and the pseudo-values of the slope (nb) and of both for the
+ * jackknife SEs. */
 typedef struct {
     double reg[2], slope_se, intercept_se;
 } regfit;
 
-static int regress(ks_ctx *ctx, const double *l2, const double *y, const double *wx,
-                   const double *wy, size_t n, size_t nb, double *pseudo_slope, regfit *fit)
+static int regress(ks_ctx *ctx, const double *l2, const double *y, const double *sw,
+                   double tot, size_t n, size_t nb, double *pseudo_slope, regfit *fit)
 {
     if (n < nb)
         return ks_fail(ctx, KS_EINVAL, "ldsc: %zu SNPs are fewer than the %zu jackknife blocks", n,
@@ -114,7 +95,7 @@ static int regress(ks_ctx *ctx, const double *l2, const double *y, const double 
         const size_t to = b + 1 == nb ? n : nextf - 1;
         double xty0 = 0, xty1 = 0, x00 = 0, x01 = 0, x11 = 0;
         for (size_t i = from - 1; i < to; i++) {
-            const double c0 = l2[i] * wx[i], c1 = wx[i], yy = y[i] * wy[i];
+            const double wr = sw[i] / tot, c0 = l2[i] * wr, yy = y[i] * wr, c1 = wr;
             xty0 += c0 * yy;
             xty1 += c1 * yy;
             x00 += c0 * c0;
@@ -344,13 +325,13 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
 }
 
 /* One trait's SNPs after the merge with the LD scores, in (CHR, BP) order, after its
- * chi-square filter. */
+ * chi-square filter, with their scores (the regressions read them in this order). */
 typedef struct {
     size_t n;
-    int64_t *a1;      /* A1's text as a key (gsem_allele_key) */
-    uint32_t *ld, *w; /* each row's SNP as its row in the LD scores (rows of one SNP adjacent)
-                         and in the weights */
+    int64_t *a1;  /* A1's text as a key (gsem_allele_key) */
+    uint32_t *ld; /* each row's SNP as its row in the LD scores (rows of one SNP adjacent) */
     double *N, *Z;
+    double *l2, *wl; /* its L2 and weight LD score (wl is l2 without separate weights) */
 } trait;
 
 static void trait_free(ks_ctx *ctx, trait *t)
@@ -359,7 +340,8 @@ static void trait_free(ks_ctx *ctx, trait *t)
     ks_free(ctx, t->a1);
     ks_free(ctx, t->N);
     ks_free(ctx, t->Z);
-    ks_free(ctx, t->w);
+    if (t->wl != t->l2) ks_free(ctx, t->wl);
+    ks_free(ctx, t->l2);
     memset(t, 0, sizeof *t);
 }
 
@@ -370,12 +352,13 @@ typedef struct {
 } order_key;
 
 /* The rows with Z^2 <= cmax into the trait, by position, stably (R's order(CHR, BP) keeps the
- * merged order of ties; the filter commutes with the sort): a counting sort over the npos
- * position ranks, straight into the trait's arrays. */
-static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const uint32_t *pos,
-                          size_t npos, double cmax, trait *t)
+ * merged order of ties; the filter commutes with the sort): a counting sort over the position
+ * ranks of L's rows, straight into the trait's arrays. */
+static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const ldset *L,
+                          const ldset *W, double cmax, trait *t)
 {
-    uint32_t *start = ks_calloc(ctx, npos + 1, sizeof *start);
+    const uint32_t *pos = L->pos;
+    uint32_t *start = ks_calloc(ctx, L->n + 1, sizeof *start);
     if (!start) return KS_ENOMEM;
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -383,24 +366,33 @@ static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const uint3
             start[pos[k[i].ld] + 1]++;
             m++;
         }
-    t->ld = ks_malloc_array(ctx, m ? m : 1, sizeof *t->ld);
-    t->w = ks_malloc_array(ctx, m ? m : 1, sizeof *t->w);
-    t->a1 = ks_malloc_array(ctx, m ? m : 1, sizeof *t->a1);
-    t->N = ks_malloc_array(ctx, m ? m : 1, sizeof *t->N);
-    t->Z = ks_malloc_array(ctx, m ? m : 1, sizeof *t->Z);
-    if (!t->ld || !t->w || !t->a1 || !t->N || !t->Z) {
+    const size_t m1 = m ? m : 1;
+    t->ld = ks_malloc_array(ctx, m1, sizeof *t->ld);
+    t->a1 = ks_malloc_array(ctx, m1, sizeof *t->a1);
+    t->N = ks_malloc_array(ctx, m1, sizeof *t->N);
+    t->Z = ks_malloc_array(ctx, m1, sizeof *t->Z);
+    t->l2 = ks_malloc_array(ctx, m1, sizeof *t->l2);
+    t->wl = W == L ? t->l2 : ks_malloc_array(ctx, m1, sizeof *t->wl);
+    if (!t->ld || !t->a1 || !t->N || !t->Z || !t->l2 || !t->wl) {
         ks_free(ctx, start);
         return KS_ENOMEM;
     }
-    for (size_t p = 0; p < npos; p++) start[p + 1] += start[p];
+    ks_huge_pages(t->ld, m * sizeof *t->ld); /* (fewer page faults) */
+    ks_huge_pages(t->a1, m * sizeof *t->a1);
+    ks_huge_pages(t->N, m * sizeof *t->N);
+    ks_huge_pages(t->Z, m * sizeof *t->Z);
+    ks_huge_pages(t->l2, m * sizeof *t->l2);
+    if (W != L) ks_huge_pages(t->wl, m * sizeof *t->wl);
+    for (size_t p = 0; p < L->n; p++) start[p + 1] += start[p];
     for (size_t i = 0; i < n; i++) {
         if (k[i].Z * k[i].Z > cmax) continue;
         const uint32_t at = start[pos[k[i].ld]]++;
         t->ld[at] = k[i].ld;
-        t->w[at] = k[i].w;
         t->a1[at] = k[i].a1;
         t->N[at] = k[i].N;
         t->Z[at] = k[i].Z;
+        t->l2[at] = L->l2[k[i].ld];
+        if (W != L) t->wl[at] = W->l2[k[i].w];
     }
     t->n = m;
     ks_free(ctx, start);
@@ -408,6 +400,25 @@ static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const uint3
 }
 
 static int is_na(const char *f) { return !f[0] || !strcmp(f, "NA"); }
+
+/* A thread's scratch, for one trait's merged rows before their sort or one regression's rows:
+ * a task's memory reused by the next (fewer fresh pages to fault in and clear). */
+typedef struct {
+    void *p;
+    size_t bytes;
+} scratch;
+
+/* At least bytes of scratch (what it held not kept). */
+static void *scratch_get(ks_ctx *ctx, scratch *sc, size_t bytes)
+{
+    if (bytes > sc->bytes) {
+        ks_free(ctx, sc->p);
+        sc->p = ks_malloc(ctx, bytes);
+        sc->bytes = sc->p ? bytes : 0;
+        if (sc->p) ks_huge_pages(sc->p, bytes);
+    }
+    return sc->p;
+}
 
 /* One munged file (`SNP N Z A1 A2`, tab-separated, plain or gzip), streamed: rows with a
  * missing cell anywhere dropped (R's na.omit), the rest merged with the LD scores (and
@@ -467,7 +478,7 @@ static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
 }
 
 static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldset *w,
-                      double chisq_max, trait *t, size_t *nread, size_t *nmerged,
+                      double chisq_max, scratch *sc, trait *t, size_t *nread, size_t *nmerged,
                       size_t *nremoved, double *cmax)
 {
     memset(t, 0, sizeof *t);
@@ -479,11 +490,13 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     char *const *f;
     static const char *const want[5] = {"SNP", "N", "Z", "A1", "A2"};
     trait_scan s = {ctx, path, ld, w, {0}, 0, 0, 0, nread, NULL, -INFINITY, "", 0.0};
-    /* room for every LD row at once (pages are touched only as rows come): no regrowth */
-    if ((rc = gsem_grow(ctx, (void **)&s.key, &s.cap, ld->n ? ld->n : 1, sizeof *s.key))) {
+    /* room for every LD row at once (more only where the file repeats a SNP) */
+    s.key = scratch_get(ctx, sc, (ld->n ? ld->n : 1) * sizeof *s.key);
+    if (!s.key) {
         ks_text_close(r);
-        return rc;
+        return KS_ENOMEM;
     }
+    s.cap = sc->bytes / sizeof *s.key;
     rc = ks_text_next(r, &nf, &f, &line);
     if (rc == 0) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
     if (rc == 1) {
@@ -494,26 +507,45 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     ks_text_close(r);
     *nmerged = s.n;
     *cmax = chisq_max > 0.0 ? chisq_max : fmax(0.001 * s.maxn, 80.0);
-    if (!rc) rc = sort_positions(ctx, s.key, s.n, ld->pos, ld->n, *cmax, t);
+    if (!rc) rc = sort_positions(ctx, s.key, s.n, ld, w, *cmax, t);
     *nremoved = s.n - t->n;
-    ks_free(ctx, s.key);
+    sc->p = s.key; /* (regrown, perhaps) */
+    sc->bytes = s.cap * sizeof *s.key;
     return rc;
 }
 
-/* The aggregate-h2 weights of one trait over its rows: sqrt(w) (unnormalised). */
-static void sqrt_weights(const double *chi, const double *l2, const double *wld, const double *N,
-                         size_t n, double M, double *sw, double *tmp)
+/* A trait's sqrt heteroscedasticity weight at aggregate h2 agg (unnormalised). */
+static inline double sqrt_weight(double agg, double M, double l2, double wld, double N)
 {
-    for (size_t i = 0; i < n; i++) tmp[i] = l2[i] * N[i];
-    double agg = (M * (r_mean(chi, n) - 1.0)) / r_mean(tmp, n);
-    agg = fmin(fmax(agg, 0.0), 1.0);
-    for (size_t i = 0; i < n; i++) {
-        /* (x > 1 ? x : 1 is fmax(x, 1) for every x, NaN too, and inlines) */
-        const double ld = l2[i] > 1.0 ? l2[i] : 1.0, wl = wld[i] > 1.0 ? wld[i] : 1.0;
-        const double c = agg * N[i] / M;
-        const double d = 1.0 + c * ld, het = 1.0 / (2.0 * (d * d)), w = het * (1.0 / wl);
-        sw[i] = sqrt(w);
-    }
+    /* (x > 1 ? x : 1 is fmax(x, 1) for every x, NaN too, and inlines) */
+    const double ld = l2 > 1.0 ? l2 : 1.0, wl = wld > 1.0 ? wld : 1.0;
+    const double c = agg * N / M;
+    const double d = 1.0 + c * ld, het = 1.0 / (2.0 * (d * d)), w = het * (1.0 / wl);
+    return sqrt(w);
+}
+
+/* Every row's weight: one trait's sqrt weight, or (N2 given) the sum of two traits' (R's
+ * w1 + w2), in plain double arithmetic, which vectorises (with AVX2 where the CPU has it:
+ * division and sqrt round alike in every width). */
+__attribute__((target_clones("avx2", "default"))) static void
+weights(const double *l2, const double *wl, const double *N1, const double *N2, double agg1,
+        double agg2, double M, size_t n, double *sw)
+{
+    if (!N2)
+        for (size_t i = 0; i < n; i++) sw[i] = sqrt_weight(agg1, M, l2[i], wl[i], N1[i]);
+    else
+        for (size_t i = 0; i < n; i++)
+            sw[i] = sqrt_weight(agg1, M, l2[i], wl[i], N1[i]) +
+                    sqrt_weight(agg2, M, l2[i], wl[i], N2[i]);
+}
+
+/* R's mean() finished: s the long double sum, t the long double sum of x - s / n. */
+static double r_mean_of(ld_t s, ld_t t, size_t n) { return (double)(s / (ld_t)n + t / (ld_t)n); }
+
+/* GenomicSEM's aggregate h2, clamped to [0, 1], from the means of chi-square and L2 x N. */
+static double agg_h2(double M, double mchi, double ml2n)
+{
+    return fmin(fmax((M * (mchi - 1.0)) / ml2n, 0.0), 1.0);
 }
 
 void ks_ldsc_result_free(ks_ctx *ctx, ks_ldsc_result *r)
@@ -565,85 +597,136 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
 }
 
 /* One regression: trait j alone (j == kk) or the pair (j, kk), the s-th in V's order, with
- * this thread's scratch (first: SIZE_MAX over the LD rows; *bufp of *capp rows). */
-static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, const ldset *W, size_t k,
-                   size_t j, size_t kk, size_t s, const char *const *traits, double M, size_t nb,
-                   uint32_t *first, double **bufp,
-                   size_t *capp, double *Vhold, ks_ldsc_result *r)
+ * this thread's scratch (first: UINT32_MAX over the LD rows; sc for the rows). A pair's rows
+ * are a's rows with b's of the same SNP, read in place where the two traits have the same
+ * SNPs (the usual case) and merged into sc otherwise; y (Z_a Z_b, with the allele flip) and
+ * the weights are made in sc. Then four passes over the rows: the first pass of R's means,
+ * their correction, the weights (with the corrections that can wait), the jackknife's blocks. */
+static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, size_t s,
+                   const char *const *traits, double M, size_t nb, uint32_t *first,
+                   scratch *sc, double *Vhold, ks_ldsc_result *r)
 {
-    double *buf = *bufp;
-    size_t cap = *capp;
     const trait *a = &T[j], *b = &T[kk];
-    size_t n = 0;
-    if (j != kk) /* b's first row of each SNP, by its LD row (reset after the pair) */
+    const int pair = j != kk;
+    const double *l2 = a->l2, *wl = a->wl, *za = a->Z, *zb = b->Z, *N1 = a->N, *N2 = b->N;
+    double *y, *sw;
+    size_t n = a->n;
+    int same = pair && a->n == b->n; /* the same SNPs, each once, in the same order */
+    for (size_t i = 0; same && i < n; i++)
+        same = a->ld[i] == b->ld[i] && (i == 0 || a->ld[i] != a->ld[i - 1]);
+    if (pair && !same) { /* b's first row of each SNP, by its LD row (reset after the merge) */
         for (size_t q = b->n; q-- > 0;) first[b->ld[q]] = (uint32_t)q;
-    for (int pass = 0; pass < 2; pass++) { /* count, then fill */
-        if (pass == 1 && n > cap) {
-            ks_free(ctx, buf);
-            cap = n;
-            buf = ks_malloc_array(ctx, cap, 9 * sizeof *buf);
-            *bufp = buf;
-            *capp = buf ? cap : 0;
-            if (!buf) return KS_ENOMEM;
-        }
-        size_t at = 0;
-        for (size_t i = 0; i < a->n; i++) {
-            if (j == kk) {
-                if (pass) {
-                    buf[at] = L->l2[a->ld[i]];
-                    buf[cap + at] = W->l2[a->w[i]];
-                    buf[3 * cap + at] = a->Z[i] * a->Z[i];
-                    buf[2 * cap + at] = buf[3 * cap + at];
-                    buf[5 * cap + at] = a->N[i];
-                }
-                at++;
-                continue;
-            }
-            /* merge by SNP: every row of b with this SNP (adjacent from the first) */
-            const uint32_t f0 = first[a->ld[i]];
-            if (f0 == UINT32_MAX) continue;
-            for (size_t q = f0; q < b->n && b->ld[q] == a->ld[i]; q++) {
-                if (pass) {
-                    const double zx = b->a1[q] != a->a1[i] ? -a->Z[i] : a->Z[i];
-                    buf[at] = L->l2[a->ld[i]];
-                    buf[cap + at] = W->l2[a->w[i]];
-                    buf[2 * cap + at] = b->Z[q] * zx;
-                    buf[3 * cap + at] = a->Z[i] * a->Z[i];
-                    buf[4 * cap + at] = b->Z[q] * b->Z[q];
-                    buf[5 * cap + at] = a->N[i];
-                    buf[6 * cap + at] = b->N[q];
-                }
-                at++;
-            }
-        }
-        n = at;
+        n = 0;
+        for (size_t i = 0; i < a->n; i++) /* every row of b with a's SNP, adjacent from the first */
+            for (size_t q = first[a->ld[i]]; q < b->n && b->ld[q] == a->ld[i]; q++) n++;
     }
-    if (j != kk)
+    const int sep = a->wl != a->l2, merged = pair && !same;
+    const size_t cols = merged ? 7 + (size_t)sep : 2 + !pair; /* (a single trait: a copy of chi) */
+    double *buf = n ? scratch_get(ctx, sc, n * cols * sizeof *buf) : NULL;
+    if (merged) {
+        if (buf) {
+            double *ml2 = buf + 2 * n, *mwl = sep ? ml2 + 5 * n : ml2, *mza = ml2 + n,
+                   *mzb = mza + n, *mN1 = mzb + n, *mN2 = mN1 + n;
+            size_t at = 0;
+            for (size_t i = 0; i < a->n; i++) {
+                const uint32_t ld = a->ld[i];
+                for (size_t q = first[ld]; q < b->n && b->ld[q] == ld; q++, at++) {
+                    ml2[at] = a->l2[i];
+                    mwl[at] = a->wl[i];
+                    mza[at] = a->Z[i] * (b->a1[q] != a->a1[i] ? -1.0 : 1.0);
+                    mzb[at] = b->Z[q];
+                    mN1[at] = a->N[i];
+                    mN2[at] = b->N[q];
+                }
+            }
+            l2 = ml2, wl = mwl, za = mza, zb = mzb, N1 = mN1, N2 = mN2;
+        }
         for (size_t q = 0; q < b->n; q++) first[b->ld[q]] = UINT32_MAX;
-    double *l2 = buf, *wl = buf + cap, *y = buf + 2 * cap, *chi1 = buf + 3 * cap,
-           *chi2 = buf + 4 * cap, *N1 = buf + 5 * cap, *N2 = buf + 6 * cap,
-           *sw = buf + 7 * cap, *tmp = buf + 8 * cap;
-    double nbar;
-    if (!n) {
-        return ks_fail(ctx, KS_EINVAL, "ldsc: %s and %s share no SNPs", traits[j],
-                       traits[kk]);
     }
-    sqrt_weights(chi1, l2, wl, N1, n, M, sw, tmp);
-    if (j == kk) {
-        const double tot = r_sum(sw, n);
-        for (size_t i = 0; i < n; i++) sw[i] = sw[i] / tot;
-        nbar = r_mean(N1, n);
-    } else {
-        double *sw2 = chi1; /* chi1 is not needed once w is made */
-        sqrt_weights(chi2, l2, wl, N2, n, M, sw2, tmp);
-        for (size_t i = 0; i < n; i++) sw[i] = sw[i] + sw2[i];
-        const double tot = r_sum(sw, n);
-        for (size_t i = 0; i < n; i++) sw[i] = sw[i] / tot;
-        nbar = sqrt(r_mean(N1, n) * r_mean(N2, n));
-        r->mean_zz[s] = r_mean(y, n);
+    if (!n) return ks_fail(ctx, KS_EINVAL, "ldsc: %s and %s share no SNPs", traits[j], traits[kk]);
+    if (!buf) return KS_ENOMEM;
+    y = buf;
+    sw = buf + n;
+    /* Each pass goes over the rows a chunk at a time, its loops in turn on the chunk (the chunk
+     * stays in cache; each sum still adds its terms in row order). y: chi-square, or Z_b times
+     * a's Z with a's sign flipped where the A1s differ (R's ifelse on -Z; merged rows have the
+     * flip in za already, and Z^2 does not see it). R's mean(): a long double sum over n, then
+     * the mean of x - that added where the first is finite. sum: of chi1, L2 N1, chi2, L2 N2
+     * (R's products rounded to double), N1, N2, y. */
+    enum { CHUNK = 2048 };
+    ld_t sum[7] = {0, 0, 0, 0, 0, 0, 0}, m[7], t[7] = {0, 0, 0, 0, 0, 0, 0};
+    for (size_t c0 = 0; c0 < n; c0 += CHUNK) {
+        const size_t c1 = n - c0 < CHUNK ? n : c0 + CHUNK;
+        if (!pair)
+            for (size_t i = c0; i < c1; i++) y[i] = za[i] * za[i];
+        else if (merged)
+            for (size_t i = c0; i < c1; i++) y[i] = zb[i] * za[i];
+        else
+            for (size_t i = c0; i < c1; i++)
+                y[i] = zb[i] * (b->a1[i] != a->a1[i] ? -za[i] : za[i]);
+        for (size_t i = c0; i < c1; i++) {
+            sum[0] += za[i] * za[i];
+            sum[1] += l2[i] * N1[i];
+            sum[4] += N1[i];
+        }
+        if (pair) {
+            for (size_t i = c0; i < c1; i++) {
+                sum[2] += zb[i] * zb[i];
+                sum[3] += l2[i] * N2[i];
+            }
+            for (size_t i = c0; i < c1; i++) {
+                sum[5] += N2[i];
+                sum[6] += y[i];
+            }
+        }
+    }
+    int fin[7];
+    for (int c = 0; c < 7; c++) {
+        m[c] = sum[c] / (ld_t)n;
+        fin[c] = isfinite((double)m[c]);
+    }
+    for (size_t c0 = 0; c0 < n; c0 += CHUNK) {
+        const size_t c1 = n - c0 < CHUNK ? n : c0 + CHUNK;
+        if (fin[0] && fin[1])
+            for (size_t i = c0; i < c1; i++) {
+                t[0] += (double)(za[i] * za[i]) - m[0];
+                t[1] += (double)(l2[i] * N1[i]) - m[1];
+            }
+        if (pair && fin[2] && fin[3])
+            for (size_t i = c0; i < c1; i++) {
+                t[2] += (double)(zb[i] * zb[i]) - m[2];
+                t[3] += (double)(l2[i] * N2[i]) - m[3];
+            }
+    }
+    const double agg1 = agg_h2(M, r_mean_of(sum[0], t[0], n), r_mean_of(sum[1], t[1], n));
+    const double agg2 =
+        pair ? agg_h2(M, r_mean_of(sum[2], t[2], n), r_mean_of(sum[3], t[3], n)) : 0.0;
+    /* the weights (R: w1 + w2, then over their sum), and the corrections of the N and y means */
+    ld_t tot = 0.0L;
+    for (size_t c0 = 0; c0 < n; c0 += CHUNK) {
+        const size_t c1 = n - c0 < CHUNK ? n : c0 + CHUNK;
+        weights(l2 + c0, wl + c0, N1 + c0, pair ? N2 + c0 : NULL, agg1, agg2, M, c1 - c0,
+                sw + c0);
+        for (size_t i = c0; i < c1; i++) {
+            tot += sw[i];
+            t[4] += N1[i] - m[4];
+        }
+        if (pair)
+            for (size_t i = c0; i < c1; i++) {
+                t[5] += N2[i] - m[5];
+                t[6] += y[i] - m[6];
+            }
+    }
+    for (int c = 4; c < 7; c++)
+        if (!fin[c]) t[c] = 0.0L;
+    const double mN1 = r_mean_of(sum[4], t[4], n);
+    double nbar = mN1;
+    if (pair) {
+        nbar = sqrt(mN1 * r_mean_of(sum[5], t[5], n));
+        r->mean_zz[s] = r_mean_of(sum[6], t[6], n);
     }
     regfit fit = {{0.0, 0.0}, 0.0, 0.0};
-    const int rc = regress(ctx, l2, y, sw, sw, n, nb, Vhold + s * nb, &fit);
+    const int rc = regress(ctx, l2, y, sw, (double)tot, n, nb, Vhold + s * nb, &fit);
     if (rc) return rc;
     r->pair_snps[s] = n;
     r->N[s] = nbar;
@@ -654,12 +737,11 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, const ldset *W, 
     r->pair_intercept_se[s] = fit.intercept_se;
     r->S[j + kk * k] = r->S[kk + j * k] = est;
     r->intercept[j + kk * k] = r->intercept[kk + j * k] = fit.reg[1];
-    if (j == kk) {
-        /* chi1 was overwritten only for pairs: here it is still the chi-square */
-        r->mean_chisq[j] = r_mean(chi1, n);
-        memcpy(tmp, chi1, n * sizeof *tmp);
-        const double med = gsem_median(tmp, n);
-        r->lambda_gc[j] = med / 0.45493642311957283; /* qchisq(0.5, 1) */
+    if (!pair) {
+        r->mean_chisq[j] = r_mean_of(sum[0], t[0], n);
+        double *c = buf + 2 * n; /* the median's selection reorders a copy */
+        memcpy(c, y, n * sizeof *c);
+        r->lambda_gc[j] = gsem_median(c, n) / 0.45493642311957283; /* qchisq(0.5, 1) */
         r->h2_se[j] = r->est_se[s];
         r->intercept_se[j] = fit.intercept_se;
         r->ratio[j] = (fit.reg[1] - 1.0) / (r->mean_chisq[j] - 1.0);
@@ -683,8 +765,12 @@ static void scale_sv(size_t k, const double *d, const double *S, double *So, con
         for (size_t b = 0; b < ks; b++) Vo[a + b * ks] = V[a + b * ks] * (sO[a] * sO[b]);
 }
 
-/* What the parallel steps of ks_gsem_ldsc share: the traits, then the regressions (pj: each
- * one's pair; per thread: the first-row marks and a row buffer). */
+/* What the tasks of ks_gsem_ldsc share. Tasks 0..k-1 read the traits; task k + q fits the q-th
+ * regression of the schedule (pj: its pair, by the later trait first, so that a trait's
+ * regressions with the traits before it can run while later traits are still read), waiting
+ * under mu until its traits are read (state: 0 reading, 1 read, -1 failed). Handed out in
+ * order, every trait is read before (or while) a regression waits for it. Per thread: the
+ * first-row marks and a row buffer. */
 typedef struct {
     const char *const *traits;
     const ldset *L, *W;
@@ -695,28 +781,37 @@ typedef struct {
     double M;
     size_t nb;
     double *Vhold;
-    size_t *pj;
+    size_t *pj; /* per scheduled fit: j, kk and its place in V's order */
     uint32_t **firsts;
-    double **tbuf;
-    size_t *tcap;
+    scratch *sc;
+    int *state;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 } ldsc_job;
 
-static int trait_task(ks_ctx *sub, size_t j, int tid, void *arg)
+static int ldsc_task(ks_ctx *sub, size_t q, int tid, void *arg)
 {
-    (void)tid;
-    const ldsc_job *b = arg;
+    ldsc_job *b = arg;
     ks_ldsc_result *r = b->r;
-    return trait_read(sub, b->traits[j], b->L, b->W, b->o->chisq_max, &b->T[j],
-                      &r->snps_read[j], &r->snps_merged[j], &r->snps_removed[j],
-                      &r->chisq_max[j]);
-}
-
-static int fit_task(ks_ctx *sub, size_t q, int tid, void *arg)
-{
-    const ldsc_job *b = arg;
-    return fit_one(sub, b->T, b->L, b->W, b->k, b->pj[2 * q], b->pj[2 * q + 1], q, b->traits,
-                   b->M, b->nb,
-                   b->firsts[tid], &b->tbuf[tid], &b->tcap[tid], b->Vhold, b->r);
+    if (q < b->k) {
+        const int rc = trait_read(sub, b->traits[q], b->L, b->W, b->o->chisq_max, &b->sc[tid],
+                                  &b->T[q],
+                                  &r->snps_read[q], &r->snps_merged[q], &r->snps_removed[q],
+                                  &r->chisq_max[q]);
+        pthread_mutex_lock(&b->mu);
+        b->state[q] = rc ? -1 : 1;
+        pthread_cond_broadcast(&b->cv);
+        pthread_mutex_unlock(&b->mu);
+        return rc;
+    }
+    const size_t *p = b->pj + 3 * (q - b->k), j = p[0], kk = p[1];
+    pthread_mutex_lock(&b->mu);
+    while (!b->state[j] || !b->state[kk]) pthread_cond_wait(&b->cv, &b->mu);
+    const int ok = b->state[j] > 0 && b->state[kk] > 0;
+    pthread_mutex_unlock(&b->mu);
+    if (!ok) return KS_EINVAL; /* (the trait's own error is reported: its task comes first) */
+    return fit_one(sub, b->T, b->k, j, kk, p[2], b->traits, b->M, b->nb, b->firsts[tid],
+                   &b->sc[tid], b->Vhold, r);
 }
 
 int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
@@ -763,45 +858,41 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     trait *T = rc ? NULL : ks_calloc(ctx, k, sizeof *T);
     ks_ldsc_result *r = rc ? NULL : result_new(ctx, k, ks);
     if (!rc && (!T || !r)) rc = KS_ENOMEM;
-    ldsc_job job = {traits, &L, Wp, &o, T, r, k, M, 0, NULL, NULL, NULL, NULL, NULL};
-    if (!rc) rc = gsem_each(ctx, k, trait_task, &job, NULL); /* the traits in parallel */
-    size_t maxn = 0;
-    for (size_t j = 0; j < k && !rc; j++) maxn = T[j].n > maxn ? T[j].n : maxn;
-    /* scratch: one pair's rows (at most n_j x dup; grown as needed) */
     double *Vhold = rc ? NULL : ks_malloc_array(ctx, nb * ks, sizeof *Vhold);
     if (!rc && !Vhold) rc = KS_ENOMEM;
     if (!rc) {
         r->n_blocks = nb;
         r->m = M;
     }
-    if (!rc) { /* the regressions in parallel (each writes only its own results) */
-        const int nt = gsem_threads(ctx, ks);
-        job.nb = nb;
-        job.Vhold = Vhold;
-        job.pj = ks_malloc_array(ctx, ks, 2 * sizeof *job.pj);
+    if (!rc) { /* the traits and the regressions (each writes only its own results) */
+        ldsc_job job = {traits, &L, Wp, &o, T, r, k, M, nb, Vhold, NULL, NULL, NULL, NULL,
+                        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+        const int nt = gsem_threads(ctx, k + ks);
+        job.pj = ks_malloc_array(ctx, ks, 3 * sizeof *job.pj);
         job.firsts = ks_calloc(ctx, (size_t)nt, sizeof *job.firsts);
-        job.tbuf = ks_calloc(ctx, (size_t)nt, sizeof *job.tbuf);
-        job.tcap = ks_calloc(ctx, (size_t)nt, sizeof *job.tcap);
-        if (!job.pj || !job.firsts || !job.tbuf || !job.tcap) rc = KS_ENOMEM;
+        job.sc = ks_calloc(ctx, (size_t)nt, sizeof *job.sc);
+        job.state = ks_calloc(ctx, k, sizeof *job.state);
+        if (!job.pj || !job.firsts || !job.sc || !job.state) rc = KS_ENOMEM;
         for (int t = 0; t < nt && !rc; t++) {
             if (!(job.firsts[t] = ks_malloc_array(ctx, L.n ? L.n : 1, sizeof **job.firsts)))
                 rc = KS_ENOMEM;
             for (size_t i = 0; !rc && i < L.n; i++) job.firsts[t][i] = UINT32_MAX;
         }
-        for (size_t j = 0, q = 0; !rc && j < k; j++)
-            for (size_t kk = j; kk < k; kk++, q++) {
-                job.pj[2 * q] = j;
-                job.pj[2 * q + 1] = kk;
+        for (size_t kk = 0, q = 0; !rc && kk < k; kk++) /* V's order: s = j k - j (j - 1) / 2 + kk - j */
+            for (size_t j = 0; j <= kk; j++, q++) {
+                job.pj[3 * q] = j;
+                job.pj[3 * q + 1] = kk;
+                job.pj[3 * q + 2] = j * k - j * (j - 1) / 2 + (kk - j);
             }
-        if (!rc) rc = gsem_each(ctx, ks, fit_task, &job, NULL);
+        if (!rc) rc = gsem_each(ctx, k + ks, ldsc_task, &job, NULL);
         for (int t = 0; t < nt; t++) {
             if (job.firsts) ks_free(ctx, job.firsts[t]);
-            if (job.tbuf) ks_free(ctx, job.tbuf[t]);
+            if (job.sc) ks_free(ctx, job.sc[t].p);
         }
         ks_free(ctx, job.firsts);
-        ks_free(ctx, job.tbuf);
-        ks_free(ctx, job.tcap);
+        ks_free(ctx, job.sc);
         ks_free(ctx, job.pj);
+        ks_free(ctx, job.state);
     }
     if (!rc) {
         /* V = cov(pseudo-values) / crossprod(N x sqrt(nb) / m); then the liability scale */

@@ -209,3 +209,31 @@ def test_ldsc_sep_weights(ldsc_r_inputs):
     f = gsem.ldsc([G / "ref" / "munged" / f"{t}.sumstats.gz" for t in TRAITS], PREV_S, PREV_P,
                   ld=G / "sim" / "ld", wld=G / "sim" / "ld", sep_weights=True)
     assert (f.S == ldsc_r_inputs.S).all() and (f.V == ldsc_r_inputs.V).all()
+
+
+def test_ldsc_pair_in_place_equals_merged(tmp_path):
+    """Two traits with the same SNPs are regressed in place, others through a merge: the pair's
+    estimate, intercept and V are the same bit for bit either way, allele flips included."""
+    t1, t2 = (read(G / "ref" / "munged" / f"{t}.sumstats.gz") for t in ("T1", "T2"))
+    both = t1.merge(t2, on="SNP")
+    once = both.SNP.map(both.SNP.value_counts()) == 1  # (T2 repeats some SNPs)
+    keep = set(both.SNP[once & (both.Z_x ** 2 <= 80) & (both.Z_y ** 2 <= 80)])
+    a = t1[t1.SNP.isin(keep)]
+    b_full = t2.copy()
+    flip = b_full.index[::37]  # A1 and A2 swapped, Z kept: R flips a's sign on these rows
+    b_full.loc[flip, ["A1", "A2"]] = b_full.loc[flip, ["A2", "A1"]].values
+    b = b_full[b_full.SNP.isin(keep)]
+    assert len(a) == len(b) < len(b_full)
+    paths = []
+    for name, df in (("a", a), ("b", b), ("b_full", b_full)):
+        paths.append(tmp_path / f"{name}.sumstats.gz")
+        df.to_csv(paths[-1], sep="\t", index=False)
+    opts = dict(ld=G / "sim" / "ld", wld=G / "sim" / "ld", chisq_max=80.0)
+    same = gsem.ldsc([paths[0], paths[1]], **opts)
+    merged = gsem.ldsc([paths[0], paths[2]], **opts)
+    assert same.details["pair_snps"][1] == merged.details["pair_snps"][1] == len(a)
+    assert same.S[0, 1] == merged.S[0, 1] and same.I[0, 1] == merged.I[0, 1]
+    assert same.V[1, 1] == merged.V[1, 1]
+    t2[t2.SNP.isin(keep)].to_csv(tmp_path / "plain.sumstats.gz", sep="\t", index=False)
+    plain = gsem.ldsc([paths[0], tmp_path / "plain.sumstats.gz"], **opts)
+    assert plain.S[0, 1] != same.S[0, 1]  # the flips matter
