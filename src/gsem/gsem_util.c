@@ -91,13 +91,16 @@ int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index
     while (size < n + n / 2) size *= 2; /* load at most 2/3 */
     ix->names = names;
     ix->mask = size - 1;
-    ix->slot = ks_calloc(ctx, size, sizeof *ix->slot);
+    ix->slot = ks_malloc_array(ctx, size, sizeof *ix->slot);
     if (!ix->slot) {
         ks_free(ctx, ix->filter);
         ix->filter = NULL;
         return KS_ENOMEM;
     }
-    ks_huge_pages(ix->slot, size * sizeof *ix->slot); /* random probes: fewer TLB misses */
+    /* huge pages before the slots are first touched: fewer page faults, and fewer TLB misses
+     * in the random probes */
+    ks_huge_pages(ix->slot, size * sizeof *ix->slot);
+    memset(ix->slot, 0, size * sizeof *ix->slot);
     gsem_key key[GSEM_BATCH]; /* the slots of a batch of names prefetched together */
     for (size_t i = 0; i < n; i++) {
         if (i % GSEM_BATCH == 0)

@@ -140,23 +140,53 @@ static int regress(ks_ctx *ctx, const double *l2, const double *y, const double 
     return KS_OK;
 }
 
-/* The LD scores: a SNP's chromosome, position, L2 (and wLD). */
+/* One chromosome's LD file as read: per row CHR, BP, the score and the name (in an arena). */
 typedef struct {
-    size_t n;
-    char *arena; /* the names */
+    int64_t chr, bp;
+    double l2;
+    const char *name;
+} ldrow;
+
+enum { LDBLOCK = 1 << 17 }; /* rows in blocks, so that a file's rows are never copied to grow */
+
+typedef struct {
+    size_t n, nblk, alen, acap;
+    ldrow **blk;    /* row i: blk[i / LDBLOCK][i % LDBLOCK] */
+    char **arena;   /* the names, in arenas of at least LDBLOCK bytes (the last one filling) */
+    size_t narena;
+} ldpart;
+
+static const ldrow *ldpart_row(const ldpart *p, size_t i) { return &p->blk[i / LDBLOCK][i % LDBLOCK]; }
+
+static void ldpart_rows_free(ks_ctx *ctx, ldpart *p)
+{
+    for (size_t b = 0; p->blk && b < p->nblk; b++) ks_free(ctx, p->blk[b]);
+    ks_free(ctx, p->blk);
+    p->blk = NULL;
+    p->nblk = 0;
+}
+
+/* The LD scores: the chromosomes' files in their order, a SNP's name (in its file's arena),
+ * L2 (or wLD) and position rank. */
+typedef struct {
+    size_t n, nparts;
+    ldpart *part; /* the files' names (their rows are let go once read) */
     const char **snp;
-    int64_t *chr, *bp;
     double *l2;
-    uint32_t *pos;    /* each row's rank by (CHR, BP), equal positions equal ranks */
+    uint32_t *pos; /* each row's rank by (CHR, BP), equal positions equal ranks */
     gsem_index index;
 } ldset;
 
 static void ldset_free(ks_ctx *ctx, ldset *s)
 {
-    ks_free(ctx, s->arena);
+    for (size_t c = 0; s->part && c < s->nparts; c++) {
+        ldpart *p = &s->part[c];
+        for (size_t a = 0; p->arena && a < p->narena; a++) ks_free(ctx, p->arena[a]);
+        ks_free(ctx, p->arena);
+        ldpart_rows_free(ctx, p);
+    }
+    ks_free(ctx, s->part);
     ks_free(ctx, s->snp);
-    ks_free(ctx, s->chr);
-    ks_free(ctx, s->bp);
     ks_free(ctx, s->l2);
     ks_free(ctx, s->pos);
     gsem_index_free(ctx, &s->index);
@@ -166,57 +196,53 @@ static void ldset_free(ks_ctx *ctx, ldset *s)
 static int cmp_ldpos(const void *a, const void *b, void *ctx)
 {
     const uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
-    const ldset *s = ctx;
-    if (s->chr[i] != s->chr[j]) return s->chr[i] < s->chr[j] ? -1 : 1;
-    if (s->bp[i] != s->bp[j]) return s->bp[i] < s->bp[j] ? -1 : 1;
+    const ldrow *const *at = ctx, *x = at[i], *y = at[j];
+    if (x->chr != y->chr) return x->chr < y->chr ? -1 : 1;
+    if (x->bp != y->bp) return x->bp < y->bp ? -1 : 1;
     return (i > j) - (i < j);
 }
 
 /* pos: the rows' ranks by (CHR, BP), so that a trait's rows are put in R's order(CHR, BP) by
- * a stable counting sort. */
+ * a stable counting sort. Files in order (the usual case) are ranked as they are read;
+ * others are sorted first. */
 static int rank_positions(ks_ctx *ctx, ldset *s)
 {
-    uint32_t *ord = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *ord);
-    s->pos = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *s->pos);
-    if (!ord || !s->pos) {
+    const ldrow *prev = NULL;
+    uint32_t r = 0;
+    int sorted = 1;
+    for (size_t c = 0, i = 0; sorted && c < s->nparts; c++)
+        for (size_t q = 0; sorted && q < s->part[c].n; q++, i++) {
+            const ldrow *w = ldpart_row(&s->part[c], q);
+            if (prev && (w->chr < prev->chr || (w->chr == prev->chr && w->bp < prev->bp)))
+                sorted = 0;
+            else if (prev && (w->chr != prev->chr || w->bp != prev->bp))
+                r++;
+            s->pos[i] = r;
+            prev = w;
+        }
+    if (sorted) return KS_OK;
+    uint32_t *ord = ks_malloc_array(ctx, s->n, sizeof *ord);
+    const ldrow **at = ks_malloc_array(ctx, s->n, sizeof *at);
+    if (!ord || !at) {
         ks_free(ctx, ord);
+        ks_free(ctx, at);
         return KS_ENOMEM;
     }
-    int sorted = 1;
-    for (size_t i = 0; i < s->n; i++) {
-        ord[i] = (uint32_t)i;
-        if (i && (s->chr[i] < s->chr[i - 1] || (s->chr[i] == s->chr[i - 1] && s->bp[i] < s->bp[i - 1])))
-            sorted = 0;
-    }
-    if (!sorted) qsort_r(ord, s->n, sizeof *ord, cmp_ldpos, s);
-    uint32_t r = 0;
+    for (size_t c = 0, i = 0; c < s->nparts; c++)
+        for (size_t q = 0; q < s->part[c].n; q++, i++) {
+            ord[i] = (uint32_t)i;
+            at[i] = ldpart_row(&s->part[c], q);
+        }
+    qsort_r(ord, s->n, sizeof *ord, cmp_ldpos, at);
+    r = 0;
     for (size_t k = 0; k < s->n; k++) {
-        const uint32_t i = ord[k];
-        if (k && (s->chr[i] != s->chr[ord[k - 1]] || s->bp[i] != s->bp[ord[k - 1]])) r++;
-        s->pos[i] = r;
+        const ldrow *w = at[ord[k]], *v = k ? at[ord[k - 1]] : NULL;
+        if (v && (w->chr != v->chr || w->bp != v->bp)) r++;
+        s->pos[ord[k]] = r;
     }
     ks_free(ctx, ord);
+    ks_free(ctx, at);
     return KS_OK;
-}
-
-/* One chromosome's LD file as read: the names in an arena (off: each one's start), CHR, BP and
- * the score. */
-typedef struct {
-    size_t n, alen;
-    char *arena;
-    size_t *off;
-    int64_t *chr, *bp;
-    double *l2;
-} ldpart;
-
-static void ldpart_free(ks_ctx *ctx, ldpart *p)
-{
-    ks_free(ctx, p->arena);
-    ks_free(ctx, p->off);
-    ks_free(ctx, p->chr);
-    ks_free(ctx, p->bp);
-    ks_free(ctx, p->l2);
-    memset(p, 0, sizeof *p);
 }
 
 typedef struct {
@@ -238,7 +264,7 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
     ks_text_reader *r;
     int rc = ks_text_open(ctx, path, '\t', &r);
     if (rc) return rc;
-    size_t nf, line, nhead = 0, cap = 0, ccap = 0, bcap = 0, lcap = 0, acap = 0;
+    size_t nf, line, nhead = 0, cap = 0, acap = 0;
     char *const *f;
     int col[4]; /* CHR SNP BP score */
     static const char *const want[4] = {"CHR", "SNP", "BP", "L2"};
@@ -262,18 +288,31 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
                 v[q] = NAN;
         }
         const size_t len = strlen(f[col[1]]) + 1, i = s->n;
-        if (rc || (rc = gsem_grow(ctx, (void **)&s->off, &cap, i + 1, sizeof *s->off)) ||
-            (rc = gsem_grow(ctx, (void **)&s->chr, &ccap, i + 1, sizeof *s->chr)) ||
-            (rc = gsem_grow(ctx, (void **)&s->bp, &bcap, i + 1, sizeof *s->bp)) ||
-            (rc = gsem_grow(ctx, (void **)&s->l2, &lcap, i + 1, sizeof *s->l2)) ||
-            (rc = gsem_grow(ctx, (void **)&s->arena, &acap, s->alen + len, 1)))
-            break;
-        memcpy(s->arena + s->alen, f[col[1]], len);
-        s->off[i] = s->alen;
+        if (rc) break;
+        if (i % LDBLOCK == 0) { /* a new block of rows */
+            if ((rc = gsem_grow(ctx, (void **)&s->blk, &cap, s->nblk + 1, sizeof *s->blk))) break;
+            if (!(s->blk[s->nblk] = ks_malloc_array(ctx, LDBLOCK, sizeof **s->blk))) {
+                rc = KS_ENOMEM;
+                break;
+            }
+            ks_huge_pages(s->blk[s->nblk], LDBLOCK * sizeof **s->blk);
+            s->nblk++;
+        }
+        if (!s->narena || s->alen + len > s->acap) { /* a new arena */
+            if ((rc = gsem_grow(ctx, (void **)&s->arena, &acap, s->narena + 1, sizeof *s->arena)))
+                break;
+            s->acap = len > LDBLOCK ? len : LDBLOCK;
+            if (!(s->arena[s->narena] = ks_malloc(ctx, s->acap))) {
+                rc = KS_ENOMEM;
+                break;
+            }
+            s->narena++;
+            s->alen = 0;
+        }
+        char *name = s->arena[s->narena - 1] + s->alen;
+        memcpy(name, f[col[1]], len);
+        s->blk[i / LDBLOCK][i % LDBLOCK] = (ldrow){(int64_t)v[0], (int64_t)v[1], v[2], name};
         s->alen += len;
-        s->chr[i] = (int64_t)v[0];
-        s->bp[i] = (int64_t)v[1];
-        s->l2[i] = v[2];
         s->n++;
     }
     ks_text_close(r);
@@ -286,40 +325,36 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
 static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, int last, ldset *s)
 {
     memset(s, 0, sizeof *s);
-    ldpart *part = ks_calloc(ctx, nc ? nc : 1, sizeof *part);
-    if (!part) return KS_ENOMEM;
-    ldread_job job = {dir, chrs, last, part};
+    s->part = ks_calloc(ctx, nc ? nc : 1, sizeof *s->part);
+    if (!s->part) return KS_ENOMEM;
+    s->nparts = nc;
+    ldread_job job = {dir, chrs, last, s->part};
     int rc = gsem_each(ctx, nc, ldpart_read, &job, NULL);
-    size_t n = 0, alen = 0;
-    for (size_t c = 0; c < nc; c++) {
-        n += part[c].n;
-        alen += part[c].alen;
-    }
+    size_t n = 0;
+    for (size_t c = 0; c < nc; c++) n += s->part[c].n;
     if (!rc && n >= UINT32_MAX)
         rc = ks_fail(ctx, KS_EINVAL, "%s: %zu LD score rows are too many", dir, n);
-    if (!rc) {
-        s->arena = ks_malloc(ctx, alen ? alen : 1);
-        s->snp = ks_malloc_array(ctx, n ? n : 1, sizeof *s->snp);
-        s->chr = ks_malloc_array(ctx, n ? n : 1, sizeof *s->chr);
-        s->bp = ks_malloc_array(ctx, n ? n : 1, sizeof *s->bp);
-        s->l2 = ks_malloc_array(ctx, n ? n : 1, sizeof *s->l2);
-        if (!s->arena || !s->snp || !s->chr || !s->bp || !s->l2) rc = KS_ENOMEM;
-    }
-    for (size_t c = 0, i = 0, at = 0; !rc && c < nc; c++) {
-        const ldpart *p = &part[c];
-        memcpy(s->arena + at, p->arena, p->alen);
-        memcpy(s->chr + i, p->chr, p->n * sizeof *s->chr);
-        memcpy(s->bp + i, p->bp, p->n * sizeof *s->bp);
-        memcpy(s->l2 + i, p->l2, p->n * sizeof *s->l2);
-        for (size_t q = 0; q < p->n; q++) s->snp[i + q] = s->arena + at + p->off[q];
-        i += p->n;
-        at += p->alen;
-    }
-    for (size_t c = 0; c < nc; c++) ldpart_free(ctx, &part[c]);
-    ks_free(ctx, part);
     s->n = n;
+    if (!rc) {
+        s->snp = ks_malloc_array(ctx, n ? n : 1, sizeof *s->snp);
+        s->l2 = ks_malloc_array(ctx, n ? n : 1, sizeof *s->l2);
+        s->pos = ks_malloc_array(ctx, n ? n : 1, sizeof *s->pos);
+        if (!s->snp || !s->l2 || !s->pos) rc = KS_ENOMEM;
+    }
+    if (!rc) {
+        ks_huge_pages(s->snp, n * sizeof *s->snp); /* (fewer page faults) */
+        ks_huge_pages(s->l2, n * sizeof *s->l2);
+        ks_huge_pages(s->pos, n * sizeof *s->pos);
+    }
+    for (size_t c = 0, i = 0; !rc && c < nc; c++)
+        for (size_t q = 0; q < s->part[c].n; q++, i++) {
+            const ldrow *w = ldpart_row(&s->part[c], q);
+            s->snp[i] = w->name;
+            s->l2[i] = w->l2;
+        }
     if (!rc) rc = gsem_index_build(ctx, s->snp, s->n, &s->index);
     if (!rc) rc = rank_positions(ctx, s);
+    for (size_t c = 0; c < nc; c++) ldpart_rows_free(ctx, &s->part[c]); /* (in snp, l2, pos now) */
     if (rc) ldset_free(ctx, s);
     return rc;
 }
