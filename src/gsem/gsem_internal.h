@@ -92,14 +92,16 @@ typedef struct {
 int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index *ix);
 int64_t gsem_index_find(const gsem_index *ix, const char *name); /* the index, or -1 */
 /* The same in two steps, for a batch of names: the key (its memory prefetched), then the
- * lookup, by when the prefetch has arrived. */
+ * lookup, by when the prefetch has arrived. With filter, the lookup asks the Bloom filter
+ * first (which saves the slot's cache miss for a name not there, and costs one for a name
+ * there). */
 typedef struct {
     uint64_t hv, bits;
     size_t word;
     uint32_t tag;
-    int exact;
+    int exact, filter;
 } gsem_key;
-void gsem_index_key(const gsem_index *ix, const char *name, gsem_key *k);
+void gsem_index_key(const gsem_index *ix, const char *name, int filter, gsem_key *k);
 int64_t gsem_index_find_key(const gsem_index *ix, const char *name, const gsem_key *k);
 /* Progress over files read in parallel: done[2 j], done[2 j + 1] the bytes read and the size
  * of file j (of n), reported together through ctx under `what`; me: the caller's file. */

@@ -105,7 +105,7 @@ int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index
     for (size_t i = 0; i < n; i++) {
         if (i % GSEM_BATCH == 0)
             for (size_t j = i; j < n && j < i + GSEM_BATCH; j++)
-                gsem_index_key(ix, names[j], &key[j - i]);
+                gsem_index_key(ix, names[j], 0, &key[j - i]);
         const gsem_key *kk = &key[i % GSEM_BATCH];
         const int exact = kk->exact;
         const uint64_t hv = kk->hv;
@@ -124,18 +124,19 @@ int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index
     return KS_OK;
 }
 
-void gsem_index_key(const gsem_index *ix, const char *name, gsem_key *k)
+void gsem_index_key(const gsem_index *ix, const char *name, int filter, gsem_key *k)
 {
     k->tag = name_tag(name, &k->exact, &k->hv);
     k->word = 0;
     k->bits = filter_bits(k->hv, ix->fmask, &k->word);
-    __builtin_prefetch(&ix->filter[k->word]);
+    k->filter = filter;
+    if (filter) __builtin_prefetch(&ix->filter[k->word]);
     __builtin_prefetch(&ix->slot[(size_t)(k->hv >> 32) & ix->mask]);
 }
 
 int64_t gsem_index_find_key(const gsem_index *ix, const char *name, const gsem_key *k)
 {
-    if ((ix->filter[k->word] & k->bits) != k->bits) return -1;
+    if (k->filter && (ix->filter[k->word] & k->bits) != k->bits) return -1;
     const uint32_t flag = k->exact ? EXACT : 0;
     for (size_t h = (size_t)(k->hv >> 32) & ix->mask;; h = (h + 1) & ix->mask) {
         const gsem_slot *sl = &ix->slot[h];
@@ -149,7 +150,7 @@ int64_t gsem_index_find_key(const gsem_index *ix, const char *name, const gsem_k
 int64_t gsem_index_find(const gsem_index *ix, const char *name)
 {
     gsem_key k;
-    gsem_index_key(ix, name, &k);
+    gsem_index_key(ix, name, 1, &k);
     return gsem_index_find_key(ix, name, &k);
 }
 
@@ -158,15 +159,21 @@ int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, const gsem_
 {
     ks_text_record b[GSEM_BATCH];
     gsem_key key[GSEM_BATCH];
-    size_t nb;
-    int got;
+    size_t nb, seen = 0, missed = 0;
+    int got, filter = 1; /* the filter only pays where many names miss: decided every 4096 */
     while ((got = ks_text_batch(r, GSEM_BATCH, b, &nb)) == 1) {
         for (size_t i = 0; i < nb; i++)
-            if ((size_t)snp < b[i].nfields) gsem_index_key(ix, b[i].fields[snp], &key[i]);
+            if ((size_t)snp < b[i].nfields)
+                gsem_index_key(ix, b[i].fields[snp], filter, &key[i]);
+        if ((seen += nb) >= 4096) {
+            filter = 8 * missed > seen; /* more than 1 in 8 */
+            seen = missed = 0;
+        }
         for (size_t i = 0; i < nb; i++) {
             const int64_t k = (size_t)snp < b[i].nfields
                                   ? gsem_index_find_key(ix, b[i].fields[snp], &key[i])
                                   : -1;
+            missed += k < 0;
             int rc;
             if (t) { /* the row counted, its width checked, and a row not in ix counted only */
                 const size_t rows = ++*t->rows;

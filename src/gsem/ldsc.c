@@ -366,7 +366,7 @@ typedef struct {
     int64_t *a1;  /* A1's text as a key (gsem_allele_key) */
     uint32_t *ld; /* each row's SNP as its row in the LD scores (rows of one SNP adjacent) */
     double *N, *Z;
-    double *l2, *wl; /* its L2 and weight LD score (wl is l2 without separate weights) */
+    double *wl; /* with separate weights, each row's weight LD score (else NULL) */
 } trait;
 
 static void trait_free(ks_ctx *ctx, trait *t)
@@ -375,8 +375,7 @@ static void trait_free(ks_ctx *ctx, trait *t)
     ks_free(ctx, t->a1);
     ks_free(ctx, t->N);
     ks_free(ctx, t->Z);
-    if (t->wl != t->l2) ks_free(ctx, t->wl);
-    ks_free(ctx, t->l2);
+    ks_free(ctx, t->wl);
     memset(t, 0, sizeof *t);
 }
 
@@ -406,9 +405,8 @@ static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const ldset
     t->a1 = ks_malloc_array(ctx, m1, sizeof *t->a1);
     t->N = ks_malloc_array(ctx, m1, sizeof *t->N);
     t->Z = ks_malloc_array(ctx, m1, sizeof *t->Z);
-    t->l2 = ks_malloc_array(ctx, m1, sizeof *t->l2);
-    t->wl = W == L ? t->l2 : ks_malloc_array(ctx, m1, sizeof *t->wl);
-    if (!t->ld || !t->a1 || !t->N || !t->Z || !t->l2 || !t->wl) {
+    t->wl = W == L ? NULL : ks_malloc_array(ctx, m1, sizeof *t->wl);
+    if (!t->ld || !t->a1 || !t->N || !t->Z || (W != L && !t->wl)) {
         ks_free(ctx, start);
         return KS_ENOMEM;
     }
@@ -416,7 +414,6 @@ static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const ldset
     ks_huge_pages(t->a1, m * sizeof *t->a1);
     ks_huge_pages(t->N, m * sizeof *t->N);
     ks_huge_pages(t->Z, m * sizeof *t->Z);
-    ks_huge_pages(t->l2, m * sizeof *t->l2);
     if (W != L) ks_huge_pages(t->wl, m * sizeof *t->wl);
     for (size_t p = 0; p < L->n; p++) start[p + 1] += start[p];
     for (size_t i = 0; i < n; i++) {
@@ -426,7 +423,6 @@ static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const ldset
         t->a1[at] = k[i].a1;
         t->N[at] = k[i].N;
         t->Z[at] = k[i].Z;
-        t->l2[at] = L->l2[k[i].ld];
         if (W != L) t->wl[at] = W->l2[k[i].w];
     }
     t->n = m;
@@ -637,51 +633,60 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
  * SNPs (the usual case) and merged into sc otherwise; y (Z_a Z_b, with the allele flip) and
  * the weights are made in sc. Then four passes over the rows: the first pass of R's means,
  * their correction, the weights (with the corrections that can wait), the jackknife's blocks. */
-static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, size_t s,
-                   const char *const *traits, double M, size_t nb, uint32_t *first,
+static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t j, size_t kk,
+                   size_t s, const char *const *traits, double M, size_t nb, uint32_t **firstp,
                    scratch *sc, double *Vhold, ks_ldsc_result *r)
 {
     const trait *a = &T[j], *b = &T[kk];
-    const int pair = j != kk;
-    const double *l2 = a->l2, *wl = a->wl, *za = a->Z, *zb = b->Z, *N1 = a->N, *N2 = b->N;
-    double *y, *sw;
+    const int pair = j != kk, sep = a->wl != NULL;
+    const double *wl = a->wl, *za = a->Z, *zb = b->Z, *N1 = a->N, *N2 = b->N;
     size_t n = a->n;
     int same = pair && a->n == b->n; /* the same SNPs, each once, in the same order */
     for (size_t i = 0; same && i < n; i++)
         same = a->ld[i] == b->ld[i] && (i == 0 || a->ld[i] != a->ld[i - 1]);
-    if (pair && !same) { /* b's first row of each SNP, by its LD row (reset after the merge) */
+    const int merged = pair && !same;
+    uint32_t *first = *firstp;
+    if (merged && !first) { /* (made the first time a thread merges) */
+        if (!(first = *firstp = ks_malloc_array(ctx, L->n ? L->n : 1, sizeof *first)))
+            return KS_ENOMEM;
+        for (size_t i = 0; i < L->n; i++) first[i] = UINT32_MAX;
+    }
+    if (merged) { /* b's first row of each SNP, by its LD row (reset after the merge) */
         for (size_t q = b->n; q-- > 0;) first[b->ld[q]] = (uint32_t)q;
         n = 0;
         for (size_t i = 0; i < a->n; i++) /* every row of b with a's SNP, adjacent from the first */
             for (size_t q = first[a->ld[i]]; q < b->n && b->ld[q] == a->ld[i]; q++) n++;
     }
-    const int sep = a->wl != a->l2, merged = pair && !same;
-    const size_t cols = merged ? 7 + (size_t)sep : 2 + !pair; /* (a single trait: a copy of chi) */
+    /* the columns: y, the weights, L2; a single trait's copy of chi for the median, a pair's
+     * merged rows, the in-place rows' weight scores */
+    const size_t cols = merged ? 7 + (size_t)sep : pair ? 3 + (size_t)sep : 4;
     double *buf = n ? scratch_get(ctx, sc, n * cols * sizeof *buf) : NULL;
+    double *y = buf, *sw = buf + n, *l2 = buf + 2 * n;
     if (merged) {
         if (buf) {
-            double *ml2 = buf + 2 * n, *mwl = sep ? ml2 + 5 * n : ml2, *mza = ml2 + n,
-                   *mzb = mza + n, *mN1 = mzb + n, *mN2 = mN1 + n;
+            double *mza = l2 + n, *mzb = mza + n, *mN1 = mzb + n, *mN2 = mN1 + n,
+                   *mwl = sep ? mN2 + n : l2;
             size_t at = 0;
             for (size_t i = 0; i < a->n; i++) {
                 const uint32_t ld = a->ld[i];
                 for (size_t q = first[ld]; q < b->n && b->ld[q] == ld; q++, at++) {
-                    ml2[at] = a->l2[i];
-                    mwl[at] = a->wl[i];
+                    l2[at] = L->l2[ld];
+                    if (sep) mwl[at] = a->wl[i];
                     mza[at] = a->Z[i] * (b->a1[q] != a->a1[i] ? -1.0 : 1.0);
                     mzb[at] = b->Z[q];
                     mN1[at] = a->N[i];
                     mN2[at] = b->N[q];
                 }
             }
-            l2 = ml2, wl = mwl, za = mza, zb = mzb, N1 = mN1, N2 = mN2;
+            wl = mwl, za = mza, zb = mzb, N1 = mN1, N2 = mN2;
         }
         for (size_t q = 0; q < b->n; q++) first[b->ld[q]] = UINT32_MAX;
+    } else if (buf) {
+        for (size_t i = 0; i < n; i++) l2[i] = L->l2[a->ld[i]];
+        if (!sep) wl = l2;
     }
     if (!n) return ks_fail(ctx, KS_EINVAL, "ldsc: %s and %s share no SNPs", traits[j], traits[kk]);
     if (!buf) return KS_ENOMEM;
-    y = buf;
-    sw = buf + n;
     /* Each pass goes over the rows a chunk at a time, its loops in turn on the chunk (the chunk
      * stays in cache; each sum still adds its terms in row order). y: chi-square, or Z_b times
      * a's Z with a's sign flipped where the A1s differ (R's ifelse on -Z; merged rows have the
@@ -699,17 +704,22 @@ static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, s
         else
             for (size_t i = c0; i < c1; i++)
                 y[i] = zb[i] * (b->a1[i] != a->a1[i] ? -za[i] : za[i]);
-        for (size_t i = c0; i < c1; i++) {
-            sum[0] += za[i] * za[i];
-            sum[1] += l2[i] * N1[i];
-            sum[4] += N1[i];
-        }
-        if (pair) {
+        /* (each loop's sums are independent chains of long double adds, which overlap) */
+        if (!pair)
             for (size_t i = c0; i < c1; i++) {
+                sum[0] += za[i] * za[i];
+                sum[1] += l2[i] * N1[i];
+                sum[4] += N1[i];
+            }
+        else {
+            for (size_t i = c0; i < c1; i++) {
+                sum[0] += za[i] * za[i];
+                sum[1] += l2[i] * N1[i];
                 sum[2] += zb[i] * zb[i];
                 sum[3] += l2[i] * N2[i];
             }
             for (size_t i = c0; i < c1; i++) {
+                sum[4] += N1[i];
                 sum[5] += N2[i];
                 sum[6] += y[i];
             }
@@ -722,16 +732,25 @@ static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, s
     }
     for (size_t c0 = 0; c0 < n; c0 += CHUNK) {
         const size_t c1 = n - c0 < CHUNK ? n : c0 + CHUNK;
-        if (fin[0] && fin[1])
+        if (pair && fin[0] && fin[1] && fin[2] && fin[3])
             for (size_t i = c0; i < c1; i++) {
                 t[0] += (double)(za[i] * za[i]) - m[0];
                 t[1] += (double)(l2[i] * N1[i]) - m[1];
-            }
-        if (pair && fin[2] && fin[3])
-            for (size_t i = c0; i < c1; i++) {
                 t[2] += (double)(zb[i] * zb[i]) - m[2];
                 t[3] += (double)(l2[i] * N2[i]) - m[3];
             }
+        else {
+            if (fin[0] && fin[1])
+                for (size_t i = c0; i < c1; i++) {
+                    t[0] += (double)(za[i] * za[i]) - m[0];
+                    t[1] += (double)(l2[i] * N1[i]) - m[1];
+                }
+            if (pair && fin[2] && fin[3])
+                for (size_t i = c0; i < c1; i++) {
+                    t[2] += (double)(zb[i] * zb[i]) - m[2];
+                    t[3] += (double)(l2[i] * N2[i]) - m[3];
+                }
+        }
     }
     const double agg1 = agg_h2(M, r_mean_of(sum[0], t[0], n), r_mean_of(sum[1], t[1], n));
     const double agg2 =
@@ -742,12 +761,15 @@ static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, s
         const size_t c1 = n - c0 < CHUNK ? n : c0 + CHUNK;
         weights(l2 + c0, wl + c0, N1 + c0, pair ? N2 + c0 : NULL, agg1, agg2, M, c1 - c0,
                 sw + c0);
-        for (size_t i = c0; i < c1; i++) {
-            tot += sw[i];
-            t[4] += N1[i] - m[4];
-        }
-        if (pair)
+        if (!pair)
             for (size_t i = c0; i < c1; i++) {
+                tot += sw[i];
+                t[4] += N1[i] - m[4];
+            }
+        else
+            for (size_t i = c0; i < c1; i++) {
+                tot += sw[i];
+                t[4] += N1[i] - m[4];
                 t[5] += N2[i] - m[5];
                 t[6] += y[i] - m[6];
             }
@@ -774,7 +796,7 @@ static int fit_one(ks_ctx *ctx, const trait *T, size_t k, size_t j, size_t kk, s
     r->intercept[j + kk * k] = r->intercept[kk + j * k] = fit.reg[1];
     if (!pair) {
         r->mean_chisq[j] = r_mean_of(sum[0], t[0], n);
-        double *c = buf + 2 * n; /* the median's selection reorders a copy */
+        double *c = buf + 3 * n; /* the median's selection reorders a copy */
         memcpy(c, y, n * sizeof *c);
         r->lambda_gc[j] = gsem_median(c, n) / 0.45493642311957283; /* qchisq(0.5, 1) */
         r->h2_se[j] = r->est_se[s];
@@ -845,7 +867,7 @@ static int ldsc_task(ks_ctx *sub, size_t q, int tid, void *arg)
     const int ok = b->state[j] > 0 && b->state[kk] > 0;
     pthread_mutex_unlock(&b->mu);
     if (!ok) return KS_EINVAL; /* (the trait's own error is reported: its task comes first) */
-    return fit_one(sub, b->T, b->k, j, kk, p[2], b->traits, b->M, b->nb, b->firsts[tid],
+    return fit_one(sub, b->T, b->L, b->k, j, kk, p[2], b->traits, b->M, b->nb, &b->firsts[tid],
                    &b->sc[tid], b->Vhold, r);
 }
 
@@ -908,11 +930,6 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
         job.sc = ks_calloc(ctx, (size_t)nt, sizeof *job.sc);
         job.state = ks_calloc(ctx, k, sizeof *job.state);
         if (!job.pj || !job.firsts || !job.sc || !job.state) rc = KS_ENOMEM;
-        for (int t = 0; t < nt && !rc; t++) {
-            if (!(job.firsts[t] = ks_malloc_array(ctx, L.n ? L.n : 1, sizeof **job.firsts)))
-                rc = KS_ENOMEM;
-            for (size_t i = 0; !rc && i < L.n; i++) job.firsts[t][i] = UINT32_MAX;
-        }
         for (size_t kk = 0, q = 0; !rc && kk < k; kk++) /* V's order: s = j k - j (j - 1) / 2 + kk - j */
             for (size_t j = 0; j <= kk; j++, q++) {
                 job.pj[3 * q] = j;

@@ -228,12 +228,13 @@ def test_ldsc_pair_in_place_equals_merged(tmp_path):
     for name, df in (("a", a), ("b", b), ("b_full", b_full)):
         paths.append(tmp_path / f"{name}.sumstats.gz")
         df.to_csv(paths[-1], sep="\t", index=False)
-    opts = dict(ld=G / "sim" / "ld", wld=G / "sim" / "ld", chisq_max=80.0)
-    same = gsem.ldsc([paths[0], paths[1]], **opts)
-    merged = gsem.ldsc([paths[0], paths[2]], **opts)
-    assert same.details["pair_snps"][1] == merged.details["pair_snps"][1] == len(a)
-    assert same.S[0, 1] == merged.S[0, 1] and same.I[0, 1] == merged.I[0, 1]
-    assert same.V[1, 1] == merged.V[1, 1]
+    for sep in (False, True):  # (the weights' scores read as the L2 column, or apart)
+        opts = dict(ld=G / "sim" / "ld", wld=G / "sim" / "ld", chisq_max=80.0, sep_weights=sep)
+        same = gsem.ldsc([paths[0], paths[1]], **opts)
+        merged = gsem.ldsc([paths[0], paths[2]], **opts)
+        assert same.details["pair_snps"][1] == merged.details["pair_snps"][1] == len(a)
+        assert same.S[0, 1] == merged.S[0, 1] and same.I[0, 1] == merged.I[0, 1]
+        assert same.V[1, 1] == merged.V[1, 1]
     t2[t2.SNP.isin(keep)].to_csv(tmp_path / "plain.sumstats.gz", sep="\t", index=False)
     plain = gsem.ldsc([paths[0], tmp_path / "plain.sumstats.gz"], **opts)
     assert plain.S[0, 1] != same.S[0, 1]  # the flips matter
