@@ -217,28 +217,12 @@ static char *with_names(const char *json, const char *const *names, size_t p,
 }
 
 /* Write s to path through a temporary file, renamed when complete. */
-static int write_whole(const char *path, const char *s)
+static int write_whole(ks_ctx *ctx, const char *path, const char *s)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path);
-    const int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fprintf(stderr, "kestrel mars: cannot write '%s'\n", path);
-        return CLI_FAILED;
-    }
-    FILE *f = fdopen(fd, "w");
-    const size_t len = strlen(s);
-    const int ok = f && fwrite(s, 1, len, f) == len;
-    if (f ? fclose(f) != 0 || !ok : close(fd) != 0 || 1) {
-        unlink(tmp);
-        fprintf(stderr, "kestrel mars: cannot write '%s'\n", path);
-        return CLI_FAILED;
-    }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        fprintf(stderr, "kestrel mars: cannot write '%s'\n", path);
-        return CLI_FAILED;
-    }
+    ks_text_writer *w;
+    if (ks_text_create(ctx, path, 0, &w) != KS_OK) return cli_fail(ctx, "mars fit");
+    ks_text_puts(w, s);
+    if (ks_text_commit(w) != KS_OK) return cli_fail(ctx, "mars fit");
     return CLI_OK;
 }
 
@@ -370,7 +354,7 @@ static int cmd_mars_fit(int argc, char **argv)
         rc = cli_fail(ctx, "mars fit");
         goto done;
     }
-    if (out && (rc = write_whole(out, full))) goto done;
+    if (out && (rc = write_whole(ctx, out, full))) goto done;
     ks_mars_view v;
     ks_mars_get(m, &v);
     if (json)

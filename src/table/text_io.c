@@ -7,9 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csv_internal.h"
+#ifdef KS_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 
 struct ks_text_reader {
     ks_ctx *ctx;
@@ -84,15 +88,86 @@ void ks_text_close(ks_text_reader *r)
     ks_free(r->ctx, r);
 }
 
+/* ISA-L's igzip, where it is built in, for gzip levels 1 to 3: its level 1 deflates about 3
+ * times as fast as zlib's level 1 into a file about 4% smaller. */
+typedef struct {
+#ifdef KS_HAVE_ISAL
+    struct isal_zstream zs;
+    unsigned char out[1 << 16];
+    unsigned char level_buf[ISAL_DEF_LVL1_DEFAULT];
+#else
+    int unused;
+#endif
+} ks_fast_gzip;
+
 struct ks_text_writer {
     ks_ctx *ctx;
     char *path, *tmp;
-    FILE *f;
-    gzFile gz;
+    FILE *f;     /* plain, or under fz */
+    gzFile gz;   /* zlib */
+    ks_fast_gzip *fz;
     char buf[1 << 16];
     size_t len;
     int failed;
 };
+
+#ifdef KS_HAVE_ISAL
+/* Deflate buf[0..len) (with end, the stream's end too) and write what comes out. */
+static int fast_gzip_write(ks_text_writer *w, const char *buf, size_t len, int end)
+{
+    struct isal_zstream *zs = &w->fz->zs;
+    zs->next_in = (uint8_t *)buf;
+    zs->avail_in = (uint32_t)len;
+    zs->end_of_stream = end;
+    zs->flush = NO_FLUSH;
+    do {
+        zs->next_out = w->fz->out;
+        zs->avail_out = sizeof w->fz->out;
+        if (isal_deflate(zs) != COMP_OK) return -1;
+        const size_t got = sizeof w->fz->out - zs->avail_out;
+        if (got && fwrite(w->fz->out, 1, got, w->f) != got) return -1;
+    } while (zs->avail_in || (end && zs->internal_state.state != ZSTATE_END));
+    return 0;
+}
+#endif
+
+/* The process's umask, for a file made by mkstemp to get the permissions open() would give
+ * it: read from /proc (umask() itself would change it for every thread), else 022. */
+static mode_t process_umask(void)
+{
+    mode_t m = 022;
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    unsigned v;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Umask: %o", &v) == 1) {
+            m = (mode_t)v;
+            break;
+        }
+    if (f) fclose(f);
+    return m;
+}
+
+/* 1 when ISA-L takes the gzip stream (levels 1 to 3, where it is built in), 0 when zlib
+ * does, < 0 on an error. */
+static int fast_gzip_open(ks_ctx *ctx, ks_text_writer *w, int level)
+{
+#ifdef KS_HAVE_ISAL
+    if (level < 1 || level > 3) return 0;
+    if (!(w->fz = ks_malloc(ctx, sizeof *w->fz))) return KS_ENOMEM;
+    isal_deflate_init(&w->fz->zs);
+    w->fz->zs.gzip_flag = IGZIP_GZIP;
+    w->fz->zs.level = 1;
+    w->fz->zs.level_buf = w->fz->level_buf;
+    w->fz->zs.level_buf_size = sizeof w->fz->level_buf;
+    return 1;
+#else
+    (void)ctx;
+    (void)w;
+    (void)level;
+    return 0;
+#endif
+}
 
 int ks_text_create(ks_ctx *ctx, const char *path, int gzip, ks_text_writer **out)
 {
@@ -114,20 +189,25 @@ int ks_text_create(ks_ctx *ctx, const char *path, int gzip, ks_text_writer **out
     }
     snprintf(w->tmp, plen + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(w->tmp);
+    if (fd >= 0) (void)fchmod(fd, 0666 & ~process_umask()); /* (mkstemp's is 0600) */
     int rc = KS_OK;
     if (fd < 0) {
         rc = ks_fail(ctx, KS_EIO, "%s: cannot create: %s", path, strerror(errno));
     } else {
         const int level = gzip < 0 ? (ks_ends_with(path, ".gz") ? 6 : 0) : gzip > 9 ? 9 : gzip;
         char mode[4] = {'w', 'b', (char)('0' + level), '\0'};
-        if (level)
-            w->gz = gzdopen(fd, mode);
-        else
+        const int fast = fast_gzip_open(ctx, w, level);
+        if (fast < 0)
+            rc = fast;
+        else if (fast || !level)
             w->f = fdopen(fd, "wb");
-        if (!w->gz && !w->f) {
+        else
+            w->gz = gzdopen(fd, mode);
+        if (!rc && !w->gz && !w->f) rc = ks_fail(ctx, KS_EIO, "%s: cannot open for writing", path);
+        if (rc) {
+            ks_free(ctx, w->fz);
             close(fd);
             unlink(w->tmp);
-            rc = ks_fail(ctx, KS_EIO, "%s: cannot open for writing", path);
         }
     }
     if (rc) {
@@ -145,6 +225,10 @@ static void flush(ks_text_writer *w)
     if (!w->len || w->failed) return;
     if (w->gz)
         w->failed = gzwrite(w->gz, w->buf, (unsigned)w->len) != (int)w->len;
+#ifdef KS_HAVE_ISAL
+    else if (w->fz)
+        w->failed = fast_gzip_write(w, w->buf, w->len, 0) != 0;
+#endif
     else
         w->failed = fwrite(w->buf, 1, w->len, w->f) != w->len;
     w->len = 0;
@@ -193,6 +277,7 @@ void ks_text_printf(ks_text_writer *w, const char *fmt, ...)
 
 static void writer_free(ks_text_writer *w)
 {
+    ks_free(w->ctx, w->fz);
     ks_free(w->ctx, w->path);
     ks_free(w->ctx, w->tmp);
     ks_free(w->ctx, w);
@@ -202,6 +287,9 @@ int ks_text_commit(ks_text_writer *w)
 {
     ks_ctx *ctx = w->ctx;
     flush(w);
+#ifdef KS_HAVE_ISAL
+    if (w->fz && !w->failed) w->failed = fast_gzip_write(w, NULL, 0, 1) != 0;
+#endif
     const int closed = w->gz ? gzclose(w->gz) == Z_OK : fclose(w->f) == 0;
     int rc = KS_OK;
     if (w->failed || !closed) {

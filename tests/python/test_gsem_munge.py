@@ -145,3 +145,18 @@ def test_threads_give_the_same_files(tmp_path, ref):
     for i in range(4):
         assert (gzip.open(tmp_path / "a" / f"t{i}.sumstats.gz").read()
                 == gzip.open(tmp_path / "b" / f"t{i}.sumstats.gz").read())
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_output_permissions_follow_umask(tmp_path, ref, mask):
+    """Outputs are written through a temporary file (mkstemp's mode is 0600), then given the
+    mode a plain open() would: 0666 less the umask."""
+    f = write(tmp_path, "t.txt", "SNP A1 A2 BETA P N\n" + "".join(
+        " ".join(row.split()[:5] + ["100"]) + "\n" for row in BASIC.splitlines()))
+    old = os.umask(mask)
+    try:
+        gsem.munge([f], ref, trait_names=["t"], out_dir=tmp_path / "out")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out" / "t.sumstats.gz").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert len(out(tmp_path, "t")) == 3
