@@ -628,11 +628,12 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
 }
 
 /* One regression: trait j alone (j == kk) or the pair (j, kk), the s-th in V's order, with
- * this thread's scratch (first: UINT32_MAX over the LD rows; sc for the rows). A pair's rows
- * are a's rows with b's of the same SNP, read in place where the two traits have the same
- * SNPs (the usual case) and merged into sc otherwise; y (Z_a Z_b, with the allele flip) and
- * the weights are made in sc. Then four passes over the rows: the first pass of R's means,
- * their correction, the weights (with the corrections that can wait), the jackknife's blocks. */
+ * this thread's scratch (*firstp: its merge marks over the LD rows, UINT32_MAX between merges,
+ * made at its first merge; sc for the rows). A pair's rows are a's rows with b's of the same
+ * SNP, read in place where the two traits have the same SNPs (the usual case) and merged into
+ * sc otherwise; L2, y (Z_a Z_b, with the allele flip) and the weights are made in sc. Then
+ * four passes over the rows: the first pass of R's means, their correction, the weights (with
+ * the corrections that can wait), the jackknife's blocks. */
 static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t j, size_t kk,
                    size_t s, const char *const *traits, double M, size_t nb, uint32_t **firstp,
                    scratch *sc, double *Vhold, ks_ldsc_result *r)
