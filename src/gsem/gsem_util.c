@@ -463,6 +463,20 @@ static void digits_of(double x, int P, char *dig, int *e10)
     *e10 = atoi(strchr(s, 'e') + 1);
 }
 
+/* printf's exponent "e+XX" (at least two digits) at o, NUL-terminated: its length. */
+static int exponent_text(char *o, int e10)
+{
+    char *p = o;
+    *p++ = 'e';
+    *p++ = e10 < 0 ? '-' : '+';
+    const int a = abs(e10);
+    if (a >= 100) *p++ = (char)('0' + a / 100);
+    *p++ = (char)('0' + a / 10 % 10);
+    *p++ = (char)('0' + a % 10);
+    *p = '\0';
+    return (int)(p - o);
+}
+
 int gsem_format_g17(double x, char *buf)
 {
     if (!isfinite(x) || x == 0.0) return sprintf(buf, "%.17g", x);
@@ -479,7 +493,7 @@ int gsem_format_g17(double x, char *buf)
             memcpy(o, dig + 1, (size_t)n - 1);
             o += n - 1;
         }
-        return (int)(o - buf) + sprintf(o, "e%c%02d", e10 < 0 ? '-' : '+', abs(e10));
+        return (int)(o - buf) + exponent_text(o, e10);
     }
     if (e10 < 0) {
         *o++ = '0';
@@ -547,7 +561,7 @@ int gsem_format_r(double x, char *buf)
         *o++ = '.';
         for (int k = 1; k < nsig; k++) *o++ = dig[k];
     }
-    return (int)(o - buf) + sprintf(o, "e%c%02d", e10 < 0 ? '-' : '+', abs(e10));
+    return (int)(o - buf) + exponent_text(o, e10);
 }
 
 int gsem_threads(const ks_ctx *ctx, size_t n)

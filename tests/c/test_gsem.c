@@ -68,6 +68,10 @@ static void test_r15(void)
     CHECK(!strcmp(b, "0.333333333333333"));
     gsem_format_r(-2.5e-20, b);
     CHECK(!strcmp(b, "-2.5e-20"));
+    gsem_format_r(1e-300, b);
+    CHECK(!strcmp(b, "1e-300"));
+    gsem_format_r(-1.5e200, b);
+    CHECK(!strcmp(b, "-1.5e+200"));
 }
 
 /* Numbers read: the fast path's value is strtod's, bit for bit, on texts printed at 1 to 17
