@@ -32,6 +32,21 @@ static PyObject *raise_ks(ks_ctx *ctx, int rc)
 
 /* For the other files of the module (_core_mars.c). */
 PyObject *ks_py_raise(ks_ctx *ctx, int rc) { return raise_ks(ctx, rc); }
+
+/* A context with threads threads (0: all cores), or -1 with the Python error set (*ctx is NULL
+ * or to be freed). */
+int ks_py_ctx(ks_ctx **ctx, int threads)
+{
+    if (ks_ctx_new(ctx) != KS_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (threads > 0 && ks_ctx_set_threads(*ctx, threads) != KS_OK) {
+        raise_ks(*ctx, KS_EINVAL);
+        return -1;
+    }
+    return 0;
+}
 void ks_py_collect_log(void *ud, ks_log_level level, const char *msg) { collect_log(ud, level, msg); }
 PyObject *ks_py_mars_fit(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *ks_py_mars_predict(PyObject *self, PyObject *args);

@@ -10,6 +10,7 @@
 #include "kestrel/kestrel.h"
 
 PyObject *ks_py_raise(ks_ctx *ctx, int rc);
+int ks_py_ctx(ks_ctx **ctx, int threads);
 PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols); /* _core_gsem.c */
 
 static PyObject *fit_dict(const ks_bulik_fit *f)
@@ -129,19 +130,6 @@ static int opts_parse(PyObject *kw, Py_ssize_t k, opts_t *t)
     return 0;
 }
 
-static int new_ctx(ks_ctx **ctx, int threads)
-{
-    if (ks_ctx_new(ctx) != KS_OK) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    if (threads > 0 && ks_ctx_set_threads(*ctx, threads) != KS_OK) {
-        ks_py_raise(*ctx, KS_EINVAL);
-        return -1;
-    }
-    return 0;
-}
-
 PyObject *ks_py_bulik_h2(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
@@ -152,7 +140,7 @@ PyObject *ks_py_bulik_h2(PyObject *self, PyObject *args, PyObject *kw)
     ks_ctx *ctx = NULL;
     ks_bulik_h2_result *r = NULL;
     PyObject *res = NULL;
-    if (new_ctx(&ctx, t.threads)) goto done;
+    if (ks_py_ctx(&ctx, t.threads)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS rc = ks_bulik_h2(ctx, path, &t.o, &r);
     Py_END_ALLOW_THREADS if (rc)
@@ -212,7 +200,7 @@ PyObject *ks_py_bulik_rg(PyObject *self, PyObject *args, PyObject *kw)
     }
     for (Py_ssize_t i = 0; i < k; i++)
         if (!(paths[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(keep, i)))) goto done;
-    if (opts_parse(kw, k, &t) || new_ctx(&ctx, t.threads)) goto done;
+    if (opts_parse(kw, k, &t) || ks_py_ctx(&ctx, t.threads)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS rc = ks_bulik_rg(ctx, (size_t)k, paths, &t.o, &r);
     Py_END_ALLOW_THREADS if (rc)
@@ -298,7 +286,7 @@ PyObject *ks_py_bulik_jackknife(PyObject *self, PyObject *args, PyObject *kw)
         if (!sep || PyErr_Occurred()) goto done;
         nb = ns - 1;
     }
-    if (new_ctx(&ctx, 0)) goto done;
+    if (ks_py_ctx(&ctx, 0)) goto done;
     int rc;
     if (!strcmp(kind, "lstsq")) {
         if (!b || br != ar) {

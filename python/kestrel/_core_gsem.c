@@ -12,6 +12,7 @@
 #include "kestrel/kestrel.h"
 
 PyObject *ks_py_raise(ks_ctx *ctx, int rc);
+int ks_py_ctx(ks_ctx **ctx, int threads);
 PyObject *ks_py_sizes(const size_t *v, npy_intp n);
 
 /* A sequence of str as a NULL-terminated C array (PyMem; the strings borrowed from `keep`). */
@@ -83,14 +84,11 @@ static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, P
     o->columns = c;
     if (lo) lo->ignore = ig;
     rep = PyMem_Calloc((size_t)n + 1, sizeof *rep);
-    if (!rep || ks_ctx_new(&ctx) != KS_OK) {
+    if (!rep) {
         PyErr_NoMemory();
         goto done;
     }
-    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
-        ks_py_raise(ctx, KS_EINVAL);
-        goto done;
-    }
+    if (ks_py_ctx(&ctx, threads)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS rc = ks_gsem_munge(ctx, (size_t)n, p, q, ref, o, rep);
     Py_END_ALLOW_THREADS if (rc) {
@@ -221,10 +219,7 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
         o.select = sel;
         o.nselect = (size_t)ns;
     }
-    if (ks_ctx_new(&ctx) != KS_OK) {
-        PyErr_NoMemory();
-        goto done;
-    }
+    if (ks_py_ctx(&ctx, 0)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS rc = ks_gsem_ldsc(ctx, (size_t)k, t, ld, wld, &o, &r);
     Py_END_ALLOW_THREADS if (rc) {
@@ -365,14 +360,7 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     o.linprob = fl + 2 * k;
     o.betas = fl + 3 * k;
     o.columns = c;
-    if (ks_ctx_new(&ctx) != KS_OK) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
-        ks_py_raise(ctx, KS_EINVAL);
-        goto done;
-    }
+    if (ks_py_ctx(&ctx, threads)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS rc = ks_gsem_sumstats(ctx, (size_t)k, p, ref, &o, &r);
     if (!rc && out) rc = ks_sumstats_write(ctx, r, nm, out);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 
+#include "base/simd.h"
 #include "gsem_internal.h"
 
 typedef long double ld_t;
@@ -150,7 +151,7 @@ typedef struct {
 enum { LDBLOCK = 1 << 17 }; /* rows in blocks, so that a file's rows are never copied to grow */
 
 typedef struct {
-    size_t n, nblk, alen, acap;
+    size_t n, nblk;
     ldrow **blk;    /* row i: blk[i / LDBLOCK][i % LDBLOCK] */
     char **arena;   /* the names, in arenas of at least LDBLOCK bytes (the last one filling) */
     size_t narena;
@@ -264,7 +265,8 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
     ks_text_reader *r;
     int rc = ks_text_open(ctx, path, '\t', &r);
     if (rc) return rc;
-    size_t nf, line, nhead = 0, cap = 0, acap = 0;
+    size_t nf, line, nhead = 0, bcap = 0, pcap = 0; /* (of the block and arena pointers) */
+    size_t alen = 0, acap = 0; /* the last arena's bytes used and held */
     char *const *f;
     int col[4]; /* CHR SNP BP score */
     static const char *const want[4] = {"CHR", "SNP", "BP", "L2"};
@@ -290,7 +292,7 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
         const size_t len = strlen(f[col[1]]) + 1, i = s->n;
         if (rc) break;
         if (i % LDBLOCK == 0) { /* a new block of rows */
-            if ((rc = gsem_grow(ctx, (void **)&s->blk, &cap, s->nblk + 1, sizeof *s->blk))) break;
+            if ((rc = gsem_grow(ctx, (void **)&s->blk, &bcap, s->nblk + 1, sizeof *s->blk))) break;
             if (!(s->blk[s->nblk] = ks_malloc_array(ctx, LDBLOCK, sizeof **s->blk))) {
                 rc = KS_ENOMEM;
                 break;
@@ -298,21 +300,21 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
             ks_huge_pages(s->blk[s->nblk], LDBLOCK * sizeof **s->blk);
             s->nblk++;
         }
-        if (!s->narena || s->alen + len > s->acap) { /* a new arena */
-            if ((rc = gsem_grow(ctx, (void **)&s->arena, &acap, s->narena + 1, sizeof *s->arena)))
+        if (!s->narena || alen + len > acap) { /* a new arena */
+            if ((rc = gsem_grow(ctx, (void **)&s->arena, &pcap, s->narena + 1, sizeof *s->arena)))
                 break;
-            s->acap = len > LDBLOCK ? len : LDBLOCK;
-            if (!(s->arena[s->narena] = ks_malloc(ctx, s->acap))) {
+            acap = len > LDBLOCK ? len : LDBLOCK;
+            if (!(s->arena[s->narena] = ks_malloc(ctx, acap))) {
                 rc = KS_ENOMEM;
                 break;
             }
             s->narena++;
-            s->alen = 0;
+            alen = 0;
         }
-        char *name = s->arena[s->narena - 1] + s->alen;
+        char *name = s->arena[s->narena - 1] + alen;
         memcpy(name, f[col[1]], len);
         s->blk[i / LDBLOCK][i % LDBLOCK] = (ldrow){(int64_t)v[0], (int64_t)v[1], v[2], name};
-        s->alen += len;
+        alen += len;
         s->n++;
     }
     ks_text_close(r);
@@ -556,9 +558,9 @@ static inline double sqrt_weight(double agg, double M, double l2, double wld, do
 }
 
 /* Every row's weight: one trait's sqrt weight, or (N2 given) the sum of two traits' (R's
- * w1 + w2), in plain double arithmetic, which vectorises (with AVX2 where the CPU has it:
- * division and sqrt round alike in every width). */
-__attribute__((target_clones("avx2", "default"))) static void
+ * w1 + w2), in plain double arithmetic, which vectorises (a KS_KERNEL: division and sqrt round
+ * alike in every width). */
+KS_KERNEL static void
 weights(const double *l2, const double *wl, const double *N1, const double *N2, double agg1,
         double agg2, double M, size_t n, double *sw)
 {
