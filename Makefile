@@ -14,7 +14,7 @@ all: build
 deps:
 	@dpkg -s $(APT_PKGS) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); }
-	@$(PY) -c "import numpy, pandas, pytest, mesonpy, ninja, mesonbuild, sklearn" 2>/dev/null || \
+	@$(PY) -c "import numpy, pandas, pytest, mesonpy, ninja, mesonbuild, sklearn, statsmodels, matplotlib" 2>/dev/null || \
 	  $(PY) -m pip install -q -r requirements-test.txt
 
 $(BUILD)/build.ninja:

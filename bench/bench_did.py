@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """kestrel.did vs diff-diff (newest from PyPI, Rust backend) on the same data, in one run.
 
-Data: diff-diff's benchmark generators (../shared/data/did/README.md), seed 42. Cases:
+Data: diff-diff's benchmark generators (tests/data/PROVENANCE.md, "DiD benchmark panels"), seed 42. Cases:
   cs5k / cs10k / cs20k  CallawaySantAnna dr, never treated, analytical SEs, fit + simple,
                         event-study and group aggregations (5k: 5,000 x 12; 10k: 10,000 x 15;
                         20k: 20,000 x 18 = 360k rows)
@@ -132,7 +132,7 @@ def staggered_fit(tool, est, df):
 
 
 def regression_fit(tool, est, df, threads):
-    """diff-diff's BasicDiD / TWFE benchmark calls (notes: ../shared/notes/diff-diff.md)."""
+    """diff-diff's BasicDiD / TWFE benchmark calls (diff-diff's benchmarks/ suite)."""
     kw = {}
     if tool == "kestrel":
         from kestrel.did import DifferenceInDifferences, TwoWayFixedEffects

@@ -2,7 +2,7 @@
 """kestrel.feols vs pyfixest (and statsmodels where it can run) on the same data, in one run.
 
 (a) diff-diff's BasicDiD design at 20k units x 12 periods (generator in
-    ../shared/data/did/README.md): y ~ treated:post | unit + time, CRV1 by unit.
+    tests/data/PROVENANCE.md): y ~ treated:post | unit + time, CRV1 by unit.
 (b) 1,000,000 rows, 10 regressors, two fixed effects (100,000 and 1,000 levels),
     clustered two-way by both.
 Each tool runs in its own process (so peak memory is its own); the time is the median of warm

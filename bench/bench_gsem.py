@@ -2,7 +2,7 @@
 """kestrel munge / ldsc / sumstats against R GenomicSEM on large simulated inputs, in one run.
 
 Inputs (made once into bench/out/gsem/, by the fixture's generative model, see
-tests/data/gsem and ../shared/data/gsem/README.md): a HapMap3-sized reference list of --snps
+tests/data/gsem and tests/data/PROVENANCE.md): a HapMap3-sized reference list of --snps
 SNPs (1.2M) over 22 chromosomes with LD scores (a smooth AR(1) log process, mean about 100) and
 M_5_50; five traits whose z are drawn as z_j ~ N(0, 1 + N h2 l_j / M) with a shared genetic
 factor, written as raw GWAS files (`SNP A1 A2 BETA SE P N MAF INFO`, 7 significant digits as GWAS

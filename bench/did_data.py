@@ -1,4 +1,4 @@
-"""diff-diff's benchmark data generators (../shared/data/did/README.md), shared by bench/ and
+"""diff-diff's benchmark data generators (tests/data/PROVENANCE.md, "DiD benchmark panels"), shared by bench/ and
 the tests."""
 import numpy as np
 

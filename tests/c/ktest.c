@@ -6,12 +6,6 @@
 
 int ktest_failures = 0, ktest_checks = 0;
 
-const char *ktest_shared_data(void)
-{
-    const char *d = getenv("KS_SHARED_DATA");
-    return d ? d : "../shared/data";
-}
-
 const char *ktest_tmpfile(const char *suffix, const char *text, size_t len)
 {
     static char path[4096];

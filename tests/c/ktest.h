@@ -51,8 +51,6 @@ extern int ktest_failures, ktest_checks;
         }                                                                                          \
     } while (0)
 
-/* Directory of ../shared/data (env KS_SHARED_DATA, set by meson test). */
-const char *ktest_shared_data(void);
 /* Write `text` to a fresh temporary file with the given suffix; returns its path (static). */
 const char *ktest_tmpfile(const char *suffix, const char *text, size_t len);
 int ktest_finish(const char *name);

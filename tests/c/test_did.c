@@ -168,11 +168,10 @@ static void test_bad_input(ks_ctx *ctx)
 }
 
 /* The closed-form 2x2 and two-way fixed effects against R fixest on basic_small.csv
- * (../shared/data/did/README.md). */
+ * (tests/data/PROVENANCE.md). */
 static void test_basic_and_twfe(ks_ctx *ctx)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/did/bench_small/basic_small.csv", ktest_shared_data());
+    const char *path = "data/basic_small.csv";
     ks_table *t = NULL;
     CHECK_OK(ctx, ks_table_read_csv(ctx, path, NULL, &t));
     if (!t) return;

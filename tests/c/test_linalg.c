@@ -1,6 +1,6 @@
 /* test_linalg.c — the NIST StRD accuracy bar: every certified coefficient and standard error of
  * the 11 linear-regression sets with LRE >= 9, and mean / SD of the 9 univariate sets at the
- * binary64 ceiling (../shared/data/nist/lre_ceiling_binary64.csv). Plus rank detection and the
+ * binary64 ceiling (tests/data/nist/lre_ceiling_binary64.csv). Plus rank detection and the
  * SPD fallback. */
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +48,8 @@ static double lre(double est, double cert)
 
 static double ceiling_of(const char *suite, const char *set, const char *stat)
 {
-    char path[1024], line[256], want[256];
-    snprintf(path, sizeof path, "%s/nist/lre_ceiling_binary64.csv", ktest_shared_data());
+    const char *path = "tests/data/nist/lre_ceiling_binary64.csv";
+    char line[256], want[256];
     snprintf(want, sizeof want, "%s,%s,%s,", suite, set, stat);
     FILE *f = fopen(path, "r");
     double c = NAN;
@@ -85,7 +85,7 @@ static void check_lls(ks_ctx *ctx, const nist_model *m)
 {
     char path[1024];
     size_t rows, cols;
-    snprintf(path, sizeof path, "%s/nist/lls/%s.csv", ktest_shared_data(), m->name);
+    snprintf(path, sizeof path, "tests/data/nist/lls/%s.csv", m->name);
     double *d = read_numeric_csv(path, &rows, &cols);
     CHECK(d != NULL);
     if (!d) return;
@@ -113,7 +113,7 @@ static void check_lls(ks_ctx *ctx, const nist_model *m)
         CHECK(res->rank == k);
         double s2 = res->rss / (double)(rows - k);
         /* Certified values, in B0.. order (NoInt sets start at B1). */
-        snprintf(path, sizeof path, "%s/nist/lls/certified_coefficients.csv", ktest_shared_data());
+        snprintf(path, sizeof path, "tests/data/nist/lls/certified_coefficients.csv");
         FILE *f = fopen(path, "r");
         char line[512];
         size_t j = 0;
@@ -162,11 +162,11 @@ static void test_nist_univ(void)
     printf("NIST StRD univariate (LRE / binary64 ceiling):\n");
     for (size_t s = 0; s < sizeof sets / sizeof *sets; s++) {
         size_t rows, cols;
-        snprintf(path, sizeof path, "%s/nist/univ/%s.csv", ktest_shared_data(), sets[s]);
+        snprintf(path, sizeof path, "tests/data/nist/univ/%s.csv", sets[s]);
         double *x = read_numeric_csv(path, &rows, &cols);
         CHECK(x != NULL && cols == 1);
         if (!x) continue;
-        snprintf(path, sizeof path, "%s/nist/univ/certified.csv", ktest_shared_data());
+        snprintf(path, sizeof path, "tests/data/nist/univ/certified.csv");
         FILE *f = fopen(path, "r");
         double cm = NAN, csd = NAN, cac = NAN;
         while (f && fgets(line, sizeof line, f)) {

@@ -14,11 +14,10 @@ static size_t term_index(const ks_feols *m, const char *name)
     return (size_t)-1;
 }
 
-/* R fixest 0.12 numbers from ../shared/data/did/README.md. */
+/* R fixest 0.12 numbers (tests/data/PROVENANCE.md). */
 static void test_fixest_basic_small(ks_ctx *ctx)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/did/bench_small/basic_small.csv", ktest_shared_data());
+    const char *path = "data/basic_small.csv";
     ks_table *t = NULL;
     CHECK_OK(ctx, ks_table_read_csv(ctx, path, NULL, &t));
     if (!t) return;

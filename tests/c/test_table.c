@@ -276,8 +276,7 @@ static void on_progress(void *ud, const char *what, uint64_t done, uint64_t tota
 
 static void test_mpdta(ks_ctx *ctx)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/mpdta.csv", ktest_shared_data());
+    const char *path = "data/mpdta.csv";
     ks_table *t = NULL;
     ks_ctx_set_progress(ctx, on_progress, NULL);
     ks_csv_options o = KS_CSV_OPTIONS_INIT;

@@ -5,13 +5,21 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
-SHARED = pathlib.Path(os.environ.get("KS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SAMPLE = ROOT / "data"
+# The kestrel command under test: the meson build's, or another build's (KS_KESTREL_BIN, e.g. the
+# sanitizer build's build-asan/kestrel, which `make test-sanitize` runs the hostile cases with).
+KESTREL_BIN = pathlib.Path(os.environ.get("KS_KESTREL_BIN", ROOT / "build" / "kestrel"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "hostile: a malformed input or argument that must give a clear error, a counted "
+                   "drop or exact handling (never a crash, never silent acceptance)")
 
 
 @pytest.fixture
 def kestrel_bin():
-    """The kestrel command of the meson build tree."""
-    exe = ROOT / "build" / "kestrel"
-    if not exe.exists():
-        pytest.skip("build/kestrel not built (run make build)")
-    return str(exe)
+    """The kestrel command of the meson build tree (or KS_KESTREL_BIN)."""
+    if not KESTREL_BIN.exists():
+        pytest.fail(f"{KESTREL_BIN} not built (run make build)")
+    return str(KESTREL_BIN)

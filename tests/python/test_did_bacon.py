@@ -11,13 +11,13 @@ import pytest
 import kestrel
 from kestrel.did import BaconDecomposition, bacon_decompose
 
-from conftest import DATA, SHARED
+from conftest import DATA
 
 REF = json.load(open(DATA / "did" / "reference_r_bacon.json"))
 CASES = {
     "castle": (DATA / "did" / "castle.csv", ("l_homicide", "state", "year", "first_treat")),
     "mpdta": (DATA / "did" / "mpdta.csv", ("lemp", "countyreal", "year", "first.treat")),
-    "staggered_small": (SHARED / "did" / "bench_small" / "staggered_small.csv",
+    "staggered_small": (DATA / "did" / "staggered_small.csv",
                         ("outcome", "unit", "time", "first_treat")),
 }
 TYPES = {"Treated vs Untreated": "treated_vs_never",
@@ -27,8 +27,6 @@ TYPES = {"Treated vs Untreated": "treated_vs_never",
 
 def load(name):
     path, args = CASES[name]
-    if not path.exists():
-        pytest.skip(f"{path} not available")
     return pd.read_csv(path), args
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import kestrel.did as kd
 
-from conftest import SHARED
+from conftest import SAMPLE
 
 HERE = Path(__file__).resolve().parents[1] / "data" / "did"
 REF = json.loads((HERE / "reference_placebo_diff_diff.json").read_text())
@@ -20,10 +20,7 @@ FIELDS = ("placebo_effect", "se", "t_stat", "p_value", "conf_int_lower", "conf_i
 
 @pytest.fixture(scope="module")
 def basic():
-    path = SHARED / "did" / "bench_small" / "basic_small.csv"
-    if not path.exists():
-        pytest.skip("../shared/data/did not available")
-    return pd.read_csv(path)
+    return pd.read_csv(SAMPLE / "basic_small.csv")
 
 
 def _same(r, ref):

@@ -1,5 +1,5 @@
 """DifferenceInDifferences, TwoWayFixedEffects and MultiPeriodDiD: R fixest's numbers on
-bench_small/basic_small.csv (../shared/data/did/README.md), statsmodels' OLS with explicit dummies
+data/basic_small.csv (tests/data/PROVENANCE.md), statsmodels' OLS with explicit dummies
 for the HC1 event study and its average, and bad input."""
 import numpy as np
 import pandas as pd
@@ -7,15 +7,13 @@ import pytest
 
 from kestrel.did import DifferenceInDifferences, MultiPeriodDiD, TwoWayFixedEffects
 
-from conftest import SHARED
+from conftest import SAMPLE
 
-BASIC = SHARED / "did" / "bench_small" / "basic_small.csv"
+BASIC = SAMPLE / "basic_small.csv"
 
 
 @pytest.fixture(scope="module")
 def basic():
-    if not BASIC.exists():
-        pytest.skip("../shared/data/did not available")
     return pd.read_csv(BASIC)
 
 
@@ -158,7 +156,7 @@ def test_cli_twfe_matches_python(kestrel_bin, basic, tmp_path):
              "treated", "--time", "post", "--unit", "unit", "--json")
     assert r.returncode == 0, r.stderr
     j = json.loads(r.stdout)
-    assert j["att"] == pytest.approx(5.11212123983854, abs=1e-10)  # R fixest (shared README)
+    assert j["att"] == pytest.approx(5.11212123983854, abs=1e-10)  # R fixest (tests/data/PROVENANCE.md)
     assert j["se"] == pytest.approx(0.182974027517802, rel=1e-10)
     # unbalanced: through the general regression, same numbers as Python
     unbal = tmp_path / "u.csv"

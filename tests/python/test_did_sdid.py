@@ -9,16 +9,14 @@ import pytest
 
 from kestrel.did import SyntheticDiD
 
-from conftest import DATA, SHARED
+from conftest import DATA, SAMPLE
 
-PROP99 = SHARED / "did" / "california_prop99.csv"
+PROP99 = SAMPLE / "california_prop99.csv"
 REF = json.load(open(DATA / "did" / "reference_r_synthdid.json"))
 
 
 @pytest.fixture(scope="module")
 def prop99():
-    if not PROP99.exists():
-        pytest.skip("../shared/data/did not available")
     return pd.read_csv(PROP99)
 
 
@@ -33,7 +31,7 @@ def test_prop99_matches_r(prop99):
         assert abs(r.unit_weights[state] - w) <= 1e-8, state
     for year, w in REF["lambda"].items():
         assert abs(r.time_weights[int(year)] - w) <= 1e-8, year
-    # the shared reference (synthdid 0.0.9 with R 4.2.2)
+    # R synthdid 0.0.9 with R 4.2.2 (tests/data/PROVENANCE.md)
     assert abs(r.att - (-15.6038278727)) <= 1e-8
     assert abs(r.sc_estimate - (-19.6196634709)) <= 1e-8
     assert abs(r.did_estimate - (-27.3491110836)) <= 1e-8
@@ -52,13 +50,10 @@ def test_prop99_placebo_se_matches_r_in_distribution(prop99):
 
 
 def test_sdid_small_and_variance_methods():
-    path = SHARED / "did" / "bench_small" / "sdid_small.csv"
-    if not path.exists():
-        pytest.skip("../shared/data/did not available")
-    d = pd.read_csv(path)
+    d = pd.read_csv(DATA / "did" / "sdid_small.csv")
     d["D"] = d["treated"] * d["post"]
     r = SyntheticDiD(seed=3).fit(d, "outcome", "D", "unit", "time")
-    assert r.att == pytest.approx(3.8404040, abs=5e-8)  # R synthdid (shared README)
+    assert r.att == pytest.approx(3.8404040, abs=5e-8)  # R synthdid (tests/data/PROVENANCE.md)
     same = SyntheticDiD(seed=3).fit(d, "outcome", "treated", "unit", "time",
                                     post_periods=[16, 17, 18, 19, 20])
     assert same.att == r.att and same.se == r.se

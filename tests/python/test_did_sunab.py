@@ -12,10 +12,10 @@ import pytest
 import kestrel
 from kestrel.did import SunAbraham
 
-from conftest import DATA, SHARED
+from conftest import DATA
 
 MPDTA = DATA / "did" / "mpdta.csv"
-STAG = SHARED / "did" / "bench_small" / "staggered_small.csv"
+STAG = DATA / "did" / "staggered_small.csv"
 R = json.load(open(DATA / "did" / "reference_r_did_extra.json"))
 DD = json.load(open(DATA / "did" / "reference_sunab_diff_diff.json"))
 ARGS = ("lemp", "countyreal", "year", "first.treat")
@@ -28,8 +28,6 @@ def mpdta():
 
 
 def stag():
-    if not STAG.exists():
-        pytest.skip("../shared/data/did not available")
     d = pd.read_csv(STAG)
     d["state"] = d["unit"] // 10
     return d

@@ -1,6 +1,6 @@
 """Parity of kestrel.feols with statsmodels and pyfixest (reference values stored in
 tests/data/regress_reference.json; PROVENANCE.md says how they were made) and with R fixest
-(numbers in ../shared/data/did/README.md). Coefficients within 1e-10 relative, SEs within 1e-8."""
+(numbers in tests/data/PROVENANCE.md). Coefficients within 1e-10 relative, SEs within 1e-8."""
 import json
 
 import numpy as np
@@ -8,17 +8,14 @@ import pandas as pd
 import pytest
 
 import kestrel
-from conftest import DATA, SHARED
+from conftest import DATA
 
 REF = json.loads((DATA / "regress_reference.json").read_text())
 CASES = {c["id"]: c for c in REF["cases"]}
 
 
 def _data(case):
-    name = case["data"]
-    if "basic_small" in name:
-        return pd.read_csv(SHARED / "did" / "bench_small" / "basic_small.csv")
-    return pd.read_csv(DATA / name)
+    return pd.read_csv(DATA / case["data"])
 
 
 def _fit(case, **kw):

@@ -22,7 +22,7 @@ write.csv(castle[, c("state", "year", "l_homicide", "post", "first_treat")],
 mpdta <- read.csv("tests/data/did/mpdta.csv")
 mpdta$D <- as.integer(mpdta$first.treat > 0 & mpdta$year >= mpdta$first.treat)
 mpdta <- mpdta[, c("countyreal", "year", "lemp", "D")]
-st <- read.csv("../shared/data/did/bench_small/staggered_small.csv")
+st <- read.csv("tests/data/did/staggered_small.csv")
 st$D <- as.integer(st$first_treat > 0 & st$time >= st$first_treat)
 st <- st[, c("unit", "time", "outcome", "D")]
 f <- function(x) ifelse(is.finite(x), sprintf("%.17g", x), "null")  # null: never treated

@@ -12,7 +12,7 @@ import pandas as pd
 warnings.simplefilter("ignore")
 mpdta = pd.read_csv("tests/data/did/mpdta.csv")
 mpdta["x"] = mpdta["lpop"] * (mpdta["year"] - 2003) / 4.0  # a time-varying covariate
-st = pd.read_csv("../shared/data/did/bench_small/staggered_small.csv")
+st = pd.read_csv("tests/data/did/staggered_small.csv")
 st["state"] = st["unit"] // 10
 cases = {
     "mpdta": (mpdta, ("lemp", "countyreal", "year", "first.treat"), {}, {}),

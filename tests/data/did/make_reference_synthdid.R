@@ -3,7 +3,7 @@
 # set.seed(1..20) and 12345, to compare kestrel's placebo SE with R's in distribution (R's RNG
 # cannot be reproduced). Run: Rscript tests/data/did/make_reference_synthdid.R
 library(synthdid)
-df <- read.csv("../shared/data/did/california_prop99.csv")
+df <- read.csv("data/california_prop99.csv")
 setup <- panel.matrices(df, unit = "State", time = "Year", outcome = "PacksPerCapita",
                         treatment = "treated")
 tau <- synthdid_estimate(setup$Y, setup$N0, setup$T0)

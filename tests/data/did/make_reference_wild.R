@@ -11,7 +11,7 @@
 # Run from the repository root: Rscript tests/data/did/make_reference_wild.R [basic_small.csv]
 # Writes tests/data/did/wild_small.csv and tests/data/did/reference_wild.json.
 args <- commandArgs(trailingOnly = TRUE)
-src <- if (length(args)) args[1] else "/work/shared/data/did/bench_small/basic_small.csv"
+src <- if (length(args)) args[1] else "data/basic_small.csv"
 d <- read.csv(src)
 # 10 clusters ("states") of 10 units; the effect is removed so that the p-value is not at its
 # floor; x1 a deterministic covariate.

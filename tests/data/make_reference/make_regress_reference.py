@@ -49,7 +49,7 @@ SEED_FE = 20250102
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent  # tests/data
 REPO = DATA.parent.parent
-DID_CSV = Path("/work/shared/data/did/bench_small/basic_small.csv")
+DID_CSV = REPO / "data" / "basic_small.csv"
 
 # pyfixest demeaning: alternating projections (MAP, rust backend -- the
 # default algorithm) with a much tighter tolerance than the 1e-6 default.
@@ -535,7 +535,7 @@ def main():
 
     # ---- DID: basic_small.csv ---------------------------------------------
     did = pd.read_csv(DID_CSV)
-    did_name = "../../../shared/data/did/bench_small/basic_small.csv"
+    did_name = "../../data/basic_small.csv"  # relative to tests/data
     r_ref = {
         "did_2x2": ("outcome ~ treated*post", 5.11212123983854, 0.183204909663298,
                     "feols(outcome ~ treated*post, cluster = ~unit)"),
@@ -545,7 +545,6 @@ def main():
     }
     for tag, (fml, att, se, rcall) in r_ref.items():
         c, fit = pf_case(did, did_name, fml, {"CRV1": "unit"}, None, f"pf_{tag}_crv1_unit")
-        c["data_abs"] = str(DID_CSV)
         pf_att, pf_se = c["coef"]["treated:post"], c["se"]["treated:post"]
         c["vs_R_fixest"] = {
             "att_rel_diff": abs(pf_att - att) / abs(att),
@@ -555,7 +554,7 @@ def main():
         }
         cases.append(c)
         cases.append({
-            "id": f"r_{tag}_crv1_unit", "data": did_name, "data_abs": str(DID_CSV),
+            "id": f"r_{tag}_crv1_unit", "data": did_name,
             "formula": fml, "vcov": {"CRV1": "unit"}, "weights": None,
             "fixef": c["fixef"],
             "tool": "R fixest (from shared/data/did/README.md)",
