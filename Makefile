@@ -6,7 +6,7 @@ PYBUILD ?= build-py
 APT_PKGS = libopenblas-dev zlib1g-dev libisal-dev pkg-config gcc
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build demo test test-c test-sanitize test-python install bench check-all clean
+.PHONY: all deps build cli-on-path demo test test-c test-sanitize test-python install bench check-all clean
 
 all: build
 
@@ -23,7 +23,17 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	$(PY) -m mesonbuild.mesonmain compile -C $(BUILD)
 
-demo: build
+# In a virtualenv, `kestrel` goes on its PATH: a two-line script in its bin/ that runs
+# build/kestrel (a script, not a link, so a later `pip install .` replaces it cleanly).
+# Elsewhere the command is ./build/kestrel until `make install`.
+cli-on-path: build
+	@bin=$$($(PY) -c 'import os, sys; print(os.path.join(sys.prefix, "bin") if sys.prefix != sys.base_prefix else "")'); \
+	if [ -n "$$bin" ]; then \
+	  printf '#!/bin/sh\nexec "%s" "$$@"\n' "$(CURDIR)/$(BUILD)/kestrel" > "$$bin/kestrel" && chmod +x "$$bin/kestrel" && \
+	  echo "kestrel: on this virtualenv's PATH ($$bin/kestrel runs $(BUILD)/kestrel)"; \
+	else echo "kestrel: run it as ./$(BUILD)/kestrel (make install puts it on PATH)"; fi
+
+demo: build cli-on-path
 	./$(BUILD)/kestrel demo
 
 test: test-c test-sanitize test-python
@@ -40,7 +50,7 @@ test-sanitize: deps
 	  $(PY) -m mesonbuild.mesonmain test -C $(ASAN) --print-errorlogs
 
 # The Python package, installed editable (rebuilt on import when sources change), then pytest.
-test-python: build
+test-python: build cli-on-path
 	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(PYBUILD) -e .
 	$(PY) -m pytest -q tests/python
 

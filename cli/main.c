@@ -1,4 +1,5 @@
 /* main.c — the `kestrel` command: dispatch to subcommands, --version, --help. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,21 @@ static void usage(FILE *f)
     fprintf(f, "\noptions:\n  --version  print the version\n  --help     this text\n");
 }
 
+/* Results go to stdout through its buffer, so a full disk or a failing device shows only when
+ * the buffer is written: close stdout here, once for every command, and fail the run if anything
+ * written to it was lost (otherwise `kestrel ... > /dev/full` would exit 0 with no table). */
+static int close_stdout(const char *cmd, int rc)
+{
+    const int lost = ferror(stdout);
+    errno = 0;
+    if (fclose(stdout) != 0 || lost) {
+        fprintf(stderr, "kestrel%s%s: cannot write to standard output: %s\n", cmd ? " " : "",
+                cmd ? cmd : "", errno ? strerror(errno) : "write error");
+        return rc ? rc : CLI_FAILED;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -39,15 +55,16 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-        printf("kestrel %s\n", ks_version());
-        return CLI_OK;
+        printf("kestrel %s\n%s\n", ks_version(), ks_build_info());
+        return close_stdout(NULL, CLI_OK);
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return CLI_OK;
+        return close_stdout(NULL, CLI_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name))
+            return close_stdout(commands[i].name, commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "kestrel: unknown command '%s' (see kestrel --help)\n", argv[1]);
     return CLI_USAGE;
 }

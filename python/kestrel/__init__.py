@@ -6,11 +6,11 @@ MARS and genomic SEM. This package shapes arguments and results; the computation
     >>> fit = kestrel.feols("y ~ x1 + x2 | unit + year", df, vcov={"CRV1": "unit"})
     >>> fit.summary()
 """
-from ._core import KestrelError, __version__
+from ._core import KestrelError, __version__, build_info
 from ._core import read_csv as _read_csv
 from .regress import Feols, feols, ols
 
-__all__ = ["Feols", "KestrelError", "feols", "ols", "read_csv", "__version__"]
+__all__ = ["Feols", "KestrelError", "build_info", "feols", "ols", "read_csv", "__version__"]
 
 
 def read_csv(path):

@@ -1071,7 +1071,8 @@ PyMODINIT_FUNC PyInit__core(void)
     if (!m) return NULL;
     KestrelError = PyErr_NewException("kestrel.KestrelError", PyExc_ValueError, NULL);
     if (!KestrelError || PyModule_AddObject(m, "KestrelError", KestrelError) ||
-        PyModule_AddStringConstant(m, "__version__", ks_version())) {
+        PyModule_AddStringConstant(m, "__version__", ks_version()) ||
+        PyModule_AddStringConstant(m, "build_info", ks_build_info())) {
         Py_DECREF(m);
         return NULL;
     }

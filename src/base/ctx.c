@@ -29,6 +29,23 @@ static void sys_free(void *ud, void *p)
 
 const char *ks_version(void) { return KS_VERSION_STRING; }
 
+const char *ks_build_info(void)
+{
+    return "threads: "
+#ifdef _OPENMP
+           "OpenMP"
+#else
+           "none (built without OpenMP: every call runs on one thread)"
+#endif
+           "; gzip: "
+#ifdef KS_HAVE_ISAL
+           "ISA-L igzip"
+#else
+           "zlib only (built without libisal: gzip is read about 2x and written about 3x slower)"
+#endif
+           "; BLAS/LAPACK: OpenBLAS";
+}
+
 const char *ks_status_name(int status)
 {
     switch (status) {

@@ -15,7 +15,8 @@ def run(*args):
 
 def test_version_and_help(kestrel_bin):
     r = run(kestrel_bin, "--version")
-    assert r.returncode == 0 and r.stdout.strip() == f"kestrel {kestrel.__version__}"
+    assert r.returncode == 0 and r.stdout.split("\n")[0] == f"kestrel {kestrel.__version__}"
+    assert r.stdout.split("\n")[1] == kestrel.build_info
     assert run(kestrel_bin, "--help").returncode == 0
     r = run(kestrel_bin, "feols", "--help")
     assert r.returncode == 0 and "--formula" in r.stdout
