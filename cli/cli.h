@@ -9,23 +9,32 @@
 /* Exit statuses. */
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 
-/* A long option table entry: "--name" with or without a value. */
+/* A long option table entry: "--name" with or without a value. Option names are the Python
+ * API's argument names with '-' for '_' (--control-group for control_group); an older or
+ * shorter spelling stays accepted as `alias`. The help text is made from the table. */
 typedef struct {
     const char *name; /* without the dashes */
     int takes_value;
     const char **value; /* where the value goes (or "1" for a flag) */
+    const char *arg;    /* the value's placeholder in the help ("FILE"); NULL for a flag */
+    const char *help;   /* what it does and its default; '\n' starts a continuation line */
+    const char *alias;  /* another accepted name, or NULL */
 } cli_opt;
 
 /* Parse argv against opts; unknown options and missing values print a usage error. Returns
  * CLI_OK, CLI_USAGE, or -1 when --help was asked (the caller prints help and exits 0). */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts);
-/* A context with log lines on stderr ("note: ..."), threads from --threads. */
-int cli_ctx(ks_ctx **ctx, const char *threads);
+/* The help of a command on stdout: `head` (the usage line and what the command does), the
+ * options of the table in aligned columns (with their aliases), then `tail` (or NULL). */
+void cli_help(const char *head, const cli_opt *opts, size_t nopts, const char *tail);
+/* A context with log lines on stderr ("note: ..."), threads from --threads (errors name `cmd`). */
+int cli_ctx(ks_ctx **ctx, const char *cmd, const char *threads);
 int cli_fail(ks_ctx *ctx, const char *what);
 
-/* Option values: a number, an integer >= lo, or one of named choices; otherwise a usage error
- * on stderr naming the command and option. */
+/* Option values: a number, a positive number, an integer >= lo, or one of named choices;
+ * otherwise a usage error on stderr naming the command and option. */
 int cli_num(const char *cmd, const char *opt, const char *s, double *out);
+int cli_positive(const char *cmd, const char *opt, const char *s, double *out); /* > 0, finite */
 int cli_int(const char *cmd, const char *opt, const char *s, long lo, long *out);
 typedef struct {
     const char *name;
@@ -52,8 +61,9 @@ void cli_print_effect(FILE *out, const char *label, double est, double se, doubl
 /* Print a fitted feols model as a table, or as JSON. */
 void cli_print_feols(FILE *out, const ks_feols *m, const char *formula);
 void cli_print_feols_json(FILE *out, const ks_feols *m, const char *formula);
-/* Parse "iid", "hetero", "HC1".."HC3", "CRV1:unit+time" into opt; CLI_USAGE on error. */
-int cli_parse_vcov(const char *s, ks_feols_options *opt);
+/* Parse "iid", "hetero", "HC1".."HC3", "CRV1:unit+time" into opt; CLI_USAGE on error (the
+ * message names `cmd`). */
+int cli_parse_vcov(const char *cmd, const char *s, ks_feols_options *opt);
 
 /* Print a Callaway & Sant'Anna fit: the cells, the Wald pre-test and the aggregations marked in
  * want[type] (tables, or one JSON object). */
@@ -61,8 +71,8 @@ int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int wa
                       const ks_did_agg_options *aopt, double alpha, int json, const char *plot);
 
 /* An event-study plot (estimates, est -/+ crit se intervals, against event time x) to an .svg or
- * .png file; CLI_OK, or an error on stderr. */
-int cli_plot_event_study(const char *path, const char *title, const char *xlabel,
+ * .png file; CLI_OK, or an error on stderr naming `cmd`. */
+int cli_plot_event_study(const char *cmd, const char *path, const char *title, const char *xlabel,
                          const double *x, const double *est, const double *se, double crit,
                          size_t n);
 

@@ -6,8 +6,34 @@
 
 #include "cli.h"
 
+static int is_named(const char *opt, const char *name, size_t len)
+{
+    return opt && strlen(opt) == len && !strncmp(opt, name, len);
+}
+
+/* The option table of this run and which options were given by their alias, so that a
+ * message about a value names the option as the user typed it (one command per process). */
+static const cli_opt *parsed;
+static size_t nparsed;
+static unsigned char by_alias[256];
+
+/* "--name", or "--alias" where the user wrote the alias. */
+static const char *spelled(const char *opt)
+{
+    for (size_t j = 0; j < nparsed && j < sizeof by_alias; j++)
+        if (by_alias[j] && !strncmp(opt, "--", 2) && !strcmp(parsed[j].name, opt + 2)) {
+            static char buf[128];
+            snprintf(buf, sizeof buf, "--%s", parsed[j].alias);
+            return buf;
+        }
+    return opt;
+}
+
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts)
 {
+    parsed = opts;
+    nparsed = nopts;
+    memset(by_alias, 0, sizeof by_alias);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) return -1;
@@ -19,7 +45,10 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const cli_opt *o = NULL;
         for (size_t j = 0; j < nopts; j++)
-            if (strlen(opts[j].name) == len && !strncmp(opts[j].name, name, len)) o = &opts[j];
+            if (is_named(opts[j].name, name, len) || is_named(opts[j].alias, name, len)) {
+                o = &opts[j];
+                if (j < sizeof by_alias) by_alias[j] = !is_named(opts[j].name, name, len);
+            }
         if (!o) {
             fprintf(stderr, "kestrel %s: unknown option '--%.*s' (see kestrel %s --help)\n", cmd,
                     (int)len, name, cmd);
@@ -39,6 +68,40 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
     return CLI_OK;
 }
 
+/* "--name ARG" of an option, as the help shows it. */
+static int opt_label(char *buf, size_t n, const cli_opt *o)
+{
+    return snprintf(buf, n, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+}
+
+void cli_help(const char *head, const cli_opt *opts, size_t nopts, const char *tail)
+{
+    enum { MAX_COL = 26 }; /* a longer label puts its help on the next line */
+    char label[128];
+    int col = 0;
+    for (size_t i = 0; i < nopts; i++) {
+        const int w = opt_label(label, sizeof label, &opts[i]);
+        if (w <= MAX_COL && w > col) col = w;
+    }
+    fputs(head, stdout);
+    printf("\noptions:\n");
+    for (size_t i = 0; i < nopts; i++) {
+        const cli_opt *o = &opts[i];
+        const int w = opt_label(label, sizeof label, o);
+        printf("  %s", label);
+        if (w > col) printf("\n  %*s", col, "");
+        else printf("%*s", col - w, "");
+        const char *h = o->help ? o->help : "";
+        for (const char *nl; (nl = strchr(h, '\n')); h = nl + 1)
+            printf("  %.*s\n  %*s", (int)(nl - h), h, col, "");
+        printf("  %s", h);
+        if (o->alias) printf("%s(also --%s)", *h ? " " : "", o->alias);
+        putchar('\n');
+    }
+    printf("  %-*s  this text\n", col, "--help");
+    if (tail) printf("\n%s", tail);
+}
+
 static void log_to_stderr(void *ud, ks_log_level level, const char *msg)
 {
     (void)ud;
@@ -55,10 +118,10 @@ static void progress_to_tty(void *ud, const char *what, uint64_t done, uint64_t 
     if (done >= total) fprintf(stderr, "\r\033[K");
 }
 
-int cli_ctx(ks_ctx **ctx, const char *threads)
+int cli_ctx(ks_ctx **ctx, const char *cmd, const char *threads)
 {
     if (ks_ctx_new(ctx) != KS_OK) {
-        fprintf(stderr, "kestrel: out of memory\n");
+        fprintf(stderr, "kestrel %s: out of memory\n", cmd);
         return CLI_FAILED;
     }
     ks_ctx_set_log(*ctx, log_to_stderr, NULL);
@@ -66,8 +129,9 @@ int cli_ctx(ks_ctx **ctx, const char *threads)
     if (threads) {
         char *end;
         long t = strtol(threads, &end, 10);
-        if (*end || t < 0 || ks_ctx_set_threads(*ctx, (int)t) != KS_OK) {
-            fprintf(stderr, "kestrel: --threads '%s' is not a count\n", threads);
+        if (!*threads || *end || t < 0 || t > 65536 || ks_ctx_set_threads(*ctx, (int)t) != KS_OK) {
+            fprintf(stderr, "kestrel %s: --threads '%s' is not a count (0 or more; 0: the "
+                            "default)\n", cmd, threads);
             ks_ctx_free(*ctx);
             *ctx = NULL;
             return CLI_USAGE;
@@ -86,7 +150,18 @@ int cli_num(const char *cmd, const char *opt, const char *s, double *out)
     char *end;
     *out = strtod(s, &end);
     if (!*s || *end || isnan(*out)) {
-        fprintf(stderr, "kestrel %s: %s '%s' is not a number\n", cmd, opt, s);
+        fprintf(stderr, "kestrel %s: %s '%s' is not a number\n", cmd, spelled(opt), s);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int cli_positive(const char *cmd, const char *opt, const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    if (!*s || *end || !(*out > 0) || !isfinite(*out)) {
+        fprintf(stderr, "kestrel %s: %s '%s' is not a positive number\n", cmd, spelled(opt), s);
         return CLI_USAGE;
     }
     return CLI_OK;
@@ -97,7 +172,8 @@ int cli_int(const char *cmd, const char *opt, const char *s, long lo, long *out)
     char *end;
     *out = strtol(s, &end, 10);
     if (!*s || *end || *out < lo) {
-        fprintf(stderr, "kestrel %s: %s '%s' is not an integer >= %ld\n", cmd, opt, s, lo);
+        fprintf(stderr, "kestrel %s: %s '%s' is not an integer >= %ld\n", cmd, spelled(opt), s,
+                lo);
         return CLI_USAGE;
     }
     return CLI_OK;
@@ -111,7 +187,7 @@ int cli_choice(const char *cmd, const char *opt, const char *s, const cli_name *
             *out = names[i].value;
             return CLI_OK;
         }
-    fprintf(stderr, "kestrel %s: %s '%s' is not one of:", cmd, opt, s);
+    fprintf(stderr, "kestrel %s: %s '%s' is not one of:", cmd, spelled(opt), s);
     for (size_t i = 0; i < n; i++) fprintf(stderr, " %s", names[i].name);
     fputc('\n', stderr);
     return CLI_USAGE;
@@ -169,7 +245,7 @@ int cli_fail(ks_ctx *ctx, const char *what)
     return CLI_FAILED;
 }
 
-int cli_parse_vcov(const char *s, ks_feols_options *opt)
+int cli_parse_vcov(const char *cmd, const char *s, ks_feols_options *opt)
 {
     if (!s || !strcmp(s, "iid"))
         opt->vcov = KS_VCOV_IID;
@@ -184,9 +260,9 @@ int cli_parse_vcov(const char *s, ks_feols_options *opt)
         opt->cluster = s + 5;
     } else {
         fprintf(stderr,
-                "kestrel: --vcov '%s': expected iid, hetero, HC1, HC2, HC3 or "
+                "kestrel %s: --vcov '%s': expected iid, hetero, HC1, HC2, HC3 or "
                 "CRV1:col[+col2]\n",
-                s);
+                cmd, s);
         return CLI_USAGE;
     }
     return CLI_OK;

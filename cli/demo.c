@@ -1,37 +1,26 @@
 /* demo.c — `kestrel demo`: each job of kestrel on the sample data embedded in the binary. */
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
 
-static void help(void)
-{
-    printf("usage: kestrel demo [--threads N]\n\n"
-           "Runs kestrel on its embedded sample data and prints the results:\n"
-           "  1. a two-way fixed-effects wage regression on a 300-worker x 10-year panel\n"
-           "     (data/panel.csv), standard errors clustered by worker;\n"
-           "  2. Callaway & Sant'Anna staggered difference-in-differences on R did's mpdta\n"
-           "     (data/mpdta.csv: 500 counties, 2003-2007, minimum wage and teen employment):\n"
-           "     group-time effects, the parallel-trends pre-test and the event study;\n"
-           "  3. MARS (R earth's models) on earth's ozone1 (data/ozone1.csv: 330 days of Los\n"
-           "     Angeles ozone and 9 weather predictors), degree 2, with its summary;\n"
-           "  4. genomic SEM's first steps, GenomicSEM's munge() then ldsc(), on three\n"
-           "     simulated GWAS (data/gsem_sample.txt: every 10th SNP of the fixture in\n"
-           "     tests/data/gsem, one trait binary): S and the genetic correlations.\n");
-}
-
 /* Write the parts of the embedded genomic SEM sample (`=== name` lines) under dir. */
 static int unpack_gsem(const char *dir)
 {
     const char *p = (const char *)ks_demo_gsem_txt, *end = p + ks_demo_gsem_txt_len;
     char path[4096];
-    snprintf(path, sizeof path, "%s/ld", dir);
-    if (mkdir(path, 0700) != 0) return -1;
+    if (snprintf(path, sizeof path, "%s/ld", dir) >= (int)sizeof path || mkdir(path, 0700) != 0)
+        return -1;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl || strncmp(p, "=== ", 4)) return -1;
-        snprintf(path, sizeof path, "%s/%.*s", dir, (int)(nl - p - 4), p + 4);
+        if (snprintf(path, sizeof path, "%s/%.*s", dir, (int)(nl - p - 4), p + 4) >=
+            (int)sizeof path)
+            return -1;
         const char *q = nl + 1, *next = q;
         while (next < end && strncmp(next, "=== ", 4)) {
             const char *e = memchr(next, '\n', (size_t)(end - next));
@@ -48,18 +37,37 @@ static int unpack_gsem(const char *dir)
     return 0;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* The demo's scratch folder and everything in it (children first, links not followed). */
 static void remove_tree(const char *dir)
 {
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "kestrel demo: could not remove %s\n", dir);
+    if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "kestrel demo: could not remove %s: %s\n", dir, strerror(errno));
 }
 
 static int demo_gsem(void)
 {
-    char dir[] = "/tmp/kestrel_demo_XXXXXX";
-    if (!mkdtemp(dir) || unpack_gsem(dir) != 0) {
-        fprintf(stderr, "kestrel demo: cannot unpack the genomic SEM sample in /tmp\n");
+    const char *tmp = getenv("TMPDIR");
+    char dir[1100];
+    if (snprintf(dir, sizeof dir, "%s/kestrel_demo_XXXXXX", tmp && *tmp ? tmp : "/tmp") >=
+        (int)sizeof dir) {
+        fprintf(stderr, "kestrel demo: TMPDIR is longer than 1,000 characters\n");
+        return CLI_FAILED;
+    }
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "kestrel demo: cannot make a folder in %s: %s\n",
+                tmp && *tmp ? tmp : "/tmp", strerror(errno));
+        return CLI_FAILED;
+    }
+    if (unpack_gsem(dir) != 0) {
+        fprintf(stderr, "kestrel demo: cannot unpack the genomic SEM sample in %s: %s\n", dir,
+                strerror(errno));
+        remove_tree(dir);
         return CLI_FAILED;
     }
     char files[4096], hm3[4096], traits[4096], ld[4096], out[4096];
@@ -90,15 +98,31 @@ static int demo_gsem(void)
 int cmd_demo(int argc, char **argv)
 {
     const char *threads = NULL;
-    const cli_opt opts[] = {{"threads", 1, &threads}};
+    const cli_opt opts[] = {
+        {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
+                                      "small work)"},
+    };
     int rc = cli_parse("demo", argc, argv, opts, 1);
     if (rc < 0) {
-        help();
+        cli_help(
+            "usage: kestrel demo [--threads N]\n\n"
+            "Runs kestrel on its embedded sample data and prints the results:\n"
+            "  1. a two-way fixed-effects wage regression on a 300-worker x 10-year panel\n"
+            "     (data/panel.csv), standard errors clustered by worker;\n"
+            "  2. Callaway & Sant'Anna staggered difference-in-differences on R did's mpdta\n"
+            "     (data/mpdta.csv: 500 counties, 2003-2007, minimum wage and teen employment):\n"
+            "     group-time effects, the parallel-trends pre-test and the event study;\n"
+            "  3. MARS (R earth's models) on earth's ozone1 (data/ozone1.csv: 330 days of Los\n"
+            "     Angeles ozone and 9 weather predictors), degree 2, with its summary;\n"
+            "  4. genomic SEM's first steps, GenomicSEM's munge() then ldsc(), on three\n"
+            "     simulated GWAS (data/gsem_sample.txt: every 10th SNP of the fixture in\n"
+            "     tests/data/gsem, one trait binary): S and the genetic correlations.\n",
+            opts, 1, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
     ks_ctx *ctx;
-    if ((rc = cli_ctx(&ctx, threads))) return rc;
+    if ((rc = cli_ctx(&ctx, "demo", threads))) return rc;
     ks_table *t = NULL;
     ks_feols *m = NULL;
     const char *formula = "log_wage ~ hours + union + married | worker + year";

@@ -5,13 +5,6 @@
 
 #include "cli.h"
 
-static void help(void)
-{
-    printf("usage: kestrel describe --data FILE [--threads N]\n\n"
-           "Reads FILE (CSV or TSV, plain or gzip) and prints one line per column: its type,\n"
-           "count of NA cells, and for numeric columns mean, SD, min and max.\n");
-}
-
 static void numeric_line(const char *name, const char *type, const double *v, size_t n)
 {
     double *ok = malloc((n ? n : 1) * sizeof *ok);
@@ -31,10 +24,16 @@ static void numeric_line(const char *name, const char *type, const double *v, si
 int cmd_describe(int argc, char **argv)
 {
     const char *data = NULL, *threads = NULL;
-    const cli_opt opts[] = {{"data", 1, &data}, {"threads", 1, &threads}};
+    const cli_opt opts[] = {
+        {"data", 1, &data, "FILE", "CSV or TSV, plain or gzip, with a header row"},
+        {"threads", 1, &threads, "N", "accepted as by every command; reading runs on one thread"},
+    };
     int rc = cli_parse("describe", argc, argv, opts, 2);
     if (rc < 0) {
-        help();
+        cli_help("usage: kestrel describe --data FILE\n\n"
+                 "Reads FILE (CSV or TSV, plain or gzip) and prints one line per column: its "
+                 "type,\ncount of NA cells, and for numeric columns mean, SD, min and max.\n",
+                 opts, 2, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
@@ -43,7 +42,7 @@ int cmd_describe(int argc, char **argv)
         return CLI_USAGE;
     }
     ks_ctx *ctx;
-    if ((rc = cli_ctx(&ctx, threads))) return rc;
+    if ((rc = cli_ctx(&ctx, "describe", threads))) return rc;
     ks_table *t = NULL;
     if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK) {
         rc = cli_fail(ctx, "describe");

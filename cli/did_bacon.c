@@ -5,22 +5,6 @@
 
 #include "cli.h"
 
-static void help(void)
-{
-    printf("usage: kestrel did bacon --data FILE --outcome Y --unit ID --time T --first-treat G "
-           "[--json]\n\n"
-           "The Goodman-Bacon (2021) decomposition of the two-way fixed-effects estimate\n"
-           "y ~ D | unit + time, D = 1(time >= G): every 2x2 comparison of timing groups with\n"
-           "its estimate and weight (R bacondecomp's numbers; always-treated units join the\n"
-           "untreated, as diff-diff).\n\n"
-           "  --data FILE          CSV or TSV, plain or gzip, with a header row; balanced panel\n"
-           "  --outcome Y          outcome column\n"
-           "  --unit ID            unit identifier column\n"
-           "  --time T             period column (numbers)\n"
-           "  --first-treat G      first treated period (0 or empty: never treated)\n"
-           "  --json               print JSON instead of the table\n");
-}
-
 static const char *type_name(int t)
 {
     static const char *names[] = {"treated_vs_never", "earlier_vs_later", "later_vs_earlier"};
@@ -30,13 +14,26 @@ static const char *type_name(int t)
 int cmd_did_bacon(int argc, char **argv)
 {
     const char *data = NULL, *y = NULL, *unit = NULL, *time = NULL, *g = NULL, *json = NULL;
+    const char *threads = NULL;
     const cli_opt opts[] = {
-        {"data", 1, &data}, {"outcome", 1, &y},        {"unit", 1, &unit},
-        {"time", 1, &time}, {"first-treat", 1, &g},   {"json", 0, &json},
+        {"data", 1, &data, "FILE", "CSV or TSV, plain or gzip, with a header row; a balanced panel"},
+        {"outcome", 1, &y, "Y", "outcome column"},
+        {"unit", 1, &unit, "ID", "unit identifier column"},
+        {"time", 1, &time, "T", "period column (numbers)"},
+        {"first-treat", 1, &g, "G", "first treated period (0 or empty: never treated)"},
+        {"json", 0, &json, NULL, "print JSON instead of the table"},
+        {"threads", 1, &threads, "N", "accepted as by every command; the decomposition is one "
+                                      "pass\nover the rows, on one thread"},
     };
     int rc = cli_parse("did bacon", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help();
+        cli_help("usage: kestrel did bacon --data FILE --outcome Y --unit ID --time T --first-treat "
+                 "G [--json]\n\n"
+                 "The Goodman-Bacon (2021) decomposition of the two-way fixed-effects estimate\n"
+                 "y ~ D | unit + time, D = 1(time >= G): every 2x2 comparison of timing groups "
+                 "with\nits estimate and weight (R bacondecomp's numbers; always-treated units "
+                 "join the\nuntreated, as diff-diff).\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
@@ -46,7 +43,7 @@ int cmd_did_bacon(int argc, char **argv)
         return CLI_USAGE;
     }
     ks_ctx *ctx;
-    if ((rc = cli_ctx(&ctx, NULL))) return rc;
+    if ((rc = cli_ctx(&ctx, "did bacon", threads))) return rc;
     ks_table *t = NULL;
     ks_bacon *r = NULL;
     if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK ||

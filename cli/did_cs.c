@@ -5,41 +5,6 @@
 
 #include "cli.h"
 
-static void help_cs(void)
-{
-    printf(
-        "usage: kestrel did cs --data FILE --outcome Y --unit ID --time T --first-treat G "
-        "[options]\n\n"
-        "Callaway & Sant'Anna (2021) group-time average treatment effects and their\n"
-        "aggregations, as R's did (att_gt + aggte).\n\n"
-        "  --data FILE          CSV or TSV, plain or gzip, with a header row\n"
-        "  --outcome Y          outcome column\n"
-        "  --unit ID            unit identifier column\n"
-        "  --time T             period column (numbers)\n"
-        "  --first-treat G      first treated period (0 or empty-as-Inf: never treated)\n"
-        "  --control C          never_treated (default) | not_yet_treated\n"
-        "  --method M           dr (default) | ipw | reg\n"
-        "  --base-period B      varying (default) | universal\n"
-        "  --anticipation K     periods of anticipation (default 0)\n"
-        "  --covariates A,B     covariates (taken in the base period)\n"
-        "  --weights COL        sampling weights (constant within unit)\n"
-        "  --cluster COL        cluster variable coarser than the unit\n"
-        "  --alpha A            significance level (default 0.05)\n"
-        "  --bootstrap B        multiplier bootstrap draws (default 0: analytical SEs)\n"
-        "  --boot-weights W     rademacher (default) | mammen | webb\n"
-        "  --seed S             bootstrap seed (default 0)\n"
-        "  --cband              uniform (sup-t) confidence bands (needs --bootstrap)\n"
-        "  --cross-sections     repeated cross-sections: each row its own observation\n"
-        "  --allow-unbalanced-panel  keep units missing some periods (R's estimator for\n"
-        "                       unbalanced panels) instead of dropping them\n"
-        "  --aggregate LIST     simple,event_study,group,calendar (default: all four)\n"
-        "  --balance-e E        event study: cohorts observed E periods after treatment\n"
-        "  --min-e E, --max-e E event-time window\n"
-        "  --json               print JSON instead of the tables\n"
-        "  --plot FILE          the event study as a plot: FILE.svg or FILE.png\n"
-        "  --threads N          threads (default: all)\n");
-}
-
 static const char *agg_name(ks_did_agg_type t)
 {
     static const char *names[] = {"simple", "event_study", "group", "calendar"};
@@ -155,7 +120,7 @@ int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int wa
     if (plot) {
         ks_did_agg_view av;
         ks_did_agg_get(agg[KS_DID_AGG_DYNAMIC], &av);
-        rc = cli_plot_event_study(plot, "Event study: ATT by event time (Callaway & Sant'Anna)",
+        rc = cli_plot_event_study("did cs", plot, "Event study: ATT by event time (Callaway & Sant'Anna)",
                                   "event time", av.e, av.att_e, av.se_e, av.crit, av.n);
     }
 done:
@@ -172,19 +137,45 @@ int cmd_did_cs(int argc, char **argv)
     const char *maxe = NULL, *json = NULL, *threads = NULL, *rcs = NULL, *unbal = NULL;
     const char *plot = NULL;
     const cli_opt opts[] = {
-        {"data", 1, &data},         {"outcome", 1, &yname},    {"unit", 1, &unit},
-        {"time", 1, &tname},        {"first-treat", 1, &gname}, {"control", 1, &control},
-        {"method", 1, &method},     {"base-period", 1, &base}, {"anticipation", 1, &antic},
-        {"covariates", 1, &covs},   {"weights", 1, &weights},  {"cluster", 1, &cluster},
-        {"alpha", 1, &alpha},       {"bootstrap", 1, &boot},   {"boot-weights", 1, &bw},
-        {"seed", 1, &seed},         {"cband", 0, &cband},      {"aggregate", 1, &aggs},
-        {"balance-e", 1, &bal},     {"min-e", 1, &mine},       {"max-e", 1, &maxe},
-        {"json", 0, &json},         {"threads", 1, &threads},  {"cross-sections", 0, &rcs},
-        {"allow-unbalanced-panel", 0, &unbal}, {"plot", 1, &plot},
+        {"data", 1, &data, "FILE", "CSV or TSV, plain or gzip, with a header row"},
+        {"outcome", 1, &yname, "Y", "outcome column"},
+        {"unit", 1, &unit, "ID", "unit identifier column"},
+        {"time", 1, &tname, "T", "period column (numbers)"},
+        {"first-treat", 1, &gname, "G", "first treated period (0 or empty-as-Inf: never treated)"},
+        {"control-group", 1, &control, "C", "never_treated (default) | not_yet_treated", "control"},
+        {"estimation-method", 1, &method, "M", "dr (default) | ipw | reg", "method"},
+        {"base-period", 1, &base, "B", "varying (default) | universal"},
+        {"anticipation", 1, &antic, "K", "periods of anticipation (default 0)"},
+        {"covariates", 1, &covs, "A,B", "covariates (taken in the base period)"},
+        {"weights", 1, &weights, "COL", "sampling weights (constant within unit)"},
+        {"cluster", 1, &cluster, "COL", "cluster variable coarser than the unit"},
+        {"alpha", 1, &alpha, "A", "significance level (default 0.05)"},
+        {"n-bootstrap", 1, &boot, "B", "multiplier bootstrap draws (default 0: analytical SEs)",
+         "bootstrap"},
+        {"bootstrap-weights", 1, &bw, "W", "rademacher (default) | mammen | webb", "boot-weights"},
+        {"seed", 1, &seed, "S", "bootstrap seed (default 0)"},
+        {"cband", 0, &cband, NULL, "uniform (sup-t) confidence bands (needs --n-bootstrap)"},
+        {"cross-sections", 0, &rcs, NULL,
+         "repeated cross-sections: each row its own observation\n(Python: panel=False)"},
+        {"allow-unbalanced-panel", 0, &unbal, NULL,
+         "keep units missing some periods (R's estimator for\nunbalanced panels) instead of "
+         "dropping them"},
+        {"aggregate", 1, &aggs, "LIST", "simple,event_study,group,calendar (default: all four)"},
+        {"balance-e", 1, &bal, "E", "event study: cohorts observed E periods after treatment"},
+        {"min-e", 1, &mine, "E", "event study: the first event time shown"},
+        {"max-e", 1, &maxe, "E", "event study: the last event time shown"},
+        {"json", 0, &json, NULL, "print JSON instead of the tables"},
+        {"plot", 1, &plot, "FILE", "the event study as a plot: FILE.svg or FILE.png"},
+        {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
+                                      "small work)"},
     };
     int rc = cli_parse("did cs", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help_cs();
+        cli_help("usage: kestrel did cs --data FILE --outcome Y --unit ID --time T --first-treat G "
+                 "[options]\n\n"
+                 "Callaway & Sant'Anna (2021) group-time average treatment effects and their\n"
+                 "aggregations, as R's did (att_gt + aggte).\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
@@ -213,10 +204,10 @@ int cmd_did_cs(int argc, char **argv)
             return CLI_USAGE;                                                                      \
         field = c;                                                                                 \
     }
-    CHOICE(control, "--control", controls, opt.control_group)
-    CHOICE(method, "--method", methods, opt.method)
+    CHOICE(control, "--control-group", controls, opt.control_group)
+    CHOICE(method, "--estimation-method", methods, opt.method)
     CHOICE(base, "--base-period", bases, opt.base_period)
-    CHOICE(bw, "--boot-weights", boots, opt.boot_weights)
+    CHOICE(bw, "--bootstrap-weights", boots, opt.boot_weights)
 #undef CHOICE
     if (antic) {
         if (cli_int("did cs", "--anticipation", antic, 0, &v)) return CLI_USAGE;
@@ -224,7 +215,7 @@ int cmd_did_cs(int argc, char **argv)
     }
     if (alpha && cli_num("did cs", "--alpha", alpha, &opt.alpha)) return CLI_USAGE;
     if (boot) {
-        if (cli_int("did cs", "--bootstrap", boot, 0, &v)) return CLI_USAGE;
+        if (cli_int("did cs", "--n-bootstrap", boot, 0, &v)) return CLI_USAGE;
         opt.n_bootstrap = (int)v;
     }
     if (seed) {
@@ -250,6 +241,7 @@ int cmd_did_cs(int argc, char **argv)
         const char **list = buf ? cli_split_list(buf, &na) : NULL;
         if (!list) {
             free(buf);
+            fprintf(stderr, "kestrel did cs: out of memory\n");
             return CLI_FAILED;
         }
         for (size_t i = 0; i < na; i++) {
@@ -275,7 +267,7 @@ int cmd_did_cs(int argc, char **argv)
     opt.covariates = covlist;
 
     ks_ctx *ctx;
-    if ((rc = cli_ctx(&ctx, threads))) {
+    if ((rc = cli_ctx(&ctx, "did cs", threads))) {
         free(covlist);
         free(covbuf);
         return rc;

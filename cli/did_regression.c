@@ -10,42 +10,8 @@
 
 typedef struct {
     const char *data, *y, *treat, *time, *unit, *covs, *cluster, *vcov, *alpha, *json, *threads;
-    const char *wild, *bw, *seed;
+    const char *wild, *inference, *nboot, *bw, *seed;
 } args;
-
-static void help(int twfe)
-{
-    if (twfe)
-        printf("usage: kestrel did twfe --data FILE --outcome Y --treatment D --time T --unit ID "
-               "[options]\n\n"
-               "Two-way fixed effects: y ~ D:T (+ covariates) | unit + T, standard errors\n"
-               "clustered by unit (diff-diff's TwoWayFixedEffects; fixest's numbers).\n\n");
-    else
-        printf("usage: kestrel did basic --data FILE --outcome Y --treatment D --time P "
-               "[options]\n\n"
-               "The 2x2 difference-in-differences regression y ~ D + P + D:P (+ covariates)\n"
-               "(diff-diff's DifferenceInDifferences; fixest's numbers).\n\n");
-    printf("  --data FILE          CSV or TSV, plain or gzip, with a header row\n"
-           "  --outcome Y          outcome column\n"
-           "  --treatment D        treatment-group indicator (0/1)\n"
-           "  --time %s    %s\n"
-           "%s"
-           "  --covariates A,B     covariates\n"
-           "  --cluster COL        cluster-robust (CRV1) standard errors by COL%s\n"
-           "%s"
-           "  --alpha A            significance level (default 0.05)\n"
-           "  --wild-bootstrap B   wild cluster restricted bootstrap with B draws (needs a\n"
-           "                       cluster; all 2^G sign vectors when 2^G <= B, Rademacher)\n"
-           "  --boot-weights W     rademacher (default) | mammen | webb\n"
-           "  --seed S             bootstrap seed (default 0)\n"
-           "  --json               print JSON instead of the table\n"
-           "  --threads N          threads (default: all)\n",
-           twfe ? "T        " : "P        ", twfe ? "period indicator or period (the regressor is D x T)"
-                                            : "post-period indicator (0/1)",
-           twfe ? "  --unit ID            unit identifier column\n" : "",
-           twfe ? " (default: the unit)" : "",
-           twfe ? "" : "  --vcov V             hetero (default: HC1) | iid (without --cluster)\n");
-}
 
 static void print_result(const args *a, const char *what, const char *formula, double att,
                          double se, double df, size_t nobs, size_t nclusters, const char *vlabel,
@@ -107,9 +73,17 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
     ks_did_wild w;
     long v;
     int kind = KS_DID_BOOT_RADEMACHER;
-    if (cli_int(cmd, "--wild-bootstrap", a->wild, 2, &v)) return CLI_USAGE;
-    o.n_bootstrap = (int)v;
-    if (a->bw && cli_choice(cmd, "--boot-weights", a->bw, kinds, 3, &kind)) return CLI_USAGE;
+    if (a->wild && a->nboot) {
+        fprintf(stderr, "kestrel %s: give --wild-bootstrap B or --n-bootstrap B, not both\n", cmd);
+        return CLI_USAGE;
+    }
+    if (a->wild || a->nboot) {
+        if (cli_int(cmd, a->wild ? "--wild-bootstrap" : "--n-bootstrap", a->wild ? a->wild : a->nboot,
+                    2, &v))
+            return CLI_USAGE;
+        o.n_bootstrap = (int)v;
+    }
+    if (a->bw && cli_choice(cmd, "--bootstrap-weights", a->bw, kinds, 3, &kind)) return CLI_USAGE;
     o.weights = (ks_did_boot_weights)kind;
     if (a->seed) {
         if (cli_int(cmd, "--seed", a->seed, 0, &v)) return CLI_USAGE;
@@ -118,7 +92,7 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
     o.alpha = alpha;
     o.cluster = a->cluster ? a->cluster : twfe ? a->unit : NULL;
     if (!o.cluster) {
-        fprintf(stderr, "kestrel %s: --wild-bootstrap needs --cluster\n", cmd);
+        fprintf(stderr, "kestrel %s: the wild bootstrap needs --cluster\n", cmd);
         return CLI_USAGE;
     }
     if (ks_did_wild_fit(ctx, t, formula, term, &o, &w) != KS_OK) return cli_fail(ctx, cmd);
@@ -175,15 +149,44 @@ static int run(int argc, char **argv, int twfe)
     args a;
     memset(&a, 0, sizeof a);
     const cli_opt opts[] = {
-        {"data", 1, &a.data},       {"outcome", 1, &a.y},         {"treatment", 1, &a.treat},
-        {"time", 1, &a.time},       {"unit", 1, &a.unit},         {"covariates", 1, &a.covs},
-        {"cluster", 1, &a.cluster}, {"vcov", 1, &a.vcov},         {"alpha", 1, &a.alpha},
-        {"json", 0, &a.json},       {"threads", 1, &a.threads},   {"wild-bootstrap", 1, &a.wild},
-        {"boot-weights", 1, &a.bw}, {"seed", 1, &a.seed},
+        {"data", 1, &a.data, "FILE", "CSV or TSV, plain or gzip, with a header row"},
+        {"outcome", 1, &a.y, "Y", "outcome column"},
+        {"treatment", 1, &a.treat, "D", "treatment-group indicator (0/1)"},
+        {"time", 1, &a.time, twfe ? "T" : "P",
+         twfe ? "period indicator or period (the regressor is D x T)"
+              : "post-period indicator (0/1)"},
+        {"unit", 1, &a.unit, "ID", twfe ? "unit identifier column" : "(twfe only)"},
+        {"covariates", 1, &a.covs, "A,B", "covariates"},
+        {"cluster", 1, &a.cluster, "COL",
+         twfe ? "cluster-robust (CRV1) standard errors by COL (default: the unit)"
+              : "cluster-robust (CRV1) standard errors by COL"},
+        {"vcov", 1, &a.vcov, "V",
+         twfe ? "(basic only)"
+              : "hetero (default: HC1) | iid, without --cluster\n(Python: robust=True / False)"},
+        {"alpha", 1, &a.alpha, "A", "significance level (default 0.05)"},
+        {"inference", 1, &a.inference, "I",
+         "analytical (default) | wild_bootstrap: the wild cluster\nrestricted bootstrap (needs "
+         "a cluster; all 2^G sign vectors\nwhen 2^G <= B, Rademacher)"},
+        {"n-bootstrap", 1, &a.nboot, "B", "wild bootstrap draws (default 999)"},
+        {"wild-bootstrap", 1, &a.wild, "B", "the same as --inference wild_bootstrap --n-bootstrap B"},
+        {"bootstrap-weights", 1, &a.bw, "W", "rademacher (default) | mammen | webb", "boot-weights"},
+        {"seed", 1, &a.seed, "S", "bootstrap seed (default 0)"},
+        {"json", 0, &a.json, NULL, "print JSON instead of the table"},
+        {"threads", 1, &a.threads, "N", "at most N threads (default 0: all cores, fewer for\n"
+                                        "small work)"},
     };
     int rc = cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help(twfe);
+        cli_help(twfe ? "usage: kestrel did twfe --data FILE --outcome Y --treatment D --time T "
+                        "--unit ID [options]\n\n"
+                        "Two-way fixed effects: y ~ D:T (+ covariates) | unit + T, standard "
+                        "errors\nclustered by unit (diff-diff's TwoWayFixedEffects; fixest's "
+                        "numbers).\n"
+                      : "usage: kestrel did basic --data FILE --outcome Y --treatment D --time P "
+                        "[options]\n\n"
+                        "The 2x2 difference-in-differences regression y ~ D + P + D:P (+ "
+                        "covariates)\n(diff-diff's DifferenceInDifferences; fixest's numbers).\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
@@ -204,19 +207,36 @@ static int run(int argc, char **argv, int twfe)
     if (a.cluster) vk = KS_VCOV_CRV1;
     double alpha = 0.05;
     if (a.alpha && cli_num(cmd, "--alpha", a.alpha, &alpha)) return CLI_USAGE;
+    static const cli_name inferences[] = {{"analytical", 0}, {"wild_bootstrap", 1}};
+    int use_wild = a.wild != NULL;
+    if (a.inference && cli_choice(cmd, "--inference", a.inference, inferences, 2, &use_wild))
+        return CLI_USAGE;
+    if (a.wild && !use_wild) {
+        fprintf(stderr, "kestrel %s: --wild-bootstrap contradicts --inference analytical\n", cmd);
+        return CLI_USAGE;
+    }
+    if (!use_wild && (a.nboot || a.bw || a.seed)) {
+        fprintf(stderr, "kestrel %s: --n-bootstrap, --bootstrap-weights and --seed need "
+                        "--inference wild_bootstrap\n", cmd);
+        return CLI_USAGE;
+    }
 
     ks_ctx *ctx;
-    if ((rc = cli_ctx(&ctx, a.threads))) return rc;
+    if ((rc = cli_ctx(&ctx, cmd, a.threads))) return rc;
     ks_table *t = NULL;
-    char term[512], rhs[1100], *formula = NULL;
-    snprintf(term, sizeof term, "%s:%s", a.treat, a.time);
-    if (twfe)
-        snprintf(rhs, sizeof rhs, "%s", term);
-    else
-        snprintf(rhs, sizeof rhs, "%s + %s + %s", a.treat, a.time, term);
-    char fe[512];
-    snprintf(fe, sizeof fe, "%s + %s", a.unit ? a.unit : "", a.time);
+    char term[512], rhs[1100], fe[512], *formula = NULL;
+    const int n_term = snprintf(term, sizeof term, "%s:%s", a.treat, a.time);
+    const int n_rhs = twfe ? snprintf(rhs, sizeof rhs, "%s", term)
+                           : snprintf(rhs, sizeof rhs, "%s + %s + %s", a.treat, a.time, term);
+    const int n_fe = snprintf(fe, sizeof fe, "%s + %s", a.unit ? a.unit : "", a.time);
+    if (n_term >= (int)sizeof term || n_rhs >= (int)sizeof rhs || n_fe >= (int)sizeof fe) {
+        fprintf(stderr, "kestrel %s: the column names of --treatment, --time and --unit are "
+                        "longer than 250 characters together\n", cmd);
+        rc = CLI_USAGE;
+        goto done;
+    }
     if (!(formula = make_formula(a.y, rhs, a.covs, twfe ? fe : NULL))) {
+        fprintf(stderr, "kestrel %s: out of memory\n", cmd);
         rc = CLI_FAILED;
         goto done;
     }
@@ -224,7 +244,7 @@ static int run(int argc, char **argv, int twfe)
         rc = cli_fail(ctx, cmd);
         goto done;
     }
-    if (a.wild) { /* the wild cluster restricted bootstrap of the same regression */
+    if (use_wild) { /* the wild cluster restricted bootstrap of the same regression */
         rc = wild(ctx, t, &a, cmd, formula, term, twfe, alpha);
         goto done;
     }

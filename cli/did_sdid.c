@@ -6,30 +6,6 @@
 
 #include "cli.h"
 
-static void help(void)
-{
-    printf("usage: kestrel did sdid --data FILE --outcome Y --unit ID --time T --treatment D "
-           "[options]\n\n"
-           "Synthetic difference-in-differences (Arkhangelsky et al. 2021) as R synthdid 0.0.9:\n"
-           "Frank-Wolfe unit and time weights, synthdid's regularisation, placebo / bootstrap /\n"
-           "jackknife standard errors; also synthdid's sc_estimate and did_estimate.\n\n"
-           "  --data FILE          CSV or TSV, plain or gzip, with a header row; a balanced panel\n"
-           "  --outcome Y          outcome column\n"
-           "  --unit ID            unit identifier column\n"
-           "  --time T             period column (numbers)\n"
-           "  --treatment D        1 for treated units in treated periods (R's panel.matrices),\n"
-           "                       or the ever-treated indicator with --post-periods\n"
-           "  --post-periods LIST  treated periods, e.g. 1989,1990,... (with an ever-treated D)\n"
-           "  --variance V         placebo (default) | bootstrap | jackknife | none\n"
-           "  --replications B     placebo / bootstrap replications (default 200)\n"
-           "  --seed S             seed of the replications (default 0)\n"
-           "  --zeta-omega Z       unit-weight regularisation (default: synthdid's automatic)\n"
-           "  --zeta-lambda Z      time-weight regularisation (default: synthdid's automatic)\n"
-           "  --alpha A            significance level (default 0.05)\n"
-           "  --json               print JSON instead of the tables\n"
-           "  --threads N          threads (default: all)\n");
-}
-
 /* One estimate with options o; the three estimators share everything but the estimator. */
 static int fit(ks_ctx *ctx, const ks_table *t, const char *const *cols, ks_sdid_options o,
                ks_sdid_estimator est, ks_sdid **out)
@@ -116,15 +92,36 @@ int cmd_did_sdid(int argc, char **argv)
     const char *reps = NULL, *seed = NULL, *zo = NULL, *zl = NULL, *alpha = NULL, *json = NULL;
     const char *threads = NULL;
     const cli_opt opts[] = {
-        {"data", 1, &data},          {"outcome", 1, &cols[0]},   {"unit", 1, &cols[1]},
-        {"time", 1, &cols[2]},       {"treatment", 1, &cols[3]}, {"post-periods", 1, &post},
-        {"variance", 1, &var},       {"replications", 1, &reps}, {"seed", 1, &seed},
-        {"zeta-omega", 1, &zo},      {"zeta-lambda", 1, &zl},    {"alpha", 1, &alpha},
-        {"json", 0, &json},          {"threads", 1, &threads},
+        {"data", 1, &data, "FILE", "CSV or TSV, plain or gzip, with a header row; a balanced panel"},
+        {"outcome", 1, &cols[0], "Y", "outcome column"},
+        {"unit", 1, &cols[1], "ID", "unit identifier column"},
+        {"time", 1, &cols[2], "T", "period column (numbers)"},
+        {"treatment", 1, &cols[3], "D",
+         "1 for treated units in treated periods (R's panel.matrices),\n"
+         "or the ever-treated indicator with --post-periods"},
+        {"post-periods", 1, &post, "LIST", "treated periods, e.g. 1989,1990,... (with an "
+                                           "ever-treated D)"},
+        {"variance-method", 1, &var, "V", "placebo (default) | bootstrap | jackknife | none",
+         "variance"},
+        {"n-bootstrap", 1, &reps, "B", "placebo / bootstrap replications (default 200)",
+         "replications"},
+        {"seed", 1, &seed, "S", "seed of the replications (default 0)"},
+        {"zeta-omega", 1, &zo, "Z", "unit-weight regularisation (default: synthdid's automatic)"},
+        {"zeta-lambda", 1, &zl, "Z", "time-weight regularisation (default: synthdid's automatic)"},
+        {"alpha", 1, &alpha, "A", "significance level (default 0.05)"},
+        {"json", 0, &json, NULL, "print JSON instead of the tables"},
+        {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
+                                      "small work)"},
     };
     int rc = cli_parse("did sdid", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help();
+        cli_help("usage: kestrel did sdid --data FILE --outcome Y --unit ID --time T --treatment D "
+                 "[options]\n\n"
+                 "Synthetic difference-in-differences (Arkhangelsky et al. 2021) as R synthdid "
+                 "0.0.9:\nFrank-Wolfe unit and time weights, synthdid's regularisation, placebo / "
+                 "bootstrap /\njackknife standard errors; also synthdid's sc_estimate and "
+                 "did_estimate.\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
@@ -142,11 +139,11 @@ int cmd_did_sdid(int argc, char **argv)
     long v;
     int c;
     if (var) {
-        if (cli_choice("did sdid", "--variance", var, variances, 4, &c)) return CLI_USAGE;
+        if (cli_choice("did sdid", "--variance-method", var, variances, 4, &c)) return CLI_USAGE;
         o.variance = (ks_sdid_variance)c;
     }
     if (reps) {
-        if (cli_int("did sdid", "--replications", reps, 2, &v)) return CLI_USAGE;
+        if (cli_int("did sdid", "--n-bootstrap", reps, 2, &v)) return CLI_USAGE;
         o.replications = (int)v;
     }
     if (seed) {
@@ -167,7 +164,10 @@ int cmd_did_sdid(int argc, char **argv)
             if (cli_num("did sdid", "--post-periods", items[i], &periods[i])) rc = CLI_USAGE;
         free(items);
         free(buf);
-        if (!periods) return CLI_FAILED;
+        if (!periods) {
+            fprintf(stderr, "kestrel did sdid: out of memory\n");
+            return CLI_FAILED;
+        }
         if (rc || n == 0) {
             if (!rc) fprintf(stderr, "kestrel did sdid: --post-periods is empty\n");
             free(periods);
@@ -177,7 +177,7 @@ int cmd_did_sdid(int argc, char **argv)
         o.npost = n;
     }
     ks_ctx *ctx;
-    if ((rc = cli_ctx(&ctx, threads))) {
+    if ((rc = cli_ctx(&ctx, "did sdid", threads))) {
         free(periods);
         return rc;
     }

@@ -6,39 +6,35 @@
 
 #include "cli.h"
 
-static void help(void)
-{
-    printf("usage: kestrel did sunab --data FILE --outcome Y --unit ID --time T --first-treat G "
-           "[options]\n\n"
-           "Sun & Abraham (2021) interaction-weighted event study: cohort x relative-period\n"
-           "effects from the saturated two-way fixed-effects regression, averaged by relative\n"
-           "period with the cohorts' shares, and the overall ATT (diff-diff's SunAbraham).\n\n"
-           "  --data FILE          CSV or TSV, plain or gzip, with a header row\n"
-           "  --outcome Y          outcome column\n"
-           "  --unit ID            unit identifier column\n"
-           "  --time T             period column (numbers)\n"
-           "  --first-treat G      first treated period (0 or empty: never treated)\n"
-           "  --covariates A,B     covariates\n"
-           "  --cluster COL        cluster-robust standard errors by COL (default: the unit)\n"
-           "  --anticipation K     periods of anticipation (reference period -1 - K)\n"
-           "  --alpha A            significance level (default 0.05)\n"
-           "  --json               print JSON instead of the table\n"
-           "  --plot FILE          the event study as a plot: FILE.svg or FILE.png\n");
-}
-
 int cmd_did_sunab(int argc, char **argv)
 {
     const char *data = NULL, *y = NULL, *unit = NULL, *time = NULL, *g = NULL, *covs = NULL;
     const char *cluster = NULL, *antic = NULL, *alpha = NULL, *json = NULL, *plot = NULL;
+    const char *threads = NULL;
     const cli_opt opts[] = {
-        {"data", 1, &data},        {"outcome", 1, &y},          {"unit", 1, &unit},
-        {"time", 1, &time},        {"first-treat", 1, &g},      {"covariates", 1, &covs},
-        {"cluster", 1, &cluster},  {"anticipation", 1, &antic}, {"alpha", 1, &alpha},
-        {"json", 0, &json},        {"plot", 1, &plot},
+        {"data", 1, &data, "FILE", "CSV or TSV, plain or gzip, with a header row"},
+        {"outcome", 1, &y, "Y", "outcome column"},
+        {"unit", 1, &unit, "ID", "unit identifier column"},
+        {"time", 1, &time, "T", "period column (numbers)"},
+        {"first-treat", 1, &g, "G", "first treated period (0 or empty: never treated)"},
+        {"covariates", 1, &covs, "A,B", "covariates"},
+        {"cluster", 1, &cluster, "COL", "cluster-robust standard errors by COL (default: the unit)"},
+        {"anticipation", 1, &antic, "K", "periods of anticipation (reference period -1 - K)"},
+        {"alpha", 1, &alpha, "A", "significance level (default 0.05)"},
+        {"json", 0, &json, NULL, "print JSON instead of the table"},
+        {"plot", 1, &plot, "FILE", "the event study as a plot: FILE.svg or FILE.png"},
+        {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
+                                      "small work)"},
     };
     int rc = cli_parse("did sunab", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help();
+        cli_help("usage: kestrel did sunab --data FILE --outcome Y --unit ID --time T --first-treat "
+                 "G [options]\n\n"
+                 "Sun & Abraham (2021) interaction-weighted event study: cohort x relative-period\n"
+                 "effects from the saturated two-way fixed-effects regression, averaged by "
+                 "relative\nperiod with the cohorts' shares, and the overall ATT (diff-diff's "
+                 "SunAbraham).\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
@@ -63,7 +59,7 @@ int cmd_did_sunab(int argc, char **argv)
     ks_ctx *ctx;
     ks_table *t = NULL;
     ks_sunab *r = NULL;
-    if ((rc = cli_ctx(&ctx, NULL))) goto out;
+    if ((rc = cli_ctx(&ctx, "did sunab", threads))) goto out;
     if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK ||
         ks_sunab_fit(ctx, t, y, unit, time, g, &o, &r) != KS_OK) {
         rc = cli_fail(ctx, "did sunab");
@@ -102,7 +98,7 @@ int cmd_did_sunab(int argc, char **argv)
         }
     }
     if (plot)
-        rc = cli_plot_event_study(plot, "Event study: Sun & Abraham (2021)", "event time", s.e,
+        rc = cli_plot_event_study("did sunab", plot, "Event study: Sun & Abraham (2021)", "event time", s.e,
                                   s.att_e, s.se_e, ks_t_quantile(1 - a / 2, s.df_t), s.nrel);
 done:
     ks_sunab_free(r);

@@ -157,7 +157,7 @@ int cmd_munge(int argc, char **argv)
         fprintf(stderr, "kestrel munge: --out-dir %s: %s\n", outdir, strerror(errno));
         goto done;
     }
-    if (cli_ctx(&ctx, threads) != KS_OK) goto done;
+    if (cli_ctx(&ctx, "munge", threads) != KS_OK) goto done;
     if (ks_gsem_munge(ctx, n, paths, (const char *const *)outs, hm3, &o, rep) != KS_OK) {
         rc = cli_fail(ctx, "munge");
         goto done;
@@ -341,7 +341,7 @@ int cmd_ldsc(int argc, char **argv)
         o.select = chrs;
     }
     rc = CLI_FAILED;
-    if (cli_ctx(&ctx, NULL) != KS_OK) goto done;
+    if (cli_ctx(&ctx, "ldsc", NULL) != KS_OK) goto done;
     if (ks_gsem_ldsc(ctx, k, paths, ld, wld ? wld : ld, &o, &r) != KS_OK) {
         rc = cli_fail(ctx, "ldsc");
         goto done;

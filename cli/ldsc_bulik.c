@@ -639,7 +639,7 @@ int cmd_ldsc_bulik(int argc, char **argv)
     o.intercept_gencov = igv;
     o.samp_prev = spv;
     o.pop_prev = ppv;
-    if ((rc = cli_ctx(&ctx, threads)) != CLI_OK) goto done;
+    if ((rc = cli_ctx(&ctx, "ldsc", threads)) != CLI_OK) goto done;
     rc = h2 ? run_h2(ctx, files[0], &o, out, argc, argv)
             : run_rg(ctx, k, (char *const *)files, &o, out, silly != NULL, argc, argv);
 done:

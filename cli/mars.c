@@ -7,69 +7,31 @@
 
 #include "cli.h"
 
-static void help_fit(void)
-{
-    printf("usage: kestrel mars fit --data FILE --target Y[,Y2...] [options]\n\n"
-           "Multivariate adaptive regression splines as R's earth builds them: the forward\n"
-           "pass, backward pruning by GCV, the model summary on stdout.\n\n"
-           "  --data FILE          CSV or TSV, plain or gzip, with a header row\n"
-           "  --target Y           response column(s), comma-separated for several\n"
-           "  --predictors LIST    predictor columns (default: every numeric column but the\n"
-           "                       targets and --weights)\n"
-           "  --degree D           highest interaction degree (default 1)\n"
-           "  --max-terms N        forward-pass terms, earth's nk (default min(200, max(20, 2p)) + 1)\n"
-           "  --penalty P          GCV cost per knot (default 2 for degree 1, else 3; -1: none)\n"
-           "  --thresh T           forward-pass RSq threshold (default 0.001)\n"
-           "  --minspan N          cases between knots (0: automatic; < 0: about -N knots)\n"
-           "  --endspan N          cases at each end without knots (0: automatic)\n"
-           "  --adjust-endspan A   endspan x (1 + A) for interactions (default 2)\n"
-           "  --fast-k K           Fast MARS parents per step (default 20; 0: all)\n"
-           "  --fast-beta B        Fast MARS ageing (default 1)\n"
-           "  --newvar-penalty G   penalty on predictors not yet used (default 0)\n"
-           "  --linpreds LIST      predictors that enter linearly only\n"
-           "  --no-auto-linpreds   keep a knot at a predictor's minimum a hinge\n"
-           "  --pmethod M          backward (default) | none | exhaustive | cv\n"
-           "  --nprune N           at most N terms after pruning\n"
-           "  --nfold K            folds for --pmethod cv (default 5); --seed S their seed\n"
-           "  --glm FAMILY         binomial | poisson: a GLM on the selected terms\n"
-           "  --weights COL        case weights column\n"
-           "  --allow-missing      NaN/empty predictor cells allowed (missingness factors)\n"
-           "  --out FILE           write the model as JSON (read by kestrel mars predict)\n"
-           "  --json               print the model as JSON instead of the summary\n"
-           "  --threads N          threads (default: all)\n");
-}
-
-static void help_predict(void)
-{
-    printf("usage: kestrel mars predict --model FILE --data FILE [--out FILE] [--basis]\n\n"
-           "Predictions of a model written by kestrel mars fit --out on the rows of a CSV/TSV\n"
-           "with the model's predictor columns: one column per response (probabilities or\n"
-           "means for a GLM), as CSV on stdout or --out. --basis writes the selected terms\n"
-           "instead.\n");
-}
-
 /* The numeric columns named in list (or every numeric one not excluded) as an n x p
  * column-major matrix; names[j] borrowed from the table. */
-static int columns(const ks_table *t, const char *const *list, size_t nlist,
+static int columns(const char *cmd, const ks_table *t, const char *const *list, size_t nlist,
                    const char *const *exclude, size_t nexcl, double **X, const char ***names,
                    size_t *p)
 {
     const size_t n = ks_table_nrow(t), nc = ks_table_ncol(t);
     const char **nm = calloc(nc + 1, sizeof *nm);
-    if (!nm) return CLI_FAILED;
+    if (!nm) {
+        fprintf(stderr, "kestrel %s: out of memory\n", cmd);
+        return CLI_FAILED;
+    }
     size_t k = 0;
     if (list) {
         for (size_t a = 0; a < nlist; a++) {
             size_t j;
             if (ks_table_find(NULL, t, list[a], &j) != KS_OK) {
-                fprintf(stderr, "kestrel mars: no column '%s' in the data\n", list[a]);
+                fprintf(stderr, "kestrel %s: no column '%s' in the data\n", cmd, list[a]);
                 free(nm);
-                return CLI_USAGE;
+                return CLI_FAILED;
             }
             if (ks_table_col_type(t, j) == KS_COL_STRING) {
-                fprintf(stderr, "kestrel mars: column '%s' is text, not a number\n", list[a]);
+                fprintf(stderr, "kestrel %s: column '%s' is text, not a number\n", cmd, list[a]);
                 free(nm);
-                return CLI_USAGE;
+                return CLI_FAILED;
             }
             nm[k++] = ks_table_col_name(t, j);
         }
@@ -82,12 +44,13 @@ static int columns(const ks_table *t, const char *const *list, size_t nlist,
         }
     }
     if (k == 0) {
-        fprintf(stderr, "kestrel mars: no predictor columns\n");
+        fprintf(stderr, "kestrel %s: no predictor columns\n", cmd);
         free(nm);
-        return CLI_USAGE;
+        return CLI_FAILED;
     }
     double *x = malloc((n ? n : 1) * k * sizeof *x);
     if (!x) {
+        fprintf(stderr, "kestrel %s: out of memory\n", cmd);
         free(nm);
         return CLI_FAILED;
     }
@@ -95,10 +58,10 @@ static int columns(const ks_table *t, const char *const *list, size_t nlist,
         size_t j;
         if (ks_table_find(NULL, t, nm[a], &j) != KS_OK ||
             ks_table_get_double(NULL, t, j, x + a * n) != KS_OK) {
-            fprintf(stderr, "kestrel mars: column '%s' is not numeric\n", nm[a]);
+            fprintf(stderr, "kestrel %s: column '%s' is not numeric\n", cmd, nm[a]);
             free(nm);
             free(x);
-            return CLI_USAGE;
+            return CLI_FAILED;
         }
     }
     *X = x;
@@ -234,19 +197,44 @@ static int cmd_mars_fit(int argc, char **argv)
                *pmethod = NULL, *nprune = NULL, *nfold = NULL, *seed = NULL, *glm = NULL,
                *weights = NULL, *missing = NULL, *out = NULL, *json = NULL, *threads = NULL;
     const cli_opt opts[] = {
-        {"data", 1, &data},          {"target", 1, &target},       {"predictors", 1, &preds},
-        {"degree", 1, &degree},      {"max-terms", 1, &nk},        {"penalty", 1, &penalty},
-        {"thresh", 1, &thresh},      {"minspan", 1, &minspan},     {"endspan", 1, &endspan},
-        {"adjust-endspan", 1, &adj}, {"fast-k", 1, &fastk},        {"fast-beta", 1, &fastb},
-        {"newvar-penalty", 1, &newvar}, {"linpreds", 1, &linpreds}, {"no-auto-linpreds", 0, &noauto},
-        {"pmethod", 1, &pmethod},    {"nprune", 1, &nprune},       {"nfold", 1, &nfold},
-        {"seed", 1, &seed},          {"glm", 1, &glm},             {"weights", 1, &weights},
-        {"allow-missing", 0, &missing}, {"out", 1, &out},          {"json", 0, &json},
-        {"threads", 1, &threads},
+        {"data", 1, &data, "FILE", "CSV or TSV, plain or gzip, with a header row"},
+        {"target", 1, &target, "Y[,Y2]", "response column(s), comma-separated for several"},
+        {"predictors", 1, &preds, "LIST", "predictor columns (default: every numeric column but "
+                                          "the\ntargets and --weights)"},
+        {"max-degree", 1, &degree, "D", "highest interaction degree (default 1)", "degree"},
+        {"max-terms", 1, &nk, "N", "forward-pass terms, earth's nk (default min(200, max(20, "
+                                   "2p)) + 1)"},
+        {"penalty", 1, &penalty, "P", "GCV cost per knot (default 2 for degree 1, else 3; -1: "
+                                      "none)"},
+        {"thresh", 1, &thresh, "T", "forward-pass RSq threshold (default 0.001)"},
+        {"minspan", 1, &minspan, "N", "cases between knots (0: automatic; < 0: about -N knots)"},
+        {"endspan", 1, &endspan, "N", "cases at each end without knots (0: automatic)"},
+        {"adjust-endspan", 1, &adj, "A", "endspan x (1 + A) for interactions (default 2)"},
+        {"fast-k", 1, &fastk, "K", "Fast MARS parents per step (default 20; 0: all)"},
+        {"fast-beta", 1, &fastb, "B", "Fast MARS ageing (default 1)"},
+        {"newvar-penalty", 1, &newvar, "G", "penalty on predictors not yet used (default 0)"},
+        {"linpreds", 1, &linpreds, "LIST", "predictors that enter linearly only"},
+        {"no-auto-linpreds", 0, &noauto, NULL,
+         "keep a knot at a predictor's minimum a hinge\n(Python: allow_linear=False)"},
+        {"pmethod", 1, &pmethod, "M", "backward (default) | none | exhaustive | cv"},
+        {"nprune", 1, &nprune, "N", "at most N terms after pruning"},
+        {"nfold", 1, &nfold, "K", "folds for --pmethod cv (default 5)"},
+        {"random-state", 1, &seed, "S", "seed of the folds of --pmethod cv (default 0)", "seed"},
+        {"glm", 1, &glm, "FAMILY", "binomial | poisson: a GLM on the selected terms"},
+        {"weights", 1, &weights, "COL", "case weights column (Python: fit(sample_weight=))"},
+        {"allow-missing", 0, &missing, NULL, "NaN/empty predictor cells allowed (missingness "
+                                             "factors)"},
+        {"out", 1, &out, "FILE", "write the model as JSON (read by kestrel mars predict)"},
+        {"json", 0, &json, NULL, "print the model as JSON instead of the summary"},
+        {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
+                                      "small work); the model is the same for any number"},
     };
     int rc = cli_parse("mars fit", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help_fit();
+        cli_help("usage: kestrel mars fit --data FILE --target Y[,Y2...] [options]\n\n"
+                 "Multivariate adaptive regression splines as R's earth builds them: the forward\n"
+                 "pass, backward pruning by GCV, the model summary on stdout.\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
@@ -272,7 +260,7 @@ static int cmd_mars_fit(int argc, char **argv)
         if (cli_num("mars fit", name, s, &d)) return CLI_USAGE;                                    \
         field = d;                                                                                 \
     }
-    INT_OPT(degree, "--degree", 1, o.max_degree);
+    INT_OPT(degree, "--max-degree", 1, o.max_degree);
     INT_OPT(nk, "--max-terms", 0, o.max_terms);
     INT_OPT(minspan, "--minspan", -1000000, o.minspan);
     INT_OPT(endspan, "--endspan", 0, o.endspan);
@@ -285,7 +273,7 @@ static int cmd_mars_fit(int argc, char **argv)
     NUM_OPT(fastb, "--fast-beta", o.fast_beta);
     NUM_OPT(newvar, "--newvar-penalty", o.newvar_penalty);
     if (seed) {
-        if (cli_int("mars fit", "--seed", seed, 0, &l)) return CLI_USAGE;
+        if (cli_int("mars fit", "--random-state", seed, 0, &l)) return CLI_USAGE;
         o.seed = (uint64_t)l;
     }
     if (pmethod) {
@@ -299,7 +287,7 @@ static int cmd_mars_fit(int argc, char **argv)
     o.auto_linpreds = !noauto;
     o.allow_missing = missing != NULL;
     ks_ctx *ctx;
-    if ((rc = cli_ctx(&ctx, threads))) return rc;
+    if ((rc = cli_ctx(&ctx, "mars fit", threads))) return rc;
     ks_table *t = NULL;
     ks_mars *m = NULL;
     double *X = NULL, *Y = NULL, *W = NULL;
@@ -312,34 +300,45 @@ static int cmd_mars_fit(int argc, char **argv)
         rc = cli_fail(ctx, "mars fit");
         goto done;
     }
-    tlist = cli_split_list(tbuf, &nt);
-    if (pbuf) plist = cli_split_list(pbuf, &np);
+    const char **excl = NULL;
+    if (!tbuf || !(tlist = cli_split_list(tbuf, &nt)) || (preds && !pbuf) ||
+        (pbuf && !(plist = cli_split_list(pbuf, &np))) || (linpreds && !lbuf) ||
+        (lbuf && !(llist = cli_split_list(lbuf, &nl))) ||
+        !(excl = calloc(nt + 2, sizeof *excl))) {
+        fprintf(stderr, "kestrel mars fit: out of memory\n");
+        rc = CLI_FAILED;
+        goto done;
+    }
     const size_t n = ks_table_nrow(t);
     {
-        const char *excl[64];
-        size_t ne = 0;
-        for (size_t j = 0; j < nt && ne < 63; j++) excl[ne++] = tlist[j];
+        size_t ne = 0; /* the targets and the weights are not predictors */
+        for (size_t j = 0; j < nt; j++) excl[ne++] = tlist[j];
         if (weights) excl[ne++] = weights;
-        if ((rc = columns(t, plist, np, excl, ne, &X, &names, &p))) goto done;
-        if ((rc = columns(t, tlist, nt, NULL, 0, &Y, &tnames, &ny))) goto done;
+        rc = columns("mars fit", t, plist, np, excl, ne, &X, &names, &p);
+        free(excl);
+        if (rc) goto done;
+        if ((rc = columns("mars fit", t, tlist, nt, NULL, 0, &Y, &tnames, &ny))) goto done;
         if (weights) {
             const char *wl[1] = {weights};
             const char **wn = NULL;
             size_t one;
-            if ((rc = columns(t, wl, 1, NULL, 0, &W, &wn, &one))) goto done;
+            if ((rc = columns("mars fit", t, wl, 1, NULL, 0, &W, &wn, &one))) goto done;
             free(wn);
         }
     }
-    if (lbuf) {
-        llist = cli_split_list(lbuf, &nl);
-        lin = calloc(p, 1);
-        for (size_t a = 0; a < nl && lin; a++) {
+    if (llist) {
+        if (!(lin = calloc(p, 1))) {
+            fprintf(stderr, "kestrel mars fit: out of memory\n");
+            rc = CLI_FAILED;
+            goto done;
+        }
+        for (size_t a = 0; a < nl; a++) {
             size_t j = 0;
             while (j < p && strcmp(names[j], llist[a])) j++;
             if (j == p) {
                 fprintf(stderr, "kestrel mars fit: --linpreds: '%s' is not a predictor\n",
                         llist[a]);
-                rc = CLI_USAGE;
+                rc = CLI_FAILED;
                 goto done;
             }
             lin[j] = 1;
@@ -422,11 +421,21 @@ static char **json_strings(const char *json, const char *key, size_t *n)
 static int cmd_mars_predict(int argc, char **argv)
 {
     const char *model = NULL, *data = NULL, *out = NULL, *basis = NULL, *threads = NULL;
-    const cli_opt opts[] = {{"model", 1, &model}, {"data", 1, &data}, {"out", 1, &out},
-                            {"basis", 0, &basis}, {"threads", 1, &threads}};
+    const cli_opt opts[] = {
+        {"model", 1, &model, "FILE", "a model written by kestrel mars fit --out"},
+        {"data", 1, &data, "FILE", "CSV or TSV with the model's predictor columns"},
+        {"out", 1, &out, "FILE", "write the CSV to FILE (default: stdout)"},
+        {"basis", 0, &basis, NULL, "write the selected terms (the basis) instead"},
+        {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
+                                      "small work)"},
+    };
     int rc = cli_parse("mars predict", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help_predict();
+        cli_help("usage: kestrel mars predict --model FILE --data FILE [--out FILE] [--basis]\n\n"
+                 "Predictions of a model written by kestrel mars fit --out on the rows of a "
+                 "CSV/TSV\nwith the model's predictor columns: one column per response "
+                 "(probabilities or\nmeans for a GLM), as CSV on stdout or --out.\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
@@ -452,7 +461,7 @@ static int cmd_mars_predict(int argc, char **argv)
     }
     json[len] = 0;
     ks_ctx *ctx;
-    if ((rc = cli_ctx(&ctx, threads))) {
+    if ((rc = cli_ctx(&ctx, "mars predict", threads))) {
         free(json);
         return rc;
     }
@@ -481,7 +490,7 @@ static int cmd_mars_predict(int argc, char **argv)
         rc = cli_fail(ctx, "mars predict");
         goto done;
     }
-    if ((rc = columns(t, (const char *const *)pred, np, NULL, 0, &X, &names, &p))) goto done;
+    if ((rc = columns("mars predict", t, (const char *const *)pred, np, NULL, 0, &X, &names, &p))) goto done;
     const size_t n = ks_table_nrow(t), cols = basis ? v.nselected : v.ny;
     P = malloc((n ? n : 1) * cols * sizeof *P);
     if (!P || ks_table_new(ctx, n, &res) != KS_OK) {
@@ -533,9 +542,10 @@ done:
 int cmd_mars(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: kestrel mars fit|predict [options]   (kestrel mars fit --help)\n\n"
-               "  fit      fit MARS (R earth's models) to a CSV/TSV and print its summary\n"
-               "  predict  predictions of a model written by fit --out\n");
+        fprintf(argc < 2 ? stderr : stdout,
+                "usage: kestrel mars fit|predict [options]   (kestrel mars fit --help)\n\n"
+                "  fit      fit MARS (R earth's models) to a CSV/TSV and print its summary\n"
+                "  predict  predictions of a model written by fit --out\n");
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     if (!strcmp(argv[1], "fit")) return cmd_mars_fit(argc - 1, argv + 1);

@@ -295,7 +295,7 @@ int cmd_munge_ldsc(int argc, char **argv)
         snprintf(outs[i], l, "%s.sumstats.gz", prefixes[i]);
         snprintf(outs[n + i], l, "%s.log", prefixes[i]);
     }
-    if (cli_ctx(&ctx, threads) != KS_OK) goto done;
+    if (cli_ctx(&ctx, "munge", threads) != KS_OK) goto done;
     if (ks_gsem_munge(ctx, n, paths, (const char *const *)outs, merge, &o, rep) != KS_OK) {
         rc = cli_fail(ctx, "munge");
         goto done;

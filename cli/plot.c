@@ -2,6 +2,7 @@
  * with their confidence intervals against event time, pre periods grey and post periods blue,
  * a zero line and a dashed line at the treatment onset. SVG (with labels) or PNG (a raster
  * drawn here, numbers from a 3x5 digit font, written with zlib). */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -221,7 +222,7 @@ done:
     return rc;
 }
 
-int cli_plot_event_study(const char *path, const char *title, const char *xlabel,
+int cli_plot_event_study(const char *cmd, const char *path, const char *title, const char *xlabel,
                          const double *x, const double *est, const double *se, double crit,
                          size_t n)
 {
@@ -229,15 +230,19 @@ int cli_plot_event_study(const char *path, const char *title, const char *xlabel
     const int svg = len > 4 && !strcmp(path + len - 4, ".svg");
     const int png = len > 4 && !strcmp(path + len - 4, ".png");
     if (!svg && !png) {
-        fprintf(stderr, "kestrel: --plot '%s': the file name must end in .svg or .png\n", path);
+        fprintf(stderr, "kestrel %s: --plot '%s': the file name must end in .svg or .png\n", cmd,
+                path);
         return CLI_USAGE;
     }
     if (n == 0) {
-        fprintf(stderr, "kestrel: --plot: no estimates to plot\n");
+        fprintf(stderr, "kestrel %s: --plot: no estimates to plot\n", cmd);
         return CLI_FAILED;
     }
     double *lo = malloc(2 * n * sizeof *lo);
-    if (!lo) return CLI_FAILED;
+    if (!lo) {
+        fprintf(stderr, "kestrel %s: --plot: out of memory\n", cmd);
+        return CLI_FAILED;
+    }
     double *hi = lo + n;
     for (size_t i = 0; i < n; i++) {
         lo[i] = est[i] - crit * se[i];
@@ -250,13 +255,17 @@ int cli_plot_event_study(const char *path, const char *title, const char *xlabel
     FILE *out = tmp ? (snprintf(tmp, len + 8, "%s.part", path), fopen(tmp, "wb")) : NULL;
     int rc = CLI_FAILED;
     if (!out) {
-        fprintf(stderr, "kestrel: --plot: cannot write '%s'\n", path);
+        fprintf(stderr, "kestrel %s: --plot: cannot write '%s': %s\n", cmd, path,
+                tmp ? strerror(errno) : "out of memory");
     } else {
         int w = svg ? write_svg(out, &f, title, xlabel, x, est, lo, hi, n)
                     : write_png(out, &f, x, est, lo, hi, n);
+        errno = 0;
         if (fclose(out) || w || rename(tmp, path)) {
+            const int err = errno;
             remove(tmp);
-            fprintf(stderr, "kestrel: --plot: writing '%s' failed\n", path);
+            fprintf(stderr, "kestrel %s: --plot: writing '%s' failed: %s\n", cmd, path,
+                    err ? strerror(err) : "write error");
         } else {
             rc = CLI_OK;
         }

@@ -191,7 +191,7 @@ int cmd_sumstats(int argc, char **argv)
     strcpy(logname + at, "_sumstats.tsv.gz");
     strcpy(outname, out ? out : logname);
     strcpy(logname + at, "_sumstats.log");
-    if (cli_ctx(&ctx, threads) != KS_OK) goto done;
+    if (cli_ctx(&ctx, "sumstats", threads) != KS_OK) goto done;
     if (ks_gsem_sumstats(ctx, k, paths, ref, &o, &r) != KS_OK ||
         ks_sumstats_write(ctx, r, (const char *const *)names, outname) != KS_OK) {
         rc = cli_fail(ctx, "sumstats");

@@ -27,3 +27,109 @@ def test_stdout_to_full_device_fails(kestrel_bin, args):
                            timeout=300)
     assert r.returncode == 1, r.stderr
     assert "cannot write to standard output: No space left on device" in r.stderr
+
+
+# Every subcommand, with the arguments that make a valid run of it (file paths relative to the
+# repository root).
+COMMANDS = {
+    "feols": ["--data", str(SAMPLE / "panel.csv"), "--formula", "log_wage ~ hours | worker"],
+    "did cs": ["--data", str(SAMPLE / "mpdta.csv"), "--outcome", "lemp", "--unit", "countyreal",
+               "--time", "year", "--first-treat", "first.treat"],
+    "did sdid": ["--data", str(SAMPLE / "california_prop99.csv"), "--outcome", "PacksPerCapita",
+                 "--unit", "State", "--time", "Year", "--treatment", "treated",
+                 "--variance-method", "none"],
+    "did basic": ["--data", str(SAMPLE / "basic_small.csv"), "--outcome", "outcome", "--treatment",
+                  "treated", "--time", "post"],
+    "did twfe": ["--data", str(SAMPLE / "basic_small.csv"), "--outcome", "outcome", "--treatment",
+                 "treated", "--time", "post", "--unit", "unit"],
+    "did sunab": ["--data", str(SAMPLE / "mpdta.csv"), "--outcome", "lemp", "--unit", "countyreal",
+                  "--time", "year", "--first-treat", "first.treat"],
+    "did bacon": ["--data", str(SAMPLE / "mpdta.csv"), "--outcome", "lemp", "--unit", "countyreal",
+                  "--time", "year", "--first-treat", "first.treat"],
+    "mars fit": ["--data", str(SAMPLE / "ozone1.csv"), "--target", "O3"],
+    "describe": ["--data", str(SAMPLE / "mpdta.csv")],
+}
+
+
+def run(*args):
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_help_is_one_aligned_table_with_threads(kestrel_bin, cmd):
+    r = run(kestrel_bin, *cmd.split(), "--help")
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout.startswith(f"usage: kestrel {cmd} ")
+    opts = r.stdout.split("\noptions:\n")[1].splitlines()
+    assert any(line.startswith("  --threads N") for line in opts), "every command takes --threads"
+    cols = set()
+    for line in opts:
+        if line.startswith("  --"):
+            label, _, rest = line[2:].partition("  ")
+            if rest.strip():
+                cols.add(len(line) - len(rest.lstrip()))
+        else:  # a continuation line sits in the same column
+            cols.add(len(line) - len(line.lstrip()))
+    assert len(cols) == 1, f"help text of {cmd} not aligned: columns {sorted(cols)}"
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_usage_errors_exit_2_with_the_command_prefix(kestrel_bin, cmd):
+    words = cmd.split()
+    for args, what in ([["--bogus"], "unknown option '--bogus'"],
+                       [[], "required"],
+                       [[*COMMANDS[cmd], "--threads", "many"], "--threads 'many' is not a count"],
+                       [[*COMMANDS[cmd], "--threads"], "needs a value"]):
+        r = run(kestrel_bin, *words, *args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert r.stderr.startswith(f"kestrel {cmd}: ") and what in r.stderr, (args, r.stderr)
+        assert r.stdout == ""
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_data_errors_exit_1_with_the_reason(kestrel_bin, cmd, tmp_path):
+    args = list(COMMANDS[cmd])
+    i = args.index("--data") + 1
+    args[i] = str(tmp_path / "missing.csv")
+    r = run(kestrel_bin, *cmd.split(), *args)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith(f"kestrel {cmd}: ") and "No such file or directory" in r.stderr
+    args[i] = str(tmp_path)  # a directory
+    r = run(kestrel_bin, *cmd.split(), *args)
+    assert r.returncode == 1 and r.stderr.startswith(f"kestrel {cmd}: ") and \
+        "Is a directory" in r.stderr, r.stderr
+
+
+def test_python_names_and_their_aliases(kestrel_bin):
+    """Options carry the Python API's argument names; the older spellings stay as aliases that
+    give the same result, and a message names the option as it was typed."""
+    base = COMMANDS["did cs"]
+    new = run(kestrel_bin, "did", "cs", *base, "--json", "--control-group", "not_yet_treated",
+              "--estimation-method", "reg")
+    old = run(kestrel_bin, "did", "cs", *base, "--json", "--control", "not_yet_treated",
+              "--method", "reg")
+    assert new.returncode == 0 and new.stdout == old.stdout
+    r = run(kestrel_bin, "did", "cs", *base, "--method", "ols")
+    assert r.returncode == 2 and "--method 'ols' is not one of: dr ipw reg" in r.stderr
+    r = run(kestrel_bin, "did", "cs", *base, "--estimation-method", "ols")
+    assert r.returncode == 2 and "--estimation-method 'ols'" in r.stderr
+    sdid = COMMANDS["did sdid"][:-2]
+    a = run(kestrel_bin, "did", "sdid", *sdid, "--json", "--variance-method", "placebo",
+            "--n-bootstrap", "20", "--seed", "3")
+    b = run(kestrel_bin, "did", "sdid", *sdid, "--json", "--variance", "placebo",
+            "--replications", "20", "--seed", "3")
+    assert a.returncode == 0 and a.stdout == b.stdout
+    a = run(kestrel_bin, "mars", "fit", *COMMANDS["mars fit"], "--max-degree", "2", "--json")
+    b = run(kestrel_bin, "mars", "fit", *COMMANDS["mars fit"], "--degree", "2", "--json")
+    assert a.returncode == 0 and a.stdout == b.stdout
+    assert "(also --degree)" in run(kestrel_bin, "mars", "fit", "--help").stdout
+
+
+def test_bootstrap_options_without_the_bootstrap_are_an_error(kestrel_bin):
+    r = run(kestrel_bin, "did", "basic", *COMMANDS["did basic"], "--seed", "3")
+    assert r.returncode == 2 and "need --inference wild_bootstrap" in r.stderr
+    r = run(kestrel_bin, "did", "basic", *COMMANDS["did basic"], "--inference", "wild_bootstrap",
+            "--cluster", "unit", "--n-bootstrap", "99", "--json")
+    w = run(kestrel_bin, "did", "basic", *COMMANDS["did basic"], "--wild-bootstrap", "99",
+            "--cluster", "unit", "--json")
+    assert r.returncode == 0 and r.stdout == w.stdout
