@@ -6,7 +6,7 @@ PYBUILD ?= build-py
 APT_PKGS = libopenblas-dev zlib1g-dev libisal-dev pkg-config gcc
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build cli-on-path demo test test-c test-sanitize test-python install bench check-all clean
+.PHONY: all deps build cli-on-path demo test test-c test-sanitize test-python test-hostile install bench check-all clean
 
 all: build
 
@@ -36,7 +36,7 @@ cli-on-path: build
 demo: build cli-on-path
 	./$(BUILD)/kestrel demo
 
-test: test-c test-sanitize test-python
+test: test-c test-sanitize test-python test-hostile
 
 test-c: build
 	$(PY) -m mesonbuild.mesonmain test -C $(BUILD) --print-errorlogs
@@ -53,6 +53,14 @@ test-sanitize: deps
 test-python: build cli-on-path
 	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(PYBUILD) -e .
 	$(PY) -m pytest -q tests/python
+
+# The hostile-input cases (pytest -m hostile) again, with the sanitizer build's kestrel command:
+# a memory error, undefined behaviour or a leak fails the case (sanitizer exit codes 86/87/88
+# are never kestrel's own 0/1/2).
+test-hostile: test-sanitize test-python
+	KS_KESTREL_BIN=$(ASAN)/kestrel ASAN_OPTIONS=detect_leaks=1:exitcode=86 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 LSAN_OPTIONS=exitcode=88 \
+	  $(PY) -m pytest -q -m hostile tests/python
 
 install: build
 	$(PY) -m pip install --no-build-isolation .
