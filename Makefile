@@ -6,15 +6,19 @@ PYBUILD ?= build-py
 APT_PKGS = libopenblas-dev zlib1g-dev libisal-dev pkg-config gcc
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build cli-on-path demo test test-c test-sanitize test-python test-hostile install bench check-all clean
+.PHONY: all deps deps-test build cli-on-path demo test test-c test-sanitize test-python test-hostile install bench check-all clean
 
 all: build
 
-# System packages (apt-get) and Python packages (pip), only when missing.
+# What the build needs, only when missing: system packages (apt-get), meson and ninja (pip).
 deps:
 	@dpkg -s $(APT_PKGS) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); }
-	@$(PY) -c "import numpy, pandas, pytest, mesonpy, ninja, mesonbuild, sklearn, statsmodels, matplotlib" 2>/dev/null || \
+	@$(PY) -c "import mesonbuild, ninja" 2>/dev/null || $(PY) -m pip install -q -r requirements-build.txt
+
+# What the Python package and its tests need besides (pip), only when missing.
+deps-test: deps
+	@$(PY) -c "import numpy, pandas, pytest, mesonpy, sklearn, statsmodels, matplotlib" 2>/dev/null || \
 	  $(PY) -m pip install -q -r requirements-test.txt
 
 $(BUILD)/build.ninja:
@@ -50,7 +54,7 @@ test-sanitize: deps
 	  $(PY) -m mesonbuild.mesonmain test -C $(ASAN) --print-errorlogs
 
 # The Python package, installed editable (rebuilt on import when sources change), then pytest.
-test-python: build cli-on-path
+test-python: deps-test build cli-on-path
 	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(PYBUILD) -e .
 	$(PY) -m pytest -q tests/python
 
@@ -62,12 +66,12 @@ test-hostile: test-sanitize test-python
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 LSAN_OPTIONS=exitcode=88 \
 	  $(PY) -m pytest -q -m hostile tests/python
 
-install: build
+install: deps-test build
 	$(PY) -m pip install --no-build-isolation .
 	$(PY) -m mesonbuild.mesonmain install -C $(BUILD)
 	-ldconfig
 
-bench: build
+bench: deps-test build
 	@$(PY) -c "import pyfixest, statsmodels, diff_diff" 2>/dev/null || $(PY) -m pip install -q pyfixest statsmodels diff-diff
 	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(PYBUILD) -e .
 	$(PY) bench/bench_feols.py
