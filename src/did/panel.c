@@ -145,6 +145,23 @@ static int codes_of(ks_ctx *ctx, const ks_table *t, const char *what, const char
     return ks_table_factorize(ctx, t, &j, 1, *codes, nlev);
 }
 
+/* R did counts cohorts first treated after the last period (+ anticipation) as never treated,
+ * without a word; the data may mean otherwise, so it is said. */
+static void log_late(ks_ctx *ctx, size_t n, const char *what, double last, double antic)
+{
+    ks_log(ctx, KS_LOG_WARN,
+           "%zu %s first treated after the last period (%g%s) count as never treated", n, what,
+           last, antic > 0 ? " + anticipation" : "");
+}
+
+static void log_one_cluster(ks_ctx *ctx, const char *name, size_t nc)
+{
+    ks_log(ctx, KS_LOG_WARN,
+           "cluster: '%s' has %zu cluster%s; clustered standard errors need at least 2 and are "
+           "NaN",
+           name, nc, nc == 1 ? "" : "s");
+}
+
 void ks_did_panel_free(ks_ctx *ctx, ks_did_panel *p)
 {
     if (!p) return;
@@ -280,6 +297,7 @@ periods:;
     }
     int have_never = 0;
     double latest = 0.0;
+    size_t n_late = 0;
     for (size_t u = 0; u < nid; u++) {
         if (unit_first[u] == SIZE_MAX) {
             ug[u] = -1.0;
@@ -292,9 +310,11 @@ periods:;
             goto done;
         }
         ug[u] = g > tl[T - 1] + antic ? 0.0 : g; /* includes Inf */
+        n_late += isfinite(g) && g > tl[T - 1] + antic;
         have_never |= ug[u] == 0.0;
         latest = ug[u] > latest ? ug[u] : latest;
     }
+    if (n_late) log_late(ctx, n_late, "units", tl[T - 1], antic);
     if (!have_never) {
         /* No never-treated units: the latest cohort is the control (coerced to never treated
          * with the never-treated control group) and periods from latest - anticipation on go. */
@@ -471,6 +491,7 @@ periods:;
             p->cluster[i] = (int32_t)*code;
         }
         p->ncluster = nc;
+        if (nc < 2) log_one_cluster(ctx, opt->cluster, nc);
     }
 
     /* 7. the treated cohorts that get effects */
@@ -614,13 +635,16 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
     }
     int have_never = 0;
     double latest = 0.0;
+    size_t n_late = 0;
     for (size_t i = 0; i < nrow; i++) {
         if (!keep[i]) continue;
         const double g = num_at(&gv, i);
         rg[i] = g > tl[T - 1] + antic ? 0.0 : g;
+        n_late += isfinite(g) && g > tl[T - 1] + antic;
         have_never |= rg[i] == 0.0;
         latest = rg[i] > latest ? rg[i] : latest;
     }
+    if (n_late) log_late(ctx, n_late, "rows", tl[T - 1], antic);
     if (!have_never) {
         size_t dropped = 0;
         for (size_t i = 0; i < nrow; i++) {
@@ -791,6 +815,7 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
             p->cluster[u] = (int32_t)*code;
         }
         p->ncluster = nc;
+        if (nc < 2) log_one_cluster(ctx, opt->cluster, nc);
     }
     size_t ng = 0;
     for (size_t c = 0; c < ncoh; c++)
@@ -823,7 +848,8 @@ done:
 
 int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
                          const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
-                         double *att, double *col, size_t *ntr, size_t *nco)
+                         double *att, double *col, size_t *ntr, size_t *nco,
+                         size_t *n_near_one)
 {
     const size_t T = p->T, k = L->k;
     const size_t late = cp->cur > cp->base ? cp->cur : cp->base;
@@ -876,7 +902,7 @@ int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *
     if (!cpost[1] || !cpost[0])
         return ks_fail(ctx, KS_ENUMERIC, "no control units in period %g",
                        p->tval[cpost[1] ? cp->base : cp->cur]);
-    ks_did_2x2 in = {m, k, yv, D, k > 1 ? X : NULL, L->w ? w : NULL, SIZE_MAX, post};
+    ks_did_2x2 in = {m, k, yv, D, k > 1 ? X : NULL, L->w ? w : NULL, SIZE_MAX, post, n_near_one};
     int rc = ks_did_2x2_rc_fit(ctx, opt->method, &in, att, inf);
     if (rc) return rc;
     if (!isfinite(*att)) return ks_fail(ctx, KS_ENUMERIC, "the estimate is not finite");
