@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "did/did_internal.h"
+#include "kestrel/linalg.h"
 
 typedef ks_did_numcol numcol;
 #define num_at ks_did_num_at
@@ -154,6 +155,54 @@ static void log_late(ks_ctx *ctx, size_t n, const char *what, double last, doubl
            last, antic > 0 ? " + anticipation" : "");
 }
 
+/* Covariates collinear with the intercept and the covariates before them over all the rows used
+ * are collinear in every cell's regressions: they are dropped, with a warning (diff-diff drops
+ * them; R's DRDID stops on the NA coefficient). xv and *ncov are compacted. */
+static int drop_collinear(ks_ctx *ctx, const char *const *names, numcol *xv, size_t *ncov,
+                          const unsigned char *keep, size_t nrow)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < nrow && *ncov; i++) m += keep[i] != 0;
+    if (m == 0) return KS_OK;
+    const size_t k = 1 + *ncov;
+    double *X = ks_malloc_array(ctx, m, (k + 1) * sizeof *X);
+    unsigned char *gone = ks_calloc(ctx, k, 1);
+    if (!X || !gone) {
+        ks_free(ctx, X);
+        ks_free(ctx, gone);
+        return KS_ENOMEM;
+    }
+    double *y = X + m * k;
+    for (size_t i = 0, r = 0; i < nrow; i++) {
+        if (!keep[i]) continue;
+        X[r] = 1.0;
+        for (size_t c = 0; c < *ncov; c++) X[(c + 1) * m + r] = num_at(&xv[c], i);
+        y[r++] = 0.0;
+    }
+    ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
+    lo.want_cov = 0;
+    lo.want_resid = 0;
+    lo.refine = KS_REFINE_NEVER; /* only the rank is wanted */
+    ks_lstsq_result *res = NULL;
+    int rc = ks_lstsq(ctx, m, k, X, m, y, NULL, &lo, &res);
+    if (rc == KS_OK) memcpy(gone, res->dropped, k);
+    ks_lstsq_result_free(ctx, res);
+    ks_free(ctx, X);
+    size_t kept = 0;
+    for (size_t c = 0; rc == KS_OK && c < *ncov; c++) {
+        if (gone[c + 1])
+            ks_log(ctx, KS_LOG_WARN,
+                   "covariate '%s' is collinear with the intercept and the covariates before it "
+                   "(rank deficiency): dropped",
+                   names[c]);
+        else
+            xv[kept++] = xv[c];
+    }
+    if (rc == KS_OK) *ncov = kept;
+    ks_free(ctx, gone);
+    return rc;
+}
+
 static void log_one_cluster(ks_ctx *ctx, const char *name, size_t nc)
 {
     ks_log(ctx, KS_LOG_WARN,
@@ -279,7 +328,8 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
 
     /* 2. periods; cohorts after the last period + anticipation are never treated. ug[u] is a
      *    unit's cohort, -1 for a unit without rows or removed. */
-periods:;
+periods:
+    if ((rc = drop_collinear(ctx, opt->covariates, xv, &ncov, keep, nrow))) goto done;
     size_t T = sorted;
     if (sorted)
         for (size_t s = 0; s < T; s++) tl[s] = num_at(&tv, s);
@@ -625,6 +675,8 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
     }
     if (n_na)
         ks_log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
+
+    if ((rc = drop_collinear(ctx, opt->covariates, xv, &ncov, keep, nrow))) goto done;
 
     /* 2. periods and cohorts, as for a panel (never treated: 0) */
     size_t T = distinct_sorted(&tv, keep, nrow, tl);
