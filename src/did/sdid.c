@@ -691,7 +691,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
                 ss += d * d;
             }
         noise = m > 1 ? sqrt(ss / (double)(m - 1)) : 0.0;
-        if (m < 2)
+        if (m < 2 && opt->estimator == KS_SDID_SYNTHDID) /* (said once: not for SC and DiD) */
             ks_log(ctx, KS_LOG_WARN,
                    "%zu pre-treatment period%s and %zu control%s: the noise level (the sd of the "
                    "controls' first differences) is not defined and is taken as 0, and the "
