@@ -258,7 +258,9 @@ int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out)
     }
     const int Ni = (int)N, qi = (int)q;
     const double alpha = 1.0 / (double)n, zero = 0.0;
+    ks_blas_set_threads(ks_threads_for(ctx, 0.5 * (double)q * (double)q * (double)N));
     dsyrk_("L", "T", &qi, &Ni, &alpha, A, &Ni, &zero, V, &qi, 1, 1);
+    ks_blas_set_threads(ctx->nthreads);
     memcpy(inv, b, q * sizeof *inv);
     ks_ctx lctx = *ctx; /* a singular covariance is a note, not an error */
     if (ks_did_chol_solve(&lctx, q, V, inv, 1, 1, inv + q,
@@ -493,7 +495,8 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
         }
     }
     r->ifval = ks_malloc_array(ctx, r->ifoff[nc] ? r->ifoff[nc] : 1, sizeof *r->ifval);
-    int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+    /* a cell costs a few passes over its rows without covariates, Newton's logit with them */
+    int nt = ks_threads_for(ctx, (double)r->ifoff[nc] * (k == 1 ? 5.0 : 50.0 * (double)(k * k)));
     if ((size_t)nt > nc) nt = (int)nc;
     const size_t per_thread = mmax * (use_long ? 6 + k : 3 + k) + 1;
     work = ks_malloc_array(ctx, (size_t)nt, per_thread * sizeof *work);

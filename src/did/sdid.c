@@ -750,7 +750,8 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     if (reps > 0 && !(opt->variance == KS_SDID_PLACEBO && N0 <= N1) &&
         !(opt->variance != KS_SDID_PLACEBO && N1 == 1 && opt->variance == KS_SDID_JACKKNIFE) &&
         !(opt->variance == KS_SDID_BOOTSTRAP && N0 == N - 1)) {
-        int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+        /* a replication: Frank-Wolfe solves, hundreds of steps over the controls' pre periods */
+        int nt = ks_threads_for(ctx, 200.0 * (double)reps * (double)N0 * (double)(T0 + 1));
         const size_t per = NT + N + T0 + 2 * N + 8;
         work = ks_malloc_array(ctx, (size_t)nt, per * sizeof *work);
         int *status = ks_calloc(ctx, (size_t)reps, sizeof *status);

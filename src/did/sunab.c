@@ -211,7 +211,9 @@ static int closed_form(ks_ctx *ctx, size_t n, const double *y, const double *gr,
     }
     const int nc = (int)ncell, ngc = (int)G; /* V = ssc S'S (S: a column of scores per cluster) */
     const double zero = 0.0;
+    ks_blas_set_threads(ks_threads_for(ctx, 0.5 * (double)ncell * (double)ncell * (double)G));
     dsyrk_("U", "N", &nc, &ngc, &ssc, S, &nc, &zero, V, &nc, 1, 1);
+    ks_blas_set_threads(ctx->nthreads);
     for (size_t a = 0; a < ncell; a++)
         for (size_t b = 0; b < a; b++) V[b * ncell + a] = V[a * ncell + b];
     *df_t = (double)(G - 1);
