@@ -147,8 +147,8 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
             }
         }
     }
-    ks_did_2x2 in = {m,   k,   wk->dy, wk->D,     p->x ? wk->X : NULL, ws ? wk->w : NULL,
-                     *ntr, NULL, n_near_one};
+    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, ws ? wk->w : NULL, *ntr, NULL,
+                     n_near_one};
     int rc = ks_did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks_fail(lctx, KS_ENUMERIC, "the estimate is not finite");
