@@ -224,10 +224,17 @@ void cli_cell(const ks_table *t, size_t col, size_t row, char *buf, size_t n)
 void cli_print_effect(FILE *out, const char *label, double est, double se, double df,
                       double alpha)
 {
-    const double tt = est / se;
+    /* no inference without a positive standard error (0: an exact fit) */
+    const int ok = se > 0 && isfinite(se);
+    if (se == 0)
+        fprintf(stderr, "warning: the standard error of %s is 0 (the residuals are zero: an exact "
+                        "fit): t, p-value and interval are NaN\n",
+                label);
+    const double tt = ok ? est / se : NAN;
     const double p = isfinite(df) ? 2.0 * ks_t_cdf(-fabs(tt), df) : 2.0 * ks_normal_cdf(-fabs(tt));
-    const double q = isfinite(df) ? ks_t_quantile(1 - alpha / 2, df)
-                                  : ks_normal_quantile(1 - alpha / 2);
+    const double q = !ok ? NAN
+                     : isfinite(df) ? ks_t_quantile(1 - alpha / 2, df)
+                                    : ks_normal_quantile(1 - alpha / 2);
     const char *st = stars(p);
     fprintf(out, "%-12s %12.6f %12.6f %9.3f %10.4g %12.6f %12.6f%s%s\n", label, est, se, tt, p,
             est - q * se, est + q * se, *st ? " " : "", st);

@@ -55,6 +55,13 @@ static int via_feols(ks_ctx *ctx, const ks_table *t, const args *a, const char *
     } else {
         ks_feols_info in;
         ks_feols_get_info(m, &in);
+        if (fo->vcov == KS_VCOV_CRV1 && in.nclusters[0] < 2) { /* as the closed forms */
+            fprintf(stderr, "kestrel %s: cluster: '%s' has %zu level; clustered standard errors "
+                            "need at least 2 clusters\n",
+                    what, fo->cluster, in.nclusters[0]);
+            ks_feols_free(m);
+            return CLI_FAILED;
+        }
         print_result(a, what + strlen("did "), formula, ks_feols_coef(m, j), ks_feols_se(m, j),
                      in.df_t, in.nobs, in.nclusters[0], ks_feols_vcov_label(m), alpha);
     }
@@ -250,8 +257,13 @@ static int run(int argc, char **argv, int twfe)
     }
     if (!a.covs && !twfe) { /* the closed form; feols when D or P is not 0/1 */
         ks_did_basic b;
-        if (ks_did_basic_fit(ctx, t, a.y, a.treat, a.time, a.cluster, (ks_vcov_kind)vk, &b) ==
-            KS_OK) {
+        const int brc =
+            ks_did_basic_fit(ctx, t, a.y, a.treat, a.time, a.cluster, (ks_vcov_kind)vk, &b);
+        if (brc != KS_OK && !strstr(ks_errmsg(ctx), "must be 0 or 1")) {
+            rc = cli_fail(ctx, cmd); /* (D or P not 0/1 goes on to feols) */
+            goto done;
+        }
+        if (brc == KS_OK) {
             char label[600];
             snprintf(label, sizeof label, "%s%s",
                      vk == KS_VCOV_CRV1 ? "CRV1: " : vk == KS_VCOV_HC1 ? "HC1" : "iid",

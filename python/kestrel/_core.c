@@ -821,10 +821,11 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
         return NULL;
     ks_ctx *ctx;
     if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
-    PyObject *keep = PyList_New(0), *out = NULL;
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
     ks_table *t = NULL;
     ks_bacon *r = NULL;
-    if (keep && (t = table_from_dict(ctx, cols, keep))) {
+    if (notes) ks_ctx_set_log(ctx, collect_log, notes);
+    if (keep && notes && (t = table_from_dict(ctx, cols, keep))) {
         int rc;
         Py_BEGIN_ALLOW_THREADS rc = ks_bacon_fit(ctx, t, y, u, tm, g, &r);
         Py_END_ALLOW_THREADS if (rc) raise_ks(ctx, rc);
@@ -841,7 +842,7 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
                     tmp[2 * v.n + c] = (double)v.n_control[c];
                 }
                 out = Py_BuildValue(
-                    "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:n,s:n,s:n,s:n,s:n,s:n}",
+                    "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:n,s:n,s:n,s:n,s:n,s:n,s:O}",
                     "treated", dvec(v.treated, v.n), "control", dvec(v.control, v.n), "type",
                     dvec(tmp, v.n), "estimate", dvec(v.estimate, v.n), "weight",
                     dvec(v.weight, v.n), "window_start", dvec(v.window_start, v.n),
@@ -850,7 +851,7 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
                     "decomposition_error", v.decomposition_error, "n_groups",
                     (Py_ssize_t)v.n_groups, "n_never", (Py_ssize_t)v.n_never, "n_always",
                     (Py_ssize_t)v.n_always, "nunits", (Py_ssize_t)v.nunits, "nperiods",
-                    (Py_ssize_t)v.nperiods, "nobs", (Py_ssize_t)v.nobs);
+                    (Py_ssize_t)v.nperiods, "nobs", (Py_ssize_t)v.nobs, "notes", notes);
                 PyMem_Free(tmp);
             }
         }
@@ -859,6 +860,7 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
     ks_table_free(t);
     ks_ctx_free(ctx);
     Py_XDECREF(keep);
+    Py_XDECREF(notes);
     return out;
 }
 
@@ -881,10 +883,11 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
         PyMem_Free(cov);
         return PyErr_NoMemory();
     }
-    PyObject *keep = PyList_New(0), *out = NULL;
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
     ks_table *t = NULL;
     ks_sunab *r = NULL;
-    if (keep && (t = table_from_dict(ctx, cols, keep))) {
+    if (notes) ks_ctx_set_log(ctx, collect_log, notes);
+    if (keep && notes && (t = table_from_dict(ctx, cols, keep))) {
         int rc;
         Py_BEGIN_ALLOW_THREADS rc = ks_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
         Py_END_ALLOW_THREADS if (rc) raise_ks(ctx, rc);
@@ -892,7 +895,7 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
             ks_sunab_view v;
             ks_sunab_get(r, &v);
             out = Py_BuildValue(
-                "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n}",
+                "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O}",
                 "cohort", dvec(v.cohort, v.ncell), "rel", dvec(v.rel, v.ncell), "effect",
                 dvec(v.effect, v.ncell), "se", dvec(v.se, v.ncell), "weight",
                 dvec(v.weight, v.ncell), "nobs_cell", dvec(v.nobs_cell, v.ncell), "e",
@@ -900,13 +903,15 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
                 "nobs_e", dvec(v.nobs_e, v.nrel), "ncohorts_e", dvec(v.ncohorts_e, v.nrel), "att",
                 v.att, "att_se", v.att_se, "df_t", v.df_t, "ref", v.ref, "nobs",
                 (Py_ssize_t)v.nobs, "nclusters", (Py_ssize_t)v.nclusters, "n_treated_units",
-                (Py_ssize_t)v.n_treated_units, "n_control_units", (Py_ssize_t)v.n_control_units);
+                (Py_ssize_t)v.n_treated_units, "n_control_units", (Py_ssize_t)v.n_control_units,
+                "notes", notes);
         }
     }
     ks_sunab_free(r);
     ks_table_free(t);
     ks_ctx_free(ctx);
     Py_XDECREF(keep);
+    Py_XDECREF(notes);
     PyMem_Free(cov);
     return out;
 }

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from . import _core
+from . import did_checks as checks
 from .did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
                              MultiPeriodDiDResults, TwoWayFixedEffects)
 from .did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
@@ -171,6 +172,7 @@ class CallawaySantAnnaResults(Results):
             max_e=math.inf if max_e is None else float(max_e),
             balance_e=-1 if balance_e is None else int(balance_e))
         self.notes.extend(msg for _, msg in agg["notes"])
+        checks.warn_notes(agg["notes"])
         elems = {
             _num(e): _effect_dict(a, s, self.alpha, agg["crit"])
             for e, a, s in zip(agg["e"], agg["att_e"], agg["se_e"])
@@ -345,11 +347,15 @@ class CallawaySantAnna(Estimator):
         'event_study', 'group', 'calendar', 'all', or a list of them."""
         if isinstance(covariates, str):
             covariates = [covariates]
-        n_boot = int(self.n_bootstrap or 0)
+        checks.check_alpha(self.alpha)
+        checks.check_count("n_bootstrap", self.n_bootstrap)
+        checks.check_count("anticipation", self.anticipation)
+        checks.check_rank_action(self.rank_deficient_action)
+        checks.check_seed(self.seed)
+        n_boot = int(self.n_bootstrap)
+        checks.few_bootstrap_draws(n_boot)
         cband = bool(self.cband) and n_boot > 0
         seed = 0 if self.seed is None else int(self.seed)
-        if seed < 0:
-            raise ValueError(f"seed={self.seed!r}: must be >= 0")
         cols = _columns(data)
         raw = _core.did_cs(
             cols, outcome, time, unit, first_treat,
@@ -363,8 +369,19 @@ class CallawaySantAnna(Estimator):
             boot_kind=_choice("bootstrap_weights", self.bootstrap_weights, _BOOT),
             seed=seed, cband=cband, threads=int(self.threads), panel=bool(self.panel),
             allow_unbalanced=bool(self.allow_unbalanced_panel))
+        _warn_fit_notes(raw["notes"], self.rank_deficient_action)
         est = _Frozen(self, cband)
         return CallawaySantAnnaResults(est, raw, aggregate, balance_e, min_e, max_e)
+
+
+def _warn_fit_notes(notes, rank_action):
+    """The C fit's warnings as Python warnings; a covariate dropped as collinear follows
+    rank_deficient_action (diff-diff's)."""
+    dropped = [m for lv, m in notes if "(rank deficiency): dropped" in m]
+    if dropped and rank_action == "error":
+        raise ValueError("rank-deficient covariates: " + "; ".join(dropped))
+    checks.warn_notes([(lv, m) for lv, m in notes
+                       if rank_action != "silent" or m not in dropped])
 
 
 def plot_event_study(results, **kw):

@@ -9,6 +9,7 @@ from typing import Any, List, Tuple
 import numpy as np
 
 from . import _core
+from . import did_checks as checks
 from .did_base import Estimator, Results
 from .regress import _columns
 
@@ -129,8 +130,9 @@ class BaconDecomposition(Estimator):
     def fit(self, data, outcome, unit, time, first_treat):
         if self.weights not in ("exact", "approximate"):
             raise ValueError(f"weights={self.weights!r}: expected 'exact' or 'approximate'")
-        return BaconDecompositionResults(
-            _core.bacon(_columns(data), outcome, unit, time, first_treat))
+        r = _core.bacon(_columns(data), outcome, unit, time, first_treat)
+        checks.warn_notes(r["notes"])
+        return BaconDecompositionResults(r)
 
 
 def bacon_decompose(data, outcome, unit, time, first_treat, weights="exact"):

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from . import _core
+from . import did_checks as checks
 from .did_regression import DifferenceInDifferences, _stars
 from .regress import _columns
 
@@ -121,6 +122,7 @@ def placebo_timing_test(data, outcome, treatment, time, fake_treatment_period,
     fake_treatment_period. ``post_periods`` default the later half of the periods; the original
     estimate uses post = time in post_periods."""
     _need(data, outcome, treatment, time)
+    checks.check_alpha(alpha)
     periods = sorted(data[time].unique())
     post = _default_post(periods, post_periods)
     if fake_treatment_period in post:
@@ -144,6 +146,7 @@ def placebo_group_test(data, outcome, time, unit, fake_treated_units, post_perio
     if fake_treated_units is None or len(fake_treated_units) == 0:
         raise ValueError("fake_treated_units must be a non-empty list")
     _need(data, outcome, time, unit)
+    checks.check_alpha(alpha)
     d = data
     if treatment is not None:
         _need(data, treatment)
@@ -196,6 +199,7 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
     if unit is None:
         raise ValueError("permutation_test: unit is required")
     _need(data, outcome, treatment, post, unit)
+    checks.check_alpha(alpha)
     if not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
         raise ValueError(f"n_permutations={n_permutations!r}: expected an integer >= 1")
     orig = DifferenceInDifferences(**estimator_kwargs).fit(data, outcome=outcome,
@@ -231,6 +235,7 @@ def leave_one_out_test(data, outcome, treatment, post=None, unit=None, alpha=0.0
     if unit is None:
         raise ValueError("leave_one_out_test: unit is required")
     _need(data, outcome, treatment, post, unit)
+    checks.check_alpha(alpha)
     orig = DifferenceInDifferences(**estimator_kwargs).fit(data, outcome=outcome,
                                                            treatment=treatment, time=post)
     r = _core.did_placebo(_columns(data[[outcome, treatment, post, unit]]), outcome, treatment,
@@ -294,28 +299,29 @@ def run_placebo_test(data, outcome, treatment, time, unit=None, test_type="fake_
 
 def run_all_placebo_tests(data, outcome, treatment, time, unit, pre_periods, post_periods,
                           n_permutations=500, alpha=0.05, seed=None, **estimator_kwargs):
-    """Fake timing at every pre period but the first, the permutation test and leave-one-out
-    (``time`` the 0/1 post column for the last two). A failing test is reported as a dict with
-    'error', 'error_type' and 'test_type' instead of raising."""
+    """Fake timing at every pre period but the first, the permutation test and leave-one-out,
+    as {name: PlaceboTestResults}. ``time`` holds the periods (``pre_periods`` and
+    ``post_periods`` are among its values); the permutation and leave-one-out tests use
+    post = time in post_periods. Every test listed runs, or the call raises (diff-diff returns
+    an error dictionary in place of a failed test instead)."""
+    _need(data, outcome, treatment, time, unit)
+    checks.check_alpha(alpha)
+    values = set(data[time].dropna().unique().tolist())
+    for name, periods in (("pre_periods", pre_periods), ("post_periods", post_periods)):
+        absent = [p for p in periods if p not in values]
+        if not len(periods) or absent:
+            raise ValueError(f"{name}={list(periods)!r}: "
+                             + (f"{absent} are not periods of column {time!r}" if absent
+                                else "empty"))
+    post = data.assign(_ks_post=data[time].isin(post_periods).astype(int))
     out = {}
-
-    def attempt(key, kind, fn, **extra):
-        try:
-            out[key] = fn()
-        except Exception as e:  # reported, as diff-diff does, so the other tests still run
-            out[key] = {"error": str(e), "error_type": type(e).__name__, "test_type": kind,
-                        **extra}
-
     for period in list(pre_periods)[1:]:
-        attempt(f"fake_timing_{period}", "fake_timing",
-                lambda p=period: placebo_timing_test(data, outcome, treatment, time, p,
-                                                     post_periods=post_periods, alpha=alpha,
-                                                     **estimator_kwargs), period=period)
-    attempt("permutation", "permutation",
-            lambda: permutation_test(data, outcome, treatment, post=time, unit=unit,
-                                     n_permutations=n_permutations, alpha=alpha, seed=seed,
-                                     **estimator_kwargs))
-    attempt("leave_one_out", "leave_one_out",
-            lambda: leave_one_out_test(data, outcome, treatment, post=time, unit=unit,
-                                       alpha=alpha, **estimator_kwargs))
+        out[f"fake_timing_{period}"] = placebo_timing_test(
+            data, outcome, treatment, time, period, post_periods=post_periods, alpha=alpha,
+            **estimator_kwargs)
+    out["permutation"] = permutation_test(post, outcome, treatment, post="_ks_post", unit=unit,
+                                          n_permutations=n_permutations, alpha=alpha,
+                                          seed=seed, **estimator_kwargs)
+    out["leave_one_out"] = leave_one_out_test(post, outcome, treatment, post="_ks_post",
+                                              unit=unit, alpha=alpha, **estimator_kwargs)
     return out

@@ -15,8 +15,9 @@ import re
 import numpy as np
 
 from . import _core
+from . import did_checks as checks
 from .did_base import Estimator, Results
-from .regress import _columns, feols
+from .regress import _columns, _feols
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _WILD_WEIGHTS = ("rademacher", "webb", "mammen")
@@ -34,17 +35,18 @@ class DiDResults(Results):
 
     def __init__(self, *, att, se, df, coefficients, vcov, n_obs, n_clusters, r2, vcov_type,
                  alpha, n_treated, n_control, label, fit=None, notes=()):
-        if not np.isfinite(se):
+        if not np.isfinite(att):
             raise ValueError("the treatment effect could not be estimated (collinear with the "
                              "fixed effects or covariates)")
         self.fit = fit
         self.alpha = alpha
         self._label = label
         self.att, self.se, self.df = float(att), float(se), df
-        self.t_stat = self.att / self.se
-        self.p_value = 2.0 * _core.t_cdf(-abs(self.t_stat), df)
-        q = _core.t_quantile(1.0 - alpha / 2.0, df)
-        self.conf_int = (self.att - q * self.se, self.att + q * self.se)
+        self.t_stat, self.p_value, self.conf_int = checks.inference(self.att, self.se, alpha, df)
+        if not (self.se > 0):
+            why = "the residuals are zero: an exact fit" if self.se == 0 else "not defined"
+            checks.warn(f"the standard error of the treatment effect is {self.se:g} ({why}): "
+                        "t, p-value and interval are NaN", RuntimeWarning)
         self.n_obs = n_obs
         self.n_treated = n_treated
         self.n_control = n_control
@@ -138,6 +140,26 @@ def _parse_did_formula(formula):
     return lhs, d, t, covs
 
 
+def _warn_not_binary(data, cols):
+    """diff-diff's estimators want 0/1 indicators; the regression takes any numbers, so other
+    values are allowed here, with a warning that the interaction is then not a DiD effect."""
+    c = _columns(data)
+    for what, name in cols:
+        if name in c and not checks.binary(c[name]):
+            checks.warn(f"{what}: column {name!r} is not a 0/1 indicator; its values enter the "
+                        "regression as numbers, and the interaction is not a 2x2 DiD effect")
+
+
+def _varies_within(unit, d):
+    """Does d take more than one value within some unit?"""
+    _, u = np.unique(np.asarray(unit), return_inverse=True)
+    lo = np.full(u.max() + 1, np.inf)
+    hi = np.full(u.max() + 1, -np.inf)
+    np.minimum.at(lo, u, d)
+    np.maximum.at(hi, u, d)
+    return bool((lo < hi).any())
+
+
 def _as_list(x):
     if x is None:
         return []
@@ -170,6 +192,12 @@ class DifferenceInDifferences(Estimator):
         self.threads = threads
 
     def _check_inference(self, cluster=None):
+        """The constructor's arguments, as diff-diff checks them (at fit time, so that
+        set_params is checked too)."""
+        checks.check_alpha(self.alpha)
+        checks.check_rank_action(self.rank_deficient_action)
+        checks.check_count("n_bootstrap", self.n_bootstrap)
+        checks.check_seed(self.seed)
         if self.inference not in ("analytical", "wild_bootstrap"):
             raise ValueError(f"inference={self.inference!r}: expected 'analytical' or "
                              "'wild_bootstrap'")
@@ -177,14 +205,26 @@ class DifferenceInDifferences(Estimator):
             if not cluster:
                 raise ValueError("inference='wild_bootstrap' requires cluster= (the bootstrap "
                                  "draws one weight per cluster)")
-            if not isinstance(self.n_bootstrap, (int, np.integer)) or self.n_bootstrap < 2:
+            if self.n_bootstrap < 2:
                 raise ValueError(f"n_bootstrap={self.n_bootstrap!r}: the wild bootstrap needs "
                                  "an integer >= 2")
             if self.bootstrap_weights not in _WILD_WEIGHTS:
                 raise ValueError(f"bootstrap_weights={self.bootstrap_weights!r}: expected one "
                                  f"of {list(_WILD_WEIGHTS)}")
 
-    def _fit_wild(self, data, fml, term, treat_col, cluster):
+    def _feols(self, fml, cols, vcov, expected=()):
+        """The regression, with diff-diff's rank_deficient_action on collinear columns (but
+        those `expected` to go); a clustered variance needs two clusters (diff-diff raises, as
+        here)."""
+        res = _feols(fml, cols, vcov=vcov, threads=self.threads)
+        checks.rank_deficient(self.rank_deficient_action,
+                              [c for c in res.collinear if c not in expected])
+        if isinstance(vcov, dict) and min(res._clusters()) < 2:
+            raise ValueError(f"cluster={vcov['CRV1']!r}: {min(res._clusters())} cluster(s); "
+                             "clustered standard errors need at least 2 clusters")
+        return res
+
+    def _fit_wild(self, data, fml, term, treat_col, cluster, expected=()):
         """The regression with the wild cluster restricted bootstrap (C: ks_did_wild_fit) of
         `term` in place of the analytical inference."""
         cols = _columns(data)
@@ -194,7 +234,7 @@ class DifferenceInDifferences(Estimator):
         w = _core.did_wild(fml, cols, term, cluster, int(self.n_bootstrap),
                            self.bootstrap_weights, int(seed) & (2**64 - 1), self.alpha,
                            threads=self.threads)
-        res = self._fit(data, fml, term, treat_col, {"CRV1": cluster})
+        res = self._fit(data, fml, term, treat_col, {"CRV1": cluster}, expected)
         res.se, res.t_stat, res.p_value = w["se"], w["t_stat"], w["p_value"]
         res.conf_int = (w["ci_lower"], w["ci_upper"])
         res.df = None
@@ -205,13 +245,13 @@ class DifferenceInDifferences(Estimator):
         res.bootstrap_enumerated = w["enumerated"]
         res.vcov_type = f"wild cluster bootstrap ({self.bootstrap_weights}): {cluster}"
         res.notes = list(res.notes) + [m for _, m in w["notes"]]
+        checks.warn_notes(w["notes"])
         return res
 
-    def _fit(self, data, fml, term, treat_col, vcov):
+    def _fit(self, data, fml, term, treat_col, vcov, expected=()):
         cols = _columns(data)
-        res = feols(fml, cols, vcov=vcov, threads=self.threads)
-        if self.rank_deficient_action == "error" and res.collinear:
-            raise ValueError(f"rank-deficient design: {res.collinear} are collinear")
+        res = self._feols(fml, cols, vcov, expected)
+        checks.warn_notes(res._res["notes"])
         treated = np.asarray(cols[treat_col], dtype=np.float64)
         n_tr = int(np.count_nonzero(treated == 1))
         return DiDResults.from_feols(res, term, self.alpha, n_tr, len(treated) - n_tr,
@@ -228,6 +268,7 @@ class DifferenceInDifferences(Estimator):
         covs = _as_list(covariates)
         fe = _as_list(fixed_effects) + _as_list(absorb)
         wild = self.inference == "wild_bootstrap"
+        _warn_not_binary(data, [("treatment", treatment), ("time", time)])
         if not covs and not fe and not wild:  # the saturated 2x2: closed form from cell means
             fast = self._fit_2x2(data, outcome, treatment, time)
             if fast is not None:
@@ -235,9 +276,11 @@ class DifferenceInDifferences(Estimator):
         rhs = " + ".join([treatment, time, f"{treatment}:{time}"] + covs)
         fml = f"{outcome} ~ {rhs}" + (" | " + " + ".join(fe) if fe else "")
         term = f"{treatment}:{time}"
+        absorbed = [treatment, time] if fe else []  # main effects the fixed effects may absorb
         if wild:
-            return self._fit_wild(data, fml, term, treatment, self.cluster)
-        return self._fit(data, fml, term, treatment, _vcov_arg(self.robust, self.cluster))
+            return self._fit_wild(data, fml, term, treatment, self.cluster, absorbed)
+        return self._fit(data, fml, term, treatment, _vcov_arg(self.robust, self.cluster),
+                         absorbed)
 
 
     def _fit_2x2(self, data, outcome, treatment, time):
@@ -271,6 +314,7 @@ class TwoWayFixedEffects(DifferenceInDifferences):
     def fit(self, data, outcome, treatment, time, unit, covariates=None):
         cluster = self.cluster or unit  # TWFE clusters by unit unless told otherwise
         self._check_inference(cluster)
+        _warn_not_binary(data, [("time", time)])
         covs = _as_list(covariates)
         if self.inference == "wild_bootstrap":
             fml = (f"{outcome} ~ " + " + ".join([f"{treatment}:{time}"] + covs) +
@@ -323,20 +367,39 @@ class MultiPeriodDiDResults(Results):
         self.r_squared = fit.r2
         coef, se, pv = fit.coef(), fit.se(), fit.pvalue()
         q = _core.t_quantile(1.0 - alpha / 2.0, fit.df_t)
+        nan = float("nan")
         self.period_effects = {}
         for name, per in zip(names, periods):
             b, s = float(coef[name]), float(se[name])
-            self.period_effects[per] = PeriodEffect(per, b, s, b / s, float(pv[name]),
-                                                    (b - q * s, b + q * s))
-        # the average of the post-period effects: w'b and sqrt(w' V w)
+            ok = s > 0  # NaN for a dropped (unidentified) period, 0 for an exact fit
+            self.period_effects[per] = PeriodEffect(
+                per, b, s, b / s if ok else nan, float(pv[name]) if ok else nan,
+                (b - q * s, b + q * s) if ok else (nan, nan))
+        # the average of the post-period effects: w'b and sqrt(w' V w), over the columns kept
+        # (a column dropped as collinear has NaN in b and V, and no weight)
         idx = [list(coef.index).index(n) for n, p in zip(names, periods) if p in post]
         w = np.zeros(len(coef))
         w[idx] = 1.0 / len(idx)
-        self.avg_att = float(w @ coef.to_numpy())
-        self.avg_se = float(math.sqrt(w @ fit.vcov @ w))
-        self.avg_t_stat = self.avg_att / self.avg_se
-        self.avg_p_value = 2.0 * (1.0 - _core.t_cdf(abs(self.avg_t_stat), fit.df_t))
-        self.avg_conf_int = (self.avg_att - q * self.avg_se, self.avg_att + q * self.avg_se)
+        b, keep = coef.to_numpy(), ~np.isnan(coef.to_numpy())
+        unidentified = [p for n, p in zip(names, periods) if p in post and np.isnan(coef[n])]
+        if unidentified:  # R's mean(c(..., NA)): the average is not defined
+            checks.warn(f"post-period effects {unidentified} are not identified (their columns "
+                        "were dropped as collinear): the average effect is NaN")
+            self.avg_att = self.avg_se = nan
+        elif keep.all():
+            self.avg_att = float(w @ b)
+            self.avg_se = float(math.sqrt(w @ fit.vcov @ w))
+        else:
+            wk = w[keep]
+            self.avg_att = float(wk @ b[keep])
+            self.avg_se = float(math.sqrt(wk @ fit.vcov[np.ix_(keep, keep)] @ wk))
+        if self.avg_se > 0:
+            self.avg_t_stat = self.avg_att / self.avg_se
+            self.avg_p_value = 2.0 * (1.0 - _core.t_cdf(abs(self.avg_t_stat), fit.df_t))
+            self.avg_conf_int = (self.avg_att - q * self.avg_se, self.avg_att + q * self.avg_se)
+        else:
+            self.avg_t_stat = self.avg_p_value = nan
+            self.avg_conf_int = (nan, nan)
         self.att, self.se, self.p_value = self.avg_att, self.avg_se, self.avg_p_value
         self.conf_int = self.avg_conf_int
 
@@ -409,7 +472,17 @@ class MultiPeriodDiD(DifferenceInDifferences):
         ref = pre[-1] if reference_period is None else _py(reference_period)
         if ref not in pre:
             raise ValueError(f"reference_period={ref!r} must be a pre-treatment period")
+        if not checks.binary(cols[treatment]):
+            raise ValueError(f"treatment: column {treatment!r} must be the 0/1 ever-treated "
+                             "indicator")
+        if len(pre) < 2:
+            checks.warn("only one pre-treatment period: there is no pre-period effect to check "
+                        "parallel trends with")
         d = np.asarray(cols[treatment], dtype=np.float64)
+        if unit is not None and _varies_within(cols[unit], d):
+            checks.warn(f"treatment: column {treatment!r} varies within units; the event study "
+                        "wants the ever-treated indicator (1 in every period of a treated "
+                        "unit), else pre-period effects are not identified")
         names, pers = [], []
         for p in periods:
             if p == ref:
@@ -421,7 +494,10 @@ class MultiPeriodDiD(DifferenceInDifferences):
         fe = [time] + _as_list(fixed_effects) + _as_list(absorb) + _as_list(unit)
         fml = (f"{outcome} ~ " + " + ".join([treatment] + names + _as_list(covariates)) +
                " | " + " + ".join(fe))
-        res = feols(fml, cols, vcov=_vcov_arg(self.robust, self.cluster), threads=self.threads)
+        absorbed = len(fe) > 1  # unit-level fixed effects absorb the treated main effect
+        res = self._feols(fml, cols, _vcov_arg(self.robust, self.cluster),
+                          expected=[treatment] if absorbed else [])
+        checks.warn_notes(res._res["notes"])
         n_tr = int(np.count_nonzero(d == 1))
         return MultiPeriodDiDResults(res, names, pers, pre, post, ref, self.alpha, n_tr,
                                      len(d) - n_tr)

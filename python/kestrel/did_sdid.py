@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
+from . import did_checks as checks
 from .did_base import Estimator, Results
 from .did_regression import _py
 from .regress import _columns
@@ -134,9 +135,18 @@ class SyntheticDiD(Estimator):
         if self.variance_method not in _SDID_VAR:
             raise ValueError(f"variance_method={self.variance_method!r}: expected one of "
                              f"{', '.join(_SDID_VAR)}")
+        checks.check_alpha(self.alpha)
+        resampled = self.variance_method in ("placebo", "bootstrap")
+        checks.check_count("n_bootstrap", self.n_bootstrap, 2 if resampled else 0)
+        checks.check_seed(self.seed)
+        for name in ("zeta_omega", "zeta_lambda"):
+            z = getattr(self, name)
+            if z is not None and not (isinstance(z, (int, float, np.number)) and z >= 0):
+                raise ValueError(f"{name}={z!r}: expected None (automatic) or a number >= 0")
         cols = _columns(data)
         r = self._run(cols, outcome, unit, time, treatment, post_periods, 0,
                       _SDID_VAR[self.variance_method])
+        checks.warn_notes(r["notes"])
         labels = np.asarray(cols[unit])[r["unit_row"]]
         tcol = np.asarray(cols[time])
         if np.issubdtype(tcol.dtype, np.integer):  # periods keep the data's type

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
+from . import did_checks as checks
 from .did_base import Estimator, Results
 from .regress import _columns
 
@@ -127,10 +128,25 @@ class SunAbraham(Estimator):
         if self.control_group not in _CONTROL:
             raise ValueError(f"control_group={self.control_group!r}: expected one of "
                              f"{', '.join(_CONTROL)}")
+        checks.check_alpha(self.alpha)
+        checks.check_count("n_bootstrap", self.n_bootstrap)
+        checks.check_count("anticipation", self.anticipation)
+        checks.check_rank_action(self.rank_deficient_action)
+        checks.check_seed(self.seed)
         if self.n_bootstrap:
             raise NotImplementedError("SunAbraham: the bootstrap is not implemented "
                                       "(n_bootstrap=0 gives the analytical standard errors)")
         covs = [covariates] if isinstance(covariates, str) else covariates
         r = _core.sunab(_columns(data), outcome, unit, time, first_treat, cluster=self.cluster,
                         anticipation=int(self.anticipation), covariates=covs)
+        checks.rank_deficient(self.rank_deficient_action, _collinear(r))
+        checks.warn_notes(r["notes"])
         return SunAbrahamResults(r, self.alpha, self.control_group)
+
+
+def _collinear(r):
+    """The cohort x period cells and covariates the regression dropped as collinear."""
+    cells = [f"cohort {_num(g)}, e = {_num(e)}" for g, e, d in zip(r["cohort"], r["rel"],
+                                                                   r["effect"]) if np.isnan(d)]
+    return cells + [m.split("'")[1] for lv, m in r["notes"]
+                    if "because of collinearity" in m and not m.startswith("'sa_d")]

@@ -84,6 +84,11 @@ class Feols:
             return dict(zip(self._names, values))
         return pd.Series(values, index=pd.Index(self._names, name="Coefficient"), name=name)
 
+    def _clusters(self):
+        """The number of clusters of each clustering dimension."""
+        n = self._res["nclusters"]
+        return [g for g in n[:2] if g] or [0]
+
     def resid(self):
         """Residuals y - yhat in the rows of the input (NaN where a row was not used)."""
         return self._res["resid"]
@@ -158,7 +163,21 @@ def feols(fml, data, vcov=None, weights=None, *, fixef_tol=1e-13, fixef_maxiter=
     vcov: "iid" (default), "hetero"/"HC1", "HC2", "HC3", {"CRV1": "unit"} or
     {"CRV1": "unit+time"}. weights: name of a weights column. ssc: dict with any of
     ``adj``, ``fixef_nested``, ``cluster_adj``, ``cluster_min`` (booleans; fixest defaults).
+    Clustering on a single cluster gives NaN standard errors with a RuntimeWarning.
     """
+    fit = _feols(fml, data, vcov, weights, fixef_tol=fixef_tol, fixef_maxiter=fixef_maxiter,
+                 drop_singletons=drop_singletons, ssc=ssc, collin_tol=collin_tol,
+                 threads=threads)
+    if fit.vcov_type.startswith("CRV1") and 0 < min(fit._clusters()) < 2:
+        import warnings
+        warnings.warn(next(m for m in fit.notes if m.startswith("CRV1:")), RuntimeWarning,
+                      stacklevel=2)
+    return fit
+
+
+def _feols(fml, data, vcov=None, weights=None, *, fixef_tol=1e-13, fixef_maxiter=10000,
+           drop_singletons=True, ssc=None, collin_tol=1e-10, threads=0):
+    """feols without Python warnings (the callers in kestrel.did raise their own errors)."""
     kind, cluster = _parse_vcov(vcov)
     ssc = dict(ssc or {})
     unknown = set(ssc) - {"adj", "fixef_nested", "cluster_adj", "cluster_min"}

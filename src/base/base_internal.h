@@ -56,6 +56,18 @@ static inline bool ks_size_add(size_t a, size_t b, size_t *out)
     return !__builtin_add_overflow(a, b, out);
 }
 
+/* The threads worth starting for a parallel loop whose work takes about `ns` nanoseconds on one
+ * thread: one per millisecond of it, at most the ctx's count (the bound the user set). Starting
+ * and joining a team costs microseconds on an idle machine and up to a scheduler time slice on a
+ * busy one, so a smaller loop is faster on one thread. The parallel loops are chunked
+ * independently of the thread count, so this never changes a result. */
+static inline int ks_threads_for(const ks_ctx *ctx, double ns)
+{
+    const double per = ns / 1e6;
+    const int max = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+    return per >= (double)max ? max : per >= 2.0 ? (int)per : 1;
+}
+
 /* Run BLAS with this many threads (a no-op when the BLAS is not OpenBLAS). Parallel regions of
  * the library call BLAS with 1 so that BLAS threads never stack on OpenMP threads. */
 void ks_blas_set_threads(int n);

@@ -116,7 +116,7 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     ks_free(ctx, seen);
     if (rc) goto done;
     /* timing groups: the first-treatment periods inside (t_1, t_T]; the rest is U (group 0) */
-    size_t ng = 0, n_never = 0, n_always = 0;
+    size_t ng = 0, n_never = 0, n_always = 0, n_late = 0;
     for (size_t u = 0; u < N; u++) {
         if (gu[u] > tsorted[0] && gu[u] <= tsorted[T - 1])
             glist[ng++] = gu[u];
@@ -124,7 +124,12 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
             n_always++;
         else
             n_never++;
+        n_late += isfinite(gu[u]) && gu[u] > tsorted[T - 1];
     }
+    if (n_late)
+        ks_log(ctx, KS_LOG_WARN,
+               "%zu unit%s first treated after the last period (%g) count as never treated",
+               n_late, n_late == 1 ? "" : "s", tsorted[T - 1]);
     ng = ks_did_sort_unique(glist, ng);
     const size_t K = ng + 1; /* group 0: U; groups 1..ng: timing groups in order */
     mean = ks_calloc(ctx, K * T + 3 * K, sizeof *mean);

@@ -188,6 +188,13 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
                 for (int b2 = 0; b2 < 4; b2++) M[a * 4 + b2] += sv[a] * sv[b2];
         }
         G = Gused;
+        if (G < 2) {
+            rc = ks_fail(ctx, KS_EINVAL,
+                         "cluster: '%s' has %zu level%s in the rows used; clustered standard "
+                         "errors need at least 2 clusters",
+                         cluster, G, G == 1 ? "" : "s");
+            goto done;
+        }
         const double Gd = (double)G;
         sandwich(B, M, (nobs - 1.0) / (nobs - K) * Gd / (Gd - 1.0), V);
         out->df_t = Gd - 1.0;
@@ -252,6 +259,13 @@ int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *t
         goto done;
     }
     if ((rc = ks_table_factorize(ctx, t, &j, 1, cc, &G))) goto done;
+    if (G < 2) {
+        rc = ks_fail(ctx, KS_EINVAL,
+                     "cluster: '%s' has %zu level%s; clustered standard errors need at least 2 "
+                     "clusters",
+                     cluster ? cluster : unit, G, G == 1 ? "" : "s");
+        goto done;
+    }
     size_t NT;
     if (N < 2 || T < 2 || !ks_size_mul(N, T, &NT) || NT > n || n > UINT32_MAX)
         goto done; /* some (unit, period) is empty: not proportional */

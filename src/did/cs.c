@@ -117,7 +117,7 @@ typedef struct {
  * ifv. Returns a status; on failure the message is in lctx. */
 static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options *opt,
                     const cell_plan *cp, const ks_did_cell_units *u, cell_work *wk, double *att,
-                    double *ifv, size_t *ntr, size_t *nco)
+                    double *ifv, size_t *ntr, size_t *nco, size_t *n_near_one)
 {
     const size_t n = p->n, k = p->k;
     const size_t early = cp->cur < cp->base ? cp->cur : cp->base;
@@ -147,13 +147,31 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
             }
         }
     }
-    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, ws ? wk->w : NULL, *ntr, NULL};
+    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, ws ? wk->w : NULL, *ntr, NULL,
+                     n_near_one};
     int rc = ks_did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks_fail(lctx, KS_ENUMERIC, "the estimate is not finite");
     const double scale = (double)n / (double)m;
     for (size_t r = 0; r < m; r++) ifv[r] *= scale;
     return KS_OK;
+}
+
+/* Limited overlap, said once for the fit: R's DRDID gives the controls with a propensity score
+ * >= 0.995 no weight without a word, and those near it dominate the reweighted comparison. */
+static void log_near_one(ks_ctx *ctx, const size_t *near, size_t nc)
+{
+    size_t total = 0, cells = 0;
+    for (size_t c = 0; c < nc; c++) {
+        total += near[c];
+        cells += near[c] > 0;
+    }
+    if (total)
+        ks_log(ctx, KS_LOG_WARN,
+               "propensity scores near 1 (limited overlap): %zu control units in %zu of %zu cells "
+               "have p >= %g; their weights p / (1 - p) are large, and those with p >= 0.995 "
+               "get no weight (R DRDID's trimming)",
+               total, cells, nc, PS_NEAR_ONE);
 }
 
 /* Plan every cell in R's order: cohorts increasing, then periods. */
@@ -240,7 +258,9 @@ int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out)
     }
     const int Ni = (int)N, qi = (int)q;
     const double alpha = 1.0 / (double)n, zero = 0.0;
+    ks_blas_set_threads(ks_threads_for(ctx, 0.5 * (double)q * (double)q * (double)N));
     dsyrk_("L", "T", &qi, &Ni, &alpha, A, &Ni, &zero, V, &qi, 1, 1);
+    ks_blas_set_threads(ctx->nthreads);
     memcpy(inv, b, q * sizeof *inv);
     ks_ctx lctx = *ctx; /* a singular covariance is a note, not an error */
     if (ks_did_chol_solve(&lctx, q, V, inv, 1, 1, inv + q,
@@ -412,6 +432,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     double *work = NULL;
     char **msg = NULL;
     int *status = NULL;
+    size_t *near = NULL; /* per cell: controls with a propensity score near 1 */
     ks_did_long L = {0};
     int use_long = !opt->panel || opt->allow_unbalanced_panel, balanced = 0;
     if (use_long) {
@@ -436,7 +457,9 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     r->ifoff = ks_malloc_array(ctx, nc + 1, sizeof *r->ifoff);
     msg = ks_calloc(ctx, nc, sizeof *msg);
     status = ks_calloc(ctx, nc, sizeof *status);
-    if (!r->group || !r->post || !r->n_treated || !r->units || !r->ifoff || !msg || !status) {
+    near = ks_calloc(ctx, nc, sizeof *near);
+    if (!r->group || !r->post || !r->n_treated || !r->units || !r->ifoff || !msg || !status ||
+        !near) {
         rc = KS_ENOMEM;
         goto fail;
     }
@@ -472,7 +495,8 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
         }
     }
     r->ifval = ks_malloc_array(ctx, r->ifoff[nc] ? r->ifoff[nc] : 1, sizeof *r->ifval);
-    int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+    /* a cell costs a few passes over its rows without covariates, Newton's logit with them */
+    int nt = ks_threads_for(ctx, (double)r->ifoff[nc] * (k == 1 ? 5.0 : 50.0 * (double)(k * k)));
     if ((size_t)nt > nc) nt = (int)nc;
     const size_t per_thread = mmax * (use_long ? 6 + k : 3 + k) + 1;
     work = ks_malloc_array(ctx, (size_t)nt, per_thread * sizeof *work);
@@ -509,9 +533,10 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
                 continue;
             }
             status[c] = use_long ? ks_did_long_fit_cell(&lctx, &L, p, opt, cp, base, &r->att[c],
-                                                        ifv, &r->n_treated[c], &r->n_control[c])
+                                                        ifv, &r->n_treated[c], &r->n_control[c],
+                                                        &near[c])
                                  : fit_cell(&lctx, p, opt, cp, &r->units[c], &wk, &r->att[c],
-                                            ifv, &r->n_treated[c], &r->n_control[c]);
+                                            ifv, &r->n_treated[c], &r->n_control[c], &near[c]);
             if (status[c] != KS_OK) {
                 r->att[c] = NAN;
                 for (size_t i = 0; i < m; i++) ifv[i] = NAN;
@@ -529,6 +554,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
             ks_log(ctx, KS_LOG_WARN, "ATT(g=%g, t=%g) is NaN: %s", r->group[c], r->time[c],
                    msg[c] ? msg[c] : "estimation failed");
     }
+    log_near_one(ctx, near, nc);
 
     /* analytical standard errors (R: sqrt(diag(IF'IF / n) / n), or from cluster sums) */
     {
@@ -593,6 +619,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     for (size_t c = 0; c < nc; c++) ks_free(ctx, msg[c]);
     ks_free(ctx, msg);
     ks_free(ctx, status);
+    ks_free(ctx, near);
     ks_free(ctx, work);
     ks_free(ctx, plan);
     ks_did_long_free(ctx, &L);
@@ -605,6 +632,7 @@ fail:
         for (size_t c = 0; c < r->ncell; c++) ks_free(ctx, msg[c]);
     ks_free(ctx, msg);
     ks_free(ctx, status);
+    ks_free(ctx, near);
     ks_free(ctx, work);
     ks_free(ctx, plan);
     cs_free_with(ctx, r);

@@ -59,7 +59,8 @@ void ks_did_long_free(ks_ctx *ctx, ks_did_long *L);
  * rows summed) into col (n values). Scratch: 6 + k doubles per row of the cell. */
 int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
                          const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
-                         double *att, double *col, size_t *ntr, size_t *nco);
+                         double *att, double *col, size_t *ntr, size_t *nco,
+                         size_t *n_near_one);
 
 /* Build the panel from the table, with R did's preprocessing (NA rows removed, unbalanced units
  * removed, cohorts after the last period + anticipation recoded never treated, no never-treated
@@ -78,7 +79,10 @@ typedef struct {
     size_t nt; /* rows 0..nt-1 are the treated, the rest controls (D may be NULL when k == 1);
                   SIZE_MAX: rows in any order, as D says */
     const double *post; /* repeated cross-sections: 1 for rows of the later period (dy = y) */
+    size_t *n_near_one; /* if not NULL, gets the controls whose estimated propensity score is
+                           >= PS_NEAR_ONE (limited overlap; those >= 0.995 get no weight) */
 } ks_did_2x2;
+#define PS_NEAR_ONE 0.99
 int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                    double *inf);
 /* The same on repeated cross-sections (DRDID's drdid_rc / reg_did_rc / std_ipw_did_rc): rows are

@@ -132,6 +132,14 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double 
     return KS_OK;
 }
 
+static void count_near_one(const ks_did_2x2 *in, const double *ps)
+{
+    if (!in->n_near_one) return;
+    size_t c = 0;
+    for (size_t i = 0; i < in->m; i++) c += in->D[i] == 0.0 && ps[i] >= PS_NEAR_ONE;
+    *in->n_near_one = c;
+}
+
 /* V <- (scale sum_i a_i X_i X_i')^-1 V for V k x nrhs: the linear representations of the
  * outcome regression and of the propensity score. */
 static int gram_solve(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, double scale, double *v,
@@ -275,6 +283,7 @@ int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, doub
 
     /* ipw and dr: propensity score, capped and trimmed */
     if ((rc = logit_ps(ctx, in, iw, ps))) goto done;
+    count_near_one(in, ps);
     double swt = 0.0, swc = 0.0, st = 0.0, sc = 0.0;
     for (size_t i = 0; i < m; i++) {
         ps[i] = ps[i] < PS_CAP ? ps[i] : PS_CAP;
@@ -451,6 +460,7 @@ int ks_did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, d
 
     /* ipw and dr: the propensity score over all rows, capped and trimmed */
     if ((rc = logit_ps(ctx, in, iw, ps))) goto done;
+    count_near_one(in, ps);
     for (size_t i = 0; i < m; i++) {
         ps[i] = ps[i] < PS_CAP ? ps[i] : PS_CAP;
         const double trim = D[i] == 0.0 ? (ps[i] < PS_TRIM) : 1.0;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "did/did_internal.h"
+#include "kestrel/linalg.h"
 
 typedef ks_did_numcol numcol;
 #define num_at ks_did_num_at
@@ -145,6 +146,71 @@ static int codes_of(ks_ctx *ctx, const ks_table *t, const char *what, const char
     return ks_table_factorize(ctx, t, &j, 1, *codes, nlev);
 }
 
+/* R did counts cohorts first treated after the last period (+ anticipation) as never treated,
+ * without a word; the data may mean otherwise, so it is said. */
+static void log_late(ks_ctx *ctx, size_t n, const char *what, double last, double antic)
+{
+    ks_log(ctx, KS_LOG_WARN,
+           "%zu %s first treated after the last period (%g%s) count as never treated", n, what,
+           last, antic > 0 ? " + anticipation" : "");
+}
+
+/* Covariates collinear with the intercept and the covariates before them over all the rows used
+ * are collinear in every cell's regressions: they are dropped, with a warning (diff-diff drops
+ * them; R's DRDID stops on the NA coefficient). xv and *ncov are compacted. */
+static int drop_collinear(ks_ctx *ctx, const char *const *names, numcol *xv, size_t *ncov,
+                          const unsigned char *keep, size_t nrow)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < nrow && *ncov; i++) m += keep[i] != 0;
+    if (m == 0) return KS_OK;
+    const size_t k = 1 + *ncov;
+    double *X = ks_malloc_array(ctx, m, (k + 1) * sizeof *X);
+    unsigned char *gone = ks_calloc(ctx, k, 1);
+    if (!X || !gone) {
+        ks_free(ctx, X);
+        ks_free(ctx, gone);
+        return KS_ENOMEM;
+    }
+    double *y = X + m * k;
+    for (size_t i = 0, r = 0; i < nrow; i++) {
+        if (!keep[i]) continue;
+        X[r] = 1.0;
+        for (size_t c = 0; c < *ncov; c++) X[(c + 1) * m + r] = num_at(&xv[c], i);
+        y[r++] = 0.0;
+    }
+    ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
+    lo.want_cov = 0;
+    lo.want_resid = 0;
+    lo.refine = KS_REFINE_NEVER; /* only the rank is wanted */
+    ks_lstsq_result *res = NULL;
+    int rc = ks_lstsq(ctx, m, k, X, m, y, NULL, &lo, &res);
+    if (rc == KS_OK) memcpy(gone, res->dropped, k);
+    ks_lstsq_result_free(ctx, res);
+    ks_free(ctx, X);
+    size_t kept = 0;
+    for (size_t c = 0; rc == KS_OK && c < *ncov; c++) {
+        if (gone[c + 1])
+            ks_log(ctx, KS_LOG_WARN,
+                   "covariate '%s' is collinear with the intercept and the covariates before it "
+                   "(rank deficiency): dropped",
+                   names[c]);
+        else
+            xv[kept++] = xv[c];
+    }
+    if (rc == KS_OK) *ncov = kept;
+    ks_free(ctx, gone);
+    return rc;
+}
+
+static void log_one_cluster(ks_ctx *ctx, const char *name, size_t nc)
+{
+    ks_log(ctx, KS_LOG_WARN,
+           "cluster: '%s' has %zu cluster%s; clustered standard errors need at least 2 and are "
+           "NaN",
+           name, nc, nc == 1 ? "" : "s");
+}
+
 void ks_did_panel_free(ks_ctx *ctx, ks_did_panel *p)
 {
     if (!p) return;
@@ -262,7 +328,8 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
 
     /* 2. periods; cohorts after the last period + anticipation are never treated. ug[u] is a
      *    unit's cohort, -1 for a unit without rows or removed. */
-periods:;
+periods:
+    if ((rc = drop_collinear(ctx, opt->covariates, xv, &ncov, keep, nrow))) goto done;
     size_t T = sorted;
     if (sorted)
         for (size_t s = 0; s < T; s++) tl[s] = num_at(&tv, s);
@@ -280,6 +347,7 @@ periods:;
     }
     int have_never = 0;
     double latest = 0.0;
+    size_t n_late = 0;
     for (size_t u = 0; u < nid; u++) {
         if (unit_first[u] == SIZE_MAX) {
             ug[u] = -1.0;
@@ -292,9 +360,11 @@ periods:;
             goto done;
         }
         ug[u] = g > tl[T - 1] + antic ? 0.0 : g; /* includes Inf */
+        n_late += isfinite(g) && g > tl[T - 1] + antic;
         have_never |= ug[u] == 0.0;
         latest = ug[u] > latest ? ug[u] : latest;
     }
+    if (n_late) log_late(ctx, n_late, "units", tl[T - 1], antic);
     if (!have_never) {
         /* No never-treated units: the latest cohort is the control (coerced to never treated
          * with the never-treated control group) and periods from latest - anticipation on go. */
@@ -471,6 +541,7 @@ periods:;
             p->cluster[i] = (int32_t)*code;
         }
         p->ncluster = nc;
+        if (nc < 2) log_one_cluster(ctx, opt->cluster, nc);
     }
 
     /* 7. the treated cohorts that get effects */
@@ -605,6 +676,8 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
     if (n_na)
         ks_log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
 
+    if ((rc = drop_collinear(ctx, opt->covariates, xv, &ncov, keep, nrow))) goto done;
+
     /* 2. periods and cohorts, as for a panel (never treated: 0) */
     size_t T = distinct_sorted(&tv, keep, nrow, tl);
     if (T < 2) {
@@ -614,13 +687,16 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
     }
     int have_never = 0;
     double latest = 0.0;
+    size_t n_late = 0;
     for (size_t i = 0; i < nrow; i++) {
         if (!keep[i]) continue;
         const double g = num_at(&gv, i);
         rg[i] = g > tl[T - 1] + antic ? 0.0 : g;
+        n_late += isfinite(g) && g > tl[T - 1] + antic;
         have_never |= rg[i] == 0.0;
         latest = rg[i] > latest ? rg[i] : latest;
     }
+    if (n_late) log_late(ctx, n_late, "rows", tl[T - 1], antic);
     if (!have_never) {
         size_t dropped = 0;
         for (size_t i = 0; i < nrow; i++) {
@@ -791,6 +867,7 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
             p->cluster[u] = (int32_t)*code;
         }
         p->ncluster = nc;
+        if (nc < 2) log_one_cluster(ctx, opt->cluster, nc);
     }
     size_t ng = 0;
     for (size_t c = 0; c < ncoh; c++)
@@ -823,7 +900,8 @@ done:
 
 int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
                          const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
-                         double *att, double *col, size_t *ntr, size_t *nco)
+                         double *att, double *col, size_t *ntr, size_t *nco,
+                         size_t *n_near_one)
 {
     const size_t T = p->T, k = L->k;
     const size_t late = cp->cur > cp->base ? cp->cur : cp->base;
@@ -876,7 +954,7 @@ int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *
     if (!cpost[1] || !cpost[0])
         return ks_fail(ctx, KS_ENUMERIC, "no control units in period %g",
                        p->tval[cpost[1] ? cp->base : cp->cur]);
-    ks_did_2x2 in = {m, k, yv, D, k > 1 ? X : NULL, L->w ? w : NULL, SIZE_MAX, post};
+    ks_did_2x2 in = {m, k, yv, D, k > 1 ? X : NULL, L->w ? w : NULL, SIZE_MAX, post, n_near_one};
     int rc = ks_did_2x2_rc_fit(ctx, opt->method, &in, att, inf);
     if (rc) return rc;
     if (!isfinite(*att)) return ks_fail(ctx, KS_ENUMERIC, "the estimate is not finite");

@@ -144,14 +144,15 @@ int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char
     info->nobs = c.nobs;
     info->nunits = U;
     info->n_treated_units = nt;
-    size_t nth = ctx->nthreads < 1 ? 1 : (size_t)ctx->nthreads;
+    /* a permutation: a shuffle and a pass over the units, about 10 ns per unit */
+    size_t nth = (size_t)ks_threads_for(ctx, 10.0 * (double)n_permutations * (double)U);
     if (nth > (size_t)n_permutations) nth = (size_t)n_permutations;
     size_t *work = ks_malloc_array(ctx, nth, (U ? U : 1) * sizeof *work);
     if (!work) {
         cells_free(ctx, &c);
         return KS_ENOMEM;
     }
-#pragma omp parallel for num_threads((int)nth) schedule(static)
+#pragma omp parallel for num_threads((int)nth) schedule(dynamic, 8)
     for (int s = 0; s < n_permutations; s++) {
 #ifdef _OPENMP
         size_t *idx = work + (size_t)omp_get_thread_num() * (U ? U : 1);

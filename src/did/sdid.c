@@ -266,7 +266,9 @@ KS_KERNEL static void fw_solve(fw_problem *f, double zeta, double *x, double min
         double step = 0.0;
         if (!(xi == 1.0 && xx == 1.0)) { /* else x is the vertex e_i already */
             step = -(gmin - gdotx) / (derr2 + eta * (1.0 - 2.0 * xi + xx));
-            step = step < 0.0 ? 0.0 : step > 1.0 ? 1.0 : step;
+            /* 0 / 0: the objective is flat along d (one pre period with an intercept fits every
+             * x exactly, and zeta = 0): no step, where R's step would be NaN */
+            step = isnan(step) ? 0.0 : step < 0.0 ? 0.0 : step > 1.0 ? 1.0 : step;
         }
         if (step != 0.0) { /* (else x, and so the objective, stay as they are) */
             const double c = 1.0 - step, *Ai = f->A + i * rows, *h = step_col(f, i, eta);
@@ -682,13 +684,19 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
                 mean += Y[s * N + i] - Y[(s - 1) * N + i];
                 m++;
             }
-        mean /= (double)m;
+        if (m) mean /= (double)m;
         for (size_t i = 0; i < N0; i++)
             for (size_t s = 1; s < T0; s++) {
                 const double d = Y[s * N + i] - Y[(s - 1) * N + i] - mean;
                 ss += d * d;
             }
         noise = m > 1 ? sqrt(ss / (double)(m - 1)) : 0.0;
+        if (m < 2 && opt->estimator == KS_SDID_SYNTHDID) /* (said once: not for SC and DiD) */
+            ks_log(ctx, KS_LOG_WARN,
+                   "%zu pre-treatment period%s and %zu control%s: the noise level (the sd of the "
+                   "controls' first differences) is not defined and is taken as 0, and the "
+                   "automatic regularisation with it (R's synthdid stops here)",
+                   T0, T0 == 1 ? "" : "s", N0, N0 == 1 ? "" : "s");
     }
     sdid_opts o = {opt->estimator, 0, 0, 1e-5 * noise, 1, 1, 1, 1};
     const double eta_omega = opt->estimator == KS_SDID_SC ? 1e-6 : pow((double)(N1 * T1), 0.25);
@@ -742,7 +750,8 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     if (reps > 0 && !(opt->variance == KS_SDID_PLACEBO && N0 <= N1) &&
         !(opt->variance != KS_SDID_PLACEBO && N1 == 1 && opt->variance == KS_SDID_JACKKNIFE) &&
         !(opt->variance == KS_SDID_BOOTSTRAP && N0 == N - 1)) {
-        int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+        /* a replication: Frank-Wolfe solves, hundreds of steps over the controls' pre periods */
+        int nt = ks_threads_for(ctx, 200.0 * (double)reps * (double)N0 * (double)(T0 + 1));
         const size_t per = NT + N + T0 + 2 * N + 8;
         work = ks_malloc_array(ctx, (size_t)nt, per * sizeof *work);
         int *status = ks_calloc(ctx, (size_t)reps, sizeof *status);

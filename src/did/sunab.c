@@ -211,7 +211,9 @@ static int closed_form(ks_ctx *ctx, size_t n, const double *y, const double *gr,
     }
     const int nc = (int)ncell, ngc = (int)G; /* V = ssc S'S (S: a column of scores per cluster) */
     const double zero = 0.0;
+    ks_blas_set_threads(ks_threads_for(ctx, 0.5 * (double)ncell * (double)ncell * (double)G));
     dsyrk_("U", "N", &nc, &ngc, &ssc, S, &nc, &zero, V, &nc, 1, 1);
+    ks_blas_set_threads(ctx->nthreads);
     for (size_t a = 0; a < ncell; a++)
         for (size_t b = 0; b < a; b++) V[b * ncell + a] = V[a * ncell + b];
     *df_t = (double)(G - 1);
@@ -268,6 +270,13 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
         (rc = ks_table_factorize(ctx, t, &jt, 1, codes + n, &T)) ||
         (rc = ks_table_factorize(ctx, t, &jc, 1, codes + 2 * n, &G)))
         goto done;
+    if (G < 2) {
+        rc = ks_fail(ctx, KS_EINVAL,
+                     "cluster: '%s' has %zu level%s; clustered standard errors need at least 2 "
+                     "clusters",
+                     opt->cluster ? opt->cluster : unit, G, G == 1 ? "" : "s");
+        goto done;
+    }
     /* per row: the outcome, cohort g (NaN: never treated), relative period e; cells (e, g) */
     double *y = work, *gr = work + n, *er = work + 2 * n, *cells = work + 3 * n;
     double *ug = ks_malloc_array(ctx, N ? N : 1, sizeof *ug);
@@ -277,7 +286,12 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
         rc = KS_ENOMEM;
         goto done;
     }
-    size_t n_never = 0, n_treat = 0, ncell = 0;
+    size_t n_never = 0, n_treat = 0, ncell = 0, n_late = 0;
+    double tmax = -HUGE_VAL;
+    for (size_t i = 0; i < n; i++) {
+        const double tv = ks_did_num_at(&tcol, i);
+        tmax = tv > tmax ? tv : tmax;
+    }
     for (size_t i = 0; i < n && rc == KS_OK; i++) {
         const double tv = ks_did_num_at(&tcol, i), g = ks_did_num_at(&gcol, i);
         y[i] = ks_did_num_at(&yc, i);
@@ -293,6 +307,7 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
             seen[u] = 1;
             ug[u] = gr[i];
             *(isnan(gr[i]) ? &n_never : &n_treat) += 1;
+            n_late += gr[i] > tmax;
         } else if (!(ug[u] == gr[i] || (isnan(ug[u]) && isnan(gr[i])))) {
             rc = ks_fail(ctx, KS_EINVAL, "first_treat: row %zu: '%s' changes within a unit", i + 1,
                          first_treat);
@@ -305,6 +320,11 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     }
     ks_free(ctx, ug);
     if (rc) goto done;
+    if (n_late)
+        ks_log(ctx, KS_LOG_WARN,
+               "%zu unit%s first treated after the last period (%g): never observed treated, "
+               "they add only pre-treatment relative periods",
+               n_late, n_late == 1 ? "" : "s", tmax);
     if (n_never == 0 || n_treat == 0) {
         rc = ks_fail(ctx, KS_EINVAL, "first_treat: %s in '%s' (Sun & Abraham compares treated "
                                      "cohorts with never-treated units: 0, empty or Inf)",

@@ -216,12 +216,13 @@ static int run_draws(ks_ctx *ctx, const wild_sums *s, const ks_did_wild_options 
                      wild_draws *w)
 {
     const size_t G = s->G, k = s->k;
-    size_t nt = ctx->nthreads < 1 ? 1 : (size_t)ctx->nthreads;
+    /* a draw: the clusters' weighted score sums, about 5 ns per cluster and coefficient */
+    size_t nt = (size_t)ks_threads_for(ctx, 5.0 * (double)w->B * (double)G * (double)(k + 1));
     if (nt > w->B) nt = w->B;
     const size_t per = G + 2 * k;
     double *work = ks_malloc_array(ctx, nt, per * sizeof *work);
     if (!work) return KS_ENOMEM;
-#pragma omp parallel for num_threads((int)nt) schedule(static)
+#pragma omp parallel for num_threads((int)nt) schedule(dynamic, 8)
     for (size_t b = 0; b < w->B; b++) {
 #ifdef _OPENMP
         double *v = work + (size_t)omp_get_thread_num() * per;

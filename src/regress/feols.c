@@ -306,6 +306,13 @@ static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const 
         ks_free(ctx, Vc);
         m->info.df_t = (double)gmin - 1;
         snprintf(m->vcov_label, sizeof m->vcov_label, "CRV1: %s", o->cluster);
+        if (!rc && gmin < 2) { /* the scores sum to zero in one cluster: no variance to estimate */
+            for (size_t i = 0; i < k * k; i++) m->V[i] = NAN;
+            ks_log(ctx, KS_LOG_WARN,
+                   "CRV1: cluster '%s' has %zu cluster%s; the clustered variance needs at least 2: "
+                   "standard errors are NaN",
+                   o->cluster, gmin, gmin == 1 ? "" : "s");
+        }
     }
     for (size_t j = 0; j < k; j++) m->se[j] = sqrt(m->V[j + j * k]);
     return rc;

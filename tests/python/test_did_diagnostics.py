@@ -101,8 +101,13 @@ def test_run_all(basic):
                                    pre_periods=[1, 2], post_periods=[3, 4], n_permutations=50,
                                    seed=1)
     _same(out["fake_timing_2"], REF["timing"])
-    assert out["permutation"]["test_type"] == "permutation"  # time is not 0/1: reported
-    assert "must be 0 or 1" in out["permutation"]["error"]
+    # every test runs (none is an error dictionary): post = time in post_periods, the post column
+    perm = kd.permutation_test(basic, "outcome", "treated", post="post", unit="unit",
+                               n_permutations=50, seed=1)
+    assert np.array_equal(out["permutation"].permutation_distribution,
+                          perm.permutation_distribution)
+    loo = kd.leave_one_out_test(basic, "outcome", "treated", post="post", unit="unit")
+    assert out["leave_one_out"].leave_one_out_effects == loo.leave_one_out_effects
 
 
 def test_bad_input(basic):

@@ -1,0 +1,106 @@
+"""Argument checks and warnings shared by the kestrel.did estimators: the invalid arguments
+diff-diff rejects are rejected here with a ValueError naming the argument, and the warnings the
+C core logs (its KS_LOG_WARN notes: rows dropped, rank deficiency, limited overlap, an undefined
+variance) reach Python as ``warnings.warn`` so that they are never silent."""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import warnings
+
+import numpy as np
+
+_PKG = os.path.dirname(os.path.abspath(__file__))
+_LOG_WARN = 2  # ks_log_level KS_LOG_WARN
+_RANK_ACTIONS = ("warn", "error", "silent")
+
+
+def stacklevel():
+    """The stacklevel that points a warning at the first frame outside this package."""
+    level, f = 1, sys._getframe(1)
+    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == _PKG:
+        f = f.f_back
+        level += 1
+    return level
+
+
+def warn(msg, category=UserWarning):
+    warnings.warn(msg, category, stacklevel=stacklevel())
+
+
+def warn_notes(notes):
+    """Each warning-level note of a C call, as a UserWarning, but for collinear columns
+    (rank_deficient's)."""
+    for level, msg in notes:
+        if level >= _LOG_WARN and "because of collinearity" not in msg:
+            warn(msg)
+
+
+def check_alpha(alpha):
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating, np.integer)) \
+            or not 0 < alpha < 1:
+        raise ValueError(f"alpha={alpha!r}: expected a number in (0, 1)")
+
+
+def check_count(name, value, minimum=0):
+    """An integer >= minimum (numpy integers too; not bool, float or None)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name}={value!r}: expected an integer >= {minimum}")
+
+
+def check_seed(seed):
+    if seed is not None:
+        check_count("seed", seed)
+
+
+def check_choice(name, value, allowed):
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(map(repr, allowed))}")
+
+
+def check_rank_action(value):
+    check_choice("rank_deficient_action", value, _RANK_ACTIONS)
+
+
+def rank_deficient(action, dropped, what="design"):
+    """diff-diff's rank_deficient_action on the columns a fit dropped as collinear."""
+    if not dropped or action == "silent":
+        return
+    msg = (f"rank-deficient {what}: {len(dropped)} collinear column(s) dropped "
+           f"({', '.join(map(repr, dropped))}); their coefficients are NaN")
+    if action == "error":
+        raise ValueError(msg)
+    warn(msg)
+
+
+def few_bootstrap_draws(n_bootstrap):
+    """diff-diff's warning for a multiplier bootstrap with fewer than 50 draws."""
+    if 0 < n_bootstrap < 50:
+        warn(f"n_bootstrap={n_bootstrap} is low: bootstrap standard errors, intervals and "
+             "p-values are unreliable with so few draws (199 or more is usual)")
+
+
+def inference(effect, se, alpha, df=None):
+    """t, two-sided p-value and interval of one estimate (t with df degrees of freedom, normal
+    when df is None); all NaN when the standard error is not a positive number."""
+    from . import _core
+
+    nan = float("nan")
+    if se is None or not (math.isfinite(se) and se > 0) or not math.isfinite(effect):
+        return nan, nan, (nan, nan)
+    t = effect / se
+    if df is None:
+        p, q = 2.0 * _core.normal_cdf(-abs(t)), _core.normal_quantile(1.0 - alpha / 2.0)
+    else:
+        p, q = 2.0 * _core.t_cdf(-abs(t), df), _core.t_quantile(1.0 - alpha / 2.0, df)
+    return t, p, (effect - q * se, effect + q * se)
+
+
+def binary(values):
+    """Is every non-missing value of a column 0 or 1 (False for text)?"""
+    v = np.asarray(values)
+    if v.dtype.kind not in "fiub":
+        return False
+    v = v[~np.isnan(v)] if v.dtype.kind == "f" else v
+    return bool(np.isin(v, (0, 1)).all())
