@@ -581,36 +581,28 @@ static int read_value(reader *r, int k, parts *t)
         return rc;
     }
     case K_N:
-        rc = integer(r, "n", 0, 0x1p53, &x);
-        v->n = (size_t)x;
+        if (!(rc = integer(r, "n", 0, 0x1p53, &x))) v->n = (size_t)x;
         return rc;
     case K_P:
-        rc = integer(r, "p", 1, MAX_P, &x);
-        v->p = (size_t)x;
+        if (!(rc = integer(r, "p", 1, MAX_P, &x))) v->p = (size_t)x;
         return rc;
     case K_NY:
-        rc = integer(r, "ny", 1, INT_MAX, &x);
-        v->ny = (size_t)x;
+        if (!(rc = integer(r, "ny", 1, INT_MAX, &x))) v->ny = (size_t)x;
         return rc;
     case K_NK:
-        rc = integer(r, "nk", 0, INT_MAX, &x);
-        v->nk = (int)x;
+        if (!(rc = integer(r, "nk", 0, INT_MAX, &x))) v->nk = (int)x;
         return rc;
     case K_MAX_DEGREE:
-        rc = integer(r, "max_degree", 0, INT_MAX, &x);
-        v->max_degree = (int)x;
+        if (!(rc = integer(r, "max_degree", 0, INT_MAX, &x))) v->max_degree = (int)x;
         return rc;
     case K_TERMCOND:
-        rc = integer(r, "termcond", 0, KS_MARS_STOP_MAX_TERMS, &x);
-        v->termcond = (ks_mars_stop)(int)x;
+        if (!(rc = integer(r, "termcond", 0, KS_MARS_STOP_MAX_TERMS, &x))) v->termcond = (ks_mars_stop)(int)x;
         return rc;
     case K_FORWARD_SLOTS:
-        rc = integer(r, "forward_slots", 0, 0x1p53, &x);
-        v->forward_nk_used = (size_t)x;
+        if (!(rc = integer(r, "forward_slots", 0, 0x1p53, &x))) v->forward_nk_used = (size_t)x;
         return rc;
     case K_FAMILY:
-        rc = integer(r, "family", 0, KS_MARS_POISSON, &x);
-        v->family = (ks_mars_family)(int)x;
+        if (!(rc = integer(r, "family", 0, KS_MARS_POISSON, &x))) v->family = (ks_mars_family)(int)x;
         return rc;
     case K_PENALTY:
         return number(r, &v->penalty, 1);
