@@ -80,7 +80,8 @@ int ks_mars_set_names(ks_ctx *ctx, ks_mars *m, const char *const *predictors,
     }
     char *at = text;
     for (size_t j = 0; j < count; j++) {
-        const char *s = j < p ? (predictors ? predictors[j] : NULL) : (targets ? targets[j - p] : NULL);
+        const char *s =
+            j < p ? (predictors ? predictors[j] : NULL) : (targets ? targets[j - p] : NULL);
         if (!s) continue;
         names[j] = at;
         at = stpcpy(at, s) + 1;

@@ -263,8 +263,10 @@ static int hex4(const char *q, unsigned *u)
     *u = 0;
     for (int i = 0; i < 4; i++) {
         const char c = q[i];
-        const int d = digit(c) ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        const int d = digit(c)               ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
         if (d < 0) return 0;
         *u = *u << 4 | (unsigned)d;
     }
@@ -520,19 +522,45 @@ static int indices(ks_ctx *ctx, const char *key, const double *x, size_t n, doub
 
 /* The keys read; each may appear once. */
 enum {
-    K_FORMAT, K_VERSION, K_N, K_P, K_NY, K_NK, K_MAX_DEGREE, K_TERMCOND, K_FORWARD_SLOTS,
-    K_FAMILY, K_PENALTY, K_TERMS, K_PARENTS, K_SELECTED, K_PRUNE_TERMS, K_PREDICTORS, K_TARGETS,
+    K_FORMAT,
+    K_VERSION,
+    K_N,
+    K_P,
+    K_NY,
+    K_NK,
+    K_MAX_DEGREE,
+    K_TERMCOND,
+    K_FORWARD_SLOTS,
+    K_FAMILY,
+    K_PENALTY,
+    K_TERMS,
+    K_PARENTS,
+    K_SELECTED,
+    K_PRUNE_TERMS,
+    K_PREDICTORS,
+    K_TARGETS,
     K_ARRAYS /* then the arrays of numbers, in the order of array_keys */
 };
 static const char *const scalar_keys[K_ARRAYS] = {
-    "format", "version", "n", "p", "ny", "nk", "max_degree", "termcond", "forward_slots", "family",
-    "penalty", "terms", "parents", "selected", "prune_terms", "predictors", "targets"};
+    "format",      "version",       "n",      "p",       "ny",    "nk",      "max_degree",
+    "termcond",    "forward_slots", "family", "penalty", "terms", "parents", "selected",
+    "prune_terms", "predictors",    "targets"};
 enum { NARRAYS = 15 };
-static const char *const array_keys[NARRAYS] = {
-    "coef",           "glm_coef",         "glm_deviance",     "glm_null_deviance",
-    "rss_rsq_gcv_grsq", "rss_per_response", "rsq_per_response", "gcv_per_response",
-    "grsq_per_response", "rss_per_subset", "gcv_per_subset",   "forward_rsq",
-    "evimp_nsubsets", "evimp_gcv",       "evimp_rss"};
+static const char *const array_keys[NARRAYS] = {"coef",
+                                                "glm_coef",
+                                                "glm_deviance",
+                                                "glm_null_deviance",
+                                                "rss_rsq_gcv_grsq",
+                                                "rss_per_response",
+                                                "rsq_per_response",
+                                                "gcv_per_response",
+                                                "grsq_per_response",
+                                                "rss_per_subset",
+                                                "gcv_per_subset",
+                                                "forward_rsq",
+                                                "evimp_nsubsets",
+                                                "evimp_gcv",
+                                                "evimp_rss"};
 
 /* What one model file holds while it is read. */
 typedef struct {
@@ -596,27 +624,24 @@ static int read_value(reader *r, int k, parts *t)
         if (!(rc = integer(r, "max_degree", 0, INT_MAX, &x))) v->max_degree = (int)x;
         return rc;
     case K_TERMCOND:
-        if (!(rc = integer(r, "termcond", 0, KS_MARS_STOP_MAX_TERMS, &x))) v->termcond = (ks_mars_stop)(int)x;
+        if (!(rc = integer(r, "termcond", 0, KS_MARS_STOP_MAX_TERMS, &x)))
+            v->termcond = (ks_mars_stop)(int)x;
         return rc;
     case K_FORWARD_SLOTS:
         if (!(rc = integer(r, "forward_slots", 0, 0x1p53, &x))) v->forward_nk_used = (size_t)x;
         return rc;
     case K_FAMILY:
-        if (!(rc = integer(r, "family", 0, KS_MARS_POISSON, &x))) v->family = (ks_mars_family)(int)x;
+        if (!(rc = integer(r, "family", 0, KS_MARS_POISSON, &x)))
+            v->family = (ks_mars_family)(int)x;
         return rc;
-    case K_PENALTY:
-        return number(r, &v->penalty, 1);
-    case K_TERMS:
-        return read_terms(r, v, &t->starts, &t->factors);
+    case K_PENALTY: return number(r, &v->penalty, 1);
+    case K_TERMS: return read_terms(r, v, &t->starts, &t->factors);
     case K_PARENTS:
     case K_SELECTED:
-    case K_PRUNE_TERMS:
-        return numbers(r, &t->ints[k - K_PARENTS], &t->nints[k - K_PARENTS]);
+    case K_PRUNE_TERMS: return numbers(r, &t->ints[k - K_PARENTS], &t->nints[k - K_PARENTS]);
     case K_PREDICTORS:
-    case K_TARGETS:
-        return strings(r, &t->names[k - K_PREDICTORS], &t->nnames[k - K_PREDICTORS]);
-    default:
-        return numbers(r, &t->arr[k - K_ARRAYS], &t->len[k - K_ARRAYS]);
+    case K_TARGETS: return strings(r, &t->names[k - K_PREDICTORS], &t->nnames[k - K_PREDICTORS]);
+    default: return numbers(r, &t->arr[k - K_ARRAYS], &t->len[k - K_ARRAYS]);
     }
 }
 
@@ -634,8 +659,7 @@ static int read_object(reader *r, parts *t)
         int k = -1;
         for (int i = 0; i < K_ARRAYS + NARRAYS && k < 0; i++)
             if (!strcmp(key, i < K_ARRAYS ? scalar_keys[i] : array_keys[i - K_ARRAYS])) k = i;
-        if (k >= 0 && seen >> k & 1)
-            rc = bad_at(r, at, "the key \"%s\" appears twice", key);
+        if (k >= 0 && seen >> k & 1) rc = bad_at(r, at, "the key \"%s\" appears twice", key);
         ks_free(r->ctx, key);
         if (rc || (rc = expect(r, ':'))) break;
         if (k >= 0) seen |= (uint64_t)1 << k;
@@ -652,15 +676,17 @@ static int check_parts(ks_ctx *ctx, parts *t)
 {
     ks_mars_view *v = &t->v;
     if (!t->format_ok)
-        return ks_fail(ctx, KS_EPARSE, "mars JSON: not a kestrel MARS model (no \"format\": "
-                                       "\"kestrel.mars\")");
+        return ks_fail(ctx, KS_EPARSE,
+                       "mars JSON: not a kestrel MARS model (no \"format\": "
+                       "\"kestrel.mars\")");
     const size_t M = v->nterms, ny = v->ny, nsel = t->nints[1];
     size_t ncoef = 0;
     if (!t->starts || M < 1 || nsel < 1 || ny < 1 || !ks_size_mul(nsel, ny, &ncoef) ||
         t->len[0] != ncoef || (t->nints[0] && t->nints[0] != M) ||
         (t->nints[2] && t->nints[2] != M * M))
-        return ks_fail(ctx, KS_EPARSE, "mars JSON: the terms, selection and coefficients do not "
-                                       "fit together");
+        return ks_fail(ctx, KS_EPARSE,
+                       "mars JSON: the terms, selection and coefficients do not "
+                       "fit together");
 #define LEN_OK(i, want) (!t->arr[i] || t->len[i] == (want))
     if (!(LEN_OK(5, ny) && LEN_OK(6, ny) && LEN_OK(7, ny) && LEN_OK(8, ny) && LEN_OK(9, M) &&
           LEN_OK(10, M) && LEN_OK(11, M) && LEN_OK(12, v->p) && LEN_OK(13, v->p) &&

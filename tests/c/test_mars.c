@@ -59,10 +59,11 @@ static void test_json_hostile(ks_ctx *ctx)
     CHECK(m && ks_mars_predict(ctx, m, 1, x, &y) == KS_OK && y == 2);
     ks_mars_free(m);
     /* white space anywhere, names with escapes and UTF-8; written back and read again */
-    const char *pretty = "{\n  \"format\" : \"kestrel.mars\",\n  \"p\" : 2 , \"ny\":1,\n"
-                         "  \"terms\" : [ [ ] , [ [ 0 , 1 , 0.5 ] ] ],\n  \"selected\" : [ 0 , 1 ],\n"
-                         "  \"coef\" : [ 1 , 2e0 ],\n  \"predictors\" : [ \"a\\\"b\\\\\", "
-                         "\"\\u00e9\\ud83d\\ude00\\n\" ],\n  \"targets\" : [\"y\"]\n}\n";
+    const char *pretty =
+        "{\n  \"format\" : \"kestrel.mars\",\n  \"p\" : 2 , \"ny\":1,\n"
+        "  \"terms\" : [ [ ] , [ [ 0 , 1 , 0.5 ] ] ],\n  \"selected\" : [ 0 , 1 ],\n"
+        "  \"coef\" : [ 1 , 2e0 ],\n  \"predictors\" : [ \"a\\\"b\\\\\", "
+        "\"\\u00e9\\ud83d\\ude00\\n\" ],\n  \"targets\" : [\"y\"]\n}\n";
     CHECK_OK(ctx, load(ctx, pretty, &m));
     if (m) {
         ks_mars_view v;
@@ -73,7 +74,8 @@ static void test_json_hostile(ks_ctx *ctx)
         char *json = NULL;
         ks_mars *back = NULL;
         CHECK_OK(ctx, ks_mars_to_json(ctx, m, &json));
-        CHECK(json && strstr(json, "\"predictors\":[\"a\\\"b\\\\\",\"\xc3\xa9\xf0\x9f\x98\x80\\u000a\"]"));
+        CHECK(json &&
+              strstr(json, "\"predictors\":[\"a\\\"b\\\\\",\"\xc3\xa9\xf0\x9f\x98\x80\\u000a\"]"));
         CHECK_OK(ctx, json ? load(ctx, json, &back) : KS_EINVAL);
         ks_mars_view w;
         if (back) ks_mars_get(back, &w);
@@ -93,7 +95,8 @@ static void test_json_hostile(ks_ctx *ctx)
         memcpy(nest, "{\"x\":", 5);
         memset(nest + 5, '[', deep);
         nest[5 + deep] = '\0';
-        CHECK_FAILS(ctx, load(ctx, nest, &m), KS_EPARSE, "nested more than 64 deep at character 70");
+        CHECK_FAILS(ctx, load(ctx, nest, &m), KS_EPARSE,
+                    "nested more than 64 deep at character 70");
         free(nest);
     }
     static const struct {
@@ -143,17 +146,29 @@ static void test_json_hostile(ks_ctx *ctx)
         ks_mars_free(m);
     }
     /* out-of-range indices in the terms and the selection */
-    CHECK_FAILS(ctx, load(ctx, MODEL_HEAD "\"p\":2,\"terms\":[[],[[-1,1,0.5]]],\"selected\":[0,1],"
-                                          "\"coef\":[1,2]}", &m),
+    CHECK_FAILS(ctx,
+                load(ctx,
+                     MODEL_HEAD "\"p\":2,\"terms\":[[],[[-1,1,0.5]]],\"selected\":[0,1],"
+                                "\"coef\":[1,2]}",
+                     &m),
                 KS_EPARSE, "\"predictor\" must be an integer from 0");
-    CHECK_FAILS(ctx, load(ctx, MODEL_HEAD "\"p\":2,\"terms\":[[],[[0,1e10,0.5]]],\"selected\":[0,1],"
-                                          "\"coef\":[1,2]}", &m),
+    CHECK_FAILS(ctx,
+                load(ctx,
+                     MODEL_HEAD "\"p\":2,\"terms\":[[],[[0,1e10,0.5]]],\"selected\":[0,1],"
+                                "\"coef\":[1,2]}",
+                     &m),
                 KS_EPARSE, "\"direction\" must be an integer from -3 to 3");
-    CHECK_FAILS(ctx, load(ctx, MODEL_HEAD "\"p\":2,\"terms\":[[],[[0,1,0.5]]],\"selected\":[0,-1],"
-                                          "\"coef\":[1,2]}", &m),
+    CHECK_FAILS(ctx,
+                load(ctx,
+                     MODEL_HEAD "\"p\":2,\"terms\":[[],[[0,1,0.5]]],\"selected\":[0,-1],"
+                                "\"coef\":[1,2]}",
+                     &m),
                 KS_EPARSE, "\"selected\" item 2 is -1");
-    CHECK_FAILS(ctx, load(ctx, MODEL_HEAD "\"p\":2,\"terms\":[[],[[0,1,0.5]]],\"selected\":[0,null],"
-                                          "\"coef\":[1,2]}", &m),
+    CHECK_FAILS(ctx,
+                load(ctx,
+                     MODEL_HEAD "\"p\":2,\"terms\":[[],[[0,1,0.5]]],\"selected\":[0,null],"
+                                "\"coef\":[1,2]}",
+                     &m),
                 KS_EPARSE, "\"selected\" item 2 is nan");
     CHECK_FAILS(ctx, load(ctx, MODEL_HEAD "\"p\":2," MODEL_TERMS "} x", &m), KS_EPARSE,
                 "text after the model");

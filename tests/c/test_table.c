@@ -203,7 +203,7 @@ static void test_record_cap(ks_ctx *ctx)
         while ((rc = ks_records_next(&rec, &line)) > 0) continue;
         if (over)
             CHECK(rc == KS_EPARSE && strstr(ks_errmsg(ctx), "x.csv:3: a record longer than "
-                                                             "128 bytes, the reader's limit"));
+                                                            "128 bytes, the reader's limit"));
         else
             CHECK(rc == 0 && line == 3);
         ks_records_free(&rec);
@@ -218,7 +218,8 @@ static void test_directory(ks_ctx *ctx)
     CHECK_FAILS(ctx, ks_table_read_csv(ctx, "tests", NULL, &t), KS_EIO,
                 "tests: cannot open: Is a directory");
     ks_text_reader *r = NULL;
-    CHECK_FAILS(ctx, ks_text_open(ctx, "tests", 0, &r), KS_EIO, "tests: cannot open: Is a directory");
+    CHECK_FAILS(ctx, ks_text_open(ctx, "tests", 0, &r), KS_EIO,
+                "tests: cannot open: Is a directory");
     CHECK(t == NULL && r == NULL);
 }
 
@@ -228,9 +229,11 @@ static void test_hex(ks_ctx *ctx)
 {
     CHECK(read_fails(ctx, "a,b\n1,2\n2,0x10\n3,-0x1p3\n", KS_EPARSE,
                      "x.csv:3:2: '0x10' in column 'b' is a hexadecimal number"));
-    CHECK(read_fails(ctx, "a,b\n1,NA\n2,0X1F\n3,4\n", KS_EPARSE, "x.csv:3:2: '0X1F' in column 'b'"));
+    CHECK(
+        read_fails(ctx, "a,b\n1,NA\n2,0X1F\n3,4\n", KS_EPARSE, "x.csv:3:2: '0X1F' in column 'b'"));
     ks_table *t = read_text(ctx, ".csv", "h,m,i\n0xdeadbeef,0x10,inf\n0x10,abc,-Infinity\n", 0);
-    CHECK(t && ks_table_col_type(t, 0) == KS_COL_STRING && ks_table_col_type(t, 1) == KS_COL_STRING);
+    CHECK(t && ks_table_col_type(t, 0) == KS_COL_STRING &&
+          ks_table_col_type(t, 1) == KS_COL_STRING);
     CHECK(t && !strcmp(ks_table_string(t, 0, 1), "0x10"));
     CHECK(t && ks_table_col_type(t, 2) == KS_COL_FLOAT64 && ks_table_float64(t, 2)[1] == -INFINITY);
     ks_table_free(t);

@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.chunk_bytes = chunk;
         o.allow_empty = chunk & 1;
         ks_table *t = NULL;
-        if (fuzz_outcome(ctx, "read_csv", ks_table_read_csv_mem(ctx, "fuzz.csv", data, size, &o, &t)) == KS_OK)
+        if (fuzz_outcome(ctx, "read_csv",
+                         ks_table_read_csv_mem(ctx, "fuzz.csv", data, size, &o, &t)) == KS_OK)
             walk(ctx, t);
         ks_table_free(t);
     } else {

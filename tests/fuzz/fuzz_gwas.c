@@ -29,12 +29,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ks_munge_report_free(ctx, &rep);
     } else if (mode == 3) {
         bss_set s;
-        if (fuzz_outcome(ctx, "bss_read", bss_read(ctx, in, !flag, flag, &s)) == KS_OK) bss_free(ctx, &s);
+        if (fuzz_outcome(ctx, "bss_read", bss_read(ctx, in, !flag, flag, &s)) == KS_OK)
+            bss_free(ctx, &s);
     } else {
         const char *ref = fuzz_write("reference.txt", REFERENCE, strlen(REFERENCE));
         ks_sumstats_options o = KS_SUMSTATS_OPTIONS_INIT;
         ks_sumstats_result *r = NULL;
-        if (fuzz_outcome(ctx, "sumstats", ks_gsem_sumstats(ctx, 1, paths, ref, &o, &r)) == KS_OK) ks_sumstats_result_free(ctx, r);
+        if (fuzz_outcome(ctx, "sumstats", ks_gsem_sumstats(ctx, 1, paths, ref, &o, &r)) == KS_OK)
+            ks_sumstats_result_free(ctx, r);
     }
     ks_ctx_free(ctx);
     return 0;

@@ -36,18 +36,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.nselect = 1;
         o.n_blocks = 5;
         ks_ldsc_result *r = NULL;
-        if (fuzz_outcome(ctx, "ldsc", ks_gsem_ldsc(ctx, 1, traits, dir, NULL, &o, &r)) == KS_OK) ks_ldsc_result_free(ctx, r);
+        if (fuzz_outcome(ctx, "ldsc", ks_gsem_ldsc(ctx, 1, traits, dir, NULL, &o, &r)) == KS_OK)
+            ks_ldsc_result_free(ctx, r);
     } else {
         char prefix[sizeof fuzz_dir + 8];
         fuzz_write(mode == 2 ? "b.l2.ldscore" : "b.l2.M_5_50", data, size);
         snprintf(prefix, sizeof prefix, "%s/b", fuzz_dir);
         if (mode == 2) {
             bld_set s;
-            if (fuzz_outcome(ctx, "bld_read", bld_read(ctx, prefix, 0, "ref-ld", &s)) == KS_OK) bld_free(ctx, &s);
+            if (fuzz_outcome(ctx, "bld_read", bld_read(ctx, prefix, 0, "ref-ld", &s)) == KS_OK)
+                bld_free(ctx, &s);
         } else {
             double *M = NULL;
             size_t nM = 0;
-            if (fuzz_outcome(ctx, "bld_read_M", bld_read_M(ctx, prefix, 0, 0, &M, &nM)) == KS_OK) ks_free(ctx, M);
+            if (fuzz_outcome(ctx, "bld_read_M", bld_read_M(ctx, prefix, 0, 0, &M, &nM)) == KS_OK)
+                ks_free(ctx, M);
         }
     }
     ks_ctx_free(ctx);

@@ -63,8 +63,7 @@ static inline ks_ctx *fuzz_ctx(void)
 /* rc, and with KS_FUZZ_VERBOSE set the outcome on stderr (to see what a seed reaches). */
 static inline int fuzz_outcome(ks_ctx *ctx, const char *what, int rc)
 {
-    if (getenv("KS_FUZZ_VERBOSE"))
-        fprintf(stderr, "%s: %s\n", what, rc ? ks_errmsg(ctx) : "read");
+    if (getenv("KS_FUZZ_VERBOSE")) fprintf(stderr, "%s: %s\n", what, rc ? ks_errmsg(ctx) : "read");
     return rc;
 }
 
