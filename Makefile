@@ -73,9 +73,8 @@ fuzz: deps
 	    $(FUZZ)/tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ)/crashes-$$h/ $(FUZZ)/corpus-$$h tests/fuzz/corpus/$$h \
 	    > $(FUZZ)/fuzz-$$h.log 2>&1 || fail=1; \
-	  printf 'fuzz_%-10s %s runs in %s s, %s crash file(s)\n' $$h \
-	    "$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ)/fuzz-$$h.log)" \
-	    "$$(sed -n 's/^stat::.*_time.*: *//p;s/.*Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' $(FUZZ)/fuzz-$$h.log | tail -1)" \
+	  printf 'fuzz_%-10s %s, %s crash file(s)\n' $$h \
+	    "$$(grep -m1 '^Done [0-9]* runs' $(FUZZ)/fuzz-$$h.log || tail -1 $(FUZZ)/fuzz-$$h.log)" \
 	    "$$(ls $(FUZZ)/crashes-$$h | wc -l)"; \
 	done; exit $$fail
 

@@ -664,7 +664,7 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
      * merged rows, the in-place rows' weight scores */
     const size_t cols = merged ? 7 + (size_t)sep : pair ? 3 + (size_t)sep : 4;
     double *buf = n ? scratch_get(ctx, sc, n * cols * sizeof *buf) : NULL;
-    double *y = buf, *sw = buf + n, *l2 = buf + 2 * n;
+    double *y = buf, *sw = buf ? buf + n : NULL, *l2 = buf ? buf + 2 * n : NULL; /* (n 0: no SNP) */
     if (merged) {
         if (buf) {
             double *mza = l2 + n, *mzb = mza + n, *mN1 = mzb + n, *mN2 = mN1 + n,
