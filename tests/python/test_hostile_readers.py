@@ -323,3 +323,52 @@ def test_header_only_data_for_predict(kestrel_bin, tmp_path, mars_model):
     r = run(kestrel_bin, "mars", "predict", "--model", mars_model, "--data", f)
     assert r.returncode == 0 and r.stdout == "O3\n"
 
+
+
+# ---- the streaming reader of the genomic SEM commands (kestrel munge) ----
+
+SIM = SAMPLE.parent / "tests" / "data" / "gsem" / "sim"
+
+
+@pytest.fixture
+def gwas_lines():
+    import gzip
+    with gzip.open(SIM / "raw" / "T1.txt.gz", "rb") as f:
+        return [f.readline() for _ in range(200)]
+
+
+def munge(kestrel_bin, path, out):
+    return run(kestrel_bin, "munge", "--files", path, "--hm3", SIM / "w_hm3.snplist.gz",
+               "--out-dir", out, "--trait-names", "T", timeout=30)
+
+
+def test_munge_reads_cr_line_ends(kestrel_bin, tmp_path, gwas_lines):
+    # before: a CR-only file was one line, and munge wrote 0 of 0 rows without a word
+    import gzip
+    lf = write(tmp_path / "lf.txt", b"".join(gwas_lines))
+    cr = write(tmp_path / "cr.txt", b"".join(gwas_lines).replace(b"\n", b"\r"))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    r1, r2 = munge(kestrel_bin, lf, tmp_path / "a"), munge(kestrel_bin, cr, tmp_path / "b")
+    assert r1.returncode == 0 and r2.returncode == 0, r2.stderr
+    assert "197 of 199 rows written" in r2.stdout
+    assert (gzip.decompress((tmp_path / "a" / "T.sumstats.gz").read_bytes())
+            == gzip.decompress((tmp_path / "b" / "T.sumstats.gz").read_bytes()))
+
+
+def test_munge_refuses_a_nul_byte(kestrel_bin, tmp_path, gwas_lines):
+    # before: the row with the NUL was cut short and silently dropped
+    lines = list(gwas_lines)
+    lines[8] = lines[8].replace(b"\t", b"\t\0", 1)  # line 9, at the start of field 2
+    f = write(tmp_path / "nul.txt", b"".join(lines))
+    r = munge(kestrel_bin, f, tmp_path)
+    assert r.returncode == 1 and f"{f}:9:2: a NUL byte in the data" in r.stderr
+    assert not (tmp_path / "T.sumstats.gz").exists()
+
+
+def test_munge_refuses_dev_zero_and_a_directory(kestrel_bin, tmp_path):
+    # before: /dev/zero hung (the buffer grew without end); a directory was "corrupt gzip"
+    r = munge(kestrel_bin, "/dev/zero", tmp_path)
+    assert r.returncode == 1 and "/dev/zero:1:1: a NUL byte in the data" in r.stderr
+    r = munge(kestrel_bin, tmp_path, tmp_path)
+    assert r.returncode == 1 and f"{tmp_path}: cannot open: Is a directory" in r.stderr
