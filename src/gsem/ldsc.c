@@ -8,6 +8,7 @@
  * partial matching of `weights` to `weights_cov` makes both X and y use them); the estimate and
  * the 200 delete-one estimates of contiguous equal-count blocks give the pseudo-values whose
  * covariance is V. */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -899,9 +900,10 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     for (size_t c = 0; c < nc && !rc; c++) { /* m: the M_5_50 values summed */
         char path[4096];
         snprintf(path, sizeof path, "%s/%d.l2.M_5_50", ld, chrs[c]);
+        errno = 0;
         FILE *f = fopen(path, "r");
         if (!f) {
-            rc = ks_fail(ctx, KS_EIO, "%s: cannot open", path);
+            rc = ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(errno));
             break;
         }
         double v;
@@ -910,8 +912,12 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
             M += v;
             got++;
         }
+        const int err = ferror(f) ? errno : 0; /* (a directory opens, then reads fail) */
         fclose(f);
-        if (!got) rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
+        if (err)
+            rc = ks_fail(ctx, KS_EIO, "%s: cannot read: %s", path, strerror(err));
+        else if (!got)
+            rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
     }
     ks_free(ctx, chrs);
     const ldset *Wp = o.sep_weights ? &W : &L;

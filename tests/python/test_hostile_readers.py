@@ -372,3 +372,21 @@ def test_munge_refuses_dev_zero_and_a_directory(kestrel_bin, tmp_path):
     assert r.returncode == 1 and "/dev/zero:1:1: a NUL byte in the data" in r.stderr
     r = munge(kestrel_bin, tmp_path, tmp_path)
     assert r.returncode == 1 and f"{tmp_path}: cannot open: Is a directory" in r.stderr
+
+
+def test_ldsc_m_file_that_cannot_be_read_says_why(kestrel_bin, tmp_path, gwas_lines):
+    # GenomicSEM ldsc's <chr>.l2.M_5_50: before, a directory there read as "no number", and a
+    # missing one said only "cannot open"
+    f = write(tmp_path / "t.txt", b"".join(gwas_lines))
+    assert munge(kestrel_bin, f, tmp_path).returncode == 0
+    ld = tmp_path / "ld"
+    ld.mkdir()
+    (ld / "1.l2.ldscore.gz").symlink_to(SIM / "ld" / "1.l2.ldscore.gz")
+    args = [kestrel_bin, "ldsc", "--traits", tmp_path / "T.sumstats.gz", "--ld", ld, "--chr", "1",
+            "--out", tmp_path / "out"]
+    r = run(*args)
+    assert r.returncode == 1
+    assert f"{ld}/1.l2.M_5_50: cannot open: No such file or directory" in r.stderr
+    (ld / "1.l2.M_5_50").mkdir()
+    r = run(*args)
+    assert r.returncode == 1 and f"{ld}/1.l2.M_5_50: cannot read: Is a directory" in r.stderr
