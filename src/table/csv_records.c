@@ -69,13 +69,11 @@ static int nul_error(ks_records *r, const char *nul)
                    r->src->name, line, field);
 }
 
-/* Bytes [from, len) just read: NUL bytes refused; line ends decided at the first one (a CR not
- * followed by LF: CR alone, then each CR becomes a LF). */
+/* Bytes [from, len) just read: line ends decided at the first one (a CR not followed by LF: CR
+ * alone, then each CR becomes a LF); NUL bytes refused. */
 static int take_new(ks_records *r, size_t from)
 {
     char *const b = r->buf;
-    const char *nul = memchr(b + from, '\0', r->len - from);
-    if (nul) return nul_error(r, nul);
     size_t convert = from;
     if (r->cr < 0) { /* no line end before, but maybe a CR last in the buffer */
         const size_t back = from > r->pos && b[from - 1] == '\r';
@@ -93,7 +91,8 @@ static int take_new(ks_records *r, size_t from)
     }
     if (r->cr == 1)
         for (char *p = b + convert; (p = memchr(p, '\r', (size_t)(b + r->len - p))); p++) *p = '\n';
-    return KS_OK;
+    const char *nul = memchr(b + from, '\0', r->len - from);
+    return nul ? nul_error(r, nul) : KS_OK;
 }
 
 static void print_size(char *buf, size_t n, size_t bytes)

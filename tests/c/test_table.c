@@ -147,10 +147,11 @@ static int read_fails_n(ks_ctx *ctx, const char *text, size_t len, int code, con
 static void test_nul_byte(ks_ctx *ctx)
 {
     static const char a[] = "a,b\n1,2\n3,x\0y\n", b[] = "a,b\n1,\"p\nq\0\"\n",
-                      c[] = "a,b\n\"1,\0\",2\n";
+                      c[] = "a,b\n\"1,\0\",2\n", d[] = "a,b\r1,2\r3,4\r5,\0\r";
     CHECK(read_fails_n(ctx, a, sizeof a - 1, KS_EPARSE, "x.csv:3:2: a NUL byte in the data"));
     CHECK(read_fails_n(ctx, b, sizeof b - 1, KS_EPARSE, "x.csv:3:2: a NUL byte"));
     CHECK(read_fails_n(ctx, c, sizeof c - 1, KS_EPARSE, "x.csv:2:1: a NUL byte"));
+    CHECK(read_fails_n(ctx, d, sizeof d - 1, KS_EPARSE, "x.csv:4:2: a NUL byte")); /* CR ends */
     static const char g[] = "SNP  A1\nrs1   x\0\n";
     const char *path = ktest_tmpfile(".txt", g, sizeof g - 1);
     ks_text_reader *r = NULL;
