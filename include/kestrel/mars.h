@@ -147,8 +147,9 @@ KS_API int ks_mars_from_parts(ks_ctx *ctx, const ks_mars_view *v, ks_mars **out)
 /* JSON: the whole model as one object (with "predictors" and "targets", the names, where the
  * model has them); ks_mars_from_json reads what ks_mars_to_json wrote, in any layout of white
  * space and key order, and refuses what does not fit: malformed JSON (nesting deeper than 64
- * included), a key twice, a count or index that is not an integer in range, an array of the
- * wrong length, repeated names; the message names the character or key at fault. *json is
+ * included), a key twice, a count or index that is not an integer in range (at most 10000
+ * terms and 2^24 predictors), an array of the wrong length, repeated names; the message names
+ * the character or key at fault. *json is
  * allocated with the ctx allocator: free it with ks_string_free. */
 KS_API int ks_mars_to_json(ks_ctx *ctx, const ks_mars *m, char **json) KS_RESULT_USED;
 KS_API int ks_mars_from_json(ks_ctx *ctx, const char *json, ks_mars **out) KS_RESULT_USED;
