@@ -254,6 +254,11 @@ typedef struct {
     ldpart *part;
 } ldread_job;
 
+/* CHR or BP as an integer: NaN or a value beyond int64 becomes INT64_MIN, what x86's conversion
+ * gave before (C leaves that conversion undefined); whether such a row is an error is left to
+ * ldsc's own rules. */
+static int64_t ld_int(double x) { return x >= -0x1p63 && x < 0x1p63 ? (int64_t)x : INT64_MIN; }
+
 /* `<dir>/<chr>.l2.ldscore.gz`, streamed (CHR, SNP, BP and the score: L2, or with last the
  * file's last column, the weights). */
 static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
@@ -314,7 +319,7 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
         }
         char *name = s->arena[s->narena - 1] + alen;
         memcpy(name, f[col[1]], len);
-        s->blk[i / LDBLOCK][i % LDBLOCK] = (ldrow){(int64_t)v[0], (int64_t)v[1], v[2], name};
+        s->blk[i / LDBLOCK][i % LDBLOCK] = (ldrow){ld_int(v[0]), ld_int(v[1]), v[2], name};
         alen += len;
         s->n++;
     }
