@@ -6,7 +6,7 @@ PYBUILD ?= build-py
 APT_PKGS = libopenblas-dev zlib1g-dev libisal-dev pkg-config gcc
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-test build cli-on-path demo test test-c test-sanitize test-python test-hostile install bench check-all clean
+.PHONY: all deps deps-test build cli-on-path demo test test-c test-sanitize test-python test-hostile install bench check-all clean fuzz
 
 all: build
 
@@ -45,13 +45,21 @@ test: test-c test-sanitize test-python test-hostile
 test-c: build
 	$(PY) -m mesonbuild.mesonmain test -C $(BUILD) --print-errorlogs
 
-# The C tests again under AddressSanitizer + UndefinedBehaviorSanitizer (leaks included).
+# The C tests again under AddressSanitizer + UndefinedBehaviorSanitizer (leaks included), with
+# float-cast-overflow (a double out of an integer's range), which -fsanitize=undefined leaves
+# out. A build dir configured without these flags (an older one) is reconfigured: the stamp
+# holds the flags it has.
+ASAN_FLAGS = -fsanitize=float-cast-overflow
+ASAN_STAMP = $(ASAN)/.kestrel-sanitize-flags
 test-sanitize: deps
 	@[ -f $(ASAN)/build.ninja ] || $(PY) -m mesonbuild.mesonmain setup $(ASAN) --buildtype=debug \
 	  -Db_sanitize=address,undefined -Db_lundef=false
+	@[ "$$(cat $(ASAN_STAMP) 2>/dev/null)" = "$(ASAN_FLAGS)" ] || { \
+	  $(PY) -m mesonbuild.mesonmain configure $(ASAN) -Dc_args="$(ASAN_FLAGS)" \
+	    -Dc_link_args="$(ASAN_FLAGS)" && echo "$(ASAN_FLAGS)" > $(ASAN_STAMP); }
 	$(PY) -m mesonbuild.mesonmain compile -C $(ASAN)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-	  $(PY) -m mesonbuild.mesonmain test -C $(ASAN) --print-errorlogs
+	  $(PY) -m mesonbuild.mesonmain test -C $(ASAN) --print-errorlogs --timeout-multiplier 3
 
 # The Python package, installed editable (rebuilt on import when sources change), then pytest.
 test-python: deps-test build cli-on-path
@@ -65,6 +73,32 @@ test-hostile: test-sanitize test-python
 	KS_KESTREL_BIN=$(ASAN)/kestrel ASAN_OPTIONS=detect_leaks=1:exitcode=86 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 LSAN_OPTIONS=exitcode=88 \
 	  $(PY) -m pytest -q -m hostile tests/python
+
+# libFuzzer on each reader's harness (tests/fuzz/README.md) for FUZZ_SECONDS each, built with
+# clang (installed when missing) under ASan + UBSan. New inputs go to $(FUZZ)/corpus-<harness>
+# (the seeds of tests/fuzz/corpus read too), crashes to $(FUZZ)/crashes-<harness>/, the run's
+# log and final stats to $(FUZZ)/fuzz-<harness>.log.
+FUZZ         ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_PKGS     = clang libclang-rt-14-dev
+FUZZ_HARNESSES = csv formula mars_json gwas ldscore
+fuzz: deps
+	@dpkg -s $(FUZZ_PKGS) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(FUZZ_PKGS); }
+	@[ -f $(FUZZ)/build.ninja ] || CC=clang $(PY) -m mesonbuild.mesonmain setup $(FUZZ) \
+	  --buildtype=debugoptimized -Dfuzz=true -Dpython=false -Db_sanitize=address,undefined \
+	  -Db_lundef=false -Dc_args="-fsanitize=fuzzer-no-link $(ASAN_FLAGS)" -Dc_link_args="$(ASAN_FLAGS)"
+	$(PY) -m mesonbuild.mesonmain compile -C $(FUZZ)
+	@fail=0; for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p $(FUZZ)/corpus-$$h $(FUZZ)/crashes-$$h; \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	    $(FUZZ)/tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ)/crashes-$$h/ $(FUZZ)/corpus-$$h tests/fuzz/corpus/$$h \
+	    > $(FUZZ)/fuzz-$$h.log 2>&1 || fail=1; \
+	  printf 'fuzz_%-10s %s, %s crash file(s)\n' $$h \
+	    "$$(grep -m1 '^Done [0-9]* runs' $(FUZZ)/fuzz-$$h.log || tail -1 $(FUZZ)/fuzz-$$h.log)" \
+	    "$$(ls $(FUZZ)/crashes-$$h | wc -l)"; \
+	done; exit $$fail
 
 install: deps-test build
 	$(PY) -m pip install --no-build-isolation .
@@ -84,4 +118,4 @@ bench: deps-test build
 check-all: test bench
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(PYBUILD)
+	rm -rf $(BUILD) $(ASAN) $(PYBUILD) $(FUZZ)

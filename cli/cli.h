@@ -44,6 +44,9 @@ int cli_choice(const char *cmd, const char *opt, const char *s, const cli_name *
                size_t n, int *out);
 /* Split "a,b,c" in place into a calloc'ed, NULL-terminated list of its n non-empty items. */
 const char **cli_split_list(char *buf, size_t *n);
+/* The whole of a text file (at most 1 GiB, no NUL byte) in a malloc'ed string, or NULL with
+ * the reason on stderr: "kestrel CMD: PATH: cannot open: Is a directory". */
+char *cli_read_file(const char *cmd, const char *path);
 /* A table cell as text (integers exactly, numbers with 15 digits, NA for missing strings). */
 void cli_cell(const ks_table *t, size_t col, size_t row, char *buf, size_t n);
 

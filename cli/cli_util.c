@@ -1,7 +1,9 @@
 /* cli_util.c — option parsing, the context with logging to stderr, and result printing. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -244,6 +246,52 @@ void cli_print_effect_header(FILE *out)
 {
     fprintf(out, "%-12s %12s %12s %9s %10s %12s %12s\n", "", "estimate", "std.err", "t",
             "Pr(>|t|)", "ci.lower", "ci.upper");
+}
+
+char *cli_read_file(const char *cmd, const char *path)
+{
+    const size_t max = (size_t)1 << 30;
+    errno = 0;
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    const int err = !f ? errno : fstat(fileno(f), &st) ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (err) {
+        fprintf(stderr, "kestrel %s: %s: cannot open: %s\n", cmd, path, strerror(err));
+        if (f) fclose(f);
+        return NULL;
+    }
+    size_t len = 0, cap = 1 << 16;
+    char *s = malloc(cap);
+    const char *why = s ? NULL : "out of memory";
+    while (!why) {
+        if (len >= max) {
+            why = "larger than 1 GiB";
+            break;
+        }
+        if (len + 1 == cap) {
+            const size_t ncap = 2 * cap > max + 1 ? max + 1 : 2 * cap;
+            char *b = realloc(s, ncap);
+            if (!b) {
+                why = "out of memory";
+                break;
+            }
+            s = b;
+            cap = ncap;
+        }
+        const size_t got = fread(s + len, 1, cap - 1 - len, f);
+        if (memchr(s + len, '\0', got)) why = "a NUL byte: not a text file";
+        len += got;
+        if (!got) break;
+    }
+    if (!why && ferror(f)) why = strerror(errno);
+    fclose(f);
+    if (why) {
+        fprintf(stderr, "kestrel %s: %s: cannot read: %s\n", cmd, path, why);
+        free(s);
+        return NULL;
+    }
+    s[len] = '\0';
+    return s;
 }
 
 int cli_fail(ks_ctx *ctx, const char *what)

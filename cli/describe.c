@@ -44,7 +44,9 @@ int cmd_describe(int argc, char **argv)
     ks_ctx *ctx;
     if ((rc = cli_ctx(&ctx, "describe", threads))) return rc;
     ks_table *t = NULL;
-    if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK) {
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.allow_empty = 1; /* a header alone: 0 rows, described */
+    if (ks_table_read_csv(ctx, data, &o, &t) != KS_OK) {
         rc = cli_fail(ctx, "describe");
     } else {
         const size_t n = ks_table_nrow(t);

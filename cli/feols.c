@@ -53,7 +53,10 @@ int cmd_feols(int argc, char **argv)
     if ((rc = cli_ctx(&ctx, "feols", threads))) return rc;
     ks_table *t = NULL;
     ks_feols *m = NULL;
-    if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK) {
+    if (ks_formula_check(ctx, formula) != KS_OK) { /* before reading the data: a usage error */
+        cli_fail(ctx, "feols");
+        rc = CLI_USAGE;
+    } else if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK) {
         rc = cli_fail(ctx, "feols");
     } else if (ks_feols_fit(ctx, t, formula, &opt, &m) != KS_OK) {
         rc = cli_fail(ctx, "feols");

@@ -33,6 +33,12 @@ static int columns(const char *cmd, const ks_table *t, const char *const *list, 
                 free(nm);
                 return CLI_FAILED;
             }
+            for (size_t b = 0; b < k; b++)
+                if (!strcmp(nm[b], list[a])) {
+                    fprintf(stderr, "kestrel mars: column '%s' is listed twice\n", list[a]);
+                    free(nm);
+                    return CLI_USAGE;
+                }
             nm[k++] = ks_table_col_name(t, j);
         }
     } else {
@@ -151,34 +157,6 @@ void cli_print_mars(const ks_mars_view *v, const char *const *names, const char 
                    v->evimp_rss[p]);
 }
 
-/* The model JSON with the column names appended: {..., "predictors": [...], "targets": [...]}
- * (names escaped by cli_json_str); malloc'ed. */
-static char *with_names(const char *json, const char *const *names, size_t p,
-                        const char *const *targets, size_t ny)
-{
-    size_t len = strlen(json), size = 0;
-    while (len && (json[len - 1] == '\n' || json[len - 1] == '}')) len--;
-    char *s = NULL;
-    FILE *f = open_memstream(&s, &size);
-    if (!f) return NULL;
-    fwrite(json, 1, len, f);
-    for (int part = 0; part < 2; part++) {
-        const char *const *list = part ? targets : names;
-        fprintf(f, ",\"%s\":[", part ? "targets" : "predictors");
-        for (size_t j = 0; j < (part ? ny : p); j++) {
-            if (j) fputc(',', f);
-            cli_json_str(f, list[j]);
-        }
-        fputc(']', f);
-    }
-    fputs("}\n", f);
-    if (fclose(f) != 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
 /* Write s to path through a temporary file, renamed when complete. */
 static int write_whole(ks_ctx *ctx, const char *path, const char *s)
 {
@@ -293,7 +271,7 @@ static int cmd_mars_fit(int argc, char **argv)
     double *X = NULL, *Y = NULL, *W = NULL;
     const char **names = NULL, **tnames = NULL, **plist = NULL, **tlist = NULL, **llist = NULL;
     char *pbuf = preds ? strdup(preds) : NULL, *tbuf = strdup(target);
-    char *lbuf = linpreds ? strdup(linpreds) : NULL, *js = NULL, *full = NULL;
+    char *lbuf = linpreds ? strdup(linpreds) : NULL, *js = NULL;
     unsigned char *lin = NULL;
     size_t np = 0, nt = 0, nl = 0, p = 0, ny = 0;
     if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK) {
@@ -349,20 +327,19 @@ static int cmd_mars_fit(int argc, char **argv)
         rc = cli_fail(ctx, "mars fit");
         goto done;
     }
-    if (ks_mars_to_json(ctx, m, &js) != KS_OK || !(full = with_names(js, names, p, tnames, ny))) {
+    if (ks_mars_set_names(ctx, m, names, tnames) != KS_OK || ks_mars_to_json(ctx, m, &js) != KS_OK) {
         rc = cli_fail(ctx, "mars fit");
         goto done;
     }
-    if (out && (rc = write_whole(ctx, out, full))) goto done;
+    if (out && (rc = write_whole(ctx, out, js))) goto done;
     ks_mars_view v;
     ks_mars_get(m, &v);
     if (json)
-        fputs(full, stdout);
+        fputs(js, stdout);
     else
         cli_print_mars(&v, names, tnames);
 done:
     ks_string_free(ctx, js);
-    free(full);
     ks_mars_free(m);
     ks_table_free(t);
     ks_ctx_free(ctx);
@@ -379,43 +356,6 @@ done:
     free(lbuf);
     free(lin);
     return rc;
-}
-
-/* The string array after "key":[ in json (names, quotes unescaped), or NULL. */
-static char **json_strings(const char *json, const char *key, size_t *n)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":[", key);
-    const char *s = strstr(json, pat);
-    *n = 0;
-    if (!s) return NULL;
-    s += strlen(pat);
-    size_t cap = 16;
-    char **out = calloc(cap, sizeof *out);
-    while (out && *s == '"') {
-        s++;
-        size_t len = 0;
-        char *v = malloc(strlen(s) + 1);
-        if (!v) break;
-        while (*s && *s != '"') {
-            if (*s == '\\' && s[1]) s++;
-            v[len++] = *s++;
-        }
-        v[len] = 0;
-        if (*s == '"') s++;
-        if (*n + 1 >= cap) {
-            char **o2 = realloc(out, 2 * cap * sizeof *out);
-            if (!o2) {
-                free(v);
-                break;
-            }
-            out = o2;
-            cap *= 2;
-        }
-        out[(*n)++] = v;
-        if (*s == ',') s++;
-    }
-    return out;
 }
 
 static int cmd_mars_predict(int argc, char **argv)
@@ -443,23 +383,8 @@ static int cmd_mars_predict(int argc, char **argv)
         fprintf(stderr, "kestrel mars predict: --model and --data are required (see --help)\n");
         return CLI_USAGE;
     }
-    FILE *f = fopen(model, "rb");
-    if (!f) {
-        fprintf(stderr, "kestrel mars predict: cannot read '%s'\n", model);
-        return CLI_FAILED;
-    }
-    fseek(f, 0, SEEK_END);
-    const long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *json = len >= 0 ? malloc((size_t)len + 1) : NULL;
-    const int ok = json && fread(json, 1, (size_t)len, f) == (size_t)len;
-    fclose(f);
-    if (!ok) {
-        free(json);
-        fprintf(stderr, "kestrel mars predict: cannot read '%s'\n", model);
-        return CLI_FAILED;
-    }
-    json[len] = 0;
+    char *json = cli_read_file("mars predict", model);
+    if (!json) return CLI_FAILED;
     ks_ctx *ctx;
     if ((rc = cli_ctx(&ctx, "mars predict", threads))) {
         free(json);
@@ -470,8 +395,7 @@ static int cmd_mars_predict(int argc, char **argv)
     ks_table *res = NULL;
     double *X = NULL, *P = NULL;
     const char **names = NULL;
-    size_t np = 0, nt = 0, p = 0;
-    char **pred = json_strings(json, "predictors", &np), **tg = json_strings(json, "targets", &nt);
+    size_t p = 0;
     if (ks_mars_from_json(ctx, json, &m) != KS_OK) {
         fprintf(stderr, "kestrel mars predict: %s: %s\n", model, ks_errmsg(ctx));
         rc = CLI_FAILED;
@@ -479,21 +403,29 @@ static int cmd_mars_predict(int argc, char **argv)
     }
     ks_mars_view v;
     ks_mars_get(m, &v);
-    if (!pred || np != v.p) {
+    if (!v.predictor_names) {
         fprintf(stderr, "kestrel mars predict: %s has no predictor names (write it with "
                         "kestrel mars fit --out)\n",
                 model);
         rc = CLI_FAILED;
         goto done;
     }
-    if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK) {
+    ks_csv_options copt = KS_CSV_OPTIONS_INIT;
+    copt.allow_empty = 1; /* a header alone: no predictions, the header written */
+    if (ks_table_read_csv(ctx, data, &copt, &t) != KS_OK) {
         rc = cli_fail(ctx, "mars predict");
         goto done;
     }
-    if ((rc = columns("mars predict", t, (const char *const *)pred, np, NULL, 0, &X, &names, &p))) goto done;
+    if ((rc = columns("mars predict", t, v.predictor_names, v.p, NULL, 0, &X, &names, &p)))
+        goto done;
     const size_t n = ks_table_nrow(t), cols = basis ? v.nselected : v.ny;
     P = malloc((n ? n : 1) * cols * sizeof *P);
-    if (!P || ks_table_new(ctx, n, &res) != KS_OK) {
+    if (!P) {
+        fprintf(stderr, "kestrel mars predict: out of memory\n");
+        rc = CLI_FAILED;
+        goto done;
+    }
+    if (ks_table_new(ctx, n, &res) != KS_OK) {
         rc = cli_fail(ctx, "mars predict");
         goto done;
     }
@@ -505,8 +437,8 @@ static int cmd_mars_predict(int argc, char **argv)
         char name[1100];
         if (basis)
             term_name(&v, v.selected[c], names, name, sizeof name);
-        else if (tg && c < nt)
-            snprintf(name, sizeof name, "%s", tg[c]);
+        else if (v.target_names)
+            snprintf(name, sizeof name, "%s", v.target_names[c]);
         else
             snprintf(name, sizeof name, "pred%zu", c + 1);
         if (ks_table_add_float64(ctx, res, name, P + c * n) != KS_OK) {
@@ -524,10 +456,6 @@ static int cmd_mars_predict(int argc, char **argv)
             for (size_t c = 0; c < cols; c++) printf("%.17g%s", P[c * n + i], c + 1 < cols ? "," : "\n");
     }
 done:
-    for (size_t j = 0; j < np; j++) free(pred[j]);
-    for (size_t j = 0; j < nt; j++) free(tg[j]);
-    free(pred);
-    free(tg);
     free(json);
     free(X);
     free(P);

@@ -119,8 +119,17 @@ typedef struct {
     const int *glm_iterations;
     /* pmethod cv: the mean out-of-fold RSq per subset size (nterms) */
     const double *cv_rsq;
+    /* names of the p predictors and the ny responses, or NULL where the model has none (see
+     * ks_mars_set_names) */
+    const char *const *predictor_names, *const *target_names;
 } ks_mars_view;
 KS_API void ks_mars_get(const ks_mars *m, ks_mars_view *out);
+
+/* Names for the model's p predictors and ny responses (either list may be NULL: none), copied
+ * into it, written by ks_mars_to_json and read back by ks_mars_from_json (and so kept by
+ * ks_mars_from_parts). An empty or repeated name within a list is an error naming it. */
+KS_API int ks_mars_set_names(ks_ctx *ctx, ks_mars *m, const char *const *predictors,
+                             const char *const *targets) KS_RESULT_USED;
 
 /* The selected terms (and so the model's fitted values) on new cases: B (n x nselected),
  * predictions (n x ny; for a GLM family the link is inverted: probabilities or means).
@@ -131,11 +140,17 @@ KS_API int ks_mars_predict(ks_ctx *ctx, const ks_mars *m, size_t n, const double
                            double *out) KS_RESULT_USED;
 
 /* A model from its parts (what ks_mars_get gives, e.g. read back from a file): the terms, the
- * selected subset and its coefficients; statistics not given are NaN. *out owns the model. */
+ * selected subset and its coefficients, the names where given; statistics not given are NaN.
+ * *out owns the model. */
 KS_API int ks_mars_from_parts(ks_ctx *ctx, const ks_mars_view *v, ks_mars **out) KS_RESULT_USED;
 
-/* JSON: the whole model as one object; ks_mars_from_json reads what ks_mars_to_json wrote.
- * *json is allocated with the ctx allocator: free it with ks_string_free. */
+/* JSON: the whole model as one object (with "predictors" and "targets", the names, where the
+ * model has them); ks_mars_from_json reads what ks_mars_to_json wrote, in any layout of white
+ * space and key order, and refuses what does not fit: malformed JSON (nesting deeper than 64
+ * included), a key twice, a count or index that is not an integer in range (at most 10000
+ * terms and 2^24 predictors), an array of the wrong length, repeated names; the message names
+ * the character or key at fault. *json is
+ * allocated with the ctx allocator: free it with ks_string_free. */
 KS_API int ks_mars_to_json(ks_ctx *ctx, const ks_mars *m, char **json) KS_RESULT_USED;
 KS_API int ks_mars_from_json(ks_ctx *ctx, const char *json, ks_mars **out) KS_RESULT_USED;
 

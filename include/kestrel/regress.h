@@ -70,6 +70,11 @@ KS_API int ks_feols_fit(ks_ctx *ctx, const ks_table *t, const char *formula,
                         const ks_feols_options *opt, ks_feols **out) KS_RESULT_USED;
 KS_API void ks_feols_free(ks_feols *m); /* NULL is fine */
 
+/* The syntax of `formula` alone, before any data: KS_OK, or KS_EPARSE with a message naming
+ * the column at fault ("formula: nothing after '+' at column 7", the formula and a caret under
+ * it). ks_feols_fit checks the same. */
+KS_API int ks_formula_check(ks_ctx *ctx, const char *formula) KS_RESULT_USED;
+
 /* Coefficients, in formula order; collinear ones included with NaN estimates. */
 KS_API size_t ks_feols_ncoef(const ks_feols *m);
 KS_API const char *ks_feols_name(const ks_feols *m, size_t j); /* owned by m */

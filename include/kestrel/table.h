@@ -2,8 +2,9 @@
  * factorize keys into dense codes, write CSV/TSV through a temporary file.
  *
  * A ks_table owns its columns. Column types: int64, float64, string. Missing values: NaN in
- * float64 columns; an int64 column with any NA is read as float64 (NA -> NaN); a string column
- * marks NA in its validity mask. Thread safety: a table may be read from several threads at
+ * float64 columns; an int64 column with any NA is read as float64 (NA -> NaN), or as text where
+ * one of its integers is beyond 2^53 (so that IDs stay exact); a string column marks NA in its
+ * validity mask. Thread safety: a table may be read from several threads at
  * once; it is modified only by the calls that take it non-const. */
 #ifndef KESTREL_TABLE_H
 #define KESTREL_TABLE_H
@@ -32,17 +33,21 @@ typedef struct {
     const ks_col_type *col_types; /* parallel to col_names */
     const char *const *usecols;   /* NULL-terminated; NULL: read every column */
     size_t chunk_bytes;           /* read buffer; 0: 4 MiB */
+    int allow_empty;              /* 1: a header without rows is a table of 0 rows, not an error */
 } ks_csv_options;
 #define KS_CSV_OPTIONS_INIT                                                                        \
     {                                                                                              \
-        0, NULL, NULL, NULL, NULL, 0                                                               \
+        0, NULL, NULL, NULL, NULL, 0, 0                                                            \
     }
 
 /* Read a delimited text file with a header row. gzip is detected by its magic bytes, so
- * "x.csv" may be compressed. Quoted fields ("a,b", "say ""hi""") and CRLF line ends are read.
- * Errors name the place: "x.csv:1042:3: 'abc' is not a number in column 'wage'"; a ragged row,
- * an empty file or a header with no rows is an error. `opt` may be NULL. On success *out owns
- * the table (ks_table_free). Memory: the parsed columns plus one chunk. */
+ * "x.csv" may be compressed. Quoted fields ("a,b", "say ""hi""") and LF, CRLF or (where the
+ * first line end is one) CR line ends are read. Numbers are decimal: C's hexadecimal "0x10" is
+ * text, and an error naming the cell in a column of numbers. Errors name the place:
+ * "x.csv:1042:3: 'abc' is not a number in column 'wage'"; a ragged row, a NUL byte, a record
+ * over 1 GiB, an empty file or (unless allow_empty) a header with no rows is an error. `opt`
+ * may be NULL. On success *out owns the table (ks_table_free). Memory: the parsed columns plus
+ * one chunk. */
 KS_API int ks_table_read_csv(ks_ctx *ctx, const char *path, const ks_csv_options *opt,
                              ks_table **out) KS_RESULT_USED;
 
@@ -109,7 +114,8 @@ KS_API int ks_table_write_csv(ks_ctx *ctx, const ks_table *t, const char *path,
 /* Streaming a text file record by record (plain or gzip, detected by its magic bytes), for
  * files too large to hold. delim 0: fields are separated by runs of spaces and tabs (R's
  * read.table sep = ""), a field in double quotes may hold blanks; else one delimiter byte.
- * CRLF line ends and blank lines are handled. ks_text_next: 1 with the record's fields (valid
+ * LF, CRLF and CR line ends (as ks_table_read_csv) and blank lines are handled; a NUL byte or
+ * a record over 1 GiB is an error naming the line. ks_text_next: 1 with the record's fields (valid
  * until the next call) and its 1-based line, 0 at the end, < 0 on error (a truncated gzip
  * stream is an error naming the file). ks_text_progress: bytes consumed of the file (compressed
  * bytes for gzip) and its size. */

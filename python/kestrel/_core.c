@@ -312,7 +312,9 @@ static PyObject *py_read_csv(PyObject *self, PyObject *args)
     if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
     ks_table *t = NULL;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_table_read_csv(ctx, path, NULL, &t);
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.allow_empty = 1; /* a header alone: a frame of 0 rows, as pandas reads it */
+    Py_BEGIN_ALLOW_THREADS rc = ks_table_read_csv(ctx, path, &o, &t);
     Py_END_ALLOW_THREADS PyObject *out = NULL;
     if (rc) {
         raise_ks(ctx, rc);

@@ -213,5 +213,5 @@ def ols(X, y, *, weights=None, vcov=None, cluster=None, intercept=False, names=N
             raise ValueError("vcov='CRV1' needs cluster= (an array of group labels)")
         cols["__cluster__"] = np.asarray(cluster)
         vcov = {"CRV1": "__cluster__"}
-    fml = "__y__ ~ " + " + ".join(names) + ("" if intercept else " - 1")
+    fml = "__y__ ~ " + (" + ".join(names) or "1") + ("" if intercept else " - 1")  # (no X: y ~ 1)
     return feols(fml, cols, vcov=vcov, weights="__w__" if weights is not None else None, **kw)

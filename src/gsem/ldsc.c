@@ -8,6 +8,7 @@
  * partial matching of `weights` to `weights_cov` makes both X and y use them); the estimate and
  * the 200 delete-one estimates of contiguous equal-count blocks give the pseudo-values whose
  * covariance is V. */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -253,6 +254,11 @@ typedef struct {
     ldpart *part;
 } ldread_job;
 
+/* CHR or BP as an integer: NaN or a value beyond int64 becomes INT64_MIN, what x86's conversion
+ * gave before (C leaves that conversion undefined); whether such a row is an error is left to
+ * ldsc's own rules. */
+static int64_t ld_int(double x) { return x >= -0x1p63 && x < 0x1p63 ? (int64_t)x : INT64_MIN; }
+
 /* `<dir>/<chr>.l2.ldscore.gz`, streamed (CHR, SNP, BP and the score: L2, or with last the
  * file's last column, the weights). */
 static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
@@ -313,7 +319,7 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
         }
         char *name = s->arena[s->narena - 1] + alen;
         memcpy(name, f[col[1]], len);
-        s->blk[i / LDBLOCK][i % LDBLOCK] = (ldrow){(int64_t)v[0], (int64_t)v[1], v[2], name};
+        s->blk[i / LDBLOCK][i % LDBLOCK] = (ldrow){ld_int(v[0]), ld_int(v[1]), v[2], name};
         alen += len;
         s->n++;
     }
@@ -664,7 +670,7 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
      * merged rows, the in-place rows' weight scores */
     const size_t cols = merged ? 7 + (size_t)sep : pair ? 3 + (size_t)sep : 4;
     double *buf = n ? scratch_get(ctx, sc, n * cols * sizeof *buf) : NULL;
-    double *y = buf, *sw = buf + n, *l2 = buf + 2 * n;
+    double *y = buf, *sw = buf ? buf + n : NULL, *l2 = buf ? buf + 2 * n : NULL; /* (n 0: no SNP) */
     if (merged) {
         if (buf) {
             double *mza = l2 + n, *mzb = mza + n, *mN1 = mzb + n, *mN2 = mN1 + n,
@@ -899,9 +905,10 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     for (size_t c = 0; c < nc && !rc; c++) { /* m: the M_5_50 values summed */
         char path[4096];
         snprintf(path, sizeof path, "%s/%d.l2.M_5_50", ld, chrs[c]);
+        errno = 0;
         FILE *f = fopen(path, "r");
         if (!f) {
-            rc = ks_fail(ctx, KS_EIO, "%s: cannot open", path);
+            rc = ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(errno));
             break;
         }
         double v;
@@ -910,8 +917,12 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
             M += v;
             got++;
         }
+        const int err = ferror(f) ? errno : 0; /* (a directory opens, then reads fail) */
         fclose(f);
-        if (!got) rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
+        if (err)
+            rc = ks_fail(ctx, KS_EIO, "%s: cannot read: %s", path, strerror(err));
+        else if (!got)
+            rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
     }
     ks_free(ctx, chrs);
     const ldset *Wp = o.sep_weights ? &W : &L;

@@ -15,6 +15,8 @@ struct ks_mars {
     size_t *selected, *prune_terms;
     double *coef, *stats, *glm, *cv; /* coef points into stats */
     int *glm_iter;
+    char **names; /* p predictor then ny response names (pointers into name_text), or NULL */
+    char *name_text;
 };
 
 void ks_mars_free(ks_mars *m)
@@ -30,7 +32,67 @@ void ks_mars_free(ks_mars *m)
     ks_free(&tmp, m->glm);
     ks_free(&tmp, m->cv);
     ks_free(&tmp, m->glm_iter);
+    ks_free(&tmp, m->names);
+    ks_free(&tmp, m->name_text);
     ks_free(&tmp, m);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* n names: none NULL or empty, none twice (sorted, so that many predictors cost n log n). */
+static int check_names(ks_ctx *ctx, const char *what, const char *const *names, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        if (!names[j] || !*names[j])
+            return ks_fail(ctx, KS_EINVAL, "mars: %s name %zu is empty", what, j + 1);
+    const char **s = ks_malloc_array(ctx, n ? n : 1, sizeof *s);
+    if (!s) return KS_ENOMEM;
+    if (n) memcpy(s, names, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_str);
+    int rc = KS_OK;
+    for (size_t j = 1; j < n && !rc; j++)
+        if (!strcmp(s[j], s[j - 1]))
+            rc = ks_fail(ctx, KS_EINVAL, "mars: %s name '%s' appears twice", what, s[j]);
+    ks_free(ctx, s);
+    return rc;
+}
+
+int ks_mars_set_names(ks_ctx *ctx, ks_mars *m, const char *const *predictors,
+                      const char *const *targets)
+{
+    const size_t p = m->v.p, ny = m->v.ny;
+    int rc = predictors ? check_names(ctx, "predictor", predictors, p) : KS_OK;
+    if (!rc && targets) rc = check_names(ctx, "response", targets, ny);
+    if (rc) return rc;
+    size_t bytes = 0, count;
+    for (size_t j = 0; predictors && j < p; j++) bytes += strlen(predictors[j]) + 1;
+    for (size_t j = 0; targets && j < ny; j++) bytes += strlen(targets[j]) + 1;
+    if (!ks_size_add(p, ny, &count)) return ks_fail(ctx, KS_EOVERFLOW, "mars: too many names");
+    char **names = ks_calloc(ctx, count, sizeof *names);
+    char *text = ks_malloc(ctx, bytes ? bytes : 1);
+    if (!names || !text) {
+        ks_free(ctx, names);
+        ks_free(ctx, text);
+        return KS_ENOMEM;
+    }
+    char *at = text;
+    for (size_t j = 0; j < count; j++) {
+        const char *s =
+            j < p ? (predictors ? predictors[j] : NULL) : (targets ? targets[j - p] : NULL);
+        if (!s) continue;
+        names[j] = at;
+        at = stpcpy(at, s) + 1;
+    }
+    ks_free(ctx, m->names);
+    ks_free(ctx, m->name_text);
+    m->names = names;
+    m->name_text = text;
+    m->v.predictor_names = predictors ? (const char *const *)names : NULL;
+    m->v.target_names = targets ? (const char *const *)names + p : NULL;
+    return KS_OK;
 }
 
 void ks_mars_get(const ks_mars *m, ks_mars_view *out) { *out = m->v; }
@@ -495,6 +557,11 @@ int ks_mars_from_parts(ks_ctx *ctx, const ks_mars_view *v, ks_mars **out)
         if (v->glm_null_deviance)
             memcpy(m->glm + nsel * ny + ny, v->glm_null_deviance, ny * sizeof *m->glm);
         if (v->glm_iterations) memcpy(m->glm_iter, v->glm_iterations, ny * sizeof *m->glm_iter);
+    }
+    if ((v->predictor_names || v->target_names) &&
+        (rc = ks_mars_set_names(ctx, m, v->predictor_names, v->target_names))) {
+        ks_mars_free(m);
+        return rc;
     }
     *out = m;
     return KS_OK;

@@ -28,8 +28,14 @@ void ks_source_close(ks_source *s);
 /* Bytes of the input consumed so far (compressed bytes for gzip). */
 uint64_t ks_source_consumed(ks_source *s);
 
+/* The longest record the splitter holds (a line, or several when a quoted field holds line
+ * breaks): past it the input is not taken for text (a file without line ends, /dev/zero). */
+#define KS_RECORD_MAX ((size_t)1 << 30)
+
 /* Splits a source into records and fields, a chunk at a time. Fields are NUL-terminated in
- * place and unquoted; they stay valid until the next call. */
+ * place and unquoted; they stay valid until the next call. Line ends are LF, CRLF, or CR alone
+ * when the first line end of the input is a CR alone (old Mac files). A NUL byte in the input
+ * is an error naming its line and field: text files have none. */
 typedef struct {
     ks_ctx *ctx;
     ks_source *src;
@@ -46,6 +52,9 @@ typedef struct {
     /* a batch: record i's fields start at fields[rfirst[i]]; its line is rfirst[rcap + i] */
     size_t *rfirst, rcap, nrec;
     int pending; /* an error met after the records of the last batch, for the next call */
+    int cr;      /* line ends: -1 not seen yet, 0 LF (or CRLF), 1 CR alone (turned into LF) */
+    int cr_back; /* the last read turned the CR that ended the read before into a LF */
+    size_t max_record; /* KS_RECORD_MAX (tests set less) */
 } ks_records;
 
 int ks_records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size_t chunk);

@@ -1,12 +1,15 @@
 /* csv_read.c — read CSV/TSV into typed columns in one streaming pass. Inference per column:
  * int64 while every cell is an integer, float64 once a decimal (or an NA) appears, text once a
  * cell is not a number; a column that turns out to be text is collected by a second pass over
- * the source for those columns only, so numbers never need their text kept. Numbers are parsed
+ * the source for those columns only, so numbers never need their text kept. Integers with an
+ * NA are text, not float64, where one is beyond 2^53 (a double would merge neighbouring IDs).
+ * Numbers are decimal (a hexadecimal cell among numbers is an error naming it) and parsed
  * exactly: Clinger's fast path (mantissa <= 2^53, |exponent| <= 22) else strtod. */
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +32,11 @@ typedef struct {
     size_t alen, acap;
     size_t *off;
     uint8_t *valid;
+    /* what the cells were, for the rules applied after the first pass */
+    int saw_num, saw_na, saw_frac, saw_big; /* a number; an NA; a non-integer; |integer| > 2^53 */
+    int other_text;                         /* a cell neither a number nor hexadecimal */
+    size_t hex_line, hex_col;               /* the first hexadecimal cell (line 0: none) */
+    char hex_text[32];
 } out_col;
 
 typedef struct {
@@ -76,8 +84,10 @@ static int parse_int(const char *s, int64_t *v)
     return 1;
 }
 
+/* Decimal numbers, infinities and NaN as strtod reads them; never C's hexadecimal ones. */
 static int strtod_whole(const char *s, double *v)
 {
+    if (strpbrk(s, "xX")) return 0;
     char *end;
     double d = strtod(s, &end);
     if (end == s || *end) return 0;
@@ -233,11 +243,24 @@ static void promote_to_float(out_col *c, size_t nrow)
     c->cur = KS_COL_FLOAT64;
 }
 
+static int beyond_2_53(int64_t v) { return v > (INT64_C(1) << 53) || v < -(INT64_C(1) << 53); }
+
+/* C's hexadecimal number ("0x10", "-0x1p3"), which strtod would read. */
+static int is_hex(const char *s)
+{
+    const char *p = s + (*s == '-' || *s == '+');
+    if (p[0] != '0' || (p[1] != 'x' && p[1] != 'X')) return 0;
+    char *end;
+    (void)strtod(s, &end);
+    return end > p + 2 && !*end;
+}
+
 static int put_cell(reader *rd, out_col *c, size_t row, char *raw, size_t line, size_t col)
 {
     if (c->cur == KS_COL_STRING) return put_text(rd, c, row, raw, is_na(rd, raw));
     char *s = trim(raw);
     if (is_na(rd, s)) {
+        c->saw_na = 1;
         if (c->cur == KS_COL_INT64) promote_to_float(c, row);
         ((double *)c->data)[row] = NAN;
         return KS_OK;
@@ -245,6 +268,8 @@ static int put_cell(reader *rd, out_col *c, size_t row, char *raw, size_t line, 
     int64_t iv;
     double dv;
     if (c->cur == KS_COL_INT64 && parse_int(s, &iv)) {
+        c->saw_num = 1;
+        c->saw_big |= beyond_2_53(iv);
         ((int64_t *)c->data)[row] = iv;
         return KS_OK;
     }
@@ -256,12 +281,26 @@ static int put_cell(reader *rd, out_col *c, size_t row, char *raw, size_t line, 
                                col, s, c->name);
             promote_to_float(c, row);
         }
+        c->saw_num = 1;
+        if (!c->saw_frac) { /* integers with an NA: is one beyond 2^53? */
+            if (parse_int(s, &iv))
+                c->saw_big |= beyond_2_53(iv);
+            else
+                c->saw_frac = 1;
+        }
         ((double *)c->data)[row] = dv;
         return KS_OK;
     }
     if (c->want != KS_COL_AUTO)
         return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number in column '%s'",
                        rd->name, line, col, s, c->name);
+    if (!is_hex(s)) {
+        c->other_text = 1;
+    } else if (!c->hex_line) {
+        c->hex_line = line;
+        c->hex_col = col;
+        snprintf(c->hex_text, sizeof c->hex_text, "%s", s);
+    }
     if (c->cur == KS_COL_INT64) promote_to_float(c, row);
     c->need_text = 1;
     ((double *)c->data)[row] = NAN;
@@ -369,6 +408,35 @@ static int read_rows(reader *rd, ks_records *rec, int text_pass)
     return got;
 }
 
+/* The rules that need a whole column: hexadecimal among numbers is an error; integers with an
+ * NA, one of them beyond 2^53, are text (exact), or an error where int64 was asked. */
+static int settle_columns(reader *rd)
+{
+    for (size_t j = 0; j < rd->ncols; j++) {
+        out_col *c = &rd->cols[j];
+        if (c->need_text && c->saw_num && c->hex_line && !c->other_text)
+            return ks_fail(rd->ctx, KS_EPARSE,
+                           "%s:%zu:%zu: '%s' in column '%s' is a hexadecimal number; numbers are "
+                           "read in decimal only",
+                           rd->name, c->hex_line, c->hex_col, c->hex_text, c->name);
+        if (c->cur != KS_COL_FLOAT64 || c->need_text || !c->saw_na || !c->saw_big || c->saw_frac)
+            continue;
+        if (c->want == KS_COL_INT64)
+            return ks_fail(rd->ctx, KS_EPARSE,
+                           "%s: column '%s' has NA and integers beyond 2^53, which float64 (the "
+                           "type that holds NA) cannot keep exact; read it as text",
+                           rd->name, c->name);
+        if (c->want == KS_COL_AUTO) {
+            c->need_text = 1;
+            ks_log(rd->ctx, KS_LOG_INFO,
+                   "%s: column '%s' (integers beyond 2^53 with NA) is read as text to keep them "
+                   "exact",
+                   rd->name, c->name);
+        }
+    }
+    return KS_OK;
+}
+
 /* Columns that met text become string columns, filled by a second pass. */
 static int text_pass(reader *rd, const char *path, const void *mem, size_t len, char delim,
                      size_t chunk)
@@ -420,6 +488,10 @@ static int build_table(reader *rd, ks_table **out)
             col.offsets = c->off;
             col.valid = c->valid;
         } else {
+            if (!c->data && !(c->data = ks_malloc(rd->ctx, 8))) { /* no rows: still an array */
+                rc = KS_ENOMEM;
+                break;
+            }
             void *shrunk = rd->nrow ? ks_realloc(rd->ctx, c->data, rd->nrow * 8) : NULL;
             col.data = shrunk ? shrunk : c->data;
         }
@@ -470,7 +542,9 @@ static int read_csv(ks_ctx *ctx, const char *path, const void *mem, size_t len,
     if (!rc) rc = read_rows(&rd, &rec, 0);
     ks_records_free(&rec);
     ks_source_close(&src);
-    if (!rc && rd.nrow == 0) rc = ks_fail(ctx, KS_EEMPTY, "%s: header but no data rows", path);
+    if (!rc && rd.nrow == 0 && !o.allow_empty)
+        rc = ks_fail(ctx, KS_EEMPTY, "%s: header but no data rows", path);
+    if (!rc) rc = settle_columns(&rd);
     if (!rc) rc = text_pass(&rd, path, mem, len, delim, o.chunk_bytes);
     if (!rc) rc = build_table(&rd, out);
     reader_free(&rd);

@@ -1,6 +1,8 @@
 /* csv_records.c — split a byte stream into CSV records (RFC 4180: quoted fields with "" for a
  * quote, delimiters and line breaks inside quotes, LF or CRLF line ends, a last line without a
- * line end), holding one chunk plus the record that straddles it. */
+ * line end; CR alone where the input's first line end is one), holding one chunk plus the
+ * record that straddles it, at most KS_RECORD_MAX bytes. */
+#include <stdio.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -17,6 +19,8 @@ int ks_records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size
     r->chunk = chunk ? chunk : (size_t)4 << 20;
     r->cap = r->chunk + 1;
     r->line = 1;
+    r->cr = -1;
+    r->max_record = KS_RECORD_MAX;
     r->buf = ks_malloc(ctx, r->cap);
     r->fcap = 16;
     r->fields = ks_malloc_array(ctx, r->fcap, sizeof *r->fields);
@@ -38,6 +42,67 @@ void ks_records_free(ks_records *r)
     r->rfirst = NULL;
 }
 
+/* A NUL byte at nul: an error naming its line and field, counted from the unread record's
+ * start (r->pos) with quotes followed. */
+static int nul_error(ks_records *r, const char *nul)
+{
+    size_t line = r->line, field = 1, seen = 0;
+    int in_quote = 0, in_field = 0;
+    for (const char *p = r->buf + r->pos; p < nul; p++) {
+        if (*p == '"') in_quote ^= 1;
+        if (*p == '\n') line++;
+        if (in_quote) continue;
+        if (*p == '\n') {
+            field = 1;
+            seen = in_field = 0;
+        } else if (!r->blanks) {
+            field += *p == r->delim;
+        } else if (*p == ' ' || *p == '\t') {
+            in_field = 0;
+        } else if (!in_field) {
+            in_field = 1;
+            seen++;
+        }
+    }
+    if (r->blanks) field = seen + !in_field;
+    return ks_fail(r->ctx, KS_EPARSE, "%s:%zu:%zu: a NUL byte in the data (not a text file?)",
+                   r->src->name, line, field);
+}
+
+/* Bytes [from, len) just read: line ends decided at the first one (a CR not followed by LF: CR
+ * alone, then each CR becomes a LF); NUL bytes refused. */
+static int take_new(ks_records *r, size_t from)
+{
+    char *const b = r->buf;
+    size_t convert = from;
+    if (r->cr < 0) { /* no line end before, but maybe a CR last in the buffer */
+        const size_t back = from > r->pos && b[from - 1] == '\r';
+        for (size_t i = from - back; i < r->len; i++) {
+            if (b[i] != '\r' && b[i] != '\n') continue;
+            if (b[i] == '\n')
+                r->cr = 0;
+            else if (i + 1 < r->len)
+                r->cr = b[i + 1] != '\n';
+            break; /* (a CR last in the buffer: decided by the next read) */
+        }
+        if (r->cr < 0 && r->eof) r->cr = back;
+        convert = from - back;
+        r->cr_back = r->cr == 1 && back;
+    }
+    if (r->cr == 1)
+        for (char *p = b + convert; (p = memchr(p, '\r', (size_t)(b + r->len - p))); p++) *p = '\n';
+    const char *nul = memchr(b + from, '\0', r->len - from);
+    return nul ? nul_error(r, nul) : KS_OK;
+}
+
+static void print_size(char *buf, size_t n, size_t bytes)
+{
+    if (bytes >= (1u << 20))
+        snprintf(buf, n, "%zu MiB", bytes >> 20);
+    else
+        snprintf(buf, n, "%zu bytes", bytes);
+}
+
 /* Move the unread tail to the front and read more; grow when one record fills the buffer. */
 static int refill(ks_records *r)
 {
@@ -46,7 +111,15 @@ static int refill(ks_records *r)
         r->len -= r->pos;
         r->pos = 0;
     }
-    if (r->cap - 1 - r->len < r->chunk / 2) {
+    if (r->cap - 1 - r->len <= r->chunk / 2) {
+        if (r->len >= r->max_record) {
+            char size[32];
+            print_size(size, sizeof size, r->max_record);
+            return ks_fail(r->ctx, KS_EPARSE,
+                           "%s:%zu: a record longer than %s, the reader's limit (no line end, "
+                           "or a quote never closed?)",
+                           r->src->name, r->line, size);
+        }
         size_t ncap;
         if (!ks_size_add(r->cap, r->cap / 2 + r->chunk, &ncap))
             return ks_fail(r->ctx, KS_EOVERFLOW, "%s: record too large", r->src->name);
@@ -55,10 +128,13 @@ static int refill(ks_records *r)
         r->buf = nb;
         r->cap = ncap;
     }
+    const size_t from = r->len;
     int64_t got = ks_source_read(r->ctx, r->src, r->buf + r->len, r->cap - 1 - r->len);
     if (got < 0) return (int)got;
     if (got == 0) r->eof = 1;
     r->len += (size_t)got;
+    const int rc = take_new(r, from);
+    if (rc) return rc;
     if (!r->quiet) ks_progress(r->ctx, r->src->name, ks_source_consumed(r->src), r->src->total);
     return KS_OK;
 }
@@ -220,7 +296,8 @@ static int next_record(ks_records *r, size_t *line, int hold)
             size_t done = i - r->pos;
             int rc = refill(r);
             if (rc) return rc;
-            scan = r->pos + done;
+            scan = r->pos + done - (size_t)r->cr_back; /* (a CR scanned, now a line end) */
+            r->cr_back = 0;
         }
         if (scan == r->pos && r->eof && scan == r->len) return 0;
         if (in_quote)

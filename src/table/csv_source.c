@@ -27,6 +27,7 @@ struct ks_igzip {
 static int igz_open(ks_ctx *ctx, const char *path, ks_igzip **out)
 {
     *out = NULL;
+    errno = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path,
@@ -61,7 +62,7 @@ static int igz_fill(ks_ctx *ctx, const char *name, ks_igzip *g)
         const size_t got = fread(g->in + have, 1, IGZ_IN - have, g->f);
         if (got == 0) {
             if (ferror(g->f))
-                return ks_fail(ctx, KS_EIO, "%s: read error: %s", name, strerror(errno));
+                return ks_fail(ctx, KS_EIO, "%s: cannot read: %s", name, strerror(errno));
             g->eof = 1;
         }
         have += got;
@@ -120,11 +121,15 @@ int ks_source_open_file(ks_ctx *ctx, const char *path, ks_source *s)
     s->name = path;
     s->ctx = ctx;
     struct stat st;
-    s->total = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    const int known = stat(path, &st) == 0;
+    if (known && S_ISDIR(st.st_mode))
+        return ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(EISDIR));
+    s->total = known ? (uint64_t)st.st_size : 0;
 #ifdef KS_HAVE_ISAL
     const int rc = igz_open(ctx, path, &s->igz);
     if (rc || s->igz) return rc;
 #endif
+    errno = 0;
     s->gz = gzopen(path, "rb");
     if (!s->gz)
         return ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path,
@@ -204,9 +209,10 @@ int64_t ks_source_read(ks_ctx *ctx, ks_source *s, char *buf, size_t n)
         int got = gzread(s->gz, buf, n > (1u << 30) ? (1u << 30) : (unsigned)n);
         int err = Z_OK;
         const char *msg = gzerror(s->gz, &err);
+        if (err == Z_ERRNO)
+            return ks_fail(ctx, KS_EIO, "%s: cannot read: %s", s->name, strerror(errno));
         if (got < 0 || (err != Z_OK && err != Z_STREAM_END))
-            return ks_fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (%s)", s->name,
-                           err == Z_ERRNO ? strerror(errno) : msg);
+            return ks_fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (%s)", s->name, msg);
         return got;
     }
     if (s->inflating) return read_inflate(ctx, s, buf, n);

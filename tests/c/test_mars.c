@@ -1,6 +1,6 @@
 /* test_mars.c — MARS from C: R earth's model on trees (tests/data/mars, the reference in
  * reference_earth.json: GCV, knots), a JSON round trip, threads, weights, missing values, a GLM,
- * pmethod none and cv, and bad input. */
+ * pmethod none and cv, bad input, and hostile model JSON. */
 #include <stdlib.h>
 
 #include "kestrel/kestrel.h"
@@ -29,6 +29,151 @@ static void friedman(size_t n, double *X, double *y, unsigned long long s)
         y[i] = 10 * sin(3.14159265358979 * X[i] * X[n + i]) + 20 * pow(X[2 * n + i] - 0.5, 2) +
                10 * X[3 * n + i] + 5 * X[4 * n + i] + 0.3 * sin(1e3 * (double)i);
     }
+}
+
+/* A model text: KS_OK with *m, or the status (message in ctx). */
+static int load(ks_ctx *ctx, const char *json, ks_mars **m)
+{
+    *m = NULL;
+    return ks_mars_from_json(ctx, json, m);
+}
+
+#define MODEL_HEAD "{\"format\":\"kestrel.mars\",\"version\":1,\"n\":3,\"ny\":1,"
+#define MODEL_TERMS "\"terms\":[[],[[0,1,0.5]]],\"selected\":[0,1],\"coef\":[1,2]"
+/* The minimal model (p 2, one hinge on x0 at 0.5) with `extra` keys in front of its own. */
+static int load_with(ks_ctx *ctx, const char *extra, ks_mars **m)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, MODEL_HEAD "%s%s" MODEL_TERMS "}", extra, *extra ? "," : "");
+    return load(ctx, buf, m);
+}
+
+/* Model JSON as a stranger may write it: pretty-printed, names with escapes; malformed,
+ * nested without end, keys twice, counts and indices that are not integers in range, numbers
+ * JSON does not have, repeated names: each an error naming the place, never a crash or leak. */
+static void test_json_hostile(ks_ctx *ctx)
+{
+    ks_mars *m = NULL;
+    CHECK_OK(ctx, load_with(ctx, "\"p\":2", &m));
+    double x[2] = {1, 0}, y = 0;
+    CHECK(m && ks_mars_predict(ctx, m, 1, x, &y) == KS_OK && y == 2);
+    ks_mars_free(m);
+    /* white space anywhere, names with escapes and UTF-8; written back and read again */
+    const char *pretty =
+        "{\n  \"format\" : \"kestrel.mars\",\n  \"p\" : 2 , \"ny\":1,\n"
+        "  \"terms\" : [ [ ] , [ [ 0 , 1 , 0.5 ] ] ],\n  \"selected\" : [ 0 , 1 ],\n"
+        "  \"coef\" : [ 1 , 2e0 ],\n  \"predictors\" : [ \"a\\\"b\\\\\", "
+        "\"\\u00e9\\ud83d\\ude00\\n\" ],\n  \"targets\" : [\"y\"]\n}\n";
+    CHECK_OK(ctx, load(ctx, pretty, &m));
+    if (m) {
+        ks_mars_view v;
+        ks_mars_get(m, &v);
+        CHECK(v.predictor_names && !strcmp(v.predictor_names[0], "a\"b\\") &&
+              !strcmp(v.predictor_names[1], "\xc3\xa9\xf0\x9f\x98\x80\n") &&
+              !strcmp(v.target_names[0], "y"));
+        char *json = NULL;
+        ks_mars *back = NULL;
+        CHECK_OK(ctx, ks_mars_to_json(ctx, m, &json));
+        CHECK(json &&
+              strstr(json, "\"predictors\":[\"a\\\"b\\\\\",\"\xc3\xa9\xf0\x9f\x98\x80\\u000a\"]"));
+        CHECK_OK(ctx, json ? load(ctx, json, &back) : KS_EINVAL);
+        ks_mars_view w;
+        if (back) ks_mars_get(back, &w);
+        CHECK(back && !strcmp(w.predictor_names[1], v.predictor_names[1]));
+        ks_mars_free(back);
+        ks_string_free(ctx, json);
+        CHECK_FAILS(ctx, ks_mars_set_names(ctx, m, (const char *[]){"a", "a"}, NULL), KS_EINVAL,
+                    "predictor name 'a' appears twice");
+        CHECK_FAILS(ctx, ks_mars_set_names(ctx, m, NULL, (const char *[]){""}), KS_EINVAL,
+                    "response name 1 is empty");
+        ks_mars_free(m);
+    }
+    /* 100,000 nested '[' in a skipped value: an error, not a stack overflow */
+    const size_t deep = 100000;
+    char *nest = malloc(deep + 16);
+    if (nest) {
+        memcpy(nest, "{\"x\":", 5);
+        memset(nest + 5, '[', deep);
+        nest[5 + deep] = '\0';
+        CHECK_FAILS(ctx, load(ctx, nest, &m), KS_EPARSE,
+                    "nested more than 64 deep at character 70");
+        free(nest);
+    }
+    static const struct {
+        const char *extra, *needle;
+    } bad[] = {
+        {"\"p\":2,\"coef\":[3,4]", "the key \"coef\" appears twice"},
+        {"\"p\":2,\"terms\":[[]]", "the key \"terms\" appears twice"},
+        {"\"p\":2,\"p\":2", "the key \"p\" appears twice"},
+        {"\"p\":-1", "\"p\" must be an integer from 1 to"},
+        {"\"p\":1.5", "\"p\" must be an integer"},
+        {"\"p\":1e300", "\"p\" must be an integer"},
+        {"\"p\":1e999", "a number out of range at character 55"},
+        {"\"p\":null", "expected a number at character 55"},
+        {"\"p\":NaN", "expected a number at character 55"},
+        {"\"p\":Infinity", "expected a number"},
+        {"\"p\":0x10", "expected a number"},
+        {"\"p\":+2", "expected a number"},
+        {"\"p\":02", "expected a number"},
+        {"\"p\":2.", "expected a digit"},
+        {"\"p\":2,\"forward_slots\":-3", "\"forward_slots\" must be an integer from 0"},
+        {"\"p\":2,\"nk\":1e10", "\"nk\" must be an integer"},
+        {"\"p\":2,\"termcond\":99", "\"termcond\" must be an integer from 0 to 7"},
+        {"\"p\":2,\"family\":-1", "\"family\" must be an integer from 0 to 2"},
+        {"\"p\":2,\"parents\":[-1,5]", "\"parents\" item 2 is 5, not an integer from -1 to 1"},
+        {"\"p\":2,\"glm_deviance\":[1,2,3]", "an array has the wrong length"},
+        {"\"p\":2,\"predictors\":[\"a\",\"a\"]", "predictor name 'a' appears twice"},
+        {"\"p\":2,\"predictors\":[\"a\"]", "1 predictor names for 2 predictors"},
+        {"\"p\":2,\"targets\":[\"\"]", "response name 1 is empty"},
+        {"\"p\":2,\"predictors\":[\"a\",\"b\\u0000\"]", "\\u0000 in a string"},
+        {"\"p\":2,\"predictors\":[\"a\",\"\\ud800\"]", "an escape JSON does not allow"},
+        {"\"p\":2,\"predictors\":[\"a\",\"\\x41\"]", "an escape JSON does not allow"},
+        {"\"p\":2,\"predictors\":[\"a\",\"b\tc\"]", "a control character in a string"},
+        {"\"p\":2,\"format\":\"other\"", "the key \"format\" appears twice"},
+        {"\"p\":2,\"x\":{\"a\":[1,{\"b\":null}],\"c\":true},\"y\":\"z\"", ""}, /* skipped: fine */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const int rc = load_with(ctx, bad[i].extra, &m);
+        if (!*bad[i].needle) {
+            CHECK_OK(ctx, rc);
+        } else if (rc != KS_EPARSE && rc != KS_EINVAL) {
+            CHECK(!"a bad model loaded");
+            fprintf(stderr, "  model with %s loaded\n", bad[i].extra);
+        } else if (!strstr(ks_errmsg(ctx), bad[i].needle)) {
+            CHECK(!"the wrong message");
+            fprintf(stderr, "  model with %s: '%s'\n", bad[i].extra, ks_errmsg(ctx));
+        }
+        ks_mars_free(m);
+    }
+    /* out-of-range indices in the terms and the selection */
+    CHECK_FAILS(ctx,
+                load(ctx,
+                     MODEL_HEAD "\"p\":2,\"terms\":[[],[[-1,1,0.5]]],\"selected\":[0,1],"
+                                "\"coef\":[1,2]}",
+                     &m),
+                KS_EPARSE, "\"predictor\" must be an integer from 0");
+    CHECK_FAILS(ctx,
+                load(ctx,
+                     MODEL_HEAD "\"p\":2,\"terms\":[[],[[0,1e10,0.5]]],\"selected\":[0,1],"
+                                "\"coef\":[1,2]}",
+                     &m),
+                KS_EPARSE, "\"direction\" must be an integer from -3 to 3");
+    CHECK_FAILS(ctx,
+                load(ctx,
+                     MODEL_HEAD "\"p\":2,\"terms\":[[],[[0,1,0.5]]],\"selected\":[0,-1],"
+                                "\"coef\":[1,2]}",
+                     &m),
+                KS_EPARSE, "\"selected\" item 2 is -1");
+    CHECK_FAILS(ctx,
+                load(ctx,
+                     MODEL_HEAD "\"p\":2,\"terms\":[[],[[0,1,0.5]]],\"selected\":[0,null],"
+                                "\"coef\":[1,2]}",
+                     &m),
+                KS_EPARSE, "\"selected\" item 2 is nan");
+    CHECK_FAILS(ctx, load(ctx, MODEL_HEAD "\"p\":2," MODEL_TERMS "} x", &m), KS_EPARSE,
+                "text after the model");
+    CHECK_FAILS(ctx, load(ctx, "{\"version\":2,\"format\":\"kestrel.mars\"}", &m), KS_EPARSE,
+                "format version 2 is newer than this kestrel reads (1) at character 12");
 }
 
 int main(void)
@@ -62,6 +207,7 @@ int main(void)
                 KS_EPARSE, "do not fit together");
     CHECK_FAILS(ctx, ks_mars_from_json(ctx, "{\"terms\": [", &back), KS_EPARSE, "character");
     ks_mars_free(m);
+    test_json_hostile(ctx);
 
     /* Friedman #1, degree 2: 1 and 2 threads build the same model */
     const size_t n = 400;

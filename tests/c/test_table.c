@@ -6,6 +6,7 @@
 
 #include "kestrel/kestrel.h"
 #include "ktest.h"
+#include "table/csv_internal.h"
 
 static ks_table *read_text(ks_ctx *ctx, const char *suffix, const char *text, size_t chunk)
 {
@@ -129,6 +130,168 @@ static void test_errors(ks_ctx *ctx)
     CHECK_FAILS(ctx, ks_table_read_csv(ctx, "/nonexistent/dir/f.csv", NULL, &t), KS_EIO,
                 "/nonexistent/dir/f.csv: cannot open");
     CHECK(t == NULL);
+}
+
+static int read_fails_n(ks_ctx *ctx, const char *text, size_t len, int code, const char *needle)
+{
+    ks_table *t = NULL;
+    int rc = ks_table_read_csv_mem(ctx, "x.csv", text, len, NULL, &t);
+    ks_table_free(t);
+    if (rc == code && strstr(ks_errmsg(ctx), needle)) return 1;
+    fprintf(stderr, "  read of %-30.30s gave %s '%s'\n", text, ks_status_name(rc), ks_errmsg(ctx));
+    return 0;
+}
+
+/* A NUL byte is an error naming its line and field, quotes followed; in the streaming reader
+ * (runs of blanks) too. */
+static void test_nul_byte(ks_ctx *ctx)
+{
+    static const char a[] = "a,b\n1,2\n3,x\0y\n", b[] = "a,b\n1,\"p\nq\0\"\n",
+                      c[] = "a,b\n\"1,\0\",2\n", d[] = "a,b\r1,2\r3,4\r5,\0\r";
+    CHECK(read_fails_n(ctx, a, sizeof a - 1, KS_EPARSE, "x.csv:3:2: a NUL byte in the data"));
+    CHECK(read_fails_n(ctx, b, sizeof b - 1, KS_EPARSE, "x.csv:3:2: a NUL byte"));
+    CHECK(read_fails_n(ctx, c, sizeof c - 1, KS_EPARSE, "x.csv:2:1: a NUL byte"));
+    CHECK(read_fails_n(ctx, d, sizeof d - 1, KS_EPARSE, "x.csv:4:2: a NUL byte")); /* CR ends */
+    static const char g[] = "SNP  A1\nrs1   x\0\n";
+    const char *path = ktest_tmpfile(".txt", g, sizeof g - 1);
+    ks_text_reader *r = NULL;
+    CHECK_OK(ctx, ks_text_open(ctx, path, 0, &r));
+    size_t nf, line;
+    char *const *f;
+    int rc = r ? ks_text_next(r, &nf, &f, &line) : 0;
+    CHECK(rc == KS_EPARSE && strstr(ks_errmsg(ctx), ":2:2: a NUL byte"));
+    ks_text_close(r);
+    unlink(path);
+}
+
+/* CR alone as the line end (the file's first line end decides), at every chunk boundary; a CR
+ * in a quoted field becomes a LF there. CRLF and LF files keep their CRs inside fields. */
+static void test_cr_line_ends(ks_ctx *ctx)
+{
+    const char *text = "a,b,s\r1,2.5,\"x\ry\"\r3,4,z\r";
+    for (size_t chunk = 1; chunk <= 24; chunk++) {
+        ks_table *t = read_text(ctx, ".csv", text, chunk);
+        CHECK(t && ks_table_nrow(t) == 2 && ks_table_ncol(t) == 3);
+        if (!t) continue;
+        CHECK(ks_table_int64(t, 0)[1] == 3 && ks_table_float64(t, 1)[0] == 2.5);
+        CHECK(!strcmp(ks_table_string(t, 2, 0), "x\ny") && !strcmp(ks_table_string(t, 2, 1), "z"));
+        ks_table_free(t);
+    }
+    ks_table *t = read_text(ctx, ".csv", "a,b\r1,2", 0); /* no line end after the last row */
+    CHECK(t && ks_table_nrow(t) == 1 && ks_table_int64(t, 1)[0] == 2);
+    ks_table_free(t);
+    t = read_text(ctx, ".csv", "a,s\n1,x\ry\r\n", 0); /* LF file: the CR is data */
+    CHECK(t && !strcmp(ks_table_string(t, 1, 0), "x\ry"));
+    ks_table_free(t);
+    CHECK(read_fails(ctx, "a,b\r", KS_EEMPTY, "x.csv: header but no data rows"));
+}
+
+/* A record longer than the cap is an error naming its line; one under it is read. */
+static void test_record_cap(ks_ctx *ctx)
+{
+    char text[300];
+    memset(text, 'a', sizeof text);
+    memcpy(text, "h\n12\n", 5);
+    text[sizeof text - 1] = '\n';
+    for (int over = 0; over < 2; over++) {
+        ks_source src;
+        ks_records rec;
+        CHECK_OK(ctx, ks_source_open_mem(ctx, "x.csv", text, over ? sizeof text : 100, &src));
+        CHECK_OK(ctx, ks_records_init(ctx, &rec, &src, ',', 16));
+        rec.max_record = 128;
+        size_t line = 0;
+        int rc;
+        while ((rc = ks_records_next(&rec, &line)) > 0) continue;
+        if (over)
+            CHECK(rc == KS_EPARSE && strstr(ks_errmsg(ctx), "x.csv:3: a record longer than "
+                                                            "128 bytes, the reader's limit"));
+        else
+            CHECK(rc == 0 && line == 3);
+        ks_records_free(&rec);
+        ks_source_close(&src);
+    }
+}
+
+/* A directory given as a file: the reason, from both readers. */
+static void test_directory(ks_ctx *ctx)
+{
+    ks_table *t = NULL;
+    CHECK_FAILS(ctx, ks_table_read_csv(ctx, "tests", NULL, &t), KS_EIO,
+                "tests: cannot open: Is a directory");
+    ks_text_reader *r = NULL;
+    CHECK_FAILS(ctx, ks_text_open(ctx, "tests", 0, &r), KS_EIO,
+                "tests: cannot open: Is a directory");
+    CHECK(t == NULL && r == NULL);
+}
+
+/* Numbers are decimal: hexadecimal among numbers is an error naming the cell; a column of hex
+ * (or hex and other text) is text; a typed column names the cell. Infinities stay numbers. */
+static void test_hex(ks_ctx *ctx)
+{
+    CHECK(read_fails(ctx, "a,b\n1,2\n2,0x10\n3,-0x1p3\n", KS_EPARSE,
+                     "x.csv:3:2: '0x10' in column 'b' is a hexadecimal number"));
+    CHECK(
+        read_fails(ctx, "a,b\n1,NA\n2,0X1F\n3,4\n", KS_EPARSE, "x.csv:3:2: '0X1F' in column 'b'"));
+    ks_table *t = read_text(ctx, ".csv", "h,m,i\n0xdeadbeef,0x10,inf\n0x10,abc,-Infinity\n", 0);
+    CHECK(t && ks_table_col_type(t, 0) == KS_COL_STRING &&
+          ks_table_col_type(t, 1) == KS_COL_STRING);
+    CHECK(t && !strcmp(ks_table_string(t, 0, 1), "0x10"));
+    CHECK(t && ks_table_col_type(t, 2) == KS_COL_FLOAT64 && ks_table_float64(t, 2)[1] == -INFINITY);
+    ks_table_free(t);
+    const char *names[] = {"b", NULL};
+    ks_col_type types[] = {KS_COL_FLOAT64};
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.col_names = names;
+    o.col_types = types;
+    const char *text = "a,b\n1,0x10\n";
+    t = NULL;
+    CHECK_FAILS(ctx, ks_table_read_csv_mem(ctx, "x.csv", text, strlen(text), &o, &t), KS_EPARSE,
+                "x.csv:2:2: '0x10' is not a number in column 'b'");
+}
+
+/* Integer IDs beyond 2^53 with an NA: text, exact and distinct, NA kept; without the NA
+ * int64; small integers with NA float64 as before; int64 asked: an error. */
+static void test_big_ids_with_na(ks_ctx *ctx)
+{
+    const char *text = "id,small,big,y\n9007199254740993,1,9007199254740993,1\nNA,NA,"
+                       "9007199254740992,2\n9007199254740992,3,-9223372036854775808,3\n";
+    ks_table *t = read_text(ctx, ".csv", text, 0);
+    CHECK(t != NULL);
+    if (!t) return;
+    CHECK(ks_table_col_type(t, 0) == KS_COL_STRING);
+    CHECK(!strcmp(ks_table_string(t, 0, 0), "9007199254740993") && !ks_table_string(t, 0, 1) &&
+          !strcmp(ks_table_string(t, 0, 2), "9007199254740992"));
+    int64_t codes[3];
+    size_t k = 0, j = 0;
+    CHECK_OK(ctx, ks_table_factorize(ctx, t, &j, 1, codes, &k));
+    CHECK(k == 2 && codes[0] == 0 && codes[1] == -1 && codes[2] == 1);
+    CHECK(ks_table_col_type(t, 1) == KS_COL_FLOAT64 && isnan(ks_table_float64(t, 1)[1]));
+    CHECK(ks_table_col_type(t, 2) == KS_COL_INT64 && ks_table_int64(t, 2)[0] == 9007199254740993 &&
+          ks_table_int64(t, 2)[2] == INT64_MIN);
+    ks_table_free(t);
+    t = read_text(ctx, ".csv", "id\n9007199254740993\n1.5\nNA\n", 0); /* a decimal: floats */
+    CHECK(t && ks_table_col_type(t, 0) == KS_COL_FLOAT64);
+    ks_table_free(t);
+    const char *names[] = {"id", NULL};
+    ks_col_type types[] = {KS_COL_INT64};
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.col_names = names;
+    o.col_types = types;
+    t = NULL;
+    CHECK_FAILS(ctx, ks_table_read_csv_mem(ctx, "x.csv", text, strlen(text), &o, &t), KS_EPARSE,
+                "column 'id' has NA and integers beyond 2^53");
+}
+
+/* allow_empty: a header alone is a table of 0 rows with its columns. */
+static void test_header_only(ks_ctx *ctx)
+{
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.allow_empty = 1;
+    ks_table *t = NULL;
+    CHECK_OK(ctx, ks_table_read_csv_mem(ctx, "x.csv", "a,b\n", 4, &o, &t));
+    CHECK(t && ks_table_nrow(t) == 0 && ks_table_ncol(t) == 2 && ks_table_int64(t, 1) != NULL);
+    ks_table_free(t);
+    CHECK_FAILS(ctx, ks_table_read_csv_mem(ctx, "x.csv", "", 0, &o, &t), KS_EEMPTY, "empty file");
 }
 
 static void test_gzip_roundtrip(ks_ctx *ctx)
@@ -300,6 +463,13 @@ int main(void)
     test_inference(ctx);
     test_number_parsing_exact(ctx);
     test_errors(ctx);
+    test_nul_byte(ctx);
+    test_cr_line_ends(ctx);
+    test_record_cap(ctx);
+    test_directory(ctx);
+    test_hex(ctx);
+    test_big_ids_with_na(ctx);
+    test_header_only(ctx);
     test_gzip_roundtrip(ctx);
     test_factorize(ctx);
     test_mpdta(ctx);
