@@ -42,6 +42,10 @@ typedef struct {
 } cli_name;
 int cli_choice(const char *cmd, const char *opt, const char *s, const cli_name *names,
                size_t n, int *out);
+/* The n items of option opt's value "a,b,c" as a NULL-terminated list in one malloc'ed block
+ * (free(*items) frees it all); an empty item ("a,,b", "a,", "") is a usage error naming the
+ * option. CLI_OK, CLI_USAGE, or CLI_FAILED when out of memory (each said on stderr). */
+int cli_list(const char *cmd, const char *opt, const char *s, const char ***items, size_t *n);
 /* Split "a,b,c" in place into a calloc'ed, NULL-terminated list of its n non-empty items. */
 const char **cli_split_list(char *buf, size_t *n);
 /* The whole of a text file (at most 1 GiB, no NUL byte) in a malloc'ed string, or NULL with

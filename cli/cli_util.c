@@ -195,6 +195,38 @@ int cli_choice(const char *cmd, const char *opt, const char *s, const cli_name *
     return CLI_USAGE;
 }
 
+int cli_list(const char *cmd, const char *opt, const char *s, const char ***items, size_t *n)
+{
+    size_t k = 1;
+    const size_t len = strlen(s);
+    for (const char *p = s; *p; p++) k += *p == ',';
+    /* the pointers, then a copy of the text they point into: one block, freed once */
+    char **v = malloc((k + 1) * sizeof *v + len + 1);
+    if (!v) {
+        fprintf(stderr, "kestrel %s: out of memory\n", cmd);
+        return CLI_FAILED;
+    }
+    char *text = (char *)(v + k + 1);
+    memcpy(text, s, len + 1);
+    size_t i = 0;
+    for (char *p = text;;) {
+        char *comma = strchr(p, ',');
+        if (comma) *comma = 0;
+        if (!*p) {
+            fprintf(stderr, "kestrel %s: %s '%s' has an empty item\n", cmd, spelled(opt), s);
+            free(v);
+            return CLI_USAGE;
+        }
+        v[i++] = p;
+        if (!comma) break;
+        p = comma + 1;
+    }
+    v[i] = NULL;
+    *items = (const char **)v;
+    *n = i;
+    return CLI_OK;
+}
+
 const char **cli_split_list(char *buf, size_t *n)
 {
     size_t cap = 1;

@@ -236,14 +236,9 @@ int cmd_did_cs(int argc, char **argv)
     int want[4] = {1, 1, 1, 1};
     if (aggs) {
         memset(want, 0, sizeof want);
-        char *buf = strdup(aggs);
         size_t na = 0;
-        const char **list = buf ? cli_split_list(buf, &na) : NULL;
-        if (!list) {
-            free(buf);
-            fprintf(stderr, "kestrel did cs: out of memory\n");
-            return CLI_FAILED;
-        }
+        const char **list = NULL;
+        if ((rc = cli_list("did cs", "--aggregate", aggs, &list, &na))) return rc;
         for (size_t i = 0; i < na; i++) {
             int found = 0;
             for (int a = 0; a < 4; a++)
@@ -254,22 +249,19 @@ int cmd_did_cs(int argc, char **argv)
                 fprintf(stderr, "kestrel did cs: --aggregate '%s' is not simple, event_study, "
                                 "group or calendar\n", list[i]);
                 free(list);
-                free(buf);
                 return CLI_USAGE;
             }
         }
         free(list);
-        free(buf);
     }
-    char *covbuf = covs ? strdup(covs) : NULL;
     size_t ncov = 0;
-    const char **covlist = covbuf ? cli_split_list(covbuf, &ncov) : NULL;
+    const char **covlist = NULL;
+    if (covs && (rc = cli_list("did cs", "--covariates", covs, &covlist, &ncov))) return rc;
     opt.covariates = covlist;
 
     ks_ctx *ctx;
     if ((rc = cli_ctx(&ctx, "did cs", threads))) {
         free(covlist);
-        free(covbuf);
         return rc;
     }
     ks_table *t = NULL;
@@ -285,6 +277,5 @@ done:
     ks_table_free(t);
     ks_ctx_free(ctx);
     free(covlist);
-    free(covbuf);
     return rc;
 }

@@ -132,17 +132,18 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
 }
 
 /* "y ~ rhs [+ covariates] [| fe]" in a malloc'ed string. */
-static char *make_formula(const char *y, const char *rhs, const char *covs, const char *fe)
+static char *make_formula(const char *y, const char *rhs, const char *const *covs, size_t ncov,
+                          const char *fe)
 {
-    size_t n = strlen(y) + strlen(rhs) + (covs ? strlen(covs) * 2 : 0) + (fe ? strlen(fe) : 0) + 16;
+    size_t n = strlen(y) + strlen(rhs) + (fe ? strlen(fe) : 0) + 16;
+    for (size_t j = 0; j < ncov; j++) n += strlen(covs[j]) + 3;
     char *f = malloc(n);
     if (!f) return NULL;
     snprintf(f, n, "%s ~ %s", y, rhs);
-    if (covs)
-        for (const char *p = covs; *p; p++) {
-            if (p == covs || p[-1] == ',') strcat(f, " + ");
-            if (*p != ',') strncat(f, p, 1);
-        }
+    for (size_t j = 0; j < ncov; j++) {
+        strcat(f, " + ");
+        strcat(f, covs[j]);
+    }
     if (fe) {
         strcat(f, " | ");
         strcat(f, fe);
@@ -227,9 +228,15 @@ static int run(int argc, char **argv, int twfe)
                         "--inference wild_bootstrap\n", cmd);
         return CLI_USAGE;
     }
+    const char **covs = NULL;
+    size_t ncov = 0;
+    if (a.covs && (rc = cli_list(cmd, "--covariates", a.covs, &covs, &ncov))) return rc;
 
     ks_ctx *ctx;
-    if ((rc = cli_ctx(&ctx, cmd, a.threads))) return rc;
+    if ((rc = cli_ctx(&ctx, cmd, a.threads))) {
+        free(covs);
+        return rc;
+    }
     ks_table *t = NULL;
     char term[512], rhs[1100], fe[512], *formula = NULL;
     const int n_term = snprintf(term, sizeof term, "%s:%s", a.treat, a.time);
@@ -242,7 +249,7 @@ static int run(int argc, char **argv, int twfe)
         rc = CLI_USAGE;
         goto done;
     }
-    if (!(formula = make_formula(a.y, rhs, a.covs, twfe ? fe : NULL))) {
+    if (!(formula = make_formula(a.y, rhs, covs, ncov, twfe ? fe : NULL))) {
         fprintf(stderr, "kestrel %s: out of memory\n", cmd);
         rc = CLI_FAILED;
         goto done;
@@ -297,6 +304,7 @@ static int run(int argc, char **argv, int twfe)
     rc = via_feols(ctx, t, &a, cmd, formula, term, &fo, alpha);
 done:
     free(formula);
+    free(covs);
     ks_table_free(t);
     ks_ctx_free(ctx);
     return rc;

@@ -156,22 +156,20 @@ int cmd_did_sdid(int argc, char **argv)
         return CLI_USAGE;
     double *periods = NULL;
     if (post) { /* the list of numbers */
-        char *buf = strdup(post);
         size_t n = 0;
-        const char **items = buf ? cli_split_list(buf, &n) : NULL;
-        periods = items ? malloc((n ? n : 1) * sizeof *periods) : NULL;
-        for (size_t i = 0; periods && i < n; i++)
-            if (cli_num("did sdid", "--post-periods", items[i], &periods[i])) rc = CLI_USAGE;
-        free(items);
-        free(buf);
-        if (!periods) {
+        const char **items = NULL;
+        if ((rc = cli_list("did sdid", "--post-periods", post, &items, &n))) return rc;
+        if (!(periods = malloc(n * sizeof *periods))) {
+            free(items);
             fprintf(stderr, "kestrel did sdid: out of memory\n");
             return CLI_FAILED;
         }
-        if (rc || n == 0) {
-            if (!rc) fprintf(stderr, "kestrel did sdid: --post-periods is empty\n");
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = cli_num("did sdid", "--post-periods", items[i], &periods[i]);
+        free(items);
+        if (rc) {
             free(periods);
-            return CLI_USAGE;
+            return rc;
         }
         o.post_periods = periods;
         o.npost = n;

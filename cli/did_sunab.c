@@ -52,9 +52,9 @@ int cmd_did_sunab(int argc, char **argv)
     }
     if (alpha && cli_num("did sunab", "--alpha", alpha, &a)) return CLI_USAGE;
     o.cluster = cluster;
-    char *covbuf = covs ? strdup(covs) : NULL;
     size_t ncov = 0;
-    const char **covlist = covbuf ? cli_split_list(covbuf, &ncov) : NULL;
+    const char **covlist = NULL;
+    if (covs && (rc = cli_list("did sunab", "--covariates", covs, &covlist, &ncov))) return rc;
     o.covariates = covlist;
     ks_ctx *ctx;
     ks_table *t = NULL;
@@ -106,6 +106,5 @@ done:
     ks_ctx_free(ctx);
 out:
     free(covlist);
-    free(covbuf);
     return rc;
 }

@@ -35,7 +35,7 @@ static int columns(const char *cmd, const ks_table *t, const char *const *list, 
             }
             for (size_t b = 0; b < k; b++)
                 if (!strcmp(nm[b], list[a])) {
-                    fprintf(stderr, "kestrel mars: column '%s' is listed twice\n", list[a]);
+                    fprintf(stderr, "kestrel %s: column '%s' is listed twice\n", cmd, list[a]);
                     free(nm);
                     return CLI_USAGE;
                 }
@@ -264,27 +264,27 @@ static int cmd_mars_fit(int argc, char **argv)
     }
     o.auto_linpreds = !noauto;
     o.allow_missing = missing != NULL;
-    ks_ctx *ctx;
-    if ((rc = cli_ctx(&ctx, "mars fit", threads))) return rc;
+    ks_ctx *ctx = NULL;
     ks_table *t = NULL;
     ks_mars *m = NULL;
     double *X = NULL, *Y = NULL, *W = NULL;
     const char **names = NULL, **tnames = NULL, **plist = NULL, **tlist = NULL, **llist = NULL;
-    char *pbuf = preds ? strdup(preds) : NULL, *tbuf = strdup(target);
-    char *lbuf = linpreds ? strdup(linpreds) : NULL, *js = NULL;
+    const char **excl = NULL;
+    char *js = NULL;
     unsigned char *lin = NULL;
     size_t np = 0, nt = 0, nl = 0, p = 0, ny = 0;
-    if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK) {
-        rc = cli_fail(ctx, "mars fit");
+    if ((rc = cli_list("mars fit", "--target", target, &tlist, &nt)) ||
+        (preds && (rc = cli_list("mars fit", "--predictors", preds, &plist, &np))) ||
+        (linpreds && (rc = cli_list("mars fit", "--linpreds", linpreds, &llist, &nl))))
         goto done;
-    }
-    const char **excl = NULL;
-    if (!tbuf || !(tlist = cli_split_list(tbuf, &nt)) || (preds && !pbuf) ||
-        (pbuf && !(plist = cli_split_list(pbuf, &np))) || (linpreds && !lbuf) ||
-        (lbuf && !(llist = cli_split_list(lbuf, &nl))) ||
-        !(excl = calloc(nt + 2, sizeof *excl))) {
+    if (!(excl = calloc(nt + 2, sizeof *excl))) {
         fprintf(stderr, "kestrel mars fit: out of memory\n");
         rc = CLI_FAILED;
+        goto done;
+    }
+    if ((rc = cli_ctx(&ctx, "mars fit", threads))) goto done;
+    if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK) {
+        rc = cli_fail(ctx, "mars fit");
         goto done;
     }
     const size_t n = ks_table_nrow(t);
@@ -292,9 +292,7 @@ static int cmd_mars_fit(int argc, char **argv)
         size_t ne = 0; /* the targets and the weights are not predictors */
         for (size_t j = 0; j < nt; j++) excl[ne++] = tlist[j];
         if (weights) excl[ne++] = weights;
-        rc = columns("mars fit", t, plist, np, excl, ne, &X, &names, &p);
-        free(excl);
-        if (rc) goto done;
+        if ((rc = columns("mars fit", t, plist, np, excl, ne, &X, &names, &p))) goto done;
         if ((rc = columns("mars fit", t, tlist, nt, NULL, 0, &Y, &tnames, &ny))) goto done;
         if (weights) {
             const char *wl[1] = {weights};
@@ -351,9 +349,7 @@ done:
     free(plist);
     free(tlist);
     free(llist);
-    free(pbuf);
-    free(tbuf);
-    free(lbuf);
+    free(excl);
     free(lin);
     return rc;
 }

@@ -133,3 +133,13 @@ def test_bootstrap_options_without_the_bootstrap_are_an_error(kestrel_bin):
     w = run(kestrel_bin, "did", "basic", *COMMANDS["did basic"], "--wild-bootstrap", "99",
             "--cluster", "unit", "--json")
     assert r.returncode == 0 and r.stdout == w.stdout
+
+
+@pytest.mark.parametrize("cmd,opt", [("did cs", "--covariates"), ("did cs", "--aggregate"),
+                                     ("did sunab", "--covariates"), ("did basic", "--covariates"),
+                                     ("did sdid", "--post-periods"), ("mars fit", "--predictors"),
+                                     ("mars fit", "--linpreds")])
+@pytest.mark.parametrize("value", ["a,,b", "a,", ""])
+def test_an_empty_item_in_a_list_is_a_usage_error(kestrel_bin, cmd, opt, value):
+    r = run(kestrel_bin, *cmd.split(), *COMMANDS[cmd], opt, value)
+    assert r.returncode == 2 and f"{opt} '{value}' has an empty item" in r.stderr, r.stderr
