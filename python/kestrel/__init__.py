@@ -1,16 +1,35 @@
 """kestrel — one statistics engine in C: regression with fixed effects, difference-in-differences,
-MARS and genomic SEM. This package shapes arguments and results; the computation is in C
-(kestrel._core).
+MARS and genomic SEM. This package shapes arguments and results; the computation is in C.
 
     >>> import kestrel
     >>> fit = kestrel.feols("y ~ x1 + x2 | unit + year", df, vcov={"CRV1": "unit"})
     >>> fit.summary()
+
+Submodules (loaded on first use): kestrel.did (difference-in-differences), kestrel.mars (MARS as
+scikit-learn estimators), kestrel.gsem (GenomicSEM's munge, ldsc and sumstats).
 """
-from ._core import KestrelError, __version__
-from ._core import read_csv as _read_csv
-from .regress import Feols, feols, ols
+import importlib
+
+from _kestrel._core import KestrelError, __version__
+from _kestrel._core import read_csv as _read_csv
+from _kestrel.regress import Feols, feols, ols
 
 __all__ = ["Feols", "KestrelError", "feols", "ols", "read_csv", "__version__"]
+
+_SUBMODULES = ("did", "gsem", "mars")
+
+
+def __getattr__(name):
+    """kestrel.did, kestrel.gsem and kestrel.mars are imported on first use (PEP 562)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "_core":  # the C extension, for tests that call it directly
+        return importlib.import_module("_kestrel._core")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))
 
 
 def read_csv(path):

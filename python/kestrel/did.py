@@ -15,18 +15,18 @@ import math
 
 import numpy as np
 
-from . import _core
-from .did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
+from _kestrel import _core
+from _kestrel.did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
                              MultiPeriodDiDResults, TwoWayFixedEffects)
-from .did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
-from .did_sunab import SunAbraham, SunAbrahamResults  # noqa: F401
-from .did_bacon import (BaconDecomposition, BaconDecompositionResults,  # noqa: F401
+from _kestrel.did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
+from _kestrel.did_sunab import SunAbraham, SunAbrahamResults  # noqa: F401
+from _kestrel.did_bacon import (BaconDecomposition, BaconDecompositionResults,  # noqa: F401
                         Comparison2x2, bacon_decompose)
-from .did_diagnostics import (PlaceboTestResults, leave_one_out_test,  # noqa: F401
+from _kestrel.did_diagnostics import (PlaceboTestResults, leave_one_out_test,  # noqa: F401
                               permutation_test, placebo_group_test, placebo_timing_test,
                               run_all_placebo_tests, run_placebo_test)
-from .did_base import Estimator, Results
-from .regress import _columns
+from _kestrel.did_base import Estimator, Results
+from _kestrel.regress import _columns
 
 _CONTROL = {"never_treated": 0, "nevertreated": 0, "not_yet_treated": 1, "notyettreated": 1}
 _METHOD = {"dr": 0, "ipw": 1, "reg": 2}
@@ -259,7 +259,7 @@ class CallawaySantAnnaResults(Results):
 
     def plot(self, ax=None, **kw):
         """Event-study plot (matplotlib)."""
-        from .did_plot import plot_event_study
+        from _kestrel.did_plot import plot_event_study
 
         return plot_event_study(self, ax=ax, **kw)
 
@@ -369,7 +369,7 @@ class CallawaySantAnna(Estimator):
 
 def plot_event_study(results, **kw):
     """Event-study plot of a CallawaySantAnnaResults (matplotlib)."""
-    from .did_plot import plot_event_study as _plot
+    from _kestrel.did_plot import plot_event_study as _plot
 
     return _plot(results, **kw)
 

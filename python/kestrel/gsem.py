@@ -19,8 +19,8 @@ import pathlib
 
 import numpy as np
 
-from . import _core
-from .gsem_bulik import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_bulik.py)
+from _kestrel import _core
+from _kestrel.gsem_bulik import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_bulik.py)
 
 __all__ = ["munge", "ldsc", "LdscResult", "sumstats", "ldsc_h2", "ldsc_rg"]
 

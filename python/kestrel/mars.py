@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from . import _core
+from _kestrel import _core
 
 try:  # scikit-learn is optional: without it the estimators still fit and predict
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
