@@ -19,12 +19,13 @@ import numpy as np
 from . import _core
 from .did_regression import DifferenceInDifferences, _stars
 from .regress import _columns
+from .summary import STARS_LEGEND, Summary, SummaryMixin
 
 _TEST_TYPES = ("fake_timing", "fake_group", "permutation", "leave_one_out")
 
 
 @dataclass
-class PlaceboTestResults:
+class PlaceboTestResults(SummaryMixin):
     """A placebo test: ``placebo_effect`` with ``se``, ``t_stat``, ``p_value``, ``conf_int``,
     ``n_obs``, ``is_significant``; ``original_effect`` / ``original_se`` (the real estimate);
     ``permutation_distribution`` and ``n_permutations`` (permutation test),
@@ -52,6 +53,7 @@ class PlaceboTestResults:
         return _stars(self.p_value)
 
     def summary(self) -> str:
+        """The placebo estimate and its test. Returned; ``print_summary()`` prints it."""
         lo, hi = self.conf_int
         rows = [f"Placebo test: {self.test_type}",
                 f"  placebo effect {self.placebo_effect:.6f}  se {self.se:.6f}  "
@@ -72,10 +74,8 @@ class PlaceboTestResults:
                         f"{np.nanmax(e):.6f}")
         rows.append("  significant placebo effect: parallel trends in doubt" if
                     self.is_significant else "  no significant placebo effect")
-        return "\n".join(rows)
-
-    def print_summary(self) -> None:
-        print(self.summary())
+        rows += ["---", STARS_LEGEND]
+        return Summary("\n".join(rows))
 
     def to_dict(self) -> Dict[str, Any]:
         d = {"test_type": self.test_type, "placebo_effect": self.placebo_effect, "se": self.se,
@@ -88,6 +88,7 @@ class PlaceboTestResults:
         return d
 
     def to_dataframe(self):
+        """to_dict() as a one-row pandas DataFrame."""
         import pandas as pd
         return pd.DataFrame([self.to_dict()])
 
@@ -118,8 +119,10 @@ def _default_post(periods, post_periods):
 def placebo_timing_test(data, outcome, treatment, time, fake_treatment_period,
                         post_periods=None, alpha=0.05, **estimator_kwargs):
     """DiD on the pre-treatment periods only, with a fake treatment date: post = time >=
-    fake_treatment_period. ``post_periods`` default the later half of the periods; the original
-    estimate uses post = time in post_periods."""
+    fake_treatment_period. data: a DataFrame; outcome, treatment (0/1), time: column names;
+    ``post_periods`` default the later half of the periods; the original estimate uses post =
+    time in post_periods; alpha: the test's level; estimator_kwargs go to
+    DifferenceInDifferences. Returns a PlaceboTestResults."""
     _need(data, outcome, treatment, time)
     periods = sorted(data[time].unique())
     post = _default_post(periods, post_periods)
@@ -140,7 +143,9 @@ def placebo_timing_test(data, outcome, treatment, time, fake_treatment_period,
 def placebo_group_test(data, outcome, time, unit, fake_treated_units, post_periods=None,
                        alpha=0.05, treatment=None, **estimator_kwargs):
     """DiD with ``fake_treated_units`` as the treated group among the never-treated units (units
-    ever treated per ``treatment`` are dropped first)."""
+    ever treated per ``treatment`` are dropped first). data: a DataFrame; outcome, time, unit:
+    column names; post_periods: the post periods (default the later half); alpha: the test's
+    level; estimator_kwargs go to DifferenceInDifferences. Returns a PlaceboTestResults."""
     if fake_treated_units is None or len(fake_treated_units) == 0:
         raise ValueError("fake_treated_units must be a non-empty list")
     _need(data, outcome, time, unit)
@@ -191,7 +196,11 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
                      alpha=0.05, seed=None, time=None, threads=0, **estimator_kwargs):
     """Randomization inference: the ATT with treatment given to ``n_permutations`` random sets
     of as many units as are treated; p = (1 + #{|ATT_perm| >= |ATT|}) / (valid + 1), se the sd
-    of the permuted ATTs, the interval their alpha/2 and 1 - alpha/2 percentiles."""
+    of the permuted ATTs, the interval their alpha/2 and 1 - alpha/2 percentiles.
+
+    data: a DataFrame; outcome, treatment (0/1), post (the 0/1 post column; ``time`` is its old
+    name), unit: column names; seed: the permutations' seed (None: a fresh one); threads: C
+    threads (0: every core; the same draws for any count). Returns a PlaceboTestResults."""
     post = _post_arg("permutation_test", post, time)
     if unit is None:
         raise ValueError("permutation_test: unit is required")
@@ -226,7 +235,10 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
 def leave_one_out_test(data, outcome, treatment, post=None, unit=None, alpha=0.05, time=None,
                        **estimator_kwargs):
     """The ATT with each treated unit left out in turn: ``leave_one_out_effects`` {unit: ATT};
-    placebo_effect their mean, se their sd, t / p / interval with len - 1 degrees of freedom."""
+    placebo_effect their mean, se their sd, t / p / interval with len - 1 degrees of freedom.
+
+    data: a DataFrame; outcome, treatment (0/1), post (the 0/1 post column; ``time`` is its old
+    name), unit: column names; alpha: the interval's level. Returns a PlaceboTestResults."""
     post = _post_arg("leave_one_out_test", post, time)
     if unit is None:
         raise ValueError("leave_one_out_test: unit is required")
@@ -266,8 +278,12 @@ def leave_one_out_test(data, outcome, treatment, post=None, unit=None, alpha=0.0
 def run_placebo_test(data, outcome, treatment, time, unit=None, test_type="fake_timing",
                      fake_treatment_period=None, fake_treatment_group=None, post_periods=None,
                      n_permutations=1000, alpha=0.05, seed=None, **estimator_kwargs):
-    """One placebo test by name: 'fake_timing', 'fake_group', 'permutation' or
-    'leave_one_out' (the last two read ``time`` as the 0/1 post column, as diff-diff does)."""
+    """One placebo test by name, ``test_type`` 'fake_timing', 'fake_group', 'permutation' or
+    'leave_one_out' (the last two read ``time`` as the 0/1 post column, as diff-diff does).
+
+    data, outcome, treatment, time, unit: as the tests take them; fake_treatment_period (for
+    fake_timing), fake_treatment_group (the fake treated units, for fake_group), post_periods,
+    n_permutations, alpha, seed: passed to the test. Returns a PlaceboTestResults."""
     test_type = str(test_type).lower()
     if test_type not in _TEST_TYPES:
         raise ValueError(f"test_type={test_type!r}: expected one of {list(_TEST_TYPES)}")
@@ -296,7 +312,11 @@ def run_all_placebo_tests(data, outcome, treatment, time, unit, pre_periods, pos
                           n_permutations=500, alpha=0.05, seed=None, **estimator_kwargs):
     """Fake timing at every pre period but the first, the permutation test and leave-one-out
     (``time`` the 0/1 post column for the last two). A failing test is reported as a dict with
-    'error', 'error_type' and 'test_type' instead of raising."""
+    'error', 'error_type' and 'test_type' instead of raising.
+
+    data, outcome, treatment, time, unit: as the tests take them; pre_periods, post_periods:
+    the periods before and after treatment; n_permutations, alpha, seed: passed to the tests.
+    Returns {test name: PlaceboTestResults or error dict}."""
     out = {}
 
     def attempt(key, kind, fn, **extra):

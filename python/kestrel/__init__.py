@@ -9,6 +9,7 @@ Submodules (loaded on first use): kestrel.did (difference-in-differences), kestr
 scikit-learn estimators), kestrel.gsem (GenomicSEM's munge, ldsc and sumstats).
 """
 import importlib
+import os
 
 from _kestrel._core import KestrelError, __version__
 from _kestrel._core import read_csv as _read_csv
@@ -33,11 +34,23 @@ def __dir__():
 
 
 def read_csv(path):
-    """Read a CSV/TSV file (plain or gzip) with kestrel's reader into a dict of NumPy arrays
-    (or a pandas DataFrame when pandas is installed)."""
-    cols = _read_csv(str(path))
+    """Read a CSV or TSV file (by its name: .tsv / .tab) with kestrel's reader, plain or gzip.
+
+    path: the file (str or path-like). Column types (int64, float64, text) are inferred; the
+    NA tokens are "" NA NaN nan N/A NULL null and "."; a bad cell is an error naming the file,
+    line and column. Returns a pandas DataFrame whose int64 and float64 columns are views of
+    the memory kestrel read into (no copy; pandas >= 3 builds the frame without copying, and
+    its copy-on-write keeps kestrel's memory unchanged when the frame is modified; older pandas
+    copies them), or, without pandas, a dict of NumPy arrays (text columns: object arrays with
+    None for NA).
+    """
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"path={path!r}: expected a file name (str or path-like)") from None
+    cols = _read_csv(path)
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is optional
         return cols
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols, copy=False)
