@@ -10,7 +10,7 @@ import re
 import numpy as np
 
 from . import _core, validate
-from .summary import STARS_LEGEND, Summary, SummaryMixin, stars
+from .summary import STARS_LEGEND, Summary, stars
 
 _VCOV_KIND = {"iid": 0, "hetero": 1, "HC1": 1, "HC2": 2, "HC3": 3}
 _VCOV_FORMS = ("'iid', 'hetero', 'HC1', 'HC2', 'HC3', 'CRV1:col', 'CRV1:col1+col2' or "
@@ -69,7 +69,7 @@ def _columns(data):
                     f"{type(data).__name__}")
 
 
-class Feols(SummaryMixin):
+class Feols:
     """A fitted linear model (what ``kestrel.feols`` and ``kestrel.ols`` return). Terms are in
     formula order; a term dropped as collinear keeps its place with NaN estimates.
 
@@ -184,6 +184,10 @@ class Feols(SummaryMixin):
             tail += f"   Within R2: {self.r2_within:.6g}"
         lines += ["---", STARS_LEGEND, tail]
         return Summary("\n".join(lines))
+
+    def print_summary(self):
+        """Print the summary table (``summary()`` returns it instead)."""
+        print(self.summary())
 
     def __repr__(self):
         return f"<kestrel.Feols {self.formula!r}: {self.nobs} obs, vcov {self.vcov_type}>"

@@ -16,6 +16,8 @@ from _kestrel._core import read_csv as _read_csv
 from _kestrel.regress import Feols, feols, ols
 
 __all__ = ["Feols", "KestrelError", "feols", "ols", "read_csv", "__version__"]
+for _obj in (Feols, feols, ols):  # help() and reprs name them where users find them
+    _obj.__module__ = __name__
 
 _SUBMODULES = ("did", "gsem", "mars")
 
@@ -38,11 +40,10 @@ def read_csv(path):
 
     path: the file (str or path-like). Column types (int64, float64, text) are inferred; the
     NA tokens are "" NA NaN nan N/A NULL null and "."; a bad cell is an error naming the file,
-    line and column. Returns a pandas DataFrame whose int64 and float64 columns are views of
-    the memory kestrel read into (no copy; pandas >= 3 builds the frame without copying, and
-    its copy-on-write keeps kestrel's memory unchanged when the frame is modified; older pandas
-    copies them), or, without pandas, a dict of NumPy arrays (text columns: object arrays with
-    None for NA).
+    line and column. Returns a pandas DataFrame whose int64 and float64 columns are the
+    memory kestrel read into, not copies (pandas >= 3 builds the frame around them; older
+    pandas copies them into its blocks); the frame is their only owner. Without pandas: a dict
+    of NumPy arrays (text columns: object arrays with None for NA).
     """
     try:
         path = os.fspath(path)

@@ -401,3 +401,8 @@ class _Frozen:
     def __init__(self, est, cband):
         self.__dict__.update(est.get_params())
         self.cband = cband
+
+
+for _name in __all__:  # help() and reprs name them where users find them
+    if getattr(globals()[_name], "__module__", "").startswith("_kestrel."):
+        globals()[_name].__module__ = __name__
