@@ -142,10 +142,13 @@ int cli_ctx(ks_ctx **ctx, const char *cmd, const char *threads)
     return CLI_OK;
 }
 
+/* R's significance codes; the tables that print stars print this legend under them (and so
+ * does kestrel's Python summary). */
 static const char *stars(double p)
 {
     return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : "";
 }
+#define CLI_STARS_LEGEND "Signif. codes: 0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1"
 
 int cli_num(const char *cmd, const char *opt, const char *s, double *out)
 {
@@ -375,7 +378,8 @@ void cli_print_feols(FILE *out, const ks_feols *m, const char *formula)
         fprintf(out, "%-20s %14.6g %14.6g %9.3f %10.3g %s\n", ks_feols_name(m, j),
                 ks_feols_coef(m, j), ks_feols_se(m, j), ks_feols_tstat(m, j), p, stars(p));
     }
-    fprintf(out, "---\nRMSE: %.6g   R2: %.6g", sqrt(in.rss / (double)in.nobs), in.r2);
+    fprintf(out, "---\n%s\nRMSE: %.6g   R2: %.6g", CLI_STARS_LEGEND, sqrt(in.rss / (double)in.nobs),
+            in.r2);
     if (in.n_fe) fprintf(out, "   Within R2: %.6g", in.r2_within);
     fprintf(out, "\n");
 }

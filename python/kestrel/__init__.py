@@ -1,24 +1,57 @@
 """kestrel — one statistics engine in C: regression with fixed effects, difference-in-differences,
-MARS and genomic SEM. This package shapes arguments and results; the computation is in C
-(kestrel._core).
+MARS and genomic SEM. This package shapes arguments and results; the computation is in C.
 
     >>> import kestrel
     >>> fit = kestrel.feols("y ~ x1 + x2 | unit + year", df, vcov={"CRV1": "unit"})
     >>> fit.summary()
+
+Submodules (loaded on first use): kestrel.did (difference-in-differences), kestrel.mars (MARS as
+scikit-learn estimators), kestrel.gsem (GenomicSEM's munge, ldsc and sumstats).
 """
-from ._core import KestrelError, __version__, build_info
-from ._core import read_csv as _read_csv
-from .regress import Feols, feols, ols
+import importlib
+import os
+
+from _kestrel._core import KestrelError, __version__, build_info
+from _kestrel._core import read_csv as _read_csv
+from _kestrel.regress import Feols, feols, ols
 
 __all__ = ["Feols", "KestrelError", "build_info", "feols", "ols", "read_csv", "__version__"]
+for _obj in (Feols, feols, ols):  # help() and reprs name them where users find them
+    _obj.__module__ = __name__
+
+_SUBMODULES = ("did", "gsem", "mars")
+
+
+def __getattr__(name):
+    """kestrel.did, kestrel.gsem and kestrel.mars are imported on first use (PEP 562)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "_core":  # the C extension, for tests that call it directly
+        return importlib.import_module("_kestrel._core")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))
 
 
 def read_csv(path):
-    """Read a CSV/TSV file (plain or gzip) with kestrel's reader into a dict of NumPy arrays
-    (or a pandas DataFrame when pandas is installed)."""
-    cols = _read_csv(str(path))
+    """Read a CSV or TSV file (by its name: .tsv / .tab) with kestrel's reader, plain or gzip.
+
+    path: the file (str or path-like). Column types (int64, float64, text) are inferred; the
+    NA tokens are "" NA NaN nan N/A NULL null and "."; a bad cell is an error naming the file,
+    line and column. Returns a pandas DataFrame whose int64 and float64 columns are the
+    memory kestrel read into, not copies (pandas >= 3 builds the frame around them; older
+    pandas copies them into its blocks); the frame is their only owner. Without pandas: a dict
+    of NumPy arrays (text columns: object arrays with None for NA).
+    """
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"path={path!r}: expected a file name (str or path-like)") from None
+    cols = _read_csv(path)
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is optional
         return cols
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols, copy=False)

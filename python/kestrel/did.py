@@ -15,19 +15,28 @@ import math
 
 import numpy as np
 
-from . import _core
-from . import did_checks as checks
-from .did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
+from _kestrel import _core
+from _kestrel import did_checks as checks
+from _kestrel.did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
                              MultiPeriodDiDResults, TwoWayFixedEffects)
-from .did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
-from .did_sunab import SunAbraham, SunAbrahamResults  # noqa: F401
-from .did_bacon import (BaconDecomposition, BaconDecompositionResults,  # noqa: F401
+from _kestrel.did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
+from _kestrel.did_sunab import SunAbraham, SunAbrahamResults  # noqa: F401
+from _kestrel.did_bacon import (BaconDecomposition, BaconDecompositionResults,  # noqa: F401
                         Comparison2x2, bacon_decompose)
-from .did_diagnostics import (PlaceboTestResults, leave_one_out_test,  # noqa: F401
+from _kestrel.did_diagnostics import (PlaceboTestResults, leave_one_out_test,  # noqa: F401
                               permutation_test, placebo_group_test, placebo_timing_test,
                               run_all_placebo_tests, run_placebo_test)
-from .did_base import Estimator, Results
-from .regress import _columns
+from _kestrel.did_base import Estimator, Results
+from _kestrel.regress import _columns
+from _kestrel.summary import Summary
+
+__all__ = [
+    "CallawaySantAnna", "CallawaySantAnnaResults", "DifferenceInDifferences",
+    "TwoWayFixedEffects", "MultiPeriodDiD", "DiDResults", "MultiPeriodDiDResults", "SyntheticDiD",
+    "SyntheticDiDResults", "SunAbraham", "SunAbrahamResults", "BaconDecomposition",
+    "BaconDecompositionResults", "Comparison2x2", "bacon_decompose", "PlaceboTestResults",
+    "placebo_timing_test", "placebo_group_test", "permutation_test", "leave_one_out_test",
+    "run_placebo_test", "run_all_placebo_tests", "plot_event_study"]
 
 _CONTROL = {"never_treated": 0, "nevertreated": 0, "not_yet_treated": 1, "notyettreated": 1}
 _METHOD = {"dr": 0, "ipw": 1, "reg": 2}
@@ -161,10 +170,12 @@ class CallawaySantAnnaResults(Results):
         return self._raw["unit_row"]
 
     def aggregate(self, type="simple", balance_e=None, min_e=None, max_e=None):
-        """Aggregate the cells as R did's aggte: ``simple``, ``event_study`` (``dynamic``),
-        ``group`` or ``calendar``. Stores the elements in ``event_study_effects``,
-        ``group_effects`` or ``calendar_effects`` and returns the raw aggregation (att, se,
-        crit, e, att_e, se_e)."""
+        """Aggregate the cells as R did's aggte: ``type`` ``simple``, ``event_study``
+        (``dynamic``), ``group`` or ``calendar``; for the event study ``balance_e`` (only
+        cohorts observed e periods after treatment), ``min_e`` / ``max_e`` (the event times
+        kept). Stores the elements in ``event_study_effects``, ``group_effects`` or
+        ``calendar_effects`` and returns the raw aggregation (att, se, crit, e, att_e,
+        se_e)."""
         kind = _choice("type", type, _AGG)
         agg = _core.did_cs_aggregate(
             self._fit, kind,
@@ -191,8 +202,8 @@ class CallawaySantAnnaResults(Results):
         return agg
 
     def to_dataframe(self, level="group_time"):
-        """One row per cell (``group_time``) or per element of an aggregation (``event_study``,
-        ``group``, ``calendar``)."""
+        """One row per cell (``level`` ``group_time``) or per element of an aggregation
+        (``event_study``, ``group``, ``calendar``): a pandas DataFrame."""
         import pandas as pd
 
         if level == "group_time":
@@ -233,7 +244,9 @@ class CallawaySantAnnaResults(Results):
         }
 
     def summary(self):
-        """The tables as text."""
+        """The overall effect, the cells, the pre-test and the aggregations asked for.
+        Returned (a str that a REPL or notebook shows as the tables); ``print_summary()``
+        prints it."""
         a = self.alpha
         lines = [
             "Callaway & Sant'Anna (2021) group-time average treatment effects",
@@ -257,11 +270,11 @@ class CallawaySantAnnaResults(Results):
                                 ("By calendar period", self.calendar_effects, "time")):
             if eff:
                 lines += ["", title, _table([key], [(k,) for k in eff], list(eff.values()), a)]
-        return "\n".join(lines)
+        return Summary("\n".join(lines))
 
     def plot(self, ax=None, **kw):
         """Event-study plot (matplotlib)."""
-        from .did_plot import plot_event_study
+        from _kestrel.did_plot import plot_event_study
 
         return plot_event_study(self, ax=ax, **kw)
 
@@ -312,7 +325,10 @@ class CallawaySantAnna(Estimator):
     ``anticipation``, ``estimation_method`` ('dr' | 'ipw' | 'reg'), ``alpha``, ``cluster`` (a
     column coarser than the unit), ``n_bootstrap`` (0: analytical SEs), ``bootstrap_weights``
     ('rademacher' | 'mammen' | 'webb'), ``seed``, ``base_period`` ('varying' | 'universal'),
-    ``cband`` (uniform sup-t bands; with the bootstrap), ``threads`` (0: all cores).
+    ``cband`` (uniform sup-t bands; with the bootstrap), ``panel`` (False: repeated
+    cross-sections, every row its own observation), ``allow_unbalanced_panel`` (keep units
+    missing some periods, R's unbalanced estimator), ``rank_deficient_action`` (accepted for
+    diff-diff's signature), ``threads`` (0: all cores).
     """
 
     _params = (
@@ -341,10 +357,13 @@ class CallawaySantAnna(Estimator):
 
     def fit(self, data, outcome, unit, time, first_treat, covariates=None, aggregate=None,
             balance_e=None, weights=None, min_e=None, max_e=None):
-        """Estimate every ATT(g,t). ``first_treat`` is 0 (or inf) for never-treated units;
+        """Estimate every ATT(g,t). ``data``: a DataFrame (or dict of arrays); ``outcome``,
+        ``unit``, ``time``: column names; ``first_treat`` is 0 (or inf) for never-treated units;
         ``covariates`` enter the propensity score and outcome models (values of the base
         period); ``weights`` names a sampling-weight column; ``aggregate`` is None, 'simple',
-        'event_study', 'group', 'calendar', 'all', or a list of them."""
+        'event_study', 'group', 'calendar', 'all', or a list of them, with ``balance_e``,
+        ``min_e``, ``max_e`` for the event study (see ``aggregate``). Returns a
+        CallawaySantAnnaResults."""
         if isinstance(covariates, str):
             covariates = [covariates]
         checks.check_alpha(self.alpha)
@@ -385,8 +404,10 @@ def _warn_fit_notes(notes, rank_action):
 
 
 def plot_event_study(results, **kw):
-    """Event-study plot of a CallawaySantAnnaResults (matplotlib)."""
-    from .did_plot import plot_event_study as _plot
+    """Event-study plot of ``results`` (a CallawaySantAnnaResults or SunAbrahamResults;
+    matplotlib): estimates and intervals by event time. Keywords: ax, title, color,
+    reference_line. Returns the matplotlib Axes."""
+    from _kestrel.did_plot import plot_event_study as _plot
 
     return _plot(results, **kw)
 
@@ -397,3 +418,8 @@ class _Frozen:
     def __init__(self, est, cband):
         self.__dict__.update(est.get_params())
         self.cband = cband
+
+
+for _name in __all__:  # help() and reprs name them where users find them
+    if getattr(globals()[_name], "__module__", "").startswith("_kestrel."):
+        globals()[_name].__module__ = __name__

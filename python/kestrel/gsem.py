@@ -19,8 +19,9 @@ import pathlib
 
 import numpy as np
 
-from . import _core
-from .gsem_bulik import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_bulik.py)
+from _kestrel import _core
+from _kestrel.summary import Summary, SummaryMixin
+from _kestrel.gsem_bulik import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_bulik.py)
 
 __all__ = ["munge", "ldsc", "LdscResult", "sumstats", "ldsc_h2", "ldsc_rg"]
 
@@ -140,7 +141,7 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     return reps
 
 
-class LdscResult:
+class LdscResult(SummaryMixin):
     """GenomicSEM's covstruc: S, V, I, N, m (and S_Stand, V_Stand), with trait names; plus each
     trait's heritability details and each regression's estimate."""
 
@@ -174,6 +175,30 @@ class LdscResult:
         return {"S": self.S, "V": self.V, "I": self.I, "N": self.N, "m": self.m,
                 "S_Stand": self.S_Stand, "V_Stand": self.V_Stand}
 
+    def summary(self):
+        """S with its standard errors and the genetic correlations, by trait. Returned;
+        ``print_summary()`` prints it."""
+        se = self.se()
+        k = len(self.trait_names)
+        w = max(12, max(len(t) for t in self.trait_names) + 2)
+        lines = [f"LD score regression (GenomicSEM's ldsc): {k} traits, m = {self.m:g}", "",
+                 "Genetic covariance S (standard error)",
+                 " " * w + "".join(f"{t:>24}" for t in self.trait_names)]
+        lines += [f"{a:<{w}}" + "".join(f"{self.S[i, j]:>12.6f} ({se[i, j]:8.6f})"
+                                        for j in range(k))
+                  for i, a in enumerate(self.trait_names)]
+        if self.S_Stand is not None:
+            sse = self.se(standardized=True)
+            lines += ["", "Genetic correlations S_Stand (standard error)",
+                      " " * w + "".join(f"{t:>24}" for t in self.trait_names)]
+            lines += [f"{a:<{w}}" + "".join(f"{self.S_Stand[i, j]:>12.6f} ({sse[i, j]:8.6f})"
+                                            for j in range(k))
+                      for i, a in enumerate(self.trait_names)]
+        lines += ["", "Intercepts I", " " * w + "".join(f"{t:>12}" for t in self.trait_names)]
+        lines += [f"{a:<{w}}" + "".join(f"{self.I[i, j]:>12.6f}" for j in range(k))
+                  for i, a in enumerate(self.trait_names)]
+        return Summary("\n".join(lines))
+
     def __repr__(self):
         with np.printoptions(precision=4, suppress=True):
             return (f"LdscResult({len(self.trait_names)} traits {self.trait_names}, m={self.m:g})\n"
@@ -182,13 +207,15 @@ class LdscResult:
 
 def ldsc(traits, sample_prev=None, population_prev=None, ld=None, wld=None, trait_names=None,
          sep_weights=False, chr=22, n_blocks=200, stand=False, select=False, chisq_max=None):
-    """GenomicSEM's ldsc() on munged files (`SNP N Z A1 A2`).
+    """GenomicSEM's ldsc() on munged files (`SNP N Z A1 A2`): traits, their paths; trait_names:
+    the names (default: the file names); n_blocks: jackknife blocks (200).
 
     sample_prev / population_prev: one value per trait (None or NaN: no liability conversion);
     ld: the folder of `<chr>.l2.ldscore.gz` and `<chr>.l2.M_5_50`; wld: the weights' folder (used
     with sep_weights=True); select: False, "ODD", "EVEN" or a list of chromosomes; chisq_max:
     None for max(0.001 max N, 80). stand is accepted for GenomicSEM's signature: S_Stand and
-    V_Stand are always returned (None when a heritability is not positive).
+    V_Stand are always returned (None when a heritability is not positive). Returns an
+    LdscResult.
     """
     del stand
     traits = [os.fspath(t) for t in traits]
@@ -228,6 +255,11 @@ def sumstats(files, ref, trait_names=None, se_logit=None, OLS=None, linprob=None
              direct_filter=False, column_names=None, out=None, threads=0):
     """GenomicSEM's sumstats(): the raw GWAS files aligned to `ref` (`SNP A1 A2 MAF ...`, e.g.
     reference.1000G.maf.0.005.txt) and standardized, the SNPs present in every file kept.
+    trait_names: the traits' names (default: the file names). info_filter (0.6), maf_filter
+    (0.01): the INFO and MAF below which a SNP is dropped; keep_indel: keep insertions and
+    deletions; ambig: keep strand-ambiguous SNPs; direct_filter: filter on the file's own MAF
+    (else the reference's); column_names: {"SNP": ..., "effect": ...} for columns GenomicSEM's
+    synonyms do not name; threads: files read in parallel (0: every core).
 
     se_logit, OLS, linprob, betas: one flag per file (or one for all), as in GenomicSEM: OLS for
     continuous traits (beta = Z / sqrt(N varSNP)), linprob for binary traits from Z, else the

@@ -10,10 +10,12 @@ arguments and results.
 """
 import json
 import math
+import numbers
 
 import numpy as np
 
-from . import _core
+from _kestrel import _core, validate
+from _kestrel.summary import Summary, SummaryMixin
 
 try:  # scikit-learn is optional: without it the estimators still fit and predict
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
@@ -91,6 +93,27 @@ def _validate(est, X, y=None, reset=True, allow_nan=False, multi_output=True):
     return X, np.asarray(y, dtype=np.float64)
 
 
+def _seed(random_state):
+    """The C seed from random_state: None (0), an int in [0, 2**32 - 1] or a NumPy
+    RandomState (scikit-learn's forms)."""
+    if random_state is None:
+        return 0
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**31 - 1))
+    if isinstance(random_state, (bool, np.bool_)) or not isinstance(random_state, numbers.Integral):
+        raise TypeError(f"random_state={random_state!r}: expected None, an integer in "
+                        "[0, 2**32 - 1] or a numpy.random.RandomState")
+    return validate.integer("random_state", random_state, minimum=0, maximum=2**32 - 1)
+
+
+def _items(kinds):
+    try:
+        return list(kinds)
+    except TypeError:
+        raise TypeError(f"feature_importance_type={kinds!r}: expected None, 'nb_subsets', "
+                        "'gcv', 'rss' or a list of them") from None
+
+
 def _sample_weight(sample_weight, n):
     """Case weights as float64 (None: none): n finite values >= 0, not all 0."""
     if sample_weight is None:
@@ -119,7 +142,7 @@ def _spans_from_alpha(alpha_min, alpha_end, p, n):
     return minspan, endspan
 
 
-class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
+class Earth(SummaryMixin, RegressorMixin, TransformerMixin, BaseEstimator):
     """MARS regression with R earth's algorithm and defaults.
 
     Parameters (pymars's names; earth's in parentheses):
@@ -143,7 +166,11 @@ class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
       allow_missing: NaN in X is allowed; each predictor with missing values gets a
           missingness factor (Friedman 1991, sec. 3.11), and prediction accepts NaN.
       feature_importance_type: 'nb_subsets', 'gcv' or 'rss' (or a list) -> feature_importances_.
-      threads: C threads (default: all).
+      threads: C threads; None or 0 (default): every core, fewer when the data is small (the
+          model is the same for any number).
+
+    Parameters are checked when fit is called (scikit-learn's convention); a bad one raises
+    TypeError or ValueError naming it and what it accepts.
 
     Attributes after fit: basis_ (term descriptions), coef_ (per selected term; one column per
     response), intercept_ (the first coefficient), rss_, mse_, rsq_, grsq_, gcv_, termcond_,
@@ -181,13 +208,21 @@ class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
 
     # -- fitting -----------------------------------------------------------------------------
     def _options(self, X):
+        """The parameters checked (at fit, scikit-learn's convention: each error names the
+        parameter and what it accepts) and shaped for C."""
         n, p = X.shape
-        if self.pmethod not in _PMETHOD:
-            raise ValueError(f"pmethod must be one of {sorted(_PMETHOD)}, got {self.pmethod!r}")
-        if self.glm not in _FAMILY:
-            raise ValueError(f"glm must be None, 'binomial' or 'poisson', got {self.glm!r}")
-        minspan, endspan = int(self.minspan), int(self.endspan)
-        amin, aend = _spans_from_alpha(self.minspan_alpha, self.endspan_alpha, p, n)
+        pmethod = validate.choice("pmethod", self.pmethod, tuple(_PMETHOD))
+        glm = validate.choice("glm", self.glm, tuple(_FAMILY))
+        kinds = self.feature_importance_type
+        if kinds is not None:
+            for kind in [kinds] if isinstance(kinds, str) else _items(kinds):
+                validate.choice("feature_importance_type", kind, ("nb_subsets", "gcv", "rss"))
+        unit = "a number in [0, 1)"
+        amin = validate.real("minspan_alpha", self.minspan_alpha, unit, lambda a: 0 <= a < 1)
+        aend = validate.real("endspan_alpha", self.endspan_alpha, unit, lambda a: 0 <= a < 1)
+        minspan = validate.integer("minspan", self.minspan)
+        endspan = validate.integer("endspan", self.endspan, minimum=0)
+        amin, aend = _spans_from_alpha(amin, aend, p, n)
         minspan = amin or minspan
         endspan = aend or endspan
         lin = None
@@ -206,38 +241,54 @@ class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
                             raise ValueError(f"linpreds: no column named {item!r}")
                         lin[names.index(item)] = 1
                     else:
-                        j = int(item)
+                        j = validate.integer("linpreds", item)
                         if not 0 <= j < p:
                             raise ValueError(f"linpreds: column {j} is out of range")
                         lin[j] = 1
-        seed = 0 if self.random_state is None else int(
-            np.random.RandomState(self.random_state).randint(0, 2**31 - 1)
-            if not isinstance(self.random_state, (int, np.integer)) else self.random_state)
-        return dict(max_terms=int(self.max_terms or 0), max_degree=int(self.max_degree),
-                    penalty=float("nan") if self.penalty is None else float(self.penalty),
-                    thresh=float(self.thresh), minspan=minspan, endspan=endspan,
-                    adjust_endspan=float(self.adjust_endspan), fast_k=int(self.fast_k),
-                    fast_beta=float(self.fast_beta), newvar_penalty=float(self.newvar_penalty),
-                    linpreds=lin, auto_linpreds=int(bool(self.allow_linear)),
-                    pmethod=_PMETHOD[self.pmethod], nprune=int(self.nprune or 0),
-                    nfold=int(self.nfold), seed=seed, family=_FAMILY[self.glm],
-                    allow_missing=int(bool(self.allow_missing)),
-                    threads=int(self.threads or 0))
+        penalty = validate.real("penalty", self.penalty, "None, a number >= 0 or -1 (no "
+                                "penalty)", lambda v: v >= 0 or v == -1, none=True)
+        return dict(
+            max_terms=validate.integer("max_terms", self.max_terms, minimum=1,
+                                       none=True) or 0,
+            max_degree=validate.integer("max_degree", self.max_degree, minimum=1),
+            penalty=float("nan") if penalty is None else penalty,
+            thresh=validate.real("thresh", self.thresh, unit, lambda v: 0 <= v < 1),
+            minspan=minspan, endspan=endspan,
+            adjust_endspan=validate.real("adjust_endspan", self.adjust_endspan,
+                                         "a number in [0, 10]", lambda v: 0 <= v <= 10),
+            fast_k=validate.integer("fast_k", self.fast_k, minimum=0),
+            fast_beta=validate.real("fast_beta", self.fast_beta, "a number >= 0",
+                                    lambda v: v >= 0),
+            newvar_penalty=validate.real("newvar_penalty", self.newvar_penalty, "a number >= 0",
+                                         lambda v: v >= 0),
+            linpreds=lin, auto_linpreds=int(validate.flag("allow_linear", self.allow_linear)),
+            pmethod=_PMETHOD[pmethod],
+            nprune=validate.integer("nprune", self.nprune, minimum=1,
+                                    none=True) or 0,
+            nfold=validate.integer("nfold", self.nfold, minimum=2),
+            seed=_seed(self.random_state), family=_FAMILY[glm],
+            allow_missing=int(validate.flag("allow_missing", self.allow_missing)),
+            threads=validate.threads(self.threads))
 
     def fit(self, X, y, sample_weight=None):
-        """Fit on X (n x p) and y (n, or n x responses); sample_weight: case weights >= 0
-        (earth's case weights; cases with weight 0 are left out)."""
+        """Build the model: the forward pass, pruning and (with glm) the GLM.
+
+        X: n x p numbers (a DataFrame's column names become feature_names_in_; NaN only with
+        allow_missing). y: n numbers, or n x responses (one basis for all). sample_weight:
+        None, or n case weights, finite and >= 0 (earth's weights; cases with weight 0 are left
+        out). Returns self, fitted."""
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
                              "is None")
-        X, y = _validate(self, X, y, allow_nan=self.allow_missing)
+        X, y = _validate(self, X, y, allow_nan=validate.flag("allow_missing", self.allow_missing))
         self._y_1d = y.ndim == 1
         Y = y.reshape(len(y), -1)
         w = _sample_weight(sample_weight, X.shape[0])
+        opts = self._options(X)
         if w is not None and not np.all(w > 0):
             keep = w > 0
             X, Y, w = X[keep], Y[keep], w[keep]
-        self._model, res = _core.mars_fit(X, Y, w, **self._options(X))
+        self._model, res = _core.mars_fit(X, Y, w, **opts)
         self._set_results(res)
         return self
 
@@ -321,21 +372,24 @@ class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
                                  "'fit' with appropriate arguments before using this estimator.")
 
     def predict(self, X):
-        """Predictions (for glm: probabilities / means)."""
+        """Predictions for X (n x p, the features fit saw): n values (n x responses for a 2-D
+        y); with glm, probabilities (binomial) or means (poisson)."""
         self._check_fitted()
         X = _validate(self, X, reset=False, allow_nan=self.allow_missing)
         out = _core.mars_predict(self._model, X)
         return out[:, 0] if self._y_1d else out
 
     def transform(self, X):
-        """The selected terms evaluated on X (n x terms; column 0 the intercept)."""
+        """The selected terms evaluated on X (n x p): returns n x terms (column 0 the
+        intercept)."""
         self._check_fitted()
         X = _validate(self, X, reset=False, allow_nan=self.allow_missing)
         return _core.mars_basis(self._model, X)
 
     def summary(self):
         """The model as earth prints it: the selected terms with their coefficients, then the
-        selection and the fit statistics."""
+        selection and the fit statistics. Returned (a str that a REPL or notebook shows as the
+        table); ``print_summary()`` prints it."""
         self._check_fitted()
         r = self._res
         sel = list(r["selected"])
@@ -358,11 +412,7 @@ class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
                      " ".join(str(degs.count(d)) for d in range(max(degs) + 1)))
         lines.append(f"GCV {r['gcv']:.7g}    RSS {r['rss']:.7g}    GRSq {r['grsq']:.7g}    "
                      f"RSq {r['rsq']:.7g}")
-        text = "\n".join(lines)
-        return text
-
-    def print_summary(self):
-        print(self.summary())
+        return Summary("\n".join(lines))
 
     # -- persistence ------------------------------------------------------------------------
     def to_json(self):
@@ -379,6 +429,7 @@ class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
 
     @classmethod
     def from_json(cls, text):
+        """The estimator to_json wrote (text: its JSON string), fitted as it was."""
         d = json.loads(text)
         est = cls(**d["params"])
         est._restore(d)
@@ -407,7 +458,7 @@ class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
 
     def plot(self, X, ax=None, terms=None):
         """Each selected term's contribution (coefficient x term) against its first predictor
-        (matplotlib, optional)."""
+        (matplotlib, optional): plot_terms(self, X, ax, terms). Returns the figure."""
         return plot_terms(self, X, ax=ax, terms=terms)
 
     def __sklearn_tags__(self):
@@ -418,14 +469,23 @@ class Earth(RegressorMixin, TransformerMixin, BaseEstimator):
 
 
 class EarthRegressor(Earth):
-    """Earth under the name pymars uses for its scikit-learn regressor."""
+    __doc__ = ("Earth under the name pymars uses for its scikit-learn regressor; the same "
+               "parameters and attributes:\n\n    " + Earth.__doc__)
 
 
-class EarthClassifier(ClassifierMixin, BaseEstimator):
+class EarthClassifier(SummaryMixin, ClassifierMixin, BaseEstimator):
     """MARS classification as earth's glm=binomial: the basis is chosen by least squares on the
     class indicators (one response per class beyond two; shared basis), then a logistic
     regression per class is fitted on the selected terms. predict_proba normalises the
-    one-vs-rest probabilities."""
+    one-vs-rest probabilities.
+
+    Parameters, as Earth's: max_terms, max_degree, penalty, minspan, endspan, thresh,
+    allow_linear, fast_k, fast_beta, newvar_penalty, pmethod, nprune, allow_missing, threads.
+    Checked when fit is called.
+
+    Attributes after fit: classes_ (the labels, sorted), earth_ (the fitted Earth with one
+    binomial response per class, or one for two classes), n_features_in_.
+    """
 
     def __init__(self, max_terms=None, max_degree=1, penalty=None, minspan=0, endspan=0,
                  thresh=0.001, allow_linear=True, fast_k=20, fast_beta=1.0,
@@ -447,6 +507,8 @@ class EarthClassifier(ClassifierMixin, BaseEstimator):
         self.threads = threads
 
     def fit(self, X, y, sample_weight=None):
+        """Fit on X (n x p numbers) and y (n class labels, at least two classes);
+        sample_weight: None or n case weights >= 0. Returns self, fitted."""
         try:
             from sklearn.utils.multiclass import check_classification_targets
         except ImportError:  # pragma: no cover
@@ -488,6 +550,8 @@ class EarthClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X):
+        """Class probabilities for X (n x p): returns n x classes, rows summing to 1, columns
+        in the order of classes_."""
         self._check_fitted()
         X = _validate(self, X, reset=False, allow_nan=self.allow_missing)
         P = np.asarray(self.earth_.predict(X))
@@ -499,10 +563,12 @@ class EarthClassifier(ClassifierMixin, BaseEstimator):
         return P / s
 
     def predict(self, X):
+        """The most probable class of each row of X (n x p): returns n labels."""
         self._check_fitted()
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def decision_function(self, X):
+        """Log-odds of predict_proba for X: n values for two classes, else n x classes."""
         P = np.clip(self.predict_proba(X), 1e-15, 1 - 1e-15)
         logit = np.log(P) - np.log1p(-P)
         return logit[:, 1] if len(self.classes_) == 2 else logit
@@ -516,6 +582,13 @@ class EarthClassifier(ClassifierMixin, BaseEstimator):
             raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. Call "
                                  "'fit' with appropriate arguments before using this estimator.")
 
+    def summary(self):
+        """The classes, then the model (terms, coefficients per class, fit statistics) as
+        Earth.summary shows it. Returned; ``print_summary()`` prints it."""
+        self._check_fitted()
+        return Summary(f"Classes: {', '.join(map(str, self.classes_))}\n" +
+                       self.earth_.summary())
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = bool(self.allow_missing)
@@ -524,7 +597,9 @@ class EarthClassifier(ClassifierMixin, BaseEstimator):
 
 def plot_terms(model, X, ax=None, terms=None):
     """Plot each selected term's contribution coef x term(X) against the first predictor of the
-    term, one panel per term (matplotlib). Returns the figure."""
+    term, one panel per term (matplotlib). model: a fitted Earth; X: the data to evaluate the
+    terms on (n x p); ax: None (a new figure) or matplotlib Axes to draw on; terms: None (every
+    selected term) or the indices of the terms in basis_ to draw. Returns the figure."""
     import matplotlib.pyplot as plt
 
     model._check_fitted()

@@ -724,6 +724,22 @@ knots:
     }
 }
 
+/* Threads for a step that scans parents x predictors x cases: one per o->thread_work scans
+ * (default 2^23), at most ctx's. A smaller share costs more in waking and joining threads than
+ * it saves, and far more when another process holds a core: on a busy 2-core machine two
+ * threads made a 10,000-case fit 2-5x slower (bench/RESULTS.md, bench/bench_threads.py). The
+ * model is the same for any count. */
+static int step_threads(const ks_ctx *ctx, const ks_mars_options *o, size_t nparents, size_t p,
+                        size_t n)
+{
+    const size_t per = o->thread_work ? o->thread_work : (size_t)1 << 23;
+    size_t most = ctx->nthreads < 1 ? 1 : (size_t)ctx->nthreads, work;
+    if (most > p) most = p; /* the predictors are what the threads share */
+    if (!ks_size_mul(nparents, p, &work) || !ks_size_mul(work, n, &work)) work = SIZE_MAX;
+    const size_t nt = work / per;
+    return (int)(nt < 1 ? 1 : nt > most ? most : nt);
+}
+
 /* One step's search. Every (parent, predictor) is scored independently (in parallel over the
  * predictors), then the offers are compared in earth's order — parents in queue order,
  * predictors ascending, the linear candidate before the knots, strict > so the first wins a
@@ -740,15 +756,10 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
     size_t *par = ks_malloc_array(ctx, nvisit ? nvisit : 1, sizeof *par);
     spans *sp = ks_malloc_array(ctx, nvisit ? nvisit : 1, sizeof *sp);
     offer *of = ks_calloc(ctx, (nvisit ? nvisit : 1) * p, sizeof *of);
-    int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
-    if ((size_t)nt > p) nt = (int)p;
-    const size_t per = 6 * n + nk + 8 + 3 * f->ny;
-    double *wbuf = ks_malloc_array(ctx, (size_t)nt, per * sizeof *wbuf);
-    if (!par || !sp || !of || !wbuf) {
+    if (!par || !sp || !of) {
         ks_free(ctx, par);
         ks_free(ctx, sp);
         ks_free(ctx, of);
-        ks_free(ctx, wbuf);
         return KS_ENOMEM;
     }
     size_t np = 0; /* the visited parents (queue order) that can take another factor */
@@ -761,9 +772,12 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
         sp[np] = knot_spans(f, o, nm, f->degree[m] + 1, n);
         np++;
     }
+    const int nt = step_threads(ctx, o, np, p, n);
+    const size_t per = 6 * n + nk + 8 + 3 * f->ny;
+    double *wbuf = ks_malloc_array(ctx, (size_t)nt, per * sizeof *wbuf);
     /* room for the knots of each pair seen for the first time: at most one per minspan of the
      * countable cases, after the first */
-    int rc = KS_OK;
+    int rc = wbuf ? KS_OK : KS_ENOMEM;
     for (size_t k = 0; k < np && rc == KS_OK; k++) {
         const size_t m = f->queue[par[k]].slot;
         for (size_t v = 0; v < p && rc == KS_OK; v++) {

@@ -211,7 +211,9 @@ static int build_design(ks_ctx *ctx, const ks_formula *f, feols_data *d, const k
             for (size_t i = 0; i < n; i++) ws[d->fe[j][i]] += d->w ? d->w[i] : 1.0;
             fe.wsum[j] = ws;
         }
-        if (!rc) rc = ks_fe_demean(ctx, &fe, d->V, d->nvar, o->fe_tol, o->fe_maxiter, &ds->iters);
+        if (!rc)
+            rc = ks_fe_demean(ctx, &fe, d->V, d->nvar, o->fe_tol, o->fe_maxiter, o->thread_work,
+                              &ds->iters);
         for (size_t j = 0; fe.wsum && j < d->nfe; j++) ks_free(ctx, fe.wsum[j]);
         ks_free(ctx, fe.wsum);
         if (rc) {

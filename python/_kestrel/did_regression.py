@@ -18,13 +18,11 @@ from . import _core
 from . import did_checks as checks
 from .did_base import Estimator, Results
 from .regress import _columns, _feols
+from .summary import STARS_LEGEND, Summary
+from .summary import stars as _stars
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _WILD_WEIGHTS = ("rademacher", "webb", "mammen")
-
-
-def _stars(p):
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
 
 
 class DiDResults(Results):
@@ -91,12 +89,15 @@ class DiDResults(Results):
                 "inference_method": self.inference_method, "n_bootstrap": self.n_bootstrap}
 
     def to_dataframe(self):
+        """to_dict() as a one-row pandas DataFrame."""
         import pandas as pd
         return pd.DataFrame([self.to_dict()])
 
     def summary(self):
+        """The effect with its test and interval; stars and their legend as the kestrel
+        command prints them. Returned; ``print_summary()`` prints it."""
         lo, hi = self.conf_int
-        return "\n".join([
+        return Summary("\n".join([
             f"{self._label}",
             f"  observations {self.n_obs} (treated {self.n_treated}, control {self.n_control})"
             + (f", clusters {self.n_clusters}" if self.n_clusters else ""),
@@ -104,7 +105,8 @@ class DiDResults(Results):
             f"  ATT {self.att:.6f}  se {self.se:.6f}  t {self.t_stat:.3f}  p {self.p_value:.4g} "
             f"{self.significance_stars}",
             f"  {100 * (1 - self.alpha):g}% interval [{lo:.6f}, {hi:.6f}]",
-        ])
+            "---", STARS_LEGEND,
+        ]))
 
     def __repr__(self):
         return f"DiDResults(att={self.att:.6g}, se={self.se:.6g}, p={self.p_value:.3g})"
@@ -168,9 +170,30 @@ def _as_list(x):
 
 class DifferenceInDifferences(Estimator):
     """The 2x2 difference-in-differences regression ``y ~ treated + post + treated:post``
-    (+ covariates, + fixed effects), diff-diff's ``DifferenceInDifferences``: ``robust`` (HC1),
-    ``cluster`` (CRV1 on a column), ``alpha``. ``fixed_effects`` and ``absorb`` are both absorbed
-    (the coefficients equal those with dummy variables)."""
+    (+ covariates, + fixed effects), diff-diff's ``DifferenceInDifferences``.
+
+    Parameters
+    ----------
+    robust : bool
+        HC1 standard errors (default True); False: iid.
+    cluster : str, optional
+        A column to cluster on (CRV1; overrides ``robust``).
+    alpha : float
+        1 - the confidence level of the intervals (default 0.05).
+    inference : {'analytical', 'wild_bootstrap'}
+        'wild_bootstrap' (needs ``cluster``): the wild cluster restricted bootstrap's p-value
+        and interval.
+    n_bootstrap : int
+        Bootstrap draws (default 999; all 2^G sign vectors when fewer suffice).
+    bootstrap_weights : {'rademacher', 'webb', 'mammen'}
+        The wild bootstrap's weights.
+    seed : int, optional
+        The bootstrap's seed (None: a fresh one each fit).
+    rank_deficient_action : {'warn', 'error'}
+        'error': raise when a regressor is dropped as collinear.
+    threads : int
+        C threads; 0 (default): every core, fewer when the data is small.
+    """
 
     _params = (
         "robust", "cluster", "alpha", "inference", "n_bootstrap", "bootstrap_weights", "seed",
@@ -259,6 +282,13 @@ class DifferenceInDifferences(Estimator):
 
     def fit(self, data, outcome=None, treatment=None, time=None, formula=None, covariates=None,
             fixed_effects=None, absorb=None):
+        """Estimate the effect of ``treatment`` x ``time``.
+
+        data: a pandas DataFrame (or a dict of arrays); outcome, treatment (0/1), time (0/1
+        post): column names, or formula ``'y ~ treated * post [+ covariates]'`` instead;
+        covariates: columns added to the regression; fixed_effects, absorb: columns absorbed as
+        fixed effects. Returns a DiDResults (``att``, ``se``, ``p_value``, ``conf_int``, ...).
+        """
         self._check_inference(self.cluster)
         if formula is not None:
             outcome, treatment, time, fcovs = _parse_did_formula(formula)
@@ -307,11 +337,19 @@ class DifferenceInDifferences(Estimator):
 class TwoWayFixedEffects(DifferenceInDifferences):
     """``y ~ treatment x time | unit + time`` with standard errors clustered by unit (or by
     ``cluster``), diff-diff's ``TwoWayFixedEffects``: the regressor is the product of the
-    treatment and time columns (treated x post in the 2x2 design)."""
+    treatment and time columns (treated x post in the 2x2 design).
+
+    Parameters, as DifferenceInDifferences's: robust (unused: the errors are clustered),
+    cluster (default: the unit), alpha, inference, n_bootstrap, bootstrap_weights, seed,
+    rank_deficient_action, threads.
+    """
 
     _label = "Two-way fixed effects DiD"
 
     def fit(self, data, outcome, treatment, time, unit, covariates=None):
+        """Estimate the effect. data: a DataFrame (or dict of arrays); outcome, treatment,
+        time, unit: column names (the regressor is treatment x time, with unit and time fixed
+        effects); covariates: columns added. Returns a DiDResults."""
         cluster = self.cluster or unit  # TWFE clusters by unit unless told otherwise
         self._check_inference(cluster)
         _warn_not_binary(data, [("time", time)])
@@ -415,6 +453,7 @@ class MultiPeriodDiDResults(Results):
         return self.period_effects[period]
 
     def to_dataframe(self):
+        """One row per period: effect, se, t_stat, p_value, interval and whether it is post."""
         import pandas as pd
         return pd.DataFrame([{"period": p, "effect": e.effect, "se": e.se, "t_stat": e.t_stat,
                               "p_value": e.p_value, "conf_int_lower": e.conf_int[0],
@@ -429,6 +468,8 @@ class MultiPeriodDiDResults(Results):
                                    for p, e in self.period_effects.items()}}
 
     def summary(self):
+        """The period effects and their post-period average. Returned; ``print_summary()``
+        prints it."""
         rows = [f"Event study (reference period {self.reference_period}; standard errors "
                 f"{self.vcov_type})",
                 f"{'period':>10}{'effect':>12}{'std.err':>12}{'p':>9}"]
@@ -437,7 +478,7 @@ class MultiPeriodDiDResults(Results):
                         + ("  post" if p in self.post_periods else ""))
         rows.append(f"average post-period effect {self.avg_att:.6f} (se {self.avg_se:.6f}, "
                     f"p {self.avg_p_value:.4g})")
-        return "\n".join(rows)
+        return Summary("\n".join(rows))
 
 
 def _py(x):
@@ -448,10 +489,22 @@ class MultiPeriodDiD(DifferenceInDifferences):
     """diff-diff's ``MultiPeriodDiD``: ``y ~ treated + sum_{p != ref} treated x 1(period = p)``
     with period fixed effects (+ covariates, + ``fixed_effects``/``absorb``; ``unit`` adds unit
     fixed effects); ``post_periods`` default the later half of the periods, ``reference_period``
-    the last pre period."""
+    the last pre period.
+
+    Parameters, as DifferenceInDifferences's: robust, cluster, alpha, threads,
+    rank_deficient_action; inference must be 'analytical' (n_bootstrap, bootstrap_weights and
+    seed are unused).
+    """
 
     def fit(self, data, outcome, treatment, time, post_periods=None, covariates=None,
             fixed_effects=None, absorb=None, reference_period=None, unit=None):
+        """Estimate each period's effect and their post-period average.
+
+        data: a DataFrame (or dict of arrays); outcome, treatment (0/1 ever treated), time (the
+        period): column names; post_periods: the treated periods (default the later half);
+        covariates: columns added; fixed_effects, absorb: columns absorbed; reference_period:
+        the omitted pre period (default the last); unit: a column for unit fixed effects.
+        Returns a MultiPeriodDiDResults."""
         if self.inference == "wild_bootstrap":
             raise NotImplementedError("MultiPeriodDiD: inference='wild_bootstrap' is not "
                                       "implemented (the bootstrap covers one coefficient)")

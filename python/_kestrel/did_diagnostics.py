@@ -20,12 +20,13 @@ from . import _core
 from . import did_checks as checks
 from .did_regression import DifferenceInDifferences, _stars
 from .regress import _columns
+from .summary import STARS_LEGEND, Summary, SummaryMixin
 
 _TEST_TYPES = ("fake_timing", "fake_group", "permutation", "leave_one_out")
 
 
 @dataclass
-class PlaceboTestResults:
+class PlaceboTestResults(SummaryMixin):
     """A placebo test: ``placebo_effect`` with ``se``, ``t_stat``, ``p_value``, ``conf_int``,
     ``n_obs``, ``is_significant``; ``original_effect`` / ``original_se`` (the real estimate);
     ``permutation_distribution`` and ``n_permutations`` (permutation test),
@@ -53,6 +54,7 @@ class PlaceboTestResults:
         return _stars(self.p_value)
 
     def summary(self) -> str:
+        """The placebo estimate and its test. Returned; ``print_summary()`` prints it."""
         lo, hi = self.conf_int
         rows = [f"Placebo test: {self.test_type}",
                 f"  placebo effect {self.placebo_effect:.6f}  se {self.se:.6f}  "
@@ -73,10 +75,8 @@ class PlaceboTestResults:
                         f"{np.nanmax(e):.6f}")
         rows.append("  significant placebo effect: parallel trends in doubt" if
                     self.is_significant else "  no significant placebo effect")
-        return "\n".join(rows)
-
-    def print_summary(self) -> None:
-        print(self.summary())
+        rows += ["---", STARS_LEGEND]
+        return Summary("\n".join(rows))
 
     def to_dict(self) -> Dict[str, Any]:
         d = {"test_type": self.test_type, "placebo_effect": self.placebo_effect, "se": self.se,
@@ -89,6 +89,7 @@ class PlaceboTestResults:
         return d
 
     def to_dataframe(self):
+        """to_dict() as a one-row pandas DataFrame."""
         import pandas as pd
         return pd.DataFrame([self.to_dict()])
 
@@ -119,8 +120,10 @@ def _default_post(periods, post_periods):
 def placebo_timing_test(data, outcome, treatment, time, fake_treatment_period,
                         post_periods=None, alpha=0.05, **estimator_kwargs):
     """DiD on the pre-treatment periods only, with a fake treatment date: post = time >=
-    fake_treatment_period. ``post_periods`` default the later half of the periods; the original
-    estimate uses post = time in post_periods."""
+    fake_treatment_period. data: a DataFrame; outcome, treatment (0/1), time: column names;
+    ``post_periods`` default the later half of the periods; the original estimate uses post =
+    time in post_periods; alpha: the test's level; estimator_kwargs go to
+    DifferenceInDifferences. Returns a PlaceboTestResults."""
     _need(data, outcome, treatment, time)
     checks.check_alpha(alpha)
     periods = sorted(data[time].unique())
@@ -142,7 +145,9 @@ def placebo_timing_test(data, outcome, treatment, time, fake_treatment_period,
 def placebo_group_test(data, outcome, time, unit, fake_treated_units, post_periods=None,
                        alpha=0.05, treatment=None, **estimator_kwargs):
     """DiD with ``fake_treated_units`` as the treated group among the never-treated units (units
-    ever treated per ``treatment`` are dropped first)."""
+    ever treated per ``treatment`` are dropped first). data: a DataFrame; outcome, time, unit:
+    column names; post_periods: the post periods (default the later half); alpha: the test's
+    level; estimator_kwargs go to DifferenceInDifferences. Returns a PlaceboTestResults."""
     if fake_treated_units is None or len(fake_treated_units) == 0:
         raise ValueError("fake_treated_units must be a non-empty list")
     _need(data, outcome, time, unit)
@@ -194,7 +199,11 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
                      alpha=0.05, seed=None, time=None, threads=0, **estimator_kwargs):
     """Randomization inference: the ATT with treatment given to ``n_permutations`` random sets
     of as many units as are treated; p = (1 + #{|ATT_perm| >= |ATT|}) / (valid + 1), se the sd
-    of the permuted ATTs, the interval their alpha/2 and 1 - alpha/2 percentiles."""
+    of the permuted ATTs, the interval their alpha/2 and 1 - alpha/2 percentiles.
+
+    data: a DataFrame; outcome, treatment (0/1), post (the 0/1 post column; ``time`` is its old
+    name), unit: column names; seed: the permutations' seed (None: a fresh one); threads: C
+    threads (0: every core; the same draws for any count). Returns a PlaceboTestResults."""
     post = _post_arg("permutation_test", post, time)
     if unit is None:
         raise ValueError("permutation_test: unit is required")
@@ -230,7 +239,10 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
 def leave_one_out_test(data, outcome, treatment, post=None, unit=None, alpha=0.05, time=None,
                        **estimator_kwargs):
     """The ATT with each treated unit left out in turn: ``leave_one_out_effects`` {unit: ATT};
-    placebo_effect their mean, se their sd, t / p / interval with len - 1 degrees of freedom."""
+    placebo_effect their mean, se their sd, t / p / interval with len - 1 degrees of freedom.
+
+    data: a DataFrame; outcome, treatment (0/1), post (the 0/1 post column; ``time`` is its old
+    name), unit: column names; alpha: the interval's level. Returns a PlaceboTestResults."""
     post = _post_arg("leave_one_out_test", post, time)
     if unit is None:
         raise ValueError("leave_one_out_test: unit is required")
@@ -271,8 +283,12 @@ def leave_one_out_test(data, outcome, treatment, post=None, unit=None, alpha=0.0
 def run_placebo_test(data, outcome, treatment, time, unit=None, test_type="fake_timing",
                      fake_treatment_period=None, fake_treatment_group=None, post_periods=None,
                      n_permutations=1000, alpha=0.05, seed=None, **estimator_kwargs):
-    """One placebo test by name: 'fake_timing', 'fake_group', 'permutation' or
-    'leave_one_out' (the last two read ``time`` as the 0/1 post column, as diff-diff does)."""
+    """One placebo test by name, ``test_type`` 'fake_timing', 'fake_group', 'permutation' or
+    'leave_one_out' (the last two read ``time`` as the 0/1 post column, as diff-diff does).
+
+    data, outcome, treatment, time, unit: as the tests take them; fake_treatment_period (for
+    fake_timing), fake_treatment_group (the fake treated units, for fake_group), post_periods,
+    n_permutations, alpha, seed: passed to the test. Returns a PlaceboTestResults."""
     test_type = str(test_type).lower()
     if test_type not in _TEST_TYPES:
         raise ValueError(f"test_type={test_type!r}: expected one of {list(_TEST_TYPES)}")
@@ -299,11 +315,15 @@ def run_placebo_test(data, outcome, treatment, time, unit=None, test_type="fake_
 
 def run_all_placebo_tests(data, outcome, treatment, time, unit, pre_periods, post_periods,
                           n_permutations=500, alpha=0.05, seed=None, **estimator_kwargs):
-    """Fake timing at every pre period but the first, the permutation test and leave-one-out,
-    as {name: PlaceboTestResults}. ``time`` holds the periods (``pre_periods`` and
-    ``post_periods`` are among its values); the permutation and leave-one-out tests use
-    post = time in post_periods. Every test listed runs, or the call raises (diff-diff returns
-    an error dictionary in place of a failed test instead)."""
+    """Fake timing at every pre period but the first, the permutation test and leave-one-out.
+    Every test listed runs, or the call raises (diff-diff returns an error dictionary in place
+    of a failed test instead).
+
+    data: a DataFrame; outcome, treatment (0/1), time, unit: column names, ``time`` holding the
+    periods; pre_periods, post_periods: the periods before and after treatment (values of
+    ``time``; the permutation and leave-one-out tests use post = time in post_periods);
+    n_permutations, alpha, seed and estimator_kwargs: passed to the tests.
+    Returns {test name: PlaceboTestResults}."""
     _need(data, outcome, treatment, time, unit)
     checks.check_alpha(alpha)
     values = set(data[time].dropna().unique().tolist())

@@ -10,6 +10,7 @@ from . import _core
 from . import did_checks as checks
 from .did_base import Estimator, Results
 from .did_regression import _py
+from .summary import Summary
 from .regress import _columns
 
 
@@ -70,11 +71,14 @@ class SyntheticDiDResults(Results):
                 "sc_estimate": self.sc_estimate, "did_estimate": self.did_estimate}
 
     def to_dataframe(self):
+        """The scalar fields of to_dict() as a one-row pandas DataFrame."""
         import pandas as pd
         return pd.DataFrame([{k: v for k, v in self.to_dict().items()
                               if not isinstance(v, (dict, list))}])
 
     def summary(self):
+        """The estimate, its standard error, the regularisation and the largest weights.
+        Returned; ``print_summary()`` prints it."""
         top = sorted(self.unit_weights.items(), key=lambda kv: -kv[1])[:8]
         lines = [
             "Synthetic difference-in-differences (Arkhangelsky et al. 2021; R synthdid)",
@@ -91,7 +95,7 @@ class SyntheticDiDResults(Results):
         if self.sc_estimate is not None:
             lines.append(f"  same panel: synthetic control {self.sc_estimate:.6f}, DiD "
                          f"{self.did_estimate:.6f}")
-        return "\n".join(lines)
+        return Summary("\n".join(lines))
 
     def __repr__(self):
         return f"SyntheticDiDResults(att={self.att:.6g}, se={self.se:.6g})"
@@ -100,7 +104,9 @@ class SyntheticDiDResults(Results):
 class SyntheticDiD(Estimator):
     """diff-diff's ``SyntheticDiD`` computed as R synthdid: ``zeta_omega`` / ``zeta_lambda``
     (None: synthdid's automatic regularisation), ``variance_method`` 'placebo' (default) /
-    'bootstrap' / 'jackknife', ``n_bootstrap`` replications (default 200), ``seed``."""
+    'bootstrap' / 'jackknife' / 'none', ``n_bootstrap`` replications (default 200), ``seed``
+    (None: 0), ``alpha`` (1 - the level of the normal interval, 0.05), ``threads`` (C threads
+    for the replications; 0: every core; the numbers are the same for any count)."""
 
     _params = ("zeta_omega", "zeta_lambda", "alpha", "variance_method", "n_bootstrap",
                "seed", "threads")
@@ -126,10 +132,14 @@ class SyntheticDiD(Estimator):
 
     def fit(self, data, outcome, treatment, unit, time, post_periods=None, covariates=None,
             other_estimators=True):
-        """``treatment``: the ever-treated indicator with ``post_periods``, or (without them)
-        the treated-and-post indicator D_it as in R's panel.matrices. With
-        ``other_estimators`` the synthetic control and DiD estimates of the same panel are
-        computed too (``sc_estimate``, ``did_estimate``)."""
+        """Estimate the effect on a balanced panel with one adoption time.
+
+        data: a DataFrame (or dict of arrays); outcome, unit, time: column names;
+        ``treatment``: the ever-treated indicator with ``post_periods`` (the treated periods),
+        or (without them) the treated-and-post indicator D_it as in R's panel.matrices;
+        covariates: not supported yet (must be None). With ``other_estimators`` the synthetic
+        control and DiD estimates of the same panel are computed too (``sc_estimate``,
+        ``did_estimate``). Returns a SyntheticDiDResults."""
         if covariates:
             raise NotImplementedError("covariates are not supported yet by SyntheticDiD")
         if self.variance_method not in _SDID_VAR:

@@ -10,6 +10,7 @@ from . import _core
 from . import did_checks as checks
 from .did_base import Estimator, Results
 from .regress import _columns
+from .summary import Summary
 
 _CONTROL = ("never_treated", "not_yet_treated")
 
@@ -65,6 +66,8 @@ class SunAbrahamResults(Results):
     se = property(lambda self: self.overall_se)
 
     def to_dataframe(self, level="event_study"):
+        """One row per relative period (level 'event_study') or per cohort and relative period
+        ('cohort')."""
         import pandas as pd
         if level == "event_study":
             return pd.DataFrame([{"relative_period": e, **{k: v for k, v in d.items()
@@ -87,6 +90,7 @@ class SunAbrahamResults(Results):
                 "n_control_units": self.n_control_units}
 
     def summary(self):
+        """The overall effect and the event study. Returned; ``print_summary()`` prints it."""
         lo, hi = self.overall_conf_int
         lines = ["Sun & Abraham (2021) interaction-weighted event study",
                  f"  {self.n_treated_units} treated units in {len(self.groups)} cohorts, "
@@ -99,7 +103,7 @@ class SunAbrahamResults(Results):
         for e, d in self.event_study_effects.items():
             lines.append(f"  {e!s:>6}{d['effect']:12.6f}{d['se']:12.6f}{d['p_value']:10.4g}"
                          f"{d['n_groups']:9d}")
-        return "\n".join(lines)
+        return Summary("\n".join(lines))
 
     def plot(self, **kw):
         from .did_plot import plot_event_study
@@ -113,7 +117,9 @@ class SunAbraham(Estimator):
     """diff-diff's ``SunAbraham``: ``control_group`` (the never treated are the controls either
     way: the saturated regression has every treated cohort's relative periods), ``anticipation``,
     ``alpha``, ``cluster`` (default: the unit). ``fit(data, outcome, unit, time, first_treat,
-    covariates=None)``; first_treat 0 or Inf marks the never treated."""
+    covariates=None)``; first_treat 0 or Inf marks the never treated. ``n_bootstrap`` must be 0
+    (analytical standard errors; ``seed`` is then unused); ``rank_deficient_action`` is accepted
+    for diff-diff's signature."""
 
     _params = ("control_group", "anticipation", "alpha", "cluster", "n_bootstrap", "seed",
                "rank_deficient_action")
@@ -125,6 +131,10 @@ class SunAbraham(Estimator):
         self.rank_deficient_action = rank_deficient_action
 
     def fit(self, data, outcome, unit, time, first_treat, covariates=None):
+        """Estimate the event study. data: a DataFrame (or dict of arrays); outcome, unit, time,
+        first_treat (the first treated period; 0 or Inf: never treated): column names;
+        covariates: a column or list of columns added to the regression. Returns a
+        SunAbrahamResults."""
         if self.control_group not in _CONTROL:
             raise ValueError(f"control_group={self.control_group!r}: expected one of "
                              f"{', '.join(_CONTROL)}")

@@ -11,6 +11,7 @@ import numpy as np
 from . import _core
 from . import did_checks as checks
 from .did_base import Estimator, Results
+from .summary import Summary
 from .regress import _columns
 
 _TYPES = ("treated_vs_never", "earlier_vs_later", "later_vs_earlier")
@@ -62,6 +63,7 @@ class BaconDecompositionResults(Results):
             setattr(self, f"weighted_avg_{t}", s / w if w > 0 else None)
 
     def to_dataframe(self):
+        """One row per 2x2 comparison."""
         import pandas as pd
         return pd.DataFrame([{"treated_group": c.treated_group, "control_group": c.control_group,
                               "comparison_type": c.comparison_type, "estimate": c.estimate,
@@ -80,6 +82,8 @@ class BaconDecompositionResults(Results):
         return d
 
     def summary(self):
+        """The TWFE estimate, the weight and average of each comparison type and every
+        comparison. Returned; ``print_summary()`` prints it."""
         lines = ["Goodman-Bacon decomposition of two-way fixed effects",
                  f"  TWFE estimate {self.twfe_estimate:.6f}  ({self.n_timing_groups} timing "
                  f"groups, {self.n_never_treated} never treated, "
@@ -93,7 +97,7 @@ class BaconDecompositionResults(Results):
             lines.append(f"  {c.treated_group!s:>10}{c.control_group!s:>15}"
                          f"{c.comparison_type:>20}{c.estimate:12.6f}{c.weight:10.4f}")
         lines.append(f"\n  decomposition error {self.decomposition_error:.3g}")
-        return "\n".join(lines)
+        return Summary("\n".join(lines))
 
     def plot(self, ax=None):
         """Estimate against weight, one colour per comparison type (matplotlib)."""
@@ -128,6 +132,9 @@ class BaconDecomposition(Estimator):
         self.weights = weights
 
     def fit(self, data, outcome, unit, time, first_treat):
+        """Decompose the TWFE estimate. data: a DataFrame (or dict of arrays) with a balanced
+        panel; outcome, unit, time, first_treat (first treated period; 0 or Inf: never
+        treated): column names. Returns a BaconDecompositionResults."""
         if self.weights not in ("exact", "approximate"):
             raise ValueError(f"weights={self.weights!r}: expected 'exact' or 'approximate'")
         r = _core.bacon(_columns(data), outcome, unit, time, first_treat)
@@ -136,5 +143,6 @@ class BaconDecomposition(Estimator):
 
 
 def bacon_decompose(data, outcome, unit, time, first_treat, weights="exact"):
-    """Functional form of :class:`BaconDecomposition`."""
+    """Functional form of :class:`BaconDecomposition`: BaconDecomposition(weights).fit(data,
+    outcome, unit, time, first_treat). Returns a BaconDecompositionResults."""
     return BaconDecomposition(weights=weights).fit(data, outcome, unit, time, first_treat)

@@ -1,6 +1,9 @@
 """What every kestrel.did estimator and result shares: scikit-learn style parameters
 (``get_params`` / ``set_params`` over the constructor arguments named in ``_params``) and
-``print_summary``."""
+the summary convention of every kestrel result (summary.py): ``summary()`` returns the table,
+``print_summary()`` prints it."""
+from .summary import SummaryMixin
+
 
 
 class Estimator:
@@ -17,9 +20,6 @@ class Estimator:
         return self
 
 
-class Results:
+class Results(SummaryMixin):
     def summary(self):
         raise NotImplementedError
-
-    def print_summary(self):
-        print(self.summary())

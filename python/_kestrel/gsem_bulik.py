@@ -15,6 +15,7 @@ import math
 import os
 
 from . import _core
+from .summary import Summary, SummaryMixin
 
 __all__ = ["ldsc_h2", "ldsc_rg", "LdscFit", "H2Result", "RgPair", "RgResult"]
 
@@ -40,7 +41,7 @@ class LdscFit:
                 f" ({self.intercept_se:.6g}), {self.n_snp} SNPs, {self.n_annot} annotation(s))")
 
 
-class H2Result:
+class H2Result(SummaryMixin):
     """``ldsc.py --h2``: ``h2``/``h2_se`` on the observed scale, ``h2_liab``/``h2_liab_se`` on the
     liability scale (None without prevalences), ``intercept``, ``intercept_se``, ``ratio``,
     ``ratio_se``, ``mean_chisq``, ``lambda_gc``, ``annotations`` and the per-annotation arrays of
@@ -64,6 +65,19 @@ class H2Result:
         d = {k: v for k, v in self.__dict__.items() if k != "fit"}
         d["fit"] = self.fit.as_dict()
         return d
+
+    def summary(self):
+        """The heritability as ldsc.py --h2 logs it. Returned; ``print_summary()`` prints it."""
+        lines = [f"Total Observed scale h2: {self.h2:.4f} ({self.h2_se:.4f})"]
+        if self.h2_liab is not None:
+            lines.append(f"Total Liability scale h2: {self.h2_liab:.4f} ({self.h2_liab_se:.4f})")
+        lines += [f"Lambda GC: {self.lambda_gc:.4f}", f"Mean Chi^2: {self.mean_chisq:.4f}",
+                  f"Intercept: constrained to {self.intercept:.4f}"
+                  if math.isnan(self.intercept_se) else
+                  f"Intercept: {self.intercept:.4f} ({self.intercept_se:.4f})",
+                  f"Ratio: {self.ratio:.4f} ({self.ratio_se:.4f})",
+                  f"SNPs: {self.n_snp}"]
+        return Summary("\n".join(lines))
 
     def __repr__(self):
         return (f"H2Result(h2={self.h2:.4f} ({self.h2_se:.4f}), intercept={self.intercept:.4f}"
@@ -92,7 +106,7 @@ class RgPair:
         return f"RgPair({self.p1}, {self.p2}: rg={self.rg:.4f} ({self.se:.4f}))"
 
 
-class RgResult:
+class RgResult(SummaryMixin):
     """``ldsc.py --rg``: ``pairs`` (RgPair per other file) and ``table``, upstream's summary
     table (p1 p2 rg se z p h2_obs h2_obs_se h2_int h2_int_se gcov_int gcov_int_se, h2 on the
     liability scale when prevalences are given) as a pandas DataFrame."""
@@ -128,6 +142,13 @@ class RgResult:
             row["gcov_int_se"] = p.gencov.intercept_se if ok else nan
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def summary(self):
+        """Upstream's "Summary of Genetic Correlation Results" table (and each failed pair's
+        error). Returned; ``print_summary()`` prints it."""
+        lines = ["Summary of Genetic Correlation Results", self.table.to_string(index=False)]
+        lines += [f"{p.p1} / {p.p2}: {p.error}" for p in self.pairs if p.error]
+        return Summary("\n".join(lines))
 
     def __repr__(self):
         return "RgResult(\n" + "\n".join("  " + repr(p) for p in self.pairs) + "\n)"
@@ -167,11 +188,15 @@ def ldsc_h2(sumstats, ref_ld=None, ref_ld_chr=None, w_ld=None, w_ld_chr=None, M=
             not_M_5_50=False, n_blocks=200, two_step=None, chisq_max=None, intercept_h2=None,
             no_intercept=False, samp_prev=None, pop_prev=None):
     """``ldsc.py --h2 sumstats``: the SNP heritability of one file (``SNP A1 A2 N Z``).
+    Returns an H2Result.
 
     ref_ld / ref_ld_chr: LD score file-set prefixes (comma-separated or a list; ``_chr``: split
     over chromosomes, '@' standing for the number); w_ld / w_ld_chr: the weights (one file set);
     M: SNPs per annotation instead of the .l2.M_5_50 files (not_M_5_50: the .l2.M files);
-    intercept_h2: a constrained intercept; samp_prev / pop_prev: the liability scale."""
+    intercept_h2: a constrained intercept; no_intercept: constrain it to 1; samp_prev /
+    pop_prev: the liability scale; n_blocks: jackknife blocks (200); two_step: the two-step
+    estimator's chi^2 cutoff (None: upstream's rule, 30; False: off); chisq_max: drop SNPs
+    with a larger chi^2 (None: upstream's default)."""
     if intercept_h2 is not None:
         intercept_h2 = [intercept_h2]
     if samp_prev is not None or pop_prev is not None:
@@ -190,6 +215,12 @@ def ldsc_rg(sumstats, ref_ld=None, ref_ld_chr=None, w_ld=None, w_ld_chr=None, M=
             intercept_gencov=None, no_intercept=False, samp_prev=None, pop_prev=None,
             no_check_alleles=False, invert_anyway=False, threads=0):
     """``ldsc.py --rg A,B,C,...``: the first file's genetic correlation with each other one.
+
+    sumstats: the files (``SNP A1 A2 N Z``), the first against each other one; ref_ld,
+    ref_ld_chr, w_ld, w_ld_chr, M, not_M_5_50, n_blocks, two_step, chisq_max, no_intercept: as
+    in :func:`ldsc_h2`; no_check_alleles: do not match alleles across files; invert_anyway:
+    invert the LD score matrix even when it is ill-conditioned (upstream's flags). Returns an
+    RgResult.
 
     intercept_h2, intercept_gencov, samp_prev, pop_prev: one value per file (None or NaN: free /
     observed scale; the first gencov intercept is unused). A pair that fails (no SNPs in common,
