@@ -11,6 +11,8 @@ import warnings
 
 import numpy as np
 
+from . import validate
+
 _PKG = os.path.dirname(os.path.abspath(__file__))
 _LOG_WARN = 2  # ks_log_level KS_LOG_WARN
 _RANK_ACTIONS = ("warn", "error", "silent")
@@ -38,25 +40,20 @@ def warn_notes(notes):
 
 
 def check_alpha(alpha):
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating, np.integer)) \
-            or not 0 < alpha < 1:
-        raise ValueError(f"alpha={alpha!r}: expected a number in (0, 1)")
+    validate.real("alpha", alpha, "a number in (0, 1)", lambda v: 0 < v < 1)
 
 
 def check_count(name, value, minimum=0):
     """An integer >= minimum (numpy integers too; not bool, float or None)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}={value!r}: expected an integer >= {minimum}")
+    validate.integer(name, value, minimum=minimum)
 
 
 def check_seed(seed):
-    if seed is not None:
-        check_count("seed", seed)
+    validate.integer("seed", seed, minimum=0, maximum=2**64 - 1, none=True)
 
 
 def check_choice(name, value, allowed):
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{name}={value!r}: expected one of {', '.join(map(repr, allowed))}")
+    validate.choice(name, value, allowed)
 
 
 def check_rank_action(value):

@@ -239,8 +239,10 @@ def test_cli_feols_one_cluster(kestrel_bin, basic, tmp_path):
     lambda a: kd.SyntheticDiD(alpha=a)])
 @pytest.mark.parametrize("alpha", [0, 1, 1.5, -0.1, "0.05"])
 def test_alpha_outside_0_1(make, alpha, basic, stag, sdid):
+    """A number outside (0, 1) is a ValueError, a value of the wrong type a TypeError (the
+    package's one convention, kestrel/_kestrel/validate.py)."""
     est = make(alpha)
-    with pytest.raises(ValueError, match="alpha"):
+    with pytest.raises(TypeError if isinstance(alpha, str) else ValueError, match="alpha"):
         if isinstance(est, kd.SyntheticDiD):
             est.fit(sdid, "outcome", "treated", "unit", "time", post_periods=[16, 17, 18, 19, 20])
         elif isinstance(est, (kd.CallawaySantAnna, kd.SunAbraham)):
@@ -255,14 +257,15 @@ def test_alpha_outside_0_1(make, alpha, basic, stag, sdid):
 
 @pytest.mark.parametrize("n", [-5, 2.5, True, None])
 def test_n_bootstrap_not_a_count(n, basic, stag, sdid):
-    with pytest.raises(ValueError, match="n_bootstrap"):
+    err = ValueError if n == -5 else TypeError  # out of range, or not an integer at all
+    with pytest.raises(err, match="n_bootstrap"):
         kd.DifferenceInDifferences(n_bootstrap=n).fit(basic, outcome="outcome",
                                                       treatment="treated", time="post")
-    with pytest.raises(ValueError, match="n_bootstrap"):
+    with pytest.raises(err, match="n_bootstrap"):
         kd.CallawaySantAnna(n_bootstrap=n).fit(stag, *STAG_ARGS)
-    with pytest.raises(ValueError, match="n_bootstrap"):
+    with pytest.raises(err, match="n_bootstrap"):
         kd.SunAbraham(n_bootstrap=n).fit(stag, *STAG_ARGS)
-    with pytest.raises(ValueError, match="n_bootstrap"):
+    with pytest.raises(err, match="n_bootstrap"):
         kd.SyntheticDiD(n_bootstrap=n).fit(sdid, "outcome", "treated", "unit", "time",
                                            post_periods=[16, 17, 18, 19, 20])
 
