@@ -82,10 +82,17 @@ KS_API int ks_ctx_new(ks_ctx **out) KS_RESULT_USED;
 KS_API int ks_ctx_new_with_allocator(const ks_allocator *a, ks_ctx **out) KS_RESULT_USED;
 KS_API void ks_ctx_free(ks_ctx *ctx); /* NULL is fine */
 
-/* Threads used by parallel loops (and by BLAS outside them). 0 = all the OpenMP default offers.
+/* Threads used by parallel loops (and by BLAS outside them), at most. 0 = all the OpenMP default
+ * offers. Each loop takes fewer where its work is small (see ks_ctx_set_thread_min_work).
  * Results never depend on this number. */
 KS_API int ks_ctx_set_threads(ks_ctx *ctx, int nthreads) KS_RESULT_USED;
 KS_API int ks_ctx_threads(const ks_ctx *ctx);
+/* The least work, in nanoseconds of one thread, that a parallel loop gives each of its threads:
+ * a loop of w ns runs on min(threads, w / ns) threads (one below 2 ns of work per ns set).
+ * Starting and joining threads costs more than a smaller share saves, and far more on a busy
+ * machine. Default 1e6 (1 ms), or the environment's KESTREL_THREAD_MIN_WORK_NS when the ctx is
+ * made; 0 gives every loop all the threads (tests of thread invariance use that). */
+KS_API int ks_ctx_set_thread_min_work(ks_ctx *ctx, double ns) KS_RESULT_USED;
 KS_API void ks_ctx_set_log(ks_ctx *ctx, ks_log_fn fn, void *ud);
 KS_API void ks_ctx_set_progress(ks_ctx *ctx, ks_progress_fn fn, void *ud);
 

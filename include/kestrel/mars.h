@@ -57,14 +57,10 @@ typedef struct {
     uint64_t seed;          /* fold assignment for KS_MARS_PRUNE_CV */
     ks_mars_family family;  /* GLM fitted on the selected basis; default gaussian (none) */
     int allow_missing;      /* 1: NaN in X allowed (missingness factors); default 0: an error */
-    size_t thread_work;     /* a forward step takes one of ctx's threads per this many case
-                               scans (parents x predictors x cases); 0: the default, 2^23 (a
-                               smaller share costs more than it saves); the model is the same
-                               for any number of threads */
 } ks_mars_options;
 #define KS_MARS_OPTIONS_INIT                                                                       \
     {0, 1, NAN, 0.001, 0, 0, 2.0, 20, 1.0, 0.0, NULL, 1, KS_MARS_PRUNE_BACKWARD, 0, 5, 0,         \
-     KS_MARS_GAUSSIAN, 0, 0}
+     KS_MARS_GAUSSIAN, 0}
 
 /* Why the forward pass stopped (earth's termcond). */
 typedef enum {

@@ -54,13 +54,10 @@ typedef struct {
     int ssc_cluster_min;  /* multi-way: one G = min over dimensions; default 1 (0: each own G) */
     double collin_tol;    /* a regressor is dropped as collinear below this relative norm;
                              default 1e-10 */
-    size_t thread_work;   /* the projections take one of ctx's threads per this many
-                             observation-columns; 0: the default, 2^22 (a smaller share costs
-                             more than it saves); the fit is the same for any number of threads */
 } ks_feols_options;
 #define KS_FEOLS_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        KS_VCOV_IID, NULL, NULL, 1e-13, 10000, 1, 1, 1, 1, 1, 1e-10, 0                             \
+        KS_VCOV_IID, NULL, NULL, 1e-13, 10000, 1, 1, 1, 1, 1, 1e-10                                \
     }
 
 typedef struct ks_feols ks_feols; /* a fitted model; opaque */

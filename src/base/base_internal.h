@@ -22,6 +22,7 @@
 struct ks_ctx {
     ks_allocator alloc;
     int nthreads;
+    double thread_min_ns; /* ks_ctx_set_thread_min_work */
     ks_log_fn log_fn;
     void *log_ud;
     ks_progress_fn progress_fn;
@@ -57,14 +58,16 @@ static inline bool ks_size_add(size_t a, size_t b, size_t *out)
 }
 
 /* The threads worth starting for a parallel loop whose work takes about `ns` nanoseconds on one
- * thread: one per millisecond of it, at most the ctx's count (the bound the user set). Starting
- * and joining a team costs microseconds on an idle machine and up to a scheduler time slice on a
- * busy one, so a smaller loop is faster on one thread. The parallel loops are chunked
- * independently of the thread count, so this never changes a result. */
+ * thread: one per ctx->thread_min_ns of it (default a millisecond), at most the ctx's count (the
+ * bound the user set). Starting and joining a team costs microseconds on an idle machine and up
+ * to a scheduler time slice on a busy one, so a smaller loop is faster on one thread. The
+ * parallel loops are chunked independently of the thread count, so this never changes a
+ * result. */
 static inline int ks_threads_for(const ks_ctx *ctx, double ns)
 {
-    const double per = ns / 1e6;
     const int max = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+    if (!(ctx->thread_min_ns > 0)) return max;
+    const double per = ns / ctx->thread_min_ns;
     return per >= (double)max ? max : per >= 2.0 ? (int)per : 1;
 }
 

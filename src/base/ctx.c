@@ -1,4 +1,5 @@
 /* ctx.c — the ks_ctx: allocator hooks, last error, log and progress callbacks, thread count. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,13 @@ int ks_ctx_new_with_allocator(const ks_allocator *a, ks_ctx **out)
     memset(ctx, 0, sizeof *ctx);
     ctx->alloc = *a;
     ctx->nthreads = default_threads();
+    ctx->thread_min_ns = 1e6;
+    const char *env = getenv("KESTREL_THREAD_MIN_WORK_NS");
+    if (env && *env) {
+        char *end;
+        const double v = strtod(env, &end);
+        if (!*end && v >= 0 && v < 1e15) ctx->thread_min_ns = v;
+    }
     *out = ctx;
     return KS_OK;
 }
@@ -107,6 +115,14 @@ int ks_ctx_set_threads(ks_ctx *ctx, int nthreads)
 }
 
 int ks_ctx_threads(const ks_ctx *ctx) { return ctx->nthreads; }
+
+int ks_ctx_set_thread_min_work(ks_ctx *ctx, double ns)
+{
+    if (!(ns >= 0) || !isfinite(ns))
+        return ks_fail(ctx, KS_EINVAL, "thread_min_work: %g is not a number of ns >= 0", ns);
+    ctx->thread_min_ns = ns;
+    return KS_OK;
+}
 
 void ks_ctx_set_log(ks_ctx *ctx, ks_log_fn fn, void *ud)
 {

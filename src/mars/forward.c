@@ -724,20 +724,16 @@ knots:
     }
 }
 
-/* Threads for a step that scans parents x predictors x cases: one per o->thread_work scans
- * (default 2^23), at most ctx's. A smaller share costs more in waking and joining threads than
- * it saves, and far more when another process holds a core: on a busy 2-core machine two
- * threads made a 10,000-case fit 2-5x slower (bench/RESULTS.md, bench/bench_threads.py). The
- * model is the same for any count. */
-static int step_threads(const ks_ctx *ctx, const ks_mars_options *o, size_t nparents, size_t p,
-                        size_t n)
+/* Threads for a step that scans parents x predictors x cases, by the work's size
+ * (ks_threads_for): a case scan costs about 0.12 ns of one thread here, so a thread per ~2^23
+ * scans. A smaller share costs more in waking and joining threads than it saves, and far more
+ * when another process holds a core: on a busy 2-core machine two threads made a 10,000-case
+ * fit 2-5x slower (bench/RESULTS.md, bench/bench_threads.py). At most one thread per predictor
+ * (what the threads share). The model is the same for any count. */
+static int step_threads(const ks_ctx *ctx, size_t nparents, size_t p, size_t n)
 {
-    const size_t per = o->thread_work ? o->thread_work : (size_t)1 << 23;
-    size_t most = ctx->nthreads < 1 ? 1 : (size_t)ctx->nthreads, work;
-    if (most > p) most = p; /* the predictors are what the threads share */
-    if (!ks_size_mul(nparents, p, &work) || !ks_size_mul(work, n, &work)) work = SIZE_MAX;
-    const size_t nt = work / per;
-    return (int)(nt < 1 ? 1 : nt > most ? most : nt);
+    const int nt = ks_threads_for(ctx, 0.12 * (double)nparents * (double)p * (double)n);
+    return (size_t)nt > p ? (int)p : nt;
 }
 
 /* One step's search. Every (parent, predictor) is scored independently (in parallel over the
@@ -772,7 +768,7 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
         sp[np] = knot_spans(f, o, nm, f->degree[m] + 1, n);
         np++;
     }
-    const int nt = step_threads(ctx, o, np, p, n);
+    const int nt = step_threads(ctx, np, p, n);
     const size_t per = 6 * n + nk + 8 + 3 * f->ny;
     double *wbuf = ks_malloc_array(ctx, (size_t)nt, per * sizeof *wbuf);
     /* room for the knots of each pair seen for the first time: at most one per minspan of the

@@ -175,7 +175,7 @@ static size_t demean_batch(const ks_fe_index *fe, const ks_fe_index *sorted, con
 }
 
 static int demean_sorted(ks_ctx *ctx, const ks_fe_index *fe, const ks_fe_index *sorted, double *V,
-                         size_t ncol, double tol, int maxiter, size_t thread_work, size_t *iters);
+                         size_t ncol, double tol, int maxiter, size_t *iters);
 
 /* The index with observations sorted (counting sort, stable) by the dimension with most
  * levels; codes and weights are copied in that order into `codes` (nfe x n) and `w` (n). */
@@ -203,7 +203,7 @@ static void sort_by_largest(const ks_fe_index *fe, size_t *perm, size_t *count, 
 }
 
 int ks_fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, double tol,
-                 int maxiter, size_t thread_work, size_t *iters)
+                 int maxiter, size_t *iters)
 {
     *iters = 0;
     if (fe->nfe == 0 || ncol == 0) return KS_OK;
@@ -215,7 +215,7 @@ int ks_fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, dou
         }
     size_t i = 1; /* data often come sorted by the largest effect (a panel by unit) */
     while (i < fe->n && fe->codes[big][i - 1] <= fe->codes[big][i]) i++;
-    if (i >= fe->n) return demean_sorted(ctx, fe, fe, V, ncol, tol, maxiter, thread_work, iters);
+    if (i >= fe->n) return demean_sorted(ctx, fe, fe, V, ncol, tol, maxiter, iters);
     size_t *perm = ks_malloc_array(ctx, fe->n + maxlev + 1, sizeof *perm);
     int32_t *codes = ks_malloc_array(ctx, fe->n, fe->nfe * sizeof *codes);
     int32_t **cptr = ks_malloc_array(ctx, fe->nfe, sizeof *cptr);
@@ -230,7 +230,7 @@ int ks_fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, dou
     ks_fe_index sorted;
     sort_by_largest(fe, perm, perm + fe->n, codes, w, cptr, &sorted);
     ks_free(ctx, perm);
-    int rc = demean_sorted(ctx, fe, &sorted, V, ncol, tol, maxiter, thread_work, iters);
+    int rc = demean_sorted(ctx, fe, &sorted, V, ncol, tol, maxiter, iters);
     ks_free(ctx, codes);
     ks_free(ctx, cptr);
     ks_free(ctx, w);
@@ -238,7 +238,7 @@ int ks_fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, dou
 }
 
 static int demean_sorted(ks_ctx *ctx, const ks_fe_index *fe, const ks_fe_index *sorted, double *V,
-                         size_t ncol, double tol, int maxiter, size_t thread_work, size_t *iters)
+                         size_t ncol, double tol, int maxiter, size_t *iters)
 {
     size_t L = 0;
     size_t *off = ks_malloc_array(ctx, fe->nfe, sizeof *off);
@@ -247,16 +247,13 @@ static int demean_sorted(ks_ctx *ctx, const ks_fe_index *fe, const ks_fe_index *
         off[d] = L;
         L += fe->nlevels[d];
     }
-    /* One batch per thread, columns split in contiguous groups, a thread per thread_work
-     * (default 2^22) observation-columns at most: with less, a second pass over the codes costs
-     * more than the thread saves, and far more when another process holds a core (a million
-     * rows and three columns ran 20% slower on two threads of a busy 2-core machine;
-     * bench/bench_threads.py). */
-    const size_t share = thread_work ? thread_work : (size_t)1 << 22;
-    size_t nt = ctx->nthreads < 1 ? 1 : (size_t)ctx->nthreads, cells;
+    /* One batch per thread, columns split in contiguous groups; by the work's size, an
+     * observation-column costing about 0.24 ns per sweep here, so a thread per ~2^22 of them:
+     * with less, a second pass over the codes costs more than the thread saves, and far more when
+     * another process holds a core (a million rows and three columns ran 20% slower on two
+     * threads of a busy 2-core machine; bench/bench_threads.py). */
+    size_t nt = (size_t)ks_threads_for(ctx, 0.24 * (double)fe->n * (double)ncol);
     if (nt > ncol) nt = ncol;
-    if (!ks_size_mul(fe->n, ncol, &cells)) cells = SIZE_MAX;
-    if (nt > cells / share) nt = cells / share ? cells / share : 1;
     const size_t per = (ncol + nt - 1) / nt;
     size_t words;
     double *work = NULL;

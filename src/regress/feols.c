@@ -212,8 +212,7 @@ static int build_design(ks_ctx *ctx, const ks_formula *f, feols_data *d, const k
             fe.wsum[j] = ws;
         }
         if (!rc)
-            rc = ks_fe_demean(ctx, &fe, d->V, d->nvar, o->fe_tol, o->fe_maxiter, o->thread_work,
-                              &ds->iters);
+            rc = ks_fe_demean(ctx, &fe, d->V, d->nvar, o->fe_tol, o->fe_maxiter, &ds->iters);
         for (size_t j = 0; fe.wsum && j < d->nfe; j++) ks_free(ctx, fe.wsum[j]);
         ks_free(ctx, fe.wsum);
         if (rc) {

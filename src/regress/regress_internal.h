@@ -35,11 +35,11 @@ typedef struct {
 } ks_fe_index;
 
 /* Demean the ncol columns of V (n x ncol, column-major, in place) by the fixed effects:
- * V <- V - projection on the FE dummies. Columns are independent and run in parallel (a thread
- * per thread_work observation-columns; 0: 2^22) with a result that does not depend on the
- * thread count. *iters gets the largest sweep count. */
+ * V <- V - projection on the FE dummies. Columns are independent and run in parallel (threads by
+ * the work's size, ks_threads_for) with a result that does not depend on the thread count.
+ * *iters gets the largest sweep count. */
 int ks_fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, double tol,
-                 int maxiter, size_t thread_work, size_t *iters);
+                 int maxiter, size_t *iters);
 
 /* Variance input: whitened-free form. X n x k (demeaned when FE), resid e, weights w or NULL,
  * bread = (X'WX)^-1 over kept columns (k x k, NaN for dropped), kept flags. */

@@ -111,6 +111,7 @@ static void test_bootstrap_threads(ks_ctx *ctx)
     ks_table *t = load(ctx, "mpdta.csv");
     if (!t) return;
     double se[2][64], crit[2], agg_se[2];
+    CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 0)); /* two threads even on data this small */
     for (int th = 0; th < 2; th++) {
         CHECK_OK(ctx, ks_ctx_set_threads(ctx, th + 1));
         ks_did_cs_options o = KS_DID_CS_OPTIONS_INIT;
@@ -142,6 +143,7 @@ static void test_bootstrap_threads(ks_ctx *ctx)
     CHECK(!memcmp(se[0], se[1], 12 * sizeof **se));
     CHECK(crit[0] == crit[1] && agg_se[0] == agg_se[1]);
     CHECK_OK(ctx, ks_ctx_set_threads(ctx, 0));
+    CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 1e6));
     ks_table_free(t);
 }
 
@@ -213,10 +215,12 @@ static void test_wild(ks_ctx *ctx)
     o.n_bootstrap = 299;
     o.seed = 7;
     ks_did_wild a, b, c;
+    CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 0)); /* two threads even on data this small */
     CHECK_OK(ctx, ks_ctx_set_threads(ctx, 1));
     CHECK_OK(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &a));
     CHECK_OK(ctx, ks_ctx_set_threads(ctx, 2));
     CHECK_OK(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &b));
+    CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 1e6));
     CHECK(!a.enumerated && a.p_value == b.p_value && a.ci_lower == b.ci_lower &&
           a.ci_upper == b.ci_upper);
     o.seed = 8;

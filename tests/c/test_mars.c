@@ -209,14 +209,14 @@ int main(void)
     ks_mars_free(m);
     test_json_hostile(ctx);
 
-    /* Friedman #1, degree 2: 1 and 2 threads build the same model (thread_work 1: every step
-     * shared, where the default keeps a fit this small on one thread) */
+    /* Friedman #1, degree 2: 1 and 2 threads build the same model (thread_min_work 0: every
+     * step shared, where the default keeps a fit this small on one thread) */
     const size_t n = 400;
     double *FX = malloc(n * 5 * sizeof *FX), *Fy = malloc(n * sizeof *Fy);
     friedman(n, FX, Fy, 88172645463325252ULL);
     ks_mars *a = NULL, *b = NULL;
     o.max_degree = 2;
-    o.thread_work = 1;
+    CHECK(ks_ctx_set_thread_min_work(ctx, 0) == KS_OK);
     CHECK(ks_ctx_set_threads(ctx, 1) == KS_OK);
     CHECK_OK(ctx, ks_mars_fit(ctx, n, 5, FX, 1, Fy, NULL, &o, &a));
     CHECK(ks_ctx_set_threads(ctx, 2) == KS_OK);
@@ -228,6 +228,7 @@ int main(void)
     CHECK(!memcmp(va.coef, vb.coef, va.nselected * sizeof *va.coef));
     ks_mars_free(a);
     ks_mars_free(b);
+    CHECK(ks_ctx_set_thread_min_work(ctx, 1e6) == KS_OK);
 
     /* weights, missing cells, a GLM, pmethod none and cv all fit */
     double *w = malloc(n * sizeof *w), *yb = malloc(n * sizeof *yb);

@@ -145,14 +145,14 @@ static void test_fwl(ks_ctx *ctx, int weighted)
     panel_free(&p);
 }
 
-/* Results must not depend on the thread count (thread_work 1: the projections run on two
+/* Results must not depend on the thread count (thread_min_work 0: the projections run on two
  * threads, where the default keeps a panel this size on one). */
 static void test_threads_identical(ks_ctx *ctx)
 {
     panel p = make_panel(40000, 24, 5);
     ks_table *t = panel_table(ctx, &p);
     ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
-    o.thread_work = 1;
+    CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 0));
     o.vcov = KS_VCOV_CRV1;
     o.cluster = "unit+time";
     double c[2][2], s[2][2];
@@ -167,6 +167,8 @@ static void test_threads_identical(ks_ctx *ctx)
         ks_feols_free(m);
     }
     for (int j = 0; j < 2; j++) CHECK(c[0][j] == c[1][j] && s[0][j] == s[1][j]);
+    CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 1e6));
+    CHECK_FAILS(ctx, ks_ctx_set_thread_min_work(ctx, -1), KS_EINVAL, "thread_min_work");
     ks_table_free(t);
     panel_free(&p);
 }

@@ -23,3 +23,11 @@ def kestrel_bin():
     if not KESTREL_BIN.exists():
         pytest.fail(f"{KESTREL_BIN} not built (run make build)")
     return str(KESTREL_BIN)
+
+
+@pytest.fixture
+def all_threads(monkeypatch):
+    """Every parallel loop on all the threads it is given, however small the data (by default
+    small work stays on one thread), so that a test of thread invariance runs the threaded code.
+    Each call into kestrel makes its context, which reads KESTREL_THREAD_MIN_WORK_NS."""
+    monkeypatch.setenv("KESTREL_THREAD_MIN_WORK_NS", "0")

@@ -30,7 +30,7 @@ def fit(data, **kw):
                                       aggregate=agg)
 
 
-def test_bootstrap_identical_for_any_thread_count():
+def test_bootstrap_identical_for_any_thread_count(all_threads):
     data = staggered(400, 7, 3, seed=5)
     for kind in ("rademacher", "mammen", "webb"):
         runs = [fit(data, n_bootstrap=299, seed=11, bootstrap_weights=kind, threads=th)

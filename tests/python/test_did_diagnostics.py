@@ -81,7 +81,7 @@ def test_permutation_in_distribution():
     assert r.se == pytest.approx(np.std(dist, ddof=1)) and abs(r.placebo_effect) < 3 * r.se
 
 
-def test_permutation_threads_and_seed(basic):
+def test_permutation_threads_and_seed(basic, all_threads):
     def run(threads, seed=7):
         return kd.permutation_test(basic, "outcome", "treated", post="post", unit="unit",
                                    n_permutations=300, seed=seed, threads=threads)

@@ -66,7 +66,7 @@ def test_sdid_small_and_variance_methods():
         assert 0.05 < s < 0.25, method
 
 
-def test_threads_do_not_change_results(prop99):
+def test_threads_do_not_change_results(prop99, all_threads):
     a = SyntheticDiD(seed=9, threads=1).fit(prop99, "PacksPerCapita", "treated", "State", "Year")
     b = SyntheticDiD(seed=9, threads=2).fit(prop99, "PacksPerCapita", "treated", "State", "Year")
     assert a.se == b.se and np.array_equal(a.placebo_effects, b.placebo_effects)

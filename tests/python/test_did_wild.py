@@ -99,7 +99,7 @@ def test_sampled_agrees_with_diff_diff_in_distribution(small, weights):
 
 
 @pytest.mark.parametrize("weights", ["rademacher", "webb", "mammen"])
-def test_thread_count_does_not_change_results(small, weights):
+def test_thread_count_does_not_change_results(small, weights, all_threads):
     def run(threads):
         return DifferenceInDifferences(inference="wild_bootstrap", cluster="unit",
                                        n_bootstrap=499, bootstrap_weights=weights, seed=11,

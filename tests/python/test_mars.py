@@ -69,7 +69,7 @@ def test_summary_and_attributes(friedman):
     assert np.argmax(imp["rss"]) == 3  # x4 (earth's evimp ranks it first)
 
 
-def test_threads_give_the_same_model(friedman):
+def test_threads_give_the_same_model(friedman, all_threads):
     X, y = friedman
     a = Earth(max_degree=2, threads=1).fit(X, y)
     b = Earth(max_degree=2, threads=2).fit(X, y)
