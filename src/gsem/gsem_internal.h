@@ -168,8 +168,8 @@ int gsem_format_r(double x, char *buf);
 /* x as printf's "%.17g" writes it (round-trip exact), mostly without printf. buf: 32 bytes. */
 int gsem_format_g17(double x, char *buf);
 
-/* The header row's fields named want[0..n) into col (each the first match), or an error naming
- * the file and the first name missing. */
+/* The header row's fields named want[0..n) into col, or an error naming the file and the first
+ * name missing or named twice. */
 int gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                 const char *const *want, int n, int *col);
 /* KS_OK when a row has the header's number of fields, else an error naming file and line. */

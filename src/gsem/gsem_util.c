@@ -250,8 +250,14 @@ int gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
 {
     for (int k = 0; k < n; k++) {
         col[k] = -1;
-        for (size_t j = 0; j < nf && col[k] < 0; j++)
-            if (!strcmp(f[j], want[k])) col[k] = (int)j;
+        for (size_t j = 0; j < nf; j++)
+            if (strcmp(f[j], want[k]))
+                continue;
+            else if (col[k] < 0)
+                col[k] = (int)j;
+            else /* (which one is meant is anyone's guess) */
+                return ks_fail(ctx, KS_EPARSE, "%s:1: columns %d and %zu are both named '%s'",
+                               path, col[k] + 1, j + 1, want[k]);
         if (col[k] < 0) return ks_fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, want[k]);
     }
     return KS_OK;
