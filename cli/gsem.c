@@ -13,7 +13,8 @@ static void help_munge(void)
     printf("usage: kestrel munge --files A.txt.gz,B.txt.gz --hm3 w_hm3.snplist [options]\n\n"
            "GenomicSEM's munge(): each raw GWAS file (plain or gzip, whitespace-delimited) to\n"
            "<out-dir>/<trait>.sumstats.gz (SNP N Z A1 A2, the reference alleles), and a log\n"
-           "<out-dir>/<traits>_munge.log with the rows each rule removed.\n\n"
+           "<out-dir>/<trait1>_<trait2>..._munge.log with the rows each rule removed. The\n"
+           "files are written together: a failed run leaves an earlier run's as they were.\n\n"
            "  --files LIST         the raw files, comma-separated\n"
            "  --hm3 FILE           the reference SNP list (SNP A1 A2)\n"
            "  --trait-names LIST   output names (default: the file names)\n"
@@ -31,8 +32,10 @@ static void help_ldsc(void)
 {
     printf("usage: kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz --ld DIR [options]\n\n"
            "GenomicSEM's ldsc(): multivariate LD score regression on munged files. Writes\n"
-           "<out>_S.tsv, _V.tsv, _I.tsv, _N.tsv, _m.txt, _S_Stand.tsv, _V_Stand.tsv (V in\n"
-           "GenomicSEM's order) and <out>_ldsc.log; prints S and the genetic correlations.\n\n"
+           "PREFIX_S.tsv, PREFIX_V.tsv (in GenomicSEM's order), PREFIX_I.tsv, PREFIX_N.tsv,\n"
+           "PREFIX_m.txt, PREFIX_S_Stand.tsv and PREFIX_V_Stand.tsv (when every h2 is > 0)\n"
+           "and the log PREFIX.log, all together (a failed run leaves an earlier run's as they\n"
+           "were); prints S and the genetic correlations.\n\n"
            "  --traits LIST           munged files, comma-separated\n"
            "  --ld DIR                <chr>.l2.ldscore.gz and <chr>.l2.M_5_50 files\n"
            "  --wld DIR               weight LD scores (with --sep-weights; default: --ld)\n"
@@ -44,7 +47,9 @@ static void help_ldsc(void)
            "  --select ODD|EVEN|LIST  only these chromosomes\n"
            "  --n-blocks N            jackknife blocks (200)\n"
            "  --chisq-max X           remove SNPs with Z^2 > X (default max(0.001 max N, 80))\n"
-           "  --out PREFIX            output prefix (ldsc)\n\n"
+           "  --out PREFIX            output prefix (ldsc; an ending of the files above, such as\n"
+           "                          .log, is not repeated)\n"
+           "  --threads N             traits and regressions in parallel (default: all cores)\n\n"
            "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators instead\n"
            "(kestrel ldsc --h2 x --help lists their options).\n");
 }

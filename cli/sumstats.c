@@ -27,8 +27,10 @@ static void help_sumstats(void)
            "  --ambig              remove strand-ambiguous reference SNPs (A/T, C/G)\n"
            "  --direct-filter      remove rows with '?' for half or more of DIRECTION\n"
            "  --columns LIST       column names for GenomicSEM's names: SNP=MarkerName,SE=se_or\n"
-           "  --out FILE           the table (default <traits>_sumstats.tsv.gz; gzip for .gz);\n"
-           "                       the log goes beside it as <traits>_sumstats.log\n"
+           "  --out FILE           the table (default <trait1>_<trait2>..._sumstats.tsv.gz;\n"
+           "                       gzip for .gz); the log goes beside it, in --out's directory,\n"
+           "                       as <trait1>_<trait2>..._sumstats.log; both are written\n"
+           "                       together (a failed run leaves an earlier run's)\n"
            "  --threads N          files read in parallel (default: all cores)\n");
 }
 
