@@ -120,12 +120,14 @@ int gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
         for (size_t j = 0; col[k] >= 0 && j < nf && !rc; j++)
             if ((int)j != col[k] &&
                 (in_list(up[j], syn) || (k == GC_N && s->neff_half &&
-                                         (!strcmp(up[j], "NEFFDIV2") || !strcmp(up[j], "NEFF_HALF")))))
+                                         (!strcmp(up[j], "NEFFDIV2") || !strcmp(up[j], "NEFF_HALF"))))) {
+                const size_t a = (size_t)col[k] < j ? (size_t)col[k] : j, b = a == j ? (size_t)col[k] : j;
                 rc = ks_fail(ctx, KS_EPARSE,
-                             "%s:1: columns %d ('%s') and %zu ('%s') can both be the %s column; "
+                             "%s:1: columns %zu ('%s') and %zu ('%s') can both be the %s column; "
                              "name the one to use (e.g. columns \"%s=%s\")",
-                             path, col[k] + 1, f[col[k]], j + 1, f[j], gsem_col_name[k],
-                             gsem_col_name[k], f[j]);
+                             path, a + 1, f[a], b + 1, f[b], gsem_col_name[k], gsem_col_name[k],
+                             f[b]);
+            }
         if (rc) break;
     }
     ks_free(ctx, up);
