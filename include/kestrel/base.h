@@ -79,8 +79,9 @@ KS_API int ks_ctx_new(ks_ctx **out) KS_RESULT_USED;
 KS_API int ks_ctx_new_with_allocator(const ks_allocator *a, ks_ctx **out) KS_RESULT_USED;
 KS_API void ks_ctx_free(ks_ctx *ctx); /* NULL is fine */
 
-/* Threads used by parallel loops (and by BLAS outside them). 0 = all the OpenMP default offers.
- * Results never depend on this number. */
+/* Threads used by parallel loops (and by BLAS outside them). 0 = all the OpenMP default offers
+ * (the default; a loop whose work is too small to gain from them may use fewer, e.g. genomic
+ * SEM's below 8 MB of input a thread). Results never depend on this number. */
 KS_API int ks_ctx_set_threads(ks_ctx *ctx, int nthreads) KS_RESULT_USED;
 KS_API int ks_ctx_threads(const ks_ctx *ctx);
 KS_API void ks_ctx_set_log(ks_ctx *ctx, ks_log_fn fn, void *ud);

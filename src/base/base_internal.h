@@ -22,6 +22,7 @@
 struct ks_ctx {
     ks_allocator alloc;
     int nthreads;
+    int threads_given; /* nthreads was asked for (ks_ctx_set_threads > 0), not the default */
     ks_log_fn log_fn;
     void *log_ud;
     ks_progress_fn progress_fn;

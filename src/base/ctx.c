@@ -86,6 +86,7 @@ int ks_ctx_set_threads(ks_ctx *ctx, int nthreads)
 {
     if (nthreads < 0) return ks_fail(ctx, KS_EINVAL, "threads: %d is negative", nthreads);
     ctx->nthreads = nthreads == 0 ? default_threads() : nthreads;
+    ctx->threads_given = nthreads > 0;
     return KS_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gsem_internal.h"
 #include "kestrel/linalg.h"
@@ -570,14 +571,25 @@ int gsem_format_r(double x, char *buf)
     return (int)(o - buf) + exponent_text(o, e10);
 }
 
-int gsem_threads(const ks_ctx *ctx, size_t n)
+int gsem_threads(const ks_ctx *ctx, size_t n, uint64_t bytes)
 {
     int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
     if ((size_t)nt > n) nt = (int)(n ? n : 1);
+    if (!ctx->threads_given && bytes && bytes / GSEM_THREAD_BYTES < (uint64_t)nt)
+        nt = bytes < GSEM_THREAD_BYTES ? 1 : (int)(bytes / GSEM_THREAD_BYTES);
     return nt;
 }
 
-int gsem_each(ks_ctx *ctx, size_t n, gsem_task fn, void *arg, int *st)
+uint64_t gsem_file_bytes(const char *const *paths, size_t n)
+{
+    uint64_t b = 0;
+    struct stat st;
+    for (size_t i = 0; i < n; i++)
+        if (stat(paths[i], &st) == 0 && st.st_size > 0) b += (uint64_t)st.st_size;
+    return b;
+}
+
+int gsem_each(ks_ctx *ctx, size_t n, uint64_t bytes, gsem_task fn, void *arg, int *st)
 {
     int *own = st ? NULL : ks_calloc(ctx, n ? n : 1, sizeof *own);
     ks_ctx *sub = ks_malloc_array(ctx, n ? n : 1, sizeof *sub);
@@ -587,7 +599,7 @@ int gsem_each(ks_ctx *ctx, size_t n, gsem_task fn, void *arg, int *st)
         return KS_ENOMEM;
     }
     if (!st) st = own;
-    const int nt = gsem_threads(ctx, n);
+    const int nt = gsem_threads(ctx, n, bytes);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
     for (size_t i = 0; i < n; i++) {
         int tid = 0;

@@ -354,7 +354,14 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
     if (!s->part) return KS_ENOMEM;
     s->nparts = nc;
     ldread_job job = {dir, chrs, last, s->part};
-    int rc = gsem_each(ctx, nc, ldpart_read, &job, NULL);
+    uint64_t bytes = 0;
+    for (size_t c = 0; c < nc; c++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", dir, chrs[c]);
+        const char *p = path;
+        bytes += gsem_file_bytes(&p, 1);
+    }
+    int rc = gsem_each(ctx, nc, bytes, ldpart_read, &job, NULL);
     size_t n = 0;
     for (size_t c = 0; c < nc; c++) n += s->part[c].n;
     if (!rc && n >= UINT32_MAX)
@@ -739,6 +746,9 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
         for (size_t i = 0; i < n; i++) l2[i] = L->l2[a->ld[i]];
         if (!sep) wl = l2;
     }
+    if (!n && !pair)
+        return ks_fail(ctx, KS_EINVAL, "ldsc: %s: no SNP left after the merge with the LD scores "
+                                       "and the filters", traits[j]);
     if (!n) return ks_fail(ctx, KS_EINVAL, "ldsc: %s and %s share no SNPs", traits[j], traits[kk]);
     if (n <= nb) /* (R's blocks would be empty or overlap) */
         return ks_fail(ctx, KS_EINVAL,
@@ -979,7 +989,8 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     if (!rc) { /* the traits and the regressions (each writes only its own results) */
         ldsc_job job = {traits, &L, Wp, &o, T, r, k, M, nb, Vhold, NULL, NULL, NULL, NULL,
                         PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
-        const int nt = gsem_threads(ctx, k + ks);
+        const uint64_t bytes = gsem_file_bytes(traits, k); /* (the regressions: in step) */
+        const int nt = gsem_threads(ctx, k + ks, bytes);
         job.pj = ks_malloc_array(ctx, ks, 3 * sizeof *job.pj);
         job.firsts = ks_calloc(ctx, (size_t)nt, sizeof *job.firsts);
         job.sc = ks_calloc(ctx, (size_t)nt, sizeof *job.sc);
@@ -991,7 +1002,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                 job.pj[3 * q + 1] = kk;
                 job.pj[3 * q + 2] = j * k - j * (j - 1) / 2 + (kk - j);
             }
-        if (!rc) rc = gsem_each(ctx, k + ks, ldsc_task, &job, NULL);
+        if (!rc) rc = gsem_each(ctx, k + ks, bytes, ldsc_task, &job, NULL);
         for (int t = 0; t < nt; t++) {
             if (job.firsts) ks_free(ctx, job.firsts[t]);
             if (job.sc) ks_free(ctx, job.sc[t].p);

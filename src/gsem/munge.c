@@ -289,7 +289,7 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
     if (own) o.outputs = own;
     munge_job job = {paths, out_paths, refpath ? &ref : NULL, &o, reports,
                      {ctx, "munge", done, n, 0}};
-    rc = gsem_each(ctx, n, munge_task, &job, NULL);
+    rc = gsem_each(ctx, n, gsem_file_bytes(paths, n), munge_task, &job, NULL);
     if (own && !rc)
         rc = ks_text_group_commit(own);
     else

@@ -431,7 +431,7 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
     for (size_t i = 0; !rc && i < k * ref.n; i++) beta[i] = se[i] = NAN;
     sumstats_job job = {paths, &ref, &o, r ? r->reports : NULL, beta, se,
                         {ctx, "sumstats", done, k, 0}};
-    if (!rc) rc = gsem_each(ctx, k, sumstats_task, &job, NULL);
+    if (!rc) rc = gsem_each(ctx, k, gsem_file_bytes(paths, k), sumstats_task, &job, NULL);
     ks_free(ctx, done);
     /* the SNPs every file has, in the reference's order (row[i]: the reference row of i) */
     size_t n = 0, *row = rc ? NULL : ks_malloc_array(ctx, ref.n ? ref.n : 1, sizeof *row);

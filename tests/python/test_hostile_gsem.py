@@ -401,6 +401,15 @@ def test_ldsc_munged_n_not_positive_counted(kestrel_bin, D, tmp_path):
     assert np.isfinite(fit.S).all()
 
 
+def test_ldsc_no_snp_left(kestrel_bin, D, tmp_path):
+    """Every N 0: nothing to regress, an error naming the file (not "shares no SNPs" with
+    itself)."""
+    f = munged(D, tmp_path, "n0.sumstats.gz", {i: set_col(1, "0") for i in range(NSNP)})
+    p = ldsc_cli(kestrel_bin, D, [f], tmp_path / "o")
+    assert p.returncode == 1 and "n0.sumstats.gz: no SNP left after the merge" in p.stderr
+    assert not any(tmp_path.glob("o*"))
+
+
 def test_ldsc_munged_infinite_z_removed_by_the_chisq_filter(D, tmp_path):
     """Z = Inf (R's munge of P = 0): R's chi-square filter removes it; so does kestrel's."""
     f = munged(D, tmp_path, "z.sumstats.gz", {0: set_col(2, "Inf"), 1: set_col(2, "-Inf")})
