@@ -354,7 +354,8 @@ static void ldsc_log(ks_text_writer *w, const ks_ldsc_result *r, const char *con
                                se, est / se, erfc(fabs(est / se) / sqrt(2.0)));
             }
         }
-    ks_text_puts(w, "\nGenetic covariance matrix S (liability scale where prevalences are given):\n");
+    ks_text_puts(w, "\nGenetic covariance matrix S (liability scale where prevalences are "
+                    "given):\n");
     for (size_t i = 0; i < k; i++) {
         for (size_t j = 0; j < k; j++) ks_text_printf(w, "%s%.4f", j ? "\t" : "", r->S[i + j * k]);
         ks_text_puts(w, "\n");

@@ -712,7 +712,10 @@ static void ld_in_free(ks_ctx *ctx, ld_in *d)
 }
 
 /* The M files' ending, for messages. */
-static const char *M_what(const ks_bulik_options *o) { return o->not_M_5_50 ? ".l2.M" : ".l2.M_5_50"; }
+static const char *M_what(const ks_bulik_options *o)
+{
+    return o->not_M_5_50 ? ".l2.M" : ".l2.M_5_50";
+}
 
 static int ld_in_read(ks_ctx *ctx, const ks_bulik_options *o, ld_in *d)
 {
@@ -828,7 +831,8 @@ int ks_bulik_h2(ks_ctx *ctx, const char *path, const ks_bulik_options *opt,
     if (opt) o = *opt;
     if (o.n_blocks < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is not > 1", o.n_blocks);
     if (!(o.chisq_max >= 0.0))
-        return ks_fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)", o.chisq_max);
+        return ks_fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)",
+                       o.chisq_max);
     const double icpt = o.no_intercept ? 1.0 : o.intercept_h2 ? o.intercept_h2[0] : NAN;
     double liab;
     int rc = liab_factor(ctx, o.samp_prev ? o.samp_prev[0] : NAN, o.pop_prev ? o.pop_prev[0] : NAN,
@@ -1285,7 +1289,8 @@ int ks_bulik_rg(ks_ctx *ctx, size_t k, const char *const *paths, const ks_bulik_
     if (k < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: rg needs at least two files, got %zu", k);
     if (o.n_blocks < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is not > 1", o.n_blocks);
     if (!(o.chisq_max >= 0.0))
-        return ks_fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)", o.chisq_max);
+        return ks_fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)",
+                       o.chisq_max);
     double *par = ks_malloc_array(ctx, k, 3 * sizeof *par);
     ks_bulik_rg_result *r = ks_calloc(ctx, 1, sizeof *r);
     if (r) r->pair = ks_calloc(ctx, k - 1, sizeof *r->pair);

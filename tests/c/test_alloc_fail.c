@@ -468,8 +468,8 @@ int main(void)
         CHECK(glob(pattern, 0, NULL, &g) == GLOB_NOMATCH);
         globfree(&g);
         const char *slash = strrchr(out, '/');
-        snprintf(pattern, sizeof pattern, "%.*s.%s.kestrel-*.tmp", (int)(slash ? slash - out + 1 : 0),
-                 out, slash ? slash + 1 : out);
+        snprintf(pattern, sizeof pattern, "%.*s.%s.kestrel-*.tmp",
+                 (int)(slash ? slash - out + 1 : 0), out, slash ? slash + 1 : out);
         CHECK(glob(pattern, 0, NULL, &g) == GLOB_NOMATCH);
         globfree(&g);
         CHECK(fa.live == live0);
