@@ -323,26 +323,35 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
     return rc;
 }
 
-/* m: `<dir>/<chr>.l2.M_5_50`'s numbers added to *M, each a count > 0. */
+/* m: `<dir>/<chr>.l2.M_5_50`'s numbers added to *M, each a count > 0 (a line at a time: the
+ * file is a number or a few). */
 static int read_m(ks_ctx *ctx, const char *dir, int chr, double *M)
 {
-    char path[4096];
+    char path[4096], line[4096];
     snprintf(path, sizeof path, "%s/%d.l2.M_5_50", dir, chr);
-    ks_text_reader *r;
-    int rc = ks_text_open(ctx, path, 0, &r), got = 0;
-    size_t nf, line, n = 0;
-    char *const *f;
-    while (!rc && (got = ks_text_next(r, &nf, &f, &line)) == 1)
-        for (size_t j = 0; j < nf && !rc; j++, n++) {
-            double v;
-            if (gsem_parse_num(f[j], &v, NULL) != 1 || !(v > 0.0 && isfinite(v)))
-                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number of SNPs > 0", path,
-                             line, j + 1, f[j]);
-            *M += v;
+    FILE *f = fopen(path, "r");
+    if (!f) return ks_fail(ctx, KS_EIO, "%s: cannot open", path);
+    int rc = KS_OK;
+    size_t n = 0;
+    for (size_t ln = 1; !rc && fgets(line, sizeof line, f); ln++) {
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: line too long", path, ln);
+            break;
         }
-    if (!rc && got < 0) rc = got;
+        size_t field = 0;
+        for (char *save = NULL, *t = strtok_r(line, " \t\r\n", &save); t && !rc;
+             t = strtok_r(NULL, " \t\r\n", &save), n++) {
+            double v = NAN;
+            if (gsem_parse_num(t, &v, NULL) != 1 || !(v > 0.0 && isfinite(v)))
+                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number of SNPs > 0", path,
+                             ln, field + 1, t);
+            else
+                *M += v;
+            field++;
+        }
+    }
+    fclose(f);
     if (!rc && !n) rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
-    ks_text_close(r);
     return rc;
 }
 

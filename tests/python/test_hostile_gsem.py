@@ -83,15 +83,15 @@ def raw(D, tmp, name, edit=None, header="SNP A1 A2 BETA P N", extra=""):
     return write(tmp / name, header + "\n" + "\n".join(out) + "\n")
 
 
-def munged(D, tmp, name, edit=None, header="SNP\tN\tZ\tA1\tA2"):
-    """Trait A's munged file (SNP N Z A1 A2) with rows edited as in raw()."""
+def munged(D, tmp, name, edit=None, header="SNP\tN\tZ\tA1\tA2", extra=""):
+    """Trait A's munged file (SNP N Z A1 A2) with rows edited as in raw(), extra appended."""
     lines = gzip.open(D.dir / "m" / "A.sumstats.gz", "rt").read().splitlines()[1:]
     out = []
     for i, line in enumerate(lines):
         f = line.split("\t")
         if edit and i in edit:
             f = edit[i](f)
-        out.append("\t".join(f))
+        out.append("\t".join(f) + extra)
     return write(tmp / name, header + "\n" + "\n".join(out) + "\n", gz=True)
 
 
@@ -343,9 +343,9 @@ def test_ldsc_header_naming_l2_twice(kestrel_bin, D, tmp_path):
 
 
 def test_ldsc_munged_header_naming_z_twice(kestrel_bin, D, tmp_path):
-    f = munged(D, tmp_path, "zz.sumstats.gz", header="SNP\tN\tZ\tA1\tZ")
+    f = munged(D, tmp_path, "zz.sumstats.gz", header="SNP\tN\tZ\tA1\tA2\tZ", extra="\t0")
     p = ldsc_cli(kestrel_bin, D, [f], tmp_path / "o")
-    assert p.returncode == 1 and "zz.sumstats.gz:1: columns 3 and 5 are both named 'Z'" in p.stderr
+    assert p.returncode == 1 and "zz.sumstats.gz:1: columns 3 and 6 are both named 'Z'" in p.stderr
 
 
 @pytest.mark.parametrize("opt,values", [("--sample-prev", "1.5"), ("--sample-prev", "0"),
