@@ -23,7 +23,8 @@ static void help_munge(void)
            "  --maf-filter X       remove rows with MAF below X (0.01)\n"
            "  --columns LIST       column names for GenomicSEM's names: SNP=MarkerName,effect=OR\n"
            "  --out-dir DIR        where the files go (.)\n"
-           "  --threads N          files read in parallel (default: all cores)\n"
+           "  --threads N          files read in parallel (default: one per 8 MB of input,\n"
+           "                       at most all cores)\n"
            "  --mode genomicsem|ldsc  ldsc: bulik ldsc's munge_sumstats.py instead (see\n"
            "                       kestrel munge --mode ldsc --help)\n");
 }
@@ -49,7 +50,8 @@ static void help_ldsc(void)
            "  --chisq-max X           remove SNPs with Z^2 > X (default max(0.001 max N, 80))\n"
            "  --out PREFIX            output prefix (ldsc; an ending of the files above, such as\n"
            "                          .log, is not repeated)\n"
-           "  --threads N             traits and regressions in parallel (default: all cores)\n\n"
+           "  --threads N             LD files, traits and regressions in parallel (default: one\n"
+           "                          per 8 MB of input, at most all cores)\n\n"
            "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators instead\n"
            "(kestrel ldsc --h2 x --help lists their options).\n");
 }

@@ -37,7 +37,8 @@ static void help_munge_ldsc(void)
         "  --info-list LIST      several INFO columns (munge_sumstats then stops: one allowed)\n"
         "  --decimals K          digits after the point of Z, N and FRQ (3, munge_sumstats's)\n"
         "  --chunksize N         accepted for munge_sumstats's sake; the file is streamed\n"
-        "  --threads N           files read in parallel (default: all cores)\n");
+        "  --threads N           files read in parallel (default: one per 8 MB of input, at\n"
+        "                        most all cores)\n");
 }
 
 /* Python 2's str() of a float, as munge_sumstats's log prints its numbers. */

@@ -31,7 +31,8 @@ static void help_sumstats(void)
            "                       gzip for .gz); the log goes beside it, in --out's directory,\n"
            "                       as <trait1>_<trait2>..._sumstats.log; both are written\n"
            "                       together (a failed run leaves an earlier run's)\n"
-           "  --threads N          files read in parallel (default: all cores)\n");
+           "  --threads N          files read in parallel (default: one per 8 MB of input, at\n"
+           "                       most all cores)\n");
 }
 
 /* "T,F,TRUE,false,1,0" -> k flags (s NULL: all 0) */

@@ -73,12 +73,14 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     """GenomicSEM's munge() on each raw GWAS file (plain or gzip, whitespace-delimited), or with
     mode="ldsc" bulik ldsc's munge_sumstats.py.
 
-    files: paths; hm3: the reference list (`SNP A1 A2`, e.g. w_hm3.snplist); trait_names: output
-    names (default: the file names); N: one number, or one per file (None: the N column);
-    column_names: {"SNP": "MarkerName", "effect": "logOR", ...} for columns GenomicSEM's synonyms
-    do not name. The files are read in parallel (threads: 0 = all cores). Returns one report
-    dict per file: rows removed by each rule, the columns used, whether the effect was read as
-    an odds ratio.
+    files: paths (or one path); hm3: the reference list (`SNP A1 A2`, e.g. w_hm3.snplist);
+    trait_names: output names (default: the file names); N: one number > 0, or one per file
+    (None: the N column); column_names: {"SNP": "MarkerName", "effect": "logOR", ...} for columns
+    GenomicSEM's synonyms do not name (and to choose between two that both could be one). The
+    files are read in parallel (threads: 0 = one per 8 MB of input, at most all cores) and
+    written together (a failed call leaves earlier files as they were). Returns one report dict
+    per file: rows removed by each rule (p_zero, n_missing, n_invalid too, and duplicated: rows
+    kept that repeat a SNP), the columns used, whether the effect was read as an odds ratio.
 
     mode="ldsc": munge_sumstats.py's flags as keyword arguments: merge_alleles (or hm3; None:
     no list), N (--N, used where the file has no N column), info_filter / maf_filter (--info-min
