@@ -172,6 +172,7 @@ int ks_text_group_create(ks_ctx *ctx, ks_text_group *g, const char *path, int gz
     }
     const int fd = ks_tmp_open(ctx, path, &w->tmp);
     int rc = fd < 0 ? fd : KS_OK;
+    const int grouped = !rc && g && (rc = ks_group_add(ctx, g, path, w->tmp, &w->slot)) == KS_OK;
     if (!rc) {
         const int level = gzip < 0 ? (ks_ends_with(path, ".gz") ? 6 : 0) : gzip > 9 ? 9 : gzip;
         char mode[4] = {'w', 'b', (char)('0' + level), '\0'};
@@ -183,19 +184,12 @@ int ks_text_group_create(ks_ctx *ctx, ks_text_group *g, const char *path, int gz
         else
             w->gz = gzdopen(fd, mode);
         if (!rc && !w->gz && !w->f) rc = ks_fail(ctx, KS_EIO, "%s: cannot open for writing", path);
-        if (!rc && g && (rc = ks_group_add(ctx, g, path, w->tmp, &w->slot)) != KS_OK) {
-            if (w->gz)
-                gzclose(w->gz);
-            else if (w->f)
-                fclose(w->f);
-            w->gz = NULL;
-            w->f = NULL;
-        }
-        if (rc) {
-            ks_free(ctx, w->fz);
-            if (!w->gz && !w->f) close(fd);
-            unlink(w->tmp);
-        }
+        if (rc && grouped) ks_group_done(g, w->slot, 0);
+    }
+    if (rc && fd >= 0) { /* (no stream was opened on fd) */
+        ks_free(ctx, w->fz);
+        close(fd);
+        unlink(w->tmp);
     }
     if (rc) {
         ks_free(ctx, w->path);
