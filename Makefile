@@ -59,7 +59,7 @@ test-sanitize: deps
 	    -Dc_link_args="$(ASAN_FLAGS)" && echo "$(ASAN_FLAGS)" > $(ASAN_STAMP); }
 	$(PY) -m mesonbuild.mesonmain compile -C $(ASAN)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-	  $(PY) -m mesonbuild.mesonmain test -C $(ASAN) --print-errorlogs --timeout-multiplier 3
+	  $(PY) -m mesonbuild.mesonmain test -C $(ASAN) --print-errorlogs
 
 # The Python package, installed editable (rebuilt on import when sources change), then pytest.
 test-python: deps-test build cli-on-path

@@ -112,6 +112,10 @@ int cli_traits_get(const char *cmd, const char *opt, const char *files, const ch
                    cli_traits *t);
 void cli_traits_free(cli_traits *t);
 int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, double *out);
+/* --out PREFIX less one of the endings the command gives its files (ends, NULL-terminated), so
+ * that `--out x.log` writes x.log, not x.log.log; NULL, with a message, when no file name is
+ * left (a bare directory). free() the result. */
+char *cli_out_prefix(const char *cmd, const char *out, const char *const *ends);
 int cmd_munge_ldsc(int argc, char **argv); /* munge --mode ldsc */
 int cmd_ldsc(int argc, char **argv);
 int cmd_ldsc_bulik(int argc, char **argv); /* kestrel ldsc --h2 / --rg */

@@ -13,7 +13,8 @@ static void help_munge(void)
     printf("usage: kestrel munge --files A.txt.gz,B.txt.gz --hm3 w_hm3.snplist [options]\n\n"
            "GenomicSEM's munge(): each raw GWAS file (plain or gzip, whitespace-delimited) to\n"
            "<out-dir>/<trait>.sumstats.gz (SNP N Z A1 A2, the reference alleles), and a log\n"
-           "<out-dir>/<traits>_munge.log with the rows each rule removed.\n\n"
+           "<out-dir>/<trait1>_<trait2>..._munge.log with the rows each rule removed. The\n"
+           "files are written together: a failed run leaves an earlier run's as they were.\n\n"
            "  --files LIST         the raw files, comma-separated\n"
            "  --hm3 FILE           the reference SNP list (SNP A1 A2)\n"
            "  --trait-names LIST   output names (default: the file names)\n"
@@ -22,7 +23,8 @@ static void help_munge(void)
            "  --maf-filter X       remove rows with MAF below X (0.01)\n"
            "  --columns LIST       column names for GenomicSEM's names: SNP=MarkerName,effect=OR\n"
            "  --out-dir DIR        where the files go (.)\n"
-           "  --threads N          files read in parallel (default: all cores)\n"
+           "  --threads N          files read in parallel (default: one per 8 MB of input,\n"
+           "                       at most all cores)\n"
            "  --mode genomicsem|ldsc  ldsc: bulik ldsc's munge_sumstats.py instead (see\n"
            "                       kestrel munge --mode ldsc --help)\n");
 }
@@ -31,8 +33,10 @@ static void help_ldsc(void)
 {
     printf("usage: kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz --ld DIR [options]\n\n"
            "GenomicSEM's ldsc(): multivariate LD score regression on munged files. Writes\n"
-           "<out>_S.tsv, _V.tsv, _I.tsv, _N.tsv, _m.txt, _S_Stand.tsv, _V_Stand.tsv (V in\n"
-           "GenomicSEM's order) and <out>_ldsc.log; prints S and the genetic correlations.\n\n"
+           "PREFIX_S.tsv, PREFIX_V.tsv (in GenomicSEM's order), PREFIX_I.tsv, PREFIX_N.tsv,\n"
+           "PREFIX_m.txt, PREFIX_S_Stand.tsv and PREFIX_V_Stand.tsv (when every h2 is > 0)\n"
+           "and the log PREFIX.log, all together (a failed run leaves an earlier run's as they\n"
+           "were); prints S and the genetic correlations.\n\n"
            "  --traits LIST           munged files, comma-separated\n"
            "  --ld DIR                <chr>.l2.ldscore.gz and <chr>.l2.M_5_50 files\n"
            "  --wld DIR               weight LD scores (with --sep-weights; default: --ld)\n"
@@ -44,7 +48,10 @@ static void help_ldsc(void)
            "  --select ODD|EVEN|LIST  only these chromosomes\n"
            "  --n-blocks N            jackknife blocks (200)\n"
            "  --chisq-max X           remove SNPs with Z^2 > X (default max(0.001 max N, 80))\n"
-           "  --out PREFIX            output prefix (ldsc)\n\n"
+           "  --out PREFIX            output prefix (ldsc; an ending of the files above, such as\n"
+           "                          .log, is not repeated)\n"
+           "  --threads N             LD files, traits and regressions in parallel (default: one\n"
+           "                          per 8 MB of input, at most all cores)\n\n"
            "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators instead\n"
            "(kestrel ldsc --h2 x --help lists their options).\n");
 }
@@ -129,7 +136,7 @@ int cmd_munge(int argc, char **argv)
         return CLI_USAGE;
     }
     ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
-    if ((N && cli_num("munge", "--N", N, &o.N)) ||
+    if ((N && cli_positive("munge", "--N", N, &o.N)) ||
         (info && cli_num("munge", "--info-filter", info, &o.info_filter)) ||
         (maf && cli_num("munge", "--maf-filter", maf, &o.maf_filter)))
         return CLI_USAGE;
@@ -143,6 +150,7 @@ int cmd_munge(int argc, char **argv)
     const char **clist = cbuf ? cli_split_list(cbuf, &nc) : NULL;
     ks_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
+    ks_text_group *g = NULL;
     rc = CLI_FAILED;
     o.columns = clist;
     outs = calloc(n, sizeof *outs);
@@ -157,7 +165,10 @@ int cmd_munge(int argc, char **argv)
         fprintf(stderr, "kestrel munge: --out-dir %s: %s\n", outdir, strerror(errno));
         goto done;
     }
-    if (cli_ctx(&ctx, "munge", threads) != KS_OK) goto done;
+    if ((rc = cli_ctx(&ctx, "munge", threads)) != CLI_OK) goto done;
+    rc = CLI_FAILED;
+    if (ks_text_group_new(ctx, &g) != KS_OK) goto done;
+    o.outputs = g; /* the files and the log: all or none */
     if (ks_gsem_munge(ctx, n, paths, (const char *const *)outs, hm3, &o, rep) != KS_OK) {
         rc = cli_fail(ctx, "munge");
         goto done;
@@ -169,7 +180,7 @@ int cmd_munge(int argc, char **argv)
         at += (size_t)snprintf(logname + at, sizeof logname - at, "%s%s", i ? "_" : "", names[i]);
     snprintf(logname + at, sizeof logname - at, "_munge.log");
     ks_text_writer *w;
-    if (ks_text_create(ctx, logname, 0, &w) != KS_OK) {
+    if (ks_text_group_create(ctx, g, logname, 0, &w) != KS_OK) {
         rc = cli_fail(ctx, "munge");
         goto done;
     }
@@ -200,7 +211,13 @@ int cmd_munge(int argc, char **argv)
         LINE(r->info_low, "due to INFO values below the designated threshold");
         LINE(r->info_missing, "due to missing INFO values");
         LINE(r->maf_low, "due to missing MAF information or MAFs below the designated threshold");
+        LINE(r->p_zero, "due to P-values of 0 (their Z would be infinite)");
+        LINE(r->n_missing, "due to missing values in the N column");
+        LINE(r->n_invalid, "due to N values that are not a number > 0");
 #undef LINE
+        if (r->duplicated)
+            ks_text_printf(w, "%zu rows repeat the rs-id of an earlier row; they are kept, as "
+                              "GenomicSEM keeps them.\n", r->duplicated);
         if (r->effect_is_or)
             ks_text_printf(w, "The effect column was determined to be coded as an odds ratio (OR) "
                               "for the %s summary statistics file.\n", paths[i]);
@@ -208,15 +225,21 @@ int cmd_munge(int argc, char **argv)
         if (!r->used[7]) ks_text_puts(w, "No MAF column, cannot filter on MAF, which may influence results\n");
         ks_text_printf(w, "%zu SNPs are left in the summary statistics file %s after QC.\n"
                           "The file is saved as %s\n\n", r->written, paths[i], outs[i]);
-        printf("%s: %zu of %zu rows written to %s\n", paths[i], r->written, r->rows, outs[i]);
     }
-    if (ks_text_commit(w) != KS_OK) {
+    const int ok = ks_text_commit(w) == KS_OK;
+    g = NULL;
+    if (!ok || ks_text_group_commit(o.outputs) != KS_OK) {
+        if (!ok) ks_text_group_abort(o.outputs);
         rc = cli_fail(ctx, "munge");
         goto done;
     }
+    for (size_t i = 0; i < n; i++)
+        printf("%s: %zu of %zu rows written to %s\n", paths[i], rep[i].written, rep[i].rows,
+               outs[i]);
     printf("log: %s\n", logname);
     rc = CLI_OK;
 done:
+    ks_text_group_abort(g);
     for (size_t i = 0; rep && i < n; i++) ks_munge_report_free(ctx, &rep[i]);
     free(rep);
     for (size_t i = 0; outs && i < n; i++) free(outs[i]);
@@ -247,12 +270,32 @@ int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, doub
     return rc;
 }
 
+char *cli_out_prefix(const char *cmd, const char *out, const char *const *ends)
+{
+    char *p = strdup(out);
+    if (!p) return NULL;
+    for (; *ends; ends++)
+        if (strlen(p) > strlen(*ends) && !strcmp(p + strlen(p) - strlen(*ends), *ends)) {
+            p[strlen(p) - strlen(*ends)] = '\0';
+            break;
+        }
+    const size_t n = strlen(p);
+    if (n == 0 || p[n - 1] == '/' || !strcmp(p, ".") || (n >= 2 && !strcmp(p + n - 2, "/."))) {
+        fprintf(stderr, "kestrel %s: --out '%s': a prefix for the file names is needed, not a "
+                        "directory (e.g. --out %s%sresult)\n",
+                cmd, out, out, n && p[n - 1] == '/' ? "" : "/");
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
 /* A matrix as GenomicSEM's reference TSVs: a header of names, each row its name then %.17g. */
-static int write_matrix(ks_ctx *ctx, const char *path, const double *M, size_t n,
-                        char *const *names)
+static int write_matrix(ks_ctx *ctx, ks_text_group *g, const char *path, const double *M,
+                        size_t n, char *const *names)
 {
     ks_text_writer *w;
-    if (ks_text_create(ctx, path, 0, &w) != KS_OK) return -1;
+    if (ks_text_group_create(ctx, g, path, 0, &w) != KS_OK) return -1;
     for (size_t j = 0; j < n; j++) ks_text_printf(w, "\t%s", names[j]);
     ks_text_puts(w, "\n");
     for (size_t i = 0; i < n; i++) {
@@ -263,6 +306,141 @@ static int write_matrix(ks_ctx *ctx, const char *path, const double *M, size_t n
     return ks_text_commit(w) == KS_OK ? 0 : -1;
 }
 
+/* The log, as GenomicSEM's, with kestrel's counts. */
+static void ldsc_log(ks_text_writer *w, const ks_ldsc_result *r, const char *const *paths,
+                     char *const *names)
+{
+    const size_t k = r->k;
+    ks_text_printf(w, "Multivariate ld-score regression of %zu traits\n", k);
+    for (size_t j = 0; j < k; j++) {
+        size_t left = r->snps_merged[j];
+        ks_text_printf(w, "Read in summary statistics [%zu/%zu] from: %s\n"
+                          "Out of %zu SNPs, %zu remain after merging with LD-score files\n",
+                       j + 1, k, paths[j], r->snps_read[j], left);
+        if (r->snps_bad_n[j])
+            ks_text_printf(w, "Removing %zu SNPs with N not a number > 0; %zu remain\n",
+                           r->snps_bad_n[j], left -= r->snps_bad_n[j]);
+        ks_text_printf(w, "Removing %zu SNPs with Chi^2 > %g; %zu remain\n", r->snps_removed[j],
+                       r->chisq_max[j], left - r->snps_removed[j]);
+        if (r->snps_dup[j])
+            ks_text_printf(w, "%zu of them repeat a SNP of the file (kept, as GenomicSEM keeps "
+                              "them)\n", r->snps_dup[j]);
+    }
+    for (size_t j = 0, t = 0; j < k; j++)
+        for (size_t i = j; i < k; i++, t++) {
+            const double est = r->est[t], se = r->est_se[t];
+            if (i == j) {
+                ks_text_printf(w, "\nHeritability Results for trait: %s\n"
+                                  "Mean Chi^2 across remaining SNPs: %.4f\nLambda GC: %.4f\n"
+                                  "Intercept: %.4f (%.4f)\nRatio: %.4f (%.4f)\n"
+                                  "Total Observed Scale h2: %.4f (%.4f)\nh2 Z: %.3g\n",
+                               names[j], r->mean_chisq[j], r->lambda_gc[j], r->pair_intercept[t],
+                               r->pair_intercept_se[t], r->ratio[j], r->ratio_se[j], est, se,
+                               est / se);
+            } else {
+                ks_text_printf(w, "\n%zu SNPs remain after merging %s and %s summary "
+                                  "statistics\nResults for genetic covariance between: %s "
+                                  "and %s\nMean Z*Z: %.4f\nCross trait Intercept: %.4f "
+                                  "(%.4f)\nTotal Observed Scale Genetic Covariance (g_cov): "
+                                  "%.4f (%.4f)\ng_cov Z: %.3g\ng_cov P-value: %.5g\n",
+                               r->pair_snps[t], names[j], names[i], names[j], names[i],
+                               r->mean_zz[t], r->pair_intercept[t], r->pair_intercept_se[t], est,
+                               se, est / se, erfc(fabs(est / se) / sqrt(2.0)));
+            }
+        }
+    ks_text_puts(w, "\nGenetic covariance matrix S (liability scale where prevalences are "
+                    "given):\n");
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = 0; j < k; j++) ks_text_printf(w, "%s%.4f", j ? "\t" : "", r->S[i + j * k]);
+        ks_text_puts(w, "\n");
+    }
+}
+
+/* The files of one ldsc run, all or none (an earlier run's S_Stand and V_Stand removed when
+ * this run has none). */
+static int ldsc_files(ks_ctx *ctx, const char *out, const ks_ldsc_result *r,
+                      const char *const *paths, char *const *names)
+{
+    const size_t k = r->k, ks = r->kstar;
+    char **vn = calloc(ks, sizeof *vn), *path = malloc(strlen(out) + 32);
+    ks_text_group *g = NULL;
+    int oom = !vn || !path || ks_text_group_new(ctx, &g) != KS_OK;
+    for (size_t j = 0, t = 0; !oom && j < k; j++)
+        for (size_t i = j; i < k; i++, t++) {
+            const size_t len = strlen(names[i]) + strlen(names[j]) + 2;
+            if ((vn[t] = malloc(len)))
+                snprintf(vn[t], len, "%s_%s", names[i], names[j]);
+            else
+                oom = 1;
+        }
+    int bad = oom;
+#define PATH(end) (sprintf(path, "%s%s", out, end), path)
+    bad = bad || write_matrix(ctx, g, PATH("_S.tsv"), r->S, k, names) ||
+          write_matrix(ctx, g, PATH("_I.tsv"), r->intercept, k, names) ||
+          write_matrix(ctx, g, PATH("_V.tsv"), r->V, ks, vn);
+    if (!bad && r->S_stand)
+        bad = write_matrix(ctx, g, PATH("_S_Stand.tsv"), r->S_stand, k, names) ||
+              write_matrix(ctx, g, PATH("_V_Stand.tsv"), r->V_stand, ks, vn);
+    else if (!bad)
+        bad = ks_text_group_remove(g, PATH("_S_Stand.tsv")) != KS_OK ||
+              ks_text_group_remove(g, PATH("_V_Stand.tsv")) != KS_OK;
+    ks_text_writer *w = NULL;
+    if (!bad && !(bad = ks_text_group_create(ctx, g, PATH("_N.tsv"), 0, &w) != KS_OK)) {
+        for (size_t t = 0; t < ks; t++) ks_text_printf(w, "%s%s", t ? "\t" : "", vn[t]);
+        ks_text_puts(w, "\n");
+        for (size_t t = 0; t < ks; t++) ks_text_printf(w, "%s%.17g", t ? "\t" : "", r->N[t]);
+        ks_text_puts(w, "\n");
+        bad = ks_text_commit(w) != KS_OK;
+    }
+    if (!bad && !(bad = ks_text_group_create(ctx, g, PATH("_m.txt"), 0, &w) != KS_OK)) {
+        ks_text_printf(w, "%.17g\n", r->m);
+        bad = ks_text_commit(w) != KS_OK;
+    }
+    if (!bad && !(bad = ks_text_group_create(ctx, g, PATH(".log"), 0, &w) != KS_OK)) {
+        ldsc_log(w, r, paths, names);
+        bad = ks_text_commit(w) != KS_OK;
+    }
+#undef PATH
+    if (!bad)
+        bad = ks_text_group_commit(g) != KS_OK;
+    else
+        ks_text_group_abort(g);
+    for (size_t t = 0; vn && t < ks; t++) free(vn[t]);
+    free(vn);
+    free(path);
+    if (oom) fprintf(stderr, "kestrel ldsc: out of memory\n");
+    return oom ? CLI_FAILED : bad ? cli_fail(ctx, "ldsc") : CLI_OK;
+}
+
+/* --select ODD, EVEN or a list, as chromosome numbers (*chrs malloc'd; o->select set). */
+static int ldsc_select(const char *sel, ks_ldsc_options *o, int **chrs)
+{
+    char *b = strdup(sel);
+    size_t m = 0;
+    const char **li = b ? cli_split_list(b, &m) : NULL;
+    const int odd = !strcmp(sel, "ODD"), even = !strcmp(sel, "EVEN");
+    *chrs = calloc(odd || even ? (size_t)o->chr : m ? m : 1, sizeof **chrs);
+    int rc = *chrs && li ? CLI_OK : CLI_FAILED;
+    if (!rc && odd + even == 0 && m == 0) {
+        fprintf(stderr, "kestrel ldsc: --select names no chromosome\n");
+        rc = CLI_USAGE;
+    }
+    if (!rc && (odd || even))
+        for (int c = odd ? 1 : 2; c <= o->chr; c += 2) (*chrs)[o->nselect++] = c;
+    for (size_t i = 0; !rc && !odd && !even && i < m; i++) {
+        long l;
+        if (cli_int("ldsc", "--select", li[i], 1, &l) || l > 100000) {
+            rc = CLI_USAGE;
+            break;
+        }
+        (*chrs)[o->nselect++] = (int)l;
+    }
+    free(li);
+    free(b);
+    o->select = *chrs;
+    return rc;
+}
+
 int cmd_ldsc(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) /* bulik/ldsc's estimators (cli/ldsc_bulik.c) */
@@ -270,13 +448,15 @@ int cmd_ldsc(int argc, char **argv)
             !strncmp(argv[i], "--rg=", 5))
             return cmd_ldsc_bulik(argc, argv);
     const char *traits = NULL, *ld = NULL, *wld = NULL, *sepw = NULL, *sp = NULL, *pp = NULL,
-               *tn = NULL, *chr = NULL, *sel = NULL, *nb = NULL, *cmax = NULL, *out = "ldsc";
+               *tn = NULL, *chr = NULL, *sel = NULL, *nb = NULL, *cmax = NULL, *out = "ldsc",
+               *threads = NULL;
     const cli_opt opts[] = {{"traits", 1, &traits},     {"ld", 1, &ld},
                             {"wld", 1, &wld},           {"sep-weights", 0, &sepw},
                             {"sample-prev", 1, &sp},    {"population-prev", 1, &pp},
                             {"trait-names", 1, &tn},    {"chr", 1, &chr},
                             {"select", 1, &sel},        {"n-blocks", 1, &nb},
-                            {"chisq-max", 1, &cmax},    {"out", 1, &out}};
+                            {"chisq-max", 1, &cmax},    {"out", 1, &out},
+                            {"threads", 1, &threads}};
     int rc = cli_parse("ldsc", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
         help_ldsc();
@@ -290,17 +470,25 @@ int cmd_ldsc(int argc, char **argv)
     ks_ldsc_options o = KS_LDSC_OPTIONS_INIT;
     long l;
     if (chr) {
-        if (cli_int("ldsc", "--chr", chr, 1, &l)) return CLI_USAGE;
+        if (cli_int("ldsc", "--chr", chr, 1, &l) || l > 100000) return CLI_USAGE;
         o.chr = (int)l;
     }
     if (nb) {
-        if (cli_int("ldsc", "--n-blocks", nb, 2, &l)) return CLI_USAGE;
+        if (cli_int("ldsc", "--n-blocks", nb, 2, &l) || l > 1000000000) return CLI_USAGE;
         o.n_blocks = (int)l;
     }
-    if (cmax && cli_num("ldsc", "--chisq-max", cmax, &o.chisq_max)) return CLI_USAGE;
+    if (cmax && cli_positive("ldsc", "--chisq-max", cmax, &o.chisq_max)) return CLI_USAGE;
     o.sep_weights = sepw != NULL;
+    static const char *const ends[] = {".log",         "_S.tsv",       "_V.tsv", "_I.tsv",
+                                       "_N.tsv",       "_m.txt",       "_S_Stand.tsv",
+                                       "_V_Stand.tsv", NULL};
+    char *prefix = cli_out_prefix("ldsc", out, ends);
+    if (!prefix) return CLI_USAGE;
     cli_traits tr;
-    if ((rc = cli_traits_get("ldsc", "--traits", traits, tn, &tr))) return rc;
+    if ((rc = cli_traits_get("ldsc", "--traits", traits, tn, &tr))) {
+        free(prefix);
+        return rc;
+    }
     const size_t k = tr.n;
     const char **paths = tr.paths;
     char **names = tr.names;
@@ -313,116 +501,24 @@ int cmd_ldsc(int argc, char **argv)
     if ((rc = cli_num_list("ldsc", "--sample-prev", sp, k, prev)) ||
         (rc = cli_num_list("ldsc", "--population-prev", pp, k, prev + k)))
         goto done;
-    o.sample_prev = prev;
-    o.population_prev = prev + k;
-    if (sel) { /* ODD, EVEN or a list */
-        char *b = strdup(sel);
-        size_t m = 0;
-        const char **li = cli_split_list(b, &m);
-        const int odd = !strcmp(sel, "ODD"), even = !strcmp(sel, "EVEN");
-        chrs = calloc(odd || even ? (size_t)o.chr : m ? m : 1, sizeof *chrs);
-        if (!chrs || !li) {
-            free(li);
-            free(b);
+    for (size_t i = 0; i < 2 * k; i++)
+        if (!isnan(prev[i]) && !(prev[i] > 0.0 && prev[i] < 1.0)) {
+            fprintf(stderr, "kestrel ldsc: %s: %g (trait %zu, %s) is not in (0, 1)\n",
+                    i < k ? "--sample-prev" : "--population-prev", prev[i], i % k + 1,
+                    names[i % k]);
+            rc = CLI_USAGE;
             goto done;
         }
-        if (odd || even)
-            for (int c = odd ? 1 : 2; c <= o.chr; c += 2) chrs[o.nselect++] = c;
-        for (size_t i = 0; !odd && !even && i < m; i++) {
-            if (cli_int("ldsc", "--select", li[i], 1, &l)) {
-                rc = CLI_USAGE;
-                break;
-            }
-            chrs[o.nselect++] = (int)l;
-        }
-        free(li);
-        free(b);
-        if (rc == CLI_USAGE) goto done;
-        o.select = chrs;
-    }
+    o.sample_prev = prev;
+    o.population_prev = prev + k;
+    if (sel && (rc = ldsc_select(sel, &o, &chrs))) goto done;
     rc = CLI_FAILED;
-    if (cli_ctx(&ctx, "ldsc", NULL) != KS_OK) goto done;
+    if ((rc = cli_ctx(&ctx, "ldsc", threads)) != CLI_OK) goto done;
     if (ks_gsem_ldsc(ctx, k, paths, ld, wld ? wld : ld, &o, &r) != KS_OK) {
         rc = cli_fail(ctx, "ldsc");
         goto done;
     }
-    const size_t ks = r->kstar;
-    char **vn = calloc(ks, sizeof *vn), path[4096];
-    if (!vn) goto done;
-    for (size_t j = 0, t = 0; j < k; j++)
-        for (size_t i = j; i < k; i++, t++) {
-            const size_t len = strlen(names[i]) + strlen(names[j]) + 2;
-            if ((vn[t] = malloc(len))) snprintf(vn[t], len, "%s_%s", names[i], names[j]);
-        }
-    int bad = 0;
-    snprintf(path, sizeof path, "%s_S.tsv", out);
-    bad |= write_matrix(ctx, path, r->S, k, names);
-    snprintf(path, sizeof path, "%s_I.tsv", out);
-    bad |= write_matrix(ctx, path, r->intercept, k, names);
-    snprintf(path, sizeof path, "%s_V.tsv", out);
-    bad |= write_matrix(ctx, path, r->V, ks, vn);
-    if (r->S_stand) {
-        snprintf(path, sizeof path, "%s_S_Stand.tsv", out);
-        bad |= write_matrix(ctx, path, r->S_stand, k, names);
-        snprintf(path, sizeof path, "%s_V_Stand.tsv", out);
-        bad |= write_matrix(ctx, path, r->V_stand, ks, vn);
-    }
-    ks_text_writer *w = NULL;
-    snprintf(path, sizeof path, "%s_N.tsv", out);
-    if (!bad && ks_text_create(ctx, path, 0, &w) == KS_OK) {
-        for (size_t t = 0; t < ks; t++) ks_text_printf(w, "%s%s", t ? "\t" : "", vn[t]);
-        ks_text_puts(w, "\n");
-        for (size_t t = 0; t < ks; t++) ks_text_printf(w, "%s%.17g", t ? "\t" : "", r->N[t]);
-        ks_text_puts(w, "\n");
-        bad |= ks_text_commit(w) != KS_OK;
-    } else {
-        bad = 1;
-    }
-    snprintf(path, sizeof path, "%s_m.txt", out);
-    if (!bad && ks_text_create(ctx, path, 0, &w) == KS_OK) {
-        ks_text_printf(w, "%.17g\n", r->m);
-        bad |= ks_text_commit(w) != KS_OK;
-    }
-    /* the log, as GenomicSEM's */
-    snprintf(path, sizeof path, "%s_ldsc.log", out);
-    if (!bad && ks_text_create(ctx, path, 0, &w) == KS_OK) {
-        ks_text_printf(w, "Multivariate ld-score regression of %zu traits\n", k);
-        for (size_t j = 0; j < k; j++)
-            ks_text_printf(w, "Read in summary statistics [%zu/%zu] from: %s\n"
-                              "Out of %zu SNPs, %zu remain after merging with LD-score files\n"
-                              "Removing %zu SNPs with Chi^2 > %g; %zu remain\n",
-                           j + 1, k, paths[j], r->snps_read[j], r->snps_merged[j],
-                           r->snps_removed[j], r->chisq_max[j],
-                           r->snps_merged[j] - r->snps_removed[j]);
-        for (size_t j = 0, t = 0; j < k; j++)
-            for (size_t i = j; i < k; i++, t++) {
-                const double est = r->est[t], se = r->est_se[t];
-                if (i == j) {
-                    ks_text_printf(w, "\nHeritability Results for trait: %s\n"
-                                      "Mean Chi^2 across remaining SNPs: %.4f\nLambda GC: %.4f\n"
-                                      "Intercept: %.4f (%.4f)\nRatio: %.4f (%.4f)\n"
-                                      "Total Observed Scale h2: %.4f (%.4f)\nh2 Z: %.3g\n",
-                                   names[j], r->mean_chisq[j], r->lambda_gc[j],
-                                   r->pair_intercept[t], r->pair_intercept_se[t], r->ratio[j],
-                                   r->ratio_se[j], est, se, est / se);
-                } else {
-                    ks_text_printf(w, "\n%zu SNPs remain after merging %s and %s summary "
-                                      "statistics\nResults for genetic covariance between: %s "
-                                      "and %s\nMean Z*Z: %.4f\nCross trait Intercept: %.4f "
-                                      "(%.4f)\nTotal Observed Scale Genetic Covariance (g_cov): "
-                                      "%.4f (%.4f)\ng_cov Z: %.3g\ng_cov P-value: %.5g\n",
-                                   r->pair_snps[t], names[j], names[i], names[j], names[i],
-                                   r->mean_zz[t], r->pair_intercept[t], r->pair_intercept_se[t],
-                                   est, se, est / se, erfc(fabs(est / se) / sqrt(2.0)));
-                }
-            }
-        ks_text_puts(w, "\nGenetic covariance matrix S (liability scale where prevalences are given):\n");
-        for (size_t i = 0; i < k; i++) {
-            for (size_t j = 0; j < k; j++) ks_text_printf(w, "%s%.4f", j ? "\t" : "", r->S[i + j * k]);
-            ks_text_puts(w, "\n");
-        }
-        bad |= ks_text_commit(w) != KS_OK;
-    }
+    if ((rc = ldsc_files(ctx, prefix, r, paths, names))) goto done;
     int liab = 0;
     for (size_t j = 0; j < k; j++) liab |= r->liab[j] != 1.0;
     printf("S (genetic covariance%s):\n", liab ? "; liability scale where prevalences are given" : "");
@@ -440,18 +536,12 @@ int cmd_ldsc(int argc, char **argv)
             for (size_t i = j; i < k; i++, t++)
                 if (i != j)
                     printf("  %s ~ %s: %.4f (%.4f)\n", names[j], names[i], r->S_stand[i + j * k],
-                           sqrt(r->V_stand[t + t * ks]));
+                           sqrt(r->V_stand[t + t * r->kstar]));
     } else {
         printf("\na heritability is not positive: no genetic correlations\n");
     }
-    printf("\nwritten: %s_S.tsv, _V.tsv, _I.tsv, _N.tsv, _m.txt%s, %s_ldsc.log\n", out,
-           r->S_stand ? ", _S_Stand.tsv, _V_Stand.tsv" : "", out);
-    for (size_t t = 0; t < ks; t++) free(vn[t]);
-    free(vn);
-    if (bad) {
-        rc = cli_fail(ctx, "ldsc");
-        goto done;
-    }
+    printf("\nwritten: %s_S.tsv, _V.tsv, _I.tsv, _N.tsv, _m.txt%s, %s.log\n", prefix,
+           r->S_stand ? ", _S_Stand.tsv, _V_Stand.tsv" : "", prefix);
     rc = CLI_OK;
 done:
     ks_ldsc_result_free(ctx, r);
@@ -459,5 +549,6 @@ done:
     cli_traits_free(&tr);
     free(prev);
     free(chrs);
+    free(prefix);
     return rc;
 }

@@ -19,12 +19,13 @@ static void help(void)
            "file, or the genetic correlation of the first file with each other one. Inputs as\n"
            "munge_sumstats.py writes them (SNP A1 A2 N Z, plain or gzip) and LD score file sets\n"
            "PREFIX.l2.ldscore[.gz] with PREFIX.l2.M_5_50. Writes PREFIX.log (upstream's log, also\n"
-           "printed) and PREFIX.h2.tsv or PREFIX.rg.tsv.\n\n"
+           "printed) and PREFIX.h2.tsv or PREFIX.rg.tsv, both or neither.\n\n"
            "  --ref-ld LIST          LD score prefixes, comma-separated (side by side)\n"
            "  --ref-ld-chr LIST      the same split over chromosomes 1..22 ('@': the number,\n"
            "                         else appended)\n"
            "  --w-ld P, --w-ld-chr P regression weight LD scores (one file set, one column)\n"
-           "  --out PREFIX           output prefix (ldsc)\n"
+           "  --out PREFIX           output prefix (ldsc; an ending .log, .h2.tsv or .rg.tsv is\n"
+           "                         not repeated)\n"
            "  --M LIST               SNPs per annotation instead of the .l2.M_5_50 files\n"
            "  --not-M-5-50           read PREFIX.l2.M instead of PREFIX.l2.M_5_50\n"
            "  --n-blocks N           jackknife blocks (200)\n"
@@ -245,45 +246,45 @@ static void sb_tail(sbuf *b, time_t t0)
               difftime(t1, t0));
 }
 
-/* PREFIX.log from the text (and the text on stdout). */
-static int write_log(ks_ctx *ctx, const char *out, const sbuf *b)
+/* PREFIX.log (the log text) and PREFIX<ext> opened in a new group *g (the log and the results:
+ * both or neither). */
+static int open_outputs(ks_ctx *ctx, const char *out, const sbuf *b, const char *ext,
+                        ks_text_group **g, ks_text_writer **w)
 {
-    if (b->oom) {
+    *g = NULL;
+    if (b->oom || ks_text_group_new(ctx, g) != KS_OK) {
         fprintf(stderr, "kestrel ldsc: out of memory\n");
         return CLI_FAILED;
     }
     char path[4200];
     snprintf(path, sizeof path, "%s.log", out);
-    ks_text_writer *w;
-    if (ks_text_create(ctx, path, 0, &w) != KS_OK) return cli_fail(ctx, "ldsc");
-    ks_text_write(w, b->s, b->n);
-    if (ks_text_commit(w) != KS_OK) return cli_fail(ctx, "ldsc");
-    fwrite(b->s, 1, b->n, stdout);
-    return CLI_OK;
+    ks_text_writer *lw;
+    if (ks_text_group_create(ctx, *g, path, 0, &lw) == KS_OK) {
+        ks_text_write(lw, b->s, b->n);
+        snprintf(path, sizeof path, "%s%s", out, ext);
+        if (ks_text_commit(lw) == KS_OK && ks_text_group_create(ctx, *g, path, 0, w) == KS_OK)
+            return CLI_OK;
+    }
+    ks_text_group_abort(*g);
+    *g = NULL;
+    return cli_fail(ctx, "ldsc");
 }
 
-/* PREFIX.log from the log text (freed here), then the TSV PREFIX<ext> opened. */
-static int log_then_tsv(ks_ctx *ctx, const char *out, sbuf *b, const char *ext, ks_text_writer **w)
+/* The results' writer finished and the group committed; then the log on stdout (freed). */
+static int close_outputs(ks_ctx *ctx, ks_text_group *g, ks_text_writer *w, sbuf *b)
 {
-    int rc = write_log(ctx, out, b);
+    int rc = CLI_OK;
+    if (ks_text_commit(w) != KS_OK) {
+        ks_text_group_abort(g);
+        rc = cli_fail(ctx, "ldsc");
+    } else if (ks_text_group_commit(g) != KS_OK) {
+        rc = cli_fail(ctx, "ldsc");
+    } else {
+        fwrite(b->s, 1, b->n, stdout);
+    }
     free(b->s);
     b->s = NULL;
-    if (rc) return rc;
-    char path[4200];
-    snprintf(path, sizeof path, "%s%s", out, ext);
-    if (ks_text_create(ctx, path, 0, w) == KS_OK) return CLI_OK;
-    snprintf(path, sizeof path, "%s.log", out);
-    unlink(path); /* (no log without its results) */
-    return cli_fail(ctx, "ldsc");
-}
-
-static int tsv_commit(ks_ctx *ctx, const char *out, ks_text_writer *w)
-{
-    if (ks_text_commit(w) == KS_OK) return CLI_OK;
-    char path[4200];
-    snprintf(path, sizeof path, "%s.log", out);
-    unlink(path);
-    return cli_fail(ctx, "ldsc");
+    return rc;
 }
 
 static void tsv_num(ks_text_writer *w, double v)
@@ -315,7 +316,8 @@ static int run_h2(ks_ctx *ctx, const char *file, const ks_bulik_options *o, cons
     sb_fit(&b, f, 0, r->liab, r->annot);
     sb_tail(&b, t0);
     ks_text_writer *w = NULL;
-    int rc = log_then_tsv(ctx, out, &b, ".h2.tsv", &w);
+    ks_text_group *g = NULL;
+    int rc = open_outputs(ctx, out, &b, ".h2.tsv", &g, &w);
     if (!rc) {
         const int liab = r->liab != 1.0;
         ks_text_printf(w,
@@ -349,8 +351,9 @@ static int run_h2(ks_ctx *ctx, const char *file, const ks_bulik_options *o, cons
             tsv_num(w, tot && !one ? na : f->coef_se[a]);
             ks_text_puts(w, "\n");
         }
-        rc = tsv_commit(ctx, out, w);
+        rc = close_outputs(ctx, g, w, &b);
     }
+    free(b.s);
     ks_bulik_h2_free(ctx, r);
     return rc;
 }
@@ -495,7 +498,8 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_bulik_opti
     sb_printf(&b, "\n");
     sb_tail(&b, t0);
     ks_text_writer *w = NULL;
-    int rc = log_then_tsv(ctx, out, &b, ".rg.tsv", &w);
+    ks_text_group *g = NULL;
+    int rc = open_outputs(ctx, out, &b, ".rg.tsv", &g, &w);
     if (!rc) {
         ks_text_printf(w,
                        "p1\tp2\trg\tse\tz\tp\t%s\th2_int\th2_int_se\tgcov_int\tgcov_int_se\t"
@@ -526,8 +530,9 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_bulik_opti
                 ks_text_puts(w, "NA");
             ks_text_puts(w, "\n");
         }
-        rc = tsv_commit(ctx, out, w);
+        rc = close_outputs(ctx, g, w, &b);
     }
+    free(b.s);
     if (!rc && failed) {
         fprintf(stderr, "kestrel ldsc: %zu of %zu pairs failed (see %s.log)\n", failed, k - 1, out);
         rc = CLI_FAILED;
@@ -609,6 +614,7 @@ int cmd_ldsc_bulik(int argc, char **argv)
     size_t k = 0;
     const char **files = fbuf ? cli_split_list(fbuf, &k) : NULL;
     double *Mv = NULL, *ihv = NULL, *igv = NULL, *spv = NULL, *ppv = NULL;
+    char *prefix = NULL;
     ks_ctx *ctx = NULL;
     rc = CLI_FAILED;
     if (!files) goto done;
@@ -633,6 +639,19 @@ int cmd_ldsc_bulik(int argc, char **argv)
         (rc = num_list("--intercept-gencov", ig, k, &igv)) ||
         (rc = num_list("--samp-prev", sp, k, &spv)) || (rc = num_list("--pop-prev", pp, k, &ppv)))
         goto done;
+    double Mt = 0.0; /* (several annotations may have M < 0: continuous ones; not their sum) */
+    for (size_t j = 0; j < nM; j++) Mt += Mv[j];
+    if (M && !(Mt > 0.0 && isfinite(Mt))) {
+        fprintf(stderr, "kestrel ldsc: --M '%s': %s\n", M,
+                nM == 1 ? "not a number > 0" : "the numbers must be finite, their sum > 0");
+        rc = CLI_USAGE;
+        goto done;
+    }
+    static const char *const ends[] = {".log", ".h2.tsv", ".rg.tsv", NULL};
+    if (!(prefix = cli_out_prefix("ldsc", out, ends))) {
+        rc = CLI_USAGE;
+        goto done;
+    }
     o.M = Mv;
     o.nM = nM;
     o.intercept_h2 = ihv;
@@ -640,9 +659,10 @@ int cmd_ldsc_bulik(int argc, char **argv)
     o.samp_prev = spv;
     o.pop_prev = ppv;
     if ((rc = cli_ctx(&ctx, "ldsc", threads)) != CLI_OK) goto done;
-    rc = h2 ? run_h2(ctx, files[0], &o, out, argc, argv)
-            : run_rg(ctx, k, (char *const *)files, &o, out, silly != NULL, argc, argv);
+    rc = h2 ? run_h2(ctx, files[0], &o, prefix, argc, argv)
+            : run_rg(ctx, k, (char *const *)files, &o, prefix, silly != NULL, argc, argv);
 done:
+    free(prefix);
     free(Mv);
     free(ihv);
     free(igv);

@@ -12,9 +12,11 @@ static void help_munge_ldsc(void)
         "usage: kestrel munge --mode ldsc --sumstats FILE --out PREFIX [options]\n\n"
         "bulik ldsc's munge_sumstats.py: a GWAS file (plain or gzip, whitespace-delimited) to\n"
         "PREFIX.sumstats.gz (SNP A1 A2 Z N, the file's alleles) and PREFIX.log. Several files:\n"
-        "--sumstats A,B --out PA,PB (read in parallel).\n\n"
+        "--sumstats A,B --out PA,PB (read in parallel). Every file is written together (a\n"
+        "failed run leaves an earlier run's as they were).\n\n"
         "  --sumstats LIST       the input files, comma-separated\n"
-        "  --out LIST            one output prefix per file\n"
+        "  --out LIST            one output prefix per file (an ending .sumstats.gz,\n"
+        "                        .sumstats or .log is not repeated)\n"
         "  --merge-alleles FILE  keep the SNPs of this list (SNP A1 A2), in its order; rows\n"
         "                        whose alleles do not match it are written blank\n"
         "  --N X                 sample size (where the file has no N column)\n"
@@ -35,7 +37,8 @@ static void help_munge_ldsc(void)
         "  --info-list LIST      several INFO columns (munge_sumstats then stops: one allowed)\n"
         "  --decimals K          digits after the point of Z, N and FRQ (3, munge_sumstats's)\n"
         "  --chunksize N         accepted for munge_sumstats's sake; the file is streamed\n"
-        "  --threads N           files read in parallel (default: all cores)\n");
+        "  --threads N           files read in parallel (default: one per 8 MB of input, at\n"
+        "                        most all cores)\n");
 }
 
 /* Python 2's str() of a float, as munge_sumstats's log prints its numbers. */
@@ -69,14 +72,14 @@ static const char *const DESCRIBE[KS_LDSC_NCOL] = {
     "number of studies"};
 
 /* The log of one file, munge_sumstats's sentences with kestrel's counts. */
-static int write_log(ks_ctx *ctx, const char *logpath, const char *call, const char *path,
-                     const char *merge, const char *out, const ks_munge_report *r,
-                     const ks_munge_options *o)
+static int write_log(ks_ctx *ctx, ks_text_group *g, const char *logpath, const char *call,
+                     const char *path, const char *merge, const char *out,
+                     const ks_munge_report *r, const ks_munge_options *o)
 {
     const ks_munge_ldsc_report *l = &r->ldsc;
     char b1[40], b2[40];
     ks_text_writer *w;
-    if (ks_text_create(ctx, logpath, 0, &w) != KS_OK) return -1;
+    if (ks_text_group_create(ctx, g, logpath, 0, &w) != KS_OK) return -1;
     ks_text_printf(w,
                    "kestrel munge --mode ldsc: bulik ldsc's munge_sumstats.py rules\n"
                    "Call:\n%s\n\n",
@@ -134,6 +137,9 @@ static int write_log(ks_ctx *ctx, const char *logpath, const char *call, const c
     if (!isnan(l->nstudy_min))
         ks_text_printf(w, "Removed %zu SNPs with NSTUDY < %s (%zu SNPs remain).\n", l->nstudy_low,
                        pystr(l->nstudy_min, b1), left -= l->nstudy_low);
+    if (l->n_invalid)
+        ks_text_printf(w, "Removed %zu SNPs with N not a number > 0 (%zu SNPs remain).\n",
+                       l->n_invalid, left -= l->n_invalid);
     if (!isnan(l->N_const) && o->N != 0.0)
         ks_text_printf(w, "Using N = %s\n", pystr(o->N, b1));
     else if (!isnan(l->N_const) && !daner)
@@ -252,9 +258,9 @@ int cmd_munge_ldsc(int argc, char **argv)
     o.mode = KS_MUNGE_LDSC;
     o.ldsc = &lo;
     long dl = 3;
-    if ((N && cli_num("munge", "--N", N, &o.N)) ||
-        (ncas && cli_num("munge", "--N-cas", ncas, &lo.N_cas)) ||
-        (ncon && cli_num("munge", "--N-con", ncon, &lo.N_con)) ||
+    if ((N && cli_positive("munge", "--N", N, &o.N)) ||
+        (ncas && cli_positive("munge", "--N-cas", ncas, &lo.N_cas)) ||
+        (ncon && cli_positive("munge", "--N-con", ncon, &lo.N_con)) ||
         (info && cli_num("munge", "--info-min", info, &o.info_filter)) ||
         (maf && cli_num("munge", "--maf-min", maf, &o.maf_filter)) ||
         (nmin && cli_num("munge", "--n-min", nmin, &lo.n_min)) ||
@@ -277,6 +283,7 @@ int cmd_munge_ldsc(int argc, char **argv)
     char **outs = NULL;
     ks_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
+    ks_text_group *g = NULL;
     rc = CLI_FAILED;
     if (!paths || !prefixes || !cols || !call || (ignore && !ign)) goto done;
     if (n != no || n == 0) {
@@ -290,26 +297,44 @@ int cmd_munge_ldsc(int argc, char **argv)
     rep = calloc(n, sizeof *rep);
     if (!outs || !rep) goto done;
     for (size_t i = 0; i < n; i++) {
-        const size_t l = strlen(prefixes[i]) + 16;
-        if (!(outs[i] = malloc(l)) || !(outs[n + i] = malloc(l))) goto done;
-        snprintf(outs[i], l, "%s.sumstats.gz", prefixes[i]);
-        snprintf(outs[n + i], l, "%s.log", prefixes[i]);
+        static const char *const ends[] = {".sumstats.gz", ".sumstats", ".log", NULL};
+        char *pre = cli_out_prefix("munge", prefixes[i], ends);
+        if (!pre) {
+            rc = CLI_USAGE;
+            goto done;
+        }
+        const size_t l = strlen(pre) + 16;
+        if ((outs[i] = malloc(l)) && (outs[n + i] = malloc(l))) {
+            snprintf(outs[i], l, "%s.sumstats.gz", pre);
+            snprintf(outs[n + i], l, "%s.log", pre);
+        }
+        free(pre);
+        if (!outs[i] || !outs[n + i]) goto done;
     }
-    if (cli_ctx(&ctx, "munge", threads) != KS_OK) goto done;
+    if ((rc = cli_ctx(&ctx, "munge", threads)) != CLI_OK) goto done;
+    rc = CLI_FAILED;
+    if (ks_text_group_new(ctx, &g) != KS_OK) goto done;
+    o.outputs = g; /* every file and its log: all or none */
     if (ks_gsem_munge(ctx, n, paths, (const char *const *)outs, merge, &o, rep) != KS_OK) {
         rc = cli_fail(ctx, "munge");
         goto done;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (write_log(ctx, outs[n + i], call, paths[i], merge, outs[i], &rep[i], &o)) {
+    for (size_t i = 0; i < n; i++)
+        if (write_log(ctx, g, outs[n + i], call, paths[i], merge, outs[i], &rep[i], &o)) {
             rc = cli_fail(ctx, "munge");
             goto done;
         }
+    g = NULL;
+    if (ks_text_group_commit(o.outputs) != KS_OK) {
+        rc = cli_fail(ctx, "munge");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
         printf("%s: %zu SNPs written to %s (%zu with values), log %s\n", paths[i], rep[i].written,
                outs[i], rep[i].ldsc.nonmissing, outs[n + i]);
-    }
     rc = CLI_OK;
 done:
+    ks_text_group_abort(g);
     for (size_t i = 0; rep && i < n; i++) ks_munge_report_free(ctx, &rep[i]);
     free(rep);
     for (size_t i = 0; outs && i < 2 * n; i++) free(outs[i]);

@@ -27,9 +27,12 @@ static void help_sumstats(void)
            "  --ambig              remove strand-ambiguous reference SNPs (A/T, C/G)\n"
            "  --direct-filter      remove rows with '?' for half or more of DIRECTION\n"
            "  --columns LIST       column names for GenomicSEM's names: SNP=MarkerName,SE=se_or\n"
-           "  --out FILE           the table (default <traits>_sumstats.tsv.gz; gzip for .gz);\n"
-           "                       the log goes beside it as <traits>_sumstats.log\n"
-           "  --threads N          files read in parallel (default: all cores)\n");
+           "  --out FILE           the table (default <trait1>_<trait2>..._sumstats.tsv.gz;\n"
+           "                       gzip for .gz); the log goes beside it, in --out's directory,\n"
+           "                       as <trait1>_<trait2>..._sumstats.log; both are written\n"
+           "                       together (a failed run leaves an earlier run's)\n"
+           "  --threads N          files read in parallel (default: one per 8 MB of input, at\n"
+           "                       most all cores)\n");
 }
 
 /* "T,F,TRUE,false,1,0" -> k flags (s NULL: all 0) */
@@ -100,7 +103,9 @@ static void write_log(ks_text_writer *w, const ks_sumstats_result *r, const char
                              "reference file");
         LINE(p->info_low, "due to INFO values below the designated threshold");
         LINE(p->info_missing, "due to missing INFO values");
-        LINE(p->not_finite, "as their standardized beta or SE is not a number");
+        LINE(p->n_invalid, "due to N values that are missing or not a number > 0");
+        LINE(p->p_zero, "due to P-values of 0 (their Z is infinite)");
+        LINE(p->not_finite, "as their standardized beta or SE is not a finite number");
 #undef LINE
         ks_text_printf(w, "The effect column was determined %sto be coded as an odds ratio (OR) "
                           "for the %s summary statistics file.\n",
@@ -162,6 +167,7 @@ int cmd_sumstats(int argc, char **argv)
     int *fl = NULL;
     ks_ctx *ctx = NULL;
     ks_sumstats_result *r = NULL;
+    ks_text_group *g = NULL;
     rc = CLI_FAILED;
     Nv = calloc(k, sizeof *Nv);
     fl = calloc(4 * k, sizeof *fl);
@@ -171,6 +177,13 @@ int cmd_sumstats(int argc, char **argv)
         (rc = flag_list("--linprob", lin, k, fl + 2 * k)) ||
         (rc = flag_list("--betas", bet, k, fl + 3 * k)))
         goto done;
+    for (size_t t = 0; t < k; t++)
+        if (!isnan(Nv[t]) && !(Nv[t] > 0.0 && isfinite(Nv[t]))) {
+            fprintf(stderr, "kestrel sumstats: --N: %g (file %zu, %s) is not a number > 0 (NA: "
+                            "the file's N column)\n", Nv[t], t + 1, paths[t]);
+            rc = CLI_USAGE;
+            goto done;
+        }
     rc = CLI_FAILED;
     o.N = Nv;
     o.se_logit = fl;
@@ -191,19 +204,27 @@ int cmd_sumstats(int argc, char **argv)
     strcpy(logname + at, "_sumstats.tsv.gz");
     strcpy(outname, out ? out : logname);
     strcpy(logname + at, "_sumstats.log");
-    if (cli_ctx(&ctx, "sumstats", threads) != KS_OK) goto done;
-    if (ks_gsem_sumstats(ctx, k, paths, ref, &o, &r) != KS_OK ||
-        ks_sumstats_write(ctx, r, (const char *const *)names, outname) != KS_OK) {
-        rc = cli_fail(ctx, "sumstats");
+    if ((rc = cli_ctx(&ctx, "sumstats", threads)) != CLI_OK) goto done;
+    rc = CLI_FAILED;
+    if (!strcmp(outname, logname)) {
+        fprintf(stderr, "kestrel sumstats: --out %s is the log's name\n", out);
+        rc = CLI_USAGE;
         goto done;
     }
     ks_text_writer *w;
-    if (ks_text_create(ctx, logname, 0, &w) != KS_OK) {
+    if (ks_gsem_sumstats(ctx, k, paths, ref, &o, &r) != KS_OK ||
+        ks_text_group_new(ctx, &g) != KS_OK || /* the table and its log: both or neither */
+        ks_sumstats_write_group(ctx, g, r, (const char *const *)names, outname) != KS_OK ||
+        ks_text_group_create(ctx, g, logname, 0, &w) != KS_OK) {
         rc = cli_fail(ctx, "sumstats");
         goto done;
     }
     write_log(w, r, paths, ref, &o, outname);
-    if (ks_text_commit(w) != KS_OK) {
+    const int ok = ks_text_commit(w) == KS_OK;
+    ks_text_group *gg = g;
+    g = NULL;
+    if (!ok || ks_text_group_commit(gg) != KS_OK) {
+        if (!ok) ks_text_group_abort(gg);
         rc = cli_fail(ctx, "sumstats");
         goto done;
     }
@@ -214,6 +235,7 @@ int cmd_sumstats(int argc, char **argv)
     printf("%zu SNPs in every file: %s\nlog: %s\n", r->n, outname, logname);
     rc = CLI_OK;
 done:
+    ks_text_group_abort(g);
     ks_sumstats_result_free(ctx, r);
     cli_traits_free(&tr);
     free(Nv);

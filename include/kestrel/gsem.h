@@ -12,6 +12,7 @@
 #define KESTREL_GSEM_H
 
 #include "kestrel/base.h"
+#include "kestrel/table.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,10 +58,14 @@ typedef struct {
     const char *const *columns;
     ks_munge_mode mode;
     const ks_munge_ldsc_options *ldsc; /* KS_MUNGE_LDSC: its options; NULL: the defaults */
+    /* the outputs written into this group (borrowed; the caller commits it, with files of its
+     * own such as a log, or aborts it when munge fails); NULL: munge commits them itself, all
+     * or none */
+    ks_text_group *outputs;
 } ks_munge_options;
 #define KS_MUNGE_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        0.0, 0.9, 0.01, NULL, KS_MUNGE_GENOMICSEM, NULL                                            \
+        0.0, 0.9, 0.01, NULL, KS_MUNGE_GENOMICSEM, NULL, NULL                                      \
     }
 
 /* What munge_sumstats.py's rules did with one file (mode KS_MUNGE_LDSC): rows removed by
@@ -82,6 +87,7 @@ typedef struct {
     size_t nonmissing;    /* rows written with values (the rest are merge-list blanks) */
     /* upstream's warnings, over the rows that passed the NA and merge filters */
     size_t info_out_of_range, frq_out_of_range, p_out_of_range; /* [0, 2], [0, 1], (0, 1] */
+    size_t n_invalid;     /* N not > 0 or not finite after the N filter (upstream writes them) */
     size_t merge_snps;    /* SNPs in the merge list */
     double N_cas, N_con;  /* used for N (daner: from the header); NaN: none */
     double N_const;       /* N given to every row (--N, N_cas + N_con); NaN: N per row */
@@ -107,6 +113,10 @@ typedef struct {
     size_t or_negative;     /* an odds ratio below 0 */
     size_t a1_mismatch, a2_mismatch; /* alleles that match neither reference allele */
     size_t info_low, info_missing, maf_low; /* maf_low counts missing MAF too */
+    /* removed after R's rules, where R would write a row that poisons what reads it: P = 0 (R:
+     * Z = Inf), and, N read from its column, N missing (R: N = NA) or not > 0 and finite */
+    size_t p_zero, n_missing, n_invalid;
+    size_t duplicated;    /* rows written whose SNP an earlier row has (kept, as R keeps them) */
     size_t written;
     int effect_is_or;     /* the effect column was read as an odds ratio (median rule) */
     /* which file column became which: "SNP", "A1", "A2", "effect", "P", "N", "INFO", "MAF",
@@ -132,7 +142,11 @@ KS_API void ks_munge_report_free(ks_ctx *ctx, ks_munge_report *r);
  * selected), each trait's SNPs merged with them and ordered by position, the per-trait
  * chi-square filter, one weighted regression per trait and per pair with its block jackknife,
  * V from the pseudo-values, the liability scale where both prevalences are given, and the
- * standardized S and V. */
+ * standardized S and V. Errors, where R would go on with values that make every result NaN or
+ * meaningless: an LD score (L2, or the weights' last column) or CHR / BP missing, not finite,
+ * or (scores) not > 0, naming file, line and column; an M_5_50 file whose numbers are not all
+ * > 0 and finite; a header naming a column twice; a prevalence outside (0, 1); chisq_max < 0
+ * or not finite; a regression with no more SNPs than jackknife blocks. */
 typedef struct {
     const double *sample_prev;     /* k values (NaN: none) or NULL */
     const double *population_prev; /* k values (NaN: none) or NULL */
@@ -141,7 +155,7 @@ typedef struct {
     int n_blocks;     /* jackknife blocks (default 200; more than 18 traits: (k+1)(k+2)/2 + 1) */
     const int *select; /* the chromosomes to use instead (nselect of them), or NULL */
     size_t nselect;
-    double chisq_max; /* <= 0: max(0.001 max N, 80) per trait */
+    double chisq_max; /* 0: max(0.001 max N, 80) per trait; else > 0 and finite */
 } ks_ldsc_options;
 #define KS_LDSC_OPTIONS_INIT                                                                       \
     {                                                                                              \
@@ -157,8 +171,10 @@ typedef struct {
     double m;              /* the sum of M_5_50 */
     double *S_stand, *V_stand; /* NULL when some heritability is not positive */
     double *liab;          /* k: the liability conversion factor (1 where none) */
-    /* per trait */
-    size_t *snps_read, *snps_merged, *snps_removed;
+    /* per trait: rows read (no cell missing), merged with the LD scores, removed for an N not
+     * > 0 or not finite (after the merge; R would go on with them), removed by the chi-square
+     * filter, and kept rows that repeat a SNP of the file (R keeps them too) */
+    size_t *snps_read, *snps_merged, *snps_bad_n, *snps_removed, *snps_dup;
     double *chisq_max, *mean_chisq, *lambda_gc, *h2_se, *intercept_se, *ratio, *ratio_se;
     /* per regression (kstar, the V order): SNPs, estimate and SE (observed scale), intercept
      * and SE, mean Z x Z */
@@ -182,7 +198,8 @@ KS_API void ks_ldsc_result_free(ks_ctx *ctx, ks_ldsc_result *r); /* NULL is fine
  * logistic SE with se_logit); the sign aligned to the reference A1, allele mismatches removed,
  * INFO >= info_filter; then the SNPs in every file, in the reference's order. */
 typedef struct {
-    const double *N;     /* k values: > 0 the trait's N (instead of its N column); or NULL */
+    const double *N;     /* k values: the trait's N (instead of its N column), > 0 and finite,
+                            or NaN for the N column; or NULL */
     const int *se_logit; /* k flags: the SE is on the logistic scale (NULL: none) */
     const int *ols;      /* k flags: a continuous trait, standardized from Z, N and varSNP */
     const int *linprob;  /* k flags: a binary trait analysed as a linear probability model */
@@ -212,7 +229,11 @@ typedef struct {
     size_t effect_zero;
     size_t a1_mismatch, a2_mismatch;
     size_t info_low, info_missing;
-    size_t not_finite;     /* beta or SE NaN (R's na.omit): e.g. P outside [0, 1] under OLS */
+    /* the last rule: beta or SE not finite (R's na.omit, which keeps an infinite one), counted
+     * by why: N missing or not > 0 where N is used (OLS, linprob), P = 0 there (Z = Inf), or
+     * anything else (e.g. P outside [0, 1] under OLS) */
+    size_t n_invalid, p_zero;
+    size_t not_finite;
     size_t written;        /* the file's SNPs after its own rules */
     int effect_is_or;
     double mean_abs_z;     /* mean |beta / SE| of those (GenomicSEM warns above 5) */
@@ -241,6 +262,10 @@ KS_API int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, con
  * at all. */
 KS_API int ks_sumstats_write(ks_ctx *ctx, const ks_sumstats_result *r,
                              const char *const *trait_names, const char *path) KS_RESULT_USED;
+/* The same as one file of group g (borrowed; see ks_text_group_commit), e.g. with its log. */
+KS_API int ks_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_sumstats_result *r,
+                                   const char *const *trait_names,
+                                   const char *path) KS_RESULT_USED;
 KS_API void ks_sumstats_result_free(ks_ctx *ctx, ks_sumstats_result *r); /* NULL is fine */
 /* bulik/ldsc's own estimators, `ldsc.py --h2` and `--rg` (notes sec. 2.2), written from its
  * regressions.py, irwls.py, jackknife.py and sumstats.py so that h2, rg, the intercepts and their

@@ -139,10 +139,33 @@ KS_API void ks_text_close(ks_text_reader *r); /* NULL is fine */
 /* Writing a text file through a temporary file in the same directory: ks_text_commit renames
  * it over `path` when every byte was written (and frees the writer); ks_text_abort removes it.
  * gzip: -1 from the name (".gz": level 6), 0 plain, 1..9 gzip at that level (1..3: ISA-L's
- * igzip level 1 where kestrel is built with it, faster than zlib's 1 and a little smaller). */
+ * igzip level 1 where kestrel is built with it, faster than zlib's 1 and a little smaller).
+ * The temporary file is `.<name>.kestrel-<host>-<pid>-XXXXXX.tmp` next to `path` (name: the
+ * first 100 bytes of path's last component; host: this machine's name, characters other than
+ * letters and digits as '_'); creating one first removes the temporaries of that name that
+ * runs on this host left when killed (their process no longer runs). */
 typedef struct ks_text_writer ks_text_writer;
 KS_API int ks_text_create(ks_ctx *ctx, const char *path, int gzip,
                           ks_text_writer **out) KS_RESULT_USED;
+
+/* Several files that make one result, written as one: a writer of group g (from
+ * ks_text_group_create) is finished by ks_text_commit (its temporary complete, not yet renamed)
+ * or ks_text_abort; ks_text_group_commit then renames every file of the group over its target,
+ * or, when a write failed, a writer was not finished or a rename fails, none: every target is
+ * left as it was before the commit (an earlier run's files are kept aside while the new ones are
+ * renamed in, and put back when one fails). ks_text_group_remove names a file of the set that
+ * this run does not write: the commit removes it with the others (so that no earlier run's file
+ * stays beside the new ones), and puts it back on a failure. ks_text_group_abort removes the
+ * temporaries. Both free g (ks_text_group_abort(NULL) does nothing). Finish every writer before
+ * either. A group's writers may be created and finished from several threads at once. In
+ * ks_text_group_create, g NULL is ks_text_create. */
+typedef struct ks_text_group ks_text_group;
+KS_API int ks_text_group_new(ks_ctx *ctx, ks_text_group **out) KS_RESULT_USED;
+KS_API int ks_text_group_create(ks_ctx *ctx, ks_text_group *g, const char *path, int gzip,
+                                ks_text_writer **out) KS_RESULT_USED;
+KS_API int ks_text_group_remove(ks_text_group *g, const char *path) KS_RESULT_USED;
+KS_API int ks_text_group_commit(ks_text_group *g) KS_RESULT_USED;
+KS_API void ks_text_group_abort(ks_text_group *g);
 KS_API void ks_text_write(ks_text_writer *w, const char *p, size_t n);
 KS_API void ks_text_puts(ks_text_writer *w, const char *s);
 KS_API void ks_text_printf(ks_text_writer *w, const char *fmt, ...)

@@ -52,7 +52,10 @@ static PyObject *report_dict(const ks_munge_report *r)
             Py_DECREF(s);
         }
     return Py_BuildValue(
-        "{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:N}", "rows", (Py_ssize_t)r->rows,
+        "{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:N}", "rows",
+        (Py_ssize_t)r->rows, "p_zero", (Py_ssize_t)r->p_zero, "n_missing",
+        (Py_ssize_t)r->n_missing, "n_invalid", (Py_ssize_t)r->n_invalid, "duplicated",
+        (Py_ssize_t)r->duplicated,
         "short_rows", (Py_ssize_t)r->short_rows, "not_in_ref", (Py_ssize_t)r->not_in_ref,
         "p_missing", (Py_ssize_t)r->p_missing, "effect_missing", (Py_ssize_t)r->effect_missing,
         "p_out_of_range", (Py_ssize_t)r->p_out_of_range, "or_negative",
@@ -229,13 +232,14 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     const npy_intp K = (npy_intp)k, KS = (npy_intp)r->kstar;
     res = Py_BuildValue(
         "{s:N,s:N,s:N,s:N,s:d,s:N,s:N,s:N,s:n,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,"
-        "s:N,s:N}",
+        "s:N,s:N,s:N,s:N}",
         "S", arr(r->S, K, K), "V", arr(r->V, KS, KS), "I", arr(r->intercept, K, K), "N", arr(r->N, KS, 0),
         "m", r->m, "S_stand", r->S_stand ? arr(r->S_stand, K, K) : Py_NewRef(Py_None), "V_stand",
         r->V_stand ? arr(r->V_stand, KS, KS) : Py_NewRef(Py_None), "liability_factor",
         arr(r->liab, K, 0), "n_blocks", (Py_ssize_t)r->n_blocks, "snps_read",
         ks_py_sizes(r->snps_read, K), "snps_merged", ks_py_sizes(r->snps_merged, K), "snps_removed",
-        ks_py_sizes(r->snps_removed, K), "chisq_max", arr(r->chisq_max, K, 0), "mean_chisq",
+        ks_py_sizes(r->snps_removed, K), "snps_bad_n", ks_py_sizes(r->snps_bad_n, K), "snps_dup",
+        ks_py_sizes(r->snps_dup, K), "chisq_max", arr(r->chisq_max, K, 0), "mean_chisq",
         arr(r->mean_chisq, K, 0), "lambda_gc", arr(r->lambda_gc, K, 0), "h2_se",
         arr(r->h2_se, K, 0), "intercept_se", arr(r->intercept_se, K, 0), "ratio",
         arr(r->ratio, K, 0), "ratio_se", arr(r->ratio_se, K, 0), "pair_snps",
@@ -265,8 +269,9 @@ static PyObject *sumstats_report(const ks_sumstats_report *r)
         }
     if (!cols) return NULL;
     return Py_BuildValue(
-        "{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:d,s:N}", "rows",
-        (Py_ssize_t)r->rows, "short_rows", (Py_ssize_t)r->short_rows, "duplicated",
+        "{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:d,s:N}",
+        "rows", (Py_ssize_t)r->rows, "n_invalid", (Py_ssize_t)r->n_invalid, "p_zero",
+        (Py_ssize_t)r->p_zero, "short_rows", (Py_ssize_t)r->short_rows, "duplicated",
         (Py_ssize_t)r->duplicated, "direction_low", (Py_ssize_t)r->direction_low, "not_in_ref",
         (Py_ssize_t)r->not_in_ref, "p_missing", (Py_ssize_t)r->p_missing, "effect_missing",
         (Py_ssize_t)r->effect_missing, "maf_invalid", (Py_ssize_t)r->maf_invalid, "or_negative",
@@ -437,6 +442,7 @@ static PyObject *ldsc_report_dict(const ks_munge_report *r)
                  {"duplicates", l->duplicates},
                  {"n_low", l->n_low},
                  {"nstudy_low", l->nstudy_low},
+                 {"n_invalid", l->n_invalid},
                  {"merge_mismatch", l->merge_mismatch},
                  {"merge_missing", l->merge_missing},
                  {"nonmissing", l->nonmissing},

@@ -20,6 +20,7 @@ import pathlib
 import numpy as np
 
 from _kestrel import _core
+from _kestrel import gsem_args as args
 from _kestrel.summary import Summary, SummaryMixin
 from _kestrel.gsem_bulik import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_bulik.py)
 
@@ -73,12 +74,14 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     """GenomicSEM's munge() on each raw GWAS file (plain or gzip, whitespace-delimited), or with
     mode="ldsc" bulik ldsc's munge_sumstats.py.
 
-    files: paths; hm3: the reference list (`SNP A1 A2`, e.g. w_hm3.snplist); trait_names: output
-    names (default: the file names); N: one number, or one per file (None: the N column);
-    column_names: {"SNP": "MarkerName", "effect": "logOR", ...} for columns GenomicSEM's synonyms
-    do not name. The files are read in parallel (threads: 0 = all cores). Returns one report
-    dict per file: rows removed by each rule, the columns used, whether the effect was read as
-    an odds ratio.
+    files: paths (or one path); hm3: the reference list (`SNP A1 A2`, e.g. w_hm3.snplist);
+    trait_names: output names (default: the file names); N: one number > 0, or one per file
+    (None: the N column); column_names: {"SNP": "MarkerName", "effect": "logOR", ...} for columns
+    GenomicSEM's synonyms do not name (and to choose between two that both could be one). The
+    files are read in parallel (threads: 0 = one per 8 MB of input, at most all cores) and
+    written together (a failed call leaves earlier files as they were). Returns one report dict
+    per file: rows removed by each rule (p_zero, n_missing, n_invalid too, and duplicated: rows
+    kept that repeat a SNP), the columns used, whether the effect was read as an odds ratio.
 
     mode="ldsc": munge_sumstats.py's flags as keyword arguments: merge_alleles (or hm3; None:
     no list), N (--N, used where the file has no N column), info_filter / maf_filter (--info-min
@@ -89,7 +92,7 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     as munge_sumstats writes it) and returns per file the rows each filter removed, the
     columns read, the N and median checks and the chi^2 summary of its log.
     """
-    files = [os.fspath(f) for f in files]
+    files = args.paths(files, "files")
     if mode not in ("genomicsem", "ldsc"):
         raise ValueError(f"mode: 'genomicsem' or 'ldsc', not {mode!r}")
     unknown = set(ldsc_options) - set(_LDSC_DEFAULTS)
@@ -106,9 +109,12 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     if column_names:  # (a list of names: --info-list)
         cols = [f"{k}={x}" for k, v in column_names.items()
                 for x in (v if isinstance(v, (list, tuple)) else [v])]
-    Ns = N if isinstance(N, (list, tuple, np.ndarray)) else [N] * len(files)
-    if len(Ns) != len(files):
-        raise ValueError(f"N: {len(Ns)} values for {len(files)} files")
+    Ns = args.per_file(N, len(files), "N")  # (None: the N column)
+    for n in Ns:
+        if n is not None:
+            args.positive(n, "N", " (None: the N column)")
+    Ns = [0.0 if n is None else n for n in Ns]
+    threads = args.count(threads, "threads", 0)
     if mode == "ldsc":
         kw = dict(_LDSC_DEFAULTS, **ldsc_options)
         merge = kw["merge_alleles"]
@@ -117,8 +123,6 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
         merge = hm3 if merge is None else merge
         if merge is not None and kw["no_alleles"]:
             raise ValueError("no_alleles and merge_alleles are not compatible")
-        Ns = [0.0 if n is None or (isinstance(n, float) and np.isnan(n)) else float(n)
-              for n in Ns]
         reps = _munge_ldsc(files, outs, None if merge is None else os.fspath(merge), Ns,
                            info_filter, maf_filter, cols, threads, kw)
         for r, name, o in zip(reps, names, outs):
@@ -126,14 +130,12 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
             r["output"] = o
         return reps
     if len(set(Ns)) <= 1:  # one call: the files in parallel
-        n0 = 0.0 if Ns[0] is None or (isinstance(Ns[0], float) and np.isnan(Ns[0])) else float(Ns[0])
-        reps = _core.gsem_munge(files, outs, os.fspath(hm3), N=n0, info_filter=info_filter,
+        reps = _core.gsem_munge(files, outs, os.fspath(hm3), N=Ns[0], info_filter=info_filter,
                                 maf_filter=maf_filter, columns=cols, threads=threads)
     else:
         reps = []
         for f, o, n in zip(files, outs, Ns):
-            n0 = 0.0 if n is None or (isinstance(n, float) and np.isnan(n)) else float(n)
-            reps += _core.gsem_munge([f], [o], os.fspath(hm3), N=n0, info_filter=info_filter,
+            reps += _core.gsem_munge([f], [o], os.fspath(hm3), N=n, info_filter=info_filter,
                                      maf_filter=maf_filter, columns=cols, threads=threads)
     for r, name, o in zip(reps, names, outs):
         r["trait"] = name
@@ -218,13 +220,18 @@ def ldsc(traits, sample_prev=None, population_prev=None, ld=None, wld=None, trai
     LdscResult.
     """
     del stand
-    traits = [os.fspath(t) for t in traits]
+    traits = args.paths(traits, "traits")
     k = len(traits)
     if ld is None:
         raise ValueError("ld: the LD score folder is required")
     wld = ld if wld is None else wld
-    sp = [None] * k if sample_prev is None else list(sample_prev)
-    pp = [None] * k if population_prev is None else list(population_prev)
+    sp = args.per_file(sample_prev, k, "sample_prev", scalar=k == 1)
+    pp = args.per_file(population_prev, k, "population_prev", scalar=k == 1)
+    for what, v in (("sample_prev", sp), ("population_prev", pp)):
+        for x in v:
+            if x is not None and not 0 < x < 1:
+                raise ValueError(f"{what}: {x!r} is not in (0, 1) (None: no liability scale)")
+    chr = args.count(chr, "chr", 1, 100000)
     sel = None
     if select is not False and select is not None:
         if isinstance(select, str):
@@ -232,22 +239,15 @@ def ldsc(traits, sample_prev=None, population_prev=None, ld=None, wld=None, trai
                 raise ValueError("select: False, 'ODD', 'EVEN' or a list of chromosome numbers")
             sel = list(range(1 if select.upper() == "ODD" else 2, chr + 1, 2))
         else:
-            sel = [int(c) for c in select]
+            if args.ndim(select) != 1:
+                raise ValueError("select: False, 'ODD', 'EVEN' or a list of chromosome numbers")
+            sel = [args.count(c, "select", 1, 100000) for c in select]
+    cmax = args.positive(chisq_max, "chisq_max", " (None: max(0.001 max N, 80))")
     d = _core.gsem_ldsc(traits, sp, pp, os.fspath(ld), os.fspath(wld),
-                        sep_weights=bool(sep_weights), chr=int(chr), n_blocks=int(n_blocks),
-                        select=sel, chisq_max=0.0 if chisq_max is None else float(chisq_max))
+                        sep_weights=bool(sep_weights), chr=chr,
+                        n_blocks=args.count(n_blocks, "n_blocks", 2),
+                        select=sel, chisq_max=0.0 if cmax is None else cmax)
     return LdscResult(d, _names(traits, trait_names))
-
-
-def _flags(v, k, what):
-    if v is None:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return [bool(v)] * k
-    v = list(v)
-    if len(v) != k:
-        raise ValueError(f"{what}: {len(v)} values for {k} files")
-    return [bool(x) for x in v]
 
 
 def sumstats(files, ref, trait_names=None, se_logit=None, OLS=None, linprob=None, N=None,
@@ -269,21 +269,24 @@ def sumstats(files, ref, trait_names=None, se_logit=None, OLS=None, linprob=None
     beta.<t> se.<t> ...`; the per-file reports (rows removed by each rule, the columns used) are
     in `.attrs["reports"]` (the dict's "reports").
     """
-    files = [os.fspath(f) for f in files]
+    files = args.paths(files, "files")
     k = len(files)
     names = _names(files, trait_names)
     if se_logit is None:
         raise ValueError("se_logit: one flag per file is required (True: the SE column is on "
                          "the logistic scale), as in GenomicSEM")
-    Ns = N if isinstance(N, (list, tuple, np.ndarray)) else [N] * k
+    Ns = args.per_file(N, k, "N")
+    for n in Ns:
+        if n is not None:
+            args.positive(n, "N", " (None: the N column)")
     cols = [f"{a}={b}" for a, b in column_names.items()] if column_names else None
-    d = _core.gsem_sumstats(files, os.fspath(ref), N=list(Ns), se_logit=_flags(se_logit, k, "se_logit"),
-                            OLS=_flags(OLS, k, "OLS"), linprob=_flags(linprob, k, "linprob"),
-                            betas=_flags(betas, k, "betas"), info_filter=float(info_filter),
+    d = _core.gsem_sumstats(files, os.fspath(ref), N=Ns, se_logit=args.flags(se_logit, k, "se_logit"),
+                            OLS=args.flags(OLS, k, "OLS"), linprob=args.flags(linprob, k, "linprob"),
+                            betas=args.flags(betas, k, "betas"), info_filter=float(info_filter),
                             maf_filter=float(maf_filter), keep_indel=bool(keep_indel),
                             ambig=bool(ambig), direct_filter=bool(direct_filter), columns=cols,
                             out=None if out is None else os.fspath(out), names=names,
-                            threads=int(threads))
+                            threads=args.count(threads, "threads", 0))
     table = dict(zip(d["columns"], d["ref"]))
     for t, name in enumerate(names):
         table["beta." + name] = d["beta"][:, t]

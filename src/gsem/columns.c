@@ -109,9 +109,27 @@ int gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                     col[k] = (int)j;
                     *n_factor = 2.0;
                 }
-        if (k == GC_EFFECT && s->z_as_effect)
+        const char *const *syn = SYN[k];
+        if (k == GC_EFFECT && s->z_as_effect && col[k] < 0) {
+            syn = SYN_Z;
             for (size_t j = 0; j < nf && col[k] < 0; j++)
                 if (in_list(up[j], SYN_Z)) col[k] = (int)j;
+        }
+        /* a second column of the same list: R reads the first (PLINK 2's REF before its A1,
+         * say) without a word */
+        for (size_t j = 0; col[k] >= 0 && j < nf && !rc; j++) {
+            const int half = k == GC_N && s->neff_half &&
+                             (!strcmp(up[j], "NEFFDIV2") || !strcmp(up[j], "NEFF_HALF"));
+            if ((int)j != col[k] && (in_list(up[j], syn) || half)) {
+                const size_t c = (size_t)col[k], a = c < j ? c : j, b = c < j ? j : c;
+                rc = ks_fail(ctx, KS_EPARSE,
+                             "%s:1: columns %zu ('%s') and %zu ('%s') can both be the %s column; "
+                             "name the one to use (e.g. columns \"%s=%s\")",
+                             path, a + 1, f[a], b + 1, f[b], gsem_col_name[k], gsem_col_name[k],
+                             f[b]);
+            }
+        }
+        if (rc) break;
     }
     ks_free(ctx, up);
     if (rc) return rc;

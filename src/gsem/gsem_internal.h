@@ -168,8 +168,8 @@ int gsem_format_r(double x, char *buf);
 /* x as printf's "%.17g" writes it (round-trip exact), mostly without printf. buf: 32 bytes. */
 int gsem_format_g17(double x, char *buf);
 
-/* The header row's fields named want[0..n) into col (each the first match), or an error naming
- * the file and the first name missing. */
+/* The header row's fields named want[0..n) into col, or an error naming the file and the first
+ * name missing or named twice. */
 int gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                 const char *const *want, int n, int *col);
 /* KS_OK when a row has the header's number of fields, else an error naming file and line. */
@@ -178,13 +178,20 @@ int gsem_fields(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nh
 /* Room for need items of size bytes in *p (capacity *cap, doubled as needed). */
 int gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size);
 
-/* fn(sub, i, tid, arg) for each i in [0, n), in parallel over min(n, the ctx's threads)
- * threads (tid: the thread's number, below gsem_threads(ctx, n)), each call with its own copy
- * of the ctx for its error message. Returns the first failure's code with its message in ctx;
- * st (n entries, or NULL) gets each call's status, for callers that undo the ones that ran. */
+/* fn(sub, i, tid, arg) for each i in [0, n), in parallel over gsem_threads(ctx, n, bytes)
+ * threads (tid: the thread's number, below that), each call with its own copy of the ctx for
+ * its error message. Returns the first failure's code with its message in ctx; st (n entries,
+ * or NULL) gets each call's status, for callers that undo the ones that ran. */
 typedef int (*gsem_task)(ks_ctx *sub, size_t i, int tid, void *arg);
-int gsem_threads(const ks_ctx *ctx, size_t n);
-int gsem_each(ks_ctx *ctx, size_t n, gsem_task fn, void *arg, int *st);
+int gsem_each(ks_ctx *ctx, size_t n, uint64_t bytes, gsem_task fn, void *arg, int *st);
+/* The threads for n tasks that read `bytes` of files (0: unknown, all): at most the ctx's and n,
+ * and by the size of the work (ks_threads_for), one per 8 MB of input at the default share. A
+ * second thread costs more than it saves on less: OpenMP's idle threads spin (libgomp's default
+ * wait policy) while the others finish, which on a busy 2-core machine made the default slower
+ * than one thread (README). */
+int gsem_threads(const ks_ctx *ctx, size_t n, uint64_t bytes);
+/* The sizes of n files added up (a file that cannot be read counts 0). */
+uint64_t gsem_file_bytes(const char *const *paths, size_t n);
 
 
 /* Parse a numeric cell: 1 with *v set, 0 for NA ("", "NA", "."), -1 if not a number. For P

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gsem_internal.h"
 #include "kestrel/linalg.h"
@@ -250,8 +251,14 @@ int gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
 {
     for (int k = 0; k < n; k++) {
         col[k] = -1;
-        for (size_t j = 0; j < nf && col[k] < 0; j++)
-            if (!strcmp(f[j], want[k])) col[k] = (int)j;
+        for (size_t j = 0; j < nf; j++)
+            if (strcmp(f[j], want[k]))
+                continue;
+            else if (col[k] < 0)
+                col[k] = (int)j;
+            else /* (which one is meant is anyone's guess) */
+                return ks_fail(ctx, KS_EPARSE, "%s:1: columns %d and %zu are both named '%s'",
+                               path, col[k] + 1, j + 1, want[k]);
         if (col[k] < 0) return ks_fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, want[k]);
     }
     return KS_OK;
@@ -564,14 +571,25 @@ int gsem_format_r(double x, char *buf)
     return (int)(o - buf) + exponent_text(o, e10);
 }
 
-int gsem_threads(const ks_ctx *ctx, size_t n)
+int gsem_threads(const ks_ctx *ctx, size_t n, uint64_t bytes)
 {
-    int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+    /* a byte of input counted as 1/8 ns: a thread per 8 MB at the ctx's default share (1 ms) */
+    int nt = bytes ? ks_threads_for(ctx, (double)bytes / 8.0)
+                   : (ctx->nthreads < 1 ? 1 : ctx->nthreads);
     if ((size_t)nt > n) nt = (int)(n ? n : 1);
     return nt;
 }
 
-int gsem_each(ks_ctx *ctx, size_t n, gsem_task fn, void *arg, int *st)
+uint64_t gsem_file_bytes(const char *const *paths, size_t n)
+{
+    uint64_t b = 0;
+    struct stat st;
+    for (size_t i = 0; i < n; i++)
+        if (stat(paths[i], &st) == 0 && st.st_size > 0) b += (uint64_t)st.st_size;
+    return b;
+}
+
+int gsem_each(ks_ctx *ctx, size_t n, uint64_t bytes, gsem_task fn, void *arg, int *st)
 {
     int *own = st ? NULL : ks_calloc(ctx, n ? n : 1, sizeof *own);
     ks_ctx *sub = ks_malloc_array(ctx, n ? n : 1, sizeof *sub);
@@ -581,7 +599,7 @@ int gsem_each(ks_ctx *ctx, size_t n, gsem_task fn, void *arg, int *st)
         return KS_ENOMEM;
     }
     if (!st) st = own;
-    const int nt = gsem_threads(ctx, n);
+    const int nt = gsem_threads(ctx, n, bytes);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
     for (size_t i = 0; i < n; i++) {
         int tid = 0;

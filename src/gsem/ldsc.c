@@ -79,9 +79,6 @@ typedef struct {
 static int regress(ks_ctx *ctx, const double *l2, const double *y, const double *sw,
                    double tot, size_t n, size_t nb, double *pseudo_slope, regfit *fit)
 {
-    if (n < nb)
-        return ks_fail(ctx, KS_EINVAL, "ldsc: %zu SNPs are fewer than the %zu jackknife blocks", n,
-                       nb);
     double *blk = ks_malloc_array(ctx, nb, 6 * sizeof *blk); /* xty (2), xtx (4) per block */
     double *pseudo = ks_malloc_array(ctx, nb, 2 * sizeof *pseudo);
     if (!blk || !pseudo) {
@@ -287,13 +284,16 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
         if ((rc = gsem_fields(ctx, path, line, nf, nhead))) break;
         double v[3];
         const int q3[3] = {0, 2, 3};
-        for (int q = 0; q < 3 && !rc; q++) {
-            const int pr = gsem_parse_num(f[col[q3[q]]], &v[q], NULL);
+        for (int q = 0; q < 3 && !rc; q++) { /* CHR and BP: positions; the score: > 0 */
+            const char *cell = f[col[q3[q]]], *name = q < 2 || !J->last ? want[q3[q]] : "wLD";
+            const int pr = gsem_parse_num(cell, &v[q], NULL);
             if (pr < 0)
                 rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
-                             path, line, col[q3[q]] + 1, f[col[q3[q]]], want[q3[q]]);
-            else if (pr == 0)
-                v[q] = NAN;
+                             path, line, col[q3[q]] + 1, cell, name);
+            else if (pr == 0 || (q < 2 ? !(fabs(v[q]) < 9e15) : !(v[q] > 0.0 && isfinite(v[q]))))
+                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' in column %s is not %s", path,
+                             line, col[q3[q]] + 1, cell, name,
+                             q < 2 ? "a position" : "an LD score > 0");
         }
         const size_t len = strlen(f[col[1]]) + 1, i = s->n;
         if (rc) break;
@@ -329,6 +329,41 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
     return rc;
 }
 
+/* m: `<dir>/<chr>.l2.M_5_50`'s numbers added to *M, each a count > 0 (a line at a time: the
+ * file is a number or a few). */
+static int read_m(ks_ctx *ctx, const char *dir, int chr, double *M)
+{
+    char path[4096], line[4096];
+    snprintf(path, sizeof path, "%s/%d.l2.M_5_50", dir, chr);
+    errno = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(errno));
+    int rc = KS_OK;
+    size_t n = 0;
+    for (size_t ln = 1; !rc && fgets(line, sizeof line, f); ln++) {
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: line too long", path, ln);
+            break;
+        }
+        size_t field = 0;
+        for (char *save = NULL, *t = strtok_r(line, " \t\r\n", &save); t && !rc;
+             t = strtok_r(NULL, " \t\r\n", &save), n++) {
+            double v = NAN;
+            if (gsem_parse_num(t, &v, NULL) != 1 || !(v > 0.0 && isfinite(v)))
+                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number of SNPs > 0", path,
+                             ln, field + 1, t);
+            else
+                *M += v;
+            field++;
+        }
+    }
+    const int err = ferror(f) ? errno : 0; /* (a directory opens, then reads fail) */
+    fclose(f);
+    if (!rc && err) rc = ks_fail(ctx, KS_EIO, "%s: cannot read: %s", path, strerror(err));
+    if (!rc && !n) rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
+    return rc;
+}
+
 /* The chromosomes' LD files (read in parallel), in their order, in one set with its index. */
 static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, int last, ldset *s)
 {
@@ -337,7 +372,14 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
     if (!s->part) return KS_ENOMEM;
     s->nparts = nc;
     ldread_job job = {dir, chrs, last, s->part};
-    int rc = gsem_each(ctx, nc, ldpart_read, &job, NULL);
+    uint64_t bytes = 0;
+    for (size_t c = 0; c < nc; c++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", dir, chrs[c]);
+        const char *p = path;
+        bytes += gsem_file_bytes(&p, 1);
+    }
+    int rc = gsem_each(ctx, nc, bytes, ldpart_read, &job, NULL);
     size_t n = 0;
     for (size_t c = 0; c < nc; c++) n += s->part[c].n;
     if (!rc && n >= UINT32_MAX)
@@ -468,7 +510,7 @@ typedef struct {
     const char *path;
     const ldset *ld, *w;
     int col[5]; /* SNP N Z A1 A2 */
-    size_t nhead, n, cap, *nread;
+    size_t nhead, n, cap, *nread, bad_n;
     order_key *key;
     double maxn;
     char last_n[24]; /* the last N's text ("": none) and its value */
@@ -510,25 +552,49 @@ static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
     ++*s->nread;
     const int64_t b = s->w == s->ld || a < 0 ? a : gsem_index_find(&s->w->index, f[s->col[0]]);
     if (a < 0 || b < 0) return KS_OK;
+    if (!(N > 0.0 && N < INFINITY)) { /* (R would go on: NaN or Inf weights and h2) */
+        s->bad_n++;
+        return KS_OK;
+    }
     if ((rc = gsem_grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key))) return rc;
     s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, Z, gsem_allele_key(f[s->col[3]], 0)};
     s->maxn = fmax(s->maxn, N);
     return KS_OK;
 }
 
+/* The counts of one trait's rows (ks_ldsc_result's, see gsem.h). */
+typedef struct {
+    size_t *read, *merged, *bad_n, *removed, *dup;
+} trait_counts;
+
+/* The rows of t that repeat an earlier row's SNP. */
+static int count_repeats(ks_ctx *ctx, const trait *t, size_t nld, size_t *dup)
+{
+    unsigned char *seen = ks_calloc(ctx, nld ? nld : 1, 1);
+    if (!seen) return KS_ENOMEM;
+    *dup = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        *dup += seen[t->ld[i]];
+        seen[t->ld[i]] = 1;
+    }
+    ks_free(ctx, seen);
+    return KS_OK;
+}
+
 static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldset *w,
-                      double chisq_max, scratch *sc, trait *t, size_t *nread, size_t *nmerged,
-                      size_t *nremoved, double *cmax)
+                      double chisq_max, scratch *sc, trait *t, const trait_counts *c,
+                      double *cmax)
 {
     memset(t, 0, sizeof *t);
-    *nread = *nmerged = *nremoved = 0;
+    size_t *nread = c->read;
+    *c->read = *c->merged = *c->bad_n = *c->removed = *c->dup = 0;
     ks_text_reader *r;
     int rc = ks_text_open(ctx, path, '\t', &r);
     if (rc) return rc;
     size_t nf, line;
     char *const *f;
     static const char *const want[5] = {"SNP", "N", "Z", "A1", "A2"};
-    trait_scan s = {ctx, path, ld, w, {0}, 0, 0, 0, nread, NULL, -INFINITY, "", 0.0};
+    trait_scan s = {ctx, path, ld, w, {0}, 0, 0, 0, nread, 0, NULL, -INFINITY, "", 0.0};
     /* room for every LD row at once (more only where the file repeats a SNP) */
     s.key = scratch_get(ctx, sc, (ld->n ? ld->n : 1) * sizeof *s.key);
     if (!s.key) {
@@ -544,10 +610,12 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
         if (!rc) rc = gsem_scan_rows(r, &ld->index, s.col[0], NULL, trait_row, &s);
     }
     ks_text_close(r);
-    *nmerged = s.n;
+    *c->merged = s.n + s.bad_n;
+    *c->bad_n = s.bad_n;
     *cmax = chisq_max > 0.0 ? chisq_max : fmax(0.001 * s.maxn, 80.0);
     if (!rc) rc = sort_positions(ctx, s.key, s.n, ld, w, *cmax, t);
-    *nremoved = s.n - t->n;
+    *c->removed = s.n - t->n;
+    if (!rc) rc = count_repeats(ctx, t, ld->n, c->dup);
     sc->p = s.key; /* (regrown, perhaps) */
     sc->bytes = s.cap * sizeof *s.key;
     return rc;
@@ -605,7 +673,7 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
     r->kstar = ks;
     const size_t nd = 3 * k * k + 2 * ks * ks + ks + 8 * k + 5 * ks;
     r->S = ks_calloc(ctx, nd, sizeof(double));
-    r->snps_read = ks_calloc(ctx, 3 * k, sizeof(size_t));
+    r->snps_read = ks_calloc(ctx, 5 * k, sizeof(size_t));
     r->pair_snps = ks_calloc(ctx, ks, sizeof(size_t));
     if (!r->S || !r->snps_read || !r->pair_snps) {
         ks_ldsc_result_free(ctx, r);
@@ -632,6 +700,8 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
     r->mean_zz = p;
     r->snps_merged = r->snps_read + k;
     r->snps_removed = r->snps_read + 2 * k;
+    r->snps_bad_n = r->snps_read + 3 * k;
+    r->snps_dup = r->snps_read + 4 * k;
     return r;
 }
 
@@ -694,7 +764,15 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
         for (size_t i = 0; i < n; i++) l2[i] = L->l2[a->ld[i]];
         if (!sep) wl = l2;
     }
+    if (!n && !pair)
+        return ks_fail(ctx, KS_EINVAL, "ldsc: %s: no SNP left after the merge with the LD scores "
+                                       "and the filters", traits[j]);
     if (!n) return ks_fail(ctx, KS_EINVAL, "ldsc: %s and %s share no SNPs", traits[j], traits[kk]);
+    if (n <= nb) /* (R's blocks would be empty or overlap) */
+        return ks_fail(ctx, KS_EINVAL,
+                       "ldsc: %s%s%s: %zu SNPs are too few for %zu jackknife blocks (n_blocks, "
+                       "--n-blocks: fewer than the SNPs)",
+                       traits[j], pair ? " with " : "", pair ? traits[kk] : "", n, nb);
     if (!buf) return KS_ENOMEM;
     /* Each pass goes over the rows a chunk at a time, its loops in turn on the chunk (the chunk
      * stays in cache; each sum still adds its terms in row order). y: chi-square, or Z_b times
@@ -860,10 +938,10 @@ static int ldsc_task(ks_ctx *sub, size_t q, int tid, void *arg)
     ldsc_job *b = arg;
     ks_ldsc_result *r = b->r;
     if (q < b->k) {
+        const trait_counts c = {&r->snps_read[q], &r->snps_merged[q], &r->snps_bad_n[q],
+                                &r->snps_removed[q], &r->snps_dup[q]};
         const int rc = trait_read(sub, b->traits[q], b->L, b->W, b->o->chisq_max, &b->sc[tid],
-                                  &b->T[q],
-                                  &r->snps_read[q], &r->snps_merged[q], &r->snps_removed[q],
-                                  &r->chisq_max[q]);
+                                  &b->T[q], &c, &r->chisq_max[q]);
         pthread_mutex_lock(&b->mu);
         b->state[q] = rc ? -1 : 1;
         pthread_cond_broadcast(&b->cv);
@@ -889,6 +967,18 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     if (k < 1) return ks_fail(ctx, KS_EINVAL, "ldsc: no traits");
     if (o.chr < 1 && !o.select) return ks_fail(ctx, KS_EINVAL, "ldsc: chr %d is not >= 1", o.chr);
     if (o.n_blocks < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is below 2", o.n_blocks);
+    if (!(o.chisq_max >= 0.0 && isfinite(o.chisq_max)))
+        return ks_fail(ctx, KS_EINVAL,
+                       "ldsc: chisq_max %g: a number > 0 (0: GenomicSEM's max(0.001 max N, 80))",
+                       o.chisq_max);
+    for (size_t j = 0; j < 2 * k; j++) { /* (one of the pair NaN: the observed scale, as R) */
+        const double *p = j < k ? o.sample_prev : o.population_prev;
+        const double v = p ? p[j % k] : NAN;
+        if (!isnan(v) && !(v > 0.0 && v < 1.0))
+            return ks_fail(ctx, KS_EINVAL, "ldsc: %s %g (trait %zu, %s) is not in (0, 1)",
+                           j < k ? "sample_prev" : "population_prev", v, j % k + 1,
+                           traits[j % k]);
+    }
     const size_t ks = k * (k + 1) / 2;
     size_t nb = (size_t)o.n_blocks;
     if (k > 18) nb = (k + 1) * (k + 2) / 2 + 1; /* GenomicSEM: more blocks than V_Full elements */
@@ -902,28 +992,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     int rc = ldset_read(ctx, ld, chrs, nc, 0, &L);
     if (!rc && o.sep_weights) rc = ldset_read(ctx, wld ? wld : ld, chrs, nc, 1, &W);
     double M = 0.0;
-    for (size_t c = 0; c < nc && !rc; c++) { /* m: the M_5_50 values summed */
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%d.l2.M_5_50", ld, chrs[c]);
-        errno = 0;
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            rc = ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(errno));
-            break;
-        }
-        double v;
-        int got = 0;
-        while (fscanf(f, "%lf", &v) == 1) {
-            M += v;
-            got++;
-        }
-        const int err = ferror(f) ? errno : 0; /* (a directory opens, then reads fail) */
-        fclose(f);
-        if (err)
-            rc = ks_fail(ctx, KS_EIO, "%s: cannot read: %s", path, strerror(err));
-        else if (!got)
-            rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
-    }
+    for (size_t c = 0; c < nc && !rc; c++) rc = read_m(ctx, ld, chrs[c], &M);
     ks_free(ctx, chrs);
     const ldset *Wp = o.sep_weights ? &W : &L;
     trait *T = rc ? NULL : ks_calloc(ctx, k, sizeof *T);
@@ -938,7 +1007,8 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     if (!rc) { /* the traits and the regressions (each writes only its own results) */
         ldsc_job job = {traits, &L, Wp, &o, T, r, k, M, nb, Vhold, NULL, NULL, NULL, NULL,
                         PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
-        const int nt = gsem_threads(ctx, k + ks);
+        const uint64_t bytes = gsem_file_bytes(traits, k); /* (the regressions: in step) */
+        const int nt = gsem_threads(ctx, k + ks, bytes);
         job.pj = ks_malloc_array(ctx, ks, 3 * sizeof *job.pj);
         job.firsts = ks_calloc(ctx, (size_t)nt, sizeof *job.firsts);
         job.sc = ks_calloc(ctx, (size_t)nt, sizeof *job.sc);
@@ -950,7 +1020,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                 job.pj[3 * q + 1] = kk;
                 job.pj[3 * q + 2] = j * k - j * (j - 1) / 2 + (kk - j);
             }
-        if (!rc) rc = gsem_each(ctx, k + ks, ldsc_task, &job, NULL);
+        if (!rc) rc = gsem_each(ctx, k + ks, bytes, ldsc_task, &job, NULL);
         for (int t = 0; t < nt; t++) {
             if (job.firsts) ks_free(ctx, job.firsts[t]);
             if (job.sc) ks_free(ctx, job.sc[t].p);

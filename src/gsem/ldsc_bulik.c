@@ -711,6 +711,12 @@ static void ld_in_free(ks_ctx *ctx, ld_in *d)
     memset(d, 0, sizeof *d);
 }
 
+/* The M files' ending, for messages. */
+static const char *M_what(const ks_bulik_options *o)
+{
+    return o->not_M_5_50 ? ".l2.M" : ".l2.M_5_50";
+}
+
 static int ld_in_read(ks_ctx *ctx, const ks_bulik_options *o, ld_in *d)
 {
     memset(d, 0, sizeof *d);
@@ -739,11 +745,18 @@ static int ld_in_read(ks_ctx *ctx, const ks_bulik_options *o, ld_in *d)
     }
     if (!rc && nM != d->L.p)
         rc = ks_fail(ctx, KS_EINVAL, "ldsc: %zu M value%s (%s) for %zu LD score column%s in %s", nM,
-                     nM == 1 ? "" : "s",
-                     o->M            ? "M"
-                     : o->not_M_5_50 ? ".l2.M"
-                                     : ".l2.M_5_50",
-                     d->L.p, d->L.p == 1 ? "" : "s", ref);
+                     nM == 1 ? "" : "s", o->M ? "M" : M_what(o), d->L.p, d->L.p == 1 ? "" : "s",
+                     ref);
+    double Mt = 0.0; /* (continuous annotations may have M < 0; the total may not) */
+    int finite = 1;
+    for (size_t j = 0; !rc && j < nM; j++) {
+        Mt += d->M[j];
+        finite &= isfinite(d->M[j]) != 0;
+    }
+    if (!rc && !(finite && Mt > 0.0 && isfinite(Mt)))
+        rc = ks_fail(ctx, KS_EINVAL, "ldsc: M (%s for %s) %s", o->M ? "given" : M_what(o), ref,
+                     nM == 1 ? "is not a number of SNPs > 0"
+                             : "must be finite numbers with a sum > 0");
     if (!rc) rc = bld_drop_constant(ctx, &d->L, d->M, &d->zero_var);
     if (!rc) rc = bld_read(ctx, w, o->w_ld_chr != NULL, wopt, &d->W);
     if (!rc && d->W.p != 1)
@@ -817,6 +830,9 @@ int ks_bulik_h2(ks_ctx *ctx, const char *path, const ks_bulik_options *opt,
     ks_bulik_options o = KS_BULIK_OPTIONS_INIT;
     if (opt) o = *opt;
     if (o.n_blocks < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is not > 1", o.n_blocks);
+    if (!(o.chisq_max >= 0.0))
+        return ks_fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)",
+                       o.chisq_max);
     const double icpt = o.no_intercept ? 1.0 : o.intercept_h2 ? o.intercept_h2[0] : NAN;
     double liab;
     int rc = liab_factor(ctx, o.samp_prev ? o.samp_prev[0] : NAN, o.pop_prev ? o.pop_prev[0] : NAN,
@@ -1272,6 +1288,9 @@ int ks_bulik_rg(ks_ctx *ctx, size_t k, const char *const *paths, const ks_bulik_
     if (opt) o = *opt;
     if (k < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: rg needs at least two files, got %zu", k);
     if (o.n_blocks < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is not > 1", o.n_blocks);
+    if (!(o.chisq_max >= 0.0))
+        return ks_fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)",
+                       o.chisq_max);
     double *par = ks_malloc_array(ctx, k, 3 * sizeof *par);
     ks_bulik_rg_result *r = ks_calloc(ctx, 1, sizeof *r);
     if (r) r->pair = ks_calloc(ctx, k - 1, sizeof *r->pair);

@@ -171,6 +171,13 @@ static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
                                                 : NULL;
                 if (c && *c < 0) *c = (int)j;
             }
+            for (size_t j = 0; j < nf && !rc; j++) /* (two columns of a name: which one?) */
+                for (size_t i = 0; i < j && !rc; i++)
+                    if (!strcmp(f[i], f[j]))
+                        rc = ks_fail(ctx, KS_EPARSE,
+                                     "%s:1: columns %zu and %zu are both named '%s'", path, i + 1,
+                                     j + 1, f[j]);
+            if (rc) break;
             const char *miss = cchr < 0 ? "CHR" : csnp < 0 ? "SNP" : cbp < 0 ? "BP" : NULL;
             if (miss) {
                 rc = ks_fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, miss);

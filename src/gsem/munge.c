@@ -7,7 +7,10 @@
  * alleles) in the order of the SNP names, as R's merge writes it. R's three-valued logic is kept
  * where an allele is missing. Departures, each counted: rows with P outside [0, 1], or an odds
  * ratio below 0, are removed (R writes Z = NaN for them); rows with INFO missing are removed (R
- * writes a row of NA when there is no MAF column, else removes them with the MAF filter). */
+ * writes a row of NA when there is no MAF column, else removes them with the MAF filter); after
+ * R's rules, rows with P = 0 (R: Z = Inf) and rows whose N column is missing, not > 0 or not
+ * finite (R writes them; ldsc would drop the first and be poisoned by the others) are removed.
+ * Rows repeating a SNP are kept, as R keeps them, and counted. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -179,19 +182,25 @@ static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const 
             if (m.rows[i].maf > 0.5) m.rows[i].maf = 1.0 - m.rows[i].maf;
         KEEP(x->maf >= o->maf_filter, maf_low);
     }
+    KEEP(x->p > 0.0 || !(x->logp == -INFINITY || isnan(x->logp)), p_zero); /* (1e-400: kept) */
+    if (!(o->N > 0)) {
+        KEEP(!isnan(x->n), n_missing);
+        KEEP(x->n > 0.0 && x->n < INFINITY, n_invalid);
+    }
 #undef KEEP
     if ((rc = sort_by_rank(ctx, &m, ref->n))) {
         ks_free(ctx, m.rows);
         return rc;
     }
     ks_text_writer *w;
-    if ((rc = ks_text_create(ctx, out_path, 1, &w))) { /* gzip's fastest level */
+    if ((rc = ks_text_group_create(ctx, o->outputs, out_path, 1, &w))) { /* gzip level 1 */
         ks_free(ctx, m.rows);
         return rc;
     }
     ks_text_puts(w, "SNP\tN\tZ\tA1\tA2\n");
     for (size_t i = 0; i < m.n; i++) {
         const mrow *x = &m.rows[i];
+        rep->duplicated += i && x->ref == m.rows[i - 1].ref; /* (a SNP's rows are adjacent) */
         const double z = isnan(x->eff) ? NAN
                          : x->eff == 0.0 ? 0.0
                                          : copysign(gsem_z_from_p(x->p, x->logp), x->eff);
@@ -252,8 +261,11 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
                        (int)o.mode);
     if (ldsc) {
         if (gsem_bulik_check(ctx, &o)) return ctx->errcode;
-    } else if (!(o.info_filter >= 0.0) || !(o.maf_filter >= 0.0) || !(o.N >= 0.0)) {
-        return ks_fail(ctx, KS_EINVAL, "munge: info_filter, maf_filter and N must be >= 0");
+    } else if (!(o.info_filter >= 0.0) || !(o.maf_filter >= 0.0)) {
+        return ks_fail(ctx, KS_EINVAL, "munge: info_filter (%g) and maf_filter (%g) must be >= 0",
+                       o.info_filter, o.maf_filter);
+    } else if (!(o.N >= 0.0 && isfinite(o.N))) {
+        return ks_fail(ctx, KS_EINVAL, "munge: N %g is not a number > 0 (0: the N column)", o.N);
     } else if (!refpath) {
         return ks_fail(ctx, KS_EINVAL, "munge: the reference list (hm3) is required");
     }
@@ -266,24 +278,24 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
         rc = ks_fail(ctx, rc, "merge-alleles list: %s (it must have the columns SNP, A1, A2)", msg);
     }
     if (rc) return rc;
-    int *status = ks_calloc(ctx, n ? n : 1, sizeof *status);
     uint64_t *done = ks_calloc(ctx, 2 * (n ? n : 1), sizeof *done);
-    if (!status || !done) {
-        ks_free(ctx, status);
+    ks_text_group *own = NULL; /* the outputs committed together (an earlier run's kept when
+                                  one fails) */
+    if (!done || (!o.outputs && (rc = ks_text_group_new(ctx, &own)))) {
         ks_free(ctx, done);
         gsem_snplist_free(ctx, &ref);
         return KS_ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) status[i] = 1; /* not run: nothing of it to remove */
+    if (own) o.outputs = own;
     munge_job job = {paths, out_paths, refpath ? &ref : NULL, &o, reports,
                      {ctx, "munge", done, n, 0}};
-    rc = gsem_each(ctx, n, munge_task, &job, status);
-    if (rc) /* all or nothing: no output of this call is left, no report */
-        for (size_t i = 0; i < n; i++) {
-            if (!status[i]) remove(out_paths[i]);
-            ks_munge_report_free(ctx, &reports[i]);
-        }
-    ks_free(ctx, status);
+    rc = gsem_each(ctx, n, gsem_file_bytes(paths, n), munge_task, &job, NULL);
+    if (own && !rc)
+        rc = ks_text_group_commit(own);
+    else
+        ks_text_group_abort(own);
+    if (rc) /* all or nothing: no report */
+        for (size_t i = 0; i < n; i++) ks_munge_report_free(ctx, &reports[i]);
     ks_free(ctx, done);
     gsem_snplist_free(ctx, &ref);
     return rc;

@@ -171,6 +171,12 @@ int gsem_bulik_check(ks_ctx *ctx, const ks_munge_options *o)
         return ks_fail(ctx, KS_EINVAL,
                        "munge (ldsc): N, info_filter, maf_filter, N_cas, N_con, "
                        "n_min and nstudy_min must be numbers");
+    const double nn[3] = {o->N, l->N_cas, l->N_con}; /* (0: not given, as upstream's flags) */
+    static const char *const nname[3] = {"N", "N_cas", "N_con"};
+    for (int k = 0; k < 3; k++)
+        if (!(nn[k] >= 0.0 && isfinite(nn[k])))
+            return ks_fail(ctx, KS_EINVAL, "munge (ldsc): %s %g is not a number > 0", nname[k],
+                           nn[k]);
     if (l->daner && l->daner_n)
         return ks_fail(ctx, KS_EINVAL,
                        "munge (ldsc): --daner and --daner-n are not compatible "
@@ -681,11 +687,19 @@ static int process_n(ks_ctx *ctx, rowstore *s, const layout *L, const ks_munge_o
         keep_at_least(s, nd, st, lr->nstudy_min, keep, &lr->nstudy_low);
         store_keep(s, nd, keep);
     }
-    ks_free(ctx, keep);
     if (!cc && L->col[R_N] < 0) { /* --N, else N_cas + N_con (checked with the header) */
         lr->N_const = o->N != 0.0 ? o->N : L->N_cas + L->N_con;
         for (size_t i = 0; i < s->n; i++) s->num[i * (size_t)nd + sn] = lr->N_const;
     }
+    /* an N that upstream's filter let through but no regression can use: N <= 0 (as --n-min
+     * allows), or not finite */
+    for (size_t i = 0; i < s->n; i++) {
+        const double n = s->num[i * (size_t)nd + sn];
+        keep[i] = n > 0.0 && n < INFINITY;
+        lr->n_invalid += !keep[i];
+    }
+    store_keep(s, nd, keep);
+    ks_free(ctx, keep);
     if (L->N_cas != 0.0 && L->N_con != 0.0) {
         lr->N_cas = L->N_cas;
         lr->N_con = L->N_con;
@@ -816,7 +830,7 @@ static int chisq_stats(ks_ctx *ctx, const rowstore *s, const layout *L, const in
 /* Write the rows (pick[i]: the row of output line i, -1 blank; NULL: the rows in order). */
 static int write_rows(ks_ctx *ctx, const char *out_path, const rowstore *s, const layout *L,
                       const gsem_snplist *m, const int64_t *pick, size_t nout, int n_int,
-                      const ks_munge_ldsc_options *l)
+                      const ks_munge_ldsc_options *l, ks_text_group *g)
 {
     int oc[6];
     const int noc = out_columns(L, m != NULL, l->keep_maf, oc);
@@ -825,7 +839,7 @@ static int write_rows(ks_ctx *ctx, const char *out_path, const rowstore *s, cons
     const int cc = L->col[R_NCAS] >= 0 && L->col[R_NCON] >= 0;
     const int n_as_int = n_int && L->col[R_N] >= 0 && !cc && !m;
     ks_text_writer *w;
-    int rc = ks_text_create(ctx, out_path, 1, &w);
+    int rc = ks_text_group_create(ctx, g, out_path, 1, &w);
     if (rc) return rc;
     static const char *const head[NR] = {"SNP", "A1", "A2", "Z",   "N", NULL,
                                          NULL,  NULL, NULL, "FRQ", NULL};
@@ -901,7 +915,7 @@ int gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const gs
         rc = pick ? merge_rows(ctx, path, &s, merge, pick, lr) : KS_ENOMEM;
     }
     if (!rc) rc = chisq_stats(ctx, &s, &L, pick, nout, lr);
-    if (!rc) rc = write_rows(ctx, out_path, &s, &L, merge, pick, nout, n_int, l);
+    if (!rc) rc = write_rows(ctx, out_path, &s, &L, merge, pick, nout, n_int, l, o->outputs);
     if (!rc) {
         rep->written = nout;
         lr->nonmissing = merge ? nout - lr->merge_missing - lr->merge_mismatch : nout;

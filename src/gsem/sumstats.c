@@ -356,6 +356,7 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
     /* the standardized beta and SE, the last of R's output blocks that applies */
     double *B = J->beta + t * ref->n, *S = J->se + t * ref->n;
     double sum_z = 0.0;
+    const int uses_n = (ols && !flag(o->betas, t)) || linprob, uses_z = ols || linprob;
     for (size_t i = 0; i < m.n; i++) {
         const srow *x = &m.rows[i];
         const double e = x->eff, d = pow(e * e * x->var + (M_PI * M_PI) / 3, .5);
@@ -367,8 +368,14 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
             b = e / d;
             s = (x->se / exp(e)) / d;
         }
-        if (isnan(b) || isnan(s)) {
-            rep->not_finite++;
+        /* (R's na.omit would keep an infinite one, and OLS betas with P = 0 get SE 0) */
+        if (!isfinite(b) || !isfinite(s) || (uses_z && isinf(x->z))) {
+            if (uses_n && !(x->n > 0.0 && x->n < INFINITY))
+                rep->n_invalid++;
+            else if (uses_z && isinf(x->z))
+                rep->p_zero++;
+            else
+                rep->not_finite++;
             continue;
         }
         B[x->ref] = b;
@@ -408,9 +415,9 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
     if (!(o.info_filter >= 0.0) || !(o.maf_filter >= 0.0))
         return ks_fail(ctx, KS_EINVAL, "sumstats: info_filter and maf_filter must be >= 0");
     for (size_t t = 0; t < k; t++)
-        if (o.N && o.N[t] < 0)
-            return ks_fail(ctx, KS_EINVAL, "sumstats: N[%zu] = %g must be > 0 (or NaN: the N "
-                                           "column)", t + 1, o.N[t]);
+        if (o.N && !isnan(o.N[t]) && !(o.N[t] > 0.0 && isfinite(o.N[t])))
+            return ks_fail(ctx, KS_EINVAL, "sumstats: N %g (file %zu, %s) is not a number > 0 "
+                                           "(NaN: the N column)", o.N[t], t + 1, paths[t]);
     sref ref;
     int rc = sref_read(ctx, refpath, o.maf_filter, o.ambig, &ref);
     if (rc) return rc;
@@ -424,7 +431,7 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
     for (size_t i = 0; !rc && i < k * ref.n; i++) beta[i] = se[i] = NAN;
     sumstats_job job = {paths, &ref, &o, r ? r->reports : NULL, beta, se,
                         {ctx, "sumstats", done, k, 0}};
-    if (!rc) rc = gsem_each(ctx, k, sumstats_task, &job, NULL);
+    if (!rc) rc = gsem_each(ctx, k, gsem_file_bytes(paths, k), sumstats_task, &job, NULL);
     ks_free(ctx, done);
     /* the SNPs every file has, in the reference's order (row[i]: the reference row of i) */
     size_t n = 0, *row = rc ? NULL : ks_malloc_array(ctx, ref.n ? ref.n : 1, sizeof *row);
@@ -474,9 +481,15 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
 int ks_sumstats_write(ks_ctx *ctx, const ks_sumstats_result *r, const char *const *names,
                       const char *path)
 {
+    return ks_sumstats_write_group(ctx, NULL, r, names, path);
+}
+
+int ks_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_sumstats_result *r,
+                            const char *const *names, const char *path)
+{
     const size_t l = strlen(path);
     ks_text_writer *w;
-    int rc = ks_text_create(ctx, path, l > 3 && !strcmp(path + l - 3, ".gz"), &w);
+    int rc = ks_text_group_create(ctx, g, path, l > 3 && !strcmp(path + l - 3, ".gz"), &w);
     if (rc) return rc;
     for (size_t c = 0; c < r->ncol; c++) {
         ks_text_puts(w, r->colnames[c]);

@@ -1,7 +1,8 @@
 /* text_io.c — streaming text files for callers that never hold a whole file: a reader that
  * hands out one record at a time (plain or gzip, a delimiter or runs of blanks), and a writer
- * that goes through a temporary file in the target's directory, renamed over the target only
- * when everything was written (a failed or abandoned write leaves no partial file). */
+ * that goes through a temporary file in the target's directory (text_tmp.c), renamed over the
+ * target only when everything was written (a failed or abandoned write leaves no partial file),
+ * alone or with the other files of its group. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "csv_internal.h"
+#include "text_tmp.h"
 #ifdef KS_HAVE_ISAL
 #include <isa-l/igzip_lib.h>
 #endif
@@ -109,6 +111,8 @@ struct ks_text_writer {
     char buf[1 << 16];
     size_t len;
     int failed;
+    ks_text_group *group; /* NULL: renamed by ks_text_commit */
+    size_t slot;          /* its entry in the group */
 };
 
 #ifdef KS_HAVE_ISAL
@@ -131,23 +135,6 @@ static int fast_gzip_write(ks_text_writer *w, const char *buf, size_t len, int e
 }
 #endif
 
-/* The process's umask, for a file made by mkstemp to get the permissions open() would give
- * it: read from /proc (umask() itself would change it for every thread), else 022. */
-static mode_t process_umask(void)
-{
-    mode_t m = 022;
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[128];
-    unsigned v;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "Umask: %o", &v) == 1) {
-            m = (mode_t)v;
-            break;
-        }
-    if (f) fclose(f);
-    return m;
-}
-
 /* 1 when ISA-L takes the gzip stream (levels 1 to 3, where it is built in), 0 when zlib
  * does, < 0 on an error. */
 static int fast_gzip_open(ks_ctx *ctx, ks_text_writer *w, int level)
@@ -169,31 +156,24 @@ static int fast_gzip_open(ks_ctx *ctx, ks_text_writer *w, int level)
 #endif
 }
 
-int ks_text_create(ks_ctx *ctx, const char *path, int gzip, ks_text_writer **out)
+int ks_text_group_create(ks_ctx *ctx, ks_text_group *g, const char *path, int gzip,
+                         ks_text_writer **out)
 {
     *out = NULL;
     ks_text_writer *w = ks_calloc(ctx, 1, sizeof *w);
-    const size_t plen = strlen(path);
     if (w) {
         w->ctx = ctx;
         w->path = ks_strdup(ctx, path);
-        w->tmp = ks_malloc(ctx, plen + 16);
     }
-    if (!w || !w->path || !w->tmp) {
-        if (w) {
-            ks_free(ctx, w->path);
-            ks_free(ctx, w->tmp);
-        }
+    if (!w || !w->path) {
+        if (w) ks_free(ctx, w->path);
         ks_free(ctx, w);
         return KS_ENOMEM;
     }
-    snprintf(w->tmp, plen + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(w->tmp);
-    if (fd >= 0) (void)fchmod(fd, 0666 & ~process_umask()); /* (mkstemp's is 0600) */
-    int rc = KS_OK;
-    if (fd < 0) {
-        rc = ks_fail(ctx, KS_EIO, "%s: cannot create: %s", path, strerror(errno));
-    } else {
+    const int fd = ks_tmp_open(ctx, path, &w->tmp);
+    int rc = fd < 0 ? fd : KS_OK;
+    const int grouped = !rc && g && (rc = ks_group_add(ctx, g, path, w->tmp, &w->slot)) == KS_OK;
+    if (!rc) {
         const int level = gzip < 0 ? (ks_ends_with(path, ".gz") ? 6 : 0) : gzip > 9 ? 9 : gzip;
         char mode[4] = {'w', 'b', (char)('0' + level), '\0'};
         const int fast = fast_gzip_open(ctx, w, level);
@@ -204,11 +184,12 @@ int ks_text_create(ks_ctx *ctx, const char *path, int gzip, ks_text_writer **out
         else
             w->gz = gzdopen(fd, mode);
         if (!rc && !w->gz && !w->f) rc = ks_fail(ctx, KS_EIO, "%s: cannot open for writing", path);
-        if (rc) {
-            ks_free(ctx, w->fz);
-            close(fd);
-            unlink(w->tmp);
-        }
+        if (rc && grouped) ks_group_done(g, w->slot, 0);
+    }
+    if (rc && fd >= 0) { /* (no stream was opened on fd) */
+        ks_free(ctx, w->fz);
+        close(fd);
+        unlink(w->tmp);
     }
     if (rc) {
         ks_free(ctx, w->path);
@@ -216,8 +197,14 @@ int ks_text_create(ks_ctx *ctx, const char *path, int gzip, ks_text_writer **out
         ks_free(ctx, w);
         return rc;
     }
+    w->group = g;
     *out = w;
     return KS_OK;
+}
+
+int ks_text_create(ks_ctx *ctx, const char *path, int gzip, ks_text_writer **out)
+{
+    return ks_text_group_create(ctx, NULL, path, gzip, out);
 }
 
 static void flush(ks_text_writer *w)
@@ -293,12 +280,13 @@ int ks_text_commit(ks_text_writer *w)
     const int closed = w->gz ? gzclose(w->gz) == Z_OK : fclose(w->f) == 0;
     int rc = KS_OK;
     if (w->failed || !closed) {
-        unlink(w->tmp);
         rc = ks_fail(ctx, KS_EIO, "%s: write failed: %s", w->path, strerror(errno));
-    } else if (rename(w->tmp, w->path) != 0) {
         unlink(w->tmp);
+    } else if (!w->group && rename(w->tmp, w->path) != 0) {
         rc = ks_fail(ctx, KS_EIO, "%s: cannot rename into place: %s", w->path, strerror(errno));
+        unlink(w->tmp);
     }
+    if (w->group) ks_group_done(w->group, w->slot, rc == KS_OK);
     writer_free(w);
     return rc;
 }
@@ -311,5 +299,6 @@ void ks_text_abort(ks_text_writer *w)
     else
         fclose(w->f);
     unlink(w->tmp);
+    if (w->group) ks_group_done(w->group, w->slot, 0);
     writer_free(w);
 }

@@ -464,6 +464,14 @@ int main(void)
         snprintf(pattern, sizeof pattern, "%s/*.tmp*", gsem_dir);
         CHECK(glob(pattern, 0, NULL, &g) == GLOB_NOMATCH);
         globfree(&g);
+        snprintf(pattern, sizeof pattern, "%s/.*.kestrel-*.tmp", gsem_dir); /* (text_tmp.c's) */
+        CHECK(glob(pattern, 0, NULL, &g) == GLOB_NOMATCH);
+        globfree(&g);
+        const char *slash = strrchr(out, '/');
+        snprintf(pattern, sizeof pattern, "%.*s.%s.kestrel-*.tmp",
+                 (int)(slash ? slash - out + 1 : 0), out, slash ? slash + 1 : out);
+        CHECK(glob(pattern, 0, NULL, &g) == GLOB_NOMATCH);
+        globfree(&g);
         CHECK(fa.live == live0);
         if (fa.live != live0) {
             fprintf(stderr, "leak when allocation %ld of %ld fails: %ld blocks\n", k, total,
