@@ -15,7 +15,7 @@ import math
 import os
 
 from . import _core
-from . import gsem_args as args
+from . import validate
 from .summary import Summary, SummaryMixin
 
 __all__ = ["ldsc_h2", "ldsc_rg", "LdscFit", "H2Result", "RgPair", "RgResult"]
@@ -160,15 +160,15 @@ def _opts(k, ref_ld, ref_ld_chr, w_ld, w_ld_chr, M, not_M_5_50, n_blocks, two_st
     def seq(v, what):
         if v is None:
             return None
-        return [float("nan") if x is None else x for x in args.per_file(v, k, what, False)]
+        return [float("nan") if x is None else x for x in validate.per_file(v, k, what, False)]
 
     def m_list(M):  # one per annotation; (continuous annotations may be < 0, not their sum)
         if M is None:
             return None
-        if args.ndim(M) > 1:
-            raise ValueError(f"M: one number per annotation (1-D), not a {args.ndim(M)}-D array")
-        vals = list(M) if args.ndim(M) else [M]
-        v = args.per_file(vals, len(vals), "M", False)
+        if validate.ndim(M) > 1:
+            raise ValueError(f"M: one number per annotation (1-D), not a {validate.ndim(M)}-D array")
+        vals = list(M) if validate.ndim(M) else [M]
+        v = validate.per_file(vals, len(vals), "M", False)
         if any(x is None for x in v) or not (math.isfinite(sum(v)) and sum(v) > 0):
             raise ValueError(f"M: {M!r}: " + ("not a number > 0" if len(v) == 1 else
                                               "finite numbers with a sum > 0"))
@@ -187,12 +187,12 @@ def _opts(k, ref_ld, ref_ld_chr, w_ld, w_ld_chr, M, not_M_5_50, n_blocks, two_st
     p = lambda v: None if v is None else os.fspath(v)
     return dict(ref_ld=p(ref_ld), ref_ld_chr=p(ref_ld_chr), w_ld=p(w_ld), w_ld_chr=p(w_ld_chr),
                 M=m_list(M), not_M_5_50=bool(not_M_5_50),
-                n_blocks=args.count(n_blocks, "n_blocks", 2), two_step=ts,
+                n_blocks=validate.integer("n_blocks", n_blocks, minimum=2), two_step=ts,
                 chisq_max=0.0 if chisq_max is None else float(chisq_max),
                 no_intercept=bool(no_intercept), intercept_h2=seq(intercept_h2, "intercept_h2"),
                 intercept_gencov=seq(intercept_gencov, "intercept_gencov"),
                 samp_prev=seq(samp_prev, "samp_prev"), pop_prev=seq(pop_prev, "pop_prev"),
-                threads=args.count(threads, "threads", 0), **extra)
+                threads=validate.threads(threads), **extra)
 
 
 def ldsc_h2(sumstats, ref_ld=None, ref_ld_chr=None, w_ld=None, w_ld_chr=None, M=None,
@@ -237,7 +237,7 @@ def ldsc_rg(sumstats, ref_ld=None, ref_ld_chr=None, w_ld=None, w_ld_chr=None, M=
     observed scale; the first gencov intercept is unused). A pair that fails (no SNPs in common,
     no valid alleles, ...) carries its ``error``, as upstream goes on with the next file; the call
     fails only when every pair does. The pairs run in parallel (threads: 0 = all cores)."""
-    files = args.paths(sumstats, "sumstats")
+    files = validate.paths(sumstats, "sumstats")
     if len(files) < 2:
         raise ValueError("ldsc_rg: at least two files")
     if (samp_prev is None) != (pop_prev is None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -65,3 +66,65 @@ def choice(name, value, options):
 def threads(value):
     """None or 0: the default (every core, fewer when the work is small); else that many."""
     return integer("threads", value, minimum=0, maximum=4096, none=True) or 0
+
+
+# Arguments that come one per input file (kestrel.gsem's), given as one value for all or a 1-D
+# sequence: a wrong shape is an error naming the argument, never an IndexError from inside.
+
+
+def ndim(v):
+    """The nesting depth of a list / tuple / array (0 for a scalar)."""
+    if isinstance(v, np.ndarray):
+        return v.ndim
+    if isinstance(v, (list, tuple)):
+        return 1 + max((ndim(x) for x in v), default=0)
+    return 0
+
+
+def paths(files, name):
+    """A list of paths from one path or a 1-D sequence of them (at least one)."""
+    if isinstance(files, (str, bytes, os.PathLike)):
+        files = [files]
+    if ndim(files) > 1:
+        raise ValueError(f"{name}: expected a list of paths (1-D), not a {ndim(files)}-D array")
+    try:
+        out = [os.fspath(f) for f in files]
+    except TypeError:
+        raise TypeError(f"{name}: expected a list of paths (str or os.PathLike)") from None
+    if not out:
+        raise ValueError(f"{name}: expected at least one file, not an empty list")
+    return [o.decode() if isinstance(o, bytes) else o for o in out]
+
+
+def _sequence(v, k, name, scalar, what):
+    d = ndim(v)
+    if d == 0 and scalar:
+        return [v] * k
+    if d != 1:
+        raise ValueError(f"{name}: expected one {what} per file (a 1-D list of {k}), not "
+                         + ("one value" if d == 0 else f"a {d}-D array"))
+    v = list(v)
+    if len(v) != k:
+        raise ValueError(f"{name}: {len(v)} values for {k} files")
+    return v
+
+
+def per_file(v, k, name, scalar=True, expected="a number (None or NaN: none)", ok=None):
+    """k numbers (None for None or NaN) from one value for all (when `scalar`) or a 1-D
+    sequence; each one finite and, with `ok`, ok(x) (`expected` says which)."""
+    if v is None:
+        return [None] * k
+    out = []
+    for x in _sequence(v, k, name, scalar, "value"):
+        if x is None or (isinstance(x, numbers.Real) and math.isnan(x)):
+            out.append(None)
+        else:
+            out.append(real(name, x, expected, ok or (lambda _: True)))
+    return out
+
+
+def flags(v, k, name):
+    """k truth values from one for all or a 1-D sequence; None stays None."""
+    if v is None:
+        return None
+    return [flag(name, x) for x in _sequence(v, k, name, True, "flag")]

@@ -20,7 +20,7 @@ import pathlib
 import numpy as np
 
 from _kestrel import _core
-from _kestrel import gsem_args as args
+from _kestrel import validate
 from _kestrel.summary import Summary, SummaryMixin
 from _kestrel.gsem_bulik import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_bulik.py)
 
@@ -92,7 +92,7 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     as munge_sumstats writes it) and returns per file the rows each filter removed, the
     columns read, the N and median checks and the chi^2 summary of its log.
     """
-    files = args.paths(files, "files")
+    files = validate.paths(files, "files")
     if mode not in ("genomicsem", "ldsc"):
         raise ValueError(f"mode: 'genomicsem' or 'ldsc', not {mode!r}")
     unknown = set(ldsc_options) - set(_LDSC_DEFAULTS)
@@ -109,12 +109,10 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     if column_names:  # (a list of names: --info-list)
         cols = [f"{k}={x}" for k, v in column_names.items()
                 for x in (v if isinstance(v, (list, tuple)) else [v])]
-    Ns = args.per_file(N, len(files), "N")  # (None: the N column)
-    for n in Ns:
-        if n is not None:
-            args.positive(n, "N", " (None: the N column)")
+    Ns = validate.per_file(N, len(files), "N", expected="a number > 0 (None: the N column)",
+                           ok=lambda x: x > 0)
     Ns = [0.0 if n is None else n for n in Ns]
-    threads = args.count(threads, "threads", 0)
+    threads = validate.threads(threads)
     if mode == "ldsc":
         kw = dict(_LDSC_DEFAULTS, **ldsc_options)
         merge = kw["merge_alleles"]
@@ -220,18 +218,18 @@ def ldsc(traits, sample_prev=None, population_prev=None, ld=None, wld=None, trai
     LdscResult.
     """
     del stand
-    traits = args.paths(traits, "traits")
+    traits = validate.paths(traits, "traits")
     k = len(traits)
     if ld is None:
         raise ValueError("ld: the LD score folder is required")
     wld = ld if wld is None else wld
-    sp = args.per_file(sample_prev, k, "sample_prev", scalar=k == 1)
-    pp = args.per_file(population_prev, k, "population_prev", scalar=k == 1)
+    sp = validate.per_file(sample_prev, k, "sample_prev", scalar=k == 1)
+    pp = validate.per_file(population_prev, k, "population_prev", scalar=k == 1)
     for what, v in (("sample_prev", sp), ("population_prev", pp)):
         for x in v:
             if x is not None and not 0 < x < 1:
                 raise ValueError(f"{what}: {x!r} is not in (0, 1) (None: no liability scale)")
-    chr = args.count(chr, "chr", 1, 100000)
+    chr = validate.integer("chr", chr, minimum=1, maximum=100000)
     sel = None
     if select is not False and select is not None:
         if isinstance(select, str):
@@ -239,13 +237,14 @@ def ldsc(traits, sample_prev=None, population_prev=None, ld=None, wld=None, trai
                 raise ValueError("select: False, 'ODD', 'EVEN' or a list of chromosome numbers")
             sel = list(range(1 if select.upper() == "ODD" else 2, chr + 1, 2))
         else:
-            if args.ndim(select) != 1:
+            if validate.ndim(select) != 1:
                 raise ValueError("select: False, 'ODD', 'EVEN' or a list of chromosome numbers")
-            sel = [args.count(c, "select", 1, 100000) for c in select]
-    cmax = args.positive(chisq_max, "chisq_max", " (None: max(0.001 max N, 80))")
+            sel = [validate.integer("select", c, minimum=1, maximum=100000) for c in select]
+    cmax = validate.real("chisq_max", chisq_max, "a number > 0 (None: max(0.001 max N, 80))",
+                         lambda x: x > 0, none=True)
     d = _core.gsem_ldsc(traits, sp, pp, os.fspath(ld), os.fspath(wld),
                         sep_weights=bool(sep_weights), chr=chr,
-                        n_blocks=args.count(n_blocks, "n_blocks", 2),
+                        n_blocks=validate.integer("n_blocks", n_blocks, minimum=2),
                         select=sel, chisq_max=0.0 if cmax is None else cmax)
     return LdscResult(d, _names(traits, trait_names))
 
@@ -269,24 +268,22 @@ def sumstats(files, ref, trait_names=None, se_logit=None, OLS=None, linprob=None
     beta.<t> se.<t> ...`; the per-file reports (rows removed by each rule, the columns used) are
     in `.attrs["reports"]` (the dict's "reports").
     """
-    files = args.paths(files, "files")
+    files = validate.paths(files, "files")
     k = len(files)
     names = _names(files, trait_names)
     if se_logit is None:
         raise ValueError("se_logit: one flag per file is required (True: the SE column is on "
                          "the logistic scale), as in GenomicSEM")
-    Ns = args.per_file(N, k, "N")
-    for n in Ns:
-        if n is not None:
-            args.positive(n, "N", " (None: the N column)")
+    Ns = validate.per_file(N, k, "N", expected="a number > 0 (None: the N column)",
+                           ok=lambda x: x > 0)
     cols = [f"{a}={b}" for a, b in column_names.items()] if column_names else None
-    d = _core.gsem_sumstats(files, os.fspath(ref), N=Ns, se_logit=args.flags(se_logit, k, "se_logit"),
-                            OLS=args.flags(OLS, k, "OLS"), linprob=args.flags(linprob, k, "linprob"),
-                            betas=args.flags(betas, k, "betas"), info_filter=float(info_filter),
+    d = _core.gsem_sumstats(files, os.fspath(ref), N=Ns, se_logit=validate.flags(se_logit, k, "se_logit"),
+                            OLS=validate.flags(OLS, k, "OLS"), linprob=validate.flags(linprob, k, "linprob"),
+                            betas=validate.flags(betas, k, "betas"), info_filter=float(info_filter),
                             maf_filter=float(maf_filter), keep_indel=bool(keep_indel),
                             ambig=bool(ambig), direct_filter=bool(direct_filter), columns=cols,
                             out=None if out is None else os.fspath(out), names=names,
-                            threads=args.count(threads, "threads", 0))
+                            threads=validate.threads(threads))
     table = dict(zip(d["columns"], d["ref"]))
     for t, name in enumerate(names):
         table["beta." + name] = d["beta"][:, t]
