@@ -46,8 +46,6 @@ int cli_choice(const char *cmd, const char *opt, const char *s, const cli_name *
  * (free(*items) frees it all); an empty item ("a,,b", "a,", "") is a usage error naming the
  * option. CLI_OK, CLI_USAGE, or CLI_FAILED when out of memory (each said on stderr). */
 int cli_list(const char *cmd, const char *opt, const char *s, const char ***items, size_t *n);
-/* Split "a,b,c" in place into a calloc'ed, NULL-terminated list of its n non-empty items. */
-const char **cli_split_list(char *buf, size_t *n);
 /* The whole of a text file (at most 1 GiB, no NUL byte) in a malloc'ed string, or NULL with
  * the reason on stderr: "kestrel CMD: PATH: cannot open: Is a directory". */
 char *cli_read_file(const char *cmd, const char *path);
@@ -103,8 +101,7 @@ int cmd_sumstats(int argc, char **argv);
  * trait names (--trait-names, else the files' names without their GWAS endings), freed with
  * cli_traits_free; "NA,NA,0.5" as k numbers (NA: NaN; s NULL: all NaN). */
 typedef struct {
-    char *buf;
-    const char **paths;
+    const char **paths; /* (one cli_list block) */
     size_t n;
     char **names;
 } cli_traits;

@@ -60,6 +60,8 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
             *o->value = "1";
         } else if (eq) {
             *o->value = eq + 1;
+        } else if (i + 1 < argc && !strcmp(argv[i + 1], "--help")) {
+            return -1; /* "--h2 --help": the help, not a file named --help */
         } else if (i + 1 < argc) {
             *o->value = argv[++i];
         } else {
@@ -228,18 +230,6 @@ int cli_list(const char *cmd, const char *opt, const char *s, const char ***item
     *items = (const char **)v;
     *n = i;
     return CLI_OK;
-}
-
-const char **cli_split_list(char *buf, size_t *n)
-{
-    size_t cap = 1;
-    for (const char *p = buf; *p; p++) cap += *p == ',';
-    const char **v = calloc(cap + 1, sizeof *v);
-    if (!v) return NULL;
-    *n = 0;
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
-        if (*tok) v[(*n)++] = tok;
-    return v;
 }
 
 void cli_cell(const ks_table *t, size_t col, size_t row, char *buf, size_t n)

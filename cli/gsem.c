@@ -5,56 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
-
-static void help_munge(void)
-{
-    printf("usage: kestrel munge --files A.txt.gz,B.txt.gz --hm3 w_hm3.snplist [options]\n\n"
-           "GenomicSEM's munge(): each raw GWAS file (plain or gzip, whitespace-delimited) to\n"
-           "<out-dir>/<trait>.sumstats.gz (SNP N Z A1 A2, the reference alleles), and a log\n"
-           "<out-dir>/<trait1>_<trait2>..._munge.log with the rows each rule removed. The\n"
-           "files are written together: a failed run leaves an earlier run's as they were.\n\n"
-           "  --files LIST         the raw files, comma-separated\n"
-           "  --hm3 FILE           the reference SNP list (SNP A1 A2)\n"
-           "  --trait-names LIST   output names (default: the file names)\n"
-           "  --N X                the sample size of every row (default: the N column)\n"
-           "  --info-filter X      remove rows with INFO below X (0.9)\n"
-           "  --maf-filter X       remove rows with MAF below X (0.01)\n"
-           "  --columns LIST       column names for GenomicSEM's names: SNP=MarkerName,effect=OR\n"
-           "  --out-dir DIR        where the files go (.)\n"
-           "  --threads N          files read in parallel (default: one per 8 MB of input,\n"
-           "                       at most all cores)\n"
-           "  --mode genomicsem|ldsc  ldsc: bulik ldsc's munge_sumstats.py instead (see\n"
-           "                       kestrel munge --mode ldsc --help)\n");
-}
-
-static void help_ldsc(void)
-{
-    printf("usage: kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz --ld DIR [options]\n\n"
-           "GenomicSEM's ldsc(): multivariate LD score regression on munged files. Writes\n"
-           "PREFIX_S.tsv, PREFIX_V.tsv (in GenomicSEM's order), PREFIX_I.tsv, PREFIX_N.tsv,\n"
-           "PREFIX_m.txt, PREFIX_S_Stand.tsv and PREFIX_V_Stand.tsv (when every h2 is > 0)\n"
-           "and the log PREFIX.log, all together (a failed run leaves an earlier run's as they\n"
-           "were); prints S and the genetic correlations.\n\n"
-           "  --traits LIST           munged files, comma-separated\n"
-           "  --ld DIR                <chr>.l2.ldscore.gz and <chr>.l2.M_5_50 files\n"
-           "  --wld DIR               weight LD scores (with --sep-weights; default: --ld)\n"
-           "  --sep-weights           use --wld for the weights\n"
-           "  --sample-prev LIST      per trait, NA for a continuous trait (e.g. NA,NA,0.5)\n"
-           "  --population-prev LIST  per trait, NA for a continuous trait\n"
-           "  --trait-names LIST      names (default: the file names)\n"
-           "  --chr N                 chromosomes 1..N (22)\n"
-           "  --select ODD|EVEN|LIST  only these chromosomes\n"
-           "  --n-blocks N            jackknife blocks (200)\n"
-           "  --chisq-max X           remove SNPs with Z^2 > X (default max(0.001 max N, 80))\n"
-           "  --out PREFIX            output prefix (ldsc; an ending of the files above, such as\n"
-           "                          .log, is not repeated)\n"
-           "  --threads N             LD files, traits and regressions in parallel (default: one\n"
-           "                          per 8 MB of input, at most all cores)\n\n"
-           "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators instead\n"
-           "(kestrel ldsc --h2 x --help lists their options).\n");
-}
 
 /* "a,b" -> names without directories and the endings of GWAS files */
 static char *base_name(const char *path)
@@ -75,7 +28,6 @@ void cli_traits_free(cli_traits *t)
     for (size_t i = 0; t->names && i < t->n; i++) free(t->names[i]);
     free(t->names);
     free(t->paths);
-    free(t->buf);
     memset(t, 0, sizeof *t);
 }
 
@@ -83,28 +35,29 @@ int cli_traits_get(const char *cmd, const char *opt, const char *files, const ch
                    cli_traits *t)
 {
     memset(t, 0, sizeof *t);
-    if (!(t->buf = strdup(files)) || !(t->paths = cli_split_list(t->buf, &t->n)) ||
-        !(t->names = calloc(t->n ? t->n : 1, sizeof *t->names))) {
+    int rc = cli_list(cmd, opt, files, &t->paths, &t->n);
+    if (rc) return rc;
+    if (!(t->names = calloc(t->n, sizeof *t->names))) {
+        fprintf(stderr, "kestrel %s: out of memory\n", cmd);
         cli_traits_free(t);
         return CLI_FAILED;
     }
-    if (t->n == 0) {
-        fprintf(stderr, "kestrel %s: %s names no file\n", cmd, opt);
-        cli_traits_free(t);
-        return CLI_USAGE;
-    }
-    char *g = given ? strdup(given) : NULL;
+    const char **gl = NULL;
     size_t m = 0;
-    const char **gl = g ? cli_split_list(g, &m) : NULL;
-    int rc = CLI_OK;
-    if (given && (!gl || m != t->n)) {
+    if (given && (rc = cli_list(cmd, "--trait-names", given, &gl, &m))) {
+        cli_traits_free(t);
+        return rc;
+    }
+    if (given && m != t->n) {
         fprintf(stderr, "kestrel %s: --trait-names has %zu names for %zu files\n", cmd, m, t->n);
         rc = CLI_USAGE;
     }
     for (size_t i = 0; rc == CLI_OK && i < t->n; i++)
-        if (!(t->names[i] = given ? strdup(gl[i]) : base_name(t->paths[i]))) rc = CLI_FAILED;
+        if (!(t->names[i] = given ? strdup(gl[i]) : base_name(t->paths[i]))) {
+            fprintf(stderr, "kestrel %s: out of memory\n", cmd);
+            rc = CLI_FAILED;
+        }
     free(gl);
-    free(g);
     if (rc) cli_traits_free(t);
     return rc;
 }
@@ -117,13 +70,30 @@ int cmd_munge(int argc, char **argv)
             return cmd_munge_ldsc(argc, argv);
     const char *mode = NULL, *files = NULL, *hm3 = NULL, *tn = NULL, *N = NULL, *info = NULL, *maf = NULL,
                *cols = NULL, *outdir = ".", *threads = NULL;
-    const cli_opt opts[] = {{"files", 1, &files},  {"hm3", 1, &hm3},         {"trait-names", 1, &tn},
-                            {"N", 1, &N},          {"info-filter", 1, &info}, {"maf-filter", 1, &maf},
-                            {"columns", 1, &cols}, {"out-dir", 1, &outdir},  {"threads", 1, &threads},
-                            {"mode", 1, &mode}};
+    const cli_opt opts[] = {
+        {"files", 1, &files, "LIST", "the raw GWAS files, comma-separated"},
+        {"hm3", 1, &hm3, "FILE", "the reference SNP list (SNP A1 A2)"},
+        {"trait-names", 1, &tn, "LIST", "output names (default: the file names)"},
+        {"N", 1, &N, "X", "the sample size of every row (default: the N column)"},
+        {"info-filter", 1, &info, "X", "remove rows with INFO below X (0.9)"},
+        {"maf-filter", 1, &maf, "X", "remove rows with MAF below X (0.01)"},
+        {"column-names", 1, &cols, "LIST",
+         "column names for GenomicSEM's names: SNP=MarkerName,effect=OR", "columns"},
+        {"out-dir", 1, &outdir, "DIR", "where the files go (.)"},
+        {"threads", 1, &threads, "N", "files read in parallel, at most (default 0: all cores,\n"
+                                      "one per 8 MB of input)"},
+        {"mode", 1, &mode, "M", "genomicsem (default) | ldsc: bulik ldsc's munge_sumstats.py\n"
+                                "instead (kestrel munge --mode ldsc --help)"},
+    };
     int rc = cli_parse("munge", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help_munge();
+        cli_help("usage: kestrel munge --files A.txt.gz,B.txt.gz --hm3 w_hm3.snplist [options]\n\n"
+                 "GenomicSEM's munge(): each raw GWAS file (plain or gzip, whitespace-delimited) "
+                 "to\n<out-dir>/<trait>.sumstats.gz (SNP N Z A1 A2, the reference alleles), and a "
+                 "log\n<out-dir>/<trait1>_<trait2>..._munge.log with the rows each rule removed. "
+                 "The\nfiles are written together: a failed run leaves an earlier run's as they "
+                 "were.\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
@@ -145,29 +115,40 @@ int cmd_munge(int argc, char **argv)
     const size_t n = tr.n;
     const char **paths = tr.paths;
     char **names = tr.names, **outs = NULL;
-    char *cbuf = cols ? strdup(cols) : NULL;
     size_t nc = 0;
-    const char **clist = cbuf ? cli_split_list(cbuf, &nc) : NULL;
+    const char **clist = NULL;
+    if (cols && (rc = cli_list("munge", "--column-names", cols, &clist, &nc))) {
+        cli_traits_free(&tr);
+        return rc;
+    }
     ks_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
     ks_text_group *g = NULL;
+    int made_dir = 0;
     rc = CLI_FAILED;
     o.columns = clist;
     outs = calloc(n, sizeof *outs);
     rep = calloc(n, sizeof *rep);
-    if (!outs || !rep) goto done;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; outs && rep && i < n; i++) {
         const size_t l = strlen(outdir) + strlen(names[i]) + 16;
-        if (!(outs[i] = malloc(l))) goto done;
+        if (!(outs[i] = malloc(l))) break;
         snprintf(outs[i], l, "%s/%s.sumstats.gz", outdir, names[i]);
     }
-    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+    if (!outs || !rep || !outs[n - 1]) {
+        fprintf(stderr, "kestrel munge: out of memory\n");
+        goto done;
+    }
+    made_dir = mkdir(outdir, 0777) == 0; /* (removed again if the run fails) */
+    if (!made_dir && errno != EEXIST) {
         fprintf(stderr, "kestrel munge: --out-dir %s: %s\n", outdir, strerror(errno));
         goto done;
     }
     if ((rc = cli_ctx(&ctx, "munge", threads)) != CLI_OK) goto done;
+    if (ks_text_group_new(ctx, &g) != KS_OK) {
+        rc = cli_fail(ctx, "munge");
+        goto done;
+    }
     rc = CLI_FAILED;
-    if (ks_text_group_new(ctx, &g) != KS_OK) goto done;
     o.outputs = g; /* the files and the log: all or none */
     if (ks_gsem_munge(ctx, n, paths, (const char *const *)outs, hm3, &o, rep) != KS_OK) {
         rc = cli_fail(ctx, "munge");
@@ -240,13 +221,13 @@ int cmd_munge(int argc, char **argv)
     rc = CLI_OK;
 done:
     ks_text_group_abort(g);
+    if (rc != CLI_OK && made_dir) rmdir(outdir);
     for (size_t i = 0; rep && i < n; i++) ks_munge_report_free(ctx, &rep[i]);
     free(rep);
     for (size_t i = 0; outs && i < n; i++) free(outs[i]);
     free(outs);
     cli_traits_free(&tr);
     free(clist);
-    free(cbuf);
     ks_ctx_free(ctx);
     return rc;
 }
@@ -255,18 +236,17 @@ int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, doub
 {
     for (size_t i = 0; i < k; i++) out[i] = NAN;
     if (!s) return CLI_OK;
-    char *b = strdup(s);
-    size_t m;
-    const char **l = cli_split_list(b, &m);
-    int rc = CLI_OK;
-    if (!l || m != k) {
-        fprintf(stderr, "kestrel %s: %s has %zu values for %zu files\n", cmd, opt, l ? m : 0, k);
+    const char **l = NULL;
+    size_t m = 0;
+    int rc = cli_list(cmd, opt, s, &l, &m);
+    if (rc) return rc;
+    if (m != k) {
+        fprintf(stderr, "kestrel %s: %s has %zu values for %zu files\n", cmd, opt, m, k);
         rc = CLI_USAGE;
     }
     for (size_t i = 0; rc == CLI_OK && i < k; i++)
         if (strcmp(l[i], "NA") && cli_num(cmd, opt, l[i], &out[i])) rc = CLI_USAGE;
     free(l);
-    free(b);
     return rc;
 }
 
@@ -415,19 +395,19 @@ static int ldsc_files(ks_ctx *ctx, const char *out, const ks_ldsc_result *r,
 /* --select ODD, EVEN or a list, as chromosome numbers (*chrs malloc'd; o->select set). */
 static int ldsc_select(const char *sel, ks_ldsc_options *o, int **chrs)
 {
-    char *b = strdup(sel);
-    size_t m = 0;
-    const char **li = b ? cli_split_list(b, &m) : NULL;
     const int odd = !strcmp(sel, "ODD"), even = !strcmp(sel, "EVEN");
-    *chrs = calloc(odd || even ? (size_t)o->chr : m ? m : 1, sizeof **chrs);
-    int rc = *chrs && li ? CLI_OK : CLI_FAILED;
-    if (!rc && odd + even == 0 && m == 0) {
-        fprintf(stderr, "kestrel ldsc: --select names no chromosome\n");
-        rc = CLI_USAGE;
+    const char **li = NULL;
+    size_t m = 0;
+    int rc = odd || even ? CLI_OK : cli_list("ldsc", "--select", sel, &li, &m);
+    if (rc) return rc;
+    if (!(*chrs = calloc(odd || even ? (size_t)o->chr : m, sizeof **chrs))) {
+        fprintf(stderr, "kestrel ldsc: out of memory\n");
+        free(li);
+        return CLI_FAILED;
     }
-    if (!rc && (odd || even))
+    if (odd || even)
         for (int c = odd ? 1 : 2; c <= o->chr; c += 2) (*chrs)[o->nselect++] = c;
-    for (size_t i = 0; !rc && !odd && !even && i < m; i++) {
+    for (size_t i = 0; i < m; i++) {
         long l;
         if (cli_int("ldsc", "--select", li[i], 1, &l) || l > 100000) {
             rc = CLI_USAGE;
@@ -436,7 +416,6 @@ static int ldsc_select(const char *sel, ks_ldsc_options *o, int **chrs)
         (*chrs)[o->nselect++] = (int)l;
     }
     free(li);
-    free(b);
     o->select = *chrs;
     return rc;
 }
@@ -450,16 +429,34 @@ int cmd_ldsc(int argc, char **argv)
     const char *traits = NULL, *ld = NULL, *wld = NULL, *sepw = NULL, *sp = NULL, *pp = NULL,
                *tn = NULL, *chr = NULL, *sel = NULL, *nb = NULL, *cmax = NULL, *out = "ldsc",
                *threads = NULL;
-    const cli_opt opts[] = {{"traits", 1, &traits},     {"ld", 1, &ld},
-                            {"wld", 1, &wld},           {"sep-weights", 0, &sepw},
-                            {"sample-prev", 1, &sp},    {"population-prev", 1, &pp},
-                            {"trait-names", 1, &tn},    {"chr", 1, &chr},
-                            {"select", 1, &sel},        {"n-blocks", 1, &nb},
-                            {"chisq-max", 1, &cmax},    {"out", 1, &out},
-                            {"threads", 1, &threads}};
+    const cli_opt opts[] = {
+        {"traits", 1, &traits, "LIST", "munged files, comma-separated"},
+        {"ld", 1, &ld, "DIR", "<chr>.l2.ldscore.gz and <chr>.l2.M_5_50 files"},
+        {"wld", 1, &wld, "DIR", "weight LD scores (with --sep-weights; default: --ld)"},
+        {"sep-weights", 0, &sepw, NULL, "use --wld for the weights"},
+        {"sample-prev", 1, &sp, "LIST", "per trait, NA for a continuous trait (e.g. NA,NA,0.5)"},
+        {"population-prev", 1, &pp, "LIST", "per trait, NA for a continuous trait"},
+        {"trait-names", 1, &tn, "LIST", "names (default: the file names)"},
+        {"chr", 1, &chr, "N", "chromosomes 1..N (22)"},
+        {"select", 1, &sel, "S", "ODD, EVEN or a list: only these chromosomes"},
+        {"n-blocks", 1, &nb, "N", "jackknife blocks (200)"},
+        {"chisq-max", 1, &cmax, "X", "remove SNPs with Z^2 > X (default max(0.001 max N, 80))"},
+        {"out", 1, &out, "PREFIX", "output prefix (ldsc; an ending of the files above, such as\n"
+                                   ".log, is not repeated)"},
+        {"threads", 1, &threads, "N", "LD files, traits and regressions in parallel, at most\n"
+                                      "(default 0: all cores, one per 8 MB of input)"},
+    };
     int rc = cli_parse("ldsc", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help_ldsc();
+        cli_help("usage: kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz --ld DIR [options]\n\n"
+                 "GenomicSEM's ldsc(): multivariate LD score regression on munged files. Writes\n"
+                 "PREFIX_S.tsv, PREFIX_V.tsv (in GenomicSEM's order), PREFIX_I.tsv, PREFIX_N.tsv,\n"
+                 "PREFIX_m.txt, PREFIX_S_Stand.tsv and PREFIX_V_Stand.tsv (when every h2 is > 0)\n"
+                 "and the log PREFIX.log, all together (a failed run leaves an earlier run's as "
+                 "they\nwere); prints S and the genetic correlations.\n",
+                 opts, sizeof opts / sizeof *opts,
+                 "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators "
+                 "instead\n(kestrel ldsc --h2 x --help lists their options).\n");
         return CLI_OK;
     }
     if (rc) return rc;

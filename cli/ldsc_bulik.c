@@ -10,40 +10,6 @@
 
 #include "cli.h"
 
-static void help(void)
-{
-    printf("usage: kestrel ldsc --h2 T.sumstats.gz | --rg T1.sumstats.gz,T2.sumstats.gz[,...]\n"
-           "                    --ref-ld PREFIX | --ref-ld-chr PREFIX\n"
-           "                    --w-ld PREFIX | --w-ld-chr PREFIX [options]\n\n"
-           "bulik/ldsc's LD score regression (ldsc.py --h2 / --rg): the SNP heritability of one\n"
-           "file, or the genetic correlation of the first file with each other one. Inputs as\n"
-           "munge_sumstats.py writes them (SNP A1 A2 N Z, plain or gzip) and LD score file sets\n"
-           "PREFIX.l2.ldscore[.gz] with PREFIX.l2.M_5_50. Writes PREFIX.log (upstream's log, also\n"
-           "printed) and PREFIX.h2.tsv or PREFIX.rg.tsv, both or neither.\n\n"
-           "  --ref-ld LIST          LD score prefixes, comma-separated (side by side)\n"
-           "  --ref-ld-chr LIST      the same split over chromosomes 1..22 ('@': the number,\n"
-           "                         else appended)\n"
-           "  --w-ld P, --w-ld-chr P regression weight LD scores (one file set, one column)\n"
-           "  --out PREFIX           output prefix (ldsc; an ending .log, .h2.tsv or .rg.tsv is\n"
-           "                         not repeated)\n"
-           "  --M LIST               SNPs per annotation instead of the .l2.M_5_50 files\n"
-           "  --not-M-5-50           read PREFIX.l2.M instead of PREFIX.l2.M_5_50\n"
-           "  --n-blocks N           jackknife blocks (200)\n"
-           "  --two-step X           two-step cutoff (h2, one annotation, free intercept: 30;\n"
-           "                         rg: none); off: none\n"
-           "  --chisq-max X          keep chi2 below X (h2 with several annotations:\n"
-           "                         max(0.001 max N, 80); else none)\n"
-           "  --no-intercept         h2 intercepts 1, genetic covariance intercepts 0\n"
-           "  --intercept-h2 LIST    constrained h2 intercepts (per file; NA: free)\n"
-           "  --intercept-gencov LIST  constrained gencov intercepts (per file, the first unused)\n"
-           "  --samp-prev LIST       sample prevalences (per file; NA: observed scale)\n"
-           "  --pop-prev LIST        population prevalences (per file; NA: observed scale)\n"
-           "  --no-check-alleles     rg: neither check nor align the alleles\n"
-           "  --invert-anyway        rg: go on when the LD scores are ill-conditioned\n"
-           "  --return-silly-things  rg: print rg even when |rg| > 1.2\n"
-           "  --threads N            rg pairs in parallel (default: all cores)\n");
-}
-
 /* The log: a growing text, written to PREFIX.log and stdout at the end. */
 typedef struct {
     char *s;
@@ -101,35 +67,40 @@ static void sb_nums(sbuf *b, const double *v, size_t n, double scale)
     for (size_t j = 0; j < n; j++) sb_printf(b, "%s%s", j ? " " : "", np4(v[j] * scale, t));
 }
 
-/* "NA,0.5" -> k numbers (NA, nan: NaN); NULL when s is NULL. */
-static int num_list(const char *opt, const char *s, size_t k, double **out)
+/* "NA,0.5" -> k numbers (NA, nan: NaN; k 0: any count, in *n); NULL when s is NULL. */
+static int num_list(const char *opt, const char *s, size_t k, double **out, size_t *n)
 {
     *out = NULL;
+    if (n) *n = 0;
     if (!s) return CLI_OK;
-    char *b = strdup(s);
+    const char **l = NULL;
     size_t m = 0;
-    const char **l = b ? cli_split_list(b, &m) : NULL;
-    int rc = CLI_OK;
-    if (!l || (k && m != k)) {
-        fprintf(stderr, "kestrel ldsc: %s has %zu values for %zu file%s\n", opt, l ? m : 0, k,
+    int rc = cli_list("ldsc", opt, s, &l, &m);
+    if (rc) return rc;
+    if (k && m != k) {
+        fprintf(stderr, "kestrel ldsc: %s has %zu values for %zu file%s\n", opt, m, k,
                 k == 1 ? "" : "s");
-        rc = CLI_USAGE;
+        free(l);
+        return CLI_USAGE;
     }
-    double *v = rc ? NULL : calloc(m + 1, sizeof *v);
-    for (size_t i = 0; !rc && v && i < m; i++) {
+    double *v = calloc(m, sizeof *v);
+    if (!v) {
+        fprintf(stderr, "kestrel ldsc: out of memory\n");
+        rc = CLI_FAILED;
+    }
+    for (size_t i = 0; !rc && i < m; i++) {
         if (!strcmp(l[i], "NA") || !strcmp(l[i], "nan") || !strcmp(l[i], "NaN"))
             v[i] = NAN;
         else if (cli_num("ldsc", opt, l[i], &v[i]))
             rc = CLI_USAGE;
     }
-    if (!rc && !v) rc = CLI_FAILED;
     free(l);
-    free(b);
     if (rc) {
         free(v);
         return rc;
     }
     *out = v;
+    if (n) *n = m;
     return CLI_OK;
 }
 
@@ -543,38 +514,53 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_bulik_opti
 
 int cmd_ldsc_bulik(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            help();
-            return CLI_OK;
-        }
     const char *h2 = NULL, *rg = NULL, *ref = NULL, *refc = NULL, *wld = NULL, *wldc = NULL,
                *out = "ldsc", *M = NULL, *notm = NULL, *nb = NULL, *ts = NULL, *cmax = NULL,
                *noint = NULL, *ih = NULL, *ig = NULL, *sp = NULL, *pp = NULL, *nochk = NULL,
                *inv = NULL, *silly = NULL, *threads = NULL;
-    const cli_opt opts[] = {{"h2", 1, &h2},
-                            {"rg", 1, &rg},
-                            {"ref-ld", 1, &ref},
-                            {"ref-ld-chr", 1, &refc},
-                            {"w-ld", 1, &wld},
-                            {"w-ld-chr", 1, &wldc},
-                            {"out", 1, &out},
-                            {"M", 1, &M},
-                            {"not-M-5-50", 0, &notm},
-                            {"n-blocks", 1, &nb},
-                            {"two-step", 1, &ts},
-                            {"chisq-max", 1, &cmax},
-                            {"no-intercept", 0, &noint},
-                            {"intercept-h2", 1, &ih},
-                            {"intercept-gencov", 1, &ig},
-                            {"samp-prev", 1, &sp},
-                            {"pop-prev", 1, &pp},
-                            {"no-check-alleles", 0, &nochk},
-                            {"invert-anyway", 0, &inv},
-                            {"return-silly-things", 0, &silly},
-                            {"threads", 1, &threads}};
+    const cli_opt opts[] = {
+        {"h2", 1, &h2, "FILE", "the SNP heritability of this file"},
+        {"rg", 1, &rg, "LIST", "the genetic correlation of the first file with each other one"},
+        {"ref-ld", 1, &ref, "LIST", "LD score prefixes, comma-separated (side by side)"},
+        {"ref-ld-chr", 1, &refc, "LIST", "the same split over chromosomes 1..22 ('@': the number,\n"
+                                         "else appended)"},
+        {"w-ld", 1, &wld, "P", "regression weight LD scores (one file set, one column)"},
+        {"w-ld-chr", 1, &wldc, "P", "the same split over chromosomes 1..22"},
+        {"out", 1, &out, "PREFIX", "output prefix (ldsc; an ending .log, .h2.tsv or .rg.tsv is\n"
+                                   "not repeated)"},
+        {"M", 1, &M, "LIST", "SNPs per annotation instead of the .l2.M_5_50 files"},
+        {"not-M-5-50", 0, &notm, NULL, "read PREFIX.l2.M instead of PREFIX.l2.M_5_50"},
+        {"n-blocks", 1, &nb, "N", "jackknife blocks (200)"},
+        {"two-step", 1, &ts, "X", "two-step cutoff (h2, one annotation, free intercept: 30;\n"
+                                  "rg: none); off: none"},
+        {"chisq-max", 1, &cmax, "X", "keep chi2 below X (h2 with several annotations:\n"
+                                     "max(0.001 max N, 80); else none)"},
+        {"no-intercept", 0, &noint, NULL, "h2 intercepts 1, genetic covariance intercepts 0"},
+        {"intercept-h2", 1, &ih, "LIST", "constrained h2 intercepts (per file; NA: free)"},
+        {"intercept-gencov", 1, &ig, "LIST", "constrained gencov intercepts (per file, the first "
+                                             "unused)"},
+        {"samp-prev", 1, &sp, "LIST", "sample prevalences (per file; NA: observed scale)"},
+        {"pop-prev", 1, &pp, "LIST", "population prevalences (per file; NA: observed scale)"},
+        {"no-check-alleles", 0, &nochk, NULL, "rg: neither check nor align the alleles"},
+        {"invert-anyway", 0, &inv, NULL, "rg: go on when the LD scores are ill-conditioned"},
+        {"return-silly-things", 0, &silly, NULL, "rg: print rg even when |rg| > 1.2"},
+        {"threads", 1, &threads, "N", "rg pairs in parallel, at most (default 0: all cores)"},
+    };
     int rc = cli_parse("ldsc", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc) return rc < 0 ? (help(), CLI_OK) : rc;
+    if (rc < 0) {
+        cli_help("usage: kestrel ldsc --h2 T.sumstats.gz | --rg T1.sumstats.gz,T2.sumstats.gz[,...]\n"
+                 "                    --ref-ld PREFIX | --ref-ld-chr PREFIX\n"
+                 "                    --w-ld PREFIX | --w-ld-chr PREFIX [options]\n\n"
+                 "bulik/ldsc's LD score regression (ldsc.py --h2 / --rg): the SNP heritability of "
+                 "one\nfile, or the genetic correlation of the first file with each other one. "
+                 "Inputs as\nmunge_sumstats.py writes them (SNP A1 A2 N Z, plain or gzip) and LD "
+                 "score file sets\nPREFIX.l2.ldscore[.gz] with PREFIX.l2.M_5_50. Writes PREFIX.log "
+                 "(upstream's log, also\nprinted) and PREFIX.h2.tsv or PREFIX.rg.tsv, both or "
+                 "neither.\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
+        return CLI_OK;
+    }
+    if (rc) return rc;
     const char *bad = h2 && rg        ? "--h2 and --rg: one of them"
                       : ref && refc   ? "--ref-ld and --ref-ld-chr: one of them"
                       : wld && wldc   ? "--w-ld and --w-ld-chr: one of them"
@@ -602,22 +588,15 @@ int cmd_ldsc_bulik(int argc, char **argv)
     }
     if (ts && !strcmp(ts, "off"))
         o.two_step = -1.0;
-    else if (ts && (cli_num("ldsc", "--two-step", ts, &o.two_step) || !(o.two_step > 0.0))) {
-        fprintf(stderr, "kestrel ldsc: --two-step: a cutoff > 0, or off\n");
+    else if (ts && cli_positive("ldsc", "--two-step", ts, &o.two_step))
         return CLI_USAGE;
-    }
-    if (cmax && (cli_num("ldsc", "--chisq-max", cmax, &o.chisq_max) || !(o.chisq_max > 0.0))) {
-        fprintf(stderr, "kestrel ldsc: --chisq-max: a number > 0\n");
-        return CLI_USAGE;
-    }
-    char *fbuf = strdup(h2 ? h2 : rg);
+    if (cmax && cli_positive("ldsc", "--chisq-max", cmax, &o.chisq_max)) return CLI_USAGE;
     size_t k = 0;
-    const char **files = fbuf ? cli_split_list(fbuf, &k) : NULL;
+    const char **files = NULL;
+    if ((rc = cli_list("ldsc", h2 ? "--h2" : "--rg", h2 ? h2 : rg, &files, &k))) return rc;
     double *Mv = NULL, *ihv = NULL, *igv = NULL, *spv = NULL, *ppv = NULL;
     char *prefix = NULL;
     ks_ctx *ctx = NULL;
-    rc = CLI_FAILED;
-    if (!files) goto done;
     if (rg && k < 2) {
         fprintf(stderr, "kestrel ldsc: --rg needs at least two files\n");
         rc = CLI_USAGE;
@@ -629,15 +608,11 @@ int cmd_ldsc_bulik(int argc, char **argv)
         goto done;
     }
     size_t nM = 0;
-    if (M) {
-        char *mb = strdup(M);
-        const char **ml = mb ? cli_split_list(mb, &nM) : NULL;
-        free(ml);
-        free(mb);
-    }
-    if ((rc = num_list("--M", M, 0, &Mv)) || (rc = num_list("--intercept-h2", ih, k, &ihv)) ||
-        (rc = num_list("--intercept-gencov", ig, k, &igv)) ||
-        (rc = num_list("--samp-prev", sp, k, &spv)) || (rc = num_list("--pop-prev", pp, k, &ppv)))
+    if ((rc = num_list("--M", M, 0, &Mv, &nM)) ||
+        (rc = num_list("--intercept-h2", ih, k, &ihv, NULL)) ||
+        (rc = num_list("--intercept-gencov", ig, k, &igv, NULL)) ||
+        (rc = num_list("--samp-prev", sp, k, &spv, NULL)) ||
+        (rc = num_list("--pop-prev", pp, k, &ppv, NULL)))
         goto done;
     double Mt = 0.0; /* (several annotations may have M < 0: continuous ones; not their sum) */
     for (size_t j = 0; j < nM; j++) Mt += Mv[j];
@@ -669,7 +644,6 @@ done:
     free(spv);
     free(ppv);
     free(files);
-    free(fbuf);
     ks_ctx_free(ctx);
     return rc;
 }

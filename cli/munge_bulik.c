@@ -6,41 +6,6 @@
 
 #include "cli.h"
 
-static void help_munge_ldsc(void)
-{
-    printf(
-        "usage: kestrel munge --mode ldsc --sumstats FILE --out PREFIX [options]\n\n"
-        "bulik ldsc's munge_sumstats.py: a GWAS file (plain or gzip, whitespace-delimited) to\n"
-        "PREFIX.sumstats.gz (SNP A1 A2 Z N, the file's alleles) and PREFIX.log. Several files:\n"
-        "--sumstats A,B --out PA,PB (read in parallel). Every file is written together (a\n"
-        "failed run leaves an earlier run's as they were).\n\n"
-        "  --sumstats LIST       the input files, comma-separated\n"
-        "  --out LIST            one output prefix per file (an ending .sumstats.gz,\n"
-        "                        .sumstats or .log is not repeated)\n"
-        "  --merge-alleles FILE  keep the SNPs of this list (SNP A1 A2), in its order; rows\n"
-        "                        whose alleles do not match it are written blank\n"
-        "  --N X                 sample size (where the file has no N column)\n"
-        "  --N-cas X, --N-con X  numbers of cases and controls (N = their sum)\n"
-        "  --daner               Ripke's daner format: N from the FRQ_A_<n>, FRQ_U_<n> names\n"
-        "  --daner-n             newer daner format: N from the Nca and Nco columns\n"
-        "  --info-min X          remove INFO below X (0.9)\n"
-        "  --maf-min X           remove MAF not above X (0.01)\n"
-        "  --n-min X             remove N below X (default: 90th percentile of N / 1.5)\n"
-        "  --nstudy-min X        remove NSTUDY below X (default: the largest; without N)\n"
-        "  --signed-sumstats C,V the signed statistic's column and null value (BETA,0; OR,1)\n"
-        "  --a1-inc              no signed statistic: A1 is the increasing allele\n"
-        "  --ignore LIST         columns not to read\n"
-        "  --keep-maf            write the FRQ column too\n"
-        "  --no-alleles          do not require (or check) A1 and A2\n"
-        "  --snp, --N-col, --N-cas-col, --N-con-col, --a1, --a2, --p, --frq, --info, --nstudy\n"
-        "                        NAME: the column's name when it is not one munge_sumstats knows\n"
-        "  --info-list LIST      several INFO columns (munge_sumstats then stops: one allowed)\n"
-        "  --decimals K          digits after the point of Z, N and FRQ (3, munge_sumstats's)\n"
-        "  --chunksize N         accepted for munge_sumstats's sake; the file is streamed\n"
-        "  --threads N           files read in parallel (default: one per 8 MB of input, at\n"
-        "                        most all cores)\n");
-}
-
 /* Python 2's str() of a float, as munge_sumstats's log prints its numbers. */
 static const char *pystr(double x, char *b)
 {
@@ -181,36 +146,39 @@ static char *call_text(int argc, char **argv)
     return s;
 }
 
-/* The column-name flags as NAME=column entries (freed by the caller with free). */
-static const char **column_flags(const char *const *v, const char *const *key, int nk,
-                                 const char *info_list, char **bufs)
+/* The column-name flags as NAME=column entries, in *out (one block: free(*out)); CLI_OK, or
+ * CLI_USAGE / CLI_FAILED with the message said. */
+static int column_flags(const char *const *v, const char *const *key, int nk,
+                        const char *info_list, const char ***out)
 {
-    size_t n = 0, ni = 0;
-    char *il = info_list ? strdup(info_list) : NULL;
-    const char **items = il ? cli_split_list(il, &ni) : NULL;
-    const char **out = calloc((size_t)nk + ni + 1, sizeof *out);
-    char *buf = malloc(4096 + (info_list ? 8 * ni + strlen(info_list) : 0));
-    if (!out || !buf) {
-        free(out);
-        free(buf);
+    const char **items = NULL;
+    size_t ni = 0, bytes = 0;
+    int rc = info_list ? cli_list("munge", "--info-list", info_list, &items, &ni) : CLI_OK;
+    if (rc) return rc;
+    for (int k = 0; k < nk; k++) bytes += v[k] ? strlen(key[k]) + strlen(v[k]) + 2 : 0;
+    for (size_t i = 0; i < ni; i++) bytes += strlen(items[i]) + 6;
+    const size_t nptr = (size_t)nk + ni + 1;
+    const char **o = malloc(nptr * sizeof *o + bytes);
+    if (!o) {
         free(items);
-        free(il);
-        return NULL;
+        fprintf(stderr, "kestrel munge: out of memory\n");
+        return CLI_FAILED;
     }
-    size_t at = 0;
+    char *at = (char *)(o + nptr);
+    size_t n = 0;
     for (int k = 0; k < nk; k++)
-        if (v[k] && at + strlen(v[k]) + 16 < 4096) {
-            out[n++] = buf + at;
-            at += (size_t)sprintf(buf + at, "%s=%s", key[k], v[k]) + 1;
+        if (v[k]) {
+            o[n++] = at;
+            at += sprintf(at, "%s=%s", key[k], v[k]) + 1;
         }
     for (size_t i = 0; i < ni; i++) {
-        out[n++] = buf + at;
-        at += (size_t)sprintf(buf + at, "INFO=%s", items[i]) + 1;
+        o[n++] = at;
+        at += sprintf(at, "INFO=%s", items[i]) + 1;
     }
+    o[n] = NULL;
     free(items);
-    free(il);
-    *bufs = buf;
-    return out;
+    *out = o;
+    return CLI_OK;
 }
 
 int cmd_munge_ldsc(int argc, char **argv)
@@ -222,30 +190,61 @@ int cmd_munge_ldsc(int argc, char **argv)
     const char *cv[10] = {NULL};
     static const char *const ckey[10] = {"SNP", "N", "N_CAS", "N_CON", "A1",
                                          "A2",  "P", "FRQ",   "INFO",  "NSTUDY"};
-    /* clang-format off */
     const cli_opt opts[] = {
-        {"mode", 1, &mode},          {"sumstats", 1, &sumstats},  {"out", 1, &out},
-        {"merge-alleles", 1, &merge}, {"N", 1, &N},               {"N-cas", 1, &ncas},
-        {"N-con", 1, &ncon},         {"info-min", 1, &info},      {"maf-min", 1, &maf},
-        {"n-min", 1, &nmin},         {"nstudy-min", 1, &smin},    {"daner", 0, &daner},
-        {"daner-n", 0, &dn},         {"signed-sumstats", 1, &sgn}, {"a1-inc", 0, &a1inc},
-        {"ignore", 1, &ignore},      {"keep-maf", 0, &keepmaf},   {"no-alleles", 0, &noall},
-        {"decimals", 1, &dec},       {"chunksize", 1, &chunk},    {"threads", 1, &threads},
-        {"snp", 1, &cv[0]},          {"N-col", 1, &cv[1]},        {"N-cas-col", 1, &cv[2]},
-        {"N-con-col", 1, &cv[3]},    {"a1", 1, &cv[4]},           {"a2", 1, &cv[5]},
-        {"p", 1, &cv[6]},            {"frq", 1, &cv[7]},          {"info", 1, &cv[8]},
-        {"nstudy", 1, &cv[9]},       {"info-list", 1, &infolist}};
-    /* clang-format on */
+        {"mode", 1, &mode, "ldsc", "bulik ldsc's munge_sumstats.py (this help)"},
+        {"sumstats", 1, &sumstats, "LIST", "the input files, comma-separated"},
+        {"out", 1, &out, "LIST", "one output prefix per file (an ending .sumstats.gz,\n"
+                                 ".sumstats or .log is not repeated)"},
+        {"merge-alleles", 1, &merge, "FILE", "keep the SNPs of this list (SNP A1 A2), in its order; "
+                                             "rows\nwhose alleles do not match it are written "
+                                             "blank"},
+        {"N", 1, &N, "X", "sample size (where the file has no N column)"},
+        {"N-cas", 1, &ncas, "X", "number of cases (N = cases + controls)"},
+        {"N-con", 1, &ncon, "X", "number of controls"},
+        {"daner", 0, &daner, NULL, "Ripke's daner format: N from the FRQ_A_<n>, FRQ_U_<n> names"},
+        {"daner-n", 0, &dn, NULL, "newer daner format: N from the Nca and Nco columns"},
+        {"info-min", 1, &info, "X", "remove INFO below X (0.9)"},
+        {"maf-min", 1, &maf, "X", "remove MAF not above X (0.01)"},
+        {"n-min", 1, &nmin, "X", "remove N below X (default: 90th percentile of N / 1.5)"},
+        {"nstudy-min", 1, &smin, "X", "remove NSTUDY below X (default: the largest; without N)"},
+        {"signed-sumstats", 1, &sgn, "C,V", "the signed statistic's column and null value (BETA,0; "
+                                            "OR,1)"},
+        {"a1-inc", 0, &a1inc, NULL, "no signed statistic: A1 is the increasing allele"},
+        {"ignore", 1, &ignore, "LIST", "columns not to read"},
+        {"keep-maf", 0, &keepmaf, NULL, "write the FRQ column too"},
+        {"no-alleles", 0, &noall, NULL, "do not require (or check) A1 and A2"},
+        {"snp", 1, &cv[0], "NAME", "the SNP column's name, where munge_sumstats does not know it"},
+        {"N-col", 1, &cv[1], "NAME", "the N column's name"},
+        {"N-cas-col", 1, &cv[2], "NAME", "the N_CAS column's name"},
+        {"N-con-col", 1, &cv[3], "NAME", "the N_CON column's name"},
+        {"a1", 1, &cv[4], "NAME", "the A1 column's name"},
+        {"a2", 1, &cv[5], "NAME", "the A2 column's name"},
+        {"p", 1, &cv[6], "NAME", "the P column's name"},
+        {"frq", 1, &cv[7], "NAME", "the FRQ column's name"},
+        {"info", 1, &cv[8], "NAME", "the INFO column's name"},
+        {"nstudy", 1, &cv[9], "NAME", "the NSTUDY column's name"},
+        {"info-list", 1, &infolist, "LIST", "several INFO columns (munge_sumstats then stops: one "
+                                            "allowed)"},
+        {"decimals", 1, &dec, "K", "digits after the point of Z, N and FRQ (3, munge_sumstats's)"},
+        {"chunksize", 1, &chunk, "N", "accepted for munge_sumstats's sake; the file is streamed"},
+        {"threads", 1, &threads, "N", "files read in parallel, at most (default 0: all cores,\n"
+                                      "one per 8 MB of input)"},
+    };
     int rc = cli_parse("munge", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help_munge_ldsc();
+        cli_help("usage: kestrel munge --mode ldsc --sumstats FILE --out PREFIX [options]\n\n"
+                 "bulik ldsc's munge_sumstats.py: a GWAS file (plain or gzip, whitespace-delimited) "
+                 "to\nPREFIX.sumstats.gz (SNP A1 A2 Z N, the file's alleles) and PREFIX.log. Several "
+                 "files:\n--sumstats A,B --out PA,PB (read in parallel). Every file is written "
+                 "together (a\nfailed run leaves an earlier run's as they were).\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
     (void)mode;
     (void)chunk;
     if (!sumstats || !out) {
-        fprintf(stderr, "kestrel munge --mode ldsc: --sumstats and --out are required (see "
+        fprintf(stderr, "kestrel munge: --sumstats and --out are required with --mode ldsc (see "
                         "kestrel munge --mode ldsc --help)\n");
         return CLI_USAGE;
     }
@@ -274,19 +273,24 @@ int cmd_munge_ldsc(int argc, char **argv)
     lo.daner_n = dn != NULL;
     lo.keep_maf = keepmaf != NULL;
     lo.no_alleles = noall != NULL;
-    char *sbuf = strdup(sumstats), *obuf = strdup(out), *ibuf = ignore ? strdup(ignore) : NULL;
-    char *cbuf = NULL, *call = call_text(argc, argv);
+    char *call = NULL;
     size_t n = 0, no = 0, ni = 0;
-    const char **paths = cli_split_list(sbuf, &no), **prefixes = cli_split_list(obuf, &n);
-    const char **ign = ibuf ? cli_split_list(ibuf, &ni) : NULL;
-    const char **cols = column_flags(cv, ckey, 10, infolist, &cbuf);
+    const char **paths = NULL, **prefixes = NULL, **ign = NULL, **cols = NULL;
     char **outs = NULL;
     ks_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
     ks_text_group *g = NULL;
+    if ((rc = cli_list("munge", "--sumstats", sumstats, &paths, &no)) ||
+        (rc = cli_list("munge", "--out", out, &prefixes, &n)) ||
+        (ignore && (rc = cli_list("munge", "--ignore", ignore, &ign, &ni))) ||
+        (rc = column_flags(cv, ckey, 10, infolist, &cols)))
+        goto done;
     rc = CLI_FAILED;
-    if (!paths || !prefixes || !cols || !call || (ignore && !ign)) goto done;
-    if (n != no || n == 0) {
+    if (!(call = call_text(argc, argv))) {
+        fprintf(stderr, "kestrel munge: out of memory\n");
+        goto done;
+    }
+    if (n != no) {
         fprintf(stderr, "kestrel munge: --out has %zu prefixes for %zu --sumstats files\n", n, no);
         rc = CLI_USAGE;
         goto done;
@@ -295,7 +299,10 @@ int cmd_munge_ldsc(int argc, char **argv)
     o.columns = cols;
     outs = calloc(2 * n, sizeof *outs);
     rep = calloc(n, sizeof *rep);
-    if (!outs || !rep) goto done;
+    if (!outs || !rep) {
+        fprintf(stderr, "kestrel munge: out of memory\n");
+        goto done;
+    }
     for (size_t i = 0; i < n; i++) {
         static const char *const ends[] = {".sumstats.gz", ".sumstats", ".log", NULL};
         char *pre = cli_out_prefix("munge", prefixes[i], ends);
@@ -309,11 +316,17 @@ int cmd_munge_ldsc(int argc, char **argv)
             snprintf(outs[n + i], l, "%s.log", pre);
         }
         free(pre);
-        if (!outs[i] || !outs[n + i]) goto done;
+        if (!outs[i] || !outs[n + i]) {
+            fprintf(stderr, "kestrel munge: out of memory\n");
+            goto done;
+        }
     }
     if ((rc = cli_ctx(&ctx, "munge", threads)) != CLI_OK) goto done;
+    if (ks_text_group_new(ctx, &g) != KS_OK) {
+        rc = cli_fail(ctx, "munge");
+        goto done;
+    }
     rc = CLI_FAILED;
-    if (ks_text_group_new(ctx, &g) != KS_OK) goto done;
     o.outputs = g; /* every file and its log: all or none */
     if (ks_gsem_munge(ctx, n, paths, (const char *const *)outs, merge, &o, rep) != KS_OK) {
         rc = cli_fail(ctx, "munge");
@@ -343,10 +356,6 @@ done:
     free(prefixes);
     free(ign);
     free(cols);
-    free(cbuf);
-    free(sbuf);
-    free(obuf);
-    free(ibuf);
     free(call);
     ks_ctx_free(ctx);
     return rc;

@@ -6,45 +6,19 @@
 
 #include "cli.h"
 
-static void help_sumstats(void)
-{
-    printf("usage: kestrel sumstats --files A.txt.gz,B.txt.gz --ref REF --se-logit F,T [options]\n\n"
-           "GenomicSEM's sumstats(): each raw GWAS file aligned to the reference (SNP A1 A2 MAF\n"
-           "..., e.g. reference.1000G.maf.0.005.txt) and standardized; the SNPs present in every\n"
-           "file are written to --out (the reference's columns, then beta.<trait> se.<trait>),\n"
-           "with a log of the rows each rule removed.\n\n"
-           "  --files LIST         the raw files, comma-separated (the order of ldsc's traits)\n"
-           "  --ref FILE           the reference (SNP A1 A2 MAF; every column is carried over)\n"
-           "  --se-logit LIST      per file T/F: the SE column is a logistic SE (required)\n"
-           "  --ols LIST           per file T/F: a continuous trait (beta from Z, N, MAF)\n"
-           "  --linprob LIST       per file T/F: a binary trait run as a linear probability model\n"
-           "  --betas LIST         per file T/F: OLS betas already standardized\n"
-           "  --N LIST             per file sample size, NA for the N column (default: all NA)\n"
-           "  --trait-names LIST   names (default: the file names)\n"
-           "  --info-filter X      remove rows with INFO below X (0.6)\n"
-           "  --maf-filter X       remove reference SNPs with MAF below X (0.01)\n"
-           "  --keep-indel         keep alleles other than A C G T\n"
-           "  --ambig              remove strand-ambiguous reference SNPs (A/T, C/G)\n"
-           "  --direct-filter      remove rows with '?' for half or more of DIRECTION\n"
-           "  --columns LIST       column names for GenomicSEM's names: SNP=MarkerName,SE=se_or\n"
-           "  --out FILE           the table (default <trait1>_<trait2>..._sumstats.tsv.gz;\n"
-           "                       gzip for .gz); the log goes beside it, in --out's directory,\n"
-           "                       as <trait1>_<trait2>..._sumstats.log; both are written\n"
-           "                       together (a failed run leaves an earlier run's)\n"
-           "  --threads N          files read in parallel (default: one per 8 MB of input, at\n"
-           "                       most all cores)\n");
-}
-
 /* "T,F,TRUE,false,1,0" -> k flags (s NULL: all 0) */
 static int flag_list(const char *opt, const char *s, size_t k, int *out)
 {
     for (size_t i = 0; i < k; i++) out[i] = 0;
     if (!s) return CLI_OK;
-    char *b = strdup(s);
     size_t m = 0;
-    const char **l = b ? cli_split_list(b, &m) : NULL;
-    int rc = l && m == k ? CLI_OK : CLI_USAGE;
-    if (rc) fprintf(stderr, "kestrel sumstats: %s has %zu values for %zu files\n", opt, m, k);
+    const char **l = NULL;
+    int rc = cli_list("sumstats", opt, s, &l, &m);
+    if (rc) return rc;
+    if (m != k) {
+        fprintf(stderr, "kestrel sumstats: %s has %zu values for %zu files\n", opt, m, k);
+        rc = CLI_USAGE;
+    }
     for (size_t i = 0; !rc && i < k; i++) {
         static const char *const yes[] = {"T", "TRUE", "True", "true", "1"};
         static const char *const no[] = {"F", "FALSE", "False", "false", "0"};
@@ -60,7 +34,6 @@ static int flag_list(const char *opt, const char *s, size_t k, int *out)
         out[i] = v;
     }
     free(l);
-    free(b);
     return rc;
 }
 
@@ -131,15 +104,39 @@ int cmd_sumstats(int argc, char **argv)
                *cols = NULL, *out = NULL, *threads = NULL, *sel = NULL, *ols = NULL,
                *lin = NULL, *bet = NULL, *indel = NULL, *ambig = NULL, *direct = NULL;
     const cli_opt opts[] = {
-        {"files", 1, &files},      {"ref", 1, &ref},         {"trait-names", 1, &tn},
-        {"se-logit", 1, &sel},     {"ols", 1, &ols},         {"linprob", 1, &lin},
-        {"betas", 1, &bet},        {"N", 1, &N},             {"info-filter", 1, &info},
-        {"maf-filter", 1, &maf},   {"keep-indel", 0, &indel}, {"ambig", 0, &ambig},
-        {"direct-filter", 0, &direct}, {"columns", 1, &cols}, {"out", 1, &out},
-        {"threads", 1, &threads}};
+        {"files", 1, &files, "LIST", "the raw files, comma-separated (the order of ldsc's traits)"},
+        {"ref", 1, &ref, "FILE", "the reference (SNP A1 A2 MAF; every column is carried over)"},
+        {"se-logit", 1, &sel, "LIST", "per file T/F: the SE column is a logistic SE (required)"},
+        {"ols", 1, &ols, "LIST", "per file T/F: a continuous trait (beta from Z, N, MAF;\n"
+                                 "Python: OLS)"},
+        {"linprob", 1, &lin, "LIST", "per file T/F: a binary trait run as a linear probability "
+                                     "model"},
+        {"betas", 1, &bet, "LIST", "per file T/F: OLS betas already standardized"},
+        {"N", 1, &N, "LIST", "per file sample size, NA for the N column (default: all NA)"},
+        {"trait-names", 1, &tn, "LIST", "names (default: the file names)"},
+        {"info-filter", 1, &info, "X", "remove rows with INFO below X (0.6)"},
+        {"maf-filter", 1, &maf, "X", "remove reference SNPs with MAF below X (0.01)"},
+        {"keep-indel", 0, &indel, NULL, "keep alleles other than A C G T"},
+        {"ambig", 0, &ambig, NULL, "remove strand-ambiguous reference SNPs (A/T, C/G)"},
+        {"direct-filter", 0, &direct, NULL, "remove rows with '?' for half or more of DIRECTION"},
+        {"column-names", 1, &cols, "LIST",
+         "column names for GenomicSEM's names: SNP=MarkerName,SE=se_or", "columns"},
+        {"out", 1, &out, "FILE", "the table (default <trait1>_<trait2>..._sumstats.tsv.gz;\n"
+                                 "gzip for .gz); the log goes beside it, in --out's directory,\n"
+                                 "as <trait1>_<trait2>..._sumstats.log; both are written\n"
+                                 "together (a failed run leaves an earlier run's)"},
+        {"threads", 1, &threads, "N", "files read in parallel, at most (default 0: all cores,\n"
+                                      "one per 8 MB of input)"},
+    };
     int rc = cli_parse("sumstats", argc, argv, opts, sizeof opts / sizeof *opts);
     if (rc < 0) {
-        help_sumstats();
+        cli_help("usage: kestrel sumstats --files A.txt.gz,B.txt.gz --ref REF --se-logit F,T "
+                 "[options]\n\n"
+                 "GenomicSEM's sumstats(): each raw GWAS file aligned to the reference (SNP A1 A2 "
+                 "MAF\n..., e.g. reference.1000G.maf.0.005.txt) and standardized; the SNPs "
+                 "present in every\nfile are written to --out (the reference's columns, then "
+                 "beta.<trait> se.<trait>),\nwith a log of the rows each rule removed.\n",
+                 opts, sizeof opts / sizeof *opts, NULL);
         return CLI_OK;
     }
     if (rc) return rc;
@@ -160,9 +157,12 @@ int cmd_sumstats(int argc, char **argv)
     const size_t k = tr.n;
     const char **paths = tr.paths;
     char **names = tr.names, *outname = NULL, *logname = NULL;
-    char *cbuf = cols ? strdup(cols) : NULL;
     size_t nc = 0;
-    const char **clist = cbuf ? cli_split_list(cbuf, &nc) : NULL;
+    const char **clist = NULL;
+    if (cols && (rc = cli_list("sumstats", "--column-names", cols, &clist, &nc))) {
+        cli_traits_free(&tr);
+        return rc;
+    }
     double *Nv = NULL;
     int *fl = NULL;
     ks_ctx *ctx = NULL;
@@ -171,7 +171,10 @@ int cmd_sumstats(int argc, char **argv)
     rc = CLI_FAILED;
     Nv = calloc(k, sizeof *Nv);
     fl = calloc(4 * k, sizeof *fl);
-    if (!Nv || !fl) goto done;
+    if (!Nv || !fl) {
+        fprintf(stderr, "kestrel sumstats: out of memory\n");
+        goto done;
+    }
     if ((rc = cli_num_list("sumstats", "--N", N, k, Nv)) ||
         (rc = flag_list("--se-logit", sel, k, fl)) || (rc = flag_list("--ols", ols, k, fl + k)) ||
         (rc = flag_list("--linprob", lin, k, fl + 2 * k)) ||
@@ -243,7 +246,6 @@ done:
     free(outname);
     free(logname);
     free(clist);
-    free(cbuf);
     ks_ctx_free(ctx);
     return rc;
 }

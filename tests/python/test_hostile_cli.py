@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import SAMPLE
+from conftest import DATA, SAMPLE
 
 pytestmark = pytest.mark.hostile
 
@@ -48,7 +48,34 @@ COMMANDS = {
                   "--time", "year", "--first-treat", "first.treat"],
     "mars fit": ["--data", str(SAMPLE / "ozone1.csv"), "--target", "O3"],
     "describe": ["--data", str(SAMPLE / "mpdta.csv")],
+    "munge": ["--files", str(DATA / "gsem/sim/raw/T1.txt.gz"), "--hm3",
+              str(DATA / "gsem/sim/w_hm3.snplist.gz"), "--out-dir", "never-made"],
+    "munge --mode ldsc": ["--sumstats", str(DATA / "gsem/ldsc_test/munge_test/sumstats"),
+                          "--out", "never-written"],
+    "ldsc": ["--traits", str(DATA / "gsem/ref/munged/T1.sumstats.gz"), "--ld",
+             str(DATA / "gsem/sim/ld"), "--out", "never-written"],
+    "ldsc --h2": ["--h2", str(DATA / "gsem/ldsc_test/simulate_test/sumstats/0"), "--ref-ld",
+                  str(DATA / "gsem/ldsc_test/simulate_test/ldscore/oneld_onefile"), "--w-ld",
+                  str(DATA / "gsem/ldsc_test/simulate_test/ldscore/w"), "--out", "never-written"],
+    "sumstats": ["--files", str(DATA / "gsem/sim/raw/T1.txt.gz"), "--ref",
+                 str(DATA / "gsem/sim/reference.snps.gz"), "--se-logit", "F",
+                 "--out", "never-written.tsv"],
 }
+# The option that names the input file, where it is not --data; what the errors start with.
+INPUT = {"munge": "--files", "munge --mode ldsc": "--sumstats", "ldsc": "--traits",
+         "ldsc --h2": "--h2", "sumstats": "--files"}
+PREFIX = {"munge --mode ldsc": "munge", "ldsc --h2": "ldsc"}
+MODE = {"munge --mode ldsc": ["--mode", "ldsc"], "ldsc --h2": ["--h2", "x"]}
+
+
+def words(cmd):
+    """The command's words on the command line: a mode chosen by a flag (bulik's munge and ldsc)
+    puts that flag after the subcommand."""
+    return cmd.split()[:1] + MODE.get(cmd, cmd.split()[1:])
+
+
+def prefix(cmd):
+    return f"kestrel {PREFIX.get(cmd, cmd)}: "
 
 
 def run(*args):
@@ -57,10 +84,10 @@ def run(*args):
 
 @pytest.mark.parametrize("cmd", COMMANDS)
 def test_help_is_one_aligned_table_with_threads(kestrel_bin, cmd):
-    r = run(kestrel_bin, *cmd.split(), "--help")
+    r = run(kestrel_bin, *words(cmd), "--help")
     assert r.returncode == 0 and r.stderr == ""
-    assert r.stdout.startswith(f"usage: kestrel {cmd} ")
-    opts = r.stdout.split("\noptions:\n")[1].splitlines()
+    assert r.stdout.startswith(f"usage: kestrel {cmd.split(' --h2')[0]} ")
+    opts = r.stdout.split("\noptions:\n")[1].split("\n\n")[0].splitlines()
     assert any(line.startswith("  --threads N") for line in opts), "every command takes --threads"
     cols = set()
     for line in opts:
@@ -74,30 +101,33 @@ def test_help_is_one_aligned_table_with_threads(kestrel_bin, cmd):
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
-def test_usage_errors_exit_2_with_the_command_prefix(kestrel_bin, cmd):
-    words = cmd.split()
+def test_usage_errors_exit_2_with_the_command_prefix(kestrel_bin, cmd, tmp_path):
     for args, what in ([["--bogus"], "unknown option '--bogus'"],
                        [[], "required"],
                        [[*COMMANDS[cmd], "--threads", "many"], "--threads 'many' is not a count"],
                        [[*COMMANDS[cmd], "--threads"], "needs a value"]):
-        r = run(kestrel_bin, *words, *args)
+        r = subprocess.run([kestrel_bin, *words(cmd), *args], capture_output=True, text=True,
+                           timeout=300, cwd=tmp_path)
         assert r.returncode == 2, (args, r.stderr)
-        assert r.stderr.startswith(f"kestrel {cmd}: ") and what in r.stderr, (args, r.stderr)
+        assert r.stderr.startswith(prefix(cmd)) and what in r.stderr, (args, r.stderr)
         assert r.stdout == ""
+    assert list(tmp_path.iterdir()) == [], "a failed run leaves nothing behind"
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
 def test_data_errors_exit_1_with_the_reason(kestrel_bin, cmd, tmp_path):
     args = list(COMMANDS[cmd])
-    i = args.index("--data") + 1
-    args[i] = str(tmp_path / "missing.csv")
-    r = run(kestrel_bin, *cmd.split(), *args)
-    assert r.returncode == 1, r.stderr
-    assert r.stderr.startswith(f"kestrel {cmd}: ") and "No such file or directory" in r.stderr
-    args[i] = str(tmp_path)  # a directory
-    r = run(kestrel_bin, *cmd.split(), *args)
-    assert r.returncode == 1 and r.stderr.startswith(f"kestrel {cmd}: ") and \
-        "Is a directory" in r.stderr, r.stderr
+    i = args.index(INPUT.get(cmd, "--data")) + 1
+    work = tmp_path / "work"
+    work.mkdir()
+    for path, reason in ((tmp_path / "missing.csv", "No such file or directory"),
+                         (tmp_path, "Is a directory")):
+        args[i] = str(path)
+        r = subprocess.run([kestrel_bin, *words(cmd), *args], capture_output=True, text=True,
+                           timeout=300, cwd=work)
+        assert r.returncode == 1, r.stderr
+        assert r.stderr.startswith(prefix(cmd)) and reason in r.stderr, r.stderr
+    assert list(work.iterdir()) == [], "a failed run leaves nothing behind"
 
 
 def test_python_names_and_their_aliases(kestrel_bin):
@@ -135,11 +165,20 @@ def test_bootstrap_options_without_the_bootstrap_are_an_error(kestrel_bin):
     assert r.returncode == 0 and r.stdout == w.stdout
 
 
-@pytest.mark.parametrize("cmd,opt", [("did cs", "--covariates"), ("did cs", "--aggregate"),
-                                     ("did sunab", "--covariates"), ("did basic", "--covariates"),
-                                     ("did sdid", "--post-periods"), ("mars fit", "--predictors"),
-                                     ("mars fit", "--linpreds")])
+@pytest.mark.parametrize("cmd,opt", [
+    ("did cs", "--covariates"), ("did cs", "--aggregate"), ("did sunab", "--covariates"),
+    ("did basic", "--covariates"), ("did sdid", "--post-periods"), ("mars fit", "--predictors"),
+    ("mars fit", "--linpreds"), ("munge", "--files"), ("munge", "--trait-names"),
+    ("munge", "--column-names"), ("munge --mode ldsc", "--sumstats"),
+    ("munge --mode ldsc", "--ignore"), ("ldsc", "--traits"), ("ldsc", "--select"),
+    ("ldsc", "--sample-prev"), ("ldsc --h2", "--M"), ("ldsc --h2", "--rg"),
+    ("sumstats", "--se-logit"), ("sumstats", "--N")])
 @pytest.mark.parametrize("value", ["a,,b", "a,", ""])
-def test_an_empty_item_in_a_list_is_a_usage_error(kestrel_bin, cmd, opt, value):
-    r = run(kestrel_bin, *cmd.split(), *COMMANDS[cmd], opt, value)
+def test_an_empty_item_in_a_list_is_a_usage_error(kestrel_bin, cmd, opt, value, tmp_path):
+    line = [*words(cmd), *COMMANDS[cmd], opt, value]
+    if opt == "--rg":  # --rg in place of --h2
+        line = ["ldsc", *COMMANDS[cmd][2:], opt, value]
+    r = subprocess.run([kestrel_bin, *line], capture_output=True, text=True,
+                       timeout=300, cwd=tmp_path)
     assert r.returncode == 2 and f"{opt} '{value}' has an empty item" in r.stderr, r.stderr
+    assert list(tmp_path.iterdir()) == []
