@@ -176,6 +176,7 @@ int ks_text_group_create(ks_ctx *ctx, ks_text_group *g, const char *path, int gz
     if (!rc) {
         const int level = gzip < 0 ? (ks_ends_with(path, ".gz") ? 6 : 0) : gzip > 9 ? 9 : gzip;
         char mode[4] = {'w', 'b', (char)('0' + level), '\0'};
+        errno = 0;
         const int fast = fast_gzip_open(ctx, w, level);
         if (fast < 0)
             rc = fast;
@@ -183,7 +184,9 @@ int ks_text_group_create(ks_ctx *ctx, ks_text_group *g, const char *path, int gz
             w->f = fdopen(fd, "wb");
         else
             w->gz = gzdopen(fd, mode);
-        if (!rc && !w->gz && !w->f) rc = ks_fail(ctx, KS_EIO, "%s: cannot open for writing", path);
+        if (!rc && !w->gz && !w->f)
+            rc = ks_fail(ctx, KS_EIO, "%s: cannot open for writing: %s", path,
+                         strerror(errno ? errno : ENOMEM));
         if (rc && grouped) ks_group_done(g, w->slot, 0);
     }
     if (rc && fd >= 0) { /* (no stream was opened on fd) */
