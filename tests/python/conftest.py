@@ -8,7 +8,7 @@ DATA = ROOT / "tests" / "data"
 SAMPLE = ROOT / "data"
 # The kestrel command under test: the meson build's, or another build's (KS_KESTREL_BIN, e.g. the
 # sanitizer build's build-asan/kestrel, which `make test-sanitize` runs the hostile cases with).
-KESTREL_BIN = pathlib.Path(os.environ.get("KS_KESTREL_BIN", ROOT / "build" / "kestrel"))
+KESTREL_BIN = ROOT / os.environ.get("KS_KESTREL_BIN", "build/kestrel")  # (relative: to ROOT)
 
 
 def pytest_configure(config):
