@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""The default thread count against one thread: kestrel.mars.Earth, kestrel.feols and
-kestrel.ols at small and large sizes, so that the default (threads=None / 0: every core, reduced
-by the size of the work in C) is never slower than threads=1.
+"""The default thread count against one thread: kestrel.mars.Earth, kestrel.feols, kestrel.ols
+and the threaded DiD estimators (Callaway & Sant'Anna with and without the multiplier bootstrap,
+synthetic DiD's placebo replications, the wild cluster bootstrap, the permutation test) at small
+and large sizes, so that the default (threads=None / 0: every core, reduced by the size of the
+work in C) is never slower than threads=1.
 
 Each (case, threads) runs in a fresh process: `fresh` is the first fit in that process (thread
 pool start-up included), `warm` the median of the next --reps fits. Data: R earth's ozone1
 (data/ozone1.csv), Friedman #1 as bench_mars.py makes it, data/panel.csv, and a generated panel
-(y ~ x1 + x2 | unit + year, 50 rows per unit) for the large feols / ols cases.
+(y ~ x1 + x2 | unit + year, 50 rows per unit) for the large feols / ols cases; for DiD mpdta,
+tests/data/did's panels and diff-diff's generators (bench/did_data.py) at 10,000 units (CS),
+1,000 (SDID), 2,000 (wild) and 20,000 (permutation).
 Usage: bench_threads.py [--reps N] [--cases mars_ozone1,mars_1000,...] [--threads 2]
 """
 import argparse
@@ -21,8 +25,9 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CASES = ("mars_ozone1", "mars_1000", "mars_10000", "mars_100000", "mars2_10000", "mars2_100000",
-         "feols_panel",
-         "feols_1000000", "ols_1000", "ols_1000000")
+         "feols_panel", "feols_1000000", "ols_1000", "ols_1000000",
+         "cs_mpdta", "cs_10000", "csboot_mpdta", "csboot_10000", "sdid_small", "sdid_1000",
+         "wild_small", "wild_2000", "perm_small", "perm_20000")
 
 
 def friedman1(n):
@@ -49,6 +54,8 @@ def make_fit(case, threads):
     from kestrel.mars import Earth
 
     kind, _, size = case.partition("_")
+    if kind in ("cs", "csboot", "sdid", "wild", "perm"):
+        return did_fit(kind, size, threads)
     if kind.startswith("mars"):
         degree = 2 if kind == "mars2" else 1
         if size == "ozone1":
@@ -67,6 +74,45 @@ def make_fit(case, threads):
     X = rng.normal(size=(n, 5))
     y = X @ np.arange(1.0, 6.0) + rng.normal(size=n)
     return lambda: float(kestrel.ols(X, y, intercept=True, threads=threads).coef().iloc[0])
+
+
+def did_fit(kind, size, threads):
+    import pandas as pd
+
+    import kestrel.did as kd
+    sys.path.insert(0, str(ROOT / "bench"))
+    from did_data import make_basic, make_sdid, make_staggered
+
+    tests = ROOT / "tests" / "data" / "did"
+    if kind in ("cs", "csboot"):
+        if size == "mpdta":
+            d, a = pd.read_csv(ROOT / "data" / "mpdta.csv"), ("lemp", "countyreal", "year",
+                                                              "first.treat")
+        else:
+            d, a = pd.DataFrame(make_staggered(int(size), 15, 6)), ("outcome", "unit", "time",
+                                                                    "first_treat")
+        boot = {"n_bootstrap": 999, "seed": 1} if kind == "csboot" else {}
+        return lambda: kd.CallawaySantAnna(threads=threads, **boot).fit(d, *a).overall_att
+    if kind == "sdid":
+        d = (pd.read_csv(tests / "sdid_small.csv") if size == "small"
+             else pd.DataFrame(make_sdid(800, 200, 20, 10)))
+        post = sorted(d.time[d.post == 1].unique())
+        return lambda: kd.SyntheticDiD(seed=1, threads=threads).fit(
+            d, "outcome", "treated", "unit", "time", post_periods=post,
+            other_estimators=False).se
+    if kind == "wild":
+        if size == "small":
+            d, a = pd.read_csv(tests / "wild_small.csv"), ("y", "treated", "post", "state")
+        else:
+            d = pd.DataFrame(make_basic(int(size), 12))
+            a = ("outcome", "treated", "post", "unit")
+        return lambda: kd.DifferenceInDifferences(
+            inference="wild_bootstrap", cluster=a[3], n_bootstrap=999, seed=1,
+            threads=threads).fit(d, outcome=a[0], treatment=a[1], time=a[2]).p_value
+    d = (pd.read_csv(ROOT / "data" / "basic_small.csv") if size == "small"
+         else pd.DataFrame(make_basic(int(size), 12)))
+    return lambda: kd.permutation_test(d, "outcome", "treated", post="post", unit="unit",
+                                       n_permutations=1000, seed=1, threads=threads).p_value
 
 
 def worker(case, threads, reps):
@@ -101,7 +147,7 @@ def main():
           "default / 1 thread (warm) |")
     print("|---|---|---|---|---|---|")
     for case in a.cases.split(","):
-        reps = a.reps if "100000" not in case else max(1, a.reps // 2)
+        reps = a.reps if not any(k in case for k in ("100000", "sdid_1000")) else max(1, a.reps // 2)
         d, one = run(case, 0, reps), run(case, 1, reps)
         assert d["check"] == one["check"], (case, d["check"], one["check"])  # same numbers
         print(f"| {case} | {d['fresh']:.4f} | {one['fresh']:.4f} | {d['warm']:.4f} | "

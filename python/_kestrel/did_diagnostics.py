@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _core
 from . import did_checks as checks
+from . import validate
 from .did_regression import DifferenceInDifferences, _stars
 from .regress import _columns
 from .summary import STARS_LEGEND, Summary, SummaryMixin
@@ -203,7 +204,7 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
 
     data: a DataFrame; outcome, treatment (0/1), post (the 0/1 post column; ``time`` is its old
     name), unit: column names; seed: the permutations' seed (None: a fresh one); threads: C
-    threads (0: every core; the same draws for any count). Returns a PlaceboTestResults."""
+    threads (None or 0: every core, fewer for small work; the same draws for any count). Returns a PlaceboTestResults."""
     post = _post_arg("permutation_test", post, time)
     if unit is None:
         raise ValueError("permutation_test: unit is required")
@@ -215,7 +216,7 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
                                                            treatment=treatment, time=post)
     r = _core.did_placebo(_columns(data[[outcome, treatment, post, unit]]), outcome, treatment,
                           post, unit, "permutation", int(n_permutations), _seed(seed),
-                          threads=threads)
+                          threads=validate.threads(threads))
     eff = r["effects"]
     valid = eff[~np.isnan(eff)]
     if valid.size == 0:

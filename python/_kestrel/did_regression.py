@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _core
 from . import did_checks as checks
+from . import validate
 from .did_base import Estimator, Results
 from .regress import _columns, _feols
 from .summary import STARS_LEGEND, Summary
@@ -256,7 +257,7 @@ class DifferenceInDifferences(Estimator):
             seed = int(np.random.SeedSequence().entropy) & (2**64 - 1)
         w = _core.did_wild(fml, cols, term, cluster, int(self.n_bootstrap),
                            self.bootstrap_weights, int(seed) & (2**64 - 1), self.alpha,
-                           threads=self.threads)
+                           threads=validate.threads(self.threads))
         res = self._fit(data, fml, term, treat_col, {"CRV1": cluster}, expected)
         res.se, res.t_stat, res.p_value = w["se"], w["t_stat"], w["p_value"]
         res.conf_int = (w["ci_lower"], w["ci_upper"])

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _core
 from . import did_checks as checks
+from . import validate
 from .did_base import Estimator, Results
 from .did_regression import _py
 from .summary import Summary
@@ -106,7 +107,7 @@ class SyntheticDiD(Estimator):
     (None: synthdid's automatic regularisation), ``variance_method`` 'placebo' (default) /
     'bootstrap' / 'jackknife' / 'none', ``n_bootstrap`` replications (default 200), ``seed``
     (None: 0), ``alpha`` (1 - the level of the normal interval, 0.05), ``threads`` (C threads
-    for the replications; 0: every core; the numbers are the same for any count)."""
+    for the replications; None or 0: every core, fewer for small work; the numbers are the same for any count)."""
 
     _params = ("zeta_omega", "zeta_lambda", "alpha", "variance_method", "n_bootstrap",
                "seed", "threads")
@@ -128,7 +129,7 @@ class SyntheticDiD(Estimator):
             zeta_omega=nan if self.zeta_omega is None else float(self.zeta_omega),
             zeta_lambda=nan if self.zeta_lambda is None else float(self.zeta_lambda),
             post_periods=None if post_periods is None else np.asarray(post_periods, float),
-            threads=int(self.threads))
+            threads=validate.threads(self.threads))
 
     def fit(self, data, outcome, treatment, unit, time, post_periods=None, covariates=None,
             other_estimators=True):

@@ -17,6 +17,7 @@ import numpy as np
 
 from _kestrel import _core
 from _kestrel import did_checks as checks
+from _kestrel import validate
 from _kestrel.did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
                              MultiPeriodDiDResults, TwoWayFixedEffects)
 from _kestrel.did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
@@ -181,7 +182,8 @@ class CallawaySantAnnaResults(Results):
             self._fit, kind,
             min_e=-math.inf if min_e is None else float(min_e),
             max_e=math.inf if max_e is None else float(max_e),
-            balance_e=-1 if balance_e is None else int(balance_e))
+            balance_e=-1 if balance_e is None else int(balance_e),
+            threads=validate.threads(self._est.threads))
         self.notes.extend(msg for _, msg in agg["notes"])
         checks.warn_notes(agg["notes"])
         elems = {
@@ -328,7 +330,7 @@ class CallawaySantAnna(Estimator):
     ``cband`` (uniform sup-t bands; with the bootstrap), ``panel`` (False: repeated
     cross-sections, every row its own observation), ``allow_unbalanced_panel`` (keep units
     missing some periods, R's unbalanced estimator), ``rank_deficient_action`` (accepted for
-    diff-diff's signature), ``threads`` (0: all cores).
+    diff-diff's signature), ``threads`` (None or 0: every core, fewer for small work).
     """
 
     _params = (
@@ -386,7 +388,7 @@ class CallawaySantAnna(Estimator):
             weights=weights, cluster=self.cluster, alpha=float(self.alpha),
             n_bootstrap=n_boot,
             boot_kind=_choice("bootstrap_weights", self.bootstrap_weights, _BOOT),
-            seed=seed, cband=cband, threads=int(self.threads), panel=bool(self.panel),
+            seed=seed, cband=cband, threads=validate.threads(self.threads), panel=bool(self.panel),
             allow_unbalanced=bool(self.allow_unbalanced_panel))
         _warn_fit_notes(raw["notes"], self.rank_deficient_action)
         est = _Frozen(self, cband)

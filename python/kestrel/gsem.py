@@ -258,7 +258,7 @@ def sumstats(files, ref, trait_names=None, se_logit=None, OLS=None, linprob=None
     (0.01): the INFO and MAF below which a SNP is dropped; keep_indel: keep insertions and
     deletions; ambig: keep strand-ambiguous SNPs; direct_filter: filter on the file's own MAF
     (else the reference's); column_names: {"SNP": ..., "effect": ...} for columns GenomicSEM's
-    synonyms do not name; threads: files read in parallel (0: every core).
+    synonyms do not name; threads: files read in parallel (None or 0: every core, fewer for small inputs).
 
     se_logit, OLS, linprob, betas: one flag per file (or one for all), as in GenomicSEM: OLS for
     continuous traits (beta = Z / sqrt(N varSNP)), linprob for binary traits from Z, else the
