@@ -222,6 +222,7 @@ class DifferenceInDifferences(Estimator):
         checks.check_rank_action(self.rank_deficient_action)
         checks.check_count("n_bootstrap", self.n_bootstrap)
         checks.check_seed(self.seed)
+        validate.threads(self.threads)
         if self.inference not in ("analytical", "wild_bootstrap"):
             raise ValueError(f"inference={self.inference!r}: expected 'analytical' or "
                              "'wild_bootstrap'")

@@ -420,3 +420,24 @@ def test_event_study_time_varying_treatment_warns(basic):
         kd.MultiPeriodDiD().fit(basic.assign(tp=basic.treated * basic.post), "outcome", "tp",
                                 "time", unit="unit", post_periods=[3, 4])
     assert _warned(w, "column 'tp' varies within units")
+
+
+@pytest.mark.parametrize("threads,err", [(None, None), (0, None), (2, None), ("2", TypeError),
+                                         (-1, ValueError), (1.5, TypeError)])
+def test_threads_argument(threads, err, basic, stag, sdid):
+    """threads: None or 0 is the default, as for feols and Earth; anything but a count >= 0 is an
+    error naming it (CallawaySantAnna(threads=None) raised a TypeError from int(None))."""
+    fits = [
+        lambda: kd.CallawaySantAnna(threads=threads).fit(stag, *STAG_ARGS),
+        lambda: kd.SyntheticDiD(threads=threads, variance_method="none").fit(
+            sdid, "outcome", "treated", "unit", "time", post_periods=[16, 17, 18, 19, 20]),
+        lambda: kd.DifferenceInDifferences(threads=threads).fit(
+            basic, outcome="outcome", treatment="treated", time="post"),
+        lambda: kd.permutation_test(basic, "outcome", "treated", post="post", unit="unit",
+                                    n_permutations=20, seed=1, threads=threads)]
+    for fit in fits:
+        if err is None:
+            fit()
+        else:
+            with pytest.raises(err, match="threads"):
+                fit()
