@@ -625,7 +625,8 @@ int gsem_each(ks_ctx *ctx, size_t n, uint64_t bytes, gsem_task fn, void *arg, in
 
 void gsem_progress_report(const gsem_progress *pr, ks_text_reader *r)
 {
-#pragma omp critical(ks_gsem_progress)
+    /* (unnamed: a named critical section is a global symbol of the shared library) */
+#pragma omp critical
     {
         ks_text_progress(r, &pr->done[2 * pr->me], &pr->done[2 * pr->me + 1]);
         uint64_t d = 0, t = 0;
