@@ -45,14 +45,14 @@ int cmd_did_bacon(int argc, char **argv)
     ks_ctx *ctx;
     if ((rc = cli_ctx(&ctx, "did bacon", threads))) return rc;
     ks_table *t = NULL;
-    ks_bacon *r = NULL;
+    ks_did_bacon *r = NULL;
     if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK ||
-        ks_bacon_fit(ctx, t, y, unit, time, g, &r) != KS_OK) {
+        ks_did_bacon_fit(ctx, t, y, unit, time, g, &r) != KS_OK) {
         rc = cli_fail(ctx, "did bacon");
         goto done;
     }
-    ks_bacon_view v;
-    ks_bacon_get(r, &v);
+    ks_did_bacon_view v;
+    ks_did_bacon_get(r, &v);
     if (json) {
         printf("{\"twfe\": ");
         cli_json_num(stdout, v.twfe);
@@ -101,7 +101,7 @@ int cmd_did_bacon(int argc, char **argv)
     }
     printf("\ndecomposition error %.3g\n", v.decomposition_error);
 done:
-    ks_bacon_free(r);
+    ks_did_bacon_free(r);
     ks_table_free(t);
     ks_ctx_free(ctx);
     return rc;

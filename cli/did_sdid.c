@@ -7,15 +7,15 @@
 #include "cli.h"
 
 /* One estimate with options o; the three estimators share everything but the estimator. */
-static int fit(ks_ctx *ctx, const ks_table *t, const char *const *cols, ks_sdid_options o,
-               ks_sdid_estimator est, ks_sdid **out)
+static int fit(ks_ctx *ctx, const ks_table *t, const char *const *cols, ks_did_sdid_options o,
+               ks_did_sdid_estimator est, ks_did_sdid **out)
 {
     o.estimator = est;
-    if (est != KS_SDID_SYNTHDID) o.variance = KS_SDID_NONE;
-    return ks_sdid_fit(ctx, t, cols[0], cols[1], cols[2], cols[3], &o, out);
+    if (est != KS_DID_SDID_SYNTHDID) o.variance = KS_DID_SDID_NONE;
+    return ks_did_sdid_fit(ctx, t, cols[0], cols[1], cols[2], cols[3], &o, out);
 }
 
-static void print_text(const ks_table *t, size_t ucol, const ks_sdid_view *v, double sc,
+static void print_text(const ks_table *t, size_t ucol, const ks_did_sdid_view *v, double sc,
                        double did, const char *variance, double alpha)
 {
     char label[256];
@@ -50,7 +50,7 @@ static void print_text(const ks_table *t, size_t ucol, const ks_sdid_view *v, do
         if (v->lambda[s] > 0) printf("  %-24g %.6f\n", v->times[s], v->lambda[s]);
 }
 
-static void print_json(const ks_table *t, size_t ucol, const ks_sdid_view *v, double sc,
+static void print_json(const ks_table *t, size_t ucol, const ks_did_sdid_view *v, double sc,
                        double did, const char *variance)
 {
     char label[256];
@@ -130,17 +130,17 @@ int cmd_did_sdid(int argc, char **argv)
                         "are required (see --help)\n");
         return CLI_USAGE;
     }
-    static const cli_name variances[] = {{"placebo", KS_SDID_PLACEBO},
-                                         {"bootstrap", KS_SDID_BOOTSTRAP},
-                                         {"jackknife", KS_SDID_JACKKNIFE},
-                                         {"none", KS_SDID_NONE}};
-    ks_sdid_options o = KS_SDID_OPTIONS_INIT;
+    static const cli_name variances[] = {{"placebo", KS_DID_SDID_PLACEBO},
+                                         {"bootstrap", KS_DID_SDID_BOOTSTRAP},
+                                         {"jackknife", KS_DID_SDID_JACKKNIFE},
+                                         {"none", KS_DID_SDID_NONE}};
+    ks_did_sdid_options o = KS_DID_SDID_OPTIONS_INIT;
     double a = 0.05;
     long v;
     int c;
     if (var) {
         if (cli_choice("did sdid", "--variance-method", var, variances, 4, &c)) return CLI_USAGE;
-        o.variance = (ks_sdid_variance)c;
+        o.variance = (ks_did_sdid_variance)c;
     }
     if (reps) {
         if (cli_int("did sdid", "--n-bootstrap", reps, 2, &v)) return CLI_USAGE;
@@ -180,29 +180,29 @@ int cmd_did_sdid(int argc, char **argv)
         return rc;
     }
     ks_table *t = NULL;
-    ks_sdid *r = NULL, *rsc = NULL, *rdid = NULL;
+    ks_did_sdid *r = NULL, *rsc = NULL, *rdid = NULL;
     size_t ucol;
     if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK ||
-        fit(ctx, t, cols, o, KS_SDID_SYNTHDID, &r) != KS_OK ||
-        fit(ctx, t, cols, o, KS_SDID_SC, &rsc) != KS_OK ||
-        fit(ctx, t, cols, o, KS_SDID_DID, &rdid) != KS_OK ||
+        fit(ctx, t, cols, o, KS_DID_SDID_SYNTHDID, &r) != KS_OK ||
+        fit(ctx, t, cols, o, KS_DID_SDID_SC, &rsc) != KS_OK ||
+        fit(ctx, t, cols, o, KS_DID_SDID_DID, &rdid) != KS_OK ||
         ks_table_find(ctx, t, cols[1], &ucol) != KS_OK) {
         rc = cli_fail(ctx, "did sdid");
         goto done;
     }
-    ks_sdid_view vw, vsc, vdid;
-    ks_sdid_get(r, &vw);
-    ks_sdid_get(rsc, &vsc);
-    ks_sdid_get(rdid, &vdid);
+    ks_did_sdid_view vw, vsc, vdid;
+    ks_did_sdid_get(r, &vw);
+    ks_did_sdid_get(rsc, &vsc);
+    ks_did_sdid_get(rdid, &vdid);
     const char *vname = variances[o.variance].name;
     if (json)
         print_json(t, ucol, &vw, vsc.att, vdid.att, vname);
     else
         print_text(t, ucol, &vw, vsc.att, vdid.att, vname, a);
 done:
-    ks_sdid_free(r);
-    ks_sdid_free(rsc);
-    ks_sdid_free(rdid);
+    ks_did_sdid_free(r);
+    ks_did_sdid_free(rsc);
+    ks_did_sdid_free(rdid);
     ks_table_free(t);
     ks_ctx_free(ctx);
     free(periods);

@@ -43,7 +43,7 @@ int cmd_did_sunab(int argc, char **argv)
                         "are required (see --help)\n");
         return CLI_USAGE;
     }
-    ks_sunab_options o = KS_SUNAB_OPTIONS_INIT;
+    ks_did_sunab_options o = KS_DID_SUNAB_OPTIONS_INIT;
     double a = 0.05;
     long v;
     if (antic) {
@@ -58,15 +58,15 @@ int cmd_did_sunab(int argc, char **argv)
     o.covariates = covlist;
     ks_ctx *ctx;
     ks_table *t = NULL;
-    ks_sunab *r = NULL;
+    ks_did_sunab *r = NULL;
     if ((rc = cli_ctx(&ctx, "did sunab", threads))) goto out;
     if (ks_table_read_csv(ctx, data, NULL, &t) != KS_OK ||
-        ks_sunab_fit(ctx, t, y, unit, time, g, &o, &r) != KS_OK) {
+        ks_did_sunab_fit(ctx, t, y, unit, time, g, &o, &r) != KS_OK) {
         rc = cli_fail(ctx, "did sunab");
         goto done;
     }
-    ks_sunab_view s;
-    ks_sunab_get(r, &s);
+    ks_did_sunab_view s;
+    ks_did_sunab_get(r, &s);
     if (json) {
         printf("{\"att\": ");
         cli_json_num(stdout, s.att);
@@ -101,7 +101,7 @@ int cmd_did_sunab(int argc, char **argv)
         rc = cli_plot_event_study("did sunab", plot, "Event study: Sun & Abraham (2021)", "event time", s.e,
                                   s.att_e, s.se_e, ks_t_quantile(1 - a / 2, s.df_t), s.nrel);
 done:
-    ks_sunab_free(r);
+    ks_did_sunab_free(r);
     ks_table_free(t);
     ks_ctx_free(ctx);
 out:

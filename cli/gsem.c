@@ -105,7 +105,7 @@ int cmd_munge(int argc, char **argv)
         fprintf(stderr, "kestrel munge: --files and --hm3 are required (see --help)\n");
         return CLI_USAGE;
     }
-    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
+    ks_gsem_munge_options o = KS_GSEM_MUNGE_OPTIONS_INIT;
     if ((N && cli_positive("munge", "--N", N, &o.N)) ||
         (info && cli_num("munge", "--info-filter", info, &o.info_filter)) ||
         (maf && cli_num("munge", "--maf-filter", maf, &o.maf_filter)))
@@ -121,7 +121,7 @@ int cmd_munge(int argc, char **argv)
         cli_traits_free(&tr);
         return rc;
     }
-    ks_munge_report *rep = NULL;
+    ks_gsem_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
     ks_text_group *g = NULL;
     int made_dir = 0;
@@ -167,7 +167,7 @@ int cmd_munge(int argc, char **argv)
     }
     static const char *const canon[8] = {"SNP", "A1", "A2", "effect", "INFO", "P", "N", "MAF"};
     for (size_t i = 0; i < n; i++) {
-        const ks_munge_report *r = &rep[i];
+        const ks_gsem_munge_report *r = &rep[i];
         ks_text_printf(w, "Munging file: %s\n", paths[i]);
         for (int k = 0; k < 8; k++)
             if (r->used[k])
@@ -222,7 +222,7 @@ int cmd_munge(int argc, char **argv)
 done:
     ks_text_group_abort(g);
     if (rc != CLI_OK && made_dir) rmdir(outdir);
-    for (size_t i = 0; rep && i < n; i++) ks_munge_report_free(ctx, &rep[i]);
+    for (size_t i = 0; rep && i < n; i++) ks_gsem_munge_report_free(ctx, &rep[i]);
     free(rep);
     for (size_t i = 0; outs && i < n; i++) free(outs[i]);
     free(outs);
@@ -287,7 +287,7 @@ static int write_matrix(ks_ctx *ctx, ks_text_group *g, const char *path, const d
 }
 
 /* The log, as GenomicSEM's, with kestrel's counts. */
-static void ldsc_log(ks_text_writer *w, const ks_ldsc_result *r, const char *const *paths,
+static void ldsc_log(ks_text_writer *w, const ks_gsem_ldsc_result *r, const char *const *paths,
                      char *const *names)
 {
     const size_t k = r->k;
@@ -338,7 +338,7 @@ static void ldsc_log(ks_text_writer *w, const ks_ldsc_result *r, const char *con
 
 /* The files of one ldsc run, all or none (an earlier run's S_Stand and V_Stand removed when
  * this run has none). */
-static int ldsc_files(ks_ctx *ctx, const char *out, const ks_ldsc_result *r,
+static int ldsc_files(ks_ctx *ctx, const char *out, const ks_gsem_ldsc_result *r,
                       const char *const *paths, char *const *names)
 {
     const size_t k = r->k, ks = r->kstar;
@@ -393,7 +393,7 @@ static int ldsc_files(ks_ctx *ctx, const char *out, const ks_ldsc_result *r,
 }
 
 /* --select ODD, EVEN or a list, as chromosome numbers (*chrs malloc'd; o->select set). */
-static int ldsc_select(const char *sel, ks_ldsc_options *o, int **chrs)
+static int ldsc_select(const char *sel, ks_gsem_ldsc_options *o, int **chrs)
 {
     const int odd = !strcmp(sel, "ODD"), even = !strcmp(sel, "EVEN");
     const char **li = NULL;
@@ -464,7 +464,7 @@ int cmd_ldsc(int argc, char **argv)
         fprintf(stderr, "kestrel ldsc: --traits and --ld are required (see --help)\n");
         return CLI_USAGE;
     }
-    ks_ldsc_options o = KS_LDSC_OPTIONS_INIT;
+    ks_gsem_ldsc_options o = KS_GSEM_LDSC_OPTIONS_INIT;
     long l;
     if (chr) {
         if (cli_int("ldsc", "--chr", chr, 1, &l) || l > 100000) return CLI_USAGE;
@@ -492,7 +492,7 @@ int cmd_ldsc(int argc, char **argv)
     double *prev = calloc(2 * (k ? k : 1), sizeof *prev);
     int *chrs = NULL;
     ks_ctx *ctx = NULL;
-    ks_ldsc_result *r = NULL;
+    ks_gsem_ldsc_result *r = NULL;
     rc = CLI_FAILED;
     if (!prev) goto done;
     if ((rc = cli_num_list("ldsc", "--sample-prev", sp, k, prev)) ||
@@ -541,7 +541,7 @@ int cmd_ldsc(int argc, char **argv)
            r->S_stand ? ", _S_Stand.tsv, _V_Stand.tsv" : "", prefix);
     rc = CLI_OK;
 done:
-    ks_ldsc_result_free(ctx, r);
+    ks_gsem_ldsc_result_free(ctx, r);
     ks_ctx_free(ctx);
     cli_traits_free(&tr);
     free(prev);

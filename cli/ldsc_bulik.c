@@ -1,5 +1,5 @@
 /* ldsc_bulik.c — `kestrel ldsc --h2 FILE` and `kestrel ldsc --rg A,B,...`: bulik/ldsc's own
- * estimators (ks_bulik_h2 / ks_bulik_rg) with ldsc.py's options, its log (PREFIX.log, also on
+ * estimators (ks_gsem_h2 / ks_gsem_rg) with ldsc.py's options, its log (PREFIX.log, also on
  * stdout) and a TSV of the results (PREFIX.h2.tsv / PREFIX.rg.tsv). */
 #include <math.h>
 #include <stdarg.h>
@@ -122,7 +122,7 @@ static void sb_prefix(sbuf *b, const char *p, int by_chr)
             sb_printf(b, "%c", *p);
 }
 
-static void sb_inputs(sbuf *b, const ks_bulik_options *o, size_t read, size_t dup, size_t ld_snps,
+static void sb_inputs(sbuf *b, const ks_gsem_h2rg_options *o, size_t read, size_t dup, size_t ld_snps,
                       size_t w_snps, size_t merged_ld, size_t merged_w, const char *first)
 {
     sb_printf(b, "Reading summary statistics from %s ...\nRead summary statistics for %zu SNPs.\n",
@@ -144,7 +144,7 @@ static void sb_inputs(sbuf *b, const ks_bulik_options *o, size_t read, size_t du
 }
 
 /* Hsq.summary / Gencov.summary. c: the liability factor (1: observed). */
-static void sb_fit(sbuf *b, const ks_bulik_fit *f, int gencov, double c, char *const *annot)
+static void sb_fit(sbuf *b, const ks_gsem_h2rg_fit *f, int gencov, double c, char *const *annot)
 {
     char t1[32], t2[32];
     const char *T = c != 1.0 ? "Liability" : "Observed";
@@ -266,13 +266,13 @@ static void tsv_num(ks_text_writer *w, double v)
         ks_text_printf(w, "\t%.17g", v);
 }
 
-static int run_h2(ks_ctx *ctx, const char *file, const ks_bulik_options *o, const char *out,
+static int run_h2(ks_ctx *ctx, const char *file, const ks_gsem_h2rg_options *o, const char *out,
                   int argc, char **argv)
 {
     const time_t t0 = time(NULL);
-    ks_bulik_h2_result *r = NULL;
-    if (ks_bulik_h2(ctx, file, o, &r) != KS_OK) return cli_fail(ctx, "ldsc");
-    const ks_bulik_fit *f = &r->h2;
+    ks_gsem_h2_result *r = NULL;
+    if (ks_gsem_h2(ctx, file, o, &r) != KS_OK) return cli_fail(ctx, "ldsc");
+    const ks_gsem_h2rg_fit *f = &r->h2;
     sbuf b = {0};
     sb_head(&b, argc, argv, t0);
     sb_inputs(&b, o, r->snps_read, r->snps_dup, r->ld_snps, r->w_snps, r->merged_ld, r->merged_w,
@@ -325,13 +325,13 @@ static int run_h2(ks_ctx *ctx, const char *file, const ks_bulik_options *o, cons
         rc = close_outputs(ctx, g, w, &b);
     }
     free(b.s);
-    ks_bulik_h2_free(ctx, r);
+    ks_gsem_h2_free(ctx, r);
     return rc;
 }
 
 /* The summary table, with pandas' look: right-aligned columns, 4 decimals (scientific when a
  * value would print as 0). */
-static void sb_table(sbuf *b, char *const *files, const ks_bulik_rg_result *r, int liab)
+static void sb_table(sbuf *b, char *const *files, const ks_gsem_rg_result *r, int liab)
 {
     static const char *const head[12] = {"p1",     "p2",        "rg",       "se",
                                          "z",      "p",         "h2_obs",   "h2_obs_se",
@@ -344,7 +344,7 @@ static void sb_table(sbuf *b, char *const *files, const ks_bulik_rg_result *r, i
         double *v = calloc(np ? np : 1, sizeof *v);
         if (!v) break;
         for (size_t q = 0; q < np; q++) {
-            const ks_bulik_pair *p = &r->pair[q];
+            const ks_gsem_rg_pair *p = &r->pair[q];
             const double h =
                 c == 6 || c == 7 ? (c == 6 ? p->hsq2.tot : p->hsq2.tot_se) * p->liab2 : 0;
             v[q] = p->error  ? NAN
@@ -388,9 +388,9 @@ static void sb_table(sbuf *b, char *const *files, const ks_bulik_rg_result *r, i
     free(cell);
 }
 
-static void sb_pair(sbuf *b, const ks_bulik_rg_result *r, size_t q, char *const *files, int silly)
+static void sb_pair(sbuf *b, const ks_gsem_rg_result *r, size_t q, char *const *files, int silly)
 {
-    const ks_bulik_pair *p = &r->pair[q];
+    const ks_gsem_rg_pair *p = &r->pair[q];
     const size_t k = r->k;
     char t1[32], t2[32], t3[32], t4[32];
     sb_printf(b, "Computing rg for phenotype %zu/%zu\nReading summary statistics from %s ...\n",
@@ -445,12 +445,12 @@ static void sb_pair(sbuf *b, const ks_bulik_rg_result *r, size_t q, char *const 
                   np4(p->rg_se, t2), np4(p->z, t3), np4(p->p, t4));
 }
 
-static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_bulik_options *o,
+static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_gsem_h2rg_options *o,
                   const char *out, int silly, int argc, char **argv)
 {
     const time_t t0 = time(NULL);
-    ks_bulik_rg_result *r = NULL;
-    if (ks_bulik_rg(ctx, k, (const char *const *)files, o, &r) != KS_OK)
+    ks_gsem_rg_result *r = NULL;
+    if (ks_gsem_rg(ctx, k, (const char *const *)files, o, &r) != KS_OK)
         return cli_fail(ctx, "ldsc");
     sbuf b = {0};
     sb_head(&b, argc, argv, t0);
@@ -477,7 +477,7 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_bulik_opti
                        "gcov\tgcov_se\tn_snp\terror\n",
                        liab ? "h2_liab\th2_liab_se" : "h2_obs\th2_obs_se");
         for (size_t q = 0; q + 1 < k; q++) {
-            const ks_bulik_pair *p = &r->pair[q];
+            const ks_gsem_rg_pair *p = &r->pair[q];
             const int ok = !p->error;
             const double na = NAN;
             ks_text_printf(w, "%s\t%s", files[0], files[q + 1]);
@@ -508,7 +508,7 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_bulik_opti
         fprintf(stderr, "kestrel ldsc: %zu of %zu pairs failed (see %s.log)\n", failed, k - 1, out);
         rc = CLI_FAILED;
     }
-    ks_bulik_rg_free(ctx, r);
+    ks_gsem_rg_free(ctx, r);
     return rc;
 }
 
@@ -572,7 +572,7 @@ int cmd_ldsc_bulik(int argc, char **argv)
         fprintf(stderr, "kestrel ldsc: %s (see kestrel ldsc --h2 x --help)\n", bad);
         return CLI_USAGE;
     }
-    ks_bulik_options o = KS_BULIK_OPTIONS_INIT;
+    ks_gsem_h2rg_options o = KS_GSEM_H2RG_OPTIONS_INIT;
     o.ref_ld = ref;
     o.ref_ld_chr = refc;
     o.w_ld = wld;

@@ -23,7 +23,7 @@ static const char *round3(double x, char *b)
     return b;
 }
 
-static const char *const DESCRIBE[KS_LDSC_NCOL] = {
+static const char *const DESCRIBE[KS_GSEM_LDSC_NCOL] = {
     "variant ID (e.g. rs number)",
     "allele 1, the reference allele of the signed statistic",
     "allele 2, the other allele",
@@ -39,9 +39,9 @@ static const char *const DESCRIBE[KS_LDSC_NCOL] = {
 /* The log of one file, munge_sumstats's sentences with kestrel's counts. */
 static int write_log(ks_ctx *ctx, ks_text_group *g, const char *logpath, const char *call,
                      const char *path, const char *merge, const char *out,
-                     const ks_munge_report *r, const ks_munge_options *o)
+                     const ks_gsem_munge_report *r, const ks_gsem_munge_options *o)
 {
-    const ks_munge_ldsc_report *l = &r->ldsc;
+    const ks_gsem_munge_ldsc_report *l = &r->ldsc;
     char b1[40], b2[40];
     ks_text_writer *w;
     if (ks_text_group_create(ctx, g, logpath, 0, &w) != KS_OK) return -1;
@@ -54,7 +54,7 @@ static int write_log(ks_ctx *ctx, ks_text_group *g, const char *logpath, const c
         ks_text_printf(w, "Inferred that N_cas = %s, N_con = %s from the FRQ_[A/U] columns.\n",
                        pystr(l->N_cas, b1), pystr(l->N_con, b2));
     ks_text_puts(w, "Interpreting column names as follows:\n");
-    for (int k = 0; k < KS_LDSC_NCOL; k++)
+    for (int k = 0; k < KS_GSEM_LDSC_NCOL; k++)
         if (l->used[k] && k == 7 && !isnan(l->signed_null))
             ks_text_printf(w, "%s:\t%s (null value %s)\n", l->used[k], DESCRIBE[k],
                            pystr(l->signed_null, b1));
@@ -252,9 +252,9 @@ int cmd_munge_ldsc(int argc, char **argv)
         fprintf(stderr, "kestrel munge: --no-alleles and --merge-alleles are not compatible\n");
         return CLI_USAGE;
     }
-    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
-    ks_munge_ldsc_options lo = KS_MUNGE_LDSC_OPTIONS_INIT;
-    o.mode = KS_MUNGE_LDSC;
+    ks_gsem_munge_options o = KS_GSEM_MUNGE_OPTIONS_INIT;
+    ks_gsem_munge_ldsc_options lo = KS_GSEM_MUNGE_LDSC_OPTIONS_INIT;
+    o.mode = KS_GSEM_MUNGE_LDSC;
     o.ldsc = &lo;
     long dl = 3;
     if ((N && cli_positive("munge", "--N", N, &o.N)) ||
@@ -277,7 +277,7 @@ int cmd_munge_ldsc(int argc, char **argv)
     size_t n = 0, no = 0, ni = 0;
     const char **paths = NULL, **prefixes = NULL, **ign = NULL, **cols = NULL;
     char **outs = NULL;
-    ks_munge_report *rep = NULL;
+    ks_gsem_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
     ks_text_group *g = NULL;
     if ((rc = cli_list("munge", "--sumstats", sumstats, &paths, &no)) ||
@@ -348,7 +348,7 @@ int cmd_munge_ldsc(int argc, char **argv)
     rc = CLI_OK;
 done:
     ks_text_group_abort(g);
-    for (size_t i = 0; rep && i < n; i++) ks_munge_report_free(ctx, &rep[i]);
+    for (size_t i = 0; rep && i < n; i++) ks_gsem_munge_report_free(ctx, &rep[i]);
     free(rep);
     for (size_t i = 0; outs && i < 2 * n; i++) free(outs[i]);
     free(outs);

@@ -37,15 +37,15 @@ static int flag_list(const char *opt, const char *s, size_t k, int *out)
     return rc;
 }
 
-static void write_log(ks_text_writer *w, const ks_sumstats_result *r, const char *const *paths,
-                      const char *ref, const ks_sumstats_options *o, const char *out)
+static void write_log(ks_text_writer *w, const ks_gsem_sumstats_result *r, const char *const *paths,
+                      const char *ref, const ks_gsem_sumstats_options *o, const char *out)
 {
     static const char *const canon[10] = {"SNP", "A1", "A2", "effect", "INFO",
                                           "P",   "N",  "MAF", "SE",     "DIRECTION"};
     ks_text_printf(w, "Applying the MAF filter of %g to the reference file %s: %zu of %zu SNPs "
                       "kept.\n\n", o->maf_filter, ref, r->ref_kept, r->ref_rows);
     for (size_t t = 0; t < r->k; t++) {
-        const ks_sumstats_report *p = &r->reports[t];
+        const ks_gsem_sumstats_report *p = &r->reports[t];
         const char *f = paths[t];
         ks_text_printf(w, "Preparing summary statistics for file: %s\n", f);
         for (int c = 0; c < 10; c++)
@@ -145,7 +145,7 @@ int cmd_sumstats(int argc, char **argv)
                         "--help)\n");
         return CLI_USAGE;
     }
-    ks_sumstats_options o = KS_SUMSTATS_OPTIONS_INIT;
+    ks_gsem_sumstats_options o = KS_GSEM_SUMSTATS_OPTIONS_INIT;
     if ((info && cli_num("sumstats", "--info-filter", info, &o.info_filter)) ||
         (maf && cli_num("sumstats", "--maf-filter", maf, &o.maf_filter)))
         return CLI_USAGE;
@@ -166,7 +166,7 @@ int cmd_sumstats(int argc, char **argv)
     double *Nv = NULL;
     int *fl = NULL;
     ks_ctx *ctx = NULL;
-    ks_sumstats_result *r = NULL;
+    ks_gsem_sumstats_result *r = NULL;
     ks_text_group *g = NULL;
     rc = CLI_FAILED;
     Nv = calloc(k, sizeof *Nv);
@@ -217,7 +217,7 @@ int cmd_sumstats(int argc, char **argv)
     ks_text_writer *w;
     if (ks_gsem_sumstats(ctx, k, paths, ref, &o, &r) != KS_OK ||
         ks_text_group_new(ctx, &g) != KS_OK || /* the table and its log: both or neither */
-        ks_sumstats_write_group(ctx, g, r, (const char *const *)names, outname) != KS_OK ||
+        ks_gsem_sumstats_write_group(ctx, g, r, (const char *const *)names, outname) != KS_OK ||
         ks_text_group_create(ctx, g, logname, 0, &w) != KS_OK) {
         rc = cli_fail(ctx, "sumstats");
         goto done;
@@ -239,7 +239,7 @@ int cmd_sumstats(int argc, char **argv)
     rc = CLI_OK;
 done:
     ks_text_group_abort(g);
-    ks_sumstats_result_free(ctx, r);
+    ks_gsem_sumstats_result_free(ctx, r);
     cli_traits_free(&tr);
     free(Nv);
     free(fl);

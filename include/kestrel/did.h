@@ -175,25 +175,25 @@ KS_API int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const 
  * label, as R orders them. Replications run in parallel, each drawing from the counter stream
  * (seed, replication): identical for any thread count (R uses R's RNG, so its placebo SE agrees
  * in distribution, not digit for digit). */
-typedef enum { KS_SDID_SYNTHDID = 0, KS_SDID_SC = 1, KS_SDID_DID = 2 } ks_sdid_estimator;
+typedef enum { KS_DID_SDID_SYNTHDID = 0, KS_DID_SDID_SC = 1, KS_DID_SDID_DID = 2 } ks_did_sdid_estimator;
 typedef enum {
-    KS_SDID_PLACEBO = 0,
-    KS_SDID_BOOTSTRAP = 1,
-    KS_SDID_JACKKNIFE = 2,
-    KS_SDID_NONE = 3
-} ks_sdid_variance;
+    KS_DID_SDID_PLACEBO = 0,
+    KS_DID_SDID_BOOTSTRAP = 1,
+    KS_DID_SDID_JACKKNIFE = 2,
+    KS_DID_SDID_NONE = 3
+} ks_did_sdid_variance;
 typedef struct {
-    ks_sdid_estimator estimator;
-    ks_sdid_variance variance; /* default placebo */
+    ks_did_sdid_estimator estimator;
+    ks_did_sdid_variance variance; /* default placebo */
     int replications;          /* default 200 (not used by the jackknife) */
     uint64_t seed;
     double zeta_omega, zeta_lambda; /* NaN (default): synthdid's automatic regularisation */
     const double *post_periods;     /* NULL: treatment is D_it */
     size_t npost;
-} ks_sdid_options;
-#define KS_SDID_OPTIONS_INIT                                                                       \
+} ks_did_sdid_options;
+#define KS_DID_SDID_OPTIONS_INIT                                                                       \
     {                                                                                              \
-        KS_SDID_SYNTHDID, KS_SDID_PLACEBO, 200, 0, NAN, NAN, NULL, 0                               \
+        KS_DID_SDID_SYNTHDID, KS_DID_SDID_PLACEBO, 200, 0, NAN, NAN, NULL, 0                               \
     }
 typedef struct {
     double att, se;             /* se NaN when the variance is not defined or not asked */
@@ -205,13 +205,13 @@ typedef struct {
     const size_t *unit_row;     /* N: each unit's first row in the data, controls first */
     size_t replications;
     const double *estimates;    /* the replications' estimates */
-} ks_sdid_view;
-typedef struct ks_sdid ks_sdid;
-KS_API int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
-                       const char *time, const char *treatment, const ks_sdid_options *opt,
-                       ks_sdid **out) KS_RESULT_USED;
-KS_API void ks_sdid_get(const ks_sdid *r, ks_sdid_view *out);
-KS_API void ks_sdid_free(ks_sdid *r); /* NULL is fine */
+} ks_did_sdid_view;
+typedef struct ks_did_sdid ks_did_sdid;
+KS_API int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                       const char *time, const char *treatment, const ks_did_sdid_options *opt,
+                       ks_did_sdid **out) KS_RESULT_USED;
+KS_API void ks_did_sdid_get(const ks_did_sdid *r, ks_did_sdid_view *out);
+KS_API void ks_did_sdid_free(ks_did_sdid *r); /* NULL is fine */
 
 /* The wild cluster restricted bootstrap (Cameron, Gelbach & Miller 2008) of one coefficient of a
  * regression (ks_feols_fit's formula, fixed effects included), as diff-diff's
@@ -287,25 +287,25 @@ KS_API int ks_did_leave_one_out(ks_ctx *ctx, const ks_table *t, const char *y, c
  * first_treat 0, empty or Inf: never treated; at or before the first period (always treated):
  * untreated too (no variation in D within the unit; Goodman-Bacon's footnote 11, as diff-diff). */
 typedef enum {
-    KS_BACON_TREATED_VS_NEVER = 0, /* a timing group against the untreated */
-    KS_BACON_EARLIER_VS_LATER = 1, /* earlier treated, the later (not yet treated) as control */
-    KS_BACON_LATER_VS_EARLIER = 2  /* later treated, the earlier (already treated) as control */
-} ks_bacon_type;
+    KS_DID_BACON_TREATED_VS_NEVER = 0, /* a timing group against the untreated */
+    KS_DID_BACON_EARLIER_VS_LATER = 1, /* earlier treated, the later (not yet treated) as control */
+    KS_DID_BACON_LATER_VS_EARLIER = 2  /* later treated, the earlier (already treated) as control */
+} ks_did_bacon_type;
 typedef struct {
     size_t n;                           /* comparisons */
     const double *treated, *control;    /* timing groups (first periods); control Inf: untreated */
-    const int *type;                    /* ks_bacon_type */
+    const int *type;                    /* ks_did_bacon_type */
     const double *estimate, *weight;
     const double *window_start, *window_end; /* the periods compared */
     const size_t *n_treated, *n_control;     /* observations (units x periods in the window) */
     double twfe, decomposition_error;   /* twfe - sum(weight x estimate) */
     size_t n_groups, n_never, n_always, nunits, nperiods, nobs;
-} ks_bacon_view;
-typedef struct ks_bacon ks_bacon;
-KS_API int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
-                        const char *time, const char *first_treat, ks_bacon **out) KS_RESULT_USED;
-KS_API void ks_bacon_get(const ks_bacon *r, ks_bacon_view *out);
-KS_API void ks_bacon_free(ks_bacon *r); /* NULL is fine */
+} ks_did_bacon_view;
+typedef struct ks_did_bacon ks_did_bacon;
+KS_API int ks_did_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                        const char *time, const char *first_treat, ks_did_bacon **out) KS_RESULT_USED;
+KS_API void ks_did_bacon_get(const ks_did_bacon *r, ks_did_bacon_view *out);
+KS_API void ks_did_bacon_free(ks_did_bacon *r); /* NULL is fine */
 
 /* Sun & Abraham (2021) interaction-weighted event study (diff-diff's SunAbraham): the regression
  * y ~ sum_{g, e != -1 - anticipation} 1(cohort g, t - g = e) (+ covariates) | unit + time with
@@ -317,8 +317,8 @@ typedef struct {
     const char *cluster;
     int anticipation;
     const char *const *covariates; /* NULL-terminated, or NULL */
-} ks_sunab_options;
-#define KS_SUNAB_OPTIONS_INIT {NULL, 0, NULL}
+} ks_did_sunab_options;
+#define KS_DID_SUNAB_OPTIONS_INIT {NULL, 0, NULL}
 typedef struct {
     size_t ncell;                   /* cohort x relative-period cells, by period then cohort */
     const double *cohort, *rel;     /* g and e of each cell */
@@ -332,13 +332,13 @@ typedef struct {
     double df_t;                    /* t-test degrees of freedom (clusters - 1) */
     double ref;                     /* the reference period left out */
     size_t nobs, nclusters, n_treated_units, n_control_units, nperiods;
-} ks_sunab_view;
-typedef struct ks_sunab ks_sunab;
-KS_API int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
-                        const char *time, const char *first_treat, const ks_sunab_options *opt,
-                        ks_sunab **out) KS_RESULT_USED;
-KS_API void ks_sunab_get(const ks_sunab *r, ks_sunab_view *out);
-KS_API void ks_sunab_free(ks_sunab *r); /* NULL is fine */
+} ks_did_sunab_view;
+typedef struct ks_did_sunab ks_did_sunab;
+KS_API int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                        const char *time, const char *first_treat, const ks_did_sunab_options *opt,
+                        ks_did_sunab **out) KS_RESULT_USED;
+KS_API void ks_did_sunab_get(const ks_did_sunab *r, ks_did_sunab_view *out);
+KS_API void ks_did_sunab_free(ks_did_sunab *r); /* NULL is fine */
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,7 @@
  * the reference list, and writes `SNP N Z A1 A2` (gzip TSV): Z = sign(effect) x |Phi^-1(P/2)|
  * with the effect aligned to the reference A1. Memory: the reference list plus the rows that
  * match it, whatever the input's size. Every row removed is counted by reason in the report.
- * Mode KS_MUNGE_LDSC follows bulik ldsc's munge_sumstats.py instead: its column names, filters,
+ * Mode KS_GSEM_MUNGE_LDSC follows bulik ldsc's munge_sumstats.py instead: its column names, filters,
  * N rules and median check, and its output `SNP A1 A2 Z N` with the file's alleles. */
 #ifndef KESTREL_GSEM_H
 #define KESTREL_GSEM_H
@@ -20,12 +20,12 @@ extern "C" {
 
 /* Which tool's rules munge follows. */
 typedef enum {
-    KS_MUNGE_GENOMICSEM = 0, /* R GenomicSEM's munge() (notes sec. 1.4) */
-    KS_MUNGE_LDSC = 1        /* bulik ldsc's munge_sumstats.py (notes sec. 2.1) */
-} ks_munge_mode;
+    KS_GSEM_MUNGE_GENOMICSEM = 0, /* R GenomicSEM's munge() (notes sec. 1.4) */
+    KS_GSEM_MUNGE_LDSC = 1        /* bulik ldsc's munge_sumstats.py (notes sec. 2.1) */
+} ks_gsem_munge_mode;
 
 /* The options of munge_sumstats.py that GenomicSEM's munge() has no counterpart for (mode
- * KS_MUNGE_LDSC; the shared ones, N, INFO, MAF and column names, are in ks_munge_options).
+ * KS_GSEM_MUNGE_LDSC; the shared ones, N, INFO, MAF and column names, are in ks_gsem_munge_options).
  * A 0 means "not given", as munge_sumstats.py reads its flags. */
 typedef struct {
     double N_cas, N_con;  /* --N-cas / --N-con: N = N_cas + N_con where no N column (both > 0) */
@@ -39,8 +39,8 @@ typedef struct {
     int no_alleles;       /* --no-alleles: A1 / A2 neither required nor checked */
     const char *const *ignore; /* --ignore: file columns not to read, NULL-terminated */
     int decimals;         /* digits after the point of Z, N, FRQ (munge_sumstats's %.3f: 3) */
-} ks_munge_ldsc_options;
-#define KS_MUNGE_LDSC_OPTIONS_INIT                                                                 \
+} ks_gsem_munge_ldsc_options;
+#define KS_GSEM_MUNGE_LDSC_OPTIONS_INIT                                                                 \
     {                                                                                              \
         0.0, 0.0, 0.0, 0.0, NULL, 0, 0, 0, 0, 0, NULL, 3                                           \
     }
@@ -56,21 +56,21 @@ typedef struct {
      * (ldsc: munge_sumstats's names SNP, A1, A2, P, N, N_CAS, N_CON, FRQ, INFO, NSTUDY, as
      * its --snp, --a1, ..., --nstudy; INFO more than once as --info-list) */
     const char *const *columns;
-    ks_munge_mode mode;
-    const ks_munge_ldsc_options *ldsc; /* KS_MUNGE_LDSC: its options; NULL: the defaults */
+    ks_gsem_munge_mode mode;
+    const ks_gsem_munge_ldsc_options *ldsc; /* KS_GSEM_MUNGE_LDSC: its options; NULL: the defaults */
     /* the outputs written into this group (borrowed; the caller commits it, with files of its
      * own such as a log, or aborts it when munge fails); NULL: munge commits them itself, all
      * or none */
     ks_text_group *outputs;
-} ks_munge_options;
-#define KS_MUNGE_OPTIONS_INIT                                                                      \
+} ks_gsem_munge_options;
+#define KS_GSEM_MUNGE_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        0.0, 0.9, 0.01, NULL, KS_MUNGE_GENOMICSEM, NULL, NULL                                      \
+        0.0, 0.9, 0.01, NULL, KS_GSEM_MUNGE_GENOMICSEM, NULL, NULL                                      \
     }
 
-/* What munge_sumstats.py's rules did with one file (mode KS_MUNGE_LDSC): rows removed by
+/* What munge_sumstats.py's rules did with one file (mode KS_GSEM_MUNGE_LDSC): rows removed by
  * each filter, in the order they run, each row counted at the first it fails. */
-enum { KS_LDSC_NCOL = 11 }; /* the columns of `used`, see below */
+enum { KS_GSEM_LDSC_NCOL = 11 }; /* the columns of `used`, see below */
 typedef struct {
     size_t na;            /* a missing value in a column read (but one named "INFO") */
     size_t not_in_merge;  /* SNP not in the merge-alleles list */
@@ -98,9 +98,9 @@ typedef struct {
     size_t n_sig;         /* rows with Z^2 > 29 */
     /* file column read as SNP, A1, A2, P, N, N_CAS, N_CON, SIGNED_SUMSTAT, INFO, FRQ, NSTUDY
      * (NULL: none), and the name the median check reports; owned by the report */
-    char *used[KS_LDSC_NCOL];
+    char *used[KS_GSEM_LDSC_NCOL];
     char *signed_name;
-} ks_munge_ldsc_report;
+} ks_gsem_munge_ldsc_report;
 
 /* What munge did with one file: rows by the reason they were removed, in the order the rules
  * run. */
@@ -120,22 +120,22 @@ typedef struct {
     size_t written;
     int effect_is_or;     /* the effect column was read as an odds ratio (median rule) */
     /* which file column became which: "SNP", "A1", "A2", "effect", "P", "N", "INFO", "MAF",
-     * each the file's name or NULL (owned by the report; free with ks_munge_report_free) */
+     * each the file's name or NULL (owned by the report; free with ks_gsem_munge_report_free) */
     char *used[8];
-    ks_munge_ldsc_report ldsc; /* mode KS_MUNGE_LDSC (there, of the fields above only rows,
+    ks_gsem_munge_ldsc_report ldsc; /* mode KS_GSEM_MUNGE_LDSC (there, of the fields above only rows,
                                   short_rows and written are set) */
-} ks_munge_report;
+} ks_gsem_munge_report;
 
 /* Munge n files into out_paths[i] (written whole or not at all), the reference list `ref`
  * (`SNP A1 A2`, plain or gzip) read once and the files processed in parallel over the ctx's
- * threads. Mode KS_MUNGE_LDSC: `ref` is munge_sumstats's --merge-alleles list, or NULL for
+ * threads. Mode KS_GSEM_MUNGE_LDSC: `ref` is munge_sumstats's --merge-alleles list, or NULL for
  * none; out_paths[i] gets `SNP A1 A2 Z N` (+ FRQ) as munge_sumstats.py writes it. reports: n
- * entries, filled (free each with ks_munge_report_free). On an error the message names the
+ * entries, filled (free each with ks_gsem_munge_report_free). On an error the message names the
  * file, line and column at fault, and no output file nor report is left. */
 KS_API int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths,
                          const char *const *out_paths, const char *ref,
-                         const ks_munge_options *opt, ks_munge_report *reports) KS_RESULT_USED;
-KS_API void ks_munge_report_free(ks_ctx *ctx, ks_munge_report *r);
+                         const ks_gsem_munge_options *opt, ks_gsem_munge_report *reports) KS_RESULT_USED;
+KS_API void ks_gsem_munge_report_free(ks_ctx *ctx, ks_gsem_munge_report *r);
 
 /* LD score regression over k munged traits as GenomicSEM's ldsc() runs it (notes sec. 1.5): the
  * LD scores `<ld>/<chr>.l2.ldscore.gz` and `<chr>.l2.M_5_50` of chromosomes 1..chr (or those
@@ -156,8 +156,8 @@ typedef struct {
     const int *select; /* the chromosomes to use instead (nselect of them), or NULL */
     size_t nselect;
     double chisq_max; /* 0: max(0.001 max N, 80) per trait; else > 0 and finite */
-} ks_ldsc_options;
-#define KS_LDSC_OPTIONS_INIT                                                                       \
+} ks_gsem_ldsc_options;
+#define KS_GSEM_LDSC_OPTIONS_INIT                                                                       \
     {                                                                                              \
         NULL, NULL, 0, 22, 200, NULL, 0, 0.0                                                       \
     }
@@ -180,12 +180,12 @@ typedef struct {
      * and SE, mean Z x Z */
     size_t *pair_snps;
     double *est, *est_se, *pair_intercept, *pair_intercept_se, *mean_zz;
-} ks_ldsc_result;
+} ks_gsem_ldsc_result;
 
 KS_API int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
-                        const char *wld, const ks_ldsc_options *opt,
-                        ks_ldsc_result **out) KS_RESULT_USED;
-KS_API void ks_ldsc_result_free(ks_ctx *ctx, ks_ldsc_result *r); /* NULL is fine */
+                        const char *wld, const ks_gsem_ldsc_options *opt,
+                        ks_gsem_ldsc_result **out) KS_RESULT_USED;
+KS_API void ks_gsem_ldsc_result_free(ks_ctx *ctx, ks_gsem_ldsc_result *r); /* NULL is fine */
 
 /* GenomicSEM's sumstats() (notes sec. 1.6): k raw GWAS files aligned to a reference (`SNP A1 A2
  * MAF ...`, e.g. reference.1000G.maf.0.005.txt; every column is carried to the output) and put
@@ -210,8 +210,8 @@ typedef struct {
     int ambig;           /* strand-ambiguous reference SNPs (A/T, C/G) removed */
     int direct_filter;   /* rows with '?' for half or more of the DIRECTION column removed */
     const char *const *columns; /* columns named by the caller, as munge's */
-} ks_sumstats_options;
-#define KS_SUMSTATS_OPTIONS_INIT                                                                   \
+} ks_gsem_sumstats_options;
+#define KS_GSEM_SUMSTATS_OPTIONS_INIT                                                                   \
     {                                                                                              \
         NULL, NULL, NULL, NULL, NULL, 0.6, 0.01, 0, 0, 0, NULL                                     \
     }
@@ -240,7 +240,7 @@ typedef struct {
     /* which column became which: SNP A1 A2 effect INFO P N MAF SE DIRECTION (file names or
      * NULL; owned, freed with the result) */
     char *used[10];
-} ks_sumstats_report;
+} ks_gsem_sumstats_report;
 
 /* The merged SNPs: n rows x the reference's ncol columns (their text as read) and each
  * trait's beta and SE (beta[t * n + i]). */
@@ -250,23 +250,23 @@ typedef struct {
     const char **cell;   /* n x ncol, row-major */
     double *beta, *se;   /* k x n */
     size_t ref_rows, ref_kept; /* the reference's rows, and those its filters kept */
-    ks_sumstats_report *reports; /* k */
+    ks_gsem_sumstats_report *reports; /* k */
     char *arena;         /* (the text) */
-} ks_sumstats_result;
+} ks_gsem_sumstats_result;
 
 KS_API int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char *ref,
-                            const ks_sumstats_options *opt,
-                            ks_sumstats_result **out) KS_RESULT_USED;
+                            const ks_gsem_sumstats_options *opt,
+                            ks_gsem_sumstats_result **out) KS_RESULT_USED;
 /* The merged table as a TSV (gzip when path ends in .gz): the reference's columns, then
  * beta.<name> se.<name> per trait, numbers with 17 significant digits; written whole or not
  * at all. */
-KS_API int ks_sumstats_write(ks_ctx *ctx, const ks_sumstats_result *r,
+KS_API int ks_gsem_sumstats_write(ks_ctx *ctx, const ks_gsem_sumstats_result *r,
                              const char *const *trait_names, const char *path) KS_RESULT_USED;
 /* The same as one file of group g (borrowed; see ks_text_group_commit), e.g. with its log. */
-KS_API int ks_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_sumstats_result *r,
+KS_API int ks_gsem_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_gsem_sumstats_result *r,
                                    const char *const *trait_names,
                                    const char *path) KS_RESULT_USED;
-KS_API void ks_sumstats_result_free(ks_ctx *ctx, ks_sumstats_result *r); /* NULL is fine */
+KS_API void ks_gsem_sumstats_result_free(ks_ctx *ctx, ks_gsem_sumstats_result *r); /* NULL is fine */
 /* bulik/ldsc's own estimators, `ldsc.py --h2` and `--rg` (notes sec. 2.2), written from its
  * regressions.py, irwls.py, jackknife.py and sumstats.py so that h2, rg, the intercepts and their
  * SEs agree with it to rounding. Inputs: summary statistics `SNP A1 A2 N Z` (as munge_sumstats.py
@@ -306,8 +306,8 @@ typedef struct {
     const double *samp_prev, *pop_prev; /* per file, NaN: none (observed scale); NULL: none */
     int no_check_alleles; /* rg: neither check nor align the alleles */
     int invert_anyway;    /* rg: go on when the LD scores' condition number is above 1e5 */
-} ks_bulik_options;
-#define KS_BULIK_OPTIONS_INIT                                                                      \
+} ks_gsem_h2rg_options;
+#define KS_GSEM_H2RG_OPTIONS_INIT                                                                      \
     {                                                                                              \
         NULL, NULL, NULL, NULL, NULL, 0, 0, 200, 0.0, 0.0, 0, NULL, NULL, NULL, NULL, 0, 0          \
     }
@@ -328,7 +328,7 @@ typedef struct {
     double mean_z1z2, z, p;         /* genetic covariance: mean z1 z2, tot / tot_se and its P */
     double *M, *coef, *coef_se, *cat, *cat_se, *prop, *prop_se, *enrichment, *M_prop;
     double *coef_cov, *tot_delete;
-} ks_bulik_fit;
+} ks_gsem_h2rg_fit;
 
 typedef struct {
     size_t snps_read, snps_dup;   /* summary statistics rows read (after missing values), and
@@ -341,14 +341,14 @@ typedef struct {
     char **annot;                 /* the LD columns' names (upstream's: column_<file index>) */
     size_t annot_zero_var;        /* LD columns removed for zero variance */
     double liab;                  /* the liability-scale factor (1: observed scale) */
-    ks_bulik_fit h2;
-} ks_bulik_h2_result;
+    ks_gsem_h2rg_fit h2;
+} ks_gsem_h2_result;
 
 /* The h2 of one summary statistics file (borrowed path). On success *out owns the result
- * (ks_bulik_h2_free). Errors name the file, line and column, or the argument, at fault. */
-KS_API int ks_bulik_h2(ks_ctx *ctx, const char *sumstats, const ks_bulik_options *opt,
-                       ks_bulik_h2_result **out) KS_RESULT_USED;
-KS_API void ks_bulik_h2_free(ks_ctx *ctx, ks_bulik_h2_result *r); /* NULL is fine */
+ * (ks_gsem_h2_free). Errors name the file, line and column, or the argument, at fault. */
+KS_API int ks_gsem_h2(ks_ctx *ctx, const char *sumstats, const ks_gsem_h2rg_options *opt,
+                       ks_gsem_h2_result **out) KS_RESULT_USED;
+KS_API void ks_gsem_h2_free(ks_ctx *ctx, ks_gsem_h2_result *r); /* NULL is fine */
 
 /* The first file against one other. error: NULL, or why this pair has no result (upstream logs
  * the error and goes on with the next file; so does kestrel). */
@@ -358,12 +358,12 @@ typedef struct {
     size_t merged, valid_alleles;   /* SNPs shared with the first file, those with valid alleles */
     size_t chisq_removed;
     double cond;                    /* condition number of the LD scores (several annotations) */
-    ks_bulik_fit hsq1, hsq2, gencov;
+    ks_gsem_h2rg_fit hsq1, hsq2, gencov;
     double rg, rg_se, rg_jknife, z, p; /* NaN when a heritability is not positive */
     int negative_hsq;               /* an h2 <= 0: no rg */
     int out_of_bounds;              /* |rg| > 1.2: upstream prints NA unless --return-silly-things */
     double liab1, liab2;            /* the liability-scale factors (1: observed scale) */
-} ks_bulik_pair;
+} ks_gsem_rg_pair;
 
 typedef struct {
     size_t k;                     /* files; k - 1 pairs */
@@ -372,16 +372,16 @@ typedef struct {
     char **annot;
     size_t annot_zero_var;
     double two_step;              /* the cutoff used, NaN: none */
-    ks_bulik_pair *pair;          /* k - 1 */
-} ks_bulik_rg_result;
+    ks_gsem_rg_pair *pair;          /* k - 1 */
+} ks_gsem_rg_result;
 
 /* rg of sumstats[0] with each of sumstats[1..k) (k >= 2; the pairs in parallel over the ctx's
  * threads, identical for any thread count). Fails when the first file, the LD scores or memory
  * fail, or when every pair fails; a pair that fails alone carries its error. On success *out owns
- * the result (ks_bulik_rg_free). */
-KS_API int ks_bulik_rg(ks_ctx *ctx, size_t k, const char *const *sumstats,
-                       const ks_bulik_options *opt, ks_bulik_rg_result **out) KS_RESULT_USED;
-KS_API void ks_bulik_rg_free(ks_ctx *ctx, ks_bulik_rg_result *r); /* NULL is fine */
+ * the result (ks_gsem_rg_free). */
+KS_API int ks_gsem_rg(ks_ctx *ctx, size_t k, const char *const *sumstats,
+                       const ks_gsem_h2rg_options *opt, ks_gsem_rg_result **out) KS_RESULT_USED;
+KS_API void ks_gsem_rg_free(ks_ctx *ctx, ks_gsem_rg_result *r); /* NULL is fine */
 
 /* bulik/ldsc's jackknives (jackknife.py), for checking and reuse. Matrices column-major:
  * delete_values and pseudovalues n_blocks x p, jknife_cov p x p; separators n_blocks + 1. */
@@ -389,22 +389,22 @@ typedef struct {
     size_t n_blocks, p;
     double *est, *delete_values, *pseudovalues, *jknife_est, *jknife_var, *jknife_se, *jknife_cov;
     size_t *separators; /* NULL for the ratio and pseudovalue jackknives */
-} ks_bulik_jackknife;
+} ks_jackknife;
 /* The fast block jackknife of the regression of y (n) on X (n x p): block sums of X'X and X'y
  * over the blocks given by separators (n_blocks + 1 increasing, from 0 to n) or, when NULL,
  * floor(linspace(0, n, n_blocks + 1)). */
-KS_API int ks_bulik_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X,
+KS_API int ks_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X,
                                     const double *y, size_t n_blocks, const size_t *separators,
-                                    ks_bulik_jackknife **out) KS_RESULT_USED;
+                                    ks_jackknife **out) KS_RESULT_USED;
 /* The ratio jackknife of est (p) with numerator and denominator delete values (n_blocks x p). */
-KS_API int ks_bulik_jackknife_ratio(ks_ctx *ctx, size_t n_blocks, size_t p, const double *est,
+KS_API int ks_jackknife_ratio(ks_ctx *ctx, size_t n_blocks, size_t p, const double *est,
                                     const double *numer, const double *denom,
-                                    ks_bulik_jackknife **out) KS_RESULT_USED;
+                                    ks_jackknife **out) KS_RESULT_USED;
 /* The jackknife estimate, variance and covariance from pseudovalues (n_blocks x p). */
-KS_API int ks_bulik_jackknife_pseudo(ks_ctx *ctx, size_t n_blocks, size_t p,
+KS_API int ks_jackknife_pseudo(ks_ctx *ctx, size_t n_blocks, size_t p,
                                      const double *pseudovalues,
-                                     ks_bulik_jackknife **out) KS_RESULT_USED;
-KS_API void ks_bulik_jackknife_free(ks_ctx *ctx, ks_bulik_jackknife *j); /* NULL is fine */
+                                     ks_jackknife **out) KS_RESULT_USED;
+KS_API void ks_jackknife_free(ks_ctx *ctx, ks_jackknife *j); /* NULL is fine */
 
 #ifdef __cplusplus
 }

@@ -825,15 +825,15 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
     if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
     PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
     ks_table *t = NULL;
-    ks_bacon *r = NULL;
+    ks_did_bacon *r = NULL;
     if (notes) ks_ctx_set_log(ctx, collect_log, notes);
     if (keep && notes && (t = table_from_dict(ctx, cols, keep))) {
         int rc;
-        Py_BEGIN_ALLOW_THREADS rc = ks_bacon_fit(ctx, t, y, u, tm, g, &r);
+        Py_BEGIN_ALLOW_THREADS rc = ks_did_bacon_fit(ctx, t, y, u, tm, g, &r);
         Py_END_ALLOW_THREADS if (rc) raise_ks(ctx, rc);
         else {
-            ks_bacon_view v;
-            ks_bacon_get(r, &v);
+            ks_did_bacon_view v;
+            ks_did_bacon_get(r, &v);
             double *tmp = PyMem_Malloc((v.n ? v.n : 1) * 3 * sizeof *tmp);
             if (!tmp) {
                 PyErr_NoMemory();
@@ -858,7 +858,7 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
             }
         }
     }
-    ks_bacon_free(r);
+    ks_did_bacon_free(r);
     ks_table_free(t);
     ks_ctx_free(ctx);
     Py_XDECREF(keep);
@@ -873,7 +873,7 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
                              "cluster",  "anticipation", "covariates", NULL};
     PyObject *cols, *covs = Py_None;
     const char *y, *u, *tm, *g;
-    ks_sunab_options o = KS_SUNAB_OPTIONS_INIT;
+    ks_did_sunab_options o = KS_DID_SUNAB_OPTIONS_INIT;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziO", kwlist, &cols, &y, &u, &tm, &g,
                                      &o.cluster, &o.anticipation, &covs))
         return NULL;
@@ -887,15 +887,15 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
     }
     PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
     ks_table *t = NULL;
-    ks_sunab *r = NULL;
+    ks_did_sunab *r = NULL;
     if (notes) ks_ctx_set_log(ctx, collect_log, notes);
     if (keep && notes && (t = table_from_dict(ctx, cols, keep))) {
         int rc;
-        Py_BEGIN_ALLOW_THREADS rc = ks_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
+        Py_BEGIN_ALLOW_THREADS rc = ks_did_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
         Py_END_ALLOW_THREADS if (rc) raise_ks(ctx, rc);
         else {
-            ks_sunab_view v;
-            ks_sunab_get(r, &v);
+            ks_did_sunab_view v;
+            ks_did_sunab_get(r, &v);
             out = Py_BuildValue(
                 "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O}",
                 "cohort", dvec(v.cohort, v.ncell), "rel", dvec(v.rel, v.ncell), "effect",
@@ -909,7 +909,7 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
                 "notes", notes);
         }
     }
-    ks_sunab_free(r);
+    ks_did_sunab_free(r);
     ks_table_free(t);
     ks_ctx_free(ctx);
     Py_XDECREF(keep);
@@ -927,15 +927,15 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
                              "threads",    NULL};
     PyObject *cols, *post = Py_None;
     const char *y, *u, *tm, *w;
-    ks_sdid_options o = KS_SDID_OPTIONS_INIT;
+    ks_did_sdid_options o = KS_DID_SDID_OPTIONS_INIT;
     int est = 0, var = 0, threads = 0;
     unsigned long long seed = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|iiiKddOi", kwlist, &cols, &y, &u, &tm, &w,
                                      &est, &var, &o.replications, &seed, &o.zeta_omega,
                                      &o.zeta_lambda, &post, &threads))
         return NULL;
-    o.estimator = (ks_sdid_estimator)est;
-    o.variance = (ks_sdid_variance)var;
+    o.estimator = (ks_did_sdid_estimator)est;
+    o.variance = (ks_did_sdid_variance)var;
     o.seed = (uint64_t)seed;
     PyArrayObject *pp = NULL;
     if (post != Py_None) {
@@ -951,7 +951,7 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
     }
     PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
     ks_table *t = NULL;
-    ks_sdid *r = NULL;
+    ks_did_sdid *r = NULL;
     if (!keep || !notes) goto done;
     if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
         raise_ks(ctx, KS_EINVAL);
@@ -960,14 +960,14 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
     ks_ctx_set_log(ctx, collect_log, notes);
     if (!(t = table_from_dict(ctx, cols, keep))) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_sdid_fit(ctx, t, y, u, tm, w, &o, &r);
+    Py_BEGIN_ALLOW_THREADS rc = ks_did_sdid_fit(ctx, t, y, u, tm, w, &o, &r);
     Py_END_ALLOW_THREADS if (rc)
     {
         raise_ks(ctx, rc);
         goto done;
     }
-    ks_sdid_view v;
-    ks_sdid_get(r, &v);
+    ks_did_sdid_view v;
+    ks_did_sdid_get(r, &v);
     const npy_intp n0 = (npy_intp)v.N0, t0 = (npy_intp)v.T0, T = (npy_intp)(v.T0 + v.T1),
                    N = (npy_intp)(v.N0 + v.N1), reps = (npy_intp)v.replications;
     PyObject *rows = PyArray_SimpleNew(1, &N, NPY_INT64);
@@ -984,7 +984,7 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
                                vec(v.estimates, reps), "notes", notes)
                : NULL;
 done:
-    ks_sdid_free(r);
+    ks_did_sdid_free(r);
     ks_table_free(t);
     ks_ctx_free(ctx);
     Py_XDECREF(pp);

@@ -1,5 +1,5 @@
 /* _core_bulik.c — bulik/ldsc's h2, rg and jackknives in kestrel._core: arguments shaped into
- * ks_bulik_options, results returned as dicts of floats and NumPy arrays; no statistics here. */
+ * ks_gsem_h2rg_options, results returned as dicts of floats and NumPy arrays; no statistics here. */
 #define PY_SSIZE_T_CLEAN
 #define NO_IMPORT_ARRAY
 #define PY_ARRAY_UNIQUE_SYMBOL kestrel_ARRAY_API
@@ -13,7 +13,7 @@ PyObject *ks_py_raise(ks_ctx *ctx, int rc);
 int ks_py_ctx(ks_ctx **ctx, int threads);
 PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols); /* _core_gsem.c */
 
-static PyObject *fit_dict(const ks_bulik_fit *f)
+static PyObject *fit_dict(const ks_gsem_h2rg_fit *f)
 {
     const npy_intp p = (npy_intp)f->n_annot;
     return Py_BuildValue(
@@ -85,7 +85,7 @@ static int doubles_or_none(PyObject *o, Py_ssize_t k, const char *what, double *
 
 /* The options common to h2 and rg; arrays held in held[0..5) (PyMem). */
 typedef struct {
-    ks_bulik_options o;
+    ks_gsem_h2rg_options o;
     double *held[5];
     int threads;
 } opts_t;
@@ -103,7 +103,7 @@ static int opts_parse(PyObject *kw, Py_ssize_t k, opts_t *t)
         "intercept_h2",  "intercept_gencov", "samp_prev", "pop_prev",  "no_check_alleles",
         "invert_anyway", "threads",          NULL};
     memset(t, 0, sizeof *t);
-    ks_bulik_options o = KS_BULIK_OPTIONS_INIT;
+    ks_gsem_h2rg_options o = KS_GSEM_H2RG_OPTIONS_INIT;
     PyObject *M = Py_None, *ih = Py_None, *ig = Py_None, *sp = Py_None, *pp = Py_None;
     PyObject *empty = PyTuple_New(0);
     if (!empty) return -1;
@@ -138,11 +138,11 @@ PyObject *ks_py_bulik_h2(PyObject *self, PyObject *args, PyObject *kw)
     opts_t t;
     if (opts_parse(kw, 1, &t)) return NULL;
     ks_ctx *ctx = NULL;
-    ks_bulik_h2_result *r = NULL;
+    ks_gsem_h2_result *r = NULL;
     PyObject *res = NULL;
     if (ks_py_ctx(&ctx, t.threads)) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_bulik_h2(ctx, path, &t.o, &r);
+    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_h2(ctx, path, &t.o, &r);
     Py_END_ALLOW_THREADS if (rc)
     {
         ks_py_raise(ctx, rc);
@@ -156,13 +156,13 @@ PyObject *ks_py_bulik_h2(PyObject *self, PyObject *args, PyObject *kw)
                         "annotations", names_list(r->annot, r->n_annot), "annot_zero_var",
                         (Py_ssize_t)r->annot_zero_var, "liab", r->liab, "fit", fit_dict(&r->h2));
 done:
-    ks_bulik_h2_free(ctx, r);
+    ks_gsem_h2_free(ctx, r);
     ks_ctx_free(ctx);
     opts_free(&t);
     return res;
 }
 
-static PyObject *pair_dict(const ks_bulik_pair *p)
+static PyObject *pair_dict(const ks_gsem_rg_pair *p)
 {
     if (p->error)
         return Py_BuildValue("{s:s,s:n,s:n,s:n,s:n}", "error", p->error, "snps_read",
@@ -192,7 +192,7 @@ PyObject *ks_py_bulik_rg(PyObject *self, PyObject *args, PyObject *kw)
     opts_t t;
     memset(&t, 0, sizeof t);
     ks_ctx *ctx = NULL;
-    ks_bulik_rg_result *r = NULL;
+    ks_gsem_rg_result *r = NULL;
     PyObject *res = NULL;
     if (!paths) {
         PyErr_NoMemory();
@@ -202,7 +202,7 @@ PyObject *ks_py_bulik_rg(PyObject *self, PyObject *args, PyObject *kw)
         if (!(paths[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(keep, i)))) goto done;
     if (opts_parse(kw, k, &t) || ks_py_ctx(&ctx, t.threads)) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_bulik_rg(ctx, (size_t)k, paths, &t.o, &r);
+    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_rg(ctx, (size_t)k, paths, &t.o, &r);
     Py_END_ALLOW_THREADS if (rc)
     {
         ks_py_raise(ctx, rc);
@@ -225,7 +225,7 @@ PyObject *ks_py_bulik_rg(PyObject *self, PyObject *args, PyObject *kw)
                         "annotations", names_list(r->annot, r->n_annot), "annot_zero_var",
                         (Py_ssize_t)r->annot_zero_var, "two_step", r->two_step, "pairs", pairs);
 done:
-    ks_bulik_rg_free(ctx, r);
+    ks_gsem_rg_free(ctx, r);
     ks_ctx_free(ctx);
     opts_free(&t);
     PyMem_Free(paths);
@@ -270,7 +270,7 @@ PyObject *ks_py_bulik_jackknife(PyObject *self, PyObject *args, PyObject *kw)
     size_t *sep = NULL;
     npy_intp ar = 0, ac = 0, br = 0, bc = 0, cr = 0, cc = 0;
     ks_ctx *ctx = NULL;
-    ks_bulik_jackknife *j = NULL;
+    ks_jackknife *j = NULL;
     PyObject *res = NULL;
     if (!(a = colmajor(A, &ar, &ac, "a")) || (B != Py_None && !(b = colmajor(B, &br, &bc, "b"))) ||
         (C != Py_None && !(c = colmajor(C, &cr, &cc, "c"))))
@@ -293,15 +293,15 @@ PyObject *ks_py_bulik_jackknife(PyObject *self, PyObject *args, PyObject *kw)
             PyErr_SetString(PyExc_ValueError, "lstsq: y must have as many rows as X");
             goto done;
         }
-        rc = ks_bulik_jackknife_lstsq(ctx, (size_t)ar, (size_t)ac, a, b, (size_t)nb, sep, &j);
+        rc = ks_jackknife_lstsq(ctx, (size_t)ar, (size_t)ac, a, b, (size_t)nb, sep, &j);
     } else if (!strcmp(kind, "ratio")) {
         if (!b || !c || br != cr || bc != cc || bc != ar * ac) {
             PyErr_SetString(PyExc_ValueError, "ratio: numer and denom must be n_blocks x p, est p");
             goto done;
         }
-        rc = ks_bulik_jackknife_ratio(ctx, (size_t)br, (size_t)bc, a, b, c, &j);
+        rc = ks_jackknife_ratio(ctx, (size_t)br, (size_t)bc, a, b, c, &j);
     } else if (!strcmp(kind, "pseudo")) {
-        rc = ks_bulik_jackknife_pseudo(ctx, (size_t)ar, (size_t)ac, a, &j);
+        rc = ks_jackknife_pseudo(ctx, (size_t)ar, (size_t)ac, a, &j);
     } else {
         PyErr_Format(PyExc_ValueError, "kind '%s': lstsq, ratio or pseudo", kind);
         goto done;
@@ -327,7 +327,7 @@ PyObject *ks_py_bulik_jackknife(PyObject *self, PyObject *args, PyObject *kw)
                         ks_py_arr(j->jknife_var, p, 0), "jknife_se", ks_py_arr(j->jknife_se, p, 0),
                         "jknife_cov", ks_py_arr(j->jknife_cov, p, p), "separators", sl);
 done:
-    ks_bulik_jackknife_free(ctx, j);
+    ks_jackknife_free(ctx, j);
     ks_ctx_free(ctx);
     PyMem_Free(a);
     PyMem_Free(b);

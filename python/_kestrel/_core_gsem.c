@@ -36,7 +36,7 @@ static const char **str_list(PyObject *seq, PyObject **keep, Py_ssize_t *n)
     return v;
 }
 
-static PyObject *report_dict(const ks_munge_report *r)
+static PyObject *report_dict(const ks_gsem_munge_report *r)
 {
     static const char *const used[8] = {"SNP", "A1", "A2", "effect", "INFO", "P", "N", "MAF"};
     PyObject *cols = PyDict_New();
@@ -69,15 +69,15 @@ static PyObject *report_dict(const ks_munge_report *r)
 /* ks_gsem_munge on Python sequences of paths, column specs and (ldsc: lo) ignored columns;
  * one dict per file from `dict`. Shared by both modes. */
 static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, PyObject *ignore,
-                           const char *ref, ks_munge_options *o, ks_munge_ldsc_options *lo,
-                           int threads, PyObject *(*dict)(const ks_munge_report *))
+                           const char *ref, ks_gsem_munge_options *o, ks_gsem_munge_ldsc_options *lo,
+                           int threads, PyObject *(*dict)(const ks_gsem_munge_report *))
 {
     PyObject *kp = NULL, *ko = NULL, *kc = NULL, *ki = NULL, *res = NULL;
     Py_ssize_t n = 0, no = 0, nc = 0, ni = 0;
     const char **p = str_list(paths, &kp, &n), **q = p ? str_list(outs, &ko, &no) : NULL;
     const char **c = q && columns != Py_None ? str_list(columns, &kc, &nc) : NULL;
     const char **ig = q && ignore != Py_None ? str_list(ignore, &ki, &ni) : NULL;
-    ks_munge_report *rep = NULL;
+    ks_gsem_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
     if (!q || (columns != Py_None && !c) || (ignore != Py_None && !ig)) goto done;
     if (n != no) {
@@ -109,7 +109,7 @@ static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, P
     }
 done:
     if (rep)
-        for (Py_ssize_t i = 0; i < n; i++) ks_munge_report_free(ctx, &rep[i]);
+        for (Py_ssize_t i = 0; i < n; i++) ks_gsem_munge_report_free(ctx, &rep[i]);
     PyMem_Free(rep);
     PyMem_Free(p);
     PyMem_Free(q);
@@ -130,7 +130,7 @@ PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw)
                              "columns", "threads", NULL};
     PyObject *paths, *outs, *columns = Py_None;
     const char *ref;
-    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
+    ks_gsem_munge_options o = KS_GSEM_MUNGE_OPTIONS_INIT;
     int threads = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOs|dddOi", kwlist, &paths, &outs, &ref, &o.N,
                                      &o.info_filter, &o.maf_filter, &columns, &threads))
@@ -194,7 +194,7 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
                              "sep_weights", "chr", "n_blocks", "select", "chisq_max", NULL};
     PyObject *traits, *sp, *pp, *select = Py_None;
     const char *ld, *wld;
-    ks_ldsc_options o = KS_LDSC_OPTIONS_INIT;
+    ks_gsem_ldsc_options o = KS_GSEM_LDSC_OPTIONS_INIT;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOss|piiOd", kwlist, &traits, &sp, &pp, &ld, &wld,
                                      &o.sep_weights, &o.chr, &o.n_blocks, &select, &o.chisq_max))
         return NULL;
@@ -204,7 +204,7 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     double *prev = t ? PyMem_Calloc(2 * (size_t)k + 1, sizeof *prev) : NULL;
     int *sel = NULL;
     ks_ctx *ctx = NULL;
-    ks_ldsc_result *r = NULL;
+    ks_gsem_ldsc_result *r = NULL;
     if (!prev || per_trait(sp, k, prev, NULL, "sample_prev") ||
         per_trait(pp, k, prev + k, NULL, "population_prev"))
         goto done;
@@ -247,7 +247,7 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
         arr(r->est_se, KS, 0), "pair_intercept", arr(r->pair_intercept, KS, 0),
         "pair_intercept_se", arr(r->pair_intercept_se, KS, 0));
 done:
-    ks_ldsc_result_free(ctx, r);
+    ks_gsem_ldsc_result_free(ctx, r);
     ks_ctx_free(ctx);
     PyMem_Free(prev);
     PyMem_Free(sel);
@@ -256,7 +256,7 @@ done:
     return res;
 }
 
-static PyObject *sumstats_report(const ks_sumstats_report *r)
+static PyObject *sumstats_report(const ks_gsem_sumstats_report *r)
 {
     static const char *const used[10] = {"SNP", "A1", "A2", "effect", "INFO",
                                          "P",   "N",  "MAF", "SE",     "DIRECTION"};
@@ -284,7 +284,7 @@ static PyObject *sumstats_report(const ks_sumstats_report *r)
 
 /* One reference column: int64 when every cell is an integer, float64 when every cell is a
  * number ("NA" as NaN), else str objects. */
-static PyObject *ref_column(const ks_sumstats_result *r, size_t c)
+static PyObject *ref_column(const ks_gsem_sumstats_result *r, size_t c)
 {
     const npy_intp n = (npy_intp)r->n;
     int kind = 2; /* 2 integer, 1 number, 0 text */
@@ -330,7 +330,7 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *paths, *N = Py_None, *se_logit = Py_None, *ols = Py_None, *linprob = Py_None;
     PyObject *betas = Py_None, *columns = Py_None, *names = Py_None;
     const char *ref, *out = NULL;
-    ks_sumstats_options o = KS_SUMSTATS_OPTIONS_INIT;
+    ks_gsem_sumstats_options o = KS_GSEM_SUMSTATS_OPTIONS_INIT;
     int threads = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "Os|OOOOOddpppOzOi", kwlist, &paths, &ref, &N,
                                      &se_logit, &ols, &linprob, &betas, &o.info_filter,
@@ -345,7 +345,7 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     double *Nv = p ? PyMem_Calloc((size_t)k + 1, sizeof *Nv) : NULL;
     int *fl = p ? PyMem_Calloc(4 * (size_t)k + 1, sizeof *fl) : NULL;
     ks_ctx *ctx = NULL;
-    ks_sumstats_result *r = NULL;
+    ks_gsem_sumstats_result *r = NULL;
     if (!Nv || !fl || (columns != Py_None && !c) || (names != Py_None && !nm)) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
@@ -368,7 +368,7 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     if (ks_py_ctx(&ctx, threads)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS rc = ks_gsem_sumstats(ctx, (size_t)k, p, ref, &o, &r);
-    if (!rc && out) rc = ks_sumstats_write(ctx, r, nm, out);
+    if (!rc && out) rc = ks_gsem_sumstats_write(ctx, r, nm, out);
     Py_END_ALLOW_THREADS if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
@@ -400,7 +400,7 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
         Py_XDECREF(reps);
     }
 done:
-    ks_sumstats_result_free(ctx, r);
+    ks_gsem_sumstats_result_free(ctx, r);
     ks_ctx_free(ctx);
     PyMem_Free(Nv);
     PyMem_Free(fl);
@@ -421,12 +421,12 @@ static int put(PyObject *d, const char *key, PyObject *v)
     return rc;
 }
 
-static PyObject *ldsc_report_dict(const ks_munge_report *r)
+static PyObject *ldsc_report_dict(const ks_gsem_munge_report *r)
 {
-    static const char *const role[KS_LDSC_NCOL] = {"SNP", "A1", "A2", "P", "N", "N_CAS",
+    static const char *const role[KS_GSEM_LDSC_NCOL] = {"SNP", "A1", "A2", "P", "N", "N_CAS",
                                                    "N_CON", "SIGNED_SUMSTAT", "INFO", "FRQ",
                                                    "NSTUDY"};
-    const ks_munge_ldsc_report *l = &r->ldsc;
+    const ks_gsem_munge_ldsc_report *l = &r->ldsc;
     const struct {
         const char *k;
         size_t v;
@@ -465,7 +465,7 @@ static PyObject *ldsc_report_dict(const ks_munge_report *r)
         bad = put(d, sizes[i].k, PyLong_FromSize_t(sizes[i].v));
     for (size_t i = 0; !bad && i < sizeof nums / sizeof *nums; i++)
         bad = put(d, nums[i].k, PyFloat_FromDouble(nums[i].v));
-    for (int k = 0; !bad && k < KS_LDSC_NCOL; k++)
+    for (int k = 0; !bad && k < KS_GSEM_LDSC_NCOL; k++)
         if (l->used[k]) bad = put(cols, role[k], PyUnicode_FromString(l->used[k]));
     if (!bad)
         bad = put(d, "signed_name", l->signed_name ? PyUnicode_FromString(l->signed_name)
@@ -485,8 +485,8 @@ PyObject *ks_py_gsem_munge_ldsc(PyObject *self, PyObject *args, PyObject *kw)
                              "no_alleles", "ignore", "decimals", "threads", NULL};
     PyObject *paths, *outs, *columns = Py_None, *ignore = Py_None;
     const char *merge = NULL;
-    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
-    ks_munge_ldsc_options lo = KS_MUNGE_LDSC_OPTIONS_INIT;
+    ks_gsem_munge_options o = KS_GSEM_MUNGE_OPTIONS_INIT;
+    ks_gsem_munge_ldsc_options lo = KS_GSEM_MUNGE_LDSC_OPTIONS_INIT;
     int threads = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|zdddOddddzpppppOii", kwlist, &paths, &outs,
                                      &merge, &o.N, &o.info_filter, &o.maf_filter, &columns,
@@ -495,7 +495,7 @@ PyObject *ks_py_gsem_munge_ldsc(PyObject *self, PyObject *args, PyObject *kw)
                                      &lo.keep_maf, &lo.no_alleles, &ignore, &lo.decimals,
                                      &threads))
         return NULL;
-    o.mode = KS_MUNGE_LDSC;
+    o.mode = KS_GSEM_MUNGE_LDSC;
     o.ldsc = &lo;
     return munge_run(paths, outs, columns, ignore, merge, &o, &lo, threads, ldsc_report_dict);
 }

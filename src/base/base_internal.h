@@ -31,28 +31,28 @@ struct ks_ctx {
     char errmsg[KS_ERRMSG_MAX];
 };
 
-void *ks_malloc(ks_ctx *ctx, size_t size);
-void *ks_calloc(ks_ctx *ctx, size_t n, size_t size); /* overflow-checked */
-void *ks_realloc(ks_ctx *ctx, void *ptr, size_t size);
-void ks_free(ks_ctx *ctx, void *ptr);
+void *ks__malloc(ks_ctx *ctx, size_t size);
+void *ks__calloc(ks_ctx *ctx, size_t n, size_t size); /* overflow-checked */
+void *ks__realloc(ks_ctx *ctx, void *ptr, size_t size);
+void ks__free(ks_ctx *ctx, void *ptr);
 /* n * size bytes, or NULL with KS_EOVERFLOW / KS_ENOMEM set on ctx. */
-void *ks_malloc_array(ks_ctx *ctx, size_t n, size_t size);
-char *ks_strdup(ks_ctx *ctx, const char *s);
+void *ks__malloc_array(ks_ctx *ctx, size_t n, size_t size);
+char *ks__strdup(ks_ctx *ctx, const char *s);
 /* Ask the kernel for huge pages for a large block (Linux, where allowed): faulting in and
  * walking hundreds of MB by 4 KB pages costs more than using them. */
-void ks_huge_pages(void *p, size_t bytes);
+void ks__huge_pages(void *p, size_t bytes);
 
-/* Set the ctx error and return `code`, so a failure reads `return ks_fail(ctx, KS_EINVAL, ...)`. */
-int ks_fail(ks_ctx *ctx, int code, const char *fmt, ...) KS_PRINTF(3, 4);
-void ks_log(ks_ctx *ctx, ks_log_level level, const char *fmt, ...) KS_PRINTF(3, 4);
-void ks_progress(ks_ctx *ctx, const char *what, uint64_t done, uint64_t total);
+/* Set the ctx error and return `code`, so a failure reads `return ks__fail(ctx, KS_EINVAL, ...)`. */
+int ks__fail(ks_ctx *ctx, int code, const char *fmt, ...) KS_PRINTF(3, 4);
+void ks__log(ks_ctx *ctx, ks_log_level level, const char *fmt, ...) KS_PRINTF(3, 4);
+void ks__progress(ks_ctx *ctx, const char *what, uint64_t done, uint64_t total);
 
 /* Overflow-checked size arithmetic: true when the result fits. */
-static inline bool ks_size_mul(size_t a, size_t b, size_t *out)
+static inline bool ks__size_mul(size_t a, size_t b, size_t *out)
 {
     return !__builtin_mul_overflow(a, b, out);
 }
-static inline bool ks_size_add(size_t a, size_t b, size_t *out)
+static inline bool ks__size_add(size_t a, size_t b, size_t *out)
 {
     return !__builtin_add_overflow(a, b, out);
 }
@@ -63,7 +63,7 @@ static inline bool ks_size_add(size_t a, size_t b, size_t *out)
  * to a scheduler time slice on a busy one, so a smaller loop is faster on one thread. The
  * parallel loops are chunked independently of the thread count, so this never changes a
  * result. */
-static inline int ks_threads_for(const ks_ctx *ctx, double ns)
+static inline int ks__threads_for(const ks_ctx *ctx, double ns)
 {
     const int max = ctx->nthreads < 1 ? 1 : ctx->nthreads;
     if (!(ctx->thread_min_ns > 0)) return max;
@@ -73,6 +73,6 @@ static inline int ks_threads_for(const ks_ctx *ctx, double ns)
 
 /* Run BLAS with this many threads (a no-op when the BLAS is not OpenBLAS). Parallel regions of
  * the library call BLAS with 1 so that BLAS threads never stack on OpenMP threads. */
-void ks_blas_set_threads(int n);
+void ks__blas_set_threads(int n);
 
 #endif

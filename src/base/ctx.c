@@ -109,7 +109,7 @@ void ks_ctx_free(ks_ctx *ctx)
 
 int ks_ctx_set_threads(ks_ctx *ctx, int nthreads)
 {
-    if (nthreads < 0) return ks_fail(ctx, KS_EINVAL, "threads: %d is negative", nthreads);
+    if (nthreads < 0) return ks__fail(ctx, KS_EINVAL, "threads: %d is negative", nthreads);
     ctx->nthreads = nthreads == 0 ? default_threads() : nthreads;
     return KS_OK;
 }
@@ -119,7 +119,7 @@ int ks_ctx_threads(const ks_ctx *ctx) { return ctx->nthreads; }
 int ks_ctx_set_thread_min_work(ks_ctx *ctx, double ns)
 {
     if (!(ns >= 0) || !isfinite(ns))
-        return ks_fail(ctx, KS_EINVAL, "thread_min_work: %g is not a number of ns >= 0", ns);
+        return ks__fail(ctx, KS_EINVAL, "thread_min_work: %g is not a number of ns >= 0", ns);
     ctx->thread_min_ns = ns;
     return KS_OK;
 }
@@ -139,65 +139,65 @@ void ks_ctx_set_progress(ks_ctx *ctx, ks_progress_fn fn, void *ud)
 const char *ks_errmsg(const ks_ctx *ctx) { return ctx ? ctx->errmsg : "no context"; }
 int ks_errcode(const ks_ctx *ctx) { return ctx ? ctx->errcode : KS_EINVAL; }
 
-void *ks_malloc(ks_ctx *ctx, size_t size)
+void *ks__malloc(ks_ctx *ctx, size_t size)
 {
     void *p = ctx->alloc.malloc_fn(ctx->alloc.ud, size ? size : 1);
-    if (!p) ks_fail(ctx, KS_ENOMEM, "out of memory (asked for %zu bytes)", size);
+    if (!p) ks__fail(ctx, KS_ENOMEM, "out of memory (asked for %zu bytes)", size);
     return p;
 }
 
-void *ks_malloc_array(ks_ctx *ctx, size_t n, size_t size)
+void *ks__malloc_array(ks_ctx *ctx, size_t n, size_t size)
 {
     size_t bytes;
-    if (!ks_size_mul(n, size, &bytes)) {
-        ks_fail(ctx, KS_EOVERFLOW, "size overflow: %zu x %zu bytes", n, size);
+    if (!ks__size_mul(n, size, &bytes)) {
+        ks__fail(ctx, KS_EOVERFLOW, "size overflow: %zu x %zu bytes", n, size);
         return NULL;
     }
-    return ks_malloc(ctx, bytes);
+    return ks__malloc(ctx, bytes);
 }
 
-void *ks_calloc(ks_ctx *ctx, size_t n, size_t size)
+void *ks__calloc(ks_ctx *ctx, size_t n, size_t size)
 {
     size_t bytes;
-    if (!ks_size_mul(n, size, &bytes)) {
-        ks_fail(ctx, KS_EOVERFLOW, "size overflow: %zu x %zu bytes", n, size);
+    if (!ks__size_mul(n, size, &bytes)) {
+        ks__fail(ctx, KS_EOVERFLOW, "size overflow: %zu x %zu bytes", n, size);
         return NULL;
     }
-    void *p = ks_malloc(ctx, bytes);
+    void *p = ks__malloc(ctx, bytes);
     if (p) memset(p, 0, bytes);
     return p;
 }
 
-void *ks_realloc(ks_ctx *ctx, void *ptr, size_t size)
+void *ks__realloc(ks_ctx *ctx, void *ptr, size_t size)
 {
-    if (!ptr) return ks_malloc(ctx, size);
+    if (!ptr) return ks__malloc(ctx, size);
     void *p = NULL;
     if (ctx->alloc.realloc_fn) {
         p = ctx->alloc.realloc_fn(ctx->alloc.ud, ptr, size ? size : 1);
-        if (!p) ks_fail(ctx, KS_ENOMEM, "out of memory (asked for %zu bytes)", size);
+        if (!p) ks__fail(ctx, KS_ENOMEM, "out of memory (asked for %zu bytes)", size);
         return p;
     }
     /* No realloc hook: the caller-visible contract (old block intact on failure) is kept. */
-    ks_fail(ctx, KS_EINVAL, "allocator has no realloc");
+    ks__fail(ctx, KS_EINVAL, "allocator has no realloc");
     return NULL;
 }
 
-void ks_free(ks_ctx *ctx, void *ptr)
+void ks__free(ks_ctx *ctx, void *ptr)
 {
     if (ptr) ctx->alloc.free_fn(ctx->alloc.ud, ptr);
 }
 
-void ks_string_free(ks_ctx *ctx, char *s) { ks_free(ctx, s); }
+void ks_string_free(ks_ctx *ctx, char *s) { ks__free(ctx, s); }
 
-char *ks_strdup(ks_ctx *ctx, const char *s)
+char *ks__strdup(ks_ctx *ctx, const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *d = ks_malloc(ctx, n);
+    char *d = ks__malloc(ctx, n);
     if (d) memcpy(d, s, n);
     return d;
 }
 
-int ks_fail(ks_ctx *ctx, int code, const char *fmt, ...)
+int ks__fail(ks_ctx *ctx, int code, const char *fmt, ...)
 {
     if (!ctx) return code;
     va_list ap;
@@ -208,7 +208,7 @@ int ks_fail(ks_ctx *ctx, int code, const char *fmt, ...)
     return code;
 }
 
-void ks_log(ks_ctx *ctx, ks_log_level level, const char *fmt, ...)
+void ks__log(ks_ctx *ctx, ks_log_level level, const char *fmt, ...)
 {
     if (!ctx->log_fn) return;
     char msg[KS_ERRMSG_MAX];
@@ -219,7 +219,7 @@ void ks_log(ks_ctx *ctx, ks_log_level level, const char *fmt, ...)
     ctx->log_fn(ctx->log_ud, level, msg);
 }
 
-void ks_progress(ks_ctx *ctx, const char *what, uint64_t done, uint64_t total)
+void ks__progress(ks_ctx *ctx, const char *what, uint64_t done, uint64_t total)
 {
     if (ctx->progress_fn) ctx->progress_fn(ctx->progress_ud, what, done, total);
 }
@@ -227,12 +227,12 @@ void ks_progress(ks_ctx *ctx, const char *what, uint64_t done, uint64_t total)
 /* OpenBLAS exports openblas_set_num_threads; a weak reference keeps other BLAS builds linkable. */
 extern void openblas_set_num_threads(int) __attribute__((weak));
 
-void ks_blas_set_threads(int n)
+void ks__blas_set_threads(int n)
 {
     if (openblas_set_num_threads) openblas_set_num_threads(n < 1 ? 1 : n);
 }
 
-void ks_huge_pages(void *p, size_t bytes)
+void ks__huge_pages(void *p, size_t bytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     const uintptr_t H = (uintptr_t)1 << 21, a = ((uintptr_t)p + H - 1) & ~(H - 1),

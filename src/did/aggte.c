@@ -38,7 +38,7 @@ typedef struct {
 /* Position (1-based) of x in the sorted list a[0..na), 0 for x == 0 (never treated). */
 static double renumber(const double *a, size_t na, double x)
 {
-    return x == 0.0 ? 0.0 : (double)(ks_did_lower_bound(a, na, x) + 1);
+    return x == 0.0 ? 0.0 : (double)(ks__did_lower_bound(a, na, x) + 1);
 }
 
 /* The estimation effect of the shares pg_j of the cohorts gv_j in an average of att_j with
@@ -57,7 +57,7 @@ static void add_wif(const ks_did_cs *r, agg_cells *a, const double *gv, const do
     for (size_t j = 0; j < nw; j++) {
         spg += pg[j];
         sa += pg[j] * att[j];
-        const size_t c = ks_did_lower_bound(p->coh, p->ncoh, gv[j]);
+        const size_t c = ks__did_lower_bound(p->coh, p->ncoh, gv[j]);
         a->coh_att[c] += att[j];
         a->coh_cnt[c] += 1.0;
     }
@@ -101,7 +101,7 @@ static void agg_if(const ks_did_cs *r, agg_cells *a, const size_t *which, size_t
             const double *d = r->draws + a->cell[which[j]] * L;
             for (size_t b = 0; b < L; b++) out[b] += weight[j] * d[b];
         } else {
-            ks_did_cs_if_axpy(r, a->cell[which[j]], weight[j], out);
+            ks__did_cs_if_axpy(r, a->cell[which[j]], weight[j], out);
         }
     }
     if (with_wif) {
@@ -132,18 +132,18 @@ static double share_average(const ks_did_cs *r, agg_cells *a, const size_t *whic
 
 static void agg_cells_free(ks_ctx *ctx, agg_cells *a)
 {
-    ks_free(ctx, a->cell);
-    ks_free(ctx, a->grp);
-    ks_free(ctx, a->glist);
+    ks__free(ctx, a->cell);
+    ks__free(ctx, a->grp);
+    ks__free(ctx, a->glist);
 }
 
 static int agg_cells_build(ks_ctx *ctx, const ks_did_cs *r, agg_cells *a)
 {
     memset(a, 0, sizeof *a);
     const size_t nc = r->ncell, n = r->n, T = r->p.T, ncoh = r->p.ncoh;
-    a->cell = ks_malloc_array(ctx, nc, sizeof *a->cell);
-    a->grp = ks_malloc_array(ctx, nc, 6 * sizeof *a->grp);
-    a->glist = ks_malloc_array(ctx, nc + T + 1 + ncoh, 3 * sizeof *a->glist);
+    a->cell = ks__malloc_array(ctx, nc, sizeof *a->cell);
+    a->grp = ks__malloc_array(ctx, nc, 6 * sizeof *a->grp);
+    a->glist = ks__malloc_array(ctx, nc + T + 1 + ncoh, 3 * sizeof *a->glist);
     if (!a->cell || !a->grp || !a->glist) {
         agg_cells_free(ctx, a);
         return KS_ENOMEM;
@@ -157,20 +157,20 @@ static int agg_cells_build(ks_ctx *ctx, const ks_did_cs *r, agg_cells *a)
         if (isfinite(r->att[c])) a->cell[a->m++] = c;
     if (a->m == 0) {
         agg_cells_free(ctx, a);
-        return ks_fail(ctx, KS_EEMPTY, "every group-time effect is NaN: nothing to aggregate");
+        return ks__fail(ctx, KS_EEMPTY, "every group-time effect is NaN: nothing to aggregate");
     }
     for (size_t j = 0; j < a->m; j++) a->glist[j] = r->group[a->cell[j]];
-    a->ng = ks_did_sort_unique(a->glist, a->m);
+    a->ng = ks__did_sort_unique(a->glist, a->m);
     a->pgg = a->glist + a->ng;
     double *gt = a->pgg + a->ng; /* sorted union of periods and cohorts */
     memcpy(gt, r->p.tval, T * sizeof *gt);
     memcpy(gt + T, a->glist, a->ng * sizeof *gt);
-    const size_t ngt = ks_did_sort_unique(gt, T + a->ng);
+    const size_t ngt = ks__did_sort_unique(gt, T + a->ng);
     a->coh_att = gt + ngt;
     a->coh_cnt = a->coh_att + ncoh;
     for (size_t k = 0; k < a->ng; k++) { /* pg = mean over units of w_i 1(G_i = g) */
         size_t lo, hi;
-        ks_did_cohort_range(&r->p, a->glist[k], &lo, &hi);
+        ks__did_cohort_range(&r->p, a->glist[k], &lo, &hi);
         double s = 0.0;
         for (size_t i = lo; i < hi; i++) s += r->p.w ? r->p.w[i] : 1.0;
         a->pgg[k] = s / (double)n;
@@ -179,7 +179,7 @@ static int agg_cells_build(ks_ctx *ctx, const ks_did_cs *r, agg_cells *a)
         const size_t c = a->cell[j];
         a->grp[j] = renumber(gt, ngt, r->group[c]);
         a->tim[j] = renumber(gt, ngt, r->time[c]);
-        a->pg[j] = a->pgg[ks_did_lower_bound(a->glist, a->ng, r->group[c])];
+        a->pg[j] = a->pgg[ks__did_lower_bound(a->glist, a->ng, r->group[c])];
     }
     return KS_OK;
 }
@@ -190,8 +190,8 @@ void ks_did_agg_free(ks_did_agg *g)
     ks_ctx tmp;
     memset(&tmp, 0, sizeof tmp);
     tmp.alloc = g->alloc;
-    ks_free(&tmp, g->buf);
-    ks_free(&tmp, g);
+    ks__free(&tmp, g->buf);
+    ks__free(&tmp, g);
 }
 
 void ks_did_agg_get(const ks_did_agg *g, ks_did_agg_view *out) { *out = g->v; }
@@ -206,14 +206,14 @@ static int se_of(ks_ctx *ctx, const ks_did_cs *r, const double *V, size_t m, dou
     if (crit) *crit = qn;
     if (r->draws) {
         double bcrit = NAN;
-        int rc = ks_did_mboot_stats(ctx, V, r->opt.n_bootstrap, m, r->n, r->nclust_N,
+        int rc = ks__did_mboot_stats(ctx, V, r->opt.n_bootstrap, m, r->n, r->nclust_N,
                                     r->opt.alpha, se, crit && r->opt.cband ? &bcrit : NULL);
         if (rc) return rc;
         for (size_t j = 0; j < m; j++)
             if (!(se[j] > SE_TINY)) se[j] = NAN;
         if (crit && r->opt.cband) {
             if (!isfinite(bcrit) || bcrit < qn)
-                ks_log(ctx, KS_LOG_WARN,
+                ks__log(ctx, KS_LOG_WARN,
                        "the uniform band's critical value (%g) is not usable; the bands are "
                        "pointwise",
                        bcrit);
@@ -222,11 +222,11 @@ static int se_of(ks_ctx *ctx, const ks_did_cs *r, const double *V, size_t m, dou
         }
         return KS_OK;
     }
-    double *scratch = ks_malloc_array(ctx, p->ncluster ? p->ncluster : 1, sizeof *scratch);
+    double *scratch = ks__malloc_array(ctx, p->ncluster ? p->ncluster : 1, sizeof *scratch);
     if (!scratch) return KS_ENOMEM;
     for (size_t j = 0; j < m; j++)
-        se[j] = ks_did_if_se(V + j * r->n, r->n, p->cluster, p->ncluster, scratch);
-    ks_free(ctx, scratch);
+        se[j] = ks__did_if_se(V + j * r->n, r->n, p->cluster, p->ncluster, scratch);
+    ks__free(ctx, scratch);
     return KS_OK;
 }
 
@@ -237,21 +237,21 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
     ks_did_agg_options defaults = KS_DID_AGG_OPTIONS_INIT;
     if (!opt) opt = &defaults;
     if ((unsigned)opt->type > KS_DID_AGG_CALENDAR)
-        return ks_fail(ctx, KS_EINVAL, "aggregation: unknown type %d", (int)opt->type);
+        return ks__fail(ctx, KS_EINVAL, "aggregation: unknown type %d", (int)opt->type);
     if (isnan(opt->min_e) || isnan(opt->max_e) || opt->min_e > opt->max_e)
-        return ks_fail(ctx, KS_EINVAL, "min_e / max_e: [%g, %g] is not a window", opt->min_e,
+        return ks__fail(ctx, KS_EINVAL, "min_e / max_e: [%g, %g] is not a window", opt->min_e,
                        opt->max_e);
     if (opt->balance_e < -1)
-        return ks_fail(ctx, KS_EINVAL, "balance_e: %d is negative", opt->balance_e);
+        return ks__fail(ctx, KS_EINVAL, "balance_e: %d is negative", opt->balance_e);
     agg_cells a;
     int rc = agg_cells_build(ctx, r, &a);
     if (rc) return rc;
     const size_t n = vec_len(r), m = a.m; /* n: the vectors' length, units or draws */
-    ks_did_agg *g = ks_calloc(ctx, 1, sizeof *g);
+    ks_did_agg *g = ks__calloc(ctx, 1, sizeof *g);
     /* elements' IFs (n x m at most), one overall IF, index/weight scratch */
-    double *IF = ks_malloc_array(ctx, n, (m + 1) * sizeof *IF);
-    size_t *which = ks_malloc_array(ctx, m, sizeof *which);
-    double *wt = ks_malloc_array(ctx, m, sizeof *wt);
+    double *IF = ks__malloc_array(ctx, n, (m + 1) * sizeof *IF);
+    size_t *which = ks__malloc_array(ctx, m, sizeof *which);
+    double *wt = ks__malloc_array(ctx, m, sizeof *wt);
     if (!g || !IF || !which || !wt) {
         rc = KS_ENOMEM;
         goto done;
@@ -267,7 +267,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
     size_t ne = 0;
     double *elem = NULL;
     if (opt->type != KS_DID_AGG_SIMPLE) {
-        g->buf = ks_malloc_array(ctx, m + a.ng + 1, 3 * sizeof *g->buf);
+        g->buf = ks__malloc_array(ctx, m + a.ng + 1, 3 * sizeof *g->buf);
         if (!g->buf) {
             rc = KS_ENOMEM;
             goto done;
@@ -280,14 +280,14 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         for (size_t j = 0; j < m; j++)
             if (a.grp[j] <= a.tim[j] && a.tim[j] <= a.grp[j] + max_e) which[nw++] = j;
         if (nw == 0) {
-            rc = ks_fail(ctx, KS_EEMPTY, "no post-treatment effect to aggregate");
+            rc = ks__fail(ctx, KS_EEMPTY, "no post-treatment effect to aggregate");
             goto done;
         }
         v->att = share_average(r, &a, which, nw, wt, overall);
     } else if (opt->type == KS_DID_AGG_GROUP) {
         /* cohorts with a post-treatment cell in the window; effect = mean of those cells */
         double num = 0.0, den = 0.0;
-        size_t *gsel = ks_malloc_array(ctx, a.ng, sizeof *gsel);
+        size_t *gsel = ks__malloc_array(ctx, a.ng, sizeof *gsel);
         if (!gsel) {
             rc = KS_ENOMEM;
             goto done;
@@ -313,8 +313,8 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
             ne++;
         }
         if (ne == 0) {
-            ks_free(ctx, gsel);
-            rc = ks_fail(ctx, KS_EEMPTY, "no cohort has a post-treatment effect to aggregate");
+            ks__free(ctx, gsel);
+            rc = ks__fail(ctx, KS_EEMPTY, "no cohort has a post-treatment effect to aggregate");
             goto done;
         }
         /* overall: cohort effects weighted by their shares, with the shares' wif */
@@ -335,13 +335,13 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
             a.pv[q] = a.pgg[gsel[q]];
         }
         add_wif(r, &a, a.gv, atte, a.pv, ne, overall);
-        ks_free(ctx, gsel);
+        ks__free(ctx, gsel);
     } else if (opt->type == KS_DID_AGG_DYNAMIC) {
         /* event times present (balanced on balance_e if asked), within [min_e, max_e] */
         const double tmax = r->p.tval[r->p.T - 1];
         double tfirst = r->p.tval[0];
         for (size_t k = 0; k < a.ng; k++) tfirst = a.glist[k] < tfirst ? a.glist[k] : tfirst;
-        unsigned char *inc = ks_malloc(ctx, m);
+        unsigned char *inc = ks__malloc(ctx, m);
         if (!inc) {
             rc = KS_ENOMEM;
             goto done;
@@ -351,7 +351,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
             inc[j] = opt->balance_e < 0 || tmax - r->group[c] >= opt->balance_e;
             if (inc[j]) elem[ne++] = r->time[c] - r->group[c];
         }
-        ne = ks_did_sort_unique(elem, ne);
+        ne = ks__did_sort_unique(elem, ne);
         size_t u = 0;
         for (size_t q = 0; q < ne; q++) {
             const double e = elem[q];
@@ -363,8 +363,8 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         }
         ne = u;
         if (ne == 0) {
-            ks_free(ctx, inc);
-            rc = ks_fail(ctx, KS_EEMPTY,
+            ks__free(ctx, inc);
+            rc = ks__fail(ctx, KS_EEMPTY,
                          "no event time within the window (min_e, max_e, balance_e)");
             goto done;
         }
@@ -382,7 +382,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
                 spos += atte[q];
             }
         }
-        ks_free(ctx, inc);
+        ks__free(ctx, inc);
         if (npos == 0) {
             v->att = NAN;
             for (size_t i = 0; i < n; i++) overall[i] = NAN;
@@ -397,9 +397,9 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         for (size_t j = 0; j < m; j++) minG = a.grp[j] < minG ? a.grp[j] : minG;
         for (size_t j = 0; j < m; j++)
             if (a.tim[j] >= minG && a.grp[j] <= a.tim[j]) elem[ne++] = r->time[a.cell[j]];
-        ne = ks_did_sort_unique(elem, ne);
+        ne = ks__did_sort_unique(elem, ne);
         if (ne == 0) {
-            rc = ks_fail(ctx, KS_EEMPTY, "no period has a post-treatment effect to aggregate");
+            rc = ks__fail(ctx, KS_EEMPTY, "no period has a post-treatment effect to aggregate");
             goto done;
         }
         double *atte = elem + m + a.ng + 1;
@@ -433,14 +433,14 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
 
 done:
     agg_cells_free(ctx, &a);
-    ks_free(ctx, IF);
-    ks_free(ctx, which);
-    ks_free(ctx, wt);
+    ks__free(ctx, IF);
+    ks__free(ctx, which);
+    ks__free(ctx, wt);
     if (rc == KS_OK) {
         *out = g;
     } else if (g) {
-        ks_free(ctx, g->buf);
-        ks_free(ctx, g);
+        ks__free(ctx, g->buf);
+        ks__free(ctx, g);
     }
     return rc;
 }

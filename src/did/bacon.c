@@ -14,23 +14,23 @@
 
 #include "did/did_internal.h"
 
-struct ks_bacon {
+struct ks_did_bacon {
     ks_allocator alloc;
-    ks_bacon_view v;
+    ks_did_bacon_view v;
     void *buf;
 };
 
-void ks_bacon_free(ks_bacon *r)
+void ks_did_bacon_free(ks_did_bacon *r)
 {
     if (!r) return;
     ks_ctx tmp;
     memset(&tmp, 0, sizeof tmp);
     tmp.alloc = r->alloc;
-    ks_free(&tmp, r->buf);
-    ks_free(&tmp, r);
+    ks__free(&tmp, r->buf);
+    ks__free(&tmp, r);
 }
 
-void ks_bacon_get(const ks_bacon *r, ks_bacon_view *out) { *out = r->v; }
+void ks_did_bacon_get(const ks_did_bacon *r, ks_did_bacon_view *out) { *out = r->v; }
 
 /* The average over periods [a, b) of a group's period means. */
 static double window(const double *m, size_t a, size_t b)
@@ -40,8 +40,8 @@ static double window(const double *m, size_t a, size_t b)
     return s / (double)(b - a);
 }
 
-int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
-                 const char *time, const char *first_treat, ks_bacon **out)
+int ks_did_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                 const char *time, const char *first_treat, ks_did_bacon **out)
 {
     *out = NULL;
     const size_t n = ks_table_nrow(t);
@@ -49,18 +49,18 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     int64_t *uc = NULL;
     double *buf = NULL, *mean = NULL;
     size_t *ix = NULL;
-    ks_bacon *r = NULL;
+    ks_did_bacon *r = NULL;
     size_t N = 0, j;
     int rc;
-    if ((rc = ks_did_numeric(ctx, t, "outcome", outcome, &yc)) ||
-        (rc = ks_did_numeric(ctx, t, "time", time, &tcol)) ||
-        (rc = ks_did_numeric(ctx, t, "first_treat", first_treat, &gcol)))
+    if ((rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc)) ||
+        (rc = ks__did_numeric(ctx, t, "time", time, &tcol)) ||
+        (rc = ks__did_numeric(ctx, t, "first_treat", first_treat, &gcol)))
         return rc;
     if ((rc = ks_table_find(ctx, t, unit, &j)))
-        return ks_fail(ctx, rc, "unit: no column '%s' in the data", unit);
-    uc = ks_malloc_array(ctx, n ? n : 1, sizeof *uc);
-    buf = ks_malloc_array(ctx, n ? n : 1, 3 * sizeof *buf); /* periods; N first-treat; N groups */
-    ix = ks_malloc_array(ctx, n ? n : 1, 2 * sizeof *ix);   /* row -> period; unit -> group */
+        return ks__fail(ctx, rc, "unit: no column '%s' in the data", unit);
+    uc = ks__malloc_array(ctx, n ? n : 1, sizeof *uc);
+    buf = ks__malloc_array(ctx, n ? n : 1, 3 * sizeof *buf); /* periods; N first-treat; N groups */
+    ix = ks__malloc_array(ctx, n ? n : 1, 2 * sizeof *ix);   /* row -> period; unit -> group */
     if (!uc || !buf || !ix) {
         rc = KS_ENOMEM;
         goto done;
@@ -69,27 +69,27 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     double *tsorted = buf, *gu = buf + n, *glist = gu + n;
     size_t *rs = ix, *grp = ix + n;
     for (size_t i = 0; i < n; i++) {
-        tsorted[i] = ks_did_num_at(&tcol, i);
+        tsorted[i] = ks__did_num_at(&tcol, i);
         if (!isfinite(tsorted[i]) || uc[i] < 0) {
-            rc = ks_fail(ctx, KS_EINVAL, "%s: row %zu of '%s' is missing", uc[i] < 0 ? "unit" : "time",
+            rc = ks__fail(ctx, KS_EINVAL, "%s: row %zu of '%s' is missing", uc[i] < 0 ? "unit" : "time",
                          i + 1, uc[i] < 0 ? unit : time);
             goto done;
         }
     }
-    const size_t T = ks_did_sort_unique(tsorted, n);
+    const size_t T = ks__did_sort_unique(tsorted, n);
     size_t NT;
     if (N < 2 || T < 2) {
-        rc = ks_fail(ctx, KS_EINVAL, "the Bacon decomposition needs at least 2 units and 2 "
+        rc = ks__fail(ctx, KS_EINVAL, "the Bacon decomposition needs at least 2 units and 2 "
                                      "periods (%zu units, %zu periods)", N, T);
         goto done;
     }
-    if (!ks_size_mul(N, T, &NT) || NT != n) {
-        rc = ks_fail(ctx, KS_EINVAL, "the data are not a balanced panel: %zu rows for %zu units "
+    if (!ks__size_mul(N, T, &NT) || NT != n) {
+        rc = ks__fail(ctx, KS_EINVAL, "the data are not a balanced panel: %zu rows for %zu units "
                                      "x %zu periods (the Bacon decomposition needs one row per "
                                      "unit and period)", n, N, T);
         goto done;
     }
-    unsigned char *seen = ks_calloc(ctx, NT, 1);
+    unsigned char *seen = ks__calloc(ctx, NT, 1);
     if (!seen) {
         rc = KS_ENOMEM;
         goto done;
@@ -97,23 +97,23 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     for (size_t u = 0; u < N; u++) gu[u] = NAN;
     for (size_t i = 0; i < n && rc == KS_OK; i++) {
         const size_t u = (size_t)uc[i];
-        rs[i] = ks_did_lower_bound(tsorted, T, ks_did_num_at(&tcol, i));
-        double g = ks_did_num_at(&gcol, i);
+        rs[i] = ks__did_lower_bound(tsorted, T, ks__did_num_at(&tcol, i));
+        double g = ks__did_num_at(&gcol, i);
         if (isnan(g) || g == 0.0) g = INFINITY; /* never treated: 0, empty or Inf */
         if (seen[u * T + rs[i]]++)
-            rc = ks_fail(ctx, KS_EINVAL, "row %zu: unit and period repeat an earlier row (the "
+            rc = ks__fail(ctx, KS_EINVAL, "row %zu: unit and period repeat an earlier row (the "
                                          "Bacon decomposition needs one row per unit and "
                                          "period)", i + 1);
-        else if (!isfinite(ks_did_num_at(&yc, i)))
-            rc = ks_fail(ctx, KS_EINVAL, "outcome: row %zu of '%s' is missing", i + 1, outcome);
+        else if (!isfinite(ks__did_num_at(&yc, i)))
+            rc = ks__fail(ctx, KS_EINVAL, "outcome: row %zu of '%s' is missing", i + 1, outcome);
         else if (isnan(gu[u]))
             gu[u] = g;
         else if (gu[u] != g)
-            rc = ks_fail(ctx, KS_EINVAL, "first_treat: row %zu: '%s' changes within a unit "
+            rc = ks__fail(ctx, KS_EINVAL, "first_treat: row %zu: '%s' changes within a unit "
                                          "(treatment must be absorbing, one date per unit)",
                          i + 1, first_treat);
     }
-    ks_free(ctx, seen);
+    ks__free(ctx, seen);
     if (rc) goto done;
     /* timing groups: the first-treatment periods inside (t_1, t_T]; the rest is U (group 0) */
     size_t ng = 0, n_never = 0, n_always = 0, n_late = 0;
@@ -127,12 +127,12 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
         n_late += isfinite(gu[u]) && gu[u] > tsorted[T - 1];
     }
     if (n_late)
-        ks_log(ctx, KS_LOG_WARN,
+        ks__log(ctx, KS_LOG_WARN,
                "%zu unit%s first treated after the last period (%g) count as never treated",
                n_late, n_late == 1 ? "" : "s", tsorted[T - 1]);
-    ng = ks_did_sort_unique(glist, ng);
+    ng = ks__did_sort_unique(glist, ng);
     const size_t K = ng + 1; /* group 0: U; groups 1..ng: timing groups in order */
-    mean = ks_calloc(ctx, K * T + 3 * K, sizeof *mean);
+    mean = ks__calloc(ctx, K * T + 3 * K, sizeof *mean);
     if (!mean) {
         rc = KS_ENOMEM;
         goto done;
@@ -141,10 +141,10 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     size_t *on = (size_t *)(dbar + K); /* the onset period index of each group */
     for (size_t u = 0; u < N; u++) {
         const int in = gu[u] > tsorted[0] && gu[u] <= tsorted[T - 1];
-        grp[u] = in ? 1 + ks_did_lower_bound(glist, ng, gu[u]) : 0;
+        grp[u] = in ? 1 + ks__did_lower_bound(glist, ng, gu[u]) : 0;
         share[grp[u]] += 1.0;
     }
-    for (size_t i = 0; i < n; i++) mean[grp[(size_t)uc[i]] * T + rs[i]] += ks_did_num_at(&yc, i);
+    for (size_t i = 0; i < n; i++) mean[grp[(size_t)uc[i]] * T + rs[i]] += ks__did_num_at(&yc, i);
     for (size_t k = 0; k < K; k++) {
         for (size_t s = 0; s < T; s++) mean[k * T + s] /= share[k];
         share[k] /= (double)N;
@@ -153,17 +153,17 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     on[0] = T;
     dbar[0] = 0.0;
     for (size_t k = 1; k < K; k++) {
-        on[k] = ks_did_lower_bound(tsorted, T, glist[k - 1]);
+        on[k] = ks__did_lower_bound(tsorted, T, glist[k - 1]);
         dbar[k] = (double)(T - on[k]) / (double)T;
     }
     /* comparisons: k vs U (when U is not empty), and each pair k < l both ways */
     const size_t maxc = ng + (ng ? ng * (ng - 1) : 0); /* vs U, and each pair both ways */
-    if (!(r = ks_calloc(ctx, 1, sizeof *r))) {
+    if (!(r = ks__calloc(ctx, 1, sizeof *r))) {
         rc = KS_ENOMEM;
         goto done;
     }
     r->alloc = ctx->alloc;
-    r->buf = ks_malloc_array(ctx, maxc ? maxc : 1, 6 * sizeof(double) + 2 * sizeof(size_t) +
+    r->buf = ks__malloc_array(ctx, maxc ? maxc : 1, 6 * sizeof(double) + 2 * sizeof(size_t) +
                                                        sizeof(int));
     if (!r->buf) {
         rc = KS_ENOMEM;
@@ -186,7 +186,7 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
                      (1.0 - dbar[k]);
             treated[nc] = glist[k - 1];
             control[nc] = INFINITY;
-            type[nc] = KS_BACON_TREATED_VS_NEVER;
+            type[nc] = KS_DID_BACON_TREATED_VS_NEVER;
             w0[nc] = tsorted[0];
             w1[nc] = tsorted[T - 1];
             ntr[nc] = (size_t)llround(share[k] * (double)N) * T;
@@ -203,7 +203,7 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
                      ((dbar[k] - dbar[l]) / (1.0 - dbar[l])) * ((1.0 - dbar[k]) / (1.0 - dbar[l]));
             treated[nc] = glist[k - 1];
             control[nc] = glist[l - 1];
-            type[nc] = KS_BACON_EARLIER_VS_LATER;
+            type[nc] = KS_DID_BACON_EARLIER_VS_LATER;
             w0[nc] = tsorted[0];
             w1[nc] = tsorted[on[l] - 1];
             ntr[nc] = (size_t)llround(share[k] * (double)N) * on[l];
@@ -216,7 +216,7 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
                      ((dbar[k] - dbar[l]) / dbar[k]);
             treated[nc] = glist[l - 1];
             control[nc] = glist[k - 1];
-            type[nc] = KS_BACON_LATER_VS_EARLIER;
+            type[nc] = KS_DID_BACON_LATER_VS_EARLIER;
             w0[nc] = tsorted[on[k]];
             w1[nc] = tsorted[T - 1];
             ntr[nc] = (size_t)llround(share[l] * (double)N) * (T - on[k]);
@@ -225,7 +225,7 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
         }
     }
     if (nc == 0 || !(wsum > 0.0)) {
-        rc = ks_fail(ctx, KS_EINVAL, "first_treat: no treatment variation to decompose (%zu "
+        rc = ks__fail(ctx, KS_EINVAL, "first_treat: no treatment variation to decompose (%zu "
                                      "timing groups, %zu untreated units)", ng,
                      n_never + n_always);
         goto done;
@@ -248,7 +248,7 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
             den += share[k] * dd * dd;
         }
     }
-    ks_bacon_view *v = &r->v;
+    ks_did_bacon_view *v = &r->v;
     v->n = nc;
     v->treated = treated;
     v->control = control;
@@ -270,10 +270,10 @@ int ks_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     *out = r;
     r = NULL;
 done:
-    ks_bacon_free(r);
-    ks_free(ctx, uc);
-    ks_free(ctx, buf);
-    ks_free(ctx, ix);
-    ks_free(ctx, mean);
+    ks_did_bacon_free(r);
+    ks__free(ctx, uc);
+    ks__free(ctx, buf);
+    ks__free(ctx, ix);
+    ks__free(ctx, mean);
     return rc;
 }

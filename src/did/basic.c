@@ -76,11 +76,11 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
     unsigned char *cell = NULL, *gused = NULL;
     size_t G = 0;
     int rc = KS_OK;
-    if ((rc = ks_did_numeric(ctx, t, "outcome", y, &yc)) ||
-        (rc = ks_did_numeric(ctx, t, "treatment", treat, &dc)) ||
-        (rc = ks_did_numeric(ctx, t, "time", post, &pc)))
+    if ((rc = ks__did_numeric(ctx, t, "outcome", y, &yc)) ||
+        (rc = ks__did_numeric(ctx, t, "treatment", treat, &dc)) ||
+        (rc = ks__did_numeric(ctx, t, "time", post, &pc)))
         goto done;
-    cell = ks_malloc(ctx, nrow ? nrow : 1);
+    cell = ks__malloc(ctx, nrow ? nrow : 1);
     if (!cell) {
         rc = KS_ENOMEM;
         goto done;
@@ -88,10 +88,10 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
     if (cluster) {
         size_t j;
         if ((rc = ks_table_find(ctx, t, cluster, &j))) {
-            rc = ks_fail(ctx, rc, "cluster: no column '%s' in the data", cluster);
+            rc = ks__fail(ctx, rc, "cluster: no column '%s' in the data", cluster);
             goto done;
         }
-        cl = ks_malloc_array(ctx, nrow ? nrow : 1, sizeof *cl);
+        cl = ks__malloc_array(ctx, nrow ? nrow : 1, sizeof *cl);
         if (!cl) {
             rc = KS_ENOMEM;
             goto done;
@@ -102,21 +102,21 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
     double n[4] = {0}, sy[4] = {0};
     size_t nna = 0;
     for (size_t i = 0; i < nrow; i++) {
-        const double d = ks_did_num_at(&dc, i), p = ks_did_num_at(&pc, i);
-        const double yi = ks_did_num_at(&yc, i);
+        const double d = ks__did_num_at(&dc, i), p = ks__did_num_at(&pc, i);
+        const double yi = ks__did_num_at(&yc, i);
         if (isnan(d) || isnan(p) || isnan(yi) || (cl && cl[i] < 0)) {
             cell[i] = 255;
             nna++;
             continue;
         }
         if (!((d == 0 || d == 1) && (p == 0 || p == 1))) {
-            rc = ks_fail(ctx, KS_EINVAL,
+            rc = ks__fail(ctx, KS_EINVAL,
                          "row %zu: treatment and time must be 0 or 1 here (got %g, %g)", i + 1,
                          d, p);
             goto done;
         }
         if (!isfinite(yi)) {
-            rc = ks_fail(ctx, KS_EINVAL, "outcome: column '%s' is infinite at row %zu", y, i + 1);
+            rc = ks__fail(ctx, KS_EINVAL, "outcome: column '%s' is infinite at row %zu", y, i + 1);
             goto done;
         }
         const int c = 2 * (d == 1) + (p == 1);
@@ -126,7 +126,7 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
     }
     for (int c = 0; c < 4; c++)
         if (n[c] == 0) {
-            rc = ks_fail(ctx, KS_EEMPTY, "no rows with treatment = %d and time = %d", c >> 1,
+            rc = ks__fail(ctx, KS_EEMPTY, "no rows with treatment = %d and time = %d", c >> 1,
                          c & 1);
             goto done;
         }
@@ -137,8 +137,8 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
     double se2[4] = {0}, rss = 0.0, tss = 0.0;
     const double ybar = (sy[0] + sy[1] + sy[2] + sy[3]) / nobs;
     if (cl) {
-        S = ks_calloc(ctx, G ? G : 1, 4 * sizeof *S);
-        gused = ks_calloc(ctx, G ? G : 1, 1);
+        S = ks__calloc(ctx, G ? G : 1, 4 * sizeof *S);
+        gused = ks__calloc(ctx, G ? G : 1, 1);
         if (!S || !gused) {
             rc = KS_ENOMEM;
             goto done;
@@ -147,7 +147,7 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
     for (size_t i = 0; i < nrow; i++) {
         const int c = cell[i];
         if (c == 255) continue;
-        const double yi = ks_did_num_at(&yc, i), e = yi - m[c];
+        const double yi = ks__did_num_at(&yc, i), e = yi - m[c];
         se2[c] += e * e;
         tss += (yi - ybar) * (yi - ybar);
         if (S) {
@@ -160,7 +160,7 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
     double B[16], M[16] = {0}, V[16];
     bread(n, B);
     if (vcov != KS_VCOV_IID && vcov != KS_VCOV_HC1 && vcov != KS_VCOV_CRV1) {
-        rc = ks_fail(ctx, KS_EINVAL, "vcov: only iid, HC1 and CRV1 here");
+        rc = ks__fail(ctx, KS_EINVAL, "vcov: only iid, HC1 and CRV1 here");
         goto done;
     }
     if (vcov == KS_VCOV_IID) {
@@ -173,7 +173,7 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
         out->df_t = nobs - K;
     } else { /* CRV1: meat = sum_g s_g s_g', s_g = sum_c (sum of e over g and c) x_c */
         if (!S) {
-            rc = ks_fail(ctx, KS_EINVAL, "CRV1 needs a cluster column");
+            rc = ks__fail(ctx, KS_EINVAL, "CRV1 needs a cluster column");
             goto done;
         }
         size_t Gused = 0; /* clusters with a row in the fit */
@@ -189,7 +189,7 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
         }
         G = Gused;
         if (G < 2) {
-            rc = ks_fail(ctx, KS_EINVAL,
+            rc = ks__fail(ctx, KS_EINVAL,
                          "cluster: '%s' has %zu level%s in the rows used; clustered standard "
                          "errors need at least 2 clusters",
                          cluster, G, G == 1 ? "" : "s");
@@ -211,10 +211,10 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
     out->rss = rss;
     out->r2 = 1.0 - rss / tss;
 done:
-    ks_free(ctx, S);
-    ks_free(ctx, gused);
-    ks_free(ctx, cl);
-    ks_free(ctx, cell);
+    ks__free(ctx, S);
+    ks__free(ctx, gused);
+    ks__free(ctx, cl);
+    ks__free(ctx, cell);
     return rc;
 }
 
@@ -236,11 +236,11 @@ int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *t
     uint32_t *cnt = NULL;
     size_t N = 0, T = 0, G = 0, j;
     int rc = KS_OK;
-    if ((rc = ks_did_numeric(ctx, t, "outcome", y, &yc)) ||
-        (rc = ks_did_numeric(ctx, t, "treatment", treat, &dc)) ||
-        (rc = ks_did_numeric(ctx, t, "time", time, &tcol)))
+    if ((rc = ks__did_numeric(ctx, t, "outcome", y, &yc)) ||
+        (rc = ks__did_numeric(ctx, t, "treatment", treat, &dc)) ||
+        (rc = ks__did_numeric(ctx, t, "time", time, &tcol)))
         goto done;
-    uc = ks_malloc_array(ctx, n ? n : 1, 3 * sizeof *uc);
+    uc = ks__malloc_array(ctx, n ? n : 1, 3 * sizeof *uc);
     if (!uc) {
         rc = KS_ENOMEM;
         goto done;
@@ -248,31 +248,31 @@ int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *t
     tc = uc + n;
     cc = tc + n;
     if ((rc = ks_table_find(ctx, t, unit, &j))) {
-        rc = ks_fail(ctx, rc, "unit: no column '%s' in the data", unit);
+        rc = ks__fail(ctx, rc, "unit: no column '%s' in the data", unit);
         goto done;
     }
     if ((rc = ks_table_factorize(ctx, t, &j, 1, uc, &N))) goto done;
     if ((rc = ks_table_find(ctx, t, time, &j)) || (rc = ks_table_factorize(ctx, t, &j, 1, tc, &T)))
         goto done;
     if ((rc = ks_table_find(ctx, t, cluster ? cluster : unit, &j))) {
-        rc = ks_fail(ctx, rc, "cluster: no column '%s' in the data", cluster);
+        rc = ks__fail(ctx, rc, "cluster: no column '%s' in the data", cluster);
         goto done;
     }
     if ((rc = ks_table_factorize(ctx, t, &j, 1, cc, &G))) goto done;
     if (G < 2) {
-        rc = ks_fail(ctx, KS_EINVAL,
+        rc = ks__fail(ctx, KS_EINVAL,
                      "cluster: '%s' has %zu level%s; clustered standard errors need at least 2 "
                      "clusters",
                      cluster ? cluster : unit, G, G == 1 ? "" : "s");
         goto done;
     }
     size_t NT;
-    if (N < 2 || T < 2 || !ks_size_mul(N, T, &NT) || NT > n || n > UINT32_MAX)
+    if (N < 2 || T < 2 || !ks__size_mul(N, T, &NT) || NT > n || n > UINT32_MAX)
         goto done; /* some (unit, period) is empty: not proportional */
-    cnt = ks_calloc(ctx, NT, sizeof *cnt);
-    um = ks_calloc(ctx, 2 * (N + T) + 2, sizeof *um);
-    S = ks_calloc(ctx, G ? G : 1, sizeof *S);
-    ucl = ks_malloc_array(ctx, N + T, sizeof *ucl);
+    cnt = ks__calloc(ctx, NT, sizeof *cnt);
+    um = ks__calloc(ctx, 2 * (N + T) + 2, sizeof *um);
+    S = ks__calloc(ctx, G ? G : 1, sizeof *S);
+    ucl = ks__malloc_array(ctx, N + T, sizeof *ucl);
     if (!cnt || !um || !S || !ucl) {
         rc = KS_ENOMEM;
         goto done;
@@ -283,8 +283,8 @@ int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *t
     for (size_t i = 0; i < N + T; i++) ucl[i] = -1;
     int unit_nested = 1, time_nested = 1;
     for (size_t i = 0; i < n; i++) {
-        const double x = ks_did_num_at(&dc, i) * ks_did_num_at(&tcol, i);
-        const double yi = ks_did_num_at(&yc, i);
+        const double x = ks__did_num_at(&dc, i) * ks__did_num_at(&tcol, i);
+        const double yi = ks__did_num_at(&yc, i);
         if (!isfinite(x) || !isfinite(yi) || uc[i] < 0 || tc[i] < 0 || cc[i] < 0) goto done;
         cnt[(size_t)uc[i] * T + (size_t)tc[i]]++;
         xu[uc[i]] += x;
@@ -324,16 +324,16 @@ int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *t
     double sxx = 0.0, sxy = 0.0;
     for (size_t i = 0; i < n; i++) {
         const double xr =
-            ks_did_num_at(&dc, i) * ks_did_num_at(&tcol, i) - xu[uc[i]] - xt[tc[i]] + xg;
+            ks__did_num_at(&dc, i) * ks__did_num_at(&tcol, i) - xu[uc[i]] - xt[tc[i]] + xg;
         sxx += xr * xr;
-        sxy += xr * (ks_did_num_at(&yc, i) - yu[uc[i]] - yt[tc[i]] + yg);
+        sxy += xr * (ks__did_num_at(&yc, i) - yu[uc[i]] - yt[tc[i]] + yg);
     }
     if (!(sxx > 1e-12 * (double)n * (fabs(xg) + 1.0) * (fabs(xg) + 1.0))) goto done; /* collinear */
     const double beta = sxy / sxx;
     for (size_t i = 0; i < n; i++) {
         const double xr =
-            ks_did_num_at(&dc, i) * ks_did_num_at(&tcol, i) - xu[uc[i]] - xt[tc[i]] + xg;
-        const double e = ks_did_num_at(&yc, i) - yu[uc[i]] - yt[tc[i]] + yg - beta * xr;
+            ks__did_num_at(&dc, i) * ks__did_num_at(&tcol, i) - xu[uc[i]] - xt[tc[i]] + xg;
+        const double e = ks__did_num_at(&yc, i) - yu[uc[i]] - yt[tc[i]] + yg - beta * xr;
         S[cc[i]] += xr * e;
     }
     double meat = 0.0;
@@ -351,10 +351,10 @@ int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *t
     out->nclusters = G;
     out->balanced = 1;
 done:
-    ks_free(ctx, uc);
-    ks_free(ctx, cnt);
-    ks_free(ctx, um);
-    ks_free(ctx, S);
-    ks_free(ctx, ucl);
+    ks__free(ctx, uc);
+    ks__free(ctx, cnt);
+    ks__free(ctx, um);
+    ks__free(ctx, S);
+    ks__free(ctx, ucl);
     return rc;
 }

@@ -31,7 +31,7 @@ static size_t pre_period(const ks_did_panel *p, double g, double antic)
     return s;
 }
 
-double ks_did_if_se(const double *IF, size_t n, const int32_t *cluster, size_t ncluster,
+double ks__did_if_se(const double *IF, size_t n, const int32_t *cluster, size_t ncluster,
                     double *scratch)
 {
     double ss = 0.0;
@@ -46,7 +46,7 @@ double ks_did_if_se(const double *IF, size_t n, const int32_t *cluster, size_t n
     return se > SE_TINY ? se : NAN; /* NaN stays NaN */
 }
 
-void ks_did_cs_if_axpy(const ks_did_cs *r, size_t c, double w, double *out)
+void ks__did_cs_if_axpy(const ks_did_cs *r, size_t c, double w, double *out)
 {
     const ks_did_cell_units *u = &r->units[c];
     const double *v = r->ifval + r->ifoff[c];
@@ -54,10 +54,10 @@ void ks_did_cs_if_axpy(const ks_did_cs *r, size_t c, double w, double *out)
         for (size_t i = u->lo[q]; i < u->hi[q]; i++) out[i] += w * *v++;
 }
 
-void ks_did_cs_if_dense(const ks_did_cs *r, const size_t *cells, size_t m, double *out)
+void ks__did_cs_if_dense(const ks_did_cs *r, const size_t *cells, size_t m, double *out)
 {
     memset(out, 0, r->n * m * sizeof *out);
-    for (size_t j = 0; j < m; j++) ks_did_cs_if_axpy(r, cells[j], 1.0, out + j * r->n);
+    for (size_t j = 0; j < m; j++) ks__did_cs_if_axpy(r, cells[j], 1.0, out + j * r->n);
 }
 
 /* The units a cell compares: its cohort, then the never treated (plus, with not-yet-treated
@@ -69,7 +69,7 @@ static void cell_units(const ks_did_panel *p, const ks_did_cs_options *opt, cons
     size_t lo, hi;
     u->nr = 0;
     if (cp->zero) return;
-    ks_did_cohort_range(p, cp->g, &lo, &hi);
+    ks__did_cohort_range(p, cp->g, &lo, &hi);
     u->lo[0] = lo;
     u->hi[0] = hi;
     u->nr = 1;
@@ -134,8 +134,8 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
     }
     *ntr = u->hi[0] - u->lo[0];
     *nco = m - *ntr;
-    if (*ntr == 0) return ks_fail(lctx, KS_ENUMERIC, "no units in the cohort");
-    if (*nco == 0) return ks_fail(lctx, KS_ENUMERIC, "no control units");
+    if (*ntr == 0) return ks__fail(lctx, KS_ENUMERIC, "no units in the cohort");
+    if (*nco == 0) return ks__fail(lctx, KS_ENUMERIC, "no control units");
     if (p->x) {
         const double *xs = p->x + early * n * k;
         for (size_t j = 0; j < k; j++) {
@@ -149,9 +149,9 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
     }
     ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, ws ? wk->w : NULL, *ntr, NULL,
                      n_near_one};
-    int rc = ks_did_2x2_fit(lctx, opt->method, &in, att, ifv);
+    int rc = ks__did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
-    if (!isfinite(*att)) return ks_fail(lctx, KS_ENUMERIC, "the estimate is not finite");
+    if (!isfinite(*att)) return ks__fail(lctx, KS_ENUMERIC, "the estimate is not finite");
     const double scale = (double)n / (double)m;
     for (size_t r = 0; r < m; r++) ifv[r] *= scale;
     return KS_OK;
@@ -167,7 +167,7 @@ static void log_near_one(ks_ctx *ctx, const size_t *near, size_t nc)
         cells += near[c] > 0;
     }
     if (total)
-        ks_log(ctx, KS_LOG_WARN,
+        ks__log(ctx, KS_LOG_WARN,
                "propensity scores near 1 (limited overlap): %zu control units in %zu of %zu cells "
                "have p >= %g; their weights p / (1 - p) are large, and those with p >= 0.995 "
                "get no weight (R DRDID's trimming)",
@@ -180,14 +180,14 @@ static int plan_cells(ks_ctx *ctx, const ks_did_panel *p, const ks_did_cs_option
 {
     const int universal = opt->base_period == KS_DID_BASE_UNIVERSAL;
     const size_t per = universal ? p->T : p->T - 1;
-    cell_plan *cp = ks_malloc_array(ctx, p->ng * per, sizeof *cp);
+    cell_plan *cp = ks__malloc_array(ctx, p->ng * per, sizeof *cp);
     if (!cp) return KS_ENOMEM;
     size_t c = 0;
     for (size_t gi = 0; gi < p->ng; gi++) {
         const double g = p->glist[gi];
         const size_t pret_g = pre_period(p, g, opt->anticipation);
         if (pret_g == SIZE_MAX) {
-            ks_log(ctx, KS_LOG_WARN,
+            ks__log(ctx, KS_LOG_WARN,
                    "no pre-treatment period for the cohort first treated in %g; its cells are "
                    "dropped",
                    g);
@@ -215,25 +215,25 @@ int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out)
     out->stat = out->pvalue = NAN;
     out->df = 0;
     if (r->p.cluster && r->opt.n_bootstrap > 0) {
-        ks_log(ctx, KS_LOG_INFO,
+        ks__log(ctx, KS_LOG_INFO,
                "no Wald pre-test with a cluster variable and the bootstrap (the analytical "
                "variance does not account for the clusters)");
         return KS_OK;
     }
     size_t q = 0;
-    size_t *pre = ks_malloc_array(ctx, r->ncell ? r->ncell : 1, sizeof *pre);
+    size_t *pre = ks__malloc_array(ctx, r->ncell ? r->ncell : 1, sizeof *pre);
     if (!pre) return KS_ENOMEM;
     for (size_t c = 0; c < r->ncell; c++)
         if (r->group[c] > r->time[c] && isfinite(r->se_analytic[c])) pre[q++] = c;
     if (q == 0) {
-        ks_log(ctx, KS_LOG_WARN, "no pre-treatment cells for the Wald pre-test of parallel trends");
-        ks_free(ctx, pre);
+        ks__log(ctx, KS_LOG_WARN, "no pre-treatment cells for the Wald pre-test of parallel trends");
+        ks__free(ctx, pre);
         return KS_OK;
     }
     const size_t n = r->n, N = r->p.cluster ? r->p.ncluster : n;
-    double *A = ks_calloc(ctx, N * q + q * q + 3 * q, sizeof *A);
+    double *A = ks__calloc(ctx, N * q + q * q + 3 * q, sizeof *A);
     if (!A) {
-        ks_free(ctx, pre);
+        ks__free(ctx, pre);
         return KS_ENOMEM;
     }
     double *V = A + N * q, *b = V + q * q, *inv = b + q;
@@ -241,31 +241,31 @@ int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out)
         if (r->p.cluster) {
             double *col = V; /* V's room is not used yet: one column at a time */
             if (q * q < n) {
-                col = ks_malloc_array(ctx, n, sizeof *col);
+                col = ks__malloc_array(ctx, n, sizeof *col);
                 if (!col) {
-                    ks_free(ctx, A);
-                    ks_free(ctx, pre);
+                    ks__free(ctx, A);
+                    ks__free(ctx, pre);
                     return KS_ENOMEM;
                 }
             }
-            ks_did_cs_if_dense(r, &pre[j], 1, col);
+            ks__did_cs_if_dense(r, &pre[j], 1, col);
             for (size_t i = 0; i < n; i++) A[j * N + (size_t)r->p.cluster[i]] += col[i];
-            if (col != V) ks_free(ctx, col);
+            if (col != V) ks__free(ctx, col);
         } else {
-            ks_did_cs_if_axpy(r, pre[j], 1.0, A + j * N);
+            ks__did_cs_if_axpy(r, pre[j], 1.0, A + j * N);
         }
         b[j] = r->att[pre[j]];
     }
     const int Ni = (int)N, qi = (int)q;
     const double alpha = 1.0 / (double)n, zero = 0.0;
-    ks_blas_set_threads(ks_threads_for(ctx, 0.5 * (double)q * (double)q * (double)N));
+    ks__blas_set_threads(ks__threads_for(ctx, 0.5 * (double)q * (double)q * (double)N));
     dsyrk_("L", "T", &qi, &Ni, &alpha, A, &Ni, &zero, V, &qi, 1, 1);
-    ks_blas_set_threads(ctx->nthreads);
+    ks__blas_set_threads(ctx->nthreads);
     memcpy(inv, b, q * sizeof *inv);
     ks_ctx lctx = *ctx; /* a singular covariance is a note, not an error */
-    if (ks_did_chol_solve(&lctx, q, V, inv, 1, 1, inv + q,
+    if (ks__did_chol_solve(&lctx, q, V, inv, 1, 1, inv + q,
                           "the covariance of the pre-treatment cells") != KS_OK) {
-        ks_log(ctx, KS_LOG_WARN, "no Wald pre-test: %s", lctx.errmsg);
+        ks__log(ctx, KS_LOG_WARN, "no Wald pre-test: %s", lctx.errmsg);
     } else {
         double w = 0.0;
         for (size_t j = 0; j < q; j++) w += b[j] * inv[j];
@@ -273,8 +273,8 @@ int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out)
         out->df = q;
         out->pvalue = ks_chi2_sf(out->stat, (double)q);
     }
-    ks_free(ctx, A);
-    ks_free(ctx, pre);
+    ks__free(ctx, A);
+    ks__free(ctx, pre);
     return KS_OK;
 }
 
@@ -287,9 +287,9 @@ static int bootstrap_draws(ks_ctx *ctx, ks_did_cs *r)
     const ks_did_panel *p = &r->p;
     const size_t n = r->n, nc = r->ncell, ncoh = p->ncoh, m = nc + 2 * ncoh;
     const int B = r->opt.n_bootstrap;
-    r->draws = ks_malloc_array(ctx, (size_t)B, m * sizeof *r->draws);
-    size_t *cols = ks_malloc_array(ctx, ncoh ? ncoh : 1, (nc + 2) * sizeof *cols);
-    ks_did_boot_block *blk = ks_calloc(ctx, ncoh ? ncoh : 1, sizeof *blk);
+    r->draws = ks__malloc_array(ctx, (size_t)B, m * sizeof *r->draws);
+    size_t *cols = ks__malloc_array(ctx, ncoh ? ncoh : 1, (nc + 2) * sizeof *cols);
+    ks_did_boot_block *blk = ks__calloc(ctx, ncoh ? ncoh : 1, sizeof *blk);
     double *M = NULL;
     int rc = KS_OK;
     if (!r->draws || !cols || !blk) {
@@ -298,7 +298,7 @@ static int bootstrap_draws(ks_ctx *ctx, ks_did_cs *r)
     }
     if (p->cluster) {
         const size_t G = p->ncluster;
-        M = ks_calloc(ctx, G, m * sizeof *M);
+        M = ks__calloc(ctx, G, m * sizeof *M);
         if (!M) {
             rc = KS_ENOMEM;
             goto done;
@@ -317,14 +317,14 @@ static int bootstrap_draws(ks_ctx *ctx, ks_did_cs *r)
         for (size_t j = 0; j < m; j++) cols[j] = j;
         const ks_did_boot_block one = {0, G, m, G, cols, M};
         r->nclust_N = G;
-        rc = ks_did_mboot_draws(ctx, G, &one, 1, m, B, r->opt.boot_weights, r->opt.seed,
+        rc = ks__did_mboot_draws(ctx, G, &one, 1, m, B, r->opt.boot_weights, r->opt.seed,
                                 r->draws);
         goto done;
     }
     /* cohort blocks: M_k is n_k x (cells containing k + 2), stacked */
     size_t total = 0;
     for (size_t c = 0; c < nc; c++) total += r->ifoff[c + 1] - r->ifoff[c];
-    M = ks_malloc_array(ctx, total + 2 * n + 1, sizeof *M);
+    M = ks__malloc_array(ctx, total + 2 * n + 1, sizeof *M);
     if (!M) {
         rc = KS_ENOMEM;
         goto done;
@@ -358,25 +358,25 @@ static int bootstrap_draws(ks_ctx *ctx, ks_did_cs *r)
         blk[k].ncol = len ? nk : 0;
     }
     r->nclust_N = n;
-    rc = ks_did_mboot_draws(ctx, n, blk, ncoh, m, B, r->opt.boot_weights, r->opt.seed, r->draws);
+    rc = ks__did_mboot_draws(ctx, n, blk, ncoh, m, B, r->opt.boot_weights, r->opt.seed, r->draws);
 done:
-    ks_free(ctx, M);
-    ks_free(ctx, cols);
-    ks_free(ctx, blk);
+    ks__free(ctx, M);
+    ks__free(ctx, cols);
+    ks__free(ctx, blk);
     return rc;
 }
 
 static void cs_free_with(ks_ctx *ctx, ks_did_cs *r)
 {
-    ks_did_panel_free(ctx, &r->p);
-    ks_free(ctx, r->group);
-    ks_free(ctx, r->post);
-    ks_free(ctx, r->n_treated);
-    ks_free(ctx, r->units);
-    ks_free(ctx, r->ifoff);
-    ks_free(ctx, r->ifval);
-    ks_free(ctx, r->draws);
-    ks_free(ctx, r);
+    ks__did_panel_free(ctx, &r->p);
+    ks__free(ctx, r->group);
+    ks__free(ctx, r->post);
+    ks__free(ctx, r->n_treated);
+    ks__free(ctx, r->units);
+    ks__free(ctx, r->ifoff);
+    ks__free(ctx, r->ifval);
+    ks__free(ctx, r->draws);
+    ks__free(ctx, r);
 }
 
 void ks_did_cs_free(ks_did_cs *r)
@@ -391,24 +391,24 @@ void ks_did_cs_free(ks_did_cs *r)
 static int check_options(ks_ctx *ctx, const ks_did_cs_options *o)
 {
     if ((unsigned)o->control_group > KS_DID_NOT_YET_TREATED)
-        return ks_fail(ctx, KS_EINVAL, "control_group: unknown value %d", (int)o->control_group);
+        return ks__fail(ctx, KS_EINVAL, "control_group: unknown value %d", (int)o->control_group);
     if ((unsigned)o->method > KS_DID_REG)
-        return ks_fail(ctx, KS_EINVAL, "estimation_method: unknown value %d", (int)o->method);
+        return ks__fail(ctx, KS_EINVAL, "estimation_method: unknown value %d", (int)o->method);
     if ((unsigned)o->base_period > KS_DID_BASE_UNIVERSAL)
-        return ks_fail(ctx, KS_EINVAL, "base_period: unknown value %d", (int)o->base_period);
+        return ks__fail(ctx, KS_EINVAL, "base_period: unknown value %d", (int)o->base_period);
     if ((unsigned)o->boot_weights > KS_DID_BOOT_WEBB)
-        return ks_fail(ctx, KS_EINVAL, "bootstrap_weights: unknown value %d",
+        return ks__fail(ctx, KS_EINVAL, "bootstrap_weights: unknown value %d",
                        (int)o->boot_weights);
     if (!(o->alpha > 0 && o->alpha < 1))
-        return ks_fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o->alpha);
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o->alpha);
     if (o->n_bootstrap < 0)
-        return ks_fail(ctx, KS_EINVAL, "n_bootstrap: %d is negative", o->n_bootstrap);
+        return ks__fail(ctx, KS_EINVAL, "n_bootstrap: %d is negative", o->n_bootstrap);
     if (o->cband && o->n_bootstrap == 0)
-        return ks_fail(ctx, KS_EINVAL, "cband: uniform bands need the bootstrap (n_bootstrap > 0)");
+        return ks__fail(ctx, KS_EINVAL, "cband: uniform bands need the bootstrap (n_bootstrap > 0)");
     size_t nc = 0;
     if (o->covariates)
         while (o->covariates[nc]) nc++;
-    if (nc > 7) return ks_fail(ctx, KS_EINVAL, "covariates: at most 7 (got %zu)", nc);
+    if (nc > 7) return ks__fail(ctx, KS_EINVAL, "covariates: at most 7 (got %zu)", nc);
     return KS_OK;
 }
 
@@ -421,7 +421,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     if (!opt) opt = &defaults;
     int rc = check_options(ctx, opt);
     if (rc) return rc;
-    ks_did_cs *r = ks_calloc(ctx, 1, sizeof *r);
+    ks_did_cs *r = ks__calloc(ctx, 1, sizeof *r);
     if (!r) return KS_ENOMEM;
     r->alloc = ctx->alloc;
     r->opt = *opt;
@@ -436,28 +436,28 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     ks_did_long L = {0};
     int use_long = !opt->panel || opt->allow_unbalanced_panel, balanced = 0;
     if (use_long) {
-        if ((rc = ks_did_long_build(ctx, t, y, time, id, group, opt, &r->p, &L, &balanced)))
+        if ((rc = ks__did_long_build(ctx, t, y, time, id, group, opt, &r->p, &L, &balanced)))
             goto fail;
         use_long = !balanced; /* a balanced panel after all: the panel estimator, as R does */
     }
-    if (!use_long && (rc = ks_did_panel_build(ctx, t, y, time, id, group, opt, &r->p)))
+    if (!use_long && (rc = ks__did_panel_build(ctx, t, y, time, id, group, opt, &r->p)))
         goto fail;
     const ks_did_panel *p = &r->p;
     if ((rc = plan_cells(ctx, p, opt, &plan, &r->ncell))) goto fail;
     const size_t n = p->n, k = p->k, nc = r->ncell;
     r->n = n;
     if (nc == 0) {
-        rc = ks_fail(ctx, KS_EEMPTY, "no group-time cell to estimate");
+        rc = ks__fail(ctx, KS_EEMPTY, "no group-time cell to estimate");
         goto fail;
     }
-    r->group = ks_malloc_array(ctx, nc, 5 * sizeof *r->group);
-    r->post = ks_malloc_array(ctx, nc, sizeof *r->post);
-    r->n_treated = ks_malloc_array(ctx, nc, 2 * sizeof *r->n_treated);
-    r->units = ks_malloc_array(ctx, nc, sizeof *r->units);
-    r->ifoff = ks_malloc_array(ctx, nc + 1, sizeof *r->ifoff);
-    msg = ks_calloc(ctx, nc, sizeof *msg);
-    status = ks_calloc(ctx, nc, sizeof *status);
-    near = ks_calloc(ctx, nc, sizeof *near);
+    r->group = ks__malloc_array(ctx, nc, 5 * sizeof *r->group);
+    r->post = ks__malloc_array(ctx, nc, sizeof *r->post);
+    r->n_treated = ks__malloc_array(ctx, nc, 2 * sizeof *r->n_treated);
+    r->units = ks__malloc_array(ctx, nc, sizeof *r->units);
+    r->ifoff = ks__malloc_array(ctx, nc + 1, sizeof *r->ifoff);
+    msg = ks__calloc(ctx, nc, sizeof *msg);
+    status = ks__calloc(ctx, nc, sizeof *status);
+    near = ks__calloc(ctx, nc, sizeof *near);
     if (!r->group || !r->post || !r->n_treated || !r->units || !r->ifoff || !msg || !status ||
         !near) {
         rc = KS_ENOMEM;
@@ -494,17 +494,17 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
             mmax = rows > mmax ? rows : mmax;
         }
     }
-    r->ifval = ks_malloc_array(ctx, r->ifoff[nc] ? r->ifoff[nc] : 1, sizeof *r->ifval);
+    r->ifval = ks__malloc_array(ctx, r->ifoff[nc] ? r->ifoff[nc] : 1, sizeof *r->ifval);
     /* a cell costs a few passes over its rows without covariates, Newton's logit with them */
-    int nt = ks_threads_for(ctx, (double)r->ifoff[nc] * (k == 1 ? 5.0 : 50.0 * (double)(k * k)));
+    int nt = ks__threads_for(ctx, (double)r->ifoff[nc] * (k == 1 ? 5.0 : 50.0 * (double)(k * k)));
     if ((size_t)nt > nc) nt = (int)nc;
     const size_t per_thread = mmax * (use_long ? 6 + k : 3 + k) + 1;
-    work = ks_malloc_array(ctx, (size_t)nt, per_thread * sizeof *work);
+    work = ks__malloc_array(ctx, (size_t)nt, per_thread * sizeof *work);
     if (!r->ifval || !work) {
         rc = KS_ENOMEM;
         goto fail;
     }
-    ks_blas_set_threads(1);
+    ks__blas_set_threads(1);
 #pragma omp parallel num_threads(nt)
     {
 #ifdef _OPENMP
@@ -532,7 +532,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
                 memset(ifv, 0, m * sizeof *ifv);
                 continue;
             }
-            status[c] = use_long ? ks_did_long_fit_cell(&lctx, &L, p, opt, cp, base, &r->att[c],
+            status[c] = use_long ? ks__did_long_fit_cell(&lctx, &L, p, opt, cp, base, &r->att[c],
                                                         ifv, &r->n_treated[c], &r->n_control[c],
                                                         &near[c])
                                  : fit_cell(&lctx, p, opt, cp, &r->units[c], &wk, &r->att[c],
@@ -540,25 +540,25 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
             if (status[c] != KS_OK) {
                 r->att[c] = NAN;
                 for (size_t i = 0; i < m; i++) ifv[i] = NAN;
-                if (status[c] != KS_ENOMEM) msg[c] = ks_strdup(&lctx, lctx.errmsg);
+                if (status[c] != KS_ENOMEM) msg[c] = ks__strdup(&lctx, lctx.errmsg);
             }
         }
     }
-    ks_blas_set_threads(ctx->nthreads);
+    ks__blas_set_threads(ctx->nthreads);
     for (size_t c = 0; c < nc; c++) {
         if (status[c] == KS_ENOMEM) {
-            rc = ks_fail(ctx, KS_ENOMEM, "out of memory estimating the group-time effects");
+            rc = ks__fail(ctx, KS_ENOMEM, "out of memory estimating the group-time effects");
             goto fail;
         }
         if (status[c] != KS_OK)
-            ks_log(ctx, KS_LOG_WARN, "ATT(g=%g, t=%g) is NaN: %s", r->group[c], r->time[c],
+            ks__log(ctx, KS_LOG_WARN, "ATT(g=%g, t=%g) is NaN: %s", r->group[c], r->time[c],
                    msg[c] ? msg[c] : "estimation failed");
     }
     log_near_one(ctx, near, nc);
 
     /* analytical standard errors (R: sqrt(diag(IF'IF / n) / n), or from cluster sums) */
     {
-        double *scratch = ks_calloc(ctx, p->ncluster ? p->ncluster : 1, sizeof *scratch);
+        double *scratch = ks__calloc(ctx, p->ncluster ? p->ncluster : 1, sizeof *scratch);
         if (!scratch) {
             rc = KS_ENOMEM;
             goto fail;
@@ -581,19 +581,19 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
             const double se = sqrt(ss) / (double)n;
             r->se_analytic[c] = se > SE_TINY ? se : NAN;
         }
-        ks_free(ctx, scratch);
+        ks__free(ctx, scratch);
     }
     memcpy(r->se, r->se_analytic, nc * sizeof *r->se);
     r->crit = ks_normal_quantile(1.0 - opt->alpha / 2.0);
     if (opt->n_bootstrap > 0) {
-        double *bse = ks_malloc_array(ctx, nc, sizeof *bse), crit = NAN;
+        double *bse = ks__malloc_array(ctx, nc, sizeof *bse), crit = NAN;
         if (!bse) {
             rc = KS_ENOMEM;
             goto fail;
         }
         rc = bootstrap_draws(ctx, r);
         if (rc == KS_OK)
-            rc = ks_did_mboot_stats(ctx, r->draws, opt->n_bootstrap, nc, n, r->nclust_N,
+            rc = ks__did_mboot_stats(ctx, r->draws, opt->n_bootstrap, nc, n, r->nclust_N,
                                     opt->alpha, bse, opt->cband ? &crit : NULL);
         if (rc == KS_OK) {
             for (size_t c = 0; c < nc; c++)
@@ -602,39 +602,39 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
             if (opt->cband) {
                 r->crit = crit;
                 if (crit >= 7)
-                    ks_log(ctx, KS_LOG_WARN,
+                    ks__log(ctx, KS_LOG_WARN,
                            "the uniform band's critical value (%g) is too large to be reliable: "
                            "few units per cohort, or little variation in the outcome",
                            crit);
             }
         }
-        ks_free(ctx, bse);
+        ks__free(ctx, bse);
         if (rc) goto fail;
     }
 
     /* outcomes and covariates are no longer needed */
-    ks_free(ctx, r->p.y);
-    ks_free(ctx, r->p.x);
+    ks__free(ctx, r->p.y);
+    ks__free(ctx, r->p.x);
     r->p.y = r->p.x = NULL;
-    for (size_t c = 0; c < nc; c++) ks_free(ctx, msg[c]);
-    ks_free(ctx, msg);
-    ks_free(ctx, status);
-    ks_free(ctx, near);
-    ks_free(ctx, work);
-    ks_free(ctx, plan);
-    ks_did_long_free(ctx, &L);
+    for (size_t c = 0; c < nc; c++) ks__free(ctx, msg[c]);
+    ks__free(ctx, msg);
+    ks__free(ctx, status);
+    ks__free(ctx, near);
+    ks__free(ctx, work);
+    ks__free(ctx, plan);
+    ks__did_long_free(ctx, &L);
     *out = r;
     return KS_OK;
 
 fail:
-    ks_did_long_free(ctx, &L);
+    ks__did_long_free(ctx, &L);
     if (msg)
-        for (size_t c = 0; c < r->ncell; c++) ks_free(ctx, msg[c]);
-    ks_free(ctx, msg);
-    ks_free(ctx, status);
-    ks_free(ctx, near);
-    ks_free(ctx, work);
-    ks_free(ctx, plan);
+        for (size_t c = 0; c < r->ncell; c++) ks__free(ctx, msg[c]);
+    ks__free(ctx, msg);
+    ks__free(ctx, status);
+    ks__free(ctx, near);
+    ks__free(ctx, work);
+    ks__free(ctx, plan);
     cs_free_with(ctx, r);
     return rc;
 }
@@ -661,6 +661,6 @@ void ks_did_cs_inffunc(const ks_did_cs *r, double *out)
 {
     for (size_t c = 0; c < r->ncell; c++) {
         memset(out + c * r->n, 0, r->n * sizeof *out);
-        ks_did_cs_if_axpy(r, c, 1.0, out + c * r->n);
+        ks__did_cs_if_axpy(r, c, 1.0, out + c * r->n);
     }
 }

@@ -27,7 +27,7 @@ typedef struct {
 } ks_did_panel;
 
 /* The unit range of cohort value g, or an empty range. */
-void ks_did_cohort_range(const ks_did_panel *p, double g, size_t *lo, size_t *hi);
+void ks__did_cohort_range(const ks_did_panel *p, double g, size_t *lo, size_t *hi);
 
 /* Which periods a cell compares, R's pret / tfac logic. */
 typedef struct {
@@ -51,13 +51,13 @@ typedef struct {
  * units (n, periods, cohorts, unit weights = the mean of each unit's row weights, clusters), with
  * R did's preprocessing for panel = FALSE. *balanced is set when allow_unbalanced_panel found a
  * balanced panel (the caller then uses the panel estimator, as R does). */
-int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
+int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
                       const char *id, const char *group, const ks_did_cs_options *opt,
                       ks_did_panel *p, ks_did_long *L, int *balanced);
-void ks_did_long_free(ks_ctx *ctx, ks_did_long *L);
+void ks__did_long_free(ks_ctx *ctx, ks_did_long *L);
 /* One cell on the long data: att, and the influence function of each observation unit (its
  * rows summed) into col (n values). Scratch: 6 + k doubles per row of the cell. */
-int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
+int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
                          const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
                          double *att, double *col, size_t *ntr, size_t *nco,
                          size_t *n_near_one);
@@ -65,10 +65,10 @@ int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *
 /* Build the panel from the table, with R did's preprocessing (NA rows removed, unbalanced units
  * removed, cohorts after the last period + anticipation recoded never treated, no never-treated
  * group handled as did does, first-period cohorts removed); every removal is logged. */
-int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
+int ks__did_panel_build(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
                        const char *id, const char *group, const ks_did_cs_options *opt,
                        ks_did_panel *p);
-void ks_did_panel_free(ks_ctx *ctx, ks_did_panel *p);
+void ks__did_panel_free(ks_ctx *ctx, ks_did_panel *p);
 
 /* One 2x2 comparison on m units: outcome change dy, treatment indicator D (0/1), covariates X
  * (m x k, column-major, first column the intercept; NULL when k == 1), weights w (NULL: 1).
@@ -83,11 +83,11 @@ typedef struct {
                            >= PS_NEAR_ONE (limited overlap; those >= 0.995 get no weight) */
 } ks_did_2x2;
 #define PS_NEAR_ONE 0.99
-int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
+int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                    double *inf);
 /* The same on repeated cross-sections (DRDID's drdid_rc / reg_did_rc / std_ipw_did_rc): rows are
  * observations, dy their outcome, post their period (1 later, 0 earlier); D must be given. */
-int ks_did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
+int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                       double *inf);
 
 /* Multiplier bootstrap (R did's mboot), in two steps. The draws of columns j = 0..m-1 of an
@@ -102,11 +102,11 @@ typedef struct {
     const size_t *col;
     const double *M;
 } ks_did_boot_block;
-int ks_did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size_t nblk,
+int ks__did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size_t nblk,
                        size_t m, int B, ks_did_boot_weights kind, uint64_t seed, double *D);
 /* From draws D (B x m): se[j] = IQR(D_j) / IQR(normal) * sqrt(N) / n (NaN for a degenerate
  * column) and, when crit is not NULL, the 1 - alpha quantile of max_j |D_bj| / scale_j. */
-int ks_did_mboot_stats(ks_ctx *ctx, const double *D, int B, size_t m, size_t n, size_t N,
+int ks__did_mboot_stats(ks_ctx *ctx, const double *D, int B, size_t m, size_t n, size_t N,
                        double alpha, double *se, double *crit);
 
 /* The units of one cell's 2x2 comparison: up to four ranges of the cohort-sorted units (the
@@ -139,38 +139,38 @@ struct ks_did_cs {
 };
 
 /* out[i] += w * IF_c[i] over the units of cell c. */
-void ks_did_cs_if_axpy(const ks_did_cs *r, size_t c, double w, double *out);
+void ks__did_cs_if_axpy(const ks_did_cs *r, size_t c, double w, double *out);
 /* The influence functions of cells cells[0..m) as a dense n x m matrix (column-major, zeros
  * outside each cell's units). */
-void ks_did_cs_if_dense(const ks_did_cs *r, const size_t *cells, size_t m, double *out);
+void ks__did_cs_if_dense(const ks_did_cs *r, const size_t *cells, size_t m, double *out);
 
 /* A numeric column of a table read in place (int64 or float64). */
 typedef struct {
     const double *f;
     const int64_t *i;
 } ks_did_numcol;
-static inline double ks_did_num_at(const ks_did_numcol *c, size_t r)
+static inline double ks__did_num_at(const ks_did_numcol *c, size_t r)
 {
     return c->f ? c->f[r] : (double)c->i[r];
 }
 /* The column `name` (what: its role, for messages); text is an error. */
-int ks_did_numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char *name,
+int ks__did_numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char *name,
                    ks_did_numcol *c);
 
 /* Sorting period and cohort values. */
-int ks_did_cmp_double(const void *a, const void *b);
-size_t ks_did_sort_unique(double *v, size_t n); /* sorts, removes repeats, returns the count */
-size_t ks_did_lower_bound(const double *a, size_t n, double v); /* first a[i] >= v */
+int ks__did_cmp_double(const void *a, const void *b);
+size_t ks__did_sort_unique(double *v, size_t n); /* sorts, removes repeats, returns the count */
+size_t ks__did_lower_bound(const double *a, size_t n, double v); /* first a[i] >= v */
 
 /* Solve A Z = B in place (A k x k SPD, its lower triangle used and overwritten by the Cholesky
  * factor; B k x nrhs). With check_rcond, fail (KS_ENUMERIC) when the reciprocal 1-norm
  * condition number is below machine epsilon, R's rcond test. scratch: k doubles. */
-int ks_did_chol_solve(ks_ctx *ctx, size_t k, double *A, double *B, size_t nrhs, int check_rcond,
+int ks__did_chol_solve(ks_ctx *ctx, size_t k, double *A, double *B, size_t nrhs, int check_rcond,
                       double *scratch, const char *what);
 
 /* Standard error of an aggregated influence function, as R's getSE: sqrt(sum IF^2) / n, or
  * from cluster sums; NaN below sqrt(eps) * 10. */
-double ks_did_if_se(const double *IF, size_t n, const int32_t *cluster, size_t ncluster,
+double ks__did_if_se(const double *IF, size_t n, const int32_t *cluster, size_t ncluster,
                     double *scratch);
 
 #endif

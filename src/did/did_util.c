@@ -7,22 +7,22 @@
 #include "did/did_internal.h"
 #include "linalg/lapack.h"
 
-int ks_did_cmp_double(const void *a, const void *b)
+int ks__did_cmp_double(const void *a, const void *b)
 {
     const double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-size_t ks_did_sort_unique(double *v, size_t n)
+size_t ks__did_sort_unique(double *v, size_t n)
 {
-    qsort(v, n, sizeof *v, ks_did_cmp_double);
+    qsort(v, n, sizeof *v, ks__did_cmp_double);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
         if (u == 0 || v[i] != v[u - 1]) v[u++] = v[i];
     return u;
 }
 
-size_t ks_did_lower_bound(const double *a, size_t n, double v)
+size_t ks__did_lower_bound(const double *a, size_t n, double v)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -35,7 +35,7 @@ size_t ks_did_lower_bound(const double *a, size_t n, double v)
     return lo;
 }
 
-int ks_did_chol_solve(ks_ctx *ctx, size_t k, double *A, double *B, size_t nrhs, int check_rcond,
+int ks__did_chol_solve(ks_ctx *ctx, size_t k, double *A, double *B, size_t nrhs, int check_rcond,
                       double *scratch, const char *what)
 {
     double anorm = 0.0; /* 1-norm of the symmetric matrix from its lower triangle */
@@ -47,7 +47,7 @@ int ks_did_chol_solve(ks_ctx *ctx, size_t k, double *A, double *B, size_t nrhs, 
     const int n = (int)k, one = 1, nr = (int)nrhs;
     int info = 0;
     dpotrf_("L", &n, A, &n, &info, 1);
-    if (info != 0) return ks_fail(ctx, KS_ENUMERIC, "%s is singular", what);
+    if (info != 0) return ks__fail(ctx, KS_ENUMERIC, "%s is singular", what);
     if (check_rcond) { /* 1-norm of the inverse, column by column */
         double invnorm = 0.0;
         for (size_t j = 0; j < k; j++) {
@@ -59,23 +59,23 @@ int ks_did_chol_solve(ks_ctx *ctx, size_t k, double *A, double *B, size_t nrhs, 
             invnorm = s > invnorm ? s : invnorm;
         }
         if (!(1.0 / (anorm * invnorm) >= 2.220446049250313e-16))
-            return ks_fail(ctx, KS_ENUMERIC, "%s is singular (reciprocal condition number %.3g)",
+            return ks__fail(ctx, KS_ENUMERIC, "%s is singular (reciprocal condition number %.3g)",
                            what, 1.0 / (anorm * invnorm));
     }
     if (nrhs) dpotrs_("L", &n, &nr, A, &n, B, &n, &info, 1);
     return KS_OK;
 }
 
-int ks_did_numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char *name,
+int ks__did_numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char *name,
                    ks_did_numcol *c)
 {
     size_t j;
-    if (!name || !*name) return ks_fail(ctx, KS_EINVAL, "%s: no column named", what);
+    if (!name || !*name) return ks__fail(ctx, KS_EINVAL, "%s: no column named", what);
     int rc = ks_table_find(ctx, t, name, &j);
-    if (rc != KS_OK) return ks_fail(ctx, rc, "%s: no column '%s' in the data", what, name);
+    if (rc != KS_OK) return ks__fail(ctx, rc, "%s: no column '%s' in the data", what, name);
     c->f = ks_table_float64(t, j);
     c->i = ks_table_int64(t, j);
     if (!c->f && !c->i)
-        return ks_fail(ctx, KS_ETYPE, "%s: column '%s' is text, not a number", what, name);
+        return ks__fail(ctx, KS_ETYPE, "%s: column '%s' is text, not a number", what, name);
     return KS_OK;
 }

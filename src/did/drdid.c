@@ -26,7 +26,7 @@ static int small_spd_solve(ks_ctx *ctx, size_t k, double *A, double *b, size_t n
                            int check_rcond, const char *what)
 {
     double scratch[8];
-    return ks_did_chol_solve(ctx, k, A, b, nrhs, check_rcond, scratch, what);
+    return ks__did_chol_solve(ctx, k, A, b, nrhs, check_rcond, scratch, what);
 }
 
 /* Weighted least squares of y on X over the rows with a_i > 0, weights a_i: coefficients b.
@@ -42,14 +42,14 @@ static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double 
                 s += a[i] * y[i];
                 sw += a[i];
             }
-        if (!(sw > 0)) return ks_fail(ctx, KS_ENUMERIC, "no %s with positive weight", who);
+        if (!(sw > 0)) return ks__fail(ctx, KS_ENUMERIC, "no %s with positive weight", who);
         b[0] = s / sw;
         return KS_OK;
     }
     size_t mc = 0;
     for (size_t i = 0; i < m; i++) mc += a[i] > 0;
-    if (mc < k) return ks_fail(ctx, KS_ENUMERIC, "fewer %s than covariates", who);
-    double *Xc = ks_malloc_array(ctx, mc * (k + 2), sizeof *Xc);
+    if (mc < k) return ks__fail(ctx, KS_ENUMERIC, "fewer %s than covariates", who);
+    double *Xc = ks__malloc_array(ctx, mc * (k + 2), sizeof *Xc);
     if (!Xc) return KS_ENOMEM;
     double *yc = Xc + mc * k, *wc = yc + mc;
     size_t r = 0;
@@ -66,12 +66,12 @@ static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double 
     ks_lstsq_result *res = NULL;
     int rc = ks_lstsq(ctx, mc, k, Xc, mc, yc, wc, &lo, &res);
     if (rc == KS_OK && res->rank < k)
-        rc = ks_fail(ctx, KS_ENUMERIC,
+        rc = ks__fail(ctx, KS_ENUMERIC,
                      "the outcome regression is singular among the %s (collinear covariates)",
                      who);
     if (rc == KS_OK) memcpy(b, res->coef, k * sizeof *b);
     ks_lstsq_result_free(ctx, res);
-    ks_free(ctx, Xc);
+    ks__free(ctx, Xc);
     return rc;
 }
 
@@ -97,7 +97,7 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double 
         return KS_OK;
     }
     double beta[8] = {0}, H[64], z[8];
-    if (k > 8) return ks_fail(ctx, KS_EINVAL, "at most 7 covariates in the propensity score");
+    if (k > 8) return ks__fail(ctx, KS_EINVAL, "at most 7 covariates in the propensity score");
     for (int it = 0; it < 100; it++) {
         memset(H, 0, k * k * sizeof *H);
         memset(z, 0, k * sizeof *z);
@@ -122,7 +122,7 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double 
             size = fabs(beta[j]) > size ? fabs(beta[j]) : size;
         }
         if (step <= 1e-13 * size) break;
-        if (it == 99) ks_log(ctx, KS_LOG_WARN, "propensity score estimation did not converge");
+        if (it == 99) ks__log(ctx, KS_LOG_WARN, "propensity score estimation did not converge");
     }
     for (size_t i = 0; i < m; i++) {
         double eta = 0.0;
@@ -193,8 +193,8 @@ static int fit_intercept_only(ks_ctx *ctx, ks_did_method method, const ks_did_2x
         swt = (double)nt;
         swc = (double)(m - nt);
     }
-    if (!(swt > 0)) return ks_fail(ctx, KS_ENUMERIC, "no treated units with positive weight");
-    if (!(swc > 0)) return ks_fail(ctx, KS_ENUMERIC, "no control units with positive weight");
+    if (!(swt > 0)) return ks__fail(ctx, KS_ENUMERIC, "no treated units with positive weight");
+    if (!(swc > 0)) return ks__fail(ctx, KS_ENUMERIC, "no control units with positive weight");
     const double b0 = method == KS_DID_IPW ? 0.0 : sdc / swc; /* outcome model: control mean */
     const double eta_t = (sdt - swt * b0) / swt, mwt = swt / dm, gols = swc / dm;
     if (method == KS_DID_REG) {
@@ -207,7 +207,7 @@ static int fit_intercept_only(ks_ctx *ctx, ks_did_method method, const ks_did_2x
     double ps = swt / (swt + swc);
     ps = ps < PS_CAP ? ps : PS_CAP;
     if (!(ps < PS_TRIM))
-        return ks_fail(ctx, KS_ENUMERIC, "no control units with positive weight");
+        return ks__fail(ctx, KS_ENUMERIC, "no control units with positive weight");
     const double odds = ps / (1.0 - ps);
     const double sc = sdc - swc * b0; /* sum_C iw (dy - b0) */
     const double eta_c = sc / swc, mwc = odds * swc / dm;
@@ -230,14 +230,14 @@ static int fit_intercept_only(ks_ctx *ctx, ks_did_method method, const ks_did_2x
     return KS_OK;
 }
 
-int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
+int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                    double *inf)
 {
     const size_t m = in->m, k = in->k;
     const double dm = (double)m;
-    if (k > 8) return ks_fail(ctx, KS_EINVAL, "at most 7 covariates");
+    if (k > 8) return ks__fail(ctx, KS_EINVAL, "at most 7 covariates");
     if (k == 1 && in->nt != SIZE_MAX) return fit_intercept_only(ctx, method, in, att, inf);
-    double *iw = ks_malloc_array(ctx, m, 4 * sizeof *iw);
+    double *iw = ks__malloc_array(ctx, m, 4 * sizeof *iw);
     if (!iw) return KS_ENOMEM;
     double *ps = iw + m, *out = ps + m, *a = out + m;
     double sw = 0.0;
@@ -262,7 +262,7 @@ int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, doub
             for (size_t j = 0; j < k; j++) M1[j] += wt * xcol(in, j, i);
         }
         if (!(swt > 0)) {
-            rc = ks_fail(ctx, KS_ENUMERIC, "no treated units with positive weight");
+            rc = ks__fail(ctx, KS_ENUMERIC, "no treated units with positive weight");
             goto done;
         }
         const double eta_t = st / swt, eta_c = sc / swt, mwt = swt / dm;
@@ -297,7 +297,7 @@ int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, doub
         sc += wc * r;
     }
     if (!(swt > 0) || !(swc > 0)) {
-        rc = ks_fail(ctx, KS_ENUMERIC, "no %s units with positive weight",
+        rc = ks__fail(ctx, KS_ENUMERIC, "no %s units with positive weight",
                      swt > 0 ? "control" : "treated");
         goto done;
     }
@@ -347,7 +347,7 @@ int ks_did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, doub
     }
 
 done:
-    ks_free(ctx, iw);
+    ks__free(ctx, iw);
     return rc;
 }
 
@@ -386,13 +386,13 @@ static double wmean(const double *w, const double *v, size_t m, double *sw)
     return s / t;
 }
 
-int ks_did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
+int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                       double *inf)
 {
     const size_t m = in->m, k = in->k;
     const double dm = (double)m, *y = in->dy, *D = in->D, *P = in->post;
-    if (k > 8) return ks_fail(ctx, KS_EINVAL, "at most 7 covariates");
-    double *buf = ks_malloc_array(ctx, m, 16 * sizeof *buf);
+    if (k > 8) return ks__fail(ctx, KS_EINVAL, "at most 7 covariates");
+    double *buf = ks__malloc_array(ctx, m, 16 * sizeof *buf);
     if (!buf) return KS_ENOMEM;
     double *iw = buf, *ps = iw + m, *ocp = ps + m, *ocq = ocp + m, *otp = ocq + m, *otq = otp + m;
     double *a = otq + m, *wtp = a + m, *wtq = wtp + m, *wcp = wtq + m, *wcq = wcp + m;
@@ -432,7 +432,7 @@ int ks_did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, d
         const double etp = wmean(wtp, y, m, &swtp), etq = wmean(wtq, y, m, &swtq);
         const double ec = wmean(wd, res, m, &swd);
         if (!(swtp > 0) || !(swtq > 0)) {
-            rc = ks_fail(ctx, KS_ENUMERIC, "no treated units in one of the two periods");
+            rc = ks__fail(ctx, KS_ENUMERIC, "no treated units in one of the two periods");
             goto done;
         }
         *att = (etq - etp) - ec;
@@ -478,7 +478,7 @@ int ks_did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, d
     const double atp = wmean(wtp, res, m, &stp), atq = wmean(wtq, res, m, &stq);
     const double acp = wmean(wcp, res, m, &scp), acq = wmean(wcq, res, m, &scq);
     if (!(stp > 0) || !(stq > 0) || !(scp > 0) || !(scq > 0)) {
-        rc = ks_fail(ctx, KS_ENUMERIC, "no %s units with positive weight in one of the periods",
+        rc = ks__fail(ctx, KS_ENUMERIC, "no %s units with positive weight in one of the periods",
                      !(stp > 0) || !(stq > 0) ? "treated" : "control");
         goto done;
     }
@@ -561,6 +561,6 @@ int ks_did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, d
     }
 
 done:
-    ks_free(ctx, buf);
+    ks__free(ctx, buf);
     return rc;
 }

@@ -82,8 +82,8 @@ static int compress(ks_ctx *ctx, const ks_did_boot_block *q, basis *out)
     const size_t len = q->hi - q->lo, nc = q->ncol;
     if (nc < 16 || len < 2 * nc || len > (size_t)INT32_MAX) return KS_OK;
     const int mi = (int)len, ni = (int)nc;
-    double *A = ks_malloc_array(ctx, len * nc + nc * nc + 2 * nc, sizeof *A);
-    int *jpvt = ks_calloc(ctx, nc, sizeof *jpvt);
+    double *A = ks__malloc_array(ctx, len * nc + nc * nc + 2 * nc, sizeof *A);
+    int *jpvt = ks__calloc(ctx, nc, sizeof *jpvt);
     double *E = A ? A + len * nc : NULL, *norm = E ? E + nc * nc : NULL, *tau = norm ? norm + nc : NULL;
     double wq = 0.0;
     int info = 0, lwork = -1;
@@ -97,7 +97,7 @@ static int compress(ks_ctx *ctx, const ks_did_boot_block *q, basis *out)
     }
     dgeqp3_(&mi, &ni, A, &mi, jpvt, tau, &wq, &lwork, &info);
     lwork = (int)wq > 64 * ni ? (int)wq : 64 * ni; /* room for dorgqr too */
-    double *work = ks_malloc_array(ctx, (size_t)lwork, sizeof *work);
+    double *work = ks__malloc_array(ctx, (size_t)lwork, sizeof *work);
     if (!work) goto nomem;
     dgeqp3_(&mi, &ni, A, &mi, jpvt, tau, work, &lwork, &info);
     size_t r = 0;
@@ -119,35 +119,35 @@ static int compress(ks_ctx *ctx, const ks_did_boot_block *q, basis *out)
             A = NULL;
         }
     }
-    ks_free(ctx, work);
-    ks_free(ctx, A);
-    ks_free(ctx, jpvt);
+    ks__free(ctx, work);
+    ks__free(ctx, A);
+    ks__free(ctx, jpvt);
     return KS_OK;
 nomem:
-    ks_free(ctx, A);
-    ks_free(ctx, jpvt);
+    ks__free(ctx, A);
+    ks__free(ctx, jpvt);
     return KS_ENOMEM;
 }
 
-int ks_did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size_t nblk,
+int ks__did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size_t nblk,
                        size_t m, int B, ks_did_boot_weights kind, uint64_t seed, double *D)
 {
-    if (B < 1) return ks_fail(ctx, KS_EINVAL, "n_bootstrap must be >= 1 (got %d)", B);
+    if (B < 1) return ks__fail(ctx, KS_EINVAL, "n_bootstrap must be >= 1 (got %d)", B);
     size_t maxcol = 1;
     for (size_t k = 0; k < nblk; k++) maxcol = blk[k].ncol > maxcol ? blk[k].ncol : maxcol;
     /* about 0.2 ns per draw, unit and column (blocked products) */
-    size_t nt = (size_t)ks_threads_for(ctx, 0.2 * (double)B * (double)N * (double)m);
+    size_t nt = (size_t)ks__threads_for(ctx, 0.2 * (double)B * (double)N * (double)m);
     const size_t nblock = ((size_t)B + BLOCK - 1) / BLOCK;
     if (nt > nblock) nt = nblock;
     const size_t per_thread = (size_t)BLOCK * (CHUNK + 2 * maxcol);
-    double *work = ks_malloc_array(ctx, nt, per_thread * sizeof *work);
-    basis *bas = ks_calloc(ctx, nblk ? nblk : 1, sizeof *bas);
+    double *work = ks__malloc_array(ctx, nt, per_thread * sizeof *work);
+    basis *bas = ks__calloc(ctx, nblk ? nblk : 1, sizeof *bas);
     int rc = work && bas ? KS_OK : KS_ENOMEM;
     for (size_t k = 0; k < nblk && rc == KS_OK; k++) rc = compress(ctx, &blk[k], &bas[k]);
     if (rc) goto done;
     memset(D, 0, (size_t)B * m * sizeof *D);
     const double scale = 1.0 / sqrt((double)N); /* sqrt(N) * mean over the N units */
-    ks_blas_set_threads(1);
+    ks__blas_set_threads(1);
 #pragma omp parallel for num_threads((int)nt) schedule(dynamic, 1)
     for (size_t bl = 0; bl < nblock; bl++) {
 #ifdef _OPENMP
@@ -194,11 +194,11 @@ int ks_did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, size
             }
         }
     }
-    ks_blas_set_threads(ctx->nthreads);
+    ks__blas_set_threads(ctx->nthreads);
 done:
-    for (size_t k = 0; k < nblk && bas; k++) ks_free(ctx, bas[k].Q);
-    ks_free(ctx, bas);
-    ks_free(ctx, work);
+    for (size_t k = 0; k < nblk && bas; k++) ks__free(ctx, bas[k].Q);
+    ks__free(ctx, bas);
+    ks__free(ctx, work);
     return rc;
 }
 
@@ -210,10 +210,10 @@ static size_t quantile1_index(size_t n, double p)
     return j < n ? j : n - 1;
 }
 
-int ks_did_mboot_stats(ks_ctx *ctx, const double *D, int B, size_t m, size_t n, size_t N,
+int ks__did_mboot_stats(ks_ctx *ctx, const double *D, int B, size_t m, size_t n, size_t N,
                        double alpha, double *se, double *crit)
 {
-    double *sorted = ks_malloc_array(ctx, (size_t)B, 2 * sizeof *sorted);
+    double *sorted = ks__malloc_array(ctx, (size_t)B, 2 * sizeof *sorted);
     if (!sorted) return KS_ENOMEM;
     const double iqr_norm = 2.0 * ks_normal_quantile(0.75);
     double *bT = sorted + B;
@@ -249,6 +249,6 @@ int ks_did_mboot_stats(ks_ctx *ctx, const double *D, int B, size_t m, size_t n, 
             *crit = ks_select_kth(bT, (size_t)B, quantile1_index((size_t)B, 1.0 - alpha));
         }
     }
-    ks_free(ctx, sorted);
+    ks__free(ctx, sorted);
     return KS_OK;
 }

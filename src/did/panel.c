@@ -15,14 +15,14 @@
 #include "kestrel/linalg.h"
 
 typedef ks_did_numcol numcol;
-#define num_at ks_did_num_at
+#define num_at ks__did_num_at
 
 /* Index of v in the sorted array a[0..n), or -1. Rows usually run through the periods in
  * order, so the position after the previous row's (*hint) is tried first. */
 static ptrdiff_t find_sorted(const double *a, size_t n, double v, size_t *hint)
 {
     size_t i = *hint + 1 < n ? *hint + 1 : 0;
-    if (a[i] != v) i = ks_did_lower_bound(a, n, v);
+    if (a[i] != v) i = ks__did_lower_bound(a, n, v);
     if (i >= n || a[i] != v) return -1;
     *hint = i;
     return (ptrdiff_t)i;
@@ -41,14 +41,14 @@ static size_t distinct_sorted(const numcol *c, const unsigned char *keep, size_t
         const double v = num_at(c, i);
         if (v == last) continue;
         last = v;
-        size_t at = hint + 1 < u && out[hint + 1] == v ? hint + 1 : ks_did_lower_bound(out, u, v);
+        size_t at = hint + 1 < u && out[hint + 1] == v ? hint + 1 : ks__did_lower_bound(out, u, v);
         hint = at;
         if (at < u && out[at] == v) continue;
         if (u == 256) {
             u = 0;
             for (size_t r = 0; r < nrow; r++)
                 if (keep[r]) out[u++] = num_at(c, r);
-            return ks_did_sort_unique(out, u);
+            return ks__did_sort_unique(out, u);
         }
         memmove(out + at + 1, out + at, (u - at) * sizeof *out);
         out[at] = v;
@@ -68,12 +68,12 @@ static int finite_rows(ks_ctx *ctx, const char *what, const char *name, const nu
         if (nonneg)
             for (size_t i = 0; i < nrow; i++)
                 if (c->f[i] < 0)
-                    return ks_fail(ctx, KS_EINVAL, "%s: column '%s' row %zu is negative (%g)",
+                    return ks__fail(ctx, KS_EINVAL, "%s: column '%s' row %zu is negative (%g)",
                                    what, name, i + 1, c->f[i]);
     } else if (nonneg) {
         for (size_t i = 0; i < nrow; i++)
             if (c->i[i] < 0)
-                return ks_fail(ctx, KS_EINVAL, "%s: column '%s' row %zu is negative (%lld)",
+                return ks__fail(ctx, KS_EINVAL, "%s: column '%s' row %zu is negative (%lld)",
                                what, name, i + 1, (long long)c->i[i]);
     }
     return KS_OK;
@@ -127,13 +127,13 @@ static size_t sorted_panel(const ks_table *t, const char *idname, const numcol *
 
 static int column(ks_ctx *ctx, const ks_table *t, const char *what, const char *name, size_t *j)
 {
-    if (!name || !*name) return ks_fail(ctx, KS_EINVAL, "%s: no column named", what);
+    if (!name || !*name) return ks__fail(ctx, KS_EINVAL, "%s: no column named", what);
     int rc = ks_table_find(ctx, t, name, j);
-    if (rc != KS_OK) return ks_fail(ctx, rc, "%s: no column '%s' in the data", what, name);
+    if (rc != KS_OK) return ks__fail(ctx, rc, "%s: no column '%s' in the data", what, name);
     return KS_OK;
 }
 
-#define numeric ks_did_numeric
+#define numeric ks__did_numeric
 
 static int codes_of(ks_ctx *ctx, const ks_table *t, const char *what, const char *name,
                     int64_t **codes, size_t *nlev)
@@ -141,7 +141,7 @@ static int codes_of(ks_ctx *ctx, const ks_table *t, const char *what, const char
     size_t j;
     int rc = column(ctx, t, what, name, &j);
     if (rc) return rc;
-    *codes = ks_malloc_array(ctx, ks_table_nrow(t) ? ks_table_nrow(t) : 1, sizeof **codes);
+    *codes = ks__malloc_array(ctx, ks_table_nrow(t) ? ks_table_nrow(t) : 1, sizeof **codes);
     if (!*codes) return KS_ENOMEM;
     return ks_table_factorize(ctx, t, &j, 1, *codes, nlev);
 }
@@ -150,7 +150,7 @@ static int codes_of(ks_ctx *ctx, const ks_table *t, const char *what, const char
  * without a word; the data may mean otherwise, so it is said. */
 static void log_late(ks_ctx *ctx, size_t n, const char *what, double last, double antic)
 {
-    ks_log(ctx, KS_LOG_WARN,
+    ks__log(ctx, KS_LOG_WARN,
            "%zu %s first treated after the last period (%g%s) count as never treated", n, what,
            last, antic > 0 ? " + anticipation" : "");
 }
@@ -165,11 +165,11 @@ static int drop_collinear(ks_ctx *ctx, const char *const *names, numcol *xv, siz
     for (size_t i = 0; i < nrow && *ncov; i++) m += keep[i] != 0;
     if (m == 0) return KS_OK;
     const size_t k = 1 + *ncov;
-    double *X = ks_malloc_array(ctx, m, (k + 1) * sizeof *X);
-    unsigned char *gone = ks_calloc(ctx, k, 1);
+    double *X = ks__malloc_array(ctx, m, (k + 1) * sizeof *X);
+    unsigned char *gone = ks__calloc(ctx, k, 1);
     if (!X || !gone) {
-        ks_free(ctx, X);
-        ks_free(ctx, gone);
+        ks__free(ctx, X);
+        ks__free(ctx, gone);
         return KS_ENOMEM;
     }
     double *y = X + m * k;
@@ -187,11 +187,11 @@ static int drop_collinear(ks_ctx *ctx, const char *const *names, numcol *xv, siz
     int rc = ks_lstsq(ctx, m, k, X, m, y, NULL, &lo, &res);
     if (rc == KS_OK) memcpy(gone, res->dropped, k);
     ks_lstsq_result_free(ctx, res);
-    ks_free(ctx, X);
+    ks__free(ctx, X);
     size_t kept = 0;
     for (size_t c = 0; rc == KS_OK && c < *ncov; c++) {
         if (gone[c + 1])
-            ks_log(ctx, KS_LOG_WARN,
+            ks__log(ctx, KS_LOG_WARN,
                    "covariate '%s' is collinear with the intercept and the covariates before it "
                    "(rank deficiency): dropped",
                    names[c]);
@@ -199,37 +199,37 @@ static int drop_collinear(ks_ctx *ctx, const char *const *names, numcol *xv, siz
             xv[kept++] = xv[c];
     }
     if (rc == KS_OK) *ncov = kept;
-    ks_free(ctx, gone);
+    ks__free(ctx, gone);
     return rc;
 }
 
 static void log_one_cluster(ks_ctx *ctx, const char *name, size_t nc)
 {
-    ks_log(ctx, KS_LOG_WARN,
+    ks__log(ctx, KS_LOG_WARN,
            "cluster: '%s' has %zu cluster%s; clustered standard errors need at least 2 and are "
            "NaN",
            name, nc, nc == 1 ? "" : "s");
 }
 
-void ks_did_panel_free(ks_ctx *ctx, ks_did_panel *p)
+void ks__did_panel_free(ks_ctx *ctx, ks_did_panel *p)
 {
     if (!p) return;
-    ks_free(ctx, p->tval);
-    ks_free(ctx, p->g);
-    ks_free(ctx, p->coh);
-    ks_free(ctx, p->coh_start);
-    ks_free(ctx, p->y);
-    ks_free(ctx, p->w);
-    ks_free(ctx, p->x);
-    ks_free(ctx, p->cluster);
-    ks_free(ctx, p->unit_row);
-    ks_free(ctx, p->glist);
+    ks__free(ctx, p->tval);
+    ks__free(ctx, p->g);
+    ks__free(ctx, p->coh);
+    ks__free(ctx, p->coh_start);
+    ks__free(ctx, p->y);
+    ks__free(ctx, p->w);
+    ks__free(ctx, p->x);
+    ks__free(ctx, p->cluster);
+    ks__free(ctx, p->unit_row);
+    ks__free(ctx, p->glist);
     memset(p, 0, sizeof *p);
 }
 
-void ks_did_cohort_range(const ks_did_panel *p, double g, size_t *lo, size_t *hi)
+void ks__did_cohort_range(const ks_did_panel *p, double g, size_t *lo, size_t *hi)
 {
-    const size_t c = ks_did_lower_bound(p->coh, p->ncoh, g);
+    const size_t c = ks__did_lower_bound(p->coh, p->ncoh, g);
     if (c < p->ncoh && p->coh[c] == g) {
         *lo = p->coh_start[c];
         *hi = p->coh_start[c + 1];
@@ -238,7 +238,7 @@ void ks_did_cohort_range(const ks_did_panel *p, double g, size_t *lo, size_t *hi
     }
 }
 
-int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const char *tname,
+int ks__did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const char *tname,
                        const char *idname, const char *gname, const ks_did_cs_options *opt,
                        ks_did_panel *p)
 {
@@ -255,12 +255,12 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
     size_t *cell = NULL, *unit_first = NULL, *uperiods = NULL, *newpos = NULL;
     size_t nid = 0, ncl = 0;
     int rc = KS_OK;
-    if (opt->anticipation < 0) return ks_fail(ctx, KS_EINVAL, "anticipation must be >= 0");
-    if (nrow == 0) return ks_fail(ctx, KS_EEMPTY, "the data have no rows");
+    if (opt->anticipation < 0) return ks__fail(ctx, KS_EINVAL, "anticipation must be >= 0");
+    if (nrow == 0) return ks__fail(ctx, KS_EEMPTY, "the data have no rows");
 
-    xv = ks_calloc(ctx, ncov ? ncov : 1, sizeof *xv);
-    keep = ks_malloc(ctx, nrow);
-    tl = ks_malloc_array(ctx, nrow, sizeof *tl);
+    xv = ks__calloc(ctx, ncov ? ncov : 1, sizeof *xv);
+    keep = ks__malloc(ctx, nrow);
+    tl = ks__malloc_array(ctx, nrow, sizeof *tl);
     if (!xv || !keep || !tl) {
         rc = KS_ENOMEM;
         goto done;
@@ -282,7 +282,7 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
 
     /* 1. rows with a missing or non-finite value in a used column; each unit's first row, and
      *    its cohort (and cluster) the same in every row */
-    unit_first = ks_malloc_array(ctx, nid ? nid : 1, sizeof *unit_first);
+    unit_first = ks__malloc_array(ctx, nid ? nid : 1, sizeof *unit_first);
     if (!unit_first) {
         rc = KS_ENOMEM;
         goto done;
@@ -310,13 +310,13 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         if (*f == SIZE_MAX) {
             *f = i;
         } else if (!(num_at(&gv, i) == num_at(&gv, *f))) {
-            rc = ks_fail(ctx, KS_EINVAL,
+            rc = ks__fail(ctx, KS_EINVAL,
                          "first_treat: column '%s' changes within a unit (row %zu has %g, row %zu "
                          "%g); it must be the unit's first treated period",
                          gname, *f + 1, num_at(&gv, *f), i + 1, num_at(&gv, i));
             goto done;
         } else if (cl && cl[i] != cl[*f]) {
-            rc = ks_fail(ctx, KS_EINVAL,
+            rc = ks__fail(ctx, KS_EINVAL,
                          "cluster: column '%s' changes within a unit (rows %zu and %zu); the "
                          "cluster must be constant within each unit",
                          opt->cluster, *f + 1, i + 1);
@@ -324,7 +324,7 @@ int ks_did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         }
     }
     if (n_na)
-        ks_log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
+        ks__log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
 
     /* 2. periods; cohorts after the last period + anticipation are never treated. ug[u] is a
      *    unit's cohort, -1 for a unit without rows or removed. */
@@ -336,11 +336,11 @@ periods:
     else
         T = distinct_sorted(&tv, keep, nrow, tl);
     if (T < 2) {
-        rc = ks_fail(ctx, KS_EEMPTY, "time: column '%s' needs at least two periods (has %zu)",
+        rc = ks__fail(ctx, KS_EEMPTY, "time: column '%s' needs at least two periods (has %zu)",
                      tname, T);
         goto done;
     }
-    ug = ks_malloc_array(ctx, 2 * nid + 1, sizeof *ug); /* + scratch for step 5 */
+    ug = ks__malloc_array(ctx, 2 * nid + 1, sizeof *ug); /* + scratch for step 5 */
     if (!ug) {
         rc = KS_ENOMEM;
         goto done;
@@ -355,7 +355,7 @@ periods:
         }
         const double g = num_at(&gv, unit_first[u]);
         if (g < 0) {
-            rc = ks_fail(ctx, KS_EINVAL, "first_treat: column '%s' row %zu is negative (%g)",
+            rc = ks__fail(ctx, KS_EINVAL, "first_treat: column '%s' row %zu is negative (%g)",
                          gname, unit_first[u] + 1, g);
             goto done;
         }
@@ -377,13 +377,13 @@ periods:
         if (opt->control_group == KS_DID_NEVER_TREATED)
             for (size_t u = 0; u < nid; u++)
                 if (ug[u] == latest) ug[u] = 0.0;
-        ks_log(ctx, KS_LOG_WARN,
+        ks__log(ctx, KS_LOG_WARN,
                "no never-treated units: the cohort first treated in %g serves as control and "
                "the %zu rows from period %g on are dropped",
                latest, dropped, latest - antic);
         T = distinct_sorted(&tv, keep, nrow, tl);
         if (T < 2) {
-            rc = ks_fail(ctx, KS_EEMPTY, "fewer than two periods before the latest cohort");
+            rc = ks__fail(ctx, KS_EEMPTY, "fewer than two periods before the latest cohort");
             goto done;
         }
     }
@@ -397,7 +397,7 @@ periods:
                 nfirst++;
             }
         if (nfirst) {
-            ks_log(ctx, KS_LOG_WARN,
+            ks__log(ctx, KS_LOG_WARN,
                    "dropped %zu units that were already treated in the first period", nfirst);
             for (size_t i = 0; i < nrow; i++)
                 if (keep[i] && ug[sorted ? i / sorted : (size_t)id[i]] < 0) keep[i] = 0;
@@ -407,12 +407,12 @@ periods:
 
     /* 4. one row per (unit, period); units missing a period are removed */
     size_t cells;
-    if (!ks_size_mul(nid, T, &cells)) {
-        rc = ks_fail(ctx, KS_EOVERFLOW, "panel of %zu units x %zu periods is too large", nid, T);
+    if (!ks__size_mul(nid, T, &cells)) {
+        rc = ks__fail(ctx, KS_EOVERFLOW, "panel of %zu units x %zu periods is too large", nid, T);
         goto done;
     }
-    cell = ks_malloc_array(ctx, cells && !sorted ? cells : 1, sizeof *cell);
-    uperiods = ks_calloc(ctx, nid ? nid : 1, sizeof *uperiods);
+    cell = ks__malloc_array(ctx, cells && !sorted ? cells : 1, sizeof *cell);
+    uperiods = ks__calloc(ctx, nid ? nid : 1, sizeof *uperiods);
     if (!cell || !uperiods) {
         rc = KS_ENOMEM;
         goto done;
@@ -426,7 +426,7 @@ periods:
         ptrdiff_t tp = find_sorted(tl, T, ti, &hint);
         size_t *c = &cell[(size_t)id[i] * T + (size_t)tp];
         if (*c != SIZE_MAX) {
-            rc = ks_fail(ctx, KS_EINVAL,
+            rc = ks__fail(ctx, KS_EINVAL,
                          "unit: rows %zu and %zu are the same unit ('%s') in the same period "
                          "(%g); a panel has one row per unit and period",
                          *c + 1, i + 1, idname, ti);
@@ -449,14 +449,14 @@ periods:
         }
         n++;
         if (ncoh == 0 || ug[u] != coh[ncoh - 1]) coh[ncoh++] = ug[u];
-        if (ncoh > 4096) ncoh = ks_did_sort_unique(coh, ncoh);
+        if (ncoh > 4096) ncoh = ks__did_sort_unique(coh, ncoh);
     }
-    ncoh = ks_did_sort_unique(coh, ncoh);
+    ncoh = ks__did_sort_unique(coh, ncoh);
     if (nunbal)
-        ks_log(ctx, KS_LOG_WARN,
+        ks__log(ctx, KS_LOG_WARN,
                "%zu units are missing in some periods; dropped to make the panel balanced", nunbal);
     if (n == 0) {
-        rc = ks_fail(ctx, KS_EEMPTY, "no unit is observed in all %zu periods", T);
+        rc = ks__fail(ctx, KS_EEMPTY, "no unit is observed in all %zu periods", T);
         goto done;
     }
     const size_t k = 1 + ncov;
@@ -464,19 +464,19 @@ periods:
     p->T = T;
     p->k = k;
     p->ncoh = ncoh;
-    p->tval = ks_malloc_array(ctx, T, sizeof *p->tval);
-    p->coh = ks_malloc_array(ctx, ncoh, sizeof *p->coh);
-    p->coh_start = ks_calloc(ctx, ncoh + 1, sizeof *p->coh_start);
-    p->g = ks_malloc_array(ctx, n, sizeof *p->g);
-    p->y = ks_malloc_array(ctx, n * T, sizeof *p->y);
-    p->unit_row = ks_malloc_array(ctx, n, sizeof *p->unit_row);
-    p->glist = ks_malloc_array(ctx, ncoh, sizeof *p->glist);
-    newpos = ks_malloc_array(ctx, nid + ncoh, sizeof *newpos);
-    if (have_w) p->w = ks_malloc_array(ctx, n * T, sizeof *p->w);
-    if (ncov) p->x = ks_malloc_array(ctx, n * T, k * sizeof *p->x);
+    p->tval = ks__malloc_array(ctx, T, sizeof *p->tval);
+    p->coh = ks__malloc_array(ctx, ncoh, sizeof *p->coh);
+    p->coh_start = ks__calloc(ctx, ncoh + 1, sizeof *p->coh_start);
+    p->g = ks__malloc_array(ctx, n, sizeof *p->g);
+    p->y = ks__malloc_array(ctx, n * T, sizeof *p->y);
+    p->unit_row = ks__malloc_array(ctx, n, sizeof *p->unit_row);
+    p->glist = ks__malloc_array(ctx, ncoh, sizeof *p->glist);
+    newpos = ks__malloc_array(ctx, nid + ncoh, sizeof *newpos);
+    if (have_w) p->w = ks__malloc_array(ctx, n * T, sizeof *p->w);
+    if (ncov) p->x = ks__malloc_array(ctx, n * T, k * sizeof *p->x);
     if (cl) {
-        p->cluster = ks_malloc_array(ctx, n, sizeof *p->cluster);
-        cl_unit = ks_malloc_array(ctx, ncl, sizeof *cl_unit);
+        p->cluster = ks__malloc_array(ctx, n, sizeof *p->cluster);
+        cl_unit = ks__malloc_array(ctx, ncl, sizeof *cl_unit);
     }
     if (!p->tval || !p->coh || !p->coh_start || !p->g || !p->y || !p->unit_row || !p->glist ||
         !newpos || (have_w && !p->w) || (ncov && !p->x) || (cl && (!p->cluster || !cl_unit))) {
@@ -488,7 +488,7 @@ periods:
     for (size_t u = 0; u < nid; u++) {
         newpos[u] = SIZE_MAX;
         if (ug[u] >= 0 && uperiods[u] == T) {
-            const size_t c = ks_did_lower_bound(p->coh, ncoh, ug[u]);
+            const size_t c = ks__did_lower_bound(p->coh, ncoh, ug[u]);
             newpos[u] = c; /* the cohort, for the second pass */
             p->coh_start[c + 1]++;
         }
@@ -526,7 +526,7 @@ periods:
     }
     if (have_w) {
         if (!(wsum > 0)) {
-            rc = ks_fail(ctx, KS_EINVAL, "weights: column '%s' sums to zero", opt->weights);
+            rc = ks__fail(ctx, KS_EINVAL, "weights: column '%s' sums to zero", opt->weights);
             goto done;
         }
         const double scale = (double)(n * T) / wsum; /* mean 1, as did normalizes them */
@@ -551,38 +551,38 @@ periods:
     if (!have_never && opt->control_group == KS_DID_NOT_YET_TREATED)
         while (ng > 0 && p->glist[ng - 1] >= latest) ng--;
     p->ng = ng;
-    if (ng == 0) rc = ks_fail(ctx, KS_EEMPTY, "no treated cohort with a pre-treatment period");
+    if (ng == 0) rc = ks__fail(ctx, KS_EEMPTY, "no treated cohort with a pre-treatment period");
 
 done:
-    if (rc != KS_OK) ks_did_panel_free(ctx, p);
-    ks_free(ctx, xv);
-    ks_free(ctx, tl);
-    ks_free(ctx, ug);
-    ks_free(ctx, id);
-    ks_free(ctx, cl);
-    ks_free(ctx, cl_unit);
-    ks_free(ctx, keep);
-    ks_free(ctx, cell);
-    ks_free(ctx, unit_first);
-    ks_free(ctx, uperiods);
-    ks_free(ctx, newpos);
+    if (rc != KS_OK) ks__did_panel_free(ctx, p);
+    ks__free(ctx, xv);
+    ks__free(ctx, tl);
+    ks__free(ctx, ug);
+    ks__free(ctx, id);
+    ks__free(ctx, cl);
+    ks__free(ctx, cl_unit);
+    ks__free(ctx, keep);
+    ks__free(ctx, cell);
+    ks__free(ctx, unit_first);
+    ks__free(ctx, uperiods);
+    ks__free(ctx, newpos);
     return rc;
 }
 
 /* ---- repeated cross-sections and unbalanced panels ---- */
 
-void ks_did_long_free(ks_ctx *ctx, ks_did_long *L)
+void ks__did_long_free(ks_ctx *ctx, ks_did_long *L)
 {
     if (!L) return;
-    ks_free(ctx, L->y);
-    ks_free(ctx, L->w);
-    ks_free(ctx, L->x);
-    ks_free(ctx, L->unit);
-    ks_free(ctx, L->start);
+    ks__free(ctx, L->y);
+    ks__free(ctx, L->w);
+    ks__free(ctx, L->x);
+    ks__free(ctx, L->unit);
+    ks__free(ctx, L->start);
     memset(L, 0, sizeof *L);
 }
 
-int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const char *tname,
+int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const char *tname,
                       const char *idname, const char *gname, const ks_did_cs_options *opt,
                       ks_did_panel *p, ks_did_long *L, int *balanced)
 {
@@ -602,14 +602,14 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
     size_t *ukey = NULL, *unew = NULL, *first = NULL, *cnt = NULL, *tpos = NULL;
     size_t nid = 0, ncl = 0;
     int rc = KS_OK;
-    if (opt->anticipation < 0) return ks_fail(ctx, KS_EINVAL, "anticipation must be >= 0");
-    if (nrow == 0) return ks_fail(ctx, KS_EEMPTY, "the data have no rows");
+    if (opt->anticipation < 0) return ks__fail(ctx, KS_EINVAL, "anticipation must be >= 0");
+    if (nrow == 0) return ks__fail(ctx, KS_EEMPTY, "the data have no rows");
     if (!cross && (!idname || !*idname))
-        return ks_fail(ctx, KS_EINVAL, "unit: an unbalanced panel needs the unit column");
-    xv = ks_calloc(ctx, ncov ? ncov : 1, sizeof *xv);
-    keep = ks_malloc(ctx, nrow);
-    tl = ks_malloc_array(ctx, nrow, sizeof *tl);
-    rg = ks_malloc_array(ctx, nrow, sizeof *rg);
+        return ks__fail(ctx, KS_EINVAL, "unit: an unbalanced panel needs the unit column");
+    xv = ks__calloc(ctx, ncov ? ncov : 1, sizeof *xv);
+    keep = ks__malloc(ctx, nrow);
+    tl = ks__malloc_array(ctx, nrow, sizeof *tl);
+    rg = ks__malloc_array(ctx, nrow, sizeof *rg);
     if (!xv || !keep || !tl || !rg) {
         rc = KS_ENOMEM;
         goto done;
@@ -635,7 +635,7 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
             goto done;
     size_t n_na = 0;
     if (!cross) {
-        first = ks_malloc_array(ctx, nid ? nid : 1, sizeof *first);
+        first = ks__malloc_array(ctx, nid ? nid : 1, sizeof *first);
         if (!first) {
             rc = KS_ENOMEM;
             goto done;
@@ -651,7 +651,7 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
         }
         const double g = num_at(&gv, i);
         if (g < 0) {
-            rc = ks_fail(ctx, KS_EINVAL, "first_treat: column '%s' row %zu is negative (%g)",
+            rc = ks__fail(ctx, KS_EINVAL, "first_treat: column '%s' row %zu is negative (%g)",
                          gname, i + 1, g);
             goto done;
         }
@@ -660,13 +660,13 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
         if (*f == SIZE_MAX) {
             *f = i;
         } else if (!(g == num_at(&gv, *f))) {
-            rc = ks_fail(ctx, KS_EINVAL,
+            rc = ks__fail(ctx, KS_EINVAL,
                          "first_treat: column '%s' changes within a unit (row %zu has %g, row %zu "
                          "%g); it must be the unit's first treated period",
                          gname, *f + 1, num_at(&gv, *f), i + 1, g);
             goto done;
         } else if (cl && cl[i] != cl[*f]) {
-            rc = ks_fail(ctx, KS_EINVAL,
+            rc = ks__fail(ctx, KS_EINVAL,
                          "cluster: column '%s' changes within a unit (rows %zu and %zu); the "
                          "cluster must be constant within each unit",
                          opt->cluster, *f + 1, i + 1);
@@ -674,14 +674,14 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
         }
     }
     if (n_na)
-        ks_log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
+        ks__log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
 
     if ((rc = drop_collinear(ctx, opt->covariates, xv, &ncov, keep, nrow))) goto done;
 
     /* 2. periods and cohorts, as for a panel (never treated: 0) */
     size_t T = distinct_sorted(&tv, keep, nrow, tl);
     if (T < 2) {
-        rc = ks_fail(ctx, KS_EEMPTY, "time: column '%s' needs at least two periods (has %zu)",
+        rc = ks__fail(ctx, KS_EEMPTY, "time: column '%s' needs at least two periods (has %zu)",
                      tname, T);
         goto done;
     }
@@ -708,13 +708,13 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
                 rg[i] = 0.0;
             }
         }
-        ks_log(ctx, KS_LOG_WARN,
+        ks__log(ctx, KS_LOG_WARN,
                "no never-treated units: the cohort first treated in %g serves as control and "
                "the %zu rows from period %g on are dropped",
                latest, dropped, latest - antic);
         T = distinct_sorted(&tv, keep, nrow, tl);
         if (T < 2) {
-            rc = ks_fail(ctx, KS_EEMPTY, "fewer than two periods before the latest cohort");
+            rc = ks__fail(ctx, KS_EEMPTY, "fewer than two periods before the latest cohort");
             goto done;
         }
     }
@@ -726,7 +726,7 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
                 nfirst++;
             }
         if (nfirst) {
-            ks_log(ctx, KS_LOG_WARN,
+            ks__log(ctx, KS_LOG_WARN,
                    "dropped %zu rows of units already treated in the first period", nfirst);
             T = distinct_sorted(&tv, keep, nrow, tl);
         }
@@ -734,10 +734,10 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
 
     /* 3. observation units: a row (cross-sections) or a unit code; their cohorts */
     const size_t nkey = cross ? nrow : nid;
-    ukey = ks_malloc_array(ctx, nkey ? nkey : 1, sizeof *ukey); /* key -> cohort index + 1 */
-    cnt = ks_calloc(ctx, nkey ? nkey : 1, sizeof *cnt);         /* rows per key */
-    tpos = ks_malloc_array(ctx, nrow, sizeof *tpos);            /* row -> period index */
-    coh = ks_malloc_array(ctx, nrow + 1, sizeof *coh);
+    ukey = ks__malloc_array(ctx, nkey ? nkey : 1, sizeof *ukey); /* key -> cohort index + 1 */
+    cnt = ks__calloc(ctx, nkey ? nkey : 1, sizeof *cnt);         /* rows per key */
+    tpos = ks__malloc_array(ctx, nrow, sizeof *tpos);            /* row -> period index */
+    coh = ks__malloc_array(ctx, nrow + 1, sizeof *coh);
     if (!ukey || !cnt || !tpos || !coh) {
         rc = KS_ENOMEM;
         goto done;
@@ -750,11 +750,11 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
         cnt[key]++;
         nkept++;
         if (ncoh == 0 || rg[i] != coh[ncoh - 1]) coh[ncoh++] = rg[i];
-        if (ncoh > 4096) ncoh = ks_did_sort_unique(coh, ncoh);
+        if (ncoh > 4096) ncoh = ks__did_sort_unique(coh, ncoh);
     }
-    ncoh = ks_did_sort_unique(coh, ncoh);
+    ncoh = ks__did_sort_unique(coh, ncoh);
     if (nkept == 0) {
-        rc = ks_fail(ctx, KS_EEMPTY, "no rows left to estimate on");
+        rc = ks__fail(ctx, KS_EEMPTY, "no rows left to estimate on");
         goto done;
     }
     if (!cross) { /* balanced after all? (R then uses the panel estimator) */
@@ -767,9 +767,9 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
         }
     }
     /* units sorted by cohort (counting sort; ties in order of appearance) */
-    p->coh_start = ks_calloc(ctx, ncoh + 1, sizeof *p->coh_start);
-    p->coh = ks_malloc_array(ctx, ncoh, sizeof *p->coh);
-    unew = ks_malloc_array(ctx, nkey ? nkey : 1, sizeof *unew);
+    p->coh_start = ks__calloc(ctx, ncoh + 1, sizeof *p->coh_start);
+    p->coh = ks__malloc_array(ctx, ncoh, sizeof *p->coh);
+    unew = ks__malloc_array(ctx, nkey ? nkey : 1, sizeof *unew);
     if (!p->coh_start || !p->coh || !unew) {
         rc = KS_ENOMEM;
         goto done;
@@ -781,7 +781,7 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
         if (!keep[i]) continue;
         const size_t key = cross ? i : (size_t)id[i];
         if (ukey[key] != SIZE_MAX) continue;
-        ukey[key] = ks_did_lower_bound(p->coh, ncoh, rg[i]);
+        ukey[key] = ks__did_lower_bound(p->coh, ncoh, rg[i]);
         p->coh_start[ukey[key] + 1]++;
         n++;
     }
@@ -801,23 +801,23 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
     const size_t k = 1 + ncov, nb = ncoh * T;
     L->nrow = nkept;
     L->k = k;
-    L->y = ks_malloc_array(ctx, nkept, sizeof *L->y);
-    L->unit = ks_malloc_array(ctx, nkept, sizeof *L->unit);
-    L->start = ks_calloc(ctx, nb + 1, sizeof *L->start);
-    if (have_w) L->w = ks_malloc_array(ctx, nkept, sizeof *L->w);
-    if (ncov) L->x = ks_malloc_array(ctx, nkept, ncov * sizeof *L->x);
+    L->y = ks__malloc_array(ctx, nkept, sizeof *L->y);
+    L->unit = ks__malloc_array(ctx, nkept, sizeof *L->unit);
+    L->start = ks__calloc(ctx, nb + 1, sizeof *L->start);
+    if (have_w) L->w = ks__malloc_array(ctx, nkept, sizeof *L->w);
+    if (ncov) L->x = ks__malloc_array(ctx, nkept, ncov * sizeof *L->x);
     p->n = n;
     p->T = T;
     p->k = k;
     p->ncoh = ncoh;
-    p->tval = ks_malloc_array(ctx, T, sizeof *p->tval);
-    p->g = ks_malloc_array(ctx, n, sizeof *p->g);
-    p->unit_row = ks_malloc_array(ctx, n, sizeof *p->unit_row);
-    p->glist = ks_malloc_array(ctx, ncoh, sizeof *p->glist);
-    if (have_w) p->w = ks_calloc(ctx, n, sizeof *p->w);
+    p->tval = ks__malloc_array(ctx, T, sizeof *p->tval);
+    p->g = ks__malloc_array(ctx, n, sizeof *p->g);
+    p->unit_row = ks__malloc_array(ctx, n, sizeof *p->unit_row);
+    p->glist = ks__malloc_array(ctx, ncoh, sizeof *p->glist);
+    if (have_w) p->w = ks__calloc(ctx, n, sizeof *p->w);
     if (cl) {
-        p->cluster = ks_malloc_array(ctx, n, sizeof *p->cluster);
-        cl_unit = ks_malloc_array(ctx, ncl, sizeof *cl_unit);
+        p->cluster = ks__malloc_array(ctx, n, sizeof *p->cluster);
+        cl_unit = ks__malloc_array(ctx, ncl, sizeof *cl_unit);
     }
     if (!L->y || !L->unit || !L->start || (have_w && (!L->w || !p->w)) || (ncov && !L->x) ||
         !p->tval || !p->g || !p->unit_row || !p->glist || (cl && (!p->cluster || !cl_unit))) {
@@ -826,9 +826,9 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
     }
     memcpy(p->tval, tl, T * sizeof *tl);
     for (size_t i = 0; i < nrow; i++)
-        if (keep[i]) L->start[ks_did_lower_bound(p->coh, ncoh, rg[i]) * T + tpos[i] + 1]++;
+        if (keep[i]) L->start[ks__did_lower_bound(p->coh, ncoh, rg[i]) * T + tpos[i] + 1]++;
     for (size_t b = 0; b < nb; b++) L->start[b + 1] += L->start[b];
-    size_t *fill = ks_malloc_array(ctx, nb ? nb : 1, sizeof *fill);
+    size_t *fill = ks__malloc_array(ctx, nb ? nb : 1, sizeof *fill);
     if (!fill) {
         rc = KS_ENOMEM;
         goto done;
@@ -837,7 +837,7 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
     for (size_t u = 0; u < n; u++) p->unit_row[u] = SIZE_MAX;
     for (size_t i = 0; i < nrow; i++) {
         if (!keep[i]) continue;
-        const size_t c = ks_did_lower_bound(p->coh, ncoh, rg[i]);
+        const size_t c = ks__did_lower_bound(p->coh, ncoh, rg[i]);
         const size_t r = fill[c * T + tpos[i]]++;
         const size_t u = unew[cross ? i : (size_t)id[i]];
         L->y[r] = num_at(&y, i);
@@ -852,7 +852,7 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
             p->g[u] = rg[i];
         }
     }
-    ks_free(ctx, fill);
+    ks__free(ctx, fill);
     if (have_w) { /* a unit's weight for the cohort shares: the mean of its rows' (R's dta) */
         memset(cnt, 0, n * sizeof *cnt);
         for (size_t r = 0; r < nkept; r++) cnt[L->unit[r]]++;
@@ -875,30 +875,30 @@ int ks_did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const c
     if (!have_never && opt->control_group == KS_DID_NOT_YET_TREATED)
         while (ng > 0 && p->glist[ng - 1] >= latest) ng--;
     p->ng = ng;
-    if (ng == 0) rc = ks_fail(ctx, KS_EEMPTY, "no treated cohort with a pre-treatment period");
+    if (ng == 0) rc = ks__fail(ctx, KS_EEMPTY, "no treated cohort with a pre-treatment period");
 
 done:
     if (rc != KS_OK || *balanced) {
-        ks_did_panel_free(ctx, p);
-        ks_did_long_free(ctx, L);
+        ks__did_panel_free(ctx, p);
+        ks__did_long_free(ctx, L);
     }
-    ks_free(ctx, xv);
-    ks_free(ctx, tl);
-    ks_free(ctx, rg);
-    ks_free(ctx, coh);
-    ks_free(ctx, id);
-    ks_free(ctx, cl);
-    ks_free(ctx, cl_unit);
-    ks_free(ctx, keep);
-    ks_free(ctx, ukey);
-    ks_free(ctx, unew);
-    ks_free(ctx, first);
-    ks_free(ctx, cnt);
-    ks_free(ctx, tpos);
+    ks__free(ctx, xv);
+    ks__free(ctx, tl);
+    ks__free(ctx, rg);
+    ks__free(ctx, coh);
+    ks__free(ctx, id);
+    ks__free(ctx, cl);
+    ks__free(ctx, cl_unit);
+    ks__free(ctx, keep);
+    ks__free(ctx, ukey);
+    ks__free(ctx, unew);
+    ks__free(ctx, first);
+    ks__free(ctx, cnt);
+    ks__free(ctx, tpos);
     return rc;
 }
 
-int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
+int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
                          const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
                          double *att, double *col, size_t *ntr, size_t *nco,
                          size_t *n_near_one)
@@ -923,8 +923,8 @@ int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *
         }
     *ntr = nt;
     *nco = m - nt;
-    if (nt == 0) return ks_fail(ctx, KS_ENUMERIC, "no units in the cohort");
-    if (m == nt) return ks_fail(ctx, KS_ENUMERIC, "no control units");
+    if (nt == 0) return ks__fail(ctx, KS_ENUMERIC, "no units in the cohort");
+    if (m == nt) return ks__fail(ctx, KS_ENUMERIC, "no control units");
     double *yv = scratch, *post = yv + m, *D = post + m, *w = D + m, *inf = w + m, *X = inf + m;
     size_t *rows = (size_t *)(X + m * k); /* m row indices (room: one double each) */
     size_t r = 0, tpost[2] = {0, 0}, cpost[2] = {0, 0};
@@ -949,15 +949,15 @@ int ks_did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *
             }
         }
     if (!tpost[1] || !tpost[0])
-        return ks_fail(ctx, KS_ENUMERIC, "no units of the cohort in period %g",
+        return ks__fail(ctx, KS_ENUMERIC, "no units of the cohort in period %g",
                        p->tval[tpost[1] ? cp->base : cp->cur]);
     if (!cpost[1] || !cpost[0])
-        return ks_fail(ctx, KS_ENUMERIC, "no control units in period %g",
+        return ks__fail(ctx, KS_ENUMERIC, "no control units in period %g",
                        p->tval[cpost[1] ? cp->base : cp->cur]);
     ks_did_2x2 in = {m, k, yv, D, k > 1 ? X : NULL, L->w ? w : NULL, SIZE_MAX, post, n_near_one};
-    int rc = ks_did_2x2_rc_fit(ctx, opt->method, &in, att, inf);
+    int rc = ks__did_2x2_rc_fit(ctx, opt->method, &in, att, inf);
     if (rc) return rc;
-    if (!isfinite(*att)) return ks_fail(ctx, KS_ENUMERIC, "the estimate is not finite");
+    if (!isfinite(*att)) return ks__fail(ctx, KS_ENUMERIC, "the estimate is not finite");
     const double scale = (double)p->n / (double)m;
     memset(col, 0, p->n * sizeof *col);
     for (size_t j = 0; j < m; j++) col[L->unit[rows[j]]] += scale * inf[j];

@@ -28,12 +28,12 @@ typedef struct {
 
 static void cells_free(ks_ctx *ctx, unit_cells *c)
 {
-    ks_free(ctx, c->s);
-    ks_free(ctx, c->n);
-    ks_free(ctx, c->d0);
-    ks_free(ctx, c->first);
-    ks_free(ctx, c->treated);
-    ks_free(ctx, c->treated_row);
+    ks__free(ctx, c->s);
+    ks__free(ctx, c->n);
+    ks__free(ctx, c->d0);
+    ks__free(ctx, c->first);
+    ks__free(ctx, c->treated);
+    ks__free(ctx, c->treated_row);
 }
 
 static int build_cells(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
@@ -44,43 +44,43 @@ static int build_cells(ks_ctx *ctx, const ks_table *t, const char *y, const char
     ks_did_numcol yc, dc, pc;
     int rc;
     size_t j;
-    if ((rc = ks_did_numeric(ctx, t, "outcome", y, &yc)) ||
-        (rc = ks_did_numeric(ctx, t, "treatment", treat, &dc)) ||
-        (rc = ks_did_numeric(ctx, t, "post", post, &pc)))
+    if ((rc = ks__did_numeric(ctx, t, "outcome", y, &yc)) ||
+        (rc = ks__did_numeric(ctx, t, "treatment", treat, &dc)) ||
+        (rc = ks__did_numeric(ctx, t, "post", post, &pc)))
         return rc;
     if ((rc = ks_table_find(ctx, t, unit, &j)))
-        return ks_fail(ctx, rc, "unit: no column '%s' in the data", unit);
-    int64_t *code = ks_malloc_array(ctx, nrow ? nrow : 1, sizeof *code);
+        return ks__fail(ctx, rc, "unit: no column '%s' in the data", unit);
+    int64_t *code = ks__malloc_array(ctx, nrow ? nrow : 1, sizeof *code);
     unsigned char *seen = NULL;
     if (!code) return KS_ENOMEM;
     size_t U = 0;
     if ((rc = ks_table_factorize(ctx, t, &j, 1, code, &U))) goto done;
     c->nrow = nrow;
     c->U = U;
-    c->s = ks_calloc(ctx, U ? U : 1, 4 * sizeof *c->s);
-    c->n = ks_calloc(ctx, U ? U : 1, 4 * sizeof *c->n);
-    c->d0 = ks_malloc_array(ctx, U ? U : 1, sizeof *c->d0);
-    c->first = ks_malloc_array(ctx, U ? U : 1, sizeof *c->first);
-    c->treated = ks_malloc_array(ctx, U ? U : 1, sizeof *c->treated);
-    c->treated_row = ks_malloc_array(ctx, U ? U : 1, sizeof *c->treated_row);
-    seen = ks_calloc(ctx, U ? U : 1, 1);
+    c->s = ks__calloc(ctx, U ? U : 1, 4 * sizeof *c->s);
+    c->n = ks__calloc(ctx, U ? U : 1, 4 * sizeof *c->n);
+    c->d0 = ks__malloc_array(ctx, U ? U : 1, sizeof *c->d0);
+    c->first = ks__malloc_array(ctx, U ? U : 1, sizeof *c->first);
+    c->treated = ks__malloc_array(ctx, U ? U : 1, sizeof *c->treated);
+    c->treated_row = ks__malloc_array(ctx, U ? U : 1, sizeof *c->treated_row);
+    seen = ks__calloc(ctx, U ? U : 1, 1);
     if (!c->s || !c->n || !c->d0 || !c->first || !c->treated || !c->treated_row || !seen) {
         rc = KS_ENOMEM;
         goto done;
     }
     for (size_t u = 0; u < U; u++) c->first[u] = SIZE_MAX;
     for (size_t i = 0; i < nrow; i++) {
-        const double d = ks_did_num_at(&dc, i), p = ks_did_num_at(&pc, i);
-        const double yi = ks_did_num_at(&yc, i);
+        const double d = ks__did_num_at(&dc, i), p = ks__did_num_at(&pc, i);
+        const double yi = ks__did_num_at(&yc, i);
         if (isnan(d) || isnan(p) || isnan(yi) || code[i] < 0) continue; /* NA rows left out */
         if (!((d == 0 || d == 1) && (p == 0 || p == 1))) {
-            rc = ks_fail(ctx, KS_EINVAL,
+            rc = ks__fail(ctx, KS_EINVAL,
                          "row %zu: treatment '%s' and post '%s' must be 0 or 1 (got %g, %g)",
                          i + 1, treat, post, d, p);
             goto done;
         }
         if (!isfinite(yi)) {
-            rc = ks_fail(ctx, KS_EINVAL, "outcome: column '%s' is infinite at row %zu", y, i + 1);
+            rc = ks__fail(ctx, KS_EINVAL, "outcome: column '%s' is infinite at row %zu", y, i + 1);
             goto done;
         }
         const size_t u = (size_t)code[i];
@@ -98,10 +98,10 @@ static int build_cells(ks_ctx *ctx, const ks_table *t, const char *y, const char
         }
         c->nobs++;
     }
-    if (c->nobs == 0) rc = ks_fail(ctx, KS_EEMPTY, "no rows without missing values");
+    if (c->nobs == 0) rc = ks__fail(ctx, KS_EEMPTY, "no rows without missing values");
 done:
-    ks_free(ctx, seen);
-    ks_free(ctx, code);
+    ks__free(ctx, seen);
+    ks__free(ctx, code);
     return rc;
 }
 
@@ -130,7 +130,7 @@ int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char
 {
     memset(info, 0, sizeof *info);
     if (n_permutations < 1)
-        return ks_fail(ctx, KS_EINVAL, "n_permutations must be >= 1 (got %d)", n_permutations);
+        return ks__fail(ctx, KS_EINVAL, "n_permutations must be >= 1 (got %d)", n_permutations);
     unit_cells c;
     int rc = build_cells(ctx, t, y, treat, post, unit, &c);
     if (rc) {
@@ -145,9 +145,9 @@ int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char
     info->nunits = U;
     info->n_treated_units = nt;
     /* a permutation: a shuffle and a pass over the units, about 10 ns per unit */
-    size_t nth = (size_t)ks_threads_for(ctx, 10.0 * (double)n_permutations * (double)U);
+    size_t nth = (size_t)ks__threads_for(ctx, 10.0 * (double)n_permutations * (double)U);
     if (nth > (size_t)n_permutations) nth = (size_t)n_permutations;
-    size_t *work = ks_malloc_array(ctx, nth, (U ? U : 1) * sizeof *work);
+    size_t *work = ks__malloc_array(ctx, nth, (U ? U : 1) * sizeof *work);
     if (!work) {
         cells_free(ctx, &c);
         return KS_ENOMEM;
@@ -179,7 +179,7 @@ int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char
         }
         effects[s] = att4(sm, nm);
     }
-    ks_free(ctx, work);
+    ks__free(ctx, work);
     cells_free(ctx, &c);
     return KS_OK;
 }

@@ -48,12 +48,12 @@ static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, si
     f->rows = rows;
     f->k = k;
     f->cache = (double)k * (double)k <= (double)FW_CACHE_MAX;
-    f->A = ks_malloc_array(ctx, 2 * rows * k + rows + (f->cache ? k * k : k) + 2 * k + rows + 1,
+    f->A = ks__malloc_array(ctx, 2 * rows * k + rows + (f->cache ? k * k : k) + 2 * k + rows + 1,
                            sizeof *f->A);
-    f->have = ks_calloc(ctx, k ? k : 1, 1);
+    f->have = ks__calloc(ctx, k ? k : 1, 1);
     if (!f->A || !f->have) {
-        ks_free(ctx, f->A);
-        ks_free(ctx, f->have);
+        ks__free(ctx, f->A);
+        ks__free(ctx, f->have);
         return KS_ENOMEM;
     }
     f->At = f->A + rows * k;
@@ -131,8 +131,8 @@ KS_INLINE const double *step_col(fw_problem *f, size_t i, double eta)
 
 static void fw_free(ks_ctx *ctx, fw_problem *f)
 {
-    ks_free(ctx, f->A);
-    ks_free(ctx, f->have);
+    ks__free(ctx, f->A);
+    ks__free(ctx, f->have);
 }
 
 /* |a - b|^2 over eight lanes (see v8_sum); |a|^2 when b is NULL. */
@@ -314,7 +314,7 @@ static void sparsify(double *v, size_t k)
 
 /* The settings one estimate runs with (R's opts): fixed across placebo / bootstrap draws. */
 typedef struct {
-    ks_sdid_estimator est;
+    ks_did_sdid_estimator est;
     double zeta_omega, zeta_lambda, min_decrease;
     int update_omega, update_lambda, omega_intercept, lambda_intercept;
 } sdid_opts;
@@ -330,7 +330,7 @@ static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, siz
     if (o->update_lambda || o->update_omega) {
         /* collapsed form: (N0 + 1) x (T0 + 1) */
         const size_t R = N0 + 1, C = T0 + 1;
-        double *Yc = ks_malloc_array(ctx, R * C + C * R, sizeof *Yc);
+        double *Yc = ks__malloc_array(ctx, R * C + C * R, sizeof *Yc);
         if (!Yc) return KS_ENOMEM;
         double *Ycw = Yc + R * C; /* t(Yc[, 1:T0]) with the treated row last: T0 x (N0 + 1) */
         for (size_t t = 0; t < T0; t++) {
@@ -354,14 +354,14 @@ static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, siz
             for (size_t t = 0; t < T0; t++) Ycw[i * T0 + t] = Yc[t * R + i];
         fw_problem f;
         if (o->update_lambda) { /* rows: the controls; columns: pre periods, then the post mean */
-            double *M = ks_malloc_array(ctx, N0 * C, sizeof *M);
+            double *M = ks__malloc_array(ctx, N0 * C, sizeof *M);
             if (!M) {
-                ks_free(ctx, Yc);
+                ks__free(ctx, Yc);
                 return KS_ENOMEM;
             }
             for (size_t t = 0; t < C; t++) memcpy(M + t * N0, Yc + t * R, N0 * sizeof *M);
             rc = fw_setup(ctx, &f, M, N0, T0, o->lambda_intercept);
-            ks_free(ctx, M);
+            ks__free(ctx, M);
             if (rc == KS_OK) {
                 fw_solve(&f, o->zeta_lambda, lambda, o->min_decrease, 100);
                 sparsify(lambda, T0);
@@ -378,7 +378,7 @@ static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, siz
                 fw_free(ctx, &f);
             }
         }
-        ks_free(ctx, Yc);
+        ks__free(ctx, Yc);
         if (rc) return rc;
     }
     /* tau = (-omega, 1/N1)' Y (-lambda, 1/T1) */
@@ -394,25 +394,25 @@ static int sdid_estimate(ks_ctx *ctx, const double *Y, size_t ldy, size_t N, siz
     return KS_OK;
 }
 
-struct ks_sdid {
+struct ks_did_sdid {
     ks_allocator alloc;
-    ks_sdid_view v;
+    ks_did_sdid_view v;
     double *buf;
     size_t *rows;
 };
 
-void ks_sdid_free(ks_sdid *r)
+void ks_did_sdid_free(ks_did_sdid *r)
 {
     if (!r) return;
     ks_ctx tmp;
     memset(&tmp, 0, sizeof tmp);
     tmp.alloc = r->alloc;
-    ks_free(&tmp, r->buf);
-    ks_free(&tmp, r->rows);
-    ks_free(&tmp, r);
+    ks__free(&tmp, r->buf);
+    ks__free(&tmp, r->rows);
+    ks__free(&tmp, r);
 }
 
-void ks_sdid_get(const ks_sdid *r, ks_sdid_view *out) { *out = r->v; }
+void ks_did_sdid_get(const ks_did_sdid *r, ks_did_sdid_view *out) { *out = r->v; }
 
 typedef struct {
     const ks_table *t;
@@ -456,20 +456,20 @@ static double sd(const double *x, size_t n)
  * a bootstrap resample of units, or a jackknife deletion; returns NaN when undefined. */
 static int replicate(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T, size_t T0,
                      const sdid_opts *o0, const double *omega, const double *lambda,
-                     ks_sdid_variance kind, uint64_t seed, uint64_t b, double *work, size_t *idx,
+                     ks_did_sdid_variance kind, uint64_t seed, uint64_t b, double *work, size_t *idx,
                      double *tau)
 {
     const size_t N1 = N - N0;
     sdid_opts o = *o0;
     double *Yb = work, *om = Yb + N * T, *la = om + N;
     size_t n = 0, n0 = 0;
-    if (kind == KS_SDID_PLACEBO) {
+    if (kind == KS_DID_SDID_PLACEBO) {
         /* R's Y[sample(1:N0), ]: the last N1 of a permutation of the controls play the treated */
         permutation(seed, b, idx, N0);
         n = N0;
         n0 = N0 - N1;
         for (size_t i = 0; i < n0; i++) om[i] = omega[idx[i]];
-    } else if (kind == KS_SDID_BOOTSTRAP) {
+    } else if (kind == KS_DID_SDID_BOOTSTRAP) {
         /* units drawn with replacement, sorted (R's Y[sort(ind), ]) */
         size_t *cnt = idx + N;
         memset(cnt, 0, N * sizeof *cnt);
@@ -499,37 +499,37 @@ static int replicate(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T
     return sdid_estimate(ctx, Yb, n, n, n0, T, T0, &o, om, la, tau);
 }
 
-int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
-                const char *time, const char *treatment, const ks_sdid_options *opt,
-                ks_sdid **out)
+int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                const char *time, const char *treatment, const ks_did_sdid_options *opt,
+                ks_did_sdid **out)
 {
     *out = NULL;
-    ks_sdid_options defaults = KS_SDID_OPTIONS_INIT;
+    ks_did_sdid_options defaults = KS_DID_SDID_OPTIONS_INIT;
     if (!opt) opt = &defaults;
-    if ((unsigned)opt->estimator > KS_SDID_DID)
-        return ks_fail(ctx, KS_EINVAL, "estimator: unknown value %d", (int)opt->estimator);
-    if ((unsigned)opt->variance > KS_SDID_NONE)
-        return ks_fail(ctx, KS_EINVAL, "variance_method: unknown value %d", (int)opt->variance);
-    if (opt->variance != KS_SDID_NONE && opt->variance != KS_SDID_JACKKNIFE &&
+    if ((unsigned)opt->estimator > KS_DID_SDID_DID)
+        return ks__fail(ctx, KS_EINVAL, "estimator: unknown value %d", (int)opt->estimator);
+    if ((unsigned)opt->variance > KS_DID_SDID_NONE)
+        return ks__fail(ctx, KS_EINVAL, "variance_method: unknown value %d", (int)opt->variance);
+    if (opt->variance != KS_DID_SDID_NONE && opt->variance != KS_DID_SDID_JACKKNIFE &&
         opt->replications < 2)
-        return ks_fail(ctx, KS_EINVAL, "replications: %d is fewer than 2", opt->replications);
+        return ks__fail(ctx, KS_EINVAL, "replications: %d is fewer than 2", opt->replications);
     const size_t nrow = ks_table_nrow(t);
     ks_did_numcol yc, tc, wc;
     int64_t *uc = NULL, *tcode = NULL;
     size_t N = 0, T = 0, j;
     double *Y = NULL, *W = NULL, *tv = NULL, *work = NULL, *est = NULL;
     size_t *order = NULL, *uidx = NULL, *urow = NULL;
-    ks_sdid *r = NULL;
+    ks_did_sdid *r = NULL;
     int rc;
-    if ((rc = ks_did_numeric(ctx, t, "outcome", outcome, &yc)) ||
-        (rc = ks_did_numeric(ctx, t, "time", time, &tc)) ||
-        (rc = ks_did_numeric(ctx, t, "treatment", treatment, &wc)))
+    if ((rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc)) ||
+        (rc = ks__did_numeric(ctx, t, "time", time, &tc)) ||
+        (rc = ks__did_numeric(ctx, t, "treatment", treatment, &wc)))
         return rc;
-    uc = ks_malloc_array(ctx, nrow ? nrow : 1, 2 * sizeof *uc);
+    uc = ks__malloc_array(ctx, nrow ? nrow : 1, 2 * sizeof *uc);
     if (!uc) return KS_ENOMEM;
     tcode = uc + nrow;
     if ((rc = ks_table_find(ctx, t, unit, &j))) {
-        rc = ks_fail(ctx, rc, "unit: no column '%s' in the data", unit);
+        rc = ks__fail(ctx, rc, "unit: no column '%s' in the data", unit);
         goto done;
     }
     const size_t ucol = j;
@@ -538,16 +538,16 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
         (rc = ks_table_factorize(ctx, t, &j, 1, tcode, &T)))
         goto done;
     size_t NT;
-    if (!ks_size_mul(N, T, &NT) || NT != nrow) {
-        rc = ks_fail(ctx, KS_EINVAL,
+    if (!ks__size_mul(N, T, &NT) || NT != nrow) {
+        rc = ks__fail(ctx, KS_EINVAL,
                      "the data are not a balanced panel: %zu units x %zu periods but %zu rows",
                      N, T, nrow);
         goto done;
     }
     /* the periods in increasing order */
-    tv = ks_malloc_array(ctx, T, 2 * sizeof *tv);
-    Y = ks_malloc_array(ctx, NT, 2 * sizeof *Y);
-    urow = ks_malloc_array(ctx, N, 3 * sizeof *urow);
+    tv = ks__malloc_array(ctx, T, 2 * sizeof *tv);
+    Y = ks__malloc_array(ctx, NT, 2 * sizeof *Y);
+    urow = ks__malloc_array(ctx, N, 3 * sizeof *urow);
     if (!tv || !Y || !urow) {
         rc = KS_ENOMEM;
         goto done;
@@ -559,22 +559,22 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     for (size_t s = 0; s < T; s++) tv[s] = NAN;
     for (size_t i = 0; i < NT; i++) Y[i] = NAN;
     for (size_t i = 0; i < nrow; i++) {
-        const double yv = ks_did_num_at(&yc, i), w = ks_did_num_at(&wc, i);
-        const double tt = ks_did_num_at(&tc, i);
+        const double yv = ks__did_num_at(&yc, i), w = ks__did_num_at(&wc, i);
+        const double tt = ks__did_num_at(&tc, i);
         if (uc[i] < 0 || tcode[i] < 0 || !isfinite(yv) || !isfinite(tt)) {
-            rc = ks_fail(ctx, KS_EINVAL, "row %zu: missing or non-finite value (outcome, unit "
+            rc = ks__fail(ctx, KS_EINVAL, "row %zu: missing or non-finite value (outcome, unit "
                                          "or time); synthetic DiD needs a complete panel",
                          i + 1);
             goto done;
         }
         if (!(w == 0.0 || w == 1.0)) {
-            rc = ks_fail(ctx, KS_EINVAL, "treatment: column '%s' row %zu is %g, not 0 or 1",
+            rc = ks__fail(ctx, KS_EINVAL, "treatment: column '%s' row %zu is %g, not 0 or 1",
                          treatment, i + 1, w);
             goto done;
         }
         const size_t cell = (size_t)tcode[i] * N + (size_t)uc[i];
         if (!isnan(Y[cell])) {
-            rc = ks_fail(ctx, KS_EINVAL, "row %zu repeats a unit and period; the panel must "
+            rc = ks__fail(ctx, KS_EINVAL, "row %zu repeats a unit and period; the panel must "
                                          "have one row per unit and period",
                          i + 1);
             goto done;
@@ -595,7 +595,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
             tord[b - 1] = x;
         }
     for (size_t s = 0; s < T; s++) tsort[s] = tv[tord[s]];
-    double *Ys = ks_malloc_array(ctx, NT, 2 * sizeof *Ys);
+    double *Ys = ks__malloc_array(ctx, NT, 2 * sizeof *Ys);
     if (!Ys) {
         rc = KS_ENOMEM;
         goto done;
@@ -606,11 +606,11 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
         memcpy(Ws + s * N, W + tord[s] * N, N * sizeof *W);
     }
     memcpy(Y, Ys, 2 * NT * sizeof *Y);
-    ks_free(ctx, Ys);
+    ks__free(ctx, Ys);
     memcpy(tv, tsort, T * sizeof *tv);
     /* treated units, and the first treated period */
     size_t T0 = T, N1 = 0;
-    unsigned char *treated = ks_calloc(ctx, N, 1);
+    unsigned char *treated = ks__calloc(ctx, N, 1);
     if (!treated) {
         rc = KS_ENOMEM;
         goto done;
@@ -622,8 +622,8 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
             size_t s = 0;
             while (s < T && tv[s] != opt->post_periods[q]) s++;
             if (s == T) {
-                ks_free(ctx, treated);
-                rc = ks_fail(ctx, KS_EINVAL, "post_periods: %g is not a period of '%s'",
+                ks__free(ctx, treated);
+                rc = ks__fail(ctx, KS_EINVAL, "post_periods: %g is not a period of '%s'",
                              opt->post_periods[q], time);
                 goto done;
             }
@@ -640,7 +640,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
         for (size_t i = 0; i < N && rc == KS_OK; i++)
             for (size_t s = 0; s < T; s++)
                 if ((W[s * N + i] != 0.0) != (treated[i] && s >= T0)) {
-                    rc = ks_fail(ctx, KS_EINVAL,
+                    rc = ks__fail(ctx, KS_EINVAL,
                                  "treatment adoption is not simultaneous (unit at row %zu, "
                                  "period %g): synthetic DiD needs one treatment date",
                                  urow[i] + 1, tv[s]);
@@ -649,11 +649,11 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     }
     for (size_t i = 0; i < N; i++) N1 += treated[i];
     if (rc == KS_OK && (N1 == 0 || N1 == N))
-        rc = ks_fail(ctx, KS_EINVAL, "treatment: need both treated and control units");
+        rc = ks__fail(ctx, KS_EINVAL, "treatment: need both treated and control units");
     if (rc == KS_OK && (T0 == 0 || T0 == T))
-        rc = ks_fail(ctx, KS_EINVAL, "need both pre- and post-treatment periods");
+        rc = ks__fail(ctx, KS_EINVAL, "need both pre- and post-treatment periods");
     if (rc) {
-        ks_free(ctx, treated);
+        ks__free(ctx, treated);
         goto done;
     }
     /* order units: controls, then treated; by label within each */
@@ -662,9 +662,9 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
         unit_key key = {t, ucol, urow, treated};
         qsort_r(order, N, sizeof *order, cmp_label, &key);
     }
-    ks_free(ctx, treated);
+    ks__free(ctx, treated);
     const size_t N0 = N - N1, T1 = T - T0;
-    double *Yo = ks_malloc_array(ctx, NT, sizeof *Yo);
+    double *Yo = ks__malloc_array(ctx, NT, sizeof *Yo);
     if (!Yo) {
         rc = KS_ENOMEM;
         goto done;
@@ -672,7 +672,7 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     for (size_t s = 0; s < T; s++)
         for (size_t i = 0; i < N; i++) Yo[s * N + i] = Y[s * N + order[i]];
     memcpy(Y, Yo, NT * sizeof *Y);
-    ks_free(ctx, Yo);
+    ks__free(ctx, Yo);
 
     /* the regularisation: sigma = sd of the controls' first differences before treatment */
     double noise = 0.0;
@@ -691,25 +691,25 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
                 ss += d * d;
             }
         noise = m > 1 ? sqrt(ss / (double)(m - 1)) : 0.0;
-        if (m < 2 && opt->estimator == KS_SDID_SYNTHDID) /* (said once: not for SC and DiD) */
-            ks_log(ctx, KS_LOG_WARN,
+        if (m < 2 && opt->estimator == KS_DID_SDID_SYNTHDID) /* (said once: not for SC and DiD) */
+            ks__log(ctx, KS_LOG_WARN,
                    "%zu pre-treatment period%s and %zu control%s: the noise level (the sd of the "
                    "controls' first differences) is not defined and is taken as 0, and the "
                    "automatic regularisation with it (R's synthdid stops here)",
                    T0, T0 == 1 ? "" : "s", N0, N0 == 1 ? "" : "s");
     }
     sdid_opts o = {opt->estimator, 0, 0, 1e-5 * noise, 1, 1, 1, 1};
-    const double eta_omega = opt->estimator == KS_SDID_SC ? 1e-6 : pow((double)(N1 * T1), 0.25);
+    const double eta_omega = opt->estimator == KS_DID_SDID_SC ? 1e-6 : pow((double)(N1 * T1), 0.25);
     o.zeta_omega = isnan(opt->zeta_omega) ? eta_omega * noise : opt->zeta_omega;
     o.zeta_lambda = isnan(opt->zeta_lambda) ? 1e-6 * noise : opt->zeta_lambda;
-    r = ks_calloc(ctx, 1, sizeof *r);
-    const int reps = opt->variance == KS_SDID_NONE        ? 0
-                     : opt->variance == KS_SDID_JACKKNIFE ? (int)N
+    r = ks__calloc(ctx, 1, sizeof *r);
+    const int reps = opt->variance == KS_DID_SDID_NONE        ? 0
+                     : opt->variance == KS_DID_SDID_JACKKNIFE ? (int)N
                                                           : opt->replications;
     if (r) {
         r->alloc = ctx->alloc;
-        r->buf = ks_calloc(ctx, N0 + T0 + T + (size_t)reps + 1, sizeof *r->buf);
-        r->rows = ks_malloc_array(ctx, N, sizeof *r->rows);
+        r->buf = ks__calloc(ctx, N0 + T0 + T + (size_t)reps + 1, sizeof *r->buf);
+        r->rows = ks__malloc_array(ctx, N, sizeof *r->rows);
     }
     if (!r || !r->buf || !r->rows) {
         rc = KS_ENOMEM;
@@ -717,17 +717,17 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     }
     double *omega = r->buf, *lambda = omega + N0;
     for (size_t i = 0; i < N0; i++) omega[i] = 1.0 / (double)N0;
-    for (size_t s = 0; s < T0; s++) lambda[s] = opt->estimator == KS_SDID_SC ? 0.0 : 1.0 / (double)T0;
-    if (opt->estimator == KS_SDID_SC) {
+    for (size_t s = 0; s < T0; s++) lambda[s] = opt->estimator == KS_DID_SDID_SC ? 0.0 : 1.0 / (double)T0;
+    if (opt->estimator == KS_DID_SDID_SC) {
         o.update_lambda = 0;
         o.omega_intercept = 0;
-    } else if (opt->estimator == KS_SDID_DID) {
+    } else if (opt->estimator == KS_DID_SDID_DID) {
         o.update_lambda = o.update_omega = 0;
     }
     double tau;
-    ks_blas_set_threads(1); /* products inside the threads of the replications */
+    ks__blas_set_threads(1); /* products inside the threads of the replications */
     if ((rc = sdid_estimate(ctx, Y, N, N, N0, T, T0, &o, omega, lambda, &tau))) goto done;
-    ks_sdid_view *v = &r->v;
+    ks_did_sdid_view *v = &r->v;
     v->att = tau;
     v->N0 = N0;
     v->N1 = N1;
@@ -747,16 +747,16 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     v->se = NAN;
 
     /* the variance: replications in parallel, each its own draw of the counter stream */
-    if (reps > 0 && !(opt->variance == KS_SDID_PLACEBO && N0 <= N1) &&
-        !(opt->variance != KS_SDID_PLACEBO && N1 == 1 && opt->variance == KS_SDID_JACKKNIFE) &&
-        !(opt->variance == KS_SDID_BOOTSTRAP && N0 == N - 1)) {
+    if (reps > 0 && !(opt->variance == KS_DID_SDID_PLACEBO && N0 <= N1) &&
+        !(opt->variance != KS_DID_SDID_PLACEBO && N1 == 1 && opt->variance == KS_DID_SDID_JACKKNIFE) &&
+        !(opt->variance == KS_DID_SDID_BOOTSTRAP && N0 == N - 1)) {
         /* a replication: Frank-Wolfe solves, hundreds of steps over the controls' pre periods */
-        int nt = ks_threads_for(ctx, 200.0 * (double)reps * (double)N0 * (double)(T0 + 1));
+        int nt = ks__threads_for(ctx, 200.0 * (double)reps * (double)N0 * (double)(T0 + 1));
         const size_t per = NT + N + T0 + 2 * N + 8;
-        work = ks_malloc_array(ctx, (size_t)nt, per * sizeof *work);
-        int *status = ks_calloc(ctx, (size_t)reps, sizeof *status);
+        work = ks__malloc_array(ctx, (size_t)nt, per * sizeof *work);
+        int *status = ks__calloc(ctx, (size_t)reps, sizeof *status);
         if (!work || !status) {
-            ks_free(ctx, status);
+            ks__free(ctx, status);
             rc = KS_ENOMEM;
             goto done;
         }
@@ -780,24 +780,24 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
                     status[b] = replicate(&lctx, Y, N, N0, T, T0, &o, omega, lambda,
                                           opt->variance, opt->seed, draw, wk, idx, &e[b]);
                     draw += (uint64_t)reps;
-                } while (status[b] == KS_OK && opt->variance == KS_SDID_BOOTSTRAP && isnan(e[b]));
+                } while (status[b] == KS_OK && opt->variance == KS_DID_SDID_BOOTSTRAP && isnan(e[b]));
             }
         }
         for (int b = 0; b < reps && rc == KS_OK; b++)
-            if (status[b] != KS_OK) rc = ks_fail(ctx, status[b], "a variance replication failed");
-        ks_free(ctx, status);
+            if (status[b] != KS_OK) rc = ks__fail(ctx, status[b], "a variance replication failed");
+        ks__free(ctx, status);
         if (rc) goto done;
-        if (opt->variance == KS_SDID_JACKKNIFE) {
+        if (opt->variance == KS_DID_SDID_JACKKNIFE) {
             const double n = (double)reps;
             v->se = sqrt((n - 1.0) / n * (n - 1.0)) * sd(e, (size_t)reps);
         } else {
             v->se = sqrt((double)(reps - 1) / (double)reps) * sd(e, (size_t)reps);
         }
     } else if (reps > 0) {
-        ks_log(ctx, KS_LOG_WARN, "the %s standard error is not defined for %zu treated and %zu "
+        ks__log(ctx, KS_LOG_WARN, "the %s standard error is not defined for %zu treated and %zu "
                                  "control units",
-               opt->variance == KS_SDID_PLACEBO ? "placebo"
-               : opt->variance == KS_SDID_JACKKNIFE ? "jackknife"
+               opt->variance == KS_DID_SDID_PLACEBO ? "placebo"
+               : opt->variance == KS_DID_SDID_JACKKNIFE ? "jackknife"
                                                     : "bootstrap",
                N1, N0);
         v->replications = 0;
@@ -806,14 +806,14 @@ int ks_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char 
     r = NULL;
 
 done:
-    ks_blas_set_threads(ctx->nthreads);
-    ks_sdid_free(r);
-    ks_free(ctx, uc);
-    ks_free(ctx, Y);
-    ks_free(ctx, tv);
-    ks_free(ctx, urow);
-    ks_free(ctx, work);
-    ks_free(ctx, est);
+    ks__blas_set_threads(ctx->nthreads);
+    ks_did_sdid_free(r);
+    ks__free(ctx, uc);
+    ks__free(ctx, Y);
+    ks__free(ctx, tv);
+    ks__free(ctx, urow);
+    ks__free(ctx, work);
+    ks__free(ctx, est);
     return rc;
 }
 

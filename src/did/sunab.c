@@ -16,23 +16,23 @@
 #include "kestrel/regress.h"
 #include "linalg/lapack.h"
 
-struct ks_sunab {
+struct ks_did_sunab {
     ks_allocator alloc;
-    ks_sunab_view v;
+    ks_did_sunab_view v;
     double *buf;
 };
 
-void ks_sunab_free(ks_sunab *r)
+void ks_did_sunab_free(ks_did_sunab *r)
 {
     if (!r) return;
     ks_ctx tmp;
     memset(&tmp, 0, sizeof tmp);
     tmp.alloc = r->alloc;
-    ks_free(&tmp, r->buf);
-    ks_free(&tmp, r);
+    ks__free(&tmp, r->buf);
+    ks__free(&tmp, r);
 }
 
-void ks_sunab_get(const ks_sunab *r, ks_sunab_view *out) { *out = r->v; }
+void ks_did_sunab_get(const ks_did_sunab *r, ks_did_sunab_view *out) { *out = r->v; }
 
 /* Cells (e, g), ordered by relative period, then cohort. */
 static int cmp_cell(const void *a, const void *b)
@@ -61,7 +61,7 @@ static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_
     ks_table *rt = NULL;
     size_t flen = 24 * (ncell + 2);
     for (size_t k = 0; k < ncov; k++) flen += strlen(covs[k]) + 4;
-    char *formula = ks_malloc_array(ctx, flen, 1);
+    char *formula = ks__malloc_array(ctx, flen, 1);
     int rc = formula ? ks_table_new(ctx, n, &rt) : KS_ENOMEM;
     if (!rc) rc = ks_table_add_float64_borrowed(ctx, rt, "sa_y", y);
     if (!rc) rc = ks_table_add_int64_borrowed(ctx, rt, "sa_unit", codes);
@@ -78,16 +78,16 @@ static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_
     for (size_t k = 0; k < ncov && !rc; k++) {
         size_t j;
         const char *name = covs[k]; /* the user's name, so that messages name it */
-        double *x = ks_malloc_array(ctx, n ? n : 1, sizeof *x);
+        double *x = ks__malloc_array(ctx, n ? n : 1, sizeof *x);
         if (!x) {
             rc = KS_ENOMEM;
             break;
         }
         if ((rc = ks_table_find(ctx, t, covs[k], &j)))
-            rc = ks_fail(ctx, rc, "covariates: no column '%s' in the data", covs[k]);
+            rc = ks__fail(ctx, rc, "covariates: no column '%s' in the data", covs[k]);
         else if (!(rc = ks_table_get_double(ctx, t, j, x)))
             rc = ks_table_add_float64(ctx, rt, name, x);
-        ks_free(ctx, x);
+        ks__free(ctx, x);
         len += (size_t)sprintf(formula + len, " + %s", name);
     }
     if (!rc) {
@@ -98,7 +98,7 @@ static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_
         rc = ks_feols_fit(ctx, rt, formula, &o, m);
     }
     ks_table_free(rt);
-    ks_free(ctx, formula);
+    ks__free(ctx, formula);
     return rc;
 }
 
@@ -119,11 +119,11 @@ static int closed_form(ks_ctx *ctx, size_t n, const double *y, const double *gr,
     const int64_t *uc = codes, *tc = codes + n, *cc = codes + 2 * n;
     *ok = 0;
     size_t NT;
-    if (!ks_size_mul(N, T, &NT) || NT != n || G < 2) return KS_OK;
+    if (!ks__size_mul(N, T, &NT) || NT != n || G < 2) return KS_OK;
     /* groups: cohorts in order, the never treated last */
-    double *gl = ks_malloc_array(ctx, n + 1, sizeof *gl);
-    int64_t *ucl = ks_malloc_array(ctx, N + 1, sizeof *ucl);
-    unsigned char *seen = ks_calloc(ctx, NT + 1, 1);
+    double *gl = ks__malloc_array(ctx, n + 1, sizeof *gl);
+    int64_t *ucl = ks__malloc_array(ctx, N + 1, sizeof *ucl);
+    unsigned char *seen = ks__calloc(ctx, NT + 1, 1);
     double *M = NULL, *S = NULL;
     size_t *ugrp = NULL;
     int rc = KS_OK;
@@ -134,7 +134,7 @@ static int closed_form(ks_ctx *ctx, size_t n, const double *y, const double *gr,
     size_t ng = 0;
     for (size_t i = 0; i < n; i++)
         if (!isnan(gr[i])) gl[ng++] = gr[i];
-    ng = ks_did_sort_unique(gl, ng);
+    ng = ks__did_sort_unique(gl, ng);
     const size_t K = ng + 1, never = ng;
     for (size_t u = 0; u < N; u++) ucl[u] = -1;
     for (size_t i = 0; i < n; i++) { /* balanced, complete, cluster constant within unit */
@@ -144,9 +144,9 @@ static int closed_form(ks_ctx *ctx, size_t n, const double *y, const double *gr,
         if (ucl[uc[i]] != cc[i]) goto out;
     }
     /* means: unit, group x period, group; the base period and cells of each cohort */
-    M = ks_calloc(ctx, K * T + 2 * K + N + ng * T, sizeof *M);
-    ugrp = ks_malloc_array(ctx, N + 1, sizeof *ugrp);
-    S = ks_calloc(ctx, G * ncell + 1, sizeof *S);
+    M = ks__calloc(ctx, K * T + 2 * K + N + ng * T, sizeof *M);
+    ugrp = ks__malloc_array(ctx, N + 1, sizeof *ugrp);
+    S = ks__calloc(ctx, G * ncell + 1, sizeof *S);
     if (!M || !ugrp || !S) {
         rc = KS_ENOMEM;
         goto out;
@@ -154,7 +154,7 @@ static int closed_form(ks_ctx *ctx, size_t n, const double *y, const double *gr,
     double *gsize = M + K * T, *gmean = gsize + K, *umean = gmean + K;
     double *cellat = umean + N; /* ng x T: the cell of (cohort, period) + 1, 0 for none */
     for (size_t i = 0; i < n; i++) {
-        const size_t k = isnan(gr[i]) ? never : ks_did_lower_bound(gl, ng, gr[i]);
+        const size_t k = isnan(gr[i]) ? never : ks__did_lower_bound(gl, ng, gr[i]);
         ugrp[uc[i]] = k;
         M[k * T + (size_t)tc[i]] += y[i];
         umean[uc[i]] += y[i] / (double)T;
@@ -206,60 +206,60 @@ static int closed_form(ks_ctx *ctx, size_t n, const double *y, const double *gr,
     const double kk = (double)(ncell + T); /* fixest: N + T - 1 FE levels less the N - 1 nested */
     const double ssc = (double)G / (double)(G - 1) * ((double)n - 1.0) / ((double)n - kk);
     if (ncell > INT_MAX || G > INT_MAX) {
-        rc = ks_fail(ctx, KS_EINVAL, "too many cells or clusters for the variance");
+        rc = ks__fail(ctx, KS_EINVAL, "too many cells or clusters for the variance");
         goto out;
     }
     const int nc = (int)ncell, ngc = (int)G; /* V = ssc S'S (S: a column of scores per cluster) */
     const double zero = 0.0;
-    ks_blas_set_threads(ks_threads_for(ctx, 0.5 * (double)ncell * (double)ncell * (double)G));
+    ks__blas_set_threads(ks__threads_for(ctx, 0.5 * (double)ncell * (double)ncell * (double)G));
     dsyrk_("U", "N", &nc, &ngc, &ssc, S, &nc, &zero, V, &nc, 1, 1);
-    ks_blas_set_threads(ctx->nthreads);
+    ks__blas_set_threads(ctx->nthreads);
     for (size_t a = 0; a < ncell; a++)
         for (size_t b = 0; b < a; b++) V[b * ncell + a] = V[a * ncell + b];
     *df_t = (double)(G - 1);
     *ok = 1;
 out:
-    ks_free(ctx, gl);
-    ks_free(ctx, ucl);
-    ks_free(ctx, seen);
-    ks_free(ctx, M);
-    ks_free(ctx, ugrp);
-    ks_free(ctx, S);
+    ks__free(ctx, gl);
+    ks__free(ctx, ucl);
+    ks__free(ctx, seen);
+    ks__free(ctx, M);
+    ks__free(ctx, ugrp);
+    ks__free(ctx, S);
     return rc;
 }
 
-int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
-                 const char *time, const char *first_treat, const ks_sunab_options *opt,
-                 ks_sunab **out)
+int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                 const char *time, const char *first_treat, const ks_did_sunab_options *opt,
+                 ks_did_sunab **out)
 {
     *out = NULL;
-    const ks_sunab_options dflt = KS_SUNAB_OPTIONS_INIT;
+    const ks_did_sunab_options dflt = KS_DID_SUNAB_OPTIONS_INIT;
     if (!opt) opt = &dflt;
     const size_t n = ks_table_nrow(t);
     const double ref = -1.0 - opt->anticipation;
     ks_did_numcol yc, tcol, gcol;
     int rc;
     if (opt->anticipation < 0)
-        return ks_fail(ctx, KS_EINVAL, "anticipation: %d is negative", opt->anticipation);
-    if ((rc = ks_did_numeric(ctx, t, "outcome", outcome, &yc)) ||
-        (rc = ks_did_numeric(ctx, t, "time", time, &tcol)) ||
-        (rc = ks_did_numeric(ctx, t, "first_treat", first_treat, &gcol)))
+        return ks__fail(ctx, KS_EINVAL, "anticipation: %d is negative", opt->anticipation);
+    if ((rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc)) ||
+        (rc = ks__did_numeric(ctx, t, "time", time, &tcol)) ||
+        (rc = ks__did_numeric(ctx, t, "first_treat", first_treat, &gcol)))
         return rc;
     size_t ju, jt, jc;
     if ((rc = ks_table_find(ctx, t, unit, &ju)))
-        return ks_fail(ctx, rc, "unit: no column '%s' in the data", unit);
+        return ks__fail(ctx, rc, "unit: no column '%s' in the data", unit);
     if ((rc = ks_table_find(ctx, t, time, &jt)))
-        return ks_fail(ctx, rc, "time: no column '%s' in the data", time);
+        return ks__fail(ctx, rc, "time: no column '%s' in the data", time);
     if ((rc = ks_table_find(ctx, t, opt->cluster ? opt->cluster : unit, &jc)))
-        return ks_fail(ctx, rc, "cluster: no column '%s' in the data", opt->cluster);
+        return ks__fail(ctx, rc, "cluster: no column '%s' in the data", opt->cluster);
     size_t ncov = 0;
     while (opt->covariates && opt->covariates[ncov]) ncov++;
 
-    int64_t *codes = ks_malloc_array(ctx, n ? n : 1, 3 * sizeof *codes);
-    double *work = ks_malloc_array(ctx, n ? n : 1, 5 * sizeof *work);
+    int64_t *codes = ks__malloc_array(ctx, n ? n : 1, 3 * sizeof *codes);
+    double *work = ks__malloc_array(ctx, n ? n : 1, 5 * sizeof *work);
     double *dum = NULL, *fit = NULL, *count = NULL;
     ks_feols *m = NULL;
-    ks_sunab *r = NULL;
+    ks_did_sunab *r = NULL;
     unsigned char *seen = NULL;
     if (!codes || !work) {
         rc = KS_ENOMEM;
@@ -271,7 +271,7 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
         (rc = ks_table_factorize(ctx, t, &jc, 1, codes + 2 * n, &G)))
         goto done;
     if (G < 2) {
-        rc = ks_fail(ctx, KS_EINVAL,
+        rc = ks__fail(ctx, KS_EINVAL,
                      "cluster: '%s' has %zu level%s; clustered standard errors need at least 2 "
                      "clusters",
                      opt->cluster ? opt->cluster : unit, G, G == 1 ? "" : "s");
@@ -279,24 +279,24 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     }
     /* per row: the outcome, cohort g (NaN: never treated), relative period e; cells (e, g) */
     double *y = work, *gr = work + n, *er = work + 2 * n, *cells = work + 3 * n;
-    double *ug = ks_malloc_array(ctx, N ? N : 1, sizeof *ug);
-    seen = ks_calloc(ctx, N ? N : 1, 1);
+    double *ug = ks__malloc_array(ctx, N ? N : 1, sizeof *ug);
+    seen = ks__calloc(ctx, N ? N : 1, 1);
     if (!ug || !seen) {
-        ks_free(ctx, ug);
+        ks__free(ctx, ug);
         rc = KS_ENOMEM;
         goto done;
     }
     size_t n_never = 0, n_treat = 0, ncell = 0, n_late = 0;
     double tmax = -HUGE_VAL;
     for (size_t i = 0; i < n; i++) {
-        const double tv = ks_did_num_at(&tcol, i);
+        const double tv = ks__did_num_at(&tcol, i);
         tmax = tv > tmax ? tv : tmax;
     }
     for (size_t i = 0; i < n && rc == KS_OK; i++) {
-        const double tv = ks_did_num_at(&tcol, i), g = ks_did_num_at(&gcol, i);
-        y[i] = ks_did_num_at(&yc, i);
+        const double tv = ks__did_num_at(&tcol, i), g = ks__did_num_at(&gcol, i);
+        y[i] = ks__did_num_at(&yc, i);
         if (!isfinite(tv) || codes[i] < 0 || codes[2 * n + i] < 0) {
-            rc = ks_fail(ctx, KS_EINVAL, "%s: row %zu is missing",
+            rc = ks__fail(ctx, KS_EINVAL, "%s: row %zu is missing",
                          !isfinite(tv) ? time : codes[i] < 0 ? unit : "cluster", i + 1);
             break;
         }
@@ -309,7 +309,7 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
             *(isnan(gr[i]) ? &n_never : &n_treat) += 1;
             n_late += gr[i] > tmax;
         } else if (!(ug[u] == gr[i] || (isnan(ug[u]) && isnan(gr[i])))) {
-            rc = ks_fail(ctx, KS_EINVAL, "first_treat: row %zu: '%s' changes within a unit", i + 1,
+            rc = ks__fail(ctx, KS_EINVAL, "first_treat: row %zu: '%s' changes within a unit", i + 1,
                          first_treat);
         }
         if (!isnan(gr[i]) && er[i] != ref && isfinite(y[i])) {
@@ -318,15 +318,15 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
             ncell++;
         }
     }
-    ks_free(ctx, ug);
+    ks__free(ctx, ug);
     if (rc) goto done;
     if (n_late)
-        ks_log(ctx, KS_LOG_WARN,
+        ks__log(ctx, KS_LOG_WARN,
                "%zu unit%s first treated after the last period (%g): never observed treated, "
                "they add only pre-treatment relative periods",
                n_late, n_late == 1 ? "" : "s", tmax);
     if (n_never == 0 || n_treat == 0) {
-        rc = ks_fail(ctx, KS_EINVAL, "first_treat: %s in '%s' (Sun & Abraham compares treated "
+        rc = ks__fail(ctx, KS_EINVAL, "first_treat: %s in '%s' (Sun & Abraham compares treated "
                                      "cohorts with never-treated units: 0, empty or Inf)",
                      n_never ? "no treated units" : "no never-treated units", first_treat);
         goto done;
@@ -344,7 +344,7 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
      * may start after it) is normalised on its earliest period instead: its own first cell goes
      * (else its cells would span the unit effects) */
     {
-        double *refg = ks_malloc_array(ctx, n ? n : 1, sizeof *refg); /* cohorts seen at ref */
+        double *refg = ks__malloc_array(ctx, n ? n : 1, sizeof *refg); /* cohorts seen at ref */
         if (!refg) {
             rc = KS_ENOMEM;
             goto done;
@@ -352,32 +352,32 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
         size_t nref = 0, kk = 0;
         for (size_t i = 0; i < n; i++)
             if (!isnan(gr[i]) && er[i] == ref) refg[nref++] = gr[i];
-        nref = ks_did_sort_unique(refg, nref);
+        nref = ks__did_sort_unique(refg, nref);
         for (size_t c = 0; c < ncell; c++) {
             const double g = cells[2 * c + 1], e = cells[2 * c];
             int first = 1; /* the cohort's earliest cell: cells are sorted by period */
             for (size_t q = 0; q < c && first; q++) first = cells[2 * q + 1] != g;
-            const size_t at = ks_did_lower_bound(refg, nref, g);
+            const size_t at = ks__did_lower_bound(refg, nref, g);
             if (first && (at == nref || refg[at] != g)) continue;
             cells[2 * kk] = e;
             cells[2 * kk + 1] = g;
             kk++;
         }
-        ks_free(ctx, refg);
+        ks__free(ctx, refg);
         ncell = kk;
     }
     if (ncell == 0) {
-        rc = ks_fail(ctx, KS_EINVAL, "no treated cohort is observed outside the reference "
+        rc = ks__fail(ctx, KS_EINVAL, "no treated cohort is observed outside the reference "
                                      "period %g", ref);
         goto done;
     }
     /* each row's cell (SIZE_MAX: none — never treated, a base period, no outcome) and the
      * treated observations of each cell */
-    size_t *rowcell = ks_malloc_array(ctx, n ? n : 1, sizeof *rowcell);
-    count = ks_calloc(ctx, ncell + 1, sizeof *count);
-    fit = ks_calloc(ctx, ncell * ncell + ncell + 1, sizeof *fit);
+    size_t *rowcell = ks__malloc_array(ctx, n ? n : 1, sizeof *rowcell);
+    count = ks__calloc(ctx, ncell + 1, sizeof *count);
+    fit = ks__calloc(ctx, ncell * ncell + ncell + 1, sizeof *fit);
     if (!rowcell || !count || !fit) {
-        ks_free(ctx, rowcell);
+        ks__free(ctx, rowcell);
         rc = KS_ENOMEM;
         goto done;
     }
@@ -399,7 +399,7 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
         nobs = n;
     }
     if (rc == KS_OK && !done_closed) { /* the regression: dummies, one per cell */
-        dum = ks_calloc(ctx, ncell * n + 1, sizeof *dum);
+        dum = ks__calloc(ctx, ncell * n + 1, sizeof *dum);
         if (!dum) rc = KS_ENOMEM;
         for (size_t i = 0; dum && i < n; i++)
             if (rowcell[i] != SIZE_MAX) dum[rowcell[i] * n + i] = 1.0;
@@ -410,8 +410,8 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
             df_t = info.df_t;
             nobs = info.nobs;
             K = ks_feols_ncoef(m);
-            ks_free(ctx, fit); /* V is the regression's */
-            fit = ks_calloc(ctx, ncell + 1, sizeof *fit);
+            ks__free(ctx, fit); /* V is the regression's */
+            fit = ks__calloc(ctx, ncell + 1, sizeof *fit);
             coef = fit;
             V = (double *)ks_feols_vcov(m);
             for (size_t c = 0; fit && c < ncell; c++)
@@ -419,23 +419,23 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
             if (!fit) rc = KS_ENOMEM;
         }
     }
-    ks_free(ctx, rowcell);
+    ks__free(ctx, rowcell);
     if (rc) goto done;
 
     /* the result: cells, relative periods, overall */
     size_t nrel = 0;
     for (size_t c = 0; c < ncell; c++) nrel += c == 0 || cells[2 * c] != cells[2 * (c - 1)];
-    if (!(r = ks_calloc(ctx, 1, sizeof *r))) {
+    if (!(r = ks__calloc(ctx, 1, sizeof *r))) {
         rc = KS_ENOMEM;
         goto done;
     }
     r->alloc = ctx->alloc;
-    r->buf = ks_malloc_array(ctx, 6 * ncell + 5 * nrel + 2 * ncell + 1, sizeof *r->buf);
+    r->buf = ks__malloc_array(ctx, 6 * ncell + 5 * nrel + 2 * ncell + 1, sizeof *r->buf);
     if (!r->buf) {
         rc = KS_ENOMEM;
         goto done;
     }
-    ks_sunab_view *v = &r->v;
+    ks_did_sunab_view *v = &r->v;
     double *cg = r->buf, *ce = cg + ncell, *cd = ce + ncell, *cs = cd + ncell, *cw = cs + ncell;
     double *cn = cw + ncell, *re = cn + ncell, *ra = re + nrel, *rs = ra + nrel, *rn = rs + nrel;
     double *rg = rn + nrel, *wv = rg + nrel;
@@ -511,12 +511,12 @@ int ks_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char
     r = NULL;
 done:
     ks_feols_free(m);
-    ks_sunab_free(r);
-    ks_free(ctx, codes);
-    ks_free(ctx, work);
-    ks_free(ctx, dum);
-    ks_free(ctx, fit);
-    ks_free(ctx, count);
-    ks_free(ctx, seen);
+    ks_did_sunab_free(r);
+    ks__free(ctx, codes);
+    ks__free(ctx, work);
+    ks__free(ctx, dum);
+    ks__free(ctx, fit);
+    ks__free(ctx, count);
+    ks__free(ctx, seen);
     return rc;
 }

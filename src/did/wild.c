@@ -138,16 +138,16 @@ static int cluster_sums(ks_ctx *ctx, const ks_feols_within *W, const size_t *col
 {
     const size_t n = W->n, G = W->d.cl_levels[0];
     const int32_t *cl = W->d.cl[0];
-    double *P = ks_calloc(ctx, k * k, sizeof *P);
-    double *xt = ks_malloc_array(ctx, n, sizeof *xt), *e = ks_malloc_array(ctx, n, sizeof *e);
+    double *P = ks__calloc(ctx, k * k, sizeof *P);
+    double *xt = ks__malloc_array(ctx, n, sizeof *xt), *e = ks__malloc_array(ctx, n, sizeof *e);
     s->G = G;
     s->k = k;
-    s->ay = ks_calloc(ctx, G, sizeof *s->ay);
-    s->ax = ks_calloc(ctx, G, sizeof *s->ax);
-    s->s0 = ks_calloc(ctx, G, sizeof *s->s0);
-    s->Sy = ks_calloc(ctx, G * k, sizeof *s->Sy);
-    s->Sx = ks_calloc(ctx, G * k, sizeof *s->Sx);
-    s->F = ks_calloc(ctx, G * k, sizeof *s->F);
+    s->ay = ks__calloc(ctx, G, sizeof *s->ay);
+    s->ax = ks__calloc(ctx, G, sizeof *s->ax);
+    s->s0 = ks__calloc(ctx, G, sizeof *s->s0);
+    s->Sy = ks__calloc(ctx, G * k, sizeof *s->Sy);
+    s->Sx = ks__calloc(ctx, G * k, sizeof *s->Sx);
+    s->F = ks__calloc(ctx, G * k, sizeof *s->F);
     int rc = KS_OK;
     if (!P || !xt || !e || !s->ay || !s->ax || !s->s0 || !s->Sy || !s->Sx || !s->F) rc = KS_ENOMEM;
     if (!rc) {
@@ -161,7 +161,7 @@ static int cluster_sums(ks_ctx *ctx, const ks_feols_within *W, const size_t *col
         rc = ks_spd_inverse(ctx, k, P, 0.0);
     }
     if (!rc && !(P[jj + jj * k] > 0))
-        rc = ks_fail(ctx, KS_ENUMERIC, "wild bootstrap: the tested term is collinear");
+        rc = ks__fail(ctx, KS_ENUMERIC, "wild bootstrap: the tested term is collinear");
     if (!rc) {
         const double D = 1.0 / P[jj + jj * k];
         for (size_t i = 0; i < n; i++) {
@@ -195,20 +195,20 @@ static int cluster_sums(ks_ctx *ctx, const ks_feols_within *W, const size_t *col
             }
         *D_out = D;
     }
-    ks_free(ctx, P);
-    ks_free(ctx, xt);
-    ks_free(ctx, e);
+    ks__free(ctx, P);
+    ks__free(ctx, xt);
+    ks__free(ctx, e);
     return rc;
 }
 
 static void sums_free(ks_ctx *ctx, wild_sums *s)
 {
-    ks_free(ctx, s->ay);
-    ks_free(ctx, s->ax);
-    ks_free(ctx, s->s0);
-    ks_free(ctx, s->Sy);
-    ks_free(ctx, s->Sx);
-    ks_free(ctx, s->F);
+    ks__free(ctx, s->ay);
+    ks__free(ctx, s->ax);
+    ks__free(ctx, s->s0);
+    ks__free(ctx, s->Sy);
+    ks__free(ctx, s->Sx);
+    ks__free(ctx, s->F);
 }
 
 /* Each draw on its own (one thread, clusters in order): identical for any thread count. */
@@ -217,10 +217,10 @@ static int run_draws(ks_ctx *ctx, const wild_sums *s, const ks_did_wild_options 
 {
     const size_t G = s->G, k = s->k;
     /* a draw: the clusters' weighted score sums, about 5 ns per cluster and coefficient */
-    size_t nt = (size_t)ks_threads_for(ctx, 5.0 * (double)w->B * (double)G * (double)(k + 1));
+    size_t nt = (size_t)ks__threads_for(ctx, 5.0 * (double)w->B * (double)G * (double)(k + 1));
     if (nt > w->B) nt = w->B;
     const size_t per = G + 2 * k;
-    double *work = ks_malloc_array(ctx, nt, per * sizeof *work);
+    double *work = ks__malloc_array(ctx, nt, per * sizeof *work);
     if (!work) return KS_ENOMEM;
 #pragma omp parallel for num_threads((int)nt) schedule(dynamic, 8)
     for (size_t b = 0; b < w->B; b++) {
@@ -259,30 +259,30 @@ static int run_draws(ks_ctx *ctx, const wild_sums *s, const ks_did_wild_options 
         q[3] = -2.0 * qab;
         q[4] = qc;
     }
-    ks_free(ctx, work);
+    ks__free(ctx, work);
     return KS_OK;
 }
 
 static int check_options(ks_ctx *ctx, const ks_did_wild_options *o)
 {
     if (!o->cluster || !*o->cluster)
-        return ks_fail(ctx, KS_EINVAL,
+        return ks__fail(ctx, KS_EINVAL,
                        "wild bootstrap: cluster is required (the bootstrap draws one weight "
                        "per cluster)");
     if (strchr(o->cluster, '+'))
-        return ks_fail(ctx, KS_EINVAL, "wild bootstrap: cluster '%s': one column only",
+        return ks__fail(ctx, KS_EINVAL, "wild bootstrap: cluster '%s': one column only",
                        o->cluster);
     if (o->n_bootstrap < 2)
-        return ks_fail(ctx, KS_EINVAL, "wild bootstrap: n_bootstrap must be >= 2 (got %d)",
+        return ks__fail(ctx, KS_EINVAL, "wild bootstrap: n_bootstrap must be >= 2 (got %d)",
                        o->n_bootstrap);
     if (o->weights != KS_DID_BOOT_RADEMACHER && o->weights != KS_DID_BOOT_MAMMEN &&
         o->weights != KS_DID_BOOT_WEBB)
-        return ks_fail(ctx, KS_EINVAL, "wild bootstrap: unknown weights %d", (int)o->weights);
+        return ks__fail(ctx, KS_EINVAL, "wild bootstrap: unknown weights %d", (int)o->weights);
     if (!(o->alpha > 0 && o->alpha < 1))
-        return ks_fail(ctx, KS_EINVAL, "wild bootstrap: alpha must be in (0, 1) (got %g)",
+        return ks__fail(ctx, KS_EINVAL, "wild bootstrap: alpha must be in (0, 1) (got %g)",
                        o->alpha);
     if (!isfinite(o->null_value))
-        return ks_fail(ctx, KS_EINVAL, "wild bootstrap: null_value must be finite");
+        return ks__fail(ctx, KS_EINVAL, "wild bootstrap: null_value must be finite");
     return KS_OK;
 }
 
@@ -291,7 +291,7 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
 {
     ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
     if (opt) o = *opt;
-    if (!out || !formula || !term) return ks_fail(ctx, KS_EINVAL, "wild bootstrap: NULL argument");
+    if (!out || !formula || !term) return ks__fail(ctx, KS_EINVAL, "wild bootstrap: NULL argument");
     memset(out, 0, sizeof *out);
     int rc = check_options(ctx, &o);
     if (rc) return rc;
@@ -312,20 +312,20 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
     for (size_t c = 0; c < K; c++)
         if (!strcmp(ks_feols_name(m, c), term)) j = c;
     if (j == K) {
-        rc = ks_fail(ctx, KS_EINVAL, "wild bootstrap: term '%s' is not in the formula '%s'", term,
+        rc = ks__fail(ctx, KS_EINVAL, "wild bootstrap: term '%s' is not in the formula '%s'", term,
                      formula);
         goto done;
     }
     if (ks_feols_is_collinear(m, j)) {
-        rc = ks_fail(ctx, KS_ENUMERIC,
+        rc = ks__fail(ctx, KS_ENUMERIC,
                      "wild bootstrap: term '%s' is collinear (with the fixed effects or other "
                      "regressors)",
                      term);
         goto done;
     }
-    if ((rc = ks_feols_within_build(ctx, t, formula, &fo, &W))) goto done;
-    col = ks_malloc_array(ctx, K, sizeof *col);
-    bk = ks_malloc_array(ctx, K, sizeof *bk);
+    if ((rc = ks__feols_within_build(ctx, t, formula, &fo, &W))) goto done;
+    col = ks__malloc_array(ctx, K, sizeof *col);
+    bk = ks__malloc_array(ctx, K, sizeof *bk);
     if (!col || !bk) {
         rc = KS_ENOMEM;
         goto done;
@@ -339,12 +339,12 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
     }
     const size_t G = W.d.cl_levels[0];
     if (G < 2) {
-        rc = ks_fail(ctx, KS_EINVAL, "wild bootstrap: cluster '%s' has %zu level; need >= 2",
+        rc = ks__fail(ctx, KS_EINVAL, "wild bootstrap: cluster '%s' has %zu level; need >= 2",
                      o.cluster, G);
         goto done;
     }
     if (G < 5)
-        ks_log(ctx, KS_LOG_WARN,
+        ks__log(ctx, KS_LOG_WARN,
                "only %zu clusters: wild bootstrap inference may be unreliable with fewer than 5",
                G);
     double D = 0.0;
@@ -356,7 +356,7 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
     double ss = 0.0;
     for (size_t g = 0; g < G; g++) ss += s.s0[g] * s.s0[g];
     w.se_u = sqrt(ss) / D;
-    if (!(w.q = ks_malloc_array(ctx, w.B, 5 * sizeof *w.q))) {
+    if (!(w.q = ks__malloc_array(ctx, w.B, 5 * sizeof *w.q))) {
         rc = KS_ENOMEM;
         goto done;
     }
@@ -393,11 +393,11 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
         out->ci_upper = invert(&w, 0, o.alpha, 1, out->se);
     }
 done:
-    ks_free(ctx, w.q);
+    ks__free(ctx, w.q);
     sums_free(ctx, &s);
-    ks_free(ctx, col);
-    ks_free(ctx, bk);
-    ks_feols_within_free(ctx, &W);
+    ks__free(ctx, col);
+    ks__free(ctx, bk);
+    ks__feols_within_free(ctx, &W);
     ks_feols_free(m);
     return rc;
 }

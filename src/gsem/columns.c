@@ -7,7 +7,7 @@
 
 #include "gsem_internal.h"
 
-const char *const gsem_col_name[GC_NCOL] = {"SNP", "A1", "A2",  "effect", "INFO",
+const char *const ks__gsem_col_name[GC_NCOL] = {"SNP", "A1", "A2",  "effect", "INFO",
                                             "P",   "N",  "MAF", "SE",     "DIRECTION"};
 
 static const char *const SYN_SNP[] = {"SNP", "SNPID", "RSID", "RS_NUMBER", "RS_NUMBERS",
@@ -63,19 +63,19 @@ static int in_list(const char *u, const char *const *list)
     return 0;
 }
 
-static const char *given_name(const gsem_colspec *s, int k)
+static const char *given_name(const ks__gsem_colspec *s, int k)
 {
     const char *g = NULL;
-    const size_t l = strlen(gsem_col_name[k]);
+    const size_t l = strlen(ks__gsem_col_name[k]);
     for (const char *const *c = s->given; c && *c; c++)
-        if (!strncmp(*c, gsem_col_name[k], l) && (*c)[l] == '=') g = *c + l + 1;
+        if (!strncmp(*c, ks__gsem_col_name[k], l) && (*c)[l] == '=') g = *c + l + 1;
     return g;
 }
 
-int gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
-                     const gsem_colspec *s, int col[GC_NCOL], double *n_factor)
+int ks__gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
+                     const ks__gsem_colspec *s, int col[GC_NCOL], double *n_factor)
 {
-    char(*up)[NAME_CAP] = ks_malloc_array(ctx, nf ? 2 * nf : 1, sizeof *up);
+    char(*up)[NAME_CAP] = ks__malloc_array(ctx, nf ? 2 * nf : 1, sizeof *up);
     if (!up) return KS_ENOMEM;
     for (size_t j = 0; j < nf; j++) {
         r_name(f[j], up[j], 1);
@@ -93,14 +93,14 @@ int gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
             for (size_t j = 0; j < nf && col[k] < 0; j++)
                 if (!strcmp(up[nf + j], g) || !strcmp(up[j], g)) col[k] = (int)j;
             if (col[k] < 0) {
-                rc = ks_fail(ctx, KS_EINVAL, "%s: no column '%s' (given for %s)", path, given,
-                             gsem_col_name[k]);
+                rc = ks__fail(ctx, KS_EINVAL, "%s: no column '%s' (given for %s)", path, given,
+                             ks__gsem_col_name[k]);
                 break;
             }
             continue;
         }
         for (size_t j = 0; j < nf && col[k] < 0 && k != GC_EFFECT; j++) /* (R: "effect" never) */
-            if (!strcmp(up[j], gsem_col_name[k])) col[k] = (int)j;
+            if (!strcmp(up[j], ks__gsem_col_name[k])) col[k] = (int)j;
         for (size_t j = 0; j < nf && col[k] < 0; j++)
             if (in_list(up[j], SYN[k])) col[k] = (int)j;
         if (k == GC_N && s->neff_half)
@@ -122,16 +122,16 @@ int gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                              (!strcmp(up[j], "NEFFDIV2") || !strcmp(up[j], "NEFF_HALF"));
             if ((int)j != col[k] && (in_list(up[j], syn) || half)) {
                 const size_t c = (size_t)col[k], a = c < j ? c : j, b = c < j ? j : c;
-                rc = ks_fail(ctx, KS_EPARSE,
+                rc = ks__fail(ctx, KS_EPARSE,
                              "%s:1: columns %zu ('%s') and %zu ('%s') can both be the %s column; "
                              "name the one to use (e.g. columns \"%s=%s\")",
-                             path, a + 1, f[a], b + 1, f[b], gsem_col_name[k], gsem_col_name[k],
+                             path, a + 1, f[a], b + 1, f[b], ks__gsem_col_name[k], ks__gsem_col_name[k],
                              f[b]);
             }
         }
         if (rc) break;
     }
-    ks_free(ctx, up);
+    ks__free(ctx, up);
     if (rc) return rc;
     static const char *const what[GC_NCOL] = {
         "SNP (rs-id)",       "A1 (effect allele)", "A2 (other allele)", "effect (beta, OR or Z)",
@@ -139,17 +139,17 @@ int gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
         "SE (standard error)", "DIRECTION"};
     for (int k = 0; k < GC_NCOL; k++)
         if (col[k] < 0 && (s->required >> k & 1u) && !(k == GC_N && s->skip_n))
-            return ks_fail(ctx, KS_EPARSE,
+            return ks__fail(ctx, KS_EPARSE,
                            "%s:1: no %s column%s (name it with columns, e.g. \"%s=MyName\")",
                            path, what[k], k == GC_N ? " and no N given" : "",
-                           gsem_col_name[k]);
+                           ks__gsem_col_name[k]);
     return KS_OK;
 }
 
-int gsem_columns_used(ks_ctx *ctx, char *const *f, const gsem_colspec *s, const int *col,
+int ks__gsem_columns_used(ks_ctx *ctx, char *const *f, const ks__gsem_colspec *s, const int *col,
                       char **used)
 {
     for (int k = 0; k < s->ncol; k++)
-        if (col[k] >= 0 && !(used[k] = ks_strdup(ctx, f[col[k]]))) return KS_ENOMEM;
+        if (col[k] >= 0 && !(used[k] = ks__strdup(ctx, f[col[k]]))) return KS_ENOMEM;
     return KS_OK;
 }

@@ -12,23 +12,23 @@
 /* Alleles: A C G T as 0..3; any other text as GSEM_OTHER (equal to no base); a missing or
  * non-base cell in a file as GSEM_NA (R's NA: every comparison with it is NA). */
 enum { GSEM_OTHER = 4, GSEM_NA = -1 };
-int gsem_allele(const char *s, int upper); /* upper: upper-case first (munge), as R's toupper */
+int ks__gsem_allele(const char *s, int upper); /* upper: upper-case first (munge), as R's toupper */
 
 /* An allele's text as a key (upper-cased with upper): up to 7 bytes as they are, so equal keys
  * are equal text; a longer text by its 64-bit hash with bit 62 set; GSEM_NA for none. */
-int64_t gsem_allele_key(const char *s, int upper);
+int64_t ks__gsem_allele_key(const char *s, int upper);
 
 /* R's three-valued comparisons of allele codes (GSEM_NA is R's NA). */
 enum { GSEM_F3 = 0, GSEM_T3 = 1, GSEM_NA3 = 2 };
-static inline int gsem_ne3(int64_t a, int64_t b)
+static inline int ks__gsem_ne3(int64_t a, int64_t b)
 {
     return a == GSEM_NA || b == GSEM_NA ? GSEM_NA3 : a != b;
 }
-static inline int gsem_eq3(int64_t a, int64_t b)
+static inline int ks__gsem_eq3(int64_t a, int64_t b)
 {
     return a == GSEM_NA || b == GSEM_NA ? GSEM_NA3 : a == b;
 }
-static inline int gsem_and3(int a, int b)
+static inline int ks__gsem_and3(int a, int b)
 {
     if (a == GSEM_F3 || b == GSEM_F3) return GSEM_F3;
     return a == GSEM_NA3 || b == GSEM_NA3 ? GSEM_NA3 : GSEM_T3;
@@ -56,41 +56,41 @@ static inline int gsem_and3(int a, int b)
  * error (bit k for column k). col[k]: the file column, or -1. */
 enum { GC_SNP, GC_A1, GC_A2, GC_EFFECT, GC_INFO, GC_P, GC_N, GC_MAF, GC_SE, GC_DIRECTION,
        GC_NCOL };
-extern const char *const gsem_col_name[GC_NCOL];
+extern const char *const ks__gsem_col_name[GC_NCOL];
 typedef struct {
     const char *const *given;
     int ncol, skip_n, z_as_effect, neff_half;
     unsigned required;
-} gsem_colspec;
-int gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
-                     const gsem_colspec *s, int col[GC_NCOL], double *n_factor);
+} ks__gsem_colspec;
+int ks__gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
+                     const ks__gsem_colspec *s, int col[GC_NCOL], double *n_factor);
 /* The names of the columns found, each copied into used[k] (at least s->ncol entries). */
-int gsem_columns_used(ks_ctx *ctx, char *const *f, const gsem_colspec *s, const int *col,
+int ks__gsem_columns_used(ks_ctx *ctx, char *const *f, const ks__gsem_colspec *s, const int *col,
                       char **used);
-/* Column k of a row as a number (NaN when missing or NA; see gsem_parse_num), or an error
+/* Column k of a row as a number (NaN when missing or NA; see ks__gsem_parse_num), or an error
  * naming file, line and column. */
-int gsem_cell(ks_ctx *ctx, const char *path, size_t line, const int *col, int k, char *const *f,
+int ks__gsem_cell(ks_ctx *ctx, const char *path, size_t line, const int *col, int k, char *const *f,
               size_t nf, double *v, double *logv);
 /* A data row's width against the header's: more fields is an error naming the line; fewer
  * (their cells read as NA, as R's fill = TRUE) are counted. */
-int gsem_row_width(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead,
+int ks__gsem_row_width(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead,
                    size_t *short_rows);
 
 /* A hash index over n names (borrowed strings): the first of equal names wins. */
 typedef struct {
     uint32_t tag, index; /* the name's tag (see gsem_util.c); index + 1 (top bit: the tag is
                             the rs number itself), 0: empty */
-} gsem_slot;
+} ks__gsem_slot;
 typedef struct {
     const char *const *names;
-    gsem_slot *slot; /* mask + 1 entries, 8 bytes each: a probe run stays in one cache line */
+    ks__gsem_slot *slot; /* mask + 1 entries, 8 bytes each: a probe run stays in one cache line */
     size_t mask;
     uint64_t *filter; /* fmask + 1 words: a Bloom filter (two bits in one word per name) that
                          turns away most names not in the index from one cache line */
     size_t fmask;
-} gsem_index;
-int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index *ix);
-int64_t gsem_index_find(const gsem_index *ix, const char *name); /* the index, or -1 */
+} ks__gsem_index;
+int ks__gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, ks__gsem_index *ix);
+int64_t ks__gsem_index_find(const ks__gsem_index *ix, const char *name); /* the index, or -1 */
 /* The same in two steps, for a batch of names: the key (its memory prefetched), then the
  * lookup, by when the prefetch has arrived. With filter, the lookup asks the Bloom filter
  * first (which saves the slot's cache miss for a name not there, and costs one for a name
@@ -100,9 +100,9 @@ typedef struct {
     size_t word;
     uint32_t tag;
     int exact, filter;
-} gsem_key;
-void gsem_index_key(const gsem_index *ix, const char *name, int filter, gsem_key *k);
-int64_t gsem_index_find_key(const gsem_index *ix, const char *name, const gsem_key *k);
+} ks__gsem_key;
+void ks__gsem_index_key(const ks__gsem_index *ix, const char *name, int filter, ks__gsem_key *k);
+int64_t ks__gsem_index_find_key(const ks__gsem_index *ix, const char *name, const ks__gsem_key *k);
 /* Progress over files read in parallel: done[2 j], done[2 j + 1] the bytes read and the size
  * of file j (of n), reported together through ctx under `what`; me: the caller's file. */
 typedef struct {
@@ -110,27 +110,27 @@ typedef struct {
     const char *what;
     uint64_t *done;
     size_t n, me;
-} gsem_progress;
-void gsem_progress_report(const gsem_progress *pr, ks_text_reader *r);
+} ks__gsem_progress;
+void ks__gsem_progress_report(const ks__gsem_progress *pr, ks_text_reader *r);
 
 /* The data rows of r (its header already read), a batch of GSEM_BATCH at a time: fn(arg, f,
  * nf, line, k) for each, k the index in ix of the row's field snp (-1: not there, or no such
  * field), looked up once the whole batch's lookups were prefetched (the index is far larger
  * than the caches; 16 names keep 32 lines in flight, about what a core can track). Returns KS_OK at the end, a reader's error, or fn's first non-zero. */
 enum { GSEM_BATCH = 16 };
-typedef int (*gsem_row_fn)(void *arg, char *const *f, size_t nf, size_t line, int64_t k);
+typedef int (*ks__gsem_row_fn)(void *arg, char *const *f, size_t nf, size_t line, int64_t k);
 /* With a tally, the scanner counts every row, checks its width against the header's nhead
- * (gsem_row_width), reports progress, and counts a row not in ix instead of passing it on. */
+ * (ks__gsem_row_width), reports progress, and counts a row not in ix instead of passing it on. */
 typedef struct {
     ks_ctx *ctx;
     const char *path;
     size_t nhead;
     size_t *rows, *short_rows, *not_in_ref;
-    const gsem_progress *pr;
-} gsem_tally;
-int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, const gsem_tally *t,
-                   gsem_row_fn fn, void *arg);
-void gsem_index_free(ks_ctx *ctx, gsem_index *ix);
+    const ks__gsem_progress *pr;
+} ks__gsem_tally;
+int ks__gsem_scan_rows(ks_text_reader *r, const ks__gsem_index *ix, int snp, const ks__gsem_tally *t,
+                   ks__gsem_row_fn fn, void *arg);
+void ks__gsem_index_free(ks_ctx *ctx, ks__gsem_index *ix);
 
 /* A SNP list (`SNP A1 A2 ...`): the names in an arena, each SNP's rank in byte order of the
  * names (ties by position), its alleles (codes, and the text as read), a hash index. */
@@ -142,67 +142,67 @@ typedef struct {
     signed char *a1, *a2;
     uint32_t *rank;
     const char **name;  /* n: the names */
-    gsem_index index;
-} gsem_snplist;
+    ks__gsem_index index;
+} ks__gsem_snplist;
 
-int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out);
-void gsem_snplist_free(ks_ctx *ctx, gsem_snplist *s);
+int ks__gsem_snplist_read(ks_ctx *ctx, const char *path, ks__gsem_snplist *out);
+void ks__gsem_snplist_free(ks_ctx *ctx, ks__gsem_snplist *s);
 /* The index of the SNP named s, or -1. */
-int64_t gsem_snplist_find(const gsem_snplist *s, const char *name);
+int64_t ks__gsem_snplist_find(const ks__gsem_snplist *s, const char *name);
 
 /* |z| for a two-sided P: z with P(|Z| > z) = P, from P (0 <= P <= 1) or, for P below the
  * double range, from log P (logp; pass NAN to use P). */
-double gsem_z_from_p(double p, double logp);
+double ks__gsem_z_from_p(double p, double logp);
 
 /* R's median of v[0..n) (the mean of the middle two for an even n; NaN for none), in O(n)
  * by selection; v is reordered. */
-double gsem_median(double *v, size_t n);
+double ks__gsem_median(double *v, size_t n);
 
 /* The standard normal quantile (AS 241, as R's qnorm). */
-double gsem_qnorm(double p);
+double ks__gsem_qnorm(double p);
 
 /* A number as R's as.character / write.table writes it: 15 significant digits, the fewest that
  * keep them, fixed or scientific, whichever is narrower (fixed on a tie); NA, NaN, Inf. buf: at
  * least 32 bytes. Returns the length. */
-int gsem_format_r(double x, char *buf);
+int ks__gsem_format_r(double x, char *buf);
 /* x as printf's "%.17g" writes it (round-trip exact), mostly without printf. buf: 32 bytes. */
-int gsem_format_g17(double x, char *buf);
+int ks__gsem_format_g17(double x, char *buf);
 
 /* The header row's fields named want[0..n) into col, or an error naming the file and the first
  * name missing or named twice. */
-int gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
+int ks__gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                 const char *const *want, int n, int *col);
 /* KS_OK when a row has the header's number of fields, else an error naming file and line. */
-int gsem_fields(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead);
+int ks__gsem_fields(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead);
 
 /* Room for need items of size bytes in *p (capacity *cap, doubled as needed). */
-int gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size);
+int ks__gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size);
 
-/* fn(sub, i, tid, arg) for each i in [0, n), in parallel over gsem_threads(ctx, n, bytes)
+/* fn(sub, i, tid, arg) for each i in [0, n), in parallel over ks__gsem_threads(ctx, n, bytes)
  * threads (tid: the thread's number, below that), each call with its own copy of the ctx for
  * its error message. Returns the first failure's code with its message in ctx; st (n entries,
  * or NULL) gets each call's status, for callers that undo the ones that ran. */
-typedef int (*gsem_task)(ks_ctx *sub, size_t i, int tid, void *arg);
-int gsem_each(ks_ctx *ctx, size_t n, uint64_t bytes, gsem_task fn, void *arg, int *st);
+typedef int (*ks__gsem_task)(ks_ctx *sub, size_t i, int tid, void *arg);
+int ks__gsem_each(ks_ctx *ctx, size_t n, uint64_t bytes, ks__gsem_task fn, void *arg, int *st);
 /* The threads for n tasks that read `bytes` of files (0: unknown, all): at most the ctx's and n,
- * and by the size of the work (ks_threads_for), one per 8 MB of input at the default share. A
+ * and by the size of the work (ks__threads_for), one per 8 MB of input at the default share. A
  * second thread costs more than it saves on less: OpenMP's idle threads spin (libgomp's default
  * wait policy) while the others finish, which on a busy 2-core machine made the default slower
  * than one thread (README). */
-int gsem_threads(const ks_ctx *ctx, size_t n, uint64_t bytes);
+int ks__gsem_threads(const ks_ctx *ctx, size_t n, uint64_t bytes);
 /* The sizes of n files added up (a file that cannot be read counts 0). */
-uint64_t gsem_file_bytes(const char *const *paths, size_t n);
+uint64_t ks__gsem_file_bytes(const char *const *paths, size_t n);
 
 
 /* Parse a numeric cell: 1 with *v set, 0 for NA ("", "NA", "."), -1 if not a number. For P
  * cells, *logv (if not NULL) gets log of the value from the text itself when the value is
  * below 1e-300 (so that 1e-400 keeps its meaning), else NAN. */
-int gsem_parse_num(const char *s, double *v, double *logv);
+int ks__gsem_parse_num(const char *s, double *v, double *logv);
 
-/* munge_bulik.c, bulik ldsc's munge_sumstats.py (mode KS_MUNGE_LDSC): the options checked once,
+/* munge_bulik.c, bulik ldsc's munge_sumstats.py (mode KS_GSEM_MUNGE_LDSC): the options checked once,
  * then one file munged into out_path (merge: the --merge-alleles list or NULL). */
-int gsem_bulik_check(ks_ctx *ctx, const ks_munge_options *o);
-int gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const gsem_snplist *merge,
-                   const ks_munge_options *o, ks_munge_report *rep, const gsem_progress *pr);
+int ks__gsem_bulik_check(ks_ctx *ctx, const ks_gsem_munge_options *o);
+int ks__gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__gsem_snplist *merge,
+                   const ks_gsem_munge_options *o, ks_gsem_munge_report *rep, const ks__gsem_progress *pr);
 
 #endif

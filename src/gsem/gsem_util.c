@@ -16,7 +16,7 @@
 #include <omp.h>
 #endif
 
-int gsem_allele(const char *s, int upper)
+int ks__gsem_allele(const char *s, int upper)
 {
     if (!s || !s[0] || s[1]) return upper ? GSEM_NA : GSEM_OTHER;
     const char c = upper ? (char)toupper((unsigned char)s[0]) : s[0];
@@ -38,7 +38,7 @@ static uint64_t fnv1a(const char *s, int upper)
     return x;
 }
 
-int64_t gsem_allele_key(const char *s, int upper)
+int64_t ks__gsem_allele_key(const char *s, int upper)
 {
     if (!s || !s[0]) return GSEM_NA;
     const size_t l = strlen(s);
@@ -80,34 +80,34 @@ static uint64_t filter_bits(uint64_t hv, size_t fmask, size_t *word)
     return (1ULL << (g & 63)) | (1ULL << ((g >> 6) & 63));
 }
 
-int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index *ix)
+int ks__gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, ks__gsem_index *ix)
 {
-    if (n >= EXACT - 1) return ks_fail(ctx, KS_EINVAL, "%zu names are too many to index", n);
+    if (n >= EXACT - 1) return ks__fail(ctx, KS_EINVAL, "%zu names are too many to index", n);
     size_t words = 8;
     while (words * 8 < n) words *= 2; /* 8 to 16 bits per name: about 5% false positives */
     ix->fmask = words - 1;
-    ix->filter = ks_calloc(ctx, words, sizeof *ix->filter);
+    ix->filter = ks__calloc(ctx, words, sizeof *ix->filter);
     if (!ix->filter) return KS_ENOMEM;
     size_t size = 16;
     while (size < n + n / 2) size *= 2; /* load at most 2/3 */
     ix->names = names;
     ix->mask = size - 1;
-    ix->slot = ks_malloc_array(ctx, size, sizeof *ix->slot);
+    ix->slot = ks__malloc_array(ctx, size, sizeof *ix->slot);
     if (!ix->slot) {
-        ks_free(ctx, ix->filter);
+        ks__free(ctx, ix->filter);
         ix->filter = NULL;
         return KS_ENOMEM;
     }
     /* huge pages before the slots are first touched: fewer page faults, and fewer TLB misses
      * in the random probes */
-    ks_huge_pages(ix->slot, size * sizeof *ix->slot);
+    ks__huge_pages(ix->slot, size * sizeof *ix->slot);
     memset(ix->slot, 0, size * sizeof *ix->slot);
-    gsem_key key[GSEM_BATCH]; /* the slots of a batch of names prefetched together */
+    ks__gsem_key key[GSEM_BATCH]; /* the slots of a batch of names prefetched together */
     for (size_t i = 0; i < n; i++) {
         if (i % GSEM_BATCH == 0)
             for (size_t j = i; j < n && j < i + GSEM_BATCH; j++)
-                gsem_index_key(ix, names[j], 0, &key[j - i]);
-        const gsem_key *kk = &key[i % GSEM_BATCH];
+                ks__gsem_index_key(ix, names[j], 0, &key[j - i]);
+        const ks__gsem_key *kk = &key[i % GSEM_BATCH];
         const int exact = kk->exact;
         const uint64_t hv = kk->hv;
         const uint32_t t = kk->tag;
@@ -115,17 +115,17 @@ int gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, gsem_index
         ix->filter[kk->word] |= kk->bits;
         size_t h = (size_t)(hv >> 32) & ix->mask;
         for (; ix->slot[h].index; h = (h + 1) & ix->mask) {
-            const gsem_slot *sl = &ix->slot[h];
+            const ks__gsem_slot *sl = &ix->slot[h];
             if (sl->tag == t && (sl->index & EXACT) == (want & EXACT) &&
                 (exact || !strcmp(names[(sl->index & ~EXACT) - 1], names[i])))
                 break; /* a repeated name: the first stays */
         }
-        if (!ix->slot[h].index) ix->slot[h] = (gsem_slot){t, want};
+        if (!ix->slot[h].index) ix->slot[h] = (ks__gsem_slot){t, want};
     }
     return KS_OK;
 }
 
-void gsem_index_key(const gsem_index *ix, const char *name, int filter, gsem_key *k)
+void ks__gsem_index_key(const ks__gsem_index *ix, const char *name, int filter, ks__gsem_key *k)
 {
     k->tag = name_tag(name, &k->exact, &k->hv);
     k->word = 0;
@@ -135,12 +135,12 @@ void gsem_index_key(const gsem_index *ix, const char *name, int filter, gsem_key
     __builtin_prefetch(&ix->slot[(size_t)(k->hv >> 32) & ix->mask]);
 }
 
-int64_t gsem_index_find_key(const gsem_index *ix, const char *name, const gsem_key *k)
+int64_t ks__gsem_index_find_key(const ks__gsem_index *ix, const char *name, const ks__gsem_key *k)
 {
     if (k->filter && (ix->filter[k->word] & k->bits) != k->bits) return -1;
     const uint32_t flag = k->exact ? EXACT : 0;
     for (size_t h = (size_t)(k->hv >> 32) & ix->mask;; h = (h + 1) & ix->mask) {
-        const gsem_slot *sl = &ix->slot[h];
+        const ks__gsem_slot *sl = &ix->slot[h];
         if (!sl->index) return -1;
         if (sl->tag == k->tag && (sl->index & EXACT) == flag &&
             (k->exact || !strcmp(ix->names[(sl->index & ~EXACT) - 1], name)))
@@ -148,40 +148,40 @@ int64_t gsem_index_find_key(const gsem_index *ix, const char *name, const gsem_k
     }
 }
 
-int64_t gsem_index_find(const gsem_index *ix, const char *name)
+int64_t ks__gsem_index_find(const ks__gsem_index *ix, const char *name)
 {
-    gsem_key k;
-    gsem_index_key(ix, name, 1, &k);
-    return gsem_index_find_key(ix, name, &k);
+    ks__gsem_key k;
+    ks__gsem_index_key(ix, name, 1, &k);
+    return ks__gsem_index_find_key(ix, name, &k);
 }
 
-int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, const gsem_tally *t,
-                   gsem_row_fn fn, void *arg)
+int ks__gsem_scan_rows(ks_text_reader *r, const ks__gsem_index *ix, int snp, const ks__gsem_tally *t,
+                   ks__gsem_row_fn fn, void *arg)
 {
     ks_text_record b[GSEM_BATCH];
-    gsem_key key[GSEM_BATCH];
+    ks__gsem_key key[GSEM_BATCH];
     size_t nb, seen = 0, missed = 0;
     int got, filter = 1; /* the filter only pays where many names miss: decided every 4096 */
     while ((got = ks_text_batch(r, GSEM_BATCH, b, &nb)) == 1) {
         for (size_t i = 0; i < nb; i++)
             if ((size_t)snp < b[i].nfields)
-                gsem_index_key(ix, b[i].fields[snp], filter, &key[i]);
+                ks__gsem_index_key(ix, b[i].fields[snp], filter, &key[i]);
         if ((seen += nb) >= 4096) {
             filter = 8 * missed > seen; /* more than 1 in 8 */
             seen = missed = 0;
         }
         for (size_t i = 0; i < nb; i++) {
             const int64_t k = (size_t)snp < b[i].nfields
-                                  ? gsem_index_find_key(ix, b[i].fields[snp], &key[i])
+                                  ? ks__gsem_index_find_key(ix, b[i].fields[snp], &key[i])
                                   : -1;
             missed += k < 0;
             int rc;
             if (t) { /* the row counted, its width checked, and a row not in ix counted only */
                 const size_t rows = ++*t->rows;
-                if ((rc = gsem_row_width(t->ctx, t->path, b[i].line, b[i].nfields, t->nhead,
+                if ((rc = ks__gsem_row_width(t->ctx, t->path, b[i].line, b[i].nfields, t->nhead,
                                          t->short_rows)))
                     return rc;
-                if ((rows & 65535) == 0) gsem_progress_report(t->pr, r);
+                if ((rows & 65535) == 0) ks__gsem_progress_report(t->pr, r);
                 if (k < 0) {
                     ++*t->not_in_ref;
                     continue;
@@ -193,10 +193,10 @@ int gsem_scan_rows(ks_text_reader *r, const gsem_index *ix, int snp, const gsem_
     return got < 0 ? got : KS_OK;
 }
 
-void gsem_index_free(ks_ctx *ctx, gsem_index *ix)
+void ks__gsem_index_free(ks_ctx *ctx, ks__gsem_index *ix)
 {
-    ks_free(ctx, ix->slot);
-    ks_free(ctx, ix->filter);
+    ks__free(ctx, ix->slot);
+    ks__free(ctx, ix->filter);
     ix->slot = NULL;
     ix->filter = NULL;
 }
@@ -246,7 +246,7 @@ static int fast_decimal(const char *s, double *out)
     *out = neg ? -v : v;
     return 1;
 }
-int gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
+int ks__gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                 const char *const *want, int n, int *col)
 {
     for (int k = 0; k < n; k++) {
@@ -257,20 +257,20 @@ int gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
             else if (col[k] < 0)
                 col[k] = (int)j;
             else /* (which one is meant is anyone's guess) */
-                return ks_fail(ctx, KS_EPARSE, "%s:1: columns %d and %zu are both named '%s'",
+                return ks__fail(ctx, KS_EPARSE, "%s:1: columns %d and %zu are both named '%s'",
                                path, col[k] + 1, j + 1, want[k]);
-        if (col[k] < 0) return ks_fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, want[k]);
+        if (col[k] < 0) return ks__fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, want[k]);
     }
     return KS_OK;
 }
 
-int gsem_fields(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead)
+int ks__gsem_fields(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead)
 {
     if (nf == nhead) return KS_OK;
-    return ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf, nhead);
+    return ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf, nhead);
 }
 
-int gsem_cell(ks_ctx *ctx, const char *path, size_t line, const int *col, int k, char *const *f,
+int ks__gsem_cell(ks_ctx *ctx, const char *path, size_t line, const int *col, int k, char *const *f,
               size_t nf, double *v, double *logv)
 {
     if (logv) *logv = NAN;
@@ -278,37 +278,37 @@ int gsem_cell(ks_ctx *ctx, const char *path, size_t line, const int *col, int k,
         *v = NAN;
         return KS_OK;
     }
-    const int r = gsem_parse_num(f[col[k]], v, logv);
+    const int r = ks__gsem_parse_num(f[col[k]], v, logv);
     if (r < 0)
-        return ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path, line,
-                       col[k] + 1, f[col[k]], gsem_col_name[k]);
+        return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path, line,
+                       col[k] + 1, f[col[k]], ks__gsem_col_name[k]);
     if (r == 0) *v = NAN;
     return KS_OK;
 }
 
-int gsem_row_width(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead,
+int ks__gsem_row_width(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead,
                    size_t *short_rows)
 {
     if (nf > nhead)
-        return ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, more than the header's %zu", path,
+        return ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, more than the header's %zu", path,
                        line, nf, nhead);
     *short_rows += nf < nhead;
     return KS_OK;
 }
 
-int gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size)
+int ks__gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap) return KS_OK;
     size_t nc = *cap ? *cap : 1024;
     while (nc < need) nc *= 2;
-    void *q = ks_realloc(ctx, *p, nc * size);
+    void *q = ks__realloc(ctx, *p, nc * size);
     if (!q) return KS_ENOMEM;
     *p = q;
     *cap = nc;
     return KS_OK;
 }
 
-int gsem_parse_num(const char *s, double *v, double *logv)
+int ks__gsem_parse_num(const char *s, double *v, double *logv)
 {
     if (logv) *logv = NAN;
     char *end;
@@ -366,7 +366,7 @@ static const double F[8] = {1.0, 5.99832206555887937690e-1, 1.369298809227358053
                             1.84631831751005468180e-5, 1.42151175831644588870e-7,
                             2.04426310338993978564e-15};
 
-double gsem_z_from_p(double P, double logP)
+double ks__gsem_z_from_p(double P, double logP)
 {
     if (isnan(logP)) {
         if (!(P >= 0.0 && P <= 1.0)) return NAN;
@@ -389,7 +389,7 @@ double gsem_z_from_p(double P, double logP)
     return poly(E, 8, r) / poly(F, 8, r);
 }
 
-double gsem_qnorm(double p)
+double ks__gsem_qnorm(double p)
 {
     if (!(p > 0.0 && p < 1.0)) return p == 0.0 ? -INFINITY : p == 1.0 ? INFINITY : NAN;
     const double q = p - 0.5;
@@ -408,7 +408,7 @@ double gsem_qnorm(double p)
     return q < 0 ? -v : v;
 }
 
-double gsem_median(double *v, size_t n)
+double ks__gsem_median(double *v, size_t n)
 {
     if (n == 0) return NAN;
     const double hi = ks_select_kth(v, n, n / 2);
@@ -484,7 +484,7 @@ static int exponent_text(char *o, int e10)
     return (int)(p - o);
 }
 
-int gsem_format_g17(double x, char *buf)
+int ks__gsem_format_g17(double x, char *buf)
 {
     if (!isfinite(x) || x == 0.0) return sprintf(buf, "%.17g", x);
     char dig[17];
@@ -520,7 +520,7 @@ int gsem_format_g17(double x, char *buf)
     return (int)(o - buf);
 }
 
-int gsem_format_r(double x, char *buf)
+int ks__gsem_format_r(double x, char *buf)
 {
     if (isnan(x)) return sprintf(buf, "NA");
     if (isinf(x)) return sprintf(buf, x > 0 ? "Inf" : "-Inf");
@@ -571,16 +571,16 @@ int gsem_format_r(double x, char *buf)
     return (int)(o - buf) + exponent_text(o, e10);
 }
 
-int gsem_threads(const ks_ctx *ctx, size_t n, uint64_t bytes)
+int ks__gsem_threads(const ks_ctx *ctx, size_t n, uint64_t bytes)
 {
     /* a byte of input counted as 1/8 ns: a thread per 8 MB at the ctx's default share (1 ms) */
-    int nt = bytes ? ks_threads_for(ctx, (double)bytes / 8.0)
+    int nt = bytes ? ks__threads_for(ctx, (double)bytes / 8.0)
                    : (ctx->nthreads < 1 ? 1 : ctx->nthreads);
     if ((size_t)nt > n) nt = (int)(n ? n : 1);
     return nt;
 }
 
-uint64_t gsem_file_bytes(const char *const *paths, size_t n)
+uint64_t ks__gsem_file_bytes(const char *const *paths, size_t n)
 {
     uint64_t b = 0;
     struct stat st;
@@ -589,17 +589,17 @@ uint64_t gsem_file_bytes(const char *const *paths, size_t n)
     return b;
 }
 
-int gsem_each(ks_ctx *ctx, size_t n, uint64_t bytes, gsem_task fn, void *arg, int *st)
+int ks__gsem_each(ks_ctx *ctx, size_t n, uint64_t bytes, ks__gsem_task fn, void *arg, int *st)
 {
-    int *own = st ? NULL : ks_calloc(ctx, n ? n : 1, sizeof *own);
-    ks_ctx *sub = ks_malloc_array(ctx, n ? n : 1, sizeof *sub);
+    int *own = st ? NULL : ks__calloc(ctx, n ? n : 1, sizeof *own);
+    ks_ctx *sub = ks__malloc_array(ctx, n ? n : 1, sizeof *sub);
     if ((!st && !own) || !sub) {
-        ks_free(ctx, own);
-        ks_free(ctx, sub);
+        ks__free(ctx, own);
+        ks__free(ctx, sub);
         return KS_ENOMEM;
     }
     if (!st) st = own;
-    const int nt = gsem_threads(ctx, n, bytes);
+    const int nt = ks__gsem_threads(ctx, n, bytes);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
     for (size_t i = 0; i < n; i++) {
         int tid = 0;
@@ -618,12 +618,12 @@ int gsem_each(ks_ctx *ctx, size_t n, uint64_t bytes, gsem_task fn, void *arg, in
             ctx->errcode = sub[i].errcode;
             memcpy(ctx->errmsg, sub[i].errmsg, sizeof ctx->errmsg);
         }
-    ks_free(ctx, own);
-    ks_free(ctx, sub);
+    ks__free(ctx, own);
+    ks__free(ctx, sub);
     return rc;
 }
 
-void gsem_progress_report(const gsem_progress *pr, ks_text_reader *r)
+void ks__gsem_progress_report(const ks__gsem_progress *pr, ks_text_reader *r)
 {
     /* (unnamed: a named critical section is a global symbol of the shared library) */
 #pragma omp critical
@@ -634,6 +634,6 @@ void gsem_progress_report(const gsem_progress *pr, ks_text_reader *r)
             d += pr->done[2 * j];
             t += pr->done[2 * j + 1];
         }
-        ks_progress(pr->ctx, pr->what, d, t);
+        ks__progress(pr->ctx, pr->what, d, t);
     }
 }

@@ -79,11 +79,11 @@ typedef struct {
 static int regress(ks_ctx *ctx, const double *l2, const double *y, const double *sw,
                    double tot, size_t n, size_t nb, double *pseudo_slope, regfit *fit)
 {
-    double *blk = ks_malloc_array(ctx, nb, 6 * sizeof *blk); /* xty (2), xtx (4) per block */
-    double *pseudo = ks_malloc_array(ctx, nb, 2 * sizeof *pseudo);
+    double *blk = ks__malloc_array(ctx, nb, 6 * sizeof *blk); /* xty (2), xtx (4) per block */
+    double *pseudo = ks__malloc_array(ctx, nb, 2 * sizeof *pseudo);
     if (!blk || !pseudo) {
-        ks_free(ctx, blk);
-        ks_free(ctx, pseudo);
+        ks__free(ctx, blk);
+        ks__free(ctx, pseudo);
         return KS_ENOMEM;
     }
     /* blocks: floor(seq(1, n, length.out = nb + 1)) (R: from, from + i by, to) */
@@ -134,8 +134,8 @@ static int regress(ks_ctx *ctx, const double *l2, const double *y, const double 
     r_cov(pseudo, nb, 2, C, mean);
     fit->slope_se = sqrt(C[0] / (double)nb);
     fit->intercept_se = sqrt(C[3] / (double)nb);
-    ks_free(ctx, blk);
-    ks_free(ctx, pseudo);
+    ks__free(ctx, blk);
+    ks__free(ctx, pseudo);
     return KS_OK;
 }
 
@@ -159,8 +159,8 @@ static const ldrow *ldpart_row(const ldpart *p, size_t i) { return &p->blk[i / L
 
 static void ldpart_rows_free(ks_ctx *ctx, ldpart *p)
 {
-    for (size_t b = 0; p->blk && b < p->nblk; b++) ks_free(ctx, p->blk[b]);
-    ks_free(ctx, p->blk);
+    for (size_t b = 0; p->blk && b < p->nblk; b++) ks__free(ctx, p->blk[b]);
+    ks__free(ctx, p->blk);
     p->blk = NULL;
     p->nblk = 0;
 }
@@ -173,22 +173,22 @@ typedef struct {
     const char **snp;
     double *l2;
     uint32_t *pos; /* each row's rank by (CHR, BP), equal positions equal ranks */
-    gsem_index index;
+    ks__gsem_index index;
 } ldset;
 
 static void ldset_free(ks_ctx *ctx, ldset *s)
 {
     for (size_t c = 0; s->part && c < s->nparts; c++) {
         ldpart *p = &s->part[c];
-        for (size_t a = 0; p->arena && a < p->narena; a++) ks_free(ctx, p->arena[a]);
-        ks_free(ctx, p->arena);
+        for (size_t a = 0; p->arena && a < p->narena; a++) ks__free(ctx, p->arena[a]);
+        ks__free(ctx, p->arena);
         ldpart_rows_free(ctx, p);
     }
-    ks_free(ctx, s->part);
-    ks_free(ctx, s->snp);
-    ks_free(ctx, s->l2);
-    ks_free(ctx, s->pos);
-    gsem_index_free(ctx, &s->index);
+    ks__free(ctx, s->part);
+    ks__free(ctx, s->snp);
+    ks__free(ctx, s->l2);
+    ks__free(ctx, s->pos);
+    ks__gsem_index_free(ctx, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -220,11 +220,11 @@ static int rank_positions(ks_ctx *ctx, ldset *s)
             prev = w;
         }
     if (sorted) return KS_OK;
-    uint32_t *ord = ks_malloc_array(ctx, s->n, sizeof *ord);
-    const ldrow **at = ks_malloc_array(ctx, s->n, sizeof *at);
+    uint32_t *ord = ks__malloc_array(ctx, s->n, sizeof *ord);
+    const ldrow **at = ks__malloc_array(ctx, s->n, sizeof *at);
     if (!ord || !at) {
-        ks_free(ctx, ord);
-        ks_free(ctx, at);
+        ks__free(ctx, ord);
+        ks__free(ctx, at);
         return KS_ENOMEM;
     }
     for (size_t c = 0, i = 0; c < s->nparts; c++)
@@ -239,8 +239,8 @@ static int rank_positions(ks_ctx *ctx, ldset *s)
         if (v && (w->chr != v->chr || w->bp != v->bp)) r++;
         s->pos[ord[k]] = r;
     }
-    ks_free(ctx, ord);
-    ks_free(ctx, at);
+    ks__free(ctx, ord);
+    ks__free(ctx, at);
     return KS_OK;
 }
 
@@ -276,41 +276,41 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
     int got = 0;
     while (!rc && (got = ks_text_next(r, &nf, &f, &line)) == 1) {
         if (!nhead) { /* (the weights' score is the last column, whatever its name) */
-            if ((rc = gsem_header(ctx, path, f, nf, want, J->last ? 3 : 4, col))) break;
+            if ((rc = ks__gsem_header(ctx, path, f, nf, want, J->last ? 3 : 4, col))) break;
             if (J->last) col[3] = (int)nf - 1;
             nhead = nf;
             continue;
         }
-        if ((rc = gsem_fields(ctx, path, line, nf, nhead))) break;
+        if ((rc = ks__gsem_fields(ctx, path, line, nf, nhead))) break;
         double v[3];
         const int q3[3] = {0, 2, 3};
         for (int q = 0; q < 3 && !rc; q++) { /* CHR and BP: positions; the score: > 0 */
             const char *cell = f[col[q3[q]]], *name = q < 2 || !J->last ? want[q3[q]] : "wLD";
-            const int pr = gsem_parse_num(cell, &v[q], NULL);
+            const int pr = ks__gsem_parse_num(cell, &v[q], NULL);
             if (pr < 0)
-                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
+                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
                              path, line, col[q3[q]] + 1, cell, name);
             else if (pr == 0 || (q < 2 ? !(fabs(v[q]) < 9e15) : !(v[q] > 0.0 && isfinite(v[q]))))
-                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' in column %s is not %s", path,
+                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' in column %s is not %s", path,
                              line, col[q3[q]] + 1, cell, name,
                              q < 2 ? "a position" : "an LD score > 0");
         }
         const size_t len = strlen(f[col[1]]) + 1, i = s->n;
         if (rc) break;
         if (i % LDBLOCK == 0) { /* a new block of rows */
-            if ((rc = gsem_grow(ctx, (void **)&s->blk, &bcap, s->nblk + 1, sizeof *s->blk))) break;
-            if (!(s->blk[s->nblk] = ks_malloc_array(ctx, LDBLOCK, sizeof **s->blk))) {
+            if ((rc = ks__gsem_grow(ctx, (void **)&s->blk, &bcap, s->nblk + 1, sizeof *s->blk))) break;
+            if (!(s->blk[s->nblk] = ks__malloc_array(ctx, LDBLOCK, sizeof **s->blk))) {
                 rc = KS_ENOMEM;
                 break;
             }
-            ks_huge_pages(s->blk[s->nblk], LDBLOCK * sizeof **s->blk);
+            ks__huge_pages(s->blk[s->nblk], LDBLOCK * sizeof **s->blk);
             s->nblk++;
         }
         if (!s->narena || alen + len > acap) { /* a new arena */
-            if ((rc = gsem_grow(ctx, (void **)&s->arena, &pcap, s->narena + 1, sizeof *s->arena)))
+            if ((rc = ks__gsem_grow(ctx, (void **)&s->arena, &pcap, s->narena + 1, sizeof *s->arena)))
                 break;
             acap = len > LDBLOCK ? len : LDBLOCK;
-            if (!(s->arena[s->narena] = ks_malloc(ctx, acap))) {
+            if (!(s->arena[s->narena] = ks__malloc(ctx, acap))) {
                 rc = KS_ENOMEM;
                 break;
             }
@@ -325,7 +325,7 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
     }
     ks_text_close(r);
     if (!rc && got < 0) rc = got;
-    if (!rc && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+    if (!rc && !nhead) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
     return rc;
 }
 
@@ -337,20 +337,20 @@ static int read_m(ks_ctx *ctx, const char *dir, int chr, double *M)
     snprintf(path, sizeof path, "%s/%d.l2.M_5_50", dir, chr);
     errno = 0;
     FILE *f = fopen(path, "r");
-    if (!f) return ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return ks__fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(errno));
     int rc = KS_OK;
     size_t n = 0;
     for (size_t ln = 1; !rc && fgets(line, sizeof line, f); ln++) {
         if (!strchr(line, '\n') && !feof(f)) {
-            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: line too long", path, ln);
+            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu: line too long", path, ln);
             break;
         }
         size_t field = 0;
         for (char *save = NULL, *t = strtok_r(line, " \t\r\n", &save); t && !rc;
              t = strtok_r(NULL, " \t\r\n", &save), n++) {
             double v = NAN;
-            if (gsem_parse_num(t, &v, NULL) != 1 || !(v > 0.0 && isfinite(v)))
-                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number of SNPs > 0", path,
+            if (ks__gsem_parse_num(t, &v, NULL) != 1 || !(v > 0.0 && isfinite(v)))
+                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number of SNPs > 0", path,
                              ln, field + 1, t);
             else
                 *M += v;
@@ -359,8 +359,8 @@ static int read_m(ks_ctx *ctx, const char *dir, int chr, double *M)
     }
     const int err = ferror(f) ? errno : 0; /* (a directory opens, then reads fail) */
     fclose(f);
-    if (!rc && err) rc = ks_fail(ctx, KS_EIO, "%s: cannot read: %s", path, strerror(err));
-    if (!rc && !n) rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
+    if (!rc && err) rc = ks__fail(ctx, KS_EIO, "%s: cannot read: %s", path, strerror(err));
+    if (!rc && !n) rc = ks__fail(ctx, KS_EPARSE, "%s: no number", path);
     return rc;
 }
 
@@ -368,7 +368,7 @@ static int read_m(ks_ctx *ctx, const char *dir, int chr, double *M)
 static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, int last, ldset *s)
 {
     memset(s, 0, sizeof *s);
-    s->part = ks_calloc(ctx, nc ? nc : 1, sizeof *s->part);
+    s->part = ks__calloc(ctx, nc ? nc : 1, sizeof *s->part);
     if (!s->part) return KS_ENOMEM;
     s->nparts = nc;
     ldread_job job = {dir, chrs, last, s->part};
@@ -377,24 +377,24 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
         char path[4096];
         snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", dir, chrs[c]);
         const char *p = path;
-        bytes += gsem_file_bytes(&p, 1);
+        bytes += ks__gsem_file_bytes(&p, 1);
     }
-    int rc = gsem_each(ctx, nc, bytes, ldpart_read, &job, NULL);
+    int rc = ks__gsem_each(ctx, nc, bytes, ldpart_read, &job, NULL);
     size_t n = 0;
     for (size_t c = 0; c < nc; c++) n += s->part[c].n;
     if (!rc && n >= UINT32_MAX)
-        rc = ks_fail(ctx, KS_EINVAL, "%s: %zu LD score rows are too many", dir, n);
+        rc = ks__fail(ctx, KS_EINVAL, "%s: %zu LD score rows are too many", dir, n);
     s->n = n;
     if (!rc) {
-        s->snp = ks_malloc_array(ctx, n ? n : 1, sizeof *s->snp);
-        s->l2 = ks_malloc_array(ctx, n ? n : 1, sizeof *s->l2);
-        s->pos = ks_malloc_array(ctx, n ? n : 1, sizeof *s->pos);
+        s->snp = ks__malloc_array(ctx, n ? n : 1, sizeof *s->snp);
+        s->l2 = ks__malloc_array(ctx, n ? n : 1, sizeof *s->l2);
+        s->pos = ks__malloc_array(ctx, n ? n : 1, sizeof *s->pos);
         if (!s->snp || !s->l2 || !s->pos) rc = KS_ENOMEM;
     }
     if (!rc) {
-        ks_huge_pages(s->snp, n * sizeof *s->snp); /* (fewer page faults) */
-        ks_huge_pages(s->l2, n * sizeof *s->l2);
-        ks_huge_pages(s->pos, n * sizeof *s->pos);
+        ks__huge_pages(s->snp, n * sizeof *s->snp); /* (fewer page faults) */
+        ks__huge_pages(s->l2, n * sizeof *s->l2);
+        ks__huge_pages(s->pos, n * sizeof *s->pos);
     }
     for (size_t c = 0, i = 0; !rc && c < nc; c++)
         for (size_t q = 0; q < s->part[c].n; q++, i++) {
@@ -402,7 +402,7 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
             s->snp[i] = w->name;
             s->l2[i] = w->l2;
         }
-    if (!rc) rc = gsem_index_build(ctx, s->snp, s->n, &s->index);
+    if (!rc) rc = ks__gsem_index_build(ctx, s->snp, s->n, &s->index);
     if (!rc) rc = rank_positions(ctx, s);
     for (size_t c = 0; c < nc; c++) ldpart_rows_free(ctx, &s->part[c]); /* (in snp, l2, pos now) */
     if (rc) ldset_free(ctx, s);
@@ -413,7 +413,7 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
  * chi-square filter, with their scores (the regressions read them in this order). */
 typedef struct {
     size_t n;
-    int64_t *a1;  /* A1's text as a key (gsem_allele_key) */
+    int64_t *a1;  /* A1's text as a key (ks__gsem_allele_key) */
     uint32_t *ld; /* each row's SNP as its row in the LD scores (rows of one SNP adjacent) */
     double *N, *Z;
     double *wl; /* with separate weights, each row's weight LD score (else NULL) */
@@ -421,11 +421,11 @@ typedef struct {
 
 static void trait_free(ks_ctx *ctx, trait *t)
 {
-    ks_free(ctx, t->ld);
-    ks_free(ctx, t->a1);
-    ks_free(ctx, t->N);
-    ks_free(ctx, t->Z);
-    ks_free(ctx, t->wl);
+    ks__free(ctx, t->ld);
+    ks__free(ctx, t->a1);
+    ks__free(ctx, t->N);
+    ks__free(ctx, t->Z);
+    ks__free(ctx, t->wl);
     memset(t, 0, sizeof *t);
 }
 
@@ -442,7 +442,7 @@ static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const ldset
                           const ldset *W, double cmax, trait *t)
 {
     const uint32_t *pos = L->pos;
-    uint32_t *start = ks_calloc(ctx, L->n + 1, sizeof *start);
+    uint32_t *start = ks__calloc(ctx, L->n + 1, sizeof *start);
     if (!start) return KS_ENOMEM;
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -451,20 +451,20 @@ static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const ldset
             m++;
         }
     const size_t m1 = m ? m : 1;
-    t->ld = ks_malloc_array(ctx, m1, sizeof *t->ld);
-    t->a1 = ks_malloc_array(ctx, m1, sizeof *t->a1);
-    t->N = ks_malloc_array(ctx, m1, sizeof *t->N);
-    t->Z = ks_malloc_array(ctx, m1, sizeof *t->Z);
-    t->wl = W == L ? NULL : ks_malloc_array(ctx, m1, sizeof *t->wl);
+    t->ld = ks__malloc_array(ctx, m1, sizeof *t->ld);
+    t->a1 = ks__malloc_array(ctx, m1, sizeof *t->a1);
+    t->N = ks__malloc_array(ctx, m1, sizeof *t->N);
+    t->Z = ks__malloc_array(ctx, m1, sizeof *t->Z);
+    t->wl = W == L ? NULL : ks__malloc_array(ctx, m1, sizeof *t->wl);
     if (!t->ld || !t->a1 || !t->N || !t->Z || (W != L && !t->wl)) {
-        ks_free(ctx, start);
+        ks__free(ctx, start);
         return KS_ENOMEM;
     }
-    ks_huge_pages(t->ld, m * sizeof *t->ld); /* (fewer page faults) */
-    ks_huge_pages(t->a1, m * sizeof *t->a1);
-    ks_huge_pages(t->N, m * sizeof *t->N);
-    ks_huge_pages(t->Z, m * sizeof *t->Z);
-    if (W != L) ks_huge_pages(t->wl, m * sizeof *t->wl);
+    ks__huge_pages(t->ld, m * sizeof *t->ld); /* (fewer page faults) */
+    ks__huge_pages(t->a1, m * sizeof *t->a1);
+    ks__huge_pages(t->N, m * sizeof *t->N);
+    ks__huge_pages(t->Z, m * sizeof *t->Z);
+    if (W != L) ks__huge_pages(t->wl, m * sizeof *t->wl);
     for (size_t p = 0; p < L->n; p++) start[p + 1] += start[p];
     for (size_t i = 0; i < n; i++) {
         if (k[i].Z * k[i].Z > cmax) continue;
@@ -476,7 +476,7 @@ static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const ldset
         if (W != L) t->wl[at] = W->l2[k[i].w];
     }
     t->n = m;
-    ks_free(ctx, start);
+    ks__free(ctx, start);
     return KS_OK;
 }
 
@@ -493,10 +493,10 @@ typedef struct {
 static void *scratch_get(ks_ctx *ctx, scratch *sc, size_t bytes)
 {
     if (bytes > sc->bytes) {
-        ks_free(ctx, sc->p);
-        sc->p = ks_malloc(ctx, bytes);
+        ks__free(ctx, sc->p);
+        sc->p = ks__malloc(ctx, bytes);
         sc->bytes = sc->p ? bytes : 0;
-        if (sc->p) ks_huge_pages(sc->p, bytes);
+        if (sc->p) ks__huge_pages(sc->p, bytes);
     }
     return sc->p;
 }
@@ -520,7 +520,7 @@ typedef struct {
 static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t a)
 {
     trait_scan *s = arg;
-    int rc = gsem_fields(s->ctx, s->path, line, nf, s->nhead);
+    int rc = ks__gsem_fields(s->ctx, s->path, line, nf, s->nhead);
     if (rc) return rc;
     int na = 0;
     for (size_t j = 0; j < nf; j++) na |= is_na(f[j]);
@@ -530,7 +530,7 @@ static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
         /* N is mostly one number for every row: its text compared with the last row's first */
         int pn = 1;
         if (strncmp(f[col[1]], s->last_n, sizeof s->last_n)) {
-            pn = gsem_parse_num(f[col[1]], &N, NULL);
+            pn = ks__gsem_parse_num(f[col[1]], &N, NULL);
             if (pn == 1 && strlen(f[col[1]]) < sizeof s->last_n) {
                 strcpy(s->last_n, f[col[1]]);
                 s->last_nv = N;
@@ -540,29 +540,29 @@ static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
         } else {
             N = s->last_nv;
         }
-        const int pz = gsem_parse_num(f[col[2]], &Z, NULL);
+        const int pz = ks__gsem_parse_num(f[col[2]], &Z, NULL);
         if (pn < 0 || pz < 0) {
             const int c = pn < 0 ? col[1] : col[2];
-            return ks_fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
+            return ks__fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
                            s->path, line, c + 1, f[c], pn < 0 ? "N" : "Z");
         }
         na = isnan(N) || isnan(Z);
     }
     if (na) return KS_OK;
     ++*s->nread;
-    const int64_t b = s->w == s->ld || a < 0 ? a : gsem_index_find(&s->w->index, f[s->col[0]]);
+    const int64_t b = s->w == s->ld || a < 0 ? a : ks__gsem_index_find(&s->w->index, f[s->col[0]]);
     if (a < 0 || b < 0) return KS_OK;
     if (!(N > 0.0 && N < INFINITY)) { /* (R would go on: NaN or Inf weights and h2) */
         s->bad_n++;
         return KS_OK;
     }
-    if ((rc = gsem_grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key))) return rc;
-    s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, Z, gsem_allele_key(f[s->col[3]], 0)};
+    if ((rc = ks__gsem_grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key))) return rc;
+    s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, Z, ks__gsem_allele_key(f[s->col[3]], 0)};
     s->maxn = fmax(s->maxn, N);
     return KS_OK;
 }
 
-/* The counts of one trait's rows (ks_ldsc_result's, see gsem.h). */
+/* The counts of one trait's rows (ks_gsem_ldsc_result's, see gsem.h). */
 typedef struct {
     size_t *read, *merged, *bad_n, *removed, *dup;
 } trait_counts;
@@ -570,14 +570,14 @@ typedef struct {
 /* The rows of t that repeat an earlier row's SNP. */
 static int count_repeats(ks_ctx *ctx, const trait *t, size_t nld, size_t *dup)
 {
-    unsigned char *seen = ks_calloc(ctx, nld ? nld : 1, 1);
+    unsigned char *seen = ks__calloc(ctx, nld ? nld : 1, 1);
     if (!seen) return KS_ENOMEM;
     *dup = 0;
     for (size_t i = 0; i < t->n; i++) {
         *dup += seen[t->ld[i]];
         seen[t->ld[i]] = 1;
     }
-    ks_free(ctx, seen);
+    ks__free(ctx, seen);
     return KS_OK;
 }
 
@@ -603,11 +603,11 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     }
     s.cap = sc->bytes / sizeof *s.key;
     rc = ks_text_next(r, &nf, &f, &line);
-    if (rc == 0) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+    if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
     if (rc == 1) {
-        rc = gsem_header(ctx, path, f, nf, want, 5, s.col);
+        rc = ks__gsem_header(ctx, path, f, nf, want, 5, s.col);
         s.nhead = nf;
-        if (!rc) rc = gsem_scan_rows(r, &ld->index, s.col[0], NULL, trait_row, &s);
+        if (!rc) rc = ks__gsem_scan_rows(r, &ld->index, s.col[0], NULL, trait_row, &s);
     }
     ks_text_close(r);
     *c->merged = s.n + s.bad_n;
@@ -655,28 +655,28 @@ static double agg_h2(double M, double mchi, double ml2n)
     return fmin(fmax((M * (mchi - 1.0)) / ml2n, 0.0), 1.0);
 }
 
-void ks_ldsc_result_free(ks_ctx *ctx, ks_ldsc_result *r)
+void ks_gsem_ldsc_result_free(ks_ctx *ctx, ks_gsem_ldsc_result *r)
 {
     if (!r) return;
-    ks_free(ctx, r->S);
-    ks_free(ctx, r->snps_read);
-    ks_free(ctx, r->pair_snps);
-    ks_free(ctx, r);
+    ks__free(ctx, r->S);
+    ks__free(ctx, r->snps_read);
+    ks__free(ctx, r->pair_snps);
+    ks__free(ctx, r);
 }
 
 /* Allocate the result with its arrays in three blocks. */
-static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
+static ks_gsem_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
 {
-    ks_ldsc_result *r = ks_calloc(ctx, 1, sizeof *r);
+    ks_gsem_ldsc_result *r = ks__calloc(ctx, 1, sizeof *r);
     if (!r) return NULL;
     r->k = k;
     r->kstar = ks;
     const size_t nd = 3 * k * k + 2 * ks * ks + ks + 8 * k + 5 * ks;
-    r->S = ks_calloc(ctx, nd, sizeof(double));
-    r->snps_read = ks_calloc(ctx, 5 * k, sizeof(size_t));
-    r->pair_snps = ks_calloc(ctx, ks, sizeof(size_t));
+    r->S = ks__calloc(ctx, nd, sizeof(double));
+    r->snps_read = ks__calloc(ctx, 5 * k, sizeof(size_t));
+    r->pair_snps = ks__calloc(ctx, ks, sizeof(size_t));
     if (!r->S || !r->snps_read || !r->pair_snps) {
-        ks_ldsc_result_free(ctx, r);
+        ks_gsem_ldsc_result_free(ctx, r);
         return NULL;
     }
     double *p = r->S + k * k;
@@ -714,7 +714,7 @@ static ks_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
  * the corrections that can wait), the jackknife's blocks. */
 static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t j, size_t kk,
                    size_t s, const char *const *traits, double M, size_t nb, uint32_t **firstp,
-                   scratch *sc, double *Vhold, ks_ldsc_result *r)
+                   scratch *sc, double *Vhold, ks_gsem_ldsc_result *r)
 {
     const trait *a = &T[j], *b = &T[kk];
     const int pair = j != kk, sep = a->wl != NULL;
@@ -726,7 +726,7 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
     const int merged = pair && !same;
     uint32_t *first = *firstp;
     if (merged && !first) { /* (made the first time a thread merges) */
-        if (!(first = *firstp = ks_malloc_array(ctx, L->n ? L->n : 1, sizeof *first)))
+        if (!(first = *firstp = ks__malloc_array(ctx, L->n ? L->n : 1, sizeof *first)))
             return KS_ENOMEM;
         for (size_t i = 0; i < L->n; i++) first[i] = UINT32_MAX;
     }
@@ -765,11 +765,11 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
         if (!sep) wl = l2;
     }
     if (!n && !pair)
-        return ks_fail(ctx, KS_EINVAL, "ldsc: %s: no SNP left after the merge with the LD scores "
+        return ks__fail(ctx, KS_EINVAL, "ldsc: %s: no SNP left after the merge with the LD scores "
                                        "and the filters", traits[j]);
-    if (!n) return ks_fail(ctx, KS_EINVAL, "ldsc: %s and %s share no SNPs", traits[j], traits[kk]);
+    if (!n) return ks__fail(ctx, KS_EINVAL, "ldsc: %s and %s share no SNPs", traits[j], traits[kk]);
     if (n <= nb) /* (R's blocks would be empty or overlap) */
-        return ks_fail(ctx, KS_EINVAL,
+        return ks__fail(ctx, KS_EINVAL,
                        "ldsc: %s%s%s: %zu SNPs are too few for %zu jackknife blocks (n_blocks, "
                        "--n-blocks: fewer than the SNPs)",
                        traits[j], pair ? " with " : "", pair ? traits[kk] : "", n, nb);
@@ -885,7 +885,7 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
         r->mean_chisq[j] = r_mean_of(sum[0], t[0], n);
         double *c = buf + 3 * n; /* the median's selection reorders a copy */
         memcpy(c, y, n * sizeof *c);
-        r->lambda_gc[j] = gsem_median(c, n) / 0.45493642311957283; /* qchisq(0.5, 1) */
+        r->lambda_gc[j] = ks__gsem_median(c, n) / 0.45493642311957283; /* qchisq(0.5, 1) */
         r->h2_se[j] = r->est_se[s];
         r->intercept_se[j] = fit.intercept_se;
         r->ratio[j] = (fit.reg[1] - 1.0) / (r->mean_chisq[j] - 1.0);
@@ -918,9 +918,9 @@ static void scale_sv(size_t k, const double *d, const double *S, double *So, con
 typedef struct {
     const char *const *traits;
     const ldset *L, *W;
-    const ks_ldsc_options *o;
+    const ks_gsem_ldsc_options *o;
     trait *T;
-    ks_ldsc_result *r;
+    ks_gsem_ldsc_result *r;
     size_t k;
     double M;
     size_t nb;
@@ -936,7 +936,7 @@ typedef struct {
 static int ldsc_task(ks_ctx *sub, size_t q, int tid, void *arg)
 {
     ldsc_job *b = arg;
-    ks_ldsc_result *r = b->r;
+    ks_gsem_ldsc_result *r = b->r;
     if (q < b->k) {
         const trait_counts c = {&r->snps_read[q], &r->snps_merged[q], &r->snps_bad_n[q],
                                 &r->snps_removed[q], &r->snps_dup[q]};
@@ -959,30 +959,30 @@ static int ldsc_task(ks_ctx *sub, size_t q, int tid, void *arg)
 }
 
 int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
-                 const char *wld, const ks_ldsc_options *opt, ks_ldsc_result **out)
+                 const char *wld, const ks_gsem_ldsc_options *opt, ks_gsem_ldsc_result **out)
 {
     *out = NULL;
-    ks_ldsc_options o = KS_LDSC_OPTIONS_INIT;
+    ks_gsem_ldsc_options o = KS_GSEM_LDSC_OPTIONS_INIT;
     if (opt) o = *opt;
-    if (k < 1) return ks_fail(ctx, KS_EINVAL, "ldsc: no traits");
-    if (o.chr < 1 && !o.select) return ks_fail(ctx, KS_EINVAL, "ldsc: chr %d is not >= 1", o.chr);
-    if (o.n_blocks < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is below 2", o.n_blocks);
+    if (k < 1) return ks__fail(ctx, KS_EINVAL, "ldsc: no traits");
+    if (o.chr < 1 && !o.select) return ks__fail(ctx, KS_EINVAL, "ldsc: chr %d is not >= 1", o.chr);
+    if (o.n_blocks < 2) return ks__fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is below 2", o.n_blocks);
     if (!(o.chisq_max >= 0.0 && isfinite(o.chisq_max)))
-        return ks_fail(ctx, KS_EINVAL,
+        return ks__fail(ctx, KS_EINVAL,
                        "ldsc: chisq_max %g: a number > 0 (0: GenomicSEM's max(0.001 max N, 80))",
                        o.chisq_max);
     for (size_t j = 0; j < 2 * k; j++) { /* (one of the pair NaN: the observed scale, as R) */
         const double *p = j < k ? o.sample_prev : o.population_prev;
         const double v = p ? p[j % k] : NAN;
         if (!isnan(v) && !(v > 0.0 && v < 1.0))
-            return ks_fail(ctx, KS_EINVAL, "ldsc: %s %g (trait %zu, %s) is not in (0, 1)",
+            return ks__fail(ctx, KS_EINVAL, "ldsc: %s %g (trait %zu, %s) is not in (0, 1)",
                            j < k ? "sample_prev" : "population_prev", v, j % k + 1,
                            traits[j % k]);
     }
     const size_t ks = k * (k + 1) / 2;
     size_t nb = (size_t)o.n_blocks;
     if (k > 18) nb = (k + 1) * (k + 2) / 2 + 1; /* GenomicSEM: more blocks than V_Full elements */
-    int *chrs = ks_malloc_array(ctx, o.select ? (o.nselect ? o.nselect : 1) : (size_t)o.chr,
+    int *chrs = ks__malloc_array(ctx, o.select ? (o.nselect ? o.nselect : 1) : (size_t)o.chr,
                                 sizeof *chrs);
     if (!chrs) return KS_ENOMEM;
     const size_t nc = o.select ? o.nselect : (size_t)o.chr;
@@ -993,12 +993,12 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     if (!rc && o.sep_weights) rc = ldset_read(ctx, wld ? wld : ld, chrs, nc, 1, &W);
     double M = 0.0;
     for (size_t c = 0; c < nc && !rc; c++) rc = read_m(ctx, ld, chrs[c], &M);
-    ks_free(ctx, chrs);
+    ks__free(ctx, chrs);
     const ldset *Wp = o.sep_weights ? &W : &L;
-    trait *T = rc ? NULL : ks_calloc(ctx, k, sizeof *T);
-    ks_ldsc_result *r = rc ? NULL : result_new(ctx, k, ks);
+    trait *T = rc ? NULL : ks__calloc(ctx, k, sizeof *T);
+    ks_gsem_ldsc_result *r = rc ? NULL : result_new(ctx, k, ks);
     if (!rc && (!T || !r)) rc = KS_ENOMEM;
-    double *Vhold = rc ? NULL : ks_malloc_array(ctx, nb * ks, sizeof *Vhold);
+    double *Vhold = rc ? NULL : ks__malloc_array(ctx, nb * ks, sizeof *Vhold);
     if (!rc && !Vhold) rc = KS_ENOMEM;
     if (!rc) {
         r->n_blocks = nb;
@@ -1007,12 +1007,12 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     if (!rc) { /* the traits and the regressions (each writes only its own results) */
         ldsc_job job = {traits, &L, Wp, &o, T, r, k, M, nb, Vhold, NULL, NULL, NULL, NULL,
                         PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
-        const uint64_t bytes = gsem_file_bytes(traits, k); /* (the regressions: in step) */
-        const int nt = gsem_threads(ctx, k + ks, bytes);
-        job.pj = ks_malloc_array(ctx, ks, 3 * sizeof *job.pj);
-        job.firsts = ks_calloc(ctx, (size_t)nt, sizeof *job.firsts);
-        job.sc = ks_calloc(ctx, (size_t)nt, sizeof *job.sc);
-        job.state = ks_calloc(ctx, k, sizeof *job.state);
+        const uint64_t bytes = ks__gsem_file_bytes(traits, k); /* (the regressions: in step) */
+        const int nt = ks__gsem_threads(ctx, k + ks, bytes);
+        job.pj = ks__malloc_array(ctx, ks, 3 * sizeof *job.pj);
+        job.firsts = ks__calloc(ctx, (size_t)nt, sizeof *job.firsts);
+        job.sc = ks__calloc(ctx, (size_t)nt, sizeof *job.sc);
+        job.state = ks__calloc(ctx, k, sizeof *job.state);
         if (!job.pj || !job.firsts || !job.sc || !job.state) rc = KS_ENOMEM;
         for (size_t kk = 0, q = 0; !rc && kk < k; kk++) /* V's order: s = j k - j (j - 1) / 2 + kk - j */
             for (size_t j = 0; j <= kk; j++, q++) {
@@ -1020,19 +1020,19 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                 job.pj[3 * q + 1] = kk;
                 job.pj[3 * q + 2] = j * k - j * (j - 1) / 2 + (kk - j);
             }
-        if (!rc) rc = gsem_each(ctx, k + ks, bytes, ldsc_task, &job, NULL);
+        if (!rc) rc = ks__gsem_each(ctx, k + ks, bytes, ldsc_task, &job, NULL);
         for (int t = 0; t < nt; t++) {
-            if (job.firsts) ks_free(ctx, job.firsts[t]);
-            if (job.sc) ks_free(ctx, job.sc[t].p);
+            if (job.firsts) ks__free(ctx, job.firsts[t]);
+            if (job.sc) ks__free(ctx, job.sc[t].p);
         }
-        ks_free(ctx, job.firsts);
-        ks_free(ctx, job.sc);
-        ks_free(ctx, job.pj);
-        ks_free(ctx, job.state);
+        ks__free(ctx, job.firsts);
+        ks__free(ctx, job.sc);
+        ks__free(ctx, job.pj);
+        ks__free(ctx, job.state);
     }
     if (!rc) {
         /* V = cov(pseudo-values) / crossprod(N x sqrt(nb) / m); then the liability scale */
-        double *mean = ks_malloc_array(ctx, ks, sizeof *mean);
+        double *mean = ks__malloc_array(ctx, ks, sizeof *mean);
         if (!mean) rc = KS_ENOMEM;
         if (!rc) {
             r_cov(Vhold, nb, ks, r->V, mean);
@@ -1045,14 +1045,14 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                              K = o.population_prev ? o.population_prev[j] : NAN;
                 r->liab[j] = 1.0;
                 if (!isnan(P) && !isnan(K)) {
-                    const double x = gsem_qnorm(1.0 - K);
+                    const double x = ks__gsem_qnorm(1.0 - K);
                     const double d = 0.398942280401432677940 * exp(-0.5 * x * x);
                     r->liab[j] = (K * K * ((1.0 - K) * (1.0 - K))) / (P * (1.0 - P) * (d * d));
                 }
             }
-            double *d = ks_malloc_array(ctx, k, sizeof *d);
+            double *d = ks__malloc_array(ctx, k, sizeof *d);
             if (!d) {
-                ks_free(ctx, mean);
+                ks__free(ctx, mean);
                 rc = KS_ENOMEM;
                 goto out;
             }
@@ -1066,18 +1066,18 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
             } else {
                 r->S_stand = r->V_stand = NULL;
             }
-            ks_free(ctx, d);
+            ks__free(ctx, d);
         }
-        ks_free(ctx, mean);
+        ks__free(ctx, mean);
     }
 out:
-    ks_free(ctx, Vhold);
+    ks__free(ctx, Vhold);
     for (size_t j = 0; T && j < k; j++) trait_free(ctx, &T[j]);
-    ks_free(ctx, T);
+    ks__free(ctx, T);
     ldset_free(ctx, &L);
     ldset_free(ctx, &W);
     if (rc) {
-        ks_ldsc_result_free(ctx, r);
+        ks_gsem_ldsc_result_free(ctx, r);
         return rc;
     }
     *out = r;

@@ -89,26 +89,26 @@ static int lu_solve(size_t p, double *A, double *b, double *x)
 
 /* ---- jackknives (jackknife.py) -------------------------------------------------------------- */
 
-void ks_bulik_jackknife_free(ks_ctx *ctx, ks_bulik_jackknife *j)
+void ks_jackknife_free(ks_ctx *ctx, ks_jackknife *j)
 {
     if (!j) return;
-    ks_free(ctx, j->est);
-    ks_free(ctx, j->separators);
-    ks_free(ctx, j);
+    ks__free(ctx, j->est);
+    ks__free(ctx, j->separators);
+    ks__free(ctx, j);
 }
 
-static ks_bulik_jackknife *jk_new(ks_ctx *ctx, size_t nb, size_t p, int with_sep)
+static ks_jackknife *jk_new(ks_ctx *ctx, size_t nb, size_t p, int with_sep)
 {
-    ks_bulik_jackknife *j = ks_calloc(ctx, 1, sizeof *j);
+    ks_jackknife *j = ks__calloc(ctx, 1, sizeof *j);
     if (!j) return NULL;
     j->n_blocks = nb;
     j->p = p;
     size_t nd; /* est, jknife_est, var, se (p each), delete, pseudo (nb p each), cov (p p) */
-    if (!ks_size_mul(nb, p, &nd) || !ks_size_mul(nd, 2, &nd) ||
-        !ks_size_add(nd, 4 * p + p * p, &nd) ||
-        !(j->est = ks_malloc_array(ctx, nd, sizeof(double))) ||
-        (with_sep && !(j->separators = ks_malloc_array(ctx, nb + 1, sizeof(size_t))))) {
-        ks_bulik_jackknife_free(ctx, j);
+    if (!ks__size_mul(nb, p, &nd) || !ks__size_mul(nd, 2, &nd) ||
+        !ks__size_add(nd, 4 * p + p * p, &nd) ||
+        !(j->est = ks__malloc_array(ctx, nd, sizeof(double))) ||
+        (with_sep && !(j->separators = ks__malloc_array(ctx, nb + 1, sizeof(size_t))))) {
+        ks_jackknife_free(ctx, j);
         return NULL;
     }
     j->jknife_est = j->est + p;
@@ -121,7 +121,7 @@ static ks_bulik_jackknife *jk_new(ks_ctx *ctx, size_t nb, size_t p, int with_sep
 }
 
 /* Jackknife.jknife: the pseudovalues' mean, and their covariance (ddof 1) over n_blocks. */
-static void jk_summarize(ks_bulik_jackknife *j)
+static void jk_summarize(ks_jackknife *j)
 {
     const size_t nb = j->n_blocks, p = j->p;
     for (size_t a = 0; a < p; a++)
@@ -141,7 +141,7 @@ static void jk_summarize(ks_bulik_jackknife *j)
     }
 }
 
-static void jk_pseudo_from_delete(ks_bulik_jackknife *j)
+static void jk_pseudo_from_delete(ks_jackknife *j)
 {
     const size_t nb = j->n_blocks;
     for (size_t a = 0; a < j->p; a++)
@@ -158,12 +158,12 @@ static void separators(size_t n, size_t nb, size_t *s)
     s[nb] = n;
 }
 
-int ks_bulik_jackknife_pseudo(ks_ctx *ctx, size_t nb, size_t p, const double *pseudo,
-                              ks_bulik_jackknife **out)
+int ks_jackknife_pseudo(ks_ctx *ctx, size_t nb, size_t p, const double *pseudo,
+                              ks_jackknife **out)
 {
     *out = NULL;
-    if (nb < 2 || p < 1) return ks_fail(ctx, KS_EINVAL, "jackknife: %zu blocks, %zu values", nb, p);
-    ks_bulik_jackknife *j = jk_new(ctx, nb, p, 0);
+    if (nb < 2 || p < 1) return ks__fail(ctx, KS_EINVAL, "jackknife: %zu blocks, %zu values", nb, p);
+    ks_jackknife *j = jk_new(ctx, nb, p, 0);
     if (!j) return KS_ENOMEM;
     memcpy(j->pseudovalues, pseudo, nb * p * sizeof *pseudo);
     for (size_t a = 0; a < p; a++) j->est[a] = NAN; /* (no whole-data estimate here) */
@@ -173,18 +173,18 @@ int ks_bulik_jackknife_pseudo(ks_ctx *ctx, size_t nb, size_t p, const double *ps
     return KS_OK;
 }
 
-int ks_bulik_jackknife_ratio(ks_ctx *ctx, size_t nb, size_t p, const double *est,
-                             const double *numer, const double *denom, ks_bulik_jackknife **out)
+int ks_jackknife_ratio(ks_ctx *ctx, size_t nb, size_t p, const double *est,
+                             const double *numer, const double *denom, ks_jackknife **out)
 {
     *out = NULL;
     if (nb < 2 || p < 1)
-        return ks_fail(ctx, KS_EINVAL, "ratio jackknife: %zu blocks, %zu values", nb, p);
+        return ks__fail(ctx, KS_EINVAL, "ratio jackknife: %zu blocks, %zu values", nb, p);
     for (size_t i = 0; i < nb * p; i++)
         if (denom[i] == 0.0)
-            return ks_fail(ctx, KS_ENUMERIC,
+            return ks__fail(ctx, KS_ENUMERIC,
                            "ratio jackknife: the denominator's delete value %zu of column %zu is 0",
                            i % nb + 1, i / nb + 1);
-    ks_bulik_jackknife *j = jk_new(ctx, nb, p, 0);
+    ks_jackknife *j = jk_new(ctx, nb, p, 0);
     if (!j) return KS_ENOMEM;
     for (size_t a = 0; a < p; a++) {
         j->est[a] = est[a];
@@ -199,31 +199,31 @@ int ks_bulik_jackknife_ratio(ks_ctx *ctx, size_t nb, size_t p, const double *est
     return KS_OK;
 }
 
-int ks_bulik_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, const double *y,
-                             size_t nb, const size_t *sep, ks_bulik_jackknife **out)
+int ks_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, const double *y,
+                             size_t nb, const size_t *sep, ks_jackknife **out)
 {
     *out = NULL;
     if (sep) { /* upstream sorts them and takes their count */
         for (size_t b = 0; b < nb; b++)
             if (sep[b] > sep[b + 1])
-                return ks_fail(ctx, KS_EINVAL, "jackknife: separators are not increasing");
+                return ks__fail(ctx, KS_EINVAL, "jackknife: separators are not increasing");
         if (sep[0] != 0 || sep[nb] != n)
-            return ks_fail(ctx, KS_EINVAL,
+            return ks__fail(ctx, KS_EINVAL,
                            "jackknife: separators run from %zu to %zu, not 0 to %zu", sep[0],
                            sep[nb], n);
     }
-    if (p < 1 || p > n) return ks_fail(ctx, KS_EINVAL, "jackknife: %zu columns for %zu rows", p, n);
+    if (p < 1 || p > n) return ks__fail(ctx, KS_EINVAL, "jackknife: %zu columns for %zu rows", p, n);
     if (nb > n)
-        return ks_fail(ctx, KS_EINVAL, "jackknife: %zu blocks are more than the %zu SNPs", nb, n);
-    if (nb < 2) return ks_fail(ctx, KS_EINVAL, "jackknife: %zu block (at least 2)", nb);
-    ks_bulik_jackknife *j = jk_new(ctx, nb, p, 1);
+        return ks__fail(ctx, KS_EINVAL, "jackknife: %zu blocks are more than the %zu SNPs", nb, n);
+    if (nb < 2) return ks__fail(ctx, KS_EINVAL, "jackknife: %zu block (at least 2)", nb);
+    ks_jackknife *j = jk_new(ctx, nb, p, 1);
     const size_t pp = p * p;
-    double *blk = ks_malloc_array(ctx, nb, (p + pp) * sizeof *blk); /* per block: X'y, X'X */
-    double *A = ks_malloc_array(ctx, 2 * pp + 3 * p, sizeof *A);    /* A, tot, b, x */
+    double *blk = ks__malloc_array(ctx, nb, (p + pp) * sizeof *blk); /* per block: X'y, X'X */
+    double *A = ks__malloc_array(ctx, 2 * pp + 3 * p, sizeof *A);    /* A, tot, b, x */
     if (!j || !blk || !A) {
-        ks_bulik_jackknife_free(ctx, j);
-        ks_free(ctx, blk);
-        ks_free(ctx, A);
+        ks_jackknife_free(ctx, j);
+        ks__free(ctx, blk);
+        ks__free(ctx, A);
         return KS_ENOMEM;
     }
     if (sep)
@@ -255,7 +255,7 @@ int ks_bulik_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, c
         for (size_t e = 0; e < pp; e++) A[e] = tot[p + e] - (q ? q[p + e] : 0.0);
         for (size_t e = 0; e < p; e++) tb[e] = tot[e] - (q ? q[e] : 0.0);
         if (lu_solve(p, A, tb, x)) {
-            rc = ks_fail(ctx, KS_ENUMERIC, "jackknife: X'X is singular%s",
+            rc = ks__fail(ctx, KS_ENUMERIC, "jackknife: X'X is singular%s",
                          q ? " with a block deleted" : "");
             break;
         }
@@ -266,10 +266,10 @@ int ks_bulik_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, c
                 j->est[a] = x[a];
         }
     }
-    ks_free(ctx, blk);
-    ks_free(ctx, A);
+    ks__free(ctx, blk);
+    ks__free(ctx, A);
     if (rc) {
-        ks_bulik_jackknife_free(ctx, j);
+        ks_jackknife_free(ctx, j);
         return rc;
     }
     jk_pseudo_from_delete(j);
@@ -323,7 +323,7 @@ static int check_weights(ks_ctx *ctx, const double *w, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!(w[i] > 0.0) || !isfinite(w[i]))
-            return ks_fail(
+            return ks__fail(
                 ctx, KS_ENUMERIC,
                 "ldsc: regression weight %zu is %g (weights must be positive and finite; "
                 "a constrained intercept <= 0 does this)",
@@ -358,10 +358,10 @@ static void weight_rows(size_t n, size_t q, const double *X, const double *y, co
  * last weighted fit (separators: NULL for even blocks). */
 static int irwls(ks_ctx *ctx, size_t n, size_t q, const double *X, const double *y,
                  const double *w0, const upd_t *u, size_t nb, const size_t *sep,
-                 ks_bulik_jackknife **out)
+                 ks_jackknife **out)
 {
     *out = NULL;
-    double *sw = ks_malloc_array(ctx, n, (q + 3) * sizeof *sw);
+    double *sw = ks__malloc_array(ctx, n, (q + 3) * sizeof *sw);
     if (!sw) return KS_ENOMEM;
     double *w = sw + n, *Xw = w + n, *yw = Xw + q * n;
     int rc = check_weights(ctx, w0, n);
@@ -375,7 +375,7 @@ static int irwls(ks_ctx *ctx, size_t n, size_t q, const double *X, const double 
         if ((rc = ks_lstsq(ctx, n, q, Xw, n, yw, NULL, &lo, &f))) break;
         if (f->rank < q)
             rc =
-                ks_fail(ctx, KS_ENUMERIC,
+                ks__fail(ctx, KS_ENUMERIC,
                         "ldsc: the weighted LD scores are collinear (rank %zu of %zu)", f->rank, q);
         if (!rc && !(rc = update_weights(ctx, u, f->coef, w)))
             for (size_t i = 0; i < n; i++) sw[i] = sqrt(w[i]);
@@ -383,9 +383,9 @@ static int irwls(ks_ctx *ctx, size_t n, size_t q, const double *X, const double 
     }
     if (!rc) {
         weight_rows(n, q, X, y, sw, Xw, yw);
-        rc = ks_bulik_jackknife_lstsq(ctx, n, q, Xw, yw, nb, sep, out);
+        rc = ks_jackknife_lstsq(ctx, n, q, Xw, yw, nb, sep, out);
     }
-    ks_free(ctx, sw);
+    ks__free(ctx, sw);
     return rc;
 }
 
@@ -405,16 +405,16 @@ typedef struct {
     double h1, h2, i1, i2;
 } reg_in;
 
-static void fit_free(ks_ctx *ctx, ks_bulik_fit *f)
+static void fit_free(ks_ctx *ctx, ks_gsem_h2rg_fit *f)
 {
-    ks_free(ctx, f->M);
+    ks__free(ctx, f->M);
     memset(f, 0, sizeof *f);
 }
 
-static int fit_alloc(ks_ctx *ctx, ks_bulik_fit *f, size_t p, size_t nb)
+static int fit_alloc(ks_ctx *ctx, ks_gsem_h2rg_fit *f, size_t p, size_t nb)
 {
     memset(f, 0, sizeof *f);
-    double *v = ks_malloc_array(ctx, 9 * p + p * p + nb, sizeof *v);
+    double *v = ks__malloc_array(ctx, 9 * p + p * p + nb, sizeof *v);
     if (!v) return KS_ENOMEM;
     f->M = v;
     f->coef = v + p;
@@ -434,11 +434,11 @@ static int fit_alloc(ks_ctx *ctx, ks_bulik_fit *f, size_t p, size_t nb)
 
 /* _combine_twostep_jknives: step 2's slope with step 1's intercept; the slope's delete values
  * corrected by c (intercept delete - intercept). */
-static int combine_twostep(ks_ctx *ctx, const ks_bulik_jackknife *j1, const ks_bulik_jackknife *j2,
-                           double c, ks_bulik_jackknife **out)
+static int combine_twostep(ks_ctx *ctx, const ks_jackknife *j1, const ks_jackknife *j2,
+                           double c, ks_jackknife **out)
 {
     const size_t nb = j1->n_blocks;
-    ks_bulik_jackknife *j = jk_new(ctx, nb, 2, 0);
+    ks_jackknife *j = jk_new(ctx, nb, 2, 0);
     if (!j) return KS_ENOMEM;
     const double icpt = j1->est[1];
     j->est[0] = j2->est[0];
@@ -456,21 +456,21 @@ static int combine_twostep(ks_ctx *ctx, const ks_bulik_jackknife *j1, const ks_b
 /* The two-step estimator. X: n x 2 ([x, 1]), xt: the raw total LD (n), w0: initial weights. */
 static int two_step(ks_ctx *ctx, const reg_in *in, const double *X, const double *yp,
                     const double *xt, const double *w0, double Nbar, double Mt,
-                    ks_bulik_jackknife **out)
+                    ks_jackknife **out)
 {
     const size_t n = in->n;
     size_t n1 = 0;
     for (size_t i = 0; i < n; i++) n1 += in->step1[i] != 0;
     if (n1 < 2)
-        return ks_fail(ctx, KS_EEMPTY, "ldsc: %zu SNPs below the two-step cutoff %g", n1,
+        return ks__fail(ctx, KS_EEMPTY, "ldsc: %zu SNPs below the two-step cutoff %g", n1,
                        in->two_step);
     /* step 1's rows: X1 (n1 x 2), y1, w_ld, N (or N1, N2), w0, their positions */
-    double *buf = ks_malloc_array(ctx, n1, 8 * sizeof *buf);
-    size_t *pos = ks_malloc_array(ctx, n1, sizeof *pos), *sep = NULL;
-    ks_bulik_jackknife *j1 = NULL, *j2 = NULL;
+    double *buf = ks__malloc_array(ctx, n1, 8 * sizeof *buf);
+    size_t *pos = ks__malloc_array(ctx, n1, sizeof *pos), *sep = NULL;
+    ks_jackknife *j1 = NULL, *j2 = NULL;
     if (!buf || !pos) {
-        ks_free(ctx, buf);
-        ks_free(ctx, pos);
+        ks__free(ctx, buf);
+        ks__free(ctx, pos);
         return KS_ENOMEM;
     }
     double *X1 = buf, *y1 = X1 + 2 * n1, *wl1 = y1 + n1, *N1 = wl1 + n1, *w01 = N1 + n1,
@@ -491,8 +491,8 @@ static int two_step(ks_ctx *ctx, const reg_in *in, const double *X, const double
     }
     upd_t u1 = {in->gencov, n1, X1, wl1, N1, A1, B1, Mt, Nbar, NAN, in->h1, in->h2, in->i1, in->i2};
     int rc = irwls(ctx, n1, 2, X1, y1, w01, &u1, in->nb, NULL, &j1);
-    double *y2 = rc ? NULL : ks_malloc_array(ctx, n, sizeof *y2);
-    if (!rc && (!y2 || !(sep = ks_malloc_array(ctx, in->nb + 1, sizeof *sep)))) rc = KS_ENOMEM;
+    double *y2 = rc ? NULL : ks__malloc_array(ctx, n, sizeof *y2);
+    if (!rc && (!y2 || !(sep = ks__malloc_array(ctx, in->nb + 1, sizeof *sep)))) rc = KS_ENOMEM;
     if (!rc) {
         const double icpt = j1->est[1];
         for (size_t i = 0; i < n; i++) y2[i] = yp[i] - icpt;
@@ -512,19 +512,19 @@ static int two_step(ks_ctx *ctx, const reg_in *in, const double *X, const double
         }
         rc = combine_twostep(ctx, j1, j2, (double)sx / (double)sxx, out);
     }
-    ks_bulik_jackknife_free(ctx, j1);
-    ks_bulik_jackknife_free(ctx, j2);
-    ks_free(ctx, buf);
-    ks_free(ctx, pos);
-    ks_free(ctx, sep);
-    ks_free(ctx, y2);
+    ks_jackknife_free(ctx, j1);
+    ks_jackknife_free(ctx, j2);
+    ks__free(ctx, buf);
+    ks__free(ctx, pos);
+    ks__free(ctx, sep);
+    ks__free(ctx, y2);
     return rc;
 }
 
 /* The per-annotation and total estimates from the regression's jackknife (_coef, _cat, _tot,
  * _prop, _enrichment, _intercept, _delete_vals_tot). */
-static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_bulik_jackknife *j, double Nbar,
-                    double Mt, ks_bulik_fit *f)
+static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_jackknife *j, double Nbar,
+                    double Mt, ks_gsem_h2rg_fit *f)
 {
     const size_t p = in->p, nb = j->n_blocks, q = j->p;
     int rc = fit_alloc(ctx, f, p, nb);
@@ -552,9 +552,9 @@ static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_bulik_jackknife *j, 
         f->tot_delete[b] = (double)s / Nbar;
     }
     /* the proportions' ratio jackknife: numerator M_a delete_a / Nbar, denominator their sum */
-    double *num = ks_malloc_array(ctx, nb * p, 2 * sizeof *num), *est = NULL;
-    if (!num || !(est = ks_malloc_array(ctx, p, sizeof *est))) {
-        ks_free(ctx, num);
+    double *num = ks__malloc_array(ctx, nb * p, 2 * sizeof *num), *est = NULL;
+    if (!num || !(est = ks__malloc_array(ctx, p, sizeof *est))) {
+        ks__free(ctx, num);
         fit_free(ctx, f);
         return KS_ENOMEM;
     }
@@ -566,10 +566,10 @@ static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_bulik_jackknife *j, 
         for (size_t a = 0; a < p; a++) den[b + a * nb] = (double)s;
     }
     for (size_t a = 0; a < p; a++) est[a] = f->cat[a] / f->tot;
-    ks_bulik_jackknife *r = NULL;
+    ks_jackknife *r = NULL;
     if (!(f->tot != 0.0)) {
-        rc = ks_fail(ctx, KS_ENUMERIC, "ldsc: the total estimate is 0 (no proportions)");
-    } else if (!(rc = ks_bulik_jackknife_ratio(ctx, nb, p, est, num, den, &r))) {
+        rc = ks__fail(ctx, KS_ENUMERIC, "ldsc: the total estimate is 0 (no proportions)");
+    } else if (!(rc = ks_jackknife_ratio(ctx, nb, p, est, num, den, &r))) {
         for (size_t a = 0; a < p; a++) {
             f->prop[a] = est[a];
             f->prop_se[a] = r->jknife_se[a];
@@ -577,9 +577,9 @@ static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_bulik_jackknife *j, 
             f->M_prop[a] = in->M[a] / Mt;
         }
     }
-    ks_bulik_jackknife_free(ctx, r);
-    ks_free(ctx, num);
-    ks_free(ctx, est);
+    ks_jackknife_free(ctx, r);
+    ks__free(ctx, num);
+    ks__free(ctx, est);
     if (rc) {
         fit_free(ctx, f);
         return rc;
@@ -595,18 +595,18 @@ static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_bulik_jackknife *j, 
 }
 
 /* LD_Score_Regression.__init__ and Hsq / Gencov: the fit of in into f. */
-static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_bulik_fit *f)
+static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_gsem_h2rg_fit *f)
 {
     memset(f, 0, sizeof *f);
     const size_t n = in->n, p = in->p;
     const int free_icpt = isnan(in->intercept);
     if (in->step1 && !free_icpt)
-        return ks_fail(ctx, KS_EINVAL, "ldsc: the two-step estimator needs a free intercept");
+        return ks__fail(ctx, KS_EINVAL, "ldsc: the two-step estimator needs a free intercept");
     if (in->step1 && p > 1)
-        return ks_fail(ctx, KS_EINVAL, "ldsc: the two-step estimator takes one annotation, not %zu",
+        return ks__fail(ctx, KS_EINVAL, "ldsc: the two-step estimator takes one annotation, not %zu",
                        p);
     const size_t q = p + (size_t)free_icpt;
-    double *buf = ks_malloc_array(ctx, n, (q + 4) * sizeof *buf);
+    double *buf = ks__malloc_array(ctx, n, (q + 4) * sizeof *buf);
     if (!buf) return KS_ENOMEM;
     double *X = buf, *xt = X + q * n, *w0 = xt + n, *yp = w0 + n, *tmp = yp + n;
     double Mt = 0.0;
@@ -631,19 +631,19 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_bulik_fit *f)
         if (free_icpt) X[i + p * n] = 1.0;
         yp[i] = free_icpt ? in->y[i] : in->y[i] - in->intercept;
     }
-    ks_bulik_jackknife *j = NULL;
+    ks_jackknife *j = NULL;
     int rc = check_weights(ctx, w0, n);
     if (!rc && in->step1) {
         rc = two_step(ctx, in, X, yp, xt, w0, Nbar, Mt, &j);
     } else if (!rc && in->old_weights) {
-        double *Xw = ks_malloc_array(ctx, n, (q + 1) * sizeof *Xw);
+        double *Xw = ks__malloc_array(ctx, n, (q + 1) * sizeof *Xw);
         if (!Xw) {
             rc = KS_ENOMEM;
         } else {
             for (size_t i = 0; i < n; i++) tmp[i] = sqrt(w0[i]);
             weight_rows(n, q, X, yp, tmp, Xw, Xw + q * n);
-            rc = ks_bulik_jackknife_lstsq(ctx, n, q, Xw, Xw + q * n, in->nb, NULL, &j);
-            ks_free(ctx, Xw);
+            rc = ks_jackknife_lstsq(ctx, n, q, Xw, Xw + q * n, in->nb, NULL, &j);
+            ks__free(ctx, Xw);
         }
     } else if (!rc) {
         upd_t u = {in->gencov,    n,      xt,     in->wld, in->N, in->N1, in->N2, Mt, Nbar,
@@ -651,13 +651,13 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_bulik_fit *f)
         rc = irwls(ctx, n, q, X, yp, w0, &u, in->nb, NULL, &j);
     }
     if (!rc) rc = fill_fit(ctx, in, j, Nbar, Mt, f);
-    ks_bulik_jackknife_free(ctx, j);
+    ks_jackknife_free(ctx, j);
     if (!rc && in->step1)
         for (size_t i = 0; i < n; i++) f->twostep_filtered += !in->step1[i];
     if (!rc && !in->gencov) { /* _summarize_chisq, _ratio */
         f->mean_chisq = mean_of(in->y, n);
         memcpy(tmp, in->y, n * sizeof *tmp);
-        f->lambda_gc = gsem_median(tmp, n) / 0.4549;
+        f->lambda_gc = ks__gsem_median(tmp, n) / 0.4549;
         if (free_icpt && f->mean_chisq > 1.0) {
             f->ratio = (f->intercept - 1.0) / (f->mean_chisq - 1.0);
             f->ratio_se = f->intercept_se / (f->mean_chisq - 1.0);
@@ -667,7 +667,7 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_bulik_fit *f)
         f->z = f->tot_se != 0.0 ? f->tot / f->tot_se : INFINITY;
         f->p = erfc(fabs(f->z) / sqrt(2.0));
     }
-    ks_free(ctx, buf);
+    ks__free(ctx, buf);
     return rc;
 }
 
@@ -680,17 +680,17 @@ static int liab_factor(ks_ctx *ctx, double P, double K, size_t file, double *c)
     *c = 1.0;
     if (isnan(P) && isnan(K)) return KS_OK;
     if (isnan(P) || isnan(K))
-        return ks_fail(ctx, KS_EINVAL,
+        return ks__fail(ctx, KS_EINVAL,
                        "ldsc: file %zu has a sample or a population prevalence, "
                        "not both",
                        file + 1);
     if (!(K > 0.0 && K < 1.0))
-        return ks_fail(ctx, KS_EINVAL, "ldsc: population prevalence %g (file %zu) is not in (0, 1)",
+        return ks__fail(ctx, KS_EINVAL, "ldsc: population prevalence %g (file %zu) is not in (0, 1)",
                        K, file + 1);
     if (!(P > 0.0 && P < 1.0))
-        return ks_fail(ctx, KS_EINVAL, "ldsc: sample prevalence %g (file %zu) is not in (0, 1)", P,
+        return ks__fail(ctx, KS_EINVAL, "ldsc: sample prevalence %g (file %zu) is not in (0, 1)", P,
                        file + 1);
-    const double t = -gsem_qnorm(K); /* norm.isf(K) */
+    const double t = -ks__gsem_qnorm(K); /* norm.isf(K) */
     const double phi = exp(-0.5 * t * t) / sqrt(2.0 * M_PI);
     *c = K * K * ((1.0 - K) * (1.0 - K)) / (P * (1.0 - P) * (phi * phi));
     return KS_OK;
@@ -698,53 +698,53 @@ static int liab_factor(ks_ctx *ctx, double P, double K, size_t file, double *c)
 
 /* The LD scores, their M (zero-variance columns dropped) and the weights. */
 typedef struct {
-    bld_set L, W;
+    ks__ldscore_set L, W;
     double *M;
     size_t zero_var;
 } ld_in;
 
 static void ld_in_free(ks_ctx *ctx, ld_in *d)
 {
-    bld_free(ctx, &d->L);
-    bld_free(ctx, &d->W);
-    ks_free(ctx, d->M);
+    ks__ldscore_free(ctx, &d->L);
+    ks__ldscore_free(ctx, &d->W);
+    ks__free(ctx, d->M);
     memset(d, 0, sizeof *d);
 }
 
 /* The M files' ending, for messages. */
-static const char *M_what(const ks_bulik_options *o)
+static const char *M_what(const ks_gsem_h2rg_options *o)
 {
     return o->not_M_5_50 ? ".l2.M" : ".l2.M_5_50";
 }
 
-static int ld_in_read(ks_ctx *ctx, const ks_bulik_options *o, ld_in *d)
+static int ld_in_read(ks_ctx *ctx, const ks_gsem_h2rg_options *o, ld_in *d)
 {
     memset(d, 0, sizeof *d);
     if (!o->ref_ld == !o->ref_ld_chr)
-        return ks_fail(ctx, KS_EINVAL,
+        return ks__fail(ctx, KS_EINVAL,
                        o->ref_ld ? "ldsc: ref_ld and ref_ld_chr are both given"
                                  : "ldsc: ref_ld or ref_ld_chr is required");
     if (!o->w_ld == !o->w_ld_chr)
-        return ks_fail(ctx, KS_EINVAL,
+        return ks__fail(ctx, KS_EINVAL,
                        o->w_ld ? "ldsc: w_ld and w_ld_chr are both given"
                                : "ldsc: w_ld or w_ld_chr is required");
     const char *ref = o->ref_ld ? o->ref_ld : o->ref_ld_chr, *w = o->w_ld ? o->w_ld : o->w_ld_chr;
     const char *refopt = o->ref_ld ? "ref_ld" : "ref_ld_chr", *wopt = o->w_ld ? "w_ld" : "w_ld_chr";
     if (strchr(w, ','))
-        return ks_fail(ctx, KS_EINVAL, "ldsc: %s '%s' names one file set (no commas)", wopt, w);
-    int rc = bld_read(ctx, ref, o->ref_ld_chr != NULL, refopt, &d->L);
+        return ks__fail(ctx, KS_EINVAL, "ldsc: %s '%s' names one file set (no commas)", wopt, w);
+    int rc = ks__ldscore_read(ctx, ref, o->ref_ld_chr != NULL, refopt, &d->L);
     size_t nM = 0;
     if (!rc && o->M) {
         nM = o->nM;
-        if (!(d->M = ks_malloc_array(ctx, nM ? nM : 1, sizeof *d->M)))
+        if (!(d->M = ks__malloc_array(ctx, nM ? nM : 1, sizeof *d->M)))
             rc = KS_ENOMEM;
         else
             memcpy(d->M, o->M, nM * sizeof *d->M);
     } else if (!rc) {
-        rc = bld_read_M(ctx, ref, o->ref_ld_chr != NULL, o->not_M_5_50, &d->M, &nM);
+        rc = ks__ldscore_read_M(ctx, ref, o->ref_ld_chr != NULL, o->not_M_5_50, &d->M, &nM);
     }
     if (!rc && nM != d->L.p)
-        rc = ks_fail(ctx, KS_EINVAL, "ldsc: %zu M value%s (%s) for %zu LD score column%s in %s", nM,
+        rc = ks__fail(ctx, KS_EINVAL, "ldsc: %zu M value%s (%s) for %zu LD score column%s in %s", nM,
                      nM == 1 ? "" : "s", o->M ? "M" : M_what(o), d->L.p, d->L.p == 1 ? "" : "s",
                      ref);
     double Mt = 0.0; /* (continuous annotations may have M < 0; the total may not) */
@@ -754,13 +754,13 @@ static int ld_in_read(ks_ctx *ctx, const ks_bulik_options *o, ld_in *d)
         finite &= isfinite(d->M[j]) != 0;
     }
     if (!rc && !(finite && Mt > 0.0 && isfinite(Mt)))
-        rc = ks_fail(ctx, KS_EINVAL, "ldsc: M (%s for %s) %s", o->M ? "given" : M_what(o), ref,
+        rc = ks__fail(ctx, KS_EINVAL, "ldsc: M (%s for %s) %s", o->M ? "given" : M_what(o), ref,
                      nM == 1 ? "is not a number of SNPs > 0"
                              : "must be finite numbers with a sum > 0");
-    if (!rc) rc = bld_drop_constant(ctx, &d->L, d->M, &d->zero_var);
-    if (!rc) rc = bld_read(ctx, w, o->w_ld_chr != NULL, wopt, &d->W);
+    if (!rc) rc = ks__ldscore_drop_constant(ctx, &d->L, d->M, &d->zero_var);
+    if (!rc) rc = ks__ldscore_read(ctx, w, o->w_ld_chr != NULL, wopt, &d->W);
     if (!rc && d->W.p != 1)
-        rc = ks_fail(ctx, KS_EINVAL, "ldsc: %s '%s' has %zu LD score columns (one is allowed)",
+        rc = ks__fail(ctx, KS_EINVAL, "ldsc: %s '%s' has %zu LD score columns (one is allowed)",
                      wopt, w, d->W.p);
     if (rc) ld_in_free(ctx, d);
     return rc;
@@ -768,17 +768,17 @@ static int ld_in_read(ks_ctx *ctx, const ks_bulik_options *o, ld_in *d)
 
 /* The SNPs of the LD scores, in their order, that are in S and in the weights: *rows (L's row,
  * S's row, W's row per SNP). *in_ld counts those in S (the first merge). */
-static int merge_rows(ks_ctx *ctx, const ld_in *d, const bss_set *S, const char *path,
+static int merge_rows(ks_ctx *ctx, const ld_in *d, const ks__h2rg_sumstats *S, const char *path,
                       size_t (**rows)[3], size_t *n, size_t *in_ld)
 {
-    *rows = ks_malloc_array(ctx, d->L.n ? d->L.n : 1, sizeof **rows);
+    *rows = ks__malloc_array(ctx, d->L.n ? d->L.n : 1, sizeof **rows);
     if (!*rows) return KS_ENOMEM;
     *n = *in_ld = 0;
     for (size_t i = 0; i < d->L.n; i++) {
-        const int64_t s = gsem_index_find(&S->index, d->L.snp[i]);
+        const int64_t s = ks__gsem_index_find(&S->index, d->L.snp[i]);
         if (s < 0) continue;
         ++*in_ld;
-        const int64_t w = gsem_index_find(&d->W.index, d->L.snp[i]);
+        const int64_t w = ks__gsem_index_find(&d->W.index, d->L.snp[i]);
         if (w < 0) continue;
         (*rows)[*n][0] = i;
         (*rows)[*n][1] = (size_t)s;
@@ -786,21 +786,21 @@ static int merge_rows(ks_ctx *ctx, const ld_in *d, const bss_set *S, const char 
         ++*n;
     }
     if (!*in_ld || !*n) {
-        ks_free(ctx, *rows);
+        ks__free(ctx, *rows);
         *rows = NULL;
-        return ks_fail(ctx, KS_EEMPTY, "ldsc: %s shares no SNP with the %s", path,
+        return ks__fail(ctx, KS_EEMPTY, "ldsc: %s shares no SNP with the %s", path,
                        *in_ld ? "weight LD scores (after the LD scores)" : "LD scores");
     }
     return KS_OK;
 }
 
-static char **copy_names(ks_ctx *ctx, const bld_set *L)
+static char **copy_names(ks_ctx *ctx, const ks__ldscore_set *L)
 {
-    char **v = ks_calloc(ctx, L->p ? L->p : 1, sizeof *v);
+    char **v = ks__calloc(ctx, L->p ? L->p : 1, sizeof *v);
     for (size_t j = 0; v && j < L->p; j++)
-        if (!(v[j] = ks_strdup(ctx, L->names[j]))) {
-            for (size_t k = 0; k < j; k++) ks_free(ctx, v[k]);
-            ks_free(ctx, v);
+        if (!(v[j] = ks__strdup(ctx, L->names[j]))) {
+            for (size_t k = 0; k < j; k++) ks__free(ctx, v[k]);
+            ks__free(ctx, v);
             return NULL;
         }
     return v;
@@ -808,47 +808,47 @@ static char **copy_names(ks_ctx *ctx, const bld_set *L)
 
 static void free_names(ks_ctx *ctx, char **v, size_t p)
 {
-    for (size_t j = 0; v && j < p; j++) ks_free(ctx, v[j]);
-    ks_free(ctx, v);
+    for (size_t j = 0; v && j < p; j++) ks__free(ctx, v[j]);
+    ks__free(ctx, v);
 }
 
 /* ---- h2 -----------------------------------------------------------------------------------------
  */
 
-void ks_bulik_h2_free(ks_ctx *ctx, ks_bulik_h2_result *r)
+void ks_gsem_h2_free(ks_ctx *ctx, ks_gsem_h2_result *r)
 {
     if (!r) return;
     fit_free(ctx, &r->h2);
     free_names(ctx, r->annot, r->n_annot);
-    ks_free(ctx, r);
+    ks__free(ctx, r);
 }
 
-int ks_bulik_h2(ks_ctx *ctx, const char *path, const ks_bulik_options *opt,
-                ks_bulik_h2_result **out)
+int ks_gsem_h2(ks_ctx *ctx, const char *path, const ks_gsem_h2rg_options *opt,
+                ks_gsem_h2_result **out)
 {
     *out = NULL;
-    ks_bulik_options o = KS_BULIK_OPTIONS_INIT;
+    ks_gsem_h2rg_options o = KS_GSEM_H2RG_OPTIONS_INIT;
     if (opt) o = *opt;
-    if (o.n_blocks < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is not > 1", o.n_blocks);
+    if (o.n_blocks < 2) return ks__fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is not > 1", o.n_blocks);
     if (!(o.chisq_max >= 0.0))
-        return ks_fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)",
+        return ks__fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)",
                        o.chisq_max);
     const double icpt = o.no_intercept ? 1.0 : o.intercept_h2 ? o.intercept_h2[0] : NAN;
     double liab;
     int rc = liab_factor(ctx, o.samp_prev ? o.samp_prev[0] : NAN, o.pop_prev ? o.pop_prev[0] : NAN,
                          0, &liab);
     if (rc) return rc;
-    ks_bulik_h2_result *r = ks_calloc(ctx, 1, sizeof *r);
+    ks_gsem_h2_result *r = ks__calloc(ctx, 1, sizeof *r);
     if (!r) return KS_ENOMEM;
     r->liab = liab;
-    bss_set S;
+    ks__h2rg_sumstats S;
     ld_in d;
     memset(&d, 0, sizeof d);
     size_t (*rows)[3] = NULL, n = 0;
     double *buf = NULL;
     unsigned char *step1 = NULL;
-    if ((rc = bss_read(ctx, path, 0, 1, &S))) {
-        ks_free(ctx, r);
+    if ((rc = ks__h2rg_sumstats_read(ctx, path, 0, 1, &S))) {
+        ks__free(ctx, r);
         return rc;
     }
     r->snps_read = S.read;
@@ -883,8 +883,8 @@ int ks_bulik_h2(ks_ctx *ctx, const char *path, const ks_bulik_options *opt,
         if (isnan(cmax) || z * z < cmax) memmove(rows[m++], rows[i], sizeof *rows);
     }
     r->chisq_removed = n - m;
-    if (!rc && !(buf = ks_malloc_array(ctx, m ? m : 1, (p + 3) * sizeof *buf))) rc = KS_ENOMEM;
-    if (!rc && !isnan(ts) && !(step1 = ks_malloc(ctx, m ? m : 1))) rc = KS_ENOMEM;
+    if (!rc && !(buf = ks__malloc_array(ctx, m ? m : 1, (p + 3) * sizeof *buf))) rc = KS_ENOMEM;
+    if (!rc && !isnan(ts) && !(step1 = ks__malloc(ctx, m ? m : 1))) rc = KS_ENOMEM;
     if (!rc) {
         double *x = buf, *wl = x + p * m, *y = wl + m, *N = y + m;
         for (size_t i = 0; i < m; i++) {
@@ -898,13 +898,13 @@ int ks_bulik_h2(ks_ctx *ctx, const char *path, const ks_bulik_options *opt,
         reg_in in = {0, m, p, nb, y, x, wl, N, NULL, NULL, d.M, icpt, step1, ts, p > 1, 0, 0, 0, 0};
         rc = ldsc_reg(ctx, &in, &r->h2);
     }
-    ks_free(ctx, step1);
-    ks_free(ctx, buf);
-    ks_free(ctx, rows);
+    ks__free(ctx, step1);
+    ks__free(ctx, buf);
+    ks__free(ctx, rows);
     ld_in_free(ctx, &d);
-    bss_free(ctx, &S);
+    ks__h2rg_sumstats_free(ctx, &S);
     if (rc) {
-        ks_bulik_h2_free(ctx, r);
+        ks_gsem_h2_free(ctx, r);
         return rc;
     }
     *out = r;
@@ -945,10 +945,10 @@ typedef struct {
 
 static void first_free(ks_ctx *ctx, first_t *t)
 {
-    ks_free(ctx, t->snp);
-    ks_free(ctx, t->ld);
-    ks_free(ctx, t->w);
-    ks_free(ctx, t->a1);
+    ks__free(ctx, t->snp);
+    ks__free(ctx, t->ld);
+    ks__free(ctx, t->w);
+    ks__free(ctx, t->a1);
     memset(t, 0, sizeof *t);
 }
 
@@ -956,7 +956,7 @@ static void first_free(ks_ctx *ctx, first_t *t)
 static int cond_number(ks_ctx *ctx, const double *x, size_t n, size_t p, double *cond)
 {
     *cond = NAN;
-    double *G = ks_malloc_array(ctx, p * p + p + 1, sizeof *G);
+    double *G = ks__malloc_array(ctx, p * p + p + 1, sizeof *G);
     if (!G) return KS_ENOMEM;
     for (size_t a = 0; a < p; a++)
         for (size_t b = 0; b <= a; b++) {
@@ -969,24 +969,24 @@ static int cond_number(ks_ctx *ctx, const double *x, size_t n, size_t p, double 
     dsyevd_("N", "U", &np, G, &np, ev, &wq, &lw, &iwq, &liw, &info, 1, 1);
     lw = (int)wq;
     liw = iwq;
-    double *work = ks_malloc_array(ctx, (size_t)lw + 1, sizeof *work);
-    int *iw = ks_malloc_array(ctx, (size_t)liw + 1, sizeof *iw);
+    double *work = ks__malloc_array(ctx, (size_t)lw + 1, sizeof *work);
+    int *iw = ks__malloc_array(ctx, (size_t)liw + 1, sizeof *iw);
     int rc = !work || !iw ? KS_ENOMEM : KS_OK;
     if (!rc) {
         dsyevd_("N", "U", &np, G, &np, ev, work, &lw, iw, &liw, &info, 1, 1);
         if (info)
-            rc = ks_fail(ctx, KS_ENUMERIC, "ldsc: the LD scores' eigenvalues did not converge");
+            rc = ks__fail(ctx, KS_ENUMERIC, "ldsc: the LD scores' eigenvalues did not converge");
         else
             *cond = ev[0] > 0.0 ? sqrt(ev[p - 1] / ev[0]) : INFINITY;
     }
-    ks_free(ctx, work);
-    ks_free(ctx, iw);
-    ks_free(ctx, G);
+    ks__free(ctx, work);
+    ks__free(ctx, iw);
+    ks__free(ctx, G);
     return rc;
 }
 
 typedef struct {
-    const ks_bulik_options *o;
+    const ks_gsem_h2rg_options *o;
     const ld_in *d;
     const first_t *t;
     const double *ih2, *igc, *liab;
@@ -995,16 +995,16 @@ typedef struct {
 
 /* The pair's rows (merged, missing values dropped, alleles checked and aligned, chi2 filter):
  * x (n x p), weights, z1, z2, N1, N2 in *buf. */
-static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const bss_set *S,
-                     ks_bulik_pair *pr, double **buf, size_t *np)
+static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const ks__h2rg_sumstats *S,
+                     ks_gsem_rg_pair *pr, double **buf, size_t *np)
 {
     const first_t *t = g->t;
     const size_t p = g->d->L.p, nL = g->d->L.n;
-    size_t (*keep)[2] = ks_malloc_array(ctx, t->n ? t->n : 1, sizeof *keep), m = 0;
-    signed char *sign = ks_malloc(ctx, t->n ? t->n : 1);
+    size_t (*keep)[2] = ks__malloc_array(ctx, t->n ? t->n : 1, sizeof *keep), m = 0;
+    signed char *sign = ks__malloc(ctx, t->n ? t->n : 1);
     int rc = !keep || !sign ? KS_ENOMEM : KS_OK;
     for (size_t i = 0; !rc && i < t->n; i++) {
-        const int64_t s = gsem_index_find(&S->index, t->snp[i]);
+        const int64_t s = ks__gsem_index_find(&S->index, t->snp[i]);
         if (s < 0) continue;
         pr->merged++;
         if (S->na[s]) continue;
@@ -1018,15 +1018,15 @@ static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const bss_s
     }
     pr->valid_alleles = m;
     if (!rc && !pr->merged)
-        rc = ks_fail(ctx, KS_EEMPTY,
+        rc = ks__fail(ctx, KS_EEMPTY,
                      "ldsc: %s shares no SNP with the first file (after its merge "
                      "with the LD scores)",
                      path);
     else if (!rc && !m)
-        rc = ks_fail(ctx, KS_EEMPTY, "ldsc: %s: none of the %zu shared SNPs %s", path, pr->merged,
+        rc = ks__fail(ctx, KS_EEMPTY, "ldsc: %s: none of the %zu shared SNPs %s", path, pr->merged,
                      g->o->no_check_alleles ? "is without missing values"
                                             : "has valid alleles (matching, not strand-ambiguous)");
-    double *b = rc ? NULL : ks_malloc_array(ctx, m, (p + 5) * sizeof *b);
+    double *b = rc ? NULL : ks__malloc_array(ctx, m, (p + 5) * sizeof *b);
     if (!rc && !b) rc = KS_ENOMEM;
     size_t k = 0;
     if (!rc) {
@@ -1036,7 +1036,7 @@ static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const bss_s
         if (p > 1) { /* _check_ld_condnum on the pair's LD scores */
             rc = cond_number(ctx, x, m, p, &pr->cond);
             if (!rc && !(pr->cond <= 100000.0) && !g->o->invert_anyway)
-                rc = ks_fail(ctx, KS_ENUMERIC,
+                rc = ks__fail(ctx, KS_ENUMERIC,
                              "ldsc: %s: the LD scores' condition number is %g "
                              "(above 1e5: remove collinear LD scores, or invert "
                              "anyway)",
@@ -1055,15 +1055,15 @@ static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const bss_s
             N2[k] = S->N[s];
             k++;
         }
-        if (!rc && !k) rc = ks_fail(ctx, KS_EEMPTY, "ldsc: %s: no SNP below the chi2 filter", path);
+        if (!rc && !k) rc = ks__fail(ctx, KS_EEMPTY, "ldsc: %s: no SNP below the chi2 filter", path);
         pr->chisq_removed = m - k;
         for (size_t c = 0; !rc && c < p + 5; c++) /* the p + 5 vectors of m to vectors of k */
             memmove(b + c * k, b + c * m, k * sizeof *b);
     }
-    ks_free(ctx, keep);
-    ks_free(ctx, sign);
+    ks__free(ctx, keep);
+    ks__free(ctx, sign);
     if (rc) {
-        ks_free(ctx, b);
+        ks__free(ctx, b);
         return rc;
     }
     *buf = b;
@@ -1073,12 +1073,12 @@ static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const bss_s
 
 /* RG: both h2, the genetic covariance with their estimates in its weights, and rg with the ratio
  * jackknife of gencov over sqrt(h2_1 h2_2) delete values. */
-static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, ks_bulik_pair *pr)
+static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, ks_gsem_rg_pair *pr)
 {
     const size_t p = g->d->L.p, nb = n < (size_t)g->o->n_blocks ? n : (size_t)g->o->n_blocks;
     double *x = b, *w = x + p * n, *z1 = w + n, *z2 = z1 + n, *N1 = z2 + n, *N2 = N1 + n;
-    double *y = ks_malloc_array(ctx, n, 4 * sizeof *y);
-    unsigned char *st = ks_malloc(ctx, 3 * n);
+    double *y = ks__malloc_array(ctx, n, 4 * sizeof *y);
+    unsigned char *st = ks__malloc(ctx, 3 * n);
     int rc = !y || !st ? KS_ENOMEM : KS_OK;
     if (!rc) {
         double *y1 = y, *y2 = y + n, *y12 = y + 2 * n, *Ng = y + 3 * n;
@@ -1132,15 +1132,15 @@ static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, k
         for (size_t k = 0; k < nb && !rc; k++) {
             const double q = pr->hsq1.tot_delete[k] * pr->hsq2.tot_delete[k];
             if (!(q >= 0.0))
-                rc = ks_fail(ctx, KS_ENUMERIC,
+                rc = ks__fail(ctx, KS_ENUMERIC,
                              "ldsc: the product of the h2 delete values of block "
                              "%zu is negative (no rg SE; upstream stops here too)",
                              k + 1);
             den[k] = sqrt(q);
         }
-        ks_bulik_jackknife *r = NULL;
+        ks_jackknife *r = NULL;
         if (!rc &&
-            !(rc = ks_bulik_jackknife_ratio(ctx, nb, 1, &est, pr->gencov.tot_delete, den, &r))) {
+            !(rc = ks_jackknife_ratio(ctx, nb, 1, &est, pr->gencov.tot_delete, den, &r))) {
             pr->rg = est;
             pr->rg_jknife = r->jknife_est[0];
             pr->rg_se = r->jknife_se[0];
@@ -1148,26 +1148,26 @@ static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, k
             pr->p = erfc(fabs(pr->z) / sqrt(2.0));
             pr->out_of_bounds = est > 1.2 || est < -1.2;
         }
-        ks_bulik_jackknife_free(ctx, r);
+        ks_jackknife_free(ctx, r);
     }
-    ks_free(ctx, y);
-    ks_free(ctx, st);
+    ks__free(ctx, y);
+    ks__free(ctx, st);
     return rc;
 }
 
-static void pair_free(ks_ctx *ctx, ks_bulik_pair *pr)
+static void pair_free(ks_ctx *ctx, ks_gsem_rg_pair *pr)
 {
-    ks_free(ctx, pr->error);
+    ks__free(ctx, pr->error);
     fit_free(ctx, &pr->hsq1);
     fit_free(ctx, &pr->hsq2);
     fit_free(ctx, &pr->gencov);
 }
 
 /* One pair: the second file read, merged, fitted. */
-static int rg_pair(ks_ctx *ctx, const rg_ctx *g, size_t j, const char *path, ks_bulik_pair *pr)
+static int rg_pair(ks_ctx *ctx, const rg_ctx *g, size_t j, const char *path, ks_gsem_rg_pair *pr)
 {
-    bss_set S;
-    int rc = bss_read(ctx, path, 1, 0, &S);
+    ks__h2rg_sumstats S;
+    int rc = ks__h2rg_sumstats_read(ctx, path, 1, 0, &S);
     if (rc) return rc;
     pr->snps_read = S.read;
     pr->snps_dup = S.dup;
@@ -1177,38 +1177,38 @@ static int rg_pair(ks_ctx *ctx, const rg_ctx *g, size_t j, const char *path, ks_
     double *b = NULL;
     size_t n = 0;
     if (!(rc = pair_rows(ctx, g, path, &S, pr, &b, &n))) rc = rg_fit(ctx, g, j, b, n, pr);
-    ks_free(ctx, b);
-    bss_free(ctx, &S);
+    ks__free(ctx, b);
+    ks__h2rg_sumstats_free(ctx, &S);
     return rc;
 }
 
-void ks_bulik_rg_free(ks_ctx *ctx, ks_bulik_rg_result *r)
+void ks_gsem_rg_free(ks_ctx *ctx, ks_gsem_rg_result *r)
 {
     if (!r) return;
     for (size_t j = 0; r->pair && j + 1 < r->k; j++) pair_free(ctx, &r->pair[j]);
-    ks_free(ctx, r->pair);
+    ks__free(ctx, r->pair);
     free_names(ctx, r->annot, r->n_annot);
-    ks_free(ctx, r);
+    ks__free(ctx, r);
 }
 
 /* The first file merged with the LD scores and the weights. */
-static int first_read(ks_ctx *ctx, const char *path, const ld_in *d, ks_bulik_rg_result *r,
-                      bss_set *S, first_t *t)
+static int first_read(ks_ctx *ctx, const char *path, const ld_in *d, ks_gsem_rg_result *r,
+                      ks__h2rg_sumstats *S, first_t *t)
 {
     memset(t, 0, sizeof *t);
-    int rc = bss_read(ctx, path, 1, 1, S);
+    int rc = ks__h2rg_sumstats_read(ctx, path, 1, 1, S);
     if (rc) return rc;
     r->snps_read = S->read;
     r->snps_dup = S->dup;
     size_t (*rows)[3] = NULL, n = 0;
     if ((rc = merge_rows(ctx, d, S, path, &rows, &n, &r->merged_ld))) return rc;
     r->merged_w = n;
-    t->snp = ks_malloc_array(ctx, n, sizeof *t->snp);
-    t->ld = ks_malloc_array(ctx, n, sizeof *t->ld);
-    t->w = ks_malloc_array(ctx, n, 3 * sizeof *t->w);
-    t->a1 = ks_malloc(ctx, 2 * n);
+    t->snp = ks__malloc_array(ctx, n, sizeof *t->snp);
+    t->ld = ks__malloc_array(ctx, n, sizeof *t->ld);
+    t->w = ks__malloc_array(ctx, n, 3 * sizeof *t->w);
+    t->a1 = ks__malloc(ctx, 2 * n);
     if (!t->snp || !t->ld || !t->w || !t->a1) {
-        ks_free(ctx, rows);
+        ks__free(ctx, rows);
         first_free(ctx, t);
         return KS_ENOMEM;
     }
@@ -1226,25 +1226,25 @@ static int first_read(ks_ctx *ctx, const char *path, const ld_in *d, ks_bulik_rg
         t->a2[i] = S->a2[s];
     }
     t->n = n;
-    ks_free(ctx, rows);
+    ks__free(ctx, rows);
     return KS_OK;
 }
 
 /* The pairs, in parallel; each one's error stays with it (ENOMEM stops the call). */
 static int run_pairs(ks_ctx *ctx, const rg_ctx *g, size_t k, const char *const *paths,
-                     ks_bulik_pair *pair)
+                     ks_gsem_rg_pair *pair)
 {
     const size_t np = k - 1;
-    ks_ctx *sub = ks_malloc_array(ctx, np, sizeof *sub);
-    int *st = ks_calloc(ctx, np, sizeof *st);
+    ks_ctx *sub = ks__malloc_array(ctx, np, sizeof *sub);
+    int *st = ks__calloc(ctx, np, sizeof *st);
     if (!sub || !st) {
-        ks_free(ctx, sub);
-        ks_free(ctx, st);
+        ks__free(ctx, sub);
+        ks__free(ctx, st);
         return KS_ENOMEM;
     }
     int nt = ctx->nthreads < 1 ? 1 : ctx->nthreads;
     if ((size_t)nt > np) nt = (int)np;
-    ks_blas_set_threads(1);
+    ks__blas_set_threads(1);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
     for (size_t q = 0; q < np; q++) {
         sub[q] = *ctx;
@@ -1252,7 +1252,7 @@ static int run_pairs(ks_ctx *ctx, const rg_ctx *g, size_t k, const char *const *
         sub[q].errmsg[0] = '\0';
         st[q] = rg_pair(&sub[q], g, q + 1, paths[q + 1], &pair[q]);
     }
-    ks_blas_set_threads(ctx->nthreads);
+    ks__blas_set_threads(ctx->nthreads);
     int rc = KS_OK, ok = 0;
     for (size_t q = 0; q < np && rc != KS_ENOMEM; q++) {
         if (!st[q]) {
@@ -1268,35 +1268,35 @@ static int run_pairs(ks_ctx *ctx, const rg_ctx *g, size_t k, const char *const *
         fit_free(ctx, &pair[q].hsq1);
         fit_free(ctx, &pair[q].hsq2);
         fit_free(ctx, &pair[q].gencov);
-        if (!(pair[q].error = ks_strdup(ctx, sub[q].errmsg))) rc = KS_ENOMEM;
+        if (!(pair[q].error = ks__strdup(ctx, sub[q].errmsg))) rc = KS_ENOMEM;
     }
     if (!rc && !ok) { /* every pair failed: the first one's error */
         rc = st[0];
         ctx->errcode = sub[0].errcode;
         memcpy(ctx->errmsg, sub[0].errmsg, sizeof ctx->errmsg);
     }
-    ks_free(ctx, sub);
-    ks_free(ctx, st);
+    ks__free(ctx, sub);
+    ks__free(ctx, st);
     return rc;
 }
 
-int ks_bulik_rg(ks_ctx *ctx, size_t k, const char *const *paths, const ks_bulik_options *opt,
-                ks_bulik_rg_result **out)
+int ks_gsem_rg(ks_ctx *ctx, size_t k, const char *const *paths, const ks_gsem_h2rg_options *opt,
+                ks_gsem_rg_result **out)
 {
     *out = NULL;
-    ks_bulik_options o = KS_BULIK_OPTIONS_INIT;
+    ks_gsem_h2rg_options o = KS_GSEM_H2RG_OPTIONS_INIT;
     if (opt) o = *opt;
-    if (k < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: rg needs at least two files, got %zu", k);
-    if (o.n_blocks < 2) return ks_fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is not > 1", o.n_blocks);
+    if (k < 2) return ks__fail(ctx, KS_EINVAL, "ldsc: rg needs at least two files, got %zu", k);
+    if (o.n_blocks < 2) return ks__fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is not > 1", o.n_blocks);
     if (!(o.chisq_max >= 0.0))
-        return ks_fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)",
+        return ks__fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)",
                        o.chisq_max);
-    double *par = ks_malloc_array(ctx, k, 3 * sizeof *par);
-    ks_bulik_rg_result *r = ks_calloc(ctx, 1, sizeof *r);
-    if (r) r->pair = ks_calloc(ctx, k - 1, sizeof *r->pair);
+    double *par = ks__malloc_array(ctx, k, 3 * sizeof *par);
+    ks_gsem_rg_result *r = ks__calloc(ctx, 1, sizeof *r);
+    if (r) r->pair = ks__calloc(ctx, k - 1, sizeof *r->pair);
     if (!par || !r || !r->pair) {
-        ks_free(ctx, par);
-        ks_bulik_rg_free(ctx, r);
+        ks__free(ctx, par);
+        ks_gsem_rg_free(ctx, r);
         return KS_ENOMEM;
     }
     r->k = k;
@@ -1308,7 +1308,7 @@ int ks_bulik_rg(ks_ctx *ctx, size_t k, const char *const *paths, const ks_bulik_
         rc = liab_factor(ctx, o.samp_prev ? o.samp_prev[j] : NAN, o.pop_prev ? o.pop_prev[j] : NAN,
                          j, &liab[j]);
     }
-    bss_set S;
+    ks__h2rg_sumstats S;
     memset(&S, 0, sizeof S);
     ld_in d;
     memset(&d, 0, sizeof d);
@@ -1328,11 +1328,11 @@ int ks_bulik_rg(ks_ctx *ctx, size_t k, const char *const *paths, const ks_bulik_
         rc = run_pairs(ctx, &g, k, paths, r->pair);
     }
     first_free(ctx, &t);
-    bss_free(ctx, &S);
+    ks__h2rg_sumstats_free(ctx, &S);
     ld_in_free(ctx, &d);
-    ks_free(ctx, par);
+    ks__free(ctx, par);
     if (rc) {
-        ks_bulik_rg_free(ctx, r);
+        ks_gsem_rg_free(ctx, r);
         return rc;
     }
     *out = r;

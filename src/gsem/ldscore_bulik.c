@@ -33,7 +33,7 @@ static int sub_chr(ks_ctx *ctx, const char *prefix, int chr, char *buf, size_t s
         const char *piece = *p == '@' ? num : NULL;
         const size_t len = piece ? strlen(piece) : 1;
         if (k + len + 1 > size)
-            return ks_fail(ctx, KS_EINVAL, "%s: the file name is too long", prefix);
+            return ks__fail(ctx, KS_EINVAL, "%s: the file name is too long", prefix);
         if (piece) {
             memcpy(buf + k, piece, len);
             at = 1;
@@ -45,7 +45,7 @@ static int sub_chr(ks_ctx *ctx, const char *prefix, int chr, char *buf, size_t s
     buf[k] = '\0';
     if (!at) {
         if (k + strlen(num) + 1 > size)
-            return ks_fail(ctx, KS_EINVAL, "%s: the file name is too long", prefix);
+            return ks__fail(ctx, KS_EINVAL, "%s: the file name is too long", prefix);
         strcat(buf, num);
     }
     return KS_OK;
@@ -66,7 +66,7 @@ static int present_chrs(ks_ctx *ctx, const char *prefix, int *chrs, int *nc)
         if (gr != GLOB_NOMATCH) globfree(&g);
     }
     if (!*nc)
-        return ks_fail(ctx, KS_EIO, "%s: no file for any of chromosomes 1..22 (%s)", prefix,
+        return ks__fail(ctx, KS_EIO, "%s: no file for any of chromosomes 1..22 (%s)", prefix,
                        strchr(prefix, '@') ? "'@' standing for the number" : "the number appended");
     return KS_OK;
 }
@@ -87,8 +87,8 @@ static int which_file(ks_ctx *ctx, const char *base, const char **ext)
     }
     snprintf(p, sizeof p, "%s.bz2", base);
     if (access(p, R_OK) == 0)
-        return ks_fail(ctx, KS_EIO, "%s: bzip2 files are not read (decompress it, or gzip it)", p);
-    return ks_fail(ctx, KS_EIO, "could not open %s[.gz]", base);
+        return ks__fail(ctx, KS_EIO, "%s: bzip2 files are not read (decompress it, or gzip it)", p);
+    return ks__fail(ctx, KS_EIO, "could not open %s[.gz]", base);
 }
 
 /* pandas' default missing-value tokens (read_csv's na_values) and upstream's '.' */
@@ -112,16 +112,16 @@ static int num_cell(ks_ctx *ctx, const char *path, size_t line, int col, const c
             *v = NAN;
             return KS_OK;
         }
-        return ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: missing value in column %s", path, line, col + 1,
+        return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: missing value in column %s", path, line, col + 1,
                        name);
     }
     char *end;
     *v = strtod(s, &end);
     if (end == s || *end)
-        return ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path, line,
+        return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path, line,
                        col + 1, s, name);
     if (!isfinite(*v))
-        return ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a finite number in column %s", path,
+        return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a finite number in column %s", path,
                        line, col + 1, s, name);
     return KS_OK;
 }
@@ -138,13 +138,13 @@ typedef struct {
 
 static void raw_free(ks_ctx *ctx, raw_ld *r)
 {
-    ks_free(ctx, r->arena);
-    ks_free(ctx, r->off);
-    ks_free(ctx, r->chr);
-    ks_free(ctx, r->bp);
-    ks_free(ctx, r->ld);
-    for (size_t j = 0; r->names && j < r->p; j++) ks_free(ctx, r->names[j]);
-    ks_free(ctx, r->names);
+    ks__free(ctx, r->arena);
+    ks__free(ctx, r->off);
+    ks__free(ctx, r->chr);
+    ks__free(ctx, r->bp);
+    ks__free(ctx, r->ld);
+    for (size_t j = 0; r->names && j < r->p; j++) ks__free(ctx, r->names[j]);
+    ks__free(ctx, r->names);
     memset(r, 0, sizeof *r);
 }
 
@@ -174,13 +174,13 @@ static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
             for (size_t j = 0; j < nf && !rc; j++) /* (two columns of a name: which one?) */
                 for (size_t i = 0; i < j && !rc; i++)
                     if (!strcmp(f[i], f[j]))
-                        rc = ks_fail(ctx, KS_EPARSE,
+                        rc = ks__fail(ctx, KS_EPARSE,
                                      "%s:1: columns %zu and %zu are both named '%s'", path, i + 1,
                                      j + 1, f[j]);
             if (rc) break;
             const char *miss = cchr < 0 ? "CHR" : csnp < 0 ? "SNP" : cbp < 0 ? "BP" : NULL;
             if (miss) {
-                rc = ks_fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, miss);
+                rc = ks__fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, miss);
                 break;
             }
             const int drop = cmaf >= 0 && ccm >= 0;
@@ -189,15 +189,15 @@ static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
                 p += (int)j != cchr && (int)j != csnp && (int)j != cbp &&
                      !(drop && ((int)j == cmaf || (int)j == ccm));
             if (!p) {
-                rc = ks_fail(ctx, KS_EPARSE, "%s:1: no LD score column", path);
+                rc = ks__fail(ctx, KS_EPARSE, "%s:1: no LD score column", path);
                 break;
             }
-            if (!(map = ks_malloc_array(ctx, p, sizeof *map))) {
+            if (!(map = ks__malloc_array(ctx, p, sizeof *map))) {
                 rc = KS_ENOMEM;
                 break;
             }
             if (!r->names) { /* the first file: its columns */
-                if (!(r->names = ks_calloc(ctx, p, sizeof *r->names))) {
+                if (!(r->names = ks__calloc(ctx, p, sizeof *r->names))) {
                     rc = KS_ENOMEM;
                     break;
                 }
@@ -207,11 +207,11 @@ static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
                     if ((int)j == cchr || (int)j == csnp || (int)j == cbp ||
                         (drop && ((int)j == cmaf || (int)j == ccm)))
                         continue;
-                    if (!(r->names[q] = ks_strdup(ctx, f[j]))) rc = KS_ENOMEM;
+                    if (!(r->names[q] = ks__strdup(ctx, f[j]))) rc = KS_ENOMEM;
                     map[q++] = (int)j;
                 }
             } else if (p != r->p) {
-                rc = ks_fail(ctx, KS_EPARSE, "%s:1: %zu LD score columns, the first file has %zu",
+                rc = ks__fail(ctx, KS_EPARSE, "%s:1: %zu LD score columns, the first file has %zu",
                              path, p, r->p);
             } else {
                 for (size_t q = 0; q < p && !rc; q++) {
@@ -219,7 +219,7 @@ static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
                     for (size_t j = 0; j < nf && map[q] < 0; j++)
                         if (!strcmp(f[j], r->names[q])) map[q] = (int)j;
                     if (map[q] < 0)
-                        rc = ks_fail(ctx, KS_EPARSE, "%s:1: no column '%s' (the first file has it)",
+                        rc = ks__fail(ctx, KS_EPARSE, "%s:1: no column '%s' (the first file has it)",
                                      path, r->names[q]);
                 }
             }
@@ -227,21 +227,21 @@ static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
             continue;
         }
         if (nf != nhead) {
-            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
+            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
                          nhead);
             break;
         }
         const size_t i = r->n, len = strlen(f[csnp]) + 1;
         size_t need;
-        if (!ks_size_mul(i + 1, r->p, &need)) {
-            rc = ks_fail(ctx, KS_EOVERFLOW, "%s: too many rows", path);
+        if (!ks__size_mul(i + 1, r->p, &need)) {
+            rc = ks__fail(ctx, KS_EOVERFLOW, "%s: too many rows", path);
             break;
         }
-        if ((rc = gsem_grow(ctx, (void **)&r->off, &r->cap_off, i + 1, sizeof *r->off)) ||
-            (rc = gsem_grow(ctx, (void **)&r->chr, &r->cap_chr, i + 1, sizeof *r->chr)) ||
-            (rc = gsem_grow(ctx, (void **)&r->bp, &r->cap_bp, i + 1, sizeof *r->bp)) ||
-            (rc = gsem_grow(ctx, (void **)&r->ld, &r->cap_ld, need, sizeof *r->ld)) ||
-            (rc = gsem_grow(ctx, (void **)&r->arena, &r->cap_arena, r->alen + len, 1)))
+        if ((rc = ks__gsem_grow(ctx, (void **)&r->off, &r->cap_off, i + 1, sizeof *r->off)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&r->chr, &r->cap_chr, i + 1, sizeof *r->chr)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&r->bp, &r->cap_bp, i + 1, sizeof *r->bp)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&r->ld, &r->cap_ld, need, sizeof *r->ld)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&r->arena, &r->cap_arena, r->alen + len, 1)))
             break;
         if ((rc = num_cell(ctx, path, line, cchr, "CHR", f[cchr], 0, &r->chr[i])) ||
             (rc = num_cell(ctx, path, line, cbp, "BP", f[cbp], 0, &r->bp[i])))
@@ -255,9 +255,9 @@ static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
         r->n++;
     }
     ks_text_close(t);
-    ks_free(ctx, map);
+    ks__free(ctx, map);
     if (!rc && got < 0) rc = got;
-    if (!rc && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+    if (!rc && !nhead) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
     return rc;
 }
 
@@ -270,41 +270,41 @@ static int cmp_pos(const void *a, const void *b, void *ud)
     return (i > j) - (i < j); /* stable, as pandas' multi-key sort */
 }
 
-void bld_free(ks_ctx *ctx, bld_set *s)
+void ks__ldscore_free(ks_ctx *ctx, ks__ldscore_set *s)
 {
-    ks_free(ctx, s->arena);
-    ks_free(ctx, s->snp);
-    ks_free(ctx, s->ld);
-    for (size_t j = 0; s->names && j < s->p; j++) ks_free(ctx, s->names[j]);
-    ks_free(ctx, s->names);
-    gsem_index_free(ctx, &s->index);
+    ks__free(ctx, s->arena);
+    ks__free(ctx, s->snp);
+    ks__free(ctx, s->ld);
+    for (size_t j = 0; s->names && j < s->p; j++) ks__free(ctx, s->names[j]);
+    ks__free(ctx, s->names);
+    ks__gsem_index_free(ctx, &s->index);
     memset(s, 0, sizeof *s);
 }
 
 /* r (consumed) in (CHR, BP) order with the first row of each name: the set. */
-static int raw_to_set(ks_ctx *ctx, raw_ld *r, bld_set *s)
+static int raw_to_set(ks_ctx *ctx, raw_ld *r, ks__ldscore_set *s)
 {
     memset(s, 0, sizeof *s);
     const size_t n = r->n, p = r->p;
-    size_t *ord = ks_malloc_array(ctx, n ? n : 1, sizeof *ord);
-    const char **name = ks_malloc_array(ctx, n ? n : 1, sizeof *name);
-    gsem_index ix = {0};
+    size_t *ord = ks__malloc_array(ctx, n ? n : 1, sizeof *ord);
+    const char **name = ks__malloc_array(ctx, n ? n : 1, sizeof *name);
+    ks__gsem_index ix = {0};
     int rc = !ord || !name ? KS_ENOMEM : KS_OK;
     if (!rc) {
         for (size_t i = 0; i < n; i++) ord[i] = i;
         qsort_r(ord, n, sizeof *ord, cmp_pos, r);
         for (size_t k = 0; k < n; k++) name[k] = r->arena + r->off[ord[k]];
-        rc = gsem_index_build(ctx, name, n, &ix);
+        rc = ks__gsem_index_build(ctx, name, n, &ix);
     }
     size_t m = 0;
-    for (size_t k = 0; !rc && k < n; k++) m += gsem_index_find(&ix, name[k]) == (int64_t)k;
-    if (!rc && (!(s->snp = ks_malloc_array(ctx, m ? m : 1, sizeof *s->snp)) ||
-                !(s->ld = ks_malloc_array(ctx, (m ? m : 1) * p, sizeof *s->ld))))
+    for (size_t k = 0; !rc && k < n; k++) m += ks__gsem_index_find(&ix, name[k]) == (int64_t)k;
+    if (!rc && (!(s->snp = ks__malloc_array(ctx, m ? m : 1, sizeof *s->snp)) ||
+                !(s->ld = ks__malloc_array(ctx, (m ? m : 1) * p, sizeof *s->ld))))
         rc = KS_ENOMEM;
     if (!rc) {
         size_t q = 0;
         for (size_t k = 0; k < n; k++) {
-            if (gsem_index_find(&ix, name[k]) != (int64_t)k) continue;
+            if (ks__gsem_index_find(&ix, name[k]) != (int64_t)k) continue;
             s->snp[q] = name[k];
             for (size_t j = 0; j < p; j++) s->ld[j * m + q] = r->ld[ord[k] * p + j];
             q++;
@@ -317,16 +317,16 @@ static int raw_to_set(ks_ctx *ctx, raw_ld *r, bld_set *s)
         r->names = NULL;
         r->p = 0;
     }
-    gsem_index_free(ctx, &ix);
-    ks_free(ctx, ord);
-    ks_free(ctx, name);
+    ks__gsem_index_free(ctx, &ix);
+    ks__free(ctx, ord);
+    ks__free(ctx, name);
     raw_free(ctx, r);
-    if (rc) bld_free(ctx, s);
+    if (rc) ks__ldscore_free(ctx, s);
     return rc;
 }
 
 /* One prefix: its file, or its chromosomes' files. */
-static int read_prefix(ks_ctx *ctx, const char *prefix, int by_chr, bld_set *s)
+static int read_prefix(ks_ctx *ctx, const char *prefix, int by_chr, ks__ldscore_set *s)
 {
     raw_ld r;
     memset(&r, 0, sizeof r);
@@ -354,28 +354,28 @@ static int read_prefix(ks_ctx *ctx, const char *prefix, int by_chr, bld_set *s)
     return raw_to_set(ctx, &r, s);
 }
 
-int bld_read(ks_ctx *ctx, const char *list, int by_chr, const char *what, bld_set *out)
+int ks__ldscore_read(ks_ctx *ctx, const char *list, int by_chr, const char *what, ks__ldscore_set *out)
 {
     memset(out, 0, sizeof *out);
-    char *buf = ks_strdup(ctx, list);
+    char *buf = ks__strdup(ctx, list);
     if (!buf) return KS_ENOMEM;
     int rc = KS_OK;
     size_t nset = 0;
-    bld_set acc; /* the columns so far */
+    ks__ldscore_set acc; /* the columns so far */
     memset(&acc, 0, sizeof acc);
     char *save = NULL;
     for (char *pre = strtok_r(buf, ",", &save); pre && !rc; pre = strtok_r(NULL, ",", &save)) {
-        bld_set s;
+        ks__ldscore_set s;
         if ((rc = read_prefix(ctx, pre, by_chr, &s))) break;
         for (size_t j = 0; j < s.p && !rc; j++) { /* upstream's names: <column>_<file index> */
             const size_t len = strlen(s.names[j]) + 24;
-            char *nm = ks_malloc(ctx, len);
+            char *nm = ks__malloc(ctx, len);
             if (!nm) {
                 rc = KS_ENOMEM;
                 break;
             }
             snprintf(nm, len, "%s_%zu", s.names[j], nset);
-            ks_free(ctx, s.names[j]);
+            ks__free(ctx, s.names[j]);
             s.names[j] = nm;
         }
         if (!rc && nset == 0) {
@@ -387,23 +387,23 @@ int bld_read(ks_ctx *ctx, const char *list, int by_chr, const char *what, bld_se
             int same = s.n == acc.n;
             for (size_t i = 0; same && i < s.n; i++) same = !strcmp(s.snp[i], acc.snp[i]);
             if (!same)
-                rc = ks_fail(ctx, KS_EINVAL,
+                rc = ks__fail(ctx, KS_EINVAL,
                              "%s: the LD scores of %s list other SNPs than those of the first "
                              "prefix (side by side they must list the same SNPs in the same order)",
                              what, pre);
         }
         const size_t p = acc.p + s.p;
-        double *ld = rc ? NULL : ks_malloc_array(ctx, (acc.n ? acc.n : 1) * p, sizeof *ld);
-        char **names = rc ? NULL : ks_calloc(ctx, p, sizeof *names);
+        double *ld = rc ? NULL : ks__malloc_array(ctx, (acc.n ? acc.n : 1) * p, sizeof *ld);
+        char **names = rc ? NULL : ks__calloc(ctx, p, sizeof *names);
         if (!rc && (!ld || !names)) rc = KS_ENOMEM;
         if (!rc) { /* the columns side by side; the names move over */
             memcpy(ld, acc.ld, acc.n * acc.p * sizeof *ld);
             memcpy(ld + acc.n * acc.p, s.ld, s.n * s.p * sizeof *ld);
             memcpy(names, acc.names, acc.p * sizeof *names);
             memcpy(names + acc.p, s.names, s.p * sizeof *names);
-            ks_free(ctx, acc.ld);
-            ks_free(ctx, acc.names);
-            ks_free(ctx, s.names);
+            ks__free(ctx, acc.ld);
+            ks__free(ctx, acc.names);
+            ks__free(ctx, s.names);
             s.names = NULL;
             s.p = 0;
             acc.ld = ld;
@@ -412,16 +412,16 @@ int bld_read(ks_ctx *ctx, const char *list, int by_chr, const char *what, bld_se
             ld = NULL;
             names = NULL;
         }
-        ks_free(ctx, ld);
-        ks_free(ctx, names);
-        bld_free(ctx, &s);
+        ks__free(ctx, ld);
+        ks__free(ctx, names);
+        ks__ldscore_free(ctx, &s);
         nset++;
     }
-    ks_free(ctx, buf);
-    if (!rc && !nset) rc = ks_fail(ctx, KS_EINVAL, "%s: no file prefix", what);
-    if (!rc) rc = gsem_index_build(ctx, acc.snp, acc.n, &acc.index);
+    ks__free(ctx, buf);
+    if (!rc && !nset) rc = ks__fail(ctx, KS_EINVAL, "%s: no file prefix", what);
+    if (!rc) rc = ks__gsem_index_build(ctx, acc.snp, acc.n, &acc.index);
     if (rc) {
-        bld_free(ctx, &acc);
+        ks__ldscore_free(ctx, &acc);
         return rc;
     }
     *out = acc;
@@ -442,34 +442,34 @@ static int read_m_file(ks_ctx *ctx, const char *path, double **v, size_t *n)
     if (got < 0) {
         rc = got;
     } else if (got == 0 || nf == 0) {
-        rc = ks_fail(ctx, KS_EPARSE, "%s: no number", path);
-    } else if (!(*v = ks_malloc_array(ctx, nf, sizeof **v))) {
+        rc = ks__fail(ctx, KS_EPARSE, "%s: no number", path);
+    } else if (!(*v = ks__malloc_array(ctx, nf, sizeof **v))) {
         rc = KS_ENOMEM;
     } else {
         for (size_t j = 0; j < nf && !rc; j++) {
             char *end;
             (*v)[j] = strtod(f[j], &end);
             if (end == f[j] || *end)
-                rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number", path, line, j + 1,
+                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number", path, line, j + 1,
                              f[j]);
         }
         *n = nf;
     }
     ks_text_close(t);
     if (rc) {
-        ks_free(ctx, *v);
+        ks__free(ctx, *v);
         *v = NULL;
         *n = 0;
     }
     return rc;
 }
 
-int bld_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, double **M, size_t *nM)
+int ks__ldscore_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, double **M, size_t *nM)
 {
     *M = NULL;
     *nM = 0;
     const char *suffix = not_5_50 ? ".l2.M" : ".l2.M_5_50";
-    char *buf = ks_strdup(ctx, list);
+    char *buf = ks__strdup(ctx, list);
     if (!buf) return KS_ENOMEM;
     int rc = KS_OK;
     size_t cap = 0;
@@ -498,26 +498,26 @@ int bld_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, double *
                 continue;
             }
             if (n != ns)
-                rc = ks_fail(ctx, KS_EPARSE, "%s: %zu numbers, %s has %zu", path, n, first, ns);
+                rc = ks__fail(ctx, KS_EPARSE, "%s: %zu numbers, %s has %zu", path, n, first, ns);
             for (size_t j = 0; j < ns && !rc; j++) sum[j] += v[j];
-            ks_free(ctx, v);
+            ks__free(ctx, v);
         }
-        if (!rc && (rc = gsem_grow(ctx, (void **)M, &cap, *nM + ns, sizeof **M)) == KS_OK) {
+        if (!rc && (rc = ks__gsem_grow(ctx, (void **)M, &cap, *nM + ns, sizeof **M)) == KS_OK) {
             memcpy(*M + *nM, sum, ns * sizeof *sum);
             *nM += ns;
         }
-        ks_free(ctx, sum);
+        ks__free(ctx, sum);
     }
-    ks_free(ctx, buf);
+    ks__free(ctx, buf);
     if (rc) {
-        ks_free(ctx, *M);
+        ks__free(ctx, *M);
         *M = NULL;
         *nM = 0;
     }
     return rc;
 }
 
-int bld_drop_constant(ks_ctx *ctx, bld_set *s, double *M, size_t *removed)
+int ks__ldscore_drop_constant(ks_ctx *ctx, ks__ldscore_set *s, double *M, size_t *removed)
 {
     /* pandas' var() is 0 exactly when a column holds one value (one row: NaN, kept) */
     size_t keep = 0;
@@ -527,7 +527,7 @@ int bld_drop_constant(ks_ctx *ctx, bld_set *s, double *M, size_t *removed)
         int constant = s->n >= 2;
         for (size_t i = 1; constant && i < s->n; i++) constant = c[i] == c[0];
         if (constant) {
-            ks_free(ctx, s->names[j]);
+            ks__free(ctx, s->names[j]);
             ++*removed;
             continue;
         }
@@ -540,20 +540,20 @@ int bld_drop_constant(ks_ctx *ctx, bld_set *s, double *M, size_t *removed)
     }
     const size_t p0 = s->p;
     s->p = keep;
-    if (!keep) return ks_fail(ctx, KS_EINVAL, "all %zu LD score columns have zero variance", p0);
+    if (!keep) return ks__fail(ctx, KS_EINVAL, "all %zu LD score columns have zero variance", p0);
     return KS_OK;
 }
 
-void bss_free(ks_ctx *ctx, bss_set *s)
+void ks__h2rg_sumstats_free(ks_ctx *ctx, ks__h2rg_sumstats *s)
 {
-    ks_free(ctx, s->arena);
-    ks_free(ctx, s->snp);
-    ks_free(ctx, s->Z);
-    ks_free(ctx, s->N);
-    ks_free(ctx, s->a1);
-    ks_free(ctx, s->a2);
-    ks_free(ctx, s->na);
-    gsem_index_free(ctx, &s->index);
+    ks__free(ctx, s->arena);
+    ks__free(ctx, s->snp);
+    ks__free(ctx, s->Z);
+    ks__free(ctx, s->N);
+    ks__free(ctx, s->a1);
+    ks__free(ctx, s->a2);
+    ks__free(ctx, s->na);
+    ks__gsem_index_free(ctx, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -564,7 +564,7 @@ static char allele_code(const char *s)
     return 'x';
 }
 
-int bss_read(ks_ctx *ctx, const char *path, int alleles, int dropna, bss_set *out)
+int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropna, ks__h2rg_sumstats *out)
 {
     memset(out, 0, sizeof *out);
     ks_text_reader *t;
@@ -580,12 +580,12 @@ int bss_read(ks_ctx *ctx, const char *path, int alleles, int dropna, bss_set *ou
     int got = 0;
     while (!rc && (got = ks_text_next(t, &nf, &f, &line)) == 1) {
         if (!nhead) {
-            if ((rc = gsem_header(ctx, path, f, nf, want, nw, col))) break;
+            if ((rc = ks__gsem_header(ctx, path, f, nf, want, nw, col))) break;
             nhead = nf;
             continue;
         }
         if (nf > nhead) {
-            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
+            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
                          nhead);
             break;
         }
@@ -600,21 +600,21 @@ int bss_read(ks_ctx *ctx, const char *path, int alleles, int dropna, bss_set *ou
             (rc = num_cell(ctx, path, line, col[2], "N", cell[2], 1, &nn)))
             break;
         if (!isnan(nn) && !(nn > 0.0)) {
-            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: N '%s' is not positive", path, line,
+            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: N '%s' is not positive", path, line,
                          col[2] + 1, cell[2]);
             break;
         }
         if (na && dropna) continue;
         const char *snp = is_na(cell[0]) ? "" : cell[0]; /* (a missing name matches no SNP) */
         const size_t len = strlen(snp) + 1;
-        if ((rc = gsem_grow(ctx, (void **)&off, &c_off, n + 1, sizeof *off)) ||
-            (rc = gsem_grow(ctx, (void **)&out->Z, &c_z, n + 1, sizeof *out->Z)) ||
-            (rc = gsem_grow(ctx, (void **)&out->N, &c_n, n + 1, sizeof *out->N)) ||
-            (rc = gsem_grow(ctx, (void **)&out->na, &c_na, n + 1, 1)) ||
-            (rc = gsem_grow(ctx, (void **)&out->arena, &c_ar, alen + len, 1)))
+        if ((rc = ks__gsem_grow(ctx, (void **)&off, &c_off, n + 1, sizeof *off)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&out->Z, &c_z, n + 1, sizeof *out->Z)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&out->N, &c_n, n + 1, sizeof *out->N)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&out->na, &c_na, n + 1, 1)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&out->arena, &c_ar, alen + len, 1)))
             break;
-        if (alleles && ((rc = gsem_grow(ctx, (void **)&out->a1, &c_a1, n + 1, 1)) ||
-                        (rc = gsem_grow(ctx, (void **)&out->a2, &c_a2, n + 1, 1))))
+        if (alleles && ((rc = ks__gsem_grow(ctx, (void **)&out->a1, &c_a1, n + 1, 1)) ||
+                        (rc = ks__gsem_grow(ctx, (void **)&out->a2, &c_a2, n + 1, 1))))
             break;
         memcpy(out->arena + alen, snp, len);
         off[n] = alen;
@@ -630,19 +630,19 @@ int bss_read(ks_ctx *ctx, const char *path, int alleles, int dropna, bss_set *ou
     }
     ks_text_close(t);
     if (!rc && got < 0) rc = got;
-    if (!rc && !nhead) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file", path);
+    if (!rc && !nhead) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
     out->read = n;
     /* the first row of each SNP (drop_duplicates), compacted in place */
-    const char **name = rc ? NULL : ks_malloc_array(ctx, n ? n : 1, sizeof *name);
+    const char **name = rc ? NULL : ks__malloc_array(ctx, n ? n : 1, sizeof *name);
     if (!rc && !name) rc = KS_ENOMEM;
-    gsem_index ix = {0};
+    ks__gsem_index ix = {0};
     if (!rc) {
         for (size_t i = 0; i < n; i++) name[i] = out->arena + off[i];
-        rc = gsem_index_build(ctx, name, n, &ix);
+        rc = ks__gsem_index_build(ctx, name, n, &ix);
     }
     size_t m = 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        if (gsem_index_find(&ix, name[i]) != (int64_t)i) continue;
+        if (ks__gsem_index_find(&ix, name[i]) != (int64_t)i) continue;
         name[m] = name[i];
         out->Z[m] = out->Z[i];
         out->N[m] = out->N[i];
@@ -653,16 +653,16 @@ int bss_read(ks_ctx *ctx, const char *path, int alleles, int dropna, bss_set *ou
         }
         m++;
     }
-    gsem_index_free(ctx, &ix);
-    ks_free(ctx, off);
+    ks__gsem_index_free(ctx, &ix);
+    ks__free(ctx, off);
     if (!rc) {
         out->n = m;
         out->dup = n - m;
         out->snp = name;
-        rc = gsem_index_build(ctx, out->snp, m, &out->index);
+        rc = ks__gsem_index_build(ctx, out->snp, m, &out->index);
     } else {
-        ks_free(ctx, name);
+        ks__free(ctx, name);
     }
-    if (rc) bss_free(ctx, out);
+    if (rc) ks__h2rg_sumstats_free(ctx, out);
     return rc;
 }

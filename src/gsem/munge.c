@@ -19,7 +19,7 @@
 
 #include "gsem_internal.h"
 
-/* The columns munge reads (the first of gsem_map_columns'). */
+/* The columns munge reads (the first of ks__gsem_map_columns'). */
 enum { C_SNP = GC_SNP, C_A1 = GC_A1, C_A2 = GC_A2, C_EFFECT = GC_EFFECT, C_INFO = GC_INFO,
        C_P = GC_P, C_N = GC_N, C_MAF = GC_MAF, NCOL = GC_MAF + 1 };
 
@@ -37,7 +37,7 @@ typedef struct {
 
 static int push_row(ks_ctx *ctx, mrows *m, const mrow *r)
 {
-    const int rc = gsem_grow(ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows);
+    const int rc = ks__gsem_grow(ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows);
     if (!rc) m->rows[m->n++] = *r;
     return rc;
 }
@@ -46,8 +46,8 @@ static int push_row(ks_ctx *ctx, mrows *m, const mrow *r)
 typedef struct {
     ks_ctx *ctx;
     const char *path;
-    const gsem_snplist *ref;
-    ks_munge_report *rep;
+    const ks__gsem_snplist *ref;
+    ks_gsem_munge_report *rep;
     mrows *m;
     const int *col;
 } munge_scan;
@@ -55,28 +55,28 @@ typedef struct {
 static int munge_row(void *arg, char *const *f, size_t nf, size_t line, int64_t k)
 {
     munge_scan *s = arg;
-    ks_munge_report *rep = s->rep;
+    ks_gsem_munge_report *rep = s->rep;
     const int *col = s->col;
     int rc;
     mrow x;
     x.ref = (uint32_t)k;
     x.rank = s->ref->rank[k];
     x.row = (uint32_t)rep->rows;
-    x.a1 = (signed char)((size_t)col[C_A1] < nf ? gsem_allele(f[col[C_A1]], 1) : GSEM_NA);
-    x.a2 = (signed char)((size_t)col[C_A2] < nf ? gsem_allele(f[col[C_A2]], 1) : GSEM_NA);
-    if ((rc = gsem_cell(s->ctx, s->path, line, col, GC_P, f, nf, &x.p, &x.logp)) ||
-        (rc = gsem_cell(s->ctx, s->path, line, col, GC_EFFECT, f, nf, &x.eff, NULL)) ||
-        (rc = gsem_cell(s->ctx, s->path, line, col, GC_N, f, nf, &x.n, NULL)) ||
-        (rc = gsem_cell(s->ctx, s->path, line, col, GC_INFO, f, nf, &x.info, NULL)) ||
-        (rc = gsem_cell(s->ctx, s->path, line, col, GC_MAF, f, nf, &x.maf, NULL)))
+    x.a1 = (signed char)((size_t)col[C_A1] < nf ? ks__gsem_allele(f[col[C_A1]], 1) : GSEM_NA);
+    x.a2 = (signed char)((size_t)col[C_A2] < nf ? ks__gsem_allele(f[col[C_A2]], 1) : GSEM_NA);
+    if ((rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_P, f, nf, &x.p, &x.logp)) ||
+        (rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_EFFECT, f, nf, &x.eff, NULL)) ||
+        (rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_N, f, nf, &x.n, NULL)) ||
+        (rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_INFO, f, nf, &x.info, NULL)) ||
+        (rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_MAF, f, nf, &x.maf, NULL)))
         return rc;
     return push_row(s->ctx, s->m, &x);
 }
 
 /* Stream one file: the rows in the reference list, parsed. */
-static int read_rows(ks_ctx *ctx, const char *path, const gsem_snplist *ref,
-                     const ks_munge_options *o, ks_munge_report *rep, mrows *m, double *n_factor,
-                     int col[GC_NCOL], const gsem_progress *pr)
+static int read_rows(ks_ctx *ctx, const char *path, const ks__gsem_snplist *ref,
+                     const ks_gsem_munge_options *o, ks_gsem_munge_report *rep, mrows *m, double *n_factor,
+                     int col[GC_NCOL], const ks__gsem_progress *pr)
 {
     ks_text_reader *r;
     int rc = ks_text_open(ctx, path, 0, &r);
@@ -84,18 +84,18 @@ static int read_rows(ks_ctx *ctx, const char *path, const gsem_snplist *ref,
     size_t nf, line;
     char *const *f;
     rc = ks_text_next(r, &nf, &f, &line);
-    if (rc == 0) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
+    if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
     if (rc == 1) {
-        const gsem_colspec spec = {o->columns, GC_MAF + 1, o->N > 0, 1, 1,
+        const ks__gsem_colspec spec = {o->columns, GC_MAF + 1, o->N > 0, 1, 1,
                                    1u << GC_SNP | 1u << GC_A1 | 1u << GC_A2 | 1u << GC_EFFECT |
                                        1u << GC_P | 1u << GC_N};
-        rc = gsem_map_columns(ctx, path, f, nf, &spec, col, n_factor);
-        if (!rc) rc = gsem_columns_used(ctx, f, &spec, col, rep->used);
+        rc = ks__gsem_map_columns(ctx, path, f, nf, &spec, col, n_factor);
+        if (!rc) rc = ks__gsem_columns_used(ctx, f, &spec, col, rep->used);
         munge_scan s = {ctx, path, ref, rep, m, col};
-        const gsem_tally t = {ctx, path, nf, &rep->rows, &rep->short_rows, &rep->not_in_ref, pr};
-        if (!rc) rc = gsem_scan_rows(r, &ref->index, col[C_SNP], &t, munge_row, &s);
+        const ks__gsem_tally t = {ctx, path, nf, &rep->rows, &rep->short_rows, &rep->not_in_ref, pr};
+        if (!rc) rc = ks__gsem_scan_rows(r, &ref->index, col[C_SNP], &t, munge_row, &s);
     }
-    gsem_progress_report(pr, r);
+    ks__gsem_progress_report(pr, r);
     ks_text_close(r);
     return rc < 0 ? rc : KS_OK;
 }
@@ -104,18 +104,18 @@ static int read_rows(ks_ctx *ctx, const char *path, const gsem_snplist *ref,
  * over the reference's nref ranks: stable, O(n + nref)). */
 static int sort_by_rank(ks_ctx *ctx, mrows *m, size_t nref)
 {
-    size_t *start = ks_calloc(ctx, nref + 1, sizeof *start);
-    mrow *out = ks_malloc_array(ctx, m->n ? m->n : 1, sizeof *out);
+    size_t *start = ks__calloc(ctx, nref + 1, sizeof *start);
+    mrow *out = ks__malloc_array(ctx, m->n ? m->n : 1, sizeof *out);
     if (!start || !out) {
-        ks_free(ctx, start);
-        ks_free(ctx, out);
+        ks__free(ctx, start);
+        ks__free(ctx, out);
         return KS_ENOMEM;
     }
     for (size_t i = 0; i < m->n; i++) start[m->rows[i].rank + 1]++;
     for (size_t r = 0; r < nref; r++) start[r + 1] += start[r];
     for (size_t i = 0; i < m->n; i++) out[start[m->rows[i].rank]++] = m->rows[i];
-    ks_free(ctx, start);
-    ks_free(ctx, m->rows);
+    ks__free(ctx, start);
+    ks__free(ctx, m->rows);
     m->rows = out;
     m->cap = m->n;
     return KS_OK;
@@ -124,31 +124,31 @@ static int sort_by_rank(ks_ctx *ctx, mrows *m, size_t nref)
 /* The median of the effects. */
 static int median(ks_ctx *ctx, const mrow *rows, size_t n, double *out)
 {
-    double *v = ks_malloc_array(ctx, n ? n : 1, sizeof *v);
+    double *v = ks__malloc_array(ctx, n ? n : 1, sizeof *v);
     if (!v) return KS_ENOMEM;
     for (size_t i = 0; i < n; i++) v[i] = rows[i].eff;
-    *out = gsem_median(v, n);
-    ks_free(ctx, v);
+    *out = ks__gsem_median(v, n);
+    ks__free(ctx, v);
     return KS_OK;
 }
 
 static void put_num(ks_text_writer *w, double x)
 {
     char b[40];
-    const int l = gsem_format_r(x, b);
+    const int l = ks__gsem_format_r(x, b);
     ks_text_write(w, b, (size_t)l);
 }
 
 /* One file, GenomicSEM's rules. */
-static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const gsem_snplist *ref,
-                     const ks_munge_options *o, ks_munge_report *rep, const gsem_progress *pr)
+static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__gsem_snplist *ref,
+                     const ks_gsem_munge_options *o, ks_gsem_munge_report *rep, const ks__gsem_progress *pr)
 {
     mrows m = {NULL, 0, 0};
     int col[GC_NCOL];
     double n_factor = 1.0;
     int rc = read_rows(ctx, path, ref, o, rep, &m, &n_factor, col, pr);
     if (rc) {
-        ks_free(ctx, m.rows);
+        ks__free(ctx, m.rows);
         return rc;
     }
 #define KEEP(cond, counter) GSEM_KEEP(mrow, m.rows, m.n, cond, rep->counter)
@@ -156,7 +156,7 @@ static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const 
     KEEP(!isnan(x->eff), effect_missing);
     double med;
     if ((rc = median(ctx, m.rows, m.n, &med))) {
-        ks_free(ctx, m.rows);
+        ks__free(ctx, m.rows);
         return rc;
     }
     rep->effect_is_or = nearbyint(med) == 1.0; /* R's round: halves to even */
@@ -166,12 +166,12 @@ static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const 
     }
     for (size_t i = 0; i < m.n; i++) { /* to the reference A1 (NA where R's test is NA) */
         mrow *x = &m.rows[i];
-        const int flip = gsem_and3(gsem_ne3(ref->a1[x->ref], x->a1), gsem_eq3(ref->a1[x->ref], x->a2));
+        const int flip = ks__gsem_and3(ks__gsem_ne3(ref->a1[x->ref], x->a1), ks__gsem_eq3(ref->a1[x->ref], x->a2));
         if (flip == GSEM_T3) x->eff = -x->eff;
         if (flip == GSEM_NA3) x->eff = NAN;
     }
-    KEEP(gsem_and3(gsem_ne3(ref->a1[x->ref], x->a1), gsem_ne3(ref->a1[x->ref], x->a2)) == GSEM_F3, a1_mismatch);
-    KEEP(gsem_and3(gsem_ne3(ref->a2[x->ref], x->a2), gsem_ne3(ref->a2[x->ref], x->a1)) == GSEM_F3, a2_mismatch);
+    KEEP(ks__gsem_and3(ks__gsem_ne3(ref->a1[x->ref], x->a1), ks__gsem_ne3(ref->a1[x->ref], x->a2)) == GSEM_F3, a1_mismatch);
+    KEEP(ks__gsem_and3(ks__gsem_ne3(ref->a2[x->ref], x->a2), ks__gsem_ne3(ref->a2[x->ref], x->a1)) == GSEM_F3, a2_mismatch);
     KEEP(x->p >= 0.0 && x->p <= 1.0, p_out_of_range);
     if (col[C_INFO] >= 0) {
         KEEP(isnan(x->info) || x->info >= o->info_filter, info_low);
@@ -189,12 +189,12 @@ static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const 
     }
 #undef KEEP
     if ((rc = sort_by_rank(ctx, &m, ref->n))) {
-        ks_free(ctx, m.rows);
+        ks__free(ctx, m.rows);
         return rc;
     }
     ks_text_writer *w;
     if ((rc = ks_text_group_create(ctx, o->outputs, out_path, 1, &w))) { /* gzip level 1 */
-        ks_free(ctx, m.rows);
+        ks__free(ctx, m.rows);
         return rc;
     }
     ks_text_puts(w, "SNP\tN\tZ\tA1\tA2\n");
@@ -203,7 +203,7 @@ static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const 
         rep->duplicated += i && x->ref == m.rows[i - 1].ref; /* (a SNP's rows are adjacent) */
         const double z = isnan(x->eff) ? NAN
                          : x->eff == 0.0 ? 0.0
-                                         : copysign(gsem_z_from_p(x->p, x->logp), x->eff);
+                                         : copysign(ks__gsem_z_from_p(x->p, x->logp), x->eff);
         ks_text_puts(w, ref->arena + ref->off[x->ref]);
         ks_text_write(w, "\t", 1);
         put_num(w, o->N > 0 ? o->N : n_factor * x->n);
@@ -216,87 +216,87 @@ static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const 
         ks_text_write(w, "\n", 1);
     }
     rep->written = m.n;
-    ks_free(ctx, m.rows);
+    ks__free(ctx, m.rows);
     return ks_text_commit(w);
 }
 
 typedef struct {
     const char *const *paths, *const *out_paths;
-    const gsem_snplist *ref;
-    const ks_munge_options *o;
-    ks_munge_report *reports;
-    gsem_progress pr;
+    const ks__gsem_snplist *ref;
+    const ks_gsem_munge_options *o;
+    ks_gsem_munge_report *reports;
+    ks__gsem_progress pr;
 } munge_job;
 
 static int munge_task(ks_ctx *sub, size_t i, int tid, void *arg)
 {
     (void)tid;
     const munge_job *j = arg;
-    gsem_progress pr = j->pr;
+    ks__gsem_progress pr = j->pr;
     pr.me = i;
-    if (j->o->mode == KS_MUNGE_LDSC) /* munge_sumstats.py's rules; ref: its merge list */
-        return gsem_bulik_one(sub, j->paths[i], j->out_paths[i], j->ref, j->o, &j->reports[i],
+    if (j->o->mode == KS_GSEM_MUNGE_LDSC) /* munge_sumstats.py's rules; ref: its merge list */
+        return ks__gsem_bulik_one(sub, j->paths[i], j->out_paths[i], j->ref, j->o, &j->reports[i],
                               &pr);
     return munge_one(sub, j->paths[i], j->out_paths[i], j->ref, j->o, &j->reports[i], &pr);
 }
 
-void ks_munge_report_free(ks_ctx *ctx, ks_munge_report *r)
+void ks_gsem_munge_report_free(ks_ctx *ctx, ks_gsem_munge_report *r)
 {
     if (!r) return;
-    for (int k = 0; k < 8; k++) ks_free(ctx, r->used[k]);
-    for (int k = 0; k < KS_LDSC_NCOL; k++) ks_free(ctx, r->ldsc.used[k]);
-    ks_free(ctx, r->ldsc.signed_name);
+    for (int k = 0; k < 8; k++) ks__free(ctx, r->used[k]);
+    for (int k = 0; k < KS_GSEM_LDSC_NCOL; k++) ks__free(ctx, r->ldsc.used[k]);
+    ks__free(ctx, r->ldsc.signed_name);
     memset(r, 0, sizeof *r);
 }
 
 int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *const *out_paths,
-                  const char *refpath, const ks_munge_options *opt, ks_munge_report *reports)
+                  const char *refpath, const ks_gsem_munge_options *opt, ks_gsem_munge_report *reports)
 {
-    ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
+    ks_gsem_munge_options o = KS_GSEM_MUNGE_OPTIONS_INIT;
     if (opt) o = *opt;
     for (size_t i = 0; i < n; i++) memset(&reports[i], 0, sizeof reports[i]);
-    const int ldsc = o.mode == KS_MUNGE_LDSC;
-    if (o.mode != KS_MUNGE_GENOMICSEM && !ldsc)
-        return ks_fail(ctx, KS_EINVAL, "munge: mode %d is neither GenomicSEM's nor ldsc's",
+    const int ldsc = o.mode == KS_GSEM_MUNGE_LDSC;
+    if (o.mode != KS_GSEM_MUNGE_GENOMICSEM && !ldsc)
+        return ks__fail(ctx, KS_EINVAL, "munge: mode %d is neither GenomicSEM's nor ldsc's",
                        (int)o.mode);
     if (ldsc) {
-        if (gsem_bulik_check(ctx, &o)) return ctx->errcode;
+        if (ks__gsem_bulik_check(ctx, &o)) return ctx->errcode;
     } else if (!(o.info_filter >= 0.0) || !(o.maf_filter >= 0.0)) {
-        return ks_fail(ctx, KS_EINVAL, "munge: info_filter (%g) and maf_filter (%g) must be >= 0",
+        return ks__fail(ctx, KS_EINVAL, "munge: info_filter (%g) and maf_filter (%g) must be >= 0",
                        o.info_filter, o.maf_filter);
     } else if (!(o.N >= 0.0 && isfinite(o.N))) {
-        return ks_fail(ctx, KS_EINVAL, "munge: N %g is not a number > 0 (0: the N column)", o.N);
+        return ks__fail(ctx, KS_EINVAL, "munge: N %g is not a number > 0 (0: the N column)", o.N);
     } else if (!refpath) {
-        return ks_fail(ctx, KS_EINVAL, "munge: the reference list (hm3) is required");
+        return ks__fail(ctx, KS_EINVAL, "munge: the reference list (hm3) is required");
     }
-    gsem_snplist ref;
+    ks__gsem_snplist ref;
     memset(&ref, 0, sizeof ref);
-    int rc = refpath ? gsem_snplist_read(ctx, refpath, &ref) : KS_OK;
+    int rc = refpath ? ks__gsem_snplist_read(ctx, refpath, &ref) : KS_OK;
     if (rc && ldsc) { /* munge_sumstats's merge-alleles list */
         char msg[sizeof ctx->errmsg];
         memcpy(msg, ctx->errmsg, sizeof msg);
-        rc = ks_fail(ctx, rc, "merge-alleles list: %s (it must have the columns SNP, A1, A2)", msg);
+        rc = ks__fail(ctx, rc, "merge-alleles list: %s (it must have the columns SNP, A1, A2)", msg);
     }
     if (rc) return rc;
-    uint64_t *done = ks_calloc(ctx, 2 * (n ? n : 1), sizeof *done);
+    uint64_t *done = ks__calloc(ctx, 2 * (n ? n : 1), sizeof *done);
     ks_text_group *own = NULL; /* the outputs committed together (an earlier run's kept when
                                   one fails) */
     if (!done || (!o.outputs && (rc = ks_text_group_new(ctx, &own)))) {
-        ks_free(ctx, done);
-        gsem_snplist_free(ctx, &ref);
+        ks__free(ctx, done);
+        ks__gsem_snplist_free(ctx, &ref);
         return KS_ENOMEM;
     }
     if (own) o.outputs = own;
     munge_job job = {paths, out_paths, refpath ? &ref : NULL, &o, reports,
                      {ctx, "munge", done, n, 0}};
-    rc = gsem_each(ctx, n, gsem_file_bytes(paths, n), munge_task, &job, NULL);
+    rc = ks__gsem_each(ctx, n, ks__gsem_file_bytes(paths, n), munge_task, &job, NULL);
     if (own && !rc)
         rc = ks_text_group_commit(own);
     else
         ks_text_group_abort(own);
     if (rc) /* all or nothing: no report */
-        for (size_t i = 0; i < n; i++) ks_munge_report_free(ctx, &reports[i]);
-    ks_free(ctx, done);
-    gsem_snplist_free(ctx, &ref);
+        for (size_t i = 0; i < n; i++) ks_gsem_munge_report_free(ctx, &reports[i]);
+    ks__free(ctx, done);
+    ks__gsem_snplist_free(ctx, &ref);
     return rc;
 }

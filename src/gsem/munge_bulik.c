@@ -1,4 +1,4 @@
-/* munge_bulik.c — bulik ldsc's munge_sumstats.py (mode KS_MUNGE_LDSC; notes sec. 2.1), written
+/* munge_bulik.c — bulik ldsc's munge_sumstats.py (mode KS_GSEM_MUNGE_LDSC; notes sec. 2.1), written
  * from its documented and observed behaviour (the upstream script itself, run on the fixtures
  * in tests/data/gsem/ldsc_munge, gave their reference outputs).
  *
@@ -86,7 +86,7 @@ static int is_na(const char *s)
 /* munge_sumstats's clean_header: upper case, '-' and '.' as '_'. */
 static char *clean_name(ks_ctx *ctx, const char *s)
 {
-    char *d = ks_strdup(ctx, s);
+    char *d = ks__strdup(ctx, s);
     if (!d) return NULL;
     for (char *p = d; *p; p++) {
         *p = (char)toupper((unsigned char)*p);
@@ -115,14 +115,14 @@ static int map_set(ks_ctx *ctx, namemap *m, char *key, int role)
     if (!key) return KS_ENOMEM;
     const int i = map_find(m, key);
     if (i >= 0) {
-        ks_free(ctx, key);
+        ks__free(ctx, key);
         m->role[i] = role;
         return KS_OK;
     }
     size_t c1 = m->cap, c2 = m->cap;
-    if (gsem_grow(ctx, (void **)&m->key, &c1, m->n + 1, sizeof *m->key) ||
-        gsem_grow(ctx, (void **)&m->role, &c2, m->n + 1, sizeof *m->role)) {
-        ks_free(ctx, key);
+    if (ks__gsem_grow(ctx, (void **)&m->key, &c1, m->n + 1, sizeof *m->key) ||
+        ks__gsem_grow(ctx, (void **)&m->role, &c2, m->n + 1, sizeof *m->role)) {
+        ks__free(ctx, key);
         return KS_ENOMEM;
     }
     m->cap = c1 < c2 ? c1 : c2;
@@ -133,9 +133,9 @@ static int map_set(ks_ctx *ctx, namemap *m, char *key, int role)
 
 static void map_free(ks_ctx *ctx, namemap *m)
 {
-    for (size_t i = 0; i < m->n; i++) ks_free(ctx, m->key[i]);
-    ks_free(ctx, m->key);
-    ks_free(ctx, m->role);
+    for (size_t i = 0; i < m->n; i++) ks__free(ctx, m->key[i]);
+    ks__free(ctx, m->key);
+    ks__free(ctx, m->role);
 }
 
 /* "COL,null" -> COL (into col, cap bytes) and the null value; 0 when it is not of that form. */
@@ -150,7 +150,7 @@ static int parse_signed(const char *s, char *col, size_t cap, double *null)
     return end != c + 1 && !*end && !isnan(*null);
 }
 
-/* The role each key of ks_munge_options.columns names, or -1. */
+/* The role each key of ks_gsem_munge_options.columns names, or -1. */
 static int column_role(const char *spec, const char **name)
 {
     const char *eq = strchr(spec, '=');
@@ -163,39 +163,39 @@ static int column_role(const char *spec, const char **name)
     return -1;
 }
 
-int gsem_bulik_check(ks_ctx *ctx, const ks_munge_options *o)
+int ks__gsem_bulik_check(ks_ctx *ctx, const ks_gsem_munge_options *o)
 {
-    const ks_munge_ldsc_options d = KS_MUNGE_LDSC_OPTIONS_INIT, *l = o->ldsc ? o->ldsc : &d;
+    const ks_gsem_munge_ldsc_options d = KS_GSEM_MUNGE_LDSC_OPTIONS_INIT, *l = o->ldsc ? o->ldsc : &d;
     if (isnan(o->N) || isnan(o->info_filter) || isnan(o->maf_filter) || isnan(l->N_cas) ||
         isnan(l->N_con) || isnan(l->n_min) || isnan(l->nstudy_min))
-        return ks_fail(ctx, KS_EINVAL,
+        return ks__fail(ctx, KS_EINVAL,
                        "munge (ldsc): N, info_filter, maf_filter, N_cas, N_con, "
                        "n_min and nstudy_min must be numbers");
     const double nn[3] = {o->N, l->N_cas, l->N_con}; /* (0: not given, as upstream's flags) */
     static const char *const nname[3] = {"N", "N_cas", "N_con"};
     for (int k = 0; k < 3; k++)
         if (!(nn[k] >= 0.0 && isfinite(nn[k])))
-            return ks_fail(ctx, KS_EINVAL, "munge (ldsc): %s %g is not a number > 0", nname[k],
+            return ks__fail(ctx, KS_EINVAL, "munge (ldsc): %s %g is not a number > 0", nname[k],
                            nn[k]);
     if (l->daner && l->daner_n)
-        return ks_fail(ctx, KS_EINVAL,
+        return ks__fail(ctx, KS_EINVAL,
                        "munge (ldsc): --daner and --daner-n are not compatible "
                        "(--daner takes N from the FRQ_A_/FRQ_U_ names, --daner-n "
                        "from the Nca/Nco columns)");
     if (l->decimals < 0 || l->decimals > 17)
-        return ks_fail(ctx, KS_EINVAL, "munge (ldsc): decimals must be in 0..17, not %d",
+        return ks__fail(ctx, KS_EINVAL, "munge (ldsc): decimals must be in 0..17, not %d",
                        l->decimals);
     char col[256];
     double null;
     if (l->signed_sumstats && !parse_signed(l->signed_sumstats, col, sizeof col, &null))
-        return ks_fail(ctx, KS_EINVAL,
+        return ks__fail(ctx, KS_EINVAL,
                        "munge (ldsc): --signed-sumstats '%s': expected a column "
                        "name, a comma and a number (e.g. BETA,0 or OR,1)",
                        l->signed_sumstats);
     for (const char *const *c = o->columns; c && *c; c++) {
         const char *name = NULL;
         if (column_role(*c, &name) < 0)
-            return ks_fail(ctx, KS_EINVAL,
+            return ks__fail(ctx, KS_EINVAL,
                            "munge (ldsc): column '%s': expected NAME=column with "
                            "NAME one of SNP, A1, A2, P, N, N_CAS, N_CON, FRQ, "
                            "INFO, NSTUDY",
@@ -224,13 +224,13 @@ static int in_list(char *const *list, size_t n, const char *s)
 
 /* munge_sumstats's name map: the caller's names, then the defaults (without the signed
  * statistics when one is named or --a1-inc), --ignore'd names never. */
-static int build_map(ks_ctx *ctx, const ks_munge_options *o, const ks_munge_ldsc_options *l,
+static int build_map(ks_ctx *ctx, const ks_gsem_munge_options *o, const ks_gsem_munge_ldsc_options *l,
                      namemap *m)
 {
     char **ign = NULL;
     size_t ni = 0;
     for (const char *const *c = l->ignore; c && *c; c++) ni++;
-    if (ni && !(ign = ks_calloc(ctx, ni, sizeof *ign))) return KS_ENOMEM;
+    if (ni && !(ign = ks__calloc(ctx, ni, sizeof *ign))) return KS_ENOMEM;
     int rc = KS_OK;
     for (size_t i = 0; i < ni && !rc; i++)
         if (!(ign[i] = clean_name(ctx, l->ignore[i]))) rc = KS_ENOMEM;
@@ -240,7 +240,7 @@ static int build_map(ks_ctx *ctx, const ks_munge_options *o, const ks_munge_ldsc
         const int r = column_role(*c, &name);
         char *k = clean_name(ctx, name);
         if (k && IGNORED(k))
-            ks_free(ctx, k);
+            ks__free(ctx, k);
         else
             rc = map_set(ctx, m, k, r);
     }
@@ -250,7 +250,7 @@ static int build_map(ks_ctx *ctx, const ks_munge_options *o, const ks_munge_ldsc
         parse_signed(l->signed_sumstats, col, sizeof col, &null); /* checked before */
         char *k = clean_name(ctx, col);
         if (k && IGNORED(k))
-            ks_free(ctx, k);
+            ks__free(ctx, k);
         else
             rc = map_set(ctx, m, k, R_SIGN);
     }
@@ -261,18 +261,18 @@ static int build_map(ks_ctx *ctx, const ks_munge_options *o, const ks_munge_ldsc
         int flagged = 0;
         for (size_t i = 0; i < nflag; i++) flagged |= !strcmp(m->key[i], SYN[s].name);
         if (!flagged && !IGNORED(SYN[s].name))
-            rc = map_set(ctx, m, ks_strdup(ctx, SYN[s].name), SYN[s].role);
+            rc = map_set(ctx, m, ks__strdup(ctx, SYN[s].name), SYN[s].role);
     }
 #undef IGNORED
-    for (size_t i = 0; i < ni; i++) ks_free(ctx, ign[i]);
-    ks_free(ctx, ign);
+    for (size_t i = 0; i < ni; i++) ks__free(ctx, ign[i]);
+    ks__free(ctx, ign);
     return rc;
 }
 
 /* --daner / --daner-n: the FRQ_U_<n> column as FRQ, N_cas and N_con from the FRQ_A_<n> and
  * FRQ_U_<n> names, or the Nca / Nco columns as N_CAS / N_CON. */
 static int daner_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
-                         const ks_munge_ldsc_options *l, namemap *m, layout *L)
+                         const ks_gsem_munge_ldsc_options *l, namemap *m, layout *L)
 {
     const char *frq_u = NULL, *frq_a = NULL;
     for (size_t j = 0; j < nf; j++) {
@@ -280,25 +280,25 @@ static int daner_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
         if (!frq_a && !strncmp(f[j], "FRQ_A_", 6)) frq_a = f[j];
     }
     const char *opt = l->daner ? "--daner" : "--daner-n";
-    if (!frq_u) return ks_fail(ctx, KS_EPARSE, "%s:1: %s: no FRQ_U_<controls> column", path, opt);
+    if (!frq_u) return ks__fail(ctx, KS_EPARSE, "%s:1: %s: no FRQ_U_<controls> column", path, opt);
     if (l->daner) {
-        if (!frq_a) return ks_fail(ctx, KS_EPARSE, "%s:1: --daner: no FRQ_A_<cases> column", path);
+        if (!frq_a) return ks__fail(ctx, KS_EPARSE, "%s:1: --daner: no FRQ_A_<cases> column", path);
         char *e1, *e2;
         L->N_cas = strtod(frq_a + 6, &e1);
         L->N_con = strtod(frq_u + 6, &e2);
         if (e1 == frq_a + 6 || *e1 || e2 == frq_u + 6 || *e2)
-            return ks_fail(ctx, KS_EPARSE,
+            return ks__fail(ctx, KS_EPARSE,
                            "%s:1: --daner: the sample sizes in '%s' and '%s' are "
                            "not numbers",
                            path, frq_a, frq_u);
     }
-    int rc = map_set(ctx, m, ks_strdup(ctx, frq_u), R_FRQ); /* (upstream: the name as it is) */
+    int rc = map_set(ctx, m, ks__strdup(ctx, frq_u), R_FRQ); /* (upstream: the name as it is) */
     if (rc || l->daner) return rc;
     for (int k = 0; k < 2; k++) {
         const char *want = k ? "Nco" : "Nca";
         size_t j = 0;
         while (j < nf && strcmp(f[j], want)) j++;
-        if (j == nf) return ks_fail(ctx, KS_EPARSE, "%s:1: --daner-n: no %s column", path, want);
+        if (j == nf) return ks__fail(ctx, KS_EPARSE, "%s:1: --daner-n: no %s column", path, want);
         if ((rc = map_set(ctx, m, clean_name(ctx, want), k ? R_NCON : R_NCAS))) return rc;
     }
     return KS_OK;
@@ -306,14 +306,14 @@ static int daner_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
 
 /* The checks munge_sumstats makes of the columns it found, in its order. */
 static int check_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf, const int *role,
-                         const ks_munge_options *o, const ks_munge_ldsc_options *l, layout *L)
+                         const ks_gsem_munge_options *o, const ks_gsem_munge_ldsc_options *l, layout *L)
 {
     static const char *const what[NR] = {
         "SNP (rs number)",          NULL, NULL, "P (p-value)", NULL, NULL, NULL,
         "signed summary statistic", NULL, NULL, NULL};
     for (int r = 0; r < NR; r++)
         if ((r == R_SNP || r == R_P || (r == R_SIGN && !l->a1_inc)) && L->col[r] < 0)
-            return ks_fail(ctx, KS_EPARSE, "%s:1: could not find the %s column", path, what[r]);
+            return ks__fail(ctx, KS_EPARSE, "%s:1: could not find the %s column", path, what[r]);
     for (size_t j = 0; j < nf; j++) {
         if (role[j] < 0) continue;
         int same = 0, roles = 0;
@@ -322,22 +322,22 @@ static int check_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
             roles += role[i] == role[j];
         }
         if (same > 1)
-            return ks_fail(ctx, KS_EPARSE, "%s:1: found %d columns named %s", path, same, f[j]);
+            return ks__fail(ctx, KS_EPARSE, "%s:1: found %d columns named %s", path, same, f[j]);
         if (roles > 1)
-            return ks_fail(ctx, KS_EPARSE,
+            return ks__fail(ctx, KS_EPARSE,
                            "%s:1: found %d different %s columns (name the one "
                            "to use, or --ignore the others)",
                            path, roles, ROLE[role[j]]);
     }
     const int cc = L->col[R_NCAS] >= 0 && L->col[R_NCON] >= 0;
     if (!(o->N != 0.0) && !(L->N_cas != 0.0 && L->N_con != 0.0) && L->col[R_N] < 0 && !cc)
-        return ks_fail(ctx, KS_EPARSE,
+        return ks__fail(ctx, KS_EPARSE,
                        "%s:1: could not determine N (no N column, nor N_CAS and "
                        "N_CON columns; give N, or N_cas and N_con)",
                        path);
     if (L->col[R_N] >= 0 || cc) L->col[R_NSTUDY] = -1; /* NSTUDY is not read */
     if (!l->no_alleles && (L->col[R_A1] < 0 || L->col[R_A2] < 0))
-        return ks_fail(ctx, KS_EPARSE,
+        return ks__fail(ctx, KS_EPARSE,
                        "%s:1: could not find the A1/A2 columns (or give "
                        "no_alleles)",
                        path);
@@ -346,11 +346,11 @@ static int check_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
 
 /* The header: each role's column, the signed statistic and its null, the report's names. */
 static int map_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
-                      const ks_munge_options *o, const ks_munge_ldsc_options *l, layout *L,
-                      ks_munge_ldsc_report *rep)
+                      const ks_gsem_munge_options *o, const ks_gsem_munge_ldsc_options *l, layout *L,
+                      ks_gsem_munge_ldsc_report *rep)
 {
     namemap m = {NULL, NULL, 0, 0};
-    int *role = ks_malloc_array(ctx, nf ? nf : 1, sizeof *role);
+    int *role = ks__malloc_array(ctx, nf ? nf : 1, sizeof *role);
     int rc = role ? build_map(ctx, o, l, &m) : KS_ENOMEM;
     L->N_cas = l->N_cas;
     L->N_con = l->N_con;
@@ -363,11 +363,11 @@ static int map_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
         }
         const int i = map_find(&m, k);
         role[j] = i < 0 ? -1 : m.role[i];
-        ks_free(ctx, k);
+        ks__free(ctx, k);
     }
     map_free(ctx, &m);
     if (rc) {
-        ks_free(ctx, role);
+        ks__free(ctx, role);
         return rc;
     }
     char sname[256] = "SIGNED_SUMSTATS";
@@ -383,8 +383,8 @@ static int map_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                 nk++;
             }
         if (nk != 1) {
-            ks_free(ctx, role);
-            return ks_fail(ctx, KS_EPARSE,
+            ks__free(ctx, role);
+            return ks__fail(ctx, KS_EPARSE,
                            nk ? "%s:1: too many signed summary statistic columns "
                                 "(--ignore all but one, or name it with "
                                 "signed_sumstats)"
@@ -401,7 +401,7 @@ static int map_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
     for (size_t j = nf; j-- > 0;)
         if (role[j] >= 0 && role[j] < NR) L->col[role[j]] = (int)j;
     rc = check_columns(ctx, path, f, nf, role, o, l, L);
-    ks_free(ctx, role);
+    ks__free(ctx, role);
     if (rc) return rc;
     L->info_exempt = L->col[R_INFO] >= 0 && !strcmp(f[L->col[R_INFO]], "INFO");
     L->nd = 0;
@@ -409,10 +409,10 @@ static int map_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
         const int kept = r == R_P || r == R_N || r == R_NCAS || r == R_NCON || r == R_SIGN ||
                          r == R_NSTUDY || (r == R_FRQ && l->keep_maf);
         L->slot[r] = (kept && L->col[r] >= 0) || r == R_N ? L->nd++ : -1; /* N: always */
-        if (L->col[r] >= 0 && !(rep->used[r] = ks_strdup(ctx, f[L->col[r]]))) return KS_ENOMEM;
+        if (L->col[r] >= 0 && !(rep->used[r] = ks__strdup(ctx, f[L->col[r]]))) return KS_ENOMEM;
     }
     L->nhead = nf;
-    return (rep->signed_name = ks_strdup(ctx, sname)) ? KS_OK : KS_ENOMEM;
+    return (rep->signed_name = ks__strdup(ctx, sname)) ? KS_OK : KS_ENOMEM;
 }
 
 /* The rows kept: each one's SNP and alleles as consecutive strings in one arena, its numbers
@@ -427,9 +427,9 @@ typedef struct {
 
 static void store_free(ks_ctx *ctx, rowstore *s)
 {
-    ks_free(ctx, s->arena);
-    ks_free(ctx, s->off);
-    ks_free(ctx, s->num);
+    ks__free(ctx, s->arena);
+    ks__free(ctx, s->off);
+    ks__free(ctx, s->num);
     memset(s, 0, sizeof *s);
 }
 
@@ -441,9 +441,9 @@ static int store_row(ks_ctx *ctx, rowstore *s, const layout *L, char *const *f, 
     size_t need = s->alen;
     for (int k = 0; k < 3; k++) need += txt[k] ? strlen(txt[k]) + 1 : 0;
     int rc;
-    if ((rc = gsem_grow(ctx, (void **)&s->arena, &s->acap, need, 1)) ||
-        (rc = gsem_grow(ctx, (void **)&s->off, &s->ocap, s->n + 1, sizeof *s->off)) ||
-        (rc = gsem_grow(ctx, (void **)&s->num, &s->ncap, (s->n + 1) * (size_t)L->nd,
+    if ((rc = ks__gsem_grow(ctx, (void **)&s->arena, &s->acap, need, 1)) ||
+        (rc = ks__gsem_grow(ctx, (void **)&s->off, &s->ocap, s->n + 1, sizeof *s->off)) ||
+        (rc = ks__gsem_grow(ctx, (void **)&s->num, &s->ncap, (s->n + 1) * (size_t)L->nd,
                         sizeof *s->num)))
         return rc;
     s->off[s->n] = s->alen;
@@ -518,8 +518,8 @@ static int row_cells(ks_ctx *ctx, const char *path, size_t line, char *const *f,
             continue;
         }
         if (k == R_SNP || k == R_A1 || k == R_A2) continue;
-        if (gsem_parse_num(cell, &v[k], NULL) != 1 || isnan(v[k]) || strpbrk(cell, "xX"))
-            return ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path,
+        if (ks__gsem_parse_num(cell, &v[k], NULL) != 1 || isnan(v[k]) || strpbrk(cell, "xX"))
+            return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path,
                            line, c + 1, cell, names[k]);
     }
     return miss;
@@ -527,20 +527,20 @@ static int row_cells(ks_ctx *ctx, const char *path, size_t line, char *const *f,
 
 /* Stream the data rows: each through the row rules, the survivors stored. */
 static int scan_rows(ks_ctx *ctx, const char *path, ks_text_reader *r, const layout *L,
-                     const gsem_snplist *merge, const ks_munge_options *o,
-                     const ks_munge_ldsc_options *l, ks_munge_report *rep, rowstore *s, int *n_int,
-                     const gsem_progress *pr)
+                     const ks__gsem_snplist *merge, const ks_gsem_munge_options *o,
+                     const ks_gsem_munge_ldsc_options *l, ks_gsem_munge_report *rep, rowstore *s, int *n_int,
+                     const ks__gsem_progress *pr)
 {
-    ks_munge_ldsc_report *lr = &rep->ldsc;
+    ks_gsem_munge_ldsc_report *lr = &rep->ldsc;
     size_t nf, line;
     char *const *f;
     double v[NR];
     int rc;
     *n_int = L->col[R_N] >= 0;
     while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
-        if ((++rep->rows & 65535) == 0) gsem_progress_report(pr, r);
+        if ((++rep->rows & 65535) == 0) ks__gsem_progress_report(pr, r);
         if (nf > L->nhead)
-            return ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, more than the header's %zu", path,
+            return ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, more than the header's %zu", path,
                            line, nf, L->nhead);
         if (nf < L->nhead) rep->short_rows++;
         const int miss = row_cells(ctx, path, line, f, nf, L, lr->used, v, n_int);
@@ -549,7 +549,7 @@ static int scan_rows(ks_ctx *ctx, const char *path, ks_text_reader *r, const lay
             lr->na++;
             continue;
         }
-        if (merge && gsem_snplist_find(merge, f[L->col[R_SNP]]) < 0) {
+        if (merge && ks__gsem_snplist_find(merge, f[L->col[R_SNP]]) < 0) {
             lr->not_in_merge++;
             continue;
         }
@@ -569,32 +569,32 @@ static int scan_rows(ks_ctx *ctx, const char *path, ks_text_reader *r, const lay
         lr->p_out_of_range += !p_ok;
         if (keep && !p_ok) keep = 0, lr->p_bad++;
         if (keep && !l->no_alleles &&
-            !valid_snp(gsem_allele(f[L->col[R_A1]], 1), gsem_allele(f[L->col[R_A2]], 1)))
+            !valid_snp(ks__gsem_allele(f[L->col[R_A1]], 1), ks__gsem_allele(f[L->col[R_A2]], 1)))
             keep = 0, lr->alleles_bad++;
         if (keep && (rc = store_row(ctx, s, L, f, v, !l->no_alleles))) return rc;
     }
-    gsem_progress_report(pr, r);
+    ks__gsem_progress_report(pr, r);
     return rc < 0 ? rc : KS_OK;
 }
 
 /* The first row of each SNP name. */
 static int drop_duplicates(ks_ctx *ctx, rowstore *s, const layout *L, size_t *removed)
 {
-    const char **name = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *name);
-    unsigned char *keep = ks_malloc(ctx, s->n ? s->n : 1);
-    gsem_index ix = {NULL, NULL, 0, NULL, 0};
+    const char **name = ks__malloc_array(ctx, s->n ? s->n : 1, sizeof *name);
+    unsigned char *keep = ks__malloc(ctx, s->n ? s->n : 1);
+    ks__gsem_index ix = {NULL, NULL, 0, NULL, 0};
     int rc = name && keep ? KS_OK : KS_ENOMEM;
     for (size_t i = 0; !rc && i < s->n; i++) name[i] = row_text(s, i, 0);
-    if (!rc) rc = gsem_index_build(ctx, name, s->n, &ix);
+    if (!rc) rc = ks__gsem_index_build(ctx, name, s->n, &ix);
     if (!rc) {
-        for (size_t i = 0; i < s->n; i++) keep[i] = gsem_index_find(&ix, name[i]) == (int64_t)i;
+        for (size_t i = 0; i < s->n; i++) keep[i] = ks__gsem_index_find(&ix, name[i]) == (int64_t)i;
         const size_t n0 = s->n;
         store_keep(s, L->nd, keep);
         *removed = n0 - s->n;
     }
-    gsem_index_free(ctx, &ix);
-    ks_free(ctx, name);
-    ks_free(ctx, keep);
+    ks__gsem_index_free(ctx, &ix);
+    ks__free(ctx, name);
+    ks__free(ctx, keep);
     return rc;
 }
 
@@ -639,14 +639,14 @@ static int n_from_cases(ks_ctx *ctx, rowstore *s, const layout *L)
         x[sn] = x[sa] + x[so];
         if (isnan(top) || x[sn] > top) top = x[sn];
     }
-    double *p = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *p);
+    double *p = ks__malloc_array(ctx, s->n ? s->n : 1, sizeof *p);
     if (!p) return KS_ENOMEM;
     for (size_t i = 0; i < s->n; i++) {
         const double *x = s->num + i * (size_t)nd, pi = x[sa] / x[sn];
         if (x[sn] == top && !isnan(pi)) p[at++] = pi;
     }
     const double pm = at ? ks_mean(p, at) : NAN;
-    ks_free(ctx, p);
+    ks__free(ctx, p);
     for (size_t i = 0; i < s->n; i++) {
         double *x = s->num + i * (size_t)nd;
         x[sn] = x[sn] * (x[sa] / x[sn]) / pm;
@@ -656,26 +656,26 @@ static int n_from_cases(ks_ctx *ctx, rowstore *s, const layout *L)
 
 /* munge_sumstats's process_n: N per row (N_CAS + N_CON, the N column, or one N for all), the N
  * filter, or the NSTUDY filter where there is no N. */
-static int process_n(ks_ctx *ctx, rowstore *s, const layout *L, const ks_munge_options *o,
-                     const ks_munge_ldsc_options *l, ks_munge_ldsc_report *lr)
+static int process_n(ks_ctx *ctx, rowstore *s, const layout *L, const ks_gsem_munge_options *o,
+                     const ks_gsem_munge_ldsc_options *l, ks_gsem_munge_ldsc_report *lr)
 {
     const int nd = L->nd, sn = L->slot[R_N];
     const int cc = L->col[R_NCAS] >= 0 && L->col[R_NCON] >= 0;
     int rc = cc ? n_from_cases(ctx, s, L) : KS_OK;
-    unsigned char *keep = rc ? NULL : ks_malloc(ctx, s->n ? s->n : 1);
+    unsigned char *keep = rc ? NULL : ks__malloc(ctx, s->n ? s->n : 1);
     if (!keep) return KS_ENOMEM;
     if (cc || L->col[R_N] >= 0) {
         if (l->n_min != 0.0) {
             lr->n_min = l->n_min;
         } else {
-            double *v = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *v);
+            double *v = ks__malloc_array(ctx, s->n ? s->n : 1, sizeof *v);
             if (!v) {
-                ks_free(ctx, keep);
+                ks__free(ctx, keep);
                 return KS_ENOMEM;
             }
             for (size_t i = 0; i < s->n; i++) v[i] = s->num[i * (size_t)nd + sn];
             lr->n_min = quantile(v, s->n, 0.9) / 1.5;
-            ks_free(ctx, v);
+            ks__free(ctx, v);
         }
         keep_at_least(s, nd, sn, lr->n_min, keep, &lr->n_low);
         store_keep(s, nd, keep);
@@ -699,7 +699,7 @@ static int process_n(ks_ctx *ctx, rowstore *s, const layout *L, const ks_munge_o
         lr->n_invalid += !keep[i];
     }
     store_keep(s, nd, keep);
-    ks_free(ctx, keep);
+    ks__free(ctx, keep);
     if (L->N_cas != 0.0 && L->N_con != 0.0) {
         lr->N_cas = L->N_cas;
         lr->N_con = L->N_con;
@@ -710,18 +710,18 @@ static int process_n(ks_ctx *ctx, rowstore *s, const layout *L, const ks_munge_o
 /* The median check of the signed statistic, then Z = sqrt(chi2.isf(P, 1)) signed by it, in
  * place of P. */
 static int signed_z(ks_ctx *ctx, const char *path, rowstore *s, const layout *L,
-                    const ks_munge_ldsc_options *l, ks_munge_ldsc_report *lr)
+                    const ks_gsem_munge_ldsc_options *l, ks_gsem_munge_ldsc_report *lr)
 {
     const int nd = L->nd, sp = L->slot[R_P], ss = L->slot[R_SIGN];
     if (!l->a1_inc) {
-        double *v = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *v);
+        double *v = ks__malloc_array(ctx, s->n ? s->n : 1, sizeof *v);
         if (!v) return KS_ENOMEM;
         for (size_t i = 0; i < s->n; i++) v[i] = s->num[i * (size_t)nd + ss];
-        lr->median_signed = gsem_median(v, s->n);
+        lr->median_signed = ks__gsem_median(v, s->n);
         lr->signed_null = L->null;
-        ks_free(ctx, v);
+        ks__free(ctx, v);
         if (fabs(lr->median_signed - L->null) > 0.1)
-            return ks_fail(ctx, KS_EPARSE,
+            return ks__fail(ctx, KS_EPARSE,
                            "%s: the median of the signed statistic %s is %.4g, "
                            "should be close to %g (within 0.1): this column may "
                            "be mislabeled (name it with signed_sumstats "
@@ -730,7 +730,7 @@ static int signed_z(ks_ctx *ctx, const char *path, rowstore *s, const layout *L,
     }
     for (size_t i = 0; i < s->n; i++) {
         double *x = s->num + i * (size_t)nd;
-        const double z = gsem_z_from_p(x[sp], NAN);
+        const double z = ks__gsem_z_from_p(x[sp], NAN);
         x[sp] = !l->a1_inc && x[ss] < L->null ? -z : z;
     }
     return KS_OK;
@@ -745,35 +745,35 @@ static int alleles_match(int a1, int a2, int b1, int b2)
 }
 
 /* With a merge list: for each of its SNPs the row written (-1: a blank row). */
-static int merge_rows(ks_ctx *ctx, const char *path, const rowstore *s, const gsem_snplist *m,
-                      int64_t *pick, ks_munge_ldsc_report *lr)
+static int merge_rows(ks_ctx *ctx, const char *path, const rowstore *s, const ks__gsem_snplist *m,
+                      int64_t *pick, ks_gsem_munge_ldsc_report *lr)
 {
-    const char **name = ks_malloc_array(ctx, s->n ? s->n : 1, sizeof *name);
-    gsem_index ix = {NULL, NULL, 0, NULL, 0};
+    const char **name = ks__malloc_array(ctx, s->n ? s->n : 1, sizeof *name);
+    ks__gsem_index ix = {NULL, NULL, 0, NULL, 0};
     if (!name) return KS_ENOMEM;
     for (size_t i = 0; i < s->n; i++) name[i] = row_text(s, i, 0);
-    int rc = gsem_index_build(ctx, name, s->n, &ix);
+    int rc = ks__gsem_index_build(ctx, name, s->n, &ix);
     size_t found = 0;
     for (size_t i = 0; !rc && i < m->n; i++) {
-        const int64_t k = gsem_index_find(&ix, m->name[i]);
+        const int64_t k = ks__gsem_index_find(&ix, m->name[i]);
         pick[i] = k;
         if (k < 0) {
             lr->merge_missing++;
             continue;
         }
         found++;
-        if (!alleles_match(gsem_allele(row_text(s, (size_t)k, 1), 1),
-                           gsem_allele(row_text(s, (size_t)k, 2), 1),
-                           gsem_allele(m->arena + m->a1off[i], 1),
-                           gsem_allele(m->arena + m->a2off[i], 1))) {
+        if (!alleles_match(ks__gsem_allele(row_text(s, (size_t)k, 1), 1),
+                           ks__gsem_allele(row_text(s, (size_t)k, 2), 1),
+                           ks__gsem_allele(m->arena + m->a1off[i], 1),
+                           ks__gsem_allele(m->arena + m->a2off[i], 1))) {
             pick[i] = -1;
             lr->merge_mismatch++;
         }
     }
-    gsem_index_free(ctx, &ix);
-    ks_free(ctx, name);
+    ks__gsem_index_free(ctx, &ix);
+    ks__free(ctx, name);
     if (!rc && lr->merge_mismatch >= found)
-        rc = ks_fail(ctx, KS_EPARSE,
+        rc = ks__fail(ctx, KS_EPARSE,
                      "%s: all %zu SNPs have alleles that do not match the merge "
                      "list's",
                      path, found);
@@ -806,9 +806,9 @@ static int out_columns(const layout *L, int merged, int keep_maf, int *oc)
 
 /* Z^2 of the rows written: mean, median / 0.4549, max, and how many exceed 29. */
 static int chisq_stats(ks_ctx *ctx, const rowstore *s, const layout *L, const int64_t *pick,
-                       size_t nout, ks_munge_ldsc_report *lr)
+                       size_t nout, ks_gsem_munge_ldsc_report *lr)
 {
-    double *c = ks_malloc_array(ctx, nout ? nout : 1, sizeof *c);
+    double *c = ks__malloc_array(ctx, nout ? nout : 1, sizeof *c);
     if (!c) return KS_ENOMEM;
     size_t m = 0;
     lr->max_chisq = NAN;
@@ -822,15 +822,15 @@ static int chisq_stats(ks_ctx *ctx, const rowstore *s, const layout *L, const in
         m++;
     }
     lr->mean_chisq = m ? ks_mean(c, m) : NAN;
-    lr->lambda_gc = gsem_median(c, m) / 0.4549;
-    ks_free(ctx, c);
+    lr->lambda_gc = ks__gsem_median(c, m) / 0.4549;
+    ks__free(ctx, c);
     return KS_OK;
 }
 
 /* Write the rows (pick[i]: the row of output line i, -1 blank; NULL: the rows in order). */
 static int write_rows(ks_ctx *ctx, const char *out_path, const rowstore *s, const layout *L,
-                      const gsem_snplist *m, const int64_t *pick, size_t nout, int n_int,
-                      const ks_munge_ldsc_options *l, ks_text_group *g)
+                      const ks__gsem_snplist *m, const int64_t *pick, size_t nout, int n_int,
+                      const ks_gsem_munge_ldsc_options *l, ks_text_group *g)
 {
     int oc[6];
     const int noc = out_columns(L, m != NULL, l->keep_maf, oc);
@@ -873,16 +873,16 @@ static int write_rows(ks_ctx *ctx, const char *out_path, const rowstore *s, cons
     return ks_text_commit(w);
 }
 
-int gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const gsem_snplist *merge,
-                   const ks_munge_options *o, ks_munge_report *rep, const gsem_progress *pr)
+int ks__gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__gsem_snplist *merge,
+                   const ks_gsem_munge_options *o, ks_gsem_munge_report *rep, const ks__gsem_progress *pr)
 {
-    const ks_munge_ldsc_options d = KS_MUNGE_LDSC_OPTIONS_INIT, *l = o->ldsc ? o->ldsc : &d;
-    ks_munge_ldsc_report *lr = &rep->ldsc;
+    const ks_gsem_munge_ldsc_options d = KS_GSEM_MUNGE_LDSC_OPTIONS_INIT, *l = o->ldsc ? o->ldsc : &d;
+    ks_gsem_munge_ldsc_report *lr = &rep->ldsc;
     lr->N_cas = lr->N_con = lr->N_const = lr->n_min = lr->nstudy_min = NAN;
     lr->median_signed = lr->signed_null = lr->mean_chisq = lr->lambda_gc = lr->max_chisq = NAN;
     lr->merge_snps = merge ? merge->n : 0;
     if (merge && l->no_alleles)
-        return ks_fail(ctx, KS_EINVAL,
+        return ks__fail(ctx, KS_EINVAL,
                        "munge (ldsc): no_alleles and a merge-alleles list are not "
                        "compatible");
     ks_text_reader *r;
@@ -895,7 +895,7 @@ int gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const gs
     char *const *f;
     int n_int = 0;
     if ((rc = ks_text_next(r, &nf, &f, &line)) != 1) {
-        if (rc == 0) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
+        if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
         ks_text_close(r);
         return rc;
     }
@@ -903,7 +903,7 @@ int gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const gs
     if (!rc) rc = scan_rows(ctx, path, r, &L, merge, o, l, rep, &s, &n_int, pr);
     ks_text_close(r);
     if (!rc && s.n == 0)
-        rc = ks_fail(ctx, KS_EEMPTY, "%s: no SNPs remain after the filters (%zu rows read)", path,
+        rc = ks__fail(ctx, KS_EEMPTY, "%s: no SNPs remain after the filters (%zu rows read)", path,
                      rep->rows);
     if (!rc) rc = drop_duplicates(ctx, &s, &L, &lr->duplicates);
     if (!rc) rc = process_n(ctx, &s, &L, o, l, lr);
@@ -911,7 +911,7 @@ int gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const gs
     size_t nout = s.n;
     if (!rc && merge) {
         nout = merge->n;
-        pick = ks_malloc_array(ctx, nout ? nout : 1, sizeof *pick);
+        pick = ks__malloc_array(ctx, nout ? nout : 1, sizeof *pick);
         rc = pick ? merge_rows(ctx, path, &s, merge, pick, lr) : KS_ENOMEM;
     }
     if (!rc) rc = chisq_stats(ctx, &s, &L, pick, nout, lr);
@@ -920,7 +920,7 @@ int gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const gs
         rep->written = nout;
         lr->nonmissing = merge ? nout - lr->merge_missing - lr->merge_mismatch : nout;
     }
-    ks_free(ctx, pick);
+    ks__free(ctx, pick);
     store_free(ctx, &s);
     return rc;
 }

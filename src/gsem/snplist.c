@@ -7,34 +7,34 @@
 
 #include "gsem_internal.h"
 
-int64_t gsem_snplist_find(const gsem_snplist *s, const char *name)
+int64_t ks__gsem_snplist_find(const ks__gsem_snplist *s, const char *name)
 {
-    return gsem_index_find(&s->index, name);
+    return ks__gsem_index_find(&s->index, name);
 }
 
-void gsem_snplist_free(ks_ctx *ctx, gsem_snplist *s)
+void ks__gsem_snplist_free(ks_ctx *ctx, ks__gsem_snplist *s)
 {
-    ks_free(ctx, s->arena);
-    ks_free(ctx, s->off);
-    ks_free(ctx, s->a1off);
-    ks_free(ctx, s->a2off);
-    ks_free(ctx, s->a1);
-    ks_free(ctx, s->a2);
-    ks_free(ctx, s->rank);
-    ks_free(ctx, s->name);
-    gsem_index_free(ctx, &s->index);
+    ks__free(ctx, s->arena);
+    ks__free(ctx, s->off);
+    ks__free(ctx, s->a1off);
+    ks__free(ctx, s->a2off);
+    ks__free(ctx, s->a1);
+    ks__free(ctx, s->a2);
+    ks__free(ctx, s->rank);
+    ks__free(ctx, s->name);
+    ks__gsem_index_free(ctx, &s->index);
     memset(s, 0, sizeof *s);
 }
 
 static int cmp_name(const void *a, const void *b, void *ctx)
 {
-    const gsem_snplist *s = ctx;
+    const ks__gsem_snplist *s = ctx;
     const uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
     const int c = strcmp(s->name[i], s->name[j]);
     return c ? c : (i > j) - (i < j);
 }
 
-int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out)
+int ks__gsem_snplist_read(ks_ctx *ctx, const char *path, ks__gsem_snplist *out)
 {
     memset(out, 0, sizeof *out);
     ks_text_reader *r;
@@ -49,22 +49,22 @@ int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out)
     while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
         if (header) {
             static const char *const want[3] = {"SNP", "A1", "A2"};
-            if ((rc = gsem_header(ctx, path, f, nf, want, 3, col))) goto fail;
+            if ((rc = ks__gsem_header(ctx, path, f, nf, want, 3, col))) goto fail;
             header = 0;
             continue;
         }
         if (nf <= (size_t)col[0] || nf <= (size_t)col[1] || nf <= (size_t)col[2]) {
-            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, fewer than the header's", path, line,
+            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, fewer than the header's", path, line,
                          nf);
             goto fail;
         }
         const char *txt[3] = {f[col[0]], f[col[1]], f[col[2]]};
         size_t need = alen;
         for (int k = 0; k < 3; k++) need += strlen(txt[k]) + 1;
-        if ((rc = gsem_grow(ctx, (void **)&arena, &acap, need, 1)) ||
-            (rc = gsem_grow(ctx, (void **)&off, &cap, n + 1, sizeof *off)) ||
-            (rc = gsem_grow(ctx, (void **)&a1o, &cap1, n + 1, sizeof *a1o)) ||
-            (rc = gsem_grow(ctx, (void **)&a2o, &cap2, n + 1, sizeof *a2o)))
+        if ((rc = ks__gsem_grow(ctx, (void **)&arena, &acap, need, 1)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&off, &cap, n + 1, sizeof *off)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&a1o, &cap1, n + 1, sizeof *a1o)) ||
+            (rc = ks__gsem_grow(ctx, (void **)&a2o, &cap2, n + 1, sizeof *a2o)))
             goto fail;
         size_t *dst[3] = {off, a1o, a2o};
         for (int k = 0; k < 3; k++) {
@@ -77,11 +77,11 @@ int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out)
     }
     if (rc < 0) goto fail;
     if (header) {
-        rc = ks_fail(ctx, KS_EPARSE, "%s: empty reference list", path);
+        rc = ks__fail(ctx, KS_EPARSE, "%s: empty reference list", path);
         goto fail;
     }
     if (n >= UINT32_MAX / 2) {
-        rc = ks_fail(ctx, KS_EINVAL, "%s: %zu SNPs are too many", path, n);
+        rc = ks__fail(ctx, KS_EINVAL, "%s: %zu SNPs are too many", path, n);
         goto fail;
     }
     ks_text_close(r);
@@ -93,36 +93,36 @@ int gsem_snplist_read(ks_ctx *ctx, const char *path, gsem_snplist *out)
     out->a2off = a2o;
     arena = NULL;
     off = a1o = a2o = NULL;
-    out->name = ks_malloc_array(ctx, n ? n : 1, sizeof *out->name);
-    out->a1 = ks_malloc(ctx, n ? n : 1);
-    out->a2 = ks_malloc(ctx, n ? n : 1);
-    out->rank = ks_malloc_array(ctx, n ? n : 1, sizeof *out->rank);
-    uint32_t *order = ks_malloc_array(ctx, n ? n : 1, sizeof *order);
+    out->name = ks__malloc_array(ctx, n ? n : 1, sizeof *out->name);
+    out->a1 = ks__malloc(ctx, n ? n : 1);
+    out->a2 = ks__malloc(ctx, n ? n : 1);
+    out->rank = ks__malloc_array(ctx, n ? n : 1, sizeof *out->rank);
+    uint32_t *order = ks__malloc_array(ctx, n ? n : 1, sizeof *order);
     if (!out->name || !out->a1 || !out->a2 || !out->rank || !order) {
-        ks_free(ctx, order);
-        gsem_snplist_free(ctx, out);
+        ks__free(ctx, order);
+        ks__gsem_snplist_free(ctx, out);
         return KS_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        out->a1[i] = (signed char)gsem_allele(out->arena + out->a1off[i], 0);
-        out->a2[i] = (signed char)gsem_allele(out->arena + out->a2off[i], 0);
+        out->a1[i] = (signed char)ks__gsem_allele(out->arena + out->a1off[i], 0);
+        out->a2[i] = (signed char)ks__gsem_allele(out->arena + out->a2off[i], 0);
         out->name[i] = out->arena + out->off[i];
         order[i] = (uint32_t)i;
     }
-    if (gsem_index_build(ctx, out->name, n, &out->index)) {
-        ks_free(ctx, order);
-        gsem_snplist_free(ctx, out);
+    if (ks__gsem_index_build(ctx, out->name, n, &out->index)) {
+        ks__free(ctx, order);
+        ks__gsem_snplist_free(ctx, out);
         return KS_ENOMEM;
     }
     qsort_r(order, n, sizeof *order, cmp_name, out);
     for (size_t i = 0; i < n; i++) out->rank[order[i]] = (uint32_t)i;
-    ks_free(ctx, order);
+    ks__free(ctx, order);
     return KS_OK;
 fail:
     ks_text_close(r);
-    ks_free(ctx, arena);
-    ks_free(ctx, off);
-    ks_free(ctx, a1o);
-    ks_free(ctx, a2o);
+    ks__free(ctx, arena);
+    ks__free(ctx, off);
+    ks__free(ctx, a1o);
+    ks__free(ctx, a2o);
     return rc;
 }

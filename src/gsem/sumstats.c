@@ -28,20 +28,20 @@ typedef struct {
     double *maf;
     unsigned char *kept; /* by the MAF and ambig filters */
     size_t nkept;
-    gsem_index index;
+    ks__gsem_index index;
 } sref;
 
 static void sref_free(ks_ctx *ctx, sref *s)
 {
-    ks_free(ctx, s->arena);
-    ks_free(ctx, s->cell);
-    ks_free(ctx, s->colname);
-    ks_free(ctx, s->name);
-    ks_free(ctx, s->a1);
-    ks_free(ctx, s->a2);
-    ks_free(ctx, s->maf);
-    ks_free(ctx, s->kept);
-    gsem_index_free(ctx, &s->index);
+    ks__free(ctx, s->arena);
+    ks__free(ctx, s->cell);
+    ks__free(ctx, s->colname);
+    ks__free(ctx, s->name);
+    ks__free(ctx, s->a1);
+    ks__free(ctx, s->a2);
+    ks__free(ctx, s->maf);
+    ks__free(ctx, s->kept);
+    ks__gsem_index_free(ctx, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -54,7 +54,7 @@ static int64_t file_allele(const char *s, int keep_indel)
         const int c = s[1] ? 0 : toupper((unsigned char)s[0]);
         if (c != 'A' && c != 'C' && c != 'G' && c != 'T') return GSEM_NA;
     }
-    return gsem_allele_key(s, 1);
+    return ks__gsem_allele_key(s, 1);
 }
 
 static int ambiguous(const char *a1, const char *a2)
@@ -75,19 +75,19 @@ static int sref_read(ks_ctx *ctx, const char *path, double maf_filter, int ambig
     while ((got = ks_text_next(r, &nf, &f, &line)) == 1) {
         if (header) {
             static const char *const want[4] = {"SNP", "A1", "A2", "MAF"};
-            if ((rc = gsem_header(ctx, path, f, nf, want, 4, col))) break;
+            if ((rc = ks__gsem_header(ctx, path, f, nf, want, 4, col))) break;
             s->ncol = nf;
-            if (!(s->colname = ks_malloc_array(ctx, nf, sizeof *s->colname))) {
+            if (!(s->colname = ks__malloc_array(ctx, nf, sizeof *s->colname))) {
                 rc = KS_ENOMEM;
                 break;
             }
-        } else if ((rc = gsem_fields(ctx, path, line, nf, s->ncol)) ||
-                   (rc = gsem_grow(ctx, (void **)&s->cell, &ccap, ncell + nf,
+        } else if ((rc = ks__gsem_fields(ctx, path, line, nf, s->ncol)) ||
+                   (rc = ks__gsem_grow(ctx, (void **)&s->cell, &ccap, ncell + nf,
                                    sizeof *s->cell)))
             break;
         size_t need = alen;
         for (size_t j = 0; j < nf; j++) need += strlen(f[j]) + 1;
-        if ((rc = gsem_grow(ctx, (void **)&s->arena, &acap, need, 1))) break;
+        if ((rc = ks__gsem_grow(ctx, (void **)&s->arena, &acap, need, 1))) break;
         size_t *dst = header ? s->colname : s->cell + ncell;
         for (size_t j = 0; j < nf; j++) {
             const size_t l = strlen(f[j]) + 1;
@@ -103,28 +103,28 @@ static int sref_read(ks_ctx *ctx, const char *path, double maf_filter, int ambig
     }
     if (!rc && got < 0) rc = got;
     ks_text_close(r);
-    if (!rc && !s->ncol) rc = ks_fail(ctx, KS_EPARSE, "%s: empty reference file", path);
+    if (!rc && !s->ncol) rc = ks__fail(ctx, KS_EPARSE, "%s: empty reference file", path);
     if (!rc && s->n >= UINT32_MAX / 2)
-        rc = ks_fail(ctx, KS_EINVAL, "%s: %zu SNPs are too many", path, s->n);
+        rc = ks__fail(ctx, KS_EINVAL, "%s: %zu SNPs are too many", path, s->n);
     const size_t n = s->n;
     if (!rc) {
-        s->name = ks_malloc_array(ctx, n ? n : 1, sizeof *s->name);
-        s->a1 = ks_malloc_array(ctx, n ? n : 1, sizeof *s->a1);
-        s->a2 = ks_malloc_array(ctx, n ? n : 1, sizeof *s->a2);
-        s->maf = ks_malloc_array(ctx, n ? n : 1, sizeof *s->maf);
-        s->kept = ks_malloc(ctx, n ? n : 1);
+        s->name = ks__malloc_array(ctx, n ? n : 1, sizeof *s->name);
+        s->a1 = ks__malloc_array(ctx, n ? n : 1, sizeof *s->a1);
+        s->a2 = ks__malloc_array(ctx, n ? n : 1, sizeof *s->a2);
+        s->maf = ks__malloc_array(ctx, n ? n : 1, sizeof *s->maf);
+        s->kept = ks__malloc(ctx, n ? n : 1);
         if (!s->name || !s->a1 || !s->a2 || !s->maf || !s->kept) rc = KS_ENOMEM;
     }
     for (size_t i = 0; i < n && !rc; i++) {
         const size_t *c = s->cell + i * s->ncol;
         const char *a1 = s->arena + c[col[1]], *a2 = s->arena + c[col[2]];
         s->name[i] = s->arena + c[col[0]];
-        s->a1[i] = gsem_allele_key(a1, 0);
-        s->a2[i] = gsem_allele_key(a2, 0);
+        s->a1[i] = ks__gsem_allele_key(a1, 0);
+        s->a2[i] = ks__gsem_allele_key(a2, 0);
         const char *m = s->arena + c[col[3]];
-        const int pr = gsem_parse_num(m, &s->maf[i], NULL);
+        const int pr = ks__gsem_parse_num(m, &s->maf[i], NULL);
         if (pr < 0) {
-            rc = ks_fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column MAF", path,
+            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column MAF", path,
                          i + 2, col[3] + 1, m);
             break;
         }
@@ -132,11 +132,11 @@ static int sref_read(ks_ctx *ctx, const char *path, double maf_filter, int ambig
         s->kept[i] = s->maf[i] >= maf_filter && !(ambig && ambiguous(a1, a2));
         s->nkept += s->kept[i];
     }
-    if (!rc) rc = gsem_index_build(ctx, s->name, n, &s->index);
+    if (!rc) rc = ks__gsem_index_build(ctx, s->name, n, &s->index);
     for (size_t i = 0; i < n && !rc; i++) {
-        const int64_t first = gsem_index_find(&s->index, s->name[i]);
+        const int64_t first = ks__gsem_index_find(&s->index, s->name[i]);
         if ((size_t)first != i)
-            rc = ks_fail(ctx, KS_EPARSE,
+            rc = ks__fail(ctx, KS_EPARSE,
                          "%s:%zu: SNP %s is listed again (first on line %lld); the reference "
                          "must name each SNP once",
                          path, i + 2, s->name[i], (long long)first + 2);
@@ -172,10 +172,10 @@ static int direction_ok(const char *s)
 typedef struct {
     const char *const *paths;
     const sref *ref;
-    const ks_sumstats_options *o;
-    ks_sumstats_report *reports;
+    const ks_gsem_sumstats_options *o;
+    ks_gsem_sumstats_report *reports;
     double *beta, *se; /* k x ref->n, NaN where a trait has no value */
-    gsem_progress pr;
+    ks__gsem_progress pr;
 } sumstats_job;
 
 static int flag(const int *v, size_t i) { return v && v[i]; }
@@ -184,7 +184,7 @@ static int flag(const int *v, size_t i) { return v && v[i]; }
 typedef struct {
     ks_ctx *ctx;
     const char *path;
-    ks_sumstats_report *rep;
+    ks_gsem_sumstats_report *rep;
     srows *m;
     const int *col;
     int32_t *seen; /* per reference SNP: -1 not seen, -2 repeated, else its row */
@@ -195,7 +195,7 @@ typedef struct {
 static int sumstats_row(void *arg, char *const *f, size_t nf, size_t line, int64_t k)
 {
     sumstats_scan *s = arg;
-    ks_sumstats_report *rep = s->rep;
+    ks_gsem_sumstats_report *rep = s->rep;
     const int *col = s->col;
     int rc;
     srow x;
@@ -204,12 +204,12 @@ static int sumstats_row(void *arg, char *const *f, size_t nf, size_t line, int64
     x.a1 = (size_t)col[GC_A1] < nf ? file_allele(f[col[GC_A1]], s->keep_indel) : GSEM_NA;
     x.a2 = (size_t)col[GC_A2] < nf ? file_allele(f[col[GC_A2]], s->keep_indel) : GSEM_NA;
     x.dir_ok = (size_t)col[GC_DIRECTION] < nf && direction_ok(f[col[GC_DIRECTION]]);
-    if ((rc = gsem_cell(s->ctx, s->path, line, col, GC_P, f, nf, &x.p, &x.logp)) ||
-        (rc = gsem_cell(s->ctx, s->path, line, col, GC_EFFECT, f, nf, &x.eff, NULL)) ||
-        (rc = gsem_cell(s->ctx, s->path, line, col, GC_SE, f, nf, &x.se, NULL)) ||
-        (rc = gsem_cell(s->ctx, s->path, line, col, GC_N, f, nf, &x.n, NULL)) ||
-        (rc = gsem_cell(s->ctx, s->path, line, col, GC_INFO, f, nf, &x.info, NULL)) ||
-        (rc = gsem_cell(s->ctx, s->path, line, col, GC_MAF, f, nf, &x.maf, NULL)))
+    if ((rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_P, f, nf, &x.p, &x.logp)) ||
+        (rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_EFFECT, f, nf, &x.eff, NULL)) ||
+        (rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_SE, f, nf, &x.se, NULL)) ||
+        (rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_N, f, nf, &x.n, NULL)) ||
+        (rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_INFO, f, nf, &x.info, NULL)) ||
+        (rc = ks__gsem_cell(s->ctx, s->path, line, col, GC_MAF, f, nf, &x.maf, NULL)))
         return rc;
     if (s->n_given > 0) x.n = s->n_given;
     /* an rsID seen again: every copy goes */
@@ -225,7 +225,7 @@ static int sumstats_row(void *arg, char *const *f, size_t nf, size_t line, int64
         rep->duplicated += 2;
         return KS_OK;
     }
-    if ((rc = gsem_grow(s->ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows)))
+    if ((rc = ks__gsem_grow(s->ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows)))
         return rc;
     *seen = (int32_t)m->n;
     m->rows[m->n++] = x;
@@ -235,43 +235,43 @@ static int sumstats_row(void *arg, char *const *f, size_t nf, size_t line, int64
 static int read_rows(ks_ctx *ctx, const sumstats_job *J, size_t t, srows *m, int col[GC_NCOL])
 {
     const char *path = J->paths[t];
-    const ks_sumstats_options *o = J->o;
-    ks_sumstats_report *rep = &J->reports[t];
+    const ks_gsem_sumstats_options *o = J->o;
+    ks_gsem_sumstats_report *rep = &J->reports[t];
     const int n_given = o->N && o->N[t] > 0;
     const int need_n = (flag(o->ols, t) && !flag(o->betas, t)) || flag(o->linprob, t);
     const int need_se = flag(o->se_logit, t) ||
                         !(flag(o->linprob, t) || flag(o->ols, t) || flag(o->se_logit, t));
-    gsem_progress pr = J->pr;
+    ks__gsem_progress pr = J->pr;
     pr.me = t;
-    int32_t *seen = ks_malloc_array(ctx, J->ref->n ? J->ref->n : 1, sizeof *seen);
+    int32_t *seen = ks__malloc_array(ctx, J->ref->n ? J->ref->n : 1, sizeof *seen);
     if (!seen) return KS_ENOMEM;
     for (size_t i = 0; i < J->ref->n; i++) seen[i] = -1;
     ks_text_reader *r;
     int rc = ks_text_open(ctx, path, 0, &r);
     if (rc) {
-        ks_free(ctx, seen);
+        ks__free(ctx, seen);
         return rc;
     }
     size_t nf, line;
     char *const *f;
     rc = ks_text_next(r, &nf, &f, &line);
-    if (rc == 0) rc = ks_fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
+    if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
     if (rc == 1) {
         double n_factor;
-        const gsem_colspec spec = {
+        const ks__gsem_colspec spec = {
             o->columns, GC_NCOL, n_given, flag(o->ols, t) || flag(o->linprob, t), 0,
             1u << GC_SNP | 1u << GC_A1 | 1u << GC_A2 | 1u << GC_EFFECT | 1u << GC_P |
                 (unsigned)(need_n && !n_given) << GC_N | (unsigned)need_se << GC_SE};
-        rc = gsem_map_columns(ctx, path, f, nf, &spec, col, &n_factor);
-        if (!rc) rc = gsem_columns_used(ctx, f, &spec, col, rep->used);
+        rc = ks__gsem_map_columns(ctx, path, f, nf, &spec, col, &n_factor);
+        if (!rc) rc = ks__gsem_columns_used(ctx, f, &spec, col, rep->used);
         sumstats_scan s = {ctx, path, rep, m, col, seen, n_given ? o->N[t] : 0.0,
                            o->keep_indel};
-        const gsem_tally tl = {ctx, path, nf, &rep->rows, &rep->short_rows, &rep->not_in_ref, &pr};
-        if (!rc) rc = gsem_scan_rows(r, &J->ref->index, col[GC_SNP], &tl, sumstats_row, &s);
+        const ks__gsem_tally tl = {ctx, path, nf, &rep->rows, &rep->short_rows, &rep->not_in_ref, &pr};
+        if (!rc) rc = ks__gsem_scan_rows(r, &J->ref->index, col[GC_SNP], &tl, sumstats_row, &s);
     }
-    if (!rc) gsem_progress_report(&pr, r);
+    if (!rc) ks__gsem_progress_report(&pr, r);
     ks_text_close(r);
-    ks_free(ctx, seen);
+    ks__free(ctx, seen);
     return rc;
 }
 
@@ -279,14 +279,14 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
 {
     (void)tid;
     const sumstats_job *J = arg;
-    const ks_sumstats_options *o = J->o;
+    const ks_gsem_sumstats_options *o = J->o;
     const sref *ref = J->ref;
-    ks_sumstats_report *rep = &J->reports[t];
+    ks_gsem_sumstats_report *rep = &J->reports[t];
     srows m = {NULL, 0, 0};
     int col[GC_NCOL];
     int rc = read_rows(ctx, J, t, &m, col);
     if (rc) {
-        ks_free(ctx, m.rows);
+        ks__free(ctx, m.rows);
         return rc;
     }
 #define KEEP(cond, counter) GSEM_KEEP(srow, m.rows, m.n, cond, rep->counter)
@@ -309,14 +309,14 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
             m.rows[i].var = 2 * f * (1 - f);
         }
     }
-    double *v = ks_malloc_array(ctx, m.n ? m.n : 1, sizeof *v);
+    double *v = ks__malloc_array(ctx, m.n ? m.n : 1, sizeof *v);
     if (!v) {
-        ks_free(ctx, m.rows);
+        ks__free(ctx, m.rows);
         return KS_ENOMEM;
     }
     for (size_t i = 0; i < m.n; i++) v[i] = m.rows[i].eff;
-    rep->effect_is_or = nearbyint(gsem_median(v, m.n)) == 1.0; /* R's round: halves to even */
-    ks_free(ctx, v);
+    rep->effect_is_or = nearbyint(ks__gsem_median(v, m.n)) == 1.0; /* R's round: halves to even */
+    ks__free(ctx, v);
     if (rep->effect_is_or) {
         for (size_t i = 0; i < m.n; i++) m.rows[i].eff = log(m.rows[i].eff);
         KEEP(!isnan(x->eff), or_negative);
@@ -330,7 +330,7 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
         if (x->p < 1e-307) /* GenomicSEM's approximation, from the text of P (NaN P is gone) */
             z = sqrt(-2 * (isnan(x->logp) ? log(x->p) : x->logp));
         else
-            z = gsem_z_from_p(x->p, NAN);
+            z = ks__gsem_z_from_p(x->p, NAN);
         x->z = x->eff > 0 ? z : -z;
         if (ols && !flag(o->betas, t)) x->eff = x->z / sqrt(x->n * x->var);
         if (linprob) {
@@ -338,15 +338,15 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
             x->se = 1 / sqrt((x->n / 4) * x->var);
         }
         /* to the reference A1 (NA where R's test is NA) */
-        const int flip = gsem_and3(gsem_ne3(ref->a1[x->ref], x->a1),
-                                   gsem_eq3(ref->a1[x->ref], x->a2));
+        const int flip = ks__gsem_and3(ks__gsem_ne3(ref->a1[x->ref], x->a1),
+                                   ks__gsem_eq3(ref->a1[x->ref], x->a2));
         if (flip == GSEM_T3) x->eff = x->eff * -1;
         if (flip == GSEM_NA3) x->eff = NAN;
     }
-    KEEP(gsem_and3(gsem_ne3(ref->a1[x->ref], x->a1), gsem_ne3(ref->a1[x->ref], x->a2)) ==
+    KEEP(ks__gsem_and3(ks__gsem_ne3(ref->a1[x->ref], x->a1), ks__gsem_ne3(ref->a1[x->ref], x->a2)) ==
              GSEM_F3,
          a1_mismatch);
-    KEEP(gsem_and3(gsem_ne3(ref->a2[x->ref], x->a2), gsem_ne3(ref->a2[x->ref], x->a1)) ==
+    KEEP(ks__gsem_and3(ks__gsem_ne3(ref->a2[x->ref], x->a2), ks__gsem_ne3(ref->a2[x->ref], x->a1)) ==
              GSEM_F3,
          a2_mismatch);
     if (col[GC_INFO] >= 0) {
@@ -385,56 +385,56 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
     }
 #undef KEEP
     rep->mean_abs_z = rep->written ? sum_z / (double)rep->written : NAN;
-    ks_free(ctx, m.rows);
+    ks__free(ctx, m.rows);
     return KS_OK;
 }
 
 /* ---- the merge ---------------------------------------------------------------------------- */
 
-void ks_sumstats_result_free(ks_ctx *ctx, ks_sumstats_result *r)
+void ks_gsem_sumstats_result_free(ks_ctx *ctx, ks_gsem_sumstats_result *r)
 {
     if (!r) return;
     for (size_t t = 0; r->reports && t < r->k; t++)
-        for (int c = 0; c < 10; c++) ks_free(ctx, r->reports[t].used[c]);
-    ks_free(ctx, r->reports);
-    ks_free(ctx, r->colnames);
-    ks_free(ctx, r->cell);
-    ks_free(ctx, r->beta);
-    ks_free(ctx, r->se);
-    ks_free(ctx, r->arena);
-    ks_free(ctx, r);
+        for (int c = 0; c < 10; c++) ks__free(ctx, r->reports[t].used[c]);
+    ks__free(ctx, r->reports);
+    ks__free(ctx, r->colnames);
+    ks__free(ctx, r->cell);
+    ks__free(ctx, r->beta);
+    ks__free(ctx, r->se);
+    ks__free(ctx, r->arena);
+    ks__free(ctx, r);
 }
 
 int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char *refpath,
-                     const ks_sumstats_options *opt, ks_sumstats_result **out)
+                     const ks_gsem_sumstats_options *opt, ks_gsem_sumstats_result **out)
 {
     *out = NULL;
-    ks_sumstats_options o = KS_SUMSTATS_OPTIONS_INIT;
+    ks_gsem_sumstats_options o = KS_GSEM_SUMSTATS_OPTIONS_INIT;
     if (opt) o = *opt;
-    if (!k) return ks_fail(ctx, KS_EINVAL, "sumstats: no files");
+    if (!k) return ks__fail(ctx, KS_EINVAL, "sumstats: no files");
     if (!(o.info_filter >= 0.0) || !(o.maf_filter >= 0.0))
-        return ks_fail(ctx, KS_EINVAL, "sumstats: info_filter and maf_filter must be >= 0");
+        return ks__fail(ctx, KS_EINVAL, "sumstats: info_filter and maf_filter must be >= 0");
     for (size_t t = 0; t < k; t++)
         if (o.N && !isnan(o.N[t]) && !(o.N[t] > 0.0 && isfinite(o.N[t])))
-            return ks_fail(ctx, KS_EINVAL, "sumstats: N %g (file %zu, %s) is not a number > 0 "
+            return ks__fail(ctx, KS_EINVAL, "sumstats: N %g (file %zu, %s) is not a number > 0 "
                                            "(NaN: the N column)", o.N[t], t + 1, paths[t]);
     sref ref;
     int rc = sref_read(ctx, refpath, o.maf_filter, o.ambig, &ref);
     if (rc) return rc;
-    ks_sumstats_result *r = ks_calloc(ctx, 1, sizeof *r);
-    double *beta = ks_malloc_array(ctx, k * (ref.n ? ref.n : 1), sizeof *beta);
-    double *se = ks_malloc_array(ctx, k * (ref.n ? ref.n : 1), sizeof *se);
-    uint64_t *done = ks_calloc(ctx, 2 * k, sizeof *done);
-    if (r) r->reports = ks_calloc(ctx, k, sizeof *r->reports);
+    ks_gsem_sumstats_result *r = ks__calloc(ctx, 1, sizeof *r);
+    double *beta = ks__malloc_array(ctx, k * (ref.n ? ref.n : 1), sizeof *beta);
+    double *se = ks__malloc_array(ctx, k * (ref.n ? ref.n : 1), sizeof *se);
+    uint64_t *done = ks__calloc(ctx, 2 * k, sizeof *done);
+    if (r) r->reports = ks__calloc(ctx, k, sizeof *r->reports);
     if (!r || !r->reports || !beta || !se || !done) rc = KS_ENOMEM;
     if (r) r->k = k;
     for (size_t i = 0; !rc && i < k * ref.n; i++) beta[i] = se[i] = NAN;
     sumstats_job job = {paths, &ref, &o, r ? r->reports : NULL, beta, se,
                         {ctx, "sumstats", done, k, 0}};
-    if (!rc) rc = gsem_each(ctx, k, gsem_file_bytes(paths, k), sumstats_task, &job, NULL);
-    ks_free(ctx, done);
+    if (!rc) rc = ks__gsem_each(ctx, k, ks__gsem_file_bytes(paths, k), sumstats_task, &job, NULL);
+    ks__free(ctx, done);
     /* the SNPs every file has, in the reference's order (row[i]: the reference row of i) */
-    size_t n = 0, *row = rc ? NULL : ks_malloc_array(ctx, ref.n ? ref.n : 1, sizeof *row);
+    size_t n = 0, *row = rc ? NULL : ks__malloc_array(ctx, ref.n ? ref.n : 1, sizeof *row);
     if (!rc && !row) rc = KS_ENOMEM;
     for (size_t i = 0; !rc && i < ref.n; i++) {
         size_t t = 0;
@@ -446,10 +446,10 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
         r->ncol = ref.ncol;
         r->ref_rows = ref.n;
         r->ref_kept = ref.nkept;
-        r->colnames = ks_malloc_array(ctx, ref.ncol, sizeof *r->colnames);
-        r->cell = ks_malloc_array(ctx, n ? n * ref.ncol : 1, sizeof *r->cell);
-        r->beta = ks_malloc_array(ctx, k * (n ? n : 1), sizeof *r->beta);
-        r->se = ks_malloc_array(ctx, k * (n ? n : 1), sizeof *r->se);
+        r->colnames = ks__malloc_array(ctx, ref.ncol, sizeof *r->colnames);
+        r->cell = ks__malloc_array(ctx, n ? n * ref.ncol : 1, sizeof *r->cell);
+        r->beta = ks__malloc_array(ctx, k * (n ? n : 1), sizeof *r->beta);
+        r->se = ks__malloc_array(ctx, k * (n ? n : 1), sizeof *r->se);
         if (!r->colnames || !r->cell || !r->beta || !r->se) rc = KS_ENOMEM;
     }
     if (!rc) {
@@ -463,12 +463,12 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
             }
         }
     }
-    ks_free(ctx, row);
-    ks_free(ctx, beta);
-    ks_free(ctx, se);
+    ks__free(ctx, row);
+    ks__free(ctx, beta);
+    ks__free(ctx, se);
     if (rc) {
         sref_free(ctx, &ref);
-        ks_sumstats_result_free(ctx, r);
+        ks_gsem_sumstats_result_free(ctx, r);
         return rc;
     }
     r->arena = ref.arena;
@@ -478,13 +478,13 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
     return KS_OK;
 }
 
-int ks_sumstats_write(ks_ctx *ctx, const ks_sumstats_result *r, const char *const *names,
+int ks_gsem_sumstats_write(ks_ctx *ctx, const ks_gsem_sumstats_result *r, const char *const *names,
                       const char *path)
 {
-    return ks_sumstats_write_group(ctx, NULL, r, names, path);
+    return ks_gsem_sumstats_write_group(ctx, NULL, r, names, path);
 }
 
-int ks_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_sumstats_result *r,
+int ks_gsem_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_gsem_sumstats_result *r,
                             const char *const *names, const char *path)
 {
     const size_t l = strlen(path);
@@ -504,9 +504,9 @@ int ks_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_sumstats_res
         }
         for (size_t t = 0; t < r->k; t++) {
             char b[80];
-            int l = gsem_format_g17(r->beta[t * r->n + i], b);
+            int l = ks__gsem_format_g17(r->beta[t * r->n + i], b);
             b[l++] = '\t';
-            l += gsem_format_g17(r->se[t * r->n + i], b + l);
+            l += ks__gsem_format_g17(r->se[t * r->n + i], b + l);
             b[l++] = t + 1 < r->k ? '\t' : '\n';
             ks_text_write(w, b, (size_t)l);
         }

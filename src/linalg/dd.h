@@ -12,7 +12,7 @@ typedef struct {
 } ks_dd;
 
 /* a + b = s + e exactly. */
-static inline double ks_two_sum(double a, double b, double *e)
+static inline double ks__two_sum(double a, double b, double *e)
 {
     double s = a + b, bb = s - a;
     *e = (a - (s - bb)) + (b - bb);
@@ -21,7 +21,7 @@ static inline double ks_two_sum(double a, double b, double *e)
 
 /* a * b = p + e exactly, by a fused multiply-add: one instruction inside a KS_DD_KERNEL
  * function on a CPU that has FMA, else glibc's correctly rounded fma(). */
-static inline double ks_two_prod(double a, double b, double *e)
+static inline double ks__two_prod(double a, double b, double *e)
 {
     double p = a * b;
     *e = __builtin_fma(a, b, -p);
@@ -36,30 +36,30 @@ static inline double ks_two_prod(double a, double b, double *e)
 #endif
 
 /* acc += x (x a double). */
-static inline void ks_dd_add(ks_dd *acc, double x)
+static inline void ks__dd_add(ks_dd *acc, double x)
 {
-    double e, s = ks_two_sum(acc->hi, x, &e);
+    double e, s = ks__two_sum(acc->hi, x, &e);
     e += acc->lo;
-    acc->hi = ks_two_sum(s, e, &acc->lo);
+    acc->hi = ks__two_sum(s, e, &acc->lo);
 }
 
 /* acc += a * b, the product kept exactly. */
-static inline void ks_dd_fma(ks_dd *acc, double a, double b)
+static inline void ks__dd_fma(ks_dd *acc, double a, double b)
 {
-    double pe, p = ks_two_prod(a, b, &pe);
-    double se, s = ks_two_sum(acc->hi, p, &se);
+    double pe, p = ks__two_prod(a, b, &pe);
+    double se, s = ks__two_sum(acc->hi, p, &se);
     se += acc->lo + pe;
-    acc->hi = ks_two_sum(s, se, &acc->lo);
+    acc->hi = ks__two_sum(s, se, &acc->lo);
 }
 
 /* acc += y (a double-double). */
-static inline void ks_dd_add_dd(ks_dd *acc, ks_dd y)
+static inline void ks__dd_add_dd(ks_dd *acc, ks_dd y)
 {
-    double e, s = ks_two_sum(acc->hi, y.hi, &e);
+    double e, s = ks__two_sum(acc->hi, y.hi, &e);
     e += acc->lo + y.lo;
-    acc->hi = ks_two_sum(s, e, &acc->lo);
+    acc->hi = ks__two_sum(s, e, &acc->lo);
 }
 
-static inline double ks_dd_value(ks_dd a) { return a.hi + a.lo; }
+static inline double ks__dd_value(ks_dd a) { return a.hi + a.lo; }
 
 #endif

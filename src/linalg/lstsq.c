@@ -133,13 +133,13 @@ static inline void g_term(const qr_state *q, const double *xj, const double *lj,
                           size_t i, ks_dd *acc)
 {
     if (q->sw) {
-        double e, a = ks_two_prod(xj[i], q->sw[i], &e);
-        ks_dd_fma(acc, a, r[i]);
-        ks_dd_fma(acc, e, r[i]);
+        double e, a = ks__two_prod(xj[i], q->sw[i], &e);
+        ks__dd_fma(acc, a, r[i]);
+        ks__dd_fma(acc, e, r[i]);
     } else {
-        ks_dd_fma(acc, xj[i], r[i]);
+        ks__dd_fma(acc, xj[i], r[i]);
     }
-    if (lj) ks_dd_add(acc, lj[i] * (q->sw ? r[i] * q->sw[i] : r[i]));
+    if (lj) ks__dd_add(acc, lj[i] * (q->sw ? r[i] * q->sw[i] : r[i]));
 }
 
 /* Residuals of the augmented system in double-double:
@@ -162,10 +162,10 @@ KS_DD_KERNEL static void aug_residual(const qr_state *q, const double *y, const 
         for (int part = 0; part < (q->Xlo ? 2 : 1); part++) {
             const double *restrict xj = (part ? q->Xlo : q->X) + j * q->ldx;
             for (size_t i = 0; i < n; i++) {
-                double pe, pp = ks_two_prod(xj[i], xp, &pe);
-                double se, s = ks_two_sum(th[i], pp, &se);
+                double pe, pp = ks__two_prod(xj[i], xp, &pe);
+                double se, s = ks__two_sum(th[i], pp, &se);
                 se += lo[i] + pe;
-                th[i] = ks_two_sum(s, se, &lo[i]);
+                th[i] = ks__two_sum(s, se, &lo[i]);
             }
         }
     }
@@ -173,12 +173,12 @@ KS_DD_KERNEL static void aug_residual(const qr_state *q, const double *y, const 
         ks_dd s = {th[i], lo[i]};
         if (q->sw) {
             ks_dd t = {0.0, 0.0};
-            ks_dd_fma(&t, s.hi, q->sw[i]);
-            ks_dd_fma(&t, s.lo, q->sw[i]);
+            ks__dd_fma(&t, s.hi, q->sw[i]);
+            ks__dd_fma(&t, s.lo, q->sw[i]);
             s = t;
         }
-        ks_dd_add(&s, -r[i]);
-        f[i] = ks_dd_value(s);
+        ks__dd_add(&s, -r[i]);
+        f[i] = ks__dd_value(s);
     }
     for (size_t p = 0; p < nk; p++) {
         const size_t j = q->kept[p];
@@ -196,11 +196,11 @@ KS_DD_KERNEL static void aug_residual(const qr_state *q, const double *y, const 
         }
         ks_dd *tail[3] = {&a0, &a1, &a2};
         for (size_t t = 0; i < n; i++, t++) g_term(q, xj, lj, r, i, tail[t]);
-        ks_dd_add_dd(&a0, a1);
-        ks_dd_add_dd(&a0, a2);
-        ks_dd_add_dd(&a0, a3);
+        ks__dd_add_dd(&a0, a1);
+        ks__dd_add_dd(&a0, a2);
+        ks__dd_add_dd(&a0, a3);
         /* A'r has the factor 1/D_j, exact. */
-        g[p] = (c ? c[p] : 0.0) - ks_dd_value(a0) * q->dinv[j];
+        g[p] = (c ? c[p] : 0.0) - ks__dd_value(a0) * q->dinv[j];
     }
 }
 
@@ -296,48 +296,48 @@ static int check_input(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t 
                        const double *y, const double *w)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!isfinite(y[i])) return ks_fail(ctx, KS_ENUMERIC, "lstsq: y[%zu] is not finite", i);
+        if (!isfinite(y[i])) return ks__fail(ctx, KS_ENUMERIC, "lstsq: y[%zu] is not finite", i);
         if (w && !(w[i] > 0.0 && isfinite(w[i])))
-            return ks_fail(ctx, KS_ENUMERIC, "lstsq: weight %zu is %g; weights must be > 0", i,
+            return ks__fail(ctx, KS_ENUMERIC, "lstsq: weight %zu is %g; weights must be > 0", i,
                            w[i]);
     }
     for (size_t j = 0; j < k; j++)
         for (size_t i = 0; i < n; i++)
             if (!isfinite(X[i + j * ldx]))
-                return ks_fail(ctx, KS_ENUMERIC, "lstsq: X[%zu, %zu] is not finite", i, j);
+                return ks__fail(ctx, KS_ENUMERIC, "lstsq: X[%zu, %zu] is not finite", i, j);
     return KS_OK;
 }
 
 void ks_lstsq_result_free(ks_ctx *ctx, ks_lstsq_result *r)
 {
     if (!r) return;
-    ks_free(ctx, r->coef);
-    ks_free(ctx, r->dropped);
-    ks_free(ctx, r->cov_unscaled);
-    ks_free(ctx, r->resid);
-    ks_free(ctx, r);
+    ks__free(ctx, r->coef);
+    ks__free(ctx, r->dropped);
+    ks__free(ctx, r->cov_unscaled);
+    ks__free(ctx, r->resid);
+    ks__free(ctx, r);
 }
 
 static void qr_free(ks_ctx *ctx, qr_state *q)
 {
-    ks_free(ctx, (void *)q->sw);
-    ks_free(ctx, q->kept);
-    ks_free(ctx, q->dinv);
-    ks_free(ctx, q->V);
-    ks_free(ctx, q->tau);
-    ks_free(ctx, q->R);
+    ks__free(ctx, (void *)q->sw);
+    ks__free(ctx, q->kept);
+    ks__free(ctx, q->dinv);
+    ks__free(ctx, q->V);
+    ks__free(ctx, q->tau);
+    ks__free(ctx, q->R);
 }
 
 static int qr_alloc(ks_ctx *ctx, qr_state *q, const double *w)
 {
     const size_t n = q->n, k = q->k;
-    q->kept = ks_malloc_array(ctx, k, sizeof *q->kept);
-    q->dinv = ks_malloc_array(ctx, k, sizeof *q->dinv);
-    q->V = ks_malloc_array(ctx, n, k * sizeof *q->V);
-    q->tau = ks_malloc_array(ctx, k, sizeof *q->tau);
-    q->R = ks_calloc(ctx, k * k, sizeof *q->R);
+    q->kept = ks__malloc_array(ctx, k, sizeof *q->kept);
+    q->dinv = ks__malloc_array(ctx, k, sizeof *q->dinv);
+    q->V = ks__malloc_array(ctx, n, k * sizeof *q->V);
+    q->tau = ks__malloc_array(ctx, k, sizeof *q->tau);
+    q->R = ks__calloc(ctx, k * k, sizeof *q->R);
     if (w) {
-        double *sw = ks_malloc_array(ctx, n, sizeof *sw);
+        double *sw = ks__malloc_array(ctx, n, sizeof *sw);
         if (sw)
             for (size_t i = 0; i < n; i++) sw[i] = sqrt(w[i]);
         q->sw = sw;
@@ -351,7 +351,7 @@ static int fill_cov(ks_ctx *ctx, const qr_state *q, const ks_lstsq_options *o, k
                     double *r, double *f, double *g, double *tl)
 {
     const size_t nk = q->nk, k = q->k;
-    double *C = ks_malloc_array(ctx, nk * nk + nk * nk + nk, sizeof *C);
+    double *C = ks__malloc_array(ctx, nk * nk + nk * nk + nk, sizeof *C);
     if (!C) return KS_ENOMEM;
     double *Rinv = C + nk * nk, *c = Rinv + nk * nk;
     res->cond = cov_direct(q, C, Rinv);
@@ -373,31 +373,31 @@ static int fill_cov(ks_ctx *ctx, const qr_state *q, const ks_lstsq_options *o, k
             const size_t ja = q->kept[a], jb = q->kept[b];
             res->cov_unscaled[ja + jb * k] = C[a + b * nk] * q->dinv[ja] * q->dinv[jb];
         }
-    ks_free(ctx, C);
+    ks__free(ctx, C);
     return KS_OK;
 }
 
 /* 1-norm condition number of the equilibrated R. */
 static int r_condition(ks_ctx *ctx, const qr_state *q, double *cond)
 {
-    double *C = ks_malloc_array(ctx, 2 * q->nk * q->nk + 1, sizeof *C);
+    double *C = ks__malloc_array(ctx, 2 * q->nk * q->nk + 1, sizeof *C);
     if (!C) return KS_ENOMEM;
     *cond = cov_direct(q, C, C + q->nk * q->nk);
-    ks_free(ctx, C);
+    ks__free(ctx, C);
     return KS_OK;
 }
 
 static int alloc_result(ks_ctx *ctx, size_t n, size_t k, const ks_lstsq_options *o,
                         ks_lstsq_result **out)
 {
-    ks_lstsq_result *res = ks_calloc(ctx, 1, sizeof *res);
+    ks_lstsq_result *res = ks__calloc(ctx, 1, sizeof *res);
     if (!res) return KS_ENOMEM;
     res->n = n;
     res->k = k;
-    res->coef = ks_malloc_array(ctx, k ? k : 1, sizeof *res->coef);
-    res->dropped = ks_calloc(ctx, k ? k : 1, 1);
-    if (o->want_cov) res->cov_unscaled = ks_malloc_array(ctx, k ? k * k : 1, sizeof(double));
-    if (o->want_resid) res->resid = ks_malloc_array(ctx, n, sizeof *res->resid);
+    res->coef = ks__malloc_array(ctx, k ? k : 1, sizeof *res->coef);
+    res->dropped = ks__calloc(ctx, k ? k : 1, 1);
+    if (o->want_cov) res->cov_unscaled = ks__malloc_array(ctx, k ? k * k : 1, sizeof(double));
+    if (o->want_resid) res->resid = ks__malloc_array(ctx, n, sizeof *res->resid);
     *out = res;
     if (!res->coef || !res->dropped || (o->want_cov && !res->cov_unscaled) ||
         (o->want_resid && !res->resid))
@@ -434,10 +434,10 @@ KS_DD_KERNEL static void fill_resid(const qr_state *q, const double *y, const do
         for (int part = 0; part < (q->Xlo ? 2 : 1); part++) {
             const double *restrict xj = (part ? q->Xlo : q->X) + j * q->ldx;
             for (size_t i = 0; i < q->n; i++) {
-                double pe, pp = ks_two_prod(xj[i], b, &pe);
-                double se, s = ks_two_sum(th[i], pp, &se);
+                double pe, pp = ks__two_prod(xj[i], b, &pe);
+                double se, s = ks__two_sum(th[i], pp, &se);
                 se += tl[i] + pe;
-                th[i] = ks_two_sum(s, se, &tl[i]);
+                th[i] = ks__two_sum(s, se, &tl[i]);
             }
         }
     }
@@ -445,13 +445,13 @@ KS_DD_KERNEL static void fill_resid(const qr_state *q, const double *y, const do
     for (size_t i = 0; i < q->n; i++) {
         const double e = th[i] + tl[i];
         if (res->resid) res->resid[i] = e;
-        ks_dd_fma(&acc[i & 3], w ? w[i] * e : e, e);
+        ks__dd_fma(&acc[i & 3], w ? w[i] * e : e, e);
     }
-    ks_dd_add_dd(&rss, acc[0]);
-    ks_dd_add_dd(&rss, acc[1]);
-    ks_dd_add_dd(&rss, acc[2]);
-    ks_dd_add_dd(&rss, acc[3]);
-    res->rss = ks_dd_value(rss);
+    ks__dd_add_dd(&rss, acc[0]);
+    ks__dd_add_dd(&rss, acc[1]);
+    ks__dd_add_dd(&rss, acc[2]);
+    ks__dd_add_dd(&rss, acc[3]);
+    res->rss = ks__dd_value(rss);
 }
 
 int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const double *y,
@@ -459,10 +459,10 @@ int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const
 {
     ks_lstsq_options o = KS_LSTSQ_OPTIONS_INIT;
     if (opt) o = *opt;
-    if (!out) return ks_fail(ctx, KS_EINVAL, "lstsq: out is NULL");
+    if (!out) return ks__fail(ctx, KS_EINVAL, "lstsq: out is NULL");
     *out = NULL;
-    if (n == 0) return ks_fail(ctx, KS_EEMPTY, "lstsq: no observations");
-    if (k > 0 && ldx < n) return ks_fail(ctx, KS_EINVAL, "lstsq: ldx %zu < n %zu", ldx, n);
+    if (n == 0) return ks__fail(ctx, KS_EEMPTY, "lstsq: no observations");
+    if (k > 0 && ldx < n) return ks__fail(ctx, KS_EINVAL, "lstsq: ldx %zu < n %zu", ldx, n);
     int rc = check_input(ctx, n, k, X, ldx, y, w);
     if (rc) return rc;
 
@@ -471,7 +471,7 @@ int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const
     double *work = NULL;
     rc = qr_alloc(ctx, &q, w);
     if (!rc) rc = alloc_result(ctx, n, k, &o, &res);
-    if (!rc && !(work = ks_malloc_array(ctx, 3 * n + 2 * k + 1, sizeof *work))) rc = KS_ENOMEM;
+    if (!rc && !(work = ks__malloc_array(ctx, 3 * n + 2 * k + 1, sizeof *work))) rc = KS_ENOMEM;
     if (rc) goto fail;
 
     for (size_t j = 0; j < k; j++) {
@@ -502,13 +502,13 @@ int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const
     for (size_t p = 0; p < q.nk; p++) res->coef[q.kept[p]] = x[p] * q.dinv[q.kept[p]];
     fill_resid(&q, y, w, res, refine, f); /* f and tl: 2n scratch */
     if (o.want_cov && (rc = fill_cov(ctx, &q, &o, res, r, f, g, tl))) goto fail;
-    ks_free(ctx, work);
+    ks__free(ctx, work);
     qr_free(ctx, &q);
     *out = res;
     return KS_OK;
 fail:
-    ks_free(ctx, work);
+    ks__free(ctx, work);
     qr_free(ctx, &q);
     ks_lstsq_result_free(ctx, res);
-    return rc == KS_ENOMEM ? ks_fail(ctx, KS_ENOMEM, "lstsq: out of memory") : rc;
+    return rc == KS_ENOMEM ? ks__fail(ctx, KS_ENOMEM, "lstsq: out of memory") : rc;
 }

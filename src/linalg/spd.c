@@ -15,15 +15,15 @@ static int eig_pinv(ks_ctx *ctx, size_t k, const double *A, double *Ainv, double
     const int n = (int)k;
     int info = 0, lwork = -1, liwork = -1, iw;
     double wq;
-    double *V = ks_malloc_array(ctx, k * k + k, sizeof *V);
+    double *V = ks__malloc_array(ctx, k * k + k, sizeof *V);
     if (!V) return KS_ENOMEM;
     double *ev = V + k * k;
     memcpy(V, A, k * k * sizeof *V);
     dsyevd_("V", "U", &n, V, &n, ev, &wq, &lwork, &iw, &liwork, &info, 1, 1);
     lwork = (int)wq;
     liwork = iw;
-    double *work = ks_malloc_array(ctx, (size_t)lwork, sizeof *work);
-    int *iwork = ks_malloc_array(ctx, (size_t)liwork, sizeof *iwork);
+    double *work = ks__malloc_array(ctx, (size_t)lwork, sizeof *work);
+    int *iwork = ks__malloc_array(ctx, (size_t)liwork, sizeof *iwork);
     int rc = KS_OK;
     if (!work || !iwork) {
         rc = KS_ENOMEM;
@@ -31,7 +31,7 @@ static int eig_pinv(ks_ctx *ctx, size_t k, const double *A, double *Ainv, double
     }
     dsyevd_("V", "U", &n, V, &n, ev, work, &lwork, iwork, &liwork, &info, 1, 1);
     if (info != 0) {
-        rc = ks_fail(ctx, KS_ENUMERIC, "eigendecomposition failed (info %d)", info);
+        rc = ks__fail(ctx, KS_ENUMERIC, "eigendecomposition failed (info %d)", info);
         goto done;
     }
     const double emax = k ? ev[k - 1] : 0.0;
@@ -48,24 +48,24 @@ static int eig_pinv(ks_ctx *ctx, size_t k, const double *A, double *Ainv, double
             for (size_t a = 0; a < k; a++) Ainv[a + b * k] += v[a] * v[b] * inv;
     }
     if (dropped)
-        ks_log(ctx, KS_LOG_WARN,
+        ks__log(ctx, KS_LOG_WARN,
                "matrix not positive definite: pseudo-inverse over %zu of %zu eigenvalues",
                k - dropped, k);
 done:
-    ks_free(ctx, work);
-    ks_free(ctx, iwork);
-    ks_free(ctx, V);
+    ks__free(ctx, work);
+    ks__free(ctx, iwork);
+    ks__free(ctx, V);
     return rc;
 }
 
 int ks_spd_inverse(ks_ctx *ctx, size_t k, double *A, double tol)
 {
     if (k == 0) return KS_OK;
-    if (k > INT_MAX / 2) return ks_fail(ctx, KS_EOVERFLOW, "spd_inverse: k = %zu too large", k);
+    if (k > INT_MAX / 2) return ks__fail(ctx, KS_EOVERFLOW, "spd_inverse: k = %zu too large", k);
     if (tol <= 0) tol = 1e-12;
     const int n = (int)k;
     int info = 0;
-    double *L = ks_malloc_array(ctx, k * k, sizeof *L);
+    double *L = ks__malloc_array(ctx, k * k, sizeof *L);
     if (!L) return KS_ENOMEM;
     memcpy(L, A, k * k * sizeof *L);
     dpotrf_("L", &n, L, &n, &info, 1);
@@ -78,7 +78,7 @@ int ks_spd_inverse(ks_ctx *ctx, size_t k, double *A, double tol)
         rc = eig_pinv(ctx, k, A, L, tol);
         if (!rc) memcpy(A, L, k * k * sizeof *A);
     }
-    ks_free(ctx, L);
+    ks__free(ctx, L);
     return rc;
 }
 
@@ -86,9 +86,9 @@ int ks_spd_solve(ks_ctx *ctx, size_t k, const double *A, double *B, size_t nrhs,
 {
     if (k == 0 || nrhs == 0) return KS_OK;
     if (k > INT_MAX / 2 || nrhs > INT_MAX / 2)
-        return ks_fail(ctx, KS_EOVERFLOW, "spd_solve: size too large");
-    double *Ai = ks_malloc_array(ctx, k * k, sizeof *Ai);
-    double *T = ks_malloc_array(ctx, k * nrhs, sizeof *T);
+        return ks__fail(ctx, KS_EOVERFLOW, "spd_solve: size too large");
+    double *Ai = ks__malloc_array(ctx, k * k, sizeof *Ai);
+    double *T = ks__malloc_array(ctx, k * nrhs, sizeof *T);
     int rc = (!Ai || !T) ? KS_ENOMEM : KS_OK;
     if (!rc) {
         memcpy(Ai, A, k * k * sizeof *Ai);
@@ -103,7 +103,7 @@ int ks_spd_solve(ks_ctx *ctx, size_t k, const double *A, double *B, size_t nrhs,
             }
         memcpy(B, T, k * nrhs * sizeof *B);
     }
-    ks_free(ctx, Ai);
-    ks_free(ctx, T);
+    ks__free(ctx, Ai);
+    ks__free(ctx, T);
     return rc;
 }

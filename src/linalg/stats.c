@@ -7,13 +7,13 @@
 static ks_dd dd_mean(const double *x, size_t n)
 {
     ks_dd s = {0.0, 0.0};
-    for (size_t i = 0; i < n; i++) ks_dd_add(&s, x[i]);
+    for (size_t i = 0; i < n; i++) ks__dd_add(&s, x[i]);
     /* Divide the double-double sum by n: hi/n, then the remainder. */
     double q1 = s.hi / (double)n, e;
-    double p = ks_two_prod(q1, (double)n, &e);
+    double p = ks__two_prod(q1, (double)n, &e);
     double q2 = ((s.hi - p) - e + s.lo) / (double)n;
     ks_dd m;
-    m.hi = ks_two_sum(q1, q2, &m.lo);
+    m.hi = ks__two_sum(q1, q2, &m.lo);
     return m;
 }
 
@@ -21,20 +21,20 @@ static ks_dd dd_mean(const double *x, size_t n)
 static ks_dd dev(double x, ks_dd m)
 {
     ks_dd d;
-    double e, s = ks_two_sum(x, -m.hi, &e);
+    double e, s = ks__two_sum(x, -m.hi, &e);
     e -= m.lo;
-    d.hi = ks_two_sum(s, e, &d.lo);
+    d.hi = ks__two_sum(s, e, &d.lo);
     return d;
 }
 
 /* acc += a * b for double-doubles (the lo*lo term is below the precision kept). */
 static void dd_mul_add(ks_dd *acc, ks_dd a, ks_dd b)
 {
-    ks_dd_fma(acc, a.hi, b.hi);
-    ks_dd_add(acc, a.hi * b.lo + a.lo * b.hi);
+    ks__dd_fma(acc, a.hi, b.hi);
+    ks__dd_add(acc, a.hi * b.lo + a.lo * b.hi);
 }
 
-double ks_mean(const double *x, size_t n) { return n ? ks_dd_value(dd_mean(x, n)) : NAN; }
+double ks_mean(const double *x, size_t n) { return n ? ks__dd_value(dd_mean(x, n)) : NAN; }
 
 double ks_sd(const double *x, size_t n)
 {
@@ -44,7 +44,7 @@ double ks_sd(const double *x, size_t n)
         ks_dd d = dev(x[i], m);
         dd_mul_add(&ss, d, d);
     }
-    return sqrt(ks_dd_value(ss) / (double)(n - 1));
+    return sqrt(ks__dd_value(ss) / (double)(n - 1));
 }
 
 double ks_autocorr1(const double *x, size_t n)
@@ -59,7 +59,7 @@ double ks_autocorr1(const double *x, size_t n)
         dd_mul_add(&num, d, prev);
         prev = d;
     }
-    return ks_dd_value(num) / ks_dd_value(den);
+    return ks__dd_value(num) / ks__dd_value(den);
 }
 
 /* The k-th smallest of x[0..n) (0-based), partially reordering x (Hoare's selection with a

@@ -5,7 +5,7 @@
 
 #include "mars/mars_internal.h"
 
-double mars_factor_value(const ks_mars_factor *f, double x)
+double ks__mars_factor_value(const ks_mars_factor *f, double x)
 {
     switch (f->dir) {
     case 1: return x > f->cut ? x - f->cut : 0.0;
@@ -20,7 +20,7 @@ double mars_factor_value(const ks_mars_factor *f, double x)
 /* Column c of B is term which[c] (all terms when which is NULL). A hinge or linear factor of a
  * missing x is 0 when the term also has that predictor's presence factor (allow_missing), NaN
  * otherwise. */
-void mars_eval_terms(const mars_terms *t, size_t n, const double *X, const size_t *which,
+void ks__mars_eval_terms(const ks__mars_terms *t, size_t n, const double *X, const size_t *which,
                      size_t nwhich, double *B)
 {
     for (size_t c = 0; c < nwhich; c++) {
@@ -38,7 +38,7 @@ void mars_eval_terms(const mars_terms *t, size_t n, const double *X, const size_
                     col[i] = guarded ? 0.0 : NAN;
                     continue;
                 }
-                col[i] *= mars_factor_value(f, x[i]);
+                col[i] *= ks__mars_factor_value(f, x[i]);
             }
         }
     }

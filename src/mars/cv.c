@@ -9,20 +9,20 @@
 
 #include "mars/mars_internal.h"
 
-int mars_cv_rsq(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, const double *Y,
+int ks__mars_cv_rsq(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, const double *Y,
                 const double *w, const ks_mars_options *o, size_t M, double *rsq)
 {
     const size_t K = (size_t)o->nfold;
     if (n < 2 * K)
-        return ks_fail(ctx, KS_EINVAL, "nfold: %zu folds need at least %zu cases (got %zu)", K,
+        return ks__fail(ctx, KS_EINVAL, "nfold: %zu folds need at least %zu cases (got %zu)", K,
                        2 * K, n);
-    size_t *perm = ks_malloc_array(ctx, n, 2 * sizeof *perm);
-    double *buf = ks_malloc_array(ctx, n, (p + ny + 1) * sizeof *buf);
-    double *cnt = ks_calloc(ctx, M ? M : 1, sizeof *cnt);
+    size_t *perm = ks__malloc_array(ctx, n, 2 * sizeof *perm);
+    double *buf = ks__malloc_array(ctx, n, (p + ny + 1) * sizeof *buf);
+    double *cnt = ks__calloc(ctx, M ? M : 1, sizeof *cnt);
     if (!perm || !buf || !cnt) {
-        ks_free(ctx, perm);
-        ks_free(ctx, buf);
-        ks_free(ctx, cnt);
+        ks__free(ctx, perm);
+        ks__free(ctx, buf);
+        ks__free(ctx, cnt);
         return KS_ENOMEM;
     }
     size_t *fold = perm + n;
@@ -56,10 +56,10 @@ int mars_cv_rsq(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, con
         ks_mars_view v;
         ks_mars_get(m, &v);
         const size_t Mk = v.nterms < M ? v.nterms : M, nho = n - nin;
-        double *B = ks_malloc_array(ctx, nin > nho ? nin : nho, M * sizeof *B);
-        double *Bh = ks_malloc_array(ctx, nho ? nho : 1, (p + M) * sizeof *Bh);
-        double *coef = ks_malloc_array(ctx, M, ny * sizeof *coef);
-        double *res = ks_malloc_array(ctx, ny, sizeof *res);
+        double *B = ks__malloc_array(ctx, nin > nho ? nin : nho, M * sizeof *B);
+        double *Bh = ks__malloc_array(ctx, nho ? nho : 1, (p + M) * sizeof *Bh);
+        double *coef = ks__malloc_array(ctx, M, ny * sizeof *coef);
+        double *res = ks__malloc_array(ctx, ny, sizeof *res);
         if (!B || !Bh || !coef || !res) rc = KS_ENOMEM;
         /* the in-fold mean of each response, and the held-out cases' X */
         double *Xh = Bh + nho * M;
@@ -70,11 +70,11 @@ int mars_cv_rsq(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, con
             }
         for (size_t s = 1; rc == KS_OK && s <= Mk; s++) {
             const size_t *row = v.prune_terms + (s - 1) * v.nterms;
-            mars_terms t = {v.nterms, (size_t *)v.term_start, (ks_mars_factor *)v.factor, NULL,
+            ks__mars_terms t = {v.nterms, (size_t *)v.term_start, (ks_mars_factor *)v.factor, NULL,
                             NULL, 0, 0};
-            mars_eval_terms(&t, nin, Xi, row, s, B);
-            if ((rc = mars_lstsq(ctx, nin, s, B, ny, Yi, w ? wi : NULL, coef, res))) break;
-            mars_eval_terms(&t, nho, Xh, row, s, Bh);
+            ks__mars_eval_terms(&t, nin, Xi, row, s, B);
+            if ((rc = ks__mars_lstsq(ctx, nin, s, B, ny, Yi, w ? wi : NULL, coef, res))) break;
+            ks__mars_eval_terms(&t, nho, Xh, row, s, Bh);
             double r2 = 0.0;
             for (size_t r = 0; r < ny; r++) {
                 double mean = 0.0, sw = 0.0, rss = 0.0, tss = 0.0;
@@ -97,15 +97,15 @@ int mars_cv_rsq(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, con
             rsq[s - 1] += r2 / (double)ny;
             cnt[s - 1] += 1.0;
         }
-        ks_free(ctx, B);
-        ks_free(ctx, Bh);
-        ks_free(ctx, coef);
-        ks_free(ctx, res);
+        ks__free(ctx, B);
+        ks__free(ctx, Bh);
+        ks__free(ctx, coef);
+        ks__free(ctx, res);
         ks_mars_free(m);
     }
     for (size_t s = 0; s < M; s++) rsq[s] = cnt[s] > 0 ? rsq[s] / cnt[s] : NAN;
-    ks_free(ctx, perm);
-    ks_free(ctx, buf);
-    ks_free(ctx, cnt);
+    ks__free(ctx, perm);
+    ks__free(ctx, buf);
+    ks__free(ctx, cnt);
     return rc;
 }

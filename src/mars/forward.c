@@ -725,14 +725,14 @@ knots:
 }
 
 /* Threads for a step that scans parents x predictors x cases, by the work's size
- * (ks_threads_for): a case scan costs about 0.12 ns of one thread here, so a thread per ~2^23
+ * (ks__threads_for): a case scan costs about 0.12 ns of one thread here, so a thread per ~2^23
  * scans. A smaller share costs more in waking and joining threads than it saves, and far more
  * when another process holds a core: on a busy 2-core machine two threads made a 10,000-case
  * fit 2-5x slower (bench/RESULTS.md, bench/bench_threads.py). At most one thread per predictor
  * (what the threads share). The model is the same for any count. */
 static int step_threads(const ks_ctx *ctx, size_t nparents, size_t p, size_t n)
 {
-    const int nt = ks_threads_for(ctx, 0.12 * (double)nparents * (double)p * (double)n);
+    const int nt = ks__threads_for(ctx, 0.12 * (double)nparents * (double)p * (double)n);
     return (size_t)nt > p ? (int)p : nt;
 }
 
@@ -749,13 +749,13 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
     const double gamma = o->newvar_penalty;
     *gbest = 0.0;
     best->found = 0;
-    size_t *par = ks_malloc_array(ctx, nvisit ? nvisit : 1, sizeof *par);
-    spans *sp = ks_malloc_array(ctx, nvisit ? nvisit : 1, sizeof *sp);
-    offer *of = ks_calloc(ctx, (nvisit ? nvisit : 1) * p, sizeof *of);
+    size_t *par = ks__malloc_array(ctx, nvisit ? nvisit : 1, sizeof *par);
+    spans *sp = ks__malloc_array(ctx, nvisit ? nvisit : 1, sizeof *sp);
+    offer *of = ks__calloc(ctx, (nvisit ? nvisit : 1) * p, sizeof *of);
     if (!par || !sp || !of) {
-        ks_free(ctx, par);
-        ks_free(ctx, sp);
-        ks_free(ctx, of);
+        ks__free(ctx, par);
+        ks__free(ctx, sp);
+        ks__free(ctx, of);
         return KS_ENOMEM;
     }
     size_t np = 0; /* the visited parents (queue order) that can take another factor */
@@ -770,7 +770,7 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
     }
     const int nt = step_threads(ctx, np, p, n);
     const size_t per = 6 * n + nk + 8 + 3 * f->ny;
-    double *wbuf = ks_malloc_array(ctx, (size_t)nt, per * sizeof *wbuf);
+    double *wbuf = ks__malloc_array(ctx, (size_t)nt, per * sizeof *wbuf);
     /* room for the knots of each pair seen for the first time: at most one per minspan of the
      * countable cases, after the first */
     int rc = wbuf ? KS_OK : KS_ENOMEM;
@@ -782,22 +782,22 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
             if (f->nmiss[v] && n - f->nmiss[v] < 4) continue;
             const spans s = f->nmiss[v] ? present_spans(f, o, m, v) : sp[k];
             kc->cap = s.count / s.minspan + 2;
-            kc->kidx = ks_malloc_array(ctx, kc->cap, sizeof *kc->kidx);
-            kc->rec = ks_malloc_array(ctx, kc->cap, KREC(f->ny) * sizeof *kc->rec);
+            kc->kidx = ks__malloc_array(ctx, kc->cap, sizeof *kc->kidx);
+            kc->rec = ks__malloc_array(ctx, kc->cap, KREC(f->ny) * sizeof *kc->rec);
             if (!kc->kidx || !kc->rec) rc = KS_ENOMEM;
             const size_t list = n * (sizeof *kc->nz + sizeof *kc->bnz);
             if (rc || (m == 0 && !f->nmiss[v]) || list > f->list_room) continue;
             f->list_room -= list;
-            kc->nz = ks_malloc_array(ctx, n, sizeof *kc->nz);
-            kc->bnz = ks_malloc_array(ctx, n, sizeof *kc->bnz);
+            kc->nz = ks__malloc_array(ctx, n, sizeof *kc->nz);
+            kc->bnz = ks__malloc_array(ctx, n, sizeof *kc->bnz);
             if (!kc->nz || !kc->bnz) rc = KS_ENOMEM;
         }
     }
     if (rc) {
-        ks_free(ctx, par);
-        ks_free(ctx, sp);
-        ks_free(ctx, of);
-        ks_free(ctx, wbuf);
+        ks__free(ctx, par);
+        ks__free(ctx, sp);
+        ks__free(ctx, of);
+        ks__free(ctx, wbuf);
         return rc;
     }
 #pragma omp parallel num_threads(nt)
@@ -853,10 +853,10 @@ static int search_step(ks_ctx *ctx, fwd *f, const ks_mars_options *o, size_t T, 
         qe->value = parent_best;
         qe->stamp = T;
     }
-    ks_free(ctx, par);
-    ks_free(ctx, sp);
-    ks_free(ctx, of);
-    ks_free(ctx, wbuf);
+    ks__free(ctx, par);
+    ks__free(ctx, sp);
+    ks__free(ctx, of);
+    ks__free(ctx, wbuf);
     return KS_OK;
 }
 
@@ -1029,18 +1029,18 @@ static void sort_cases(const double *x, size_t n, size_t *out, uint64_t *key, ui
     if (ord != out) memcpy(out, ord, n * sizeof *ord);
 }
 
-void mars_terms_free(ks_ctx *ctx, mars_terms *t)
+void ks__mars_terms_free(ks_ctx *ctx, ks__mars_terms *t)
 {
     if (!t) return;
-    ks_free(ctx, t->term_start);
-    ks_free(ctx, t->factor);
-    ks_free(ctx, t->parent);
-    ks_free(ctx, t->rsq);
+    ks__free(ctx, t->term_start);
+    ks__free(ctx, t->factor);
+    ks__free(ctx, t->parent);
+    ks__free(ctx, t->rsq);
     memset(t, 0, sizeof *t);
 }
 
 /* The used slots as terms (factors in predictor order, as earth names them). */
-static int collect_terms(ks_ctx *ctx, const fwd *f, size_t T, mars_terms *out)
+static int collect_terms(ks_ctx *ctx, const fwd *f, size_t T, ks__mars_terms *out)
 {
     const size_t p = f->p;
     size_t nterms = 0, nfac = 0, *slot_term = NULL;
@@ -1050,14 +1050,14 @@ static int collect_terms(ks_ctx *ctx, const fwd *f, size_t T, mars_terms *out)
             for (size_t v = 0; v < p; v++) nfac += (f->dirs[s * p + v] != 0) + f->pres[s * p + v];
         }
     out->nterms = nterms;
-    out->term_start = ks_malloc_array(ctx, nterms + 1, sizeof *out->term_start);
-    out->factor = ks_malloc_array(ctx, nfac ? nfac : 1, sizeof *out->factor);
-    out->parent = ks_malloc_array(ctx, nterms, sizeof *out->parent);
-    out->rsq = ks_malloc_array(ctx, nterms, sizeof *out->rsq);
-    slot_term = ks_malloc_array(ctx, f->nk, sizeof *slot_term);
+    out->term_start = ks__malloc_array(ctx, nterms + 1, sizeof *out->term_start);
+    out->factor = ks__malloc_array(ctx, nfac ? nfac : 1, sizeof *out->factor);
+    out->parent = ks__malloc_array(ctx, nterms, sizeof *out->parent);
+    out->rsq = ks__malloc_array(ctx, nterms, sizeof *out->rsq);
+    slot_term = ks__malloc_array(ctx, f->nk, sizeof *slot_term);
     if (!out->term_start || !out->factor || !out->parent || !out->rsq || !slot_term) {
-        ks_free(ctx, slot_term);
-        mars_terms_free(ctx, out);
+        ks__free(ctx, slot_term);
+        ks__mars_terms_free(ctx, out);
         return KS_ENOMEM;
     }
     size_t j = 0, k = 0;
@@ -1076,11 +1076,11 @@ static int collect_terms(ks_ctx *ctx, const fwd *f, size_t T, mars_terms *out)
         j++;
     }
     out->term_start[nterms] = k;
-    ks_free(ctx, slot_term);
+    ks__free(ctx, slot_term);
     return KS_OK;
 }
 
-int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars_terms *out)
+int ks__mars_forward(ks_ctx *ctx, const ks__mars_data *d, const ks_mars_options *o, ks__mars_terms *out)
 {
     memset(out, 0, sizeof *out);
     fwd f;
@@ -1094,43 +1094,43 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     double *X0 = NULL; /* X with missing cells 0 */
     int rc = KS_OK;
     f.nb = (nk + 2 + 3) / 4;
-    if (f.nb > 64) return ks_fail(ctx, KS_EINVAL, "max_terms: %zu is more than 254", nk);
+    if (f.nb > 64) return ks__fail(ctx, KS_EINVAL, "max_terms: %zu is more than 254", nk);
     size_t zsize;
-    if (!ks_size_mul(n * p, nk + 6, &zsize) || !ks_size_mul(zsize, sizeof(double), &zsize))
-        return ks_fail(ctx, KS_EOVERFLOW, "mars: %zu cases x %zu predictors x %zu terms is too "
+    if (!ks__size_mul(n * p, nk + 6, &zsize) || !ks__size_mul(zsize, sizeof(double), &zsize))
+        return ks__fail(ctx, KS_EOVERFLOW, "mars: %zu cases x %zu predictors x %zu terms is too "
                                           "large", n, p, nk);
-    f.y = ks_malloc_array(ctx, n, 2 * ny * sizeof *f.y);
-    f.ord = ks_malloc_array(ctx, n, p * sizeof *f.ord);
-    f.xs = ks_malloc_array(ctx, n, p * (1 + ny) * sizeof *f.xs);
-    f.zs = ks_malloc_array(ctx, n * p, 4 * f.nb * sizeof *f.zs); /* (scatter_z writes blocks whole) */
-    if (f.zs) ks_huge_pages(f.zs, n * p * 4 * f.nb * sizeof *f.zs); /* (hundreds of MB at 1e5) */
-    f.bx = ks_malloc_array(ctx, n, (nk + 2) * sizeof *f.bx); /* slots are written before use */
-    f.q = ks_malloc_array(ctx, n, (nk + 2) * sizeof *f.q);
-    f.mu = ks_calloc(ctx, nk + 2, sizeof *f.mu);
-    f.eta = ks_calloc(ctx, nk + 2, 2 * ny * sizeof *f.eta);
-    f.beta = ks_calloc(ctx, (nk + 2) * p, (nk + 2) * sizeof *f.beta);
-    f.nbeta = ks_calloc(ctx, (nk + 2) * p, sizeof *f.nbeta);
-    f.cstat = ks_calloc(ctx, (nk + 2) * p, (1 + 2 * ny) * sizeof *f.cstat);
-    f.dirs = ks_calloc(ctx, nk + 2, p * sizeof *f.dirs);
-    f.cuts = ks_calloc(ctx, nk + 2, p * sizeof *f.cuts);
-    f.degree = ks_calloc(ctx, nk + 2, sizeof *f.degree);
-    f.used = ks_calloc(ctx, nk + 2, 2);
+    f.y = ks__malloc_array(ctx, n, 2 * ny * sizeof *f.y);
+    f.ord = ks__malloc_array(ctx, n, p * sizeof *f.ord);
+    f.xs = ks__malloc_array(ctx, n, p * (1 + ny) * sizeof *f.xs);
+    f.zs = ks__malloc_array(ctx, n * p, 4 * f.nb * sizeof *f.zs); /* (scatter_z writes blocks whole) */
+    if (f.zs) ks__huge_pages(f.zs, n * p * 4 * f.nb * sizeof *f.zs); /* (hundreds of MB at 1e5) */
+    f.bx = ks__malloc_array(ctx, n, (nk + 2) * sizeof *f.bx); /* slots are written before use */
+    f.q = ks__malloc_array(ctx, n, (nk + 2) * sizeof *f.q);
+    f.mu = ks__calloc(ctx, nk + 2, sizeof *f.mu);
+    f.eta = ks__calloc(ctx, nk + 2, 2 * ny * sizeof *f.eta);
+    f.beta = ks__calloc(ctx, (nk + 2) * p, (nk + 2) * sizeof *f.beta);
+    f.nbeta = ks__calloc(ctx, (nk + 2) * p, sizeof *f.nbeta);
+    f.cstat = ks__calloc(ctx, (nk + 2) * p, (1 + 2 * ny) * sizeof *f.cstat);
+    f.dirs = ks__calloc(ctx, nk + 2, p * sizeof *f.dirs);
+    f.cuts = ks__calloc(ctx, nk + 2, p * sizeof *f.cuts);
+    f.degree = ks__calloc(ctx, nk + 2, sizeof *f.degree);
+    f.used = ks__calloc(ctx, nk + 2, 2);
     if (f.used) f.indep = f.used + nk + 2;
-    f.parent = ks_calloc(ctx, nk + 2, sizeof *f.parent);
-    f.rsq = ks_calloc(ctx, nk + 2, sizeof *f.rsq);
-    f.nuses = ks_calloc(ctx, p, sizeof *f.nuses);
-    f.queue = ks_calloc(ctx, nk + 2, sizeof *f.queue);
-    f.kc = ks_calloc(ctx, (nk + 2) * p, sizeof *f.kc);
+    f.parent = ks__calloc(ctx, nk + 2, sizeof *f.parent);
+    f.rsq = ks__calloc(ctx, nk + 2, sizeof *f.rsq);
+    f.nuses = ks__calloc(ctx, p, sizeof *f.nuses);
+    f.queue = ks__calloc(ctx, nk + 2, sizeof *f.queue);
+    f.kc = ks__calloc(ctx, (nk + 2) * p, sizeof *f.kc);
     f.list_room = LIST_ROOM;
-    f.nmiss = ks_calloc(ctx, p, sizeof *f.nmiss);
-    f.pres = ks_calloc(ctx, nk + 2, 2 * p);
-    f.zinit = ks_calloc(ctx, f.nb, 1);
-    f.zrow = ks_malloc_array(ctx, n, 2 * sizeof *f.zrow);
-    f.all_pos = ks_malloc_array(ctx, n, sizeof *f.all_pos);
+    f.nmiss = ks__calloc(ctx, p, sizeof *f.nmiss);
+    f.pres = ks__calloc(ctx, nk + 2, 2 * p);
+    f.zinit = ks__calloc(ctx, f.nb, 1);
+    f.zrow = ks__malloc_array(ctx, n, 2 * sizeof *f.zrow);
+    f.all_pos = ks__malloc_array(ctx, n, sizeof *f.all_pos);
     if (f.all_pos)
         for (size_t i = 0; i < n; i++) f.all_pos[i] = n - 2 - i; /* (the last is never read) */
     if (f.pres) f.miss_term = f.pres + (nk + 2) * p;
-    double *swbuf = d->w ? ks_malloc_array(ctx, n, sizeof *swbuf) : NULL;
+    double *swbuf = d->w ? ks__malloc_array(ctx, n, sizeof *swbuf) : NULL;
     if (!f.nmiss || !f.pres || !f.zinit || !f.zrow || !f.all_pos) {
         rc = KS_ENOMEM;
         goto done;
@@ -1141,7 +1141,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
         anymiss += f.nmiss[v];
     }
     if (anymiss) {
-        X0 = ks_malloc_array(ctx, n * p, sizeof *X0);
+        X0 = ks__malloc_array(ctx, n * p, sizeof *X0);
         if (!X0) {
             rc = KS_ENOMEM;
             goto done;
@@ -1169,11 +1169,11 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
         f.sw = swbuf;
     }
     {
-        uint64_t *keys = ks_malloc_array(ctx, n, 2 * sizeof *keys);
-        size_t *tmpi = ks_malloc_array(ctx, n, sizeof *tmpi);
+        uint64_t *keys = ks__malloc_array(ctx, n, 2 * sizeof *keys);
+        size_t *tmpi = ks__malloc_array(ctx, n, sizeof *tmpi);
         if (!keys || !tmpi) {
-            ks_free(ctx, keys);
-            ks_free(ctx, tmpi);
+            ks__free(ctx, keys);
+            ks__free(ctx, tmpi);
             rc = KS_ENOMEM;
             goto done;
         }
@@ -1182,8 +1182,8 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
             sort_cases(d->X + v * n, n, ov, keys, keys + n, tmpi);
             for (size_t i = 0; i < n; i++) f.xs[v * n + i] = f.X[v * n + ov[i]];
         }
-        ks_free(ctx, keys);
-        ks_free(ctx, tmpi);
+        ks__free(ctx, keys);
+        ks__free(ctx, tmpi);
     }
     /* the response: one response is standardised (earth's Scale.y: mean and sd summed in long
      * double as R's scale(); with weights only divided, sqrt(w) y not centred) */
@@ -1237,7 +1237,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     f.queue[0] = (queue_entry){rss_null, 1, 0, 0};
     f.nq = 1;
     double rss = rss_null, rsq = 0.0, prev_drss = rss_null, grsq = 0.0, drsq = 0.0;
-    const double gcv_null = mars_gcv(rss_null, 1, o->penalty, n);
+    const double gcv_null = ks__mars_gcv(rss_null, 1, o->penalty, n);
     size_t nused = 1, T = 1;
     int no_term = 0;
     if (nk < 3) {
@@ -1255,7 +1255,7 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
                 nused += (size_t)added;
                 rss -= drss;
                 if (fabs(rss) < 1e-10) rss = 0.0;
-                const double gcv = mars_gcv(rss, nused, o->penalty, n);
+                const double gcv = ks__mars_gcv(rss, nused, o->penalty, n);
                 const double rsq_new = 1.0 - rss / rss_null;
                 drsq = rsq_new - rsq;
                 if (fabs(drsq) < 1e-10) drsq = 0.0;
@@ -1312,39 +1312,39 @@ int mars_forward(ks_ctx *ctx, const mars_data *d, const ks_mars_options *o, mars
     out->slots_used = T;
     rc = collect_terms(ctx, &f, T, out);
 done:
-    ks_free(ctx, f.y);
-    ks_free(ctx, f.ord);
-    ks_free(ctx, f.xs);
-    ks_free(ctx, f.zs);
-    ks_free(ctx, f.bx);
-    ks_free(ctx, f.q);
-    ks_free(ctx, f.mu);
-    ks_free(ctx, f.eta);
-    ks_free(ctx, f.beta);
-    ks_free(ctx, f.nbeta);
-    ks_free(ctx, f.cstat);
-    ks_free(ctx, f.dirs);
-    ks_free(ctx, f.cuts);
-    ks_free(ctx, f.degree);
-    ks_free(ctx, f.used);
-    ks_free(ctx, f.parent);
-    ks_free(ctx, f.rsq);
-    ks_free(ctx, f.nuses);
-    ks_free(ctx, f.queue);
+    ks__free(ctx, f.y);
+    ks__free(ctx, f.ord);
+    ks__free(ctx, f.xs);
+    ks__free(ctx, f.zs);
+    ks__free(ctx, f.bx);
+    ks__free(ctx, f.q);
+    ks__free(ctx, f.mu);
+    ks__free(ctx, f.eta);
+    ks__free(ctx, f.beta);
+    ks__free(ctx, f.nbeta);
+    ks__free(ctx, f.cstat);
+    ks__free(ctx, f.dirs);
+    ks__free(ctx, f.cuts);
+    ks__free(ctx, f.degree);
+    ks__free(ctx, f.used);
+    ks__free(ctx, f.parent);
+    ks__free(ctx, f.rsq);
+    ks__free(ctx, f.nuses);
+    ks__free(ctx, f.queue);
     if (f.kc)
         for (size_t k = 0; k < (nk + 2) * p; k++) {
-            ks_free(ctx, f.kc[k].kidx);
-            ks_free(ctx, f.kc[k].rec);
-            ks_free(ctx, f.kc[k].nz);
-            ks_free(ctx, f.kc[k].bnz);
+            ks__free(ctx, f.kc[k].kidx);
+            ks__free(ctx, f.kc[k].rec);
+            ks__free(ctx, f.kc[k].nz);
+            ks__free(ctx, f.kc[k].bnz);
         }
-    ks_free(ctx, f.kc);
-    ks_free(ctx, f.nmiss);
-    ks_free(ctx, f.pres);
-    ks_free(ctx, f.zinit);
-    ks_free(ctx, f.zrow);
-    ks_free(ctx, f.all_pos);
-    ks_free(ctx, X0);
-    ks_free(ctx, swbuf);
+    ks__free(ctx, f.kc);
+    ks__free(ctx, f.nmiss);
+    ks__free(ctx, f.pres);
+    ks__free(ctx, f.zinit);
+    ks__free(ctx, f.zrow);
+    ks__free(ctx, f.all_pos);
+    ks__free(ctx, X0);
+    ks__free(ctx, swbuf);
     return rc;
 }

@@ -46,11 +46,11 @@ static double mu_eta(int binom, double eta)
     return m > DOUBLE_EPS ? m : DOUBLE_EPS;
 }
 
-int mars_glm(ks_ctx *ctx, ks_mars_family family, size_t n, size_t k, const double *B,
+int ks__mars_glm(ks_ctx *ctx, ks_mars_family family, size_t n, size_t k, const double *B,
              const double *y, const double *w, double *coef, double *deviance,
              double *null_deviance, int *iterations)
 {
-    double *buf = ks_malloc_array(ctx, n, 4 * sizeof *buf);
+    double *buf = ks__malloc_array(ctx, n, 4 * sizeof *buf);
     if (!buf) return KS_ENOMEM;
     double *eta = buf, *mu = buf + n, *z = buf + 2 * n, *ww = buf + 3 * n;
     const int binom = family == KS_MARS_BINOMIAL;
@@ -86,7 +86,7 @@ int mars_glm(ks_ctx *ctx, ks_mars_family family, size_t n, size_t k, const doubl
         if ((rc = ks_lstsq(ctx, n, k, B, n, z, ww, &lo, &res))) break;
         if (res->rank < k) {
             ks_lstsq_result_free(ctx, res);
-            rc = ks_fail(ctx, KS_ENUMERIC, "mars glm: the selected terms are collinear");
+            rc = ks__fail(ctx, KS_ENUMERIC, "mars glm: the selected terms are collinear");
             break;
         }
         memcpy(coef, res->coef, k * sizeof *coef);
@@ -107,10 +107,10 @@ int mars_glm(ks_ctx *ctx, ks_mars_family family, size_t n, size_t k, const doubl
         dev_old = dev;
     }
     if (rc == KS_OK && !converged) {
-        ks_log(ctx, KS_LOG_WARN, "mars glm: IRLS did not converge in 25 iterations");
+        ks__log(ctx, KS_LOG_WARN, "mars glm: IRLS did not converge in 25 iterations");
         it = 25;
     }
     *iterations = it;
-    ks_free(ctx, buf);
+    ks__free(ctx, buf);
     return rc;
 }

@@ -11,7 +11,7 @@
 struct ks_mars {
     ks_allocator alloc;
     ks_mars_view v;
-    mars_terms terms;
+    ks__mars_terms terms;
     size_t *selected, *prune_terms;
     double *coef, *stats, *glm, *cv; /* coef points into stats */
     int *glm_iter;
@@ -25,16 +25,16 @@ void ks_mars_free(ks_mars *m)
     ks_ctx tmp;
     memset(&tmp, 0, sizeof tmp);
     tmp.alloc = m->alloc;
-    mars_terms_free(&tmp, &m->terms);
-    ks_free(&tmp, m->selected);
-    ks_free(&tmp, m->prune_terms);
-    ks_free(&tmp, m->stats);
-    ks_free(&tmp, m->glm);
-    ks_free(&tmp, m->cv);
-    ks_free(&tmp, m->glm_iter);
-    ks_free(&tmp, m->names);
-    ks_free(&tmp, m->name_text);
-    ks_free(&tmp, m);
+    ks__mars_terms_free(&tmp, &m->terms);
+    ks__free(&tmp, m->selected);
+    ks__free(&tmp, m->prune_terms);
+    ks__free(&tmp, m->stats);
+    ks__free(&tmp, m->glm);
+    ks__free(&tmp, m->cv);
+    ks__free(&tmp, m->glm_iter);
+    ks__free(&tmp, m->names);
+    ks__free(&tmp, m->name_text);
+    ks__free(&tmp, m);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -47,16 +47,16 @@ static int check_names(ks_ctx *ctx, const char *what, const char *const *names, 
 {
     for (size_t j = 0; j < n; j++)
         if (!names[j] || !*names[j])
-            return ks_fail(ctx, KS_EINVAL, "mars: %s name %zu is empty", what, j + 1);
-    const char **s = ks_malloc_array(ctx, n ? n : 1, sizeof *s);
+            return ks__fail(ctx, KS_EINVAL, "mars: %s name %zu is empty", what, j + 1);
+    const char **s = ks__malloc_array(ctx, n ? n : 1, sizeof *s);
     if (!s) return KS_ENOMEM;
     if (n) memcpy(s, names, n * sizeof *s);
     qsort(s, n, sizeof *s, cmp_str);
     int rc = KS_OK;
     for (size_t j = 1; j < n && !rc; j++)
         if (!strcmp(s[j], s[j - 1]))
-            rc = ks_fail(ctx, KS_EINVAL, "mars: %s name '%s' appears twice", what, s[j]);
-    ks_free(ctx, s);
+            rc = ks__fail(ctx, KS_EINVAL, "mars: %s name '%s' appears twice", what, s[j]);
+    ks__free(ctx, s);
     return rc;
 }
 
@@ -70,12 +70,12 @@ int ks_mars_set_names(ks_ctx *ctx, ks_mars *m, const char *const *predictors,
     size_t bytes = 0, count;
     for (size_t j = 0; predictors && j < p; j++) bytes += strlen(predictors[j]) + 1;
     for (size_t j = 0; targets && j < ny; j++) bytes += strlen(targets[j]) + 1;
-    if (!ks_size_add(p, ny, &count)) return ks_fail(ctx, KS_EOVERFLOW, "mars: too many names");
-    char **names = ks_calloc(ctx, count, sizeof *names);
-    char *text = ks_malloc(ctx, bytes ? bytes : 1);
+    if (!ks__size_add(p, ny, &count)) return ks__fail(ctx, KS_EOVERFLOW, "mars: too many names");
+    char **names = ks__calloc(ctx, count, sizeof *names);
+    char *text = ks__malloc(ctx, bytes ? bytes : 1);
     if (!names || !text) {
-        ks_free(ctx, names);
-        ks_free(ctx, text);
+        ks__free(ctx, names);
+        ks__free(ctx, text);
         return KS_ENOMEM;
     }
     char *at = text;
@@ -86,8 +86,8 @@ int ks_mars_set_names(ks_ctx *ctx, ks_mars *m, const char *const *predictors,
         names[j] = at;
         at = stpcpy(at, s) + 1;
     }
-    ks_free(ctx, m->names);
-    ks_free(ctx, m->name_text);
+    ks__free(ctx, m->names);
+    ks__free(ctx, m->name_text);
     m->names = names;
     m->name_text = text;
     m->v.predictor_names = predictors ? (const char *const *)names : NULL;
@@ -97,7 +97,7 @@ int ks_mars_set_names(ks_ctx *ctx, ks_mars *m, const char *const *predictors,
 
 void ks_mars_get(const ks_mars *m, ks_mars_view *out) { *out = m->v; }
 
-int mars_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *B, size_t ny, const double *Y,
+int ks__mars_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *B, size_t ny, const double *Y,
                const double *w, double *coef, double *rss)
 {
     ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
@@ -113,7 +113,7 @@ int mars_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *B, size_t ny, cons
             size_t j = 0;
             while (j < k && !res->dropped[j]) j++;
             ks_lstsq_result_free(ctx, res);
-            return ks_fail(ctx, KS_ENUMERIC,
+            return ks__fail(ctx, KS_ENUMERIC,
                            "mars: the selected terms are collinear (term %zu of the subset)", j);
         }
         memcpy(coef + r * k, res->coef, k * sizeof *coef);
@@ -126,7 +126,7 @@ int mars_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *B, size_t ny, cons
 /* Variable importance as earth's evimp: over the best subsets of sizes 2 .. the selected size,
  * each predictor in a subset's terms gets a count, and the GCV and RSS drops from the subset one
  * term smaller; the drops are scaled as 100 sqrt(value / max). */
-static void evimp(ks_mars_view *v, const mars_terms *t, size_t nsel, double *ns, double *eg,
+static void evimp(ks_mars_view *v, const ks__mars_terms *t, size_t nsel, double *ns, double *eg,
                   double *er)
 {
     const size_t p = v->p, M = t->nterms;
@@ -158,9 +158,9 @@ static void evimp(ks_mars_view *v, const mars_terms *t, size_t nsel, double *ns,
 static int model_arrays(ks_ctx *ctx, ks_mars *m, size_t M, size_t p, size_t ny)
 {
     const size_t S = 2 * M + 4 * ny + 3 * p + M + M * ny;
-    m->stats = ks_calloc(ctx, S ? S : 1, sizeof *m->stats);
-    m->prune_terms = ks_calloc(ctx, M ? M * M : 1, sizeof *m->prune_terms);
-    m->selected = ks_malloc_array(ctx, M ? M : 1, sizeof *m->selected);
+    m->stats = ks__calloc(ctx, S ? S : 1, sizeof *m->stats);
+    m->prune_terms = ks__calloc(ctx, M ? M * M : 1, sizeof *m->prune_terms);
+    m->selected = ks__malloc_array(ctx, M ? M : 1, sizeof *m->selected);
     if (!m->stats || !m->prune_terms || !m->selected) return KS_ENOMEM;
     ks_mars_view *v = &m->v;
     double *st = m->stats;
@@ -191,8 +191,8 @@ static int model_arrays(ks_ctx *ctx, ks_mars *m, size_t M, size_t p, size_t ny)
  * pointers into them. */
 static int glm_arrays(ks_ctx *ctx, ks_mars *m, size_t nsel, size_t ny)
 {
-    m->glm = ks_malloc_array(ctx, nsel * ny + 2 * ny, sizeof *m->glm);
-    m->glm_iter = ks_calloc(ctx, ny, sizeof *m->glm_iter);
+    m->glm = ks__malloc_array(ctx, nsel * ny + 2 * ny, sizeof *m->glm);
+    m->glm_iter = ks__calloc(ctx, ny, sizeof *m->glm_iter);
     if (!m->glm || !m->glm_iter) return KS_ENOMEM;
     m->v.glm_coef = m->glm;
     m->v.glm_deviance = m->glm + nsel * ny;
@@ -204,41 +204,41 @@ static int glm_arrays(ks_ctx *ctx, ks_mars *m, size_t nsel, size_t ny)
 static int check_inputs(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
                         const double *Y, const double *w, const ks_mars_options *o)
 {
-    if (n < 2) return ks_fail(ctx, KS_EINVAL, "mars: need at least 2 cases; got %zu sample", n);
-    if (p < 1) return ks_fail(ctx, KS_EINVAL, "mars: need at least one predictor");
-    if (ny < 1) return ks_fail(ctx, KS_EINVAL, "mars: need a response");
+    if (n < 2) return ks__fail(ctx, KS_EINVAL, "mars: need at least 2 cases; got %zu sample", n);
+    if (p < 1) return ks__fail(ctx, KS_EINVAL, "mars: need at least one predictor");
+    if (ny < 1) return ks__fail(ctx, KS_EINVAL, "mars: need a response");
     if (o->max_degree < 1)
-        return ks_fail(ctx, KS_EINVAL, "max_degree: %d is below 1", o->max_degree);
-    if (o->max_terms < 0) return ks_fail(ctx, KS_EINVAL, "max_terms: %d is negative", o->max_terms);
+        return ks__fail(ctx, KS_EINVAL, "max_degree: %d is below 1", o->max_degree);
+    if (o->max_terms < 0) return ks__fail(ctx, KS_EINVAL, "max_terms: %d is negative", o->max_terms);
     if (!(o->thresh >= 0.0 && o->thresh < 1.0))
-        return ks_fail(ctx, KS_EINVAL, "thresh: %g is not in [0, 1)", o->thresh);
+        return ks__fail(ctx, KS_EINVAL, "thresh: %g is not in [0, 1)", o->thresh);
     if (!isnan(o->penalty) && !(o->penalty >= 0.0 || o->penalty == -1.0))
-        return ks_fail(ctx, KS_EINVAL, "penalty: %g must be >= 0 or -1", o->penalty);
-    if (o->endspan < 0) return ks_fail(ctx, KS_EINVAL, "endspan: %d is negative", o->endspan);
+        return ks__fail(ctx, KS_EINVAL, "penalty: %g must be >= 0 or -1", o->penalty);
+    if (o->endspan < 0) return ks__fail(ctx, KS_EINVAL, "endspan: %d is negative", o->endspan);
     if (o->minspan > (int)(n < (size_t)INT32_MAX ? n : INT32_MAX))
-        return ks_fail(ctx, KS_EINVAL, "minspan: %d exceeds the %zu cases", o->minspan, n);
+        return ks__fail(ctx, KS_EINVAL, "minspan: %d exceeds the %zu cases", o->minspan, n);
     if (o->endspan > (int)(n < (size_t)INT32_MAX ? n : INT32_MAX))
-        return ks_fail(ctx, KS_EINVAL, "endspan: %d exceeds the %zu cases", o->endspan, n);
+        return ks__fail(ctx, KS_EINVAL, "endspan: %d exceeds the %zu cases", o->endspan, n);
     if (!(o->adjust_endspan >= 0.0 && o->adjust_endspan <= 10.0))
-        return ks_fail(ctx, KS_EINVAL, "adjust_endspan: %g is not in [0, 10]", o->adjust_endspan);
+        return ks__fail(ctx, KS_EINVAL, "adjust_endspan: %g is not in [0, 10]", o->adjust_endspan);
     if (!(o->fast_beta >= 0.0))
-        return ks_fail(ctx, KS_EINVAL, "fast_beta: %g is negative", o->fast_beta);
+        return ks__fail(ctx, KS_EINVAL, "fast_beta: %g is negative", o->fast_beta);
     if (!(o->newvar_penalty >= 0.0))
-        return ks_fail(ctx, KS_EINVAL, "newvar_penalty: %g is negative", o->newvar_penalty);
+        return ks__fail(ctx, KS_EINVAL, "newvar_penalty: %g is negative", o->newvar_penalty);
     if ((unsigned)o->pmethod > KS_MARS_PRUNE_CV)
-        return ks_fail(ctx, KS_EINVAL, "pmethod: unknown value %d", (int)o->pmethod);
-    if (o->nprune < 0) return ks_fail(ctx, KS_EINVAL, "nprune: %d is negative", o->nprune);
+        return ks__fail(ctx, KS_EINVAL, "pmethod: unknown value %d", (int)o->pmethod);
+    if (o->nprune < 0) return ks__fail(ctx, KS_EINVAL, "nprune: %d is negative", o->nprune);
     if (o->pmethod == KS_MARS_PRUNE_CV && o->nfold < 2)
-        return ks_fail(ctx, KS_EINVAL, "nfold: %d folds; cross-validation needs at least 2",
+        return ks__fail(ctx, KS_EINVAL, "nfold: %d folds; cross-validation needs at least 2",
                        o->nfold);
     if ((unsigned)o->family > KS_MARS_POISSON)
-        return ks_fail(ctx, KS_EINVAL, "family: unknown value %d", (int)o->family);
+        return ks__fail(ctx, KS_EINVAL, "family: unknown value %d", (int)o->family);
     for (size_t j = 0; j < p; j++)
         for (size_t i = 0; i < n; i++) {
             const double x = X[j * n + i];
             if (isnan(x) && o->allow_missing) continue;
             if (!isfinite(x))
-                return ks_fail(ctx, KS_EINVAL,
+                return ks__fail(ctx, KS_EINVAL,
                                "X: column %zu row %zu is %s%s", j + 1, i + 1,
                                isnan(x) ? "missing" : "infinite",
                                isnan(x) ? " (allow_missing accepts missing values)" : "");
@@ -247,15 +247,15 @@ static int check_inputs(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t
         for (size_t i = 0; i < n; i++) {
             const double y = Y[r * n + i];
             if (!isfinite(y))
-                return ks_fail(ctx, KS_EINVAL, "y: column %zu row %zu is %s", r + 1, i + 1,
+                return ks__fail(ctx, KS_EINVAL, "y: column %zu row %zu is %s", r + 1, i + 1,
                                isnan(y) ? "missing" : "infinite");
             if (o->family == KS_MARS_BINOMIAL && !(y >= 0.0 && y <= 1.0))
-                return ks_fail(ctx, KS_EINVAL,
+                return ks__fail(ctx, KS_EINVAL,
                                "y: column %zu row %zu is %g; the binomial family needs values "
                                "in [0, 1]",
                                r + 1, i + 1, y);
             if (o->family == KS_MARS_POISSON && !(y >= 0.0))
-                return ks_fail(ctx, KS_EINVAL,
+                return ks__fail(ctx, KS_EINVAL,
                                "y: column %zu row %zu is %g; the Poisson family needs counts "
                                ">= 0",
                                r + 1, i + 1, y);
@@ -263,15 +263,15 @@ static int check_inputs(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t
     if (w)
         for (size_t i = 0; i < n; i++)
             if (!(w[i] >= 0.0 && isfinite(w[i])))
-                return ks_fail(ctx, KS_EINVAL, "weights: row %zu is %g; weights must be finite "
+                return ks__fail(ctx, KS_EINVAL, "weights: row %zu is %g; weights must be finite "
                                                "and >= 0",
                                i + 1, w[i]);
     if (w && o->newvar_penalty != 0.0)
-        return ks_fail(ctx, KS_EINVAL, "newvar_penalty must be 0 with case weights (as earth)");
+        return ks__fail(ctx, KS_EINVAL, "newvar_penalty must be 0 with case weights (as earth)");
     return KS_OK;
 }
 
-static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
+static int ks__mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
                     const double *Y, const double *w, const ks_mars_options *opt, ks_mars **out);
 
 /* BLAS threads off for the fit (its products are small; spinning BLAS threads would compete
@@ -279,13 +279,13 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
 int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, const double *Y,
                 const double *w, const ks_mars_options *opt, ks_mars **out)
 {
-    ks_blas_set_threads(1);
-    const int rc = mars_fit(ctx, n, p, X, ny, Y, w, opt, out);
-    ks_blas_set_threads(ctx->nthreads);
+    ks__blas_set_threads(1);
+    const int rc = ks__mars_fit(ctx, n, p, X, ny, Y, w, opt, out);
+    ks__blas_set_threads(ctx->nthreads);
     return rc;
 }
 
-static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
+static int ks__mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
                     const double *Y, const double *w, const ks_mars_options *opt, ks_mars **out)
 {
     *out = NULL;
@@ -308,37 +308,37 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
         int equal = 1, any = 0;
         double mean = 0.0;
         for (size_t i = 0; i < n; i++) any |= w[i] > 0.0;
-        if (!any) return ks_fail(ctx, KS_EINVAL, "weights: every weight is zero");
+        if (!any) return ks__fail(ctx, KS_EINVAL, "weights: every weight is zero");
         for (size_t i = 0; i < n; i++) {
             equal &= fabs(w[i] - w[0]) <= 1e-8;
             mean += w[i] / (double)n;
         }
         if (!equal) {
-            if (!(mean > 0.0)) return ks_fail(ctx, KS_EINVAL, "weights: all are zero");
-            wbuf = ks_malloc_array(ctx, n, sizeof *wbuf);
+            if (!(mean > 0.0)) return ks__fail(ctx, KS_EINVAL, "weights: all are zero");
+            wbuf = ks__malloc_array(ctx, n, sizeof *wbuf);
             if (!wbuf) return KS_ENOMEM;
             for (size_t i = 0; i < n; i++) wbuf[i] = w[i] < mean / 1e8 ? mean / 1e8 : w[i];
             wu = wbuf;
         }
     }
-    ks_mars *m = ks_calloc(ctx, 1, sizeof *m);
+    ks_mars *m = ks__calloc(ctx, 1, sizeof *m);
     double *B = NULL, *Rf = NULL;
     if (!m) {
-        ks_free(ctx, wbuf);
+        ks__free(ctx, wbuf);
         return KS_ENOMEM;
     }
     m->alloc = ctx->alloc;
-    const mars_data d = {n, p, ny, X, Y, wu};
-    if ((rc = mars_forward(ctx, &d, &o, &m->terms))) goto fail;
-    mars_terms *t = &m->terms;
+    const ks__mars_data d = {n, p, ny, X, Y, wu};
+    if ((rc = ks__mars_forward(ctx, &d, &o, &m->terms))) goto fail;
+    ks__mars_terms *t = &m->terms;
     /* the forward pass's terms (dependent columns already out) on the cases */
     const size_t M = t->nterms;
-    B = ks_malloc_array(ctx, n, M * sizeof *B);
+    B = ks__malloc_array(ctx, n, M * sizeof *B);
     if (!B) {
         rc = KS_ENOMEM;
         goto fail;
     }
-    mars_eval_terms(t, n, X, NULL, M, B);
+    ks__mars_eval_terms(t, n, X, NULL, M, B);
     /* the backward pass */
     if ((rc = model_arrays(ctx, m, M, p, ny))) goto fail;
     ks_mars_view *v = &m->v;
@@ -349,27 +349,27 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
     const size_t nvmax = o.nprune > 0 && (size_t)o.nprune < M ? (size_t)o.nprune : M;
     ks_mars_pmethod pm = o.pmethod;
     if (ny > 1 && pm == KS_MARS_PRUNE_EXHAUSTIVE) {
-        ks_log(ctx, KS_LOG_WARN, "mars: pmethod exhaustive needs one response; backward is used");
+        ks__log(ctx, KS_LOG_WARN, "mars: pmethod exhaustive needs one response; backward is used");
         pm = KS_MARS_PRUNE_BACKWARD;
     }
-    Rf = ks_malloc_array(ctx, (M + ny) * (M + ny), sizeof *Rf);
+    Rf = ks__malloc_array(ctx, (M + ny) * (M + ny), sizeof *Rf);
     if (!Rf) {
         rc = KS_ENOMEM;
         goto fail;
     }
-    if ((rc = mars_prune_path(ctx, n, M, B, ny, Y, wu, pm, nvmax, rss_ps, m->prune_terms, Rf)))
+    if ((rc = ks__mars_prune_path(ctx, n, M, B, ny, Y, wu, pm, nvmax, rss_ps, m->prune_terms, Rf)))
         goto fail;
-    for (size_t k = 1; k <= M; k++) gcv_ps[k - 1] = mars_gcv(rss_ps[k - 1], k, o.penalty, n);
+    for (size_t k = 1; k <= M; k++) gcv_ps[k - 1] = ks__mars_gcv(rss_ps[k - 1], k, o.penalty, n);
     size_t nsel = 1;
     if (o.pmethod == KS_MARS_PRUNE_NONE) {
         nsel = nvmax;
         for (size_t j = 0; j < nsel; j++) m->selected[j] = j;
     } else if (o.pmethod == KS_MARS_PRUNE_CV) { /* the size with the best out-of-fold RSq */
-        if (!(m->cv = ks_malloc_array(ctx, M, sizeof *m->cv))) {
+        if (!(m->cv = ks__malloc_array(ctx, M, sizeof *m->cv))) {
             rc = KS_ENOMEM;
             goto fail;
         }
-        if ((rc = mars_cv_rsq(ctx, n, p, X, ny, Y, wu, &o, M, m->cv))) goto fail;
+        if ((rc = ks__mars_cv_rsq(ctx, n, p, X, ny, Y, wu, &o, M, m->cv))) goto fail;
         for (size_t k = 2; k <= nvmax; k++)
             if (m->cv[k - 1] > m->cv[nsel - 1]) nsel = k;
         memcpy(m->selected, m->prune_terms + (nsel - 1) * M, nsel * sizeof *m->selected);
@@ -384,7 +384,7 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
         if (gcv_ps[k] < 1e-10) gcv_ps[k] = 0.0;
     }
     /* the final least squares on the selected terms, in the space of the QR factor */
-    if ((rc = mars_subset_fit(ctx, Rf, M, ny, m->selected, nsel, m->coef, rpr))) goto fail;
+    if ((rc = ks__mars_subset_fit(ctx, Rf, M, ny, m->selected, nsel, m->coef, rpr))) goto fail;
     double *Bs = B; /* the selected columns compacted in place (increasing), for a GLM */
     for (size_t j = 0; j < nsel; j++)
         if (m->selected[j] != j) memcpy(Bs + j * n, B + m->selected[j] * n, n * sizeof *B);
@@ -402,8 +402,8 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
             t0 += wi * e * e;
         }
         rqpr[r] = 1.0 - rpr[r] / t0;
-        gpr[r] = mars_gcv(rpr[r], nsel, o.penalty, n);
-        gqpr[r] = 1.0 - gpr[r] / mars_gcv(t0, 1, o.penalty, n);
+        gpr[r] = ks__mars_gcv(rpr[r], nsel, o.penalty, n);
+        gqpr[r] = 1.0 - gpr[r] / ks__mars_gcv(t0, 1, o.penalty, n);
         rss += rpr[r];
     }
     for (size_t j = 0; j < M; j++) fwd_rsq[j] = t->rsq[j];
@@ -416,7 +416,7 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
     v->coef = m->coef;
     v->rss = rss;
     v->rsq = 1.0 - rss / rss_ps[0];
-    v->gcv = mars_gcv(rss, nsel, o.penalty, n);
+    v->gcv = ks__mars_gcv(rss, nsel, o.penalty, n);
     v->grsq = 1.0 - v->gcv / gcv_ps[0];
     v->termcond = t->termcond;
     v->forward_nk_used = t->slots_used;
@@ -428,20 +428,20 @@ static int mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
     if (o.family != KS_MARS_GAUSSIAN) { /* earth's glm=: R's glm() on the selected basis */
         if ((rc = glm_arrays(ctx, m, nsel, ny))) goto fail;
         for (size_t r = 0; r < ny; r++)
-            if ((rc = mars_glm(ctx, o.family, n, nsel, Bs, Y + r * n, wu, m->glm + r * nsel,
+            if ((rc = ks__mars_glm(ctx, o.family, n, nsel, Bs, Y + r * n, wu, m->glm + r * nsel,
                                m->glm + nsel * ny + r, m->glm + nsel * ny + ny + r,
                                m->glm_iter + r)))
                 goto fail;
     }
-    ks_free(ctx, B);
-    ks_free(ctx, Rf);
-    ks_free(ctx, wbuf);
+    ks__free(ctx, B);
+    ks__free(ctx, Rf);
+    ks__free(ctx, wbuf);
     *out = m;
     return KS_OK;
 fail:
-    ks_free(ctx, B);
-    ks_free(ctx, Rf);
-    ks_free(ctx, wbuf);
+    ks__free(ctx, B);
+    ks__free(ctx, Rf);
+    ks__free(ctx, wbuf);
     ks_mars_free(m);
     return rc;
 }
@@ -449,16 +449,16 @@ fail:
 int ks_mars_basis(ks_ctx *ctx, const ks_mars *m, size_t n, const double *X, double *B)
 {
     (void)ctx;
-    mars_eval_terms(&m->terms, n, X, m->selected, m->v.nselected, B);
+    ks__mars_eval_terms(&m->terms, n, X, m->selected, m->v.nselected, B);
     return KS_OK;
 }
 
 int ks_mars_predict(ks_ctx *ctx, const ks_mars *m, size_t n, const double *X, double *out)
 {
     const size_t k = m->v.nselected, ny = m->v.ny;
-    double *B = ks_malloc_array(ctx, n ? n : 1, k * sizeof *B);
+    double *B = ks__malloc_array(ctx, n ? n : 1, k * sizeof *B);
     if (!B) return KS_ENOMEM;
-    mars_eval_terms(&m->terms, n, X, m->selected, k, B);
+    ks__mars_eval_terms(&m->terms, n, X, m->selected, k, B);
     const double *coef = m->v.family != KS_MARS_GAUSSIAN ? m->v.glm_coef : m->v.coef;
     for (size_t r = 0; r < ny; r++)
         for (size_t i = 0; i < n; i++) {
@@ -468,7 +468,7 @@ int ks_mars_predict(ks_ctx *ctx, const ks_mars *m, size_t n, const double *X, do
             if (m->v.family == KS_MARS_POISSON) s = exp(s);
             out[r * n + i] = s;
         }
-    ks_free(ctx, B);
+    ks__free(ctx, B);
     return KS_OK;
 }
 
@@ -478,32 +478,32 @@ int ks_mars_from_parts(ks_ctx *ctx, const ks_mars_view *v, ks_mars **out)
     const size_t M = v->nterms, p = v->p, ny = v->ny, nsel = v->nselected;
     if (M < 1 || p < 1 || ny < 1 || nsel < 1 || nsel > M || !v->term_start || !v->factor ||
         !v->selected || !v->coef)
-        return ks_fail(ctx, KS_EINVAL, "mars: a model needs terms, a selection and coefficients");
+        return ks__fail(ctx, KS_EINVAL, "mars: a model needs terms, a selection and coefficients");
     for (size_t j = 0; j < M; j++)
         if (v->term_start[j + 1] < v->term_start[j])
-            return ks_fail(ctx, KS_EINVAL, "mars: term %zu has a negative number of factors", j);
+            return ks__fail(ctx, KS_EINVAL, "mars: term %zu has a negative number of factors", j);
     const size_t nf = v->term_start[M];
     for (size_t k = 0; k < nf; k++) {
         const ks_mars_factor *f = &v->factor[k];
         if (f->pred < 0 || (size_t)f->pred >= p || !(f->dir == 1 || f->dir == -1 || f->dir == 2 ||
                                                      f->dir == 3 || f->dir == -3))
-            return ks_fail(ctx, KS_EINVAL, "mars: factor %zu (predictor %d, dir %d) is not valid",
+            return ks__fail(ctx, KS_EINVAL, "mars: factor %zu (predictor %d, dir %d) is not valid",
                            k, f->pred, f->dir);
     }
     for (size_t j = 0; j < nsel; j++)
         if (v->selected[j] >= M || (j && v->selected[j] <= v->selected[j - 1]))
-            return ks_fail(ctx, KS_EINVAL, "mars: selected term %zu is out of order or range", j);
+            return ks__fail(ctx, KS_EINVAL, "mars: selected term %zu is out of order or range", j);
     if (v->family != KS_MARS_GAUSSIAN && !v->glm_coef)
-        return ks_fail(ctx, KS_EINVAL, "mars: a GLM model needs its coefficients");
-    ks_mars *m = ks_calloc(ctx, 1, sizeof *m);
+        return ks__fail(ctx, KS_EINVAL, "mars: a GLM model needs its coefficients");
+    ks_mars *m = ks__calloc(ctx, 1, sizeof *m);
     if (!m) return KS_ENOMEM;
     m->alloc = ctx->alloc;
-    mars_terms *t = &m->terms;
+    ks__mars_terms *t = &m->terms;
     t->nterms = M;
-    t->term_start = ks_malloc_array(ctx, M + 1, sizeof *t->term_start);
-    t->factor = ks_malloc_array(ctx, nf ? nf : 1, sizeof *t->factor);
-    t->parent = ks_malloc_array(ctx, M, sizeof *t->parent);
-    t->rsq = ks_malloc_array(ctx, M, sizeof *t->rsq);
+    t->term_start = ks__malloc_array(ctx, M + 1, sizeof *t->term_start);
+    t->factor = ks__malloc_array(ctx, nf ? nf : 1, sizeof *t->factor);
+    t->parent = ks__malloc_array(ctx, M, sizeof *t->parent);
+    t->rsq = ks__malloc_array(ctx, M, sizeof *t->rsq);
     int rc = t->term_start && t->factor && t->parent && t->rsq ? model_arrays(ctx, m, M, p, ny)
                                                                : KS_ENOMEM;
     if (rc == KS_OK && v->family != KS_MARS_GAUSSIAN) rc = glm_arrays(ctx, m, nsel, ny);

@@ -41,7 +41,7 @@ static void put(sbuf *b, const char *fmt, ...)
             return;
         }
         const size_t cap = 2 * b->cap + (size_t)k + 64;
-        char *s = ks_realloc(b->ctx, b->s, cap);
+        char *s = ks__realloc(b->ctx, b->s, cap);
         if (!s) {
             b->oom = 1;
             return;
@@ -99,7 +99,7 @@ int ks_mars_to_json(ks_ctx *ctx, const ks_mars *m, char **json)
     *json = NULL;
     ks_mars_view v;
     ks_mars_get(m, &v);
-    sbuf b = {ctx, ks_malloc(ctx, 4096), 0, 4096, 0};
+    sbuf b = {ctx, ks__malloc(ctx, 4096), 0, 4096, 0};
     if (!b.s) return KS_ENOMEM;
     b.s[0] = 0;
     const size_t M = v.nterms, k = v.nselected;
@@ -148,7 +148,7 @@ int ks_mars_to_json(ks_ctx *ctx, const ks_mars *m, char **json)
     put_names(&b, "targets", v.target_names, v.ny);
     put(&b, "}\n");
     if (b.oom) {
-        ks_free(ctx, b.s);
+        ks__free(ctx, b.s);
         return KS_ENOMEM;
     }
     *json = b.s;
@@ -177,7 +177,7 @@ static int bad_at(reader *r, const char *at, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return ks_fail(r->ctx, KS_EPARSE, "mars JSON: %s at character %zu", what,
+    return ks__fail(r->ctx, KS_EPARSE, "mars JSON: %s at character %zu", what,
                    (size_t)(at - r->s) + 1);
 }
 
@@ -187,7 +187,7 @@ static int bad(reader *r, const char *what) { return bad_at(r, r->p, "%s", what)
 static int grow(ks_ctx *ctx, void **a, size_t used, size_t *cap, size_t sz)
 {
     if (used + 1 < *cap) return KS_OK;
-    void *b = ks_realloc(ctx, *a, 2 * *cap * sz);
+    void *b = ks__realloc(ctx, *a, 2 * *cap * sz);
     if (!b) return KS_ENOMEM;
     *a = b;
     *cap *= 2;
@@ -328,7 +328,7 @@ static int string(reader *r, char **out)
     const char *q = r->p;
     while (*q && *q != '"') q += *q == '\\' && q[1] ? 2 : 1;
     if (!*q) return bad(r, "a string without its closing quote");
-    char *o = out ? ks_malloc(r->ctx, (size_t)(q - r->p) + 1) : NULL; /* (escapes only shrink) */
+    char *o = out ? ks__malloc(r->ctx, (size_t)(q - r->p) + 1) : NULL; /* (escapes only shrink) */
     if (out && !o) return KS_ENOMEM;
     size_t n = 0;
     char tmp[4];
@@ -350,7 +350,7 @@ static int string(reader *r, char **out)
         }
     }
     if (rc) {
-        ks_free(r->ctx, o);
+        ks__free(r->ctx, o);
         return rc;
     }
     if (o) {
@@ -396,7 +396,7 @@ static int numbers(reader *r, double **out, size_t *n)
     }
     int empty, rc = open_list(r, '[', &empty);
     size_t cap = 16;
-    double *x = rc ? NULL : ks_malloc_array(r->ctx, cap, sizeof *x);
+    double *x = rc ? NULL : ks__malloc_array(r->ctx, cap, sizeof *x);
     if (!rc && !x) rc = KS_ENOMEM;
     for (int more = !empty; !rc && more;) {
         if ((rc = grow(r->ctx, (void **)&x, *n, &cap, sizeof *x))) break;
@@ -405,7 +405,7 @@ static int numbers(reader *r, double **out, size_t *n)
         rc = next_item(r, ']', &more);
     }
     if (rc) {
-        ks_free(r->ctx, x);
+        ks__free(r->ctx, x);
         *n = 0;
         return rc;
     }
@@ -415,8 +415,8 @@ static int numbers(reader *r, double **out, size_t *n)
 
 static void free_strings(ks_ctx *ctx, char **v, size_t n)
 {
-    for (size_t i = 0; v && i < n; i++) ks_free(ctx, v[i]);
-    ks_free(ctx, v);
+    for (size_t i = 0; v && i < n; i++) ks__free(ctx, v[i]);
+    ks__free(ctx, v);
 }
 
 /* An array of strings into a ctx-allocated list of *n. */
@@ -426,7 +426,7 @@ static int strings(reader *r, char ***out, size_t *n)
     *n = 0;
     int empty, rc = open_list(r, '[', &empty);
     size_t cap = 16;
-    char **v = rc ? NULL : ks_malloc_array(r->ctx, cap, sizeof *v);
+    char **v = rc ? NULL : ks__malloc_array(r->ctx, cap, sizeof *v);
     if (!rc && !v) rc = KS_ENOMEM;
     for (int more = !empty; !rc && more;) {
         if ((rc = grow(r->ctx, (void **)&v, *n, &cap, sizeof *v))) break;
@@ -473,8 +473,8 @@ static int skip(reader *r)
 static int read_terms(reader *r, ks_mars_view *v, size_t **starts, ks_mars_factor **factors)
 {
     size_t nt = 0, nf = 0, capt = 16, capf = 16;
-    size_t *st = ks_malloc_array(r->ctx, capt, sizeof *st);
-    ks_mars_factor *fa = ks_malloc_array(r->ctx, capf, sizeof *fa);
+    size_t *st = ks__malloc_array(r->ctx, capt, sizeof *st);
+    ks_mars_factor *fa = ks__malloc_array(r->ctx, capf, sizeof *fa);
     int empty = 0, rc = st && fa ? open_list(r, '[', &empty) : KS_ENOMEM;
     for (int more = !empty; !rc && more;) { /* a term: [[pred, dir, cut], ...] */
         if (nt == MAX_TERMS) {
@@ -498,8 +498,8 @@ static int read_terms(reader *r, ks_mars_view *v, size_t **starts, ks_mars_facto
         if (!rc) rc = next_item(r, ']', &more);
     }
     if (rc) {
-        ks_free(r->ctx, st);
-        ks_free(r->ctx, fa);
+        ks__free(r->ctx, st);
+        ks__free(r->ctx, fa);
         return rc;
     }
     st[nt] = nf;
@@ -514,7 +514,7 @@ static int indices(ks_ctx *ctx, const char *key, const double *x, size_t n, doub
 {
     for (size_t i = 0; i < n; i++)
         if (!(x[i] == floor(x[i]) && x[i] >= lo && x[i] <= hi))
-            return ks_fail(ctx, KS_EPARSE,
+            return ks__fail(ctx, KS_EPARSE,
                            "mars JSON: \"%s\" item %zu is %g, not an integer from %.0f to %.0f",
                            key, i + 1, x[i], lo, hi);
     return KS_OK;
@@ -578,11 +578,11 @@ typedef struct {
 
 static void parts_free(ks_ctx *ctx, parts *t)
 {
-    for (int i = 0; i < NARRAYS; i++) ks_free(ctx, t->arr[i]);
-    for (int i = 0; i < 3; i++) ks_free(ctx, t->ints[i]);
+    for (int i = 0; i < NARRAYS; i++) ks__free(ctx, t->arr[i]);
+    for (int i = 0; i < 3; i++) ks__free(ctx, t->ints[i]);
     for (int i = 0; i < 2; i++) free_strings(ctx, t->names[i], t->nnames[i]);
-    ks_free(ctx, t->starts);
-    ks_free(ctx, t->factors);
+    ks__free(ctx, t->starts);
+    ks__free(ctx, t->factors);
 }
 
 /* The value of key k. */
@@ -597,7 +597,7 @@ static int read_value(reader *r, int k, parts *t)
         char *f = NULL;
         rc = *r->p == '"' ? string(r, &f) : skip(r);
         t->format_ok = f && !strcmp(f, "kestrel.mars");
-        ks_free(r->ctx, f);
+        ks__free(r->ctx, f);
         return rc;
     }
     case K_VERSION: {
@@ -660,7 +660,7 @@ static int read_object(reader *r, parts *t)
         for (int i = 0; i < K_ARRAYS + NARRAYS && k < 0; i++)
             if (!strcmp(key, i < K_ARRAYS ? scalar_keys[i] : array_keys[i - K_ARRAYS])) k = i;
         if (k >= 0 && seen >> k & 1) rc = bad_at(r, at, "the key \"%s\" appears twice", key);
-        ks_free(r->ctx, key);
+        ks__free(r->ctx, key);
         if (rc || (rc = expect(r, ':'))) break;
         if (k >= 0) seen |= (uint64_t)1 << k;
         if ((rc = k >= 0 ? read_value(r, k, t) : skip(r))) break;
@@ -676,22 +676,22 @@ static int check_parts(ks_ctx *ctx, parts *t)
 {
     ks_mars_view *v = &t->v;
     if (!t->format_ok)
-        return ks_fail(ctx, KS_EPARSE,
+        return ks__fail(ctx, KS_EPARSE,
                        "mars JSON: not a kestrel MARS model (no \"format\": "
                        "\"kestrel.mars\")");
     const size_t M = v->nterms, ny = v->ny, nsel = t->nints[1];
     size_t ncoef = 0;
-    if (!t->starts || M < 1 || nsel < 1 || ny < 1 || !ks_size_mul(nsel, ny, &ncoef) ||
+    if (!t->starts || M < 1 || nsel < 1 || ny < 1 || !ks__size_mul(nsel, ny, &ncoef) ||
         t->len[0] != ncoef || (t->nints[0] && t->nints[0] != M) ||
         (t->nints[2] && t->nints[2] != M * M))
-        return ks_fail(ctx, KS_EPARSE,
+        return ks__fail(ctx, KS_EPARSE,
                        "mars JSON: the terms, selection and coefficients do not "
                        "fit together");
 #define LEN_OK(i, want) (!t->arr[i] || t->len[i] == (want))
     if (!(LEN_OK(5, ny) && LEN_OK(6, ny) && LEN_OK(7, ny) && LEN_OK(8, ny) && LEN_OK(9, M) &&
           LEN_OK(10, M) && LEN_OK(11, M) && LEN_OK(12, v->p) && LEN_OK(13, v->p) &&
           LEN_OK(14, v->p) && LEN_OK(4, 4) && LEN_OK(1, ncoef) && LEN_OK(2, ny) && LEN_OK(3, ny)))
-        return ks_fail(ctx, KS_EPARSE, "mars JSON: an array has the wrong length");
+        return ks__fail(ctx, KS_EPARSE, "mars JSON: an array has the wrong length");
 #undef LEN_OK
     const double top = (double)M - 1;
     int rc = indices(ctx, "parents", t->ints[0], t->nints[0], -1, top);
@@ -699,10 +699,10 @@ static int check_parts(ks_ctx *ctx, parts *t)
     if (!rc) rc = indices(ctx, "prune_terms", t->ints[2], t->nints[2], 0, top);
     if (rc) return rc;
     if (t->names[0] && t->nnames[0] != v->p)
-        return ks_fail(ctx, KS_EPARSE, "mars JSON: %zu predictor names for %zu predictors",
+        return ks__fail(ctx, KS_EPARSE, "mars JSON: %zu predictor names for %zu predictors",
                        t->nnames[0], v->p);
     if (t->names[1] && t->nnames[1] != ny)
-        return ks_fail(ctx, KS_EPARSE, "mars JSON: %zu target names for %zu responses",
+        return ks__fail(ctx, KS_EPARSE, "mars JSON: %zu target names for %zu responses",
                        t->nnames[1], ny);
     return KS_OK;
 }
@@ -710,7 +710,7 @@ static int check_parts(ks_ctx *ctx, parts *t)
 int ks_mars_from_json(ks_ctx *ctx, const char *json, ks_mars **out)
 {
     *out = NULL;
-    if (!json) return ks_fail(ctx, KS_EINVAL, "mars JSON: the text is NULL");
+    if (!json) return ks__fail(ctx, KS_EINVAL, "mars JSON: the text is NULL");
     reader r = {ctx, json, json, 0};
     parts t;
     memset(&t, 0, sizeof t);
@@ -722,9 +722,9 @@ int ks_mars_from_json(ks_ctx *ctx, const char *json, ks_mars **out)
     if (!rc) rc = check_parts(ctx, &t);
     const size_t M = v->nterms;
     if (!rc) {
-        sel = ks_malloc_array(ctx, t.nints[1], sizeof *sel);
-        parents = ks_malloc_array(ctx, M, sizeof *parents);
-        pt = t.nints[2] ? ks_malloc_array(ctx, M * M, sizeof *pt) : NULL;
+        sel = ks__malloc_array(ctx, t.nints[1], sizeof *sel);
+        parents = ks__malloc_array(ctx, M, sizeof *parents);
+        pt = t.nints[2] ? ks__malloc_array(ctx, M * M, sizeof *pt) : NULL;
         if (!sel || !parents || (t.nints[2] && !pt)) rc = KS_ENOMEM;
     }
     if (!rc) {
@@ -762,8 +762,8 @@ int ks_mars_from_json(ks_ctx *ctx, const char *json, ks_mars **out)
         rc = ks_mars_from_parts(ctx, v, out);
     }
     parts_free(ctx, &t);
-    ks_free(ctx, parents);
-    ks_free(ctx, sel);
-    ks_free(ctx, pt);
+    ks__free(ctx, parents);
+    ks__free(ctx, sel);
+    ks__free(ctx, pt);
     return rc;
 }

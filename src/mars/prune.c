@@ -16,7 +16,7 @@
 #include "linalg/lapack.h"
 #include "mars/mars_internal.h"
 
-double mars_gcv(double rss, size_t k, double penalty, size_t n)
+double ks__mars_gcv(double rss, size_t k, double penalty, size_t n)
 {
     const double C = penalty < 0 ? 0.0 : (double)k + penalty * ((double)k - 1.0) / 2.0;
     if (C >= (double)n) return HUGE_VAL;
@@ -30,13 +30,13 @@ static int r_factor(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny,
 {
     const size_t K = M + ny;
     if (n > (size_t)INT32_MAX || K > (size_t)INT32_MAX)
-        return ks_fail(ctx, KS_EOVERFLOW, "mars: %zu cases are too many for the pruning QR", n);
+        return ks__fail(ctx, KS_EOVERFLOW, "mars: %zu cases are too many for the pruning QR", n);
     const size_t rows = n > K ? n : K;
-    double *A = ks_calloc(ctx, rows, K * sizeof *A);
-    double *tau = ks_malloc_array(ctx, K, sizeof *tau);
+    double *A = ks__calloc(ctx, rows, K * sizeof *A);
+    double *tau = ks__malloc_array(ctx, K, sizeof *tau);
     if (!A || !tau) {
-        ks_free(ctx, A);
-        ks_free(ctx, tau);
+        ks__free(ctx, A);
+        ks__free(ctx, tau);
         return KS_ENOMEM;
     }
     for (size_t j = 0; j < K; j++) {
@@ -49,19 +49,19 @@ static int r_factor(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny,
     double wq = 0.0;
     dgeqrf_(&m, &k, A, &m, tau, &wq, &lwork, &info);
     lwork = (int)wq > k ? (int)wq : k;
-    double *work = ks_malloc_array(ctx, (size_t)lwork, sizeof *work);
+    double *work = ks__malloc_array(ctx, (size_t)lwork, sizeof *work);
     if (!work) {
-        ks_free(ctx, A);
-        ks_free(ctx, tau);
+        ks__free(ctx, A);
+        ks__free(ctx, tau);
         return KS_ENOMEM;
     }
     dgeqrf_(&m, &k, A, &m, tau, work, &lwork, &info);
     for (size_t j = 0; j < K; j++)
         for (size_t i = 0; i < K; i++) R[j * K + i] = i <= j ? A[j * rows + i] : 0.0;
-    ks_free(ctx, work);
-    ks_free(ctx, A);
-    ks_free(ctx, tau);
-    return info == 0 ? KS_OK : ks_fail(ctx, KS_ENUMERIC, "mars: the pruning QR failed");
+    ks__free(ctx, work);
+    ks__free(ctx, A);
+    ks__free(ctx, tau);
+    return info == 0 ? KS_OK : ks__fail(ctx, KS_ENUMERIC, "mars: the pruning QR failed");
 }
 
 /* Rotate rows a and a + 1 of R (ld K) in columns c .. end - 1 so that R[a+1, c] becomes 0. */
@@ -175,11 +175,11 @@ static void xh_visit(xhaust *x, size_t depth, size_t next)
 /* Least squares of the responses on the columns sel[0..k) of B, from the factor R of [B Y]:
  * those columns brought to the front and re-triangularised (Givens), then back substitution;
  * coef k x ny, rss per response. A column with no part left beside those before it is an error. */
-int mars_subset_fit(ks_ctx *ctx, const double *R, size_t M, size_t ny, const size_t *sel,
+int ks__mars_subset_fit(ks_ctx *ctx, const double *R, size_t M, size_t ny, const size_t *sel,
                     size_t k, double *coef, double *rss)
 {
     const size_t K = M + ny;
-    double *P = ks_malloc_array(ctx, K * K, sizeof *P);
+    double *P = ks__malloc_array(ctx, K * K, sizeof *P);
     if (!P) return KS_ENOMEM;
     for (size_t j = 0; j < k; j++) memcpy(P + j * K, R + sel[j] * K, K * sizeof *P);
     memcpy(P + k * K, R + M * K, ny * K * sizeof *P); /* the responses right after */
@@ -191,7 +191,7 @@ int mars_subset_fit(ks_ctx *ctx, const double *R, size_t M, size_t ny, const siz
         double cn = 0.0; /* the column's norm, for the rank test */
         for (size_t i = 0; i <= sel[c] && i < M; i++) cn += R[sel[c] * K + i] * R[sel[c] * K + i];
         if (!(fabs(P[c * K + c]) > 1e-7 * sqrt(cn)))
-            rc = ks_fail(ctx, KS_ENUMERIC,
+            rc = ks__fail(ctx, KS_ENUMERIC,
                          "mars: the selected terms are collinear (term %zu of the subset)", c);
     }
     for (size_t r = 0; r < ny && rc == KS_OK; r++) {
@@ -206,20 +206,20 @@ int mars_subset_fit(ks_ctx *ctx, const double *R, size_t M, size_t ny, const siz
             if (i < M || i <= M + r) s2 += z[i] * z[i];
         rss[r] = s2;
     }
-    ks_free(ctx, P);
+    ks__free(ctx, P);
     return rc;
 }
 
-int mars_prune_path(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny, const double *Y,
+int ks__mars_prune_path(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny, const double *Y,
                     const double *w, ks_mars_pmethod pmethod, size_t nvmax,
                     double *rss_per_subset, size_t *prune_terms, double *Rout)
 {
     const size_t K = M + ny;
-    double *R = ks_malloc_array(ctx, K * K, 3 * sizeof *R); /* R, work, permuted copy */
-    size_t *order = ks_malloc_array(ctx, M, 2 * sizeof *order);
+    double *R = ks__malloc_array(ctx, K * K, 3 * sizeof *R); /* R, work, permuted copy */
+    size_t *order = ks__malloc_array(ctx, M, 2 * sizeof *order);
     if (!R || !order) {
-        ks_free(ctx, R);
-        ks_free(ctx, order);
+        ks__free(ctx, R);
+        ks__free(ctx, order);
         return KS_ENOMEM;
     }
     double *work = R + K * K;
@@ -230,7 +230,7 @@ int mars_prune_path(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny,
     for (size_t j = 0; j < M; j++) order[j] = j;
     if (pmethod == KS_MARS_PRUNE_EXHAUSTIVE && M > 1) {
         if (M > 26) {
-            rc = ks_fail(ctx, KS_EINVAL,
+            rc = ks__fail(ctx, KS_EINVAL,
                          "mars: pmethod exhaustive searches every subset: %zu terms are too many "
                          "(at most 26)",
                          M);
@@ -245,13 +245,13 @@ int mars_prune_path(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny,
             }
         xhaust x = {M, ny, nvmax ? nvmax : M, G, 0.0, NULL, NULL, NULL, rss_per_subset, NULL};
         for (size_t r = 0; r < ny; r++) x.total += G[(M + r) * K + M + r];
-        x.L = ks_calloc(ctx, M * M + M * ny, sizeof *x.L);
-        x.cur = ks_malloc_array(ctx, M, sizeof *x.cur);
-        x.best_set = ks_calloc(ctx, M * M, sizeof *x.best_set);
+        x.L = ks__calloc(ctx, M * M + M * ny, sizeof *x.L);
+        x.cur = ks__malloc_array(ctx, M, sizeof *x.cur);
+        x.best_set = ks__calloc(ctx, M * M, sizeof *x.best_set);
         if (!x.L || !x.cur || !x.best_set) {
-            ks_free(ctx, x.L);
-            ks_free(ctx, x.cur);
-            ks_free(ctx, x.best_set);
+            ks__free(ctx, x.L);
+            ks__free(ctx, x.cur);
+            ks__free(ctx, x.best_set);
             rc = KS_ENOMEM;
             goto done;
         }
@@ -282,9 +282,9 @@ int mars_prune_path(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny,
             rss_per_subset[k - 1] = prefix_rss(P, K, M, k);
             record(prune_terms, M, k, in);
         }
-        ks_free(ctx, x.L);
-        ks_free(ctx, x.cur);
-        ks_free(ctx, x.best_set);
+        ks__free(ctx, x.L);
+        ks__free(ctx, x.cur);
+        ks__free(ctx, x.best_set);
         goto done;
     }
     /* backward: leaps's elimination (one response) or the nested path (several) */
@@ -319,7 +319,7 @@ int mars_prune_path(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny,
         }
     }
 done:
-    ks_free(ctx, R);
-    ks_free(ctx, order);
+    ks__free(ctx, R);
+    ks__free(ctx, order);
     return rc;
 }

@@ -202,7 +202,7 @@ static void sort_by_largest(const ks_fe_index *fe, size_t *perm, size_t *count, 
     out->w = fe->w ? w : NULL;
 }
 
-int ks_fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, double tol,
+int ks__fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, double tol,
                  int maxiter, size_t *iters)
 {
     *iters = 0;
@@ -216,24 +216,24 @@ int ks_fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, dou
     size_t i = 1; /* data often come sorted by the largest effect (a panel by unit) */
     while (i < fe->n && fe->codes[big][i - 1] <= fe->codes[big][i]) i++;
     if (i >= fe->n) return demean_sorted(ctx, fe, fe, V, ncol, tol, maxiter, iters);
-    size_t *perm = ks_malloc_array(ctx, fe->n + maxlev + 1, sizeof *perm);
-    int32_t *codes = ks_malloc_array(ctx, fe->n, fe->nfe * sizeof *codes);
-    int32_t **cptr = ks_malloc_array(ctx, fe->nfe, sizeof *cptr);
-    double *w = fe->w ? ks_malloc_array(ctx, fe->n, sizeof *w) : NULL;
+    size_t *perm = ks__malloc_array(ctx, fe->n + maxlev + 1, sizeof *perm);
+    int32_t *codes = ks__malloc_array(ctx, fe->n, fe->nfe * sizeof *codes);
+    int32_t **cptr = ks__malloc_array(ctx, fe->nfe, sizeof *cptr);
+    double *w = fe->w ? ks__malloc_array(ctx, fe->n, sizeof *w) : NULL;
     if (!perm || !codes || !cptr || (fe->w && !w)) {
-        ks_free(ctx, perm);
-        ks_free(ctx, codes);
-        ks_free(ctx, cptr);
-        ks_free(ctx, w);
+        ks__free(ctx, perm);
+        ks__free(ctx, codes);
+        ks__free(ctx, cptr);
+        ks__free(ctx, w);
         return KS_ENOMEM;
     }
     ks_fe_index sorted;
     sort_by_largest(fe, perm, perm + fe->n, codes, w, cptr, &sorted);
-    ks_free(ctx, perm);
+    ks__free(ctx, perm);
     int rc = demean_sorted(ctx, fe, &sorted, V, ncol, tol, maxiter, iters);
-    ks_free(ctx, codes);
-    ks_free(ctx, cptr);
-    ks_free(ctx, w);
+    ks__free(ctx, codes);
+    ks__free(ctx, cptr);
+    ks__free(ctx, w);
     return rc;
 }
 
@@ -241,7 +241,7 @@ static int demean_sorted(ks_ctx *ctx, const ks_fe_index *fe, const ks_fe_index *
                          size_t ncol, double tol, int maxiter, size_t *iters)
 {
     size_t L = 0;
-    size_t *off = ks_malloc_array(ctx, fe->nfe, sizeof *off);
+    size_t *off = ks__malloc_array(ctx, fe->nfe, sizeof *off);
     if (!off) return KS_ENOMEM;
     for (size_t d = 0; d < fe->nfe; d++) {
         off[d] = L;
@@ -252,24 +252,24 @@ static int demean_sorted(ks_ctx *ctx, const ks_fe_index *fe, const ks_fe_index *
      * with less, a second pass over the codes costs more than the thread saves, and far more when
      * another process holds a core (a million rows and three columns ran 20% slower on two
      * threads of a busy 2-core machine; bench/bench_threads.py). */
-    size_t nt = (size_t)ks_threads_for(ctx, 0.24 * (double)fe->n * (double)ncol);
+    size_t nt = (size_t)ks__threads_for(ctx, 0.24 * (double)fe->n * (double)ncol);
     if (nt > ncol) nt = ncol;
     const size_t per = (ncol + nt - 1) / nt;
     size_t words;
     double *work = NULL;
-    unsigned char *active = ks_malloc(ctx, ncol);
-    size_t *its = ks_malloc_array(ctx, ncol, sizeof *its);
-    if (ks_size_mul(L, 5 * per, &words) && ks_size_add(words, 2 * per, &words))
-        work = ks_malloc_array(ctx, nt, words * sizeof *work);
+    unsigned char *active = ks__malloc(ctx, ncol);
+    size_t *its = ks__malloc_array(ctx, ncol, sizeof *its);
+    if (ks__size_mul(L, 5 * per, &words) && ks__size_add(words, 2 * per, &words))
+        work = ks__malloc_array(ctx, nt, words * sizeof *work);
     if (!work || !active || !its) {
-        ks_free(ctx, work);
-        ks_free(ctx, active);
-        ks_free(ctx, its);
-        ks_free(ctx, off);
+        ks__free(ctx, work);
+        ks__free(ctx, active);
+        ks__free(ctx, its);
+        ks__free(ctx, off);
         return ks_errcode(ctx) ? ks_errcode(ctx) : KS_ENOMEM;
     }
     size_t maxit = 0;
-    ks_blas_set_threads(1);
+    ks__blas_set_threads(1);
 #pragma omp parallel for num_threads((int)nt) schedule(static, 1) reduction(max : maxit)
     for (size_t t = 0; t < nt; t++) {
         const size_t c0 = t * per, C = c0 >= ncol ? 0 : (ncol - c0 < per ? ncol - c0 : per);
@@ -278,14 +278,14 @@ static int demean_sorted(ks_ctx *ctx, const ks_fe_index *fe, const ks_fe_index *
                                  work + t * words, active + c0, its + c0);
         if (it > maxit) maxit = it;
     }
-    ks_blas_set_threads(ctx->nthreads);
-    ks_free(ctx, work);
-    ks_free(ctx, active);
-    ks_free(ctx, its);
-    ks_free(ctx, off);
+    ks__blas_set_threads(ctx->nthreads);
+    ks__free(ctx, work);
+    ks__free(ctx, active);
+    ks__free(ctx, its);
+    ks__free(ctx, off);
     *iters = maxit;
     if (maxit >= (size_t)maxiter)
-        ks_log(ctx, KS_LOG_WARN,
+        ks__log(ctx, KS_LOG_WARN,
                "fixed effects: projections stopped at %d iterations before reaching tolerance %g",
                maxiter, tol);
     return KS_OK;

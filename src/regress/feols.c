@@ -23,17 +23,17 @@ struct ks_feols {
 
 static void model_free_with(ks_ctx *ctx, ks_feols *m)
 {
-    for (size_t j = 0; m->names && j < m->k; j++) ks_free(ctx, m->names[j]);
-    for (size_t d = 0; m->fe_names && d < m->info.n_fe; d++) ks_free(ctx, m->fe_names[d]);
-    ks_free(ctx, m->names);
-    ks_free(ctx, m->fe_names);
-    ks_free(ctx, m->fe_levels);
-    ks_free(ctx, m->coef);
-    ks_free(ctx, m->se);
-    ks_free(ctx, m->V);
-    ks_free(ctx, m->dropped);
-    ks_free(ctx, m->resid);
-    ks_free(ctx, m);
+    for (size_t j = 0; m->names && j < m->k; j++) ks__free(ctx, m->names[j]);
+    for (size_t d = 0; m->fe_names && d < m->info.n_fe; d++) ks__free(ctx, m->fe_names[d]);
+    ks__free(ctx, m->names);
+    ks__free(ctx, m->fe_names);
+    ks__free(ctx, m->fe_levels);
+    ks__free(ctx, m->coef);
+    ks__free(ctx, m->se);
+    ks__free(ctx, m->V);
+    ks__free(ctx, m->dropped);
+    ks__free(ctx, m->resid);
+    ks__free(ctx, m);
 }
 
 void ks_feols_free(ks_feols *m)
@@ -48,7 +48,7 @@ void ks_feols_free(ks_feols *m)
 static int parse_cluster(ks_ctx *ctx, const char *spec, feols_cluster_spec *cs)
 {
     memset(cs, 0, sizeof *cs);
-    if (!spec || !*spec) return ks_fail(ctx, KS_EINVAL, "vcov CRV1: no cluster column given");
+    if (!spec || !*spec) return ks__fail(ctx, KS_EINVAL, "vcov CRV1: no cluster column given");
     const char *p = spec;
     while (*p) {
         while (*p == ' ') p++;
@@ -56,16 +56,16 @@ static int parse_cluster(ks_ctx *ctx, const char *spec, feols_cluster_spec *cs)
         while (*e && *e != '+') e++;
         const char *end = e;
         while (end > p && end[-1] == ' ') end--;
-        if (end == p) return ks_fail(ctx, KS_EINVAL, "cluster '%s': empty column name", spec);
+        if (end == p) return ks__fail(ctx, KS_EINVAL, "cluster '%s': empty column name", spec);
         if (cs->n == KS_MAX_CLUSTER)
-            return ks_fail(ctx, KS_EINVAL, "cluster '%s': at most %d dimensions", spec,
+            return ks__fail(ctx, KS_EINVAL, "cluster '%s': at most %d dimensions", spec,
                            KS_MAX_CLUSTER);
         ks_term *t = &cs->terms[cs->n];
-        t->name = ks_malloc(ctx, (size_t)(end - p) + 1);
-        t->vars = ks_calloc(ctx, 1, sizeof *t->vars);
+        t->name = ks__malloc(ctx, (size_t)(end - p) + 1);
+        t->vars = ks__calloc(ctx, 1, sizeof *t->vars);
         if (!t->name || !t->vars) {
-            ks_free(ctx, t->name);
-            ks_free(ctx, t->vars);
+            ks__free(ctx, t->name);
+            ks__free(ctx, t->vars);
             t->name = NULL;
             t->vars = NULL;
             return KS_ENOMEM;
@@ -83,8 +83,8 @@ static int parse_cluster(ks_ctx *ctx, const char *spec, feols_cluster_spec *cs)
 static void cluster_spec_free(ks_ctx *ctx, feols_cluster_spec *cs)
 {
     for (size_t c = 0; c < cs->n; c++) {
-        ks_free(ctx, cs->terms[c].name);
-        ks_free(ctx, cs->terms[c].vars);
+        ks__free(ctx, cs->terms[c].name);
+        ks__free(ctx, cs->terms[c].vars);
     }
     cs->n = 0;
 }
@@ -93,9 +93,9 @@ static void cluster_spec_free(ks_ctx *ctx, feols_cluster_spec *cs)
 static int cluster_intersection(ks_ctx *ctx, feols_data *d)
 {
     const size_t n = d->n;
-    int64_t *a = ks_malloc_array(ctx, n, sizeof *a), *b = ks_malloc_array(ctx, n, sizeof *b);
-    int64_t *codes = ks_malloc_array(ctx, n, sizeof *codes);
-    d->cl[2] = ks_malloc_array(ctx, n, sizeof(int32_t));
+    int64_t *a = ks__malloc_array(ctx, n, sizeof *a), *b = ks__malloc_array(ctx, n, sizeof *b);
+    int64_t *codes = ks__malloc_array(ctx, n, sizeof *codes);
+    d->cl[2] = ks__malloc_array(ctx, n, sizeof(int32_t));
     ks_table *t = NULL;
     int rc = (!a || !b || !codes || !d->cl[2]) ? KS_ENOMEM : ks_table_new(ctx, n, &t);
     if (!rc) {
@@ -111,9 +111,9 @@ static int cluster_intersection(ks_ctx *ctx, feols_data *d)
             for (size_t i = 0; i < n; i++) d->cl[2][i] = (int32_t)codes[i];
     }
     ks_table_free(t);
-    ks_free(ctx, a);
-    ks_free(ctx, b);
-    ks_free(ctx, codes);
+    ks__free(ctx, a);
+    ks__free(ctx, b);
+    ks__free(ctx, codes);
     return rc;
 }
 
@@ -121,7 +121,7 @@ static int cluster_intersection(ks_ctx *ctx, feols_data *d)
 static int nested_in(ks_ctx *ctx, const int32_t *fe, size_t nlev, const int32_t *cl, size_t n,
                      int *nested)
 {
-    int32_t *owner = ks_malloc_array(ctx, nlev, sizeof *owner);
+    int32_t *owner = ks__malloc_array(ctx, nlev, sizeof *owner);
     if (!owner) return KS_ENOMEM;
     for (size_t l = 0; l < nlev; l++) owner[l] = -1;
     *nested = 1;
@@ -131,7 +131,7 @@ static int nested_in(ks_ctx *ctx, const int32_t *fe, size_t nlev, const int32_t 
         else if (owner[fe[i]] != cl[i])
             *nested = 0;
     }
-    ks_free(ctx, owner);
+    ks__free(ctx, owner);
     return KS_OK;
 }
 
@@ -195,15 +195,15 @@ static int build_design(ks_ctx *ctx, const ks_formula *f, feols_data *d, const k
     ds->k = f->nterms + (f->intercept ? 1 : 0);
     ds->y = d->V; /* column 0 */
     ds->tss = wsum_sq_centered(ds->y, d->w, n, f->intercept || d->nfe);
-    double *norm0 = ks_calloc(ctx, d->nvar, sizeof *norm0);
+    double *norm0 = ks__calloc(ctx, d->nvar, sizeof *norm0);
     if (!norm0) return KS_ENOMEM;
     for (size_t c = 1; c < d->nvar; c++) norm0[c] = wsum_sq_centered(d->V + c * n, d->w, n, 0);
     if (d->nfe) {
         ks_fe_index fe = {n, d->nfe, d->fe, d->fe_levels, d->w, NULL};
-        fe.wsum = ks_calloc(ctx, d->nfe, sizeof *fe.wsum);
+        fe.wsum = ks__calloc(ctx, d->nfe, sizeof *fe.wsum);
         int rc = fe.wsum ? KS_OK : KS_ENOMEM;
         for (size_t j = 0; !rc && j < d->nfe; j++) {
-            double *ws = ks_calloc(ctx, d->fe_levels[j], sizeof *ws);
+            double *ws = ks__calloc(ctx, d->fe_levels[j], sizeof *ws);
             if (!ws) {
                 rc = KS_ENOMEM;
                 break;
@@ -212,11 +212,11 @@ static int build_design(ks_ctx *ctx, const ks_formula *f, feols_data *d, const k
             fe.wsum[j] = ws;
         }
         if (!rc)
-            rc = ks_fe_demean(ctx, &fe, d->V, d->nvar, o->fe_tol, o->fe_maxiter, &ds->iters);
-        for (size_t j = 0; fe.wsum && j < d->nfe; j++) ks_free(ctx, fe.wsum[j]);
-        ks_free(ctx, fe.wsum);
+            rc = ks__fe_demean(ctx, &fe, d->V, d->nvar, o->fe_tol, o->fe_maxiter, &ds->iters);
+        for (size_t j = 0; fe.wsum && j < d->nfe; j++) ks__free(ctx, fe.wsum[j]);
+        ks__free(ctx, fe.wsum);
         if (rc) {
-            ks_free(ctx, norm0);
+            ks__free(ctx, norm0);
             return rc;
         }
         ds->tss_within = wsum_sq_centered(ds->y, d->w, n, 0);
@@ -225,9 +225,9 @@ static int build_design(ks_ctx *ctx, const ks_formula *f, feols_data *d, const k
             absorbed[c - 1] = !(after > o->collin_tol * o->collin_tol * norm0[c]);
         }
     }
-    ks_free(ctx, norm0);
+    ks__free(ctx, norm0);
     if (f->intercept) {
-        ds->X = ks_malloc_array(ctx, n, ds->k * sizeof *ds->X);
+        ds->X = ks__malloc_array(ctx, n, ds->k * sizeof *ds->X);
         if (!ds->X) return KS_ENOMEM;
         for (size_t i = 0; i < n; i++) ds->X[i] = 1.0;
         memcpy(ds->X + n, d->V + n, n * f->nterms * sizeof *ds->X);
@@ -240,27 +240,27 @@ static int build_design(ks_ctx *ctx, const ks_formula *f, feols_data *d, const k
 static int alloc_model(ks_ctx *ctx, const ks_formula *f, const feols_data *d, size_t k,
                        ks_feols **out)
 {
-    ks_feols *m = ks_calloc(ctx, 1, sizeof *m);
+    ks_feols *m = ks__calloc(ctx, 1, sizeof *m);
     if (!m) return KS_ENOMEM;
     m->alloc = ctx->alloc;
     m->k = k;
     m->info.n_fe = d->nfe;
-    m->names = ks_calloc(ctx, k + 1, sizeof *m->names);
-    m->coef = ks_malloc_array(ctx, k + 1, sizeof *m->coef);
-    m->se = ks_malloc_array(ctx, k + 1, sizeof *m->se);
-    m->V = ks_malloc_array(ctx, k * k + 1, sizeof *m->V);
-    m->dropped = ks_calloc(ctx, k + 1, 1);
-    m->fe_names = ks_calloc(ctx, d->nfe + 1, sizeof *m->fe_names);
-    m->fe_levels = ks_calloc(ctx, d->nfe + 1, sizeof *m->fe_levels);
+    m->names = ks__calloc(ctx, k + 1, sizeof *m->names);
+    m->coef = ks__malloc_array(ctx, k + 1, sizeof *m->coef);
+    m->se = ks__malloc_array(ctx, k + 1, sizeof *m->se);
+    m->V = ks__malloc_array(ctx, k * k + 1, sizeof *m->V);
+    m->dropped = ks__calloc(ctx, k + 1, 1);
+    m->fe_names = ks__calloc(ctx, d->nfe + 1, sizeof *m->fe_names);
+    m->fe_levels = ks__calloc(ctx, d->nfe + 1, sizeof *m->fe_levels);
     *out = m;
     if (!m->names || !m->coef || !m->se || !m->V || !m->dropped || !m->fe_names || !m->fe_levels)
         return KS_ENOMEM;
     size_t j = 0;
-    if (f->intercept && !(m->names[j++] = ks_strdup(ctx, "Intercept"))) return KS_ENOMEM;
+    if (f->intercept && !(m->names[j++] = ks__strdup(ctx, "Intercept"))) return KS_ENOMEM;
     for (size_t t = 0; t < f->nterms; t++)
-        if (!(m->names[j++] = ks_strdup(ctx, f->terms[t].name))) return KS_ENOMEM;
+        if (!(m->names[j++] = ks__strdup(ctx, f->terms[t].name))) return KS_ENOMEM;
     for (size_t e = 0; e < d->nfe; e++) {
-        if (!(m->fe_names[e] = ks_strdup(ctx, f->fe[e].name))) return KS_ENOMEM;
+        if (!(m->fe_names[e] = ks__strdup(ctx, f->fe[e].name))) return KS_ENOMEM;
         m->fe_levels[e] = d->fe_levels[e];
     }
     return KS_OK;
@@ -281,10 +281,10 @@ static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const 
         snprintf(m->vcov_label, sizeof m->vcov_label, "iid");
     } else if (o->vcov != KS_VCOV_CRV1) {
         if (o->vcov != KS_VCOV_HC1 && d->nfe)
-            return ks_fail(ctx, KS_EINVAL,
+            return ks__fail(ctx, KS_EINVAL,
                            "vcov HC2/HC3 with fixed effects is not supported (the leverage of "
                            "the absorbed dummies is not computed); use HC1 or CRV1");
-        if ((rc = ks_vcov_hetero(ctx, &in, o->vcov, m->V))) return rc;
+        if ((rc = ks__vcov_hetero(ctx, &in, o->vcov, m->V))) return rc;
         const double adj = o->vcov == KS_VCOV_HC1 && o->ssc_adj ? nn / (nn - KK) : 1.0;
         for (size_t i = 0; i < k * k; i++) m->V[i] *= adj;
         m->info.df_t = nn - KK;
@@ -293,23 +293,23 @@ static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const 
         const size_t nd = d->ncl == 2 ? 3 : 1;
         size_t gmin = d->cl_levels[0];
         for (size_t c = 0; c < d->ncl; c++) gmin = d->cl_levels[c] < gmin ? d->cl_levels[c] : gmin;
-        double *Vc = ks_malloc_array(ctx, k * k + 1, sizeof *Vc);
+        double *Vc = ks__malloc_array(ctx, k * k + 1, sizeof *Vc);
         if (!Vc) return KS_ENOMEM;
         for (size_t i = 0; i < k * k; i++) m->V[i] = 0.0;
         for (size_t c = 0; c < nd && !rc; c++) {
             const double G = (double)(o->ssc_cluster_min ? gmin : d->cl_levels[c]);
-            rc = ks_vcov_cluster(ctx, &in, d->cl[c], d->cl_levels[c], Vc);
+            rc = ks__vcov_cluster(ctx, &in, d->cl[c], d->cl_levels[c], Vc);
             double adj = (o->ssc_adj ? (nn - 1) / (nn - KK) : 1.0) *
                          (o->ssc_cluster_adj ? G / (G - 1) : 1.0) * (c == 2 ? -1.0 : 1.0);
             for (size_t i = 0; !rc && i < k * k; i++) m->V[i] += adj * Vc[i];
             m->info.nclusters[c] = d->cl_levels[c];
         }
-        ks_free(ctx, Vc);
+        ks__free(ctx, Vc);
         m->info.df_t = (double)gmin - 1;
         snprintf(m->vcov_label, sizeof m->vcov_label, "CRV1: %s", o->cluster);
         if (!rc && gmin < 2) { /* the scores sum to zero in one cluster: no variance to estimate */
             for (size_t i = 0; i < k * k; i++) m->V[i] = NAN;
-            ks_log(ctx, KS_LOG_WARN,
+            ks__log(ctx, KS_LOG_WARN,
                    "CRV1: cluster '%s' has %zu cluster%s; the clustered variance needs at least 2: "
                    "standard errors are NaN",
                    o->cluster, gmin, gmin == 1 ? "" : "s");
@@ -321,24 +321,24 @@ static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const 
 
 static void log_removed(ks_ctx *ctx, const feols_data *d)
 {
-    if (d->n_na) ks_log(ctx, KS_LOG_INFO, "%zu observations removed because of NA values", d->n_na);
+    if (d->n_na) ks__log(ctx, KS_LOG_INFO, "%zu observations removed because of NA values", d->n_na);
     if (d->n_zero_weight)
-        ks_log(ctx, KS_LOG_INFO, "%zu observations removed because of zero weights",
+        ks__log(ctx, KS_LOG_INFO, "%zu observations removed because of zero weights",
                d->n_zero_weight);
     if (d->n_singletons)
-        ks_log(ctx, KS_LOG_INFO, "%zu fixed-effect singletons removed", d->n_singletons);
+        ks__log(ctx, KS_LOG_INFO, "%zu fixed-effect singletons removed", d->n_singletons);
 }
 
 static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feols_options *o,
                const feols_cluster_spec *cs, ks_feols **out)
 {
     feols_data d;
-    int rc = ks_feols_data_build(ctx, t, f, o, cs, &d);
+    int rc = ks__feols_data_build(ctx, t, f, o, cs, &d);
     if (rc) return rc;
     design ds = {0};
     ks_lstsq_result *ls = NULL;
     ks_feols *m = NULL;
-    unsigned char *absorbed = ks_calloc(ctx, f->nterms + 1, 1);
+    unsigned char *absorbed = ks__calloc(ctx, f->nterms + 1, 1);
     if (!absorbed) rc = KS_ENOMEM;
     if (!rc && d.ncl == 2) rc = cluster_intersection(ctx, &d);
     if (!rc) rc = build_design(ctx, f, &d, o, &ds, absorbed);
@@ -355,7 +355,7 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
     size_t K;
     if ((rc = dof_k(ctx, f, &d, o, cs, ls->rank, &K))) goto done;
     if (d.n <= K) {
-        rc = ks_fail(ctx, KS_EEMPTY, "not enough observations: %zu used for %zu coefficients%s",
+        rc = ks__fail(ctx, KS_EEMPTY, "not enough observations: %zu used for %zu coefficients%s",
                      d.n, K, d.nfe ? " (fixed effects included)" : "");
         goto done;
     }
@@ -363,7 +363,7 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
         m->coef[j] = ls->coef[j];
         m->dropped[j] = ls->dropped[j];
         if (ls->dropped[j])
-            ks_log(ctx, KS_LOG_WARN, "'%s' removed because of collinearity%s", m->names[j],
+            ks__log(ctx, KS_LOG_WARN, "'%s' removed because of collinearity%s", m->names[j],
                    j >= off && absorbed[j - off] ? " with the fixed effects" : "");
     }
     if ((rc = fill_vcov(ctx, m, o, &d, &ds, ls, K))) goto done;
@@ -371,7 +371,7 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
         m->resid = ls->resid;
         ls->resid = NULL;
     } else {
-        if (!(m->resid = ks_malloc_array(ctx, d.nrow, sizeof *m->resid))) {
+        if (!(m->resid = ks__malloc_array(ctx, d.nrow, sizeof *m->resid))) {
             rc = KS_ENOMEM;
             goto done;
         }
@@ -398,9 +398,9 @@ done:
         m = NULL;
     }
     ks_lstsq_result_free(ctx, ls);
-    if (f->intercept) ks_free(ctx, ds.X);
-    ks_free(ctx, absorbed);
-    ks_feols_data_free(ctx, &d);
+    if (f->intercept) ks__free(ctx, ds.X);
+    ks__free(ctx, absorbed);
+    ks__feols_data_free(ctx, &d);
     *out = m;
     return rc;
 }
@@ -410,36 +410,36 @@ int ks_feols_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const ks_f
 {
     ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
     if (opt) o = *opt;
-    if (!out) return ks_fail(ctx, KS_EINVAL, "feols: out is NULL");
+    if (!out) return ks__fail(ctx, KS_EINVAL, "feols: out is NULL");
     *out = NULL;
     if (o.vcov < KS_VCOV_IID || o.vcov > KS_VCOV_CRV1)
-        return ks_fail(ctx, KS_EINVAL, "feols: unknown vcov kind %d", (int)o.vcov);
+        return ks__fail(ctx, KS_EINVAL, "feols: unknown vcov kind %d", (int)o.vcov);
     if (!(o.fe_tol > 0) || o.fe_maxiter < 1)
-        return ks_fail(ctx, KS_EINVAL, "feols: fe_tol must be > 0 and fe_maxiter >= 1");
+        return ks__fail(ctx, KS_EINVAL, "feols: fe_tol must be > 0 and fe_maxiter >= 1");
     ks_formula f;
-    int rc = ks_formula_parse(ctx, formula, &f);
+    int rc = ks__formula_parse(ctx, formula, &f);
     if (rc) return rc;
     feols_cluster_spec cs = {0};
     if (o.vcov == KS_VCOV_CRV1) rc = parse_cluster(ctx, o.cluster, &cs);
     if (!rc) rc = fit(ctx, t, &f, &o, &cs, out);
     cluster_spec_free(ctx, &cs);
-    ks_formula_free(ctx, &f);
+    ks__formula_free(ctx, &f);
     return rc;
 }
 
-int ks_feols_within_build(ks_ctx *ctx, const ks_table *t, const char *formula,
+int ks__feols_within_build(ks_ctx *ctx, const ks_table *t, const char *formula,
                           const ks_feols_options *opt, ks_feols_within *w)
 {
     memset(w, 0, sizeof *w);
     ks_formula f;
-    int rc = ks_formula_parse(ctx, formula, &f);
+    int rc = ks__formula_parse(ctx, formula, &f);
     if (rc) return rc;
     feols_cluster_spec cs = {0};
     if (opt->vcov == KS_VCOV_CRV1) rc = parse_cluster(ctx, opt->cluster, &cs);
     design ds = {0};
-    unsigned char *absorbed = ks_calloc(ctx, f.nterms + 1, 1);
+    unsigned char *absorbed = ks__calloc(ctx, f.nterms + 1, 1);
     if (!rc && !absorbed) rc = KS_ENOMEM;
-    if (!rc) rc = ks_feols_data_build(ctx, t, &f, opt, &cs, &w->d);
+    if (!rc) rc = ks__feols_data_build(ctx, t, &f, opt, &cs, &w->d);
     if (!rc) rc = build_design(ctx, &f, &w->d, opt, &ds, absorbed);
     if (!rc) {
         const size_t off = f.intercept ? 1 : 0;
@@ -451,19 +451,19 @@ int ks_feols_within_build(ks_ctx *ctx, const ks_table *t, const char *formula,
         w->y = ds.y;
         w->own_X = f.intercept;
     } else if (f.intercept) {
-        ks_free(ctx, ds.X);
+        ks__free(ctx, ds.X);
     }
-    ks_free(ctx, absorbed);
+    ks__free(ctx, absorbed);
     cluster_spec_free(ctx, &cs);
-    ks_formula_free(ctx, &f);
-    if (rc) ks_feols_within_free(ctx, w);
+    ks__formula_free(ctx, &f);
+    if (rc) ks__feols_within_free(ctx, w);
     return rc;
 }
 
-void ks_feols_within_free(ks_ctx *ctx, ks_feols_within *w)
+void ks__feols_within_free(ks_ctx *ctx, ks_feols_within *w)
 {
-    if (w->own_X) ks_free(ctx, w->X);
-    ks_feols_data_free(ctx, &w->d);
+    if (w->own_X) ks__free(ctx, w->X);
+    ks__feols_data_free(ctx, &w->d);
     memset(w, 0, sizeof *w);
 }
 

@@ -10,7 +10,7 @@
 static int find_col(ks_ctx *ctx, const ks_table *t, const char *name, const char *role, size_t *j)
 {
     if (ks_table_find(ctx, t, name, j) == KS_OK) return KS_OK;
-    return ks_fail(ctx, KS_ENOTFOUND, "%s: column '%s' not found in the data", role, name);
+    return ks__fail(ctx, KS_ENOTFOUND, "%s: column '%s' not found in the data", role, name);
 }
 
 /* A numeric column as doubles; `keep[i]` cleared where it is NA; Inf is an error. */
@@ -27,12 +27,12 @@ static int numeric_col(ks_ctx *ctx, const ks_table *t, const char *name, const c
             const char *cell = ks_table_string(t, j, i);
             char *end;
             if (cell && (strtod(cell, &end), end == cell || *end))
-                return ks_fail(ctx, KS_ETYPE,
+                return ks__fail(ctx, KS_ETYPE,
                                "%s: column '%s' is text: data row %zu is '%s' (a category "
                                "belongs in the fixed effects: '| %s')",
                                role, name, i + 1, cell, name);
         }
-        return ks_fail(ctx, KS_ETYPE, "%s: column '%s' is text", role, name);
+        return ks__fail(ctx, KS_ETYPE, "%s: column '%s' is text", role, name);
     }
     if ((rc = ks_table_get_double(ctx, t, j, dst))) return rc;
     const size_t n = ks_table_nrow(t);
@@ -42,11 +42,11 @@ static int numeric_col(ks_ctx *ctx, const ks_table *t, const char *name, const c
             keep[i] = 0;
             nna++;
         } else if (isinf(dst[i])) {
-            return ks_fail(ctx, KS_ENUMERIC, "%s: column '%s' is %s at row %zu", role, name,
+            return ks__fail(ctx, KS_ENUMERIC, "%s: column '%s' is %s at row %zu", role, name,
                            dst[i] > 0 ? "Inf" : "-Inf", i + 1);
         }
     }
-    if (nna == n) return ks_fail(ctx, KS_EEMPTY, "%s: column '%s' is entirely NA", role, name);
+    if (nna == n) return ks__fail(ctx, KS_EEMPTY, "%s: column '%s' is entirely NA", role, name);
     return KS_OK;
 }
 
@@ -56,7 +56,7 @@ static int key_codes(ks_ctx *ctx, const ks_table *t, const ks_term *term, const 
 {
     size_t cols[16];
     if (term->nvars > 16)
-        return ks_fail(ctx, KS_EINVAL, "%s: too many columns in '%s'", role, term->name);
+        return ks__fail(ctx, KS_EINVAL, "%s: too many columns in '%s'", role, term->name);
     for (size_t v = 0; v < term->nvars; v++) {
         int rc = find_col(ctx, t, term->vars[v], role, &cols[v]);
         if (rc) return rc;
@@ -70,7 +70,7 @@ static int key_codes(ks_ctx *ctx, const ks_table *t, const ks_term *term, const 
             keep[i] = 0;
             nna++;
         }
-    if (nna == n) return ks_fail(ctx, KS_EEMPTY, "%s: '%s' is entirely NA", role, term->name);
+    if (nna == n) return ks__fail(ctx, KS_EEMPTY, "%s: '%s' is entirely NA", role, term->name);
     return KS_OK;
 }
 
@@ -78,7 +78,7 @@ static int key_codes(ks_ctx *ctx, const ks_table *t, const ks_term *term, const 
 static int densify(ks_ctx *ctx, const int64_t *codes, const size_t *rows, size_t n, size_t nraw,
                    int32_t *out, size_t *nlev) /* nraw: levels of the raw codes */
 {
-    int32_t *map = ks_malloc_array(ctx, nraw, sizeof *map);
+    int32_t *map = ks__malloc_array(ctx, nraw, sizeof *map);
     if (!map) return KS_ENOMEM;
     for (size_t i = 0; i < nraw; i++) map[i] = -1;
     int32_t next = 0;
@@ -87,7 +87,7 @@ static int densify(ks_ctx *ctx, const int64_t *codes, const size_t *rows, size_t
         if (map[c] < 0) map[c] = next++;
         out[r] = map[c];
     }
-    ks_free(ctx, map);
+    ks__free(ctx, map);
     *nlev = (size_t)next;
     return KS_OK;
 }
@@ -101,7 +101,7 @@ static int drop_singletons(ks_ctx *ctx, int64_t **fe, const size_t *nlev, size_t
     if (nfe == 0) return KS_OK;
     size_t maxc = 0;
     for (size_t d = 0; d < nfe; d++) maxc = nlev[d] > maxc ? nlev[d] : maxc;
-    uint8_t *cnt = ks_malloc(ctx, (size_t)maxc + 1);
+    uint8_t *cnt = ks__malloc(ctx, (size_t)maxc + 1);
     if (!cnt) return KS_ENOMEM;
     for (int changed = 1; changed;) {
         changed = 0;
@@ -118,19 +118,19 @@ static int drop_singletons(ks_ctx *ctx, int64_t **fe, const size_t *nlev, size_t
                 }
         }
     }
-    ks_free(ctx, cnt);
+    ks__free(ctx, cnt);
     return KS_OK;
 }
 
-void ks_feols_data_free(ks_ctx *ctx, feols_data *d)
+void ks__feols_data_free(ks_ctx *ctx, feols_data *d)
 {
-    ks_free(ctx, d->rows);
-    ks_free(ctx, d->V);
-    ks_free(ctx, d->w);
-    for (size_t i = 0; d->fe && i < d->nfe; i++) ks_free(ctx, d->fe[i]);
-    for (size_t i = 0; i <= KS_MAX_CLUSTER; i++) ks_free(ctx, d->cl[i]);
-    ks_free(ctx, d->fe);
-    ks_free(ctx, d->fe_levels);
+    ks__free(ctx, d->rows);
+    ks__free(ctx, d->V);
+    ks__free(ctx, d->w);
+    for (size_t i = 0; d->fe && i < d->nfe; i++) ks__free(ctx, d->fe[i]);
+    for (size_t i = 0; i <= KS_MAX_CLUSTER; i++) ks__free(ctx, d->cl[i]);
+    ks__free(ctx, d->fe);
+    ks__free(ctx, d->fe_levels);
     memset(d, 0, sizeof *d);
 }
 
@@ -151,7 +151,7 @@ static int load_raw(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const k
     for (size_t k = 0; !rc && k < f->nterms; k++) {
         double *dst = raw->cols + (k + 1) * nrow, *tmp = NULL;
         for (size_t v = 0; !rc && v < f->terms[k].nvars; v++) {
-            double *into = v == 0 ? dst : (tmp ? tmp : (tmp = ks_malloc_array(ctx, nrow, 8)));
+            double *into = v == 0 ? dst : (tmp ? tmp : (tmp = ks__malloc_array(ctx, nrow, 8)));
             if (!into) {
                 rc = KS_ENOMEM;
                 break;
@@ -160,13 +160,13 @@ static int load_raw(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const k
             if (!rc && v > 0)
                 for (size_t i = 0; i < nrow; i++) dst[i] *= tmp[i];
         }
-        ks_free(ctx, tmp);
+        ks__free(ctx, tmp);
     }
     if (!rc && o->weights) {
         rc = numeric_col(ctx, t, o->weights, "weights", raw->w, keep);
         for (size_t i = 0; !rc && i < nrow; i++) {
             if (keep[i] && raw->w[i] < 0)
-                rc = ks_fail(ctx, KS_EINVAL, "weights: column '%s' is negative (%g) at row %zu",
+                rc = ks__fail(ctx, KS_EINVAL, "weights: column '%s' is negative (%g) at row %zu",
                              o->weights, raw->w[i], i + 1);
             else if (keep[i] && raw->w[i] == 0) {
                 keep[i] = 0;
@@ -190,25 +190,25 @@ static int load_raw(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const k
     return rc;
 }
 
-int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
+int ks__feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
                         const ks_feols_options *o, const feols_cluster_spec *cs, feols_data *d)
 {
     memset(d, 0, sizeof *d);
     const size_t nrow = ks_table_nrow(t), nvar = 1 + f->nterms;
-    unsigned char *keep = ks_malloc(ctx, nrow ? nrow : 1);
+    unsigned char *keep = ks__malloc(ctx, nrow ? nrow : 1);
     raw_inputs raw = {0};
-    raw.cols = ks_malloc_array(ctx, nrow, nvar * sizeof(double));
-    raw.fe = ks_calloc(ctx, f->nfe + 1, sizeof *raw.fe);
-    raw.fe_lev = ks_calloc(ctx, f->nfe + 1, sizeof *raw.fe_lev);
-    raw.cl = ks_calloc(ctx, cs->n + 1, sizeof *raw.cl);
-    if (o->weights) raw.w = ks_malloc_array(ctx, nrow, sizeof *raw.w);
+    raw.cols = ks__malloc_array(ctx, nrow, nvar * sizeof(double));
+    raw.fe = ks__calloc(ctx, f->nfe + 1, sizeof *raw.fe);
+    raw.fe_lev = ks__calloc(ctx, f->nfe + 1, sizeof *raw.fe_lev);
+    raw.cl = ks__calloc(ctx, cs->n + 1, sizeof *raw.cl);
+    if (o->weights) raw.w = ks__malloc_array(ctx, nrow, sizeof *raw.w);
     int rc = (!keep || !raw.cols || !raw.fe || !raw.fe_lev || !raw.cl || (o->weights && !raw.w))
                  ? KS_ENOMEM
                  : 0;
     for (size_t i = 0; !rc && i < f->nfe; i++)
-        if (!(raw.fe[i] = ks_malloc_array(ctx, nrow, sizeof(int64_t)))) rc = KS_ENOMEM;
+        if (!(raw.fe[i] = ks__malloc_array(ctx, nrow, sizeof(int64_t)))) rc = KS_ENOMEM;
     for (size_t i = 0; !rc && i < cs->n; i++)
-        if (!(raw.cl[i] = ks_malloc_array(ctx, nrow, sizeof(int64_t)))) rc = KS_ENOMEM;
+        if (!(raw.cl[i] = ks__malloc_array(ctx, nrow, sizeof(int64_t)))) rc = KS_ENOMEM;
     if (rc) goto done;
     memset(keep, 1, nrow);
     if ((rc = load_raw(ctx, t, f, o, cs, keep, &raw, &d->n_zero_weight))) goto done;
@@ -221,7 +221,7 @@ int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
     size_t n = 0;
     for (size_t i = 0; i < nrow; i++) n += keep[i];
     if (n == 0) {
-        rc = ks_fail(ctx, KS_EEMPTY, "no observations left after removing NA%s",
+        rc = ks__fail(ctx, KS_EEMPTY, "no observations left after removing NA%s",
                      f->nfe ? " and singletons" : "");
         goto done;
     }
@@ -230,17 +230,17 @@ int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
     d->nvar = nvar;
     d->nfe = f->nfe;
     d->ncl = cs->n;
-    d->rows = ks_malloc_array(ctx, n, sizeof *d->rows);
+    d->rows = ks__malloc_array(ctx, n, sizeof *d->rows);
     /* With every row used, the columns as loaded are the design: no second copy. */
     if (n == nrow) {
         d->V = raw.cols;
         raw.cols = NULL;
     } else {
-        d->V = ks_malloc_array(ctx, n, nvar * sizeof *d->V);
+        d->V = ks__malloc_array(ctx, n, nvar * sizeof *d->V);
     }
-    d->fe = ks_calloc(ctx, f->nfe + 1, sizeof *d->fe);
-    d->fe_levels = ks_calloc(ctx, f->nfe + 1, sizeof *d->fe_levels);
-    if (o->weights) d->w = ks_malloc_array(ctx, n, sizeof *d->w);
+    d->fe = ks__calloc(ctx, f->nfe + 1, sizeof *d->fe);
+    d->fe_levels = ks__calloc(ctx, f->nfe + 1, sizeof *d->fe_levels);
+    if (o->weights) d->w = ks__malloc_array(ctx, n, sizeof *d->w);
     if (!d->rows || !d->V || !d->fe || !d->fe_levels || (o->weights && !d->w)) {
         rc = KS_ENOMEM;
         goto done;
@@ -252,26 +252,26 @@ int ks_feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
     if (d->w)
         for (size_t r = 0; r < n; r++) d->w[r] = raw.w[d->rows[r]];
     for (size_t k = 0; !rc && k < f->nfe; k++) {
-        if (!(d->fe[k] = ks_malloc_array(ctx, n, sizeof(int32_t))))
+        if (!(d->fe[k] = ks__malloc_array(ctx, n, sizeof(int32_t))))
             rc = KS_ENOMEM;
         else
             rc = densify(ctx, raw.fe[k], d->rows, n, raw.fe_lev[k], d->fe[k], &d->fe_levels[k]);
     }
     for (size_t c = 0; !rc && c < cs->n; c++) {
-        if (!(d->cl[c] = ks_malloc_array(ctx, n, sizeof(int32_t))))
+        if (!(d->cl[c] = ks__malloc_array(ctx, n, sizeof(int32_t))))
             rc = KS_ENOMEM;
         else
             rc = densify(ctx, raw.cl[c], d->rows, n, raw.cl_lev[c], d->cl[c], &d->cl_levels[c]);
     }
 done:
-    ks_free(ctx, keep);
-    ks_free(ctx, raw.cols);
-    ks_free(ctx, raw.w);
-    for (size_t i = 0; raw.fe && i < f->nfe; i++) ks_free(ctx, raw.fe[i]);
-    for (size_t i = 0; raw.cl && i < cs->n; i++) ks_free(ctx, raw.cl[i]);
-    ks_free(ctx, raw.fe);
-    ks_free(ctx, raw.fe_lev);
-    ks_free(ctx, raw.cl);
-    if (rc) ks_feols_data_free(ctx, d);
+    ks__free(ctx, keep);
+    ks__free(ctx, raw.cols);
+    ks__free(ctx, raw.w);
+    for (size_t i = 0; raw.fe && i < f->nfe; i++) ks__free(ctx, raw.fe[i]);
+    for (size_t i = 0; raw.cl && i < cs->n; i++) ks__free(ctx, raw.cl[i]);
+    ks__free(ctx, raw.fe);
+    ks__free(ctx, raw.fe_lev);
+    ks__free(ctx, raw.cl);
+    if (rc) ks__feols_data_free(ctx, d);
     return rc;
 }

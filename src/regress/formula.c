@@ -16,19 +16,19 @@ static int is_name_char(char c)
 
 static void term_free(ks_ctx *ctx, ks_term *t)
 {
-    for (size_t i = 0; i < t->nvars; i++) ks_free(ctx, t->vars[i]);
-    ks_free(ctx, t->vars);
-    ks_free(ctx, t->name);
+    for (size_t i = 0; i < t->nvars; i++) ks__free(ctx, t->vars[i]);
+    ks__free(ctx, t->vars);
+    ks__free(ctx, t->name);
 }
 
-void ks_formula_free(ks_ctx *ctx, ks_formula *f)
+void ks__formula_free(ks_ctx *ctx, ks_formula *f)
 {
     if (!f) return;
-    ks_free(ctx, f->y);
+    ks__free(ctx, f->y);
     for (size_t i = 0; i < f->nterms; i++) term_free(ctx, &f->terms[i]);
     for (size_t i = 0; i < f->nfe; i++) term_free(ctx, &f->fe[i]);
-    ks_free(ctx, f->terms);
-    ks_free(ctx, f->fe);
+    ks__free(ctx, f->terms);
+    ks__free(ctx, f->fe);
     memset(f, 0, sizeof *f);
 }
 
@@ -39,8 +39,8 @@ static int make_term(ks_ctx *ctx, const char *s, size_t len, char sep, ks_term *
     memset(t, 0, sizeof *t);
     size_t nv = 1;
     for (size_t i = 0; i < len; i++) nv += s[i] == sep;
-    t->vars = ks_calloc(ctx, nv, sizeof *t->vars);
-    t->name = ks_malloc(ctx, len + 1);
+    t->vars = ks__calloc(ctx, nv, sizeof *t->vars);
+    t->name = ks__malloc(ctx, len + 1);
     if (!t->vars || !t->name) {
         term_free(ctx, t);
         return KS_ENOMEM;
@@ -50,7 +50,7 @@ static int make_term(ks_ctx *ctx, const char *s, size_t len, char sep, ks_term *
     size_t start = 0;
     for (size_t i = 0; i <= len; i++) {
         if (i < len && s[i] != sep) continue;
-        char *v = ks_malloc(ctx, i - start + 1);
+        char *v = ks__malloc(ctx, i - start + 1);
         if (!v) {
             term_free(ctx, t);
             return KS_ENOMEM;
@@ -67,7 +67,7 @@ static int add_term(ks_ctx *ctx, ks_term **arr, size_t *n, const char *s, size_t
 {
     for (size_t i = 0; i < *n; i++) /* a repeated term counts once */
         if (strlen((*arr)[i].name) == len && !memcmp((*arr)[i].name, s, len)) return KS_OK;
-    ks_term *na = ks_realloc(ctx, *arr, (*n + 1) * sizeof **arr);
+    ks_term *na = ks__realloc(ctx, *arr, (*n + 1) * sizeof **arr);
     if (!na) return KS_ENOMEM;
     *arr = na;
     int rc = make_term(ctx, s, len, sep, &na[*n]);
@@ -101,7 +101,7 @@ static int fail_at(parser *ps, size_t at, const char *fmt, ...)
     }
     shown[k] = '\0';
     const char *lead = from ? "..." : "";
-    return ks_fail(ps->ctx, KS_EPARSE, "formula: %s at column %zu\n  %s%s%s\n  %*s^", what, at + 1,
+    return ks__fail(ps->ctx, KS_EPARSE, "formula: %s at column %zu\n  %s%s%s\n  %*s^", what, at + 1,
                    lead, shown, to < ps->len ? "..." : "", (int)(strlen(lead) + at - from), "");
 }
 
@@ -256,7 +256,7 @@ static int parse(parser *ps, ks_formula *f)
     if (c != '~')
         return c ? fail_at(ps, ps->i, "expected '~' after the response (one column), found '%c'", c)
                  : fail_at(ps, ps->i, "expected '~' after the response: 'y ~ x1 + x2 [| fe]'");
-    if (!(f->y = ks_strdup(ps->ctx, ps->buf))) return KS_ENOMEM;
+    if (!(f->y = ks__strdup(ps->ctx, ps->buf))) return KS_ENOMEM;
     ps->y = f->y;
     const size_t tilde = ps->i++;
     if ((rc = parse_rhs(ps, tilde, f))) return rc;
@@ -266,29 +266,29 @@ static int parse(parser *ps, ks_formula *f)
         if (f->nfe) f->intercept = 0; /* (absorbed; "| 0" keeps it) */
     }
     if (f->nterms == 0 && !f->intercept && f->nfe == 0)
-        return ks_fail(ps->ctx, KS_EPARSE, "formula '%s': no regressors", ps->text);
+        return ks__fail(ps->ctx, KS_EPARSE, "formula '%s': no regressors", ps->text);
     return KS_OK;
 }
 
-int ks_formula_parse(ks_ctx *ctx, const char *text, ks_formula *f)
+int ks__formula_parse(ks_ctx *ctx, const char *text, ks_formula *f)
 {
     memset(f, 0, sizeof *f);
     f->intercept = 1;
-    if (!text) return ks_fail(ctx, KS_EINVAL, "formula is NULL");
+    if (!text) return ks__fail(ctx, KS_EINVAL, "formula is NULL");
     parser ps = {ctx, text, strlen(text), 0, NULL, NULL};
     size_t room;
-    if (!ks_size_mul(ps.len + 1, 3, &room)) return ks_fail(ctx, KS_EOVERFLOW, "formula too long");
-    if (!(ps.buf = ks_malloc(ctx, room))) return KS_ENOMEM;
+    if (!ks__size_mul(ps.len + 1, 3, &room)) return ks__fail(ctx, KS_EOVERFLOW, "formula too long");
+    if (!(ps.buf = ks__malloc(ctx, room))) return KS_ENOMEM;
     const int rc = parse(&ps, f);
-    ks_free(ctx, ps.buf);
-    if (rc) ks_formula_free(ctx, f);
+    ks__free(ctx, ps.buf);
+    if (rc) ks__formula_free(ctx, f);
     return rc;
 }
 
 int ks_formula_check(ks_ctx *ctx, const char *formula)
 {
     ks_formula f;
-    const int rc = ks_formula_parse(ctx, formula, &f);
-    if (!rc) ks_formula_free(ctx, &f);
+    const int rc = ks__formula_parse(ctx, formula, &f);
+    if (!rc) ks__formula_free(ctx, &f);
     return rc;
 }

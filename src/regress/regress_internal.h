@@ -22,8 +22,8 @@ typedef struct {
     size_t nfe;
 } ks_formula;
 
-int ks_formula_parse(ks_ctx *ctx, const char *text, ks_formula *f);
-void ks_formula_free(ks_ctx *ctx, ks_formula *f);
+int ks__formula_parse(ks_ctx *ctx, const char *text, ks_formula *f);
+void ks__formula_free(ks_ctx *ctx, ks_formula *f);
 
 /* Fixed effects of the used rows: codes[d][i] in 0..nlevels[d]-1, dense. */
 typedef struct {
@@ -36,9 +36,9 @@ typedef struct {
 
 /* Demean the ncol columns of V (n x ncol, column-major, in place) by the fixed effects:
  * V <- V - projection on the FE dummies. Columns are independent and run in parallel (threads by
- * the work's size, ks_threads_for) with a result that does not depend on the thread count.
+ * the work's size, ks__threads_for) with a result that does not depend on the thread count.
  * *iters gets the largest sweep count. */
-int ks_fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, double tol,
+int ks__fe_demean(ks_ctx *ctx, const ks_fe_index *fe, double *V, size_t ncol, double tol,
                  int maxiter, size_t *iters);
 
 /* Variance input: whitened-free form. X n x k (demeaned when FE), resid e, weights w or NULL,
@@ -54,9 +54,9 @@ typedef struct {
 
 /* meat-based variance V = bread M bread (no small-sample factor) into V (k x k).
  * HC kinds use the leverage for HC2/HC3. */
-int ks_vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, double *V);
+int ks__vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, double *V);
 /* Cluster-robust sandwich for one cluster dimension with codes in 0..G-1 (no factor). */
-int ks_vcov_cluster(ks_ctx *ctx, const ks_vcov_input *in, const int32_t *codes, size_t G,
+int ks__vcov_cluster(ks_ctx *ctx, const ks_vcov_input *in, const int32_t *codes, size_t G,
                     double *V);
 
 #endif

@@ -21,7 +21,7 @@ static size_t kept_index(const ks_vcov_input *in, size_t *idx)
 static int sandwich(ks_ctx *ctx, const ks_vcov_input *in, const size_t *idx, size_t kk, double *M,
                     double *V)
 {
-    double *B = ks_malloc_array(ctx, 2 * kk * kk + 1, sizeof *B);
+    double *B = ks__malloc_array(ctx, 2 * kk * kk + 1, sizeof *B);
     if (!B) return KS_ENOMEM;
     double *T = B + kk * kk;
     for (size_t a = 0; a < kk; a++)
@@ -41,7 +41,7 @@ static int sandwich(ks_ctx *ctx, const ks_vcov_input *in, const size_t *idx, siz
             for (size_t l = 0; l < kk; l++) s += T[a + l * kk] * B[l + b * kk];
             V[idx[a] + idx[b] * in->k] = V[idx[b] + idx[a] * in->k] = s;
         }
-    ks_free(ctx, B);
+    ks__free(ctx, B);
     return KS_OK;
 }
 
@@ -56,19 +56,19 @@ static void gram(const double *Z, size_t m, size_t kk, double *M)
         return;
     }
     /* k is small: BLAS threads would only add wake-up costs (and never stack on OpenMP). */
-    ks_blas_set_threads(1);
+    ks__blas_set_threads(1);
     dsyrk_("L", "T", &n, &k, &one, Z, &lda, &zero, M, &n, 1, 1);
 }
 
-int ks_vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, double *V)
+int ks__vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, double *V)
 {
     const size_t n = in->n;
-    size_t *idx = ks_malloc_array(ctx, in->k + 1, sizeof *idx);
+    size_t *idx = ks__malloc_array(ctx, in->k + 1, sizeof *idx);
     if (!idx) return KS_ENOMEM;
     const size_t kk = kept_index(in, idx);
-    double *Z = ks_malloc_array(ctx, n * kk + kk * kk + 1, sizeof *Z);
+    double *Z = ks__malloc_array(ctx, n * kk + kk * kk + 1, sizeof *Z);
     if (!Z) {
-        ks_free(ctx, idx);
+        ks__free(ctx, idx);
         return KS_ENOMEM;
     }
     double *M = Z + n * kk;
@@ -91,20 +91,20 @@ int ks_vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, doub
     }
     gram(Z, n, kk, M);
     int rc = sandwich(ctx, in, idx, kk, M, V);
-    ks_free(ctx, Z);
-    ks_free(ctx, idx);
+    ks__free(ctx, Z);
+    ks__free(ctx, idx);
     return rc;
 }
 
-int ks_vcov_cluster(ks_ctx *ctx, const ks_vcov_input *in, const int32_t *codes, size_t G, double *V)
+int ks__vcov_cluster(ks_ctx *ctx, const ks_vcov_input *in, const int32_t *codes, size_t G, double *V)
 {
     const size_t n = in->n;
-    size_t *idx = ks_malloc_array(ctx, in->k + 1, sizeof *idx);
+    size_t *idx = ks__malloc_array(ctx, in->k + 1, sizeof *idx);
     if (!idx) return KS_ENOMEM;
     const size_t kk = kept_index(in, idx);
-    double *S = ks_calloc(ctx, G * kk + kk * kk + 1, sizeof *S);
+    double *S = ks__calloc(ctx, G * kk + kk * kk + 1, sizeof *S);
     if (!S) {
-        ks_free(ctx, idx);
+        ks__free(ctx, idx);
         return KS_ENOMEM;
     }
     double *M = S + G * kk;
@@ -118,7 +118,7 @@ int ks_vcov_cluster(ks_ctx *ctx, const ks_vcov_input *in, const int32_t *codes, 
     }
     gram(S, G, kk, M);
     int rc = sandwich(ctx, in, idx, kk, M, V);
-    ks_free(ctx, S);
-    ks_free(ctx, idx);
+    ks__free(ctx, S);
+    ks__free(ctx, idx);
     return rc;
 }

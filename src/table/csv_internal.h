@@ -20,13 +20,13 @@ typedef struct {
     uint64_t total; /* bytes of the file or buffer, for progress reports */
 } ks_source;
 
-int ks_source_open_file(ks_ctx *ctx, const char *path, ks_source *s);
-int ks_source_open_mem(ks_ctx *ctx, const char *name, const void *buf, size_t len, ks_source *s);
+int ks__source_open_file(ks_ctx *ctx, const char *path, ks_source *s);
+int ks__source_open_mem(ks_ctx *ctx, const char *name, const void *buf, size_t len, ks_source *s);
 /* Bytes read (0 at the end), or a negative status with the message set. */
-int64_t ks_source_read(ks_ctx *ctx, ks_source *s, char *buf, size_t n);
-void ks_source_close(ks_source *s);
+int64_t ks__source_read(ks_ctx *ctx, ks_source *s, char *buf, size_t n);
+void ks__source_close(ks_source *s);
 /* Bytes of the input consumed so far (compressed bytes for gzip). */
-uint64_t ks_source_consumed(ks_source *s);
+uint64_t ks__source_consumed(ks_source *s);
 
 /* The longest record the splitter holds (a line, or several when a quoted field holds line
  * breaks): past it the input is not taken for text (a file without line ends, /dev/zero). */
@@ -57,13 +57,13 @@ typedef struct {
     size_t max_record; /* KS_RECORD_MAX (tests set less) */
 } ks_records;
 
-int ks_records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size_t chunk);
+int ks__records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size_t chunk);
 /* Next record: 1 with r->fields / r->nfields and *line set, 0 at the end, < 0 on error.
  * Blank lines are skipped. */
-int ks_records_next(ks_records *r, size_t *line);
+int ks__records_next(ks_records *r, size_t *line);
 /* Up to max records at once, all valid until the next call (r->nrec of them, see rfirst): 1,
  * 0 at the end, < 0 on an error (after the records before it were handed out). */
-int ks_records_batch(ks_records *r, size_t max);
-void ks_records_free(ks_records *r);
+int ks__records_batch(ks_records *r, size_t max);
+void ks__records_free(ks_records *r);
 
 #endif

@@ -197,14 +197,14 @@ static int grow_rows(reader *rd)
     for (size_t j = 0; j < rd->ncols; j++) {
         out_col *c = &rd->cols[j];
         if (c->cur == KS_COL_STRING) {
-            size_t *no = ks_realloc(rd->ctx, c->off, cap * sizeof *no);
+            size_t *no = ks__realloc(rd->ctx, c->off, cap * sizeof *no);
             if (!no) return KS_ENOMEM;
             c->off = no;
-            uint8_t *nv = ks_realloc(rd->ctx, c->valid, cap);
+            uint8_t *nv = ks__realloc(rd->ctx, c->valid, cap);
             if (!nv) return KS_ENOMEM;
             c->valid = nv;
         } else {
-            void *nd = ks_realloc(rd->ctx, c->data, cap * 8);
+            void *nd = ks__realloc(rd->ctx, c->data, cap * 8);
             if (!nd) return KS_ENOMEM;
             c->data = nd;
         }
@@ -224,7 +224,7 @@ static int put_text(reader *rd, out_col *c, size_t row, const char *s, int na)
     if (c->alen + n > c->acap) {
         size_t cap = c->acap ? c->acap * 2 : 4096;
         while (cap < c->alen + n) cap *= 2;
-        char *na2 = ks_realloc(rd->ctx, c->arena, cap);
+        char *na2 = ks__realloc(rd->ctx, c->arena, cap);
         if (!na2) return KS_ENOMEM;
         c->arena = na2;
         c->acap = cap;
@@ -276,7 +276,7 @@ static int put_cell(reader *rd, out_col *c, size_t row, char *raw, size_t line, 
     if (parse_double(s, &dv)) {
         if (c->cur == KS_COL_INT64) {
             if (c->want == KS_COL_INT64)
-                return ks_fail(rd->ctx, KS_EPARSE,
+                return ks__fail(rd->ctx, KS_EPARSE,
                                "%s:%zu:%zu: '%s' is not an integer in column '%s'", rd->name, line,
                                col, s, c->name);
             promote_to_float(c, row);
@@ -292,7 +292,7 @@ static int put_cell(reader *rd, out_col *c, size_t row, char *raw, size_t line, 
         return KS_OK;
     }
     if (c->want != KS_COL_AUTO)
-        return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number in column '%s'",
+        return ks__fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number in column '%s'",
                        rd->name, line, col, s, c->name);
     if (!is_hex(s)) {
         c->other_text = 1;
@@ -311,14 +311,14 @@ static void reader_free(reader *rd)
 {
     for (size_t j = 0; rd->cols && j < rd->ncols; j++) {
         out_col *c = &rd->cols[j];
-        ks_free(rd->ctx, c->name);
-        ks_free(rd->ctx, c->data);
-        ks_free(rd->ctx, c->arena);
-        ks_free(rd->ctx, c->off);
-        ks_free(rd->ctx, c->valid);
+        ks__free(rd->ctx, c->name);
+        ks__free(rd->ctx, c->data);
+        ks__free(rd->ctx, c->arena);
+        ks__free(rd->ctx, c->off);
+        ks__free(rd->ctx, c->valid);
     }
-    ks_free(rd->ctx, rd->cols);
-    ks_free(rd->ctx, rd->fcols);
+    ks__free(rd->ctx, rd->cols);
+    ks__free(rd->ctx, rd->fcols);
     rd->cols = NULL;
     rd->fcols = NULL;
 }
@@ -335,24 +335,24 @@ static ks_col_type given_type(const ks_csv_options *o, const char *name)
 static int setup_columns(reader *rd, ks_records *rec, size_t line, const ks_csv_options *o)
 {
     rd->nfile = rec->nfields;
-    rd->fcols = ks_malloc_array(rd->ctx, rd->nfile, sizeof *rd->fcols);
-    rd->cols = ks_calloc(rd->ctx, rd->nfile, sizeof *rd->cols);
+    rd->fcols = ks__malloc_array(rd->ctx, rd->nfile, sizeof *rd->fcols);
+    rd->cols = ks__calloc(rd->ctx, rd->nfile, sizeof *rd->cols);
     if (!rd->fcols || !rd->cols) return KS_ENOMEM;
     for (size_t f = 0; f < rd->nfile; f++) {
         char *name = trim(rec->fields[f]);
         if (!*name)
-            return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: empty column name in the header",
+            return ks__fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: empty column name in the header",
                            rd->name, line, f + 1);
         for (size_t g = 0; g < f; g++)
             if (!strcmp(trim(rec->fields[g]), name))
-                return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: column name '%s' appears twice",
+                return ks__fail(rd->ctx, KS_EPARSE, "%s:%zu:%zu: column name '%s' appears twice",
                                rd->name, line, f + 1, name);
         int use = !o->usecols;
         for (size_t u = 0; o->usecols && o->usecols[u]; u++) use |= !strcmp(o->usecols[u], name);
         rd->fcols[f].out = -1;
         if (!use) continue;
         out_col *c = &rd->cols[rd->ncols];
-        if (!(c->name = ks_strdup(rd->ctx, name))) return KS_ENOMEM;
+        if (!(c->name = ks__strdup(rd->ctx, name))) return KS_ENOMEM;
         c->want = given_type(o, name);
         c->cur = c->want == KS_COL_STRING    ? KS_COL_STRING
                  : c->want == KS_COL_FLOAT64 ? KS_COL_FLOAT64
@@ -364,7 +364,7 @@ static int setup_columns(reader *rd, ks_records *rec, size_t line, const ks_csv_
         int found = 0;
         for (size_t j = 0; j < rd->ncols; j++) found |= !strcmp(rd->cols[j].name, o->usecols[u]);
         if (!found)
-            return ks_fail(rd->ctx, KS_ENOTFOUND, "%s: no column '%s' in the header", rd->name,
+            return ks__fail(rd->ctx, KS_ENOTFOUND, "%s: no column '%s' in the header", rd->name,
                            o->usecols[u]);
     }
     return KS_OK;
@@ -372,7 +372,7 @@ static int setup_columns(reader *rd, ks_records *rec, size_t line, const ks_csv_
 
 static int open_source(ks_ctx *ctx, const char *path, const void *mem, size_t len, ks_source *s)
 {
-    return mem ? ks_source_open_mem(ctx, path, mem, len, s) : ks_source_open_file(ctx, path, s);
+    return mem ? ks__source_open_mem(ctx, path, mem, len, s) : ks__source_open_file(ctx, path, s);
 }
 
 /* Read every record; when text_pass, only collect the columns that need text. */
@@ -381,9 +381,9 @@ static int read_rows(reader *rd, ks_records *rec, int text_pass)
     size_t line;
     int got;
     size_t row = 0;
-    while ((got = ks_records_next(rec, &line)) > 0) {
+    while ((got = ks__records_next(rec, &line)) > 0) {
         if (rec->nfields != rd->nfile)
-            return ks_fail(rd->ctx, KS_EPARSE, "%s:%zu: row has %zu fields, header has %zu",
+            return ks__fail(rd->ctx, KS_EPARSE, "%s:%zu: row has %zu fields, header has %zu",
                            rd->name, line, rec->nfields, rd->nfile);
         if (!text_pass) {
             int rc = grow_rows(rd);
@@ -415,20 +415,20 @@ static int settle_columns(reader *rd)
     for (size_t j = 0; j < rd->ncols; j++) {
         out_col *c = &rd->cols[j];
         if (c->need_text && c->saw_num && c->hex_line && !c->other_text)
-            return ks_fail(rd->ctx, KS_EPARSE,
+            return ks__fail(rd->ctx, KS_EPARSE,
                            "%s:%zu:%zu: '%s' in column '%s' is a hexadecimal number; numbers are "
                            "read in decimal only",
                            rd->name, c->hex_line, c->hex_col, c->hex_text, c->name);
         if (c->cur != KS_COL_FLOAT64 || c->need_text || !c->saw_na || !c->saw_big || c->saw_frac)
             continue;
         if (c->want == KS_COL_INT64)
-            return ks_fail(rd->ctx, KS_EPARSE,
+            return ks__fail(rd->ctx, KS_EPARSE,
                            "%s: column '%s' has NA and integers beyond 2^53, which float64 (the "
                            "type that holds NA) cannot keep exact; read it as text",
                            rd->name, c->name);
         if (c->want == KS_COL_AUTO) {
             c->need_text = 1;
-            ks_log(rd->ctx, KS_LOG_INFO,
+            ks__log(rd->ctx, KS_LOG_INFO,
                    "%s: column '%s' (integers beyond 2^53 with NA) is read as text to keep them "
                    "exact",
                    rd->name, c->name);
@@ -446,11 +446,11 @@ static int text_pass(reader *rd, const char *path, const void *mem, size_t len, 
         out_col *c = &rd->cols[j];
         if (!c->need_text) continue;
         any = 1;
-        ks_free(rd->ctx, c->data);
+        ks__free(rd->ctx, c->data);
         c->data = NULL;
         c->cur = KS_COL_STRING;
-        c->off = ks_malloc_array(rd->ctx, rd->nrow + 1, sizeof *c->off);
-        c->valid = ks_malloc(rd->ctx, rd->nrow + 1);
+        c->off = ks__malloc_array(rd->ctx, rd->nrow + 1, sizeof *c->off);
+        c->valid = ks__malloc(rd->ctx, rd->nrow + 1);
         if (!c->off || !c->valid) return KS_ENOMEM;
     }
     if (!any) return KS_OK;
@@ -459,14 +459,14 @@ static int text_pass(reader *rd, const char *path, const void *mem, size_t len, 
     size_t line;
     int rc = open_source(rd->ctx, path, mem, len, &src);
     if (rc) return rc;
-    if ((rc = ks_records_init(rd->ctx, &rec, &src, delim, chunk))) {
-        ks_source_close(&src);
+    if ((rc = ks__records_init(rd->ctx, &rec, &src, delim, chunk))) {
+        ks__source_close(&src);
         return rc;
     }
-    rc = ks_records_next(&rec, &line); /* the header */
+    rc = ks__records_next(&rec, &line); /* the header */
     if (rc > 0) rc = read_rows(rd, &rec, 1);
-    ks_records_free(&rec);
-    ks_source_close(&src);
+    ks__records_free(&rec);
+    ks__source_close(&src);
     return rc < 0 ? rc : KS_OK;
 }
 
@@ -480,7 +480,7 @@ static int build_table(reader *rd, ks_table **out)
         col.name = c->name;
         col.type = c->cur;
         if (c->cur == KS_COL_STRING) {
-            if (!c->arena && !(c->arena = ks_malloc(rd->ctx, 1))) {
+            if (!c->arena && !(c->arena = ks__malloc(rd->ctx, 1))) {
                 rc = KS_ENOMEM;
                 break;
             }
@@ -488,15 +488,15 @@ static int build_table(reader *rd, ks_table **out)
             col.offsets = c->off;
             col.valid = c->valid;
         } else {
-            if (!c->data && !(c->data = ks_malloc(rd->ctx, 8))) { /* no rows: still an array */
+            if (!c->data && !(c->data = ks__malloc(rd->ctx, 8))) { /* no rows: still an array */
                 rc = KS_ENOMEM;
                 break;
             }
-            void *shrunk = rd->nrow ? ks_realloc(rd->ctx, c->data, rd->nrow * 8) : NULL;
+            void *shrunk = rd->nrow ? ks__realloc(rd->ctx, c->data, rd->nrow * 8) : NULL;
             col.data = shrunk ? shrunk : c->data;
         }
         memset(c, 0, sizeof *c); /* the table owns it now, even on failure */
-        rc = ks_table_append_column(rd->ctx, t, &col);
+        rc = ks__table_append_column(rd->ctx, t, &col);
     }
     if (rc) {
         ks_table_free(t);
@@ -519,9 +519,9 @@ static char delim_from_name(const char *name)
 static int read_csv(ks_ctx *ctx, const char *path, const void *mem, size_t len,
                     const ks_csv_options *opt, ks_table **out)
 {
-    if (!out) return ks_fail(ctx, KS_EINVAL, "read_csv: out is NULL");
+    if (!out) return ks__fail(ctx, KS_EINVAL, "read_csv: out is NULL");
     *out = NULL;
-    if (!path) return ks_fail(ctx, KS_EINVAL, "read_csv: path is NULL");
+    if (!path) return ks__fail(ctx, KS_EINVAL, "read_csv: path is NULL");
     ks_csv_options o = KS_CSV_OPTIONS_INIT;
     if (opt) o = *opt;
     const char delim = o.delim ? o.delim : delim_from_name(path);
@@ -532,23 +532,23 @@ static int read_csv(ks_ctx *ctx, const char *path, const void *mem, size_t len,
     size_t line;
     int rc = open_source(ctx, path, mem, len, &src);
     if (rc) return rc;
-    if ((rc = ks_records_init(ctx, &rec, &src, delim, o.chunk_bytes))) {
-        ks_source_close(&src);
+    if ((rc = ks__records_init(ctx, &rec, &src, delim, o.chunk_bytes))) {
+        ks__source_close(&src);
         return rc;
     }
-    rc = ks_records_next(&rec, &line);
-    if (rc == 0) rc = ks_fail(ctx, KS_EEMPTY, "%s: empty file, no header row", path);
+    rc = ks__records_next(&rec, &line);
+    if (rc == 0) rc = ks__fail(ctx, KS_EEMPTY, "%s: empty file, no header row", path);
     if (rc > 0) rc = setup_columns(&rd, &rec, line, &o);
     if (!rc) rc = read_rows(&rd, &rec, 0);
-    ks_records_free(&rec);
-    ks_source_close(&src);
+    ks__records_free(&rec);
+    ks__source_close(&src);
     if (!rc && rd.nrow == 0 && !o.allow_empty)
-        rc = ks_fail(ctx, KS_EEMPTY, "%s: header but no data rows", path);
+        rc = ks__fail(ctx, KS_EEMPTY, "%s: header but no data rows", path);
     if (!rc) rc = settle_columns(&rd);
     if (!rc) rc = text_pass(&rd, path, mem, len, delim, o.chunk_bytes);
     if (!rc) rc = build_table(&rd, out);
     reader_free(&rd);
-    if (rc == KS_ENOMEM) ks_fail(ctx, KS_ENOMEM, "%s: out of memory while reading", path);
+    if (rc == KS_ENOMEM) ks__fail(ctx, KS_ENOMEM, "%s: out of memory while reading", path);
     return rc;
 }
 
@@ -560,7 +560,7 @@ int ks_table_read_csv(ks_ctx *ctx, const char *path, const ks_csv_options *opt, 
 int ks_table_read_csv_mem(ks_ctx *ctx, const char *name, const void *buf, size_t len,
                           const ks_csv_options *opt, ks_table **out)
 {
-    if (!buf && len) return ks_fail(ctx, KS_EINVAL, "read_csv_mem: buffer is NULL");
+    if (!buf && len) return ks__fail(ctx, KS_EINVAL, "read_csv_mem: buffer is NULL");
     static const char empty[1] = "";
     return read_csv(ctx, name, buf ? buf : empty, len, opt, out);
 }

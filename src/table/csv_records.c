@@ -10,7 +10,7 @@
 
 #include "csv_internal.h"
 
-int ks_records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size_t chunk)
+int ks__records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size_t chunk)
 {
     memset(r, 0, sizeof *r);
     r->ctx = ctx;
@@ -21,22 +21,22 @@ int ks_records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, size
     r->line = 1;
     r->cr = -1;
     r->max_record = KS_RECORD_MAX;
-    r->buf = ks_malloc(ctx, r->cap);
+    r->buf = ks__malloc(ctx, r->cap);
     r->fcap = 16;
-    r->fields = ks_malloc_array(ctx, r->fcap, sizeof *r->fields);
+    r->fields = ks__malloc_array(ctx, r->fcap, sizeof *r->fields);
     if (!r->buf || !r->fields) {
-        ks_records_free(r);
+        ks__records_free(r);
         return KS_ENOMEM;
     }
     return KS_OK;
 }
 
-void ks_records_free(ks_records *r)
+void ks__records_free(ks_records *r)
 {
     if (!r->ctx) return;
-    ks_free(r->ctx, r->buf);
-    ks_free(r->ctx, r->fields);
-    ks_free(r->ctx, r->rfirst);
+    ks__free(r->ctx, r->buf);
+    ks__free(r->ctx, r->fields);
+    ks__free(r->ctx, r->rfirst);
     r->buf = NULL;
     r->fields = NULL;
     r->rfirst = NULL;
@@ -65,7 +65,7 @@ static int nul_error(ks_records *r, const char *nul)
         }
     }
     if (r->blanks) field = seen + !in_field;
-    return ks_fail(r->ctx, KS_EPARSE, "%s:%zu:%zu: a NUL byte in the data (not a text file?)",
+    return ks__fail(r->ctx, KS_EPARSE, "%s:%zu:%zu: a NUL byte in the data (not a text file?)",
                    r->src->name, line, field);
 }
 
@@ -115,34 +115,34 @@ static int refill(ks_records *r)
         if (r->len >= r->max_record) {
             char size[32];
             print_size(size, sizeof size, r->max_record);
-            return ks_fail(r->ctx, KS_EPARSE,
+            return ks__fail(r->ctx, KS_EPARSE,
                            "%s:%zu: a record longer than %s, the reader's limit (no line end, "
                            "or a quote never closed?)",
                            r->src->name, r->line, size);
         }
         size_t ncap;
-        if (!ks_size_add(r->cap, r->cap / 2 + r->chunk, &ncap))
-            return ks_fail(r->ctx, KS_EOVERFLOW, "%s: record too large", r->src->name);
-        char *nb = ks_realloc(r->ctx, r->buf, ncap);
+        if (!ks__size_add(r->cap, r->cap / 2 + r->chunk, &ncap))
+            return ks__fail(r->ctx, KS_EOVERFLOW, "%s: record too large", r->src->name);
+        char *nb = ks__realloc(r->ctx, r->buf, ncap);
         if (!nb) return KS_ENOMEM;
         r->buf = nb;
         r->cap = ncap;
     }
     const size_t from = r->len;
-    int64_t got = ks_source_read(r->ctx, r->src, r->buf + r->len, r->cap - 1 - r->len);
+    int64_t got = ks__source_read(r->ctx, r->src, r->buf + r->len, r->cap - 1 - r->len);
     if (got < 0) return (int)got;
     if (got == 0) r->eof = 1;
     r->len += (size_t)got;
     const int rc = take_new(r, from);
     if (rc) return rc;
-    if (!r->quiet) ks_progress(r->ctx, r->src->name, ks_source_consumed(r->src), r->src->total);
+    if (!r->quiet) ks__progress(r->ctx, r->src->name, ks__source_consumed(r->src), r->src->total);
     return KS_OK;
 }
 
 static int push_field(ks_records *r, char *f)
 {
     if (r->nfields == r->fcap) {
-        char **nf = ks_realloc(r->ctx, r->fields, 2 * r->fcap * sizeof *nf);
+        char **nf = ks__realloc(r->ctx, r->fields, 2 * r->fcap * sizeof *nf);
         if (!nf) return KS_ENOMEM;
         r->fields = nf;
         r->fcap *= 2;
@@ -301,7 +301,7 @@ static int next_record(ks_records *r, size_t *line, int hold)
         }
         if (scan == r->pos && r->eof && scan == r->len) return 0;
         if (in_quote)
-            return ks_fail(r->ctx, KS_EPARSE, "%s:%zu: unterminated quoted field", r->src->name,
+            return ks__fail(r->ctx, KS_EPARSE, "%s:%zu: unterminated quoted field", r->src->name,
                            r->line);
         char *start = r->buf + r->pos, *end = r->buf + scan;
         *line = r->line;
@@ -319,7 +319,7 @@ static int next_record(ks_records *r, size_t *line, int hold)
     }
 }
 
-int ks_records_next(ks_records *r, size_t *line)
+int ks__records_next(ks_records *r, size_t *line)
 {
     if (r->pending) {
         const int rc = r->pending;
@@ -330,7 +330,7 @@ int ks_records_next(ks_records *r, size_t *line)
     return next_record(r, line, 0);
 }
 
-int ks_records_batch(ks_records *r, size_t max)
+int ks__records_batch(ks_records *r, size_t max)
 {
     r->nfields = 0;
     r->nrec = 0;
@@ -340,7 +340,7 @@ int ks_records_batch(ks_records *r, size_t max)
         return rc;
     }
     if (r->rcap < max) {
-        size_t *a = ks_realloc(r->ctx, r->rfirst, max * 2 * sizeof *a);
+        size_t *a = ks__realloc(r->ctx, r->rfirst, max * 2 * sizeof *a);
         if (!a) return KS_ENOMEM;
         r->rfirst = a;
         r->rcap = max;

@@ -30,7 +30,7 @@ static int igz_open(ks_ctx *ctx, const char *path, ks_igzip **out)
     errno = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path,
+        return ks__fail(ctx, KS_EIO, "%s: cannot open: %s", path,
                        errno ? strerror(errno) : "out of memory");
     unsigned char m[2];
     const size_t got = fread(m, 1, 2, f);
@@ -39,7 +39,7 @@ static int igz_open(ks_ctx *ctx, const char *path, ks_igzip **out)
         return KS_OK;
     }
     rewind(f);
-    ks_igzip *g = ks_malloc(ctx, sizeof *g);
+    ks_igzip *g = ks__malloc(ctx, sizeof *g);
     if (!g) {
         fclose(f);
         return KS_ENOMEM;
@@ -62,7 +62,7 @@ static int igz_fill(ks_ctx *ctx, const char *name, ks_igzip *g)
         const size_t got = fread(g->in + have, 1, IGZ_IN - have, g->f);
         if (got == 0) {
             if (ferror(g->f))
-                return ks_fail(ctx, KS_EIO, "%s: cannot read: %s", name, strerror(errno));
+                return ks__fail(ctx, KS_EIO, "%s: cannot read: %s", name, strerror(errno));
             g->eof = 1;
         }
         have += got;
@@ -104,18 +104,18 @@ static int64_t igz_read(ks_ctx *ctx, const char *name, ks_igzip *g, char *buf, s
         const uint32_t before = st->avail_out, in_before = st->avail_in;
         const int rc = isal_inflate(st);
         if (rc < 0)
-            return ks_fail(ctx, KS_EIO, "%s: corrupt gzip (%s)", name,
+            return ks__fail(ctx, KS_EIO, "%s: corrupt gzip (%s)", name,
                            rc == ISAL_INCORRECT_CHECKSUM ? "CRC or length mismatch"
                                                          : "invalid deflate data");
         if (st->block_state != ISAL_BLOCK_FINISH && g->eof && st->avail_in == in_before &&
             st->avail_out == before)
-            return ks_fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (unexpected end)", name);
+            return ks__fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (unexpected end)", name);
     }
     return (int64_t)(want - st->avail_out);
 }
 #endif
 
-int ks_source_open_file(ks_ctx *ctx, const char *path, ks_source *s)
+int ks__source_open_file(ks_ctx *ctx, const char *path, ks_source *s)
 {
     memset(s, 0, sizeof *s);
     s->name = path;
@@ -123,7 +123,7 @@ int ks_source_open_file(ks_ctx *ctx, const char *path, ks_source *s)
     struct stat st;
     const int known = stat(path, &st) == 0;
     if (known && S_ISDIR(st.st_mode))
-        return ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(EISDIR));
+        return ks__fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(EISDIR));
     s->total = known ? (uint64_t)st.st_size : 0;
 #ifdef KS_HAVE_ISAL
     const int rc = igz_open(ctx, path, &s->igz);
@@ -132,13 +132,13 @@ int ks_source_open_file(ks_ctx *ctx, const char *path, ks_source *s)
     errno = 0;
     s->gz = gzopen(path, "rb");
     if (!s->gz)
-        return ks_fail(ctx, KS_EIO, "%s: cannot open: %s", path,
+        return ks__fail(ctx, KS_EIO, "%s: cannot open: %s", path,
                        errno ? strerror(errno) : "out of memory");
     gzbuffer(s->gz, 1 << 18);
     return KS_OK;
 }
 
-int ks_source_open_mem(ks_ctx *ctx, const char *name, const void *buf, size_t len, ks_source *s)
+int ks__source_open_mem(ks_ctx *ctx, const char *name, const void *buf, size_t len, ks_source *s)
 {
     memset(s, 0, sizeof *s);
     s->name = name;
@@ -149,13 +149,13 @@ int ks_source_open_mem(ks_ctx *ctx, const char *name, const void *buf, size_t le
         s->zs.next_in = (unsigned char *)s->mem;
         s->zs.avail_in = len > UINT32_MAX ? UINT32_MAX : (unsigned)len;
         if (inflateInit2(&s->zs, 15 + 32) != Z_OK)
-            return ks_fail(ctx, KS_ENOMEM, "%s: cannot start gzip decoding", name);
+            return ks__fail(ctx, KS_ENOMEM, "%s: cannot start gzip decoding", name);
         s->inflating = 1;
     }
     return KS_OK;
 }
 
-uint64_t ks_source_consumed(ks_source *s)
+uint64_t ks__source_consumed(ks_source *s)
 {
 #ifdef KS_HAVE_ISAL
     if (s->igz) return s->igz->read - s->igz->st.avail_in;
@@ -167,12 +167,12 @@ uint64_t ks_source_consumed(ks_source *s)
     return s->inflating ? (uint64_t)(s->memlen - s->zs.avail_in) : s->mempos;
 }
 
-void ks_source_close(ks_source *s)
+void ks__source_close(ks_source *s)
 {
 #ifdef KS_HAVE_ISAL
     if (s->igz) {
         fclose(s->igz->f);
-        ks_free(s->ctx, s->igz);
+        ks__free(s->ctx, s->igz);
     }
 #endif
     if (s->gz) gzclose(s->gz);
@@ -192,15 +192,15 @@ static int64_t read_inflate(ks_ctx *ctx, ks_source *s, char *buf, size_t n)
             break;
         }
         if (rc == Z_BUF_ERROR && s->zs.avail_in == 0)
-            return ks_fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (unexpected end)", s->name);
+            return ks__fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (unexpected end)", s->name);
         if (rc != Z_OK)
-            return ks_fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (%s)", s->name,
+            return ks__fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (%s)", s->name,
                            s->zs.msg ? s->zs.msg : "zlib error");
     }
     return (int64_t)(n - s->zs.avail_out);
 }
 
-int64_t ks_source_read(ks_ctx *ctx, ks_source *s, char *buf, size_t n)
+int64_t ks__source_read(ks_ctx *ctx, ks_source *s, char *buf, size_t n)
 {
 #ifdef KS_HAVE_ISAL
     if (s->igz) return igz_read(ctx, s->name, s->igz, buf, n);
@@ -210,9 +210,9 @@ int64_t ks_source_read(ks_ctx *ctx, ks_source *s, char *buf, size_t n)
         int err = Z_OK;
         const char *msg = gzerror(s->gz, &err);
         if (err == Z_ERRNO)
-            return ks_fail(ctx, KS_EIO, "%s: cannot read: %s", s->name, strerror(errno));
+            return ks__fail(ctx, KS_EIO, "%s: cannot read: %s", s->name, strerror(errno));
         if (got < 0 || (err != Z_OK && err != Z_STREAM_END))
-            return ks_fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (%s)", s->name, msg);
+            return ks__fail(ctx, KS_EIO, "%s: corrupt or truncated gzip (%s)", s->name, msg);
         return got;
     }
     if (s->inflating) return read_inflate(ctx, s, buf, n);

@@ -54,13 +54,13 @@ int ks_table_write_csv(ks_ctx *ctx, const ks_table *t, const char *path,
 {
     ks_csv_write_options o = KS_CSV_WRITE_OPTIONS_INIT;
     if (opt) o = *opt;
-    const int gz = o.gzip < 0 ? ks_ends_with(path, ".gz") : o.gzip;
+    const int gz = o.gzip < 0 ? ks__ends_with(path, ".gz") : o.gzip;
     char delim = o.delim;
     if (!delim) {
         char base[4096];
         snprintf(base, sizeof base, "%s", path);
-        if (gz && ks_ends_with(base, ".gz")) base[strlen(base) - 3] = '\0';
-        delim = ks_ends_with(base, ".tsv") || ks_ends_with(base, ".tab") ? '\t' : ',';
+        if (gz && ks__ends_with(base, ".gz")) base[strlen(base) - 3] = '\0';
+        delim = ks__ends_with(base, ".tsv") || ks__ends_with(base, ".tab") ? '\t' : ',';
     }
     const char *na = o.na ? o.na : "NA";
     sink *s;

@@ -59,7 +59,7 @@ static int same_key(const ks_table *t, const size_t *cols, size_t ncols, size_t 
 static int factorize_int_range(ks_ctx *ctx, const int64_t *v, size_t n, int64_t lo, uint64_t span,
                                int64_t *codes, size_t *nlevels)
 {
-    int64_t *map = ks_malloc_array(ctx, span + 1, sizeof *map);
+    int64_t *map = ks__malloc_array(ctx, span + 1, sizeof *map);
     if (!map) return KS_ENOMEM;
     memset(map, 0xff, (span + 1) * sizeof *map);
     size_t next = 0;
@@ -68,7 +68,7 @@ static int factorize_int_range(ks_ctx *ctx, const int64_t *v, size_t n, int64_t 
         if (*m < 0) *m = (int64_t)next++;
         codes[i] = *m;
     }
-    ks_free(ctx, map);
+    ks__free(ctx, map);
     *nlevels = next;
     return KS_OK;
 }
@@ -77,10 +77,10 @@ int ks_table_factorize(ks_ctx *ctx, const ks_table *t, const size_t *cols, size_
                        int64_t *codes, size_t *nlevels)
 {
     *nlevels = 0;
-    if (ncols == 0) return ks_fail(ctx, KS_EINVAL, "factorize: no key columns");
+    if (ncols == 0) return ks__fail(ctx, KS_EINVAL, "factorize: no key columns");
     for (size_t k = 0; k < ncols; k++)
         if (cols[k] >= t->ncol)
-            return ks_fail(ctx, KS_EINVAL, "factorize: column index %zu out of range", cols[k]);
+            return ks__fail(ctx, KS_EINVAL, "factorize: column index %zu out of range", cols[k]);
     const size_t n = t->nrow;
     if (ncols == 1 && t->cols[cols[0]].type == KS_COL_INT64 && n > 0) {
         const int64_t *v = t->cols[cols[0]].data;
@@ -95,7 +95,7 @@ int ks_table_factorize(ks_ctx *ctx, const ks_table *t, const size_t *cols, size_
     }
     size_t cap = 16;
     while (cap < 2 * n) cap *= 2;
-    int64_t *slot_row = ks_malloc_array(ctx, cap, sizeof *slot_row);
+    int64_t *slot_row = ks__malloc_array(ctx, cap, sizeof *slot_row);
     if (!slot_row) return KS_ENOMEM;
     memset(slot_row, 0xff, cap * sizeof *slot_row); /* -1: empty */
     size_t next = 0;
@@ -127,7 +127,7 @@ int ks_table_factorize(ks_ctx *ctx, const ks_table *t, const size_t *cols, size_
             s = (s + 1) & (cap - 1);
         }
     }
-    ks_free(ctx, slot_row);
+    ks__free(ctx, slot_row);
     *nlevels = next;
     return KS_OK;
 }

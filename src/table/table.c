@@ -7,7 +7,7 @@
 int ks_table_new(ks_ctx *ctx, size_t nrow, ks_table **out)
 {
     *out = NULL;
-    ks_table *t = ks_calloc(ctx, 1, sizeof *t);
+    ks_table *t = ks__calloc(ctx, 1, sizeof *t);
     if (!t) return KS_ENOMEM;
     t->alloc = ctx->alloc;
     t->nrow = nrow;
@@ -15,13 +15,13 @@ int ks_table_new(ks_ctx *ctx, size_t nrow, ks_table **out)
     return KS_OK;
 }
 
-void ks_column_free(ks_ctx *ctx, ks_column *c)
+void ks__column_free(ks_ctx *ctx, ks_column *c)
 {
-    ks_free(ctx, c->name);
-    if (!c->borrowed) ks_free(ctx, c->data);
-    ks_free(ctx, c->arena);
-    ks_free(ctx, c->offsets);
-    ks_free(ctx, c->valid);
+    ks__free(ctx, c->name);
+    if (!c->borrowed) ks__free(ctx, c->data);
+    ks__free(ctx, c->arena);
+    ks__free(ctx, c->offsets);
+    ks__free(ctx, c->valid);
     memset(c, 0, sizeof *c);
 }
 
@@ -31,24 +31,24 @@ void ks_table_free(ks_table *t)
     ks_ctx tmp;
     memset(&tmp, 0, sizeof tmp);
     tmp.alloc = t->alloc;
-    for (size_t j = 0; j < t->ncol; j++) ks_column_free(&tmp, &t->cols[j]);
-    ks_free(&tmp, t->cols);
-    ks_free(&tmp, t);
+    for (size_t j = 0; j < t->ncol; j++) ks__column_free(&tmp, &t->cols[j]);
+    ks__free(&tmp, t->cols);
+    ks__free(&tmp, t);
 }
 
-int ks_table_append_column(ks_ctx *ctx, ks_table *t, ks_column *c)
+int ks__table_append_column(ks_ctx *ctx, ks_table *t, ks_column *c)
 {
     for (size_t j = 0; j < t->ncol; j++)
         if (!strcmp(t->cols[j].name, c->name)) {
-            int rc = ks_fail(ctx, KS_EINVAL, "table: a column is already called '%s'", c->name);
-            ks_column_free(ctx, c);
+            int rc = ks__fail(ctx, KS_EINVAL, "table: a column is already called '%s'", c->name);
+            ks__column_free(ctx, c);
             return rc;
         }
     if (t->ncol == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 8;
-        ks_column *nc = ks_realloc(ctx, t->cols, cap * sizeof *nc);
+        ks_column *nc = ks__realloc(ctx, t->cols, cap * sizeof *nc);
         if (!nc) {
-            ks_column_free(ctx, c);
+            ks__column_free(ctx, c);
             return KS_ENOMEM;
         }
         t->cols = nc;
@@ -64,17 +64,17 @@ static int add_numeric(ks_ctx *ctx, ks_table *t, const char *name, const void *v
     ks_column c = {0};
     c.type = type;
     c.borrowed = borrow;
-    if (!(c.name = ks_strdup(ctx, name))) return KS_ENOMEM;
+    if (!(c.name = ks__strdup(ctx, name))) return KS_ENOMEM;
     if (borrow) {
         c.data = (void *)v;
     } else {
-        if (!(c.data = ks_malloc_array(ctx, t->nrow ? t->nrow : 1, 8))) {
-            ks_column_free(ctx, &c);
+        if (!(c.data = ks__malloc_array(ctx, t->nrow ? t->nrow : 1, 8))) {
+            ks__column_free(ctx, &c);
             return KS_ENOMEM;
         }
         if (t->nrow) memcpy(c.data, v, t->nrow * 8);
     }
-    return ks_table_append_column(ctx, t, &c);
+    return ks__table_append_column(ctx, t, &c);
 }
 
 int ks_table_add_float64(ks_ctx *ctx, ks_table *t, const char *name, const double *v)
@@ -102,12 +102,12 @@ int ks_table_add_string(ks_ctx *ctx, ks_table *t, const char *name, const char *
     size_t bytes = 1;
     for (size_t i = 0; i < t->nrow; i++)
         if (v[i] && (!valid || valid[i])) bytes += strlen(v[i]) + 1;
-    c.name = ks_strdup(ctx, name);
-    c.arena = ks_malloc(ctx, bytes);
-    c.offsets = ks_malloc_array(ctx, t->nrow + 1, sizeof *c.offsets);
-    c.valid = ks_malloc(ctx, t->nrow + 1);
+    c.name = ks__strdup(ctx, name);
+    c.arena = ks__malloc(ctx, bytes);
+    c.offsets = ks__malloc_array(ctx, t->nrow + 1, sizeof *c.offsets);
+    c.valid = ks__malloc(ctx, t->nrow + 1);
     if (!c.name || !c.arena || !c.offsets || !c.valid) {
-        ks_column_free(ctx, &c);
+        ks__column_free(ctx, &c);
         return KS_ENOMEM;
     }
     size_t at = 0;
@@ -123,7 +123,7 @@ int ks_table_add_string(ks_ctx *ctx, ks_table *t, const char *name, const char *
         c.offsets[i] = at;
         at += n;
     }
-    return ks_table_append_column(ctx, t, &c);
+    return ks__table_append_column(ctx, t, &c);
 }
 
 size_t ks_table_nrow(const ks_table *t) { return t->nrow; }
@@ -140,7 +140,7 @@ int ks_table_find(ks_ctx *ctx, const ks_table *t, const char *name, size_t *j)
             *j = k;
             return KS_OK;
         }
-    return ks_fail(ctx, KS_ENOTFOUND, "no column '%s'", name);
+    return ks__fail(ctx, KS_ENOTFOUND, "no column '%s'", name);
 }
 
 ks_col_type ks_table_col_type(const ks_table *t, size_t j)
@@ -167,7 +167,7 @@ const char *ks_table_string(const ks_table *t, size_t j, size_t row)
 
 int ks_table_get_double(ks_ctx *ctx, const ks_table *t, size_t j, double *dst)
 {
-    if (j >= t->ncol) return ks_fail(ctx, KS_EINVAL, "column index %zu out of range", j);
+    if (j >= t->ncol) return ks__fail(ctx, KS_EINVAL, "column index %zu out of range", j);
     const ks_column *c = &t->cols[j];
     if (c->type == KS_COL_FLOAT64) {
         if (t->nrow) memcpy(dst, c->data, t->nrow * sizeof *dst);
@@ -175,7 +175,7 @@ int ks_table_get_double(ks_ctx *ctx, const ks_table *t, size_t j, double *dst)
         const int64_t *v = c->data;
         for (size_t i = 0; i < t->nrow; i++) dst[i] = (double)v[i];
     } else {
-        return ks_fail(ctx, KS_ETYPE, "column '%s' is text, not numbers", c->name);
+        return ks__fail(ctx, KS_ETYPE, "column '%s' is text, not numbers", c->name);
     }
     return KS_OK;
 }

@@ -25,11 +25,11 @@ struct ks_table {
 
 /* Append a column that the table takes over (name and arrays allocated with ctx). On failure
  * the column's memory is freed. */
-int ks_table_append_column(ks_ctx *ctx, ks_table *t, ks_column *c);
-void ks_column_free(ks_ctx *ctx, ks_column *c);
+int ks__table_append_column(ks_ctx *ctx, ks_table *t, ks_column *c);
+void ks__column_free(ks_ctx *ctx, ks_column *c);
 
 /* s ends with suffix */
-static inline int ks_ends_with(const char *s, const char *suffix)
+static inline int ks__ends_with(const char *s, const char *suffix)
 {
     const size_t n = strlen(s), m = strlen(suffix);
     return n >= m && !strcmp(s + n - m, suffix);

@@ -27,20 +27,20 @@ struct ks_text_reader {
 int ks_text_open(ks_ctx *ctx, const char *path, char delim, ks_text_reader **out)
 {
     *out = NULL;
-    ks_text_reader *r = ks_calloc(ctx, 1, sizeof *r);
+    ks_text_reader *r = ks__calloc(ctx, 1, sizeof *r);
     if (!r) return KS_ENOMEM;
     r->ctx = ctx;
-    r->path = ks_strdup(ctx, path);
-    int rc = r->path ? ks_source_open_file(ctx, r->path, &r->src) : KS_ENOMEM;
+    r->path = ks__strdup(ctx, path);
+    int rc = r->path ? ks__source_open_file(ctx, r->path, &r->src) : KS_ENOMEM;
     if (rc) {
-        ks_free(ctx, r->path);
-        ks_free(ctx, r);
+        ks__free(ctx, r->path);
+        ks__free(ctx, r);
         return rc;
     }
-    if ((rc = ks_records_init(ctx, &r->rec, &r->src, delim ? delim : ' ', 0))) {
-        ks_source_close(&r->src);
-        ks_free(ctx, r->path);
-        ks_free(ctx, r);
+    if ((rc = ks__records_init(ctx, &r->rec, &r->src, delim ? delim : ' ', 0))) {
+        ks__source_close(&r->src);
+        ks__free(ctx, r->path);
+        ks__free(ctx, r);
         return rc;
     }
     r->rec.blanks = !delim;
@@ -51,7 +51,7 @@ int ks_text_open(ks_ctx *ctx, const char *path, char delim, ks_text_reader **out
 
 int ks_text_next(ks_text_reader *r, size_t *nfields, char *const **fields, size_t *line)
 {
-    int rc = ks_records_next(&r->rec, line);
+    int rc = ks__records_next(&r->rec, line);
     if (rc == 1) {
         *nfields = r->rec.nfields;
         *fields = r->rec.fields;
@@ -62,7 +62,7 @@ int ks_text_next(ks_text_reader *r, size_t *nfields, char *const **fields, size_
 int ks_text_batch(ks_text_reader *r, size_t max, ks_text_record *recs, size_t *n)
 {
     *n = 0;
-    const int rc = ks_records_batch(&r->rec, max ? max : 1);
+    const int rc = ks__records_batch(&r->rec, max ? max : 1);
     if (rc != 1) return rc;
     const ks_records *q = &r->rec;
     for (size_t i = 0; i < q->nrec; i++) {
@@ -77,17 +77,17 @@ int ks_text_batch(ks_text_reader *r, size_t max, ks_text_record *recs, size_t *n
 
 void ks_text_progress(ks_text_reader *r, uint64_t *done, uint64_t *total)
 {
-    *done = ks_source_consumed(&r->src);
+    *done = ks__source_consumed(&r->src);
     *total = r->src.total;
 }
 
 void ks_text_close(ks_text_reader *r)
 {
     if (!r) return;
-    ks_records_free(&r->rec);
-    ks_source_close(&r->src);
-    ks_free(r->ctx, r->path);
-    ks_free(r->ctx, r);
+    ks__records_free(&r->rec);
+    ks__source_close(&r->src);
+    ks__free(r->ctx, r->path);
+    ks__free(r->ctx, r);
 }
 
 /* ISA-L's igzip, where it is built in, for gzip levels 1 to 3: its level 1 deflates about 3
@@ -141,7 +141,7 @@ static int fast_gzip_open(ks_ctx *ctx, ks_text_writer *w, int level)
 {
 #ifdef KS_HAVE_ISAL
     if (level < 1 || level > 3) return 0;
-    if (!(w->fz = ks_malloc(ctx, sizeof *w->fz))) return KS_ENOMEM;
+    if (!(w->fz = ks__malloc(ctx, sizeof *w->fz))) return KS_ENOMEM;
     isal_deflate_init(&w->fz->zs);
     w->fz->zs.gzip_flag = IGZIP_GZIP;
     w->fz->zs.level = 1;
@@ -160,21 +160,21 @@ int ks_text_group_create(ks_ctx *ctx, ks_text_group *g, const char *path, int gz
                          ks_text_writer **out)
 {
     *out = NULL;
-    ks_text_writer *w = ks_calloc(ctx, 1, sizeof *w);
+    ks_text_writer *w = ks__calloc(ctx, 1, sizeof *w);
     if (w) {
         w->ctx = ctx;
-        w->path = ks_strdup(ctx, path);
+        w->path = ks__strdup(ctx, path);
     }
     if (!w || !w->path) {
-        if (w) ks_free(ctx, w->path);
-        ks_free(ctx, w);
+        if (w) ks__free(ctx, w->path);
+        ks__free(ctx, w);
         return KS_ENOMEM;
     }
-    const int fd = ks_tmp_open(ctx, path, &w->tmp);
+    const int fd = ks__tmp_open(ctx, path, &w->tmp);
     int rc = fd < 0 ? fd : KS_OK;
-    const int grouped = !rc && g && (rc = ks_group_add(ctx, g, path, w->tmp, &w->slot)) == KS_OK;
+    const int grouped = !rc && g && (rc = ks__group_add(ctx, g, path, w->tmp, &w->slot)) == KS_OK;
     if (!rc) {
-        const int level = gzip < 0 ? (ks_ends_with(path, ".gz") ? 6 : 0) : gzip > 9 ? 9 : gzip;
+        const int level = gzip < 0 ? (ks__ends_with(path, ".gz") ? 6 : 0) : gzip > 9 ? 9 : gzip;
         char mode[4] = {'w', 'b', (char)('0' + level), '\0'};
         errno = 0;
         const int fast = fast_gzip_open(ctx, w, level);
@@ -185,19 +185,19 @@ int ks_text_group_create(ks_ctx *ctx, ks_text_group *g, const char *path, int gz
         else
             w->gz = gzdopen(fd, mode);
         if (!rc && !w->gz && !w->f)
-            rc = ks_fail(ctx, KS_EIO, "%s: cannot open for writing: %s", path,
+            rc = ks__fail(ctx, KS_EIO, "%s: cannot open for writing: %s", path,
                          strerror(errno ? errno : ENOMEM));
-        if (rc && grouped) ks_group_done(g, w->slot, 0);
+        if (rc && grouped) ks__group_done(g, w->slot, 0);
     }
     if (rc && fd >= 0) { /* (no stream was opened on fd) */
-        ks_free(ctx, w->fz);
+        ks__free(ctx, w->fz);
         close(fd);
         unlink(w->tmp);
     }
     if (rc) {
-        ks_free(ctx, w->path);
-        ks_free(ctx, w->tmp);
-        ks_free(ctx, w);
+        ks__free(ctx, w->path);
+        ks__free(ctx, w->tmp);
+        ks__free(ctx, w);
         return rc;
     }
     w->group = g;
@@ -253,7 +253,7 @@ void ks_text_printf(ks_text_writer *w, const char *fmt, ...)
         ks_text_write(w, buf, (size_t)n);
         return;
     }
-    char *big = ks_malloc(w->ctx, (size_t)n + 1);
+    char *big = ks__malloc(w->ctx, (size_t)n + 1);
     if (!big) {
         w->failed = 1;
         return;
@@ -262,15 +262,15 @@ void ks_text_printf(ks_text_writer *w, const char *fmt, ...)
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
     ks_text_write(w, big, (size_t)n);
-    ks_free(w->ctx, big);
+    ks__free(w->ctx, big);
 }
 
 static void writer_free(ks_text_writer *w)
 {
-    ks_free(w->ctx, w->fz);
-    ks_free(w->ctx, w->path);
-    ks_free(w->ctx, w->tmp);
-    ks_free(w->ctx, w);
+    ks__free(w->ctx, w->fz);
+    ks__free(w->ctx, w->path);
+    ks__free(w->ctx, w->tmp);
+    ks__free(w->ctx, w);
 }
 
 int ks_text_commit(ks_text_writer *w)
@@ -283,13 +283,13 @@ int ks_text_commit(ks_text_writer *w)
     const int closed = w->gz ? gzclose(w->gz) == Z_OK : fclose(w->f) == 0;
     int rc = KS_OK;
     if (w->failed || !closed) {
-        rc = ks_fail(ctx, KS_EIO, "%s: write failed: %s", w->path, strerror(errno));
+        rc = ks__fail(ctx, KS_EIO, "%s: write failed: %s", w->path, strerror(errno));
         unlink(w->tmp);
     } else if (!w->group && rename(w->tmp, w->path) != 0) {
-        rc = ks_fail(ctx, KS_EIO, "%s: cannot rename into place: %s", w->path, strerror(errno));
+        rc = ks__fail(ctx, KS_EIO, "%s: cannot rename into place: %s", w->path, strerror(errno));
         unlink(w->tmp);
     }
-    if (w->group) ks_group_done(w->group, w->slot, rc == KS_OK);
+    if (w->group) ks__group_done(w->group, w->slot, rc == KS_OK);
     writer_free(w);
     return rc;
 }
@@ -302,6 +302,6 @@ void ks_text_abort(ks_text_writer *w)
     else
         fclose(w->f);
     unlink(w->tmp);
-    if (w->group) ks_group_done(w->group, w->slot, 0);
+    if (w->group) ks__group_done(w->group, w->slot, 0);
     writer_free(w);
 }

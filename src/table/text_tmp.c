@@ -106,20 +106,20 @@ static int new_tmp(ks_ctx *ctx, const char *path, int clean, char **tmp)
     tmp_prefix(name, prefix, sizeof prefix);
     if (clean) remove_dead(dir, prefix);
     const size_t cap = strlen(path) + strlen(prefix) + 32;
-    *tmp = ks_malloc(ctx, cap);
+    *tmp = ks__malloc(ctx, cap);
     if (!*tmp) return KS_ENOMEM;
     snprintf(*tmp, cap, "%.*s%s%ld-XXXXXX.tmp", (int)(name - path), path, prefix, (long)getpid());
     const int fd = mkstemps(*tmp, 4);
     if (fd < 0) {
         const int e = errno;
-        ks_free(ctx, *tmp);
+        ks__free(ctx, *tmp);
         *tmp = NULL;
-        return ks_fail(ctx, KS_EIO, "%s: cannot create: %s", path, strerror(e));
+        return ks__fail(ctx, KS_EIO, "%s: cannot create: %s", path, strerror(e));
     }
     return fd;
 }
 
-int ks_tmp_open(ks_ctx *ctx, const char *path, char **tmp)
+int ks__tmp_open(ks_ctx *ctx, const char *path, char **tmp)
 {
     const int fd = new_tmp(ctx, path, 1, tmp);
     if (fd >= 0) (void)fchmod(fd, 0666 & ~process_umask()); /* (mkstemps' is 0600) */
@@ -146,20 +146,20 @@ struct ks_text_group {
 
 int ks_text_group_new(ks_ctx *ctx, ks_text_group **out)
 {
-    *out = ks_calloc(ctx, 1, sizeof **out);
+    *out = ks__calloc(ctx, 1, sizeof **out);
     if (!*out) return KS_ENOMEM;
     (*out)->ctx = ctx;
     pthread_mutex_init(&(*out)->mu, NULL);
     return KS_OK;
 }
 
-int ks_group_add(ks_ctx *ctx, ks_text_group *g, const char *path, const char *tmp, size_t *slot)
+int ks__group_add(ks_ctx *ctx, ks_text_group *g, const char *path, const char *tmp, size_t *slot)
 {
     int rc = KS_OK;
     pthread_mutex_lock(&g->mu);
     if (g->n == g->cap) {
         const size_t nc = g->cap ? 2 * g->cap : 8;
-        entry *e = ks_realloc(ctx, g->e, nc * sizeof *e);
+        entry *e = ks__realloc(ctx, g->e, nc * sizeof *e);
         if (e) {
             g->e = e;
             g->cap = nc;
@@ -170,11 +170,11 @@ int ks_group_add(ks_ctx *ctx, ks_text_group *g, const char *path, const char *tm
     if (!rc) {
         entry *x = &g->e[g->n];
         memset(x, 0, sizeof *x);
-        x->path = ks_strdup(ctx, path);
-        x->tmp = tmp ? ks_strdup(ctx, tmp) : NULL;
+        x->path = ks__strdup(ctx, path);
+        x->tmp = tmp ? ks__strdup(ctx, tmp) : NULL;
         if (!x->path || (tmp && !x->tmp)) {
-            ks_free(ctx, x->path);
-            ks_free(ctx, x->tmp);
+            ks__free(ctx, x->path);
+            ks__free(ctx, x->tmp);
             rc = KS_ENOMEM;
         } else {
             x->state = tmp ? OPEN : READY;
@@ -185,7 +185,7 @@ int ks_group_add(ks_ctx *ctx, ks_text_group *g, const char *path, const char *tm
     return rc;
 }
 
-void ks_group_done(ks_text_group *g, size_t slot, int ok)
+void ks__group_done(ks_text_group *g, size_t slot, int ok)
 {
     pthread_mutex_lock(&g->mu);
     g->e[slot].state = ok ? READY : FAILED;
@@ -195,7 +195,7 @@ void ks_group_done(ks_text_group *g, size_t slot, int ok)
 int ks_text_group_remove(ks_text_group *g, const char *path)
 {
     size_t slot;
-    return ks_group_add(g->ctx, g, path, NULL, &slot);
+    return ks__group_add(g->ctx, g, path, NULL, &slot);
 }
 
 void ks_text_group_abort(ks_text_group *g)
@@ -204,13 +204,13 @@ void ks_text_group_abort(ks_text_group *g)
     for (size_t i = 0; i < g->n; i++) {
         entry *x = &g->e[i];
         if (x->tmp && x->state != FAILED && !x->renamed) (void)unlink(x->tmp);
-        ks_free(g->ctx, x->path);
-        ks_free(g->ctx, x->tmp);
-        ks_free(g->ctx, x->bak);
+        ks__free(g->ctx, x->path);
+        ks__free(g->ctx, x->tmp);
+        ks__free(g->ctx, x->bak);
     }
-    ks_free(g->ctx, g->e);
+    ks__free(g->ctx, g->e);
     pthread_mutex_destroy(&g->mu);
-    ks_free(g->ctx, g);
+    ks__free(g->ctx, g);
 }
 
 /* The earlier file at x->path (if any) kept under a second name: a hard link, or for a file
@@ -220,10 +220,10 @@ static int back_up(ks_ctx *ctx, entry *x)
     struct stat st;
     if (lstat(x->path, &st) != 0) {
         if (errno == ENOENT) return KS_OK;
-        return ks_fail(ctx, KS_EIO, "%s: %s", x->path, strerror(errno));
+        return ks__fail(ctx, KS_EIO, "%s: %s", x->path, strerror(errno));
     }
     if (S_ISDIR(st.st_mode))
-        return ks_fail(ctx, KS_EIO, "%s: cannot replace: it is a directory", x->path);
+        return ks__fail(ctx, KS_EIO, "%s: cannot replace: it is a directory", x->path);
     const int fd = new_tmp(ctx, x->path, 0, &x->bak); /* (a unique name, made free again) */
     if (fd < 0) return fd;
     close(fd);
@@ -237,9 +237,9 @@ static int back_up(ks_ctx *ctx, entry *x)
         return KS_OK;
     }
     const int e = errno;
-    ks_free(ctx, x->bak);
+    ks__free(ctx, x->bak);
     x->bak = NULL;
-    return ks_fail(ctx, KS_EIO, "%s: cannot keep the earlier file while replacing it: %s",
+    return ks__fail(ctx, KS_EIO, "%s: cannot keep the earlier file while replacing it: %s",
                    x->path, strerror(e));
 }
 
@@ -261,14 +261,14 @@ int ks_text_group_commit(ks_text_group *g)
     int rc = KS_OK;
     for (size_t i = 0; i < g->n && !rc; i++)
         if (g->e[i].state != READY)
-            rc = ks_fail(ctx, KS_EIO, "%s: not written%s", g->e[i].path,
+            rc = ks__fail(ctx, KS_EIO, "%s: not written%s", g->e[i].path,
                          g->e[i].state == OPEN ? " (its writer was not committed)" : "");
     for (size_t i = 0; i < g->n && !rc; i++) rc = back_up(ctx, &g->e[i]);
     for (size_t i = 0; i < g->n && !rc; i++) {
         entry *x = &g->e[i];
         if (!x->tmp) continue;
         if (rename(x->tmp, x->path) != 0)
-            rc = ks_fail(ctx, KS_EIO, "%s: cannot rename into place: %s", x->path,
+            rc = ks__fail(ctx, KS_EIO, "%s: cannot rename into place: %s", x->path,
                          strerror(errno));
         else
             x->renamed = 1;

@@ -9,11 +9,11 @@
  * directory, opened for writing with the mode open() would give a new file; the temporaries of
  * that name left by runs of this host that no longer run are removed first. *tmp (allocated
  * with ctx) gets its path; returns the descriptor, or a KS_E* code with the message set. */
-int ks_tmp_open(ks_ctx *ctx, const char *path, char **tmp);
+int ks__tmp_open(ks_ctx *ctx, const char *path, char **tmp);
 
 /* A writer of group g: its target and temporary file recorded (*slot: its entry). */
-int ks_group_add(ks_ctx *ctx, ks_text_group *g, const char *path, const char *tmp, size_t *slot);
+int ks__group_add(ks_ctx *ctx, ks_text_group *g, const char *path, const char *tmp, size_t *slot);
 /* The writer of entry slot finished: ok, its temporary file is complete; else it was removed. */
-void ks_group_done(ks_text_group *g, size_t slot, int ok);
+void ks__group_done(ks_text_group *g, size_t slot, int ok);
 
 #endif

@@ -111,26 +111,26 @@ static int run_did(ks_ctx *ctx, double *sig)
         if (!rc) rc = ks_did_cs_pretest(ctx, fit, &w);
         ks_did_cs_free(fit);
     }
-    ks_bacon *b = NULL; /* the Goodman-Bacon decomposition of the same panel */
-    if (!rc) rc = ks_bacon_fit(ctx, t, "y", "id", "t", "g", &b);
+    ks_did_bacon *b = NULL; /* the Goodman-Bacon decomposition of the same panel */
+    if (!rc) rc = ks_did_bacon_fit(ctx, t, "y", "id", "t", "g", &b);
     if (!rc) {
-        ks_bacon_view v;
-        ks_bacon_get(b, &v);
+        ks_did_bacon_view v;
+        ks_did_bacon_get(b, &v);
         *sig += v.twfe + v.estimate[0];
     }
-    ks_bacon_free(b);
+    ks_did_bacon_free(b);
     static const char *const sacov[] = {"x", NULL};
     for (int pass = 0; pass < 2 && !rc; pass++) { /* Sun & Abraham: closed form, regression */
-        ks_sunab *sa = NULL;
-        ks_sunab_options so = KS_SUNAB_OPTIONS_INIT;
+        ks_did_sunab *sa = NULL;
+        ks_did_sunab_options so = KS_DID_SUNAB_OPTIONS_INIT;
         so.covariates = pass ? sacov : NULL;
-        rc = ks_sunab_fit(ctx, t, "y", "id", "t", "g", &so, &sa);
+        rc = ks_did_sunab_fit(ctx, t, "y", "id", "t", "g", &so, &sa);
         if (!rc) {
-            ks_sunab_view v;
-            ks_sunab_get(sa, &v);
+            ks_did_sunab_view v;
+            ks_did_sunab_get(sa, &v);
             *sig += v.att + v.att_se;
         }
-        ks_sunab_free(sa);
+        ks_did_sunab_free(sa);
     }
     ks_table_free(t);
     t = NULL;
@@ -206,27 +206,27 @@ static int run_mars(ks_ctx *ctx, double *sig)
 }
 
 /* Genomic SEM: a small reference list, two raw files and one chromosome of LD scores (made in
- * gsem_dir by gsem_setup), munged and regressed. */
-static char gsem_dir[4096];
+ * ks__gsem_dir by ks__gsem_setup), munged and regressed. */
+static char ks__gsem_dir[4096];
 
-static void gsem_setup(void)
+static void ks__gsem_setup(void)
 {
-    snprintf(gsem_dir, sizeof gsem_dir, "%s", ktest_tmpfile("_gsem", "", 0));
-    unlink(gsem_dir);
-    CHECK(mkdir(gsem_dir, 0700) == 0);
+    snprintf(ks__gsem_dir, sizeof ks__gsem_dir, "%s", ktest_tmpfile("_gsem", "", 0));
+    unlink(ks__gsem_dir);
+    CHECK(mkdir(ks__gsem_dir, 0700) == 0);
     char path[4200];
     FILE *ref, *ld, *t1, *t2, *m, *sref;
-    snprintf(path, sizeof path, "%s/ref.txt", gsem_dir);
+    snprintf(path, sizeof path, "%s/ref.txt", ks__gsem_dir);
     ref = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/1.l2.ldscore.gz", gsem_dir); /* (plain text reads too) */
+    snprintf(path, sizeof path, "%s/1.l2.ldscore.gz", ks__gsem_dir); /* (plain text reads too) */
     ld = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/t1.txt", gsem_dir);
+    snprintf(path, sizeof path, "%s/t1.txt", ks__gsem_dir);
     t1 = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/t2.txt", gsem_dir);
+    snprintf(path, sizeof path, "%s/t2.txt", ks__gsem_dir);
     t2 = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/1.l2.M_5_50", gsem_dir);
+    snprintf(path, sizeof path, "%s/1.l2.M_5_50", ks__gsem_dir);
     m = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/sref.txt", gsem_dir);
+    snprintf(path, sizeof path, "%s/sref.txt", ks__gsem_dir);
     sref = fopen(path, "w");
     CHECK(ref && ld && t1 && t2 && m && sref);
     if (!ref || !ld || !t1 || !t2 || !m || !sref) return;
@@ -250,12 +250,12 @@ static void gsem_setup(void)
      * strand-ambiguous alleles) and a two-column LD score set */
     FILE *b[3], *l2, *m2;
     for (int k = 0; k < 3; k++) {
-        snprintf(path, sizeof path, "%s/b%d.sumstats", gsem_dir, k + 1);
+        snprintf(path, sizeof path, "%s/b%d.sumstats", ks__gsem_dir, k + 1);
         b[k] = fopen(path, "w");
     }
-    snprintf(path, sizeof path, "%s/two.l2.ldscore", gsem_dir);
+    snprintf(path, sizeof path, "%s/two.l2.ldscore", ks__gsem_dir);
     l2 = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/two.l2.M_5_50", gsem_dir);
+    snprintf(path, sizeof path, "%s/two.l2.M_5_50", ks__gsem_dir);
     m2 = fopen(path, "w");
     CHECK(b[0] && b[1] && b[2] && l2 && m2);
     if (!b[0] || !b[1] || !b[2] || !l2 || !m2) return;
@@ -289,50 +289,50 @@ static int run_gsem(ks_ctx *ctx, double *sig)
     char in[2][4200], out[2][4200], ref[4200];
     const char *ip[2] = {in[0], in[1]}, *op[2] = {out[0], out[1]};
     for (int i = 0; i < 2; i++) {
-        snprintf(in[i], sizeof in[i], "%s/t%d.txt", gsem_dir, i + 1);
-        snprintf(out[i], sizeof out[i], "%s/t%d.sumstats.gz", gsem_dir, i + 1);
+        snprintf(in[i], sizeof in[i], "%s/t%d.txt", ks__gsem_dir, i + 1);
+        snprintf(out[i], sizeof out[i], "%s/t%d.sumstats.gz", ks__gsem_dir, i + 1);
     }
-    snprintf(ref, sizeof ref, "%s/ref.txt", gsem_dir);
-    ks_munge_report rep[2];
+    snprintf(ref, sizeof ref, "%s/ref.txt", ks__gsem_dir);
+    ks_gsem_munge_report rep[2];
     int rc = ks_gsem_munge(ctx, 2, ip, op, ref, NULL, rep);
     if (!rc) {
         *sig += (double)(rep[0].written + rep[1].written);
-        for (int i = 0; i < 2; i++) ks_munge_report_free(ctx, &rep[i]);
+        for (int i = 0; i < 2; i++) ks_gsem_munge_report_free(ctx, &rep[i]);
     }
     if (!rc) { /* munge_sumstats.py's rules, the reference list as its merge-alleles list */
         char lo[2][4200];
         const char *lp[2] = {lo[0], lo[1]};
-        for (int i = 0; i < 2; i++) snprintf(lo[i], sizeof lo[i], "%s/t%d.ldsc.gz", gsem_dir, i + 1);
-        ks_munge_options mo = KS_MUNGE_OPTIONS_INIT;
-        mo.mode = KS_MUNGE_LDSC;
+        for (int i = 0; i < 2; i++) snprintf(lo[i], sizeof lo[i], "%s/t%d.ldsc.gz", ks__gsem_dir, i + 1);
+        ks_gsem_munge_options mo = KS_GSEM_MUNGE_OPTIONS_INIT;
+        mo.mode = KS_GSEM_MUNGE_LDSC;
         rc = ks_gsem_munge(ctx, 2, ip, lp, ref, &mo, rep);
         if (!rc) {
             *sig += (double)(rep[0].written + rep[1].written) + rep[0].ldsc.mean_chisq;
-            for (int i = 0; i < 2; i++) ks_munge_report_free(ctx, &rep[i]);
+            for (int i = 0; i < 2; i++) ks_gsem_munge_report_free(ctx, &rep[i]);
         }
         for (int i = 0; i < 2; i++) unlink(lo[i]);
     }
-    ks_ldsc_result *r = NULL;
-    ks_ldsc_options o = KS_LDSC_OPTIONS_INIT;
+    ks_gsem_ldsc_result *r = NULL;
+    ks_gsem_ldsc_options o = KS_GSEM_LDSC_OPTIONS_INIT;
     o.chr = 1;
     o.n_blocks = 5;
-    if (!rc) rc = ks_gsem_ldsc(ctx, 2, op, gsem_dir, gsem_dir, &o, &r);
+    if (!rc) rc = ks_gsem_ldsc(ctx, 2, op, ks__gsem_dir, ks__gsem_dir, &o, &r);
     if (!rc) *sig += r->S[0] + r->S[1] + r->V[4];
-    ks_ldsc_result_free(ctx, r);
+    ks_gsem_ldsc_result_free(ctx, r);
     for (int i = 0; i < 2; i++) unlink(out[i]);
     /* sumstats: t1 as OLS, t2 as linprob, and the merged table written */
-    ks_sumstats_options so = KS_SUMSTATS_OPTIONS_INIT;
+    ks_gsem_sumstats_options so = KS_GSEM_SUMSTATS_OPTIONS_INIT;
     const int ols[2] = {1, 0}, lin[2] = {0, 1};
     so.ols = ols;
     so.linprob = lin;
-    ks_sumstats_result *ss = NULL;
+    ks_gsem_sumstats_result *ss = NULL;
     const char *names[2] = {"t1", "t2"};
-    snprintf(ref, sizeof ref, "%s/sref.txt", gsem_dir);
-    snprintf(out[0], sizeof out[0], "%s/merged.tsv", gsem_dir);
+    snprintf(ref, sizeof ref, "%s/sref.txt", ks__gsem_dir);
+    snprintf(out[0], sizeof out[0], "%s/merged.tsv", ks__gsem_dir);
     if (!rc) rc = ks_gsem_sumstats(ctx, 2, ip, ref, &so, &ss);
-    if (!rc) rc = ks_sumstats_write(ctx, ss, names, out[0]);
+    if (!rc) rc = ks_gsem_sumstats_write(ctx, ss, names, out[0]);
     if (!rc) *sig += (double)ss->n + ss->beta[0] + ss->se[ss->n];
-    ks_sumstats_result_free(ctx, ss);
+    ks_gsem_sumstats_result_free(ctx, ss);
     unlink(out[0]);
     return rc;
 }
@@ -343,44 +343,44 @@ static int run_bulik(ks_ctx *ctx, double *sig)
 {
     char p[3][4200], one[4200], two[4200];
     const char *pp[3] = {p[0], p[1], p[2]};
-    for (int k = 0; k < 3; k++) snprintf(p[k], sizeof p[k], "%s/b%d.sumstats", gsem_dir, k + 1);
-    snprintf(one, sizeof one, "%s/1", gsem_dir);
-    snprintf(two, sizeof two, "%s/two", gsem_dir);
-    ks_bulik_options o = KS_BULIK_OPTIONS_INIT;
+    for (int k = 0; k < 3; k++) snprintf(p[k], sizeof p[k], "%s/b%d.sumstats", ks__gsem_dir, k + 1);
+    snprintf(one, sizeof one, "%s/1", ks__gsem_dir);
+    snprintf(two, sizeof two, "%s/two", ks__gsem_dir);
+    ks_gsem_h2rg_options o = KS_GSEM_H2RG_OPTIONS_INIT;
     o.ref_ld = one;
     o.w_ld = one;
     o.n_blocks = 5;
-    ks_bulik_h2_result *h = NULL;
-    int rc = ks_bulik_h2(ctx, p[0], &o, &h);
+    ks_gsem_h2_result *h = NULL;
+    int rc = ks_gsem_h2(ctx, p[0], &o, &h);
     if (!rc) *sig += h->h2.tot + h->h2.intercept_se;
-    ks_bulik_h2_free(ctx, h);
+    ks_gsem_h2_free(ctx, h);
     h = NULL;
     o.ref_ld = two;
-    if (!rc) rc = ks_bulik_h2(ctx, p[0], &o, &h);
+    if (!rc) rc = ks_gsem_h2(ctx, p[0], &o, &h);
     if (!rc) *sig += h->h2.tot + h->h2.prop_se[1];
-    ks_bulik_h2_free(ctx, h);
-    ks_bulik_rg_result *r = NULL;
+    ks_gsem_h2_free(ctx, h);
+    ks_gsem_rg_result *r = NULL;
     o.ref_ld = one;
     o.two_step = 30.0;
-    if (!rc) rc = ks_bulik_rg(ctx, 3, pp, &o, &r);
+    if (!rc) rc = ks_gsem_rg(ctx, 3, pp, &o, &r);
     if (!rc) /* (the second pair fails: a negative h2 delete value; its error is kept) */
         *sig += r->pair[0].rg + (double)r->pair[0].valid_alleles + (r->pair[1].error ? 1.0 : 0.0);
-    ks_bulik_rg_free(ctx, r);
+    ks_gsem_rg_free(ctx, r);
     r = NULL;
     o.ref_ld = two;
     o.two_step = 0.0;
-    if (!rc) rc = ks_bulik_rg(ctx, 2, pp, &o, &r);
+    if (!rc) rc = ks_gsem_rg(ctx, 2, pp, &o, &r);
     if (!rc) *sig += r->pair[0].gencov.tot;
-    ks_bulik_rg_free(ctx, r);
+    ks_gsem_rg_free(ctx, r);
     const double pv[4] = {1, 2, 3, 5}, ratio[2] = {1, 2};
-    ks_bulik_jackknife *j = NULL;
-    if (!rc) rc = ks_bulik_jackknife_pseudo(ctx, 4, 1, pv, &j);
+    ks_jackknife *j = NULL;
+    if (!rc) rc = ks_jackknife_pseudo(ctx, 4, 1, pv, &j);
     if (!rc) *sig += j->jknife_se[0];
-    ks_bulik_jackknife_free(ctx, j);
+    ks_jackknife_free(ctx, j);
     j = NULL;
-    if (!rc) rc = ks_bulik_jackknife_ratio(ctx, 2, 1, pv, pv, ratio, &j);
+    if (!rc) rc = ks_jackknife_ratio(ctx, 2, 1, pv, pv, ratio, &j);
     if (!rc) *sig += j->jknife_est[0];
-    ks_bulik_jackknife_free(ctx, j);
+    ks_jackknife_free(ctx, j);
     return rc;
 }
 
@@ -433,7 +433,7 @@ int main(void)
     CHECK(ks_ctx_new_with_allocator(&a, &ctx) == KS_OK);
     if (!ctx) return ktest_finish("alloc_fail");
     CHECK(ks_ctx_set_threads(ctx, 1) == KS_OK);
-    gsem_setup();
+    ks__gsem_setup();
     /* A clean run counts the allocations. */
     long base = fa.count, live0 = fa.live;
     double sig0, sig;
@@ -461,10 +461,10 @@ int main(void)
         glob_t g;
         CHECK(glob(pattern, 0, NULL, &g) == GLOB_NOMATCH); /* no temporary file left */
         globfree(&g);
-        snprintf(pattern, sizeof pattern, "%s/*.tmp*", gsem_dir);
+        snprintf(pattern, sizeof pattern, "%s/*.tmp*", ks__gsem_dir);
         CHECK(glob(pattern, 0, NULL, &g) == GLOB_NOMATCH);
         globfree(&g);
-        snprintf(pattern, sizeof pattern, "%s/.*.kestrel-*.tmp", gsem_dir); /* (text_tmp.c's) */
+        snprintf(pattern, sizeof pattern, "%s/.*.kestrel-*.tmp", ks__gsem_dir); /* (text_tmp.c's) */
         CHECK(glob(pattern, 0, NULL, &g) == GLOB_NOMATCH);
         globfree(&g);
         const char *slash = strrchr(out, '/');

@@ -51,10 +51,10 @@ static void test_ctx(void)
     CHECK(!strcmp(ks_status_name(KS_EPARSE), "KS_EPARSE"));
     CHECK(!strcmp(ks_version(), KS_VERSION_STRING));
     size_t out;
-    CHECK(!ks_size_mul(SIZE_MAX / 2, 3, &out));
-    CHECK(ks_size_mul(1000, 1000, &out) && out == 1000000);
-    CHECK(!ks_size_add(SIZE_MAX, 1, &out));
-    CHECK(ks_malloc_array(ctx, SIZE_MAX / 4, 8) == NULL && ks_errcode(ctx) == KS_EOVERFLOW);
+    CHECK(!ks__size_mul(SIZE_MAX / 2, 3, &out));
+    CHECK(ks__size_mul(1000, 1000, &out) && out == 1000000);
+    CHECK(!ks__size_add(SIZE_MAX, 1, &out));
+    CHECK(ks__malloc_array(ctx, SIZE_MAX / 4, 8) == NULL && ks_errcode(ctx) == KS_EOVERFLOW);
     ks_ctx_free(ctx);
     ks_ctx_free(NULL);
 }

@@ -249,11 +249,11 @@ static void test_bacon(ks_ctx *ctx)
 {
     ks_table *t = load(ctx, "castle.csv");
     if (!t) return;
-    ks_bacon *r = NULL;
-    CHECK_OK(ctx, ks_bacon_fit(ctx, t, "l_homicide", "state", "year", "first_treat", &r));
+    ks_did_bacon *r = NULL;
+    CHECK_OK(ctx, ks_did_bacon_fit(ctx, t, "l_homicide", "state", "year", "first_treat", &r));
     if (r) {
-        ks_bacon_view v;
-        ks_bacon_get(r, &v);
+        ks_did_bacon_view v;
+        ks_did_bacon_get(r, &v);
         CHECK(v.n == 25 && v.n_groups == 5 && v.nunits == 50 && v.nperiods == 11);
         CHECK(fabs(v.twfe - 0.0818116169306474) <= 1e-12);
         int found = 0;
@@ -262,12 +262,12 @@ static void test_bacon(ks_ctx *ctx)
                 found = 1;
                 CHECK(fabs(v.estimate[c] - 0.0682358666149378) <= 1e-12);
                 CHECK(fabs(v.weight[c] - 0.592394720301697) <= 1e-12);
-                CHECK(v.type[c] == KS_BACON_TREATED_VS_NEVER);
+                CHECK(v.type[c] == KS_DID_BACON_TREATED_VS_NEVER);
             }
         CHECK(found);
     }
-    ks_bacon_free(r);
-    CHECK_FAILS(ctx, ks_bacon_fit(ctx, t, "l_homicide", "state", "year", "year", &r), KS_EINVAL,
+    ks_did_bacon_free(r);
+    CHECK_FAILS(ctx, ks_did_bacon_fit(ctx, t, "l_homicide", "state", "year", "year", &r), KS_EINVAL,
                 "changes within a unit");
     ks_table_free(t);
 }
@@ -278,18 +278,18 @@ static void test_sunab(ks_ctx *ctx)
 {
     ks_table *t = load(ctx, "mpdta.csv");
     if (!t) return;
-    ks_sunab *r = NULL;
-    CHECK_OK(ctx, ks_sunab_fit(ctx, t, "lemp", "countyreal", "year", "first.treat", NULL, &r));
+    ks_did_sunab *r = NULL;
+    CHECK_OK(ctx, ks_did_sunab_fit(ctx, t, "lemp", "countyreal", "year", "first.treat", NULL, &r));
     if (r) {
-        ks_sunab_view v;
-        ks_sunab_get(r, &v);
+        ks_did_sunab_view v;
+        ks_did_sunab_get(r, &v);
         CHECK(v.nrel == 7 && v.ref == -1 && v.n_control_units == 309);
         CHECK(fabs(v.att - -0.039951275155177005) <= 1e-12);
         CHECK(v.e[4] == 1 && fabs(v.att_e[4] - -0.050957367065194985) <= 1e-12);
         CHECK(v.e[0] == -4 && fabs(v.att_e[0] - 0.003306356692511992) <= 1e-12);
     }
-    ks_sunab_free(r);
-    CHECK_FAILS(ctx, ks_sunab_fit(ctx, t, "lemp", "countyreal", "year", "countyreal", NULL, &r),
+    ks_did_sunab_free(r);
+    CHECK_FAILS(ctx, ks_did_sunab_fit(ctx, t, "lemp", "countyreal", "year", "countyreal", NULL, &r),
                 KS_EINVAL, "no never-treated units");
     ks_table_free(t);
 }

@@ -29,7 +29,7 @@ static void test_g17(void)
         const double x = i % 2 ? any_double(i)
                                : ldexp(ks_rng_uniform(7, 1, i) - 0.5, -(int)(i % 40));
         snprintf(a, sizeof a, "%.17g", x);
-        gsem_format_g17(x, b);
+        ks__gsem_format_g17(x, b);
         bad += strcmp(a, b) != 0;
         n++;
     }
@@ -37,7 +37,7 @@ static void test_g17(void)
                            1.7976931348623157e308, 123456789012345678.0, 0.5, -0.0, 100.0};
     for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
         snprintf(a, sizeof a, "%.17g", edge[i]);
-        gsem_format_g17(edge[i], b);
+        ks__gsem_format_g17(edge[i], b);
         bad += strcmp(a, b) != 0;
         n++;
     }
@@ -54,23 +54,23 @@ static void test_r15(void)
     for (uint64_t i = 0; i < 1000000; i++) {
         const double x = i % 2 ? any_double(i) : ldexp(ks_rng_normal(8, 1, i), -(int)(i % 30));
         snprintf(a, sizeof a, "%.15g", x);
-        gsem_format_r(x, b);
+        ks__gsem_format_r(x, b);
         bad += strtod(a, NULL) != strtod(b, NULL);
     }
     CHECK(bad == 0);
-    gsem_format_r(100000.0, b);
+    ks__gsem_format_r(100000.0, b);
     CHECK(!strcmp(b, "1e+05"));
-    gsem_format_r(80000.0, b);
+    ks__gsem_format_r(80000.0, b);
     CHECK(!strcmp(b, "80000"));
-    gsem_format_r(0.000123, b);
+    ks__gsem_format_r(0.000123, b);
     CHECK(!strcmp(b, "0.000123"));
-    gsem_format_r(1.0 / 3, b);
+    ks__gsem_format_r(1.0 / 3, b);
     CHECK(!strcmp(b, "0.333333333333333"));
-    gsem_format_r(-2.5e-20, b);
+    ks__gsem_format_r(-2.5e-20, b);
     CHECK(!strcmp(b, "-2.5e-20"));
-    gsem_format_r(1e-300, b);
+    ks__gsem_format_r(1e-300, b);
     CHECK(!strcmp(b, "1e-300"));
-    gsem_format_r(-1.5e200, b);
+    ks__gsem_format_r(-1.5e200, b);
     CHECK(!strcmp(b, "-1.5e+200"));
 }
 
@@ -87,7 +87,7 @@ static void test_parse_num(void)
                                : (double)(int64_t)(ks_rng_u64(9, 2, i) % 2000000) / 1000.0;
         snprintf(t, sizeof t, fmt[i % 5], (int)(i % 18), i % 5 > 2 ? fabs(x) : x);
         double v = NAN;
-        if (gsem_parse_num(t, &v, NULL) != 1 || memcmp(&v, &(double){strtod(t, NULL)}, 8)) {
+        if (ks__gsem_parse_num(t, &v, NULL) != 1 || memcmp(&v, &(double){strtod(t, NULL)}, 8)) {
             if (bad++ < 5) fprintf(stderr, "parse_num: '%s' read as %.17g\n", t, v);
         }
     }
@@ -97,13 +97,13 @@ static void test_parse_num(void)
                                      "0.00000000000000012345", "1.5E3", "inf", "-Inf", "1e400"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         double v = NAN;
-        CHECK(gsem_parse_num(ok[i], &v, NULL) == 1 && !memcmp(&v, &(double){strtod(ok[i], NULL)}, 8));
+        CHECK(ks__gsem_parse_num(ok[i], &v, NULL) == 1 && !memcmp(&v, &(double){strtod(ok[i], NULL)}, 8));
     }
     static const char *const na[] = {"", "NA", "."}, *const no[] = {"-", "e5", "1e", "1.0.0",
                                                                    "1 ", "0x", "N", "1e5e"};
     double v;
-    for (size_t i = 0; i < 3; i++) CHECK(gsem_parse_num(na[i], &v, NULL) == 0);
-    for (size_t i = 0; i < sizeof no / sizeof *no; i++) CHECK(gsem_parse_num(no[i], &v, NULL) < 0);
+    for (size_t i = 0; i < 3; i++) CHECK(ks__gsem_parse_num(na[i], &v, NULL) == 0);
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) CHECK(ks__gsem_parse_num(no[i], &v, NULL) < 0);
 }
 
 int main(void)

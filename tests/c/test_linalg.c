@@ -65,7 +65,7 @@ static double power(double x, int p, double *lo)
 {
     double hi = 1.0, l = 0.0;
     for (int i = 0; i < p; i++) {
-        double e, h = ks_two_prod(hi, x, &e);
+        double e, h = ks__two_prod(hi, x, &e);
         e += l * x;
         double s = h + e;
         l = e - (s - h);

@@ -196,19 +196,19 @@ static void test_record_cap(ks_ctx *ctx)
     for (int over = 0; over < 2; over++) {
         ks_source src;
         ks_records rec;
-        CHECK_OK(ctx, ks_source_open_mem(ctx, "x.csv", text, over ? sizeof text : 100, &src));
-        CHECK_OK(ctx, ks_records_init(ctx, &rec, &src, ',', 16));
+        CHECK_OK(ctx, ks__source_open_mem(ctx, "x.csv", text, over ? sizeof text : 100, &src));
+        CHECK_OK(ctx, ks__records_init(ctx, &rec, &src, ',', 16));
         rec.max_record = 128;
         size_t line = 0;
         int rc;
-        while ((rc = ks_records_next(&rec, &line)) > 0) continue;
+        while ((rc = ks__records_next(&rec, &line)) > 0) continue;
         if (over)
             CHECK(rc == KS_EPARSE && strstr(ks_errmsg(ctx), "x.csv:3: a record longer than "
                                                             "128 bytes, the reader's limit"));
         else
             CHECK(rc == 0 && line == 3);
-        ks_records_free(&rec);
-        ks_source_close(&src);
+        ks__records_free(&rec);
+        ks__source_close(&src);
     }
 }
 

@@ -21,22 +21,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mode <= 2) {
         const char *ref = mode == 1 ? NULL : fuzz_write("ref.snplist", SNPLIST, strlen(SNPLIST));
         const char *const out[1] = {fuzz_path("out.sumstats.gz")};
-        ks_munge_options o = KS_MUNGE_OPTIONS_INIT;
-        o.mode = mode ? KS_MUNGE_LDSC : KS_MUNGE_GENOMICSEM;
+        ks_gsem_munge_options o = KS_GSEM_MUNGE_OPTIONS_INIT;
+        o.mode = mode ? KS_GSEM_MUNGE_LDSC : KS_GSEM_MUNGE_GENOMICSEM;
         o.N = flag ? 1000 : 0;
-        ks_munge_report rep;
+        ks_gsem_munge_report rep;
         if (fuzz_outcome(ctx, "munge", ks_gsem_munge(ctx, 1, paths, out, ref, &o, &rep)) == KS_OK)
-            ks_munge_report_free(ctx, &rep);
+            ks_gsem_munge_report_free(ctx, &rep);
     } else if (mode == 3) {
-        bss_set s;
-        if (fuzz_outcome(ctx, "bss_read", bss_read(ctx, in, !flag, flag, &s)) == KS_OK)
-            bss_free(ctx, &s);
+        ks__h2rg_sumstats s;
+        if (fuzz_outcome(ctx, "ks__h2rg_sumstats_read", ks__h2rg_sumstats_read(ctx, in, !flag, flag, &s)) == KS_OK)
+            ks__h2rg_sumstats_free(ctx, &s);
     } else {
         const char *ref = fuzz_write("reference.txt", REFERENCE, strlen(REFERENCE));
-        ks_sumstats_options o = KS_SUMSTATS_OPTIONS_INIT;
-        ks_sumstats_result *r = NULL;
+        ks_gsem_sumstats_options o = KS_GSEM_SUMSTATS_OPTIONS_INIT;
+        ks_gsem_sumstats_result *r = NULL;
         if (fuzz_outcome(ctx, "sumstats", ks_gsem_sumstats(ctx, 1, paths, ref, &o, &r)) == KS_OK)
-            ks_sumstats_result_free(ctx, r);
+            ks_gsem_sumstats_result_free(ctx, r);
     }
     ks_ctx_free(ctx);
     return 0;

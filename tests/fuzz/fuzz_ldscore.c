@@ -31,26 +31,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *const traits[1] = {fuzz_write("trait.sumstats", trait, strlen(trait))};
         const char *dir = fuzz_dir;
         static const int chr1[1] = {1};
-        ks_ldsc_options o = KS_LDSC_OPTIONS_INIT;
+        ks_gsem_ldsc_options o = KS_GSEM_LDSC_OPTIONS_INIT;
         o.select = chr1;
         o.nselect = 1;
         o.n_blocks = 5;
-        ks_ldsc_result *r = NULL;
+        ks_gsem_ldsc_result *r = NULL;
         if (fuzz_outcome(ctx, "ldsc", ks_gsem_ldsc(ctx, 1, traits, dir, NULL, &o, &r)) == KS_OK)
-            ks_ldsc_result_free(ctx, r);
+            ks_gsem_ldsc_result_free(ctx, r);
     } else {
         char prefix[sizeof fuzz_dir + 8];
         fuzz_write(mode == 2 ? "b.l2.ldscore" : "b.l2.M_5_50", data, size);
         snprintf(prefix, sizeof prefix, "%s/b", fuzz_dir);
         if (mode == 2) {
-            bld_set s;
-            if (fuzz_outcome(ctx, "bld_read", bld_read(ctx, prefix, 0, "ref-ld", &s)) == KS_OK)
-                bld_free(ctx, &s);
+            ks__ldscore_set s;
+            if (fuzz_outcome(ctx, "ks__ldscore_read", ks__ldscore_read(ctx, prefix, 0, "ref-ld", &s)) == KS_OK)
+                ks__ldscore_free(ctx, &s);
         } else {
             double *M = NULL;
             size_t nM = 0;
-            if (fuzz_outcome(ctx, "bld_read_M", bld_read_M(ctx, prefix, 0, 0, &M, &nM)) == KS_OK)
-                ks_free(ctx, M);
+            if (fuzz_outcome(ctx, "ks__ldscore_read_M", ks__ldscore_read_M(ctx, prefix, 0, 0, &M, &nM)) == KS_OK)
+                ks__free(ctx, M);
         }
     }
     ks_ctx_free(ctx);
