@@ -2,16 +2,8 @@
  * ks_gsem_h2rg_options, results returned as dicts of floats and NumPy arrays; no statistics here. */
 #define PY_SSIZE_T_CLEAN
 #define NO_IMPORT_ARRAY
-#define PY_ARRAY_UNIQUE_SYMBOL kestrel_ARRAY_API
-#include <Python.h>
-#include <numpy/arrayobject.h>
-#include <string.h>
+#include "_core.h"
 
-#include "kestrel/kestrel.h"
-
-PyObject *ks_py_raise(ks_ctx *ctx, int rc);
-int ks_py_ctx(ks_ctx **ctx, int threads);
-PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols); /* _core_gsem.c */
 
 static PyObject *fit_dict(const ks_gsem_h2rg_fit *f)
 {
@@ -335,3 +327,14 @@ done:
     PyMem_Free(sep);
     return res;
 }
+
+PyMethodDef ks_py_bulik_methods[] = {
+    {"bulik_h2", (PyCFunction)(void (*)(void))ks_py_bulik_h2, METH_VARARGS | METH_KEYWORDS,
+     "bulik_h2(sumstats, ref_ld=..., w_ld=..., ...) -> dict"},
+    {"bulik_rg", (PyCFunction)(void (*)(void))ks_py_bulik_rg, METH_VARARGS | METH_KEYWORDS,
+     "bulik_rg(sumstats_list, ref_ld=..., w_ld=..., ...) -> dict"},
+    {"bulik_jackknife", (PyCFunction)(void (*)(void))ks_py_bulik_jackknife,
+     METH_VARARGS | METH_KEYWORDS, "bulik_jackknife(kind, a, b=None, c=None, n_blocks=0, "
+     "separators=None) -> dict"},
+    {NULL, NULL, 0, NULL},
+};

@@ -2,18 +2,9 @@
  * into the C options, results come back as dicts; no statistics is computed here. */
 #define PY_SSIZE_T_CLEAN
 #define NO_IMPORT_ARRAY
-#define PY_ARRAY_UNIQUE_SYMBOL kestrel_ARRAY_API
-#include <Python.h>
-#include <numpy/arrayobject.h>
-#include <math.h>
-#include <stdlib.h>
+#include "_core.h"
 #include <string.h>
 
-#include "kestrel/kestrel.h"
-
-PyObject *ks_py_raise(ks_ctx *ctx, int rc);
-int ks_py_ctx(ks_ctx **ctx, int threads);
-PyObject *ks_py_sizes(const size_t *v, npy_intp n);
 
 /* A sequence of str as a NULL-terminated C array (PyMem; the strings borrowed from `keep`). */
 static const char **str_list(PyObject *seq, PyObject **keep, Py_ssize_t *n)
@@ -138,22 +129,6 @@ PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw)
     return munge_run(paths, outs, columns, Py_None, ref, &o, NULL, threads, report_dict);
 }
 
-static PyObject *arr(const double *v, npy_intp rows, npy_intp cols)
-{
-    npy_intp dims[2] = {rows, cols};
-    PyObject *a = PyArray_SimpleNew(cols ? 2 : 1, dims, NPY_DOUBLE);
-    if (!a) return NULL;
-    double *d = PyArray_DATA((PyArrayObject *)a);
-    if (!cols)
-        memcpy(d, v, (size_t)rows * sizeof *d);
-    else
-        for (npy_intp i = 0; i < rows; i++)
-            for (npy_intp j = 0; j < cols; j++) d[i * cols + j] = v[j * rows + i];
-    return a;
-}
-
-/* arr for _core_bulik.c: a vector (cols 0) or a column-major block as a C-ordered array. */
-PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols) { return arr(v, rows, cols); }
 
 /* One value per trait from a sequence: numbers into d (None: NaN), or else truth values into b;
  * None for the whole sequence: all NaN, or all false. */
@@ -233,19 +208,19 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     res = Py_BuildValue(
         "{s:N,s:N,s:N,s:N,s:d,s:N,s:N,s:N,s:n,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,"
         "s:N,s:N,s:N,s:N}",
-        "S", arr(r->S, K, K), "V", arr(r->V, KS, KS), "I", arr(r->intercept, K, K), "N", arr(r->N, KS, 0),
-        "m", r->m, "S_stand", r->S_stand ? arr(r->S_stand, K, K) : Py_NewRef(Py_None), "V_stand",
-        r->V_stand ? arr(r->V_stand, KS, KS) : Py_NewRef(Py_None), "liability_factor",
-        arr(r->liab, K, 0), "n_blocks", (Py_ssize_t)r->n_blocks, "snps_read",
+        "S", ks_py_arr(r->S, K, K), "V", ks_py_arr(r->V, KS, KS), "I", ks_py_arr(r->intercept, K, K), "N", ks_py_arr(r->N, KS, 0),
+        "m", r->m, "S_stand", r->S_stand ? ks_py_arr(r->S_stand, K, K) : Py_NewRef(Py_None), "V_stand",
+        r->V_stand ? ks_py_arr(r->V_stand, KS, KS) : Py_NewRef(Py_None), "liability_factor",
+        ks_py_arr(r->liab, K, 0), "n_blocks", (Py_ssize_t)r->n_blocks, "snps_read",
         ks_py_sizes(r->snps_read, K), "snps_merged", ks_py_sizes(r->snps_merged, K), "snps_removed",
         ks_py_sizes(r->snps_removed, K), "snps_bad_n", ks_py_sizes(r->snps_bad_n, K), "snps_dup",
-        ks_py_sizes(r->snps_dup, K), "chisq_max", arr(r->chisq_max, K, 0), "mean_chisq",
-        arr(r->mean_chisq, K, 0), "lambda_gc", arr(r->lambda_gc, K, 0), "h2_se",
-        arr(r->h2_se, K, 0), "intercept_se", arr(r->intercept_se, K, 0), "ratio",
-        arr(r->ratio, K, 0), "ratio_se", arr(r->ratio_se, K, 0), "pair_snps",
-        ks_py_sizes(r->pair_snps, KS), "estimate", arr(r->est, KS, 0), "estimate_se",
-        arr(r->est_se, KS, 0), "pair_intercept", arr(r->pair_intercept, KS, 0),
-        "pair_intercept_se", arr(r->pair_intercept_se, KS, 0));
+        ks_py_sizes(r->snps_dup, K), "chisq_max", ks_py_arr(r->chisq_max, K, 0), "mean_chisq",
+        ks_py_arr(r->mean_chisq, K, 0), "lambda_gc", ks_py_arr(r->lambda_gc, K, 0), "h2_se",
+        ks_py_arr(r->h2_se, K, 0), "intercept_se", ks_py_arr(r->intercept_se, K, 0), "ratio",
+        ks_py_arr(r->ratio, K, 0), "ratio_se", ks_py_arr(r->ratio_se, K, 0), "pair_snps",
+        ks_py_sizes(r->pair_snps, KS), "estimate", ks_py_arr(r->est, KS, 0), "estimate_se",
+        ks_py_arr(r->est_se, KS, 0), "pair_intercept", ks_py_arr(r->pair_intercept, KS, 0),
+        "pair_intercept_se", ks_py_arr(r->pair_intercept_se, KS, 0));
 done:
     ks_gsem_ldsc_result_free(ctx, r);
     ks_ctx_free(ctx);
@@ -391,8 +366,8 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     }
     if (cn && cv && reps)
         res = Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:n,s:n}", "columns", cn, "ref", cv, "beta",
-                            arr(r->beta, (npy_intp)r->n, (npy_intp)k), "se",
-                            arr(r->se, (npy_intp)r->n, (npy_intp)k), "reports", reps, "ref_rows",
+                            ks_py_arr(r->beta, (npy_intp)r->n, (npy_intp)k), "se",
+                            ks_py_arr(r->se, (npy_intp)r->n, (npy_intp)k), "reports", reps, "ref_rows",
                             (Py_ssize_t)r->ref_rows, "ref_kept", (Py_ssize_t)r->ref_kept);
     else {
         Py_XDECREF(cn);
@@ -499,3 +474,19 @@ PyObject *ks_py_gsem_munge_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     o.ldsc = &lo;
     return munge_run(paths, outs, columns, ignore, merge, &o, &lo, threads, ldsc_report_dict);
 }
+
+PyMethodDef ks_py_gsem_methods[] = {
+    {"gsem_munge", (PyCFunction)(void (*)(void))ks_py_gsem_munge, METH_VARARGS | METH_KEYWORDS,
+     "gsem_munge(paths, out_paths, ref, N=0, info_filter=.9, maf_filter=.01, columns=None, "
+     "threads=0) -> [report dict]"},
+    {"gsem_munge_ldsc", (PyCFunction)(void (*)(void))ks_py_gsem_munge_ldsc,
+     METH_VARARGS | METH_KEYWORDS,
+     "gsem_munge_ldsc(paths, out_paths, merge=None, N=0, ..., decimals=3, threads=0) -> "
+     "[report dict] (munge_sumstats.py's rules)"},
+    {"gsem_ldsc", (PyCFunction)(void (*)(void))ks_py_gsem_ldsc, METH_VARARGS | METH_KEYWORDS,
+     "gsem_ldsc(traits, sample_prev, population_prev, ld, wld, ...) -> dict"},
+    {"gsem_sumstats", (PyCFunction)(void (*)(void))ks_py_gsem_sumstats,
+     METH_VARARGS | METH_KEYWORDS,
+     "gsem_sumstats(paths, ref, N=None, se_logit=None, OLS=None, ...) -> dict"},
+    {NULL, NULL, 0, NULL},
+};

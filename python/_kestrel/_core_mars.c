@@ -3,15 +3,8 @@
  * No statistics is computed here. */
 #define PY_SSIZE_T_CLEAN
 #define NO_IMPORT_ARRAY
-#define PY_ARRAY_UNIQUE_SYMBOL kestrel_ARRAY_API
-#include <Python.h>
-#include <numpy/arrayobject.h>
-#include <string.h>
+#include "_core.h"
 
-#include "kestrel/kestrel.h"
-
-PyObject *ks_py_raise(ks_ctx *ctx, int rc);
-void ks_py_collect_log(void *ud, ks_log_level level, const char *msg);
 
 static void mars_capsule_free(PyObject *cap) { ks_mars_free(PyCapsule_GetPointer(cap, "kestrel.mars")); }
 
@@ -307,3 +300,13 @@ PyObject *ks_py_mars_from_json(PyObject *self, PyObject *args)
     }
     return Py_BuildValue("(NN)", cap, d);
 }
+
+PyMethodDef ks_py_mars_methods[] = {
+    {"mars_fit", (PyCFunction)(void (*)(void))ks_py_mars_fit, METH_VARARGS | METH_KEYWORDS,
+     "mars_fit(X, Y, weights=None, **options) -> (model, dict)"},
+    {"mars_predict", ks_py_mars_predict, METH_VARARGS, "mars_predict(model, X) -> n x ny array"},
+    {"mars_basis", ks_py_mars_basis, METH_VARARGS, "mars_basis(model, X) -> n x terms array"},
+    {"mars_to_json", ks_py_mars_to_json, METH_VARARGS, "mars_to_json(model) -> str"},
+    {"mars_from_json", ks_py_mars_from_json, METH_VARARGS, "mars_from_json(str) -> (model, dict)"},
+    {NULL, NULL, 0, NULL},
+};

@@ -1,0 +1,38 @@
+/* _core.h — what the files of the extension kestrel._core share. One file per module of the
+ * library (_core_table.c, _core_regress.c, _core_did.c, _core_mars.c, _core_gsem.c,
+ * _core_bulik.c), each with its table of methods; _core.c makes the module from them.
+ *
+ * Every binding follows one pattern: parse the arguments, make a ctx (ks_py_ctx), collect the
+ * library's log notes (ks_py_collect_log), release the GIL around the C call only
+ * (Py_BEGIN_ALLOW_THREADS / Py_END_ALLOW_THREADS), turn a failure into KestrelError with the
+ * library's message (ks_py_raise), and hand results back as dicts of NumPy arrays. No statistics
+ * is computed here. */
+#ifndef KS_PY_CORE_H
+#define KS_PY_CORE_H
+
+#define PY_ARRAY_UNIQUE_SYMBOL kestrel_ARRAY_API
+#include <Python.h>
+#include <numpy/arrayobject.h>
+#include <string.h>
+
+#include "kestrel/kestrel.h"
+
+/* Set KestrelError (MemoryError for KS_ENOMEM) with ks_errmsg(ctx); returns NULL. */
+PyObject *ks_py_raise(ks_ctx *ctx, int rc);
+/* A context with `threads` threads (0: all cores), or -1 with the Python error set (*ctx is NULL
+ * or to be freed). */
+int ks_py_ctx(ks_ctx **ctx, int threads);
+/* A ks_log_fn appending (level, message) to the Python list `ud` (takes the GIL itself). */
+void ks_py_collect_log(void *ud, ks_log_level level, const char *msg);
+
+/* A Python dict of columns to a table; arrays the table borrows are appended to `keep`. */
+ks_table *ks_py_table_from_dict(ks_ctx *ctx, PyObject *cols, PyObject *keep);
+
+/* Copies of C arrays as NumPy arrays (new references, NULL with the error set). */
+PyObject *ks_py_sizes(const size_t *v, npy_intp n);
+PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols); /* column-major in */
+
+extern PyMethodDef ks_py_table_methods[], ks_py_regress_methods[], ks_py_did_methods[],
+    ks_py_mars_methods[], ks_py_gsem_methods[], ks_py_bulik_methods[];
+
+#endif

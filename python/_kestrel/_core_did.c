@@ -1,0 +1,634 @@
+/* _core_did.c — the difference-in-differences estimators for kestrel._core. */
+#define PY_SSIZE_T_CLEAN
+#define NO_IMPORT_ARRAY
+#include "_core.h"
+
+/* ---- difference-in-differences: Callaway & Sant'Anna ---- */
+
+static void did_cs_capsule_free(PyObject *cap)
+{
+    ks_did_cs_free(PyCapsule_GetPointer(cap, "kestrel.did_cs"));
+}
+
+/* A NULL-terminated list of C strings borrowed from a Python sequence of str (kept alive by
+ * the sequence). */
+static const char **str_list(PyObject *seq)
+{
+    if (seq == Py_None) return NULL;
+    Py_ssize_t n = PySequence_Size(seq);
+    if (n < 0) return NULL;
+    const char **v = PyMem_Calloc((size_t)n + 1, sizeof *v);
+    if (!v) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *it = PySequence_GetItem(seq, i);
+        if (!it) break;
+        v[i] = PyUnicode_Check(it) ? PyUnicode_AsUTF8(it) : NULL;
+        Py_DECREF(it); /* the string lives in the (immutable) sequence */
+        if (!v[i]) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "covariates must be strings");
+            break;
+        }
+    }
+    if (PyErr_Occurred()) {
+        PyMem_Free(v);
+        return NULL;
+    }
+    return v;
+}
+
+static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns", "outcome", "time",    "unit",         "first_treat",
+                             "control", "method",  "base",    "anticipation", "covariates",
+                             "weights", "cluster", "alpha",   "n_bootstrap",  "boot_kind",
+                             "seed",    "cband",   "threads", "panel",        "allow_unbalanced",
+                             NULL};
+    PyObject *cols, *covs = Py_None;
+    const char *y, *tn, *id, *g, *weights = NULL, *cluster = NULL;
+    ks_did_cs_options o = KS_DID_CS_OPTIONS_INIT;
+    int control = 0, method = 0, base = 0, kind = 0, threads = 0;
+    unsigned long long seed = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osszs|iiiiOzzdiiKpipp", kwlist, &cols, &y, &tn, &id,
+                                     &g, &control, &method, &base, &o.anticipation, &covs, &weights,
+                                     &cluster, &o.alpha, &o.n_bootstrap, &kind, &seed, &o.cband,
+                                     &threads, &o.panel, &o.allow_unbalanced_panel))
+        return NULL;
+    o.control_group = (ks_did_control)control;
+    o.method = (ks_did_method)method;
+    o.base_period = (ks_did_base)base;
+    o.boot_weights = (ks_did_boot_weights)kind;
+    o.seed = (uint64_t)seed;
+    o.weights = weights;
+    o.cluster = cluster;
+    const char **cov = NULL;
+    if (covs != Py_None && !(cov = str_list(covs))) return NULL;
+    o.covariates = cov;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) {
+        PyMem_Free(cov);
+        return PyErr_NoMemory();
+    }
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    ks_did_cs *fit = NULL;
+    if (!keep || !notes) goto done;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        ks_py_raise(ctx, KS_EINVAL);
+        goto done;
+    }
+    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
+    if (!(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = ks_did_cs_fit(ctx, t, y, tn, id, g, &o, &fit);
+    Py_END_ALLOW_THREADS if (rc)
+    {
+        ks_py_raise(ctx, rc);
+        goto done;
+    }
+    ks_did_cs_cells c;
+    ks_did_cs_get_cells(fit, &c);
+    const npy_intp nc = (npy_intp)c.ncell, nu = (npy_intp)c.nunits;
+    PyObject *post = PyArray_SimpleNew(1, &nc, NPY_BOOL);
+    PyObject *ntr = PyArray_SimpleNew(1, &nc, NPY_INT64),
+             *nco = PyArray_SimpleNew(1, &nc, NPY_INT64);
+    PyObject *rows = PyArray_SimpleNew(1, &nu, NPY_INT64);
+    if (!post || !ntr || !nco || !rows) {
+        Py_XDECREF(post);
+        Py_XDECREF(ntr);
+        Py_XDECREF(nco);
+        Py_XDECREF(rows);
+        goto done;
+    }
+    for (npy_intp i = 0; i < nc; i++) {
+        ((npy_bool *)PyArray_DATA((PyArrayObject *)post))[i] = (npy_bool)c.post[i];
+        ((int64_t *)PyArray_DATA((PyArrayObject *)ntr))[i] = (int64_t)c.n_treated[i];
+        ((int64_t *)PyArray_DATA((PyArrayObject *)nco))[i] = (int64_t)c.n_control[i];
+    }
+    for (npy_intp i = 0; i < nu; i++)
+        ((int64_t *)PyArray_DATA((PyArrayObject *)rows))[i] = (int64_t)c.unit_row[i];
+    PyObject *cap = PyCapsule_New(fit, "kestrel.did_cs", did_cs_capsule_free);
+    if (!cap) {
+        Py_DECREF(post);
+        Py_DECREF(ntr);
+        Py_DECREF(nco);
+        Py_DECREF(rows);
+        goto done;
+    }
+    fit = NULL;
+    out = Py_BuildValue(
+        "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,s:d,s:O}", "group",
+        ks_py_arr(c.group, (npy_intp)(nc), 0), "time", ks_py_arr(c.time, (npy_intp)(nc), 0), "att",
+        ks_py_arr(c.att, (npy_intp)(nc), 0), "se", ks_py_arr(c.se, (npy_intp)(nc), 0), "post", post,
+        "n_treated", ntr, "n_control", nco, "unit_row", rows, "fit", cap, "nunits",
+        (Py_ssize_t)c.nunits, "nperiods", (Py_ssize_t)c.nperiods, "nclusters",
+        (Py_ssize_t)c.nclusters, "crit", c.crit, "notes", notes);
+done:
+    ks_did_cs_free(fit);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    PyMem_Free(cov);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    return out;
+}
+
+static PyObject *py_did_cs_inffunc(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
+    ks_did_cs *fit = PyCapsule_GetPointer(cap, "kestrel.did_cs");
+    if (!fit) return NULL;
+    ks_did_cs_cells c;
+    ks_did_cs_get_cells(fit, &c);
+    npy_intp dims[2] = {(npy_intp)c.nunits, (npy_intp)c.ncell};
+    PyObject *a =
+        PyArray_New(&PyArray_Type, 2, dims, NPY_DOUBLE, NULL, NULL, 0, NPY_ARRAY_FARRAY, NULL);
+    if (a) ks_did_cs_inffunc(fit, PyArray_DATA((PyArrayObject *)a));
+    return a;
+}
+
+static PyObject *py_did_cs_pretest(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
+    ks_did_cs *fit = PyCapsule_GetPointer(cap, "kestrel.did_cs");
+    if (!fit) return NULL;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *notes = PyList_New(0), *out = NULL;
+    if (notes) {
+        ks_ctx_set_log(ctx, ks_py_collect_log, notes);
+        ks_did_pretest w;
+        if (ks_did_cs_pretest(ctx, fit, &w) != KS_OK)
+            ks_py_raise(ctx, KS_ENOMEM);
+        else
+            out = Py_BuildValue("{s:d,s:n,s:d,s:O}", "stat", w.stat, "df", (Py_ssize_t)w.df,
+                                "pvalue", w.pvalue, "notes", notes);
+    }
+    Py_XDECREF(notes);
+    ks_ctx_free(ctx);
+    return out;
+}
+
+static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"fit", "type", "min_e", "max_e", "balance_e", "threads", NULL};
+    PyObject *cap;
+    ks_did_agg_options o = KS_DID_AGG_OPTIONS_INIT;
+    int type = 0, threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Oi|ddii", kwlist, &cap, &type, &o.min_e, &o.max_e,
+                                     &o.balance_e, &threads))
+        return NULL;
+    ks_did_cs *fit = PyCapsule_GetPointer(cap, "kestrel.did_cs");
+    if (!fit) return NULL;
+    o.type = (ks_did_agg_type)type;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *notes = PyList_New(0), *out = NULL;
+    ks_did_agg *agg = NULL;
+    if (!notes) goto done;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        ks_py_raise(ctx, KS_EINVAL);
+        goto done;
+    }
+    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = ks_did_cs_aggregate(ctx, fit, &o, &agg);
+    Py_END_ALLOW_THREADS if (rc)
+    {
+        ks_py_raise(ctx, rc);
+        goto done;
+    }
+    ks_did_agg_view v;
+    ks_did_agg_get(agg, &v);
+    const npy_intp n = (npy_intp)v.n;
+    out = Py_BuildValue("{s:d,s:d,s:d,s:N,s:N,s:N,s:O}", "att", v.att, "se", v.se, "crit", v.crit,
+                        "e", ks_py_arr(v.e, (npy_intp)(n), 0), "att_e",
+                        ks_py_arr(v.att_e, (npy_intp)(n), 0), "se_e",
+                        ks_py_arr(v.se_e, (npy_intp)(n), 0), "notes", notes);
+done:
+    ks_did_agg_free(agg);
+    ks_ctx_free(ctx);
+    Py_XDECREF(notes);
+    return out;
+}
+
+static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns", "outcome", "treatment", "time", "cluster", "vcov", NULL};
+    PyObject *cols;
+    const char *y, *d, *p, *cluster = NULL;
+    int vcov = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osss|zi", kwlist, &cols, &y, &d, &p, &cluster,
+                                     &vcov))
+        return NULL;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    if (keep && (t = ks_py_table_from_dict(ctx, cols, keep))) {
+        ks_did_basic r;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc =
+            ks_did_basic_fit(ctx, t, y, d, p, cluster, (ks_vcov_kind)vcov, &r);
+        Py_END_ALLOW_THREADS if (rc) ks_py_raise(ctx, rc);
+        else
+        {
+            npy_intp four = 4, dims[2] = {4, 4};
+            PyObject *V = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+            if (V) memcpy(PyArray_DATA((PyArrayObject *)V), r.vcov, sizeof r.vcov);
+            out = V ? Py_BuildValue(
+                          "{s:N,s:N,s:d,s:d,s:d,s:n,s:n,s:n,s:(nnnn)}", "coef",
+                          ks_py_arr(r.coef, (npy_intp)(four), 0), "vcov", V, "df_t", r.df_t, "rss",
+                          r.rss, "r2", r.r2, "nobs", (Py_ssize_t)r.nobs, "n_na", (Py_ssize_t)r.n_na,
+                          "nclusters", (Py_ssize_t)r.nclusters, "ncell", (Py_ssize_t)r.ncell[0],
+                          (Py_ssize_t)r.ncell[1], (Py_ssize_t)r.ncell[2], (Py_ssize_t)r.ncell[3])
+                    : NULL;
+        }
+    }
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    return out;
+}
+
+static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"formula",     "columns",      "term",    "cluster",
+                             "n_bootstrap", "weights",      "seed",    "alpha",
+                             "null_value",  "equal_tailed", "threads", NULL};
+    const char *formula, *term, *cluster = NULL, *weights = "rademacher";
+    PyObject *cols;
+    ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
+    unsigned long long seed = 0;
+    int threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "sOsz|isKddpi", kwlist, &formula, &cols, &term,
+                                     &cluster, &o.n_bootstrap, &weights, &seed, &o.alpha,
+                                     &o.null_value, &o.equal_tailed, &threads))
+        return NULL;
+    if (!strcmp(weights, "rademacher"))
+        o.weights = KS_DID_BOOT_RADEMACHER;
+    else if (!strcmp(weights, "mammen"))
+        o.weights = KS_DID_BOOT_MAMMEN;
+    else if (!strcmp(weights, "webb"))
+        o.weights = KS_DID_BOOT_WEBB;
+    else
+        return PyErr_Format(PyExc_ValueError,
+                            "bootstrap_weights='%s': expected 'rademacher', 'webb' or 'mammen'",
+                            weights);
+    o.cluster = cluster;
+    o.seed = (uint64_t)seed;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        ks_py_raise(ctx, KS_EINVAL);
+        goto done;
+    }
+    if (!keep || !notes) goto done;
+    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
+    if ((t = ks_py_table_from_dict(ctx, cols, keep))) {
+        ks_did_wild r;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = ks_did_wild_fit(ctx, t, formula, term, &o, &r);
+        Py_END_ALLOW_THREADS if (rc) ks_py_raise(ctx, rc);
+        else out = Py_BuildValue(
+            "{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef, "se", r.se,
+            "t_stat", r.t_stat, "p_value", r.p_value, "ci_lower", r.ci_lower, "ci_upper",
+            r.ci_upper, "nobs", (Py_ssize_t)r.nobs, "n_clusters", (Py_ssize_t)r.n_clusters,
+            "n_bootstrap", (Py_ssize_t)r.n_bootstrap, "n_valid", (Py_ssize_t)r.n_valid,
+            "enumerated", r.enumerated ? Py_True : Py_False, "notes", notes);
+    }
+done:
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    return out;
+}
+
+static PyObject *placebo_info(const ks_did_placebo_info *in, PyObject *effects)
+{
+    return Py_BuildValue("{s:d,s:n,s:n,s:n,s:N}", "att", in->att, "nobs", (Py_ssize_t)in->nobs,
+                         "nunits", (Py_ssize_t)in->nunits, "n_treated_units",
+                         (Py_ssize_t)in->n_treated_units, "effects", effects);
+}
+
+static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns", "outcome",        "treatment", "post",    "unit",
+                             "kind",    "n_permutations", "seed",      "threads", NULL};
+    PyObject *cols;
+    const char *y, *d, *p, *u, *kind;
+    int nperm = 0, threads = 0;
+    unsigned long long seed = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osssss|iKi", kwlist, &cols, &y, &d, &p, &u, &kind,
+                                     &nperm, &seed, &threads))
+        return NULL;
+    const int perm = !strcmp(kind, "permutation");
+    if (!perm && strcmp(kind, "leave_one_out"))
+        return PyErr_Format(PyExc_ValueError, "kind='%s'", kind);
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *out = NULL, *eff = NULL, *rows = NULL;
+    ks_table *t = NULL;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        ks_py_raise(ctx, KS_EINVAL);
+        goto done;
+    }
+    if (!keep || !(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
+    npy_intp len = perm ? (nperm > 0 ? nperm : 0) : (npy_intp)ks_table_nrow(t);
+    eff = PyArray_SimpleNew(1, &len, NPY_DOUBLE);
+    rows = PyArray_SimpleNew(1, &len, NPY_INTP);
+    if (!eff || !rows) goto done;
+    ks_did_placebo_info in;
+    size_t nout = (size_t)len;
+    int rc;
+    double *e = PyArray_DATA((PyArrayObject *)eff);
+    size_t *r = PyArray_DATA((PyArrayObject *)rows);
+    Py_BEGIN_ALLOW_THREADS rc =
+        perm ? ks_did_permutation(ctx, t, y, d, p, u, nperm, (uint64_t)seed, e, &in)
+             : ks_did_leave_one_out(ctx, t, y, d, p, u, e, r, &nout, &in);
+    Py_END_ALLOW_THREADS if (rc)
+    {
+        ks_py_raise(ctx, rc);
+        goto done;
+    }
+    if (!perm) {
+        PyArray_Dims dims = {(npy_intp[]){(npy_intp)nout}, 1};
+        PyObject *a = PyArray_Resize((PyArrayObject *)eff, &dims, 0, NPY_CORDER);
+        PyObject *b = a ? PyArray_Resize((PyArrayObject *)rows, &dims, 0, NPY_CORDER) : NULL;
+        Py_XDECREF(a);
+        if (!b) goto done;
+        Py_DECREF(b);
+    }
+    out = placebo_info(&in, eff);
+    eff = NULL;
+    if (out && PyDict_SetItemString(out, "unit_row", rows)) Py_CLEAR(out);
+done:
+    Py_XDECREF(eff);
+    Py_XDECREF(rows);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    return out;
+}
+
+static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns", "outcome", "treatment", "time", "unit", "cluster", NULL};
+    PyObject *cols;
+    const char *y, *d, *tm, *u, *cluster = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|z", kwlist, &cols, &y, &d, &tm, &u, &cluster))
+        return NULL;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    if (keep && (t = ks_py_table_from_dict(ctx, cols, keep))) {
+        ks_did_twfe r;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = ks_did_twfe_fit(ctx, t, y, d, tm, u, cluster, &r);
+        Py_END_ALLOW_THREADS if (rc) ks_py_raise(ctx, rc);
+        else out =
+            Py_BuildValue("{s:i,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced", r.balanced, "att",
+                          r.att, "se", r.se, "df_t", r.df_t, "nobs", (Py_ssize_t)r.nobs, "nunits",
+                          (Py_ssize_t)r.nunits, "nperiods", (Py_ssize_t)r.nperiods, "nclusters",
+                          (Py_ssize_t)r.nclusters, "df_k", (Py_ssize_t)r.df_k);
+    }
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    return out;
+}
+
+static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns", "outcome", "unit", "time", "first_treat", NULL};
+    PyObject *cols;
+    const char *y, *u, *tm, *g;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss", kwlist, &cols, &y, &u, &tm, &g))
+        return NULL;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    ks_did_bacon *r = NULL;
+    if (notes) ks_ctx_set_log(ctx, ks_py_collect_log, notes);
+    if (keep && notes && (t = ks_py_table_from_dict(ctx, cols, keep))) {
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = ks_did_bacon_fit(ctx, t, y, u, tm, g, &r);
+        Py_END_ALLOW_THREADS if (rc) ks_py_raise(ctx, rc);
+        else
+        {
+            ks_did_bacon_view v;
+            ks_did_bacon_get(r, &v);
+            double *tmp = PyMem_Malloc((v.n ? v.n : 1) * 3 * sizeof *tmp);
+            if (!tmp) {
+                PyErr_NoMemory();
+            } else {
+                for (size_t c = 0; c < v.n; c++) {
+                    tmp[c] = v.type[c];
+                    tmp[v.n + c] = (double)v.n_treated[c];
+                    tmp[2 * v.n + c] = (double)v.n_control[c];
+                }
+                out = Py_BuildValue(
+                    "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:n,s:n,s:n,s:n,s:n,s:n,s:O}",
+                    "treated", ks_py_arr(v.treated, (npy_intp)(v.n), 0), "control",
+                    ks_py_arr(v.control, (npy_intp)(v.n), 0), "type",
+                    ks_py_arr(tmp, (npy_intp)(v.n), 0), "estimate",
+                    ks_py_arr(v.estimate, (npy_intp)(v.n), 0), "weight",
+                    ks_py_arr(v.weight, (npy_intp)(v.n), 0), "window_start",
+                    ks_py_arr(v.window_start, (npy_intp)(v.n), 0), "window_end",
+                    ks_py_arr(v.window_end, (npy_intp)(v.n), 0), "n_treated",
+                    ks_py_arr(tmp + v.n, (npy_intp)(v.n), 0), "n_control",
+                    ks_py_arr(tmp + 2 * v.n, (npy_intp)(v.n), 0), "twfe", v.twfe,
+                    "decomposition_error", v.decomposition_error, "n_groups",
+                    (Py_ssize_t)v.n_groups, "n_never", (Py_ssize_t)v.n_never, "n_always",
+                    (Py_ssize_t)v.n_always, "nunits", (Py_ssize_t)v.nunits, "nperiods",
+                    (Py_ssize_t)v.nperiods, "nobs", (Py_ssize_t)v.nobs, "notes", notes);
+                PyMem_Free(tmp);
+            }
+        }
+    }
+    ks_did_bacon_free(r);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    return out;
+}
+
+static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns", "outcome",      "unit",       "time", "first_treat",
+                             "cluster", "anticipation", "covariates", NULL};
+    PyObject *cols, *covs = Py_None;
+    const char *y, *u, *tm, *g;
+    ks_did_sunab_options o = KS_DID_SUNAB_OPTIONS_INIT;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziO", kwlist, &cols, &y, &u, &tm, &g,
+                                     &o.cluster, &o.anticipation, &covs))
+        return NULL;
+    const char **cov = NULL;
+    if (covs != Py_None && !(cov = str_list(covs))) return NULL;
+    o.covariates = cov;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) {
+        PyMem_Free(cov);
+        return PyErr_NoMemory();
+    }
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    ks_did_sunab *r = NULL;
+    if (notes) ks_ctx_set_log(ctx, ks_py_collect_log, notes);
+    if (keep && notes && (t = ks_py_table_from_dict(ctx, cols, keep))) {
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = ks_did_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
+        Py_END_ALLOW_THREADS if (rc) ks_py_raise(ctx, rc);
+        else
+        {
+            ks_did_sunab_view v;
+            ks_did_sunab_get(r, &v);
+            out = Py_BuildValue(
+                "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O}",
+                "cohort", ks_py_arr(v.cohort, (npy_intp)(v.ncell), 0), "rel",
+                ks_py_arr(v.rel, (npy_intp)(v.ncell), 0), "effect",
+                ks_py_arr(v.effect, (npy_intp)(v.ncell), 0), "se",
+                ks_py_arr(v.se, (npy_intp)(v.ncell), 0), "weight",
+                ks_py_arr(v.weight, (npy_intp)(v.ncell), 0), "nobs_cell",
+                ks_py_arr(v.nobs_cell, (npy_intp)(v.ncell), 0), "e",
+                ks_py_arr(v.e, (npy_intp)(v.nrel), 0), "att_e",
+                ks_py_arr(v.att_e, (npy_intp)(v.nrel), 0), "se_e",
+                ks_py_arr(v.se_e, (npy_intp)(v.nrel), 0), "nobs_e",
+                ks_py_arr(v.nobs_e, (npy_intp)(v.nrel), 0), "ncohorts_e",
+                ks_py_arr(v.ncohorts_e, (npy_intp)(v.nrel), 0), "att", v.att, "att_se", v.att_se,
+                "df_t", v.df_t, "ref", v.ref, "nobs", (Py_ssize_t)v.nobs, "nclusters",
+                (Py_ssize_t)v.nclusters, "n_treated_units", (Py_ssize_t)v.n_treated_units,
+                "n_control_units", (Py_ssize_t)v.n_control_units, "notes", notes);
+        }
+    }
+    ks_did_sunab_free(r);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    PyMem_Free(cov);
+    return out;
+}
+
+static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"columns",     "outcome",      "unit",         "time", "treatment",
+                             "estimator",   "variance",     "replications", "seed", "zeta_omega",
+                             "zeta_lambda", "post_periods", "threads",      NULL};
+    PyObject *cols, *post = Py_None;
+    const char *y, *u, *tm, *w;
+    ks_did_sdid_options o = KS_DID_SDID_OPTIONS_INIT;
+    int est = 0, var = 0, threads = 0;
+    unsigned long long seed = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|iiiKddOi", kwlist, &cols, &y, &u, &tm, &w,
+                                     &est, &var, &o.replications, &seed, &o.zeta_omega,
+                                     &o.zeta_lambda, &post, &threads))
+        return NULL;
+    o.estimator = (ks_did_sdid_estimator)est;
+    o.variance = (ks_did_sdid_variance)var;
+    o.seed = (uint64_t)seed;
+    PyArrayObject *pp = NULL;
+    if (post != Py_None) {
+        pp = (PyArrayObject *)PyArray_FROMANY(post, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+        if (!pp) return NULL;
+        o.post_periods = PyArray_DATA(pp);
+        o.npost = (size_t)PyArray_DIM(pp, 0);
+    }
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) {
+        Py_XDECREF(pp);
+        return PyErr_NoMemory();
+    }
+    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
+    ks_table *t = NULL;
+    ks_did_sdid *r = NULL;
+    if (!keep || !notes) goto done;
+    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
+        ks_py_raise(ctx, KS_EINVAL);
+        goto done;
+    }
+    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
+    if (!(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = ks_did_sdid_fit(ctx, t, y, u, tm, w, &o, &r);
+    Py_END_ALLOW_THREADS if (rc)
+    {
+        ks_py_raise(ctx, rc);
+        goto done;
+    }
+    ks_did_sdid_view v;
+    ks_did_sdid_get(r, &v);
+    const npy_intp n0 = (npy_intp)v.N0, t0 = (npy_intp)v.T0, T = (npy_intp)(v.T0 + v.T1),
+                   N = (npy_intp)(v.N0 + v.N1), reps = (npy_intp)v.replications;
+    PyObject *rows = PyArray_SimpleNew(1, &N, NPY_INT64);
+    if (rows)
+        for (npy_intp i = 0; i < N; i++)
+            ((int64_t *)PyArray_DATA((PyArrayObject *)rows))[i] = (int64_t)v.unit_row[i];
+    out =
+        rows ? Py_BuildValue("{s:d,s:d,s:n,s:n,s:n,s:n,s:d,s:d,s:d,s:N,s:N,s:N,s:N,s:N,s:O}", "att",
+                             v.att, "se", v.se, "N0", (Py_ssize_t)v.N0, "N1", (Py_ssize_t)v.N1,
+                             "T0", (Py_ssize_t)v.T0, "T1", (Py_ssize_t)v.T1, "noise_level",
+                             v.noise_level, "zeta_omega", v.zeta_omega, "zeta_lambda",
+                             v.zeta_lambda, "omega", ks_py_arr(v.omega, (npy_intp)(n0), 0),
+                             "lambda", ks_py_arr(v.lambda, (npy_intp)(t0), 0), "times",
+                             ks_py_arr(v.times, (npy_intp)(T), 0), "unit_row", rows, "estimates",
+                             ks_py_arr(v.estimates, (npy_intp)(reps), 0), "notes", notes)
+             : NULL;
+done:
+    ks_did_sdid_free(r);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(pp);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    return out;
+}
+
+PyMethodDef ks_py_did_methods[] = {
+    {"did_cs", (PyCFunction)(void (*)(void))py_did_cs, METH_VARARGS | METH_KEYWORDS,
+     "did_cs(columns, outcome, time, unit, first_treat, ...) -> dict"},
+    {"did_cs_aggregate", (PyCFunction)(void (*)(void))py_did_cs_aggregate,
+     METH_VARARGS | METH_KEYWORDS, "did_cs_aggregate(fit, type, ...) -> dict"},
+    {"did_cs_inffunc", py_did_cs_inffunc, METH_VARARGS,
+     "did_cs_inffunc(fit) -> (units x cells) array"},
+    {"did_cs_pretest", py_did_cs_pretest, METH_VARARGS, "did_cs_pretest(fit) -> dict"},
+    {"did_basic", (PyCFunction)(void (*)(void))py_did_basic, METH_VARARGS | METH_KEYWORDS,
+     "did_basic(columns, outcome, treatment, time, cluster=None, vcov=0) -> dict"},
+    {"did_wild", (PyCFunction)(void (*)(void))py_did_wild, METH_VARARGS | METH_KEYWORDS,
+     "did_wild(formula, columns, term, cluster, n_bootstrap, weights, seed, alpha, null_value, "
+     "equal_tailed, threads) -> dict"},
+    {"did_placebo", (PyCFunction)(void (*)(void))py_did_placebo, METH_VARARGS | METH_KEYWORDS,
+     "did_placebo(columns, outcome, treatment, post, unit, kind, n_permutations, seed, threads) "
+     "-> dict (kind 'permutation' or 'leave_one_out')"},
+    {"did_twfe", (PyCFunction)(void (*)(void))py_did_twfe, METH_VARARGS | METH_KEYWORDS,
+     "did_twfe(columns, outcome, treatment, time, unit, cluster=None) -> dict"},
+    {"sunab", (PyCFunction)(void (*)(void))py_sunab, METH_VARARGS | METH_KEYWORDS,
+     "sunab(columns, outcome, unit, time, first_treat, cluster=None, anticipation=0, "
+     "covariates=None) -> dict"},
+    {"bacon", (PyCFunction)(void (*)(void))py_bacon, METH_VARARGS | METH_KEYWORDS,
+     "bacon(columns, outcome, unit, time, first_treat) -> dict"},
+    {"sdid", (PyCFunction)(void (*)(void))py_sdid, METH_VARARGS | METH_KEYWORDS,
+     "sdid(columns, outcome, unit, time, treatment, ...) -> dict"},
+    {NULL, NULL, 0, NULL},
+};
