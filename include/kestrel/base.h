@@ -49,6 +49,13 @@ enum {
     KS_EEMPTY = -9     /* no data left to work on */
 };
 
+/* Enumerations: every public enum type ks_E has two functions,
+ *   const char *ks_E_name(ks_E value)   its canonical name ("HC1"), NULL for a value not of ks_E;
+ *   int ks_E_value(ks_ctx *ctx, const char *name, ks_E *out)
+ *                                        the value of a name or alias; KS_EINVAL, with a message
+ *                                        listing the names, for any other string.
+ * The front ends take the names from these, so the CLI, Python and C accept the same words. */
+
 /* The name of a status code ("KS_EPARSE"); never NULL. */
 KS_API const char *ks_status_name(int status);
 /* The library version, e.g. "0.1.0". */

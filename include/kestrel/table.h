@@ -23,6 +23,9 @@ typedef enum {
     KS_COL_FLOAT64 = 2,
     KS_COL_STRING = 3
 } ks_col_type;
+/* Names of the column types: "auto", "int64", "float64", "string" (base.h: enumerations). */
+KS_API const char *ks_col_type_name(ks_col_type value);
+KS_API int ks_col_type_value(ks_ctx *ctx, const char *name, ks_col_type *out) KS_RESULT_USED;
 
 /* Options of ks_table_read_csv. Every field has a default (KS_CSV_OPTIONS_INIT). */
 typedef struct {

@@ -35,6 +35,13 @@ void *ks__malloc(ks_ctx *ctx, size_t size);
 void *ks__calloc(ks_ctx *ctx, size_t n, size_t size); /* overflow-checked */
 void *ks__realloc(ks_ctx *ctx, void *ptr, size_t size);
 void ks__free(ks_ctx *ctx, void *ptr);
+/* Free through an allocator rather than a ctx. A handle keeps a copy of the allocator it was
+ * made with (ctx->alloc), so its public _free(handle) needs no ctx; internal functions that only
+ * free take `const ks_allocator *` for the same reason. NULL p is fine. */
+static inline void ks__release(const ks_allocator *a, void *p)
+{
+    if (p) a->free_fn(a->ud, p);
+}
 /* n * size bytes, or NULL with KS_EOVERFLOW / KS_ENOMEM set on ctx. */
 void *ks__malloc_array(ks_ctx *ctx, size_t n, size_t size);
 char *ks__strdup(ks_ctx *ctx, const char *s);
@@ -70,6 +77,33 @@ static inline int ks__threads_for(const ks_ctx *ctx, double ns)
     const double per = ns / ctx->thread_min_ns;
     return per >= (double)max ? max : per >= 2.0 ? (int)per : 1;
 }
+
+/* Enumerations. Each public enum E has, in its module's source, a table of names (the canonical
+ * name of a value first, then any aliases) and KS__ENUM_FUNCS(ks_E, E, "what", table), which
+ * defines its two public functions:
+ *   const char *ks_E_name(E value)                       the canonical name, NULL if not an E
+ *   int ks_E_value(ks_ctx *ctx, const char *name, E *out) KS_EINVAL naming `what` and listing
+ *                                                         the names when `name` is none of them
+ * Names compare exactly; the front ends (CLI, Python) take them from here, not from copies. */
+typedef struct {
+    const char *name;
+    int value;
+} ks__enum_entry;
+const char *ks__enum_name(const ks__enum_entry *t, size_t n, int value);
+int ks__enum_value(ks_ctx *ctx, const char *what, const ks__enum_entry *t, size_t n,
+                   const char *name, int *out);
+#define KS__ENUM_FUNCS(prefix, type, what, table)                                                  \
+    const char *prefix##_name(type value)                                                          \
+    {                                                                                              \
+        return ks__enum_name(table, sizeof table / sizeof *table, (int)value);                     \
+    }                                                                                              \
+    int prefix##_value(ks_ctx *ctx, const char *name, type *out)                                   \
+    {                                                                                              \
+        int v = 0;                                                                                 \
+        const int rc = ks__enum_value(ctx, what, table, sizeof table / sizeof *table, name, &v);   \
+        if (rc == KS_OK) *out = (type)v;                                                           \
+        return rc;                                                                                 \
+    }
 
 /* Run BLAS with this many threads (a no-op when the BLAS is not OpenBLAS). Parallel regions of
  * the library call BLAS with 1 so that BLAS threads never stack on OpenMP threads. */

@@ -243,3 +243,30 @@ void ks__huge_pages(void *p, size_t bytes)
     (void)bytes;
 #endif
 }
+
+const char *ks__enum_name(const ks__enum_entry *t, size_t n, int value)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i].value == value) return t[i].name;
+    return NULL;
+}
+
+int ks__enum_value(ks_ctx *ctx, const char *what, const ks__enum_entry *t, size_t n,
+                   const char *name, int *out)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (!strcmp(t[i].name, name)) {
+            *out = t[i].value;
+            return KS_OK;
+        }
+    char list[512];
+    size_t used = 0;
+    list[0] = 0;
+    for (size_t i = 0; i < n && used < sizeof list; i++) {
+        const int w = snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", t[i].name);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+    return ks__fail(ctx, KS_EINVAL, "%s: '%s' is not one of %s", what, name ? name : "(null)",
+                    list);
+}

@@ -4,6 +4,12 @@
 
 #include "table_internal.h"
 
+static const ks__enum_entry col_type_names[] = {{"auto", KS_COL_AUTO},
+                                                {"int64", KS_COL_INT64},
+                                                {"float64", KS_COL_FLOAT64},
+                                                {"string", KS_COL_STRING}};
+KS__ENUM_FUNCS(ks_col_type, ks_col_type, "column type", col_type_names)
+
 int ks_table_new(ks_ctx *ctx, size_t nrow, ks_table **out)
 {
     *out = NULL;
@@ -15,25 +21,22 @@ int ks_table_new(ks_ctx *ctx, size_t nrow, ks_table **out)
     return KS_OK;
 }
 
-void ks__column_free(ks_ctx *ctx, ks_column *c)
+void ks__column_free(const ks_allocator *a, ks_column *c)
 {
-    ks__free(ctx, c->name);
-    if (!c->borrowed) ks__free(ctx, c->data);
-    ks__free(ctx, c->arena);
-    ks__free(ctx, c->offsets);
-    ks__free(ctx, c->valid);
+    ks__release(a, c->name);
+    if (!c->borrowed) ks__release(a, c->data);
+    ks__release(a, c->arena);
+    ks__release(a, c->offsets);
+    ks__release(a, c->valid);
     memset(c, 0, sizeof *c);
 }
 
 void ks_table_free(ks_table *t)
 {
     if (!t) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = t->alloc;
-    for (size_t j = 0; j < t->ncol; j++) ks__column_free(&tmp, &t->cols[j]);
-    ks__free(&tmp, t->cols);
-    ks__free(&tmp, t);
+    for (size_t j = 0; j < t->ncol; j++) ks__column_free(&t->alloc, &t->cols[j]);
+    ks__release(&t->alloc, t->cols);
+    ks__release(&t->alloc, t);
 }
 
 int ks__table_append_column(ks_ctx *ctx, ks_table *t, ks_column *c)
@@ -41,14 +44,14 @@ int ks__table_append_column(ks_ctx *ctx, ks_table *t, ks_column *c)
     for (size_t j = 0; j < t->ncol; j++)
         if (!strcmp(t->cols[j].name, c->name)) {
             int rc = ks__fail(ctx, KS_EINVAL, "table: a column is already called '%s'", c->name);
-            ks__column_free(ctx, c);
+            ks__column_free(&ctx->alloc, c);
             return rc;
         }
     if (t->ncol == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 8;
         ks_column *nc = ks__realloc(ctx, t->cols, cap * sizeof *nc);
         if (!nc) {
-            ks__column_free(ctx, c);
+            ks__column_free(&ctx->alloc, c);
             return KS_ENOMEM;
         }
         t->cols = nc;
@@ -69,7 +72,7 @@ static int add_numeric(ks_ctx *ctx, ks_table *t, const char *name, const void *v
         c.data = (void *)v;
     } else {
         if (!(c.data = ks__malloc_array(ctx, t->nrow ? t->nrow : 1, 8))) {
-            ks__column_free(ctx, &c);
+            ks__column_free(&ctx->alloc, &c);
             return KS_ENOMEM;
         }
         if (t->nrow) memcpy(c.data, v, t->nrow * 8);
@@ -107,7 +110,7 @@ int ks_table_add_string(ks_ctx *ctx, ks_table *t, const char *name, const char *
     c.offsets = ks__malloc_array(ctx, t->nrow + 1, sizeof *c.offsets);
     c.valid = ks__malloc(ctx, t->nrow + 1);
     if (!c.name || !c.arena || !c.offsets || !c.valid) {
-        ks__column_free(ctx, &c);
+        ks__column_free(&ctx->alloc, &c);
         return KS_ENOMEM;
     }
     size_t at = 0;

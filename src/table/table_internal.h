@@ -26,7 +26,7 @@ struct ks_table {
 /* Append a column that the table takes over (name and arrays allocated with ctx). On failure
  * the column's memory is freed. */
 int ks__table_append_column(ks_ctx *ctx, ks_table *t, ks_column *c);
-void ks__column_free(ks_ctx *ctx, ks_column *c);
+void ks__column_free(const ks_allocator *a, ks_column *c);
 
 /* s ends with suffix */
 static inline int ks__ends_with(const char *s, const char *suffix)

@@ -456,6 +456,19 @@ static void test_mpdta(ks_ctx *ctx)
     ks_table_free(t);
 }
 
+/* The names of an enumeration, both ways; a wrong name lists the right ones. */
+static void test_enum_names(ks_ctx *ctx)
+{
+    CHECK(!strcmp(ks_col_type_name(KS_COL_FLOAT64), "float64"));
+    CHECK(ks_col_type_name((ks_col_type)42) == NULL);
+    ks_col_type t = KS_COL_AUTO;
+    CHECK_OK(ctx, ks_col_type_value(ctx, "string", &t));
+    CHECK(t == KS_COL_STRING);
+    CHECK_FAILS(ctx, ks_col_type_value(ctx, "double", &t), KS_EINVAL,
+                "column type: 'double' is not one of 'auto', 'int64', 'float64', 'string'");
+    CHECK(t == KS_COL_STRING);
+}
+
 int main(void)
 {
     ks_ctx *ctx = NULL;
@@ -468,6 +481,7 @@ int main(void)
     test_record_cap(ctx);
     test_directory(ctx);
     test_hex(ctx);
+    test_enum_names(ctx);
     test_big_ids_with_na(ctx);
     test_header_only(ctx);
     test_gzip_roundtrip(ctx);
