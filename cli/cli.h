@@ -115,7 +115,7 @@ int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, doub
 char *cli_out_prefix(const char *cmd, const char *out, const char *const *ends);
 int cmd_munge_ldsc(int argc, char **argv); /* munge --mode ldsc */
 int cmd_ldsc(int argc, char **argv);
-int cmd_ldsc_bulik(int argc, char **argv); /* kestrel ldsc --h2 / --rg */
+int cmd_ldsc_h2rg(int argc, char **argv); /* kestrel ldsc --h2 / --rg */
 int cmd_describe(int argc, char **argv);
 
 /* The demo panel, embedded at build time from data/panel.csv. */

@@ -64,7 +64,7 @@ int cli_traits_get(const char *cmd, const char *opt, const char *files, const ch
 
 int cmd_munge(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) /* --mode ldsc: bulik ldsc's munge_sumstats.py (munge_bulik.c) */
+    for (int i = 1; i < argc; i++) /* --mode ldsc: bulik ldsc's munge_sumstats.py (munge_sumstats.c) */
         if ((!strcmp(argv[i], "--mode") && i + 1 < argc && !strcmp(argv[i + 1], "ldsc")) ||
             !strcmp(argv[i], "--mode=ldsc"))
             return cmd_munge_ldsc(argc, argv);
@@ -422,10 +422,10 @@ static int ldsc_select(const char *sel, ks_gsem_ldsc_options *o, int **chrs)
 
 int cmd_ldsc(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) /* bulik/ldsc's estimators (cli/ldsc_bulik.c) */
+    for (int i = 1; i < argc; i++) /* bulik/ldsc's estimators (cli/h2rg.c) */
         if (!strcmp(argv[i], "--h2") || !strcmp(argv[i], "--rg") || !strncmp(argv[i], "--h2=", 5) ||
             !strncmp(argv[i], "--rg=", 5))
-            return cmd_ldsc_bulik(argc, argv);
+            return cmd_ldsc_h2rg(argc, argv);
     const char *traits = NULL, *ld = NULL, *wld = NULL, *sepw = NULL, *sp = NULL, *pp = NULL,
                *tn = NULL, *chr = NULL, *sel = NULL, *nb = NULL, *cmax = NULL, *out = "ldsc",
                *threads = NULL;

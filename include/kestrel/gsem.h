@@ -284,7 +284,7 @@ KS_API void ks_gsem_sumstats_result_free(ks_ctx *ctx, ks_gsem_sumstats_result *r
  * max(0.001 max N, 80). rg: the first file against each other one: alleles matched and flipped as
  * upstream (MATCH_ALLELES / FLIP_ALLELES; strand-ambiguous pairs dropped), each h2 and the genetic
  * covariance regression (y = z1 z2, weights 1 / (a b + c^2)), rg = gcov / sqrt(h2_1 h2_2) with its
- * ratio-jackknife SE. Upstream's quirks are kept (each one is named in ldsc_bulik.c). */
+ * ratio-jackknife SE. Upstream's quirks are kept (each one is named in h2rg.c). */
 typedef struct {
     const char *ref_ld;     /* --ref-ld: file-set prefixes, comma-separated */
     const char *ref_ld_chr; /* --ref-ld-chr: the same split over chromosomes 1..22: '@' in the

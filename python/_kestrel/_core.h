@@ -1,6 +1,6 @@
 /* _core.h — what the files of the extension kestrel._core share. One file per module of the
  * library (_core_table.c, _core_regress.c, _core_did.c, _core_mars.c, _core_gsem.c,
- * _core_bulik.c), each with its table of methods; _core.c makes the module from them.
+ * _core_h2rg.c), each with its table of methods; _core.c makes the module from them.
  *
  * Every binding follows one pattern: parse the arguments, make a ctx (ks_py_ctx), collect the
  * library's log notes (ks_py_collect_log), release the GIL around the C call only
@@ -33,6 +33,6 @@ PyObject *ks_py_sizes(const size_t *v, npy_intp n);
 PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols); /* column-major in */
 
 extern PyMethodDef ks_py_table_methods[], ks_py_regress_methods[], ks_py_did_methods[],
-    ks_py_mars_methods[], ks_py_gsem_methods[], ks_py_bulik_methods[];
+    ks_py_mars_methods[], ks_py_gsem_methods[], ks_py_h2rg_methods[], ks_py_enum_methods[];
 
 #endif

@@ -22,7 +22,7 @@ import numpy as np
 from _kestrel import _core
 from _kestrel import validate
 from _kestrel.summary import Summary, SummaryMixin
-from _kestrel.gsem_bulik import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_bulik.py)
+from _kestrel.gsem_h2rg import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_h2rg.py)
 
 __all__ = ["munge", "ldsc", "LdscResult", "sumstats", "ldsc_h2", "ldsc_rg"]
 

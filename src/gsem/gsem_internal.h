@@ -199,10 +199,10 @@ uint64_t ks__gsem_file_bytes(const char *const *paths, size_t n);
  * below 1e-300 (so that 1e-400 keeps its meaning), else NAN. */
 int ks__gsem_parse_num(const char *s, double *v, double *logv);
 
-/* munge_bulik.c, bulik ldsc's munge_sumstats.py (mode KS_GSEM_MUNGE_LDSC): the options checked once,
+/* munge_sumstats.c, bulik ldsc's munge_sumstats.py (mode KS_GSEM_MUNGE_LDSC): the options checked once,
  * then one file munged into out_path (merge: the --merge-alleles list or NULL). */
-int ks__gsem_bulik_check(ks_ctx *ctx, const ks_gsem_munge_options *o);
-int ks__gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__gsem_snplist *merge,
+int ks__h2rg_check(ks_ctx *ctx, const ks_gsem_munge_options *o);
+int ks__h2rg_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__gsem_snplist *merge,
                    const ks_gsem_munge_options *o, ks_gsem_munge_report *rep, const ks__gsem_progress *pr);
 
 #endif

@@ -235,7 +235,7 @@ static int munge_task(ks_ctx *sub, size_t i, int tid, void *arg)
     ks__gsem_progress pr = j->pr;
     pr.me = i;
     if (j->o->mode == KS_GSEM_MUNGE_LDSC) /* munge_sumstats.py's rules; ref: its merge list */
-        return ks__gsem_bulik_one(sub, j->paths[i], j->out_paths[i], j->ref, j->o, &j->reports[i],
+        return ks__h2rg_one(sub, j->paths[i], j->out_paths[i], j->ref, j->o, &j->reports[i],
                               &pr);
     return munge_one(sub, j->paths[i], j->out_paths[i], j->ref, j->o, &j->reports[i], &pr);
 }
@@ -260,7 +260,7 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
         return ks__fail(ctx, KS_EINVAL, "munge: mode %d is neither GenomicSEM's nor ldsc's",
                        (int)o.mode);
     if (ldsc) {
-        if (ks__gsem_bulik_check(ctx, &o)) return ctx->errcode;
+        if (ks__h2rg_check(ctx, &o)) return ctx->errcode;
     } else if (!(o.info_filter >= 0.0) || !(o.maf_filter >= 0.0)) {
         return ks__fail(ctx, KS_EINVAL, "munge: info_filter (%g) and maf_filter (%g) must be >= 0",
                        o.info_filter, o.maf_filter);

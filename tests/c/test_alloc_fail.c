@@ -339,7 +339,7 @@ static int run_gsem(ks_ctx *ctx, double *sig)
 
 /* bulik ldsc: h2 with one annotation (two-step) and two (old weights), rg with the two-step
  * estimator and with two annotations (IRWLS, condition number), the jackknives. */
-static int run_bulik(ks_ctx *ctx, double *sig)
+static int run_h2rg(ks_ctx *ctx, double *sig)
 {
     char p[3][4200], one[4200], two[4200];
     const char *pp[3] = {p[0], p[1], p[2]};
@@ -417,7 +417,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_did(ctx, sig);
     if (!rc) rc = run_mars(ctx, sig);
     if (!rc) rc = run_gsem(ctx, sig);
-    if (!rc) rc = run_bulik(ctx, sig);
+    if (!rc) rc = run_h2rg(ctx, sig);
     return rc;
 }
 

@@ -3,7 +3,7 @@
  * ldsc's sumstats reader and GenomicSEM sumstats' (against a fixed reference). The first byte
  * picks which (its low 7 bits modulo 5; the high bit a variant); the rest is the file. */
 #include "fuzz_util.h"
-#include "gsem/bulik_internal.h"
+#include "gsem/h2rg_internal.h"
 
 static const char SNPLIST[] = "SNP\tA1\tA2\nrs1\tC\tG\nrs2\tT\tC\nrs3\tA\tG\nrs4\tA\tC\n"
                               "rs5\tG\tT\nrs6\tC\tT\nrs7\tA\tT\nrs8\tG\tA\n";

@@ -3,7 +3,7 @@
  * run on what was read), and bulik ldsc's PREFIX.l2.ldscore and PREFIX.l2.M_5_50. The first byte
  * picks which (modulo 4); the rest is the file. */
 #include "fuzz_util.h"
-#include "gsem/bulik_internal.h"
+#include "gsem/h2rg_internal.h"
 
 /* 24 SNPs with LD scores, M, and a trait with their Z and N. */
 static void fixed(char *ld, char *trait, size_t n)

@@ -1,4 +1,4 @@
-"""Reference values of bulik/ldsc's --h2 and --rg for tests/python/test_gsem_bulik_ldsc.py.
+"""Reference values of bulik/ldsc's --h2 and --rg for tests/python/test_gsem_h2rg.py.
 
 Run with the ldscore package of bulik/ldsc (commit aa33296) ported to Python 3 (see
 tests/data/PROVENANCE.md: the port is mechanical and is not part of this repository):

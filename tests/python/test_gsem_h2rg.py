@@ -49,7 +49,7 @@ def close(a, b, rtol=RTOL, atol=0.0):
 # ---- jackknife unit cases (upstream test/test_jackknife.py; notes sec. 2.3) --------------------
 
 def jk(kind, *a, **kw):
-    return _core.bulik_jackknife(kind, *a, **kw)
+    return _core.jackknife(kind, *a, **kw)
 
 
 def test_separators_even_and_numpy_linspace():

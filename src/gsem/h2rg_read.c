@@ -1,4 +1,4 @@
-/* ldscore_bulik.c — the files bulik/ldsc's --h2 and --rg read, read as its parse.py and
+/* h2rg_read.c — the files bulik/ldsc's --h2 and --rg read, read as its parse.py and
  * sumstats.py read them (notes sec. 2.2):
  *  - LD scores PREFIX.l2.ldscore[.gz], whitespace-delimited with a header: CHR, SNP, BP, then every
  *    other column an LD score (MAF and CM dropped when both are there, as upstream's backwards
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bulik_internal.h"
+#include "h2rg_internal.h"
 
 #define N_CHR 22
 

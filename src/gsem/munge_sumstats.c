@@ -1,4 +1,4 @@
-/* munge_bulik.c — bulik ldsc's munge_sumstats.py (mode KS_GSEM_MUNGE_LDSC; notes sec. 2.1), written
+/* munge_sumstats.c — bulik ldsc's munge_sumstats.py (mode KS_GSEM_MUNGE_LDSC; notes sec. 2.1), written
  * from its documented and observed behaviour (the upstream script itself, run on the fixtures
  * in tests/data/gsem/ldsc_munge, gave their reference outputs).
  *
@@ -163,7 +163,7 @@ static int column_role(const char *spec, const char **name)
     return -1;
 }
 
-int ks__gsem_bulik_check(ks_ctx *ctx, const ks_gsem_munge_options *o)
+int ks__h2rg_check(ks_ctx *ctx, const ks_gsem_munge_options *o)
 {
     const ks_gsem_munge_ldsc_options d = KS_GSEM_MUNGE_LDSC_OPTIONS_INIT, *l = o->ldsc ? o->ldsc : &d;
     if (isnan(o->N) || isnan(o->info_filter) || isnan(o->maf_filter) || isnan(l->N_cas) ||
@@ -873,7 +873,7 @@ static int write_rows(ks_ctx *ctx, const char *out_path, const rowstore *s, cons
     return ks_text_commit(w);
 }
 
-int ks__gsem_bulik_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__gsem_snplist *merge,
+int ks__h2rg_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__gsem_snplist *merge,
                    const ks_gsem_munge_options *o, ks_gsem_munge_report *rep, const ks__gsem_progress *pr)
 {
     const ks_gsem_munge_ldsc_options d = KS_GSEM_MUNGE_LDSC_OPTIONS_INIT, *l = o->ldsc ? o->ldsc : &d;

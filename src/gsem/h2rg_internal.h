@@ -1,8 +1,8 @@
-/* bulik_internal.h — what ldscore_bulik.c (the readers) hands ldsc_bulik.c (the estimators):
+/* h2rg_internal.h — what h2rg_read.c (the readers) hands h2rg.c (the estimators):
  * bulik/ldsc's LD score sets, M values and summary statistics, read as its parse.py and
  * sumstats.py read them. */
-#ifndef KS_BULIK_INTERNAL_H
-#define KS_BULIK_INTERNAL_H
+#ifndef KS_H2RG_INTERNAL_H
+#define KS_H2RG_INTERNAL_H
 
 #include "gsem_internal.h"
 

@@ -1,4 +1,4 @@
-/* ldsc_bulik.c — `kestrel ldsc --h2 FILE` and `kestrel ldsc --rg A,B,...`: bulik/ldsc's own
+/* h2rg.c — `kestrel ldsc --h2 FILE` and `kestrel ldsc --rg A,B,...`: bulik/ldsc's own
  * estimators (ks_gsem_h2 / ks_gsem_rg) with ldsc.py's options, its log (PREFIX.log, also on
  * stdout) and a TSV of the results (PREFIX.h2.tsv / PREFIX.rg.tsv). */
 #include <math.h>
@@ -512,7 +512,7 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_gsem_h2rg_
     return rc;
 }
 
-int cmd_ldsc_bulik(int argc, char **argv)
+int cmd_ldsc_h2rg(int argc, char **argv)
 {
     const char *h2 = NULL, *rg = NULL, *ref = NULL, *refc = NULL, *wld = NULL, *wldc = NULL,
                *out = "ldsc", *M = NULL, *notm = NULL, *nb = NULL, *ts = NULL, *cmax = NULL,

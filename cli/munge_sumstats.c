@@ -1,4 +1,4 @@
-/* munge_bulik.c — `kestrel munge --mode ldsc`: bulik ldsc's munge_sumstats.py from the shell,
+/* munge_sumstats.c — `kestrel munge --mode ldsc`: bulik ldsc's munge_sumstats.py from the shell,
  * with its flags, its output (PREFIX.sumstats.gz) and a log like its own (PREFIX.log). */
 #include <math.h>
 #include <stdlib.h>

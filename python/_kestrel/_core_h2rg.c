@@ -1,4 +1,4 @@
-/* _core_bulik.c — bulik/ldsc's h2, rg and jackknives in kestrel._core: arguments shaped into
+/* _core_h2rg.c — bulik/ldsc's h2, rg and jackknives in kestrel._core: arguments shaped into
  * ks_gsem_h2rg_options, results returned as dicts of floats and NumPy arrays; no statistics here. */
 #define PY_SSIZE_T_CLEAN
 #define NO_IMPORT_ARRAY
@@ -122,7 +122,7 @@ static int opts_parse(PyObject *kw, Py_ssize_t k, opts_t *t)
     return 0;
 }
 
-PyObject *ks_py_bulik_h2(PyObject *self, PyObject *args, PyObject *kw)
+PyObject *ks_py_h2rg_h2(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     const char *path;
@@ -172,7 +172,7 @@ static PyObject *pair_dict(const ks_gsem_rg_pair *p)
         p->out_of_bounds ? Py_True : Py_False, "liab1", p->liab1, "liab2", p->liab2);
 }
 
-PyObject *ks_py_bulik_rg(PyObject *self, PyObject *args, PyObject *kw)
+PyObject *ks_py_h2rg_rg(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     PyObject *files;
@@ -246,10 +246,10 @@ static double *colmajor(PyObject *o, npy_intp *rows, npy_intp *cols, const char 
     return v;
 }
 
-/* bulik_jackknife(kind, a, b=None, c=None, n_blocks=0, separators=None):
+/* jackknife(kind, a, b=None, c=None, n_blocks=0, separators=None):
  *   "lstsq": a = X (n x p), b = y (n); "ratio": a = est (p), b = numer, c = denom (n_blocks x p);
  *   "pseudo": a = pseudovalues (n_blocks x p). */
-PyObject *ks_py_bulik_jackknife(PyObject *self, PyObject *args, PyObject *kw)
+PyObject *ks_py_h2rg_jackknife(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     static char *kwlist[] = {"kind", "a", "b", "c", "n_blocks", "separators", NULL};
@@ -328,13 +328,13 @@ done:
     return res;
 }
 
-PyMethodDef ks_py_bulik_methods[] = {
-    {"bulik_h2", (PyCFunction)(void (*)(void))ks_py_bulik_h2, METH_VARARGS | METH_KEYWORDS,
-     "bulik_h2(sumstats, ref_ld=..., w_ld=..., ...) -> dict"},
-    {"bulik_rg", (PyCFunction)(void (*)(void))ks_py_bulik_rg, METH_VARARGS | METH_KEYWORDS,
-     "bulik_rg(sumstats_list, ref_ld=..., w_ld=..., ...) -> dict"},
-    {"bulik_jackknife", (PyCFunction)(void (*)(void))ks_py_bulik_jackknife,
-     METH_VARARGS | METH_KEYWORDS, "bulik_jackknife(kind, a, b=None, c=None, n_blocks=0, "
+PyMethodDef ks_py_h2rg_methods[] = {
+    {"ldsc_h2", (PyCFunction)(void (*)(void))ks_py_h2rg_h2, METH_VARARGS | METH_KEYWORDS,
+     "ldsc_h2(sumstats, ref_ld=..., w_ld=..., ...) -> dict"},
+    {"ldsc_rg", (PyCFunction)(void (*)(void))ks_py_h2rg_rg, METH_VARARGS | METH_KEYWORDS,
+     "ldsc_rg(sumstats_list, ref_ld=..., w_ld=..., ...) -> dict"},
+    {"jackknife", (PyCFunction)(void (*)(void))ks_py_h2rg_jackknife,
+     METH_VARARGS | METH_KEYWORDS, "jackknife(kind, a, b=None, c=None, n_blocks=0, "
      "separators=None) -> dict"},
     {NULL, NULL, 0, NULL},
 };

@@ -218,7 +218,7 @@ def ldsc_h2(sumstats, ref_ld=None, ref_ld_chr=None, w_ld=None, w_ld_chr=None, M=
                           for x in (ref_ld, ref_ld_chr))
     o = _opts(1, ref_ld, ref_ld_chr, w_ld, w_ld_chr, M, not_M_5_50, n_blocks, two_step, chisq_max,
               no_intercept, intercept_h2, None, samp_prev, pop_prev, 0)
-    return H2Result(_core.bulik_h2(os.fspath(sumstats), **o))
+    return H2Result(_core.ldsc_h2(os.fspath(sumstats), **o))
 
 
 def ldsc_rg(sumstats, ref_ld=None, ref_ld_chr=None, w_ld=None, w_ld_chr=None, M=None,
@@ -247,5 +247,5 @@ def ldsc_rg(sumstats, ref_ld=None, ref_ld_chr=None, w_ld=None, w_ld_chr=None, M=
     o = _opts(len(files), ref_ld, ref_ld_chr, w_ld, w_ld_chr, M, not_M_5_50, n_blocks, two_step,
               chisq_max, no_intercept, intercept_h2, intercept_gencov, samp_prev, pop_prev, threads,
               no_check_alleles=bool(no_check_alleles), invert_anyway=bool(invert_anyway))
-    d = _core.bulik_rg(files, **o)
+    d = _core.ldsc_rg(files, **o)
     return RgResult(files, d, samp_prev is not None)

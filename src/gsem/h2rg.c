@@ -1,4 +1,4 @@
-/* ldsc_bulik.c — bulik/ldsc's h2 and rg estimators (ldsc.py --h2 / --rg; Bulik-Sullivan et al.
+/* h2rg.c — bulik/ldsc's h2 and rg estimators (ldsc.py --h2 / --rg; Bulik-Sullivan et al.
  * 2015, Nat Genet 47:291 and 47:1236), written from the arithmetic of its regressions.py,
  * irwls.py and jackknife.py (notes/genomicsem.md sec. 2.2) in the same order of operations:
  *
@@ -33,7 +33,7 @@
 #include <omp.h>
 #endif
 
-#include "bulik_internal.h"
+#include "h2rg_internal.h"
 #include "kestrel/linalg.h"
 #include "linalg/lapack.h"
 
