@@ -77,16 +77,27 @@ def test_readme_block(lang, code, scratch):
 
 
 def test_c_example(tmp_path):
-    lib = ROOT / "build" / "libkestrel.a"
-    assert lib.exists(), "build/libkestrel.a not built (run make build)"
+    """The README's C example, built as it says (pkg-config) against the library as `make install`
+    installs it (here into a scratch DESTDIR), gives Python's numbers."""
+    assert (ROOT / "build" / "libkestrel.so").exists(), "build/ not built (run make build)"
+    dest = tmp_path / "dest"
+    subprocess.run([sys.executable, "-m", "mesonbuild.mesonmain", "install", "-C", str(ROOT / "build"),
+                    "--destdir", str(dest), "--quiet", "--no-rebuild"], check=True, capture_output=True)
+    pc = next(dest.rglob("kestrel.pc"))
+    text = pc.read_text()
+    prefix = re.search(r"^prefix=(.*)$", text, re.M).group(1)
+    pc.write_text(text.replace(f"prefix={prefix}", f"prefix={dest}{prefix}", 1))
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "kestrel"], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PKG_CONFIG_PATH": str(pc.parent)}).stdout.split()
     code = re.search(r"```c\n(/\* example\.c.*?)```", README, re.S).group(1)
+    assert "pkg-config --cflags --libs kestrel" in code
     src = tmp_path / "example.c"
     src.write_text(code)
     exe = tmp_path / "example"
-    subprocess.run(["cc", str(src), "-I", str(ROOT / "include"), str(lib), "-lopenblas", "-lz", "-lisal",
-                    "-lm", "-fopenmp", "-o", str(exe)], check=True)
-    out = subprocess.run([str(exe), str(ROOT / "data" / "panel.csv")], capture_output=True,
-                         text=True, check=True).stdout.split("\n")
+    subprocess.run(["cc", str(src), *flags, "-o", str(exe)], check=True)
+    libdir = next(p for p in flags if p.startswith("-L"))[2:]
+    out = subprocess.run([str(exe), str(ROOT / "data" / "panel.csv")], capture_output=True, text=True,
+                         check=True, env={**os.environ, "LD_LIBRARY_PATH": libdir}).stdout.split("\n")
     fit = kestrel.feols("log_wage ~ hours + union | worker + year", pd.read_csv(ROOT / "data" / "panel.csv"),
                         vcov={"CRV1": "worker"})
     for line in filter(None, out):
