@@ -76,6 +76,9 @@ typedef struct {
 } ks_allocator;
 
 typedef enum { KS_LOG_DEBUG = 0, KS_LOG_INFO = 1, KS_LOG_WARN = 2 } ks_log_level;
+/* "debug", "info", "warn" (the enumeration functions above). */
+KS_API const char *ks_log_level_name(ks_log_level value);
+KS_API int ks_log_level_value(ks_ctx *ctx, const char *name, ks_log_level *out) KS_RESULT_USED;
 /* A log line (no trailing newline). Notes such as "dropped 3 singleton observations" and
  * "x2 dropped: collinear" arrive here as KS_LOG_INFO / KS_LOG_WARN. */
 typedef void (*ks_log_fn)(void *ud, ks_log_level level, const char *msg);

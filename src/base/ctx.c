@@ -244,6 +244,10 @@ void ks__huge_pages(void *p, size_t bytes)
 #endif
 }
 
+static const ks__enum_entry log_level_names[] = {
+    {"debug", KS_LOG_DEBUG}, {"info", KS_LOG_INFO}, {"warn", KS_LOG_WARN}};
+KS__ENUM_FUNCS(ks_log_level, ks_log_level, "log level", log_level_names)
+
 const char *ks__enum_name(const ks__enum_entry *t, size_t n, int value)
 {
     for (size_t i = 0; i < n; i++)
