@@ -48,10 +48,6 @@ def check_count(name, value, minimum=0):
     validate.integer(name, value, minimum=minimum)
 
 
-def check_seed(seed):
-    validate.integer("seed", seed, minimum=0, maximum=2**64 - 1, none=True)
-
-
 def check_choice(name, value, allowed):
     validate.choice(name, value, allowed)
 

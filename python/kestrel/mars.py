@@ -620,6 +620,7 @@ class EarthClassifier(Results, ClassifierMixin, BaseEstimator):
     def plot(self, X, ax=None, terms=None):
         """Each selected term's contribution against its first predictor (Earth.plot)."""
         self._check_fitted()
+        X = _validate(self, X, reset=False, allow_nan=self.allow_missing)
         return self.earth_.plot(X, ax=ax, terms=terms)
 
     def __sklearn_tags__(self):
