@@ -6,11 +6,11 @@ confidence-interval quantiles are computed in C.
 from __future__ import annotations
 
 import re
-import warnings
 
 import numpy as np
 
 from . import _core, validate
+from .notes import messages, warn_notes
 from .results import Results
 from .summary import STARS_LEGEND, Summary, stars
 
@@ -105,7 +105,7 @@ class Feols(Results):
         self.vcov_type = res["vcov_label"]
         self.n_singletons = res["n_singletons"]
         self.n_na = res["n_na"]
-        self.notes = [msg for _, msg in res["notes"]]
+        self.notes = messages(res["notes"])
         self.collinear = [n for n, c in zip(self._names, res["collinear"]) if c]
         self._vcov = res["vcov"]
 
@@ -257,14 +257,14 @@ def feols(fml, data, vcov=None, weights=None, *, fixef_tol=1e-13, fixef_maxiter=
     -------
     Feols
         Coefficients, standard errors, tests, fit statistics and the summary table.
-        Clustering on a single cluster gives NaN standard errors with a RuntimeWarning.
+        Clustering on a single cluster gives NaN standard errors with a RuntimeWarning, as
+        does stopping the fixed-effect projections at ``fixef_maxiter``.
     """
     fit = _feols(fml, data, vcov, weights, fixef_tol=fixef_tol, fixef_maxiter=fixef_maxiter,
                  drop_singletons=drop_singletons, ssc=ssc, collin_tol=collin_tol,
                  threads=threads)
-    if fit.vcov_type.startswith("CRV1") and 0 < min(fit._clusters()) < 2:
-        warnings.warn(next(m for m in fit.notes if m.startswith("CRV1:")), RuntimeWarning,
-                      stacklevel=2)
+    # a dropped collinear term is reported in .collinear, not warned (fixest's convention)
+    warn_notes(fit._res["notes"], RuntimeWarning, skip=lambda m: "because of collinearity" in m)
     return fit
 
 

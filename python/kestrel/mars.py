@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from _kestrel import _core, validate
+from _kestrel.notes import warn_notes
 from _kestrel.results import Results
 from _kestrel.summary import Summary
 
@@ -280,6 +281,7 @@ class Earth(Results, RegressorMixin, TransformerMixin, BaseEstimator):
             keep = w > 0
             X, Y, w = X[keep], Y[keep], w[keep]
         self._model, res = _core.mars_fit(X, Y, w, **opts)
+        warn_notes(res["notes"])  # IRLS short of convergence, exhaustive pruning replaced
         self.seed_ = opts["seed"]
         self._set_results(res)
         return self

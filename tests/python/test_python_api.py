@@ -21,7 +21,7 @@ import kestrel.did as kd
 from kestrel import gsem
 from kestrel.mars import Earth, EarthClassifier
 
-from conftest import DATA, SAMPLE
+from conftest import DATA, ROOT, SAMPLE
 
 # -- package shape ----------------------------------------------------------------------------
 
@@ -295,6 +295,56 @@ def test_mars_random_state_is_scikit_learns():
     c = fit(a.seed_)
     assert c.seed_ == a.seed_ and np.array_equal(c.cv_rsq_, a.cv_rsq_)
     assert fit(3).seed_ == 3 and Earth.from_json(c.to_json()).seed_ == c.seed_
+
+
+# -- the C side: log notes, string lists, the GIL ------------------------------------------------
+
+
+def test_log_notes_become_warnings_at_the_callers_line():
+    """A note the C core logs at warning level reaches Python as a warning pointed at the line
+    that called kestrel (notes.py), in regress and mars as in did."""
+    panel = pd.read_csv(SAMPLE / "panel.csv")
+    with pytest.warns(RuntimeWarning, match="projections stopped at 1 iterations") as rec:
+        fit = kestrel.feols("log_wage ~ hours | worker + year", panel, fixef_maxiter=1)
+    assert rec[0].filename == __file__ and any("projections stopped" in m for m in fit.notes)
+    ozone = pd.read_csv(SAMPLE / "ozone1.csv")
+    X, Y = ozone.drop(columns="O3"), np.column_stack([ozone["O3"], ozone["O3"] ** 2])
+    with pytest.warns(UserWarning, match="exhaustive needs one response") as rec:
+        Earth(pmethod="exhaustive", max_terms=5).fit(X, Y)
+    assert rec[0].filename == __file__
+
+
+def test_string_lists_name_the_argument():
+    """One ks_py_str_list for every binding that takes a list of names."""
+    with pytest.raises(TypeError, match=r"paths: expected a sequence of str, not one with int"):
+        kestrel._core.gsem_munge([1], ["out"], "ref")
+    with pytest.raises(TypeError, match=r"covariates: expected a sequence of str, not int"):
+        kestrel._core.sunab({"y": np.zeros(2)}, "y", "u", "t", "g", covariates=3)
+
+
+def test_the_gil_is_released_around_the_c_call_alone():
+    """Every binding releases the GIL with the macro pair, each alone on its line, the call
+    between them indented (as .clang-format's MacroBlockBegin / MacroBlockEnd keep it)."""
+    bindings = sorted((ROOT / "python" / "_kestrel").glob("_core*.c"))
+    assert len(bindings) >= 8
+    for path in bindings:
+        lines = path.read_text().splitlines()
+        opened = None
+        for i, line in enumerate(lines):
+            if "ALLOW_THREADS" not in line:
+                continue
+            word = line.strip()
+            assert word in ("Py_BEGIN_ALLOW_THREADS", "Py_END_ALLOW_THREADS"), (path, i + 1)
+            indent = len(line) - len(line.lstrip())
+            if word == "Py_BEGIN_ALLOW_THREADS":
+                assert opened is None, (path, i + 1)
+                opened = indent
+                nxt = lines[i + 1]
+                assert len(nxt) - len(nxt.lstrip()) == indent + 4, (path, i + 2)
+            else:
+                assert opened == indent, (path, i + 1)
+                opened = None
+        assert opened is None, path
 
 
 def test_feols_summary_is_the_commands_table(kestrel_bin):
