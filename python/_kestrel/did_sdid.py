@@ -109,7 +109,8 @@ class SyntheticDiD(Estimator):
     """diff-diff's ``SyntheticDiD`` computed as R synthdid: ``zeta_omega`` / ``zeta_lambda``
     (None: synthdid's automatic regularisation), ``variance_method`` 'placebo' (default) /
     'bootstrap' / 'jackknife' / 'none', ``n_bootstrap`` replications (default 200), ``seed``
-    (None: a fresh one, recorded on the result as ``seed``), ``alpha`` (1 - the level of the normal interval, 0.05), ``threads`` (C threads
+    (None: a fresh one, recorded on the result as ``seed``), ``alpha`` (1 - the level of the
+    normal interval, 0.05), ``threads`` (C threads
     for the replications; None or 0: every core, fewer for small work; the numbers are the same for any count)."""
 
     _params = ("zeta_omega", "zeta_lambda", "alpha", "variance_method", "n_bootstrap",
