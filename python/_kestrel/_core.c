@@ -40,6 +40,51 @@ PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols)
     return a;
 }
 
+/* Sizes as an int64 array. */
+PyObject *ks_py_sizes(const size_t *v, npy_intp n)
+{
+    PyObject *a = PyArray_SimpleNew(1, &n, NPY_INT64);
+    if (a)
+        for (npy_intp i = 0; i < n; i++)
+            ((int64_t *)PyArray_DATA((PyArrayObject *)a))[i] = (int64_t)v[i];
+    return a;
+}
+
+const char **ks_py_str_list(PyObject *seq, const char *what, PyObject **keep, Py_ssize_t *n)
+{
+    *keep = PySequence_Fast(seq, "");
+    if (!*keep) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError))
+            PyErr_Format(PyExc_TypeError, "%s: expected a sequence of str, not %s", what,
+                         Py_TYPE(seq)->tp_name);
+        return NULL;
+    }
+    const Py_ssize_t len = PySequence_Fast_GET_SIZE(*keep);
+    if (n) *n = len;
+    const char **v = PyMem_Calloc((size_t)len + 1, sizeof *v);
+    if (!v) {
+        Py_CLEAR(*keep);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    Py_ssize_t i = 0;
+    for (; i < len; i++) {
+        PyObject *s = PySequence_Fast_GET_ITEM(*keep, i);
+        if (!PyUnicode_Check(s)) {
+            PyErr_Format(PyExc_TypeError, "%s: expected a sequence of str, not one with %s", what,
+                         Py_TYPE(s)->tp_name);
+            break;
+        }
+        if (!(v[i] = PyUnicode_AsUTF8(s))) break;
+    }
+    if (i < len) {
+        PyMem_Free(v);
+        Py_CLEAR(*keep);
+        return NULL;
+    }
+    return v;
+}
+
 /* A context with threads threads (0: all cores), or -1 with the Python error set (*ctx is NULL
  * or to be freed). */
 int ks_py_ctx(ks_ctx **ctx, int threads)
@@ -120,6 +165,7 @@ PyMODINIT_FUNC PyInit__core(void)
         }
     KestrelError = PyErr_NewException("kestrel.KestrelError", PyExc_ValueError, NULL);
     if (!KestrelError || PyModule_AddObject(m, "KestrelError", KestrelError) ||
+        PyModule_AddIntConstant(m, "LOG_WARN", KS_LOG_WARN) || /* notes.py: which to warn */
         PyModule_AddStringConstant(m, "__version__", ks_version()) ||
         PyModule_AddStringConstant(m, "build_info", ks_build_info())) {
         Py_DECREF(m);

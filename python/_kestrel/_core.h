@@ -22,15 +22,23 @@ PyObject *ks_py_raise(ks_ctx *ctx, int rc);
 /* A context with `threads` threads (0: all cores), or -1 with the Python error set (*ctx is NULL
  * or to be freed). */
 int ks_py_ctx(ks_ctx **ctx, int threads);
-/* A ks_log_fn appending (level, message) to the Python list `ud` (takes the GIL itself). */
+/* A ks_log_fn appending (level, message) to the Python list `ud` (takes the GIL itself); the
+ * binding returns the list as "notes" (python/_kestrel/notes.py passes warnings on). */
 void ks_py_collect_log(void *ud, ks_log_level level, const char *msg);
 
 /* A Python dict of columns to a table; arrays the table borrows are appended to `keep`. */
 ks_table *ks_py_table_from_dict(ks_ctx *ctx, PyObject *cols, PyObject *keep);
 
-/* Copies of C arrays as NumPy arrays (new references, NULL with the error set). */
+/* Copies of C arrays as NumPy arrays (new references, NULL with the error set): sizes as int64;
+ * doubles as a vector (cols 0) or a column-major rows x cols block (v NULL: NaN) as a C-ordered
+ * matrix. */
 PyObject *ks_py_sizes(const size_t *v, npy_intp n);
-PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols); /* column-major in */
+PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols);
+
+/* A Python sequence of str as a NULL-terminated array of C strings (free it with PyMem_Free),
+ * borrowed from *keep (a new reference: release it after the C call); *n gets the length when n
+ * is not NULL. NULL with the error set (a TypeError naming the argument `what`). */
+const char **ks_py_str_list(PyObject *seq, const char *what, PyObject **keep, Py_ssize_t *n);
 
 extern PyMethodDef ks_py_table_methods[], ks_py_regress_methods[], ks_py_did_methods[],
     ks_py_mars_methods[], ks_py_gsem_methods[], ks_py_h2rg_methods[], ks_py_enum_methods[];

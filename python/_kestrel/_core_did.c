@@ -10,35 +10,6 @@ static void did_cs_capsule_free(PyObject *cap)
     ks_did_cs_free(PyCapsule_GetPointer(cap, "kestrel.did_cs"));
 }
 
-/* A NULL-terminated list of C strings borrowed from a Python sequence of str (kept alive by
- * the sequence). */
-static const char **str_list(PyObject *seq)
-{
-    if (seq == Py_None) return NULL;
-    Py_ssize_t n = PySequence_Size(seq);
-    if (n < 0) return NULL;
-    const char **v = PyMem_Calloc((size_t)n + 1, sizeof *v);
-    if (!v) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *it = PySequence_GetItem(seq, i);
-        if (!it) break;
-        v[i] = PyUnicode_Check(it) ? PyUnicode_AsUTF8(it) : NULL;
-        Py_DECREF(it); /* the string lives in the (immutable) sequence */
-        if (!v[i]) {
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "covariates must be strings");
-            break;
-        }
-    }
-    if (PyErr_Occurred()) {
-        PyMem_Free(v);
-        return NULL;
-    }
-    return v;
-}
-
 static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
@@ -64,12 +35,14 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
     o.seed = (uint64_t)seed;
     o.weights = weights;
     o.cluster = cluster;
+    PyObject *kcov = NULL;
     const char **cov = NULL;
-    if (covs != Py_None && !(cov = str_list(covs))) return NULL;
+    if (covs != Py_None && !(cov = ks_py_str_list(covs, "covariates", &kcov, NULL))) return NULL;
     o.covariates = cov;
     ks_ctx *ctx;
     if (ks_ctx_new(&ctx) != KS_OK) {
         PyMem_Free(cov);
+        Py_XDECREF(kcov);
         return PyErr_NoMemory();
     }
     PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
@@ -83,9 +56,10 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
     ks_ctx_set_log(ctx, ks_py_collect_log, notes);
     if (!(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_did_cs_fit(ctx, t, y, tn, id, g, &o, &fit);
-    Py_END_ALLOW_THREADS if (rc)
-    {
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_did_cs_fit(ctx, t, y, tn, id, g, &o, &fit);
+    Py_END_ALLOW_THREADS
+    if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
@@ -131,6 +105,7 @@ done:
     ks_table_free(t);
     ks_ctx_free(ctx);
     PyMem_Free(cov);
+    Py_XDECREF(kcov);
     Py_XDECREF(keep);
     Py_XDECREF(notes);
     return out;
@@ -165,8 +140,12 @@ static PyObject *py_did_cs_pretest(PyObject *self, PyObject *args)
     if (notes) {
         ks_ctx_set_log(ctx, ks_py_collect_log, notes);
         ks_did_pretest w;
-        if (ks_did_cs_pretest(ctx, fit, &w) != KS_OK)
-            ks_py_raise(ctx, KS_ENOMEM);
+        int rc;
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_did_cs_pretest(ctx, fit, &w);
+        Py_END_ALLOW_THREADS
+        if (rc)
+            ks_py_raise(ctx, rc);
         else
             out = Py_BuildValue("{s:d,s:n,s:d,s:O}", "stat", w.stat, "df", (Py_ssize_t)w.df,
                                 "pvalue", w.pvalue, "notes", notes);
@@ -200,9 +179,10 @@ static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *k
     }
     ks_ctx_set_log(ctx, ks_py_collect_log, notes);
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_did_cs_aggregate(ctx, fit, &o, &agg);
-    Py_END_ALLOW_THREADS if (rc)
-    {
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_did_cs_aggregate(ctx, fit, &o, &agg);
+    Py_END_ALLOW_THREADS
+    if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
@@ -237,11 +217,12 @@ static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
     if (keep && (t = ks_py_table_from_dict(ctx, cols, keep))) {
         ks_did_basic r;
         int rc;
-        Py_BEGIN_ALLOW_THREADS rc =
-            ks_did_basic_fit(ctx, t, y, d, p, cluster, (ks_vcov_kind)vcov, &r);
-        Py_END_ALLOW_THREADS if (rc) ks_py_raise(ctx, rc);
-        else
-        {
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_did_basic_fit(ctx, t, y, d, p, cluster, (ks_vcov_kind)vcov, &r);
+        Py_END_ALLOW_THREADS
+        if (rc)
+            ks_py_raise(ctx, rc);
+        else {
             npy_intp four = 4, dims[2] = {4, 4};
             PyObject *V = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
             if (V) memcpy(PyArray_DATA((PyArrayObject *)V), r.vcov, sizeof r.vcov);
@@ -300,14 +281,18 @@ static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
     if ((t = ks_py_table_from_dict(ctx, cols, keep))) {
         ks_did_wild r;
         int rc;
-        Py_BEGIN_ALLOW_THREADS rc = ks_did_wild_fit(ctx, t, formula, term, &o, &r);
-        Py_END_ALLOW_THREADS if (rc) ks_py_raise(ctx, rc);
-        else out = Py_BuildValue(
-            "{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef, "se", r.se,
-            "t_stat", r.t_stat, "p_value", r.p_value, "ci_lower", r.ci_lower, "ci_upper",
-            r.ci_upper, "nobs", (Py_ssize_t)r.nobs, "n_clusters", (Py_ssize_t)r.n_clusters,
-            "n_bootstrap", (Py_ssize_t)r.n_bootstrap, "n_valid", (Py_ssize_t)r.n_valid,
-            "enumerated", r.enumerated ? Py_True : Py_False, "notes", notes);
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_did_wild_fit(ctx, t, formula, term, &o, &r);
+        Py_END_ALLOW_THREADS
+        if (rc)
+            ks_py_raise(ctx, rc);
+        else
+            out = Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef,
+                                "se", r.se, "t_stat", r.t_stat, "p_value", r.p_value, "ci_lower",
+                                r.ci_lower, "ci_upper", r.ci_upper, "nobs", (Py_ssize_t)r.nobs,
+                                "n_clusters", (Py_ssize_t)r.n_clusters, "n_bootstrap",
+                                (Py_ssize_t)r.n_bootstrap, "n_valid", (Py_ssize_t)r.n_valid,
+                                "enumerated", r.enumerated ? Py_True : Py_False, "notes", notes);
     }
 done:
     ks_table_free(t);
@@ -357,11 +342,11 @@ static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
     int rc;
     double *e = PyArray_DATA((PyArrayObject *)eff);
     size_t *r = PyArray_DATA((PyArrayObject *)rows);
-    Py_BEGIN_ALLOW_THREADS rc =
-        perm ? ks_did_permutation(ctx, t, y, d, p, u, nperm, (uint64_t)seed, e, &in)
-             : ks_did_leave_one_out(ctx, t, y, d, p, u, e, r, &nout, &in);
-    Py_END_ALLOW_THREADS if (rc)
-    {
+    Py_BEGIN_ALLOW_THREADS
+        rc = perm ? ks_did_permutation(ctx, t, y, d, p, u, nperm, (uint64_t)seed, e, &in)
+                  : ks_did_leave_one_out(ctx, t, y, d, p, u, e, r, &nout, &in);
+    Py_END_ALLOW_THREADS
+    if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
@@ -400,13 +385,17 @@ static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
     if (keep && (t = ks_py_table_from_dict(ctx, cols, keep))) {
         ks_did_twfe r;
         int rc;
-        Py_BEGIN_ALLOW_THREADS rc = ks_did_twfe_fit(ctx, t, y, d, tm, u, cluster, &r);
-        Py_END_ALLOW_THREADS if (rc) ks_py_raise(ctx, rc);
-        else out =
-            Py_BuildValue("{s:i,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced", r.balanced, "att",
-                          r.att, "se", r.se, "df_t", r.df_t, "nobs", (Py_ssize_t)r.nobs, "nunits",
-                          (Py_ssize_t)r.nunits, "nperiods", (Py_ssize_t)r.nperiods, "nclusters",
-                          (Py_ssize_t)r.nclusters, "df_k", (Py_ssize_t)r.df_k);
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_did_twfe_fit(ctx, t, y, d, tm, u, cluster, &r);
+        Py_END_ALLOW_THREADS
+        if (rc)
+            ks_py_raise(ctx, rc);
+        else
+            out =
+                Py_BuildValue("{s:i,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced", r.balanced,
+                              "att", r.att, "se", r.se, "df_t", r.df_t, "nobs", (Py_ssize_t)r.nobs,
+                              "nunits", (Py_ssize_t)r.nunits, "nperiods", (Py_ssize_t)r.nperiods,
+                              "nclusters", (Py_ssize_t)r.nclusters, "df_k", (Py_ssize_t)r.df_k);
     }
     ks_table_free(t);
     ks_ctx_free(ctx);
@@ -430,10 +419,12 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
     if (notes) ks_ctx_set_log(ctx, ks_py_collect_log, notes);
     if (keep && notes && (t = ks_py_table_from_dict(ctx, cols, keep))) {
         int rc;
-        Py_BEGIN_ALLOW_THREADS rc = ks_did_bacon_fit(ctx, t, y, u, tm, g, &r);
-        Py_END_ALLOW_THREADS if (rc) ks_py_raise(ctx, rc);
-        else
-        {
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_did_bacon_fit(ctx, t, y, u, tm, g, &r);
+        Py_END_ALLOW_THREADS
+        if (rc)
+            ks_py_raise(ctx, rc);
+        else {
             ks_did_bacon_view v;
             ks_did_bacon_get(r, &v);
             double *tmp = PyMem_Malloc((v.n ? v.n : 1) * 3 * sizeof *tmp);
@@ -483,12 +474,14 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziO", kwlist, &cols, &y, &u, &tm, &g,
                                      &o.cluster, &o.anticipation, &covs))
         return NULL;
+    PyObject *kcov = NULL;
     const char **cov = NULL;
-    if (covs != Py_None && !(cov = str_list(covs))) return NULL;
+    if (covs != Py_None && !(cov = ks_py_str_list(covs, "covariates", &kcov, NULL))) return NULL;
     o.covariates = cov;
     ks_ctx *ctx;
     if (ks_ctx_new(&ctx) != KS_OK) {
         PyMem_Free(cov);
+        Py_XDECREF(kcov);
         return PyErr_NoMemory();
     }
     PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
@@ -497,10 +490,12 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
     if (notes) ks_ctx_set_log(ctx, ks_py_collect_log, notes);
     if (keep && notes && (t = ks_py_table_from_dict(ctx, cols, keep))) {
         int rc;
-        Py_BEGIN_ALLOW_THREADS rc = ks_did_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
-        Py_END_ALLOW_THREADS if (rc) ks_py_raise(ctx, rc);
-        else
-        {
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_did_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
+        Py_END_ALLOW_THREADS
+        if (rc)
+            ks_py_raise(ctx, rc);
+        else {
             ks_did_sunab_view v;
             ks_did_sunab_get(r, &v);
             out = Py_BuildValue(
@@ -527,6 +522,7 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
     Py_XDECREF(keep);
     Py_XDECREF(notes);
     PyMem_Free(cov);
+    Py_XDECREF(kcov);
     return out;
 }
 
@@ -571,9 +567,10 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
     ks_ctx_set_log(ctx, ks_py_collect_log, notes);
     if (!(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_did_sdid_fit(ctx, t, y, u, tm, w, &o, &r);
-    Py_END_ALLOW_THREADS if (rc)
-    {
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_did_sdid_fit(ctx, t, y, u, tm, w, &o, &r);
+    Py_END_ALLOW_THREADS
+    if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }

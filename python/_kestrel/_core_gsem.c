@@ -6,27 +6,6 @@
 #include <string.h>
 
 
-/* A sequence of str as a NULL-terminated C array (PyMem; the strings borrowed from `keep`). */
-static const char **str_list(PyObject *seq, PyObject **keep, Py_ssize_t *n)
-{
-    *keep = PySequence_Fast(seq, "expected a sequence of str");
-    if (!*keep) return NULL;
-    *n = PySequence_Fast_GET_SIZE(*keep);
-    const char **v = PyMem_Calloc((size_t)*n + 1, sizeof *v);
-    if (!v) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < *n; i++) {
-        v[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(*keep, i));
-        if (!v[i]) {
-            PyMem_Free(v);
-            return NULL;
-        }
-    }
-    return v;
-}
-
 static PyObject *report_dict(const ks_gsem_munge_report *r)
 {
     static const char *const used[8] = {"SNP", "A1", "A2", "effect", "INFO", "P", "N", "MAF"};
@@ -65,9 +44,10 @@ static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, P
 {
     PyObject *kp = NULL, *ko = NULL, *kc = NULL, *ki = NULL, *res = NULL;
     Py_ssize_t n = 0, no = 0, nc = 0, ni = 0;
-    const char **p = str_list(paths, &kp, &n), **q = p ? str_list(outs, &ko, &no) : NULL;
-    const char **c = q && columns != Py_None ? str_list(columns, &kc, &nc) : NULL;
-    const char **ig = q && ignore != Py_None ? str_list(ignore, &ki, &ni) : NULL;
+    const char **p = ks_py_str_list(paths, "paths", &kp, &n);
+    const char **q = p ? ks_py_str_list(outs, "out_paths", &ko, &no) : NULL;
+    const char **c = q && columns != Py_None ? ks_py_str_list(columns, "columns", &kc, &nc) : NULL;
+    const char **ig = q && ignore != Py_None ? ks_py_str_list(ignore, "ignore", &ki, &ni) : NULL;
     ks_gsem_munge_report *rep = NULL;
     ks_ctx *ctx = NULL;
     if (!q || (columns != Py_None && !c) || (ignore != Py_None && !ig)) goto done;
@@ -84,8 +64,10 @@ static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, P
     }
     if (ks_py_ctx(&ctx, threads)) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_munge(ctx, (size_t)n, p, q, ref, o, rep);
-    Py_END_ALLOW_THREADS if (rc) {
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_gsem_munge(ctx, (size_t)n, p, q, ref, o, rep);
+    Py_END_ALLOW_THREADS
+    if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
@@ -175,7 +157,7 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
         return NULL;
     PyObject *kt = NULL, *res = NULL;
     Py_ssize_t k = 0;
-    const char **t = str_list(traits, &kt, &k);
+    const char **t = ks_py_str_list(traits, "traits", &kt, &k);
     double *prev = t ? PyMem_Calloc(2 * (size_t)k + 1, sizeof *prev) : NULL;
     int *sel = NULL;
     ks_ctx *ctx = NULL;
@@ -199,8 +181,10 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     }
     if (ks_py_ctx(&ctx, 0)) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_ldsc(ctx, (size_t)k, t, ld, wld, &o, &r);
-    Py_END_ALLOW_THREADS if (rc) {
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_gsem_ldsc(ctx, (size_t)k, t, ld, wld, &o, &r);
+    Py_END_ALLOW_THREADS
+    if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
@@ -314,9 +298,9 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
         return NULL;
     PyObject *kp = NULL, *kc = NULL, *kn = NULL, *res = NULL;
     Py_ssize_t k = 0, nc = 0, nn = 0;
-    const char **p = str_list(paths, &kp, &k);
-    const char **c = p && columns != Py_None ? str_list(columns, &kc, &nc) : NULL;
-    const char **nm = p && names != Py_None ? str_list(names, &kn, &nn) : NULL;
+    const char **p = ks_py_str_list(paths, "paths", &kp, &k);
+    const char **c = p && columns != Py_None ? ks_py_str_list(columns, "columns", &kc, &nc) : NULL;
+    const char **nm = p && names != Py_None ? ks_py_str_list(names, "names", &kn, &nn) : NULL;
     double *Nv = p ? PyMem_Calloc((size_t)k + 1, sizeof *Nv) : NULL;
     int *fl = p ? PyMem_Calloc(4 * (size_t)k + 1, sizeof *fl) : NULL;
     ks_ctx *ctx = NULL;
@@ -342,9 +326,11 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     o.columns = c;
     if (ks_py_ctx(&ctx, threads)) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_sumstats(ctx, (size_t)k, p, ref, &o, &r);
-    if (!rc && out) rc = ks_gsem_sumstats_write(ctx, r, nm, out);
-    Py_END_ALLOW_THREADS if (rc) {
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_gsem_sumstats(ctx, (size_t)k, p, ref, &o, &r);
+        if (!rc && out) rc = ks_gsem_sumstats_write(ctx, r, nm, out);
+    Py_END_ALLOW_THREADS
+    if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }

@@ -134,9 +134,10 @@ PyObject *ks_py_h2rg_h2(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *res = NULL;
     if (ks_py_ctx(&ctx, t.threads)) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_h2(ctx, path, &t.o, &r);
-    Py_END_ALLOW_THREADS if (rc)
-    {
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_gsem_h2(ctx, path, &t.o, &r);
+    Py_END_ALLOW_THREADS
+    if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
@@ -194,9 +195,10 @@ PyObject *ks_py_h2rg_rg(PyObject *self, PyObject *args, PyObject *kw)
         if (!(paths[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(keep, i)))) goto done;
     if (opts_parse(kw, k, &t) || ks_py_ctx(&ctx, t.threads)) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_gsem_rg(ctx, (size_t)k, paths, &t.o, &r);
-    Py_END_ALLOW_THREADS if (rc)
-    {
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_gsem_rg(ctx, (size_t)k, paths, &t.o, &r);
+    Py_END_ALLOW_THREADS
+    if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
@@ -285,15 +287,21 @@ PyObject *ks_py_h2rg_jackknife(PyObject *self, PyObject *args, PyObject *kw)
             PyErr_SetString(PyExc_ValueError, "lstsq: y must have as many rows as X");
             goto done;
         }
-        rc = ks_jackknife_lstsq(ctx, (size_t)ar, (size_t)ac, a, b, (size_t)nb, sep, &j);
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_jackknife_lstsq(ctx, (size_t)ar, (size_t)ac, a, b, (size_t)nb, sep, &j);
+        Py_END_ALLOW_THREADS
     } else if (!strcmp(kind, "ratio")) {
         if (!b || !c || br != cr || bc != cc || bc != ar * ac) {
             PyErr_SetString(PyExc_ValueError, "ratio: numer and denom must be n_blocks x p, est p");
             goto done;
         }
-        rc = ks_jackknife_ratio(ctx, (size_t)br, (size_t)bc, a, b, c, &j);
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_jackknife_ratio(ctx, (size_t)br, (size_t)bc, a, b, c, &j);
+        Py_END_ALLOW_THREADS
     } else if (!strcmp(kind, "pseudo")) {
-        rc = ks_jackknife_pseudo(ctx, (size_t)ar, (size_t)ac, a, &j);
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_jackknife_pseudo(ctx, (size_t)ar, (size_t)ac, a, &j);
+        Py_END_ALLOW_THREADS
     } else {
         PyErr_Format(PyExc_ValueError, "kind '%s': lstsq, ratio or pseudo", kind);
         goto done;

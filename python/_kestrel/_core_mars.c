@@ -8,34 +8,6 @@
 
 static void mars_capsule_free(PyObject *cap) { ks_mars_free(PyCapsule_GetPointer(cap, "kestrel.mars")); }
 
-static PyObject *arr1(const double *v, npy_intp n)
-{
-    PyObject *a = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
-    if (a && n) memcpy(PyArray_DATA((PyArrayObject *)a), v, (size_t)n * sizeof *v);
-    return a;
-}
-
-/* Sizes as an int64 array (also used by _core_gsem.c). */
-PyObject *ks_py_sizes(const size_t *v, npy_intp n)
-{
-    PyObject *a = PyArray_SimpleNew(1, &n, NPY_INT64);
-    if (a)
-        for (npy_intp i = 0; i < n; i++) ((int64_t *)PyArray_DATA((PyArrayObject *)a))[i] = (int64_t)v[i];
-    return a;
-}
-
-/* A column-major (rows x cols) block as a C-ordered (rows x cols) array. */
-static PyObject *mat(const double *v, npy_intp rows, npy_intp cols)
-{
-    npy_intp dims[2] = {rows, cols};
-    PyObject *a = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
-    if (!a) return NULL;
-    double *d = PyArray_DATA((PyArrayObject *)a);
-    for (npy_intp i = 0; i < rows; i++)
-        for (npy_intp j = 0; j < cols; j++) d[i * cols + j] = v ? v[j * rows + i] : NAN;
-    return a;
-}
-
 /* The model as a dict: terms [(pred, dir, cut), ...] per term, and every statistic. */
 static PyObject *mars_dict(const ks_mars *m)
 {
@@ -69,23 +41,26 @@ static PyObject *mars_dict(const ks_mars *m)
         "s:d,s:i,s:i,s:N,s:N,s:N,s:i,s:N,s:N,s:N}",
         "n", (Py_ssize_t)v.n, "p", (Py_ssize_t)v.p, "ny", (Py_ssize_t)v.ny, "terms", terms,
         "parents", parents, "selected", ks_py_sizes(v.selected, (npy_intp)v.nselected), "coef",
-        mat(v.coef, (npy_intp)v.nselected, ny), "rss", v.rss, "rsq", v.rsq, "gcv", v.gcv, "grsq",
-        v.grsq, "rss_per_response", arr1(v.rss_per_response, ny), "rsq_per_response",
-        arr1(v.rsq_per_response, ny), "gcv_per_response", arr1(v.gcv_per_response, ny),
-        "grsq_per_response", arr1(v.grsq_per_response, ny), "rss_per_subset",
-        v.rss_per_subset ? arr1(v.rss_per_subset, M) : (Py_INCREF(none1), none1),
-        "gcv_per_subset", v.gcv_per_subset ? arr1(v.gcv_per_subset, M) : (Py_INCREF(none1), none1),
+        ks_py_arr(v.coef, (npy_intp)v.nselected, ny), "rss", v.rss, "rsq", v.rsq, "gcv", v.gcv,
+        "grsq", v.grsq, "rss_per_response", ks_py_arr(v.rss_per_response, ny, 0),
+        "rsq_per_response", ks_py_arr(v.rsq_per_response, ny, 0), "gcv_per_response",
+        ks_py_arr(v.gcv_per_response, ny, 0), "grsq_per_response",
+        ks_py_arr(v.grsq_per_response, ny, 0), "rss_per_subset",
+        v.rss_per_subset ? ks_py_arr(v.rss_per_subset, M, 0) : (Py_INCREF(none1), none1),
+        "gcv_per_subset",
+        v.gcv_per_subset ? ks_py_arr(v.gcv_per_subset, M, 0) : (Py_INCREF(none1), none1),
         "prune_terms", pt, "termcond", (int)v.termcond, "forward_slots",
         (Py_ssize_t)v.forward_nk_used, "forward_rsq",
-        v.forward_rsq ? arr1(v.forward_rsq, M) : (Py_INCREF(none1), none1), "penalty", v.penalty,
-        "max_degree", v.max_degree, "nk", v.nk, "evimp_nsubsets",
-        v.evimp_nsubsets ? arr1(v.evimp_nsubsets, p) : (Py_INCREF(none1), none1), "evimp_gcv",
-        v.evimp_gcv ? arr1(v.evimp_gcv, p) : (Py_INCREF(none1), none1), "evimp_rss",
-        v.evimp_rss ? arr1(v.evimp_rss, p) : (Py_INCREF(none1), none1), "family", (int)v.family,
-        "glm_coef",
-        v.glm_coef ? mat(v.glm_coef, (npy_intp)v.nselected, ny) : (Py_INCREF(none1), none1),
-        "glm_deviance", v.glm_deviance ? arr1(v.glm_deviance, ny) : (Py_INCREF(none1), none1),
-        "cv_rsq", v.cv_rsq ? arr1(v.cv_rsq, M) : (Py_INCREF(none1), none1));
+        v.forward_rsq ? ks_py_arr(v.forward_rsq, M, 0) : (Py_INCREF(none1), none1), "penalty",
+        v.penalty, "max_degree", v.max_degree, "nk", v.nk, "evimp_nsubsets",
+        v.evimp_nsubsets ? ks_py_arr(v.evimp_nsubsets, p, 0) : (Py_INCREF(none1), none1),
+        "evimp_gcv", v.evimp_gcv ? ks_py_arr(v.evimp_gcv, p, 0) : (Py_INCREF(none1), none1),
+        "evimp_rss", v.evimp_rss ? ks_py_arr(v.evimp_rss, p, 0) : (Py_INCREF(none1), none1),
+        "family", (int)v.family, "glm_coef",
+        v.glm_coef ? ks_py_arr(v.glm_coef, (npy_intp)v.nselected, ny) : (Py_INCREF(none1), none1),
+        "glm_deviance",
+        v.glm_deviance ? ks_py_arr(v.glm_deviance, ny, 0) : (Py_INCREF(none1), none1), "cv_rsq",
+        v.cv_rsq ? ks_py_arr(v.cv_rsq, M, 0) : (Py_INCREF(none1), none1));
     return d;
 fail:
     Py_DECREF(terms);
@@ -177,8 +152,8 @@ PyObject *ks_py_mars_fit(PyObject *self, PyObject *args, PyObject *kw)
     }
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = ks_mars_fit(ctx, n, p, PyArray_DATA(X), ny, PyArray_DATA(Y), W ? PyArray_DATA(W) : NULL,
-                     &o, &m);
+        rc = ks_mars_fit(ctx, n, p, PyArray_DATA(X), ny, PyArray_DATA(Y),
+                         W ? PyArray_DATA(W) : NULL, &o, &m);
     Py_END_ALLOW_THREADS
     if (rc) {
         ks_py_raise(ctx, rc);
@@ -232,8 +207,8 @@ static PyObject *apply(PyObject *args, int kind)
     }
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = kind ? ks_mars_basis(ctx, m, n, PyArray_DATA(X), PyArray_DATA((PyArrayObject *)res))
-              : ks_mars_predict(ctx, m, n, PyArray_DATA(X), PyArray_DATA((PyArrayObject *)res));
+        rc = kind ? ks_mars_basis(ctx, m, n, PyArray_DATA(X), PyArray_DATA((PyArrayObject *)res))
+                  : ks_mars_predict(ctx, m, n, PyArray_DATA(X), PyArray_DATA((PyArrayObject *)res));
     Py_END_ALLOW_THREADS
     Py_DECREF(X);
     if (rc) {
@@ -269,7 +244,10 @@ PyObject *ks_py_mars_to_json(PyObject *self, PyObject *args)
     ks_ctx *ctx = NULL;
     if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
     char *json = NULL;
-    int rc = ks_mars_to_json(ctx, m, &json);
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_mars_to_json(ctx, m, &json);
+    Py_END_ALLOW_THREADS
     PyObject *s = rc ? ks_py_raise(ctx, rc) : PyUnicode_FromString(json);
     ks_string_free(ctx, json);
     ks_ctx_free(ctx);
@@ -284,7 +262,10 @@ PyObject *ks_py_mars_from_json(PyObject *self, PyObject *args)
     ks_ctx *ctx = NULL;
     if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
     ks_mars *m = NULL;
-    int rc = ks_mars_from_json(ctx, json, &m);
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_mars_from_json(ctx, json, &m);
+    Py_END_ALLOW_THREADS
     if (rc) {
         ks_py_raise(ctx, rc);
         ks_ctx_free(ctx);

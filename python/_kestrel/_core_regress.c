@@ -90,9 +90,10 @@ static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
     ks_ctx_set_log(ctx, ks_py_collect_log, notes);
     if (!(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = ks_feols_fit(ctx, t, formula, &o, &m);
-    Py_END_ALLOW_THREADS if (rc)
-    {
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_feols_fit(ctx, t, formula, &o, &m);
+    Py_END_ALLOW_THREADS
+    if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }

@@ -130,8 +130,10 @@ static PyObject *py_read_csv(PyObject *self, PyObject *args)
     int rc;
     ks_csv_options o = KS_CSV_OPTIONS_INIT;
     o.allow_empty = 1; /* a header alone: a frame of 0 rows, as pandas reads it */
-    Py_BEGIN_ALLOW_THREADS rc = ks_table_read_csv(ctx, path, &o, &t);
-    Py_END_ALLOW_THREADS PyObject *out = NULL;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_table_read_csv(ctx, path, &o, &t);
+    Py_END_ALLOW_THREADS
+    PyObject *out = NULL;
     if (rc) {
         ks_py_raise(ctx, rc);
         goto done;

@@ -1,9 +1,7 @@
 """What every kestrel.did estimator and result shares: scikit-learn style parameters
-(``get_params`` / ``set_params`` over the constructor arguments named in ``_params``) and
-the summary convention of every kestrel result (summary.py): ``summary()`` returns the table,
-``print_summary()`` prints it."""
-from .summary import SummaryMixin
-
+(``get_params`` / ``set_params`` over the constructor arguments named in ``_params``), and
+Results, the base of every kestrel result (results.py)."""
+from .results import Results  # noqa: F401  (kestrel.did's results derive from it)
 
 
 class Estimator:
@@ -18,8 +16,3 @@ class Estimator:
                 raise ValueError(f"unknown parameter {k!r}")
             setattr(self, k, v)
         return self
-
-
-class Results(SummaryMixin):
-    def summary(self):
-        raise NotImplementedError

@@ -1,42 +1,24 @@
 """Argument checks and warnings shared by the kestrel.did estimators: the invalid arguments
 diff-diff rejects are rejected here with a ValueError naming the argument, and the warnings the
 C core logs (its KS_LOG_WARN notes: rows dropped, rank deficiency, limited overlap, an undefined
-variance) reach Python as ``warnings.warn`` so that they are never silent."""
+variance) reach Python as ``warnings.warn`` (notes.py) so that they are never silent."""
 from __future__ import annotations
 
 import math
-import os
-import sys
-import warnings
 
 import numpy as np
 
+from . import notes as _notes
 from . import validate
+from .notes import warn  # noqa: F401  (the estimators' own warnings, pointed at the caller)
 
-_PKG = os.path.dirname(os.path.abspath(__file__))
-_LOG_WARN = 2  # ks_log_level KS_LOG_WARN
 _RANK_ACTIONS = ("warn", "error", "silent")
-
-
-def stacklevel():
-    """The stacklevel that points a warning at the first frame outside this package."""
-    level, f = 1, sys._getframe(1)
-    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == _PKG:
-        f = f.f_back
-        level += 1
-    return level
-
-
-def warn(msg, category=UserWarning):
-    warnings.warn(msg, category, stacklevel=stacklevel())
 
 
 def warn_notes(notes):
     """Each warning-level note of a C call, as a UserWarning, but for collinear columns
     (rank_deficient's)."""
-    for level, msg in notes:
-        if level >= _LOG_WARN and "because of collinearity" not in msg:
-            warn(msg)
+    _notes.warn_notes(notes, skip=lambda msg: "because of collinearity" in msg)
 
 
 def check_alpha(alpha):
@@ -46,10 +28,6 @@ def check_alpha(alpha):
 def check_count(name, value, minimum=0):
     """An integer >= minimum (numpy integers too; not bool, float or None)."""
     validate.integer(name, value, minimum=minimum)
-
-
-def check_seed(seed):
-    validate.integer("seed", seed, minimum=0, maximum=2**64 - 1, none=True)
 
 
 def check_choice(name, value, allowed):

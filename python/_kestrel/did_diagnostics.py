@@ -21,17 +21,19 @@ from . import did_checks as checks
 from . import validate
 from .did_regression import DifferenceInDifferences, _stars
 from .regress import _columns
-from .summary import STARS_LEGEND, Summary, SummaryMixin
+from .results import Results
+from .summary import STARS_LEGEND, Summary
 
 _TEST_TYPES = ("fake_timing", "fake_group", "permutation", "leave_one_out")
 
 
 @dataclass
-class PlaceboTestResults(SummaryMixin):
+class PlaceboTestResults(Results):
     """A placebo test: ``placebo_effect`` with ``se``, ``t_stat``, ``p_value``, ``conf_int``,
     ``n_obs``, ``is_significant``; ``original_effect`` / ``original_se`` (the real estimate);
     ``permutation_distribution`` and ``n_permutations`` (permutation test),
-    ``leave_one_out_effects`` ({unit: ATT}), ``fake_period``, ``fake_group``."""
+    ``leave_one_out_effects`` ({unit: ATT}), ``fake_period``, ``fake_group``, ``seed`` (the
+    permutations': the one given or the one drawn)."""
 
     test_type: str
     placebo_effect: float
@@ -49,6 +51,7 @@ class PlaceboTestResults(SummaryMixin):
     fake_period: Optional[Any] = None
     fake_group: Optional[List[Any]] = None
     n_permutations: Optional[int] = None
+    seed: Optional[int] = None
 
     @property
     def significance_stars(self) -> str:
@@ -84,7 +87,7 @@ class PlaceboTestResults(SummaryMixin):
              "t_stat": self.t_stat, "p_value": self.p_value, "conf_int_lower": self.conf_int[0],
              "conf_int_upper": self.conf_int[1], "n_obs": self.n_obs,
              "is_significant": self.is_significant}
-        for k in ("original_effect", "original_se", "n_permutations"):
+        for k in ("original_effect", "original_se", "n_permutations", "seed"):
             if getattr(self, k) is not None:
                 d[k] = getattr(self, k)
         return d
@@ -99,12 +102,6 @@ def _need(data, *cols):
     for c in cols:
         if c not in data.columns:
             raise ValueError(f"column {c!r} not found in data")
-
-
-def _seed(seed):
-    if seed is None:
-        return int(np.random.SeedSequence().entropy) & (2**64 - 1)
-    return int(seed) & (2**64 - 1)
 
 
 def _from_fit(test_type, r, alpha, **extra):
@@ -212,10 +209,11 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
     checks.check_alpha(alpha)
     if not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
         raise ValueError(f"n_permutations={n_permutations!r}: expected an integer >= 1")
+    seed = validate.seed(seed)
     orig = DifferenceInDifferences(**estimator_kwargs).fit(data, outcome=outcome,
                                                            treatment=treatment, time=post)
     r = _core.did_placebo(_columns(data[[outcome, treatment, post, unit]]), outcome, treatment,
-                          post, unit, "permutation", int(n_permutations), _seed(seed),
+                          post, unit, "permutation", int(n_permutations), seed,
                           threads=validate.threads(threads))
     eff = r["effects"]
     valid = eff[~np.isnan(eff)]
@@ -234,7 +232,7 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
         t_stat=att / se if np.isfinite(se) and se > 0 else float("nan"), p_value=p,
         conf_int=(float(lo), float(hi)), n_obs=len(data), is_significant=bool(p < alpha),
         alpha=alpha, original_effect=att, original_se=orig.se, permutation_distribution=valid,
-        n_permutations=int(valid.size))
+        n_permutations=int(valid.size), seed=seed)
 
 
 def leave_one_out_test(data, outcome, treatment, post=None, unit=None, alpha=0.05, time=None,

@@ -29,7 +29,8 @@ _WILD_WEIGHTS = ("rademacher", "webb", "mammen")
 class DiDResults(Results):
     """The treatment effect of a regression DiD: ``att``, ``se``, ``t_stat``, ``p_value``,
     ``conf_int``, ``n_obs``, ``n_treated``, ``n_control``, ``n_clusters``, ``coefficients``,
-    ``vcov``, ``r_squared``, ``inference_method``; ``fit`` is the kestrel.Feols behind it (None
+    ``vcov``, ``r_squared``, ``inference_method``, ``seed`` (the wild bootstrap's: the one given
+    or the one drawn; None without it); ``fit`` is the kestrel.Feols behind it (None
     for the closed-form 2x2)."""
 
     def __init__(self, *, att, se, df, coefficients, vcov, n_obs, n_clusters, r2, vcov_type,
@@ -56,6 +57,7 @@ class DiDResults(Results):
         self.inference_method = "analytical"
         self.vcov_type = vcov_type
         self.n_bootstrap = 0
+        self.seed = None  # the wild bootstrap's, when it ran
         self.notes = list(notes)
 
     @classmethod
@@ -87,7 +89,8 @@ class DiDResults(Results):
                 "df": self.df, "n_obs": self.n_obs, "n_treated": self.n_treated,
                 "n_control": self.n_control, "n_clusters": self.n_clusters,
                 "r_squared": self.r_squared, "vcov_type": self.vcov_type,
-                "inference_method": self.inference_method, "n_bootstrap": self.n_bootstrap}
+                "inference_method": self.inference_method, "n_bootstrap": self.n_bootstrap,
+                "seed": self.seed}
 
     def to_dataframe(self):
         """to_dict() as a one-row pandas DataFrame."""
@@ -221,7 +224,7 @@ class DifferenceInDifferences(Estimator):
         checks.check_alpha(self.alpha)
         checks.check_rank_action(self.rank_deficient_action)
         checks.check_count("n_bootstrap", self.n_bootstrap)
-        checks.check_seed(self.seed)
+        validate.seed(self.seed)  # checked here; drawn by _fit_wild
         validate.threads(self.threads)
         if self.inference not in ("analytical", "wild_bootstrap"):
             raise ValueError(f"inference={self.inference!r}: expected 'analytical' or "
@@ -253,11 +256,9 @@ class DifferenceInDifferences(Estimator):
         """The regression with the wild cluster restricted bootstrap (C: ks_did_wild_fit) of
         `term` in place of the analytical inference."""
         cols = _columns(data)
-        seed = self.seed
-        if seed is None:  # diff-diff: a fresh draw on every fit
-            seed = int(np.random.SeedSequence().entropy) & (2**64 - 1)
+        seed = validate.seed(self.seed)
         w = _core.did_wild(fml, cols, term, cluster, int(self.n_bootstrap),
-                           self.bootstrap_weights, int(seed) & (2**64 - 1), self.alpha,
+                           self.bootstrap_weights, seed, self.alpha,
                            threads=validate.threads(self.threads))
         res = self._fit(data, fml, term, treat_col, {"CRV1": cluster}, expected)
         res.se, res.t_stat, res.p_value = w["se"], w["t_stat"], w["p_value"]
@@ -267,6 +268,7 @@ class DifferenceInDifferences(Estimator):
         res.n_bootstrap = w["n_bootstrap"]
         res.n_clusters = w["n_clusters"]
         res.bootstrap_weights = self.bootstrap_weights
+        res.seed = seed
         res.bootstrap_enumerated = w["enumerated"]
         res.vcov_type = f"wild cluster bootstrap ({self.bootstrap_weights}): {cluster}"
         res.notes = list(res.notes) + [m for _, m in w["notes"]]

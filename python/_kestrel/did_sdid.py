@@ -22,7 +22,8 @@ class SyntheticDiDResults(Results):
     """``att``, ``se``, ``t_stat``, ``p_value``, ``conf_int`` (normal), ``unit_weights``
     {control unit: omega}, ``time_weights`` {pre period: lambda}, ``pre_periods``,
     ``post_periods``, ``noise_level``, ``zeta_omega``, ``zeta_lambda``, ``placebo_effects`` (the
-    replications' estimates), ``n_treated``, ``n_control``, ``variance_method``; and the synthetic
+    replications' estimates), ``n_treated``, ``n_control``, ``variance_method``, ``seed`` (the
+    replications': the one given or the one drawn); and the synthetic
     control and DiD estimates of the same panel (``sc_estimate``, ``did_estimate``) when asked."""
 
     def __init__(self, r, labels, alpha, variance_method):
@@ -53,6 +54,7 @@ class SyntheticDiDResults(Results):
         self.n_bootstrap = len(r["estimates"])
         self.notes = [m for _, m in r["notes"]]
         self.sc_estimate = self.did_estimate = None
+        self.seed = None
 
     def get_unit_weights_df(self):
         import pandas as pd
@@ -69,7 +71,8 @@ class SyntheticDiDResults(Results):
                 "zeta_omega": self.zeta_omega, "zeta_lambda": self.zeta_lambda,
                 "unit_weights": {str(k): v for k, v in self.unit_weights.items()},
                 "time_weights": {str(k): v for k, v in self.time_weights.items()},
-                "sc_estimate": self.sc_estimate, "did_estimate": self.did_estimate}
+                "sc_estimate": self.sc_estimate, "did_estimate": self.did_estimate,
+                "seed": self.seed}
 
     def to_dataframe(self):
         """The scalar fields of to_dict() as a one-row pandas DataFrame."""
@@ -106,7 +109,8 @@ class SyntheticDiD(Estimator):
     """diff-diff's ``SyntheticDiD`` computed as R synthdid: ``zeta_omega`` / ``zeta_lambda``
     (None: synthdid's automatic regularisation), ``variance_method`` 'placebo' (default) /
     'bootstrap' / 'jackknife' / 'none', ``n_bootstrap`` replications (default 200), ``seed``
-    (None: 0), ``alpha`` (1 - the level of the normal interval, 0.05), ``threads`` (C threads
+    (None: a fresh one, recorded on the result as ``seed``), ``alpha`` (1 - the level of the
+    normal interval, 0.05), ``threads`` (C threads
     for the replications; None or 0: every core, fewer for small work; the numbers are the same for any count)."""
 
     _params = ("zeta_omega", "zeta_lambda", "alpha", "variance_method", "n_bootstrap",
@@ -121,11 +125,12 @@ class SyntheticDiD(Estimator):
         self.seed = seed
         self.threads = threads
 
-    def _run(self, cols, outcome, unit, time, treatment, post_periods, estimator, variance):
+    def _run(self, cols, outcome, unit, time, treatment, post_periods, estimator, variance,
+             seed):
         nan = float("nan")
         return _core.sdid(
             cols, outcome, unit, time, treatment, estimator=estimator, variance=variance,
-            replications=int(self.n_bootstrap), seed=int(self.seed or 0),
+            replications=int(self.n_bootstrap), seed=seed,
             zeta_omega=nan if self.zeta_omega is None else float(self.zeta_omega),
             zeta_lambda=nan if self.zeta_lambda is None else float(self.zeta_lambda),
             post_periods=None if post_periods is None else np.asarray(post_periods, float),
@@ -149,23 +154,24 @@ class SyntheticDiD(Estimator):
         checks.check_alpha(self.alpha)
         resampled = self.variance_method in ("placebo", "bootstrap")
         checks.check_count("n_bootstrap", self.n_bootstrap, 2 if resampled else 0)
-        checks.check_seed(self.seed)
+        seed = validate.seed(self.seed)
         for name in ("zeta_omega", "zeta_lambda"):
             z = getattr(self, name)
             if z is not None and not (isinstance(z, (int, float, np.number)) and z >= 0):
                 raise ValueError(f"{name}={z!r}: expected None (automatic) or a number >= 0")
         cols = _columns(data)
         r = self._run(cols, outcome, unit, time, treatment, post_periods, 0,
-                      _SDID_VAR[self.variance_method])
+                      _SDID_VAR[self.variance_method], seed)
         checks.warn_notes(r["notes"])
         labels = np.asarray(cols[unit])[r["unit_row"]]
         tcol = np.asarray(cols[time])
         if np.issubdtype(tcol.dtype, np.integer):  # periods keep the data's type
             r["times"] = np.asarray(r["times"]).astype(tcol.dtype)
         res = SyntheticDiDResults(r, labels, self.alpha, self.variance_method)
+        res.seed = seed
         if other_estimators:
             res.sc_estimate = self._run(cols, outcome, unit, time, treatment, post_periods, 1,
-                                        3)["att"]
+                                        3, seed)["att"]
             res.did_estimate = self._run(cols, outcome, unit, time, treatment, post_periods, 2,
-                                         3)["att"]
+                                         3, seed)["att"]
         return res

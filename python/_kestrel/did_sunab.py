@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _core
 from . import did_checks as checks
+from . import validate
 from .did_base import Estimator, Results
 from .regress import _columns
 from .summary import Summary
@@ -142,7 +143,7 @@ class SunAbraham(Estimator):
         checks.check_count("n_bootstrap", self.n_bootstrap)
         checks.check_count("anticipation", self.anticipation)
         checks.check_rank_action(self.rank_deficient_action)
-        checks.check_seed(self.seed)
+        validate.seed(self.seed)  # checked; nothing is drawn
         if self.n_bootstrap:
             raise NotImplementedError("SunAbraham: the bootstrap is not implemented "
                                       "(n_bootstrap=0 gives the analytical standard errors)")

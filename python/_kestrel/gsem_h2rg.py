@@ -16,7 +16,8 @@ import os
 
 from . import _core
 from . import validate
-from .summary import Summary, SummaryMixin
+from .results import Results
+from .summary import Summary
 
 __all__ = ["ldsc_h2", "ldsc_rg", "LdscFit", "H2Result", "RgPair", "RgResult"]
 
@@ -34,15 +35,18 @@ class LdscFit:
     def __init__(self, d):
         self.__dict__.update(d)
 
-    def as_dict(self):
+    def to_dict(self):
+        """Every field as a dict."""
         return dict(self.__dict__)
+
+    as_dict = to_dict  # its first name
 
     def __repr__(self):
         return (f"LdscFit(tot={self.tot:.6g} ({self.tot_se:.6g}), intercept={self.intercept:.6g}"
                 f" ({self.intercept_se:.6g}), {self.n_snp} SNPs, {self.n_annot} annotation(s))")
 
 
-class H2Result(SummaryMixin):
+class H2Result(Results):
     """``ldsc.py --h2``: ``h2``/``h2_se`` on the observed scale, ``h2_liab``/``h2_liab_se`` on the
     liability scale (None without prevalences), ``intercept``, ``intercept_se``, ``ratio``,
     ``ratio_se``, ``mean_chisq``, ``lambda_gc``, ``annotations`` and the per-annotation arrays of
@@ -62,10 +66,23 @@ class H2Result(SummaryMixin):
         self.mean_chisq, self.lambda_gc = f.mean_chisq, f.lambda_gc
         self.n_snp = f.n_snp
 
-    def as_dict(self):
+    def to_dict(self):
+        """Every field as a dict (``fit`` as a dict too)."""
         d = {k: v for k, v in self.__dict__.items() if k != "fit"}
-        d["fit"] = self.fit.as_dict()
+        d["fit"] = self.fit.to_dict()
         return d
+
+    as_dict = to_dict  # its first name
+
+    def to_dataframe(self):
+        """One row per annotation: its coefficient, h2 (cat), proportion of h2, enrichment and
+        SNP count, with standard errors (a pandas DataFrame indexed by annotation)."""
+        import pandas as pd
+
+        f = self.fit
+        cols = ("coef", "coef_se", "cat", "cat_se", "prop", "prop_se", "enrichment", "M")
+        return pd.DataFrame({c: getattr(f, c) for c in cols},
+                            index=pd.Index(self.annotations, name="annotation"))
 
     def summary(self):
         """The heritability as ldsc.py --h2 logs it. Returned; ``print_summary()`` prints it."""
@@ -107,7 +124,7 @@ class RgPair:
         return f"RgPair({self.p1}, {self.p2}: rg={self.rg:.4f} ({self.se:.4f}))"
 
 
-class RgResult(SummaryMixin):
+class RgResult(Results):
     """``ldsc.py --rg``: ``pairs`` (RgPair per other file) and ``table``, upstream's summary
     table (p1 p2 rg se z p h2_obs h2_obs_se h2_int h2_int_se gcov_int gcov_int_se, h2 on the
     liability scale when prevalences are given) as a pandas DataFrame."""
@@ -118,6 +135,17 @@ class RgResult(SummaryMixin):
         self.__dict__.update(d)
         self.pairs = [RgPair(files[0], f, p) for f, p in zip(files[1:], pairs)]
         self._liab = liab
+
+    def to_dict(self):
+        """``files`` and, per pair, its fields (``gencov``, ``hsq1``, ``hsq2`` as dicts)."""
+        def pair(p):
+            return {k: v.to_dict() if isinstance(v, LdscFit) else v for k, v in vars(p).items()}
+
+        return {"files": list(self.files), "pairs": [pair(p) for p in self.pairs]}
+
+    def to_dataframe(self):
+        """``table``: upstream's summary table, one row per pair (a pandas DataFrame)."""
+        return self.table
 
     @property
     def table(self):

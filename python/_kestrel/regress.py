@@ -6,11 +6,12 @@ confidence-interval quantiles are computed in C.
 from __future__ import annotations
 
 import re
-import warnings
 
 import numpy as np
 
 from . import _core, validate
+from .notes import messages, warn_notes
+from .results import Results
 from .summary import STARS_LEGEND, Summary, stars
 
 _VCOV_KIND = {"iid": 0, "hetero": 1, "HC1": 1, "HC2": 2, "HC3": 3}
@@ -70,7 +71,7 @@ def _columns(data):
                     f"{type(data).__name__}")
 
 
-class Feols:
+class Feols(Results):
     """A fitted linear model (what ``kestrel.feols`` and ``kestrel.ols`` return). Terms are in
     formula order; a term dropped as collinear keeps its place with NaN estimates.
 
@@ -84,7 +85,8 @@ class Feols:
 
     Methods: ``coef()``, ``se()``, ``tstat()``, ``pvalue()`` (pandas Series by term),
     ``confint(alpha)``, ``tidy(alpha)`` (DataFrames), ``resid()``, ``summary()`` (the table as
-    the kestrel command prints it, returned) and ``print_summary()`` (printed).
+    the kestrel command prints it, returned) and ``print_summary()`` (printed), ``to_dict()``,
+    ``to_dataframe()`` (``tidy()``); as every kestrel result (``plot()`` has nothing to draw).
     """
 
     def __init__(self, formula, res):
@@ -103,7 +105,7 @@ class Feols:
         self.vcov_type = res["vcov_label"]
         self.n_singletons = res["n_singletons"]
         self.n_na = res["n_na"]
-        self.notes = [msg for _, msg in res["notes"]]
+        self.notes = messages(res["notes"])
         self.collinear = [n for n, c in zip(self._names, res["collinear"]) if c]
         self._vcov = res["vcov"]
 
@@ -191,9 +193,25 @@ class Feols:
         lines += ["---", STARS_LEGEND, tail]
         return Summary("\n".join(lines))
 
-    def print_summary(self):
-        """Print the summary table (``summary()`` returns it instead)."""
-        print(self.summary())
+    def to_dict(self):
+        """The fit as a dict: ``formula``, ``coef``, ``se``, ``pvalue`` ({term: value}), the fit
+        statistics (``nobs``, ``r2``, ``adj_r2``, ``r2_within``, ``rss``, ``sigma``, ``df_k``,
+        ``df_t``), ``vcov_type``, ``fixef_levels``, ``n_singletons``, ``n_na``, ``notes`` and
+        ``collinear``."""
+        def by_term(v):
+            return {name: float(x) for name, x in zip(self._names, v)}
+
+        return {"formula": self.formula, "coef": by_term(self._res["coef"]),
+                "se": by_term(self._res["se"]), "pvalue": by_term(self._res["pvalue"]),
+                "nobs": self.nobs, "r2": self.r2, "adj_r2": self.adj_r2,
+                "r2_within": self.r2_within, "rss": self.rss, "sigma": self.sigma,
+                "df_k": self.df_k, "df_t": self.df_t, "vcov_type": self.vcov_type,
+                "fixef_levels": dict(self.fixef_levels), "n_singletons": self.n_singletons,
+                "n_na": self.n_na, "notes": list(self.notes), "collinear": list(self.collinear)}
+
+    def to_dataframe(self, alpha=0.05):
+        """``tidy(alpha)``: one row per term (estimate, standard error, t, p, interval)."""
+        return self.tidy(alpha)
 
     def __repr__(self):
         return f"<kestrel.Feols {self.formula!r}: {self.nobs} obs, vcov {self.vcov_type}>"
@@ -239,14 +257,14 @@ def feols(fml, data, vcov=None, weights=None, *, fixef_tol=1e-13, fixef_maxiter=
     -------
     Feols
         Coefficients, standard errors, tests, fit statistics and the summary table.
-        Clustering on a single cluster gives NaN standard errors with a RuntimeWarning.
+        Clustering on a single cluster gives NaN standard errors with a RuntimeWarning, as
+        does stopping the fixed-effect projections at ``fixef_maxiter``.
     """
     fit = _feols(fml, data, vcov, weights, fixef_tol=fixef_tol, fixef_maxiter=fixef_maxiter,
                  drop_singletons=drop_singletons, ssc=ssc, collin_tol=collin_tol,
                  threads=threads)
-    if fit.vcov_type.startswith("CRV1") and 0 < min(fit._clusters()) < 2:
-        warnings.warn(next(m for m in fit.notes if m.startswith("CRV1:")), RuntimeWarning,
-                      stacklevel=2)
+    # a dropped collinear term is reported in .collinear, not warned (fixest's convention)
+    warn_notes(fit._res["notes"], RuntimeWarning, skip=lambda m: "because of collinearity" in m)
     return fit
 
 

@@ -1,7 +1,6 @@
-"""One convention for every result's summary, as diff-diff's: ``summary()`` returns the table
-and prints nothing, ``print_summary()`` prints it and returns None. The table is a Summary, a
-str whose repr is the text itself, so ``res.summary()`` typed at a REPL or as a notebook cell's
-last line shows the table once, laid out as print shows it."""
+"""What a result's summary table is made of. ``summary()`` (results.py) returns a Summary, a str
+whose repr is the text itself, so ``res.summary()`` typed at a REPL or as a notebook cell's last
+line shows the table once, laid out as print shows it; and the significance stars."""
 
 
 class Summary(str):
@@ -15,14 +14,6 @@ class Summary(str):
 
     def _repr_pretty_(self, p, cycle):  # IPython / Jupyter
         p.text(str.__str__(self))
-
-
-class SummaryMixin:
-    """print_summary() for a result class that defines summary()."""
-
-    def print_summary(self):
-        """Print the summary table (``summary()`` returns it instead)."""
-        print(self.summary())
 
 
 def stars(p):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import secrets
 
 import numpy as np
 
@@ -66,6 +67,28 @@ def choice(name, value, options):
 def threads(value):
     """None or 0: the default (every core, fewer when the work is small); else that many."""
     return integer("threads", value, minimum=0, maximum=4096, none=True) or 0
+
+
+def seed(value, name="seed"):
+    """kestrel's one meaning of a seed: an integer in [0, 2**64 - 1] is used as given; None
+    draws a fresh one from the operating system. Returns the seed to use (the caller records it
+    on the result as ``seed``, so a run with None can be repeated)."""
+    if value is None:
+        return secrets.randbits(64)
+    return integer(name, value, minimum=0, maximum=2**64 - 1)
+
+
+def random_state(value):
+    """kestrel.mars's seed from scikit-learn's ``random_state``, with scikit-learn's meaning:
+    None draws from NumPy's global random state (``np.random.seed`` fixes it), an integer in
+    [0, 2**32 - 1] is used as given, a numpy.random.RandomState draws from itself."""
+    if value is None or isinstance(value, np.random.RandomState):
+        rs = np.random.mtrand._rand if value is None else value
+        return int(rs.randint(0, 2**31 - 1))
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"random_state={value!r}: expected None, an integer in "
+                        "[0, 2**32 - 1] or a numpy.random.RandomState")
+    return integer("random_state", value, minimum=0, maximum=2**32 - 1)
 
 
 # Arguments that come one per input file (kestrel.gsem's), given as one value for all or a 1-D

@@ -14,9 +14,11 @@ import os
 from _kestrel._core import KestrelError, __version__, build_info
 from _kestrel._core import read_csv as _read_csv
 from _kestrel.regress import Feols, feols, ols
+from _kestrel.results import Results
 
-__all__ = ["Feols", "KestrelError", "build_info", "feols", "ols", "read_csv", "__version__"]
-for _obj in (Feols, feols, ols):  # help() and reprs name them where users find them
+__all__ = ["Feols", "KestrelError", "Results", "build_info", "feols", "ols", "read_csv",
+           "__version__"]
+for _obj in (Feols, Results, feols, ols):  # help() and reprs name them where users find them
     _obj.__module__ = __name__
 
 _SUBMODULES = ("did", "gsem", "mars")

@@ -80,8 +80,8 @@ class CallawaySantAnnaResults(Results):
     conf_int, n_treated, n_control}}, ``overall_att`` (the simple aggregation) with its se, t,
     p-value and interval, ``event_study_effects`` {e: {...}}, ``group_effects`` {g: {...}} and
     ``calendar_effects`` {t: {...}} when asked for, ``influence_functions`` (units x cells),
-    ``cband_crit_value``, and R did's Wald pre-test (``pretest_stat``, ``pretest_df``,
-    ``pretest_pvalue``).
+    ``cband_crit_value``, R did's Wald pre-test (``pretest_stat``, ``pretest_df``,
+    ``pretest_pvalue``), and ``seed`` (the bootstrap's: the one given, or the one drawn).
     """
 
     def __init__(self, est, raw, aggregate, balance_e, min_e, max_e):
@@ -94,6 +94,7 @@ class CallawaySantAnnaResults(Results):
         self.estimation_method = est.estimation_method
         self.anticipation = est.anticipation
         self.panel = bool(est.panel)
+        self.seed = est.seed
         self.notes = [msg for _, msg in raw["notes"]]
         g, t = raw["group"], raw["time"]
         self.groups = [_num(x) for x in np.unique(g)]
@@ -242,7 +243,7 @@ class CallawaySantAnnaResults(Results):
             "calendar_effects": conv(self.calendar_effects),
             "pretest": {"stat": self.pretest_stat, "df": self.pretest_df,
                         "p_value": self.pretest_pvalue},
-            "cband_crit_value": self.cband_crit_value,
+            "cband_crit_value": self.cband_crit_value, "seed": self.seed,
         }
 
     def summary(self):
@@ -372,11 +373,10 @@ class CallawaySantAnna(Estimator):
         checks.check_count("n_bootstrap", self.n_bootstrap)
         checks.check_count("anticipation", self.anticipation)
         checks.check_rank_action(self.rank_deficient_action)
-        checks.check_seed(self.seed)
+        seed = validate.seed(self.seed)
         n_boot = int(self.n_bootstrap)
         checks.few_bootstrap_draws(n_boot)
         cband = bool(self.cband) and n_boot > 0
-        seed = 0 if self.seed is None else int(self.seed)
         cols = _columns(data)
         raw = _core.did_cs(
             cols, outcome, time, unit, first_treat,
@@ -391,7 +391,7 @@ class CallawaySantAnna(Estimator):
             seed=seed, cband=cband, threads=validate.threads(self.threads), panel=bool(self.panel),
             allow_unbalanced=bool(self.allow_unbalanced_panel))
         _warn_fit_notes(raw["notes"], self.rank_deficient_action)
-        est = _Frozen(self, cband)
+        est = _Frozen(self, cband, seed)
         return CallawaySantAnnaResults(est, raw, aggregate, balance_e, min_e, max_e)
 
 
@@ -417,9 +417,9 @@ def plot_event_study(results, **kw):
 class _Frozen:
     """The estimator's settings at fit time."""
 
-    def __init__(self, est, cband):
+    def __init__(self, est, cband, seed):
         self.__dict__.update(est.get_params())
-        self.cband = cband
+        self.cband, self.seed = cband, seed
 
 
 for _name in __all__:  # help() and reprs name them where users find them

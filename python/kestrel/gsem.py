@@ -21,7 +21,8 @@ import numpy as np
 
 from _kestrel import _core
 from _kestrel import validate
-from _kestrel.summary import Summary, SummaryMixin
+from _kestrel.results import Results
+from _kestrel.summary import Summary
 from _kestrel.gsem_h2rg import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_h2rg.py)
 
 __all__ = ["munge", "ldsc", "LdscResult", "sumstats", "ldsc_h2", "ldsc_rg"]
@@ -141,7 +142,7 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     return reps
 
 
-class LdscResult(SummaryMixin):
+class LdscResult(Results):
     """GenomicSEM's covstruc: S, V, I, N, m (and S_Stand, V_Stand), with trait names; plus each
     trait's heritability details and each regression's estimate."""
 
@@ -171,9 +172,28 @@ class LdscResult(SummaryMixin):
                 t += 1
         return out
 
-    def as_dict(self):
+    def to_dict(self):
+        """GenomicSEM's covstruc as a dict: S, V, I, N, m, S_Stand, V_Stand (NumPy arrays)."""
         return {"S": self.S, "V": self.V, "I": self.I, "N": self.N, "m": self.m,
                 "S_Stand": self.S_Stand, "V_Stand": self.V_Stand}
+
+    as_dict = to_dict  # its first name
+
+    def to_dataframe(self):
+        """One row per pair of traits (V's order: column-wise lower triangle): S with its
+        standard error, S_Stand with its (NaN without them) and the intercept I."""
+        import pandas as pd
+
+        se, k = self.se(), len(self.trait_names)
+        std = self.S_Stand is not None
+        sse = self.se(standardized=True) if std else None
+        nan = float("nan")
+        rows = [{"trait1": self.trait_names[i], "trait2": self.trait_names[j],
+                 "S": self.S[i, j], "S_se": se[i, j],
+                 "S_Stand": self.S_Stand[i, j] if std else nan,
+                 "S_Stand_se": sse[i, j] if std else nan, "I": self.I[i, j]}
+                for j in range(k) for i in range(j, k)]
+        return pd.DataFrame(rows)
 
     def summary(self):
         """S with its standard errors and the genetic correlations, by trait. Returned;

@@ -10,12 +10,13 @@ arguments and results.
 """
 import json
 import math
-import numbers
 
 import numpy as np
 
 from _kestrel import _core, validate
-from _kestrel.summary import Summary, SummaryMixin
+from _kestrel.notes import warn_notes
+from _kestrel.results import Results
+from _kestrel.summary import Summary
 
 try:  # scikit-learn is optional: without it the estimators still fit and predict
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
@@ -93,19 +94,6 @@ def _validate(est, X, y=None, reset=True, allow_nan=False, multi_output=True):
     return X, np.asarray(y, dtype=np.float64)
 
 
-def _seed(random_state):
-    """The C seed from random_state: None (0), an int in [0, 2**32 - 1] or a NumPy
-    RandomState (scikit-learn's forms)."""
-    if random_state is None:
-        return 0
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(0, 2**31 - 1))
-    if isinstance(random_state, (bool, np.bool_)) or not isinstance(random_state, numbers.Integral):
-        raise TypeError(f"random_state={random_state!r}: expected None, an integer in "
-                        "[0, 2**32 - 1] or a numpy.random.RandomState")
-    return validate.integer("random_state", random_state, minimum=0, maximum=2**32 - 1)
-
-
 def _items(kinds):
     try:
         return list(kinds)
@@ -142,7 +130,7 @@ def _spans_from_alpha(alpha_min, alpha_end, p, n):
     return minspan, endspan
 
 
-class Earth(SummaryMixin, RegressorMixin, TransformerMixin, BaseEstimator):
+class Earth(Results, RegressorMixin, TransformerMixin, BaseEstimator):
     """MARS regression with R earth's algorithm and defaults.
 
     Parameters (pymars's names; earth's in parentheses):
@@ -161,7 +149,9 @@ class Earth(SummaryMixin, RegressorMixin, TransformerMixin, BaseEstimator):
       adjust_endspan (Adjust.endspan): endspan x (1 + this) for interaction terms.
       pmethod: 'backward' (default), 'none', 'exhaustive' (few terms), 'cv' (nfold folds).
       nprune: at most this many terms after pruning.
-      nfold, random_state: folds and their seed for pmethod='cv'.
+      nfold, random_state: folds and their seed for pmethod='cv'; random_state has
+          scikit-learn's meaning (None: NumPy's global random state; an int as given; a
+          numpy.random.RandomState), and the seed used is recorded as seed_.
       glm: None, 'binomial' or 'poisson': a GLM on the selected basis (earth's glm=).
       allow_missing: NaN in X is allowed; each predictor with missing values gets a
           missingness factor (Friedman 1991, sec. 3.11), and prediction accepts NaN.
@@ -174,7 +164,9 @@ class Earth(SummaryMixin, RegressorMixin, TransformerMixin, BaseEstimator):
 
     Attributes after fit: basis_ (term descriptions), coef_ (per selected term; one column per
     response), intercept_ (the first coefficient), rss_, mse_, rsq_, grsq_, gcv_, termcond_,
-    forward_pass_record_, pruning_pass_record_, feature_importances_, evimp_, n_features_in_.
+    forward_pass_record_, pruning_pass_record_, feature_importances_, evimp_, n_features_in_,
+    seed_ (the folds' seed). As every kestrel result: summary(), print_summary(), to_dict(),
+    to_dataframe() (one row per selected term), plot(X).
     """
 
     def __init__(self, max_terms=None, max_degree=1, penalty=None, minspan=0, endspan=0,
@@ -266,7 +258,7 @@ class Earth(SummaryMixin, RegressorMixin, TransformerMixin, BaseEstimator):
             nprune=validate.integer("nprune", self.nprune, minimum=1,
                                     none=True) or 0,
             nfold=validate.integer("nfold", self.nfold, minimum=2),
-            seed=_seed(self.random_state), family=_FAMILY[glm],
+            seed=validate.random_state(self.random_state), family=_FAMILY[glm],
             allow_missing=int(validate.flag("allow_missing", self.allow_missing)),
             threads=validate.threads(self.threads))
 
@@ -289,6 +281,8 @@ class Earth(SummaryMixin, RegressorMixin, TransformerMixin, BaseEstimator):
             keep = w > 0
             X, Y, w = X[keep], Y[keep], w[keep]
         self._model, res = _core.mars_fit(X, Y, w, **opts)
+        warn_notes(res["notes"])  # IRLS short of convergence, exhaustive pruning replaced
+        self.seed_ = opts["seed"]
         self._set_results(res)
         return self
 
@@ -414,6 +408,31 @@ class Earth(SummaryMixin, RegressorMixin, TransformerMixin, BaseEstimator):
                      f"RSq {r['rsq']:.7g}")
         return Summary("\n".join(lines))
 
+    def _coef_columns(self):
+        """The selected terms' coefficients and the columns' names (as summary() heads them)."""
+        r = self._res
+        coef = r["glm_coef"] if r["family"] else r["coef"]
+        return coef, ["coef"] if coef.shape[1] == 1 else [f"y{k}" for k in range(coef.shape[1])]
+
+    def to_dict(self):
+        """The model as a dict: ``terms`` (the selected terms' names), ``coef`` (per term; a
+        list per response), ``rss``, ``rsq``, ``gcv``, ``grsq``, ``termcond`` and ``seed``."""
+        self._check_fitted()
+        coef, _ = self._coef_columns()
+        return {"terms": [self.basis_[j] for j in self._res["selected"]], "coef": coef.tolist(),
+                "rss": self.rss_, "rsq": self.rsq_, "gcv": self.gcv_, "grsq": self.grsq_,
+                "termcond": self.termcond_, "seed": self.seed_}
+
+    def to_dataframe(self):
+        """The selected terms and their coefficients: a pandas DataFrame indexed by term, one
+        column per response."""
+        import pandas as pd
+
+        self._check_fitted()
+        coef, cols = self._coef_columns()
+        index = pd.Index([self.basis_[j] for j in self._res["selected"]], name="term")
+        return pd.DataFrame(coef, index=index, columns=cols)
+
     # -- persistence ------------------------------------------------------------------------
     def to_json(self):
         """The fitted model and the estimator's parameters as a JSON string."""
@@ -421,7 +440,7 @@ class Earth(SummaryMixin, RegressorMixin, TransformerMixin, BaseEstimator):
         model = json.loads(_core.mars_to_json(self._model))
         params = {k: (v.tolist() if isinstance(v, np.ndarray) else v)
                   for k, v in self.get_params().items()}
-        extra = {"y_1d": bool(self._y_1d)}
+        extra = {"y_1d": bool(self._y_1d), "seed": self.seed_}
         if hasattr(self, "feature_names_in_"):
             extra["feature_names_in"] = [str(s) for s in self.feature_names_in_]
         return json.dumps({"estimator": type(self).__name__, "params": params, "model": model,
@@ -438,6 +457,7 @@ class Earth(SummaryMixin, RegressorMixin, TransformerMixin, BaseEstimator):
     def _restore(self, d):
         self._model, res = _core.mars_from_json(json.dumps(d["model"]))
         self._y_1d = d["extra"]["y_1d"]
+        self.seed_ = d["extra"].get("seed")
         if "feature_names_in" in d["extra"]:
             self.feature_names_in_ = np.asarray(d["extra"]["feature_names_in"], dtype=object)
         self._set_results(res)
@@ -473,7 +493,7 @@ class EarthRegressor(Earth):
                "parameters and attributes:\n\n    " + Earth.__doc__)
 
 
-class EarthClassifier(SummaryMixin, ClassifierMixin, BaseEstimator):
+class EarthClassifier(Results, ClassifierMixin, BaseEstimator):
     """MARS classification as earth's glm=binomial: the basis is chosen by least squares on the
     class indicators (one response per class beyond two; shared basis), then a logistic
     regression per class is fitted on the selected terms. predict_proba normalises the
@@ -588,6 +608,22 @@ class EarthClassifier(SummaryMixin, ClassifierMixin, BaseEstimator):
         self._check_fitted()
         return Summary(f"Classes: {', '.join(map(str, self.classes_))}\n" +
                        self.earth_.summary())
+
+    def to_dict(self):
+        """``classes`` and the model's dict (Earth.to_dict)."""
+        self._check_fitted()
+        return {"classes": self.classes_.tolist(), **self.earth_.to_dict()}
+
+    def to_dataframe(self):
+        """The selected terms and their coefficients (one column per class model; Earth's)."""
+        self._check_fitted()
+        return self.earth_.to_dataframe()
+
+    def plot(self, X, ax=None, terms=None):
+        """Each selected term's contribution against its first predictor (Earth.plot)."""
+        self._check_fitted()
+        X = _validate(self, X, reset=False, allow_nan=self.allow_missing)
+        return self.earth_.plot(X, ax=ax, terms=terms)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

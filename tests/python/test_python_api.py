@@ -1,6 +1,7 @@
 """The Python package as a newcomer meets it: what help(kestrel) lists, docstrings that name every
-argument, one summary convention for every result (shown once at a REPL), the kestrel command's
-vcov spelling, read_csv's views, scikit-learn's check_estimator, and the thread count."""
+argument, one base of every result (summary shown once at a REPL, to_dict, to_dataframe, plot),
+one meaning of seed=None, the kestrel command's vcov spelling, read_csv's views, scikit-learn's
+check_estimator, and the thread count."""
 import code
 import contextlib
 import inspect
@@ -20,7 +21,7 @@ import kestrel.did as kd
 from kestrel import gsem
 from kestrel.mars import Earth, EarthClassifier
 
-from conftest import DATA, SAMPLE
+from conftest import DATA, ROOT, SAMPLE
 
 # -- package shape ----------------------------------------------------------------------------
 
@@ -165,6 +166,185 @@ def test_summary_shows_once(kind):
         assert shown == text + "\n", (line, shown)
     with contextlib.redirect_stdout(io.StringIO()):
         assert res.print_summary() is None
+
+
+# -- one results base ----------------------------------------------------------------------------
+
+# The results that draw something; plot() of every other one is refused (NotImplementedError).
+_PLOTS = {"CallawaySantAnnaResults": {}, "SunAbrahamResults": {},
+          "BaconDecompositionResults": {}, "Earth": "X", "EarthClassifier": "X"}
+
+
+def _all_result_classes():
+    """Every subclass of kestrel.Results, kestrel's own modules loaded."""
+    out, todo = set(), [kestrel.Results]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub.__module__.split(".")[0] in ("kestrel", "_kestrel"):
+                out.add(sub)
+            todo.append(sub)
+    return out
+
+
+def test_every_result_class_is_walked():
+    """Each result class of regress, did, mars and gsem derives from kestrel.Results and
+    defines summary, to_dict and to_dataframe itself (the test below fits one of each; a
+    subclass that only renames one, as EarthRegressor, is covered by it)."""
+    own = {c for c in _all_result_classes()
+           if any(m in vars(c) for m in ("summary", "to_dict", "to_dataframe"))}
+    assert all(any(issubclass(c, o) for o in own) for c in _all_result_classes())
+    classes = {c.__name__ for c in own}
+    fitted = {k.split(" ")[0] for k in _results()} - {"ols"}
+    assert classes == fitted, classes ^ fitted
+    for cls in own:
+        for meth in ("summary", "to_dict", "to_dataframe"):
+            assert getattr(cls, meth) is not getattr(kestrel.Results, meth), (cls, meth)
+        assert (cls.plot is kestrel.Results.plot) == (cls.__name__ not in _PLOTS), cls
+
+
+@pytest.mark.parametrize("kind", list(_results()))
+def test_results_have_the_four_methods(kind):
+    """summary() -> str, to_dict() -> dict, to_dataframe() -> DataFrame, plot() -> what it drew
+    (matplotlib) or NotImplementedError naming the class."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = _results()[kind]()
+    assert isinstance(res, kestrel.Results)
+    assert isinstance(res.summary(), str)
+    d = res.to_dict()
+    assert isinstance(d, dict) and d
+    df = res.to_dataframe()
+    assert isinstance(df, pd.DataFrame) and len(df) > 0
+    name = type(res).__name__
+    if name in _PLOTS:
+        args = (pd.read_csv(SAMPLE / "ozone1.csv").drop(columns="O3"),) if _PLOTS[name] else ()
+        assert res.plot(*args) is not None
+        plt.close("all")
+    else:
+        with pytest.raises(NotImplementedError, match=name):
+            res.plot()
+
+
+def test_old_dict_names_still_work():
+    g = DATA / "gsem"
+    ld = g / "ldsc_test" / "simulate_test"
+    kw = dict(ref_ld=str(ld / "ldscore" / "oneld_onefile"), w_ld=str(ld / "ldscore" / "w"))
+    h = gsem.ldsc_h2(str(ld / "sumstats" / "0"), **kw)
+    assert h.as_dict().keys() == h.to_dict().keys() and h.fit.as_dict() == h.fit.to_dict()
+
+
+# -- one meaning of seed=None ---------------------------------------------------------------------
+
+
+def _seeded():
+    """Estimators that draw random numbers: (make(seed) -> result, the drawn numbers)."""
+    basic = pd.read_csv(SAMPLE / "basic_small.csv")
+    mpdta = pd.read_csv(SAMPLE / "mpdta.csv")
+    prop99 = pd.read_csv(SAMPLE / "california_prop99.csv")
+    return {
+        "CallawaySantAnna": (lambda s: kd.CallawaySantAnna(n_bootstrap=50, seed=s).fit(
+            mpdta, outcome="lemp", unit="countyreal", time="year", first_treat="first.treat"),
+            lambda r: r.overall_se),
+        "DifferenceInDifferences wild": (lambda s: kd.DifferenceInDifferences(
+            inference="wild_bootstrap", cluster="unit", n_bootstrap=99, seed=s).fit(
+            basic, outcome="outcome", treatment="treated", time="post"),
+            lambda r: r.conf_int),
+        "SyntheticDiD": (lambda s: kd.SyntheticDiD(n_bootstrap=5, seed=s).fit(
+            prop99, "PacksPerCapita", "treated", "State", "Year"), lambda r: r.se),
+        "permutation_test": (lambda s: kd.permutation_test(
+            basic, "outcome", "treated", post="post", unit="unit", n_permutations=50, seed=s),
+            lambda r: tuple(r.permutation_distribution)),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_seeded()))
+def test_seed_none_draws_a_fresh_seed_that_is_recorded(kind):
+    """seed=None draws a fresh seed (two runs differ), recorded as .seed (it repeats the run); an
+    int is used as given (it repeats too)."""
+    make, drawn = _seeded()[kind]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = make(None), make(None)
+        assert isinstance(a.seed, int) and a.seed != b.seed and drawn(a) != drawn(b)
+        again = make(a.seed)
+        assert again.seed == a.seed and drawn(again) == drawn(a)
+        c, d = make(7), make(7)
+        assert c.seed == d.seed == 7 and drawn(c) == drawn(d)
+        assert c.to_dict()["seed"] == 7
+
+
+def test_mars_random_state_is_scikit_learns():
+    """random_state=None draws from NumPy's global random state (np.random.seed repeats it), an
+    int is used as given; the folds' seed is recorded as seed_."""
+    ozone = pd.read_csv(SAMPLE / "ozone1.csv")
+    X, y = ozone.drop(columns="O3"), ozone["O3"]
+
+    def fit(rs=None):
+        return Earth(max_degree=2, pmethod="cv", nfold=3, random_state=rs).fit(X, y)
+
+    np.random.seed(11)
+    a = fit()
+    np.random.seed(11)
+    b = fit()
+    assert a.seed_ == b.seed_ and np.array_equal(a.cv_rsq_, b.cv_rsq_)
+    assert fit().seed_ != a.seed_
+    c = fit(a.seed_)
+    assert c.seed_ == a.seed_ and np.array_equal(c.cv_rsq_, a.cv_rsq_)
+    assert fit(3).seed_ == 3 and Earth.from_json(c.to_json()).seed_ == c.seed_
+
+
+# -- the C side: log notes, string lists, the GIL ------------------------------------------------
+
+
+def test_log_notes_become_warnings_at_the_callers_line():
+    """A note the C core logs at warning level reaches Python as a warning pointed at the line
+    that called kestrel (notes.py), in regress and mars as in did."""
+    panel = pd.read_csv(SAMPLE / "panel.csv")
+    with pytest.warns(RuntimeWarning, match="projections stopped at 1 iterations") as rec:
+        fit = kestrel.feols("log_wage ~ hours | worker + year", panel, fixef_maxiter=1)
+    assert rec[0].filename == __file__ and any("projections stopped" in m for m in fit.notes)
+    ozone = pd.read_csv(SAMPLE / "ozone1.csv")
+    X, Y = ozone.drop(columns="O3"), np.column_stack([ozone["O3"], ozone["O3"] ** 2])
+    with pytest.warns(UserWarning, match="exhaustive needs one response") as rec:
+        Earth(pmethod="exhaustive", max_terms=5).fit(X, Y)
+    assert rec[0].filename == __file__
+
+
+def test_string_lists_name_the_argument():
+    """One ks_py_str_list for every binding that takes a list of names."""
+    with pytest.raises(TypeError, match=r"paths: expected a sequence of str, not one with int"):
+        kestrel._core.gsem_munge([1], ["out"], "ref")
+    with pytest.raises(TypeError, match=r"covariates: expected a sequence of str, not int"):
+        kestrel._core.sunab({"y": np.zeros(2)}, "y", "u", "t", "g", covariates=3)
+
+
+def test_the_gil_is_released_around_the_c_call_alone():
+    """Every binding releases the GIL with the macro pair, each alone on its line, the call
+    between them indented (as .clang-format's MacroBlockBegin / MacroBlockEnd keep it)."""
+    bindings = sorted((ROOT / "python" / "_kestrel").glob("_core*.c"))
+    assert len(bindings) >= 8
+    for path in bindings:
+        lines = path.read_text().splitlines()
+        opened = None
+        for i, line in enumerate(lines):
+            if "ALLOW_THREADS" not in line:
+                continue
+            word = line.strip()
+            assert word in ("Py_BEGIN_ALLOW_THREADS", "Py_END_ALLOW_THREADS"), (path, i + 1)
+            indent = len(line) - len(line.lstrip())
+            if word == "Py_BEGIN_ALLOW_THREADS":
+                assert opened is None, (path, i + 1)
+                opened = indent
+                nxt = lines[i + 1]
+                assert len(nxt) - len(nxt.lstrip()) == indent + 4, (path, i + 2)
+            else:
+                assert opened == indent, (path, i + 1)
+                opened = None
+        assert opened is None, path
 
 
 def test_feols_summary_is_the_commands_table(kestrel_bin):
