@@ -12,6 +12,7 @@
 
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
+#include "linalg/linalg_internal.h"
 
 #define PS_CAP (1.0 - 1e-6)
 #define PS_TRIM 0.995
@@ -26,7 +27,7 @@ static int small_spd_solve(ks_ctx *ctx, size_t k, double *A, double *b, size_t n
                            int check_rcond, const char *what)
 {
     double scratch[8];
-    return ks__did_chol_solve(ctx, k, A, b, nrhs, check_rcond, scratch, what);
+    return ks__chol_solve(ctx, k, A, b, nrhs, check_rcond, scratch, what);
 }
 
 /* Weighted least squares of y on X over the rows with a_i > 0, weights a_i: coefficients b.

@@ -1,13 +1,14 @@
 /* test_linalg.c — the NIST StRD accuracy bar: every certified coefficient and standard error of
  * the 11 linear-regression sets with LRE >= 9, and mean / SD of the 9 univariate sets at the
- * binary64 ceiling (tests/data/nist/lre_ceiling_binary64.csv). Plus rank detection and the
- * SPD fallback. */
+ * binary64 ceiling (tests/data/nist/lre_ceiling_binary64.csv). Plus rank detection, the
+ * SPD fallback, the checked BLAS/LAPACK wrappers and the small dense solves. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kestrel/kestrel.h"
 #include "ktest.h"
 #include "linalg/dd.h"
+#include "linalg/linalg_internal.h"
 
 /* A numeric CSV with a header: returns rows x cols values row-major (malloc'd). */
 static double *read_numeric_csv(const char *path, size_t *rows, size_t *cols)
@@ -271,6 +272,54 @@ static void test_spd(ks_ctx *ctx)
     (void)S;
 }
 
+/* The wrappers: a size beyond BLAS's int is KS_EOVERFLOW naming routine, argument and size (no
+ * memory is touched before the check); a nonzero info is KS_ENUMERIC when the caller passes no
+ * info, and handed back otherwise; the products and factors are LAPACK's. */
+static void test_blas_wrappers(ks_ctx *ctx)
+{
+    double A[4] = {2, 1, 1, 2}, C[4] = {0, 0, 0, 0};
+    const size_t big = (size_t)1 << 31;
+    CHECK_FAILS(ctx, ks__dgemm(ctx, 'N', 'N', 2, 2, big, 1.0, A, 2, A, 2, 0.0, C, 2), KS_EOVERFLOW,
+                "dgemm: k = 2147483648");
+    CHECK_FAILS(ctx, ks__dsyrk(ctx, 'L', 'T', 2, 2, 1.0, A, big, 0.0, C, 2), KS_EOVERFLOW,
+                "dsyrk: lda = 2147483648");
+    CHECK_FAILS(ctx, ks__dgeqrf(ctx, 2, 2, A, 2, C, C, big, NULL), KS_EOVERFLOW,
+                "dgeqrf: lwork = 2147483648");
+    CHECK_OK(ctx, ks__dgemm(ctx, 'T', 'N', 2, 2, 2, 1.0, A, 2, A, 2, 0.0, C, 2));
+    CHECK(C[0] == 5 && C[1] == 4 && C[2] == 4 && C[3] == 5);
+    double N[4] = {1, 2, 2, 1}; /* indefinite */
+    int info = 0;
+    CHECK_OK(ctx, ks__dpotrf(ctx, 'L', 2, N, 2, &info));
+    CHECK(info == 2);
+    N[0] = 1, N[1] = 2, N[2] = 2, N[3] = 1;
+    CHECK_FAILS(ctx, ks__dpotrf(ctx, 'L', 2, N, 2, NULL), KS_ENUMERIC, "dpotrf failed (info 2)");
+    double wq = 0.0;
+    CHECK_OK(ctx, ks__dgeqrf(ctx, 2, 2, A, 2, C, &wq, KS__LWORK_QUERY, NULL));
+    CHECK(wq >= 2.0);
+}
+
+static void test_small_solves(ks_ctx *ctx)
+{
+    /* [4 2; 2 3] x = (2, 1): x = (0.5, 0) exactly, by each routine */
+    double A[4] = {4, 2, 2, 3}, b[2] = {2, 1}, x[2] = {9, 9}, scratch[2];
+    ks__solve2(A, b, x);
+    CHECK(x[0] == 0.5 && x[1] == 0.0);
+    double L[4] = {4, 2, 2, 3}, lb[2] = {2, 1};
+    CHECK(ks__lu_solve(2, L, lb, x) == 0 && x[0] == 0.5 && x[1] == 0.0);
+    double S[4] = {4, 2, 2, 3}, sb[2] = {2, 1};
+    CHECK_OK(ctx, ks__chol_solve(ctx, 2, S, sb, 1, 1, scratch, "A"));
+    CHECK_NEAR(sb[0], 0.5, 1e-15);
+    CHECK_NEAR(sb[1], 0.0, 1e-15);
+    /* singular: the LU refuses, R's 2 x 2 solve gives non-finite values, the Cholesky fails */
+    double Z[4] = {1, 1, 1, 1}, zb[2] = {1, 2};
+    ks__solve2(Z, zb, x);
+    CHECK(!isfinite(x[1]));
+    CHECK(ks__lu_solve(2, Z, zb, x) == -1);
+    double Zc[4] = {1, 1, 1, 1}, zc[2] = {1, 2};
+    CHECK_FAILS(ctx, ks__chol_solve(ctx, 2, Zc, zc, 1, 1, scratch, "the test matrix"), KS_ENUMERIC,
+                "the test matrix is singular");
+}
+
 int main(void)
 {
     ks_ctx *ctx = NULL;
@@ -280,6 +329,8 @@ int main(void)
     test_rank_deficient(ctx);
     test_weights(ctx);
     test_spd(ctx);
+    test_blas_wrappers(ctx);
+    test_small_solves(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("linalg");
 }
