@@ -66,12 +66,14 @@ static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double 
     lo.want_resid = 0;
     ks_lstsq_result *res = NULL;
     int rc = ks_lstsq(ctx, mc, k, Xc, mc, yc, wc, &lo, &res);
-    if (rc == KS_OK && res->rank < k)
+    ks_lstsq_view lv;
+    if (rc == KS_OK) ks_lstsq_get(res, &lv);
+    if (rc == KS_OK && lv.rank < k)
         rc = ks__fail(ctx, KS_ENUMERIC,
                      "the outcome regression is singular among the %s (collinear covariates)",
                      who);
-    if (rc == KS_OK) memcpy(b, res->coef, k * sizeof *b);
-    ks_lstsq_result_free(ctx, res);
+    if (rc == KS_OK) memcpy(b, lv.coef, k * sizeof *b);
+    ks_lstsq_free(res);
     ks__free(ctx, Xc);
     return rc;
 }

@@ -338,13 +338,15 @@ static int irwls(ks_ctx *ctx, size_t n, size_t q, const double *X, const double 
         weight_rows(n, q, X, y, sw, Xw, yw);
         ks_lstsq_result *f = NULL;
         if ((rc = ks_lstsq(ctx, n, q, Xw, n, yw, NULL, &lo, &f))) break;
-        if (f->rank < q)
-            rc =
-                ks__fail(ctx, KS_ENUMERIC,
-                        "ldsc: the weighted LD scores are collinear (rank %zu of %zu)", f->rank, q);
-        if (!rc && !(rc = update_weights(ctx, u, f->coef, w)))
+        ks_lstsq_view fv;
+        ks_lstsq_get(f, &fv);
+        if (fv.rank < q)
+            rc = ks__fail(ctx, KS_ENUMERIC,
+                          "ldsc: the weighted LD scores are collinear (rank %zu of %zu)", fv.rank,
+                          q);
+        if (!rc && !(rc = update_weights(ctx, u, fv.coef, w)))
             for (size_t i = 0; i < n; i++) sw[i] = sqrt(w[i]);
-        ks_lstsq_result_free(ctx, f);
+        ks_lstsq_free(f);
     }
     if (!rc) {
         weight_rows(n, q, X, y, sw, Xw, yw);

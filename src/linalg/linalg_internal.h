@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "base/base_internal.h"
+#include "kestrel/linalg.h"
 
 /* Pass as lwork (and liwork) to ask a LAPACK routine for its optimal workspace (LAPACK's
  * lwork = -1): the size is written to work[0] (and iwork[0]). */
@@ -48,6 +49,10 @@ int ks__dgeqp3(ks_ctx *ctx, size_t m, size_t n, double *A, size_t lda, int *jpvt
 /* The first n columns of Q (m x n) from k of dgeqrf's / dgeqp3's reflectors, in place. */
 int ks__dorgqr(ks_ctx *ctx, size_t m, size_t n, size_t k, double *A, size_t lda, const double *tau,
                double *work, size_t lwork, int *info) KS_RESULT_USED;
+
+/* The residuals of a least-squares fit (want_resid), handed over: the caller frees them with the
+ * ctx allocator the fit was made with; the fit has none after. */
+double *ks__lstsq_take_resid(ks_lstsq_result *r);
 
 /* ---- small dense solves (small_solve.c) --------------------------------------------------- */
 

@@ -109,16 +109,18 @@ int ks__mars_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *B, size_t ny, 
         ks_lstsq_result *res = NULL;
         int rc = ks_lstsq(ctx, n, k, B, n, Y + r * n, w, &lo, &res);
         if (rc) return rc;
-        if (res->rank < k) {
+        ks_lstsq_view lv;
+        ks_lstsq_get(res, &lv);
+        if (lv.rank < k) {
             size_t j = 0;
-            while (j < k && !res->dropped[j]) j++;
-            ks_lstsq_result_free(ctx, res);
+            while (j < k && !lv.dropped[j]) j++;
+            ks_lstsq_free(res);
             return ks__fail(ctx, KS_ENUMERIC,
-                           "mars: the selected terms are collinear (term %zu of the subset)", j);
+                            "mars: the selected terms are collinear (term %zu of the subset)", j);
         }
-        memcpy(coef + r * k, res->coef, k * sizeof *coef);
-        rss[r] = res->rss;
-        ks_lstsq_result_free(ctx, res);
+        memcpy(coef + r * k, lv.coef, k * sizeof *coef);
+        rss[r] = lv.rss;
+        ks_lstsq_free(res);
     }
     return KS_OK;
 }
