@@ -18,6 +18,9 @@
 #define ENTRY(E) {#E, name_##E, value_##E}
 
 WRAP(col_type)
+WRAP(mars_pmethod)
+WRAP(mars_family)
+WRAP(mars_stop)
 
 static const struct {
     const char *enum_name;
@@ -25,6 +28,9 @@ static const struct {
     int (*value)(ks_ctx *, const char *, int *);
 } enums[] = {
     ENTRY(col_type),
+    ENTRY(mars_pmethod),
+    ENTRY(mars_family),
+    ENTRY(mars_stop),
 };
 
 static int find(const char *e)
