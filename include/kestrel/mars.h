@@ -94,7 +94,7 @@ typedef struct ks_mars ks_mars; /* a fitted model; opaque */
  * opt NULL: the defaults. On success *out owns the model: free it with ks_mars_free. */
 KS_API int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, const double *Y,
                        const double *w, const ks_mars_options *opt, ks_mars **out) KS_RESULT_USED;
-KS_API void ks_mars_free(ks_mars *m); /* NULL is fine */
+KS_API void ks_mars_free(ks_mars *m); /* NULL is fine; no ctx */
 
 /* A factor of a term: dir +1 max(0, x - cut), -1 max(0, cut - x), 2 x (linear), 3 the
  * missingness indicator of x (1 where x is present; with allow_missing), -3 its complement. */
@@ -136,7 +136,7 @@ typedef struct {
      * ks_mars_set_names) */
     const char *const *predictor_names, *const *target_names;
 } ks_mars_view;
-KS_API void ks_mars_get(const ks_mars *m, ks_mars_view *out);
+KS_API void ks_mars_get(const ks_mars *m, ks_mars_view *out); /* pointers owned by m */
 
 /* Names for the model's p predictors and ny responses (either list may be NULL: none), copied
  * into it, written by ks_mars_to_json and read back by ks_mars_from_json (and so kept by

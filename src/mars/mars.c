@@ -20,9 +20,9 @@ struct ks_mars {
 };
 
 static const ks__enum_entry pmethod_names[] = {{"backward", KS_MARS_PRUNE_BACKWARD},
-                                                {"none", KS_MARS_PRUNE_NONE},
-                                                {"exhaustive", KS_MARS_PRUNE_EXHAUSTIVE},
-                                                {"cv", KS_MARS_PRUNE_CV}};
+                                               {"none", KS_MARS_PRUNE_NONE},
+                                               {"exhaustive", KS_MARS_PRUNE_EXHAUSTIVE},
+                                               {"cv", KS_MARS_PRUNE_CV}};
 KS__ENUM_FUNCS(ks_mars_pmethod, ks_mars_pmethod, "pmethod", pmethod_names)
 
 static const ks__enum_entry family_names[] = {
