@@ -102,19 +102,6 @@ static void term_name(const ks_mars_view *v, size_t j, const char *const *names,
         }
 }
 
-static const char *stop_text(ks_mars_stop s)
-{
-    static const char *t[] = {"",
-                              "max_terms < 3",
-                              "GRSq -Inf",
-                              "GRSq below -10",
-                              "RSq changed by less than thresh",
-                              "RSq above 1 - thresh",
-                              "no new term increases RSq",
-                              "reached max_terms"};
-    return (unsigned)s <= 7 ? t[s] : "";
-}
-
 void cli_print_mars(const ks_mars_view *v, const char *const *names, const char *const *targets)
 {
     char buf[1024];
@@ -143,12 +130,13 @@ void cli_print_mars(const ks_mars_view *v, const char *const *names, const char 
     }
     printf("\nSelected %zu of %zu terms, and %zu of %zu predictors\n", v->nselected, v->nterms,
            used, v->p);
-    printf("Termination condition: %s\n", stop_text(v->termcond));
+    const char *stop = ks_mars_stop_name(v->termcond);
+    printf("Termination condition: %s\n", stop ? stop : "");
     if (v->family != KS_MARS_GAUSSIAN)
         for (size_t r = 0; r < v->ny; r++)
             printf("GLM (%s) %s: deviance %.7g, null deviance %.7g, %d iterations\n",
-                   v->family == KS_MARS_BINOMIAL ? "binomial" : "poisson", targets[r],
-                   v->glm_deviance[r], v->glm_null_deviance[r], v->glm_iterations[r]);
+                   ks_mars_family_name(v->family), targets[r], v->glm_deviance[r],
+                   v->glm_null_deviance[r], v->glm_iterations[r]);
     printf("GCV %.7g    RSS %.7g    GRSq %.7g    RSq %.7g\n", v->gcv, v->rss, v->grsq, v->rsq);
     printf("\nVariable importance (earth's evimp: nsubsets, gcv, rss)\n");
     for (size_t p = 0; p < v->p; p++)
@@ -223,11 +211,6 @@ static int cmd_mars_fit(int argc, char **argv)
     ks_mars_options o = KS_MARS_OPTIONS_INIT;
     long l;
     double d;
-    static const cli_name pm[] = {{"backward", KS_MARS_PRUNE_BACKWARD}, {"none", KS_MARS_PRUNE_NONE},
-                                  {"exhaustive", KS_MARS_PRUNE_EXHAUSTIVE}, {"cv", KS_MARS_PRUNE_CV}};
-    static const cli_name fam[] = {{"binomial", KS_MARS_BINOMIAL}, {"poisson", KS_MARS_POISSON},
-                                   {"gaussian", KS_MARS_GAUSSIAN}};
-    int choice;
 #define INT_OPT(s, name, lo, field)                                                                \
     if (s) {                                                                                       \
         if (cli_int("mars fit", name, s, lo, &l)) return CLI_USAGE;                                \
@@ -254,13 +237,20 @@ static int cmd_mars_fit(int argc, char **argv)
         if (cli_int("mars fit", "--random-state", seed, 0, &l)) return CLI_USAGE;
         o.seed = (uint64_t)l;
     }
-    if (pmethod) {
-        if (cli_choice("mars fit", "--pmethod", pmethod, pm, 4, &choice)) return CLI_USAGE;
-        o.pmethod = (ks_mars_pmethod)choice;
-    }
-    if (glm) {
-        if (cli_choice("mars fit", "--glm", glm, fam, 3, &choice)) return CLI_USAGE;
-        o.family = (ks_mars_family)choice;
+    if (pmethod || glm) { /* the library's names: a usage error with its message */
+        ks_ctx *ec = NULL;
+        if (ks_ctx_new(&ec) != KS_OK) {
+            fprintf(stderr, "kestrel mars fit: out of memory\n");
+            return CLI_FAILED;
+        }
+        const char *bad = NULL;
+        if (pmethod && ks_mars_pmethod_value(ec, pmethod, &o.pmethod) != KS_OK)
+            bad = "--pmethod";
+        else if (glm && ks_mars_family_value(ec, glm, &o.family) != KS_OK)
+            bad = "--glm";
+        if (bad) fprintf(stderr, "kestrel mars fit: %s: %s\n", bad, ks_errmsg(ec));
+        ks_ctx_free(ec);
+        if (bad) return CLI_USAGE;
     }
     o.auto_linpreds = !noauto;
     o.allow_missing = missing != NULL;
@@ -425,7 +415,8 @@ static int cmd_mars_predict(int argc, char **argv)
         rc = cli_fail(ctx, "mars predict");
         goto done;
     }
-    if ((basis ? ks_mars_basis(ctx, m, n, X, P) : ks_mars_predict(ctx, m, n, X, P)) != KS_OK) {
+    if ((basis ? ks_mars_basis(ctx, m, n, X, P, n * cols)
+               : ks_mars_predict(ctx, m, n, X, P, n * cols)) != KS_OK) {
         rc = cli_fail(ctx, "mars predict");
         goto done;
     }

@@ -24,44 +24,54 @@ typedef enum {
     KS_REFINE_NEVER = 0,
     KS_REFINE_ALWAYS = 1
 } ks_refine_mode;
+/* Names: "auto", "never", "always" (see base.h). */
+KS_API const char *ks_refine_mode_name(ks_refine_mode value);
+KS_API int ks_refine_mode_value(ks_ctx *ctx, const char *name, ks_refine_mode *out) KS_RESULT_USED;
 
 typedef struct {
-    double rank_tol;    /* relative residual-norm threshold for dropping a column; default 1e-11 */
-    int refine;         /* ks_refine_mode; default KS_REFINE_AUTO */
-    int max_refine;     /* refinement iterations at most; default 10 */
-    int want_cov;       /* compute (A'WA)^-1; default 1 */
-    int want_resid;     /* keep residuals y - Xb; default 1 */
-    const double *X_lo; /* optional low-order parts of X (same layout): the design is X + X_lo,
-                           e.g. powers x^p carried in double-double. Refinement then solves the
-                           problem of the unrounded design; NULL: X is exact. Borrowed. */
+    double rank_tol;       /* relative residual-norm threshold for dropping a column;
+                              default 1e-11 */
+    ks_refine_mode refine; /* default KS_REFINE_AUTO */
+    int max_refine;        /* refinement iterations at most; default 10 */
+    int want_cov;          /* compute (A'WA)^-1; default 1 */
+    int want_resid;        /* keep residuals y - Xb; default 1 */
+    const double *X_lo;    /* optional low-order parts of X (same layout): the design is X + X_lo,
+                              e.g. powers x^p carried in double-double. Refinement then solves the
+                              problem of the unrounded design; NULL: X is exact. Borrowed. */
 } ks_lstsq_options;
 #define KS_LSTSQ_OPTIONS_INIT                                                                      \
     {                                                                                              \
         1e-11, KS_REFINE_AUTO, 10, 1, 1, NULL                                                      \
     }
 
-/* A least-squares fit. Arrays are owned by the result; free with ks_lstsq_result_free. */
+typedef struct ks_lstsq_result ks_lstsq_result; /* a least-squares fit; opaque */
+
+/* The fit, pointers owned by the result (valid until ks_lstsq_free). */
 typedef struct {
-    size_t n, k;            /* rows, columns */
-    size_t rank;            /* columns kept */
-    double *coef;           /* k; NaN for a dropped column */
-    unsigned char *dropped; /* k; 1 for a column dropped as collinear (or all zero) */
-    double *cov_unscaled;   /* k x k (A'WA)^-1 over kept columns, NaN rows/cols for dropped;
-                               NULL unless want_cov */
-    double *resid;          /* n; y - X b (not multiplied by sqrt(w)); NULL unless want_resid */
-    double rss;             /* sum w_i resid_i^2 */
-    double cond;            /* 1-norm condition estimate of the equilibrated R (kept columns) */
-    int refine_iters;       /* refinement iterations taken for the coefficients */
-} ks_lstsq_result;
+    size_t n, k;                  /* rows, columns */
+    size_t rank;                  /* columns kept */
+    const double *coef;           /* k; NaN for a dropped column */
+    const unsigned char *dropped; /* k; 1 for a column dropped as collinear (or all zero) */
+    const double *cov_unscaled;   /* k x k (A'WA)^-1 over kept columns, NaN rows/cols for dropped;
+                                     NULL unless want_cov */
+    const double *resid;          /* n; y - X b (not multiplied by sqrt(w)); NULL unless
+                                     want_resid */
+    double rss;                   /* sum w_i resid_i^2 */
+    double cond;                  /* 1-norm condition estimate of the equilibrated R (kept
+                                     columns) */
+    int refine_iters;             /* refinement iterations taken for the coefficients */
+} ks_lstsq_view;
 
 /* Minimize sum_i w_i (y_i - X_i b)^2. X is n x k column-major with leading dimension ldx >= n;
  * w may be NULL (all ones) and must otherwise be > 0 and finite; y has n entries. X, y, w are
- * borrowed. n >= 1; rank may be below k. On success *out owns the result. Non-finite input is
+ * borrowed; opt NULL: the defaults. n >= 1; rank may be below k. On success *out owns the
+ * result: read it with ks_lstsq_get, free it with ks_lstsq_free. Non-finite input is
  * KS_ENUMERIC naming the column. */
 KS_API int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const double *y,
                     const double *w, const ks_lstsq_options *opt,
                     ks_lstsq_result **out) KS_RESULT_USED;
-KS_API void ks_lstsq_result_free(ks_ctx *ctx, ks_lstsq_result *r); /* NULL is fine */
+KS_API void ks_lstsq_get(const ks_lstsq_result *r, ks_lstsq_view *out);
+KS_API void ks_lstsq_free(ks_lstsq_result *r); /* NULL is fine; no ctx */
 
 /* Solve A X = B for symmetric positive (semi)definite A (k x k, column-major, borrowed;
  * B is k x nrhs and overwritten by X). Cholesky; if A is not numerically positive definite,

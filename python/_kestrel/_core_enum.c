@@ -19,6 +19,9 @@
 
 WRAP(col_type)
 WRAP(log_level)
+WRAP(mars_pmethod)
+WRAP(mars_family)
+WRAP(mars_stop)
 
 static const struct {
     const char *enum_name;
@@ -27,6 +30,9 @@ static const struct {
 } enums[] = {
     ENTRY(col_type),
     ENTRY(log_level),
+    ENTRY(mars_pmethod),
+    ENTRY(mars_family),
+    ENTRY(mars_stop),
 };
 
 static int find(const char *e)

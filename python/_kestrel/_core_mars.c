@@ -206,9 +206,11 @@ static PyObject *apply(PyObject *args, int kind)
         return res ? PyErr_NoMemory() : NULL;
     }
     int rc;
+    double *out = PyArray_DATA((PyArrayObject *)res);
+    const size_t len = (size_t)PyArray_SIZE((PyArrayObject *)res);
     Py_BEGIN_ALLOW_THREADS
-        rc = kind ? ks_mars_basis(ctx, m, n, PyArray_DATA(X), PyArray_DATA((PyArrayObject *)res))
-                  : ks_mars_predict(ctx, m, n, PyArray_DATA(X), PyArray_DATA((PyArrayObject *)res));
+        rc = kind ? ks_mars_basis(ctx, m, n, PyArray_DATA(X), out, len)
+                  : ks_mars_predict(ctx, m, n, PyArray_DATA(X), out, len);
     Py_END_ALLOW_THREADS
     Py_DECREF(X);
     if (rc) {

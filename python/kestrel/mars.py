@@ -55,11 +55,13 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["Earth", "EarthRegressor", "EarthClassifier", "plot_terms"]
 
-_PMETHOD = {"backward": 0, "none": 1, "exhaustive": 2, "cv": 3}
-_FAMILY = {None: 0, "gaussian": 0, "binomial": 1, "poisson": 2}
-_TERMCOND = {1: "max_terms < 3", 2: "GRSq -Inf", 3: "GRSq below -10",
-             4: "RSq changed by less than thresh", 5: "RSq above 1 - thresh",
-             6: "no new term increases RSq", 7: "reached max_terms"}
+
+def _names(enum):
+    """The library's names of a mars enumeration whose values run from 0, in value order."""
+    names = []
+    while (name := _core.enum_name(enum, len(names))) is not None:
+        names.append(name)
+    return tuple(names)
 
 
 def _validate(est, X, y=None, reset=True, allow_nan=False, multi_output=True):
@@ -203,8 +205,8 @@ class Earth(Results, RegressorMixin, TransformerMixin, BaseEstimator):
         """The parameters checked (at fit, scikit-learn's convention: each error names the
         parameter and what it accepts) and shaped for C."""
         n, p = X.shape
-        pmethod = validate.choice("pmethod", self.pmethod, tuple(_PMETHOD))
-        glm = validate.choice("glm", self.glm, tuple(_FAMILY))
+        pmethod = validate.choice("pmethod", self.pmethod, _names("mars_pmethod"))
+        glm = validate.choice("glm", self.glm, (None,) + _names("mars_family"))
         kinds = self.feature_importance_type
         if kinds is not None:
             for kind in [kinds] if isinstance(kinds, str) else _items(kinds):
@@ -254,11 +256,12 @@ class Earth(Results, RegressorMixin, TransformerMixin, BaseEstimator):
             newvar_penalty=validate.real("newvar_penalty", self.newvar_penalty, "a number >= 0",
                                          lambda v: v >= 0),
             linpreds=lin, auto_linpreds=int(validate.flag("allow_linear", self.allow_linear)),
-            pmethod=_PMETHOD[pmethod],
+            pmethod=_core.enum_value("mars_pmethod", pmethod),
             nprune=validate.integer("nprune", self.nprune, minimum=1,
                                     none=True) or 0,
             nfold=validate.integer("nfold", self.nfold, minimum=2),
-            seed=validate.random_state(self.random_state), family=_FAMILY[glm],
+            seed=validate.random_state(self.random_state),
+            family=_core.enum_value("mars_family", "gaussian" if glm is None else glm),
             allow_missing=int(validate.flag("allow_missing", self.allow_missing)),
             threads=validate.threads(self.threads))
 
@@ -400,7 +403,8 @@ class Earth(Results, RegressorMixin, TransformerMixin, BaseEstimator):
         lines.append("")
         lines.append(f"Selected {len(sel)} of {M} terms, and {len(used)} of {r['p']} predictors"
                      + (f" ({', '.join(names[u] for u in used)})" if used else ""))
-        lines.append(f"Termination condition: {_TERMCOND.get(self.termcond_, self.termcond_)}")
+        stop = _core.enum_name("mars_stop", self.termcond_)
+        lines.append(f"Termination condition: {self.termcond_ if stop is None else stop}")
         degs = [len(r["terms"][j]) for j in sel]
         lines.append("Number of terms at each degree of interaction: " +
                      " ".join(str(degs.count(d)) for d in range(max(degs) + 1)))

@@ -16,7 +16,7 @@
 
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
-#include "linalg/lapack.h"
+#include "linalg/linalg_internal.h"
 
 #define SE_TINY (1.4901161193847656e-08 * 10) /* sqrt(.Machine$double.eps) * 10 */
 
@@ -256,15 +256,18 @@ int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out)
         }
         b[j] = r->att[pre[j]];
     }
-    const int Ni = (int)N, qi = (int)q;
-    const double alpha = 1.0 / (double)n, zero = 0.0;
     ks__blas_set_threads(ks__threads_for(ctx, 0.5 * (double)q * (double)q * (double)N));
-    dsyrk_("L", "T", &qi, &Ni, &alpha, A, &Ni, &zero, V, &qi, 1, 1);
+    const int brc = ks__dsyrk(ctx, 'L', 'T', q, N, 1.0 / (double)n, A, N, 0.0, V, q);
     ks__blas_set_threads(ctx->nthreads);
+    if (brc) {
+        ks__free(ctx, A);
+        ks__free(ctx, pre);
+        return brc;
+    }
     memcpy(inv, b, q * sizeof *inv);
     ks_ctx lctx = *ctx; /* a singular covariance is a note, not an error */
-    if (ks__did_chol_solve(&lctx, q, V, inv, 1, 1, inv + q,
-                          "the covariance of the pre-treatment cells") != KS_OK) {
+    if (ks__chol_solve(&lctx, q, V, inv, 1, 1, inv + q,
+                       "the covariance of the pre-treatment cells") != KS_OK) {
         ks__log(ctx, KS_LOG_WARN, "no Wald pre-test: %s", lctx.errmsg);
     } else {
         double w = 0.0;

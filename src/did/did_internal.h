@@ -162,12 +162,6 @@ int ks__did_cmp_double(const void *a, const void *b);
 size_t ks__did_sort_unique(double *v, size_t n); /* sorts, removes repeats, returns the count */
 size_t ks__did_lower_bound(const double *a, size_t n, double v); /* first a[i] >= v */
 
-/* Solve A Z = B in place (A k x k SPD, its lower triangle used and overwritten by the Cholesky
- * factor; B k x nrhs). With check_rcond, fail (KS_ENUMERIC) when the reciprocal 1-norm
- * condition number is below machine epsilon, R's rcond test. scratch: k doubles. */
-int ks__did_chol_solve(ks_ctx *ctx, size_t k, double *A, double *B, size_t nrhs, int check_rcond,
-                      double *scratch, const char *what);
-
 /* Standard error of an aggregated influence function, as R's getSE: sqrt(sum IF^2) / n, or
  * from cluster sums; NaN below sqrt(eps) * 10. */
 double ks__did_if_se(const double *IF, size_t n, const int32_t *cluster, size_t ncluster,

@@ -12,6 +12,7 @@
 
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
+#include "linalg/linalg_internal.h"
 
 #define PS_CAP (1.0 - 1e-6)
 #define PS_TRIM 0.995
@@ -26,7 +27,7 @@ static int small_spd_solve(ks_ctx *ctx, size_t k, double *A, double *b, size_t n
                            int check_rcond, const char *what)
 {
     double scratch[8];
-    return ks__did_chol_solve(ctx, k, A, b, nrhs, check_rcond, scratch, what);
+    return ks__chol_solve(ctx, k, A, b, nrhs, check_rcond, scratch, what);
 }
 
 /* Weighted least squares of y on X over the rows with a_i > 0, weights a_i: coefficients b.
@@ -65,12 +66,14 @@ static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double 
     lo.want_resid = 0;
     ks_lstsq_result *res = NULL;
     int rc = ks_lstsq(ctx, mc, k, Xc, mc, yc, wc, &lo, &res);
-    if (rc == KS_OK && res->rank < k)
+    ks_lstsq_view lv;
+    if (rc == KS_OK) ks_lstsq_get(res, &lv);
+    if (rc == KS_OK && lv.rank < k)
         rc = ks__fail(ctx, KS_ENUMERIC,
                      "the outcome regression is singular among the %s (collinear covariates)",
                      who);
-    if (rc == KS_OK) memcpy(b, res->coef, k * sizeof *b);
-    ks_lstsq_result_free(ctx, res);
+    if (rc == KS_OK) memcpy(b, lv.coef, k * sizeof *b);
+    ks_lstsq_free(res);
     ks__free(ctx, Xc);
     return rc;
 }

@@ -21,7 +21,7 @@
 
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
-#include "linalg/lapack.h"
+#include "linalg/linalg_internal.h"
 
 #define BLOCK 64    /* draws per product */
 #define CHUNK 4096  /* units per block of weights */
@@ -81,12 +81,12 @@ static int compress(ks_ctx *ctx, const ks_did_boot_block *q, basis *out)
     out->Q = NULL;
     const size_t len = q->hi - q->lo, nc = q->ncol;
     if (nc < 16 || len < 2 * nc || len > (size_t)INT32_MAX) return KS_OK;
-    const int mi = (int)len, ni = (int)nc;
+    const int ni = (int)nc;
     double *A = ks__malloc_array(ctx, len * nc + nc * nc + 2 * nc, sizeof *A);
     int *jpvt = ks__calloc(ctx, nc, sizeof *jpvt);
     double *E = A ? A + len * nc : NULL, *norm = E ? E + nc * nc : NULL, *tau = norm ? norm + nc : NULL;
     double wq = 0.0;
-    int info = 0, lwork = -1;
+    int info = 0;
     if (!A || !jpvt) goto nomem;
     for (size_t j = 0; j < nc; j++) {
         const double *src = q->M + j * q->ld;
@@ -95,23 +95,26 @@ static int compress(ks_ctx *ctx, const ks_did_boot_block *q, basis *out)
         norm[j] = ss > 0 ? sqrt(ss) : 1.0;
         for (size_t i = 0; i < len; i++) A[j * len + i] = src[i] / norm[j];
     }
-    dgeqp3_(&mi, &ni, A, &mi, jpvt, tau, &wq, &lwork, &info);
-    lwork = (int)wq > 64 * ni ? (int)wq : 64 * ni; /* room for dorgqr too */
-    double *work = ks__malloc_array(ctx, (size_t)lwork, sizeof *work);
-    if (!work) goto nomem;
-    dgeqp3_(&mi, &ni, A, &mi, jpvt, tau, work, &lwork, &info);
+    int rc = ks__dgeqp3(ctx, len, nc, A, len, jpvt, tau, &wq, KS__LWORK_QUERY, &info);
+    const size_t lwork = (size_t)((int)wq > 64 * ni ? (int)wq : 64 * ni); /* room for dorgqr too */
+    double *work = rc ? NULL : ks__malloc_array(ctx, lwork, sizeof *work);
+    if (!work) {
+        ks__free(ctx, A);
+        ks__free(ctx, jpvt);
+        return rc ? rc : KS_ENOMEM;
+    }
+    rc = ks__dgeqp3(ctx, len, nc, A, len, jpvt, tau, work, lwork, &info);
     size_t r = 0;
-    while (info == 0 && r < nc && fabs(A[r * len + r]) > 1e-13 * fabs(A[0])) r++;
-    if (info == 0 && r > 0 && 3 * r <= 2 * nc) {
+    while (!rc && info == 0 && r < nc && fabs(A[r * len + r]) > 1e-13 * fabs(A[0])) r++;
+    if (!rc && info == 0 && r > 0 && 3 * r <= 2 * nc) {
         /* M[:, p_j] = norm_{p_j} Q R[:, j] */
         for (size_t j = 0; j < nc; j++) {
             const size_t pj = (size_t)jpvt[j] - 1;
             for (size_t a = 0; a < r; a++)
                 E[pj * r + a] = a <= j ? A[j * len + a] * norm[pj] : 0.0;
         }
-        const int ri = (int)r;
-        dorgqr_(&mi, &ri, &ri, A, &mi, tau, work, &lwork, &info);
-        if (info == 0) { /* Q in A's first r columns, then E just after */
+        rc = ks__dorgqr(ctx, len, r, r, A, len, tau, work, lwork, &info);
+        if (!rc && info == 0) { /* Q in A's first r columns, then E just after */
             memmove(A + len * r, E, r * nc * sizeof *A);
             out->r = r;
             out->Q = A;
@@ -122,7 +125,7 @@ static int compress(ks_ctx *ctx, const ks_did_boot_block *q, basis *out)
     ks__free(ctx, work);
     ks__free(ctx, A);
     ks__free(ctx, jpvt);
-    return KS_OK;
+    return rc;
 nomem:
     ks__free(ctx, A);
     ks__free(ctx, jpvt);
@@ -144,11 +147,17 @@ int ks__did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, siz
     basis *bas = ks__calloc(ctx, nblk ? nblk : 1, sizeof *bas);
     int rc = work && bas ? KS_OK : KS_ENOMEM;
     for (size_t k = 0; k < nblk && rc == KS_OK; k++) rc = compress(ctx, &blk[k], &bas[k]);
+    for (size_t k = 0; k < nblk && rc == KS_OK; k++) /* (so that no thread below can fail) */
+        if (blk[k].ld > INT32_MAX || blk[k].ncol > INT32_MAX)
+            rc = ks__fail(ctx, KS_EOVERFLOW,
+                          "bootstrap: a block of %zu columns, stride %zu, is too large for BLAS",
+                          blk[k].ncol, blk[k].ld);
     if (rc) goto done;
     memset(D, 0, (size_t)B * m * sizeof *D);
     const double scale = 1.0 / sqrt((double)N); /* sqrt(N) * mean over the N units */
     ks__blas_set_threads(1);
-#pragma omp parallel for num_threads((int)nt) schedule(dynamic, 1)
+    int st = KS_OK; /* the products' sizes fit (checked above): no thread writes ctx */
+#pragma omp parallel for num_threads((int)nt) schedule(dynamic, 1) reduction(min : st)
     for (size_t bl = 0; bl < nblock; bl++) {
 #ifdef _OPENMP
         double *V = work + (size_t)omp_get_thread_num() * per_thread;
@@ -158,8 +167,7 @@ int ks__did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, siz
         double *C = V + (size_t)BLOCK * CHUNK, *Cq = C + (size_t)BLOCK * maxcol;
         const size_t b0 = bl * BLOCK;
         const size_t nb = (size_t)B - b0 < BLOCK ? (size_t)B - b0 : BLOCK;
-        const int mb = BLOCK;
-        const double zero = 0.0, one = 1.0;
+        int brc;
         for (size_t k = 0; k < nblk; k++) {
             const ks_did_boot_block *q = &blk[k];
             const basis *z = &bas[k];
@@ -169,24 +177,25 @@ int ks__did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, siz
                 /* V is BLOCK x len: row r holds draw b0 + r; a short last draw block is
                  * padded with zero rows so that every product has the same shape */
                 fill_weights(seed, b0, nb, c0, len, kind, V);
-                const int kk = (int)len;
                 if (z->r) { /* over the basis, summed over the chunks: Cq = V Q */
-                    const int rr = (int)z->r, ldq = (int)(q->hi - q->lo);
-                    dgemm_("N", "N", &mb, &rr, &kk, &scale, V, &mb, z->Q + (c0 - q->lo), &ldq,
-                           c0 == q->lo ? &zero : &one, Cq, &mb, 1, 1);
+                    brc = ks__dgemm(ctx, 'N', 'N', BLOCK, z->r, len, scale, V, BLOCK,
+                                    z->Q + (c0 - q->lo), q->hi - q->lo, c0 == q->lo ? 0.0 : 1.0, Cq,
+                                    BLOCK);
+                    st = brc < st ? brc : st;
                     continue;
                 }
-                const int nn = (int)q->ncol, ldm = (int)q->ld;
-                dgemm_("N", "N", &mb, &nn, &kk, &scale, V, &mb, q->M + (c0 - q->lo), &ldm, &zero,
-                       C, &mb, 1, 1);
+                brc = ks__dgemm(ctx, 'N', 'N', BLOCK, q->ncol, len, scale, V, BLOCK,
+                                q->M + (c0 - q->lo), q->ld, 0.0, C, BLOCK);
+                st = brc < st ? brc : st;
                 for (size_t j = 0; j < q->ncol; j++) {
                     double *d = D + q->col[j] * (size_t)B + b0;
                     for (size_t r = 0; r < nb; r++) d[r] += C[j * BLOCK + r];
                 }
             }
             if (z->r) { /* the block's columns: C = (V Q) E */
-                const int rr = (int)z->r, nn = (int)q->ncol;
-                dgemm_("N", "N", &mb, &nn, &rr, &one, Cq, &mb, z->E, &rr, &zero, C, &mb, 1, 1);
+                brc = ks__dgemm(ctx, 'N', 'N', BLOCK, q->ncol, z->r, 1.0, Cq, BLOCK, z->E, z->r,
+                                0.0, C, BLOCK);
+                st = brc < st ? brc : st;
                 for (size_t j = 0; j < q->ncol; j++) {
                     double *d = D + q->col[j] * (size_t)B + b0;
                     for (size_t r = 0; r < nb; r++) d[r] += C[j * BLOCK + r];
@@ -194,6 +203,7 @@ int ks__did_mboot_draws(ks_ctx *ctx, size_t N, const ks_did_boot_block *blk, siz
             }
         }
     }
+    rc = st;
     ks__blas_set_threads(ctx->nthreads);
 done:
     for (size_t k = 0; k < nblk && bas; k++) ks__free(ctx, bas[k].Q);

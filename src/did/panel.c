@@ -185,8 +185,12 @@ static int drop_collinear(ks_ctx *ctx, const char *const *names, numcol *xv, siz
     lo.refine = KS_REFINE_NEVER; /* only the rank is wanted */
     ks_lstsq_result *res = NULL;
     int rc = ks_lstsq(ctx, m, k, X, m, y, NULL, &lo, &res);
-    if (rc == KS_OK) memcpy(gone, res->dropped, k);
-    ks_lstsq_result_free(ctx, res);
+    if (rc == KS_OK) {
+        ks_lstsq_view lv;
+        ks_lstsq_get(res, &lv);
+        memcpy(gone, lv.dropped, k);
+    }
+    ks_lstsq_free(res);
     ks__free(ctx, X);
     size_t kept = 0;
     for (size_t c = 0; rc == KS_OK && c < *ncov; c++) {

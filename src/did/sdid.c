@@ -23,7 +23,7 @@
 
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
-#include "linalg/lapack.h"
+#include "linalg/linalg_internal.h"
 
 #include "base/simd.h"
 
@@ -83,9 +83,13 @@ static int fw_setup(ks_ctx *ctx, fw_problem *f, const double *M, size_t rows, si
     if (f->cache && k > 1 && rows > 0 && k <= INT32_MAX && rows <= INT32_MAX) {
         /* Frank-Wolfe's 10,000 steps visit nearly every vertex: all of A'A by one product is
          * cheaper than its columns one by one (BLAS threads are set to 1 by the caller) */
-        const int ki = (int)k, ri = (int)rows;
-        const double one = 1.0, zero = 0.0;
-        dgemm_("T", "N", &ki, &ki, &ri, &one, f->A, &ri, f->A, &ri, &zero, f->H, &ki, 1, 1);
+        const int rc =
+            ks__dgemm(ctx, 'T', 'N', k, k, rows, 1.0, f->A, rows, f->A, rows, 0.0, f->H, k);
+        if (rc) {
+            ks__free(ctx, f->A);
+            ks__free(ctx, f->have);
+            return rc;
+        }
         memset(f->have, 1, k);
     }
     return KS_OK;

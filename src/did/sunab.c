@@ -14,7 +14,7 @@
 
 #include "did/did_internal.h"
 #include "kestrel/regress.h"
-#include "linalg/lapack.h"
+#include "linalg/linalg_internal.h"
 
 struct ks_did_sunab {
     ks_allocator alloc;
@@ -209,11 +209,11 @@ static int closed_form(ks_ctx *ctx, size_t n, const double *y, const double *gr,
         rc = ks__fail(ctx, KS_EINVAL, "too many cells or clusters for the variance");
         goto out;
     }
-    const int nc = (int)ncell, ngc = (int)G; /* V = ssc S'S (S: a column of scores per cluster) */
-    const double zero = 0.0;
+    /* V = ssc S'S (S: a column of scores per cluster) */
     ks__blas_set_threads(ks__threads_for(ctx, 0.5 * (double)ncell * (double)ncell * (double)G));
-    dsyrk_("U", "N", &nc, &ngc, &ssc, S, &nc, &zero, V, &nc, 1, 1);
+    rc = ks__dsyrk(ctx, 'U', 'N', ncell, G, ssc, S, ncell, 0.0, V, ncell);
     ks__blas_set_threads(ctx->nthreads);
+    if (rc) goto out;
     for (size_t a = 0; a < ncell; a++)
         for (size_t b = 0; b < a; b++) V[b * ncell + a] = V[a * ncell + b];
     *df_t = (double)(G - 1);

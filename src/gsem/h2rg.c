@@ -35,7 +35,7 @@
 
 #include "h2rg_internal.h"
 #include "kestrel/linalg.h"
-#include "linalg/lapack.h"
+#include "linalg/linalg_internal.h"
 
 /* ---- small numerics ----------------------------------------------------------------------- */
 
@@ -51,41 +51,6 @@ static double mean_of(const double *x, size_t n) { return sum_of(x, n) / (double
 /* Python's max(a, b) and min(a, b): the first unless the second compares beyond it. */
 static double py_max(double a, double b) { return b > a ? b : a; }
 static double py_min(double a, double b) { return b < a ? b : a; }
-
-/* A x = b for p x p A (column-major), by Gaussian elimination with partial pivoting (LAPACK's
- * dgesv order); A and b are overwritten. -1 when a pivot is zero. */
-static int lu_solve(size_t p, double *A, double *b, double *x)
-{
-    for (size_t k = 0; k < p; k++) {
-        size_t piv = k;
-        for (size_t i = k + 1; i < p; i++)
-            if (fabs(A[i + k * p]) > fabs(A[piv + k * p])) piv = i;
-        if (A[piv + k * p] == 0.0 || !isfinite(A[piv + k * p])) return -1;
-        if (piv != k) {
-            for (size_t j = 0; j < p; j++) {
-                const double t = A[k + j * p];
-                A[k + j * p] = A[piv + j * p];
-                A[piv + j * p] = t;
-            }
-            const double t = b[k];
-            b[k] = b[piv];
-            b[piv] = t;
-        }
-        const double r = 1.0 / A[k + k * p];
-        for (size_t i = k + 1; i < p; i++) {
-            const double l = A[i + k * p] * r;
-            if (l == 0.0) continue;
-            for (size_t j = k + 1; j < p; j++) A[i + j * p] -= l * A[k + j * p];
-            b[i] -= l * b[k];
-        }
-    }
-    for (size_t k = p; k-- > 0;) {
-        double s = b[k];
-        for (size_t j = k + 1; j < p; j++) s -= A[k + j * p] * x[j];
-        x[k] = s / A[k + k * p];
-    }
-    return 0;
-}
 
 /* ---- jackknives (jackknife.py) -------------------------------------------------------------- */
 
@@ -254,7 +219,7 @@ int ks_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, const d
         const double *q = k < nb ? blk + k * (p + pp) : NULL;
         for (size_t e = 0; e < pp; e++) A[e] = tot[p + e] - (q ? q[p + e] : 0.0);
         for (size_t e = 0; e < p; e++) tb[e] = tot[e] - (q ? q[e] : 0.0);
-        if (lu_solve(p, A, tb, x)) {
+        if (ks__lu_solve(p, A, tb, x)) {
             rc = ks__fail(ctx, KS_ENUMERIC, "jackknife: X'X is singular%s",
                          q ? " with a block deleted" : "");
             break;
@@ -373,13 +338,15 @@ static int irwls(ks_ctx *ctx, size_t n, size_t q, const double *X, const double 
         weight_rows(n, q, X, y, sw, Xw, yw);
         ks_lstsq_result *f = NULL;
         if ((rc = ks_lstsq(ctx, n, q, Xw, n, yw, NULL, &lo, &f))) break;
-        if (f->rank < q)
-            rc =
-                ks__fail(ctx, KS_ENUMERIC,
-                        "ldsc: the weighted LD scores are collinear (rank %zu of %zu)", f->rank, q);
-        if (!rc && !(rc = update_weights(ctx, u, f->coef, w)))
+        ks_lstsq_view fv;
+        ks_lstsq_get(f, &fv);
+        if (fv.rank < q)
+            rc = ks__fail(ctx, KS_ENUMERIC,
+                          "ldsc: the weighted LD scores are collinear (rank %zu of %zu)", fv.rank,
+                          q);
+        if (!rc && !(rc = update_weights(ctx, u, fv.coef, w)))
             for (size_t i = 0; i < n; i++) sw[i] = sqrt(w[i]);
-        ks_lstsq_result_free(ctx, f);
+        ks_lstsq_free(f);
     }
     if (!rc) {
         weight_rows(n, q, X, y, sw, Xw, yw);
@@ -964,16 +931,18 @@ static int cond_number(ks_ctx *ctx, const double *x, size_t n, size_t p, double 
             for (size_t i = 0; i < n; i++) s += (long double)x[i + a * n] * x[i + b * n];
             G[a + b * p] = G[b + a * p] = (double)s;
         }
-    double *ev = G + p * p, wq = 0.0;
-    int np = (int)p, lw = -1, liw = -1, iwq = 0, info = 0;
-    dsyevd_("N", "U", &np, G, &np, ev, &wq, &lw, &iwq, &liw, &info, 1, 1);
-    lw = (int)wq;
-    liw = iwq;
-    double *work = ks__malloc_array(ctx, (size_t)lw + 1, sizeof *work);
-    int *iw = ks__malloc_array(ctx, (size_t)liw + 1, sizeof *iw);
-    int rc = !work || !iw ? KS_ENOMEM : KS_OK;
+    double *ev = G + p * p, wq = 0.0, *work = NULL;
+    int iwq = 0, info = 0, *iw = NULL;
+    int rc =
+        ks__dsyevd(ctx, 'N', 'U', p, G, p, ev, &wq, KS__LWORK_QUERY, &iwq, KS__LWORK_QUERY, &info);
+    const size_t lw = (size_t)(int)wq, liw = (size_t)iwq;
     if (!rc) {
-        dsyevd_("N", "U", &np, G, &np, ev, work, &lw, iw, &liw, &info, 1, 1);
+        work = ks__malloc_array(ctx, lw + 1, sizeof *work);
+        iw = ks__malloc_array(ctx, liw + 1, sizeof *iw);
+        rc = !work || !iw ? KS_ENOMEM : KS_OK;
+    }
+    if (!rc) rc = ks__dsyevd(ctx, 'N', 'U', p, G, p, ev, work, lw, iw, liw, &info);
+    if (!rc) {
         if (info)
             rc = ks__fail(ctx, KS_ENUMERIC, "ldsc: the LD scores' eigenvalues did not converge");
         else

@@ -18,6 +18,7 @@
 
 #include "base/simd.h"
 #include "gsem_internal.h"
+#include "linalg/linalg_internal.h"
 
 typedef long double ld_t;
 
@@ -43,30 +44,6 @@ static void r_cov(const double *X, size_t n, size_t p, double *C, double *mean)
             for (size_t i = 0; i < n; i++) s += (x[i] - xm) * (y[i] - ym);
             C[a + b * p] = C[b + a * p] = (double)(s / (ld_t)(n - 1));
         }
-}
-
-/* LAPACK dgesv on a 2 x 2 system (column-major A), as dgetrf2 + dgetrs compute it. */
-static void solve2(const double A[4], const double b[2], double x[2])
-{
-    double a11 = A[0], a21 = A[1], a12 = A[2], a22 = A[3], b1 = b[0], b2 = b[1];
-    if (fabs(a21) > fabs(a11)) { /* the row interchange */
-        double t = a11;
-        a11 = a21;
-        a21 = t;
-        t = a12;
-        a12 = a22;
-        a22 = t;
-        t = b1;
-        b1 = b2;
-        b2 = t;
-    }
-    const double l = a21 * (1.0 / a11), u22 = a22 - l * a12;
-    b2 -= b1 * l;
-    b2 /= u22;
-    b1 -= b2 * a12;
-    b1 /= a11;
-    x[0] = b1;
-    x[1] = b2;
 }
 
 /* One regression of y on [L2, 1] with row weights sw / tot (R's normalised weights): the
@@ -119,13 +96,13 @@ static int regress(ks_ctx *ctx, const double *l2, const double *y, const double 
         else
             xtx[c - 2] = (double)s;
     }
-    solve2(xtx, xty, fit->reg);
+    ks__solve2(xtx, xty, fit->reg);
     for (size_t b = 0; b < nb; b++) {
         const double *q = blk + 6 * b;
         const double dy[2] = {xty[0] - q[0], xty[1] - q[1]};
         const double dx[4] = {xtx[0] - q[2], xtx[1] - q[3], xtx[2] - q[4], xtx[3] - q[5]};
         double del[2];
-        solve2(dx, dy, del);
+        ks__solve2(dx, dy, del);
         for (int c = 0; c < 2; c++)
             pseudo[c * nb + b] = (double)nb * fit->reg[c] - (double)(nb - 1) * del[c];
     }

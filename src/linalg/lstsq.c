@@ -12,11 +12,47 @@
 #include <math.h>
 #include <string.h>
 
-#include "base/base_internal.h"
 #include "kestrel/linalg.h"
 #include "linalg/dd.h"
+#include "linalg/linalg_internal.h"
 
 #define KS_REFINE_COV_COND 1e3 /* AUTO: refine (A'A)^-1 above this cond(R) */
+
+static const ks__enum_entry refine_names[] = {
+    {"auto", KS_REFINE_AUTO}, {"never", KS_REFINE_NEVER}, {"always", KS_REFINE_ALWAYS}};
+KS__ENUM_FUNCS(ks_refine_mode, ks_refine_mode, "refine", refine_names)
+
+/* The fit; the view's fields, writable, and the allocator that frees it. */
+struct ks_lstsq_result {
+    ks_allocator alloc;
+    size_t n, k, rank;
+    double *coef;
+    unsigned char *dropped;
+    double *cov_unscaled, *resid;
+    double rss, cond;
+    int refine_iters;
+};
+
+void ks_lstsq_get(const ks_lstsq_result *r, ks_lstsq_view *out)
+{
+    *out = (ks_lstsq_view){.n = r->n,
+                           .k = r->k,
+                           .rank = r->rank,
+                           .coef = r->coef,
+                           .dropped = r->dropped,
+                           .cov_unscaled = r->cov_unscaled,
+                           .resid = r->resid,
+                           .rss = r->rss,
+                           .cond = r->cond,
+                           .refine_iters = r->refine_iters};
+}
+
+double *ks__lstsq_take_resid(ks_lstsq_result *r)
+{
+    double *e = r->resid;
+    r->resid = NULL;
+    return e;
+}
 
 typedef struct {
     size_t n, k, nk;   /* rows, columns, kept columns */
@@ -308,14 +344,15 @@ static int check_input(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t 
     return KS_OK;
 }
 
-void ks_lstsq_result_free(ks_ctx *ctx, ks_lstsq_result *r)
+void ks_lstsq_free(ks_lstsq_result *r)
 {
     if (!r) return;
-    ks__free(ctx, r->coef);
-    ks__free(ctx, r->dropped);
-    ks__free(ctx, r->cov_unscaled);
-    ks__free(ctx, r->resid);
-    ks__free(ctx, r);
+    const ks_allocator a = r->alloc;
+    ks__release(&a, r->coef);
+    ks__release(&a, r->dropped);
+    ks__release(&a, r->cov_unscaled);
+    ks__release(&a, r->resid);
+    ks__release(&a, r);
 }
 
 static void qr_free(ks_ctx *ctx, qr_state *q)
@@ -392,6 +429,7 @@ static int alloc_result(ks_ctx *ctx, size_t n, size_t k, const ks_lstsq_options 
 {
     ks_lstsq_result *res = ks__calloc(ctx, 1, sizeof *res);
     if (!res) return KS_ENOMEM;
+    res->alloc = ctx->alloc;
     res->n = n;
     res->k = k;
     res->coef = ks__malloc_array(ctx, k ? k : 1, sizeof *res->coef);
@@ -509,6 +547,6 @@ int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const
 fail:
     ks__free(ctx, work);
     qr_free(ctx, &q);
-    ks_lstsq_result_free(ctx, res);
+    ks_lstsq_free(res);
     return rc == KS_ENOMEM ? ks__fail(ctx, KS_ENOMEM, "lstsq: out of memory") : rc;
 }

@@ -5,31 +5,31 @@
 #include <math.h>
 #include <string.h>
 
-#include "base/base_internal.h"
 #include "kestrel/linalg.h"
-#include "linalg/lapack.h"
+#include "linalg/linalg_internal.h"
 
 /* Pseudo-inverse of symmetric A (k x k) via eigenvalues above tol * max: Ainv = V L^+ V'. */
 static int eig_pinv(ks_ctx *ctx, size_t k, const double *A, double *Ainv, double tol)
 {
-    const int n = (int)k;
-    int info = 0, lwork = -1, liwork = -1, iw;
+    int info = 0, iw;
     double wq;
     double *V = ks__malloc_array(ctx, k * k + k, sizeof *V);
     if (!V) return KS_ENOMEM;
     double *ev = V + k * k;
     memcpy(V, A, k * k * sizeof *V);
-    dsyevd_("V", "U", &n, V, &n, ev, &wq, &lwork, &iw, &liwork, &info, 1, 1);
-    lwork = (int)wq;
-    liwork = iw;
-    double *work = ks__malloc_array(ctx, (size_t)lwork, sizeof *work);
-    int *iwork = ks__malloc_array(ctx, (size_t)liwork, sizeof *iwork);
-    int rc = KS_OK;
+    double *work = NULL;
+    int *iwork = NULL;
+    int rc =
+        ks__dsyevd(ctx, 'V', 'U', k, V, k, ev, &wq, KS__LWORK_QUERY, &iw, KS__LWORK_QUERY, &info);
+    if (rc) goto done;
+    const size_t lwork = (size_t)(int)wq, liwork = (size_t)iw;
+    work = ks__malloc_array(ctx, lwork, sizeof *work);
+    iwork = ks__malloc_array(ctx, liwork, sizeof *iwork);
     if (!work || !iwork) {
         rc = KS_ENOMEM;
         goto done;
     }
-    dsyevd_("V", "U", &n, V, &n, ev, work, &lwork, iwork, &liwork, &info, 1, 1);
+    if ((rc = ks__dsyevd(ctx, 'V', 'U', k, V, k, ev, work, lwork, iwork, liwork, &info))) goto done;
     if (info != 0) {
         rc = ks__fail(ctx, KS_ENUMERIC, "eigendecomposition failed (info %d)", info);
         goto done;
@@ -63,18 +63,16 @@ int ks_spd_inverse(ks_ctx *ctx, size_t k, double *A, double tol)
     if (k == 0) return KS_OK;
     if (k > INT_MAX / 2) return ks__fail(ctx, KS_EOVERFLOW, "spd_inverse: k = %zu too large", k);
     if (tol <= 0) tol = 1e-12;
-    const int n = (int)k;
     int info = 0;
     double *L = ks__malloc_array(ctx, k * k, sizeof *L);
     if (!L) return KS_ENOMEM;
     memcpy(L, A, k * k * sizeof *L);
-    dpotrf_("L", &n, L, &n, &info, 1);
-    if (info == 0) dpotri_("L", &n, L, &n, &info, 1);
-    int rc = KS_OK;
-    if (info == 0) {
+    int rc = ks__dpotrf(ctx, 'L', k, L, k, &info);
+    if (!rc && info == 0) rc = ks__dpotri(ctx, 'L', k, L, k, &info);
+    if (!rc && info == 0) {
         for (size_t b = 0; b < k; b++)
             for (size_t a = b; a < k; a++) A[a + b * k] = A[b + a * k] = L[a + b * k];
-    } else {
+    } else if (!rc) {
         rc = eig_pinv(ctx, k, A, L, tol);
         if (!rc) memcpy(A, L, k * k * sizeof *A);
     }

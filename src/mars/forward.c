@@ -1029,13 +1029,13 @@ static void sort_cases(const double *x, size_t n, size_t *out, uint64_t *key, ui
     if (ord != out) memcpy(out, ord, n * sizeof *ord);
 }
 
-void ks__mars_terms_free(ks_ctx *ctx, ks__mars_terms *t)
+void ks__mars_terms_free(const ks_allocator *a, ks__mars_terms *t)
 {
     if (!t) return;
-    ks__free(ctx, t->term_start);
-    ks__free(ctx, t->factor);
-    ks__free(ctx, t->parent);
-    ks__free(ctx, t->rsq);
+    ks__release(a, t->term_start);
+    ks__release(a, t->factor);
+    ks__release(a, t->parent);
+    ks__release(a, t->rsq);
     memset(t, 0, sizeof *t);
 }
 
@@ -1057,7 +1057,7 @@ static int collect_terms(ks_ctx *ctx, const fwd *f, size_t T, ks__mars_terms *ou
     slot_term = ks__malloc_array(ctx, f->nk, sizeof *slot_term);
     if (!out->term_start || !out->factor || !out->parent || !out->rsq || !slot_term) {
         ks__free(ctx, slot_term);
-        ks__mars_terms_free(ctx, out);
+        ks__mars_terms_free(&ctx->alloc, out);
         return KS_ENOMEM;
     }
     size_t j = 0, k = 0;

@@ -84,13 +84,15 @@ int ks__mars_glm(ks_ctx *ctx, ks_mars_family family, size_t n, size_t k, const d
         }
         ks_lstsq_result *res = NULL;
         if ((rc = ks_lstsq(ctx, n, k, B, n, z, ww, &lo, &res))) break;
-        if (res->rank < k) {
-            ks_lstsq_result_free(ctx, res);
+        ks_lstsq_view lv;
+        ks_lstsq_get(res, &lv);
+        if (lv.rank < k) {
+            ks_lstsq_free(res);
             rc = ks__fail(ctx, KS_ENUMERIC, "mars glm: the selected terms are collinear");
             break;
         }
-        memcpy(coef, res->coef, k * sizeof *coef);
-        ks_lstsq_result_free(ctx, res);
+        memcpy(coef, lv.coef, k * sizeof *coef);
+        ks_lstsq_free(res);
         double dev = 0.0;
         for (size_t i = 0; i < n; i++) {
             double e = 0.0;

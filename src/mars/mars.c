@@ -19,22 +19,41 @@ struct ks_mars {
     char *name_text;
 };
 
+static const ks__enum_entry pmethod_names[] = {{"backward", KS_MARS_PRUNE_BACKWARD},
+                                               {"none", KS_MARS_PRUNE_NONE},
+                                               {"exhaustive", KS_MARS_PRUNE_EXHAUSTIVE},
+                                               {"cv", KS_MARS_PRUNE_CV}};
+KS__ENUM_FUNCS(ks_mars_pmethod, ks_mars_pmethod, "pmethod", pmethod_names)
+
+static const ks__enum_entry family_names[] = {
+    {"gaussian", KS_MARS_GAUSSIAN}, {"binomial", KS_MARS_BINOMIAL}, {"poisson", KS_MARS_POISSON}};
+KS__ENUM_FUNCS(ks_mars_family, ks_mars_family, "family", family_names)
+
+/* Why the forward pass stopped, in earth's words (its print of termcond). */
+static const ks__enum_entry stop_names[] = {
+    {"max_terms < 3", KS_MARS_STOP_NK_SMALL},
+    {"GRSq -Inf", KS_MARS_STOP_GRSQ_INF},
+    {"GRSq below -10", KS_MARS_STOP_GRSQ_LOW},
+    {"RSq changed by less than thresh", KS_MARS_STOP_THRESH},
+    {"RSq above 1 - thresh", KS_MARS_STOP_RSQ_ONE},
+    {"no new term increases RSq", KS_MARS_STOP_NO_TERM},
+    {"reached max_terms", KS_MARS_STOP_MAX_TERMS}};
+KS__ENUM_FUNCS(ks_mars_stop, ks_mars_stop, "termcond", stop_names)
+
 void ks_mars_free(ks_mars *m)
 {
     if (!m) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = m->alloc;
-    ks__mars_terms_free(&tmp, &m->terms);
-    ks__free(&tmp, m->selected);
-    ks__free(&tmp, m->prune_terms);
-    ks__free(&tmp, m->stats);
-    ks__free(&tmp, m->glm);
-    ks__free(&tmp, m->cv);
-    ks__free(&tmp, m->glm_iter);
-    ks__free(&tmp, m->names);
-    ks__free(&tmp, m->name_text);
-    ks__free(&tmp, m);
+    const ks_allocator a = m->alloc;
+    ks__mars_terms_free(&a, &m->terms);
+    ks__release(&a, m->selected);
+    ks__release(&a, m->prune_terms);
+    ks__release(&a, m->stats);
+    ks__release(&a, m->glm);
+    ks__release(&a, m->cv);
+    ks__release(&a, m->glm_iter);
+    ks__release(&a, m->names);
+    ks__release(&a, m->name_text);
+    ks__release(&a, m);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -109,16 +128,18 @@ int ks__mars_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *B, size_t ny, 
         ks_lstsq_result *res = NULL;
         int rc = ks_lstsq(ctx, n, k, B, n, Y + r * n, w, &lo, &res);
         if (rc) return rc;
-        if (res->rank < k) {
+        ks_lstsq_view lv;
+        ks_lstsq_get(res, &lv);
+        if (lv.rank < k) {
             size_t j = 0;
-            while (j < k && !res->dropped[j]) j++;
-            ks_lstsq_result_free(ctx, res);
+            while (j < k && !lv.dropped[j]) j++;
+            ks_lstsq_free(res);
             return ks__fail(ctx, KS_ENUMERIC,
-                           "mars: the selected terms are collinear (term %zu of the subset)", j);
+                            "mars: the selected terms are collinear (term %zu of the subset)", j);
         }
-        memcpy(coef + r * k, res->coef, k * sizeof *coef);
-        rss[r] = res->rss;
-        ks_lstsq_result_free(ctx, res);
+        memcpy(coef + r * k, lv.coef, k * sizeof *coef);
+        rss[r] = lv.rss;
+        ks_lstsq_free(res);
     }
     return KS_OK;
 }
@@ -271,8 +292,8 @@ static int check_inputs(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t
     return KS_OK;
 }
 
-static int ks__mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
-                    const double *Y, const double *w, const ks_mars_options *opt, ks_mars **out);
+static int fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, const double *Y,
+               const double *w, const ks_mars_options *opt, ks_mars **out);
 
 /* BLAS threads off for the fit (its products are small; spinning BLAS threads would compete
  * with the knot scan's). */
@@ -280,13 +301,13 @@ int ks_mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, con
                 const double *w, const ks_mars_options *opt, ks_mars **out)
 {
     ks__blas_set_threads(1);
-    const int rc = ks__mars_fit(ctx, n, p, X, ny, Y, w, opt, out);
+    const int rc = fit(ctx, n, p, X, ny, Y, w, opt, out);
     ks__blas_set_threads(ctx->nthreads);
     return rc;
 }
 
-static int ks__mars_fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny,
-                    const double *Y, const double *w, const ks_mars_options *opt, ks_mars **out)
+static int fit(ks_ctx *ctx, size_t n, size_t p, const double *X, size_t ny, const double *Y,
+               const double *w, const ks_mars_options *opt, ks_mars **out)
 {
     *out = NULL;
     ks_mars_options o = KS_MARS_OPTIONS_INIT;
@@ -446,16 +467,36 @@ fail:
     return rc;
 }
 
-int ks_mars_basis(ks_ctx *ctx, const ks_mars *m, size_t n, const double *X, double *B)
+/* out (out_len values) holds n x cols, or KS_EINVAL naming the size needed. */
+static int check_out(ks_ctx *ctx, const char *what, size_t n, size_t cols, const char *cname,
+                     size_t out_len)
 {
-    (void)ctx;
-    ks__mars_eval_terms(&m->terms, n, X, m->selected, m->v.nselected, B);
+    size_t need;
+    if (!ks__size_mul(n, cols, &need))
+        return ks__fail(ctx, KS_EOVERFLOW, "mars %s: %zu cases x %zu %s do not fit", what, n, cols,
+                        cname);
+    if (out_len < need)
+        return ks__fail(ctx, KS_EINVAL,
+                        "mars %s: out has room for %zu values; %zu needed (%zu cases x %zu %s)",
+                        what, out_len, need, n, cols, cname);
     return KS_OK;
 }
 
-int ks_mars_predict(ks_ctx *ctx, const ks_mars *m, size_t n, const double *X, double *out)
+int ks_mars_basis(ks_ctx *ctx, const ks_mars *m, size_t n, const double *X, double *out,
+                  size_t out_len)
+{
+    const int rc = check_out(ctx, "basis", n, m->v.nselected, "terms", out_len);
+    if (rc) return rc;
+    ks__mars_eval_terms(&m->terms, n, X, m->selected, m->v.nselected, out);
+    return KS_OK;
+}
+
+int ks_mars_predict(ks_ctx *ctx, const ks_mars *m, size_t n, const double *X, double *out,
+                    size_t out_len)
 {
     const size_t k = m->v.nselected, ny = m->v.ny;
+    const int rc = check_out(ctx, "predict", n, ny, "responses", out_len);
+    if (rc) return rc;
     double *B = ks__malloc_array(ctx, n ? n : 1, k * sizeof *B);
     if (!B) return KS_ENOMEM;
     ks__mars_eval_terms(&m->terms, n, X, m->selected, k, B);

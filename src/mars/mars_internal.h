@@ -25,7 +25,7 @@ typedef struct {
     size_t slots_used;        /* slots consumed, unused mirror slots included */
 } ks__mars_terms;
 
-void ks__mars_terms_free(ks_ctx *ctx, ks__mars_terms *t);
+void ks__mars_terms_free(const ks_allocator *a, ks__mars_terms *t);
 
 /* Earth's forward pass (Friedman 1991, 1993) on d with the options in o (defaults resolved). */
 int ks__mars_forward(ks_ctx *ctx, const ks__mars_data *d, const ks_mars_options *o, ks__mars_terms *out);

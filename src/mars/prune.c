@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linalg/lapack.h"
+#include "linalg/linalg_internal.h"
 #include "mars/mars_internal.h"
 
 double ks__mars_gcv(double rss, size_t k, double penalty, size_t n)
@@ -44,23 +44,23 @@ static int r_factor(ks_ctx *ctx, size_t n, size_t M, const double *B, size_t ny,
         double *dst = A + j * rows;
         for (size_t i = 0; i < n; i++) dst[i] = w ? sqrt(w[i]) * src[i] : src[i];
     }
-    const int m = (int)rows, k = (int)K;
-    int info = 0, lwork = -1;
+    int info = 0;
     double wq = 0.0;
-    dgeqrf_(&m, &k, A, &m, tau, &wq, &lwork, &info);
-    lwork = (int)wq > k ? (int)wq : k;
-    double *work = ks__malloc_array(ctx, (size_t)lwork, sizeof *work);
+    int rc = ks__dgeqrf(ctx, rows, K, A, rows, tau, &wq, KS__LWORK_QUERY, &info);
+    const size_t lwork = (int)wq > (int)K ? (size_t)(int)wq : K;
+    double *work = rc ? NULL : ks__malloc_array(ctx, lwork, sizeof *work);
     if (!work) {
         ks__free(ctx, A);
         ks__free(ctx, tau);
-        return KS_ENOMEM;
+        return rc ? rc : KS_ENOMEM;
     }
-    dgeqrf_(&m, &k, A, &m, tau, work, &lwork, &info);
+    rc = ks__dgeqrf(ctx, rows, K, A, rows, tau, work, lwork, &info);
     for (size_t j = 0; j < K; j++)
         for (size_t i = 0; i < K; i++) R[j * K + i] = i <= j ? A[j * rows + i] : 0.0;
     ks__free(ctx, work);
     ks__free(ctx, A);
     ks__free(ctx, tau);
+    if (rc) return rc;
     return info == 0 ? KS_OK : ks__fail(ctx, KS_ENUMERIC, "mars: the pruning QR failed");
 }
 

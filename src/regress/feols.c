@@ -7,6 +7,7 @@
 
 #include "feols_internal.h"
 #include "kestrel/linalg.h"
+#include "linalg/linalg_internal.h"
 
 struct ks_feols {
     ks_allocator alloc;
@@ -268,7 +269,7 @@ static int alloc_model(ks_ctx *ctx, const ks_formula *f, const feols_data *d, si
 
 /* Variance with small-sample factors; fills m->V, m->se, df and cluster counts. */
 static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const feols_data *d,
-                     const design *ds, const ks_lstsq_result *ls, size_t K)
+                     const design *ds, const ks_lstsq_view *ls, size_t K)
 {
     const size_t n = d->n, k = ds->k;
     const double nn = (double)n, KK = (double)K;
@@ -352,31 +353,32 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
     ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
     lo.rank_tol = o->collin_tol;
     if ((rc = ks_lstsq(ctx, d.n, ds.k, ds.X, d.n, ds.y, d.w, &lo, &ls))) goto done;
+    ks_lstsq_view lv;
+    ks_lstsq_get(ls, &lv);
     size_t K;
-    if ((rc = dof_k(ctx, f, &d, o, cs, ls->rank, &K))) goto done;
+    if ((rc = dof_k(ctx, f, &d, o, cs, lv.rank, &K))) goto done;
     if (d.n <= K) {
         rc = ks__fail(ctx, KS_EEMPTY, "not enough observations: %zu used for %zu coefficients%s",
                      d.n, K, d.nfe ? " (fixed effects included)" : "");
         goto done;
     }
     for (size_t j = 0; j < ds.k; j++) {
-        m->coef[j] = ls->coef[j];
-        m->dropped[j] = ls->dropped[j];
-        if (ls->dropped[j])
+        m->coef[j] = lv.coef[j];
+        m->dropped[j] = lv.dropped[j];
+        if (lv.dropped[j])
             ks__log(ctx, KS_LOG_WARN, "'%s' removed because of collinearity%s", m->names[j],
                    j >= off && absorbed[j - off] ? " with the fixed effects" : "");
     }
-    if ((rc = fill_vcov(ctx, m, o, &d, &ds, ls, K))) goto done;
+    if ((rc = fill_vcov(ctx, m, o, &d, &ds, &lv, K))) goto done;
     if (d.n == d.nrow) { /* every row used: the residuals are already in table order */
-        m->resid = ls->resid;
-        ls->resid = NULL;
+        m->resid = ks__lstsq_take_resid(ls);
     } else {
         if (!(m->resid = ks__malloc_array(ctx, d.nrow, sizeof *m->resid))) {
             rc = KS_ENOMEM;
             goto done;
         }
         for (size_t i = 0; i < d.nrow; i++) m->resid[i] = NAN;
-        for (size_t r = 0; r < d.n; r++) m->resid[d.rows[r]] = ls->resid[r];
+        for (size_t r = 0; r < d.n; r++) m->resid[d.rows[r]] = lv.resid[r];
     }
     ks_feols_info *in = &m->info;
     in->nobs = d.n;
@@ -384,12 +386,12 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
     in->n_singletons = d.n_singletons;
     in->n_zero_weight = d.n_zero_weight;
     in->df_k = K;
-    in->rss = ls->rss;
-    in->r2 = 1.0 - ls->rss / ds.tss;
+    in->rss = lv.rss;
+    in->r2 = 1.0 - lv.rss / ds.tss;
     const double centered = (f->intercept || d.nfe) ? 1.0 : 0.0;
-    in->adj_r2 = 1.0 - (ls->rss / (double)(d.n - K)) / (ds.tss / ((double)d.n - centered));
-    in->r2_within = d.nfe ? 1.0 - ls->rss / ds.tss_within : NAN;
-    in->sigma = sqrt(ls->rss / (double)(d.n - K));
+    in->adj_r2 = 1.0 - (lv.rss / (double)(d.n - K)) / (ds.tss / ((double)d.n - centered));
+    in->r2_within = d.nfe ? 1.0 - lv.rss / ds.tss_within : NAN;
+    in->sigma = sqrt(lv.rss / (double)(d.n - K));
     in->fe_iterations = ds.iters;
     in->vcov = o->vcov;
 done:
@@ -397,7 +399,7 @@ done:
         model_free_with(ctx, m);
         m = NULL;
     }
-    ks_lstsq_result_free(ctx, ls);
+    ks_lstsq_free(ls);
     if (f->intercept) ks__free(ctx, ds.X);
     ks__free(ctx, absorbed);
     ks__feols_data_free(ctx, &d);

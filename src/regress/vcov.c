@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "linalg/lapack.h"
+#include "linalg/linalg_internal.h"
 #include "regress_internal.h"
 
 /* Indices of the kept columns. */
@@ -46,18 +46,16 @@ static int sandwich(ks_ctx *ctx, const ks_vcov_input *in, const size_t *idx, siz
 }
 
 /* M = Z'Z for Z (m x kk, column-major). */
-static void gram(const double *Z, size_t m, size_t kk, double *M)
+static int gram(ks_ctx *ctx, const double *Z, size_t m, size_t kk, double *M)
 {
-    const int n = (int)kk, k = (int)m, lda = (int)m;
-    const double one = 1.0, zero = 0.0;
-    if (kk == 0) return;
+    if (kk == 0) return KS_OK;
     if (m == 0) {
         memset(M, 0, kk * kk * sizeof *M);
-        return;
+        return KS_OK;
     }
     /* k is small: BLAS threads would only add wake-up costs (and never stack on OpenMP). */
     ks__blas_set_threads(1);
-    dsyrk_("L", "T", &n, &k, &one, Z, &lda, &zero, M, &n, 1, 1);
+    return ks__dsyrk(ctx, 'L', 'T', kk, m, 1.0, Z, m, 0.0, M, kk);
 }
 
 int ks__vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, double *V)
@@ -89,8 +87,8 @@ int ks__vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, dou
         }
         for (size_t a = 0; a < kk; a++) Z[i + a * n] = in->X[i + idx[a] * n] * f;
     }
-    gram(Z, n, kk, M);
-    int rc = sandwich(ctx, in, idx, kk, M, V);
+    int rc = gram(ctx, Z, n, kk, M);
+    if (!rc) rc = sandwich(ctx, in, idx, kk, M, V);
     ks__free(ctx, Z);
     ks__free(ctx, idx);
     return rc;
@@ -116,8 +114,8 @@ int ks__vcov_cluster(ks_ctx *ctx, const ks_vcov_input *in, const int32_t *codes,
         else
             for (size_t i = 0; i < n; i++) Sa[codes[i]] += in->e[i] * x[i];
     }
-    gram(S, G, kk, M);
-    int rc = sandwich(ctx, in, idx, kk, M, V);
+    int rc = gram(ctx, S, G, kk, M);
+    if (!rc) rc = sandwich(ctx, in, idx, kk, M, V);
     ks__free(ctx, S);
     ks__free(ctx, idx);
     return rc;

@@ -180,7 +180,7 @@ static int run_mars(ks_ctx *ctx, double *sig)
     if (!rc) rc = ks_mars_to_json(ctx, m, &json);
     if (!rc) rc = ks_mars_from_json(ctx, json, &back);
     double pred[N];
-    if (!rc) rc = ks_mars_predict(ctx, back, N, X, pred);
+    if (!rc) rc = ks_mars_predict(ctx, back, N, X, pred, N);
     if (!rc) *sig += pred[0] + pred[N - 1];
     ks_string_free(ctx, json);
     ks_mars_free(m);

@@ -1,13 +1,14 @@
 /* test_linalg.c — the NIST StRD accuracy bar: every certified coefficient and standard error of
  * the 11 linear-regression sets with LRE >= 9, and mean / SD of the 9 univariate sets at the
- * binary64 ceiling (tests/data/nist/lre_ceiling_binary64.csv). Plus rank detection and the
- * SPD fallback. */
+ * binary64 ceiling (tests/data/nist/lre_ceiling_binary64.csv). Plus rank detection, the
+ * SPD fallback, the checked BLAS/LAPACK wrappers and the small dense solves. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kestrel/kestrel.h"
 #include "ktest.h"
 #include "linalg/dd.h"
+#include "linalg/linalg_internal.h"
 
 /* A numeric CSV with a header: returns rows x cols values row-major (malloc'd). */
 static double *read_numeric_csv(const char *path, size_t *rows, size_t *cols)
@@ -110,8 +111,10 @@ static void check_lls(ks_ctx *ctx, const nist_model *m)
     opt.X_lo = Xlo;
     CHECK_OK(ctx, ks_lstsq(ctx, rows, k, X, rows, y, NULL, &opt, &res));
     if (res) {
-        CHECK(res->rank == k);
-        double s2 = res->rss / (double)(rows - k);
+        ks_lstsq_view v;
+        ks_lstsq_get(res, &v);
+        CHECK(v.rank == k);
+        double s2 = v.rss / (double)(rows - k);
         /* Certified values, in B0.. order (NoInt sets start at B1). */
         snprintf(path, sizeof path, "tests/data/nist/lls/certified_coefficients.csv");
         FILE *f = fopen(path, "r");
@@ -123,20 +126,20 @@ static void check_lls(ks_ctx *ctx, const nist_model *m)
             if (strncmp(line, m->name, len) || line[len] != ',') continue;
             char *p = strchr(line + len + 1, ',') + 1;
             double cb = strtod(p, &p), cse = strtod(p + 1, NULL);
-            double se = sqrt(s2 * res->cov_unscaled[j + j * k]);
-            worst_b = fmin(worst_b, lre(res->coef[j], cb));
+            double se = sqrt(s2 * v.cov_unscaled[j + j * k]);
+            worst_b = fmin(worst_b, lre(v.coef[j], cb));
             worst_se = fmin(worst_se, lre(se, cse));
             j++;
         }
         if (f) fclose(f);
         CHECK(j == k);
         printf("  %-9s rank %zu/%zu  cond %9.2e  refine %d  LRE coef %5.1f  se %5.1f\n", m->name,
-               res->rank, k, res->cond, res->refine_iters, worst_b, worst_se);
+               v.rank, k, v.cond, v.refine_iters, worst_b, worst_se);
         /* The bar is 9; we also hold the binary64 ceiling to within one digit. */
         CHECK(worst_b >= 9.0 && worst_b >= ceiling_of("lls", m->name, "coefficients") - 1.0);
         CHECK(worst_se >= 9.0 && worst_se >= ceiling_of("lls", m->name, "std_errors") - 1.0);
     }
-    ks_lstsq_result_free(ctx, res);
+    ks_lstsq_free(res);
     free(X);
     free(Xlo);
     free(y);
@@ -210,16 +213,19 @@ static void test_rank_deficient(ks_ctx *ctx)
     CHECK_OK(ctx, ks_lstsq(ctx, N, 4, X, N, y, NULL, NULL, &full));
     CHECK_OK(ctx, ks_lstsq(ctx, N, 3, X, N, y, NULL, NULL, &sub));
     if (full && sub) {
-        CHECK(full->rank == 3 && full->dropped[3] && !full->dropped[0]);
-        CHECK(isnan(full->coef[3]));
+        ks_lstsq_view fv, sv;
+        ks_lstsq_get(full, &fv);
+        ks_lstsq_get(sub, &sv);
+        CHECK(fv.rank == 3 && fv.dropped[3] && !fv.dropped[0]);
+        CHECK(isnan(fv.coef[3]));
         for (int j = 0; j < 3; j++) {
-            CHECK_NEAR(full->coef[j], sub->coef[j], 1e-13);
-            CHECK_NEAR(full->cov_unscaled[j + 4 * j], sub->cov_unscaled[j + 3 * j], 1e-12);
+            CHECK_NEAR(fv.coef[j], sv.coef[j], 1e-13);
+            CHECK_NEAR(fv.cov_unscaled[j + 4 * j], sv.cov_unscaled[j + 3 * j], 1e-12);
         }
-        CHECK_NEAR(full->rss, sub->rss, 1e-12);
+        CHECK_NEAR(fv.rss, sv.rss, 1e-12);
     }
-    ks_lstsq_result_free(ctx, full);
-    ks_lstsq_result_free(ctx, sub);
+    ks_lstsq_free(full);
+    ks_lstsq_free(sub);
     /* Non-finite input is an error naming the cell. */
     X[5 + 2 * N] = NAN;
     ks_lstsq_result *bad = NULL;
@@ -245,13 +251,17 @@ static void test_weights(ks_ctx *ctx)
     ks_lstsq_result *a = NULL, *b = NULL;
     CHECK_OK(ctx, ks_lstsq(ctx, N, 2, X, N, y, w, NULL, &a));
     CHECK_OK(ctx, ks_lstsq(ctx, N, 2, Xs, N, ys, NULL, NULL, &b));
-    if (a && b)
+    if (a && b) {
+        ks_lstsq_view av, bv;
+        ks_lstsq_get(a, &av);
+        ks_lstsq_get(b, &bv);
         for (int j = 0; j < 2; j++) {
-            CHECK_NEAR(a->coef[j], b->coef[j], 1e-14);
-            CHECK_NEAR(a->cov_unscaled[j * 3], b->cov_unscaled[j * 3], 1e-13);
+            CHECK_NEAR(av.coef[j], bv.coef[j], 1e-14);
+            CHECK_NEAR(av.cov_unscaled[j * 3], bv.cov_unscaled[j * 3], 1e-13);
         }
-    ks_lstsq_result_free(ctx, a);
-    ks_lstsq_result_free(ctx, b);
+    }
+    ks_lstsq_free(a);
+    ks_lstsq_free(b);
 }
 
 static void test_spd(ks_ctx *ctx)
@@ -271,6 +281,67 @@ static void test_spd(ks_ctx *ctx)
     (void)S;
 }
 
+/* The wrappers: a size beyond BLAS's int is KS_EOVERFLOW naming routine, argument and size (no
+ * memory is touched before the check); a nonzero info is KS_ENUMERIC when the caller passes no
+ * info, and handed back otherwise; the products and factors are LAPACK's. */
+static void test_blas_wrappers(ks_ctx *ctx)
+{
+    double A[4] = {2, 1, 1, 2}, C[4] = {0, 0, 0, 0};
+    const size_t big = (size_t)1 << 31;
+    CHECK_FAILS(ctx, ks__dgemm(ctx, 'N', 'N', 2, 2, big, 1.0, A, 2, A, 2, 0.0, C, 2), KS_EOVERFLOW,
+                "dgemm: k = 2147483648");
+    CHECK_FAILS(ctx, ks__dsyrk(ctx, 'L', 'T', 2, 2, 1.0, A, big, 0.0, C, 2), KS_EOVERFLOW,
+                "dsyrk: lda = 2147483648");
+    CHECK_FAILS(ctx, ks__dgeqrf(ctx, 2, 2, A, 2, C, C, big, NULL), KS_EOVERFLOW,
+                "dgeqrf: lwork = 2147483648");
+    CHECK_OK(ctx, ks__dgemm(ctx, 'T', 'N', 2, 2, 2, 1.0, A, 2, A, 2, 0.0, C, 2));
+    CHECK(C[0] == 5 && C[1] == 4 && C[2] == 4 && C[3] == 5);
+    double N[4] = {1, 2, 2, 1}; /* indefinite */
+    int info = 0;
+    CHECK_OK(ctx, ks__dpotrf(ctx, 'L', 2, N, 2, &info));
+    CHECK(info == 2);
+    N[0] = 1, N[1] = 2, N[2] = 2, N[3] = 1;
+    CHECK_FAILS(ctx, ks__dpotrf(ctx, 'L', 2, N, 2, NULL), KS_ENUMERIC, "dpotrf failed (info 2)");
+    double wq = 0.0;
+    CHECK_OK(ctx, ks__dgeqrf(ctx, 2, 2, A, 2, C, &wq, KS__LWORK_QUERY, NULL));
+    CHECK(wq >= 2.0);
+}
+
+static void test_refine_names(ks_ctx *ctx)
+{
+    ks_refine_mode m = KS_REFINE_NEVER;
+    CHECK(!strcmp(ks_refine_mode_name(KS_REFINE_AUTO), "auto"));
+    CHECK(!strcmp(ks_refine_mode_name(KS_REFINE_ALWAYS), "always"));
+    CHECK(ks_refine_mode_name((ks_refine_mode)7) == NULL);
+    CHECK_OK(ctx, ks_refine_mode_value(ctx, "never", &m));
+    CHECK(m == KS_REFINE_NEVER);
+    CHECK_OK(ctx, ks_refine_mode_value(ctx, "auto", &m));
+    CHECK(m == KS_REFINE_AUTO);
+    CHECK_FAILS(ctx, ks_refine_mode_value(ctx, "sometimes", &m), KS_EINVAL, "refine");
+}
+
+static void test_small_solves(ks_ctx *ctx)
+{
+    /* [4 2; 2 3] x = (2, 1): x = (0.5, 0) exactly, by each routine */
+    double A[4] = {4, 2, 2, 3}, b[2] = {2, 1}, x[2] = {9, 9}, scratch[2];
+    ks__solve2(A, b, x);
+    CHECK(x[0] == 0.5 && x[1] == 0.0);
+    double L[4] = {4, 2, 2, 3}, lb[2] = {2, 1};
+    CHECK(ks__lu_solve(2, L, lb, x) == 0 && x[0] == 0.5 && x[1] == 0.0);
+    double S[4] = {4, 2, 2, 3}, sb[2] = {2, 1};
+    CHECK_OK(ctx, ks__chol_solve(ctx, 2, S, sb, 1, 1, scratch, "A"));
+    CHECK_NEAR(sb[0], 0.5, 1e-15);
+    CHECK_NEAR(sb[1], 0.0, 1e-15);
+    /* singular: the LU refuses, R's 2 x 2 solve gives non-finite values, the Cholesky fails */
+    double Z[4] = {1, 1, 1, 1}, zb[2] = {1, 2};
+    ks__solve2(Z, zb, x);
+    CHECK(!isfinite(x[1]));
+    CHECK(ks__lu_solve(2, Z, zb, x) == -1);
+    double Zc[4] = {1, 1, 1, 1}, zc[2] = {1, 2};
+    CHECK_FAILS(ctx, ks__chol_solve(ctx, 2, Zc, zc, 1, 1, scratch, "the test matrix"), KS_ENUMERIC,
+                "the test matrix is singular");
+}
+
 int main(void)
 {
     ks_ctx *ctx = NULL;
@@ -280,6 +351,9 @@ int main(void)
     test_rank_deficient(ctx);
     test_weights(ctx);
     test_spd(ctx);
+    test_blas_wrappers(ctx);
+    test_small_solves(ctx);
+    test_refine_names(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("linalg");
 }

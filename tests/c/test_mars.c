@@ -56,7 +56,7 @@ static void test_json_hostile(ks_ctx *ctx)
     ks_mars *m = NULL;
     CHECK_OK(ctx, load_with(ctx, "\"p\":2", &m));
     double x[2] = {1, 0}, y = 0;
-    CHECK(m && ks_mars_predict(ctx, m, 1, x, &y) == KS_OK && y == 2);
+    CHECK(m && ks_mars_predict(ctx, m, 1, x, &y, 1) == KS_OK && y == 2);
     ks_mars_free(m);
     /* white space anywhere, names with escapes and UTF-8; written back and read again */
     const char *pretty =
@@ -176,6 +176,29 @@ static void test_json_hostile(ks_ctx *ctx)
                 "format version 2 is newer than this kestrel reads (1) at character 12");
 }
 
+/* The enumerations' names: the words the CLI and Python accept, earth's stop reasons. */
+static void test_enum_names(ks_ctx *ctx)
+{
+    ks_mars_pmethod pm = KS_MARS_PRUNE_BACKWARD;
+    ks_mars_family fam = KS_MARS_GAUSSIAN;
+    ks_mars_stop st = KS_MARS_STOP_NK_SMALL;
+    CHECK(!strcmp(ks_mars_pmethod_name(KS_MARS_PRUNE_EXHAUSTIVE), "exhaustive"));
+    CHECK_OK(ctx, ks_mars_pmethod_value(ctx, "cv", &pm));
+    CHECK(pm == KS_MARS_PRUNE_CV);
+    CHECK_FAILS(ctx, ks_mars_pmethod_value(ctx, "sideways", &pm), KS_EINVAL,
+                "pmethod: 'sideways' is not one of 'backward', 'none', 'exhaustive', 'cv'");
+    CHECK(pm == KS_MARS_PRUNE_CV);
+    CHECK(!strcmp(ks_mars_family_name(KS_MARS_POISSON), "poisson"));
+    CHECK_OK(ctx, ks_mars_family_value(ctx, "binomial", &fam));
+    CHECK(fam == KS_MARS_BINOMIAL);
+    CHECK_FAILS(ctx, ks_mars_family_value(ctx, "gamma", &fam), KS_EINVAL, "family");
+    CHECK(ks_mars_family_name((ks_mars_family)3) == NULL);
+    CHECK(!strcmp(ks_mars_stop_name(KS_MARS_STOP_THRESH), "RSq changed by less than thresh"));
+    CHECK(ks_mars_stop_name((ks_mars_stop)0) == NULL);
+    CHECK_OK(ctx, ks_mars_stop_value(ctx, "reached max_terms", &st));
+    CHECK(st == KS_MARS_STOP_MAX_TERMS);
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -198,9 +221,17 @@ int main(void)
     ks_mars *back = NULL;
     CHECK_OK(ctx, ks_mars_from_json(ctx, json, &back));
     double p1[31], p2[31];
-    CHECK_OK(ctx, ks_mars_predict(ctx, m, 31, X, p1));
-    CHECK_OK(ctx, back ? ks_mars_predict(ctx, back, 31, X, p2) : KS_EINVAL);
+    CHECK_OK(ctx, ks_mars_predict(ctx, m, 31, X, p1, 31));
+    CHECK_OK(ctx, back ? ks_mars_predict(ctx, back, 31, X, p2, 31) : KS_EINVAL);
     CHECK(!memcmp(p1, p2, sizeof p1));
+    /* a caller's buffer comes with its size: one short is an error naming the size needed */
+    CHECK_FAILS(ctx, ks_mars_predict(ctx, m, 31, X, p1, 30), KS_EINVAL,
+                "out has room for 30 values; 31 needed");
+    double basis[31 * 4];
+    CHECK_FAILS(ctx, ks_mars_basis(ctx, m, 31, X, basis, 31 * 4 - 1), KS_EINVAL,
+                "123 values; 124 needed (31 cases x 4 terms)");
+    CHECK_OK(ctx, ks_mars_basis(ctx, m, 31, X, basis, 31 * 4));
+    for (int i = 0; i < 31; i++) CHECK(basis[i] == 1.0); /* the intercept */
     ks_string_free(ctx, json);
     ks_mars_free(back);
     CHECK_FAILS(ctx, ks_mars_from_json(ctx, "{\"format\":\"kestrel.mars\",\"terms\":[[]]}", &back),
@@ -261,7 +292,7 @@ int main(void)
     o.allow_missing = 1;
     CHECK_OK(ctx, ks_mars_fit(ctx, n, 5, FX, 1, Fy, NULL, &o, &a));
     double *pr = malloc(n * sizeof *pr);
-    CHECK_OK(ctx, ks_mars_predict(ctx, a, n, FX, pr));
+    CHECK_OK(ctx, ks_mars_predict(ctx, a, n, FX, pr, n));
     int finite = 1;
     for (size_t i = 0; i < n; i++) finite &= isfinite(pr[i]) != 0;
     CHECK(finite);
@@ -289,6 +320,7 @@ int main(void)
     free(w);
     free(yb);
     free(pr);
+    test_enum_names(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("mars");
 }

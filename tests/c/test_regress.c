@@ -128,17 +128,19 @@ static void test_fwl(ks_ctx *ctx, int weighted)
     ks_lstsq_result *ls = NULL;
     CHECK_OK(ctx, ks_lstsq(ctx, p.n, k, X, p.n, p.y, weighted ? p.w : NULL, NULL, &ls));
     if (m && ls) {
+        ks_lstsq_view lv;
+        ks_lstsq_get(ls, &lv);
         ks_feols_info info;
         ks_feols_get_info(m, &info);
         CHECK(info.nobs == p.n && info.df_k == k);
-        const double s2 = ls->rss / (double)(p.n - k);
+        const double s2 = lv.rss / (double)(p.n - k);
         for (size_t j = 0; j < 2; j++) {
-            CHECK_NEAR(ks_feols_coef(m, j), ls->coef[j + 1], 1e-10);
-            CHECK_NEAR(ks_feols_se(m, j), sqrt(s2 * ls->cov_unscaled[(j + 1) * (k + 1)]), 1e-9);
+            CHECK_NEAR(ks_feols_coef(m, j), lv.coef[j + 1], 1e-10);
+            CHECK_NEAR(ks_feols_se(m, j), sqrt(s2 * lv.cov_unscaled[(j + 1) * (k + 1)]), 1e-9);
         }
-        CHECK_NEAR(info.rss, ls->rss, 1e-10);
+        CHECK_NEAR(info.rss, lv.rss, 1e-10);
     }
-    ks_lstsq_result_free(ctx, ls);
+    ks_lstsq_free(ls);
     free(X);
     ks_feols_free(m);
     ks_table_free(t);

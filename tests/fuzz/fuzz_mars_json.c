@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             double X[3 * 64], P[3 * 64 * 4];
             for (size_t i = 0; i < 3 * v.p; i++) X[i] = (double)i / 7 - 1;
             int rc = KS_OK; /* (either may fail: NaN cuts, ...) */
-            if (v.ny * 3 <= sizeof P / sizeof *P) rc |= ks_mars_predict(ctx, m, 3, X, P);
-            if (v.nselected * 3 <= sizeof P / sizeof *P) rc |= ks_mars_basis(ctx, m, 3, X, P);
+            rc |= ks_mars_predict(ctx, m, 3, X, P, sizeof P / sizeof *P);
+            rc |= ks_mars_basis(ctx, m, 3, X, P, sizeof P / sizeof *P);
             (void)rc;
         }
     }

@@ -10,7 +10,7 @@ import pytest
 
 from kestrel.mars import Earth, EarthClassifier, EarthRegressor
 
-from conftest import DATA
+from conftest import DATA, ROOT
 
 FRIEDMAN = DATA / "mars" / "friedman1_n1000.csv"
 
@@ -207,3 +207,30 @@ def test_plot_of_term_contributions(friedman, tmp_path):
     assert np.allclose(np.sort(yv), np.sort(m.coef_[1] * B[:, 1]))
     fig.savefig(tmp_path / "terms.png")
     assert (tmp_path / "terms.png").stat().st_size > 1000
+
+
+def test_design_doc_skeleton_is_the_header():
+    """docs/design.md's API template shows include/kestrel/mars.h: each of its lines stands in
+    the header as written, in the same order (`/* ... */` lines mark what it leaves out)."""
+    doc = (ROOT / "docs" / "design.md").read_text()
+    start = doc.index("The real header to copy is `include/kestrel/mars.h`")
+    block = doc[doc.index("```c\n", start) + 5:doc.index("```\n", doc.index("```c\n", start) + 5)]
+    header = (ROOT / "include" / "kestrel" / "mars.h").read_text().splitlines()
+    at = 0
+    shown = [ln for ln in block.splitlines() if ln.strip() != "/* ... */"]
+    assert len(shown) > 20
+    for line in shown:
+        assert line in header[at:], f"design.md's skeleton line not in mars.h (in order): {line!r}"
+        at = header.index(line, at) + 1
+
+
+def test_enum_names_come_from_c():
+    """The words Python accepts and prints for mars' enumerations are the library's."""
+    from _kestrel import _core
+
+    assert _core.enum_value("mars_pmethod", "exhaustive") == 2
+    assert _core.enum_name("mars_family", 1) == "binomial"
+    assert _core.enum_name("mars_stop", 4) == "RSq changed by less than thresh"
+    assert _core.enum_name("mars_stop", 0) is None
+    with pytest.raises(ValueError, match="'backward', 'none', 'exhaustive', 'cv'"):
+        _core.enum_value("mars_pmethod", "sideways")

@@ -1,0 +1,75 @@
+/* linalg_internal.h — the dense numerics the library's models share, private to src/: the only
+ * way a model reaches BLAS/LAPACK (checked wrappers, blas.c) and the small dense solves
+ * (small_solve.c). Front ends use include/kestrel/linalg.h.
+ *
+ * The wrappers make exactly the Fortran call of their name with the same arguments (so the
+ * numbers are LAPACK's), after checking that every dimension and leading dimension fits BLAS's
+ * int: one that does not is KS_EOVERFLOW naming the routine, the argument and its value.
+ * Matrices are column-major; `trans`, `uplo`, `jobz` are LAPACK's one-letter codes. */
+#ifndef KS_LINALG_INTERNAL_H
+#define KS_LINALG_INTERNAL_H
+
+#include <stddef.h>
+
+#include "base/base_internal.h"
+#include "kestrel/linalg.h"
+
+/* Pass as lwork (and liwork) to ask a LAPACK routine for its optimal workspace (LAPACK's
+ * lwork = -1): the size is written to work[0] (and iwork[0]). */
+#define KS__LWORK_QUERY ((size_t)-1)
+
+/* The routines that report through LAPACK's `info` take `int *info`: NULL makes a nonzero info
+ * a failure (KS_ENUMERIC naming the routine and info); otherwise it is stored there for the
+ * caller to act on, and the call returns KS_OK. */
+
+/* C = alpha op(A) op(B) + beta C (op(A) m x k, op(B) k x n). */
+int ks__dgemm(ks_ctx *ctx, char transa, char transb, size_t m, size_t n, size_t k, double alpha,
+              const double *A, size_t lda, const double *B, size_t ldb, double beta, double *C,
+              size_t ldc) KS_RESULT_USED;
+/* C = alpha A A' + beta C (trans 'N', A n x k) or alpha A' A + beta C ('T', A k x n); the
+ * `uplo` triangle of C (n x n) only. */
+int ks__dsyrk(ks_ctx *ctx, char uplo, char trans, size_t n, size_t k, double alpha, const double *A,
+              size_t lda, double beta, double *C, size_t ldc) KS_RESULT_USED;
+/* Cholesky A = L L' (uplo 'L') or U'U ('U') in place; info > 0: not positive definite. */
+int ks__dpotrf(ks_ctx *ctx, char uplo, size_t n, double *A, size_t lda, int *info) KS_RESULT_USED;
+/* Solve A X = B (B n x nrhs, overwritten) with dpotrf's factor. */
+int ks__dpotrs(ks_ctx *ctx, char uplo, size_t n, size_t nrhs, const double *A, size_t lda,
+               double *B, size_t ldb, int *info) KS_RESULT_USED;
+/* The inverse of A from dpotrf's factor, in the `uplo` triangle. */
+int ks__dpotri(ks_ctx *ctx, char uplo, size_t n, double *A, size_t lda, int *info) KS_RESULT_USED;
+/* Eigenvalues (ascending, into w) and with jobz 'V' eigenvectors (into A) of symmetric A. */
+int ks__dsyevd(ks_ctx *ctx, char jobz, char uplo, size_t n, double *A, size_t lda, double *w,
+               double *work, size_t lwork, int *iwork, size_t liwork, int *info) KS_RESULT_USED;
+/* Householder QR of A (m x n) in place: R above the diagonal, reflectors below, tau n. */
+int ks__dgeqrf(ks_ctx *ctx, size_t m, size_t n, double *A, size_t lda, double *tau, double *work,
+               size_t lwork, int *info) KS_RESULT_USED;
+/* QR with column pivoting; jpvt (n, 1-based; 0 on entry: free columns) gives the order. */
+int ks__dgeqp3(ks_ctx *ctx, size_t m, size_t n, double *A, size_t lda, int *jpvt, double *tau,
+               double *work, size_t lwork, int *info) KS_RESULT_USED;
+/* The first n columns of Q (m x n) from k of dgeqrf's / dgeqp3's reflectors, in place. */
+int ks__dorgqr(ks_ctx *ctx, size_t m, size_t n, size_t k, double *A, size_t lda, const double *tau,
+               double *work, size_t lwork, int *info) KS_RESULT_USED;
+
+/* The residuals of a least-squares fit (want_resid), handed over: the caller frees them with the
+ * ctx allocator the fit was made with; the fit has none after. */
+double *ks__lstsq_take_resid(ks_lstsq_result *r);
+
+/* ---- small dense solves (small_solve.c) --------------------------------------------------- */
+
+/* Solve A Z = B in place (A k x k SPD, its lower triangle used and overwritten by the Cholesky
+ * factor; B k x nrhs) by LAPACK's dpotrf + dpotrs. With check_rcond, fail (KS_ENUMERIC) when
+ * the reciprocal 1-norm condition number is below machine epsilon, R's rcond test.
+ * scratch: k doubles. A matrix that is not positive definite is KS_ENUMERIC "<what> is
+ * singular". */
+int ks__chol_solve(ks_ctx *ctx, size_t k, double *A, double *B, size_t nrhs, int check_rcond,
+                   double *scratch, const char *what) KS_RESULT_USED;
+
+/* A x = b for p x p A (column-major) by Gaussian elimination with partial pivoting (LAPACK's
+ * dgesv order); A and b are overwritten. -1 when a pivot is zero or not finite. */
+int ks__lu_solve(size_t p, double *A, double *b, double *x);
+
+/* LAPACK dgesv on a 2 x 2 system (column-major A), as dgetrf2 + dgetrs compute it (R's
+ * solve()): no test of the pivots, a singular system gives Inf or NaN. */
+void ks__solve2(const double A[4], const double b[2], double x[2]);
+
+#endif
