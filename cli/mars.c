@@ -327,7 +327,7 @@ static int cmd_mars_fit(int argc, char **argv)
     else
         cli_print_mars(&v, names, tnames);
 done:
-    ks_string_free(ctx, js);
+    ks_string_free(js);
     ks_mars_free(m);
     ks_table_free(t);
     ks_ctx_free(ctx);

@@ -111,8 +111,9 @@ KS_API void ks_ctx_set_progress(ks_ctx *ctx, ks_progress_fn fn, void *ud);
 KS_API const char *ks_errmsg(const ks_ctx *ctx);
 /* The status of the last failure on this ctx (KS_OK when none). */
 KS_API int ks_errcode(const ks_ctx *ctx);
-/* Free a string the library allocated with the ctx allocator (e.g. ks_mars_to_json's). */
-KS_API void ks_string_free(ks_ctx *ctx, char *s); /* NULL is fine */
+/* Free a string the library handed out (e.g. ks_mars_to_json's). Like every _free, it needs no
+ * ctx: the string remembers the allocator it was made with. NULL is fine. */
+KS_API void ks_string_free(char *s);
 
 /* Counter-based random numbers (Philox4x32-10, Salmon et al. 2011). A draw depends only on
  * (seed, stream, index), so a parallel loop that keys draws by replicate and observation gives

@@ -251,7 +251,7 @@ PyObject *ks_py_mars_to_json(PyObject *self, PyObject *args)
         rc = ks_mars_to_json(ctx, m, &json);
     Py_END_ALLOW_THREADS
     PyObject *s = rc ? ks_py_raise(ctx, rc) : PyUnicode_FromString(json);
-    ks_string_free(ctx, json);
+    ks_string_free(json);
     ks_ctx_free(ctx);
     return s;
 }

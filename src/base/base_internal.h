@@ -45,6 +45,8 @@ static inline void ks__release(const ks_allocator *a, void *p)
 /* n * size bytes, or NULL with KS_EOVERFLOW / KS_ENOMEM set on ctx. */
 void *ks__malloc_array(ks_ctx *ctx, size_t n, size_t size);
 char *ks__strdup(ks_ctx *ctx, const char *s);
+/* A copy of s[0..n), NUL-terminated, to hand to the user: ks_string_free frees it without a ctx. */
+char *ks__string_new(ks_ctx *ctx, const char *s, size_t n);
 /* Ask the kernel for huge pages for a large block (Linux, where allowed): faulting in and
  * walking hundreds of MB by 4 KB pages costs more than using them. */
 void ks__huge_pages(void *p, size_t bytes);

@@ -187,7 +187,36 @@ void ks__free(ks_ctx *ctx, void *ptr)
     if (ptr) ctx->alloc.free_fn(ctx->alloc.ud, ptr);
 }
 
-void ks_string_free(ks_ctx *ctx, char *s) { ks__free(ctx, s); }
+/* A string handed to the user is preceded by the allocator that made it, so ks_string_free
+ * needs no ctx; the union keeps the text's start aligned as malloc's would be. */
+typedef union {
+    ks_allocator alloc;
+    max_align_t align;
+} string_head;
+
+char *ks__string_new(ks_ctx *ctx, const char *s, size_t n)
+{
+    size_t bytes;
+    if (!ks__size_add(n, sizeof(string_head) + 1, &bytes)) {
+        ks__fail(ctx, KS_EOVERFLOW, "size overflow: a string of %zu bytes", n);
+        return NULL;
+    }
+    string_head *h = ks__malloc(ctx, bytes);
+    if (!h) return NULL;
+    h->alloc = ctx->alloc;
+    char *d = (char *)(h + 1);
+    if (n) memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
+void ks_string_free(char *s)
+{
+    if (!s) return;
+    string_head *h = (string_head *)(void *)s - 1;
+    const ks_allocator a = h->alloc;
+    a.free_fn(a.ud, h);
+}
 
 char *ks__strdup(ks_ctx *ctx, const char *s)
 {

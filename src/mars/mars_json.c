@@ -151,8 +151,9 @@ int ks_mars_to_json(ks_ctx *ctx, const ks_mars *m, char **json)
         ks__free(ctx, b.s);
         return KS_ENOMEM;
     }
-    *json = b.s;
-    return KS_OK;
+    *json = ks__string_new(ctx, b.s, b.len);
+    ks__free(ctx, b.s);
+    return *json ? KS_OK : KS_ENOMEM;
 }
 
 /* ---- reading ---- */

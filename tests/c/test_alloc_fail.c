@@ -182,7 +182,7 @@ static int run_mars(ks_ctx *ctx, double *sig)
     double pred[N];
     if (!rc) rc = ks_mars_predict(ctx, back, N, X, pred, N);
     if (!rc) *sig += pred[0] + pred[N - 1];
-    ks_string_free(ctx, json);
+    ks_string_free(json);
     ks_mars_free(m);
     ks_mars_free(back);
     m = NULL;

@@ -81,7 +81,7 @@ static void test_json_hostile(ks_ctx *ctx)
         if (back) ks_mars_get(back, &w);
         CHECK(back && !strcmp(w.predictor_names[1], v.predictor_names[1]));
         ks_mars_free(back);
-        ks_string_free(ctx, json);
+        ks_string_free(json);
         CHECK_FAILS(ctx, ks_mars_set_names(ctx, m, (const char *[]){"a", "a"}, NULL), KS_EINVAL,
                     "predictor name 'a' appears twice");
         CHECK_FAILS(ctx, ks_mars_set_names(ctx, m, NULL, (const char *[]){""}), KS_EINVAL,
@@ -232,7 +232,7 @@ int main(void)
                 "123 values; 124 needed (31 cases x 4 terms)");
     CHECK_OK(ctx, ks_mars_basis(ctx, m, 31, X, basis, 31 * 4));
     for (int i = 0; i < 31; i++) CHECK(basis[i] == 1.0); /* the intercept */
-    ks_string_free(ctx, json);
+    ks_string_free(json);
     ks_mars_free(back);
     CHECK_FAILS(ctx, ks_mars_from_json(ctx, "{\"format\":\"kestrel.mars\",\"terms\":[[]]}", &back),
                 KS_EPARSE, "do not fit together");

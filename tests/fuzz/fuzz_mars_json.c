@@ -24,8 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)rc;
         }
     }
-    ks_string_free(ctx, json);
-    ks_string_free(ctx, again);
+    ks_string_free(json);
+    ks_string_free(again);
     ks_mars_free(m);
     ks_mars_free(back);
     ks_ctx_free(ctx);
