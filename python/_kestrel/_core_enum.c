@@ -18,6 +18,7 @@
 #define ENTRY(E) {#E, name_##E, value_##E}
 
 WRAP(col_type)
+WRAP(gsem_munge_mode)
 
 static const struct {
     const char *enum_name;
@@ -25,6 +26,7 @@ static const struct {
     int (*value)(ks_ctx *, const char *, int *);
 } enums[] = {
     ENTRY(col_type),
+    ENTRY(gsem_munge_mode),
 };
 
 static int find(const char *e)
