@@ -107,8 +107,8 @@ typedef struct {
     size_t n_sig;         /* rows with Z^2 > 29 */
     /* file column read as SNP, A1, A2, P, N, N_CAS, N_CON, SIGNED_SUMSTAT, INFO, FRQ, NSTUDY
      * (NULL: none), and the name the median check reports; owned by the ks_gsem_munge */
-    char *used[KS_GSEM_LDSC_NCOL];
-    char *signed_name;
+    const char *used[KS_GSEM_LDSC_NCOL];
+    const char *signed_name;
 } ks_gsem_munge_ldsc_report;
 
 /* What munge did with one file: rows by the reason they were removed, in the order the rules
@@ -130,7 +130,7 @@ typedef struct {
     int effect_is_or;     /* the effect column was read as an odds ratio (median rule) */
     /* which file column became which: "SNP", "A1", "A2", "effect", "INFO", "P", "N", "MAF",
      * each the file's name or NULL (owned by the ks_gsem_munge) */
-    char *used[8];
+    const char *used[8];
     ks_gsem_munge_ldsc_report ldsc; /* mode KS_GSEM_MUNGE_LDSC (there, of the fields above only rows,
                                   short_rows and written are set) */
 } ks_gsem_munge_report;
@@ -264,7 +264,7 @@ typedef struct {
     double mean_abs_z;     /* mean |beta / SE| of those (GenomicSEM warns above 5) */
     /* which column became which: SNP A1 A2 effect INFO P N MAF SE DIRECTION (file names or
      * NULL; owned by the ks_gsem_sumstats) */
-    char *used[10];
+    const char *used[10];
 } ks_gsem_sumstats_report;
 
 /* The merged SNPs with each file's report (opaque). */

@@ -252,9 +252,9 @@ struct ks_gsem_munge {
 
 static void report_release(const ks_allocator *a, ks_gsem_munge_report *r)
 {
-    for (int k = 0; k < 8; k++) ks__release(a, r->used[k]);
-    for (int k = 0; k < KS_GSEM_LDSC_NCOL; k++) ks__release(a, r->ldsc.used[k]);
-    ks__release(a, r->ldsc.signed_name);
+    for (int k = 0; k < 8; k++) ks__release(a, (void *)r->used[k]);
+    for (int k = 0; k < KS_GSEM_LDSC_NCOL; k++) ks__release(a, (void *)r->ldsc.used[k]);
+    ks__release(a, (void *)r->ldsc.signed_name);
 }
 
 void ks_gsem_munge_free(ks_gsem_munge *m)

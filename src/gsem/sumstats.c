@@ -407,7 +407,7 @@ void ks_gsem_sumstats_free(ks_gsem_sumstats *r)
     if (!r) return;
     const ks_allocator *a = &r->alloc;
     for (size_t t = 0; r->reports && t < r->k; t++)
-        for (int c = 0; c < 10; c++) ks__release(a, r->reports[t].used[c]);
+        for (int c = 0; c < 10; c++) ks__release(a, (void *)r->reports[t].used[c]);
     ks__release(a, r->reports);
     ks__release(a, r->colnames);
     ks__release(a, r->cell);
