@@ -62,12 +62,30 @@ int cli_traits_get(const char *cmd, const char *opt, const char *files, const ch
     return rc;
 }
 
+/* The munge mode a word names (the library's names), or -1 (with a message when `say`). */
+static int munge_mode(const char *word, int say)
+{
+    ks_ctx *ctx = NULL;
+    ks_gsem_munge_mode m = KS_GSEM_MUNGE_GENOMICSEM;
+    if (ks_ctx_new(&ctx) != KS_OK) {
+        if (say) fprintf(stderr, "kestrel munge: out of memory\n");
+        return -1;
+    }
+    const int rc = ks_gsem_munge_mode_value(ctx, word, &m);
+    if (rc && say) fprintf(stderr, "kestrel munge: --mode: %s\n", ks_errmsg(ctx));
+    ks_ctx_free(ctx);
+    return rc ? -1 : (int)m;
+}
+
 int cmd_munge(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) /* --mode ldsc: bulik ldsc's munge_sumstats.py (munge_sumstats.c) */
-        if ((!strcmp(argv[i], "--mode") && i + 1 < argc && !strcmp(argv[i + 1], "ldsc")) ||
-            !strcmp(argv[i], "--mode=ldsc"))
-            return cmd_munge_ldsc(argc, argv);
+    /* --mode ldsc: bulik ldsc's munge_sumstats.py (munge_sumstats.c) */
+    for (int i = 1; i < argc; i++) {
+        const char *w = !strcmp(argv[i], "--mode") && i + 1 < argc ? argv[i + 1]
+                        : !strncmp(argv[i], "--mode=", 7)          ? argv[i] + 7
+                                                                   : NULL;
+        if (w && munge_mode(w, 0) == KS_GSEM_MUNGE_LDSC) return cmd_munge_ldsc(argc, argv);
+    }
     const char *mode = NULL, *files = NULL, *hm3 = NULL, *tn = NULL, *N = NULL, *info = NULL, *maf = NULL,
                *cols = NULL, *outdir = ".", *threads = NULL;
     const cli_opt opts[] = {
@@ -97,10 +115,7 @@ int cmd_munge(int argc, char **argv)
         return CLI_OK;
     }
     if (rc) return rc;
-    if (mode && strcmp(mode, "genomicsem")) {
-        fprintf(stderr, "kestrel munge: --mode '%s': expected genomicsem or ldsc\n", mode);
-        return CLI_USAGE;
-    }
+    if (mode && munge_mode(mode, 1) != KS_GSEM_MUNGE_GENOMICSEM) return CLI_USAGE;
     if (!files || !hm3) {
         fprintf(stderr, "kestrel munge: --files and --hm3 are required (see --help)\n");
         return CLI_USAGE;
@@ -121,20 +136,19 @@ int cmd_munge(int argc, char **argv)
         cli_traits_free(&tr);
         return rc;
     }
-    ks_gsem_munge_report *rep = NULL;
+    ks_gsem_munge *mr = NULL;
     ks_ctx *ctx = NULL;
     ks_text_group *g = NULL;
     int made_dir = 0;
     rc = CLI_FAILED;
     o.columns = clist;
     outs = calloc(n, sizeof *outs);
-    rep = calloc(n, sizeof *rep);
-    for (size_t i = 0; outs && rep && i < n; i++) {
+    for (size_t i = 0; outs && i < n; i++) {
         const size_t l = strlen(outdir) + strlen(names[i]) + 16;
         if (!(outs[i] = malloc(l))) break;
         snprintf(outs[i], l, "%s/%s.sumstats.gz", outdir, names[i]);
     }
-    if (!outs || !rep || !outs[n - 1]) {
+    if (!outs || !outs[n - 1]) {
         fprintf(stderr, "kestrel munge: out of memory\n");
         goto done;
     }
@@ -150,10 +164,13 @@ int cmd_munge(int argc, char **argv)
     }
     rc = CLI_FAILED;
     o.outputs = g; /* the files and the log: all or none */
-    if (ks_gsem_munge(ctx, n, paths, (const char *const *)outs, hm3, &o, rep) != KS_OK) {
+    if (ks_gsem_munge_run(ctx, n, paths, (const char *const *)outs, hm3, &o, &mr) != KS_OK) {
         rc = cli_fail(ctx, "munge");
         goto done;
     }
+    ks_gsem_munge_view mv;
+    ks_gsem_munge_get(mr, &mv);
+    const ks_gsem_munge_report *rep = mv.reports;
     /* the log, GenomicSEM's sentences with kestrel's counts */
     char logname[4096];
     size_t at = (size_t)snprintf(logname, sizeof logname, "%s/", outdir);
@@ -222,8 +239,7 @@ int cmd_munge(int argc, char **argv)
 done:
     ks_text_group_abort(g);
     if (rc != CLI_OK && made_dir) rmdir(outdir);
-    for (size_t i = 0; rep && i < n; i++) ks_gsem_munge_report_free(ctx, &rep[i]);
-    free(rep);
+    ks_gsem_munge_free(mr);
     for (size_t i = 0; outs && i < n; i++) free(outs[i]);
     free(outs);
     cli_traits_free(&tr);
@@ -287,7 +303,7 @@ static int write_matrix(ks_ctx *ctx, ks_text_group *g, const char *path, const d
 }
 
 /* The log, as GenomicSEM's, with kestrel's counts. */
-static void ldsc_log(ks_text_writer *w, const ks_gsem_ldsc_result *r, const char *const *paths,
+static void ldsc_log(ks_text_writer *w, const ks_gsem_ldsc_view *r, const char *const *paths,
                      char *const *names)
 {
     const size_t k = r->k;
@@ -310,22 +326,24 @@ static void ldsc_log(ks_text_writer *w, const ks_gsem_ldsc_result *r, const char
         for (size_t i = j; i < k; i++, t++) {
             const double est = r->est[t], se = r->est_se[t];
             if (i == j) {
-                ks_text_printf(w, "\nHeritability Results for trait: %s\n"
-                                  "Mean Chi^2 across remaining SNPs: %.4f\nLambda GC: %.4f\n"
-                                  "Intercept: %.4f (%.4f)\nRatio: %.4f (%.4f)\n"
-                                  "Total Observed Scale h2: %.4f (%.4f)\nh2 Z: %.3g\n",
+                ks_text_printf(w,
+                               "\nHeritability Results for trait: %s\n"
+                               "Mean Chi^2 across remaining SNPs: %.4f\nLambda GC: %.4f\n"
+                               "Intercept: %.4f (%.4f)\nRatio: %.4f (%.4f)\n"
+                               "Total Observed Scale h2: %.4f (%.4f)\nh2 Z: %.3g\n",
                                names[j], r->mean_chisq[j], r->lambda_gc[j], r->pair_intercept[t],
                                r->pair_intercept_se[t], r->ratio[j], r->ratio_se[j], est, se,
-                               est / se);
+                               r->est_z[t]);
             } else {
-                ks_text_printf(w, "\n%zu SNPs remain after merging %s and %s summary "
-                                  "statistics\nResults for genetic covariance between: %s "
-                                  "and %s\nMean Z*Z: %.4f\nCross trait Intercept: %.4f "
-                                  "(%.4f)\nTotal Observed Scale Genetic Covariance (g_cov): "
-                                  "%.4f (%.4f)\ng_cov Z: %.3g\ng_cov P-value: %.5g\n",
+                ks_text_printf(w,
+                               "\n%zu SNPs remain after merging %s and %s summary "
+                               "statistics\nResults for genetic covariance between: %s "
+                               "and %s\nMean Z*Z: %.4f\nCross trait Intercept: %.4f "
+                               "(%.4f)\nTotal Observed Scale Genetic Covariance (g_cov): "
+                               "%.4f (%.4f)\ng_cov Z: %.3g\ng_cov P-value: %.5g\n",
                                r->pair_snps[t], names[j], names[i], names[j], names[i],
                                r->mean_zz[t], r->pair_intercept[t], r->pair_intercept_se[t], est,
-                               se, est / se, erfc(fabs(est / se) / sqrt(2.0)));
+                               se, r->est_z[t], r->est_p[t]);
             }
         }
     ks_text_puts(w, "\nGenetic covariance matrix S (liability scale where prevalences are "
@@ -338,7 +356,7 @@ static void ldsc_log(ks_text_writer *w, const ks_gsem_ldsc_result *r, const char
 
 /* The files of one ldsc run, all or none (an earlier run's S_Stand and V_Stand removed when
  * this run has none). */
-static int ldsc_files(ks_ctx *ctx, const char *out, const ks_gsem_ldsc_result *r,
+static int ldsc_files(ks_ctx *ctx, const char *out, const ks_gsem_ldsc_view *r,
                       const char *const *paths, char *const *names)
 {
     const size_t k = r->k, ks = r->kstar;
@@ -422,7 +440,7 @@ static int ldsc_select(const char *sel, ks_gsem_ldsc_options *o, int **chrs)
 
 int cmd_ldsc(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) /* bulik/ldsc's estimators (cli/h2rg.c) */
+    for (int i = 1; i < argc; i++) /* bulik/ldsc's estimators (cli/ldsc_h2rg.c) */
         if (!strcmp(argv[i], "--h2") || !strcmp(argv[i], "--rg") || !strncmp(argv[i], "--h2=", 5) ||
             !strncmp(argv[i], "--rg=", 5))
             return cmd_ldsc_h2rg(argc, argv);
@@ -492,7 +510,7 @@ int cmd_ldsc(int argc, char **argv)
     double *prev = calloc(2 * (k ? k : 1), sizeof *prev);
     int *chrs = NULL;
     ks_ctx *ctx = NULL;
-    ks_gsem_ldsc_result *r = NULL;
+    ks_gsem_ldsc *res = NULL;
     rc = CLI_FAILED;
     if (!prev) goto done;
     if ((rc = cli_num_list("ldsc", "--sample-prev", sp, k, prev)) ||
@@ -511,10 +529,13 @@ int cmd_ldsc(int argc, char **argv)
     if (sel && (rc = ldsc_select(sel, &o, &chrs))) goto done;
     rc = CLI_FAILED;
     if ((rc = cli_ctx(&ctx, "ldsc", threads)) != CLI_OK) goto done;
-    if (ks_gsem_ldsc(ctx, k, paths, ld, wld ? wld : ld, &o, &r) != KS_OK) {
+    if (ks_gsem_ldsc_fit(ctx, k, paths, ld, wld ? wld : ld, &o, &res) != KS_OK) {
         rc = cli_fail(ctx, "ldsc");
         goto done;
     }
+    ks_gsem_ldsc_view v;
+    ks_gsem_ldsc_get(res, &v);
+    const ks_gsem_ldsc_view *r = &v;
     if ((rc = ldsc_files(ctx, prefix, r, paths, names))) goto done;
     int liab = 0;
     for (size_t j = 0; j < k; j++) liab |= r->liab[j] != 1.0;
@@ -529,11 +550,10 @@ int cmd_ldsc(int argc, char **argv)
     }
     if (r->S_stand) {
         printf("\ngenetic correlations (SE):\n");
-        for (size_t j = 0, t = 0; j < k; j++)
-            for (size_t i = j; i < k; i++, t++)
-                if (i != j)
-                    printf("  %s ~ %s: %.4f (%.4f)\n", names[j], names[i], r->S_stand[i + j * k],
-                           sqrt(r->V_stand[t + t * r->kstar]));
+        for (size_t j = 0; j < k; j++)
+            for (size_t i = j + 1; i < k; i++)
+                printf("  %s ~ %s: %.4f (%.4f)\n", names[j], names[i], r->S_stand[i + j * k],
+                       r->S_stand_se[i + j * k]);
     } else {
         printf("\na heritability is not positive: no genetic correlations\n");
     }
@@ -541,7 +561,7 @@ int cmd_ldsc(int argc, char **argv)
            r->S_stand ? ", _S_Stand.tsv, _V_Stand.tsv" : "", prefix);
     rc = CLI_OK;
 done:
-    ks_gsem_ldsc_result_free(ctx, r);
+    ks_gsem_ldsc_free(res);
     ks_ctx_free(ctx);
     cli_traits_free(&tr);
     free(prev);

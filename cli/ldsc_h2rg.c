@@ -1,5 +1,5 @@
-/* h2rg.c — `kestrel ldsc --h2 FILE` and `kestrel ldsc --rg A,B,...`: bulik/ldsc's own
- * estimators (ks_gsem_h2 / ks_gsem_rg) with ldsc.py's options, its log (PREFIX.log, also on
+/* ldsc_h2rg.c — `kestrel ldsc --h2 FILE` and `kestrel ldsc --rg A,B,...`: bulik/ldsc's own
+ * estimators (ks_gsem_h2_fit / ks_gsem_rg_fit) with ldsc.py's options, its log (PREFIX.log, also on
  * stdout) and a TSV of the results (PREFIX.h2.tsv / PREFIX.rg.tsv). */
 #include <math.h>
 #include <stdarg.h>
@@ -144,7 +144,8 @@ static void sb_inputs(sbuf *b, const ks_gsem_h2rg_options *o, size_t read, size_
 }
 
 /* Hsq.summary / Gencov.summary. c: the liability factor (1: observed). */
-static void sb_fit(sbuf *b, const ks_gsem_h2rg_fit *f, int gencov, double c, char *const *annot)
+static void sb_fit(sbuf *b, const ks_gsem_h2rg_regression *f, int gencov, double c,
+                   const char *const *annot)
 {
     char t1[32], t2[32];
     const char *T = c != 1.0 ? "Liability" : "Observed";
@@ -270,9 +271,12 @@ static int run_h2(ks_ctx *ctx, const char *file, const ks_gsem_h2rg_options *o, 
                   int argc, char **argv)
 {
     const time_t t0 = time(NULL);
-    ks_gsem_h2_result *r = NULL;
-    if (ks_gsem_h2(ctx, file, o, &r) != KS_OK) return cli_fail(ctx, "ldsc");
-    const ks_gsem_h2rg_fit *f = &r->h2;
+    ks_gsem_h2 *h = NULL;
+    if (ks_gsem_h2_fit(ctx, file, o, &h) != KS_OK) return cli_fail(ctx, "ldsc");
+    ks_gsem_h2_view v;
+    ks_gsem_h2_get(h, &v);
+    const ks_gsem_h2_view *r = &v;
+    const ks_gsem_h2rg_regression *f = &r->h2;
     sbuf b = {0};
     sb_head(&b, argc, argv, t0);
     sb_inputs(&b, o, r->snps_read, r->snps_dup, r->ld_snps, r->w_snps, r->merged_ld, r->merged_w,
@@ -325,13 +329,13 @@ static int run_h2(ks_ctx *ctx, const char *file, const ks_gsem_h2rg_options *o, 
         rc = close_outputs(ctx, g, w, &b);
     }
     free(b.s);
-    ks_gsem_h2_free(ctx, r);
+    ks_gsem_h2_free(h);
     return rc;
 }
 
 /* The summary table, with pandas' look: right-aligned columns, 4 decimals (scientific when a
  * value would print as 0). */
-static void sb_table(sbuf *b, char *const *files, const ks_gsem_rg_result *r, int liab)
+static void sb_table(sbuf *b, char *const *files, const ks_gsem_rg_view *r, int liab)
 {
     static const char *const head[12] = {"p1",     "p2",        "rg",       "se",
                                          "z",      "p",         "h2_obs",   "h2_obs_se",
@@ -367,8 +371,6 @@ static void sb_table(sbuf *b, char *const *files, const ks_gsem_rg_result *r, in
                 snprintf(cell[q][c], 64, sci ? "%.4e" : "%.4f", v[q]);
         free(v);
     }
-    for (size_t q = 0; q < np; q++) {
-    }
     /* the file names themselves in the first two columns */
 #define CELL(q, c) ((c) == 0 ? files[0] : (c) == 1 ? files[(q) + 1] : cell[q][c])
     int wd[12];
@@ -388,7 +390,7 @@ static void sb_table(sbuf *b, char *const *files, const ks_gsem_rg_result *r, in
     free(cell);
 }
 
-static void sb_pair(sbuf *b, const ks_gsem_rg_result *r, size_t q, char *const *files, int silly)
+static void sb_pair(sbuf *b, const ks_gsem_rg_view *r, size_t q, char *const *files, int silly)
 {
     const ks_gsem_rg_pair *p = &r->pair[q];
     const size_t k = r->k;
@@ -449,9 +451,12 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_gsem_h2rg_
                   const char *out, int silly, int argc, char **argv)
 {
     const time_t t0 = time(NULL);
-    ks_gsem_rg_result *r = NULL;
-    if (ks_gsem_rg(ctx, k, (const char *const *)files, o, &r) != KS_OK)
+    ks_gsem_rg *res = NULL;
+    if (ks_gsem_rg_fit(ctx, k, (const char *const *)files, o, &res) != KS_OK)
         return cli_fail(ctx, "ldsc");
+    ks_gsem_rg_view v;
+    ks_gsem_rg_get(res, &v);
+    const ks_gsem_rg_view *r = &v;
     sbuf b = {0};
     sb_head(&b, argc, argv, t0);
     sb_inputs(&b, o, r->snps_read, r->snps_dup, r->ld_snps, r->w_snps, r->merged_ld, r->merged_w,
@@ -508,7 +513,7 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_gsem_h2rg_
         fprintf(stderr, "kestrel ldsc: %zu of %zu pairs failed (see %s.log)\n", failed, k - 1, out);
         rc = CLI_FAILED;
     }
-    ks_gsem_rg_free(ctx, r);
+    ks_gsem_rg_free(res);
     return rc;
 }
 

@@ -277,7 +277,7 @@ int cmd_munge_ldsc(int argc, char **argv)
     size_t n = 0, no = 0, ni = 0;
     const char **paths = NULL, **prefixes = NULL, **ign = NULL, **cols = NULL;
     char **outs = NULL;
-    ks_gsem_munge_report *rep = NULL;
+    ks_gsem_munge *mr = NULL;
     ks_ctx *ctx = NULL;
     ks_text_group *g = NULL;
     if ((rc = cli_list("munge", "--sumstats", sumstats, &paths, &no)) ||
@@ -298,8 +298,7 @@ int cmd_munge_ldsc(int argc, char **argv)
     lo.ignore = ign;
     o.columns = cols;
     outs = calloc(2 * n, sizeof *outs);
-    rep = calloc(n, sizeof *rep);
-    if (!outs || !rep) {
+    if (!outs) {
         fprintf(stderr, "kestrel munge: out of memory\n");
         goto done;
     }
@@ -328,10 +327,13 @@ int cmd_munge_ldsc(int argc, char **argv)
     }
     rc = CLI_FAILED;
     o.outputs = g; /* every file and its log: all or none */
-    if (ks_gsem_munge(ctx, n, paths, (const char *const *)outs, merge, &o, rep) != KS_OK) {
+    if (ks_gsem_munge_run(ctx, n, paths, (const char *const *)outs, merge, &o, &mr) != KS_OK) {
         rc = cli_fail(ctx, "munge");
         goto done;
     }
+    ks_gsem_munge_view mv;
+    ks_gsem_munge_get(mr, &mv);
+    const ks_gsem_munge_report *rep = mv.reports;
     for (size_t i = 0; i < n; i++)
         if (write_log(ctx, g, outs[n + i], call, paths[i], merge, outs[i], &rep[i], &o)) {
             rc = cli_fail(ctx, "munge");
@@ -348,8 +350,7 @@ int cmd_munge_ldsc(int argc, char **argv)
     rc = CLI_OK;
 done:
     ks_text_group_abort(g);
-    for (size_t i = 0; rep && i < n; i++) ks_gsem_munge_report_free(ctx, &rep[i]);
-    free(rep);
+    ks_gsem_munge_free(mr);
     for (size_t i = 0; outs && i < 2 * n; i++) free(outs[i]);
     free(outs);
     free(paths);

@@ -37,7 +37,7 @@ static int flag_list(const char *opt, const char *s, size_t k, int *out)
     return rc;
 }
 
-static void write_log(ks_text_writer *w, const ks_gsem_sumstats_result *r, const char *const *paths,
+static void write_log(ks_text_writer *w, const ks_gsem_sumstats_view *r, const char *const *paths,
                       const char *ref, const ks_gsem_sumstats_options *o, const char *out)
 {
     static const char *const canon[10] = {"SNP", "A1", "A2", "effect", "INFO",
@@ -166,7 +166,9 @@ int cmd_sumstats(int argc, char **argv)
     double *Nv = NULL;
     int *fl = NULL;
     ks_ctx *ctx = NULL;
-    ks_gsem_sumstats_result *r = NULL;
+    ks_gsem_sumstats *res = NULL;
+    ks_gsem_sumstats_view v;
+    const ks_gsem_sumstats_view *r = &v;
     ks_text_group *g = NULL;
     rc = CLI_FAILED;
     Nv = calloc(k, sizeof *Nv);
@@ -215,13 +217,15 @@ int cmd_sumstats(int argc, char **argv)
         goto done;
     }
     ks_text_writer *w;
-    if (ks_gsem_sumstats(ctx, k, paths, ref, &o, &r) != KS_OK ||
+    if (ks_gsem_sumstats_run(ctx, k, paths, ref, &o, &res) != KS_OK ||
         ks_text_group_new(ctx, &g) != KS_OK || /* the table and its log: both or neither */
-        ks_gsem_sumstats_write_group(ctx, g, r, (const char *const *)names, outname) != KS_OK ||
+        ks_gsem_sumstats_write_group(ctx, g, res, (const char *const *)names, k, outname) !=
+            KS_OK ||
         ks_text_group_create(ctx, g, logname, 0, &w) != KS_OK) {
         rc = cli_fail(ctx, "sumstats");
         goto done;
     }
+    ks_gsem_sumstats_get(res, &v);
     write_log(w, r, paths, ref, &o, outname);
     const int ok = ks_text_commit(w) == KS_OK;
     ks_text_group *gg = g;
@@ -239,7 +243,7 @@ int cmd_sumstats(int argc, char **argv)
     rc = CLI_OK;
 done:
     ks_text_group_abort(g);
-    ks_gsem_sumstats_result_free(ctx, r);
+    ks_gsem_sumstats_free(res);
     cli_traits_free(&tr);
     free(Nv);
     free(fl);

@@ -6,8 +6,13 @@
  * the reference list, and writes `SNP N Z A1 A2` (gzip TSV): Z = sign(effect) x |Phi^-1(P/2)|
  * with the effect aligned to the reference A1. Memory: the reference list plus the rows that
  * match it, whatever the input's size. Every row removed is counted by reason in the report.
- * Mode KS_GSEM_MUNGE_LDSC follows bulik ldsc's munge_sumstats.py instead: its column names, filters,
- * N rules and median check, and its output `SNP A1 A2 Z N` with the file's alleles. */
+ * Mode KS_GSEM_MUNGE_LDSC follows bulik ldsc's munge_sumstats.py instead: its column names,
+ * filters, N rules and median check, and its output `SNP A1 A2 Z N` with the file's alleles.
+ *
+ * Every result is an opaque handle read through its view (ks_gsem_<thing>_get: sizes and const
+ * pointers owned by the handle, valid until it is freed) and freed without a ctx
+ * (ks_gsem_<thing>_free, NULL is fine). Thread-safe on distinct ctx; a result may be read from
+ * several threads at once. */
 #ifndef KESTREL_GSEM_H
 #define KESTREL_GSEM_H
 
@@ -23,6 +28,10 @@ typedef enum {
     KS_GSEM_MUNGE_GENOMICSEM = 0, /* R GenomicSEM's munge() (notes sec. 1.4) */
     KS_GSEM_MUNGE_LDSC = 1        /* bulik ldsc's munge_sumstats.py (notes sec. 2.1) */
 } ks_gsem_munge_mode;
+/* "genomicsem", "ldsc" (see base.h: the words the CLI and Python accept) */
+KS_API const char *ks_gsem_munge_mode_name(ks_gsem_munge_mode value);
+KS_API int ks_gsem_munge_mode_value(ks_ctx *ctx, const char *name,
+                                    ks_gsem_munge_mode *out) KS_RESULT_USED;
 
 /* The options of munge_sumstats.py that GenomicSEM's munge() has no counterpart for (mode
  * KS_GSEM_MUNGE_LDSC; the shared ones, N, INFO, MAF and column names, are in ks_gsem_munge_options).
@@ -97,9 +106,9 @@ typedef struct {
     double mean_chisq, lambda_gc, max_chisq; /* of Z^2 written; lambda = median / 0.4549 */
     size_t n_sig;         /* rows with Z^2 > 29 */
     /* file column read as SNP, A1, A2, P, N, N_CAS, N_CON, SIGNED_SUMSTAT, INFO, FRQ, NSTUDY
-     * (NULL: none), and the name the median check reports; owned by the report */
-    char *used[KS_GSEM_LDSC_NCOL];
-    char *signed_name;
+     * (NULL: none), and the name the median check reports; owned by the ks_gsem_munge */
+    const char *used[KS_GSEM_LDSC_NCOL];
+    const char *signed_name;
 } ks_gsem_munge_ldsc_report;
 
 /* What munge did with one file: rows by the reason they were removed, in the order the rules
@@ -119,23 +128,32 @@ typedef struct {
     size_t duplicated;    /* rows written whose SNP an earlier row has (kept, as R keeps them) */
     size_t written;
     int effect_is_or;     /* the effect column was read as an odds ratio (median rule) */
-    /* which file column became which: "SNP", "A1", "A2", "effect", "P", "N", "INFO", "MAF",
-     * each the file's name or NULL (owned by the report; free with ks_gsem_munge_report_free) */
-    char *used[8];
+    /* which file column became which: "SNP", "A1", "A2", "effect", "INFO", "P", "N", "MAF",
+     * each the file's name or NULL (owned by the ks_gsem_munge) */
+    const char *used[8];
     ks_gsem_munge_ldsc_report ldsc; /* mode KS_GSEM_MUNGE_LDSC (there, of the fields above only rows,
                                   short_rows and written are set) */
 } ks_gsem_munge_report;
 
+/* What munge did with each of its files (opaque). */
+typedef struct ks_gsem_munge ks_gsem_munge;
+
 /* Munge n files into out_paths[i] (written whole or not at all), the reference list `ref`
  * (`SNP A1 A2`, plain or gzip) read once and the files processed in parallel over the ctx's
  * threads. Mode KS_GSEM_MUNGE_LDSC: `ref` is munge_sumstats's --merge-alleles list, or NULL for
- * none; out_paths[i] gets `SNP A1 A2 Z N` (+ FRQ) as munge_sumstats.py writes it. reports: n
- * entries, filled (free each with ks_gsem_munge_report_free). On an error the message names the
- * file, line and column at fault, and no output file nor report is left. */
-KS_API int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths,
-                         const char *const *out_paths, const char *ref,
-                         const ks_gsem_munge_options *opt, ks_gsem_munge_report *reports) KS_RESULT_USED;
-KS_API void ks_gsem_munge_report_free(ks_ctx *ctx, ks_gsem_munge_report *r);
+ * none; out_paths[i] gets `SNP A1 A2 Z N` (+ FRQ) as munge_sumstats.py writes it. On success *out
+ * owns the reports (ks_gsem_munge_free). On an error the message names the file, line and column
+ * at fault, and no output file nor report is left. */
+KS_API int ks_gsem_munge_run(ks_ctx *ctx, size_t n, const char *const *paths,
+                             const char *const *out_paths, const char *ref,
+                             const ks_gsem_munge_options *opt, ks_gsem_munge **out) KS_RESULT_USED;
+KS_API void ks_gsem_munge_free(ks_gsem_munge *m); /* NULL is fine */
+
+typedef struct {
+    size_t n;                            /* files */
+    const ks_gsem_munge_report *reports; /* n, in the order of the paths */
+} ks_gsem_munge_view;
+KS_API void ks_gsem_munge_get(const ks_gsem_munge *m, ks_gsem_munge_view *out);
 
 /* LD score regression over k munged traits as GenomicSEM's ldsc() runs it (notes sec. 1.5): the
  * LD scores `<ld>/<chr>.l2.ldscore.gz` and `<chr>.l2.M_5_50` of chromosomes 1..chr (or those
@@ -162,30 +180,37 @@ typedef struct {
         NULL, NULL, 0, 22, 200, NULL, 0, 0.0                                                       \
     }
 
-/* The result; matrices are k x k column-major, V and V_stand kstar x kstar with kstar =
+/* The result (opaque). */
+typedef struct ks_gsem_ldsc ks_gsem_ldsc;
+
+KS_API int ks_gsem_ldsc_fit(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
+                            const char *wld, const ks_gsem_ldsc_options *opt,
+                            ks_gsem_ldsc **out) KS_RESULT_USED;
+KS_API void ks_gsem_ldsc_free(ks_gsem_ldsc *r); /* NULL is fine */
+
+/* The result's view; matrices are k x k column-major, V and V_stand kstar x kstar with kstar =
  * k (k + 1) / 2 in GenomicSEM's order (column-wise lower triangle: 11, 21, ..., k1, 22, ...). */
 typedef struct {
     size_t k, kstar, n_blocks;
-    double *S, *V, *intercept, *N; /* intercept: GenomicSEM's I; N: kstar values (each
-                                      regression's mean N, geometric for a pair) */
-    double m;              /* the sum of M_5_50 */
-    double *S_stand, *V_stand; /* NULL when some heritability is not positive */
-    double *liab;          /* k: the liability conversion factor (1 where none) */
+    const double *S, *V, *intercept, *N; /* intercept: GenomicSEM's I; N: kstar values (each
+                                            regression's mean N, geometric for a pair) */
+    double m;                            /* the sum of M_5_50 */
+    const double *S_stand, *V_stand;     /* NULL when some heritability is not positive */
+    /* the standard errors of S and S_stand (k x k): the square roots of V's and V_stand's
+     * diagonals in S's places (S_stand_se NULL with S_stand) */
+    const double *S_se, *S_stand_se;
+    const double *liab; /* k: the liability conversion factor (1 where none) */
     /* per trait: rows read (no cell missing), merged with the LD scores, removed for an N not
      * > 0 or not finite (after the merge; R would go on with them), removed by the chi-square
      * filter, and kept rows that repeat a SNP of the file (R keeps them too) */
-    size_t *snps_read, *snps_merged, *snps_bad_n, *snps_removed, *snps_dup;
-    double *chisq_max, *mean_chisq, *lambda_gc, *h2_se, *intercept_se, *ratio, *ratio_se;
-    /* per regression (kstar, the V order): SNPs, estimate and SE (observed scale), intercept
-     * and SE, mean Z x Z */
-    size_t *pair_snps;
-    double *est, *est_se, *pair_intercept, *pair_intercept_se, *mean_zz;
-} ks_gsem_ldsc_result;
-
-KS_API int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
-                        const char *wld, const ks_gsem_ldsc_options *opt,
-                        ks_gsem_ldsc_result **out) KS_RESULT_USED;
-KS_API void ks_gsem_ldsc_result_free(ks_ctx *ctx, ks_gsem_ldsc_result *r); /* NULL is fine */
+    const size_t *snps_read, *snps_merged, *snps_bad_n, *snps_removed, *snps_dup;
+    const double *chisq_max, *mean_chisq, *lambda_gc, *h2_se, *intercept_se, *ratio, *ratio_se;
+    /* per regression (kstar, the V order): SNPs, estimate and SE (observed scale), its z
+     * (est / est_se) and two-sided normal P, intercept and SE, mean Z x Z */
+    const size_t *pair_snps;
+    const double *est, *est_se, *est_z, *est_p, *pair_intercept, *pair_intercept_se, *mean_zz;
+} ks_gsem_ldsc_view;
+KS_API void ks_gsem_ldsc_get(const ks_gsem_ldsc *r, ks_gsem_ldsc_view *out);
 
 /* GenomicSEM's sumstats() (notes sec. 1.6): k raw GWAS files aligned to a reference (`SNP A1 A2
  * MAF ...`, e.g. reference.1000G.maf.0.005.txt; every column is carried to the output) and put
@@ -238,35 +263,41 @@ typedef struct {
     int effect_is_or;
     double mean_abs_z;     /* mean |beta / SE| of those (GenomicSEM warns above 5) */
     /* which column became which: SNP A1 A2 effect INFO P N MAF SE DIRECTION (file names or
-     * NULL; owned, freed with the result) */
-    char *used[10];
+     * NULL; owned by the ks_gsem_sumstats) */
+    const char *used[10];
 } ks_gsem_sumstats_report;
+
+/* The merged SNPs with each file's report (opaque). */
+typedef struct ks_gsem_sumstats ks_gsem_sumstats;
+
+KS_API int ks_gsem_sumstats_run(ks_ctx *ctx, size_t k, const char *const *paths, const char *ref,
+                                const ks_gsem_sumstats_options *opt,
+                                ks_gsem_sumstats **out) KS_RESULT_USED;
+KS_API void ks_gsem_sumstats_free(ks_gsem_sumstats *s); /* NULL is fine */
 
 /* The merged SNPs: n rows x the reference's ncol columns (their text as read) and each
  * trait's beta and SE (beta[t * n + i]). */
 typedef struct {
     size_t n, k, ncol;
-    char **colnames;     /* ncol */
-    const char **cell;   /* n x ncol, row-major */
-    double *beta, *se;   /* k x n */
-    size_t ref_rows, ref_kept; /* the reference's rows, and those its filters kept */
-    ks_gsem_sumstats_report *reports; /* k */
-    char *arena;         /* (the text) */
-} ks_gsem_sumstats_result;
+    const char *const *colnames;            /* ncol */
+    const char *const *cell;                /* n x ncol, row-major */
+    const double *beta, *se;                /* k x n */
+    size_t ref_rows, ref_kept;              /* the reference's rows, and those its filters kept */
+    const ks_gsem_sumstats_report *reports; /* k */
+} ks_gsem_sumstats_view;
+KS_API void ks_gsem_sumstats_get(const ks_gsem_sumstats *s, ks_gsem_sumstats_view *out);
 
-KS_API int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char *ref,
-                            const ks_gsem_sumstats_options *opt,
-                            ks_gsem_sumstats_result **out) KS_RESULT_USED;
 /* The merged table as a TSV (gzip when path ends in .gz): the reference's columns, then
- * beta.<name> se.<name> per trait, numbers with 17 significant digits; written whole or not
- * at all. */
-KS_API int ks_gsem_sumstats_write(ks_ctx *ctx, const ks_gsem_sumstats_result *r,
-                             const char *const *trait_names, const char *path) KS_RESULT_USED;
+ * beta.<name> se.<name> per trait (trait_names: n_names == the result's k names), numbers with
+ * 17 significant digits; written whole or not at all. */
+KS_API int ks_gsem_sumstats_write(ks_ctx *ctx, const ks_gsem_sumstats *s,
+                                  const char *const *trait_names, size_t n_names,
+                                  const char *path) KS_RESULT_USED;
 /* The same as one file of group g (borrowed; see ks_text_group_commit), e.g. with its log. */
-KS_API int ks_gsem_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_gsem_sumstats_result *r,
-                                   const char *const *trait_names,
-                                   const char *path) KS_RESULT_USED;
-KS_API void ks_gsem_sumstats_result_free(ks_ctx *ctx, ks_gsem_sumstats_result *r); /* NULL is fine */
+KS_API int ks_gsem_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_gsem_sumstats *s,
+                                        const char *const *trait_names, size_t n_names,
+                                        const char *path) KS_RESULT_USED;
+
 /* bulik/ldsc's own estimators, `ldsc.py --h2` and `--rg` (notes sec. 2.2), written from its
  * regressions.py, irwls.py, jackknife.py and sumstats.py so that h2, rg, the intercepts and their
  * SEs agree with it to rounding. Inputs: summary statistics `SNP A1 A2 N Z` (as munge_sumstats.py
@@ -313,7 +344,8 @@ typedef struct {
     }
 
 /* One LD score regression: h2 (chi2 on LD) or a genetic covariance (z1 z2 on LD). Observed
- * scale; arrays of n_annot values, coef_cov n_annot x n_annot, tot_delete n_blocks. */
+ * scale; arrays of n_annot values, coef_cov n_annot x n_annot, tot_delete n_blocks (owned by the
+ * handle the view came from). */
 typedef struct {
     size_t n_snp, n_annot, n_blocks;
     double tot, tot_se;             /* h2 or the genetic covariance */
@@ -326,9 +358,18 @@ typedef struct {
     double ratio, ratio_se;         /* h2: (intercept - 1) / (mean chi2 - 1); NaN: constrained or
                                        mean chi2 <= 1 */
     double mean_z1z2, z, p;         /* genetic covariance: mean z1 z2, tot / tot_se and its P */
-    double *M, *coef, *coef_se, *cat, *cat_se, *prop, *prop_se, *enrichment, *M_prop;
-    double *coef_cov, *tot_delete;
-} ks_gsem_h2rg_fit;
+    const double *M, *coef, *coef_se, *cat, *cat_se, *prop, *prop_se, *enrichment, *M_prop;
+    const double *coef_cov, *tot_delete;
+} ks_gsem_h2rg_regression;
+
+/* The h2 of one file (opaque). */
+typedef struct ks_gsem_h2 ks_gsem_h2;
+
+/* The h2 of one summary statistics file (borrowed path). On success *out owns the result
+ * (ks_gsem_h2_free). Errors name the file, line and column, or the argument, at fault. */
+KS_API int ks_gsem_h2_fit(ks_ctx *ctx, const char *sumstats, const ks_gsem_h2rg_options *opt,
+                          ks_gsem_h2 **out) KS_RESULT_USED;
+KS_API void ks_gsem_h2_free(ks_gsem_h2 *h); /* NULL is fine */
 
 typedef struct {
     size_t snps_read, snps_dup;   /* summary statistics rows read (after missing values), and
@@ -338,50 +379,49 @@ typedef struct {
     size_t chisq_removed;         /* by the chi2 filter */
     double chisq_max;             /* the filter used, NaN: none */
     size_t n_annot;
-    char **annot;                 /* the LD columns' names (upstream's: column_<file index>) */
+    const char *const *annot;     /* the LD columns' names (upstream's: column_<file index>) */
     size_t annot_zero_var;        /* LD columns removed for zero variance */
     double liab;                  /* the liability-scale factor (1: observed scale) */
-    ks_gsem_h2rg_fit h2;
-} ks_gsem_h2_result;
-
-/* The h2 of one summary statistics file (borrowed path). On success *out owns the result
- * (ks_gsem_h2_free). Errors name the file, line and column, or the argument, at fault. */
-KS_API int ks_gsem_h2(ks_ctx *ctx, const char *sumstats, const ks_gsem_h2rg_options *opt,
-                       ks_gsem_h2_result **out) KS_RESULT_USED;
-KS_API void ks_gsem_h2_free(ks_ctx *ctx, ks_gsem_h2_result *r); /* NULL is fine */
+    ks_gsem_h2rg_regression h2;
+} ks_gsem_h2_view;
+KS_API void ks_gsem_h2_get(const ks_gsem_h2 *h, ks_gsem_h2_view *out);
 
 /* The first file against one other. error: NULL, or why this pair has no result (upstream logs
- * the error and goes on with the next file; so does kestrel). */
+ * the error and goes on with the next file; so does kestrel); then the regressions are empty. */
 typedef struct {
-    char *error;
+    const char *error;
     size_t snps_read, snps_dup;     /* the second file's rows read and repeated SNPs dropped */
     size_t merged, valid_alleles;   /* SNPs shared with the first file, those with valid alleles */
     size_t chisq_removed;
     double cond;                    /* condition number of the LD scores (several annotations) */
-    ks_gsem_h2rg_fit hsq1, hsq2, gencov;
+    ks_gsem_h2rg_regression hsq1, hsq2, gencov;
     double rg, rg_se, rg_jknife, z, p; /* NaN when a heritability is not positive */
     int negative_hsq;               /* an h2 <= 0: no rg */
     int out_of_bounds;              /* |rg| > 1.2: upstream prints NA unless --return-silly-things */
     double liab1, liab2;            /* the liability-scale factors (1: observed scale) */
 } ks_gsem_rg_pair;
 
-typedef struct {
-    size_t k;                     /* files; k - 1 pairs */
-    size_t snps_read, snps_dup, ld_snps, w_snps, merged_ld, merged_w; /* the first file */
-    size_t n_annot;
-    char **annot;
-    size_t annot_zero_var;
-    double two_step;              /* the cutoff used, NaN: none */
-    ks_gsem_rg_pair *pair;          /* k - 1 */
-} ks_gsem_rg_result;
+/* rg of the first file with each other one (opaque). */
+typedef struct ks_gsem_rg ks_gsem_rg;
 
 /* rg of sumstats[0] with each of sumstats[1..k) (k >= 2; the pairs in parallel over the ctx's
  * threads, identical for any thread count). Fails when the first file, the LD scores or memory
  * fail, or when every pair fails; a pair that fails alone carries its error. On success *out owns
  * the result (ks_gsem_rg_free). */
-KS_API int ks_gsem_rg(ks_ctx *ctx, size_t k, const char *const *sumstats,
-                       const ks_gsem_h2rg_options *opt, ks_gsem_rg_result **out) KS_RESULT_USED;
-KS_API void ks_gsem_rg_free(ks_ctx *ctx, ks_gsem_rg_result *r); /* NULL is fine */
+KS_API int ks_gsem_rg_fit(ks_ctx *ctx, size_t k, const char *const *sumstats,
+                          const ks_gsem_h2rg_options *opt, ks_gsem_rg **out) KS_RESULT_USED;
+KS_API void ks_gsem_rg_free(ks_gsem_rg *r); /* NULL is fine */
+
+typedef struct {
+    size_t k;                     /* files; k - 1 pairs */
+    size_t snps_read, snps_dup, ld_snps, w_snps, merged_ld, merged_w; /* the first file */
+    size_t n_annot;
+    const char *const *annot;
+    size_t annot_zero_var;
+    double two_step;              /* the cutoff used, NaN: none */
+    const ks_gsem_rg_pair *pair;  /* k - 1 */
+} ks_gsem_rg_view;
+KS_API void ks_gsem_rg_get(const ks_gsem_rg *r, ks_gsem_rg_view *out);
 
 /* bulik/ldsc's jackknives (jackknife.py), for checking and reuse. Matrices column-major:
  * delete_values and pseudovalues n_blocks x p, jknife_cov p x p; separators n_blocks + 1. */

@@ -22,6 +22,7 @@ WRAP(log_level)
 WRAP(mars_pmethod)
 WRAP(mars_family)
 WRAP(mars_stop)
+WRAP(gsem_munge_mode)
 
 static const struct {
     const char *enum_name;
@@ -33,6 +34,7 @@ static const struct {
     ENTRY(mars_pmethod),
     ENTRY(mars_family),
     ENTRY(mars_stop),
+    ENTRY(gsem_munge_mode),
 };
 
 static int find(const char *e)

@@ -48,7 +48,7 @@ static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, P
     const char **q = p ? ks_py_str_list(outs, "out_paths", &ko, &no) : NULL;
     const char **c = q && columns != Py_None ? ks_py_str_list(columns, "columns", &kc, &nc) : NULL;
     const char **ig = q && ignore != Py_None ? ks_py_str_list(ignore, "ignore", &ki, &ni) : NULL;
-    ks_gsem_munge_report *rep = NULL;
+    ks_gsem_munge *m = NULL;
     ks_ctx *ctx = NULL;
     if (!q || (columns != Py_None && !c) || (ignore != Py_None && !ig)) goto done;
     if (n != no) {
@@ -57,23 +57,20 @@ static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, P
     }
     o->columns = c;
     if (lo) lo->ignore = ig;
-    rep = PyMem_Calloc((size_t)n + 1, sizeof *rep);
-    if (!rep) {
-        PyErr_NoMemory();
-        goto done;
-    }
     if (ks_py_ctx(&ctx, threads)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-        rc = ks_gsem_munge(ctx, (size_t)n, p, q, ref, o, rep);
+        rc = ks_gsem_munge_run(ctx, (size_t)n, p, q, ref, o, &m);
     Py_END_ALLOW_THREADS
     if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
+    ks_gsem_munge_view v;
+    ks_gsem_munge_get(m, &v);
     res = PyList_New(n);
     for (Py_ssize_t i = 0; res && i < n; i++) {
-        PyObject *d = dict(&rep[i]);
+        PyObject *d = dict(&v.reports[i]);
         if (!d) {
             Py_CLEAR(res);
             break;
@@ -81,9 +78,7 @@ static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, P
         PyList_SET_ITEM(res, i, d);
     }
 done:
-    if (rep)
-        for (Py_ssize_t i = 0; i < n; i++) ks_gsem_munge_report_free(ctx, &rep[i]);
-    PyMem_Free(rep);
+    ks_gsem_munge_free(m);
     PyMem_Free(p);
     PyMem_Free(q);
     PyMem_Free(c);
@@ -161,7 +156,7 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     double *prev = t ? PyMem_Calloc(2 * (size_t)k + 1, sizeof *prev) : NULL;
     int *sel = NULL;
     ks_ctx *ctx = NULL;
-    ks_gsem_ldsc_result *r = NULL;
+    ks_gsem_ldsc *fit = NULL;
     if (!prev || per_trait(sp, k, prev, NULL, "sample_prev") ||
         per_trait(pp, k, prev + k, NULL, "population_prev"))
         goto done;
@@ -182,19 +177,25 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     if (ks_py_ctx(&ctx, 0)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-        rc = ks_gsem_ldsc(ctx, (size_t)k, t, ld, wld, &o, &r);
+        rc = ks_gsem_ldsc_fit(ctx, (size_t)k, t, ld, wld, &o, &fit);
     Py_END_ALLOW_THREADS
     if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
+    ks_gsem_ldsc_view v;
+    ks_gsem_ldsc_get(fit, &v);
+    const ks_gsem_ldsc_view *r = &v;
     const npy_intp K = (npy_intp)k, KS = (npy_intp)r->kstar;
     res = Py_BuildValue(
-        "{s:N,s:N,s:N,s:N,s:d,s:N,s:N,s:N,s:n,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,"
-        "s:N,s:N,s:N,s:N}",
-        "S", ks_py_arr(r->S, K, K), "V", ks_py_arr(r->V, KS, KS), "I", ks_py_arr(r->intercept, K, K), "N", ks_py_arr(r->N, KS, 0),
-        "m", r->m, "S_stand", r->S_stand ? ks_py_arr(r->S_stand, K, K) : Py_NewRef(Py_None), "V_stand",
-        r->V_stand ? ks_py_arr(r->V_stand, KS, KS) : Py_NewRef(Py_None), "liability_factor",
+        "{s:N,s:N,s:N,s:N,s:d,s:N,s:N,s:N,s:N,s:N,s:n,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,"
+        "s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}",
+        "S", ks_py_arr(r->S, K, K), "V", ks_py_arr(r->V, KS, KS), "I",
+        ks_py_arr(r->intercept, K, K), "N", ks_py_arr(r->N, KS, 0), "m", r->m, "S_stand",
+        r->S_stand ? ks_py_arr(r->S_stand, K, K) : Py_NewRef(Py_None), "V_stand",
+        r->V_stand ? ks_py_arr(r->V_stand, KS, KS) : Py_NewRef(Py_None), "S_se",
+        ks_py_arr(r->S_se, K, K), "S_stand_se",
+        r->S_stand_se ? ks_py_arr(r->S_stand_se, K, K) : Py_NewRef(Py_None), "liability_factor",
         ks_py_arr(r->liab, K, 0), "n_blocks", (Py_ssize_t)r->n_blocks, "snps_read",
         ks_py_sizes(r->snps_read, K), "snps_merged", ks_py_sizes(r->snps_merged, K), "snps_removed",
         ks_py_sizes(r->snps_removed, K), "snps_bad_n", ks_py_sizes(r->snps_bad_n, K), "snps_dup",
@@ -203,10 +204,11 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
         ks_py_arr(r->h2_se, K, 0), "intercept_se", ks_py_arr(r->intercept_se, K, 0), "ratio",
         ks_py_arr(r->ratio, K, 0), "ratio_se", ks_py_arr(r->ratio_se, K, 0), "pair_snps",
         ks_py_sizes(r->pair_snps, KS), "estimate", ks_py_arr(r->est, KS, 0), "estimate_se",
-        ks_py_arr(r->est_se, KS, 0), "pair_intercept", ks_py_arr(r->pair_intercept, KS, 0),
+        ks_py_arr(r->est_se, KS, 0), "estimate_z", ks_py_arr(r->est_z, KS, 0), "estimate_p",
+        ks_py_arr(r->est_p, KS, 0), "pair_intercept", ks_py_arr(r->pair_intercept, KS, 0),
         "pair_intercept_se", ks_py_arr(r->pair_intercept_se, KS, 0));
 done:
-    ks_gsem_ldsc_result_free(ctx, r);
+    ks_gsem_ldsc_free(fit);
     ks_ctx_free(ctx);
     PyMem_Free(prev);
     PyMem_Free(sel);
@@ -243,7 +245,7 @@ static PyObject *sumstats_report(const ks_gsem_sumstats_report *r)
 
 /* One reference column: int64 when every cell is an integer, float64 when every cell is a
  * number ("NA" as NaN), else str objects. */
-static PyObject *ref_column(const ks_gsem_sumstats_result *r, size_t c)
+static PyObject *ref_column(const ks_gsem_sumstats_view *r, size_t c)
 {
     const npy_intp n = (npy_intp)r->n;
     int kind = 2; /* 2 integer, 1 number, 0 text */
@@ -304,7 +306,7 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     double *Nv = p ? PyMem_Calloc((size_t)k + 1, sizeof *Nv) : NULL;
     int *fl = p ? PyMem_Calloc(4 * (size_t)k + 1, sizeof *fl) : NULL;
     ks_ctx *ctx = NULL;
-    ks_gsem_sumstats_result *r = NULL;
+    ks_gsem_sumstats *ss = NULL;
     if (!Nv || !fl || (columns != Py_None && !c) || (names != Py_None && !nm)) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
@@ -327,13 +329,16 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     if (ks_py_ctx(&ctx, threads)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-        rc = ks_gsem_sumstats(ctx, (size_t)k, p, ref, &o, &r);
-        if (!rc && out) rc = ks_gsem_sumstats_write(ctx, r, nm, out);
+        rc = ks_gsem_sumstats_run(ctx, (size_t)k, p, ref, &o, &ss);
+        if (!rc && out) rc = ks_gsem_sumstats_write(ctx, ss, nm, (size_t)nn, out);
     Py_END_ALLOW_THREADS
     if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
+    ks_gsem_sumstats_view v;
+    ks_gsem_sumstats_get(ss, &v);
+    const ks_gsem_sumstats_view *r = &v;
     PyObject *cn = PyList_New((Py_ssize_t)r->ncol), *cv = PyList_New((Py_ssize_t)r->ncol);
     PyObject *reps = PyList_New(k);
     for (size_t j = 0; cn && cv && j < r->ncol; j++) {
@@ -361,7 +366,7 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
         Py_XDECREF(reps);
     }
 done:
-    ks_gsem_sumstats_result_free(ctx, r);
+    ks_gsem_sumstats_free(ss);
     ks_ctx_free(ctx);
     PyMem_Free(Nv);
     PyMem_Free(fl);

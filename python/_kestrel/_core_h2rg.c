@@ -4,8 +4,7 @@
 #define NO_IMPORT_ARRAY
 #include "_core.h"
 
-
-static PyObject *fit_dict(const ks_gsem_h2rg_fit *f)
+static PyObject *fit_dict(const ks_gsem_h2rg_regression *f)
 {
     const npy_intp p = (npy_intp)f->n_annot;
     return Py_BuildValue(
@@ -26,7 +25,7 @@ static PyObject *fit_dict(const ks_gsem_h2rg_fit *f)
         ks_py_arr(f->tot_delete, (npy_intp)f->n_blocks, 0));
 }
 
-static PyObject *names_list(char *const *v, size_t n)
+static PyObject *names_list(const char *const *v, size_t n)
 {
     PyObject *l = PyList_New((Py_ssize_t)n);
     for (size_t j = 0; l && j < n; j++) {
@@ -130,17 +129,20 @@ PyObject *ks_py_h2rg_h2(PyObject *self, PyObject *args, PyObject *kw)
     opts_t t;
     if (opts_parse(kw, 1, &t)) return NULL;
     ks_ctx *ctx = NULL;
-    ks_gsem_h2_result *r = NULL;
+    ks_gsem_h2 *h = NULL;
     PyObject *res = NULL;
     if (ks_py_ctx(&ctx, t.threads)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-        rc = ks_gsem_h2(ctx, path, &t.o, &r);
+        rc = ks_gsem_h2_fit(ctx, path, &t.o, &h);
     Py_END_ALLOW_THREADS
     if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
+    ks_gsem_h2_view v;
+    ks_gsem_h2_get(h, &v);
+    const ks_gsem_h2_view *r = &v;
     res = Py_BuildValue("{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:d,s:N,s:n,s:d,s:N}", "snps_read",
                         (Py_ssize_t)r->snps_read, "snps_dup", (Py_ssize_t)r->snps_dup, "ld_snps",
                         (Py_ssize_t)r->ld_snps, "w_snps", (Py_ssize_t)r->w_snps, "merged_ld",
@@ -149,7 +151,7 @@ PyObject *ks_py_h2rg_h2(PyObject *self, PyObject *args, PyObject *kw)
                         "annotations", names_list(r->annot, r->n_annot), "annot_zero_var",
                         (Py_ssize_t)r->annot_zero_var, "liab", r->liab, "fit", fit_dict(&r->h2));
 done:
-    ks_gsem_h2_free(ctx, r);
+    ks_gsem_h2_free(h);
     ks_ctx_free(ctx);
     opts_free(&t);
     return res;
@@ -185,7 +187,7 @@ PyObject *ks_py_h2rg_rg(PyObject *self, PyObject *args, PyObject *kw)
     opts_t t;
     memset(&t, 0, sizeof t);
     ks_ctx *ctx = NULL;
-    ks_gsem_rg_result *r = NULL;
+    ks_gsem_rg *rg = NULL;
     PyObject *res = NULL;
     if (!paths) {
         PyErr_NoMemory();
@@ -196,12 +198,15 @@ PyObject *ks_py_h2rg_rg(PyObject *self, PyObject *args, PyObject *kw)
     if (opts_parse(kw, k, &t) || ks_py_ctx(&ctx, t.threads)) goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-        rc = ks_gsem_rg(ctx, (size_t)k, paths, &t.o, &r);
+        rc = ks_gsem_rg_fit(ctx, (size_t)k, paths, &t.o, &rg);
     Py_END_ALLOW_THREADS
     if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
+    ks_gsem_rg_view v;
+    ks_gsem_rg_get(rg, &v);
+    const ks_gsem_rg_view *r = &v;
     PyObject *pairs = PyList_New(k - 1);
     for (Py_ssize_t j = 0; pairs && j < k - 1; j++) {
         PyObject *d = pair_dict(&r->pair[j]);
@@ -219,7 +224,7 @@ PyObject *ks_py_h2rg_rg(PyObject *self, PyObject *args, PyObject *kw)
                         "annotations", names_list(r->annot, r->n_annot), "annot_zero_var",
                         (Py_ssize_t)r->annot_zero_var, "two_step", r->two_step, "pairs", pairs);
 done:
-    ks_gsem_rg_free(ctx, r);
+    ks_gsem_rg_free(rg);
     ks_ctx_free(ctx);
     opts_free(&t);
     PyMem_Free(paths);

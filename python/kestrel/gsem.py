@@ -94,8 +94,7 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
     columns read, the N and median checks and the chi^2 summary of its log.
     """
     files = validate.paths(files, "files")
-    if mode not in ("genomicsem", "ldsc"):
-        raise ValueError(f"mode: 'genomicsem' or 'ldsc', not {mode!r}")
+    _core.enum_value("gsem_munge_mode", mode)  # the library's names ('genomicsem', 'ldsc')
     unknown = set(ldsc_options) - set(_LDSC_DEFAULTS)
     if unknown:
         raise TypeError(f"munge: unexpected keyword arguments {sorted(unknown)}")
@@ -160,17 +159,9 @@ class LdscResult(Results):
         return self.S_Stand
 
     def se(self, standardized=False):
-        """SEs of S (or S_Stand) as a k x k matrix, from the diagonal of V (or V_Stand)."""
-        V = self.V_Stand if standardized else self.V
-        k = len(self.trait_names)
-        out = np.zeros((k, k))
-        s = np.sqrt(np.diag(V))
-        t = 0
-        for j in range(k):
-            for i in range(j, k):
-                out[i, j] = out[j, i] = s[t]
-                t += 1
-        return out
+        """SEs of S (or S_Stand; None without it) as a k x k matrix: the square roots of V's (or
+        V_Stand's) diagonal, computed in C."""
+        return self.details["S_stand_se" if standardized else "S_se"]
 
     def to_dict(self):
         """GenomicSEM's covstruc as a dict: S, V, I, N, m, S_Stand, V_Stand (NumPy arrays)."""

@@ -147,7 +147,7 @@ int ks__gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
 }
 
 int ks__gsem_columns_used(ks_ctx *ctx, char *const *f, const ks__gsem_colspec *s, const int *col,
-                      char **used)
+                          const char **used)
 {
     for (int k = 0; k < s->ncol; k++)
         if (col[k] >= 0 && !(used[k] = ks__strdup(ctx, f[col[k]]))) return KS_ENOMEM;

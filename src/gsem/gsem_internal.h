@@ -66,7 +66,7 @@ int ks__gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
                      const ks__gsem_colspec *s, int col[GC_NCOL], double *n_factor);
 /* The names of the columns found, each copied into used[k] (at least s->ncol entries). */
 int ks__gsem_columns_used(ks_ctx *ctx, char *const *f, const ks__gsem_colspec *s, const int *col,
-                      char **used);
+                          const char **used);
 /* Column k of a row as a number (NaN when missing or NA; see ks__gsem_parse_num), or an error
  * naming file, line and column. */
 int ks__gsem_cell(ks_ctx *ctx, const char *path, size_t line, const int *col, int k, char *const *f,

@@ -372,13 +372,60 @@ typedef struct {
     double h1, h2, i1, i2;
 } reg_in;
 
-static void fit_free(ks_ctx *ctx, ks_gsem_h2rg_fit *f)
+/* One regression as it is filled: ks_gsem_h2rg_regression's fields, writable (the arrays in
+ * one block, from M). */
+typedef struct {
+    size_t n_snp, n_annot, n_blocks;
+    double tot, tot_se, intercept, intercept_se;
+    int intercept_constrained;
+    double two_step;
+    size_t twostep_filtered;
+    int old_weights;
+    double mean_chisq, lambda_gc, ratio, ratio_se, mean_z1z2, z, p;
+    double *M, *coef, *coef_se, *cat, *cat_se, *prop, *prop_se, *enrichment, *M_prop;
+    double *coef_cov, *tot_delete;
+} fit_t;
+
+static void fit_view(const fit_t *f, ks_gsem_h2rg_regression *v)
 {
-    ks__free(ctx, f->M);
+    *v = (ks_gsem_h2rg_regression){.n_snp = f->n_snp,
+                                   .n_annot = f->n_annot,
+                                   .n_blocks = f->n_blocks,
+                                   .tot = f->tot,
+                                   .tot_se = f->tot_se,
+                                   .intercept = f->intercept,
+                                   .intercept_se = f->intercept_se,
+                                   .intercept_constrained = f->intercept_constrained,
+                                   .two_step = f->two_step,
+                                   .twostep_filtered = f->twostep_filtered,
+                                   .old_weights = f->old_weights,
+                                   .mean_chisq = f->mean_chisq,
+                                   .lambda_gc = f->lambda_gc,
+                                   .ratio = f->ratio,
+                                   .ratio_se = f->ratio_se,
+                                   .mean_z1z2 = f->mean_z1z2,
+                                   .z = f->z,
+                                   .p = f->p,
+                                   .M = f->M,
+                                   .coef = f->coef,
+                                   .coef_se = f->coef_se,
+                                   .cat = f->cat,
+                                   .cat_se = f->cat_se,
+                                   .prop = f->prop,
+                                   .prop_se = f->prop_se,
+                                   .enrichment = f->enrichment,
+                                   .M_prop = f->M_prop,
+                                   .coef_cov = f->coef_cov,
+                                   .tot_delete = f->tot_delete};
+}
+
+static void fit_free(const ks_allocator *a, fit_t *f)
+{
+    ks__release(a, f->M);
     memset(f, 0, sizeof *f);
 }
 
-static int fit_alloc(ks_ctx *ctx, ks_gsem_h2rg_fit *f, size_t p, size_t nb)
+static int fit_alloc(ks_ctx *ctx, fit_t *f, size_t p, size_t nb)
 {
     memset(f, 0, sizeof *f);
     double *v = ks__malloc_array(ctx, 9 * p + p * p + nb, sizeof *v);
@@ -490,8 +537,8 @@ static int two_step(ks_ctx *ctx, const reg_in *in, const double *X, const double
 
 /* The per-annotation and total estimates from the regression's jackknife (_coef, _cat, _tot,
  * _prop, _enrichment, _intercept, _delete_vals_tot). */
-static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_jackknife *j, double Nbar,
-                    double Mt, ks_gsem_h2rg_fit *f)
+static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_jackknife *j, double Nbar, double Mt,
+                    fit_t *f)
 {
     const size_t p = in->p, nb = j->n_blocks, q = j->p;
     int rc = fit_alloc(ctx, f, p, nb);
@@ -522,7 +569,7 @@ static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_jackknife *j, double
     double *num = ks__malloc_array(ctx, nb * p, 2 * sizeof *num), *est = NULL;
     if (!num || !(est = ks__malloc_array(ctx, p, sizeof *est))) {
         ks__free(ctx, num);
-        fit_free(ctx, f);
+        fit_free(&ctx->alloc, f);
         return KS_ENOMEM;
     }
     double *den = num + nb * p;
@@ -548,7 +595,7 @@ static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_jackknife *j, double
     ks__free(ctx, num);
     ks__free(ctx, est);
     if (rc) {
-        fit_free(ctx, f);
+        fit_free(&ctx->alloc, f);
         return rc;
     }
     f->intercept_constrained = !isnan(in->intercept);
@@ -562,7 +609,7 @@ static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_jackknife *j, double
 }
 
 /* LD_Score_Regression.__init__ and Hsq / Gencov: the fit of in into f. */
-static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_gsem_h2rg_fit *f)
+static int ldsc_reg(ks_ctx *ctx, const reg_in *in, fit_t *f)
 {
     memset(f, 0, sizeof *f);
     const size_t n = in->n, p = in->p;
@@ -773,25 +820,53 @@ static char **copy_names(ks_ctx *ctx, const ks__ldscore_set *L)
     return v;
 }
 
-static void free_names(ks_ctx *ctx, char **v, size_t p)
+static void free_names(const ks_allocator *a, char **v, size_t p)
 {
-    for (size_t j = 0; v && j < p; j++) ks__free(ctx, v[j]);
-    ks__free(ctx, v);
+    for (size_t j = 0; v && j < p; j++) ks__release(a, v[j]);
+    ks__release(a, v);
 }
 
 /* ---- h2 -----------------------------------------------------------------------------------------
  */
 
-void ks_gsem_h2_free(ks_ctx *ctx, ks_gsem_h2_result *r)
+/* The result: ks_gsem_h2_view's fields, the names and the fit owned. */
+struct ks_gsem_h2 {
+    ks_allocator alloc;
+    size_t snps_read, snps_dup, ld_snps, w_snps, merged_ld, merged_w, chisq_removed;
+    double chisq_max;
+    size_t n_annot;
+    char **annot;
+    size_t annot_zero_var;
+    double liab;
+    fit_t h2;
+};
+
+void ks_gsem_h2_free(ks_gsem_h2 *r)
 {
     if (!r) return;
-    fit_free(ctx, &r->h2);
-    free_names(ctx, r->annot, r->n_annot);
-    ks__free(ctx, r);
+    fit_free(&r->alloc, &r->h2);
+    free_names(&r->alloc, r->annot, r->n_annot);
+    ks__release(&r->alloc, r);
 }
 
-int ks_gsem_h2(ks_ctx *ctx, const char *path, const ks_gsem_h2rg_options *opt,
-                ks_gsem_h2_result **out)
+void ks_gsem_h2_get(const ks_gsem_h2 *r, ks_gsem_h2_view *out)
+{
+    *out = (ks_gsem_h2_view){.snps_read = r->snps_read,
+                             .snps_dup = r->snps_dup,
+                             .ld_snps = r->ld_snps,
+                             .w_snps = r->w_snps,
+                             .merged_ld = r->merged_ld,
+                             .merged_w = r->merged_w,
+                             .chisq_removed = r->chisq_removed,
+                             .chisq_max = r->chisq_max,
+                             .n_annot = r->n_annot,
+                             .annot = (const char *const *)r->annot,
+                             .annot_zero_var = r->annot_zero_var,
+                             .liab = r->liab};
+    fit_view(&r->h2, &out->h2);
+}
+
+int ks_gsem_h2_fit(ks_ctx *ctx, const char *path, const ks_gsem_h2rg_options *opt, ks_gsem_h2 **out)
 {
     *out = NULL;
     ks_gsem_h2rg_options o = KS_GSEM_H2RG_OPTIONS_INIT;
@@ -805,8 +880,9 @@ int ks_gsem_h2(ks_ctx *ctx, const char *path, const ks_gsem_h2rg_options *opt,
     int rc = liab_factor(ctx, o.samp_prev ? o.samp_prev[0] : NAN, o.pop_prev ? o.pop_prev[0] : NAN,
                          0, &liab);
     if (rc) return rc;
-    ks_gsem_h2_result *r = ks__calloc(ctx, 1, sizeof *r);
+    ks_gsem_h2 *r = ks__calloc(ctx, 1, sizeof *r);
     if (!r) return KS_ENOMEM;
+    r->alloc = ctx->alloc;
     r->liab = liab;
     ks__h2rg_sumstats S;
     ld_in d;
@@ -871,7 +947,7 @@ int ks_gsem_h2(ks_ctx *ctx, const char *path, const ks_gsem_h2rg_options *opt,
     ld_in_free(ctx, &d);
     ks__h2rg_sumstats_free(ctx, &S);
     if (rc) {
-        ks_gsem_h2_free(ctx, r);
+        ks_gsem_h2_free(r);
         return rc;
     }
     *out = r;
@@ -954,6 +1030,17 @@ static int cond_number(ks_ctx *ctx, const double *x, size_t n, size_t p, double 
     return rc;
 }
 
+/* One pair as it is filled: ks_gsem_rg_pair's fields, writable. */
+typedef struct {
+    char *error;
+    size_t snps_read, snps_dup, merged, valid_alleles, chisq_removed;
+    double cond;
+    fit_t hsq1, hsq2, gencov;
+    double rg, rg_se, rg_jknife, z, p;
+    int negative_hsq, out_of_bounds;
+    double liab1, liab2;
+} pair_t;
+
 typedef struct {
     const ks_gsem_h2rg_options *o;
     const ld_in *d;
@@ -965,7 +1052,7 @@ typedef struct {
 /* The pair's rows (merged, missing values dropped, alleles checked and aligned, chi2 filter):
  * x (n x p), weights, z1, z2, N1, N2 in *buf. */
 static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const ks__h2rg_sumstats *S,
-                     ks_gsem_rg_pair *pr, double **buf, size_t *np)
+                     pair_t *pr, double **buf, size_t *np)
 {
     const first_t *t = g->t;
     const size_t p = g->d->L.p, nL = g->d->L.n;
@@ -1042,7 +1129,7 @@ static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const ks__h
 
 /* RG: both h2, the genetic covariance with their estimates in its weights, and rg with the ratio
  * jackknife of gencov over sqrt(h2_1 h2_2) delete values. */
-static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, ks_gsem_rg_pair *pr)
+static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, pair_t *pr)
 {
     const size_t p = g->d->L.p, nb = n < (size_t)g->o->n_blocks ? n : (size_t)g->o->n_blocks;
     double *x = b, *w = x + p * n, *z1 = w + n, *z2 = z1 + n, *N1 = z2 + n, *N2 = N1 + n;
@@ -1124,16 +1211,16 @@ static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, k
     return rc;
 }
 
-static void pair_free(ks_ctx *ctx, ks_gsem_rg_pair *pr)
+static void pair_free(const ks_allocator *a, pair_t *pr)
 {
-    ks__free(ctx, pr->error);
-    fit_free(ctx, &pr->hsq1);
-    fit_free(ctx, &pr->hsq2);
-    fit_free(ctx, &pr->gencov);
+    ks__release(a, pr->error);
+    fit_free(a, &pr->hsq1);
+    fit_free(a, &pr->hsq2);
+    fit_free(a, &pr->gencov);
 }
 
 /* One pair: the second file read, merged, fitted. */
-static int rg_pair(ks_ctx *ctx, const rg_ctx *g, size_t j, const char *path, ks_gsem_rg_pair *pr)
+static int rg_pair(ks_ctx *ctx, const rg_ctx *g, size_t j, const char *path, pair_t *pr)
 {
     ks__h2rg_sumstats S;
     int rc = ks__h2rg_sumstats_read(ctx, path, 1, 0, &S);
@@ -1151,17 +1238,70 @@ static int rg_pair(ks_ctx *ctx, const rg_ctx *g, size_t j, const char *path, ks_
     return rc;
 }
 
-void ks_gsem_rg_free(ks_ctx *ctx, ks_gsem_rg_result *r)
+/* The result: ks_gsem_rg_view's fields, the names and the pairs owned; view: the pairs as
+ * ks_gsem_rg_pair (made once they are done). */
+struct ks_gsem_rg {
+    ks_allocator alloc;
+    size_t k, snps_read, snps_dup, ld_snps, w_snps, merged_ld, merged_w;
+    size_t n_annot;
+    char **annot;
+    size_t annot_zero_var;
+    double two_step;
+    pair_t *pair;          /* k - 1 */
+    ks_gsem_rg_pair *view; /* k - 1 */
+};
+
+void ks_gsem_rg_free(ks_gsem_rg *r)
 {
     if (!r) return;
-    for (size_t j = 0; r->pair && j + 1 < r->k; j++) pair_free(ctx, &r->pair[j]);
-    ks__free(ctx, r->pair);
-    free_names(ctx, r->annot, r->n_annot);
-    ks__free(ctx, r);
+    for (size_t j = 0; r->pair && j + 1 < r->k; j++) pair_free(&r->alloc, &r->pair[j]);
+    ks__release(&r->alloc, r->pair);
+    ks__release(&r->alloc, r->view);
+    free_names(&r->alloc, r->annot, r->n_annot);
+    ks__release(&r->alloc, r);
+}
+
+void ks_gsem_rg_get(const ks_gsem_rg *r, ks_gsem_rg_view *out)
+{
+    *out = (ks_gsem_rg_view){.k = r->k,
+                             .snps_read = r->snps_read,
+                             .snps_dup = r->snps_dup,
+                             .ld_snps = r->ld_snps,
+                             .w_snps = r->w_snps,
+                             .merged_ld = r->merged_ld,
+                             .merged_w = r->merged_w,
+                             .n_annot = r->n_annot,
+                             .annot = (const char *const *)r->annot,
+                             .annot_zero_var = r->annot_zero_var,
+                             .two_step = r->two_step,
+                             .pair = r->view};
+}
+
+static void pair_view(const pair_t *p, ks_gsem_rg_pair *v)
+{
+    *v = (ks_gsem_rg_pair){.error = p->error,
+                           .snps_read = p->snps_read,
+                           .snps_dup = p->snps_dup,
+                           .merged = p->merged,
+                           .valid_alleles = p->valid_alleles,
+                           .chisq_removed = p->chisq_removed,
+                           .cond = p->cond,
+                           .rg = p->rg,
+                           .rg_se = p->rg_se,
+                           .rg_jknife = p->rg_jknife,
+                           .z = p->z,
+                           .p = p->p,
+                           .negative_hsq = p->negative_hsq,
+                           .out_of_bounds = p->out_of_bounds,
+                           .liab1 = p->liab1,
+                           .liab2 = p->liab2};
+    fit_view(&p->hsq1, &v->hsq1);
+    fit_view(&p->hsq2, &v->hsq2);
+    fit_view(&p->gencov, &v->gencov);
 }
 
 /* The first file merged with the LD scores and the weights. */
-static int first_read(ks_ctx *ctx, const char *path, const ld_in *d, ks_gsem_rg_result *r,
+static int first_read(ks_ctx *ctx, const char *path, const ld_in *d, ks_gsem_rg *r,
                       ks__h2rg_sumstats *S, first_t *t)
 {
     memset(t, 0, sizeof *t);
@@ -1200,8 +1340,7 @@ static int first_read(ks_ctx *ctx, const char *path, const ld_in *d, ks_gsem_rg_
 }
 
 /* The pairs, in parallel; each one's error stays with it (ENOMEM stops the call). */
-static int run_pairs(ks_ctx *ctx, const rg_ctx *g, size_t k, const char *const *paths,
-                     ks_gsem_rg_pair *pair)
+static int run_pairs(ks_ctx *ctx, const rg_ctx *g, size_t k, const char *const *paths, pair_t *pair)
 {
     const size_t np = k - 1;
     ks_ctx *sub = ks__malloc_array(ctx, np, sizeof *sub);
@@ -1234,9 +1373,9 @@ static int run_pairs(ks_ctx *ctx, const rg_ctx *g, size_t k, const char *const *
             memcpy(ctx->errmsg, sub[q].errmsg, sizeof ctx->errmsg);
             break;
         }
-        fit_free(ctx, &pair[q].hsq1);
-        fit_free(ctx, &pair[q].hsq2);
-        fit_free(ctx, &pair[q].gencov);
+        fit_free(&ctx->alloc, &pair[q].hsq1);
+        fit_free(&ctx->alloc, &pair[q].hsq2);
+        fit_free(&ctx->alloc, &pair[q].gencov);
         if (!(pair[q].error = ks__strdup(ctx, sub[q].errmsg))) rc = KS_ENOMEM;
     }
     if (!rc && !ok) { /* every pair failed: the first one's error */
@@ -1249,8 +1388,8 @@ static int run_pairs(ks_ctx *ctx, const rg_ctx *g, size_t k, const char *const *
     return rc;
 }
 
-int ks_gsem_rg(ks_ctx *ctx, size_t k, const char *const *paths, const ks_gsem_h2rg_options *opt,
-                ks_gsem_rg_result **out)
+int ks_gsem_rg_fit(ks_ctx *ctx, size_t k, const char *const *paths, const ks_gsem_h2rg_options *opt,
+                   ks_gsem_rg **out)
 {
     *out = NULL;
     ks_gsem_h2rg_options o = KS_GSEM_H2RG_OPTIONS_INIT;
@@ -1261,11 +1400,15 @@ int ks_gsem_rg(ks_ctx *ctx, size_t k, const char *const *paths, const ks_gsem_h2
         return ks__fail(ctx, KS_EINVAL, "ldsc: chisq_max %g is not > 0 (0: the default)",
                        o.chisq_max);
     double *par = ks__malloc_array(ctx, k, 3 * sizeof *par);
-    ks_gsem_rg_result *r = ks__calloc(ctx, 1, sizeof *r);
-    if (r) r->pair = ks__calloc(ctx, k - 1, sizeof *r->pair);
-    if (!par || !r || !r->pair) {
+    ks_gsem_rg *r = ks__calloc(ctx, 1, sizeof *r);
+    if (r) {
+        r->alloc = ctx->alloc;
+        r->pair = ks__calloc(ctx, k - 1, sizeof *r->pair);
+        r->view = ks__calloc(ctx, k - 1, sizeof *r->view);
+    }
+    if (!par || !r || !r->pair || !r->view) {
         ks__free(ctx, par);
-        ks_gsem_rg_free(ctx, r);
+        ks_gsem_rg_free(r);
         return KS_ENOMEM;
     }
     r->k = k;
@@ -1301,9 +1444,10 @@ int ks_gsem_rg(ks_ctx *ctx, size_t k, const char *const *paths, const ks_gsem_h2
     ld_in_free(ctx, &d);
     ks__free(ctx, par);
     if (rc) {
-        ks_gsem_rg_free(ctx, r);
+        ks_gsem_rg_free(r);
         return rc;
     }
+    for (size_t j = 0; j + 1 < k; j++) pair_view(&r->pair[j], &r->view[j]);
     *out = r;
     return KS_OK;
 }

@@ -539,7 +539,7 @@ static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
     return KS_OK;
 }
 
-/* The counts of one trait's rows (ks_gsem_ldsc_result's, see gsem.h). */
+/* The counts of one trait's rows (ks_gsem_ldsc_view's, see gsem.h). */
 typedef struct {
     size_t *read, *merged, *bad_n, *removed, *dup;
 } trait_counts;
@@ -632,33 +632,84 @@ static double agg_h2(double M, double mchi, double ml2n)
     return fmin(fmax((M * (mchi - 1.0)) / ml2n, 0.0), 1.0);
 }
 
-void ks_gsem_ldsc_result_free(ks_ctx *ctx, ks_gsem_ldsc_result *r)
+/* The result: ks_gsem_ldsc_view's arrays, writable, in three blocks. */
+struct ks_gsem_ldsc {
+    ks_allocator alloc;
+    size_t k, kstar, n_blocks;
+    double *S, *V, *intercept, *N, m, *S_stand, *V_stand, *S_se, *S_stand_se, *liab;
+    size_t *snps_read, *snps_merged, *snps_bad_n, *snps_removed, *snps_dup;
+    double *chisq_max, *mean_chisq, *lambda_gc, *h2_se, *intercept_se, *ratio, *ratio_se;
+    size_t *pair_snps;
+    double *est, *est_se, *est_z, *est_p, *pair_intercept, *pair_intercept_se, *mean_zz;
+};
+
+void ks_gsem_ldsc_free(ks_gsem_ldsc *r)
 {
     if (!r) return;
-    ks__free(ctx, r->S);
-    ks__free(ctx, r->snps_read);
-    ks__free(ctx, r->pair_snps);
-    ks__free(ctx, r);
+    ks__release(&r->alloc, r->S);
+    ks__release(&r->alloc, r->snps_read);
+    ks__release(&r->alloc, r->pair_snps);
+    ks__release(&r->alloc, r);
+}
+
+void ks_gsem_ldsc_get(const ks_gsem_ldsc *r, ks_gsem_ldsc_view *out)
+{
+    *out = (ks_gsem_ldsc_view){.k = r->k,
+                               .kstar = r->kstar,
+                               .n_blocks = r->n_blocks,
+                               .S = r->S,
+                               .V = r->V,
+                               .intercept = r->intercept,
+                               .N = r->N,
+                               .m = r->m,
+                               .S_stand = r->S_stand,
+                               .V_stand = r->V_stand,
+                               .S_se = r->S_se,
+                               .S_stand_se = r->S_stand_se,
+                               .liab = r->liab,
+                               .snps_read = r->snps_read,
+                               .snps_merged = r->snps_merged,
+                               .snps_bad_n = r->snps_bad_n,
+                               .snps_removed = r->snps_removed,
+                               .snps_dup = r->snps_dup,
+                               .chisq_max = r->chisq_max,
+                               .mean_chisq = r->mean_chisq,
+                               .lambda_gc = r->lambda_gc,
+                               .h2_se = r->h2_se,
+                               .intercept_se = r->intercept_se,
+                               .ratio = r->ratio,
+                               .ratio_se = r->ratio_se,
+                               .pair_snps = r->pair_snps,
+                               .est = r->est,
+                               .est_se = r->est_se,
+                               .est_z = r->est_z,
+                               .est_p = r->est_p,
+                               .pair_intercept = r->pair_intercept,
+                               .pair_intercept_se = r->pair_intercept_se,
+                               .mean_zz = r->mean_zz};
 }
 
 /* Allocate the result with its arrays in three blocks. */
-static ks_gsem_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
+static ks_gsem_ldsc *result_new(ks_ctx *ctx, size_t k, size_t ks)
 {
-    ks_gsem_ldsc_result *r = ks__calloc(ctx, 1, sizeof *r);
+    ks_gsem_ldsc *r = ks__calloc(ctx, 1, sizeof *r);
     if (!r) return NULL;
+    r->alloc = ctx->alloc;
     r->k = k;
     r->kstar = ks;
-    const size_t nd = 3 * k * k + 2 * ks * ks + ks + 8 * k + 5 * ks;
+    const size_t nd = 5 * k * k + 2 * ks * ks + ks + 8 * k + 7 * ks;
     r->S = ks__calloc(ctx, nd, sizeof(double));
     r->snps_read = ks__calloc(ctx, 5 * k, sizeof(size_t));
     r->pair_snps = ks__calloc(ctx, ks, sizeof(size_t));
     if (!r->S || !r->snps_read || !r->pair_snps) {
-        ks_gsem_ldsc_result_free(ctx, r);
+        ks_gsem_ldsc_free(r);
         return NULL;
     }
     double *p = r->S + k * k;
     r->intercept = p, p += k * k;
     r->S_stand = p, p += k * k;
+    r->S_se = p, p += k * k;
+    r->S_stand_se = p, p += k * k;
     r->V = p, p += ks * ks;
     r->V_stand = p, p += ks * ks;
     r->N = p, p += ks;
@@ -672,6 +723,8 @@ static ks_gsem_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
     r->ratio_se = p, p += k;
     r->est = p, p += ks;
     r->est_se = p, p += ks;
+    r->est_z = p, p += ks;
+    r->est_p = p, p += ks;
     r->pair_intercept = p, p += ks;
     r->pair_intercept_se = p, p += ks;
     r->mean_zz = p;
@@ -680,6 +733,24 @@ static ks_gsem_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
     r->snps_bad_n = r->snps_read + 3 * k;
     r->snps_dup = r->snps_read + 4 * k;
     return r;
+}
+
+/* The inference the front ends print: each regression's z and two-sided normal P, and the SEs of
+ * S and S_stand from the diagonals of V and V_stand (in S's places). */
+static void inference(ks_gsem_ldsc *r)
+{
+    const size_t k = r->k, ks = r->kstar;
+    for (size_t t = 0; t < ks; t++) {
+        r->est_z[t] = r->est[t] / r->est_se[t];
+        r->est_p[t] = erfc(fabs(r->est_z[t]) / sqrt(2.0));
+    }
+    for (size_t j = 0, t = 0; j < k; j++)
+        for (size_t i = j; i < k; i++, t++) {
+            r->S_se[i + j * k] = r->S_se[j + i * k] = sqrt(r->V[t + t * ks]);
+            if (r->V_stand)
+                r->S_stand_se[i + j * k] = r->S_stand_se[j + i * k] = sqrt(r->V_stand[t + t * ks]);
+        }
+    if (!r->V_stand) r->S_stand_se = NULL;
 }
 
 /* One regression: trait j alone (j == kk) or the pair (j, kk), the s-th in V's order, with
@@ -691,7 +762,7 @@ static ks_gsem_ldsc_result *result_new(ks_ctx *ctx, size_t k, size_t ks)
  * the corrections that can wait), the jackknife's blocks. */
 static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t j, size_t kk,
                    size_t s, const char *const *traits, double M, size_t nb, uint32_t **firstp,
-                   scratch *sc, double *Vhold, ks_gsem_ldsc_result *r)
+                   scratch *sc, double *Vhold, ks_gsem_ldsc *r)
 {
     const trait *a = &T[j], *b = &T[kk];
     const int pair = j != kk, sep = a->wl != NULL;
@@ -886,7 +957,7 @@ static void scale_sv(size_t k, const double *d, const double *S, double *So, con
         for (size_t b = 0; b < ks; b++) Vo[a + b * ks] = V[a + b * ks] * (sO[a] * sO[b]);
 }
 
-/* What the tasks of ks_gsem_ldsc share. Tasks 0..k-1 read the traits; task k + q fits the q-th
+/* What the tasks of ks_gsem_ldsc_fit share. Tasks 0..k-1 read the traits; task k + q fits the q-th
  * regression of the schedule (pj: its pair, by the later trait first, so that a trait's
  * regressions with the traits before it can run while later traits are still read), waiting
  * under mu until its traits are read (state: 0 reading, 1 read, -1 failed). Handed out in
@@ -897,7 +968,7 @@ typedef struct {
     const ldset *L, *W;
     const ks_gsem_ldsc_options *o;
     trait *T;
-    ks_gsem_ldsc_result *r;
+    ks_gsem_ldsc *r;
     size_t k;
     double M;
     size_t nb;
@@ -913,7 +984,7 @@ typedef struct {
 static int ldsc_task(ks_ctx *sub, size_t q, int tid, void *arg)
 {
     ldsc_job *b = arg;
-    ks_gsem_ldsc_result *r = b->r;
+    ks_gsem_ldsc *r = b->r;
     if (q < b->k) {
         const trait_counts c = {&r->snps_read[q], &r->snps_merged[q], &r->snps_bad_n[q],
                                 &r->snps_removed[q], &r->snps_dup[q]};
@@ -935,8 +1006,8 @@ static int ldsc_task(ks_ctx *sub, size_t q, int tid, void *arg)
                    &b->sc[tid], b->Vhold, r);
 }
 
-int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
-                 const char *wld, const ks_gsem_ldsc_options *opt, ks_gsem_ldsc_result **out)
+int ks_gsem_ldsc_fit(ks_ctx *ctx, size_t k, const char *const *traits, const char *ld,
+                     const char *wld, const ks_gsem_ldsc_options *opt, ks_gsem_ldsc **out)
 {
     *out = NULL;
     ks_gsem_ldsc_options o = KS_GSEM_LDSC_OPTIONS_INIT;
@@ -973,7 +1044,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
     ks__free(ctx, chrs);
     const ldset *Wp = o.sep_weights ? &W : &L;
     trait *T = rc ? NULL : ks__calloc(ctx, k, sizeof *T);
-    ks_gsem_ldsc_result *r = rc ? NULL : result_new(ctx, k, ks);
+    ks_gsem_ldsc *r = rc ? NULL : result_new(ctx, k, ks);
     if (!rc && (!T || !r)) rc = KS_ENOMEM;
     double *Vhold = rc ? NULL : ks__malloc_array(ctx, nb * ks, sizeof *Vhold);
     if (!rc && !Vhold) rc = KS_ENOMEM;
@@ -1054,9 +1125,10 @@ out:
     ldset_free(ctx, &L);
     ldset_free(ctx, &W);
     if (rc) {
-        ks_gsem_ldsc_result_free(ctx, r);
+        ks_gsem_ldsc_free(r);
         return rc;
     }
+    inference(r);
     *out = r;
     return KS_OK;
 }

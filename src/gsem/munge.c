@@ -240,21 +240,43 @@ static int munge_task(ks_ctx *sub, size_t i, int tid, void *arg)
     return munge_one(sub, j->paths[i], j->out_paths[i], j->ref, j->o, &j->reports[i], &pr);
 }
 
-void ks_gsem_munge_report_free(ks_ctx *ctx, ks_gsem_munge_report *r)
+static const ks__enum_entry munge_mode_names[] = {{"genomicsem", KS_GSEM_MUNGE_GENOMICSEM},
+                                                  {"ldsc", KS_GSEM_MUNGE_LDSC}};
+KS__ENUM_FUNCS(ks_gsem_munge_mode, ks_gsem_munge_mode, "munge mode", munge_mode_names)
+
+struct ks_gsem_munge {
+    ks_allocator alloc;
+    size_t n;
+    ks_gsem_munge_report *reports; /* n */
+};
+
+static void report_release(const ks_allocator *a, ks_gsem_munge_report *r)
 {
-    if (!r) return;
-    for (int k = 0; k < 8; k++) ks__free(ctx, r->used[k]);
-    for (int k = 0; k < KS_GSEM_LDSC_NCOL; k++) ks__free(ctx, r->ldsc.used[k]);
-    ks__free(ctx, r->ldsc.signed_name);
-    memset(r, 0, sizeof *r);
+    for (int k = 0; k < 8; k++) ks__release(a, (void *)r->used[k]);
+    for (int k = 0; k < KS_GSEM_LDSC_NCOL; k++) ks__release(a, (void *)r->ldsc.used[k]);
+    ks__release(a, (void *)r->ldsc.signed_name);
 }
 
-int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *const *out_paths,
-                  const char *refpath, const ks_gsem_munge_options *opt, ks_gsem_munge_report *reports)
+void ks_gsem_munge_free(ks_gsem_munge *m)
 {
+    if (!m) return;
+    for (size_t i = 0; m->reports && i < m->n; i++) report_release(&m->alloc, &m->reports[i]);
+    ks__release(&m->alloc, m->reports);
+    ks__release(&m->alloc, m);
+}
+
+void ks_gsem_munge_get(const ks_gsem_munge *m, ks_gsem_munge_view *out)
+{
+    out->n = m->n;
+    out->reports = m->reports;
+}
+
+int ks_gsem_munge_run(ks_ctx *ctx, size_t n, const char *const *paths, const char *const *out_paths,
+                      const char *refpath, const ks_gsem_munge_options *opt, ks_gsem_munge **out)
+{
+    *out = NULL;
     ks_gsem_munge_options o = KS_GSEM_MUNGE_OPTIONS_INIT;
     if (opt) o = *opt;
-    for (size_t i = 0; i < n; i++) memset(&reports[i], 0, sizeof reports[i]);
     const int ldsc = o.mode == KS_GSEM_MUNGE_LDSC;
     if (o.mode != KS_GSEM_MUNGE_GENOMICSEM && !ldsc)
         return ks__fail(ctx, KS_EINVAL, "munge: mode %d is neither GenomicSEM's nor ldsc's",
@@ -278,25 +300,35 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
         rc = ks__fail(ctx, rc, "merge-alleles list: %s (it must have the columns SNP, A1, A2)", msg);
     }
     if (rc) return rc;
+    ks_gsem_munge *m = ks__calloc(ctx, 1, sizeof *m);
+    if (m) {
+        m->alloc = ctx->alloc;
+        m->n = n;
+        m->reports = ks__calloc(ctx, n ? n : 1, sizeof *m->reports);
+    }
     uint64_t *done = ks__calloc(ctx, 2 * (n ? n : 1), sizeof *done);
     ks_text_group *own = NULL; /* the outputs committed together (an earlier run's kept when
                                   one fails) */
-    if (!done || (!o.outputs && (rc = ks_text_group_new(ctx, &own)))) {
+    if (!m || !m->reports || !done || (!o.outputs && (rc = ks_text_group_new(ctx, &own)))) {
+        ks_gsem_munge_free(m);
         ks__free(ctx, done);
         ks__gsem_snplist_free(ctx, &ref);
         return KS_ENOMEM;
     }
     if (own) o.outputs = own;
-    munge_job job = {paths, out_paths, refpath ? &ref : NULL, &o, reports,
-                     {ctx, "munge", done, n, 0}};
+    munge_job job = {paths, out_paths,  refpath ? &ref : NULL,
+                     &o,    m->reports, {ctx, "munge", done, n, 0}};
     rc = ks__gsem_each(ctx, n, ks__gsem_file_bytes(paths, n), munge_task, &job, NULL);
     if (own && !rc)
         rc = ks_text_group_commit(own);
     else
         ks_text_group_abort(own);
-    if (rc) /* all or nothing: no report */
-        for (size_t i = 0; i < n; i++) ks_gsem_munge_report_free(ctx, &reports[i]);
     ks__free(ctx, done);
     ks__gsem_snplist_free(ctx, &ref);
-    return rc;
+    if (rc) { /* all or nothing: no report */
+        ks_gsem_munge_free(m);
+        return rc;
+    }
+    *out = m;
+    return KS_OK;
 }

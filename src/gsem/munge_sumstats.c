@@ -503,7 +503,7 @@ static int int_literal(const char *s)
 /* One data row's cells: v[role] (NaN where missing); 1 if a cell other than an exempt INFO is
  * missing, 0 if none is, or an error naming the cell. */
 static int row_cells(ks_ctx *ctx, const char *path, size_t line, char *const *f, size_t nf,
-                     const layout *L, char *const *names, double *v, int *n_int)
+                     const layout *L, const char *const *names, double *v, int *n_int)
 {
     int miss = 0;
     for (int k = 0; k < NR; k++) {

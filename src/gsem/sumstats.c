@@ -391,22 +391,48 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
 
 /* ---- the merge ---------------------------------------------------------------------------- */
 
-void ks_gsem_sumstats_result_free(ks_ctx *ctx, ks_gsem_sumstats_result *r)
+/* The result: ks_gsem_sumstats_view's arrays, writable; the text in one arena. */
+struct ks_gsem_sumstats {
+    ks_allocator alloc;
+    size_t n, k, ncol;
+    const char **colnames, **cell;
+    double *beta, *se;
+    size_t ref_rows, ref_kept;
+    ks_gsem_sumstats_report *reports;
+    char *arena;
+};
+
+void ks_gsem_sumstats_free(ks_gsem_sumstats *r)
 {
     if (!r) return;
+    const ks_allocator *a = &r->alloc;
     for (size_t t = 0; r->reports && t < r->k; t++)
-        for (int c = 0; c < 10; c++) ks__free(ctx, r->reports[t].used[c]);
-    ks__free(ctx, r->reports);
-    ks__free(ctx, r->colnames);
-    ks__free(ctx, r->cell);
-    ks__free(ctx, r->beta);
-    ks__free(ctx, r->se);
-    ks__free(ctx, r->arena);
-    ks__free(ctx, r);
+        for (int c = 0; c < 10; c++) ks__release(a, (void *)r->reports[t].used[c]);
+    ks__release(a, r->reports);
+    ks__release(a, r->colnames);
+    ks__release(a, r->cell);
+    ks__release(a, r->beta);
+    ks__release(a, r->se);
+    ks__release(a, r->arena);
+    ks__release(a, r);
 }
 
-int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char *refpath,
-                     const ks_gsem_sumstats_options *opt, ks_gsem_sumstats_result **out)
+void ks_gsem_sumstats_get(const ks_gsem_sumstats *r, ks_gsem_sumstats_view *out)
+{
+    *out = (ks_gsem_sumstats_view){.n = r->n,
+                                   .k = r->k,
+                                   .ncol = r->ncol,
+                                   .colnames = r->colnames,
+                                   .cell = r->cell,
+                                   .beta = r->beta,
+                                   .se = r->se,
+                                   .ref_rows = r->ref_rows,
+                                   .ref_kept = r->ref_kept,
+                                   .reports = r->reports};
+}
+
+int ks_gsem_sumstats_run(ks_ctx *ctx, size_t k, const char *const *paths, const char *refpath,
+                         const ks_gsem_sumstats_options *opt, ks_gsem_sumstats **out)
 {
     *out = NULL;
     ks_gsem_sumstats_options o = KS_GSEM_SUMSTATS_OPTIONS_INIT;
@@ -421,7 +447,8 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
     sref ref;
     int rc = sref_read(ctx, refpath, o.maf_filter, o.ambig, &ref);
     if (rc) return rc;
-    ks_gsem_sumstats_result *r = ks__calloc(ctx, 1, sizeof *r);
+    ks_gsem_sumstats *r = ks__calloc(ctx, 1, sizeof *r);
+    if (r) r->alloc = ctx->alloc;
     double *beta = ks__malloc_array(ctx, k * (ref.n ? ref.n : 1), sizeof *beta);
     double *se = ks__malloc_array(ctx, k * (ref.n ? ref.n : 1), sizeof *se);
     uint64_t *done = ks__calloc(ctx, 2 * k, sizeof *done);
@@ -468,7 +495,7 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
     ks__free(ctx, se);
     if (rc) {
         sref_free(ctx, &ref);
-        ks_gsem_sumstats_result_free(ctx, r);
+        ks_gsem_sumstats_free(r);
         return rc;
     }
     r->arena = ref.arena;
@@ -478,15 +505,17 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
     return KS_OK;
 }
 
-int ks_gsem_sumstats_write(ks_ctx *ctx, const ks_gsem_sumstats_result *r, const char *const *names,
-                      const char *path)
+int ks_gsem_sumstats_write(ks_ctx *ctx, const ks_gsem_sumstats *r, const char *const *names,
+                           size_t n_names, const char *path)
 {
-    return ks_gsem_sumstats_write_group(ctx, NULL, r, names, path);
+    return ks_gsem_sumstats_write_group(ctx, NULL, r, names, n_names, path);
 }
 
-int ks_gsem_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_gsem_sumstats_result *r,
-                            const char *const *names, const char *path)
+int ks_gsem_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_gsem_sumstats *r,
+                                 const char *const *names, size_t n_names, const char *path)
 {
+    if (n_names != r->k)
+        return ks__fail(ctx, KS_EINVAL, "sumstats: %zu trait names for %zu traits", n_names, r->k);
     const size_t l = strlen(path);
     ks_text_writer *w;
     int rc = ks_text_group_create(ctx, g, path, l > 3 && !strcmp(path + l - 3, ".gz"), &w);

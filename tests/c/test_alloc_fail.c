@@ -293,46 +293,59 @@ static int run_gsem(ks_ctx *ctx, double *sig)
         snprintf(out[i], sizeof out[i], "%s/t%d.sumstats.gz", ks__gsem_dir, i + 1);
     }
     snprintf(ref, sizeof ref, "%s/ref.txt", ks__gsem_dir);
-    ks_gsem_munge_report rep[2];
-    int rc = ks_gsem_munge(ctx, 2, ip, op, ref, NULL, rep);
+    ks_gsem_munge *m = NULL;
+    ks_gsem_munge_view mv;
+    int rc = ks_gsem_munge_run(ctx, 2, ip, op, ref, NULL, &m);
     if (!rc) {
-        *sig += (double)(rep[0].written + rep[1].written);
-        for (int i = 0; i < 2; i++) ks_gsem_munge_report_free(ctx, &rep[i]);
+        ks_gsem_munge_get(m, &mv);
+        *sig += (double)(mv.reports[0].written + mv.reports[1].written);
     }
+    ks_gsem_munge_free(m);
+    m = NULL;
     if (!rc) { /* munge_sumstats.py's rules, the reference list as its merge-alleles list */
         char lo[2][4200];
         const char *lp[2] = {lo[0], lo[1]};
         for (int i = 0; i < 2; i++) snprintf(lo[i], sizeof lo[i], "%s/t%d.ldsc.gz", ks__gsem_dir, i + 1);
         ks_gsem_munge_options mo = KS_GSEM_MUNGE_OPTIONS_INIT;
         mo.mode = KS_GSEM_MUNGE_LDSC;
-        rc = ks_gsem_munge(ctx, 2, ip, lp, ref, &mo, rep);
+        rc = ks_gsem_munge_run(ctx, 2, ip, lp, ref, &mo, &m);
         if (!rc) {
-            *sig += (double)(rep[0].written + rep[1].written) + rep[0].ldsc.mean_chisq;
-            for (int i = 0; i < 2; i++) ks_gsem_munge_report_free(ctx, &rep[i]);
+            ks_gsem_munge_get(m, &mv);
+            *sig += (double)(mv.reports[0].written + mv.reports[1].written) +
+                    mv.reports[0].ldsc.mean_chisq;
         }
+        ks_gsem_munge_free(m);
         for (int i = 0; i < 2; i++) unlink(lo[i]);
     }
-    ks_gsem_ldsc_result *r = NULL;
+    ks_gsem_ldsc *r = NULL;
     ks_gsem_ldsc_options o = KS_GSEM_LDSC_OPTIONS_INIT;
     o.chr = 1;
     o.n_blocks = 5;
-    if (!rc) rc = ks_gsem_ldsc(ctx, 2, op, ks__gsem_dir, ks__gsem_dir, &o, &r);
-    if (!rc) *sig += r->S[0] + r->S[1] + r->V[4];
-    ks_gsem_ldsc_result_free(ctx, r);
+    if (!rc) rc = ks_gsem_ldsc_fit(ctx, 2, op, ks__gsem_dir, ks__gsem_dir, &o, &r);
+    if (!rc) {
+        ks_gsem_ldsc_view lv;
+        ks_gsem_ldsc_get(r, &lv);
+        *sig += lv.S[0] + lv.S[1] + lv.V[4] + lv.est_p[1] + lv.S_se[1];
+    }
+    ks_gsem_ldsc_free(r);
     for (int i = 0; i < 2; i++) unlink(out[i]);
     /* sumstats: t1 as OLS, t2 as linprob, and the merged table written */
     ks_gsem_sumstats_options so = KS_GSEM_SUMSTATS_OPTIONS_INIT;
     const int ols[2] = {1, 0}, lin[2] = {0, 1};
     so.ols = ols;
     so.linprob = lin;
-    ks_gsem_sumstats_result *ss = NULL;
+    ks_gsem_sumstats *ss = NULL;
     const char *names[2] = {"t1", "t2"};
     snprintf(ref, sizeof ref, "%s/sref.txt", ks__gsem_dir);
     snprintf(out[0], sizeof out[0], "%s/merged.tsv", ks__gsem_dir);
-    if (!rc) rc = ks_gsem_sumstats(ctx, 2, ip, ref, &so, &ss);
-    if (!rc) rc = ks_gsem_sumstats_write(ctx, ss, names, out[0]);
-    if (!rc) *sig += (double)ss->n + ss->beta[0] + ss->se[ss->n];
-    ks_gsem_sumstats_result_free(ctx, ss);
+    if (!rc) rc = ks_gsem_sumstats_run(ctx, 2, ip, ref, &so, &ss);
+    if (!rc) rc = ks_gsem_sumstats_write(ctx, ss, names, 2, out[0]);
+    if (!rc) {
+        ks_gsem_sumstats_view sv;
+        ks_gsem_sumstats_get(ss, &sv);
+        *sig += (double)sv.n + sv.beta[0] + sv.se[sv.n];
+    }
+    ks_gsem_sumstats_free(ss);
     unlink(out[0]);
     return rc;
 }
@@ -350,28 +363,41 @@ static int run_h2rg(ks_ctx *ctx, double *sig)
     o.ref_ld = one;
     o.w_ld = one;
     o.n_blocks = 5;
-    ks_gsem_h2_result *h = NULL;
-    int rc = ks_gsem_h2(ctx, p[0], &o, &h);
-    if (!rc) *sig += h->h2.tot + h->h2.intercept_se;
-    ks_gsem_h2_free(ctx, h);
+    ks_gsem_h2 *h = NULL;
+    ks_gsem_h2_view hv;
+    int rc = ks_gsem_h2_fit(ctx, p[0], &o, &h);
+    if (!rc) {
+        ks_gsem_h2_get(h, &hv);
+        *sig += hv.h2.tot + hv.h2.intercept_se;
+    }
+    ks_gsem_h2_free(h);
     h = NULL;
     o.ref_ld = two;
-    if (!rc) rc = ks_gsem_h2(ctx, p[0], &o, &h);
-    if (!rc) *sig += h->h2.tot + h->h2.prop_se[1];
-    ks_gsem_h2_free(ctx, h);
-    ks_gsem_rg_result *r = NULL;
+    if (!rc) rc = ks_gsem_h2_fit(ctx, p[0], &o, &h);
+    if (!rc) {
+        ks_gsem_h2_get(h, &hv);
+        *sig += hv.h2.tot + hv.h2.prop_se[1];
+    }
+    ks_gsem_h2_free(h);
+    ks_gsem_rg *r = NULL;
+    ks_gsem_rg_view rv;
     o.ref_ld = one;
     o.two_step = 30.0;
-    if (!rc) rc = ks_gsem_rg(ctx, 3, pp, &o, &r);
-    if (!rc) /* (the second pair fails: a negative h2 delete value; its error is kept) */
-        *sig += r->pair[0].rg + (double)r->pair[0].valid_alleles + (r->pair[1].error ? 1.0 : 0.0);
-    ks_gsem_rg_free(ctx, r);
+    if (!rc) rc = ks_gsem_rg_fit(ctx, 3, pp, &o, &r);
+    if (!rc) { /* (the second pair fails: a negative h2 delete value; its error is kept) */
+        ks_gsem_rg_get(r, &rv);
+        *sig += rv.pair[0].rg + (double)rv.pair[0].valid_alleles + (rv.pair[1].error ? 1.0 : 0.0);
+    }
+    ks_gsem_rg_free(r);
     r = NULL;
     o.ref_ld = two;
     o.two_step = 0.0;
-    if (!rc) rc = ks_gsem_rg(ctx, 2, pp, &o, &r);
-    if (!rc) *sig += r->pair[0].gencov.tot;
-    ks_gsem_rg_free(ctx, r);
+    if (!rc) rc = ks_gsem_rg_fit(ctx, 2, pp, &o, &r);
+    if (!rc) {
+        ks_gsem_rg_get(r, &rv);
+        *sig += rv.pair[0].gencov.tot;
+    }
+    ks_gsem_rg_free(r);
     const double pv[4] = {1, 2, 3, 5}, ratio[2] = {1, 2};
     ks_jackknife *j = NULL;
     if (!rc) rc = ks_jackknife_pseudo(ctx, 4, 1, pv, &j);

@@ -24,9 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ks_gsem_munge_options o = KS_GSEM_MUNGE_OPTIONS_INIT;
         o.mode = mode ? KS_GSEM_MUNGE_LDSC : KS_GSEM_MUNGE_GENOMICSEM;
         o.N = flag ? 1000 : 0;
-        ks_gsem_munge_report rep;
-        if (fuzz_outcome(ctx, "munge", ks_gsem_munge(ctx, 1, paths, out, ref, &o, &rep)) == KS_OK)
-            ks_gsem_munge_report_free(ctx, &rep);
+        ks_gsem_munge *m = NULL;
+        if (fuzz_outcome(ctx, "munge", ks_gsem_munge_run(ctx, 1, paths, out, ref, &o, &m)) == KS_OK)
+            ks_gsem_munge_free(m);
     } else if (mode == 3) {
         ks__h2rg_sumstats s;
         if (fuzz_outcome(ctx, "ks__h2rg_sumstats_read", ks__h2rg_sumstats_read(ctx, in, !flag, flag, &s)) == KS_OK)
@@ -34,9 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         const char *ref = fuzz_write("reference.txt", REFERENCE, strlen(REFERENCE));
         ks_gsem_sumstats_options o = KS_GSEM_SUMSTATS_OPTIONS_INIT;
-        ks_gsem_sumstats_result *r = NULL;
-        if (fuzz_outcome(ctx, "sumstats", ks_gsem_sumstats(ctx, 1, paths, ref, &o, &r)) == KS_OK)
-            ks_gsem_sumstats_result_free(ctx, r);
+        ks_gsem_sumstats *r = NULL;
+        if (fuzz_outcome(ctx, "sumstats", ks_gsem_sumstats_run(ctx, 1, paths, ref, &o, &r)) ==
+            KS_OK)
+            ks_gsem_sumstats_free(r);
     }
     ks_ctx_free(ctx);
     return 0;

@@ -35,9 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.select = chr1;
         o.nselect = 1;
         o.n_blocks = 5;
-        ks_gsem_ldsc_result *r = NULL;
-        if (fuzz_outcome(ctx, "ldsc", ks_gsem_ldsc(ctx, 1, traits, dir, NULL, &o, &r)) == KS_OK)
-            ks_gsem_ldsc_result_free(ctx, r);
+        ks_gsem_ldsc *r = NULL;
+        if (fuzz_outcome(ctx, "ldsc", ks_gsem_ldsc_fit(ctx, 1, traits, dir, NULL, &o, &r)) == KS_OK)
+            ks_gsem_ldsc_free(r);
     } else {
         char prefix[sizeof fuzz_dir + 8];
         fuzz_write(mode == 2 ? "b.l2.ldscore" : "b.l2.M_5_50", data, size);

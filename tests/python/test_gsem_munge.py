@@ -160,3 +160,15 @@ def test_output_permissions_follow_umask(tmp_path, ref, mask):
         os.umask(old)
     assert (tmp_path / "out" / "t.sumstats.gz").stat().st_mode & 0o777 == 0o666 & ~mask
     assert len(out(tmp_path, "t")) == 3
+
+
+def test_mode_names_are_the_librarys(tmp_path, ref):
+    """mode takes the words ks_gsem_munge_mode_value accepts, and its error lists them."""
+    from _kestrel import _core
+    f = write(tmp_path, "t.txt.gz", "SNP A1 A2 BETA P N\n" + "rs1 A G 0.1 0.01 100\n")
+    with pytest.raises(KestrelError, match="'genomicsem', 'ldsc'"):
+        gsem.munge([f], ref, mode="LDSC", out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert [_core.enum_name("gsem_munge_mode", v) for v in (0, 1)] == ["genomicsem", "ldsc"]
+    (r,) = gsem.munge([f], ref, mode="genomicsem", trait_names=["t"], out_dir=tmp_path / "out")
+    assert r["written"] == 1

@@ -150,6 +150,22 @@ def test_ldsc_recovers_truth(ldsc_r_inputs):
     assert (np.abs(f.S - truth) <= 2 * se).all(), np.abs(f.S - truth) / se
 
 
+def test_ldsc_inference_from_c(ldsc_r_inputs):
+    """The SEs of S and S_Stand and each regression's z and P come from C: the square roots of
+    V's diagonal in S's places, est / se (bit for bit what the front ends computed before) and
+    its two-sided normal P."""
+    f, d = ldsc_r_inputs, ldsc_r_inputs.details
+    s, ss = np.sqrt(np.diag(f.V)), np.sqrt(np.diag(f.V_Stand))
+    se, sse, t = f.se(), f.se(standardized=True), 0
+    for j in range(5):
+        for i in range(j, 5):
+            assert se[i, j] == se[j, i] == s[t] and sse[i, j] == sse[j, i] == ss[t]
+            t += 1
+    z = d["estimate"] / d["estimate_se"]
+    assert (d["estimate_z"] == z).all()
+    assert np.allclose(d["estimate_p"], 2 * norm.sf(np.abs(z)), rtol=1e-12, atol=0)
+
+
 def test_ldsc_select_and_blocks(ldsc_r_inputs):
     """select ODD + EVEN use disjoint halves of the SNPs; more blocks change V, not S."""
     paths = [G / "ref" / "munged" / f"{t}.sumstats.gz" for t in TRAITS[:2]]
