@@ -200,6 +200,28 @@ int cli_choice(const char *cmd, const char *opt, const char *s, const cli_name *
     return CLI_USAGE;
 }
 
+static ks_ctx *names_ctx;
+
+static void names_ctx_free(void) { ks_ctx_free(names_ctx); }
+
+ks_ctx *cli_names_ctx(void)
+{
+    if (!names_ctx) {
+        if (ks_ctx_new(&names_ctx) != KS_OK) {
+            fprintf(stderr, "kestrel: out of memory\n");
+            exit(CLI_FAILED);
+        }
+        atexit(names_ctx_free);
+    }
+    return names_ctx;
+}
+
+int cli_enum_fail(const char *cmd, const char *opt, const char *s)
+{
+    fprintf(stderr, "kestrel %s: %s '%s': %s\n", cmd, spelled(opt), s, ks_errmsg(names_ctx));
+    return CLI_USAGE;
+}
+
 int cli_list(const char *cmd, const char *opt, const char *s, const char ***items, size_t *n)
 {
     size_t k = 1;
@@ -327,22 +349,16 @@ int cli_fail(ks_ctx *ctx, const char *what)
 
 int cli_parse_vcov(const char *cmd, const char *s, ks_feols_options *opt)
 {
-    if (!s || !strcmp(s, "iid"))
+    if (!s) {
         opt->vcov = KS_VCOV_IID;
-    else if (!strcmp(s, "hetero") || !strcmp(s, "HC1"))
-        opt->vcov = KS_VCOV_HC1;
-    else if (!strcmp(s, "HC2"))
-        opt->vcov = KS_VCOV_HC2;
-    else if (!strcmp(s, "HC3"))
-        opt->vcov = KS_VCOV_HC3;
-    else if (!strncmp(s, "CRV1:", 5) && s[5]) {
+    } else if (!strncmp(s, "CRV1:", 5) && s[5]) {
         opt->vcov = KS_VCOV_CRV1;
         opt->cluster = s + 5;
-    } else {
-        fprintf(stderr,
-                "kestrel %s: --vcov '%s': expected iid, hetero, HC1, HC2, HC3 or "
-                "CRV1:col[+col2]\n",
-                cmd, s);
+    } else if (CLI_ENUM(cmd, "--vcov", s, vcov_kind, &opt->vcov)) {
+        return CLI_USAGE;
+    } else if (opt->vcov == KS_VCOV_CRV1) {
+        fprintf(stderr, "kestrel %s: --vcov 'CRV1' needs its cluster columns: CRV1:col[+col2]\n",
+                cmd);
         return CLI_USAGE;
     }
     return CLI_OK;

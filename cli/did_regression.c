@@ -73,13 +73,9 @@ static int via_feols(ks_ctx *ctx, const ks_table *t, const args *a, const char *
 static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
                 const char *formula, const char *term, int twfe, double alpha)
 {
-    static const cli_name kinds[] = {{"rademacher", KS_DID_BOOT_RADEMACHER},
-                                     {"mammen", KS_DID_BOOT_MAMMEN},
-                                     {"webb", KS_DID_BOOT_WEBB}};
     ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
     ks_did_wild w;
     long v;
-    int kind = KS_DID_BOOT_RADEMACHER;
     if (a->wild && a->nboot) {
         fprintf(stderr, "kestrel %s: give --wild-bootstrap B or --n-bootstrap B, not both\n", cmd);
         return CLI_USAGE;
@@ -90,8 +86,8 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
             return CLI_USAGE;
         o.n_bootstrap = (int)v;
     }
-    if (a->bw && cli_choice(cmd, "--bootstrap-weights", a->bw, kinds, 3, &kind)) return CLI_USAGE;
-    o.weights = (ks_did_boot_weights)kind;
+    if (a->bw && CLI_ENUM(cmd, "--bootstrap-weights", a->bw, did_boot_weights, &o.weights))
+        return CLI_USAGE;
     if (a->seed) {
         if (cli_int(cmd, "--seed", a->seed, 0, &v)) return CLI_USAGE;
         o.seed = (uint64_t)v;
@@ -123,7 +119,7 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
     printf("%s: %s\n", cmd + strlen("did "), formula);
     printf("Observations: %zu   Clusters: %zu   Wild cluster restricted bootstrap: %zu %s, %s\n\n",
            w.nobs, w.n_clusters, w.n_bootstrap, w.enumerated ? "sign vectors (all)" : "draws",
-           kinds[kind].name);
+           ks_did_boot_weights_name(o.weights));
     printf("%-12s %12s %12s %10s %12s %12s\n", "", "estimate", "std.err", "boot p", "ci.lower",
            "ci.upper");
     printf("%-12s %12.6f %12.6f %10.4g %12.6f %12.6f\n", "ATT", w.coef, w.se, w.p_value,
@@ -208,10 +204,13 @@ static int run(int argc, char **argv, int twfe)
                 twfe ? "vcov" : "unit");
         return CLI_USAGE;
     }
-    static const cli_name vcovs[] = {{"hetero", KS_VCOV_HC1}, {"HC1", KS_VCOV_HC1},
-                                     {"iid", KS_VCOV_IID}};
-    int vk = KS_VCOV_HC1;
-    if (a.vcov && cli_choice(cmd, "--vcov", a.vcov, vcovs, 3, &vk)) return CLI_USAGE;
+    ks_vcov_kind vk = KS_VCOV_HC1;
+    if (a.vcov && CLI_ENUM(cmd, "--vcov", a.vcov, vcov_kind, &vk)) return CLI_USAGE;
+    if (vk != KS_VCOV_HC1 && vk != KS_VCOV_IID) { /* the closed forms have these two */
+        fprintf(stderr, "kestrel %s: --vcov '%s': expected iid, hetero or HC1 (--cluster for "
+                        "CRV1)\n", cmd, a.vcov);
+        return CLI_USAGE;
+    }
     if (a.cluster) vk = KS_VCOV_CRV1;
     double alpha = 0.05;
     if (a.alpha && cli_num(cmd, "--alpha", a.alpha, &alpha)) return CLI_USAGE;

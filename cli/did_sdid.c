@@ -130,18 +130,11 @@ int cmd_did_sdid(int argc, char **argv)
                         "are required (see --help)\n");
         return CLI_USAGE;
     }
-    static const cli_name variances[] = {{"placebo", KS_DID_SDID_PLACEBO},
-                                         {"bootstrap", KS_DID_SDID_BOOTSTRAP},
-                                         {"jackknife", KS_DID_SDID_JACKKNIFE},
-                                         {"none", KS_DID_SDID_NONE}};
     ks_did_sdid_options o = KS_DID_SDID_OPTIONS_INIT;
     double a = 0.05;
     long v;
-    int c;
-    if (var) {
-        if (cli_choice("did sdid", "--variance-method", var, variances, 4, &c)) return CLI_USAGE;
-        o.variance = (ks_did_sdid_variance)c;
-    }
+    if (var && CLI_ENUM("did sdid", "--variance-method", var, did_sdid_variance, &o.variance))
+        return CLI_USAGE;
     if (reps) {
         if (cli_int("did sdid", "--n-bootstrap", reps, 2, &v)) return CLI_USAGE;
         o.replications = (int)v;
@@ -194,7 +187,7 @@ int cmd_did_sdid(int argc, char **argv)
     ks_did_sdid_get(r, &vw);
     ks_did_sdid_get(rsc, &vsc);
     ks_did_sdid_get(rdid, &vdid);
-    const char *vname = variances[o.variance].name;
+    const char *vname = ks_did_sdid_variance_name(o.variance);
     if (json)
         print_json(t, ucol, &vw, vsc.att, vdid.att, vname);
     else

@@ -35,6 +35,19 @@ typedef enum {
     KS_DID_BOOT_WEBB = 2
 } ks_did_boot_weights;
 
+/* The names of these enumerations (base.h): "never_treated" (alias "nevertreated"),
+ * "not_yet_treated" ("notyettreated"); "dr", "ipw", "reg"; "varying", "universal";
+ * "rademacher", "mammen", "webb". */
+KS_API const char *ks_did_control_name(ks_did_control value);
+KS_API int ks_did_control_value(ks_ctx *ctx, const char *name, ks_did_control *out) KS_RESULT_USED;
+KS_API const char *ks_did_method_name(ks_did_method value);
+KS_API int ks_did_method_value(ks_ctx *ctx, const char *name, ks_did_method *out) KS_RESULT_USED;
+KS_API const char *ks_did_base_name(ks_did_base value);
+KS_API int ks_did_base_value(ks_ctx *ctx, const char *name, ks_did_base *out) KS_RESULT_USED;
+KS_API const char *ks_did_boot_weights_name(ks_did_boot_weights value);
+KS_API int ks_did_boot_weights_value(ks_ctx *ctx, const char *name,
+                                     ks_did_boot_weights *out) KS_RESULT_USED;
+
 typedef struct {
     ks_did_control control_group; /* default never treated */
     ks_did_method method;         /* default dr */
@@ -107,6 +120,9 @@ typedef enum {
     KS_DID_AGG_GROUP = 2,
     KS_DID_AGG_CALENDAR = 3
 } ks_did_agg_type;
+/* "simple", "event_study" (alias "dynamic", R's word), "group", "calendar". */
+KS_API const char *ks_did_agg_type_name(ks_did_agg_type value);
+KS_API int ks_did_agg_type_value(ks_ctx *ctx, const char *name, ks_did_agg_type *out) KS_RESULT_USED;
 
 typedef struct {
     ks_did_agg_type type;
@@ -182,6 +198,13 @@ typedef enum {
     KS_DID_SDID_JACKKNIFE = 2,
     KS_DID_SDID_NONE = 3
 } ks_did_sdid_variance;
+/* "synthdid", "sc", "did"; "placebo", "bootstrap", "jackknife", "none". */
+KS_API const char *ks_did_sdid_estimator_name(ks_did_sdid_estimator value);
+KS_API int ks_did_sdid_estimator_value(ks_ctx *ctx, const char *name,
+                                       ks_did_sdid_estimator *out) KS_RESULT_USED;
+KS_API const char *ks_did_sdid_variance_name(ks_did_sdid_variance value);
+KS_API int ks_did_sdid_variance_value(ks_ctx *ctx, const char *name,
+                                      ks_did_sdid_variance *out) KS_RESULT_USED;
 typedef struct {
     ks_did_sdid_estimator estimator;
     ks_did_sdid_variance variance; /* default placebo */
@@ -291,6 +314,10 @@ typedef enum {
     KS_DID_BACON_EARLIER_VS_LATER = 1, /* earlier treated, the later (not yet treated) as control */
     KS_DID_BACON_LATER_VS_EARLIER = 2  /* later treated, the earlier (already treated) as control */
 } ks_did_bacon_type;
+/* "treated_vs_never", "earlier_vs_later", "later_vs_earlier". */
+KS_API const char *ks_did_bacon_type_name(ks_did_bacon_type value);
+KS_API int ks_did_bacon_type_value(ks_ctx *ctx, const char *name,
+                                   ks_did_bacon_type *out) KS_RESULT_USED;
 typedef struct {
     size_t n;                           /* comparisons */
     const double *treated, *control;    /* timing groups (first periods); control Inf: untreated */

@@ -39,6 +39,9 @@ typedef enum {
     KS_VCOV_HC3 = 3,
     KS_VCOV_CRV1 = 4
 } ks_vcov_kind;
+/* The names (base.h): "iid", "HC1" (alias "hetero"), "HC2", "HC3", "CRV1". */
+KS_API const char *ks_vcov_kind_name(ks_vcov_kind value);
+KS_API int ks_vcov_kind_value(ks_ctx *ctx, const char *name, ks_vcov_kind *out) KS_RESULT_USED;
 
 typedef struct {
     ks_vcov_kind vcov;

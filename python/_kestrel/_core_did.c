@@ -266,25 +266,16 @@ static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"formula",     "columns",      "term",    "cluster",
                              "n_bootstrap", "weights",      "seed",    "alpha",
                              "null_value",  "equal_tailed", "threads", NULL};
-    const char *formula, *term, *cluster = NULL, *weights = "rademacher";
+    const char *formula, *term, *cluster = NULL;
     PyObject *cols;
     ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
     unsigned long long seed = 0;
-    int threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "sOsz|isKddpi", kwlist, &formula, &cols, &term,
+    int threads = 0, weights = (int)o.weights; /* a ks_did_boot_weights value */
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "sOsz|iiKddpi", kwlist, &formula, &cols, &term,
                                      &cluster, &o.n_bootstrap, &weights, &seed, &o.alpha,
                                      &o.null_value, &o.equal_tailed, &threads))
         return NULL;
-    if (!strcmp(weights, "rademacher"))
-        o.weights = KS_DID_BOOT_RADEMACHER;
-    else if (!strcmp(weights, "mammen"))
-        o.weights = KS_DID_BOOT_MAMMEN;
-    else if (!strcmp(weights, "webb"))
-        o.weights = KS_DID_BOOT_WEBB;
-    else
-        return PyErr_Format(PyExc_ValueError,
-                            "bootstrap_weights='%s': expected 'rademacher', 'webb' or 'mammen'",
-                            weights);
+    o.weights = (ks_did_boot_weights)weights;
     o.cluster = cluster;
     o.seed = (uint64_t)seed;
     ks_ctx *ctx;

@@ -18,6 +18,15 @@
 #define ENTRY(E) {#E, name_##E, value_##E}
 
 WRAP(col_type)
+WRAP(vcov_kind)
+WRAP(did_control)
+WRAP(did_method)
+WRAP(did_base)
+WRAP(did_boot_weights)
+WRAP(did_agg_type)
+WRAP(did_sdid_estimator)
+WRAP(did_sdid_variance)
+WRAP(did_bacon_type)
 
 static const struct {
     const char *enum_name;
@@ -25,6 +34,15 @@ static const struct {
     int (*value)(ks_ctx *, const char *, int *);
 } enums[] = {
     ENTRY(col_type),
+    ENTRY(vcov_kind),
+    ENTRY(did_control),
+    ENTRY(did_method),
+    ENTRY(did_base),
+    ENTRY(did_boot_weights),
+    ENTRY(did_agg_type),
+    ENTRY(did_sdid_estimator),
+    ENTRY(did_sdid_variance),
+    ENTRY(did_bacon_type),
 };
 
 static int find(const char *e)

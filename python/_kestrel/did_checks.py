@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from . import validate
+from . import _core, validate
 
 _PKG = os.path.dirname(os.path.abspath(__file__))
 _LOG_WARN = 2  # ks_log_level KS_LOG_WARN
@@ -54,6 +54,17 @@ def check_seed(seed):
 
 def check_choice(name, value, allowed):
     validate.choice(name, value, allowed)
+
+
+def enum_value(name, value, enum):
+    """The value of the word `value` given as argument `name` in the library's enumeration
+    `enum` (its names and aliases, _core.enum_value); a ValueError naming the argument else."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name}={value!r}: expected a string")
+    try:
+        return _core.enum_value(enum, value)
+    except _core.KestrelError as e:
+        raise ValueError(f"{name}={value!r}: {e}") from None
 
 
 def check_rank_action(value):

@@ -23,7 +23,6 @@ from .summary import STARS_LEGEND, Summary
 from .summary import stars as _stars
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
-_WILD_WEIGHTS = ("rademacher", "webb", "mammen")
 
 
 class DiDResults(Results):
@@ -233,9 +232,7 @@ class DifferenceInDifferences(Estimator):
             if self.n_bootstrap < 2:
                 raise ValueError(f"n_bootstrap={self.n_bootstrap!r}: the wild bootstrap needs "
                                  "an integer >= 2")
-            if self.bootstrap_weights not in _WILD_WEIGHTS:
-                raise ValueError(f"bootstrap_weights={self.bootstrap_weights!r}: expected one "
-                                 f"of {list(_WILD_WEIGHTS)}")
+            checks.enum_value("bootstrap_weights", self.bootstrap_weights, "did_boot_weights")
 
     def _feols(self, fml, cols, vcov, expected=()):
         """The regression, with diff-diff's rank_deficient_action on collinear columns (but
@@ -257,7 +254,9 @@ class DifferenceInDifferences(Estimator):
         if seed is None:  # diff-diff: a fresh draw on every fit
             seed = int(np.random.SeedSequence().entropy) & (2**64 - 1)
         w = _core.did_wild(fml, cols, term, cluster, int(self.n_bootstrap),
-                           self.bootstrap_weights, int(seed) & (2**64 - 1), self.alpha,
+                           checks.enum_value("bootstrap_weights", self.bootstrap_weights,
+                                             "did_boot_weights"),
+                           int(seed) & (2**64 - 1), self.alpha,
                            threads=validate.threads(self.threads))
         res = self._fit(data, fml, term, treat_col, {"CRV1": cluster}, expected)
         res.se, res.t_stat, res.p_value = w["se"], w["t_stat"], w["p_value"]

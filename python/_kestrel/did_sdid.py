@@ -15,9 +15,6 @@ from .summary import Summary
 from .regress import _columns
 
 
-_SDID_VAR = {"placebo": 0, "bootstrap": 1, "jackknife": 2, "none": 3}
-
-
 class SyntheticDiDResults(Results):
     """``att``, ``se``, ``t_stat``, ``p_value``, ``conf_int`` (normal), ``unit_weights``
     {control unit: omega}, ``time_weights`` {pre period: lambda}, ``pre_periods``,
@@ -143,9 +140,8 @@ class SyntheticDiD(Estimator):
         ``did_estimate``). Returns a SyntheticDiDResults."""
         if covariates:
             raise NotImplementedError("covariates are not supported yet by SyntheticDiD")
-        if self.variance_method not in _SDID_VAR:
-            raise ValueError(f"variance_method={self.variance_method!r}: expected one of "
-                             f"{', '.join(_SDID_VAR)}")
+        variance = checks.enum_value("variance_method", self.variance_method,
+                                     "did_sdid_variance")
         checks.check_alpha(self.alpha)
         resampled = self.variance_method in ("placebo", "bootstrap")
         checks.check_count("n_bootstrap", self.n_bootstrap, 2 if resampled else 0)
@@ -155,8 +151,7 @@ class SyntheticDiD(Estimator):
             if z is not None and not (isinstance(z, (int, float, np.number)) and z >= 0):
                 raise ValueError(f"{name}={z!r}: expected None (automatic) or a number >= 0")
         cols = _columns(data)
-        r = self._run(cols, outcome, unit, time, treatment, post_periods, 0,
-                      _SDID_VAR[self.variance_method])
+        r = self._run(cols, outcome, unit, time, treatment, post_periods, 0, variance)
         checks.warn_notes(r["notes"])
         labels = np.asarray(cols[unit])[r["unit_row"]]
         tcol = np.asarray(cols[time])

@@ -12,7 +12,6 @@ from .did_base import Estimator, Results
 from .regress import _columns
 from .summary import Summary
 
-_CONTROL = ("never_treated", "not_yet_treated")
 
 
 def _num(x):
@@ -135,9 +134,7 @@ class SunAbraham(Estimator):
         first_treat (the first treated period; 0 or Inf: never treated): column names;
         covariates: a column or list of columns added to the regression. Returns a
         SunAbrahamResults."""
-        if self.control_group not in _CONTROL:
-            raise ValueError(f"control_group={self.control_group!r}: expected one of "
-                             f"{', '.join(_CONTROL)}")
+        checks.enum_value("control_group", self.control_group, "did_control")
         checks.check_alpha(self.alpha)
         checks.check_count("n_bootstrap", self.n_bootstrap)
         checks.check_count("anticipation", self.anticipation)

@@ -13,7 +13,7 @@ import numpy as np
 from . import _core, validate
 from .summary import STARS_LEGEND, Summary, stars
 
-_VCOV_KIND = {"iid": 0, "hetero": 1, "HC1": 1, "HC2": 2, "HC3": 3}
+_CRV1 = _core.enum_value("vcov_kind", "CRV1")
 _VCOV_FORMS = ("'iid', 'hetero', 'HC1', 'HC2', 'HC3', 'CRV1:col', 'CRV1:col1+col2' or "
                "{'CRV1': 'col'}")
 
@@ -22,11 +22,17 @@ def _parse_vcov(vcov):
     """pyfixest's vcov argument, or the kestrel command's spelling 'CRV1:col[+col2]' ->
     (kind, cluster spec)."""
     if vcov is None:
-        return 0, None
+        return _core.enum_value("vcov_kind", "iid"), None
     spec = None
     if isinstance(vcov, str):
-        if vcov in _VCOV_KIND:
-            return _VCOV_KIND[vcov], None
+        if ":" not in vcov:  # a kind without columns: the library's names ("hetero" for HC1)
+            try:
+                kind = _core.enum_value("vcov_kind", vcov)
+            except _core.KestrelError:
+                kind = _CRV1
+            if kind == _CRV1:
+                raise ValueError(f"vcov={vcov!r}: expected {_VCOV_FORMS}")
+            return kind, None
         kind, colon, spec = vcov.partition(":")
         if not colon or kind.strip() != "CRV1":
             raise ValueError(f"vcov={vcov!r}: expected {_VCOV_FORMS}")
@@ -44,7 +50,7 @@ def _parse_vcov(vcov):
     if not all(cols):
         raise ValueError(f"vcov={vcov!r}: the cluster must be a column name (or two joined by "
                          "'+'); expected " + _VCOV_FORMS)
-    return 4, "+".join(cols)
+    return _CRV1, "+".join(cols)
 
 
 def _columns(data):

@@ -39,21 +39,6 @@ __all__ = [
     "placebo_timing_test", "placebo_group_test", "permutation_test", "leave_one_out_test",
     "run_placebo_test", "run_all_placebo_tests", "plot_event_study"]
 
-_CONTROL = {"never_treated": 0, "nevertreated": 0, "not_yet_treated": 1, "notyettreated": 1}
-_METHOD = {"dr": 0, "ipw": 1, "reg": 2}
-_BASE = {"varying": 0, "universal": 1}
-_BOOT = {"rademacher": 0, "mammen": 1, "webb": 2}
-_AGG = {"simple": 0, "event_study": 1, "dynamic": 1, "group": 2, "calendar": 3}
-
-
-def _choice(name, value, table):
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        allowed = ", ".join(repr(k) for k in table)
-        raise ValueError(f"{name}={value!r}: expected one of {allowed}") from None
-
-
 def _inference(effect, se, alpha, crit=None):
     """t statistic, two-sided normal p-value and confidence interval of one estimate."""
     if se is None or not np.isfinite(se) or se <= 0:
@@ -177,7 +162,7 @@ class CallawaySantAnnaResults(Results):
         kept). Stores the elements in ``event_study_effects``, ``group_effects`` or
         ``calendar_effects`` and returns the raw aggregation (att, se, crit, e, att_e,
         se_e)."""
-        kind = _choice("type", type, _AGG)
+        kind = checks.enum_value("type", type, "did_agg_type")
         agg = _core.did_cs_aggregate(
             self._fit, kind,
             min_e=-math.inf if min_e is None else float(min_e),
@@ -380,14 +365,16 @@ class CallawaySantAnna(Estimator):
         cols = _columns(data)
         raw = _core.did_cs(
             cols, outcome, time, unit, first_treat,
-            control=_choice("control_group", self.control_group, _CONTROL),
-            method=_choice("estimation_method", self.estimation_method, _METHOD),
-            base=_choice("base_period", self.base_period, _BASE),
+            control=checks.enum_value("control_group", self.control_group, "did_control"),
+            method=checks.enum_value("estimation_method", self.estimation_method,
+                                     "did_method"),
+            base=checks.enum_value("base_period", self.base_period, "did_base"),
             anticipation=int(self.anticipation),
             covariates=None if covariates is None else tuple(covariates),
             weights=weights, cluster=self.cluster, alpha=float(self.alpha),
             n_bootstrap=n_boot,
-            boot_kind=_choice("bootstrap_weights", self.bootstrap_weights, _BOOT),
+            boot_kind=checks.enum_value("bootstrap_weights", self.bootstrap_weights,
+                                       "did_boot_weights"),
             seed=seed, cband=cband, threads=validate.threads(self.threads), panel=bool(self.panel),
             allow_unbalanced=bool(self.allow_unbalanced_panel))
         _warn_fit_notes(raw["notes"], self.rank_deficient_action)

@@ -15,6 +15,13 @@
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
 
+static const ks__enum_entry agg_names[] = {{"simple", KS_DID_AGG_SIMPLE},
+                                           {"event_study", KS_DID_AGG_DYNAMIC},
+                                           {"group", KS_DID_AGG_GROUP},
+                                           {"calendar", KS_DID_AGG_CALENDAR},
+                                           {"dynamic", KS_DID_AGG_DYNAMIC}};
+KS__ENUM_FUNCS(ks_did_agg_type, ks_did_agg_type, "aggregation", agg_names)
+
 #define SE_TINY (1.4901161193847656e-08 * 10)
 
 struct ks_did_agg {

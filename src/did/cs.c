@@ -18,6 +18,22 @@
 #include "kestrel/linalg.h"
 #include "linalg/lapack.h"
 
+static const ks__enum_entry control_names[] = {{"never_treated", KS_DID_NEVER_TREATED},
+                                               {"not_yet_treated", KS_DID_NOT_YET_TREATED},
+                                               {"nevertreated", KS_DID_NEVER_TREATED},
+                                               {"notyettreated", KS_DID_NOT_YET_TREATED}};
+KS__ENUM_FUNCS(ks_did_control, ks_did_control, "control group", control_names)
+static const ks__enum_entry method_names[] = {
+    {"dr", KS_DID_DR}, {"ipw", KS_DID_IPW}, {"reg", KS_DID_REG}};
+KS__ENUM_FUNCS(ks_did_method, ks_did_method, "estimation method", method_names)
+static const ks__enum_entry base_names[] = {{"varying", KS_DID_BASE_VARYING},
+                                            {"universal", KS_DID_BASE_UNIVERSAL}};
+KS__ENUM_FUNCS(ks_did_base, ks_did_base, "base period", base_names)
+static const ks__enum_entry boot_names[] = {{"rademacher", KS_DID_BOOT_RADEMACHER},
+                                            {"mammen", KS_DID_BOOT_MAMMEN},
+                                            {"webb", KS_DID_BOOT_WEBB}};
+KS__ENUM_FUNCS(ks_did_boot_weights, ks_did_boot_weights, "bootstrap weights", boot_names)
+
 #define SE_TINY (1.4901161193847656e-08 * 10) /* sqrt(.Machine$double.eps) * 10 */
 
 typedef ks_did_cell_plan cell_plan;

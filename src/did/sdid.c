@@ -27,6 +27,15 @@
 
 #include "base/simd.h"
 
+static const ks__enum_entry estimator_names[] = {
+    {"synthdid", KS_DID_SDID_SYNTHDID}, {"sc", KS_DID_SDID_SC}, {"did", KS_DID_SDID_DID}};
+KS__ENUM_FUNCS(ks_did_sdid_estimator, ks_did_sdid_estimator, "sdid estimator", estimator_names)
+static const ks__enum_entry variance_names[] = {{"placebo", KS_DID_SDID_PLACEBO},
+                                                {"bootstrap", KS_DID_SDID_BOOTSTRAP},
+                                                {"jackknife", KS_DID_SDID_JACKKNIFE},
+                                                {"none", KS_DID_SDID_NONE}};
+KS__ENUM_FUNCS(ks_did_sdid_variance, ks_did_sdid_variance, "variance method", variance_names)
+
 /* A Frank-Wolfe problem: min over the simplex of zeta^2 |x|^2 + |A x - b|^2 / rows, A (rows x k)
  * and b from the columns of M (rows x (k + 1), column-major, ld rows), centred by column when
  * intercept is set. The step columns h_j (A'A_j - A'b + eta e_j) are formed when a step first

@@ -8,6 +8,11 @@
 #include "feols_internal.h"
 #include "kestrel/linalg.h"
 
+static const ks__enum_entry vcov_names[] = {{"iid", KS_VCOV_IID}, {"HC1", KS_VCOV_HC1},
+                                            {"HC2", KS_VCOV_HC2}, {"HC3", KS_VCOV_HC3},
+                                            {"CRV1", KS_VCOV_CRV1}, {"hetero", KS_VCOV_HC1}};
+KS__ENUM_FUNCS(ks_vcov_kind, ks_vcov_kind, "vcov", vcov_names)
+
 struct ks_feols {
     ks_allocator alloc;
     size_t k;

@@ -294,6 +294,48 @@ static void test_sunab(ks_ctx *ctx)
     ks_table_free(t);
 }
 
+/* Every did enumeration: its names both ways, the aliases the front ends accept, and a clear
+ * failure naming what was asked. */
+static void test_enum_names(ks_ctx *ctx)
+{
+    ks_did_control c = KS_DID_NEVER_TREATED;
+    CHECK(!strcmp(ks_did_control_name(KS_DID_NOT_YET_TREATED), "not_yet_treated"));
+    CHECK_OK(ctx, ks_did_control_value(ctx, "notyettreated", &c));
+    CHECK(c == KS_DID_NOT_YET_TREATED);
+    CHECK_OK(ctx, ks_did_control_value(ctx, "nevertreated", &c));
+    CHECK(c == KS_DID_NEVER_TREATED);
+    CHECK(ks_did_control_name((ks_did_control)7) == NULL);
+    ks_did_method m = KS_DID_DR;
+    CHECK_OK(ctx, ks_did_method_value(ctx, "reg", &m));
+    CHECK(m == KS_DID_REG && !strcmp(ks_did_method_name(KS_DID_IPW), "ipw"));
+    CHECK_FAILS(ctx, ks_did_method_value(ctx, "ols", &m), KS_EINVAL,
+                "estimation method: 'ols' is not one of 'dr', 'ipw', 'reg'");
+    CHECK(m == KS_DID_REG);
+    ks_did_base b = KS_DID_BASE_VARYING;
+    CHECK_OK(ctx, ks_did_base_value(ctx, "universal", &b));
+    CHECK(b == KS_DID_BASE_UNIVERSAL && !strcmp(ks_did_base_name(KS_DID_BASE_VARYING), "varying"));
+    ks_did_boot_weights w = KS_DID_BOOT_RADEMACHER;
+    CHECK_OK(ctx, ks_did_boot_weights_value(ctx, "webb", &w));
+    CHECK(w == KS_DID_BOOT_WEBB && !strcmp(ks_did_boot_weights_name(KS_DID_BOOT_MAMMEN), "mammen"));
+    CHECK_FAILS(ctx, ks_did_boot_weights_value(ctx, "gauss", &w), KS_EINVAL, "bootstrap weights");
+    ks_did_agg_type a = KS_DID_AGG_SIMPLE;
+    CHECK_OK(ctx, ks_did_agg_type_value(ctx, "dynamic", &a));
+    CHECK(a == KS_DID_AGG_DYNAMIC && !strcmp(ks_did_agg_type_name(a), "event_study"));
+    CHECK_OK(ctx, ks_did_agg_type_value(ctx, "calendar", &a));
+    CHECK(a == KS_DID_AGG_CALENDAR);
+    ks_did_sdid_estimator e = KS_DID_SDID_SYNTHDID;
+    CHECK_OK(ctx, ks_did_sdid_estimator_value(ctx, "sc", &e));
+    CHECK(e == KS_DID_SDID_SC && !strcmp(ks_did_sdid_estimator_name(KS_DID_SDID_DID), "did"));
+    ks_did_sdid_variance v = KS_DID_SDID_PLACEBO;
+    CHECK_OK(ctx, ks_did_sdid_variance_value(ctx, "jackknife", &v));
+    CHECK(v == KS_DID_SDID_JACKKNIFE && !strcmp(ks_did_sdid_variance_name(KS_DID_SDID_NONE), "none"));
+    CHECK_FAILS(ctx, ks_did_sdid_variance_value(ctx, NULL, &v), KS_EINVAL, "variance method");
+    ks_did_bacon_type bt = KS_DID_BACON_TREATED_VS_NEVER;
+    CHECK_OK(ctx, ks_did_bacon_type_value(ctx, "later_vs_earlier", &bt));
+    CHECK(bt == KS_DID_BACON_LATER_VS_EARLIER &&
+          !strcmp(ks_did_bacon_type_name(KS_DID_BACON_EARLIER_VS_LATER), "earlier_vs_later"));
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -302,6 +344,7 @@ int main(void)
     test_cluster_se(ctx);
     test_bootstrap_threads(ctx);
     test_bad_input(ctx);
+    test_enum_names(ctx);
     test_basic_and_twfe(ctx);
     test_wild(ctx);
     test_bacon(ctx);

@@ -272,6 +272,20 @@ static void test_singletons(ks_ctx *ctx)
     ks_table_free(t);
 }
 
+/* ks_vcov_kind's names, pyfixest's "hetero" included. */
+static void test_enum_names(ks_ctx *ctx)
+{
+    ks_vcov_kind k = KS_VCOV_IID;
+    CHECK_OK(ctx, ks_vcov_kind_value(ctx, "hetero", &k));
+    CHECK(k == KS_VCOV_HC1 && !strcmp(ks_vcov_kind_name(k), "HC1"));
+    CHECK_OK(ctx, ks_vcov_kind_value(ctx, "CRV1", &k));
+    CHECK(k == KS_VCOV_CRV1 && !strcmp(ks_vcov_kind_name(KS_VCOV_HC3), "HC3"));
+    CHECK(ks_vcov_kind_name((ks_vcov_kind)9) == NULL);
+    CHECK_FAILS(ctx, ks_vcov_kind_value(ctx, "HC4", &k), KS_EINVAL,
+                "vcov: 'HC4' is not one of 'iid', 'HC1', 'HC2', 'HC3', 'CRV1', 'hetero'");
+    CHECK(k == KS_VCOV_CRV1);
+}
+
 int main(void)
 {
     ks_ctx *ctx = NULL;
@@ -281,6 +295,7 @@ int main(void)
     test_fwl(ctx, 1);
     test_threads_identical(ctx);
     test_bad_input(ctx);
+    test_enum_names(ctx);
     test_singletons(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("regress");
