@@ -421,10 +421,6 @@ static int check_options(ks_ctx *ctx, const ks_did_cs_options *o)
         return ks__fail(ctx, KS_EINVAL, "n_bootstrap: %d is negative", o->n_bootstrap);
     if (o->cband && o->n_bootstrap == 0)
         return ks__fail(ctx, KS_EINVAL, "cband: uniform bands need the bootstrap (n_bootstrap > 0)");
-    size_t nc = 0;
-    if (o->covariates)
-        while (o->covariates[nc]) nc++;
-    if (nc > 7) return ks__fail(ctx, KS_EINVAL, "covariates: at most 7 (got %zu)", nc);
     return KS_OK;
 }
 
