@@ -113,6 +113,28 @@ KS_API size_t ks_feols_fe_levels(const ks_feols *m, size_t d);
 KS_API const double *ks_feols_resid(const ks_feols *m);
 KS_API const char *ks_feols_vcov_label(const ks_feols *m); /* "iid", "HC1", "CRV1: unit" ... */
 
+/* The design a fit of `formula` solves, for estimators built on the regression (did's wild
+ * bootstrap): the rows ks_feols_fit uses (NA rows, zero weights and fixed-effect singletons
+ * removed) with the fixed effects partialled out (Frisch-Waugh-Lovell), so that least squares
+ * on it gives ks_feols_fit's coefficients. X is n x k column-major in the order of
+ * ks_feols_name (the intercept first when there is one; a regressor the fixed effects absorb
+ * is a zero column); with vcov CRV1, the codes 0..ncluster-1 of the first cluster dimension.
+ * Free with ks_feols_design_free. */
+typedef struct ks_feols_design ks_feols_design; /* opaque */
+typedef struct {
+    size_t n, k;
+    const double *X, *y;
+    const double *w;        /* the weights, or NULL */
+    const size_t *rows;     /* n: each row's row in the table */
+    const int32_t *cluster; /* n codes, or NULL without CRV1 */
+    size_t ncluster;
+} ks_feols_design_view;
+KS_API int ks_feols_design_build(ks_ctx *ctx, const ks_table *t, const char *formula,
+                                 const ks_feols_options *opt,
+                                 ks_feols_design **out) KS_RESULT_USED;
+KS_API void ks_feols_design_get(const ks_feols_design *d, ks_feols_design_view *out);
+KS_API void ks_feols_design_free(ks_feols_design *d); /* NULL is fine */
+
 #ifdef __cplusplus
 }
 #endif

@@ -194,11 +194,9 @@ static int agg_cells_build(ks_ctx *ctx, const ks_did_cs *r, agg_cells *a)
 void ks_did_agg_free(ks_did_agg *g)
 {
     if (!g) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = g->alloc;
-    ks__free(&tmp, g->buf);
-    ks__free(&tmp, g);
+    const ks_allocator a = g->alloc;
+    ks__release(&a, g->buf);
+    ks__release(&a, g);
 }
 
 void ks_did_agg_get(const ks_did_agg *g, ks_did_agg_view *out) { *out = g->v; }

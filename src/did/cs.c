@@ -382,26 +382,24 @@ done:
     return rc;
 }
 
-static void cs_free_with(ks_ctx *ctx, ks_did_cs *r)
+static void cs_free_with(const ks_allocator *a, ks_did_cs *r)
 {
-    ks__did_panel_free(ctx, &r->p);
-    ks__free(ctx, r->group);
-    ks__free(ctx, r->post);
-    ks__free(ctx, r->n_treated);
-    ks__free(ctx, r->units);
-    ks__free(ctx, r->ifoff);
-    ks__free(ctx, r->ifval);
-    ks__free(ctx, r->draws);
-    ks__free(ctx, r);
+    ks__did_panel_free(a, &r->p);
+    ks__release(a, r->group);
+    ks__release(a, r->post);
+    ks__release(a, r->n_treated);
+    ks__release(a, r->units);
+    ks__release(a, r->ifoff);
+    ks__release(a, r->ifval);
+    ks__release(a, r->draws);
+    ks__release(a, r);
 }
 
 void ks_did_cs_free(ks_did_cs *r)
 {
     if (!r) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = r->alloc;
-    cs_free_with(&tmp, r);
+    const ks_allocator a = r->alloc; /* r itself is freed last */
+    cs_free_with(&a, r);
 }
 
 static int check_options(ks_ctx *ctx, const ks_did_cs_options *o)
@@ -634,12 +632,12 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     ks__free(ctx, near);
     ks__free(ctx, work);
     ks__free(ctx, plan);
-    ks__did_long_free(ctx, &L);
+    ks__did_long_free(&ctx->alloc, &L);
     *out = r;
     return KS_OK;
 
 fail:
-    ks__did_long_free(ctx, &L);
+    ks__did_long_free(&ctx->alloc, &L);
     if (msg)
         for (size_t c = 0; c < r->ncell; c++) ks__free(ctx, msg[c]);
     ks__free(ctx, msg);
@@ -647,7 +645,7 @@ fail:
     ks__free(ctx, near);
     ks__free(ctx, work);
     ks__free(ctx, plan);
-    cs_free_with(ctx, r);
+    cs_free_with(&ctx->alloc, r);
     return rc;
 }
 

@@ -54,7 +54,7 @@ typedef struct {
 int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
                       const char *id, const char *group, const ks_did_cs_options *opt,
                       ks_did_panel *p, ks_did_long *L, int *balanced);
-void ks__did_long_free(ks_ctx *ctx, ks_did_long *L);
+void ks__did_long_free(const ks_allocator *a, ks_did_long *L);
 /* One cell on the long data: att, and the influence function of each observation unit (its
  * rows summed) into col (n values). Scratch: 6 + k doubles per row of the cell. */
 int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
@@ -68,7 +68,7 @@ int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel 
 int ks__did_panel_build(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
                        const char *id, const char *group, const ks_did_cs_options *opt,
                        ks_did_panel *p);
-void ks__did_panel_free(ks_ctx *ctx, ks_did_panel *p);
+void ks__did_panel_free(const ks_allocator *a, ks_did_panel *p);
 
 /* One 2x2 comparison on m units: outcome change dy, treatment indicator D (0/1), covariates X
  * (m x k, column-major, first column the intercept; NULL when k == 1), weights w (NULL: 1).

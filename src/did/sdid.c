@@ -413,12 +413,10 @@ struct ks_did_sdid {
 void ks_did_sdid_free(ks_did_sdid *r)
 {
     if (!r) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = r->alloc;
-    ks__free(&tmp, r->buf);
-    ks__free(&tmp, r->rows);
-    ks__free(&tmp, r);
+    const ks_allocator a = r->alloc;
+    ks__release(&a, r->buf);
+    ks__release(&a, r->rows);
+    ks__release(&a, r);
 }
 
 void ks_did_sdid_get(const ks_did_sdid *r, ks_did_sdid_view *out) { *out = r->v; }

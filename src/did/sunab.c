@@ -25,11 +25,9 @@ struct ks_did_sunab {
 void ks_did_sunab_free(ks_did_sunab *r)
 {
     if (!r) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = r->alloc;
-    ks__free(&tmp, r->buf);
-    ks__free(&tmp, r);
+    const ks_allocator a = r->alloc;
+    ks__release(&a, r->buf);
+    ks__release(&a, r);
 }
 
 void ks_did_sunab_get(const ks_did_sunab *r, ks_did_sunab_view *out) { *out = r->v; }

@@ -26,7 +26,6 @@
 
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
-#include "regress/feols_internal.h"
 
 /* Boottest's tie guard: a draw counts only if it exceeds the observed statistic by a relative
  * 1e-9, so the draws that reproduce +/- t0 (all signs equal) never count from rounding. */
@@ -133,11 +132,11 @@ static double invert(const wild_draws *w, int tail, double level, int dir, doubl
 }
 
 /* The per-cluster sums over the design: kept columns col[0..k), tested column jj among them. */
-static int cluster_sums(ks_ctx *ctx, const ks_feols_within *W, const size_t *col, size_t k,
+static int cluster_sums(ks_ctx *ctx, const ks_feols_design_view *W, const size_t *col, size_t k,
                         size_t jj, const double *bk, wild_sums *s, double *D_out)
 {
-    const size_t n = W->n, G = W->d.cl_levels[0];
-    const int32_t *cl = W->d.cl[0];
+    const size_t n = W->n, G = W->ncluster;
+    const int32_t *cl = W->cluster;
     double *P = ks__calloc(ctx, k * k, sizeof *P);
     double *xt = ks__malloc_array(ctx, n, sizeof *xt), *e = ks__malloc_array(ctx, n, sizeof *e);
     s->G = G;
@@ -299,8 +298,8 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
     fo.vcov = KS_VCOV_CRV1;
     fo.cluster = o.cluster;
     ks_feols *m = NULL;
-    ks_feols_within W;
-    memset(&W, 0, sizeof W);
+    ks_feols_design *design = NULL;
+    ks_feols_design_view W;
     wild_sums s;
     memset(&s, 0, sizeof s);
     wild_draws w = {0};
@@ -323,7 +322,8 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
                      term);
         goto done;
     }
-    if ((rc = ks__feols_within_build(ctx, t, formula, &fo, &W))) goto done;
+    if ((rc = ks_feols_design_build(ctx, t, formula, &fo, &design))) goto done;
+    ks_feols_design_get(design, &W);
     col = ks__malloc_array(ctx, K, sizeof *col);
     bk = ks__malloc_array(ctx, K, sizeof *bk);
     if (!col || !bk) {
@@ -337,7 +337,7 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
         bk[k] = ks_feols_coef(m, c);
         col[k++] = c;
     }
-    const size_t G = W.d.cl_levels[0];
+    const size_t G = W.ncluster;
     if (G < 2) {
         rc = ks__fail(ctx, KS_EINVAL, "wild bootstrap: cluster '%s' has %zu level; need >= 2",
                      o.cluster, G);
@@ -397,7 +397,7 @@ done:
     sums_free(ctx, &s);
     ks__free(ctx, col);
     ks__free(ctx, bk);
-    ks__feols_within_free(ctx, &W);
+    ks_feols_design_free(design);
     ks_feols_free(m);
     return rc;
 }

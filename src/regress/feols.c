@@ -26,28 +26,26 @@ struct ks_feols {
     char vcov_label[256];
 };
 
-static void model_free_with(ks_ctx *ctx, ks_feols *m)
+static void model_free_with(const ks_allocator *a, ks_feols *m)
 {
-    for (size_t j = 0; m->names && j < m->k; j++) ks__free(ctx, m->names[j]);
-    for (size_t d = 0; m->fe_names && d < m->info.n_fe; d++) ks__free(ctx, m->fe_names[d]);
-    ks__free(ctx, m->names);
-    ks__free(ctx, m->fe_names);
-    ks__free(ctx, m->fe_levels);
-    ks__free(ctx, m->coef);
-    ks__free(ctx, m->se);
-    ks__free(ctx, m->V);
-    ks__free(ctx, m->dropped);
-    ks__free(ctx, m->resid);
-    ks__free(ctx, m);
+    for (size_t j = 0; m->names && j < m->k; j++) ks__release(a, m->names[j]);
+    for (size_t d = 0; m->fe_names && d < m->info.n_fe; d++) ks__release(a, m->fe_names[d]);
+    ks__release(a, m->names);
+    ks__release(a, m->fe_names);
+    ks__release(a, m->fe_levels);
+    ks__release(a, m->coef);
+    ks__release(a, m->se);
+    ks__release(a, m->V);
+    ks__release(a, m->dropped);
+    ks__release(a, m->resid);
+    ks__release(a, m);
 }
 
 void ks_feols_free(ks_feols *m)
 {
     if (!m) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = m->alloc;
-    model_free_with(&tmp, m);
+    const ks_allocator a = m->alloc; /* m itself is freed last */
+    model_free_with(&a, m);
 }
 
 static int parse_cluster(ks_ctx *ctx, const char *spec, feols_cluster_spec *cs)
@@ -399,13 +397,13 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
     in->vcov = o->vcov;
 done:
     if (rc && m) {
-        model_free_with(ctx, m);
+        model_free_with(&ctx->alloc, m);
         m = NULL;
     }
     ks_lstsq_result_free(ctx, ls);
     if (f->intercept) ks__free(ctx, ds.X);
     ks__free(ctx, absorbed);
-    ks__feols_data_free(ctx, &d);
+    ks__feols_data_free(&ctx->alloc, &d);
     *out = m;
     return rc;
 }
@@ -432,45 +430,72 @@ int ks_feols_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const ks_f
     return rc;
 }
 
-int ks__feols_within_build(ks_ctx *ctx, const ks_table *t, const char *formula,
-                          const ks_feols_options *opt, ks_feols_within *w)
+struct ks_feols_design {
+    ks_allocator alloc;
+    feols_data d;
+    ks_feols_design_view v;
+    double *X_own; /* X with the intercept column added, else NULL (X is a view into d.V) */
+};
+
+void ks_feols_design_free(ks_feols_design *w)
 {
-    memset(w, 0, sizeof *w);
+    if (!w) return;
+    const ks_allocator a = w->alloc; /* w itself is freed last */
+    ks__release(&a, w->X_own);
+    ks__feols_data_free(&a, &w->d);
+    ks__release(&a, w);
+}
+
+int ks_feols_design_build(ks_ctx *ctx, const ks_table *t, const char *formula,
+                          const ks_feols_options *opt, ks_feols_design **out)
+{
+    ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+    if (opt) o = *opt;
+    if (!out) return ks__fail(ctx, KS_EINVAL, "feols design: out is NULL");
+    *out = NULL;
+    ks_feols_design *w = ks__calloc(ctx, 1, sizeof *w);
+    if (!w) return KS_ENOMEM;
+    w->alloc = ctx->alloc;
     ks_formula f;
     int rc = ks__formula_parse(ctx, formula, &f);
-    if (rc) return rc;
+    if (rc) {
+        ks__free(ctx, w);
+        return rc;
+    }
     feols_cluster_spec cs = {0};
-    if (opt->vcov == KS_VCOV_CRV1) rc = parse_cluster(ctx, opt->cluster, &cs);
+    if (o.vcov == KS_VCOV_CRV1) rc = parse_cluster(ctx, o.cluster, &cs);
     design ds = {0};
     unsigned char *absorbed = ks__calloc(ctx, f.nterms + 1, 1);
     if (!rc && !absorbed) rc = KS_ENOMEM;
-    if (!rc) rc = ks__feols_data_build(ctx, t, &f, opt, &cs, &w->d);
-    if (!rc) rc = build_design(ctx, &f, &w->d, opt, &ds, absorbed);
+    if (!rc) rc = ks__feols_data_build(ctx, t, &f, &o, &cs, &w->d);
+    if (!rc) rc = build_design(ctx, &f, &w->d, &o, &ds, absorbed);
     if (!rc) {
         const size_t off = f.intercept ? 1 : 0;
         for (size_t j = 0; j < f.nterms; j++)
             if (absorbed[j]) memset(ds.X + (j + off) * w->d.n, 0, w->d.n * sizeof *ds.X);
-        w->n = w->d.n;
-        w->k = ds.k;
-        w->X = ds.X;
-        w->y = ds.y;
-        w->own_X = f.intercept;
+        w->X_own = f.intercept ? ds.X : NULL;
+        w->v.n = w->d.n;
+        w->v.k = ds.k;
+        w->v.X = ds.X;
+        w->v.y = ds.y;
+        w->v.w = w->d.w;
+        w->v.rows = w->d.rows;
+        w->v.cluster = w->d.ncl ? w->d.cl[0] : NULL;
+        w->v.ncluster = w->d.ncl ? w->d.cl_levels[0] : 0;
     } else if (f.intercept) {
         ks__free(ctx, ds.X);
     }
     ks__free(ctx, absorbed);
     cluster_spec_free(ctx, &cs);
     ks__formula_free(ctx, &f);
-    if (rc) ks__feols_within_free(ctx, w);
+    if (rc)
+        ks_feols_design_free(w);
+    else
+        *out = w;
     return rc;
 }
 
-void ks__feols_within_free(ks_ctx *ctx, ks_feols_within *w)
-{
-    if (w->own_X) ks__free(ctx, w->X);
-    ks__feols_data_free(ctx, &w->d);
-    memset(w, 0, sizeof *w);
-}
+void ks_feols_design_get(const ks_feols_design *w, ks_feols_design_view *out) { *out = w->v; }
 
 size_t ks_feols_ncoef(const ks_feols *m) { return m->k; }
 const char *ks_feols_name(const ks_feols *m, size_t j) { return j < m->k ? m->names[j] : NULL; }

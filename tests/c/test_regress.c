@@ -145,6 +145,38 @@ static void test_fwl(ks_ctx *ctx, int weighted)
     panel_free(&p);
 }
 
+/* ks_feols_design: least squares on the partialled-out design gives the fit's coefficients
+ * (Frisch-Waugh-Lovell), and it carries the used rows and the cluster codes. */
+static void test_design(ks_ctx *ctx)
+{
+    panel p = make_panel(30, 8, 12);
+    ks_table *t = panel_table(ctx, &p);
+    ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+    o.vcov = KS_VCOV_CRV1;
+    o.cluster = "unit";
+    ks_feols *m = NULL;
+    ks_feols_design *d = NULL;
+    CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x1 + x2 | unit + time", &o, &m));
+    CHECK_OK(ctx, ks_feols_design_build(ctx, t, "y ~ x1 + x2 | unit + time", &o, &d));
+    if (m && d) {
+        ks_feols_design_view v;
+        ks_feols_design_get(d, &v);
+        CHECK(v.n == p.n && v.k == 2 && v.ncluster == 30 && v.cluster && !v.w);
+        CHECK(v.rows[0] == 0 && v.rows[v.n - 1] == p.n - 1);
+        ks_lstsq_result *ls = NULL;
+        CHECK_OK(ctx, ks_lstsq(ctx, v.n, v.k, v.X, v.n, v.y, NULL, NULL, &ls));
+        for (size_t j = 0; ls && j < 2; j++) CHECK_NEAR(ks_feols_coef(m, j), ls->coef[j], 1e-12);
+        ks_lstsq_result_free(ctx, ls);
+    }
+    ks_feols_design_free(d);
+    d = NULL;
+    CHECK_FAILS(ctx, ks_feols_design_build(ctx, t, "y ~ x1 +", NULL, &d), KS_EPARSE, "formula");
+    CHECK(d == NULL);
+    ks_feols_free(m);
+    ks_table_free(t);
+    panel_free(&p);
+}
+
 /* Results must not depend on the thread count (thread_min_work 0: the projections run on two
  * threads, where the default keeps a panel this size on one). */
 static void test_threads_identical(ks_ctx *ctx)
@@ -296,6 +328,7 @@ int main(void)
     test_threads_identical(ctx);
     test_bad_input(ctx);
     test_enum_names(ctx);
+    test_design(ctx);
     test_singletons(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("regress");
