@@ -65,11 +65,11 @@ void cli_json_str(FILE *out, const char *s);
 void cli_json_num(FILE *out, double v);
 void cli_json_array(FILE *out, const char *name, const double *v, size_t n);
 
-/* One estimate as a table row: estimate, std.err, t, p and the 1 - alpha interval, with t(df)
- * (df infinite: the normal); the header row first. */
+/* One estimate as a table row: estimate, std.err, t, p and the 1 - alpha interval (as the
+ * library's view carries them); the header row first. */
 void cli_print_effect_header(FILE *out);
-void cli_print_effect(FILE *out, const char *label, double est, double se, double df,
-                      double alpha);
+void cli_print_effect(FILE *out, const char *label, double est, double se, double t, double p,
+                      double lo, double hi);
 
 /* Print a fitted feols model as a table, or as JSON. */
 void cli_print_feols(FILE *out, const ks_feols *m, const char *formula);

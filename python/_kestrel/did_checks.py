@@ -4,7 +4,6 @@ C core logs (its KS_LOG_WARN notes: rows dropped, rank deficiency, limited overl
 variance) reach Python as ``warnings.warn`` so that they are never silent."""
 from __future__ import annotations
 
-import math
 import os
 import sys
 import warnings
@@ -87,22 +86,6 @@ def few_bootstrap_draws(n_bootstrap):
     if 0 < n_bootstrap < 50:
         warn(f"n_bootstrap={n_bootstrap} is low: bootstrap standard errors, intervals and "
              "p-values are unreliable with so few draws (199 or more is usual)")
-
-
-def inference(effect, se, alpha, df=None):
-    """t, two-sided p-value and interval of one estimate (t with df degrees of freedom, normal
-    when df is None); all NaN when the standard error is not a positive number."""
-    from . import _core
-
-    nan = float("nan")
-    if se is None or not (math.isfinite(se) and se > 0) or not math.isfinite(effect):
-        return nan, nan, (nan, nan)
-    t = effect / se
-    if df is None:
-        p, q = 2.0 * _core.normal_cdf(-abs(t)), _core.normal_quantile(1.0 - alpha / 2.0)
-    else:
-        p, q = 2.0 * _core.t_cdf(-abs(t), df), _core.t_quantile(1.0 - alpha / 2.0, df)
-    return t, p, (effect - q * se, effect + q * se)
 
 
 def binary(values):

@@ -216,7 +216,7 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
                                                            treatment=treatment, time=post)
     r = _core.did_placebo(_columns(data[[outcome, treatment, post, unit]]), outcome, treatment,
                           post, unit, "permutation", int(n_permutations), _seed(seed),
-                          threads=validate.threads(threads))
+                          observed=float(orig.att), threads=validate.threads(threads))
     eff = r["effects"]
     valid = eff[~np.isnan(eff)]
     if valid.size == 0:
@@ -226,7 +226,7 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
         warnings.warn(f"{eff.size - valid.size}/{eff.size} permutations left a cell empty; "
                       f"results use the other {valid.size}", UserWarning, stacklevel=2)
     att = orig.att
-    p = (1 + int(np.sum(np.abs(valid) >= abs(att)))) / (valid.size + 1)
+    p = r["p_value"]  # the library's: (1 + #{|permuted| >= |att|}) / (valid + 1)
     se = float(np.std(valid, ddof=1)) if valid.size > 1 else float("nan")
     lo, hi = np.percentile(valid, [alpha / 2 * 100, (1 - alpha / 2) * 100])
     return PlaceboTestResults(

@@ -28,14 +28,8 @@ class SyntheticDiDResults(Results):
         self.att = r["att"]
         self.se = r["se"]
         self.variance_method = variance_method
-        z = _core.normal_quantile(1 - alpha / 2)
-        if np.isfinite(self.se) and self.se > 0:
-            self.t_stat = self.att / self.se
-            self.p_value = 2.0 * _core.normal_cdf(-abs(self.t_stat))
-            self.conf_int = (self.att - z * self.se, self.att + z * self.se)
-        else:
-            self.t_stat = self.p_value = float("nan")
-            self.conf_int = (float("nan"), float("nan"))
+        self.t_stat, self.p_value = r["t_stat"], r["p_value"]  # normal, from the library
+        self.conf_int = (r["ci_lower"], r["ci_upper"])
         n0, t0 = r["N0"], r["T0"]
         times = [_py(x) for x in r["times"]]
         self.pre_periods, self.post_periods = times[:t0], times[t0:]
@@ -126,7 +120,7 @@ class SyntheticDiD(Estimator):
             zeta_omega=nan if self.zeta_omega is None else float(self.zeta_omega),
             zeta_lambda=nan if self.zeta_lambda is None else float(self.zeta_lambda),
             post_periods=None if post_periods is None else np.asarray(post_periods, float),
-            threads=validate.threads(self.threads))
+            threads=validate.threads(self.threads), alpha=float(self.alpha))
 
     def fit(self, data, outcome, treatment, unit, time, post_periods=None, covariates=None,
             other_estimators=True):

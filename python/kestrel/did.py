@@ -39,21 +39,16 @@ __all__ = [
     "placebo_timing_test", "placebo_group_test", "permutation_test", "leave_one_out_test",
     "run_placebo_test", "run_all_placebo_tests", "plot_event_study"]
 
-def _inference(effect, se, alpha, crit=None):
-    """t statistic, two-sided normal p-value and confidence interval of one estimate."""
-    if se is None or not np.isfinite(se) or se <= 0:
-        nan = float("nan")
-        return nan, nan, (nan, nan)
-    z = _core.normal_quantile(1 - alpha / 2) if crit is None else crit
-    effect, se = float(effect), float(se)
-    t = effect / se
-    p = 2.0 * _core.normal_cdf(-abs(t))
-    return t, p, (effect - z * se, effect + z * se)
-
-
-def _effect_dict(effect, se, alpha, crit=None, **extra):
-    t, p, ci = _inference(effect, se, alpha, crit)
-    d = {"effect": float(effect), "se": float(se), "t_stat": t, "p_value": p, "conf_int": ci}
+def _effect_dict(r, i, sfx="", **extra):
+    """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and
+    interval (t_stat<sfx>, p_value<sfx>, ci_lower<sfx>, ci_upper<sfx>); i None: the scalars."""
+    def get(k):
+        return float(r[k + sfx] if i is None else r[k + sfx][i])
+    att = "att" if i is None else "att" + sfx
+    d = {"effect": float(r[att] if i is None else r[att][i]),
+         "se": float(r["se"] if i is None else r["se" + sfx][i]),
+         "t_stat": get("t_stat"), "p_value": get("p_value"),
+         "conf_int": (get("ci_lower"), get("ci_upper"))}
     d.update(extra)
     return d
 
@@ -97,8 +92,8 @@ class CallawaySantAnnaResults(Results):
         simple = self.aggregate("simple")
         self.overall_att = simple["att"]
         self.overall_se = simple["se"]
-        self.overall_t_stat, self.overall_p_value, self.overall_conf_int = _inference(
-            self.overall_att, self.overall_se, self.alpha)
+        self.overall_t_stat, self.overall_p_value = simple["t_stat"], simple["p_value"]
+        self.overall_conf_int = (simple["ci_lower"], simple["ci_upper"])
         if aggregate is None or aggregate == "simple":
             kinds = []
         elif aggregate == "all":
@@ -115,13 +110,12 @@ class CallawaySantAnnaResults(Results):
         """{(g, t): {effect, se, t_stat, p_value, conf_int, n_treated, n_control, post}}, built
         from the fit's arrays on first use."""
         if self._cells is None:
-            raw, crit = self._raw, self._raw["crit"]
+            raw = self._raw
             g, t = raw["group"], raw["time"]
             self._cells = {
                 (_num(g[i]), _num(t[i])): _effect_dict(
-                    raw["att"][i], raw["se"][i], self.alpha, crit,
-                    n_treated=int(raw["n_treated"][i]), n_control=int(raw["n_control"][i]),
-                    post=bool(raw["post"][i]))
+                    raw, i, n_treated=int(raw["n_treated"][i]),
+                    n_control=int(raw["n_control"][i]), post=bool(raw["post"][i]))
                 for i in range(len(g))}
         return self._cells
 
@@ -171,11 +165,8 @@ class CallawaySantAnnaResults(Results):
             threads=validate.threads(self._est.threads))
         self.notes.extend(msg for _, msg in agg["notes"])
         checks.warn_notes(agg["notes"])
-        elems = {
-            _num(e): _effect_dict(a, s, self.alpha, agg["crit"])
-            for e, a, s in zip(agg["e"], agg["att_e"], agg["se_e"])
-        }
-        overall = _effect_dict(agg["att"], agg["se"], self.alpha)
+        elems = {_num(e): _effect_dict(agg, i, "_e") for i, e in enumerate(agg["e"])}
+        overall = _effect_dict(agg, None)
         if kind == 1:
             self.event_study_effects = elems
             self.event_study_overall = overall

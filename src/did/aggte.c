@@ -272,7 +272,8 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
     size_t ne = 0;
     double *elem = NULL;
     if (opt->type != KS_DID_AGG_SIMPLE) {
-        g->buf = ks__malloc_array(ctx, m + a.ng + 1, 3 * sizeof *g->buf);
+        /* e, att_e, se_e, then their t, p and interval bounds */
+        g->buf = ks__malloc_array(ctx, m + a.ng + 1, 7 * sizeof *g->buf);
         if (!g->buf) {
             rc = KS_ENOMEM;
             goto done;
@@ -429,12 +430,22 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         v->se_e = elem + 2 * ne;
         if ((rc = se_of(ctx, r, IF, ne, elem + 2 * ne, &v->crit))) goto done;
         v->n = ne;
+        double *inf = elem + 3 * (m + a.ng + 1);
+        for (size_t k = 0; k < ne; k++) /* normal p-values, intervals with the band's value */
+            ks__did_infer(v->att_e[k], v->se_e[k], 0.0, v->crit, &inf[k], &inf[ne + k],
+                          &inf[2 * ne + k], &inf[3 * ne + k]);
+        v->tstat_e = inf;
+        v->pvalue_e = inf + ne;
+        v->ci_lower_e = inf + 2 * ne;
+        v->ci_upper_e = inf + 3 * ne;
     }
     if (isfinite(v->att)) {
         if ((rc = se_of(ctx, r, overall, 1, &v->se, NULL))) goto done;
     } else {
         v->se = NAN;
     }
+    ks__did_infer(v->att, v->se, 0.0, ks_normal_quantile(1.0 - r->opt.alpha / 2.0), &v->tstat,
+                  &v->pvalue, &v->ci_lower, &v->ci_upper);
 
 done:
     agg_cells_free(ctx, &a);

@@ -460,7 +460,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
         rc = ks__fail(ctx, KS_EEMPTY, "no group-time cell to estimate");
         goto fail;
     }
-    r->group = ks__malloc_array(ctx, nc, 5 * sizeof *r->group);
+    r->group = ks__malloc_array(ctx, nc, 9 * sizeof *r->group);
     r->post = ks__malloc_array(ctx, nc, sizeof *r->post);
     r->n_treated = ks__malloc_array(ctx, nc, 2 * sizeof *r->n_treated);
     r->units = ks__malloc_array(ctx, nc, sizeof *r->units);
@@ -477,6 +477,10 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     r->att = r->time + nc;
     r->se = r->att + nc;
     r->se_analytic = r->se + nc;
+    r->tstat = r->se_analytic + nc;
+    r->pvalue = r->tstat + nc;
+    r->ci_lower = r->pvalue + nc;
+    r->ci_upper = r->ci_lower + nc;
     r->n_control = r->n_treated + nc;
     size_t mmax = 0;
     r->ifoff[0] = 0;
@@ -622,6 +626,10 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
         if (rc) goto fail;
     }
 
+    for (size_t c = 0; c < nc; c++) /* normal p-values, intervals with the cells' crit */
+        ks__did_infer(r->att[c], r->se[c], 0.0, r->crit, &r->tstat[c], &r->pvalue[c],
+                      &r->ci_lower[c], &r->ci_upper[c]);
+
     /* outcomes and covariates are no longer needed */
     ks__free(ctx, r->p.y);
     ks__free(ctx, r->p.x);
@@ -657,6 +665,10 @@ void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *o)
     o->time = r->time;
     o->att = r->att;
     o->se = r->se;
+    o->tstat = r->tstat;
+    o->pvalue = r->pvalue;
+    o->ci_lower = r->ci_lower;
+    o->ci_upper = r->ci_upper;
     o->post = r->post;
     o->n_treated = r->n_treated;
     o->n_control = r->n_control;
@@ -667,10 +679,16 @@ void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *o)
     o->unit_row = r->p.unit_row;
 }
 
-void ks_did_cs_inffunc(const ks_did_cs *r, double *out)
+int ks_did_cs_inffunc(ks_ctx *ctx, const ks_did_cs *r, double *out, size_t out_len)
 {
+    size_t need;
+    if (!ks__size_mul(r->n, r->ncell, &need) || out_len < need)
+        return ks__fail(ctx, KS_EINVAL,
+                        "influence functions: out needs %zu x %zu doubles (got %zu)", r->n,
+                        r->ncell, out_len);
     for (size_t c = 0; c < r->ncell; c++) {
         memset(out + c * r->n, 0, r->n * sizeof *out);
         ks__did_cs_if_axpy(r, c, 1.0, out + c * r->n);
     }
+    return KS_OK;
 }

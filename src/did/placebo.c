@@ -26,6 +26,45 @@ typedef struct {
     size_t ntreated;
 } unit_cells;
 
+struct ks_did_placebo {
+    ks_allocator alloc;
+    ks_did_placebo_view v;
+    double *effects;
+    size_t *unit_row;
+};
+
+void ks_did_placebo_free(ks_did_placebo *r)
+{
+    if (!r) return;
+    const ks_allocator a = r->alloc; /* r itself is freed last */
+    ks__release(&a, r->effects);
+    ks__release(&a, r->unit_row);
+    ks__release(&a, r);
+}
+
+void ks_did_placebo_get(const ks_did_placebo *r, ks_did_placebo_view *out)
+{
+    *out = r->v;
+    out->effects = r->effects;
+    out->unit_row = r->unit_row;
+}
+
+/* A result with room for n effects (and unit rows), or NULL (ENOMEM set). */
+static ks_did_placebo *placebo_new(ks_ctx *ctx, size_t n, int rows)
+{
+    ks_did_placebo *r = ks__calloc(ctx, 1, sizeof *r);
+    if (!r) return NULL;
+    r->alloc = ctx->alloc;
+    r->effects = ks__malloc_array(ctx, n ? n : 1, sizeof *r->effects);
+    if (rows) r->unit_row = ks__malloc_array(ctx, n ? n : 1, sizeof *r->unit_row);
+    if (!r->effects || (rows && !r->unit_row)) {
+        ks_did_placebo_free(r);
+        return NULL;
+    }
+    r->v.p_value = NAN;
+    return r;
+}
+
 static void cells_free(ks_ctx *ctx, unit_cells *c)
 {
     ks__free(ctx, c->s);
@@ -124,19 +163,28 @@ static double att_all(const unit_cells *c)
     return att4(s, n);
 }
 
-int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
-                       const char *post, const char *unit, int n_permutations, uint64_t seed,
-                       double *effects, ks_did_placebo_info *info)
+int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                           const char *post, const char *unit, const ks_did_placebo_options *opt,
+                           ks_did_placebo **out)
 {
-    memset(info, 0, sizeof *info);
+    ks_did_placebo_options o = KS_DID_PLACEBO_OPTIONS_INIT;
+    if (opt) o = *opt;
+    if (!out) return ks__fail(ctx, KS_EINVAL, "permutation: out is NULL");
+    *out = NULL;
+    const int n_permutations = o.n_permutations;
+    const uint64_t seed = o.seed;
     if (n_permutations < 1)
         return ks__fail(ctx, KS_EINVAL, "n_permutations must be >= 1 (got %d)", n_permutations);
     unit_cells c;
     int rc = build_cells(ctx, t, y, treat, post, unit, &c);
+    ks_did_placebo *r = rc ? NULL : placebo_new(ctx, (size_t)n_permutations, 0);
+    if (!rc && !r) rc = KS_ENOMEM;
     if (rc) {
         cells_free(ctx, &c);
         return rc;
     }
+    ks_did_placebo_view *info = &r->v;
+    double *effects = r->effects;
     const size_t U = c.U;
     size_t nt = 0;
     for (size_t u = 0; u < U; u++) nt += c.d0[u] == 1;
@@ -150,6 +198,7 @@ int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char
     size_t *work = ks__malloc_array(ctx, nth, (U ? U : 1) * sizeof *work);
     if (!work) {
         cells_free(ctx, &c);
+        ks_did_placebo_free(r);
         return KS_ENOMEM;
     }
 #pragma omp parallel for num_threads((int)nth) schedule(dynamic, 8)
@@ -181,21 +230,39 @@ int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char
     }
     ks__free(ctx, work);
     cells_free(ctx, &c);
+    /* the randomization p-value against the observed estimate, over the defined effects */
+    const double obs = isnan(o.observed) ? info->att : o.observed;
+    size_t valid = 0, extreme = 0;
+    for (int s = 0; s < n_permutations; s++) {
+        if (isnan(effects[s])) continue;
+        valid++;
+        extreme += fabs(effects[s]) >= fabs(obs);
+    }
+    info->n = (size_t)n_permutations;
+    info->n_valid = valid;
+    info->p_value = (double)(1 + extreme) / (double)(valid + 1);
+    *out = r;
     return KS_OK;
 }
 
-int ks_did_leave_one_out(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
-                         const char *post, const char *unit, double *effects, size_t *unit_row,
-                         size_t *n_out, ks_did_placebo_info *info)
+int ks_did_leave_one_out_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                             const char *post, const char *unit,
+                             const ks_did_placebo_options *opt, ks_did_placebo **out)
 {
-    memset(info, 0, sizeof *info);
-    *n_out = 0;
+    (void)opt;
+    if (!out) return ks__fail(ctx, KS_EINVAL, "leave-one-out: out is NULL");
+    *out = NULL;
     unit_cells c;
     int rc = build_cells(ctx, t, y, treat, post, unit, &c);
+    ks_did_placebo *r = rc ? NULL : placebo_new(ctx, c.ntreated, 1);
+    if (!rc && !r) rc = KS_ENOMEM;
     if (rc) {
         cells_free(ctx, &c);
         return rc;
     }
+    ks_did_placebo_view *info = &r->v;
+    double *effects = r->effects;
+    size_t *unit_row = r->unit_row;
     double s[4] = {0}, n[4] = {0};
     for (size_t u = 0; u < c.U; u++)
         for (int k = 0; k < 4; k++) {
@@ -219,7 +286,9 @@ int ks_did_leave_one_out(ks_ctx *ctx, const ks_table *t, const char *y, const ch
         unit_row[k] = c.treated_row[q];
         effects[k++] = att4(sl, nl);
     }
-    *n_out = k;
+    info->n = k;
+    for (size_t q = 0; q < k; q++) info->n_valid += !isnan(effects[q]);
     cells_free(ctx, &c);
+    *out = r;
     return KS_OK;
 }

@@ -520,6 +520,8 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     if (opt->variance != KS_DID_SDID_NONE && opt->variance != KS_DID_SDID_JACKKNIFE &&
         opt->replications < 2)
         return ks__fail(ctx, KS_EINVAL, "replications: %d is fewer than 2", opt->replications);
+    if (!(opt->alpha > 0 && opt->alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", opt->alpha);
     const size_t nrow = ks_table_nrow(t);
     ks_did_numcol yc, tc, wc;
     int64_t *uc = NULL, *tcode = NULL;
@@ -809,6 +811,9 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
                N1, N0);
         v->replications = 0;
     }
+    /* the normal test and interval of the estimate */
+    ks__did_infer(v->att, v->se, 0.0, ks_normal_quantile(1.0 - opt->alpha / 2.0), &v->tstat,
+                  &v->pvalue, &v->ci_lower, &v->ci_upper);
     *out = r;
     r = NULL;
 
