@@ -274,8 +274,9 @@ void cli_print_effect(FILE *out, const char *label, double est, double se, doubl
                       double lo, double hi)
 {
     if (se == 0) /* no inference without a positive standard error (0: an exact fit) */
-        fprintf(stderr, "warning: the standard error of %s is 0 (the residuals are zero: an exact "
-                        "fit): t, p-value and interval are NaN\n",
+        fprintf(stderr,
+                "warning: the standard error of %s is 0 (the residuals are zero: an exact "
+                "fit): t, p-value and interval are NaN\n",
                 label);
     const char *st = stars(p);
     fprintf(out, "%-12s %12.6f %12.6f %9.3f %10.4g %12.6f %12.6f%s%s\n", label, est, se, t, p, lo,

@@ -181,8 +181,8 @@ int cmd_did_cs(int argc, char **argv)
     ks_did_cs_options opt = KS_DID_CS_OPTIONS_INIT;
     ks_did_agg_options aopt = KS_DID_AGG_OPTIONS_INIT;
     long v;
-    if ((control && CLI_ENUM("did cs", "--control-group", control, did_control,
-                             &opt.control_group)) ||
+    if ((control &&
+         CLI_ENUM("did cs", "--control-group", control, did_control, &opt.control_group)) ||
         (method && CLI_ENUM("did cs", "--estimation-method", method, did_method, &opt.method)) ||
         (base && CLI_ENUM("did cs", "--base-period", base, did_base, &opt.base_period)) ||
         (bw && CLI_ENUM("did cs", "--bootstrap-weights", bw, did_boot_weights, &opt.boot_weights)))

@@ -15,8 +15,8 @@ typedef struct {
 
 /* The effect: estimate, se, t(df) test and interval (inf[0..3]: t, p, lower, upper). */
 static void print_result(const args *a, const char *what, const char *formula, double att,
-                         double se, double df, const double inf[4], size_t nobs,
-                         size_t nclusters, const char *vlabel)
+                         double se, double df, const double inf[4], size_t nobs, size_t nclusters,
+                         const char *vlabel)
 {
     if (a->json) {
         printf("{\"estimator\": \"%s\", \"formula\": ", what);
@@ -53,11 +53,13 @@ static int via_feols(ks_ctx *ctx, const ks_table *t, const args *a, const char *
     while (j < v.ncoef && strcmp(v.names[j], term)) j++;
     if (j == v.ncoef || v.collinear[j]) {
         fprintf(stderr, "kestrel %s: the treatment effect %s is %s\n", what, term,
-                j == v.ncoef ? "not in the model" : "collinear with the fixed effects or covariates");
+                j == v.ncoef ? "not in the model"
+                             : "collinear with the fixed effects or covariates");
         rc = CLI_FAILED;
     } else if (fo->vcov == KS_VCOV_CRV1 && v.nclusters[0] < 2) { /* as the closed forms */
-        fprintf(stderr, "kestrel %s: cluster: '%s' has %zu level; clustered standard errors "
-                        "need at least 2 clusters\n",
+        fprintf(stderr,
+                "kestrel %s: cluster: '%s' has %zu level; clustered standard errors "
+                "need at least 2 clusters\n",
                 what, fo->cluster, v.nclusters[0]);
         rc = CLI_FAILED;
     } else {
@@ -213,8 +215,10 @@ static int run(int argc, char **argv, int twfe)
     ks_vcov_kind vk = KS_VCOV_HC1;
     if (a.vcov && CLI_ENUM(cmd, "--vcov", a.vcov, vcov_kind, &vk)) return CLI_USAGE;
     if (vk != KS_VCOV_HC1 && vk != KS_VCOV_IID) { /* the closed forms have these two */
-        fprintf(stderr, "kestrel %s: --vcov '%s': expected iid, hetero or HC1 (--cluster for "
-                        "CRV1)\n", cmd, a.vcov);
+        fprintf(stderr,
+                "kestrel %s: --vcov '%s': expected iid, hetero or HC1 (--cluster for "
+                "CRV1)\n",
+                cmd, a.vcov);
         return CLI_USAGE;
     }
     if (a.cluster) vk = KS_VCOV_CRV1;
@@ -286,8 +290,8 @@ static int run(int argc, char **argv, int twfe)
             ks_did_basic_view b;
             ks_did_basic_get(br, &b);
             const double inf[4] = {b.tstat[3], b.pvalue[3], b.ci_lower[3], b.ci_upper[3]};
-            print_result(&a, "basic", formula, b.coef[3], b.se[3], b.df_t, inf, b.nobs,
-                         b.nclusters, label);
+            print_result(&a, "basic", formula, b.coef[3], b.se[3], b.df_t, inf, b.nobs, b.nclusters,
+                         label);
             ks_did_basic_free(br);
             goto done;
         }
@@ -307,8 +311,7 @@ static int run(int argc, char **argv, int twfe)
             char label[600];
             snprintf(label, sizeof label, "CRV1: %s", a.cluster ? a.cluster : a.unit);
             const double inf[4] = {w.tstat, w.pvalue, w.ci_lower, w.ci_upper};
-            print_result(&a, "twfe", formula, w.att, w.se, w.df_t, inf, w.nobs, w.nclusters,
-                         label);
+            print_result(&a, "twfe", formula, w.att, w.se, w.df_t, inf, w.nobs, w.nclusters, label);
             goto done;
         }
     }

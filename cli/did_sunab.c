@@ -87,8 +87,8 @@ int cmd_did_sunab(int argc, char **argv)
                "Reference period: %g\n\n", s.n_treated_units, s.n_control_units, s.nobs,
                s.nclusters, s.ref);
         cli_print_effect_header(stdout);
-        cli_print_effect(stdout, "ATT", s.att, s.att_se, s.att_tstat, s.att_pvalue,
-                         s.att_ci_lower, s.att_ci_upper);
+        cli_print_effect(stdout, "ATT", s.att, s.att_se, s.att_tstat, s.att_pvalue, s.att_ci_lower,
+                         s.att_ci_upper);
         printf("\n");
         cli_print_effect_header(stdout);
         for (size_t e = 0; e < s.nrel; e++) {
@@ -99,8 +99,8 @@ int cmd_did_sunab(int argc, char **argv)
         }
     }
     if (plot)
-        rc = cli_plot_event_study("did sunab", plot, "Event study: Sun & Abraham (2021)", "event time", s.e,
-                                  s.att_e, s.se_e, s.crit, s.nrel);
+        rc = cli_plot_event_study("did sunab", plot, "Event study: Sun & Abraham (2021)",
+                                  "event time", s.e, s.att_e, s.se_e, s.crit, s.nrel);
 done:
     ks_did_sunab_free(r);
     ks_table_free(t);

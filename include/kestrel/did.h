@@ -90,7 +90,7 @@ typedef struct {
     size_t ncell;
     const double *group, *time; /* cohort and period of each cell, ordered by group, then time */
     const double *att, *se;     /* se NaN where the influence function is zero (R's NA) */
-    const double *tstat, *pvalue; /* normal tests; NaN without a positive se */
+    const double *tstat, *pvalue;      /* normal tests; NaN without a positive se */
     const double *ci_lower, *ci_upper; /* att -+ crit se */
     const int *post;            /* 1 for t >= g */
     const size_t *n_treated, *n_control; /* units in the cell's 2x2 comparison */
@@ -126,7 +126,8 @@ typedef enum {
 } ks_did_agg_type;
 /* "simple", "event_study" (alias "dynamic", R's word), "group", "calendar". */
 KS_API const char *ks_did_agg_type_name(ks_did_agg_type value);
-KS_API int ks_did_agg_type_value(ks_ctx *ctx, const char *name, ks_did_agg_type *out) KS_RESULT_USED;
+KS_API int ks_did_agg_type_value(ks_ctx *ctx, const char *name,
+                                 ks_did_agg_type *out) KS_RESULT_USED;
 
 typedef struct {
     ks_did_agg_type type;
@@ -146,7 +147,7 @@ typedef struct {
     double tstat, pvalue, ci_lower, ci_upper; /* its normal test and 1 - alpha interval */
     size_t n;                /* elements: event times, groups or periods (0 for simple) */
     const double *e, *att_e, *se_e;
-    const double *tstat_e, *pvalue_e;   /* the elements' normal tests */
+    const double *tstat_e, *pvalue_e;      /* the elements' normal tests */
     const double *ci_lower_e, *ci_upper_e; /* and bands: att_e -+ crit se_e */
     double crit;             /* critical value of the elements' bands */
 } ks_did_agg_view;
@@ -170,12 +171,15 @@ typedef struct {
     const char *cluster; /* CRV1's cluster column */
     double alpha;        /* intervals at level 1 - alpha; default 0.05 */
 } ks_did_basic_options;
-#define KS_DID_BASIC_OPTIONS_INIT {KS_VCOV_HC1, NULL, 0.05}
+#define KS_DID_BASIC_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        KS_VCOV_HC1, NULL, 0.05                                                                    \
+    }
 typedef struct ks_did_basic ks_did_basic; /* opaque */
 typedef struct {
-    const double *coef;    /* 4: intercept, d, p, d:p (the ATT) */
-    const double *vcov;    /* 16, row-major, same order */
-    const double *se;      /* 4: sqrt of vcov's diagonal */
+    const double *coef;                                 /* 4: intercept, d, p, d:p (the ATT) */
+    const double *vcov;                                 /* 16, row-major, same order */
+    const double *se;                                   /* 4: sqrt of vcov's diagonal */
     const double *tstat, *pvalue, *ci_lower, *ci_upper; /* 4 each: t(df_t) tests and the
                                                            1 - alpha intervals; NaN where the
                                                            se is not a positive number */
@@ -199,7 +203,10 @@ typedef struct {
     const char *cluster; /* NULL: the unit */
     double alpha;        /* default 0.05 */
 } ks_did_twfe_options;
-#define KS_DID_TWFE_OPTIONS_INIT {NULL, 0.05}
+#define KS_DID_TWFE_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        NULL, 0.05                                                                                 \
+    }
 typedef struct ks_did_twfe ks_did_twfe; /* opaque */
 typedef struct {
     double att, se, df_t;
@@ -243,7 +250,7 @@ typedef struct {
     double zeta_omega, zeta_lambda; /* NaN (default): synthdid's automatic regularisation */
     const double *post_periods;     /* NULL: treatment is D_it */
     size_t npost;
-    double alpha;                   /* the interval's level 1 - alpha; default 0.05 */
+    double alpha; /* the interval's level 1 - alpha; default 0.05 */
 } ks_did_sdid_options;
 #define KS_DID_SDID_OPTIONS_INIT                                                                   \
     {                                                                                              \
@@ -323,7 +330,10 @@ typedef struct {
     double observed;    /* permutation: the estimate its p-value compares with; NaN (default):
                            the ATT on all rows */
 } ks_did_placebo_options;
-#define KS_DID_PLACEBO_OPTIONS_INIT {1000, 0, NAN}
+#define KS_DID_PLACEBO_OPTIONS_INIT                                                                \
+    {                                                                                              \
+        1000, 0, NAN                                                                               \
+    }
 typedef struct ks_did_placebo ks_did_placebo; /* opaque */
 typedef struct {
     double att;             /* the ATT on all rows */
@@ -341,8 +351,8 @@ typedef struct {
  * a uniformly drawn set of as many units as are treated (a unit's treatment: that of its first
  * row), all rows of a unit moving together. Draws from the counter stream (seed, permutation):
  * identical for any thread count. */
-KS_API int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y,
-                                  const char *treat, const char *post, const char *unit,
+KS_API int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                                  const char *post, const char *unit,
                                   const ks_did_placebo_options *opt,
                                   ks_did_placebo **out) KS_RESULT_USED;
 /* Leave-one-out (diff-diff's leave_one_out_test): for each unit with a treated row, in order of
@@ -397,7 +407,10 @@ typedef struct {
     const char *const *covariates; /* NULL-terminated, or NULL */
     double alpha;                  /* intervals at level 1 - alpha; default 0.05 */
 } ks_did_sunab_options;
-#define KS_DID_SUNAB_OPTIONS_INIT {NULL, 0, NULL, 0.05}
+#define KS_DID_SUNAB_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        NULL, 0, NULL, 0.05                                                                        \
+    }
 typedef struct {
     size_t ncell;                   /* cohort x relative-period cells, by period then cohort */
     const double *cohort, *rel;     /* g and e of each cell */

@@ -81,31 +81,31 @@ KS_API int ks_formula_check(ks_ctx *ctx, const char *formula) KS_RESULT_USED;
 
 /* A fit, read through its view: arrays owned by the fit, valid until ks_feols_free. */
 typedef struct {
-    size_t ncoef;                 /* coefficients, in formula order (the intercept first) */
-    const char *const *names;     /* "Intercept", "x1", "a:b" */
-    const double *coef, *se;      /* collinear terms: NaN */
-    const double *tstat;          /* coef / se */
-    const double *pvalue;         /* two-sided, t(df_t) */
+    size_t ncoef;                      /* coefficients, in formula order (the intercept first) */
+    const char *const *names;          /* "Intercept", "x1", "a:b" */
+    const double *coef, *se;           /* collinear terms: NaN */
+    const double *tstat;               /* coef / se */
+    const double *pvalue;              /* two-sided, t(df_t) */
     const double *ci_lower, *ci_upper; /* at level 1 - alpha (the options'), t(df_t) quantile */
     const unsigned char *collinear;    /* 1: dropped as collinear */
-    const double *vcov;           /* ncoef x ncoef column-major, NaN for collinear terms */
-    const double *resid;          /* y - yhat for each row of the input table (NaN: removed) */
-    const char *vcov_label;       /* "iid", "HC1", "CRV1: unit" ... */
+    const double *vcov;                /* ncoef x ncoef column-major, NaN for collinear terms */
+    const double *resid;               /* y - yhat for each row of the input table (NaN: removed) */
+    const char *vcov_label;            /* "iid", "HC1", "CRV1: unit" ... */
     ks_vcov_kind vcov_kind;
     double alpha;
-    size_t n_fe;                  /* fixed-effect dimensions */
-    const char *const *fe_names;  /* n_fe: "fe1", "fe1^fe2" */
-    const size_t *fe_levels;      /* n_fe: levels used */
-    size_t nobs;                  /* observations used */
-    size_t nrow;                  /* rows of the input table (resid's length) */
-    size_t n_na;                  /* removed for NA */
-    size_t n_singletons;          /* removed as fixed-effect singletons */
-    size_t n_zero_weight;         /* removed for weight 0 */
-    size_t df_k;                  /* K of the small-sample correction */
-    double df_t;                  /* degrees of freedom of t tests: n - K, or min G - 1 clustered */
+    size_t n_fe;                 /* fixed-effect dimensions */
+    const char *const *fe_names; /* n_fe: "fe1", "fe1^fe2" */
+    const size_t *fe_levels;     /* n_fe: levels used */
+    size_t nobs;                 /* observations used */
+    size_t nrow;                 /* rows of the input table (resid's length) */
+    size_t n_na;                 /* removed for NA */
+    size_t n_singletons;         /* removed as fixed-effect singletons */
+    size_t n_zero_weight;        /* removed for weight 0 */
+    size_t df_k;                 /* K of the small-sample correction */
+    double df_t;                 /* degrees of freedom of t tests: n - K, or min G - 1 clustered */
     double r2, adj_r2, r2_within, rss, sigma; /* sigma = sqrt(RSS / (n - K)) */
-    size_t nclusters[3];          /* G of each cluster dimension (and their intersection) */
-    size_t fe_iterations;         /* largest number of projection sweeps over the columns */
+    size_t nclusters[3];  /* G of each cluster dimension (and their intersection) */
+    size_t fe_iterations; /* largest number of projection sweeps over the columns */
 } ks_feols_view;
 KS_API void ks_feols_get(const ks_feols *m, ks_feols_view *out);
 /* The intervals at another level 1 - alpha (t(df_t) quantile) into lo and hi (out_len >= ncoef
@@ -130,8 +130,7 @@ typedef struct {
     size_t ncluster;
 } ks_feols_design_view;
 KS_API int ks_feols_design_build(ks_ctx *ctx, const ks_table *t, const char *formula,
-                                 const ks_feols_options *opt,
-                                 ks_feols_design **out) KS_RESULT_USED;
+                                 const ks_feols_options *opt, ks_feols_design **out) KS_RESULT_USED;
 KS_API void ks_feols_design_get(const ks_feols_design *d, ks_feols_design_view *out);
 KS_API void ks_feols_design_free(ks_feols_design *d); /* NULL is fine */
 

@@ -281,13 +281,12 @@ static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
             PyObject *V = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
             if (V) memcpy(PyArray_DATA((PyArrayObject *)V), v.vcov, 16 * sizeof *v.vcov);
             out = V ? Py_BuildValue(
-                          "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:n,s:n,s:n,s:(nnnn)}",
-                          "coef", ks_py_arr(v.coef, four, 0), "vcov", V, "se",
-                          ks_py_arr(v.se, four, 0), "t_stat", ks_py_arr(v.tstat, four, 0),
-                          "p_value", ks_py_arr(v.pvalue, four, 0), "ci_lower",
-                          ks_py_arr(v.ci_lower, four, 0), "ci_upper",
-                          ks_py_arr(v.ci_upper, four, 0), "df_t", v.df_t, "rss", v.rss, "r2",
-                          v.r2, "nobs", (Py_ssize_t)v.nobs, "n_na", (Py_ssize_t)v.n_na,
+                          "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:n,s:n,s:n,s:(nnnn)}", "coef",
+                          ks_py_arr(v.coef, four, 0), "vcov", V, "se", ks_py_arr(v.se, four, 0),
+                          "t_stat", ks_py_arr(v.tstat, four, 0), "p_value",
+                          ks_py_arr(v.pvalue, four, 0), "ci_lower", ks_py_arr(v.ci_lower, four, 0),
+                          "ci_upper", ks_py_arr(v.ci_upper, four, 0), "df_t", v.df_t, "rss", v.rss,
+                          "r2", v.r2, "nobs", (Py_ssize_t)v.nobs, "n_na", (Py_ssize_t)v.n_na,
                           "nclusters", (Py_ssize_t)v.nclusters, "ncell", (Py_ssize_t)v.ncell[0],
                           (Py_ssize_t)v.ncell[1], (Py_ssize_t)v.ncell[2], (Py_ssize_t)v.ncell[3])
                     : NULL;
@@ -337,12 +336,12 @@ static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
         else
         {
             ks_did_wild_get(w, &r);
-            out = Py_BuildValue(
-            "{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef, "se", r.se,
-            "t_stat", r.t_stat, "p_value", r.p_value, "ci_lower", r.ci_lower, "ci_upper",
-            r.ci_upper, "nobs", (Py_ssize_t)r.nobs, "n_clusters", (Py_ssize_t)r.n_clusters,
-            "n_bootstrap", (Py_ssize_t)r.n_bootstrap, "n_valid", (Py_ssize_t)r.n_valid,
-            "enumerated", r.enumerated ? Py_True : Py_False, "notes", notes);
+            out = Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef,
+                                "se", r.se, "t_stat", r.t_stat, "p_value", r.p_value, "ci_lower",
+                                r.ci_lower, "ci_upper", r.ci_upper, "nobs", (Py_ssize_t)r.nobs,
+                                "n_clusters", (Py_ssize_t)r.n_clusters, "n_bootstrap",
+                                (Py_ssize_t)r.n_bootstrap, "n_valid", (Py_ssize_t)r.n_valid,
+                                "enumerated", r.enumerated ? Py_True : Py_False, "notes", notes);
             ks_did_wild_free(w);
         }
     }
@@ -357,15 +356,15 @@ done:
 static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns",        "outcome", "treatment", "post",     "unit", "kind",
-                             "n_permutations", "seed",    "observed",  "threads",  NULL};
+    static char *kwlist[] = {"columns",        "outcome", "treatment", "post",    "unit", "kind",
+                             "n_permutations", "seed",    "observed",  "threads", NULL};
     PyObject *cols;
     const char *y, *d, *p, *u, *kind;
     ks_did_placebo_options o = KS_DID_PLACEBO_OPTIONS_INIT;
     int threads = 0;
     unsigned long long seed = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osssss|iKdi", kwlist, &cols, &y, &d, &p, &u,
-                                     &kind, &o.n_permutations, &seed, &o.observed, &threads))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osssss|iKdi", kwlist, &cols, &y, &d, &p, &u, &kind,
+                                     &o.n_permutations, &seed, &o.observed, &threads))
         return NULL;
     o.seed = (uint64_t)seed;
     const int perm = !strcmp(kind, "permutation");
@@ -432,12 +431,12 @@ static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
         {
             ks_did_twfe_view r;
             ks_did_twfe_get(w, &r);
-            out = Py_BuildValue(
-                "{s:i,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced", r.balanced,
-                "att", r.att, "se", r.se, "t_stat", r.tstat, "p_value", r.pvalue, "ci_lower",
-                r.ci_lower, "ci_upper", r.ci_upper, "df_t", r.df_t, "nobs", (Py_ssize_t)r.nobs,
-                "nunits", (Py_ssize_t)r.nunits, "nperiods", (Py_ssize_t)r.nperiods, "nclusters",
-                (Py_ssize_t)r.nclusters, "df_k", (Py_ssize_t)r.df_k);
+            out = Py_BuildValue("{s:i,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced",
+                                r.balanced, "att", r.att, "se", r.se, "t_stat", r.tstat, "p_value",
+                                r.pvalue, "ci_lower", r.ci_lower, "ci_upper", r.ci_upper, "df_t",
+                                r.df_t, "nobs", (Py_ssize_t)r.nobs, "nunits", (Py_ssize_t)r.nunits,
+                                "nperiods", (Py_ssize_t)r.nperiods, "nclusters",
+                                (Py_ssize_t)r.nclusters, "df_k", (Py_ssize_t)r.df_k);
             ks_did_twfe_free(w);
         }
     }
@@ -570,8 +569,8 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
 static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns",     "outcome",      "unit",         "time", "treatment",
-                             "estimator",   "variance",     "replications", "seed", "zeta_omega",
+    static char *kwlist[] = {"columns",     "outcome",      "unit",         "time",  "treatment",
+                             "estimator",   "variance",     "replications", "seed",  "zeta_omega",
                              "zeta_lambda", "post_periods", "threads",      "alpha", NULL};
     PyObject *cols, *post = Py_None;
     const char *y, *u, *tm, *w;

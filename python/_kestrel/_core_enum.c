@@ -33,15 +33,9 @@ static const struct {
     const char *(*name)(int);
     int (*value)(ks_ctx *, const char *, int *);
 } enums[] = {
-    ENTRY(col_type),
-    ENTRY(vcov_kind),
-    ENTRY(did_control),
-    ENTRY(did_method),
-    ENTRY(did_base),
-    ENTRY(did_boot_weights),
-    ENTRY(did_agg_type),
-    ENTRY(did_sdid_estimator),
-    ENTRY(did_sdid_variance),
+    ENTRY(col_type),       ENTRY(vcov_kind),          ENTRY(did_control),
+    ENTRY(did_method),     ENTRY(did_base),           ENTRY(did_boot_weights),
+    ENTRY(did_agg_type),   ENTRY(did_sdid_estimator), ENTRY(did_sdid_variance),
     ENTRY(did_bacon_type),
 };
 

@@ -33,11 +33,11 @@ static PyObject *feols_result(const ks_feols *m, PyObject *notes)
                          "ci_lower", lo, "ci_upper", hi, "collinear", col, "vcov", V, "nobs",
                          (Py_ssize_t)v.nobs, "n_na", (Py_ssize_t)v.n_na, "n_singletons",
                          (Py_ssize_t)v.n_singletons, "n_zero_weight", (Py_ssize_t)v.n_zero_weight,
-                         "df_k", (Py_ssize_t)v.df_k, "df_t", v.df_t, "r2", v.r2, "adj_r2",
-                         v.adj_r2, "r2_within", v.r2_within, "rss", v.rss, "sigma", v.sigma,
-                         "fixef", fe, "vcov_label", v.vcov_label, "fe_iterations",
-                         (Py_ssize_t)v.fe_iterations, "nclusters", (Py_ssize_t)v.nclusters[0],
-                         (Py_ssize_t)v.nclusters[1], (Py_ssize_t)v.nclusters[2], "notes", notes);
+                         "df_k", (Py_ssize_t)v.df_k, "df_t", v.df_t, "r2", v.r2, "adj_r2", v.adj_r2,
+                         "r2_within", v.r2_within, "rss", v.rss, "sigma", v.sigma, "fixef", fe,
+                         "vcov_label", v.vcov_label, "fe_iterations", (Py_ssize_t)v.fe_iterations,
+                         "nclusters", (Py_ssize_t)v.nclusters[0], (Py_ssize_t)v.nclusters[1],
+                         (Py_ssize_t)v.nclusters[2], "notes", notes);
 fail:
     Py_XDECREF(names);
     Py_XDECREF(fe);
@@ -60,11 +60,21 @@ static void feols_capsule_free(PyObject *cap)
 static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"formula",          "columns",         "vcov",
-                             "cluster",          "weights",         "fe_tol",
-                             "fe_maxiter",       "drop_singletons", "ssc_adj",
-                             "ssc_fixef_nested", "ssc_cluster_adj", "ssc_cluster_min",
-                             "collin_tol",       "threads",         "alpha",
+    static char *kwlist[] = {"formula",
+                             "columns",
+                             "vcov",
+                             "cluster",
+                             "weights",
+                             "fe_tol",
+                             "fe_maxiter",
+                             "drop_singletons",
+                             "ssc_adj",
+                             "ssc_fixef_nested",
+                             "ssc_cluster_adj",
+                             "ssc_cluster_min",
+                             "collin_tol",
+                             "threads",
+                             "alpha",
                              NULL};
     const char *formula, *cluster = NULL, *weights = NULL;
     PyObject *cols;

@@ -14,10 +14,9 @@
 
 #include "did/did_internal.h"
 
-static const ks__enum_entry type_names[] = {
-    {"treated_vs_never", KS_DID_BACON_TREATED_VS_NEVER},
-    {"earlier_vs_later", KS_DID_BACON_EARLIER_VS_LATER},
-    {"later_vs_earlier", KS_DID_BACON_LATER_VS_EARLIER}};
+static const ks__enum_entry type_names[] = {{"treated_vs_never", KS_DID_BACON_TREATED_VS_NEVER},
+                                            {"earlier_vs_later", KS_DID_BACON_EARLIER_VS_LATER},
+                                            {"later_vs_earlier", KS_DID_BACON_LATER_VS_EARLIER}};
 KS__ENUM_FUNCS(ks_did_bacon_type, ks_did_bacon_type, "comparison type", type_names)
 
 struct ks_did_bacon {

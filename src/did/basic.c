@@ -253,9 +253,9 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
 
 void ks_did_basic_get(const ks_did_basic *r, ks_did_basic_view *out)
 {
-    *out = (ks_did_basic_view){r->coef, r->vcov,      r->se,   r->tstat, r->pvalue, r->lo,
-                               r->hi,   r->df_t,      r->rss,  r->r2,    r->nobs,   r->n_na,
-                               r->nclusters, r->ncell};
+    *out =
+        (ks_did_basic_view){r->coef, r->vcov, r->se, r->tstat, r->pvalue, r->lo,        r->hi,
+                            r->df_t, r->rss,  r->r2, r->nobs,  r->n_na,   r->nclusters, r->ncell};
 }
 
 void ks_did_basic_free(ks_did_basic *r)

@@ -418,7 +418,8 @@ static int check_options(ks_ctx *ctx, const ks_did_cs_options *o)
     if (o->n_bootstrap < 0)
         return ks__fail(ctx, KS_EINVAL, "n_bootstrap: %d is negative", o->n_bootstrap);
     if (o->cband && o->n_bootstrap == 0)
-        return ks__fail(ctx, KS_EINVAL, "cband: uniform bands need the bootstrap (n_bootstrap > 0)");
+        return ks__fail(ctx, KS_EINVAL,
+                        "cband: uniform bands need the bootstrap (n_bootstrap > 0)");
     return KS_OK;
 }
 

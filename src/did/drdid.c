@@ -110,8 +110,7 @@ static int control_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, doub
 }
 
 /* Weighted logit of D on X by Newton's method to convergence; fitted probabilities into ps. */
-static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *iw,
-                    double *ps)
+static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *iw, double *ps)
 {
     const size_t m = in->m, k = in->k;
     if (k == 1) { /* the MLE is the weighted share treated */
@@ -358,7 +357,8 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
         goto done;
     if (method == KS_DID_DR) {
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - in->D[i]);
-        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, M13, 2, 1, "the outcome regression design")))
+        if ((rc =
+                 gram_solve(ctx, in, &kw, a, 1.0 / dm, M13, 2, 1, "the outcome regression design")))
             goto done;
     }
     for (size_t i = 0; i < m; i++) {
@@ -562,13 +562,15 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
         if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zcq, 1, 1, "the control regression after")))
             goto done;
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
-        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zcp, 1, 1, "the control regression before")))
+        if ((rc =
+                 gram_solve(ctx, in, &kw, a, 1.0 / dm, zcp, 1, 1, "the control regression before")))
             goto done;
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * P[i];
         if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, ztq, 1, 1, "the treated regression after")))
             goto done;
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * (1.0 - P[i]);
-        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, ztp, 1, 1, "the treated regression before")))
+        if ((rc =
+                 gram_solve(ctx, in, &kw, a, 1.0 / dm, ztp, 1, 1, "the treated regression before")))
             goto done;
     }
     for (size_t i = 0; i < m; i++) {

@@ -246,8 +246,8 @@ int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y, const 
 }
 
 int ks_did_leave_one_out_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
-                             const char *post, const char *unit,
-                             const ks_did_placebo_options *opt, ks_did_placebo **out)
+                             const char *post, const char *unit, const ks_did_placebo_options *opt,
+                             ks_did_placebo **out)
 {
     (void)opt;
     if (!out) return ks__fail(ctx, KS_EINVAL, "leave-one-out: out is NULL");

@@ -509,8 +509,8 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     v->pvalue_e = rp;
     v->ci_lower_e = rl;
     v->ci_upper_e = rh;
-    ks__did_infer(v->att, v->att_se, df_t, v->crit, &v->att_tstat, &v->att_pvalue,
-                  &v->att_ci_lower, &v->att_ci_upper);
+    ks__did_infer(v->att, v->att_se, df_t, v->crit, &v->att_tstat, &v->att_pvalue, &v->att_ci_lower,
+                  &v->att_ci_upper);
     v->nobs = nobs;
     v->nclusters = G;
     v->n_treated_units = n_treat;

@@ -8,8 +8,8 @@
 #include "feols_internal.h"
 #include "kestrel/linalg.h"
 
-static const ks__enum_entry vcov_names[] = {{"iid", KS_VCOV_IID}, {"HC1", KS_VCOV_HC1},
-                                            {"HC2", KS_VCOV_HC2}, {"HC3", KS_VCOV_HC3},
+static const ks__enum_entry vcov_names[] = {{"iid", KS_VCOV_IID},   {"HC1", KS_VCOV_HC1},
+                                            {"HC2", KS_VCOV_HC2},   {"HC3", KS_VCOV_HC3},
                                             {"CRV1", KS_VCOV_CRV1}, {"hetero", KS_VCOV_HC1}};
 KS__ENUM_FUNCS(ks_vcov_kind, ks_vcov_kind, "vcov", vcov_names)
 
@@ -259,7 +259,8 @@ static int alloc_model(ks_ctx *ctx, const ks_formula *f, const feols_data *d, si
     m->fe_names = ks__calloc(ctx, d->nfe + 1, sizeof *m->fe_names);
     m->fe_levels = ks__calloc(ctx, d->nfe + 1, sizeof *m->fe_levels);
     *out = m;
-    if (!m->names || !m->coef || !m->se || !m->V || !m->infer || !m->dropped || !m->fe_names || !m->fe_levels)
+    if (!m->names || !m->coef || !m->se || !m->V || !m->infer || !m->dropped || !m->fe_names ||
+        !m->fe_levels)
         return KS_ENOMEM;
     size_t j = 0;
     if (f->intercept && !(m->names[j++] = ks__strdup(ctx, "Intercept"))) return KS_ENOMEM;

@@ -267,16 +267,14 @@ static void test_wild(ks_ctx *ctx)
     CHECK_FAILS(ctx, wild(ctx, t, f, "treated:time", &o, &w), KS_EINVAL,
                 "term 'treated:time' is not in the formula");
     o.cluster = NULL;
-    CHECK_FAILS(ctx, wild(ctx, t, f, "treated:post", &o, &w), KS_EINVAL,
-                "cluster is required");
+    CHECK_FAILS(ctx, wild(ctx, t, f, "treated:post", &o, &w), KS_EINVAL, "cluster is required");
     o.cluster = "unit";
     o.n_bootstrap = 1;
     CHECK_FAILS(ctx, wild(ctx, t, f, "treated:post", &o, &w), KS_EINVAL,
                 "n_bootstrap must be >= 2");
     o.n_bootstrap = 99;
     o.weights = (ks_did_boot_weights)9;
-    CHECK_FAILS(ctx, wild(ctx, t, f, "treated:post", &o, &w), KS_EINVAL,
-                "unknown weights");
+    CHECK_FAILS(ctx, wild(ctx, t, f, "treated:post", &o, &w), KS_EINVAL, "unknown weights");
     ks_table_free(t);
 }
 /* The Goodman-Bacon decomposition of castle against R bacondecomp
@@ -366,7 +364,8 @@ static void test_enum_names(ks_ctx *ctx)
     CHECK(e == KS_DID_SDID_SC && !strcmp(ks_did_sdid_estimator_name(KS_DID_SDID_DID), "did"));
     ks_did_sdid_variance v = KS_DID_SDID_PLACEBO;
     CHECK_OK(ctx, ks_did_sdid_variance_value(ctx, "jackknife", &v));
-    CHECK(v == KS_DID_SDID_JACKKNIFE && !strcmp(ks_did_sdid_variance_name(KS_DID_SDID_NONE), "none"));
+    CHECK(v == KS_DID_SDID_JACKKNIFE &&
+          !strcmp(ks_did_sdid_variance_name(KS_DID_SDID_NONE), "none"));
     CHECK_FAILS(ctx, ks_did_sdid_variance_value(ctx, NULL, &v), KS_EINVAL, "variance method");
     ks_did_bacon_type bt = KS_DID_BACON_TREATED_VS_NEVER;
     CHECK_OK(ctx, ks_did_bacon_type_value(ctx, "later_vs_earlier", &bt));

@@ -259,9 +259,7 @@ static void test_bad_input(ks_ctx *ctx)
     m = NULL;
     /* a constant regressor with an intercept is collinear: dropped with NaN, fit goes on */
     CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x + c", &o, &m));
-    if (m)
-        CHECK(view(m).collinear[2] && isnan(view(m).coef[2]) &&
-              !view(m).collinear[1]);
+    if (m) CHECK(view(m).collinear[2] && isnan(view(m).coef[2]) && !view(m).collinear[1]);
     ks_feols_free(m);
     m = NULL;
     /* n <= k */
