@@ -327,12 +327,13 @@ KS_API void ks_did_wild_free(ks_did_wild *r); /* NULL is fine */
 typedef struct {
     int n_permutations; /* permutation: default 1000 */
     uint64_t seed;      /* permutation: default 0 */
-    double observed;    /* permutation: the estimate its p-value compares with; NaN (default):
-                           the ATT on all rows */
+    double observed;    /* permutation: the estimate its p-value and t compare with; NaN
+                           (default): the ATT on all rows */
+    double alpha;       /* the intervals' level 1 - alpha; default 0.05 */
 } ks_did_placebo_options;
 #define KS_DID_PLACEBO_OPTIONS_INIT                                                                \
     {                                                                                              \
-        1000, 0, NAN                                                                               \
+        1000, 0, NAN, 0.05                                                                         \
     }
 typedef struct ks_did_placebo ks_did_placebo; /* opaque */
 typedef struct {
@@ -343,9 +344,14 @@ typedef struct {
     size_t n;               /* the re-estimates */
     const double *effects;  /* n ATTs (NaN where a cell is empty) */
     const size_t *unit_row; /* leave-one-out: each left-out unit's first treated row; else NULL */
-    double p_value;         /* permutation: (1 + #{|effect| >= |observed|}) / (valid + 1) over
-                               the valid (non-NaN) effects; NaN for leave-one-out */
     size_t n_valid;         /* effects that are not NaN */
+    double mean, se;        /* their mean and standard deviation (n_valid - 1; NaN below 2),
+                               summed in NumPy's pairwise order (np.mean, np.std(ddof=1)) */
+    /* permutation: p = (1 + #{|effect| >= |observed|}) / (n_valid + 1), t = observed / se, the
+     * interval the alpha / 2 and 1 - alpha / 2 percentiles of the effects (np.percentile's
+     * linear interpolation); leave-one-out: the t(n_valid - 1) test of the mean and
+     * mean -+ q se. NaN where not defined (no positive se). */
+    double tstat, p_value, ci_lower, ci_upper;
 } ks_did_placebo_view;
 /* Permutation test (diff-diff's permutation_test): n_permutations times, treatment is given to
  * a uniformly drawn set of as many units as are treated (a unit's treatment: that of its first
@@ -357,7 +363,7 @@ KS_API int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y,
                                   ks_did_placebo **out) KS_RESULT_USED;
 /* Leave-one-out (diff-diff's leave_one_out_test): for each unit with a treated row, in order of
  * its first treated row, the ATT without that unit's rows (units whose removal leaves no treated
- * row are skipped). opt is not used (NULL is fine). */
+ * row are skipped). Of opt only alpha is used (NULL: defaults). */
 KS_API int ks_did_leave_one_out_fit(ks_ctx *ctx, const ks_table *t, const char *y,
                                     const char *treat, const char *post, const char *unit,
                                     const ks_did_placebo_options *opt,

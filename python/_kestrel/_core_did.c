@@ -357,14 +357,16 @@ static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     static char *kwlist[] = {"columns",        "outcome", "treatment", "post",    "unit", "kind",
-                             "n_permutations", "seed",    "observed",  "threads", NULL};
+                             "n_permutations", "seed",    "observed",  "threads", "alpha",
+                             NULL};
     PyObject *cols;
     const char *y, *d, *p, *u, *kind;
     ks_did_placebo_options o = KS_DID_PLACEBO_OPTIONS_INIT;
     int threads = 0;
     unsigned long long seed = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osssss|iKdi", kwlist, &cols, &y, &d, &p, &u, &kind,
-                                     &o.n_permutations, &seed, &o.observed, &threads))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osssss|iKdid", kwlist, &cols, &y, &d, &p, &u,
+                                     &kind, &o.n_permutations, &seed, &o.observed, &threads,
+                                     &o.alpha))
         return NULL;
     o.seed = (uint64_t)seed;
     const int perm = !strcmp(kind, "permutation");
@@ -395,10 +397,12 @@ static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
     if (!rows) goto done;
     for (size_t i = 0; v.unit_row && i < v.n; i++)
         ((npy_intp *)PyArray_DATA((PyArrayObject *)rows))[i] = (npy_intp)v.unit_row[i];
-    out = Py_BuildValue("{s:d,s:n,s:n,s:n,s:N,s:N,s:d,s:n}", "att", v.att, "nobs",
+    out = Py_BuildValue("{s:d,s:n,s:n,s:n,s:N,s:N,s:n,s:d,s:d}", "att", v.att, "nobs",
                         (Py_ssize_t)v.nobs, "nunits", (Py_ssize_t)v.nunits, "n_treated_units",
                         (Py_ssize_t)v.n_treated_units, "effects", ks_py_arr(v.effects, n, 0),
-                        "unit_row", rows, "p_value", v.p_value, "n_valid", (Py_ssize_t)v.n_valid);
+                        "unit_row", rows, "n_valid", (Py_ssize_t)v.n_valid, "mean", v.mean, "se",
+                        v.se);
+    out = with_inference(out, "", &v.tstat, &v.p_value, &v.ci_lower, &v.ci_upper, -1);
 done:
     ks_did_placebo_free(r);
     ks_table_free(t);

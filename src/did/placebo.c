@@ -49,6 +49,91 @@ void ks_did_placebo_get(const ks_did_placebo *r, ks_did_placebo_view *out)
     out->unit_row = r->unit_row;
 }
 
+/* Sums in NumPy's pairwise order (its pairwise_sum: up to 128 values in 8 interleaved
+ * accumulators combined as a tree, longer runs split in halves of multiples of 8), so that the
+ * summaries below equal np.mean / np.std of the same effects bit for bit: the Python front end
+ * computed them with NumPy before they moved here, and its numbers must not change. */
+static double pairwise_sum(const double *a, size_t n)
+{
+    if (n < 8) {
+        double r = 0.0;
+        for (size_t i = 0; i < n; i++) r += a[i];
+        return r;
+    }
+    if (n <= 128) {
+        double r[8];
+        size_t i;
+        for (int j = 0; j < 8; j++) r[j] = a[j];
+        for (i = 8; i < n - n % 8; i += 8)
+            for (int j = 0; j < 8; j++) r[j] += a[i + j];
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    size_t h = n / 2;
+    h -= h % 8;
+    return pairwise_sum(a, h) + pairwise_sum(a + h, n - h);
+}
+
+/* The mean and the standard deviation (n - 1 denominator; NaN below 2 values) of a[0..n), as
+ * np.mean and np.std(ddof=1). tmp: n doubles. */
+static void mean_sd(const double *a, size_t n, double *tmp, double *mean, double *sd)
+{
+    const double m = pairwise_sum(a, n) / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        const double x = a[i] - m;
+        tmp[i] = x * x;
+    }
+    *mean = m;
+    *sd = n > 1 ? sqrt(pairwise_sum(tmp, n) / (double)(n - 1)) : NAN;
+}
+
+/* np.percentile(a, pct) ('linear') of the n > 0 sorted values. */
+static double percentile(const double *sorted, size_t n, double pct)
+{
+    const double vi = (double)(n - 1) * (pct / 100.0);
+    if (vi >= (double)(n - 1)) return sorted[n - 1];
+    const double lo = floor(vi), g = vi - lo;
+    const double a = sorted[(size_t)lo], b = sorted[(size_t)lo + 1], d = b - a;
+    return g >= 0.5 ? b - d * (1.0 - g) : a + d * g;
+}
+
+/* The view's summary of the effects: n_valid, mean, se, and for the permutation test its
+ * randomization p-value, the percentile interval and t = observed / se; for leave-one-out the
+ * t(n_valid - 1) test of the mean and its interval. */
+static int summarize(ks_ctx *ctx, ks_did_placebo *r, int perm, double observed, double alpha)
+{
+    ks_did_placebo_view *v = &r->v;
+    double *valid = ks__malloc_array(ctx, v->n ? v->n : 1, 2 * sizeof *valid);
+    if (!valid) return KS_ENOMEM;
+    double *tmp = valid + (v->n ? v->n : 1);
+    size_t m = 0, extreme = 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (!isnan(r->effects[i])) {
+            valid[m++] = r->effects[i];
+            extreme += fabs(r->effects[i]) >= fabs(observed);
+        }
+    v->n_valid = m;
+    v->mean = v->se = v->tstat = v->p_value = v->ci_lower = v->ci_upper = NAN;
+    if (m > 0) mean_sd(valid, m, tmp, &v->mean, &v->se);
+    const int ok = isfinite(v->se) && v->se > 0;
+    if (perm) {
+        v->p_value = (double)(1 + extreme) / (double)(m + 1);
+        v->tstat = ok ? observed / v->se : NAN;
+        if (m > 0) {
+            qsort(valid, m, sizeof *valid, ks__did_cmp_double);
+            v->ci_lower = percentile(valid, m, alpha / 2 * 100);
+            v->ci_upper = percentile(valid, m, (1 - alpha / 2) * 100);
+        }
+    } else if (ok) {
+        const double df = m > 1 ? (double)(m - 1) : 1.0;
+        ks__did_infer(v->mean, v->se, df, ks_t_quantile(1.0 - alpha / 2.0, df), &v->tstat,
+                      &v->p_value, &v->ci_lower, &v->ci_upper);
+    }
+    ks__free(ctx, valid);
+    return KS_OK;
+}
+
 /* A result with room for n effects (and unit rows), or NULL (ENOMEM set). */
 static ks_did_placebo *placebo_new(ks_ctx *ctx, size_t n, int rows)
 {
@@ -61,7 +146,6 @@ static ks_did_placebo *placebo_new(ks_ctx *ctx, size_t n, int rows)
         ks_did_placebo_free(r);
         return NULL;
     }
-    r->v.p_value = NAN;
     return r;
 }
 
@@ -175,6 +259,8 @@ int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y, const 
     const uint64_t seed = o.seed;
     if (n_permutations < 1)
         return ks__fail(ctx, KS_EINVAL, "n_permutations must be >= 1 (got %d)", n_permutations);
+    if (!(o.alpha > 0 && o.alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o.alpha);
     unit_cells c;
     int rc = build_cells(ctx, t, y, treat, post, unit, &c);
     ks_did_placebo *r = rc ? NULL : placebo_new(ctx, (size_t)n_permutations, 0);
@@ -230,17 +316,12 @@ int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y, const 
     }
     ks__free(ctx, work);
     cells_free(ctx, &c);
-    /* the randomization p-value against the observed estimate, over the defined effects */
-    const double obs = isnan(o.observed) ? info->att : o.observed;
-    size_t valid = 0, extreme = 0;
-    for (int s = 0; s < n_permutations; s++) {
-        if (isnan(effects[s])) continue;
-        valid++;
-        extreme += fabs(effects[s]) >= fabs(obs);
-    }
     info->n = (size_t)n_permutations;
-    info->n_valid = valid;
-    info->p_value = (double)(1 + extreme) / (double)(valid + 1);
+    rc = summarize(ctx, r, 1, isnan(o.observed) ? info->att : o.observed, o.alpha);
+    if (rc) {
+        ks_did_placebo_free(r);
+        return rc;
+    }
     *out = r;
     return KS_OK;
 }
@@ -249,9 +330,12 @@ int ks_did_leave_one_out_fit(ks_ctx *ctx, const ks_table *t, const char *y, cons
                              const char *post, const char *unit, const ks_did_placebo_options *opt,
                              ks_did_placebo **out)
 {
-    (void)opt;
+    ks_did_placebo_options o = KS_DID_PLACEBO_OPTIONS_INIT;
+    if (opt) o = *opt;
     if (!out) return ks__fail(ctx, KS_EINVAL, "leave-one-out: out is NULL");
     *out = NULL;
+    if (!(o.alpha > 0 && o.alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o.alpha);
     unit_cells c;
     int rc = build_cells(ctx, t, y, treat, post, unit, &c);
     ks_did_placebo *r = rc ? NULL : placebo_new(ctx, c.ntreated, 1);
@@ -287,8 +371,11 @@ int ks_did_leave_one_out_fit(ks_ctx *ctx, const ks_table *t, const char *y, cons
         effects[k++] = att4(sl, nl);
     }
     info->n = k;
-    for (size_t q = 0; q < k; q++) info->n_valid += !isnan(effects[q]);
     cells_free(ctx, &c);
+    if ((rc = summarize(ctx, r, 0, NAN, o.alpha))) {
+        ks_did_placebo_free(r);
+        return rc;
+    }
     *out = r;
     return KS_OK;
 }
