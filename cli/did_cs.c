@@ -13,7 +13,7 @@ static void print_cells(FILE *f, const ks_did_cs_cells *c, const ks_did_pretest 
             "ci.lower", "ci.upper");
     for (size_t i = 0; i < c->ncell; i++)
         fprintf(f, "%10g %10g %12.6f %12.6f %12.6f %12.6f\n", c->group[i], c->time[i], c->att[i],
-                c->se[i], c->att[i] - c->crit * c->se[i], c->att[i] + c->crit * c->se[i]);
+                c->se[i], c->ci_lower[i], c->ci_upper[i]);
     fprintf(f, "\n%s confidence bands at %g%%; critical value %.4f\n",
             c->crit > ks_normal_quantile(1 - alpha / 2) + 1e-12 ? "uniform" : "pointwise",
             100 * (1 - alpha), c->crit);
@@ -22,13 +22,11 @@ static void print_cells(FILE *f, const ks_did_cs_cells *c, const ks_did_pretest 
                 w->df, w->pvalue);
 }
 
-static void print_agg(FILE *f, const ks_did_agg_view *v, double alpha)
+static void print_agg(FILE *f, const ks_did_agg_view *v)
 {
-    const double z = ks_normal_quantile(1 - alpha / 2);
     fprintf(f, "\nAggregation: %s\n", ks_did_agg_type_name(v->type));
     fprintf(f, "%12s %12s %12s %12s\n", "ATT", "std.err", "ci.lower", "ci.upper");
-    fprintf(f, "%12.6f %12.6f %12.6f %12.6f\n", v->att, v->se, v->att - z * v->se,
-            v->att + z * v->se);
+    fprintf(f, "%12.6f %12.6f %12.6f %12.6f\n", v->att, v->se, v->ci_lower, v->ci_upper);
     if (v->n == 0) return;
     const char *label = v->type == KS_DID_AGG_DYNAMIC ? "event time"
                         : v->type == KS_DID_AGG_GROUP ? "group"
@@ -36,7 +34,7 @@ static void print_agg(FILE *f, const ks_did_agg_view *v, double alpha)
     fprintf(f, "\n%10s %12s %12s %12s %12s\n", label, "ATT", "std.err", "ci.lower", "ci.upper");
     for (size_t i = 0; i < v->n; i++)
         fprintf(f, "%10g %12.6f %12.6f %12.6f %12.6f\n", v->e[i], v->att_e[i], v->se_e[i],
-                v->att_e[i] - v->crit * v->se_e[i], v->att_e[i] + v->crit * v->se_e[i]);
+                v->ci_lower_e[i], v->ci_upper_e[i]);
 }
 
 static void json_agg(FILE *f, const ks_did_agg_view *v)
@@ -108,7 +106,7 @@ int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int wa
             if (!agg[a] || !want[a]) continue;
             ks_did_agg_view av;
             ks_did_agg_get(agg[a], &av);
-            print_agg(out, &av, alpha);
+            print_agg(out, &av);
         }
     }
     if (plot) {
