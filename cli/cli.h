@@ -42,6 +42,14 @@ typedef struct {
 } cli_name;
 int cli_choice(const char *cmd, const char *opt, const char *s, const cli_name *names,
                size_t n, int *out);
+/* An option naming a value of the library's enumeration ks_E (E without "ks_", e.g.
+ * did_control): parsed by ks_E_value, so the command takes exactly the library's names and
+ * aliases; otherwise a usage error with the library's message, which lists them. */
+#define CLI_ENUM(cmd, opt, s, E, out)                                                              \
+    (ks_##E##_value(cli_names_ctx(), s, out) == KS_OK ? CLI_OK : cli_enum_fail(cmd, opt, s))
+/* The ctx CLI_ENUM's parsing reports into (made once, freed at exit). */
+ks_ctx *cli_names_ctx(void);
+int cli_enum_fail(const char *cmd, const char *opt, const char *s);
 /* The n items of option opt's value "a,b,c" as a NULL-terminated list in one malloc'ed block
  * (free(*items) frees it all); an empty item ("a,,b", "a,", "") is a usage error naming the
  * option. CLI_OK, CLI_USAGE, or CLI_FAILED when out of memory (each said on stderr). */
@@ -57,11 +65,11 @@ void cli_json_str(FILE *out, const char *s);
 void cli_json_num(FILE *out, double v);
 void cli_json_array(FILE *out, const char *name, const double *v, size_t n);
 
-/* One estimate as a table row: estimate, std.err, t, p and the 1 - alpha interval, with t(df)
- * (df infinite: the normal); the header row first. */
+/* One estimate as a table row: estimate, std.err, t, p and the 1 - alpha interval (as the
+ * library's view carries them); the header row first. */
 void cli_print_effect_header(FILE *out);
-void cli_print_effect(FILE *out, const char *label, double est, double se, double df,
-                      double alpha);
+void cli_print_effect(FILE *out, const char *label, double est, double se, double t, double p,
+                      double lo, double hi);
 
 /* Print a fitted feols model as a table, or as JSON. */
 void cli_print_feols(FILE *out, const ks_feols *m, const char *formula);

@@ -200,6 +200,28 @@ int cli_choice(const char *cmd, const char *opt, const char *s, const cli_name *
     return CLI_USAGE;
 }
 
+static ks_ctx *names_ctx;
+
+static void names_ctx_free(void) { ks_ctx_free(names_ctx); }
+
+ks_ctx *cli_names_ctx(void)
+{
+    if (!names_ctx) {
+        if (ks_ctx_new(&names_ctx) != KS_OK) {
+            fprintf(stderr, "kestrel: out of memory\n");
+            exit(CLI_FAILED);
+        }
+        atexit(names_ctx_free);
+    }
+    return names_ctx;
+}
+
+int cli_enum_fail(const char *cmd, const char *opt, const char *s)
+{
+    fprintf(stderr, "kestrel %s: %s '%s': %s\n", cmd, spelled(opt), s, ks_errmsg(names_ctx));
+    return CLI_USAGE;
+}
+
 int cli_list(const char *cmd, const char *opt, const char *s, const char ***items, size_t *n)
 {
     size_t k = 1;
@@ -248,23 +270,17 @@ void cli_cell(const ks_table *t, size_t col, size_t row, char *buf, size_t n)
     }
 }
 
-void cli_print_effect(FILE *out, const char *label, double est, double se, double df,
-                      double alpha)
+void cli_print_effect(FILE *out, const char *label, double est, double se, double t, double p,
+                      double lo, double hi)
 {
-    /* no inference without a positive standard error (0: an exact fit) */
-    const int ok = se > 0 && isfinite(se);
-    if (se == 0)
-        fprintf(stderr, "warning: the standard error of %s is 0 (the residuals are zero: an exact "
-                        "fit): t, p-value and interval are NaN\n",
+    if (se == 0) /* no inference without a positive standard error (0: an exact fit) */
+        fprintf(stderr,
+                "warning: the standard error of %s is 0 (the residuals are zero: an exact "
+                "fit): t, p-value and interval are NaN\n",
                 label);
-    const double tt = ok ? est / se : NAN;
-    const double p = isfinite(df) ? 2.0 * ks_t_cdf(-fabs(tt), df) : 2.0 * ks_normal_cdf(-fabs(tt));
-    const double q = !ok ? NAN
-                     : isfinite(df) ? ks_t_quantile(1 - alpha / 2, df)
-                                    : ks_normal_quantile(1 - alpha / 2);
     const char *st = stars(p);
-    fprintf(out, "%-12s %12.6f %12.6f %9.3f %10.4g %12.6f %12.6f%s%s\n", label, est, se, tt, p,
-            est - q * se, est + q * se, *st ? " " : "", st);
+    fprintf(out, "%-12s %12.6f %12.6f %9.3f %10.4g %12.6f %12.6f%s%s\n", label, est, se, t, p, lo,
+            hi, *st ? " " : "", st);
 }
 
 void cli_print_effect_header(FILE *out)
@@ -327,22 +343,16 @@ int cli_fail(ks_ctx *ctx, const char *what)
 
 int cli_parse_vcov(const char *cmd, const char *s, ks_feols_options *opt)
 {
-    if (!s || !strcmp(s, "iid"))
+    if (!s) {
         opt->vcov = KS_VCOV_IID;
-    else if (!strcmp(s, "hetero") || !strcmp(s, "HC1"))
-        opt->vcov = KS_VCOV_HC1;
-    else if (!strcmp(s, "HC2"))
-        opt->vcov = KS_VCOV_HC2;
-    else if (!strcmp(s, "HC3"))
-        opt->vcov = KS_VCOV_HC3;
-    else if (!strncmp(s, "CRV1:", 5) && s[5]) {
+    } else if (!strncmp(s, "CRV1:", 5) && s[5]) {
         opt->vcov = KS_VCOV_CRV1;
         opt->cluster = s + 5;
-    } else {
-        fprintf(stderr,
-                "kestrel %s: --vcov '%s': expected iid, hetero, HC1, HC2, HC3 or "
-                "CRV1:col[+col2]\n",
-                cmd, s);
+    } else if (CLI_ENUM(cmd, "--vcov", s, vcov_kind, &opt->vcov)) {
+        return CLI_USAGE;
+    } else if (opt->vcov == KS_VCOV_CRV1) {
+        fprintf(stderr, "kestrel %s: --vcov 'CRV1' needs its cluster columns: CRV1:col[+col2]\n",
+                cmd);
         return CLI_USAGE;
     }
     return CLI_OK;
@@ -350,27 +360,26 @@ int cli_parse_vcov(const char *cmd, const char *s, ks_feols_options *opt)
 
 void cli_print_feols(FILE *out, const ks_feols *m, const char *formula)
 {
-    ks_feols_info in;
-    ks_feols_get_info(m, &in);
+    ks_feols_view v;
+    ks_feols_get(m, &v);
     fprintf(out, "OLS estimation: %s\n", formula);
-    fprintf(out, "Observations: %zu", in.nobs);
-    for (size_t d = 0; d < in.n_fe; d++)
-        fprintf(out, "%s%s (%zu)", d ? ", " : "   Fixed effects: ", ks_feols_fe_name(m, d),
-                ks_feols_fe_levels(m, d));
-    fprintf(out, "\nStandard errors: %s\n", ks_feols_vcov_label(m));
+    fprintf(out, "Observations: %zu", v.nobs);
+    for (size_t d = 0; d < v.n_fe; d++)
+        fprintf(out, "%s%s (%zu)", d ? ", " : "   Fixed effects: ", v.fe_names[d], v.fe_levels[d]);
+    fprintf(out, "\nStandard errors: %s\n", v.vcov_label);
     fprintf(out, "%-20s %14s %14s %9s %10s\n", "", "Estimate", "Std. Error", "t value", "Pr(>|t|)");
-    for (size_t j = 0; j < ks_feols_ncoef(m); j++) {
-        if (ks_feols_is_collinear(m, j)) {
-            fprintf(out, "%-20s %14s   (removed: collinear)\n", ks_feols_name(m, j), "-");
+    for (size_t j = 0; j < v.ncoef; j++) {
+        if (v.collinear[j]) {
+            fprintf(out, "%-20s %14s   (removed: collinear)\n", v.names[j], "-");
             continue;
         }
-        const double p = ks_feols_pvalue(m, j);
-        fprintf(out, "%-20s %14.6g %14.6g %9.3f %10.3g %s\n", ks_feols_name(m, j),
-                ks_feols_coef(m, j), ks_feols_se(m, j), ks_feols_tstat(m, j), p, stars(p));
+        const double p = v.pvalue[j];
+        fprintf(out, "%-20s %14.6g %14.6g %9.3f %10.3g %s\n", v.names[j], v.coef[j], v.se[j],
+                v.tstat[j], p, stars(p));
     }
-    fprintf(out, "---\n%s\nRMSE: %.6g   R2: %.6g", CLI_STARS_LEGEND, sqrt(in.rss / (double)in.nobs),
-            in.r2);
-    if (in.n_fe) fprintf(out, "   Within R2: %.6g", in.r2_within);
+    fprintf(out, "---\n%s\nRMSE: %.6g   R2: %.6g", CLI_STARS_LEGEND, sqrt(v.rss / (double)v.nobs),
+            v.r2);
+    if (v.n_fe) fprintf(out, "   Within R2: %.6g", v.r2_within);
     fprintf(out, "\n");
 }
 
@@ -408,46 +417,44 @@ void cli_json_array(FILE *out, const char *name, const double *v, size_t n)
 
 void cli_print_feols_json(FILE *out, const ks_feols *m, const char *formula)
 {
-    ks_feols_info in;
-    ks_feols_get_info(m, &in);
+    ks_feols_view v; /* fitted with the default alpha: the intervals are 95% */
+    ks_feols_get(m, &v);
     fprintf(out, "{\"formula\": ");
     cli_json_str(out, formula);
     fprintf(out, ", \"vcov\": ");
-    cli_json_str(out, ks_feols_vcov_label(m));
-    fprintf(out, ", \"nobs\": %zu, \"n_na\": %zu, \"n_singletons\": %zu, \"df_t\": ", in.nobs,
-            in.n_na, in.n_singletons);
-    cli_json_num(out, in.df_t);
+    cli_json_str(out, v.vcov_label);
+    fprintf(out, ", \"nobs\": %zu, \"n_na\": %zu, \"n_singletons\": %zu, \"df_t\": ", v.nobs,
+            v.n_na, v.n_singletons);
+    cli_json_num(out, v.df_t);
     fprintf(out, ", \"r2\": ");
-    cli_json_num(out, in.r2);
+    cli_json_num(out, v.r2);
     fprintf(out, ", \"r2_within\": ");
-    cli_json_num(out, in.r2_within);
+    cli_json_num(out, v.r2_within);
     fprintf(out, ", \"rss\": ");
-    cli_json_num(out, in.rss);
+    cli_json_num(out, v.rss);
     fprintf(out, ", \"fixef\": {");
-    for (size_t d = 0; d < in.n_fe; d++) {
+    for (size_t d = 0; d < v.n_fe; d++) {
         fprintf(out, "%s", d ? ", " : "");
-        cli_json_str(out, ks_feols_fe_name(m, d));
-        fprintf(out, ": %zu", ks_feols_fe_levels(m, d));
+        cli_json_str(out, v.fe_names[d]);
+        fprintf(out, ": %zu", v.fe_levels[d]);
     }
     fprintf(out, "}, \"coefficients\": [");
-    for (size_t j = 0; j < ks_feols_ncoef(m); j++) {
-        double lo, hi;
-        ks_feols_confint(m, j, 0.05, &lo, &hi);
+    for (size_t j = 0; j < v.ncoef; j++) {
         fprintf(out, "%s\n  {\"term\": ", j ? "," : "");
-        cli_json_str(out, ks_feols_name(m, j));
+        cli_json_str(out, v.names[j]);
         fprintf(out, ", \"estimate\": ");
-        cli_json_num(out, ks_feols_coef(m, j));
+        cli_json_num(out, v.coef[j]);
         fprintf(out, ", \"std_error\": ");
-        cli_json_num(out, ks_feols_se(m, j));
+        cli_json_num(out, v.se[j]);
         fprintf(out, ", \"t\": ");
-        cli_json_num(out, ks_feols_tstat(m, j));
+        cli_json_num(out, v.tstat[j]);
         fprintf(out, ", \"p\": ");
-        cli_json_num(out, ks_feols_pvalue(m, j));
+        cli_json_num(out, v.pvalue[j]);
         fprintf(out, ", \"ci_low\": ");
-        cli_json_num(out, lo);
+        cli_json_num(out, v.ci_lower[j]);
         fprintf(out, ", \"ci_high\": ");
-        cli_json_num(out, hi);
-        fprintf(out, ", \"collinear\": %s}", ks_feols_is_collinear(m, j) ? "true" : "false");
+        cli_json_num(out, v.ci_upper[j]);
+        fprintf(out, ", \"collinear\": %s}", v.collinear[j] ? "true" : "false");
     }
     fprintf(out, "\n]}\n");
 }

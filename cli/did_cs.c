@@ -5,12 +5,6 @@
 
 #include "cli.h"
 
-static const char *agg_name(ks_did_agg_type t)
-{
-    static const char *names[] = {"simple", "event_study", "group", "calendar"};
-    return names[t];
-}
-
 static void print_cells(FILE *f, const ks_did_cs_cells *c, const ks_did_pretest *w, double alpha)
 {
     fprintf(f, "Group-time average treatment effects (%zu units, %zu periods)\n\n", c->nunits,
@@ -19,7 +13,7 @@ static void print_cells(FILE *f, const ks_did_cs_cells *c, const ks_did_pretest 
             "ci.lower", "ci.upper");
     for (size_t i = 0; i < c->ncell; i++)
         fprintf(f, "%10g %10g %12.6f %12.6f %12.6f %12.6f\n", c->group[i], c->time[i], c->att[i],
-                c->se[i], c->att[i] - c->crit * c->se[i], c->att[i] + c->crit * c->se[i]);
+                c->se[i], c->ci_lower[i], c->ci_upper[i]);
     fprintf(f, "\n%s confidence bands at %g%%; critical value %.4f\n",
             c->crit > ks_normal_quantile(1 - alpha / 2) + 1e-12 ? "uniform" : "pointwise",
             100 * (1 - alpha), c->crit);
@@ -28,13 +22,11 @@ static void print_cells(FILE *f, const ks_did_cs_cells *c, const ks_did_pretest 
                 w->df, w->pvalue);
 }
 
-static void print_agg(FILE *f, const ks_did_agg_view *v, double alpha)
+static void print_agg(FILE *f, const ks_did_agg_view *v)
 {
-    const double z = ks_normal_quantile(1 - alpha / 2);
-    fprintf(f, "\nAggregation: %s\n", agg_name(v->type));
+    fprintf(f, "\nAggregation: %s\n", ks_did_agg_type_name(v->type));
     fprintf(f, "%12s %12s %12s %12s\n", "ATT", "std.err", "ci.lower", "ci.upper");
-    fprintf(f, "%12.6f %12.6f %12.6f %12.6f\n", v->att, v->se, v->att - z * v->se,
-            v->att + z * v->se);
+    fprintf(f, "%12.6f %12.6f %12.6f %12.6f\n", v->att, v->se, v->ci_lower, v->ci_upper);
     if (v->n == 0) return;
     const char *label = v->type == KS_DID_AGG_DYNAMIC ? "event time"
                         : v->type == KS_DID_AGG_GROUP ? "group"
@@ -42,12 +34,12 @@ static void print_agg(FILE *f, const ks_did_agg_view *v, double alpha)
     fprintf(f, "\n%10s %12s %12s %12s %12s\n", label, "ATT", "std.err", "ci.lower", "ci.upper");
     for (size_t i = 0; i < v->n; i++)
         fprintf(f, "%10g %12.6f %12.6f %12.6f %12.6f\n", v->e[i], v->att_e[i], v->se_e[i],
-                v->att_e[i] - v->crit * v->se_e[i], v->att_e[i] + v->crit * v->se_e[i]);
+                v->ci_lower_e[i], v->ci_upper_e[i]);
 }
 
 static void json_agg(FILE *f, const ks_did_agg_view *v)
 {
-    fprintf(f, "\"%s\": {\"att\": ", agg_name(v->type));
+    fprintf(f, "\"%s\": {\"att\": ", ks_did_agg_type_name(v->type));
     cli_json_num(f, v->att);
     fputs(", \"se\": ", f);
     cli_json_num(f, v->se);
@@ -114,7 +106,7 @@ int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int wa
             if (!agg[a] || !want[a]) continue;
             ks_did_agg_view av;
             ks_did_agg_get(agg[a], &av);
-            print_agg(out, &av, alpha);
+            print_agg(out, &av);
         }
     }
     if (plot) {
@@ -187,28 +179,12 @@ int cmd_did_cs(int argc, char **argv)
     ks_did_cs_options opt = KS_DID_CS_OPTIONS_INIT;
     ks_did_agg_options aopt = KS_DID_AGG_OPTIONS_INIT;
     long v;
-    static const cli_name controls[] = {{"never_treated", KS_DID_NEVER_TREATED},
-                                        {"nevertreated", KS_DID_NEVER_TREATED},
-                                        {"not_yet_treated", KS_DID_NOT_YET_TREATED},
-                                        {"notyettreated", KS_DID_NOT_YET_TREATED}};
-    static const cli_name methods[] = {{"dr", KS_DID_DR}, {"ipw", KS_DID_IPW}, {"reg", KS_DID_REG}};
-    static const cli_name bases[] = {{"varying", KS_DID_BASE_VARYING},
-                                     {"universal", KS_DID_BASE_UNIVERSAL}};
-    static const cli_name boots[] = {{"rademacher", KS_DID_BOOT_RADEMACHER},
-                                     {"mammen", KS_DID_BOOT_MAMMEN},
-                                     {"webb", KS_DID_BOOT_WEBB}};
-    int c;
-#define CHOICE(val, opt, names, field)                                                             \
-    if (val) {                                                                                     \
-        if (cli_choice("did cs", opt, val, names, sizeof names / sizeof *names, &c))               \
-            return CLI_USAGE;                                                                      \
-        field = c;                                                                                 \
-    }
-    CHOICE(control, "--control-group", controls, opt.control_group)
-    CHOICE(method, "--estimation-method", methods, opt.method)
-    CHOICE(base, "--base-period", bases, opt.base_period)
-    CHOICE(bw, "--bootstrap-weights", boots, opt.boot_weights)
-#undef CHOICE
+    if ((control &&
+         CLI_ENUM("did cs", "--control-group", control, did_control, &opt.control_group)) ||
+        (method && CLI_ENUM("did cs", "--estimation-method", method, did_method, &opt.method)) ||
+        (base && CLI_ENUM("did cs", "--base-period", base, did_base, &opt.base_period)) ||
+        (bw && CLI_ENUM("did cs", "--bootstrap-weights", bw, did_boot_weights, &opt.boot_weights)))
+        return CLI_USAGE;
     if (antic) {
         if (cli_int("did cs", "--anticipation", antic, 0, &v)) return CLI_USAGE;
         opt.anticipation = (int)v;
@@ -240,17 +216,13 @@ int cmd_did_cs(int argc, char **argv)
         const char **list = NULL;
         if ((rc = cli_list("did cs", "--aggregate", aggs, &list, &na))) return rc;
         for (size_t i = 0; i < na; i++) {
-            int found = 0;
-            for (int a = 0; a < 4; a++)
-                if (!strcmp(list[i], agg_name((ks_did_agg_type)a)) ||
-                    (a == KS_DID_AGG_DYNAMIC && !strcmp(list[i], "dynamic")))
-                    want[a] = found = 1;
-            if (!found && strcmp(list[i], "none")) {
-                fprintf(stderr, "kestrel did cs: --aggregate '%s' is not simple, event_study, "
-                                "group or calendar\n", list[i]);
+            ks_did_agg_type a;
+            if (!strcmp(list[i], "none")) continue;
+            if (CLI_ENUM("did cs", "--aggregate", list[i], did_agg_type, &a)) {
                 free(list);
                 return CLI_USAGE;
             }
+            want[a] = 1;
         }
         free(list);
     }

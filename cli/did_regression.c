@@ -13,9 +13,10 @@ typedef struct {
     const char *wild, *inference, *nboot, *bw, *seed;
 } args;
 
+/* The effect: estimate, se, t(df) test and interval (inf[0..3]: t, p, lower, upper). */
 static void print_result(const args *a, const char *what, const char *formula, double att,
-                         double se, double df, size_t nobs, size_t nclusters, const char *vlabel,
-                         double alpha)
+                         double se, double df, const double inf[4], size_t nobs, size_t nclusters,
+                         const char *vlabel)
 {
     if (a->json) {
         printf("{\"estimator\": \"%s\", \"formula\": ", what);
@@ -36,34 +37,38 @@ static void print_result(const args *a, const char *what, const char *formula, d
     if (nclusters) printf("   Clusters: %zu", nclusters);
     printf("   Standard errors: %s\n\n", vlabel);
     cli_print_effect_header(stdout);
-    cli_print_effect(stdout, "ATT", att, se, df, alpha);
+    cli_print_effect(stdout, "ATT", att, se, inf[0], inf[1], inf[2], inf[3]);
 }
 
 /* Through ks_feols_fit: the coefficient named term of formula. */
 static int via_feols(ks_ctx *ctx, const ks_table *t, const args *a, const char *what,
-                     const char *formula, const char *term, ks_feols_options *fo, double alpha)
+                     const char *formula, const char *term, ks_feols_options *fo)
 {
     ks_feols *m = NULL;
     if (ks_feols_fit(ctx, t, formula, fo, &m) != KS_OK) return cli_fail(ctx, what);
     int rc = CLI_OK;
-    size_t j = 0, k = ks_feols_ncoef(m);
-    while (j < k && strcmp(ks_feols_name(m, j), term)) j++;
-    if (j == k || ks_feols_is_collinear(m, j)) {
+    ks_feols_view v;
+    ks_feols_get(m, &v);
+    size_t j = 0;
+    while (j < v.ncoef && strcmp(v.names[j], term)) j++;
+    if (j == v.ncoef || v.collinear[j]) {
         fprintf(stderr, "kestrel %s: the treatment effect %s is %s\n", what, term,
-                j == k ? "not in the model" : "collinear with the fixed effects or covariates");
+                j == v.ncoef ? "not in the model"
+                             : "collinear with the fixed effects or covariates");
+        rc = CLI_FAILED;
+    } else if (fo->vcov == KS_VCOV_CRV1 && v.nclusters[0] < 2) { /* as the closed forms */
+        fprintf(stderr,
+                "kestrel %s: cluster: '%s' has %zu level; clustered standard errors "
+                "need at least 2 clusters\n",
+                what, fo->cluster, v.nclusters[0]);
         rc = CLI_FAILED;
     } else {
-        ks_feols_info in;
-        ks_feols_get_info(m, &in);
-        if (fo->vcov == KS_VCOV_CRV1 && in.nclusters[0] < 2) { /* as the closed forms */
-            fprintf(stderr, "kestrel %s: cluster: '%s' has %zu level; clustered standard errors "
-                            "need at least 2 clusters\n",
-                    what, fo->cluster, in.nclusters[0]);
-            ks_feols_free(m);
-            return CLI_FAILED;
-        }
-        print_result(a, what + strlen("did "), formula, ks_feols_coef(m, j), ks_feols_se(m, j),
-                     in.df_t, in.nobs, in.nclusters[0], ks_feols_vcov_label(m), alpha);
+        /* the closed forms' NaN inference where se is not a positive number */
+        const int ok = isfinite(v.se[j]) && v.se[j] > 0;
+        const double inf[4] = {ok ? v.tstat[j] : NAN, ok ? v.pvalue[j] : NAN,
+                               ok ? v.ci_lower[j] : NAN, ok ? v.ci_upper[j] : NAN};
+        print_result(a, what + strlen("did "), formula, v.coef[j], v.se[j], v.df_t, inf, v.nobs,
+                     v.nclusters[0], v.vcov_label);
     }
     ks_feols_free(m);
     return rc;
@@ -73,13 +78,10 @@ static int via_feols(ks_ctx *ctx, const ks_table *t, const args *a, const char *
 static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
                 const char *formula, const char *term, int twfe, double alpha)
 {
-    static const cli_name kinds[] = {{"rademacher", KS_DID_BOOT_RADEMACHER},
-                                     {"mammen", KS_DID_BOOT_MAMMEN},
-                                     {"webb", KS_DID_BOOT_WEBB}};
     ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
-    ks_did_wild w;
+    ks_did_wild *wr = NULL;
+    ks_did_wild_view w;
     long v;
-    int kind = KS_DID_BOOT_RADEMACHER;
     if (a->wild && a->nboot) {
         fprintf(stderr, "kestrel %s: give --wild-bootstrap B or --n-bootstrap B, not both\n", cmd);
         return CLI_USAGE;
@@ -90,8 +92,8 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
             return CLI_USAGE;
         o.n_bootstrap = (int)v;
     }
-    if (a->bw && cli_choice(cmd, "--bootstrap-weights", a->bw, kinds, 3, &kind)) return CLI_USAGE;
-    o.weights = (ks_did_boot_weights)kind;
+    if (a->bw && CLI_ENUM(cmd, "--bootstrap-weights", a->bw, did_boot_weights, &o.weights))
+        return CLI_USAGE;
     if (a->seed) {
         if (cli_int(cmd, "--seed", a->seed, 0, &v)) return CLI_USAGE;
         o.seed = (uint64_t)v;
@@ -102,7 +104,9 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
         fprintf(stderr, "kestrel %s: the wild bootstrap needs --cluster\n", cmd);
         return CLI_USAGE;
     }
-    if (ks_did_wild_fit(ctx, t, formula, term, &o, &w) != KS_OK) return cli_fail(ctx, cmd);
+    if (ks_did_wild_fit(ctx, t, formula, term, &o, &wr) != KS_OK) return cli_fail(ctx, cmd);
+    ks_did_wild_get(wr, &w);
+    ks_did_wild_free(wr); /* the view's numbers are copied out: no pointers */
     if (a->json) {
         printf("{\"estimator\": \"%s\", \"formula\": ", cmd + strlen("did "));
         cli_json_str(stdout, formula);
@@ -123,7 +127,7 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
     printf("%s: %s\n", cmd + strlen("did "), formula);
     printf("Observations: %zu   Clusters: %zu   Wild cluster restricted bootstrap: %zu %s, %s\n\n",
            w.nobs, w.n_clusters, w.n_bootstrap, w.enumerated ? "sign vectors (all)" : "draws",
-           kinds[kind].name);
+           ks_did_boot_weights_name(o.weights));
     printf("%-12s %12s %12s %10s %12s %12s\n", "", "estimate", "std.err", "boot p", "ci.lower",
            "ci.upper");
     printf("%-12s %12.6f %12.6f %10.4g %12.6f %12.6f\n", "ATT", w.coef, w.se, w.p_value,
@@ -208,10 +212,15 @@ static int run(int argc, char **argv, int twfe)
                 twfe ? "vcov" : "unit");
         return CLI_USAGE;
     }
-    static const cli_name vcovs[] = {{"hetero", KS_VCOV_HC1}, {"HC1", KS_VCOV_HC1},
-                                     {"iid", KS_VCOV_IID}};
-    int vk = KS_VCOV_HC1;
-    if (a.vcov && cli_choice(cmd, "--vcov", a.vcov, vcovs, 3, &vk)) return CLI_USAGE;
+    ks_vcov_kind vk = KS_VCOV_HC1;
+    if (a.vcov && CLI_ENUM(cmd, "--vcov", a.vcov, vcov_kind, &vk)) return CLI_USAGE;
+    if (vk != KS_VCOV_HC1 && vk != KS_VCOV_IID) { /* the closed forms have these two */
+        fprintf(stderr,
+                "kestrel %s: --vcov '%s': expected iid, hetero or HC1 (--cluster for "
+                "CRV1)\n",
+                cmd, a.vcov);
+        return CLI_USAGE;
+    }
     if (a.cluster) vk = KS_VCOV_CRV1;
     double alpha = 0.05;
     if (a.alpha && cli_num(cmd, "--alpha", a.alpha, &alpha)) return CLI_USAGE;
@@ -263,9 +272,12 @@ static int run(int argc, char **argv, int twfe)
         goto done;
     }
     if (!a.covs && !twfe) { /* the closed form; feols when D or P is not 0/1 */
-        ks_did_basic b;
-        const int brc =
-            ks_did_basic_fit(ctx, t, a.y, a.treat, a.time, a.cluster, (ks_vcov_kind)vk, &b);
+        ks_did_basic_options bo = KS_DID_BASIC_OPTIONS_INIT;
+        bo.vcov = vk;
+        bo.cluster = a.cluster;
+        bo.alpha = alpha;
+        ks_did_basic *br = NULL;
+        const int brc = ks_did_basic_fit(ctx, t, a.y, a.treat, a.time, &bo, &br);
         if (brc != KS_OK && !strstr(ks_errmsg(ctx), "must be 0 or 1")) {
             rc = cli_fail(ctx, cmd); /* (D or P not 0/1 goes on to feols) */
             goto done;
@@ -275,33 +287,44 @@ static int run(int argc, char **argv, int twfe)
             snprintf(label, sizeof label, "%s%s",
                      vk == KS_VCOV_CRV1 ? "CRV1: " : vk == KS_VCOV_HC1 ? "HC1" : "iid",
                      vk == KS_VCOV_CRV1 ? a.cluster : "");
-            print_result(&a, "basic", formula, b.coef[3], sqrt(b.vcov[15]), b.df_t, b.nobs,
-                         b.nclusters, label, alpha);
+            ks_did_basic_view b;
+            ks_did_basic_get(br, &b);
+            const double inf[4] = {b.tstat[3], b.pvalue[3], b.ci_lower[3], b.ci_upper[3]};
+            print_result(&a, "basic", formula, b.coef[3], b.se[3], b.df_t, inf, b.nobs, b.nclusters,
+                         label);
+            ks_did_basic_free(br);
             goto done;
         }
     } else if (!a.covs) { /* a balanced panel in closed form */
-        ks_did_twfe w;
-        if (ks_did_twfe_fit(ctx, t, a.y, a.treat, a.time, a.unit, a.cluster, &w) != KS_OK) {
+        ks_did_twfe_options to = KS_DID_TWFE_OPTIONS_INIT;
+        to.cluster = a.cluster;
+        to.alpha = alpha;
+        ks_did_twfe *wr = NULL;
+        if (ks_did_twfe_fit(ctx, t, a.y, a.treat, a.time, a.unit, &to, &wr) != KS_OK) {
             rc = cli_fail(ctx, cmd);
             goto done;
         }
+        ks_did_twfe_view w;
+        ks_did_twfe_get(wr, &w);
+        ks_did_twfe_free(wr); /* the view holds numbers only */
         if (w.balanced) {
             char label[600];
             snprintf(label, sizeof label, "CRV1: %s", a.cluster ? a.cluster : a.unit);
-            print_result(&a, "twfe", formula, w.att, w.se, w.df_t, w.nobs, w.nclusters, label,
-                         alpha);
+            const double inf[4] = {w.tstat, w.pvalue, w.ci_lower, w.ci_upper};
+            print_result(&a, "twfe", formula, w.att, w.se, w.df_t, inf, w.nobs, w.nclusters, label);
             goto done;
         }
     }
     ks_feols_options fo = KS_FEOLS_OPTIONS_INIT;
-    fo.vcov = (ks_vcov_kind)vk;
+    fo.vcov = vk;
+    fo.alpha = alpha;
     if (twfe) {
         fo.vcov = KS_VCOV_CRV1;
         fo.cluster = a.cluster ? a.cluster : a.unit;
     } else {
         fo.cluster = a.cluster;
     }
-    rc = via_feols(ctx, t, &a, cmd, formula, term, &fo, alpha);
+    rc = via_feols(ctx, t, &a, cmd, formula, term, &fo);
 done:
     free(formula);
     free(covs);

@@ -16,7 +16,7 @@ static int fit(ks_ctx *ctx, const ks_table *t, const char *const *cols, ks_did_s
 }
 
 static void print_text(const ks_table *t, size_t ucol, const ks_did_sdid_view *v, double sc,
-                       double did, const char *variance, double alpha)
+                       double did, const char *variance)
 {
     char label[256];
     printf("Synthetic difference-in-differences (R synthdid)\n");
@@ -24,7 +24,7 @@ static void print_text(const ks_table *t, size_t ucol, const ks_did_sdid_view *v
            v->N0, v->T0, v->T1);
     printf("Standard error: %s (%zu replications)\n\n", variance, v->replications);
     cli_print_effect_header(stdout);
-    cli_print_effect(stdout, "ATT", v->att, v->se, INFINITY, alpha);
+    cli_print_effect(stdout, "ATT", v->att, v->se, v->tstat, v->pvalue, v->ci_lower, v->ci_upper);
     printf("\nzeta_omega %.6g   zeta_lambda %.6g   noise level %.6g\n", v->zeta_omega,
            v->zeta_lambda, v->noise_level);
     printf("Same panel: synthetic control %.6f   DiD %.6f\n", sc, did);
@@ -130,18 +130,10 @@ int cmd_did_sdid(int argc, char **argv)
                         "are required (see --help)\n");
         return CLI_USAGE;
     }
-    static const cli_name variances[] = {{"placebo", KS_DID_SDID_PLACEBO},
-                                         {"bootstrap", KS_DID_SDID_BOOTSTRAP},
-                                         {"jackknife", KS_DID_SDID_JACKKNIFE},
-                                         {"none", KS_DID_SDID_NONE}};
     ks_did_sdid_options o = KS_DID_SDID_OPTIONS_INIT;
-    double a = 0.05;
     long v;
-    int c;
-    if (var) {
-        if (cli_choice("did sdid", "--variance-method", var, variances, 4, &c)) return CLI_USAGE;
-        o.variance = (ks_did_sdid_variance)c;
-    }
+    if (var && CLI_ENUM("did sdid", "--variance-method", var, did_sdid_variance, &o.variance))
+        return CLI_USAGE;
     if (reps) {
         if (cli_int("did sdid", "--n-bootstrap", reps, 2, &v)) return CLI_USAGE;
         o.replications = (int)v;
@@ -152,7 +144,7 @@ int cmd_did_sdid(int argc, char **argv)
     }
     if ((zo && cli_num("did sdid", "--zeta-omega", zo, &o.zeta_omega)) ||
         (zl && cli_num("did sdid", "--zeta-lambda", zl, &o.zeta_lambda)) ||
-        (alpha && cli_num("did sdid", "--alpha", alpha, &a)))
+        (alpha && cli_num("did sdid", "--alpha", alpha, &o.alpha)))
         return CLI_USAGE;
     double *periods = NULL;
     if (post) { /* the list of numbers */
@@ -194,11 +186,11 @@ int cmd_did_sdid(int argc, char **argv)
     ks_did_sdid_get(r, &vw);
     ks_did_sdid_get(rsc, &vsc);
     ks_did_sdid_get(rdid, &vdid);
-    const char *vname = variances[o.variance].name;
+    const char *vname = ks_did_sdid_variance_name(o.variance);
     if (json)
         print_json(t, ucol, &vw, vsc.att, vdid.att, vname);
     else
-        print_text(t, ucol, &vw, vsc.att, vdid.att, vname, a);
+        print_text(t, ucol, &vw, vsc.att, vdid.att, vname);
 done:
     ks_did_sdid_free(r);
     ks_did_sdid_free(rsc);

@@ -44,13 +44,12 @@ int cmd_did_sunab(int argc, char **argv)
         return CLI_USAGE;
     }
     ks_did_sunab_options o = KS_DID_SUNAB_OPTIONS_INIT;
-    double a = 0.05;
     long v;
     if (antic) {
         if (cli_int("did sunab", "--anticipation", antic, 0, &v)) return CLI_USAGE;
         o.anticipation = (int)v;
     }
-    if (alpha && cli_num("did sunab", "--alpha", alpha, &a)) return CLI_USAGE;
+    if (alpha && cli_num("did sunab", "--alpha", alpha, &o.alpha)) return CLI_USAGE;
     o.cluster = cluster;
     size_t ncov = 0;
     const char **covlist = NULL;
@@ -88,18 +87,20 @@ int cmd_did_sunab(int argc, char **argv)
                "Reference period: %g\n\n", s.n_treated_units, s.n_control_units, s.nobs,
                s.nclusters, s.ref);
         cli_print_effect_header(stdout);
-        cli_print_effect(stdout, "ATT", s.att, s.att_se, s.df_t, a);
+        cli_print_effect(stdout, "ATT", s.att, s.att_se, s.att_tstat, s.att_pvalue, s.att_ci_lower,
+                         s.att_ci_upper);
         printf("\n");
         cli_print_effect_header(stdout);
         for (size_t e = 0; e < s.nrel; e++) {
             char label[32];
             snprintf(label, sizeof label, "e = %g", s.e[e]);
-            cli_print_effect(stdout, label, s.att_e[e], s.se_e[e], s.df_t, a);
+            cli_print_effect(stdout, label, s.att_e[e], s.se_e[e], s.tstat_e[e], s.pvalue_e[e],
+                             s.ci_lower_e[e], s.ci_upper_e[e]);
         }
     }
     if (plot)
-        rc = cli_plot_event_study("did sunab", plot, "Event study: Sun & Abraham (2021)", "event time", s.e,
-                                  s.att_e, s.se_e, ks_t_quantile(1 - a / 2, s.df_t), s.nrel);
+        rc = cli_plot_event_study("did sunab", plot, "Event study: Sun & Abraham (2021)",
+                                  "event time", s.e, s.att_e, s.se_e, s.crit, s.nrel);
 done:
     ks_did_sunab_free(r);
     ks_table_free(t);

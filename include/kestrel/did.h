@@ -35,6 +35,19 @@ typedef enum {
     KS_DID_BOOT_WEBB = 2
 } ks_did_boot_weights;
 
+/* The names of these enumerations (base.h): "never_treated" (alias "nevertreated"),
+ * "not_yet_treated" ("notyettreated"); "dr", "ipw", "reg"; "varying", "universal";
+ * "rademacher", "mammen", "webb". */
+KS_API const char *ks_did_control_name(ks_did_control value);
+KS_API int ks_did_control_value(ks_ctx *ctx, const char *name, ks_did_control *out) KS_RESULT_USED;
+KS_API const char *ks_did_method_name(ks_did_method value);
+KS_API int ks_did_method_value(ks_ctx *ctx, const char *name, ks_did_method *out) KS_RESULT_USED;
+KS_API const char *ks_did_base_name(ks_did_base value);
+KS_API int ks_did_base_value(ks_ctx *ctx, const char *name, ks_did_base *out) KS_RESULT_USED;
+KS_API const char *ks_did_boot_weights_name(ks_did_boot_weights value);
+KS_API int ks_did_boot_weights_value(ks_ctx *ctx, const char *name,
+                                     ks_did_boot_weights *out) KS_RESULT_USED;
+
 typedef struct {
     ks_did_control control_group; /* default never treated */
     ks_did_method method;         /* default dr */
@@ -77,6 +90,8 @@ typedef struct {
     size_t ncell;
     const double *group, *time; /* cohort and period of each cell, ordered by group, then time */
     const double *att, *se;     /* se NaN where the influence function is zero (R's NA) */
+    const double *tstat, *pvalue;      /* normal tests; NaN without a positive se */
+    const double *ci_lower, *ci_upper; /* att -+ crit se */
     const int *post;            /* 1 for t >= g */
     const size_t *n_treated, *n_control; /* units in the cell's 2x2 comparison */
     size_t nunits;              /* units used */
@@ -97,9 +112,11 @@ typedef struct {
 } ks_did_pretest;
 KS_API int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out) KS_RESULT_USED;
 
-/* The influence functions of the cells, nunits x ncell column-major into out (caller's), rows
- * in the fit's unit order (unit_row maps them to the input); R's inffunc * 1. */
-KS_API void ks_did_cs_inffunc(const ks_did_cs *r, double *out);
+/* The influence functions of the cells, nunits x ncell column-major into out (caller's, out_len
+ * doubles), rows in the fit's unit order (unit_row maps them to the input); R's inffunc * 1.
+ * KS_EINVAL, naming the size needed, when out_len is smaller than nunits x ncell. */
+KS_API int ks_did_cs_inffunc(ks_ctx *ctx, const ks_did_cs *r, double *out,
+                             size_t out_len) KS_RESULT_USED;
 
 typedef enum {
     KS_DID_AGG_SIMPLE = 0,
@@ -107,6 +124,10 @@ typedef enum {
     KS_DID_AGG_GROUP = 2,
     KS_DID_AGG_CALENDAR = 3
 } ks_did_agg_type;
+/* "simple", "event_study" (alias "dynamic", R's word), "group", "calendar". */
+KS_API const char *ks_did_agg_type_name(ks_did_agg_type value);
+KS_API int ks_did_agg_type_value(ks_ctx *ctx, const char *name,
+                                 ks_did_agg_type *out) KS_RESULT_USED;
 
 typedef struct {
     ks_did_agg_type type;
@@ -123,8 +144,11 @@ typedef struct {
 typedef struct {
     ks_did_agg_type type;
     double att, se;          /* the overall summary */
+    double tstat, pvalue, ci_lower, ci_upper; /* its normal test and 1 - alpha interval */
     size_t n;                /* elements: event times, groups or periods (0 for simple) */
     const double *e, *att_e, *se_e;
+    const double *tstat_e, *pvalue_e;      /* the elements' normal tests */
+    const double *ci_lower_e, *ci_upper_e; /* and bands: att_e -+ crit se_e */
     double crit;             /* critical value of the elements' bands */
 } ks_did_agg_view;
 typedef struct ks_did_agg ks_did_agg;
@@ -143,29 +167,58 @@ KS_API void ks_did_agg_free(ks_did_agg *a); /* NULL is fine */
  * K = 4; t tests with n - 4 or G - 1 degrees of freedom), in two passes over the rows. Rows with
  * a missing value are left out (counted in n_na); other values of d or p are an error. */
 typedef struct {
-    double coef[4];  /* intercept, d, p, d:p (the ATT) */
-    double vcov[16]; /* row-major, same order */
+    ks_vcov_kind vcov;   /* iid, HC1 (default) or CRV1 */
+    const char *cluster; /* CRV1's cluster column */
+    double alpha;        /* intervals at level 1 - alpha; default 0.05 */
+} ks_did_basic_options;
+#define KS_DID_BASIC_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        KS_VCOV_HC1, NULL, 0.05                                                                    \
+    }
+typedef struct ks_did_basic ks_did_basic; /* opaque */
+typedef struct {
+    const double *coef;                                 /* 4: intercept, d, p, d:p (the ATT) */
+    const double *vcov;                                 /* 16, row-major, same order */
+    const double *se;                                   /* 4: sqrt of vcov's diagonal */
+    const double *tstat, *pvalue, *ci_lower, *ci_upper; /* 4 each: t(df_t) tests and the
+                                                           1 - alpha intervals; NaN where the
+                                                           se is not a positive number */
     double df_t, rss, r2;
-    size_t nobs, n_na, nclusters, ncell[4]; /* ncell[2 d + p] */
-} ks_did_basic;
+    size_t nobs, n_na, nclusters;
+    const size_t *ncell; /* 4: rows of cell 2 d + p */
+} ks_did_basic_view;
 KS_API int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
-                            const char *post, const char *cluster, ks_vcov_kind vcov,
-                            ks_did_basic *out) KS_RESULT_USED;
+                            const char *post, const ks_did_basic_options *opt,
+                            ks_did_basic **out) KS_RESULT_USED;
+KS_API void ks_did_basic_get(const ks_did_basic *r, ks_did_basic_view *out);
+KS_API void ks_did_basic_free(ks_did_basic *r); /* NULL is fine */
 
 /* Two-way fixed effects y ~ d:tm | unit + tm (the regressor is the product of the treatment
  * and time columns), CRV1 by `cluster` (NULL: the unit), on a balanced panel in closed form:
  * the numbers of ks_feols_fit on the same formula (fixest's K, with nested fixed effects left
  * out; t tests with G - 1 degrees of freedom). When the data are not a balanced panel without
- * missing values, or the regressor is collinear with the fixed effects, balanced = 0 and the
- * caller should use ks_feols_fit. */
+ * missing values, or the regressor is collinear with the fixed effects, balanced = 0 (the
+ * numbers NaN) and the caller should use ks_feols_fit. */
+typedef struct {
+    const char *cluster; /* NULL: the unit */
+    double alpha;        /* default 0.05 */
+} ks_did_twfe_options;
+#define KS_DID_TWFE_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        NULL, 0.05                                                                                 \
+    }
+typedef struct ks_did_twfe ks_did_twfe; /* opaque */
 typedef struct {
     double att, se, df_t;
+    double tstat, pvalue, ci_lower, ci_upper; /* t(df_t); NaN where se is not positive */
     size_t nobs, nunits, nperiods, nclusters, df_k;
     int balanced;
-} ks_did_twfe;
+} ks_did_twfe_view;
 KS_API int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
-                           const char *time, const char *unit, const char *cluster,
-                           ks_did_twfe *out) KS_RESULT_USED;
+                           const char *time, const char *unit, const ks_did_twfe_options *opt,
+                           ks_did_twfe **out) KS_RESULT_USED;
+KS_API void ks_did_twfe_get(const ks_did_twfe *r, ks_did_twfe_view *out);
+KS_API void ks_did_twfe_free(ks_did_twfe *r); /* NULL is fine */
 
 /* Synthetic difference-in-differences (Arkhangelsky et al. 2021) exactly as R's synthdid 0.0.9:
  * synthdid_estimate, sc_estimate (synthetic control) or did_estimate, with the placebo,
@@ -182,6 +235,13 @@ typedef enum {
     KS_DID_SDID_JACKKNIFE = 2,
     KS_DID_SDID_NONE = 3
 } ks_did_sdid_variance;
+/* "synthdid", "sc", "did"; "placebo", "bootstrap", "jackknife", "none". */
+KS_API const char *ks_did_sdid_estimator_name(ks_did_sdid_estimator value);
+KS_API int ks_did_sdid_estimator_value(ks_ctx *ctx, const char *name,
+                                       ks_did_sdid_estimator *out) KS_RESULT_USED;
+KS_API const char *ks_did_sdid_variance_name(ks_did_sdid_variance value);
+KS_API int ks_did_sdid_variance_value(ks_ctx *ctx, const char *name,
+                                      ks_did_sdid_variance *out) KS_RESULT_USED;
 typedef struct {
     ks_did_sdid_estimator estimator;
     ks_did_sdid_variance variance; /* default placebo */
@@ -190,13 +250,16 @@ typedef struct {
     double zeta_omega, zeta_lambda; /* NaN (default): synthdid's automatic regularisation */
     const double *post_periods;     /* NULL: treatment is D_it */
     size_t npost;
+    double alpha; /* the interval's level 1 - alpha; default 0.05 */
 } ks_did_sdid_options;
-#define KS_DID_SDID_OPTIONS_INIT                                                                       \
+#define KS_DID_SDID_OPTIONS_INIT                                                                   \
     {                                                                                              \
-        KS_DID_SDID_SYNTHDID, KS_DID_SDID_PLACEBO, 200, 0, NAN, NAN, NULL, 0                               \
+        KS_DID_SDID_SYNTHDID, KS_DID_SDID_PLACEBO, 200, 0, NAN, NAN, NULL, 0, 0.05                 \
     }
 typedef struct {
     double att, se;             /* se NaN when the variance is not defined or not asked */
+    double tstat, pvalue, ci_lower, ci_upper; /* normal test and 1 - alpha interval; NaN
+                                                 without a positive se */
     size_t N0, N1, T0, T1;
     double noise_level, zeta_omega, zeta_lambda;
     const double *omega;        /* N0 unit weights, controls in the order of unit_row */
@@ -245,41 +308,68 @@ typedef struct {
     double ci_lower, ci_upper; /* by test inversion; +/- Inf when the test never rejects */
     size_t nobs, n_clusters, n_bootstrap, n_valid; /* n_valid: draws with a defined t */
     int enumerated;
-} ks_did_wild;
-/* Bootstrap the coefficient named `term` (as ks_feols_name spells it, e.g. "d:p") in `formula`
- * on `t` (borrowed). Rows as ks_feols_fit uses them (NA rows and fixed-effect singletons
- * removed). NaN p-value, interval, se and t when fewer than 2 draws give a defined statistic.
- * Fails for a missing cluster, fewer than 2 clusters, a term not in the formula or collinear.
- * Thread-safe on distinct ctx. */
+} ks_did_wild_view;
+typedef struct ks_did_wild ks_did_wild; /* opaque */
+/* Bootstrap the coefficient named `term` (as ks_feols_get's names spell it, e.g. "d:p") in
+ * `formula` on `t` (borrowed). Rows as ks_feols_fit uses them (NA rows and fixed-effect
+ * singletons removed). NaN p-value, interval, se and t when fewer than 2 draws give a defined
+ * statistic. Fails for a missing cluster, fewer than 2 clusters, a term not in the formula or
+ * collinear. Thread-safe on distinct ctx. */
 KS_API int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const char *term,
-                           const ks_did_wild_options *opt, ks_did_wild *out) KS_RESULT_USED;
+                           const ks_did_wild_options *opt, ks_did_wild **out) KS_RESULT_USED;
+KS_API void ks_did_wild_get(const ks_did_wild *r, ks_did_wild_view *out);
+KS_API void ks_did_wild_free(ks_did_wild *r); /* NULL is fine */
 
 /* The loops of diff-diff's placebo diagnostics on a 2x2 design (binary `treat` and `post`
  * columns, `unit` any key column): each re-estimate is the saturated 2x2 ATT (the difference of
  * the four cell means), computed from per-unit cell sums. Rows with a missing value are left
  * out; an empty cell gives NaN. */
 typedef struct {
+    int n_permutations; /* permutation: default 1000 */
+    uint64_t seed;      /* permutation: default 0 */
+    double observed;    /* permutation: the estimate its p-value and t compare with; NaN
+                           (default): the ATT on all rows */
+    double alpha;       /* the intervals' level 1 - alpha; default 0.05 */
+} ks_did_placebo_options;
+#define KS_DID_PLACEBO_OPTIONS_INIT                                                                \
+    {                                                                                              \
+        1000, 0, NAN, 0.05                                                                         \
+    }
+typedef struct ks_did_placebo ks_did_placebo; /* opaque */
+typedef struct {
     double att;             /* the ATT on all rows */
     size_t nobs, nunits;    /* rows and units used */
     size_t n_treated_units; /* permutation: units whose first row is treated; leave-one-out:
                                units with a treated row */
-} ks_did_placebo_info;
+    size_t n;               /* the re-estimates */
+    const double *effects;  /* n ATTs (NaN where a cell is empty) */
+    const size_t *unit_row; /* leave-one-out: each left-out unit's first treated row; else NULL */
+    size_t n_valid;         /* effects that are not NaN */
+    double mean, se;        /* their mean and standard deviation (n_valid - 1; NaN below 2),
+                               summed in NumPy's pairwise order (np.mean, np.std(ddof=1)) */
+    /* permutation: p = (1 + #{|effect| >= |observed|}) / (n_valid + 1), t = observed / se, the
+     * interval the alpha / 2 and 1 - alpha / 2 percentiles of the effects (np.percentile's
+     * linear interpolation); leave-one-out: the t(n_valid - 1) test of the mean and
+     * mean -+ q se. NaN where not defined (no positive se). */
+    double tstat, p_value, ci_lower, ci_upper;
+} ks_did_placebo_view;
 /* Permutation test (diff-diff's permutation_test): n_permutations times, treatment is given to
  * a uniformly drawn set of as many units as are treated (a unit's treatment: that of its first
- * row), all rows of a unit moving together; effects (n_permutations, caller's) get the ATTs.
- * Draws from the counter stream (seed, permutation): identical for any thread count. */
-KS_API int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
-                              const char *post, const char *unit, int n_permutations,
-                              uint64_t seed, double *effects,
-                              ks_did_placebo_info *info) KS_RESULT_USED;
+ * row), all rows of a unit moving together. Draws from the counter stream (seed, permutation):
+ * identical for any thread count. */
+KS_API int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                                  const char *post, const char *unit,
+                                  const ks_did_placebo_options *opt,
+                                  ks_did_placebo **out) KS_RESULT_USED;
 /* Leave-one-out (diff-diff's leave_one_out_test): for each unit with a treated row, in order of
  * its first treated row, the ATT without that unit's rows (units whose removal leaves no treated
- * row are skipped). effects and unit_row (the unit's first treated row) are the caller's, with
- * room for one entry per row of t; *n_out gets the number written. */
-KS_API int ks_did_leave_one_out(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
-                                const char *post, const char *unit, double *effects,
-                                size_t *unit_row, size_t *n_out,
-                                ks_did_placebo_info *info) KS_RESULT_USED;
+ * row are skipped). Of opt only alpha is used (NULL: defaults). */
+KS_API int ks_did_leave_one_out_fit(ks_ctx *ctx, const ks_table *t, const char *y,
+                                    const char *treat, const char *post, const char *unit,
+                                    const ks_did_placebo_options *opt,
+                                    ks_did_placebo **out) KS_RESULT_USED;
+KS_API void ks_did_placebo_get(const ks_did_placebo *r, ks_did_placebo_view *out);
+KS_API void ks_did_placebo_free(ks_did_placebo *r); /* NULL is fine */
 
 /* The Goodman-Bacon (2021) decomposition of two-way fixed effects y ~ D | unit + time, D_it =
  * 1(t >= first_treat_i), on a balanced panel: every 2x2 comparison of timing groups, its
@@ -291,6 +381,10 @@ typedef enum {
     KS_DID_BACON_EARLIER_VS_LATER = 1, /* earlier treated, the later (not yet treated) as control */
     KS_DID_BACON_LATER_VS_EARLIER = 2  /* later treated, the earlier (already treated) as control */
 } ks_did_bacon_type;
+/* "treated_vs_never", "earlier_vs_later", "later_vs_earlier". */
+KS_API const char *ks_did_bacon_type_name(ks_did_bacon_type value);
+KS_API int ks_did_bacon_type_value(ks_ctx *ctx, const char *name,
+                                   ks_did_bacon_type *out) KS_RESULT_USED;
 typedef struct {
     size_t n;                           /* comparisons */
     const double *treated, *control;    /* timing groups (first periods); control Inf: untreated */
@@ -317,8 +411,12 @@ typedef struct {
     const char *cluster;
     int anticipation;
     const char *const *covariates; /* NULL-terminated, or NULL */
+    double alpha;                  /* intervals at level 1 - alpha; default 0.05 */
 } ks_did_sunab_options;
-#define KS_DID_SUNAB_OPTIONS_INIT {NULL, 0, NULL}
+#define KS_DID_SUNAB_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        NULL, 0, NULL, 0.05                                                                        \
+    }
 typedef struct {
     size_t ncell;                   /* cohort x relative-period cells, by period then cohort */
     const double *cohort, *rel;     /* g and e of each cell */
@@ -328,8 +426,12 @@ typedef struct {
     size_t nrel;                    /* relative periods */
     const double *e, *att_e, *se_e; /* each period's effect and standard error */
     const double *nobs_e, *ncohorts_e;
+    const double *tstat_e, *pvalue_e, *ci_lower_e, *ci_upper_e; /* each period's t(df_t) test
+                                                                   and 1 - alpha interval */
     double att, att_se;             /* overall ATT (post periods) and its standard error */
+    double att_tstat, att_pvalue, att_ci_lower, att_ci_upper; /* and its test and interval */
     double df_t;                    /* t-test degrees of freedom (clusters - 1) */
+    double crit;                    /* the intervals' t(df_t) quantile at 1 - alpha / 2 */
     double ref;                     /* the reference period left out */
     size_t nobs, nclusters, n_treated_units, n_control_units, nperiods;
 } ks_did_sunab_view;

@@ -39,6 +39,9 @@ typedef enum {
     KS_VCOV_HC3 = 3,
     KS_VCOV_CRV1 = 4
 } ks_vcov_kind;
+/* The names (base.h): "iid", "HC1" (alias "hetero"), "HC2", "HC3", "CRV1". */
+KS_API const char *ks_vcov_kind_name(ks_vcov_kind value);
+KS_API int ks_vcov_kind_value(ks_ctx *ctx, const char *name, ks_vcov_kind *out) KS_RESULT_USED;
 
 typedef struct {
     ks_vcov_kind vcov;
@@ -54,10 +57,11 @@ typedef struct {
     int ssc_cluster_min;  /* multi-way: one G = min over dimensions; default 1 (0: each own G) */
     double collin_tol;    /* a regressor is dropped as collinear below this relative norm;
                              default 1e-10 */
+    double alpha;         /* the view's intervals at level 1 - alpha; default 0.05 */
 } ks_feols_options;
 #define KS_FEOLS_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        KS_VCOV_IID, NULL, NULL, 1e-13, 10000, 1, 1, 1, 1, 1, 1e-10                                \
+        KS_VCOV_IID, NULL, NULL, 1e-13, 10000, 1, 1, 1, 1, 1, 1e-10, 0.05                          \
     }
 
 typedef struct ks_feols ks_feols; /* a fitted model; opaque */
@@ -75,40 +79,60 @@ KS_API void ks_feols_free(ks_feols *m); /* NULL is fine */
  * it). ks_feols_fit checks the same. */
 KS_API int ks_formula_check(ks_ctx *ctx, const char *formula) KS_RESULT_USED;
 
-/* Coefficients, in formula order; collinear ones included with NaN estimates. */
-KS_API size_t ks_feols_ncoef(const ks_feols *m);
-KS_API const char *ks_feols_name(const ks_feols *m, size_t j); /* owned by m */
-KS_API double ks_feols_coef(const ks_feols *m, size_t j);
-KS_API double ks_feols_se(const ks_feols *m, size_t j);
-KS_API double ks_feols_tstat(const ks_feols *m, size_t j);
-KS_API double ks_feols_pvalue(const ks_feols *m, size_t j); /* two-sided, t(df_t) */
-KS_API int ks_feols_is_collinear(const ks_feols *m, size_t j);
-/* Variance matrix, ncoef x ncoef column-major, NaN for collinear terms; owned by m. */
-KS_API const double *ks_feols_vcov(const ks_feols *m);
-/* Confidence interval at level 1 - alpha with the t(df_t) quantile. */
-KS_API void ks_feols_confint(const ks_feols *m, size_t j, double alpha, double *lo, double *hi);
-
+/* A fit, read through its view: arrays owned by the fit, valid until ks_feols_free. */
 typedef struct {
-    size_t nobs;          /* observations used */
-    size_t n_na;          /* removed for NA */
-    size_t n_singletons;  /* removed as fixed-effect singletons */
-    size_t n_zero_weight; /* removed for weight 0 */
-    size_t n_fe;          /* fixed-effect dimensions */
-    size_t df_k;          /* K of the small-sample correction */
-    double df_t;          /* degrees of freedom of t tests: n - K, or min G - 1 when clustered */
+    size_t ncoef;                      /* coefficients, in formula order (the intercept first) */
+    const char *const *names;          /* "Intercept", "x1", "a:b" */
+    const double *coef, *se;           /* collinear terms: NaN */
+    const double *tstat;               /* coef / se */
+    const double *pvalue;              /* two-sided, t(df_t) */
+    const double *ci_lower, *ci_upper; /* at level 1 - alpha (the options'), t(df_t) quantile */
+    const unsigned char *collinear;    /* 1: dropped as collinear */
+    const double *vcov;                /* ncoef x ncoef column-major, NaN for collinear terms */
+    const double *resid;               /* y - yhat for each row of the input table (NaN: removed) */
+    const char *vcov_label;            /* "iid", "HC1", "CRV1: unit" ... */
+    ks_vcov_kind vcov_kind;
+    double alpha;
+    size_t n_fe;                 /* fixed-effect dimensions */
+    const char *const *fe_names; /* n_fe: "fe1", "fe1^fe2" */
+    const size_t *fe_levels;     /* n_fe: levels used */
+    size_t nobs;                 /* observations used */
+    size_t nrow;                 /* rows of the input table (resid's length) */
+    size_t n_na;                 /* removed for NA */
+    size_t n_singletons;         /* removed as fixed-effect singletons */
+    size_t n_zero_weight;        /* removed for weight 0 */
+    size_t df_k;                 /* K of the small-sample correction */
+    double df_t;                 /* degrees of freedom of t tests: n - K, or min G - 1 clustered */
     double r2, adj_r2, r2_within, rss, sigma; /* sigma = sqrt(RSS / (n - K)) */
-    size_t nclusters[3];  /* G of each cluster dimension (and their intersection), 0 unused */
+    size_t nclusters[3];  /* G of each cluster dimension (and their intersection) */
     size_t fe_iterations; /* largest number of projection sweeps over the columns */
-    ks_vcov_kind vcov;
-} ks_feols_info;
-KS_API void ks_feols_get_info(const ks_feols *m, ks_feols_info *info);
-/* Fixed-effect dimension d: its name ("fe1^fe2") and number of levels used. */
-KS_API const char *ks_feols_fe_name(const ks_feols *m, size_t d);
-KS_API size_t ks_feols_fe_levels(const ks_feols *m, size_t d);
-/* Residuals y - yhat for the rows of the input table (NaN for removed rows), nrow values;
- * owned by m. */
-KS_API const double *ks_feols_resid(const ks_feols *m);
-KS_API const char *ks_feols_vcov_label(const ks_feols *m); /* "iid", "HC1", "CRV1: unit" ... */
+} ks_feols_view;
+KS_API void ks_feols_get(const ks_feols *m, ks_feols_view *out);
+/* The intervals at another level 1 - alpha (t(df_t) quantile) into lo and hi (out_len >= ncoef
+ * each; KS_EINVAL naming the size needed otherwise). */
+KS_API int ks_feols_confint(ks_ctx *ctx, const ks_feols *m, double alpha, double *lo, double *hi,
+                            size_t out_len) KS_RESULT_USED;
+
+/* The design a fit of `formula` solves, for estimators built on the regression (did's wild
+ * bootstrap): the rows ks_feols_fit uses (NA rows, zero weights and fixed-effect singletons
+ * removed) with the fixed effects partialled out (Frisch-Waugh-Lovell), so that least squares
+ * on it gives ks_feols_fit's coefficients. X is n x k column-major in the order of
+ * the view's names (the intercept first when there is one; a regressor the fixed effects absorb
+ * is a zero column); with vcov CRV1, the codes 0..ncluster-1 of the first cluster dimension.
+ * Free with ks_feols_design_free. */
+typedef struct ks_feols_design ks_feols_design; /* opaque */
+typedef struct {
+    size_t n, k;
+    const double *X, *y;
+    const double *w;        /* the weights, or NULL */
+    const size_t *rows;     /* n: each row's row in the table */
+    const int32_t *cluster; /* n codes, or NULL without CRV1 */
+    size_t ncluster;
+} ks_feols_design_view;
+KS_API int ks_feols_design_build(ks_ctx *ctx, const ks_table *t, const char *formula,
+                                 const ks_feols_options *opt, ks_feols_design **out) KS_RESULT_USED;
+KS_API void ks_feols_design_get(const ks_feols_design *d, ks_feols_design_view *out);
+KS_API void ks_feols_design_free(ks_feols_design *d); /* NULL is fine */
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,24 @@ static void did_cs_capsule_free(PyObject *cap)
     ks_did_cs_free(PyCapsule_GetPointer(cap, "kestrel.did_cs"));
 }
 
+/* The inference a view carries, added to the result dict `out`: t_stat<sfx>, p_value<sfx>,
+ * ci_lower<sfx>, ci_upper<sfx> as arrays of n, or as numbers (n < 0: one value each). Returns
+ * out, or NULL (out released) with the exception set. */
+static PyObject *with_inference(PyObject *out, const char *sfx, const double *t, const double *p,
+                                const double *lo, const double *hi, npy_intp n)
+{
+    static const char *names[] = {"t_stat", "p_value", "ci_lower", "ci_upper"};
+    const double *v[4] = {t, p, lo, hi};
+    for (int i = 0; out && i < 4; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s%s", names[i], sfx);
+        PyObject *x = n < 0 ? PyFloat_FromDouble(*v[i]) : ks_py_arr(v[i], n, 0);
+        if (!x || PyDict_SetItemString(out, key, x)) Py_CLEAR(out);
+        Py_XDECREF(x);
+    }
+    return out;
+}
+
 static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
@@ -100,6 +118,7 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
         "n_treated", ntr, "n_control", nco, "unit_row", rows, "fit", cap, "nunits",
         (Py_ssize_t)c.nunits, "nperiods", (Py_ssize_t)c.nperiods, "nclusters",
         (Py_ssize_t)c.nclusters, "crit", c.crit, "notes", notes);
+    out = with_inference(out, "", c.tstat, c.pvalue, c.ci_lower, c.ci_upper, (npy_intp)nc);
 done:
     ks_did_cs_free(fit);
     ks_table_free(t);
@@ -123,7 +142,17 @@ static PyObject *py_did_cs_inffunc(PyObject *self, PyObject *args)
     npy_intp dims[2] = {(npy_intp)c.nunits, (npy_intp)c.ncell};
     PyObject *a =
         PyArray_New(&PyArray_Type, 2, dims, NPY_DOUBLE, NULL, NULL, 0, NPY_ARRAY_FARRAY, NULL);
-    if (a) ks_did_cs_inffunc(fit, PyArray_DATA((PyArrayObject *)a));
+    if (!a) return NULL;
+    ks_ctx *ctx;
+    if (ks_ctx_new(&ctx) != KS_OK) {
+        Py_DECREF(a);
+        return PyErr_NoMemory();
+    }
+    if (ks_did_cs_inffunc(ctx, fit, PyArray_DATA((PyArrayObject *)a), c.nunits * c.ncell)) {
+        ks_py_raise(ctx, KS_EINVAL);
+        Py_CLEAR(a);
+    }
+    ks_ctx_free(ctx);
     return a;
 }
 
@@ -193,6 +222,8 @@ static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *k
                         "e", ks_py_arr(v.e, (npy_intp)(n), 0), "att_e",
                         ks_py_arr(v.att_e, (npy_intp)(n), 0), "se_e",
                         ks_py_arr(v.se_e, (npy_intp)(n), 0), "notes", notes);
+    out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
+    if (n) out = with_inference(out, "_e", v.tstat_e, v.pvalue_e, v.ci_lower_e, v.ci_upper_e, n);
 done:
     ks_did_agg_free(agg);
     ks_ctx_free(ctx);
@@ -203,38 +234,47 @@ done:
 static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns", "outcome", "treatment", "time", "cluster", "vcov", NULL};
+    static char *kwlist[] = {"columns", "outcome", "treatment", "time",
+                             "cluster", "vcov",    "alpha",     NULL};
     PyObject *cols;
-    const char *y, *d, *p, *cluster = NULL;
-    int vcov = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osss|zi", kwlist, &cols, &y, &d, &p, &cluster,
-                                     &vcov))
+    const char *y, *d, *p;
+    ks_did_basic_options o = KS_DID_BASIC_OPTIONS_INIT;
+    int vcov = (int)o.vcov;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osss|zid", kwlist, &cols, &y, &d, &p, &o.cluster,
+                                     &vcov, &o.alpha))
         return NULL;
+    o.vcov = (ks_vcov_kind)vcov;
     ks_ctx *ctx;
     if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
     PyObject *keep = PyList_New(0), *out = NULL;
     ks_table *t = NULL;
+    ks_did_basic *r = NULL;
     if (keep && (t = ks_py_table_from_dict(ctx, cols, keep))) {
-        ks_did_basic r;
         int rc;
         Py_BEGIN_ALLOW_THREADS
-            rc = ks_did_basic_fit(ctx, t, y, d, p, cluster, (ks_vcov_kind)vcov, &r);
+            rc = ks_did_basic_fit(ctx, t, y, d, p, &o, &r);
         Py_END_ALLOW_THREADS
         if (rc)
             ks_py_raise(ctx, rc);
         else {
+            ks_did_basic_view v;
+            ks_did_basic_get(r, &v);
             npy_intp four = 4, dims[2] = {4, 4};
             PyObject *V = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
-            if (V) memcpy(PyArray_DATA((PyArrayObject *)V), r.vcov, sizeof r.vcov);
+            if (V) memcpy(PyArray_DATA((PyArrayObject *)V), v.vcov, 16 * sizeof *v.vcov);
             out = V ? Py_BuildValue(
-                          "{s:N,s:N,s:d,s:d,s:d,s:n,s:n,s:n,s:(nnnn)}", "coef",
-                          ks_py_arr(r.coef, (npy_intp)(four), 0), "vcov", V, "df_t", r.df_t, "rss",
-                          r.rss, "r2", r.r2, "nobs", (Py_ssize_t)r.nobs, "n_na", (Py_ssize_t)r.n_na,
-                          "nclusters", (Py_ssize_t)r.nclusters, "ncell", (Py_ssize_t)r.ncell[0],
-                          (Py_ssize_t)r.ncell[1], (Py_ssize_t)r.ncell[2], (Py_ssize_t)r.ncell[3])
+                          "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:n,s:n,s:n,s:(nnnn)}", "coef",
+                          ks_py_arr(v.coef, four, 0), "vcov", V, "se", ks_py_arr(v.se, four, 0),
+                          "t_stat", ks_py_arr(v.tstat, four, 0), "p_value",
+                          ks_py_arr(v.pvalue, four, 0), "ci_lower", ks_py_arr(v.ci_lower, four, 0),
+                          "ci_upper", ks_py_arr(v.ci_upper, four, 0), "df_t", v.df_t, "rss", v.rss,
+                          "r2", v.r2, "nobs", (Py_ssize_t)v.nobs, "n_na", (Py_ssize_t)v.n_na,
+                          "nclusters", (Py_ssize_t)v.nclusters, "ncell", (Py_ssize_t)v.ncell[0],
+                          (Py_ssize_t)v.ncell[1], (Py_ssize_t)v.ncell[2], (Py_ssize_t)v.ncell[3])
                     : NULL;
         }
     }
+    ks_did_basic_free(r);
     ks_table_free(t);
     ks_ctx_free(ctx);
     Py_XDECREF(keep);
@@ -247,25 +287,16 @@ static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"formula",     "columns",      "term",    "cluster",
                              "n_bootstrap", "weights",      "seed",    "alpha",
                              "null_value",  "equal_tailed", "threads", NULL};
-    const char *formula, *term, *cluster = NULL, *weights = "rademacher";
+    const char *formula, *term, *cluster = NULL;
     PyObject *cols;
     ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
     unsigned long long seed = 0;
-    int threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "sOsz|isKddpi", kwlist, &formula, &cols, &term,
+    int threads = 0, weights = (int)o.weights; /* a ks_did_boot_weights value */
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "sOsz|iiKddpi", kwlist, &formula, &cols, &term,
                                      &cluster, &o.n_bootstrap, &weights, &seed, &o.alpha,
                                      &o.null_value, &o.equal_tailed, &threads))
         return NULL;
-    if (!strcmp(weights, "rademacher"))
-        o.weights = KS_DID_BOOT_RADEMACHER;
-    else if (!strcmp(weights, "mammen"))
-        o.weights = KS_DID_BOOT_MAMMEN;
-    else if (!strcmp(weights, "webb"))
-        o.weights = KS_DID_BOOT_WEBB;
-    else
-        return PyErr_Format(PyExc_ValueError,
-                            "bootstrap_weights='%s': expected 'rademacher', 'webb' or 'mammen'",
-                            weights);
+    o.weights = (ks_did_boot_weights)weights;
     o.cluster = cluster;
     o.seed = (uint64_t)seed;
     ks_ctx *ctx;
@@ -279,20 +310,24 @@ static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
     if (!keep || !notes) goto done;
     ks_ctx_set_log(ctx, ks_py_collect_log, notes);
     if ((t = ks_py_table_from_dict(ctx, cols, keep))) {
-        ks_did_wild r;
+        ks_did_wild *w = NULL;
+        ks_did_wild_view r;
         int rc;
         Py_BEGIN_ALLOW_THREADS
-            rc = ks_did_wild_fit(ctx, t, formula, term, &o, &r);
+            rc = ks_did_wild_fit(ctx, t, formula, term, &o, &w);
         Py_END_ALLOW_THREADS
         if (rc)
             ks_py_raise(ctx, rc);
-        else
+        else {
+            ks_did_wild_get(w, &r);
             out = Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef,
                                 "se", r.se, "t_stat", r.t_stat, "p_value", r.p_value, "ci_lower",
                                 r.ci_lower, "ci_upper", r.ci_upper, "nobs", (Py_ssize_t)r.nobs,
                                 "n_clusters", (Py_ssize_t)r.n_clusters, "n_bootstrap",
                                 (Py_ssize_t)r.n_bootstrap, "n_valid", (Py_ssize_t)r.n_valid,
                                 "enumerated", r.enumerated ? Py_True : Py_False, "notes", notes);
+            ks_did_wild_free(w);
+        }
     }
 done:
     ks_table_free(t);
@@ -302,68 +337,57 @@ done:
     return out;
 }
 
-static PyObject *placebo_info(const ks_did_placebo_info *in, PyObject *effects)
-{
-    return Py_BuildValue("{s:d,s:n,s:n,s:n,s:N}", "att", in->att, "nobs", (Py_ssize_t)in->nobs,
-                         "nunits", (Py_ssize_t)in->nunits, "n_treated_units",
-                         (Py_ssize_t)in->n_treated_units, "effects", effects);
-}
-
 static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns", "outcome",        "treatment", "post",    "unit",
-                             "kind",    "n_permutations", "seed",      "threads", NULL};
+    static char *kwlist[] = {"columns",        "outcome", "treatment", "post",    "unit",  "kind",
+                             "n_permutations", "seed",    "observed",  "threads", "alpha", NULL};
     PyObject *cols;
     const char *y, *d, *p, *u, *kind;
-    int nperm = 0, threads = 0;
+    ks_did_placebo_options o = KS_DID_PLACEBO_OPTIONS_INIT;
+    int threads = 0;
     unsigned long long seed = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osssss|iKi", kwlist, &cols, &y, &d, &p, &u, &kind,
-                                     &nperm, &seed, &threads))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osssss|iKdid", kwlist, &cols, &y, &d, &p, &u, &kind,
+                                     &o.n_permutations, &seed, &o.observed, &threads, &o.alpha))
         return NULL;
+    o.seed = (uint64_t)seed;
     const int perm = !strcmp(kind, "permutation");
     if (!perm && strcmp(kind, "leave_one_out"))
         return PyErr_Format(PyExc_ValueError, "kind='%s'", kind);
     ks_ctx *ctx;
     if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
-    PyObject *keep = PyList_New(0), *out = NULL, *eff = NULL, *rows = NULL;
+    PyObject *keep = PyList_New(0), *out = NULL;
     ks_table *t = NULL;
+    ks_did_placebo *r = NULL;
     if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
         ks_py_raise(ctx, KS_EINVAL);
         goto done;
     }
     if (!keep || !(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
-    npy_intp len = perm ? (nperm > 0 ? nperm : 0) : (npy_intp)ks_table_nrow(t);
-    eff = PyArray_SimpleNew(1, &len, NPY_DOUBLE);
-    rows = PyArray_SimpleNew(1, &len, NPY_INTP);
-    if (!eff || !rows) goto done;
-    ks_did_placebo_info in;
-    size_t nout = (size_t)len;
     int rc;
-    double *e = PyArray_DATA((PyArrayObject *)eff);
-    size_t *r = PyArray_DATA((PyArrayObject *)rows);
     Py_BEGIN_ALLOW_THREADS
-        rc = perm ? ks_did_permutation(ctx, t, y, d, p, u, nperm, (uint64_t)seed, e, &in)
-                  : ks_did_leave_one_out(ctx, t, y, d, p, u, e, r, &nout, &in);
+        rc = perm ? ks_did_permutation_fit(ctx, t, y, d, p, u, &o, &r)
+                  : ks_did_leave_one_out_fit(ctx, t, y, d, p, u, &o, &r);
     Py_END_ALLOW_THREADS
     if (rc) {
         ks_py_raise(ctx, rc);
         goto done;
     }
-    if (!perm) {
-        PyArray_Dims dims = {(npy_intp[]){(npy_intp)nout}, 1};
-        PyObject *a = PyArray_Resize((PyArrayObject *)eff, &dims, 0, NPY_CORDER);
-        PyObject *b = a ? PyArray_Resize((PyArrayObject *)rows, &dims, 0, NPY_CORDER) : NULL;
-        Py_XDECREF(a);
-        if (!b) goto done;
-        Py_DECREF(b);
-    }
-    out = placebo_info(&in, eff);
-    eff = NULL;
-    if (out && PyDict_SetItemString(out, "unit_row", rows)) Py_CLEAR(out);
+    ks_did_placebo_view v;
+    ks_did_placebo_get(r, &v);
+    npy_intp n = (npy_intp)v.n;
+    PyObject *rows = PyArray_ZEROS(1, &n, NPY_INTP, 0);
+    if (!rows) goto done;
+    for (size_t i = 0; v.unit_row && i < v.n; i++)
+        ((npy_intp *)PyArray_DATA((PyArrayObject *)rows))[i] = (npy_intp)v.unit_row[i];
+    out = Py_BuildValue("{s:d,s:n,s:n,s:n,s:N,s:N,s:n,s:d,s:d}", "att", v.att, "nobs",
+                        (Py_ssize_t)v.nobs, "nunits", (Py_ssize_t)v.nunits, "n_treated_units",
+                        (Py_ssize_t)v.n_treated_units, "effects", ks_py_arr(v.effects, n, 0),
+                        "unit_row", rows, "n_valid", (Py_ssize_t)v.n_valid, "mean", v.mean, "se",
+                        v.se);
+    out = with_inference(out, "", &v.tstat, &v.p_value, &v.ci_lower, &v.ci_upper, -1);
 done:
-    Py_XDECREF(eff);
-    Py_XDECREF(rows);
+    ks_did_placebo_free(r);
     ks_table_free(t);
     ks_ctx_free(ctx);
     Py_XDECREF(keep);
@@ -373,29 +397,37 @@ done:
 static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns", "outcome", "treatment", "time", "unit", "cluster", NULL};
+    static char *kwlist[] = {"columns", "outcome", "treatment", "time",
+                             "unit",    "cluster", "alpha",     NULL};
     PyObject *cols;
-    const char *y, *d, *tm, *u, *cluster = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|z", kwlist, &cols, &y, &d, &tm, &u, &cluster))
+    const char *y, *d, *tm, *u;
+    ks_did_twfe_options o = KS_DID_TWFE_OPTIONS_INIT;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|zd", kwlist, &cols, &y, &d, &tm, &u,
+                                     &o.cluster, &o.alpha))
         return NULL;
     ks_ctx *ctx;
     if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
     PyObject *keep = PyList_New(0), *out = NULL;
     ks_table *t = NULL;
     if (keep && (t = ks_py_table_from_dict(ctx, cols, keep))) {
-        ks_did_twfe r;
+        ks_did_twfe *w = NULL;
         int rc;
         Py_BEGIN_ALLOW_THREADS
-            rc = ks_did_twfe_fit(ctx, t, y, d, tm, u, cluster, &r);
+            rc = ks_did_twfe_fit(ctx, t, y, d, tm, u, &o, &w);
         Py_END_ALLOW_THREADS
         if (rc)
             ks_py_raise(ctx, rc);
-        else
-            out =
-                Py_BuildValue("{s:i,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced", r.balanced,
-                              "att", r.att, "se", r.se, "df_t", r.df_t, "nobs", (Py_ssize_t)r.nobs,
-                              "nunits", (Py_ssize_t)r.nunits, "nperiods", (Py_ssize_t)r.nperiods,
-                              "nclusters", (Py_ssize_t)r.nclusters, "df_k", (Py_ssize_t)r.df_k);
+        else {
+            ks_did_twfe_view r;
+            ks_did_twfe_get(w, &r);
+            out = Py_BuildValue("{s:i,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced",
+                                r.balanced, "att", r.att, "se", r.se, "t_stat", r.tstat, "p_value",
+                                r.pvalue, "ci_lower", r.ci_lower, "ci_upper", r.ci_upper, "df_t",
+                                r.df_t, "nobs", (Py_ssize_t)r.nobs, "nunits", (Py_ssize_t)r.nunits,
+                                "nperiods", (Py_ssize_t)r.nperiods, "nclusters",
+                                (Py_ssize_t)r.nclusters, "df_k", (Py_ssize_t)r.df_k);
+            ks_did_twfe_free(w);
+        }
     }
     ks_table_free(t);
     ks_ctx_free(ctx);
@@ -466,13 +498,13 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
 static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns", "outcome",      "unit",       "time", "first_treat",
-                             "cluster", "anticipation", "covariates", NULL};
+    static char *kwlist[] = {"columns", "outcome",      "unit",       "time",  "first_treat",
+                             "cluster", "anticipation", "covariates", "alpha", NULL};
     PyObject *cols, *covs = Py_None;
     const char *y, *u, *tm, *g;
     ks_did_sunab_options o = KS_DID_SUNAB_OPTIONS_INIT;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziO", kwlist, &cols, &y, &u, &tm, &g,
-                                     &o.cluster, &o.anticipation, &covs))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziOd", kwlist, &cols, &y, &u, &tm, &g,
+                                     &o.cluster, &o.anticipation, &covs, &o.alpha))
         return NULL;
     PyObject *kcov = NULL;
     const char **cov = NULL;
@@ -514,6 +546,10 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
                 "df_t", v.df_t, "ref", v.ref, "nobs", (Py_ssize_t)v.nobs, "nclusters",
                 (Py_ssize_t)v.nclusters, "n_treated_units", (Py_ssize_t)v.n_treated_units,
                 "n_control_units", (Py_ssize_t)v.n_control_units, "notes", notes);
+            out = with_inference(out, "_e", v.tstat_e, v.pvalue_e, v.ci_lower_e, v.ci_upper_e,
+                                 (npy_intp)v.nrel);
+            out = with_inference(out, "", &v.att_tstat, &v.att_pvalue, &v.att_ci_lower,
+                                 &v.att_ci_upper, -1);
         }
     }
     ks_did_sunab_free(r);
@@ -529,17 +565,17 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
 static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns",     "outcome",      "unit",         "time", "treatment",
-                             "estimator",   "variance",     "replications", "seed", "zeta_omega",
-                             "zeta_lambda", "post_periods", "threads",      NULL};
+    static char *kwlist[] = {"columns",     "outcome",      "unit",         "time",  "treatment",
+                             "estimator",   "variance",     "replications", "seed",  "zeta_omega",
+                             "zeta_lambda", "post_periods", "threads",      "alpha", NULL};
     PyObject *cols, *post = Py_None;
     const char *y, *u, *tm, *w;
     ks_did_sdid_options o = KS_DID_SDID_OPTIONS_INIT;
     int est = 0, var = 0, threads = 0;
     unsigned long long seed = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|iiiKddOi", kwlist, &cols, &y, &u, &tm, &w,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|iiiKddOid", kwlist, &cols, &y, &u, &tm, &w,
                                      &est, &var, &o.replications, &seed, &o.zeta_omega,
-                                     &o.zeta_lambda, &post, &threads))
+                                     &o.zeta_lambda, &post, &threads, &o.alpha))
         return NULL;
     o.estimator = (ks_did_sdid_estimator)est;
     o.variance = (ks_did_sdid_variance)var;
@@ -592,6 +628,7 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
                              ks_py_arr(v.times, (npy_intp)(T), 0), "unit_row", rows, "estimates",
                              ks_py_arr(v.estimates, (npy_intp)(reps), 0), "notes", notes)
              : NULL;
+    out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
 done:
     ks_did_sdid_free(r);
     ks_table_free(t);

@@ -23,18 +23,38 @@ WRAP(mars_pmethod)
 WRAP(mars_family)
 WRAP(mars_stop)
 WRAP(gsem_munge_mode)
+WRAP(vcov_kind)
+WRAP(did_control)
+WRAP(did_method)
+WRAP(did_base)
+WRAP(did_boot_weights)
+WRAP(did_agg_type)
+WRAP(did_sdid_estimator)
+WRAP(did_sdid_variance)
+WRAP(did_bacon_type)
 
 static const struct {
     const char *enum_name;
     const char *(*name)(int);
     int (*value)(ks_ctx *, const char *, int *);
 } enums[] = {
+    /* clang-format off */
     ENTRY(col_type),
     ENTRY(log_level),
     ENTRY(mars_pmethod),
     ENTRY(mars_family),
     ENTRY(mars_stop),
     ENTRY(gsem_munge_mode),
+    ENTRY(vcov_kind),
+    ENTRY(did_control),
+    ENTRY(did_method),
+    ENTRY(did_base),
+    ENTRY(did_boot_weights),
+    ENTRY(did_agg_type),
+    ENTRY(did_sdid_estimator),
+    ENTRY(did_sdid_variance),
+    ENTRY(did_bacon_type),
+    /* clang-format on */
 };
 
 static int find(const char *e)

@@ -3,50 +3,50 @@
 #define NO_IMPORT_ARRAY
 #include "_core.h"
 
-static PyObject *feols_result(ks_feols *m, PyObject *notes)
+static PyObject *feols_result(const ks_feols *m, PyObject *notes)
 {
-    const size_t k = ks_feols_ncoef(m);
-    ks_feols_info in;
-    ks_feols_get_info(m, &in);
+    ks_feols_view v;
+    ks_feols_get(m, &v);
+    const size_t k = v.ncoef;
     PyObject *names = PyList_New((Py_ssize_t)k), *fe = PyDict_New();
     npy_intp dims[2] = {(npy_intp)k, (npy_intp)k};
-    PyObject *coef = PyArray_SimpleNew(1, dims, NPY_DOUBLE),
-             *se = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
-    PyObject *pv = PyArray_SimpleNew(1, dims, NPY_DOUBLE),
-             *col = PyArray_SimpleNew(1, dims, NPY_BOOL);
+    PyObject *col = PyArray_SimpleNew(1, dims, NPY_BOOL);
     PyObject *V = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
-    if (!names || !fe || !coef || !se || !pv || !col || !V) goto fail;
+    PyObject *coef = ks_py_arr(v.coef, dims[0], 0), *se = ks_py_arr(v.se, dims[0], 0);
+    PyObject *tv = ks_py_arr(v.tstat, dims[0], 0), *pv = ks_py_arr(v.pvalue, dims[0], 0);
+    PyObject *lo = ks_py_arr(v.ci_lower, dims[0], 0), *hi = ks_py_arr(v.ci_upper, dims[0], 0);
+    if (!names || !fe || !coef || !se || !tv || !pv || !lo || !hi || !col || !V) goto fail;
     for (size_t j = 0; j < k; j++) {
-        PyList_SET_ITEM(names, (Py_ssize_t)j, PyUnicode_FromString(ks_feols_name(m, j)));
-        ((double *)PyArray_DATA((PyArrayObject *)coef))[j] = ks_feols_coef(m, j);
-        ((double *)PyArray_DATA((PyArrayObject *)se))[j] = ks_feols_se(m, j);
-        ((double *)PyArray_DATA((PyArrayObject *)pv))[j] = ks_feols_pvalue(m, j);
-        ((npy_bool *)PyArray_DATA((PyArrayObject *)col))[j] = (npy_bool)ks_feols_is_collinear(m, j);
+        PyList_SET_ITEM(names, (Py_ssize_t)j, PyUnicode_FromString(v.names[j]));
+        ((npy_bool *)PyArray_DATA((PyArrayObject *)col))[j] = (npy_bool)v.collinear[j];
         for (size_t i = 0; i < k; i++) /* column-major in C -> row-major NumPy, symmetric */
-            ((double *)PyArray_DATA((PyArrayObject *)V))[i * k + j] = ks_feols_vcov(m)[i + j * k];
+            ((double *)PyArray_DATA((PyArrayObject *)V))[i * k + j] = v.vcov[i + j * k];
     }
-    for (size_t d = 0; d < in.n_fe; d++) {
-        PyObject *lv = PyLong_FromSize_t(ks_feols_fe_levels(m, d));
-        if (!lv || PyDict_SetItemString(fe, ks_feols_fe_name(m, d), lv)) goto fail;
+    for (size_t d = 0; d < v.n_fe; d++) {
+        PyObject *lv = PyLong_FromSize_t(v.fe_levels[d]);
+        if (!lv || PyDict_SetItemString(fe, v.fe_names[d], lv)) goto fail;
         Py_DECREF(lv);
     }
-    return Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,s:n,s:n,s:d,s:d,s:d,s:d,s:d,s:d,s:N,"
-                         "s:s,s:n,s:(nnn),s:O}",
-                         "names", names, "coef", coef, "se", se, "pvalue", pv, "collinear", col,
-                         "vcov", V, "nobs", (Py_ssize_t)in.nobs, "n_na", (Py_ssize_t)in.n_na,
-                         "n_singletons", (Py_ssize_t)in.n_singletons, "n_zero_weight",
-                         (Py_ssize_t)in.n_zero_weight, "df_k", (Py_ssize_t)in.df_k, "df_t", in.df_t,
-                         "r2", in.r2, "adj_r2", in.adj_r2, "r2_within", in.r2_within, "rss", in.rss,
-                         "sigma", in.sigma, "fixef", fe, "vcov_label", ks_feols_vcov_label(m),
-                         "fe_iterations", (Py_ssize_t)in.fe_iterations, "nclusters",
-                         (Py_ssize_t)in.nclusters[0], (Py_ssize_t)in.nclusters[1],
-                         (Py_ssize_t)in.nclusters[2], "notes", notes);
+    return Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,s:n,s:n,s:d,s:d,s:d,"
+                         "s:d,s:d,s:d,s:N,s:s,s:n,s:(nnn),s:O}",
+                         "names", names, "coef", coef, "se", se, "tstat", tv, "pvalue", pv,
+                         "ci_lower", lo, "ci_upper", hi, "collinear", col, "vcov", V, "nobs",
+                         (Py_ssize_t)v.nobs, "n_na", (Py_ssize_t)v.n_na, "n_singletons",
+                         (Py_ssize_t)v.n_singletons, "n_zero_weight", (Py_ssize_t)v.n_zero_weight,
+                         "df_k", (Py_ssize_t)v.df_k, "df_t", v.df_t, "r2", v.r2, "adj_r2", v.adj_r2,
+                         "r2_within", v.r2_within, "rss", v.rss, "sigma", v.sigma, "fixef", fe,
+                         "vcov_label", v.vcov_label, "fe_iterations", (Py_ssize_t)v.fe_iterations,
+                         "nclusters", (Py_ssize_t)v.nclusters[0], (Py_ssize_t)v.nclusters[1],
+                         (Py_ssize_t)v.nclusters[2], "notes", notes);
 fail:
     Py_XDECREF(names);
     Py_XDECREF(fe);
     Py_XDECREF(coef);
     Py_XDECREF(se);
+    Py_XDECREF(tv);
     Py_XDECREF(pv);
+    Py_XDECREF(lo);
+    Py_XDECREF(hi);
     Py_XDECREF(col);
     Py_XDECREF(V);
     return NULL;
@@ -60,19 +60,30 @@ static void feols_capsule_free(PyObject *cap)
 static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"formula",          "columns",         "vcov",
-                             "cluster",          "weights",         "fe_tol",
-                             "fe_maxiter",       "drop_singletons", "ssc_adj",
-                             "ssc_fixef_nested", "ssc_cluster_adj", "ssc_cluster_min",
-                             "collin_tol",       "threads",         NULL};
+    static char *kwlist[] = {"formula",
+                             "columns",
+                             "vcov",
+                             "cluster",
+                             "weights",
+                             "fe_tol",
+                             "fe_maxiter",
+                             "drop_singletons",
+                             "ssc_adj",
+                             "ssc_fixef_nested",
+                             "ssc_cluster_adj",
+                             "ssc_cluster_min",
+                             "collin_tol",
+                             "threads",
+                             "alpha",
+                             NULL};
     const char *formula, *cluster = NULL, *weights = NULL;
     PyObject *cols;
     ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
     int vcov = 0, threads = 0;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kw, "sO|izzdiiiiiidi", kwlist, &formula, &cols, &vcov, &cluster, &weights,
+            args, kw, "sO|izzdiiiiiidid", kwlist, &formula, &cols, &vcov, &cluster, &weights,
             &o.fe_tol, &o.fe_maxiter, &o.drop_singletons, &o.ssc_adj, &o.ssc_fixef_nested,
-            &o.ssc_cluster_adj, &o.ssc_cluster_min, &o.collin_tol, &threads))
+            &o.ssc_cluster_adj, &o.ssc_cluster_min, &o.collin_tol, &threads, &o.alpha))
         return NULL;
     o.vcov = (ks_vcov_kind)vcov;
     o.cluster = cluster;
@@ -105,14 +116,18 @@ static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
         PyObject *r = NULL;
         if (owner) {
             m = NULL;
-            ks_feols *mm = PyCapsule_GetPointer(owner, "kestrel.feols");
-            r = PyArray_SimpleNewFromData(1, &n, NPY_DOUBLE, (void *)ks_feols_resid(mm));
+            ks_feols_view v;
+            ks_feols_get(PyCapsule_GetPointer(owner, "kestrel.feols"), &v);
+            r = PyArray_SimpleNewFromData(1, &n, NPY_DOUBLE, (void *)v.resid);
             if (r && PyArray_SetBaseObject((PyArrayObject *)r, owner) < 0)
                 Py_CLEAR(r);
             else if (!r)
                 Py_DECREF(owner);
         }
-        if (!r || PyDict_SetItemString(out, "resid", r)) Py_CLEAR(out);
+        /* the model too, for intervals at another level (feols_confint) */
+        if (!r || PyDict_SetItemString(out, "resid", r) ||
+            PyDict_SetItemString(out, "model", owner))
+            Py_CLEAR(out);
         Py_XDECREF(r);
     }
 done:
@@ -124,7 +139,37 @@ done:
     return out;
 }
 
+/* The intervals of a fit at level 1 - alpha (ks_feols_confint): (lo, hi) arrays. */
+static PyObject *py_feols_confint(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cap;
+    double alpha;
+    if (!PyArg_ParseTuple(args, "Od", &cap, &alpha)) return NULL;
+    const ks_feols *m = PyCapsule_GetPointer(cap, "kestrel.feols");
+    if (!m) return NULL;
+    ks_feols_view v;
+    ks_feols_get(m, &v);
+    npy_intp n = (npy_intp)v.ncoef;
+    PyObject *lo = PyArray_SimpleNew(1, &n, NPY_DOUBLE), *hi = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
+    ks_ctx *ctx = NULL;
+    PyObject *out = NULL;
+    if (lo && hi && ks_ctx_new(&ctx) == KS_OK) {
+        const int rc = ks_feols_confint(ctx, m, alpha, PyArray_DATA((PyArrayObject *)lo),
+                                        PyArray_DATA((PyArrayObject *)hi), v.ncoef);
+        out = rc ? ks_py_raise(ctx, rc) : Py_BuildValue("(OO)", lo, hi);
+    } else if (lo && hi) {
+        PyErr_NoMemory();
+    }
+    ks_ctx_free(ctx);
+    Py_XDECREF(lo);
+    Py_XDECREF(hi);
+    return out;
+}
+
 PyMethodDef ks_py_regress_methods[] = {
+    {"feols_confint", py_feols_confint, METH_VARARGS,
+     "feols_confint(model, alpha) -> (lo, hi): the intervals at level 1 - alpha"},
     {"feols", (PyCFunction)(void (*)(void))py_feols, METH_VARARGS | METH_KEYWORDS,
      "feols(formula, columns, vcov=0, cluster=None, weights=None, ...) -> dict"},
     {NULL, NULL, 0, NULL},

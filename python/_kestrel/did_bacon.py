@@ -14,7 +14,7 @@ from .did_base import Estimator, Results
 from .summary import Summary
 from .regress import _columns
 
-_TYPES = ("treated_vs_never", "earlier_vs_later", "later_vs_earlier")
+_TYPES = tuple(_core.enum_name("did_bacon_type", v) for v in range(3))  # in value order
 
 
 @dataclass

@@ -4,12 +4,10 @@ C core logs (its KS_LOG_WARN notes: rows dropped, rank deficiency, limited overl
 variance) reach Python as ``warnings.warn`` (notes.py) so that they are never silent."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from . import _core, validate
 from . import notes as _notes
-from . import validate
 from .notes import warn  # noqa: F401  (the estimators' own warnings, pointed at the caller)
 
 _RANK_ACTIONS = ("warn", "error", "silent")
@@ -34,6 +32,17 @@ def check_choice(name, value, allowed):
     validate.choice(name, value, allowed)
 
 
+def enum_value(name, value, enum):
+    """The value of the word `value` given as argument `name` in the library's enumeration
+    `enum` (its names and aliases, _core.enum_value); a ValueError naming the argument else."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name}={value!r}: expected a string")
+    try:
+        return _core.enum_value(enum, value)
+    except _core.KestrelError as e:
+        raise ValueError(f"{name}={value!r}: {e}") from None
+
+
 def check_rank_action(value):
     check_choice("rank_deficient_action", value, _RANK_ACTIONS)
 
@@ -54,22 +63,6 @@ def few_bootstrap_draws(n_bootstrap):
     if 0 < n_bootstrap < 50:
         warn(f"n_bootstrap={n_bootstrap} is low: bootstrap standard errors, intervals and "
              "p-values are unreliable with so few draws (199 or more is usual)")
-
-
-def inference(effect, se, alpha, df=None):
-    """t, two-sided p-value and interval of one estimate (t with df degrees of freedom, normal
-    when df is None); all NaN when the standard error is not a positive number."""
-    from . import _core
-
-    nan = float("nan")
-    if se is None or not (math.isfinite(se) and se > 0) or not math.isfinite(effect):
-        return nan, nan, (nan, nan)
-    t = effect / se
-    if df is None:
-        p, q = 2.0 * _core.normal_cdf(-abs(t)), _core.normal_quantile(1.0 - alpha / 2.0)
-    else:
-        p, q = 2.0 * _core.t_cdf(-abs(t), df), _core.t_quantile(1.0 - alpha / 2.0, df)
-    return t, p, (effect - q * se, effect + q * se)
 
 
 def binary(values):

@@ -214,7 +214,8 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
                                                            treatment=treatment, time=post)
     r = _core.did_placebo(_columns(data[[outcome, treatment, post, unit]]), outcome, treatment,
                           post, unit, "permutation", int(n_permutations), seed,
-                          threads=validate.threads(threads))
+                          observed=float(orig.att), threads=validate.threads(threads),
+                          alpha=float(alpha))
     eff = r["effects"]
     valid = eff[~np.isnan(eff)]
     if valid.size == 0:
@@ -224,13 +225,13 @@ def permutation_test(data, outcome, treatment, post=None, unit=None, n_permutati
         warnings.warn(f"{eff.size - valid.size}/{eff.size} permutations left a cell empty; "
                       f"results use the other {valid.size}", UserWarning, stacklevel=2)
     att = orig.att
-    p = (1 + int(np.sum(np.abs(valid) >= abs(att)))) / (valid.size + 1)
-    se = float(np.std(valid, ddof=1)) if valid.size > 1 else float("nan")
-    lo, hi = np.percentile(valid, [alpha / 2 * 100, (1 - alpha / 2) * 100])
+    # the library's summary: p = (1 + #{|permuted| >= |att|}) / (valid + 1), se the sd of the
+    # permuted ATTs, t = att / se, the interval their alpha / 2 and 1 - alpha / 2 percentiles
+    p = r["p_value"]
     return PlaceboTestResults(
-        test_type="permutation", placebo_effect=float(np.mean(valid)), se=se,
-        t_stat=att / se if np.isfinite(se) and se > 0 else float("nan"), p_value=p,
-        conf_int=(float(lo), float(hi)), n_obs=len(data), is_significant=bool(p < alpha),
+        test_type="permutation", placebo_effect=r["mean"], se=r["se"], t_stat=r["t_stat"],
+        p_value=p, conf_int=(r["ci_lower"], r["ci_upper"]), n_obs=len(data),
+        is_significant=bool(p < alpha),
         alpha=alpha, original_effect=att, original_se=orig.se, permutation_distribution=valid,
         n_permutations=int(valid.size), seed=seed)
 
@@ -250,7 +251,7 @@ def leave_one_out_test(data, outcome, treatment, post=None, unit=None, alpha=0.0
     orig = DifferenceInDifferences(**estimator_kwargs).fit(data, outcome=outcome,
                                                            treatment=treatment, time=post)
     r = _core.did_placebo(_columns(data[[outcome, treatment, post, unit]]), outcome, treatment,
-                          post, unit, "leave_one_out")
+                          post, unit, "leave_one_out", alpha=float(alpha))
     units = data[unit].to_numpy()[r["unit_row"]]
     effects = {u.item() if hasattr(u, "item") else u: float(e)
                for u, e in zip(units, r["effects"])}
@@ -263,19 +264,12 @@ def leave_one_out_test(data, outcome, treatment, post=None, unit=None, alpha=0.0
         bad = [u for u, e in effects.items() if np.isnan(e)]
         warnings.warn(f"{len(bad)}/{len(effects)} leave-one-out estimates left a cell empty: "
                       f"{bad}", UserWarning, stacklevel=2)
-    mean = float(np.mean(valid))
-    se = float(np.std(valid, ddof=1)) if valid.size > 1 else float("nan")
-    df = valid.size - 1 if valid.size > 1 else 1
-    if np.isfinite(se) and se > 0:
-        t = mean / se
-        p = 2.0 * _core.t_cdf(-abs(t), df)
-        q = _core.t_quantile(1.0 - alpha / 2.0, df)
-        ci = (mean - q * se, mean + q * se)
-    else:
-        t, p, ci = float("nan"), float("nan"), (float("nan"), float("nan"))
+    # the library's summary: mean and sd of the estimates, the t(valid - 1) test and interval
+    p = r["p_value"]
     return PlaceboTestResults(
-        test_type="leave_one_out", placebo_effect=mean, se=se, t_stat=t, p_value=p,
-        conf_int=ci, n_obs=len(data), is_significant=bool(p < alpha), alpha=alpha,
+        test_type="leave_one_out", placebo_effect=r["mean"], se=r["se"], t_stat=r["t_stat"],
+        p_value=p, conf_int=(r["ci_lower"], r["ci_upper"]), n_obs=len(data),
+        is_significant=bool(p < alpha), alpha=alpha,
         original_effect=orig.att, original_se=orig.se, leave_one_out_effects=effects)
 
 

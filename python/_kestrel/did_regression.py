@@ -23,7 +23,6 @@ from .summary import STARS_LEGEND, Summary
 from .summary import stars as _stars
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
-_WILD_WEIGHTS = ("rademacher", "webb", "mammen")
 
 
 class DiDResults(Results):
@@ -33,8 +32,9 @@ class DiDResults(Results):
     or the one drawn; None without it); ``fit`` is the kestrel.Feols behind it (None
     for the closed-form 2x2)."""
 
-    def __init__(self, *, att, se, df, coefficients, vcov, n_obs, n_clusters, r2, vcov_type,
-                 alpha, n_treated, n_control, label, fit=None, notes=()):
+    def __init__(self, *, att, se, df, t_stat, p_value, conf_int, coefficients, vcov, n_obs,
+                 n_clusters, r2, vcov_type, alpha, n_treated, n_control, label, fit=None,
+                 notes=()):
         if not np.isfinite(att):
             raise ValueError("the treatment effect could not be estimated (collinear with the "
                              "fixed effects or covariates)")
@@ -42,7 +42,12 @@ class DiDResults(Results):
         self.alpha = alpha
         self._label = label
         self.att, self.se, self.df = float(att), float(se), df
-        self.t_stat, self.p_value, self.conf_int = checks.inference(self.att, self.se, alpha, df)
+        # the library's test and interval; none without a positive standard error
+        ok = math.isfinite(self.se) and self.se > 0 and math.isfinite(self.att)
+        nan = float("nan")
+        self.t_stat = float(t_stat) if ok else nan
+        self.p_value = float(p_value) if ok else nan
+        self.conf_int = (float(conf_int[0]), float(conf_int[1])) if ok else (nan, nan)
         if not (self.se > 0):
             why = "the residuals are zero: an exact fit" if self.se == 0 else "not defined"
             checks.warn(f"the standard error of the treatment effect is {self.se:g} ({why}): "
@@ -65,7 +70,10 @@ class DiDResults(Results):
         coef, se = fit.coef(), fit.se()
         if term not in coef.index:
             raise ValueError(f"the treatment term {term!r} is not in the model")
-        return cls(att=coef[term], se=se[term], df=fit.df_t,
+        j = list(coef.index).index(term)
+        r = fit._res  # inference at the fit's alpha (the estimator's)
+        return cls(att=coef[term], se=se[term], df=fit.df_t, t_stat=r["tstat"][j],
+                   p_value=r["pvalue"][j], conf_int=(r["ci_lower"][j], r["ci_upper"][j]),
                    coefficients={k: float(v) for k, v in coef.items()}, vcov=fit.vcov,
                    n_obs=fit.nobs, n_clusters=fit._res["nclusters"][0], r2=fit.r2,
                    vcov_type=fit.vcov_type, alpha=alpha, n_treated=n_treated,
@@ -236,15 +244,13 @@ class DifferenceInDifferences(Estimator):
             if self.n_bootstrap < 2:
                 raise ValueError(f"n_bootstrap={self.n_bootstrap!r}: the wild bootstrap needs "
                                  "an integer >= 2")
-            if self.bootstrap_weights not in _WILD_WEIGHTS:
-                raise ValueError(f"bootstrap_weights={self.bootstrap_weights!r}: expected one "
-                                 f"of {list(_WILD_WEIGHTS)}")
+            checks.enum_value("bootstrap_weights", self.bootstrap_weights, "did_boot_weights")
 
     def _feols(self, fml, cols, vcov, expected=()):
         """The regression, with diff-diff's rank_deficient_action on collinear columns (but
         those `expected` to go); a clustered variance needs two clusters (diff-diff raises, as
         here)."""
-        res = _feols(fml, cols, vcov=vcov, threads=self.threads)
+        res = _feols(fml, cols, vcov=vcov, threads=self.threads, alpha=self.alpha)
         checks.rank_deficient(self.rank_deficient_action,
                               [c for c in res.collinear if c not in expected])
         if isinstance(vcov, dict) and min(res._clusters()) < 2:
@@ -258,7 +264,9 @@ class DifferenceInDifferences(Estimator):
         cols = _columns(data)
         seed = validate.seed(self.seed)
         w = _core.did_wild(fml, cols, term, cluster, int(self.n_bootstrap),
-                           self.bootstrap_weights, seed, self.alpha,
+                           checks.enum_value("bootstrap_weights", self.bootstrap_weights,
+                                             "did_boot_weights"),
+                           seed, self.alpha,
                            threads=validate.threads(self.threads))
         res = self._fit(data, fml, term, treat_col, {"CRV1": cluster}, expected)
         res.se, res.t_stat, res.p_value = w["se"], w["t_stat"], w["p_value"]
@@ -322,7 +330,7 @@ class DifferenceInDifferences(Estimator):
         kind = 4 if self.cluster else (1 if self.robust else 0)
         try:
             r = _core.did_basic(_columns(data), outcome, treatment, time, cluster=self.cluster,
-                                vcov=kind)
+                                vcov=kind, alpha=self.alpha)
         except _core.KestrelError as e:
             if "must be 0 or 1" in str(e):
                 return None
@@ -331,7 +339,9 @@ class DifferenceInDifferences(Estimator):
         n = r["ncell"]
         label = {0: "iid", 1: "HC1", 4: f"CRV1: {self.cluster}"}[kind]
         notes = [f"{r['n_na']} rows with missing values removed"] if r["n_na"] else []
-        return DiDResults(att=r["coef"][3], se=math.sqrt(r["vcov"][3, 3]), df=r["df_t"],
+        return DiDResults(att=r["coef"][3], se=r["se"][3], df=r["df_t"], t_stat=r["t_stat"][3],
+                          p_value=r["p_value"][3],
+                          conf_int=(r["ci_lower"][3], r["ci_upper"][3]),
                           coefficients=dict(zip(names, map(float, r["coef"]))), vcov=r["vcov"],
                           n_obs=r["nobs"], n_clusters=r["nclusters"], r2=r["r2"],
                           vcov_type=label, alpha=self.alpha, n_treated=n[2] + n[3],
@@ -364,12 +374,15 @@ class TwoWayFixedEffects(DifferenceInDifferences):
             return self._fit_wild(data, fml, f"{treatment}:{time}", treatment, cluster)
         if not covs:  # a balanced panel: the within transformation in closed form
             cols = _columns(data)
-            r = _core.did_twfe(cols, outcome, treatment, time, unit, cluster=self.cluster)
+            r = _core.did_twfe(cols, outcome, treatment, time, unit, cluster=self.cluster,
+                               alpha=self.alpha)
             if r["balanced"]:
                 d = np.asarray(cols[treatment], dtype=np.float64)
                 n_tr = int(np.count_nonzero(d == 1))
                 term = f"{treatment}:{time}"
-                return DiDResults(att=r["att"], se=r["se"], df=r["df_t"],
+                return DiDResults(att=r["att"], se=r["se"], df=r["df_t"], t_stat=r["t_stat"],
+                                  p_value=r["p_value"],
+                                  conf_int=(r["ci_lower"], r["ci_upper"]),
                                   coefficients={term: r["att"]},
                                   vcov=np.array([[r["se"] ** 2]]), n_obs=r["nobs"],
                                   n_clusters=r["nclusters"], r2=float("nan"),
@@ -407,16 +420,17 @@ class MultiPeriodDiDResults(Results):
         self.coefficients = {k: float(v) for k, v in fit.coef().items()}
         self.vcov = fit.vcov
         self.r_squared = fit.r2
-        coef, se, pv = fit.coef(), fit.se(), fit.pvalue()
-        q = _core.t_quantile(1.0 - alpha / 2.0, fit.df_t)
+        coef, se = fit.coef(), fit.se()
+        r, index = fit._res, list(coef.index)  # the library's tests and intervals at alpha
         nan = float("nan")
         self.period_effects = {}
         for name, per in zip(names, periods):
-            b, s = float(coef[name]), float(se[name])
+            b, s, j = float(coef[name]), float(se[name]), index.index(name)
             ok = s > 0  # NaN for a dropped (unidentified) period, 0 for an exact fit
             self.period_effects[per] = PeriodEffect(
-                per, b, s, b / s if ok else nan, float(pv[name]) if ok else nan,
-                (b - q * s, b + q * s) if ok else (nan, nan))
+                per, b, s, float(r["tstat"][j]) if ok else nan,
+                float(r["pvalue"][j]) if ok else nan,
+                (float(r["ci_lower"][j]), float(r["ci_upper"][j])) if ok else (nan, nan))
         # the average of the post-period effects: w'b and sqrt(w' V w), over the columns kept
         # (a column dropped as collinear has NaN in b and V, and no weight)
         idx = [list(coef.index).index(n) for n, p in zip(names, periods) if p in post]
@@ -435,7 +449,8 @@ class MultiPeriodDiDResults(Results):
             wk = w[keep]
             self.avg_att = float(wk @ b[keep])
             self.avg_se = float(math.sqrt(wk @ fit.vcov[np.ix_(keep, keep)] @ wk))
-        if self.avg_se > 0:
+        if self.avg_se > 0:  # (an average of the fit's coefficients: not in the fit's view)
+            q = _core.t_quantile(1.0 - alpha / 2.0, fit.df_t)
             self.avg_t_stat = self.avg_att / self.avg_se
             self.avg_p_value = 2.0 * (1.0 - _core.t_cdf(abs(self.avg_t_stat), fit.df_t))
             self.avg_conf_int = (self.avg_att - q * self.avg_se, self.avg_att + q * self.avg_se)

@@ -15,9 +15,6 @@ from .summary import Summary
 from .regress import _columns
 
 
-_SDID_VAR = {"placebo": 0, "bootstrap": 1, "jackknife": 2, "none": 3}
-
-
 class SyntheticDiDResults(Results):
     """``att``, ``se``, ``t_stat``, ``p_value``, ``conf_int`` (normal), ``unit_weights``
     {control unit: omega}, ``time_weights`` {pre period: lambda}, ``pre_periods``,
@@ -32,14 +29,8 @@ class SyntheticDiDResults(Results):
         self.att = r["att"]
         self.se = r["se"]
         self.variance_method = variance_method
-        z = _core.normal_quantile(1 - alpha / 2)
-        if np.isfinite(self.se) and self.se > 0:
-            self.t_stat = self.att / self.se
-            self.p_value = 2.0 * _core.normal_cdf(-abs(self.t_stat))
-            self.conf_int = (self.att - z * self.se, self.att + z * self.se)
-        else:
-            self.t_stat = self.p_value = float("nan")
-            self.conf_int = (float("nan"), float("nan"))
+        self.t_stat, self.p_value = r["t_stat"], r["p_value"]  # normal, from the library
+        self.conf_int = (r["ci_lower"], r["ci_upper"])
         n0, t0 = r["N0"], r["T0"]
         times = [_py(x) for x in r["times"]]
         self.pre_periods, self.post_periods = times[:t0], times[t0:]
@@ -134,7 +125,7 @@ class SyntheticDiD(Estimator):
             zeta_omega=nan if self.zeta_omega is None else float(self.zeta_omega),
             zeta_lambda=nan if self.zeta_lambda is None else float(self.zeta_lambda),
             post_periods=None if post_periods is None else np.asarray(post_periods, float),
-            threads=validate.threads(self.threads))
+            threads=validate.threads(self.threads), alpha=float(self.alpha))
 
     def fit(self, data, outcome, treatment, unit, time, post_periods=None, covariates=None,
             other_estimators=True):
@@ -148,9 +139,8 @@ class SyntheticDiD(Estimator):
         ``did_estimate``). Returns a SyntheticDiDResults."""
         if covariates:
             raise NotImplementedError("covariates are not supported yet by SyntheticDiD")
-        if self.variance_method not in _SDID_VAR:
-            raise ValueError(f"variance_method={self.variance_method!r}: expected one of "
-                             f"{', '.join(_SDID_VAR)}")
+        variance = checks.enum_value("variance_method", self.variance_method,
+                                     "did_sdid_variance")
         checks.check_alpha(self.alpha)
         resampled = self.variance_method in ("placebo", "bootstrap")
         checks.check_count("n_bootstrap", self.n_bootstrap, 2 if resampled else 0)
@@ -160,8 +150,8 @@ class SyntheticDiD(Estimator):
             if z is not None and not (isinstance(z, (int, float, np.number)) and z >= 0):
                 raise ValueError(f"{name}={z!r}: expected None (automatic) or a number >= 0")
         cols = _columns(data)
-        r = self._run(cols, outcome, unit, time, treatment, post_periods, 0,
-                      _SDID_VAR[self.variance_method], seed)
+        r = self._run(cols, outcome, unit, time, treatment, post_periods,
+                      _core.enum_value("did_sdid_estimator", "synthdid"), variance, seed)
         checks.warn_notes(r["notes"])
         labels = np.asarray(cols[unit])[r["unit_row"]]
         tcol = np.asarray(cols[time])
@@ -170,8 +160,9 @@ class SyntheticDiD(Estimator):
         res = SyntheticDiDResults(r, labels, self.alpha, self.variance_method)
         res.seed = seed
         if other_estimators:
-            res.sc_estimate = self._run(cols, outcome, unit, time, treatment, post_periods, 1,
-                                        3, seed)["att"]
-            res.did_estimate = self._run(cols, outcome, unit, time, treatment, post_periods, 2,
-                                         3, seed)["att"]
+            none = _core.enum_value("did_sdid_variance", "none")
+            for attr, name in (("sc_estimate", "sc"), ("did_estimate", "did")):
+                est = _core.enum_value("did_sdid_estimator", name)
+                setattr(res, attr, self._run(cols, outcome, unit, time, treatment, post_periods,
+                                             est, none, seed)["att"])
         return res

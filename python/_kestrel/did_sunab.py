@@ -13,7 +13,6 @@ from .did_base import Estimator, Results
 from .regress import _columns
 from .summary import Summary
 
-_CONTROL = ("never_treated", "not_yet_treated")
 
 
 def _num(x):
@@ -32,19 +31,14 @@ class SunAbrahamResults(Results):
     def __init__(self, r, alpha, control_group):
         self.alpha, self.control_group = alpha, control_group
         self.df = r["df_t"]
-        q = _core.t_quantile(1 - alpha / 2, self.df)
 
-        def infer(est, se):
-            if not (np.isfinite(se) and se > 0):
-                return {"effect": est, "se": se, "t_stat": np.nan, "p_value": np.nan,
-                        "conf_int": (np.nan, np.nan)}
-            t = est / se
-            return {"effect": est, "se": se, "t_stat": t,
-                    "p_value": 2.0 * _core.t_cdf(-abs(t), self.df),
-                    "conf_int": (est - q * se, est + q * se)}
+        def infer(sfx, i=None):  # the library's t(df) test and interval of one estimate
+            v = [r[k + sfx] if i is None else float(r[k + sfx][i])
+                 for k in ("t_stat", "p_value", "ci_lower", "ci_upper")]
+            return {"t_stat": v[0], "p_value": v[1], "conf_int": (v[2], v[3])}
         self.event_study_effects = {}
-        for e, a, s, g in zip(r["e"], r["att_e"], r["se_e"], r["ncohorts_e"]):
-            d = infer(float(a), float(s))
+        for i, (e, a, s, g) in enumerate(zip(r["e"], r["att_e"], r["se_e"], r["ncohorts_e"])):
+            d = {"effect": float(a), "se": float(s), **infer("_e", i)}
             d["n_groups"] = int(g)
             self.event_study_effects[_num(e)] = d
         self.cohort_effects, self.cohort_weights = {}, {}
@@ -54,8 +48,8 @@ class SunAbrahamResults(Results):
             self.cohort_effects[(g, e)] = {"effect": float(d_), "se": float(s),
                                            "weight": float(w), "n_obs": int(n)}
             self.cohort_weights.setdefault(e, {})[g] = float(w)
-        o = infer(r["att"], r["att_se"])
-        self.overall_att, self.overall_se = o["effect"], o["se"]
+        o = infer("")
+        self.overall_att, self.overall_se = r["att"], r["att_se"]
         self.overall_t_stat, self.overall_p_value = o["t_stat"], o["p_value"]
         self.overall_conf_int = o["conf_int"]
         self.groups = sorted({g for g, _ in self.cohort_effects})
@@ -136,9 +130,7 @@ class SunAbraham(Estimator):
         first_treat (the first treated period; 0 or Inf: never treated): column names;
         covariates: a column or list of columns added to the regression. Returns a
         SunAbrahamResults."""
-        if self.control_group not in _CONTROL:
-            raise ValueError(f"control_group={self.control_group!r}: expected one of "
-                             f"{', '.join(_CONTROL)}")
+        checks.enum_value("control_group", self.control_group, "did_control")
         checks.check_alpha(self.alpha)
         checks.check_count("n_bootstrap", self.n_bootstrap)
         checks.check_count("anticipation", self.anticipation)
@@ -149,7 +141,8 @@ class SunAbraham(Estimator):
                                       "(n_bootstrap=0 gives the analytical standard errors)")
         covs = [covariates] if isinstance(covariates, str) else covariates
         r = _core.sunab(_columns(data), outcome, unit, time, first_treat, cluster=self.cluster,
-                        anticipation=int(self.anticipation), covariates=covs)
+                        anticipation=int(self.anticipation), covariates=covs,
+                        alpha=float(self.alpha))
         checks.rank_deficient(self.rank_deficient_action, _collinear(r))
         checks.warn_notes(r["notes"])
         return SunAbrahamResults(r, self.alpha, self.control_group)

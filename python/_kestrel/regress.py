@@ -14,7 +14,7 @@ from .notes import messages, warn_notes
 from .results import Results
 from .summary import STARS_LEGEND, Summary, stars
 
-_VCOV_KIND = {"iid": 0, "hetero": 1, "HC1": 1, "HC2": 2, "HC3": 3}
+_CRV1 = _core.enum_value("vcov_kind", "CRV1")
 _VCOV_FORMS = ("'iid', 'hetero', 'HC1', 'HC2', 'HC3', 'CRV1:col', 'CRV1:col1+col2' or "
                "{'CRV1': 'col'}")
 
@@ -23,11 +23,17 @@ def _parse_vcov(vcov):
     """pyfixest's vcov argument, or the kestrel command's spelling 'CRV1:col[+col2]' ->
     (kind, cluster spec)."""
     if vcov is None:
-        return 0, None
+        return _core.enum_value("vcov_kind", "iid"), None
     spec = None
     if isinstance(vcov, str):
-        if vcov in _VCOV_KIND:
-            return _VCOV_KIND[vcov], None
+        if ":" not in vcov:  # a kind without columns: the library's names ("hetero" for HC1)
+            try:
+                kind = _core.enum_value("vcov_kind", vcov)
+            except _core.KestrelError:
+                kind = _CRV1
+            if kind == _CRV1:
+                raise ValueError(f"vcov={vcov!r}: expected {_VCOV_FORMS}")
+            return kind, None
         kind, colon, spec = vcov.partition(":")
         if not colon or kind.strip() != "CRV1":
             raise ValueError(f"vcov={vcov!r}: expected {_VCOV_FORMS}")
@@ -45,7 +51,7 @@ def _parse_vcov(vcov):
     if not all(cols):
         raise ValueError(f"vcov={vcov!r}: the cluster must be a column name (or two joined by "
                          "'+'); expected " + _VCOV_FORMS)
-    return 4, "+".join(cols)
+    return _CRV1, "+".join(cols)
 
 
 def _columns(data):
@@ -140,7 +146,7 @@ class Feols(Results):
 
     def tstat(self):
         """t statistics, estimate / standard error."""
-        return self._series(self._res["coef"] / self._res["se"], "t value")
+        return self._series(self._res["tstat"], "t value")
 
     def pvalue(self):
         """Two-sided p-values of the t tests (``df_t`` degrees of freedom)."""
@@ -152,10 +158,12 @@ class Feols(Results):
         import pandas as pd
 
         alpha = validate.real("alpha", alpha, "a number in (0, 1)", lambda a: 0 < a < 1)
-        q = _core.t_quantile(1.0 - alpha / 2.0, self.df_t)
-        b, s = self._res["coef"], self._res["se"]
+        if alpha == self._res["alpha"]:  # the fit's intervals
+            lower, upper = self._res["ci_lower"], self._res["ci_upper"]
+        else:  # another level: the library computes them (ks_feols_confint)
+            lower, upper = _core.feols_confint(self._res["model"], alpha)
         lo, hi = f"{100 * alpha / 2:g}%", f"{100 * (1 - alpha / 2):g}%"
-        return pd.DataFrame({lo: b - q * s, hi: b + q * s},
+        return pd.DataFrame({lo: lower, hi: upper},
                             index=pd.Index(self._names, name="Coefficient"))
 
     def tidy(self, alpha=0.05):
@@ -166,7 +174,7 @@ class Feols(Results):
         ci = self.confint(alpha)
         return pd.DataFrame({
             "Estimate": self._res["coef"], "Std. Error": self._res["se"],
-            "t value": self._res["coef"] / self._res["se"], "Pr(>|t|)": self._res["pvalue"],
+            "t value": self._res["tstat"], "Pr(>|t|)": self._res["pvalue"],
             ci.columns[0]: ci.iloc[:, 0].to_numpy(), ci.columns[1]: ci.iloc[:, 1].to_numpy(),
         }, index=pd.Index(self._names, name="Coefficient"))
 
@@ -180,12 +188,12 @@ class Feols(Results):
                      if self.fixef_levels else ""),
                  f"Standard errors: {self.vcov_type}",
                  f"{'':20s} {'Estimate':>14s} {'Std. Error':>14s} {'t value':>9s} {'Pr(>|t|)':>10s}"]
-        b, s, p = self._res["coef"], self._res["se"], self._res["pvalue"]
+        b, s, t, p = (self._res[k] for k in ("coef", "se", "tstat", "pvalue"))
         for j, name in enumerate(self._names):
             if self._res["collinear"][j]:
                 lines.append(f"{name:20s} {'-':>14s}   (removed: collinear)")
             else:
-                lines.append(f"{name:20s} {b[j]:14.6g} {s[j]:14.6g} {b[j] / s[j]:9.3f} "
+                lines.append(f"{name:20s} {b[j]:14.6g} {s[j]:14.6g} {t[j]:9.3f} "
                              f"{p[j]:10.3g} {stars(p[j])}")
         tail = f"RMSE: {np.sqrt(self.rss / self.nobs):.6g}   R2: {self.r2:.6g}"
         if self.fixef_levels:
@@ -269,8 +277,9 @@ def feols(fml, data, vcov=None, weights=None, *, fixef_tol=1e-13, fixef_maxiter=
 
 
 def _feols(fml, data, vcov=None, weights=None, *, fixef_tol=1e-13, fixef_maxiter=10000,
-           drop_singletons=True, ssc=None, collin_tol=1e-10, threads=None):
-    """feols without Python warnings (the callers in kestrel.did raise their own errors)."""
+           drop_singletons=True, ssc=None, collin_tol=1e-10, threads=None, alpha=0.05):
+    """feols without Python warnings (the callers in kestrel.did raise their own errors);
+    alpha: the level of the fit's intervals (ci_lower, ci_upper)."""
     if not isinstance(fml, str):
         raise TypeError(f"fml={fml!r}: expected a formula string like 'y ~ x1 + x2 | fe1'")
     kind, cluster = _parse_vcov(vcov)
@@ -298,7 +307,8 @@ def _feols(fml, data, vcov=None, weights=None, *, fixef_tol=1e-13, fixef_maxiter
         fe_maxiter=fixef_maxiter, drop_singletons=int(drop_singletons),
         ssc_adj=flags["adj"], ssc_fixef_nested=flags["fixef_nested"],
         ssc_cluster_adj=flags["cluster_adj"], ssc_cluster_min=flags["cluster_min"],
-        collin_tol=collin_tol, threads=threads)
+        collin_tol=collin_tol, threads=threads, alpha=alpha)
+    res["alpha"] = alpha
     return Feols(fml, res)
 
 

@@ -39,36 +39,16 @@ __all__ = [
     "placebo_timing_test", "placebo_group_test", "permutation_test", "leave_one_out_test",
     "run_placebo_test", "run_all_placebo_tests", "plot_event_study"]
 
-_CONTROL = {"never_treated": 0, "nevertreated": 0, "not_yet_treated": 1, "notyettreated": 1}
-_METHOD = {"dr": 0, "ipw": 1, "reg": 2}
-_BASE = {"varying": 0, "universal": 1}
-_BOOT = {"rademacher": 0, "mammen": 1, "webb": 2}
-_AGG = {"simple": 0, "event_study": 1, "dynamic": 1, "group": 2, "calendar": 3}
-
-
-def _choice(name, value, table):
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        allowed = ", ".join(repr(k) for k in table)
-        raise ValueError(f"{name}={value!r}: expected one of {allowed}") from None
-
-
-def _inference(effect, se, alpha, crit=None):
-    """t statistic, two-sided normal p-value and confidence interval of one estimate."""
-    if se is None or not np.isfinite(se) or se <= 0:
-        nan = float("nan")
-        return nan, nan, (nan, nan)
-    z = _core.normal_quantile(1 - alpha / 2) if crit is None else crit
-    effect, se = float(effect), float(se)
-    t = effect / se
-    p = 2.0 * _core.normal_cdf(-abs(t))
-    return t, p, (effect - z * se, effect + z * se)
-
-
-def _effect_dict(effect, se, alpha, crit=None, **extra):
-    t, p, ci = _inference(effect, se, alpha, crit)
-    d = {"effect": float(effect), "se": float(se), "t_stat": t, "p_value": p, "conf_int": ci}
+def _effect_dict(r, i, sfx="", **extra):
+    """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and
+    interval (t_stat<sfx>, p_value<sfx>, ci_lower<sfx>, ci_upper<sfx>); i None: the scalars."""
+    def get(k):
+        return float(r[k + sfx] if i is None else r[k + sfx][i])
+    att = "att" if i is None else "att" + sfx
+    d = {"effect": float(r[att] if i is None else r[att][i]),
+         "se": float(r["se"] if i is None else r["se" + sfx][i]),
+         "t_stat": get("t_stat"), "p_value": get("p_value"),
+         "conf_int": (get("ci_lower"), get("ci_upper"))}
     d.update(extra)
     return d
 
@@ -113,8 +93,8 @@ class CallawaySantAnnaResults(Results):
         simple = self.aggregate("simple")
         self.overall_att = simple["att"]
         self.overall_se = simple["se"]
-        self.overall_t_stat, self.overall_p_value, self.overall_conf_int = _inference(
-            self.overall_att, self.overall_se, self.alpha)
+        self.overall_t_stat, self.overall_p_value = simple["t_stat"], simple["p_value"]
+        self.overall_conf_int = (simple["ci_lower"], simple["ci_upper"])
         if aggregate is None or aggregate == "simple":
             kinds = []
         elif aggregate == "all":
@@ -131,13 +111,12 @@ class CallawaySantAnnaResults(Results):
         """{(g, t): {effect, se, t_stat, p_value, conf_int, n_treated, n_control, post}}, built
         from the fit's arrays on first use."""
         if self._cells is None:
-            raw, crit = self._raw, self._raw["crit"]
+            raw = self._raw
             g, t = raw["group"], raw["time"]
             self._cells = {
                 (_num(g[i]), _num(t[i])): _effect_dict(
-                    raw["att"][i], raw["se"][i], self.alpha, crit,
-                    n_treated=int(raw["n_treated"][i]), n_control=int(raw["n_control"][i]),
-                    post=bool(raw["post"][i]))
+                    raw, i, n_treated=int(raw["n_treated"][i]),
+                    n_control=int(raw["n_control"][i]), post=bool(raw["post"][i]))
                 for i in range(len(g))}
         return self._cells
 
@@ -178,7 +157,7 @@ class CallawaySantAnnaResults(Results):
         kept). Stores the elements in ``event_study_effects``, ``group_effects`` or
         ``calendar_effects`` and returns the raw aggregation (att, se, crit, e, att_e,
         se_e)."""
-        kind = _choice("type", type, _AGG)
+        kind = checks.enum_value("type", type, "did_agg_type")
         agg = _core.did_cs_aggregate(
             self._fit, kind,
             min_e=-math.inf if min_e is None else float(min_e),
@@ -187,11 +166,8 @@ class CallawaySantAnnaResults(Results):
             threads=validate.threads(self._est.threads))
         self.notes.extend(msg for _, msg in agg["notes"])
         checks.warn_notes(agg["notes"])
-        elems = {
-            _num(e): _effect_dict(a, s, self.alpha, agg["crit"])
-            for e, a, s in zip(agg["e"], agg["att_e"], agg["se_e"])
-        }
-        overall = _effect_dict(agg["att"], agg["se"], self.alpha)
+        elems = {_num(e): _effect_dict(agg, i, "_e") for i, e in enumerate(agg["e"])}
+        overall = _effect_dict(agg, None)
         if kind == 1:
             self.event_study_effects = elems
             self.event_study_overall = overall
@@ -380,14 +356,16 @@ class CallawaySantAnna(Estimator):
         cols = _columns(data)
         raw = _core.did_cs(
             cols, outcome, time, unit, first_treat,
-            control=_choice("control_group", self.control_group, _CONTROL),
-            method=_choice("estimation_method", self.estimation_method, _METHOD),
-            base=_choice("base_period", self.base_period, _BASE),
+            control=checks.enum_value("control_group", self.control_group, "did_control"),
+            method=checks.enum_value("estimation_method", self.estimation_method,
+                                     "did_method"),
+            base=checks.enum_value("base_period", self.base_period, "did_base"),
             anticipation=int(self.anticipation),
             covariates=None if covariates is None else tuple(covariates),
             weights=weights, cluster=self.cluster, alpha=float(self.alpha),
             n_bootstrap=n_boot,
-            boot_kind=_choice("bootstrap_weights", self.bootstrap_weights, _BOOT),
+            boot_kind=checks.enum_value("bootstrap_weights", self.bootstrap_weights,
+                                       "did_boot_weights"),
             seed=seed, cband=cband, threads=validate.threads(self.threads), panel=bool(self.panel),
             allow_unbalanced=bool(self.allow_unbalanced_panel))
         _warn_fit_notes(raw["notes"], self.rank_deficient_action)

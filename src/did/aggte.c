@@ -15,6 +15,13 @@
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
 
+static const ks__enum_entry agg_names[] = {{"simple", KS_DID_AGG_SIMPLE},
+                                           {"event_study", KS_DID_AGG_DYNAMIC},
+                                           {"group", KS_DID_AGG_GROUP},
+                                           {"calendar", KS_DID_AGG_CALENDAR},
+                                           {"dynamic", KS_DID_AGG_DYNAMIC}};
+KS__ENUM_FUNCS(ks_did_agg_type, ks_did_agg_type, "aggregation", agg_names)
+
 #define SE_TINY (1.4901161193847656e-08 * 10)
 
 struct ks_did_agg {
@@ -187,11 +194,9 @@ static int agg_cells_build(ks_ctx *ctx, const ks_did_cs *r, agg_cells *a)
 void ks_did_agg_free(ks_did_agg *g)
 {
     if (!g) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = g->alloc;
-    ks__free(&tmp, g->buf);
-    ks__free(&tmp, g);
+    const ks_allocator a = g->alloc;
+    ks__release(&a, g->buf);
+    ks__release(&a, g);
 }
 
 void ks_did_agg_get(const ks_did_agg *g, ks_did_agg_view *out) { *out = g->v; }
@@ -267,7 +272,8 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
     size_t ne = 0;
     double *elem = NULL;
     if (opt->type != KS_DID_AGG_SIMPLE) {
-        g->buf = ks__malloc_array(ctx, m + a.ng + 1, 3 * sizeof *g->buf);
+        /* e, att_e, se_e, then their t, p and interval bounds */
+        g->buf = ks__malloc_array(ctx, m + a.ng + 1, 7 * sizeof *g->buf);
         if (!g->buf) {
             rc = KS_ENOMEM;
             goto done;
@@ -424,12 +430,22 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         v->se_e = elem + 2 * ne;
         if ((rc = se_of(ctx, r, IF, ne, elem + 2 * ne, &v->crit))) goto done;
         v->n = ne;
+        double *inf = elem + 3 * (m + a.ng + 1);
+        for (size_t k = 0; k < ne; k++) /* normal p-values, intervals with the band's value */
+            ks__did_infer(v->att_e[k], v->se_e[k], 0.0, v->crit, &inf[k], &inf[ne + k],
+                          &inf[2 * ne + k], &inf[3 * ne + k]);
+        v->tstat_e = inf;
+        v->pvalue_e = inf + ne;
+        v->ci_lower_e = inf + 2 * ne;
+        v->ci_upper_e = inf + 3 * ne;
     }
     if (isfinite(v->att)) {
         if ((rc = se_of(ctx, r, overall, 1, &v->se, NULL))) goto done;
     } else {
         v->se = NAN;
     }
+    ks__did_infer(v->att, v->se, 0.0, ks_normal_quantile(1.0 - r->opt.alpha / 2.0), &v->tstat,
+                  &v->pvalue, &v->ci_lower, &v->ci_upper);
 
 done:
     agg_cells_free(ctx, &a);

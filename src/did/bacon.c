@@ -14,6 +14,11 @@
 
 #include "did/did_internal.h"
 
+static const ks__enum_entry type_names[] = {{"treated_vs_never", KS_DID_BACON_TREATED_VS_NEVER},
+                                            {"earlier_vs_later", KS_DID_BACON_EARLIER_VS_LATER},
+                                            {"later_vs_earlier", KS_DID_BACON_LATER_VS_EARLIER}};
+KS__ENUM_FUNCS(ks_did_bacon_type, ks_did_bacon_type, "comparison type", type_names)
+
 struct ks_did_bacon {
     ks_allocator alloc;
     ks_did_bacon_view v;
@@ -23,11 +28,9 @@ struct ks_did_bacon {
 void ks_did_bacon_free(ks_did_bacon *r)
 {
     if (!r) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = r->alloc;
-    ks__free(&tmp, r->buf);
-    ks__free(&tmp, r);
+    const ks_allocator a = r->alloc;
+    ks__release(&a, r->buf);
+    ks__release(&a, r);
 }
 
 void ks_did_bacon_get(const ks_did_bacon *r, ks_did_bacon_view *out) { *out = r->v; }

@@ -65,10 +65,16 @@ static void sandwich(const double B[16], const double M[16], double f, double V[
         }
 }
 
-int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+struct ks_did_basic {
+    ks_allocator alloc;
+    double coef[4], vcov[16], se[4], tstat[4], pvalue[4], lo[4], hi[4];
+    double df_t, rss, r2;
+    size_t nobs, n_na, nclusters, ncell[4];
+};
+
+static int basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
                      const char *post, const char *cluster, ks_vcov_kind vcov, ks_did_basic *out)
 {
-    memset(out, 0, sizeof *out);
     const size_t nrow = ks_table_nrow(t);
     ks_did_numcol yc, dc, pc;
     double *S = NULL;
@@ -218,17 +224,60 @@ done:
     return rc;
 }
 
+int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                     const char *post, const ks_did_basic_options *opt, ks_did_basic **out)
+{
+    ks_did_basic_options o = KS_DID_BASIC_OPTIONS_INIT;
+    if (opt) o = *opt;
+    if (!out) return ks__fail(ctx, KS_EINVAL, "did basic: out is NULL");
+    *out = NULL;
+    if (!(o.alpha > 0 && o.alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o.alpha);
+    ks_did_basic *r = ks__calloc(ctx, 1, sizeof *r);
+    if (!r) return KS_ENOMEM;
+    r->alloc = ctx->alloc;
+    const int rc = basic_fit(ctx, t, y, treat, post, o.cluster, o.vcov, r);
+    if (rc) {
+        ks_did_basic_free(r);
+        return rc;
+    }
+    const double q = ks_t_quantile(1.0 - o.alpha / 2.0, r->df_t);
+    for (int j = 0; j < 4; j++) {
+        r->se[j] = sqrt(r->vcov[5 * j]);
+        ks__did_infer(r->coef[j], r->se[j], r->df_t, q, &r->tstat[j], &r->pvalue[j], &r->lo[j],
+                      &r->hi[j]);
+    }
+    *out = r;
+    return KS_OK;
+}
+
+void ks_did_basic_get(const ks_did_basic *r, ks_did_basic_view *out)
+{
+    *out =
+        (ks_did_basic_view){r->coef, r->vcov, r->se, r->tstat, r->pvalue, r->lo,        r->hi,
+                            r->df_t, r->rss,  r->r2, r->nobs,  r->n_na,   r->nclusters, r->ncell};
+}
+
+void ks_did_basic_free(ks_did_basic *r)
+{
+    if (r) ks__release(&r->alloc, r);
+}
+
 /* Two-way fixed effects y ~ d:tm | unit + tm with CRV1 on a balanced layout, by the within
  * transformation's closed form x - mean_unit - mean_period + mean: exact when the (unit, period)
  * counts are proportional, n_ut = n_u n_t / n (a balanced panel, or a 2x2 design with the same
  * number of pre and post rows per unit): four passes, no iterations. K follows fixest (nested fixed effects
  * leave K). Anything else (missing values, an unbalanced panel, a collinear regressor) sets
  * balanced = 0 and leaves the fit to feols. */
-int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
-                    const char *time, const char *unit, const char *cluster, ks_did_twfe *out)
+struct ks_did_twfe {
+    ks_allocator alloc;
+    ks_did_twfe_view v;
+};
+
+static int twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                    const char *time, const char *unit, const char *cluster, ks_did_twfe_view *out)
 {
-    memset(out, 0, sizeof *out);
-    out->att = out->se = NAN;
+    out->att = out->se = out->tstat = out->pvalue = out->ci_lower = out->ci_upper = NAN;
     const size_t n = ks_table_nrow(t);
     ks_did_numcol yc, dc, tcol;
     double *um = NULL, *S = NULL;
@@ -357,4 +406,37 @@ done:
     ks__free(ctx, S);
     ks__free(ctx, ucl);
     return rc;
+}
+
+int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                    const char *time, const char *unit, const ks_did_twfe_options *opt,
+                    ks_did_twfe **out)
+{
+    ks_did_twfe_options o = KS_DID_TWFE_OPTIONS_INIT;
+    if (opt) o = *opt;
+    if (!out) return ks__fail(ctx, KS_EINVAL, "did twfe: out is NULL");
+    *out = NULL;
+    if (!(o.alpha > 0 && o.alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o.alpha);
+    ks_did_twfe *r = ks__calloc(ctx, 1, sizeof *r);
+    if (!r) return KS_ENOMEM;
+    r->alloc = ctx->alloc;
+    ks_did_twfe_view *v = &r->v;
+    const int rc = twfe_fit(ctx, t, y, treat, time, unit, o.cluster, v);
+    if (rc) {
+        ks_did_twfe_free(r);
+        return rc;
+    }
+    if (v->balanced)
+        ks__did_infer(v->att, v->se, v->df_t, ks_t_quantile(1.0 - o.alpha / 2.0, v->df_t),
+                      &v->tstat, &v->pvalue, &v->ci_lower, &v->ci_upper);
+    *out = r;
+    return KS_OK;
+}
+
+void ks_did_twfe_get(const ks_did_twfe *r, ks_did_twfe_view *out) { *out = r->v; }
+
+void ks_did_twfe_free(ks_did_twfe *r)
+{
+    if (r) ks__release(&r->alloc, r);
 }

@@ -18,6 +18,22 @@
 #include "kestrel/linalg.h"
 #include "linalg/linalg_internal.h"
 
+static const ks__enum_entry control_names[] = {{"never_treated", KS_DID_NEVER_TREATED},
+                                               {"not_yet_treated", KS_DID_NOT_YET_TREATED},
+                                               {"nevertreated", KS_DID_NEVER_TREATED},
+                                               {"notyettreated", KS_DID_NOT_YET_TREATED}};
+KS__ENUM_FUNCS(ks_did_control, ks_did_control, "control group", control_names)
+static const ks__enum_entry method_names[] = {
+    {"dr", KS_DID_DR}, {"ipw", KS_DID_IPW}, {"reg", KS_DID_REG}};
+KS__ENUM_FUNCS(ks_did_method, ks_did_method, "estimation method", method_names)
+static const ks__enum_entry base_names[] = {{"varying", KS_DID_BASE_VARYING},
+                                            {"universal", KS_DID_BASE_UNIVERSAL}};
+KS__ENUM_FUNCS(ks_did_base, ks_did_base, "base period", base_names)
+static const ks__enum_entry boot_names[] = {{"rademacher", KS_DID_BOOT_RADEMACHER},
+                                            {"mammen", KS_DID_BOOT_MAMMEN},
+                                            {"webb", KS_DID_BOOT_WEBB}};
+KS__ENUM_FUNCS(ks_did_boot_weights, ks_did_boot_weights, "bootstrap weights", boot_names)
+
 #define SE_TINY (1.4901161193847656e-08 * 10) /* sqrt(.Machine$double.eps) * 10 */
 
 typedef ks_did_cell_plan cell_plan;
@@ -369,26 +385,24 @@ done:
     return rc;
 }
 
-static void cs_free_with(ks_ctx *ctx, ks_did_cs *r)
+static void cs_free_with(const ks_allocator *a, ks_did_cs *r)
 {
-    ks__did_panel_free(ctx, &r->p);
-    ks__free(ctx, r->group);
-    ks__free(ctx, r->post);
-    ks__free(ctx, r->n_treated);
-    ks__free(ctx, r->units);
-    ks__free(ctx, r->ifoff);
-    ks__free(ctx, r->ifval);
-    ks__free(ctx, r->draws);
-    ks__free(ctx, r);
+    ks__did_panel_free(a, &r->p);
+    ks__release(a, r->group);
+    ks__release(a, r->post);
+    ks__release(a, r->n_treated);
+    ks__release(a, r->units);
+    ks__release(a, r->ifoff);
+    ks__release(a, r->ifval);
+    ks__release(a, r->draws);
+    ks__release(a, r);
 }
 
 void ks_did_cs_free(ks_did_cs *r)
 {
     if (!r) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = r->alloc;
-    cs_free_with(&tmp, r);
+    const ks_allocator a = r->alloc; /* r itself is freed last */
+    cs_free_with(&a, r);
 }
 
 static int check_options(ks_ctx *ctx, const ks_did_cs_options *o)
@@ -407,11 +421,8 @@ static int check_options(ks_ctx *ctx, const ks_did_cs_options *o)
     if (o->n_bootstrap < 0)
         return ks__fail(ctx, KS_EINVAL, "n_bootstrap: %d is negative", o->n_bootstrap);
     if (o->cband && o->n_bootstrap == 0)
-        return ks__fail(ctx, KS_EINVAL, "cband: uniform bands need the bootstrap (n_bootstrap > 0)");
-    size_t nc = 0;
-    if (o->covariates)
-        while (o->covariates[nc]) nc++;
-    if (nc > 7) return ks__fail(ctx, KS_EINVAL, "covariates: at most 7 (got %zu)", nc);
+        return ks__fail(ctx, KS_EINVAL,
+                        "cband: uniform bands need the bootstrap (n_bootstrap > 0)");
     return KS_OK;
 }
 
@@ -453,7 +464,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
         rc = ks__fail(ctx, KS_EEMPTY, "no group-time cell to estimate");
         goto fail;
     }
-    r->group = ks__malloc_array(ctx, nc, 5 * sizeof *r->group);
+    r->group = ks__malloc_array(ctx, nc, 9 * sizeof *r->group);
     r->post = ks__malloc_array(ctx, nc, sizeof *r->post);
     r->n_treated = ks__malloc_array(ctx, nc, 2 * sizeof *r->n_treated);
     r->units = ks__malloc_array(ctx, nc, sizeof *r->units);
@@ -470,6 +481,10 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     r->att = r->time + nc;
     r->se = r->att + nc;
     r->se_analytic = r->se + nc;
+    r->tstat = r->se_analytic + nc;
+    r->pvalue = r->tstat + nc;
+    r->ci_lower = r->pvalue + nc;
+    r->ci_upper = r->ci_lower + nc;
     r->n_control = r->n_treated + nc;
     size_t mmax = 0;
     r->ifoff[0] = 0;
@@ -615,6 +630,10 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
         if (rc) goto fail;
     }
 
+    for (size_t c = 0; c < nc; c++) /* normal p-values, intervals with the cells' crit */
+        ks__did_infer(r->att[c], r->se[c], 0.0, r->crit, &r->tstat[c], &r->pvalue[c],
+                      &r->ci_lower[c], &r->ci_upper[c]);
+
     /* outcomes and covariates are no longer needed */
     ks__free(ctx, r->p.y);
     ks__free(ctx, r->p.x);
@@ -625,12 +644,12 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     ks__free(ctx, near);
     ks__free(ctx, work);
     ks__free(ctx, plan);
-    ks__did_long_free(ctx, &L);
+    ks__did_long_free(&ctx->alloc, &L);
     *out = r;
     return KS_OK;
 
 fail:
-    ks__did_long_free(ctx, &L);
+    ks__did_long_free(&ctx->alloc, &L);
     if (msg)
         for (size_t c = 0; c < r->ncell; c++) ks__free(ctx, msg[c]);
     ks__free(ctx, msg);
@@ -638,7 +657,7 @@ fail:
     ks__free(ctx, near);
     ks__free(ctx, work);
     ks__free(ctx, plan);
-    cs_free_with(ctx, r);
+    cs_free_with(&ctx->alloc, r);
     return rc;
 }
 
@@ -650,6 +669,10 @@ void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *o)
     o->time = r->time;
     o->att = r->att;
     o->se = r->se;
+    o->tstat = r->tstat;
+    o->pvalue = r->pvalue;
+    o->ci_lower = r->ci_lower;
+    o->ci_upper = r->ci_upper;
     o->post = r->post;
     o->n_treated = r->n_treated;
     o->n_control = r->n_control;
@@ -660,10 +683,16 @@ void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *o)
     o->unit_row = r->p.unit_row;
 }
 
-void ks_did_cs_inffunc(const ks_did_cs *r, double *out)
+int ks_did_cs_inffunc(ks_ctx *ctx, const ks_did_cs *r, double *out, size_t out_len)
 {
+    size_t need;
+    if (!ks__size_mul(r->n, r->ncell, &need) || out_len < need)
+        return ks__fail(ctx, KS_EINVAL,
+                        "influence functions: out needs %zu x %zu doubles (got %zu)", r->n,
+                        r->ncell, out_len);
     for (size_t c = 0; c < r->ncell; c++) {
         memset(out + c * r->n, 0, r->n * sizeof *out);
         ks__did_cs_if_axpy(r, c, 1.0, out + c * r->n);
     }
+    return KS_OK;
 }

@@ -3,8 +3,11 @@
 #ifndef KS_DID_INTERNAL_H
 #define KS_DID_INTERNAL_H
 
+#include <math.h>
+
 #include "base/base_internal.h"
 #include "kestrel/did.h"
+#include "kestrel/linalg.h"
 
 /* A balanced panel of n units over T periods, period-major: y[t * n + i]. Units are sorted by
  * cohort (never treated first, then by first treated period; ties in order of appearance), so
@@ -54,7 +57,7 @@ typedef struct {
 int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
                       const char *id, const char *group, const ks_did_cs_options *opt,
                       ks_did_panel *p, ks_did_long *L, int *balanced);
-void ks__did_long_free(ks_ctx *ctx, ks_did_long *L);
+void ks__did_long_free(const ks_allocator *a, ks_did_long *L);
 /* One cell on the long data: att, and the influence function of each observation unit (its
  * rows summed) into col (n values). Scratch: 6 + k doubles per row of the cell. */
 int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
@@ -68,7 +71,7 @@ int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel 
 int ks__did_panel_build(ks_ctx *ctx, const ks_table *t, const char *y, const char *time,
                        const char *id, const char *group, const ks_did_cs_options *opt,
                        ks_did_panel *p);
-void ks__did_panel_free(ks_ctx *ctx, ks_did_panel *p);
+void ks__did_panel_free(const ks_allocator *a, ks_did_panel *p);
 
 /* One 2x2 comparison on m units: outcome change dy, treatment indicator D (0/1), covariates X
  * (m x k, column-major, first column the intercept; NULL when k == 1), weights w (NULL: 1).
@@ -125,7 +128,7 @@ struct ks_did_cs {
     ks_did_cs_options opt; /* covariates / weights / cluster names not kept (set to NULL) */
     ks_did_panel p;
     size_t n, ncell;
-    double *group, *time, *att, *se, *se_analytic;
+    double *group, *time, *att, *se, *se_analytic, *tstat, *pvalue, *ci_lower, *ci_upper;
     int *post;
     size_t *n_treated, *n_control;
     ks_did_cell_units *units;
@@ -161,6 +164,24 @@ int ks__did_numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char
 int ks__did_cmp_double(const void *a, const void *b);
 size_t ks__did_sort_unique(double *v, size_t n); /* sorts, removes repeats, returns the count */
 size_t ks__did_lower_bound(const double *a, size_t n, double v); /* first a[i] >= v */
+
+/* The inference a view carries for one estimate, computed once here with the arithmetic the
+ * front ends used: t = est / se, the two-sided p-value 2 F(-|t|) (F: t(df) for df > 0, the
+ * normal for df == 0) and the interval est -+ q se, q the critical value (t or normal quantile,
+ * or a bootstrap sup-t value) the caller computed once; all NaN unless se is a positive finite
+ * number and est finite. */
+static inline void ks__did_infer(double est, double se, double df, double q, double *t, double *p,
+                                 double *lo, double *hi)
+{
+    if (!(isfinite(se) && se > 0) || !isfinite(est)) {
+        *t = *p = *lo = *hi = NAN;
+        return;
+    }
+    *t = est / se;
+    *p = 2.0 * (df > 0 ? ks_t_cdf(-fabs(*t), df) : ks_normal_cdf(-fabs(*t)));
+    *lo = est - q * se;
+    *hi = est + q * se;
+}
 
 /* Standard error of an aggregated influence function, as R's getSE: sqrt(sum IF^2) / n, or
  * from cluster sums; NaN below sqrt(eps) * 10. */

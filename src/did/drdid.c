@@ -22,12 +22,38 @@ static double xcol(const ks_did_2x2 *in, size_t j, size_t i)
     return j == 0 || !in->X ? 1.0 : in->X[j * in->m + i];
 }
 
-/* Solve A Z = B for a small k x k SPD A (k <= 8), with or without the rcond test. */
-static int small_spd_solve(ks_ctx *ctx, size_t k, double *A, double *b, size_t nrhs,
-                           int check_rcond, const char *what)
+/* The k-sized workspace of one fit (k: the covariates and the intercept, any number), carved
+ * from the fit's one allocation: a k x k matrix (the Gram matrices, the logit's Hessian), the
+ * Cholesky solve's scratch, the logit's coefficients and Newton step. */
+typedef struct {
+    double *G, *s, *beta, *z;
+} kwork;
+#define KWORK_VECS 3 /* s, beta, z */
+
+static void kwork_init(kwork *w, size_t k, double *p)
 {
-    double scratch[8];
-    return ks__chol_solve(ctx, k, A, b, nrhs, check_rcond, scratch, what);
+    w->G = p;
+    w->s = p + k * k;
+    w->beta = w->s + k;
+    w->z = w->beta + k;
+}
+
+/* One block of n_m * m + k * k + n_k * k doubles (the per-unit arrays, then the k-sized ones,
+ * those zeroed), or NULL with the failure set. */
+static double *fit_block(ks_ctx *ctx, size_t m, size_t n_m, size_t k, size_t n_k, double **kpart)
+{
+    size_t a, b, c, n;
+    if (!ks__size_mul(m, n_m, &a) || !ks__size_mul(k, k, &b) || !ks__size_mul(k, n_k, &c) ||
+        !ks__size_add(a, b, &n) || !ks__size_add(n, c, &n)) {
+        ks__fail(ctx, KS_EOVERFLOW, "%zu covariates: the workspace size overflows", k - 1);
+        return NULL;
+    }
+    double *p = ks__malloc_array(ctx, n, sizeof *p);
+    if (p) {
+        *kpart = p + a;
+        memset(*kpart, 0, (b + c) * sizeof *p);
+    }
+    return p;
 }
 
 /* Weighted least squares of y on X over the rows with a_i > 0, weights a_i: coefficients b.
@@ -87,7 +113,7 @@ static int control_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, doub
 }
 
 /* Weighted logit of D on X by Newton's method to convergence; fitted probabilities into ps. */
-static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double *ps)
+static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *iw, double *ps)
 {
     const size_t m = in->m, k = in->k;
     if (k == 1) { /* the MLE is the weighted share treated */
@@ -99,8 +125,8 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double 
         for (size_t i = 0; i < m; i++) ps[i] = s / sw;
         return KS_OK;
     }
-    double beta[8] = {0}, H[64], z[8];
-    if (k > 8) return ks__fail(ctx, KS_EINVAL, "at most 7 covariates in the propensity score");
+    double *beta = w->beta, *H = w->G, *z = w->z;
+    memset(beta, 0, k * sizeof *beta);
     for (int it = 0; it < 100; it++) {
         memset(H, 0, k * k * sizeof *H);
         memset(z, 0, k * sizeof *z);
@@ -116,7 +142,7 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double 
                 for (size_t l = 0; l <= j; l++) H[l * k + j] += v * xj * xcol(in, l, i);
             }
         }
-        int rc = small_spd_solve(ctx, k, H, z, 1, 0, "the propensity-score Hessian");
+        int rc = ks__chol_solve(ctx, k, H, z, 1, 0, w->s, "the propensity-score Hessian");
         if (rc) return rc;
         double step = 0.0, size = 1.0;
         for (size_t j = 0; j < k; j++) {
@@ -145,17 +171,17 @@ static void count_near_one(const ks_did_2x2 *in, const double *ps)
 
 /* V <- (scale sum_i a_i X_i X_i')^-1 V for V k x nrhs: the linear representations of the
  * outcome regression and of the propensity score. */
-static int gram_solve(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, double scale, double *v,
-                      size_t nrhs, int check_rcond, const char *what)
+static int gram_solve(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *a,
+                      double scale, double *v, size_t nrhs, int check_rcond, const char *what)
 {
     const size_t k = in->k, m = in->m;
-    double G[64];
+    double *G = w->G;
     memset(G, 0, k * k * sizeof *G);
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < k; j++)
             for (size_t l = 0; l <= j; l++) G[l * k + j] += a[i] * xcol(in, j, i) * xcol(in, l, i);
     for (size_t j = 0; j < k * k; j++) G[j] *= scale;
-    return small_spd_solve(ctx, k, G, v, nrhs, check_rcond, what);
+    return ks__chol_solve(ctx, k, G, v, nrhs, check_rcond, w->s, what);
 }
 
 static double xdot(const ks_did_2x2 *in, size_t i, const double *z)
@@ -238,16 +264,19 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
 {
     const size_t m = in->m, k = in->k;
     const double dm = (double)m;
-    if (k > 8) return ks__fail(ctx, KS_EINVAL, "at most 7 covariates");
     if (k == 1 && in->nt != SIZE_MAX) return fit_intercept_only(ctx, method, in, att, inf);
-    double *iw = ks__malloc_array(ctx, m, 4 * sizeof *iw);
-    if (!iw) return KS_ENOMEM;
+    /* per unit: iw, ps, out, a; k-sized: the workspace, b, M1 or M2, M1 and M3 */
+    double *kp;
+    double *iw = fit_block(ctx, m, 4, k, KWORK_VECS + 4, &kp);
+    if (!iw) return ks_errcode(ctx);
     double *ps = iw + m, *out = ps + m, *a = out + m;
+    kwork kw;
+    kwork_init(&kw, k, kp);
+    double *b = kw.z + k, *M2 = b + k, *M13 = M2 + k;
     double sw = 0.0;
     for (size_t i = 0; i < m; i++) sw += in->w ? in->w[i] : 1.0;
     for (size_t i = 0; i < m; i++) iw[i] = (in->w ? in->w[i] : 1.0) / (sw / dm);
     int rc = KS_OK;
-    double b[8] = {0};
     if (method != KS_DID_IPW) {
         if ((rc = control_ols(ctx, in, iw, a, b))) goto done;
         for (size_t i = 0; i < m; i++) out[i] = xdot(in, i, b);
@@ -256,7 +285,7 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     }
 
     if (method == KS_DID_REG) {
-        double swt = 0.0, st = 0.0, sc = 0.0, M1[8] = {0};
+        double swt = 0.0, st = 0.0, sc = 0.0, *M1 = M2;
         for (size_t i = 0; i < m; i++) {
             const double wt = iw[i] * in->D[i];
             swt += wt;
@@ -272,7 +301,7 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
         *att = eta_t - eta_c;
         for (size_t j = 0; j < k; j++) M1[j] /= dm;
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - in->D[i]);
-        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, M1, 1, 1, "the outcome regression design")))
+        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, M1, 1, 1, "the outcome regression design")))
             goto done;
         for (size_t i = 0; i < m; i++) {
             const double wt = iw[i] * in->D[i];
@@ -285,7 +314,7 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     }
 
     /* ipw and dr: propensity score, capped and trimmed */
-    if ((rc = logit_ps(ctx, in, iw, ps))) goto done;
+    if ((rc = logit_ps(ctx, in, &kw, iw, ps))) goto done;
     count_near_one(in, ps);
     double swt = 0.0, swc = 0.0, st = 0.0, sc = 0.0;
     for (size_t i = 0; i < m; i++) {
@@ -308,7 +337,7 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     *att = eta_t - eta_c;
     const double mwt = swt / dm, mwc = swc / dm;
     /* zp = Hessian_ps^-1 M2 with Hessian_ps^-1 = n (X' diag(ps (1 - ps) w) X)^-1 */
-    double M2[8] = {0}, M13[16] = {0}, *M1 = M13, *M3 = M13 + k; /* M1, M3 share a solve */
+    double *M1 = M13, *M3 = M13 + k; /* M1, M3 share a solve */
     for (size_t i = 0; i < m; i++) {
         const double trim = in->D[i] == 0.0 ? (ps[i] < PS_TRIM) : 1.0;
         const double wt = trim * iw[i] * in->D[i];
@@ -327,11 +356,12 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
         M3[j] /= dm;
     }
     for (size_t i = 0; i < m; i++) a[i] = iw[i] * ps[i] * (1.0 - ps[i]);
-    if ((rc = gram_solve(ctx, in, a, 1.0 / dm, M2, 1, 0, "the propensity-score Hessian")))
+    if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, M2, 1, 0, "the propensity-score Hessian")))
         goto done;
     if (method == KS_DID_DR) {
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - in->D[i]);
-        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, M13, 2, 1, "the outcome regression design")))
+        if ((rc =
+                 gram_solve(ctx, in, &kw, a, 1.0 / dm, M13, 2, 1, "the outcome regression design")))
             goto done;
     }
     for (size_t i = 0; i < m; i++) {
@@ -394,16 +424,21 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
 {
     const size_t m = in->m, k = in->k;
     const double dm = (double)m, *y = in->dy, *D = in->D, *P = in->post;
-    if (k > 8) return ks__fail(ctx, KS_EINVAL, "at most 7 covariates");
-    double *buf = ks__malloc_array(ctx, m, 16 * sizeof *buf);
-    if (!buf) return KS_ENOMEM;
+    /* per row: 16 arrays; k-sized: the workspace and 13 vectors */
+    double *kp;
+    double *buf = fit_block(ctx, m, 16, k, KWORK_VECS + 13, &kp);
+    if (!buf) return ks_errcode(ctx);
+    kwork kw;
+    kwork_init(&kw, k, kp);
+    double *bcp = kw.z + k, *bcq = bcp + k, *btp = bcq + k, *btq = btp + k, *M1 = btq + k;
+    double *zp = M1 + k, *zq = zp + k, *zps = zq + k, *zcq = zps + k, *zcp = zcq + k;
+    double *ztq = zcp + k, *ztp = ztq + k, *mom = ztp + k;
     double *iw = buf, *ps = iw + m, *ocp = ps + m, *ocq = ocp + m, *otp = ocq + m, *otq = otp + m;
     double *a = otq + m, *wtp = a + m, *wtq = wtp + m, *wcp = wtq + m, *wcq = wcp + m;
     double *wd = wcq + m, *wd1 = wd + m, *wd0 = wd1 + m, *res = wd0 + m, *tmp = res + m;
     int rc = KS_OK;
     const double sw = in->w ? wsum(in->w, m) : dm;
     for (size_t i = 0; i < m; i++) iw[i] = (in->w ? in->w[i] : 1.0) / (sw / dm);
-    double bcp[8] = {0}, bcq[8] = {0}, btp[8] = {0}, btq[8] = {0};
     /* outcome regressions: controls pre and post (reg, dr); treated pre and post (dr) */
     if (method != KS_DID_IPW) {
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
@@ -439,15 +474,14 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
             goto done;
         }
         *att = (etq - etp) - ec;
-        double M1[8], zp[8], zq[8];
         xmean(in, wd, M1);
         memcpy(zp, M1, k * sizeof *zp);
         memcpy(zq, M1, k * sizeof *zq);
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
-        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, zp, 1, 1, "the control regression before")))
+        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zp, 1, 1, "the control regression before")))
             goto done;
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
-        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, zq, 1, 1, "the control regression after")))
+        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zq, 1, 1, "the control regression after")))
             goto done;
         const double mtp = swtp / dm, mtq = swtq / dm, md = swd / dm;
         for (size_t i = 0; i < m; i++) {
@@ -462,7 +496,7 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     }
 
     /* ipw and dr: the propensity score over all rows, capped and trimmed */
-    if ((rc = logit_ps(ctx, in, iw, ps))) goto done;
+    if ((rc = logit_ps(ctx, in, &kw, iw, ps))) goto done;
     count_near_one(in, ps);
     for (size_t i = 0; i < m; i++) {
         ps[i] = ps[i] < PS_CAP ? ps[i] : PS_CAP;
@@ -499,48 +533,47 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     *att = (atq - atp) - (acq - acp) + (adq - ad1) - (adp - ad0);
 
     /* the propensity score's estimation effect: H^-1 (M2.post - M2.pre) */
-    double zps[8];
     for (size_t i = 0; i < m; i++)
         a[i] = wcq[i] * (res[i] - acq) / mcq - wcp[i] * (res[i] - acp) / mcp;
     xmean(in, a, zps);
     for (size_t i = 0; i < m; i++) a[i] = iw[i] * ps[i] * (1.0 - ps[i]);
-    if ((rc = gram_solve(ctx, in, a, 1.0 / dm, zps, 1, 0, "the propensity-score Hessian")))
+    if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zps, 1, 0, "the propensity-score Hessian")))
         goto done;
     /* the outcome regressions' effects (dr): vectors for the control regressions (M1 + M3 and
      * the efficiency moments) and the treated ones */
-    double zcq[8] = {0}, zcp[8] = {0}, ztq[8] = {0}, ztp[8] = {0};
     if (method == KS_DID_DR) {
-        double v[8];
         /* post: M1.post + M3.post - mom.post (the control regression's share of inf.or.post) */
         for (size_t i = 0; i < m; i++)
             a[i] = -wtq[i] * P[i] / mtq + wcq[i] * P[i] / mcq;
         xmean(in, a, zcq); /* -M1.post... sign: inf.treat.or - inf.cont.or */
         for (size_t i = 0; i < m; i++) a[i] = wd[i] / md - wd1[i] / md1;
-        xmean(in, a, v); /* mom.post */
+        xmean(in, a, mom); /* mom.post */
         for (size_t j = 0; j < k; j++) {
-            ztq[j] = v[j];
-            zcq[j] -= v[j];
+            ztq[j] = mom[j];
+            zcq[j] -= mom[j];
         }
         for (size_t i = 0; i < m; i++)
             a[i] = -wtp[i] * (1.0 - P[i]) / mtp + wcp[i] * (1.0 - P[i]) / mcp;
         xmean(in, a, zcp);
         for (size_t i = 0; i < m; i++) a[i] = wd[i] / md - wd0[i] / md0;
-        xmean(in, a, v); /* mom.pre */
+        xmean(in, a, mom); /* mom.pre */
         for (size_t j = 0; j < k; j++) {
-            ztp[j] = -v[j];
-            zcp[j] += v[j];
+            ztp[j] = -mom[j];
+            zcp[j] += mom[j];
         }
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
-        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, zcq, 1, 1, "the control regression after")))
+        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zcq, 1, 1, "the control regression after")))
             goto done;
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
-        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, zcp, 1, 1, "the control regression before")))
+        if ((rc =
+                 gram_solve(ctx, in, &kw, a, 1.0 / dm, zcp, 1, 1, "the control regression before")))
             goto done;
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * P[i];
-        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, ztq, 1, 1, "the treated regression after")))
+        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, ztq, 1, 1, "the treated regression after")))
             goto done;
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * (1.0 - P[i]);
-        if ((rc = gram_solve(ctx, in, a, 1.0 / dm, ztp, 1, 1, "the treated regression before")))
+        if ((rc =
+                 gram_solve(ctx, in, &kw, a, 1.0 / dm, ztp, 1, 1, "the treated regression before")))
             goto done;
     }
     for (size_t i = 0; i < m; i++) {

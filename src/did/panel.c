@@ -215,19 +215,19 @@ static void log_one_cluster(ks_ctx *ctx, const char *name, size_t nc)
            name, nc, nc == 1 ? "" : "s");
 }
 
-void ks__did_panel_free(ks_ctx *ctx, ks_did_panel *p)
+void ks__did_panel_free(const ks_allocator *a, ks_did_panel *p)
 {
     if (!p) return;
-    ks__free(ctx, p->tval);
-    ks__free(ctx, p->g);
-    ks__free(ctx, p->coh);
-    ks__free(ctx, p->coh_start);
-    ks__free(ctx, p->y);
-    ks__free(ctx, p->w);
-    ks__free(ctx, p->x);
-    ks__free(ctx, p->cluster);
-    ks__free(ctx, p->unit_row);
-    ks__free(ctx, p->glist);
+    ks__release(a, p->tval);
+    ks__release(a, p->g);
+    ks__release(a, p->coh);
+    ks__release(a, p->coh_start);
+    ks__release(a, p->y);
+    ks__release(a, p->w);
+    ks__release(a, p->x);
+    ks__release(a, p->cluster);
+    ks__release(a, p->unit_row);
+    ks__release(a, p->glist);
     memset(p, 0, sizeof *p);
 }
 
@@ -558,7 +558,7 @@ periods:
     if (ng == 0) rc = ks__fail(ctx, KS_EEMPTY, "no treated cohort with a pre-treatment period");
 
 done:
-    if (rc != KS_OK) ks__did_panel_free(ctx, p);
+    if (rc != KS_OK) ks__did_panel_free(&ctx->alloc, p);
     ks__free(ctx, xv);
     ks__free(ctx, tl);
     ks__free(ctx, ug);
@@ -575,14 +575,14 @@ done:
 
 /* ---- repeated cross-sections and unbalanced panels ---- */
 
-void ks__did_long_free(ks_ctx *ctx, ks_did_long *L)
+void ks__did_long_free(const ks_allocator *a, ks_did_long *L)
 {
     if (!L) return;
-    ks__free(ctx, L->y);
-    ks__free(ctx, L->w);
-    ks__free(ctx, L->x);
-    ks__free(ctx, L->unit);
-    ks__free(ctx, L->start);
+    ks__release(a, L->y);
+    ks__release(a, L->w);
+    ks__release(a, L->x);
+    ks__release(a, L->unit);
+    ks__release(a, L->start);
     memset(L, 0, sizeof *L);
 }
 
@@ -883,8 +883,8 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
 
 done:
     if (rc != KS_OK || *balanced) {
-        ks__did_panel_free(ctx, p);
-        ks__did_long_free(ctx, L);
+        ks__did_panel_free(&ctx->alloc, p);
+        ks__did_long_free(&ctx->alloc, L);
     }
     ks__free(ctx, xv);
     ks__free(ctx, tl);

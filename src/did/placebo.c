@@ -26,6 +26,129 @@ typedef struct {
     size_t ntreated;
 } unit_cells;
 
+struct ks_did_placebo {
+    ks_allocator alloc;
+    ks_did_placebo_view v;
+    double *effects;
+    size_t *unit_row;
+};
+
+void ks_did_placebo_free(ks_did_placebo *r)
+{
+    if (!r) return;
+    const ks_allocator a = r->alloc; /* r itself is freed last */
+    ks__release(&a, r->effects);
+    ks__release(&a, r->unit_row);
+    ks__release(&a, r);
+}
+
+void ks_did_placebo_get(const ks_did_placebo *r, ks_did_placebo_view *out)
+{
+    *out = r->v;
+    out->effects = r->effects;
+    out->unit_row = r->unit_row;
+}
+
+/* Sums in NumPy's pairwise order (its pairwise_sum: up to 128 values in 8 interleaved
+ * accumulators combined as a tree, longer runs split in halves of multiples of 8), so that the
+ * summaries below equal np.mean / np.std of the same effects bit for bit: the Python front end
+ * computed them with NumPy before they moved here, and its numbers must not change. */
+static double pairwise_sum(const double *a, size_t n)
+{
+    if (n < 8) {
+        double r = 0.0;
+        for (size_t i = 0; i < n; i++) r += a[i];
+        return r;
+    }
+    if (n <= 128) {
+        double r[8];
+        size_t i;
+        for (int j = 0; j < 8; j++) r[j] = a[j];
+        for (i = 8; i < n - n % 8; i += 8)
+            for (int j = 0; j < 8; j++) r[j] += a[i + j];
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    size_t h = n / 2;
+    h -= h % 8;
+    return pairwise_sum(a, h) + pairwise_sum(a + h, n - h);
+}
+
+/* The mean and the standard deviation (n - 1 denominator; NaN below 2 values) of a[0..n), as
+ * np.mean and np.std(ddof=1). tmp: n doubles. */
+static void mean_sd(const double *a, size_t n, double *tmp, double *mean, double *sd)
+{
+    const double m = pairwise_sum(a, n) / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        const double x = a[i] - m;
+        tmp[i] = x * x;
+    }
+    *mean = m;
+    *sd = n > 1 ? sqrt(pairwise_sum(tmp, n) / (double)(n - 1)) : NAN;
+}
+
+/* np.percentile(a, pct) ('linear') of the n > 0 sorted values. */
+static double percentile(const double *sorted, size_t n, double pct)
+{
+    const double vi = (double)(n - 1) * (pct / 100.0);
+    if (vi >= (double)(n - 1)) return sorted[n - 1];
+    const double lo = floor(vi), g = vi - lo;
+    const double a = sorted[(size_t)lo], b = sorted[(size_t)lo + 1], d = b - a;
+    return g >= 0.5 ? b - d * (1.0 - g) : a + d * g;
+}
+
+/* The view's summary of the effects: n_valid, mean, se, and for the permutation test its
+ * randomization p-value, the percentile interval and t = observed / se; for leave-one-out the
+ * t(n_valid - 1) test of the mean and its interval. */
+static int summarize(ks_ctx *ctx, ks_did_placebo *r, int perm, double observed, double alpha)
+{
+    ks_did_placebo_view *v = &r->v;
+    double *valid = ks__malloc_array(ctx, v->n ? v->n : 1, 2 * sizeof *valid);
+    if (!valid) return KS_ENOMEM;
+    double *tmp = valid + (v->n ? v->n : 1);
+    size_t m = 0, extreme = 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (!isnan(r->effects[i])) {
+            valid[m++] = r->effects[i];
+            extreme += fabs(r->effects[i]) >= fabs(observed);
+        }
+    v->n_valid = m;
+    v->mean = v->se = v->tstat = v->p_value = v->ci_lower = v->ci_upper = NAN;
+    if (m > 0) mean_sd(valid, m, tmp, &v->mean, &v->se);
+    const int ok = isfinite(v->se) && v->se > 0;
+    if (perm) {
+        v->p_value = (double)(1 + extreme) / (double)(m + 1);
+        v->tstat = ok ? observed / v->se : NAN;
+        if (m > 0) {
+            qsort(valid, m, sizeof *valid, ks__did_cmp_double);
+            v->ci_lower = percentile(valid, m, alpha / 2 * 100);
+            v->ci_upper = percentile(valid, m, (1 - alpha / 2) * 100);
+        }
+    } else if (ok) {
+        const double df = m > 1 ? (double)(m - 1) : 1.0;
+        ks__did_infer(v->mean, v->se, df, ks_t_quantile(1.0 - alpha / 2.0, df), &v->tstat,
+                      &v->p_value, &v->ci_lower, &v->ci_upper);
+    }
+    ks__free(ctx, valid);
+    return KS_OK;
+}
+
+/* A result with room for n effects (and unit rows), or NULL (ENOMEM set). */
+static ks_did_placebo *placebo_new(ks_ctx *ctx, size_t n, int rows)
+{
+    ks_did_placebo *r = ks__calloc(ctx, 1, sizeof *r);
+    if (!r) return NULL;
+    r->alloc = ctx->alloc;
+    r->effects = ks__malloc_array(ctx, n ? n : 1, sizeof *r->effects);
+    if (rows) r->unit_row = ks__malloc_array(ctx, n ? n : 1, sizeof *r->unit_row);
+    if (!r->effects || (rows && !r->unit_row)) {
+        ks_did_placebo_free(r);
+        return NULL;
+    }
+    return r;
+}
+
 static void cells_free(ks_ctx *ctx, unit_cells *c)
 {
     ks__free(ctx, c->s);
@@ -124,19 +247,30 @@ static double att_all(const unit_cells *c)
     return att4(s, n);
 }
 
-int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
-                       const char *post, const char *unit, int n_permutations, uint64_t seed,
-                       double *effects, ks_did_placebo_info *info)
+int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                           const char *post, const char *unit, const ks_did_placebo_options *opt,
+                           ks_did_placebo **out)
 {
-    memset(info, 0, sizeof *info);
+    ks_did_placebo_options o = KS_DID_PLACEBO_OPTIONS_INIT;
+    if (opt) o = *opt;
+    if (!out) return ks__fail(ctx, KS_EINVAL, "permutation: out is NULL");
+    *out = NULL;
+    const int n_permutations = o.n_permutations;
+    const uint64_t seed = o.seed;
     if (n_permutations < 1)
         return ks__fail(ctx, KS_EINVAL, "n_permutations must be >= 1 (got %d)", n_permutations);
+    if (!(o.alpha > 0 && o.alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o.alpha);
     unit_cells c;
     int rc = build_cells(ctx, t, y, treat, post, unit, &c);
+    ks_did_placebo *r = rc ? NULL : placebo_new(ctx, (size_t)n_permutations, 0);
+    if (!rc && !r) rc = KS_ENOMEM;
     if (rc) {
         cells_free(ctx, &c);
         return rc;
     }
+    ks_did_placebo_view *info = &r->v;
+    double *effects = r->effects;
     const size_t U = c.U;
     size_t nt = 0;
     for (size_t u = 0; u < U; u++) nt += c.d0[u] == 1;
@@ -150,6 +284,7 @@ int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char
     size_t *work = ks__malloc_array(ctx, nth, (U ? U : 1) * sizeof *work);
     if (!work) {
         cells_free(ctx, &c);
+        ks_did_placebo_free(r);
         return KS_ENOMEM;
     }
 #pragma omp parallel for num_threads((int)nth) schedule(dynamic, 8)
@@ -181,21 +316,37 @@ int ks_did_permutation(ks_ctx *ctx, const ks_table *t, const char *y, const char
     }
     ks__free(ctx, work);
     cells_free(ctx, &c);
+    info->n = (size_t)n_permutations;
+    rc = summarize(ctx, r, 1, isnan(o.observed) ? info->att : o.observed, o.alpha);
+    if (rc) {
+        ks_did_placebo_free(r);
+        return rc;
+    }
+    *out = r;
     return KS_OK;
 }
 
-int ks_did_leave_one_out(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
-                         const char *post, const char *unit, double *effects, size_t *unit_row,
-                         size_t *n_out, ks_did_placebo_info *info)
+int ks_did_leave_one_out_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                             const char *post, const char *unit, const ks_did_placebo_options *opt,
+                             ks_did_placebo **out)
 {
-    memset(info, 0, sizeof *info);
-    *n_out = 0;
+    ks_did_placebo_options o = KS_DID_PLACEBO_OPTIONS_INIT;
+    if (opt) o = *opt;
+    if (!out) return ks__fail(ctx, KS_EINVAL, "leave-one-out: out is NULL");
+    *out = NULL;
+    if (!(o.alpha > 0 && o.alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o.alpha);
     unit_cells c;
     int rc = build_cells(ctx, t, y, treat, post, unit, &c);
+    ks_did_placebo *r = rc ? NULL : placebo_new(ctx, c.ntreated, 1);
+    if (!rc && !r) rc = KS_ENOMEM;
     if (rc) {
         cells_free(ctx, &c);
         return rc;
     }
+    ks_did_placebo_view *info = &r->v;
+    double *effects = r->effects;
+    size_t *unit_row = r->unit_row;
     double s[4] = {0}, n[4] = {0};
     for (size_t u = 0; u < c.U; u++)
         for (int k = 0; k < 4; k++) {
@@ -219,7 +370,12 @@ int ks_did_leave_one_out(ks_ctx *ctx, const ks_table *t, const char *y, const ch
         unit_row[k] = c.treated_row[q];
         effects[k++] = att4(sl, nl);
     }
-    *n_out = k;
+    info->n = k;
     cells_free(ctx, &c);
+    if ((rc = summarize(ctx, r, 0, NAN, o.alpha))) {
+        ks_did_placebo_free(r);
+        return rc;
+    }
+    *out = r;
     return KS_OK;
 }

@@ -27,6 +27,15 @@
 
 #include "base/simd.h"
 
+static const ks__enum_entry estimator_names[] = {
+    {"synthdid", KS_DID_SDID_SYNTHDID}, {"sc", KS_DID_SDID_SC}, {"did", KS_DID_SDID_DID}};
+KS__ENUM_FUNCS(ks_did_sdid_estimator, ks_did_sdid_estimator, "sdid estimator", estimator_names)
+static const ks__enum_entry variance_names[] = {{"placebo", KS_DID_SDID_PLACEBO},
+                                                {"bootstrap", KS_DID_SDID_BOOTSTRAP},
+                                                {"jackknife", KS_DID_SDID_JACKKNIFE},
+                                                {"none", KS_DID_SDID_NONE}};
+KS__ENUM_FUNCS(ks_did_sdid_variance, ks_did_sdid_variance, "variance method", variance_names)
+
 /* A Frank-Wolfe problem: min over the simplex of zeta^2 |x|^2 + |A x - b|^2 / rows, A (rows x k)
  * and b from the columns of M (rows x (k + 1), column-major, ld rows), centred by column when
  * intercept is set. The step columns h_j (A'A_j - A'b + eta e_j) are formed when a step first
@@ -408,12 +417,10 @@ struct ks_did_sdid {
 void ks_did_sdid_free(ks_did_sdid *r)
 {
     if (!r) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = r->alloc;
-    ks__free(&tmp, r->buf);
-    ks__free(&tmp, r->rows);
-    ks__free(&tmp, r);
+    const ks_allocator a = r->alloc;
+    ks__release(&a, r->buf);
+    ks__release(&a, r->rows);
+    ks__release(&a, r);
 }
 
 void ks_did_sdid_get(const ks_did_sdid *r, ks_did_sdid_view *out) { *out = r->v; }
@@ -517,6 +524,8 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     if (opt->variance != KS_DID_SDID_NONE && opt->variance != KS_DID_SDID_JACKKNIFE &&
         opt->replications < 2)
         return ks__fail(ctx, KS_EINVAL, "replications: %d is fewer than 2", opt->replications);
+    if (!(opt->alpha > 0 && opt->alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", opt->alpha);
     const size_t nrow = ks_table_nrow(t);
     ks_did_numcol yc, tc, wc;
     int64_t *uc = NULL, *tcode = NULL;
@@ -806,6 +815,9 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
                N1, N0);
         v->replications = 0;
     }
+    /* the normal test and interval of the estimate */
+    ks__did_infer(v->att, v->se, 0.0, ks_normal_quantile(1.0 - opt->alpha / 2.0), &v->tstat,
+                  &v->pvalue, &v->ci_lower, &v->ci_upper);
     *out = r;
     r = NULL;
 

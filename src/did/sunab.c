@@ -25,11 +25,9 @@ struct ks_did_sunab {
 void ks_did_sunab_free(ks_did_sunab *r)
 {
     if (!r) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = r->alloc;
-    ks__free(&tmp, r->buf);
-    ks__free(&tmp, r);
+    const ks_allocator a = r->alloc;
+    ks__release(&a, r->buf);
+    ks__release(&a, r);
 }
 
 void ks_did_sunab_get(const ks_did_sunab *r, ks_did_sunab_view *out) { *out = r->v; }
@@ -241,6 +239,8 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     int rc;
     if (opt->anticipation < 0)
         return ks__fail(ctx, KS_EINVAL, "anticipation: %d is negative", opt->anticipation);
+    if (!(opt->alpha > 0 && opt->alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", opt->alpha);
     if ((rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc)) ||
         (rc = ks__did_numeric(ctx, t, "time", time, &tcol)) ||
         (rc = ks__did_numeric(ctx, t, "first_treat", first_treat, &gcol)))
@@ -405,17 +405,16 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
             if (rowcell[i] != SIZE_MAX) dum[rowcell[i] * n + i] = 1.0;
         if (!rc) rc = regress(ctx, t, y, codes, opt->covariates, ncov, dum, ncell, &m);
         if (!rc) {
-            ks_feols_info info;
-            ks_feols_get_info(m, &info);
-            df_t = info.df_t;
-            nobs = info.nobs;
-            K = ks_feols_ncoef(m);
+            ks_feols_view fv;
+            ks_feols_get(m, &fv);
+            df_t = fv.df_t;
+            nobs = fv.nobs;
+            K = fv.ncoef;
             ks__free(ctx, fit); /* V is the regression's */
             fit = ks__calloc(ctx, ncell + 1, sizeof *fit);
             coef = fit;
-            V = (double *)ks_feols_vcov(m);
-            for (size_t c = 0; fit && c < ncell; c++)
-                coef[c] = ks_feols_is_collinear(m, c) ? NAN : ks_feols_coef(m, c);
+            V = (double *)fv.vcov;
+            for (size_t c = 0; fit && c < ncell; c++) coef[c] = fv.collinear[c] ? NAN : fv.coef[c];
             if (!fit) rc = KS_ENOMEM;
         }
     }
@@ -430,7 +429,7 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         goto done;
     }
     r->alloc = ctx->alloc;
-    r->buf = ks__malloc_array(ctx, 6 * ncell + 5 * nrel + 2 * ncell + 1, sizeof *r->buf);
+    r->buf = ks__malloc_array(ctx, 6 * ncell + 9 * nrel + 2 * ncell + 1, sizeof *r->buf);
     if (!r->buf) {
         rc = KS_ENOMEM;
         goto done;
@@ -438,7 +437,8 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     ks_did_sunab_view *v = &r->v;
     double *cg = r->buf, *ce = cg + ncell, *cd = ce + ncell, *cs = cd + ncell, *cw = cs + ncell;
     double *cn = cw + ncell, *re = cn + ncell, *ra = re + nrel, *rs = ra + nrel, *rn = rs + nrel;
-    double *rg = rn + nrel, *wv = rg + nrel;
+    double *rg = rn + nrel, *rt = rg + nrel, *rp = rt + nrel, *rl = rp + nrel, *rh = rl + nrel;
+    double *wv = rh + nrel;
     size_t *idx = (size_t *)(wv + ncell); /* ncell: scratch for the quadratic forms */
     double post_total = 0.0, att = 0.0;
     size_t npost = 0, r0 = 0;
@@ -501,6 +501,16 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     v->att = npost ? att : NAN;
     v->att_se = npost ? sqrt(fmax(quad(V, K, idx, wv, mm), 0.0)) : NAN;
     v->df_t = df_t;
+    /* the t(df_t) tests and intervals of the periods' effects and of the overall ATT */
+    v->crit = ks_t_quantile(1.0 - opt->alpha / 2.0, df_t);
+    for (size_t e = 0; e < v->nrel; e++)
+        ks__did_infer(ra[e], rs[e], df_t, v->crit, &rt[e], &rp[e], &rl[e], &rh[e]);
+    v->tstat_e = rt;
+    v->pvalue_e = rp;
+    v->ci_lower_e = rl;
+    v->ci_upper_e = rh;
+    ks__did_infer(v->att, v->att_se, df_t, v->crit, &v->att_tstat, &v->att_pvalue, &v->att_ci_lower,
+                  &v->att_ci_upper);
     v->nobs = nobs;
     v->nclusters = G;
     v->n_treated_units = n_treat;

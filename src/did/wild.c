@@ -26,7 +26,11 @@
 
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
-#include "regress/feols_internal.h"
+
+struct ks_did_wild {
+    ks_allocator alloc;
+    ks_did_wild_view v;
+};
 
 /* Boottest's tie guard: a draw counts only if it exceeds the observed statistic by a relative
  * 1e-9, so the draws that reproduce +/- t0 (all signs equal) never count from rounding. */
@@ -133,11 +137,11 @@ static double invert(const wild_draws *w, int tail, double level, int dir, doubl
 }
 
 /* The per-cluster sums over the design: kept columns col[0..k), tested column jj among them. */
-static int cluster_sums(ks_ctx *ctx, const ks_feols_within *W, const size_t *col, size_t k,
+static int cluster_sums(ks_ctx *ctx, const ks_feols_design_view *W, const size_t *col, size_t k,
                         size_t jj, const double *bk, wild_sums *s, double *D_out)
 {
-    const size_t n = W->n, G = W->d.cl_levels[0];
-    const int32_t *cl = W->d.cl[0];
+    const size_t n = W->n, G = W->ncluster;
+    const int32_t *cl = W->cluster;
     double *P = ks__calloc(ctx, k * k, sizeof *P);
     double *xt = ks__malloc_array(ctx, n, sizeof *xt), *e = ks__malloc_array(ctx, n, sizeof *e);
     s->G = G;
@@ -287,43 +291,50 @@ static int check_options(ks_ctx *ctx, const ks_did_wild_options *o)
 }
 
 int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const char *term,
-                    const ks_did_wild_options *opt, ks_did_wild *out)
+                    const ks_did_wild_options *opt, ks_did_wild **res)
 {
     ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
     if (opt) o = *opt;
-    if (!out || !formula || !term) return ks__fail(ctx, KS_EINVAL, "wild bootstrap: NULL argument");
-    memset(out, 0, sizeof *out);
+    if (!res || !formula || !term) return ks__fail(ctx, KS_EINVAL, "wild bootstrap: NULL argument");
+    *res = NULL;
     int rc = check_options(ctx, &o);
     if (rc) return rc;
+    ks_did_wild *r = ks__calloc(ctx, 1, sizeof *r);
+    if (!r) return KS_ENOMEM;
+    r->alloc = ctx->alloc;
+    ks_did_wild_view *out = &r->v;
     ks_feols_options fo = KS_FEOLS_OPTIONS_INIT;
     fo.vcov = KS_VCOV_CRV1;
     fo.cluster = o.cluster;
     ks_feols *m = NULL;
-    ks_feols_within W;
-    memset(&W, 0, sizeof W);
+    ks_feols_design *design = NULL;
+    ks_feols_design_view W;
     wild_sums s;
     memset(&s, 0, sizeof s);
     wild_draws w = {0};
     size_t *col = NULL;
     double *bk = NULL;
-    if ((rc = ks_feols_fit(ctx, t, formula, &fo, &m))) return rc;
-    const size_t K = ks_feols_ncoef(m);
+    if ((rc = ks_feols_fit(ctx, t, formula, &fo, &m))) goto done;
+    ks_feols_view fv;
+    ks_feols_get(m, &fv);
+    const size_t K = fv.ncoef;
     size_t j = K;
     for (size_t c = 0; c < K; c++)
-        if (!strcmp(ks_feols_name(m, c), term)) j = c;
+        if (!strcmp(fv.names[c], term)) j = c;
     if (j == K) {
         rc = ks__fail(ctx, KS_EINVAL, "wild bootstrap: term '%s' is not in the formula '%s'", term,
                      formula);
         goto done;
     }
-    if (ks_feols_is_collinear(m, j)) {
+    if (fv.collinear[j]) {
         rc = ks__fail(ctx, KS_ENUMERIC,
                      "wild bootstrap: term '%s' is collinear (with the fixed effects or other "
                      "regressors)",
                      term);
         goto done;
     }
-    if ((rc = ks__feols_within_build(ctx, t, formula, &fo, &W))) goto done;
+    if ((rc = ks_feols_design_build(ctx, t, formula, &fo, &design))) goto done;
+    ks_feols_design_get(design, &W);
     col = ks__malloc_array(ctx, K, sizeof *col);
     bk = ks__malloc_array(ctx, K, sizeof *bk);
     if (!col || !bk) {
@@ -332,12 +343,12 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
     }
     size_t k = 0, jj = 0;
     for (size_t c = 0; c < K; c++) {
-        if (ks_feols_is_collinear(m, c)) continue;
+        if (fv.collinear[c]) continue;
         if (c == j) jj = k;
-        bk[k] = ks_feols_coef(m, c);
+        bk[k] = fv.coef[c];
         col[k++] = c;
     }
-    const size_t G = W.d.cl_levels[0];
+    const size_t G = W.ncluster;
     if (G < 2) {
         rc = ks__fail(ctx, KS_EINVAL, "wild bootstrap: cluster '%s' has %zu level; need >= 2",
                      o.cluster, G);
@@ -363,7 +374,7 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
     if ((rc = run_draws(ctx, &s, &o, enumerate, &w))) goto done;
 
     out->coef = w.b;
-    out->se = ks_feols_se(m, j);
+    out->se = fv.se[j];
     out->t_stat = (w.b - o.null_value) / out->se;
     out->nobs = W.n;
     out->n_clusters = G;
@@ -397,7 +408,18 @@ done:
     sums_free(ctx, &s);
     ks__free(ctx, col);
     ks__free(ctx, bk);
-    ks__feols_within_free(ctx, &W);
+    ks_feols_design_free(design);
     ks_feols_free(m);
+    if (rc)
+        ks_did_wild_free(r);
+    else
+        *res = r;
     return rc;
+}
+
+void ks_did_wild_get(const ks_did_wild *r, ks_did_wild_view *out) { *out = r->v; }
+
+void ks_did_wild_free(ks_did_wild *r)
+{
+    if (r) ks__release(&r->alloc, r);
 }

@@ -9,41 +9,46 @@
 #include "kestrel/linalg.h"
 #include "linalg/linalg_internal.h"
 
+static const ks__enum_entry vcov_names[] = {{"iid", KS_VCOV_IID},   {"HC1", KS_VCOV_HC1},
+                                            {"HC2", KS_VCOV_HC2},   {"HC3", KS_VCOV_HC3},
+                                            {"CRV1", KS_VCOV_CRV1}, {"hetero", KS_VCOV_HC1}};
+KS__ENUM_FUNCS(ks_vcov_kind, ks_vcov_kind, "vcov", vcov_names)
+
 struct ks_feols {
     ks_allocator alloc;
     size_t k;
     char **names;
     double *coef, *se, *V;
+    double *infer; /* 4 k: t statistics, p-values, interval bounds (the view's) */
     unsigned char *dropped;
-    ks_feols_info info;
+    ks_feols_view v; /* its sizes and numbers; ks_feols_get adds the pointers */
     char **fe_names;
     size_t *fe_levels;
     double *resid; /* nrow */
     char vcov_label[256];
 };
 
-static void model_free_with(ks_ctx *ctx, ks_feols *m)
+static void model_free_with(const ks_allocator *a, ks_feols *m)
 {
-    for (size_t j = 0; m->names && j < m->k; j++) ks__free(ctx, m->names[j]);
-    for (size_t d = 0; m->fe_names && d < m->info.n_fe; d++) ks__free(ctx, m->fe_names[d]);
-    ks__free(ctx, m->names);
-    ks__free(ctx, m->fe_names);
-    ks__free(ctx, m->fe_levels);
-    ks__free(ctx, m->coef);
-    ks__free(ctx, m->se);
-    ks__free(ctx, m->V);
-    ks__free(ctx, m->dropped);
-    ks__free(ctx, m->resid);
-    ks__free(ctx, m);
+    for (size_t j = 0; m->names && j < m->k; j++) ks__release(a, m->names[j]);
+    for (size_t d = 0; m->fe_names && d < m->v.n_fe; d++) ks__release(a, m->fe_names[d]);
+    ks__release(a, m->names);
+    ks__release(a, m->fe_names);
+    ks__release(a, m->fe_levels);
+    ks__release(a, m->coef);
+    ks__release(a, m->se);
+    ks__release(a, m->V);
+    ks__release(a, m->infer);
+    ks__release(a, m->dropped);
+    ks__release(a, m->resid);
+    ks__release(a, m);
 }
 
 void ks_feols_free(ks_feols *m)
 {
     if (!m) return;
-    ks_ctx tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = m->alloc;
-    model_free_with(&tmp, m);
+    const ks_allocator a = m->alloc; /* m itself is freed last */
+    model_free_with(&a, m);
 }
 
 static int parse_cluster(ks_ctx *ctx, const char *spec, feols_cluster_spec *cs)
@@ -245,16 +250,18 @@ static int alloc_model(ks_ctx *ctx, const ks_formula *f, const feols_data *d, si
     if (!m) return KS_ENOMEM;
     m->alloc = ctx->alloc;
     m->k = k;
-    m->info.n_fe = d->nfe;
+    m->v.n_fe = d->nfe;
     m->names = ks__calloc(ctx, k + 1, sizeof *m->names);
     m->coef = ks__malloc_array(ctx, k + 1, sizeof *m->coef);
     m->se = ks__malloc_array(ctx, k + 1, sizeof *m->se);
     m->V = ks__malloc_array(ctx, k * k + 1, sizeof *m->V);
+    m->infer = ks__malloc_array(ctx, 4 * k + 1, sizeof *m->infer);
     m->dropped = ks__calloc(ctx, k + 1, 1);
     m->fe_names = ks__calloc(ctx, d->nfe + 1, sizeof *m->fe_names);
     m->fe_levels = ks__calloc(ctx, d->nfe + 1, sizeof *m->fe_levels);
     *out = m;
-    if (!m->names || !m->coef || !m->se || !m->V || !m->dropped || !m->fe_names || !m->fe_levels)
+    if (!m->names || !m->coef || !m->se || !m->V || !m->infer || !m->dropped || !m->fe_names ||
+        !m->fe_levels)
         return KS_ENOMEM;
     size_t j = 0;
     if (f->intercept && !(m->names[j++] = ks__strdup(ctx, "Intercept"))) return KS_ENOMEM;
@@ -278,7 +285,7 @@ static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const 
     if (o->vcov == KS_VCOV_IID) {
         const double s2 = ls->rss / (nn - KK);
         for (size_t i = 0; i < k * k; i++) m->V[i] = s2 * ls->cov_unscaled[i];
-        m->info.df_t = nn - KK;
+        m->v.df_t = nn - KK;
         snprintf(m->vcov_label, sizeof m->vcov_label, "iid");
     } else if (o->vcov != KS_VCOV_CRV1) {
         if (o->vcov != KS_VCOV_HC1 && d->nfe)
@@ -288,7 +295,7 @@ static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const 
         if ((rc = ks__vcov_hetero(ctx, &in, o->vcov, m->V))) return rc;
         const double adj = o->vcov == KS_VCOV_HC1 && o->ssc_adj ? nn / (nn - KK) : 1.0;
         for (size_t i = 0; i < k * k; i++) m->V[i] *= adj;
-        m->info.df_t = nn - KK;
+        m->v.df_t = nn - KK;
         snprintf(m->vcov_label, sizeof m->vcov_label, "HC%d", (int)o->vcov);
     } else {
         const size_t nd = d->ncl == 2 ? 3 : 1;
@@ -303,10 +310,10 @@ static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const 
             double adj = (o->ssc_adj ? (nn - 1) / (nn - KK) : 1.0) *
                          (o->ssc_cluster_adj ? G / (G - 1) : 1.0) * (c == 2 ? -1.0 : 1.0);
             for (size_t i = 0; !rc && i < k * k; i++) m->V[i] += adj * Vc[i];
-            m->info.nclusters[c] = d->cl_levels[c];
+            m->v.nclusters[c] = d->cl_levels[c];
         }
         ks__free(ctx, Vc);
-        m->info.df_t = (double)gmin - 1;
+        m->v.df_t = (double)gmin - 1;
         snprintf(m->vcov_label, sizeof m->vcov_label, "CRV1: %s", o->cluster);
         if (!rc && gmin < 2) { /* the scores sum to zero in one cluster: no variance to estimate */
             for (size_t i = 0; i < k * k; i++) m->V[i] = NAN;
@@ -380,7 +387,7 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
         for (size_t i = 0; i < d.nrow; i++) m->resid[i] = NAN;
         for (size_t r = 0; r < d.n; r++) m->resid[d.rows[r]] = lv.resid[r];
     }
-    ks_feols_info *in = &m->info;
+    ks_feols_view *in = &m->v;
     in->nobs = d.n;
     in->n_na = d.n_na;
     in->n_singletons = d.n_singletons;
@@ -393,16 +400,28 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
     in->r2_within = d.nfe ? 1.0 - lv.rss / ds.tss_within : NAN;
     in->sigma = sqrt(lv.rss / (double)(d.n - K));
     in->fe_iterations = ds.iters;
-    in->vcov = o->vcov;
+    in->vcov_kind = o->vcov;
+    in->nrow = d.nrow;
+    in->alpha = o->alpha;
+    /* the inference of each coefficient: t, two-sided t(df_t) p-value, 1 - alpha interval */
+    const size_t k = ds.k;
+    const double q = ks_t_quantile(1.0 - o->alpha / 2.0, in->df_t);
+    for (size_t j = 0; j < k; j++) {
+        const double t = m->coef[j] / m->se[j];
+        m->infer[j] = t;
+        m->infer[k + j] = isnan(t) ? NAN : 2.0 * ks_t_cdf(-fabs(t), in->df_t);
+        m->infer[2 * k + j] = m->coef[j] - q * m->se[j];
+        m->infer[3 * k + j] = m->coef[j] + q * m->se[j];
+    }
 done:
     if (rc && m) {
-        model_free_with(ctx, m);
+        model_free_with(&ctx->alloc, m);
         m = NULL;
     }
     ks_lstsq_free(ls);
     if (f->intercept) ks__free(ctx, ds.X);
     ks__free(ctx, absorbed);
-    ks__feols_data_free(ctx, &d);
+    ks__feols_data_free(&ctx->alloc, &d);
     *out = m;
     return rc;
 }
@@ -418,6 +437,8 @@ int ks_feols_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const ks_f
         return ks__fail(ctx, KS_EINVAL, "feols: unknown vcov kind %d", (int)o.vcov);
     if (!(o.fe_tol > 0) || o.fe_maxiter < 1)
         return ks__fail(ctx, KS_EINVAL, "feols: fe_tol must be > 0 and fe_maxiter >= 1");
+    if (!(o.alpha > 0 && o.alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "feols: alpha must be in (0, 1) (got %g)", o.alpha);
     ks_formula f;
     int rc = ks__formula_parse(ctx, formula, &f);
     if (rc) return rc;
@@ -429,75 +450,105 @@ int ks_feols_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const ks_f
     return rc;
 }
 
-int ks__feols_within_build(ks_ctx *ctx, const ks_table *t, const char *formula,
-                          const ks_feols_options *opt, ks_feols_within *w)
+struct ks_feols_design {
+    ks_allocator alloc;
+    feols_data d;
+    ks_feols_design_view v;
+    double *X_own; /* X with the intercept column added, else NULL (X is a view into d.V) */
+};
+
+void ks_feols_design_free(ks_feols_design *w)
 {
-    memset(w, 0, sizeof *w);
+    if (!w) return;
+    const ks_allocator a = w->alloc; /* w itself is freed last */
+    ks__release(&a, w->X_own);
+    ks__feols_data_free(&a, &w->d);
+    ks__release(&a, w);
+}
+
+int ks_feols_design_build(ks_ctx *ctx, const ks_table *t, const char *formula,
+                          const ks_feols_options *opt, ks_feols_design **out)
+{
+    ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+    if (opt) o = *opt;
+    if (!out) return ks__fail(ctx, KS_EINVAL, "feols design: out is NULL");
+    *out = NULL;
+    ks_feols_design *w = ks__calloc(ctx, 1, sizeof *w);
+    if (!w) return KS_ENOMEM;
+    w->alloc = ctx->alloc;
     ks_formula f;
     int rc = ks__formula_parse(ctx, formula, &f);
-    if (rc) return rc;
+    if (rc) {
+        ks__free(ctx, w);
+        return rc;
+    }
     feols_cluster_spec cs = {0};
-    if (opt->vcov == KS_VCOV_CRV1) rc = parse_cluster(ctx, opt->cluster, &cs);
+    if (o.vcov == KS_VCOV_CRV1) rc = parse_cluster(ctx, o.cluster, &cs);
     design ds = {0};
     unsigned char *absorbed = ks__calloc(ctx, f.nterms + 1, 1);
     if (!rc && !absorbed) rc = KS_ENOMEM;
-    if (!rc) rc = ks__feols_data_build(ctx, t, &f, opt, &cs, &w->d);
-    if (!rc) rc = build_design(ctx, &f, &w->d, opt, &ds, absorbed);
+    if (!rc) rc = ks__feols_data_build(ctx, t, &f, &o, &cs, &w->d);
+    if (!rc) rc = build_design(ctx, &f, &w->d, &o, &ds, absorbed);
     if (!rc) {
         const size_t off = f.intercept ? 1 : 0;
         for (size_t j = 0; j < f.nterms; j++)
             if (absorbed[j]) memset(ds.X + (j + off) * w->d.n, 0, w->d.n * sizeof *ds.X);
-        w->n = w->d.n;
-        w->k = ds.k;
-        w->X = ds.X;
-        w->y = ds.y;
-        w->own_X = f.intercept;
+        w->X_own = f.intercept ? ds.X : NULL;
+        w->v.n = w->d.n;
+        w->v.k = ds.k;
+        w->v.X = ds.X;
+        w->v.y = ds.y;
+        w->v.w = w->d.w;
+        w->v.rows = w->d.rows;
+        w->v.cluster = w->d.ncl ? w->d.cl[0] : NULL;
+        w->v.ncluster = w->d.ncl ? w->d.cl_levels[0] : 0;
     } else if (f.intercept) {
         ks__free(ctx, ds.X);
     }
     ks__free(ctx, absorbed);
     cluster_spec_free(ctx, &cs);
     ks__formula_free(ctx, &f);
-    if (rc) ks__feols_within_free(ctx, w);
+    if (rc)
+        ks_feols_design_free(w);
+    else
+        *out = w;
     return rc;
 }
 
-void ks__feols_within_free(ks_ctx *ctx, ks_feols_within *w)
+void ks_feols_design_get(const ks_feols_design *w, ks_feols_design_view *out) { *out = w->v; }
+
+void ks_feols_get(const ks_feols *m, ks_feols_view *out)
 {
-    if (w->own_X) ks__free(ctx, w->X);
-    ks__feols_data_free(ctx, &w->d);
-    memset(w, 0, sizeof *w);
+    const size_t k = m->k;
+    *out = m->v;
+    out->ncoef = k;
+    out->names = (const char *const *)m->names;
+    out->coef = m->coef;
+    out->se = m->se;
+    out->tstat = m->infer;
+    out->pvalue = m->infer + k;
+    out->ci_lower = m->infer + 2 * k;
+    out->ci_upper = m->infer + 3 * k;
+    out->collinear = m->dropped;
+    out->vcov = m->V;
+    out->resid = m->resid;
+    out->vcov_label = m->vcov_label;
+    out->fe_names = (const char *const *)m->fe_names;
+    out->fe_levels = m->fe_levels;
 }
 
-size_t ks_feols_ncoef(const ks_feols *m) { return m->k; }
-const char *ks_feols_name(const ks_feols *m, size_t j) { return j < m->k ? m->names[j] : NULL; }
-double ks_feols_coef(const ks_feols *m, size_t j) { return j < m->k ? m->coef[j] : NAN; }
-double ks_feols_se(const ks_feols *m, size_t j) { return j < m->k ? m->se[j] : NAN; }
-double ks_feols_tstat(const ks_feols *m, size_t j)
+int ks_feols_confint(ks_ctx *ctx, const ks_feols *m, double alpha, double *lo, double *hi,
+                     size_t out_len)
 {
-    return ks_feols_coef(m, j) / ks_feols_se(m, j);
+    if (!(alpha > 0 && alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "feols confint: alpha must be in (0, 1) (got %g)", alpha);
+    if (out_len < m->k)
+        return ks__fail(ctx, KS_EINVAL, "feols confint: lo and hi need %zu values (got %zu)", m->k,
+                        out_len);
+    const double q = ks_t_quantile(1.0 - alpha / 2.0, m->v.df_t);
+    for (size_t j = 0; j < m->k; j++) {
+        lo[j] = m->coef[j] - q * m->se[j];
+        hi[j] = m->coef[j] + q * m->se[j];
+    }
+    return KS_OK;
 }
-double ks_feols_pvalue(const ks_feols *m, size_t j)
-{
-    const double t = ks_feols_tstat(m, j);
-    return isnan(t) ? NAN : 2.0 * ks_t_cdf(-fabs(t), m->info.df_t);
-}
-int ks_feols_is_collinear(const ks_feols *m, size_t j) { return j < m->k && m->dropped[j]; }
-const double *ks_feols_vcov(const ks_feols *m) { return m->V; }
-void ks_feols_confint(const ks_feols *m, size_t j, double alpha, double *lo, double *hi)
-{
-    const double q = ks_t_quantile(1.0 - alpha / 2.0, m->info.df_t);
-    *lo = ks_feols_coef(m, j) - q * ks_feols_se(m, j);
-    *hi = ks_feols_coef(m, j) + q * ks_feols_se(m, j);
-}
-void ks_feols_get_info(const ks_feols *m, ks_feols_info *info) { *info = m->info; }
-const char *ks_feols_fe_name(const ks_feols *m, size_t d)
-{
-    return d < m->info.n_fe ? m->fe_names[d] : NULL;
-}
-size_t ks_feols_fe_levels(const ks_feols *m, size_t d)
-{
-    return d < m->info.n_fe ? m->fe_levels[d] : 0;
-}
-const double *ks_feols_resid(const ks_feols *m) { return m->resid; }
-const char *ks_feols_vcov_label(const ks_feols *m) { return m->vcov_label; }

@@ -122,15 +122,15 @@ static int drop_singletons(ks_ctx *ctx, int64_t **fe, const size_t *nlev, size_t
     return KS_OK;
 }
 
-void ks__feols_data_free(ks_ctx *ctx, feols_data *d)
+void ks__feols_data_free(const ks_allocator *a, feols_data *d)
 {
-    ks__free(ctx, d->rows);
-    ks__free(ctx, d->V);
-    ks__free(ctx, d->w);
-    for (size_t i = 0; d->fe && i < d->nfe; i++) ks__free(ctx, d->fe[i]);
-    for (size_t i = 0; i <= KS_MAX_CLUSTER; i++) ks__free(ctx, d->cl[i]);
-    ks__free(ctx, d->fe);
-    ks__free(ctx, d->fe_levels);
+    ks__release(a, d->rows);
+    ks__release(a, d->V);
+    ks__release(a, d->w);
+    for (size_t i = 0; d->fe && i < d->nfe; i++) ks__release(a, d->fe[i]);
+    for (size_t i = 0; i <= KS_MAX_CLUSTER; i++) ks__release(a, d->cl[i]);
+    ks__release(a, d->fe);
+    ks__release(a, d->fe_levels);
     memset(d, 0, sizeof *d);
 }
 
@@ -272,6 +272,6 @@ done:
     ks__free(ctx, raw.fe);
     ks__free(ctx, raw.fe_lev);
     ks__free(ctx, raw.cl);
-    if (rc) ks__feols_data_free(ctx, d);
+    if (rc) ks__feols_data_free(&ctx->alloc, d);
     return rc;
 }

@@ -26,21 +26,6 @@ typedef struct {
 
 int ks__feols_data_build(ks_ctx *ctx, const ks_table *t, const ks_formula *f,
                         const ks_feols_options *o, const feols_cluster_spec *cs, feols_data *d);
-void ks__feols_data_free(ks_ctx *ctx, feols_data *d);
-
-/* The design a fit of `formula` solves, for code that works on it (the wild bootstrap): the used
- * rows with the fixed effects partialled out (Frisch-Waugh-Lovell), X n x k column-major in the
- * order of ks_feols_name (intercept first when there is one; regressors the fixed effects absorb
- * are zero), y, and d.cl[0] the codes of the first cluster dimension when opt->vcov is CRV1.
- * Free with ks__feols_within_free. */
-typedef struct {
-    feols_data d;
-    size_t n, k;
-    double *X, *y;
-    int own_X; /* X allocated (intercept column added), else a view into d.V */
-} ks_feols_within;
-int ks__feols_within_build(ks_ctx *ctx, const ks_table *t, const char *formula,
-                          const ks_feols_options *opt, ks_feols_within *w);
-void ks__feols_within_free(ks_ctx *ctx, ks_feols_within *w);
+void ks__feols_data_free(const ks_allocator *a, feols_data *d);
 
 #endif

@@ -79,6 +79,68 @@ static char *stagger_csv(size_t *len)
 /* Callaway & Sant'Anna on a small staggered panel: with a covariate, weights and the bootstrap,
  * every aggregation and the pre-test; then as repeated cross-sections; then the bootstrap on a
  * wider panel. */
+/* The 2x2 estimators on the DID panel (treated: g > 0; post: t >= 3): the closed forms, the
+ * wild bootstrap (on feols's design), the placebo loops. */
+static int run_2x2(ks_ctx *ctx, ks_table *t, double *sig)
+{
+    static double d[64], p[64];
+    const size_t n = ks_table_nrow(t);
+    size_t jg, jt;
+    int rc = ks_table_find(ctx, t, "g", &jg);
+    if (!rc) rc = ks_table_find(ctx, t, "t", &jt);
+    for (size_t i = 0; !rc && i < n && i < 64; i++) {
+        d[i] = ks_table_int64(t, jg)[i] > 0;
+        p[i] = ks_table_int64(t, jt)[i] >= 3;
+    }
+    if (!rc && n > 64) return KS_EINVAL; /* DID has 40 rows */
+    if (!rc) rc = ks_table_add_float64(ctx, t, "d", d);
+    if (!rc) rc = ks_table_add_float64(ctx, t, "p", p);
+    ks_did_basic_options bo = KS_DID_BASIC_OPTIONS_INIT;
+    bo.vcov = KS_VCOV_CRV1;
+    bo.cluster = "id";
+    ks_did_basic *b = NULL;
+    if (!rc) rc = ks_did_basic_fit(ctx, t, "y", "d", "p", &bo, &b);
+    if (!rc) {
+        ks_did_basic_view v;
+        ks_did_basic_get(b, &v);
+        *sig += v.coef[3] + v.ci_lower[3];
+    }
+    ks_did_basic_free(b);
+    ks_did_twfe *tw = NULL;
+    if (!rc) rc = ks_did_twfe_fit(ctx, t, "y", "d", "p", "id", NULL, &tw);
+    if (!rc) {
+        ks_did_twfe_view v;
+        ks_did_twfe_get(tw, &v);
+        *sig += v.att + v.pvalue;
+    }
+    ks_did_twfe_free(tw);
+    ks_did_wild_options wo = KS_DID_WILD_OPTIONS_INIT;
+    wo.cluster = "id";
+    wo.n_bootstrap = 64;
+    ks_did_wild *w = NULL;
+    if (!rc) rc = ks_did_wild_fit(ctx, t, "y ~ d:p | id + t", "d:p", &wo, &w);
+    if (!rc) {
+        ks_did_wild_view v;
+        ks_did_wild_get(w, &v);
+        *sig += v.coef + v.p_value;
+    }
+    ks_did_wild_free(w);
+    for (int perm = 0; perm < 2 && !rc; perm++) {
+        ks_did_placebo_options po = KS_DID_PLACEBO_OPTIONS_INIT;
+        po.n_permutations = 20;
+        ks_did_placebo *r = NULL;
+        rc = perm ? ks_did_permutation_fit(ctx, t, "y", "d", "p", "id", &po, &r)
+                  : ks_did_leave_one_out_fit(ctx, t, "y", "d", "p", "id", NULL, &r);
+        if (!rc) {
+            ks_did_placebo_view v;
+            ks_did_placebo_get(r, &v);
+            *sig += v.att + (double)v.n_valid + v.effects[0];
+        }
+        ks_did_placebo_free(r);
+    }
+    return rc;
+}
+
 static int run_did(ks_ctx *ctx, double *sig)
 {
     ks_table *t = NULL;
@@ -132,6 +194,7 @@ static int run_did(ks_ctx *ctx, double *sig)
         }
         ks_did_sunab_free(sa);
     }
+    if (!rc) rc = run_2x2(ctx, t, sig);
     ks_table_free(t);
     t = NULL;
     size_t len = 0;
@@ -436,8 +499,11 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
         m = NULL;
         rc = ks_feols_fit(ctx, t, "y ~ x1 + x2", &o, &m);
     }
-    for (size_t j = 0; !rc && j < ks_feols_ncoef(m); j++)
-        *sig += ks_feols_coef(m, j) + ks_feols_se(m, j);
+    if (!rc) {
+        ks_feols_view v;
+        ks_feols_get(m, &v);
+        for (size_t j = 0; j < v.ncoef; j++) *sig += v.coef[j] + v.se[j] + v.ci_upper[j];
+    }
     ks_feols_free(m);
     ks_table_free(t);
     if (!rc) rc = run_did(ctx, sig);

@@ -92,7 +92,9 @@ static void test_cluster_se(ks_ctx *ctx)
         ks_did_cs_get_cells(fit, &c);
         CHECK(c.nclusters > 20 && c.nclusters < 60);
         double *inf = malloc(c.nunits * c.ncell * sizeof *inf);
-        ks_did_cs_inffunc(fit, inf);
+        CHECK_FAILS(ctx, ks_did_cs_inffunc(ctx, fit, inf, c.nunits * c.ncell - 1), KS_EINVAL,
+                    "out needs");
+        CHECK_OK(ctx, ks_did_cs_inffunc(ctx, fit, inf, c.nunits * c.ncell));
         for (size_t k = 0; k < c.ncell; k++) {
             double sums[100] = {0}, ss = 0.0;
             for (size_t i = 0; i < c.nunits; i++) sums[state[c.unit_row[i]]] += inf[k * c.nunits + i];
@@ -177,19 +179,55 @@ static void test_basic_and_twfe(ks_ctx *ctx)
     ks_table *t = NULL;
     CHECK_OK(ctx, ks_table_read_csv(ctx, path, NULL, &t));
     if (!t) return;
-    ks_did_basic b;
-    CHECK_OK(ctx, ks_did_basic_fit(ctx, t, "outcome", "treated", "post", "unit", KS_VCOV_CRV1, &b));
-    CHECK(fabs(b.coef[3] - 5.11212123983854) <= 1e-10);
-    CHECK_NEAR(sqrt(b.vcov[15]), 0.183204909663298, 1e-8);
-    CHECK(b.nobs == 400 && b.nclusters == 100 && b.df_t == 99);
-    ks_did_twfe w;
-    CHECK_OK(ctx, ks_did_twfe_fit(ctx, t, "outcome", "treated", "post", "unit", NULL, &w));
-    CHECK(w.balanced == 1);
-    CHECK(fabs(w.att - 5.11212123983855) <= 1e-10);
-    CHECK_NEAR(w.se, 0.182974027517802, 1e-8);
-    CHECK_FAILS(ctx, ks_did_basic_fit(ctx, t, "outcome", "treated", "time", NULL, KS_VCOV_HC1, &b),
-                KS_EINVAL, "must be 0 or 1");
+    ks_did_basic_options bo = KS_DID_BASIC_OPTIONS_INIT;
+    bo.vcov = KS_VCOV_CRV1;
+    bo.cluster = "unit";
+    ks_did_basic *br = NULL;
+    CHECK_OK(ctx, ks_did_basic_fit(ctx, t, "outcome", "treated", "post", &bo, &br));
+    if (br) {
+        ks_did_basic_view b;
+        ks_did_basic_get(br, &b);
+        CHECK(fabs(b.coef[3] - 5.11212123983854) <= 1e-10);
+        CHECK_NEAR(sqrt(b.vcov[15]), 0.183204909663298, 1e-8);
+        CHECK(b.nobs == 400 && b.nclusters == 100 && b.df_t == 99);
+        /* the inference the view carries: t(99) tests and 95% intervals */
+        const double q = ks_t_quantile(0.975, 99.0);
+        CHECK(b.se[3] == sqrt(b.vcov[15]) && b.tstat[3] == b.coef[3] / b.se[3]);
+        CHECK(b.pvalue[3] == 2.0 * ks_t_cdf(-fabs(b.tstat[3]), 99.0));
+        CHECK(b.ci_lower[3] == b.coef[3] - q * b.se[3] && b.ci_upper[3] == b.coef[3] + q * b.se[3]);
+    }
+    ks_did_basic_free(br);
+    ks_did_twfe *wr = NULL;
+    CHECK_OK(ctx, ks_did_twfe_fit(ctx, t, "outcome", "treated", "post", "unit", NULL, &wr));
+    if (wr) {
+        ks_did_twfe_view w;
+        ks_did_twfe_get(wr, &w);
+        CHECK(w.balanced == 1);
+        CHECK(fabs(w.att - 5.11212123983855) <= 1e-10);
+        CHECK_NEAR(w.se, 0.182974027517802, 1e-8);
+        CHECK(w.tstat == w.att / w.se && w.pvalue == 2.0 * ks_t_cdf(-fabs(w.tstat), w.df_t));
+    }
+    ks_did_twfe_free(wr);
+    br = NULL;
+    CHECK_FAILS(ctx, ks_did_basic_fit(ctx, t, "outcome", "treated", "time", NULL, &br), KS_EINVAL,
+                "must be 0 or 1");
+    CHECK(br == NULL);
+    bo.alpha = 0;
+    CHECK_FAILS(ctx, ks_did_basic_fit(ctx, t, "outcome", "treated", "post", &bo, &br), KS_EINVAL,
+                "alpha");
     ks_table_free(t);
+}
+
+/* ks_did_wild_fit's view (the fit freed). */
+static int wild(ks_ctx *ctx, const ks_table *t, const char *f, const char *term,
+                const ks_did_wild_options *o, ks_did_wild_view *v)
+{
+    ks_did_wild *r = NULL;
+    const int rc = ks_did_wild_fit(ctx, t, f, term, o, &r);
+    memset(v, 0, sizeof *v);
+    if (r) ks_did_wild_get(r, v);
+    ks_did_wild_free(r);
+    return rc;
 }
 
 /* The wild bootstrap: all 2^10 sign vectors against the brute-force R enumeration
@@ -203,8 +241,8 @@ static void test_wild(ks_ctx *ctx)
     ks_did_wild_options o = KS_DID_WILD_OPTIONS_INIT;
     o.cluster = "state";
     o.n_bootstrap = 1024;
-    ks_did_wild w;
-    CHECK_OK(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &w));
+    ks_did_wild_view w;
+    CHECK_OK(ctx, wild(ctx, t, f, "treated:post", &o, &w));
     CHECK(w.enumerated && w.n_bootstrap == 1024 && w.n_clusters == 10 && w.nobs == 400);
     CHECK(w.p_value == 0.255859375);
     CHECK_NEAR(w.se, 0.21605407436868906, 1e-12);
@@ -214,31 +252,29 @@ static void test_wild(ks_ctx *ctx)
     o.cluster = "unit";
     o.n_bootstrap = 299;
     o.seed = 7;
-    ks_did_wild a, b, c;
+    ks_did_wild_view a, b, c;
     CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 0)); /* two threads even on data this small */
     CHECK_OK(ctx, ks_ctx_set_threads(ctx, 1));
-    CHECK_OK(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &a));
+    CHECK_OK(ctx, wild(ctx, t, f, "treated:post", &o, &a));
     CHECK_OK(ctx, ks_ctx_set_threads(ctx, 2));
-    CHECK_OK(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &b));
+    CHECK_OK(ctx, wild(ctx, t, f, "treated:post", &o, &b));
     CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 1e6));
     CHECK(!a.enumerated && a.p_value == b.p_value && a.ci_lower == b.ci_lower &&
           a.ci_upper == b.ci_upper);
     o.seed = 8;
-    CHECK_OK(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &c));
+    CHECK_OK(ctx, wild(ctx, t, f, "treated:post", &o, &c));
     CHECK(c.ci_lower != a.ci_lower || c.ci_upper != a.ci_upper);
-    CHECK_FAILS(ctx, ks_did_wild_fit(ctx, t, f, "treated:time", &o, &w), KS_EINVAL,
+    CHECK_FAILS(ctx, wild(ctx, t, f, "treated:time", &o, &w), KS_EINVAL,
                 "term 'treated:time' is not in the formula");
     o.cluster = NULL;
-    CHECK_FAILS(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &w), KS_EINVAL,
-                "cluster is required");
+    CHECK_FAILS(ctx, wild(ctx, t, f, "treated:post", &o, &w), KS_EINVAL, "cluster is required");
     o.cluster = "unit";
     o.n_bootstrap = 1;
-    CHECK_FAILS(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &w), KS_EINVAL,
+    CHECK_FAILS(ctx, wild(ctx, t, f, "treated:post", &o, &w), KS_EINVAL,
                 "n_bootstrap must be >= 2");
     o.n_bootstrap = 99;
     o.weights = (ks_did_boot_weights)9;
-    CHECK_FAILS(ctx, ks_did_wild_fit(ctx, t, f, "treated:post", &o, &w), KS_EINVAL,
-                "unknown weights");
+    CHECK_FAILS(ctx, wild(ctx, t, f, "treated:post", &o, &w), KS_EINVAL, "unknown weights");
     ks_table_free(t);
 }
 /* The Goodman-Bacon decomposition of castle against R bacondecomp
@@ -294,6 +330,49 @@ static void test_sunab(ks_ctx *ctx)
     ks_table_free(t);
 }
 
+/* Every did enumeration: its names both ways, the aliases the front ends accept, and a clear
+ * failure naming what was asked. */
+static void test_enum_names(ks_ctx *ctx)
+{
+    ks_did_control c = KS_DID_NEVER_TREATED;
+    CHECK(!strcmp(ks_did_control_name(KS_DID_NOT_YET_TREATED), "not_yet_treated"));
+    CHECK_OK(ctx, ks_did_control_value(ctx, "notyettreated", &c));
+    CHECK(c == KS_DID_NOT_YET_TREATED);
+    CHECK_OK(ctx, ks_did_control_value(ctx, "nevertreated", &c));
+    CHECK(c == KS_DID_NEVER_TREATED);
+    CHECK(ks_did_control_name((ks_did_control)7) == NULL);
+    ks_did_method m = KS_DID_DR;
+    CHECK_OK(ctx, ks_did_method_value(ctx, "reg", &m));
+    CHECK(m == KS_DID_REG && !strcmp(ks_did_method_name(KS_DID_IPW), "ipw"));
+    CHECK_FAILS(ctx, ks_did_method_value(ctx, "ols", &m), KS_EINVAL,
+                "estimation method: 'ols' is not one of 'dr', 'ipw', 'reg'");
+    CHECK(m == KS_DID_REG);
+    ks_did_base b = KS_DID_BASE_VARYING;
+    CHECK_OK(ctx, ks_did_base_value(ctx, "universal", &b));
+    CHECK(b == KS_DID_BASE_UNIVERSAL && !strcmp(ks_did_base_name(KS_DID_BASE_VARYING), "varying"));
+    ks_did_boot_weights w = KS_DID_BOOT_RADEMACHER;
+    CHECK_OK(ctx, ks_did_boot_weights_value(ctx, "webb", &w));
+    CHECK(w == KS_DID_BOOT_WEBB && !strcmp(ks_did_boot_weights_name(KS_DID_BOOT_MAMMEN), "mammen"));
+    CHECK_FAILS(ctx, ks_did_boot_weights_value(ctx, "gauss", &w), KS_EINVAL, "bootstrap weights");
+    ks_did_agg_type a = KS_DID_AGG_SIMPLE;
+    CHECK_OK(ctx, ks_did_agg_type_value(ctx, "dynamic", &a));
+    CHECK(a == KS_DID_AGG_DYNAMIC && !strcmp(ks_did_agg_type_name(a), "event_study"));
+    CHECK_OK(ctx, ks_did_agg_type_value(ctx, "calendar", &a));
+    CHECK(a == KS_DID_AGG_CALENDAR);
+    ks_did_sdid_estimator e = KS_DID_SDID_SYNTHDID;
+    CHECK_OK(ctx, ks_did_sdid_estimator_value(ctx, "sc", &e));
+    CHECK(e == KS_DID_SDID_SC && !strcmp(ks_did_sdid_estimator_name(KS_DID_SDID_DID), "did"));
+    ks_did_sdid_variance v = KS_DID_SDID_PLACEBO;
+    CHECK_OK(ctx, ks_did_sdid_variance_value(ctx, "jackknife", &v));
+    CHECK(v == KS_DID_SDID_JACKKNIFE &&
+          !strcmp(ks_did_sdid_variance_name(KS_DID_SDID_NONE), "none"));
+    CHECK_FAILS(ctx, ks_did_sdid_variance_value(ctx, NULL, &v), KS_EINVAL, "variance method");
+    ks_did_bacon_type bt = KS_DID_BACON_TREATED_VS_NEVER;
+    CHECK_OK(ctx, ks_did_bacon_type_value(ctx, "later_vs_earlier", &bt));
+    CHECK(bt == KS_DID_BACON_LATER_VS_EARLIER &&
+          !strcmp(ks_did_bacon_type_name(KS_DID_BACON_EARLIER_VS_LATER), "earlier_vs_later"));
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -302,6 +381,7 @@ int main(void)
     test_cluster_se(ctx);
     test_bootstrap_threads(ctx);
     test_bad_input(ctx);
+    test_enum_names(ctx);
     test_basic_and_twfe(ctx);
     test_wild(ctx);
     test_bacon(ctx);

@@ -7,10 +7,18 @@
 #include "kestrel/kestrel.h"
 #include "ktest.h"
 
+/* The fit's view (a test reads one number at a time). */
+static ks_feols_view view(const ks_feols *m)
+{
+    ks_feols_view v;
+    ks_feols_get(m, &v);
+    return v;
+}
+
 static size_t term_index(const ks_feols *m, const char *name)
 {
-    for (size_t j = 0; j < ks_feols_ncoef(m); j++)
-        if (!strcmp(ks_feols_name(m, j), name)) return j;
+    for (size_t j = 0; j < view(m).ncoef; j++)
+        if (!strcmp(view(m).names[j], name)) return j;
     return (size_t)-1;
 }
 
@@ -29,16 +37,28 @@ static void test_fixest_basic_small(ks_ctx *ctx)
     if (m) {
         size_t j = term_index(m, "treated:post");
         CHECK(j != (size_t)-1);
-        CHECK_NEAR(ks_feols_coef(m, j), 5.11212123983854, 1e-10);
-        CHECK_NEAR(ks_feols_se(m, j), 0.183204909663298, 1e-8);
+        CHECK_NEAR(view(m).coef[j], 5.11212123983854, 1e-10);
+        CHECK_NEAR(view(m).se[j], 0.183204909663298, 1e-8);
+        /* the view's inference: t, two-sided t(df) p-value, 95% interval; other levels */
+        const ks_feols_view v = view(m);
+        const double q = ks_t_quantile(0.975, v.df_t), q90 = ks_t_quantile(0.95, v.df_t);
+        CHECK(v.tstat[j] == v.coef[j] / v.se[j] && v.alpha == 0.05);
+        CHECK(v.pvalue[j] == 2.0 * ks_t_cdf(-fabs(v.tstat[j]), v.df_t));
+        CHECK(v.ci_lower[j] == v.coef[j] - q * v.se[j] && v.ci_upper[j] == v.coef[j] + q * v.se[j]);
+        double lo[4], hi[4];
+        CHECK_OK(ctx, ks_feols_confint(ctx, m, 0.1, lo, hi, 4));
+        CHECK(lo[j] == v.coef[j] - q90 * v.se[j] && hi[j] == v.coef[j] + q90 * v.se[j]);
+        CHECK_FAILS(ctx, ks_feols_confint(ctx, m, 0.1, lo, hi, 3), KS_EINVAL,
+                    "lo and hi need 4 values (got 3)");
+        CHECK_FAILS(ctx, ks_feols_confint(ctx, m, 1.5, lo, hi, 4), KS_EINVAL, "alpha");
     }
     ks_feols_free(m);
     m = NULL;
     CHECK_OK(ctx, ks_feols_fit(ctx, t, "outcome ~ treated:post | unit + post", &o, &m));
     if (m) {
-        CHECK(ks_feols_ncoef(m) == 1);
-        CHECK_NEAR(ks_feols_coef(m, 0), 5.11212123983855, 1e-10);
-        CHECK_NEAR(ks_feols_se(m, 0), 0.182974027517802, 1e-8);
+        CHECK(view(m).ncoef == 1);
+        CHECK_NEAR(view(m).coef[0], 5.11212123983855, 1e-10);
+        CHECK_NEAR(view(m).se[0], 0.182974027517802, 1e-8);
     }
     ks_feols_free(m);
     ks_table_free(t);
@@ -130,18 +150,53 @@ static void test_fwl(ks_ctx *ctx, int weighted)
     if (m && ls) {
         ks_lstsq_view lv;
         ks_lstsq_get(ls, &lv);
-        ks_feols_info info;
-        ks_feols_get_info(m, &info);
+        const ks_feols_view info = view(m);
         CHECK(info.nobs == p.n && info.df_k == k);
         const double s2 = lv.rss / (double)(p.n - k);
         for (size_t j = 0; j < 2; j++) {
-            CHECK_NEAR(ks_feols_coef(m, j), lv.coef[j + 1], 1e-10);
-            CHECK_NEAR(ks_feols_se(m, j), sqrt(s2 * lv.cov_unscaled[(j + 1) * (k + 1)]), 1e-9);
+            CHECK_NEAR(view(m).coef[j], lv.coef[j + 1], 1e-10);
+            CHECK_NEAR(view(m).se[j], sqrt(s2 * lv.cov_unscaled[(j + 1) * (k + 1)]), 1e-9);
         }
         CHECK_NEAR(info.rss, lv.rss, 1e-10);
     }
     ks_lstsq_free(ls);
     free(X);
+    ks_feols_free(m);
+    ks_table_free(t);
+    panel_free(&p);
+}
+
+/* ks_feols_design: least squares on the partialled-out design gives the fit's coefficients
+ * (Frisch-Waugh-Lovell), and it carries the used rows and the cluster codes. */
+static void test_design(ks_ctx *ctx)
+{
+    panel p = make_panel(30, 8, 12);
+    ks_table *t = panel_table(ctx, &p);
+    ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+    o.vcov = KS_VCOV_CRV1;
+    o.cluster = "unit";
+    ks_feols *m = NULL;
+    ks_feols_design *d = NULL;
+    CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x1 + x2 | unit + time", &o, &m));
+    CHECK_OK(ctx, ks_feols_design_build(ctx, t, "y ~ x1 + x2 | unit + time", &o, &d));
+    if (m && d) {
+        ks_feols_design_view v;
+        ks_feols_design_get(d, &v);
+        CHECK(v.n == p.n && v.k == 2 && v.ncluster == 30 && v.cluster && !v.w);
+        CHECK(v.rows[0] == 0 && v.rows[v.n - 1] == p.n - 1);
+        ks_lstsq_result *ls = NULL;
+        CHECK_OK(ctx, ks_lstsq(ctx, v.n, v.k, v.X, v.n, v.y, NULL, NULL, &ls));
+        if (ls) {
+            ks_lstsq_view lv;
+            ks_lstsq_get(ls, &lv);
+            for (size_t j = 0; j < 2; j++) CHECK_NEAR(view(m).coef[j], lv.coef[j], 1e-12);
+        }
+        ks_lstsq_free(ls);
+    }
+    ks_feols_design_free(d);
+    d = NULL;
+    CHECK_FAILS(ctx, ks_feols_design_build(ctx, t, "y ~ x1 +", NULL, &d), KS_EPARSE, "formula");
+    CHECK(d == NULL);
     ks_feols_free(m);
     ks_table_free(t);
     panel_free(&p);
@@ -163,8 +218,8 @@ static void test_threads_identical(ks_ctx *ctx)
         ks_feols *m = NULL;
         CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x1 + x2 | unit + time", &o, &m));
         for (int j = 0; j < 2; j++) {
-            c[th - 1][j] = m ? ks_feols_coef(m, (size_t)j) : NAN;
-            s[th - 1][j] = m ? ks_feols_se(m, (size_t)j) : NAN;
+            c[th - 1][j] = m ? view(m).coef[(size_t)j] : NAN;
+            s[th - 1][j] = m ? view(m).se[(size_t)j] : NAN;
         }
         ks_feols_free(m);
     }
@@ -203,17 +258,14 @@ static void test_bad_input(ks_ctx *ctx)
     /* NaN in a regressor: the row is removed (documented), the fit uses 5 rows */
     CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x", &o, &m));
     if (m) {
-        ks_feols_info in;
-        ks_feols_get_info(m, &in);
+        const ks_feols_view in = view(m);
         CHECK(in.nobs == 5 && in.n_na == 1);
     }
     ks_feols_free(m);
     m = NULL;
     /* a constant regressor with an intercept is collinear: dropped with NaN, fit goes on */
     CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x + c", &o, &m));
-    if (m)
-        CHECK(ks_feols_is_collinear(m, 2) && isnan(ks_feols_coef(m, 2)) &&
-              !ks_feols_is_collinear(m, 1));
+    if (m) CHECK(view(m).collinear[2] && isnan(view(m).coef[2]) && !view(m).collinear[1]);
     ks_feols_free(m);
     m = NULL;
     /* n <= k */
@@ -235,7 +287,7 @@ static void test_bad_input(ks_ctx *ctx)
     t = csv(ctx, "y,a,b,c\n1,1,2,3\n2,2,1,3\n3,4,3,7\n5,3,3,6\n4,7,1,8\n");
     if (t) {
         CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ a + b + c", &o, &m));
-        if (m) CHECK(ks_feols_is_collinear(m, 3) && !ks_feols_is_collinear(m, 1));
+        if (m) CHECK(view(m).collinear[3] && !view(m).collinear[1]);
         ks_feols_free(m);
         m = NULL;
     }
@@ -247,9 +299,8 @@ static void test_bad_input(ks_ctx *ctx)
         o.cluster = "g";
         CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x", &o, &m));
         if (m) {
-            ks_feols_info in;
-            ks_feols_get_info(m, &in);
-            CHECK(in.nclusters[0] == 4 && in.nobs == 7 && isfinite(ks_feols_se(m, 1)));
+            const ks_feols_view in = view(m);
+            CHECK(in.nclusters[0] == 4 && in.nobs == 7 && isfinite(view(m).se[1]));
         }
         ks_feols_free(m);
         m = NULL;
@@ -266,12 +317,25 @@ static void test_singletons(ks_ctx *ctx)
     ks_feols *m = NULL;
     CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ x | f", NULL, &m));
     if (m) {
-        ks_feols_info in;
-        ks_feols_get_info(m, &in);
-        CHECK(in.n_singletons == 2 && in.nobs == 4 && ks_feols_fe_levels(m, 0) == 2);
+        const ks_feols_view in = view(m);
+        CHECK(in.n_singletons == 2 && in.nobs == 4 && view(m).fe_levels[0] == 2);
     }
     ks_feols_free(m);
     ks_table_free(t);
+}
+
+/* ks_vcov_kind's names, pyfixest's "hetero" included. */
+static void test_enum_names(ks_ctx *ctx)
+{
+    ks_vcov_kind k = KS_VCOV_IID;
+    CHECK_OK(ctx, ks_vcov_kind_value(ctx, "hetero", &k));
+    CHECK(k == KS_VCOV_HC1 && !strcmp(ks_vcov_kind_name(k), "HC1"));
+    CHECK_OK(ctx, ks_vcov_kind_value(ctx, "CRV1", &k));
+    CHECK(k == KS_VCOV_CRV1 && !strcmp(ks_vcov_kind_name(KS_VCOV_HC3), "HC3"));
+    CHECK(ks_vcov_kind_name((ks_vcov_kind)9) == NULL);
+    CHECK_FAILS(ctx, ks_vcov_kind_value(ctx, "HC4", &k), KS_EINVAL,
+                "vcov: 'HC4' is not one of 'iid', 'HC1', 'HC2', 'HC3', 'CRV1', 'hetero'");
+    CHECK(k == KS_VCOV_CRV1);
 }
 
 int main(void)
@@ -283,6 +347,8 @@ int main(void)
     test_fwl(ctx, 1);
     test_threads_identical(ctx);
     test_bad_input(ctx);
+    test_enum_names(ctx);
+    test_design(ctx);
     test_singletons(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("regress");

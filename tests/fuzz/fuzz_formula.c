@@ -24,8 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ks_table *t = table(ctx);
         ks_feols *m = NULL;
         ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
-        if (fuzz_outcome(ctx, "feols", ks_feols_fit(ctx, t, text, &o, &m)) == KS_OK)
-            for (size_t j = 0; j < ks_feols_ncoef(m); j++) (void)strlen(ks_feols_name(m, j));
+        if (fuzz_outcome(ctx, "feols", ks_feols_fit(ctx, t, text, &o, &m)) == KS_OK) {
+            ks_feols_view v;
+            ks_feols_get(m, &v);
+            for (size_t j = 0; j < v.ncoef; j++) (void)strlen(v.names[j]);
+        }
         ks_feols_free(m);
         ks_table_free(t);
     } else if (ks_errcode(ctx) != KS_EPARSE && ks_errcode(ctx) != KS_EINVAL) {
