@@ -657,7 +657,7 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_gsem_h2rg_fit *f)
     if (!rc && !in->gencov) { /* _summarize_chisq, _ratio */
         f->mean_chisq = mean_of(in->y, n);
         memcpy(tmp, in->y, n * sizeof *tmp);
-        f->lambda_gc = ks__gsem_median(tmp, n) / 0.4549;
+        f->lambda_gc = ks__median(tmp, n) / 0.4549;
         if (free_icpt && f->mean_chisq > 1.0) {
             f->ratio = (f->intercept - 1.0) / (f->mean_chisq - 1.0);
             f->ratio_se = f->intercept_se / (f->mean_chisq - 1.0);
@@ -690,7 +690,7 @@ static int liab_factor(ks_ctx *ctx, double P, double K, size_t file, double *c)
     if (!(P > 0.0 && P < 1.0))
         return ks__fail(ctx, KS_EINVAL, "ldsc: sample prevalence %g (file %zu) is not in (0, 1)", P,
                        file + 1);
-    const double t = -ks__gsem_qnorm(K); /* norm.isf(K) */
+    const double t = -ks__qnorm_as241(K); /* norm.isf(K) */
     const double phi = exp(-0.5 * t * t) / sqrt(2.0 * M_PI);
     *c = K * K * ((1.0 - K) * (1.0 - K)) / (P * (1.0 - P) * (phi * phi));
     return KS_OK;
@@ -775,10 +775,10 @@ static int merge_rows(ks_ctx *ctx, const ld_in *d, const ks__h2rg_sumstats *S, c
     if (!*rows) return KS_ENOMEM;
     *n = *in_ld = 0;
     for (size_t i = 0; i < d->L.n; i++) {
-        const int64_t s = ks__gsem_index_find(&S->index, d->L.snp[i]);
+        const int64_t s = ks__index_find(&S->index, d->L.snp[i]);
         if (s < 0) continue;
         ++*in_ld;
-        const int64_t w = ks__gsem_index_find(&d->W.index, d->L.snp[i]);
+        const int64_t w = ks__index_find(&d->W.index, d->L.snp[i]);
         if (w < 0) continue;
         (*rows)[*n][0] = i;
         (*rows)[*n][1] = (size_t)s;
@@ -1004,7 +1004,7 @@ static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const ks__h
     signed char *sign = ks__malloc(ctx, t->n ? t->n : 1);
     int rc = !keep || !sign ? KS_ENOMEM : KS_OK;
     for (size_t i = 0; !rc && i < t->n; i++) {
-        const int64_t s = ks__gsem_index_find(&S->index, t->snp[i]);
+        const int64_t s = ks__index_find(&S->index, t->snp[i]);
         if (s < 0) continue;
         pr->merged++;
         if (S->na[s]) continue;

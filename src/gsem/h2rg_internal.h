@@ -13,7 +13,7 @@ typedef struct {
     const char **snp; /* n */
     double *ld;       /* n x p, column-major */
     char **names;     /* p column names, upstream's `<column>_<file index>` */
-    ks__gsem_index index;
+    ks__index index;
 } ks__ldscore_set;
 
 /* Read the file sets of `list` (comma-separated prefixes; by_chr: each split over chromosomes
@@ -38,7 +38,7 @@ typedef struct {
     double *Z, *N;
     char *a1, *a2;     /* NULL without alleles */
     unsigned char *na; /* 1: a cell used is missing */
-    ks__gsem_index index;
+    ks__index index;
 } ks__h2rg_sumstats;
 int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropna, ks__h2rg_sumstats *out);
 void ks__h2rg_sumstats_free(ks_ctx *ctx, ks__h2rg_sumstats *s);

@@ -237,11 +237,11 @@ static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
             rc = ks__fail(ctx, KS_EOVERFLOW, "%s: too many rows", path);
             break;
         }
-        if ((rc = ks__gsem_grow(ctx, (void **)&r->off, &r->cap_off, i + 1, sizeof *r->off)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&r->chr, &r->cap_chr, i + 1, sizeof *r->chr)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&r->bp, &r->cap_bp, i + 1, sizeof *r->bp)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&r->ld, &r->cap_ld, need, sizeof *r->ld)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&r->arena, &r->cap_arena, r->alen + len, 1)))
+        if ((rc = ks__grow(ctx, (void **)&r->off, &r->cap_off, i + 1, sizeof *r->off)) ||
+            (rc = ks__grow(ctx, (void **)&r->chr, &r->cap_chr, i + 1, sizeof *r->chr)) ||
+            (rc = ks__grow(ctx, (void **)&r->bp, &r->cap_bp, i + 1, sizeof *r->bp)) ||
+            (rc = ks__grow(ctx, (void **)&r->ld, &r->cap_ld, need, sizeof *r->ld)) ||
+            (rc = ks__grow(ctx, (void **)&r->arena, &r->cap_arena, r->alen + len, 1)))
             break;
         if ((rc = num_cell(ctx, path, line, cchr, "CHR", f[cchr], 0, &r->chr[i])) ||
             (rc = num_cell(ctx, path, line, cbp, "BP", f[cbp], 0, &r->bp[i])))
@@ -277,7 +277,7 @@ void ks__ldscore_free(ks_ctx *ctx, ks__ldscore_set *s)
     ks__free(ctx, s->ld);
     for (size_t j = 0; s->names && j < s->p; j++) ks__free(ctx, s->names[j]);
     ks__free(ctx, s->names);
-    ks__gsem_index_free(ctx, &s->index);
+    ks__index_free(&ctx->alloc, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -288,23 +288,23 @@ static int raw_to_set(ks_ctx *ctx, raw_ld *r, ks__ldscore_set *s)
     const size_t n = r->n, p = r->p;
     size_t *ord = ks__malloc_array(ctx, n ? n : 1, sizeof *ord);
     const char **name = ks__malloc_array(ctx, n ? n : 1, sizeof *name);
-    ks__gsem_index ix = {0};
+    ks__index ix = {0};
     int rc = !ord || !name ? KS_ENOMEM : KS_OK;
     if (!rc) {
         for (size_t i = 0; i < n; i++) ord[i] = i;
         qsort_r(ord, n, sizeof *ord, cmp_pos, r);
         for (size_t k = 0; k < n; k++) name[k] = r->arena + r->off[ord[k]];
-        rc = ks__gsem_index_build(ctx, name, n, &ix);
+        rc = ks__index_build(ctx, name, n, &ix);
     }
     size_t m = 0;
-    for (size_t k = 0; !rc && k < n; k++) m += ks__gsem_index_find(&ix, name[k]) == (int64_t)k;
+    for (size_t k = 0; !rc && k < n; k++) m += ks__index_find(&ix, name[k]) == (int64_t)k;
     if (!rc && (!(s->snp = ks__malloc_array(ctx, m ? m : 1, sizeof *s->snp)) ||
                 !(s->ld = ks__malloc_array(ctx, (m ? m : 1) * p, sizeof *s->ld))))
         rc = KS_ENOMEM;
     if (!rc) {
         size_t q = 0;
         for (size_t k = 0; k < n; k++) {
-            if (ks__gsem_index_find(&ix, name[k]) != (int64_t)k) continue;
+            if (ks__index_find(&ix, name[k]) != (int64_t)k) continue;
             s->snp[q] = name[k];
             for (size_t j = 0; j < p; j++) s->ld[j * m + q] = r->ld[ord[k] * p + j];
             q++;
@@ -317,7 +317,7 @@ static int raw_to_set(ks_ctx *ctx, raw_ld *r, ks__ldscore_set *s)
         r->names = NULL;
         r->p = 0;
     }
-    ks__gsem_index_free(ctx, &ix);
+    ks__index_free(&ctx->alloc, &ix);
     ks__free(ctx, ord);
     ks__free(ctx, name);
     raw_free(ctx, r);
@@ -419,7 +419,7 @@ int ks__ldscore_read(ks_ctx *ctx, const char *list, int by_chr, const char *what
     }
     ks__free(ctx, buf);
     if (!rc && !nset) rc = ks__fail(ctx, KS_EINVAL, "%s: no file prefix", what);
-    if (!rc) rc = ks__gsem_index_build(ctx, acc.snp, acc.n, &acc.index);
+    if (!rc) rc = ks__index_build(ctx, acc.snp, acc.n, &acc.index);
     if (rc) {
         ks__ldscore_free(ctx, &acc);
         return rc;
@@ -502,7 +502,7 @@ int ks__ldscore_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, 
             for (size_t j = 0; j < ns && !rc; j++) sum[j] += v[j];
             ks__free(ctx, v);
         }
-        if (!rc && (rc = ks__gsem_grow(ctx, (void **)M, &cap, *nM + ns, sizeof **M)) == KS_OK) {
+        if (!rc && (rc = ks__grow(ctx, (void **)M, &cap, *nM + ns, sizeof **M)) == KS_OK) {
             memcpy(*M + *nM, sum, ns * sizeof *sum);
             *nM += ns;
         }
@@ -553,7 +553,7 @@ void ks__h2rg_sumstats_free(ks_ctx *ctx, ks__h2rg_sumstats *s)
     ks__free(ctx, s->a1);
     ks__free(ctx, s->a2);
     ks__free(ctx, s->na);
-    ks__gsem_index_free(ctx, &s->index);
+    ks__index_free(&ctx->alloc, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -607,14 +607,14 @@ int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropn
         if (na && dropna) continue;
         const char *snp = is_na(cell[0]) ? "" : cell[0]; /* (a missing name matches no SNP) */
         const size_t len = strlen(snp) + 1;
-        if ((rc = ks__gsem_grow(ctx, (void **)&off, &c_off, n + 1, sizeof *off)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&out->Z, &c_z, n + 1, sizeof *out->Z)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&out->N, &c_n, n + 1, sizeof *out->N)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&out->na, &c_na, n + 1, 1)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&out->arena, &c_ar, alen + len, 1)))
+        if ((rc = ks__grow(ctx, (void **)&off, &c_off, n + 1, sizeof *off)) ||
+            (rc = ks__grow(ctx, (void **)&out->Z, &c_z, n + 1, sizeof *out->Z)) ||
+            (rc = ks__grow(ctx, (void **)&out->N, &c_n, n + 1, sizeof *out->N)) ||
+            (rc = ks__grow(ctx, (void **)&out->na, &c_na, n + 1, 1)) ||
+            (rc = ks__grow(ctx, (void **)&out->arena, &c_ar, alen + len, 1)))
             break;
-        if (alleles && ((rc = ks__gsem_grow(ctx, (void **)&out->a1, &c_a1, n + 1, 1)) ||
-                        (rc = ks__gsem_grow(ctx, (void **)&out->a2, &c_a2, n + 1, 1))))
+        if (alleles && ((rc = ks__grow(ctx, (void **)&out->a1, &c_a1, n + 1, 1)) ||
+                        (rc = ks__grow(ctx, (void **)&out->a2, &c_a2, n + 1, 1))))
             break;
         memcpy(out->arena + alen, snp, len);
         off[n] = alen;
@@ -635,14 +635,14 @@ int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropn
     /* the first row of each SNP (drop_duplicates), compacted in place */
     const char **name = rc ? NULL : ks__malloc_array(ctx, n ? n : 1, sizeof *name);
     if (!rc && !name) rc = KS_ENOMEM;
-    ks__gsem_index ix = {0};
+    ks__index ix = {0};
     if (!rc) {
         for (size_t i = 0; i < n; i++) name[i] = out->arena + off[i];
-        rc = ks__gsem_index_build(ctx, name, n, &ix);
+        rc = ks__index_build(ctx, name, n, &ix);
     }
     size_t m = 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        if (ks__gsem_index_find(&ix, name[i]) != (int64_t)i) continue;
+        if (ks__index_find(&ix, name[i]) != (int64_t)i) continue;
         name[m] = name[i];
         out->Z[m] = out->Z[i];
         out->N[m] = out->N[i];
@@ -653,13 +653,13 @@ int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropn
         }
         m++;
     }
-    ks__gsem_index_free(ctx, &ix);
+    ks__index_free(&ctx->alloc, &ix);
     ks__free(ctx, off);
     if (!rc) {
         out->n = m;
         out->dup = n - m;
         out->snp = name;
-        rc = ks__gsem_index_build(ctx, out->snp, m, &out->index);
+        rc = ks__index_build(ctx, out->snp, m, &out->index);
     } else {
         ks__free(ctx, name);
     }

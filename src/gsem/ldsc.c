@@ -173,7 +173,7 @@ typedef struct {
     const char **snp;
     double *l2;
     uint32_t *pos; /* each row's rank by (CHR, BP), equal positions equal ranks */
-    ks__gsem_index index;
+    ks__index index;
 } ldset;
 
 static void ldset_free(ks_ctx *ctx, ldset *s)
@@ -188,7 +188,7 @@ static void ldset_free(ks_ctx *ctx, ldset *s)
     ks__free(ctx, s->snp);
     ks__free(ctx, s->l2);
     ks__free(ctx, s->pos);
-    ks__gsem_index_free(ctx, &s->index);
+    ks__index_free(&ctx->alloc, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -298,7 +298,7 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
         const size_t len = strlen(f[col[1]]) + 1, i = s->n;
         if (rc) break;
         if (i % LDBLOCK == 0) { /* a new block of rows */
-            if ((rc = ks__gsem_grow(ctx, (void **)&s->blk, &bcap, s->nblk + 1, sizeof *s->blk))) break;
+            if ((rc = ks__grow(ctx, (void **)&s->blk, &bcap, s->nblk + 1, sizeof *s->blk))) break;
             if (!(s->blk[s->nblk] = ks__malloc_array(ctx, LDBLOCK, sizeof **s->blk))) {
                 rc = KS_ENOMEM;
                 break;
@@ -307,7 +307,7 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
             s->nblk++;
         }
         if (!s->narena || alen + len > acap) { /* a new arena */
-            if ((rc = ks__gsem_grow(ctx, (void **)&s->arena, &pcap, s->narena + 1, sizeof *s->arena)))
+            if ((rc = ks__grow(ctx, (void **)&s->arena, &pcap, s->narena + 1, sizeof *s->arena)))
                 break;
             acap = len > LDBLOCK ? len : LDBLOCK;
             if (!(s->arena[s->narena] = ks__malloc(ctx, acap))) {
@@ -379,7 +379,7 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
         const char *p = path;
         bytes += ks__gsem_file_bytes(&p, 1);
     }
-    int rc = ks__gsem_each(ctx, nc, bytes, ldpart_read, &job, NULL);
+    int rc = ks__parallel_each(ctx, nc, ks__gsem_read_ns(bytes), ldpart_read, &job, NULL);
     size_t n = 0;
     for (size_t c = 0; c < nc; c++) n += s->part[c].n;
     if (!rc && n >= UINT32_MAX)
@@ -402,7 +402,7 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
             s->snp[i] = w->name;
             s->l2[i] = w->l2;
         }
-    if (!rc) rc = ks__gsem_index_build(ctx, s->snp, s->n, &s->index);
+    if (!rc) rc = ks__index_build(ctx, s->snp, s->n, &s->index);
     if (!rc) rc = rank_positions(ctx, s);
     for (size_t c = 0; c < nc; c++) ldpart_rows_free(ctx, &s->part[c]); /* (in snp, l2, pos now) */
     if (rc) ldset_free(ctx, s);
@@ -550,13 +550,13 @@ static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
     }
     if (na) return KS_OK;
     ++*s->nread;
-    const int64_t b = s->w == s->ld || a < 0 ? a : ks__gsem_index_find(&s->w->index, f[s->col[0]]);
+    const int64_t b = s->w == s->ld || a < 0 ? a : ks__index_find(&s->w->index, f[s->col[0]]);
     if (a < 0 || b < 0) return KS_OK;
     if (!(N > 0.0 && N < INFINITY)) { /* (R would go on: NaN or Inf weights and h2) */
         s->bad_n++;
         return KS_OK;
     }
-    if ((rc = ks__gsem_grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key))) return rc;
+    if ((rc = ks__grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key))) return rc;
     s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, Z, ks__gsem_allele_key(f[s->col[3]], 0)};
     s->maxn = fmax(s->maxn, N);
     return KS_OK;
@@ -885,7 +885,7 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
         r->mean_chisq[j] = r_mean_of(sum[0], t[0], n);
         double *c = buf + 3 * n; /* the median's selection reorders a copy */
         memcpy(c, y, n * sizeof *c);
-        r->lambda_gc[j] = ks__gsem_median(c, n) / 0.45493642311957283; /* qchisq(0.5, 1) */
+        r->lambda_gc[j] = ks__median(c, n) / 0.45493642311957283; /* qchisq(0.5, 1) */
         r->h2_se[j] = r->est_se[s];
         r->intercept_se[j] = fit.intercept_se;
         r->ratio[j] = (fit.reg[1] - 1.0) / (r->mean_chisq[j] - 1.0);
@@ -1008,7 +1008,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
         ldsc_job job = {traits, &L, Wp, &o, T, r, k, M, nb, Vhold, NULL, NULL, NULL, NULL,
                         PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
         const uint64_t bytes = ks__gsem_file_bytes(traits, k); /* (the regressions: in step) */
-        const int nt = ks__gsem_threads(ctx, k + ks, bytes);
+        const int nt = ks__parallel_threads(ctx, k + ks, ks__gsem_read_ns(bytes));
         job.pj = ks__malloc_array(ctx, ks, 3 * sizeof *job.pj);
         job.firsts = ks__calloc(ctx, (size_t)nt, sizeof *job.firsts);
         job.sc = ks__calloc(ctx, (size_t)nt, sizeof *job.sc);
@@ -1020,7 +1020,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                 job.pj[3 * q + 1] = kk;
                 job.pj[3 * q + 2] = j * k - j * (j - 1) / 2 + (kk - j);
             }
-        if (!rc) rc = ks__gsem_each(ctx, k + ks, bytes, ldsc_task, &job, NULL);
+        if (!rc) rc = ks__parallel_each(ctx, k + ks, ks__gsem_read_ns(bytes), ldsc_task, &job, NULL);
         for (int t = 0; t < nt; t++) {
             if (job.firsts) ks__free(ctx, job.firsts[t]);
             if (job.sc) ks__free(ctx, job.sc[t].p);
@@ -1045,7 +1045,7 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                              K = o.population_prev ? o.population_prev[j] : NAN;
                 r->liab[j] = 1.0;
                 if (!isnan(P) && !isnan(K)) {
-                    const double x = ks__gsem_qnorm(1.0 - K);
+                    const double x = ks__qnorm_as241(1.0 - K);
                     const double d = 0.398942280401432677940 * exp(-0.5 * x * x);
                     r->liab[j] = (K * K * ((1.0 - K) * (1.0 - K))) / (P * (1.0 - P) * (d * d));
                 }

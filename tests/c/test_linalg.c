@@ -1,13 +1,14 @@
 /* test_linalg.c — the NIST StRD accuracy bar: every certified coefficient and standard error of
  * the 11 linear-regression sets with LRE >= 9, and mean / SD of the 9 univariate sets at the
  * binary64 ceiling (tests/data/nist/lre_ceiling_binary64.csv). Plus rank detection and the
- * SPD fallback. */
+ * SPD fallback, R's median, numpy's quantile, and the AS 241 normal quantile. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kestrel/kestrel.h"
 #include "ktest.h"
 #include "linalg/dd.h"
+#include "linalg/linalg_internal.h"
 
 /* A numeric CSV with a header: returns rows x cols values row-major (malloc'd). */
 static double *read_numeric_csv(const char *path, size_t *rows, size_t *cols)
@@ -271,6 +272,45 @@ static void test_spd(ks_ctx *ctx)
     (void)S;
 }
 
+/* R's median (the mean of the middle two), numpy's linear-interpolation quantile (NaNs left
+ * out), against values worked by hand. */
+static void test_median_quantile(void)
+{
+    double a[] = {5, 1, 4, 2, 3};
+    CHECK(ks__median(a, 5) == 3.0);
+    double b[] = {7, 1, 4, 2};
+    CHECK(ks__median(b, 4) == 3.0);
+    double c[] = {1e308, 1.7976931348623157e308}; /* the middle two's sum beyond double range */
+    CHECK(ks__median(c, 2) == (double)(((long double)c[0] + (long double)c[1]) / 2));
+    CHECK(isnan(ks__median(a, 0)));
+    double q[] = {NAN, 10, 0, 30, NAN, 20, 40};
+    CHECK(ks__quantile_linear(q, 7, 0.9) == 36.0); /* 0.9 * 4 = 3.6: 30 + 0.6 * 10 */
+    double q2[] = {3, 1, 2};
+    CHECK(ks__quantile_linear(q2, 3, 0.5) == 2.0 && ks__quantile_linear(q2, 3, 1.0) == 3.0);
+    double none[] = {NAN, NAN};
+    CHECK(isnan(ks__quantile_linear(none, 2, 0.5)));
+}
+
+/* AS 241 against the quantiles to 20 digits (0.975, 0.75, 1e-10: published tables), in the far
+ * tail by the CDF in long double (a relative error e in x is x^2 e in p there), and |z| from a
+ * two-sided P, from P and from log P where P is below the double range. */
+static void test_qnorm_as241(void)
+{
+    CHECK_NEAR(ks__qnorm_as241(0.975), 1.9599639845400542355, 4e-16);
+    CHECK_NEAR(ks__qnorm_as241(0.75), 0.67448975019608174320, 4e-16);
+    CHECK_NEAR(ks__qnorm_as241(1e-10), -6.3613409024040557046, 4e-16);
+    const long double x = ks__qnorm_as241(1e-300);
+    CHECK_NEAR((double)(0.5L * erfcl(-x / sqrtl(2.0L)) / 1e-300L), 1.0, 1e-12);
+    CHECK(ks__qnorm_as241(0.5) == 0.0 && ks__qnorm_as241(0.0) == -INFINITY);
+    CHECK(ks__qnorm_as241(1.0) == INFINITY && isnan(ks__qnorm_as241(1.5)));
+    CHECK(ks__z_from_p(0.05, NAN) == -ks__qnorm_as241(0.025));
+    CHECK(ks__z_from_p(1.0, NAN) == 0.0 && ks__z_from_p(0.0, NAN) == INFINITY);
+    CHECK(isnan(ks__z_from_p(-0.1, NAN)));
+    CHECK_NEAR(ks__z_from_p(1e-300, log(1e-300)), ks__z_from_p(1e-300, NAN), 1e-14);
+    const double z400 = ks__z_from_p(NAN, -400.0 * M_LN10); /* P = 1e-400 */
+    CHECK(z400 > 42.0 && z400 < 43.0);
+}
+
 int main(void)
 {
     ks_ctx *ctx = NULL;
@@ -280,6 +320,8 @@ int main(void)
     test_rank_deficient(ctx);
     test_weights(ctx);
     test_spd(ctx);
+    test_median_quantile();
+    test_qnorm_as241();
     ks_ctx_free(ctx);
     return ktest_finish("linalg");
 }
