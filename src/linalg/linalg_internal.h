@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "kestrel/linalg.h"
+
 /* R's median of v[0..n) (the mean of the middle two for an even n, NaN for none), in O(n) by
  * selection (ks_select_kth); v is reordered. NaNs are not removed. */
 double ks__median(double *v, size_t n);
@@ -21,5 +23,22 @@ double ks__qnorm_as241(double p);
  * double range, from log P (logp; pass NAN to use P); AS 241 entered by log p in the tails so
  * that no P is too small. */
 double ks__z_from_p(double p, double logp);
+
+/* The sum of x[0..n) accumulated in long double, in order (the jackknives' and ldsc's sums). */
+double ks__sum_ld(const double *x, size_t n);
+
+/* A jackknife (jackknife.c); the struct is open to the library so that an estimator can build
+ * one from delete values of its own (ldsc's two-step estimator). Arrays as in the view; est
+ * owns them all but separators. */
+struct ks_jackknife {
+    ks_allocator alloc;
+    size_t n_blocks, p;
+    double *est, *delete_values, *pseudovalues, *jknife_est, *jknife_var, *jknife_se, *jknife_cov;
+    size_t *separators;
+};
+/* A jackknife of n_blocks x p values (with_sep: room for the separators), uninitialised. */
+ks_jackknife *ks__jackknife_new(ks_ctx *ctx, size_t n_blocks, size_t p, int with_sep);
+/* From est and delete_values: the pseudovalues, then their estimate, variance and covariance. */
+void ks__jackknife_finish(ks_jackknife *j);
 
 #endif

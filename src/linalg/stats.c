@@ -121,3 +121,10 @@ double ks__quantile_linear(double *v, size_t n, double q)
     }
     return a * (1.0 - w) + b * w;
 }
+
+double ks__sum_ld(const double *x, size_t n)
+{
+    long double s = 0.0L;
+    for (size_t i = 0; i < n; i++) s += x[i];
+    return (double)s;
+}

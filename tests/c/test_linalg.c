@@ -1,7 +1,7 @@
 /* test_linalg.c — the NIST StRD accuracy bar: every certified coefficient and standard error of
  * the 11 linear-regression sets with LRE >= 9, and mean / SD of the 9 univariate sets at the
  * binary64 ceiling (tests/data/nist/lre_ceiling_binary64.csv). Plus rank detection and the
- * SPD fallback, R's median, numpy's quantile, and the AS 241 normal quantile. */
+ * SPD fallback, R's median, numpy's quantile, and the AS 241 normal quantile, the jackknives. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -311,6 +311,61 @@ static void test_qnorm_as241(void)
     CHECK(z400 > 42.0 && z400 < 43.0);
 }
 
+/* The fast block jackknife: each delete value is the least-squares fit without that block
+ * (ks_lstsq on the rows left), the separators floor(linspace(0, n, B + 1)); the ratio and
+ * pseudovalue jackknives by hand. */
+static void test_jackknife(ks_ctx *ctx)
+{
+    enum { N = 10, P = 2, B = 4 };
+    double X[N * P], y[N];
+    for (size_t i = 0; i < N; i++) {
+        X[i] = (double)i + 0.5 * (double)(i % 3);
+        X[i + N] = 1.0;
+        y[i] = 2.0 * X[i] + 1.0 + ks_rng_normal(5, 0, i);
+    }
+    ks_jackknife *j = NULL;
+    CHECK_OK(ctx, ks_jackknife_lstsq(ctx, N, P, X, y, B, NULL, &j));
+    ks_jackknife_view v;
+    ks_jackknife_get(j, &v);
+    const size_t want_sep[B + 1] = {0, 2, 5, 7, 10}; /* floor(i * 2.5) */
+    CHECK(v.n_blocks == B && v.p == P && !memcmp(v.separators, want_sep, sizeof want_sep));
+    for (size_t b = 0; b < B; b++) {
+        double Xs[N * P], ys[N];
+        size_t m = 0;
+        for (size_t i = 0; i < N; i++)
+            if (i < want_sep[b] || i >= want_sep[b + 1]) {
+                Xs[m] = X[i];
+                ys[m++] = y[i];
+            }
+        for (size_t i = 0; i < m; i++) Xs[m + i] = 1.0;
+        ks_lstsq_result *r = NULL;
+        CHECK_OK(ctx, ks_lstsq(ctx, m, P, Xs, m, ys, NULL, NULL, &r));
+        for (size_t a = 0; r && a < P; a++) {
+            CHECK_NEAR(v.delete_values[b + a * B], r->coef[a], 1e-12);
+            CHECK(v.pseudovalues[b + a * B] ==
+                  (double)B * v.est[a] - (double)(B - 1) * v.delete_values[b + a * B]);
+        }
+        ks_lstsq_result_free(ctx, r);
+    }
+    CHECK(v.jknife_var[1] == v.jknife_cov[3] && v.jknife_se[1] == sqrt(v.jknife_var[1]));
+    ks_jackknife_free(j);
+    const double pv[4] = {1, 2, 3, 6}, est[1] = {2}, num[2] = {3, 4}, den[2] = {2, 1};
+    CHECK_OK(ctx, ks_jackknife_pseudo(ctx, 4, 1, pv, &j));
+    ks_jackknife_get(j, &v);
+    CHECK(v.jknife_est[0] == 3.0 && v.separators == NULL);
+    CHECK_NEAR(v.jknife_var[0], 14.0 / 3.0 / 4.0, 1e-15); /* var(ddof 1) = 14/3, over B */
+    ks_jackknife_free(j);
+    CHECK_OK(ctx, ks_jackknife_ratio(ctx, 2, 1, est, num, den, &j));
+    ks_jackknife_get(j, &v);
+    CHECK(v.delete_values[0] == 1.5 && v.delete_values[1] == 4.0);
+    CHECK(v.pseudovalues[0] == 2.5 && v.pseudovalues[1] == 0.0);
+    ks_jackknife_free(j);
+    ks_jackknife_free(NULL);
+    CHECK_FAILS(ctx, ks_jackknife_ratio(ctx, 2, 1, est, num, (double[2]){1, 0}, &j), KS_ENUMERIC,
+                "delete value 2 of column 1 is 0");
+    CHECK(j == NULL);
+}
+
 int main(void)
 {
     ks_ctx *ctx = NULL;
@@ -322,6 +377,7 @@ int main(void)
     test_spd(ctx);
     test_median_quantile();
     test_qnorm_as241();
+    test_jackknife(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("linalg");
 }
