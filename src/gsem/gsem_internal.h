@@ -14,6 +14,60 @@
 #include "kestrel/gsem.h"
 #include "kestrel/table.h"
 
+/* ---- The rules GenomicSEM (munge.R, ldsc.R, sumstats.R) and bulik/ldsc (munge_sumstats.py,
+ * ldsc.py) share, one value each; where the two differ, both, named. */
+
+/* The autosomes an LD score set is split over (GenomicSEM's ldsc chr = 22, ldsc's --ref-ld-chr). */
+enum { KS__GSEM_N_CHR = 22 };
+/* The files of an LD score set PREFIX: the scores, and M, the number of SNPs behind them
+ * (M_5_50: those with MAF >= 5%, both upstreams' default; M: all). */
+#define KS__GSEM_LDSCORE ".l2.ldscore"
+#define KS__GSEM_M_5_50 ".l2.M_5_50"
+#define KS__GSEM_M_ALL ".l2.M"
+/* The default chi-square cap of both upstreams' regressions: max(0.001 max N, 80). */
+static inline double ks__gsem_chisq_cap(double max_n) { return fmax(0.001 * max_n, 80.0); }
+/* lambda GC is the median chi-square over chi-square(1)'s median: bulik/ldsc (and its munge)
+ * divide by the literal 0.4549, GenomicSEM by R's qchisq(0.5, 1). */
+#define KS__LDSC_CHISQ1_MEDIAN 0.4549
+#define KS__GSEM_CHISQ1_MEDIAN 0.45493642311957283
+
+/* Which texts are a missing cell. */
+typedef enum {
+    KS__NA_R,      /* "", "NA", ".": GenomicSEM's munge and sumstats (fread's na.strings, and
+                      '.' as its readers treat it) */
+    KS__NA_R_LDSC, /* "", "NA": GenomicSEM's ldsc reading munged files (read.table's) */
+    KS__NA_PANDAS  /* pandas' read_csv defaults of bulik/ldsc's time, and the '.' its munge adds */
+} ks__na_rule;
+int ks__gsem_is_na_pandas(const char *s);
+static inline int ks__gsem_is_na(const char *s, ks__na_rule rule)
+{
+    if (rule == KS__NA_PANDAS) return ks__gsem_is_na_pandas(s);
+    return !s[0] || (s[0] == 'N' && s[1] == 'A' && !s[2]) ||
+           (rule == KS__NA_R && s[0] == '.' && !s[1]);
+}
+
+/* The numbers of an M file (PREFIX.l2.M_5_50 or .l2.M), read with the table layer's reader
+ * (fields separated by blanks). first_line: the first line's numbers, one per LD column, as
+ * bulik/ldsc's parse.py reads them; else every number on every line, which GenomicSEM's ldsc.R
+ * adds up. positive: each must be a count > 0 (GenomicSEM; bulik/ldsc checks its sums). *v
+ * (ks__malloc'ed) gets *n >= 1 numbers; errors name file:line:field. */
+int ks__gsem_m_read(ks_ctx *ctx, const char *path, int first_line, int positive, double **v,
+                    size_t *n);
+
+/* The liability-scale factor K^2 (1 - K)^2 / (P (1 - P) phi(t)^2) of h2 (observed scale) for
+ * sample prevalence P and population prevalence K, t the threshold with P(Z > t) = K; 1 with
+ * neither (NaN: the observed scale). Each must be in (0, 1): an error naming the argument and
+ * `where` (the trait or file) otherwise. The upstreams round it differently, and treat one
+ * prevalence alone differently: */
+typedef enum {
+    KS__LIAB_GENOMICSEM, /* ldsc.R: t = qnorm(1 - K), phi = dnorm(t) (1/sqrt(2 pi) exp(-t^2 / 2));
+                            one prevalence alone: the observed scale (factor 1) */
+    KS__LIAB_LDSC        /* h2_obs_to_liab: t = norm.isf(K) (-qnorm(K)), exp(-t^2 / 2) /
+                            sqrt(2 pi); one prevalence alone: an error */
+} ks__liab_rule;
+int ks__gsem_liability(ks_ctx *ctx, ks__liab_rule rule, double P, double K, const char *where,
+                       double *factor);
+
 /* Alleles: A C G T as 0..3; any other text as GSEM_OTHER (equal to no base); a missing or
  * non-base cell in a file as GSEM_NA (R's NA: every comparison with it is NA). */
 enum { GSEM_OTHER = 4, GSEM_NA = -1 };

@@ -168,13 +168,29 @@ int ks__gsem_row_width(ks_ctx *ctx, const char *path, size_t line, size_t nf, si
     return KS_OK;
 }
 
+/* pandas' missing-value tokens (read_csv's defaults in the pandas of munge_sumstats's time)
+ * and the '.' munge_sumstats adds. */
+static const char *const NA_PANDAS[] = {
+    "",    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "N/A", "NA",   "NULL",     "NaN", "n/a",     "nan",      "null", ".",    NULL};
+
+int ks__gsem_is_na_pandas(const char *s)
+{
+    /* every token starts with one of these bytes (or is empty) and has at most 8: most cells
+     * are turned away before any compare */
+    if (!strchr("#-1Nn.", s[0]) || strnlen(s, 9) > 8) return 0;
+    for (const char *const *t = NA_PANDAS; *t; t++)
+        if (!strcmp(s, *t)) return 1;
+    return 0;
+}
+
 int ks__gsem_parse_num(const char *s, double *v, double *logv)
 {
     if (logv) *logv = NAN;
     char *end;
     double x;
     if (!fast_decimal(s, &x)) { /* (which turns "", "NA" and "." away) */
-        if (!s[0] || !strcmp(s, "NA") || !strcmp(s, ".")) return 0;
+        if (ks__gsem_is_na(s, KS__NA_R)) return 0;
         x = strtod(s, &end);
         if (end == s || *end) return -1;
     }

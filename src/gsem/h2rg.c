@@ -423,7 +423,7 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_gsem_h2rg_fit *f)
     if (!rc && !in->gencov) { /* _summarize_chisq, _ratio */
         f->mean_chisq = mean_of(in->y, n);
         memcpy(tmp, in->y, n * sizeof *tmp);
-        f->lambda_gc = ks__median(tmp, n) / 0.4549;
+        f->lambda_gc = ks__median(tmp, n) / KS__LDSC_CHISQ1_MEDIAN;
         if (free_icpt && f->mean_chisq > 1.0) {
             f->ratio = (f->intercept - 1.0) / (f->mean_chisq - 1.0);
             f->ratio_se = f->intercept_se / (f->mean_chisq - 1.0);
@@ -440,26 +440,12 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, ks_gsem_h2rg_fit *f)
 /* ---- inputs -----------------------------------------------------------------------------------
  */
 
-/* h2_obs_to_liab's factor K^2 (1 - K)^2 / (P (1 - P) phi(isf(K))^2); 1 when both are NaN. */
+/* h2_obs_to_liab's factor for file `file` (ks__gsem_liability). */
 static int liab_factor(ks_ctx *ctx, double P, double K, size_t file, double *c)
 {
-    *c = 1.0;
-    if (isnan(P) && isnan(K)) return KS_OK;
-    if (isnan(P) || isnan(K))
-        return ks__fail(ctx, KS_EINVAL,
-                       "ldsc: file %zu has a sample or a population prevalence, "
-                       "not both",
-                       file + 1);
-    if (!(K > 0.0 && K < 1.0))
-        return ks__fail(ctx, KS_EINVAL, "ldsc: population prevalence %g (file %zu) is not in (0, 1)",
-                       K, file + 1);
-    if (!(P > 0.0 && P < 1.0))
-        return ks__fail(ctx, KS_EINVAL, "ldsc: sample prevalence %g (file %zu) is not in (0, 1)", P,
-                       file + 1);
-    const double t = -ks__qnorm_as241(K); /* norm.isf(K) */
-    const double phi = exp(-0.5 * t * t) / sqrt(2.0 * M_PI);
-    *c = K * K * ((1.0 - K) * (1.0 - K)) / (P * (1.0 - P) * (phi * phi));
-    return KS_OK;
+    char where[32];
+    snprintf(where, sizeof where, "file %zu", file + 1);
+    return ks__gsem_liability(ctx, KS__LIAB_LDSC, P, K, where, c);
 }
 
 /* The LD scores, their M (zero-variance columns dropped) and the weights. */
@@ -480,7 +466,7 @@ static void ld_in_free(ks_ctx *ctx, ld_in *d)
 /* The M files' ending, for messages. */
 static const char *M_what(const ks_gsem_h2rg_options *o)
 {
-    return o->not_M_5_50 ? ".l2.M" : ".l2.M_5_50";
+    return o->not_M_5_50 ? KS__GSEM_M_ALL : KS__GSEM_M_5_50;
 }
 
 static int ld_in_read(ks_ctx *ctx, const ks_gsem_h2rg_options *o, ld_in *d)
@@ -639,7 +625,7 @@ int ks_gsem_h2(ks_ctx *ctx, const char *path, const ks_gsem_h2rg_options *opt,
         if (isnan(cmax)) {
             double mx = 0.0;
             for (size_t i = 0; i < n; i++) mx = fmax(mx, S.N[rows[i][1]]);
-            cmax = fmax(0.001 * mx, 80.0);
+            cmax = ks__gsem_chisq_cap(mx);
         }
     }
     r->chisq_max = cmax;

@@ -20,8 +20,6 @@
 
 #include "h2rg_internal.h"
 
-#define N_CHR 22
-
 /* sub_chr: each '@' replaced by the chromosome, or the number appended. */
 static int sub_chr(ks_ctx *ctx, const char *prefix, int chr, char *buf, size_t size)
 {
@@ -55,7 +53,7 @@ static int sub_chr(ks_ctx *ctx, const char *prefix, int chr, char *buf, size_t s
 static int present_chrs(ks_ctx *ctx, const char *prefix, int *chrs, int *nc)
 {
     *nc = 0;
-    for (int c = 1; c <= N_CHR; c++) {
+    for (int c = 1; c <= KS__GSEM_N_CHR; c++) {
         char pat[4096];
         int rc = sub_chr(ctx, prefix, c, pat, sizeof pat - 2);
         if (rc) return rc;
@@ -91,23 +89,13 @@ static int which_file(ks_ctx *ctx, const char *base, const char **ext)
     return ks__fail(ctx, KS_EIO, "could not open %s[.gz]", base);
 }
 
-/* pandas' default missing-value tokens (read_csv's na_values) and upstream's '.' */
-static int is_na(const char *s)
-{
-    static const char *const tok[] = {"",     "#N/A", "#N/A N/A", "#NA",     "-1.#IND", "-1.#QNAN",
-                                      "-NaN", "-nan", "1.#IND",   "1.#QNAN", "N/A",     "NA",
-                                      "NULL", "NaN",  "n/a",      "nan",     "null",    "."};
-    for (size_t k = 0; k < sizeof tok / sizeof *tok; k++)
-        if (!strcmp(s, tok[k])) return 1;
-    return 0;
-}
 
 /* One numeric cell: KS_OK with *v set (NaN for a missing cell when na_ok), else an error naming
  * the place. */
 static int num_cell(ks_ctx *ctx, const char *path, size_t line, int col, const char *name,
                     const char *s, int na_ok, double *v)
 {
-    if (is_na(s)) {
+    if (ks__gsem_is_na(s, KS__NA_PANDAS)) {
         if (na_ok) {
             *v = NAN;
             return KS_OK;
@@ -330,7 +318,7 @@ static int read_prefix(ks_ctx *ctx, const char *prefix, int by_chr, ks__ldscore_
 {
     raw_ld r;
     memset(&r, 0, sizeof r);
-    int chrs[N_CHR], nc = 1, rc = KS_OK;
+    int chrs[KS__GSEM_N_CHR], nc = 1, rc = KS_OK;
     const char *ext = "";
     char base[4096], path[4200];
     if (by_chr) {
@@ -342,7 +330,7 @@ static int read_prefix(ks_ctx *ctx, const char *prefix, int by_chr, ks__ldscore_
         else
             snprintf(base, sizeof base, "%s", prefix);
         if (rc) break;
-        strcat(base, ".l2.ldscore");
+        strcat(base, KS__GSEM_LDSCORE);
         if (c == 0 && (rc = which_file(ctx, base, &ext))) break; /* the first decides */
         snprintf(path, sizeof path, "%s%s", base, ext);
         rc = raw_read_file(ctx, path, &r);
@@ -428,54 +416,18 @@ int ks__ldscore_read(ks_ctx *ctx, const char *list, int by_chr, const char *what
     return KS_OK;
 }
 
-/* The numbers on the first line of one M file. */
-static int read_m_file(ks_ctx *ctx, const char *path, double **v, size_t *n)
-{
-    *v = NULL;
-    *n = 0;
-    ks_text_reader *t;
-    int rc = ks_text_open(ctx, path, 0, &t);
-    if (rc) return rc;
-    size_t nf, line;
-    char *const *f;
-    const int got = ks_text_next(t, &nf, &f, &line);
-    if (got < 0) {
-        rc = got;
-    } else if (got == 0 || nf == 0) {
-        rc = ks__fail(ctx, KS_EPARSE, "%s: no number", path);
-    } else if (!(*v = ks__malloc_array(ctx, nf, sizeof **v))) {
-        rc = KS_ENOMEM;
-    } else {
-        for (size_t j = 0; j < nf && !rc; j++) {
-            char *end;
-            (*v)[j] = strtod(f[j], &end);
-            if (end == f[j] || *end)
-                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number", path, line, j + 1,
-                             f[j]);
-        }
-        *n = nf;
-    }
-    ks_text_close(t);
-    if (rc) {
-        ks__free(ctx, *v);
-        *v = NULL;
-        *n = 0;
-    }
-    return rc;
-}
-
 int ks__ldscore_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, double **M, size_t *nM)
 {
     *M = NULL;
     *nM = 0;
-    const char *suffix = not_5_50 ? ".l2.M" : ".l2.M_5_50";
+    const char *suffix = not_5_50 ? KS__GSEM_M_ALL : KS__GSEM_M_5_50;
     char *buf = ks__strdup(ctx, list);
     if (!buf) return KS_ENOMEM;
     int rc = KS_OK;
     size_t cap = 0;
     char *save = NULL;
     for (char *pre = strtok_r(buf, ",", &save); pre && !rc; pre = strtok_r(NULL, ",", &save)) {
-        int chrs[N_CHR], nc = 1;
+        int chrs[KS__GSEM_N_CHR], nc = 1;
         if (by_chr && (rc = present_chrs(ctx, pre, chrs, &nc))) break;
         double *sum = NULL;
         size_t ns = 0;
@@ -490,7 +442,7 @@ int ks__ldscore_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, 
             }
             double *v = NULL;
             size_t n = 0;
-            if (rc || (rc = read_m_file(ctx, path, &v, &n))) break;
+            if (rc || (rc = ks__gsem_m_read(ctx, path, 1, 0, &v, &n))) break;
             if (!sum) {
                 sum = v;
                 ns = n;
@@ -559,7 +511,7 @@ void ks__h2rg_sumstats_free(ks_ctx *ctx, ks__h2rg_sumstats *s)
 
 static char allele_code(const char *s)
 {
-    if (is_na(s)) return 0;
+    if (ks__gsem_is_na(s, KS__NA_PANDAS)) return 0;
     if (s[0] && !s[1] && strchr("ACGT", s[0])) return s[0];
     return 'x';
 }
@@ -593,7 +545,7 @@ int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropn
         int na = 0;
         for (int k = 0; k < nw; k++) { /* a short row's missing cells are missing values */
             cell[k] = (size_t)col[k] < nf ? f[col[k]] : "";
-            na |= is_na(cell[k]);
+            na |= ks__gsem_is_na(cell[k], KS__NA_PANDAS);
         }
         double z, nn;
         if ((rc = num_cell(ctx, path, line, col[1], "Z", cell[1], 1, &z)) ||
@@ -605,7 +557,7 @@ int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropn
             break;
         }
         if (na && dropna) continue;
-        const char *snp = is_na(cell[0]) ? "" : cell[0]; /* (a missing name matches no SNP) */
+        const char *snp = ks__gsem_is_na(cell[0], KS__NA_PANDAS) ? "" : cell[0]; /* (a missing name matches no SNP) */
         const size_t len = strlen(snp) + 1;
         if ((rc = ks__grow(ctx, (void **)&off, &c_off, n + 1, sizeof *off)) ||
             (rc = ks__grow(ctx, (void **)&out->Z, &c_z, n + 1, sizeof *out->Z)) ||

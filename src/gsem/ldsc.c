@@ -8,7 +8,6 @@
  * partial matching of `weights` to `weights_cov` makes both X and y use them); the estimate and
  * the 200 delete-one estimates of contiguous equal-count blocks give the pseudo-values whose
  * covariance is V. */
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -264,7 +263,7 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
     const ldread_job *J = arg;
     ldpart *s = &J->part[c];
     char path[4096];
-    snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", J->dir, J->chrs[c]);
+    snprintf(path, sizeof path, "%s/%d" KS__GSEM_LDSCORE ".gz", J->dir, J->chrs[c]);
     ks_text_reader *r;
     int rc = ks_text_open(ctx, path, '\t', &r);
     if (rc) return rc;
@@ -329,38 +328,16 @@ static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
     return rc;
 }
 
-/* m: `<dir>/<chr>.l2.M_5_50`'s numbers added to *M, each a count > 0 (a line at a time: the
- * file is a number or a few). */
+/* m: `<dir>/<chr>.l2.M_5_50`'s numbers added to *M, each a count > 0. */
 static int read_m(ks_ctx *ctx, const char *dir, int chr, double *M)
 {
-    char path[4096], line[4096];
-    snprintf(path, sizeof path, "%s/%d.l2.M_5_50", dir, chr);
-    errno = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) return ks__fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(errno));
-    int rc = KS_OK;
-    size_t n = 0;
-    for (size_t ln = 1; !rc && fgets(line, sizeof line, f); ln++) {
-        if (!strchr(line, '\n') && !feof(f)) {
-            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu: line too long", path, ln);
-            break;
-        }
-        size_t field = 0;
-        for (char *save = NULL, *t = strtok_r(line, " \t\r\n", &save); t && !rc;
-             t = strtok_r(NULL, " \t\r\n", &save), n++) {
-            double v = NAN;
-            if (ks__gsem_parse_num(t, &v, NULL) != 1 || !(v > 0.0 && isfinite(v)))
-                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number of SNPs > 0", path,
-                             ln, field + 1, t);
-            else
-                *M += v;
-            field++;
-        }
-    }
-    const int err = ferror(f) ? errno : 0; /* (a directory opens, then reads fail) */
-    fclose(f);
-    if (!rc && err) rc = ks__fail(ctx, KS_EIO, "%s: cannot read: %s", path, strerror(err));
-    if (!rc && !n) rc = ks__fail(ctx, KS_EPARSE, "%s: no number", path);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%d" KS__GSEM_M_5_50, dir, chr);
+    double *v;
+    size_t n;
+    const int rc = ks__gsem_m_read(ctx, path, 0, 1, &v, &n);
+    for (size_t j = 0; !rc && j < n; j++) *M += v[j];
+    if (!rc) ks__free(ctx, v);
     return rc;
 }
 
@@ -375,7 +352,7 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
     uint64_t bytes = 0;
     for (size_t c = 0; c < nc; c++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", dir, chrs[c]);
+        snprintf(path, sizeof path, "%s/%d" KS__GSEM_LDSCORE ".gz", dir, chrs[c]);
         const char *p = path;
         bytes += ks__gsem_file_bytes(&p, 1);
     }
@@ -480,8 +457,6 @@ static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const ldset
     return KS_OK;
 }
 
-static int is_na(const char *f) { return !f[0] || !strcmp(f, "NA"); }
-
 /* A thread's scratch, for one trait's merged rows before their sort or one regression's rows:
  * a task's memory reused by the next (fewer fresh pages to fault in and clear). */
 typedef struct {
@@ -523,7 +498,7 @@ static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t 
     int rc = ks__gsem_fields(s->ctx, s->path, line, nf, s->nhead);
     if (rc) return rc;
     int na = 0;
-    for (size_t j = 0; j < nf; j++) na |= is_na(f[j]);
+    for (size_t j = 0; j < nf; j++) na |= ks__gsem_is_na(f[j], KS__NA_R_LDSC);
     double N = NAN, Z = NAN;
     if (!na) {
         const int *col = s->col;
@@ -612,7 +587,7 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     ks_text_close(r);
     *c->merged = s.n + s.bad_n;
     *c->bad_n = s.bad_n;
-    *cmax = chisq_max > 0.0 ? chisq_max : fmax(0.001 * s.maxn, 80.0);
+    *cmax = chisq_max > 0.0 ? chisq_max : ks__gsem_chisq_cap(s.maxn);
     if (!rc) rc = sort_positions(ctx, s.key, s.n, ld, w, *cmax, t);
     *c->removed = s.n - t->n;
     if (!rc) rc = count_repeats(ctx, t, ld->n, c->dup);
@@ -885,7 +860,7 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
         r->mean_chisq[j] = r_mean_of(sum[0], t[0], n);
         double *c = buf + 3 * n; /* the median's selection reorders a copy */
         memcpy(c, y, n * sizeof *c);
-        r->lambda_gc[j] = ks__median(c, n) / 0.45493642311957283; /* qchisq(0.5, 1) */
+        r->lambda_gc[j] = ks__median(c, n) / KS__GSEM_CHISQ1_MEDIAN;
         r->h2_se[j] = r->est_se[s];
         r->intercept_se[j] = fit.intercept_se;
         r->ratio[j] = (fit.reg[1] - 1.0) / (r->mean_chisq[j] - 1.0);
@@ -971,13 +946,14 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
         return ks__fail(ctx, KS_EINVAL,
                        "ldsc: chisq_max %g: a number > 0 (0: GenomicSEM's max(0.001 max N, 80))",
                        o.chisq_max);
-    for (size_t j = 0; j < 2 * k; j++) { /* (one of the pair NaN: the observed scale, as R) */
-        const double *p = j < k ? o.sample_prev : o.population_prev;
-        const double v = p ? p[j % k] : NAN;
-        if (!isnan(v) && !(v > 0.0 && v < 1.0))
-            return ks__fail(ctx, KS_EINVAL, "ldsc: %s %g (trait %zu, %s) is not in (0, 1)",
-                           j < k ? "sample_prev" : "population_prev", v, j % k + 1,
-                           traits[j % k]);
+    for (size_t j = 0; j < k; j++) { /* (one of the pair NaN: the observed scale, as R) */
+        char where[4200];
+        snprintf(where, sizeof where, "trait %zu, %s", j + 1, traits[j]);
+        double f;
+        const int rc = ks__gsem_liability(ctx, KS__LIAB_GENOMICSEM,
+                                          o.sample_prev ? o.sample_prev[j] : NAN,
+                                          o.population_prev ? o.population_prev[j] : NAN, where, &f);
+        if (rc) return rc;
     }
     const size_t ks = k * (k + 1) / 2;
     size_t nb = (size_t)o.n_blocks;
@@ -1040,16 +1016,11 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
             for (size_t a = 0; a < ks; a++)
                 for (size_t b = 0; b < ks; b++)
                     r->V[a + b * ks] = r->V[a + b * ks] / ((r->N[a] * sc) * (r->N[b] * sc));
-            for (size_t j = 0; j < k; j++) {
-                const double P = o.sample_prev ? o.sample_prev[j] : NAN,
-                             K = o.population_prev ? o.population_prev[j] : NAN;
-                r->liab[j] = 1.0;
-                if (!isnan(P) && !isnan(K)) {
-                    const double x = ks__qnorm_as241(1.0 - K);
-                    const double d = 0.398942280401432677940 * exp(-0.5 * x * x);
-                    r->liab[j] = (K * K * ((1.0 - K) * (1.0 - K))) / (P * (1.0 - P) * (d * d));
-                }
-            }
+            for (size_t j = 0; j < k && !rc; j++) /* (checked above: no failure here) */
+                rc = ks__gsem_liability(ctx, KS__LIAB_GENOMICSEM,
+                                        o.sample_prev ? o.sample_prev[j] : NAN,
+                                        o.population_prev ? o.population_prev[j] : NAN, traits[j],
+                                        &r->liab[j]);
             double *d = ks__malloc_array(ctx, k, sizeof *d);
             if (!d) {
                 ks__free(ctx, mean);

@@ -67,21 +67,6 @@ static const struct {
 /* clang-format on */
 #define NSYN (sizeof SYN / sizeof *SYN)
 
-/* pandas' missing-value tokens (read_csv's defaults in the pandas of munge_sumstats's time)
- * and the '.' munge_sumstats adds. */
-static const char *const NA_TOKENS[] = {
-    "",    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "N/A", "NA",   "NULL",     "NaN", "n/a",     "nan",      "null", ".",    NULL};
-
-static int is_na(const char *s)
-{
-    /* every token starts with one of these bytes (or is empty) and has at most 8: most cells
-     * are turned away before any compare */
-    if (!strchr("#-1Nn.", s[0]) || strnlen(s, 9) > 8) return 0;
-    for (const char *const *t = NA_TOKENS; *t; t++)
-        if (!strcmp(s, *t)) return 1;
-    return 0;
-}
 
 /* munge_sumstats's clean_header: upper case, '-' and '.' as '_'. */
 static char *clean_name(ks_ctx *ctx, const char *s)
@@ -511,7 +496,7 @@ static int row_cells(ks_ctx *ctx, const char *path, size_t line, char *const *f,
         v[k] = NAN;
         if (c < 0) continue;
         const char *cell = (size_t)c < nf ? f[c] : NULL;
-        const int na = !cell || is_na(cell);
+        const int na = !cell || ks__gsem_is_na(cell, KS__NA_PANDAS);
         if (k == R_N && (na || !int_literal(cell))) *n_int = 0;
         if (na) {
             miss |= !(k == R_INFO && L->info_exempt);
@@ -803,7 +788,7 @@ static int chisq_stats(ks_ctx *ctx, const rowstore *s, const layout *L, const in
         m++;
     }
     lr->mean_chisq = m ? ks_mean(c, m) : NAN;
-    lr->lambda_gc = ks__median(c, m) / 0.4549;
+    lr->lambda_gc = ks__median(c, m) / KS__LDSC_CHISQ1_MEDIAN;
     ks__free(ctx, c);
     return KS_OK;
 }

@@ -49,7 +49,7 @@ static void sref_free(ks_ctx *ctx, sref *s)
  * keep_indel); NA cells ("", ".", "NA") are NA. */
 static int64_t file_allele(const char *s, int keep_indel)
 {
-    if (!s || !s[0] || !strcmp(s, "NA") || !strcmp(s, ".")) return GSEM_NA;
+    if (!s || ks__gsem_is_na(s, KS__NA_R)) return GSEM_NA;
     if (!keep_indel) {
         const int c = s[1] ? 0 : toupper((unsigned char)s[0]);
         if (c != 'A' && c != 'C' && c != 'G' && c != 'T') return GSEM_NA;
@@ -163,7 +163,7 @@ typedef struct {
 /* GenomicSEM's DIRECTION rule: fewer than half of the cohorts '?'. */
 static int direction_ok(const char *s)
 {
-    if (!s || !s[0] || !strcmp(s, "NA") || !strcmp(s, ".")) return 0;
+    if (!s || ks__gsem_is_na(s, KS__NA_R)) return 0;
     size_t q = 0, l = 0;
     for (; s[l]; l++) q += s[l] == '?';
     return (double)q / (double)l < 0.5;
