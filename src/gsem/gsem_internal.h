@@ -54,6 +54,32 @@ static inline int ks__gsem_is_na(const char *s, ks__na_rule rule)
 int ks__gsem_m_read(ks_ctx *ctx, const char *path, int first_line, int positive, double **v,
                     size_t *n);
 
+/* One LD score file, a row at a time (ldscore_file.c): fn(arg, snp, v, line) for each data row,
+ * v = CHR, BP, then the cols->p scores. The header must name CHR, SNP and BP; the scores are: */
+typedef enum {
+    KS__LD_L2,   /* GenomicSEM's ldsc: the column L2 */
+    KS__LD_LAST, /* GenomicSEM's weights: the last column, whatever its name */
+    KS__LD_ALL   /* bulik/ldsc: every other column (MAF and CM left out when both are there) */
+} ks__ld_scores;
+typedef struct {
+    char delim;             /* '\t': GenomicSEM reads tab-separated; 0: blanks, as ldsc's pandas */
+    ks__ld_scores scores;
+    int positive;           /* GenomicSEM: positions below 9e15 and scores > 0, a missing cell "is
+                               not" one; bulik/ldsc: any finite number, its missing cells (pandas'
+                               tokens) named so */
+    const char *score_name; /* the score's name in messages (not KS__LD_ALL) */
+} ks__ldscore_spec;
+/* The score columns: with names NULL on entry (the first file) filled from the header (p names,
+ * ks__strdup'ed, the caller's to free, also after an error); else the columns a later file
+ * must have. */
+typedef struct {
+    char **names;
+    size_t p;
+} ks__ldscore_cols;
+typedef int (*ks__ldscore_row_fn)(void *arg, const char *snp, const double *v, size_t line);
+int ks__ldscore_file_read(ks_ctx *ctx, const char *path, const ks__ldscore_spec *spec,
+                          ks__ldscore_cols *cols, ks__ldscore_row_fn fn, void *arg);
+
 /* The liability-scale factor K^2 (1 - K)^2 / (P (1 - P) phi(t)^2) of h2 (observed scale) for
  * sample prevalence P and population prevalence K, t the threshold with P(Z > t) = K; 1 with
  * neither (NaN: the observed scale). Each must be in (0, 1): an error naming the argument and

@@ -124,6 +124,13 @@ typedef struct {
     char **names;          /* p */
 } raw_ld;
 
+typedef struct {
+    ks_ctx *ctx;
+    const char *path;
+    raw_ld *r;
+    ks__ldscore_cols cols; /* r's columns, the first file's once its header is read */
+} raw_fill;
+
 static void raw_free(ks_ctx *ctx, raw_ld *r)
 {
     ks__free(ctx, r->arena);
@@ -136,116 +143,44 @@ static void raw_free(ks_ctx *ctx, raw_ld *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Append one .l2.ldscore file to r (the first file fixes the LD columns; the others must have
- * them, by name). */
+/* One row into r: its name, position and scores. */
+static int raw_row_add(void *arg, const char *snp, const double *v, size_t line)
+{
+    (void)line;
+    const raw_fill *F = arg;
+    raw_ld *r = F->r;
+    ks_ctx *ctx = F->ctx;
+    r->p = F->cols.p;
+    const size_t i = r->n, len = strlen(snp) + 1;
+    size_t need;
+    if (!ks__size_mul(i + 1, r->p, &need)) return ks__fail(ctx, KS_EOVERFLOW, "%s: too many rows", F->path);
+    int rc;
+    if ((rc = ks__grow(ctx, (void **)&r->off, &r->cap_off, i + 1, sizeof *r->off)) ||
+        (rc = ks__grow(ctx, (void **)&r->chr, &r->cap_chr, i + 1, sizeof *r->chr)) ||
+        (rc = ks__grow(ctx, (void **)&r->bp, &r->cap_bp, i + 1, sizeof *r->bp)) ||
+        (rc = ks__grow(ctx, (void **)&r->ld, &r->cap_ld, need, sizeof *r->ld)) ||
+        (rc = ks__grow(ctx, (void **)&r->arena, &r->cap_arena, r->alen + len, 1)))
+        return rc;
+    r->chr[i] = v[0];
+    r->bp[i] = v[1];
+    memcpy(r->ld + i * r->p, v + 2, r->p * sizeof *v);
+    memcpy(r->arena + r->alen, snp, len);
+    r->off[i] = r->alen;
+    r->alen += len;
+    r->n++;
+    return KS_OK;
+}
+
+/* Append one .l2.ldscore file to r, as ldsc's parse.py reads it: blank-separated, every column
+ * but CHR, SNP, BP (and MAF, CM) a score (the first file fixes them; the others must have them,
+ * by name). */
 static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
 {
-    ks_text_reader *t;
-    int rc = ks_text_open(ctx, path, 0, &t);
-    if (rc) return rc;
-    size_t nf, line, nhead = 0;
-    char *const *f;
-    int cchr = -1, csnp = -1, cbp = -1, *map = NULL; /* map: LD column j <- file column */
-    int got = 0;
-    while (!rc && (got = ks_text_next(t, &nf, &f, &line)) == 1) {
-        if (!nhead) {
-            int cmaf = -1, ccm = -1;
-            for (size_t j = 0; j < nf; j++) {
-                int *c = !strcmp(f[j], "CHR")   ? &cchr
-                         : !strcmp(f[j], "SNP") ? &csnp
-                         : !strcmp(f[j], "BP")  ? &cbp
-                         : !strcmp(f[j], "MAF") ? &cmaf
-                         : !strcmp(f[j], "CM")  ? &ccm
-                                                : NULL;
-                if (c && *c < 0) *c = (int)j;
-            }
-            for (size_t j = 0; j < nf && !rc; j++) /* (two columns of a name: which one?) */
-                for (size_t i = 0; i < j && !rc; i++)
-                    if (!strcmp(f[i], f[j]))
-                        rc = ks__fail(ctx, KS_EPARSE,
-                                     "%s:1: columns %zu and %zu are both named '%s'", path, i + 1,
-                                     j + 1, f[j]);
-            if (rc) break;
-            const char *miss = cchr < 0 ? "CHR" : csnp < 0 ? "SNP" : cbp < 0 ? "BP" : NULL;
-            if (miss) {
-                rc = ks__fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, miss);
-                break;
-            }
-            const int drop = cmaf >= 0 && ccm >= 0;
-            size_t p = 0;
-            for (size_t j = 0; j < nf; j++)
-                p += (int)j != cchr && (int)j != csnp && (int)j != cbp &&
-                     !(drop && ((int)j == cmaf || (int)j == ccm));
-            if (!p) {
-                rc = ks__fail(ctx, KS_EPARSE, "%s:1: no LD score column", path);
-                break;
-            }
-            if (!(map = ks__malloc_array(ctx, p, sizeof *map))) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            if (!r->names) { /* the first file: its columns */
-                if (!(r->names = ks__calloc(ctx, p, sizeof *r->names))) {
-                    rc = KS_ENOMEM;
-                    break;
-                }
-                r->p = p;
-                size_t q = 0;
-                for (size_t j = 0; j < nf && !rc; j++) {
-                    if ((int)j == cchr || (int)j == csnp || (int)j == cbp ||
-                        (drop && ((int)j == cmaf || (int)j == ccm)))
-                        continue;
-                    if (!(r->names[q] = ks__strdup(ctx, f[j]))) rc = KS_ENOMEM;
-                    map[q++] = (int)j;
-                }
-            } else if (p != r->p) {
-                rc = ks__fail(ctx, KS_EPARSE, "%s:1: %zu LD score columns, the first file has %zu",
-                             path, p, r->p);
-            } else {
-                for (size_t q = 0; q < p && !rc; q++) {
-                    map[q] = -1;
-                    for (size_t j = 0; j < nf && map[q] < 0; j++)
-                        if (!strcmp(f[j], r->names[q])) map[q] = (int)j;
-                    if (map[q] < 0)
-                        rc = ks__fail(ctx, KS_EPARSE, "%s:1: no column '%s' (the first file has it)",
-                                     path, r->names[q]);
-                }
-            }
-            nhead = nf;
-            continue;
-        }
-        if (nf != nhead) {
-            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
-                         nhead);
-            break;
-        }
-        const size_t i = r->n, len = strlen(f[csnp]) + 1;
-        size_t need;
-        if (!ks__size_mul(i + 1, r->p, &need)) {
-            rc = ks__fail(ctx, KS_EOVERFLOW, "%s: too many rows", path);
-            break;
-        }
-        if ((rc = ks__grow(ctx, (void **)&r->off, &r->cap_off, i + 1, sizeof *r->off)) ||
-            (rc = ks__grow(ctx, (void **)&r->chr, &r->cap_chr, i + 1, sizeof *r->chr)) ||
-            (rc = ks__grow(ctx, (void **)&r->bp, &r->cap_bp, i + 1, sizeof *r->bp)) ||
-            (rc = ks__grow(ctx, (void **)&r->ld, &r->cap_ld, need, sizeof *r->ld)) ||
-            (rc = ks__grow(ctx, (void **)&r->arena, &r->cap_arena, r->alen + len, 1)))
-            break;
-        if ((rc = num_cell(ctx, path, line, cchr, "CHR", f[cchr], 0, &r->chr[i])) ||
-            (rc = num_cell(ctx, path, line, cbp, "BP", f[cbp], 0, &r->bp[i])))
-            break;
-        for (size_t q = 0; q < r->p && !rc; q++)
-            rc = num_cell(ctx, path, line, map[q], r->names[q], f[map[q]], 0, &r->ld[i * r->p + q]);
-        if (rc) break;
-        memcpy(r->arena + r->alen, f[csnp], len);
-        r->off[i] = r->alen;
-        r->alen += len;
-        r->n++;
-    }
-    ks_text_close(t);
-    ks__free(ctx, map);
-    if (!rc && got < 0) rc = got;
-    if (!rc && !nhead) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
+    static const ks__ldscore_spec sp = {0, KS__LD_ALL, 0, NULL};
+    raw_fill F = {ctx, path, r, {r->names, r->p}};
+    const int rc = ks__ldscore_file_read(ctx, path, &sp, &F.cols, raw_row_add, &F);
+    r->names = F.cols.names; /* (the first file's, kept also after an error: raw_free frees them) */
+    r->p = F.cols.p;
     return rc;
 }
 

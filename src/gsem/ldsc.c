@@ -255,77 +255,59 @@ typedef struct {
  * ldsc's own rules. */
 static int64_t ld_int(double x) { return x >= -0x1p63 && x < 0x1p63 ? (int64_t)x : INT64_MIN; }
 
+/* One file's rows into its part: CHR, BP, the score, and the name (in the part's arenas). */
+typedef struct {
+    ks_ctx *ctx;
+    ldpart *s;
+    size_t bcap, pcap; /* (of the block and arena pointers) */
+    size_t alen, acap; /* the last arena's bytes used and held */
+} ldpart_fill;
+
+static int ldpart_row_add(void *arg, const char *snp, const double *v, size_t line)
+{
+    (void)line;
+    ldpart_fill *F = arg;
+    ldpart *s = F->s;
+    const size_t len = strlen(snp) + 1, i = s->n;
+    int rc;
+    if (i % LDBLOCK == 0) { /* a new block of rows */
+        if ((rc = ks__grow(F->ctx, (void **)&s->blk, &F->bcap, s->nblk + 1, sizeof *s->blk)))
+            return rc;
+        if (!(s->blk[s->nblk] = ks__malloc_array(F->ctx, LDBLOCK, sizeof **s->blk)))
+            return KS_ENOMEM;
+        ks__huge_pages(s->blk[s->nblk], LDBLOCK * sizeof **s->blk);
+        s->nblk++;
+    }
+    if (!s->narena || F->alen + len > F->acap) { /* a new arena */
+        if ((rc = ks__grow(F->ctx, (void **)&s->arena, &F->pcap, s->narena + 1, sizeof *s->arena)))
+            return rc;
+        F->acap = len > LDBLOCK ? len : LDBLOCK;
+        if (!(s->arena[s->narena] = ks__malloc(F->ctx, F->acap))) return KS_ENOMEM;
+        s->narena++;
+        F->alen = 0;
+    }
+    char *name = s->arena[s->narena - 1] + F->alen;
+    memcpy(name, snp, len);
+    s->blk[i / LDBLOCK][i % LDBLOCK] = (ldrow){ld_int(v[0]), ld_int(v[1]), v[2], name};
+    F->alen += len;
+    s->n++;
+    return KS_OK;
+}
+
 /* `<dir>/<chr>.l2.ldscore.gz`, streamed (CHR, SNP, BP and the score: L2, or with last the
- * file's last column, the weights). */
+ * file's last column, the weights), as ldsc.R reads it: tab-separated, positions and scores
+ * > 0 checked. */
 static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
 {
     (void)tid;
     const ldread_job *J = arg;
-    ldpart *s = &J->part[c];
     char path[4096];
     snprintf(path, sizeof path, "%s/%d" KS__GSEM_LDSCORE ".gz", J->dir, J->chrs[c]);
-    ks_text_reader *r;
-    int rc = ks_text_open(ctx, path, '\t', &r);
-    if (rc) return rc;
-    size_t nf, line, nhead = 0, bcap = 0, pcap = 0; /* (of the block and arena pointers) */
-    size_t alen = 0, acap = 0; /* the last arena's bytes used and held */
-    char *const *f;
-    int col[4]; /* CHR SNP BP score */
-    static const char *const want[4] = {"CHR", "SNP", "BP", "L2"};
-    int got = 0;
-    while (!rc && (got = ks_text_next(r, &nf, &f, &line)) == 1) {
-        if (!nhead) { /* (the weights' score is the last column, whatever its name) */
-            if ((rc = ks__gsem_header(ctx, path, f, nf, want, J->last ? 3 : 4, col))) break;
-            if (J->last) col[3] = (int)nf - 1;
-            nhead = nf;
-            continue;
-        }
-        if ((rc = ks__gsem_fields(ctx, path, line, nf, nhead))) break;
-        double v[3];
-        const int q3[3] = {0, 2, 3};
-        for (int q = 0; q < 3 && !rc; q++) { /* CHR and BP: positions; the score: > 0 */
-            const char *cell = f[col[q3[q]]], *name = q < 2 || !J->last ? want[q3[q]] : "wLD";
-            const int pr = ks__gsem_parse_num(cell, &v[q], NULL);
-            if (pr < 0)
-                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
-                             path, line, col[q3[q]] + 1, cell, name);
-            else if (pr == 0 || (q < 2 ? !(fabs(v[q]) < 9e15) : !(v[q] > 0.0 && isfinite(v[q]))))
-                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' in column %s is not %s", path,
-                             line, col[q3[q]] + 1, cell, name,
-                             q < 2 ? "a position" : "an LD score > 0");
-        }
-        const size_t len = strlen(f[col[1]]) + 1, i = s->n;
-        if (rc) break;
-        if (i % LDBLOCK == 0) { /* a new block of rows */
-            if ((rc = ks__grow(ctx, (void **)&s->blk, &bcap, s->nblk + 1, sizeof *s->blk))) break;
-            if (!(s->blk[s->nblk] = ks__malloc_array(ctx, LDBLOCK, sizeof **s->blk))) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            ks__huge_pages(s->blk[s->nblk], LDBLOCK * sizeof **s->blk);
-            s->nblk++;
-        }
-        if (!s->narena || alen + len > acap) { /* a new arena */
-            if ((rc = ks__grow(ctx, (void **)&s->arena, &pcap, s->narena + 1, sizeof *s->arena)))
-                break;
-            acap = len > LDBLOCK ? len : LDBLOCK;
-            if (!(s->arena[s->narena] = ks__malloc(ctx, acap))) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            s->narena++;
-            alen = 0;
-        }
-        char *name = s->arena[s->narena - 1] + alen;
-        memcpy(name, f[col[1]], len);
-        s->blk[i / LDBLOCK][i % LDBLOCK] = (ldrow){ld_int(v[0]), ld_int(v[1]), v[2], name};
-        alen += len;
-        s->n++;
-    }
-    ks_text_close(r);
-    if (!rc && got < 0) rc = got;
-    if (!rc && !nhead) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
-    return rc;
+    const ks__ldscore_spec sp = {'\t', J->last ? KS__LD_LAST : KS__LD_L2, 1,
+                                 J->last ? "wLD" : "L2"};
+    ks__ldscore_cols cols = {NULL, 0};
+    ldpart_fill F = {ctx, &J->part[c], 0, 0, 0, 0};
+    return ks__ldscore_file_read(ctx, path, &sp, &cols, ldpart_row_add, &F);
 }
 
 /* m: `<dir>/<chr>.l2.M_5_50`'s numbers added to *M, each a count > 0. */
