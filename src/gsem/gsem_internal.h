@@ -80,6 +80,31 @@ typedef int (*ks__ldscore_row_fn)(void *arg, const char *snp, const double *v, s
 int ks__ldscore_file_read(ks_ctx *ctx, const char *path, const ks__ldscore_spec *spec,
                           ks__ldscore_cols *cols, ks__ldscore_row_fn fn, void *arg);
 
+/* One munged summary statistics file (`SNP N Z A1 A2`, munge's output), a row at a time
+ * (munged_file.c), looked up in ix (NULL: no lookup, k -1) in batches: fn(arg, row, k). The
+ * upstreams read these files differently: */
+typedef enum {
+    KS__MUNGED_GENOMICSEM, /* ldsc.R: tab-separated, a row of another width an error; a row
+                              with a missing cell anywhere ("" or NA) or an N or Z that reads
+                              as NaN is dropped (na.omit), never passed on */
+    KS__MUNGED_LDSC        /* sumstats.py: blank-separated, a short row's missing cells missing;
+                              every row passed on, na set when a cell it uses is missing
+                              (pandas' tokens); Z and N must be finite and N > 0 */
+} ks__munged_rule;
+typedef struct {
+    ks__munged_rule rule;
+    int alleles; /* KS__MUNGED_LDSC: read A1 and A2 too (GenomicSEM always does) */
+} ks__munged_spec;
+typedef struct {
+    const char *snp, *a1, *a2; /* (a1, a2 "" when not read) */
+    double N, Z;
+    int na;
+    size_t line;
+} ks__munged_row;
+typedef int (*ks__munged_row_fn)(void *arg, const ks__munged_row *row, int64_t k);
+int ks__munged_read(ks_ctx *ctx, const char *path, const ks__munged_spec *spec, const ks__index *ix,
+                    ks__munged_row_fn fn, void *arg);
+
 /* The liability-scale factor K^2 (1 - K)^2 / (P (1 - P) phi(t)^2) of h2 (observed scale) for
  * sample prevalence P and population prevalence K, t the threshold with P(Z > t) = K; 1 with
  * neither (NaN: the observed scale). Each must be in (0, 1): an error naming the argument and
@@ -172,8 +197,8 @@ typedef struct {
 void ks__gsem_progress_report(const ks__gsem_progress *pr, ks_text_reader *r);
 
 /* The data rows of r (its header already read), a batch of KS__INDEX_BATCH at a time: fn(arg, f,
- * nf, line, k) for each, k the index in ix of the row's field snp (-1: not there, or no such
- * field), looked up once the whole batch's lookups were prefetched (the index is far larger
+ * nf, line, k) for each, k the index in ix of the row's field snp (-1: not there, no such
+ * field, or no ix), looked up once the whole batch's lookups were prefetched (the index is far larger
  * than the caches; 16 names keep 32 lines in flight, about what a core can track). Returns KS_OK at the end, a reader's error, or fn's first non-zero. */
 typedef int (*ks__gsem_row_fn)(void *arg, char *const *f, size_t nf, size_t line, int64_t k);
 /* With a tally, the scanner counts every row, checks its width against the header's nhead

@@ -43,7 +43,7 @@ int ks__gsem_scan_rows(ks_text_reader *r, const ks__index *ix, int snp, const ks
     size_t nb, seen = 0, missed = 0;
     int got, filter = 1; /* the filter only pays where many names miss: decided every 4096 */
     while ((got = ks_text_batch(r, KS__INDEX_BATCH, b, &nb)) == 1) {
-        for (size_t i = 0; i < nb; i++)
+        for (size_t i = 0; ix && i < nb; i++)
             if ((size_t)snp < b[i].nfields)
                 ks__index_prefetch(ix, b[i].fields[snp], filter, &key[i]);
         if ((seen += nb) >= 4096) {
@@ -51,7 +51,7 @@ int ks__gsem_scan_rows(ks_text_reader *r, const ks__index *ix, int snp, const ks
             seen = missed = 0;
         }
         for (size_t i = 0; i < nb; i++) {
-            const int64_t k = (size_t)snp < b[i].nfields
+            const int64_t k = ix && (size_t)snp < b[i].nfields
                                   ? ks__index_find_key(ix, b[i].fields[snp], &key[i])
                                   : -1;
             missed += k < 0;

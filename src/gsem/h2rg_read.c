@@ -90,30 +90,6 @@ static int which_file(ks_ctx *ctx, const char *base, const char **ext)
 }
 
 
-/* One numeric cell: KS_OK with *v set (NaN for a missing cell when na_ok), else an error naming
- * the place. */
-static int num_cell(ks_ctx *ctx, const char *path, size_t line, int col, const char *name,
-                    const char *s, int na_ok, double *v)
-{
-    if (ks__gsem_is_na(s, KS__NA_PANDAS)) {
-        if (na_ok) {
-            *v = NAN;
-            return KS_OK;
-        }
-        return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: missing value in column %s", path, line, col + 1,
-                       name);
-    }
-    char *end;
-    *v = strtod(s, &end);
-    if (end == s || *end)
-        return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path, line,
-                       col + 1, s, name);
-    if (!isfinite(*v))
-        return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a finite number in column %s", path,
-                       line, col + 1, s, name);
-    return KS_OK;
-}
-
 /* The rows of one file set as read, before ordering. */
 typedef struct {
     size_t n, p, alen;
@@ -451,73 +427,55 @@ static char allele_code(const char *s)
     return 'x';
 }
 
+/* The rows as read, before the first copy of each SNP is kept. */
+typedef struct {
+    ks_ctx *ctx;
+    ks__h2rg_sumstats *out;
+    int alleles, dropna;
+    size_t n, alen, *off;
+    size_t c_off, c_z, c_n, c_a1, c_a2, c_na, c_ar;
+} sumstats_fill;
+
+static int sumstats_row(void *arg, const ks__munged_row *row, int64_t k)
+{
+    (void)k;
+    sumstats_fill *F = arg;
+    ks__h2rg_sumstats *out = F->out;
+    ks_ctx *ctx = F->ctx;
+    if (row->na && F->dropna) return KS_OK;
+    const size_t n = F->n, len = strlen(row->snp) + 1; /* (a missing name matches no SNP) */
+    int rc;
+    if ((rc = ks__grow(ctx, (void **)&F->off, &F->c_off, n + 1, sizeof *F->off)) ||
+        (rc = ks__grow(ctx, (void **)&out->Z, &F->c_z, n + 1, sizeof *out->Z)) ||
+        (rc = ks__grow(ctx, (void **)&out->N, &F->c_n, n + 1, sizeof *out->N)) ||
+        (rc = ks__grow(ctx, (void **)&out->na, &F->c_na, n + 1, 1)) ||
+        (rc = ks__grow(ctx, (void **)&out->arena, &F->c_ar, F->alen + len, 1)))
+        return rc;
+    if (F->alleles && ((rc = ks__grow(ctx, (void **)&out->a1, &F->c_a1, n + 1, 1)) ||
+                       (rc = ks__grow(ctx, (void **)&out->a2, &F->c_a2, n + 1, 1))))
+        return rc;
+    memcpy(out->arena + F->alen, row->snp, len);
+    F->off[n] = F->alen;
+    F->alen += len;
+    out->Z[n] = row->Z;
+    out->N[n] = row->N;
+    out->na[n] = (unsigned char)row->na;
+    if (F->alleles) {
+        out->a1[n] = allele_code(row->a1);
+        out->a2[n] = allele_code(row->a2);
+    }
+    F->n++;
+    return KS_OK;
+}
+
 int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropna, ks__h2rg_sumstats *out)
 {
     memset(out, 0, sizeof *out);
-    ks_text_reader *t;
-    int rc = ks_text_open(ctx, path, 0, &t);
-    if (rc) return rc;
-    static const char *const want[5] = {"SNP", "Z", "N", "A1", "A2"};
-    const int nw = alleles ? 5 : 3;
-    int col[5];
-    size_t nf, line, nhead = 0, n = 0, alen = 0;
-    size_t c_off = 0, c_z = 0, c_n = 0, c_a1 = 0, c_a2 = 0, c_na = 0, c_ar = 0;
-    size_t *off = NULL;
-    char *const *f;
-    int got = 0;
-    while (!rc && (got = ks_text_next(t, &nf, &f, &line)) == 1) {
-        if (!nhead) {
-            if ((rc = ks__gsem_header(ctx, path, f, nf, want, nw, col))) break;
-            nhead = nf;
-            continue;
-        }
-        if (nf > nhead) {
-            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
-                         nhead);
-            break;
-        }
-        const char *cell[5];
-        int na = 0;
-        for (int k = 0; k < nw; k++) { /* a short row's missing cells are missing values */
-            cell[k] = (size_t)col[k] < nf ? f[col[k]] : "";
-            na |= ks__gsem_is_na(cell[k], KS__NA_PANDAS);
-        }
-        double z, nn;
-        if ((rc = num_cell(ctx, path, line, col[1], "Z", cell[1], 1, &z)) ||
-            (rc = num_cell(ctx, path, line, col[2], "N", cell[2], 1, &nn)))
-            break;
-        if (!isnan(nn) && !(nn > 0.0)) {
-            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: N '%s' is not positive", path, line,
-                         col[2] + 1, cell[2]);
-            break;
-        }
-        if (na && dropna) continue;
-        const char *snp = ks__gsem_is_na(cell[0], KS__NA_PANDAS) ? "" : cell[0]; /* (a missing name matches no SNP) */
-        const size_t len = strlen(snp) + 1;
-        if ((rc = ks__grow(ctx, (void **)&off, &c_off, n + 1, sizeof *off)) ||
-            (rc = ks__grow(ctx, (void **)&out->Z, &c_z, n + 1, sizeof *out->Z)) ||
-            (rc = ks__grow(ctx, (void **)&out->N, &c_n, n + 1, sizeof *out->N)) ||
-            (rc = ks__grow(ctx, (void **)&out->na, &c_na, n + 1, 1)) ||
-            (rc = ks__grow(ctx, (void **)&out->arena, &c_ar, alen + len, 1)))
-            break;
-        if (alleles && ((rc = ks__grow(ctx, (void **)&out->a1, &c_a1, n + 1, 1)) ||
-                        (rc = ks__grow(ctx, (void **)&out->a2, &c_a2, n + 1, 1))))
-            break;
-        memcpy(out->arena + alen, snp, len);
-        off[n] = alen;
-        alen += len;
-        out->Z[n] = z;
-        out->N[n] = nn;
-        out->na[n] = (unsigned char)na;
-        if (alleles) {
-            out->a1[n] = allele_code(cell[3]);
-            out->a2[n] = allele_code(cell[4]);
-        }
-        n++;
-    }
-    ks_text_close(t);
-    if (!rc && got < 0) rc = got;
-    if (!rc && !nhead) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
+    sumstats_fill F = {ctx, out, alleles, dropna, 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0};
+    const ks__munged_spec sp = {KS__MUNGED_LDSC, alleles};
+    int rc = ks__munged_read(ctx, path, &sp, NULL, sumstats_row, &F);
+    const size_t n = F.n;
+    size_t *off = F.off;
     out->read = n;
     /* the first row of each SNP (drop_duplicates), compacted in place */
     const char **name = rc ? NULL : ks__malloc_array(ctx, n ? n : 1, sizeof *name);

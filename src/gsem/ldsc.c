@@ -459,62 +459,31 @@ static void *scratch_get(ks_ctx *ctx, scratch *sc, size_t bytes)
 }
 
 /* One munged file (`SNP N Z A1 A2`, tab-separated, plain or gzip), streamed: rows with a
- * missing cell anywhere dropped (R's na.omit), the rest merged with the LD scores (and
- * weights), put in (CHR, BP) order, and the chi-square filter applied. */
+ * missing cell anywhere dropped (R's na.omit, ks__munged_read), the rest merged with the LD
+ * scores (and weights), put in (CHR, BP) order, and the chi-square filter applied. */
 /* What one row of trait_read needs. */
 typedef struct {
     ks_ctx *ctx;
-    const char *path;
     const ldset *ld, *w;
-    int col[5]; /* SNP N Z A1 A2 */
-    size_t nhead, n, cap, *nread, bad_n;
+    size_t n, cap, *nread, bad_n;
     order_key *key;
     double maxn;
-    char last_n[24]; /* the last N's text ("": none) and its value */
-    double last_nv;
 } trait_scan;
 
-static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t a)
+static int trait_row(void *arg, const ks__munged_row *row, int64_t a)
 {
     trait_scan *s = arg;
-    int rc = ks__gsem_fields(s->ctx, s->path, line, nf, s->nhead);
-    if (rc) return rc;
-    int na = 0;
-    for (size_t j = 0; j < nf; j++) na |= ks__gsem_is_na(f[j], KS__NA_R_LDSC);
-    double N = NAN, Z = NAN;
-    if (!na) {
-        const int *col = s->col;
-        /* N is mostly one number for every row: its text compared with the last row's first */
-        int pn = 1;
-        if (strncmp(f[col[1]], s->last_n, sizeof s->last_n)) {
-            pn = ks__gsem_parse_num(f[col[1]], &N, NULL);
-            if (pn == 1 && strlen(f[col[1]]) < sizeof s->last_n) {
-                strcpy(s->last_n, f[col[1]]);
-                s->last_nv = N;
-            } else {
-                s->last_n[0] = '\0';
-            }
-        } else {
-            N = s->last_nv;
-        }
-        const int pz = ks__gsem_parse_num(f[col[2]], &Z, NULL);
-        if (pn < 0 || pz < 0) {
-            const int c = pn < 0 ? col[1] : col[2];
-            return ks__fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
-                           s->path, line, c + 1, f[c], pn < 0 ? "N" : "Z");
-        }
-        na = isnan(N) || isnan(Z);
-    }
-    if (na) return KS_OK;
     ++*s->nread;
-    const int64_t b = s->w == s->ld || a < 0 ? a : ks__index_find(&s->w->index, f[s->col[0]]);
+    const int64_t b = s->w == s->ld || a < 0 ? a : ks__index_find(&s->w->index, row->snp);
     if (a < 0 || b < 0) return KS_OK;
+    const double N = row->N;
     if (!(N > 0.0 && N < INFINITY)) { /* (R would go on: NaN or Inf weights and h2) */
         s->bad_n++;
         return KS_OK;
     }
-    if ((rc = ks__grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key))) return rc;
-    s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, Z, ks__gsem_allele_key(f[s->col[3]], 0)};
+    const int rc = ks__grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key);
+    if (rc) return rc;
+    s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, row->Z, ks__gsem_allele_key(row->a1, 0)};
     s->maxn = fmax(s->maxn, N);
     return KS_OK;
 }
@@ -545,28 +514,13 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     memset(t, 0, sizeof *t);
     size_t *nread = c->read;
     *c->read = *c->merged = *c->bad_n = *c->removed = *c->dup = 0;
-    ks_text_reader *r;
-    int rc = ks_text_open(ctx, path, '\t', &r);
-    if (rc) return rc;
-    size_t nf, line;
-    char *const *f;
-    static const char *const want[5] = {"SNP", "N", "Z", "A1", "A2"};
-    trait_scan s = {ctx, path, ld, w, {0}, 0, 0, 0, nread, 0, NULL, -INFINITY, "", 0.0};
+    trait_scan s = {ctx, ld, w, 0, 0, nread, 0, NULL, -INFINITY};
     /* room for every LD row at once (more only where the file repeats a SNP) */
     s.key = scratch_get(ctx, sc, (ld->n ? ld->n : 1) * sizeof *s.key);
-    if (!s.key) {
-        ks_text_close(r);
-        return KS_ENOMEM;
-    }
+    if (!s.key) return KS_ENOMEM;
     s.cap = sc->bytes / sizeof *s.key;
-    rc = ks_text_next(r, &nf, &f, &line);
-    if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
-    if (rc == 1) {
-        rc = ks__gsem_header(ctx, path, f, nf, want, 5, s.col);
-        s.nhead = nf;
-        if (!rc) rc = ks__gsem_scan_rows(r, &ld->index, s.col[0], NULL, trait_row, &s);
-    }
-    ks_text_close(r);
+    static const ks__munged_spec sp = {KS__MUNGED_GENOMICSEM, 1};
+    int rc = ks__munged_read(ctx, path, &sp, &ld->index, trait_row, &s);
     *c->merged = s.n + s.bad_n;
     *c->bad_n = s.bad_n;
     *cmax = chisq_max > 0.0 ? chisq_max : ks__gsem_chisq_cap(s.maxn);
