@@ -317,9 +317,9 @@ PyObject *ks_py_h2rg_jackknife(PyObject *self, PyObject *args, PyObject *kw)
     res = Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "est", ks_py_arr(v.est, p, 0),
                         "delete_values", ks_py_arr(v.delete_values, n, p), "pseudovalues",
                         ks_py_arr(v.pseudovalues, n, p), "jknife_est",
-                        ks_py_arr(v.jknife_est, p, 0), "jknife_var",
-                        ks_py_arr(v.jknife_var, p, 0), "jknife_se", ks_py_arr(v.jknife_se, p, 0),
-                        "jknife_cov", ks_py_arr(v.jknife_cov, p, p), "separators", sl);
+                        ks_py_arr(v.jknife_est, p, 0), "jknife_var", ks_py_arr(v.jknife_var, p, 0),
+                        "jknife_se", ks_py_arr(v.jknife_se, p, 0), "jknife_cov",
+                        ks_py_arr(v.jknife_cov, p, p), "separators", sl);
 done:
     ks_jackknife_free(j);
     ks_ctx_free(ctx);

@@ -26,7 +26,7 @@ typedef struct {
 enum { KS__INDEX_BATCH = 16 };
 
 int ks__index_build(ks_ctx *ctx, const char *const *names, size_t n, ks__index *ix);
-void ks__index_free(const ks_allocator *a, ks__index *ix); /* the index's memory; names stay */
+void ks__index_free(const ks_allocator *a, ks__index *ix);     /* the index's memory; names stay */
 int64_t ks__index_find(const ks__index *ix, const char *name); /* the index, or -1 */
 /* The same in two steps, for a batch of names: the key (its memory prefetched), then the
  * lookup, by when the prefetch has arrived. With filter, the lookup asks the Bloom filter

@@ -62,7 +62,7 @@ typedef enum {
     KS__LD_ALL   /* bulik/ldsc: every other column (MAF and CM left out when both are there) */
 } ks__ld_scores;
 typedef struct {
-    char delim;             /* '\t': GenomicSEM reads tab-separated; 0: blanks, as ldsc's pandas */
+    char delim; /* '\t': GenomicSEM reads tab-separated; 0: blanks, as ldsc's pandas */
     ks__ld_scores scores;
     int positive;           /* GenomicSEM: positions below 9e15 and scores > 0, a missing cell "is
                                not" one; bulik/ldsc: any finite number, its missing cells (pandas'
@@ -198,8 +198,9 @@ void ks__gsem_progress_report(const ks__gsem_progress *pr, ks_text_reader *r);
 
 /* The data rows of r (its header already read), a batch of KS__INDEX_BATCH at a time: fn(arg, f,
  * nf, line, k) for each, k the index in ix of the row's field snp (-1: not there, no such
- * field, or no ix), looked up once the whole batch's lookups were prefetched (the index is far larger
- * than the caches; 16 names keep 32 lines in flight, about what a core can track). Returns KS_OK at the end, a reader's error, or fn's first non-zero. */
+ * field, or no ix), looked up once the whole batch's lookups were prefetched (the index is far
+ * larger than the caches; 16 names keep 32 lines in flight, about what a core can track). Returns
+ * KS_OK at the end, a reader's error, or fn's first non-zero. */
 typedef int (*ks__gsem_row_fn)(void *arg, char *const *f, size_t nf, size_t line, int64_t k);
 /* With a tally, the scanner counts every row, checks its width against the header's nhead
  * (ks__gsem_row_width), reports progress, and counts a row not in ix instead of passing it on. */
@@ -211,7 +212,7 @@ typedef struct {
     const ks__gsem_progress *pr;
 } ks__gsem_tally;
 int ks__gsem_scan_rows(ks_text_reader *r, const ks__index *ix, int snp, const ks__gsem_tally *t,
-                   ks__gsem_row_fn fn, void *arg);
+                       ks__gsem_row_fn fn, void *arg);
 
 /* A SNP list (`SNP A1 A2 ...`): the names in an arena, each SNP's rank in byte order of the
  * names (ties by position), its alleles (codes, and the text as read), a hash index. */
@@ -249,7 +250,6 @@ static inline double ks__gsem_read_ns(uint64_t bytes)
 {
     return bytes ? (double)bytes / 8.0 : INFINITY;
 }
-
 
 /* Parse a numeric cell: 1 with *v set, 0 for NA ("", "NA", "."), -1 if not a number. For P
  * cells, *logv (if not NULL) gets log of the value from the text itself when the value is

@@ -36,7 +36,7 @@ int64_t ks__gsem_allele_key(const char *s, int upper)
 }
 
 int ks__gsem_scan_rows(ks_text_reader *r, const ks__index *ix, int snp, const ks__gsem_tally *t,
-                   ks__gsem_row_fn fn, void *arg)
+                       ks__gsem_row_fn fn, void *arg)
 {
     ks_text_record b[KS__INDEX_BATCH];
     ks__index_key key[KS__INDEX_BATCH];
@@ -207,7 +207,6 @@ int ks__gsem_parse_num(const char *s, double *v, double *logv)
     }
     return 1;
 }
-
 
 uint64_t ks__gsem_file_bytes(const char *const *paths, size_t n)
 {

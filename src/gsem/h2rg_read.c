@@ -89,7 +89,6 @@ static int which_file(ks_ctx *ctx, const char *base, const char **ext)
     return ks__fail(ctx, KS_EIO, "could not open %s[.gz]", base);
 }
 
-
 /* The rows of one file set as read, before ordering. */
 typedef struct {
     size_t n, p, alen;
@@ -129,7 +128,8 @@ static int raw_row_add(void *arg, const char *snp, const double *v, size_t line)
     r->p = F->cols.p;
     const size_t i = r->n, len = strlen(snp) + 1;
     size_t need;
-    if (!ks__size_mul(i + 1, r->p, &need)) return ks__fail(ctx, KS_EOVERFLOW, "%s: too many rows", F->path);
+    if (!ks__size_mul(i + 1, r->p, &need))
+        return ks__fail(ctx, KS_EOVERFLOW, "%s: too many rows", F->path);
     int rc;
     if ((rc = ks__grow(ctx, (void **)&r->off, &r->cap_off, i + 1, sizeof *r->off)) ||
         (rc = ks__grow(ctx, (void **)&r->chr, &r->cap_chr, i + 1, sizeof *r->chr)) ||

@@ -483,7 +483,8 @@ static int trait_row(void *arg, const ks__munged_row *row, int64_t a)
     }
     const int rc = ks__grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key);
     if (rc) return rc;
-    s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, row->Z, ks__gsem_allele_key(row->a1, 0)};
+    s->key[s->n++] =
+        (order_key){(uint32_t)a, (uint32_t)b, N, row->Z, ks__gsem_allele_key(row->a1, 0)};
     s->maxn = fmax(s->maxn, N);
     return KS_OK;
 }
@@ -886,9 +887,9 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
         char where[4200];
         snprintf(where, sizeof where, "trait %zu, %s", j + 1, traits[j]);
         double f;
-        const int rc = ks__gsem_liability(ctx, KS__LIAB_GENOMICSEM,
-                                          o.sample_prev ? o.sample_prev[j] : NAN,
-                                          o.population_prev ? o.population_prev[j] : NAN, where, &f);
+        const int rc =
+            ks__gsem_liability(ctx, KS__LIAB_GENOMICSEM, o.sample_prev ? o.sample_prev[j] : NAN,
+                               o.population_prev ? o.population_prev[j] : NAN, where, &f);
         if (rc) return rc;
     }
     const size_t ks = k * (k + 1) / 2;
@@ -932,7 +933,8 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                 job.pj[3 * q + 1] = kk;
                 job.pj[3 * q + 2] = j * k - j * (j - 1) / 2 + (kk - j);
             }
-        if (!rc) rc = ks__parallel_each(ctx, k + ks, ks__gsem_read_ns(bytes), ldsc_task, &job, NULL);
+        if (!rc)
+            rc = ks__parallel_each(ctx, k + ks, ks__gsem_read_ns(bytes), ldsc_task, &job, NULL);
         for (int t = 0; t < nt; t++) {
             if (job.firsts) ks__free(ctx, job.firsts[t]);
             if (job.sc) ks__free(ctx, job.sc[t].p);
@@ -953,10 +955,9 @@ int ks_gsem_ldsc(ks_ctx *ctx, size_t k, const char *const *traits, const char *l
                 for (size_t b = 0; b < ks; b++)
                     r->V[a + b * ks] = r->V[a + b * ks] / ((r->N[a] * sc) * (r->N[b] * sc));
             for (size_t j = 0; j < k && !rc; j++) /* (checked above: no failure here) */
-                rc = ks__gsem_liability(ctx, KS__LIAB_GENOMICSEM,
-                                        o.sample_prev ? o.sample_prev[j] : NAN,
-                                        o.population_prev ? o.population_prev[j] : NAN, traits[j],
-                                        &r->liab[j]);
+                rc = ks__gsem_liability(
+                    ctx, KS__LIAB_GENOMICSEM, o.sample_prev ? o.sample_prev[j] : NAN,
+                    o.population_prev ? o.population_prev[j] : NAN, traits[j], &r->liab[j]);
             double *d = ks__malloc_array(ctx, k, sizeof *d);
             if (!d) {
                 ks__free(ctx, mean);

@@ -8,8 +8,8 @@
 
 /* A number in an LD score file (is_pos: CHR or BP, else a score), or an error naming the cell
  * in the words of the spec's upstream. */
-static int ld_cell(ks_ctx *ctx, const ks__ldscore_spec *sp, const char *path, size_t line,
-                   int col, const char *name, const char *cell, int is_pos, double *v)
+static int ld_cell(ks_ctx *ctx, const ks__ldscore_spec *sp, const char *path, size_t line, int col,
+                   const char *name, const char *cell, int is_pos, double *v)
 {
     if (!sp->positive && ks__gsem_is_na(cell, KS__NA_PANDAS))
         return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: missing value in column %s", path, line,
@@ -33,9 +33,8 @@ static int ld_cell(ks_ctx *ctx, const ks__ldscore_spec *sp, const char *path, si
 /* The score columns of the header f (CHR, SNP, BP at col[0..3)) into map: L2, the last column,
  * or every other column (MAF and CM left out when both are there, as ldsc's backwards
  * compatibility does), or with cols->names given, the columns of those names. */
-static int score_columns(ks_ctx *ctx, const ks__ldscore_spec *sp, const char *path,
-                         char *const *f, size_t nf, const int *col, ks__ldscore_cols *cols,
-                         int **map)
+static int score_columns(ks_ctx *ctx, const ks__ldscore_spec *sp, const char *path, char *const *f,
+                         size_t nf, const int *col, ks__ldscore_cols *cols, int **map)
 {
     if (sp->scores != KS__LD_ALL) {
         if (!(*map = ks__malloc(ctx, sizeof **map))) return KS_ENOMEM;

@@ -10,8 +10,8 @@ int ks__gsem_liability(ks_ctx *ctx, ks__liab_rule rule, double P, double K, cons
     const int ldsc = rule == KS__LIAB_LDSC;
     *factor = 1.0;
     if (ldsc && isnan(P) != isnan(K))
-        return ks__fail(ctx, KS_EINVAL, "ldsc: %s has a sample or a population prevalence, not both",
-                        where);
+        return ks__fail(ctx, KS_EINVAL,
+                        "ldsc: %s has a sample or a population prevalence, not both", where);
     if (!isnan(K) && !(K > 0.0 && K < 1.0))
         return ks__fail(ctx, KS_EINVAL, "ldsc: %s %g (%s) is not in (0, 1)",
                         ldsc ? "population prevalence" : "population_prev", K, where);

@@ -201,7 +201,7 @@ static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const 
     for (size_t i = 0; i < m.n; i++) {
         const mrow *x = &m.rows[i];
         rep->duplicated += i && x->ref == m.rows[i - 1].ref; /* (a SNP's rows are adjacent) */
-        const double z = isnan(x->eff) ? NAN
+        const double z = isnan(x->eff)   ? NAN
                          : x->eff == 0.0 ? 0.0
                                          : copysign(ks__z_from_p(x->p, x->logp), x->eff);
         ks_text_puts(w, ref->arena + ref->off[x->ref]);
@@ -289,7 +289,8 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
     if (own) o.outputs = own;
     munge_job job = {paths, out_paths, refpath ? &ref : NULL, &o, reports,
                      {ctx, "munge", done, n, 0}};
-    rc = ks__parallel_each(ctx, n, ks__gsem_read_ns(ks__gsem_file_bytes(paths, n)), munge_task, &job, NULL);
+    rc = ks__parallel_each(ctx, n, ks__gsem_read_ns(ks__gsem_file_bytes(paths, n)), munge_task,
+                           &job, NULL);
     if (own && !rc)
         rc = ks_text_group_commit(own);
     else

@@ -67,7 +67,6 @@ static const struct {
 /* clang-format on */
 #define NSYN (sizeof SYN / sizeof *SYN)
 
-
 /* munge_sumstats's clean_header: upper case, '-' and '.' as '_'. */
 static char *clean_name(ks_ctx *ctx, const char *s)
 {
@@ -428,8 +427,8 @@ static int store_row(ks_ctx *ctx, rowstore *s, const layout *L, char *const *f, 
     int rc;
     if ((rc = ks__grow(ctx, (void **)&s->arena, &s->acap, need, 1)) ||
         (rc = ks__grow(ctx, (void **)&s->off, &s->ocap, s->n + 1, sizeof *s->off)) ||
-        (rc = ks__grow(ctx, (void **)&s->num, &s->ncap, (s->n + 1) * (size_t)L->nd,
-                        sizeof *s->num)))
+        (rc =
+             ks__grow(ctx, (void **)&s->num, &s->ncap, (s->n + 1) * (size_t)L->nd, sizeof *s->num)))
         return rc;
     s->off[s->n] = s->alen;
     for (int k = 0; k < 3; k++) {

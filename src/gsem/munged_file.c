@@ -49,8 +49,8 @@ static int row_genomicsem(munged_scan *s, char *const *f, size_t nf, size_t line
     const int pz = ks__gsem_parse_num(f[col[M_Z]], &Z, NULL);
     if (pn < 0 || pz < 0) {
         const int c = pn < 0 ? col[M_N] : col[M_Z];
-        return ks__fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
-                        s->path, line, c + 1, f[c], pn < 0 ? "N" : "Z");
+        return ks__fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", s->path,
+                        line, c + 1, f[c], pn < 0 ? "N" : "Z");
     }
     if (isnan(N) || isnan(Z)) return KS_OK;
     const ks__munged_row row = {f[col[M_SNP]], f[col[M_A1]], f[col[M_A2]], N, Z, 0, line};
@@ -66,8 +66,8 @@ static int ldsc_num(munged_scan *s, size_t line, int k, const char *cell, double
     }
     const char *name = k == M_N ? "N" : "Z";
     if (ks__gsem_parse_num(cell, v, NULL) != 1)
-        return ks__fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
-                        s->path, line, s->col[k] + 1, cell, name);
+        return ks__fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", s->path,
+                        line, s->col[k] + 1, cell, name);
     if (!isfinite(*v))
         return ks__fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a finite number in column %s",
                         s->path, line, s->col[k] + 1, cell, name);
@@ -88,13 +88,19 @@ static int row_ldsc(munged_scan *s, char *const *f, size_t nf, size_t line, int6
     }
     double Z, N;
     int rc;
-    if ((rc = ldsc_num(s, line, M_Z, cell[M_Z], &Z)) || (rc = ldsc_num(s, line, M_N, cell[M_N], &N)))
+    if ((rc = ldsc_num(s, line, M_Z, cell[M_Z], &Z)) ||
+        (rc = ldsc_num(s, line, M_N, cell[M_N], &N)))
         return rc;
     if (!isnan(N) && !(N > 0.0))
         return ks__fail(s->ctx, KS_EPARSE, "%s:%zu:%d: N '%s' is not positive", s->path, line,
                         s->col[M_N] + 1, cell[M_N]);
     const ks__munged_row row = {ks__gsem_is_na(cell[M_SNP], KS__NA_PANDAS) ? "" : cell[M_SNP],
-                                cell[M_A1], cell[M_A2], N, Z, na, line};
+                                cell[M_A1],
+                                cell[M_A2],
+                                N,
+                                Z,
+                                na,
+                                line};
     return s->fn(s->arg, &row, k);
 }
 

@@ -82,8 +82,7 @@ static int sref_read(ks_ctx *ctx, const char *path, double maf_filter, int ambig
                 break;
             }
         } else if ((rc = ks__gsem_fields(ctx, path, line, nf, s->ncol)) ||
-                   (rc = ks__grow(ctx, (void **)&s->cell, &ccap, ncell + nf,
-                                   sizeof *s->cell)))
+                   (rc = ks__grow(ctx, (void **)&s->cell, &ccap, ncell + nf, sizeof *s->cell)))
             break;
         size_t need = alen;
         for (size_t j = 0; j < nf; j++) need += strlen(f[j]) + 1;
@@ -225,8 +224,7 @@ static int sumstats_row(void *arg, char *const *f, size_t nf, size_t line, int64
         rep->duplicated += 2;
         return KS_OK;
     }
-    if ((rc = ks__grow(s->ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows)))
-        return rc;
+    if ((rc = ks__grow(s->ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows))) return rc;
     *seen = (int32_t)m->n;
     m->rows[m->n++] = x;
     return KS_OK;
@@ -431,7 +429,9 @@ int ks_gsem_sumstats(ks_ctx *ctx, size_t k, const char *const *paths, const char
     for (size_t i = 0; !rc && i < k * ref.n; i++) beta[i] = se[i] = NAN;
     sumstats_job job = {paths, &ref, &o, r ? r->reports : NULL, beta, se,
                         {ctx, "sumstats", done, k, 0}};
-    if (!rc) rc = ks__parallel_each(ctx, k, ks__gsem_read_ns(ks__gsem_file_bytes(paths, k)), sumstats_task, &job, NULL);
+    if (!rc)
+        rc = ks__parallel_each(ctx, k, ks__gsem_read_ns(ks__gsem_file_bytes(paths, k)),
+                               sumstats_task, &job, NULL);
     ks__free(ctx, done);
     /* the SNPs every file has, in the reference's order (row[i]: the reference row of i) */
     size_t n = 0, *row = rc ? NULL : ks__malloc_array(ctx, ref.n ? ref.n : 1, sizeof *row);

@@ -56,10 +56,9 @@ void ks_jackknife_free(ks_jackknife *j)
 
 void ks_jackknife_get(const ks_jackknife *j, ks_jackknife_view *v)
 {
-    *v = (ks_jackknife_view){j->n_blocks,      j->p,          j->est,
-                             j->delete_values, j->pseudovalues, j->jknife_est,
-                             j->jknife_var,    j->jknife_se,  j->jknife_cov,
-                             j->separators};
+    *v = (ks_jackknife_view){j->n_blocks,     j->p,          j->est,        j->delete_values,
+                             j->pseudovalues, j->jknife_est, j->jknife_var, j->jknife_se,
+                             j->jknife_cov,   j->separators};
 }
 
 ks_jackknife *ks__jackknife_new(ks_ctx *ctx, size_t nb, size_t p, int with_sep)
@@ -125,11 +124,11 @@ static void separators(size_t n, size_t nb, size_t *s)
     s[nb] = n;
 }
 
-int ks_jackknife_pseudo(ks_ctx *ctx, size_t nb, size_t p, const double *pseudo,
-                              ks_jackknife **out)
+int ks_jackknife_pseudo(ks_ctx *ctx, size_t nb, size_t p, const double *pseudo, ks_jackknife **out)
 {
     *out = NULL;
-    if (nb < 2 || p < 1) return ks__fail(ctx, KS_EINVAL, "jackknife: %zu blocks, %zu values", nb, p);
+    if (nb < 2 || p < 1)
+        return ks__fail(ctx, KS_EINVAL, "jackknife: %zu blocks, %zu values", nb, p);
     ks_jackknife *j = ks__jackknife_new(ctx, nb, p, 0);
     if (!j) return KS_ENOMEM;
     memcpy(j->pseudovalues, pseudo, nb * p * sizeof *pseudo);
@@ -140,17 +139,18 @@ int ks_jackknife_pseudo(ks_ctx *ctx, size_t nb, size_t p, const double *pseudo,
     return KS_OK;
 }
 
-int ks_jackknife_ratio(ks_ctx *ctx, size_t nb, size_t p, const double *est,
-                             const double *numer, const double *denom, ks_jackknife **out)
+int ks_jackknife_ratio(ks_ctx *ctx, size_t nb, size_t p, const double *est, const double *numer,
+                       const double *denom, ks_jackknife **out)
 {
     *out = NULL;
     if (nb < 2 || p < 1)
         return ks__fail(ctx, KS_EINVAL, "ratio jackknife: %zu blocks, %zu values", nb, p);
     for (size_t i = 0; i < nb * p; i++)
         if (denom[i] == 0.0)
-            return ks__fail(ctx, KS_ENUMERIC,
-                           "ratio jackknife: the denominator's delete value %zu of column %zu is 0",
-                           i % nb + 1, i / nb + 1);
+            return ks__fail(
+                ctx, KS_ENUMERIC,
+                "ratio jackknife: the denominator's delete value %zu of column %zu is 0",
+                i % nb + 1, i / nb + 1);
     ks_jackknife *j = ks__jackknife_new(ctx, nb, p, 0);
     if (!j) return KS_ENOMEM;
     for (size_t a = 0; a < p; a++) {
@@ -166,8 +166,8 @@ int ks_jackknife_ratio(ks_ctx *ctx, size_t nb, size_t p, const double *est,
     return KS_OK;
 }
 
-int ks_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, const double *y,
-                             size_t nb, const size_t *sep, ks_jackknife **out)
+int ks_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, const double *y, size_t nb,
+                       const size_t *sep, ks_jackknife **out)
 {
     *out = NULL;
     if (sep) { /* upstream sorts them and takes their count */
@@ -176,10 +176,11 @@ int ks_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, const d
                 return ks__fail(ctx, KS_EINVAL, "jackknife: separators are not increasing");
         if (sep[0] != 0 || sep[nb] != n)
             return ks__fail(ctx, KS_EINVAL,
-                           "jackknife: separators run from %zu to %zu, not 0 to %zu", sep[0],
-                           sep[nb], n);
+                            "jackknife: separators run from %zu to %zu, not 0 to %zu", sep[0],
+                            sep[nb], n);
     }
-    if (p < 1 || p > n) return ks__fail(ctx, KS_EINVAL, "jackknife: %zu columns for %zu rows", p, n);
+    if (p < 1 || p > n)
+        return ks__fail(ctx, KS_EINVAL, "jackknife: %zu columns for %zu rows", p, n);
     if (nb > n)
         return ks__fail(ctx, KS_EINVAL, "jackknife: %zu blocks are more than the %zu SNPs", nb, n);
     if (nb < 2) return ks__fail(ctx, KS_EINVAL, "jackknife: %zu block (at least 2)", nb);
@@ -223,7 +224,7 @@ int ks_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, const d
         for (size_t e = 0; e < p; e++) tb[e] = tot[e] - (q ? q[e] : 0.0);
         if (lu_solve(p, A, tb, x)) {
             rc = ks__fail(ctx, KS_ENUMERIC, "jackknife: X'X is singular%s",
-                         q ? " with a block deleted" : "");
+                          q ? " with a block deleted" : "");
             break;
         }
         for (size_t a = 0; a < p; a++) {

@@ -91,15 +91,25 @@ static void test_g17(void)
     size_t bad = 0, n = 0;
     for (uint64_t i = 0; i < 2000000; i++) {
         /* half over all bit patterns, half at the magnitudes betas and SEs have */
-        const double x = i % 2 ? any_double(i)
-                               : ldexp(ks_rng_uniform(7, 1, i) - 0.5, -(int)(i % 40));
+        const double x =
+            i % 2 ? any_double(i) : ldexp(ks_rng_uniform(7, 1, i) - 0.5, -(int)(i % 40));
         snprintf(a, sizeof a, "%.17g", x);
         ks__format_g17(x, b);
         bad += strcmp(a, b) != 0;
         n++;
     }
-    const double edge[] = {1e-5, 9.9999999999999991e-05, 1e17, 1e16, 0.1, 1.0 / 3, 5e-324,
-                           1.7976931348623157e308, 123456789012345678.0, 0.5, -0.0, 100.0};
+    const double edge[] = {1e-5,
+                           9.9999999999999991e-05,
+                           1e17,
+                           1e16,
+                           0.1,
+                           1.0 / 3,
+                           5e-324,
+                           1.7976931348623157e308,
+                           123456789012345678.0,
+                           0.5,
+                           -0.0,
+                           100.0};
     for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
         snprintf(a, sizeof a, "%.17g", edge[i]);
         ks__format_g17(edge[i], b);
@@ -153,8 +163,7 @@ static void test_grow(void)
     int *q = p;
     CHECK_OK(ctx, ks__grow(ctx, (void **)&p, &cap, 8192, sizeof *p));
     CHECK(p == q && cap == 8192); /* enough room: nothing done */
-    CHECK_FAILS(ctx, ks__grow(ctx, (void **)&p, &cap, SIZE_MAX / 2, 16), KS_EOVERFLOW,
-                "too many");
+    CHECK_FAILS(ctx, ks__grow(ctx, (void **)&p, &cap, SIZE_MAX / 2, 16), KS_EOVERFLOW, "too many");
     CHECK(p == q && cap == 8192); /* a failure leaves the buffer as it was */
     ks__free(ctx, p);
     ks_ctx_free(ctx);
@@ -176,7 +185,7 @@ static void test_hash_index(void)
             snprintf(buf[i], sizeof buf[i], "%zu:%zu_A_G", i % 22 + 1, 10 * i);
         names[i] = buf[i];
     }
-    names[N] = "rs1000"; /* a repeat of names[0] */
+    names[N] = "rs1000";      /* a repeat of names[0] */
     names[N + 1] = "rs01000"; /* not an rs number (leading zero): its own name */
     ks__index ix;
     CHECK_OK(ctx, ks__index_build(ctx, names, N + 2, &ix));
