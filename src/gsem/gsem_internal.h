@@ -228,7 +228,7 @@ typedef struct {
 } ks__gsem_snplist;
 
 int ks__gsem_snplist_read(ks_ctx *ctx, const char *path, ks__gsem_snplist *out);
-void ks__gsem_snplist_free(ks_ctx *ctx, ks__gsem_snplist *s);
+void ks__gsem_snplist_free(const ks_allocator *a, ks__gsem_snplist *s);
 /* The index of the SNP named s, or -1. */
 int64_t ks__gsem_snplist_find(const ks__gsem_snplist *s, const char *name);
 

@@ -457,8 +457,8 @@ typedef struct {
 
 static void ld_in_free(ks_ctx *ctx, ld_in *d)
 {
-    ks__ldscore_free(ctx, &d->L);
-    ks__ldscore_free(ctx, &d->W);
+    ks__ldscore_free(&ctx->alloc, &d->L);
+    ks__ldscore_free(&ctx->alloc, &d->W);
     ks__free(ctx, d->M);
     memset(d, 0, sizeof *d);
 }
@@ -654,7 +654,7 @@ int ks_gsem_h2(ks_ctx *ctx, const char *path, const ks_gsem_h2rg_options *opt,
     ks__free(ctx, buf);
     ks__free(ctx, rows);
     ld_in_free(ctx, &d);
-    ks__h2rg_sumstats_free(ctx, &S);
+    ks__h2rg_sumstats_free(&ctx->alloc, &S);
     if (rc) {
         ks_gsem_h2_free(ctx, r);
         return rc;
@@ -930,7 +930,7 @@ static int rg_pair(ks_ctx *ctx, const rg_ctx *g, size_t j, const char *path, ks_
     size_t n = 0;
     if (!(rc = pair_rows(ctx, g, path, &S, pr, &b, &n))) rc = rg_fit(ctx, g, j, b, n, pr);
     ks__free(ctx, b);
-    ks__h2rg_sumstats_free(ctx, &S);
+    ks__h2rg_sumstats_free(&ctx->alloc, &S);
     return rc;
 }
 
@@ -1080,7 +1080,7 @@ int ks_gsem_rg(ks_ctx *ctx, size_t k, const char *const *paths, const ks_gsem_h2
         rc = run_pairs(ctx, &g, k, paths, r->pair);
     }
     first_free(ctx, &t);
-    ks__h2rg_sumstats_free(ctx, &S);
+    ks__h2rg_sumstats_free(&ctx->alloc, &S);
     ld_in_free(ctx, &d);
     ks__free(ctx, par);
     if (rc) {

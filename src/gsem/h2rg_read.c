@@ -169,14 +169,14 @@ static int cmp_pos(const void *a, const void *b, void *ud)
     return (i > j) - (i < j); /* stable, as pandas' multi-key sort */
 }
 
-void ks__ldscore_free(ks_ctx *ctx, ks__ldscore_set *s)
+void ks__ldscore_free(const ks_allocator *a, ks__ldscore_set *s)
 {
-    ks__free(ctx, s->arena);
-    ks__free(ctx, s->snp);
-    ks__free(ctx, s->ld);
-    for (size_t j = 0; s->names && j < s->p; j++) ks__free(ctx, s->names[j]);
-    ks__free(ctx, s->names);
-    ks__index_free(&ctx->alloc, &s->index);
+    ks__release(a, s->arena);
+    ks__release(a, s->snp);
+    ks__release(a, s->ld);
+    for (size_t j = 0; s->names && j < s->p; j++) ks__release(a, s->names[j]);
+    ks__release(a, s->names);
+    ks__index_free(a, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -220,7 +220,7 @@ static int raw_to_set(ks_ctx *ctx, raw_ld *r, ks__ldscore_set *s)
     ks__free(ctx, ord);
     ks__free(ctx, name);
     raw_free(ctx, r);
-    if (rc) ks__ldscore_free(ctx, s);
+    if (rc) ks__ldscore_free(&ctx->alloc, s);
     return rc;
 }
 
@@ -313,14 +313,14 @@ int ks__ldscore_read(ks_ctx *ctx, const char *list, int by_chr, const char *what
         }
         ks__free(ctx, ld);
         ks__free(ctx, names);
-        ks__ldscore_free(ctx, &s);
+        ks__ldscore_free(&ctx->alloc, &s);
         nset++;
     }
     ks__free(ctx, buf);
     if (!rc && !nset) rc = ks__fail(ctx, KS_EINVAL, "%s: no file prefix", what);
     if (!rc) rc = ks__index_build(ctx, acc.snp, acc.n, &acc.index);
     if (rc) {
-        ks__ldscore_free(ctx, &acc);
+        ks__ldscore_free(&ctx->alloc, &acc);
         return rc;
     }
     *out = acc;
@@ -407,16 +407,16 @@ int ks__ldscore_drop_constant(ks_ctx *ctx, ks__ldscore_set *s, double *M, size_t
     return KS_OK;
 }
 
-void ks__h2rg_sumstats_free(ks_ctx *ctx, ks__h2rg_sumstats *s)
+void ks__h2rg_sumstats_free(const ks_allocator *a, ks__h2rg_sumstats *s)
 {
-    ks__free(ctx, s->arena);
-    ks__free(ctx, s->snp);
-    ks__free(ctx, s->Z);
-    ks__free(ctx, s->N);
-    ks__free(ctx, s->a1);
-    ks__free(ctx, s->a2);
-    ks__free(ctx, s->na);
-    ks__index_free(&ctx->alloc, &s->index);
+    ks__release(a, s->arena);
+    ks__release(a, s->snp);
+    ks__release(a, s->Z);
+    ks__release(a, s->N);
+    ks__release(a, s->a1);
+    ks__release(a, s->a2);
+    ks__release(a, s->na);
+    ks__index_free(a, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -508,6 +508,6 @@ int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropn
     } else {
         ks__free(ctx, name);
     }
-    if (rc) ks__h2rg_sumstats_free(ctx, out);
+    if (rc) ks__h2rg_sumstats_free(&ctx->alloc, out);
     return rc;
 }

@@ -283,7 +283,7 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
                                   one fails) */
     if (!done || (!o.outputs && (rc = ks_text_group_new(ctx, &own)))) {
         ks__free(ctx, done);
-        ks__gsem_snplist_free(ctx, &ref);
+        ks__gsem_snplist_free(&ctx->alloc, &ref);
         return KS_ENOMEM;
     }
     if (own) o.outputs = own;
@@ -298,6 +298,6 @@ int ks_gsem_munge(ks_ctx *ctx, size_t n, const char *const *paths, const char *c
     if (rc) /* all or nothing: no report */
         for (size_t i = 0; i < n; i++) ks_gsem_munge_report_free(ctx, &reports[i]);
     ks__free(ctx, done);
-    ks__gsem_snplist_free(ctx, &ref);
+    ks__gsem_snplist_free(&ctx->alloc, &ref);
     return rc;
 }
