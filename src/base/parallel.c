@@ -26,6 +26,9 @@ int ks__parallel_each(ks_ctx *ctx, size_t n, double ns, ks__task_fn fn, void *ar
     }
     if (!st) st = own;
     const int nt = ks__parallel_threads(ctx, n, ns);
+#ifndef _OPENMP
+    (void)nt; /* (one thread without OpenMP) */
+#endif
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
     for (size_t i = 0; i < n; i++) {
         int tid = 0;
