@@ -423,29 +423,6 @@ typedef struct {
 } ks_gsem_rg_view;
 KS_API void ks_gsem_rg_get(const ks_gsem_rg *r, ks_gsem_rg_view *out);
 
-/* bulik/ldsc's jackknives (jackknife.py), for checking and reuse. Matrices column-major:
- * delete_values and pseudovalues n_blocks x p, jknife_cov p x p; separators n_blocks + 1. */
-typedef struct {
-    size_t n_blocks, p;
-    double *est, *delete_values, *pseudovalues, *jknife_est, *jknife_var, *jknife_se, *jknife_cov;
-    size_t *separators; /* NULL for the ratio and pseudovalue jackknives */
-} ks_jackknife;
-/* The fast block jackknife of the regression of y (n) on X (n x p): block sums of X'X and X'y
- * over the blocks given by separators (n_blocks + 1 increasing, from 0 to n) or, when NULL,
- * floor(linspace(0, n, n_blocks + 1)). */
-KS_API int ks_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X,
-                                    const double *y, size_t n_blocks, const size_t *separators,
-                                    ks_jackknife **out) KS_RESULT_USED;
-/* The ratio jackknife of est (p) with numerator and denominator delete values (n_blocks x p). */
-KS_API int ks_jackknife_ratio(ks_ctx *ctx, size_t n_blocks, size_t p, const double *est,
-                                    const double *numer, const double *denom,
-                                    ks_jackknife **out) KS_RESULT_USED;
-/* The jackknife estimate, variance and covariance from pseudovalues (n_blocks x p). */
-KS_API int ks_jackknife_pseudo(ks_ctx *ctx, size_t n_blocks, size_t p,
-                                     const double *pseudovalues,
-                                     ks_jackknife **out) KS_RESULT_USED;
-KS_API void ks_jackknife_free(ks_ctx *ctx, ks_jackknife *j); /* NULL is fine */
-
 #ifdef __cplusplus
 }
 #endif

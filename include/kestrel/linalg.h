@@ -1,4 +1,5 @@
-/* linalg.h — accurate dense least squares and SPD solves.
+/* linalg.h — accurate dense least squares and SPD solves, summary statistics, distributions,
+ * jackknives.
  *
  * Least squares: Householder QR of the column-equilibrated matrix (scaling by powers of two, so
  * exact), with rank detected in column order: a column whose part orthogonal to the columns
@@ -102,6 +103,36 @@ KS_API double ks_t_quantile(double p, double df);
 /* Upper tail P(X > x) of the chi-square with df degrees of freedom (regularized incomplete
  * gamma: series, or continued fraction above x/2 = df/2 + 1). */
 KS_API double ks_chi2_sf(double x, double df);
+
+/* Jackknives, as bulik/ldsc's jackknife.py computes them (its h2 and rg standard errors rest on
+ * them). Matrices column-major: delete_values and pseudovalues n_blocks x p, jknife_cov p x p;
+ * separators n_blocks + 1. A jackknife is freed with ks_jackknife_free (NULL is fine; no ctx)
+ * and read through its view, whose pointers live as long as it does. */
+typedef struct ks_jackknife ks_jackknife;
+typedef struct {
+    size_t n_blocks, p;
+    const double *est;           /* p: the whole-data estimate (NaN for ks_jackknife_pseudo) */
+    const double *delete_values; /* n_blocks x p (NaN for ks_jackknife_pseudo) */
+    const double *pseudovalues;  /* n_blocks x p */
+    const double *jknife_est, *jknife_var, *jknife_se; /* p each */
+    const double *jknife_cov;                          /* p x p */
+    const size_t *separators; /* n_blocks + 1; NULL for the ratio and pseudovalue jackknives */
+} ks_jackknife_view;
+/* The fast block jackknife of the regression of y (n) on X (n x p): block sums of X'X and X'y
+ * over the blocks given by separators (n_blocks + 1 increasing, from 0 to n) or, when NULL,
+ * floor(linspace(0, n, n_blocks + 1)). */
+KS_API int ks_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, const double *y,
+                              size_t n_blocks, const size_t *separators,
+                              ks_jackknife **out) KS_RESULT_USED;
+/* The ratio jackknife of est (p) with numerator and denominator delete values (n_blocks x p). */
+KS_API int ks_jackknife_ratio(ks_ctx *ctx, size_t n_blocks, size_t p, const double *est,
+                              const double *numer, const double *denom,
+                              ks_jackknife **out) KS_RESULT_USED;
+/* The jackknife estimate, variance and covariance from pseudovalues (n_blocks x p). */
+KS_API int ks_jackknife_pseudo(ks_ctx *ctx, size_t n_blocks, size_t p, const double *pseudovalues,
+                               ks_jackknife **out) KS_RESULT_USED;
+KS_API void ks_jackknife_get(const ks_jackknife *j, ks_jackknife_view *out);
+KS_API void ks_jackknife_free(ks_jackknife *j); /* NULL is fine */
 
 #ifdef __cplusplus
 }

@@ -315,24 +315,26 @@ PyObject *ks_py_h2rg_jackknife(PyObject *self, PyObject *args, PyObject *kw)
         ks_py_raise(ctx, rc);
         goto done;
     }
-    const npy_intp n = (npy_intp)j->n_blocks, p = (npy_intp)j->p;
+    ks_jackknife_view v;
+    ks_jackknife_get(j, &v);
+    const npy_intp n = (npy_intp)v.n_blocks, p = (npy_intp)v.p;
     PyObject *sl = Py_None;
-    if (j->separators) {
+    if (v.separators) {
         sl = PyList_New(n + 1);
         for (npy_intp i = 0; sl && i <= n; i++)
-            PyList_SET_ITEM(sl, i, PyLong_FromSize_t(j->separators[i]));
+            PyList_SET_ITEM(sl, i, PyLong_FromSize_t(v.separators[i]));
         if (!sl) goto done;
     } else {
         Py_INCREF(sl);
     }
-    res = Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "est", ks_py_arr(j->est, p, 0),
-                        "delete_values", ks_py_arr(j->delete_values, n, p), "pseudovalues",
-                        ks_py_arr(j->pseudovalues, n, p), "jknife_est",
-                        ks_py_arr(j->jknife_est, p, 0), "jknife_var",
-                        ks_py_arr(j->jknife_var, p, 0), "jknife_se", ks_py_arr(j->jknife_se, p, 0),
-                        "jknife_cov", ks_py_arr(j->jknife_cov, p, p), "separators", sl);
+    res = Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "est", ks_py_arr(v.est, p, 0),
+                        "delete_values", ks_py_arr(v.delete_values, n, p), "pseudovalues",
+                        ks_py_arr(v.pseudovalues, n, p), "jknife_est",
+                        ks_py_arr(v.jknife_est, p, 0), "jknife_var", ks_py_arr(v.jknife_var, p, 0),
+                        "jknife_se", ks_py_arr(v.jknife_se, p, 0), "jknife_cov",
+                        ks_py_arr(v.jknife_cov, p, p), "separators", sl);
 done:
-    ks_jackknife_free(ctx, j);
+    ks_jackknife_free(j);
     ks_ctx_free(ctx);
     PyMem_Free(a);
     PyMem_Free(b);

@@ -51,6 +51,10 @@ char *ks__string_new(ks_ctx *ctx, const char *s, size_t n);
  * walking hundreds of MB by 4 KB pages costs more than using them. */
 void ks__huge_pages(void *p, size_t bytes);
 
+/* Room for `need` items of `size` bytes in *p, whose capacity is *cap items: the capacity
+ * doubled (from 1024) until it holds them, *p reallocated. Overflow is KS_EOVERFLOW. */
+int ks__grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size);
+
 /* Set the ctx error and return `code`, so a failure reads `return ks__fail(ctx, KS_EINVAL, ...)`. */
 int ks__fail(ks_ctx *ctx, int code, const char *fmt, ...) KS_PRINTF(3, 4);
 void ks__log(ks_ctx *ctx, ks_log_level level, const char *fmt, ...) KS_PRINTF(3, 4);

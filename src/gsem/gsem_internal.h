@@ -3,11 +3,121 @@
 #ifndef KS_GSEM_INTERNAL_H
 #define KS_GSEM_INTERNAL_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "base/base_internal.h"
+#include "base/format.h"
+#include "base/hash_index.h"
+#include "base/parallel.h"
+#include "linalg/linalg_internal.h"
 #include "kestrel/gsem.h"
 #include "kestrel/table.h"
+
+/* ---- The rules GenomicSEM (munge.R, ldsc.R, sumstats.R) and bulik/ldsc (munge_sumstats.py,
+ * ldsc.py) share, one value each; where the two differ, both, named. */
+
+/* The autosomes an LD score set is split over (GenomicSEM's ldsc chr = 22, ldsc's --ref-ld-chr). */
+enum { KS__GSEM_N_CHR = 22 };
+/* The files of an LD score set PREFIX: the scores, and M, the number of SNPs behind them
+ * (M_5_50: those with MAF >= 5%, both upstreams' default; M: all). */
+#define KS__GSEM_LDSCORE ".l2.ldscore"
+#define KS__GSEM_M_5_50 ".l2.M_5_50"
+#define KS__GSEM_M_ALL ".l2.M"
+/* The default chi-square cap of both upstreams' regressions: max(0.001 max N, 80). */
+static inline double ks__gsem_chisq_cap(double max_n) { return fmax(0.001 * max_n, 80.0); }
+/* lambda GC is the median chi-square over chi-square(1)'s median: bulik/ldsc (and its munge)
+ * divide by the literal 0.4549, GenomicSEM by R's qchisq(0.5, 1). */
+#define KS__LDSC_CHISQ1_MEDIAN 0.4549
+#define KS__GSEM_CHISQ1_MEDIAN 0.45493642311957283
+
+/* Which texts are a missing cell. */
+typedef enum {
+    KS__NA_R,      /* "", "NA", ".": GenomicSEM's munge and sumstats (fread's na.strings, and
+                      '.' as its readers treat it) */
+    KS__NA_R_LDSC, /* "", "NA": GenomicSEM's ldsc reading munged files (read.table's) */
+    KS__NA_PANDAS  /* pandas' read_csv defaults of bulik/ldsc's time, and the '.' its munge adds */
+} ks__na_rule;
+int ks__gsem_is_na_pandas(const char *s);
+static inline int ks__gsem_is_na(const char *s, ks__na_rule rule)
+{
+    if (rule == KS__NA_PANDAS) return ks__gsem_is_na_pandas(s);
+    return !s[0] || (s[0] == 'N' && s[1] == 'A' && !s[2]) ||
+           (rule == KS__NA_R && s[0] == '.' && !s[1]);
+}
+
+/* The numbers of an M file (PREFIX.l2.M_5_50 or .l2.M), read with the table layer's reader
+ * (fields separated by blanks). first_line: the first line's numbers, one per LD column, as
+ * bulik/ldsc's parse.py reads them; else every number on every line, which GenomicSEM's ldsc.R
+ * adds up. positive: each must be a count > 0 (GenomicSEM; bulik/ldsc checks its sums). *v
+ * (ks__malloc'ed) gets *n >= 1 numbers; errors name file:line:field. */
+int ks__gsem_m_read(ks_ctx *ctx, const char *path, int first_line, int positive, double **v,
+                    size_t *n);
+
+/* One LD score file, a row at a time (ldscore_file.c): fn(arg, snp, v, line) for each data row,
+ * v = CHR, BP, then the cols->p scores. The header must name CHR, SNP and BP; the scores are: */
+typedef enum {
+    KS__LD_L2,   /* GenomicSEM's ldsc: the column L2 */
+    KS__LD_LAST, /* GenomicSEM's weights: the last column, whatever its name */
+    KS__LD_ALL   /* bulik/ldsc: every other column (MAF and CM left out when both are there) */
+} ks__ld_scores;
+typedef struct {
+    char delim; /* '\t': GenomicSEM reads tab-separated; 0: blanks, as ldsc's pandas */
+    ks__ld_scores scores;
+    int positive;           /* GenomicSEM: positions below 9e15 and scores > 0, a missing cell "is
+                               not" one; bulik/ldsc: any finite number, its missing cells (pandas'
+                               tokens) named so */
+    const char *score_name; /* the score's name in messages (not KS__LD_ALL) */
+} ks__ldscore_spec;
+/* The score columns: with names NULL on entry (the first file) filled from the header (p names,
+ * ks__strdup'ed, the caller's to free, also after an error); else the columns a later file
+ * must have. */
+typedef struct {
+    char **names;
+    size_t p;
+} ks__ldscore_cols;
+typedef int (*ks__ldscore_row_fn)(void *arg, const char *snp, const double *v, size_t line);
+int ks__ldscore_file_read(ks_ctx *ctx, const char *path, const ks__ldscore_spec *spec,
+                          ks__ldscore_cols *cols, ks__ldscore_row_fn fn, void *arg);
+
+/* One munged summary statistics file (`SNP N Z A1 A2`, munge's output), a row at a time
+ * (munged_file.c), looked up in ix (NULL: no lookup, k -1) in batches: fn(arg, row, k). The
+ * upstreams read these files differently: */
+typedef enum {
+    KS__MUNGED_GENOMICSEM, /* ldsc.R: tab-separated, a row of another width an error; a row
+                              with a missing cell anywhere ("" or NA) or an N or Z that reads
+                              as NaN is dropped (na.omit), never passed on */
+    KS__MUNGED_LDSC        /* sumstats.py: blank-separated, a short row's missing cells missing;
+                              every row passed on, na set when a cell it uses is missing
+                              (pandas' tokens); Z and N must be finite and N > 0 */
+} ks__munged_rule;
+typedef struct {
+    ks__munged_rule rule;
+    int alleles; /* KS__MUNGED_LDSC: read A1 and A2 too (GenomicSEM always does) */
+} ks__munged_spec;
+typedef struct {
+    const char *snp, *a1, *a2; /* (a1, a2 "" when not read) */
+    double N, Z;
+    int na;
+    size_t line;
+} ks__munged_row;
+typedef int (*ks__munged_row_fn)(void *arg, const ks__munged_row *row, int64_t k);
+int ks__munged_read(ks_ctx *ctx, const char *path, const ks__munged_spec *spec, const ks__index *ix,
+                    ks__munged_row_fn fn, void *arg);
+
+/* The liability-scale factor K^2 (1 - K)^2 / (P (1 - P) phi(t)^2) of h2 (observed scale) for
+ * sample prevalence P and population prevalence K, t the threshold with P(Z > t) = K; 1 with
+ * neither (NaN: the observed scale). Each must be in (0, 1): an error naming the argument and
+ * `where` (the trait or file) otherwise. The upstreams round it differently, and treat one
+ * prevalence alone differently: */
+typedef enum {
+    KS__LIAB_GENOMICSEM, /* ldsc.R: t = qnorm(1 - K), phi = dnorm(t) (1/sqrt(2 pi) exp(-t^2 / 2));
+                            one prevalence alone: the observed scale (factor 1) */
+    KS__LIAB_LDSC        /* h2_obs_to_liab: t = norm.isf(K) (-qnorm(K)), exp(-t^2 / 2) /
+                            sqrt(2 pi); one prevalence alone: an error */
+} ks__liab_rule;
+int ks__gsem_liability(ks_ctx *ctx, ks__liab_rule rule, double P, double K, const char *where,
+                       double *factor);
 
 /* Alleles: A C G T as 0..3; any other text as GSEM_OTHER (equal to no base); a missing or
  * non-base cell in a file as GSEM_NA (R's NA: every comparison with it is NA). */
@@ -76,33 +186,6 @@ int ks__gsem_cell(ks_ctx *ctx, const char *path, size_t line, const int *col, in
 int ks__gsem_row_width(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead,
                    size_t *short_rows);
 
-/* A hash index over n names (borrowed strings): the first of equal names wins. */
-typedef struct {
-    uint32_t tag, index; /* the name's tag (see gsem_util.c); index + 1 (top bit: the tag is
-                            the rs number itself), 0: empty */
-} ks__gsem_slot;
-typedef struct {
-    const char *const *names;
-    ks__gsem_slot *slot; /* mask + 1 entries, 8 bytes each: a probe run stays in one cache line */
-    size_t mask;
-    uint64_t *filter; /* fmask + 1 words: a Bloom filter (two bits in one word per name) that
-                         turns away most names not in the index from one cache line */
-    size_t fmask;
-} ks__gsem_index;
-int ks__gsem_index_build(ks_ctx *ctx, const char *const *names, size_t n, ks__gsem_index *ix);
-int64_t ks__gsem_index_find(const ks__gsem_index *ix, const char *name); /* the index, or -1 */
-/* The same in two steps, for a batch of names: the key (its memory prefetched), then the
- * lookup, by when the prefetch has arrived. With filter, the lookup asks the Bloom filter
- * first (which saves the slot's cache miss for a name not there, and costs one for a name
- * there). */
-typedef struct {
-    uint64_t hv, bits;
-    size_t word;
-    uint32_t tag;
-    int exact, filter;
-} ks__gsem_key;
-void ks__gsem_index_key(const ks__gsem_index *ix, const char *name, int filter, ks__gsem_key *k);
-int64_t ks__gsem_index_find_key(const ks__gsem_index *ix, const char *name, const ks__gsem_key *k);
 /* Progress over files read in parallel: done[2 j], done[2 j + 1] the bytes read and the size
  * of file j (of n), reported together through ctx under `what`; me: the caller's file. */
 typedef struct {
@@ -113,11 +196,11 @@ typedef struct {
 } ks__gsem_progress;
 void ks__gsem_progress_report(const ks__gsem_progress *pr, ks_text_reader *r);
 
-/* The data rows of r (its header already read), a batch of GSEM_BATCH at a time: fn(arg, f,
- * nf, line, k) for each, k the index in ix of the row's field snp (-1: not there, or no such
- * field), looked up once the whole batch's lookups were prefetched (the index is far larger
- * than the caches; 16 names keep 32 lines in flight, about what a core can track). Returns KS_OK at the end, a reader's error, or fn's first non-zero. */
-enum { GSEM_BATCH = 16 };
+/* The data rows of r (its header already read), a batch of KS__INDEX_BATCH at a time: fn(arg, f,
+ * nf, line, k) for each, k the index in ix of the row's field snp (-1: not there, no such
+ * field, or no ix), looked up once the whole batch's lookups were prefetched (the index is far
+ * larger than the caches; 16 names keep 32 lines in flight, about what a core can track). Returns
+ * KS_OK at the end, a reader's error, or fn's first non-zero. */
 typedef int (*ks__gsem_row_fn)(void *arg, char *const *f, size_t nf, size_t line, int64_t k);
 /* With a tally, the scanner counts every row, checks its width against the header's nhead
  * (ks__gsem_row_width), reports progress, and counts a row not in ix instead of passing it on. */
@@ -128,9 +211,8 @@ typedef struct {
     size_t *rows, *short_rows, *not_in_ref;
     const ks__gsem_progress *pr;
 } ks__gsem_tally;
-int ks__gsem_scan_rows(ks_text_reader *r, const ks__gsem_index *ix, int snp, const ks__gsem_tally *t,
-                   ks__gsem_row_fn fn, void *arg);
-void ks__gsem_index_free(ks_ctx *ctx, ks__gsem_index *ix);
+int ks__gsem_scan_rows(ks_text_reader *r, const ks__index *ix, int snp, const ks__gsem_tally *t,
+                       ks__gsem_row_fn fn, void *arg);
 
 /* A SNP list (`SNP A1 A2 ...`): the names in an arena, each SNP's rank in byte order of the
  * names (ties by position), its alleles (codes, and the text as read), a hash index. */
@@ -142,31 +224,13 @@ typedef struct {
     signed char *a1, *a2;
     uint32_t *rank;
     const char **name;  /* n: the names */
-    ks__gsem_index index;
+    ks__index index;
 } ks__gsem_snplist;
 
 int ks__gsem_snplist_read(ks_ctx *ctx, const char *path, ks__gsem_snplist *out);
-void ks__gsem_snplist_free(ks_ctx *ctx, ks__gsem_snplist *s);
+void ks__gsem_snplist_free(const ks_allocator *a, ks__gsem_snplist *s);
 /* The index of the SNP named s, or -1. */
 int64_t ks__gsem_snplist_find(const ks__gsem_snplist *s, const char *name);
-
-/* |z| for a two-sided P: z with P(|Z| > z) = P, from P (0 <= P <= 1) or, for P below the
- * double range, from log P (logp; pass NAN to use P). */
-double ks__gsem_z_from_p(double p, double logp);
-
-/* R's median of v[0..n) (the mean of the middle two for an even n; NaN for none), in O(n)
- * by selection; v is reordered. */
-double ks__gsem_median(double *v, size_t n);
-
-/* The standard normal quantile (AS 241, as R's qnorm). */
-double ks__gsem_qnorm(double p);
-
-/* A number as R's as.character / write.table writes it: 15 significant digits, the fewest that
- * keep them, fixed or scientific, whichever is narrower (fixed on a tie); NA, NaN, Inf. buf: at
- * least 32 bytes. Returns the length. */
-int ks__gsem_format_r(double x, char *buf);
-/* x as printf's "%.17g" writes it (round-trip exact), mostly without printf. buf: 32 bytes. */
-int ks__gsem_format_g17(double x, char *buf);
 
 /* The header row's fields named want[0..n) into col, or an error naming the file and the first
  * name missing or named twice. */
@@ -175,24 +239,17 @@ int ks__gsem_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
 /* KS_OK when a row has the header's number of fields, else an error naming file and line. */
 int ks__gsem_fields(ks_ctx *ctx, const char *path, size_t line, size_t nf, size_t nhead);
 
-/* Room for need items of size bytes in *p (capacity *cap, doubled as needed). */
-int ks__gsem_grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size);
-
-/* fn(sub, i, tid, arg) for each i in [0, n), in parallel over ks__gsem_threads(ctx, n, bytes)
- * threads (tid: the thread's number, below that), each call with its own copy of the ctx for
- * its error message. Returns the first failure's code with its message in ctx; st (n entries,
- * or NULL) gets each call's status, for callers that undo the ones that ran. */
-typedef int (*ks__gsem_task)(ks_ctx *sub, size_t i, int tid, void *arg);
-int ks__gsem_each(ks_ctx *ctx, size_t n, uint64_t bytes, ks__gsem_task fn, void *arg, int *st);
-/* The threads for n tasks that read `bytes` of files (0: unknown, all): at most the ctx's and n,
- * and by the size of the work (ks__threads_for), one per 8 MB of input at the default share. A
- * second thread costs more than it saves on less: OpenMP's idle threads spin (libgomp's default
- * wait policy) while the others finish, which on a busy 2-core machine made the default slower
- * than one thread (README). */
-int ks__gsem_threads(const ks_ctx *ctx, size_t n, uint64_t bytes);
 /* The sizes of n files added up (a file that cannot be read counts 0). */
 uint64_t ks__gsem_file_bytes(const char *const *paths, size_t n);
-
+/* The work of reading `bytes` of files, for ks__parallel_each (0: unknown, all threads): a byte
+ * counted as 1/8 ns, so a thread per 8 MB of input at the ctx's default share (1 ms). A second
+ * thread costs more than it saves on less: OpenMP's idle threads spin (libgomp's default wait
+ * policy) while the others finish, which on a busy 2-core machine made the default slower than
+ * one thread (README). */
+static inline double ks__gsem_read_ns(uint64_t bytes)
+{
+    return bytes ? (double)bytes / 8.0 : INFINITY;
+}
 
 /* Parse a numeric cell: 1 with *v set, 0 for NA ("", "NA", "."), -1 if not a number. For P
  * cells, *logv (if not NULL) gets log of the value from the text itself when the value is

@@ -39,209 +39,11 @@
 
 /* ---- small numerics ----------------------------------------------------------------------- */
 
-static double sum_of(const double *x, size_t n)
-{
-    long double s = 0.0L;
-    for (size_t i = 0; i < n; i++) s += x[i];
-    return (double)s;
-}
-
-static double mean_of(const double *x, size_t n) { return sum_of(x, n) / (double)n; }
+static double mean_of(const double *x, size_t n) { return ks__sum_ld(x, n) / (double)n; }
 
 /* Python's max(a, b) and min(a, b): the first unless the second compares beyond it. */
 static double py_max(double a, double b) { return b > a ? b : a; }
 static double py_min(double a, double b) { return b < a ? b : a; }
-
-/* ---- jackknives (jackknife.py) -------------------------------------------------------------- */
-
-void ks_jackknife_free(ks_ctx *ctx, ks_jackknife *j)
-{
-    if (!j) return;
-    ks__free(ctx, j->est);
-    ks__free(ctx, j->separators);
-    ks__free(ctx, j);
-}
-
-static ks_jackknife *jk_new(ks_ctx *ctx, size_t nb, size_t p, int with_sep)
-{
-    ks_jackknife *j = ks__calloc(ctx, 1, sizeof *j);
-    if (!j) return NULL;
-    j->n_blocks = nb;
-    j->p = p;
-    size_t nd; /* est, jknife_est, var, se (p each), delete, pseudo (nb p each), cov (p p) */
-    if (!ks__size_mul(nb, p, &nd) || !ks__size_mul(nd, 2, &nd) ||
-        !ks__size_add(nd, 4 * p + p * p, &nd) ||
-        !(j->est = ks__malloc_array(ctx, nd, sizeof(double))) ||
-        (with_sep && !(j->separators = ks__malloc_array(ctx, nb + 1, sizeof(size_t))))) {
-        ks_jackknife_free(ctx, j);
-        return NULL;
-    }
-    j->jknife_est = j->est + p;
-    j->jknife_var = j->jknife_est + p;
-    j->jknife_se = j->jknife_var + p;
-    j->jknife_cov = j->jknife_se + p;
-    j->delete_values = j->jknife_cov + p * p;
-    j->pseudovalues = j->delete_values + nb * p;
-    return j;
-}
-
-/* Jackknife.jknife: the pseudovalues' mean, and their covariance (ddof 1) over n_blocks. */
-static void jk_summarize(ks_jackknife *j)
-{
-    const size_t nb = j->n_blocks, p = j->p;
-    for (size_t a = 0; a < p; a++)
-        j->jknife_est[a] = sum_of(j->pseudovalues + a * nb, nb) / (double)nb;
-    for (size_t a = 0; a < p; a++)
-        for (size_t b = 0; b <= a; b++) {
-            const double *x = j->pseudovalues + a * nb, *y = j->pseudovalues + b * nb;
-            long double s = 0.0L;
-            for (size_t i = 0; i < nb; i++)
-                s += (long double)(x[i] - j->jknife_est[a]) * (y[i] - j->jknife_est[b]);
-            const double c = (double)(s / (long double)(nb - 1)) / (double)nb;
-            j->jknife_cov[a + b * p] = j->jknife_cov[b + a * p] = c;
-        }
-    for (size_t a = 0; a < p; a++) {
-        j->jknife_var[a] = j->jknife_cov[a + a * p];
-        j->jknife_se[a] = sqrt(j->jknife_var[a]);
-    }
-}
-
-static void jk_pseudo_from_delete(ks_jackknife *j)
-{
-    const size_t nb = j->n_blocks;
-    for (size_t a = 0; a < j->p; a++)
-        for (size_t b = 0; b < nb; b++)
-            j->pseudovalues[b + a * nb] =
-                (double)nb * j->est[a] - (double)(nb - 1) * j->delete_values[b + a * nb];
-}
-
-/* Jackknife.get_separators: floor(linspace(0, n, nb + 1)), numpy's i * (n / nb). */
-static void separators(size_t n, size_t nb, size_t *s)
-{
-    const double step = (double)n / (double)nb;
-    for (size_t i = 0; i < nb; i++) s[i] = (size_t)floor((double)i * step);
-    s[nb] = n;
-}
-
-int ks_jackknife_pseudo(ks_ctx *ctx, size_t nb, size_t p, const double *pseudo,
-                              ks_jackknife **out)
-{
-    *out = NULL;
-    if (nb < 2 || p < 1) return ks__fail(ctx, KS_EINVAL, "jackknife: %zu blocks, %zu values", nb, p);
-    ks_jackknife *j = jk_new(ctx, nb, p, 0);
-    if (!j) return KS_ENOMEM;
-    memcpy(j->pseudovalues, pseudo, nb * p * sizeof *pseudo);
-    for (size_t a = 0; a < p; a++) j->est[a] = NAN; /* (no whole-data estimate here) */
-    for (size_t i = 0; i < nb * p; i++) j->delete_values[i] = NAN;
-    jk_summarize(j);
-    *out = j;
-    return KS_OK;
-}
-
-int ks_jackknife_ratio(ks_ctx *ctx, size_t nb, size_t p, const double *est,
-                             const double *numer, const double *denom, ks_jackknife **out)
-{
-    *out = NULL;
-    if (nb < 2 || p < 1)
-        return ks__fail(ctx, KS_EINVAL, "ratio jackknife: %zu blocks, %zu values", nb, p);
-    for (size_t i = 0; i < nb * p; i++)
-        if (denom[i] == 0.0)
-            return ks__fail(ctx, KS_ENUMERIC,
-                           "ratio jackknife: the denominator's delete value %zu of column %zu is 0",
-                           i % nb + 1, i / nb + 1);
-    ks_jackknife *j = jk_new(ctx, nb, p, 0);
-    if (!j) return KS_ENOMEM;
-    for (size_t a = 0; a < p; a++) {
-        j->est[a] = est[a];
-        for (size_t b = 0; b < nb; b++) {
-            const double q = numer[b + a * nb] / denom[b + a * nb];
-            j->delete_values[b + a * nb] = q;
-            j->pseudovalues[b + a * nb] = (double)nb * est[a] - (double)(nb - 1) * q;
-        }
-    }
-    jk_summarize(j);
-    *out = j;
-    return KS_OK;
-}
-
-int ks_jackknife_lstsq(ks_ctx *ctx, size_t n, size_t p, const double *X, const double *y,
-                             size_t nb, const size_t *sep, ks_jackknife **out)
-{
-    *out = NULL;
-    if (sep) { /* upstream sorts them and takes their count */
-        for (size_t b = 0; b < nb; b++)
-            if (sep[b] > sep[b + 1])
-                return ks__fail(ctx, KS_EINVAL, "jackknife: separators are not increasing");
-        if (sep[0] != 0 || sep[nb] != n)
-            return ks__fail(ctx, KS_EINVAL,
-                           "jackknife: separators run from %zu to %zu, not 0 to %zu", sep[0],
-                           sep[nb], n);
-    }
-    if (p < 1 || p > n) return ks__fail(ctx, KS_EINVAL, "jackknife: %zu columns for %zu rows", p, n);
-    if (nb > n)
-        return ks__fail(ctx, KS_EINVAL, "jackknife: %zu blocks are more than the %zu SNPs", nb, n);
-    if (nb < 2) return ks__fail(ctx, KS_EINVAL, "jackknife: %zu block (at least 2)", nb);
-    ks_jackknife *j = jk_new(ctx, nb, p, 1);
-    const size_t pp = p * p;
-    double *blk = ks__malloc_array(ctx, nb, (p + pp) * sizeof *blk); /* per block: X'y, X'X */
-    double *A = ks__malloc_array(ctx, 2 * pp + 3 * p, sizeof *A);    /* A, tot, b, x */
-    if (!j || !blk || !A) {
-        ks_jackknife_free(ctx, j);
-        ks__free(ctx, blk);
-        ks__free(ctx, A);
-        return KS_ENOMEM;
-    }
-    if (sep)
-        memcpy(j->separators, sep, (nb + 1) * sizeof *sep);
-    else
-        separators(n, nb, j->separators);
-    double *tot = A + pp, *tb = tot + p + pp, *x = tb + p; /* tot: X'y, then X'X */
-    memset(tot, 0, (p + pp) * sizeof *tot);
-    for (size_t k = 0; k < nb; k++) {
-        double *q = blk + k * (p + pp);
-        memset(q, 0, (p + pp) * sizeof *q);
-        for (size_t a = 0; a < p; a++) {
-            const double *xa = X + a * n;
-            double s = 0.0;
-            for (size_t i = j->separators[k]; i < j->separators[k + 1]; i++) s += xa[i] * y[i];
-            q[a] = s;
-            for (size_t c = 0; c <= a; c++) {
-                const double *xc = X + c * n;
-                double t = 0.0;
-                for (size_t i = j->separators[k]; i < j->separators[k + 1]; i++) t += xa[i] * xc[i];
-                q[p + a + c * p] = q[p + c + a * p] = t;
-            }
-        }
-        for (size_t e = 0; e < p + pp; e++) tot[e] += q[e];
-    }
-    int rc = KS_OK;
-    for (size_t k = 0; k <= nb && !rc; k++) { /* k == nb: the whole-data estimate */
-        const double *q = k < nb ? blk + k * (p + pp) : NULL;
-        for (size_t e = 0; e < pp; e++) A[e] = tot[p + e] - (q ? q[p + e] : 0.0);
-        for (size_t e = 0; e < p; e++) tb[e] = tot[e] - (q ? q[e] : 0.0);
-        if (ks__lu_solve(p, A, tb, x)) {
-            rc = ks__fail(ctx, KS_ENUMERIC, "jackknife: X'X is singular%s",
-                         q ? " with a block deleted" : "");
-            break;
-        }
-        for (size_t a = 0; a < p; a++) {
-            if (q)
-                j->delete_values[k + a * nb] = x[a];
-            else
-                j->est[a] = x[a];
-        }
-    }
-    ks__free(ctx, blk);
-    ks__free(ctx, A);
-    if (rc) {
-        ks_jackknife_free(ctx, j);
-        return rc;
-    }
-    jk_pseudo_from_delete(j);
-    jk_summarize(j);
-    *out = j;
-    return KS_OK;
-}
 
 /* ---- weights and IRWLS (regressions.py, irwls.py) -------------------------------------------- */
 
@@ -311,7 +113,7 @@ static int update_weights(ks_ctx *ctx, const upd_t *u, const double *coef, doubl
 static void weight_rows(size_t n, size_t q, const double *X, const double *y, const double *sw,
                         double *Xw, double *yw)
 {
-    const double s = sum_of(sw, n);
+    const double s = ks__sum_ld(sw, n);
     for (size_t i = 0; i < n; i++) {
         const double wi = sw[i] / s;
         for (size_t c = 0; c < q; c++) Xw[i + c * n] = X[i + c * n] * wi;
@@ -452,7 +254,7 @@ static int combine_twostep(ks_ctx *ctx, const ks_jackknife *j1, const ks_jackkni
                            double c, ks_jackknife **out)
 {
     const size_t nb = j1->n_blocks;
-    ks_jackknife *j = jk_new(ctx, nb, 2, 0);
+    ks_jackknife *j = ks__jackknife_new(ctx, nb, 2, 0);
     if (!j) return KS_ENOMEM;
     const double icpt = j1->est[1];
     j->est[0] = j2->est[0];
@@ -461,8 +263,7 @@ static int combine_twostep(ks_ctx *ctx, const ks_jackknife *j1, const ks_jackkni
         j->delete_values[b + nb] = j1->delete_values[b + nb];
         j->delete_values[b] = j2->delete_values[b] - c * (j1->delete_values[b + nb] - icpt);
     }
-    jk_pseudo_from_delete(j);
-    jk_summarize(j);
+    ks__jackknife_finish(j);
     *out = j;
     return KS_OK;
 }
@@ -526,8 +327,8 @@ static int two_step(ks_ctx *ctx, const reg_in *in, const double *X, const double
         }
         rc = combine_twostep(ctx, j1, j2, (double)sx / (double)sxx, out);
     }
-    ks_jackknife_free(ctx, j1);
-    ks_jackknife_free(ctx, j2);
+    ks_jackknife_free(j1);
+    ks_jackknife_free(j2);
     ks__free(ctx, buf);
     ks__free(ctx, pos);
     ks__free(ctx, sep);
@@ -591,7 +392,7 @@ static int fill_fit(ks_ctx *ctx, const reg_in *in, const ks_jackknife *j, double
             f->M_prop[a] = in->M[a] / Mt;
         }
     }
-    ks_jackknife_free(ctx, r);
+    ks_jackknife_free(r);
     ks__free(ctx, num);
     ks__free(ctx, est);
     if (rc) {
@@ -665,13 +466,13 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, fit_t *f)
         rc = irwls(ctx, n, q, X, yp, w0, &u, in->nb, NULL, &j);
     }
     if (!rc) rc = fill_fit(ctx, in, j, Nbar, Mt, f);
-    ks_jackknife_free(ctx, j);
+    ks_jackknife_free(j);
     if (!rc && in->step1)
         for (size_t i = 0; i < n; i++) f->twostep_filtered += !in->step1[i];
     if (!rc && !in->gencov) { /* _summarize_chisq, _ratio */
         f->mean_chisq = mean_of(in->y, n);
         memcpy(tmp, in->y, n * sizeof *tmp);
-        f->lambda_gc = ks__gsem_median(tmp, n) / 0.4549;
+        f->lambda_gc = ks__median(tmp, n) / KS__LDSC_CHISQ1_MEDIAN;
         if (free_icpt && f->mean_chisq > 1.0) {
             f->ratio = (f->intercept - 1.0) / (f->mean_chisq - 1.0);
             f->ratio_se = f->intercept_se / (f->mean_chisq - 1.0);
@@ -688,26 +489,12 @@ static int ldsc_reg(ks_ctx *ctx, const reg_in *in, fit_t *f)
 /* ---- inputs -----------------------------------------------------------------------------------
  */
 
-/* h2_obs_to_liab's factor K^2 (1 - K)^2 / (P (1 - P) phi(isf(K))^2); 1 when both are NaN. */
+/* h2_obs_to_liab's factor for file `file` (ks__gsem_liability). */
 static int liab_factor(ks_ctx *ctx, double P, double K, size_t file, double *c)
 {
-    *c = 1.0;
-    if (isnan(P) && isnan(K)) return KS_OK;
-    if (isnan(P) || isnan(K))
-        return ks__fail(ctx, KS_EINVAL,
-                       "ldsc: file %zu has a sample or a population prevalence, "
-                       "not both",
-                       file + 1);
-    if (!(K > 0.0 && K < 1.0))
-        return ks__fail(ctx, KS_EINVAL, "ldsc: population prevalence %g (file %zu) is not in (0, 1)",
-                       K, file + 1);
-    if (!(P > 0.0 && P < 1.0))
-        return ks__fail(ctx, KS_EINVAL, "ldsc: sample prevalence %g (file %zu) is not in (0, 1)", P,
-                       file + 1);
-    const double t = -ks__gsem_qnorm(K); /* norm.isf(K) */
-    const double phi = exp(-0.5 * t * t) / sqrt(2.0 * M_PI);
-    *c = K * K * ((1.0 - K) * (1.0 - K)) / (P * (1.0 - P) * (phi * phi));
-    return KS_OK;
+    char where[32];
+    snprintf(where, sizeof where, "file %zu", file + 1);
+    return ks__gsem_liability(ctx, KS__LIAB_LDSC, P, K, where, c);
 }
 
 /* The LD scores, their M (zero-variance columns dropped) and the weights. */
@@ -719,8 +506,8 @@ typedef struct {
 
 static void ld_in_free(ks_ctx *ctx, ld_in *d)
 {
-    ks__ldscore_free(ctx, &d->L);
-    ks__ldscore_free(ctx, &d->W);
+    ks__ldscore_free(&ctx->alloc, &d->L);
+    ks__ldscore_free(&ctx->alloc, &d->W);
     ks__free(ctx, d->M);
     memset(d, 0, sizeof *d);
 }
@@ -728,7 +515,7 @@ static void ld_in_free(ks_ctx *ctx, ld_in *d)
 /* The M files' ending, for messages. */
 static const char *M_what(const ks_gsem_h2rg_options *o)
 {
-    return o->not_M_5_50 ? ".l2.M" : ".l2.M_5_50";
+    return o->not_M_5_50 ? KS__GSEM_M_ALL : KS__GSEM_M_5_50;
 }
 
 static int ld_in_read(ks_ctx *ctx, const ks_gsem_h2rg_options *o, ld_in *d)
@@ -789,10 +576,10 @@ static int merge_rows(ks_ctx *ctx, const ld_in *d, const ks__h2rg_sumstats *S, c
     if (!*rows) return KS_ENOMEM;
     *n = *in_ld = 0;
     for (size_t i = 0; i < d->L.n; i++) {
-        const int64_t s = ks__gsem_index_find(&S->index, d->L.snp[i]);
+        const int64_t s = ks__index_find(&S->index, d->L.snp[i]);
         if (s < 0) continue;
         ++*in_ld;
-        const int64_t w = ks__gsem_index_find(&d->W.index, d->L.snp[i]);
+        const int64_t w = ks__index_find(&d->W.index, d->L.snp[i]);
         if (w < 0) continue;
         (*rows)[*n][0] = i;
         (*rows)[*n][1] = (size_t)s;
@@ -916,7 +703,7 @@ int ks_gsem_h2_fit(ks_ctx *ctx, const char *path, const ks_gsem_h2rg_options *op
         if (isnan(cmax)) {
             double mx = 0.0;
             for (size_t i = 0; i < n; i++) mx = fmax(mx, S.N[rows[i][1]]);
-            cmax = fmax(0.001 * mx, 80.0);
+            cmax = ks__gsem_chisq_cap(mx);
         }
     }
     r->chisq_max = cmax;
@@ -945,7 +732,7 @@ int ks_gsem_h2_fit(ks_ctx *ctx, const char *path, const ks_gsem_h2rg_options *op
     ks__free(ctx, buf);
     ks__free(ctx, rows);
     ld_in_free(ctx, &d);
-    ks__h2rg_sumstats_free(ctx, &S);
+    ks__h2rg_sumstats_free(&ctx->alloc, &S);
     if (rc) {
         ks_gsem_h2_free(r);
         return rc;
@@ -1060,7 +847,7 @@ static int pair_rows(ks_ctx *ctx, const rg_ctx *g, const char *path, const ks__h
     signed char *sign = ks__malloc(ctx, t->n ? t->n : 1);
     int rc = !keep || !sign ? KS_ENOMEM : KS_OK;
     for (size_t i = 0; !rc && i < t->n; i++) {
-        const int64_t s = ks__gsem_index_find(&S->index, t->snp[i]);
+        const int64_t s = ks__index_find(&S->index, t->snp[i]);
         if (s < 0) continue;
         pr->merged++;
         if (S->na[s]) continue;
@@ -1204,7 +991,7 @@ static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, p
             pr->p = erfc(fabs(pr->z) / sqrt(2.0));
             pr->out_of_bounds = est > 1.2 || est < -1.2;
         }
-        ks_jackknife_free(ctx, r);
+        ks_jackknife_free(r);
     }
     ks__free(ctx, y);
     ks__free(ctx, st);
@@ -1234,7 +1021,7 @@ static int rg_pair(ks_ctx *ctx, const rg_ctx *g, size_t j, const char *path, pai
     size_t n = 0;
     if (!(rc = pair_rows(ctx, g, path, &S, pr, &b, &n))) rc = rg_fit(ctx, g, j, b, n, pr);
     ks__free(ctx, b);
-    ks__h2rg_sumstats_free(ctx, &S);
+    ks__h2rg_sumstats_free(&ctx->alloc, &S);
     return rc;
 }
 
@@ -1440,7 +1227,7 @@ int ks_gsem_rg_fit(ks_ctx *ctx, size_t k, const char *const *paths, const ks_gse
         rc = run_pairs(ctx, &g, k, paths, r->pair);
     }
     first_free(ctx, &t);
-    ks__h2rg_sumstats_free(ctx, &S);
+    ks__h2rg_sumstats_free(&ctx->alloc, &S);
     ld_in_free(ctx, &d);
     ks__free(ctx, par);
     if (rc) {

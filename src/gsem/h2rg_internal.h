@@ -13,13 +13,13 @@ typedef struct {
     const char **snp; /* n */
     double *ld;       /* n x p, column-major */
     char **names;     /* p column names, upstream's `<column>_<file index>` */
-    ks__gsem_index index;
+    ks__index index;
 } ks__ldscore_set;
 
 /* Read the file sets of `list` (comma-separated prefixes; by_chr: each split over chromosomes
  * 1..22) side by side; `what` names the option in messages. */
 int ks__ldscore_read(ks_ctx *ctx, const char *list, int by_chr, const char *what, ks__ldscore_set *out);
-void ks__ldscore_free(ks_ctx *ctx, ks__ldscore_set *s);
+void ks__ldscore_free(const ks_allocator *a, ks__ldscore_set *s);
 /* The M values of the file sets (PREFIX.l2.M_5_50, or .l2.M with not_5_50), summed over the
  * chromosomes present when by_chr; *M (ks__malloc'ed) gets *nM values. */
 int ks__ldscore_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, double **M, size_t *nM);
@@ -38,9 +38,9 @@ typedef struct {
     double *Z, *N;
     char *a1, *a2;     /* NULL without alleles */
     unsigned char *na; /* 1: a cell used is missing */
-    ks__gsem_index index;
+    ks__index index;
 } ks__h2rg_sumstats;
 int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropna, ks__h2rg_sumstats *out);
-void ks__h2rg_sumstats_free(ks_ctx *ctx, ks__h2rg_sumstats *s);
+void ks__h2rg_sumstats_free(const ks_allocator *a, ks__h2rg_sumstats *s);
 
 #endif

@@ -20,8 +20,6 @@
 
 #include "h2rg_internal.h"
 
-#define N_CHR 22
-
 /* sub_chr: each '@' replaced by the chromosome, or the number appended. */
 static int sub_chr(ks_ctx *ctx, const char *prefix, int chr, char *buf, size_t size)
 {
@@ -55,7 +53,7 @@ static int sub_chr(ks_ctx *ctx, const char *prefix, int chr, char *buf, size_t s
 static int present_chrs(ks_ctx *ctx, const char *prefix, int *chrs, int *nc)
 {
     *nc = 0;
-    for (int c = 1; c <= N_CHR; c++) {
+    for (int c = 1; c <= KS__GSEM_N_CHR; c++) {
         char pat[4096];
         int rc = sub_chr(ctx, prefix, c, pat, sizeof pat - 2);
         if (rc) return rc;
@@ -91,41 +89,6 @@ static int which_file(ks_ctx *ctx, const char *base, const char **ext)
     return ks__fail(ctx, KS_EIO, "could not open %s[.gz]", base);
 }
 
-/* pandas' default missing-value tokens (read_csv's na_values) and upstream's '.' */
-static int is_na(const char *s)
-{
-    static const char *const tok[] = {"",     "#N/A", "#N/A N/A", "#NA",     "-1.#IND", "-1.#QNAN",
-                                      "-NaN", "-nan", "1.#IND",   "1.#QNAN", "N/A",     "NA",
-                                      "NULL", "NaN",  "n/a",      "nan",     "null",    "."};
-    for (size_t k = 0; k < sizeof tok / sizeof *tok; k++)
-        if (!strcmp(s, tok[k])) return 1;
-    return 0;
-}
-
-/* One numeric cell: KS_OK with *v set (NaN for a missing cell when na_ok), else an error naming
- * the place. */
-static int num_cell(ks_ctx *ctx, const char *path, size_t line, int col, const char *name,
-                    const char *s, int na_ok, double *v)
-{
-    if (is_na(s)) {
-        if (na_ok) {
-            *v = NAN;
-            return KS_OK;
-        }
-        return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: missing value in column %s", path, line, col + 1,
-                       name);
-    }
-    char *end;
-    *v = strtod(s, &end);
-    if (end == s || *end)
-        return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s", path, line,
-                       col + 1, s, name);
-    if (!isfinite(*v))
-        return ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a finite number in column %s", path,
-                       line, col + 1, s, name);
-    return KS_OK;
-}
-
 /* The rows of one file set as read, before ordering. */
 typedef struct {
     size_t n, p, alen;
@@ -135,6 +98,13 @@ typedef struct {
     double *chr, *bp, *ld; /* ld: row-major n x p */
     char **names;          /* p */
 } raw_ld;
+
+typedef struct {
+    ks_ctx *ctx;
+    const char *path;
+    raw_ld *r;
+    ks__ldscore_cols cols; /* r's columns, the first file's once its header is read */
+} raw_fill;
 
 static void raw_free(ks_ctx *ctx, raw_ld *r)
 {
@@ -148,116 +118,45 @@ static void raw_free(ks_ctx *ctx, raw_ld *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Append one .l2.ldscore file to r (the first file fixes the LD columns; the others must have
- * them, by name). */
+/* One row into r: its name, position and scores. */
+static int raw_row_add(void *arg, const char *snp, const double *v, size_t line)
+{
+    (void)line;
+    const raw_fill *F = arg;
+    raw_ld *r = F->r;
+    ks_ctx *ctx = F->ctx;
+    r->p = F->cols.p;
+    const size_t i = r->n, len = strlen(snp) + 1;
+    size_t need;
+    if (!ks__size_mul(i + 1, r->p, &need))
+        return ks__fail(ctx, KS_EOVERFLOW, "%s: too many rows", F->path);
+    int rc;
+    if ((rc = ks__grow(ctx, (void **)&r->off, &r->cap_off, i + 1, sizeof *r->off)) ||
+        (rc = ks__grow(ctx, (void **)&r->chr, &r->cap_chr, i + 1, sizeof *r->chr)) ||
+        (rc = ks__grow(ctx, (void **)&r->bp, &r->cap_bp, i + 1, sizeof *r->bp)) ||
+        (rc = ks__grow(ctx, (void **)&r->ld, &r->cap_ld, need, sizeof *r->ld)) ||
+        (rc = ks__grow(ctx, (void **)&r->arena, &r->cap_arena, r->alen + len, 1)))
+        return rc;
+    r->chr[i] = v[0];
+    r->bp[i] = v[1];
+    memcpy(r->ld + i * r->p, v + 2, r->p * sizeof *v);
+    memcpy(r->arena + r->alen, snp, len);
+    r->off[i] = r->alen;
+    r->alen += len;
+    r->n++;
+    return KS_OK;
+}
+
+/* Append one .l2.ldscore file to r, as ldsc's parse.py reads it: blank-separated, every column
+ * but CHR, SNP, BP (and MAF, CM) a score (the first file fixes them; the others must have them,
+ * by name). */
 static int raw_read_file(ks_ctx *ctx, const char *path, raw_ld *r)
 {
-    ks_text_reader *t;
-    int rc = ks_text_open(ctx, path, 0, &t);
-    if (rc) return rc;
-    size_t nf, line, nhead = 0;
-    char *const *f;
-    int cchr = -1, csnp = -1, cbp = -1, *map = NULL; /* map: LD column j <- file column */
-    int got = 0;
-    while (!rc && (got = ks_text_next(t, &nf, &f, &line)) == 1) {
-        if (!nhead) {
-            int cmaf = -1, ccm = -1;
-            for (size_t j = 0; j < nf; j++) {
-                int *c = !strcmp(f[j], "CHR")   ? &cchr
-                         : !strcmp(f[j], "SNP") ? &csnp
-                         : !strcmp(f[j], "BP")  ? &cbp
-                         : !strcmp(f[j], "MAF") ? &cmaf
-                         : !strcmp(f[j], "CM")  ? &ccm
-                                                : NULL;
-                if (c && *c < 0) *c = (int)j;
-            }
-            for (size_t j = 0; j < nf && !rc; j++) /* (two columns of a name: which one?) */
-                for (size_t i = 0; i < j && !rc; i++)
-                    if (!strcmp(f[i], f[j]))
-                        rc = ks__fail(ctx, KS_EPARSE,
-                                     "%s:1: columns %zu and %zu are both named '%s'", path, i + 1,
-                                     j + 1, f[j]);
-            if (rc) break;
-            const char *miss = cchr < 0 ? "CHR" : csnp < 0 ? "SNP" : cbp < 0 ? "BP" : NULL;
-            if (miss) {
-                rc = ks__fail(ctx, KS_EPARSE, "%s:1: no column '%s'", path, miss);
-                break;
-            }
-            const int drop = cmaf >= 0 && ccm >= 0;
-            size_t p = 0;
-            for (size_t j = 0; j < nf; j++)
-                p += (int)j != cchr && (int)j != csnp && (int)j != cbp &&
-                     !(drop && ((int)j == cmaf || (int)j == ccm));
-            if (!p) {
-                rc = ks__fail(ctx, KS_EPARSE, "%s:1: no LD score column", path);
-                break;
-            }
-            if (!(map = ks__malloc_array(ctx, p, sizeof *map))) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            if (!r->names) { /* the first file: its columns */
-                if (!(r->names = ks__calloc(ctx, p, sizeof *r->names))) {
-                    rc = KS_ENOMEM;
-                    break;
-                }
-                r->p = p;
-                size_t q = 0;
-                for (size_t j = 0; j < nf && !rc; j++) {
-                    if ((int)j == cchr || (int)j == csnp || (int)j == cbp ||
-                        (drop && ((int)j == cmaf || (int)j == ccm)))
-                        continue;
-                    if (!(r->names[q] = ks__strdup(ctx, f[j]))) rc = KS_ENOMEM;
-                    map[q++] = (int)j;
-                }
-            } else if (p != r->p) {
-                rc = ks__fail(ctx, KS_EPARSE, "%s:1: %zu LD score columns, the first file has %zu",
-                             path, p, r->p);
-            } else {
-                for (size_t q = 0; q < p && !rc; q++) {
-                    map[q] = -1;
-                    for (size_t j = 0; j < nf && map[q] < 0; j++)
-                        if (!strcmp(f[j], r->names[q])) map[q] = (int)j;
-                    if (map[q] < 0)
-                        rc = ks__fail(ctx, KS_EPARSE, "%s:1: no column '%s' (the first file has it)",
-                                     path, r->names[q]);
-                }
-            }
-            nhead = nf;
-            continue;
-        }
-        if (nf != nhead) {
-            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
-                         nhead);
-            break;
-        }
-        const size_t i = r->n, len = strlen(f[csnp]) + 1;
-        size_t need;
-        if (!ks__size_mul(i + 1, r->p, &need)) {
-            rc = ks__fail(ctx, KS_EOVERFLOW, "%s: too many rows", path);
-            break;
-        }
-        if ((rc = ks__gsem_grow(ctx, (void **)&r->off, &r->cap_off, i + 1, sizeof *r->off)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&r->chr, &r->cap_chr, i + 1, sizeof *r->chr)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&r->bp, &r->cap_bp, i + 1, sizeof *r->bp)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&r->ld, &r->cap_ld, need, sizeof *r->ld)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&r->arena, &r->cap_arena, r->alen + len, 1)))
-            break;
-        if ((rc = num_cell(ctx, path, line, cchr, "CHR", f[cchr], 0, &r->chr[i])) ||
-            (rc = num_cell(ctx, path, line, cbp, "BP", f[cbp], 0, &r->bp[i])))
-            break;
-        for (size_t q = 0; q < r->p && !rc; q++)
-            rc = num_cell(ctx, path, line, map[q], r->names[q], f[map[q]], 0, &r->ld[i * r->p + q]);
-        if (rc) break;
-        memcpy(r->arena + r->alen, f[csnp], len);
-        r->off[i] = r->alen;
-        r->alen += len;
-        r->n++;
-    }
-    ks_text_close(t);
-    ks__free(ctx, map);
-    if (!rc && got < 0) rc = got;
-    if (!rc && !nhead) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
+    static const ks__ldscore_spec sp = {0, KS__LD_ALL, 0, NULL};
+    raw_fill F = {ctx, path, r, {r->names, r->p}};
+    const int rc = ks__ldscore_file_read(ctx, path, &sp, &F.cols, raw_row_add, &F);
+    r->names = F.cols.names; /* (the first file's, kept also after an error: raw_free frees them) */
+    r->p = F.cols.p;
     return rc;
 }
 
@@ -270,14 +169,14 @@ static int cmp_pos(const void *a, const void *b, void *ud)
     return (i > j) - (i < j); /* stable, as pandas' multi-key sort */
 }
 
-void ks__ldscore_free(ks_ctx *ctx, ks__ldscore_set *s)
+void ks__ldscore_free(const ks_allocator *a, ks__ldscore_set *s)
 {
-    ks__free(ctx, s->arena);
-    ks__free(ctx, s->snp);
-    ks__free(ctx, s->ld);
-    for (size_t j = 0; s->names && j < s->p; j++) ks__free(ctx, s->names[j]);
-    ks__free(ctx, s->names);
-    ks__gsem_index_free(ctx, &s->index);
+    ks__release(a, s->arena);
+    ks__release(a, s->snp);
+    ks__release(a, s->ld);
+    for (size_t j = 0; s->names && j < s->p; j++) ks__release(a, s->names[j]);
+    ks__release(a, s->names);
+    ks__index_free(a, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -288,23 +187,23 @@ static int raw_to_set(ks_ctx *ctx, raw_ld *r, ks__ldscore_set *s)
     const size_t n = r->n, p = r->p;
     size_t *ord = ks__malloc_array(ctx, n ? n : 1, sizeof *ord);
     const char **name = ks__malloc_array(ctx, n ? n : 1, sizeof *name);
-    ks__gsem_index ix = {0};
+    ks__index ix = {0};
     int rc = !ord || !name ? KS_ENOMEM : KS_OK;
     if (!rc) {
         for (size_t i = 0; i < n; i++) ord[i] = i;
         qsort_r(ord, n, sizeof *ord, cmp_pos, r);
         for (size_t k = 0; k < n; k++) name[k] = r->arena + r->off[ord[k]];
-        rc = ks__gsem_index_build(ctx, name, n, &ix);
+        rc = ks__index_build(ctx, name, n, &ix);
     }
     size_t m = 0;
-    for (size_t k = 0; !rc && k < n; k++) m += ks__gsem_index_find(&ix, name[k]) == (int64_t)k;
+    for (size_t k = 0; !rc && k < n; k++) m += ks__index_find(&ix, name[k]) == (int64_t)k;
     if (!rc && (!(s->snp = ks__malloc_array(ctx, m ? m : 1, sizeof *s->snp)) ||
                 !(s->ld = ks__malloc_array(ctx, (m ? m : 1) * p, sizeof *s->ld))))
         rc = KS_ENOMEM;
     if (!rc) {
         size_t q = 0;
         for (size_t k = 0; k < n; k++) {
-            if (ks__gsem_index_find(&ix, name[k]) != (int64_t)k) continue;
+            if (ks__index_find(&ix, name[k]) != (int64_t)k) continue;
             s->snp[q] = name[k];
             for (size_t j = 0; j < p; j++) s->ld[j * m + q] = r->ld[ord[k] * p + j];
             q++;
@@ -317,11 +216,11 @@ static int raw_to_set(ks_ctx *ctx, raw_ld *r, ks__ldscore_set *s)
         r->names = NULL;
         r->p = 0;
     }
-    ks__gsem_index_free(ctx, &ix);
+    ks__index_free(&ctx->alloc, &ix);
     ks__free(ctx, ord);
     ks__free(ctx, name);
     raw_free(ctx, r);
-    if (rc) ks__ldscore_free(ctx, s);
+    if (rc) ks__ldscore_free(&ctx->alloc, s);
     return rc;
 }
 
@@ -330,7 +229,7 @@ static int read_prefix(ks_ctx *ctx, const char *prefix, int by_chr, ks__ldscore_
 {
     raw_ld r;
     memset(&r, 0, sizeof r);
-    int chrs[N_CHR], nc = 1, rc = KS_OK;
+    int chrs[KS__GSEM_N_CHR], nc = 1, rc = KS_OK;
     const char *ext = "";
     char base[4096], path[4200];
     if (by_chr) {
@@ -342,7 +241,7 @@ static int read_prefix(ks_ctx *ctx, const char *prefix, int by_chr, ks__ldscore_
         else
             snprintf(base, sizeof base, "%s", prefix);
         if (rc) break;
-        strcat(base, ".l2.ldscore");
+        strcat(base, KS__GSEM_LDSCORE);
         if (c == 0 && (rc = which_file(ctx, base, &ext))) break; /* the first decides */
         snprintf(path, sizeof path, "%s%s", base, ext);
         rc = raw_read_file(ctx, path, &r);
@@ -414,68 +313,32 @@ int ks__ldscore_read(ks_ctx *ctx, const char *list, int by_chr, const char *what
         }
         ks__free(ctx, ld);
         ks__free(ctx, names);
-        ks__ldscore_free(ctx, &s);
+        ks__ldscore_free(&ctx->alloc, &s);
         nset++;
     }
     ks__free(ctx, buf);
     if (!rc && !nset) rc = ks__fail(ctx, KS_EINVAL, "%s: no file prefix", what);
-    if (!rc) rc = ks__gsem_index_build(ctx, acc.snp, acc.n, &acc.index);
+    if (!rc) rc = ks__index_build(ctx, acc.snp, acc.n, &acc.index);
     if (rc) {
-        ks__ldscore_free(ctx, &acc);
+        ks__ldscore_free(&ctx->alloc, &acc);
         return rc;
     }
     *out = acc;
     return KS_OK;
 }
 
-/* The numbers on the first line of one M file. */
-static int read_m_file(ks_ctx *ctx, const char *path, double **v, size_t *n)
-{
-    *v = NULL;
-    *n = 0;
-    ks_text_reader *t;
-    int rc = ks_text_open(ctx, path, 0, &t);
-    if (rc) return rc;
-    size_t nf, line;
-    char *const *f;
-    const int got = ks_text_next(t, &nf, &f, &line);
-    if (got < 0) {
-        rc = got;
-    } else if (got == 0 || nf == 0) {
-        rc = ks__fail(ctx, KS_EPARSE, "%s: no number", path);
-    } else if (!(*v = ks__malloc_array(ctx, nf, sizeof **v))) {
-        rc = KS_ENOMEM;
-    } else {
-        for (size_t j = 0; j < nf && !rc; j++) {
-            char *end;
-            (*v)[j] = strtod(f[j], &end);
-            if (end == f[j] || *end)
-                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number", path, line, j + 1,
-                             f[j]);
-        }
-        *n = nf;
-    }
-    ks_text_close(t);
-    if (rc) {
-        ks__free(ctx, *v);
-        *v = NULL;
-        *n = 0;
-    }
-    return rc;
-}
-
 int ks__ldscore_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, double **M, size_t *nM)
 {
     *M = NULL;
     *nM = 0;
-    const char *suffix = not_5_50 ? ".l2.M" : ".l2.M_5_50";
+    const char *suffix = not_5_50 ? KS__GSEM_M_ALL : KS__GSEM_M_5_50;
     char *buf = ks__strdup(ctx, list);
     if (!buf) return KS_ENOMEM;
     int rc = KS_OK;
     size_t cap = 0;
     char *save = NULL;
     for (char *pre = strtok_r(buf, ",", &save); pre && !rc; pre = strtok_r(NULL, ",", &save)) {
-        int chrs[N_CHR], nc = 1;
+        int chrs[KS__GSEM_N_CHR], nc = 1;
         if (by_chr && (rc = present_chrs(ctx, pre, chrs, &nc))) break;
         double *sum = NULL;
         size_t ns = 0;
@@ -490,7 +353,7 @@ int ks__ldscore_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, 
             }
             double *v = NULL;
             size_t n = 0;
-            if (rc || (rc = read_m_file(ctx, path, &v, &n))) break;
+            if (rc || (rc = ks__gsem_m_read(ctx, path, 1, 0, &v, &n))) break;
             if (!sum) {
                 sum = v;
                 ns = n;
@@ -502,7 +365,7 @@ int ks__ldscore_read_M(ks_ctx *ctx, const char *list, int by_chr, int not_5_50, 
             for (size_t j = 0; j < ns && !rc; j++) sum[j] += v[j];
             ks__free(ctx, v);
         }
-        if (!rc && (rc = ks__gsem_grow(ctx, (void **)M, &cap, *nM + ns, sizeof **M)) == KS_OK) {
+        if (!rc && (rc = ks__grow(ctx, (void **)M, &cap, *nM + ns, sizeof **M)) == KS_OK) {
             memcpy(*M + *nM, sum, ns * sizeof *sum);
             *nM += ns;
         }
@@ -544,105 +407,87 @@ int ks__ldscore_drop_constant(ks_ctx *ctx, ks__ldscore_set *s, double *M, size_t
     return KS_OK;
 }
 
-void ks__h2rg_sumstats_free(ks_ctx *ctx, ks__h2rg_sumstats *s)
+void ks__h2rg_sumstats_free(const ks_allocator *a, ks__h2rg_sumstats *s)
 {
-    ks__free(ctx, s->arena);
-    ks__free(ctx, s->snp);
-    ks__free(ctx, s->Z);
-    ks__free(ctx, s->N);
-    ks__free(ctx, s->a1);
-    ks__free(ctx, s->a2);
-    ks__free(ctx, s->na);
-    ks__gsem_index_free(ctx, &s->index);
+    ks__release(a, s->arena);
+    ks__release(a, s->snp);
+    ks__release(a, s->Z);
+    ks__release(a, s->N);
+    ks__release(a, s->a1);
+    ks__release(a, s->a2);
+    ks__release(a, s->na);
+    ks__index_free(a, &s->index);
     memset(s, 0, sizeof *s);
 }
 
 static char allele_code(const char *s)
 {
-    if (is_na(s)) return 0;
+    if (ks__gsem_is_na(s, KS__NA_PANDAS)) return 0;
     if (s[0] && !s[1] && strchr("ACGT", s[0])) return s[0];
     return 'x';
+}
+
+/* The rows as read, before the first copy of each SNP is kept. */
+typedef struct {
+    ks_ctx *ctx;
+    ks__h2rg_sumstats *out;
+    int alleles, dropna;
+    size_t n, alen, *off;
+    size_t c_off, c_z, c_n, c_a1, c_a2, c_na, c_ar;
+} sumstats_fill;
+
+static int sumstats_row(void *arg, const ks__munged_row *row, int64_t k)
+{
+    (void)k;
+    sumstats_fill *F = arg;
+    ks__h2rg_sumstats *out = F->out;
+    ks_ctx *ctx = F->ctx;
+    if (row->na && F->dropna) return KS_OK;
+    const size_t n = F->n, len = strlen(row->snp) + 1; /* (a missing name matches no SNP) */
+    int rc;
+    if ((rc = ks__grow(ctx, (void **)&F->off, &F->c_off, n + 1, sizeof *F->off)) ||
+        (rc = ks__grow(ctx, (void **)&out->Z, &F->c_z, n + 1, sizeof *out->Z)) ||
+        (rc = ks__grow(ctx, (void **)&out->N, &F->c_n, n + 1, sizeof *out->N)) ||
+        (rc = ks__grow(ctx, (void **)&out->na, &F->c_na, n + 1, 1)) ||
+        (rc = ks__grow(ctx, (void **)&out->arena, &F->c_ar, F->alen + len, 1)))
+        return rc;
+    if (F->alleles && ((rc = ks__grow(ctx, (void **)&out->a1, &F->c_a1, n + 1, 1)) ||
+                       (rc = ks__grow(ctx, (void **)&out->a2, &F->c_a2, n + 1, 1))))
+        return rc;
+    memcpy(out->arena + F->alen, row->snp, len);
+    F->off[n] = F->alen;
+    F->alen += len;
+    out->Z[n] = row->Z;
+    out->N[n] = row->N;
+    out->na[n] = (unsigned char)row->na;
+    if (F->alleles) {
+        out->a1[n] = allele_code(row->a1);
+        out->a2[n] = allele_code(row->a2);
+    }
+    F->n++;
+    return KS_OK;
 }
 
 int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropna, ks__h2rg_sumstats *out)
 {
     memset(out, 0, sizeof *out);
-    ks_text_reader *t;
-    int rc = ks_text_open(ctx, path, 0, &t);
-    if (rc) return rc;
-    static const char *const want[5] = {"SNP", "Z", "N", "A1", "A2"};
-    const int nw = alleles ? 5 : 3;
-    int col[5];
-    size_t nf, line, nhead = 0, n = 0, alen = 0;
-    size_t c_off = 0, c_z = 0, c_n = 0, c_a1 = 0, c_a2 = 0, c_na = 0, c_ar = 0;
-    size_t *off = NULL;
-    char *const *f;
-    int got = 0;
-    while (!rc && (got = ks_text_next(t, &nf, &f, &line)) == 1) {
-        if (!nhead) {
-            if ((rc = ks__gsem_header(ctx, path, f, nf, want, nw, col))) break;
-            nhead = nf;
-            continue;
-        }
-        if (nf > nhead) {
-            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, the header has %zu", path, line, nf,
-                         nhead);
-            break;
-        }
-        const char *cell[5];
-        int na = 0;
-        for (int k = 0; k < nw; k++) { /* a short row's missing cells are missing values */
-            cell[k] = (size_t)col[k] < nf ? f[col[k]] : "";
-            na |= is_na(cell[k]);
-        }
-        double z, nn;
-        if ((rc = num_cell(ctx, path, line, col[1], "Z", cell[1], 1, &z)) ||
-            (rc = num_cell(ctx, path, line, col[2], "N", cell[2], 1, &nn)))
-            break;
-        if (!isnan(nn) && !(nn > 0.0)) {
-            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: N '%s' is not positive", path, line,
-                         col[2] + 1, cell[2]);
-            break;
-        }
-        if (na && dropna) continue;
-        const char *snp = is_na(cell[0]) ? "" : cell[0]; /* (a missing name matches no SNP) */
-        const size_t len = strlen(snp) + 1;
-        if ((rc = ks__gsem_grow(ctx, (void **)&off, &c_off, n + 1, sizeof *off)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&out->Z, &c_z, n + 1, sizeof *out->Z)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&out->N, &c_n, n + 1, sizeof *out->N)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&out->na, &c_na, n + 1, 1)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&out->arena, &c_ar, alen + len, 1)))
-            break;
-        if (alleles && ((rc = ks__gsem_grow(ctx, (void **)&out->a1, &c_a1, n + 1, 1)) ||
-                        (rc = ks__gsem_grow(ctx, (void **)&out->a2, &c_a2, n + 1, 1))))
-            break;
-        memcpy(out->arena + alen, snp, len);
-        off[n] = alen;
-        alen += len;
-        out->Z[n] = z;
-        out->N[n] = nn;
-        out->na[n] = (unsigned char)na;
-        if (alleles) {
-            out->a1[n] = allele_code(cell[3]);
-            out->a2[n] = allele_code(cell[4]);
-        }
-        n++;
-    }
-    ks_text_close(t);
-    if (!rc && got < 0) rc = got;
-    if (!rc && !nhead) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
+    sumstats_fill F = {ctx, out, alleles, dropna, 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0};
+    const ks__munged_spec sp = {KS__MUNGED_LDSC, alleles};
+    int rc = ks__munged_read(ctx, path, &sp, NULL, sumstats_row, &F);
+    const size_t n = F.n;
+    size_t *off = F.off;
     out->read = n;
     /* the first row of each SNP (drop_duplicates), compacted in place */
     const char **name = rc ? NULL : ks__malloc_array(ctx, n ? n : 1, sizeof *name);
     if (!rc && !name) rc = KS_ENOMEM;
-    ks__gsem_index ix = {0};
+    ks__index ix = {0};
     if (!rc) {
         for (size_t i = 0; i < n; i++) name[i] = out->arena + off[i];
-        rc = ks__gsem_index_build(ctx, name, n, &ix);
+        rc = ks__index_build(ctx, name, n, &ix);
     }
     size_t m = 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        if (ks__gsem_index_find(&ix, name[i]) != (int64_t)i) continue;
+        if (ks__index_find(&ix, name[i]) != (int64_t)i) continue;
         name[m] = name[i];
         out->Z[m] = out->Z[i];
         out->N[m] = out->N[i];
@@ -653,16 +498,16 @@ int ks__h2rg_sumstats_read(ks_ctx *ctx, const char *path, int alleles, int dropn
         }
         m++;
     }
-    ks__gsem_index_free(ctx, &ix);
+    ks__index_free(&ctx->alloc, &ix);
     ks__free(ctx, off);
     if (!rc) {
         out->n = m;
         out->dup = n - m;
         out->snp = name;
-        rc = ks__gsem_index_build(ctx, out->snp, m, &out->index);
+        rc = ks__index_build(ctx, out->snp, m, &out->index);
     } else {
         ks__free(ctx, name);
     }
-    if (rc) ks__h2rg_sumstats_free(ctx, out);
+    if (rc) ks__h2rg_sumstats_free(&ctx->alloc, out);
     return rc;
 }

@@ -8,7 +8,6 @@
  * partial matching of `weights` to `weights_cov` makes both X and y use them); the estimate and
  * the 200 delete-one estimates of contiguous equal-count blocks give the pseudo-values whose
  * covariance is V. */
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -150,7 +149,7 @@ typedef struct {
     const char **snp;
     double *l2;
     uint32_t *pos; /* each row's rank by (CHR, BP), equal positions equal ranks */
-    ks__gsem_index index;
+    ks__index index;
 } ldset;
 
 static void ldset_free(ks_ctx *ctx, ldset *s)
@@ -165,7 +164,7 @@ static void ldset_free(ks_ctx *ctx, ldset *s)
     ks__free(ctx, s->snp);
     ks__free(ctx, s->l2);
     ks__free(ctx, s->pos);
-    ks__gsem_index_free(ctx, &s->index);
+    ks__index_free(&ctx->alloc, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -233,111 +232,71 @@ typedef struct {
  * ldsc's own rules. */
 static int64_t ld_int(double x) { return x >= -0x1p63 && x < 0x1p63 ? (int64_t)x : INT64_MIN; }
 
+/* One file's rows into its part: CHR, BP, the score, and the name (in the part's arenas). */
+typedef struct {
+    ks_ctx *ctx;
+    ldpart *s;
+    size_t bcap, pcap; /* (of the block and arena pointers) */
+    size_t alen, acap; /* the last arena's bytes used and held */
+} ldpart_fill;
+
+static int ldpart_row_add(void *arg, const char *snp, const double *v, size_t line)
+{
+    (void)line;
+    ldpart_fill *F = arg;
+    ldpart *s = F->s;
+    const size_t len = strlen(snp) + 1, i = s->n;
+    int rc;
+    if (i % LDBLOCK == 0) { /* a new block of rows */
+        if ((rc = ks__grow(F->ctx, (void **)&s->blk, &F->bcap, s->nblk + 1, sizeof *s->blk)))
+            return rc;
+        if (!(s->blk[s->nblk] = ks__malloc_array(F->ctx, LDBLOCK, sizeof **s->blk)))
+            return KS_ENOMEM;
+        ks__huge_pages(s->blk[s->nblk], LDBLOCK * sizeof **s->blk);
+        s->nblk++;
+    }
+    if (!s->narena || F->alen + len > F->acap) { /* a new arena */
+        if ((rc = ks__grow(F->ctx, (void **)&s->arena, &F->pcap, s->narena + 1, sizeof *s->arena)))
+            return rc;
+        F->acap = len > LDBLOCK ? len : LDBLOCK;
+        if (!(s->arena[s->narena] = ks__malloc(F->ctx, F->acap))) return KS_ENOMEM;
+        s->narena++;
+        F->alen = 0;
+    }
+    char *name = s->arena[s->narena - 1] + F->alen;
+    memcpy(name, snp, len);
+    s->blk[i / LDBLOCK][i % LDBLOCK] = (ldrow){ld_int(v[0]), ld_int(v[1]), v[2], name};
+    F->alen += len;
+    s->n++;
+    return KS_OK;
+}
+
 /* `<dir>/<chr>.l2.ldscore.gz`, streamed (CHR, SNP, BP and the score: L2, or with last the
- * file's last column, the weights). */
+ * file's last column, the weights), as ldsc.R reads it: tab-separated, positions and scores
+ * > 0 checked. */
 static int ldpart_read(ks_ctx *ctx, size_t c, int tid, void *arg)
 {
     (void)tid;
     const ldread_job *J = arg;
-    ldpart *s = &J->part[c];
     char path[4096];
-    snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", J->dir, J->chrs[c]);
-    ks_text_reader *r;
-    int rc = ks_text_open(ctx, path, '\t', &r);
-    if (rc) return rc;
-    size_t nf, line, nhead = 0, bcap = 0, pcap = 0; /* (of the block and arena pointers) */
-    size_t alen = 0, acap = 0; /* the last arena's bytes used and held */
-    char *const *f;
-    int col[4]; /* CHR SNP BP score */
-    static const char *const want[4] = {"CHR", "SNP", "BP", "L2"};
-    int got = 0;
-    while (!rc && (got = ks_text_next(r, &nf, &f, &line)) == 1) {
-        if (!nhead) { /* (the weights' score is the last column, whatever its name) */
-            if ((rc = ks__gsem_header(ctx, path, f, nf, want, J->last ? 3 : 4, col))) break;
-            if (J->last) col[3] = (int)nf - 1;
-            nhead = nf;
-            continue;
-        }
-        if ((rc = ks__gsem_fields(ctx, path, line, nf, nhead))) break;
-        double v[3];
-        const int q3[3] = {0, 2, 3};
-        for (int q = 0; q < 3 && !rc; q++) { /* CHR and BP: positions; the score: > 0 */
-            const char *cell = f[col[q3[q]]], *name = q < 2 || !J->last ? want[q3[q]] : "wLD";
-            const int pr = ks__gsem_parse_num(cell, &v[q], NULL);
-            if (pr < 0)
-                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
-                             path, line, col[q3[q]] + 1, cell, name);
-            else if (pr == 0 || (q < 2 ? !(fabs(v[q]) < 9e15) : !(v[q] > 0.0 && isfinite(v[q]))))
-                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%d: '%s' in column %s is not %s", path,
-                             line, col[q3[q]] + 1, cell, name,
-                             q < 2 ? "a position" : "an LD score > 0");
-        }
-        const size_t len = strlen(f[col[1]]) + 1, i = s->n;
-        if (rc) break;
-        if (i % LDBLOCK == 0) { /* a new block of rows */
-            if ((rc = ks__gsem_grow(ctx, (void **)&s->blk, &bcap, s->nblk + 1, sizeof *s->blk))) break;
-            if (!(s->blk[s->nblk] = ks__malloc_array(ctx, LDBLOCK, sizeof **s->blk))) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            ks__huge_pages(s->blk[s->nblk], LDBLOCK * sizeof **s->blk);
-            s->nblk++;
-        }
-        if (!s->narena || alen + len > acap) { /* a new arena */
-            if ((rc = ks__gsem_grow(ctx, (void **)&s->arena, &pcap, s->narena + 1, sizeof *s->arena)))
-                break;
-            acap = len > LDBLOCK ? len : LDBLOCK;
-            if (!(s->arena[s->narena] = ks__malloc(ctx, acap))) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            s->narena++;
-            alen = 0;
-        }
-        char *name = s->arena[s->narena - 1] + alen;
-        memcpy(name, f[col[1]], len);
-        s->blk[i / LDBLOCK][i % LDBLOCK] = (ldrow){ld_int(v[0]), ld_int(v[1]), v[2], name};
-        alen += len;
-        s->n++;
-    }
-    ks_text_close(r);
-    if (!rc && got < 0) rc = got;
-    if (!rc && !nhead) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
-    return rc;
+    snprintf(path, sizeof path, "%s/%d" KS__GSEM_LDSCORE ".gz", J->dir, J->chrs[c]);
+    const ks__ldscore_spec sp = {'\t', J->last ? KS__LD_LAST : KS__LD_L2, 1,
+                                 J->last ? "wLD" : "L2"};
+    ks__ldscore_cols cols = {NULL, 0};
+    ldpart_fill F = {ctx, &J->part[c], 0, 0, 0, 0};
+    return ks__ldscore_file_read(ctx, path, &sp, &cols, ldpart_row_add, &F);
 }
 
-/* m: `<dir>/<chr>.l2.M_5_50`'s numbers added to *M, each a count > 0 (a line at a time: the
- * file is a number or a few). */
+/* m: `<dir>/<chr>.l2.M_5_50`'s numbers added to *M, each a count > 0. */
 static int read_m(ks_ctx *ctx, const char *dir, int chr, double *M)
 {
-    char path[4096], line[4096];
-    snprintf(path, sizeof path, "%s/%d.l2.M_5_50", dir, chr);
-    errno = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) return ks__fail(ctx, KS_EIO, "%s: cannot open: %s", path, strerror(errno));
-    int rc = KS_OK;
-    size_t n = 0;
-    for (size_t ln = 1; !rc && fgets(line, sizeof line, f); ln++) {
-        if (!strchr(line, '\n') && !feof(f)) {
-            rc = ks__fail(ctx, KS_EPARSE, "%s:%zu: line too long", path, ln);
-            break;
-        }
-        size_t field = 0;
-        for (char *save = NULL, *t = strtok_r(line, " \t\r\n", &save); t && !rc;
-             t = strtok_r(NULL, " \t\r\n", &save), n++) {
-            double v = NAN;
-            if (ks__gsem_parse_num(t, &v, NULL) != 1 || !(v > 0.0 && isfinite(v)))
-                rc = ks__fail(ctx, KS_EPARSE, "%s:%zu:%zu: '%s' is not a number of SNPs > 0", path,
-                             ln, field + 1, t);
-            else
-                *M += v;
-            field++;
-        }
-    }
-    const int err = ferror(f) ? errno : 0; /* (a directory opens, then reads fail) */
-    fclose(f);
-    if (!rc && err) rc = ks__fail(ctx, KS_EIO, "%s: cannot read: %s", path, strerror(err));
-    if (!rc && !n) rc = ks__fail(ctx, KS_EPARSE, "%s: no number", path);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%d" KS__GSEM_M_5_50, dir, chr);
+    double *v;
+    size_t n;
+    const int rc = ks__gsem_m_read(ctx, path, 0, 1, &v, &n);
+    for (size_t j = 0; !rc && j < n; j++) *M += v[j];
+    if (!rc) ks__free(ctx, v);
     return rc;
 }
 
@@ -352,11 +311,11 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
     uint64_t bytes = 0;
     for (size_t c = 0; c < nc; c++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%d.l2.ldscore.gz", dir, chrs[c]);
+        snprintf(path, sizeof path, "%s/%d" KS__GSEM_LDSCORE ".gz", dir, chrs[c]);
         const char *p = path;
         bytes += ks__gsem_file_bytes(&p, 1);
     }
-    int rc = ks__gsem_each(ctx, nc, bytes, ldpart_read, &job, NULL);
+    int rc = ks__parallel_each(ctx, nc, ks__gsem_read_ns(bytes), ldpart_read, &job, NULL);
     size_t n = 0;
     for (size_t c = 0; c < nc; c++) n += s->part[c].n;
     if (!rc && n >= UINT32_MAX)
@@ -379,7 +338,7 @@ static int ldset_read(ks_ctx *ctx, const char *dir, const int *chrs, size_t nc, 
             s->snp[i] = w->name;
             s->l2[i] = w->l2;
         }
-    if (!rc) rc = ks__gsem_index_build(ctx, s->snp, s->n, &s->index);
+    if (!rc) rc = ks__index_build(ctx, s->snp, s->n, &s->index);
     if (!rc) rc = rank_positions(ctx, s);
     for (size_t c = 0; c < nc; c++) ldpart_rows_free(ctx, &s->part[c]); /* (in snp, l2, pos now) */
     if (rc) ldset_free(ctx, s);
@@ -457,8 +416,6 @@ static int sort_positions(ks_ctx *ctx, const order_key *k, size_t n, const ldset
     return KS_OK;
 }
 
-static int is_na(const char *f) { return !f[0] || !strcmp(f, "NA"); }
-
 /* A thread's scratch, for one trait's merged rows before their sort or one regression's rows:
  * a task's memory reused by the next (fewer fresh pages to fault in and clear). */
 typedef struct {
@@ -479,62 +436,32 @@ static void *scratch_get(ks_ctx *ctx, scratch *sc, size_t bytes)
 }
 
 /* One munged file (`SNP N Z A1 A2`, tab-separated, plain or gzip), streamed: rows with a
- * missing cell anywhere dropped (R's na.omit), the rest merged with the LD scores (and
- * weights), put in (CHR, BP) order, and the chi-square filter applied. */
+ * missing cell anywhere dropped (R's na.omit, ks__munged_read), the rest merged with the LD
+ * scores (and weights), put in (CHR, BP) order, and the chi-square filter applied. */
 /* What one row of trait_read needs. */
 typedef struct {
     ks_ctx *ctx;
-    const char *path;
     const ldset *ld, *w;
-    int col[5]; /* SNP N Z A1 A2 */
-    size_t nhead, n, cap, *nread, bad_n;
+    size_t n, cap, *nread, bad_n;
     order_key *key;
     double maxn;
-    char last_n[24]; /* the last N's text ("": none) and its value */
-    double last_nv;
 } trait_scan;
 
-static int trait_row(void *arg, char *const *f, size_t nf, size_t line, int64_t a)
+static int trait_row(void *arg, const ks__munged_row *row, int64_t a)
 {
     trait_scan *s = arg;
-    int rc = ks__gsem_fields(s->ctx, s->path, line, nf, s->nhead);
-    if (rc) return rc;
-    int na = 0;
-    for (size_t j = 0; j < nf; j++) na |= is_na(f[j]);
-    double N = NAN, Z = NAN;
-    if (!na) {
-        const int *col = s->col;
-        /* N is mostly one number for every row: its text compared with the last row's first */
-        int pn = 1;
-        if (strncmp(f[col[1]], s->last_n, sizeof s->last_n)) {
-            pn = ks__gsem_parse_num(f[col[1]], &N, NULL);
-            if (pn == 1 && strlen(f[col[1]]) < sizeof s->last_n) {
-                strcpy(s->last_n, f[col[1]]);
-                s->last_nv = N;
-            } else {
-                s->last_n[0] = '\0';
-            }
-        } else {
-            N = s->last_nv;
-        }
-        const int pz = ks__gsem_parse_num(f[col[2]], &Z, NULL);
-        if (pn < 0 || pz < 0) {
-            const int c = pn < 0 ? col[1] : col[2];
-            return ks__fail(s->ctx, KS_EPARSE, "%s:%zu:%d: '%s' is not a number in column %s",
-                           s->path, line, c + 1, f[c], pn < 0 ? "N" : "Z");
-        }
-        na = isnan(N) || isnan(Z);
-    }
-    if (na) return KS_OK;
     ++*s->nread;
-    const int64_t b = s->w == s->ld || a < 0 ? a : ks__gsem_index_find(&s->w->index, f[s->col[0]]);
+    const int64_t b = s->w == s->ld || a < 0 ? a : ks__index_find(&s->w->index, row->snp);
     if (a < 0 || b < 0) return KS_OK;
+    const double N = row->N;
     if (!(N > 0.0 && N < INFINITY)) { /* (R would go on: NaN or Inf weights and h2) */
         s->bad_n++;
         return KS_OK;
     }
-    if ((rc = ks__gsem_grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key))) return rc;
-    s->key[s->n++] = (order_key){(uint32_t)a, (uint32_t)b, N, Z, ks__gsem_allele_key(f[s->col[3]], 0)};
+    const int rc = ks__grow(s->ctx, (void **)&s->key, &s->cap, s->n + 1, sizeof *s->key);
+    if (rc) return rc;
+    s->key[s->n++] =
+        (order_key){(uint32_t)a, (uint32_t)b, N, row->Z, ks__gsem_allele_key(row->a1, 0)};
     s->maxn = fmax(s->maxn, N);
     return KS_OK;
 }
@@ -565,31 +492,16 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     memset(t, 0, sizeof *t);
     size_t *nread = c->read;
     *c->read = *c->merged = *c->bad_n = *c->removed = *c->dup = 0;
-    ks_text_reader *r;
-    int rc = ks_text_open(ctx, path, '\t', &r);
-    if (rc) return rc;
-    size_t nf, line;
-    char *const *f;
-    static const char *const want[5] = {"SNP", "N", "Z", "A1", "A2"};
-    trait_scan s = {ctx, path, ld, w, {0}, 0, 0, 0, nread, 0, NULL, -INFINITY, "", 0.0};
+    trait_scan s = {ctx, ld, w, 0, 0, nread, 0, NULL, -INFINITY};
     /* room for every LD row at once (more only where the file repeats a SNP) */
     s.key = scratch_get(ctx, sc, (ld->n ? ld->n : 1) * sizeof *s.key);
-    if (!s.key) {
-        ks_text_close(r);
-        return KS_ENOMEM;
-    }
+    if (!s.key) return KS_ENOMEM;
     s.cap = sc->bytes / sizeof *s.key;
-    rc = ks_text_next(r, &nf, &f, &line);
-    if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file", path);
-    if (rc == 1) {
-        rc = ks__gsem_header(ctx, path, f, nf, want, 5, s.col);
-        s.nhead = nf;
-        if (!rc) rc = ks__gsem_scan_rows(r, &ld->index, s.col[0], NULL, trait_row, &s);
-    }
-    ks_text_close(r);
+    static const ks__munged_spec sp = {KS__MUNGED_GENOMICSEM, 1};
+    int rc = ks__munged_read(ctx, path, &sp, &ld->index, trait_row, &s);
     *c->merged = s.n + s.bad_n;
     *c->bad_n = s.bad_n;
-    *cmax = chisq_max > 0.0 ? chisq_max : fmax(0.001 * s.maxn, 80.0);
+    *cmax = chisq_max > 0.0 ? chisq_max : ks__gsem_chisq_cap(s.maxn);
     if (!rc) rc = sort_positions(ctx, s.key, s.n, ld, w, *cmax, t);
     *c->removed = s.n - t->n;
     if (!rc) rc = count_repeats(ctx, t, ld->n, c->dup);
@@ -933,7 +845,7 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
         r->mean_chisq[j] = r_mean_of(sum[0], t[0], n);
         double *c = buf + 3 * n; /* the median's selection reorders a copy */
         memcpy(c, y, n * sizeof *c);
-        r->lambda_gc[j] = ks__gsem_median(c, n) / 0.45493642311957283; /* qchisq(0.5, 1) */
+        r->lambda_gc[j] = ks__median(c, n) / KS__GSEM_CHISQ1_MEDIAN;
         r->h2_se[j] = r->est_se[s];
         r->intercept_se[j] = fit.intercept_se;
         r->ratio[j] = (fit.reg[1] - 1.0) / (r->mean_chisq[j] - 1.0);
@@ -1019,13 +931,14 @@ int ks_gsem_ldsc_fit(ks_ctx *ctx, size_t k, const char *const *traits, const cha
         return ks__fail(ctx, KS_EINVAL,
                        "ldsc: chisq_max %g: a number > 0 (0: GenomicSEM's max(0.001 max N, 80))",
                        o.chisq_max);
-    for (size_t j = 0; j < 2 * k; j++) { /* (one of the pair NaN: the observed scale, as R) */
-        const double *p = j < k ? o.sample_prev : o.population_prev;
-        const double v = p ? p[j % k] : NAN;
-        if (!isnan(v) && !(v > 0.0 && v < 1.0))
-            return ks__fail(ctx, KS_EINVAL, "ldsc: %s %g (trait %zu, %s) is not in (0, 1)",
-                           j < k ? "sample_prev" : "population_prev", v, j % k + 1,
-                           traits[j % k]);
+    for (size_t j = 0; j < k; j++) { /* (one of the pair NaN: the observed scale, as R) */
+        char where[4200];
+        snprintf(where, sizeof where, "trait %zu, %s", j + 1, traits[j]);
+        double f;
+        const int rc =
+            ks__gsem_liability(ctx, KS__LIAB_GENOMICSEM, o.sample_prev ? o.sample_prev[j] : NAN,
+                               o.population_prev ? o.population_prev[j] : NAN, where, &f);
+        if (rc) return rc;
     }
     const size_t ks = k * (k + 1) / 2;
     size_t nb = (size_t)o.n_blocks;
@@ -1056,7 +969,7 @@ int ks_gsem_ldsc_fit(ks_ctx *ctx, size_t k, const char *const *traits, const cha
         ldsc_job job = {traits, &L, Wp, &o, T, r, k, M, nb, Vhold, NULL, NULL, NULL, NULL,
                         PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
         const uint64_t bytes = ks__gsem_file_bytes(traits, k); /* (the regressions: in step) */
-        const int nt = ks__gsem_threads(ctx, k + ks, bytes);
+        const int nt = ks__parallel_threads(ctx, k + ks, ks__gsem_read_ns(bytes));
         job.pj = ks__malloc_array(ctx, ks, 3 * sizeof *job.pj);
         job.firsts = ks__calloc(ctx, (size_t)nt, sizeof *job.firsts);
         job.sc = ks__calloc(ctx, (size_t)nt, sizeof *job.sc);
@@ -1068,7 +981,8 @@ int ks_gsem_ldsc_fit(ks_ctx *ctx, size_t k, const char *const *traits, const cha
                 job.pj[3 * q + 1] = kk;
                 job.pj[3 * q + 2] = j * k - j * (j - 1) / 2 + (kk - j);
             }
-        if (!rc) rc = ks__gsem_each(ctx, k + ks, bytes, ldsc_task, &job, NULL);
+        if (!rc)
+            rc = ks__parallel_each(ctx, k + ks, ks__gsem_read_ns(bytes), ldsc_task, &job, NULL);
         for (int t = 0; t < nt; t++) {
             if (job.firsts) ks__free(ctx, job.firsts[t]);
             if (job.sc) ks__free(ctx, job.sc[t].p);
@@ -1088,16 +1002,10 @@ int ks_gsem_ldsc_fit(ks_ctx *ctx, size_t k, const char *const *traits, const cha
             for (size_t a = 0; a < ks; a++)
                 for (size_t b = 0; b < ks; b++)
                     r->V[a + b * ks] = r->V[a + b * ks] / ((r->N[a] * sc) * (r->N[b] * sc));
-            for (size_t j = 0; j < k; j++) {
-                const double P = o.sample_prev ? o.sample_prev[j] : NAN,
-                             K = o.population_prev ? o.population_prev[j] : NAN;
-                r->liab[j] = 1.0;
-                if (!isnan(P) && !isnan(K)) {
-                    const double x = ks__gsem_qnorm(1.0 - K);
-                    const double d = 0.398942280401432677940 * exp(-0.5 * x * x);
-                    r->liab[j] = (K * K * ((1.0 - K) * (1.0 - K))) / (P * (1.0 - P) * (d * d));
-                }
-            }
+            for (size_t j = 0; j < k && !rc; j++) /* (checked above: no failure here) */
+                rc = ks__gsem_liability(
+                    ctx, KS__LIAB_GENOMICSEM, o.sample_prev ? o.sample_prev[j] : NAN,
+                    o.population_prev ? o.population_prev[j] : NAN, traits[j], &r->liab[j]);
             double *d = ks__malloc_array(ctx, k, sizeof *d);
             if (!d) {
                 ks__free(ctx, mean);

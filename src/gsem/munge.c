@@ -37,7 +37,7 @@ typedef struct {
 
 static int push_row(ks_ctx *ctx, mrows *m, const mrow *r)
 {
-    const int rc = ks__gsem_grow(ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows);
+    const int rc = ks__grow(ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows);
     if (!rc) m->rows[m->n++] = *r;
     return rc;
 }
@@ -127,7 +127,7 @@ static int median(ks_ctx *ctx, const mrow *rows, size_t n, double *out)
     double *v = ks__malloc_array(ctx, n ? n : 1, sizeof *v);
     if (!v) return KS_ENOMEM;
     for (size_t i = 0; i < n; i++) v[i] = rows[i].eff;
-    *out = ks__gsem_median(v, n);
+    *out = ks__median(v, n);
     ks__free(ctx, v);
     return KS_OK;
 }
@@ -135,7 +135,7 @@ static int median(ks_ctx *ctx, const mrow *rows, size_t n, double *out)
 static void put_num(ks_text_writer *w, double x)
 {
     char b[40];
-    const int l = ks__gsem_format_r(x, b);
+    const int l = ks__format_r(x, b);
     ks_text_write(w, b, (size_t)l);
 }
 
@@ -201,9 +201,9 @@ static int munge_one(ks_ctx *ctx, const char *path, const char *out_path, const 
     for (size_t i = 0; i < m.n; i++) {
         const mrow *x = &m.rows[i];
         rep->duplicated += i && x->ref == m.rows[i - 1].ref; /* (a SNP's rows are adjacent) */
-        const double z = isnan(x->eff) ? NAN
+        const double z = isnan(x->eff)   ? NAN
                          : x->eff == 0.0 ? 0.0
-                                         : copysign(ks__gsem_z_from_p(x->p, x->logp), x->eff);
+                                         : copysign(ks__z_from_p(x->p, x->logp), x->eff);
         ks_text_puts(w, ref->arena + ref->off[x->ref]);
         ks_text_write(w, "\t", 1);
         put_num(w, o->N > 0 ? o->N : n_factor * x->n);
@@ -312,19 +312,20 @@ int ks_gsem_munge_run(ks_ctx *ctx, size_t n, const char *const *paths, const cha
     if (!m || !m->reports || !done || (!o.outputs && (rc = ks_text_group_new(ctx, &own)))) {
         ks_gsem_munge_free(m);
         ks__free(ctx, done);
-        ks__gsem_snplist_free(ctx, &ref);
+        ks__gsem_snplist_free(&ctx->alloc, &ref);
         return KS_ENOMEM;
     }
     if (own) o.outputs = own;
     munge_job job = {paths, out_paths,  refpath ? &ref : NULL,
                      &o,    m->reports, {ctx, "munge", done, n, 0}};
-    rc = ks__gsem_each(ctx, n, ks__gsem_file_bytes(paths, n), munge_task, &job, NULL);
+    rc = ks__parallel_each(ctx, n, ks__gsem_read_ns(ks__gsem_file_bytes(paths, n)), munge_task,
+                           &job, NULL);
     if (own && !rc)
         rc = ks_text_group_commit(own);
     else
         ks_text_group_abort(own);
     ks__free(ctx, done);
-    ks__gsem_snplist_free(ctx, &ref);
+    ks__gsem_snplist_free(&ctx->alloc, &ref);
     if (rc) { /* all or nothing: no report */
         ks_gsem_munge_free(m);
         return rc;

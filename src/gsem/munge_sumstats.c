@@ -67,22 +67,6 @@ static const struct {
 /* clang-format on */
 #define NSYN (sizeof SYN / sizeof *SYN)
 
-/* pandas' missing-value tokens (read_csv's defaults in the pandas of munge_sumstats's time)
- * and the '.' munge_sumstats adds. */
-static const char *const NA_TOKENS[] = {
-    "",    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "N/A", "NA",   "NULL",     "NaN", "n/a",     "nan",      "null", ".",    NULL};
-
-static int is_na(const char *s)
-{
-    /* every token starts with one of these bytes (or is empty) and has at most 8: most cells
-     * are turned away before any compare */
-    if (!strchr("#-1Nn.", s[0]) || strnlen(s, 9) > 8) return 0;
-    for (const char *const *t = NA_TOKENS; *t; t++)
-        if (!strcmp(s, *t)) return 1;
-    return 0;
-}
-
 /* munge_sumstats's clean_header: upper case, '-' and '.' as '_'. */
 static char *clean_name(ks_ctx *ctx, const char *s)
 {
@@ -120,8 +104,8 @@ static int map_set(ks_ctx *ctx, namemap *m, char *key, int role)
         return KS_OK;
     }
     size_t c1 = m->cap, c2 = m->cap;
-    if (ks__gsem_grow(ctx, (void **)&m->key, &c1, m->n + 1, sizeof *m->key) ||
-        ks__gsem_grow(ctx, (void **)&m->role, &c2, m->n + 1, sizeof *m->role)) {
+    if (ks__grow(ctx, (void **)&m->key, &c1, m->n + 1, sizeof *m->key) ||
+        ks__grow(ctx, (void **)&m->role, &c2, m->n + 1, sizeof *m->role)) {
         ks__free(ctx, key);
         return KS_ENOMEM;
     }
@@ -441,10 +425,10 @@ static int store_row(ks_ctx *ctx, rowstore *s, const layout *L, char *const *f, 
     size_t need = s->alen;
     for (int k = 0; k < 3; k++) need += txt[k] ? strlen(txt[k]) + 1 : 0;
     int rc;
-    if ((rc = ks__gsem_grow(ctx, (void **)&s->arena, &s->acap, need, 1)) ||
-        (rc = ks__gsem_grow(ctx, (void **)&s->off, &s->ocap, s->n + 1, sizeof *s->off)) ||
-        (rc = ks__gsem_grow(ctx, (void **)&s->num, &s->ncap, (s->n + 1) * (size_t)L->nd,
-                        sizeof *s->num)))
+    if ((rc = ks__grow(ctx, (void **)&s->arena, &s->acap, need, 1)) ||
+        (rc = ks__grow(ctx, (void **)&s->off, &s->ocap, s->n + 1, sizeof *s->off)) ||
+        (rc =
+             ks__grow(ctx, (void **)&s->num, &s->ncap, (s->n + 1) * (size_t)L->nd, sizeof *s->num)))
         return rc;
     s->off[s->n] = s->alen;
     for (int k = 0; k < 3; k++) {
@@ -511,7 +495,7 @@ static int row_cells(ks_ctx *ctx, const char *path, size_t line, char *const *f,
         v[k] = NAN;
         if (c < 0) continue;
         const char *cell = (size_t)c < nf ? f[c] : NULL;
-        const int na = !cell || is_na(cell);
+        const int na = !cell || ks__gsem_is_na(cell, KS__NA_PANDAS);
         if (k == R_N && (na || !int_literal(cell))) *n_int = 0;
         if (na) {
             miss |= !(k == R_INFO && L->info_exempt);
@@ -582,39 +566,20 @@ static int drop_duplicates(ks_ctx *ctx, rowstore *s, const layout *L, size_t *re
 {
     const char **name = ks__malloc_array(ctx, s->n ? s->n : 1, sizeof *name);
     unsigned char *keep = ks__malloc(ctx, s->n ? s->n : 1);
-    ks__gsem_index ix = {NULL, NULL, 0, NULL, 0};
+    ks__index ix = {NULL, NULL, 0, NULL, 0};
     int rc = name && keep ? KS_OK : KS_ENOMEM;
     for (size_t i = 0; !rc && i < s->n; i++) name[i] = row_text(s, i, 0);
-    if (!rc) rc = ks__gsem_index_build(ctx, name, s->n, &ix);
+    if (!rc) rc = ks__index_build(ctx, name, s->n, &ix);
     if (!rc) {
-        for (size_t i = 0; i < s->n; i++) keep[i] = ks__gsem_index_find(&ix, name[i]) == (int64_t)i;
+        for (size_t i = 0; i < s->n; i++) keep[i] = ks__index_find(&ix, name[i]) == (int64_t)i;
         const size_t n0 = s->n;
         store_keep(s, L->nd, keep);
         *removed = n0 - s->n;
     }
-    ks__gsem_index_free(ctx, &ix);
+    ks__index_free(&ctx->alloc, &ix);
     ks__free(ctx, name);
     ks__free(ctx, keep);
     return rc;
-}
-
-/* pandas' Series.quantile(q) (numpy's linear interpolation, as numpy 1.16 weighs it) of the
- * numbers that are not NaN; v is reordered. */
-static double quantile(double *v, size_t n, double q)
-{
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(v[i])) v[m++] = v[i];
-    if (!m) return NAN;
-    const double idx = q * (double)(m - 1), below = floor(idx), w = idx - below;
-    const size_t lo = (size_t)below, hi = lo + 1 < m ? lo + 1 : m - 1;
-    const double a = ks_select_kth(v, m, lo);
-    double b = a;
-    if (hi > lo) { /* the smallest above v[lo] */
-        b = v[lo + 1];
-        for (size_t i = lo + 2; i < m; i++) b = v[i] < b ? v[i] : b;
-    }
-    return a * (1.0 - w) + b * w;
 }
 
 /* The N filter's keep flags: x[slot] >= min. */
@@ -674,7 +639,7 @@ static int process_n(ks_ctx *ctx, rowstore *s, const layout *L, const ks_gsem_mu
                 return KS_ENOMEM;
             }
             for (size_t i = 0; i < s->n; i++) v[i] = s->num[i * (size_t)nd + sn];
-            lr->n_min = quantile(v, s->n, 0.9) / 1.5;
+            lr->n_min = ks__quantile_linear(v, s->n, 0.9) / 1.5;
             ks__free(ctx, v);
         }
         keep_at_least(s, nd, sn, lr->n_min, keep, &lr->n_low);
@@ -717,7 +682,7 @@ static int signed_z(ks_ctx *ctx, const char *path, rowstore *s, const layout *L,
         double *v = ks__malloc_array(ctx, s->n ? s->n : 1, sizeof *v);
         if (!v) return KS_ENOMEM;
         for (size_t i = 0; i < s->n; i++) v[i] = s->num[i * (size_t)nd + ss];
-        lr->median_signed = ks__gsem_median(v, s->n);
+        lr->median_signed = ks__median(v, s->n);
         lr->signed_null = L->null;
         ks__free(ctx, v);
         if (fabs(lr->median_signed - L->null) > 0.1)
@@ -730,7 +695,7 @@ static int signed_z(ks_ctx *ctx, const char *path, rowstore *s, const layout *L,
     }
     for (size_t i = 0; i < s->n; i++) {
         double *x = s->num + i * (size_t)nd;
-        const double z = ks__gsem_z_from_p(x[sp], NAN);
+        const double z = ks__z_from_p(x[sp], NAN);
         x[sp] = !l->a1_inc && x[ss] < L->null ? -z : z;
     }
     return KS_OK;
@@ -749,13 +714,13 @@ static int merge_rows(ks_ctx *ctx, const char *path, const rowstore *s, const ks
                       int64_t *pick, ks_gsem_munge_ldsc_report *lr)
 {
     const char **name = ks__malloc_array(ctx, s->n ? s->n : 1, sizeof *name);
-    ks__gsem_index ix = {NULL, NULL, 0, NULL, 0};
+    ks__index ix = {NULL, NULL, 0, NULL, 0};
     if (!name) return KS_ENOMEM;
     for (size_t i = 0; i < s->n; i++) name[i] = row_text(s, i, 0);
-    int rc = ks__gsem_index_build(ctx, name, s->n, &ix);
+    int rc = ks__index_build(ctx, name, s->n, &ix);
     size_t found = 0;
     for (size_t i = 0; !rc && i < m->n; i++) {
-        const int64_t k = ks__gsem_index_find(&ix, m->name[i]);
+        const int64_t k = ks__index_find(&ix, m->name[i]);
         pick[i] = k;
         if (k < 0) {
             lr->merge_missing++;
@@ -770,7 +735,7 @@ static int merge_rows(ks_ctx *ctx, const char *path, const rowstore *s, const ks
             lr->merge_mismatch++;
         }
     }
-    ks__gsem_index_free(ctx, &ix);
+    ks__index_free(&ctx->alloc, &ix);
     ks__free(ctx, name);
     if (!rc && lr->merge_mismatch >= found)
         rc = ks__fail(ctx, KS_EPARSE,
@@ -822,7 +787,7 @@ static int chisq_stats(ks_ctx *ctx, const rowstore *s, const layout *L, const in
         m++;
     }
     lr->mean_chisq = m ? ks_mean(c, m) : NAN;
-    lr->lambda_gc = ks__gsem_median(c, m) / 0.4549;
+    lr->lambda_gc = ks__median(c, m) / KS__LDSC_CHISQ1_MEDIAN;
     ks__free(ctx, c);
     return KS_OK;
 }

@@ -9,20 +9,20 @@
 
 int64_t ks__gsem_snplist_find(const ks__gsem_snplist *s, const char *name)
 {
-    return ks__gsem_index_find(&s->index, name);
+    return ks__index_find(&s->index, name);
 }
 
-void ks__gsem_snplist_free(ks_ctx *ctx, ks__gsem_snplist *s)
+void ks__gsem_snplist_free(const ks_allocator *a, ks__gsem_snplist *s)
 {
-    ks__free(ctx, s->arena);
-    ks__free(ctx, s->off);
-    ks__free(ctx, s->a1off);
-    ks__free(ctx, s->a2off);
-    ks__free(ctx, s->a1);
-    ks__free(ctx, s->a2);
-    ks__free(ctx, s->rank);
-    ks__free(ctx, s->name);
-    ks__gsem_index_free(ctx, &s->index);
+    ks__release(a, s->arena);
+    ks__release(a, s->off);
+    ks__release(a, s->a1off);
+    ks__release(a, s->a2off);
+    ks__release(a, s->a1);
+    ks__release(a, s->a2);
+    ks__release(a, s->rank);
+    ks__release(a, s->name);
+    ks__index_free(a, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -61,10 +61,10 @@ int ks__gsem_snplist_read(ks_ctx *ctx, const char *path, ks__gsem_snplist *out)
         const char *txt[3] = {f[col[0]], f[col[1]], f[col[2]]};
         size_t need = alen;
         for (int k = 0; k < 3; k++) need += strlen(txt[k]) + 1;
-        if ((rc = ks__gsem_grow(ctx, (void **)&arena, &acap, need, 1)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&off, &cap, n + 1, sizeof *off)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&a1o, &cap1, n + 1, sizeof *a1o)) ||
-            (rc = ks__gsem_grow(ctx, (void **)&a2o, &cap2, n + 1, sizeof *a2o)))
+        if ((rc = ks__grow(ctx, (void **)&arena, &acap, need, 1)) ||
+            (rc = ks__grow(ctx, (void **)&off, &cap, n + 1, sizeof *off)) ||
+            (rc = ks__grow(ctx, (void **)&a1o, &cap1, n + 1, sizeof *a1o)) ||
+            (rc = ks__grow(ctx, (void **)&a2o, &cap2, n + 1, sizeof *a2o)))
             goto fail;
         size_t *dst[3] = {off, a1o, a2o};
         for (int k = 0; k < 3; k++) {
@@ -100,7 +100,7 @@ int ks__gsem_snplist_read(ks_ctx *ctx, const char *path, ks__gsem_snplist *out)
     uint32_t *order = ks__malloc_array(ctx, n ? n : 1, sizeof *order);
     if (!out->name || !out->a1 || !out->a2 || !out->rank || !order) {
         ks__free(ctx, order);
-        ks__gsem_snplist_free(ctx, out);
+        ks__gsem_snplist_free(&ctx->alloc, out);
         return KS_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
@@ -109,9 +109,9 @@ int ks__gsem_snplist_read(ks_ctx *ctx, const char *path, ks__gsem_snplist *out)
         out->name[i] = out->arena + out->off[i];
         order[i] = (uint32_t)i;
     }
-    if (ks__gsem_index_build(ctx, out->name, n, &out->index)) {
+    if (ks__index_build(ctx, out->name, n, &out->index)) {
         ks__free(ctx, order);
-        ks__gsem_snplist_free(ctx, out);
+        ks__gsem_snplist_free(&ctx->alloc, out);
         return KS_ENOMEM;
     }
     qsort_r(order, n, sizeof *order, cmp_name, out);

@@ -28,7 +28,7 @@ typedef struct {
     double *maf;
     unsigned char *kept; /* by the MAF and ambig filters */
     size_t nkept;
-    ks__gsem_index index;
+    ks__index index;
 } sref;
 
 static void sref_free(ks_ctx *ctx, sref *s)
@@ -41,7 +41,7 @@ static void sref_free(ks_ctx *ctx, sref *s)
     ks__free(ctx, s->a2);
     ks__free(ctx, s->maf);
     ks__free(ctx, s->kept);
-    ks__gsem_index_free(ctx, &s->index);
+    ks__index_free(&ctx->alloc, &s->index);
     memset(s, 0, sizeof *s);
 }
 
@@ -49,7 +49,7 @@ static void sref_free(ks_ctx *ctx, sref *s)
  * keep_indel); NA cells ("", ".", "NA") are NA. */
 static int64_t file_allele(const char *s, int keep_indel)
 {
-    if (!s || !s[0] || !strcmp(s, "NA") || !strcmp(s, ".")) return GSEM_NA;
+    if (!s || ks__gsem_is_na(s, KS__NA_R)) return GSEM_NA;
     if (!keep_indel) {
         const int c = s[1] ? 0 : toupper((unsigned char)s[0]);
         if (c != 'A' && c != 'C' && c != 'G' && c != 'T') return GSEM_NA;
@@ -82,12 +82,11 @@ static int sref_read(ks_ctx *ctx, const char *path, double maf_filter, int ambig
                 break;
             }
         } else if ((rc = ks__gsem_fields(ctx, path, line, nf, s->ncol)) ||
-                   (rc = ks__gsem_grow(ctx, (void **)&s->cell, &ccap, ncell + nf,
-                                   sizeof *s->cell)))
+                   (rc = ks__grow(ctx, (void **)&s->cell, &ccap, ncell + nf, sizeof *s->cell)))
             break;
         size_t need = alen;
         for (size_t j = 0; j < nf; j++) need += strlen(f[j]) + 1;
-        if ((rc = ks__gsem_grow(ctx, (void **)&s->arena, &acap, need, 1))) break;
+        if ((rc = ks__grow(ctx, (void **)&s->arena, &acap, need, 1))) break;
         size_t *dst = header ? s->colname : s->cell + ncell;
         for (size_t j = 0; j < nf; j++) {
             const size_t l = strlen(f[j]) + 1;
@@ -132,9 +131,9 @@ static int sref_read(ks_ctx *ctx, const char *path, double maf_filter, int ambig
         s->kept[i] = s->maf[i] >= maf_filter && !(ambig && ambiguous(a1, a2));
         s->nkept += s->kept[i];
     }
-    if (!rc) rc = ks__gsem_index_build(ctx, s->name, n, &s->index);
+    if (!rc) rc = ks__index_build(ctx, s->name, n, &s->index);
     for (size_t i = 0; i < n && !rc; i++) {
-        const int64_t first = ks__gsem_index_find(&s->index, s->name[i]);
+        const int64_t first = ks__index_find(&s->index, s->name[i]);
         if ((size_t)first != i)
             rc = ks__fail(ctx, KS_EPARSE,
                          "%s:%zu: SNP %s is listed again (first on line %lld); the reference "
@@ -163,7 +162,7 @@ typedef struct {
 /* GenomicSEM's DIRECTION rule: fewer than half of the cohorts '?'. */
 static int direction_ok(const char *s)
 {
-    if (!s || !s[0] || !strcmp(s, "NA") || !strcmp(s, ".")) return 0;
+    if (!s || ks__gsem_is_na(s, KS__NA_R)) return 0;
     size_t q = 0, l = 0;
     for (; s[l]; l++) q += s[l] == '?';
     return (double)q / (double)l < 0.5;
@@ -225,8 +224,7 @@ static int sumstats_row(void *arg, char *const *f, size_t nf, size_t line, int64
         rep->duplicated += 2;
         return KS_OK;
     }
-    if ((rc = ks__gsem_grow(s->ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows)))
-        return rc;
+    if ((rc = ks__grow(s->ctx, (void **)&m->rows, &m->cap, m->n + 1, sizeof *m->rows))) return rc;
     *seen = (int32_t)m->n;
     m->rows[m->n++] = x;
     return KS_OK;
@@ -315,7 +313,7 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
         return KS_ENOMEM;
     }
     for (size_t i = 0; i < m.n; i++) v[i] = m.rows[i].eff;
-    rep->effect_is_or = nearbyint(ks__gsem_median(v, m.n)) == 1.0; /* R's round: halves to even */
+    rep->effect_is_or = nearbyint(ks__median(v, m.n)) == 1.0; /* R's round: halves to even */
     ks__free(ctx, v);
     if (rep->effect_is_or) {
         for (size_t i = 0; i < m.n; i++) m.rows[i].eff = log(m.rows[i].eff);
@@ -330,7 +328,7 @@ static int sumstats_task(ks_ctx *ctx, size_t t, int tid, void *arg)
         if (x->p < 1e-307) /* GenomicSEM's approximation, from the text of P (NaN P is gone) */
             z = sqrt(-2 * (isnan(x->logp) ? log(x->p) : x->logp));
         else
-            z = ks__gsem_z_from_p(x->p, NAN);
+            z = ks__z_from_p(x->p, NAN);
         x->z = x->eff > 0 ? z : -z;
         if (ols && !flag(o->betas, t)) x->eff = x->z / sqrt(x->n * x->var);
         if (linprob) {
@@ -458,7 +456,9 @@ int ks_gsem_sumstats_run(ks_ctx *ctx, size_t k, const char *const *paths, const 
     for (size_t i = 0; !rc && i < k * ref.n; i++) beta[i] = se[i] = NAN;
     sumstats_job job = {paths, &ref, &o, r ? r->reports : NULL, beta, se,
                         {ctx, "sumstats", done, k, 0}};
-    if (!rc) rc = ks__gsem_each(ctx, k, ks__gsem_file_bytes(paths, k), sumstats_task, &job, NULL);
+    if (!rc)
+        rc = ks__parallel_each(ctx, k, ks__gsem_read_ns(ks__gsem_file_bytes(paths, k)),
+                               sumstats_task, &job, NULL);
     ks__free(ctx, done);
     /* the SNPs every file has, in the reference's order (row[i]: the reference row of i) */
     size_t n = 0, *row = rc ? NULL : ks__malloc_array(ctx, ref.n ? ref.n : 1, sizeof *row);
@@ -533,9 +533,9 @@ int ks_gsem_sumstats_write_group(ks_ctx *ctx, ks_text_group *g, const ks_gsem_su
         }
         for (size_t t = 0; t < r->k; t++) {
             char b[80];
-            int l = ks__gsem_format_g17(r->beta[t * r->n + i], b);
+            int l = ks__format_g17(r->beta[t * r->n + i], b);
             b[l++] = '\t';
-            l += ks__gsem_format_g17(r->se[t * r->n + i], b + l);
+            l += ks__format_g17(r->se[t * r->n + i], b + l);
             b[l++] = t + 1 < r->k ? '\t' : '\n';
             ks_text_write(w, b, (size_t)l);
         }

@@ -3,6 +3,7 @@
 #include "base/base_internal.h"
 #include "kestrel/linalg.h"
 #include "linalg/dd.h"
+#include "linalg/linalg_internal.h"
 
 static ks_dd dd_mean(const double *x, size_t n)
 {
@@ -92,4 +93,38 @@ double ks_select_kth(double *x, size_t n, size_t k)
             break;
     }
     return x[k];
+}
+
+double ks__median(double *v, size_t n)
+{
+    if (n == 0) return NAN;
+    const double hi = ks_select_kth(v, n, n / 2);
+    if (n % 2) return hi;
+    double lo = v[0]; /* v[0..n/2) holds the n/2 smallest */
+    for (size_t i = 1; i < n / 2; i++) lo = v[i] > lo ? v[i] : lo;
+    return (double)(((long double)lo + hi) / 2);
+}
+
+double ks__quantile_linear(double *v, size_t n, double q)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i])) v[m++] = v[i];
+    if (!m) return NAN;
+    const double idx = q * (double)(m - 1), below = floor(idx), w = idx - below;
+    const size_t lo = (size_t)below, hi = lo + 1 < m ? lo + 1 : m - 1;
+    const double a = ks_select_kth(v, m, lo);
+    double b = a;
+    if (hi > lo) { /* the smallest above v[lo] */
+        b = v[lo + 1];
+        for (size_t i = lo + 2; i < m; i++) b = v[i] < b ? v[i] : b;
+    }
+    return a * (1.0 - w) + b * w;
+}
+
+double ks__sum_ld(const double *x, size_t n)
+{
+    long double s = 0.0L;
+    for (size_t i = 0; i < n; i++) s += x[i];
+    return (double)s;
 }

@@ -463,13 +463,14 @@ static int run_h2rg(ks_ctx *ctx, double *sig)
     ks_gsem_rg_free(r);
     const double pv[4] = {1, 2, 3, 5}, ratio[2] = {1, 2};
     ks_jackknife *j = NULL;
+    ks_jackknife_view jv;
     if (!rc) rc = ks_jackknife_pseudo(ctx, 4, 1, pv, &j);
-    if (!rc) *sig += j->jknife_se[0];
-    ks_jackknife_free(ctx, j);
+    if (!rc) ks_jackknife_get(j, &jv), *sig += jv.jknife_se[0];
+    ks_jackknife_free(j);
     j = NULL;
     if (!rc) rc = ks_jackknife_ratio(ctx, 2, 1, pv, pv, ratio, &j);
-    if (!rc) *sig += j->jknife_est[0];
-    ks_jackknife_free(ctx, j);
+    if (!rc) ks_jackknife_get(j, &jv), *sig += jv.jknife_est[0];
+    ks_jackknife_free(j);
     return rc;
 }
 

@@ -1,7 +1,8 @@
 /* test_linalg.c — the NIST StRD accuracy bar: every certified coefficient and standard error of
  * the 11 linear-regression sets with LRE >= 9, and mean / SD of the 9 univariate sets at the
  * binary64 ceiling (tests/data/nist/lre_ceiling_binary64.csv). Plus rank detection, the
- * SPD fallback, the checked BLAS/LAPACK wrappers and the small dense solves. */
+ * SPD fallback, the checked BLAS/LAPACK wrappers and the small dense solves, R's median,
+ * numpy's quantile, the AS 241 normal quantile, and the jackknives. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -342,6 +343,102 @@ static void test_small_solves(ks_ctx *ctx)
                 "the test matrix is singular");
 }
 
+/* R's median (the mean of the middle two), numpy's linear-interpolation quantile (NaNs left
+ * out), against values worked by hand. */
+static void test_median_quantile(void)
+{
+    double a[] = {5, 1, 4, 2, 3};
+    CHECK(ks__median(a, 5) == 3.0);
+    double b[] = {7, 1, 4, 2};
+    CHECK(ks__median(b, 4) == 3.0);
+    double c[] = {1e308, 1.7976931348623157e308}; /* the middle two's sum beyond double range */
+    CHECK(ks__median(c, 2) == (double)(((long double)c[0] + (long double)c[1]) / 2));
+    CHECK(isnan(ks__median(a, 0)));
+    double q[] = {NAN, 10, 0, 30, NAN, 20, 40};
+    CHECK(ks__quantile_linear(q, 7, 0.9) == 36.0); /* 0.9 * 4 = 3.6: 30 + 0.6 * 10 */
+    double q2[] = {3, 1, 2};
+    CHECK(ks__quantile_linear(q2, 3, 0.5) == 2.0 && ks__quantile_linear(q2, 3, 1.0) == 3.0);
+    double none[] = {NAN, NAN};
+    CHECK(isnan(ks__quantile_linear(none, 2, 0.5)));
+}
+
+/* AS 241 against the quantiles to 20 digits (0.975, 0.75, 1e-10: published tables), in the far
+ * tail by the CDF in long double (a relative error e in x is x^2 e in p there), and |z| from a
+ * two-sided P, from P and from log P where P is below the double range. */
+static void test_qnorm_as241(void)
+{
+    CHECK_NEAR(ks__qnorm_as241(0.975), 1.9599639845400542355, 4e-16);
+    CHECK_NEAR(ks__qnorm_as241(0.75), 0.67448975019608174320, 4e-16);
+    CHECK_NEAR(ks__qnorm_as241(1e-10), -6.3613409024040557046, 4e-16);
+    const long double x = ks__qnorm_as241(1e-300);
+    CHECK_NEAR((double)(0.5L * erfcl(-x / sqrtl(2.0L)) / 1e-300L), 1.0, 1e-12);
+    CHECK(ks__qnorm_as241(0.5) == 0.0 && ks__qnorm_as241(0.0) == -INFINITY);
+    CHECK(ks__qnorm_as241(1.0) == INFINITY && isnan(ks__qnorm_as241(1.5)));
+    CHECK(ks__z_from_p(0.05, NAN) == -ks__qnorm_as241(0.025));
+    CHECK(ks__z_from_p(1.0, NAN) == 0.0 && ks__z_from_p(0.0, NAN) == INFINITY);
+    CHECK(isnan(ks__z_from_p(-0.1, NAN)));
+    CHECK_NEAR(ks__z_from_p(1e-300, log(1e-300)), ks__z_from_p(1e-300, NAN), 1e-14);
+    const double z400 = ks__z_from_p(NAN, -400.0 * M_LN10); /* P = 1e-400 */
+    CHECK(z400 > 42.0 && z400 < 43.0);
+}
+
+/* The fast block jackknife: each delete value is the least-squares fit without that block
+ * (ks_lstsq on the rows left), the separators floor(linspace(0, n, B + 1)); the ratio and
+ * pseudovalue jackknives by hand. */
+static void test_jackknife(ks_ctx *ctx)
+{
+    enum { N = 10, P = 2, B = 4 };
+    double X[N * P], y[N];
+    for (size_t i = 0; i < N; i++) {
+        X[i] = (double)i + 0.5 * (double)(i % 3);
+        X[i + N] = 1.0;
+        y[i] = 2.0 * X[i] + 1.0 + ks_rng_normal(5, 0, i);
+    }
+    ks_jackknife *j = NULL;
+    CHECK_OK(ctx, ks_jackknife_lstsq(ctx, N, P, X, y, B, NULL, &j));
+    ks_jackknife_view v;
+    ks_jackknife_get(j, &v);
+    const size_t want_sep[B + 1] = {0, 2, 5, 7, 10}; /* floor(i * 2.5) */
+    CHECK(v.n_blocks == B && v.p == P && !memcmp(v.separators, want_sep, sizeof want_sep));
+    for (size_t b = 0; b < B; b++) {
+        double Xs[N * P], ys[N];
+        size_t m = 0;
+        for (size_t i = 0; i < N; i++)
+            if (i < want_sep[b] || i >= want_sep[b + 1]) {
+                Xs[m] = X[i];
+                ys[m++] = y[i];
+            }
+        for (size_t i = 0; i < m; i++) Xs[m + i] = 1.0;
+        ks_lstsq_result *r = NULL;
+        CHECK_OK(ctx, ks_lstsq(ctx, m, P, Xs, m, ys, NULL, NULL, &r));
+        ks_lstsq_view lv = {0};
+        if (r) ks_lstsq_get(r, &lv);
+        for (size_t a = 0; r && a < P; a++) {
+            CHECK_NEAR(v.delete_values[b + a * B], lv.coef[a], 1e-12);
+            CHECK(v.pseudovalues[b + a * B] ==
+                  (double)B * v.est[a] - (double)(B - 1) * v.delete_values[b + a * B]);
+        }
+        ks_lstsq_free(r);
+    }
+    CHECK(v.jknife_var[1] == v.jknife_cov[3] && v.jknife_se[1] == sqrt(v.jknife_var[1]));
+    ks_jackknife_free(j);
+    const double pv[4] = {1, 2, 3, 6}, est[1] = {2}, num[2] = {3, 4}, den[2] = {2, 1};
+    CHECK_OK(ctx, ks_jackknife_pseudo(ctx, 4, 1, pv, &j));
+    ks_jackknife_get(j, &v);
+    CHECK(v.jknife_est[0] == 3.0 && v.separators == NULL);
+    CHECK_NEAR(v.jknife_var[0], 14.0 / 3.0 / 4.0, 1e-15); /* var(ddof 1) = 14/3, over B */
+    ks_jackknife_free(j);
+    CHECK_OK(ctx, ks_jackknife_ratio(ctx, 2, 1, est, num, den, &j));
+    ks_jackknife_get(j, &v);
+    CHECK(v.delete_values[0] == 1.5 && v.delete_values[1] == 4.0);
+    CHECK(v.pseudovalues[0] == 2.5 && v.pseudovalues[1] == 0.0);
+    ks_jackknife_free(j);
+    ks_jackknife_free(NULL);
+    CHECK_FAILS(ctx, ks_jackknife_ratio(ctx, 2, 1, est, num, (double[2]){1, 0}, &j), KS_ENUMERIC,
+                "delete value 2 of column 1 is 0");
+    CHECK(j == NULL);
+}
+
 int main(void)
 {
     ks_ctx *ctx = NULL;
@@ -354,6 +451,9 @@ int main(void)
     test_blas_wrappers(ctx);
     test_small_solves(ctx);
     test_refine_names(ctx);
+    test_median_quantile();
+    test_qnorm_as241();
+    test_jackknife(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("linalg");
 }

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (mode == 3) {
         ks__h2rg_sumstats s;
         if (fuzz_outcome(ctx, "ks__h2rg_sumstats_read", ks__h2rg_sumstats_read(ctx, in, !flag, flag, &s)) == KS_OK)
-            ks__h2rg_sumstats_free(ctx, &s);
+            ks__h2rg_sumstats_free(&ctx->alloc, &s);
     } else {
         const char *ref = fuzz_write("reference.txt", REFERENCE, strlen(REFERENCE));
         ks_gsem_sumstats_options o = KS_GSEM_SUMSTATS_OPTIONS_INIT;

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (mode == 2) {
             ks__ldscore_set s;
             if (fuzz_outcome(ctx, "ks__ldscore_read", ks__ldscore_read(ctx, prefix, 0, "ref-ld", &s)) == KS_OK)
-                ks__ldscore_free(ctx, &s);
+                ks__ldscore_free(&ctx->alloc, &s);
         } else {
             double *M = NULL;
             size_t nM = 0;

@@ -376,7 +376,8 @@ def test_munge_refuses_dev_zero_and_a_directory(kestrel_bin, tmp_path):
 
 def test_ldsc_m_file_that_cannot_be_read_says_why(kestrel_bin, tmp_path, gwas_lines):
     # GenomicSEM ldsc's <chr>.l2.M_5_50: before, a directory there read as "no number", and a
-    # missing one said only "cannot open"
+    # missing one said only "cannot open"; (M files are read by the table layer's reader, whose
+    # words for a directory are those of every other file: "cannot open: Is a directory")
     f = write(tmp_path / "t.txt", b"".join(gwas_lines))
     assert munge(kestrel_bin, f, tmp_path).returncode == 0
     ld = tmp_path / "ld"
@@ -389,4 +390,4 @@ def test_ldsc_m_file_that_cannot_be_read_says_why(kestrel_bin, tmp_path, gwas_li
     assert f"{ld}/1.l2.M_5_50: cannot open: No such file or directory" in r.stderr
     (ld / "1.l2.M_5_50").mkdir()
     r = run(*args)
-    assert r.returncode == 1 and f"{ld}/1.l2.M_5_50: cannot read: Is a directory" in r.stderr
+    assert r.returncode == 1 and f"{ld}/1.l2.M_5_50: cannot open: Is a directory" in r.stderr
