@@ -95,7 +95,8 @@ KS_API double ks_select_kth(double *x, size_t n, size_t k);
 
 /* Distribution functions for inference. Student t through the regularized incomplete beta
  * function (continued fraction, Lentz's method), accurate to about 1e-14; df = INFINITY gives
- * the normal. Quantiles by safeguarded Newton iteration on the CDF. */
+ * the normal. The normal quantile by Wichura's AS 241 (R's qnorm, to the bit); the t quantile by
+ * safeguarded Newton iteration on the CDF. */
 KS_API double ks_normal_cdf(double z);
 KS_API double ks_normal_quantile(double p);
 KS_API double ks_t_cdf(double t, double df);

@@ -21,10 +21,10 @@ int ks__gsem_liability(ks_ctx *ctx, ks__liab_rule rule, double P, double K, cons
     if (isnan(P) || isnan(K)) return KS_OK;
     double phi;
     if (ldsc) {
-        const double t = -ks__qnorm_as241(K); /* norm.isf(K) */
+        const double t = -ks_normal_quantile(K); /* norm.isf(K) */
         phi = exp(-0.5 * t * t) / sqrt(2.0 * M_PI);
     } else {
-        const double x = ks__qnorm_as241(1.0 - K);
+        const double x = ks_normal_quantile(1.0 - K);
         phi = 0.398942280401432677940 * exp(-0.5 * x * x); /* R's dnorm: M_1_SQRT_2PI */
     }
     *factor = (K * K * ((1.0 - K) * (1.0 - K))) / (P * (1.0 - P) * (phi * phi));

@@ -58,28 +58,6 @@ double ks_t_cdf(double t, double df)
     return t > 0 ? 1.0 - tail : tail;
 }
 
-/* Acklam-style rational start refined by Newton steps on erfc. */
-double ks_normal_quantile(double p)
-{
-    if (!(p > 0.0 && p < 1.0)) return p == 0.0 ? -INFINITY : p == 1.0 ? INFINITY : NAN;
-    double x = 0.0;
-    /* Bisection bracket then Newton: robust and exact to rounding for our uses. */
-    double lo = -40.0, hi = 40.0;
-    for (int i = 0; i < 200; i++) {
-        const double f = ks_normal_cdf(x) - p;
-        if (f < 0)
-            lo = x;
-        else
-            hi = x;
-        const double dens = exp(-0.5 * x * x) / sqrt(2.0 * M_PI);
-        double nx = dens > 0 ? x - f / dens : 0.5 * (lo + hi);
-        if (!(nx > lo && nx < hi)) nx = 0.5 * (lo + hi);
-        if (fabs(nx - x) <= 1e-15 * fmax(1.0, fabs(x))) return nx;
-        x = nx;
-    }
-    return x;
-}
-
 double ks_t_quantile(double p, double df)
 {
     if (isnan(p) || isnan(df) || df <= 0) return NAN;
@@ -211,7 +189,8 @@ double ks__z_from_p(double P, double logP)
     return poly(E, 8, r) / poly(F, 8, r);
 }
 
-double ks__qnorm_as241(double p)
+/* Wichura's AS 241 (PPND16), the algorithm of R's qnorm: the same bits as R. */
+double ks_normal_quantile(double p)
 {
     if (!(p > 0.0 && p < 1.0)) return p == 0.0 ? -INFINITY : p == 1.0 ? INFINITY : NAN;
     const double q = p - 0.5;
