@@ -207,12 +207,35 @@ static int drop_collinear(ks_ctx *ctx, const char *const *names, numcol *xv, siz
     return rc;
 }
 
-static void log_one_cluster(ks_ctx *ctx, const char *name, size_t nc)
+/* What both builders end with: the units' cluster codes (0, 1, ... in order of first unit;
+ * cl_unit: ncl scratch) and the treated cohorts that get effects (with not-yet-treated
+ * controls and no never-treated units, none from the last period on, which has no control). */
+static int finish_units(ks_ctx *ctx, ks_did_panel *p, size_t n, const int64_t *cl, size_t ncl,
+                        int64_t *cl_unit, size_t ncoh, int have_never, double latest,
+                        const ks_did_cs_options *opt)
 {
-    ks__log(ctx, KS_LOG_WARN,
-           "cluster: '%s' has %zu cluster%s; clustered standard errors need at least 2 and are "
-           "NaN",
-           name, nc, nc == 1 ? "" : "s");
+    if (cl) {
+        for (size_t c = 0; c < ncl; c++) cl_unit[c] = -1;
+        size_t nc = 0;
+        for (size_t u = 0; u < n; u++) {
+            int64_t *code = &cl_unit[cl[p->unit_row[u]]];
+            if (*code < 0) *code = (int64_t)nc++;
+            p->cluster[u] = (int32_t)*code;
+        }
+        p->ncluster = nc;
+        if (nc < 2)
+            ks__log(ctx, KS_LOG_WARN,
+                    "cluster: '%s' has %zu cluster%s; clustered standard errors need at least 2 "
+                    "and are NaN",
+                    opt->cluster, nc, nc == 1 ? "" : "s");
+    }
+    size_t ng = 0;
+    for (size_t c = 0; c < ncoh; c++)
+        if (p->coh[c] > 0) p->glist[ng++] = p->coh[c];
+    if (!have_never && opt->control_group == KS_DID_NOT_YET_TREATED)
+        while (ng > 0 && p->glist[ng - 1] >= latest) ng--;
+    p->ng = ng;
+    return ng ? KS_OK : ks__fail(ctx, KS_EEMPTY, "no treated cohort with a pre-treatment period");
 }
 
 void ks__did_panel_free(const ks_allocator *a, ks_did_panel *p)
@@ -536,26 +559,8 @@ periods:
         const double scale = (double)(n * T) / wsum; /* mean 1, as did normalizes them */
         for (size_t r = 0; r < n * T; r++) p->w[r] *= scale;
     }
-    if (cl) {
-        for (size_t c = 0; c < ncl; c++) cl_unit[c] = -1;
-        size_t nc = 0;
-        for (size_t i = 0; i < n; i++) {
-            int64_t *code = &cl_unit[cl[p->unit_row[i]]];
-            if (*code < 0) *code = (int64_t)nc++;
-            p->cluster[i] = (int32_t)*code;
-        }
-        p->ncluster = nc;
-        if (nc < 2) log_one_cluster(ctx, opt->cluster, nc);
-    }
-
-    /* 7. the treated cohorts that get effects */
-    size_t ng = 0;
-    for (size_t c = 0; c < ncoh; c++)
-        if (p->coh[c] > 0) p->glist[ng++] = p->coh[c];
-    if (!have_never && opt->control_group == KS_DID_NOT_YET_TREATED)
-        while (ng > 0 && p->glist[ng - 1] >= latest) ng--;
-    p->ng = ng;
-    if (ng == 0) rc = ks__fail(ctx, KS_EEMPTY, "no treated cohort with a pre-treatment period");
+    /* 7. cluster codes and the treated cohorts that get effects */
+    rc = finish_units(ctx, p, n, cl, ncl, cl_unit, ncoh, have_never, latest, opt);
 
 done:
     if (rc != KS_OK) ks__did_panel_free(&ctx->alloc, p);
@@ -862,24 +867,7 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         for (size_t r = 0; r < nkept; r++) cnt[L->unit[r]]++;
         for (size_t u = 0; u < n; u++) p->w[u] /= (double)cnt[u];
     }
-    if (cl) {
-        for (size_t c = 0; c < ncl; c++) cl_unit[c] = -1;
-        size_t nc = 0;
-        for (size_t u = 0; u < n; u++) {
-            int64_t *code = &cl_unit[cl[p->unit_row[u]]];
-            if (*code < 0) *code = (int64_t)nc++;
-            p->cluster[u] = (int32_t)*code;
-        }
-        p->ncluster = nc;
-        if (nc < 2) log_one_cluster(ctx, opt->cluster, nc);
-    }
-    size_t ng = 0;
-    for (size_t c = 0; c < ncoh; c++)
-        if (p->coh[c] > 0) p->glist[ng++] = p->coh[c];
-    if (!have_never && opt->control_group == KS_DID_NOT_YET_TREATED)
-        while (ng > 0 && p->glist[ng - 1] >= latest) ng--;
-    p->ng = ng;
-    if (ng == 0) rc = ks__fail(ctx, KS_EEMPTY, "no treated cohort with a pre-treatment period");
+    rc = finish_units(ctx, p, n, cl, ncl, cl_unit, ncoh, have_never, latest, opt);
 
 done:
     if (rc != KS_OK || *balanced) {
