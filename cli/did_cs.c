@@ -5,7 +5,8 @@
 
 #include "cli.h"
 
-static void print_cells(FILE *f, const ks_did_cs_cells *c, const ks_did_pretest *w, double alpha)
+static void print_cells(FILE *f, const ks_did_cs_view *c, const ks_did_cs_pretest_estimate *w,
+                        double alpha)
 {
     fprintf(f, "Group-time average treatment effects (%zu units, %zu periods)\n\n", c->nunits,
             c->nperiods);
@@ -15,8 +16,7 @@ static void print_cells(FILE *f, const ks_did_cs_cells *c, const ks_did_pretest 
         fprintf(f, "%10g %10g %12.6f %12.6f %12.6f %12.6f\n", c->group[i], c->time[i], c->att[i],
                 c->se[i], c->ci_lower[i], c->ci_upper[i]);
     fprintf(f, "\n%s confidence bands at %g%%; critical value %.4f\n",
-            c->crit > ks_normal_quantile(1 - alpha / 2) + 1e-12 ? "uniform" : "pointwise",
-            100 * (1 - alpha), c->crit);
+            c->uniform ? "uniform" : "pointwise", 100 * (1 - alpha), c->crit);
     if (isfinite(w->pvalue))
         fprintf(f, "Wald pre-test of parallel trends: W = %.4f, df = %zu, p = %.5f\n", w->stat,
                 w->df, w->pvalue);
@@ -68,9 +68,9 @@ int cli_did_cs_report(FILE *out, ks_ctx *ctx, const ks_did_cs *fit, const int wa
             goto done;
         }
     }
-    ks_did_cs_cells cells;
-    ks_did_cs_get_cells(fit, &cells);
-    ks_did_pretest wald;
+    ks_did_cs_view cells;
+    ks_did_cs_get(fit, &cells);
+    ks_did_cs_pretest_estimate wald;
     if (ks_did_cs_pretest(ctx, fit, &wald) != KS_OK) {
         rc = cli_fail(ctx, "did cs");
         goto done;

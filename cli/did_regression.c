@@ -115,7 +115,7 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
         printf(", \"se\": ");
         cli_json_num(stdout, w.se);
         printf(", \"p_value\": ");
-        cli_json_num(stdout, w.p_value);
+        cli_json_num(stdout, w.pvalue);
         printf(", \"ci_lower\": ");
         cli_json_num(stdout, w.ci_lower);
         printf(", \"ci_upper\": ");
@@ -130,8 +130,8 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
            ks_did_boot_weights_name(o.weights));
     printf("%-12s %12s %12s %10s %12s %12s\n", "", "estimate", "std.err", "boot p", "ci.lower",
            "ci.upper");
-    printf("%-12s %12.6f %12.6f %10.4g %12.6f %12.6f\n", "ATT", w.coef, w.se, w.p_value,
-           w.ci_lower, w.ci_upper);
+    printf("%-12s %12.6f %12.6f %10.4g %12.6f %12.6f\n", "ATT", w.coef, w.se, w.pvalue, w.ci_lower,
+           w.ci_upper);
     return CLI_OK;
 }
 

@@ -98,9 +98,11 @@ typedef struct {
     size_t nperiods;
     size_t nclusters;           /* clusters of the variance (the units unless `cluster` set) */
     double crit;                /* critical value of the cells' bands: normal, or sup-t */
+    int uniform;                /* 1: crit is the bootstrap's sup-t (cband; NaN when the draws
+                                   give none), 0: the normal quantile (pointwise bands) */
     const size_t *unit_row; /* for each unit (in the fit's unit order), its first input row */
-} ks_did_cs_cells;
-KS_API void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *out);
+} ks_did_cs_view;
+KS_API void ks_did_cs_get(const ks_did_cs *r, ks_did_cs_view *out);
 /* R did's Wald pre-test of parallel trends: W = n att' V^-1 att over the pre-treatment cells
  * (group > time) with a standard error, V their influence functions' covariance (cluster sums
  * with a cluster variable); p = P(chi2_df > W). NaN (and a logged reason) when there is no
@@ -109,8 +111,9 @@ KS_API void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *out);
 typedef struct {
     double stat, pvalue;
     size_t df;
-} ks_did_pretest;
-KS_API int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out) KS_RESULT_USED;
+} ks_did_cs_pretest_estimate;
+KS_API int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r,
+                             ks_did_cs_pretest_estimate *out) KS_RESULT_USED;
 
 /* The influence functions of the cells, nunits x ncell column-major into out (caller's, out_len
  * doubles), rows in the fit's unit order (unit_row maps them to the input); R's inffunc * 1.
@@ -150,6 +153,8 @@ typedef struct {
     const double *tstat_e, *pvalue_e;      /* the elements' normal tests */
     const double *ci_lower_e, *ci_upper_e; /* and bands: att_e -+ crit se_e */
     double crit;             /* critical value of the elements' bands */
+    int uniform;             /* 1: crit is the bootstrap's sup-t (cband), 0: the normal
+                                quantile (pointwise; also when the sup-t is not usable) */
 } ks_did_agg_view;
 typedef struct ks_did_agg ks_did_agg;
 
@@ -302,8 +307,8 @@ typedef struct {
     }
 typedef struct {
     double coef, se;      /* the estimate and its CRV1 standard error (ks_feols_fit's) */
-    double t_stat;        /* (coef - null_value) / se */
-    double p_value;       /* the bootstrap p-value, floored at 1 / (n_valid + 1) unless that
+    double tstat;         /* (coef - null_value) / se */
+    double pvalue;        /* the bootstrap p-value, floored at 1 / (n_valid + 1) unless that
                              reaches alpha (diff-diff) */
     double ci_lower, ci_upper; /* by test inversion; +/- Inf when the test never rejects */
     size_t nobs, n_clusters, n_bootstrap, n_valid; /* n_valid: draws with a defined t */
@@ -351,7 +356,7 @@ typedef struct {
      * interval the alpha / 2 and 1 - alpha / 2 percentiles of the effects (np.percentile's
      * linear interpolation); leave-one-out: the t(n_valid - 1) test of the mean and
      * mean -+ q se. NaN where not defined (no positive se). */
-    double tstat, p_value, ci_lower, ci_upper;
+    double tstat, pvalue, ci_lower, ci_upper;
 } ks_did_placebo_view;
 /* Permutation test (diff-diff's permutation_test): n_permutations times, treatment is given to
  * a uniformly drawn set of as many units as are treated (a unit's treatment: that of its first
@@ -396,6 +401,10 @@ typedef struct {
     size_t n_groups, n_never, n_always, nunits, nperiods, nobs;
 } ks_did_bacon_view;
 typedef struct ks_did_bacon ks_did_bacon;
+/* No options struct: the decomposition of one regression leaves nothing to choose (R's
+ * bacondecomp takes none; diff-diff's weights="exact" | "approximate" agree on a balanced
+ * panel, the only data accepted), and the template gives a fit without choices no options
+ * argument (docs/design.md). */
 KS_API int ks_did_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
                         const char *time, const char *first_treat, ks_did_bacon **out) KS_RESULT_USED;
 KS_API void ks_did_bacon_get(const ks_did_bacon *r, ks_did_bacon_view *out);

@@ -113,6 +113,21 @@ KS_API void ks_feols_get(const ks_feols *m, ks_feols_view *out);
 KS_API int ks_feols_confint(ks_ctx *ctx, const ks_feols *m, double alpha, double *lo, double *hi,
                             size_t out_len) KS_RESULT_USED;
 
+/* One estimate with its inference: a fixed-size set of numbers, filled into the caller's struct
+ * (docs/design.md's template: the `_estimate` form). */
+typedef struct {
+    double estimate, se;
+    double tstat, pvalue;      /* t(df_t) test of estimate = 0, two-sided as the view's */
+    double ci_lower, ci_upper; /* at level 1 - alpha, t(df_t) quantile */
+} ks_feols_estimate;
+/* The linear combination w'b of the coefficients (nw == ncoef weights, finite; e.g. an average
+ * of event-study coefficients), its standard error sqrt(w'Vw) and their inference. A collinear
+ * (dropped) coefficient with weight 0 is left out; with another weight the combination is not
+ * identified and every number is NaN. The test and interval are NaN unless the se is positive.
+ * KS_EINVAL for a wrong nw, a weight that is not finite, or alpha outside (0, 1). */
+KS_API int ks_feols_lincom(ks_ctx *ctx, const ks_feols *m, const double *w, size_t nw, double alpha,
+                           ks_feols_estimate *out) KS_RESULT_USED;
+
 /* The design a fit of `formula` solves, for estimators built on the regression (did's wild
  * bootstrap): the rows ks_feols_fit uses (NA rows, zero weights and fixed-effect singletons
  * removed) with the fixed effects partialled out (Frisch-Waugh-Lovell), so that least squares

@@ -81,8 +81,8 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
         ks_py_raise(ctx, rc);
         goto done;
     }
-    ks_did_cs_cells c;
-    ks_did_cs_get_cells(fit, &c);
+    ks_did_cs_view c;
+    ks_did_cs_get(fit, &c);
     const npy_intp nc = (npy_intp)c.ncell, nu = (npy_intp)c.nunits;
     PyObject *post = PyArray_SimpleNew(1, &nc, NPY_BOOL);
     PyObject *ntr = PyArray_SimpleNew(1, &nc, NPY_INT64),
@@ -137,8 +137,8 @@ static PyObject *py_did_cs_inffunc(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
     ks_did_cs *fit = PyCapsule_GetPointer(cap, "kestrel.did_cs");
     if (!fit) return NULL;
-    ks_did_cs_cells c;
-    ks_did_cs_get_cells(fit, &c);
+    ks_did_cs_view c;
+    ks_did_cs_get(fit, &c);
     npy_intp dims[2] = {(npy_intp)c.nunits, (npy_intp)c.ncell};
     PyObject *a =
         PyArray_New(&PyArray_Type, 2, dims, NPY_DOUBLE, NULL, NULL, 0, NPY_ARRAY_FARRAY, NULL);
@@ -168,7 +168,7 @@ static PyObject *py_did_cs_pretest(PyObject *self, PyObject *args)
     PyObject *notes = PyList_New(0), *out = NULL;
     if (notes) {
         ks_ctx_set_log(ctx, ks_py_collect_log, notes);
-        ks_did_pretest w;
+        ks_did_cs_pretest_estimate w;
         int rc;
         Py_BEGIN_ALLOW_THREADS
             rc = ks_did_cs_pretest(ctx, fit, &w);
@@ -321,7 +321,7 @@ static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
         else {
             ks_did_wild_get(w, &r);
             out = Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef,
-                                "se", r.se, "t_stat", r.t_stat, "p_value", r.p_value, "ci_lower",
+                                "se", r.se, "t_stat", r.tstat, "p_value", r.pvalue, "ci_lower",
                                 r.ci_lower, "ci_upper", r.ci_upper, "nobs", (Py_ssize_t)r.nobs,
                                 "n_clusters", (Py_ssize_t)r.n_clusters, "n_bootstrap",
                                 (Py_ssize_t)r.n_bootstrap, "n_valid", (Py_ssize_t)r.n_valid,
@@ -385,7 +385,7 @@ static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
                         (Py_ssize_t)v.n_treated_units, "effects", ks_py_arr(v.effects, n, 0),
                         "unit_row", rows, "n_valid", (Py_ssize_t)v.n_valid, "mean", v.mean, "se",
                         v.se);
-    out = with_inference(out, "", &v.tstat, &v.p_value, &v.ci_lower, &v.ci_upper, -1);
+    out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
 done:
     ks_did_placebo_free(r);
     ks_table_free(t);

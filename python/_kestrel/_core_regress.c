@@ -167,7 +167,38 @@ static PyObject *py_feols_confint(PyObject *self, PyObject *args)
     return out;
 }
 
+/* A linear combination w'b of a fit's coefficients and its inference (ks_feols_lincom): a dict
+ * of estimate, se, tstat, pvalue, ci_lower, ci_upper. */
+static PyObject *py_feols_lincom(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cap, *wobj;
+    double alpha;
+    if (!PyArg_ParseTuple(args, "OOd", &cap, &wobj, &alpha)) return NULL;
+    const ks_feols *m = PyCapsule_GetPointer(cap, "kestrel.feols");
+    if (!m) return NULL;
+    PyArrayObject *w = (PyArrayObject *)PyArray_FROMANY(wobj, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+    if (!w) return NULL;
+    ks_ctx *ctx = NULL;
+    PyObject *out = NULL;
+    if (ks_ctx_new(&ctx) == KS_OK) {
+        ks_feols_estimate e;
+        const int rc = ks_feols_lincom(ctx, m, PyArray_DATA(w), (size_t)PyArray_SIZE(w), alpha, &e);
+        out = rc ? ks_py_raise(ctx, rc)
+                 : Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d}", "estimate", e.estimate, "se", e.se,
+                                 "tstat", e.tstat, "pvalue", e.pvalue, "ci_lower", e.ci_lower,
+                                 "ci_upper", e.ci_upper);
+    } else {
+        PyErr_NoMemory();
+    }
+    ks_ctx_free(ctx);
+    Py_DECREF(w);
+    return out;
+}
+
 PyMethodDef ks_py_regress_methods[] = {
+    {"feols_lincom", py_feols_lincom, METH_VARARGS,
+     "feols_lincom(model, w, alpha) -> dict: w'b, its se, t, p and 1 - alpha interval"},
     {"feols_confint", py_feols_confint, METH_VARARGS,
      "feols_confint(model, alpha) -> (lo, hi): the intervals at level 1 - alpha"},
     {"feols", (PyCFunction)(void (*)(void))py_feols, METH_VARARGS | METH_KEYWORDS,

@@ -431,32 +431,19 @@ class MultiPeriodDiDResults(Results):
                 per, b, s, float(r["tstat"][j]) if ok else nan,
                 float(r["pvalue"][j]) if ok else nan,
                 (float(r["ci_lower"][j]), float(r["ci_upper"][j])) if ok else (nan, nan))
-        # the average of the post-period effects: w'b and sqrt(w' V w), over the columns kept
-        # (a column dropped as collinear has NaN in b and V, and no weight)
-        idx = [list(coef.index).index(n) for n, p in zip(names, periods) if p in post]
+        # the average of the post-period effects, w'b and sqrt(w'Vw), with its test and interval
+        # (ks_feols_lincom: a column dropped as collinear has no weight)
+        idx = [index.index(n) for n, p in zip(names, periods) if p in post]
         w = np.zeros(len(coef))
         w[idx] = 1.0 / len(idx)
-        b, keep = coef.to_numpy(), ~np.isnan(coef.to_numpy())
         unidentified = [p for n, p in zip(names, periods) if p in post and np.isnan(coef[n])]
-        if unidentified:  # R's mean(c(..., NA)): the average is not defined
+        if unidentified:  # R's mean(c(..., NA)): the average is not defined (lincom: NaN)
             checks.warn(f"post-period effects {unidentified} are not identified (their columns "
                         "were dropped as collinear): the average effect is NaN")
-            self.avg_att = self.avg_se = nan
-        elif keep.all():
-            self.avg_att = float(w @ b)
-            self.avg_se = float(math.sqrt(w @ fit.vcov @ w))
-        else:
-            wk = w[keep]
-            self.avg_att = float(wk @ b[keep])
-            self.avg_se = float(math.sqrt(wk @ fit.vcov[np.ix_(keep, keep)] @ wk))
-        if self.avg_se > 0:  # (an average of the fit's coefficients: not in the fit's view)
-            q = _core.t_quantile(1.0 - alpha / 2.0, fit.df_t)
-            self.avg_t_stat = self.avg_att / self.avg_se
-            self.avg_p_value = 2.0 * (1.0 - _core.t_cdf(abs(self.avg_t_stat), fit.df_t))
-            self.avg_conf_int = (self.avg_att - q * self.avg_se, self.avg_att + q * self.avg_se)
-        else:
-            self.avg_t_stat = self.avg_p_value = nan
-            self.avg_conf_int = (nan, nan)
+        e = _core.feols_lincom(r["model"], w, alpha)
+        self.avg_att, self.avg_se = e["estimate"], e["se"]
+        self.avg_t_stat, self.avg_p_value = e["tstat"], e["pvalue"]
+        self.avg_conf_int = (e["ci_lower"], e["ci_upper"])
         self.att, self.se, self.p_value = self.avg_att, self.avg_se, self.avg_p_value
         self.conf_int = self.avg_conf_int
 

@@ -202,9 +202,10 @@ void ks_did_agg_free(ks_did_agg *g)
 void ks_did_agg_get(const ks_did_agg *g, ks_did_agg_view *out) { *out = g->v; }
 
 /* Standard errors of the columns of V (L x m: influence functions, or bootstrap draws); with
- * crit, the elements' critical value (the bootstrap's sup-t when cband is set). */
+ * crit, the elements' critical value (the bootstrap's sup-t when cband is set and it is usable:
+ * then *uniform = 1). */
 static int se_of(ks_ctx *ctx, const ks_did_cs *r, const double *V, size_t m, double *se,
-                 double *crit)
+                 double *crit, int *uniform)
 {
     const ks_did_panel *p = &r->p;
     const double qn = ks_normal_quantile(1.0 - r->opt.alpha / 2.0);
@@ -222,8 +223,10 @@ static int se_of(ks_ctx *ctx, const ks_did_cs *r, const double *V, size_t m, dou
                        "the uniform band's critical value (%g) is not usable; the bands are "
                        "pointwise",
                        bcrit);
-            else
+            else {
                 *crit = bcrit;
+                *uniform = 1;
+            }
         }
         return KS_OK;
     }
@@ -428,7 +431,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         v->e = elem;
         v->att_e = elem + ne;
         v->se_e = elem + 2 * ne;
-        if ((rc = se_of(ctx, r, IF, ne, elem + 2 * ne, &v->crit))) goto done;
+        if ((rc = se_of(ctx, r, IF, ne, elem + 2 * ne, &v->crit, &v->uniform))) goto done;
         v->n = ne;
         double *inf = elem + 3 * (m + a.ng + 1);
         for (size_t k = 0; k < ne; k++) /* normal p-values, intervals with the band's value */
@@ -440,7 +443,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         v->ci_upper_e = inf + 3 * ne;
     }
     if (isfinite(v->att)) {
-        if ((rc = se_of(ctx, r, overall, 1, &v->se, NULL))) goto done;
+        if ((rc = se_of(ctx, r, overall, 1, &v->se, NULL, NULL))) goto done;
     } else {
         v->se = NAN;
     }

@@ -226,7 +226,7 @@ static int plan_cells(ks_ctx *ctx, const ks_did_panel *p, const ks_did_cs_option
 
 /* The Wald test that every pre-treatment cell with a standard error is zero:
  * W = n att' V^-1 att, V = IF'IF / n (or from cluster sums) over those cells. */
-int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_pretest *out)
+int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_cs_pretest_estimate *out)
 {
     out->stat = out->pvalue = NAN;
     out->df = 0;
@@ -619,6 +619,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
                     r->se[c] = bse[c] > SE_TINY ? bse[c] : NAN;
             if (opt->cband) {
                 r->crit = crit;
+                r->uniform = 1;
                 if (crit >= 7)
                     ks__log(ctx, KS_LOG_WARN,
                            "the uniform band's critical value (%g) is too large to be reliable: "
@@ -661,7 +662,7 @@ fail:
     return rc;
 }
 
-void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *o)
+void ks_did_cs_get(const ks_did_cs *r, ks_did_cs_view *o)
 {
     memset(o, 0, sizeof *o);
     o->ncell = r->ncell;
@@ -680,6 +681,7 @@ void ks_did_cs_get_cells(const ks_did_cs *r, ks_did_cs_cells *o)
     o->nperiods = r->p.T;
     o->nclusters = r->p.cluster ? r->p.ncluster : r->n;
     o->crit = r->crit;
+    o->uniform = r->uniform;
     o->unit_row = r->p.unit_row;
 }
 

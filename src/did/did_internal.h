@@ -135,6 +135,7 @@ struct ks_did_cs {
     size_t *ifoff;
     double *ifval;
     double crit;
+    int uniform; /* crit is the bootstrap's sup-t (cband) */
     /* with the bootstrap: draws B x (ncell + 2 ncoh): the cells', then per cohort k the draws
      * of sum_{i in k} w_i and of the count of k (the wif term of an aggregation) */
     double *draws;

@@ -114,11 +114,11 @@ static int summarize(ks_ctx *ctx, ks_did_placebo *r, int perm, double observed, 
             extreme += fabs(r->effects[i]) >= fabs(observed);
         }
     v->n_valid = m;
-    v->mean = v->se = v->tstat = v->p_value = v->ci_lower = v->ci_upper = NAN;
+    v->mean = v->se = v->tstat = v->pvalue = v->ci_lower = v->ci_upper = NAN;
     if (m > 0) mean_sd(valid, m, tmp, &v->mean, &v->se);
     const int ok = isfinite(v->se) && v->se > 0;
     if (perm) {
-        v->p_value = (double)(1 + extreme) / (double)(m + 1);
+        v->pvalue = (double)(1 + extreme) / (double)(m + 1);
         v->tstat = ok ? observed / v->se : NAN;
         if (m > 0) {
             qsort(valid, m, sizeof *valid, ks__did_cmp_double);
@@ -128,7 +128,7 @@ static int summarize(ks_ctx *ctx, ks_did_placebo *r, int perm, double observed, 
     } else if (ok) {
         const double df = m > 1 ? (double)(m - 1) : 1.0;
         ks__did_infer(v->mean, v->se, df, ks_t_quantile(1.0 - alpha / 2.0, df), &v->tstat,
-                      &v->p_value, &v->ci_lower, &v->ci_upper);
+                      &v->pvalue, &v->ci_lower, &v->ci_upper);
     }
     ks__free(ctx, valid);
     return KS_OK;

@@ -375,7 +375,7 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
 
     out->coef = w.b;
     out->se = fv.se[j];
-    out->t_stat = (w.b - o.null_value) / out->se;
+    out->tstat = (w.b - o.null_value) / out->se;
     out->nobs = W.n;
     out->n_clusters = G;
     out->n_bootstrap = w.B;
@@ -390,12 +390,12 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
     }
     out->n_valid = nv;
     if (!(w.se_u > 0) || nv < 2) { /* no defined statistic: no inference */
-        out->p_value = out->ci_lower = out->ci_upper = out->se = out->t_stat = NAN;
+        out->pvalue = out->ci_lower = out->ci_upper = out->se = out->tstat = NAN;
         goto done;
     }
     /* diff-diff's floor 1/(valid + 1) keeps p off zero, unless it would cross alpha */
     const double floor = 1.0 / ((double)nv + 1.0);
-    out->p_value = fmin(1.0, floor < o.alpha ? fmax(raw, floor) : raw);
+    out->pvalue = fmin(1.0, floor < o.alpha ? fmax(raw, floor) : raw);
     if (o.equal_tailed) {
         out->ci_lower = invert(&w, 1, o.alpha / 2.0, -1, out->se);
         out->ci_upper = invert(&w, -1, o.alpha / 2.0, 1, out->se);

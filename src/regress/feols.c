@@ -552,3 +552,44 @@ int ks_feols_confint(ks_ctx *ctx, const ks_feols *m, double alpha, double *lo, d
     }
     return KS_OK;
 }
+
+int ks_feols_lincom(ks_ctx *ctx, const ks_feols *m, const double *w, size_t nw, double alpha,
+                    ks_feols_estimate *out)
+{
+    if (nw != m->k)
+        return ks__fail(ctx, KS_EINVAL,
+                        "feols lincom: w needs %zu values, one per coefficient (got %zu)", m->k,
+                        nw);
+    if (!(alpha > 0 && alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "feols lincom: alpha must be in (0, 1) (got %g)", alpha);
+    for (size_t j = 0; j < nw; j++)
+        if (!isfinite(w[j]))
+            return ks__fail(ctx, KS_EINVAL, "feols lincom: w[%zu] is not a finite number", j);
+    *out = (ks_feols_estimate){NAN, NAN, NAN, NAN, NAN, NAN};
+    /* a dropped (collinear) coefficient is not identified: with weight it makes w'b undefined,
+     * without it is left out of the sums */
+    for (size_t j = 0; j < nw; j++)
+        if (m->dropped[j] && w[j] != 0) return KS_OK;
+    /* w'b, and w'Vw summed as (w'V) w */
+    const size_t k = m->k;
+    double est = 0, var = 0;
+    for (size_t j = 0; j < k; j++)
+        if (!m->dropped[j]) est += w[j] * m->coef[j];
+    for (size_t j = 0; j < k; j++) {
+        if (m->dropped[j]) continue;
+        double u = 0;
+        for (size_t i = 0; i < k; i++)
+            if (!m->dropped[i]) u += w[i] * m->V[i + j * k];
+        var += u * w[j];
+    }
+    out->estimate = est;
+    out->se = sqrt(var);
+    if (out->se > 0) { /* as the view's: t(df_t) two-sided p-value and 1 - alpha interval */
+        const double q = ks_t_quantile(1.0 - alpha / 2.0, m->v.df_t);
+        out->tstat = est / out->se;
+        out->pvalue = 2.0 * ks_t_cdf(-fabs(out->tstat), m->v.df_t);
+        out->ci_lower = est - q * out->se;
+        out->ci_upper = est + q * out->se;
+    }
+    return KS_OK;
+}

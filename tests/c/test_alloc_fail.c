@@ -122,7 +122,7 @@ static int run_2x2(ks_ctx *ctx, ks_table *t, double *sig)
     if (!rc) {
         ks_did_wild_view v;
         ks_did_wild_get(w, &v);
-        *sig += v.coef + v.p_value;
+        *sig += v.coef + v.pvalue;
     }
     ks_did_wild_free(w);
     for (int perm = 0; perm < 2 && !rc; perm++) {
@@ -169,7 +169,7 @@ static int run_did(ks_ctx *ctx, double *sig)
             }
             ks_did_agg_free(agg);
         }
-        ks_did_pretest w;
+        ks_did_cs_pretest_estimate w;
         if (!rc) rc = ks_did_cs_pretest(ctx, fit, &w);
         ks_did_cs_free(fit);
     }

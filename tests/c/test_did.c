@@ -88,9 +88,10 @@ static void test_cluster_se(ks_ctx *ctx)
     ks_did_cs *fit = NULL;
     CHECK_OK(ctx, ks_did_cs_fit(ctx, t, "lemp", "year", "countyreal", "first.treat", &o, &fit));
     if (fit) {
-        ks_did_cs_cells c;
-        ks_did_cs_get_cells(fit, &c);
+        ks_did_cs_view c;
+        ks_did_cs_get(fit, &c);
         CHECK(c.nclusters > 20 && c.nclusters < 60);
+        CHECK(!c.uniform && c.crit == ks_normal_quantile(0.975)); /* no bootstrap: pointwise */
         double *inf = malloc(c.nunits * c.ncell * sizeof *inf);
         CHECK_FAILS(ctx, ks_did_cs_inffunc(ctx, fit, inf, c.nunits * c.ncell - 1), KS_EINVAL,
                     "out needs");
@@ -125,12 +126,12 @@ static void test_bootstrap_threads(ks_ctx *ctx)
         ks_did_agg *agg = NULL;
         CHECK_OK(ctx, ks_did_cs_fit(ctx, t, "lemp", "year", "countyreal", "first.treat", &o, &fit));
         if (!fit) break;
-        ks_did_cs_cells c;
-        ks_did_cs_get_cells(fit, &c);
+        ks_did_cs_view c;
+        ks_did_cs_get(fit, &c);
         CHECK(c.ncell == 12);
         memcpy(se[th], c.se, c.ncell * sizeof *c.se);
         crit[th] = c.crit;
-        CHECK(c.crit > 1.96);
+        CHECK(c.crit > 1.96 && c.uniform);
         ks_did_agg_options ao = KS_DID_AGG_OPTIONS_INIT;
         ao.type = KS_DID_AGG_DYNAMIC;
         CHECK_OK(ctx, ks_did_cs_aggregate(ctx, fit, &ao, &agg));
@@ -138,6 +139,7 @@ static void test_bootstrap_threads(ks_ctx *ctx)
         if (agg) {
             ks_did_agg_get(agg, &v);
             agg_se[th] = v.se;
+            CHECK(v.uniform && v.crit > ks_normal_quantile(0.975)); /* the sup-t band */
         }
         ks_did_agg_free(agg);
         ks_did_cs_free(fit);
@@ -244,7 +246,7 @@ static void test_wild(ks_ctx *ctx)
     ks_did_wild_view w;
     CHECK_OK(ctx, wild(ctx, t, f, "treated:post", &o, &w));
     CHECK(w.enumerated && w.n_bootstrap == 1024 && w.n_clusters == 10 && w.nobs == 400);
-    CHECK(w.p_value == 0.255859375);
+    CHECK(w.pvalue == 0.255859375);
     CHECK_NEAR(w.se, 0.21605407436868906, 1e-12);
     CHECK(fabs(w.ci_lower - -0.25331222134730091) < 1e-9);
     CHECK(fabs(w.ci_upper - 0.70096696996147034) < 1e-9);
@@ -259,7 +261,7 @@ static void test_wild(ks_ctx *ctx)
     CHECK_OK(ctx, ks_ctx_set_threads(ctx, 2));
     CHECK_OK(ctx, wild(ctx, t, f, "treated:post", &o, &b));
     CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 1e6));
-    CHECK(!a.enumerated && a.p_value == b.p_value && a.ci_lower == b.ci_lower &&
+    CHECK(!a.enumerated && a.pvalue == b.pvalue && a.ci_lower == b.ci_lower &&
           a.ci_upper == b.ci_upper);
     o.seed = 8;
     CHECK_OK(ctx, wild(ctx, t, f, "treated:post", &o, &c));

@@ -51,6 +51,35 @@ static void test_fixest_basic_small(ks_ctx *ctx)
         CHECK_FAILS(ctx, ks_feols_confint(ctx, m, 0.1, lo, hi, 3), KS_EINVAL,
                     "lo and hi need 4 values (got 3)");
         CHECK_FAILS(ctx, ks_feols_confint(ctx, m, 1.5, lo, hi, 4), KS_EINVAL, "alpha");
+        /* lincom: one coefficient's weight gives back the view's numbers exactly */
+        double w[4] = {0, 0, 0, 0};
+        w[j] = 1;
+        ks_feols_estimate e;
+        CHECK_OK(ctx, ks_feols_lincom(ctx, m, w, 4, 0.05, &e));
+        CHECK(e.estimate == v.coef[j] && e.se == v.se[j] && e.tstat == v.tstat[j]);
+        CHECK(e.pvalue == v.pvalue[j] && e.ci_lower == v.ci_lower[j] &&
+              e.ci_upper == v.ci_upper[j]);
+        /* b1 - 2 b2 + b3 by hand: var = V11 + 4 V22 + V33 - 4 V12 + 2 V13 - 4 V23 */
+        const double c[4] = {0, 1, -2, 1}, *V = v.vcov;
+        const double est = v.coef[1] - 2 * v.coef[2] + v.coef[3];
+        const double var = V[1 + 4 * 1] + 4 * V[2 + 4 * 2] + V[3 + 4 * 3] - 4 * V[1 + 4 * 2] +
+                           2 * V[1 + 4 * 3] - 4 * V[2 + 4 * 3];
+        CHECK_OK(ctx, ks_feols_lincom(ctx, m, c, 4, 0.1, &e));
+        CHECK_NEAR(e.estimate, est, 1e-13);
+        CHECK_NEAR(e.se, sqrt(var), 1e-12);
+        CHECK(e.tstat == e.estimate / e.se);
+        CHECK(e.pvalue == 2.0 * ks_t_cdf(-fabs(e.tstat), v.df_t));
+        CHECK(e.ci_lower == e.estimate - q90 * e.se && e.ci_upper == e.estimate + q90 * e.se);
+        CHECK_FAILS(ctx, ks_feols_lincom(ctx, m, c, 3, 0.05, &e), KS_EINVAL,
+                    "w needs 4 values, one per coefficient (got 3)");
+        CHECK_FAILS(ctx, ks_feols_lincom(ctx, m, c, 4, 0, &e), KS_EINVAL, "alpha");
+        w[0] = NAN;
+        CHECK_FAILS(ctx, ks_feols_lincom(ctx, m, w, 4, 0.05, &e), KS_EINVAL, "w[0]");
+        /* all weights 0: the estimate 0 with se 0, no test */
+        const double zero[4] = {0, 0, 0, 0};
+        CHECK_OK(ctx, ks_feols_lincom(ctx, m, zero, 4, 0.05, &e));
+        CHECK(e.estimate == 0 && e.se == 0 && isnan(e.tstat) && isnan(e.pvalue) &&
+              isnan(e.ci_lower));
     }
     ks_feols_free(m);
     m = NULL;
@@ -288,6 +317,18 @@ static void test_bad_input(ks_ctx *ctx)
     if (t) {
         CHECK_OK(ctx, ks_feols_fit(ctx, t, "y ~ a + b + c", &o, &m));
         if (m) CHECK(view(m).collinear[3] && !view(m).collinear[1]);
+        if (m) { /* lincom skips the dropped c at weight 0; with weight it is not identified */
+            const ks_feols_view v = view(m);
+            const double w0[4] = {0, 0.5, 0.5, 0}, w1[4] = {0, 0.5, 0.5, 1e-300};
+            ks_feols_estimate e;
+            CHECK_OK(ctx, ks_feols_lincom(ctx, m, w0, 4, 0.05, &e));
+            CHECK_NEAR(e.estimate, 0.5 * v.coef[1] + 0.5 * v.coef[2], 1e-13);
+            CHECK_NEAR(e.se, 0.5 * sqrt(v.vcov[5] + 2 * v.vcov[6] + v.vcov[10]), 1e-12);
+            CHECK(isfinite(e.pvalue) && isfinite(e.ci_lower));
+            CHECK_OK(ctx, ks_feols_lincom(ctx, m, w1, 4, 0.05, &e));
+            CHECK(isnan(e.estimate) && isnan(e.se) && isnan(e.tstat) && isnan(e.pvalue) &&
+                  isnan(e.ci_lower) && isnan(e.ci_upper));
+        }
         ks_feols_free(m);
         m = NULL;
     }

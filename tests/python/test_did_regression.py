@@ -70,6 +70,26 @@ def test_event_study_matches_statsmodels(basic):
     assert "average post-period effect" in r.summary()
 
 
+def test_event_study_average_is_numpy_lincom(basic):
+    """The post-period average (ks_feols_lincom) against w'b, sqrt(w'Vw) and the t(df)
+    test computed here, on the fit's own coefficients and vcov."""
+    st = pytest.importorskip("scipy.stats")
+    r = MultiPeriodDiD(alpha=0.1).fit(basic, outcome="outcome", treatment="treated",
+                                      time="time", post_periods=[3, 4])
+    b, V = r.fit.coef().to_numpy(), r.fit.vcov
+    w = np.array([0.5 if n.endswith(("_3", "_4")) else 0.0 for n in r.fit.coef().index])
+    assert np.count_nonzero(w) == 2
+    att, se = w @ b, np.sqrt(w @ V @ w)
+    assert r.avg_att == pytest.approx(att, rel=1e-14, abs=1e-14)
+    assert r.avg_se == pytest.approx(se, rel=1e-13)
+    df = r.fit.df_t
+    assert r.avg_t_stat == pytest.approx(att / se, rel=1e-13)
+    assert r.avg_p_value == pytest.approx(2 * st.t.sf(abs(att / se), df), rel=1e-10)
+    q = st.t.ppf(0.95, df)
+    assert r.avg_conf_int[0] == pytest.approx(att - q * se, rel=1e-12)
+    assert r.avg_conf_int[1] == pytest.approx(att + q * se, rel=1e-12)
+
+
 def test_bad_input(basic):
     with pytest.raises(ValueError, match="interaction"):
         DifferenceInDifferences().fit(basic, formula="outcome ~ treated + post")
