@@ -100,51 +100,11 @@ int ks_py_ctx(ks_ctx **ctx, int threads)
     return 0;
 }
 
-static PyObject *py_t_quantile(PyObject *self, PyObject *args)
-{
-    (void)self;
-    double p, df;
-    if (!PyArg_ParseTuple(args, "dd", &p, &df)) return NULL;
-    return PyFloat_FromDouble(ks_t_quantile(p, df));
-}
-
-static PyObject *py_normal_quantile(PyObject *self, PyObject *args)
-{
-    (void)self;
-    double p;
-    if (!PyArg_ParseTuple(args, "d", &p)) return NULL;
-    return PyFloat_FromDouble(ks_normal_quantile(p));
-}
-
-static PyObject *py_normal_cdf(PyObject *self, PyObject *args)
-{
-    (void)self;
-    double z;
-    if (!PyArg_ParseTuple(args, "d", &z)) return NULL;
-    return PyFloat_FromDouble(ks_normal_cdf(z));
-}
-
-static PyObject *py_t_cdf(PyObject *self, PyObject *args)
-{
-    (void)self;
-    double t, df;
-    if (!PyArg_ParseTuple(args, "dd", &t, &df)) return NULL;
-    return PyFloat_FromDouble(ks_t_cdf(t, df));
-}
-
-static PyMethodDef methods[] = {
-    {"normal_quantile", py_normal_quantile, METH_VARARGS, "normal_quantile(p) -> float"},
-    {"normal_cdf", py_normal_cdf, METH_VARARGS, "normal_cdf(z) -> float"},
-    {"t_cdf", py_t_cdf, METH_VARARGS, "t_cdf(t, df) -> float"},
-    {"t_quantile", py_t_quantile, METH_VARARGS, "t_quantile(p, df) -> float"},
-    {NULL, NULL, 0, NULL},
-};
-
 static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT,
                                     "_core",
                                     "kestrel's C engine (internal; use the kestrel package)",
                                     -1,
-                                    methods,
+                                    NULL,
                                     NULL,
                                     NULL,
                                     NULL,
