@@ -360,6 +360,11 @@ typedef struct {
     double mean_z1z2, z, p;         /* genetic covariance: mean z1 z2, tot / tot_se and its P */
     const double *M, *coef, *coef_se, *cat, *cat_se, *prop, *prop_se, *enrichment, *M_prop;
     const double *coef_cov, *tot_delete;
+    /* on the liability scale (h2_obs_to_liab): the factor (1: observed scale; a genetic
+     * covariance: sqrt(factor 1) sqrt(factor 2)), factor * tot, factor * tot_se, and per
+     * annotation factor * cat, factor * cat_se */
+    double liab, tot_liab, tot_se_liab;
+    const double *cat_liab, *cat_se_liab;
 } ks_gsem_h2rg_regression;
 
 /* The h2 of one file (opaque). */
