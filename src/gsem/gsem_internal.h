@@ -203,7 +203,9 @@ void ks__gsem_progress_report(const ks__gsem_progress *pr, ks_text_reader *r);
  * KS_OK at the end, a reader's error, or fn's first non-zero. */
 typedef int (*ks__gsem_row_fn)(void *arg, char *const *f, size_t nf, size_t line, int64_t k);
 /* With a tally, the scanner counts every row, checks its width against the header's nhead
- * (ks__gsem_row_width), reports progress, and counts a row not in ix instead of passing it on. */
+ * (ks__gsem_row_width), reports progress, and counts a row not in ix in *not_in_ref instead of
+ * passing it on (GenomicSEM's rule: the reference list comes first); not_in_ref NULL: such a row
+ * goes on with k = -1 (munge_sumstats.py's: its missing values are counted first). */
 typedef struct {
     ks_ctx *ctx;
     const char *path;
@@ -229,8 +231,6 @@ typedef struct {
 
 int ks__gsem_snplist_read(ks_ctx *ctx, const char *path, ks__gsem_snplist *out);
 void ks__gsem_snplist_free(const ks_allocator *a, ks__gsem_snplist *s);
-/* The index of the SNP named s, or -1. */
-int64_t ks__gsem_snplist_find(const ks__gsem_snplist *s, const char *name);
 
 /* The header row's fields named want[0..n) into col, or an error naming the file and the first
  * name missing or named twice. */

@@ -62,7 +62,7 @@ int ks__gsem_scan_rows(ks_text_reader *r, const ks__index *ix, int snp, const ks
                                          t->short_rows)))
                     return rc;
                 if ((rows & 65535) == 0) ks__gsem_progress_report(t->pr, r);
-                if (k < 0) {
+                if (k < 0 && t->not_in_ref) {
                     ++*t->not_in_ref;
                     continue;
                 }

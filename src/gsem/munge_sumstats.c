@@ -509,56 +509,74 @@ static int row_cells(ks_ctx *ctx, const char *path, size_t line, char *const *f,
     return miss;
 }
 
-/* Stream the data rows: each through the row rules, the survivors stored. */
+/* What one row of the scan needs. */
+typedef struct {
+    ks_ctx *ctx;
+    const char *path;
+    const layout *L;
+    const ks__gsem_snplist *merge;
+    const ks_gsem_munge_options *o;
+    const ks_gsem_munge_ldsc_options *l;
+    ks_gsem_munge_ldsc_report *lr;
+    rowstore *s;
+    int *n_int;
+} ldsc_scan;
+
+/* One data row through the row rules (k: its index in the merge list, -1 when not there or no
+ * list), stored when it passes. */
+static int ldsc_row(void *arg, char *const *f, size_t nf, size_t line, int64_t k)
+{
+    const ldsc_scan *a = arg;
+    const layout *L = a->L;
+    ks_gsem_munge_ldsc_report *lr = a->lr;
+    double v[NR];
+    const int miss = row_cells(a->ctx, a->path, line, f, nf, L, lr->used, v, a->n_int);
+    if (miss < 0) return miss;
+    if (miss) {
+        lr->na++;
+        return KS_OK;
+    }
+    if (a->merge && k < 0) {
+        lr->not_in_merge++;
+        return KS_OK;
+    }
+    int keep = 1;
+    if (L->col[R_INFO] >= 0) {
+        const double x = v[R_INFO];
+        lr->info_out_of_range += !isnan(x) && (x > 2.0 || x < 0.0);
+        if (keep && !(x >= a->o->info_filter)) keep = 0, lr->info_low++;
+    }
+    if (L->col[R_FRQ] >= 0) {
+        const double x = v[R_FRQ], maf = x < 1.0 - x ? x : 1.0 - x;
+        const int bad = x < 0.0 || x > 1.0;
+        lr->frq_out_of_range += bad;
+        if (keep && !(maf > a->o->maf_filter && !bad)) keep = 0, lr->frq_low++;
+    }
+    const int p_ok = v[R_P] > 0.0 && v[R_P] <= 1.0;
+    lr->p_out_of_range += !p_ok;
+    if (keep && !p_ok) keep = 0, lr->p_bad++;
+    if (keep && !a->l->no_alleles &&
+        !valid_snp(ks__gsem_allele(f[L->col[R_A1]], 1), ks__gsem_allele(f[L->col[R_A2]], 1)))
+        keep = 0, lr->alleles_bad++;
+    return keep ? store_row(a->ctx, a->s, L, f, v, !a->l->no_alleles) : KS_OK;
+}
+
+/* Stream the data rows through the reader munge and sumstats use (ks__gsem_scan_rows, the
+ * merge list's lookups batched): each row counted and its width checked, then the row rules;
+ * every row goes on to them, also one not in the merge list (munge_sumstats.py counts a row's
+ * missing values before its absence from --merge-alleles). */
 static int scan_rows(ks_ctx *ctx, const char *path, ks_text_reader *r, const layout *L,
                      const ks__gsem_snplist *merge, const ks_gsem_munge_options *o,
-                     const ks_gsem_munge_ldsc_options *l, ks_gsem_munge_report *rep, rowstore *s, int *n_int,
-                     const ks__gsem_progress *pr)
+                     const ks_gsem_munge_ldsc_options *l, ks_gsem_munge_report *rep, rowstore *s,
+                     int *n_int, const ks__gsem_progress *pr)
 {
-    ks_gsem_munge_ldsc_report *lr = &rep->ldsc;
-    size_t nf, line;
-    char *const *f;
-    double v[NR];
-    int rc;
     *n_int = L->col[R_N] >= 0;
-    while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
-        if ((++rep->rows & 65535) == 0) ks__gsem_progress_report(pr, r);
-        if (nf > L->nhead)
-            return ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, more than the header's %zu", path,
-                           line, nf, L->nhead);
-        if (nf < L->nhead) rep->short_rows++;
-        const int miss = row_cells(ctx, path, line, f, nf, L, lr->used, v, n_int);
-        if (miss < 0) return miss;
-        if (miss) {
-            lr->na++;
-            continue;
-        }
-        if (merge && ks__gsem_snplist_find(merge, f[L->col[R_SNP]]) < 0) {
-            lr->not_in_merge++;
-            continue;
-        }
-        int keep = 1;
-        if (L->col[R_INFO] >= 0) {
-            const double x = v[R_INFO];
-            lr->info_out_of_range += !isnan(x) && (x > 2.0 || x < 0.0);
-            if (keep && !(x >= o->info_filter)) keep = 0, lr->info_low++;
-        }
-        if (L->col[R_FRQ] >= 0) {
-            const double x = v[R_FRQ], maf = x < 1.0 - x ? x : 1.0 - x;
-            const int bad = x < 0.0 || x > 1.0;
-            lr->frq_out_of_range += bad;
-            if (keep && !(maf > o->maf_filter && !bad)) keep = 0, lr->frq_low++;
-        }
-        const int p_ok = v[R_P] > 0.0 && v[R_P] <= 1.0;
-        lr->p_out_of_range += !p_ok;
-        if (keep && !p_ok) keep = 0, lr->p_bad++;
-        if (keep && !l->no_alleles &&
-            !valid_snp(ks__gsem_allele(f[L->col[R_A1]], 1), ks__gsem_allele(f[L->col[R_A2]], 1)))
-            keep = 0, lr->alleles_bad++;
-        if (keep && (rc = store_row(ctx, s, L, f, v, !l->no_alleles))) return rc;
-    }
+    ldsc_scan a = {ctx, path, L, merge, o, l, &rep->ldsc, s, n_int};
+    const ks__gsem_tally t = {ctx, path, L->nhead, &rep->rows, &rep->short_rows, NULL, pr};
+    const int rc =
+        ks__gsem_scan_rows(r, merge ? &merge->index : NULL, L->col[R_SNP], &t, ldsc_row, &a);
     ks__gsem_progress_report(pr, r);
-    return rc < 0 ? rc : KS_OK;
+    return rc;
 }
 
 /* The first row of each SNP name. */
