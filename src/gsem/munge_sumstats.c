@@ -39,10 +39,7 @@ static const double SIGN_NULL[4] = {0.0, 1.0, 0.0, 0.0}; /* Z, OR, BETA, LOG_ODD
 
 /* munge_sumstats's default names (its table's "Z-SCORE" is left out: a file's "Z-SCORE" is
  * looked up as "Z_SCORE", so upstream never matches it). */
-static const struct {
-    const char *name;
-    int role;
-} SYN[] = {
+static const ks__gsem_synonym SYN[] = {
     {"SNP", R_SNP},         {"MARKERNAME", R_SNP},     {"SNPID", R_SNP},
     {"RS", R_SNP},          {"RSID", R_SNP},           {"RS_NUMBER", R_SNP},
     {"RS_NUMBERS", R_SNP},  {"NSTUDY", R_NSTUDY},      {"N_STUDY", R_NSTUDY},
@@ -65,31 +62,28 @@ static const struct {
     {"FRQ_U", R_FRQ},       {"F_U", R_FRQ},
 };
 /* clang-format on */
-#define NSYN (sizeof SYN / sizeof *SYN)
+static const ks__gsem_synonyms SYNONYMS = {SYN, sizeof SYN / sizeof *SYN, KS__NAMES_MUNGE_PY};
 
-/* munge_sumstats's clean_header: upper case, '-' and '.' as '_'. */
+/* munge_sumstats's clean_header (ks__gsem_clean_name's rule), a copy. */
 static char *clean_name(ks_ctx *ctx, const char *s)
 {
-    char *d = ks__strdup(ctx, s);
-    if (!d) return NULL;
-    for (char *p = d; *p; p++) {
-        *p = (char)toupper((unsigned char)*p);
-        if (*p == '-' || *p == '.') *p = '_';
-    }
+    const size_t n = strlen(s) + 1;
+    char *d = ks__malloc(ctx, n);
+    if (d) ks__gsem_clean_name(SYNONYMS.rule, s, d, n);
     return d;
 }
 
-/* The name -> role map munge_sumstats builds (a dict: a later entry replaces an earlier). */
+/* The name -> role map munge_sumstats builds (a dict: a later entry replaces an earlier): a
+ * synonym table of its own, the names owned. */
 typedef struct {
-    char **key;
-    int *role;
+    ks__gsem_synonym *syn;
     size_t n, cap;
 } namemap;
 
 static int map_find(const namemap *m, const char *key)
 {
     for (size_t i = 0; i < m->n; i++)
-        if (!strcmp(m->key[i], key)) return (int)i;
+        if (!strcmp(m->syn[i].name, key)) return (int)i;
     return -1;
 }
 
@@ -100,26 +94,21 @@ static int map_set(ks_ctx *ctx, namemap *m, char *key, int role)
     const int i = map_find(m, key);
     if (i >= 0) {
         ks__free(ctx, key);
-        m->role[i] = role;
+        m->syn[i].role = role;
         return KS_OK;
     }
-    size_t c1 = m->cap, c2 = m->cap;
-    if (ks__grow(ctx, (void **)&m->key, &c1, m->n + 1, sizeof *m->key) ||
-        ks__grow(ctx, (void **)&m->role, &c2, m->n + 1, sizeof *m->role)) {
+    if (ks__grow(ctx, (void **)&m->syn, &m->cap, m->n + 1, sizeof *m->syn)) {
         ks__free(ctx, key);
         return KS_ENOMEM;
     }
-    m->cap = c1 < c2 ? c1 : c2;
-    m->key[m->n] = key;
-    m->role[m->n++] = role;
+    m->syn[m->n++] = (ks__gsem_synonym){key, role};
     return KS_OK;
 }
 
 static void map_free(ks_ctx *ctx, namemap *m)
 {
-    for (size_t i = 0; i < m->n; i++) ks__free(ctx, m->key[i]);
-    ks__free(ctx, m->key);
-    ks__free(ctx, m->role);
+    for (size_t i = 0; i < m->n; i++) ks__free(ctx, (char *)m->syn[i].name);
+    ks__free(ctx, m->syn);
 }
 
 /* "COL,null" -> COL (into col, cap bytes) and the null value; 0 when it is not of that form. */
@@ -240,12 +229,12 @@ static int build_map(ks_ctx *ctx, const ks_gsem_munge_options *o, const ks_gsem_
     }
     const size_t nflag = m->n;
     const int drop_signed = l->signed_sumstats || l->a1_inc;
-    for (size_t s = 0; s < NSYN && !rc; s++) {
-        if (drop_signed && SYN[s].role >= R_Z) continue;
+    for (size_t s = 0; s < SYNONYMS.n && !rc; s++) {
+        const ks__gsem_synonym *y = &SYNONYMS.syn[s];
+        if (drop_signed && y->role >= R_Z) continue;
         int flagged = 0;
-        for (size_t i = 0; i < nflag; i++) flagged |= !strcmp(m->key[i], SYN[s].name);
-        if (!flagged && !IGNORED(SYN[s].name))
-            rc = map_set(ctx, m, ks__strdup(ctx, SYN[s].name), SYN[s].role);
+        for (size_t i = 0; i < nflag; i++) flagged |= !strcmp(m->syn[i].name, y->name);
+        if (!flagged && !IGNORED(y->name)) rc = map_set(ctx, m, ks__strdup(ctx, y->name), y->role);
     }
 #undef IGNORED
     for (size_t i = 0; i < ni; i++) ks__free(ctx, ign[i]);
@@ -333,7 +322,7 @@ static int map_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                       const ks_gsem_munge_options *o, const ks_gsem_munge_ldsc_options *l, layout *L,
                       ks_gsem_munge_ldsc_report *rep)
 {
-    namemap m = {NULL, NULL, 0, 0};
+    namemap m = {NULL, 0, 0};
     int *role = ks__malloc_array(ctx, nf ? nf : 1, sizeof *role);
     int rc = role ? build_map(ctx, o, l, &m) : KS_ENOMEM;
     L->N_cas = l->N_cas;
@@ -345,8 +334,8 @@ static int map_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
             rc = KS_ENOMEM;
             break;
         }
-        const int i = map_find(&m, k);
-        role[j] = i < 0 ? -1 : m.role[i];
+        const ks__gsem_synonyms t = {m.syn, m.n, SYNONYMS.rule};
+        role[j] = ks__gsem_synonym_role(&t, k);
         ks__free(ctx, k);
     }
     map_free(ctx, &m);
@@ -869,19 +858,14 @@ int ks__h2rg_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__
                        "munge (ldsc): no_alleles and a merge-alleles list are not "
                        "compatible");
     ks_text_reader *r;
-    int rc = ks_text_open(ctx, path, 0, &r);
+    size_t nf;
+    char *const *f;
+    int rc = ks__gsem_open_raw(ctx, path, &r, &f, &nf);
     if (rc) return rc;
     layout L;
     rowstore s = {NULL, 0, 0, NULL, 0, NULL, 0, 0};
     int64_t *pick = NULL;
-    size_t nf, line;
-    char *const *f;
     int n_int = 0;
-    if ((rc = ks_text_next(r, &nf, &f, &line)) != 1) {
-        if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
-        ks_text_close(r);
-        return rc;
-    }
     rc = map_header(ctx, path, f, nf, o, l, &L, lr);
     if (!rc) rc = scan_rows(ctx, path, r, &L, merge, o, l, rep, &s, &n_int, pr);
     ks_text_close(r);
