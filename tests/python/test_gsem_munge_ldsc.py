@@ -321,6 +321,19 @@ def test_integer_n_and_column_order(tmp_path):
         "SNP\tN\tZ\tA2\tA1", "rs3\t1000.000\t0.674\tT\tC", "rs1\t800.000\t1.282\tG\tA"]
 
 
+def test_name_rule_clean_header(tmp_path):
+    """munge_sumstats.py's clean_header (upper case, '-' and '.' as '_'), not GenomicSEM's
+    make.names: p-value and Allele.1 are P_VALUE and ALLELE_1; Z-SCORE becomes Z_SCORE, which its
+    table lacks, so beta is the signed statistic and Z-SCORE is not read."""
+    f = write(tmp_path, "t.txt", "MarkerName Allele.1 allele-2 p-value beta Z-SCORE N\n"
+                                 "rs1 A G 0.2 0.01 x 800\nrs2 A C 0.4 -0.01 x 900\n")
+    r = munge(tmp_path, f)
+    assert r["columns"]["P"] == "p-value" and r["columns"]["A1"] == "Allele.1"
+    assert r["columns"]["A2"] == "allele-2" and r["signed_name"] == "beta"
+    assert out_text(tmp_path).splitlines() == [
+        "SNP\tA1\tA2\tZ\tN", "rs1\tA\tG\t1.282\t800", "rs2\tA\tC\t-0.842\t900"]
+
+
 def test_keep_maf_and_decimals(tmp_path):
     """keep_maf writes FRQ as read (not folded), last; decimals changes every float."""
     f = write(tmp_path, "t.txt", "SNP FRQ A1 A2 BETA P N\nrs1 0.8 A G 0.01 0.2 100.5\n")
