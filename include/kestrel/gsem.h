@@ -105,6 +105,10 @@ typedef struct {
     double median_signed, signed_null; /* the median check (NaN with a1_inc) */
     double mean_chisq, lambda_gc, max_chisq; /* of Z^2 written; lambda = median / 0.4549 */
     size_t n_sig;         /* rows with Z^2 > 29 */
+    /* SNPs left, as upstream's log counts them: after the row filters, after the duplicates,
+     * after the N (or NSTUDY) filter, after the N check (n_invalid), after the merge list's
+     * allele check */
+    size_t left_filters, left_duplicates, left_n_filter, left_n_valid, left_merge;
     /* file column read as SNP, A1, A2, P, N, N_CAS, N_CON, SIGNED_SUMSTAT, INFO, FRQ, NSTUDY
      * (NULL: none), and the name the median check reports; owned by the ks_gsem_munge */
     const char *used[KS_GSEM_LDSC_NCOL];
@@ -202,8 +206,10 @@ typedef struct {
     const double *liab; /* k: the liability conversion factor (1 where none) */
     /* per trait: rows read (no cell missing), merged with the LD scores, removed for an N not
      * > 0 or not finite (after the merge; R would go on with them), removed by the chi-square
-     * filter, and kept rows that repeat a SNP of the file (R keeps them too) */
+     * filter, and kept rows that repeat a SNP of the file (R keeps them too); the SNPs left
+     * after the N rule, and after the chi-square filter (those the regressions use) */
     const size_t *snps_read, *snps_merged, *snps_bad_n, *snps_removed, *snps_dup;
+    const size_t *snps_after_n, *snps_used;
     const double *chisq_max, *mean_chisq, *lambda_gc, *h2_se, *intercept_se, *ratio, *ratio_se;
     /* per regression (kstar, the V order): SNPs, estimate and SE (observed scale), its z
      * (est / est_se) and two-sided normal P, intercept and SE, mean Z x Z */

@@ -659,6 +659,7 @@ static int process_n(ks_ctx *ctx, rowstore *s, const layout *L, const ks_gsem_mu
         keep_at_least(s, nd, st, lr->nstudy_min, keep, &lr->nstudy_low);
         store_keep(s, nd, keep);
     }
+    lr->left_n_filter = s->n;
     if (!cc && L->col[R_N] < 0) { /* --N, else N_cas + N_con (checked with the header) */
         lr->N_const = o->N != 0.0 ? o->N : L->N_cas + L->N_con;
         for (size_t i = 0; i < s->n; i++) s->num[i * (size_t)nd + sn] = lr->N_const;
@@ -671,6 +672,7 @@ static int process_n(ks_ctx *ctx, rowstore *s, const layout *L, const ks_gsem_mu
         lr->n_invalid += !keep[i];
     }
     store_keep(s, nd, keep);
+    lr->left_n_valid = s->n;
     ks__free(ctx, keep);
     if (L->N_cas != 0.0 && L->N_con != 0.0) {
         lr->N_cas = L->N_cas;
@@ -869,10 +871,12 @@ int ks__h2rg_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__
     rc = map_header(ctx, path, f, nf, o, l, &L, lr);
     if (!rc) rc = scan_rows(ctx, path, r, &L, merge, o, l, rep, &s, &n_int, pr);
     ks_text_close(r);
+    lr->left_filters = s.n;
     if (!rc && s.n == 0)
         rc = ks__fail(ctx, KS_EEMPTY, "%s: no SNPs remain after the filters (%zu rows read)", path,
                      rep->rows);
     if (!rc) rc = drop_duplicates(ctx, &s, &L, &lr->duplicates);
+    lr->left_duplicates = s.n;
     if (!rc) rc = process_n(ctx, &s, &L, o, l, lr);
     if (!rc) rc = signed_z(ctx, path, &s, &L, l, lr);
     size_t nout = s.n;
@@ -881,6 +885,7 @@ int ks__h2rg_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__
         pick = ks__malloc_array(ctx, nout ? nout : 1, sizeof *pick);
         rc = pick ? merge_rows(ctx, path, &s, merge, pick, lr) : KS_ENOMEM;
     }
+    lr->left_merge = s.n - lr->merge_mismatch;
     if (!rc) rc = chisq_stats(ctx, &s, &L, pick, nout, lr);
     if (!rc) rc = write_rows(ctx, out_path, &s, &L, merge, pick, nout, n_int, l, o->outputs);
     if (!rc) {

@@ -291,6 +291,9 @@ def test_filters_by_hand(tmp_path):
             r["duplicates"], r["n_low"], r["written"]) == (28, 3, 3, 4, 2, 3, 1, 2, 10)
     assert (r["info_out_of_range"], r["frq_out_of_range"], r["p_out_of_range"]) == (1, 1, 2)
     assert r["short_rows"] == 1 and r["n_min"] == pytest.approx(10000 / 1.5, rel=1e-15)
+    # the SNPs left after each step, counted in C (the log prints them)
+    assert (r["left_filters"], r["left_duplicates"], r["left_n_filter"], r["left_n_valid"],
+            r["left_merge"]) == (13, 12, 10, 10, 10)
     rows = {"rs1": (0.2, 1), "rs12": (1.0, -1), "rs15": (0.01, -1), "rs18": (0.05, 1),
             "rs20": (0.3, 1), "rs21": (1e-10, -1), "rs22": (0.3, 1), "rs24": (0.25, 1),
             "rs25": (0.6, -1), "rs26": (0.999, 1)}
