@@ -309,15 +309,15 @@ static void ldsc_log(ks_text_writer *w, const ks_gsem_ldsc_view *r, const char *
     const size_t k = r->k;
     ks_text_printf(w, "Multivariate ld-score regression of %zu traits\n", k);
     for (size_t j = 0; j < k; j++) {
-        size_t left = r->snps_merged[j];
-        ks_text_printf(w, "Read in summary statistics [%zu/%zu] from: %s\n"
-                          "Out of %zu SNPs, %zu remain after merging with LD-score files\n",
-                       j + 1, k, paths[j], r->snps_read[j], left);
+        ks_text_printf(w,
+                       "Read in summary statistics [%zu/%zu] from: %s\n"
+                       "Out of %zu SNPs, %zu remain after merging with LD-score files\n",
+                       j + 1, k, paths[j], r->snps_read[j], r->snps_merged[j]);
         if (r->snps_bad_n[j])
             ks_text_printf(w, "Removing %zu SNPs with N not a number > 0; %zu remain\n",
-                           r->snps_bad_n[j], left -= r->snps_bad_n[j]);
+                           r->snps_bad_n[j], r->snps_after_n[j]);
         ks_text_printf(w, "Removing %zu SNPs with Chi^2 > %g; %zu remain\n", r->snps_removed[j],
-                       r->chisq_max[j], left - r->snps_removed[j]);
+                       r->chisq_max[j], r->snps_used[j]);
         if (r->snps_dup[j])
             ks_text_printf(w, "%zu of them repeat a SNP of the file (kept, as GenomicSEM keeps "
                               "them)\n", r->snps_dup[j]);

@@ -61,10 +61,10 @@ static const char *np4(double x, char *buf)
     return buf;
 }
 
-static void sb_nums(sbuf *b, const double *v, size_t n, double scale)
+static void sb_nums(sbuf *b, const double *v, size_t n)
 {
     char t[32];
-    for (size_t j = 0; j < n; j++) sb_printf(b, "%s%s", j ? " " : "", np4(v[j] * scale, t));
+    for (size_t j = 0; j < n; j++) sb_printf(b, "%s%s", j ? " " : "", np4(v[j], t));
 }
 
 /* "NA,0.5" -> k numbers (NA, nan: NaN; k 0: any count, in *n); NULL when s is NULL. */
@@ -143,32 +143,31 @@ static void sb_inputs(sbuf *b, const ks_gsem_h2rg_options *o, size_t read, size_
               w_snps, merged_ld, merged_w);
 }
 
-/* Hsq.summary / Gencov.summary. c: the liability factor (1: observed). */
-static void sb_fit(sbuf *b, const ks_gsem_h2rg_regression *f, int gencov, double c,
-                   const char *const *annot)
+/* Hsq.summary / Gencov.summary, on the liability scale when the fit has a factor. */
+static void sb_fit(sbuf *b, const ks_gsem_h2rg_regression *f, int gencov, const char *const *annot)
 {
     char t1[32], t2[32];
-    const char *T = c != 1.0 ? "Liability" : "Observed";
-    sb_printf(b, "Total %s scale %s: %s (%s)\n", T, gencov ? "gencov" : "h2", np4(c * f->tot, t1),
-              np4(c * f->tot_se, t2));
+    const char *T = f->liab != 1.0 ? "Liability" : "Observed";
+    sb_printf(b, "Total %s scale %s: %s (%s)\n", T, gencov ? "gencov" : "h2", np4(f->tot_liab, t1),
+              np4(f->tot_se_liab, t2));
     if (f->n_annot > 1) {
         sb_printf(b, "Categories:");
         for (size_t j = 0; j < f->n_annot; j++) sb_printf(b, " %s", annot[j]);
         sb_printf(b, "\n%s scale %s: ", T, gencov ? "gencov" : "h2");
-        sb_nums(b, f->cat, f->n_annot, c);
+        sb_nums(b, f->cat_liab, f->n_annot);
         sb_printf(b, "\n%s scale %s SE: ", T, gencov ? "gencov" : "h2");
-        sb_nums(b, f->cat_se, f->n_annot, c);
+        sb_nums(b, f->cat_se_liab, f->n_annot);
         sb_printf(b, "\nProportion of SNPs: ");
-        sb_nums(b, f->M_prop, f->n_annot, 1.0);
+        sb_nums(b, f->M_prop, f->n_annot);
         sb_printf(b, "\nProportion of %s: ", gencov ? "gencov" : "h2g");
-        sb_nums(b, f->prop, f->n_annot, 1.0);
+        sb_nums(b, f->prop, f->n_annot);
         sb_printf(b, "\nEnrichment: ");
-        sb_nums(b, f->enrichment, f->n_annot, 1.0);
+        sb_nums(b, f->enrichment, f->n_annot);
         if (!gencov) {
             sb_printf(b, "\nCoefficients: ");
-            sb_nums(b, f->coef, f->n_annot, 1.0);
+            sb_nums(b, f->coef, f->n_annot);
             sb_printf(b, "\nCoefficient SE: ");
-            sb_nums(b, f->coef_se, f->n_annot, 1.0);
+            sb_nums(b, f->coef_se, f->n_annot);
         }
         sb_printf(b, "\n");
     }
@@ -288,7 +287,7 @@ static int run_h2(ks_ctx *ctx, const char *file, const ks_gsem_h2rg_options *o, 
                   r->chisq_max, r->merged_w - r->chisq_removed);
     if (!isnan(f->two_step))
         sb_printf(&b, "Using two-step estimator with cutoff at %g.\n", f->two_step);
-    sb_fit(&b, f, 0, r->liab, r->annot);
+    sb_fit(&b, f, 0, r->annot);
     sb_tail(&b, t0);
     ks_text_writer *w = NULL;
     ks_text_group *g = NULL;
@@ -307,8 +306,8 @@ static int run_h2(ks_ctx *ctx, const char *file, const ks_gsem_h2rg_options *o, 
             tsv_num(w, tot ? f->tot : f->cat[a]);
             tsv_num(w, tot ? f->tot_se : f->cat_se[a]);
             if (liab) {
-                tsv_num(w, r->liab * (tot ? f->tot : f->cat[a]));
-                tsv_num(w, r->liab * (tot ? f->tot_se : f->cat_se[a]));
+                tsv_num(w, tot ? f->tot_liab : f->cat_liab[a]);
+                tsv_num(w, tot ? f->tot_se_liab : f->cat_se_liab[a]);
             }
             const double na = NAN;
             tsv_num(w, tot ? f->intercept : na);
@@ -349,8 +348,7 @@ static void sb_table(sbuf *b, char *const *files, const ks_gsem_rg_view *r, int 
         if (!v) break;
         for (size_t q = 0; q < np; q++) {
             const ks_gsem_rg_pair *p = &r->pair[q];
-            const double h =
-                c == 6 || c == 7 ? (c == 6 ? p->hsq2.tot : p->hsq2.tot_se) * p->liab2 : 0;
+            const double h = c == 6 ? p->hsq2.tot_liab : c == 7 ? p->hsq2.tot_se_liab : 0;
             v[q] = p->error  ? NAN
                    : c == 2  ? p->rg
                    : c == 3  ? p->rg_se
@@ -418,15 +416,15 @@ static void sb_pair(sbuf *b, const ks_gsem_rg_view *r, size_t q, char *const *fi
                   p->cond);
     if (q == 0) {
         sb_printf(b, "\nHeritability of phenotype 1\n---------------------------\n");
-        sb_fit(b, &p->hsq1, 0, p->liab1, r->annot);
+        sb_fit(b, &p->hsq1, 0, r->annot);
     }
     char title[64];
     const int tl = snprintf(title, sizeof title, "Heritability of phenotype %zu/%zu", q + 2, k);
     sb_printf(b, "\n%s\n%.*s\n", title, tl,
               "--------------------------------------------------------");
-    sb_fit(b, &p->hsq2, 0, p->liab2, r->annot);
+    sb_fit(b, &p->hsq2, 0, r->annot);
     sb_printf(b, "\nGenetic Covariance\n------------------\n");
-    sb_fit(b, &p->gencov, 1, sqrt(p->liab1) * sqrt(p->liab2), r->annot);
+    sb_fit(b, &p->gencov, 1, r->annot);
     sb_printf(b, "\nGenetic Correlation\n-------------------\n");
     if (p->negative_hsq)
         sb_printf(b, "Genetic Correlation: nan (nan) (h2  out of bounds) \nZ-score: nan (nan) (h2  "
@@ -490,8 +488,8 @@ static int run_rg(ks_ctx *ctx, size_t k, char *const *files, const ks_gsem_h2rg_
             tsv_num(w, ok ? p->rg_se : na);
             tsv_num(w, ok ? p->z : na);
             tsv_num(w, ok ? p->p : na);
-            tsv_num(w, ok ? p->hsq2.tot * p->liab2 : na);
-            tsv_num(w, ok ? p->hsq2.tot_se * p->liab2 : na);
+            tsv_num(w, ok ? p->hsq2.tot_liab : na);
+            tsv_num(w, ok ? p->hsq2.tot_se_liab : na);
             tsv_num(w, ok ? p->hsq2.intercept : na);
             tsv_num(w, ok ? p->hsq2.intercept_se : na);
             tsv_num(w, ok ? p->gencov.intercept : na);

@@ -84,27 +84,24 @@ static int write_log(ks_ctx *ctx, ks_text_group *g, const char *logpath, const c
                        l->p_out_of_range);
     ks_text_printf(w, "Read %zu SNPs from --sumstats file.\n", r->rows);
     if (merge) ks_text_printf(w, "Removed %zu SNPs not in --merge-alleles.\n", l->not_in_merge);
-    size_t left =
-        r->rows - l->na - l->not_in_merge - l->info_low - l->frq_low - l->p_bad - l->alleles_bad;
     ks_text_printf(w,
                    "Removed %zu SNPs with missing values.\nRemoved %zu SNPs with INFO < %s.\n"
                    "Removed %zu SNPs with MAF <= %s.\nRemoved %zu SNPs with out-of-bounds "
                    "p-values.\nRemoved %zu variants that were not SNPs or were "
                    "strand-ambiguous.\n%zu SNPs remain.\n",
                    l->na, l->info_low, pystr(o->info_filter, b1), l->frq_low,
-                   pystr(o->maf_filter, b2), l->p_bad, l->alleles_bad, left);
-    left -= l->duplicates;
+                   pystr(o->maf_filter, b2), l->p_bad, l->alleles_bad, l->left_filters);
     ks_text_printf(w, "Removed %zu SNPs with duplicated rs numbers (%zu SNPs remain).\n",
-                   l->duplicates, left);
+                   l->duplicates, l->left_duplicates);
     if (!isnan(l->n_min))
         ks_text_printf(w, "Removed %zu SNPs with N < %s (%zu SNPs remain).\n", l->n_low,
-                       pystr(l->n_min, b1), left -= l->n_low);
+                       pystr(l->n_min, b1), l->left_n_filter);
     if (!isnan(l->nstudy_min))
         ks_text_printf(w, "Removed %zu SNPs with NSTUDY < %s (%zu SNPs remain).\n", l->nstudy_low,
-                       pystr(l->nstudy_min, b1), left -= l->nstudy_low);
+                       pystr(l->nstudy_min, b1), l->left_n_filter);
     if (l->n_invalid)
         ks_text_printf(w, "Removed %zu SNPs with N not a number > 0 (%zu SNPs remain).\n",
-                       l->n_invalid, left -= l->n_invalid);
+                       l->n_invalid, l->left_n_valid);
     if (!isnan(l->N_const) && o->N != 0.0)
         ks_text_printf(w, "Using N = %s\n", pystr(o->N, b1));
     else if (!isnan(l->N_const) && !daner)
@@ -117,7 +114,7 @@ static int write_log(ks_ctx *ctx, ks_text_group *g, const char *logpath, const c
         ks_text_printf(w,
                        "Removed %zu SNPs whose alleles did not match --merge-alleles (%zu SNPs "
                        "remain).\n",
-                       l->merge_mismatch, left - l->merge_mismatch);
+                       l->merge_mismatch, l->left_merge);
     ks_text_printf(w,
                    "Writing summary statistics for %zu SNPs (%zu with nonmissing beta) to "
                    "%s.\n\nMetadata:\n",

@@ -105,6 +105,10 @@ typedef struct {
     double median_signed, signed_null; /* the median check (NaN with a1_inc) */
     double mean_chisq, lambda_gc, max_chisq; /* of Z^2 written; lambda = median / 0.4549 */
     size_t n_sig;         /* rows with Z^2 > 29 */
+    /* SNPs left, as upstream's log counts them: after the row filters, after the duplicates,
+     * after the N (or NSTUDY) filter, after the N check (n_invalid), after the merge list's
+     * allele check */
+    size_t left_filters, left_duplicates, left_n_filter, left_n_valid, left_merge;
     /* file column read as SNP, A1, A2, P, N, N_CAS, N_CON, SIGNED_SUMSTAT, INFO, FRQ, NSTUDY
      * (NULL: none), and the name the median check reports; owned by the ks_gsem_munge */
     const char *used[KS_GSEM_LDSC_NCOL];
@@ -202,8 +206,10 @@ typedef struct {
     const double *liab; /* k: the liability conversion factor (1 where none) */
     /* per trait: rows read (no cell missing), merged with the LD scores, removed for an N not
      * > 0 or not finite (after the merge; R would go on with them), removed by the chi-square
-     * filter, and kept rows that repeat a SNP of the file (R keeps them too) */
+     * filter, and kept rows that repeat a SNP of the file (R keeps them too); the SNPs left
+     * after the N rule, and after the chi-square filter (those the regressions use) */
     const size_t *snps_read, *snps_merged, *snps_bad_n, *snps_removed, *snps_dup;
+    const size_t *snps_after_n, *snps_used;
     const double *chisq_max, *mean_chisq, *lambda_gc, *h2_se, *intercept_se, *ratio, *ratio_se;
     /* per regression (kstar, the V order): SNPs, estimate and SE (observed scale), its z
      * (est / est_se) and two-sided normal P, intercept and SE, mean Z x Z */
@@ -360,6 +366,11 @@ typedef struct {
     double mean_z1z2, z, p;         /* genetic covariance: mean z1 z2, tot / tot_se and its P */
     const double *M, *coef, *coef_se, *cat, *cat_se, *prop, *prop_se, *enrichment, *M_prop;
     const double *coef_cov, *tot_delete;
+    /* on the liability scale (h2_obs_to_liab): the factor (1: observed scale; a genetic
+     * covariance: sqrt(factor 1) sqrt(factor 2)), factor * tot, factor * tot_se, and per
+     * annotation factor * cat, factor * cat_se */
+    double liab, tot_liab, tot_se_liab;
+    const double *cat_liab, *cat_se_liab;
 } ks_gsem_h2rg_regression;
 
 /* The h2 of one file (opaque). */

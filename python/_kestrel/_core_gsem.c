@@ -189,7 +189,7 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     const npy_intp K = (npy_intp)k, KS = (npy_intp)r->kstar;
     res = Py_BuildValue(
         "{s:N,s:N,s:N,s:N,s:d,s:N,s:N,s:N,s:N,s:N,s:n,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,"
-        "s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}",
+        "s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}",
         "S", ks_py_arr(r->S, K, K), "V", ks_py_arr(r->V, KS, KS), "I",
         ks_py_arr(r->intercept, K, K), "N", ks_py_arr(r->N, KS, 0), "m", r->m, "S_stand",
         r->S_stand ? ks_py_arr(r->S_stand, K, K) : Py_NewRef(Py_None), "V_stand",
@@ -199,7 +199,8 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
         ks_py_arr(r->liab, K, 0), "n_blocks", (Py_ssize_t)r->n_blocks, "snps_read",
         ks_py_sizes(r->snps_read, K), "snps_merged", ks_py_sizes(r->snps_merged, K), "snps_removed",
         ks_py_sizes(r->snps_removed, K), "snps_bad_n", ks_py_sizes(r->snps_bad_n, K), "snps_dup",
-        ks_py_sizes(r->snps_dup, K), "chisq_max", ks_py_arr(r->chisq_max, K, 0), "mean_chisq",
+        ks_py_sizes(r->snps_dup, K), "snps_after_n", ks_py_sizes(r->snps_after_n, K), "snps_used",
+        ks_py_sizes(r->snps_used, K), "chisq_max", ks_py_arr(r->chisq_max, K, 0), "mean_chisq",
         ks_py_arr(r->mean_chisq, K, 0), "lambda_gc", ks_py_arr(r->lambda_gc, K, 0), "h2_se",
         ks_py_arr(r->h2_se, K, 0), "intercept_se", ks_py_arr(r->intercept_se, K, 0), "ratio",
         ks_py_arr(r->ratio, K, 0), "ratio_se", ks_py_arr(r->ratio_se, K, 0), "pair_snps",
@@ -416,7 +417,12 @@ static PyObject *ldsc_report_dict(const ks_gsem_munge_report *r)
                  {"frq_out_of_range", l->frq_out_of_range},
                  {"p_out_of_range", l->p_out_of_range},
                  {"merge_snps", l->merge_snps},
-                 {"n_sig", l->n_sig}};
+                 {"n_sig", l->n_sig},
+                 {"left_filters", l->left_filters},
+                 {"left_duplicates", l->left_duplicates},
+                 {"left_n_filter", l->left_n_filter},
+                 {"left_n_valid", l->left_n_valid},
+                 {"left_merge", l->left_merge}};
     const struct {
         const char *k;
         double v;

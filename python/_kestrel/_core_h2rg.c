@@ -9,7 +9,7 @@ static PyObject *fit_dict(const ks_gsem_h2rg_regression *f)
     const npy_intp p = (npy_intp)f->n_annot;
     return Py_BuildValue(
         "{s:n,s:n,s:n,s:d,s:d,s:d,s:d,s:O,s:d,s:n,s:O,s:d,s:d,s:d,s:d,s:d,s:d,s:d,"
-        "s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}",
+        "s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:N,s:N}",
         "n_snp", (Py_ssize_t)f->n_snp, "n_annot", (Py_ssize_t)f->n_annot, "n_blocks",
         (Py_ssize_t)f->n_blocks, "tot", f->tot, "tot_se", f->tot_se, "intercept", f->intercept,
         "intercept_se", f->intercept_se, "intercept_constrained",
@@ -22,7 +22,9 @@ static PyObject *fit_dict(const ks_gsem_h2rg_regression *f)
         ks_py_arr(f->prop, p, 0), "prop_se", ks_py_arr(f->prop_se, p, 0), "enrichment",
         ks_py_arr(f->enrichment, p, 0), "M_prop", ks_py_arr(f->M_prop, p, 0), "coef_cov",
         ks_py_arr(f->coef_cov, p, p), "tot_delete",
-        ks_py_arr(f->tot_delete, (npy_intp)f->n_blocks, 0));
+        ks_py_arr(f->tot_delete, (npy_intp)f->n_blocks, 0), "liab", f->liab, "tot_liab",
+        f->tot_liab, "tot_se_liab", f->tot_se_liab, "cat_liab", ks_py_arr(f->cat_liab, p, 0),
+        "cat_se_liab", ks_py_arr(f->cat_se_liab, p, 0));
 }
 
 static PyObject *names_list(const char *const *v, size_t n)

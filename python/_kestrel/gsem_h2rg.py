@@ -30,7 +30,9 @@ class LdscFit:
     """One LD score regression (an h2 or a genetic covariance), observed scale: ``tot``,
     ``tot_se``, ``intercept``, ``intercept_se`` (NaN when constrained), and per annotation
     ``coef``, ``coef_se``, ``cat``, ``cat_se``, ``prop``, ``prop_se``, ``enrichment``, ``M``,
-    ``M_prop``; ``tot_delete`` holds the jackknife delete values of ``tot``."""
+    ``M_prop``; ``tot_delete`` holds the jackknife delete values of ``tot``. On the liability
+    scale: ``liab`` (the factor; 1: observed scale), ``tot_liab``, ``tot_se_liab``, ``cat_liab``,
+    ``cat_se_liab`` (computed in C)."""
 
     def __init__(self, d):
         self.__dict__.update(d)
@@ -59,8 +61,8 @@ class H2Result(Results):
         f = self.fit
         self.h2, self.h2_se = f.tot, f.tot_se
         liab = d["liab"] != 1.0
-        self.h2_liab = f.tot * d["liab"] if liab else None
-        self.h2_liab_se = f.tot_se * d["liab"] if liab else None
+        self.h2_liab = f.tot_liab if liab else None
+        self.h2_liab_se = f.tot_se_liab if liab else None
         self.intercept, self.intercept_se = f.intercept, f.intercept_se
         self.ratio, self.ratio_se = f.ratio, f.ratio_se
         self.mean_chisq, self.lambda_gc = f.mean_chisq, f.lambda_gc
@@ -156,15 +158,14 @@ class RgResult(Results):
         for p in self.pairs:
             ok = p.error is None
             h = p.hsq2 if ok else None
-            c = p.liab2 if ok else 1.0
             row = {"p1": p.p1, "p2": p.p2}
             row["rg"] = p.rg if ok else nan
             row["se"] = p.se if ok else nan
             row["z"] = p.z if ok else nan
             row["p"] = p.p if ok else nan
             k = "h2_liab" if self._liab else "h2_obs"
-            row[k] = h.tot * c if ok else nan
-            row[k + "_se"] = h.tot_se * c if ok else nan
+            row[k] = h.tot_liab if ok else nan
+            row[k + "_se"] = h.tot_se_liab if ok else nan
             row["h2_int"] = h.intercept if ok else nan
             row["h2_int_se"] = h.intercept_se if ok else nan
             row["gcov_int"] = p.gencov.intercept if ok else nan

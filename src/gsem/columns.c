@@ -1,7 +1,10 @@
-/* columns.c — which file column is which, as GenomicSEM's .get_renamed_colnames decides for
- * munge() and sumstats(): the header names as R's read.table makes them (make.names) and
- * upper-cased; for each column in turn a caller's name, then the canonical name, then the first
- * of its synonyms in the file (the Z synonyms standing for a missing effect where allowed). */
+/* columns.c — which file column is which, by one mechanism with a table and a name rule per
+ * upstream: a header name is rewritten by the upstream's rule and looked up in its synonym
+ * table (name -> role). GenomicSEM's (.get_renamed_colnames, for munge() and sumstats()): the
+ * names as R's read.table makes them (make.names), upper-cased; for each column in turn a
+ * caller's name, then the canonical name, then the first of its synonyms in the file (the Z
+ * synonyms standing for a missing effect where allowed). munge_sumstats.py's: clean_header's
+ * names, looked up by the rules in munge_sumstats.c (its name -> role dict). */
 #include <ctype.h>
 #include <string.h>
 
@@ -10,58 +13,73 @@
 const char *const ks__gsem_col_name[GC_NCOL] = {"SNP", "A1", "A2",  "effect", "INFO",
                                             "P",   "N",  "MAF", "SE",     "DIRECTION"};
 
-static const char *const SYN_SNP[] = {"SNP", "SNPID", "RSID", "RS_NUMBER", "RS_NUMBERS",
-                                      "MARKERNAME", "ID", "PREDICTOR", "SNP_ID", "VARIANTID",
-                                      "VARIANT_ID", "RSIDS", "RS_ID", NULL};
-static const char *const SYN_A1[] = {"A1", "ALLELE1", "EFFECT_ALLELE", "INC_ALLELE",
-                                     "REFERENCE_ALLELE", "EA", "REF", NULL};
-static const char *const SYN_A2[] = {"A2", "ALLELE2", "ALLELE0", "OTHER_ALLELE",
-                                     "NON_EFFECT_ALLELE", "DEC_ALLELE", "OA", "NEA", "ALT", "A0",
-                                     NULL};
-static const char *const SYN_EFFECT[] = {"OR", "B", "BETA", "LOG_ODDS", "EFFECTS", "EFFECT",
-                                         "SIGNED_SUMSTAT", "EST", "BETA1", "LOGOR", NULL};
-static const char *const SYN_INFO[] = {"INFO", "IMPINFO", NULL};
-static const char *const SYN_P[] = {"P", "PVALUE", "PVAL", "P_VALUE", "P-VALUE", "P.VALUE",
-                                    "P_VAL", "GC_PVALUE", "WALD_P", NULL};
-static const char *const SYN_N[] = {"N", "WEIGHT", "NCOMPLETESAMPLES", "TOTALSAMPLESIZE",
-                                    "TOTALN", "TOTAL_N", "N_COMPLETE_SAMPLES", "SAMPLESIZE",
-                                    "NEFF", "N_EFF", "N_EFFECTIVE", "SUMNEFF", NULL};
-static const char *const SYN_MAF[] = {"MAF", "CEUAF", "FREQ1", "EAF", "FREQ1.HAPMAP",
-                                      "FREQALLELE1HAPMAPCEU", "FREQ.ALLELE1.HAPMAPCEU",
-                                      "EFFECT_ALLELE_FREQ", "FREQ.A1", "A1FREQ", "ALLELEFREQ",
-                                      "EFFECT_ALLELE_FREQUENCY", NULL};
-static const char *const SYN_SE[] = {"STDERR", "SE", "STDERRLOGOR", "SEBETA", "STANDARDERROR",
-                                     "STANDARD_ERROR", NULL};
-static const char *const SYN_DIRECTION[] = {"DIRECTION", "DIREC", "DIRE", "SIGN", NULL};
-static const char *const SYN_Z[] = {"Z", "ZSCORE", "Z-SCORE", "ZSTATISTIC", "ZSTAT",
-                                    "Z-STATISTIC", NULL};
-static const char *const *const SYN[GC_NCOL] = {SYN_SNP, SYN_A1, SYN_A2,  SYN_EFFECT, SYN_INFO,
-                                                SYN_P,   SYN_N,  SYN_MAF, SYN_SE, SYN_DIRECTION};
+/* GenomicSEM's synonyms, each role's in its order (two more roles: the Z names, which stand
+ * for the effect where allowed, and NEFFDIV2 / NEFF_HALF, N halved). */
+enum { GC_Z = GC_NCOL, GC_NEFF_HALF };
+/* clang-format off */
+static const ks__gsem_synonym SYN_GENOMICSEM[] = {
+    {"SNP", GC_SNP}, {"SNPID", GC_SNP}, {"RSID", GC_SNP}, {"RS_NUMBER", GC_SNP},
+    {"RS_NUMBERS", GC_SNP}, {"MARKERNAME", GC_SNP}, {"ID", GC_SNP}, {"PREDICTOR", GC_SNP},
+    {"SNP_ID", GC_SNP}, {"VARIANTID", GC_SNP}, {"VARIANT_ID", GC_SNP}, {"RSIDS", GC_SNP},
+    {"RS_ID", GC_SNP},
+    {"A1", GC_A1}, {"ALLELE1", GC_A1}, {"EFFECT_ALLELE", GC_A1}, {"INC_ALLELE", GC_A1},
+    {"REFERENCE_ALLELE", GC_A1}, {"EA", GC_A1}, {"REF", GC_A1},
+    {"A2", GC_A2}, {"ALLELE2", GC_A2}, {"ALLELE0", GC_A2}, {"OTHER_ALLELE", GC_A2},
+    {"NON_EFFECT_ALLELE", GC_A2}, {"DEC_ALLELE", GC_A2}, {"OA", GC_A2}, {"NEA", GC_A2},
+    {"ALT", GC_A2}, {"A0", GC_A2},
+    {"OR", GC_EFFECT}, {"B", GC_EFFECT}, {"BETA", GC_EFFECT}, {"LOG_ODDS", GC_EFFECT},
+    {"EFFECTS", GC_EFFECT}, {"EFFECT", GC_EFFECT}, {"SIGNED_SUMSTAT", GC_EFFECT},
+    {"EST", GC_EFFECT}, {"BETA1", GC_EFFECT}, {"LOGOR", GC_EFFECT},
+    {"INFO", GC_INFO}, {"IMPINFO", GC_INFO},
+    {"P", GC_P}, {"PVALUE", GC_P}, {"PVAL", GC_P}, {"P_VALUE", GC_P}, {"P-VALUE", GC_P},
+    {"P.VALUE", GC_P}, {"P_VAL", GC_P}, {"GC_PVALUE", GC_P}, {"WALD_P", GC_P},
+    {"N", GC_N}, {"WEIGHT", GC_N}, {"NCOMPLETESAMPLES", GC_N}, {"TOTALSAMPLESIZE", GC_N},
+    {"TOTALN", GC_N}, {"TOTAL_N", GC_N}, {"N_COMPLETE_SAMPLES", GC_N}, {"SAMPLESIZE", GC_N},
+    {"NEFF", GC_N}, {"N_EFF", GC_N}, {"N_EFFECTIVE", GC_N}, {"SUMNEFF", GC_N},
+    {"MAF", GC_MAF}, {"CEUAF", GC_MAF}, {"FREQ1", GC_MAF}, {"EAF", GC_MAF},
+    {"FREQ1.HAPMAP", GC_MAF}, {"FREQALLELE1HAPMAPCEU", GC_MAF}, {"FREQ.ALLELE1.HAPMAPCEU", GC_MAF},
+    {"EFFECT_ALLELE_FREQ", GC_MAF}, {"FREQ.A1", GC_MAF}, {"A1FREQ", GC_MAF},
+    {"ALLELEFREQ", GC_MAF}, {"EFFECT_ALLELE_FREQUENCY", GC_MAF},
+    {"STDERR", GC_SE}, {"SE", GC_SE}, {"STDERRLOGOR", GC_SE}, {"SEBETA", GC_SE},
+    {"STANDARDERROR", GC_SE}, {"STANDARD_ERROR", GC_SE},
+    {"DIRECTION", GC_DIRECTION}, {"DIREC", GC_DIRECTION}, {"DIRE", GC_DIRECTION},
+    {"SIGN", GC_DIRECTION},
+    {"Z", GC_Z}, {"ZSCORE", GC_Z}, {"Z-SCORE", GC_Z}, {"ZSTATISTIC", GC_Z}, {"ZSTAT", GC_Z},
+    {"Z-STATISTIC", GC_Z},
+    {"NEFFDIV2", GC_NEFF_HALF}, {"NEFF_HALF", GC_NEFF_HALF},
+};
+/* clang-format on */
+const ks__gsem_synonyms ks__gsem_synonyms_genomicsem = {
+    SYN_GENOMICSEM, sizeof SYN_GENOMICSEM / sizeof *SYN_GENOMICSEM, KS__NAMES_R};
 
-enum { NAME_CAP = 64 };
-
-/* R's make.names, upper-cased: characters other than letters, digits, '.' and '_' become '.',
- * and an "X" goes first when the name does not start with a letter or a '.' that no digit
- * follows. (Both spellings are tried for a caller's name: R matches neither reliably.) */
-static void r_name(const char *s, char *d, int make_names)
+void ks__gsem_clean_name(ks__gsem_name_rule rule, const char *s, char *d, size_t cap)
 {
     size_t i = 0, j = 0;
     const unsigned char c0 = (unsigned char)s[0];
-    if (make_names && !(isalpha(c0) || (c0 == '.' && !isdigit((unsigned char)s[1]))))
+    /* R's make.names: an "X" first when the name does not start with a letter or a '.' that no
+     * digit follows */
+    if (rule == KS__NAMES_R && !(isalpha(c0) || (c0 == '.' && !isdigit((unsigned char)s[1]))))
         d[j++] = 'X';
-    for (; s[i] && j + 1 < NAME_CAP; i++) {
+    for (; s[i] && j + 1 < cap; i++) {
         const unsigned char c = (unsigned char)s[i];
-        d[j++] = make_names && !(isalnum(c) || c == '.' || c == '_') ? '.' : (char)toupper(c);
+        char u = (char)toupper(c);
+        if (rule == KS__NAMES_R && !(isalnum(c) || c == '.' || c == '_'))
+            u = '.'; /* make.names */
+        else if (rule == KS__NAMES_MUNGE_PY && (c == '-' || c == '.'))
+            u = '_'; /* clean_header */
+        d[j++] = u;
     }
     d[j] = '\0';
 }
 
-static int in_list(const char *u, const char *const *list)
+int ks__gsem_synonym_role(const ks__gsem_synonyms *t, const char *name)
 {
-    for (; *list; list++)
-        if (!strcmp(u, *list)) return 1;
-    return 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(name, t->syn[i].name)) return t->syn[i].role;
+    return -1;
 }
+
+enum { NAME_CAP = 64 };
 
 static const char *given_name(const ks__gsem_colspec *s, int k)
 {
@@ -75,11 +93,19 @@ static const char *given_name(const ks__gsem_colspec *s, int k)
 int ks__gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                      const ks__gsem_colspec *s, int col[GC_NCOL], double *n_factor)
 {
+    /* each name as make.names writes it and as it is (both spellings are tried for a caller's
+     * name: R matches neither reliably), and the role its make.names spelling has */
     char(*up)[NAME_CAP] = ks__malloc_array(ctx, nf ? 2 * nf : 1, sizeof *up);
-    if (!up) return KS_ENOMEM;
+    int *role = ks__malloc_array(ctx, nf ? nf : 1, sizeof *role);
+    if (!up || !role) {
+        ks__free(ctx, up);
+        ks__free(ctx, role);
+        return KS_ENOMEM;
+    }
     for (size_t j = 0; j < nf; j++) {
-        r_name(f[j], up[j], 1);
-        r_name(f[j], up[nf + j], 0);
+        ks__gsem_clean_name(KS__NAMES_R, f[j], up[j], NAME_CAP);
+        ks__gsem_clean_name(KS__NAMES_UPPER, f[j], up[nf + j], NAME_CAP);
+        role[j] = ks__gsem_synonym_role(&ks__gsem_synonyms_genomicsem, up[j]);
     }
     *n_factor = 1.0;
     int rc = KS_OK;
@@ -89,7 +115,7 @@ int ks__gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
         const char *given = given_name(s, k);
         if (given) {
             char g[NAME_CAP];
-            r_name(given, g, 0);
+            ks__gsem_clean_name(KS__NAMES_UPPER, given, g, NAME_CAP);
             for (size_t j = 0; j < nf && col[k] < 0; j++)
                 if (!strcmp(up[nf + j], g) || !strcmp(up[j], g)) col[k] = (int)j;
             if (col[k] < 0) {
@@ -102,25 +128,24 @@ int ks__gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
         for (size_t j = 0; j < nf && col[k] < 0 && k != GC_EFFECT; j++) /* (R: "effect" never) */
             if (!strcmp(up[j], ks__gsem_col_name[k])) col[k] = (int)j;
         for (size_t j = 0; j < nf && col[k] < 0; j++)
-            if (in_list(up[j], SYN[k])) col[k] = (int)j;
+            if (role[j] == k) col[k] = (int)j;
         if (k == GC_N && s->neff_half)
             for (size_t j = 0; j < nf && col[k] < 0; j++)
-                if (!strcmp(up[j], "NEFFDIV2") || !strcmp(up[j], "NEFF_HALF")) {
+                if (role[j] == GC_NEFF_HALF) {
                     col[k] = (int)j;
                     *n_factor = 2.0;
                 }
-        const char *const *syn = SYN[k];
+        int syn = k;
         if (k == GC_EFFECT && s->z_as_effect && col[k] < 0) {
-            syn = SYN_Z;
+            syn = GC_Z;
             for (size_t j = 0; j < nf && col[k] < 0; j++)
-                if (in_list(up[j], SYN_Z)) col[k] = (int)j;
+                if (role[j] == GC_Z) col[k] = (int)j;
         }
         /* a second column of the same list: R reads the first (PLINK 2's REF before its A1,
          * say) without a word */
         for (size_t j = 0; col[k] >= 0 && j < nf && !rc; j++) {
-            const int half = k == GC_N && s->neff_half &&
-                             (!strcmp(up[j], "NEFFDIV2") || !strcmp(up[j], "NEFF_HALF"));
-            if ((int)j != col[k] && (in_list(up[j], syn) || half)) {
+            const int half = k == GC_N && s->neff_half && role[j] == GC_NEFF_HALF;
+            if ((int)j != col[k] && (role[j] == syn || half)) {
                 const size_t c = (size_t)col[k], a = c < j ? c : j, b = c < j ? j : c;
                 rc = ks__fail(ctx, KS_EPARSE,
                              "%s:1: columns %zu ('%s') and %zu ('%s') can both be the %s column; "
@@ -131,6 +156,7 @@ int ks__gsem_map_columns(ks_ctx *ctx, const char *path, char *const *f, size_t n
         }
         if (rc) break;
     }
+    ks__free(ctx, role);
     ks__free(ctx, up);
     if (rc) return rc;
     static const char *const what[GC_NCOL] = {

@@ -159,6 +159,27 @@ static inline int ks__gsem_and3(int a, int b)
         (n) = kept_;                                                                               \
     } while (0)
 
+/* Column names as an upstream reads them: GenomicSEM's R (make.names, upper case; a caller's
+ * names: upper case only) or munge_sumstats.py's clean_header (upper case, '-' and '.' as '_').
+ * The name s rewritten into d (at most cap - 1 characters; the munge_sumstats rule keeps the
+ * length). */
+typedef enum { KS__NAMES_R, KS__NAMES_UPPER, KS__NAMES_MUNGE_PY } ks__gsem_name_rule;
+void ks__gsem_clean_name(ks__gsem_name_rule rule, const char *s, char *d, size_t cap);
+/* An upstream's synonym table: names (as its rule writes them) and the role each gives (the
+ * upstream's own numbering), and the rule. */
+typedef struct {
+    const char *name;
+    int role;
+} ks__gsem_synonym;
+typedef struct {
+    const ks__gsem_synonym *syn;
+    size_t n;
+    ks__gsem_name_rule rule;
+} ks__gsem_synonyms;
+/* The role of a name already rewritten by t's rule, or -1. */
+int ks__gsem_synonym_role(const ks__gsem_synonyms *t, const char *name);
+extern const ks__gsem_synonyms ks__gsem_synonyms_genomicsem; /* roles GC_* (columns.c) */
+
 /* The columns munge and sumstats read, in the order GenomicSEM interprets them, and what a
  * caller looks for: the first ncol of them (N skipped when given), the names it gives
  * ("SNP=MarkerName", NULL-terminated), whether a Z column may stand for the effect and
@@ -196,6 +217,12 @@ typedef struct {
 } ks__gsem_progress;
 void ks__gsem_progress_report(const ks__gsem_progress *pr, ks_text_reader *r);
 
+/* A raw summary statistics file (a GWAS's output: plain or gzip, whitespace-delimited, as munge
+ * and sumstats and munge --mode ldsc read them) opened and its header row read into *head
+ * (*nhead fields, valid until the next read); an empty file is an error. The rows then go
+ * through ks__gsem_scan_rows. */
+int ks__gsem_open_raw(ks_ctx *ctx, const char *path, ks_text_reader **r, char *const **head,
+                      size_t *nhead);
 /* The data rows of r (its header already read), a batch of KS__INDEX_BATCH at a time: fn(arg, f,
  * nf, line, k) for each, k the index in ix of the row's field snp (-1: not there, no such
  * field, or no ix), looked up once the whole batch's lookups were prefetched (the index is far
@@ -203,7 +230,9 @@ void ks__gsem_progress_report(const ks__gsem_progress *pr, ks_text_reader *r);
  * KS_OK at the end, a reader's error, or fn's first non-zero. */
 typedef int (*ks__gsem_row_fn)(void *arg, char *const *f, size_t nf, size_t line, int64_t k);
 /* With a tally, the scanner counts every row, checks its width against the header's nhead
- * (ks__gsem_row_width), reports progress, and counts a row not in ix instead of passing it on. */
+ * (ks__gsem_row_width), reports progress, and counts a row not in ix in *not_in_ref instead of
+ * passing it on (GenomicSEM's rule: the reference list comes first); not_in_ref NULL: such a row
+ * goes on with k = -1 (munge_sumstats.py's: its missing values are counted first). */
 typedef struct {
     ks_ctx *ctx;
     const char *path;
@@ -229,8 +258,6 @@ typedef struct {
 
 int ks__gsem_snplist_read(ks_ctx *ctx, const char *path, ks__gsem_snplist *out);
 void ks__gsem_snplist_free(const ks_allocator *a, ks__gsem_snplist *s);
-/* The index of the SNP named s, or -1. */
-int64_t ks__gsem_snplist_find(const ks__gsem_snplist *s, const char *name);
 
 /* The header row's fields named want[0..n) into col, or an error naming the file and the first
  * name missing or named twice. */

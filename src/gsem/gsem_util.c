@@ -35,6 +35,19 @@ int64_t ks__gsem_allele_key(const char *s, int upper)
     return (int64_t)v;
 }
 
+int ks__gsem_open_raw(ks_ctx *ctx, const char *path, ks_text_reader **r, char *const **head,
+                      size_t *nhead)
+{
+    int rc = ks_text_open(ctx, path, 0, r);
+    if (rc) return rc;
+    size_t line;
+    if ((rc = ks_text_next(*r, nhead, head, &line)) == 1) return KS_OK;
+    if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
+    ks_text_close(*r);
+    *r = NULL;
+    return rc;
+}
+
 int ks__gsem_scan_rows(ks_text_reader *r, const ks__index *ix, int snp, const ks__gsem_tally *t,
                        ks__gsem_row_fn fn, void *arg)
 {
@@ -62,7 +75,7 @@ int ks__gsem_scan_rows(ks_text_reader *r, const ks__index *ix, int snp, const ks
                                          t->short_rows)))
                     return rc;
                 if ((rows & 65535) == 0) ks__gsem_progress_report(t->pr, r);
-                if (k < 0) {
+                if (k < 0 && t->not_in_ref) {
                     ++*t->not_in_ref;
                     continue;
                 }

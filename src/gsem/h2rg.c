@@ -186,6 +186,7 @@ typedef struct {
     double mean_chisq, lambda_gc, ratio, ratio_se, mean_z1z2, z, p;
     double *M, *coef, *coef_se, *cat, *cat_se, *prop, *prop_se, *enrichment, *M_prop;
     double *coef_cov, *tot_delete;
+    double liab, tot_liab, tot_se_liab, *cat_liab, *cat_se_liab;
 } fit_t;
 
 static void fit_view(const fit_t *f, ks_gsem_h2rg_regression *v)
@@ -218,7 +219,25 @@ static void fit_view(const fit_t *f, ks_gsem_h2rg_regression *v)
                                    .enrichment = f->enrichment,
                                    .M_prop = f->M_prop,
                                    .coef_cov = f->coef_cov,
-                                   .tot_delete = f->tot_delete};
+                                   .tot_delete = f->tot_delete,
+                                   .liab = f->liab,
+                                   .tot_liab = f->tot_liab,
+                                   .tot_se_liab = f->tot_se_liab,
+                                   .cat_liab = f->cat_liab,
+                                   .cat_se_liab = f->cat_se_liab};
+}
+
+/* h2_obs_to_liab applied: upstream's Hsq.summary and Gencov.summary multiply by the factor c
+ * (so does its --rg summary table); done once here so that every front end prints these. */
+static void fit_scale(fit_t *f, double c)
+{
+    f->liab = c;
+    f->tot_liab = c * f->tot;
+    f->tot_se_liab = c * f->tot_se;
+    for (size_t a = 0; a < f->n_annot; a++) {
+        f->cat_liab[a] = f->cat[a] * c;
+        f->cat_se_liab[a] = f->cat_se[a] * c;
+    }
 }
 
 static void fit_free(const ks_allocator *a, fit_t *f)
@@ -230,7 +249,7 @@ static void fit_free(const ks_allocator *a, fit_t *f)
 static int fit_alloc(ks_ctx *ctx, fit_t *f, size_t p, size_t nb)
 {
     memset(f, 0, sizeof *f);
-    double *v = ks__malloc_array(ctx, 9 * p + p * p + nb, sizeof *v);
+    double *v = ks__malloc_array(ctx, 11 * p + p * p + nb, sizeof *v);
     if (!v) return KS_ENOMEM;
     f->M = v;
     f->coef = v + p;
@@ -243,6 +262,8 @@ static int fit_alloc(ks_ctx *ctx, fit_t *f, size_t p, size_t nb)
     f->M_prop = v + 8 * p;
     f->coef_cov = v + 9 * p;
     f->tot_delete = v + 9 * p + p * p;
+    f->cat_liab = f->tot_delete + nb;
+    f->cat_se_liab = f->cat_liab + p;
     f->n_annot = p;
     f->n_blocks = nb;
     return KS_OK;
@@ -726,7 +747,7 @@ int ks_gsem_h2_fit(ks_ctx *ctx, const char *path, const ks_gsem_h2rg_options *op
             if (step1) step1[i] = y[i] < ts;
         }
         reg_in in = {0, m, p, nb, y, x, wl, N, NULL, NULL, d.M, icpt, step1, ts, p > 1, 0, 0, 0, 0};
-        rc = ldsc_reg(ctx, &in, &r->h2);
+        if (!(rc = ldsc_reg(ctx, &in, &r->h2))) fit_scale(&r->h2, liab);
     }
     ks__free(ctx, step1);
     ks__free(ctx, buf);
@@ -964,6 +985,11 @@ static int rg_fit(ks_ctx *ctx, const rg_ctx *g, size_t j, double *b, size_t n, p
                          pr->hsq1.intercept,
                          pr->hsq2.intercept};
             rc = ldsc_reg(ctx, &gc, &pr->gencov);
+        }
+        if (!rc) {
+            fit_scale(&pr->hsq1, g->liab[0]);
+            fit_scale(&pr->hsq2, g->liab[j]);
+            fit_scale(&pr->gencov, sqrt(g->liab[0]) * sqrt(g->liab[j]));
         }
     }
     pr->rg = pr->rg_se = pr->rg_jknife = pr->z = pr->p = NAN;

@@ -468,7 +468,7 @@ static int trait_row(void *arg, const ks__munged_row *row, int64_t a)
 
 /* The counts of one trait's rows (ks_gsem_ldsc_view's, see gsem.h). */
 typedef struct {
-    size_t *read, *merged, *bad_n, *removed, *dup;
+    size_t *read, *merged, *bad_n, *removed, *dup, *after_n, *used;
 } trait_counts;
 
 /* The rows of t that repeat an earlier row's SNP. */
@@ -491,7 +491,7 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
 {
     memset(t, 0, sizeof *t);
     size_t *nread = c->read;
-    *c->read = *c->merged = *c->bad_n = *c->removed = *c->dup = 0;
+    *c->read = *c->merged = *c->bad_n = *c->removed = *c->dup = *c->after_n = *c->used = 0;
     trait_scan s = {ctx, ld, w, 0, 0, nread, 0, NULL, -INFINITY};
     /* room for every LD row at once (more only where the file repeats a SNP) */
     s.key = scratch_get(ctx, sc, (ld->n ? ld->n : 1) * sizeof *s.key);
@@ -501,9 +501,11 @@ static int trait_read(ks_ctx *ctx, const char *path, const ldset *ld, const ldse
     int rc = ks__munged_read(ctx, path, &sp, &ld->index, trait_row, &s);
     *c->merged = s.n + s.bad_n;
     *c->bad_n = s.bad_n;
+    *c->after_n = s.n;
     *cmax = chisq_max > 0.0 ? chisq_max : ks__gsem_chisq_cap(s.maxn);
     if (!rc) rc = sort_positions(ctx, s.key, s.n, ld, w, *cmax, t);
     *c->removed = s.n - t->n;
+    *c->used = t->n;
     if (!rc) rc = count_repeats(ctx, t, ld->n, c->dup);
     sc->p = s.key; /* (regrown, perhaps) */
     sc->bytes = s.cap * sizeof *s.key;
@@ -549,7 +551,8 @@ struct ks_gsem_ldsc {
     ks_allocator alloc;
     size_t k, kstar, n_blocks;
     double *S, *V, *intercept, *N, m, *S_stand, *V_stand, *S_se, *S_stand_se, *liab;
-    size_t *snps_read, *snps_merged, *snps_bad_n, *snps_removed, *snps_dup;
+    size_t *snps_read, *snps_merged, *snps_bad_n, *snps_removed, *snps_dup, *snps_after_n,
+        *snps_used;
     double *chisq_max, *mean_chisq, *lambda_gc, *h2_se, *intercept_se, *ratio, *ratio_se;
     size_t *pair_snps;
     double *est, *est_se, *est_z, *est_p, *pair_intercept, *pair_intercept_se, *mean_zz;
@@ -584,6 +587,8 @@ void ks_gsem_ldsc_get(const ks_gsem_ldsc *r, ks_gsem_ldsc_view *out)
                                .snps_bad_n = r->snps_bad_n,
                                .snps_removed = r->snps_removed,
                                .snps_dup = r->snps_dup,
+                               .snps_after_n = r->snps_after_n,
+                               .snps_used = r->snps_used,
                                .chisq_max = r->chisq_max,
                                .mean_chisq = r->mean_chisq,
                                .lambda_gc = r->lambda_gc,
@@ -611,7 +616,7 @@ static ks_gsem_ldsc *result_new(ks_ctx *ctx, size_t k, size_t ks)
     r->kstar = ks;
     const size_t nd = 5 * k * k + 2 * ks * ks + ks + 8 * k + 7 * ks;
     r->S = ks__calloc(ctx, nd, sizeof(double));
-    r->snps_read = ks__calloc(ctx, 5 * k, sizeof(size_t));
+    r->snps_read = ks__calloc(ctx, 7 * k, sizeof(size_t));
     r->pair_snps = ks__calloc(ctx, ks, sizeof(size_t));
     if (!r->S || !r->snps_read || !r->pair_snps) {
         ks_gsem_ldsc_free(r);
@@ -644,6 +649,8 @@ static ks_gsem_ldsc *result_new(ks_ctx *ctx, size_t k, size_t ks)
     r->snps_removed = r->snps_read + 2 * k;
     r->snps_bad_n = r->snps_read + 3 * k;
     r->snps_dup = r->snps_read + 4 * k;
+    r->snps_after_n = r->snps_read + 5 * k;
+    r->snps_used = r->snps_read + 6 * k;
     return r;
 }
 
@@ -898,8 +905,9 @@ static int ldsc_task(ks_ctx *sub, size_t q, int tid, void *arg)
     ldsc_job *b = arg;
     ks_gsem_ldsc *r = b->r;
     if (q < b->k) {
-        const trait_counts c = {&r->snps_read[q], &r->snps_merged[q], &r->snps_bad_n[q],
-                                &r->snps_removed[q], &r->snps_dup[q]};
+        const trait_counts c = {&r->snps_read[q],    &r->snps_merged[q], &r->snps_bad_n[q],
+                                &r->snps_removed[q], &r->snps_dup[q],    &r->snps_after_n[q],
+                                &r->snps_used[q]};
         const int rc = trait_read(sub, b->traits[q], b->L, b->W, b->o->chisq_max, &b->sc[tid],
                                   &b->T[q], &c, &r->chisq_max[q]);
         pthread_mutex_lock(&b->mu);

@@ -79,22 +79,22 @@ static int read_rows(ks_ctx *ctx, const char *path, const ks__gsem_snplist *ref,
                      int col[GC_NCOL], const ks__gsem_progress *pr)
 {
     ks_text_reader *r;
-    int rc = ks_text_open(ctx, path, 0, &r);
-    if (rc) return rc;
-    size_t nf, line;
+    size_t nf;
     char *const *f;
-    rc = ks_text_next(r, &nf, &f, &line);
-    if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
-    if (rc == 1) {
-        const ks__gsem_colspec spec = {o->columns, GC_MAF + 1, o->N > 0, 1, 1,
-                                   1u << GC_SNP | 1u << GC_A1 | 1u << GC_A2 | 1u << GC_EFFECT |
-                                       1u << GC_P | 1u << GC_N};
-        rc = ks__gsem_map_columns(ctx, path, f, nf, &spec, col, n_factor);
-        if (!rc) rc = ks__gsem_columns_used(ctx, f, &spec, col, rep->used);
-        munge_scan s = {ctx, path, ref, rep, m, col};
-        const ks__gsem_tally t = {ctx, path, nf, &rep->rows, &rep->short_rows, &rep->not_in_ref, pr};
-        if (!rc) rc = ks__gsem_scan_rows(r, &ref->index, col[C_SNP], &t, munge_row, &s);
-    }
+    int rc = ks__gsem_open_raw(ctx, path, &r, &f, &nf);
+    if (rc) return rc;
+    const ks__gsem_colspec spec = {.given = o->columns,
+                                   .ncol = GC_MAF + 1,
+                                   .skip_n = o->N > 0,
+                                   .z_as_effect = 1,
+                                   .neff_half = 1,
+                                   .required = 1u << GC_SNP | 1u << GC_A1 | 1u << GC_A2 |
+                                               1u << GC_EFFECT | 1u << GC_P | 1u << GC_N};
+    rc = ks__gsem_map_columns(ctx, path, f, nf, &spec, col, n_factor);
+    if (!rc) rc = ks__gsem_columns_used(ctx, f, &spec, col, rep->used);
+    munge_scan s = {ctx, path, ref, rep, m, col};
+    const ks__gsem_tally t = {ctx, path, nf, &rep->rows, &rep->short_rows, &rep->not_in_ref, pr};
+    if (!rc) rc = ks__gsem_scan_rows(r, &ref->index, col[C_SNP], &t, munge_row, &s);
     ks__gsem_progress_report(pr, r);
     ks_text_close(r);
     return rc < 0 ? rc : KS_OK;

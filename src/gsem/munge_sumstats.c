@@ -39,10 +39,7 @@ static const double SIGN_NULL[4] = {0.0, 1.0, 0.0, 0.0}; /* Z, OR, BETA, LOG_ODD
 
 /* munge_sumstats's default names (its table's "Z-SCORE" is left out: a file's "Z-SCORE" is
  * looked up as "Z_SCORE", so upstream never matches it). */
-static const struct {
-    const char *name;
-    int role;
-} SYN[] = {
+static const ks__gsem_synonym SYN[] = {
     {"SNP", R_SNP},         {"MARKERNAME", R_SNP},     {"SNPID", R_SNP},
     {"RS", R_SNP},          {"RSID", R_SNP},           {"RS_NUMBER", R_SNP},
     {"RS_NUMBERS", R_SNP},  {"NSTUDY", R_NSTUDY},      {"N_STUDY", R_NSTUDY},
@@ -65,31 +62,28 @@ static const struct {
     {"FRQ_U", R_FRQ},       {"F_U", R_FRQ},
 };
 /* clang-format on */
-#define NSYN (sizeof SYN / sizeof *SYN)
+static const ks__gsem_synonyms SYNONYMS = {SYN, sizeof SYN / sizeof *SYN, KS__NAMES_MUNGE_PY};
 
-/* munge_sumstats's clean_header: upper case, '-' and '.' as '_'. */
+/* munge_sumstats's clean_header (ks__gsem_clean_name's rule), a copy. */
 static char *clean_name(ks_ctx *ctx, const char *s)
 {
-    char *d = ks__strdup(ctx, s);
-    if (!d) return NULL;
-    for (char *p = d; *p; p++) {
-        *p = (char)toupper((unsigned char)*p);
-        if (*p == '-' || *p == '.') *p = '_';
-    }
+    const size_t n = strlen(s) + 1;
+    char *d = ks__malloc(ctx, n);
+    if (d) ks__gsem_clean_name(SYNONYMS.rule, s, d, n);
     return d;
 }
 
-/* The name -> role map munge_sumstats builds (a dict: a later entry replaces an earlier). */
+/* The name -> role map munge_sumstats builds (a dict: a later entry replaces an earlier): a
+ * synonym table of its own, the names owned. */
 typedef struct {
-    char **key;
-    int *role;
+    ks__gsem_synonym *syn;
     size_t n, cap;
 } namemap;
 
 static int map_find(const namemap *m, const char *key)
 {
     for (size_t i = 0; i < m->n; i++)
-        if (!strcmp(m->key[i], key)) return (int)i;
+        if (!strcmp(m->syn[i].name, key)) return (int)i;
     return -1;
 }
 
@@ -100,26 +94,21 @@ static int map_set(ks_ctx *ctx, namemap *m, char *key, int role)
     const int i = map_find(m, key);
     if (i >= 0) {
         ks__free(ctx, key);
-        m->role[i] = role;
+        m->syn[i].role = role;
         return KS_OK;
     }
-    size_t c1 = m->cap, c2 = m->cap;
-    if (ks__grow(ctx, (void **)&m->key, &c1, m->n + 1, sizeof *m->key) ||
-        ks__grow(ctx, (void **)&m->role, &c2, m->n + 1, sizeof *m->role)) {
+    if (ks__grow(ctx, (void **)&m->syn, &m->cap, m->n + 1, sizeof *m->syn)) {
         ks__free(ctx, key);
         return KS_ENOMEM;
     }
-    m->cap = c1 < c2 ? c1 : c2;
-    m->key[m->n] = key;
-    m->role[m->n++] = role;
+    m->syn[m->n++] = (ks__gsem_synonym){key, role};
     return KS_OK;
 }
 
 static void map_free(ks_ctx *ctx, namemap *m)
 {
-    for (size_t i = 0; i < m->n; i++) ks__free(ctx, m->key[i]);
-    ks__free(ctx, m->key);
-    ks__free(ctx, m->role);
+    for (size_t i = 0; i < m->n; i++) ks__free(ctx, (char *)m->syn[i].name);
+    ks__free(ctx, m->syn);
 }
 
 /* "COL,null" -> COL (into col, cap bytes) and the null value; 0 when it is not of that form. */
@@ -240,12 +229,12 @@ static int build_map(ks_ctx *ctx, const ks_gsem_munge_options *o, const ks_gsem_
     }
     const size_t nflag = m->n;
     const int drop_signed = l->signed_sumstats || l->a1_inc;
-    for (size_t s = 0; s < NSYN && !rc; s++) {
-        if (drop_signed && SYN[s].role >= R_Z) continue;
+    for (size_t s = 0; s < SYNONYMS.n && !rc; s++) {
+        const ks__gsem_synonym *y = &SYNONYMS.syn[s];
+        if (drop_signed && y->role >= R_Z) continue;
         int flagged = 0;
-        for (size_t i = 0; i < nflag; i++) flagged |= !strcmp(m->key[i], SYN[s].name);
-        if (!flagged && !IGNORED(SYN[s].name))
-            rc = map_set(ctx, m, ks__strdup(ctx, SYN[s].name), SYN[s].role);
+        for (size_t i = 0; i < nflag; i++) flagged |= !strcmp(m->syn[i].name, y->name);
+        if (!flagged && !IGNORED(y->name)) rc = map_set(ctx, m, ks__strdup(ctx, y->name), y->role);
     }
 #undef IGNORED
     for (size_t i = 0; i < ni; i++) ks__free(ctx, ign[i]);
@@ -333,7 +322,7 @@ static int map_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
                       const ks_gsem_munge_options *o, const ks_gsem_munge_ldsc_options *l, layout *L,
                       ks_gsem_munge_ldsc_report *rep)
 {
-    namemap m = {NULL, NULL, 0, 0};
+    namemap m = {NULL, 0, 0};
     int *role = ks__malloc_array(ctx, nf ? nf : 1, sizeof *role);
     int rc = role ? build_map(ctx, o, l, &m) : KS_ENOMEM;
     L->N_cas = l->N_cas;
@@ -345,8 +334,8 @@ static int map_header(ks_ctx *ctx, const char *path, char *const *f, size_t nf,
             rc = KS_ENOMEM;
             break;
         }
-        const int i = map_find(&m, k);
-        role[j] = i < 0 ? -1 : m.role[i];
+        const ks__gsem_synonyms t = {m.syn, m.n, SYNONYMS.rule};
+        role[j] = ks__gsem_synonym_role(&t, k);
         ks__free(ctx, k);
     }
     map_free(ctx, &m);
@@ -509,56 +498,74 @@ static int row_cells(ks_ctx *ctx, const char *path, size_t line, char *const *f,
     return miss;
 }
 
-/* Stream the data rows: each through the row rules, the survivors stored. */
+/* What one row of the scan needs. */
+typedef struct {
+    ks_ctx *ctx;
+    const char *path;
+    const layout *L;
+    const ks__gsem_snplist *merge;
+    const ks_gsem_munge_options *o;
+    const ks_gsem_munge_ldsc_options *l;
+    ks_gsem_munge_ldsc_report *lr;
+    rowstore *s;
+    int *n_int;
+} ldsc_scan;
+
+/* One data row through the row rules (k: its index in the merge list, -1 when not there or no
+ * list), stored when it passes. */
+static int ldsc_row(void *arg, char *const *f, size_t nf, size_t line, int64_t k)
+{
+    const ldsc_scan *a = arg;
+    const layout *L = a->L;
+    ks_gsem_munge_ldsc_report *lr = a->lr;
+    double v[NR];
+    const int miss = row_cells(a->ctx, a->path, line, f, nf, L, lr->used, v, a->n_int);
+    if (miss < 0) return miss;
+    if (miss) {
+        lr->na++;
+        return KS_OK;
+    }
+    if (a->merge && k < 0) {
+        lr->not_in_merge++;
+        return KS_OK;
+    }
+    int keep = 1;
+    if (L->col[R_INFO] >= 0) {
+        const double x = v[R_INFO];
+        lr->info_out_of_range += !isnan(x) && (x > 2.0 || x < 0.0);
+        if (keep && !(x >= a->o->info_filter)) keep = 0, lr->info_low++;
+    }
+    if (L->col[R_FRQ] >= 0) {
+        const double x = v[R_FRQ], maf = x < 1.0 - x ? x : 1.0 - x;
+        const int bad = x < 0.0 || x > 1.0;
+        lr->frq_out_of_range += bad;
+        if (keep && !(maf > a->o->maf_filter && !bad)) keep = 0, lr->frq_low++;
+    }
+    const int p_ok = v[R_P] > 0.0 && v[R_P] <= 1.0;
+    lr->p_out_of_range += !p_ok;
+    if (keep && !p_ok) keep = 0, lr->p_bad++;
+    if (keep && !a->l->no_alleles &&
+        !valid_snp(ks__gsem_allele(f[L->col[R_A1]], 1), ks__gsem_allele(f[L->col[R_A2]], 1)))
+        keep = 0, lr->alleles_bad++;
+    return keep ? store_row(a->ctx, a->s, L, f, v, !a->l->no_alleles) : KS_OK;
+}
+
+/* Stream the data rows through the reader munge and sumstats use (ks__gsem_scan_rows, the
+ * merge list's lookups batched): each row counted and its width checked, then the row rules;
+ * every row goes on to them, also one not in the merge list (munge_sumstats.py counts a row's
+ * missing values before its absence from --merge-alleles). */
 static int scan_rows(ks_ctx *ctx, const char *path, ks_text_reader *r, const layout *L,
                      const ks__gsem_snplist *merge, const ks_gsem_munge_options *o,
-                     const ks_gsem_munge_ldsc_options *l, ks_gsem_munge_report *rep, rowstore *s, int *n_int,
-                     const ks__gsem_progress *pr)
+                     const ks_gsem_munge_ldsc_options *l, ks_gsem_munge_report *rep, rowstore *s,
+                     int *n_int, const ks__gsem_progress *pr)
 {
-    ks_gsem_munge_ldsc_report *lr = &rep->ldsc;
-    size_t nf, line;
-    char *const *f;
-    double v[NR];
-    int rc;
     *n_int = L->col[R_N] >= 0;
-    while ((rc = ks_text_next(r, &nf, &f, &line)) == 1) {
-        if ((++rep->rows & 65535) == 0) ks__gsem_progress_report(pr, r);
-        if (nf > L->nhead)
-            return ks__fail(ctx, KS_EPARSE, "%s:%zu: %zu fields, more than the header's %zu", path,
-                           line, nf, L->nhead);
-        if (nf < L->nhead) rep->short_rows++;
-        const int miss = row_cells(ctx, path, line, f, nf, L, lr->used, v, n_int);
-        if (miss < 0) return miss;
-        if (miss) {
-            lr->na++;
-            continue;
-        }
-        if (merge && ks__gsem_snplist_find(merge, f[L->col[R_SNP]]) < 0) {
-            lr->not_in_merge++;
-            continue;
-        }
-        int keep = 1;
-        if (L->col[R_INFO] >= 0) {
-            const double x = v[R_INFO];
-            lr->info_out_of_range += !isnan(x) && (x > 2.0 || x < 0.0);
-            if (keep && !(x >= o->info_filter)) keep = 0, lr->info_low++;
-        }
-        if (L->col[R_FRQ] >= 0) {
-            const double x = v[R_FRQ], maf = x < 1.0 - x ? x : 1.0 - x;
-            const int bad = x < 0.0 || x > 1.0;
-            lr->frq_out_of_range += bad;
-            if (keep && !(maf > o->maf_filter && !bad)) keep = 0, lr->frq_low++;
-        }
-        const int p_ok = v[R_P] > 0.0 && v[R_P] <= 1.0;
-        lr->p_out_of_range += !p_ok;
-        if (keep && !p_ok) keep = 0, lr->p_bad++;
-        if (keep && !l->no_alleles &&
-            !valid_snp(ks__gsem_allele(f[L->col[R_A1]], 1), ks__gsem_allele(f[L->col[R_A2]], 1)))
-            keep = 0, lr->alleles_bad++;
-        if (keep && (rc = store_row(ctx, s, L, f, v, !l->no_alleles))) return rc;
-    }
+    ldsc_scan a = {ctx, path, L, merge, o, l, &rep->ldsc, s, n_int};
+    const ks__gsem_tally t = {ctx, path, L->nhead, &rep->rows, &rep->short_rows, NULL, pr};
+    const int rc =
+        ks__gsem_scan_rows(r, merge ? &merge->index : NULL, L->col[R_SNP], &t, ldsc_row, &a);
     ks__gsem_progress_report(pr, r);
-    return rc < 0 ? rc : KS_OK;
+    return rc;
 }
 
 /* The first row of each SNP name. */
@@ -652,6 +659,7 @@ static int process_n(ks_ctx *ctx, rowstore *s, const layout *L, const ks_gsem_mu
         keep_at_least(s, nd, st, lr->nstudy_min, keep, &lr->nstudy_low);
         store_keep(s, nd, keep);
     }
+    lr->left_n_filter = s->n;
     if (!cc && L->col[R_N] < 0) { /* --N, else N_cas + N_con (checked with the header) */
         lr->N_const = o->N != 0.0 ? o->N : L->N_cas + L->N_con;
         for (size_t i = 0; i < s->n; i++) s->num[i * (size_t)nd + sn] = lr->N_const;
@@ -664,6 +672,7 @@ static int process_n(ks_ctx *ctx, rowstore *s, const layout *L, const ks_gsem_mu
         lr->n_invalid += !keep[i];
     }
     store_keep(s, nd, keep);
+    lr->left_n_valid = s->n;
     ks__free(ctx, keep);
     if (L->N_cas != 0.0 && L->N_con != 0.0) {
         lr->N_cas = L->N_cas;
@@ -851,26 +860,23 @@ int ks__h2rg_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__
                        "munge (ldsc): no_alleles and a merge-alleles list are not "
                        "compatible");
     ks_text_reader *r;
-    int rc = ks_text_open(ctx, path, 0, &r);
+    size_t nf;
+    char *const *f;
+    int rc = ks__gsem_open_raw(ctx, path, &r, &f, &nf);
     if (rc) return rc;
     layout L;
     rowstore s = {NULL, 0, 0, NULL, 0, NULL, 0, 0};
     int64_t *pick = NULL;
-    size_t nf, line;
-    char *const *f;
     int n_int = 0;
-    if ((rc = ks_text_next(r, &nf, &f, &line)) != 1) {
-        if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
-        ks_text_close(r);
-        return rc;
-    }
     rc = map_header(ctx, path, f, nf, o, l, &L, lr);
     if (!rc) rc = scan_rows(ctx, path, r, &L, merge, o, l, rep, &s, &n_int, pr);
     ks_text_close(r);
+    lr->left_filters = s.n;
     if (!rc && s.n == 0)
         rc = ks__fail(ctx, KS_EEMPTY, "%s: no SNPs remain after the filters (%zu rows read)", path,
                      rep->rows);
     if (!rc) rc = drop_duplicates(ctx, &s, &L, &lr->duplicates);
+    lr->left_duplicates = s.n;
     if (!rc) rc = process_n(ctx, &s, &L, o, l, lr);
     if (!rc) rc = signed_z(ctx, path, &s, &L, l, lr);
     size_t nout = s.n;
@@ -879,6 +885,7 @@ int ks__h2rg_one(ks_ctx *ctx, const char *path, const char *out_path, const ks__
         pick = ks__malloc_array(ctx, nout ? nout : 1, sizeof *pick);
         rc = pick ? merge_rows(ctx, path, &s, merge, pick, lr) : KS_ENOMEM;
     }
+    lr->left_merge = s.n - lr->merge_mismatch;
     if (!rc) rc = chisq_stats(ctx, &s, &L, pick, nout, lr);
     if (!rc) rc = write_rows(ctx, out_path, &s, &L, merge, pick, nout, n_int, l, o->outputs);
     if (!rc) {

@@ -7,11 +7,6 @@
 
 #include "gsem_internal.h"
 
-int64_t ks__gsem_snplist_find(const ks__gsem_snplist *s, const char *name)
-{
-    return ks__index_find(&s->index, name);
-}
-
 void ks__gsem_snplist_free(const ks_allocator *a, ks__gsem_snplist *s)
 {
     ks__release(a, s->arena);

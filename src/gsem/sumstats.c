@@ -245,28 +245,27 @@ static int read_rows(ks_ctx *ctx, const sumstats_job *J, size_t t, srows *m, int
     if (!seen) return KS_ENOMEM;
     for (size_t i = 0; i < J->ref->n; i++) seen[i] = -1;
     ks_text_reader *r;
-    int rc = ks_text_open(ctx, path, 0, &r);
+    size_t nf;
+    char *const *f;
+    int rc = ks__gsem_open_raw(ctx, path, &r, &f, &nf);
     if (rc) {
         ks__free(ctx, seen);
         return rc;
     }
-    size_t nf, line;
-    char *const *f;
-    rc = ks_text_next(r, &nf, &f, &line);
-    if (rc == 0) rc = ks__fail(ctx, KS_EPARSE, "%s: empty file (no header row)", path);
-    if (rc == 1) {
-        double n_factor;
-        const ks__gsem_colspec spec = {
-            o->columns, GC_NCOL, n_given, flag(o->ols, t) || flag(o->linprob, t), 0,
-            1u << GC_SNP | 1u << GC_A1 | 1u << GC_A2 | 1u << GC_EFFECT | 1u << GC_P |
-                (unsigned)(need_n && !n_given) << GC_N | (unsigned)need_se << GC_SE};
-        rc = ks__gsem_map_columns(ctx, path, f, nf, &spec, col, &n_factor);
-        if (!rc) rc = ks__gsem_columns_used(ctx, f, &spec, col, rep->used);
-        sumstats_scan s = {ctx, path, rep, m, col, seen, n_given ? o->N[t] : 0.0,
-                           o->keep_indel};
-        const ks__gsem_tally tl = {ctx, path, nf, &rep->rows, &rep->short_rows, &rep->not_in_ref, &pr};
-        if (!rc) rc = ks__gsem_scan_rows(r, &J->ref->index, col[GC_SNP], &tl, sumstats_row, &s);
-    }
+    double n_factor;
+    const ks__gsem_colspec spec = {
+        .given = o->columns,
+        .ncol = GC_NCOL,
+        .skip_n = n_given,
+        .z_as_effect = flag(o->ols, t) || flag(o->linprob, t),
+        .neff_half = 0,
+        .required = 1u << GC_SNP | 1u << GC_A1 | 1u << GC_A2 | 1u << GC_EFFECT | 1u << GC_P |
+                    (unsigned)(need_n && !n_given) << GC_N | (unsigned)need_se << GC_SE};
+    rc = ks__gsem_map_columns(ctx, path, f, nf, &spec, col, &n_factor);
+    if (!rc) rc = ks__gsem_columns_used(ctx, f, &spec, col, rep->used);
+    sumstats_scan s = {ctx, path, rep, m, col, seen, n_given ? o->N[t] : 0.0, o->keep_indel};
+    const ks__gsem_tally tl = {ctx, path, nf, &rep->rows, &rep->short_rows, &rep->not_in_ref, &pr};
+    if (!rc) rc = ks__gsem_scan_rows(r, &J->ref->index, col[GC_SNP], &tl, sumstats_row, &s);
     if (!rc) ks__gsem_progress_report(&pr, r);
     ks_text_close(r);
     ks__free(ctx, seen);

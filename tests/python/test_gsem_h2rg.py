@@ -521,6 +521,26 @@ def test_cli_rg_matches_python(kbin, tmp_path):
                     "gcov_int", "gcov_int_se"]
 
 
+def test_liability_scale_from_c():
+    """The liability-scale values come from C with each fit (the factor, tot, tot_se and per
+    annotation cat, cat_se times it; a genetic covariance's factor is sqrt(f1) sqrt(f2)); the
+    observed scale has factor 1."""
+    h = gsem.ldsc_h2(ss(0), ref_ld=str(LD / "twold_onefile"), w_ld=W, samp_prev=0.5, pop_prev=0.1)
+    f = h.fit
+    assert f.liab != 1.0 and f.liab == h.liab
+    assert h.h2_liab == f.tot_liab == f.tot * f.liab and h.h2_liab_se == f.tot_se * f.liab
+    assert list(f.cat_liab) == list(f.cat * f.liab) and list(f.cat_se_liab) == list(f.cat_se * f.liab)
+    r = gsem.ldsc_rg([ss(0), ss(1)], ref_ld=str(LD / "twold_onefile"), w_ld=W,
+                     samp_prev=[0.5, 0.4], pop_prev=[0.1, 0.2])
+    p = r.pairs[0]
+    assert p.hsq1.liab == p.liab1 and p.hsq2.liab == p.liab2 and p.liab1 != p.liab2
+    assert p.gencov.liab == math.sqrt(p.liab1) * math.sqrt(p.liab2)
+    assert p.gencov.tot_liab == p.gencov.tot * p.gencov.liab
+    assert r.table["h2_liab"].tolist() == [p.hsq2.tot * p.liab2]
+    o = gsem.ldsc_h2(ss(0), ref_ld=str(LD / "twold_onefile"), w_ld=W)
+    assert o.h2_liab is None and o.fit.liab == 1.0 and o.fit.tot_liab == o.fit.tot
+
+
 def test_cli_errors_leave_nothing(kbin, tmp_path):
     out = tmp_path / "x"
     p = subprocess.run([kbin, "ldsc", "--h2", ss(0), "--ref-ld", str(LD / "oneld_onefile"), "--out", str(out)],

@@ -291,6 +291,9 @@ def test_filters_by_hand(tmp_path):
             r["duplicates"], r["n_low"], r["written"]) == (28, 3, 3, 4, 2, 3, 1, 2, 10)
     assert (r["info_out_of_range"], r["frq_out_of_range"], r["p_out_of_range"]) == (1, 1, 2)
     assert r["short_rows"] == 1 and r["n_min"] == pytest.approx(10000 / 1.5, rel=1e-15)
+    # the SNPs left after each step, counted in C (the log prints them)
+    assert (r["left_filters"], r["left_duplicates"], r["left_n_filter"], r["left_n_valid"],
+            r["left_merge"]) == (13, 12, 10, 10, 10)
     rows = {"rs1": (0.2, 1), "rs12": (1.0, -1), "rs15": (0.01, -1), "rs18": (0.05, 1),
             "rs20": (0.3, 1), "rs21": (1e-10, -1), "rs22": (0.3, 1), "rs24": (0.25, 1),
             "rs25": (0.6, -1), "rs26": (0.999, 1)}
@@ -319,6 +322,19 @@ def test_integer_n_and_column_order(tmp_path):
     munge(tmp_path, f, merge_alleles=write(tmp_path, "m.txt", "SNP A1 A2\nrs3 C T\nrs1 A G\n"))
     assert out_text(tmp_path).splitlines() == [
         "SNP\tN\tZ\tA2\tA1", "rs3\t1000.000\t0.674\tT\tC", "rs1\t800.000\t1.282\tG\tA"]
+
+
+def test_name_rule_clean_header(tmp_path):
+    """munge_sumstats.py's clean_header (upper case, '-' and '.' as '_'), not GenomicSEM's
+    make.names: p-value and Allele.1 are P_VALUE and ALLELE_1; Z-SCORE becomes Z_SCORE, which its
+    table lacks, so beta is the signed statistic and Z-SCORE is not read."""
+    f = write(tmp_path, "t.txt", "MarkerName Allele.1 allele-2 p-value beta Z-SCORE N\n"
+                                 "rs1 A G 0.2 0.01 x 800\nrs2 A C 0.4 -0.01 x 900\n")
+    r = munge(tmp_path, f)
+    assert r["columns"]["P"] == "p-value" and r["columns"]["A1"] == "Allele.1"
+    assert r["columns"]["A2"] == "allele-2" and r["signed_name"] == "beta"
+    assert out_text(tmp_path).splitlines() == [
+        "SNP\tA1\tA2\tZ\tN", "rs1\tA\tG\t1.282\t800", "rs2\tA\tC\t-0.842\t900"]
 
 
 def test_keep_maf_and_decimals(tmp_path):

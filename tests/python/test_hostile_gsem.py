@@ -375,7 +375,8 @@ def test_ldsc_more_blocks_than_snps(kestrel_bin, D, tmp_path, more):
     """As many blocks as SNPs or more: R's blocks would be empty or overlap (1:0 deletes row
     1), the jackknife meaningless."""
     d = gsem.ldsc([D.dir / "m" / "A.sumstats.gz"], ld=D.dir / "ld", chr=1, n_blocks=20).details
-    snps = d["snps_merged"][0] - d["snps_bad_n"][0] - d["snps_removed"][0]
+    snps = d["snps_used"][0]
+    assert snps == d["snps_merged"][0] - d["snps_bad_n"][0] - d["snps_removed"][0]
     blocks = snps + more
     p = run(kestrel_bin, "ldsc", "--traits", D.dir / "m" / "A.sumstats.gz", "--ld", D.dir / "ld",
             "--chr", "1", "--n-blocks", blocks, "--out", tmp_path / "o")
@@ -398,6 +399,7 @@ def test_ldsc_munged_n_not_positive_counted(kestrel_bin, D, tmp_path):
     assert "Chi^2 > 80;" in log
     fit = gsem.ldsc([f], ld=D.dir / "ld", chr=1, n_blocks=20)
     assert fit.details["snps_bad_n"][0] == 3 and fit.details["chisq_max"][0] == 80
+    assert fit.details["snps_after_n"][0] == 597  # the log's count, from C
     assert np.isfinite(fit.S).all()
 
 
