@@ -100,6 +100,22 @@ int ks_py_ctx(ks_ctx **ctx, int threads)
     return 0;
 }
 
+int ks_py_fit_begin(PyObject *cols, int threads, ks_ctx **ctx, ks_table **t, PyObject **keep,
+                    PyObject **notes)
+{
+    if (t) *t = NULL;
+    if (keep) *keep = NULL;
+    if (notes) *notes = NULL;
+    if (ks_py_ctx(ctx, threads)) return -1;
+    if (notes) {
+        if (!(*notes = PyList_New(0))) return -1;
+        ks_ctx_set_log(*ctx, ks_py_collect_log, *notes);
+    }
+    if (!cols) return 0;
+    if (!(*keep = PyList_New(0))) return -1;
+    return (*t = ks_py_table_from_dict(*ctx, cols, *keep)) ? 0 : -1;
+}
+
 static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT,
                                     "_core",
                                     "kestrel's C engine (internal; use the kestrel package)",

@@ -22,6 +22,13 @@ PyObject *ks_py_raise(ks_ctx *ctx, int rc);
 /* A context with `threads` threads (0: all cores), or -1 with the Python error set (*ctx is NULL
  * or to be freed). */
 int ks_py_ctx(ks_ctx **ctx, int threads);
+/* The start every fit binding shares: the ctx (ks_py_ctx); with `notes` not NULL, a new list
+ * *notes that the library's log goes to (ks_py_collect_log); with `cols` not NULL, a new list
+ * *keep and the table *t of the dict `cols` (ks_py_table_from_dict). Returns 0, or -1 with the
+ * Python error set; either way the caller frees what it got (every output starts NULL) in its
+ * one clean-up block. */
+int ks_py_fit_begin(PyObject *cols, int threads, ks_ctx **ctx, ks_table **t, PyObject **keep,
+                    PyObject **notes);
 /* A ks_log_fn appending (level, message) to the Python list `ud` (takes the GIL itself); the
  * binding returns the list as "notes" (python/_kestrel/notes.py passes warnings on). */
 void ks_py_collect_log(void *ud, ks_log_level level, const char *msg);
