@@ -116,6 +116,17 @@ int ks_py_fit_begin(PyObject *cols, int threads, ks_ctx **ctx, ks_table **t, PyO
     return (*t = ks_py_table_from_dict(*ctx, cols, *keep)) ? 0 : -1;
 }
 
+PyObject *ks_py_fit_end(PyObject *out, int rc, ks_ctx *ctx, ks_table *t, PyObject *keep,
+                        PyObject *notes)
+{
+    if (rc) out = ks_py_raise(ctx, rc);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    return out;
+}
+
 static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT,
                                     "_core",
                                     "kestrel's C engine (internal; use the kestrel package)",

@@ -61,15 +61,12 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
     ks_table *t;
     PyObject *keep, *notes, *out = NULL;
     ks_did_cs *fit = NULL;
+    int rc = KS_OK;
     if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, &notes)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_cs_fit(ctx, t, y, tn, id, g, &o, &fit);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_cs_view c;
     ks_did_cs_get(fit, &c);
     const npy_intp nc = (npy_intp)c.ncell, nu = (npy_intp)c.nunits;
@@ -110,13 +107,9 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
     out = with_inference(out, "", c.tstat, c.pvalue, c.ci_lower, c.ci_upper, (npy_intp)nc);
 done:
     ks_did_cs_free(fit);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
     PyMem_Free(cov);
     Py_XDECREF(kcov);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 static PyObject *py_did_cs_inffunc(PyObject *self, PyObject *args)
@@ -152,21 +145,17 @@ static PyObject *py_did_cs_pretest(PyObject *self, PyObject *args)
     if (!fit) return NULL;
     ks_ctx *ctx;
     PyObject *notes, *out = NULL;
-    if (!ks_py_fit_begin(NULL, 0, &ctx, NULL, NULL, &notes)) {
-        ks_did_cs_pretest_estimate w;
-        int rc;
-        Py_BEGIN_ALLOW_THREADS
-            rc = ks_did_cs_pretest(ctx, fit, &w);
-        Py_END_ALLOW_THREADS
-        if (rc)
-            ks_py_raise(ctx, rc);
-        else
-            out = Py_BuildValue("{s:d,s:n,s:d,s:O}", "stat", w.stat, "df", (Py_ssize_t)w.df,
-                                "pvalue", w.pvalue, "notes", notes);
-    }
-    Py_XDECREF(notes);
-    ks_ctx_free(ctx);
-    return out;
+    int rc = KS_OK;
+    if (ks_py_fit_begin(NULL, 0, &ctx, NULL, NULL, &notes)) goto done;
+    ks_did_cs_pretest_estimate w;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_did_cs_pretest(ctx, fit, &w);
+    Py_END_ALLOW_THREADS
+    if (!rc)
+        out = Py_BuildValue("{s:d,s:n,s:d,s:O}", "stat", w.stat, "df", (Py_ssize_t)w.df, "pvalue",
+                            w.pvalue, "notes", notes);
+done:
+    return ks_py_fit_end(out, rc, ctx, NULL, NULL, notes);
 }
 
 static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *kw)
@@ -185,15 +174,12 @@ static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *k
     ks_ctx *ctx;
     PyObject *notes, *out = NULL;
     ks_did_agg *agg = NULL;
+    int rc = KS_OK;
     if (ks_py_fit_begin(NULL, threads, &ctx, NULL, NULL, &notes)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_cs_aggregate(ctx, fit, &o, &agg);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_agg_view v;
     ks_did_agg_get(agg, &v);
     const npy_intp n = (npy_intp)v.n;
@@ -205,9 +191,7 @@ static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *k
     if (n) out = with_inference(out, "_e", v.tstat_e, v.pvalue_e, v.ci_lower_e, v.ci_upper_e, n);
 done:
     ks_did_agg_free(agg);
-    ks_ctx_free(ctx);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, NULL, NULL, notes);
 }
 
 static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
@@ -227,15 +211,12 @@ static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
     ks_table *t;
     PyObject *keep, *out = NULL;
     ks_did_basic *r = NULL;
+    int rc = KS_OK;
     if (ks_py_fit_begin(cols, 0, &ctx, &t, &keep, NULL)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_basic_fit(ctx, t, y, d, p, &o, &r);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_basic_view v;
     ks_did_basic_get(r, &v);
     npy_intp four = 4, dims[2] = {4, 4};
@@ -252,10 +233,7 @@ static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
                         (Py_ssize_t)v.ncell[1], (Py_ssize_t)v.ncell[2], (Py_ssize_t)v.ncell[3]);
 done:
     ks_did_basic_free(r);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, NULL);
 }
 
 static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
@@ -280,15 +258,12 @@ static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
     ks_table *t;
     PyObject *keep, *notes, *out = NULL;
     ks_did_wild *w = NULL;
+    int rc = KS_OK;
     if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, &notes)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_wild_fit(ctx, t, formula, term, &o, &w);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_wild_view r;
     ks_did_wild_get(w, &r);
     out = Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef, "se",
@@ -299,11 +274,7 @@ static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
                         r.enumerated ? Py_True : Py_False, "notes", notes);
 done:
     ks_did_wild_free(w);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
@@ -327,16 +298,13 @@ static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
     ks_table *t;
     PyObject *keep, *out = NULL;
     ks_did_placebo *r = NULL;
+    int rc = KS_OK;
     if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, NULL)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = perm ? ks_did_permutation_fit(ctx, t, y, d, p, u, &o, &r)
                   : ks_did_leave_one_out_fit(ctx, t, y, d, p, u, &o, &r);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_placebo_view v;
     ks_did_placebo_get(r, &v);
     npy_intp n = (npy_intp)v.n;
@@ -352,10 +320,7 @@ static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
     out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
 done:
     ks_did_placebo_free(r);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, NULL);
 }
 
 static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
@@ -373,15 +338,12 @@ static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
     ks_table *t;
     PyObject *keep, *out = NULL;
     ks_did_twfe *w = NULL;
+    int rc = KS_OK;
     if (ks_py_fit_begin(cols, 0, &ctx, &t, &keep, NULL)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_twfe_fit(ctx, t, y, d, tm, u, &o, &w);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_twfe_view r;
     ks_did_twfe_get(w, &r);
     out = Py_BuildValue("{s:i,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced",
@@ -392,10 +354,7 @@ static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
                         (Py_ssize_t)r.df_k);
 done:
     ks_did_twfe_free(w);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, NULL);
 }
 
 static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
@@ -410,15 +369,12 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
     ks_table *t;
     PyObject *keep, *notes, *out = NULL;
     ks_did_bacon *r = NULL;
+    int rc = KS_OK;
     if (ks_py_fit_begin(cols, 0, &ctx, &t, &keep, &notes)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_bacon_fit(ctx, t, y, u, tm, g, &r);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_bacon_view v;
     ks_did_bacon_get(r, &v);
     double *tmp = PyMem_Malloc((v.n ? v.n : 1) * 3 * sizeof *tmp);
@@ -447,11 +403,7 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
     PyMem_Free(tmp);
 done:
     ks_did_bacon_free(r);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
@@ -473,15 +425,12 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
     ks_table *t;
     PyObject *keep, *notes, *out = NULL;
     ks_did_sunab *r = NULL;
+    int rc = KS_OK;
     if (ks_py_fit_begin(cols, 0, &ctx, &t, &keep, &notes)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_sunab_view v;
     ks_did_sunab_get(r, &v);
     const npy_intp nc = (npy_intp)v.ncell, ne = (npy_intp)v.nrel;
@@ -500,13 +449,9 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
         with_inference(out, "", &v.att_tstat, &v.att_pvalue, &v.att_ci_lower, &v.att_ci_upper, -1);
 done:
     ks_did_sunab_free(r);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
     PyMem_Free(cov);
     Py_XDECREF(kcov);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
@@ -538,15 +483,12 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
     ks_table *t;
     PyObject *keep, *notes, *out = NULL;
     ks_did_sdid *r = NULL;
+    int rc = KS_OK;
     if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, &notes)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_sdid_fit(ctx, t, y, u, tm, w, &o, &r);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_sdid_view v;
     ks_did_sdid_get(r, &v);
     const npy_intp n0 = (npy_intp)v.N0, t0 = (npy_intp)v.T0, T = (npy_intp)(v.T0 + v.T1),
@@ -568,12 +510,8 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
     out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
 done:
     ks_did_sdid_free(r);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
     Py_XDECREF(pp);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 PyMethodDef ks_py_did_methods[] = {

@@ -92,15 +92,12 @@ static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
     ks_table *t;
     PyObject *keep, *notes, *out = NULL;
     ks_feols *m = NULL;
+    int rc = KS_OK;
     if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, &notes)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_feols_fit(ctx, t, formula, &o, &m);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     out = feols_result(m, notes);
     if (out) {
         /* The residuals stay in the model's memory: a view kept alive by a capsule. */
@@ -125,11 +122,7 @@ static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
     }
 done:
     ks_feols_free(m);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 /* The intervals of a fit at level 1 - alpha (ks_feols_confint): (lo, hi) arrays. */
