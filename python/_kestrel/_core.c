@@ -100,6 +100,33 @@ int ks_py_ctx(ks_ctx **ctx, int threads)
     return 0;
 }
 
+int ks_py_fit_begin(PyObject *cols, int threads, ks_ctx **ctx, ks_table **t, PyObject **keep,
+                    PyObject **notes)
+{
+    if (t) *t = NULL;
+    if (keep) *keep = NULL;
+    if (notes) *notes = NULL;
+    if (ks_py_ctx(ctx, threads)) return -1;
+    if (notes) {
+        if (!(*notes = PyList_New(0))) return -1;
+        ks_ctx_set_log(*ctx, ks_py_collect_log, *notes);
+    }
+    if (!cols) return 0;
+    if (!(*keep = PyList_New(0))) return -1;
+    return (*t = ks_py_table_from_dict(*ctx, cols, *keep)) ? 0 : -1;
+}
+
+PyObject *ks_py_fit_end(PyObject *out, int rc, ks_ctx *ctx, ks_table *t, PyObject *keep,
+                        PyObject *notes)
+{
+    if (rc) out = ks_py_raise(ctx, rc);
+    ks_table_free(t);
+    ks_ctx_free(ctx);
+    Py_XDECREF(keep);
+    Py_XDECREF(notes);
+    return out;
+}
+
 static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT,
                                     "_core",
                                     "kestrel's C engine (internal; use the kestrel package)",

@@ -5,8 +5,9 @@
  * Every binding follows one pattern: parse the arguments, make a ctx (ks_py_ctx), collect the
  * library's log notes (ks_py_collect_log), release the GIL around the C call only
  * (Py_BEGIN_ALLOW_THREADS / Py_END_ALLOW_THREADS), turn a failure into KestrelError with the
- * library's message (ks_py_raise), and hand results back as dicts of NumPy arrays. No statistics
- * is computed here. */
+ * library's message (ks_py_raise), and hand results back as dicts of NumPy arrays. A binding
+ * that fits a table starts with ks_py_fit_begin and ends with ks_py_fit_end. No statistics is
+ * computed here. */
 #ifndef KS_PY_CORE_H
 #define KS_PY_CORE_H
 
@@ -22,6 +23,18 @@ PyObject *ks_py_raise(ks_ctx *ctx, int rc);
 /* A context with `threads` threads (0: all cores), or -1 with the Python error set (*ctx is NULL
  * or to be freed). */
 int ks_py_ctx(ks_ctx **ctx, int threads);
+/* The start every fit binding shares: the ctx (ks_py_ctx); with `notes` not NULL, a new list
+ * *notes that the library's log goes to (ks_py_collect_log); with `cols` not NULL, a new list
+ * *keep and the table *t of the dict `cols` (ks_py_table_from_dict). Returns 0, or -1 with the
+ * Python error set; either way the caller's one clean-up block hands what it got (every output
+ * starts NULL) to ks_py_fit_end. */
+int ks_py_fit_begin(PyObject *cols, int threads, ks_ctx **ctx, ks_table **t, PyObject **keep,
+                    PyObject **notes);
+/* The end every fit binding shares, after its own clean-up: when the library call failed (rc
+ * not KS_OK, out then NULL), the library's error is raised (ks_py_raise); what ks_py_fit_begin
+ * made is freed (NULL arguments are skipped). Returns out, or NULL after the raise. */
+PyObject *ks_py_fit_end(PyObject *out, int rc, ks_ctx *ctx, ks_table *t, PyObject *keep,
+                        PyObject *notes);
 /* A ks_log_fn appending (level, message) to the Python list `ud` (takes the GIL itself); the
  * binding returns the list as "notes" (python/_kestrel/notes.py passes warnings on). */
 void ks_py_collect_log(void *ud, ks_log_level level, const char *msg);

@@ -58,29 +58,15 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
     if (covs != Py_None && !(cov = ks_py_str_list(covs, "covariates", &kcov, NULL))) return NULL;
     o.covariates = cov;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) {
-        PyMem_Free(cov);
-        Py_XDECREF(kcov);
-        return PyErr_NoMemory();
-    }
-    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
-    ks_table *t = NULL;
+    ks_table *t;
+    PyObject *keep, *notes, *out = NULL;
     ks_did_cs *fit = NULL;
-    if (!keep || !notes) goto done;
-    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
-        ks_py_raise(ctx, KS_EINVAL);
-        goto done;
-    }
-    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
-    if (!(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
-    int rc;
+    int rc = KS_OK;
+    if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, &notes)) goto done;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_cs_fit(ctx, t, y, tn, id, g, &o, &fit);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_cs_view c;
     ks_did_cs_get(fit, &c);
     const npy_intp nc = (npy_intp)c.ncell, nu = (npy_intp)c.nunits;
@@ -121,13 +107,9 @@ static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
     out = with_inference(out, "", c.tstat, c.pvalue, c.ci_lower, c.ci_upper, (npy_intp)nc);
 done:
     ks_did_cs_free(fit);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
     PyMem_Free(cov);
     Py_XDECREF(kcov);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 static PyObject *py_did_cs_inffunc(PyObject *self, PyObject *args)
@@ -144,11 +126,9 @@ static PyObject *py_did_cs_inffunc(PyObject *self, PyObject *args)
         PyArray_New(&PyArray_Type, 2, dims, NPY_DOUBLE, NULL, NULL, 0, NPY_ARRAY_FARRAY, NULL);
     if (!a) return NULL;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) {
-        Py_DECREF(a);
-        return PyErr_NoMemory();
-    }
-    if (ks_did_cs_inffunc(ctx, fit, PyArray_DATA((PyArrayObject *)a), c.nunits * c.ncell)) {
+    if (ks_py_ctx(&ctx, 0)) {
+        Py_CLEAR(a);
+    } else if (ks_did_cs_inffunc(ctx, fit, PyArray_DATA((PyArrayObject *)a), c.nunits * c.ncell)) {
         ks_py_raise(ctx, KS_EINVAL);
         Py_CLEAR(a);
     }
@@ -164,24 +144,18 @@ static PyObject *py_did_cs_pretest(PyObject *self, PyObject *args)
     ks_did_cs *fit = PyCapsule_GetPointer(cap, "kestrel.did_cs");
     if (!fit) return NULL;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
-    PyObject *notes = PyList_New(0), *out = NULL;
-    if (notes) {
-        ks_ctx_set_log(ctx, ks_py_collect_log, notes);
-        ks_did_cs_pretest_estimate w;
-        int rc;
-        Py_BEGIN_ALLOW_THREADS
-            rc = ks_did_cs_pretest(ctx, fit, &w);
-        Py_END_ALLOW_THREADS
-        if (rc)
-            ks_py_raise(ctx, rc);
-        else
-            out = Py_BuildValue("{s:d,s:n,s:d,s:O}", "stat", w.stat, "df", (Py_ssize_t)w.df,
-                                "pvalue", w.pvalue, "notes", notes);
-    }
-    Py_XDECREF(notes);
-    ks_ctx_free(ctx);
-    return out;
+    PyObject *notes, *out = NULL;
+    int rc = KS_OK;
+    if (ks_py_fit_begin(NULL, 0, &ctx, NULL, NULL, &notes)) goto done;
+    ks_did_cs_pretest_estimate w;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_did_cs_pretest(ctx, fit, &w);
+    Py_END_ALLOW_THREADS
+    if (!rc)
+        out = Py_BuildValue("{s:d,s:n,s:d,s:O}", "stat", w.stat, "df", (Py_ssize_t)w.df, "pvalue",
+                            w.pvalue, "notes", notes);
+done:
+    return ks_py_fit_end(out, rc, ctx, NULL, NULL, notes);
 }
 
 static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *kw)
@@ -198,23 +172,14 @@ static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *k
     if (!fit) return NULL;
     o.type = (ks_did_agg_type)type;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
-    PyObject *notes = PyList_New(0), *out = NULL;
+    PyObject *notes, *out = NULL;
     ks_did_agg *agg = NULL;
-    if (!notes) goto done;
-    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
-        ks_py_raise(ctx, KS_EINVAL);
-        goto done;
-    }
-    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
-    int rc;
+    int rc = KS_OK;
+    if (ks_py_fit_begin(NULL, threads, &ctx, NULL, NULL, &notes)) goto done;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_cs_aggregate(ctx, fit, &o, &agg);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_agg_view v;
     ks_did_agg_get(agg, &v);
     const npy_intp n = (npy_intp)v.n;
@@ -226,9 +191,7 @@ static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *k
     if (n) out = with_inference(out, "_e", v.tstat_e, v.pvalue_e, v.ci_lower_e, v.ci_upper_e, n);
 done:
     ks_did_agg_free(agg);
-    ks_ctx_free(ctx);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, NULL, NULL, notes);
 }
 
 static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
@@ -245,40 +208,32 @@ static PyObject *py_did_basic(PyObject *self, PyObject *args, PyObject *kw)
         return NULL;
     o.vcov = (ks_vcov_kind)vcov;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
-    PyObject *keep = PyList_New(0), *out = NULL;
-    ks_table *t = NULL;
+    ks_table *t;
+    PyObject *keep, *out = NULL;
     ks_did_basic *r = NULL;
-    if (keep && (t = ks_py_table_from_dict(ctx, cols, keep))) {
-        int rc;
-        Py_BEGIN_ALLOW_THREADS
-            rc = ks_did_basic_fit(ctx, t, y, d, p, &o, &r);
-        Py_END_ALLOW_THREADS
-        if (rc)
-            ks_py_raise(ctx, rc);
-        else {
-            ks_did_basic_view v;
-            ks_did_basic_get(r, &v);
-            npy_intp four = 4, dims[2] = {4, 4};
-            PyObject *V = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
-            if (V) memcpy(PyArray_DATA((PyArrayObject *)V), v.vcov, 16 * sizeof *v.vcov);
-            out = V ? Py_BuildValue(
-                          "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:n,s:n,s:n,s:(nnnn)}", "coef",
-                          ks_py_arr(v.coef, four, 0), "vcov", V, "se", ks_py_arr(v.se, four, 0),
-                          "t_stat", ks_py_arr(v.tstat, four, 0), "p_value",
-                          ks_py_arr(v.pvalue, four, 0), "ci_lower", ks_py_arr(v.ci_lower, four, 0),
-                          "ci_upper", ks_py_arr(v.ci_upper, four, 0), "df_t", v.df_t, "rss", v.rss,
-                          "r2", v.r2, "nobs", (Py_ssize_t)v.nobs, "n_na", (Py_ssize_t)v.n_na,
-                          "nclusters", (Py_ssize_t)v.nclusters, "ncell", (Py_ssize_t)v.ncell[0],
-                          (Py_ssize_t)v.ncell[1], (Py_ssize_t)v.ncell[2], (Py_ssize_t)v.ncell[3])
-                    : NULL;
-        }
-    }
+    int rc = KS_OK;
+    if (ks_py_fit_begin(cols, 0, &ctx, &t, &keep, NULL)) goto done;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_did_basic_fit(ctx, t, y, d, p, &o, &r);
+    Py_END_ALLOW_THREADS
+    if (rc) goto done;
+    ks_did_basic_view v;
+    ks_did_basic_get(r, &v);
+    npy_intp four = 4, dims[2] = {4, 4};
+    PyObject *V = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+    if (!V) goto done;
+    memcpy(PyArray_DATA((PyArrayObject *)V), v.vcov, 16 * sizeof *v.vcov);
+    out = Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:n,s:n,s:n,s:(nnnn)}", "coef",
+                        ks_py_arr(v.coef, four, 0), "vcov", V, "se", ks_py_arr(v.se, four, 0),
+                        "t_stat", ks_py_arr(v.tstat, four, 0), "p_value",
+                        ks_py_arr(v.pvalue, four, 0), "ci_lower", ks_py_arr(v.ci_lower, four, 0),
+                        "ci_upper", ks_py_arr(v.ci_upper, four, 0), "df_t", v.df_t, "rss", v.rss,
+                        "r2", v.r2, "nobs", (Py_ssize_t)v.nobs, "n_na", (Py_ssize_t)v.n_na,
+                        "nclusters", (Py_ssize_t)v.nclusters, "ncell", (Py_ssize_t)v.ncell[0],
+                        (Py_ssize_t)v.ncell[1], (Py_ssize_t)v.ncell[2], (Py_ssize_t)v.ncell[3]);
+done:
     ks_did_basic_free(r);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, NULL);
 }
 
 static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
@@ -300,41 +255,26 @@ static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
     o.cluster = cluster;
     o.seed = (uint64_t)seed;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
-    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
-    ks_table *t = NULL;
-    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
-        ks_py_raise(ctx, KS_EINVAL);
-        goto done;
-    }
-    if (!keep || !notes) goto done;
-    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
-    if ((t = ks_py_table_from_dict(ctx, cols, keep))) {
-        ks_did_wild *w = NULL;
-        ks_did_wild_view r;
-        int rc;
-        Py_BEGIN_ALLOW_THREADS
-            rc = ks_did_wild_fit(ctx, t, formula, term, &o, &w);
-        Py_END_ALLOW_THREADS
-        if (rc)
-            ks_py_raise(ctx, rc);
-        else {
-            ks_did_wild_get(w, &r);
-            out = Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef,
-                                "se", r.se, "t_stat", r.tstat, "p_value", r.pvalue, "ci_lower",
-                                r.ci_lower, "ci_upper", r.ci_upper, "nobs", (Py_ssize_t)r.nobs,
-                                "n_clusters", (Py_ssize_t)r.n_clusters, "n_bootstrap",
-                                (Py_ssize_t)r.n_bootstrap, "n_valid", (Py_ssize_t)r.n_valid,
-                                "enumerated", r.enumerated ? Py_True : Py_False, "notes", notes);
-            ks_did_wild_free(w);
-        }
-    }
+    ks_table *t;
+    PyObject *keep, *notes, *out = NULL;
+    ks_did_wild *w = NULL;
+    int rc = KS_OK;
+    if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, &notes)) goto done;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_did_wild_fit(ctx, t, formula, term, &o, &w);
+    Py_END_ALLOW_THREADS
+    if (rc) goto done;
+    ks_did_wild_view r;
+    ks_did_wild_get(w, &r);
+    out = Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef, "se",
+                        r.se, "t_stat", r.tstat, "p_value", r.pvalue, "ci_lower", r.ci_lower,
+                        "ci_upper", r.ci_upper, "nobs", (Py_ssize_t)r.nobs, "n_clusters",
+                        (Py_ssize_t)r.n_clusters, "n_bootstrap", (Py_ssize_t)r.n_bootstrap,
+                        "n_valid", (Py_ssize_t)r.n_valid, "enumerated",
+                        r.enumerated ? Py_True : Py_False, "notes", notes);
 done:
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
-    return out;
+    ks_did_wild_free(w);
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
@@ -355,24 +295,16 @@ static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
     if (!perm && strcmp(kind, "leave_one_out"))
         return PyErr_Format(PyExc_ValueError, "kind='%s'", kind);
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
-    PyObject *keep = PyList_New(0), *out = NULL;
-    ks_table *t = NULL;
+    ks_table *t;
+    PyObject *keep, *out = NULL;
     ks_did_placebo *r = NULL;
-    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
-        ks_py_raise(ctx, KS_EINVAL);
-        goto done;
-    }
-    if (!keep || !(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
-    int rc;
+    int rc = KS_OK;
+    if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, NULL)) goto done;
     Py_BEGIN_ALLOW_THREADS
         rc = perm ? ks_did_permutation_fit(ctx, t, y, d, p, u, &o, &r)
                   : ks_did_leave_one_out_fit(ctx, t, y, d, p, u, &o, &r);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_placebo_view v;
     ks_did_placebo_get(r, &v);
     npy_intp n = (npy_intp)v.n;
@@ -388,10 +320,7 @@ static PyObject *py_did_placebo(PyObject *self, PyObject *args, PyObject *kw)
     out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
 done:
     ks_did_placebo_free(r);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, NULL);
 }
 
 static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
@@ -406,33 +335,26 @@ static PyObject *py_did_twfe(PyObject *self, PyObject *args, PyObject *kw)
                                      &o.cluster, &o.alpha))
         return NULL;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
-    PyObject *keep = PyList_New(0), *out = NULL;
-    ks_table *t = NULL;
-    if (keep && (t = ks_py_table_from_dict(ctx, cols, keep))) {
-        ks_did_twfe *w = NULL;
-        int rc;
-        Py_BEGIN_ALLOW_THREADS
-            rc = ks_did_twfe_fit(ctx, t, y, d, tm, u, &o, &w);
-        Py_END_ALLOW_THREADS
-        if (rc)
-            ks_py_raise(ctx, rc);
-        else {
-            ks_did_twfe_view r;
-            ks_did_twfe_get(w, &r);
-            out = Py_BuildValue("{s:i,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced",
-                                r.balanced, "att", r.att, "se", r.se, "t_stat", r.tstat, "p_value",
-                                r.pvalue, "ci_lower", r.ci_lower, "ci_upper", r.ci_upper, "df_t",
-                                r.df_t, "nobs", (Py_ssize_t)r.nobs, "nunits", (Py_ssize_t)r.nunits,
-                                "nperiods", (Py_ssize_t)r.nperiods, "nclusters",
-                                (Py_ssize_t)r.nclusters, "df_k", (Py_ssize_t)r.df_k);
-            ks_did_twfe_free(w);
-        }
-    }
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    return out;
+    ks_table *t;
+    PyObject *keep, *out = NULL;
+    ks_did_twfe *w = NULL;
+    int rc = KS_OK;
+    if (ks_py_fit_begin(cols, 0, &ctx, &t, &keep, NULL)) goto done;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_did_twfe_fit(ctx, t, y, d, tm, u, &o, &w);
+    Py_END_ALLOW_THREADS
+    if (rc) goto done;
+    ks_did_twfe_view r;
+    ks_did_twfe_get(w, &r);
+    out = Py_BuildValue("{s:i,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:n}", "balanced",
+                        r.balanced, "att", r.att, "se", r.se, "t_stat", r.tstat, "p_value",
+                        r.pvalue, "ci_lower", r.ci_lower, "ci_upper", r.ci_upper, "df_t", r.df_t,
+                        "nobs", (Py_ssize_t)r.nobs, "nunits", (Py_ssize_t)r.nunits, "nperiods",
+                        (Py_ssize_t)r.nperiods, "nclusters", (Py_ssize_t)r.nclusters, "df_k",
+                        (Py_ssize_t)r.df_k);
+done:
+    ks_did_twfe_free(w);
+    return ks_py_fit_end(out, rc, ctx, t, keep, NULL);
 }
 
 static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
@@ -444,55 +366,44 @@ static PyObject *py_bacon(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss", kwlist, &cols, &y, &u, &tm, &g))
         return NULL;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
-    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
-    ks_table *t = NULL;
+    ks_table *t;
+    PyObject *keep, *notes, *out = NULL;
     ks_did_bacon *r = NULL;
-    if (notes) ks_ctx_set_log(ctx, ks_py_collect_log, notes);
-    if (keep && notes && (t = ks_py_table_from_dict(ctx, cols, keep))) {
-        int rc;
-        Py_BEGIN_ALLOW_THREADS
-            rc = ks_did_bacon_fit(ctx, t, y, u, tm, g, &r);
-        Py_END_ALLOW_THREADS
-        if (rc)
-            ks_py_raise(ctx, rc);
-        else {
-            ks_did_bacon_view v;
-            ks_did_bacon_get(r, &v);
-            double *tmp = PyMem_Malloc((v.n ? v.n : 1) * 3 * sizeof *tmp);
-            if (!tmp) {
-                PyErr_NoMemory();
-            } else {
-                for (size_t c = 0; c < v.n; c++) {
-                    tmp[c] = v.type[c];
-                    tmp[v.n + c] = (double)v.n_treated[c];
-                    tmp[2 * v.n + c] = (double)v.n_control[c];
-                }
-                out = Py_BuildValue(
-                    "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:n,s:n,s:n,s:n,s:n,s:n,s:O}",
-                    "treated", ks_py_arr(v.treated, (npy_intp)(v.n), 0), "control",
-                    ks_py_arr(v.control, (npy_intp)(v.n), 0), "type",
-                    ks_py_arr(tmp, (npy_intp)(v.n), 0), "estimate",
-                    ks_py_arr(v.estimate, (npy_intp)(v.n), 0), "weight",
-                    ks_py_arr(v.weight, (npy_intp)(v.n), 0), "window_start",
-                    ks_py_arr(v.window_start, (npy_intp)(v.n), 0), "window_end",
-                    ks_py_arr(v.window_end, (npy_intp)(v.n), 0), "n_treated",
-                    ks_py_arr(tmp + v.n, (npy_intp)(v.n), 0), "n_control",
-                    ks_py_arr(tmp + 2 * v.n, (npy_intp)(v.n), 0), "twfe", v.twfe,
-                    "decomposition_error", v.decomposition_error, "n_groups",
-                    (Py_ssize_t)v.n_groups, "n_never", (Py_ssize_t)v.n_never, "n_always",
-                    (Py_ssize_t)v.n_always, "nunits", (Py_ssize_t)v.nunits, "nperiods",
-                    (Py_ssize_t)v.nperiods, "nobs", (Py_ssize_t)v.nobs, "notes", notes);
-                PyMem_Free(tmp);
-            }
-        }
+    int rc = KS_OK;
+    if (ks_py_fit_begin(cols, 0, &ctx, &t, &keep, &notes)) goto done;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_did_bacon_fit(ctx, t, y, u, tm, g, &r);
+    Py_END_ALLOW_THREADS
+    if (rc) goto done;
+    ks_did_bacon_view v;
+    ks_did_bacon_get(r, &v);
+    double *tmp = PyMem_Malloc((v.n ? v.n : 1) * 3 * sizeof *tmp);
+    if (!tmp) {
+        PyErr_NoMemory();
+        goto done;
     }
+    for (size_t c = 0; c < v.n; c++) {
+        tmp[c] = v.type[c];
+        tmp[v.n + c] = (double)v.n_treated[c];
+        tmp[2 * v.n + c] = (double)v.n_control[c];
+    }
+    out = Py_BuildValue(
+        "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:n,s:n,s:n,s:n,s:n,s:n,s:O}", "treated",
+        ks_py_arr(v.treated, (npy_intp)(v.n), 0), "control",
+        ks_py_arr(v.control, (npy_intp)(v.n), 0), "type", ks_py_arr(tmp, (npy_intp)(v.n), 0),
+        "estimate", ks_py_arr(v.estimate, (npy_intp)(v.n), 0), "weight",
+        ks_py_arr(v.weight, (npy_intp)(v.n), 0), "window_start",
+        ks_py_arr(v.window_start, (npy_intp)(v.n), 0), "window_end",
+        ks_py_arr(v.window_end, (npy_intp)(v.n), 0), "n_treated",
+        ks_py_arr(tmp + v.n, (npy_intp)(v.n), 0), "n_control",
+        ks_py_arr(tmp + 2 * v.n, (npy_intp)(v.n), 0), "twfe", v.twfe, "decomposition_error",
+        v.decomposition_error, "n_groups", (Py_ssize_t)v.n_groups, "n_never", (Py_ssize_t)v.n_never,
+        "n_always", (Py_ssize_t)v.n_always, "nunits", (Py_ssize_t)v.nunits, "nperiods",
+        (Py_ssize_t)v.nperiods, "nobs", (Py_ssize_t)v.nobs, "notes", notes);
+    PyMem_Free(tmp);
+done:
     ks_did_bacon_free(r);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
@@ -511,55 +422,36 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
     if (covs != Py_None && !(cov = ks_py_str_list(covs, "covariates", &kcov, NULL))) return NULL;
     o.covariates = cov;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) {
-        PyMem_Free(cov);
-        Py_XDECREF(kcov);
-        return PyErr_NoMemory();
-    }
-    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
-    ks_table *t = NULL;
+    ks_table *t;
+    PyObject *keep, *notes, *out = NULL;
     ks_did_sunab *r = NULL;
-    if (notes) ks_ctx_set_log(ctx, ks_py_collect_log, notes);
-    if (keep && notes && (t = ks_py_table_from_dict(ctx, cols, keep))) {
-        int rc;
-        Py_BEGIN_ALLOW_THREADS
-            rc = ks_did_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
-        Py_END_ALLOW_THREADS
-        if (rc)
-            ks_py_raise(ctx, rc);
-        else {
-            ks_did_sunab_view v;
-            ks_did_sunab_get(r, &v);
-            out = Py_BuildValue(
-                "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O}",
-                "cohort", ks_py_arr(v.cohort, (npy_intp)(v.ncell), 0), "rel",
-                ks_py_arr(v.rel, (npy_intp)(v.ncell), 0), "effect",
-                ks_py_arr(v.effect, (npy_intp)(v.ncell), 0), "se",
-                ks_py_arr(v.se, (npy_intp)(v.ncell), 0), "weight",
-                ks_py_arr(v.weight, (npy_intp)(v.ncell), 0), "nobs_cell",
-                ks_py_arr(v.nobs_cell, (npy_intp)(v.ncell), 0), "e",
-                ks_py_arr(v.e, (npy_intp)(v.nrel), 0), "att_e",
-                ks_py_arr(v.att_e, (npy_intp)(v.nrel), 0), "se_e",
-                ks_py_arr(v.se_e, (npy_intp)(v.nrel), 0), "nobs_e",
-                ks_py_arr(v.nobs_e, (npy_intp)(v.nrel), 0), "ncohorts_e",
-                ks_py_arr(v.ncohorts_e, (npy_intp)(v.nrel), 0), "att", v.att, "att_se", v.att_se,
-                "df_t", v.df_t, "ref", v.ref, "nobs", (Py_ssize_t)v.nobs, "nclusters",
-                (Py_ssize_t)v.nclusters, "n_treated_units", (Py_ssize_t)v.n_treated_units,
-                "n_control_units", (Py_ssize_t)v.n_control_units, "notes", notes);
-            out = with_inference(out, "_e", v.tstat_e, v.pvalue_e, v.ci_lower_e, v.ci_upper_e,
-                                 (npy_intp)v.nrel);
-            out = with_inference(out, "", &v.att_tstat, &v.att_pvalue, &v.att_ci_lower,
-                                 &v.att_ci_upper, -1);
-        }
-    }
+    int rc = KS_OK;
+    if (ks_py_fit_begin(cols, 0, &ctx, &t, &keep, &notes)) goto done;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_did_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
+    Py_END_ALLOW_THREADS
+    if (rc) goto done;
+    ks_did_sunab_view v;
+    ks_did_sunab_get(r, &v);
+    const npy_intp nc = (npy_intp)v.ncell, ne = (npy_intp)v.nrel;
+    out = Py_BuildValue(
+        "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O}",
+        "cohort", ks_py_arr(v.cohort, nc, 0), "rel", ks_py_arr(v.rel, nc, 0), "effect",
+        ks_py_arr(v.effect, nc, 0), "se", ks_py_arr(v.se, nc, 0), "weight",
+        ks_py_arr(v.weight, nc, 0), "nobs_cell", ks_py_arr(v.nobs_cell, nc, 0), "e",
+        ks_py_arr(v.e, ne, 0), "att_e", ks_py_arr(v.att_e, ne, 0), "se_e", ks_py_arr(v.se_e, ne, 0),
+        "nobs_e", ks_py_arr(v.nobs_e, ne, 0), "ncohorts_e", ks_py_arr(v.ncohorts_e, ne, 0), "att",
+        v.att, "att_se", v.att_se, "df_t", v.df_t, "ref", v.ref, "nobs", (Py_ssize_t)v.nobs,
+        "nclusters", (Py_ssize_t)v.nclusters, "n_treated_units", (Py_ssize_t)v.n_treated_units,
+        "n_control_units", (Py_ssize_t)v.n_control_units, "notes", notes);
+    out = with_inference(out, "_e", v.tstat_e, v.pvalue_e, v.ci_lower_e, v.ci_upper_e, ne);
+    out =
+        with_inference(out, "", &v.att_tstat, &v.att_pvalue, &v.att_ci_lower, &v.att_ci_upper, -1);
+done:
     ks_did_sunab_free(r);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
     PyMem_Free(cov);
     Py_XDECREF(kcov);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
@@ -588,28 +480,15 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
         o.npost = (size_t)PyArray_DIM(pp, 0);
     }
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) {
-        Py_XDECREF(pp);
-        return PyErr_NoMemory();
-    }
-    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
-    ks_table *t = NULL;
+    ks_table *t;
+    PyObject *keep, *notes, *out = NULL;
     ks_did_sdid *r = NULL;
-    if (!keep || !notes) goto done;
-    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
-        ks_py_raise(ctx, KS_EINVAL);
-        goto done;
-    }
-    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
-    if (!(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
-    int rc;
+    int rc = KS_OK;
+    if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, &notes)) goto done;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_sdid_fit(ctx, t, y, u, tm, w, &o, &r);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_did_sdid_view v;
     ks_did_sdid_get(r, &v);
     const npy_intp n0 = (npy_intp)v.N0, t0 = (npy_intp)v.T0, T = (npy_intp)(v.T0 + v.T1),
@@ -631,12 +510,8 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
     out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
 done:
     ks_did_sdid_free(r);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
     Py_XDECREF(pp);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 PyMethodDef ks_py_did_methods[] = {

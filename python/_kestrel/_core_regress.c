@@ -89,25 +89,15 @@ static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
     o.cluster = cluster;
     o.weights = weights;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
-    PyObject *keep = PyList_New(0), *notes = PyList_New(0), *out = NULL;
-    ks_table *t = NULL;
+    ks_table *t;
+    PyObject *keep, *notes, *out = NULL;
     ks_feols *m = NULL;
-    if (!keep || !notes) goto done;
-    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
-        ks_py_raise(ctx, KS_EINVAL);
-        goto done;
-    }
-    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
-    if (!(t = ks_py_table_from_dict(ctx, cols, keep))) goto done;
-    int rc;
+    int rc = KS_OK;
+    if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, &notes)) goto done;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_feols_fit(ctx, t, formula, &o, &m);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     out = feols_result(m, notes);
     if (out) {
         /* The residuals stay in the model's memory: a view kept alive by a capsule. */
@@ -132,11 +122,7 @@ static PyObject *py_feols(PyObject *self, PyObject *args, PyObject *kw)
     }
 done:
     ks_feols_free(m);
-    ks_table_free(t);
-    ks_ctx_free(ctx);
-    Py_XDECREF(keep);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
 /* The intervals of a fit at level 1 - alpha (ks_feols_confint): (lo, hi) arrays. */
@@ -154,12 +140,10 @@ static PyObject *py_feols_confint(PyObject *self, PyObject *args)
     PyObject *lo = PyArray_SimpleNew(1, &n, NPY_DOUBLE), *hi = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
     ks_ctx *ctx = NULL;
     PyObject *out = NULL;
-    if (lo && hi && ks_ctx_new(&ctx) == KS_OK) {
+    if (lo && hi && !ks_py_ctx(&ctx, 0)) {
         const int rc = ks_feols_confint(ctx, m, alpha, PyArray_DATA((PyArrayObject *)lo),
                                         PyArray_DATA((PyArrayObject *)hi), v.ncoef);
         out = rc ? ks_py_raise(ctx, rc) : Py_BuildValue("(OO)", lo, hi);
-    } else if (lo && hi) {
-        PyErr_NoMemory();
     }
     ks_ctx_free(ctx);
     Py_XDECREF(lo);
@@ -179,17 +163,15 @@ static PyObject *py_feols_lincom(PyObject *self, PyObject *args)
     if (!m) return NULL;
     PyArrayObject *w = (PyArrayObject *)PyArray_FROMANY(wobj, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
     if (!w) return NULL;
-    ks_ctx *ctx = NULL;
+    ks_ctx *ctx;
     PyObject *out = NULL;
-    if (ks_ctx_new(&ctx) == KS_OK) {
+    if (!ks_py_ctx(&ctx, 0)) {
         ks_feols_estimate e;
         const int rc = ks_feols_lincom(ctx, m, PyArray_DATA(w), (size_t)PyArray_SIZE(w), alpha, &e);
         out = rc ? ks_py_raise(ctx, rc)
                  : Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d}", "estimate", e.estimate, "se", e.se,
                                  "tstat", e.tstat, "pvalue", e.pvalue, "ci_lower", e.ci_lower,
                                  "ci_upper", e.ci_upper);
-    } else {
-        PyErr_NoMemory();
     }
     ks_ctx_free(ctx);
     Py_DECREF(w);

@@ -125,7 +125,7 @@ static PyObject *py_read_csv(PyObject *self, PyObject *args)
     const char *path;
     if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
     ks_ctx *ctx;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    if (ks_py_ctx(&ctx, 0)) return NULL;
     ks_table *t = NULL;
     int rc;
     ks_csv_options o = KS_CSV_OPTIONS_INIT;

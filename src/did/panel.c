@@ -207,6 +207,117 @@ static int drop_collinear(ks_ctx *ctx, const char *const *names, numcol *xv, siz
     return rc;
 }
 
+/* The weights, cluster and covariate columns (those the options name). */
+static int read_optional(ks_ctx *ctx, const ks_table *t, const ks_did_cs_options *opt, numcol *wv,
+                         int64_t **cl, size_t *ncl, numcol *xv, size_t ncov)
+{
+    int rc = KS_OK;
+    if (opt->weights && (rc = numeric(ctx, t, "weights", opt->weights, wv))) return rc;
+    if (opt->cluster && (rc = codes_of(ctx, t, "cluster", opt->cluster, cl, ncl))) return rc;
+    for (size_t c = 0; c < ncov; c++)
+        if ((rc = numeric(ctx, t, "covariate", opt->covariates[c], &xv[c]))) return rc;
+    return rc;
+}
+
+/* keep[i] = 0 where a used value is not finite (finite_rows; wv NULL: no weights). */
+static int finite_used(ks_ctx *ctx, const char *yname, const char *tname,
+                       const ks_did_cs_options *opt, const numcol *y, const numcol *tv,
+                       const numcol *wv, const numcol *xv, size_t ncov, unsigned char *keep,
+                       size_t nrow)
+{
+    int rc;
+    if ((rc = finite_rows(ctx, "weights", opt->weights, wv, 1, keep, nrow)) ||
+        (rc = finite_rows(ctx, "outcome", yname, y, 0, keep, nrow)) ||
+        (rc = finite_rows(ctx, "time", tname, tv, 0, keep, nrow)))
+        return rc;
+    for (size_t c = 0; c < ncov; c++)
+        if ((rc = finite_rows(ctx, "covariate", opt->covariates[c], &xv[c], 0, keep, nrow)))
+            return rc;
+    return KS_OK;
+}
+
+/* Row i of a unit whose first row is *f (SIZE_MAX: none yet, then i is): first_treat (and the
+ * cluster) must be the same in every row of a unit. */
+static int same_in_unit(ks_ctx *ctx, const char *gname, const ks_did_cs_options *opt,
+                        const numcol *gv, const int64_t *cl, size_t *f, size_t i)
+{
+    if (*f == SIZE_MAX) {
+        *f = i;
+        return KS_OK;
+    }
+    if (!(num_at(gv, i) == num_at(gv, *f)))
+        return ks__fail(ctx, KS_EINVAL,
+                        "first_treat: column '%s' changes within a unit (row %zu has %g, row %zu "
+                        "%g); it must be the unit's first treated period",
+                        gname, *f + 1, num_at(gv, *f), i + 1, num_at(gv, i));
+    if (cl && cl[i] != cl[*f])
+        return ks__fail(ctx, KS_EINVAL,
+                        "cluster: column '%s' changes within a unit (rows %zu and %zu); the "
+                        "cluster must be constant within each unit",
+                        opt->cluster, *f + 1, i + 1);
+    return KS_OK;
+}
+
+static int two_periods(ks_ctx *ctx, const char *tname, size_t T)
+{
+    return T < 2 ? ks__fail(ctx, KS_EEMPTY,
+                            "time: column '%s' needs at least two periods (has %zu)", tname, T)
+                 : KS_OK;
+}
+
+/* The cohort of first_treat g given the last period: 0 (never treated) after last +
+ * anticipation; counts those (n_late, when finite) and tracks have_never and the latest. */
+static double cohort_of(double g, double last, double antic, size_t *n_late, int *have_never,
+                        double *latest)
+{
+    const double c = g > last + antic ? 0.0 : g; /* includes Inf */
+    *n_late += isfinite(g) && g > last + antic;
+    *have_never |= c == 0.0;
+    *latest = c > *latest ? c : *latest;
+    return c;
+}
+
+/* After the rows from the latest cohort's period on are removed (dropped of them): says so and
+ * finds the periods left (*T, into tl). */
+static int latest_as_control(ks_ctx *ctx, const numcol *tv, const unsigned char *keep, size_t nrow,
+                             double latest, double antic, size_t dropped, double *tl, size_t *T)
+{
+    ks__log(ctx, KS_LOG_WARN,
+            "no never-treated units: the cohort first treated in %g serves as control and "
+            "the %zu rows from period %g on are dropped",
+            latest, dropped, latest - antic);
+    *T = distinct_sorted(tv, keep, nrow, tl);
+    return *T < 2 ? ks__fail(ctx, KS_EEMPTY, "fewer than two periods before the latest cohort")
+                  : KS_OK;
+}
+
+/* Adds v to the cohorts seen (coh, *ncoh): a repeat of the last is skipped, and the list is
+ * made distinct when it grows past 4096. */
+static void add_cohort(double *coh, size_t *ncoh, double v)
+{
+    if (*ncoh == 0 || v != coh[*ncoh - 1]) coh[(*ncoh)++] = v;
+    if (*ncoh > 4096) *ncoh = ks__did_sort_unique(coh, *ncoh);
+}
+
+/* The sizes of p and the per-unit arrays both builders fill (the caller checks them and
+ * frees them with the panel; cl_unit: ncl scratch for finish_units, with a cluster). */
+static void alloc_units(ks_ctx *ctx, ks_did_panel *p, size_t n, size_t T, size_t k, size_t ncoh,
+                        const int64_t *cl, size_t ncl, int64_t **cl_unit)
+{
+    p->n = n;
+    p->T = T;
+    p->k = k;
+    p->ncoh = ncoh;
+    p->tval = ks__malloc_array(ctx, T, sizeof *p->tval);
+    p->g = ks__malloc_array(ctx, n, sizeof *p->g);
+    p->unit_row = ks__malloc_array(ctx, n, sizeof *p->unit_row);
+    p->glist = ks__malloc_array(ctx, ncoh, sizeof *p->glist);
+    if (cl) {
+        p->cluster = ks__malloc_array(ctx, n, sizeof *p->cluster);
+        *cl_unit = ks__malloc_array(ctx, ncl, sizeof **cl_unit);
+    }
+}
+
 /* What both builders end with: the units' cluster codes (0, 1, ... in order of first unit;
  * cl_unit: ncl scratch) and the treated cohorts that get effects (with not-yet-treated
  * controls and no never-treated units, none from the last period on, which has no control). */
@@ -292,13 +403,12 @@ int ks__did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const
         rc = KS_ENOMEM;
         goto done;
     }
-    if ((rc = numeric(ctx, t, "outcome", yname, &y)) || (rc = numeric(ctx, t, "time", tname, &tv)) ||
-        (rc = numeric(ctx, t, "first_treat", gname, &gv)) || (rc = column(ctx, t, "unit", idname, &nid)))
+    if ((rc = numeric(ctx, t, "outcome", yname, &y)) ||
+        (rc = numeric(ctx, t, "time", tname, &tv)) ||
+        (rc = numeric(ctx, t, "first_treat", gname, &gv)) ||
+        (rc = column(ctx, t, "unit", idname, &nid)) ||
+        (rc = read_optional(ctx, t, opt, &wv, &cl, &ncl, xv, ncov)))
         goto done;
-    if (opt->weights && (rc = numeric(ctx, t, "weights", opt->weights, &wv))) goto done;
-    if (opt->cluster && (rc = codes_of(ctx, t, "cluster", opt->cluster, &cl, &ncl))) goto done;
-    for (size_t c = 0; c < ncov; c++)
-        if ((rc = numeric(ctx, t, "covariate", opt->covariates[c], &xv[c]))) goto done;
     const int have_w = opt->weights != NULL;
     /* sorted: row u T + s is unit u in period s (sorted_panel) */
     const size_t sorted = sorted_panel(t, idname, &tv, &gv, &y, have_w ? &wv : NULL, xv, ncov, cl);
@@ -317,13 +427,9 @@ int ks__did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const
     for (size_t u = 0; u < nid; u++) unit_first[u] = sorted ? u * sorted : SIZE_MAX;
     memset(keep, 1, nrow);
     if (sorted) goto periods;
-    if ((rc = finite_rows(ctx, "weights", opt->weights, have_w ? &wv : NULL, 1, keep, nrow)) ||
-        (rc = finite_rows(ctx, "outcome", yname, &y, 0, keep, nrow)) ||
-        (rc = finite_rows(ctx, "time", tname, &tv, 0, keep, nrow)))
+    if ((rc = finite_used(ctx, yname, tname, opt, &y, &tv, have_w ? &wv : NULL, xv, ncov, keep,
+                          nrow)))
         goto done;
-    for (size_t c = 0; c < ncov; c++)
-        if ((rc = finite_rows(ctx, "covariate", opt->covariates[c], &xv[c], 0, keep, nrow)))
-            goto done;
     if (gv.f) /* first_treat may be Inf (never treated), not NaN */
         for (size_t i = 0; i < nrow; i++) keep[i] &= !isnan(gv.f[i]);
     size_t n_na = 0;
@@ -333,22 +439,7 @@ int ks__did_panel_build(ks_ctx *ctx, const ks_table *t, const char *yname, const
             n_na++;
             continue;
         }
-        size_t *f = &unit_first[id[i]];
-        if (*f == SIZE_MAX) {
-            *f = i;
-        } else if (!(num_at(&gv, i) == num_at(&gv, *f))) {
-            rc = ks__fail(ctx, KS_EINVAL,
-                         "first_treat: column '%s' changes within a unit (row %zu has %g, row %zu "
-                         "%g); it must be the unit's first treated period",
-                         gname, *f + 1, num_at(&gv, *f), i + 1, num_at(&gv, i));
-            goto done;
-        } else if (cl && cl[i] != cl[*f]) {
-            rc = ks__fail(ctx, KS_EINVAL,
-                         "cluster: column '%s' changes within a unit (rows %zu and %zu); the "
-                         "cluster must be constant within each unit",
-                         opt->cluster, *f + 1, i + 1);
-            goto done;
-        }
+        if ((rc = same_in_unit(ctx, gname, opt, &gv, cl, &unit_first[id[i]], i))) goto done;
     }
     if (n_na)
         ks__log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
@@ -362,11 +453,7 @@ periods:
         for (size_t s = 0; s < T; s++) tl[s] = num_at(&tv, s);
     else
         T = distinct_sorted(&tv, keep, nrow, tl);
-    if (T < 2) {
-        rc = ks__fail(ctx, KS_EEMPTY, "time: column '%s' needs at least two periods (has %zu)",
-                     tname, T);
-        goto done;
-    }
+    if ((rc = two_periods(ctx, tname, T))) goto done;
     ug = ks__malloc_array(ctx, 2 * nid + 1, sizeof *ug); /* + scratch for step 5 */
     if (!ug) {
         rc = KS_ENOMEM;
@@ -386,10 +473,7 @@ periods:
                          gname, unit_first[u] + 1, g);
             goto done;
         }
-        ug[u] = g > tl[T - 1] + antic ? 0.0 : g; /* includes Inf */
-        n_late += isfinite(g) && g > tl[T - 1] + antic;
-        have_never |= ug[u] == 0.0;
-        latest = ug[u] > latest ? ug[u] : latest;
+        ug[u] = cohort_of(g, tl[T - 1], antic, &n_late, &have_never, &latest);
     }
     if (n_late) log_late(ctx, n_late, "units", tl[T - 1], antic);
     if (!have_never) {
@@ -404,15 +488,8 @@ periods:
         if (opt->control_group == KS_DID_NEVER_TREATED)
             for (size_t u = 0; u < nid; u++)
                 if (ug[u] == latest) ug[u] = 0.0;
-        ks__log(ctx, KS_LOG_WARN,
-               "no never-treated units: the cohort first treated in %g serves as control and "
-               "the %zu rows from period %g on are dropped",
-               latest, dropped, latest - antic);
-        T = distinct_sorted(&tv, keep, nrow, tl);
-        if (T < 2) {
-            rc = ks__fail(ctx, KS_EEMPTY, "fewer than two periods before the latest cohort");
+        if ((rc = latest_as_control(ctx, &tv, keep, nrow, latest, antic, dropped, tl, &T)))
             goto done;
-        }
     }
 
     /* 3. units treated in the first period (+ anticipation) */
@@ -475,8 +552,7 @@ periods:
             continue;
         }
         n++;
-        if (ncoh == 0 || ug[u] != coh[ncoh - 1]) coh[ncoh++] = ug[u];
-        if (ncoh > 4096) ncoh = ks__did_sort_unique(coh, ncoh);
+        add_cohort(coh, &ncoh, ug[u]);
     }
     ncoh = ks__did_sort_unique(coh, ncoh);
     if (nunbal)
@@ -487,24 +563,13 @@ periods:
         goto done;
     }
     const size_t k = 1 + ncov;
-    p->n = n;
-    p->T = T;
-    p->k = k;
-    p->ncoh = ncoh;
-    p->tval = ks__malloc_array(ctx, T, sizeof *p->tval);
+    alloc_units(ctx, p, n, T, k, ncoh, cl, ncl, &cl_unit);
     p->coh = ks__malloc_array(ctx, ncoh, sizeof *p->coh);
     p->coh_start = ks__calloc(ctx, ncoh + 1, sizeof *p->coh_start);
-    p->g = ks__malloc_array(ctx, n, sizeof *p->g);
     p->y = ks__malloc_array(ctx, n * T, sizeof *p->y);
-    p->unit_row = ks__malloc_array(ctx, n, sizeof *p->unit_row);
-    p->glist = ks__malloc_array(ctx, ncoh, sizeof *p->glist);
     newpos = ks__malloc_array(ctx, nid + ncoh, sizeof *newpos);
     if (have_w) p->w = ks__malloc_array(ctx, n * T, sizeof *p->w);
     if (ncov) p->x = ks__malloc_array(ctx, n * T, k * sizeof *p->x);
-    if (cl) {
-        p->cluster = ks__malloc_array(ctx, n, sizeof *p->cluster);
-        cl_unit = ks__malloc_array(ctx, ncl, sizeof *cl_unit);
-    }
     if (!p->tval || !p->coh || !p->coh_start || !p->g || !p->y || !p->unit_row || !p->glist ||
         !newpos || (have_w && !p->w) || (ncov && !p->x) || (cl && (!p->cluster || !cl_unit))) {
         rc = KS_ENOMEM;
@@ -627,21 +692,14 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         (rc = numeric(ctx, t, "first_treat", gname, &gv)))
         goto done;
     if (!cross && (rc = codes_of(ctx, t, "unit", idname, &id, &nid))) goto done;
+    if ((rc = read_optional(ctx, t, opt, &wv, &cl, &ncl, xv, ncov))) goto done;
     const int have_w = opt->weights != NULL;
-    if (have_w && (rc = numeric(ctx, t, "weights", opt->weights, &wv))) goto done;
-    if (opt->cluster && (rc = codes_of(ctx, t, "cluster", opt->cluster, &cl, &ncl))) goto done;
-    for (size_t c = 0; c < ncov; c++)
-        if ((rc = numeric(ctx, t, "covariate", opt->covariates[c], &xv[c]))) goto done;
 
     /* 1. rows with missing values; the cohort (and cluster) constant within a unit */
     memset(keep, 1, nrow);
-    if ((rc = finite_rows(ctx, "weights", opt->weights, have_w ? &wv : NULL, 1, keep, nrow)) ||
-        (rc = finite_rows(ctx, "outcome", yname, &y, 0, keep, nrow)) ||
-        (rc = finite_rows(ctx, "time", tname, &tv, 0, keep, nrow)))
+    if ((rc = finite_used(ctx, yname, tname, opt, &y, &tv, have_w ? &wv : NULL, xv, ncov, keep,
+                          nrow)))
         goto done;
-    for (size_t c = 0; c < ncov; c++)
-        if ((rc = finite_rows(ctx, "covariate", opt->covariates[c], &xv[c], 0, keep, nrow)))
-            goto done;
     size_t n_na = 0;
     if (!cross) {
         first = ks__malloc_array(ctx, nid ? nid : 1, sizeof *first);
@@ -664,23 +722,7 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
                          gname, i + 1, g);
             goto done;
         }
-        if (!id) continue;
-        size_t *f = &first[id[i]];
-        if (*f == SIZE_MAX) {
-            *f = i;
-        } else if (!(g == num_at(&gv, *f))) {
-            rc = ks__fail(ctx, KS_EINVAL,
-                         "first_treat: column '%s' changes within a unit (row %zu has %g, row %zu "
-                         "%g); it must be the unit's first treated period",
-                         gname, *f + 1, num_at(&gv, *f), i + 1, g);
-            goto done;
-        } else if (cl && cl[i] != cl[*f]) {
-            rc = ks__fail(ctx, KS_EINVAL,
-                         "cluster: column '%s' changes within a unit (rows %zu and %zu); the "
-                         "cluster must be constant within each unit",
-                         opt->cluster, *f + 1, i + 1);
-            goto done;
-        }
+        if (id && (rc = same_in_unit(ctx, gname, opt, &gv, cl, &first[id[i]], i))) goto done;
     }
     if (n_na)
         ks__log(ctx, KS_LOG_WARN, "dropped %zu rows with missing or non-finite data", n_na);
@@ -689,21 +731,13 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
 
     /* 2. periods and cohorts, as for a panel (never treated: 0) */
     size_t T = distinct_sorted(&tv, keep, nrow, tl);
-    if (T < 2) {
-        rc = ks__fail(ctx, KS_EEMPTY, "time: column '%s' needs at least two periods (has %zu)",
-                     tname, T);
-        goto done;
-    }
+    if ((rc = two_periods(ctx, tname, T))) goto done;
     int have_never = 0;
     double latest = 0.0;
     size_t n_late = 0;
     for (size_t i = 0; i < nrow; i++) {
         if (!keep[i]) continue;
-        const double g = num_at(&gv, i);
-        rg[i] = g > tl[T - 1] + antic ? 0.0 : g;
-        n_late += isfinite(g) && g > tl[T - 1] + antic;
-        have_never |= rg[i] == 0.0;
-        latest = rg[i] > latest ? rg[i] : latest;
+        rg[i] = cohort_of(num_at(&gv, i), tl[T - 1], antic, &n_late, &have_never, &latest);
     }
     if (n_late) log_late(ctx, n_late, "rows", tl[T - 1], antic);
     if (!have_never) {
@@ -717,15 +751,8 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
                 rg[i] = 0.0;
             }
         }
-        ks__log(ctx, KS_LOG_WARN,
-               "no never-treated units: the cohort first treated in %g serves as control and "
-               "the %zu rows from period %g on are dropped",
-               latest, dropped, latest - antic);
-        T = distinct_sorted(&tv, keep, nrow, tl);
-        if (T < 2) {
-            rc = ks__fail(ctx, KS_EEMPTY, "fewer than two periods before the latest cohort");
+        if ((rc = latest_as_control(ctx, &tv, keep, nrow, latest, antic, dropped, tl, &T)))
             goto done;
-        }
     }
     {
         size_t nfirst = 0;
@@ -758,8 +785,7 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
         const size_t key = cross ? i : (size_t)id[i];
         cnt[key]++;
         nkept++;
-        if (ncoh == 0 || rg[i] != coh[ncoh - 1]) coh[ncoh++] = rg[i];
-        if (ncoh > 4096) ncoh = ks__did_sort_unique(coh, ncoh);
+        add_cohort(coh, &ncoh, rg[i]);
     }
     ncoh = ks__did_sort_unique(coh, ncoh);
     if (nkept == 0) {
@@ -815,19 +841,8 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
     L->start = ks__calloc(ctx, nb + 1, sizeof *L->start);
     if (have_w) L->w = ks__malloc_array(ctx, nkept, sizeof *L->w);
     if (ncov) L->x = ks__malloc_array(ctx, nkept, ncov * sizeof *L->x);
-    p->n = n;
-    p->T = T;
-    p->k = k;
-    p->ncoh = ncoh;
-    p->tval = ks__malloc_array(ctx, T, sizeof *p->tval);
-    p->g = ks__malloc_array(ctx, n, sizeof *p->g);
-    p->unit_row = ks__malloc_array(ctx, n, sizeof *p->unit_row);
-    p->glist = ks__malloc_array(ctx, ncoh, sizeof *p->glist);
+    alloc_units(ctx, p, n, T, k, ncoh, cl, ncl, &cl_unit);
     if (have_w) p->w = ks__calloc(ctx, n, sizeof *p->w);
-    if (cl) {
-        p->cluster = ks__malloc_array(ctx, n, sizeof *p->cluster);
-        cl_unit = ks__malloc_array(ctx, ncl, sizeof *cl_unit);
-    }
     if (!L->y || !L->unit || !L->start || (have_w && (!L->w || !p->w)) || (ncov && !L->x) ||
         !p->tval || !p->g || !p->unit_row || !p->glist || (cl && (!p->cluster || !cl_unit))) {
         rc = KS_ENOMEM;
@@ -890,6 +905,16 @@ done:
     return rc;
 }
 
+/* Whether cohort g takes part in the cell of cohort cg as treated (pass 0) or as a control
+ * (pass 1: never treated, or not yet treated by threshold with that control group). */
+static int in_pass(double g, int pass, double cg, double threshold, const ks_did_cs_options *opt)
+{
+    const int treated = g == cg;
+    const int control =
+        g == 0.0 || (opt->control_group == KS_DID_NOT_YET_TREATED && g > threshold && !treated);
+    return pass == 0 ? treated : control;
+}
+
 int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
                          const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
                          double *att, double *col, size_t *ntr, size_t *nco,
@@ -902,11 +927,7 @@ int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel 
     size_t m = 0, nt = 0;
     for (int pass = 0; pass < 2; pass++)
         for (size_t c = 0; c < p->ncoh; c++) {
-            const double g = p->coh[c];
-            const int treated = g == cp->g;
-            const int control = g == 0.0 || (opt->control_group == KS_DID_NOT_YET_TREATED &&
-                                              g > threshold && !treated);
-            if (pass == 0 ? !treated : !control) continue;
+            if (!in_pass(p->coh[c], pass, cp->g, threshold, opt)) continue;
             for (int q = 0; q < 2; q++) {
                 const size_t s = q == 0 ? cp->cur : cp->base;
                 m += L->start[c * T + s + 1] - L->start[c * T + s];
@@ -922,11 +943,7 @@ int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel 
     size_t r = 0, tpost[2] = {0, 0}, cpost[2] = {0, 0};
     for (int pass = 0; pass < 2; pass++)
         for (size_t c = 0; c < p->ncoh; c++) {
-            const double g = p->coh[c];
-            const int treated = g == cp->g;
-            const int control = g == 0.0 || (opt->control_group == KS_DID_NOT_YET_TREATED &&
-                                              g > threshold && !treated);
-            if (pass == 0 ? !treated : !control) continue;
+            if (!in_pass(p->coh[c], pass, cp->g, threshold, opt)) continue;
             for (int q = 0; q < 2; q++) {
                 const size_t s = q == 0 ? cp->cur : cp->base;
                 for (size_t i = L->start[c * T + s]; i < L->start[c * T + s + 1]; i++, r++) {

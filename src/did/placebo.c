@@ -236,15 +236,46 @@ static double att4(const double s[4], const double n[4])
     return (s[3] / n[3] - s[2] / n[2]) - (s[1] / n[1] - s[0] / n[0]);
 }
 
-static double att_all(const unit_cells *c)
+/* What both fits start with: alpha checked, the cells, a result with room for n effects
+ * (per_treated: one per treated unit, with its row), the cell sums over every unit (s, n) and
+ * the ATT, observations and units they give. On failure nothing is left to free. */
+static int placebo_begin(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
+                         const char *post, const char *unit, double alpha, size_t n,
+                         int per_treated, unit_cells *c, double s[4], double cn[4],
+                         ks_did_placebo **r)
 {
-    double s[4] = {0}, n[4] = {0};
+    if (!(alpha > 0 && alpha < 1))
+        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", alpha);
+    int rc = build_cells(ctx, t, y, treat, post, unit, c);
+    *r = rc ? NULL : placebo_new(ctx, per_treated ? c->ntreated : n, per_treated);
+    if (!rc && !*r) rc = KS_ENOMEM;
+    if (rc) {
+        cells_free(ctx, c);
+        return rc;
+    }
+    for (int k = 0; k < 4; k++) s[k] = cn[k] = 0.0;
     for (size_t u = 0; u < c->U; u++)
         for (int k = 0; k < 4; k++) {
             s[k] += c->s[4 * u + k];
-            n[k] += c->n[4 * u + k];
+            cn[k] += c->n[4 * u + k];
         }
-    return att4(s, n);
+    (*r)->v.att = att4(s, cn);
+    (*r)->v.nobs = c->nobs;
+    (*r)->v.nunits = c->U;
+    return KS_OK;
+}
+
+/* What both fits end with: the summary of r's n effects, r handed out (freed on failure). */
+static int placebo_end(ks_ctx *ctx, ks_did_placebo *r, int perm, double observed, double alpha,
+                       ks_did_placebo **out)
+{
+    const int rc = summarize(ctx, r, perm, observed, alpha);
+    if (rc) {
+        ks_did_placebo_free(r);
+        return rc;
+    }
+    *out = r;
+    return KS_OK;
 }
 
 int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
@@ -259,24 +290,17 @@ int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y, const 
     const uint64_t seed = o.seed;
     if (n_permutations < 1)
         return ks__fail(ctx, KS_EINVAL, "n_permutations must be >= 1 (got %d)", n_permutations);
-    if (!(o.alpha > 0 && o.alpha < 1))
-        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o.alpha);
     unit_cells c;
-    int rc = build_cells(ctx, t, y, treat, post, unit, &c);
-    ks_did_placebo *r = rc ? NULL : placebo_new(ctx, (size_t)n_permutations, 0);
-    if (!rc && !r) rc = KS_ENOMEM;
-    if (rc) {
-        cells_free(ctx, &c);
-        return rc;
-    }
+    ks_did_placebo *r;
+    double s_all[4], n_all[4];
+    const int rc = placebo_begin(ctx, t, y, treat, post, unit, o.alpha, (size_t)n_permutations, 0,
+                                 &c, s_all, n_all, &r);
+    if (rc) return rc;
     ks_did_placebo_view *info = &r->v;
     double *effects = r->effects;
     const size_t U = c.U;
     size_t nt = 0;
     for (size_t u = 0; u < U; u++) nt += c.d0[u] == 1;
-    info->att = att_all(&c);
-    info->nobs = c.nobs;
-    info->nunits = U;
     info->n_treated_units = nt;
     /* a permutation: a shuffle and a pass over the units, about 10 ns per unit */
     size_t nth = (size_t)ks__threads_for(ctx, 10.0 * (double)n_permutations * (double)U);
@@ -317,13 +341,7 @@ int ks_did_permutation_fit(ks_ctx *ctx, const ks_table *t, const char *y, const 
     ks__free(ctx, work);
     cells_free(ctx, &c);
     info->n = (size_t)n_permutations;
-    rc = summarize(ctx, r, 1, isnan(o.observed) ? info->att : o.observed, o.alpha);
-    if (rc) {
-        ks_did_placebo_free(r);
-        return rc;
-    }
-    *out = r;
-    return KS_OK;
+    return placebo_end(ctx, r, 1, isnan(o.observed) ? info->att : o.observed, o.alpha, out);
 }
 
 int ks_did_leave_one_out_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *treat,
@@ -334,28 +352,14 @@ int ks_did_leave_one_out_fit(ks_ctx *ctx, const ks_table *t, const char *y, cons
     if (opt) o = *opt;
     if (!out) return ks__fail(ctx, KS_EINVAL, "leave-one-out: out is NULL");
     *out = NULL;
-    if (!(o.alpha > 0 && o.alpha < 1))
-        return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o.alpha);
     unit_cells c;
-    int rc = build_cells(ctx, t, y, treat, post, unit, &c);
-    ks_did_placebo *r = rc ? NULL : placebo_new(ctx, c.ntreated, 1);
-    if (!rc && !r) rc = KS_ENOMEM;
-    if (rc) {
-        cells_free(ctx, &c);
-        return rc;
-    }
+    ks_did_placebo *r;
+    double s[4], n[4];
+    const int rc = placebo_begin(ctx, t, y, treat, post, unit, o.alpha, 0, 1, &c, s, n, &r);
+    if (rc) return rc;
     ks_did_placebo_view *info = &r->v;
     double *effects = r->effects;
     size_t *unit_row = r->unit_row;
-    double s[4] = {0}, n[4] = {0};
-    for (size_t u = 0; u < c.U; u++)
-        for (int k = 0; k < 4; k++) {
-            s[k] += c.s[4 * u + k];
-            n[k] += c.n[4 * u + k];
-        }
-    info->att = att4(s, n);
-    info->nobs = c.nobs;
-    info->nunits = c.U;
     const size_t m = c.ntreated;
     info->n_treated_units = m;
     size_t k = 0;
@@ -372,10 +376,5 @@ int ks_did_leave_one_out_fit(ks_ctx *ctx, const ks_table *t, const char *y, cons
     }
     info->n = k;
     cells_free(ctx, &c);
-    if ((rc = summarize(ctx, r, 0, NAN, o.alpha))) {
-        ks_did_placebo_free(r);
-        return rc;
-    }
-    *out = r;
-    return KS_OK;
+    return placebo_end(ctx, r, 0, NAN, o.alpha, out);
 }
