@@ -175,7 +175,8 @@ int cmd_demo(int argc, char **argv)
                 const char *c = ks_table_col_name(t, j);
                 const int is_y = !strcmp(c, "O3");
                 if (!is_y) names[p] = c;
-                ok = ks_table_get_double(ctx, t, j, is_y ? y : X + p * n) == KS_OK;
+                ok =
+                    ks_table_get_double(ctx, t, j, is_y ? y : X + p * n, ks_table_nrow(t)) == KS_OK;
                 p += !is_y;
             }
         }

@@ -63,7 +63,7 @@ int cmd_describe(int argc, char **argv)
                 numeric_line(name, "float64", ks_table_float64(t, j), n);
             } else {
                 double *v = malloc((n ? n : 1) * sizeof *v);
-                if (v && ks_table_get_double(ctx, t, j, v) == KS_OK)
+                if (v && ks_table_get_double(ctx, t, j, v, ks_table_nrow(t)) == KS_OK)
                     numeric_line(name, "int64", v, n);
                 free(v);
             }

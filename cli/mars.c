@@ -63,7 +63,7 @@ static int columns(const char *cmd, const ks_table *t, const char *const *list, 
     for (size_t a = 0; a < k; a++) {
         size_t j;
         if (ks_table_find(NULL, t, nm[a], &j) != KS_OK ||
-            ks_table_get_double(NULL, t, j, x + a * n) != KS_OK) {
+            ks_table_get_double(NULL, t, j, x + a * n, ks_table_nrow(t)) != KS_OK) {
             fprintf(stderr, "kestrel %s: column '%s' is not numeric\n", cmd, nm[a]);
             free(nm);
             free(x);

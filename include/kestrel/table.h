@@ -87,15 +87,17 @@ KS_API ks_col_type ks_table_col_type(const ks_table *t, size_t j);
 KS_API const double *ks_table_float64(const ks_table *t, size_t j);
 KS_API const int64_t *ks_table_int64(const ks_table *t, size_t j);
 KS_API const char *ks_table_string(const ks_table *t, size_t j, size_t row); /* NULL if NA */
-/* Read a numeric column (int64 or float64) as doubles into caller's `dst` (nrow values). */
-KS_API int ks_table_get_double(ks_ctx *ctx, const ks_table *t, size_t j,
-                               double *dst) KS_RESULT_USED;
+/* Read a numeric column (int64 or float64) as doubles into caller's `dst`, which has room for
+ * dst_len >= nrow values (KS_EINVAL naming the size needed otherwise). */
+KS_API int ks_table_get_double(ks_ctx *ctx, const ks_table *t, size_t j, double *dst,
+                               size_t dst_len) KS_RESULT_USED;
 
 /* Factorize one or several key columns (any types) into dense codes 0..k-1 in order of first
- * appearance, in O(n) by hashing. A row with an NA in any key gets code -1.
- * `codes` has nrow entries (caller's). *nlevels gets k. */
+ * appearance, in O(n) by hashing. A row with an NA in any key gets code -1. `codes` (caller's)
+ * has room for codes_len >= nrow entries (KS_EINVAL naming the size needed otherwise).
+ * *nlevels gets k. */
 KS_API int ks_table_factorize(ks_ctx *ctx, const ks_table *t, const size_t *cols, size_t ncols,
-                              int64_t *codes, size_t *nlevels) KS_RESULT_USED;
+                              int64_t *codes, size_t codes_len, size_t *nlevels) KS_RESULT_USED;
 
 /* Options of ks_table_write_csv. */
 typedef struct {

@@ -68,7 +68,7 @@ int ks_did_bacon_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         rc = KS_ENOMEM;
         goto done;
     }
-    if ((rc = ks_table_factorize(ctx, t, &j, 1, uc, &N))) goto done;
+    if ((rc = ks_table_factorize(ctx, t, &j, 1, uc, ks_table_nrow(t), &N))) goto done;
     double *tsorted = buf, *gu = buf + n, *glist = gu + n;
     size_t *rs = ix, *grp = ix + n;
     for (size_t i = 0; i < n; i++) {

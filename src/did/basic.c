@@ -102,7 +102,7 @@ static int basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
             rc = KS_ENOMEM;
             goto done;
         }
-        if ((rc = ks_table_factorize(ctx, t, &j, 1, cl, &G))) goto done;
+        if ((rc = ks_table_factorize(ctx, t, &j, 1, cl, ks_table_nrow(t), &G))) goto done;
     }
     /* pass 1: cells (rows with a missing value are left out), their sums */
     double n[4] = {0}, sy[4] = {0};
@@ -300,14 +300,15 @@ static int twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *t
         rc = ks__fail(ctx, rc, "unit: no column '%s' in the data", unit);
         goto done;
     }
-    if ((rc = ks_table_factorize(ctx, t, &j, 1, uc, &N))) goto done;
-    if ((rc = ks_table_find(ctx, t, time, &j)) || (rc = ks_table_factorize(ctx, t, &j, 1, tc, &T)))
+    if ((rc = ks_table_factorize(ctx, t, &j, 1, uc, ks_table_nrow(t), &N))) goto done;
+    if ((rc = ks_table_find(ctx, t, time, &j)) ||
+        (rc = ks_table_factorize(ctx, t, &j, 1, tc, ks_table_nrow(t), &T)))
         goto done;
     if ((rc = ks_table_find(ctx, t, cluster ? cluster : unit, &j))) {
         rc = ks__fail(ctx, rc, "cluster: no column '%s' in the data", cluster);
         goto done;
     }
-    if ((rc = ks_table_factorize(ctx, t, &j, 1, cc, &G))) goto done;
+    if ((rc = ks_table_factorize(ctx, t, &j, 1, cc, ks_table_nrow(t), &G))) goto done;
     if (G < 2) {
         rc = ks__fail(ctx, KS_EINVAL,
                      "cluster: '%s' has %zu level%s; clustered standard errors need at least 2 "

@@ -143,7 +143,7 @@ static int codes_of(ks_ctx *ctx, const ks_table *t, const char *what, const char
     if (rc) return rc;
     *codes = ks__malloc_array(ctx, ks_table_nrow(t) ? ks_table_nrow(t) : 1, sizeof **codes);
     if (!*codes) return KS_ENOMEM;
-    return ks_table_factorize(ctx, t, &j, 1, *codes, nlev);
+    return ks_table_factorize(ctx, t, &j, 1, *codes, ks_table_nrow(t), nlev);
 }
 
 /* R did counts cohorts first treated after the last period (+ anticipation) as never treated,

@@ -177,7 +177,7 @@ static int build_cells(ks_ctx *ctx, const ks_table *t, const char *y, const char
     unsigned char *seen = NULL;
     if (!code) return KS_ENOMEM;
     size_t U = 0;
-    if ((rc = ks_table_factorize(ctx, t, &j, 1, code, &U))) goto done;
+    if ((rc = ks_table_factorize(ctx, t, &j, 1, code, ks_table_nrow(t), &U))) goto done;
     c->nrow = nrow;
     c->U = U;
     c->s = ks__calloc(ctx, U ? U : 1, 4 * sizeof *c->s);

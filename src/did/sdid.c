@@ -546,9 +546,9 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
         goto done;
     }
     const size_t ucol = j;
-    if ((rc = ks_table_factorize(ctx, t, &j, 1, uc, &N))) goto done;
+    if ((rc = ks_table_factorize(ctx, t, &j, 1, uc, ks_table_nrow(t), &N))) goto done;
     if ((rc = ks_table_find(ctx, t, time, &j)) ||
-        (rc = ks_table_factorize(ctx, t, &j, 1, tcode, &T)))
+        (rc = ks_table_factorize(ctx, t, &j, 1, tcode, ks_table_nrow(t), &T)))
         goto done;
     size_t NT;
     if (!ks__size_mul(N, T, &NT) || NT != nrow) {

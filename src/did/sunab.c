@@ -83,7 +83,7 @@ static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_
         }
         if ((rc = ks_table_find(ctx, t, covs[k], &j)))
             rc = ks__fail(ctx, rc, "covariates: no column '%s' in the data", covs[k]);
-        else if (!(rc = ks_table_get_double(ctx, t, j, x)))
+        else if (!(rc = ks_table_get_double(ctx, t, j, x, ks_table_nrow(t))))
             rc = ks_table_add_float64(ctx, rt, name, x);
         ks__free(ctx, x);
         len += (size_t)sprintf(formula + len, " + %s", name);
@@ -266,9 +266,9 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         goto done;
     }
     size_t N, T, G;
-    if ((rc = ks_table_factorize(ctx, t, &ju, 1, codes, &N)) ||
-        (rc = ks_table_factorize(ctx, t, &jt, 1, codes + n, &T)) ||
-        (rc = ks_table_factorize(ctx, t, &jc, 1, codes + 2 * n, &G)))
+    if ((rc = ks_table_factorize(ctx, t, &ju, 1, codes, ks_table_nrow(t), &N)) ||
+        (rc = ks_table_factorize(ctx, t, &jt, 1, codes + n, ks_table_nrow(t), &T)) ||
+        (rc = ks_table_factorize(ctx, t, &jc, 1, codes + 2 * n, ks_table_nrow(t), &G)))
         goto done;
     if (G < 2) {
         rc = ks__fail(ctx, KS_EINVAL,

@@ -112,7 +112,8 @@ static int cluster_intersection(ks_ctx *ctx, feols_data *d)
         rc = ks_table_add_int64_borrowed(ctx, t, "a", a);
         if (!rc) rc = ks_table_add_int64_borrowed(ctx, t, "b", b);
         size_t cols[2] = {0, 1};
-        if (!rc) rc = ks_table_factorize(ctx, t, cols, 2, codes, &d->cl_levels[2]);
+        if (!rc)
+            rc = ks_table_factorize(ctx, t, cols, 2, codes, ks_table_nrow(t), &d->cl_levels[2]);
         if (!rc)
             for (size_t i = 0; i < n; i++) d->cl[2][i] = (int32_t)codes[i];
     }

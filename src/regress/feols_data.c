@@ -34,7 +34,7 @@ static int numeric_col(ks_ctx *ctx, const ks_table *t, const char *name, const c
         }
         return ks__fail(ctx, KS_ETYPE, "%s: column '%s' is text", role, name);
     }
-    if ((rc = ks_table_get_double(ctx, t, j, dst))) return rc;
+    if ((rc = ks_table_get_double(ctx, t, j, dst, ks_table_nrow(t)))) return rc;
     const size_t n = ks_table_nrow(t);
     size_t nna = 0;
     for (size_t i = 0; i < n; i++) {
@@ -61,7 +61,7 @@ static int key_codes(ks_ctx *ctx, const ks_table *t, const ks_term *term, const 
         int rc = find_col(ctx, t, term->vars[v], role, &cols[v]);
         if (rc) return rc;
     }
-    int rc = ks_table_factorize(ctx, t, cols, term->nvars, codes, nlevels);
+    int rc = ks_table_factorize(ctx, t, cols, term->nvars, codes, ks_table_nrow(t), nlevels);
     if (rc) return rc;
     const size_t n = ks_table_nrow(t);
     size_t nna = 0;

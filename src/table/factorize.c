@@ -74,10 +74,13 @@ static int factorize_int_range(ks_ctx *ctx, const int64_t *v, size_t n, int64_t 
 }
 
 int ks_table_factorize(ks_ctx *ctx, const ks_table *t, const size_t *cols, size_t ncols,
-                       int64_t *codes, size_t *nlevels)
+                       int64_t *codes, size_t codes_len, size_t *nlevels)
 {
     *nlevels = 0;
     if (ncols == 0) return ks__fail(ctx, KS_EINVAL, "factorize: no key columns");
+    if (codes_len < t->nrow)
+        return ks__fail(ctx, KS_EINVAL, "factorize: codes has room for %zu; %zu needed", codes_len,
+                        t->nrow);
     for (size_t k = 0; k < ncols; k++)
         if (cols[k] >= t->ncol)
             return ks__fail(ctx, KS_EINVAL, "factorize: column index %zu out of range", cols[k]);

@@ -168,9 +168,12 @@ const char *ks_table_string(const ks_table *t, size_t j, size_t row)
     return c->valid[row] ? c->arena + c->offsets[row] : NULL;
 }
 
-int ks_table_get_double(ks_ctx *ctx, const ks_table *t, size_t j, double *dst)
+int ks_table_get_double(ks_ctx *ctx, const ks_table *t, size_t j, double *dst, size_t dst_len)
 {
     if (j >= t->ncol) return ks__fail(ctx, KS_EINVAL, "column index %zu out of range", j);
+    if (dst_len < t->nrow)
+        return ks__fail(ctx, KS_EINVAL, "column '%s': dst has room for %zu values; %zu needed",
+                        t->cols[j].name, dst_len, t->nrow);
     const ks_column *c = &t->cols[j];
     if (c->type == KS_COL_FLOAT64) {
         if (t->nrow) memcpy(dst, c->data, t->nrow * sizeof *dst);

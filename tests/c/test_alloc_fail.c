@@ -484,7 +484,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) {
         size_t cols[2] = {3, 5}, nlev;
         int64_t codes[12];
-        rc = ks_table_factorize(ctx, t, cols, 2, codes, &nlev);
+        rc = ks_table_factorize(ctx, t, cols, 2, codes, ks_table_nrow(t), &nlev);
     }
     if (!rc) rc = ks_table_write_csv(ctx, t, out, NULL);
     if (!rc) {

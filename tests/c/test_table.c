@@ -263,8 +263,14 @@ static void test_big_ids_with_na(ks_ctx *ctx)
           !strcmp(ks_table_string(t, 0, 2), "9007199254740992"));
     int64_t codes[3];
     size_t k = 0, j = 0;
-    CHECK_OK(ctx, ks_table_factorize(ctx, t, &j, 1, codes, &k));
+    CHECK_OK(ctx, ks_table_factorize(ctx, t, &j, 1, codes, 3, &k));
     CHECK(k == 2 && codes[0] == 0 && codes[1] == -1 && codes[2] == 1);
+    /* a caller's buffer comes with its size: one too short is refused before it is written */
+    CHECK_FAILS(ctx, ks_table_factorize(ctx, t, &j, 1, codes, 2, &k), KS_EINVAL,
+                "codes has room for 2; 3 needed");
+    double d[3];
+    CHECK_FAILS(ctx, ks_table_get_double(ctx, t, 2, d, 2), KS_EINVAL,
+                "dst has room for 2 values; 3 needed");
     CHECK(ks_table_col_type(t, 1) == KS_COL_FLOAT64 && isnan(ks_table_float64(t, 1)[1]));
     CHECK(ks_table_col_type(t, 2) == KS_COL_INT64 && ks_table_int64(t, 2)[0] == 9007199254740993 &&
           ks_table_int64(t, 2)[2] == INT64_MIN);
@@ -416,11 +422,11 @@ static void test_factorize(ks_ctx *ctx)
     if (!t) return;
     int64_t codes[6];
     size_t nlev, ab[2] = {0, 1}, c[1] = {2};
-    CHECK_OK(ctx, ks_table_factorize(ctx, t, ab, 2, codes, &nlev));
+    CHECK_OK(ctx, ks_table_factorize(ctx, t, ab, 2, codes, ks_table_nrow(t), &nlev));
     CHECK(nlev == 3);
     CHECK(codes[0] == 0 && codes[1] == 1 && codes[2] == 2 && codes[3] == 0 && codes[4] == -1 &&
           codes[5] == 1);
-    CHECK_OK(ctx, ks_table_factorize(ctx, t, c, 1, codes, &nlev));
+    CHECK_OK(ctx, ks_table_factorize(ctx, t, c, 1, codes, ks_table_nrow(t), &nlev));
     CHECK(codes[1] == -1 && codes[2] == codes[3] && nlev == 4); /* -0 and 0 are one level */
     ks_table_free(t);
 }

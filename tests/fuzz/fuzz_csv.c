@@ -14,9 +14,9 @@ static void walk(ks_ctx *ctx, const ks_table *t)
         size_t k;
         if (ks_table_col_type(t, j) == KS_COL_STRING)
             for (size_t i = 0; i < n; i++) (void)ks_table_string(t, j, i);
-        else if (ks_table_get_double(ctx, t, j, v) != KS_OK)
+        else if (ks_table_get_double(ctx, t, j, v, ks_table_nrow(t)) != KS_OK)
             abort();
-        if (ks_table_factorize(ctx, t, &j, 1, codes, &k) != KS_OK) abort();
+        if (ks_table_factorize(ctx, t, &j, 1, codes, ks_table_nrow(t), &k) != KS_OK) abort();
         for (size_t i = 0; i < n; i++)
             if (codes[i] < -1 || codes[i] >= (int64_t)k) abort();
     }
