@@ -25,14 +25,10 @@ import argparse
 import json
 import os
 import pathlib
-import resource
-import statistics
-import subprocess
-import sys
-import time
 
 import numpy as np
 
+from common import run_worker, time_fits
 from did_data import make_basic, make_sdid, make_staggered
 
 OUT = pathlib.Path(__file__).resolve().parent / "out"
@@ -162,24 +158,8 @@ def regression_fit(tool, est, df, threads):
 
 
 def timed(fit, reps=None):
-    reps = reps or REPS[0]
-    est = fit()  # warm-up (imports, caches)
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fit()
-        times.append(time.perf_counter() - t0)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"median_s": statistics.median(times), "times": times, "peak_rss_mb": rss,
-                      "estimates": [float(x) for x in est]}))
-
-
-def run_worker(tool, case, threads, reps):
-    r = subprocess.run([sys.executable, __file__, "--worker", tool, case, str(threads), str(reps)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        return {"error": r.stderr.strip().splitlines()[-1] if r.stderr else "failed"}
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    est, res = time_fits(fit, reps or REPS[0])
+    print(json.dumps({**res, "estimates": [float(x) for x in est]}))
 
 
 def main():
@@ -216,7 +196,7 @@ def main():
     for case in cases:
         for threads in (1, 2):
             for tool in ("kestrel", "diff-diff"):
-                r = run_worker(tool, case, threads, a.reps)
+                r = run_worker(__file__, tool, case, threads, a.reps)
                 res[(case, tool, threads)] = r
                 print(f"{case} {tool:9s} threads {threads}: {json.dumps(r)}", flush=True)
     print("\n| case | threads | kestrel s | diff-diff s | ratio | kestrel MB | diff-diff MB | "
