@@ -121,6 +121,12 @@ int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, doub
  * that `--out x.log` writes x.log, not x.log.log; NULL, with a message, when no file name is
  * left (a bare directory). free() the result. */
 char *cli_out_prefix(const char *cmd, const char *out, const char *const *ends);
+/* The run both munge modes share: a ctx (--threads), the group that writes every output all
+ * or none (o->outputs, *g; the caller commits or aborts it) and ks_gsem_munge_run, whose
+ * reports *rep points to. CLI_OK, or the error said on stderr. */
+int cli_munge_run(const char *threads, size_t n, const char *const *paths, char **outs,
+                  const char *ref, ks_gsem_munge_options *o, ks_ctx **ctx, ks_text_group **g,
+                  ks_gsem_munge **m, const ks_gsem_munge_report **rep);
 int cmd_munge_ldsc(int argc, char **argv); /* munge --mode ldsc */
 int cmd_ldsc(int argc, char **argv);
 int cmd_ldsc_h2rg(int argc, char **argv); /* kestrel ldsc --h2 / --rg */

@@ -77,6 +77,22 @@ static int munge_mode(const char *word, int say)
     return rc ? -1 : (int)m;
 }
 
+int cli_munge_run(const char *threads, size_t n, const char *const *paths, char **outs,
+                  const char *ref, ks_gsem_munge_options *o, ks_ctx **ctx, ks_text_group **g,
+                  ks_gsem_munge **m, const ks_gsem_munge_report **rep)
+{
+    const int rc = cli_ctx(ctx, "munge", threads);
+    if (rc != CLI_OK) return rc;
+    if (ks_text_group_new(*ctx, g) != KS_OK) return cli_fail(*ctx, "munge");
+    o->outputs = *g;
+    if (ks_gsem_munge_run(*ctx, n, paths, (const char *const *)outs, ref, o, m) != KS_OK)
+        return cli_fail(*ctx, "munge");
+    ks_gsem_munge_view v;
+    ks_gsem_munge_get(*m, &v);
+    *rep = v.reports;
+    return CLI_OK;
+}
+
 int cmd_munge(int argc, char **argv)
 {
     /* --mode ldsc: bulik ldsc's munge_sumstats.py (munge_sumstats.c) */
@@ -157,20 +173,8 @@ int cmd_munge(int argc, char **argv)
         fprintf(stderr, "kestrel munge: --out-dir %s: %s\n", outdir, strerror(errno));
         goto done;
     }
-    if ((rc = cli_ctx(&ctx, "munge", threads)) != CLI_OK) goto done;
-    if (ks_text_group_new(ctx, &g) != KS_OK) {
-        rc = cli_fail(ctx, "munge");
-        goto done;
-    }
-    rc = CLI_FAILED;
-    o.outputs = g; /* the files and the log: all or none */
-    if (ks_gsem_munge_run(ctx, n, paths, (const char *const *)outs, hm3, &o, &mr) != KS_OK) {
-        rc = cli_fail(ctx, "munge");
-        goto done;
-    }
-    ks_gsem_munge_view mv;
-    ks_gsem_munge_get(mr, &mv);
-    const ks_gsem_munge_report *rep = mv.reports;
+    const ks_gsem_munge_report *rep = NULL; /* the files and the log: all or none (o.outputs) */
+    if ((rc = cli_munge_run(threads, n, paths, outs, hm3, &o, &ctx, &g, &mr, &rep))) goto done;
     /* the log, GenomicSEM's sentences with kestrel's counts */
     char logname[4096];
     size_t at = (size_t)snprintf(logname, sizeof logname, "%s/", outdir);

@@ -317,20 +317,8 @@ int cmd_munge_ldsc(int argc, char **argv)
             goto done;
         }
     }
-    if ((rc = cli_ctx(&ctx, "munge", threads)) != CLI_OK) goto done;
-    if (ks_text_group_new(ctx, &g) != KS_OK) {
-        rc = cli_fail(ctx, "munge");
-        goto done;
-    }
-    rc = CLI_FAILED;
-    o.outputs = g; /* every file and its log: all or none */
-    if (ks_gsem_munge_run(ctx, n, paths, (const char *const *)outs, merge, &o, &mr) != KS_OK) {
-        rc = cli_fail(ctx, "munge");
-        goto done;
-    }
-    ks_gsem_munge_view mv;
-    ks_gsem_munge_get(mr, &mv);
-    const ks_gsem_munge_report *rep = mv.reports;
+    const ks_gsem_munge_report *rep = NULL; /* every file and its log: all or none (o.outputs) */
+    if ((rc = cli_munge_run(threads, n, paths, outs, merge, &o, &ctx, &g, &mr, &rep))) goto done;
     for (size_t i = 0; i < n; i++)
         if (write_log(ctx, g, outs[n + i], call, paths[i], merge, outs[i], &rep[i], &o)) {
             rc = cli_fail(ctx, "munge");
