@@ -21,14 +21,13 @@ from a pandas DataFrame already in memory (loading excluded). Both tools' estima
 compared so that a fast wrong answer cannot pass.
 Usage: bench_did.py [--reps N] [--cases cs20k,csboot10k]
 """
-import argparse
 import json
 import os
 import pathlib
 
 import numpy as np
 
-from common import run_worker, time_fits
+from common import args_or_worker, run_worker, time_fits
 from did_data import make_basic, make_sdid, make_staggered
 
 OUT = pathlib.Path(__file__).resolve().parent / "out"
@@ -163,16 +162,9 @@ def timed(fit, reps=None):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--cases",
-                    default="cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k,sdid1k,wild2k,"
-                            "sunab10k,bacon10k")
-    ap.add_argument("--worker", nargs=4)
-    a = ap.parse_args()
-    if a.worker:
-        tool, case, threads, reps = a.worker
-        worker(tool, case, int(threads), int(reps))
+    a = args_or_worker(worker, 7, "cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k,sdid1k,wild2k,"
+                                  "sunab10k,bacon10k")
+    if a is None:
         return
     OUT.mkdir(exist_ok=True)
     cases = a.cases.split(",")

@@ -8,14 +8,13 @@
 Each tool runs in its own process (so peak memory is its own); the time is the median of warm
 fits (data loading excluded), after one warm-up fit. Usage: bench_feols.py [--reps N] [--quick]
 """
-import argparse
 import json
 import os
 import pathlib
 
 import numpy as np
 
-from common import run_worker, time_fits
+from common import args_or_worker, run_worker, time_fits
 from did_data import make_basic
 
 OUT = pathlib.Path(__file__).resolve().parent / "out"
@@ -78,14 +77,8 @@ def worker(tool, case, threads, reps):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--cases", default="ab")
-    ap.add_argument("--worker", nargs=4)
-    a = ap.parse_args()
-    if a.worker:
-        tool, case, threads, reps = a.worker
-        worker(tool, case, int(threads), int(reps))
+    a = args_or_worker(worker, 5, "ab")
+    if a is None:
         return
     OUT.mkdir(exist_ok=True)
     results = {}

@@ -1,11 +1,28 @@
-"""What the worker-per-tool bench scripts (bench_did.py, bench_feols.py) share: timing warm fits
-inside a worker, and running a worker in its own process (so peak memory is its own)."""
+"""What the worker-per-tool bench scripts (bench_did.py, bench_feols.py) share: their arguments,
+timing warm fits inside a worker, and running a worker in its own process (so peak memory is its
+own)."""
+import argparse
 import json
 import resource
 import statistics
 import subprocess
 import sys
 import time
+
+
+def args_or_worker(worker, reps, cases):
+    """The parsed arguments (--reps, --cases); or, in a worker process (--worker tool case
+    threads reps), None after running worker(tool, case, threads, reps)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=reps)
+    ap.add_argument("--cases", default=cases)
+    ap.add_argument("--worker", nargs=4)
+    a = ap.parse_args()
+    if not a.worker:
+        return a
+    tool, case, threads, reps = a.worker
+    worker(tool, case, int(threads), int(reps))
+    return None
 
 
 def time_fits(fit, reps):
