@@ -27,6 +27,10 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
 /* The help of a command on stdout: `head` (the usage line and what the command does), the
  * options of the table in aligned columns (with their aliases), then `tail` (or NULL). */
 void cli_help(const char *head, const cli_opt *opts, size_t nopts, const char *tail);
+/* cli_parse with --help answered: the help (cli_help with head and tail) printed and -1
+ * returned, on which the command returns CLI_OK; else cli_parse's CLI_OK or CLI_USAGE. */
+int cli_parse_help(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts,
+                   const char *head, const char *tail);
 /* A context with log lines on stderr ("note: ..."), threads from --threads (errors name `cmd`). */
 int cli_ctx(ks_ctx **ctx, const char *cmd, const char *threads);
 int cli_fail(ks_ctx *ctx, const char *what);

@@ -119,18 +119,16 @@ int cmd_munge(int argc, char **argv)
         {"mode", 1, &mode, "M", "genomicsem (default) | ldsc: bulik ldsc's munge_sumstats.py\n"
                                 "instead (kestrel munge --mode ldsc --help)"},
     };
-    int rc = cli_parse("munge", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel munge --files A.txt.gz,B.txt.gz --hm3 w_hm3.snplist [options]\n\n"
-                 "GenomicSEM's munge(): each raw GWAS file (plain or gzip, whitespace-delimited) "
-                 "to\n<out-dir>/<trait>.sumstats.gz (SNP N Z A1 A2, the reference alleles), and a "
-                 "log\n<out-dir>/<trait1>_<trait2>..._munge.log with the rows each rule removed. "
-                 "The\nfiles are written together: a failed run leaves an earlier run's as they "
-                 "were.\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "munge", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel munge --files A.txt.gz,B.txt.gz --hm3 w_hm3.snplist [options]\n\n"
+        "GenomicSEM's munge(): each raw GWAS file (plain or gzip, whitespace-delimited) "
+        "to\n<out-dir>/<trait>.sumstats.gz (SNP N Z A1 A2, the reference alleles), and a "
+        "log\n<out-dir>/<trait1>_<trait2>..._munge.log with the rows each rule removed. "
+        "The\nfiles are written together: a failed run leaves an earlier run's as they "
+        "were.\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (mode && munge_mode(mode, 1) != KS_GSEM_MUNGE_GENOMICSEM) return CLI_USAGE;
     if (!files || !hm3) {
         fprintf(stderr, "kestrel munge: --files and --hm3 are required (see --help)\n");
@@ -468,20 +466,17 @@ int cmd_ldsc(int argc, char **argv)
         {"threads", 1, &threads, "N", "LD files, traits and regressions in parallel, at most\n"
                                       "(default 0: all cores, one per 8 MB of input)"},
     };
-    int rc = cli_parse("ldsc", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz --ld DIR [options]\n\n"
-                 "GenomicSEM's ldsc(): multivariate LD score regression on munged files. Writes\n"
-                 "PREFIX_S.tsv, PREFIX_V.tsv (in GenomicSEM's order), PREFIX_I.tsv, PREFIX_N.tsv,\n"
-                 "PREFIX_m.txt, PREFIX_S_Stand.tsv and PREFIX_V_Stand.tsv (when every h2 is > 0)\n"
-                 "and the log PREFIX.log, all together (a failed run leaves an earlier run's as "
-                 "they\nwere); prints S and the genetic correlations.\n",
-                 opts, sizeof opts / sizeof *opts,
-                 "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators "
-                 "instead\n(kestrel ldsc --h2 x --help lists their options).\n");
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "ldsc", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz --ld DIR [options]\n\n"
+        "GenomicSEM's ldsc(): multivariate LD score regression on munged files. Writes\n"
+        "PREFIX_S.tsv, PREFIX_V.tsv (in GenomicSEM's order), PREFIX_I.tsv, PREFIX_N.tsv,\n"
+        "PREFIX_m.txt, PREFIX_S_Stand.tsv and PREFIX_V_Stand.tsv (when every h2 is > 0)\n"
+        "and the log PREFIX.log, all together (a failed run leaves an earlier run's as "
+        "they\nwere); prints S and the genetic correlations.\n",
+        "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators "
+        "instead\n(kestrel ldsc --h2 x --help lists their options).\n");
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!traits || !ld) {
         fprintf(stderr, "kestrel ldsc: --traits and --ld are required (see --help)\n");
         return CLI_USAGE;

@@ -227,17 +227,15 @@ int cmd_munge_ldsc(int argc, char **argv)
         {"threads", 1, &threads, "N", "files read in parallel, at most (default 0: all cores,\n"
                                       "one per 8 MB of input)"},
     };
-    int rc = cli_parse("munge", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel munge --mode ldsc --sumstats FILE --out PREFIX [options]\n\n"
-                 "bulik ldsc's munge_sumstats.py: a GWAS file (plain or gzip, whitespace-delimited) "
-                 "to\nPREFIX.sumstats.gz (SNP A1 A2 Z N, the file's alleles) and PREFIX.log. Several "
-                 "files:\n--sumstats A,B --out PA,PB (read in parallel). Every file is written "
-                 "together (a\nfailed run leaves an earlier run's as they were).\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "munge", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel munge --mode ldsc --sumstats FILE --out PREFIX [options]\n\n"
+        "bulik ldsc's munge_sumstats.py: a GWAS file (plain or gzip, whitespace-delimited) "
+        "to\nPREFIX.sumstats.gz (SNP A1 A2 Z N, the file's alleles) and PREFIX.log. Several "
+        "files:\n--sumstats A,B --out PA,PB (read in parallel). Every file is written "
+        "together (a\nfailed run leaves an earlier run's as they were).\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     (void)mode;
     (void)chunk;
     if (!sumstats || !out) {
