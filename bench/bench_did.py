@@ -21,18 +21,13 @@ from a pandas DataFrame already in memory (loading excluded). Both tools' estima
 compared so that a fast wrong answer cannot pass.
 Usage: bench_did.py [--reps N] [--cases cs20k,csboot10k]
 """
-import argparse
 import json
 import os
 import pathlib
-import resource
-import statistics
-import subprocess
-import sys
-import time
 
 import numpy as np
 
+from common import args_or_worker, run_worker, time_fits
 from did_data import make_basic, make_sdid, make_staggered
 
 OUT = pathlib.Path(__file__).resolve().parent / "out"
@@ -162,37 +157,14 @@ def regression_fit(tool, est, df, threads):
 
 
 def timed(fit, reps=None):
-    reps = reps or REPS[0]
-    est = fit()  # warm-up (imports, caches)
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fit()
-        times.append(time.perf_counter() - t0)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"median_s": statistics.median(times), "times": times, "peak_rss_mb": rss,
-                      "estimates": [float(x) for x in est]}))
-
-
-def run_worker(tool, case, threads, reps):
-    r = subprocess.run([sys.executable, __file__, "--worker", tool, case, str(threads), str(reps)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        return {"error": r.stderr.strip().splitlines()[-1] if r.stderr else "failed"}
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    est, res = time_fits(fit, reps or REPS[0])
+    print(json.dumps({**res, "estimates": [float(x) for x in est]}))
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--cases",
-                    default="cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k,sdid1k,wild2k,"
-                            "sunab10k,bacon10k")
-    ap.add_argument("--worker", nargs=4)
-    a = ap.parse_args()
-    if a.worker:
-        tool, case, threads, reps = a.worker
-        worker(tool, case, int(threads), int(reps))
+    a = args_or_worker(worker, 7, "cs5k,cs10k,cs20k,csboot10k,did20k,twfe20k,sdid1k,wild2k,"
+                                  "sunab10k,bacon10k")
+    if a is None:
         return
     OUT.mkdir(exist_ok=True)
     cases = a.cases.split(",")
@@ -216,7 +188,7 @@ def main():
     for case in cases:
         for threads in (1, 2):
             for tool in ("kestrel", "diff-diff"):
-                r = run_worker(tool, case, threads, a.reps)
+                r = run_worker(__file__, tool, case, threads, a.reps)
                 res[(case, tool, threads)] = r
                 print(f"{case} {tool:9s} threads {threads}: {json.dumps(r)}", flush=True)
     print("\n| case | threads | kestrel s | diff-diff s | ratio | kestrel MB | diff-diff MB | "

@@ -8,18 +8,13 @@
 Each tool runs in its own process (so peak memory is its own); the time is the median of warm
 fits (data loading excluded), after one warm-up fit. Usage: bench_feols.py [--reps N] [--quick]
 """
-import argparse
 import json
 import os
 import pathlib
-import resource
-import statistics
-import subprocess
-import sys
-import time
 
 import numpy as np
 
+from common import args_or_worker, run_worker, time_fits
 from did_data import make_basic
 
 OUT = pathlib.Path(__file__).resolve().parent / "out"
@@ -78,33 +73,12 @@ def worker(tool, case, threads, reps):
         def fit():
             return smf.ols(spec["sm_fml"], data=df).fit(
                 cov_type="cluster", cov_kwds={"groups": df[spec["sm_cluster"]]})
-    fit()  # warm-up (imports, JIT)
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fit()
-        times.append(time.perf_counter() - t0)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"median_s": statistics.median(times), "times": times, "peak_rss_mb": rss}))
-
-
-def run_worker(tool, case, threads, reps):
-    r = subprocess.run([sys.executable, __file__, "--worker", tool, case, str(threads), str(reps)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        return {"error": r.stderr.strip().splitlines()[-1] if r.stderr else "failed"}
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    print(json.dumps(time_fits(fit, reps)[1]))
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--cases", default="ab")
-    ap.add_argument("--worker", nargs=4)
-    a = ap.parse_args()
-    if a.worker:
-        tool, case, threads, reps = a.worker
-        worker(tool, case, int(threads), int(reps))
+    a = args_or_worker(worker, 5, "ab")
+    if a is None:
         return
     OUT.mkdir(exist_ok=True)
     results = {}
@@ -113,7 +87,7 @@ def main():
         tools = ["kestrel", "pyfixest"] + (["statsmodels"] if CASES[case]["sm_fml"] else [])
         for threads in (1, 2):
             for tool in tools:
-                r = run_worker(tool, case, threads, a.reps)
+                r = run_worker(__file__, tool, case, threads, a.reps)
                 results[(case, tool, threads)] = r
                 print(f"case {case} {tool:12s} threads {threads}: {json.dumps(r)}", flush=True)
     print("\n| case | threads | kestrel s | pyfixest s | ratio | kestrel MB | pyfixest MB | statsmodels s |")

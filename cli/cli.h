@@ -27,6 +27,10 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
 /* The help of a command on stdout: `head` (the usage line and what the command does), the
  * options of the table in aligned columns (with their aliases), then `tail` (or NULL). */
 void cli_help(const char *head, const cli_opt *opts, size_t nopts, const char *tail);
+/* cli_parse with --help answered: the help (cli_help with head and tail) printed and -1
+ * returned, on which the command returns CLI_OK; else cli_parse's CLI_OK or CLI_USAGE. */
+int cli_parse_help(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts,
+                   const char *head, const char *tail);
 /* A context with log lines on stderr ("note: ..."), threads from --threads (errors name `cmd`). */
 int cli_ctx(ks_ctx **ctx, const char *cmd, const char *threads);
 int cli_fail(ks_ctx *ctx, const char *what);
@@ -121,6 +125,12 @@ int cli_num_list(const char *cmd, const char *opt, const char *s, size_t k, doub
  * that `--out x.log` writes x.log, not x.log.log; NULL, with a message, when no file name is
  * left (a bare directory). free() the result. */
 char *cli_out_prefix(const char *cmd, const char *out, const char *const *ends);
+/* The run both munge modes share: a ctx (--threads), the group that writes every output all
+ * or none (o->outputs, *g; the caller commits or aborts it) and ks_gsem_munge_run, whose
+ * reports *rep points to. CLI_OK, or the error said on stderr. */
+int cli_munge_run(const char *threads, size_t n, const char *const *paths, char **outs,
+                  const char *ref, ks_gsem_munge_options *o, ks_ctx **ctx, ks_text_group **g,
+                  ks_gsem_munge **m, const ks_gsem_munge_report **rep);
 int cmd_munge_ldsc(int argc, char **argv); /* munge --mode ldsc */
 int cmd_ldsc(int argc, char **argv);
 int cmd_ldsc_h2rg(int argc, char **argv); /* kestrel ldsc --h2 / --rg */

@@ -106,6 +106,14 @@ void cli_help(const char *head, const cli_opt *opts, size_t nopts, const char *t
     if (tail) printf("\n%s", tail);
 }
 
+int cli_parse_help(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts,
+                   const char *head, const char *tail)
+{
+    const int rc = cli_parse(cmd, argc, argv, opts, nopts);
+    if (rc < 0) cli_help(head, opts, nopts, tail);
+    return rc;
+}
+
 static void log_to_stderr(void *ud, ks_log_level level, const char *msg)
 {
     (void)ud;

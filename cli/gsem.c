@@ -77,6 +77,22 @@ static int munge_mode(const char *word, int say)
     return rc ? -1 : (int)m;
 }
 
+int cli_munge_run(const char *threads, size_t n, const char *const *paths, char **outs,
+                  const char *ref, ks_gsem_munge_options *o, ks_ctx **ctx, ks_text_group **g,
+                  ks_gsem_munge **m, const ks_gsem_munge_report **rep)
+{
+    const int rc = cli_ctx(ctx, "munge", threads);
+    if (rc != CLI_OK) return rc;
+    if (ks_text_group_new(*ctx, g) != KS_OK) return cli_fail(*ctx, "munge");
+    o->outputs = *g;
+    if (ks_gsem_munge_run(*ctx, n, paths, (const char *const *)outs, ref, o, m) != KS_OK)
+        return cli_fail(*ctx, "munge");
+    ks_gsem_munge_view v;
+    ks_gsem_munge_get(*m, &v);
+    *rep = v.reports;
+    return CLI_OK;
+}
+
 int cmd_munge(int argc, char **argv)
 {
     /* --mode ldsc: bulik ldsc's munge_sumstats.py (munge_sumstats.c) */
@@ -103,18 +119,16 @@ int cmd_munge(int argc, char **argv)
         {"mode", 1, &mode, "M", "genomicsem (default) | ldsc: bulik ldsc's munge_sumstats.py\n"
                                 "instead (kestrel munge --mode ldsc --help)"},
     };
-    int rc = cli_parse("munge", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel munge --files A.txt.gz,B.txt.gz --hm3 w_hm3.snplist [options]\n\n"
-                 "GenomicSEM's munge(): each raw GWAS file (plain or gzip, whitespace-delimited) "
-                 "to\n<out-dir>/<trait>.sumstats.gz (SNP N Z A1 A2, the reference alleles), and a "
-                 "log\n<out-dir>/<trait1>_<trait2>..._munge.log with the rows each rule removed. "
-                 "The\nfiles are written together: a failed run leaves an earlier run's as they "
-                 "were.\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "munge", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel munge --files A.txt.gz,B.txt.gz --hm3 w_hm3.snplist [options]\n\n"
+        "GenomicSEM's munge(): each raw GWAS file (plain or gzip, whitespace-delimited) "
+        "to\n<out-dir>/<trait>.sumstats.gz (SNP N Z A1 A2, the reference alleles), and a "
+        "log\n<out-dir>/<trait1>_<trait2>..._munge.log with the rows each rule removed. "
+        "The\nfiles are written together: a failed run leaves an earlier run's as they "
+        "were.\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (mode && munge_mode(mode, 1) != KS_GSEM_MUNGE_GENOMICSEM) return CLI_USAGE;
     if (!files || !hm3) {
         fprintf(stderr, "kestrel munge: --files and --hm3 are required (see --help)\n");
@@ -157,20 +171,8 @@ int cmd_munge(int argc, char **argv)
         fprintf(stderr, "kestrel munge: --out-dir %s: %s\n", outdir, strerror(errno));
         goto done;
     }
-    if ((rc = cli_ctx(&ctx, "munge", threads)) != CLI_OK) goto done;
-    if (ks_text_group_new(ctx, &g) != KS_OK) {
-        rc = cli_fail(ctx, "munge");
-        goto done;
-    }
-    rc = CLI_FAILED;
-    o.outputs = g; /* the files and the log: all or none */
-    if (ks_gsem_munge_run(ctx, n, paths, (const char *const *)outs, hm3, &o, &mr) != KS_OK) {
-        rc = cli_fail(ctx, "munge");
-        goto done;
-    }
-    ks_gsem_munge_view mv;
-    ks_gsem_munge_get(mr, &mv);
-    const ks_gsem_munge_report *rep = mv.reports;
+    const ks_gsem_munge_report *rep = NULL; /* the files and the log: all or none (o.outputs) */
+    if ((rc = cli_munge_run(threads, n, paths, outs, hm3, &o, &ctx, &g, &mr, &rep))) goto done;
     /* the log, GenomicSEM's sentences with kestrel's counts */
     char logname[4096];
     size_t at = (size_t)snprintf(logname, sizeof logname, "%s/", outdir);
@@ -464,20 +466,17 @@ int cmd_ldsc(int argc, char **argv)
         {"threads", 1, &threads, "N", "LD files, traits and regressions in parallel, at most\n"
                                       "(default 0: all cores, one per 8 MB of input)"},
     };
-    int rc = cli_parse("ldsc", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz --ld DIR [options]\n\n"
-                 "GenomicSEM's ldsc(): multivariate LD score regression on munged files. Writes\n"
-                 "PREFIX_S.tsv, PREFIX_V.tsv (in GenomicSEM's order), PREFIX_I.tsv, PREFIX_N.tsv,\n"
-                 "PREFIX_m.txt, PREFIX_S_Stand.tsv and PREFIX_V_Stand.tsv (when every h2 is > 0)\n"
-                 "and the log PREFIX.log, all together (a failed run leaves an earlier run's as "
-                 "they\nwere); prints S and the genetic correlations.\n",
-                 opts, sizeof opts / sizeof *opts,
-                 "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators "
-                 "instead\n(kestrel ldsc --h2 x --help lists their options).\n");
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "ldsc", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz --ld DIR [options]\n\n"
+        "GenomicSEM's ldsc(): multivariate LD score regression on munged files. Writes\n"
+        "PREFIX_S.tsv, PREFIX_V.tsv (in GenomicSEM's order), PREFIX_I.tsv, PREFIX_N.tsv,\n"
+        "PREFIX_m.txt, PREFIX_S_Stand.tsv and PREFIX_V_Stand.tsv (when every h2 is > 0)\n"
+        "and the log PREFIX.log, all together (a failed run leaves an earlier run's as "
+        "they\nwere); prints S and the genetic correlations.\n",
+        "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators "
+        "instead\n(kestrel ldsc --h2 x --help lists their options).\n");
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!traits || !ld) {
         fprintf(stderr, "kestrel ldsc: --traits and --ld are required (see --help)\n");
         return CLI_USAGE;

@@ -549,21 +549,19 @@ int cmd_ldsc_h2rg(int argc, char **argv)
         {"return-silly-things", 0, &silly, NULL, "rg: print rg even when |rg| > 1.2"},
         {"threads", 1, &threads, "N", "rg pairs in parallel, at most (default 0: all cores)"},
     };
-    int rc = cli_parse("ldsc", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel ldsc --h2 T.sumstats.gz | --rg T1.sumstats.gz,T2.sumstats.gz[,...]\n"
-                 "                    --ref-ld PREFIX | --ref-ld-chr PREFIX\n"
-                 "                    --w-ld PREFIX | --w-ld-chr PREFIX [options]\n\n"
-                 "bulik/ldsc's LD score regression (ldsc.py --h2 / --rg): the SNP heritability of "
-                 "one\nfile, or the genetic correlation of the first file with each other one. "
-                 "Inputs as\nmunge_sumstats.py writes them (SNP A1 A2 N Z, plain or gzip) and LD "
-                 "score file sets\nPREFIX.l2.ldscore[.gz] with PREFIX.l2.M_5_50. Writes PREFIX.log "
-                 "(upstream's log, also\nprinted) and PREFIX.h2.tsv or PREFIX.rg.tsv, both or "
-                 "neither.\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "ldsc", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel ldsc --h2 T.sumstats.gz | --rg T1.sumstats.gz,T2.sumstats.gz[,...]\n"
+        "                    --ref-ld PREFIX | --ref-ld-chr PREFIX\n"
+        "                    --w-ld PREFIX | --w-ld-chr PREFIX [options]\n\n"
+        "bulik/ldsc's LD score regression (ldsc.py --h2 / --rg): the SNP heritability of "
+        "one\nfile, or the genetic correlation of the first file with each other one. "
+        "Inputs as\nmunge_sumstats.py writes them (SNP A1 A2 N Z, plain or gzip) and LD "
+        "score file sets\nPREFIX.l2.ldscore[.gz] with PREFIX.l2.M_5_50. Writes PREFIX.log "
+        "(upstream's log, also\nprinted) and PREFIX.h2.tsv or PREFIX.rg.tsv, both or "
+        "neither.\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     const char *bad = h2 && rg        ? "--h2 and --rg: one of them"
                       : ref && refc   ? "--ref-ld and --ref-ld-chr: one of them"
                       : wld && wldc   ? "--w-ld and --w-ld-chr: one of them"

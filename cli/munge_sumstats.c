@@ -227,17 +227,15 @@ int cmd_munge_ldsc(int argc, char **argv)
         {"threads", 1, &threads, "N", "files read in parallel, at most (default 0: all cores,\n"
                                       "one per 8 MB of input)"},
     };
-    int rc = cli_parse("munge", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel munge --mode ldsc --sumstats FILE --out PREFIX [options]\n\n"
-                 "bulik ldsc's munge_sumstats.py: a GWAS file (plain or gzip, whitespace-delimited) "
-                 "to\nPREFIX.sumstats.gz (SNP A1 A2 Z N, the file's alleles) and PREFIX.log. Several "
-                 "files:\n--sumstats A,B --out PA,PB (read in parallel). Every file is written "
-                 "together (a\nfailed run leaves an earlier run's as they were).\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "munge", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel munge --mode ldsc --sumstats FILE --out PREFIX [options]\n\n"
+        "bulik ldsc's munge_sumstats.py: a GWAS file (plain or gzip, whitespace-delimited) "
+        "to\nPREFIX.sumstats.gz (SNP A1 A2 Z N, the file's alleles) and PREFIX.log. Several "
+        "files:\n--sumstats A,B --out PA,PB (read in parallel). Every file is written "
+        "together (a\nfailed run leaves an earlier run's as they were).\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     (void)mode;
     (void)chunk;
     if (!sumstats || !out) {
@@ -317,20 +315,8 @@ int cmd_munge_ldsc(int argc, char **argv)
             goto done;
         }
     }
-    if ((rc = cli_ctx(&ctx, "munge", threads)) != CLI_OK) goto done;
-    if (ks_text_group_new(ctx, &g) != KS_OK) {
-        rc = cli_fail(ctx, "munge");
-        goto done;
-    }
-    rc = CLI_FAILED;
-    o.outputs = g; /* every file and its log: all or none */
-    if (ks_gsem_munge_run(ctx, n, paths, (const char *const *)outs, merge, &o, &mr) != KS_OK) {
-        rc = cli_fail(ctx, "munge");
-        goto done;
-    }
-    ks_gsem_munge_view mv;
-    ks_gsem_munge_get(mr, &mv);
-    const ks_gsem_munge_report *rep = mv.reports;
+    const ks_gsem_munge_report *rep = NULL; /* every file and its log: all or none (o.outputs) */
+    if ((rc = cli_munge_run(threads, n, paths, outs, merge, &o, &ctx, &g, &mr, &rep))) goto done;
     for (size_t i = 0; i < n; i++)
         if (write_log(ctx, g, outs[n + i], call, paths[i], merge, outs[i], &rep[i], &o)) {
             rc = cli_fail(ctx, "munge");

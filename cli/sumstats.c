@@ -128,18 +128,16 @@ int cmd_sumstats(int argc, char **argv)
         {"threads", 1, &threads, "N", "files read in parallel, at most (default 0: all cores,\n"
                                       "one per 8 MB of input)"},
     };
-    int rc = cli_parse("sumstats", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel sumstats --files A.txt.gz,B.txt.gz --ref REF --se-logit F,T "
-                 "[options]\n\n"
-                 "GenomicSEM's sumstats(): each raw GWAS file aligned to the reference (SNP A1 A2 "
-                 "MAF\n..., e.g. reference.1000G.maf.0.005.txt) and standardized; the SNPs "
-                 "present in every\nfile are written to --out (the reference's columns, then "
-                 "beta.<trait> se.<trait>),\nwith a log of the rows each rule removed.\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "sumstats", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel sumstats --files A.txt.gz,B.txt.gz --ref REF --se-logit F,T "
+        "[options]\n\n"
+        "GenomicSEM's sumstats(): each raw GWAS file aligned to the reference (SNP A1 A2 "
+        "MAF\n..., e.g. reference.1000G.maf.0.005.txt) and standardized; the SNPs "
+        "present in every\nfile are written to --out (the reference's columns, then "
+        "beta.<trait> se.<trait>),\nwith a log of the rows each rule removed.\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!files || !ref || !sel) {
         fprintf(stderr, "kestrel sumstats: --files, --ref and --se-logit are required (see "
                         "--help)\n");

@@ -50,6 +50,7 @@ static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, P
     const char **ig = q && ignore != Py_None ? ks_py_str_list(ignore, "ignore", &ki, &ni) : NULL;
     ks_gsem_munge *m = NULL;
     ks_ctx *ctx = NULL;
+    int rc = KS_OK;
     if (!q || (columns != Py_None && !c) || (ignore != Py_None && !ig)) goto done;
     if (n != no) {
         PyErr_SetString(PyExc_ValueError, "paths and out_paths differ in length");
@@ -58,14 +59,10 @@ static PyObject *munge_run(PyObject *paths, PyObject *outs, PyObject *columns, P
     o->columns = c;
     if (lo) lo->ignore = ig;
     if (ks_py_ctx(&ctx, threads)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_gsem_munge_run(ctx, (size_t)n, p, q, ref, o, &m);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_gsem_munge_view v;
     ks_gsem_munge_get(m, &v);
     res = PyList_New(n);
@@ -87,8 +84,7 @@ done:
     Py_XDECREF(ko);
     Py_XDECREF(kc);
     Py_XDECREF(ki);
-    ks_ctx_free(ctx);
-    return res;
+    return ks_py_fit_end(res, rc, ctx, NULL, NULL, NULL);
 }
 
 PyObject *ks_py_gsem_munge(PyObject *self, PyObject *args, PyObject *kw)
@@ -157,6 +153,7 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     int *sel = NULL;
     ks_ctx *ctx = NULL;
     ks_gsem_ldsc *fit = NULL;
+    int rc = KS_OK;
     if (!prev || per_trait(sp, k, prev, NULL, "sample_prev") ||
         per_trait(pp, k, prev + k, NULL, "population_prev"))
         goto done;
@@ -175,14 +172,10 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
         o.nselect = (size_t)ns;
     }
     if (ks_py_ctx(&ctx, 0)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_gsem_ldsc_fit(ctx, (size_t)k, t, ld, wld, &o, &fit);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_gsem_ldsc_view v;
     ks_gsem_ldsc_get(fit, &v);
     const ks_gsem_ldsc_view *r = &v;
@@ -210,12 +203,11 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
         "pair_intercept_se", ks_py_arr(r->pair_intercept_se, KS, 0));
 done:
     ks_gsem_ldsc_free(fit);
-    ks_ctx_free(ctx);
     PyMem_Free(prev);
     PyMem_Free(sel);
     PyMem_Free(t);
     Py_XDECREF(kt);
-    return res;
+    return ks_py_fit_end(res, rc, ctx, NULL, NULL, NULL);
 }
 
 static PyObject *sumstats_report(const ks_gsem_sumstats_report *r)
@@ -308,6 +300,7 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     int *fl = p ? PyMem_Calloc(4 * (size_t)k + 1, sizeof *fl) : NULL;
     ks_ctx *ctx = NULL;
     ks_gsem_sumstats *ss = NULL;
+    int rc = KS_OK;
     if (!Nv || !fl || (columns != Py_None && !c) || (names != Py_None && !nm)) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
@@ -328,15 +321,11 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     o.betas = fl + 3 * k;
     o.columns = c;
     if (ks_py_ctx(&ctx, threads)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_gsem_sumstats_run(ctx, (size_t)k, p, ref, &o, &ss);
         if (!rc && out) rc = ks_gsem_sumstats_write(ctx, ss, nm, (size_t)nn, out);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_gsem_sumstats_view v;
     ks_gsem_sumstats_get(ss, &v);
     const ks_gsem_sumstats_view *r = &v;
@@ -368,7 +357,6 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
     }
 done:
     ks_gsem_sumstats_free(ss);
-    ks_ctx_free(ctx);
     PyMem_Free(Nv);
     PyMem_Free(fl);
     PyMem_Free(p);
@@ -377,7 +365,7 @@ done:
     Py_XDECREF(kp);
     Py_XDECREF(kc);
     Py_XDECREF(kn);
-    return res;
+    return ks_py_fit_end(res, rc, ctx, NULL, NULL, NULL);
 }
 
 /* munge_sumstats's report (mode ldsc) as a dict; NaN numbers stay NaN. */

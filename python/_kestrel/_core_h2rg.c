@@ -133,15 +133,12 @@ PyObject *ks_py_h2rg_h2(PyObject *self, PyObject *args, PyObject *kw)
     ks_ctx *ctx = NULL;
     ks_gsem_h2 *h = NULL;
     PyObject *res = NULL;
+    int rc = KS_OK;
     if (ks_py_ctx(&ctx, t.threads)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_gsem_h2_fit(ctx, path, &t.o, &h);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_gsem_h2_view v;
     ks_gsem_h2_get(h, &v);
     const ks_gsem_h2_view *r = &v;
@@ -154,9 +151,8 @@ PyObject *ks_py_h2rg_h2(PyObject *self, PyObject *args, PyObject *kw)
                         (Py_ssize_t)r->annot_zero_var, "liab", r->liab, "fit", fit_dict(&r->h2));
 done:
     ks_gsem_h2_free(h);
-    ks_ctx_free(ctx);
     opts_free(&t);
-    return res;
+    return ks_py_fit_end(res, rc, ctx, NULL, NULL, NULL);
 }
 
 static PyObject *pair_dict(const ks_gsem_rg_pair *p)
@@ -191,6 +187,7 @@ PyObject *ks_py_h2rg_rg(PyObject *self, PyObject *args, PyObject *kw)
     ks_ctx *ctx = NULL;
     ks_gsem_rg *rg = NULL;
     PyObject *res = NULL;
+    int rc = KS_OK;
     if (!paths) {
         PyErr_NoMemory();
         goto done;
@@ -198,14 +195,10 @@ PyObject *ks_py_h2rg_rg(PyObject *self, PyObject *args, PyObject *kw)
     for (Py_ssize_t i = 0; i < k; i++)
         if (!(paths[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(keep, i)))) goto done;
     if (opts_parse(kw, k, &t) || ks_py_ctx(&ctx, t.threads)) goto done;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_gsem_rg_fit(ctx, (size_t)k, paths, &t.o, &rg);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_gsem_rg_view v;
     ks_gsem_rg_get(rg, &v);
     const ks_gsem_rg_view *r = &v;
@@ -227,11 +220,10 @@ PyObject *ks_py_h2rg_rg(PyObject *self, PyObject *args, PyObject *kw)
                         (Py_ssize_t)r->annot_zero_var, "two_step", r->two_step, "pairs", pairs);
 done:
     ks_gsem_rg_free(rg);
-    ks_ctx_free(ctx);
     opts_free(&t);
     PyMem_Free(paths);
     Py_DECREF(keep);
-    return res;
+    return ks_py_fit_end(res, rc, ctx, NULL, NULL, NULL);
 }
 
 /* A 2-D float64 array (rows x cols) as a column-major PyMem copy. */
@@ -273,6 +265,7 @@ PyObject *ks_py_h2rg_jackknife(PyObject *self, PyObject *args, PyObject *kw)
     ks_ctx *ctx = NULL;
     ks_jackknife *j = NULL;
     PyObject *res = NULL;
+    int rc = KS_OK;
     if (!(a = colmajor(A, &ar, &ac, "a")) || (B != Py_None && !(b = colmajor(B, &br, &bc, "b"))) ||
         (C != Py_None && !(c = colmajor(C, &cr, &cc, "c"))))
         goto done;
@@ -288,7 +281,6 @@ PyObject *ks_py_h2rg_jackknife(PyObject *self, PyObject *args, PyObject *kw)
         nb = ns - 1;
     }
     if (ks_py_ctx(&ctx, 0)) goto done;
-    int rc;
     if (!strcmp(kind, "lstsq")) {
         if (!b || br != ar) {
             PyErr_SetString(PyExc_ValueError, "lstsq: y must have as many rows as X");
@@ -313,10 +305,7 @@ PyObject *ks_py_h2rg_jackknife(PyObject *self, PyObject *args, PyObject *kw)
         PyErr_Format(PyExc_ValueError, "kind '%s': lstsq, ratio or pseudo", kind);
         goto done;
     }
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     ks_jackknife_view v;
     ks_jackknife_get(j, &v);
     const npy_intp n = (npy_intp)v.n_blocks, p = (npy_intp)v.p;
@@ -337,12 +326,11 @@ PyObject *ks_py_h2rg_jackknife(PyObject *self, PyObject *args, PyObject *kw)
                         ks_py_arr(v.jknife_cov, p, p), "separators", sl);
 done:
     ks_jackknife_free(j);
-    ks_ctx_free(ctx);
     PyMem_Free(a);
     PyMem_Free(b);
     PyMem_Free(c);
     PyMem_Free(sep);
-    return res;
+    return ks_py_fit_end(res, rc, ctx, NULL, NULL, NULL);
 }
 
 PyMethodDef ks_py_h2rg_methods[] = {

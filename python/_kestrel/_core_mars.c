@@ -111,10 +111,11 @@ PyObject *ks_py_mars_fit(PyObject *self, PyObject *args, PyObject *kw)
     o.family = (ks_mars_family)family;
     o.seed = seed;
     PyArrayObject *X = as_matrix(xo, "X"), *Y = X ? as_matrix(yo, "y") : NULL, *W = NULL, *L = NULL;
-    PyObject *out = NULL, *notes = PyList_New(0);
+    PyObject *out = NULL, *notes = NULL;
     ks_ctx *ctx = NULL;
     ks_mars *m = NULL;
-    if (!X || !Y || !notes) goto done;
+    int rc = KS_OK;
+    if (!X || !Y) goto done;
     const size_t n = (size_t)PyArray_DIM(X, 0), p = (size_t)PyArray_DIM(X, 1);
     const size_t ny = (size_t)PyArray_DIM(Y, 1);
     if ((size_t)PyArray_DIM(Y, 0) != n) {
@@ -141,24 +142,12 @@ PyObject *ks_py_mars_fit(PyObject *self, PyObject *args, PyObject *kw)
         }
         o.linpreds = PyArray_DATA(L);
     }
-    if (ks_ctx_new(&ctx) != KS_OK) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    ks_ctx_set_log(ctx, ks_py_collect_log, notes);
-    if (threads > 0 && ks_ctx_set_threads(ctx, threads) != KS_OK) {
-        ks_py_raise(ctx, KS_EINVAL);
-        goto done;
-    }
-    int rc;
+    if (ks_py_fit_begin(NULL, threads, &ctx, NULL, NULL, &notes)) goto done;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_mars_fit(ctx, n, p, PyArray_DATA(X), ny, PyArray_DATA(Y),
                          W ? PyArray_DATA(W) : NULL, &o, &m);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        goto done;
-    }
+    if (rc) goto done;
     PyObject *d = mars_dict(m);
     PyObject *cap = d ? PyCapsule_New(m, "kestrel.mars", mars_capsule_free) : NULL;
     if (!cap) {
@@ -170,13 +159,11 @@ PyObject *ks_py_mars_fit(PyObject *self, PyObject *args, PyObject *kw)
     out = Py_BuildValue("(NN)", cap, d);
 done:
     ks_mars_free(m);
-    ks_ctx_free(ctx);
     Py_XDECREF(X);
     Py_XDECREF(Y);
     Py_XDECREF(W);
     Py_XDECREF(L);
-    Py_XDECREF(notes);
-    return out;
+    return ks_py_fit_end(out, rc, ctx, NULL, NULL, notes);
 }
 
 /* predict (kind 0) or the basis matrix (kind 1) on new X. */
@@ -200,25 +187,19 @@ static PyObject *apply(PyObject *args, int kind)
     npy_intp dims[2] = {(npy_intp)cols, (npy_intp)n}; /* C order (cols x n) = column-major */
     PyObject *res = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
     ks_ctx *ctx = NULL;
-    if (!res || ks_ctx_new(&ctx) != KS_OK) {
-        Py_XDECREF(res);
-        Py_DECREF(X);
-        return res ? PyErr_NoMemory() : NULL;
+    int rc = KS_OK;
+    if (res && ks_py_ctx(&ctx, 0)) Py_CLEAR(res);
+    if (res) {
+        double *out = PyArray_DATA((PyArrayObject *)res);
+        const size_t len = (size_t)PyArray_SIZE((PyArrayObject *)res);
+        Py_BEGIN_ALLOW_THREADS
+            rc = kind ? ks_mars_basis(ctx, m, n, PyArray_DATA(X), out, len)
+                      : ks_mars_predict(ctx, m, n, PyArray_DATA(X), out, len);
+        Py_END_ALLOW_THREADS
+        if (rc) Py_CLEAR(res);
     }
-    int rc;
-    double *out = PyArray_DATA((PyArrayObject *)res);
-    const size_t len = (size_t)PyArray_SIZE((PyArrayObject *)res);
-    Py_BEGIN_ALLOW_THREADS
-        rc = kind ? ks_mars_basis(ctx, m, n, PyArray_DATA(X), out, len)
-                  : ks_mars_predict(ctx, m, n, PyArray_DATA(X), out, len);
-    Py_END_ALLOW_THREADS
     Py_DECREF(X);
-    if (rc) {
-        Py_DECREF(res);
-        res = ks_py_raise(ctx, rc);
-    }
-    ks_ctx_free(ctx);
-    if (!res) return NULL;
+    if (!(res = ks_py_fit_end(res, rc, ctx, NULL, NULL, NULL))) return NULL;
     PyObject *t = PyArray_Transpose((PyArrayObject *)res, NULL); /* n x cols */
     Py_DECREF(res);
     return t;
@@ -244,16 +225,15 @@ PyObject *ks_py_mars_to_json(PyObject *self, PyObject *args)
     ks_mars *m = PyCapsule_GetPointer(cap, "kestrel.mars");
     if (!m) return NULL;
     ks_ctx *ctx = NULL;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    if (ks_py_ctx(&ctx, 0)) return ks_py_fit_end(NULL, KS_OK, ctx, NULL, NULL, NULL);
     char *json = NULL;
     int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_mars_to_json(ctx, m, &json);
     Py_END_ALLOW_THREADS
-    PyObject *s = rc ? ks_py_raise(ctx, rc) : PyUnicode_FromString(json);
+    PyObject *s = rc ? NULL : PyUnicode_FromString(json);
     ks_string_free(json);
-    ks_ctx_free(ctx);
-    return s;
+    return ks_py_fit_end(s, rc, ctx, NULL, NULL, NULL);
 }
 
 PyObject *ks_py_mars_from_json(PyObject *self, PyObject *args)
@@ -262,17 +242,13 @@ PyObject *ks_py_mars_from_json(PyObject *self, PyObject *args)
     const char *json;
     if (!PyArg_ParseTuple(args, "s", &json)) return NULL;
     ks_ctx *ctx = NULL;
-    if (ks_ctx_new(&ctx) != KS_OK) return PyErr_NoMemory();
+    if (ks_py_ctx(&ctx, 0)) return ks_py_fit_end(NULL, KS_OK, ctx, NULL, NULL, NULL);
     ks_mars *m = NULL;
     int rc;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_mars_from_json(ctx, json, &m);
     Py_END_ALLOW_THREADS
-    if (rc) {
-        ks_py_raise(ctx, rc);
-        ks_ctx_free(ctx);
-        return NULL;
-    }
+    if (rc) return ks_py_fit_end(NULL, rc, ctx, NULL, NULL, NULL);
     ks_ctx_free(ctx);
     PyObject *d = mars_dict(m);
     PyObject *cap = d ? PyCapsule_New(m, "kestrel.mars", mars_capsule_free) : NULL;
