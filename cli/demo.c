@@ -102,25 +102,22 @@ int cmd_demo(int argc, char **argv)
         {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
                                       "small work)"},
     };
-    int rc = cli_parse("demo", argc, argv, opts, 1);
-    if (rc < 0) {
-        cli_help(
-            "usage: kestrel demo [--threads N]\n\n"
-            "Runs kestrel on its embedded sample data and prints the results:\n"
-            "  1. a two-way fixed-effects wage regression on a 300-worker x 10-year panel\n"
-            "     (data/panel.csv), standard errors clustered by worker;\n"
-            "  2. Callaway & Sant'Anna staggered difference-in-differences on R did's mpdta\n"
-            "     (data/mpdta.csv: 500 counties, 2003-2007, minimum wage and teen employment):\n"
-            "     group-time effects, the parallel-trends pre-test and the event study;\n"
-            "  3. MARS (R earth's models) on earth's ozone1 (data/ozone1.csv: 330 days of Los\n"
-            "     Angeles ozone and 9 weather predictors), degree 2, with its summary;\n"
-            "  4. genomic SEM's first steps, GenomicSEM's munge() then ldsc(), on three\n"
-            "     simulated GWAS (data/gsem_sample.txt: every 10th SNP of the fixture in\n"
-            "     tests/data/gsem, one trait binary): S and the genetic correlations.\n",
-            opts, 1, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "demo", argc, argv, opts, 1,
+        "usage: kestrel demo [--threads N]\n\n"
+        "Runs kestrel on its embedded sample data and prints the results:\n"
+        "  1. a two-way fixed-effects wage regression on a 300-worker x 10-year panel\n"
+        "     (data/panel.csv), standard errors clustered by worker;\n"
+        "  2. Callaway & Sant'Anna staggered difference-in-differences on R did's mpdta\n"
+        "     (data/mpdta.csv: 500 counties, 2003-2007, minimum wage and teen employment):\n"
+        "     group-time effects, the parallel-trends pre-test and the event study;\n"
+        "  3. MARS (R earth's models) on earth's ozone1 (data/ozone1.csv: 330 days of Los\n"
+        "     Angeles ozone and 9 weather predictors), degree 2, with its summary;\n"
+        "  4. genomic SEM's first steps, GenomicSEM's munge() then ldsc(), on three\n"
+        "     simulated GWAS (data/gsem_sample.txt: every 10th SNP of the fixture in\n"
+        "     tests/data/gsem, one trait binary): S and the genetic correlations.\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     ks_ctx *ctx;
     if ((rc = cli_ctx(&ctx, "demo", threads))) return rc;
     ks_table *t = NULL;

@@ -28,15 +28,13 @@ int cmd_describe(int argc, char **argv)
         {"data", 1, &data, "FILE", "CSV or TSV, plain or gzip, with a header row"},
         {"threads", 1, &threads, "N", "accepted as by every command; reading runs on one thread"},
     };
-    int rc = cli_parse("describe", argc, argv, opts, 2);
-    if (rc < 0) {
-        cli_help("usage: kestrel describe --data FILE\n\n"
-                 "Reads FILE (CSV or TSV, plain or gzip) and prints one line per column: its "
-                 "type,\ncount of NA cells, and for numeric columns mean, SD, min and max.\n",
-                 opts, 2, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc =
+        cli_parse_help("describe", argc, argv, opts, 2,
+                       "usage: kestrel describe --data FILE\n\n"
+                       "Reads FILE (CSV or TSV, plain or gzip) and prints one line per column: its "
+                       "type,\ncount of NA cells, and for numeric columns mean, SD, min and max.\n",
+                       NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!data) {
         fprintf(stderr, "kestrel describe: --data is required (see --help)\n");
         return CLI_USAGE;

@@ -25,18 +25,16 @@ int cmd_did_bacon(int argc, char **argv)
         {"threads", 1, &threads, "N", "accepted as by every command; the decomposition is one "
                                       "pass\nover the rows, on one thread"},
     };
-    int rc = cli_parse("did bacon", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel did bacon --data FILE --outcome Y --unit ID --time T --first-treat "
-                 "G [--json]\n\n"
-                 "The Goodman-Bacon (2021) decomposition of the two-way fixed-effects estimate\n"
-                 "y ~ D | unit + time, D = 1(time >= G): every 2x2 comparison of timing groups "
-                 "with\nits estimate and weight (R bacondecomp's numbers; always-treated units "
-                 "join the\nuntreated, as diff-diff).\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "did bacon", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel did bacon --data FILE --outcome Y --unit ID --time T --first-treat "
+        "G [--json]\n\n"
+        "The Goodman-Bacon (2021) decomposition of the two-way fixed-effects estimate\n"
+        "y ~ D | unit + time, D = 1(time >= G): every 2x2 comparison of timing groups "
+        "with\nits estimate and weight (R bacondecomp's numbers; always-treated units "
+        "join the\nuntreated, as diff-diff).\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!data || !y || !unit || !time || !g) {
         fprintf(stderr, "kestrel did bacon: --data, --outcome, --unit, --time and --first-treat "
                         "are required (see --help)\n");

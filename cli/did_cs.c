@@ -161,16 +161,14 @@ int cmd_did_cs(int argc, char **argv)
         {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
                                       "small work)"},
     };
-    int rc = cli_parse("did cs", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel did cs --data FILE --outcome Y --unit ID --time T --first-treat G "
-                 "[options]\n\n"
-                 "Callaway & Sant'Anna (2021) group-time average treatment effects and their\n"
-                 "aggregations, as R's did (att_gt + aggte).\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "did cs", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel did cs --data FILE --outcome Y --unit ID --time T --first-treat G "
+        "[options]\n\n"
+        "Callaway & Sant'Anna (2021) group-time average treatment effects and their\n"
+        "aggregations, as R's did (att_gt + aggte).\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!data || !yname || (!unit && !rcs) || !tname || !gname) {
         fprintf(stderr, "kestrel did cs: --data, --outcome, --unit (unless --cross-sections), "
                         "--time and --first-treat are required (see --help)\n");

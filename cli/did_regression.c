@@ -187,21 +187,19 @@ static int run(int argc, char **argv, int twfe)
         {"threads", 1, &a.threads, "N", "at most N threads (default 0: all cores, fewer for\n"
                                         "small work)"},
     };
-    int rc = cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help(twfe ? "usage: kestrel did twfe --data FILE --outcome Y --treatment D --time T "
-                        "--unit ID [options]\n\n"
-                        "Two-way fixed effects: y ~ D:T (+ covariates) | unit + T, standard "
-                        "errors\nclustered by unit (diff-diff's TwoWayFixedEffects; fixest's "
-                        "numbers).\n"
-                      : "usage: kestrel did basic --data FILE --outcome Y --treatment D --time P "
-                        "[options]\n\n"
-                        "The 2x2 difference-in-differences regression y ~ D + P + D:P (+ "
-                        "covariates)\n(diff-diff's DifferenceInDifferences; fixest's numbers).\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        cmd, argc, argv, opts, sizeof opts / sizeof *opts,
+        twfe ? "usage: kestrel did twfe --data FILE --outcome Y --treatment D --time T "
+               "--unit ID [options]\n\n"
+               "Two-way fixed effects: y ~ D:T (+ covariates) | unit + T, standard "
+               "errors\nclustered by unit (diff-diff's TwoWayFixedEffects; fixest's "
+               "numbers).\n"
+             : "usage: kestrel did basic --data FILE --outcome Y --treatment D --time P "
+               "[options]\n\n"
+               "The 2x2 difference-in-differences regression y ~ D + P + D:P (+ "
+               "covariates)\n(diff-diff's DifferenceInDifferences; fixest's numbers).\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!a.data || !a.y || !a.treat || !a.time || (twfe && !a.unit)) {
         fprintf(stderr, "kestrel %s: --data, --outcome, --treatment, --time%s are required "
                         "(see --help)\n", cmd, twfe ? " and --unit" : "");

@@ -113,18 +113,16 @@ int cmd_did_sdid(int argc, char **argv)
         {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
                                       "small work)"},
     };
-    int rc = cli_parse("did sdid", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel did sdid --data FILE --outcome Y --unit ID --time T --treatment D "
-                 "[options]\n\n"
-                 "Synthetic difference-in-differences (Arkhangelsky et al. 2021) as R synthdid "
-                 "0.0.9:\nFrank-Wolfe unit and time weights, synthdid's regularisation, placebo / "
-                 "bootstrap /\njackknife standard errors; also synthdid's sc_estimate and "
-                 "did_estimate.\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "did sdid", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel did sdid --data FILE --outcome Y --unit ID --time T --treatment D "
+        "[options]\n\n"
+        "Synthetic difference-in-differences (Arkhangelsky et al. 2021) as R synthdid "
+        "0.0.9:\nFrank-Wolfe unit and time weights, synthdid's regularisation, placebo / "
+        "bootstrap /\njackknife standard errors; also synthdid's sc_estimate and "
+        "did_estimate.\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!data || !cols[0] || !cols[1] || !cols[2] || !cols[3]) {
         fprintf(stderr, "kestrel did sdid: --data, --outcome, --unit, --time and --treatment "
                         "are required (see --help)\n");

@@ -26,18 +26,16 @@ int cmd_did_sunab(int argc, char **argv)
         {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
                                       "small work)"},
     };
-    int rc = cli_parse("did sunab", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel did sunab --data FILE --outcome Y --unit ID --time T --first-treat "
-                 "G [options]\n\n"
-                 "Sun & Abraham (2021) interaction-weighted event study: cohort x relative-period\n"
-                 "effects from the saturated two-way fixed-effects regression, averaged by "
-                 "relative\nperiod with the cohorts' shares, and the overall ATT (diff-diff's "
-                 "SunAbraham).\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "did sunab", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel did sunab --data FILE --outcome Y --unit ID --time T --first-treat "
+        "G [options]\n\n"
+        "Sun & Abraham (2021) interaction-weighted event study: cohort x relative-period\n"
+        "effects from the saturated two-way fixed-effects regression, averaged by "
+        "relative\nperiod with the cohorts' shares, and the overall ATT (diff-diff's "
+        "SunAbraham).\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!data || !y || !unit || !time || !g) {
         fprintf(stderr, "kestrel did sunab: --data, --outcome, --unit, --time and --first-treat "
                         "are required (see --help)\n");

@@ -24,15 +24,13 @@ int cmd_feols(int argc, char **argv)
         {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
                                       "small work)"},
     };
-    int rc = cli_parse("feols", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel feols --data FILE --formula \"y ~ x1 + x2 | fe1 + fe2\" "
-                 "[options]\n\n"
-                 "Linear regression with absorbed fixed effects (as R fixest / pyfixest feols).\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "feols", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel feols --data FILE --formula \"y ~ x1 + x2 | fe1 + fe2\" "
+        "[options]\n\n"
+        "Linear regression with absorbed fixed effects (as R fixest / pyfixest feols).\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!data || !formula) {
         fprintf(stderr, "kestrel feols: --data and --formula are required (see --help)\n");
         return CLI_USAGE;

@@ -195,15 +195,13 @@ static int cmd_mars_fit(int argc, char **argv)
         {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
                                       "small work); the model is the same for any number"},
     };
-    int rc = cli_parse("mars fit", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel mars fit --data FILE --target Y[,Y2...] [options]\n\n"
-                 "Multivariate adaptive regression splines as R's earth builds them: the forward\n"
-                 "pass, backward pruning by GCV, the model summary on stdout.\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "mars fit", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel mars fit --data FILE --target Y[,Y2...] [options]\n\n"
+        "Multivariate adaptive regression splines as R's earth builds them: the forward\n"
+        "pass, backward pruning by GCV, the model summary on stdout.\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!data || !target) {
         fprintf(stderr, "kestrel mars fit: --data and --target are required (see --help)\n");
         return CLI_USAGE;
@@ -355,16 +353,14 @@ static int cmd_mars_predict(int argc, char **argv)
         {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
                                       "small work)"},
     };
-    int rc = cli_parse("mars predict", argc, argv, opts, sizeof opts / sizeof *opts);
-    if (rc < 0) {
-        cli_help("usage: kestrel mars predict --model FILE --data FILE [--out FILE] [--basis]\n\n"
-                 "Predictions of a model written by kestrel mars fit --out on the rows of a "
-                 "CSV/TSV\nwith the model's predictor columns: one column per response "
-                 "(probabilities or\nmeans for a GLM), as CSV on stdout or --out.\n",
-                 opts, sizeof opts / sizeof *opts, NULL);
-        return CLI_OK;
-    }
-    if (rc) return rc;
+    int rc = cli_parse_help(
+        "mars predict", argc, argv, opts, sizeof opts / sizeof *opts,
+        "usage: kestrel mars predict --model FILE --data FILE [--out FILE] [--basis]\n\n"
+        "Predictions of a model written by kestrel mars fit --out on the rows of a "
+        "CSV/TSV\nwith the model's predictor columns: one column per response "
+        "(probabilities or\nmeans for a GLM), as CSV on stdout or --out.\n",
+        NULL);
+    if (rc) return rc < 0 ? CLI_OK : rc;
     if (!model || !data) {
         fprintf(stderr, "kestrel mars predict: --model and --data are required (see --help)\n");
         return CLI_USAGE;
