@@ -125,15 +125,12 @@ static PyObject *py_did_cs_inffunc(PyObject *self, PyObject *args)
     PyObject *a =
         PyArray_New(&PyArray_Type, 2, dims, NPY_DOUBLE, NULL, NULL, 0, NPY_ARRAY_FARRAY, NULL);
     if (!a) return NULL;
-    ks_ctx *ctx;
-    if (ks_py_ctx(&ctx, 0)) {
+    ks_ctx *ctx = NULL;
+    int rc = KS_OK;
+    if (ks_py_ctx(&ctx, 0) ||
+        (rc = ks_did_cs_inffunc(ctx, fit, PyArray_DATA((PyArrayObject *)a), c.nunits * c.ncell)))
         Py_CLEAR(a);
-    } else if (ks_did_cs_inffunc(ctx, fit, PyArray_DATA((PyArrayObject *)a), c.nunits * c.ncell)) {
-        ks_py_raise(ctx, KS_EINVAL);
-        Py_CLEAR(a);
-    }
-    ks_ctx_free(ctx);
-    return a;
+    return ks_py_fit_end(a, rc, ctx, NULL, NULL, NULL);
 }
 
 static PyObject *py_did_cs_pretest(PyObject *self, PyObject *args)
