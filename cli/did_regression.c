@@ -121,12 +121,12 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
         printf(", \"ci_upper\": ");
         cli_json_num(stdout, w.ci_upper);
         printf(", \"nobs\": %zu, \"nclusters\": %zu, \"n_bootstrap\": %zu, \"enumerated\": %s}\n",
-               w.nobs, w.n_clusters, w.n_bootstrap, w.enumerated ? "true" : "false");
+               w.nobs, w.nclusters, w.n_bootstrap, w.enumerated ? "true" : "false");
         return CLI_OK;
     }
     printf("%s: %s\n", cmd + strlen("did "), formula);
     printf("Observations: %zu   Clusters: %zu   Wild cluster restricted bootstrap: %zu %s, %s\n\n",
-           w.nobs, w.n_clusters, w.n_bootstrap, w.enumerated ? "sign vectors (all)" : "draws",
+           w.nobs, w.nclusters, w.n_bootstrap, w.enumerated ? "sign vectors (all)" : "draws",
            ks_did_boot_weights_name(o.weights));
     printf("%-12s %12s %12s %10s %12s %12s\n", "", "estimate", "std.err", "boot p", "ci.lower",
            "ci.upper");

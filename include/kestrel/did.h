@@ -311,7 +311,7 @@ typedef struct {
     double pvalue;        /* the bootstrap p-value, floored at 1 / (n_valid + 1) unless that
                              reaches alpha (diff-diff) */
     double ci_lower, ci_upper; /* by test inversion; +/- Inf when the test never rejects */
-    size_t nobs, n_clusters, n_bootstrap, n_valid; /* n_valid: draws with a defined t */
+    size_t nobs, nclusters, n_bootstrap, n_valid; /* n_valid: draws with a defined t */
     int enumerated;
 } ks_did_wild_view;
 typedef struct ks_did_wild ks_did_wild; /* opaque */

@@ -266,7 +266,7 @@ static PyObject *py_did_wild(PyObject *self, PyObject *args, PyObject *kw)
     out = Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:O,s:O}", "coef", r.coef, "se",
                         r.se, "t_stat", r.tstat, "p_value", r.pvalue, "ci_lower", r.ci_lower,
                         "ci_upper", r.ci_upper, "nobs", (Py_ssize_t)r.nobs, "n_clusters",
-                        (Py_ssize_t)r.n_clusters, "n_bootstrap", (Py_ssize_t)r.n_bootstrap,
+                        (Py_ssize_t)r.nclusters, "n_bootstrap", (Py_ssize_t)r.n_bootstrap,
                         "n_valid", (Py_ssize_t)r.n_valid, "enumerated",
                         r.enumerated ? Py_True : Py_False, "notes", notes);
 done:

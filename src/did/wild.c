@@ -377,7 +377,7 @@ int ks_did_wild_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const c
     out->se = fv.se[j];
     out->tstat = (w.b - o.null_value) / out->se;
     out->nobs = W.n;
-    out->n_clusters = G;
+    out->nclusters = G;
     out->n_bootstrap = w.B;
     out->enumerated = enumerate;
     size_t nv = 0;

@@ -245,7 +245,7 @@ static void test_wild(ks_ctx *ctx)
     o.n_bootstrap = 1024;
     ks_did_wild_view w;
     CHECK_OK(ctx, wild(ctx, t, f, "treated:post", &o, &w));
-    CHECK(w.enumerated && w.n_bootstrap == 1024 && w.n_clusters == 10 && w.nobs == 400);
+    CHECK(w.enumerated && w.n_bootstrap == 1024 && w.nclusters == 10 && w.nobs == 400);
     CHECK(w.pvalue == 0.255859375);
     CHECK_NEAR(w.se, 0.21605407436868906, 1e-12);
     CHECK(fabs(w.ci_lower - -0.25331222134730091) < 1e-9);
