@@ -1,6 +1,6 @@
 /* test_alloc_fail.c — make every allocation of a table read, factorize, CSV write, a two-way
  * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge (both
- * modes), ldsc and sumstats fail once, in turn: each run must fail cleanly (no crash), leave
+ * modes), ldsc, sumstats and a SEM model's parse fail once, in turn: each run must fail cleanly (no crash), leave
  * nothing allocated, and leave no output file behind. */
 #include <glob.h>
 #include <math.h>
@@ -10,6 +10,7 @@
 
 #include "kestrel/kestrel.h"
 #include "ktest.h"
+#include "sem/sem_internal.h"
 
 typedef struct {
     long count;   /* allocations so far */
@@ -474,6 +475,19 @@ static int run_h2rg(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* A SEM model's syntax: formulas, modifiers merged and c(...), constraints, a block. */
+static int run_sem(ks_ctx *ctx, double *sig)
+{
+    ks__sem_syntax *s = NULL;
+    const int rc = ks__sem_parse(ctx,
+                                 "group: 1\nf =~ NA*x1 + c(a,b)*x2 + x3 + l1*x1 # c\n"
+                                 "f ~~ 1*f; y ~ 1 + f\nab := a*b\na == b",
+                                 &s);
+    if (!rc) *sig += (double)(s->nelem + s->ncon) + (double)strlen(s->elem[1].label);
+    ks__sem_syntax_free(s);
+    return rc;
+}
+
 /* One full run; returns the status of the first failure. */
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
@@ -511,6 +525,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_mars(ctx, sig);
     if (!rc) rc = run_gsem(ctx, sig);
     if (!rc) rc = run_h2rg(ctx, sig);
+    if (!rc) rc = run_sem(ctx, sig);
     return rc;
 }
 
