@@ -234,7 +234,6 @@ static int read_modifier(parser *ps, const formula *f, size_t *i, term *t)
     }
     int slot = F_FIXED;
     if (nnames) {
-        if (t->mod[F_LABEL] != NONE) return KS_OK; /* the first label counts */
         for (size_t k = 0; k < nv; k++)
             if (vals[k].kind == 'v' && (rc = store_value(ps, f, &vals[k], &t->mod[F_LABEL])))
                 return rc;
@@ -264,7 +263,6 @@ static int read_modifier(parser *ps, const formula *f, size_t *i, term *t)
     } else {
         slot = vals[0].kind == 's' ? F_LABEL : F_FIXED;
     }
-    if (t->mod[slot] != NONE) return KS_OK; /* the first of each kind counts */
     for (size_t k = 0; k < nv; k++) {
         if (vals[k].kind == 'a' && slot == F_LABEL) { /* an NA label is "" */
             if ((rc = pool_append(ps, &t->mod[slot], "", 0))) return rc;
