@@ -435,7 +435,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
         v->n = ne;
         double *inf = elem + 3 * (m + a.ng + 1);
         for (size_t k = 0; k < ne; k++) /* normal p-values, intervals with the band's value */
-            ks__did_infer(v->att_e[k], v->se_e[k], 0.0, v->crit, &inf[k], &inf[ne + k],
+            ks__infer(v->att_e[k], v->se_e[k], 0.0, v->crit, &inf[k], &inf[ne + k],
                           &inf[2 * ne + k], &inf[3 * ne + k]);
         v->tstat_e = inf;
         v->pvalue_e = inf + ne;
@@ -447,7 +447,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
     } else {
         v->se = NAN;
     }
-    ks__did_infer(v->att, v->se, 0.0, ks_normal_quantile(1.0 - r->opt.alpha / 2.0), &v->tstat,
+    ks__infer(v->att, v->se, 0.0, ks_normal_quantile(1.0 - r->opt.alpha / 2.0), &v->tstat,
                   &v->pvalue, &v->ci_lower, &v->ci_upper);
 
 done:

@@ -244,7 +244,7 @@ int ks_did_basic_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *
     const double q = ks_t_quantile(1.0 - o.alpha / 2.0, r->df_t);
     for (int j = 0; j < 4; j++) {
         r->se[j] = sqrt(r->vcov[5 * j]);
-        ks__did_infer(r->coef[j], r->se[j], r->df_t, q, &r->tstat[j], &r->pvalue[j], &r->lo[j],
+        ks__infer(r->coef[j], r->se[j], r->df_t, q, &r->tstat[j], &r->pvalue[j], &r->lo[j],
                       &r->hi[j]);
     }
     *out = r;
@@ -429,7 +429,7 @@ int ks_did_twfe_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *t
         return rc;
     }
     if (v->balanced)
-        ks__did_infer(v->att, v->se, v->df_t, ks_t_quantile(1.0 - o.alpha / 2.0, v->df_t),
+        ks__infer(v->att, v->se, v->df_t, ks_t_quantile(1.0 - o.alpha / 2.0, v->df_t),
                       &v->tstat, &v->pvalue, &v->ci_lower, &v->ci_upper);
     *out = r;
     return KS_OK;

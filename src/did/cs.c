@@ -632,7 +632,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     }
 
     for (size_t c = 0; c < nc; c++) /* normal p-values, intervals with the cells' crit */
-        ks__did_infer(r->att[c], r->se[c], 0.0, r->crit, &r->tstat[c], &r->pvalue[c],
+        ks__infer(r->att[c], r->se[c], 0.0, r->crit, &r->tstat[c], &r->pvalue[c],
                       &r->ci_lower[c], &r->ci_upper[c]);
 
     /* outcomes and covariates are no longer needed */

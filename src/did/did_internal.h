@@ -8,6 +8,7 @@
 #include "base/base_internal.h"
 #include "kestrel/did.h"
 #include "kestrel/linalg.h"
+#include "linalg/linalg_internal.h"
 
 /* A balanced panel of n units over T periods, period-major: y[t * n + i]. Units are sorted by
  * cohort (never treated first, then by first treated period; ties in order of appearance), so
@@ -165,24 +166,6 @@ int ks__did_numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char
 int ks__did_cmp_double(const void *a, const void *b);
 size_t ks__did_sort_unique(double *v, size_t n); /* sorts, removes repeats, returns the count */
 size_t ks__did_lower_bound(const double *a, size_t n, double v); /* first a[i] >= v */
-
-/* The inference a view carries for one estimate, computed once here with the arithmetic the
- * front ends used: t = est / se, the two-sided p-value 2 F(-|t|) (F: t(df) for df > 0, the
- * normal for df == 0) and the interval est -+ q se, q the critical value (t or normal quantile,
- * or a bootstrap sup-t value) the caller computed once; all NaN unless se is a positive finite
- * number and est finite. */
-static inline void ks__did_infer(double est, double se, double df, double q, double *t, double *p,
-                                 double *lo, double *hi)
-{
-    if (!(isfinite(se) && se > 0) || !isfinite(est)) {
-        *t = *p = *lo = *hi = NAN;
-        return;
-    }
-    *t = est / se;
-    *p = 2.0 * (df > 0 ? ks_t_cdf(-fabs(*t), df) : ks_normal_cdf(-fabs(*t)));
-    *lo = est - q * se;
-    *hi = est + q * se;
-}
 
 /* Standard error of an aggregated influence function, as R's getSE: sqrt(sum IF^2) / n, or
  * from cluster sums; NaN below sqrt(eps) * 10. */

@@ -49,55 +49,6 @@ void ks_did_placebo_get(const ks_did_placebo *r, ks_did_placebo_view *out)
     out->unit_row = r->unit_row;
 }
 
-/* Sums in NumPy's pairwise order (its pairwise_sum: up to 128 values in 8 interleaved
- * accumulators combined as a tree, longer runs split in halves of multiples of 8), so that the
- * summaries below equal np.mean / np.std of the same effects bit for bit: the Python front end
- * computed them with NumPy before they moved here, and its numbers must not change. */
-static double pairwise_sum(const double *a, size_t n)
-{
-    if (n < 8) {
-        double r = 0.0;
-        for (size_t i = 0; i < n; i++) r += a[i];
-        return r;
-    }
-    if (n <= 128) {
-        double r[8];
-        size_t i;
-        for (int j = 0; j < 8; j++) r[j] = a[j];
-        for (i = 8; i < n - n % 8; i += 8)
-            for (int j = 0; j < 8; j++) r[j] += a[i + j];
-        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) res += a[i];
-        return res;
-    }
-    size_t h = n / 2;
-    h -= h % 8;
-    return pairwise_sum(a, h) + pairwise_sum(a + h, n - h);
-}
-
-/* The mean and the standard deviation (n - 1 denominator; NaN below 2 values) of a[0..n), as
- * np.mean and np.std(ddof=1). tmp: n doubles. */
-static void mean_sd(const double *a, size_t n, double *tmp, double *mean, double *sd)
-{
-    const double m = pairwise_sum(a, n) / (double)n;
-    for (size_t i = 0; i < n; i++) {
-        const double x = a[i] - m;
-        tmp[i] = x * x;
-    }
-    *mean = m;
-    *sd = n > 1 ? sqrt(pairwise_sum(tmp, n) / (double)(n - 1)) : NAN;
-}
-
-/* np.percentile(a, pct) ('linear') of the n > 0 sorted values. */
-static double percentile(const double *sorted, size_t n, double pct)
-{
-    const double vi = (double)(n - 1) * (pct / 100.0);
-    if (vi >= (double)(n - 1)) return sorted[n - 1];
-    const double lo = floor(vi), g = vi - lo;
-    const double a = sorted[(size_t)lo], b = sorted[(size_t)lo + 1], d = b - a;
-    return g >= 0.5 ? b - d * (1.0 - g) : a + d * g;
-}
-
 /* The view's summary of the effects: n_valid, mean, se, and for the permutation test its
  * randomization p-value, the percentile interval and t = observed / se; for leave-one-out the
  * t(n_valid - 1) test of the mean and its interval. */
@@ -115,19 +66,19 @@ static int summarize(ks_ctx *ctx, ks_did_placebo *r, int perm, double observed, 
         }
     v->n_valid = m;
     v->mean = v->se = v->tstat = v->pvalue = v->ci_lower = v->ci_upper = NAN;
-    if (m > 0) mean_sd(valid, m, tmp, &v->mean, &v->se);
+    if (m > 0) ks__mean_sd_numpy(valid, m, tmp, &v->mean, &v->se);
     const int ok = isfinite(v->se) && v->se > 0;
     if (perm) {
         v->pvalue = (double)(1 + extreme) / (double)(m + 1);
         v->tstat = ok ? observed / v->se : NAN;
         if (m > 0) {
             qsort(valid, m, sizeof *valid, ks__did_cmp_double);
-            v->ci_lower = percentile(valid, m, alpha / 2 * 100);
-            v->ci_upper = percentile(valid, m, (1 - alpha / 2) * 100);
+            v->ci_lower = ks__percentile_sorted(valid, m, alpha / 2 * 100);
+            v->ci_upper = ks__percentile_sorted(valid, m, (1 - alpha / 2) * 100);
         }
     } else if (ok) {
         const double df = m > 1 ? (double)(m - 1) : 1.0;
-        ks__did_infer(v->mean, v->se, df, ks_t_quantile(1.0 - alpha / 2.0, df), &v->tstat,
+        ks__infer(v->mean, v->se, df, ks_t_quantile(1.0 - alpha / 2.0, df), &v->tstat,
                       &v->pvalue, &v->ci_lower, &v->ci_upper);
     }
     ks__free(ctx, valid);

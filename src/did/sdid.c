@@ -816,7 +816,7 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
         v->replications = 0;
     }
     /* the normal test and interval of the estimate */
-    ks__did_infer(v->att, v->se, 0.0, ks_normal_quantile(1.0 - opt->alpha / 2.0), &v->tstat,
+    ks__infer(v->att, v->se, 0.0, ks_normal_quantile(1.0 - opt->alpha / 2.0), &v->tstat,
                   &v->pvalue, &v->ci_lower, &v->ci_upper);
     *out = r;
     r = NULL;

@@ -504,12 +504,12 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     /* the t(df_t) tests and intervals of the periods' effects and of the overall ATT */
     v->crit = ks_t_quantile(1.0 - opt->alpha / 2.0, df_t);
     for (size_t e = 0; e < v->nrel; e++)
-        ks__did_infer(ra[e], rs[e], df_t, v->crit, &rt[e], &rp[e], &rl[e], &rh[e]);
+        ks__infer(ra[e], rs[e], df_t, v->crit, &rt[e], &rp[e], &rl[e], &rh[e]);
     v->tstat_e = rt;
     v->pvalue_e = rp;
     v->ci_lower_e = rl;
     v->ci_upper_e = rh;
-    ks__did_infer(v->att, v->att_se, df_t, v->crit, &v->att_tstat, &v->att_pvalue, &v->att_ci_lower,
+    ks__infer(v->att, v->att_se, df_t, v->crit, &v->att_tstat, &v->att_pvalue, &v->att_ci_lower,
                   &v->att_ci_upper);
     v->nobs = nobs;
     v->nclusters = G;

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include <math.h>
+
 #include "base/base_internal.h"
 #include "kestrel/linalg.h"
 
@@ -73,6 +75,34 @@ int ks__lu_solve(size_t p, double *A, double *b, double *x);
 /* LAPACK dgesv on a 2 x 2 system (column-major A), as dgetrf2 + dgetrs compute it (R's
  * solve()): no test of the pivots, a singular system gives Inf or NaN. */
 void ks__solve2(const double A[4], const double b[2], double x[2]);
+
+/* The inference a view carries for one estimate (did's views, feols' linear combinations),
+ * computed once here: t = est / se, the two-sided p-value 2 F(-|t|) (F: t(df) for df > 0, the
+ * normal for df == 0) and the interval est -+ q se, q the critical value (t or normal quantile,
+ * or a bootstrap sup-t value) the caller computed once; all NaN unless se is a positive finite
+ * number and est finite. */
+static inline void ks__infer(double est, double se, double df, double q, double *t, double *p,
+                             double *lo, double *hi)
+{
+    if (!(isfinite(se) && se > 0) || !isfinite(est)) {
+        *t = *p = *lo = *hi = NAN;
+        return;
+    }
+    *t = est / se;
+    *p = 2.0 * (df > 0 ? ks_t_cdf(-fabs(*t), df) : ks_normal_cdf(-fabs(*t)));
+    *lo = est - q * se;
+    *hi = est + q * se;
+}
+
+/* NumPy's conventions, so that numbers the Python front end once computed with NumPy stay the
+ * same to the bit (did's placebo summaries): */
+/* sum of a[0..n) in NumPy's pairwise order (pairwise_sum: up to 128 values in 8 interleaved
+ * accumulators combined as a tree, longer runs split in halves of multiples of 8) */
+double ks__sum_pairwise(const double *a, size_t n);
+/* np.mean and np.std(ddof=1) (NaN below 2 values) of a[0..n); tmp: n doubles */
+void ks__mean_sd_numpy(const double *a, size_t n, double *tmp, double *mean, double *sd);
+/* np.percentile(a, pct) (method 'linear', NumPy >= 1.22) of n > 0 sorted values */
+double ks__percentile_sorted(const double *sorted, size_t n, double pct);
 
 /* ---- selection, quantiles, sums (stats.c, dist.c) ---------------------------------------- */
 /* R's median of v[0..n) (the mean of the middle two for an even n, NaN for none), in O(n) by

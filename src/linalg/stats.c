@@ -1,5 +1,7 @@
 /* stats.c — mean, standard deviation and lag-1 autocorrelation with double-double sums, so the
- * result is as exact as the binary64 data allow (NIST StRD univariate sets). */
+ * result is as exact as the binary64 data allow (NIST StRD univariate sets); and the upstreams'
+ * own conventions where parity needs them: R's median, pandas' and NumPy's quantiles, NumPy's
+ * pairwise sums. */
 #include "base/base_internal.h"
 #include "kestrel/linalg.h"
 #include "linalg/dd.h"
@@ -127,4 +129,52 @@ double ks__sum_ld(const double *x, size_t n)
     long double s = 0.0L;
     for (size_t i = 0; i < n; i++) s += x[i];
     return (double)s;
+}
+
+/* NumPy's summation order, mean / std and percentile (linalg_internal.h): did's placebo
+ * summaries were computed with NumPy before they moved into C, and their numbers must not
+ * change. */
+double ks__sum_pairwise(const double *a, size_t n)
+{
+    if (n < 8) {
+        double r = 0.0;
+        for (size_t i = 0; i < n; i++) r += a[i];
+        return r;
+    }
+    if (n <= 128) {
+        double r[8];
+        size_t i;
+        for (int j = 0; j < 8; j++) r[j] = a[j];
+        for (i = 8; i < n - n % 8; i += 8)
+            for (int j = 0; j < 8; j++) r[j] += a[i + j];
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    size_t h = n / 2;
+    h -= h % 8;
+    return ks__sum_pairwise(a, h) + ks__sum_pairwise(a + h, n - h);
+}
+
+/* The mean and the standard deviation (n - 1 denominator; NaN below 2 values) of a[0..n), as
+ * np.mean and np.std(ddof=1). tmp: n doubles. */
+void ks__mean_sd_numpy(const double *a, size_t n, double *tmp, double *mean, double *sd)
+{
+    const double m = ks__sum_pairwise(a, n) / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        const double x = a[i] - m;
+        tmp[i] = x * x;
+    }
+    *mean = m;
+    *sd = n > 1 ? sqrt(ks__sum_pairwise(tmp, n) / (double)(n - 1)) : NAN;
+}
+
+/* np.percentile(a, pct) ('linear') of the n > 0 sorted values. */
+double ks__percentile_sorted(const double *sorted, size_t n, double pct)
+{
+    const double vi = (double)(n - 1) * (pct / 100.0);
+    if (vi >= (double)(n - 1)) return sorted[n - 1];
+    const double lo = floor(vi), g = vi - lo;
+    const double a = sorted[(size_t)lo], b = sorted[(size_t)lo + 1], d = b - a;
+    return g >= 0.5 ? b - d * (1.0 - g) : a + d * g;
 }

@@ -585,12 +585,8 @@ int ks_feols_lincom(ks_ctx *ctx, const ks_feols *m, const double *w, size_t nw, 
     }
     out->estimate = est;
     out->se = sqrt(var);
-    if (out->se > 0) { /* as the view's: t(df_t) two-sided p-value and 1 - alpha interval */
-        const double q = ks_t_quantile(1.0 - alpha / 2.0, m->v.df_t);
-        out->tstat = est / out->se;
-        out->pvalue = 2.0 * ks_t_cdf(-fabs(out->tstat), m->v.df_t);
-        out->ci_lower = est - q * out->se;
-        out->ci_upper = est + q * out->se;
-    }
+    /* as the view's: t(df_t) two-sided p-value and 1 - alpha interval */
+    ks__infer(est, out->se, m->v.df_t, ks_t_quantile(1.0 - alpha / 2.0, m->v.df_t), &out->tstat,
+              &out->pvalue, &out->ci_lower, &out->ci_upper);
     return KS_OK;
 }
