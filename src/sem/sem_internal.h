@@ -90,4 +90,37 @@ int ks__sem_partable_build(ks_ctx *ctx, const ks__sem_syntax *s,
                            const ks__sem_partable_options *opt, ks__sem_partable **out);
 void ks__sem_partable_free(ks__sem_partable *t); /* NULL is fine; no ctx */
 
+/* ---- Expressions (expr.c): the text of `:=`, `==`, `<`, `>` rows, as lavaan evaluates it (R
+ * arithmetic on parameter labels and numbers), with its gradient. ---- */
+
+/* An expression compiled against a list of names: each name in it is resolved once, by
+ * `resolve`, to an index into the values vector the evaluation is given (or -1: unknown name,
+ * an error naming it and `line`). */
+typedef struct ks__sem_expr ks__sem_expr;
+typedef long (*ks__sem_resolve_fn)(void *ud, const char *name, size_t len);
+int ks__sem_expr_compile(ks_ctx *ctx, const char *text, int line, ks__sem_resolve_fn resolve,
+                         void *ud, ks__sem_expr **out);
+/* Its value at values[0..nvalues); grad (nvalues, or NULL) receives d value / d values[i]. */
+double ks__sem_expr_eval(const ks__sem_expr *e, const double *values, size_t nvalues,
+                         double *grad);
+void ks__sem_expr_free(ks__sem_expr *e); /* NULL is fine */
+
+/* The `:=` rows and the user's `==` / `<` / `>` rows of a table as functions of the free
+ * parameters theta (nfree; the value of a labelled fixed parameter is its ustart): a defined
+ * parameter may use labels (its own rows' or plabels) and the definitions above it. */
+typedef struct ks__sem_defined ks__sem_defined;
+int ks__sem_defined_build(ks_ctx *ctx, const ks__sem_partable *t, ks__sem_defined **out);
+void ks__sem_defined_free(ks__sem_defined *d); /* NULL is fine */
+/* The values (ndef, the := rows in table order) and their Jacobian (ndef x nfree, column-major,
+ * or NULL) at theta. */
+size_t ks__sem_defined_count(const ks__sem_defined *d);
+void ks__sem_defined_eval(const ks__sem_defined *d, const double *theta, double *value,
+                          double *jac);
+/* The user's constraints (`==` `<` `>` rows with user 1, in table order) as h(theta) (lhs - rhs
+ * for ==; for < and > the side that must be positive, lavaan's convention) and their Jacobian
+ * (ncon x nfree, column-major, or NULL); kind[i] is the row's op. */
+size_t ks__sem_constraint_count(const ks__sem_defined *d);
+void ks__sem_constraint_eval(const ks__sem_defined *d, const double *theta, double *value,
+                             double *jac);
+
 #endif
