@@ -55,6 +55,21 @@ void ks__huge_pages(void *p, size_t bytes);
  * doubled (from 1024) until it holds them, *p reallocated. Overflow is KS_EOVERFLOW. */
 int ks__grow(ks_ctx *ctx, void **p, size_t *cap, size_t need, size_t size);
 
+/* Text built piece by piece with printf formats (a JSON document, a printed summary), started
+ * as `ks__sbuf b = {ctx, NULL, 0, 0, 0};`. Running out of memory is remembered (oom) and the
+ * later pieces dropped, so the caller checks once, at the end: ks__sbuf_string hands the text
+ * out as a string for ks_string_free. */
+typedef struct {
+    ks_ctx *ctx;
+    char *s;
+    size_t len, cap;
+    int oom;
+} ks__sbuf;
+void ks__sbuf_printf(ks__sbuf *b, const char *fmt, ...) KS_PRINTF(2, 3);
+/* The text as a string for ks_string_free (NULL and KS_ENOMEM if memory ran out); b is emptied. */
+int ks__sbuf_string(ks__sbuf *b, char **out);
+void ks__sbuf_free(ks__sbuf *b);
+
 /* Set the ctx error and return `code`, so a failure reads `return ks__fail(ctx, KS_EINVAL, ...)`. */
 int ks__fail(ks_ctx *ctx, int code, const char *fmt, ...) KS_PRINTF(3, 4);
 void ks__log(ks_ctx *ctx, ks_log_level level, const char *fmt, ...) KS_PRINTF(3, 4);

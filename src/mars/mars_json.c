@@ -16,82 +16,47 @@
 
 #define MARS_JSON_FORMAT 1
 
-typedef struct {
-    ks_ctx *ctx;
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void put(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        const int k = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = 1;
-            return;
-        }
-        if ((size_t)k < b->cap - b->len) {
-            b->len += (size_t)k;
-            return;
-        }
-        const size_t cap = 2 * b->cap + (size_t)k + 64;
-        char *s = ks__realloc(b->ctx, b->s, cap);
-        if (!s) {
-            b->oom = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-}
-
-static void put_num(sbuf *b, double x)
+static void put_num(ks__sbuf *b, double x)
 {
     if (isfinite(x))
-        put(b, "%.17g", x);
+        ks__sbuf_printf(b, "%.17g", x);
     else
-        put(b, "null");
+        ks__sbuf_printf(b, "null");
 }
 
-static void put_array(sbuf *b, const char *key, const double *x, size_t n)
+static void put_array(ks__sbuf *b, const char *key, const double *x, size_t n)
 {
-    put(b, ",\"%s\":", key);
+    ks__sbuf_printf(b, ",\"%s\":", key);
     if (!x) {
-        put(b, "null");
+        ks__sbuf_printf(b, "null");
         return;
     }
-    put(b, "[");
+    ks__sbuf_printf(b, "[");
     for (size_t i = 0; i < n; i++) {
-        if (i) put(b, ",");
+        if (i) ks__sbuf_printf(b, ",");
         put_num(b, x[i]);
     }
-    put(b, "]");
+    ks__sbuf_printf(b, "]");
 }
 
 /* ,"key":["name",...] where the model has names: '"' and '\\' escaped, control characters as
  * \\u00XX, other bytes (UTF-8) as they are. */
-static void put_names(sbuf *b, const char *key, const char *const *names, size_t n)
+static void put_names(ks__sbuf *b, const char *key, const char *const *names, size_t n)
 {
     if (!names) return;
-    put(b, ",\"%s\":[", key);
+    ks__sbuf_printf(b, ",\"%s\":[", key);
     for (size_t j = 0; j < n; j++) {
-        put(b, "%s\"", j ? "," : "");
+        ks__sbuf_printf(b, "%s\"", j ? "," : "");
         for (const char *s = names[j]; *s; s++)
             if (*s == '"' || *s == '\\')
-                put(b, "\\%c", *s);
+                ks__sbuf_printf(b, "\\%c", *s);
             else if ((unsigned char)*s < 0x20)
-                put(b, "\\u%04x", (unsigned)*s);
+                ks__sbuf_printf(b, "\\u%04x", (unsigned)*s);
             else
-                put(b, "%c", *s);
-        put(b, "\"");
+                ks__sbuf_printf(b, "%c", *s);
+        ks__sbuf_printf(b, "\"");
     }
-    put(b, "]");
+    ks__sbuf_printf(b, "]");
 }
 
 int ks_mars_to_json(ks_ctx *ctx, const ks_mars *m, char **json)
@@ -99,30 +64,32 @@ int ks_mars_to_json(ks_ctx *ctx, const ks_mars *m, char **json)
     *json = NULL;
     ks_mars_view v;
     ks_mars_get(m, &v);
-    sbuf b = {ctx, ks__malloc(ctx, 4096), 0, 4096, 0};
-    if (!b.s) return KS_ENOMEM;
-    b.s[0] = 0;
+    ks__sbuf b = {ctx, NULL, 0, 0, 0};
     const size_t M = v.nterms, k = v.nselected;
-    put(&b, "{\"format\":\"kestrel.mars\",\"version\":%d,\"n\":%zu,\"p\":%zu,\"ny\":%zu,\"nk\":%d,"
-            "\"max_degree\":%d,\"termcond\":%d,\"forward_slots\":%zu,\"family\":%d,\"penalty\":",
+    ks__sbuf_printf(
+        &b,
+        "{\"format\":\"kestrel.mars\",\"version\":%d,\"n\":%zu,\"p\":%zu,\"ny\":%zu,\"nk\":%d,"
+        "\"max_degree\":%d,\"termcond\":%d,\"forward_slots\":%zu,\"family\":%d,\"penalty\":",
         MARS_JSON_FORMAT, v.n, v.p, v.ny, v.nk, v.max_degree, (int)v.termcond, v.forward_nk_used,
         (int)v.family);
     put_num(&b, v.penalty);
-    put(&b, ",\"terms\":[");
+    ks__sbuf_printf(&b, ",\"terms\":[");
     for (size_t j = 0; j < M; j++) {
-        put(&b, "%s[", j ? "," : "");
+        ks__sbuf_printf(&b, "%s[", j ? "," : "");
         for (size_t q = v.term_start[j]; q < v.term_start[j + 1]; q++) {
-            put(&b, "%s[%d,%d,", q > v.term_start[j] ? "," : "", v.factor[q].pred, v.factor[q].dir);
+            ks__sbuf_printf(&b, "%s[%d,%d,", q > v.term_start[j] ? "," : "", v.factor[q].pred,
+                            v.factor[q].dir);
             put_num(&b, v.factor[q].cut);
-            put(&b, "]");
+            ks__sbuf_printf(&b, "]");
         }
-        put(&b, "]");
+        ks__sbuf_printf(&b, "]");
     }
-    put(&b, "],\"parents\":[");
-    for (size_t j = 0; j < M; j++) put(&b, "%s%d", j ? "," : "", v.term_parent ? v.term_parent[j] : -1);
-    put(&b, "],\"selected\":[");
-    for (size_t j = 0; j < k; j++) put(&b, "%s%zu", j ? "," : "", v.selected[j]);
-    put(&b, "]");
+    ks__sbuf_printf(&b, "],\"parents\":[");
+    for (size_t j = 0; j < M; j++)
+        ks__sbuf_printf(&b, "%s%d", j ? "," : "", v.term_parent ? v.term_parent[j] : -1);
+    ks__sbuf_printf(&b, "],\"selected\":[");
+    for (size_t j = 0; j < k; j++) ks__sbuf_printf(&b, "%s%zu", j ? "," : "", v.selected[j]);
+    ks__sbuf_printf(&b, "]");
     put_array(&b, "coef", v.coef, k * v.ny);
     put_array(&b, "glm_coef", v.glm_coef, k * v.ny);
     put_array(&b, "glm_deviance", v.glm_deviance, v.ny);
@@ -140,20 +107,15 @@ int ks_mars_to_json(ks_ctx *ctx, const ks_mars *m, char **json)
     put_array(&b, "evimp_gcv", v.evimp_gcv, v.p);
     put_array(&b, "evimp_rss", v.evimp_rss, v.p);
     if (v.prune_terms) {
-        put(&b, ",\"prune_terms\":[");
-        for (size_t i = 0; i < M * M; i++) put(&b, "%s%zu", i ? "," : "", v.prune_terms[i]);
-        put(&b, "]");
+        ks__sbuf_printf(&b, ",\"prune_terms\":[");
+        for (size_t i = 0; i < M * M; i++)
+            ks__sbuf_printf(&b, "%s%zu", i ? "," : "", v.prune_terms[i]);
+        ks__sbuf_printf(&b, "]");
     }
     put_names(&b, "predictors", v.predictor_names, v.p);
     put_names(&b, "targets", v.target_names, v.ny);
-    put(&b, "}\n");
-    if (b.oom) {
-        ks__free(ctx, b.s);
-        return KS_ENOMEM;
-    }
-    *json = ks__string_new(ctx, b.s, b.len);
-    ks__free(ctx, b.s);
-    return *json ? KS_OK : KS_ENOMEM;
+    ks__sbuf_printf(&b, "}\n");
+    return ks__sbuf_string(&b, json);
 }
 
 /* ---- reading ---- */
