@@ -115,10 +115,16 @@ typedef struct {
     size_t p, nlv;
     const char *const *ov, *const *lv;
     const double *sample_cov, *implied_cov;
+    /* the user's constraints (== < >, in model order) and their |slack| at the estimates */
+    size_t ncon;
+    const char *const *con_lhs, *const *con_op, *const *con_rhs;
+    const double *con_slack;
     double nobs, fmin;
-    size_t npar; /* free parameters less equality constraints (lavaan's npar) */
+    size_t nfree; /* free parameters (lavaan's "Number of model parameters") */
+    size_t npar;  /* less the equality constraints (lavaan's npar fit measure) */
     int iterations, converged;
     ks_sem_estimator estimator;
+    ks_sem_se se_kind;
 } ks_sem_view;
 KS_API void ks_sem_get(const ks_sem *s, ks_sem_view *out);
 
