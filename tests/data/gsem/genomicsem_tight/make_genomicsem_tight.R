@@ -1,7 +1,8 @@
 # R GenomicSEM's outputs on the simulated fixture, converged tightly: the same calls as
 # ../shared/data/gsem/make_genomicsem_reference.R (whose loose outputs are in ../genomicsem_ref/),
-# run with a GenomicSEM whose lavaan fits get nlminb control rel.tol = x.tol = 1e-15 (the patch
-# tight_control.patch; GenomicSEM otherwise leaves lavaan's rel.tol = 1e-10). Inputs are the
+# run with a GenomicSEM whose lavaan fits use BFGS with reltol = 1e-16 (constrained models: nlminb
+# with rel.tol = 1e-15; the patch tight_control.patch; GenomicSEM otherwise leaves lavaan's nlminb at
+# rel.tol = 1e-10). Inputs are the
 # committed ldsc matrices and the first SNPs of sumstats() (../ref/), read back exactly.
 # Run from the repository root (make_genomicsem_tight.sh installs the patched copy first):
 #   Rscript tests/data/gsem/genomicsem_tight/make_genomicsem_tight.R <patched R library>
