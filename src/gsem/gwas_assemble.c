@@ -150,7 +150,7 @@ int ks__gwas_snp_new(ks_ctx *ctx, const ks__gwas_const *c, ks__gwas_snp *s)
 
 void ks__gwas_snp_free(const ks_allocator *a, ks__gwas_snp *s)
 {
-    ks__release(a, (void *)s->beta);
+    ks__release(a, s->beta);
     ks__release(a, s->S_Full);
     ks__release(a, s->V_Full);
     ks__release(a, s->V_SNP);
@@ -173,22 +173,17 @@ static void fill_constant(const ks__gwas_const *c, ks__gwas_snp *s)
     s->smoothed = 0;
 }
 
-/* V_SNP[x, y] as .get_V_SNP computes it, x the row, y the column, in R's order of operations. */
+/* V_SNP[x, y] as .get_V_SNP computes it, x the row, y the column, in R's order of operations:
+ * SE_y SE_x I_xy f_x f_y varSNP^2 off the diagonal, (SE_x f_x varSNP)^2 on it, with f GC's factor
+ * (sqrt(I_xx), I_xx, or 1, whose products change no bit). */
 static double v_snp(const ks__gwas_const *c, const double *se, double v2, double v, size_t x,
                     size_t y)
 {
-    const double *I = c->I;
-    const size_t k = c->k;
-    const double Ixy = I[y * k + x], Ixx = I[x * k + x], Iyy = I[y * k + y];
     if (x == y) {
-        const double d = se[x] * c->gcf[x] * v; /* (SE_x * sqrt(I_xx) * varSNP)^2, or I_xx, 1 */
+        const double d = se[x] * c->gcf[x] * v;
         return d * d;
     }
-    switch (c->gc) {
-    case KS__GWAS_GC_CONSERV: return se[y] * se[x] * Ixy * Ixx * Iyy * v2;
-    case KS__GWAS_GC_STANDARD: return se[y] * se[x] * Ixy * sqrt(Ixx) * sqrt(Iyy) * v2;
-    default: return se[y] * se[x] * Ixy * v2;
-    }
+    return se[y] * se[x] * c->I[y * c->k + x] * c->gcf[x] * c->gcf[y] * v2;
 }
 
 /* Why a SNP cannot be fitted, into why; returns 1. */

@@ -140,7 +140,7 @@ void ks__gwas_const_free(ks__gwas_const *c);
 typedef struct {
     size_t k, kf;
     double var_snp;
-    const double *beta, *se; /* k */
+    double *beta, *se; /* k: the SNP's values, as read */
     double *S_Full, *V_Full, *V_SNP;
     int smoothed;    /* KS__GWAS_S_SMOOTHED | KS__GWAS_V_SMOOTHED */
     double z_smooth; /* smooth_check: the largest change in a SNP-trait Z by smoothing (0: none) */
@@ -180,7 +180,8 @@ typedef struct {
     char error[KS__GWAS_MSG], warning[KS__GWAS_MSG];
 } ks__gwas_result;
 
-/* The seam where the per-SNP fit goes. prepare runs once (the model against the covstruc: the
+/* The seam where the per-SNP fit goes. prepare runs once (the model against the covstruc, its S
+ * and V smoothed first where the run presmooths: the
  * no-SNP fit of fix_measurement, parameter table, lavaan's order, what is invariant over SNPs)
  * and fills the layout; each thread has a workspace (its scratch, warm starts); chunk_begin
  * (may be NULL) starts a chunk of consecutive SNPs, so that a warm start never crosses a chunk

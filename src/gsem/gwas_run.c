@@ -37,7 +37,7 @@ static int run_task(ks_ctx *sub, size_t i, int tid, void *arg)
     if (J->fit->chunk_begin) J->fit->chunk_begin(J->ws[tid]);
     for (size_t j = a; j < b; j++) {
         ks__gwas_row row;
-        int rc = ks__gwas_source_row(sub, J->src, j, &row, (double *)s->beta, (double *)s->se);
+        int rc = ks__gwas_source_row(sub, J->src, j, &row, s->beta, s->se);
         if (rc) return rc;
         res->error[0] = res->warning[0] = '\0';
         int bad =
@@ -193,7 +193,8 @@ int ks__gwas_run(ks_ctx *ctx, const ks__gwas_covstruc *cs, ks__gwas_source *src,
     ks_text_writer *w = NULL;
     size_t first = 0, end = 0;
     int counted = 0;
-    rc = fit->prepare(ctx, cs, spec, &model, &L);
+    const ks__gwas_covstruc used = {cs->k, cs->names, c.S_LD, c.V_LD, cs->I}; /* (presmoothed) */
+    rc = fit->prepare(ctx, &used, spec, &model, &L);
     if (!rc && (L.nrow < 1 || (o->kind == KS__GWAS_COMMONFACTOR && L.nrow != 1)))
         rc = ks__fail(ctx, KS_EINVAL, "%s: %zu rows per SNP for %s", fit->name, L.nrow,
                       o->kind == KS__GWAS_COMMONFACTOR ? "commonfactorGWAS (1)" : "userGWAS");

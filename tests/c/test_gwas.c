@@ -133,8 +133,7 @@ static void test_assembly(ks_ctx *ctx, const ldsc_ref *L)
         while (w < 4 && ks__gwas_source_read(ctx, src, 100, &n) == KS_OK && n) {
             for (; w < 4 && want[w] <= row0 + n; w++) {
                 ks__gwas_row r;
-                CHECK_OK(ctx, ks__gwas_source_row(ctx, src, want[w] - row0 - 1, &r,
-                                                  (double *)s.beta, (double *)s.se));
+                CHECK_OK(ctx, ks__gwas_source_row(ctx, src, want[w] - row0 - 1, &r, s.beta, s.se));
                 char why[200];
                 CHECK(ks__gwas_assemble(ctx, &c, NULL, r.maf, &s, why, sizeof why) == 0);
                 CHECK(s.smoothed == 0);
