@@ -2,16 +2,18 @@
 # kestrel's src/sem/fit_measures.c and standardize.c (tests/c/test_sem_fit.c). Run from this folder:
 #   Rscript make_fit_reference.R
 # For each case it writes fit/<case>_in.tsv (what the fit measures are computed from: S, Sigma-hat,
-# the DWLS weights, N, npar, the covariate indices; the total variances of every ov then lv and their
-# Jacobian by the free parameters; the free parameters' vcov), fit/<case>_fm.tsv (every
-# fitMeasures() value), fit/<case>_names.tsv (lavaan's ov then lv names) and fit/<case>_std.tsv (the parameter table with standardizedSolution()'s
-# est.std and se for std.all, std.lv and std.nox). Numbers as %.17g.
+# the DWLS weights, N, npar, the covariate indices; the total variances of every ov then lv and
+# their Jacobian by the free parameters; the free parameters' vcov), fit/<case>_fm.tsv (every
+# fitMeasures() value), fit/<case>_names.tsv (lavaan's ov then lv names) and fit/<case>_std.tsv
+# (the parameter table with standardizedSolution()'s est.std and se for std.all, std.lv and
+# std.nox). Numbers as %.17g.
 suppressPackageStartupMessages(library(lavaan))
 # nlminb stopped far past lavaan's default tolerance (it then reports a false convergence, so
-# optim.force.converged keeps the fit; the largest gradient element is printed per case; pd_ml's is not small because its labels are equality
-# constraints: the gradient of a constrained optimum is not zero). The fit
-# measures are functions of lavaan's own S and Sigma-hat, so what matters is the baseline model
-# lavaan fits by nlminb with the same options: tight, it agrees with the closed form to 1e-13.
+# optim.force.converged keeps the fit; the largest gradient element is printed per case, pd_ml's
+# is not small because its labels are equality constraints, whose optimum has a nonzero
+# gradient). The fit measures are functions of lavaan's own S and Sigma-hat, so what matters is
+# the baseline model lavaan fits by nlminb with the same options: tight, it agrees with the
+# closed form to 1e-13.
 tight <- list(rel.tol = 1e-14, eval.max = 1e5, iter.max = 1e5)
 hs <- read.csv("HolzingerSwineford1939.csv")
 pd <- read.csv("PoliticalDemocracy.csv")
@@ -45,8 +47,10 @@ fits <- list(
   hs_ml = cfa(hs_model, data = hs, control = tight, optim.force.converged = TRUE),
   pd_ml = sem(pd_model, data = pd, control = tight, optim.force.converged = TRUE),
   hs_x_ml = sem(hs_x_model, data = hs, control = tight, optim.force.converged = TRUE),
-  hs_gls = cfa(hs_model, sample.cov = S_hs, sample.nobs = 301, estimator = "GLS", control = tight, optim.force.converged = TRUE),
-  hs_uls = cfa(hs_model, sample.cov = S_hs, sample.nobs = 301, estimator = "ULS", control = tight, optim.force.converged = TRUE),
+  hs_gls = cfa(hs_model, sample.cov = S_hs, sample.nobs = 301, estimator = "GLS",
+               control = tight, optim.force.converged = TRUE),
+  hs_uls = cfa(hs_model, sample.cov = S_hs, sample.nobs = 301, estimator = "ULS",
+               control = tight, optim.force.converged = TRUE),
   hs_dwls = cfa(hs_model, sample.cov = S_hs, sample.nobs = 301, estimator = "DWLS",
                 WLS.V = wv, control = tight,
                 optim.force.converged = TRUE)
