@@ -104,6 +104,13 @@ KS_API double ks_t_quantile(double p, double df);
 /* Upper tail P(X > x) of the chi-square with df degrees of freedom (regularized incomplete
  * gamma: series, or continued fraction above x/2 = df/2 + 1). */
 KS_API double ks_chi2_sf(double x, double df);
+/* Its lower tail P(X <= x), and the x with P(X <= x) = p (Newton's method on the tail that keeps
+ * precision, to about 1e-15 relative). */
+KS_API double ks_chi2_cdf(double x, double df);
+KS_API double ks_chi2_quantile(double p, double df);
+/* P(X <= x) of the noncentral chi-square with noncentrality ncp >= 0 (R's pchisq(x, df, ncp)):
+ * the Poisson(ncp / 2) mixture of central chi-squares, summed to double precision. */
+KS_API double ks_nchi2_cdf(double x, double df, double ncp);
 
 /* Jackknives, as bulik/ldsc's jackknife.py computes them (its h2 and rg standard errors rest on
  * them). Matrices column-major: delete_values and pseudovalues n_blocks x p, jknife_cov p x p;

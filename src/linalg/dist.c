@@ -1,4 +1,5 @@
-/* dist.c — normal and Student t distribution functions for p-values and confidence intervals.
+/* dist.c — normal, Student t and (noncentral) chi-square distribution functions for p-values and
+ * confidence intervals, and Brent's root finder that R's uniroot() is.
  * t CDF: P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2), the regularized incomplete beta function by
  * its continued fraction (evaluated with the modified Lentz method; see Press et al.,
  * "Numerical Recipes", 3rd ed., sec. 6.4 for the expansion). */
@@ -82,24 +83,27 @@ double ks_t_quantile(double p, double df)
     return x;
 }
 
-/* Regularized upper incomplete gamma Q(a, x): the series for P below x = a + 1, else the
- * continued fraction for Q (Lentz's method). */
-static double gamma_q(double a, double x)
+/* The regularized incomplete gamma functions P(a, x) (lower) and Q(a, x) = 1 - P: the series
+ * for P below x = a + 1, else the continued fraction for Q (Lentz's method); the one computed is
+ * accurate in relative terms, the other is 1 minus it. */
+static double gamma_reg(double a, double x, int upper)
 {
-    if (x <= 0.0) return 1.0;
+    if (x <= 0.0) return upper ? 1.0 : 0.0;
+    if (isinf(x)) return upper ? 0.0 : 1.0;
     const double lead = a * log(x) - x - lgamma(a);
     if (x < a + 1.0) {
         double term = 1.0 / a, sum = term;
-        for (int n = 1; n < 10000; n++) {
+        for (int n = 1; n < 100000; n++) {
             term *= x / (a + n);
             sum += term;
             if (fabs(term) < fabs(sum) * 1e-17) break;
         }
-        return 1.0 - sum * exp(lead);
+        const double p = sum * exp(lead);
+        return upper ? 1.0 - p : p;
     }
     const double tiny = 1e-300;
     double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
-    for (int i = 1; i < 10000; i++) {
+    for (int i = 1; i < 100000; i++) {
         const double an = -i * (i - a);
         b += 2.0;
         d = an * d + b;
@@ -111,13 +115,79 @@ static double gamma_q(double a, double x)
         h *= del;
         if (fabs(del - 1.0) < 1e-16) break;
     }
-    return exp(lead) * h;
+    const double q = exp(lead) * h;
+    return upper ? q : 1.0 - q;
 }
 
 double ks_chi2_sf(double x, double df)
 {
     if (isnan(x) || isnan(df) || df <= 0) return NAN;
-    return gamma_q(0.5 * df, 0.5 * x);
+    return gamma_reg(0.5 * df, 0.5 * x, 1);
+}
+
+double ks_chi2_cdf(double x, double df)
+{
+    if (isnan(x) || isnan(df) || df <= 0) return NAN;
+    return gamma_reg(0.5 * df, 0.5 * x, 0);
+}
+
+/* Newton's method on the tail that keeps precision (the lower below p = 1/2), inside a bracket
+ * that each step narrows, from the Wilson-Hilferty approximation. */
+double ks_chi2_quantile(double p, double df)
+{
+    if (isnan(p) || isnan(df) || df <= 0 || p < 0 || p > 1) return NAN;
+    if (p == 0) return 0.0;
+    if (p == 1) return INFINITY;
+    const int upper = p > 0.5;
+    const double target = upper ? 1.0 - p : p, a = 0.5 * df;
+    const double z = ks_normal_quantile(p), h = 2.0 / (9.0 * df);
+    double x = df * pow(fmax(1.0 - h + z * sqrt(h), 0.01), 3.0), lo = 0.0, hi = INFINITY;
+    for (int i = 0; i < 200; i++) {
+        const double f = gamma_reg(a, 0.5 * x, upper) - target;
+        /* the lower tail rises with x, the upper falls */
+        if ((f < 0) != upper)
+            lo = x;
+        else
+            hi = x;
+        const double dens = exp((a - 1.0) * log(0.5 * x) - 0.5 * x - lgamma(a)) * 0.5;
+        double nx = x - (upper ? -f : f) / dens;
+        if (!(nx > lo && nx < hi)) nx = isinf(hi) ? 2.0 * x : 0.5 * (lo + hi);
+        if (fabs(nx - x) <= 4.0 * DBL_EPSILON * x) return nx;
+        x = nx;
+    }
+    return x;
+}
+
+/* The Poisson(ncp / 2) mixture of central chi-squares with df + 2j degrees of freedom, summed from
+ * the Poisson mode outwards until the terms left cannot change the sum. */
+double ks_nchi2_cdf(double x, double df, double ncp)
+{
+    if (isnan(x) || isnan(df) || isnan(ncp) || df <= 0 || ncp < 0) return NAN;
+    if (x <= 0) return 0.0;
+    if (isinf(x)) return 1.0;
+    if (ncp == 0) return ks_chi2_cdf(x, df);
+    const double mu = 0.5 * ncp, y = 0.5 * x, a = 0.5 * df;
+    const double mode = floor(mu);
+    const double w0 = exp(-mu + mode * log(mu) - lgamma(mode + 1.0));
+    double sum = w0 * gamma_reg(a + mode, y, 0);
+    /* upwards: the weights fall by mu / (j + 1) and the central CDFs fall with j */
+    double w = w0;
+    for (double j = mode + 1.0; j < mode + 1e7; j += 1.0) {
+        w *= mu / j;
+        const double t = w * gamma_reg(a + j, y, 0);
+        sum += t;
+        const double r = mu / (j + 1.0);
+        if (t <= 1e-17 * sum * (1.0 - r) || w == 0.0) break;
+    }
+    /* downwards: the weights fall by j / mu, the central CDFs (at most 1) rise */
+    w = w0;
+    for (double j = mode; j >= 1.0; j -= 1.0) {
+        w *= j / mu;
+        sum += w * gamma_reg(a + j - 1.0, y, 0);
+        const double r = (j - 1.0) / mu;
+        if (r < 0.9 && w <= 1e-17 * sum * (1.0 - r)) break;
+    }
+    return fmin(sum, 1.0);
 }
 
 /* AS 241's rational functions (Wichura 1988, Applied Statistics 37, 477-484): the central
@@ -207,4 +277,63 @@ double ks_normal_quantile(double p)
         v = poly(E, 8, r) / poly(F, 8, r);
     }
     return q < 0 ? -v : v;
+}
+
+/* Brent's method (R. P. Brent, "Algorithms for Minimization without Derivatives", 1973, ch. 4),
+ * step for step as R's uniroot() takes it (its zeroin): inverse quadratic or secant steps kept
+ * inside the bracket, else bisection; a step is at least tol_act = 2 eps |b| + tol / 2. */
+double ks__zeroin(double (*f)(double, void *), void *ud, double lo, double hi, double flo,
+                  double fhi, double tol, int maxit)
+{
+    double a = lo, b = hi, fa = flo, fb = fhi, c = a, fc = fa;
+    if (isnan(fa) || isnan(fb) || (fa > 0) == (fb > 0)) {
+        if (fa == 0) return a;
+        if (fb == 0) return b;
+        return NAN;
+    }
+    if (fa == 0) return a;
+    if (fb == 0) return b;
+    for (int it = 0; it <= maxit; it++) {
+        const double prev_step = b - a;
+        if (fabs(fc) < fabs(fb)) { /* b: the best guess so far */
+            a = b;
+            b = c;
+            c = a;
+            fa = fb;
+            fb = fc;
+            fc = fa;
+        }
+        const double tol_act = 2.0 * DBL_EPSILON * fabs(b) + 0.5 * tol;
+        double new_step = 0.5 * (c - b);
+        if (fabs(new_step) <= tol_act || fb == 0) return b;
+        if (fabs(prev_step) >= tol_act && fabs(fa) > fabs(fb)) {
+            double p, q;
+            const double cb = c - b;
+            if (a == c) { /* two points: the secant */
+                const double t1 = fb / fa;
+                p = cb * t1;
+                q = 1.0 - t1;
+            } else { /* three: inverse quadratic interpolation */
+                const double qa = fa / fc, t1 = fb / fc, t2 = fb / fa;
+                p = t2 * (cb * qa * (qa - t1) - (b - a) * (t1 - 1.0));
+                q = (qa - 1.0) * (t1 - 1.0) * (t2 - 1.0);
+            }
+            if (p > 0)
+                q = -q;
+            else
+                p = -p;
+            if (p < (0.75 * cb * q - 0.5 * fabs(tol_act * q)) && p < fabs(0.5 * prev_step * q))
+                new_step = p / q;
+        }
+        if (fabs(new_step) < tol_act) new_step = new_step > 0 ? tol_act : -tol_act;
+        a = b;
+        fa = fb;
+        b += new_step;
+        fb = f(b, ud);
+        if ((fb > 0 && fc > 0) || (fb < 0 && fc < 0)) {
+            c = a;
+            fc = fa;
+        }
+    }
+    return b;
 }

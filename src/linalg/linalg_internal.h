@@ -117,6 +117,12 @@ double ks__quantile_linear(double *v, size_t n, double q);
  * that no P is too small. */
 double ks__z_from_p(double p, double logp);
 
+/* A root of f in [lo, hi] by Brent's method, as R's uniroot(f, c(lo, hi), tol = tol, maxiter =
+ * maxit) finds it (R's zeroin, the same steps, so the same root at a loose tol): flo and fhi are
+ * f(lo) and f(hi), which must differ in sign (else NaN, as uniroot fails); tol is absolute. */
+double ks__zeroin(double (*f)(double, void *), void *ud, double lo, double hi, double flo,
+                  double fhi, double tol, int maxit);
+
 /* The sum of x[0..n) accumulated in long double, in order (the jackknives' and ldsc's sums). */
 double ks__sum_ld(const double *x, size_t n);
 

@@ -10,6 +10,7 @@
 
 #include "kestrel/kestrel.h"
 #include "ktest.h"
+#include "sem/fit_measures.h"
 #include "sem/sem_internal.h"
 
 typedef struct {
@@ -488,6 +489,30 @@ static int run_sem(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* A one-factor model's fit measures (ML) and standardized solution. */
+static int run_sem_fit(ks_ctx *ctx, double *sig)
+{
+    const double S[9] = {1.0, 0.5, 0.4, 0.5, 1.2, 0.3, 0.4, 0.3, 0.9};
+    const double Sg[9] = {1.0, 0.45, 0.42, 0.45, 1.2, 0.32, 0.42, 0.32, 0.9};
+    ks__sem_fit_input in = {KS__SEM_EST_ML, 3, S, Sg, NULL, 100.0, 6, NULL, 0};
+    ks__sem_fit_value v[KS__SEM_FIT_MAX];
+    size_t n = 0;
+    int rc = ks__sem_fit_measures(ctx, &in, v, KS__SEM_FIT_MAX, &n);
+    if (!rc) *sig += ks__sem_fit_get(v, n, "cfi");
+    static const char *ov[] = {"x1", "x2"}, *lv[] = {"f"};
+    ks__sem_par par[3] = {{.lhs = "f", .op = "=~", .rhs = "x1", .block = 1},
+                          {.lhs = "f", .op = "=~", .rhs = "x2", .block = 1, .free = 1},
+                          {.lhs = "f", .op = "~~", .rhs = "f", .block = 1, .free = 2}};
+    ks__sem_partable t = {
+        .npar = 3, .par = par, .nfree = 2, .nov = 2, .nlv = 1, .ov = ov, .lv = lv};
+    const double est[3] = {1.0, 0.8, 0.5}, var[3] = {1.0, 0.9, 0.5};
+    ks__sem_std_input si = {&t, est, var, NULL, NULL, 0};
+    double std[3];
+    if (!rc) rc = ks__sem_standardize(ctx, &si, KS__SEM_STD_ALL, std, NULL, NULL);
+    if (!rc) *sig += std[1];
+    return rc;
+}
+
 /* One full run; returns the status of the first failure. */
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
@@ -526,6 +551,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_gsem(ctx, sig);
     if (!rc) rc = run_h2rg(ctx, sig);
     if (!rc) rc = run_sem(ctx, sig);
+    if (!rc) rc = run_sem_fit(ctx, sig);
     return rc;
 }
 
