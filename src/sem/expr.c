@@ -76,7 +76,15 @@ static double logbase(double x, double b)
     return b == 10.0 ? log10(x) : b == 2.0 ? log2(x) : log(x) / log(b);
 }
 
-static double dnorm(double x) { return 0.3989422804014327 * exp(-0.5 * x * x); }
+/* R's dnorm: beyond 5 the square is split so that exp's argument keeps its low bits. */
+static double dnorm(double x)
+{
+    static const double one_sqrt_2pi = 0.398942280401432677939946059934;
+    x = fabs(x);
+    if (x < 5) return one_sqrt_2pi * exp(-0.5 * x * x);
+    const double x1 = ldexp(nearbyint(ldexp(x, 16)), -16), x2 = x - x1;
+    return one_sqrt_2pi * (exp(-0.5 * x1 * x1) * exp((-0.5 * x2 - x1) * x2));
+}
 
 /* One-argument functions: the value, and the derivative given x and the value. */
 static double d_exp(double x, double f) { return (void)x, f; }

@@ -51,13 +51,12 @@ static double num(ks_ctx *ctx, const ks_table *t, const char *col, size_t row)
     return strtod(cell(ctx, t, col, row), NULL);
 }
 
-/* |got - want| within rtol of want, or of 1 for a want below 1 (a gradient entry of 0 must be
- * 0 up to rounding of the others). */
+/* |got - want| within rtol of |want| (what: the case, for the message). */
 #define CHECK_CLOSE(got, want, rtol)                                                               \
     do {                                                                                           \
         ktest_checks++;                                                                            \
         const double g_ = (got), w_ = (want);                                                      \
-        if (!(fabs(g_ - w_) <= (rtol)*fmax(fabs(w_), 1.0)) && !(g_ == w_)) {                       \
+        if (!(fabs(g_ - w_) <= (rtol)*fabs(w_)) && !(g_ == w_)) {                                  \
             ktest_failures++;                                                                      \
             fprintf(stderr, "%s:%d: %s = %.17g, wanted %.17g (rtol %g) [%s]\n", __FILE__,          \
                     __LINE__, #got, g_, w_, (double)(rtol), what);                                 \
@@ -94,7 +93,7 @@ static void test_against_r(void)
     ks_ctx *ctx = NULL;
     if (ks_ctx_new(&ctx) != KS_OK) return;
     ks_table *t = read_tsv(ctx, DIR "expr_cases.tsv", CASE_COLS);
-    CHECK(t && ks_table_nrow(t) == 36);
+    CHECK(t && ks_table_nrow(t) == 40);
     static const char *const dcol[] = {"d_a", "d_b", "d_c", "d_p", "d_l"};
     for (size_t r = 0; t && r < ks_table_nrow(t); r++) {
         const char *what = cell(ctx, t, "expr", r);
@@ -106,7 +105,9 @@ static void test_against_r(void)
         double g[5] = {0, 0, 0, 0, 0}, g3[15];
         for (size_t k = 0; k < 15; k++) g3[k] = -7.0;
         const double v = ks__sem_expr_eval(e, VALS, g, 1);
-        CHECK_CLOSE(v, num(ctx, t, "value", r), 2e-16);
+        /* R's values to the last bit or two, but for the normal cdf far in the tail:
+           ks_normal_cdf (erfc of z / sqrt 2) and R's pnorm (Cody) are 8e-15 apart at -10.4 */
+        CHECK_CLOSE(v, num(ctx, t, "value", r), strcmp(what, "pnorm(b*8)") ? 2e-16 : 1e-13);
         CHECK(ks__sem_expr_eval(e, VALS, NULL, 0) == v);
         CHECK(ks__sem_expr_eval(e, VALS, g3, 3) == v); /* a strided gradient, the rest untouched */
         for (size_t k = 0; k < 5; k++) {

@@ -24,7 +24,8 @@ exprs <- c(
   "sin(a)*cos(b)+tan(p)", "asin(p)+acos(p)+atan(b)", "sinh(a)+cosh(b)+tanh(c)",
   "pnorm(b)+dnorm(a)+qnorm(p)", "a^c", "c^(a*b)", "exp(-a^2/2)/sqrt(2*3.14159)", "l.1_x*a",
   "a*TRUE+FALSE+b", "1/(1+exp(-(a+b*c)))", "a^2", "a^0.5", "(a+b)*(a-b)/c^3", "2^3^2*a",
-  "abs(b)^p", "a * ( b + c ) ^ 2", "exp(log(2))*a", "c^1*a^0")
+  "abs(b)^p", "a * ( b + c ) ^ 2", "exp(log(2))*a", "c^1*a^0", "dnorm(a-8)", "dnorm(c*6)",
+  "pnorm(b*8)", "qnorm(p/1e6)")
 
 richardson <- function(f, x, i) {
   h <- 0.1 * max(abs(x[i]), 1)
