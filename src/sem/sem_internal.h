@@ -91,35 +91,75 @@ int ks__sem_partable_build(ks_ctx *ctx, const ks__sem_syntax *s,
 void ks__sem_partable_free(ks__sem_partable *t); /* NULL is fine; no ctx */
 
 /* ---- Expressions (expr.c): the text of `:=`, `==`, `<`, `>` rows, as lavaan evaluates it (R
- * arithmetic on parameter labels and numbers), with its gradient. ---- */
+ * arithmetic on parameter labels and numbers: + - * / ^, parentheses, R's numbers, TRUE FALSE
+ * Inf NaN NA, and exp log log2 log10 log1p expm1 sqrt abs sin cos tan asin acos atan sinh cosh
+ * tanh pnorm dnorm qnorm), with its exact gradient. ---- */
 
-/* An expression compiled against a list of names: each name in it is resolved once, by
- * `resolve`, to an index into the values vector the evaluation is given (or -1: unknown name,
- * an error naming it and `line`). */
+/* An expression compiled once: each name resolved, constants folded. Its evaluation needs no
+ * memory and writes nothing in it: one compiled expression serves any number of threads. */
 typedef struct ks__sem_expr ks__sem_expr;
-typedef long (*ks__sem_resolve_fn)(void *ud, const char *name, size_t len);
+
+/* What a name in an expression stands for, as the caller's resolver says. */
+typedef enum {
+    KS__SEM_REF_VALUE,    /* values[index] of the vector the evaluation is given */
+    KS__SEM_REF_CONSTANT, /* a number (a fixed parameter's value) */
+    KS__SEM_REF_EXPR      /* an expression compiled before against the same values (an earlier
+                             `:=`), evaluated in the name's place */
+} ks__sem_ref_kind;
+typedef struct {
+    ks__sem_ref_kind kind;
+    size_t index;
+    double constant;
+    const ks__sem_expr *expr;
+} ks__sem_ref;
+/* Fill *out for name[0..len) and return NULL, or return why it can not be used ("unknown
+ * label in a definition"): the compile error then names it, the model line and the column. */
+typedef const char *(*ks__sem_resolve_fn)(void *ud, const char *name, size_t len, ks__sem_ref *out);
+
+/* A syntax error, an unknown function or a name the resolver refuses is KS_EPARSE naming the
+ * model line, the column in `text` and what is wrong. */
 int ks__sem_expr_compile(ks_ctx *ctx, const char *text, int line, ks__sem_resolve_fn resolve,
                          void *ud, ks__sem_expr **out);
-/* Its value at values[0..nvalues); grad (nvalues, or NULL) receives d value / d values[i]. */
-double ks__sem_expr_eval(const ks__sem_expr *e, const double *values, size_t nvalues,
-                         double *grad);
+/* Its value at `values`. With grad non-NULL, grad[k * stride] receives d value / d values[k]
+ * for each k the expression reads (exact: forward mode); other entries are left as they are. */
+double ks__sem_expr_eval(const ks__sem_expr *e, const double *values, double *grad, size_t stride);
+/* 1 when it is affine in the values (a constant gradient), as far as its form shows: +, -, a
+ * product or quotient with a constant, x^1, functions of constants. */
+int ks__sem_expr_affine(const ks__sem_expr *e);
 void ks__sem_expr_free(ks__sem_expr *e); /* NULL is fine */
 
-/* The `:=` rows and the user's `==` / `<` / `>` rows of a table as functions of the free
- * parameters theta (nfree; the value of a labelled fixed parameter is its ustart): a defined
- * parameter may use labels (its own rows' or plabels) and the definitions above it. */
+/* ---- Definitions and constraints (defined.c): the `:=`, `==`, `<`, `>` rows of a table as
+ * functions of the free parameters theta (t->nfree), as lavaan's def.function, ceq.function
+ * and cin.function (lav_partable_constraints_def / _ceq / _ciq) make them. ----
+ * Names, as lavaan resolves them:
+ * - in a `:=`: an earlier `:=` name (the latest one; a `:=` name used before its definition is
+ *   an error), else a parameter's label (the first row that has it), which must be free: a
+ *   fixed parameter's label or a plabel (".p3.") there is an error in lavaan, and here;
+ * - in a constraint: any `:=` name (its last definition), else a plabel, else a label; a fixed
+ *   parameter stands for its value (ustart), with a warning in an inequality, as lavaan.
+ * A value that is NaN is reported as Inf, as lavaan's functions do (out[is.na(out)] <- Inf). */
 typedef struct ks__sem_defined ks__sem_defined;
 int ks__sem_defined_build(ks_ctx *ctx, const ks__sem_partable *t, ks__sem_defined **out);
 void ks__sem_defined_free(ks__sem_defined *d); /* NULL is fine */
-/* The values (ndef, the := rows in table order) and their Jacobian (ndef x nfree, column-major,
- * or NULL) at theta. */
+
+/* The `:=` rows, in table order: their values (ndef) and Jacobian (ndef x nfree, column-major,
+ * or NULL) at theta; the delta method's J (the covariance of the definitions is J Omega J').
+ * A name defined twice reports its last definition's value in both rows, as lavaan does. */
 size_t ks__sem_defined_count(const ks__sem_defined *d);
+size_t ks__sem_defined_row(const ks__sem_defined *d, size_t i); /* its row in the table */
 void ks__sem_defined_eval(const ks__sem_defined *d, const double *theta, double *value,
                           double *jac);
-/* The user's constraints (`==` `<` `>` rows with user 1, in table order) as h(theta) (lhs - rhs
- * for ==; for < and > the side that must be positive, lavaan's convention) and their Jacobian
- * (ncon x nfree, column-major, or NULL); kind[i] is the row's op. */
+
+/* The constraints: every `==` row (the user's and lavaan's user-2 rows that tie a shared label,
+ * as lavaan's ceq.function) and every `<` / `>` row, in table order, as h(theta) with lavaan's
+ * sign convention: `a == b` is h = a - b = 0; `a > b` is h = a - b >= 0; `a < b` is
+ * h = b - a >= 0. Values (ncon) and Jacobian (ncon x nfree, column-major, or NULL) at theta. */
 size_t ks__sem_constraint_count(const ks__sem_defined *d);
+size_t ks__sem_constraint_row(const ks__sem_defined *d, size_t i); /* its op, user, line */
+/* 1 when h is affine in theta (a constant Jacobian: the optimizer may eliminate a linear
+ * equality by reparametrisation, as lavaan's eq.constraints.K does); judged from its form,
+ * where lavaan compares two numerical Jacobians at random points. */
+int ks__sem_constraint_linear(const ks__sem_defined *d, size_t i);
 void ks__sem_constraint_eval(const ks__sem_defined *d, const double *theta, double *value,
                              double *jac);
 

@@ -513,6 +513,36 @@ static int run_sem_fit(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* A table's definitions (a chain) and constraints, compiled and evaluated with Jacobians. */
+static int run_sem_expr(ks_ctx *ctx, double *sig)
+{
+#define PAR(l, o, r, f, u, lab, pl)                                                                \
+    {.lhs = l, .op = o, .rhs = r, .free = f, .ustart = u, .label = lab, .plabel = pl}
+    ks__sem_par par[] = {PAR("f", "=~", "x1", 0, 1.0, "l1", ".p1."),
+                         PAR("f", "=~", "x2", 1, NAN, "l2", ".p2."),
+                         PAR("f", "=~", "x3", 2, NAN, "l3", ".p3."),
+                         PAR("d", ":=", "l2*exp(l3)", 0, NAN, "d", ""),
+                         PAR("e", ":=", "d^2/(1+l2)", 0, NAN, "e", ""),
+                         PAR("e-l1", ">", ".p3.", 0, NAN, "", ""),
+                         PAR("l2", "==", "2*l3", 0, NAN, "", "")};
+#undef PAR
+    ks__sem_partable t;
+    memset(&t, 0, sizeof t);
+    t.npar = sizeof par / sizeof *par, t.par = par, t.nfree = 2;
+    ks__sem_defined *d = NULL;
+    const int rc = ks__sem_defined_build(ctx, &t, &d);
+    if (!rc) {
+        const double theta[2] = {0.5, 0.25};
+        double v[2], jac[4];
+        ks__sem_defined_eval(d, theta, v, jac);
+        *sig += v[1] + jac[3];
+        ks__sem_constraint_eval(d, theta, v, jac);
+        *sig += v[0] + jac[2];
+    }
+    ks__sem_defined_free(d);
+    return rc;
+}
+
 /* One full run; returns the status of the first failure. */
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
@@ -552,6 +582,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_h2rg(ctx, sig);
     if (!rc) rc = run_sem(ctx, sig);
     if (!rc) rc = run_sem_fit(ctx, sig);
+    if (!rc) rc = run_sem_expr(ctx, sig);
     return rc;
 }
 
