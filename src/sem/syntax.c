@@ -8,7 +8,8 @@
  *   a number (fixed), NA (free), a label (name or "quoted"), start() lower() upper() equal()
  *   label() or c(...) (one value per group); a term repeated in one formula adds its modifiers
  *   (the first of each kind counts: `NA*x1 + l1*x1`);
- * - `y ~ 1` is an intercept (op ~1); ==, <, >, := keep their two sides as text. */
+ * - `y ~ 1` is an intercept (op ~1); `f =~ 0` a latent variable without indicators (`f =~ f`
+ *   fixed at 0); ==, <, >, := keep their two sides as text. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,7 +464,9 @@ static int parse_formula(parser *ps, formula *f, int *block, int *block_seen)
             const size_t lhs = ps->lhs[l];
             size_t rhs = t->name;
             const char *eop = op;
-            if (rhs == NONE) {
+            if (rhs == NONE && !strcmp(op, "=~") && f->n - rhs0 == 1 && f->s[rhs0] == '0') {
+                rhs = lhs; /* `f =~ 0`: no indicators, lavaan's `f =~ f` fixed at 0 */
+            } else if (rhs == NONE) {
                 if (strcmp(op, "~"))
                     return perr(ps, t->at, "an intercept ('1') belongs in a regression: y ~ 1");
                 eop = "~1";

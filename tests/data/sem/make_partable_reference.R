@@ -66,7 +66,9 @@ cases <- list(
   list("regress_lavaan_fixedx0", "18_regress_lavaan", "lavaan", FALSE, FALSE, "sim", "ML",
        FALSE),
   list("lv_structural_lavaan", "12_lv_structural", "lavaan", TRUE, "default", "sim", "ML",
-       FALSE)
+       FALSE),
+  list("no_indicators", "19_no_indicators", "sem", FALSE, "default", "sim", "ML", FALSE),
+  list("no_indicators_stdlv", "19_no_indicators", "sem", TRUE, "default", "sim", "ML", FALSE)
 )
 
 fit_case <- function(model, call, std.lv, fixed.x, input, estimator, orthogonal) {
