@@ -56,6 +56,7 @@ static int add(ks_ctx *ctx, names *s, const char *x)
 typedef struct {
     const char *lhs, *op, *rhs, *label;
     int lhs_p, rhs_p; /* a user-2 "==" row: the ids of the rows whose plabels are its sides */
+    int label_p;      /* an unlabelled row tied by a label: lavaan labels it with this plabel */
     int user, free, exo, line, id;
     double ustart, lower, upper;
     const ks__sem_elem *mod; /* the model element (user rows) */
@@ -232,7 +233,7 @@ static int push(builder *b, row x)
 
 static row blank(const char *lhs, const char *op, const char *rhs, int user, int line)
 {
-    return (row){lhs, op, rhs, "", 0, 0, user, 1, 0, line, 0, NAN, -HUGE_VAL, HUGE_VAL, NULL};
+    return (row){lhs, op, rhs, "", 0, 0, 0, user, 1, 0, line, 0, NAN, -HUGE_VAL, HUGE_VAL, NULL};
 }
 
 /* A default `a ~~ b`, unless the user wrote it. */
@@ -383,12 +384,11 @@ static int same_label(const row *a, const row *c)
 }
 
 /* Step 4: parameters sharing a label, in the order lavaan finds them (by their second use). */
-static int equalities(builder *b, size_t npar, int has_lower, int has_upper, size_t *neq)
+static int equalities(builder *b, size_t npar, int has_lower, int has_upper)
 {
     int rc = KS_OK;
     char *done = ks__calloc(b->ctx, npar ? npar : 1, 1);
     if (!done) return KS_ENOMEM;
-    *neq = 0;
     for (size_t i = 1; i < npar && !rc; i++) {
         if (done[i]) continue;
         size_t ref = 0;
@@ -416,11 +416,12 @@ static int equalities(builder *b, size_t npar, int has_lower, int has_upper, siz
                             "model line %d: parameters labelled '%s' are fixed at different "
                             "values: all take the first (%g), as lavaan does",
                             x->line, x->label, u);
-            } else if (k != ref) {
+            } else {
+                if (!*x->label) x->label_p = b->r[ref].id; /* (its name matched a label) */
+                if (k == ref) continue;
                 row eq = blank("", "==", "", 2, 0);
                 eq.lhs_p = b->r[ref].id, eq.rhs_p = x->id;
                 rc = push(b, eq); /* (x may move: not used after) */
-                (*neq)++;
             }
         }
         if (fixed >= 0) {
@@ -448,7 +449,7 @@ static int finish(builder *b, ks__sem_partable **out)
         size_t len = strlen(x->op) + strlen(x->label) + 5 + /* (five NULs) */
                      (x->lhs_p ? plabel(x->lhs_p, buf) + plabel(x->rhs_p, buf)
                                : strlen(x->lhs) + strlen(x->rhs)) +
-                     (x->id ? plabel(x->id, buf) : 0);
+                     (x->id ? plabel(x->id, buf) : 0) + (x->label_p ? plabel(x->label_p, buf) : 0);
         ok = ok && ks__size_add(need, len, &need);
     }
     for (size_t i = 0; i < b->v.ov.n; i++)
@@ -488,7 +489,12 @@ static int finish(builder *b, ks__sem_partable **out)
             COPY(o->rhs, x->rhs);
         }
         COPY(o->op, x->op);
-        COPY(o->label, x->label);
+        if (x->label_p) {
+            plabel(x->label_p, buf);
+            COPY(o->label, buf);
+        } else {
+            COPY(o->label, x->label);
+        }
         buf[0] = '\0';
         if (x->id) plabel(x->id, buf);
         COPY(o->plabel, buf);
@@ -519,7 +525,6 @@ int ks__sem_partable_build(ks_ctx *ctx, const ks__sem_syntax *s,
     if (rc) return rc;
     builder b = {.ctx = ctx};
     int has_lower = 0, has_upper = 0;
-    size_t neq = 0;
     if ((rc = rows(&b, s, opt))) goto done;
     defaults(&b, opt, &has_lower, &has_upper);
     const size_t npar = b.n;
@@ -536,7 +541,7 @@ int ks__sem_partable_build(ks_ctx *ctx, const ks__sem_syntax *s,
         if (!strcmp(k->op, ":=")) x.label = k->lhs;
         rc = push(&b, x);
     }
-    if (!rc) rc = equalities(&b, npar, has_lower, has_upper, &neq);
+    if (!rc) rc = equalities(&b, npar, has_lower, has_upper);
     if (rc) goto done;
     for (size_t i = npar; i < b.n; i++) {
         b.r[i].free = 0;

@@ -446,6 +446,8 @@ static int parse_formula(parser *ps, formula *f, int *block, int *block_seen)
         if (reserved(f->s + i, n))
             return fail_name(ps, at(f, i),
                              "a reserved word in R can not be a variable name:", f->s + i, n);
+        if (i + n < k && f->s[i + n] == '(') /* lavaan's only lhs modifier: efa("set")*f */
+            return fail_name(ps, at(f, i), "this modifier is not supported yet:", f->s + i, n);
         if ((rc = ks__grow(ps->ctx, (void **)&ps->lhs, &ps->cap_lhs, ps->nlhs + 1,
                            sizeof *ps->lhs)) ||
             (rc = pool_add(ps, f->s + i, n, &ps->lhs[ps->nlhs])))

@@ -206,6 +206,18 @@ static void test_errors(void)
         CHECK_FAILS(ctx, build(ctx, cases[k].model, &o, &t), KS_EINVAL, cases[k].msg);
         CHECK(t == NULL);
     }
+    /* what the parser already rejects as not supported yet */
+    static const char *const parse_cases[][2] = {
+        {"efa(\"e1\")*f1 + efa(\"e1\")*f2 =~ T1 + T2 + T3",
+         "model line 1, column 1: this modifier is not supported yet: 'efa'"},
+        {"F =~ T1 + T2\nT1 ~*~ T1", "model line 2, column 4: this operator is not supported yet"},
+        {"F =~ T1 + T2\nT1 | t1", "model line 2, column 4: this operator is not supported yet"},
+    };
+    for (size_t k = 0; k < sizeof parse_cases / sizeof *parse_cases; k++) {
+        ks__sem_partable *t = NULL;
+        CHECK_FAILS(ctx, build(ctx, parse_cases[k][0], &o, &t), KS_EPARSE, parse_cases[k][1]);
+        CHECK(t == NULL);
+    }
     /* a latent variable named as a column of a sample.cov: lavaan does not check it */
     ks__sem_partable *t = NULL;
     o.moments = 1;

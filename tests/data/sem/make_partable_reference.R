@@ -68,7 +68,9 @@ cases <- list(
   list("lv_structural_lavaan", "12_lv_structural", "lavaan", TRUE, "default", "sim", "ML",
        FALSE),
   list("no_indicators", "19_no_indicators", "sem", FALSE, "default", "sim", "ML", FALSE),
-  list("no_indicators_stdlv", "19_no_indicators", "sem", TRUE, "default", "sim", "ML", FALSE)
+  list("no_indicators_stdlv", "19_no_indicators", "sem", TRUE, "default", "sim", "ML", FALSE),
+  list("covariates_cov", "20_covariates_cov", "sem", FALSE, "default", "sim", "ML", FALSE),
+  list("quoted_label", "21_quoted_label", "sem", FALSE, "default", "sim", "ML", FALSE)
 )
 
 fit_case <- function(model, call, std.lv, fixed.x, input, estimator, orthogonal) {
