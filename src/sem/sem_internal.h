@@ -51,7 +51,9 @@ typedef struct {
                    own number; shared labels are tied by the user-2 "==" rows) */
     double ustart; /* the fixed value or the start value the model gave; NaN: none */
     int exo;       /* lavaan's exo: 1 for the variances and covariances of fixed.x covariates */
-    const char *label;  /* the user's label, "" when none */
+    const char *label;  /* the user's label, "" when none (a row tied to a label without one
+                           of its own takes the plabel of the first, as lavaan; a := row its
+                           lhs) */
     const char *plabel; /* lavaan's ".p<id>." ("" for constraint rows) */
     double lower, upper; /* bounds from lower() / upper() modifiers; -HUGE_VAL / HUGE_VAL
                             where none is given. Once the model has one, lavaan's column: a
