@@ -51,9 +51,13 @@ typedef struct {
                    own number; shared labels are tied by the user-2 "==" rows) */
     double ustart; /* the fixed value or the start value the model gave; NaN: none */
     int exo;       /* lavaan's exo: 1 for the variances and covariances of fixed.x covariates */
-    const char *label;  /* the user's label, "" when none */
+    const char *label;  /* the user's label, "" when none (a row tied to a label without one
+                           of its own takes the plabel of the first, as lavaan; a := row its
+                           lhs) */
     const char *plabel; /* lavaan's ".p<id>." ("" for constraint rows) */
-    double lower, upper; /* bounds from lower() / upper() modifiers; -HUGE_VAL / HUGE_VAL */
+    double lower, upper; /* bounds from lower() / upper() modifiers; -HUGE_VAL / HUGE_VAL
+                            where none is given. Once the model has one, lavaan's column: a
+                            fixed row's bounds are its value, a constraint row's NaN */
     int line;            /* the model line it came from, 0 for a row a default added */
 } ks__sem_par;
 
@@ -65,14 +69,19 @@ typedef enum { KS__SEM_CALL_SEM = 0, KS__SEM_CALL_CFA = 1, KS__SEM_CALL_LAVAAN =
 typedef struct {
     ks__sem_call call;
     int std_lv;  /* std.lv = TRUE: latent variances fixed to 1, first loadings free */
-    int fixed_x; /* fixed.x: lavaan's rule for what is exogenous (its default depends on the
-                    input; the caller passes lavaan's resolved value) */
+    int fixed_x; /* fixed.x, as lavaan resolves its default: TRUE for estimator ML (or MML),
+                    FALSE for DWLS, ULS, GLS, WLS, with raw data or sample.cov alike (partable.c
+                    says more) */
+    int orthogonal; /* orthogonal = TRUE: the covariances lavaan adds between latent variables
+                       are fixed at 0 */
     /* the observed variables the data has (names; NULL: not checked). A name in the model that
-       is neither latent nor here is an error naming it and its model line. */
+       is neither latent nor here is an error naming it and its model line; so is a latent
+       variable named as a column of raw data. */
     const char *const *data_names;
     size_t ndata;
+    int moments; /* data_names are a sample.cov's: lavaan does not check latent names then */
 } ks__sem_partable_options;
-#define KS__SEM_PARTABLE_OPTIONS_INIT {KS__SEM_CALL_SEM, 0, 0, NULL, 0}
+#define KS__SEM_PARTABLE_OPTIONS_INIT {KS__SEM_CALL_SEM, 0, 0, 0, NULL, 0, 0}
 
 typedef struct {
     ks_allocator alloc;

@@ -8,7 +8,8 @@
  *   a number (fixed), NA (free), a label (name or "quoted"), start() lower() upper() equal()
  *   label() or c(...) (one value per group); a term repeated in one formula adds its modifiers
  *   (the first of each kind counts: `NA*x1 + l1*x1`);
- * - `y ~ 1` is an intercept (op ~1); ==, <, >, := keep their two sides as text. */
+ * - `y ~ 1` is an intercept (op ~1); `f =~ 0` a latent variable without indicators (`f =~ f`
+ *   fixed at 0); ==, <, >, := keep their two sides as text. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,6 +446,8 @@ static int parse_formula(parser *ps, formula *f, int *block, int *block_seen)
         if (reserved(f->s + i, n))
             return fail_name(ps, at(f, i),
                              "a reserved word in R can not be a variable name:", f->s + i, n);
+        if (i + n < k && f->s[i + n] == '(') /* lavaan's only lhs modifier: efa("set")*f */
+            return fail_name(ps, at(f, i), "this modifier is not supported yet:", f->s + i, n);
         if ((rc = ks__grow(ps->ctx, (void **)&ps->lhs, &ps->cap_lhs, ps->nlhs + 1,
                            sizeof *ps->lhs)) ||
             (rc = pool_add(ps, f->s + i, n, &ps->lhs[ps->nlhs])))
@@ -463,7 +466,9 @@ static int parse_formula(parser *ps, formula *f, int *block, int *block_seen)
             const size_t lhs = ps->lhs[l];
             size_t rhs = t->name;
             const char *eop = op;
-            if (rhs == NONE) {
+            if (rhs == NONE && !strcmp(op, "=~") && f->n - rhs0 == 1 && f->s[rhs0] == '0') {
+                rhs = lhs; /* `f =~ 0`: no indicators, lavaan's `f =~ f` fixed at 0 */
+            } else if (rhs == NONE) {
                 if (strcmp(op, "~"))
                     return perr(ps, t->at, "an intercept ('1') belongs in a regression: y ~ 1");
                 eop = "~1";

@@ -1,7 +1,7 @@
 /* test_alloc_fail.c — make every allocation of a table read, factorize, CSV write, a two-way
  * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge (both
- * modes), ldsc, sumstats and a SEM model's parse fail once, in turn: each run must fail cleanly (no crash), leave
- * nothing allocated, and leave no output file behind. */
+ * modes), ldsc, sumstats and a SEM model's parse and parameter table fail once, in turn: each
+ * run must fail cleanly (no crash), leave nothing allocated, and leave no output file behind. */
 #include <glob.h>
 #include <math.h>
 #include <stdlib.h>
@@ -486,7 +486,23 @@ static int run_sem(ks_ctx *ctx, double *sig)
                                  &s);
     if (!rc) *sig += (double)(s->nelem + s->ncon) + (double)strlen(s->elem[1].label);
     ks__sem_syntax_free(s);
-    return rc;
+    if (rc) return rc;
+    /* a parameter table: shared labels, bounds, a reordered covariance, fixed.x covariates */
+    static const char *const data[] = {"SNP", "T1", "T2", "T3", "T4", "Z"};
+    ks__sem_partable_options o = KS__SEM_PARTABLE_OPTIONS_INIT;
+    o.fixed_x = 1;
+    o.data_names = data;
+    o.ndata = 6;
+    ks__sem_partable *t = NULL;
+    int rc2 = ks__sem_parse(ctx,
+                            "F =~ T1 + a*T2 + lower(0)*T3 + a*T4\nG =~ T3 + T4\nT3 ~~ T1\n"
+                            "F ~ SNP + Z\nab := 2*a",
+                            &s);
+    if (!rc2) rc2 = ks__sem_partable_build(ctx, s, &o, &t);
+    if (!rc2) *sig += (double)(t->npar + t->nfree + t->nov) + (double)strlen(t->par[3].label);
+    ks__sem_partable_free(t);
+    ks__sem_syntax_free(s);
+    return rc2;
 }
 
 /* A one-factor model's fit measures (ML) and standardized solution. */
