@@ -160,13 +160,18 @@ struct ks__sem_model {
     double *K, *t0, *lower, *upper;
     long *theta_row, *row_theta, *x_theta;
     int k_identity; /* x == theta */
-    char **name;    /* "lhs op rhs" of each row, for messages */
+    /* the sparsity implied() works with: the directed paths into each variable (a_ptr, a_col:
+       A[i][a_col[a_ptr[i] ..]]), the variables in an order where every path goes forward
+       (NULL when the paths have a cycle: then I - A is inverted by LU), the nonzero entries of
+       S (both triangles), and the rows of H that Delta reads (the sources of free paths) */
+    size_t *a_ptr, *a_col, *topo, *s_i, *s_k, nnz_s, *h_rows, nh;
+    char **name; /* "lhs op rhs" of each row, for messages */
     char *text;
 };
 
 struct ks__sem_work {
     ks_allocator alloc;
-    double *A, *Sm, *lu, *B, *G, *H, *T; /* m x m (T: m x p) */
+    double *A, *Sm, *lu, *B, *H, *T; /* m x m (H, T: m x p) */
     double *sigma, *L, *sinv, *M;        /* p x p */
     double *sdat, *sdat_inv;             /* p x p: S and (ML, GLS) S^-1 */
     double *svech, *resid, *r, *Wfull;   /* pstar; Wfull pstar x pstar */
@@ -186,8 +191,8 @@ void ks__sem_chol_inverse(size_t n, const double *L, double *inv);
 int ks__sem_inverse_ima(size_t m, const double *A, double *lu, size_t *piv, double *B);
 
 /* model.c: the matrices A and S (w->A, w->Sm) from est (all rows), the free entries from
- * theta; the implied covariance into w->sigma with G, H for Delta (-1: I - A singular); Delta's
- * column of one free parameter (pstar). */
+ * theta; the implied covariance into w->sigma with B and the rows of H Delta needs (-1: I - A
+ * singular); Delta's column of one free parameter (pstar). */
 void ks__sem_fill(const ks__sem_model *m, ks__sem_work *w, const double *est);
 void ks__sem_set_theta(const ks__sem_model *m, ks__sem_work *w, const double *theta);
 int ks__sem_implied(const ks__sem_model *m, ks__sem_work *w);

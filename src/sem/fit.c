@@ -22,30 +22,34 @@ int ks__sem_work_new(ks_ctx *ctx, const ks__sem_model *m, ks__sem_work **out)
     *out = NULL;
     const size_t n = m->m, p = m->p, ps = m->pstar, nt = m->ntheta, nx = m->nx;
     /* sizes are small (a table of at most a few hundred rows), but checked */
-    size_t tot = 0, sz[32], k = 0;
-    sz[k++] = n * n;                                        /* A */
-    sz[k++] = n * n;                                        /* Sm */
-    sz[k++] = n * n;                                        /* lu */
-    sz[k++] = n * n;                                        /* B */
-    sz[k++] = p * n;                                        /* G */
-    sz[k++] = n * p;                                        /* H */
-    sz[k++] = n * p;                                        /* T */
-    for (int i = 0; i < 6; i++) sz[k++] = p * p;            /* sigma L sinv M sdat sdat_inv */
-    for (int i = 0; i < 3; i++) sz[k++] = ps;               /* svech resid r */
-    sz[k++] = ps * ps;                                      /* Wfull */
-    sz[k++] = ps * nt;                                      /* dth */
-    sz[k++] = ps * nx;                                      /* dx */
-    sz[k++] = nt;                                           /* theta */
-    for (int i = 0; i < 6; i++) sz[k++] = nx;               /* x xnew g gnew d sy */
-    sz[k++] = nx * nx;                                      /* info */
-    sz[k++] = nx * nx;                                      /* hinv */
-    sz[k++] = ps * nx + 2 * nx * nx + 4 * nx + 2 * ps + nt; /* tmp */
-    for (size_t i = 0; i < k; i++)
-        if (!ks__size_add(tot, sz[i] + 1, &tot))
-            return ks__fail(ctx, KS_EOVERFLOW, "SEM workspace size overflows");
     ks__sem_work *w = ks__calloc(ctx, 1, sizeof *w);
     if (!w) return ks_errcode(ctx);
     w->alloc = ctx->alloc;
+    const struct {
+        double **dst;
+        size_t size;
+    } part[] = {{&w->A, n * n},      {&w->Sm, n * n},
+                {&w->lu, n * n},     {&w->B, n * n},
+                {&w->H, n * p},      {&w->T, n * p},
+                {&w->sigma, p * p},  {&w->L, p * p},
+                {&w->sinv, p * p},   {&w->M, p * p},
+                {&w->sdat, p * p},   {&w->sdat_inv, p * p},
+                {&w->svech, ps},     {&w->resid, ps},
+                {&w->r, ps},         {&w->Wfull, ps * ps},
+                {&w->dth, ps * nt},  {&w->dx, ps * nx},
+                {&w->theta, nt},     {&w->x, nx},
+                {&w->xnew, nx},      {&w->g, nx},
+                {&w->gnew, nx},      {&w->d, nx},
+                {&w->sy, nx},        {&w->info, nx * nx},
+                {&w->hinv, nx * nx}, {&w->tmp, ps * nx + 2 * nx * nx + 4 * nx + 2 * ps + nt}};
+    const size_t nparts = sizeof part / sizeof *part;
+    /* sizes are small (a table of at most a few hundred rows), but checked */
+    size_t tot = 0;
+    for (size_t i = 0; i < nparts; i++)
+        if (!ks__size_add(tot, part[i].size + 1, &tot)) {
+            ks__free(ctx, w);
+            return ks__fail(ctx, KS_EOVERFLOW, "SEM workspace size overflows");
+        }
     double *b = ks__calloc(ctx, tot, sizeof *b);
     size_t *ib = b ? ks__calloc(ctx, n + nx + 2, sizeof *ib) : NULL;
     if (!ib) {
@@ -53,14 +57,9 @@ int ks__sem_work_new(ks_ctx *ctx, const ks__sem_model *m, ks__sem_work **out)
         ks__free(ctx, w);
         return ks_errcode(ctx);
     }
-    double **dst[] = {&w->A,        &w->Sm,    &w->lu,    &w->B,    &w->G,     &w->H,
-                      &w->T,        &w->sigma, &w->L,     &w->sinv, &w->M,     &w->sdat,
-                      &w->sdat_inv, &w->svech, &w->resid, &w->r,    &w->Wfull, &w->dth,
-                      &w->dx,       &w->theta, &w->x,     &w->xnew, &w->g,     &w->gnew,
-                      &w->d,        &w->sy,    &w->info,  &w->hinv, &w->tmp};
-    for (size_t i = 0; i < k; i++) {
-        *dst[i] = b;
-        b += sz[i] + 1;
+    for (size_t i = 0; i < nparts; i++) {
+        *part[i].dst = b;
+        b += part[i].size + 1;
     }
     w->piv = ib;
     w->act = ib + n + 1;

@@ -64,6 +64,7 @@ void ks__sem_model_free(ks__sem_model *m)
     ks__release(a, m->x_theta);
     ks__release(a, m->name);
     ks__release(a, m->text);
+    ks__release(a, m->a_ptr);
     ks__release(a, m);
 }
 
@@ -234,6 +235,67 @@ static int reduce(ks_ctx *ctx, ks__sem_model *m, double *C, size_t nc, long *piv
     return KS_OK;
 }
 
+/* The paths' and covariances' structure (see struct ks__sem_model), one block. */
+static int sparsity(ks_ctx *ctx, ks__sem_model *m)
+{
+    const size_t n = m->m, nr = m->nrow;
+    size_t need = 0;
+    if (!ks__size_mul(nr, 6, &need) || !ks__size_add(need, 6 * n + 8, &need))
+        return ks__fail(ctx, KS_EOVERFLOW, "the parameter table is too large");
+    size_t *b = ks__calloc(ctx, need, sizeof *b);
+    if (!b) return ks_errcode(ctx);
+    m->a_ptr = b;
+    m->a_col = b + n + 1;
+    size_t *indeg = m->a_col + nr + 1, *order = indeg + n + 1;
+    m->s_i = order + n + 1;
+    m->s_k = m->s_i + 2 * nr + 1;
+    m->h_rows = m->s_k + 2 * nr + 1;
+    for (int pass = 0; pass < 2; pass++) { /* count, then fill, the paths into each variable */
+        size_t *fill = indeg;
+        memset(fill, 0, n * sizeof *fill);
+        for (size_t r = 0; r < nr; r++) {
+            const ks__sem_row *w = &m->row[r];
+            if (w->kind != KS__SEM_ROW_LOAD && w->kind != KS__SEM_ROW_REG) continue;
+            const size_t to = w->kind == KS__SEM_ROW_LOAD ? w->rhs : w->lhs;
+            const size_t from = w->kind == KS__SEM_ROW_LOAD ? w->lhs : w->rhs;
+            if (pass) m->a_col[m->a_ptr[to] + fill[to]] = from;
+            fill[to]++;
+        }
+        if (!pass)
+            for (size_t i = 0; i < n; i++) m->a_ptr[i + 1] = m->a_ptr[i] + fill[i];
+    }
+    /* Kahn's order: a variable once all its causes are placed */
+    size_t placed = 0;
+    for (size_t i = 0; i < n; i++) indeg[i] = m->a_ptr[i + 1] - m->a_ptr[i];
+    for (int progress = 1; progress && placed < n;) {
+        progress = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (indeg[i] != 0) continue;
+            order[placed++] = i;
+            indeg[i] = (size_t)-1;
+            progress = 1;
+            for (size_t j = 0; j < n; j++)
+                for (size_t a = m->a_ptr[j]; a < m->a_ptr[j + 1]; a++)
+                    if (m->a_col[a] == i) indeg[j]--;
+        }
+    }
+    m->topo = placed == n ? order : NULL;
+    unsigned char *seen = (unsigned char *)indeg; /* (reused: n bytes) */
+    memset(seen, 0, n);
+    for (size_t r = 0; r < nr; r++) {
+        const ks__sem_row *w = &m->row[r];
+        if (w->kind == KS__SEM_ROW_COV) {
+            m->s_i[m->nnz_s] = w->lhs, m->s_k[m->nnz_s++] = w->rhs;
+            if (w->lhs != w->rhs) m->s_i[m->nnz_s] = w->rhs, m->s_k[m->nnz_s++] = w->lhs;
+        }
+        if ((w->kind == KS__SEM_ROW_LOAD || w->kind == KS__SEM_ROW_REG) && w->theta >= 0) {
+            const size_t from = w->kind == KS__SEM_ROW_LOAD ? w->lhs : w->rhs;
+            if (!seen[from]) seen[from] = 1, m->h_rows[m->nh++] = from;
+        }
+    }
+    return KS_OK;
+}
+
 static int compile(ks_ctx *ctx, const ks__sem_partable *t, const ks__sem_lincon *lc,
                    ks__sem_model *m)
 {
@@ -263,6 +325,7 @@ static int compile(ks_ctx *ctx, const ks__sem_partable *t, const ks__sem_lincon 
         if (m->theta_row[k] < 0)
             return ks__fail(ctx, KS_EINVAL, "parameter table: free parameter %zu has no row",
                             k + 1);
+    if ((rc = sparsity(ctx, m))) return rc;
     double *C = NULL;
     size_t nc = 0;
     long *pivrow = NULL;
@@ -345,23 +408,42 @@ void ks__sem_set_theta(const ks__sem_model *m, ks__sem_work *w, const double *th
 int ks__sem_implied(const ks__sem_model *m, ks__sem_work *w)
 {
     const size_t p = m->p, n = m->m;
-    if (ks__sem_inverse_ima(n, w->A, w->lu, w->piv, w->B)) return -1;
-    for (size_t c = 0; c < n; c++) /* G = F B: the observed rows */
-        for (size_t r = 0; r < p; r++) w->G[r + c * p] = w->B[r + c * n];
-    for (size_t r = 0; r < p; r++) /* T = S G' (m x p) */
-        for (size_t i = 0; i < n; i++) {
-            double s = 0.0;
-            for (size_t k = 0; k < n; k++) s += w->Sm[i + k * n] * w->G[r + k * p];
-            w->T[i + r * n] = s;
+    double *B = w->B, *T = w->T;
+    if (m->topo) /* B = (I - A)^-1 column by column, each variable after its causes */
+        for (size_t j = 0; j < n; j++) {
+            double *b = B + j * n;
+            for (size_t q = 0; q < n; q++) {
+                const size_t i = m->topo[q];
+                double s = i == j;
+                for (size_t a = m->a_ptr[i]; a < m->a_ptr[i + 1]; a++)
+                    s += w->A[i + m->a_col[a] * n] * b[m->a_col[a]];
+                b[i] = s;
+            }
         }
-    for (size_t r = 0; r < p; r++) /* H = B T (m x p) */
-        for (size_t i = 0; i < n; i++) {
+    else if (ks__sem_inverse_ima(n, w->A, w->lu, w->piv, B))
+        return -1;
+    const double *G = B; /* G = F B: B's first p rows (leading dimension n) */
+    memset(T, 0, n * p * sizeof *T);
+    for (size_t e = 0; e < m->nnz_s; e++) { /* T = S G' (m x p) over S's nonzeros */
+        const size_t i = m->s_i[e], k = m->s_k[e];
+        const double v = w->Sm[i + k * n];
+        if (v != 0.0)
+            for (size_t r = 0; r < p; r++) T[i + r * n] += v * G[r + k * n];
+    }
+    for (size_t c = 0; c < p; c++) /* Sigma = G T, exactly symmetric */
+        for (size_t r = c; r < p; r++) {
             double s = 0.0;
-            for (size_t k = 0; k < n; k++) s += w->B[i + k * n] * w->T[k + r * n];
-            w->H[i + r * n] = s;
+            for (size_t k = 0; k < n; k++) s += G[r + k * n] * T[k + c * n];
+            w->sigma[r + c * p] = w->sigma[c + r * p] = s;
         }
-    for (size_t c = 0; c < p; c++) /* Sigma = F H, exactly symmetric */
-        for (size_t r = c; r < p; r++) w->sigma[r + c * p] = w->sigma[c + r * p] = w->H[r + c * n];
+    for (size_t h = 0; h < m->nh; h++) { /* the rows of H = B T that Delta reads */
+        const size_t j = m->h_rows[h];
+        for (size_t c = 0; c < p; c++) {
+            double s = 0.0;
+            for (size_t k = 0; k < n; k++) s += B[j + k * n] * T[k + c * n];
+            w->H[j + c * n] = s;
+        }
+    }
     return 0;
 }
 
@@ -369,11 +451,11 @@ void ks__sem_delta_col(const ks__sem_model *m, const ks__sem_work *w, size_t k, 
 {
     const ks__sem_row *row = &m->row[m->theta_row[k]];
     const size_t p = m->p, n = m->m;
-    const double *G = w->G, *H = w->H;
+    const double *G = w->B, *H = w->H; /* (G: B's first p rows) */
     size_t idx = 0;
     if (row->kind == KS__SEM_ROW_COV) {
         const size_t i = row->lhs, j = row->rhs;
-        const double *gi = G + i * p, *gj = G + j * p;
+        const double *gi = G + i * n, *gj = G + j * n;
         for (size_t c = 0; c < p; c++)
             for (size_t r = c; r < p; r++)
                 out[idx++] = i == j ? gi[r] * gi[c] : gi[r] * gj[c] + gj[r] * gi[c];
@@ -382,7 +464,7 @@ void ks__sem_delta_col(const ks__sem_model *m, const ks__sem_work *w, size_t k, 
     /* A[i][j]: d Sigma = G[:, i] H[j, :] + its transpose */
     const size_t i = row->kind == KS__SEM_ROW_LOAD ? row->rhs : row->lhs;
     const size_t j = row->kind == KS__SEM_ROW_LOAD ? row->lhs : row->rhs;
-    const double *gi = G + i * p;
+    const double *gi = G + i * n;
     for (size_t c = 0; c < p; c++)
         for (size_t r = c; r < p; r++) out[idx++] = gi[r] * H[j + c * n] + gi[c] * H[j + r * n];
 }

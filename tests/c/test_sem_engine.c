@@ -1,8 +1,9 @@
 /* test_sem_engine.c — the SEM engine's numerical core (src/sem/engine.h) against a tightly
  * converged lavaan 0.6-14 (tests/data/sem/engine/<case>.txt, made by make_engine_reference.R):
  * starting values, implied covariance, Delta, fmin, estimates and SEs for ML (HS CFA, std.lv,
- * PoliticalDemocracy with equality labels, observed regressions, a one-indicator factor, a
- * binding bound), GLS, ULS, DWLS, GenomicSEM's sandwich; the gradient against finite
+ * PoliticalDemocracy with equality labels, observed regressions, a feedback loop, a
+ * one-indicator factor, a binding bound), GLS, ULS, DWLS, GenomicSEM's sandwich; the gradient
+ * against finite
  * differences; a simulation recovered within its SEs; failures (non-PD input, an unidentified
  * model, an unsupported row); warm-started GWAS-style refits with held parameters, timed. */
 #include <math.h>
@@ -403,6 +404,8 @@ static void gwas_warm(ks_ctx *ctx)
             bad++;
         /* the held fit's SNP effect solves its normal equation (gradient zero) */
         worst = fmax(worst, info.max_grad);
+        if (getenv("KS_SEM_DEBUG") && s < 8)
+            fprintf(stderr, "snp %zu: %d iterations (bfgs %d)\n", s, info.iterations, info.bfgs);
     }
     const double us = 1e6 * (double)(clock() - t0) / CLOCKS_PER_SEC / (double)nsnp;
     CHECK(bad == 0);
@@ -505,6 +508,7 @@ int main(void)
     check_case(ctx, "pd_ml", 1, 1e-6);
     check_case(ctx, "pd_reg", 1, 1e-6);
     check_case(ctx, "pd_single", 1, 1e-6);
+    check_case(ctx, "pd_cycle", 1, 1e-6);
     check_case(ctx, "hs_gls", 1, 1e-6);
     check_case(ctx, "hs_uls", 1, 1e-6);
     check_case(ctx, "hs_dwls", 1, 1e-6);

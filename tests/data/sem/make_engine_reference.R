@@ -130,6 +130,8 @@ for (e in c("GLS", "ULS", "DWLS")) {
 # regression starts from OLS) and a one-indicator latent
 run("pd_reg", "sem", "y1 ~ x1 + x2\n y2 ~ y1 + x1", data = pd)
 run("pd_single", "sem", "f =~ y1\n g =~ y2 + y3 + y4\n g ~ f", data = pd)
+# a feedback loop (y1 and y2 cause each other; x1, x2 identify it): I - A has no triangular order
+run("pd_cycle", "sem", "y1 ~ y2 + x1\n y2 ~ y1 + x2", data = pd)
 # an upper bound that binds: lavaan's constrained optimizer (nlminb.constr) stops 5e-8 short of
 # it, so the estimates are those of the model with a fixed at the bound
 bound_model <- sub("x1 + x2", "x1 + a*x2", paste(hs_model, "\n a < 0.5"), fixed = TRUE)
