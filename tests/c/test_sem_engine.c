@@ -3,9 +3,9 @@
  * starting values, implied covariance, Delta, fmin, estimates and SEs for ML (HS CFA, std.lv,
  * PoliticalDemocracy with equality labels, observed regressions, a feedback loop, a
  * one-indicator factor, a binding bound), GLS, ULS, DWLS, GenomicSEM's sandwich; the gradient
- * against finite
- * differences; a simulation recovered within its SEs; failures (non-PD input, an unidentified
- * model, an unsupported row); warm-started GWAS-style refits with held parameters, timed. */
+ * against finite differences; a simulation recovered within its SEs; failures (non-PD input, an
+ * unidentified model, an unsupported row); warm-started GWAS-style refits with held parameters,
+ * timed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
