@@ -104,6 +104,14 @@ static int prepare(ks_ctx *ctx, const ks__sem_model *m, ks__sem_work *w, const k
                             "not finite");
     if ((pb->estimator == KS__SEM_WLS || pb->estimator == KS__SEM_DWLS) && !pb->W)
         return ks__fail(ctx, KS_EINVAL, "WLS and DWLS need the caller's weight matrix");
+    if (pb->estimator == KS__SEM_WLS || pb->estimator == KS__SEM_DWLS) {
+        const size_t nw = pb->estimator == KS__SEM_WLS ? m->pstar * m->pstar : m->pstar;
+        for (size_t i = 0; i < nw; i++)
+            if (!isfinite(pb->W[i]) || (pb->estimator == KS__SEM_DWLS && pb->W[i] < 0))
+                return ks__fail(ctx, KS_EINVAL, "weight %zu is %s: the weights must be finite%s",
+                                i + 1, isfinite(pb->W[i]) ? "negative" : "not finite",
+                                pb->estimator == KS__SEM_DWLS ? " and not negative" : "");
+    }
     memcpy(w->sdat, pb->S, p * p * sizeof *w->sdat);
     vech(p, pb->S, w->svech);
     if (pb->estimator == KS__SEM_ML || pb->estimator == KS__SEM_GLS) {
@@ -350,6 +358,15 @@ static void accept(ks__sem_work *w, size_t nx)
     (void)nx;
 }
 
+/* A step below 4 ulps of every x it moves: x is at the optimum to rounding, however F and its
+ * gradient are scaled (GenomicSEM's weights reach 1e8). */
+static int negligible(const ks__sem_work *w, const size_t *idx, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fabs(w->d[i]) > 4.0 * DBL_EPSILON * fabs(w->x[idx[i]])) return 0;
+    return 1;
+}
+
 /* Solve (2 I) d = -g over the free set (d in w->d); a singular I gets a growing ridge. */
 static int gn_direction(const ks__sem_model *m, ks__sem_work *w, const ks__sem_problem *pb,
                         const size_t *idx, size_t n)
@@ -400,6 +417,10 @@ static void bfgs(const ks__sem_model *m, ks__sem_work *w, const ks__sem_problem 
             double v = 0.0;
             for (size_t k = 0; k < n; k++) v -= Hi[i + k * n] * w->g[idx[k]];
             w->d[i] = v;
+        }
+        if (negligible(w, idx, n)) {
+            info->status = KS__SEM_CONVERGED;
+            return;
         }
         if (line_search(m, w, pb, idx, n, F)) return;
         info->iterations++;
@@ -468,8 +489,15 @@ int ks__sem_fit(ks_ctx *ctx, const ks__sem_model *m, ks__sem_work *w, const ks__
            residual term of the Hessian); BFGS from its matrix takes over when it slows */
         slow = maxg > 0.3 * last ? slow + 1 : 0;
         last = maxg;
-        if (info->iterations >= pb.max_iter || slow >= 3 || gn_direction(m, w, &pb, idx, n) ||
-            line_search(m, w, &pb, idx, n, &F)) {
+        if (info->iterations >= pb.max_iter || slow >= 3 || gn_direction(m, w, &pb, idx, n)) {
+            stalled = 1;
+            break;
+        }
+        if (negligible(w, idx, n)) {
+            info->status = KS__SEM_CONVERGED;
+            break;
+        }
+        if (line_search(m, w, &pb, idx, n, &F)) {
             stalled = 1;
             break;
         }
@@ -480,7 +508,8 @@ int ks__sem_fit(ks_ctx *ctx, const ks__sem_model *m, ks__sem_work *w, const ks__
         info->bfgs = 1;
         bfgs(m, w, &pb, &F, 20 * pb.max_iter, info);
         /* the state must be the accepted point's (the line search may end elsewhere) */
-        if (eval_x(m, w, &pb, w->x, &F, NULL)) return ks__fail(ctx, KS_ENUMERIC, "lost the fit");
+        if (eval_x(m, w, &pb, w->x, &F, NULL))
+            return ks__fail(ctx, KS_ENUMERIC, "the fit ended at a point that is not valid");
     }
     theta_of_x(m, w->x, w->theta);
     for (size_t k = 0; k < m->ntheta; k++) est[m->theta_row[k]] = w->theta[k];

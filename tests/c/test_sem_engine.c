@@ -404,12 +404,13 @@ static void gwas_warm(ks_ctx *ctx)
             bad++;
         /* the held fit's SNP effect solves its normal equation (gradient zero) */
         worst = fmax(worst, info.max_grad);
-        if (getenv("KS_SEM_DEBUG") && s < 8)
+        if (getenv("KS_SEM_DEBUG") && s < 3)
             fprintf(stderr, "snp %zu: %d iterations (bfgs %d)\n", s, info.iterations, info.bfgs);
     }
     const double us = 1e6 * (double)(clock() - t0) / CLOCKS_PER_SEC / (double)nsnp;
     CHECK(bad == 0);
     CHECK(worst <= 1e-10);
+    for (size_t i = 0; i < 5; i++) CHECK(est[i] == lam[i] && est[7 + i] == th[i]); /* held */
     printf("sem_engine: GWAS-shaped warm fit (1 factor, 5 indicators + SNP, DWLS, measurement "
            "held) + sandwich: %.2f us per SNP\n",
            us);
@@ -460,9 +461,14 @@ static void failures(ks_ctx *ctx)
     S[4] = NAN;
     CHECK_FAILS(ctx, ks__sem_fit(ctx, m, w, &pb, est, &info), KS_ENUMERIC, "not finite");
     S[4] = 1.5;
-    /* WLS without weights */
+    /* WLS without weights, or with weights that are not finite or negative */
     pb.estimator = KS__SEM_DWLS;
     CHECK_FAILS(ctx, ks__sem_fit(ctx, m, w, &pb, est, &info), KS_EINVAL, "weight");
+    double Wd[6] = {1, 1, 1, NAN, 1, 1};
+    pb.W = Wd;
+    CHECK_FAILS(ctx, ks__sem_fit(ctx, m, w, &pb, est, &info), KS_EINVAL, "weight 4 is not finite");
+    Wd[3] = -1;
+    CHECK_FAILS(ctx, ks__sem_fit(ctx, m, w, &pb, est, &info), KS_EINVAL, "weight 4 is negative");
     /* a start value that is not finite */
     pb.estimator = KS__SEM_ULS;
     est[0] = NAN;
