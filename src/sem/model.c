@@ -221,14 +221,24 @@ static int reduce(ks_ctx *ctx, ks__sem_model *m, double *C, size_t nc, long *piv
     for (size_t c = 0; c < nt; c++) {
         if (pivrow[c] < 0) continue;
         const size_t r = (size_t)pivrow[c];
-        const ks__sem_row *w = &m->row[m->theta_row[c]];
-        if (w->lower > -HUGE_VAL || w->upper < HUGE_VAL)
-            return ks__fail(ctx, KS_EINVAL,
-                            "'%s' has a bound but is set equal to another parameter; bound "
-                            "that one instead",
-                            m->name[m->theta_row[c]]);
         m->t0[c] = d[r];
-        for (size_t q = 0; q < nx; q++) m->K[c + q * nt] = -C[r + (size_t)m->x_theta[q] * nc];
+        size_t nz = 0, at = 0;
+        for (size_t q = 0; q < nx; q++) {
+            const double k = -C[r + (size_t)m->x_theta[q] * nc];
+            m->K[c + q * nt] = k;
+            if (k != 0.0) nz++, at = q;
+        }
+        /* a bound on a parameter tied to another (theta_c = x_at) bounds that one; a bound on
+           any other combination cannot be projected */
+        const ks__sem_row *w = &m->row[m->theta_row[c]];
+        if (!(w->lower > -HUGE_VAL || w->upper < HUGE_VAL)) continue;
+        if (nz != 1 || m->K[c + at * nt] != 1.0 || m->t0[c] != 0.0)
+            return ks__fail(ctx, KS_EINVAL,
+                            "'%s' has a bound but is a combination of other parameters through "
+                            "the equality constraints; bound those instead",
+                            m->name[m->theta_row[c]]);
+        m->lower[at] = fmax(m->lower[at], w->lower);
+        m->upper[at] = fmin(m->upper[at], w->upper);
     }
     m->k_identity = nx == nt;
     for (size_t c = 0; c < nt && m->k_identity; c++) m->k_identity = m->t0[c] == 0.0;

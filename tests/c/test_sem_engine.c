@@ -502,6 +502,20 @@ out:
         CHECK(v.nx == 1 && v.K[0] == 1.0 && v.K[1] == 0.5 && v.x_theta[0] == 0);
     }
     ks__sem_model_free(m);
+    /* tied parameters with bounds: the free one takes the tighter of them */
+    const row_spec tied[] = {
+        {"y1", "~~", "y1", 1, NAN}, {"y2", "~~", "y2", 2, NAN}, {".p1.", "==", ".p2.", 0, NAN}};
+    make_table(&t, par, tied, 3, ov, 3, lv, 0);
+    par[0].plabel = ".p1.", par[0].lower = 0.5;
+    par[1].plabel = ".p2.", par[1].lower = 0.7, par[1].upper = 2.0;
+    m = NULL;
+    CHECK_OK(ctx, ks__sem_model_compile(ctx, &t, NULL, &m));
+    if (m) {
+        ks__sem_model_view v;
+        ks__sem_model_get(m, &v);
+        CHECK(v.nx == 1 && v.lower[0] == 0.7 && v.upper[0] == 2.0);
+    }
+    ks__sem_model_free(m);
 }
 
 int main(void)
