@@ -80,13 +80,16 @@ typedef struct {
        measurement model), without recompiling */
     const unsigned char *hold;
     double gtol;  /* converged when the largest |d F / d x| (over x free and off its bound) is
-                     at most this; <= 0: 1e-10 */
-    int max_iter; /* Gauss-Newton iterations before BFGS takes over; <= 0: 200 */
+                     at most this, or when the next step is below 4 ulps of every x it moves
+                     (scale-free); <= 0: 1e-10 */
+    int max_iter; /* Gauss-Newton iterations at most (BFGS takes over then, or earlier when
+                     Gauss-Newton slows, for up to 20 times as many); <= 0: 200 */
 } ks__sem_problem;
 
 typedef enum {
     KS__SEM_CONVERGED = 0,
-    KS__SEM_NOT_CONVERGED = 1, /* iteration limit, or no descent left above gtol */
+    KS__SEM_NOT_CONVERGED = 1, /* iteration limit, or no descent left above gtol (the
+                                  estimates are the best point found) */
 } ks__sem_fit_status;
 
 typedef struct {
@@ -171,11 +174,11 @@ struct ks__sem_model {
 
 struct ks__sem_work {
     ks_allocator alloc;
-    double *A, *Sm, *lu, *B, *H, *T; /* m x m (H, T: m x p) */
-    double *sigma, *L, *sinv, *M;        /* p x p */
-    double *sdat, *sdat_inv;             /* p x p: S and (ML, GLS) S^-1 */
-    double *svech, *resid, *r, *Wfull;   /* pstar; Wfull pstar x pstar */
-    double *dth, *dx;                    /* pstar x ntheta, pstar x nx */
+    double *A, *Sm, *lu, *B, *H, *T;   /* m x m (H, T: m x p) */
+    double *sigma, *L, *sinv, *M;      /* p x p */
+    double *sdat, *sdat_inv;           /* p x p: S and (ML, GLS) S^-1 */
+    double *svech, *resid, *r, *Wfull; /* pstar; Wfull pstar x pstar */
+    double *dth, *dx;                  /* pstar x ntheta, pstar x nx */
     double *theta, *x, *xnew, *g, *gnew, *d, *info, *hinv, *sy, *tmp; /* nx / ntheta sized */
     size_t *piv, *act;
     double logdet_s;
