@@ -1,7 +1,8 @@
 /* test_alloc_fail.c — make every allocation of a table read, factorize, CSV write, a two-way
  * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge (both
- * modes), ldsc, sumstats and a SEM model's parse and parameter table fail once, in turn: each
- * run must fail cleanly (no crash), leave nothing allocated, and leave no output file behind. */
+ * modes), ldsc, sumstats, a SEM model's parse, parameter table, expressions, fit measures and
+ * the SEM engine's fit fail once, in turn: each run must fail cleanly (no crash), leave nothing
+ * allocated, and leave no output file behind. */
 #include <glob.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "kestrel/kestrel.h"
 #include "ktest.h"
 #include "sem/fit_measures.h"
+#include "sem/engine.h"
 #include "sem/sem_internal.h"
 
 typedef struct {
@@ -559,6 +561,41 @@ static int run_sem_expr(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* The SEM engine: a one-factor model with two loadings tied, compiled, started, fitted by ML,
+ * its expected-information and sandwich covariances. */
+static int run_sem_engine(ks_ctx *ctx, double *sig)
+{
+    static const char *ov[] = {"y1", "y2", "y3"}, *lv[] = {"f"};
+    const double I = HUGE_VAL;
+    ks__sem_par par[] = {{"f", "=~", "y1", 1, 1, 0, 1.0, 0, "", ".p1.", -I, I, 1},
+                         {"f", "=~", "y2", 1, 1, 1, NAN, 0, "a", ".p2.", -I, I, 1},
+                         {"f", "=~", "y3", 1, 1, 2, NAN, 0, "a", ".p3.", -I, I, 1},
+                         {"y1", "~~", "y1", 0, 1, 3, NAN, 0, "", ".p4.", -I, I, 0},
+                         {"y2", "~~", "y2", 0, 1, 4, NAN, 0, "", ".p5.", -I, I, 0},
+                         {"y3", "~~", "y3", 0, 1, 5, NAN, 0, "", ".p6.", -I, I, 0},
+                         {"f", "~~", "f", 0, 1, 6, NAN, 0, "", ".p7.", 0.0, I, 0},
+                         {".p2.", "==", ".p3.", 2, 0, 0, NAN, 0, "", "", -I, I, 0}};
+    ks__sem_partable t = {{0}, 8, par, 6, 3, 1, ov, lv, NULL};
+    const double S[9] = {1.2, 0.5, 0.45, 0.5, 1.1, 0.4, 0.45, 0.4, 0.9};
+    double est[8], V[36], Vs[36 * 36] = {0};
+    for (int i = 0; i < 6; i++) Vs[i * 7] = 0.01;
+    ks__sem_model *m = NULL;
+    ks__sem_work *w = NULL;
+    ks__sem_problem pb = {KS__SEM_ML, S, 100, NULL, NULL, 0, 0};
+    ks__sem_fit_info info;
+    int rc = ks__sem_model_compile(ctx, &t, NULL, &m);
+    if (!rc) rc = ks__sem_work_new(ctx, m, &w);
+    if (!rc) rc = ks__sem_start(ctx, m, S, est);
+    if (!rc) rc = ks__sem_fit(ctx, m, w, &pb, est, &info);
+    if (!rc) rc = ks__sem_vcov(ctx, m, w, &pb, est, NULL, V);
+    if (!rc) *sig += est[1] + V[0];
+    if (!rc) rc = ks__sem_vcov(ctx, m, w, &pb, est, Vs, V);
+    if (!rc) *sig += V[0];
+    ks__sem_work_free(w);
+    ks__sem_model_free(m);
+    return rc;
+}
+
 /* One full run; returns the status of the first failure. */
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
@@ -599,6 +636,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_sem(ctx, sig);
     if (!rc) rc = run_sem_fit(ctx, sig);
     if (!rc) rc = run_sem_expr(ctx, sig);
+    if (!rc) rc = run_sem_engine(ctx, sig);
     return rc;
 }
 
