@@ -274,10 +274,11 @@ static int lend_doubles(PyObject *d, const char *key, size_t n, int square, int 
     const int ok = square ? nd == 2 && (size_t)dim[0] == n && (size_t)dim[1] == n
                           : nd == 1 && (size_t)dim[0] == n;
     if (!ok || PyList_Append(l->keep, a)) {
-        if (!ok)
-            PyErr_Format(PyExc_ValueError, "covstruc: %s must be %s of %zu%s%s", key,
-                         square ? "a matrix" : "a vector", n, square ? " x " : " values",
-                         square ? "" : "");
+        if (!ok && square)
+            PyErr_Format(PyExc_ValueError, "covstruc: %s must be a matrix of %zu x %zu", key, n,
+                         n);
+        else if (!ok)
+            PyErr_Format(PyExc_ValueError, "covstruc: %s must be a vector of %zu values", key, n);
         Py_DECREF(a);
         return -1;
     }

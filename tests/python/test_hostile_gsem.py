@@ -458,7 +458,7 @@ def test_ldsc_out_never_doubles_an_ending(kestrel_bin, D, tmp_path):
     """`--out x/ldsc` wrote x/ldsc_ldsc.log; the log is PREFIX.log, and an ending given in
     --out is not repeated."""
     files = ["ldsc.log", "ldsc_I.tsv", "ldsc_N.tsv", "ldsc_S.tsv", "ldsc_S_Stand.tsv",
-             "ldsc_V.tsv", "ldsc_V_Stand.tsv", "ldsc_m.txt"]
+             "ldsc_V.tsv", "ldsc_V_Stand.tsv", "ldsc_covstruc.txt", "ldsc_m.txt"]
     for given in ("ldsc", "ldsc.log", "ldsc_S.tsv"):
         p = ldsc_cli(kestrel_bin, D, [D.dir / "m" / "A.sumstats.gz", D.dir / "m" / "B.sumstats.gz"],
                      tmp_path / given)
