@@ -273,8 +273,8 @@ def ldsc(traits, sample_prev=None, population_prev=None, ld=None, wld=None, trai
 
 
 def load_ldsc(path):
-    """The covstruc that ``LdscResult.save`` (or `kestrel ldsc`, as PREFIX_covstruc.txt) wrote,
-    read and checked in C: a truncated, edited or foreign file is a KestrelError naming the file
+    """The covstruc that ``LdscResult.save`` (or `kestrel ldsc`, as PREFIX_covstruc.txt) wrote to
+    `path` (plain or gzip), read and checked in C: a truncated, edited or foreign file is a KestrelError naming the file
     and the line. Returns an LdscResult."""
     return LdscResult(_core.gsem_ldsc_load(os.fspath(path)))
 

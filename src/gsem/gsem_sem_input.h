@@ -62,6 +62,13 @@ typedef struct {
  * smallest eigenvalue (R's eigen) is <= 0, and the report. */
 int ks__gsem_smooth(ks_ctx *ctx, size_t k, double *S, double *V,
                     ks__gsem_smooth_report *rep) KS_RESULT_USED;
+/* userGWAS' / commonfactorGWAS' smooth_check for one SNP (kstar_full = (k + 1)(k + 2) / 2,
+ * the SNP first): the largest |S_full[p, 1] / sqrt(V_full[p, p]) - z_pre[p - 1]| over the k
+ * traits p = 2..k+1, after smoothing (R's max: NaN when one is NaN). z_pre: the SNP's Z per
+ * trait as GC made them (beta / (se sqrt(I_pp)) for "standard", se I_pp for "conserv", se for
+ * "none"). The caller reports 0 when neither matrix was smoothed, as GenomicSEM does. */
+double ks__gsem_z_smooth(size_t k, const double *S_full, const double *V_full, const double *z_pre);
+
 /* The report as GenomicSEM gives it: its printed notes at info level, its warnings (a change
  * above 0.025 in S or in Z; nearPD not converged) at warning level. */
 void ks__gsem_smooth_log(ks_ctx *ctx, const ks__gsem_smooth_report *rep);

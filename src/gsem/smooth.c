@@ -51,6 +51,18 @@ int ks__gsem_smooth(ks_ctx *ctx, size_t k, double *S, double *V, ks__gsem_smooth
     return rc;
 }
 
+double ks__gsem_z_smooth(size_t k, const double *S_full, const double *V_full, const double *z_pre)
+{
+    const size_t n = k + 1, kf = n * (n + 1) / 2; /* (S_full n x n; V_full kf x kf) */
+    double m = -INFINITY;
+    for (size_t p = 1; p < n; p++) { /* (vech place of (p, 1) is p) */
+        const double d = fabs(S_full[p] / sqrt(V_full[p + p * kf]) - z_pre[p - 1]);
+        if (isnan(d)) return NAN;
+        m = fmax(m, d);
+    }
+    return m;
+}
+
 void ks__gsem_smooth_log(ks_ctx *ctx, const ks__gsem_smooth_report *rep)
 {
     char sd[32], vd[32], zd[32];

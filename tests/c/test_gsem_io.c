@@ -221,6 +221,15 @@ static void test_sem_input(ks_ctx *ctx)
     free(Vnp);
     free(S);
     free(V);
+    /* smooth_check's Z for one SNP, k = 2: S_full 3 x 3, V_full 6 x 6 */
+    double sf[9] = {0.5, 0.02, -0.03, 0.02, 1, 0, -0.03, 0, 1}, vf[36] = {0};
+    for (int t = 0; t < 6; t++) vf[t + 6 * t] = 1.0;
+    vf[1 + 6 * 1] = 1e-4;
+    vf[2 + 6 * 2] = 4e-4;
+    const double zp[2] = {1.9, -1.4};
+    CHECK_NEAR(ks__gsem_z_smooth(2, sf, vf, zp), 0.1, 1e-12); /* |2 - 1.9|, |-1.5 + 1.4| */
+    const double zn[2] = {NAN, 0.0};
+    CHECK(isnan(ks__gsem_z_smooth(2, sf, vf, zn)));
 }
 
 /* ---- the covstruc file ----------------------------------------------------------------------- */
