@@ -181,15 +181,15 @@ static PyObject *ldsc_dict(const ks_gsem_ldsc_view *r)
 PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"traits", "sample_prev", "population_prev", "ld", "wld",
-                             "sep_weights", "chr", "n_blocks", "select", "chisq_max",
+    static char *kwlist[] = {"traits",      "sample_prev", "population_prev", "ld",     "wld",
+                             "sep_weights", "chr",         "n_blocks",        "select", "chisq_max",
                              "trait_names", NULL};
     PyObject *traits, *sp, *pp, *select = Py_None, *names = Py_None;
     const char *ld, *wld;
     ks_gsem_ldsc_options o = KS_GSEM_LDSC_OPTIONS_INIT;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOss|piiOdO", kwlist, &traits, &sp, &pp, &ld,
-                                     &wld, &o.sep_weights, &o.chr, &o.n_blocks, &select,
-                                     &o.chisq_max, &names))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOss|piiOdO", kwlist, &traits, &sp, &pp, &ld, &wld,
+                                     &o.sep_weights, &o.chr, &o.n_blocks, &select, &o.chisq_max,
+                                     &names))
         return NULL;
     PyObject *kt = NULL, *kn = NULL, *res = NULL;
     Py_ssize_t k = 0, nn = 0;
@@ -243,9 +243,9 @@ done:
 
 /* What a covstruc dict lends a view while ks_gsem_ldsc_make copies it. */
 typedef struct {
-    PyObject *keep;  /* the arrays the view points into */
+    PyObject *keep; /* the arrays the view points into */
     const char **names;
-    size_t *sizes;   /* the counts, as size_t */
+    size_t *sizes; /* the counts, as size_t */
 } lent;
 
 static void lent_free(lent *l)
@@ -257,8 +257,8 @@ static void lent_free(lent *l)
 
 /* d[key] (missing or None: *out NULL, an error where required) as n float64 values: a vector of
  * n, or (square) an n x n matrix passed column-major. */
-static int lend_doubles(PyObject *d, const char *key, size_t n, int square, int required,
-                        lent *l, const double **out)
+static int lend_doubles(PyObject *d, const char *key, size_t n, int square, int required, lent *l,
+                        const double **out)
 {
     *out = NULL;
     PyObject *o = PyDict_GetItemString(d, key);
@@ -275,8 +275,7 @@ static int lend_doubles(PyObject *d, const char *key, size_t n, int square, int 
                           : nd == 1 && (size_t)dim[0] == n;
     if (!ok || PyList_Append(l->keep, a)) {
         if (!ok && square)
-            PyErr_Format(PyExc_ValueError, "covstruc: %s must be a matrix of %zu x %zu", key, n,
-                         n);
+            PyErr_Format(PyExc_ValueError, "covstruc: %s must be a matrix of %zu x %zu", key, n, n);
         else if (!ok)
             PyErr_Format(PyExc_ValueError, "covstruc: %s must be a vector of %zu values", key, n);
         Py_DECREF(a);
@@ -293,8 +292,8 @@ static int lend_sizes(PyObject *d, const char *key, size_t n, size_t *dst, const
     *out = NULL;
     PyObject *o = PyDict_GetItemString(d, key);
     if (!o || o == Py_None) return 0;
-    PyObject *a = PyArray_FROM_OTF(o, NPY_INT64, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED |
-                                                     NPY_ARRAY_FORCECAST);
+    PyObject *a = PyArray_FROM_OTF(
+        o, NPY_INT64, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED | NPY_ARRAY_FORCECAST);
     if (!a) return -1;
     PyArrayObject *arr = (PyArrayObject *)a;
     int rc = 0;
@@ -406,8 +405,8 @@ static int lend_view(PyObject *d, ks_gsem_ldsc_view *v, lent *l)
 int ks_py_ldsc_handle(ks_ctx *ctx, PyObject *covstruc, ks_gsem_ldsc **out)
 {
     *out = NULL;
-    PyObject *d = PyDict_Check(covstruc) ? Py_NewRef(covstruc)
-                                          : PyObject_GetAttrString(covstruc, "details");
+    PyObject *d =
+        PyDict_Check(covstruc) ? Py_NewRef(covstruc) : PyObject_GetAttrString(covstruc, "details");
     if (!d) return -1;
     ks_gsem_ldsc_view v;
     lent l;
