@@ -358,8 +358,8 @@ static void ldsc_log(ks_text_writer *w, const ks_gsem_ldsc_view *r, const char *
 
 /* The files of one ldsc run, all or none (an earlier run's S_Stand and V_Stand removed when
  * this run has none). */
-static int ldsc_files(ks_ctx *ctx, const char *out, const ks_gsem_ldsc_view *r,
-                      const char *const *paths, char *const *names)
+static int ldsc_files(ks_ctx *ctx, const char *out, const ks_gsem_ldsc *res,
+                      const ks_gsem_ldsc_view *r, const char *const *paths, char *const *names)
 {
     const size_t k = r->k, ks = r->kstar;
     char **vn = calloc(ks, sizeof *vn), *path = malloc(strlen(out) + 32);
@@ -396,6 +396,8 @@ static int ldsc_files(ks_ctx *ctx, const char *out, const ks_gsem_ldsc_view *r,
         ks_text_printf(w, "%.17g\n", r->m);
         bad = ks_text_commit(w) != KS_OK;
     }
+    if (!bad) /* the covstruc in one file, for `kestrel gwas --ldsc` and kestrel.gsem.load_ldsc */
+        bad = ks_gsem_ldsc_write_group(ctx, g, res, PATH("_covstruc.txt")) != KS_OK;
     if (!bad && !(bad = ks_text_group_create(ctx, g, PATH(".log"), 0, &w) != KS_OK)) {
         ldsc_log(w, r, paths, names);
         bad = ks_text_commit(w) != KS_OK;
@@ -471,8 +473,9 @@ int cmd_ldsc(int argc, char **argv)
         "usage: kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz --ld DIR [options]\n\n"
         "GenomicSEM's ldsc(): multivariate LD score regression on munged files. Writes\n"
         "PREFIX_S.tsv, PREFIX_V.tsv (in GenomicSEM's order), PREFIX_I.tsv, PREFIX_N.tsv,\n"
-        "PREFIX_m.txt, PREFIX_S_Stand.tsv and PREFIX_V_Stand.tsv (when every h2 is > 0)\n"
-        "and the log PREFIX.log, all together (a failed run leaves an earlier run's as "
+        "PREFIX_m.txt, PREFIX_S_Stand.tsv and PREFIX_V_Stand.tsv (when every h2 is > 0),\n"
+        "PREFIX_covstruc.txt (all of it in one file, what `kestrel gwas --ldsc` and\n"
+        "kestrel.gsem.load_ldsc read) and the log PREFIX.log, all together (a failed run leaves an earlier run's as "
         "they\nwere); prints S and the genetic correlations.\n",
         "kestrel ldsc --h2 FILE or --rg A,B,...: bulik/ldsc's h2 and rg estimators "
         "instead\n(kestrel ldsc --h2 x --help lists their options).\n");
@@ -495,7 +498,7 @@ int cmd_ldsc(int argc, char **argv)
     o.sep_weights = sepw != NULL;
     static const char *const ends[] = {".log",         "_S.tsv",       "_V.tsv", "_I.tsv",
                                        "_N.tsv",       "_m.txt",       "_S_Stand.tsv",
-                                       "_V_Stand.tsv", NULL};
+                                       "_V_Stand.tsv", "_covstruc.txt", NULL};
     char *prefix = cli_out_prefix("ldsc", out, ends);
     if (!prefix) return CLI_USAGE;
     cli_traits tr;
@@ -525,6 +528,7 @@ int cmd_ldsc(int argc, char **argv)
         }
     o.sample_prev = prev;
     o.population_prev = prev + k;
+    o.trait_names = (const char *const *)names;
     if (sel && (rc = ldsc_select(sel, &o, &chrs))) goto done;
     rc = CLI_FAILED;
     if ((rc = cli_ctx(&ctx, "ldsc", threads)) != CLI_OK) goto done;
@@ -535,7 +539,7 @@ int cmd_ldsc(int argc, char **argv)
     ks_gsem_ldsc_view v;
     ks_gsem_ldsc_get(res, &v);
     const ks_gsem_ldsc_view *r = &v;
-    if ((rc = ldsc_files(ctx, prefix, r, paths, names))) goto done;
+    if ((rc = ldsc_files(ctx, prefix, res, r, paths, names))) goto done;
     int liab = 0;
     for (size_t j = 0; j < k; j++) liab |= r->liab[j] != 1.0;
     printf("S (genetic covariance%s):\n", liab ? "; liability scale where prevalences are given" : "");
@@ -556,8 +560,8 @@ int cmd_ldsc(int argc, char **argv)
     } else {
         printf("\na heritability is not positive: no genetic correlations\n");
     }
-    printf("\nwritten: %s_S.tsv, _V.tsv, _I.tsv, _N.tsv, _m.txt%s, %s.log\n", prefix,
-           r->S_stand ? ", _S_Stand.tsv, _V_Stand.tsv" : "", prefix);
+    printf("\nwritten: %s_S.tsv, _V.tsv, _I.tsv, _N.tsv, _m.txt%s, _covstruc.txt, %s.log\n",
+           prefix, r->S_stand ? ", _S_Stand.tsv, _V_Stand.tsv" : "", prefix);
     rc = CLI_OK;
 done:
     ks_gsem_ldsc_free(res);

@@ -178,10 +178,12 @@ typedef struct {
     const int *select; /* the chromosomes to use instead (nselect of them), or NULL */
     size_t nselect;
     double chisq_max; /* 0: max(0.001 max N, 80) per trait; else > 0 and finite */
+    const char *const *trait_names; /* k names (see ks_gsem_ldsc_make), or NULL: GenomicSEM's
+                                       V1 ... Vk */
 } ks_gsem_ldsc_options;
 #define KS_GSEM_LDSC_OPTIONS_INIT                                                                       \
     {                                                                                              \
-        NULL, NULL, 0, 22, 200, NULL, 0, 0.0                                                       \
+        NULL, NULL, 0, 22, 200, NULL, 0, 0.0, NULL                                                 \
     }
 
 /* The result (opaque). */
@@ -215,8 +217,32 @@ typedef struct {
      * (est / est_se) and two-sided normal P, intercept and SE, mean Z x Z */
     const size_t *pair_snps;
     const double *est, *est_se, *est_z, *est_p, *pair_intercept, *pair_intercept_se, *mean_zz;
+    const char *const *names; /* k trait names */
 } ks_gsem_ldsc_view;
 KS_API void ks_gsem_ldsc_get(const ks_gsem_ldsc *r, ks_gsem_ldsc_view *out);
+
+/* A covstruc made from given arrays, e.g. R GenomicSEM's ldsc() output: `in` is read as a view
+ * (copied; the result is independent of it). Required: k (kstar 0 or k (k + 1) / 2), names (k:
+ * distinct, not empty, no tab, line break or '"', not starting with '#', not "NA"), S (finite,
+ * symmetric), V (in GenomicSEM's order; finite, symmetric). Optional (NULL): intercept and
+ * every per-trait and per-regression array (NaN, counts 0, liab 1), m (NaN: unknown, else > 0),
+ * n_blocks (0: unknown); S_stand and V_stand together (finite, symmetric), else computed from S
+ * and V as ldsc computes them when every diagonal element of S is > 0. S_se, S_stand_se, est_z
+ * and est_p are always computed. Errors name the array and element at fault. */
+KS_API int ks_gsem_ldsc_make(ks_ctx *ctx, const ks_gsem_ldsc_view *in,
+                             ks_gsem_ldsc **out) KS_RESULT_USED;
+/* The covstruc as kestrel's covstruc file (version 1: tab-separated text that says what it holds
+ * in its first lines; every number as %.17g, so ks_gsem_ldsc_read gives back the same doubles;
+ * the format is in README and src/gsem/covstruc.c), written whole or not at all. */
+KS_API int ks_gsem_ldsc_write(ks_ctx *ctx, const ks_gsem_ldsc *r,
+                              const char *path) KS_RESULT_USED;
+/* The same as one file of group g (borrowed; see ks_text_group_commit). */
+KS_API int ks_gsem_ldsc_write_group(ks_ctx *ctx, ks_text_group *g, const ks_gsem_ldsc *r,
+                                    const char *path) KS_RESULT_USED;
+/* A covstruc file read back (plain or gzip). Every label, count and number is checked, S, V,
+ * I, S_Stand and V_Stand must be symmetric and (but I) finite, and the file must end with its
+ * `end` line: a truncated, edited or foreign file is KS_EPARSE naming the file and the line. */
+KS_API int ks_gsem_ldsc_read(ks_ctx *ctx, const char *path, ks_gsem_ldsc **out) KS_RESULT_USED;
 
 /* GenomicSEM's sumstats() (notes sec. 1.6): k raw GWAS files aligned to a reference (`SNP A1 A2
  * MAF ...`, e.g. reference.1000G.maf.0.005.txt; every column is carried to the output) and put

@@ -53,6 +53,12 @@ PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols);
  * is not NULL. NULL with the error set (a TypeError naming the argument `what`). */
 const char **ks_py_str_list(PyObject *seq, const char *what, PyObject **keep, Py_ssize_t *n);
 
+/* The C handle of a covstruc: an LdscResult (its .details) or a dict of its arrays (keys as
+ * LdscResult.details: names, S, V required), made by ks_gsem_ldsc_make (copied; free it with
+ * ks_gsem_ldsc_free). 0, or -1 with the Python error set (KestrelError with the library's message
+ * for a covstruc the library turns away). */
+int ks_py_ldsc_handle(ks_ctx *ctx, PyObject *covstruc, ks_gsem_ldsc **out);
+
 extern PyMethodDef ks_py_table_methods[], ks_py_regress_methods[], ks_py_did_methods[],
     ks_py_mars_methods[], ks_py_gsem_methods[], ks_py_h2rg_methods[], ks_py_enum_methods[];
 

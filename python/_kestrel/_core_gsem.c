@@ -135,30 +135,81 @@ static int per_trait(PyObject *o, Py_ssize_t k, double *d, int *b, const char *w
     return rc;
 }
 
+/* The names of a view as a list of str. */
+static PyObject *name_list(const char *const *names, size_t k)
+{
+    PyObject *l = PyList_New((Py_ssize_t)k);
+    for (size_t j = 0; l && j < k; j++) {
+        PyObject *s = PyUnicode_FromString(names[j]);
+        if (!s) {
+            Py_CLEAR(l);
+            break;
+        }
+        PyList_SET_ITEM(l, (Py_ssize_t)j, s);
+    }
+    return l;
+}
+
+/* A covstruc's view as the dict kestrel.gsem.LdscResult is made from. */
+static PyObject *ldsc_dict(const ks_gsem_ldsc_view *r)
+{
+    const npy_intp K = (npy_intp)r->k, KS = (npy_intp)r->kstar;
+    return Py_BuildValue(
+        "{s:N,s:N,s:N,s:N,s:d,s:N,s:N,s:N,s:N,s:N,s:n,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,"
+        "s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}",
+        "S", ks_py_arr(r->S, K, K), "V", ks_py_arr(r->V, KS, KS), "I",
+        ks_py_arr(r->intercept, K, K), "N", ks_py_arr(r->N, KS, 0), "m", r->m, "S_stand",
+        r->S_stand ? ks_py_arr(r->S_stand, K, K) : Py_NewRef(Py_None), "V_stand",
+        r->V_stand ? ks_py_arr(r->V_stand, KS, KS) : Py_NewRef(Py_None), "S_se",
+        ks_py_arr(r->S_se, K, K), "S_stand_se",
+        r->S_stand_se ? ks_py_arr(r->S_stand_se, K, K) : Py_NewRef(Py_None), "liability_factor",
+        ks_py_arr(r->liab, K, 0), "n_blocks", (Py_ssize_t)r->n_blocks, "snps_read",
+        ks_py_sizes(r->snps_read, K), "snps_merged", ks_py_sizes(r->snps_merged, K), "snps_removed",
+        ks_py_sizes(r->snps_removed, K), "snps_bad_n", ks_py_sizes(r->snps_bad_n, K), "snps_dup",
+        ks_py_sizes(r->snps_dup, K), "snps_after_n", ks_py_sizes(r->snps_after_n, K), "snps_used",
+        ks_py_sizes(r->snps_used, K), "chisq_max", ks_py_arr(r->chisq_max, K, 0), "mean_chisq",
+        ks_py_arr(r->mean_chisq, K, 0), "lambda_gc", ks_py_arr(r->lambda_gc, K, 0), "h2_se",
+        ks_py_arr(r->h2_se, K, 0), "intercept_se", ks_py_arr(r->intercept_se, K, 0), "ratio",
+        ks_py_arr(r->ratio, K, 0), "ratio_se", ks_py_arr(r->ratio_se, K, 0), "pair_snps",
+        ks_py_sizes(r->pair_snps, KS), "estimate", ks_py_arr(r->est, KS, 0), "estimate_se",
+        ks_py_arr(r->est_se, KS, 0), "estimate_z", ks_py_arr(r->est_z, KS, 0), "estimate_p",
+        ks_py_arr(r->est_p, KS, 0), "pair_intercept", ks_py_arr(r->pair_intercept, KS, 0),
+        "pair_intercept_se", ks_py_arr(r->pair_intercept_se, KS, 0), "mean_zz",
+        ks_py_arr(r->mean_zz, KS, 0), "names", name_list(r->names, r->k));
+}
+
 PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"traits", "sample_prev", "population_prev", "ld", "wld",
-                             "sep_weights", "chr", "n_blocks", "select", "chisq_max", NULL};
-    PyObject *traits, *sp, *pp, *select = Py_None;
+    static char *kwlist[] = {"traits",      "sample_prev", "population_prev", "ld",     "wld",
+                             "sep_weights", "chr",         "n_blocks",        "select", "chisq_max",
+                             "trait_names", NULL};
+    PyObject *traits, *sp, *pp, *select = Py_None, *names = Py_None;
     const char *ld, *wld;
     ks_gsem_ldsc_options o = KS_GSEM_LDSC_OPTIONS_INIT;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOss|piiOd", kwlist, &traits, &sp, &pp, &ld, &wld,
-                                     &o.sep_weights, &o.chr, &o.n_blocks, &select, &o.chisq_max))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOss|piiOdO", kwlist, &traits, &sp, &pp, &ld, &wld,
+                                     &o.sep_weights, &o.chr, &o.n_blocks, &select, &o.chisq_max,
+                                     &names))
         return NULL;
-    PyObject *kt = NULL, *res = NULL;
-    Py_ssize_t k = 0;
+    PyObject *kt = NULL, *kn = NULL, *res = NULL;
+    Py_ssize_t k = 0, nn = 0;
     const char **t = ks_py_str_list(traits, "traits", &kt, &k);
+    const char **tn = t && names != Py_None ? ks_py_str_list(names, "trait_names", &kn, &nn) : NULL;
     double *prev = t ? PyMem_Calloc(2 * (size_t)k + 1, sizeof *prev) : NULL;
     int *sel = NULL;
     ks_ctx *ctx = NULL;
     ks_gsem_ldsc *fit = NULL;
     int rc = KS_OK;
-    if (!prev || per_trait(sp, k, prev, NULL, "sample_prev") ||
+    if (!prev || (names != Py_None && !tn) || per_trait(sp, k, prev, NULL, "sample_prev") ||
         per_trait(pp, k, prev + k, NULL, "population_prev"))
         goto done;
+    if (tn && nn != k) {
+        PyErr_Format(PyExc_ValueError, "trait_names: %zd names for %zd traits", nn, k);
+        goto done;
+    }
     o.sample_prev = prev;
     o.population_prev = prev + k;
+    o.trait_names = tn;
     if (select != Py_None) {
         PyObject *f = PySequence_Fast(select, "select: a sequence of chromosome numbers");
         if (!f) goto done;
@@ -178,35 +229,256 @@ PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)
     if (rc) goto done;
     ks_gsem_ldsc_view v;
     ks_gsem_ldsc_get(fit, &v);
-    const ks_gsem_ldsc_view *r = &v;
-    const npy_intp K = (npy_intp)k, KS = (npy_intp)r->kstar;
-    res = Py_BuildValue(
-        "{s:N,s:N,s:N,s:N,s:d,s:N,s:N,s:N,s:N,s:N,s:n,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,"
-        "s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}",
-        "S", ks_py_arr(r->S, K, K), "V", ks_py_arr(r->V, KS, KS), "I",
-        ks_py_arr(r->intercept, K, K), "N", ks_py_arr(r->N, KS, 0), "m", r->m, "S_stand",
-        r->S_stand ? ks_py_arr(r->S_stand, K, K) : Py_NewRef(Py_None), "V_stand",
-        r->V_stand ? ks_py_arr(r->V_stand, KS, KS) : Py_NewRef(Py_None), "S_se",
-        ks_py_arr(r->S_se, K, K), "S_stand_se",
-        r->S_stand_se ? ks_py_arr(r->S_stand_se, K, K) : Py_NewRef(Py_None), "liability_factor",
-        ks_py_arr(r->liab, K, 0), "n_blocks", (Py_ssize_t)r->n_blocks, "snps_read",
-        ks_py_sizes(r->snps_read, K), "snps_merged", ks_py_sizes(r->snps_merged, K), "snps_removed",
-        ks_py_sizes(r->snps_removed, K), "snps_bad_n", ks_py_sizes(r->snps_bad_n, K), "snps_dup",
-        ks_py_sizes(r->snps_dup, K), "snps_after_n", ks_py_sizes(r->snps_after_n, K), "snps_used",
-        ks_py_sizes(r->snps_used, K), "chisq_max", ks_py_arr(r->chisq_max, K, 0), "mean_chisq",
-        ks_py_arr(r->mean_chisq, K, 0), "lambda_gc", ks_py_arr(r->lambda_gc, K, 0), "h2_se",
-        ks_py_arr(r->h2_se, K, 0), "intercept_se", ks_py_arr(r->intercept_se, K, 0), "ratio",
-        ks_py_arr(r->ratio, K, 0), "ratio_se", ks_py_arr(r->ratio_se, K, 0), "pair_snps",
-        ks_py_sizes(r->pair_snps, KS), "estimate", ks_py_arr(r->est, KS, 0), "estimate_se",
-        ks_py_arr(r->est_se, KS, 0), "estimate_z", ks_py_arr(r->est_z, KS, 0), "estimate_p",
-        ks_py_arr(r->est_p, KS, 0), "pair_intercept", ks_py_arr(r->pair_intercept, KS, 0),
-        "pair_intercept_se", ks_py_arr(r->pair_intercept_se, KS, 0));
+    res = ldsc_dict(&v);
 done:
     ks_gsem_ldsc_free(fit);
     PyMem_Free(prev);
     PyMem_Free(sel);
     PyMem_Free(t);
+    PyMem_Free(tn);
     Py_XDECREF(kt);
+    Py_XDECREF(kn);
+    return ks_py_fit_end(res, rc, ctx, NULL, NULL, NULL);
+}
+
+/* What a covstruc dict lends a view while ks_gsem_ldsc_make copies it. */
+typedef struct {
+    PyObject *keep; /* the arrays the view points into */
+    const char **names;
+    size_t *sizes; /* the counts, as size_t */
+} lent;
+
+static void lent_free(lent *l)
+{
+    Py_XDECREF(l->keep);
+    PyMem_Free(l->names);
+    PyMem_Free(l->sizes);
+}
+
+/* d[key] (missing or None: *out NULL, an error where required) as n float64 values: a vector of
+ * n, or (square) an n x n matrix passed column-major. */
+static int lend_doubles(PyObject *d, const char *key, size_t n, int square, int required, lent *l,
+                        const double **out)
+{
+    *out = NULL;
+    PyObject *o = PyDict_GetItemString(d, key);
+    if (!o || o == Py_None) {
+        if (required) PyErr_Format(PyExc_ValueError, "covstruc: %s is required", key);
+        return required ? -1 : 0;
+    }
+    PyObject *a = PyArray_FROM_OTF(o, NPY_DOUBLE, NPY_ARRAY_F_CONTIGUOUS | NPY_ARRAY_ALIGNED);
+    if (!a) return -1;
+    PyArrayObject *arr = (PyArrayObject *)a;
+    const int nd = PyArray_NDIM(arr);
+    const npy_intp *dim = PyArray_DIMS(arr);
+    const int ok = square ? nd == 2 && (size_t)dim[0] == n && (size_t)dim[1] == n
+                          : nd == 1 && (size_t)dim[0] == n;
+    if (!ok || PyList_Append(l->keep, a)) {
+        if (!ok && square)
+            PyErr_Format(PyExc_ValueError, "covstruc: %s must be a matrix of %zu x %zu", key, n, n);
+        else if (!ok)
+            PyErr_Format(PyExc_ValueError, "covstruc: %s must be a vector of %zu values", key, n);
+        Py_DECREF(a);
+        return -1;
+    }
+    Py_DECREF(a);
+    *out = PyArray_DATA(arr);
+    return 0;
+}
+
+/* d[key] (missing or None: NULL) as n counts into dst. */
+static int lend_sizes(PyObject *d, const char *key, size_t n, size_t *dst, const size_t **out)
+{
+    *out = NULL;
+    PyObject *o = PyDict_GetItemString(d, key);
+    if (!o || o == Py_None) return 0;
+    PyObject *a = PyArray_FROM_OTF(
+        o, NPY_INT64, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED | NPY_ARRAY_FORCECAST);
+    if (!a) return -1;
+    PyArrayObject *arr = (PyArrayObject *)a;
+    int rc = 0;
+    if (PyArray_NDIM(arr) != 1 || (size_t)PyArray_DIMS(arr)[0] != n) {
+        PyErr_Format(PyExc_ValueError, "covstruc: %s must be a vector of %zu counts", key, n);
+        rc = -1;
+    }
+    const int64_t *v = rc ? NULL : PyArray_DATA(arr);
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (v[i] < 0) {
+            PyErr_Format(PyExc_ValueError, "covstruc: %s[%zu] = %lld is not a count", key, i,
+                         (long long)v[i]);
+            rc = -1;
+        }
+        dst[i] = (size_t)(rc ? 0 : v[i]);
+    }
+    Py_DECREF(a);
+    if (!rc) *out = dst;
+    return rc;
+}
+
+/* A covstruc dict (LdscResult.details' keys; "names", "S", "V" required) as a view lent from
+ * it; -1 with the Python error set. */
+static int lend_view(PyObject *d, ks_gsem_ldsc_view *v, lent *l)
+{
+    memset(v, 0, sizeof *v);
+    memset(l, 0, sizeof *l);
+    if (!PyDict_Check(d)) {
+        PyErr_SetString(PyExc_TypeError, "covstruc: a dict");
+        return -1;
+    }
+    PyObject *names = PyDict_GetItemString(d, "names");
+    if (!names) {
+        PyErr_SetString(PyExc_ValueError, "covstruc: names is required");
+        return -1;
+    }
+    Py_ssize_t k = 0;
+    if (!(l->keep = PyList_New(0))) return -1;
+    PyObject *kn = NULL;
+    const char **nm = ks_py_str_list(names, "names", &kn, &k);
+    if (!nm) return -1;
+    PyList_Append(l->keep, kn);
+    Py_DECREF(kn);
+    l->names = nm;
+    if (k < 1) {
+        PyErr_SetString(PyExc_ValueError, "covstruc: no trait names");
+        return -1;
+    }
+    const size_t K = (size_t)k, KS = K * (K + 1) / 2;
+    v->k = K;
+    v->kstar = KS;
+    v->names = nm;
+    PyObject *m = PyDict_GetItemString(d, "m");
+    v->m = !m || m == Py_None ? NAN : PyFloat_AsDouble(m);
+    if (v->m == -1.0 && PyErr_Occurred()) return -1;
+    PyObject *nb = PyDict_GetItemString(d, "n_blocks");
+    if (nb && nb != Py_None) {
+        const long long b = PyLong_AsLongLong(nb);
+        if (b == -1 && PyErr_Occurred()) return -1;
+        if (b < 0) {
+            PyErr_SetString(PyExc_ValueError, "covstruc: n_blocks is not a count");
+            return -1;
+        }
+        v->n_blocks = (size_t)b;
+    }
+    if (!(l->sizes = PyMem_Calloc(7 * K + KS, sizeof *l->sizes))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    struct {
+        const char *key;
+        size_t n;
+        int square, required;
+        const double **dst;
+    } dd[] = {{"S", K, 1, 1, &v->S},
+              {"V", KS, 1, 1, &v->V},
+              {"I", K, 1, 0, &v->intercept},
+              {"N", KS, 0, 0, &v->N},
+              {"S_stand", K, 1, 0, &v->S_stand},
+              {"V_stand", KS, 1, 0, &v->V_stand},
+              {"liability_factor", K, 0, 0, &v->liab},
+              {"chisq_max", K, 0, 0, &v->chisq_max},
+              {"mean_chisq", K, 0, 0, &v->mean_chisq},
+              {"lambda_gc", K, 0, 0, &v->lambda_gc},
+              {"h2_se", K, 0, 0, &v->h2_se},
+              {"intercept_se", K, 0, 0, &v->intercept_se},
+              {"ratio", K, 0, 0, &v->ratio},
+              {"ratio_se", K, 0, 0, &v->ratio_se},
+              {"estimate", KS, 0, 0, &v->est},
+              {"estimate_se", KS, 0, 0, &v->est_se},
+              {"pair_intercept", KS, 0, 0, &v->pair_intercept},
+              {"pair_intercept_se", KS, 0, 0, &v->pair_intercept_se},
+              {"mean_zz", KS, 0, 0, &v->mean_zz}};
+    for (size_t i = 0; i < sizeof dd / sizeof *dd; i++)
+        if (lend_doubles(d, dd[i].key, dd[i].n, dd[i].square, dd[i].required, l, dd[i].dst))
+            return -1;
+    struct {
+        const char *key;
+        const size_t **dst;
+    } ss[] = {{"snps_read", &v->snps_read},       {"snps_merged", &v->snps_merged},
+              {"snps_removed", &v->snps_removed}, {"snps_bad_n", &v->snps_bad_n},
+              {"snps_dup", &v->snps_dup},         {"snps_after_n", &v->snps_after_n},
+              {"snps_used", &v->snps_used}};
+    for (size_t i = 0; i < sizeof ss / sizeof *ss; i++)
+        if (lend_sizes(d, ss[i].key, K, l->sizes + i * K, ss[i].dst)) return -1;
+    return lend_sizes(d, "pair_snps", KS, l->sizes + 7 * K, &v->pair_snps);
+}
+
+int ks_py_ldsc_handle(ks_ctx *ctx, PyObject *covstruc, ks_gsem_ldsc **out)
+{
+    *out = NULL;
+    PyObject *d =
+        PyDict_Check(covstruc) ? Py_NewRef(covstruc) : PyObject_GetAttrString(covstruc, "details");
+    if (!d) return -1;
+    ks_gsem_ldsc_view v;
+    lent l;
+    int rc = lend_view(d, &v, &l);
+    const int made = rc ? KS_OK : ks_gsem_ldsc_make(ctx, &v, out);
+    if (made) {
+        ks_py_raise(ctx, made);
+        rc = -1;
+    }
+    lent_free(&l);
+    Py_DECREF(d);
+    return rc;
+}
+
+/* gsem_ldsc_make(d) -> dict: the covstruc checked and completed (S_Stand, SEs) in C. */
+static PyObject *ks_py_gsem_ldsc_make(PyObject *self, PyObject *d)
+{
+    (void)self;
+    ks_ctx *ctx = NULL;
+    ks_gsem_ldsc *r = NULL;
+    PyObject *res = NULL;
+    if (!ks_py_ctx(&ctx, 1) && !ks_py_ldsc_handle(ctx, d, &r)) {
+        ks_gsem_ldsc_view v;
+        ks_gsem_ldsc_get(r, &v);
+        res = ldsc_dict(&v);
+    }
+    ks_gsem_ldsc_free(r);
+    return ks_py_fit_end(res, KS_OK, ctx, NULL, NULL, NULL);
+}
+
+/* gsem_ldsc_save(path, d): the covstruc file. */
+static PyObject *ks_py_gsem_ldsc_save(PyObject *self, PyObject *args)
+{
+    (void)self;
+    const char *path;
+    PyObject *d;
+    if (!PyArg_ParseTuple(args, "sO", &path, &d)) return NULL;
+    ks_ctx *ctx = NULL;
+    ks_gsem_ldsc *r = NULL;
+    int rc = KS_OK;
+    PyObject *res = NULL;
+    if (!ks_py_ctx(&ctx, 1) && !ks_py_ldsc_handle(ctx, d, &r)) {
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_gsem_ldsc_write(ctx, r, path);
+        Py_END_ALLOW_THREADS
+        if (!rc) res = Py_NewRef(Py_None);
+    }
+    ks_gsem_ldsc_free(r);
+    return ks_py_fit_end(res, rc, ctx, NULL, NULL, NULL);
+}
+
+/* gsem_ldsc_load(path) -> dict. */
+static PyObject *ks_py_gsem_ldsc_load(PyObject *self, PyObject *args)
+{
+    (void)self;
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    ks_ctx *ctx = NULL;
+    ks_gsem_ldsc *r = NULL;
+    int rc = KS_OK;
+    PyObject *res = NULL;
+    if (!ks_py_ctx(&ctx, 1)) {
+        Py_BEGIN_ALLOW_THREADS
+            rc = ks_gsem_ldsc_read(ctx, path, &r);
+        Py_END_ALLOW_THREADS
+        if (!rc) {
+            ks_gsem_ldsc_view v;
+            ks_gsem_ldsc_get(r, &v);
+            res = ldsc_dict(&v);
+        }
+    }
+    ks_gsem_ldsc_free(r);
     return ks_py_fit_end(res, rc, ctx, NULL, NULL, NULL);
 }
 
@@ -469,7 +741,13 @@ PyMethodDef ks_py_gsem_methods[] = {
      "gsem_munge_ldsc(paths, out_paths, merge=None, N=0, ..., decimals=3, threads=0) -> "
      "[report dict] (munge_sumstats.py's rules)"},
     {"gsem_ldsc", (PyCFunction)(void (*)(void))ks_py_gsem_ldsc, METH_VARARGS | METH_KEYWORDS,
-     "gsem_ldsc(traits, sample_prev, population_prev, ld, wld, ...) -> dict"},
+     "gsem_ldsc(traits, sample_prev, population_prev, ld, wld, ..., trait_names=None) -> dict"},
+    {"gsem_ldsc_make", (PyCFunction)ks_py_gsem_ldsc_make, METH_O,
+     "gsem_ldsc_make(dict) -> dict: a covstruc from its arrays, checked and completed"},
+    {"gsem_ldsc_save", (PyCFunction)ks_py_gsem_ldsc_save, METH_VARARGS,
+     "gsem_ldsc_save(path, dict): the covstruc file"},
+    {"gsem_ldsc_load", (PyCFunction)ks_py_gsem_ldsc_load, METH_VARARGS,
+     "gsem_ldsc_load(path) -> dict"},
     {"gsem_sumstats", (PyCFunction)(void (*)(void))ks_py_gsem_sumstats,
      METH_VARARGS | METH_KEYWORDS,
      "gsem_sumstats(paths, ref, N=None, se_logit=None, OLS=None, ...) -> dict"},

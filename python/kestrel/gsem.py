@@ -25,7 +25,8 @@ from _kestrel.results import Results
 from _kestrel.summary import Summary
 from _kestrel.gsem_h2rg import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_h2rg.py)
 
-__all__ = ["munge", "ldsc", "LdscResult", "sumstats", "ldsc_h2", "ldsc_rg"]
+__all__ = ["munge", "ldsc", "LdscResult", "load_ldsc", "covstruc", "sumstats", "ldsc_h2",
+           "ldsc_rg"]
 
 
 def _names(files, trait_names):
@@ -143,9 +144,12 @@ def munge(files, hm3=None, trait_names=None, N=None, info_filter=0.9, maf_filter
 
 class LdscResult(Results):
     """GenomicSEM's covstruc: S, V, I, N, m (and S_Stand, V_Stand), with trait names; plus each
-    trait's heritability details and each regression's estimate."""
+    trait's heritability details and each regression's estimate. ``save(path)`` writes it to one
+    text file that ``load_ldsc(path)`` (and `kestrel gwas --ldsc`) read back, every number the
+    same double."""
 
-    def __init__(self, d, names):
+    def __init__(self, d, names=None):
+        names = d["names"] if names is None else names
         self.trait_names = list(names)
         self.S, self.V, self.I, self.N, self.m = d["S"], d["V"], d["I"], d["N"], d["m"]
         self.S_Stand, self.V_Stand = d["S_stand"], d["V_stand"]
@@ -169,6 +173,13 @@ class LdscResult(Results):
                 "S_Stand": self.S_Stand, "V_Stand": self.V_Stand}
 
     as_dict = to_dict  # its first name
+
+    def save(self, path):
+        """Write the covstruc to `path` (kestrel's covstruc file, version 1: tab-separated text,
+        numbers as %.17g; written whole or not at all); ``load_ldsc(path)`` reads it back."""
+        d = dict(self.details, names=self.trait_names, S=self.S, V=self.V, I=self.I, N=self.N,
+                 m=self.m, S_stand=self.S_Stand, V_stand=self.V_Stand)
+        _core.gsem_ldsc_save(os.fspath(path), d)
 
     def to_dataframe(self):
         """One row per pair of traits (V's order: column-wise lower triangle): S with its
@@ -256,8 +267,54 @@ def ldsc(traits, sample_prev=None, population_prev=None, ld=None, wld=None, trai
     d = _core.gsem_ldsc(traits, sp, pp, os.fspath(ld), os.fspath(wld),
                         sep_weights=bool(sep_weights), chr=chr,
                         n_blocks=validate.integer("n_blocks", n_blocks, minimum=2),
-                        select=sel, chisq_max=0.0 if cmax is None else cmax)
-    return LdscResult(d, _names(traits, trait_names))
+                        select=sel, chisq_max=0.0 if cmax is None else cmax,
+                        trait_names=_names(traits, trait_names))
+    return LdscResult(d)
+
+
+def load_ldsc(path):
+    """The covstruc that ``LdscResult.save`` (or `kestrel ldsc`, as PREFIX_covstruc.txt) wrote to
+    `path` (plain or gzip), read and checked in C: a truncated, edited or foreign file is a KestrelError naming the file
+    and the line. Returns an LdscResult."""
+    return LdscResult(_core.gsem_ldsc_load(os.fspath(path)))
+
+
+def _matrix(x, what):
+    """A matrix (or DataFrame) as float64, with its column names when it has them."""
+    cols = list(map(str, x.columns)) if hasattr(x, "columns") else None
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"{what}: a square matrix is needed, not shape {a.shape}")
+    return a, cols
+
+
+def covstruc(S, V, I=None, N=None, m=None, names=None, S_Stand=None, V_Stand=None):
+    """A covstruc from its matrices, e.g. R GenomicSEM's ldsc() output written as text:
+
+        >>> import pandas as pd
+        >>> read = lambda f: pd.read_csv(f, sep="\t", index_col=0)
+        >>> cov = gsem.covstruc(S=read("ldsc_S.tsv"), V=read("ldsc_V.tsv"), I=read("ldsc_I.tsv"))
+
+    S: k x k; V: k(k+1)/2 square, in GenomicSEM's order (the column-wise lower triangle of S);
+    I (k x k) and N (k(k+1)/2) as ldsc returns them, m its number of SNPs (None: unknown);
+    names: the traits (default: S's column names when S is a DataFrame). S_Stand and V_Stand
+    together, or None to compute them as ldsc does (when every heritability is > 0). Checked in
+    C (S and V finite and symmetric, sizes, names). Returns an LdscResult."""
+    S, cols = _matrix(S, "S")
+    V, _ = _matrix(V, "V")
+    names = cols if names is None else [str(t) for t in names]
+    if names is None:
+        raise ValueError("names: the trait names are needed (or S as a DataFrame with them)")
+    d = {"names": names, "S": S, "V": V, "m": None if m is None else float(m)}
+    if I is not None:
+        d["I"] = _matrix(I, "I")[0]
+    if N is not None:
+        d["N"] = np.asarray(N, dtype=np.float64).ravel()
+    if (S_Stand is None) != (V_Stand is None):
+        raise ValueError("S_Stand and V_Stand go together (or neither: computed)")
+    if S_Stand is not None:
+        d["S_stand"], d["V_stand"] = _matrix(S_Stand, "S_Stand")[0], _matrix(V_Stand, "V_Stand")[0]
+    return LdscResult(_core.gsem_ldsc_make(d))
 
 
 def sumstats(files, ref, trait_names=None, se_logit=None, OLS=None, linprob=None, N=None,

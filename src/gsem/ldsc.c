@@ -17,6 +17,7 @@
 
 #include "base/simd.h"
 #include "gsem_internal.h"
+#include "ldsc_result.h"
 #include "linalg/linalg_internal.h"
 
 typedef long double ld_t;
@@ -546,132 +547,6 @@ static double agg_h2(double M, double mchi, double ml2n)
     return fmin(fmax((M * (mchi - 1.0)) / ml2n, 0.0), 1.0);
 }
 
-/* The result: ks_gsem_ldsc_view's arrays, writable, in three blocks. */
-struct ks_gsem_ldsc {
-    ks_allocator alloc;
-    size_t k, kstar, n_blocks;
-    double *S, *V, *intercept, *N, m, *S_stand, *V_stand, *S_se, *S_stand_se, *liab;
-    size_t *snps_read, *snps_merged, *snps_bad_n, *snps_removed, *snps_dup, *snps_after_n,
-        *snps_used;
-    double *chisq_max, *mean_chisq, *lambda_gc, *h2_se, *intercept_se, *ratio, *ratio_se;
-    size_t *pair_snps;
-    double *est, *est_se, *est_z, *est_p, *pair_intercept, *pair_intercept_se, *mean_zz;
-};
-
-void ks_gsem_ldsc_free(ks_gsem_ldsc *r)
-{
-    if (!r) return;
-    ks__release(&r->alloc, r->S);
-    ks__release(&r->alloc, r->snps_read);
-    ks__release(&r->alloc, r->pair_snps);
-    ks__release(&r->alloc, r);
-}
-
-void ks_gsem_ldsc_get(const ks_gsem_ldsc *r, ks_gsem_ldsc_view *out)
-{
-    *out = (ks_gsem_ldsc_view){.k = r->k,
-                               .kstar = r->kstar,
-                               .n_blocks = r->n_blocks,
-                               .S = r->S,
-                               .V = r->V,
-                               .intercept = r->intercept,
-                               .N = r->N,
-                               .m = r->m,
-                               .S_stand = r->S_stand,
-                               .V_stand = r->V_stand,
-                               .S_se = r->S_se,
-                               .S_stand_se = r->S_stand_se,
-                               .liab = r->liab,
-                               .snps_read = r->snps_read,
-                               .snps_merged = r->snps_merged,
-                               .snps_bad_n = r->snps_bad_n,
-                               .snps_removed = r->snps_removed,
-                               .snps_dup = r->snps_dup,
-                               .snps_after_n = r->snps_after_n,
-                               .snps_used = r->snps_used,
-                               .chisq_max = r->chisq_max,
-                               .mean_chisq = r->mean_chisq,
-                               .lambda_gc = r->lambda_gc,
-                               .h2_se = r->h2_se,
-                               .intercept_se = r->intercept_se,
-                               .ratio = r->ratio,
-                               .ratio_se = r->ratio_se,
-                               .pair_snps = r->pair_snps,
-                               .est = r->est,
-                               .est_se = r->est_se,
-                               .est_z = r->est_z,
-                               .est_p = r->est_p,
-                               .pair_intercept = r->pair_intercept,
-                               .pair_intercept_se = r->pair_intercept_se,
-                               .mean_zz = r->mean_zz};
-}
-
-/* Allocate the result with its arrays in three blocks. */
-static ks_gsem_ldsc *result_new(ks_ctx *ctx, size_t k, size_t ks)
-{
-    ks_gsem_ldsc *r = ks__calloc(ctx, 1, sizeof *r);
-    if (!r) return NULL;
-    r->alloc = ctx->alloc;
-    r->k = k;
-    r->kstar = ks;
-    const size_t nd = 5 * k * k + 2 * ks * ks + ks + 8 * k + 7 * ks;
-    r->S = ks__calloc(ctx, nd, sizeof(double));
-    r->snps_read = ks__calloc(ctx, 7 * k, sizeof(size_t));
-    r->pair_snps = ks__calloc(ctx, ks, sizeof(size_t));
-    if (!r->S || !r->snps_read || !r->pair_snps) {
-        ks_gsem_ldsc_free(r);
-        return NULL;
-    }
-    double *p = r->S + k * k;
-    r->intercept = p, p += k * k;
-    r->S_stand = p, p += k * k;
-    r->S_se = p, p += k * k;
-    r->S_stand_se = p, p += k * k;
-    r->V = p, p += ks * ks;
-    r->V_stand = p, p += ks * ks;
-    r->N = p, p += ks;
-    r->liab = p, p += k;
-    r->chisq_max = p, p += k;
-    r->mean_chisq = p, p += k;
-    r->lambda_gc = p, p += k;
-    r->h2_se = p, p += k;
-    r->intercept_se = p, p += k;
-    r->ratio = p, p += k;
-    r->ratio_se = p, p += k;
-    r->est = p, p += ks;
-    r->est_se = p, p += ks;
-    r->est_z = p, p += ks;
-    r->est_p = p, p += ks;
-    r->pair_intercept = p, p += ks;
-    r->pair_intercept_se = p, p += ks;
-    r->mean_zz = p;
-    r->snps_merged = r->snps_read + k;
-    r->snps_removed = r->snps_read + 2 * k;
-    r->snps_bad_n = r->snps_read + 3 * k;
-    r->snps_dup = r->snps_read + 4 * k;
-    r->snps_after_n = r->snps_read + 5 * k;
-    r->snps_used = r->snps_read + 6 * k;
-    return r;
-}
-
-/* The inference the front ends print: each regression's z and two-sided normal P, and the SEs of
- * S and S_stand from the diagonals of V and V_stand (in S's places). */
-static void inference(ks_gsem_ldsc *r)
-{
-    const size_t k = r->k, ks = r->kstar;
-    for (size_t t = 0; t < ks; t++) {
-        r->est_z[t] = r->est[t] / r->est_se[t];
-        r->est_p[t] = erfc(fabs(r->est_z[t]) / sqrt(2.0));
-    }
-    for (size_t j = 0, t = 0; j < k; j++)
-        for (size_t i = j; i < k; i++, t++) {
-            r->S_se[i + j * k] = r->S_se[j + i * k] = sqrt(r->V[t + t * ks]);
-            if (r->V_stand)
-                r->S_stand_se[i + j * k] = r->S_stand_se[j + i * k] = sqrt(r->V_stand[t + t * ks]);
-        }
-    if (!r->V_stand) r->S_stand_se = NULL;
-}
-
 /* One regression: trait j alone (j == kk) or the pair (j, kk), the s-th in V's order, with
  * this thread's scratch (*firstp: its merge marks over the LD rows, UINT32_MAX between merges,
  * made at its first merge; sc for the rows). A pair's rows are a's rows with b's of the same
@@ -861,21 +736,6 @@ static int fit_one(ks_ctx *ctx, const trait *T, const ldset *L, size_t k, size_t
     return KS_OK;
 }
 
-/* GenomicSEM's rescaling of S and V by per-trait factors d (the liability conversion's square
- * roots, or 1 / sqrt(h2) for S_Stand): S_ab d_a d_b, and V's element (ab, ce) times
- * (d_a d_b)(d_c d_e), the pairs in V's order (R's tcrossprod and lowerTriangle). sO: kstar. */
-static void scale_sv(size_t k, const double *d, const double *S, double *So, const double *V,
-                     double *Vo, double *sO)
-{
-    for (size_t a = 0; a < k; a++)
-        for (size_t b = 0; b < k; b++) So[a + b * k] = S[a + b * k] * (d[a] * d[b]);
-    size_t ks = 0;
-    for (size_t c = 0; c < k; c++)
-        for (size_t rr = c; rr < k; rr++) sO[ks++] = d[rr] * d[c];
-    for (size_t a = 0; a < ks; a++)
-        for (size_t b = 0; b < ks; b++) Vo[a + b * ks] = V[a + b * ks] * (sO[a] * sO[b]);
-}
-
 /* What the tasks of ks_gsem_ldsc_fit share. Tasks 0..k-1 read the traits; task k + q fits the q-th
  * regression of the schedule (pj: its pair, by the later trait first, so that a trait's
  * regressions with the traits before it can run while later traits are still read), waiting
@@ -933,6 +793,10 @@ int ks_gsem_ldsc_fit(ks_ctx *ctx, size_t k, const char *const *traits, const cha
     ks_gsem_ldsc_options o = KS_GSEM_LDSC_OPTIONS_INIT;
     if (opt) o = *opt;
     if (k < 1) return ks__fail(ctx, KS_EINVAL, "ldsc: no traits");
+    if (o.trait_names) { /* (checked before the work) */
+        const int rc0 = ks__gsem_check_names(ctx, k, o.trait_names);
+        if (rc0) return rc0;
+    }
     if (o.chr < 1 && !o.select) return ks__fail(ctx, KS_EINVAL, "ldsc: chr %d is not >= 1", o.chr);
     if (o.n_blocks < 2) return ks__fail(ctx, KS_EINVAL, "ldsc: n_blocks %d is below 2", o.n_blocks);
     if (!(o.chisq_max >= 0.0 && isfinite(o.chisq_max)))
@@ -965,7 +829,7 @@ int ks_gsem_ldsc_fit(ks_ctx *ctx, size_t k, const char *const *traits, const cha
     ks__free(ctx, chrs);
     const ldset *Wp = o.sep_weights ? &W : &L;
     trait *T = rc ? NULL : ks__calloc(ctx, k, sizeof *T);
-    ks_gsem_ldsc *r = rc ? NULL : result_new(ctx, k, ks);
+    ks_gsem_ldsc *r = rc ? NULL : ks__gsem_ldsc_new(ctx, k, ks);
     if (!rc && (!T || !r)) rc = KS_ENOMEM;
     double *Vhold = rc ? NULL : ks__malloc_array(ctx, nb * ks, sizeof *Vhold);
     if (!rc && !Vhold) rc = KS_ENOMEM;
@@ -1021,12 +885,12 @@ int ks_gsem_ldsc_fit(ks_ctx *ctx, size_t k, const char *const *traits, const cha
                 goto out;
             }
             for (size_t j = 0; j < k; j++) d[j] = sqrt(r->liab[j]);
-            scale_sv(k, d, r->S, r->S, r->V, r->V, mean);
+            ks__gsem_scale_sv(k, d, r->S, r->S, r->V, r->V, mean);
             int pos = 1;
             for (size_t j = 0; j < k; j++) pos &= r->S[j + j * k] > 0.0;
             if (pos) {
                 for (size_t j = 0; j < k; j++) d[j] = 1.0 / sqrt(r->S[j + j * k]);
-                scale_sv(k, d, r->S, r->S_stand, r->V, r->V_stand, mean);
+                ks__gsem_scale_sv(k, d, r->S, r->S_stand, r->V, r->V_stand, mean);
             } else {
                 r->S_stand = r->V_stand = NULL;
             }
@@ -1040,11 +904,13 @@ out:
     ks__free(ctx, T);
     ldset_free(ctx, &L);
     ldset_free(ctx, &W);
+    if (!rc) rc = o.trait_names ? ks__gsem_ldsc_set_names(ctx, r, o.trait_names)
+                                : ks__gsem_ldsc_default_names(ctx, r);
     if (rc) {
         ks_gsem_ldsc_free(r);
         return rc;
     }
-    inference(r);
+    ks__gsem_ldsc_finish(r);
     *out = r;
     return KS_OK;
 }

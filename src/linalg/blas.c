@@ -12,6 +12,11 @@ void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *inf
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
              double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t,
              size_t);
+void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a,
+             const int *lda, const double *vl, const double *vu, const int *il, const int *iu,
+             const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz,
+             double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t,
+             size_t, size_t);
 void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k, const double *alpha,
             const double *a, const int *lda, const double *beta, double *c, const int *ldc, size_t,
             size_t);
@@ -126,6 +131,23 @@ int ks__dsyevd(ks_ctx *ctx, char jobz, char uplo, size_t n, double *A, size_t ld
         return rc;
     dsyevd_(&jobz, &uplo, &in, A, &ia, w, work, &ilw, iwork, &iliw, &got, 1, 1);
     return info_status(ctx, "dsyevd", got, info);
+}
+
+int ks__dsyevr(ks_ctx *ctx, char jobz, char uplo, size_t n, double *A, size_t lda, double *w,
+               double *Z, size_t ldz, int *isuppz, double *work, size_t lwork, int *iwork,
+               size_t liwork, int *info)
+{
+    int in, ia, iz, ilw, iliw, m = 0, got = 0, rc, il = 0, iu = 0;
+    const double vl = 0.0, vu = 0.0, abstol = 0.0;
+    if ((rc = blas_int(ctx, "dsyevr", "n", n, &in)) ||
+        (rc = blas_int(ctx, "dsyevr", "lda", lda, &ia)) ||
+        (rc = blas_int(ctx, "dsyevr", "ldz", ldz, &iz)) ||
+        (rc = lwork_int(ctx, "dsyevr", "lwork", lwork, &ilw)) ||
+        (rc = lwork_int(ctx, "dsyevr", "liwork", liwork, &iliw)))
+        return rc;
+    dsyevr_(&jobz, "A", &uplo, &in, A, &ia, &vl, &vu, &il, &iu, &abstol, &m, w, Z, &iz, isuppz,
+            work, &ilw, iwork, &iliw, &got, 1, 1, 1);
+    return info_status(ctx, "dsyevr", got, info);
 }
 
 int ks__dgeqrf(ks_ctx *ctx, size_t m, size_t n, double *A, size_t lda, double *tau, double *work,

@@ -44,6 +44,12 @@ int ks__dpotri(ks_ctx *ctx, char uplo, size_t n, double *A, size_t lda, int *inf
 /* Eigenvalues (ascending, into w) and with jobz 'V' eigenvectors (into A) of symmetric A. */
 int ks__dsyevd(ks_ctx *ctx, char jobz, char uplo, size_t n, double *A, size_t lda, double *w,
                double *work, size_t lwork, int *iwork, size_t liwork, int *info) KS_RESULT_USED;
+/* All eigenvalues (ascending, into w) and with jobz 'V' eigenvectors (into Z, n x n) of
+ * symmetric A by dsyevr (RANGE 'A', ABSTOL 0: R's eigen(symmetric = TRUE) call); A is
+ * destroyed; isuppz 2n. */
+int ks__dsyevr(ks_ctx *ctx, char jobz, char uplo, size_t n, double *A, size_t lda, double *w,
+               double *Z, size_t ldz, int *isuppz, double *work, size_t lwork, int *iwork,
+               size_t liwork, int *info) KS_RESULT_USED;
 /* Householder QR of A (m x n) in place: R above the diagonal, reflectors below, tau n. */
 int ks__dgeqrf(ks_ctx *ctx, size_t m, size_t n, double *A, size_t lda, double *tau, double *work,
                size_t lwork, int *info) KS_RESULT_USED;
@@ -53,6 +59,31 @@ int ks__dgeqp3(ks_ctx *ctx, size_t m, size_t n, double *A, size_t lda, int *jpvt
 /* The first n columns of Q (m x n) from k of dgeqrf's / dgeqp3's reflectors, in place. */
 int ks__dorgqr(ks_ctx *ctx, size_t m, size_t n, size_t k, double *A, size_t lda, const double *tau,
                double *work, size_t lwork, int *info) KS_RESULT_USED;
+
+/* ---- R's eigen(symmetric = TRUE) and Matrix::nearPD (near_pd.c) ----------------------- */
+
+/* The workspace of both for one size n (made once, reused: a GWAS smooths per SNP); freed
+ * without a ctx, NULL is fine. */
+typedef struct ks__symeig ks__symeig;
+int ks__symeig_new(ks_ctx *ctx, size_t n, ks__symeig **out) KS_RESULT_USED;
+void ks__symeig_free(ks__symeig *e);
+size_t ks__symeig_n(const ks__symeig *e);
+/* R's eigen(A, symmetric = TRUE) of the n x n A (its lower triangle; every element must be
+ * finite, as R requires): values descending, vectors (n x n, NULL: not wanted) in their
+ * order; dsyevr with jobz 'V' either way, as R computes them. */
+int ks__symeig_run(ks_ctx *ctx, ks__symeig *e, const double *A, double *values,
+                   double *vectors) KS_RESULT_USED;
+/* What nearPD() reports besides the matrix. */
+typedef struct {
+    int iterations, converged; /* not converged in 100 iterations: R warns and goes on */
+    double conv;               /* the last ||Y - X||_inf / ||Y||_inf */
+} ks__near_pd_info;
+/* Matrix::nearPD(x, corr = FALSE)$mat with the Matrix package's defaults (keepDiag = FALSE,
+ * do2eigen, doDykstra, ensureSymmetry = !isSymmetric(x), eig.tol 1e-6, conv.tol 1e-7, posd.tol
+ * 1e-8, maxit 100, the infinity norm), as as.matrix() hands it to GenomicSEM: x (n x n, n =
+ * ks__symeig_n(e)) is replaced by it. KS_EINVAL for a value not finite, KS_ENUMERIC where R
+ * stops ("the matrix seems negative semi-definite"). */
+int ks__near_pd(ks_ctx *ctx, ks__symeig *e, double *x, ks__near_pd_info *info) KS_RESULT_USED;
 
 /* The residuals of a least-squares fit (want_resid), handed over: the caller frees them with the
  * ctx allocator the fit was made with; the fit has none after. */

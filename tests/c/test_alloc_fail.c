@@ -1,8 +1,8 @@
 /* test_alloc_fail.c — make every allocation of a table read, factorize, CSV write, a two-way
  * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge (both
- * modes), ldsc, sumstats, a SEM model's parse, parameter table, expressions, fit measures and
- * the SEM engine's fit fail once, in turn: each run must fail cleanly (no crash), leave nothing
- * allocated, and leave no output file behind. */
+ * modes), ldsc, sumstats, the covstruc file, usermodel's smoothing, a SEM model's parse,
+ * parameter table, expressions, fit measures and the SEM engine's fit fail once, in turn: each
+ * run must fail cleanly (no crash), leave nothing allocated, and leave no output file behind. */
 #include <glob.h>
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "ktest.h"
 #include "sem/fit_measures.h"
 #include "sem/engine.h"
+#include "gsem/gsem_sem_input.h"
 #include "sem/sem_internal.h"
 
 typedef struct {
@@ -596,6 +597,43 @@ static int run_sem_engine(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* The covstruc made, written and read back (in ks__gsem_dir, left nowhere after), nearPD and
+ * usermodel's smoothing of a non-positive-definite S, and the standardized input. */
+static int run_covstruc(ks_ctx *ctx, double *sig)
+{
+    const char *names[2] = {"A", "B"};
+    const double S[4] = {0.2, 0.3, 0.3, 0.25}, V[9] = {4e-4, 1e-4, 0, 1e-4, 3e-4, 5e-5,
+                                                       0,    5e-5, 2e-4};
+    ks_gsem_ldsc_view in = {0};
+    in.k = 2;
+    in.S = S;
+    in.V = V;
+    in.names = names;
+    in.m = 1000.0;
+    ks_gsem_ldsc *r = NULL, *back = NULL;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cov.txt", ks__gsem_dir);
+    int rc = ks_gsem_ldsc_make(ctx, &in, &r);
+    if (!rc) rc = ks_gsem_ldsc_write(ctx, r, path);
+    if (!rc) rc = ks_gsem_ldsc_read(ctx, path, &back);
+    if (!rc) {
+        ks_gsem_ldsc_view v;
+        ks_gsem_ldsc_get(back, &v);
+        *sig += v.S_stand[1] + v.S_se[0] + (double)strlen(v.names[1]);
+    }
+    ks_gsem_ldsc_free(r);
+    ks_gsem_ldsc_free(back);
+    unlink(path);
+    double s[4], vv[9], ss[4], vs[9];
+    memcpy(s, S, sizeof s);
+    memcpy(vv, V, sizeof vv);
+    ks__gsem_smooth_report rep;
+    if (!rc) rc = ks__gsem_smooth(ctx, 2, s, vv, &rep);
+    if (!rc) rc = ks__gsem_stand_input(ctx, 2, s, vv, ss, vs);
+    if (!rc) *sig += rep.S_diff + rep.Z_diff + ss[1] + vs[4];
+    return rc;
+}
+
 /* One full run; returns the status of the first failure. */
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
@@ -637,6 +675,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_sem_fit(ctx, sig);
     if (!rc) rc = run_sem_expr(ctx, sig);
     if (!rc) rc = run_sem_engine(ctx, sig);
+    if (!rc) rc = run_covstruc(ctx, sig);
     return rc;
 }
 

@@ -458,7 +458,7 @@ def test_ldsc_out_never_doubles_an_ending(kestrel_bin, D, tmp_path):
     """`--out x/ldsc` wrote x/ldsc_ldsc.log; the log is PREFIX.log, and an ending given in
     --out is not repeated."""
     files = ["ldsc.log", "ldsc_I.tsv", "ldsc_N.tsv", "ldsc_S.tsv", "ldsc_S_Stand.tsv",
-             "ldsc_V.tsv", "ldsc_V_Stand.tsv", "ldsc_m.txt"]
+             "ldsc_V.tsv", "ldsc_V_Stand.tsv", "ldsc_covstruc.txt", "ldsc_m.txt"]
     for given in ("ldsc", "ldsc.log", "ldsc_S.tsv"):
         p = ldsc_cli(kestrel_bin, D, [D.dir / "m" / "A.sumstats.gz", D.dir / "m" / "B.sumstats.gz"],
                      tmp_path / given)
@@ -607,7 +607,7 @@ def test_ldsc_failed_write_keeps_the_earlier_set(kestrel_bin, D, tmp_path):
     out.mkdir()
     assert ldsc_cli(kestrel_bin, D, traits, out / "cov").returncode == 0
     before = snapshot(out)
-    assert len(before) == 8
+    assert len(before) == 9
     p = subprocess.run([kestrel_bin, "ldsc", "--traits", ",".join(map(str, traits)), "--ld",
                         str(D.dir / "ld"), "--chr", "1", "--n-blocks", "50", "--out", str(out / "cov")],
                        capture_output=True, text=True, preexec_fn=file_limit(900))
@@ -631,7 +631,7 @@ def test_ldsc_stale_standardized_files_removed(kestrel_bin, D, tmp_path):
     p = ldsc_cli(kestrel_bin, D, [A, null], out / "cov")
     assert p.returncode == 0 and "no genetic correlations" in p.stdout, p.stderr
     assert sorted(os.listdir(out)) == ["cov.log", "cov_I.tsv", "cov_N.tsv", "cov_S.tsv",
-                                       "cov_V.tsv", "cov_m.txt"]
+                                       "cov_V.tsv", "cov_covstruc.txt", "cov_m.txt"]
 
 
 def test_munge_failed_file_keeps_the_earlier_files(kestrel_bin, D, tmp_path):
