@@ -218,6 +218,18 @@ typedef struct {
 } ks__gwas_gls_spec;
 extern const ks__gwas_fit_ops ks__gwas_gls_ops;
 
+/* The SEM fits (gwas_sem.c): userGWAS and commonfactorGWAS as GenomicSEM computes them (the
+ * specification: GenomicSEM's userGWAS.R / userGWAS_main.R / commonfactorGWAS*.R; every lavaan
+ * fit by the SEM engine, src/sem/engine.h). spec is a ks__gwas_sem_spec. */
+typedef struct {
+    const char *model; /* userGWAS: the lavaan model, naming the SNP `SNP`; NULL: commonfactorGWAS */
+    int ml;            /* estimation = "ML" (else DWLS) */
+    int std_lv, fix_measurement, q_snp;
+    const char *const *sub; /* "F1~SNP", ... (blanks ignored), NULL-terminated; NULL: every row */
+    double toler;           /* GenomicSEM's toler (0: .Machine$double.eps) */
+} ks__gwas_sem_spec;
+extern const ks__gwas_fit_ops ks__gwas_user_ops, ks__gwas_commonfactor_ops;
+
 /* ---- Output (gwas_output.c) ------------------------------------------------------------------ */
 
 /* What the rows carry besides the fit's values. */
