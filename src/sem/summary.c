@@ -76,7 +76,6 @@ static void row_numbers(ks__sbuf *b, const ks_sem_view *v, size_t i, int standar
     num(b, fixed ? NAN : v->tstat[i]);
     num(b, fixed ? NAN : v->pvalue[i]);
     if (standardized) {
-        ks__sbuf_printf(b, " ");
         num(b, v->std_lv[i]);
         num(b, v->std_all[i]);
     }
@@ -111,13 +110,14 @@ static void print_section(ks__sbuf *b, const ks_sem_view *v, section s, const ch
     for (size_t i = 0; i < v->nrow; i++) n += in_section(v, i, s);
     if (!n) return;
     table_head(b, title, standardized);
-    const int width = NAMEW + 36 + (standardized ? 19 : 0);
+    const int width = NAMEW + 36 + (standardized ? 18 : 0);
     const char *group = NULL; /* the lhs of the rows under the current "  lhs op" line */
     for (size_t i = 0; i < v->nrow; i++) {
         if (!in_section(v, i, s)) continue;
         if (s == SEC_VARIANCE || s == SEC_DEFINED) {
             const int dot = s == SEC_VARIANCE && has_residual(v, v->lhs[i]);
-            name_cell(b, dot ? 3 : 4, dot, s == SEC_DEFINED ? v->lhs[i] : v->rhs[i], v->label[i]);
+            name_cell(b, dot ? 3 : 4, dot, s == SEC_DEFINED ? v->lhs[i] : v->rhs[i],
+                      s == SEC_DEFINED ? NULL : v->label[i]);
             row_numbers(b, v, i, standardized);
             continue;
         }
