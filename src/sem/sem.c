@@ -258,8 +258,10 @@ static int fit_table(ks_ctx *ctx, ks__sem_partable *t, const sample_in *in,
         vse[j] = se;
         if (pr->free > 0 || defined)
             ks__infer(est[r], se, 0, q, &vz[j], &vp[j], &vlo[j], &vhi[j]);
-        else
-            vz[j] = vp[j] = vlo[j] = vhi[j] = NAN;
+        else { /* a fixed parameter: no test, its interval the value itself (as lavaan) */
+            vz[j] = vp[j] = NAN;
+            vlo[j] = vhi[j] = est[r];
+        }
         vslv[j] = std_lv[r];
         vsall[j] = std_all[r];
         j++;

@@ -214,5 +214,6 @@ int ks_sem_summary(ks_ctx *ctx, const ks_sem *s, int fit_measures, int standardi
             ks__sbuf_printf(&b, "\n");
         }
     }
+    ks__sbuf_printf(&b, "\n"); /* lavaan ends with an empty line */
     return ks__sbuf_string(&b, out);
 }
