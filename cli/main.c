@@ -16,8 +16,11 @@ static const command commands[] = {
     {"did", cmd_did, "difference-in-differences: cs, sdid, basic, twfe, sunab, bacon"},
     {"mars", cmd_mars, "multivariate adaptive regression splines (R earth's models): fit, predict"},
     {"munge", cmd_munge, "GWAS summary statistics to GenomicSEM's munged files (munge())"},
-    {"sumstats", cmd_sumstats, "GWAS files aligned and standardized for GenomicSEM's GWAS (sumstats())"},
-    {"ldsc", cmd_ldsc, "LD score regression: GenomicSEM's ldsc() (S, V, I); --h2 / --rg: bulik ldsc's"},
+    {"sumstats", cmd_sumstats,
+     "GWAS files aligned and standardized for GenomicSEM's GWAS (sumstats())"},
+    {"ldsc", cmd_ldsc,
+     "LD score regression: GenomicSEM's ldsc() (S, V, I); --h2 / --rg: bulik ldsc's"},
+    {"sem", cmd_sem, "structural equation models as R's lavaan fits them (lavaan's syntax)"},
     {"describe", cmd_describe, "read a CSV/TSV (plain or gzip) and summarize its columns"},
     {"demo", cmd_demo, "run kestrel's jobs on the embedded sample data"},
 };

@@ -161,3 +161,26 @@ def test_missing_value_named():
     data.loc[7, "x5"] = np.nan
     with pytest.raises(kestrel.KestrelError, match="x5.*row 8"):
         sem.cfa("f =~ x4 + x5 + x6", data=data)
+
+
+def test_cli_prints_the_same_summary(kestrel_bin):
+    import json
+    import subprocess
+    model = str(API / "pd.lav")
+    data = str(DATA / "PoliticalDemocracy.csv")
+    r = subprocess.run([kestrel_bin, "sem", "--model", model, "--data", data,
+                        "--fit-measures", "--standardized"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == str(_fit("pd").summary(fit_measures=True, standardized=True))
+    r = subprocess.run([kestrel_bin, "sem", "--model", model, "--data", data, "--json"],
+                       capture_output=True, text=True)
+    got = json.loads(r.stdout)
+    want, fm = _ref("pd")
+    np.testing.assert_allclose([p["est"] for p in got["parameters"]], want.est, rtol=1e-6)
+    assert abs(got["fit_measures"]["cfi"] - fm["cfi"]) < 1e-6
+    r = subprocess.run([kestrel_bin, "sem", "--model", "f =~ x1 + x2 + zz", "--data",
+                        str(DATA / "HolzingerSwineford1939.csv")], capture_output=True, text=True)
+    assert r.returncode == 1 and "unknown variable 'zz'" in r.stderr and "line 1" in r.stderr
+    r = subprocess.run([kestrel_bin, "sem", "--model", model, "--data", data, "--estimator",
+                        "NOPE"], capture_output=True, text=True)
+    assert r.returncode == 2 and "estimator" in r.stderr
