@@ -188,12 +188,17 @@ int ks_sem_summary(ks_ctx *ctx, const ks_sem *s, int fit_measures, int standardi
     ks__sbuf_printf(&b, "\nModel Test User Model:\n%*s\n", WIDTH, "");
     line_num(&b, "Test statistic", fit(&v, "chisq"), 3);
     line_num(&b, "Degrees of freedom", fit(&v, "df"), 0);
-    line_num(&b, "P-value (Chi-square)", fit(&v, "pvalue"), 3);
+    /* lavaan has no reference distribution for ULS's statistic */
+    line_num(&b, isnan(fit(&v, "pvalue")) ? "P-value (Unknown)" : "P-value (Chi-square)",
+             fit(&v, "pvalue"), 3);
     if (fit_measures) fit_block(&b, &v);
     ks__sbuf_printf(&b, "\nParameter Estimates:\n\n");
     line(&b, "Standard errors", v.se_kind == KS_SEM_SE_SANDWICH ? "Robust.sem" : "Standard");
     line(&b, "Information", "Expected");
-    line(&b, "Information saturated (h1) model", "Structured");
+    /* lavaan's h1 information: structured for ML and GLS, unstructured for least squares */
+    const int ls = v.estimator == KS_SEM_ULS || v.estimator == KS_SEM_DWLS ||
+                   v.estimator == KS_SEM_WLS;
+    line(&b, "Information saturated (h1) model", ls ? "Unstructured" : "Structured");
     print_section(&b, &v, SEC_LOADING, "Latent Variables", standardized);
     print_section(&b, &v, SEC_REGRESSION, "Regressions", standardized);
     print_section(&b, &v, SEC_COVARIANCE, "Covariances", standardized);

@@ -17,7 +17,9 @@ DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "sem"
 API = DATA / "api"
 HS = pd.read_csv(DATA / "HolzingerSwineford1939.csv")
 PD = pd.read_csv(DATA / "PoliticalDemocracy.csv")
-CASES = {"hs": ("cfa", HS, False), "hs_stdlv": ("cfa", HS, True), "pd": ("sem", PD, False)}
+CASES = {"hs": ("cfa", HS, False, "ML"), "hs_stdlv": ("cfa", HS, True, "ML"),
+         "hs_gls": ("cfa", HS, False, "GLS"), "hs_uls": ("cfa", HS, False, "ULS"),
+         "pd": ("sem", PD, False, "ML")}
 
 
 def _ref(name):
@@ -28,9 +30,9 @@ def _ref(name):
 
 
 def _fit(name):
-    call, data, std_lv = CASES[name]
+    call, data, std_lv, estimator = CASES[name]
     model = (API / f"{name}.lav").read_text()
-    return getattr(sem, call)(model, data=data, std_lv=std_lv)
+    return getattr(sem, call)(model, data=data, std_lv=std_lv, estimator=estimator)
 
 
 def _close(got, want, rel, what):

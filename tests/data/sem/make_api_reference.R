@@ -1,6 +1,6 @@
 # make_api_reference.R: lavaan 0.6-14's parameterEstimates(), standardizedSolution() and
 # fitMeasures() for the public SEM API's parity test (tests/python/test_sem.py): the
-# Holzinger-Swineford CFA and lavaan's PoliticalDemocracy SEM (labels, correlated residuals, :=,
+# Holzinger-Swineford CFA (ML, std.lv, GLS, ULS) and lavaan's PoliticalDemocracy SEM (labels, correlated residuals, :=,
 # an inequality), ML on raw data, converged tightly (BFGS to reltol 1e-16, then Newton steps:
 # lavaan_polish.R; the largest gradient element is printed; with equality constraints it is
 # the projected one that vanishes). Run from this folder: Rscript make_api_reference.R
@@ -16,6 +16,12 @@ speed =~ x7 + x8 + x9", std.lv = FALSE),
   hs_stdlv = list(f = "cfa", data = hs, model = "visual =~ x1 + x2 + x3
 textual =~ x4 + x5 + x6
 speed =~ x7 + x8 + x9", std.lv = TRUE),
+  hs_gls = list(f = "cfa", data = hs, model = "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9", std.lv = FALSE, estimator = "GLS"),
+  hs_uls = list(f = "cfa", data = hs, model = "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9", std.lv = FALSE, estimator = "ULS"),
   pd = list(f = "sem", data = pd, model = "ind60 =~ x1 + x2 + x3
 dem60 =~ y1 + a*y2 + b*y3 + c*y4
 dem65 =~ y5 + a*y6 + b*y7 + c*y8
@@ -30,8 +36,9 @@ ab := a*b
 tot := a + b*c", std.lv = FALSE))
 for (name in names(cases)) {
   cs <- cases[[name]]
-  fit <- do.call(cs$f, c(list(cs$model, data = cs$data, std.lv = cs$std.lv), tight))
-  fit <- polish(fit, cs$f, cs$model, data = cs$data, std.lv = cs$std.lv)
+  est <- if (is.null(cs$estimator)) "ML" else cs$estimator
+  fit <- do.call(cs$f, c(list(cs$model, data = cs$data, std.lv = cs$std.lv, estimator = est), tight))
+  fit <- polish(fit, cs$f, cs$model, data = cs$data, std.lv = cs$std.lv, estimator = est)
   g <- max(abs(grad_at(fit, lavaan:::lav_model_get_parameters(fit@Model))))
   cat(name, "largest gradient element", g, "\n")
   writeLines(cs$model, file.path("api", paste0(name, ".lav")))
