@@ -171,11 +171,11 @@ static int fit_table(ks_ctx *ctx, ks__sem_partable *t, const sample_in *in,
     const size_t ntmp = nrow + nth * nth + 2 * nth + ndef + ndef * nth + ncall + nvar + 2 * nrow + 1;
     tmp = ks__calloc(ctx, ntmp, sizeof *tmp);
     s = ks__calloc(ctx, 1, sizeof *s);
+    if (s) s->alloc = ctx->alloc;
     if (!tmp || !s) {
         rc = KS_ENOMEM;
         goto done;
     }
-    s->alloc = ctx->alloc;
     double *est = tmp, *vcov = est + nrow, *theta = vcov + nth * nth, *theta_std = theta + nth;
     double *dval = theta_std + nth, *djac = dval + ndef, *cval = djac + ndef * nth;
     double *var = cval + ncall, *std_lv = var + nvar, *std_all = std_lv + nrow;
