@@ -339,6 +339,83 @@ static void test_small(ks_ctx *ctx, const char *tmp)
                 "every one of the 3 traits");
 }
 
+typedef struct {
+    long count, fail_at, live;
+} fail_alloc;
+static void *fa_malloc(void *ud, size_t n)
+{
+    fail_alloc *a = ud;
+    if (++a->count == a->fail_at) return NULL;
+    void *p = malloc(n);
+    if (p) a->live++;
+    return p;
+}
+static void *fa_realloc(void *ud, void *p, size_t n)
+{
+    fail_alloc *a = ud;
+    if (++a->count == a->fail_at) return NULL;
+    if (!p) a->live++;
+    return realloc(p, n);
+}
+static void fa_free(void *ud, void *p)
+{
+    fail_alloc *a = ud;
+    if (p) a->live--;
+    free(p);
+}
+
+/* Every allocation of a run failing in turn (userGWAS both ways with a definition, and
+ * commonfactorGWAS): KS_ENOMEM, no output file, nothing leaked. */
+static void test_alloc_fail(const char *tmp)
+{
+    const char *names[3] = {"A", "B", "C"};
+    double S[9] = {0.5, 0.2, 0.15, 0.2, 0.4, 0.12, 0.15, 0.12, 0.3},
+           I[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, V[36] = {0};
+    for (int i = 0; i < 6; i++) V[i * 7] = 1e-4 * (1 + i);
+    ks__gwas_covstruc cs = {3, names, S, V, I};
+    const char *text = "SNP\tCHR\tBP\tMAF\tA1\tA2\tbeta.A\tse.A\tbeta.B\tse.B\tbeta.C\tse.C\n"
+                       "rs1\t1\t10\t0.3\tA\tG\t0.01\t0.005\t0.02\t0.006\t0.005\t0.004\n"
+                       "rs3\t1\t30\t0.4\tA\tG\t-0.01\t0.005\t0.0\t0.006\t0.01\t0.004\n";
+    char inp[4200], out[4200];
+    snprintf(inp, sizeof inp, "%s", ktest_tmpfile(".tsv", text, strlen(text)));
+    snprintf(out, sizeof out, "%s/alloc.tsv", tmp);
+    for (int c = 0; c < 3; c++) {
+        ks__gwas_sem_spec spec = {
+            c < 2 ? "F =~ NA*A + B + C\nF ~~ 1*F\nF ~ g*SNP\ng2 := 2*g" : NULL,
+            0,
+            0,
+            c == 0,
+            1,
+            NULL,
+            0};
+        ks__gwas_opts o = KS__GWAS_OPTS_INIT;
+        o.q_snp = c < 2;
+        if (c == 2) o.kind = KS__GWAS_COMMONFACTOR;
+        const ks__gwas_fit_ops *ops = c < 2 ? &ks__gwas_user_ops : &ks__gwas_commonfactor_ops;
+        long n_ok = 0, bad = 0;
+        for (long at = 1; at < 100000; at++) {
+            fail_alloc fa = {0, at, 0};
+            ks_allocator al = {fa_malloc, fa_realloc, fa_free, &fa};
+            ks_ctx *ctx = NULL;
+            if (ks_ctx_new_with_allocator(&al, &ctx) != KS_OK) continue;
+            ks__gwas_stats st;
+            const int rc = run(ctx, &cs, inp, ops, &spec, &o, out, &st);
+            const int exists = access(out, F_OK) == 0;
+            if (rc && rc != KS_ENOMEM && bad < 3)
+                fprintf(stderr, "alloc fail %d at %ld: %s\n", c, at, ks_errmsg(ctx));
+            ks_ctx_free(ctx);
+            if (rc == KS_OK) {
+                n_ok = at;
+                unlink(out);
+                break;
+            }
+            bad += rc != KS_ENOMEM || exists || fa.live != 0;
+        }
+        CHECK(n_ok > 10 && bad == 0);
+    }
+    unlink(inp);
+}
+
 int main(void)
 {
     ks_ctx *ctx = NULL;
@@ -354,6 +431,7 @@ int main(void)
     test_commonfactor(ctx, &L, tmp);
     test_threads(ctx, &L, tmp);
     test_small(ctx, tmp);
+    test_alloc_fail(tmp);
     ks_ctx_free(ctx);
     return ktest_finish("test_gwas_sem");
 }
