@@ -62,8 +62,9 @@ typedef struct {
 typedef struct {
     ks_allocator alloc;
     ks__sem_work *w, *wq;
-    ks__symeig *eig;  /* kf: the chisq when V_Full was smoothed */
-    ks__symeig *eigd; /* ntheta: the := SEs' projection */
+    ks__symeig *eig;   /* kf: the chisq when V_Full was smoothed */
+    ks__symeig *eigd;  /* ntheta: the := SEs' projection */
+    ks__symeig **eigq; /* per Q_SNP factor: its V_SNP block when not positive definite */
     int warm;
     double *est, *estq, *S, *W, *V, *vc, *sigma, *eta, *tmp, *A, *vals, *vecs, *dval, *djac, *theta;
 } sem_ws;
@@ -594,6 +595,8 @@ static void ws_free(const ks_allocator *a, void *p)
     ks__sem_work_free(w->wq);
     ks__symeig_free(w->eig);
     ks__symeig_free(w->eigd);
+    for (size_t f = 0; w->eigq && w->eigq[f]; f++) ks__symeig_free(w->eigq[f]);
+    ks__release(a, w->eigq);
     ks__release(a, w->est);
     ks__release(a, w);
 }
@@ -614,6 +617,17 @@ static int ws_new(ks_ctx *ctx, const void *model, void **out)
     if (!rc && m->cf) rc = ks__sem_work_new(ctx, m->Q.m, &w->wq);
     if (!rc) rc = ks__symeig_new(ctx, kf, &w->eig);
     if (!rc && nd) rc = ks__symeig_new(ctx, nt, &w->eigd);
+    if (!rc && m->q_snp) {
+        w->eigq = ks__calloc(ctx, m->nqf + 1, sizeof *w->eigq);
+        if (!w->eigq) rc = KS_ENOMEM;
+        for (size_t f = 0; !rc && f < m->nqf; f++) {
+            const size_t ni = m->qind[f * QB(m->k) + m->k];
+            if (ni)
+                rc = ks__symeig_new(ctx, ni, &w->eigq[f]);
+            else if (f + 1 < m->nqf) /* (keep the list without holes) */
+                rc = ks__symeig_new(ctx, 1, &w->eigq[f]);
+        }
+    }
     if (rc) {
         ws_free(&ctx->alloc, w);
         return rc;
@@ -701,11 +715,15 @@ static int chisq(ks_ctx *ctx, const sem_model *m, sem_ws *w, const ks__gwas_snp 
 }
 
 /* Q_SNP of factor f: the SNP's residual covariances with its indicators against the unsmoothed
- * V_SNP's block of them (NaN for a second-order factor). */
-static double q_snp(const sem_model *m, sem_ws *w, size_t f, const ks__gwas_snp *s)
+ * V_SNP's block of them (NaN for a second-order factor). R inverts the block by its eigen
+ * decomposition; Cholesky gives the same number when it is positive definite, and R's route
+ * is taken when it is not (an indefinite V_SNP gives R a number, not an error). */
+static int q_snp(ks_ctx *ctx, const sem_model *m, sem_ws *w, size_t f, const ks__gwas_snp *s,
+                 double *q)
 {
     const size_t k = m->k, p = k + 1, *ind = m->qind + f * QB(k), ni = ind[k], sp = m->snp_ov;
-    if (ind[k + 1]) return NAN;
+    *q = NAN;
+    if (ind[k + 1] || !ni) return KS_OK;
     double *eta = w->tmp, *Vs = w->vecs;
     for (size_t a = 0; a < ni; a++) {
         const size_t i = ind[a];
@@ -713,7 +731,19 @@ static double q_snp(const sem_model *m, sem_ws *w, size_t f, const ks__gwas_snp 
         for (size_t b = 0; b < ni; b++)
             Vs[a + b * ni] = s->V_SNP[(m->ovidx[i] - 1) + (m->ovidx[ind[b]] - 1) * k];
     }
-    return quad_inv(ni, Vs, ni, eta, w->A, w->vals);
+    *q = quad_inv(ni, Vs, ni, eta, w->A, w->vals);
+    if (!isnan(*q)) return KS_OK;
+    double *vec = w->A, *val = w->vals;
+    const int rc = ks__symeig_run(ctx, w->eigq[f], Vs, val, vec);
+    if (rc) return rc == KS_ENOMEM ? rc : KS_OK;
+    double t = 0.0;
+    for (size_t c = 0; c < ni; c++) {
+        double d = 0.0;
+        for (size_t i = 0; i < ni; i++) d += vec[i + c * ni] * eta[i];
+        t += d * d / val[c];
+    }
+    *q = t;
+    return KS_OK;
 }
 
 /* The := rows' SEs (GenomicSEM: the columns J uses, their covariance projected to PSD when it
@@ -833,7 +863,9 @@ static int user_fit(ks_ctx *ctx, void *ws, const void *model, const ks__gwas_snp
         } else if (is_con(q->op)) {
             res->est[r] = NAN; /* (R: NA for < >; lavaan's value for == is not kept here) */
         }
-        if (m->q_snp && m->q_fac[r] >= 0) res->q_snp[r] = q_snp(m, w, (size_t)m->q_fac[r], s);
+        if (m->q_snp && m->q_fac[r] >= 0 &&
+            (rc = q_snp(ctx, m, w, (size_t)m->q_fac[r], s, &res->q_snp[r])))
+            return rc;
     }
     return KS_OK;
 }

@@ -275,6 +275,86 @@ static void test_commonfactor(ks_ctx *ctx, const ldsc_ref *L, const char *tmp)
     against(ctx, "commonfactorGWAS", out, "commonfactorGWAS_first200.tsv", CF_COLS, NCOLS(CF_COLS));
 }
 
+/* The first 5 SNPs of the reference set as a TSV, SNP 3's betas times `scale3` (R: `big[3, bc] <-
+ * big[3, bc] * 60`, which makes its S_Full indefinite). */
+static void first5(ks_ctx *ctx, double scale3, char *path, size_t len)
+{
+    ks_table *t = NULL;
+    CHECK_OK(ctx, ks_table_read_csv(ctx, SNPS, NULL, &t));
+    if (!t) return;
+    char text[8192], *p = text;
+    const size_t nc = ks_table_ncol(t);
+    for (size_t j = 0; j < nc; j++) p += sprintf(p, "%s%s", j ? "\t" : "", ks_table_col_name(t, j));
+    *p++ = '\n';
+    double v[2000];
+    for (size_t i = 0; i < 5; i++) {
+        for (size_t j = 0; j < nc; j++) {
+            const char *name = ks_table_col_name(t, j);
+            if (ks_table_col_type(t, j) == KS_COL_STRING) {
+                p += sprintf(p, "%s%s", j ? "\t" : "", ks_table_string(t, j, i));
+                continue;
+            }
+            CHECK_OK(ctx, ks_table_get_double(ctx, t, j, v, ks_table_nrow(t)));
+            const double x = i == 2 && !strncmp(name, "beta.", 5) ? v[i] * scale3 : v[i];
+            p += sprintf(p, "%s%.17g", j ? "\t" : "", x);
+        }
+        *p++ = '\n';
+    }
+    *p = '\0';
+    snprintf(path, len, "%s", ktest_tmpfile(".tsv", text, strlen(text)));
+    ks_table_free(t);
+}
+
+/* gwas_intermediates/: the first 5 SNPs, every row (fix_measurement), R converged tightly: GC
+ * standard, conserv and none; S_Full smoothed (SNP 3's betas times 60) and V_Full smoothed (a
+ * cross-trait intercept of 1.6) with smooth_check's Z_smooth. */
+static void test_intermediates(ks_ctx *ctx, const ldsc_ref *L, const char *tmp)
+{
+    static const colspec ZS[1] = {{"Z_smooth", ABS, 1e-8, 1e-8}};
+    char in[4200], big[4200], out[4200], ref[512];
+    first5(ctx, 1.0, in, sizeof in);
+    first5(ctx, 60.0, big, sizeof big);
+    const char *cases[5] = {"GC_standard", "GC_conserv", "GC_none", "smoothS", "smoothV"};
+    for (int c = 0; c < 5; c++) {
+        ks__gwas_sem_spec spec = {MODEL, 0, 0, 1, 1, NULL, 0};
+        ks__gwas_opts o = KS__GWAS_OPTS_INIT;
+        o.q_snp = 1;
+        o.presmooth = 1;
+        o.smooth = ks__gwas_near_pd;
+        o.gc = c == 1 ? KS__GWAS_GC_CONSERV : c == 2 ? KS__GWAS_GC_NONE : KS__GWAS_GC_STANDARD;
+        o.smooth_check = c >= 3;
+        ldsc_ref M = *L;
+        M.cs.S = M.S, M.cs.V = M.V, M.cs.I = M.I;
+        if (c == 4) M.I[1] = M.I[5] = 1.6;
+        snprintf(out, sizeof out, "%s/inter_%d.tsv", tmp, c);
+        ks__gwas_stats st;
+        CHECK_OK(ctx, run(ctx, &M.cs, c == 3 ? big : in, &ks__gwas_user_ops, &spec, &o, out, &st));
+        CHECK(st.snps == 5 && st.failed == 0 &&
+              st.smoothed == (size_t)(c == 3   ? 1
+                                      : c == 4 ? 5
+                                               : 0));
+        ks_table *mine = NULL, *r = NULL;
+        snprintf(ref, sizeof ref, TIGHT "gwas_intermediates/userGWAS_%s.tsv", cases[c]);
+        CHECK_OK(ctx, ks_table_read_csv(ctx, out, NULL, &mine));
+        CHECK_OK(ctx, ks_table_read_csv(ctx, ref, NULL, &r));
+        /* the smoothed V_Full has eigenvalues down to nearPD's 1e-8 of its largest, so
+           eta' V_Full^-1 eta carries its rounding times ~1e8 (measured 1.7e-8 relative) */
+        colspec cols[NCOLS(USER_COLS)];
+        memcpy(cols, USER_COLS, sizeof cols);
+        for (size_t j = 0; c == 4 && j < NCOLS(USER_COLS); j++)
+            if (!strcmp(cols[j].name, "chisq") || !strcmp(cols[j].name, "AIC"))
+                cols[j].tight = 1e-7;
+        if (mine && r) {
+            compare(ctx, cases[c], mine, r, cols, NCOLS(USER_COLS), 1);
+            if (c >= 3) compare(ctx, cases[c], mine, r, ZS, 1, 1);
+        }
+        ks_table_free(mine);
+        ks_table_free(r);
+    }
+    unlink(in);
+    unlink(big);
+}
+
 /* The same bytes for 1 and 2 threads (warm starts never cross a task). */
 static void test_threads(ks_ctx *ctx, const ldsc_ref *L, const char *tmp)
 {
@@ -429,6 +509,7 @@ int main(void)
     test_user_fixed(ctx, &L, tmp);
     test_user_free(ctx, &L, tmp);
     test_commonfactor(ctx, &L, tmp);
+    test_intermediates(ctx, &L, tmp);
     test_threads(ctx, &L, tmp);
     test_small(ctx, tmp);
     test_alloc_fail(tmp);
