@@ -70,7 +70,7 @@ static int demo_gsem(void)
         remove_tree(dir);
         return CLI_FAILED;
     }
-    char files[4096], hm3[4096], traits[4096], ld[4096], out[4096];
+    char files[8192], hm3[4096], traits[8192], ld[4096], out[4096];
     snprintf(files, sizeof files, "%s/T1.txt,%s/T2.txt,%s/T3.txt,%s/T5.txt", dir, dir, dir, dir);
     snprintf(hm3, sizeof hm3, "%s/w_hm3.snplist", dir);
     snprintf(traits, sizeof traits,
