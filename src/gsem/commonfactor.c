@@ -58,6 +58,7 @@ int ks_gsem_commonfactor_fit(ks_ctx *ctx, const ks_gsem_ldsc *covstruc,
     char **names = ks__calloc(ctx, k + 1, sizeof *names);
     char *nb = ks__calloc(ctx, k * 32 + 1, 1);
     ks_gsem_commonfactor *c = ks__calloc(ctx, 1, sizeof *c);
+    if (c) c->alloc = ctx->alloc;
     if (!names || !nb || !c) {
         rc = KS_ENOMEM;
         goto done;
@@ -66,7 +67,6 @@ int ks_gsem_commonfactor_fit(ks_ctx *ctx, const ks_gsem_ldsc *covstruc,
         names[i] = nb + 32 * i;
         snprintf(names[i], 32, "kestrel_t%zu", i + 1);
     }
-    c->alloc = ctx->alloc;
     rc = ks__gsem_usermodel_run(ctx, k, (const char *const *)names, cv.names, cv.S, cv.V, model, &o,
                                 1, &c->u);
     if (!rc) {

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "gsem/gsem_fit.h"
+#include "gsem/gsem_sem_input.h"
 #include "kestrel/kestrel.h"
+#include "sem/engine.h"
 #include "ktest.h"
 
 #define REF "tests/data/gsem/ref/"
@@ -191,7 +193,8 @@ static void against_r(ks_ctx *ctx)
         ks_gsem_usermodel_view v;
         ks_gsem_usermodel_get(u, &v);
         compare(&v, LOOSE, um[i].stem, 1e-5, 1e-4, 1e-5);
-        compare(&v, TIGHT, um[i].stem, 1e-8, 1e-7, 1e-8);
+        /* (2F: R's tight run, nlminb with a bound, stopped short: see r_2f_not_optimal) */
+        compare(&v, TIGHT, um[i].stem, 1e-8, 1e-7, i == 2 ? 3e-8 : 1e-8);
         CHECK(!v.S_smoothed && !v.V_smoothed && v.S_diff == 0 && !v.resid_bounded);
         ks_gsem_usermodel_free(u);
     }
@@ -213,11 +216,188 @@ static void against_r(ks_ctx *ctx)
     ks_gsem_ldsc_free(cs);
 }
 
+/* R's tight 2F fit (nlminb, rel.tol 1e-15, the bound a > .001) is not at the optimum: its
+ * chisq is 1.6e-7 from ours. At R's estimates the DWLS discrepancy is higher than at ours and
+ * its gradient 3.9e-6 (ours 1e-12): the difference is R's. */
+static void r_2f_not_optimal(ks_ctx *ctx)
+{
+    size_t k, ks;
+    double *S = ref_matrix(REF "ldsc_S.tsv", &k), *V = ref_matrix(REF "ldsc_V.tsv", &ks);
+    ks__sem_syntax *syn = NULL;
+    ks__sem_partable *t = NULL;
+    ks__sem_model *m = NULL;
+    ks__sem_work *w = NULL;
+    CHECK_OK(ctx, ks__sem_parse(ctx, TWO, &syn));
+    ks__sem_partable_options po = KS__SEM_PARTABLE_OPTIONS_INIT;
+    po.data_names = T5;
+    po.ndata = 5;
+    po.moments = 1;
+    CHECK_OK(ctx, ks__sem_partable_build(ctx, syn, &po, &t));
+    CHECK_OK(ctx, ks__sem_model_compile(ctx, t, NULL, &m));
+    CHECK_OK(ctx, ks__sem_work_new(ctx, m, &w));
+    double W[15], est[64], rest[64], g[64], F, Fr;
+    ks__gsem_dwls_weights(15, V, 0, W); /* (T1..T5 is lavaan's order here) */
+    ks__sem_problem pb = {KS__SEM_DWLS, S, 2.0, W, NULL, 0, 0};
+    ks__sem_fit_info info;
+    CHECK(t->npar <= 64);
+    CHECK_OK(ctx, ks__sem_start(ctx, m, S, est));
+    CHECK_OK(ctx, ks__sem_fit(ctx, m, w, &pb, est, &info));
+    rtab r;
+    read_rtab(TIGHT "usermodel_2F_DWLS_results.tsv", 3, &r);
+    memcpy(rest, est, sizeof rest);
+    for (size_t i = 0, j = 0; i < t->npar; i++)
+        if (t->par[i].free > 0) rest[i] = r.x[j++][3]; /* (R's free rows: table order) */
+    double gmax = 0, gmax_r = 0;
+    CHECK_OK(ctx, ks__sem_evaluate(ctx, m, w, &pb, est, NULL, &F, g, NULL));
+    for (size_t q = 0; q < t->nfree; q++) gmax = fmax(gmax, fabs(g[q]));
+    CHECK_OK(ctx, ks__sem_evaluate(ctx, m, w, &pb, rest, NULL, &Fr, g, NULL));
+    for (size_t q = 0; q < t->nfree; q++) gmax_r = fmax(gmax_r, fabs(g[q]));
+    CHECK(F < Fr && gmax < 1e-9 && gmax_r > 1e-6);
+    ks__sem_work_free(w);
+    ks__sem_model_free(m);
+    ks__sem_partable_free(t);
+    ks__sem_syntax_free(syn);
+    free(S);
+    free(V);
+}
+
+/* Two fits give the same numbers (names aside). */
+static void same_numbers(const ks_gsem_usermodel_view *a, const ks_gsem_usermodel_view *b)
+{
+    CHECK(a->nrow == b->nrow && a->df == b->df);
+    for (size_t i = 0; i < a->nrow && i < b->nrow; i++) {
+        CHECK(near_abs(a->est[i], b->est[i], 1e-12) && near_abs(a->se[i], b->se[i], 1e-12));
+        CHECK(near_abs(a->std_genotype[i], b->std_genotype[i], 1e-12));
+    }
+    CHECK(near_abs(a->chisq, b->chisq, 1e-9) && near_abs(a->srmr, b->srmr, 1e-12));
+}
+
+static void bad_input(ks_ctx *ctx)
+{
+    ks_gsem_ldsc *cs = covstruc(ctx, T5);
+    ks_gsem_usermodel *u = NULL;
+    CHECK_FAILS(ctx, ks_gsem_usermodel_fit(ctx, cs, "F1 =~ NA*T1 + T2 + T9\nF1 ~~ 1*F1", NULL, &u),
+                KS_EINVAL, "T9");
+    CHECK(u == NULL);
+    /* every loading and the factor's variance free: not identified */
+    CHECK_FAILS(ctx, ks_gsem_usermodel_fit(ctx, cs, "F1 =~ NA*T1 + T2 + T3 + T4", NULL, &u),
+                KS_ENUMERIC, "identified");
+    CHECK_FAILS(ctx, ks_gsem_usermodel_fit(ctx, cs, "F1 =~ T1 + T2 +", NULL, &u), KS_EPARSE,
+                "line 1");
+    ks_gsem_usermodel_options o = KS_GSEM_USERMODEL_OPTIONS_INIT;
+    o.estimation = KS_SEM_GLS;
+    CHECK_FAILS(ctx, ks_gsem_usermodel_fit(ctx, cs, ONE, &o, &u), KS_EINVAL, "DWLS nor ML");
+    o = (ks_gsem_usermodel_options)KS_GSEM_USERMODEL_OPTIONS_INIT;
+    o.q_factor = 1;
+    CHECK_FAILS(ctx, ks_gsem_usermodel_fit(ctx, cs, ONE, &o, &u), KS_EINVAL, "Q_Factor");
+
+    /* a subset of the traits: R drops the others from S and V */
+    o = (ks_gsem_usermodel_options)KS_GSEM_USERMODEL_OPTIONS_INIT;
+    o.imp_cov = 1;
+    CHECK_OK(ctx, ks_gsem_usermodel_fit(ctx, cs, "F1 =~ NA*T4 + T2 + T5\nF1 ~~ 1*F1", &o, &u));
+    if (u) {
+        ks_gsem_usermodel_view v;
+        ks_gsem_usermodel_get(u, &v);
+        CHECK(v.k == 3 && !strcmp(v.traits[0], "T2") && !strcmp(v.traits[2], "T5"));
+        CHECK(v.df == 0 && isnan(v.chisq) && isnan(v.cfi) && isnan(v.srmr)); /* (R: NA) */
+        CHECK(v.implied_cov && v.resid_cov);
+        ks_gsem_usermodel_free(u);
+        u = NULL;
+    }
+    /* ML with := : the defined parameter's SEs are NaN */
+    o = (ks_gsem_usermodel_options)KS_GSEM_USERMODEL_OPTIONS_INIT;
+    o.estimation = KS_SEM_ML;
+    CHECK_OK(ctx, ks_gsem_usermodel_fit(ctx, cs, DEF, &o, &u));
+    if (u) {
+        ks_gsem_usermodel_view v;
+        ks_gsem_usermodel_get(u, &v);
+        CHECK(!strcmp(v.op[10], ":=") && isnan(v.se[10]) && isnan(v.std_genotype_se[10]));
+        CHECK(fabs(v.est[10] - v.est[1] * v.est[2]) < 1e-15);
+        ks_gsem_usermodel_free(u);
+        u = NULL;
+    }
+    ks_gsem_commonfactor *c = NULL;
+    ks_gsem_commonfactor_options co = KS_GSEM_COMMONFACTOR_OPTIONS_INIT;
+    co.estimation = KS_SEM_ULS;
+    CHECK_FAILS(ctx, ks_gsem_commonfactor_fit(ctx, cs, &co, &c), KS_EINVAL, "neither");
+
+    /* trait names R cannot read: the same numbers */
+    const char *odd[5] = {"T1", "T2", "se.T3", "T-4", "SNP5"};
+    ks_gsem_ldsc *cs2 = covstruc(ctx, odd);
+    ks_gsem_usermodel *a = NULL, *b = NULL;
+    CHECK_OK(ctx, ks_gsem_usermodel_fit(ctx, cs, "F1 =~ NA*T1 + T2 + T3 + T5\nF1 ~~ 1*F1", NULL,
+                                        &a));
+    CHECK_OK(ctx, ks_gsem_usermodel_fit(ctx, cs2, "F1 =~ NA*T1 + T2 + se.T3 + SNP5\nF1 ~~ 1*F1",
+                                        NULL, &b));
+    if (a && b) {
+        ks_gsem_usermodel_view va, vb;
+        ks_gsem_usermodel_get(a, &va);
+        ks_gsem_usermodel_get(b, &vb);
+        same_numbers(&va, &vb);
+        CHECK(!strcmp(vb.rhs[2], "se.T3") && !strcmp(vb.rhs[3], "SNP5"));
+    }
+    ks_gsem_usermodel_free(a);
+    ks_gsem_usermodel_free(b);
+    ks_gsem_commonfactor *ca = NULL, *cb = NULL;
+    CHECK_OK(ctx, ks_gsem_commonfactor_fit(ctx, cs, NULL, &ca));
+    CHECK_OK(ctx, ks_gsem_commonfactor_fit(ctx, cs2, NULL, &cb));
+    if (ca && cb) {
+        ks_gsem_commonfactor_view va, vb;
+        ks_gsem_commonfactor_get(ca, &va);
+        ks_gsem_commonfactor_get(cb, &vb);
+        same_numbers(&va, &vb);
+        CHECK(!strcmp(vb.rhs[3], "T-4") && !strcmp(vb.lhs[8], "T-4") && !strcmp(vb.lhs[0], "F1"));
+    }
+    ks_gsem_commonfactor_free(ca);
+    ks_gsem_commonfactor_free(cb);
+    ks_gsem_ldsc_free(cs2);
+    ks_gsem_ldsc_free(cs);
+}
+
+/* A non-positive-definite S (T1 and T2 correlated above 1) is smoothed as R's nearPD, the
+ * change reported, and the model fitted to the smoothed S. */
+static void smoothing(ks_ctx *ctx)
+{
+    size_t k, ks;
+    double *S = ref_matrix(REF "ldsc_S.tsv", &k), *V = ref_matrix(REF "ldsc_V.tsv", &ks);
+    S[1] = S[5] = 0.26;
+    ks_gsem_ldsc_view in = {0};
+    in.k = k;
+    in.S = S;
+    in.V = V;
+    in.names = T5;
+    in.m = NAN;
+    ks_gsem_ldsc *cs = NULL;
+    CHECK_OK(ctx, ks_gsem_ldsc_make(ctx, &in, &cs));
+    ks_gsem_usermodel *u = NULL;
+    CHECK_OK(ctx, ks_gsem_usermodel_fit(ctx, cs, ONE, NULL, &u));
+    if (u) {
+        ks_gsem_usermodel_view v;
+        ks_gsem_usermodel_get(u, &v);
+        /* what ks__gsem_smooth (tested against R's nearPD in test_gsem_io) reports */
+        double s2[25], v2[225];
+        memcpy(s2, S, sizeof s2);
+        memcpy(v2, V, sizeof v2);
+        ks__gsem_smooth_report rep;
+        CHECK_OK(ctx, ks__gsem_smooth(ctx, 5, s2, v2, &rep));
+        CHECK(rep.S_smoothed && v.S_smoothed && !v.V_smoothed);
+        CHECK(v.S_diff == rep.S_diff && v.S_diff > 0.005 && v.Z_diff == rep.Z_diff);
+        CHECK(v.chisq > 0 && v.est[0] > 0);
+        ks_gsem_usermodel_free(u);
+    }
+    ks_gsem_ldsc_free(cs);
+    free(S);
+    free(V);
+}
+
 int main(void)
 {
     ks_ctx *ctx = NULL;
     CHECK(ks_ctx_new(&ctx) == KS_OK);
     against_r(ctx);
+    r_2f_not_optimal(ctx);
+    bad_input(ctx);
+    smoothing(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("gsem_usermodel");
 }
