@@ -18,6 +18,8 @@ static const command commands[] = {
     {"munge", cmd_munge, "GWAS summary statistics to GenomicSEM's munged files (munge())"},
     {"sumstats", cmd_sumstats, "GWAS files aligned and standardized for GenomicSEM's GWAS (sumstats())"},
     {"ldsc", cmd_ldsc, "LD score regression: GenomicSEM's ldsc() (S, V, I); --h2 / --rg: bulik ldsc's"},
+    {"usermodel", cmd_usermodel, "GenomicSEM's usermodel(): a lavaan model fitted to an ldsc covstruc"},
+    {"commonfactor", cmd_commonfactor, "GenomicSEM's commonfactor(): one factor over every trait"},
     {"describe", cmd_describe, "read a CSV/TSV (plain or gzip) and summarize its columns"},
     {"demo", cmd_demo, "run kestrel's jobs on the embedded sample data"},
 };

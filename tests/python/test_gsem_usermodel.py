@@ -135,3 +135,32 @@ def test_smoothing_reported(cov):
         f = gsem.usermodel(bad, ONE)
     assert f.smoothing["LD_sdiff"] > 0.005 and f.smoothing["LD_sdiff2"] == 0
     assert any("smoothed" in n for n in f.notes)
+
+
+def test_cli(cov, kestrel_bin, tmp_path):
+    """`kestrel usermodel` / `commonfactor` on a covstruc file: R's tables, the same numbers."""
+    import subprocess
+    path = tmp_path / "cov.txt"
+    cov.save(path)
+    model = tmp_path / "m.lav"
+    model.write_text(DEF)
+    p = subprocess.run([kestrel_bin, "usermodel", "--ldsc", str(path), "--model", str(model),
+                        "--out", str(tmp_path / "um")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "results:" in p.stdout and "Unstand_Est" in p.stdout
+    got = pd.read_csv(tmp_path / "um_results.tsv", sep="\t")
+    f = gsem.usermodel(cov, DEF)
+    assert list(got.columns) == list(f.results.columns)
+    assert np.allclose(got["Unstand_Est"], f.results["Unstand_Est"], rtol=1e-14, atol=0)
+    assert got["Unstand_SE"].isna().sum() == 1  # (the fixed row: empty, as R writes it)
+    fit = pd.read_csv(tmp_path / "um_modelfit.tsv", sep="\t")
+    assert abs(fit["chisq"][0] - f.modelfit["chisq"].iloc[0]) < 1e-12
+    p = subprocess.run([kestrel_bin, "commonfactor", "--ldsc", str(path), "--estimation", "ML"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0 and "Unstandardized_Estimate" in p.stdout
+    p = subprocess.run([kestrel_bin, "commonfactor", "--ldsc", str(path), "--estimation", "GLS"],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and "DWLS ML" in p.stderr
+    p = subprocess.run([kestrel_bin, "usermodel", "--ldsc", str(path), "--model",
+                        "F1 =~ NA*T1 + T9; F1 ~~ 1*F1"], capture_output=True, text=True)
+    assert p.returncode == 1 and "T9" in p.stderr
