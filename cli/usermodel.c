@@ -49,8 +49,12 @@ static void write_results(FILE *f, const ks_gsem_usermodel_view *v)
     const int cf = v->std_all == NULL;
     for (size_t i = 0; i < v->nrow; i++) {
         fprintf(f, "%s\t%s\t%s", v->lhs[i], v->op[i], v->rhs[i]);
-        const double x[6] = {v->est[i], v->se[i], v->std_genotype[i], v->std_genotype_se[i],
-                             cf ? v->pvalue[i] : v->std_all[i], v->pvalue[i]};
+        const double x[6] = {v->est[i],
+                             v->se[i],
+                             v->std_genotype[i],
+                             v->std_genotype_se[i],
+                             cf ? v->pvalue[i] : v->std_all[i],
+                             v->pvalue[i]};
         for (int j = 0; j < (cf ? 5 : 6); j++) {
             fputc('\t', f);
             cell(f, x[j], v->fixed[i] && (j == 1 || j == 3));
@@ -96,17 +100,19 @@ static int report(const char *cmd, const ks_gsem_usermodel_view *v, const char *
 
 int cmd_usermodel(int argc, char **argv)
 {
-    const char *ldsc = NULL, *model = NULL, *est = NULL, *stdlv = NULL, *fixr = NULL,
-               *toler = NULL, *out = NULL, *impcov = NULL;
+    const char *ldsc = NULL, *model = NULL, *est = NULL, *stdlv = NULL, *fixr = NULL, *toler = NULL,
+               *out = NULL, *impcov = NULL;
     const cli_opt opts[] = {
         {"ldsc", 1, &ldsc, "FILE", "the covstruc file (kestrel ldsc's PREFIX_covstruc.txt)"},
-        {"model", 1, &model, "FILE|TEXT", "lavaan model syntax: a file, or the text itself\n"
-                                          "(lines separated by ';' or newlines)"},
+        {"model", 1, &model, "FILE|TEXT",
+         "lavaan model syntax: a file, or the text itself\n"
+         "(lines separated by ';' or newlines)"},
         {"estimation", 1, &est, "NAME", "DWLS (default) or ML"},
         {"std-lv", 0, &stdlv, NULL, "lavaan's std.lv: latent variances fixed to 1"},
         {"imp-cov", 0, &impcov, NULL, "also print the model-implied and residual covariances"},
-        {"no-fix-resid", 0, &fixr, NULL, "do not refit a failed model with the residual\n"
-                                         "variances bounded below (R's fix_resid=FALSE)"},
+        {"no-fix-resid", 0, &fixr, NULL,
+         "do not refit a failed model with the residual\n"
+         "variances bounded below (R's fix_resid=FALSE)"},
         {"toler", 1, &toler, "X", "the sandwich's solve() tolerance (default: none)"},
         {"out", 1, &out, "PREFIX", "also write PREFIX_modelfit.tsv and PREFIX_results.tsv"},
     };

@@ -28,8 +28,10 @@ static int covstruc_handle(ks_ctx *ctx, PyObject *cov, ks_gsem_ldsc **out)
 /* GenomicSEM's words for its estimators. */
 static int estimation(const char *name, ks_sem_estimator *out)
 {
-    if (!strcmp(name, "DWLS")) *out = KS_SEM_DWLS;
-    else if (!strcmp(name, "ML")) *out = KS_SEM_ML;
+    if (!strcmp(name, "DWLS"))
+        *out = KS_SEM_DWLS;
+    else if (!strcmp(name, "ML"))
+        *out = KS_SEM_ML;
     else {
         PyErr_Format(PyExc_ValueError, "estimation: '%s' is neither 'DWLS' nor 'ML'", name);
         return -1;
@@ -49,8 +51,10 @@ static PyObject *str_list(const char *const *s, size_t n)
     PyObject *l = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; l && i < n; i++) {
         PyObject *u = PyUnicode_FromString(s[i]);
-        if (!u) Py_CLEAR(l);
-        else PyList_SET_ITEM(l, (Py_ssize_t)i, u);
+        if (!u)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, (Py_ssize_t)i, u);
     }
     return l;
 }
@@ -61,22 +65,25 @@ static PyObject *view_dict(const ks_gsem_usermodel_view *v, PyObject *notes)
     if (!d) return NULL;
     const npy_intp n = (npy_intp)v->nrow, k = (npy_intp)v->k;
     PyObject *fixed = PyList_New(n);
-    for (npy_intp i = 0; fixed && i < n; i++) PyList_SET_ITEM(fixed, i, PyBool_FromLong(v->fixed[i]));
+    for (npy_intp i = 0; fixed && i < n; i++)
+        PyList_SET_ITEM(fixed, i, PyBool_FromLong(v->fixed[i]));
     const int bad =
         put(d, "chisq", PyFloat_FromDouble(v->chisq)) || put(d, "df", PyFloat_FromDouble(v->df)) ||
         put(d, "p_chisq", PyFloat_FromDouble(v->p_chisq)) ||
         put(d, "AIC", PyFloat_FromDouble(v->aic)) || put(d, "CFI", PyFloat_FromDouble(v->cfi)) ||
-        put(d, "SRMR", PyFloat_FromDouble(v->srmr)) ||
-        put(d, "npar", PyLong_FromSize_t(v->npar)) || put(d, "lhs", str_list(v->lhs, v->nrow)) ||
-        put(d, "op", str_list(v->op, v->nrow)) || put(d, "rhs", str_list(v->rhs, v->nrow)) ||
-        put(d, "est", ks_py_arr(v->est, n, 0)) || put(d, "se", ks_py_arr(v->se, n, 0)) ||
+        put(d, "SRMR", PyFloat_FromDouble(v->srmr)) || put(d, "npar", PyLong_FromSize_t(v->npar)) ||
+        put(d, "lhs", str_list(v->lhs, v->nrow)) || put(d, "op", str_list(v->op, v->nrow)) ||
+        put(d, "rhs", str_list(v->rhs, v->nrow)) || put(d, "est", ks_py_arr(v->est, n, 0)) ||
+        put(d, "se", ks_py_arr(v->se, n, 0)) ||
         put(d, "std_genotype", ks_py_arr(v->std_genotype, n, 0)) ||
         put(d, "std_genotype_se", ks_py_arr(v->std_genotype_se, n, 0)) ||
         put(d, "std_all", v->std_all ? ks_py_arr(v->std_all, n, 0) : Py_NewRef(Py_None)) ||
-        put(d, "tstat", ks_py_arr(v->tstat, n, 0)) || put(d, "pvalue", ks_py_arr(v->pvalue, n, 0)) ||
-        put(d, "fixed", fixed) || put(d, "colnames", str_list(v->colnames, v->ncol)) ||
+        put(d, "tstat", ks_py_arr(v->tstat, n, 0)) ||
+        put(d, "pvalue", ks_py_arr(v->pvalue, n, 0)) || put(d, "fixed", fixed) ||
+        put(d, "colnames", str_list(v->colnames, v->ncol)) ||
         put(d, "traits", str_list(v->traits, v->k)) ||
-        put(d, "implied_cov", v->implied_cov ? ks_py_arr(v->implied_cov, k, k) : Py_NewRef(Py_None)) ||
+        put(d, "implied_cov",
+            v->implied_cov ? ks_py_arr(v->implied_cov, k, k) : Py_NewRef(Py_None)) ||
         put(d, "resid_cov", v->resid_cov ? ks_py_arr(v->resid_cov, k, k) : Py_NewRef(Py_None)) ||
         put(d, "S_smoothed", PyBool_FromLong(v->S_smoothed)) ||
         put(d, "V_smoothed", PyBool_FromLong(v->V_smoothed)) ||

@@ -7,13 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gsem/gsem_fit.h"
 #include "kestrel/gsem.h"
-#include "sem/sem_internal.h"
-
-int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
-                           const char *const *shown, const double *S, const double *V,
-                           const char *model, const ks_gsem_usermodel_options *o, int cf,
-                           ks_gsem_usermodel **out);
 
 struct ks_gsem_commonfactor {
     ks_allocator alloc;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "base/base_internal.h"
+#include "kestrel/gsem.h"
 #include "linalg/linalg_internal.h"
 
 /* Q = eta' P diag(1 / l) P' eta with V = P diag(l) P' from R's eigen (e: a workspace of size n,
@@ -34,5 +35,13 @@ int ks__gsem_sandwich(ks_ctx *ctx, size_t pstar, size_t n, const double *D, cons
  * that is not finite, 0 where negative. */
 int ks__gsem_defined_se(ks_ctx *ctx, size_t ndef, size_t n, const double *J, const double *omega,
                         double *se) KS_RESULT_USED;
+
+/* usermodel's fit (usermodel.c) over the k traits `names` (as the model names them; `shown`:
+ * the names the tables show, commonfactor's given ones), S (k x k) and V: commonfactor.c calls
+ * it with cf = 1 (its fallback always on, its rows and columns). */
+int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
+                           const char *const *shown, const double *S, const double *V,
+                           const char *model, const ks_gsem_usermodel_options *o, int cf,
+                           ks_gsem_usermodel **out);
 
 #endif

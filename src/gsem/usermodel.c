@@ -35,14 +35,11 @@ void ks_gsem_usermodel_free(ks_gsem_usermodel *u)
     ks__release(&u->alloc, u);
 }
 
-void ks_gsem_usermodel_get(const ks_gsem_usermodel *u, ks_gsem_usermodel_view *out)
-{
-    *out = u->v;
-}
+void ks_gsem_usermodel_get(const ks_gsem_usermodel *u, ks_gsem_usermodel_view *out) { *out = u->v; }
 
-static const char *const UM_COLS[9] = {"lhs",        "op",           "rhs",
-                                       "Unstand_Est", "Unstand_SE",  "STD_Genotype",
-                                       "STD_Genotype_SE", "STD_All", "p_value"};
+static const char *const UM_COLS[9] = {
+    "lhs",     "op",     "rhs", "Unstand_Est", "Unstand_SE", "STD_Genotype", "STD_Genotype_SE",
+    "STD_All", "p_value"};
 static const char *const CF_COLS[8] = {"lhs",
                                        "op",
                                        "rhs",
@@ -126,13 +123,13 @@ static int fit_out_new(ks_ctx *ctx, const model_t *md, fit_out *f)
     const size_t nr = md->t->npar, p = md->mv.p, ps = md->mv.pstar, nt = md->mv.ntheta;
     const size_t nd = ks__sem_defined_count(md->def), mm = md->m->m;
     const size_t sizes[11] = {nr, p * p, ps * nt, ps * ps, nt * nt, 2 * nt * nt + 2 * nt * ps,
-                              nt, nd, nd * nt, nd, mm * mm};
+                              nt, nd,    nd * nt, nd,      mm * mm};
     size_t tot = 1;
     for (int i = 0; i < 11; i++) tot += sizes[i];
     double *b = ks__calloc(ctx, tot, sizeof *b);
     if (!b) return KS_ENOMEM;
-    double **ptr[11] = {&f->est,  &f->sigma, &f->delta, &f->W,    &f->omega, &f->work,
-                        &f->theta, &f->dval, &f->djac, &f->dse, &f->allcov};
+    double **ptr[11] = {&f->est,   &f->sigma, &f->delta, &f->W,   &f->omega, &f->work,
+                        &f->theta, &f->dval,  &f->djac,  &f->dse, &f->allcov};
     for (int i = 0; i < 11; i++) {
         *ptr[i] = b;
         b += sizes[i];
@@ -164,8 +161,7 @@ static int fit_finish(ks_ctx *ctx, model_t *md, const ks__sem_problem *pb, const
         if ((rc = ks__sem_weight(ctx, md->m, md->w, pb, f->est, f->W))) return rc;
         W = f->W;
     }
-    rc = ks__gsem_sandwich(ctx, ps, nt, f->delta, W, ml, Vl, toler, md->thname, f->omega,
-                           f->work);
+    rc = ks__gsem_sandwich(ctx, ps, nt, f->delta, W, ml, Vl, toler, md->thname, f->omega, f->work);
     if (rc) return rc;
     for (size_t k = 0; k < nt; k++) f->theta[k] = f->est[md->mv.theta_row[k]];
     const size_t nd = ks__sem_defined_count(md->def);
@@ -203,11 +199,6 @@ static void vech(size_t n, const double *A, double *out)
     for (size_t j = 0, q = 0; j < n; j++)
         for (size_t i = j; i < n; i++) out[q++] = A[i + j * n];
 }
-
-int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
-                           const char *const *shown, const double *S, const double *V,
-                           const char *model, const ks_gsem_usermodel_options *o, int cf,
-                           ks_gsem_usermodel **out);
 
 int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
                            const char *const *shown, const double *S, const double *V,
@@ -269,15 +260,14 @@ int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
     ks__gsem_dwls_weights(ps, Vl, 0, Wl);
 
     /* the fit, and GenomicSEM's refit with the residual variances bounded when it fails */
-    ks__sem_problem pb = {ml ? KS__SEM_ML : KS__SEM_DWLS, Sl, ml ? 200.0 : 2.0, ml ? NULL : Wl,
-                          NULL, 0, 0};
+    ks__sem_problem pb = {
+        ml ? KS__SEM_ML : KS__SEM_DWLS, Sl, ml ? 200.0 : 2.0, ml ? NULL : Wl, NULL, 0, 0};
     ks__sem_fit_info info = {0};
     model_t *fm = &md;
     if ((rc = fit_out_new(ctx, &md, &fu))) goto free_sub;
     rc = fit_once(ctx, &md, &pb, fu.est, &info);
     int bounded = 0;
-    if ((rc == KS_ENUMERIC || (!rc && info.status != KS__SEM_CONVERGED)) &&
-        (o->fix_resid || cf)) {
+    if ((rc == KS_ENUMERIC || (!rc && info.status != KS__SEM_CONVERGED)) && (o->fix_resid || cf)) {
         if (!(text2 = bounded_text(ctx, model, p, sub))) {
             rc = KS_ENOMEM;
             goto free_sub;
@@ -396,8 +386,8 @@ int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
     }
     /* std.all of that refit */
     const size_t nr = fm->t->npar, nt = fm->mv.ntheta, nvar = p + nlv;
-    double *sall = ks__calloc(ctx, nr + nt + nvar + ks__sem_defined_count(fm->def) + 1,
-                              sizeof *sall);
+    double *sall =
+        ks__calloc(ctx, nr + nt + nvar + ks__sem_defined_count(fm->def) + 1, sizeof *sall);
     if (!sall) {
         rc = KS_ENOMEM;
         goto free_sub;
@@ -466,8 +456,7 @@ int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
     double *num = u->num;
     double *est = num, *se = est + nrow, *sg = se + nrow, *sgse = sg + nrow, *sa = sgse + nrow,
            *tst = sa + nrow, *pv = tst + nrow;
-    const char **L = u->names, **Op = L + nrow, **R = Op + nrow, **tr = R + nrow,
-               **cn = tr + p;
+    const char **L = u->names, **Op = L + nrow, **R = Op + nrow, **tr = R + nrow, **cn = tr + p;
     size_t j = 0;
     for (size_t r = 0; r < nr; r++) {
         const ks__sem_par *pr = &fm->t->par[r];

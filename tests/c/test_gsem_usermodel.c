@@ -150,8 +150,8 @@ static void compare(const ks_gsem_usermodel_view *v, const char *dir, const char
                  (cf || near_abs(v->std_all[i], x[7], est_tol)) &&
                  near_rel(v->pvalue[i], x[cf ? 7 : 8], 100 * se_tol);
         if (!ok)
-            fprintf(stderr, "%s%s row %zu (%s %s %s): %.17g %.17g %.17g %.17g %.17g %.17g\n",
-                    dir, stem, i + 1, v->lhs[i], v->op[i], v->rhs[i], v->est[i] - x[3],
+            fprintf(stderr, "%s%s row %zu (%s %s %s): %.17g %.17g %.17g %.17g %.17g %.17g\n", dir,
+                    stem, i + 1, v->lhs[i], v->op[i], v->rhs[i], v->est[i] - x[3],
                     v->se[i] / x[4] - 1, v->std_genotype[i] - x[5],
                     v->std_genotype_se[i] / x[6] - 1, cf ? 0 : v->std_all[i] - x[7],
                     v->pvalue[i] / x[cf ? 7 : 8] - 1);
@@ -325,8 +325,8 @@ static void bad_input(ks_ctx *ctx)
     const char *odd[5] = {"T1", "T2", "se.T3", "T-4", "SNP5"};
     ks_gsem_ldsc *cs2 = covstruc(ctx, odd);
     ks_gsem_usermodel *a = NULL, *b = NULL;
-    CHECK_OK(ctx, ks_gsem_usermodel_fit(ctx, cs, "F1 =~ NA*T1 + T2 + T3 + T5\nF1 ~~ 1*F1", NULL,
-                                        &a));
+    CHECK_OK(ctx,
+             ks_gsem_usermodel_fit(ctx, cs, "F1 =~ NA*T1 + T2 + T3 + T5\nF1 ~~ 1*F1", NULL, &a));
     CHECK_OK(ctx, ks_gsem_usermodel_fit(ctx, cs2, "F1 =~ NA*T1 + T2 + se.T3 + SNP5\nF1 ~~ 1*F1",
                                         NULL, &b));
     if (a && b) {
