@@ -101,7 +101,7 @@ static int report(const char *cmd, const ks_gsem_usermodel_view *v, const char *
 int cmd_usermodel(int argc, char **argv)
 {
     const char *ldsc = NULL, *model = NULL, *est = NULL, *stdlv = NULL, *fixr = NULL, *toler = NULL,
-               *out = NULL, *impcov = NULL;
+               *out = NULL, *impcov = NULL, *qfac = NULL;
     const cli_opt opts[] = {
         {"ldsc", 1, &ldsc, "FILE", "the covstruc file (kestrel ldsc's PREFIX_covstruc.txt)"},
         {"model", 1, &model, "FILE|TEXT",
@@ -114,6 +114,9 @@ int cmd_usermodel(int argc, char **argv)
          "do not refit a failed model with the residual\n"
          "variances bounded below (R's fix_resid=FALSE)"},
         {"toler", 1, &toler, "X", "the sandwich's solve() tolerance (default: none)"},
+        {"q-factor", 0, &qfac, NULL,
+         "also R's Q_Factor table (the residual covariances between\n"
+         "the indicators of each pair of correlated factors)"},
         {"out", 1, &out, "PREFIX", "also write PREFIX_modelfit.tsv and PREFIX_results.tsv"},
     };
     int rc = cli_parse_help("usermodel", argc, argv, opts, sizeof opts / sizeof *opts,
@@ -132,6 +135,7 @@ int cmd_usermodel(int argc, char **argv)
     o.std_lv = stdlv != NULL;
     o.fix_resid = fixr == NULL;
     o.imp_cov = impcov != NULL;
+    o.q_factor = qfac != NULL;
     struct stat st;
     char *text = NULL;
     if (stat(model, &st) == 0 && !(text = cli_read_file("usermodel", model))) return CLI_FAILED;
@@ -147,6 +151,18 @@ int cmd_usermodel(int argc, char **argv)
     ks_gsem_usermodel_view v;
     ks_gsem_usermodel_get(u, &v);
     rc = report("usermodel", &v, out);
+    if (rc == CLI_OK && o.q_factor) {
+        printf("\nQ_Factor:\nFactor1\tFactor2\tQFactor_chisq\tQFactor_df\tQFactor_p\n");
+        for (size_t i = 0; i < v.nqfactor; i++) {
+            printf("%s\t%s\t", v.qf_factor1[i], v.qf_factor2[i]);
+            cell(stdout, v.qf_chisq[i], 0);
+            putchar('\t');
+            cell(stdout, v.qf_df[i], 0);
+            putchar('\t');
+            cell(stdout, v.qf_pvalue[i], 0);
+            putchar('\n');
+        }
+    }
     if (rc == CLI_OK && v.implied_cov) {
         const double *m[2] = {v.implied_cov, v.resid_cov};
         const char *title[2] = {"Model Implied Covariance Matrix",

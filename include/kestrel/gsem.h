@@ -482,8 +482,7 @@ KS_API void ks_gsem_rg_get(const ks_gsem_rg *r, ks_gsem_rg_view *out);
  *   kestrel_rv_<i> (R draws random four-letter labels), so a run is reproducible;
  * - ML with `:=` (R crashes in the standardized part): the defined parameters' SEs are NaN with
  *   a warning, as R's unstandardized part gives NA;
- * - a p-value R prints as "< 5e-300" (exactly 0) is 0 here;
- * - Q_Factor is not supported yet (q_factor = 1 is KS_EINVAL).
+ * - a p-value R prints as "< 5e-300" (exactly 0) is 0 here.
  * Thread-safe on distinct ctx. */
 
 typedef struct {
@@ -494,7 +493,7 @@ typedef struct {
                        .0001 (default 1) */
     double toler;   /* > 0: the sandwich's bread fails when its reciprocal condition number is
                        below (R's solve(tol = toler)); 0 (default): no such check, as R's NULL */
-    int q_factor;   /* R's Q_Factor: not supported yet, must be 0 */
+    int q_factor;   /* also R's Q_Factor table (see the view) */
 } ks_gsem_usermodel_options;
 #define KS_GSEM_USERMODEL_OPTIONS_INIT                                                             \
     {                                                                                              \
@@ -540,6 +539,13 @@ typedef struct {
     double S_diff, V_diff, Z_diff;
     int resid_bounded; /* fix_resid's lower bounds were added (the first fit failed) */
     int iterations;    /* the optimizer's, main fit */
+    /* with q_factor, R's Q_Factor table: one row per pair of factors whose model-implied
+       correlation is not 0 (factor1 the later one in lavaan's order, as R's lower triangle),
+       the residual covariances of the one's indicators with the other's tested against 0:
+       Q = eta' V^-1 eta (R's eigen route), df = len(eta) - 1 (Q and p NaN when df is 0) */
+    size_t nqfactor;
+    const char *const *qf_factor1, *const *qf_factor2;
+    const double *qf_chisq, *qf_df, *qf_pvalue;
 } ks_gsem_usermodel_view;
 KS_API void ks_gsem_usermodel_get(const ks_gsem_usermodel *u, ks_gsem_usermodel_view *out);
 

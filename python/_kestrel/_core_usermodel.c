@@ -91,21 +91,28 @@ static PyObject *view_dict(const ks_gsem_usermodel_view *v, PyObject *notes)
         put(d, "LD_sdiff2", PyFloat_FromDouble(v->V_diff)) ||
         put(d, "Z_diff", PyFloat_FromDouble(v->Z_diff)) ||
         put(d, "resid_bounded", PyBool_FromLong(v->resid_bounded)) ||
-        put(d, "iterations", PyLong_FromLong(v->iterations)) || put(d, "notes", Py_NewRef(notes));
+        put(d, "iterations", PyLong_FromLong(v->iterations)) ||
+        put(d, "qf_factor1", str_list(v->qf_factor1, v->nqfactor)) ||
+        put(d, "qf_factor2", str_list(v->qf_factor2, v->nqfactor)) ||
+        put(d, "qf_chisq", ks_py_arr(v->qf_chisq, (npy_intp)v->nqfactor, 0)) ||
+        put(d, "qf_df", ks_py_arr(v->qf_df, (npy_intp)v->nqfactor, 0)) ||
+        put(d, "qf_p", ks_py_arr(v->qf_pvalue, (npy_intp)v->nqfactor, 0)) ||
+        put(d, "notes", Py_NewRef(notes));
     if (bad) Py_CLEAR(d);
     return d;
 }
 
-/* gsem_usermodel(covstruc, model, estimation, std_lv, imp_cov, fix_resid, toler) -> dict */
+/* gsem_usermodel(covstruc, model, estimation, std_lv, imp_cov, fix_resid, toler, q_factor) ->
+ * dict */
 static PyObject *ks_py_gsem_usermodel(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *cov;
     const char *model, *est;
-    int std_lv, imp_cov, fix_resid;
+    int std_lv, imp_cov, fix_resid, q_factor;
     double toler;
-    if (!PyArg_ParseTuple(args, "Osspppd", &cov, &model, &est, &std_lv, &imp_cov, &fix_resid,
-                          &toler))
+    if (!PyArg_ParseTuple(args, "Osspppdp", &cov, &model, &est, &std_lv, &imp_cov, &fix_resid,
+                          &toler, &q_factor))
         return NULL;
     ks_gsem_usermodel_options o = KS_GSEM_USERMODEL_OPTIONS_INIT;
     if (estimation(est, &o.estimation)) return NULL;
@@ -113,6 +120,7 @@ static PyObject *ks_py_gsem_usermodel(PyObject *self, PyObject *args)
     o.imp_cov = imp_cov;
     o.fix_resid = fix_resid;
     o.toler = toler;
+    o.q_factor = q_factor;
     ks_ctx *ctx = NULL;
     PyObject *notes = NULL, *res = NULL;
     ks_gsem_ldsc *cs = NULL;
@@ -162,9 +170,10 @@ static PyObject *ks_py_gsem_commonfactor(PyObject *self, PyObject *args)
     return ks_py_fit_end(res, rc, ctx, NULL, NULL, notes);
 }
 
-PyMethodDef ks_py_usermodel_methods[] = {
-    {"gsem_usermodel", ks_py_gsem_usermodel, METH_VARARGS,
-     "gsem_usermodel(covstruc, model, estimation, std_lv, imp_cov, fix_resid, toler) -> dict"},
-    {"gsem_commonfactor", ks_py_gsem_commonfactor, METH_VARARGS,
-     "gsem_commonfactor(covstruc, estimation) -> dict"},
-    {NULL, NULL, 0, NULL}};
+PyMethodDef ks_py_usermodel_methods[] = {{"gsem_usermodel", ks_py_gsem_usermodel, METH_VARARGS,
+                                          "gsem_usermodel(covstruc, model, estimation, std_lv, "
+                                          "imp_cov, fix_resid, toler, q_factor) -> dict"},
+                                         {"gsem_commonfactor", ks_py_gsem_commonfactor,
+                                          METH_VARARGS,
+                                          "gsem_commonfactor(covstruc, estimation) -> dict"},
+                                         {NULL, NULL, 0, NULL}};

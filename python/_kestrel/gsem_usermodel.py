@@ -12,7 +12,7 @@ uses are its observed variables (R matches names as words anywhere in the text);
 returns (a model not identified, a latent correlation outside [-1, 1], the standardized refit
 failing) are KestrelErrors saying why; fix_resid's bounds carry fixed labels (R's are random);
 ML with ``:=`` gives NaN SEs and a warning (R crashes); a p-value R prints as "< 5e-300" is 0.0
-here; ``CFIcalc`` is accepted and ignored, as R ignores it; ``Q_Factor`` is not supported yet.
+here; ``CFIcalc`` is accepted and ignored, as R ignores it.
 """
 from __future__ import annotations
 
@@ -41,10 +41,12 @@ def _cov_arg(covstruc):
 class UsermodelResult(Results):
     """What usermodel() / commonfactor() return: ``modelfit`` (one row: chisq df p_chisq AIC
     CFI SRMR, NaN as R's NA), ``results`` (R's columns), ``resid_cov`` (with imp_cov: R's two
-    matrices, else None), ``smoothing`` (R's LD_sdiff, LD_sdiff2, Z_diff: the largest changes
+    matrices, else None), ``Q_Factor`` (with Q_Factor=True: R's table, Factor1 Factor2
+    QFactor_chisq QFactor_df QFactor_p; else None), ``smoothing`` (R's LD_sdiff, LD_sdiff2, Z_diff: the largest changes
     smoothing made; 0 when S and V were positive definite) and the library's ``notes``."""
 
-    __slots__ = ("function", "modelfit", "results", "resid_cov", "smoothing", "notes", "details")
+    __slots__ = ("function", "modelfit", "results", "resid_cov", "smoothing", "Q_Factor", "notes",
+                 "details")
 
     def __init__(self, function, d):
         self.function = function
@@ -66,6 +68,11 @@ class UsermodelResult(Results):
             self.resid_cov = {"Model Implied Covariance Matrix": imp,
                               "Residual Covariance Matrix: Calculated as Observed Cov - Model "
                               "Implied Cov": res}
+        self.Q_Factor = None
+        if d.get("qf_chisq") is not None and len(d["qf_chisq"]):
+            self.Q_Factor = pd.DataFrame({"Factor1": d["qf_factor1"], "Factor2": d["qf_factor2"],
+                                          "QFactor_chisq": d["qf_chisq"],
+                                          "QFactor_df": d["qf_df"], "QFactor_p": d["qf_p"]})
         self.smoothing = {"LD_sdiff": d["LD_sdiff"], "LD_sdiff2": d["LD_sdiff2"],
                           "Z_diff": d["Z_diff"]}
 
@@ -97,13 +104,14 @@ def usermodel(covstruc, model, estimation="DWLS", std_lv=False, CFIcalc=True, im
     from gsem.ldsc / gsem.load_ldsc / gsem.covstruc, or the path of a covstruc file).
     estimation "DWLS" (R's default) or "ML"; std_lv: lavaan's std.lv; imp_cov: also the
     model-implied and residual covariance matrices; fix_resid: refit a failed model with the
-    residual variances bounded below by .0001; toler: the sandwich's solve() tolerance (None:
-    no check, as R's NULL). Returns a UsermodelResult."""
+    residual variances bounded below by .0001; CFIcalc: ignored, as R ignores it (CFI is always
+    computed); toler: the sandwich's solve() tolerance (None:
+    no check, as R's NULL); Q_Factor: also R's Q_Factor table (``.Q_Factor``). Returns a
+    UsermodelResult."""
     del CFIcalc  # (R ignores it too: CFI is always computed)
-    if Q_Factor:
-        raise NotImplementedError("Q_Factor is not supported yet")
     d = _core.gsem_usermodel(_cov_arg(covstruc), str(model), str(estimation), bool(std_lv),
-                             bool(imp_cov), bool(fix_resid), 0.0 if toler is None else float(toler))
+                             bool(imp_cov), bool(fix_resid), 0.0 if toler is None else float(toler),
+                             bool(Q_Factor))
     warn_notes(d["notes"])
     return UsermodelResult("usermodel", d)
 

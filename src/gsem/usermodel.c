@@ -193,6 +193,75 @@ static char *bounded_text(ks_ctx *ctx, const char *model, size_t n, const char *
     return s;
 }
 
+/* R's Q_Factor (usermodel.R 287-370): for each pair of factors (a after b in lavaan's order)
+ * whose implied covariance is not 0, eta = the residuals S - Sigma between the indicators of a
+ * and those of b (the covstruc's order), V_eta their rows and columns of the smoothed V; Q =
+ * eta' V_eta^-1 eta by R's eigen route, df = len(eta) - 1 (NaN Q when 0). *out: 5 numbers per
+ * pair (a, b, Q, df, p), allocated (NULL when no pair). */
+static int q_factor(ks_ctx *ctx, const model_t *fm, size_t p, const size_t *perm, const double *S1,
+                    const double *sig_t, const double *V1, const double *allcov, double **out,
+                    size_t *nout)
+{
+    const size_t nlv = fm->t->nlv, mm = fm->m->m, ps = p * (p + 1) / 2;
+    size_t npair = 0;
+    *out = NULL;
+    *nout = 0;
+    for (size_t b = 0; b < nlv; b++)
+        for (size_t a = b + 1; a < nlv; a++) npair += allcov[p + a + (p + b) * mm] != 0.0;
+    if (!npair) return KS_OK;
+    const size_t nmax = p * p;
+    double *res = ks__calloc(ctx, 5 * npair, sizeof *res);
+    unsigned char *ind = ks__calloc(ctx, nlv * p + 1, 1);
+    double *buf = ks__calloc(ctx, 3 * nmax + 2 * nmax * nmax + 1, sizeof *buf);
+    int rc = res && ind && buf ? KS_OK : KS_ENOMEM;
+    for (size_t r = 0; !rc && r < fm->t->npar; r++) {
+        const ks__sem_par *pr = &fm->t->par[r];
+        if (strcmp(pr->op, "=~")) continue;
+        for (size_t a = 0; a < nlv; a++)
+            for (size_t i = 0; i < p; i++)
+                if (!strcmp(pr->lhs, fm->t->lv[a]) && !strcmp(pr->rhs, fm->t->ov[i]))
+                    ind[a * p + perm[i]] = 1;
+    }
+    double *eta = buf, *pos = eta + nmax, *vs = pos + nmax, *work = vs + nmax * nmax;
+    size_t k = 0;
+    for (size_t b = 0; !rc && b < nlv; b++)
+        for (size_t a = b + 1; !rc && a < nlv; a++) {
+            if (allcov[p + a + (p + b) * mm] == 0.0) continue;
+            size_t n = 0;
+            for (size_t i = 0; i < p; i++)
+                for (size_t j = 0; j < p; j++)
+                    if (ind[a * p + i] && ind[b * p + j]) {
+                        eta[n] = S1[i + j * p] - sig_t[i + j * p];
+                        pos[n++] = (double)ks__gsem_vech_at(p, i, j);
+                    }
+            for (size_t c = 0; c < n; c++)
+                for (size_t d = 0; d < n; d++)
+                    vs[d + c * n] = V1[(size_t)pos[d] + (size_t)pos[c] * ps];
+            double q = NAN;
+            if (n > 1) {
+                ks__symeig *e = NULL;
+                rc = ks__symeig_new(ctx, n, &e);
+                if (!rc) rc = ks__gsem_q(ctx, e, vs, eta, work, &q);
+                ks__symeig_free(e);
+            }
+            double *o = res + 5 * k++;
+            o[0] = (double)a;
+            o[1] = (double)b;
+            o[2] = q;
+            o[3] = n ? (double)(n - 1) : NAN;
+            o[4] = n > 1 ? ks_chi2_sf(q, (double)(n - 1)) : NAN;
+        }
+    ks__free(ctx, ind);
+    ks__free(ctx, buf);
+    if (rc) {
+        ks__free(ctx, res);
+        return rc;
+    }
+    *out = res;
+    *nout = npair;
+    return KS_OK;
+}
+
 /* vech of A (n x n, lower triangle by columns) into out. */
 static void vech(size_t n, const double *A, double *out)
 {
@@ -209,7 +278,6 @@ int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
     if (o->estimation != KS_SEM_DWLS && o->estimation != KS_SEM_ML)
         return ks__fail(ctx, KS_EINVAL, "estimation: %d is neither DWLS nor ML",
                         (int)o->estimation);
-    if (o->q_factor) return ks__fail(ctx, KS_EINVAL, "Q_Factor is not supported yet");
     if (!(o->toler >= 0) || !isfinite(o->toler))
         return ks__fail(ctx, KS_EINVAL, "toler: %g is not >= 0", o->toler);
     if (!model || !*model) return ks__fail(ctx, KS_EINVAL, "model: none given");
@@ -224,6 +292,8 @@ int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
     char *text2 = NULL;
     ks__symeig *eig = NULL;
     ks_gsem_usermodel *u = NULL;
+    size_t nqf = 0;
+    double *qf = NULL; /* Q_Factor: per pair its factors (a, b), Q, df, p */
     if ((rc = model_make(ctx, model, k, names, o->std_lv, ml, &md))) return rc;
 
     /* the traits the model uses, in the covstruc's order; lavaan's order of them */
@@ -333,6 +403,9 @@ int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
     for (size_t i = 0; i < p; i++) tmp[i + i * p] = 0.0;
     vech(p, tmp, eta0);
     double Q = NAN, Qn = NAN;
+    if (o->q_factor && !cf &&
+        (rc = q_factor(ctx, fm, p, perm, S1, sig_t, V1, fu.allcov, &qf, &nqf)))
+        goto free_sub;
     double *qwork = ks__calloc(ctx, ps + ps * ps, sizeof *qwork);
     if (!qwork) {
         rc = KS_ENOMEM;
@@ -422,10 +495,10 @@ int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
         goto free_sub;
     }
     u->alloc = ctx->alloc;
-    const size_t nnum = 8 * nrow + (o->imp_cov ? 2 * p * p : 0) + 1;
+    const size_t nnum = 8 * nrow + (o->imp_cov ? 2 * p * p : 0) + 3 * nqf + 1;
     u->num = ks__calloc(ctx, nnum, sizeof *u->num);
     u->fixed = ks__calloc(ctx, nrow + 1, sizeof *u->fixed);
-    u->names = (const char **)ks__calloc(ctx, 3 * nrow + p + 9 + 1, sizeof *u->names);
+    u->names = (const char **)ks__calloc(ctx, 3 * nrow + p + 9 + 2 * nqf + 1, sizeof *u->names);
     /* the strings: each row's lhs, op, rhs, and the traits */
     size_t tl = 1;
     for (size_t r = 0; r < nr; r++)
@@ -433,6 +506,7 @@ int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
     for (size_t r = 0; r < md.t->npar; r++)
         tl += strlen(md.t->par[r].lhs) + strlen(md.t->par[r].op) + strlen(md.t->par[r].rhs) + 3;
     for (size_t a = 0; a < p; a++) tl += strlen(shown[idx[a]]) + 1;
+    for (size_t a = 0; a < nlv; a++) tl += 2 * (strlen(fm->t->lv[a]) + 1) * nqf;
     for (size_t j = 0; j < k; j++) tl += 3 * (strlen(shown[j]) + 1) * (nrow + 1); /* renamed */
     u->text = ks__calloc(ctx, tl, 1);
     if (!u->num || !u->fixed || !u->names || !u->text) {
@@ -501,6 +575,11 @@ int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
         pv[i] = u->fixed[i] ? NAN : 2.0 * ks_normal_cdf(-fabs(tst[i]));
     }
     for (size_t a = 0; a < p; a++) PUT(tr[a], shown[idx[a]]);
+    const char **qf1 = cn + 9, **qf2 = qf1 + nqf; /* (after R's at most 9 column names) */
+    for (size_t i = 0; i < nqf; i++) {
+        PUT(qf1[i], fm->t->lv[(size_t)qf[5 * i]]);
+        PUT(qf2[i], fm->t->lv[(size_t)qf[5 * i + 1]]);
+    }
 #undef PUT
     const size_t ncol = cf ? 8 : 9;
     for (size_t c = 0; c < ncol; c++) cn[c] = cf ? CF_COLS[c] : UM_COLS[c];
@@ -547,10 +626,26 @@ int ks__gsem_usermodel_run(ks_ctx *ctx, size_t k, const char *const *names,
     v->Z_diff = rep.Z_diff;
     v->resid_bounded = bounded;
     v->iterations = info.iterations;
+    if (nqf) { /* (strings and numbers after everything else) */
+        double *q = num + 8 * nrow + (o->imp_cov ? 2 * p * p : 0);
+        for (size_t i = 0; i < nqf; i++) {
+            const double *r = qf + 5 * i;
+            q[i] = r[2];
+            q[nqf + i] = r[3];
+            q[2 * nqf + i] = r[4];
+        }
+        v->nqfactor = nqf;
+        v->qf_factor1 = qf1;
+        v->qf_factor2 = qf2;
+        v->qf_chisq = q;
+        v->qf_df = q + nqf;
+        v->qf_pvalue = q + 2 * nqf;
+    }
     *out = u;
     u = NULL;
 free_sub:
     ks__free(ctx, (void *)sub);
+    ks__free(ctx, qf);
 done:
     ks_gsem_usermodel_free(u);
     ks__symeig_free(eig);

@@ -98,9 +98,9 @@ static void read_rtab(const char *path, size_t ntext, rtab *t)
             snprintf(cell, sizeof cell, "%s", p);
             strip(cell);
             if (header)
-                snprintf(t->name[c], 32, "%s", cell);
+                snprintf(t->name[c], 32, "%.31s", cell);
             else if (c < ntext)
-                snprintf(t->txt[t->nrow][c], 32, "%s", cell);
+                snprintf(t->txt[t->nrow][c], 32, "%.31s", cell);
             else
                 t->x[t->nrow][c] = (!*cell || !strcmp(cell, "NA")) ? NAN : strtod(cell, NULL);
             c++;
@@ -287,9 +287,25 @@ static void bad_input(ks_ctx *ctx)
     ks_gsem_usermodel_options o = KS_GSEM_USERMODEL_OPTIONS_INIT;
     o.estimation = KS_SEM_GLS;
     CHECK_FAILS(ctx, ks_gsem_usermodel_fit(ctx, cs, ONE, &o, &u), KS_EINVAL, "DWLS nor ML");
+    /* Q_Factor against R's (at lavaan's loose tolerance: 1e-5 relative) */
     o = (ks_gsem_usermodel_options)KS_GSEM_USERMODEL_OPTIONS_INIT;
     o.q_factor = 1;
-    CHECK_FAILS(ctx, ks_gsem_usermodel_fit(ctx, cs, ONE, &o, &u), KS_EINVAL, "Q_Factor");
+    CHECK_OK(ctx, ks_gsem_usermodel_fit(ctx, cs,
+                                        "F1 =~ NA*T1 + T2 + T3\nF2 =~ NA*T4 + T5\nF1 ~~ 1*F1\n"
+                                        "F2 ~~ 1*F2\nF1 ~~ F2",
+                                        &o, &u));
+    if (u) {
+        ks_gsem_usermodel_view v;
+        ks_gsem_usermodel_get(u, &v);
+        rtab q;
+        read_rtab("tests/data/gsem/qfactor/usermodel_2F_DWLS_Q_Factor.tsv", 2, &q);
+        CHECK(v.nqfactor == 1 && q.nrow == 1);
+        CHECK(!strcmp(v.qf_factor1[0], q.txt[0][0]) && !strcmp(v.qf_factor2[0], q.txt[0][1]));
+        CHECK(near_rel(v.qf_chisq[0], q.x[0][2], 1e-5) && v.qf_df[0] == q.x[0][3]);
+        CHECK(near_rel(v.qf_pvalue[0], q.x[0][4], 1e-5));
+        ks_gsem_usermodel_free(u);
+        u = NULL;
+    }
 
     /* a subset of the traits: R drops the others from S and V */
     o = (ks_gsem_usermodel_options)KS_GSEM_USERMODEL_OPTIONS_INIT;

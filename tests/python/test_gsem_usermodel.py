@@ -106,8 +106,6 @@ def test_bad_input(cov):
         gsem.usermodel(cov, "F1 =~ NA*T1 + T2 + T3 + T4")
     with pytest.raises(ValueError, match="DWLS"):
         gsem.usermodel(cov, ONE, estimation="GLS")
-    with pytest.raises(NotImplementedError):
-        gsem.usermodel(cov, ONE, Q_Factor=True)
     two = gsem.covstruc(S=_read("ldsc_S.tsv").iloc[:2, :2], V=_read("ldsc_V.tsv").iloc[:3, :3])
     with pytest.raises(KestrelError, match="2 traits"):
         gsem.commonfactor(two)
@@ -164,3 +162,14 @@ def test_cli(cov, kestrel_bin, tmp_path):
     p = subprocess.run([kestrel_bin, "usermodel", "--ldsc", str(path), "--model",
                         "F1 =~ NA*T1 + T9; F1 ~~ 1*F1"], capture_output=True, text=True)
     assert p.returncode == 1 and "T9" in p.stderr
+
+
+def test_q_factor(cov):
+    m = "F1 =~ NA*T1 + T2 + T3\nF2 =~ NA*T4 + T5\nF1 ~~ 1*F1\nF2 ~~ 1*F2\nF1 ~~ F2"
+    f = gsem.usermodel(cov, m, Q_Factor=True)
+    ref = pd.read_csv(G / "qfactor" / "usermodel_2F_DWLS_Q_Factor.tsv", sep="\t")
+    assert list(f.Q_Factor.columns) == list(ref.columns)
+    assert list(f.Q_Factor.Factor1) == ["F2"] and list(f.Q_Factor.Factor2) == ["F1"]
+    assert f.Q_Factor.QFactor_df[0] == ref.QFactor_df[0] == 5
+    assert abs(f.Q_Factor.QFactor_chisq[0] / ref.QFactor_chisq[0] - 1) < 1e-5
+    assert gsem.usermodel(cov, m).Q_Factor is None

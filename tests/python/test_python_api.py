@@ -137,6 +137,9 @@ def _results():
             ld=g / "sim" / "ld", wld=g / "sim" / "ld", trait_names=["T1", "T2"]),
         "H2Result": lambda: gsem.ldsc_h2(ss[0], **ldkw),
         "RgResult": lambda: gsem.ldsc_rg(ss, **ldkw),
+        "UsermodelResult": lambda: gsem.commonfactor(gsem.covstruc(
+            S=pd.read_csv(g / "ref" / "ldsc_S.tsv", sep="\t", index_col=0),
+            V=pd.read_csv(g / "ref" / "ldsc_V.tsv", sep="\t", index_col=0))),
     }
 
 
