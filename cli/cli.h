@@ -136,6 +136,8 @@ int cmd_ldsc(int argc, char **argv);
 int cmd_ldsc_h2rg(int argc, char **argv); /* kestrel ldsc --h2 / --rg */
 int cmd_describe(int argc, char **argv);
 int cmd_sem(int argc, char **argv);
+int cmd_usermodel(int argc, char **argv);    /* usermodel.c */
+int cmd_commonfactor(int argc, char **argv); /* usermodel.c */
 
 /* The demo panel, embedded at build time from data/panel.csv. */
 extern const unsigned char ks_demo_panel_csv[];

@@ -17,6 +17,7 @@
 #define KESTREL_GSEM_H
 
 #include "kestrel/base.h"
+#include "kestrel/sem.h"
 #include "kestrel/table.h"
 
 #ifdef __cplusplus
@@ -459,6 +460,114 @@ typedef struct {
     const ks_gsem_rg_pair *pair;  /* k - 1 */
 } ks_gsem_rg_view;
 KS_API void ks_gsem_rg_get(const ks_gsem_rg *r, ks_gsem_rg_view *out);
+
+/* ---- GenomicSEM's usermodel() and commonfactor() (notes sec. 1.7; R/usermodel.R,
+ * R/commonfactor.R at GenomicSEM 123ec96) -------------------------------------------------------
+ * A lavaan model fitted to the genetic covariance matrix S of an ldsc covstruc as GenomicSEM
+ * fits it: the traits the model names taken out of S and V (every other one dropped), S and V
+ * smoothed to the nearest positive definite matrices where they are not (Matrix::nearPD, the
+ * largest changes reported), DWLS with the weights 1 / diag(V) (or ML with N = 200), standard
+ * errors from the sandwich with the full V (equality constraints ignored there, as R does), the
+ * model chi-square Q = eta' V^-1 eta, its closed-form CFI, lavaan's SRMR, and the refit to the
+ * standardized S and V that gives STD_Genotype and its SE. Converged to the optimum (R stops at
+ * lavaan's loose tolerance: its estimates are 1e-7 to 1e-6 away).
+ * Where R differs, kestrel decides:
+ * - the traits a model uses are the observed variables of its parameter table (R matches each
+ *   trait name as a word anywhere in the text, comments included); a name that is neither a trait
+ *   nor a latent variable is KS_EINVAL naming it and its line;
+ * - where R returns NULL after printing (the sandwich's bread singular: a model not identified;
+ *   a latent correlation outside [-1, 1]; the standardized refit failing) the fit fails with
+ *   KS_ENUMERIC saying why;
+ * - the residual-variance lower bounds R adds when a fit fails (fix_resid) carry the labels
+ *   kestrel_rv_<i> (R draws random four-letter labels), so a run is reproducible;
+ * - ML with `:=` (R crashes in the standardized part): the defined parameters' SEs are NaN with
+ *   a warning, as R's unstandardized part gives NA;
+ * - a p-value R prints as "< 5e-300" (exactly 0) is 0 here.
+ * Thread-safe on distinct ctx. */
+
+typedef struct {
+    ks_sem_estimator estimation; /* KS_SEM_DWLS (default) or KS_SEM_ML; others KS_EINVAL */
+    int std_lv;                  /* lavaan's std.lv (R's std.lv) */
+    int imp_cov;                 /* also the model-implied and residual covariance matrices */
+    int fix_resid; /* a failed fit is refitted with the residual variances bounded below by
+                      .0001 (default 1) */
+    double toler;  /* > 0: the sandwich's bread fails when its reciprocal condition number is
+                      below (R's solve(tol = toler)); 0 (default): no such check, as R's NULL */
+    int q_factor;  /* also R's Q_Factor table (see the view) */
+} ks_gsem_usermodel_options;
+#define KS_GSEM_USERMODEL_OPTIONS_INIT                                                             \
+    {                                                                                              \
+        KS_SEM_DWLS, 0, 0, 1, 0.0, 0                                                               \
+    }
+
+typedef struct ks_gsem_usermodel ks_gsem_usermodel; /* a fitted model; opaque */
+
+/* Fit `model` (lavaan syntax) to `covstruc` (borrowed; not kept). opt NULL: the defaults. */
+KS_API int ks_gsem_usermodel_fit(ks_ctx *ctx, const ks_gsem_ldsc *covstruc, const char *model,
+                                 const ks_gsem_usermodel_options *opt,
+                                 ks_gsem_usermodel **out) KS_RESULT_USED;
+KS_API void ks_gsem_usermodel_free(ks_gsem_usermodel *u); /* NULL is fine; no ctx */
+
+/* R's two tables. modelfit: chisq (Q), df, p_chisq, AIC (Q + 2 npar), CFI, SRMR, NaN where R
+ * has NA (usermodel: all but df when df = 0; commonfactor: chisq, p_chisq and AIC then).
+ * results: usermodel's rows are the free parameters in lavaan's parameter-table order, then the
+ * `:=` rows (rhs: the expression), then the fixed parameters (=~ ~~ ~), whose se, std_genotype_se,
+ * tstat and pvalue are NaN (R: "" and NA) and whose std_genotype and std_all are their values;
+ * commonfactor's rows are the free parameters only, without std_all (NULL). pvalue is R's
+ * p_value, 2 (1 - Phi(|est / se|)); tstat est / se. */
+typedef struct {
+    double chisq, df, p_chisq, aic, cfi, srmr;
+    size_t npar;
+    size_t nrow;
+    const char *const *lhs, *const *op, *const *rhs;
+    const double *est, *se;                       /* Unstand_Est, Unstand_SE */
+    const double *std_genotype, *std_genotype_se; /* the refit to the standardized S and V */
+    const double *std_all;                        /* lavaan's std.all of that refit (or NULL) */
+    const double *tstat, *pvalue;
+    const int *fixed; /* 1 for a fixed row */
+    /* R's column names of results (ncol: 9 usermodel, 8 commonfactor), in R's order */
+    size_t ncol;
+    const char *const *colnames;
+    /* the traits the model uses, in the covstruc's order (k), and with imp_cov the
+       model-implied covariance and S - implied (k x k, column-major; else NULL) */
+    size_t k;
+    const char *const *traits;
+    const double *implied_cov, *resid_cov;
+    /* the smoothing (nearPD where the smallest eigenvalue is <= 0): R's LD_sdiff (S),
+       LD_sdiff2 (V) and Z_diff; 0 when not smoothed */
+    int S_smoothed, V_smoothed;
+    double S_diff, V_diff, Z_diff;
+    int resid_bounded; /* fix_resid's lower bounds were added (the first fit failed) */
+    int iterations;    /* the optimizer's, main fit */
+    /* with q_factor, R's Q_Factor table: one row per pair of factors whose model-implied
+       correlation is not 0 (factor1 the later one in lavaan's order, as R's lower triangle),
+       the residual covariances of the one's indicators with the other's tested against 0:
+       Q = eta' V^-1 eta (R's eigen route), df = len(eta) - 1 (Q and p NaN when df is 0) */
+    size_t nqfactor;
+    const char *const *qf_factor1, *const *qf_factor2;
+    const double *qf_chisq, *qf_df, *qf_pvalue;
+} ks_gsem_usermodel_view;
+KS_API void ks_gsem_usermodel_get(const ks_gsem_usermodel *u, ks_gsem_usermodel_view *out);
+
+/* commonfactor(): the model F1 =~ NA*T1 + ... + Tk; F1 ~~ 1*F1 over every trait (k >= 3: k = 2
+ * is KS_EINVAL, as R stops), without std.lv, refitted with the residual-variance bounds when it
+ * fails. CFI in closed form (R fits the independence model: the same number up to its
+ * convergence, 3e-10 on the reference). */
+typedef struct {
+    ks_sem_estimator estimation; /* KS_SEM_DWLS (default) or KS_SEM_ML */
+} ks_gsem_commonfactor_options;
+#define KS_GSEM_COMMONFACTOR_OPTIONS_INIT                                                          \
+    {                                                                                              \
+        KS_SEM_DWLS                                                                                \
+    }
+
+typedef struct ks_gsem_commonfactor ks_gsem_commonfactor; /* opaque */
+KS_API int ks_gsem_commonfactor_fit(ks_ctx *ctx, const ks_gsem_ldsc *covstruc,
+                                    const ks_gsem_commonfactor_options *opt,
+                                    ks_gsem_commonfactor **out) KS_RESULT_USED;
+KS_API void ks_gsem_commonfactor_free(ks_gsem_commonfactor *c); /* NULL is fine; no ctx */
+typedef ks_gsem_usermodel_view ks_gsem_commonfactor_view;       /* the same fields (see above) */
+KS_API void ks_gsem_commonfactor_get(const ks_gsem_commonfactor *c, ks_gsem_commonfactor_view *out);
 
 #ifdef __cplusplus
 }

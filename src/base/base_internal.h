@@ -129,5 +129,7 @@ int ks__enum_value(ks_ctx *ctx, const char *what, const ks__enum_entry *t, size_
 /* Run BLAS with this many threads (a no-op when the BLAS is not OpenBLAS). Parallel regions of
  * the library call BLAS with 1 so that BLAS threads never stack on OpenMP threads. */
 void ks__blas_set_threads(int n);
+/* BLAS's thread count now (to restore it after a stretch of small work that sets it to 1). */
+int ks__blas_threads(void);
 
 #endif

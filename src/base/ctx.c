@@ -255,6 +255,9 @@ void ks__progress(ks_ctx *ctx, const char *what, uint64_t done, uint64_t total)
 
 /* OpenBLAS exports openblas_set_num_threads; a weak reference keeps other BLAS builds linkable. */
 extern void openblas_set_num_threads(int) __attribute__((weak));
+extern int openblas_get_num_threads(void) __attribute__((weak));
+
+int ks__blas_threads(void) { return openblas_get_num_threads ? openblas_get_num_threads() : 1; }
 
 void ks__blas_set_threads(int n)
 {

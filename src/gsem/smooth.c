@@ -25,7 +25,20 @@ static int smooth_one(ks_ctx *ctx, size_t n, double *x, double *before, double *
     return rc;
 }
 
+static int smooth(ks_ctx *ctx, size_t k, double *S, double *V, ks__gsem_smooth_report *rep);
+
+/* BLAS threads off: a trait-wide eigendecomposition gains nothing from them, and its last bits
+ * would depend on how many there are. */
 int ks__gsem_smooth(ks_ctx *ctx, size_t k, double *S, double *V, ks__gsem_smooth_report *rep)
+{
+    const int blas = ks__blas_threads();
+    ks__blas_set_threads(1);
+    const int rc = smooth(ctx, k, S, V, rep);
+    ks__blas_set_threads(blas);
+    return rc;
+}
+
+static int smooth(ks_ctx *ctx, size_t k, double *S, double *V, ks__gsem_smooth_report *rep)
 {
     memset(rep, 0, sizeof *rep);
     const size_t ks = k * (k + 1) / 2;

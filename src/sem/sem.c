@@ -146,8 +146,8 @@ static int is_constraint(const char *op)
 
 /* The fit proper, once the table and the sample (in its order) are known. Takes t: it ends in
  * the fit, or is freed. */
-static int fit_table(ks_ctx *ctx, ks__sem_partable *t, const sample_in *in,
-                     const ks_sem_options *o, ks_sem **out)
+static int fit_table_run(ks_ctx *ctx, ks__sem_partable *t, const sample_in *in,
+                         const ks_sem_options *o, ks_sem **out)
 {
     const size_t p = in->p, nrow = t->npar, nth = t->nfree, nvar = t->nov + t->nlv;
     ks__sem_defined *def = NULL;
@@ -354,6 +354,18 @@ done:
 
 /* The table for `model` over the variables `names` (a data table's columns or a sample
  * covariance's), with lavaan's defaults for the call. */
+/* BLAS threads off for the fit: its products are a model wide (tens of variables), where
+ * spinning BLAS threads cost more than they save. */
+static int fit_table(ks_ctx *ctx, ks__sem_partable *t, const sample_in *in, const ks_sem_options *o,
+                     ks_sem **out)
+{
+    const int blas = ks__blas_threads();
+    ks__blas_set_threads(1);
+    const int rc = fit_table_run(ctx, t, in, o, out);
+    ks__blas_set_threads(blas);
+    return rc;
+}
+
 static int make_table(ks_ctx *ctx, const char *model, const char *const *names, size_t n,
                       int moments, const ks_sem_options *o, ks__sem_partable **t)
 {

@@ -656,6 +656,42 @@ static int run_covstruc(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* usermodel with a := and imp_cov, and commonfactor, on a 3-trait covstruc. */
+static int run_usermodel(ks_ctx *ctx, double *sig)
+{
+    const char *names[3] = {"A", "B", "C"};
+    const double S[9] = {0.3, 0.2, 0.15, 0.2, 0.25, 0.12, 0.15, 0.12, 0.2};
+    double V[36] = {0};
+    for (int i = 0; i < 6; i++) V[i * 7] = 1e-4 * (1 + i);
+    V[1] = V[6] = 2e-5;
+    ks_gsem_ldsc_view in = {0};
+    in.k = 3;
+    in.S = S;
+    in.V = V;
+    in.names = names;
+    in.m = NAN;
+    ks_gsem_ldsc *r = NULL;
+    ks_gsem_usermodel *u = NULL;
+    ks_gsem_commonfactor *c = NULL;
+    ks_gsem_usermodel_options o = KS_GSEM_USERMODEL_OPTIONS_INIT;
+    o.imp_cov = 1;
+    int rc = ks_gsem_ldsc_make(ctx, &in, &r);
+    if (!rc)
+        rc = ks_gsem_usermodel_fit(ctx, r, "F =~ NA*A + b*B + c*C\nF ~~ 1*F\nbc := b*c", &o, &u);
+    if (!rc) rc = ks_gsem_commonfactor_fit(ctx, r, NULL, &c);
+    if (!rc) {
+        ks_gsem_usermodel_view v, w;
+        ks_gsem_usermodel_get(u, &v);
+        ks_gsem_commonfactor_get(c, &w);
+        for (size_t i = 0; i < v.nrow; i++) *sig += v.est[i] + v.std_genotype[i];
+        *sig += v.implied_cov[1] + w.est[0] + (double)strlen(v.lhs[v.nrow - 1]);
+    }
+    ks_gsem_usermodel_free(u);
+    ks_gsem_commonfactor_free(c);
+    ks_gsem_ldsc_free(r);
+    return rc;
+}
+
 /* One full run; returns the status of the first failure. */
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
@@ -699,6 +735,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_sem_engine(ctx, sig);
     if (!rc) rc = run_sem_api(ctx, sig);
     if (!rc) rc = run_covstruc(ctx, sig);
+    if (!rc) rc = run_usermodel(ctx, sig);
     return rc;
 }
 

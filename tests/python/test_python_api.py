@@ -139,6 +139,9 @@ def _results():
         "RgResult": lambda: gsem.ldsc_rg(ss, **ldkw),
         "SemFit": lambda: sem.cfa("f =~ x1 + x2 + x3",
                                   data=pd.read_csv(DATA / "sem" / "HolzingerSwineford1939.csv")),
+        "UsermodelResult": lambda: gsem.commonfactor(gsem.covstruc(
+            S=pd.read_csv(g / "ref" / "ldsc_S.tsv", sep="\t", index_col=0),
+            V=pd.read_csv(g / "ref" / "ldsc_V.tsv", sep="\t", index_col=0))),
     }
 
 
