@@ -91,8 +91,19 @@ static int demo_gsem(void)
                          "--population-prev", "NA,NA,NA,0.1", "--trait-names", "T1,T2,T3,T5",
                          "--out", out, NULL};
         rc = cmd_ldsc(13, largv);
-        printf("   (the demo's files are written to %s and removed now)\n", dir);
     }
+    if (rc == CLI_OK) {
+        char cs[4200];
+        snprintf(cs, sizeof cs, "%s_covstruc.txt", out);
+        printf("\n   kestrel usermodel --ldsc ldsc_covstruc.txt --model \"F1 =~ NA*T1 + T2 + T3 + T5;"
+               " F1 ~~ 1*F1\"\n   (GenomicSEM's usermodel(): one common factor; the "
+               "simulation's loadings are\n   0.45, 0.40, 0.35 and, on the liability scale, "
+               "0.26)\n\n");
+        char *uargv[] = {"usermodel", "--ldsc", cs, "--model",
+                         "F1 =~ NA*T1 + T2 + T3 + T5; F1 ~~ 1*F1", NULL};
+        rc = cmd_usermodel(5, uargv);
+    }
+    printf("   (the demo's files are written to %s and removed now)\n", dir);
     remove_tree(dir);
     return rc;
 }
@@ -115,9 +126,9 @@ int cmd_demo(int argc, char **argv)
         "     group-time effects, the parallel-trends pre-test and the event study;\n"
         "  3. MARS (R earth's models) on earth's ozone1 (data/ozone1.csv: 330 days of Los\n"
         "     Angeles ozone and 9 weather predictors), degree 2, with its summary;\n"
-        "  4. genomic SEM's first steps, GenomicSEM's munge() then ldsc(), on four\n"
-        "     simulated GWAS (data/gsem_sample.txt: every 6th SNP of the fixture in\n"
-        "     tests/data/gsem, one trait binary): S and the genetic correlations.\n",
+        "  4. genomic SEM, GenomicSEM's munge(), ldsc() and usermodel(), on four simulated\n"
+        "     GWAS (data/gsem_sample.txt: every 6th SNP of the fixture in tests/data/gsem,\n"
+        "     one trait binary): S, the genetic correlations and a common factor.\n",
         NULL);
     if (rc) return rc < 0 ? CLI_OK : rc;
     ks_ctx *ctx;
@@ -195,8 +206,8 @@ int cmd_demo(int argc, char **argv)
         ks_table_free(t);
     }
     if (rc == CLI_OK) {
-        printf("\n== 4. Genomic SEM: munge and LD score regression (data/gsem_sample.txt, "
-               "embedded) ==\n");
+        printf("\n== 4. Genomic SEM: munge, LD score regression and usermodel "
+               "(data/gsem_sample.txt, embedded) ==\n");
         rc = demo_gsem();
     }
     ks_ctx_free(ctx);
