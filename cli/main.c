@@ -18,6 +18,8 @@ static const command commands[] = {
     {"munge", cmd_munge, "GWAS summary statistics to GenomicSEM's munged files (munge())"},
     {"sumstats", cmd_sumstats, "GWAS files aligned and standardized for GenomicSEM's GWAS (sumstats())"},
     {"ldsc", cmd_ldsc, "LD score regression: GenomicSEM's ldsc() (S, V, I); --h2 / --rg: bulik ldsc's"},
+    {"gwas", cmd_gwas, "GenomicSEM's userGWAS(): a model fitted per SNP (--method sem|gls)"},
+    {"commonfactorgwas", cmd_commonfactorgwas, "GenomicSEM's commonfactorGWAS()"},
     {"describe", cmd_describe, "read a CSV/TSV (plain or gzip) and summarize its columns"},
     {"demo", cmd_demo, "run kestrel's jobs on the embedded sample data"},
 };
@@ -29,7 +31,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: kestrel <command> [options]\n       kestrel <command> --help\n\n");
     fprintf(f, "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\noptions:\n  --version  print the version\n  --help     this text\n");
 }
 
