@@ -161,3 +161,21 @@ def test_cli_pipeline_end(kestrel_bin, cov, whole, tmp_path):
                            capture_output=True, text=True)
         assert r.returncode == 2 and "kestrel commonfactorgwas" in r.stderr, r.stderr
         assert not (tmp_path / "x.tsv").exists()
+
+
+def test_sumstats_result_is_read_through_its_handle(cov, tmp_path):
+    """kestrel.gsem.sumstats' DataFrame carries its C result: the GWAS reads it (no copy) and
+    gives the rows the written table gives; a filtered copy is read from the frame itself."""
+    sim = G.parent / "sim"
+    traits = ["T1", "T2", "T3", "T4", "T5"]
+    snps = gsem.sumstats([sim / "raw" / f"{t}.txt.gz" for t in traits], sim / "reference.snps.gz",
+                         trait_names=traits, se_logit=[False] * 4 + [True],
+                         OLS=[True] * 4 + [False], out=tmp_path / "s.tsv")
+    h = snps.attrs["kestrel_sumstats"]
+    assert h.matches(snps, traits)
+    mem = gsem.userGWAS(cov, snps, MODEL, method="gls")
+    pd.testing.assert_frame_equal(mem, gsem.userGWAS(cov, tmp_path / "s.tsv", MODEL, method="gls"))
+    part = snps[snps.CHR == 1]
+    assert not part.attrs["kestrel_sumstats"].matches(part, traits)
+    got = gsem.userGWAS(cov, part, MODEL, method="gls")
+    pd.testing.assert_frame_equal(got, mem[mem.CHR == 1].reset_index(drop=True))
