@@ -94,8 +94,8 @@ static int run(const char *cmd, const gwas_args *a, int user)
         ks_gsem_gwas_view v;
         ks_gsem_gwas_get(g, &v);
         fprintf(stderr, "%s: %zu SNPs (from SNP %zu), %zu failed, %zu smoothed; rows in %s\n",
-                user ? "userGWAS" : "commonfactorGWAS", v.snps, v.first + 1, v.failed,
-                v.smoothed, a->out);
+                user ? "userGWAS" : "commonfactorGWAS", v.snps, v.first + 1, v.failed, v.smoothed,
+                a->out);
     }
     ks_gsem_gwas_free(g);
     ks_gsem_ldsc_free(cs);
@@ -106,30 +106,33 @@ static int run(const char *cmd, const gwas_args *a, int user)
 }
 
 #define COMMON_OPTS(a)                                                                             \
-    {"ldsc", 1, &a.ldsc, "FILE", "the covstruc `kestrel ldsc` wrote (PREFIX_covstruc.txt)"},      \
+    {"ldsc", 1, &a.ldsc, "FILE", "the covstruc `kestrel ldsc` wrote (PREFIX_covstruc.txt)"},       \
         {"snps", 1, &a.snps, "FILE",                                                               \
-         "the SNP table `kestrel sumstats` wrote (TSV[.gz]: SNP CHR BP MAF A1 A2\n"               \
+         "the SNP table `kestrel sumstats` wrote (TSV[.gz]: SNP CHR BP MAF A1 A2\n"                \
          "beta.<trait> se.<trait> ...)"},                                                          \
         {"out", 1, &a.out, "FILE", "the rows, R's columns (TSV; gzip when it ends in .gz)"},       \
-        {"estimation", 1, &a.estimation, "DWLS|ML", "estimator (default DWLS)"},                  \
-        {"gc", 1, &a.gc, "NAME", "GenomicSEM's GC: standard (default), conserv, none"},           \
-        {"snpse", 1, &a.snpse, "X", "the SNP variance's SE (default 0.0005)"},                    \
-        {"smooth-check", 0, &a.smooth_check, NULL, "add Z_smooth"},                               \
+        {"estimation", 1, &a.estimation, "DWLS|ML", "estimator (default DWLS)"},                   \
+        {"gc", 1, &a.gc, "NAME", "GenomicSEM's GC: standard (default), conserv, none"},            \
+        {"snpse", 1, &a.snpse, "X", "the SNP variance's SE (default 0.0005)"},                     \
+        {"smooth-check", 0, &a.smooth_check, NULL, "add Z_smooth"},                                \
         {"toler", 1, &a.toler, "X", "GenomicSEM's toler (default: machine precision)"},            \
         {"chunk", 1, &a.chunk, "i/n",                                                              \
-         "only part i of n of the SNPs (a cluster array's job; the parts'\n"                      \
+         "only part i of n of the SNPs (a cluster array's job; the parts'\n"                       \
          "rows concatenated are the whole run's)"},                                                \
         {"method", 1, &a.method, "sem|gls",                                                        \
-         "sem: GenomicSEM's fit per SNP (default); gls: the analytic path\n"                     \
+         "sem: GenomicSEM's fit per SNP (default); gls: the analytic path\n"                       \
          "(the no-SNP model fitted once, factor effects in closed form)"},                         \
-        {"threads", 1, &a.threads, "N", "threads (default: every core)"}
+    {                                                                                              \
+        "threads", 1, &a.threads, "N", "threads (default: every core)"                             \
+    }
 
 int cmd_gwas(int argc, char **argv)
 {
     gwas_args a = {0};
     const cli_opt opts[] = {
         COMMON_OPTS(a),
-        {"model", 1, &a.model, "FILE|TEXT", "lavaan's model (a file, or its text), the SNP named SNP"},
+        {"model", 1, &a.model, "FILE|TEXT",
+         "lavaan's model (a file, or its text), the SNP named SNP"},
         {"q-snp", 0, &a.q_snp, NULL, "add Q_SNP per factor regressed on SNP"},
         {"no-fix-measurement", 0, &a.no_fix, NULL,
          "refit the measurement model per SNP (fix_measurement=FALSE)"},

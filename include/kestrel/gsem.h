@@ -540,23 +540,23 @@ KS_API void ks_gsem_gwas_free(ks_gsem_gwas *g); /* NULL is fine */
  * function has no such column). Text as read or as the model names it; NaN for R's NA. */
 enum { KS_GSEM_GWAS_NTEXT = 9 }; /* SNP CHR BP A1 A2 lhs op rhs label */
 typedef struct {
-    int commonfactor;            /* commonfactorGWAS's columns (else userGWAS's) */
-    int q_snp, smooth_check;     /* the optional columns are there */
-    size_t snps;                 /* SNPs fitted (this part's) */
-    size_t first;                /* this part's first SNP, 0-based in the whole list */
-    size_t failed;               /* SNPs whose fit failed (flagged in their rows) */
-    size_t smoothed;             /* SNPs whose S_Full or V_Full was smoothed */
-    size_t nrow;                 /* rows kept */
+    int commonfactor;        /* commonfactorGWAS's columns (else userGWAS's) */
+    int q_snp, smooth_check; /* the optional columns are there */
+    size_t snps;             /* SNPs fitted (this part's) */
+    size_t first;            /* this part's first SNP, 0-based in the whole list */
+    size_t failed;           /* SNPs whose fit failed (flagged in their rows) */
+    size_t smoothed;         /* SNPs whose S_Full or V_Full was smoothed */
+    size_t nrow;             /* rows kept */
     const char *const *text[KS_GSEM_GWAS_NTEXT]; /* SNP CHR BP A1 A2 lhs op rhs label */
-    const double *maf, *i;       /* i: the SNP's 1-based number in the whole list */
-    const double *free;          /* userGWAS: lavaan's free number (0: fixed) */
-    const double *est, *se;      /* se: userGWAS's SE, commonfactorGWAS's se_c */
-    const double *z, *pvalue;    /* Z_Estimate, Pval_Estimate */
+    const double *maf, *i;                       /* i: the SNP's 1-based number in the whole list */
+    const double *free;                          /* userGWAS: lavaan's free number (0: fixed) */
+    const double *est, *se;                      /* se: userGWAS's SE, commonfactorGWAS's se_c */
+    const double *z, *pvalue;                    /* Z_Estimate, Pval_Estimate */
     const double *chisq, *chisq_df, *chisq_pval, *aic; /* userGWAS; commonfactorGWAS: Q Q_df
                                                            Q_pval (aic NULL) */
     const double *q_snp_stat, *q_snp_df, *q_snp_pval;  /* Q_SNP Q_SNP_df Q_SNP_pval (q_snp) */
     const double *z_smooth;                            /* (smooth_check) */
-    const char *const *error, *const *warning;        /* "0" where none, as R writes it */
+    const char *const *error, *const *warning;         /* "0" where none, as R writes it */
 } ks_gsem_gwas_view;
 KS_API void ks_gsem_gwas_get(const ks_gsem_gwas *g, ks_gsem_gwas_view *out);
 

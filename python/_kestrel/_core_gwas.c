@@ -23,7 +23,7 @@ static PyObject *text_column(const char *const *s, size_t n)
 static PyObject *columns(const ks_gsem_gwas_view *v)
 {
     static const char *const tn[KS_GSEM_GWAS_NTEXT] = {"SNP", "CHR", "BP",  "A1",   "A2",
-                                                        "lhs", "op",  "rhs", "label"};
+                                                       "lhs", "op",  "rhs", "label"};
     const int cf = v->commonfactor;
     const struct {
         const char *name;
@@ -72,10 +72,10 @@ static PyObject *columns(const ks_gsem_gwas_view *v)
 static PyObject *ks_py_gsem_gwas(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"covstruc", "snps",  "model",           "estimation", "gc",
-                             "snpse",    "q_snp", "fix_measurement", "std_lv",     "smooth_check",
-                             "sub",      "toler", "chunk_i",         "chunk_n",    "method",
-                             "out",      "threads", NULL};
+    static char *kwlist[] = {
+        "covstruc",        "snps",   "model",        "estimation", "gc",    "snpse",   "q_snp",
+        "fix_measurement", "std_lv", "smooth_check", "sub",        "toler", "chunk_i", "chunk_n",
+        "method",          "out",    "threads",      NULL};
     PyObject *cov, *snps, *sub = Py_None;
     const char *model = NULL, *estimation = "DWLS", *gc = "standard", *method = "sem", *out = NULL;
     ks_gsem_gwas_options o = KS_GSEM_GWAS_OPTIONS_INIT;

@@ -7,7 +7,7 @@ but a million SNPs make a million DataFrames (minutes and gigabytes for pandas a
 own parallel path builds the long table first too. With ``sub`` the result is R's list of
 DataFrames, one per entry of sub, each one row per SNP. commonfactorGWAS returns one DataFrame.
 With ``out=`` the rows go to that file (TSV, gzip for .gz; memory does not grow with the SNPs)
-and a GwasRun with the counts comes back.
+and a GwasResult with the counts comes back.
 """
 import os
 import tempfile
@@ -20,7 +20,7 @@ from _kestrel import validate
 from _kestrel.results import Results
 from _kestrel.summary import Summary
 
-__all__ = ["userGWAS", "commonfactorGWAS", "GwasRun"]
+__all__ = ["userGWAS", "commonfactorGWAS", "GwasResult"]
 
 _USER = ["SNP", "CHR", "BP", "MAF", "A1", "A2", "lhs", "op", "rhs", "free", "label", "est", "SE",
          "Z_Estimate", "Pval_Estimate", "chisq", "chisq_df", "chisq_pval", "AIC", "Q_SNP",
@@ -55,9 +55,10 @@ class SumstatsHandle:
             return False
 
 
-class GwasRun(Results):
-    """A GWAS whose rows went to a file: the counts (snps fitted, failed, smoothed; first: this
-    part's first SNP, 0-based) and the path."""
+class GwasResult(Results):
+    """A GWAS whose rows went to a file (``out=``): the counts, ``snps`` (fitted: this part's),
+    ``failed`` (flagged in their rows), ``smoothed`` (S_Full or V_Full smoothed), ``first``
+    (this part's first SNP, 0-based in the whole list), and ``path``."""
 
     def __init__(self, d, path, function):
         self.snps, self.first, self.failed, self.smoothed = (d["snps"], d["first"], d["failed"],
@@ -65,15 +66,26 @@ class GwasRun(Results):
         self.path, self.function = path, function
 
     def to_dict(self):
-        return {"snps": self.snps, "first": self.first, "failed": self.failed,
-                "smoothed": self.smoothed, "path": self.path}
+        """The counts and the path as a dict."""
+        return {"function": self.function, "snps": self.snps, "first": self.first,
+                "failed": self.failed, "smoothed": self.smoothed, "path": self.path}
+
+    def to_dataframe(self):
+        """The counts as a one-row DataFrame (read the rows themselves from ``path``)."""
+        import pandas as pd
+
+        return pd.DataFrame([self.to_dict()])
 
     def summary(self):
-        return Summary(f"{self.function}: {self.snps} SNPs (from SNP {self.first + 1}), "
-                       f"{self.failed} failed, {self.smoothed} smoothed; rows in {self.path}")
+        """The counts and where the rows are, as text."""
+        return Summary(f"{self.function}: {self.snps} SNPs fitted (SNPs {self.first + 1} to "
+                       f"{self.first + self.snps} of the list)\n"
+                       f"failed (flagged in their rows): {self.failed}; smoothed: "
+                       f"{self.smoothed}\nrows: {self.path}")
 
     def __repr__(self):
-        return f"GwasRun({self.function}, snps={self.snps}, failed={self.failed}, path={self.path!r})"
+        return (f"GwasResult({self.function}, snps={self.snps}, failed={self.failed}, "
+                f"path={self.path!r})")
 
 
 def _trait_names(covstruc):
@@ -166,14 +178,20 @@ def userGWAS(covstruc, SNPs, model, estimation="DWLS", sub=None, Q_SNP=False,
     """GenomicSEM's userGWAS(): `model` (lavaan's syntax, the SNP named `SNP`) fitted per SNP.
 
     covstruc: an LdscResult or the path of a saved covstruc; SNPs: kestrel.gsem.sumstats' result
-    (its C handle is used when the DataFrame is unchanged) or the path of the SNP table. sub:
-    the rows to keep ("F1~SNP", ...): a list of DataFrames, one per entry, one row per SNP.
-    Q_SNP, fix_measurement, GC ("standard", "conserv", "none"), SNPSE (False: 0.0005),
-    smooth_check, std_lv, toler as GenomicSEM's. method: "sem" (GenomicSEM's lavaan fit per SNP)
-    or "gls" (upstream's analytic path: the no-SNP model fitted once, each SNP's factor effects
-    in closed form). chunk: "i/n", this job's part of the SNPs (parts concatenate to the whole).
-    out: write the rows there (TSV, .gz: gzip) and return a GwasRun. as_list: R's serial shape,
-    one DataFrame per SNP (default: one long DataFrame)."""
+    (its C handle is used when the DataFrame is unchanged), another DataFrame with its columns,
+    or the path of the SNP table. estimation: "DWLS" or "ML". sub: the rows to keep ("F1~SNP",
+    ...). Q_SNP, fix_measurement, GC ("standard", "conserv", "none"), SNPSE (False: 0.0005),
+    smooth_check, std_lv, toler (None: machine precision) as GenomicSEM's. threads: None for
+    every core (GenomicSEM's cores); the rows are the same for any count. method: "sem"
+    (GenomicSEM's lavaan fit per SNP) or "gls" (upstream's analytic path: the no-SNP model
+    fitted once, each SNP's factor effects in closed form). chunk: "i/n" or (i, n), this job's
+    part of the SNPs (the parts' rows concatenated are the whole run's). out: write the rows
+    there (TSV, .gz: gzip). as_list: R's serial shape, one DataFrame per SNP.
+
+    Returns one long DataFrame with R's columns (SNP CHR BP MAF A1 A2 lhs op rhs free label est
+    SE Z_Estimate Pval_Estimate chisq chisq_df chisq_pval AIC [Q_SNP Q_SNP_df Q_SNP_pval] error
+    warning [Z_smooth]); with sub, a list of such DataFrames, one per entry, one row per SNP;
+    with as_list, one per SNP; with out, a GwasResult with the counts."""
     if not isinstance(model, str) or not model.strip():
         raise ValueError("model: lavaan's syntax naming the SNP `SNP` is needed")
     subs = None
@@ -185,7 +203,7 @@ def userGWAS(covstruc, SNPs, model, estimation="DWLS", sub=None, Q_SNP=False,
              method, chunk, sub=subs, q_snp=bool(Q_SNP), fix_measurement=bool(fix_measurement),
              std_lv=bool(std_lv))
     if out is not None:
-        return GwasRun(d, os.fspath(out), "userGWAS")
+        return GwasResult(d, os.fspath(out), "userGWAS")
     df = _frame(d["columns"], _USER)
     if subs is not None:
         key = (df["lhs"] + df["op"] + df["rhs"]).str.replace(r"\s", "", regex=True)
@@ -200,11 +218,14 @@ def commonfactorGWAS(covstruc, SNPs, estimation="DWLS", GC="standard", SNPSE=Fal
                      smooth_check=False, threads=None, toler=None, out=None, method="sem",
                      chunk=None):
     """GenomicSEM's commonfactorGWAS(): one factor of every trait, its regression on each SNP
-    and the heterogeneity Q. Arguments as userGWAS'. Returns one DataFrame with R's columns (SNP
-    CHR BP MAF A1 A2 i lhs op rhs est se_c Z_Estimate Pval_Estimate Q Q_df Q_pval fail warning
-    [Z_smooth]), or a GwasRun with out=."""
+    and the heterogeneity Q. covstruc, SNPs, estimation, GC, SNPSE, smooth_check, threads,
+    toler, out, method and chunk as userGWAS'.
+
+    Returns one DataFrame with R's columns (SNP CHR BP MAF A1 A2 i lhs op rhs est se_c
+    Z_Estimate Pval_Estimate Q Q_df Q_pval fail warning [Z_smooth]), or a GwasResult with
+    out."""
     d = _run(covstruc, SNPs, None, estimation, GC, SNPSE, smooth_check, threads, toler, out,
              method, chunk)
     if out is not None:
-        return GwasRun(d, os.fspath(out), "commonfactorGWAS")
+        return GwasResult(d, os.fspath(out), "commonfactorGWAS")
     return _frame(d["columns"], _CF)

@@ -24,10 +24,10 @@ from _kestrel import validate
 from _kestrel.results import Results
 from _kestrel.summary import Summary
 from _kestrel.gsem_h2rg import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_h2rg.py)
-from _kestrel.gsem_gwas import GwasRun, SumstatsHandle, commonfactorGWAS, userGWAS  # gsem_gwas.py
+from _kestrel.gsem_gwas import GwasResult, SumstatsHandle, commonfactorGWAS, userGWAS  # gsem_gwas.py
 
 __all__ = ["munge", "ldsc", "LdscResult", "load_ldsc", "covstruc", "sumstats", "ldsc_h2",
-           "ldsc_rg", "userGWAS", "commonfactorGWAS", "GwasRun"]
+           "ldsc_rg", "userGWAS", "commonfactorGWAS", "GwasResult"]
 
 
 def _names(files, trait_names):

@@ -20,8 +20,24 @@ KS__ENUM_FUNCS(ks_gsem_gwas_method, ks_gsem_gwas_method, "GWAS method", method_n
 
 /* ---- The handle: counts, and the rows kept in memory ---------------------------------------- */
 
-enum { N_MAF, N_I, N_FREE, N_EST, N_SE, N_Z, N_P, N_CHISQ, N_DF, N_PCHISQ, N_AIC, N_Q, N_QDF,
-       N_QP, N_ZS, NNUM };
+enum {
+    N_MAF,
+    N_I,
+    N_FREE,
+    N_EST,
+    N_SE,
+    N_Z,
+    N_P,
+    N_CHISQ,
+    N_DF,
+    N_PCHISQ,
+    N_AIC,
+    N_Q,
+    N_QDF,
+    N_QP,
+    N_ZS,
+    NNUM
+};
 enum { T_SNP, T_CHR, T_BP, T_A1, T_A2, T_ERR, T_WARN, NOFF }; /* text kept per SNP */
 
 struct ks_gsem_gwas {
@@ -133,11 +149,10 @@ static int keep_rows(ks_ctx *ctx, void *ud, const ks__gwas_layout *L, const char
             memcpy(&q, p + (2 * nl + r) * sizeof q, sizeof q);
             ks__gwas_values v;
             ks__gwas_values_of(g->cols, L, r, h.failed, est, se, q, h.chisq, &v);
-            const double x[NNUM] = {h.maf,  (double)h.index, (double)L->free[r],
-                                    v.est,  v.se,            v.z,
-                                    v.p,    v.chisq,         v.chisq_df,
-                                    v.chisq_pval, v.aic,     v.q,
-                                    v.q_df, v.q_pval,        h.z_smooth};
+            const double x[NNUM] = {
+                h.maf,  (double)h.index, (double)L->free[r], v.est,        v.se,  v.z,
+                v.p,    v.chisq,         v.chisq_df,         v.chisq_pval, v.aic, v.q,
+                v.q_df, v.q_pval,        h.z_smooth};
             const size_t i = g->v.nrow + r;
             for (int c = 0; c < NNUM; c++) g->num[c][i] = x[c];
             for (int c = 0; c < NOFF; c++) g->off[c][i] = at[c];
@@ -160,7 +175,8 @@ static int finish_rows(ks_ctx *ctx, ks_gsem_gwas *g)
     static const int from_snp[5] = {T_SNP, T_CHR, T_BP, T_A1, T_A2};
     for (size_t i = 0; i < n; i++) {
         for (int c = 0; c < 5; c++) g->text[c * n + i] = g->arena + g->off[from_snp[c]][i];
-        for (int c = 0; c < 4; c++) g->text[(5 + c) * n + i] = g->lnames[c * g->L.nrow + g->lrow[i]];
+        for (int c = 0; c < 4; c++)
+            g->text[(5 + c) * n + i] = g->lnames[c * g->L.nrow + g->lrow[i]];
         g->text[9 * n + i] = g->arena + g->off[T_ERR][i];
         g->text[10 * n + i] = g->arena + g->off[T_WARN][i];
     }
@@ -170,6 +186,8 @@ static int finish_rows(ks_ctx *ctx, ks_gsem_gwas *g)
     }
     ks__free(ctx, g->lrow);
     g->lrow = NULL;
+    for (int c = 0; c < NNUM; c++) /* no rows: empty columns, not NULL */
+        if (!g->num[c] && !(g->num[c] = ks__calloc(ctx, 1, sizeof(double)))) return KS_ENOMEM;
     ks_gsem_gwas_view *v = &g->v;
     for (int c = 0; c < KS_GSEM_GWAS_NTEXT; c++) v->text[c] = g->text + c * n;
     v->error = g->text + 9 * n;
@@ -190,9 +208,6 @@ static int finish_rows(ks_ctx *ctx, ks_gsem_gwas *g)
     v->q_snp_df = g->cols.q_snp ? g->num[N_QDF] : NULL;
     v->q_snp_pval = g->cols.q_snp ? g->num[N_QP] : NULL;
     v->z_smooth = g->cols.smooth_check ? g->num[N_ZS] : NULL;
-    if (!n) /* no rows: empty columns, not NULL */
-        for (int c = 0; c < NNUM; c++)
-            if (!g->num[c] && !(g->num[c] = ks__calloc(ctx, 1, sizeof(double)))) return KS_ENOMEM;
     return KS_OK;
 }
 
@@ -211,7 +226,26 @@ static void gls_fit_free(const ks_allocator *a, gls_fit *f)
     ks__release(a, f->lambda);
 }
 
-/* The model's lines without those that name SNP or define with := (userGWAS' noSNPmodel). */
+static int ident_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.';
+}
+
+/* Whether the l bytes at p name the variable SNP (as a whole name: a trait or factor named
+ * SNPx or x.SNP does not, where GenomicSEM's substring test drops its lines), or `:=`. */
+static int names_snp(const char *p, size_t l, int or_defined)
+{
+    for (size_t i = 0; i + 3 <= l; i++) {
+        if (or_defined && p[i] == ':' && p[i + 1] == '=') return 1;
+        if (!memcmp(p + i, "SNP", 3) && (i == 0 || !ident_char(p[i - 1])) &&
+            (i + 3 == l || !ident_char(p[i + 3])))
+            return 1;
+    }
+    return 0;
+}
+
+/* userGWAS' noSNPmodel: the model's lines without those that name SNP or define with :=. */
 static char *no_snp_model(ks_ctx *ctx, const char *model)
 {
     char *out = ks__malloc(ctx, strlen(model) + 1);
@@ -220,11 +254,7 @@ static char *no_snp_model(ks_ctx *ctx, const char *model)
     for (const char *p = model; *p;) {
         const char *e = strchr(p, '\n');
         const size_t l = e ? (size_t)(e - p) : strlen(p);
-        char line[4096];
-        const size_t c = l < sizeof line - 1 ? l : sizeof line - 1;
-        memcpy(line, p, c);
-        line[c] = '\0';
-        if (l >= sizeof line - 1 || (!strstr(line, "SNP") && !strstr(line, ":="))) {
+        if (!names_snp(p, l, 1)) {
             memcpy(out + n, p, l);
             n += l;
             out[n++] = '\n';
@@ -253,21 +283,19 @@ static long factor_of(const gls_fit *f, const char *name, size_t len)
 }
 
 /* method gls: each model line naming SNP is `F1 + F2 ~ SNP` of factors (or `SNP ~~ SNP`), every
- * factor is regressed on SNP, and sub names only those rows. */
-static int gls_check_snp_lines(ks_ctx *ctx, const char *model, const gls_fit *f,
-                               const char *const *sub)
+ * factor is regressed on SNP, and sub names only those rows. s: a buffer as long as the model
+ * and each sub entry. */
+static int gls_check_lines(ks_ctx *ctx, const char *model, const gls_fit *f, const char *const *sub,
+                           unsigned char *seen, char *s)
 {
-    unsigned char seen[256] = {0};
-    if (f->nf > sizeof seen) return ks__fail(ctx, KS_EINVAL, "method gls: %zu factors", f->nf);
     size_t line = 0;
     for (const char *p = model; *p;) {
         const char *e = strchr(p, '\n');
         const size_t l = e ? (size_t)(e - p) : strlen(p);
         line++;
-        char s[4096];
-        const size_t n = squeeze(p, l, s, sizeof s);
+        const size_t n = squeeze(p, l, s, l + 1);
         p += l + (e != NULL);
-        if (!strstr(s, "SNP") || !strcmp(s, "SNP~~SNP")) continue;
+        if (!names_snp(s, n, 0) || !strcmp(s, "SNP~~SNP")) continue;
         const char *t = strstr(s, "~SNP");
         if (!t || t[4] || strchr(s, '=') || t != strchr(s, '~') || t == s)
             return ks__fail(ctx, KS_EINVAL,
@@ -286,7 +314,6 @@ static int gls_check_snp_lines(ks_ctx *ctx, const char *model, const gls_fit *f,
             seen[j] = 1;
             a += len + (b != NULL);
         }
-        (void)n;
     }
     for (size_t j = 0; j < f->nf; j++)
         if (!seen[j])
@@ -295,8 +322,7 @@ static int gls_check_snp_lines(ks_ctx *ctx, const char *model, const gls_fit *f,
                             "use method sem)",
                             f->factor[j], f->factor[j]);
     for (size_t i = 0; sub && sub[i]; i++) {
-        char s[512];
-        const size_t n = squeeze(sub[i], strlen(sub[i]), s, sizeof s);
+        const size_t n = squeeze(sub[i], strlen(sub[i]), s, strlen(sub[i]) + 1);
         if (n < 5 || strcmp(s + n - 4, "~SNP") || factor_of(f, s, n - 4) < 0)
             return ks__fail(ctx, KS_EINVAL,
                             "sub: '%s' is not a row of method gls (its rows are F ~ SNP per "
@@ -304,6 +330,20 @@ static int gls_check_snp_lines(ks_ctx *ctx, const char *model, const gls_fit *f,
                             sub[i]);
     }
     return KS_OK;
+}
+
+static int gls_check_snp_lines(ks_ctx *ctx, const char *model, const gls_fit *f,
+                               const char *const *sub)
+{
+    size_t len = strlen(model);
+    for (size_t i = 0; sub && sub[i]; i++)
+        if (strlen(sub[i]) > len) len = strlen(sub[i]);
+    unsigned char *seen = ks__calloc(ctx, f->nf + 1, 1);
+    char *s = ks__malloc(ctx, len + 1);
+    const int rc = seen && s ? gls_check_lines(ctx, model, f, sub, seen, s) : KS_ENOMEM;
+    ks__free(ctx, seen);
+    ks__free(ctx, s);
+    return rc;
 }
 
 /* Fit the no-SNP model to S (DWLS with GenomicSEM's weights 1 / diag V and N = 2, or ML with N
@@ -368,8 +408,8 @@ static int gls_measure(ks_ctx *ctx, const ks_gsem_ldsc_view *cv, const char *tex
     if ((rc = ks__sem_model_compile(ctx, t, NULL, &m)) || (rc = ks__sem_work_new(ctx, m, &w)) ||
         (rc = ks__sem_start(ctx, m, Sp, est)))
         goto done;
-    const ks__sem_problem pb = {ml ? KS__SEM_ML : KS__SEM_DWLS, Sp, ml ? 200.0 : 2.0,
-                                ml ? NULL : W, NULL, 1e-10, 10000};
+    const ks__sem_problem pb = {
+        ml ? KS__SEM_ML : KS__SEM_DWLS, Sp, ml ? 200.0 : 2.0, ml ? NULL : W, NULL, 1e-10, 10000};
     ks__sem_fit_info info;
     if ((rc = ks__sem_fit(ctx, m, w, &pb, est, &info))) goto done;
     if (info.status != KS__SEM_CONVERGED)
@@ -418,7 +458,8 @@ static char *common_model(ks_ctx *ctx, const ks_gsem_ldsc_view *cv)
     return s;
 }
 
-/* ---- The run ---------------------------------------------------------------------------------- */
+/* ---- The run ----------------------------------------------------------------------------------
+ */
 
 /* nearPD, as GenomicSEM smooths a SNP's S_Full or V_Full (ks__gwas_smooth_fn). */
 static int near_pd(ks_ctx *ctx, size_t n, double *A)
@@ -435,8 +476,9 @@ static int check_options(ks_ctx *ctx, const ks_gsem_gwas_options *o, int user, c
                          const ks_gsem_sumstats *snps)
 {
     if ((path == NULL) == (snps == NULL))
-        return ks__fail(ctx, KS_EINVAL, "the SNPs: give either the path of the SNP table or a "
-                                        "sumstats result (one of the two)");
+        return ks__fail(ctx, KS_EINVAL,
+                        "the SNPs: give either the path of the SNP table or a "
+                        "sumstats result (one of the two)");
     if (o->estimation != KS_SEM_DWLS && o->estimation != KS_SEM_ML)
         return ks__fail(ctx, KS_EINVAL, "estimation: %d is not DWLS (%d) or ML (%d)",
                         (int)o->estimation, (int)KS_SEM_DWLS, (int)KS_SEM_ML);
@@ -450,12 +492,14 @@ static int check_options(ks_ctx *ctx, const ks_gsem_gwas_options *o, int user, c
         return ks__fail(ctx, KS_EINVAL, "toler: %g is not >= 0", o->toler);
     if ((o->chunk_n == 0) != (o->chunk_i == 0) ||
         (o->chunk_n && (o->chunk_i < 1 || o->chunk_i > o->chunk_n)))
-        return ks__fail(ctx, KS_EINVAL, "chunk %zu/%zu: the part i of n must be 1 <= i <= n "
-                                        "(0/0: every SNP)",
+        return ks__fail(ctx, KS_EINVAL,
+                        "chunk %zu/%zu: the part i of n must be 1 <= i <= n "
+                        "(0/0: every SNP)",
                         o->chunk_i, o->chunk_n);
     if (!user && (o->q_snp || !o->fix_measurement || o->std_lv || o->sub))
-        return ks__fail(ctx, KS_EINVAL, "commonfactorGWAS has no Q_SNP, fix_measurement, std_lv "
-                                        "or sub (userGWAS has)");
+        return ks__fail(ctx, KS_EINVAL,
+                        "commonfactorGWAS has no Q_SNP, fix_measurement, std_lv "
+                        "or sub (userGWAS has)");
     return KS_OK;
 }
 
@@ -500,15 +544,13 @@ static int gwas_run(ks_ctx *ctx, const ks_gsem_ldsc *covstruc, const char *snps_
                    : ks__gwas_source_sumstats(ctx, snps, &cs, &src);
     const ks__gwas_fit_ops *ops = user ? &ks__gwas_user_ops : &ks__gwas_commonfactor_ops;
     const void *spec = NULL;
-    const ks__gwas_sem_spec sem = {model,          o->estimation == KS_SEM_ML,
-                                   o->std_lv,      o->fix_measurement,
-                                   o->q_snp,       o->sub,
-                                   o->toler};
+    const ks__gwas_sem_spec sem = {
+        model,   o->estimation == KS_SEM_ML, o->std_lv, o->fix_measurement, o->q_snp, o->sub,
+        o->toler};
     ks__gwas_gls_spec gls = {0, NULL, NULL, !user};
     if (!rc && o->method == KS_GSEM_GWAS_GLS) {
         text = user ? no_snp_model(ctx, model) : common_model(ctx, &cv);
-        rc = text ? gls_measure(ctx, &cv, text, o->estimation == KS_SEM_ML, user && o->std_lv,
-                                &gf)
+        rc = text ? gls_measure(ctx, &cv, text, o->estimation == KS_SEM_ML, user && o->std_lv, &gf)
                   : KS_ENOMEM;
         if (!rc && user) rc = gls_check_snp_lines(ctx, model, &gf, o->sub);
         gls = (ks__gwas_gls_spec){gf.nf, gf.lambda, (const char *const *)gf.factor, !user};

@@ -159,8 +159,7 @@ int ks__gwas_format(ks_ctx *ctx, ks__gwas_columns cols, const ks__gwas_layout *L
 int ks__gwas_pack(ks_ctx *ctx, const ks__gwas_layout *L, const ks__gwas_row *row, size_t index,
                   const ks__gwas_result *res, int failed, double z_smooth, ks__gwas_text *t)
 {
-    static const int cells[5] = {KS__GWAS_SNP, KS__GWAS_CHR, KS__GWAS_BP, KS__GWAS_A1,
-                                 KS__GWAS_A2};
+    static const int cells[5] = {KS__GWAS_SNP, KS__GWAS_CHR, KS__GWAS_BP, KS__GWAS_A1, KS__GWAS_A2};
     size_t need = sizeof(ks__gwas_packed) + 2 * KS__GWAS_MSG + 3 * L->nrow * sizeof(double);
     for (int c = 0; c < 5; c++) need += strlen(row->text[cells[c]]) + 1;
     const int rc = room(ctx, t, need);

@@ -16,7 +16,7 @@ typedef struct {
     const ks__gwas_source *src;
     ks__gwas_columns cols;
     ks__gwas_smooth_fn smooth;
-    int keep; /* pack the rows for o->keep instead of formatting them */
+    int keep;             /* pack the rows for o->keep instead of formatting them */
     size_t nrows, index0; /* the batch's rows; the 1-based number of its first in the list */
     void **ws;            /* per thread */
     ks__gwas_snp *snp;
@@ -217,8 +217,8 @@ int ks__gwas_run(ks_ctx *ctx, const ks__gwas_covstruc *cs, ks__gwas_source *src,
     if (!rc && !o->keep) rc = ks__gwas_header(ctx, cols, &B.out[0]);
     if (!rc) {
         if (w) ks_text_write(w, B.out[0].p, B.out[0].len);
-        run_job J = {&c,   fit,   model, &L,    src,      cols,       o->smooth, o->keep != NULL,
-                     0,    0,     B.ws,  B.snp, B.res,    B.out,      B.failed,  B.smoothed};
+        run_job J = {&c, fit, model, &L,    src,   cols,  o->smooth, o->keep != NULL,
+                     0,  0,   B.ws,  B.snp, B.res, B.out, B.failed,  B.smoothed};
         st->first = first;
         rc = run_batches(ctx, &J, &B, src, w, o, first, end, counted, ns, st,
                          o->kind == KS__GWAS_COMMONFACTOR ? "commonfactorGWAS" : "userGWAS");

@@ -10,11 +10,12 @@ static int not_built(ks_ctx *ctx, const ks__gwas_covstruc *cs, const void *spec,
     (void)spec;
     (void)model;
     (void)layout;
-    return ks__fail(ctx, KS_EINVAL, "the GWAS's SEM fit (method \"sem\") is not built yet: use "
-                                    "method \"gls\"");
+    return ks__fail(ctx, KS_EINVAL,
+                    "the GWAS's SEM fit (method \"sem\") is not built yet: use "
+                    "method \"gls\"");
 }
 
-const ks__gwas_fit_ops ks__gwas_user_ops = {"userGWAS", 0.0, not_built, NULL, NULL, NULL, NULL,
-                                            NULL};
-const ks__gwas_fit_ops ks__gwas_commonfactor_ops = {"commonfactorGWAS", 0.0, not_built, NULL,
-                                                    NULL, NULL, NULL, NULL};
+const ks__gwas_fit_ops ks__gwas_user_ops = {"userGWAS", 0.0,  not_built, NULL,
+                                            NULL,       NULL, NULL,      NULL};
+const ks__gwas_fit_ops ks__gwas_commonfactor_ops = {
+    "commonfactorGWAS", 0.0, not_built, NULL, NULL, NULL, NULL, NULL};

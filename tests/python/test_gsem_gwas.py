@@ -58,7 +58,7 @@ def test_against_r_within_the_analytic_paths_distance(whole):
 def test_file_and_memory_agree(cov, whole, tmp_path):
     out = tmp_path / "u.tsv.gz"
     run = gsem.userGWAS(cov, SNPS, MODEL, method="gls", Q_SNP=True, out=out)
-    assert isinstance(run, gsem.GwasRun) and run.snps == 2000 and run.failed == 0
+    assert isinstance(run, gsem.GwasResult) and run.snps == 2000 and run.failed == 0
     f = pd.read_csv(out, sep="\t", keep_default_na=False, na_values=["NA"],
                     dtype={"error": str, "warning": str, "label": str})
     assert list(f.columns) == list(whole.columns)

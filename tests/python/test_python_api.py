@@ -6,10 +6,12 @@ import code
 import contextlib
 import inspect
 import io
+import pathlib
 import pydoc
 import re
 import subprocess
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -137,6 +139,11 @@ def _results():
             ld=g / "sim" / "ld", wld=g / "sim" / "ld", trait_names=["T1", "T2"]),
         "H2Result": lambda: gsem.ldsc_h2(ss[0], **ldkw),
         "RgResult": lambda: gsem.ldsc_rg(ss, **ldkw),
+        "GwasResult": lambda: gsem.commonfactorGWAS(
+            gsem.covstruc(*(pd.read_csv(g / "ref" / f"ldsc_{m}.tsv", sep="\t", index_col=0)
+                            for m in ("S", "V", "I"))),
+            g / "ref" / "sumstats_merged_first2000.tsv.gz", method="gls",
+            out=pathlib.Path(tempfile.mkdtemp()) / "cf.tsv"),
     }
 
 
