@@ -390,6 +390,13 @@ static int gls_measure(ks_ctx *ctx, const ks_gsem_ldsc_view *cv, const char *tex
         for (size_t i = j; i < p; i++) {
             Sp[i + j * p] = Sp[j + i * p] = S[perm[i] + perm[j] * k];
             const size_t a = ks__gsem_vech_at(k, perm[i], perm[j]);
+            if (!(V[a + a * ks] > 0)) {
+                rc = ks__fail(ctx, KS_EINVAL,
+                              "method gls: V's diagonal element for %s, %s is %g: DWLS needs its "
+                              "weight 1 / V > 0 (R's solve() fails)",
+                              t->ov[i], t->ov[j], V[a + a * ks]);
+                goto done;
+            }
             W[ks__gsem_vech_at(p, i, j)] = 1.0 / V[a + a * ks];
         }
     for (size_t r = 0; r < t->npar; r++) {
