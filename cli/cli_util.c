@@ -156,8 +156,15 @@ static void progress_to_tty(void *ud, const char *what, uint64_t done, uint64_t 
     char e[32], l[32] = "?";
     clock_text(el, e, sizeof e);
     if (rate > 0) clock_text((double)(total - (done < total ? done : total)) / rate, l, sizeof l);
-    fprintf(stderr, "\r%s: %3.0f%%  %s elapsed, %.3g/s, ETA %s\033[K", what,
-            100.0 * (double)done / (double)total, e, rate, l);
+    static const char unit[] = " kMGT";
+    double r = rate;
+    int u = 0;
+    while (r >= 1000.0 && u < 4) {
+        r /= 1000.0;
+        u++;
+    }
+    fprintf(stderr, "\r%s: %3.0f%%  %s elapsed, %.3g%.*s/s, ETA %s\033[K", what,
+            100.0 * (double)done / (double)total, e, r, u > 0, unit + u, l);
     if (done >= total) {
         fprintf(stderr, "\r\033[K");
         task = NULL;
