@@ -1,10 +1,12 @@
 /* gwas_machinery.c — the GWAS machinery's throughput (src/gsem/gwas_*.c) without the SEM fit:
- * a SNP table (bench/gwas_synth.py) through ks__gwas_run with the closed-form GLS fit and with a
- * fit that does nothing, wall time and peak RSS. Built against the static library:
+ * a SNP table (bench/gwas_synth.py) through ks__gwas_run with the closed-form GLS fit, with a
+ * fit that does nothing, and with the SEM fits (gwas_sem.c: userGWAS with fix_measurement
+ * `user`, without `userfree`, commonfactorGWAS `cf`; the model F1 =~ NA*T1 + ... ; F1 ~~ 1*F1;
+ * F1 ~ SNP, sub = "F1~SNP"), wall time and peak RSS. Built against the static library:
  *
  *   cc -O2 -fopenmp -Iinclude -Isrc bench/gwas_machinery.c build/libkestrel.a \
  *      $(pkg-config --libs openblas zlib libisal) -lm -o /tmp/gwas_machinery
- *   /tmp/gwas_machinery SNPS.tsv K THREADS OUT.tsv[.gz] [gls|null] */
+ *   /tmp/gwas_machinery SNPS.tsv K THREADS OUT.tsv[.gz] [gls|null|user|userfree|cf] */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +51,14 @@ static const ks__gwas_fit_ops null_ops = {"null",  10.0,      null_prepare, null
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: %s SNPS.tsv K THREADS OUT [gls|null]\n", argv[0]);
+        fprintf(stderr, "usage: %s SNPS.tsv K THREADS OUT [gls|null|user|userfree|cf]\n",
+                argv[0]);
         return 2;
     }
     const size_t k = (size_t)atoi(argv[2]), ks = k * (k + 1) / 2;
     const int threads = atoi(argv[3]);
-    const int null = argc > 5 && !strcmp(argv[5], "null");
+    const char *mode = argc > 5 ? argv[5] : "gls";
+    const int null = !strcmp(mode, "null");
     double *S = calloc(k * k, sizeof *S), *I = calloc(k * k, sizeof *I),
            *V = calloc(ks * ks, sizeof *V);
     double *lam = calloc(k, sizeof *lam);
@@ -78,13 +82,27 @@ int main(int argc, char **argv)
     ks__gwas_source *src;
     ks__gwas_opts o = KS__GWAS_OPTS_INIT;
     o.q_snp = 1;
+    char *model = malloc(32 * k + 64), *mp = model;
+    mp += sprintf(mp, "F1 =~ NA*T1");
+    for (size_t i = 1; i < k; i++) mp += sprintf(mp, " + T%zu", i + 1);
+    sprintf(mp, "\nF1 ~~ 1*F1\nF1 ~ SNP");
+    static const char *sub[2] = {"F1~SNP", NULL}; /* (the rows a GWAS keeps) */
+    ks__gwas_sem_spec sem = {model, 0, 0, !strcmp(mode, "user"), 1, sub, 0};
+    const ks__gwas_fit_ops *ops = null ? &null_ops : &ks__gwas_gls_ops;
+    const void *sp = &spec;
+    if (!strcmp(mode, "user") || !strcmp(mode, "userfree")) ops = &ks__gwas_user_ops, sp = &sem;
+    if (!strcmp(mode, "cf")) {
+        ops = &ks__gwas_commonfactor_ops, sp = &sem;
+        o.kind = KS__GWAS_COMMONFACTOR;
+        o.q_snp = 0;
+    }
+    o.presmooth = !strcmp(mode, "user");
     ks__gwas_stats st;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = ks__gwas_source_open(ctx, argv[1], &cs, &src);
     if (!rc)
-        rc = ks__gwas_run(ctx, &cs, src, null ? &null_ops : &ks__gwas_gls_ops, &spec, &o, NULL,
-                          argv[4], &st);
+        rc = ks__gwas_run(ctx, &cs, src, ops, sp, &o, NULL, argv[4], &st);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc) {
         fprintf(stderr, "%s\n", ks_errmsg(ctx));
@@ -94,8 +112,8 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     const double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    printf("%s k=%zu threads=%d snps=%zu: %.2f s, %.0f SNPs/s, peak RSS %.0f MB\n",
-           null ? "null" : "gls", k, threads, st.snps, s, (double)st.snps / s,
+    printf("%s k=%zu threads=%d snps=%zu (failed %zu): %.2f s, %.0f SNPs/s, peak RSS %.0f MB\n",
+           mode, k, threads, st.snps, st.failed, s, (double)st.snps / s,
            (double)ru.ru_maxrss / 1024.0);
     ks_ctx_free(ctx);
     return 0;

@@ -137,6 +137,7 @@ int cmd_munge_ldsc(int argc, char **argv); /* munge --mode ldsc */
 int cmd_ldsc(int argc, char **argv);
 int cmd_ldsc_h2rg(int argc, char **argv); /* kestrel ldsc --h2 / --rg */
 int cmd_describe(int argc, char **argv);
+int cmd_sem(int argc, char **argv);
 
 /* The demo panel, embedded at build time from data/panel.csv. */
 extern const unsigned char ks_demo_panel_csv[];

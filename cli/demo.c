@@ -70,23 +70,25 @@ static int demo_gsem(void)
         remove_tree(dir);
         return CLI_FAILED;
     }
-    char files[4096], hm3[4096], traits[4096], ld[4096], out[4096];
-    snprintf(files, sizeof files, "%s/T1.txt,%s/T2.txt,%s/T5.txt", dir, dir, dir);
+    char files[8192], hm3[4096], traits[8192], ld[4096], out[4096];
+    snprintf(files, sizeof files, "%s/T1.txt,%s/T2.txt,%s/T3.txt,%s/T5.txt", dir, dir, dir, dir);
     snprintf(hm3, sizeof hm3, "%s/w_hm3.snplist", dir);
-    snprintf(traits, sizeof traits, "%s/T1.sumstats.gz,%s/T2.sumstats.gz,%s/T5.sumstats.gz", dir,
+    snprintf(traits, sizeof traits,
+             "%s/T1.sumstats.gz,%s/T2.sumstats.gz,%s/T3.sumstats.gz,%s/T5.sumstats.gz", dir, dir,
              dir, dir);
     snprintf(ld, sizeof ld, "%s/ld", dir);
     snprintf(out, sizeof out, "%s/ldsc", dir);
-    printf("   kestrel munge --files T1.txt,T2.txt,T5.txt --hm3 w_hm3.snplist\n\n");
+    printf("   kestrel munge --files T1.txt,T2.txt,T3.txt,T5.txt --hm3 w_hm3.snplist\n\n");
     char *margv[] = {"munge", "--files", files, "--hm3", hm3, "--out-dir", dir, NULL};
     int rc = cmd_munge(7, margv);
     if (rc == CLI_OK) {
-        printf("\n   kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz,T5.sumstats.gz --ld ld\n"
-               "     --sample-prev NA,NA,0.5 --population-prev NA,NA,0.1\n"
-               "   (the simulation's truth: h2 0.2525, 0.22, 0.1499; rg T1-T2 0.764, T1-T5\n"
-               "   0.593, T2-T5 0.565)\n\n");
-        char *largv[] = {"ldsc", "--traits", traits, "--ld", ld, "--sample-prev", "NA,NA,0.5",
-                         "--population-prev", "NA,NA,0.1", "--trait-names", "T1,T2,T5",
+        printf("\n   kestrel ldsc --traits T1.sumstats.gz,T2.sumstats.gz,T3.sumstats.gz,"
+               "T5.sumstats.gz --ld ld\n"
+               "     --sample-prev NA,NA,NA,0.5 --population-prev NA,NA,NA,0.1\n"
+               "   (the simulation's truth: h2 0.2525, 0.22, 0.1725, 0.1499; rg T1-T2 0.764,\n"
+               "   T1-T3 0.755, T1-T5 0.593, T2-T3 0.719, T2-T5 0.565, T3-T5 0.558)\n\n");
+        char *largv[] = {"ldsc", "--traits", traits, "--ld", ld, "--sample-prev", "NA,NA,NA,0.5",
+                         "--population-prev", "NA,NA,NA,0.1", "--trait-names", "T1,T2,T3,T5",
                          "--out", out, NULL};
         rc = cmd_ldsc(13, largv);
         printf("   (the demo's files are written to %s and removed now)\n", dir);
@@ -113,8 +115,8 @@ int cmd_demo(int argc, char **argv)
         "     group-time effects, the parallel-trends pre-test and the event study;\n"
         "  3. MARS (R earth's models) on earth's ozone1 (data/ozone1.csv: 330 days of Los\n"
         "     Angeles ozone and 9 weather predictors), degree 2, with its summary;\n"
-        "  4. genomic SEM's first steps, GenomicSEM's munge() then ldsc(), on three\n"
-        "     simulated GWAS (data/gsem_sample.txt: every 10th SNP of the fixture in\n"
+        "  4. genomic SEM's first steps, GenomicSEM's munge() then ldsc(), on four\n"
+        "     simulated GWAS (data/gsem_sample.txt: every 6th SNP of the fixture in\n"
         "     tests/data/gsem, one trait binary): S and the genetic correlations.\n",
         NULL);
     if (rc) return rc < 0 ? CLI_OK : rc;

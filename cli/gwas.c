@@ -52,17 +52,13 @@ static int run(const char *cmd, const gwas_args *a, int user)
     }
     ks_gsem_gwas_options o = KS_GSEM_GWAS_OPTIONS_INIT;
     int rc = CLI_OK;
-    if (a->estimation) {
-        /* (the names come from ks_sem_estimator_value once src/sem/sem.c is built) */
-        if (!strcmp(a->estimation, "DWLS"))
-            o.estimation = KS_SEM_DWLS;
-        else if (!strcmp(a->estimation, "ML"))
-            o.estimation = KS_SEM_ML;
-        else {
-            fprintf(stderr, "kestrel %s: --estimation '%s' is not DWLS or ML\n", cmd,
-                    a->estimation);
-            return CLI_USAGE;
-        }
+    if (a->estimation &&
+        (rc = CLI_ENUM(cmd, "estimation", a->estimation, sem_estimator, &o.estimation)))
+        return rc;
+    if (o.estimation != KS_SEM_DWLS && o.estimation != KS_SEM_ML) {
+        fprintf(stderr, "kestrel %s: --estimation %s: GenomicSEM's GWAS takes DWLS or ML\n", cmd,
+                a->estimation);
+        return CLI_USAGE;
     }
     if (a->gc && (rc = CLI_ENUM(cmd, "gc", a->gc, gsem_gc, &o.gc))) return rc;
     if (a->method && (rc = CLI_ENUM(cmd, "method", a->method, gsem_gwas_method, &o.method)))

@@ -20,6 +20,7 @@ static const command commands[] = {
      "GWAS files aligned and standardized for GenomicSEM's GWAS (sumstats())"},
     {"ldsc", cmd_ldsc,
      "LD score regression: GenomicSEM's ldsc() (S, V, I); --h2 / --rg: bulik ldsc's"},
+    {"sem", cmd_sem, "structural equation models as R's lavaan fits them (lavaan's syntax)"},
     {"gwas", cmd_gwas, "GenomicSEM's userGWAS(): a model fitted per SNP (--method sem|gls)"},
     {"commonfactorgwas", cmd_commonfactorgwas, "GenomicSEM's commonfactorGWAS()"},
     {"describe", cmd_describe, "read a CSV/TSV (plain or gzip) and summarize its columns"},

@@ -7,6 +7,7 @@
 #include "kestrel/table.h"
 #include "kestrel/linalg.h"
 #include "kestrel/regress.h"
+#include "kestrel/sem.h"
 #include "kestrel/did.h"
 #include "kestrel/mars.h"
 #include "kestrel/gsem.h"

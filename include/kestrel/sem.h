@@ -99,7 +99,7 @@ KS_API void ks_sem_free(ks_sem *s); /* NULL is fine; no ctx */
 
 /* The fit. The parameter rows are lavaan's parameterEstimates() rows in its order (the
  * parameter table, then `:=` rows; constraint rows are not estimates and are left out). A
- * fixed parameter has se 0 and tstat, pvalue and the bounds NaN, as lavaan prints NA. */
+ * fixed parameter has se 0, tstat and pvalue NaN and both bounds at its value, as lavaan. */
 typedef struct {
     size_t nrow;
     const char *const *lhs, *const *op, *const *rhs, *const *label; /* label "" when none */

@@ -1,6 +1,6 @@
 /* _core.h — what the files of the extension kestrel._core share. One file per module of the
  * library (_core_table.c, _core_regress.c, _core_did.c, _core_mars.c, _core_gsem.c,
- * _core_h2rg.c), each with its table of methods; _core.c makes the module from them.
+ * _core_h2rg.c, _core_sem.c), each with its table of methods; _core.c makes the module from them.
  *
  * Every binding follows one pattern: parse the arguments, make a ctx (ks_py_ctx), collect the
  * library's log notes (ks_py_collect_log), release the GIL around the C call only
@@ -64,7 +64,7 @@ int ks_py_ldsc_handle(ks_ctx *ctx, PyObject *covstruc, ks_gsem_ldsc **out);
 #define KS_PY_SUMSTATS_CAPSULE "kestrel.gsem_sumstats"
 
 extern PyMethodDef ks_py_table_methods[], ks_py_regress_methods[], ks_py_did_methods[],
-    ks_py_mars_methods[], ks_py_gsem_methods[], ks_py_h2rg_methods[], ks_py_enum_methods[],
-    ks_py_gwas_methods[];
+    ks_py_mars_methods[], ks_py_gsem_methods[], ks_py_h2rg_methods[], ks_py_sem_methods[],
+    ks_py_enum_methods[], ks_py_gwas_methods[];
 
 #endif

@@ -34,6 +34,9 @@ WRAP(did_agg_type)
 WRAP(did_sdid_estimator)
 WRAP(did_sdid_variance)
 WRAP(did_bacon_type)
+WRAP(sem_estimator)
+WRAP(sem_call)
+WRAP(sem_se)
 
 static const struct {
     const char *enum_name;
@@ -58,6 +61,9 @@ static const struct {
     ENTRY(did_sdid_estimator),
     ENTRY(did_sdid_variance),
     ENTRY(did_bacon_type),
+    ENTRY(sem_estimator),
+    ENTRY(sem_call),
+    ENTRY(sem_se),
     /* clang-format on */
 };
 

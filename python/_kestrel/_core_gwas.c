@@ -92,13 +92,6 @@ static PyObject *ks_py_gsem_gwas(PyObject *self, PyObject *args, PyObject *kw)
     }
     o.chunk_i = (size_t)ci;
     o.chunk_n = (size_t)cn;
-    /* (estimation's names come from ks_sem_estimator_value once src/sem/sem.c is built) */
-    if (!PyOS_stricmp(estimation, "DWLS"))
-        o.estimation = KS_SEM_DWLS;
-    else if (!PyOS_stricmp(estimation, "ML"))
-        o.estimation = KS_SEM_ML;
-    else
-        return PyErr_Format(PyExc_ValueError, "estimation: '%s' is not DWLS or ML", estimation);
     const char *path = NULL;
     const ks_gsem_sumstats *ss = NULL;
     if (PyCapsule_CheckExact(snps)) {
@@ -115,7 +108,8 @@ static PyObject *ks_py_gsem_gwas(PyObject *self, PyObject *args, PyObject *kw)
     if (sub != Py_None && !sv) goto done;
     o.sub = sv;
     if (ks_py_fit_begin(NULL, threads, &ctx, NULL, NULL, &notes)) goto done;
-    if ((rc = ks_gsem_gc_value(ctx, gc, &o.gc)) ||
+    if ((rc = ks_sem_estimator_value(ctx, estimation, &o.estimation)) ||
+        (rc = ks_gsem_gc_value(ctx, gc, &o.gc)) ||
         (rc = ks_gsem_gwas_method_value(ctx, method, &o.method)))
         goto done;
     if (ks_py_ldsc_handle(ctx, cov, &cs)) goto done;

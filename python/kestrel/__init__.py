@@ -6,7 +6,8 @@ MARS and genomic SEM. This package shapes arguments and results; the computation
     >>> fit.summary()
 
 Submodules (loaded on first use): kestrel.did (difference-in-differences), kestrel.mars (MARS as
-scikit-learn estimators), kestrel.gsem (GenomicSEM's munge, ldsc and sumstats).
+scikit-learn estimators), kestrel.gsem (GenomicSEM), kestrel.sem (structural equation models as
+lavaan fits them).
 """
 import importlib
 import os
@@ -21,11 +22,11 @@ __all__ = ["Feols", "KestrelError", "Results", "build_info", "feols", "ols", "re
 for _obj in (Feols, Results, feols, ols):  # help() and reprs name them where users find them
     _obj.__module__ = __name__
 
-_SUBMODULES = ("did", "gsem", "mars")
+_SUBMODULES = ("did", "gsem", "mars", "sem")
 
 
 def __getattr__(name):
-    """kestrel.did, kestrel.gsem and kestrel.mars are imported on first use (PEP 562)."""
+    """kestrel.did, kestrel.gsem, kestrel.mars and kestrel.sem are imported on first use (PEP 562)."""
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     if name == "_core":  # the C extension, for tests that call it directly

@@ -468,17 +468,6 @@ static char *common_model(ks_ctx *ctx, const ks_gsem_ldsc_view *cv)
 /* ---- The run ----------------------------------------------------------------------------------
  */
 
-/* nearPD, as GenomicSEM smooths a SNP's S_Full or V_Full (ks__gwas_smooth_fn). */
-static int near_pd(ks_ctx *ctx, size_t n, double *A)
-{
-    ks__symeig *e = NULL;
-    ks__near_pd_info info;
-    int rc = ks__symeig_new(ctx, n, &e);
-    if (!rc) rc = ks__near_pd(ctx, e, A, &info);
-    ks__symeig_free(e);
-    return rc;
-}
-
 static int check_options(ks_ctx *ctx, const ks_gsem_gwas_options *o, int user, const char *path,
                          const ks_gsem_sumstats *snps)
 {
@@ -487,8 +476,9 @@ static int check_options(ks_ctx *ctx, const ks_gsem_gwas_options *o, int user, c
                         "the SNPs: give either the path of the SNP table or a "
                         "sumstats result (one of the two)");
     if (o->estimation != KS_SEM_DWLS && o->estimation != KS_SEM_ML)
-        return ks__fail(ctx, KS_EINVAL, "estimation: %d is not DWLS (%d) or ML (%d)",
-                        (int)o->estimation, (int)KS_SEM_DWLS, (int)KS_SEM_ML);
+        return ks__fail(ctx, KS_EINVAL, "estimation: %s is not DWLS or ML",
+                        ks_sem_estimator_name(o->estimation) ? ks_sem_estimator_name(o->estimation)
+                                                             : "(not an estimator)");
     if (!ks_gsem_gc_name(o->gc)) return ks__fail(ctx, KS_EINVAL, "GC: %d is not a GC", (int)o->gc);
     if (!ks_gsem_gwas_method_name(o->method))
         return ks__fail(ctx, KS_EINVAL, "method: %d is not sem or gls", (int)o->method);
@@ -539,7 +529,7 @@ static int gwas_run(ks_ctx *ctx, const ks_gsem_ldsc *covstruc, const char *snps_
     ro.q_snp = user && o->q_snp;
     ro.smooth_check = o->smooth_check;
     ro.presmooth = user && o->fix_measurement && o->method == KS_GSEM_GWAS_SEM;
-    ro.smooth = near_pd;
+    ro.smooth = ks__gwas_near_pd;
     ro.chunk_i = o->chunk_i;
     ro.chunk_n = o->chunk_n;
     if (!out_path) {

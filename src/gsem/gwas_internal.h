@@ -103,6 +103,8 @@ void ks__gwas_source_progress(const ks__gwas_source *src, uint64_t *done, uint64
 /* nearPD for a matrix that is not positive definite (R's Matrix::nearPD(corr = FALSE)), n x n
  * column-major replaced in place; the SEM integration sets it (src/gsem/smooth.c). */
 typedef int (*ks__gwas_smooth_fn)(ks_ctx *ctx, size_t n, double *A);
+/* That function (gwas_smooth.c), for ks__gwas_opts.smooth. */
+int ks__gwas_near_pd(ks_ctx *ctx, size_t n, double *A);
 
 /* What every SNP shares, computed once: the covstruc's S_LD and V_LD (smoothed first where
  * asked), I with its diagonal floored at 1, and what decides positive definiteness. */

@@ -182,6 +182,7 @@ struct ks__sem_work {
     double *theta, *x, *xnew, *g, *gnew, *d, *info, *hinv, *sy, *tmp; /* nx / ntheta sized */
     size_t *piv, *act;
     double logdet_s;
+    double *xa, *xb, *xc; /* p x p x nx: the normal-theory information's scratch */
 };
 
 /* dense.c: Cholesky of the n x n A in place (lower triangle; 0, or the 1-based column where a

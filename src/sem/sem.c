@@ -28,9 +28,10 @@ KS__ENUM_FUNCS(ks_sem_se, ks_sem_se, "se", se_names)
 struct ks_sem {
     ks_allocator alloc;
     ks_sem_view v;
-    ks__sem_partable *table;
-    void *block; /* every array of the view, one allocation */
-    const char **names; /* the view's string arrays, pointing into table or fit names */
+    ks__sem_partable *table; /* the view's names point into it */
+    double *block;           /* the view's numbers, one allocation */
+    int *free;               /* the view's free numbers */
+    const char **names;      /* the view's string arrays */
 };
 
 void ks_sem_free(ks_sem *s)
@@ -38,6 +39,7 @@ void ks_sem_free(ks_sem *s)
     if (!s) return;
     ks__sem_partable_free(s->table);
     ks__release(&s->alloc, s->block);
+    ks__release(&s->alloc, s->free);
     ks__release(&s->alloc, s->names);
     ks__release(&s->alloc, s);
 }
@@ -137,204 +139,175 @@ static double total_variance(const ks__sem_work *w, size_t m, size_t i)
     return s;
 }
 
-/* The fit proper, once the table and the sample (in its order) are known. */
-static int fit_table(ks_ctx *ctx, ks__sem_partable *t, sample_in *in, const ks_sem_options *o,
-                     ks_sem **out)
+static int is_constraint(const char *op)
 {
-    int rc;
-    const size_t p = in->p, pstar = p * (p + 1) / 2, nrow = t->npar, nth = t->nfree;
+    return !strcmp(op, "==") || !strcmp(op, "<") || !strcmp(op, ">");
+}
+
+/* The fit proper, once the table and the sample (in its order) are known. Takes t: it ends in
+ * the fit, or is freed. */
+static int fit_table(ks_ctx *ctx, ks__sem_partable *t, const sample_in *in,
+                     const ks_sem_options *o, ks_sem **out)
+{
+    const size_t p = in->p, nrow = t->npar, nth = t->nfree, nvar = t->nov + t->nlv;
     ks__sem_defined *def = NULL;
     ks__sem_model *m = NULL;
     ks__sem_work *w = NULL;
-    double *est = NULL, *vcov = NULL, *sigma = NULL, *scratch = NULL;
     ks_sem *s = NULL;
-    if ((rc = ks__sem_defined_build(ctx, t, &def))) goto done;
-    if ((rc = ks__sem_model_compile(ctx, t, NULL, &m))) goto done;
-    if ((rc = ks__sem_work_new(ctx, m, &w))) goto done;
-    est = ks__calloc(ctx, nrow, sizeof *est);
-    vcov = ks__calloc(ctx, nth * nth + 1, sizeof *vcov);
-    sigma = ks__calloc(ctx, p * p, sizeof *sigma);
-    if (!est || !vcov || !sigma) {
+    double *tmp = NULL;
+    int rc = ks__sem_defined_build(ctx, t, &def);
+    if (!rc) rc = ks__sem_model_compile(ctx, t, NULL, &m);
+    if (!rc) rc = ks__sem_work_new(ctx, m, &w);
+    if (rc) goto done;
+    const size_t ndef = ks__sem_defined_count(def), ncall = ks__sem_constraint_count(def);
+    size_t nview = 0, ncon = 0;
+    for (size_t r = 0; r < nrow; r++)
+        if (!is_constraint(t->par[r].op))
+            nview++;
+        else if (t->par[r].user == 1)
+            ncon++;
+    /* scratch: est, vcov, theta, theta_std, the definitions' values and Jacobian, the
+       constraints' values, the variables' total variances, est_std twice */
+    const size_t ntmp = nrow + nth * nth + 2 * nth + ndef + ndef * nth + ncall + nvar + 2 * nrow + 1;
+    tmp = ks__calloc(ctx, ntmp, sizeof *tmp);
+    s = ks__calloc(ctx, 1, sizeof *s);
+    if (s) s->alloc = ctx->alloc;
+    if (!tmp || !s) {
         rc = KS_ENOMEM;
         goto done;
     }
+    double *est = tmp, *vcov = est + nrow, *theta = vcov + nth * nth, *theta_std = theta + nth;
+    double *dval = theta_std + nth, *djac = dval + ndef, *cval = djac + ndef * nth;
+    double *var = cval + ncall, *std_lv = var + nvar, *std_all = std_lv + nrow;
+
+    /* the fit */
     if ((rc = ks__sem_start(ctx, m, in->S, est))) goto done;
-    ks__sem_problem pb = {engine_estimator(o->estimator), in->S, in->nobs, in->W, NULL,
-                          o->tol, o->max_iter};
+    const ks__sem_problem pb = {engine_estimator(o->estimator), in->S, in->nobs, in->W, NULL,
+                                o->tol, o->max_iter};
     ks__sem_fit_info info;
     if ((rc = ks__sem_fit(ctx, m, w, &pb, est, &info))) goto done;
     if (info.status != KS__SEM_CONVERGED)
         ks__log(ctx, KS_LOG_WARN,
                 "the optimizer stopped after %d iterations with the largest gradient element "
-                "%.3g, above the tolerance %.3g: the estimates may not be the optimum",
-                info.iterations, info.max_grad, o->tol);
+                "%.3g, above the tolerance: the estimates may not be the optimum",
+                info.iterations, info.max_grad);
+    s->block = ks__calloc(ctx, 8 * nview + KS__SEM_FIT_MAX + 2 * p * p + ncon + 1, sizeof *s->block);
+    s->free = ks__calloc(ctx, nview + 1, sizeof *s->free);
+    s->names = ks__calloc(ctx, 4 * nview + KS__SEM_FIT_MAX + 3 * ncon + 1, sizeof *s->names);
+    if (!s->block || !s->free || !s->names) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    double *scov = s->block, *icov = scov + p * p, *fitv = icov + p * p, *slack = fitv + KS__SEM_FIT_MAX;
+    double *vest = slack + ncon, *vse = vest + nview, *vz = vse + nview, *vp = vz + nview;
+    double *vlo = vp + nview, *vhi = vlo + nview, *vslv = vhi + nview, *vsall = vslv + nview;
     double fx = 0;
-    if ((rc = ks__sem_evaluate(ctx, m, w, &pb, est, sigma, &fx, NULL, NULL))) goto done;
+    if ((rc = ks__sem_evaluate(ctx, m, w, &pb, est, icov, &fx, NULL, NULL))) goto done;
+    memcpy(scov, in->S, p * p * sizeof *scov);
     if (o->se != KS_SEM_SE_NONE &&
         (rc = ks__sem_vcov(ctx, m, w, &pb, est, o->se == KS_SEM_SE_SANDWICH ? in->gamma : NULL,
                            vcov)))
         goto done;
+    for (size_t i = 0; i < nvar; i++) var[i] = total_variance(w, m->m, i);
 
-    /* the rows the view shows: every row but the constraints (:= rows included) */
+    /* definitions (values, delta-method SEs) and constraints at the estimates */
     ks__sem_model_view mv;
     ks__sem_model_get(m, &mv);
-    size_t nview = 0, ncon = 0;
-    for (size_t r = 0; r < nrow; r++) {
-        const char *op = t->par[r].op;
-        if (!strcmp(op, "==") || !strcmp(op, "<") || !strcmp(op, ">")) {
-            if (t->par[r].user == 1) ncon++;
-        } else
-            nview++;
-    }
-    const size_t ndef = ks__sem_defined_count(def), nc_all = ks__sem_constraint_count(def);
-    const size_t nvar = t->nov + t->nlv;
-    /* one block: est se tstat pvalue lo hi std_lv std_all (nview each), fit values, the
-       covariance matrices, the constraint slacks; free numbers; scratch for definitions */
-    const size_t nd = 8 * nview + KS__SEM_FIT_MAX + 2 * p * p + ncon + nc_all + ndef +
-                      ndef * nth + 2 * nvar + 2 * nrow + nth;
-    double *blk = ks__calloc(ctx, nd, sizeof *blk);
-    int *freev = ks__calloc(ctx, nview + 1, sizeof *freev);
-    const char **names = ks__calloc(ctx, 4 * nview + KS__SEM_FIT_MAX + 3 * ncon + 1, sizeof *names);
-    s = ks__calloc(ctx, 1, sizeof *s);
-    if (!blk || !freev || !names || !s) {
-        ks__free(ctx, blk);
-        ks__free(ctx, freev);
-        ks__free(ctx, names);
-        rc = KS_ENOMEM;
-        goto done;
-    }
-    s->alloc = ctx->alloc;
-    s->block = blk;
-    s->names = names;
-    ks_sem_view *v = &s->v;
-    double *vest = blk, *vse = vest + nview, *vz = vse + nview, *vp = vz + nview,
-           *vlo = vp + nview, *vhi = vlo + nview, *vslv = vhi + nview, *vsall = vslv + nview;
-    double *fitv = vsall + nview, *scov = fitv + KS__SEM_FIT_MAX, *icov = scov + p * p;
-    double *slack = icov + p * p, *cval = slack + ncon, *dval = cval + nc_all;
-    double *djac = dval + ndef, *var = djac + ndef * nth, *stdtheta = var + nvar;
-    double *std_lv = stdtheta + nth, *std_all = std_lv + nrow;
-    (void)scratch;
-    memcpy(scov, in->S, p * p * sizeof *scov);
-    memcpy(icov, sigma, p * p * sizeof *icov);
-
-    /* defined parameters at the estimates, their delta-method SEs */
-    double *theta = var + nvar; /* reuse stdtheta's room before it is needed */
     for (size_t k = 0; k < nth; k++) theta[k] = est[mv.theta_row[k]];
     ks__sem_defined_eval(def, theta, dval, djac);
     for (size_t i = 0; i < ndef; i++) est[ks__sem_defined_row(def, i)] = dval[i];
     ks__sem_constraint_eval(def, theta, cval, NULL);
 
-    /* standardized solutions: the total variances of every variable */
-    for (size_t i = 0; i < nvar; i++) var[i] = total_variance(w, m->m, i);
-    ks__sem_std_input sin = {t, est, var, NULL, NULL, 0};
-    double *stheta = ks__calloc(ctx, nth + 1, sizeof *stheta);
-    double *sval = ks__calloc(ctx, ndef + 1, sizeof *sval);
-    if (!stheta || !sval) {
-        ks__free(ctx, stheta);
-        ks__free(ctx, sval);
-        rc = KS_ENOMEM;
-        goto done;
-    }
-    for (int type = 0; type < 2 && rc == KS_OK; type++) {
+    /* standardized solutions; definitions evaluated at the standardized parameters */
+    const ks__sem_std_input sin = {t, est, var, NULL, NULL, 0};
+    for (int type = 0; type < 2; type++) {
         double *dst = type ? std_all : std_lv;
-        rc = ks__sem_standardize(ctx, &sin, type ? KS__SEM_STD_ALL : KS__SEM_STD_LV, dst, stheta,
-                                 NULL);
-        if (rc) break;
-        ks__sem_defined_eval(def, stheta, sval, NULL);
-        for (size_t i = 0; i < ndef; i++) dst[ks__sem_defined_row(def, i)] = sval[i];
+        if ((rc = ks__sem_standardize(ctx, &sin, type ? KS__SEM_STD_ALL : KS__SEM_STD_LV, dst,
+                                      theta_std, NULL)))
+            goto done;
+        ks__sem_defined_eval(def, theta_std, dval, NULL);
+        for (size_t i = 0; i < ndef; i++) dst[ks__sem_defined_row(def, i)] = dval[i];
     }
-    ks__free(ctx, stheta);
-    ks__free(ctx, sval);
-    if (rc) goto done;
 
-    /* the rows */
+    /* the rows the view shows: every row but the constraints */
     const double q = ks_normal_quantile(1 - (1 - o->level) / 2);
-    size_t j = 0, di = 0, ci = 0;
+    const char **names = s->names;
+    size_t j = 0, di = 0;
     for (size_t r = 0; r < nrow; r++) {
         const ks__sem_par *pr = &t->par[r];
-        if (!strcmp(pr->op, "==") || !strcmp(pr->op, "<") || !strcmp(pr->op, ">")) continue;
+        if (is_constraint(pr->op)) continue;
         names[j] = pr->lhs;
         names[nview + j] = pr->op;
         names[2 * nview + j] = pr->rhs;
         names[3 * nview + j] = pr->label;
-        freev[j] = pr->free;
+        s->free[j] = pr->free;
         vest[j] = est[r];
+        const int defined = !strcmp(pr->op, ":=");
         double se = 0;
-        if (!strcmp(pr->op, ":=")) {
-            /* J Omega J' for this definition */
-            while (di < ndef && ks__sem_defined_row(def, di) != r) di++;
+        if (o->se == KS_SEM_SE_NONE)
+            se = NAN;
+        else if (defined) { /* J Omega J' */
+            while (ks__sem_defined_row(def, di) != r) di++;
             double acc = 0;
             for (size_t a = 0; a < nth; a++)
                 for (size_t b = 0; b < nth; b++)
                     acc += djac[di + a * ndef] * vcov[a + b * nth] * djac[di + b * ndef];
-            se = o->se == KS_SEM_SE_NONE ? NAN : sqrt(acc > 0 ? acc : 0);
+            se = sqrt(fmax(acc, 0));
         } else if (pr->free > 0)
-            se = o->se == KS_SEM_SE_NONE
-                     ? NAN
-                     : sqrt(fmax(0, vcov[(size_t)(pr->free - 1) * (nth + 1)]));
+            se = sqrt(fmax(vcov[(size_t)(pr->free - 1) * (nth + 1)], 0));
         vse[j] = se;
-        if (pr->free > 0 || !strcmp(pr->op, ":="))
+        if (pr->free > 0 || defined)
             ks__infer(est[r], se, 0, q, &vz[j], &vp[j], &vlo[j], &vhi[j]);
-        else
-            vz[j] = vp[j] = vlo[j] = vhi[j] = NAN;
+        else { /* a fixed parameter: no test, its interval the value itself (as lavaan) */
+            vz[j] = vp[j] = NAN;
+            vlo[j] = vhi[j] = est[r];
+        }
         vslv[j] = std_lv[r];
         vsall[j] = std_all[r];
         j++;
     }
-    (void)ci;
-    /* constraints, in table order, with |slack| */
     const char **cn = names + 4 * nview + KS__SEM_FIT_MAX;
-    size_t c = 0;
-    for (size_t i = 0; i < nc_all; i++) {
+    for (size_t i = 0, c = 0; i < ncall; i++) { /* the user's constraints with |slack| */
         const ks__sem_par *pr = &t->par[ks__sem_constraint_row(def, i)];
         if (pr->user != 1) continue;
         cn[c] = pr->lhs;
         cn[ncon + c] = pr->op;
         cn[2 * ncon + c] = pr->rhs;
-        slack[c] = fabs(cval[i]);
-        c++;
+        slack[c++] = fabs(cval[i]);
     }
 
-    /* fit measures */
-    ks__sem_fit_value fv[KS__SEM_FIT_MAX];
+    /* fit measures (the fixed.x covariates: the observed variables with an exo variance row) */
     size_t nfit = 0;
-    size_t *xidx = NULL, nxc = 0;
-    double *wd = NULL;
-    if (o->estimator == KS_SEM_DWLS) wd = in->W;
-    ks__sem_est fe = o->estimator == KS_SEM_GLS    ? KS__SEM_EST_GLS
-                     : o->estimator == KS_SEM_ULS  ? KS__SEM_EST_ULS
-                     : o->estimator == KS_SEM_DWLS ? KS__SEM_EST_DWLS
-                                                   : KS__SEM_EST_ML;
     if (o->estimator != KS_SEM_WLS) {
-        xidx = ks__calloc(ctx, p + 1, sizeof *xidx);
-        if (!xidx) {
-            rc = KS_ENOMEM;
-            goto done;
-        }
+        ks__sem_fit_value fv[KS__SEM_FIT_MAX];
+        size_t xidx[64], nx = 0;
         for (size_t i = 0; i < p; i++)
-            for (size_t r = 0; r < nrow; r++)
+            for (size_t r = 0; r < nrow && nx < 64; r++)
                 if (t->par[r].exo && !strcmp(t->par[r].op, "~~") &&
                     !strcmp(t->par[r].lhs, t->ov[i]) && !strcmp(t->par[r].rhs, t->ov[i])) {
-                    xidx[nxc++] = i;
+                    xidx[nx++] = i;
                     break;
                 }
-        ks__sem_fit_input fin = {fe, p, in->S, sigma, wd, in->nobs, mv.nx, xidx, nxc};
-        rc = ks__sem_fit_measures(ctx, &fin, fv, KS__SEM_FIT_MAX, &nfit);
-        ks__free(ctx, xidx);
-        if (rc) goto done;
-    }
-    const char **fn = names + 4 * nview;
-    for (size_t i = 0; i < nfit; i++) {
-        fn[i] = fv[i].name;
-        fitv[i] = fv[i].value;
+        const ks__sem_est fe = o->estimator == KS_SEM_GLS    ? KS__SEM_EST_GLS
+                               : o->estimator == KS_SEM_ULS  ? KS__SEM_EST_ULS
+                               : o->estimator == KS_SEM_DWLS ? KS__SEM_EST_DWLS
+                                                             : KS__SEM_EST_ML;
+        const ks__sem_fit_input fin = {fe,       p,     in->S, icov, o->estimator == KS_SEM_DWLS ? in->W : NULL,
+                                       in->nobs, mv.nx, xidx,  nx};
+        if ((rc = ks__sem_fit_measures(ctx, &fin, fv, KS__SEM_FIT_MAX, &nfit))) goto done;
+        for (size_t i = 0; i < nfit; i++) {
+            names[4 * nview + i] = fv[i].name;
+            fitv[i] = fv[i].value;
+        }
     }
 
+    ks_sem_view *v = &s->v;
     v->nrow = nview;
     v->lhs = names;
     v->op = names + nview;
     v->rhs = names + 2 * nview;
     v->label = names + 3 * nview;
-    v->free = freev;
+    v->free = s->free;
     v->est = vest;
     v->se = vse;
     v->tstat = vz;
@@ -344,7 +317,7 @@ static int fit_table(ks_ctx *ctx, ks__sem_partable *t, sample_in *in, const ks_s
     v->std_lv = vslv;
     v->std_all = vsall;
     v->nfit = nfit;
-    v->fit_name = fn;
+    v->fit_name = names + 4 * nview;
     v->fit_value = fitv;
     v->p = p;
     v->nlv = t->nlv;
@@ -366,19 +339,16 @@ static int fit_table(ks_ctx *ctx, ks__sem_partable *t, sample_in *in, const ks_s
     v->estimator = o->estimator;
     v->se_kind = o->se;
     s->table = t;
-    s->free_view = freev;
+    t = NULL;
     *out = s;
     s = NULL;
-    t = NULL;
 done:
-    (void)pstar;
     ks_sem_free(s);
+    ks__sem_partable_free(t);
     ks__sem_defined_free(def);
     ks__sem_work_free(w);
     ks__sem_model_free(m);
-    ks__free(ctx, est);
-    ks__free(ctx, vcov);
-    ks__free(ctx, sigma);
+    ks__free(ctx, tmp);
     return rc;
 }
 
@@ -478,7 +448,7 @@ int ks_sem_fit_cov(ks_ctx *ctx, const char *model, const ks_sem_sample *sample,
     ks__free(ctx, perm);
     perm = NULL;
     rc = fit_table(ctx, t, &in, &o, out);
-    t = NULL;
+    t = NULL; /* fit_table took it */
 fail:
     ks__free(ctx, perm);
     ks__sem_partable_free(t);
@@ -557,7 +527,7 @@ int ks_sem_fit(ks_ctx *ctx, const char *model, const ks_table *data, const ks_se
         goto fail;
     }
     rc = fit_table(ctx, t, &in, &o, out);
-    t = NULL;
+    t = NULL; /* fit_table took it */
 fail:
     ks__free(ctx, X);
     ks__free(ctx, mean);

@@ -76,7 +76,6 @@ static void row_numbers(ks__sbuf *b, const ks_sem_view *v, size_t i, int standar
     num(b, fixed ? NAN : v->tstat[i]);
     num(b, fixed ? NAN : v->pvalue[i]);
     if (standardized) {
-        ks__sbuf_printf(b, " ");
         num(b, v->std_lv[i]);
         num(b, v->std_all[i]);
     }
@@ -111,13 +110,14 @@ static void print_section(ks__sbuf *b, const ks_sem_view *v, section s, const ch
     for (size_t i = 0; i < v->nrow; i++) n += in_section(v, i, s);
     if (!n) return;
     table_head(b, title, standardized);
-    const int width = NAMEW + 36 + (standardized ? 19 : 0);
+    const int width = NAMEW + 36 + (standardized ? 18 : 0);
     const char *group = NULL; /* the lhs of the rows under the current "  lhs op" line */
     for (size_t i = 0; i < v->nrow; i++) {
         if (!in_section(v, i, s)) continue;
         if (s == SEC_VARIANCE || s == SEC_DEFINED) {
             const int dot = s == SEC_VARIANCE && has_residual(v, v->lhs[i]);
-            name_cell(b, dot ? 3 : 4, dot, s == SEC_DEFINED ? v->lhs[i] : v->rhs[i], v->label[i]);
+            name_cell(b, dot ? 3 : 4, dot, s == SEC_DEFINED ? v->lhs[i] : v->rhs[i],
+                      s == SEC_DEFINED ? NULL : v->label[i]);
             row_numbers(b, v, i, standardized);
             continue;
         }
@@ -188,12 +188,17 @@ int ks_sem_summary(ks_ctx *ctx, const ks_sem *s, int fit_measures, int standardi
     ks__sbuf_printf(&b, "\nModel Test User Model:\n%*s\n", WIDTH, "");
     line_num(&b, "Test statistic", fit(&v, "chisq"), 3);
     line_num(&b, "Degrees of freedom", fit(&v, "df"), 0);
-    line_num(&b, "P-value (Chi-square)", fit(&v, "pvalue"), 3);
+    /* lavaan has no reference distribution for ULS's statistic */
+    line_num(&b, isnan(fit(&v, "pvalue")) ? "P-value (Unknown)" : "P-value (Chi-square)",
+             fit(&v, "pvalue"), 3);
     if (fit_measures) fit_block(&b, &v);
     ks__sbuf_printf(&b, "\nParameter Estimates:\n\n");
     line(&b, "Standard errors", v.se_kind == KS_SEM_SE_SANDWICH ? "Robust.sem" : "Standard");
     line(&b, "Information", "Expected");
-    line(&b, "Information saturated (h1) model", "Structured");
+    /* lavaan's h1 information: structured for ML and GLS, unstructured for least squares */
+    const int ls = v.estimator == KS_SEM_ULS || v.estimator == KS_SEM_DWLS ||
+                   v.estimator == KS_SEM_WLS;
+    line(&b, "Information saturated (h1) model", ls ? "Unstructured" : "Structured");
     print_section(&b, &v, SEC_LOADING, "Latent Variables", standardized);
     print_section(&b, &v, SEC_REGRESSION, "Regressions", standardized);
     print_section(&b, &v, SEC_COVARIANCE, "Covariances", standardized);
@@ -214,5 +219,6 @@ int ks_sem_summary(ks_ctx *ctx, const ks_sem *s, int fit_measures, int standardi
             ks__sbuf_printf(&b, "\n");
         }
     }
+    ks__sbuf_printf(&b, "\n"); /* lavaan ends with an empty line */
     return ks__sbuf_string(&b, out);
 }

@@ -1,8 +1,9 @@
 /* test_alloc_fail.c — make every allocation of a table read, factorize, CSV write, a two-way
  * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge (both
  * modes), ldsc, sumstats, the covstruc file, usermodel's smoothing, a SEM model's parse,
- * parameter table, expressions, fit measures and the SEM engine's fit fail once, in turn: each
- * run must fail cleanly (no crash), leave nothing allocated, and leave no output file behind. */
+ * parameter table, expressions, fit measures, the SEM engine's fit and the public SEM fit
+ * with its summary fail once, in turn: each run must fail cleanly (no crash), leave nothing
+ * allocated, and leave no output file behind. */
 #include <glob.h>
 #include <math.h>
 #include <stdlib.h>
@@ -597,6 +598,27 @@ static int run_sem_engine(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* The public SEM fit from a covariance matrix (a definition, a constraint), and its summary. */
+static int run_sem_api(ks_ctx *ctx, double *sig)
+{
+    static const char *names[] = {"y1", "y2", "y3", "y4"};
+    const double S[16] = {1.0, 0.5,  0.4, 0.3, 0.5, 1.2,  0.45, 0.35,
+                          0.4, 0.45, 0.9, 0.3, 0.3, 0.35, 0.3,  1.1};
+    const ks_sem_sample smp = {4, names, S, 200, 1};
+    ks_sem *s = NULL;
+    char *txt = NULL;
+    int rc = ks_sem_fit_cov(ctx, "f =~ y1 + a*y2 + b*y3 + y4\nab := a*b\na > 0.1", &smp, NULL, &s);
+    if (!rc) rc = ks_sem_summary(ctx, s, 1, 1, &txt);
+    if (!rc) {
+        ks_sem_view v;
+        ks_sem_get(s, &v);
+        *sig += v.est[1] + (double)strlen(txt);
+    }
+    ks_string_free(txt);
+    ks_sem_free(s);
+    return rc;
+}
+
 /* The covstruc made, written and read back (in ks__gsem_dir, left nowhere after), nearPD and
  * usermodel's smoothing of a non-positive-definite S, and the standardized input. */
 static int run_covstruc(ks_ctx *ctx, double *sig)
@@ -729,6 +751,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_sem_fit(ctx, sig);
     if (!rc) rc = run_sem_expr(ctx, sig);
     if (!rc) rc = run_sem_engine(ctx, sig);
+    if (!rc) rc = run_sem_api(ctx, sig);
     if (!rc) rc = run_covstruc(ctx, sig);
     if (!rc) rc = run_gwas(ctx, sig);
     return rc;

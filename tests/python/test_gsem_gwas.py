@@ -1,8 +1,8 @@
 """kestrel.gsem.userGWAS / commonfactorGWAS and `kestrel gwas` / `kestrel commonfactorgwas`: the
 shapes and R's columns, sub, chunks that concatenate to the whole run, thread counts that give
-the same rows, the file and in-memory outputs agreeing, and bad input. Run with method "gls"
-(the analytic path, computed in closed form here); the SEM path's numbers are tested with its
-fit (gwas_sem.c)."""
+the same rows, the file and in-memory outputs agreeing, and bad input. Mostly run with method
+"gls" (the analytic path, in closed form); the SEM path (gwas_sem.c, whose numbers are tested
+with it in tests/c/test_gwas_sem.c) is smoke-tested here through the front ends."""
 import gzip
 import pathlib
 import subprocess
@@ -80,8 +80,7 @@ def test_commonfactor_shape(cov):
     cf = gsem.commonfactorGWAS(cov, SNPS, method="gls")
     assert list(cf.columns) == CF_COLS and len(cf) == 2000
     assert (cf.i.values == np.arange(1, 2001)).all() and (cf.Q_df == 4).all()
-    with pytest.raises(KestrelError, match="not built yet"):  # until gwas_sem.c lands
-        gsem.commonfactorGWAS(cov, SNPS)
+
 
 
 def test_chunks_concatenate_and_threads_agree(cov, whole):
@@ -130,8 +129,10 @@ def test_bad_input(cov, tmp_path):
         gsem.userGWAS(cov, SNPS, MODEL, method="gls", GC="strict")
     with pytest.raises(KestrelError, match="method"):
         gsem.userGWAS(cov, SNPS, MODEL, method="fast")
-    with pytest.raises(ValueError, match="estimation"):
+    with pytest.raises(KestrelError, match="estimation"):
         gsem.userGWAS(cov, SNPS, MODEL, method="gls", estimation="ULS")
+    with pytest.raises(KestrelError, match="estimator"):
+        gsem.userGWAS(cov, SNPS, MODEL, method="gls", estimation="fast")
     with pytest.raises(ValueError, match="model"):
         gsem.userGWAS(cov, SNPS, "  ", method="gls")
 
@@ -179,3 +180,34 @@ def test_sumstats_result_is_read_through_its_handle(cov, tmp_path):
     assert not part.attrs["kestrel_sumstats"].matches(part, traits)
     got = gsem.userGWAS(cov, part, MODEL, method="gls")
     pd.testing.assert_frame_equal(got, mem[mem.CHR == 1].reset_index(drop=True))
+
+
+def test_sem_method_through_the_front_ends(cov, kestrel_bin, tmp_path):
+    """The default method: R's rows within the issue's tolerances (estimates 1e-5 absolute, SEs
+    1e-4 relative against R's loosely converged fits), sub's list, fix_measurement=False's every
+    parameter, commonfactorGWAS, and the CLI writing the same numbers."""
+    ref = pd.read_csv(G / "userGWAS_F1~SNP_first200.tsv", sep="\t")
+    (f1,) = gsem.userGWAS(cov, SNPS, MODEL, Q_SNP=True, sub=["F1 ~ SNP"])
+    assert list(f1.columns) == USER_COLS[:19] + ["Q_SNP", "Q_SNP_df", "Q_SNP_pval", "error",
+                                                 "warning"]
+    mine = f1.iloc[:200]
+    assert np.abs(mine.est.values - ref.est.values).max() < 1e-5
+    assert np.abs(mine.SE.values / ref.SE.values - 1).max() < 1e-4
+    assert np.abs(mine.chisq.values / ref.chisq.values - 1).max() < 1e-5
+    assert (mine.chisq_df.values == ref.chisq_df.values).all()
+    full = gsem.userGWAS(cov, SNPS, MODEL, fix_measurement=False, as_list=True)
+    assert len(full) == 2000 and len(full[0]) == 13
+    assert full[0].lhs.tolist()[:7] == ["F1"] * 7 and full[0].rhs.tolist()[-1] == "SNP"
+    cf = gsem.commonfactorGWAS(cov, SNPS)
+    rc = pd.read_csv(G / "commonfactorGWAS_first200.tsv", sep="\t")
+    assert list(cf.columns) == CF_COLS
+    assert np.abs(cf.est.values[:200] - rc.est.values).max() < 1e-5
+    assert np.abs(cf.se_c.values[:200] / rc.se_c.values - 1).max() < 1e-4
+    p = tmp_path / "c.txt"
+    cov.save(p)
+    out = tmp_path / "cf.tsv.gz"
+    r = subprocess.run([kestrel_bin, "commonfactorgwas", "--ldsc", str(p), "--snps", str(SNPS),
+                        "--out", str(out), "--threads", "1"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    f = pd.read_csv(out, sep="\t", keep_default_na=False, na_values=["NA"])
+    np.testing.assert_allclose(f.est, cf.est, rtol=1e-14)

@@ -20,7 +20,7 @@ import pytest
 
 import kestrel
 import kestrel.did as kd
-from kestrel import gsem
+from kestrel import gsem, sem
 from kestrel.mars import Earth, EarthClassifier
 
 from conftest import DATA, ROOT, SAMPLE
@@ -31,7 +31,7 @@ from conftest import DATA, ROOT, SAMPLE
 def test_help_lists_only_the_public_modules():
     text = pydoc.render_doc(kestrel, renderer=pydoc.plaintext)
     contents = text.split("PACKAGE CONTENTS\n")[1].split("\n\n")[0].split()
-    assert contents == ["did", "gsem", "mars"]
+    assert contents == ["did", "gsem", "mars", "sem"]
     assert "SUBMODULES" not in text and "_kestrel" not in text and "_core" not in text
     for name in ("feols", "ols", "read_csv", "Feols", "KestrelError"):
         assert name in text
@@ -139,6 +139,8 @@ def _results():
             ld=g / "sim" / "ld", wld=g / "sim" / "ld", trait_names=["T1", "T2"]),
         "H2Result": lambda: gsem.ldsc_h2(ss[0], **ldkw),
         "RgResult": lambda: gsem.ldsc_rg(ss, **ldkw),
+        "SemFit": lambda: sem.cfa("f =~ x1 + x2 + x3",
+                                  data=pd.read_csv(DATA / "sem" / "HolzingerSwineford1939.csv")),
         "GwasResult": lambda: gsem.commonfactorGWAS(
             gsem.covstruc(*(pd.read_csv(g / "ref" / f"ldsc_{m}.tsv", sep="\t", index_col=0)
                             for m in ("S", "V", "I"))),
