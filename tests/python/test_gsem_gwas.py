@@ -195,8 +195,10 @@ def test_sem_method_through_the_front_ends(cov, kestrel_bin, tmp_path):
     assert np.abs(mine.SE.values / ref.SE.values - 1).max() < 1e-4
     assert np.abs(mine.chisq.values / ref.chisq.values - 1).max() < 1e-5
     assert (mine.chisq_df.values == ref.chisq_df.values).all()
-    full = gsem.userGWAS(cov, SNPS, MODEL, fix_measurement=False, as_list=True)
+    full = gsem.userGWAS(cov, SNPS, MODEL, fix_measurement=False, as_list=True, threads=2)
     assert len(full) == 2000 and len(full[0]) == 13
+    one = gsem.userGWAS(cov, SNPS, MODEL, fix_measurement=False, threads=1)  # (warm starts
+    pd.testing.assert_frame_equal(one, pd.concat(full, ignore_index=True))  # never cross a chunk)
     assert full[0].lhs.tolist()[:7] == ["F1"] * 7 and full[0].rhs.tolist()[-1] == "SNP"
     cf = gsem.commonfactorGWAS(cov, SNPS)
     rc = pd.read_csv(G / "commonfactorGWAS_first200.tsv", sep="\t")
