@@ -109,6 +109,8 @@ int cmd_mars(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_munge(int argc, char **argv);
 int cmd_sumstats(int argc, char **argv);
+int cmd_gwas(int argc, char **argv);
+int cmd_commonfactorgwas(int argc, char **argv);
 /* The genomic SEM commands' shared pieces: the files of a comma-separated option and their
  * trait names (--trait-names, else the files' names without their GWAS endings), freed with
  * cli_traits_free; "NA,NA,0.5" as k numbers (NA: NaN; s NULL: all NaN). */

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,13 +122,53 @@ static void log_to_stderr(void *ud, ks_log_level level, const char *msg)
         fprintf(stderr, "%s: %s\n", level == KS_LOG_WARN ? "warning" : "note", msg);
 }
 
-/* A one-line progress display on stderr, only when it is a terminal. */
+/* Seconds as "1h02m", "3m07s" or "12s". */
+static void clock_text(double s, char *buf, size_t n)
+{
+    const unsigned long t = s > 0 && s < 1e9 ? (unsigned long)(s + 0.5) : 0;
+    if (t >= 3600)
+        snprintf(buf, n, "%luh%02lum", t / 3600, t / 60 % 60);
+    else if (t >= 60)
+        snprintf(buf, n, "%lum%02lus", t / 60, t % 60);
+    else
+        snprintf(buf, n, "%lus", t);
+}
+
+/* A one-line progress display on stderr, only when it is a terminal: the share done, the time
+ * elapsed, the rate (units of the caller's count per second) and the time left at that rate.
+ * The clock starts at a task's first report (a new `what` restarts it). */
 static void progress_to_tty(void *ud, const char *what, uint64_t done, uint64_t total)
 {
     (void)ud;
+    static const char *task;
+    static struct timespec t0;
+    static uint64_t done0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (task != what || done < done0) {
+        task = what;
+        t0 = now;
+        done0 = done;
+    }
     if (total == 0) return;
-    fprintf(stderr, "\r%s: %3.0f%%", what, 100.0 * (double)done / (double)total);
-    if (done >= total) fprintf(stderr, "\r\033[K");
+    const double el = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
+    const double rate = el > 0 ? (double)(done - done0) / el : 0.0;
+    char e[32], l[32] = "?";
+    clock_text(el, e, sizeof e);
+    if (rate > 0) clock_text((double)(total - (done < total ? done : total)) / rate, l, sizeof l);
+    static const char unit[] = " kMGT";
+    double r = rate;
+    int u = 0;
+    while (r >= 1000.0 && u < 4) {
+        r /= 1000.0;
+        u++;
+    }
+    fprintf(stderr, "\r%s: %3.0f%%  %s elapsed, %.3g%.*s/s, ETA %s\033[K", what,
+            100.0 * (double)done / (double)total, e, r, u > 0, unit + u, l);
+    if (done >= total) {
+        fprintf(stderr, "\r\033[K");
+        task = NULL;
+    }
 }
 
 int cli_ctx(ks_ctx **ctx, const char *cmd, const char *threads)

@@ -24,6 +24,8 @@ static const command commands[] = {
      "GenomicSEM's usermodel(): a lavaan model fitted to an ldsc covstruc"},
     {"commonfactor", cmd_commonfactor, "GenomicSEM's commonfactor(): one factor over every trait"},
     {"sem", cmd_sem, "structural equation models as R's lavaan fits them (lavaan's syntax)"},
+    {"gwas", cmd_gwas, "GenomicSEM's userGWAS(): a model fitted per SNP (--method sem|gls)"},
+    {"commonfactorgwas", cmd_commonfactorgwas, "GenomicSEM's commonfactorGWAS()"},
     {"describe", cmd_describe, "read a CSV/TSV (plain or gzip) and summarize its columns"},
     {"demo", cmd_demo, "run kestrel's jobs on the embedded sample data"},
 };
@@ -35,7 +37,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: kestrel <command> [options]\n       kestrel <command> --help\n\n");
     fprintf(f, "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\noptions:\n  --version  print the version\n  --help     this text\n");
 }
 

@@ -568,6 +568,104 @@ KS_API int ks_gsem_commonfactor_fit(ks_ctx *ctx, const ks_gsem_ldsc *covstruc,
 KS_API void ks_gsem_commonfactor_free(ks_gsem_commonfactor *c); /* NULL is fine; no ctx */
 typedef ks_gsem_usermodel_view ks_gsem_commonfactor_view;       /* the same fields (see above) */
 KS_API void ks_gsem_commonfactor_get(const ks_gsem_commonfactor *c, ks_gsem_commonfactor_view *out);
+/* GenomicSEM's multivariate GWAS, userGWAS() and commonfactorGWAS() (notes sec. 1.8): per SNP,
+ * S_Full and V_Full from the covstruc and the SNP's betas and SEs, a model fitted, and R's rows
+ * and columns. userGWAS: SNP CHR BP MAF A1 A2 lhs op rhs free label est SE Z_Estimate
+ * Pval_Estimate chisq chisq_df chisq_pval AIC [Q_SNP Q_SNP_df Q_SNP_pval] error warning
+ * [Z_smooth]; commonfactorGWAS: SNP CHR BP MAF A1 A2 i lhs op rhs est se_c Z_Estimate
+ * Pval_Estimate Q Q_df Q_pval fail warning [Z_smooth]. A SNP whose fit fails is flagged in its
+ * rows (error / fail says why), never ends the run and is never dropped. The SNPs are fitted in
+ * parallel over the ctx's threads in fixed chunks: the rows are identical for any thread count;
+ * memory does not grow with the SNPs when the rows go to a file. */
+
+/* GenomicSEM's GC: how V_SNP takes the LDSC intercepts ("standard": sqrt(I_pp); "conserv":
+ * I_pp; "none"). */
+typedef enum { KS_GSEM_GC_STANDARD = 0, KS_GSEM_GC_CONSERV = 1, KS_GSEM_GC_NONE = 2 } ks_gsem_gc;
+/* "standard", "conserv", "none" (see base.h) */
+KS_API const char *ks_gsem_gc_name(ks_gsem_gc value);
+KS_API int ks_gsem_gc_value(ks_ctx *ctx, const char *name, ks_gsem_gc *out) KS_RESULT_USED;
+
+/* How each SNP is fitted. */
+typedef enum {
+    KS_GSEM_GWAS_SEM = 0, /* GenomicSEM's lavaan fit per SNP (userGWAS.R, commonfactorGWAS.R) */
+    KS_GSEM_GWAS_GLS = 1  /* the analytic path (upstream's userGWAS(analytic = TRUE)): the
+                             no-SNP model fitted once, each SNP's factor effects by the diagonal
+                             GLS on its loadings with the sandwich SEs and Q_SNP per factor; one
+                             `F ~ SNP` row per factor, no model chi-square. First-order factors
+                             whose indicators are traits, every factor regressed on SNP, no other
+                             regression */
+} ks_gsem_gwas_method;
+/* "sem", "gls" (see base.h) */
+KS_API const char *ks_gsem_gwas_method_name(ks_gsem_gwas_method value);
+KS_API int ks_gsem_gwas_method_value(ks_ctx *ctx, const char *name,
+                                     ks_gsem_gwas_method *out) KS_RESULT_USED;
+
+typedef struct {
+    ks_sem_estimator estimation; /* KS_SEM_DWLS (default) or KS_SEM_ML */
+    ks_gsem_gc gc;               /* default KS_GSEM_GC_STANDARD */
+    double snpse;                /* the SNP variance's SE; 0: GenomicSEM's 0.0005 */
+    int q_snp;                   /* userGWAS: Q_SNP per factor regressed on SNP */
+    int fix_measurement;         /* userGWAS: the measurement model fitted once (default 1) */
+    int std_lv;                  /* userGWAS: latent variances fixed to 1 */
+    int smooth_check;            /* the Z_smooth column */
+    const char *const *sub;      /* userGWAS: the rows kept, "F1~SNP", ... (blanks ignored),
+                                    NULL-terminated; NULL: every row */
+    double toler;                /* GenomicSEM's toler; 0: .Machine$double.eps */
+    size_t chunk_i, chunk_n;     /* this job's part i (1-based) of n contiguous parts of the SNP
+                                    list (a cluster array's jobs; the parts' rows concatenated
+                                    are the whole run's); 0, 0: every SNP */
+    ks_gsem_gwas_method method;  /* default KS_GSEM_GWAS_SEM */
+} ks_gsem_gwas_options;
+#define KS_GSEM_GWAS_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        KS_SEM_DWLS, KS_GSEM_GC_STANDARD, 0.0, 0, 1, 0, 0, NULL, 0.0, 0, 0, KS_GSEM_GWAS_SEM       \
+    }
+
+/* A GWAS run (opaque): its counts, and its rows when they were kept in memory. */
+typedef struct ks_gsem_gwas ks_gsem_gwas;
+
+/* userGWAS on the covstruc (a fitted, read or made ks_gsem_ldsc; its trait names are the
+ * model's observed variables and name the SNP table's beta.<name> se.<name> columns) and the SNPs
+ * of either snps_path (the table sumstats writes: SNP CHR BP MAF A1 A2 ... beta.<name>
+ * se.<name>, TSV, plain or gzip) or snps (a sumstats result, its traits in the covstruc's order),
+ * the other NULL. model: lavaan's syntax naming the SNP `SNP`. out_path: the rows are written
+ * there (TSV, gzip when it ends in .gz; whole or not at all) and the handle holds the counts;
+ * NULL: the rows are kept in the handle. Progress goes to the ctx's progress callback. */
+KS_API int ks_gsem_usergwas_run(ks_ctx *ctx, const ks_gsem_ldsc *covstruc, const char *snps_path,
+                                const ks_gsem_sumstats *snps, const char *model,
+                                const ks_gsem_gwas_options *opt, const char *out_path,
+                                ks_gsem_gwas **out) KS_RESULT_USED;
+/* commonfactorGWAS: the same with GenomicSEM's one-factor model of every trait (q_snp,
+ * fix_measurement, std_lv and sub do not apply and must be left at their defaults). */
+KS_API int ks_gsem_commonfactorgwas_run(ks_ctx *ctx, const ks_gsem_ldsc *covstruc,
+                                        const char *snps_path, const ks_gsem_sumstats *snps,
+                                        const ks_gsem_gwas_options *opt, const char *out_path,
+                                        ks_gsem_gwas **out) KS_RESULT_USED;
+KS_API void ks_gsem_gwas_free(ks_gsem_gwas *g); /* NULL is fine */
+
+/* The columns of the rows kept in memory (nrow each; NULL when the rows went to a file or the
+ * function has no such column). Text as read or as the model names it; NaN for R's NA. */
+enum { KS_GSEM_GWAS_NTEXT = 9 }; /* SNP CHR BP A1 A2 lhs op rhs label */
+typedef struct {
+    int commonfactor;        /* commonfactorGWAS's columns (else userGWAS's) */
+    int q_snp, smooth_check; /* the optional columns are there */
+    size_t snps;             /* SNPs fitted (this part's) */
+    size_t first;            /* this part's first SNP, 0-based in the whole list */
+    size_t failed;           /* SNPs whose fit failed (flagged in their rows) */
+    size_t smoothed;         /* SNPs whose S_Full or V_Full was smoothed */
+    size_t nrow;             /* rows kept */
+    const char *const *text[KS_GSEM_GWAS_NTEXT]; /* SNP CHR BP A1 A2 lhs op rhs label */
+    const double *maf, *i;                       /* i: the SNP's 1-based number in the whole list */
+    const double *free;                          /* userGWAS: lavaan's free number (0: fixed) */
+    const double *est, *se;                      /* se: userGWAS's SE, commonfactorGWAS's se_c */
+    const double *z, *pvalue;                    /* Z_Estimate, Pval_Estimate */
+    const double *chisq, *chisq_df, *chisq_pval, *aic; /* userGWAS; commonfactorGWAS: Q Q_df
+                                                           Q_pval (aic NULL) */
+    const double *q_snp_stat, *q_snp_df, *q_snp_pval;  /* Q_SNP Q_SNP_df Q_SNP_pval (q_snp) */
+    const double *z_smooth;                            /* (smooth_check) */
+    const char *const *error, *const *warning;         /* "0" where none, as R writes it */
+} ks_gsem_gwas_view;
+KS_API void ks_gsem_gwas_get(const ks_gsem_gwas *g, ks_gsem_gwas_view *out);
 
 #ifdef __cplusplus
 }

@@ -59,8 +59,12 @@ const char **ks_py_str_list(PyObject *seq, const char *what, PyObject **keep, Py
  * for a covstruc the library turns away). */
 int ks_py_ldsc_handle(ks_ctx *ctx, PyObject *covstruc, ks_gsem_ldsc **out);
 
+/* The name of the capsule that holds a ks_gsem_sumstats (gsem_sumstats' "handle", which the
+ * GWAS bindings read without copying). */
+#define KS_PY_SUMSTATS_CAPSULE "kestrel.gsem_sumstats"
+
 extern PyMethodDef ks_py_table_methods[], ks_py_regress_methods[], ks_py_did_methods[],
     ks_py_mars_methods[], ks_py_gsem_methods[], ks_py_h2rg_methods[], ks_py_sem_methods[],
-    ks_py_usermodel_methods[], ks_py_enum_methods[];
+    ks_py_usermodel_methods[], ks_py_gwas_methods[], ks_py_enum_methods[];
 
 #endif

@@ -23,6 +23,8 @@ WRAP(mars_pmethod)
 WRAP(mars_family)
 WRAP(mars_stop)
 WRAP(gsem_munge_mode)
+WRAP(gsem_gc)
+WRAP(gsem_gwas_method)
 WRAP(vcov_kind)
 WRAP(did_control)
 WRAP(did_method)
@@ -48,6 +50,8 @@ static const struct {
     ENTRY(mars_family),
     ENTRY(mars_stop),
     ENTRY(gsem_munge_mode),
+    ENTRY(gsem_gc),
+    ENTRY(gsem_gwas_method),
     ENTRY(vcov_kind),
     ENTRY(did_control),
     ENTRY(did_method),

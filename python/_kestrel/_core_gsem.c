@@ -547,6 +547,11 @@ static PyObject *ref_column(const ks_gsem_sumstats_view *r, size_t c)
     return a;
 }
 
+static void sumstats_capsule_free(PyObject *cap)
+{
+    ks_gsem_sumstats_free(PyCapsule_GetPointer(cap, KS_PY_SUMSTATS_CAPSULE));
+}
+
 PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
@@ -626,6 +631,12 @@ PyObject *ks_py_gsem_sumstats(PyObject *self, PyObject *args, PyObject *kw)
         Py_XDECREF(cn);
         Py_XDECREF(cv);
         Py_XDECREF(reps);
+    }
+    if (res) { /* the handle, kept for the GWAS (ks_py_sumstats_handle) */
+        PyObject *cap = PyCapsule_New(ss, KS_PY_SUMSTATS_CAPSULE, sumstats_capsule_free);
+        if (cap) ss = NULL;
+        if (!cap || PyDict_SetItemString(res, "handle", cap)) Py_CLEAR(res);
+        Py_XDECREF(cap);
     }
 done:
     ks_gsem_sumstats_free(ss);

@@ -25,9 +25,11 @@ from _kestrel.results import Results
 from _kestrel.summary import Summary
 from _kestrel.gsem_h2rg import ldsc_h2, ldsc_rg  # bulik/ldsc's --h2 and --rg (gsem_h2rg.py)
 from _kestrel.gsem_usermodel import usermodel, commonfactor, UsermodelResult
+from _kestrel.gsem_gwas import GwasResult, SumstatsHandle, commonfactorGWAS, userGWAS  # gsem_gwas.py
 
 __all__ = ["munge", "ldsc", "LdscResult", "load_ldsc", "covstruc", "sumstats", "ldsc_h2",
-           "ldsc_rg", "usermodel", "commonfactor", "UsermodelResult"]
+           "ldsc_rg", "usermodel", "commonfactor", "UsermodelResult", "userGWAS",
+           "commonfactorGWAS", "GwasResult"]
 
 
 def _names(files, trait_names):
@@ -366,5 +368,8 @@ def sumstats(files, ref, trait_names=None, se_logit=None, OLS=None, linprob=None
         return table
     df = pd.DataFrame(table)
     df.attrs["reports"] = d["reports"]
+    # the C result, read by userGWAS / commonfactorGWAS while df is unchanged
+    df.attrs["kestrel_sumstats"] = SumstatsHandle(d["handle"], names, np.asarray(table.get("SNP", []), dtype=object),
+                                                  d["beta"], d["se"])
     df.attrs["ref_rows"], df.attrs["ref_kept"] = d["ref_rows"], d["ref_kept"]
     return df

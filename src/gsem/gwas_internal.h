@@ -258,6 +258,27 @@ int ks__gwas_format(ks_ctx *ctx, ks__gwas_columns cols, const ks__gwas_layout *L
                     const ks__gwas_row *row, size_t index, const ks__gwas_result *res, int failed,
                     double z_smooth, ks__gwas_text *t);
 
+/* The numbers of one output row as R's columns (NaN for NA): userGWAS's est SE Z_Estimate
+ * Pval_Estimate chisq chisq_df chisq_pval AIC [Q_SNP Q_SNP_df Q_SNP_pval], commonfactorGWAS's
+ * est se_c Z_Estimate Pval_Estimate Q Q_df Q_pval (in chisq, chisq_df, chisq_pval), from layout
+ * row r's est, se, q_snp and the SNP's chisq. */
+typedef struct {
+    double est, se, z, p, chisq, chisq_df, chisq_pval, aic, q, q_df, q_pval;
+} ks__gwas_values;
+void ks__gwas_values_of(ks__gwas_columns cols, const ks__gwas_layout *L, size_t r, int failed,
+                        double est, double se, double q_snp, double chisq, ks__gwas_values *v);
+
+/* One SNP packed into t for the rows kept in memory (ks__gwas_opts.keep): a ks__gwas_packed,
+ * then the five text cells SNP CHR BP A1 A2, error and warning, each NUL-terminated, then est,
+ * se and q_snp of each layout row (3 nrow doubles), copied byte for byte (no alignment). */
+typedef struct {
+    size_t index;
+    int failed;
+    double maf, z_smooth, chisq;
+} ks__gwas_packed;
+int ks__gwas_pack(ks_ctx *ctx, const ks__gwas_layout *L, const ks__gwas_row *row, size_t index,
+                  const ks__gwas_result *res, int failed, double z_smooth, ks__gwas_text *t);
+
 /* ---- The run (gwas_run.c) -------------------------------------------------------------------- */
 
 typedef struct {
@@ -269,10 +290,15 @@ typedef struct {
     ks__gwas_smooth_fn smooth; /* NULL: a SNP whose S_Full or V_Full is not PD fails */
     size_t chunk_i, chunk_n;   /* this job's part i (1..n) of n; n 0 or 1: every SNP */
     int gzip;                  /* -1: from the name (".gz": fast gzip) */
+    /* NULL: the rows are written to out_path. Else the rows are kept in memory instead (out_path
+     * NULL): each batch's SNPs, packed (ks__gwas_pack) in order, are handed to keep with the
+     * layout (the same every time) */
+    int (*keep)(ks_ctx *ctx, void *ud, const ks__gwas_layout *L, const char *packed, size_t len);
+    void *keep_ud;
 } ks__gwas_opts;
 #define KS__GWAS_OPTS_INIT                                                                         \
     {                                                                                              \
-        KS__GWAS_USER, KS__GWAS_GC_STANDARD, 0.0005, 0, 0, 0, NULL, 0, 0, -1                       \
+        KS__GWAS_USER, KS__GWAS_GC_STANDARD, 0.0005, 0, 0, 0, NULL, 0, 0, -1, NULL, NULL           \
     }
 
 typedef struct {
@@ -287,7 +313,8 @@ typedef struct {
 enum { KS__GWAS_TASK = 256, KS__GWAS_BATCH_TASKS = 64 };
 
 /* Fit every SNP of src (this part's) with `fit` and write the rows to out_path, whole or not at
- * all (written into group g when g is not NULL, which the caller commits). Progress goes to the
+ * all (written into group g when g is not NULL, which the caller commits), or hand them to
+ * o->keep. Progress goes to the
  * ctx's progress callback as SNPs done of the part's (or bytes read when the file's rows were
  * not counted). */
 int ks__gwas_run(ks_ctx *ctx, const ks__gwas_covstruc *cs, ks__gwas_source *src,

@@ -81,6 +81,29 @@ static double p_chisq(double x, double df)
     return isnan(x) || isnan(df) ? NAN : ks_chi2_sf(x, df);
 }
 
+void ks__gwas_values_of(ks__gwas_columns cols, const ks__gwas_layout *L, size_t r, int failed,
+                        double est, double se, double q_snp, double chisq, ks__gwas_values *v)
+{
+    v->est = failed ? NAN : est;
+    v->se = failed ? NAN : se;
+    v->z = v->est / v->se;
+    v->p = p_two_sided(v->z);
+    v->aic = v->q = v->q_df = v->q_pval = NAN;
+    v->chisq = failed ? NAN : chisq;
+    if (cols.kind == KS__GWAS_COMMONFACTOR) {
+        v->chisq_df = (double)cols.k - 1.0;
+    } else {
+        v->chisq_df = isnan(v->chisq) ? NAN : L->chisq_df;
+        v->aic = v->chisq + 2.0 * L->npar;
+        if (cols.q_snp && L->q_df && L->q_df[r] >= 0 && !failed) {
+            v->q = q_snp;
+            v->q_df = (double)L->q_df[r];
+            v->q_pval = p_chisq(v->q, v->q_df);
+        }
+    }
+    v->chisq_pval = p_chisq(v->chisq, v->chisq_df);
+}
+
 int ks__gwas_format(ks_ctx *ctx, ks__gwas_columns cols, const ks__gwas_layout *L,
                     const ks__gwas_row *row, size_t index, const ks__gwas_result *res, int failed,
                     double z_smooth, ks__gwas_text *t)
@@ -93,50 +116,36 @@ int ks__gwas_format(ks_ctx *ctx, ks__gwas_columns cols, const ks__gwas_layout *L
         /* 20 numbers of at most 32 bytes, two messages, the tabs */
         int rc = room(ctx, t, text + names + 20 * 33 + 2 * KS__GWAS_MSG + 64);
         if (rc) return rc;
-        const double est = failed ? NAN : res->est[r], se = failed ? NAN : res->se[r];
-        const double z = est / se;
+        ks__gwas_values v;
+        ks__gwas_values_of(cols, L, r, failed, res->est[r], res->se[r], res->q_snp[r], res->chisq,
+                           &v);
         for (int c = 0; c < KS__GWAS_NTEXT; c++) {
             if (c == KS__GWAS_MAF)
                 num_tab(t, row->maf);
             else
                 puts_tab(t, row->text[c]);
         }
-        if (cols.kind == KS__GWAS_COMMONFACTOR) {
-            num_tab(t, (double)index);
-            puts_tab(t, L->lhs[r]);
-            puts_tab(t, L->op[r]);
-            puts_tab(t, L->rhs[r]);
-            num_tab(t, est);
-            num_tab(t, se);
-            num_tab(t, z);
-            num_tab(t, p_two_sided(z));
-            const double q = failed ? NAN : res->chisq, df = (double)cols.k - 1.0;
-            num_tab(t, q);
-            num_tab(t, df);
-            num_tab(t, p_chisq(q, df));
-        } else {
-            puts_tab(t, L->lhs[r]);
-            puts_tab(t, L->op[r]);
-            puts_tab(t, L->rhs[r]);
+        if (cols.kind == KS__GWAS_COMMONFACTOR) num_tab(t, (double)index);
+        puts_tab(t, L->lhs[r]);
+        puts_tab(t, L->op[r]);
+        puts_tab(t, L->rhs[r]);
+        if (cols.kind != KS__GWAS_COMMONFACTOR) {
             num_tab(t, (double)L->free[r]);
             puts_tab(t, L->label[r]);
-            num_tab(t, est);
-            num_tab(t, se);
-            num_tab(t, z);
-            num_tab(t, p_two_sided(z));
-            const double chisq = failed ? NAN : res->chisq;
-            const double df = isnan(chisq) ? NAN : L->chisq_df;
-            num_tab(t, chisq);
-            num_tab(t, df);
-            num_tab(t, p_chisq(chisq, df));
-            num_tab(t, chisq + 2.0 * L->npar);
+        }
+        num_tab(t, v.est);
+        num_tab(t, v.se);
+        num_tab(t, v.z);
+        num_tab(t, v.p);
+        num_tab(t, v.chisq);
+        num_tab(t, v.chisq_df);
+        num_tab(t, v.chisq_pval);
+        if (cols.kind != KS__GWAS_COMMONFACTOR) {
+            num_tab(t, v.aic);
             if (cols.q_snp) {
-                const int has = L->q_df && L->q_df[r] >= 0;
-                const double q = has && !failed ? res->q_snp[r] : NAN;
-                const double qdf = has && !failed ? (double)L->q_df[r] : NAN;
-                num_tab(t, q);
-                num_tab(t, qdf);
-                num_tab(t, p_chisq(q, qdf));
+                num_tab(t, v.q);
+                num_tab(t, v.q_df);
+                num_tab(t, v.q_pval);
             }
         }
         msg_tab(t, res->error);
@@ -144,5 +153,24 @@ int ks__gwas_format(ks_ctx *ctx, ks__gwas_columns cols, const ks__gwas_layout *L
         if (cols.smooth_check) num_tab(t, z_smooth);
         end_row(t);
     }
+    return KS_OK;
+}
+
+int ks__gwas_pack(ks_ctx *ctx, const ks__gwas_layout *L, const ks__gwas_row *row, size_t index,
+                  const ks__gwas_result *res, int failed, double z_smooth, ks__gwas_text *t)
+{
+    static const int cells[5] = {KS__GWAS_SNP, KS__GWAS_CHR, KS__GWAS_BP, KS__GWAS_A1, KS__GWAS_A2};
+    size_t need = sizeof(ks__gwas_packed) + 2 * KS__GWAS_MSG + 3 * L->nrow * sizeof(double);
+    for (int c = 0; c < 5; c++) need += strlen(row->text[cells[c]]) + 1;
+    const int rc = room(ctx, t, need);
+    if (rc) return rc;
+    const ks__gwas_packed h = {index, failed, row->maf, z_smooth, res->chisq};
+    put(t, (const char *)&h, sizeof h);
+    for (int c = 0; c < 5; c++) put(t, row->text[cells[c]], strlen(row->text[cells[c]]) + 1);
+    put(t, res->error, strlen(res->error) + 1);
+    put(t, res->warning, strlen(res->warning) + 1);
+    put(t, (const char *)res->est, L->nrow * sizeof(double));
+    put(t, (const char *)res->se, L->nrow * sizeof(double));
+    put(t, (const char *)res->q_snp, L->nrow * sizeof(double));
     return KS_OK;
 }

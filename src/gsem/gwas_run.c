@@ -16,6 +16,7 @@ typedef struct {
     const ks__gwas_source *src;
     ks__gwas_columns cols;
     ks__gwas_smooth_fn smooth;
+    int keep;             /* pack the rows for o->keep instead of formatting them */
     size_t nrows, index0; /* the batch's rows; the 1-based number of its first in the list */
     void **ws;            /* per thread */
     ks__gwas_snp *snp;
@@ -47,8 +48,9 @@ static int run_task(ks_ctx *sub, size_t i, int tid, void *arg)
         if (bad < 0) return bad;
         J->failed[i] += bad != 0;
         J->smoothed[i] += s->smoothed != 0;
-        if ((rc = ks__gwas_format(sub, J->cols, J->L, &row, J->index0 + j, res, bad, zs, out)))
-            return rc;
+        rc = J->keep ? ks__gwas_pack(sub, J->L, &row, J->index0 + j, res, bad, zs, out)
+                     : ks__gwas_format(sub, J->cols, J->L, &row, J->index0 + j, res, bad, zs, out);
+        if (rc) return rc;
     }
     return KS_OK;
 }
@@ -145,8 +147,8 @@ static int skip_rows(ks_ctx *ctx, ks__gwas_source *src, size_t skip)
 }
 
 static int run_batches(ks_ctx *ctx, run_job *J, run_bufs *B, ks__gwas_source *src,
-                       ks_text_writer *w, size_t first, size_t end, int counted, double ns,
-                       ks__gwas_stats *st, const char *what)
+                       ks_text_writer *w, const ks__gwas_opts *o, size_t first, size_t end,
+                       int counted, double ns, ks__gwas_stats *st, const char *what)
 {
     const size_t BATCH = (size_t)KS__GWAS_TASK * KS__GWAS_BATCH_TASKS;
     size_t done = 0;
@@ -164,7 +166,9 @@ static int run_batches(ks_ctx *ctx, run_job *J, run_bufs *B, ks__gwas_source *sr
         rc = ks__parallel_each(ctx, ntask, ns * (double)n, run_task, J, NULL);
         if (rc) return rc;
         for (size_t i = 0; i < ntask; i++) {
-            ks_text_write(w, B->out[i].p, B->out[i].len);
+            if (o->keep && (rc = o->keep(ctx, o->keep_ud, J->L, B->out[i].p, B->out[i].len)))
+                return rc;
+            if (!o->keep) ks_text_write(w, B->out[i].p, B->out[i].len);
             st->failed += B->failed[i];
             st->smoothed += B->smoothed[i];
         }
@@ -204,19 +208,19 @@ int ks__gwas_run(ks_ctx *ctx, const ks__gwas_covstruc *cs, ks__gwas_source *src,
     if (!rc) rc = bufs_new(ctx, &c, fit, model, L.nrow, nt, &B);
     if (!rc) rc = part_rows(ctx, src, o, &first, &end, &counted);
     if (!rc) rc = skip_rows(ctx, src, first);
-    if (!rc) {
+    if (!rc && !o->keep) {
         const size_t l = strlen(out_path);
         const int gz = o->gzip >= 0 ? o->gzip : l > 3 && !strcmp(out_path + l - 3, ".gz");
         rc = ks_text_group_create(ctx, g, out_path, gz, &w);
     }
     const ks__gwas_columns cols = {o->kind, o->q_snp, o->smooth_check, cs->k};
-    if (!rc) rc = ks__gwas_header(ctx, cols, &B.out[0]);
+    if (!rc && !o->keep) rc = ks__gwas_header(ctx, cols, &B.out[0]);
     if (!rc) {
-        ks_text_write(w, B.out[0].p, B.out[0].len);
-        run_job J = {&c, fit,  model, &L,    src,   cols,     o->smooth, 0,
-                     0,  B.ws, B.snp, B.res, B.out, B.failed, B.smoothed};
+        if (w) ks_text_write(w, B.out[0].p, B.out[0].len);
+        run_job J = {&c, fit, model, &L,    src,   cols,  o->smooth, o->keep != NULL,
+                     0,  0,   B.ws,  B.snp, B.res, B.out, B.failed,  B.smoothed};
         st->first = first;
-        rc = run_batches(ctx, &J, &B, src, w, first, end, counted, ns, st,
+        rc = run_batches(ctx, &J, &B, src, w, o, first, end, counted, ns, st,
                          o->kind == KS__GWAS_COMMONFACTOR ? "commonfactorGWAS" : "userGWAS");
     }
     if (w) {

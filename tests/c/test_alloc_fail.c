@@ -1,8 +1,8 @@
 /* test_alloc_fail.c — make every allocation of a table read, factorize, CSV write, a two-way
  * fixed-effects, two-way clustered fit, Callaway & Sant'Anna fits, MARS fits, munge (both
  * modes), ldsc, sumstats, the covstruc file, usermodel's smoothing, a SEM model's parse,
- * parameter table, expressions, fit measures, the SEM engine's fit and the public SEM fit
- * with its summary fail once, in turn: each run must fail cleanly (no crash), leave nothing
+ * parameter table, expressions, fit measures, the SEM engine's fit, the public SEM fit with
+ * its summary, usermodel, commonfactor and the public GWAS fail once, in turn: each run must fail cleanly (no crash), leave nothing
  * allocated, and leave no output file behind. */
 #include <glob.h>
 #include <math.h>
@@ -692,6 +692,60 @@ static int run_usermodel(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* The public GWAS (method gls, whose no-SNP fit runs the SEM engine): userGWAS with the rows
+ * kept in memory, commonfactorGWAS written to a file (in ks__gsem_dir, removed after). */
+static int run_gwas(ks_ctx *ctx, double *sig)
+{
+    const char *names[3] = {"A", "B", "C"};
+    const double S[9] = {0.35, 0.2, 0.15, 0.2, 0.26, 0.12, 0.15, 0.12, 0.19};
+    double V[36] = {0};
+    for (int i = 0; i < 6; i++) V[i * 7] = 1e-4 * (1 + i);
+    ks_gsem_ldsc_view in = {0};
+    in.k = 3;
+    in.S = S;
+    in.V = V;
+    in.names = names;
+    in.m = NAN;
+    const double I[9] = {1.02, 0.1, 0.05, 0.1, 1.0, 0.02, 0.05, 0.02, 0.98};
+    in.intercept = I;
+    char snps[4200], out[4200];
+    snprintf(snps, sizeof snps, "%s/gwas_snps.tsv", ks__gsem_dir);
+    snprintf(out, sizeof out, "%s/gwas_cf.tsv", ks__gsem_dir);
+    FILE *f = fopen(snps, "w");
+    if (f) {
+        fputs("SNP\tCHR\tBP\tMAF\tA1\tA2\tbeta.A\tse.A\tbeta.B\tse.B\tbeta.C\tse.C\n"
+              "rs1\t1\t10\t0.2\tA\tG\t0.01\t0.005\t0.02\t0.006\t0.005\t0.004\n"
+              "rs2\t1\t20\t0.4\tC\tT\t-0.02\t0.005\t-0.01\t0.006\t0.003\t0.004\n"
+              "rs3\t1\t30\t0\tC\tT\t-0.02\t0.005\t-0.01\t0.006\t0.003\t0.004\n",
+              f);
+        fclose(f);
+    }
+    ks_gsem_ldsc *cs = NULL;
+    ks_gsem_gwas *g = NULL, *h = NULL;
+    ks_gsem_gwas_options o = KS_GSEM_GWAS_OPTIONS_INIT;
+    o.method = KS_GSEM_GWAS_GLS;
+    o.q_snp = 1;
+    int rc = ks_gsem_ldsc_make(ctx, &in, &cs);
+    if (!rc)
+        rc = ks_gsem_usergwas_run(ctx, cs, snps, NULL, "F1 =~ A + B + C\nF1 ~ SNP", &o, NULL, &g);
+    o.q_snp = 0;
+    if (!rc) rc = ks_gsem_commonfactorgwas_run(ctx, cs, snps, NULL, &o, out, &h);
+    if (!rc) {
+        ks_gsem_gwas_view v;
+        ks_gsem_gwas_get(g, &v);
+        for (size_t i = 0; i < 2; i++) *sig += v.est[i] + v.se[i] + v.q_snp_stat[i];
+        *sig += (double)(v.nrow + v.failed + strlen(v.error[2]) + strlen(v.text[0][1]));
+        ks_gsem_gwas_get(h, &v);
+        *sig += (double)(v.snps + v.failed);
+    }
+    ks_gsem_gwas_free(g);
+    ks_gsem_gwas_free(h);
+    ks_gsem_ldsc_free(cs);
+    unlink(snps);
+    unlink(out);
+    return rc;
+}
+
 /* One full run; returns the status of the first failure. */
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
@@ -736,6 +790,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_sem_api(ctx, sig);
     if (!rc) rc = run_covstruc(ctx, sig);
     if (!rc) rc = run_usermodel(ctx, sig);
+    if (!rc) rc = run_gwas(ctx, sig);
     return rc;
 }
 

@@ -6,10 +6,12 @@ import code
 import contextlib
 import inspect
 import io
+import pathlib
 import pydoc
 import re
 import subprocess
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -142,6 +144,11 @@ def _results():
         "UsermodelResult": lambda: gsem.commonfactor(gsem.covstruc(
             S=pd.read_csv(g / "ref" / "ldsc_S.tsv", sep="\t", index_col=0),
             V=pd.read_csv(g / "ref" / "ldsc_V.tsv", sep="\t", index_col=0))),
+        "GwasResult": lambda: gsem.commonfactorGWAS(
+            gsem.covstruc(*(pd.read_csv(g / "ref" / f"ldsc_{m}.tsv", sep="\t", index_col=0)
+                            for m in ("S", "V", "I"))),
+            g / "ref" / "sumstats_merged_first2000.tsv.gz", method="gls",
+            out=pathlib.Path(tempfile.mkdtemp()) / "cf.tsv"),
     }
 
 
