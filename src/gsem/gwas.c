@@ -500,9 +500,9 @@ static int check_options(ks_ctx *ctx, const ks_gsem_gwas_options *o, int user, c
     return KS_OK;
 }
 
-static int gwas_run(ks_ctx *ctx, const ks_gsem_ldsc *covstruc, const char *snps_path,
-                    const ks_gsem_sumstats *snps, const char *model,
-                    const ks_gsem_gwas_options *opt, const char *out_path, ks_gsem_gwas **out)
+static int gwas_run_fits(ks_ctx *ctx, const ks_gsem_ldsc *covstruc, const char *snps_path,
+                         const ks_gsem_sumstats *snps, const char *model,
+                         const ks_gsem_gwas_options *opt, const char *out_path, ks_gsem_gwas **out)
 {
     const ks_gsem_gwas_options defaults = KS_GSEM_GWAS_OPTIONS_INIT;
     const ks_gsem_gwas_options *o = opt ? opt : &defaults;
@@ -577,6 +577,19 @@ static int gwas_run(ks_ctx *ctx, const ks_gsem_ldsc *covstruc, const char *snps_
     }
     *out = g;
     return KS_OK;
+}
+
+/* BLAS threads off for the run: the fits are a few traits wide and run on the library's own
+ * threads, where BLAS threads would only stack on them (and make eigen bits depend on them). */
+static int gwas_run(ks_ctx *ctx, const ks_gsem_ldsc *covstruc, const char *snps_path,
+                    const ks_gsem_sumstats *snps, const char *model,
+                    const ks_gsem_gwas_options *opt, const char *out_path, ks_gsem_gwas **out)
+{
+    const int blas = ks__blas_threads();
+    ks__blas_set_threads(1);
+    const int rc = gwas_run_fits(ctx, covstruc, snps_path, snps, model, opt, out_path, out);
+    ks__blas_set_threads(blas);
+    return rc;
 }
 
 int ks_gsem_usergwas_run(ks_ctx *ctx, const ks_gsem_ldsc *covstruc, const char *snps_path,
