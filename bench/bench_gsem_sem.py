@@ -113,7 +113,10 @@ def main():
             for l in lines[1:]:
                 d = dict(zip(head, l))
                 per = d.get("marginal_seconds_per_snp", "NA")
-                r_per[d["function"]] = float(per if per not in ("NA", "") else d["seconds"])
+                name = d["function"]
+                if name == "userGWAS" and "fix_measurement=FALSE" in d.get("options", ""):
+                    name = "userGWAS_free"
+                r_per[name] = float(per if per not in ("NA", "") else d["seconds"])
     print(f"{'call':18s} {'SNPs':>9s} {'kestrel s':>10s} {'per SNP/call':>13s} {'RSS MB':>7s} "
           f"{'R per SNP/call':>15s} {'ratio':>8s}")
     for what, n, wall, rss in rows:
