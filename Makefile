@@ -114,6 +114,10 @@ bench: deps-test build
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq r-base-core r-cran-earth; }
 	$(PY) bench/bench_mars.py
 	$(PY) bench/bench_gsem.py --reps 3
+	@Rscript -e 'library(lavaan)' >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq r-cran-lavaan; }
+	$(PY) bench/bench_sem.py
+	$(PY) bench/bench_gsem_sem.py
 
 check-all: test bench
 

@@ -286,7 +286,8 @@ static void bad_input(ks_ctx *ctx)
                 "line 1");
     ks_gsem_usermodel_options o = KS_GSEM_USERMODEL_OPTIONS_INIT;
     o.estimation = KS_SEM_GLS;
-    CHECK_FAILS(ctx, ks_gsem_usermodel_fit(ctx, cs, ONE, &o, &u), KS_EINVAL, "DWLS nor ML");
+    CHECK_FAILS(ctx, ks_gsem_usermodel_fit(ctx, cs, ONE, &o, &u), KS_EINVAL,
+                "GLS; GenomicSEM fits DWLS or ML");
     /* Q_Factor against R's (at lavaan's loose tolerance: 1e-5 relative) */
     o = (ks_gsem_usermodel_options)KS_GSEM_USERMODEL_OPTIONS_INIT;
     o.q_factor = 1;
@@ -335,7 +336,7 @@ static void bad_input(ks_ctx *ctx)
     ks_gsem_commonfactor *c = NULL;
     ks_gsem_commonfactor_options co = KS_GSEM_COMMONFACTOR_OPTIONS_INIT;
     co.estimation = KS_SEM_ULS;
-    CHECK_FAILS(ctx, ks_gsem_commonfactor_fit(ctx, cs, &co, &c), KS_EINVAL, "neither");
+    CHECK_FAILS(ctx, ks_gsem_commonfactor_fit(ctx, cs, &co, &c), KS_EINVAL, "ULS; GenomicSEM fits");
 
     /* trait names R cannot read: the same numbers */
     const char *odd[5] = {"T1", "T2", "se.T3", "T-4", "SNP5"};
