@@ -2,6 +2,7 @@
 #include "ktest.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int ktest_failures = 0, ktest_checks = 0;
@@ -24,4 +25,44 @@ int ktest_finish(const char *name)
 {
     printf("%s: %d checks, %d failed\n", name, ktest_checks, ktest_failures);
     return ktest_failures ? 1 : 0;
+}
+
+double *ktest_read_square(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0, i = 0;
+    double *A = NULL;
+    int bad = !f;
+    *n = 0;
+    while (!bad && getline(&line, &cap, f) > 0) {
+        char *save = NULL, *tok = strtok_r(line, "\t\n", &save);
+        if (!*n) { /* the header: count the names */
+            while (tok) (*n)++, tok = strtok_r(NULL, "\t\n", &save);
+            A = *n ? malloc(*n * *n * sizeof *A) : NULL;
+            bad = !A;
+            continue;
+        }
+        if (i >= *n) {
+            bad = 1;
+            break;
+        }
+        for (size_t j = 0; j < *n && !bad; j++) {
+            const char *t = strtok_r(NULL, "\t\n", &save);
+            char *end;
+            A[i + j * *n] = t ? strtod(t, &end) : 0.0;
+            bad = !t || end == t;
+        }
+        i++;
+    }
+    free(line);
+    if (f) fclose(f);
+    ktest_checks++;
+    if (bad || i != *n) {
+        ktest_failures++;
+        fprintf(stderr, "%s: not a square reference matrix\n", path);
+        free(A);
+        return NULL;
+    }
+    return A;
 }

@@ -53,6 +53,10 @@ extern int ktest_failures, ktest_checks;
 
 /* Write `text` to a fresh temporary file with the given suffix; returns its path (static). */
 const char *ktest_tmpfile(const char *suffix, const char *text, size_t len);
+/* A square matrix as R's reference TSVs hold it (a header of names, then each row its name and
+ * numbers), column-major in a malloc'd block (*n set); NULL, with a failed check, when the file
+ * is missing or not square. */
+double *ktest_read_square(const char *path, size_t *n);
 int ktest_finish(const char *name);
 
 #endif

@@ -37,31 +37,6 @@ static double *ref_vec(const char *path, const char *name, size_t *n)
     return v;
 }
 
-/* A square matrix as GenomicSEM's reference TSVs hold it (a header of names, each row its name
- * and numbers), column-major (malloc'd; *n set). */
-static double *ref_tsv(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    char *line = NULL;
-    size_t cap = 0, i = 0;
-    double *A = NULL;
-    *n = 0;
-    while (f && getline(&line, &cap, f) > 0) {
-        char *save = NULL, *tok = strtok_r(line, "\t\n", &save);
-        if (!*n) { /* the header: count the names */
-            while (tok) (*n)++, tok = strtok_r(NULL, "\t\n", &save);
-            A = malloc(*n * *n * sizeof *A);
-            continue;
-        }
-        for (size_t j = 0; j < *n; j++) A[i + j * *n] = strtod(strtok_r(NULL, "\t\n", &save), NULL);
-        i++;
-    }
-    free(line);
-    if (f) fclose(f);
-    CHECK(A && i == *n);
-    return A;
-}
-
 /* The largest |a - b| over n values, and whether every one is the same double. */
 static double max_diff(const double *a, const double *b, size_t n, int *same)
 {
@@ -140,8 +115,8 @@ static void test_sem_input(ks_ctx *ctx)
 {
     const char *ref = "tests/data/gsem/sem_input/reference.txt";
     size_t k, ks, n;
-    double *S = ref_tsv("tests/data/gsem/ref/ldsc_S.tsv", &k);
-    double *V = ref_tsv("tests/data/gsem/ref/ldsc_V.tsv", &ks);
+    double *S = ktest_read_square("tests/data/gsem/ref/ldsc_S.tsv", &k);
+    double *V = ktest_read_square("tests/data/gsem/ref/ldsc_V.tsv", &ks);
     CHECK(k == 5 && ks == 15);
     const char *traits[5] = {"T1", "T2", "T3", "T4", "T5"};
     const char *keep[4] = {"T1", "T3", "T4", "T5"}, *lav[4] = {"T4", "T1", "T5", "T3"};
@@ -237,9 +212,9 @@ static void test_sem_input(ks_ctx *ctx)
 static ks_gsem_ldsc *ref_covstruc(ks_ctx *ctx)
 {
     size_t k, ks, n;
-    double *S = ref_tsv("tests/data/gsem/ref/ldsc_S.tsv", &k);
-    double *V = ref_tsv("tests/data/gsem/ref/ldsc_V.tsv", &ks);
-    double *I = ref_tsv("tests/data/gsem/ref/ldsc_I.tsv", &n);
+    double *S = ktest_read_square("tests/data/gsem/ref/ldsc_S.tsv", &k);
+    double *V = ktest_read_square("tests/data/gsem/ref/ldsc_V.tsv", &ks);
+    double *I = ktest_read_square("tests/data/gsem/ref/ldsc_I.tsv", &n);
     const char *names[5] = {"T1", "T2", "se.T3", "T-4", "SNP5"}; /* (names that break R) */
     const double N[15] = {1e5, 2e5, 3e5, 4e5, 5e5, 6e5, 7e5, 8e5,
                           9e5, 1e6, 2e6, 3e6, 4e6, 5e6, 6e6};
@@ -339,7 +314,7 @@ static void test_covstruc(ks_ctx *ctx)
     ks_gsem_ldsc_get(r, &v);
     /* S_Stand computed as ldsc computes it agrees with R's to rounding */
     size_t n;
-    double *Sst = ref_tsv("tests/data/gsem/ref/ldsc_S_Stand.tsv", &n);
+    double *Sst = ktest_read_square("tests/data/gsem/ref/ldsc_S_Stand.tsv", &n);
     for (size_t i = 0; i < 25; i++) CHECK_NEAR(v.S_stand[i], Sst[i], 1e-14);
     free(Sst);
     CHECK(isnan(v.est[0]) && v.liab[0] == 1.0 && v.snps_read[0] == 0);

@@ -20,34 +20,11 @@
 #define LOOSE "tests/data/gsem/genomicsem_ref/"
 #define TIGHT "tests/data/gsem/genomicsem_tight/"
 
-/* A square matrix written by R with row and column names. */
-static double *ref_matrix(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    char *line = NULL;
-    size_t cap = 0, i = 0;
-    double *A = NULL;
-    *n = 0;
-    while (f && getline(&line, &cap, f) > 0) {
-        char *save = NULL, *tok = strtok_r(line, "\t\n", &save);
-        if (!*n) {
-            while (tok) (*n)++, tok = strtok_r(NULL, "\t\n", &save);
-            A = malloc(*n * *n * sizeof *A);
-            continue;
-        }
-        for (size_t j = 0; j < *n; j++) A[i + j * *n] = strtod(strtok_r(NULL, "\t\n", &save), NULL);
-        i++;
-    }
-    free(line);
-    if (f) fclose(f);
-    CHECK(A && i == *n);
-    return A;
-}
-
 static ks_gsem_ldsc *covstruc(ks_ctx *ctx, const char *const *names)
 {
     size_t k, ks;
-    double *S = ref_matrix(REF "ldsc_S.tsv", &k), *V = ref_matrix(REF "ldsc_V.tsv", &ks);
+    double *S = ktest_read_square(REF "ldsc_S.tsv", &k),
+           *V = ktest_read_square(REF "ldsc_V.tsv", &ks);
     ks_gsem_ldsc_view in = {0};
     in.k = k;
     in.S = S;
@@ -222,7 +199,8 @@ static void against_r(ks_ctx *ctx)
 static void r_2f_not_optimal(ks_ctx *ctx)
 {
     size_t k, ks;
-    double *S = ref_matrix(REF "ldsc_S.tsv", &k), *V = ref_matrix(REF "ldsc_V.tsv", &ks);
+    double *S = ktest_read_square(REF "ldsc_S.tsv", &k),
+           *V = ktest_read_square(REF "ldsc_V.tsv", &ks);
     ks__sem_syntax *syn = NULL;
     ks__sem_partable *t = NULL;
     ks__sem_model *m = NULL;
@@ -376,7 +354,8 @@ static void bad_input(ks_ctx *ctx)
 static void smoothing(ks_ctx *ctx)
 {
     size_t k, ks;
-    double *S = ref_matrix(REF "ldsc_S.tsv", &k), *V = ref_matrix(REF "ldsc_V.tsv", &ks);
+    double *S = ktest_read_square(REF "ldsc_S.tsv", &k),
+           *V = ktest_read_square(REF "ldsc_V.tsv", &ks);
     S[1] = S[5] = 0.26;
     ks_gsem_ldsc_view in = {0};
     in.k = k;

@@ -22,28 +22,6 @@
 
 static const char *const TRAITS[5] = {"T1", "T2", "T3", "T4", "T5"};
 
-/* A matrix written by R with row and column names (the first field of each line a name). */
-static int read_matrix(const char *path, size_t n, double *out)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    char line[65536];
-    size_t row = 0;
-    int bad = !fgets(line, sizeof line, f); /* (the header) */
-    while (!bad && row < n && fgets(line, sizeof line, f)) {
-        char *p = strchr(line, '\t');
-        for (size_t j = 0; j < n && p; j++) {
-            char *end;
-            out[j * n + row] = strtod(p + 1, &end);
-            bad |= end == p + 1;
-            p = strchr(end, '\t');
-        }
-        row++;
-    }
-    fclose(f);
-    return bad || row != n ? -1 : 0;
-}
-
 typedef struct {
     double S[25], I[25], V[225];
     ks__gwas_covstruc cs;
@@ -51,9 +29,16 @@ typedef struct {
 
 static void load_ldsc(ldsc_ref *L)
 {
-    CHECK(read_matrix(REF "ldsc_S.tsv", 5, L->S) == 0);
-    CHECK(read_matrix(REF "ldsc_I.tsv", 5, L->I) == 0);
-    CHECK(read_matrix(REF "ldsc_V.tsv", 15, L->V) == 0);
+    const char *file[3] = {REF "ldsc_S.tsv", REF "ldsc_I.tsv", REF "ldsc_V.tsv"};
+    double *dst[3] = {L->S, L->I, L->V};
+    const size_t want[3] = {5, 5, 15};
+    for (int m = 0; m < 3; m++) {
+        size_t n = 0;
+        double *A = ktest_read_square(file[m], &n);
+        CHECK(A && n == want[m]);
+        if (A && n == want[m]) memcpy(dst[m], A, n * n * sizeof *A);
+        free(A);
+    }
     L->cs.k = 5;
     L->cs.names = TRAITS;
     L->cs.S = L->S;
