@@ -66,3 +66,73 @@ double *ktest_read_square(const char *path, size_t *n)
     }
     return A;
 }
+
+void *ktest_fa_malloc(void *ud, size_t n)
+{
+    ktest_fail_alloc *a = ud;
+    if (++a->count == a->fail_at) return NULL;
+    void *p = malloc(n);
+    if (p) a->live++;
+    return p;
+}
+
+void *ktest_fa_realloc(void *ud, void *p, size_t n)
+{
+    ktest_fail_alloc *a = ud;
+    if (++a->count == a->fail_at) return NULL;
+    void *q = realloc(p, n);
+    if (q && !p) a->live++;
+    return q;
+}
+
+void ktest_fa_free(void *ud, void *p)
+{
+    ktest_fail_alloc *a = ud;
+    if (p) a->live--;
+    free(p);
+}
+
+char *ktest_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0, got;
+    char *b = malloc(cap);
+    while (b && (got = fread(b + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *nb = realloc(b, cap *= 2);
+            if (!nb) free(b);
+            b = nb;
+        }
+    }
+    fclose(f);
+    if (!b) return NULL;
+    b[n] = '\0';
+    if (len) *len = n;
+    return b;
+}
+
+ks_table *ktest_read_text(ks_ctx *ctx, const char *path, const char *const *cols)
+{
+    static const ks_col_type types[16] = {
+        KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING,
+        KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING,
+        KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING};
+    static const char *const no_na[] = {NULL};
+    ks_csv_options o = KS_CSV_OPTIONS_INIT;
+    o.na_tokens = no_na;
+    o.col_names = cols;
+    o.col_types = types;
+    ks_table *t = NULL;
+    CHECK_OK(ctx, ks_table_read_csv(ctx, path, &o, &t));
+    return t;
+}
+
+const char *ktest_cell(ks_ctx *ctx, const ks_table *t, const char *col, size_t row)
+{
+    size_t j = 0;
+    if (ks_table_find(ctx, t, col, &j) != KS_OK) return "?";
+    const char *s = ks_table_string(t, j, row);
+    return s ? s : "";
+}

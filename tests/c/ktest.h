@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kestrel/kestrel.h"
+
 extern int ktest_failures, ktest_checks;
 
 #define CHECK(cond)                                                                                \
@@ -57,6 +59,26 @@ const char *ktest_tmpfile(const char *suffix, const char *text, size_t len);
  * numbers), column-major in a malloc'd block (*n set); NULL, with a failed check, when the file
  * is missing or not square. */
 double *ktest_read_square(const char *path, size_t *n);
+
+/* A whole file, NUL-terminated, in a malloc'd block (its length in *len when len is not NULL);
+ * NULL when it cannot be read. */
+char *ktest_slurp(const char *path, size_t *len);
+/* A reference table with every column of cols (NULL-terminated, at most 16) as text and no NA
+ * token, as lavaan's and R's references are compared; a failed check when it cannot be read. */
+ks_table *ktest_read_text(ks_ctx *ctx, const char *path, const char *const *cols);
+/* Its cell (col, row): "" for an empty one, "?" for a column it lacks. */
+const char *ktest_cell(ks_ctx *ctx, const ks_table *t, const char *col, size_t row);
+
+/* An allocator (ks_allocator's functions, ud a ktest_fail_alloc) whose allocation number
+ * fail_at fails (0: none), counting the blocks still live, for the allocation-failure tests. */
+typedef struct {
+    long count;   /* allocations so far */
+    long fail_at; /* the allocation that fails (0: none) */
+    long live;    /* blocks outstanding */
+} ktest_fail_alloc;
+void *ktest_fa_malloc(void *ud, size_t n);
+void *ktest_fa_realloc(void *ud, void *p, size_t n);
+void ktest_fa_free(void *ud, void *p);
 int ktest_finish(const char *name);
 
 #endif

@@ -17,35 +17,6 @@
 #include "gsem/gsem_sem_input.h"
 #include "sem/sem_internal.h"
 
-typedef struct {
-    long count;   /* allocations so far */
-    long fail_at; /* the allocation that fails (0: none) */
-    long live;    /* blocks outstanding */
-} fail_alloc;
-
-static void *fa_malloc(void *ud, size_t n)
-{
-    fail_alloc *a = ud;
-    if (++a->count == a->fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) a->live++;
-    return p;
-}
-
-static void *fa_realloc(void *ud, void *p, size_t n)
-{
-    fail_alloc *a = ud;
-    if (++a->count == a->fail_at) return NULL;
-    return realloc(p, n);
-}
-
-static void fa_free(void *ud, void *p)
-{
-    fail_alloc *a = ud;
-    if (p) a->live--;
-    free(p);
-}
-
 static const char *DATA =
     "y,x1,x2,unit,time,firm\n"
     "1.5,0.3,2,1,1,\"f,1\"\n2.1,0.9,1,1,2,f2\n0.7,1.3,5,2,1,f1\n3.3,2.2,3,2,2,f2\n"
@@ -800,8 +771,8 @@ int main(void)
     char in_path[4096], out[4200];
     snprintf(in_path, sizeof in_path, "%s", in);
     snprintf(out, sizeof out, "%s.out.csv", in_path);
-    fail_alloc fa = {0, 0, 0};
-    ks_allocator a = {fa_malloc, fa_realloc, fa_free, &fa};
+    ktest_fail_alloc fa = {0, 0, 0};
+    ks_allocator a = {ktest_fa_malloc, ktest_fa_realloc, ktest_fa_free, &fa};
     ks_ctx *ctx = NULL;
     CHECK(ks_ctx_new_with_allocator(&a, &ctx) == KS_OK);
     if (!ctx) return ktest_finish("alloc_fail");

@@ -266,20 +266,6 @@ static int views_equal(const ks_gsem_ldsc_view *a, const ks_gsem_ldsc_view *b)
     return ok;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc(*len + 1);
-    CHECK(fread(s, 1, *len, f) == *len);
-    s[*len] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* The file's text with the first `from` replaced by `to` (and cut to `len` bytes, 0: all),
  * read: it fails with `code` and a message naming the file and containing `needle`. */
 static void read_edited(ks_ctx *ctx, const char *text, const char *from, const char *to, size_t len,
@@ -376,7 +362,7 @@ static void test_covstruc(ks_ctx *ctx)
     /* the reader's errors, each naming the file and the line */
     CHECK_OK(ctx, ks_gsem_ldsc_write(ctx, r, path));
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = ktest_slurp(path, &len);
     CHECK(text != NULL);
     if (text) {
         read_edited(ctx, text, "kestrel", "kestrel", len / 2, KS_EPARSE, ":");

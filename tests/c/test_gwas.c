@@ -75,20 +75,6 @@ static int run_file(ks_ctx *ctx, const ks__gwas_covstruc *cs, const char *in, co
     return rc;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    const long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    *len = fread(b, 1, (size_t)n, f);
-    b[*len] = '\0';
-    fclose(f);
-    return b;
-}
-
 static void test_assembly(ks_ctx *ctx, const ldsc_ref *L)
 {
     ks_table *ref = NULL;
@@ -183,7 +169,7 @@ static void test_gls_run(ks_ctx *ctx, const ldsc_ref *L, const double *lam, cons
     CHECK(st.snps == 2000 && st.failed == 0 && st.smoothed == 0 && st.first == 0);
     /* R's columns: userGWAS's reference file lacks only the warning column it dropped */
     size_t nl = 0;
-    char *mine = slurp(out, &nl), *r = slurp(REF "userGWAS_F1~SNP_first200.tsv", &nl);
+    char *mine = ktest_slurp(out, &nl), *r = ktest_slurp(REF "userGWAS_F1~SNP_first200.tsv", &nl);
     if (mine && r) {
         const char *want = "SNP\tCHR\tBP\tMAF\tA1\tA2\tlhs\top\trhs\tfree\tlabel\test\tSE\t"
                            "Z_Estimate\tPval_Estimate\tchisq\tchisq_df\tchisq_pval\tAIC\tQ_SNP\t"
@@ -297,7 +283,7 @@ static void test_threads_chunks(ks_ctx *ctx, const ldsc_ref *L, const double *la
     CHECK_OK(ctx, ks_ctx_set_threads(ctx, 2));
     CHECK_OK(ctx, run_file(ctx, &L->cs, SNPS, &spec, &o, b, &st));
     size_t la = 0, lb = 0;
-    char *ta = slurp(a, &la), *tb = slurp(b, &lb);
+    char *ta = ktest_slurp(a, &la), *tb = ktest_slurp(b, &lb);
     CHECK(ta && tb && la == lb && !memcmp(ta, tb, la));
     /* three parts of 2000 SNPs (8 tasks of 256): tasks 0-1, 2-4, 5-7 */
     const size_t first[3] = {0, 512, 1280}, count[3] = {512, 768, 720};
@@ -311,7 +297,7 @@ static void test_threads_chunks(ks_ctx *ctx, const ldsc_ref *L, const double *la
         CHECK_OK(ctx, run_file(ctx, &L->cs, SNPS, &spec, &o, part[i], &st));
         CHECK(st.first == first[i] && st.snps == count[i]);
         size_t lp = 0;
-        char *tp = slurp(part[i], &lp);
+        char *tp = ktest_slurp(part[i], &lp);
         if (tp && whole) {
             const char *pb = strchr(tp, '\n') + 1;
             memcpy(whole + cat, pb, lp - (size_t)(pb - tp));
@@ -364,7 +350,7 @@ static void test_memory_source(ks_ctx *ctx, const ldsc_ref *L, const double *lam
     ks_gsem_sumstats_get(ss, &v);
     CHECK(st.snps == v.n && st2.snps == v.n && v.n > 50000);
     size_t la = 0, lb = 0;
-    char *ta = slurp(a, &la), *tb = slurp(b, &lb);
+    char *ta = ktest_slurp(a, &la), *tb = ktest_slurp(b, &lb);
     CHECK(ta && tb && la == lb && !memcmp(ta, tb, la));
     free(ta);
     free(tb);
@@ -524,31 +510,6 @@ static void test_smoothing(ks_ctx *ctx, const char *tmp)
     unlink(out);
 }
 
-typedef struct {
-    long count, fail_at, live;
-} fail_alloc;
-static void *fa_malloc(void *ud, size_t n)
-{
-    fail_alloc *a = ud;
-    if (++a->count == a->fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) a->live++;
-    return p;
-}
-static void *fa_realloc(void *ud, void *p, size_t n)
-{
-    fail_alloc *a = ud;
-    if (++a->count == a->fail_at) return NULL;
-    if (!p) a->live++;
-    return realloc(p, n);
-}
-static void fa_free(void *ud, void *p)
-{
-    fail_alloc *a = ud;
-    if (p) a->live--;
-    free(p);
-}
-
 static void test_alloc_fail(const char *tmp)
 {
     double S[9], V[36], I[9];
@@ -566,8 +527,8 @@ static void test_alloc_fail(const char *tmp)
     ks__gwas_gls_spec spec = {1, LAM3, F1, 0};
     long n_ok = 0, bad = 0;
     for (long at = 1; at < 100000; at++) {
-        fail_alloc fa = {0, at, 0};
-        ks_allocator al = {fa_malloc, fa_realloc, fa_free, &fa};
+        ktest_fail_alloc fa = {0, at, 0};
+        ks_allocator al = {ktest_fa_malloc, ktest_fa_realloc, ktest_fa_free, &fa};
         ks_ctx *ctx = NULL;
         if (ks_ctx_new_with_allocator(&al, &ctx) != KS_OK) continue;
         ks__gwas_stats st;

@@ -57,20 +57,6 @@ static int run(ks_ctx *ctx, const ks__gwas_covstruc *cs, const char *in,
     return rc;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    const long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    *len = fread(b, 1, (size_t)n, f);
-    b[*len] = '\0';
-    fclose(f);
-    return b;
-}
-
 /* How a column is compared: text equal, numbers absolutely or relatively. */
 typedef enum { TEXT, ABS, REL } how;
 typedef struct {
@@ -362,7 +348,7 @@ static void test_threads(ks_ctx *ctx, const ldsc_ref *L, const char *tmp)
         CHECK_OK(ctx, ks_ctx_set_threads(ctx, 2));
         CHECK_OK(ctx, run(ctx, &L->cs, SNPS, ops[c], &spec, &o, b, &st));
         size_t la = 0, lb = 0;
-        char *ta = slurp(a, &la), *tb = slurp(b, &lb);
+        char *ta = ktest_slurp(a, &la), *tb = ktest_slurp(b, &lb);
         CHECK(ta && tb && la == lb && !memcmp(ta, tb, la));
         free(ta);
         free(tb);
@@ -394,7 +380,7 @@ static void test_small(ks_ctx *ctx, const char *tmp)
     CHECK_OK(ctx, run(ctx, &cs, in, &ks__gwas_user_ops, &spec, &o, out, &st));
     CHECK(st.snps == 3 && st.failed == 1);
     size_t n = 0;
-    char *t = slurp(out, &n);
+    char *t = ktest_slurp(out, &n);
     /* the SNPx loading is held (free 0) and reported; rs2's rows are flagged, not dropped */
     CHECK(t && strstr(t, "\nrs1\t1\t10\t0.3\tA\tG\tF\t=~\tSNPx\t0\t\t1\t") != NULL);
     CHECK(t && strstr(t, "\nrs2\t") != NULL && strstr(t, "\nrs3\t") != NULL);
@@ -403,31 +389,6 @@ static void test_small(ks_ctx *ctx, const char *tmp)
     ks__gwas_sem_spec bad = {"F =~ SNPx + B\nF ~ SNP", 0, 0, 0, 0, NULL, 0};
     CHECK_FAILS(ctx, run(ctx, &cs, in, &ks__gwas_user_ops, &bad, &o, out, &st), KS_EINVAL,
                 "every one of the 3 traits");
-}
-
-typedef struct {
-    long count, fail_at, live;
-} fail_alloc;
-static void *fa_malloc(void *ud, size_t n)
-{
-    fail_alloc *a = ud;
-    if (++a->count == a->fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) a->live++;
-    return p;
-}
-static void *fa_realloc(void *ud, void *p, size_t n)
-{
-    fail_alloc *a = ud;
-    if (++a->count == a->fail_at) return NULL;
-    if (!p) a->live++;
-    return realloc(p, n);
-}
-static void fa_free(void *ud, void *p)
-{
-    fail_alloc *a = ud;
-    if (p) a->live--;
-    free(p);
 }
 
 /* Every allocation of a run failing in turn (userGWAS both ways with a definition, and
@@ -460,8 +421,8 @@ static void test_alloc_fail(const char *tmp)
         const ks__gwas_fit_ops *ops = c < 2 ? &ks__gwas_user_ops : &ks__gwas_commonfactor_ops;
         long n_ok = 0, bad = 0;
         for (long at = 1; at < 100000; at++) {
-            fail_alloc fa = {0, at, 0};
-            ks_allocator al = {fa_malloc, fa_realloc, fa_free, &fa};
+            ktest_fail_alloc fa = {0, at, 0};
+            ks_allocator al = {ktest_fa_malloc, ktest_fa_realloc, ktest_fa_free, &fa};
             ks_ctx *ctx = NULL;
             if (ks_ctx_new_with_allocator(&al, &ctx) != KS_OK) continue;
             ks__gwas_stats st;

@@ -11,41 +11,9 @@
 
 #define DIR "tests/data/sem/"
 
-/* A reference table, every column as text ("NA" is lavaan's free value, not a missing one). */
-static ks_table *read_ref(ks_ctx *ctx, const char *path)
-{
-    static const char *const cols[] = {"model", "lhs",   "op",    "rhs",   "block", "fixed",
-                                       "start", "lower", "upper", "label", NULL};
-    static const ks_col_type types[] = {KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING,
-                                        KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING,
-                                        KS_COL_STRING, KS_COL_STRING};
-    static const char *const no_na[] = {NULL};
-    ks_csv_options o = KS_CSV_OPTIONS_INIT;
-    o.na_tokens = no_na;
-    o.col_names = cols;
-    o.col_types = types;
-    ks_table *t = NULL;
-    CHECK_OK(ctx, ks_table_read_csv(ctx, path, &o, &t));
-    return t;
-}
-
-static const char *cell(ks_ctx *ctx, const ks_table *t, const char *col, size_t row)
-{
-    size_t j = 0;
-    if (ks_table_find(ctx, t, col, &j) != KS_OK) return "?";
-    const char *s = ks_table_string(t, j, row);
-    return s ? s : "";
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    char *buf = calloc(1, 1 << 16);
-    if (buf) buf[fread(buf, 1, (1 << 16) - 1, fp)] = '\0';
-    fclose(fp);
-    return buf;
-}
+/* The columns of lavaan's flat table (make_syntax_reference.R), read as text. */
+static const char *const FLAT_COLS[] = {"model", "lhs",   "op",    "rhs",   "block", "fixed",
+                                        "start", "lower", "upper", "label", NULL};
 
 #define SAME(got, want, what, k)                                                                   \
     do {                                                                                           \
@@ -62,20 +30,20 @@ static void test_against_lavaan(void)
 {
     ks_ctx *ctx = NULL;
     if (ks_ctx_new(&ctx) != KS_OK) return;
-    ks_table *flat = read_ref(ctx, DIR "syntax_flat.tsv");
-    ks_table *con = read_ref(ctx, DIR "syntax_constraints.tsv");
+    ks_table *flat = ktest_read_text(ctx, DIR "syntax_flat.tsv", FLAT_COLS);
+    ks_table *con = ktest_read_text(ctx, DIR "syntax_constraints.tsv", FLAT_COLS);
     CHECK(flat && con);
     if (!flat || !con) goto done;
     const size_t nf = ks_table_nrow(flat), nc = ks_table_nrow(con);
     size_t models = 0;
     for (size_t r0 = 0, c0 = 0; r0 < nf; models++) {
         char model[64], path[128];
-        snprintf(model, sizeof model, "%s", cell(ctx, flat, "model", r0));
+        snprintf(model, sizeof model, "%s", ktest_cell(ctx, flat, "model", r0));
         size_t r1 = r0, c1 = c0;
-        while (r1 < nf && !strcmp(cell(ctx, flat, "model", r1), model)) r1++;
-        while (c1 < nc && !strcmp(cell(ctx, con, "model", c1), model)) c1++;
+        while (r1 < nf && !strcmp(ktest_cell(ctx, flat, "model", r1), model)) r1++;
+        while (c1 < nc && !strcmp(ktest_cell(ctx, con, "model", c1), model)) c1++;
         snprintf(path, sizeof path, DIR "syntax/%s.lav", model);
-        char *text = slurp(path);
+        char *text = ktest_slurp(path, NULL);
         CHECK(text != NULL);
         ks__sem_syntax *s = NULL;
         if (text) CHECK_OK(ctx, ks__sem_parse(ctx, text, &s));
@@ -88,20 +56,20 @@ static void test_against_lavaan(void)
                 const size_t r = r0 + k;
                 char block[16];
                 snprintf(block, sizeof block, "%d", e->block);
-                SAME(e->lhs, cell(ctx, flat, "lhs", r), "lhs", k);
-                SAME(e->op, cell(ctx, flat, "op", r), "op", k);
-                SAME(e->rhs, cell(ctx, flat, "rhs", r), "rhs", k);
-                SAME(block, cell(ctx, flat, "block", r), "block", k);
-                SAME(e->fixed, cell(ctx, flat, "fixed", r), "fixed", k);
-                SAME(e->start, cell(ctx, flat, "start", r), "start", k);
-                SAME(e->lower, cell(ctx, flat, "lower", r), "lower", k);
-                SAME(e->upper, cell(ctx, flat, "upper", r), "upper", k);
-                SAME(e->label, cell(ctx, flat, "label", r), "label", k);
+                SAME(e->lhs, ktest_cell(ctx, flat, "lhs", r), "lhs", k);
+                SAME(e->op, ktest_cell(ctx, flat, "op", r), "op", k);
+                SAME(e->rhs, ktest_cell(ctx, flat, "rhs", r), "rhs", k);
+                SAME(block, ktest_cell(ctx, flat, "block", r), "block", k);
+                SAME(e->fixed, ktest_cell(ctx, flat, "fixed", r), "fixed", k);
+                SAME(e->start, ktest_cell(ctx, flat, "start", r), "start", k);
+                SAME(e->lower, ktest_cell(ctx, flat, "lower", r), "lower", k);
+                SAME(e->upper, ktest_cell(ctx, flat, "upper", r), "upper", k);
+                SAME(e->label, ktest_cell(ctx, flat, "label", r), "label", k);
             }
             for (size_t k = 0; k < s->ncon && c0 + k < c1; k++) {
-                SAME(s->con[k].lhs, cell(ctx, con, "lhs", c0 + k), "constraint lhs", k);
-                SAME(s->con[k].op, cell(ctx, con, "op", c0 + k), "constraint op", k);
-                SAME(s->con[k].rhs, cell(ctx, con, "rhs", c0 + k), "constraint rhs", k);
+                SAME(s->con[k].lhs, ktest_cell(ctx, con, "lhs", c0 + k), "constraint lhs", k);
+                SAME(s->con[k].op, ktest_cell(ctx, con, "op", c0 + k), "constraint op", k);
+                SAME(s->con[k].rhs, ktest_cell(ctx, con, "rhs", c0 + k), "constraint rhs", k);
             }
         }
         ks__sem_syntax_free(s);

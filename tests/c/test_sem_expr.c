@@ -16,39 +16,15 @@
 
 #define DIR "tests/data/sem/"
 
-/* Every column (names: NULL-terminated) as text. */
-static ks_table *read_tsv(ks_ctx *ctx, const char *path, const char *const *cols)
-{
-    static const ks_col_type types[16] = {
-        KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING,
-        KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING,
-        KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING};
-    static const char *const no_na[] = {NULL};
-    ks_csv_options o = KS_CSV_OPTIONS_INIT;
-    o.na_tokens = no_na;
-    o.col_names = cols;
-    o.col_types = types;
-    ks_table *t = NULL;
-    CHECK_OK(ctx, ks_table_read_csv(ctx, path, &o, &t));
-    return t;
-}
-
 static const char *const CASE_COLS[] = {"expr", "value", "d_a",    "d_b", "d_c",
                                         "d_p",  "d_l",   "method", NULL};
 static const char *const PT_COLS[] = {"id",   "lhs",    "op",    "rhs",    "user", "block",
                                       "free", "ustart", "label", "plabel", NULL};
 static const char *const MODEL_COLS[] = {"what", "i", "j", "value", NULL};
 
-static const char *cell(ks_ctx *ctx, const ks_table *t, const char *col, size_t row)
-{
-    size_t j = 0;
-    if (ks_table_find(ctx, t, col, &j) != KS_OK) return "?";
-    const char *s = ks_table_string(t, j, row);
-    return s ? s : "";
-}
 static double num(ks_ctx *ctx, const ks_table *t, const char *col, size_t row)
 {
-    return strtod(cell(ctx, t, col, row), NULL);
+    return strtod(ktest_cell(ctx, t, col, row), NULL);
 }
 
 /* |got - want| within rtol of |want| (what: the case, for the message). */
@@ -92,16 +68,16 @@ static void test_against_r(void)
 {
     ks_ctx *ctx = NULL;
     if (ks_ctx_new(&ctx) != KS_OK) return;
-    ks_table *t = read_tsv(ctx, DIR "expr_cases.tsv", CASE_COLS);
+    ks_table *t = ktest_read_text(ctx, DIR "expr_cases.tsv", CASE_COLS);
     CHECK(t && ks_table_nrow(t) == 40);
     static const char *const dcol[] = {"d_a", "d_b", "d_c", "d_p", "d_l"};
     for (size_t r = 0; t && r < ks_table_nrow(t); r++) {
-        const char *what = cell(ctx, t, "expr", r);
+        const char *what = ktest_cell(ctx, t, "expr", r);
         ks__sem_expr *e = compile(ctx, what);
         if (!e) continue;
         /* deriv()'s gradients are R's arithmetic on the same formulas; the differences are
            good to about 1e-11 */
-        const double tol = strcmp(cell(ctx, t, "method", r), "deriv") ? 1e-9 : 4e-15;
+        const double tol = strcmp(ktest_cell(ctx, t, "method", r), "deriv") ? 1e-9 : 4e-15;
         double g[5] = {0, 0, 0, 0, 0}, g3[15];
         for (size_t k = 0; k < 15; k++) g3[k] = -7.0;
         const double v = ks__sem_expr_eval(e, VALS, g, 1);
@@ -295,8 +271,8 @@ static void test_against_lavaan(void)
     ks_ctx *ctx = NULL;
     if (ks_ctx_new(&ctx) != KS_OK) return;
     ks_ctx_set_log(ctx, on_log, NULL);
-    ks_table *pt = read_tsv(ctx, DIR "expr_partable.tsv", PT_COLS);
-    ks_table *ref = read_tsv(ctx, DIR "expr_model.tsv", MODEL_COLS);
+    ks_table *pt = ktest_read_text(ctx, DIR "expr_partable.tsv", PT_COLS);
+    ks_table *ref = ktest_read_text(ctx, DIR "expr_model.tsv", MODEL_COLS);
     CHECK(pt && ref);
     if (!pt || !ref) goto done;
     const size_t npar = ks_table_nrow(pt);
@@ -305,13 +281,13 @@ static void test_against_lavaan(void)
     CHECK(npar == 32);
     if (npar != 32) goto done;
     for (size_t r = 0; r < npar; r++)
-        rows[r] = (row){cell(ctx, pt, "lhs", r),   cell(ctx, pt, "op", r),
-                        cell(ctx, pt, "rhs", r),   atoi(cell(ctx, pt, "free", r)),
-                        num(ctx, pt, "ustart", r), cell(ctx, pt, "label", r),
-                        cell(ctx, pt, "plabel", r)};
+        rows[r] = (row){ktest_cell(ctx, pt, "lhs", r),   ktest_cell(ctx, pt, "op", r),
+                        ktest_cell(ctx, pt, "rhs", r),   atoi(ktest_cell(ctx, pt, "free", r)),
+                        num(ctx, pt, "ustart", r),       ktest_cell(ctx, pt, "label", r),
+                        ktest_cell(ctx, pt, "plabel", r)};
     ks__sem_partable t;
     table_of(rows, npar, &t, par);
-    for (size_t r = 0; r < npar; r++) par[r].user = atoi(cell(ctx, pt, "user", r));
+    for (size_t r = 0; r < npar; r++) par[r].user = atoi(ktest_cell(ctx, pt, "user", r));
     CHECK(t.nfree == 21);
     /* the reference, by name */
     double theta[21], def[4], def_jac[4 * 21], ceq[2], ceq_jac[2 * 21], cin[2], cin_jac[2 * 21],
@@ -327,9 +303,9 @@ static void test_against_lavaan(void)
     size_t seen = 0;
     for (size_t r = 0; r < ks_table_nrow(ref); r++)
         for (size_t k = 0; k < sizeof parts / sizeof *parts; k++)
-            if (!strcmp(cell(ctx, ref, "what", r), parts[k].what)) {
-                const size_t i = (size_t)atoi(cell(ctx, ref, "i", r)) - 1,
-                             j = (size_t)atoi(cell(ctx, ref, "j", r)) - 1;
+            if (!strcmp(ktest_cell(ctx, ref, "what", r), parts[k].what)) {
+                const size_t i = (size_t)atoi(ktest_cell(ctx, ref, "i", r)) - 1,
+                             j = (size_t)atoi(ktest_cell(ctx, ref, "j", r)) - 1;
                 CHECK(i < parts[k].nrow && j < parts[k].ncol);
                 if (i < parts[k].nrow && j < parts[k].ncol)
                     parts[k].x[i + j * parts[k].nrow] = num(ctx, ref, "value", r), seen++;

@@ -13,41 +13,6 @@
 
 #define DIR "tests/data/sem/"
 
-/* A reference table, every column as text ("NA" is lavaan's, not a missing value). */
-static ks_table *read_tsv(ks_ctx *ctx, const char *path, const char *const *cols)
-{
-    static const ks_col_type types[16] = {
-        KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING,
-        KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING,
-        KS_COL_STRING, KS_COL_STRING, KS_COL_STRING, KS_COL_STRING};
-    static const char *const no_na[] = {NULL};
-    ks_csv_options o = KS_CSV_OPTIONS_INIT;
-    o.na_tokens = no_na;
-    o.col_names = cols;
-    o.col_types = types;
-    ks_table *t = NULL;
-    CHECK_OK(ctx, ks_table_read_csv(ctx, path, &o, &t));
-    return t;
-}
-
-static const char *cell(ks_ctx *ctx, const ks_table *t, const char *col, size_t row)
-{
-    size_t j = 0;
-    if (ks_table_find(ctx, t, col, &j) != KS_OK) return "?";
-    const char *s = ks_table_string(t, j, row);
-    return s ? s : "";
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    char *buf = calloc(1, 1 << 16);
-    if (buf) buf[fread(buf, 1, (1 << 16) - 1, fp)] = '\0';
-    fclose(fp);
-    return buf;
-}
-
 #define SAME(got, want, what, k)                                                                   \
     do {                                                                                           \
         ktest_checks++;                                                                            \
@@ -80,29 +45,29 @@ static void test_against_lavaan(void)
     static const char *const name_cols[] = {"case", "type", "names", NULL};
     ks_ctx *ctx = NULL;
     if (ks_ctx_new(&ctx) != KS_OK) return;
-    ks_table *cases = read_tsv(ctx, DIR "partable_cases.tsv", case_cols);
-    ks_table *ref = read_tsv(ctx, DIR "partable_ref.tsv", ref_cols);
-    ks_table *nm = read_tsv(ctx, DIR "partable_names.tsv", name_cols);
+    ks_table *cases = ktest_read_text(ctx, DIR "partable_cases.tsv", case_cols);
+    ks_table *ref = ktest_read_text(ctx, DIR "partable_ref.tsv", ref_cols);
+    ks_table *nm = ktest_read_text(ctx, DIR "partable_names.tsv", name_cols);
     CHECK(cases && ref && nm);
     if (!cases || !ref || !nm) goto done;
     const size_t nc = ks_table_nrow(cases), nr = ks_table_nrow(ref), nn = ks_table_nrow(nm);
     size_t r0 = 0, rows = 0;
     for (size_t c = 0; c < nc; c++) {
         char name[64], path[160], b1[32], b2[32];
-        snprintf(name, sizeof name, "%s", cell(ctx, cases, "case", c));
-        snprintf(path, sizeof path, DIR "partable/%s.lav", cell(ctx, cases, "model", c));
-        const char *call = cell(ctx, cases, "call", c);
+        snprintf(name, sizeof name, "%s", ktest_cell(ctx, cases, "case", c));
+        snprintf(path, sizeof path, DIR "partable/%s.lav", ktest_cell(ctx, cases, "model", c));
+        const char *call = ktest_cell(ctx, cases, "call", c);
         ks__sem_partable_options o = KS__SEM_PARTABLE_OPTIONS_INIT;
         o.call = !strcmp(call, "cfa")      ? KS__SEM_CALL_CFA
                  : !strcmp(call, "lavaan") ? KS__SEM_CALL_LAVAAN
                                            : KS__SEM_CALL_SEM;
-        o.std_lv = atoi(cell(ctx, cases, "std_lv", c));
-        o.orthogonal = atoi(cell(ctx, cases, "orthogonal", c));
-        o.fixed_x = atoi(cell(ctx, cases, "fixed_x", c));
+        o.std_lv = atoi(ktest_cell(ctx, cases, "std_lv", c));
+        o.orthogonal = atoi(ktest_cell(ctx, cases, "orthogonal", c));
+        o.fixed_x = atoi(ktest_cell(ctx, cases, "fixed_x", c));
         size_t r1 = r0;
-        while (r1 < nr && !strcmp(cell(ctx, ref, "case", r1), name)) r1++;
+        while (r1 < nr && !strcmp(ktest_cell(ctx, ref, "case", r1), name)) r1++;
         CHECK(r1 > r0);
-        char *text = slurp(path);
+        char *text = ktest_slurp(path, NULL);
         CHECK(text != NULL);
         ks__sem_syntax *s = NULL;
         ks__sem_partable *t = NULL;
@@ -117,32 +82,32 @@ static void test_against_lavaan(void)
             for (size_t k = 0; k < t->npar && r0 + k < r1; k++) {
                 const ks__sem_par *p = &t->par[k];
                 const size_t r = r0 + k;
-                SAME(p->lhs, cell(ctx, ref, "lhs", r), "lhs", k);
-                SAME(p->op, cell(ctx, ref, "op", r), "op", k);
-                SAME(p->rhs, cell(ctx, ref, "rhs", r), "rhs", k);
-                SAME(integer(p->user, b1), cell(ctx, ref, "user", r), "user", k);
-                SAME(integer(p->block, b1), cell(ctx, ref, "block", r), "block", k);
-                SAME(integer(p->free, b1), cell(ctx, ref, "free", r), "free", k);
-                SAME(num(p->ustart, b2), cell(ctx, ref, "ustart", r), "ustart", k);
-                SAME(integer(p->exo, b1), cell(ctx, ref, "exo", r), "exo", k);
-                SAME(p->label, cell(ctx, ref, "label", r), "label", k);
-                SAME(p->plabel, cell(ctx, ref, "plabel", r), "plabel", k);
-                SAME(num(p->lower, b2), cell(ctx, ref, "lower", r), "lower", k);
-                SAME(num(p->upper, b2), cell(ctx, ref, "upper", r), "upper", k);
+                SAME(p->lhs, ktest_cell(ctx, ref, "lhs", r), "lhs", k);
+                SAME(p->op, ktest_cell(ctx, ref, "op", r), "op", k);
+                SAME(p->rhs, ktest_cell(ctx, ref, "rhs", r), "rhs", k);
+                SAME(integer(p->user, b1), ktest_cell(ctx, ref, "user", r), "user", k);
+                SAME(integer(p->block, b1), ktest_cell(ctx, ref, "block", r), "block", k);
+                SAME(integer(p->free, b1), ktest_cell(ctx, ref, "free", r), "free", k);
+                SAME(num(p->ustart, b2), ktest_cell(ctx, ref, "ustart", r), "ustart", k);
+                SAME(integer(p->exo, b1), ktest_cell(ctx, ref, "exo", r), "exo", k);
+                SAME(p->label, ktest_cell(ctx, ref, "label", r), "label", k);
+                SAME(p->plabel, ktest_cell(ctx, ref, "plabel", r), "plabel", k);
+                SAME(num(p->lower, b2), ktest_cell(ctx, ref, "lower", r), "lower", k);
+                SAME(num(p->upper, b2), ktest_cell(ctx, ref, "upper", r), "upper", k);
                 if ((size_t)p->free > nfree) nfree = (size_t)p->free;
                 rows++;
             }
             CHECK(t->nfree == nfree);
             for (size_t q = 0; q < nn; q++) {
-                if (strcmp(cell(ctx, nm, "case", q), name)) continue;
-                const int lv = !strcmp(cell(ctx, nm, "type", q), "lv");
+                if (strcmp(ktest_cell(ctx, nm, "case", q), name)) continue;
+                const int lv = !strcmp(ktest_cell(ctx, nm, "type", q), "lv");
                 char got[1024] = "";
                 const size_t n = lv ? t->nlv : t->nov;
                 for (size_t i = 0; i < n; i++) {
                     if (i) strcat(got, " ");
                     strncat(got, lv ? t->lv[i] : t->ov[i], 64);
                 }
-                SAME(got, cell(ctx, nm, "names", q), lv ? "lavNames lv" : "lavNames ov", 0);
+                SAME(got, ktest_cell(ctx, nm, "names", q), lv ? "lavNames lv" : "lavNames ov", 0);
             }
         }
         ks__sem_partable_free(t);
