@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gsem/gsem_fit.h"
 #include "gsem/gsem_sem_input.h"
 #include "gsem/gwas_internal.h"
 #include "linalg/linalg_internal.h"
@@ -38,7 +39,7 @@ typedef struct {
     sem_table T;                     /* the per-SNP table */
     sem_table Q;                     /* commonfactorGWAS' Q model */
     ks__sem_defined *def;
-    size_t ndef, *def_cols; /* (ntheta: the := SEs' columns) */
+    size_t ndef;
     size_t nmeas;           /* fix_measurement: the first rows are the measurement fit's */
     double *meas_est;       /* nmeas: their estimates */
     size_t *ovidx; /* p: the place of lavaan's ov i among S_Full's (SNP 0, trait t t + 1) */
@@ -107,7 +108,6 @@ static void model_free(const ks_allocator *a, void *p)
     ks__release(a, m->free);
     ks__release(a, m->qind);
     ks__release(a, m->cf_direct);
-    ks__release(a, m->def_cols);
     ks__release(a, m->text);
     ks__release(a, m);
 }
@@ -473,8 +473,6 @@ static int prepare_common(ks_ctx *ctx, sem_model *m, const ks__gwas_covstruc *cs
     }
     if ((rc = ks__sem_defined_build(ctx, &m->T.t, &m->def))) return rc;
     m->ndef = ks__sem_defined_count(m->def);
-    m->def_cols = ks__malloc_array(ctx, m->T.v.ntheta + 1, sizeof *m->def_cols);
-    if (!m->def_cols) return KS_ENOMEM;
     if ((rc = order_make(ctx, m, cs)) || (rc = vld_inverse(ctx, m, cs->V))) return rc;
     return layout_make(ctx, m, spec, L);
 }
@@ -746,54 +744,13 @@ static int q_snp(ks_ctx *ctx, const sem_model *m, sem_ws *w, size_t f, const ks_
     return KS_OK;
 }
 
-/* The := rows' SEs (GenomicSEM: the columns J uses, their covariance projected to PSD when it
- * has an eigenvalue below -1e-10, var = diag(J V J'), negative 0, not finite NA). */
+/* The := rows' SEs, GenomicSEM's delta method (gsem_fit.c, as usermodel's). */
 static int defined_se(ks_ctx *ctx, const sem_model *m, sem_ws *w, double *se)
 {
-    const size_t nt = m->T.v.ntheta, nd = m->ndef;
+    const size_t nt = m->T.v.ntheta;
     for (size_t t = 0; t < nt; t++) w->theta[t] = w->est[m->T.v.theta_row[t]];
     ks__sem_defined_eval(m->def, w->theta, w->dval, w->djac);
-    size_t nu = 0, *cols = m->def_cols;
-    double *Vs = w->A;
-    for (size_t t = 0; t < nt; t++) {
-        int any = 0;
-        for (size_t d = 0; d < nd; d++) any |= w->djac[d + t * nd] != 0.0;
-        if (any) cols[nu++] = t;
-    }
-    int bad = 0;
-    for (size_t b = 0; b < nu; b++)
-        for (size_t a = 0; a < nu; a++) {
-            double v = 0.5 * (w->vc[cols[a] + cols[b] * nt] + w->vc[cols[b] + cols[a] * nt]);
-            if (!isfinite(v)) v = 0.0, bad = 1;
-            Vs[a + b * nu] = v;
-        }
-    if (nu) {
-        ks__symeig *e = NULL;
-        int rc = ks__symeig_new(ctx, nu, &e); /* (rare sizes: made here) */
-        if (!rc) rc = ks__symeig_run(ctx, e, Vs, w->vals, w->vecs);
-        ks__symeig_free(e);
-        if (rc == KS_ENOMEM) return rc;
-        if (rc || bad || w->vals[nu - 1] < -1e-10) {
-            for (size_t b = 0; b < nu; b++)
-                for (size_t a = 0; a < nu; a++) {
-                    double v = 0.0;
-                    for (size_t c = 0; c < nu && !rc; c++)
-                        v += w->vecs[a + c * nu] * fmax(w->vals[c], 0.0) * w->vecs[b + c * nu];
-                    Vs[a + b * nu] = v;
-                }
-            for (size_t b = 0; b < nu; b++)
-                for (size_t a = 0; a < b; a++)
-                    Vs[a + b * nu] = Vs[b + a * nu] = 0.5 * (Vs[a + b * nu] + Vs[b + a * nu]);
-        }
-    }
-    for (size_t d = 0; d < nd; d++) {
-        double v = 0.0;
-        for (size_t a = 0; a < nu; a++)
-            for (size_t b = 0; b < nu; b++)
-                v += w->djac[d + cols[a] * nd] * Vs[a + b * nu] * w->djac[d + cols[b] * nd];
-        se[d] = !isfinite(v) ? NAN : v < 0 ? 0.0 : sqrt(v);
-    }
-    return KS_OK;
+    return ks__gsem_defined_se(ctx, m->ndef, nt, w->djac, w->vc, se);
 }
 
 /* This SNP's S_Full, V_Full and W in lavaan's order; the start (lavaan's at a task's first SNP
