@@ -1,5 +1,5 @@
-# R GenomicSEM's outputs on the simulated fixture, converged tightly: the same calls as
-# ../shared/data/gsem/make_genomicsem_reference.R (whose loose outputs are in ../genomicsem_ref/),
+# R GenomicSEM's outputs on the simulated fixture, converged tightly: the same calls as the
+# script that made the loose outputs in ../genomicsem_ref/ (tests/data/PROVENANCE.md says which),
 # run with a GenomicSEM whose lavaan fits use BFGS with reltol = 1e-16 (constrained models: nlminb
 # with rel.tol = 1e-15; the patch tight_control.patch; GenomicSEM otherwise leaves lavaan's nlminb at
 # rel.tol = 1e-10). Inputs are the
