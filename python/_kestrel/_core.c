@@ -41,6 +41,20 @@ PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols)
 }
 
 /* Sizes as an int64 array. */
+PyObject *ks_py_strs(const char *const *v, size_t n)
+{
+    PyObject *l = PyList_New((Py_ssize_t)n);
+    for (size_t j = 0; l && j < n; j++) {
+        PyObject *s = PyUnicode_FromString(v[j] ? v[j] : "");
+        if (!s) {
+            Py_CLEAR(l);
+            break;
+        }
+        PyList_SET_ITEM(l, (Py_ssize_t)j, s);
+    }
+    return l;
+}
+
 PyObject *ks_py_sizes(const size_t *v, npy_intp n)
 {
     PyObject *a = PyArray_SimpleNew(1, &n, NPY_INT64);

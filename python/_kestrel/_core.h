@@ -46,6 +46,8 @@ ks_table *ks_py_table_from_dict(ks_ctx *ctx, PyObject *cols, PyObject *keep);
  * doubles as a vector (cols 0) or a column-major rows x cols block (v NULL: NaN) as a C-ordered
  * matrix. */
 PyObject *ks_py_sizes(const size_t *v, npy_intp n);
+/* C strings (a NULL one as "") as a list of str (a new reference, NULL with the error set). */
+PyObject *ks_py_strs(const char *const *v, size_t n);
 PyObject *ks_py_arr(const double *v, npy_intp rows, npy_intp cols);
 
 /* A Python sequence of str as a NULL-terminated array of C strings (free it with PyMem_Free),

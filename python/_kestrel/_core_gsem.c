@@ -135,21 +135,6 @@ static int per_trait(PyObject *o, Py_ssize_t k, double *d, int *b, const char *w
     return rc;
 }
 
-/* The names of a view as a list of str. */
-static PyObject *name_list(const char *const *names, size_t k)
-{
-    PyObject *l = PyList_New((Py_ssize_t)k);
-    for (size_t j = 0; l && j < k; j++) {
-        PyObject *s = PyUnicode_FromString(names[j]);
-        if (!s) {
-            Py_CLEAR(l);
-            break;
-        }
-        PyList_SET_ITEM(l, (Py_ssize_t)j, s);
-    }
-    return l;
-}
-
 /* A covstruc's view as the dict kestrel.gsem.LdscResult is made from. */
 static PyObject *ldsc_dict(const ks_gsem_ldsc_view *r)
 {
@@ -175,7 +160,7 @@ static PyObject *ldsc_dict(const ks_gsem_ldsc_view *r)
         ks_py_arr(r->est_se, KS, 0), "estimate_z", ks_py_arr(r->est_z, KS, 0), "estimate_p",
         ks_py_arr(r->est_p, KS, 0), "pair_intercept", ks_py_arr(r->pair_intercept, KS, 0),
         "pair_intercept_se", ks_py_arr(r->pair_intercept_se, KS, 0), "mean_zz",
-        ks_py_arr(r->mean_zz, KS, 0), "names", name_list(r->names, r->k));
+        ks_py_arr(r->mean_zz, KS, 0), "names", ks_py_strs(r->names, r->k));
 }
 
 PyObject *ks_py_gsem_ldsc(PyObject *self, PyObject *args, PyObject *kw)

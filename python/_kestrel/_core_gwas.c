@@ -5,20 +5,6 @@
 #define NO_IMPORT_ARRAY
 #include "_core.h"
 
-static PyObject *text_column(const char *const *s, size_t n)
-{
-    PyObject *l = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; l && i < n; i++) {
-        PyObject *u = PyUnicode_FromString(s[i]);
-        if (!u) {
-            Py_CLEAR(l);
-            break;
-        }
-        PyList_SET_ITEM(l, (Py_ssize_t)i, u);
-    }
-    return l;
-}
-
 /* The view's columns as {name: list of str | float64 array}, in R's names. */
 static PyObject *columns(const ks_gsem_gwas_view *v)
 {
@@ -46,7 +32,7 @@ static PyObject *columns(const ks_gsem_gwas_view *v)
     PyObject *d = PyDict_New();
     int bad = !d;
     for (int c = 0; !bad && c < KS_GSEM_GWAS_NTEXT; c++) {
-        PyObject *l = text_column(v->text[c], v->nrow);
+        PyObject *l = ks_py_strs(v->text[c], v->nrow);
         bad = !l || PyDict_SetItemString(d, tn[c], l);
         Py_XDECREF(l);
     }
@@ -59,7 +45,7 @@ static PyObject *columns(const ks_gsem_gwas_view *v)
     const char *msg[2] = {cf ? "fail" : "error", "warning"};
     const char *const *mv[2] = {v->error, v->warning};
     for (int c = 0; !bad && c < 2; c++) {
-        PyObject *l = text_column(mv[c], v->nrow);
+        PyObject *l = ks_py_strs(mv[c], v->nrow);
         bad = !l || PyDict_SetItemString(d, msg[c], l);
         Py_XDECREF(l);
     }

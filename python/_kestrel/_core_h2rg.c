@@ -27,20 +27,6 @@ static PyObject *fit_dict(const ks_gsem_h2rg_regression *f)
         "cat_se_liab", ks_py_arr(f->cat_se_liab, p, 0));
 }
 
-static PyObject *names_list(const char *const *v, size_t n)
-{
-    PyObject *l = PyList_New((Py_ssize_t)n);
-    for (size_t j = 0; l && j < n; j++) {
-        PyObject *s = PyUnicode_FromString(v[j]);
-        if (!s) {
-            Py_CLEAR(l);
-            break;
-        }
-        PyList_SET_ITEM(l, (Py_ssize_t)j, s);
-    }
-    return l;
-}
-
 /* None, or a sequence of numbers (None: NaN) of length k, into a PyMem array. */
 static int doubles_or_none(PyObject *o, Py_ssize_t k, const char *what, double **out, size_t *n)
 {
@@ -147,7 +133,7 @@ PyObject *ks_py_h2rg_h2(PyObject *self, PyObject *args, PyObject *kw)
                         (Py_ssize_t)r->ld_snps, "w_snps", (Py_ssize_t)r->w_snps, "merged_ld",
                         (Py_ssize_t)r->merged_ld, "merged_w", (Py_ssize_t)r->merged_w,
                         "chisq_removed", (Py_ssize_t)r->chisq_removed, "chisq_max", r->chisq_max,
-                        "annotations", names_list(r->annot, r->n_annot), "annot_zero_var",
+                        "annotations", ks_py_strs(r->annot, r->n_annot), "annot_zero_var",
                         (Py_ssize_t)r->annot_zero_var, "liab", r->liab, "fit", fit_dict(&r->h2));
 done:
     ks_gsem_h2_free(h);
@@ -216,7 +202,7 @@ PyObject *ks_py_h2rg_rg(PyObject *self, PyObject *args, PyObject *kw)
                         (Py_ssize_t)r->snps_read, "snps_dup", (Py_ssize_t)r->snps_dup, "ld_snps",
                         (Py_ssize_t)r->ld_snps, "w_snps", (Py_ssize_t)r->w_snps, "merged_ld",
                         (Py_ssize_t)r->merged_ld, "merged_w", (Py_ssize_t)r->merged_w,
-                        "annotations", names_list(r->annot, r->n_annot), "annot_zero_var",
+                        "annotations", ks_py_strs(r->annot, r->n_annot), "annot_zero_var",
                         (Py_ssize_t)r->annot_zero_var, "two_step", r->two_step, "pairs", pairs);
 done:
     ks_gsem_rg_free(rg);

@@ -7,20 +7,6 @@
 
 static void sem_capsule_free(PyObject *cap) { ks_sem_free(PyCapsule_GetPointer(cap, "kestrel.sem")); }
 
-static PyObject *str_list(const char *const *v, size_t n)
-{
-    PyObject *l = PyList_New((Py_ssize_t)n);
-    for (size_t j = 0; l && j < n; j++) {
-        PyObject *s = PyUnicode_FromString(v[j] ? v[j] : "");
-        if (!s) {
-            Py_CLEAR(l);
-            break;
-        }
-        PyList_SET_ITEM(l, (Py_ssize_t)j, s);
-    }
-    return l;
-}
-
 static PyObject *int_arr(const int *v, size_t n)
 {
     const npy_intp dim = (npy_intp)n;
@@ -39,17 +25,17 @@ static PyObject *sem_dict(const ks_sem *s)
     return Py_BuildValue(
         "{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,"
         "s:N,s:N,s:d,s:d,s:n,s:n,s:i,s:i,s:s,s:s}",
-        "lhs", str_list(v.lhs, v.nrow), "op", str_list(v.op, v.nrow), "rhs",
-        str_list(v.rhs, v.nrow), "label", str_list(v.label, v.nrow), "free",
+        "lhs", ks_py_strs(v.lhs, v.nrow), "op", ks_py_strs(v.op, v.nrow), "rhs",
+        ks_py_strs(v.rhs, v.nrow), "label", ks_py_strs(v.label, v.nrow), "free",
         int_arr(v.free, v.nrow), "est", ks_py_arr(v.est, n, 0), "se", ks_py_arr(v.se, n, 0), "z",
         ks_py_arr(v.tstat, n, 0), "pvalue", ks_py_arr(v.pvalue, n, 0), "ci_lower",
         ks_py_arr(v.ci_lower, n, 0), "ci_upper", ks_py_arr(v.ci_upper, n, 0), "std_lv",
         ks_py_arr(v.std_lv, n, 0), "std_all", ks_py_arr(v.std_all, n, 0), "fit_name",
-        str_list(v.fit_name, v.nfit), "fit_value", ks_py_arr(v.fit_value, (npy_intp)v.nfit, 0),
-        "ov", str_list(v.ov, v.p), "lv", str_list(v.lv, v.nlv), "sample_cov",
+        ks_py_strs(v.fit_name, v.nfit), "fit_value", ks_py_arr(v.fit_value, (npy_intp)v.nfit, 0),
+        "ov", ks_py_strs(v.ov, v.p), "lv", ks_py_strs(v.lv, v.nlv), "sample_cov",
         ks_py_arr(v.sample_cov, p, p), "implied_cov", ks_py_arr(v.implied_cov, p, p), "con_lhs",
-        str_list(v.con_lhs, v.ncon), "con_op", str_list(v.con_op, v.ncon), "con_rhs",
-        str_list(v.con_rhs, v.ncon), "con_slack", ks_py_arr(v.con_slack, (npy_intp)v.ncon, 0),
+        ks_py_strs(v.con_lhs, v.ncon), "con_op", ks_py_strs(v.con_op, v.ncon), "con_rhs",
+        ks_py_strs(v.con_rhs, v.ncon), "con_slack", ks_py_arr(v.con_slack, (npy_intp)v.ncon, 0),
         "nobs", v.nobs, "fmin", v.fmin, "nfree", (Py_ssize_t)v.nfree, "npar", (Py_ssize_t)v.npar,
         "iterations", v.iterations, "converged", v.converged, "estimator",
         ks_sem_estimator_name(v.estimator), "se_kind", ks_sem_se_name(v.se_kind));

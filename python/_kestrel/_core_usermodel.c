@@ -43,19 +43,6 @@ static int put(PyObject *d, const char *key, PyObject *v)
     return rc;
 }
 
-static PyObject *str_list(const char *const *s, size_t n)
-{
-    PyObject *l = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; l && i < n; i++) {
-        PyObject *u = PyUnicode_FromString(s[i]);
-        if (!u)
-            Py_CLEAR(l);
-        else
-            PyList_SET_ITEM(l, (Py_ssize_t)i, u);
-    }
-    return l;
-}
-
 static PyObject *view_dict(const ks_gsem_usermodel_view *v, PyObject *notes)
 {
     PyObject *d = PyDict_New();
@@ -69,16 +56,16 @@ static PyObject *view_dict(const ks_gsem_usermodel_view *v, PyObject *notes)
         put(d, "p_chisq", PyFloat_FromDouble(v->p_chisq)) ||
         put(d, "AIC", PyFloat_FromDouble(v->aic)) || put(d, "CFI", PyFloat_FromDouble(v->cfi)) ||
         put(d, "SRMR", PyFloat_FromDouble(v->srmr)) || put(d, "npar", PyLong_FromSize_t(v->npar)) ||
-        put(d, "lhs", str_list(v->lhs, v->nrow)) || put(d, "op", str_list(v->op, v->nrow)) ||
-        put(d, "rhs", str_list(v->rhs, v->nrow)) || put(d, "est", ks_py_arr(v->est, n, 0)) ||
+        put(d, "lhs", ks_py_strs(v->lhs, v->nrow)) || put(d, "op", ks_py_strs(v->op, v->nrow)) ||
+        put(d, "rhs", ks_py_strs(v->rhs, v->nrow)) || put(d, "est", ks_py_arr(v->est, n, 0)) ||
         put(d, "se", ks_py_arr(v->se, n, 0)) ||
         put(d, "std_genotype", ks_py_arr(v->std_genotype, n, 0)) ||
         put(d, "std_genotype_se", ks_py_arr(v->std_genotype_se, n, 0)) ||
         put(d, "std_all", v->std_all ? ks_py_arr(v->std_all, n, 0) : Py_NewRef(Py_None)) ||
         put(d, "tstat", ks_py_arr(v->tstat, n, 0)) ||
         put(d, "pvalue", ks_py_arr(v->pvalue, n, 0)) || put(d, "fixed", fixed) ||
-        put(d, "colnames", str_list(v->colnames, v->ncol)) ||
-        put(d, "traits", str_list(v->traits, v->k)) ||
+        put(d, "colnames", ks_py_strs(v->colnames, v->ncol)) ||
+        put(d, "traits", ks_py_strs(v->traits, v->k)) ||
         put(d, "implied_cov",
             v->implied_cov ? ks_py_arr(v->implied_cov, k, k) : Py_NewRef(Py_None)) ||
         put(d, "resid_cov", v->resid_cov ? ks_py_arr(v->resid_cov, k, k) : Py_NewRef(Py_None)) ||
@@ -89,8 +76,8 @@ static PyObject *view_dict(const ks_gsem_usermodel_view *v, PyObject *notes)
         put(d, "Z_diff", PyFloat_FromDouble(v->Z_diff)) ||
         put(d, "resid_bounded", PyBool_FromLong(v->resid_bounded)) ||
         put(d, "iterations", PyLong_FromLong(v->iterations)) ||
-        put(d, "qf_factor1", str_list(v->qf_factor1, v->nqfactor)) ||
-        put(d, "qf_factor2", str_list(v->qf_factor2, v->nqfactor)) ||
+        put(d, "qf_factor1", ks_py_strs(v->qf_factor1, v->nqfactor)) ||
+        put(d, "qf_factor2", ks_py_strs(v->qf_factor2, v->nqfactor)) ||
         put(d, "qf_chisq", ks_py_arr(v->qf_chisq, (npy_intp)v->nqfactor, 0)) ||
         put(d, "qf_df", ks_py_arr(v->qf_df, (npy_intp)v->nqfactor, 0)) ||
         put(d, "qf_p", ks_py_arr(v->qf_pvalue, (npy_intp)v->nqfactor, 0)) ||
