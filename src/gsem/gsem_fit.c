@@ -6,11 +6,10 @@
 #include "gsem/gsem_fit.h"
 #include "sem/engine.h"
 
-int ks__gsem_q(ks_ctx *ctx, ks__symeig *e, const double *V, const double *eta, double *work,
-               double *q)
+int ks__gsem_q(ks_ctx *ctx, ks__symeig *e, const double *V, const double *eta, double *values,
+               double *vectors, double *q)
 {
     const size_t n = ks__symeig_n(e);
-    double *values = work, *vectors = work + n;
     int rc = ks__symeig_run(ctx, e, V, values, vectors);
     if (rc) return rc;
     double s = 0.0;

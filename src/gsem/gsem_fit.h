@@ -13,9 +13,10 @@
 #include "linalg/linalg_internal.h"
 
 /* Q = eta' P diag(1 / l) P' eta with V = P diag(l) P' from R's eigen (e: a workspace of size n,
- * V n x n, eta n); no eigenvalue is clipped, as R. work: n + n * n doubles. No allocation. */
-int ks__gsem_q(ks_ctx *ctx, ks__symeig *e, const double *V, const double *eta, double *work,
-               double *q) KS_RESULT_USED;
+ * V n x n, eta n); no eigenvalue is clipped, as R. values (n) and vectors (n x n) receive the
+ * decomposition. No allocation. */
+int ks__gsem_q(ks_ctx *ctx, ks__symeig *e, const double *V, const double *eta, double *values,
+               double *vectors, double *q) KS_RESULT_USED;
 
 /* GenomicSEM's sandwich over all n free parameters: bread = (D' W D)^-1 (R's solve), Omega =
  * bread (W D)' V (W D) bread (n x n). D = d vech(Sigma) / d theta (pstar x n), W the estimator's

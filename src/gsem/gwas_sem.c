@@ -688,18 +688,8 @@ static int chisq(ks_ctx *ctx, const sem_model *m, sem_ws *w, const ks__gwas_snp 
     for (size_t a = 0, j = 0; j < p; j++)
         for (size_t i = j; i < p; i++, a++)
             w->eta[m->vpos[a]] = w->S[i + j * p] - w->sigma[i + j * p];
-    if (s->smoothed & KS__GWAS_V_SMOOTHED) {
-        int rc = ks__symeig_run(ctx, w->eig, s->V_Full, w->vals, w->vecs);
-        if (rc) return rc;
-        double t = 0.0;
-        for (size_t c = 0; c < kf; c++) {
-            double d = 0.0;
-            for (size_t i = 0; i < kf; i++) d += w->vecs[i + c * kf] * w->eta[i];
-            t += d * d / w->vals[c];
-        }
-        *q = t;
-        return KS_OK;
-    }
+    if (s->smoothed & KS__GWAS_V_SMOOTHED)
+        return ks__gsem_q(ctx, w->eig, s->V_Full, w->eta, w->vals, w->vecs, q);
     double t = w->eta[0] * w->eta[0] / s->V_Full[0];
     t += quad_inv(k, s->V_Full + 1 + kf, kf, w->eta + 1, w->A, w->tmp);
     const double *e = w->eta + p;
@@ -731,17 +721,9 @@ static int q_snp(ks_ctx *ctx, const sem_model *m, sem_ws *w, size_t f, const ks_
     }
     *q = quad_inv(ni, Vs, ni, eta, w->A, w->vals);
     if (!isnan(*q)) return KS_OK;
-    double *vec = w->A, *val = w->vals;
-    const int rc = ks__symeig_run(ctx, w->eigq[f], Vs, val, vec);
-    if (rc) return rc == KS_ENOMEM ? rc : KS_OK;
-    double t = 0.0;
-    for (size_t c = 0; c < ni; c++) {
-        double d = 0.0;
-        for (size_t i = 0; i < ni; i++) d += vec[i + c * ni] * eta[i];
-        t += d * d / val[c];
-    }
-    *q = t;
-    return KS_OK;
+    const int rc = ks__gsem_q(ctx, w->eigq[f], Vs, eta, w->vals, w->A, q);
+    if (rc) *q = NAN;
+    return rc == KS_ENOMEM ? rc : KS_OK;
 }
 
 /* The := rows' SEs, GenomicSEM's delta method (gsem_fit.c, as usermodel's). */

@@ -241,7 +241,7 @@ static int q_factor(ks_ctx *ctx, const model_t *fm, size_t p, const size_t *perm
             if (n > 1) {
                 ks__symeig *e = NULL;
                 rc = ks__symeig_new(ctx, n, &e);
-                if (!rc) rc = ks__gsem_q(ctx, e, vs, eta, work, &q);
+                if (!rc) rc = ks__gsem_q(ctx, e, vs, eta, work, work + n, &q);
                 ks__symeig_free(e);
             }
             double *o = res + 5 * k++;
@@ -412,8 +412,8 @@ static int usermodel_run(ks_ctx *ctx, size_t k, const char *const *names, const 
         goto free_sub;
     }
     rc = ks__symeig_new(ctx, ps, &eig);
-    if (!rc) rc = ks__gsem_q(ctx, eig, V1, eta, qwork, &Q);
-    if (!rc) rc = ks__gsem_q(ctx, eig, V1, eta0, qwork, &Qn);
+    if (!rc) rc = ks__gsem_q(ctx, eig, V1, eta, qwork, qwork + ps, &Q);
+    if (!rc) rc = ks__gsem_q(ctx, eig, V1, eta0, qwork, qwork + ps, &Qn);
     ks__free(ctx, qwork);
     if (rc) goto free_sub;
     const double dfn = (double)ps - (double)p;
