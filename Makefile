@@ -3,7 +3,7 @@ PY      ?= python3
 BUILD   ?= build
 ASAN    ?= build-asan
 PYBUILD ?= build-py
-APT_PKGS = libopenblas-dev zlib1g-dev libisal-dev pkg-config gcc
+APT_PKGS = libopenblas-dev zlib1g-dev libisal-dev libsleef-dev pkg-config gcc
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps deps-test build cli-on-path demo test test-c test-sanitize test-python test-hostile install bench check-all clean fuzz

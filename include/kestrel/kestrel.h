@@ -5,6 +5,7 @@
 
 #include "kestrel/base.h"
 #include "kestrel/table.h"
+#include "kestrel/array.h"
 #include "kestrel/linalg.h"
 #include "kestrel/regress.h"
 #include "kestrel/sem.h"

@@ -1,0 +1,478 @@
+/* array.h — n-d arrays with NumPy's semantics: dtypes, views over reference-counted buffers,
+ * broadcasting, NumPy 2's type promotion (NEP 50), element-wise functions (ufuncs), reductions,
+ * statistics, shape manipulation and indexing.
+ *
+ * A ks_array is a small struct the caller owns (on the stack, or inside a Python object): a
+ * pointer to the first element, a dtype, a shape and byte strides (negative allowed), and a
+ * reference to the buffer that owns the memory. It is not opaque, unlike the house's fitted
+ * handles, so that a front end can embed it and read its fields without a call: NumPy's per-call
+ * overhead at 100 elements is a few hundred nanoseconds, and an extra allocation or call per
+ * attribute would lose that. Fields are read-only for the caller; arrays are made by the
+ * functions below and dropped with ks_array_release.
+ *
+ * Every function that makes an array writes it to `out` (a struct the caller provides, its old
+ * contents ignored) holding a new reference; on failure `out` is left empty (data NULL, base
+ * NULL) so releasing it is always safe.
+ *
+ * Thread safety: thread-safe on distinct ctx. Arrays that share a buffer may be read from many
+ * threads; the reference count is atomic. */
+#ifndef KESTREL_ARRAY_H
+#define KESTREL_ARRAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kestrel/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KS_ARRAY_MAXDIMS 32
+
+/* ---- dtypes ------------------------------------------------------------------------------ */
+
+typedef enum {
+    KS_BOOL = 0,
+    KS_INT8,
+    KS_INT16,
+    KS_INT32,
+    KS_INT64,
+    KS_UINT8,
+    KS_UINT16,
+    KS_UINT32,
+    KS_UINT64,
+    KS_FLOAT32,
+    KS_FLOAT64,
+    KS_COMPLEX64,
+    KS_COMPLEX128,
+    KS_NDTYPES
+} ks_dtype;
+/* NumPy's names: "bool", "int8" ... "uint64", "float32", "float64", "complex64", "complex128";
+ * value() also takes NumPy's aliases ("f8", "i4", "double", "float", "int", "complex", "?"). */
+KS_API const char *ks_dtype_name(ks_dtype value);
+KS_API int ks_dtype_value(ks_ctx *ctx, const char *name, ks_dtype *out) KS_RESULT_USED;
+/* Bytes per element. */
+KS_API size_t ks_dtype_size(ks_dtype t);
+/* 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex (NumPy's dtype.kind). */
+KS_API char ks_dtype_kind(ks_dtype t);
+/* NumPy's promote_types(a, b): the smallest dtype both cast to safely (int64 with uint64 is
+ * float64, as NumPy). */
+KS_API ks_dtype ks_dtype_promote(ks_dtype a, ks_dtype b);
+
+/* NumPy's casting rules (np.can_cast's `casting=`). */
+typedef enum {
+    KS_CASTING_NO = 0,
+    KS_CASTING_EQUIV,
+    KS_CASTING_SAFE,
+    KS_CASTING_SAME_KIND,
+    KS_CASTING_UNSAFE
+} ks_casting;
+/* "no", "equiv", "safe", "same_kind", "unsafe". */
+KS_API const char *ks_casting_name(ks_casting value);
+KS_API int ks_casting_value(ks_ctx *ctx, const char *name, ks_casting *out) KS_RESULT_USED;
+KS_API bool ks_dtype_can_cast(ks_dtype from, ks_dtype to, ks_casting casting);
+
+/* ---- the array --------------------------------------------------------------------------- */
+
+/* The memory behind one or more arrays: reference-counted, freed (or handed back to its owner
+ * through the release function given to ks_array_wrap) when the last array goes. */
+typedef struct ks_array_buffer ks_array_buffer;
+
+enum {
+    KS_ARRAY_WRITEABLE = 1, /* writes through this array are allowed */
+    KS_ARRAY_WEAK = 2       /* a Python scalar: its kind counts in promotion, not its size (NEP 50) */
+};
+
+typedef struct ks_array {
+    char *data; /* the first element (the element at index 0 on every axis) */
+    ks_dtype dtype;
+    int ndim;
+    int flags; /* KS_ARRAY_* */
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    ptrdiff_t strides[KS_ARRAY_MAXDIMS]; /* bytes, negative allowed */
+    ks_array_buffer *base;               /* the owner of the memory (NULL: empty struct) */
+} ks_array;
+
+typedef enum { KS_ORDER_C = 0, KS_ORDER_F } ks_order;
+/* "C", "F". */
+KS_API const char *ks_order_name(ks_order value);
+KS_API int ks_order_value(ks_ctx *ctx, const char *name, ks_order *out) KS_RESULT_USED;
+
+/* An uninitialised array of the given shape in C or Fortran order, 64-byte aligned. Large
+ * buffers come from a cache of recently freed ones, so a temporary does not page-fault. */
+KS_API int ks_array_empty(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *shape,
+                          ks_order order, ks_array *out) KS_RESULT_USED;
+/* An array over memory the caller owns (NumPy's, a DLPack tensor's): `release(release_arg)` is
+ * called when the last array over it is released (NULL release: the caller keeps the memory
+ * alive longer than every array over it). strides NULL = C-contiguous. */
+KS_API int ks_array_wrap(ks_ctx *ctx, void *data, ks_dtype dtype, int ndim, const ptrdiff_t *shape,
+                         const ptrdiff_t *strides, bool writeable, void (*release)(void *),
+                         void *release_arg, ks_array *out) KS_RESULT_USED;
+/* A new reference to the same array (a struct copy that keeps the buffer alive). */
+KS_API void ks_array_ref(const ks_array *a, ks_array *out);
+/* Drop the reference `a` holds and empty it. An empty struct is fine. */
+KS_API void ks_array_release(ks_array *a);
+
+/* Number of elements (1 for 0-d). */
+KS_API ptrdiff_t ks_array_size(const ks_array *a);
+KS_API bool ks_array_is_c_contiguous(const ks_array *a);
+KS_API bool ks_array_is_f_contiguous(const ks_array *a);
+/* true when the two arrays may share memory (their byte ranges in one buffer overlap). */
+KS_API bool ks_array_may_share_memory(const ks_array *a, const ks_array *b);
+
+/* A copy in the given order, and a copy converted to another dtype with the given casting
+ * rule (astype). */
+KS_API int ks_array_copy(ks_ctx *ctx, const ks_array *a, ks_order order, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_astype(ks_ctx *ctx, const ks_array *a, ks_dtype dtype, ks_casting casting,
+                           ks_array *out) KS_RESULT_USED;
+/* dst[...] = src, src broadcast to dst's shape and cast with the given rule (np.copyto). */
+KS_API int ks_array_assign(ks_ctx *ctx, ks_array *dst, const ks_array *src, ks_casting casting) KS_RESULT_USED;
+/* A 0-d array holding one value, given as a double, an int64, a uint64 or a complex pair. */
+KS_API int ks_array_scalar(ks_ctx *ctx, ks_dtype dtype, double re, double im, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_scalar_i64(ks_ctx *ctx, ks_dtype dtype, int64_t v, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_scalar_u64(ks_ctx *ctx, ks_dtype dtype, uint64_t v, ks_array *out) KS_RESULT_USED;
+
+/* NumPy's result_type over arrays (weak arrays count by kind, NEP 50; a Python int too large
+ * for the strong dtype it meets is an error naming the value, as NumPy's OverflowError). */
+KS_API int ks_array_result_type(ks_ctx *ctx, int n, const ks_array *const *arrays, ks_dtype *out) KS_RESULT_USED;
+/* The broadcast shape of n arrays; an error names every shape when they do not broadcast. */
+KS_API int ks_array_broadcast_shape(ks_ctx *ctx, int n, const ks_array *const *arrays, int *ndim,
+                                    ptrdiff_t *shape) KS_RESULT_USED;
+
+/* ---- element-wise functions (ufuncs) ----------------------------------------------------- */
+
+typedef enum {
+    /* binary */
+    KS_UFUNC_ADD = 0,
+    KS_UFUNC_SUBTRACT,
+    KS_UFUNC_MULTIPLY,
+    KS_UFUNC_DIVIDE, /* true_divide */
+    KS_UFUNC_FLOOR_DIVIDE,
+    KS_UFUNC_REMAINDER, /* mod: the sign of the divisor, as Python */
+    KS_UFUNC_FMOD,      /* the sign of the dividend, as C */
+    KS_UFUNC_POWER,
+    KS_UFUNC_MAXIMUM, /* NaN propagates */
+    KS_UFUNC_MINIMUM,
+    KS_UFUNC_FMAX, /* NaN ignored */
+    KS_UFUNC_FMIN,
+    KS_UFUNC_HYPOT,
+    KS_UFUNC_ARCTAN2,
+    KS_UFUNC_COPYSIGN,
+    KS_UFUNC_LOGADDEXP,
+    KS_UFUNC_LOGADDEXP2,
+    KS_UFUNC_EQUAL,
+    KS_UFUNC_NOT_EQUAL,
+    KS_UFUNC_LESS,
+    KS_UFUNC_LESS_EQUAL,
+    KS_UFUNC_GREATER,
+    KS_UFUNC_GREATER_EQUAL,
+    KS_UFUNC_LOGICAL_AND,
+    KS_UFUNC_LOGICAL_OR,
+    KS_UFUNC_LOGICAL_XOR,
+    KS_UFUNC_BITWISE_AND,
+    KS_UFUNC_BITWISE_OR,
+    KS_UFUNC_BITWISE_XOR,
+    KS_UFUNC_LEFT_SHIFT,
+    KS_UFUNC_RIGHT_SHIFT,
+    /* unary */
+    KS_UFUNC_NEGATIVE,
+    KS_UFUNC_POSITIVE,
+    KS_UFUNC_ABSOLUTE,
+    KS_UFUNC_SIGN,
+    KS_UFUNC_LOGICAL_NOT,
+    KS_UFUNC_INVERT, /* bitwise_not */
+    KS_UFUNC_FLOOR,
+    KS_UFUNC_CEIL,
+    KS_UFUNC_TRUNC,
+    KS_UFUNC_RINT, /* half to even, as round(x, 0) */
+    KS_UFUNC_SQRT,
+    KS_UFUNC_CBRT,
+    KS_UFUNC_SQUARE,
+    KS_UFUNC_RECIPROCAL,
+    KS_UFUNC_EXP,
+    KS_UFUNC_EXP2,
+    KS_UFUNC_EXPM1,
+    KS_UFUNC_LOG,
+    KS_UFUNC_LOG2,
+    KS_UFUNC_LOG10,
+    KS_UFUNC_LOG1P,
+    KS_UFUNC_SIN,
+    KS_UFUNC_COS,
+    KS_UFUNC_TAN,
+    KS_UFUNC_ARCSIN,
+    KS_UFUNC_ARCCOS,
+    KS_UFUNC_ARCTAN,
+    KS_UFUNC_SINH,
+    KS_UFUNC_COSH,
+    KS_UFUNC_TANH,
+    KS_UFUNC_ARCSINH,
+    KS_UFUNC_ARCCOSH,
+    KS_UFUNC_ARCTANH,
+    KS_UFUNC_DEG2RAD,
+    KS_UFUNC_RAD2DEG,
+    KS_UFUNC_ISNAN,
+    KS_UFUNC_ISINF,
+    KS_UFUNC_ISFINITE,
+    KS_UFUNC_SIGNBIT,
+    KS_UFUNC_CONJUGATE,
+    KS_UFUNC_REAL, /* complex -> its float part; other dtypes: the value */
+    KS_UFUNC_IMAG,
+    KS_NUFUNCS
+} ks_ufunc;
+/* NumPy's names ("add", "true_divide" as an alias of "divide", "mod" of "remainder", "abs" of
+ * "absolute", "bitwise_not" of "invert", "conj" of "conjugate", ...). */
+KS_API const char *ks_ufunc_name(ks_ufunc value);
+KS_API int ks_ufunc_value(ks_ctx *ctx, const char *name, ks_ufunc *out) KS_RESULT_USED;
+/* 1 or 2. */
+KS_API int ks_ufunc_nin(ks_ufunc f);
+
+typedef struct {
+    const ks_array *out;   /* write here (out=); NULL: a new array */
+    const ks_array *where; /* bool mask broadcast to the result (where=); NULL: everywhere.
+                              Where false, out keeps its values (a new out is uninitialised
+                              there, as NumPy) */
+    int dtype;             /* the loop's dtype (dtype=), -1: from the inputs' promotion */
+    ks_casting casting;    /* for the inputs to the loop and the loop to out */
+} ks_ufunc_options;
+#define KS_UFUNC_OPTIONS_INIT {NULL, NULL, -1, KS_CASTING_SAME_KIND}
+
+/* out = f(in[0] [, in[1]]): the inputs broadcast, promoted (NEP 50) and cast to the loop's
+ * dtype; the result written to opt->out when given (*out is then a new reference to it). opt
+ * may be NULL. Integer division by zero gives 0, as NumPy (which also warns). Large calls run
+ * on the ctx's threads; the result is the same for any thread count. */
+KS_API int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in,
+                         const ks_ufunc_options *opt, ks_array *out) KS_RESULT_USED;
+/* np.clip(a, lo, hi) (either bound may be NULL), np.where(cond, x, y). */
+KS_API int ks_array_clip(ks_ctx *ctx, const ks_array *a, const ks_array *lo, const ks_array *hi,
+                         const ks_ufunc_options *opt, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_where(ks_ctx *ctx, const ks_array *cond, const ks_array *x, const ks_array *y,
+                          ks_array *out) KS_RESULT_USED;
+/* np.round(a, decimals): half to even, as NumPy (x * 10^d rounded, then divided). */
+KS_API int ks_array_round(ks_ctx *ctx, const ks_array *a, int decimals, ks_array *out) KS_RESULT_USED;
+
+/* ---- reductions -------------------------------------------------------------------------- */
+
+typedef enum {
+    KS_REDUCE_SUM = 0, /* pairwise, as NumPy */
+    KS_REDUCE_PROD,
+    KS_REDUCE_MEAN,
+    KS_REDUCE_VAR,
+    KS_REDUCE_STD,
+    KS_REDUCE_MIN,
+    KS_REDUCE_MAX,
+    KS_REDUCE_ARGMIN,
+    KS_REDUCE_ARGMAX,
+    KS_REDUCE_ALL,
+    KS_REDUCE_ANY,
+    KS_REDUCE_COUNT_NONZERO,
+    KS_REDUCE_PTP,
+    KS_REDUCE_NANSUM,
+    KS_REDUCE_NANPROD,
+    KS_REDUCE_NANMEAN,
+    KS_REDUCE_NANVAR,
+    KS_REDUCE_NANSTD,
+    KS_REDUCE_NANMIN,
+    KS_REDUCE_NANMAX,
+    KS_REDUCE_NANARGMIN,
+    KS_REDUCE_NANARGMAX,
+    KS_NREDUCE
+} ks_reduce;
+/* NumPy's function names ("sum", "nanargmax", "amin" as an alias of "min", ...). */
+KS_API const char *ks_reduce_name(ks_reduce value);
+KS_API int ks_reduce_value(ks_ctx *ctx, const char *name, ks_reduce *out) KS_RESULT_USED;
+
+typedef struct {
+    uint64_t axes;       /* bit k set: reduce over axis k; 0: every axis (axis=None) */
+    bool keepdims;
+    int dtype;           /* accumulate and return in this dtype (dtype=), -1: NumPy's default */
+    double ddof;         /* var / std */
+    const ks_array *out; /* write here; NULL: a new array */
+    const ks_array *where; /* bool mask; NULL: every element */
+} ks_reduce_options;
+#define KS_REDUCE_OPTIONS_INIT {0, false, -1, 0.0, NULL, NULL}
+
+/* out = f(a) over the chosen axes, with NumPy's result dtypes (sum of int32 is int64, mean of
+ * ints is float64, argmin is int64), errors (argmin of an empty array, min of an empty axis)
+ * and NaN behaviour (min/max propagate NaN; the nan* variants skip it, all-NaN gives NaN). */
+KS_API int ks_array_reduce(ks_ctx *ctx, ks_reduce f, const ks_array *a, const ks_reduce_options *opt,
+                           ks_array *out) KS_RESULT_USED;
+
+/* cumsum / cumprod (and their nan variants) along `axis` (-1 .. ndim-1; a 0-d or axis=None call
+ * passes the raveled array with axis 0); dtype -1 = NumPy's default. */
+typedef enum { KS_SCAN_CUMSUM = 0, KS_SCAN_CUMPROD, KS_SCAN_NANCUMSUM, KS_SCAN_NANCUMPROD } ks_scan;
+KS_API const char *ks_scan_name(ks_scan value);
+KS_API int ks_scan_value(ks_ctx *ctx, const char *name, ks_scan *out) KS_RESULT_USED;
+KS_API int ks_array_scan(ks_ctx *ctx, ks_scan f, const ks_array *a, int axis, int dtype,
+                         ks_array *out) KS_RESULT_USED;
+
+/* ---- statistics -------------------------------------------------------------------------- */
+
+/* NumPy's quantile methods (np.quantile's `method=`). */
+typedef enum {
+    KS_QUANTILE_LINEAR = 0,
+    KS_QUANTILE_LOWER,
+    KS_QUANTILE_HIGHER,
+    KS_QUANTILE_NEAREST,
+    KS_QUANTILE_MIDPOINT,
+    KS_QUANTILE_INVERTED_CDF,
+    KS_QUANTILE_AVERAGED_INVERTED_CDF,
+    KS_QUANTILE_CLOSEST_OBSERVATION,
+    KS_QUANTILE_INTERPOLATED_INVERTED_CDF,
+    KS_QUANTILE_HAZEN,
+    KS_QUANTILE_WEIBULL,
+    KS_QUANTILE_MEDIAN_UNBIASED,
+    KS_QUANTILE_NORMAL_UNBIASED
+} ks_quantile_method;
+KS_API const char *ks_quantile_method_name(ks_quantile_method value);
+KS_API int ks_quantile_method_value(ks_ctx *ctx, const char *name, ks_quantile_method *out) KS_RESULT_USED;
+
+/* np.quantile(a, q, axis, method, keepdims) by selection (no full sort); q in [0, 1], a 0-d or
+ * 1-d array (its axis goes first in the result, as NumPy). `nan_skip`: nanquantile. The median is
+ * quantile 0.5 with the linear method. axes as in ks_reduce_options. */
+KS_API int ks_array_quantile(ks_ctx *ctx, const ks_array *a, const ks_array *q, uint64_t axes,
+                             ks_quantile_method method, bool keepdims, bool nan_skip,
+                             ks_array *out) KS_RESULT_USED;
+/* np.average(a, axis, weights) (weights NULL = mean; 1-d weights along one axis as NumPy). */
+KS_API int ks_array_average(ks_ctx *ctx, const ks_array *a, const ks_array *weights, uint64_t axes,
+                            bool keepdims, ks_array *out) KS_RESULT_USED;
+/* np.cov(m, y, rowvar, ddof) (y may be NULL; ddof < 0 = NumPy's default, bias=False) and
+ * np.corrcoef(m, y, rowvar). */
+KS_API int ks_array_cov(ks_ctx *ctx, const ks_array *m, const ks_array *y, bool rowvar, int ddof,
+                        ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_corrcoef(ks_ctx *ctx, const ks_array *m, const ks_array *y, bool rowvar,
+                             ks_array *out) KS_RESULT_USED;
+/* np.diff(a, n, axis) and np.gradient(a, spacing, axis, edge_order) along one axis. */
+KS_API int ks_array_diff(ks_ctx *ctx, const ks_array *a, int n, int axis, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_gradient(ks_ctx *ctx, const ks_array *a, double spacing, int axis, int edge_order,
+                             ks_array *out) KS_RESULT_USED;
+/* np.histogram(a, bins, range, weights, density): `bins` equal bins over [lo, hi] (lo == hi ==
+ * 0: the data's range), or explicit edges when `edges` is not NULL. counts and edges out. */
+KS_API int ks_array_histogram(ks_ctx *ctx, const ks_array *a, int bins, double lo, double hi,
+                              const ks_array *edges, const ks_array *weights, bool density,
+                              ks_array *counts, ks_array *edges_out) KS_RESULT_USED;
+/* np.bincount(x, weights, minlength), np.digitize(x, bins, right). */
+KS_API int ks_array_bincount(ks_ctx *ctx, const ks_array *x, const ks_array *weights, ptrdiff_t minlength,
+                             ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_digitize(ks_ctx *ctx, const ks_array *x, const ks_array *bins, bool right,
+                             ks_array *out) KS_RESULT_USED;
+
+/* ---- creation ---------------------------------------------------------------------------- */
+
+/* np.full(shape, value) (zeros and ones are full with 0 and 1; zeros uses zeroed pages). */
+KS_API int ks_array_zeros(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *shape, ks_order order,
+                          ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_full(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *shape, ks_order order,
+                         const ks_array *value, ks_array *out) KS_RESULT_USED;
+/* np.arange(start, stop, step, dtype): length ceil((stop - start) / step). */
+KS_API int ks_array_arange(ks_ctx *ctx, double start, double stop, double step, ks_dtype dtype,
+                           ks_array *out) KS_RESULT_USED;
+/* np.linspace(start, stop, num, endpoint, dtype); np.logspace(start, stop, num, endpoint, base);
+ * np.geomspace(start, stop, num, endpoint). step_out (may be NULL) gets linspace's retstep. */
+KS_API int ks_array_linspace(ks_ctx *ctx, double start, double stop, ptrdiff_t num, bool endpoint,
+                             ks_dtype dtype, ks_array *out, double *step_out) KS_RESULT_USED;
+KS_API int ks_array_logspace(ks_ctx *ctx, double start, double stop, ptrdiff_t num, bool endpoint,
+                             double base, ks_dtype dtype, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_geomspace(ks_ctx *ctx, double start, double stop, ptrdiff_t num, bool endpoint,
+                              ks_dtype dtype, ks_array *out) KS_RESULT_USED;
+/* np.eye(n, m, k, dtype) (identity is eye(n)); np.tri(n, m, k, dtype). */
+KS_API int ks_array_eye(ks_ctx *ctx, ptrdiff_t n, ptrdiff_t m, ptrdiff_t k, ks_dtype dtype,
+                        ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_tri(ks_ctx *ctx, ptrdiff_t n, ptrdiff_t m, ptrdiff_t k, ks_dtype dtype,
+                        ks_array *out) KS_RESULT_USED;
+/* np.tril / np.triu (k-th diagonal) of the last two axes; np.diag(v, k): 1-d -> 2-d matrix,
+ * 2-d -> its k-th diagonal (a copy). */
+KS_API int ks_array_tril(ks_ctx *ctx, const ks_array *a, ptrdiff_t k, bool upper, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_diag(ks_ctx *ctx, const ks_array *v, ptrdiff_t k, ks_array *out) KS_RESULT_USED;
+/* np.meshgrid(*xs, indexing='xy' or 'ij', copy=True): n outputs. */
+KS_API int ks_array_meshgrid(ks_ctx *ctx, int n, const ks_array *const *xs, bool ij, ks_array *outs) KS_RESULT_USED;
+
+/* ---- shape (views where NumPy gives views) ----------------------------------------------- */
+
+/* np.reshape(a, shape, order): a view when the strides allow, else a copy. One -1 is inferred. */
+KS_API int ks_array_reshape(ks_ctx *ctx, const ks_array *a, int ndim, const ptrdiff_t *shape,
+                            ks_order order, ks_array *out) KS_RESULT_USED;
+/* np.transpose(a, axes) (axes NULL = reversed), swapaxes, moveaxis (n axes), squeeze (axes 0:
+ * every length-1 axis), expand_dims (the new axes' positions in the result), broadcast_to. */
+KS_API int ks_array_transpose(ks_ctx *ctx, const ks_array *a, const int *axes, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_swapaxes(ks_ctx *ctx, const ks_array *a, int axis1, int axis2, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_moveaxis(ks_ctx *ctx, const ks_array *a, int n, const int *source,
+                             const int *destination, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_squeeze(ks_ctx *ctx, const ks_array *a, uint64_t axes, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_expand_dims(ks_ctx *ctx, const ks_array *a, int n, const int *axes,
+                                ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_broadcast_to(ks_ctx *ctx, const ks_array *a, int ndim, const ptrdiff_t *shape,
+                                 ks_array *out) KS_RESULT_USED;
+/* np.ravel(a, order) (a view when contiguous). */
+KS_API int ks_array_ravel(ks_ctx *ctx, const ks_array *a, ks_order order, ks_array *out) KS_RESULT_USED;
+/* np.concatenate(arrays, axis) and np.stack(arrays, axis) (dtype: their result_type); axis for
+ * concatenate may be KS_AXIS_NONE (ravel first). */
+#define KS_AXIS_NONE (-1000)
+KS_API int ks_array_concatenate(ks_ctx *ctx, int n, const ks_array *const *arrays, int axis,
+                                ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_stack(ks_ctx *ctx, int n, const ks_array *const *arrays, int axis, ks_array *out) KS_RESULT_USED;
+/* np.split at the given indices (views): nidx indices give nidx + 1 arrays in outs. */
+KS_API int ks_array_split(ks_ctx *ctx, const ks_array *a, int nidx, const ptrdiff_t *indices, int axis,
+                          ks_array *outs) KS_RESULT_USED;
+/* np.tile(a, reps), np.repeat(a, repeats, axis) (repeats: one count, or one per element along
+ * the axis; axis KS_AXIS_NONE ravels), np.flip(a, axes) (a view), np.roll(a, shifts, axes) (naxes
+ * 0: on the raveled array with shifts[0]). */
+KS_API int ks_array_tile(ks_ctx *ctx, const ks_array *a, int nreps, const ptrdiff_t *reps, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_repeat(ks_ctx *ctx, const ks_array *a, const ks_array *repeats, int axis,
+                           ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_flip(ks_ctx *ctx, const ks_array *a, uint64_t axes, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_roll(ks_ctx *ctx, const ks_array *a, int naxes, const ptrdiff_t *shifts,
+                         const int *axes, ks_array *out) KS_RESULT_USED;
+/* np.pad(a, pad_width, mode) with mode constant (value) or edge; pad_width holds (before, after)
+ * for every axis. */
+typedef enum { KS_PAD_CONSTANT = 0, KS_PAD_EDGE } ks_pad_mode;
+KS_API const char *ks_pad_mode_name(ks_pad_mode value);
+KS_API int ks_pad_mode_value(ks_ctx *ctx, const char *name, ks_pad_mode *out) KS_RESULT_USED;
+KS_API int ks_array_pad(ks_ctx *ctx, const ks_array *a, const ptrdiff_t *pad_width, ks_pad_mode mode,
+                        const ks_array *value, ks_array *out) KS_RESULT_USED;
+
+/* ---- products ---------------------------------------------------------------------------- */
+
+/* a @ b with NumPy's matmul rules (1-d operands promoted and their axis removed, stacks of
+ * matrices broadcast); float and complex through BLAS, integers by a blocked loop. */
+KS_API int ks_array_matmul(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_array *out) KS_RESULT_USED;
+
+/* ---- indexing ---------------------------------------------------------------------------- */
+
+typedef enum {
+    KS_INDEX_INT = 0,  /* one position (negative counts from the end) */
+    KS_INDEX_SLICE,    /* start:stop:step, Python's rules (has_start / has_stop false = omitted) */
+    KS_INDEX_NEWAXIS,  /* None */
+    KS_INDEX_ELLIPSIS, /* ... */
+    KS_INDEX_ARRAY     /* an integer array (fancy) or a bool mask */
+} ks_index_kind;
+
+typedef struct {
+    ks_index_kind kind;
+    ptrdiff_t start, stop, step; /* INT: start is the position */
+    bool has_start, has_stop;
+    const ks_array *array; /* ARRAY */
+} ks_index;
+
+/* a[idx]: basic indexes (ints, slices, newaxis, ellipsis) give a view; integer arrays and bool
+ * masks give a copy with NumPy's rules (advanced indexes broadcast together; separated ones put
+ * their dimensions first). Out-of-range positions are errors naming the axis and the size. */
+KS_API int ks_array_index_get(ks_ctx *ctx, const ks_array *a, int nidx, const ks_index *idx,
+                              ks_array *out) KS_RESULT_USED;
+/* a[idx] = value (value broadcast, cast same_kind... NumPy casts unsafe here, as it does). */
+KS_API int ks_array_index_set(ks_ctx *ctx, ks_array *a, int nidx, const ks_index *idx,
+                              const ks_array *value) KS_RESULT_USED;
+/* np.take(a, indices, axis) (axis KS_AXIS_NONE: the raveled array) and np.put(a, indices, values)
+ * (on the raveled array; values repeated as needed). mode: 0 raise, 1 wrap, 2 clip. */
+KS_API int ks_array_take(ks_ctx *ctx, const ks_array *a, const ks_array *indices, int axis, int mode,
+                         ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_put(ks_ctx *ctx, ks_array *a, const ks_array *indices, const ks_array *values,
+                        int mode) KS_RESULT_USED;
+/* np.nonzero(a): one int64 array per axis in outs (ndim of them; a 0-d array counts as 1-d). */
+KS_API int ks_array_nonzero(ks_ctx *ctx, const ks_array *a, ks_array *outs) KS_RESULT_USED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

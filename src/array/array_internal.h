@@ -1,0 +1,126 @@
+/* array_internal.h — what the files of src/array share: the buffer, the dtype table, the 1-D
+ * inner loops and the engine that drives them over n-d operands.
+ *
+ * The model is NumPy's: an operation is a 1-D inner loop `fn(args, steps, n, aux)` over n
+ * elements, args[k] pointing at operand k's first element and steps[k] its byte stride (0 for a
+ * broadcast operand). The engine (iter.c) broadcasts, coalesces dimensions, casts operands to the
+ * loop's dtypes in cache-sized chunks, and runs the outer dimensions, on threads when the work is
+ * large. A loop checks its steps once per call and takes its contiguous or scalar fast path. */
+#ifndef KS_ARRAY_INTERNAL_H
+#define KS_ARRAY_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base_internal.h"
+#include "kestrel/array.h"
+
+/* The memory of one or more arrays. Either owned (data allocated with `alloc`, maybe from the
+ * large-buffer cache) or borrowed (release(release_arg) when the count drops to zero). */
+struct ks_array_buffer {
+    atomic_long refs;
+    char *data;
+    size_t nbytes;
+    ks_allocator alloc;       /* owned: how to free the struct (and data when not cached) */
+    void (*release)(void *);  /* borrowed memory: hand it back */
+    void *release_arg;
+    bool owned;               /* data belongs to this buffer */
+};
+
+/* A new owned buffer of nbytes (64-byte aligned, uninitialised; zeroed when `zero`). */
+ks_array_buffer *ks__buffer_new(ks_ctx *ctx, size_t nbytes, bool zero);
+void ks__buffer_decref(ks_array_buffer *b);
+static inline void ks__buffer_incref(ks_array_buffer *b)
+{
+    if (b) atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+}
+
+/* One dtype's facts. */
+typedef struct {
+    const char *name;
+    size_t size;
+    char kind; /* b i u f c */
+} ks__dtype_info;
+extern const ks__dtype_info ks__dtypes[KS_NDTYPES];
+
+/* ---- loops ---- */
+
+typedef void (*ks__loop)(char **args, const ptrdiff_t *steps, ptrdiff_t n, const void *aux);
+
+/* The cast loop from one dtype to another (args[0] in, args[1] out), NumPy's unsafe-cast
+ * values (complex to real drops the imaginary part; float to int truncates). Never NULL. */
+ks__loop ks__cast_loop(ks_dtype from, ks_dtype to);
+
+/* One typed loop of a ufunc: every input is converted to `in`, the output is `out`. */
+typedef struct {
+    ks_dtype in;
+    ks_dtype out;
+    ks__loop fn;
+} ks__ufunc_loop;
+
+/* A ufunc's definition: its loops in NumPy's `ufunc.types` order (the first whose input dtype
+ * the promoted inputs cast to safely is chosen), and an estimate of its cost for threading. */
+typedef struct {
+    const char *name;
+    int nin; /* 1 or 2; one output */
+    int nloops;
+    const ks__ufunc_loop *loops;
+    double ns_per_elem; /* one thread, contiguous float64: for ks__threads_for */
+} ks__ufunc_def;
+/* Defined by the loop files (ufunc_loops_*.c), indexed by ks_ufunc. */
+extern const ks__ufunc_def ks__ufunc_defs[KS_NUFUNCS];
+
+/* ---- the engine ---- */
+
+#define KS__MAXOP 8
+
+/* Operands of one element-wise call: nin inputs then nout outputs. Inputs are broadcast to
+ * `shape`; outputs must have it. An operand whose dtype differs from dtypes[k] is cast through
+ * chunk buffers; `where` (optional bool, broadcast) limits which output elements are written. */
+typedef struct {
+    int nin, nout;
+    const ks_array *op[KS__MAXOP];
+    ks_dtype dtypes[KS__MAXOP]; /* what fn reads / writes for each operand */
+    ks__loop fn;
+    const void *aux;
+    const ks_array *where;
+    double ns_per_elem;
+} ks__iter_spec;
+/* Run spec->fn over every element of the broadcast shape (ndim, shape). */
+int ks__iter_run(ks_ctx *ctx, const ks__iter_spec *spec, int ndim, const ptrdiff_t *shape);
+
+/* ---- helpers shared by the files ---- */
+
+/* An axis in [-ndim, ndim) made non-negative, or KS_EINVAL with NumPy's AxisError text
+ * ("axis 3 is out of bounds for array of dimension 2"). */
+int ks__axis(ks_ctx *ctx, int axis, int ndim, int *out);
+/* The strides of `a` as seen from a broadcast shape of ndim dims (0 where a is broadcast); false
+ * when a does not broadcast to it. */
+bool ks__broadcast_strides(const ks_array *a, int ndim, const ptrdiff_t *shape, ptrdiff_t *strides);
+/* A new C-contiguous (or F) array, as ks_array_empty, for internal use with a shape already
+ * checked. */
+static inline int ks__array_new(ks_ctx *ctx, ks_dtype t, int ndim, const ptrdiff_t *shape,
+                                ks_array *out)
+{
+    return ks_array_empty(ctx, t, ndim, shape, KS_ORDER_C, out);
+}
+/* An empty struct (what a failed call leaves in `out`). */
+static inline void ks__array_clear(ks_array *a)
+{
+    a->data = NULL;
+    a->base = NULL;
+    a->ndim = 0;
+    a->flags = 0;
+    a->dtype = KS_FLOAT64;
+}
+/* Shape as text "(2, 3)" into buf (for messages). */
+const char *ks__shape_str(int ndim, const ptrdiff_t *shape, char *buf, size_t len);
+/* The element at a C-order flat position (for small, slow paths only). */
+char *ks__elem_ptr(const ks_array *a, ptrdiff_t flat);
+
+/* Scratch for a thread's chunk buffers: elements per chunk of the cast path. */
+#define KS__CHUNK 1024
+
+#endif
