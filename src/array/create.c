@@ -7,45 +7,6 @@
 
 #include "array/shape_internal.h"
 
-void ks__contig_strides(size_t itemsize, int ndim, const ptrdiff_t *shape, ks_order order,
-                        ptrdiff_t *strides)
-{
-    ptrdiff_t s = (ptrdiff_t)itemsize;
-    for (int k = 0; k < ndim; k++) {
-        const int d = order == KS_ORDER_C ? ndim - 1 - k : k;
-        strides[d] = s;
-        if (shape[d]) s *= shape[d];
-    }
-}
-
-int ks__array_alloc(ks_ctx *ctx, ks_dtype t, int ndim, const ptrdiff_t *shape, ks_order order,
-                    bool zero, ks_array *out)
-{
-    ks__array_clear(out);
-    if (ndim < 0 || ndim > KS_ARRAY_MAXDIMS)
-        return ks__fail(ctx, KS_EINVAL, "maximum supported dimension for an ndarray is %d, found %d",
-                        KS_ARRAY_MAXDIMS, ndim);
-    if ((unsigned)t >= KS_NDTYPES) return ks__fail(ctx, KS_EINVAL, "dtype %d is not a dtype", (int)t);
-    size_t n = ks__dtypes[t].size;
-    for (int d = 0; d < ndim; d++) {
-        if (shape[d] < 0) return ks__fail(ctx, KS_EINVAL, "negative dimensions are not allowed");
-        if (!ks__size_mul(n, (size_t)shape[d], &n) || n > (size_t)PTRDIFF_MAX)
-            return ks__fail(ctx, KS_EOVERFLOW,
-                            "array is too big; `arr.size * arr.dtype.itemsize` is larger than the "
-                            "maximum possible size.");
-    }
-    ks_array_buffer *b = ks__buffer_new(ctx, n, zero);
-    if (!b) return ks_errcode(ctx) ? ks_errcode(ctx) : KS_ENOMEM;
-    out->data = b->data;
-    out->base = b;
-    out->dtype = t;
-    out->ndim = ndim;
-    out->flags = KS_ARRAY_WRITEABLE;
-    memcpy(out->shape, shape, (size_t)ndim * sizeof *shape);
-    ks__contig_strides(ks__dtypes[t].size, ndim, shape, order, out->strides);
-    return KS_OK;
-}
-
 void ks__view(const ks_array *a, ks_array *out)
 {
     ks_array_ref(a, out);
@@ -117,13 +78,14 @@ void ks__fill_elem(char *dst, ptrdiff_t n, size_t size, const void *elem)
 int ks_array_zeros(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *shape, ks_order order,
                    ks_array *out)
 {
-    return ks__array_alloc(ctx, dtype, ndim, shape, order, true, out);
+    /* zeroed pages from the buffer allocator, as np.zeros gets them from calloc */
+    return ks__array_zeroed(ctx, dtype, ndim, shape, order, out);
 }
 
 int ks_array_full(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *shape, ks_order order,
                   const ks_array *value, ks_array *out)
 {
-    int rc = ks__array_alloc(ctx, dtype, ndim, shape, order, false, out);
+    int rc = ks_array_empty(ctx, dtype, ndim, shape, order, out);
     if (rc) return rc;
     if (ks_array_size(value) == 1 && value->ndim <= ndim) {
         /* one value: cast once, then a plain fill of the contiguous memory */
@@ -145,7 +107,7 @@ typedef void (*fill_fn)(double *y, ptrdiff_t n, const double *p);
 static int make_1d(ks_ctx *ctx, ptrdiff_t n, ks_dtype dtype, bool floor_ints, fill_fn fill,
                    const double *p, ks_array *out)
 {
-    int rc = ks__array_alloc(ctx, dtype, 1, &n, KS_ORDER_C, false, out);
+    int rc = ks_array_empty(ctx, dtype, 1, &n, KS_ORDER_C, out);
     if (rc) return rc;
     if (dtype == KS_FLOAT64) {
         fill((double *)(void *)out->data, n, p);
@@ -170,16 +132,19 @@ int ks_array_arange(ks_ctx *ctx, double start, double stop, double step, ks_dtyp
                     ks_array *out)
 {
     ks__array_clear(out);
-    if ((unsigned)dtype >= KS_NDTYPES) return ks__fail(ctx, KS_EINVAL, "dtype %d is not a dtype", (int)dtype);
+    if ((unsigned)dtype >= KS_NDTYPES)
+        return ks__fail(ctx, KS_EINVAL, "dtype %d is not a dtype", (int)dtype);
     if (step == 0) return ks__fail(ctx, KS_EINVAL, "arange: division by zero (step is 0)");
     const double len = ceil((stop - start) / step);
     if (isnan(len)) return ks__fail(ctx, KS_EINVAL, "arange: cannot compute length");
-    if (len > (double)(PTRDIFF_MAX / 16)) return ks__fail(ctx, KS_EINVAL, "Maximum allowed size exceeded");
+    if (len > (double)(PTRDIFF_MAX / 16))
+        return ks__fail(ctx, KS_EINVAL, "Maximum allowed size exceeded");
     const ptrdiff_t n = len > 0 ? (ptrdiff_t)len : 0;
     if (dtype == KS_BOOL && n > 2)
-        return ks__fail(ctx, KS_ETYPE,
-                        "arange() is only supported for booleans when the result has at most length 2.");
-    int rc = ks__array_alloc(ctx, dtype, 1, &n, KS_ORDER_C, false, out);
+        return ks__fail(
+            ctx, KS_ETYPE,
+            "arange() is only supported for booleans when the result has at most length 2.");
+    int rc = ks_array_empty(ctx, dtype, 1, &n, KS_ORDER_C, out);
     if (rc || n == 0) return rc;
     /* NumPy sets the first two elements (start, start + step, cast to the dtype) and fills the
      * rest as first + i * (second - first) in the dtype's own arithmetic. */
@@ -331,7 +296,7 @@ static ptrdiff_t diag_view(const ks_array *m, ptrdiff_t k, ks_array *v)
 int ks_array_eye(ks_ctx *ctx, ptrdiff_t n, ptrdiff_t m, ptrdiff_t k, ks_dtype dtype, ks_array *out)
 {
     const ptrdiff_t shape[2] = {n, m < 0 ? n : m};
-    int rc = ks__array_alloc(ctx, dtype, 2, shape, KS_ORDER_C, true, out);
+    int rc = ks__array_zeroed(ctx, dtype, 2, shape, KS_ORDER_C, out);
     if (rc) return rc;
     ks_array d;
     const ptrdiff_t len = diag_view(out, k, &d);
@@ -346,7 +311,7 @@ int ks_array_eye(ks_ctx *ctx, ptrdiff_t n, ptrdiff_t m, ptrdiff_t k, ks_dtype dt
 int ks_array_tri(ks_ctx *ctx, ptrdiff_t n, ptrdiff_t m, ptrdiff_t k, ks_dtype dtype, ks_array *out)
 {
     const ptrdiff_t shape[2] = {n, m < 0 ? n : m};
-    int rc = ks__array_alloc(ctx, dtype, 2, shape, KS_ORDER_C, true, out);
+    int rc = ks__array_zeroed(ctx, dtype, 2, shape, KS_ORDER_C, out);
     if (rc) return rc;
     unsigned char one[16];
     ks__elem_from_double(dtype, 1.0, one);
@@ -375,7 +340,7 @@ int ks_array_tril(ks_ctx *ctx, const ks_array *a, ptrdiff_t k, bool upper, ks_ar
         src.strides[1] = src.strides[0];
         src.strides[0] = 0;
     }
-    int rc = ks__array_alloc(ctx, a->dtype, src.ndim, src.shape, KS_ORDER_C, false, out);
+    int rc = ks_array_empty(ctx, a->dtype, src.ndim, src.shape, KS_ORDER_C, out);
     if (!rc) rc = ks__copy_into(ctx, out, &src);
     ks_array_release(&src);
     if (rc) {
@@ -383,7 +348,7 @@ int ks_array_tril(ks_ctx *ctx, const ks_array *a, ptrdiff_t k, bool upper, ks_ar
         return rc;
     }
     const ptrdiff_t r = out->shape[out->ndim - 2], c = out->shape[out->ndim - 1];
-    const ptrdiff_t nmat = r * c ? ks_array_size(out) / (r * c) : 0;
+    const ptrdiff_t nmat = r > 0 && c > 0 ? ks_array_size(out) / (r * c) : 0;
     const size_t sz = ks__dtypes[a->dtype].size;
     for (ptrdiff_t mtx = 0; mtx < nmat; mtx++)
         for (ptrdiff_t i = 0; i < r; i++) {
@@ -410,7 +375,7 @@ int ks_array_diag(ks_ctx *ctx, const ks_array *v, ptrdiff_t k, ks_array *out)
     if (v->ndim != 1) return ks__fail(ctx, KS_EINVAL, "Input must be 1- or 2-d.");
     const ptrdiff_t n = v->shape[0] + (k < 0 ? -k : k);
     const ptrdiff_t shape[2] = {n, n};
-    int rc = ks__array_alloc(ctx, v->dtype, 2, shape, KS_ORDER_C, true, out);
+    int rc = ks__array_zeroed(ctx, v->dtype, 2, shape, KS_ORDER_C, out);
     if (rc) return rc;
     diag_view(out, k, &d);
     rc = ks__copy_into(ctx, &d, v);
@@ -443,7 +408,7 @@ int ks_array_meshgrid(ks_ctx *ctx, int n, const ks_array *const *xs, bool ij, ks
         memcpy(src.shape, shape, (size_t)n * sizeof *shape);
         for (int d = 0; d < n; d++) src.strides[d] = 0;
         src.strides[swap && i < 2 ? 1 - i : i] = flat.strides[0];
-        rc = ks__array_alloc(ctx, xs[i]->dtype, n, shape, KS_ORDER_C, false, &outs[i]);
+        rc = ks_array_empty(ctx, xs[i]->dtype, n, shape, KS_ORDER_C, &outs[i]);
         if (!rc) rc = ks__copy_into(ctx, &outs[i], &src);
         ks_array_release(&src);
         ks_array_release(&flat);

@@ -6,6 +6,7 @@
  * when they are adjacent and goes first otherwise. A gather reads through a table of byte
  * offsets, one per element of the block, and copies the rest of each element (the subspace) as
  * a strided run; its memory is laid out block-first, as NumPy's, and transposed into place. */
+#include <stdio.h>
 #include <string.h>
 
 #include "array/shape_internal.h"
@@ -136,6 +137,8 @@ static void gplan_run(const gplan *p, char *g, char *o, bool set)
     ptrdiff_t idx[MAXD] = {0};
     for (int d = 0; d < p->npre; d++)
         if (p->pre[d] == 0) return;
+    for (int d = 0; d < p->npost; d++)
+        if (p->post[d] == 0) return;
     for (;;) {
         if (p->npost == 0 && p->sz == 8 && !set)
             for (ptrdiff_t b = 0; b < p->nb; b++) memcpy(o + p->off_o[b], g + p->off_g[b], 8);
@@ -160,12 +163,12 @@ static void gplan_run(const gplan *p, char *g, char *o, bool set)
     }
 }
 
-/* The block's offset tables: on the indexed side, sum over the index arrays of position *
- * stride (each array broadcast to bshape; mode as `place`); on the other side, the block
- * position times ost (bnd strides). Errors name axis[k] of index k. */
+/* The block's offsets on the indexed side: the sum over the index arrays of position * stride
+ * (each array broadcast to bshape; mode as `place`). Errors name axis[k] of index k. Allocates
+ * both tables. */
 static int block_offsets(ks_ctx *ctx, gplan *p, int nidx, const ks_array *const *ind,
                          const ptrdiff_t *len, const ptrdiff_t *gst, const int *axis, int mode,
-                         int bnd, const ptrdiff_t *bshape, const ptrdiff_t *ost)
+                         int bnd, const ptrdiff_t *bshape)
 {
     ptrdiff_t nb = 1;
     for (int d = 0; d < bnd; d++) nb *= bshape[d];
@@ -180,7 +183,7 @@ static int block_offsets(ks_ctx *ctx, gplan *p, int nidx, const ks_array *const 
         ks__broadcast_strides(ind[k], bnd, bshape, st[k]);
         ptr[k] = ind[k]->data;
     }
-    ptrdiff_t pos[MAXD] = {0}, o = 0;
+    ptrdiff_t pos[MAXD] = {0};
     for (ptrdiff_t b = 0; b < nb; b++) {
         ptrdiff_t g = 0;
         for (int k = 0; k < nidx; k++) {
@@ -190,17 +193,29 @@ static int block_offsets(ks_ctx *ctx, gplan *p, int nidx, const ks_array *const 
             g += at * gst[k];
         }
         p->off_g[b] = g;
-        p->off_o[b] = o;
         for (int d = bnd - 1; d >= 0; d--) {
             for (int k = 0; k < nidx; k++) ptr[k] += st[k][d];
-            o += ost[d];
             if (++pos[d] < bshape[d]) break;
             for (int k = 0; k < nidx; k++) ptr[k] -= bshape[d] * st[k][d];
-            o -= bshape[d] * ost[d];
             pos[d] = 0;
         }
     }
     return KS_OK;
+}
+
+/* The block's offsets on the other side: its position times ost (bnd strides). */
+static void other_offsets(gplan *p, int bnd, const ptrdiff_t *bshape, const ptrdiff_t *ost)
+{
+    ptrdiff_t pos[MAXD] = {0}, o = 0;
+    for (ptrdiff_t b = 0; b < p->nb; b++) {
+        p->off_o[b] = o;
+        for (int d = bnd - 1; d >= 0; d--) {
+            o += ost[d];
+            if (++pos[d] < bshape[d]) break;
+            o -= bshape[d] * ost[d];
+            pos[d] = 0;
+        }
+    }
 }
 
 /* ---- parsing an index ---- */
@@ -212,6 +227,7 @@ typedef struct {
     int adv_axis[MAXD]; /* the axis of the indexed array (for messages) */
     ks_array adv[MAXD]; /* integer index arrays (references) */
     bool adjacent;      /* the advanced axes are next to each other in v */
+    bool scalar_array;  /* a 0-d integer array among the indexes */
 } parsed;
 
 static void parsed_free(parsed *P)
@@ -275,6 +291,7 @@ static int add_adv(ks_ctx *ctx, parsed *P, int axis, ptrdiff_t n, ptrdiff_t stri
 static int parse(ks_ctx *ctx, const ks_array *a, int nidx, const ks_index *idx, parsed *P)
 {
     P->nadv = 0;
+    P->scalar_array = false;
     int consumed = 0, nell = 0;
     bool fancy = false;
     for (int i = 0; i < nidx; i++) {
@@ -294,43 +311,79 @@ static int parse(ks_ctx *ctx, const ks_array *a, int nidx, const ks_index *idx, 
                 fancy = true;
             } else if (k == 'i' || k == 'u') {
                 consumed++;
-                fancy = fancy || ix->array->ndim > 0;
+                /* a 0-d one is an integer (whose result NumPy copies) */
+                if (ix->array->ndim > 0)
+                    fancy = true;
+                else
+                    P->scalar_array = true;
             } else {
                 return ks__fail(ctx, KS_EINVAL,
                                 "arrays used as indices must be of integer (or boolean) type");
             }
             break;
         }
-        default: return ks__fail(ctx, KS_EINVAL, "index %d: kind %d is not an index kind", i, (int)ix->kind);
+        default:
+            return ks__fail(ctx, KS_EINVAL, "index %d: kind %d is not an index kind", i,
+                            (int)ix->kind);
         }
     }
     if (consumed > a->ndim)
         return ks__fail(ctx, KS_EINVAL,
                         "too many indices for array: array is %d-dimensional, but %d were indexed",
                         a->ndim, consumed);
+    /* bool masks must match the axes they cover (NumPy checks this before any integer) */
+    for (int i = 0, d = 0; i < nidx; i++) {
+        const ks_index *ix = &idx[i];
+        if (ix->kind == KS_INDEX_ELLIPSIS) d += a->ndim - consumed;
+        if (ix->kind == KS_INDEX_INT || ix->kind == KS_INDEX_SLICE) d++;
+        if (ix->kind != KS_INDEX_ARRAY) continue;
+        const ks_array *m = ix->array;
+        if (m->dtype != KS_BOOL) {
+            d++;
+            continue;
+        }
+        for (int k = 0; k < m->ndim; k++, d++)
+            if (m->shape[k] != a->shape[d])
+                return ks__fail(ctx, KS_EINVAL,
+                                "boolean index did not match indexed array along axis %d; size of "
+                                "axis is %td but size of corresponding boolean axis is %td",
+                                d, a->shape[d], m->shape[k]);
+    }
     ks__view(a, &P->v);
     P->v.ndim = 0;
     int sd = 0, rc = KS_OK;
+    /* NumPy puts the block in place only when no slice, newaxis or ellipsis (even one of no
+     * axes) stands between two advanced indexes */
+    int run = 0; /* 0: no advanced index yet, 1: in the first run of them, 2: after it */
+    P->adjacent = true;
     for (int i = 0; i < nidx && !rc; i++) {
         const ks_index *ix = &idx[i];
         const ks_array *arr = ix->array;
-        const bool zero_d_int = ix->kind == KS_INDEX_ARRAY && arr->ndim == 0 &&
-                                ks__dtypes[arr->dtype].kind != 'b';
+        const bool zero_d_int =
+            ix->kind == KS_INDEX_ARRAY && arr->ndim == 0 && arr->dtype != KS_BOOL;
+        const bool adv = (ix->kind == KS_INDEX_ARRAY && !zero_d_int) ||
+                         (fancy && (ix->kind == KS_INDEX_INT || zero_d_int));
+        if (adv && run == 2) P->adjacent = false;
+        if (adv)
+            run = run == 0 ? 1 : run;
+        else if (run == 1)
+            run = 2;
         if (ix->kind == KS_INDEX_INT || zero_d_int) {
             const int64_t val = zero_d_int ? read_index(arr->data, arr->dtype) : ix->start;
             const ptrdiff_t n = a->shape[sd];
-            if (fancy) {
+            const ptrdiff_t at = place(val, n, 0);
+            if (at < 0) {
+                rc = out_of_bounds(ctx, val, sd, n);
+            } else if (fancy) {
                 /* an integer beside an array index is a 0-d advanced index */
                 rc = add_adv(ctx, P, sd, n, a->strides[sd]);
                 if (!rc) rc = ks_array_scalar_i64(ctx, KS_INT64, val, &P->adv[P->nadv - 1]);
             } else {
-                const ptrdiff_t at = place(val, n, 0);
-                if (at < 0) rc = out_of_bounds(ctx, val, sd, n);
-                else P->v.data += at * a->strides[sd];
+                P->v.data += at * a->strides[sd];
             }
             sd++;
         } else if (ix->kind == KS_INDEX_SLICE) {
-            ptrdiff_t start, step, len;
+            ptrdiff_t start = 0, step = 1, len = 0;
             rc = slice_apply(ctx, ix, a->shape[sd], &start, &step, &len);
             if (!rc) rc = add_dim(ctx, &P->v, len, a->strides[sd] * step);
             P->v.data += start * a->strides[sd];
@@ -340,26 +393,22 @@ static int parse(ks_ctx *ctx, const ks_array *a, int nidx, const ks_index *idx, 
         } else if (ix->kind == KS_INDEX_ELLIPSIS) {
             for (int k = consumed; k < a->ndim && !rc; k++, sd++)
                 rc = add_dim(ctx, &P->v, a->shape[sd], a->strides[sd]);
-        } else if (arr->ndim == 0) {
+        } else if (arr->ndim == 0 && arr->dtype == KS_BOOL) {
             /* a bool scalar: a new axis of length 1, indexed by [0] (true) or [] (false) */
             const ptrdiff_t cnt = *(const unsigned char *)arr->data != 0;
             rc = add_adv(ctx, P, sd, 1, 0);
-            if (!rc) rc = ks__array_alloc(ctx, KS_INT64, 1, &cnt, KS_ORDER_C, true, &P->adv[P->nadv - 1]);
+            if (!rc)
+                rc = ks__array_zeroed(ctx, KS_INT64, 1, &cnt, KS_ORDER_C, &P->adv[P->nadv - 1]);
         } else if (ks__dtypes[arr->dtype].kind == 'b') {
-            for (int k = 0; k < arr->ndim && !rc; k++)
-                if (arr->shape[k] != a->shape[sd + k])
-                    rc = ks__fail(ctx, KS_EINVAL,
-                                  "boolean index did not match indexed array along axis %d; size "
-                                  "of axis is %td but size of corresponding boolean axis is %td",
-                                  sd + k, a->shape[sd + k], arr->shape[k]);
-            if (rc) break;
             ks_array nz[MAXD];
             rc = ks_array_nonzero(ctx, arr, nz);
             const bool have = rc == KS_OK;
             for (int k = 0; have && k < arr->ndim; k++) {
                 if (!rc) rc = add_adv(ctx, P, sd + k, a->shape[sd + k], a->strides[sd + k]);
-                if (!rc) P->adv[P->nadv - 1] = nz[k];
-                else ks_array_release(&nz[k]);
+                if (!rc)
+                    P->adv[P->nadv - 1] = nz[k];
+                else
+                    ks_array_release(&nz[k]);
             }
             sd += arr->ndim;
         } else {
@@ -373,7 +422,6 @@ static int parse(ks_ctx *ctx, const ks_array *a, int nidx, const ks_index *idx, 
         parsed_free(P);
         return rc;
     }
-    P->adjacent = P->nadv == 0 || P->adv_dim[P->nadv - 1] - P->adv_dim[0] == P->nadv - 1;
     return KS_OK;
 }
 
@@ -395,8 +443,9 @@ static int layout(ks_ctx *ctx, const parsed *P, adv_layout *L)
     for (int k = 0; k < P->nadv; k++) ptrs[k] = &P->adv[k];
     if (ks_array_broadcast_shape(ctx, P->nadv, ptrs, &L->bnd, L->bshape)) {
         char msg[KS_ERRMSG_MAX];
-        size_t n = (size_t)snprintf(msg, sizeof msg, "shape mismatch: indexing arrays could not be "
-                                                     "broadcast together with shapes ");
+        size_t n = (size_t)snprintf(msg, sizeof msg,
+                                    "shape mismatch: indexing arrays could not be "
+                                    "broadcast together with shapes ");
         for (int k = 0; k < P->nadv && n < sizeof msg - 64; k++) {
             char s[200];
             n += (size_t)snprintf(msg + n, sizeof msg - n, "%s ",
@@ -437,9 +486,8 @@ static int layout(ks_ctx *ctx, const parsed *P, adv_layout *L)
     return KS_OK;
 }
 
-/* The offset tables of a parsed advanced index, the other side's strides in memory order
- * being ost (the block's bnd first, then the kept axes'). */
-static int layout_offsets(ks_ctx *ctx, const parsed *P, adv_layout *L, const ptrdiff_t *ost)
+/* The indexed side's offsets of a parsed advanced index (and its bounds checks). */
+static int layout_gather(ks_ctx *ctx, const parsed *P, adv_layout *L)
 {
     const ks_array *ind[MAXD];
     ptrdiff_t len[MAXD], gst[MAXD];
@@ -448,9 +496,16 @@ static int layout_offsets(ks_ctx *ctx, const parsed *P, adv_layout *L, const ptr
         len[k] = P->v.shape[P->adv_dim[k]];
         gst[k] = P->v.strides[P->adv_dim[k]];
     }
+    return block_offsets(ctx, &L->p, P->nadv, ind, len, gst, P->adv_axis, 0, L->bnd, L->bshape);
+}
+
+/* The other side's offsets and subspace strides, from its strides in memory order `ost` (the
+ * block's bnd first, then the kept axes'). */
+static void layout_other(adv_layout *L, const ptrdiff_t *ost)
+{
     for (int d = 0; d < L->p.npost; d++) L->p.post_o[d] = ost[L->bnd + d];
     coalesce_post(&L->p);
-    return block_offsets(ctx, &L->p, P->nadv, ind, len, gst, P->adv_axis, 0, L->bnd, L->bshape, ost);
+    other_offsets(&L->p, L->bnd, L->bshape, ost);
 }
 
 /* ---- bool mask over the whole array: a[mask] and a[mask] = scalar directly ---- */
@@ -467,7 +522,8 @@ static bool whole_mask(const ks_array *a, int nidx, const ks_index *idx)
 
 /* Visit the elements of a where mask is true, in C order: copy them to dst (a packed run) or,
  * when `set`, write the element at src into each. Returns the count. */
-static ptrdiff_t mask_walk(const ks_array *a, const ks_array *m, char *dst, const char *src, bool set)
+static ptrdiff_t mask_walk(const ks_array *a, const ks_array *m, char *dst, const char *src,
+                           bool set)
 {
     const int nd = a->ndim;
     for (int d = 0; d < nd; d++)
@@ -510,13 +566,19 @@ int ks_array_index_get(ks_ctx *ctx, const ks_array *a, int nidx, const ks_index 
     if (nidx < 0) return ks__fail(ctx, KS_EINVAL, "%d indices", nidx);
     if (whole_mask(a, nidx, idx)) {
         const ptrdiff_t cnt = mask_walk(a, idx[0].array, NULL, NULL, false);
-        const int rc = ks__array_alloc(ctx, a->dtype, 1, &cnt, KS_ORDER_C, false, out);
+        const int rc = ks_array_empty(ctx, a->dtype, 1, &cnt, KS_ORDER_C, out);
         if (!rc) mask_walk(a, idx[0].array, out->data, NULL, false);
         return rc;
     }
     parsed P;
     int rc = parse(ctx, a, nidx, idx, &P);
     if (rc) return rc;
+    if (P.nadv == 0 && P.scalar_array) {
+        /* NumPy copies what a 0-d integer array index selects */
+        rc = ks_array_copy(ctx, &P.v, KS_ORDER_C, out);
+        parsed_free(&P);
+        return rc;
+    }
     if (P.nadv == 0) {
         *out = P.v;
         return KS_OK;
@@ -529,11 +591,12 @@ int ks_array_index_get(ks_ctx *ctx, const ks_array *a, int nidx, const ks_index 
     if (!rc) {
         memcpy(mshape, L.bshape, (size_t)L.bnd * sizeof *mshape);
         for (int d = 0; d < L.p.npost; d++) mshape[L.bnd + d] = L.p.post[d];
-        rc = ks__array_alloc(ctx, a->dtype, L.nd, mshape, KS_ORDER_C, false, &mem);
+        rc = ks_array_empty(ctx, a->dtype, L.nd, mshape, KS_ORDER_C, &mem);
     }
+    if (!rc) rc = layout_gather(ctx, &P, &L);
     if (!rc) {
         memcpy(mst, mem.strides, (size_t)L.nd * sizeof *mst);
-        rc = layout_offsets(ctx, &P, &L, mst);
+        layout_other(&L, mst);
     }
     if (!rc && ks_array_size(&mem) > 0) gplan_run(&L.p, P.v.data, mem.data, false);
     if (!rc) {
@@ -564,7 +627,8 @@ static bool fit_value(const ks_array *value, int nd, const ptrdiff_t *shape, ks_
     return ks__broadcast_strides(v, nd, shape, st);
 }
 
-int ks_array_index_set(ks_ctx *ctx, ks_array *a, int nidx, const ks_index *idx, const ks_array *value)
+int ks_array_index_set(ks_ctx *ctx, ks_array *a, int nidx, const ks_index *idx,
+                       const ks_array *value)
 {
     if (!(a->flags & KS_ARRAY_WRITEABLE))
         return ks__fail(ctx, KS_EINVAL, "assignment destination is read-only");
@@ -582,7 +646,8 @@ int ks_array_index_set(ks_ctx *ctx, ks_array *a, int nidx, const ks_index *idx, 
     ks_array v;
     if (P.nadv == 0) {
         if (!fit_value(value, P.v.ndim, P.v.shape, &v))
-            rc = ks__fail(ctx, KS_EINVAL, "could not broadcast input array from shape %s into shape %s",
+            rc = ks__fail(ctx, KS_EINVAL,
+                          "could not broadcast input array from shape %s into shape %s",
                           ks__shape_str(value->ndim, value->shape, s1, sizeof s1),
                           ks__shape_str(P.v.ndim, P.v.shape, s2, sizeof s2));
         else
@@ -592,12 +657,19 @@ int ks_array_index_set(ks_ctx *ctx, ks_array *a, int nidx, const ks_index *idx, 
     }
     adv_layout L;
     rc = layout(ctx, &P, &L);
-    if (!rc && !fit_value(value, L.nd, L.shape, &v))
+    if (!rc && !fit_value(value, L.nd, L.shape, &v) && whole_mask(a, nidx, idx))
+        rc = ks__fail(ctx, KS_EINVAL,
+                      "NumPy boolean array indexing assignment cannot assign %td input values to "
+                      "the %td output values where the mask is true",
+                      ks_array_size(value), L.shape[0]);
+    else if (!rc && !fit_value(value, L.nd, L.shape, &v))
         rc = ks__fail(ctx, KS_EINVAL,
                       "shape mismatch: value array of shape %s could not be broadcast to indexing "
                       "result of shape %s",
                       ks__shape_str(value->ndim, value->shape, s1, sizeof s1),
                       ks__shape_str(L.nd, L.shape, s2, sizeof s2));
+    /* NumPy checks the index arrays' positions after the value's shape */
+    if (!rc) rc = layout_gather(ctx, &P, &L);
     /* the value in a's dtype, and apart from a's memory */
     ks_array val;
     ks__array_clear(&val);
@@ -611,8 +683,8 @@ int ks_array_index_set(ks_ctx *ctx, ks_array *a, int nidx, const ks_index *idx, 
         ptrdiff_t vst[MAXD], ost[MAXD];
         ks__broadcast_strides(&val, L.nd, L.shape, vst);
         for (int r = 0; r < L.nd; r++) ost[L.mem_of[r]] = vst[r];
-        rc = layout_offsets(ctx, &P, &L, ost);
-        if (!rc) gplan_run(&L.p, P.v.data, val.data, true);
+        layout_other(&L, ost);
+        gplan_run(&L.p, P.v.data, val.data, true);
     }
     ks_array_release(&val);
     ks__free(ctx, L.p.off_g);
@@ -633,23 +705,27 @@ int ks_array_take(ks_ctx *ctx, const ks_array *a, const ks_array *indices, int a
         ks_array_release(&flat);
         return rc;
     }
-    if (mode < 0 || mode > 2) return ks__fail(ctx, KS_EINVAL, "take: mode %d (0 raise, 1 wrap, 2 clip)", mode);
+    if (mode < 0 || mode > 2)
+        return ks__fail(ctx, KS_EINVAL, "take: mode %d (0 raise, 1 wrap, 2 clip)", mode);
     int ax;
     int rc = ks__axis(ctx, axis, a->ndim, &ax);
     if (rc) return rc;
     const char kind = ks__dtypes[indices->dtype].kind;
     if (kind == 'c')
-        return ks__fail(ctx, KS_ETYPE,
-                        "Cannot cast array data from dtype('%s') to dtype('int64') according to the "
-                        "rule 'same_kind'",
-                        ks__dtypes[indices->dtype].name);
+        return ks__fail(
+            ctx, KS_ETYPE,
+            "Cannot cast array data from dtype('%s') to dtype('int64') according to the "
+            "rule 'same_kind'",
+            ks__dtypes[indices->dtype].name);
     const ptrdiff_t n = a->shape[ax];
     if (n == 0 && ks_array_size(indices) > 0)
         return ks__fail(ctx, KS_EINVAL, "cannot do a non-empty take from an empty axes.");
     /* NumPy casts the indices to intp unsafely (floats truncate) */
     ks_array ind;
-    if (kind == 'f') rc = ks_array_astype(ctx, indices, KS_INT64, KS_CASTING_UNSAFE, &ind);
-    else ks_array_ref(indices, &ind);
+    if (kind == 'f')
+        rc = ks_array_astype(ctx, indices, KS_INT64, KS_CASTING_UNSAFE, &ind);
+    else
+        ks_array_ref(indices, &ind);
     if (rc) return rc;
     const int nd = a->ndim - 1 + ind.ndim;
     if (nd > MAXD) {
@@ -665,7 +741,7 @@ int ks_array_take(ks_ctx *ctx, const ks_array *a, const ks_array *indices, int a
     for (int d = 0; d < ax; d++) shape[d] = a->shape[d];
     for (int d = 0; d < ind.ndim; d++) shape[ax + d] = ind.shape[d];
     for (int d = ax + 1; d < a->ndim; d++) shape[ind.ndim + d - 1] = a->shape[d];
-    rc = ks__array_alloc(ctx, a->dtype, nd, shape, KS_ORDER_C, false, out);
+    rc = ks_array_empty(ctx, a->dtype, nd, shape, KS_ORDER_C, out);
     p.off_g = NULL;
     if (!rc) {
         for (int d = 0; d < ax; d++) {
@@ -680,8 +756,8 @@ int ks_array_take(ks_ctx *ctx, const ks_array *a, const ks_array *indices, int a
         }
         coalesce_post(&p);
         const ks_array *ip = &ind;
-        rc = block_offsets(ctx, &p, 1, &ip, &n, &a->strides[ax], &ax, mode, ind.ndim, ind.shape,
-                           &out->strides[ax]);
+        rc = block_offsets(ctx, &p, 1, &ip, &n, &a->strides[ax], &ax, mode, ind.ndim, ind.shape);
+        if (!rc) other_offsets(&p, ind.ndim, ind.shape, &out->strides[ax]);
     }
     if (!rc && ks_array_size(out) > 0) gplan_run(&p, a->data, out->data, false);
     ks__free(ctx, p.off_g);
@@ -690,24 +766,28 @@ int ks_array_take(ks_ctx *ctx, const ks_array *a, const ks_array *indices, int a
     return rc;
 }
 
-int ks_array_put(ks_ctx *ctx, ks_array *a, const ks_array *indices, const ks_array *values, int mode)
+int ks_array_put(ks_ctx *ctx, ks_array *a, const ks_array *indices, const ks_array *values,
+                 int mode)
 {
     if (!(a->flags & KS_ARRAY_WRITEABLE))
         return ks__fail(ctx, KS_EINVAL, "assignment destination is read-only");
-    if (mode < 0 || mode > 2) return ks__fail(ctx, KS_EINVAL, "put: mode %d (0 raise, 1 wrap, 2 clip)", mode);
+    if (mode < 0 || mode > 2)
+        return ks__fail(ctx, KS_EINVAL, "put: mode %d (0 raise, 1 wrap, 2 clip)", mode);
     const char kind = ks__dtypes[indices->dtype].kind;
     if (kind != 'i' && kind != 'u' && kind != 'b')
-        return ks__fail(ctx, KS_ETYPE,
-                        "Cannot cast array data from dtype('%s') to dtype('int64') according to the "
-                        "rule 'safe'",
-                        ks__dtypes[indices->dtype].name);
-    const ptrdiff_t ni = ks_array_size(indices), nv = ks_array_size(values), size = ks_array_size(a);
+        return ks__fail(
+            ctx, KS_ETYPE,
+            "Cannot cast array data from dtype('%s') to dtype('int64') according to the "
+            "rule 'safe'",
+            ks__dtypes[indices->dtype].name);
+    const ptrdiff_t ni = ks_array_size(indices), nv = ks_array_size(values),
+                    size = ks_array_size(a);
     if (ni == 0 || nv == 0) return KS_OK;
     if (size == 0) return ks__fail(ctx, KS_EINVAL, "cannot replace elements of an empty array");
     /* the values raveled, in a's dtype, apart from a's memory */
     ks_array vals, iflat;
     const ptrdiff_t m1 = -1;
-    int rc = ks__array_alloc(ctx, a->dtype, 1, &nv, KS_ORDER_C, false, &vals);
+    int rc = ks_array_empty(ctx, a->dtype, 1, &nv, KS_ORDER_C, &vals);
     ks__array_clear(&iflat);
     if (!rc) {
         ks_array vflat;
@@ -739,9 +819,11 @@ static bool truth(const char *p, ks_dtype t)
     switch (t) {
     case KS_FLOAT32: return *(const float *)(const void *)p != 0;
     case KS_FLOAT64: return *(const double *)(const void *)p != 0;
-    case KS_COMPLEX64: return ((const float *)(const void *)p)[0] != 0 || ((const float *)(const void *)p)[1] != 0;
+    case KS_COMPLEX64:
+        return ((const float *)(const void *)p)[0] != 0 || ((const float *)(const void *)p)[1] != 0;
     case KS_COMPLEX128:
-        return ((const double *)(const void *)p)[0] != 0 || ((const double *)(const void *)p)[1] != 0;
+        return ((const double *)(const void *)p)[0] != 0 ||
+               ((const double *)(const void *)p)[1] != 0;
     default: {
         /* bool and integers: any set byte */
         const size_t sz = ks__dtypes[t].size;
@@ -797,7 +879,7 @@ int ks_array_nonzero(ks_ctx *ctx, const ks_array *a, ks_array *outs)
     int64_t *cols[MAXD];
     int rc = KS_OK;
     for (int d = 0; d < nd && !rc; d++) {
-        rc = ks__array_alloc(ctx, KS_INT64, 1, &cnt, KS_ORDER_C, false, &outs[d]);
+        rc = ks_array_empty(ctx, KS_INT64, 1, &cnt, KS_ORDER_C, &outs[d]);
         cols[d] = rc ? NULL : (int64_t *)(void *)outs[d].data;
     }
     if (!rc) nonzero_walk(&a1, cols);

@@ -46,7 +46,8 @@ int ks_array_concatenate(ks_ctx *ctx, int n, const ks_array *const *arrays, int 
         return rc;
     }
     const ks_array *a0 = arrays[0];
-    if (a0->ndim == 0) return ks__fail(ctx, KS_EINVAL, "zero-dimensional arrays cannot be concatenated");
+    if (a0->ndim == 0)
+        return ks__fail(ctx, KS_EINVAL, "zero-dimensional arrays cannot be concatenated");
     int ax;
     int rc = ks__axis(ctx, axis, a0->ndim, &ax);
     if (rc) return rc;
@@ -56,11 +57,12 @@ int ks_array_concatenate(ks_ctx *ctx, int n, const ks_array *const *arrays, int 
     for (int i = 1; i < n; i++) {
         const ks_array *b = arrays[i];
         if (b->ndim != a0->ndim)
-            return ks__fail(ctx, KS_EINVAL,
-                            "all the input arrays must have same number of dimensions, but the array "
-                            "at index 0 has %d dimension(s) and the array at index %d has %d "
-                            "dimension(s)",
-                            a0->ndim, i, b->ndim);
+            return ks__fail(
+                ctx, KS_EINVAL,
+                "all the input arrays must have same number of dimensions, but the array "
+                "at index 0 has %d dimension(s) and the array at index %d has %d "
+                "dimension(s)",
+                a0->ndim, i, b->ndim);
         for (int d = 0; d < a0->ndim; d++)
             if (d != ax && b->shape[d] != a0->shape[d])
                 return ks__fail(ctx, KS_EINVAL,
@@ -73,13 +75,14 @@ int ks_array_concatenate(ks_ctx *ctx, int n, const ks_array *const *arrays, int 
     }
     ks_dtype t;
     rc = ks_array_result_type(ctx, n, arrays, &t);
-    if (!rc) rc = ks__array_alloc(ctx, t, a0->ndim, shape, KS_ORDER_C, false, out);
+    if (!rc) rc = ks_array_empty(ctx, t, a0->ndim, shape, KS_ORDER_C, out);
     if (rc) return rc;
     if (contig && t == a0->dtype) {
         /* every piece C-contiguous in the result's dtype: rows of bytes */
         ptrdiff_t outer = 1;
         for (int d = 0; d < ax; d++) outer *= shape[d];
-        const ptrdiff_t row = ks_array_size(out) / (outer ? outer : 1) / (shape[ax] ? shape[ax] : 1);
+        const ptrdiff_t row =
+            ks_array_size(out) / (outer ? outer : 1) / (shape[ax] ? shape[ax] : 1);
         const size_t sz = ks__dtypes[t].size;
         char *dst = out->data;
         for (ptrdiff_t o = 0; o < outer; o++)
@@ -174,7 +177,7 @@ int ks_array_tile(ks_ctx *ctx, const ks_array *a, int nreps, const ptrdiff_t *re
             return ks__fail(ctx, KS_EOVERFLOW, "tile: the result is too large");
         shape[d] = (ptrdiff_t)p;
     }
-    int rc = ks__array_alloc(ctx, a->dtype, nd, shape, KS_ORDER_C, false, out);
+    int rc = ks_array_empty(ctx, a->dtype, nd, shape, KS_ORDER_C, out);
     if (rc || ks_array_size(out) == 0) return rc;
     /* the input into the first tile, then each axis (last to first) filled by copies of the
      * block already written */
@@ -207,7 +210,8 @@ int ks_array_tile(ks_ctx *ctx, const ks_array *a, int nreps, const ptrdiff_t *re
     return rc;
 }
 
-int ks_array_repeat(ks_ctx *ctx, const ks_array *a, const ks_array *repeats, int axis, ks_array *out)
+int ks_array_repeat(ks_ctx *ctx, const ks_array *a, const ks_array *repeats, int axis,
+                    ks_array *out)
 {
     ks__array_clear(out);
     if (axis == KS_AXIS_NONE) {
@@ -225,10 +229,11 @@ int ks_array_repeat(ks_ctx *ctx, const ks_array *a, const ks_array *repeats, int
     const ptrdiff_t n = a->shape[ax];
     const char kind = ks__dtypes[repeats->dtype].kind;
     if (kind != 'i' && kind != 'u' && kind != 'b')
-        return ks__fail(ctx, KS_ETYPE,
-                        "Cannot cast array data from dtype('%s') to dtype('int64') according to the "
-                        "rule 'safe'",
-                        ks__dtypes[repeats->dtype].name);
+        return ks__fail(
+            ctx, KS_ETYPE,
+            "Cannot cast array data from dtype('%s') to dtype('int64') according to the "
+            "rule 'safe'",
+            ks__dtypes[repeats->dtype].name);
     const ptrdiff_t nr = ks_array_size(repeats);
     if (repeats->ndim > 1 || (nr != 1 && nr != n)) {
         char s1[200];
@@ -245,16 +250,21 @@ int ks_array_repeat(ks_ctx *ctx, const ks_array *a, const ks_array *repeats, int
     ptrdiff_t total = 0;
     for (ptrdiff_t i = 0; !rc && i < n; i++) {
         const int64_t c = cnt[nr == 1 ? 0 : i];
-        if (c < 0) rc = ks__fail(ctx, KS_EINVAL, "repeats may not contain negative values.");
-        else if (c > PTRDIFF_MAX - total) rc = ks__fail(ctx, KS_EOVERFLOW, "repeat: the result is too large");
-        else total += (ptrdiff_t)c;
+        if (c < 0 && repeats->ndim == 0)
+            rc = ks__fail(ctx, KS_EINVAL, "negative dimensions are not allowed");
+        else if (c < 0)
+            rc = ks__fail(ctx, KS_EINVAL, "repeats may not contain negative values.");
+        else if (c > PTRDIFF_MAX - total)
+            rc = ks__fail(ctx, KS_EOVERFLOW, "repeat: the result is too large");
+        else
+            total += (ptrdiff_t)c;
     }
     ptrdiff_t shape[KS_ARRAY_MAXDIMS];
     memcpy(shape, a->shape, (size_t)a->ndim * sizeof *shape);
     shape[ax] = total;
     ks_array src;
     ks__array_clear(&src);
-    if (!rc) rc = ks__array_alloc(ctx, a->dtype, a->ndim, shape, KS_ORDER_C, false, out);
+    if (!rc) rc = ks_array_empty(ctx, a->dtype, a->ndim, shape, KS_ORDER_C, out);
     if (!rc && ks_array_size(out) > 0) {
         /* C-contiguous input: each slice along the axis is a run of bytes */
         if (ks_array_is_c_contiguous(a))
@@ -271,7 +281,8 @@ int ks_array_repeat(ks_ctx *ctx, const ks_array *a, const ks_array *repeats, int
         const char *s = src.data;
         for (ptrdiff_t o = 0; o < outer; o++)
             for (ptrdiff_t i = 0; i < n; i++, s += chunk)
-                for (int64_t c = cnt[nr == 1 ? 0 : i]; c > 0; c--, dst += chunk) memcpy(dst, s, chunk);
+                for (int64_t c = cnt[nr == 1 ? 0 : i]; c > 0; c--, dst += chunk)
+                    memcpy(dst, s, chunk);
     }
     ks_array_release(&src);
     ks__free(ctx, cnt);
@@ -279,8 +290,8 @@ int ks_array_repeat(ks_ctx *ctx, const ks_array *a, const ks_array *repeats, int
     return rc;
 }
 
-int ks_array_roll(ks_ctx *ctx, const ks_array *a, int naxes, const ptrdiff_t *shifts, const int *axes,
-                  ks_array *out)
+int ks_array_roll(ks_ctx *ctx, const ks_array *a, int naxes, const ptrdiff_t *shifts,
+                  const int *axes, ks_array *out)
 {
     ks__array_clear(out);
     if (naxes == 0) {
@@ -307,7 +318,7 @@ int ks_array_roll(ks_ctx *ctx, const ks_array *a, int naxes, const ptrdiff_t *sh
         if (a->shape[d] == 0) continue;
         sh[d] = ((sh[d] + shifts[k] % a->shape[d]) % a->shape[d] + a->shape[d]) % a->shape[d];
     }
-    int rc = ks__array_alloc(ctx, a->dtype, a->ndim, a->shape, KS_ORDER_C, false, out);
+    int rc = ks_array_empty(ctx, a->dtype, a->ndim, a->shape, KS_ORDER_C, out);
     if (rc) return rc;
     int rolled[KS_ARRAY_MAXDIMS], nrolled = 0;
     for (int d = 0; d < a->ndim; d++)
@@ -345,18 +356,20 @@ int ks_array_pad(ks_ctx *ctx, const ks_array *a, const ptrdiff_t *pad_width, ks_
     ks__array_clear(out);
     if (mode != KS_PAD_CONSTANT && mode != KS_PAD_EDGE)
         return ks__fail(ctx, KS_EINVAL, "pad: mode %d is not a pad mode", (int)mode);
-    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS] = {0};
     for (int d = 0; d < a->ndim; d++) {
         const ptrdiff_t lo = pad_width[2 * d], hi = pad_width[2 * d + 1];
-        if (lo < 0 || hi < 0) return ks__fail(ctx, KS_EINVAL, "index can't contain negative values");
+        if (lo < 0 || hi < 0)
+            return ks__fail(ctx, KS_EINVAL, "index can't contain negative values");
         if (mode == KS_PAD_EDGE && a->shape[d] == 0 && (lo || hi))
-            return ks__fail(ctx, KS_EINVAL,
-                            "can't extend empty axis %d using modes other than 'constant' or 'empty'", d);
+            return ks__fail(
+                ctx, KS_EINVAL,
+                "can't extend empty axis %d using modes other than 'constant' or 'empty'", d);
         if (lo > PTRDIFF_MAX - a->shape[d] || hi > PTRDIFF_MAX - a->shape[d] - lo)
             return ks__fail(ctx, KS_EOVERFLOW, "pad: the result is too large");
         shape[d] = a->shape[d] + lo + hi;
     }
-    int rc = ks__array_alloc(ctx, a->dtype, a->ndim, shape, KS_ORDER_C, false, out);
+    int rc = ks_array_empty(ctx, a->dtype, a->ndim, shape, KS_ORDER_C, out);
     if (rc) return rc;
     if (mode == KS_PAD_CONSTANT) {
         /* the constant (0 when none), cast to the array's dtype as NumPy does, everywhere */

@@ -1,9 +1,23 @@
 /* shape.c — reshaping and reordering axes: reshape, ravel, transpose, swapaxes, moveaxis,
  * squeeze, expand_dims, broadcast_to, flip. Each gives a view where NumPy gives one, with
  * NumPy's strides, so code that inspects strides sees the same layout as under NumPy. */
+#include <stdio.h>
 #include <string.h>
 
 #include "array/shape_internal.h"
+
+/* The strides of a contiguous array in C or F order (a zero-length axis counts as length 1, as
+ * NumPy's, so strides never collapse to 0). */
+static void contig_strides(size_t itemsize, int ndim, const ptrdiff_t *shape, ks_order order,
+                           ptrdiff_t *strides)
+{
+    ptrdiff_t s = (ptrdiff_t)itemsize;
+    for (int k = 0; k < ndim; k++) {
+        const int d = order == KS_ORDER_C ? ndim - 1 - k : k;
+        strides[d] = s;
+        if (shape[d]) s *= shape[d];
+    }
+}
 
 /* Strides that read `a` (size > 0) in `order` under a new shape without copying, or false. The
  * rule is NumPy's (_attempt_nocopy_reshape): length-1 axes are dropped, then the old and new
@@ -57,7 +71,8 @@ static int fix_shape(ks_ctx *ctx, ptrdiff_t size, int nd, const ptrdiff_t *in, p
     for (int d = 0; d < nd; d++) {
         shape[d] = in[d];
         if (in[d] < 0) { /* NumPy takes any negative length as the unknown one */
-            if (unknown >= 0) return ks__fail(ctx, KS_EINVAL, "can only specify one unknown dimension");
+            if (unknown >= 0)
+                return ks__fail(ctx, KS_EINVAL, "can only specify one unknown dimension");
             unknown = d;
         } else {
             size_t p;
@@ -67,8 +82,7 @@ static int fix_shape(ks_ctx *ctx, ptrdiff_t size, int nd, const ptrdiff_t *in, p
                 known = (ptrdiff_t)p;
         }
     }
-    if (unknown >= 0 && !overflow && known != 0 && size % known == 0)
-        shape[unknown] = size / known;
+    if (unknown >= 0 && !overflow && known != 0 && size % known == 0) shape[unknown] = size / known;
     if (overflow || (unknown >= 0 && shape[unknown] < 0) || (unknown < 0 && known != size)) {
         char buf[400];
         size_t n = 0;
@@ -80,17 +94,19 @@ static int fix_shape(ks_ctx *ctx, ptrdiff_t size, int nd, const ptrdiff_t *in, p
                 n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%td", d ? "," : "", in[d]);
         }
         snprintf(buf + n, sizeof buf - n, "%s)", nd == 1 ? "," : "");
-        return ks__fail(ctx, KS_EINVAL, "cannot reshape array of size %td into shape %s", size, buf);
+        return ks__fail(ctx, KS_EINVAL, "cannot reshape array of size %td into shape %s", size,
+                        buf);
     }
     return KS_OK;
 }
 
-int ks_array_reshape(ks_ctx *ctx, const ks_array *a, int ndim, const ptrdiff_t *shape, ks_order order,
-                     ks_array *out)
+int ks_array_reshape(ks_ctx *ctx, const ks_array *a, int ndim, const ptrdiff_t *shape,
+                     ks_order order, ks_array *out)
 {
     ks__array_clear(out);
     if (ndim < 0 || ndim > KS_ARRAY_MAXDIMS)
-        return ks__fail(ctx, KS_EINVAL, "maximum supported dimension for an ndarray is %d, found %d",
+        return ks__fail(ctx, KS_EINVAL,
+                        "maximum supported dimension for an ndarray is %d, found %d",
                         KS_ARRAY_MAXDIMS, ndim);
     ptrdiff_t ns[KS_ARRAY_MAXDIMS], st[KS_ARRAY_MAXDIMS];
     const ptrdiff_t size = ks_array_size(a);
@@ -104,14 +120,14 @@ int ks_array_reshape(ks_ctx *ctx, const ks_array *a, int ndim, const ptrdiff_t *
         memcpy(st, a->strides, (size_t)ndim * sizeof *st);
         ks__view(a, &src);
     } else if (order == KS_ORDER_C ? ks_array_is_c_contiguous(a) : ks_array_is_f_contiguous(a)) {
-        ks__contig_strides(sz, ndim, ns, order, st);
+        contig_strides(sz, ndim, ns, order, st);
         ks__view(a, &src);
     } else if (nocopy_strides(a, ndim, ns, order, st)) {
         ks__view(a, &src);
     } else {
         rc = ks_array_copy(ctx, a, order, &src);
         if (rc) return rc;
-        ks__contig_strides(sz, ndim, ns, order, st);
+        contig_strides(sz, ndim, ns, order, st);
     }
     *out = src;
     out->ndim = ndim;
@@ -158,13 +174,22 @@ int ks_array_transpose(ks_ctx *ctx, const ks_array *a, const int *axes, ks_array
     return KS_OK;
 }
 
+/* NumPy's AxisError with the argument's name in front ("axis2: axis 3 is out of bounds ..."). */
+static int named_axis_error(ks_ctx *ctx, int rc, const char *name)
+{
+    char msg[KS_ERRMSG_MAX];
+    snprintf(msg, sizeof msg, "%s", ks_errmsg(ctx));
+    return ks__fail(ctx, rc, "%s: %s", name, msg);
+}
+
 int ks_array_swapaxes(ks_ctx *ctx, const ks_array *a, int axis1, int axis2, ks_array *out)
 {
     ks__array_clear(out);
     int i, j;
     int rc = ks__axis(ctx, axis1, a->ndim, &i);
-    if (!rc) rc = ks__axis(ctx, axis2, a->ndim, &j);
-    if (rc) return rc;
+    if (rc) return named_axis_error(ctx, rc, "axis1");
+    rc = ks__axis(ctx, axis2, a->ndim, &j);
+    if (rc) return named_axis_error(ctx, rc, "axis2");
     ks__view(a, out);
     out->shape[i] = a->shape[j];
     out->strides[i] = a->strides[j];
@@ -173,15 +198,18 @@ int ks_array_swapaxes(ks_ctx *ctx, const ks_array *a, int axis1, int axis2, ks_a
     return KS_OK;
 }
 
-/* n axes normalised against ndim, each at most once (`what` names the argument). */
-static int axis_list(ks_ctx *ctx, int n, const int *axes, int ndim, const char *what, int *norm)
+/* n axes normalised against ndim, each at most once (`name` names the argument in messages:
+ * NULL for none). */
+static int axis_list(ks_ctx *ctx, int n, const int *axes, int ndim, const char *name, int *norm)
 {
     bool seen[KS_ARRAY_MAXDIMS] = {false};
     if (n < 0 || n > ndim) return ks__fail(ctx, KS_EINVAL, "%d axes for %d dimensions", n, ndim);
     for (int k = 0; k < n; k++) {
         const int rc = ks__axis(ctx, axes[k], ndim, &norm[k]);
-        if (rc) return rc;
-        if (seen[norm[k]]) return ks__fail(ctx, KS_EINVAL, "repeated axis%s", what);
+        if (rc) return name ? named_axis_error(ctx, rc, name) : rc;
+        if (seen[norm[k]])
+            return name ? ks__fail(ctx, KS_EINVAL, "repeated axis in `%s` argument", name)
+                        : ks__fail(ctx, KS_EINVAL, "repeated axis");
         seen[norm[k]] = true;
     }
     return KS_OK;
@@ -192,8 +220,8 @@ int ks_array_moveaxis(ks_ctx *ctx, const ks_array *a, int n, const int *source,
 {
     ks__array_clear(out);
     int src[KS_ARRAY_MAXDIMS], dst[KS_ARRAY_MAXDIMS], order[KS_ARRAY_MAXDIMS];
-    int rc = axis_list(ctx, n, source, a->ndim, " in `source` argument", src);
-    if (!rc) rc = axis_list(ctx, n, destination, a->ndim, " in `destination` argument", dst);
+    int rc = axis_list(ctx, n, source, a->ndim, "source", src);
+    if (!rc) rc = axis_list(ctx, n, destination, a->ndim, "destination", dst);
     if (rc) return rc;
     /* NumPy's rule: the axes not moved keep their order; each moved one lands at its
      * destination */
@@ -244,10 +272,11 @@ int ks_array_expand_dims(ks_ctx *ctx, const ks_array *a, int n, const int *axes,
     ks__array_clear(out);
     const int nd = a->ndim + n;
     if (n < 0 || nd > KS_ARRAY_MAXDIMS)
-        return ks__fail(ctx, KS_EINVAL, "maximum supported dimension for an ndarray is %d, found %d",
+        return ks__fail(ctx, KS_EINVAL,
+                        "maximum supported dimension for an ndarray is %d, found %d",
                         KS_ARRAY_MAXDIMS, nd);
     int pos[KS_ARRAY_MAXDIMS];
-    int rc = axis_list(ctx, n, axes, nd, "", pos);
+    int rc = axis_list(ctx, n, axes, nd, NULL, pos);
     if (rc) return rc;
     bool isnew[KS_ARRAY_MAXDIMS] = {false};
     for (int k = 0; k < n; k++) isnew[pos[k]] = true;
@@ -262,7 +291,8 @@ int ks_array_broadcast_to(ks_ctx *ctx, const ks_array *a, int ndim, const ptrdif
 {
     ks__array_clear(out);
     if (ndim < 0 || ndim > KS_ARRAY_MAXDIMS)
-        return ks__fail(ctx, KS_EINVAL, "maximum supported dimension for an ndarray is %d, found %d",
+        return ks__fail(ctx, KS_EINVAL,
+                        "maximum supported dimension for an ndarray is %d, found %d",
                         KS_ARRAY_MAXDIMS, ndim);
     for (int d = 0; d < ndim; d++)
         if (shape[d] < 0)

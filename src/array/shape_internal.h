@@ -1,19 +1,10 @@
 /* shape_internal.h — what the creation, shape, joining and indexing files (create.c, shape.c,
- * join.c, index.c) share: views, contiguous allocation, element copies. */
+ * join.c, index.c) share: views, copies, single elements. */
 #ifndef KS_SHAPE_INTERNAL_H
 #define KS_SHAPE_INTERNAL_H
 
 #include "array/array_internal.h"
 
-/* Strides of a contiguous array in C or F order, NumPy's rule (a zero-length axis counts as
- * length 1, so strides never collapse to 0). */
-void ks__contig_strides(size_t itemsize, int ndim, const ptrdiff_t *shape, ks_order order,
-                        ptrdiff_t *strides);
-/* A new contiguous array over a fresh buffer; its memory zeroed when `zero` (zeroed pages from
- * the buffer allocator, what np.zeros gets from calloc). The shape is checked: NumPy's
- * "negative dimensions are not allowed", and a size that overflows. */
-int ks__array_alloc(ks_ctx *ctx, ks_dtype t, int ndim, const ptrdiff_t *shape, ks_order order,
-                    bool zero, ks_array *out);
 /* A view of `a`: a new reference whose shape, strides and data the caller then edits. A view
  * is never a weak scalar. */
 void ks__view(const ks_array *a, ks_array *out);
