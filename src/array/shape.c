@@ -8,17 +8,6 @@
 
 /* The strides of a contiguous array in C or F order (a zero-length axis counts as length 1, as
  * NumPy's, so strides never collapse to 0). */
-static void contig_strides(size_t itemsize, int ndim, const ptrdiff_t *shape, ks_order order,
-                           ptrdiff_t *strides)
-{
-    ptrdiff_t s = (ptrdiff_t)itemsize;
-    for (int k = 0; k < ndim; k++) {
-        const int d = order == KS_ORDER_C ? ndim - 1 - k : k;
-        strides[d] = s;
-        if (shape[d]) s *= shape[d];
-    }
-}
-
 /* Strides that read `a` (size > 0) in `order` under a new shape without copying, or false. The
  * rule is NumPy's (_attempt_nocopy_reshape): length-1 axes are dropped, then the old and new
  * axes are matched in groups of equal product; each old group must be contiguous within itself
@@ -120,14 +109,14 @@ int ks_array_reshape(ks_ctx *ctx, const ks_array *a, int ndim, const ptrdiff_t *
         memcpy(st, a->strides, (size_t)ndim * sizeof *st);
         ks__view(a, &src);
     } else if (order == KS_ORDER_C ? ks_array_is_c_contiguous(a) : ks_array_is_f_contiguous(a)) {
-        contig_strides(sz, ndim, ns, order, st);
+        ks__contiguous_strides(sz, ndim, ns, order, st);
         ks__view(a, &src);
     } else if (nocopy_strides(a, ndim, ns, order, st)) {
         ks__view(a, &src);
     } else {
         rc = ks_array_copy(ctx, a, order, &src);
         if (rc) return rc;
-        contig_strides(sz, ndim, ns, order, st);
+        ks__contiguous_strides(sz, ndim, ns, order, st);
     }
     *out = src;
     out->ndim = ndim;
