@@ -27,6 +27,7 @@ struct ks_array_buffer {
     void (*release)(void *);  /* borrowed memory: hand it back */
     void *release_arg;
     bool owned;               /* data belongs to this buffer */
+    size_t cap;               /* owned: usable bytes at data (>= nbytes; what the cache matches) */
 };
 
 /* A new owned buffer of nbytes (64-byte aligned, uninitialised; zeroed when `zero`). */
@@ -106,6 +107,12 @@ static inline int ks__array_new(ks_ctx *ctx, ks_dtype t, int ndim, const ptrdiff
 {
     return ks_array_empty(ctx, t, ndim, shape, KS_ORDER_C, out);
 }
+/* ks_array_empty with zeroed memory (what ks_array_zeros uses). */
+int ks__array_zeroed(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *shape, ks_order order,
+                     ks_array *out);
+/* A copy of a converted to dtype (unsafe casting) in the given order. */
+int ks__array_copy_order(ks_ctx *ctx, const ks_array *a, ks_dtype dtype, ks_order order,
+                         ks_array *out);
 /* An empty struct (what a failed call leaves in `out`). */
 static inline void ks__array_clear(ks_array *a)
 {
