@@ -208,6 +208,92 @@ static void test_wrap(ks_ctx *ctx)
     ks_array_release(&b);
 }
 
+/* a @ b against a direct sum, for C, transposed and strided operands, 1-d operands, broadcast
+ * stacks, and the integer, bool and complex paths. */
+static double at2(const ks_array *a, ptrdiff_t i, ptrdiff_t j)
+{
+    const char *p = a->data + i * a->strides[a->ndim - 2] + j * a->strides[a->ndim - 1];
+    switch (a->dtype) {
+    case KS_INT32: return *(const int32_t *)p;
+    case KS_FLOAT32: return *(const float *)p;
+    default: return *(const double *)p;
+    }
+}
+
+static void check_product(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_dtype want)
+{
+    ks_array c;
+    CHECK_OK(ctx, ks_array_matmul(ctx, a, b, &c));
+    CHECK(c.dtype == want);
+    const ptrdiff_t n = a->shape[0], k = a->shape[1], m = b->shape[1];
+    CHECK(c.ndim == 2 && c.shape[0] == n && c.shape[1] == m);
+    double worst = 0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        for (ptrdiff_t j = 0; j < m; j++) {
+            double s = 0;
+            for (ptrdiff_t q = 0; q < k; q++) s += at2(a, i, q) * at2(b, q, j);
+            const double d = fabs(at2(&c, i, j) - s);
+            if (d > worst) worst = d;
+        }
+    CHECK(worst < 1e-9);
+    ks_array_release(&c);
+}
+
+static void test_matmul(ks_ctx *ctx)
+{
+    const ptrdiff_t sa[2] = {5, 7}, sb[2] = {7, 3};
+    ks_array a, b, at, bt;
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, 2, sa, KS_ORDER_C, &a));
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, 2, sb, KS_ORDER_F, &b));
+    for (int i = 0; i < 35; i++) ((double *)a.data)[i] = sin(i + 1.0);
+    for (int i = 0; i < 21; i++) ((double *)b.data)[i] = cos(i * 0.7);
+    check_product(ctx, &a, &b, KS_FLOAT64); /* C @ F */
+    /* transposed views: (a.T).T and a reversed-row view, which BLAS cannot read (copied) */
+    ks_array_ref(&a, &at);
+    at.strides[0] = -a.strides[0];
+    at.data += 4 * a.strides[0];
+    check_product(ctx, &at, &b, KS_FLOAT64);
+    ks_array_release(&at);
+    /* int32 and float32 */
+    CHECK_OK(ctx, ks_array_astype(ctx, &a, KS_INT32, KS_CASTING_UNSAFE, &at));
+    CHECK_OK(ctx, ks_array_astype(ctx, &b, KS_INT32, KS_CASTING_UNSAFE, &bt));
+    check_product(ctx, &at, &bt, KS_INT32);
+    ks_array_release(&bt);
+    CHECK_OK(ctx, ks_array_astype(ctx, &b, KS_FLOAT32, KS_CASTING_UNSAFE, &bt));
+    check_product(ctx, &at, &bt, KS_FLOAT64); /* int32 with float32 promotes to float64 */
+    ks_array_release(&at);
+    ks_array_release(&bt);
+    /* 1-d @ 2-d drops the axis; mismatched core dimensions */
+    ks_array v, c;
+    const ptrdiff_t five = 5;
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, 1, &five, KS_ORDER_C, &v));
+    for (int i = 0; i < 5; i++) ((double *)v.data)[i] = i;
+    CHECK_OK(ctx, ks_array_matmul(ctx, &v, &a, &c));
+    CHECK(c.ndim == 1 && c.shape[0] == 7);
+    double s = 0;
+    for (int i = 0; i < 5; i++) s += i * ((double *)a.data)[i * 7 + 2];
+    CHECK(fabs(((double *)c.data)[2] - s) < 1e-12);
+    ks_array_release(&c);
+    CHECK_FAILS(ctx, ks_array_matmul(ctx, &a, &v, &c), KS_EINVAL,
+                "mismatch in its core dimension 0, with gufunc signature (n?,k),(k,m?)->(n?,m?) "
+                "(size 5 is different from 7)");
+    CHECK(c.data == NULL);
+    ks_array_release(&v);
+    /* a stack of 2 broadcast against one matrix */
+    const ptrdiff_t s3[3] = {2, 5, 7};
+    ks_array st;
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, 3, s3, KS_ORDER_C, &st));
+    for (int i = 0; i < 70; i++)
+        ((double *)st.data)[i] = i % 35 == i ? ((double *)a.data)[i] : -((double *)a.data)[i - 35];
+    CHECK_OK(ctx, ks_array_matmul(ctx, &st, &b, &c));
+    CHECK(c.ndim == 3 && c.shape[0] == 2 && c.shape[1] == 5 && c.shape[2] == 3);
+    CHECK(((double *)c.data)[15 + 4] == -((double *)c.data)[4]);
+    ks_array_release(&c);
+    ks_array_release(&st);
+    ks_array_release(&a);
+    ks_array_release(&b);
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -216,6 +302,7 @@ int main(void)
     test_buffers_and_assign(ctx);
     test_large(ctx);
     test_wrap(ctx);
+    test_matmul(ctx);
     ks_ctx_free(ctx);
     printf("%d checks, %d failures\n", ktest_checks, ktest_failures);
     return ktest_failures != 0;
