@@ -8,11 +8,14 @@ rumpy's bench_micro cases named in the issue, and numpy-rust's creation / math /
 
 Timing: 2 warm-up calls; calls shorter than 10 ms are looped so that one sample lasts >= 10 ms;
 at least 7 samples (more while under --budget seconds); min and median per call; GC off while
-timing; minor page faults per call from getrusage. Speedup = NumPy time / ours (> 1: ours is
-faster). Each thread setting runs in its own subprocess: "1" sets OMP_NUM_THREADS=1 and
-OPENBLAS_NUM_THREADS=1 (and kestrel.nd's own knob when it has one), "default" leaves them unset.
+timing; minor page faults per call from getrusage. NumPy's and ours samples alternate, and every
+case runs in a fresh process, so both see the same allocator history and machine load. Speedup =
+NumPy time / ours (> 1: ours is faster). Each thread setting has its own processes: "1" sets
+OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=1 (which also caps kestrel's ctx, whose default is
+OpenMP's) and calls the module's set_num_threads / set_threads when it has one (0 = default).
 Each case's result is checked against NumPy's (exact for integers and booleans, allclose for
-floats); a mismatch is printed loudly and makes the exit status 1.
+floats), and ours must be the same bytes under every thread setting; a mismatch is printed
+loudly and makes the exit status 1.
 
   python bench/bench_nd.py                        # kestrel.nd vs numpy, 1 and default threads
   python bench/bench_nd.py --impl numpy           # the harness against itself (speedups ~1)
@@ -23,6 +26,7 @@ reported as "n/a (part 2)" for kestrel.nd when it lacks them. Without kestrel.nd
 so and exits 0 (make bench runs it unconditionally)."""
 import argparse
 import gc
+import hashlib
 import importlib
 import json
 import math
@@ -538,6 +542,14 @@ def _as_numpy(result):
     return np.asarray(result)
 
 
+def _digest(result):
+    """The result's bytes, hashed: equal digests across thread settings = identical results."""
+    h = hashlib.sha1()
+    for r in result if isinstance(result, tuple) else (result,):
+        h.update(np.ascontiguousarray(r).tobytes())
+    return h.hexdigest()
+
+
 def compare(got, want, opts):
     """None when `got` matches NumPy's `want`, else what differs."""
     if isinstance(want, tuple):
@@ -593,11 +605,15 @@ def worker(impl, threads, size, only, budget):
             fn = factory(xp, size)
             got = _as_numpy(fn())
         except (AttributeError, NotImplementedError) as e:
-            fn, row["ours"] = None, PART2 if opts.get("later") else f"MISSING: {type(e).__name__}: {e}"
+            fn = None
+            row["ours"] = PART2 if opts.get("later") else f"MISSING: {type(e).__name__}: {e}"
         except Exception as e:  # any other failure is a bug to report, not a crash of the run
-            fn, row["ours"] = None, f"ERROR: {type(e).__name__}: {e}"
+            fn = None
+            row["ours"] = f"ERROR: {type(e).__name__}: {e}"
         else:
             row["check"] = compare(got, want, opts)
+            if not opts.get("random"):
+                row["digest"] = _digest(got)
         times = time_interleaved([fn_np] + ([fn] if fn else []), budget)
         row["numpy"] = times[0]
         if fn:
@@ -658,8 +674,9 @@ def fmt_time(s):
 
 
 def table(impl, threads, knob, rows):
-    head = (f"| group | case | numpy min | numpy median | {impl} min | {impl} median | speedup (min) "
-            f"| speedup (median) | faults/call numpy | faults/call {impl} | check |")
+    head = (f"| group | case | numpy min | numpy median | {impl} min | {impl} median "
+            f"| speedup (min) | speedup (median) | faults/call numpy | faults/call {impl} "
+            "| check |")
     out = [f"### {threads} thread{'s' if threads != '1' else ''}"
            f"{f' (kestrel knob: {knob})' if knob else ''}", "", head,
            "|" + "---|" * (head.count("|") - 1)]
@@ -680,9 +697,35 @@ def table(impl, threads, knob, rows):
         omin, omed, oflt, _ = ours
         check = r.get("check")
         bad += check is not None
+        verdict = "ok" if check is None else f"**MISMATCH: {check}**"
         out.append(f"| {r['group']} | {r['name']} | {fmt_time(nmin)} | {fmt_time(nmed)} | "
-                   f"{fmt_time(omin)} | {fmt_time(omed)} | {nmin / omin:.2f}x | {nmed / omed:.2f}x | "
-                   f"{nflt:.0f} | {oflt:.0f} | {'ok' if check is None else '**MISMATCH: ' + check + '**'} |")
+                   f"{fmt_time(omin)} | {fmt_time(omed)} | {nmin / omin:.2f}x | {nmed / omed:.2f}x "
+                   f"| {nflt:.0f} | {oflt:.0f} | {verdict} |")
+    return out, bad
+
+
+def summary(impl, runs):
+    """One row per case: the min-time speedup under each thread setting, and whether `impl`'s
+    result was the same bytes under all of them (the issue asks for results identical for any
+    thread count; BLAS-backed linalg may legitimately differ, so it is noted, not counted)."""
+    settings = list(runs)
+    head = ("| group | case | " + " | ".join(f"speedup {t} thr" for t in settings)
+            + " | same result for every thread count |")
+    out = ["### speedups (numpy min / ours min)", "", head, "|" + "---|" * (head.count("|") - 1)]
+    bad = 0
+    for i, r in enumerate(runs[settings[0]]):
+        cells, digests = [], set()
+        for t in settings:
+            row = runs[t][i]
+            ours = row["ours"]
+            cells.append(ours if isinstance(ours, str) or row["numpy"] is None
+                         else f"{row['numpy'][0] / ours[0]:.2f}x")
+            if "digest" in row:
+                digests.add(row["digest"])
+        same = "" if not digests else "yes" if len(digests) == 1 else (
+            "no (BLAS)" if r["group"] == "linalg" else "**NO**")
+        bad += same == "**NO**"
+        out.append(f"| {r['group']} | {r['name']} | " + " | ".join(cells) + f" | {same} |")
     return out, bad
 
 
@@ -708,10 +751,15 @@ def main():
     lines = [f"{stack_description()}",
              f"{a.impl} against numpy, size {a.size:,} (2-D {_side(a.size)}x{_side(a.size)}); "
              f"{time.strftime('%Y-%m-%d %H:%M')}; load average at start {load0:.2f}", ""]
-    bad = 0
+    bad, runs = 0, {}
     for threads in a.threads.split(","):
         knob, rows = run_worker(a.impl, threads, a.size, a.only, a.budget)
         out, b = table(a.impl, threads, knob, rows)
+        lines += out + [""]
+        bad += b
+        runs[threads] = rows
+    if len(runs) > 1:
+        out, b = summary(a.impl, runs)
         lines += out + [""]
         bad += b
     lines.append(f"load average at end {os.getloadavg()[0]:.2f}"

@@ -10,8 +10,8 @@
 #
 # Variables: PY (python3), ARRAY_API_TESTS_MODULE (kestrel.nd), ARRAY_API_TESTS_DIR
 # (build-array-api/array-api-tests), ARRAY_API_TESTS_VERSION (2023.12, the standard part 1
-# targets), MAX_EXAMPLES (hypothesis examples per test, 20), PYTEST_ARGS (more pytest arguments,
-# e.g. "-k test_sum").
+# targets), MAX_EXAMPLES (hypothesis examples per test, 20; derandomized, so that two runs give
+# the same counts), PYTEST_ARGS (more pytest arguments, e.g. "-k test_sum").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -44,7 +44,8 @@ rc=0
 # The suite's own directory is the rootdir (its conftest.py and pytest.ini); skips.txt names
 # what part 1 leaves to part 2. No deadline: the 2-core machines here are shared.
 (cd "$suite" && "$PY" -m pytest array_api_tests -c pytest.ini --rootdir . -q -p no:cacheprovider -W ignore \
-  --max-examples "${MAX_EXAMPLES:-20}" --disable-deadline --disable-extension fft linalg \
+  --max-examples "${MAX_EXAMPLES:-20}" --derandomize --disable-deadline \
+  --disable-extension fft linalg \
   --skips-file "$here/skips.txt" --junitxml "$report/junit.xml" ${PYTEST_ARGS:-} \
   > "$report/pytest.log" 2>&1) || rc=$?
 tail -n 1 "$report/pytest.log"

@@ -1,4 +1,5 @@
-"""Passed / failed / skipped per test module, then the failed tests, from the Array API suite's JUnit XML (run.sh):
+"""Passed / failed / skipped per test module, then the failed tests, from the Array API
+suite's JUnit XML (run.sh):
   python summary.py junit.xml MODULE VERSION"""
 import collections
 import sys
@@ -25,7 +26,8 @@ def main(path, module, version):
         c = counts[mod]
         total.update(c)
         print(f"| {mod:<42} | {c['passed']:>6} | {c['failed']:>6} | {c['skipped']:>7} |")
-    print(f"| {'total':<42} | {total['passed']:>6} | {total['failed']:>6} | {total['skipped']:>7} |")
+    t = total
+    print(f"| {'total':<42} | {t['passed']:>6} | {t['failed']:>6} | {t['skipped']:>7} |")
     if failed:
         print("\nfailed:\n  " + "\n  ".join(failed))
 
