@@ -6,7 +6,7 @@ PYBUILD ?= build-py
 APT_PKGS = libopenblas-dev zlib1g-dev libisal-dev libsleef-dev pkg-config gcc
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-test build cli-on-path demo test test-c test-sanitize test-python test-hostile install bench check-all clean fuzz
+.PHONY: all deps deps-test build cli-on-path demo test test-c test-sanitize test-python test-hostile install bench bench-nd array-api check-all clean fuzz
 
 all: build
 
@@ -118,6 +118,24 @@ bench: deps-test build
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq r-cran-lavaan; }
 	$(PY) bench/bench_sem.py
 	$(PY) bench/bench_gsem_sem.py
+	$(MAKE) --no-print-directory bench-nd PY=$(PY)
+
+# kestrel.nd against NumPy in the same process (bench/bench_nd.py, 1 and default threads; it says
+# so and exits 0 while kestrel.nd does not exist), then the array core from C (bench/bench_nd_c.c,
+# 1 and the default threads; skipped, with the linker's first complaint, while the library lacks
+# its functions). BENCH_ND_ARGS: more arguments, e.g. --markdown bench/out/nd.md.
+bench-nd: deps-test build
+	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(PYBUILD) -e .
+	$(PY) bench/bench_nd.py $(BENCH_ND_ARGS)
+	@if $(PY) -m mesonbuild.mesonmain compile -C $(BUILD) bench_nd_c > $(BUILD)/bench_nd_c.log 2>&1; then \
+	  ./$(BUILD)/bench/bench_nd_c 1 && ./$(BUILD)/bench/bench_nd_c 0; \
+	else echo "bench_nd_c: not built: $$(grep -m1 -o 'undefined reference to .*' $(BUILD)/bench_nd_c.log || tail -1 $(BUILD)/bench_nd_c.log)"; fi
+
+# The Array API standard's test suite over kestrel.nd (tests/array_api/run.sh: the suite is not on
+# PyPI; ARRAY_API_TESTS_DIR names a checkout, ARRAY_API_TESTS_MODULE=numpy checks the harness).
+array-api: deps-test build
+	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(PYBUILD) -e .
+	PY=$(PY) bash tests/array_api/run.sh
 
 check-all: test bench
 

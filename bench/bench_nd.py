@@ -1,0 +1,779 @@
+"""kestrel.nd against NumPy, same process, same inputs (issue #19's speed protocol).
+
+Every case is a factory `f(xp, size)` that builds its inputs with NumPy (seeded), converts them
+with `xp.asarray` outside the timed region, and returns the callable to time; the identical code
+runs with xp = numpy and xp = kestrel.nd. The cases: rumpy's five core modules (ufunc,
+statistics, signal, linalg, simulation: 40 cases, 1-D at `--size`, 2-D at sqrt(size) squared),
+rumpy's bench_micro cases named in the issue, and numpy-rust's creation / math / statistics list.
+
+Timing: 2 warm-up calls; calls shorter than 10 ms are looped so that one sample lasts >= 10 ms;
+at least 7 samples (more while under --budget seconds); min and median per call; GC off while
+timing; minor page faults per call from getrusage. NumPy's and ours samples alternate, and every
+case runs in a fresh process, so both see the same allocator history and machine load. Speedup =
+NumPy time / ours (> 1: ours is faster). Each thread setting has its own processes: "1" sets
+OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=1 (which also caps kestrel's ctx, whose default is
+OpenMP's) and calls the module's set_num_threads / set_threads when it has one (0 = default).
+Each case's result is checked against NumPy's (exact for integers and booleans, allclose for
+floats), and ours must be the same bytes under every thread setting; a mismatch is printed
+loudly and makes the exit status 1.
+
+  python bench/bench_nd.py                        # kestrel.nd vs numpy, 1 and default threads
+  python bench/bench_nd.py --impl numpy           # the harness against itself (speedups ~1)
+  python bench/bench_nd.py --only 'sigmoid|sum' --threads 1 --markdown out.md
+
+Cases that need what part 2 of the work adds (fft, linalg beyond @, random, convolve) are
+reported as "n/a (part 2)" for kestrel.nd when it lacks them. Without kestrel.nd the script says
+so and exits 0 (make bench runs it unconditionally)."""
+import argparse
+import gc
+import hashlib
+import importlib
+import json
+import math
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+PART2 = "n/a (part 2)"
+
+
+# ---- the cases ---------------------------------------------------------------------------------
+# Each entry: (group, name, factory, options). Options: "later" marks a case needing part 2's
+# functions; "random" a case whose values depend on the implementation's generator (only the
+# shape and dtype are compared); "rtol" a looser tolerance where the summation order may differ.
+
+CASES = []
+
+
+def case(group, name=None, **opts):
+    def add(f):
+        CASES.append((group, name or f.__name__, f, opts))
+        return f
+    return add
+
+
+def _rng():
+    return np.random.default_rng(19)
+
+
+def _vec(xp, size):
+    return xp.asarray(_rng().standard_normal(size))
+
+
+def _side(size):
+    return max(int(math.isqrt(size)), 4)
+
+
+def _mat(xp, size):
+    n = _side(size)
+    return xp.asarray(_rng().standard_normal((n, n)))
+
+
+# ufunc (rumpy bench_ufuncs)
+
+@case("ufunc")
+def softmax(xp, size):
+    x = _vec(xp, size)
+
+    def run():
+        e = xp.exp(x - x.max())
+        return e / e.sum()
+    return run
+
+
+@case("ufunc")
+def sigmoid(xp, size):
+    x = _vec(xp, size)
+    return lambda: 1.0 / (1.0 + xp.exp(-x))
+
+
+@case("ufunc")
+def normalize(xp, size):
+    x = _vec(xp, size)
+    return lambda: (x - x.mean()) / x.std()
+
+
+@case("ufunc")
+def relu_scale_bias(xp, size):
+    x = _vec(xp, size)
+    zero = xp.zeros(1)
+    return lambda: xp.maximum(x, zero) * 0.1 + 0.5
+
+
+@case("ufunc")
+def log_softmax(xp, size):
+    x = _vec(xp, size)
+
+    def run():
+        s = x - x.max()
+        return s - xp.log(xp.exp(s).sum())
+    return run
+
+
+@case("ufunc")
+def gelu(xp, size):
+    x = _vec(xp, size)
+    c = math.sqrt(2.0 / math.pi)
+    return lambda: 0.5 * x * (1.0 + xp.tanh(c * (x + 0.044715 * x**3)))
+
+
+@case("ufunc")
+def swish(xp, size):
+    x = _vec(xp, size)
+    return lambda: x * (1.0 / (1.0 + xp.exp(-x)))
+
+
+@case("ufunc")
+def layer_norm(xp, size):
+    x = _vec(xp, size)
+    gamma, beta = xp.ones(size), xp.zeros(size)
+    return lambda: (x - x.mean()) / xp.sqrt(x.var() + 1e-5) * gamma + beta
+
+
+# statistics (rumpy bench_statistics)
+
+@case("stats")
+def zscore_2d_axis1(xp, size):
+    x = _mat(xp, size)
+    return lambda: (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
+
+
+@case("stats")
+def weighted_mean(xp, size):
+    r = _rng()
+    x, w = xp.asarray(r.standard_normal(size)), xp.asarray(r.random(size))
+    return lambda: (x * w).sum() / w.sum()
+
+
+@case("stats")
+def covariance(xp, size):
+    r = _rng()
+    x, y = xp.asarray(r.standard_normal(size)), xp.asarray(r.standard_normal(size))
+    return lambda: ((x - x.mean()) * (y - y.mean())).mean()
+
+
+@case("stats")
+def var_axis0(xp, size):
+    x = _mat(xp, size)
+    return lambda: x.var(axis=0)
+
+
+@case("stats", rtol=1e-9)
+def cumsum(xp, size):
+    x = _vec(xp, size)
+    return lambda: xp.cumsum(x)
+
+
+@case("stats", rtol=1e-9)
+def diff_cumsum_walk(xp, size):
+    x = xp.asarray(np.cumsum(_rng().standard_normal(size)))
+    return lambda: xp.cumsum(xp.diff(x))
+
+
+@case("stats")
+def bincount100(xp, size):
+    x = xp.asarray(_rng().integers(0, 100, size))
+    return lambda: xp.bincount(x)
+
+
+@case("stats")
+def percentile3(xp, size):
+    x = _vec(xp, size)
+    q = xp.asarray(np.array([25.0, 50.0, 75.0]))
+    return lambda: xp.percentile(x, q)
+
+
+@case("stats")
+def median(xp, size):
+    x = _vec(xp, size)
+    return lambda: xp.median(x)
+
+
+# signal (rumpy bench_signal)
+
+@case("signal", later=True, rtol=1e-9)
+def fft_roundtrip(xp, size):
+    x = _vec(xp, size)
+    return lambda: xp.fft.ifft(xp.fft.fft(x))
+
+
+@case("signal", later=True, rtol=1e-9)
+def fft2_roundtrip(xp, size):
+    x = _mat(xp, size)
+    return lambda: xp.fft.ifft2(xp.fft.fft2(x))
+
+
+@case("signal", later=True, rtol=1e-9)
+def power_spectrum(xp, size):
+    x = _vec(xp, size)
+
+    def run():
+        f = xp.fft.fft(x)
+        return xp.real(f * xp.conj(f))
+    return run
+
+
+@case("signal", later=True, rtol=1e-9)
+def fft_lowpass(xp, size):
+    x = _vec(xp, size)
+    cut = size // 4
+
+    def run():
+        f = xp.fft.fft(x)
+        f[cut:-cut] = 0
+        return xp.fft.ifft(f)
+    return run
+
+
+@case("signal")
+def diff(xp, size):
+    x = xp.asarray(np.cumsum(_rng().standard_normal(size)))
+    return lambda: xp.diff(x)
+
+
+@case("signal")
+def diff_diff(xp, size):
+    x = xp.asarray(np.cumsum(np.cumsum(_rng().standard_normal(size))))
+    return lambda: xp.diff(xp.diff(x))
+
+
+@case("signal", later=True)
+def convolve3_same(xp, size):
+    x = _vec(xp, size)
+    k = xp.asarray(np.array([0.25, 0.5, 0.25]))
+    return lambda: xp.convolve(x, k, mode="same")
+
+
+# linalg (rumpy bench_linalg; n = sqrt(size))
+
+@case("linalg", rtol=1e-9)
+def kalman_Fx_FPFt_Q(xp, size):
+    n, r = _side(size), _rng()
+    F = xp.asarray(np.eye(n) + 0.1 * r.standard_normal((n, n)))
+    Q, P = xp.asarray(np.eye(n) * 0.01), xp.asarray(np.eye(n))
+    x = xp.asarray(r.standard_normal((n, 1)))
+    return lambda: (F @ x, F @ P @ F.T + Q)
+
+
+@case("linalg", later=True, rtol=1e-7)
+def kalman_update(xp, size):
+    n, r = _side(size), _rng()
+    m = n // 2
+    H, R = xp.asarray(r.standard_normal((m, n))), xp.asarray(np.eye(m) * 0.1)
+    x, z = xp.asarray(r.standard_normal((n, 1))), xp.asarray(r.standard_normal((m, 1)))
+    P, eye = xp.asarray(np.eye(n)), xp.asarray(np.eye(n))
+
+    def run():
+        S = H @ P @ H.T + R
+        K = xp.linalg.solve(S.T, (P @ H.T).T).T
+        return x + K @ (z - H @ x), (eye - K @ H) @ P
+    return run
+
+
+@case("linalg", later=True, rtol=1e-7)
+def solve500(xp, size):
+    n, r = _side(size) // 2, _rng()
+    A, b = xp.asarray(r.standard_normal((n, n))), xp.asarray(r.standard_normal(n))
+    return lambda: xp.linalg.solve(A, b)
+
+
+@case("linalg", later=True, rtol=1e-7)
+def lstsq_svd_1000x500(xp, size):
+    m, r = _side(size), _rng()
+    A, b = xp.asarray(r.standard_normal((m, m // 2))), xp.asarray(r.standard_normal(m))
+
+    def run():
+        U, s, Vt = xp.linalg.svd(A, full_matrices=False)
+        return Vt.T @ (xp.diag(1.0 / s) @ (U.T @ b))
+    return run
+
+
+@case("linalg", later=True, rtol=1e-7)
+def qr_solve(xp, size):
+    n, r = _side(size), _rng()
+    A, b = xp.asarray(r.standard_normal((n, n))), xp.asarray(r.standard_normal(n))
+
+    def run():
+        Q, R = xp.linalg.qr(A)
+        return xp.linalg.solve(R, Q.T @ b)
+    return run
+
+
+@case("linalg", rtol=1e-9)
+def matrix_power4(xp, size):
+    n = _side(size)
+    A = xp.asarray(_rng().standard_normal((n, n)) / n)
+
+    def run():
+        A2 = A @ A
+        return A2 @ A2
+    return run
+
+
+@case("linalg", later=True, rtol=1e-7)
+def qr_Q(xp, size):
+    A = _mat(xp, size)
+    return lambda: xp.linalg.qr(A)[0]
+
+
+@case("linalg", later=True, random=True)  # eigenvectors' signs are the LAPACK build's choice
+def eigh(xp, size):
+    a = _rng().standard_normal((_side(size),) * 2)
+    A = xp.asarray((a + a.T) / 2)
+    return lambda: xp.linalg.eigh(A)
+
+
+@case("linalg", later=True, rtol=1e-7)
+def cholesky_2solves(xp, size):
+    n, r = _side(size), _rng()
+    a = r.standard_normal((n, n))
+    A, b = xp.asarray(a @ a.T + np.eye(n)), xp.asarray(r.standard_normal(n))
+
+    def run():
+        L = xp.linalg.cholesky(A)
+        return xp.linalg.solve(L.T, xp.linalg.solve(L, b))
+    return run
+
+
+@case("linalg", later=True)
+def norm_fro(xp, size):
+    A = _mat(xp, size)
+    return lambda: xp.linalg.norm(A, "fro")
+
+
+# simulation (rumpy bench_simulation)
+
+@case("sim", later=True, random=True)
+def mc_pi(xp, size):
+    rng = xp.random.default_rng(42)
+
+    def run():
+        x, y = rng.uniform(-1, 1, size), rng.uniform(-1, 1, size)
+        return 4.0 * ((x * x + y * y) < 1.0).sum() / size
+    return run
+
+
+@case("sim")
+def pairwise_dist(xp, size):
+    p = xp.asarray(_rng().standard_normal((_side(size), 2)))
+
+    def run():
+        d = p[:, None, :] - p[None, :, :]
+        return (d**2).sum(axis=2)
+    return run
+
+
+@case("sim")
+def heat_step(xp, size):
+    u = xp.asarray(np.sin(np.linspace(0, 2 * np.pi, size)))
+    dt, dx2 = 1e-4, (2 * np.pi / size) ** 2
+
+    def run():
+        inner = u[1:-1] + dt * xp.diff(u, n=2) / dx2
+        return xp.concatenate([u[:1], inner, u[-1:]])
+    return run
+
+
+@case("sim", later=True, random=True)
+def random_walk_choice(xp, size):
+    rng = xp.random.default_rng(42)
+    return lambda: xp.cumsum(rng.choice(xp.asarray(np.array([-1, 1])), size=size))
+
+
+@case("sim", later=True, random=True)
+def black_scholes_1000x1000(xp, size):
+    rng = xp.random.default_rng(42)
+    dt = 1.0 / 252
+    drift, vol = (0.05 - 0.5 * 0.2**2) * dt, 0.2 * math.sqrt(dt)
+    return lambda: 100.0 * xp.cumprod(xp.exp(drift + vol * rng.standard_normal(size)))
+
+
+@case("sim")
+def magnitude_2d(xp, size):
+    vx, vy = _mat(xp, size), _mat(xp, size + 1)
+    return lambda: xp.sqrt(vx**2 + vy**2)
+
+
+@case("sim", rtol=1e-9)
+def nbody_accel(xp, size):
+    r = _rng()
+    n = _side(size)
+    pos, mass = xp.asarray(r.standard_normal((n, 3))), xp.asarray(r.random(n) + 0.1)
+
+    def run():
+        d = pos[None, :, :] - pos[:, None, :]
+        d2 = xp.maximum((d**2).sum(axis=2), 1e-10)
+        inv3 = 1.0 / (d2 * xp.sqrt(d2))
+        return (mass[None, :, None] * d * inv3[:, :, None]).sum(axis=1)
+    return run
+
+
+@case("sim")
+def laplacian5(xp, size):
+    u = _mat(xp, size)
+    return lambda: u[2:, 1:-1] + u[:-2, 1:-1] + u[1:-1, 2:] + u[1:-1, :-2] - 4 * u[1:-1, 1:-1]
+
+
+# micro (rumpy bench_micro, the per-call overhead cases named in the issue; fixed sizes)
+
+CASES.append(("micro", "zeros100", lambda xp, s: lambda: xp.zeros(100), {}))
+CASES.append(("micro", "ones100", lambda xp, s: lambda: xp.ones(100), {}))
+CASES.append(("micro", "linspace100", lambda xp, s: lambda: xp.linspace(0.0, 1.0, 100), {}))
+
+
+@case("micro")
+def add100(xp, size):
+    r = _rng()
+    a, b = xp.asarray(r.standard_normal(100)), xp.asarray(r.standard_normal(100))
+    return lambda: a + b
+
+
+@case("micro")
+def sum100(xp, size):
+    a = _vec(xp, 100)
+    return lambda: a.sum()
+
+
+@case("micro")
+def sin10k(xp, size):
+    a = _vec(xp, 10_000)
+    return lambda: xp.sin(a)
+
+
+@case("micro")
+def sum10k(xp, size):
+    a = _vec(xp, 10_000)
+    return lambda: a.sum()
+
+
+@case("micro")
+def median10k(xp, size):
+    a = _vec(xp, 10_000)
+    return lambda: xp.median(a)
+
+
+# numpy-rust's list: creation at 100 / 1000 / 10000; math and statistics on linspace(0, 100, 10000)
+# (sorted input, as theirs; log(0) = -inf there).
+
+def _numpy_rust_cases():
+    for n in (100, 1000, 10_000):
+        CASES.append(("nprust", f"zeros{n}", lambda xp, s, n=n: lambda: xp.zeros(n), {}))
+        CASES.append(("nprust", f"ones{n}", lambda xp, s, n=n: lambda: xp.ones(n), {}))
+        CASES.append(("nprust", f"linspace{n}",
+                      lambda xp, s, n=n: lambda: xp.linspace(0.0, 100.0, n), {}))
+
+    def on_linspace(call):
+        def factory(xp, size):
+            x = xp.asarray(np.linspace(0.0, 100.0, 10_000))
+            return lambda: call(xp, x)
+        return factory
+    math_ops = {"sin": lambda xp, x: xp.sin(x), "cos": lambda xp, x: xp.cos(x),
+                "exp": lambda xp, x: xp.exp(x), "log": lambda xp, x: xp.log(x),
+                "sum": lambda xp, x: xp.sum(x), "cumsum": lambda xp, x: xp.cumsum(x),
+                "mean": lambda xp, x: xp.mean(x), "median": lambda xp, x: xp.median(x),
+                "var": lambda xp, x: xp.var(x, ddof=1), "std": lambda xp, x: xp.std(x, ddof=1),
+                "percentile50": lambda xp, x: xp.percentile(x, 50.0)}
+    for name, call in math_ops.items():
+        CASES.append(("nprust", f"{name}10k", on_linspace(call), {}))
+
+
+_numpy_rust_cases()
+
+
+# ---- timing ------------------------------------------------------------------------------------
+
+class _Timer:
+    """Samples of one callable: calls looped so that a sample lasts >= 10 ms."""
+
+    def __init__(self, fn):
+        self.fn, self.samples, self.faults, self.calls = fn, [], 0, 0
+        fn()
+        t0 = time.perf_counter()
+        fn()
+        self.loops = max(1, int(math.ceil(0.010 / max(time.perf_counter() - t0, 1e-9))))
+
+    def sample(self):
+        fn = self.fn
+        f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        t0 = time.perf_counter()
+        for _ in range(self.loops):
+            fn()
+        dt = time.perf_counter() - t0
+        self.faults += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+        self.calls += self.loops
+        self.samples.append(dt / self.loops)
+
+    def result(self):
+        """(min s, median s, minor page faults per call, samples)."""
+        s = self.samples
+        return min(s), statistics.median(s), self.faults / self.calls, len(s)
+
+
+def time_interleaved(fns, budget):
+    """Each callable's (min, median, faults per call, samples): 2 warm-ups each, then samples
+    taken in turn (so both see the same allocator and machine state), >= 7 each, more while
+    under `budget` seconds."""
+    timers = [_Timer(fn) for fn in fns]
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        while len(timers[0].samples) < 7 or (time.perf_counter() - start < budget
+                                             and len(timers[0].samples) < 200):
+            for t in timers:
+                t.sample()
+    finally:
+        if gc_was:
+            gc.enable()
+    return [t.result() for t in timers]
+
+
+def _as_numpy(result):
+    if isinstance(result, tuple):
+        return tuple(_as_numpy(r) for r in result)
+    return np.asarray(result)
+
+
+def _digest(result):
+    """The result's bytes, hashed: equal digests across thread settings = identical results."""
+    h = hashlib.sha1()
+    for r in result if isinstance(result, tuple) else (result,):
+        h.update(np.ascontiguousarray(r).tobytes())
+    return h.hexdigest()
+
+
+def compare(got, want, opts):
+    """None when `got` matches NumPy's `want`, else what differs."""
+    if isinstance(want, tuple):
+        if not isinstance(got, tuple) or len(got) != len(want):
+            return f"a tuple of {len(want)} expected"
+        for g, w in zip(got, want):
+            bad = compare(g, w, opts)
+            if bad:
+                return bad
+        return None
+    if got.shape != want.shape:
+        return f"shape {got.shape}, numpy {want.shape}"
+    if got.dtype != want.dtype:
+        return f"dtype {got.dtype}, numpy {want.dtype}"
+    if opts.get("random"):
+        return None
+    if want.dtype.kind in "biu":
+        return None if np.array_equal(got, want) else "values differ (exact)"
+    rtol = opts.get("rtol", 1e-12)
+    finite = want[np.isfinite(want)]
+    scale = float(np.max(np.abs(finite))) if finite.size else 1.0
+    if np.allclose(got, want, rtol=rtol, atol=rtol * scale, equal_nan=True):
+        return None
+    err = np.max(np.abs(got - want) / (np.abs(want) + scale * rtol + 1e-300), initial=0.0)
+    return f"values differ: max relative error {err:.3g} (rtol {rtol:g})"
+
+
+def set_threads(xp, threads):
+    """kestrel.nd's own thread knob, when it has one (OMP_NUM_THREADS, set by the parent, already
+    caps the ctx's OpenMP default)."""
+    for name in ("set_num_threads", "set_threads"):
+        knob = getattr(xp, name, None)
+        if callable(knob):
+            knob(0 if threads == "default" else int(threads))
+            return name
+    return None
+
+
+def worker(impl, threads, size, only, budget):
+    """Time the selected cases with numpy and with `impl`; one JSON line per case."""
+    xp = importlib.import_module(impl)
+    knob = set_threads(xp, threads)
+    print(json.dumps({"knob": knob}), flush=True)
+    warnings.simplefilter("ignore", RuntimeWarning)
+    for group, name, factory, opts in CASES:
+        if only and not re.search(only, f"{group}.{name}"):
+            continue
+        row = {"group": group, "name": name}
+        fn_np = factory(np, size)
+        want = _as_numpy(fn_np())
+        fn = None
+        try:
+            fn = factory(xp, size)
+            got = _as_numpy(fn())
+        except (AttributeError, NotImplementedError) as e:
+            fn = None
+            row["ours"] = PART2 if opts.get("later") else f"MISSING: {type(e).__name__}: {e}"
+        except Exception as e:  # any other failure is a bug to report, not a crash of the run
+            fn = None
+            row["ours"] = f"ERROR: {type(e).__name__}: {e}"
+        else:
+            row["check"] = compare(got, want, opts)
+            if not opts.get("random"):
+                row["digest"] = _digest(got)
+        times = time_interleaved([fn_np] + ([fn] if fn else []), budget)
+        row["numpy"] = times[0]
+        if fn:
+            row["ours"] = times[1]
+        print(json.dumps(row), flush=True)
+
+
+def run_worker(impl, threads, size, only, budget):
+    """Every selected case in a fresh process of its own (NumPy's speed on large temporaries
+    depends on glibc's malloc history, which earlier cases would otherwise set), with the
+    thread variables for `threads`. Returns (kestrel's knob, one dict per case)."""
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        if threads == "default":
+            env.pop(var, None)
+        else:
+            env[var] = str(threads)
+    knob, rows = None, []
+    for group, name, _, _ in CASES:
+        if only and not re.search(only, f"{group}.{name}"):
+            continue
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--impl", impl, "--threads",
+               str(threads), "--size", str(size), "--budget", str(budget),
+               "--only", f"^{re.escape(group)}\\.{re.escape(name)}$"]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        lines = [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
+        if proc.returncode != 0 or len(lines) != 2:
+            err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            rows.append({"group": group, "name": name, "numpy": None,
+                         "ours": f"ERROR: the worker failed (exit {proc.returncode}): {err}"})
+            continue
+        knob = lines[0]["knob"]
+        rows.append(lines[1])
+    return knob, rows
+
+
+# ---- the report --------------------------------------------------------------------------------
+
+def stack_description():
+    cfg = np.show_config(mode="dicts")
+    blas = cfg.get("Build Dependencies", {}).get("blas", {})
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                if l.startswith("model name")), platform.processor())
+    simd = cfg.get("SIMD Extensions", {})
+    flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo")
+                  if l.startswith("flags")), [])
+    isa = "AVX-512" if "avx512f" in flags else "AVX2+FMA" if "avx2" in flags else "no AVX2"
+    return (f"NumPy {np.__version__} (BLAS {blas.get('name', '?')} {blas.get('version', '?')}, "
+            f"{blas.get('openblas configuration', '').strip()}); NumPy SIMD found "
+            f"{','.join(simd.get('found', []))}; Python {platform.python_version()}; {cpu} "
+            f"({isa}), {os.cpu_count()} CPUs")
+
+
+def fmt_time(s):
+    if s >= 1e-3:
+        return f"{s * 1e3:.3f} ms"
+    return f"{s * 1e6:.2f} us"
+
+
+def table(impl, threads, knob, rows):
+    head = (f"| group | case | numpy min | numpy median | {impl} min | {impl} median "
+            f"| speedup (min) | speedup (median) | faults/call numpy | faults/call {impl} "
+            "| check |")
+    out = [f"### {threads} thread{'s' if threads != '1' else ''}"
+           f"{f' (kestrel knob: {knob})' if knob else ''}", "", head,
+           "|" + "---|" * (head.count("|") - 1)]
+    bad = 0
+    for r in rows:
+        if r["numpy"] is None:
+            bad += 1
+            out.append(f"| {r['group']} | {r['name']} | | | **{r['ours']}** | | | | | | |")
+            continue
+        nmin, nmed, nflt, _ = r["numpy"]
+        ours = r["ours"]
+        if isinstance(ours, str):
+            loud = not ours.startswith(PART2)
+            bad += loud
+            out.append(f"| {r['group']} | {r['name']} | {fmt_time(nmin)} | {fmt_time(nmed)} | "
+                       f"{'**' + ours + '**' if loud else ours} | | | | {nflt:.0f} | | |")
+            continue
+        omin, omed, oflt, _ = ours
+        check = r.get("check")
+        bad += check is not None
+        verdict = "ok" if check is None else f"**MISMATCH: {check}**"
+        out.append(f"| {r['group']} | {r['name']} | {fmt_time(nmin)} | {fmt_time(nmed)} | "
+                   f"{fmt_time(omin)} | {fmt_time(omed)} | {nmin / omin:.2f}x | {nmed / omed:.2f}x "
+                   f"| {nflt:.0f} | {oflt:.0f} | {verdict} |")
+    return out, bad
+
+
+def summary(impl, runs):
+    """One row per case: the min-time speedup under each thread setting, and whether `impl`'s
+    result was the same bytes under all of them (the issue asks for results identical for any
+    thread count; BLAS-backed linalg may legitimately differ, so it is noted, not counted)."""
+    settings = list(runs)
+    head = ("| group | case | " + " | ".join(f"speedup {t} thr" for t in settings)
+            + " | same result for every thread count |")
+    out = ["### speedups (numpy min / ours min)", "", head, "|" + "---|" * (head.count("|") - 1)]
+    bad = 0
+    for i, r in enumerate(runs[settings[0]]):
+        cells, digests = [], set()
+        for t in settings:
+            row = runs[t][i]
+            ours = row["ours"]
+            cells.append(ours if isinstance(ours, str) or row["numpy"] is None
+                         else f"{row['numpy'][0] / ours[0]:.2f}x")
+            if "digest" in row:
+                digests.add(row["digest"])
+        same = "" if not digests else "yes" if len(digests) == 1 else (
+            "no (BLAS)" if r["group"] == "linalg" else "**NO**")
+        bad += same == "**NO**"
+        out.append(f"| {r['group']} | {r['name']} | " + " | ".join(cells) + f" | {same} |")
+    return out, bad
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--impl", default="kestrel.nd", help="the module measured against numpy")
+    ap.add_argument("--threads", default="1,default", help="comma-separated: 1, 2, ..., default")
+    ap.add_argument("--size", type=int, default=1_000_000, help="rumpy cases' size (2-D: sqrt)")
+    ap.add_argument("--only", help="regex on group.name")
+    ap.add_argument("--budget", type=float, default=0.5, help="seconds of samples per case")
+    ap.add_argument("--markdown", help="also write the tables to this file")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.worker:
+        worker(a.impl, a.threads, a.size, a.only, a.budget)
+        return 0
+    try:
+        importlib.import_module(a.impl)
+    except ImportError as e:
+        print(f"bench_nd: {a.impl} is not importable ({e}); nothing to measure")
+        return 0
+    load0 = os.getloadavg()[0]
+    lines = [f"{stack_description()}",
+             f"{a.impl} against numpy, size {a.size:,} (2-D {_side(a.size)}x{_side(a.size)}); "
+             f"{time.strftime('%Y-%m-%d %H:%M')}; load average at start {load0:.2f}", ""]
+    bad, runs = 0, {}
+    for threads in a.threads.split(","):
+        knob, rows = run_worker(a.impl, threads, a.size, a.only, a.budget)
+        out, b = table(a.impl, threads, knob, rows)
+        lines += out + [""]
+        bad += b
+        runs[threads] = rows
+    if len(runs) > 1:
+        out, b = summary(a.impl, runs)
+        lines += out + [""]
+        bad += b
+    lines.append(f"load average at end {os.getloadavg()[0]:.2f}"
+                 + ("  (busy machine: medians are inflated; read the mins)"
+                    if max(load0, os.getloadavg()[0]) > 1.0 else ""))
+    text = "\n".join(lines)
+    print(text)
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write(text + "\n")
+    if bad:
+        print(f"\nbench_nd: {bad} MISMATCH / MISSING / ERROR row(s) above", file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
