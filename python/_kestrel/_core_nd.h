@@ -56,6 +56,8 @@ static inline void ks_py_nd_arg_release(ks_py_nd_arg *arg)
     arg->p = NULL;
 }
 
+/* An uninitialised ndarray object (from the free list when it has one); NULL with the error set. */
+ks_py_nd *ks_py_nd_alloc(void);
 /* A new ndarray taking over the reference *a holds (a is emptied). When `src` is an ndarray
  * whose buffer the result shares, the result's base is src's (or src). NULL with the error set
  * (a released). */

@@ -214,7 +214,7 @@ int ks_py_nd_arg_get(PyObject *obj, int mode, ks_py_nd_arg *arg)
 
 PyObject *ks_py_nd_wrap(ks_array *a, PyObject *src)
 {
-    ks_py_nd *o = PyObject_New(ks_py_nd, &ks_py_nd_type);
+    ks_py_nd *o = ks_py_nd_alloc();
     if (!o) {
         ks_array_release(a);
         return NULL;

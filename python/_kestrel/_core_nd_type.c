@@ -10,12 +10,29 @@
 
 _Static_assert(sizeof(Py_ssize_t) == sizeof(ptrdiff_t), "shapes are shared with Python");
 
+/* Freed objects kept for reuse: at about 580 bytes an ndarray is above pymalloc's small-object
+ * limit, and malloc / free per temporary cost as much as a 100-element add. The GIL guards it. */
+#define FREE_MAX 64
+static ks_py_nd *free_list[FREE_MAX];
+static int free_n;
+
+ks_py_nd *ks_py_nd_alloc(void)
+{
+    if (!free_n) return PyObject_New(ks_py_nd, &ks_py_nd_type);
+    ks_py_nd *o = free_list[--free_n];
+    (void)PyObject_Init((PyObject *)o, &ks_py_nd_type);
+    return o;
+}
+
 static void nd_dealloc(PyObject *self)
 {
     ks_py_nd *o = (ks_py_nd *)self;
     ks_array_release(&o->arr);
-    Py_XDECREF(o->base);
-    PyObject_Free(o);
+    Py_CLEAR(o->base);
+    if (free_n < FREE_MAX)
+        free_list[free_n++] = o;
+    else
+        PyObject_Free(o);
 }
 
 static PyObject *sizes_tuple(int n, const ptrdiff_t *v)
@@ -408,7 +425,18 @@ static PyObject *nd_richcompare(PyObject *a, PyObject *b, int op)
 {
     static const ks_ufunc f[] = {KS_UFUNC_LESS,      KS_UFUNC_LESS_EQUAL, KS_UFUNC_EQUAL,
                                  KS_UFUNC_NOT_EQUAL, KS_UFUNC_GREATER,    KS_UFUNC_GREATER_EQUAL};
-    return ks_py_nd_ufunc(f[op], a, b, NULL, NULL, NULL, NULL, KS_PY_ND_OPERAND);
+    PyObject *r = ks_py_nd_ufunc(f[op], a, b, NULL, NULL, NULL, NULL, KS_PY_ND_OPERAND);
+    if (r != Py_NotImplemented || (op != Py_EQ && op != Py_NE)) return r;
+    /* == and != with what is not an array (None, a str): every element unequal, as NumPy */
+    Py_DECREF(r);
+    const ks_array *x = KS_PY_ND_CHECK(a) ? ARR(a) : ARR(b);
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    ks_array v, out;
+    int rc = ks_array_scalar_i64(ctx, KS_BOOL, op == Py_NE, &v);
+    if (rc == KS_OK) rc = ks_array_full(ctx, KS_BOOL, x->ndim, x->shape, KS_ORDER_C, &v, &out);
+    ks_array_release(&v);
+    return ks_py_nd_result(ctx, rc, &out, NULL);
 }
 
 /* ---- sequence and mapping ---- */
