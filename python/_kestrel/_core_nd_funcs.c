@@ -524,7 +524,7 @@ static PyObject *f_flip(FASTCALL_ARGS)
 
 static PyObject *f_expand_dims(FASTCALL_ARGS)
 {
-    PARSE("expand_dims", 2, 2, "a", "axis");
+    PARSE("expand_dims", 2, 1, "a", "axis");
     ks_py_nd_arg x;
     if (ks_py_nd_arg_get(o[0], 0, &x)) {
         ks_py_nd_arg_release(&x);
@@ -532,9 +532,11 @@ static PyObject *f_expand_dims(FASTCALL_ARGS)
     }
     const int ndim = x.p->ndim;
     ks_py_nd_arg_release(&x);
-    const int nnew = PyTuple_Check(o[1]) || PyList_Check(o[1]) ? (int)PySequence_Size(o[1]) : 1;
-    int axes[KS_ARRAY_MAXDIMS], n;
-    if (nnew < 0 || axis_list(o[1], ndim + nnew, axes, &n)) return NULL;
+    int axes[KS_ARRAY_MAXDIMS] = {0}, n = 1; /* axis 0 when not given, as the Array API */
+    if (o[1]) {
+        const int nnew = PyTuple_Check(o[1]) || PyList_Check(o[1]) ? (int)PySequence_Size(o[1]) : 1;
+        if (nnew < 0 || axis_list(o[1], ndim + nnew, axes, &n)) return NULL;
+    }
     ONE_ARRAY(o[0], rc = ks_array_expand_dims(ctx, a, n, axes, &out));
 }
 

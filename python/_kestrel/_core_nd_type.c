@@ -926,6 +926,23 @@ static PyObject *m_array(FASTCALL_ARGS)
     return na;
 }
 
+static PyObject *m_array_ufunc(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *f = support("array_ufunc");
+    if (!f) return NULL;
+    PyObject *all = PyTuple_New(PyTuple_GET_SIZE(args) + 1);
+    PyObject *r = NULL;
+    if (all) {
+        PyTuple_SET_ITEM(all, 0, Py_NewRef(self));
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(args); k++)
+            PyTuple_SET_ITEM(all, k + 1, Py_NewRef(PyTuple_GET_ITEM(args, k)));
+        r = PyObject_Call(f, all, kwargs);
+        Py_DECREF(all);
+    }
+    Py_DECREF(f);
+    return r;
+}
+
 static PyObject *m_namespace(FASTCALL_ARGS)
 {
     (void)self;
@@ -1003,6 +1020,8 @@ static PyMethodDef nd_methods[] = {
     {"dot", m_dot, METH_O, "a.dot(b): a @ b"},
     {"__array__", (PyCFunction)(void (*)(void))m_array, METH_FASTCALL | METH_KEYWORDS,
      "a NumPy array over the same memory"},
+    {"__array_ufunc__", (PyCFunction)(void (*)(void))m_array_ufunc, METH_VARARGS | METH_KEYWORDS,
+     "NumPy's ufuncs on kestrel arrays run kestrel's (NEP 13)"},
     {"__array_namespace__", (PyCFunction)(void (*)(void))m_namespace, METH_FASTCALL | METH_KEYWORDS,
      "the module kestrel.nd"},
     {"to_device", (PyCFunction)(void (*)(void))m_to_device, METH_FASTCALL | METH_KEYWORDS,

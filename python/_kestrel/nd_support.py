@@ -243,3 +243,30 @@ def array_str(a):
             return _shortest(v, True)
         return str(v)
     return _text(a, " ", "", "")[0]
+
+
+# -- NumPy's ufuncs on kestrel arrays (NEP 13) -----------------------------------------------------
+
+_UFUNC_KWARGS = {"out", "where", "dtype", "casting"}
+
+
+def array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """ndarray.__array_ufunc__: numpy.add(np_array, nd_array) and np_array + nd_array run
+    kestrel's add and give a kestrel array; what kestrel lacks (other methods, keywords or
+    functions, a NumPy out=) NumPy computes on views of the inputs."""
+    from kestrel import nd
+
+    out = kwargs.get("out")
+    outs = out if isinstance(out, tuple) else (out,) if out is not None else ()
+    mine = getattr(nd, ufunc.__name__, None)
+    if (method == "__call__" and isinstance(mine, nd.ufunc) and set(kwargs) <= _UFUNC_KWARGS
+            and all(isinstance(o, nd.ndarray) for o in outs)):
+        if out is not None:
+            kwargs["out"] = outs[0]
+        return mine(*inputs, **kwargs)
+    import numpy as np
+
+    conv = [np.asarray(x) if isinstance(x, nd.ndarray) else x for x in inputs]
+    if outs:
+        kwargs["out"] = tuple(np.asarray(o) if isinstance(o, nd.ndarray) else o for o in outs)
+    return getattr(ufunc, method)(*conv, **kwargs)
