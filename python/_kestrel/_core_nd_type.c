@@ -974,6 +974,22 @@ static PyObject *m_format(PyObject *self, PyObject *spec)
     return r;
 }
 
+/* pickle: (rebuild, (the C-order bytes, the dtype's name, the shape)). */
+static PyObject *m_reduce(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    PyObject *f = support("rebuild");
+    PyObject *bytes = f ? m_tobytes(self, NULL, 0, NULL) : NULL;
+    PyObject *shape = bytes ? g_shape(self, NULL) : NULL;
+    PyObject *r = shape ? Py_BuildValue("(O(OsO))", f, bytes, ks_dtype_name(ARR(self)->dtype),
+                                        shape)
+                        : NULL;
+    Py_XDECREF(bytes);
+    Py_XDECREF(shape);
+    Py_XDECREF(f);
+    return r;
+}
+
 static PyObject *m_complex(PyObject *self, PyObject *unused)
 {
     (void)unused;
@@ -1028,6 +1044,7 @@ static PyMethodDef nd_methods[] = {
      "a itself for 'cpu'"},
     {"__format__", m_format, METH_O, NULL},
     {"__complex__", m_complex, METH_NOARGS, NULL},
+    {"__reduce__", m_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -270,3 +270,15 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if outs:
         kwargs["out"] = tuple(np.asarray(o) if isinstance(o, nd.ndarray) else o for o in outs)
     return getattr(ufunc, method)(*conv, **kwargs)
+
+
+# -- pickling ------------------------------------------------------------------------------------
+
+
+def rebuild(data, dtype, shape):
+    """The array pickle.loads makes from ndarray.__reduce__'s (bytes, dtype name, shape)."""
+    import numpy as np
+
+    from kestrel import nd
+
+    return nd.asarray(np.frombuffer(bytearray(data), dtype=dtype).reshape(shape))
