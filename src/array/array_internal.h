@@ -72,6 +72,17 @@ typedef struct {
 } ks__ufunc_def;
 /* Defined by the loop files (ufunc_loops_*.c), indexed by ks_ufunc. */
 extern const ks__ufunc_def ks__ufunc_defs[KS_NUFUNCS];
+/* What a ufunc loop reports through its aux when it meets an input NumPy raises on (integer
+ * power with a negative exponent: "Integers to negative integer powers are not allowed."). aux,
+ * when not NULL, points at an int the engine owns for the call (zeroed before); the loop stores
+ * a KS__LOOP_FAULT_* code into it (relaxed atomic: loops run on several threads) and writes 0
+ * for that element. ks_ufunc_call passes it to the engine as spec.aux and turns a nonzero code
+ * into NumPy's error. */
+enum { KS__LOOP_FAULT_NONE = 0, KS__LOOP_FAULT_NEG_INT_POWER = 1 };
+static inline void ks__loop_fault(const void *aux, int code)
+{
+    if (aux) __atomic_store_n((int *)(uintptr_t)aux, code, __ATOMIC_RELAXED);
+}
 
 /* ---- the engine ---- */
 
