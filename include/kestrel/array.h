@@ -92,7 +92,9 @@ typedef struct ks_array {
     int flags; /* KS_ARRAY_* */
     ptrdiff_t shape[KS_ARRAY_MAXDIMS];
     ptrdiff_t strides[KS_ARRAY_MAXDIMS]; /* bytes, negative allowed */
-    ks_array_buffer *base;               /* the owner of the memory (NULL: empty struct) */
+    ks_array_buffer *base; /* the owner of the memory. NULL with data set: memory the caller
+                              lends for one call (a scalar on its stack); give such an array only
+                              as an input that is read, never to a function returning a view */
 } ks_array;
 
 typedef enum { KS_ORDER_C = 0, KS_ORDER_F } ks_order;

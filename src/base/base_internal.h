@@ -42,6 +42,9 @@ static inline void ks__release(const ks_allocator *a, void *p)
 {
     if (p) a->free_fn(a->ud, p);
 }
+/* true for the allocator ks_ctx_new installs (malloc): caches of freed blocks may keep its
+ * memory across contexts; a user's allocator always gets its blocks back. */
+bool ks__alloc_is_system(const ks_allocator *a);
 /* n * size bytes, or NULL with KS_EOVERFLOW / KS_ENOMEM set on ctx. */
 void *ks__malloc_array(ks_ctx *ctx, size_t n, size_t size);
 char *ks__strdup(ks_ctx *ctx, const char *s);

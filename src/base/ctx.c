@@ -94,6 +94,8 @@ int ks_ctx_new_with_allocator(const ks_allocator *a, ks_ctx **out)
     return KS_OK;
 }
 
+bool ks__alloc_is_system(const ks_allocator *a) { return a->malloc_fn == sys_malloc; }
+
 int ks_ctx_new(ks_ctx **out)
 {
     ks_allocator a = {sys_malloc, sys_realloc, sys_free, NULL};

@@ -1,0 +1,234 @@
+/* matmul.c — a @ b with NumPy's matmul rules: a 1-d operand gains an axis that the result drops,
+ * the leading (stack) axes broadcast, the core dimensions must agree. float32/64 and complex go
+ * to BLAS's gemm (the numbers NumPy gets, from the same library); integers and bool use a
+ * row-by-row loop (bool: any(a_ik and b_kj), as NumPy).
+ *
+ * A matrix BLAS can read in place (unit stride along one axis) is passed as it is, transposed
+ * when it is Fortran-ordered; any other is copied to C order first. */
+#include <cblas.h>
+#include <complex.h>
+#include <string.h>
+
+#include "array/array_internal.h"
+
+/* How BLAS sees one matrix (rows x cols, element strides rs, cs): as stored with leading
+ * dimension ld, or transposed. false when neither stride is 1. */
+static bool blas_view(ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t rs, ptrdiff_t cs, bool *trans,
+                      int *ld)
+{
+    if ((cs == 1 || cols == 1) && rs >= (cols > 1 ? cols : 1) && rs <= 0x7fffffff) {
+        *trans = false;
+        *ld = (int)(rs > 0 ? rs : 1);
+        if (*ld < cols) *ld = (int)cols;
+        return true;
+    }
+    if ((rs == 1 || rows == 1) && cs >= (rows > 1 ? rows : 1) && cs <= 0x7fffffff) {
+        *trans = true;
+        *ld = (int)(cs > 0 ? cs : 1);
+        if (*ld < rows) *ld = (int)rows;
+        return true;
+    }
+    return false;
+}
+
+#define INT_MATMUL(name, T)                                                                        \
+    static void name(const char *a, ptrdiff_t ars, ptrdiff_t acs, const char *b, ptrdiff_t brs,    \
+                     ptrdiff_t bcs, char *c, ptrdiff_t crs, ptrdiff_t ccs, ptrdiff_t n,            \
+                     ptrdiff_t k, ptrdiff_t m)                                                     \
+    {                                                                                              \
+        for (ptrdiff_t i = 0; i < n; i++)                                                          \
+            for (ptrdiff_t j = 0; j < m; j++) {                                                    \
+                T s = 0;                                                                           \
+                for (ptrdiff_t q = 0; q < k; q++)                                                  \
+                    s +=                                                                           \
+                        *(const T *)(a + i * ars + q * acs) * *(const T *)(b + q * brs + j * bcs); \
+                *(T *)(c + i * crs + j * ccs) = s;                                                 \
+            }                                                                                      \
+    }
+INT_MATMUL(mm_i8, int8_t)
+INT_MATMUL(mm_i16, int16_t)
+INT_MATMUL(mm_i32, int32_t)
+INT_MATMUL(mm_i64, int64_t)
+INT_MATMUL(mm_u8, uint8_t)
+INT_MATMUL(mm_u16, uint16_t)
+INT_MATMUL(mm_u32, uint32_t)
+INT_MATMUL(mm_u64, uint64_t)
+
+static void mm_bool(const char *a, ptrdiff_t ars, ptrdiff_t acs, const char *b, ptrdiff_t brs,
+                    ptrdiff_t bcs, char *c, ptrdiff_t crs, ptrdiff_t ccs, ptrdiff_t n, ptrdiff_t k,
+                    ptrdiff_t m)
+{
+    for (ptrdiff_t i = 0; i < n; i++)
+        for (ptrdiff_t j = 0; j < m; j++) {
+            char s = 0;
+            for (ptrdiff_t q = 0; q < k && !s; q++)
+                s = a[i * ars + q * acs] && b[q * brs + j * bcs];
+            c[i * crs + j * ccs] = s;
+        }
+}
+
+typedef void (*int_mm)(const char *, ptrdiff_t, ptrdiff_t, const char *, ptrdiff_t, ptrdiff_t,
+                       char *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t);
+
+static int_mm int_kernel(ks_dtype t)
+{
+    switch (t) {
+    case KS_BOOL: return mm_bool;
+    case KS_INT8: return mm_i8;
+    case KS_INT16: return mm_i16;
+    case KS_INT32: return mm_i32;
+    case KS_INT64: return mm_i64;
+    case KS_UINT8: return mm_u8;
+    case KS_UINT16: return mm_u16;
+    case KS_UINT32: return mm_u32;
+    case KS_UINT64: return mm_u64;
+    default: return NULL;
+    }
+}
+
+/* c (n x m, C-contiguous rows of ldc) = a (n x k) b (k x m) through gemm. */
+static void blas_mm(ks_dtype t, const char *a, bool ta, int lda, const char *b, bool tb, int ldb,
+                    char *c, int ldc, int n, int k, int m)
+{
+    const enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans,
+                               B = tb ? CblasTrans : CblasNoTrans;
+    switch (t) {
+    case KS_FLOAT32:
+        cblas_sgemm(CblasRowMajor, A, B, n, m, k, 1.0f, (const float *)a, lda, (const float *)b,
+                    ldb, 0.0f, (float *)c, ldc);
+        break;
+    case KS_FLOAT64:
+        cblas_dgemm(CblasRowMajor, A, B, n, m, k, 1.0, (const double *)a, lda, (const double *)b,
+                    ldb, 0.0, (double *)c, ldc);
+        break;
+    case KS_COMPLEX64: {
+        const float complex one = 1, zero = 0;
+        cblas_cgemm(CblasRowMajor, A, B, n, m, k, &one, a, lda, b, ldb, &zero, c, ldc);
+        break;
+    }
+    default: {
+        const double complex one = 1, zero = 0;
+        cblas_zgemm(CblasRowMajor, A, B, n, m, k, &one, a, lda, b, ldb, &zero, c, ldc);
+    }
+    }
+}
+
+int ks_array_matmul(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_array *out)
+{
+    ks__array_clear(out);
+    if (a0->ndim == 0 || b0->ndim == 0)
+        return ks__fail(ctx, KS_EINVAL,
+                        "matmul: Input operand %d does not have enough dimensions (has "
+                        "0, gufunc core with signature (n?,k),(k,m?)->(n?,m?) requires 1)",
+                        a0->ndim == 0 ? 0 : 1);
+    const ks_array *ab[2] = {a0, b0};
+    ks_dtype t;
+    int rc = ks_array_result_type(ctx, 2, ab, &t);
+    if (rc) return rc;
+    /* views with the 1-d operands given their extra axis */
+    ks_array a = *a0, b = *b0;
+    const bool a1 = a.ndim == 1, b1 = b.ndim == 1;
+    if (a1) {
+        a.ndim = 2, a.shape[1] = a.shape[0], a.strides[1] = a.strides[0], a.shape[0] = 1,
+        a.strides[0] = 0;
+    }
+    if (b1) {
+        b.ndim = 2, b.shape[1] = 1, b.strides[1] = 0;
+    }
+    const ptrdiff_t n = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], m = b.shape[b.ndim - 1];
+    if (b.shape[b.ndim - 2] != k)
+        return ks__fail(
+            ctx, KS_EINVAL,
+            "matmul: Input operand 1 has a mismatch in its core dimension 0, "
+            "with gufunc signature (n?,k),(k,m?)->(n?,m?) (size %td is different from %td)",
+            b.shape[b.ndim - 2], k);
+    /* the stack dimensions broadcast */
+    ks_array sa = a, sb = b;
+    sa.ndim -= 2, sb.ndim -= 2;
+    const ks_array *stacks[2] = {&sa, &sb};
+    int bnd;
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    if ((rc = ks_array_broadcast_shape(ctx, 2, stacks, &bnd, shape))) return rc;
+    ptrdiff_t ast[KS_ARRAY_MAXDIMS], bst[KS_ARRAY_MAXDIMS];
+    ks__broadcast_strides(&sa, bnd, shape, ast);
+    ks__broadcast_strides(&sb, bnd, shape, bst);
+    ptrdiff_t batch = 1;
+    for (int d = 0; d < bnd; d++) batch *= shape[d];
+
+    /* the result: stack dims, then n (unless a was 1-d), then m (unless b was 1-d) */
+    int ond = bnd;
+    if (!a1) shape[ond++] = n;
+    if (!b1) shape[ond++] = m;
+    if ((rc = ks_array_empty(ctx, t, ond, shape, KS_ORDER_C, out))) return rc;
+    if (batch == 0 || n == 0 || m == 0) return KS_OK;
+
+    /* operands in the result's dtype, copied to C order where BLAS could not read them */
+    ks_array ca, cb;
+    ks__array_clear(&ca);
+    ks__array_clear(&cb);
+    const size_t sz = ks__dtypes[t].size;
+    const bool blas = ks__dtypes[t].kind == 'f' || ks__dtypes[t].kind == 'c';
+    bool ta = false, tb = false;
+    int lda = 0, ldb = 0;
+    if (a.dtype != t ||
+        (blas && !blas_view(n, k, a.strides[a.ndim - 2] / (ptrdiff_t)sz,
+                            a.strides[a.ndim - 1] / (ptrdiff_t)sz, &ta, &lda)) ||
+        (blas &&
+         (a.strides[a.ndim - 2] % (ptrdiff_t)sz || a.strides[a.ndim - 1] % (ptrdiff_t)sz))) {
+        if ((rc = ks__array_copy_order(ctx, &a, t, KS_ORDER_C, &ca))) goto done;
+        memcpy(a.strides, ca.strides, sizeof a.strides);
+        a.data = ca.data, a.dtype = t;
+        sa = ca, sa.ndim = a.ndim - 2;
+        ks__broadcast_strides(&sa, bnd, shape, ast);
+        if (blas)
+            blas_view(n, k, a.strides[a.ndim - 2] / (ptrdiff_t)sz,
+                      a.strides[a.ndim - 1] / (ptrdiff_t)sz, &ta, &lda);
+    }
+    if (b.dtype != t ||
+        (blas && !blas_view(k, m, b.strides[b.ndim - 2] / (ptrdiff_t)sz,
+                            b.strides[b.ndim - 1] / (ptrdiff_t)sz, &tb, &ldb)) ||
+        (blas &&
+         (b.strides[b.ndim - 2] % (ptrdiff_t)sz || b.strides[b.ndim - 1] % (ptrdiff_t)sz))) {
+        if ((rc = ks__array_copy_order(ctx, &b, t, KS_ORDER_C, &cb))) goto done;
+        memcpy(b.strides, cb.strides, sizeof b.strides);
+        b.data = cb.data, b.dtype = t;
+        sb = cb, sb.ndim = b.ndim - 2;
+        ks__broadcast_strides(&sb, bnd, shape, bst);
+        if (blas)
+            blas_view(k, m, b.strides[b.ndim - 2] / (ptrdiff_t)sz,
+                      b.strides[b.ndim - 1] / (ptrdiff_t)sz, &tb, &ldb);
+    }
+    if (blas && (n > 0x7fffffff || k > 0x7fffffff || m > 0x7fffffff)) {
+        rc = ks__fail(ctx, KS_EOVERFLOW, "matmul: a dimension above BLAS's 32-bit limit");
+        goto done;
+    }
+    {
+        const int_mm ik = blas ? NULL : int_kernel(t);
+        const ptrdiff_t csz = n * m * (ptrdiff_t)sz;
+        ptrdiff_t idx[KS_ARRAY_MAXDIMS] = {0};
+        for (ptrdiff_t q = 0; q < batch; q++) {
+            const char *pa = a.data, *pb = b.data;
+            ptrdiff_t r = q;
+            for (int d = bnd - 1; d >= 0; d--) {
+                idx[d] = r % shape[d];
+                r /= shape[d];
+                pa += idx[d] * ast[d];
+                pb += idx[d] * bst[d];
+            }
+            char *pc = out->data + q * csz;
+            if (k == 0) {
+                memset(pc, 0, (size_t)csz);
+            } else if (blas) {
+                blas_mm(t, pa, ta, lda, pb, tb, ldb, pc, (int)m, (int)n, (int)k, (int)m);
+            } else {
+                ik(pa, a.strides[a.ndim - 2], a.strides[a.ndim - 1], pb, b.strides[b.ndim - 2],
+                   b.strides[b.ndim - 1], pc, m * (ptrdiff_t)sz, (ptrdiff_t)sz, n, k, m);
+            }
+        }
+    }
+done:
+    ks_array_release(&ca);
+    ks_array_release(&cb);
+    if (rc) ks_array_release(out);
+    return rc;
+}
