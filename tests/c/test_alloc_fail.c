@@ -749,7 +749,17 @@ static int run_array(ks_ctx *ctx, double *sig)
             ks_array_release(&src);
         }
     }
-    if (!rc) *sig += ((double *)c.data)[5] + ((double *)d.data)[3];
+    ks_array u = {0};
+    if (!rc) { /* float32 + float64 (the float32 cast in scratch), where= a mask */
+        ks_array m = {0};
+        rc = ks_ufunc_call(ctx, KS_UFUNC_GREATER, (const ks_array *[]){&f, &w}, NULL, &m);
+        ks_ufunc_options o = KS_UFUNC_OPTIONS_INIT;
+        o.where = &m;
+        if (!rc) rc = ks_ufunc_call(ctx, KS_UFUNC_ADD, (const ks_array *[]){&f, &w}, &o, &u);
+        ks_array_release(&m);
+    }
+    if (!rc) *sig += ((double *)c.data)[5] + ((double *)d.data)[3] + ((double *)u.data)[0];
+    ks_array_release(&u);
     ks_array_release(&w);
     ks_array_release(&f);
     ks_array_release(&t);
