@@ -59,13 +59,30 @@ KS__EACH_UINT(BIN_S, remainder, U_REM)
 KS__EACH_SINT(BIN_S, fmod, S_FMOD)
 KS__EACH_UINT(BIN_S, fmod, U_REM)
 
+/* fmod is exact, so any correct way gives the same bits: on x86 the FPU's partial remainder,
+ * about twice as fast as glibc's fmod (and what NumPy's wheels run). */
+#if defined(__x86_64__) && defined(__GNUC__)
+static inline double fmod_exact(double a, double b)
+{
+    long double r = a;
+    const long double d = b;
+    __asm__("1: fprem\n\tfnstsw %%ax\n\ttestb $4, %%ah\n\tjnz 1b" : "+t"(r) : "u"(d) : "ax", "cc");
+    return (double)r;
+}
+#define fmod_f(a, b) ((float)fmod_exact(a, b))
+#define fmod_d fmod_exact
+#else
+#define fmod_f fmodf
+#define fmod_d fmod
+#endif
+
 /* Python's divmod on floats, as NumPy computes it: the quotient from fmod's exact remainder,
  * moved to the divisor's sign, then snapped to the nearest integer; zeros signed as the true
  * quotient and the divisor. b == 0 is the caller's (a / b and fmod(a, b)). */
-#define KS_DIVMOD(T, S)                                                                            \
+#define KS_DIVMOD(T, S, FMOD)                                                                      \
     KS_INLINE T divmod_##T(T a, T b, T *mod)                                                       \
     {                                                                                              \
-        T m = fmod##S(a, b);                                                                       \
+        T m = FMOD(a, b);                                                                          \
         T div = (a - m) / b;                                                                       \
         if (m != 0) {                                                                              \
             if ((b < 0) != (m < 0)) {                                                              \
@@ -93,19 +110,19 @@ KS__EACH_UINT(BIN_S, fmod, U_REM)
     KS_INLINE T remainder_##T(T a, T b)                                                            \
     {                                                                                              \
         T m = 0;                                                                                   \
-        if (b == 0) return fmod##S(a, b);                                                          \
+        if (b == 0) return FMOD(a, b);                                                             \
         divmod_##T(a, b, &m);                                                                      \
         return m;                                                                                  \
     }
-KS_DIVMOD(float, f)
-KS_DIVMOD(double, )
+KS_DIVMOD(float, f, fmod_f)
+KS_DIVMOD(double, , fmod_d)
 
 BIN_S(floor_divide, f32, floordiv_float)
 BIN_S(floor_divide, f64, floordiv_double)
 BIN_S(remainder, f32, remainder_float)
 BIN_S(remainder, f64, remainder_double)
-BIN_S(fmod, f32, fmodf)
-BIN_S(fmod, f64, fmod)
+BIN_S(fmod, f32, fmod_f)
+BIN_S(fmod, f64, fmod_d)
 
 /* ---- integer power: by squaring, wrapping; a negative exponent is NumPy's ValueError ---- */
 
