@@ -230,11 +230,12 @@ typedef struct {
     const char *x; /* the X line's values or the G line's formula */
     bool gen;
     const char *w, *y, *q, *b;
+    const ks_array *qarr;
 } operands;
 
 /* One call of the op; *out gets the result (or the call's status is returned). */
-static int run_op(ks_ctx *ctx, const call *c, const ks_array *v, const ks_array *where,
-                  const ks_array *outarr, ks_array *out)
+static int run_op(ks_ctx *ctx, const call *c, const operands *ops, const ks_array *v,
+                  const ks_array *where, const ks_array *outarr, ks_array *out)
 {
     ks_reduce f;
     ks_scan sc;
@@ -281,12 +282,36 @@ static int run_op(ks_ctx *ctx, const call *c, const ks_array *v, const ks_array 
         }
         return ks_array_scan(ctx, sc, v, (int)strtol(ax, NULL, 10), dtype, out);
     }
+    if (!strcmp(c->op, "quantile")) {
+        ks_quantile_method m;
+        if (ks_quantile_method_value(ctx, kv(c, "method"), &m) != KS_OK) return KS_EINVAL;
+        return ks_array_quantile(ctx, v, ops->qarr, (uint64_t)kv_long(c, "axes", 0), m,
+                                 kv_long(c, "keepdims", 0) != 0, kv_long(c, "nan", 0) != 0, out);
+    }
     fprintf(stderr, "unknown op %s\n", c->op);
     return KS_EINVAL;
 }
 
-static void run_case(ks_ctx *ctx, const call *c, const operands *ops, const char *res, int lineno)
+static void run_case(ks_ctx *ctx, const call *c, const operands *ops_in, const char *res,
+                     int lineno)
 {
+    operands o2 = *ops_in, *ops = &o2;
+    ks_array qa;
+    const bool has_q = kv(c, "qnd") != NULL;
+    if (has_q) {
+        ptrdiff_t nq = 0;
+        for (const char *p = ops->q; *p;) {
+            while (*p == ' ') p++;
+            if (!*p) break;
+            nq++;
+            while (*p && *p != ' ') p++;
+        }
+        const int qnd = (int)kv_long(c, "qnd", 1);
+        CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, qnd, &nq, KS_ORDER_C, &qa));
+        parse_values(ops->q, KS_FLOAT64, nq, qa.data);
+        if (kv_long(c, "weak", 0)) qa.flags |= KS_ARRAY_WEAK; /* a Python float */
+        ops->qarr = &qa;
+    }
     ptrdiff_t n = 1;
     for (int d = 0; d < c->nb; d++) n *= c->base[d];
     ks_array base, v, w, r;
@@ -306,7 +331,7 @@ static void run_case(ks_ctx *ctx, const call *c, const operands *ops, const char
     for (int m = 0; m < 2; m++) {
         CHECK_OK(ctx, ks_ctx_set_threads(ctx, m ? 2 : 1));
         CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, m ? 1e-3 : 1e6));
-        const int rc = run_op(ctx, c, &v, where, NULL, &r);
+        const int rc = run_op(ctx, c, ops, &v, where, NULL, &r);
         ktest_checks++;
         if (res[0] == 'E') {
             if (rc == KS_OK || !strstr(ks_errmsg(ctx), res + 2)) {
@@ -326,10 +351,10 @@ static void run_case(ks_ctx *ctx, const call *c, const operands *ops, const char
         }
         if (compare(c, &r, res + 2, lineno, modes[m])) ktest_failures++, nfail_cases++;
         /* out=: the same values written into a given array */
-        if (m == 0 && kv(c, "axes") && r.ndim >= 0) {
+        if (m == 0 && kv(c, "axes") && !has_q) {
             ks_array o, r2;
             CHECK_OK(ctx, ks_array_empty(ctx, r.dtype, r.ndim, r.shape, KS_ORDER_C, &o));
-            const int rc2 = run_op(ctx, c, &v, where, &o, &r2);
+            const int rc2 = run_op(ctx, c, ops, &v, where, &o, &r2);
             CHECK(rc2 == KS_OK);
             if (rc2 == KS_OK) {
                 CHECK(r2.data == o.data);
@@ -341,6 +366,7 @@ static void run_case(ks_ctx *ctx, const call *c, const operands *ops, const char
         ks_array_release(&r);
     }
     if (where) ks_array_release(&w);
+    if (has_q) ks_array_release(&qa);
     ks_array_release(&base);
 }
 
@@ -390,7 +416,7 @@ static void test_cases(void)
         ks_ctx_free(ctx);
         return;
     }
-    char *line = NULL, *xline = NULL, *cline = NULL, *wline = NULL;
+    char *line = NULL, *xline = NULL, *cline = NULL, *wline = NULL, *qline = NULL;
     size_t cap = 0;
     ssize_t len;
     int lineno = 0, ncases = 0;
@@ -415,6 +441,11 @@ static void test_cases(void)
             wline = strdup(line);
             ops.w = wline + 2;
             break;
+        case 'Q':
+            free(qline);
+            qline = strdup(line);
+            ops.q = qline + 2;
+            break;
         case 'R':
         case 'E': {
             call c;
@@ -432,6 +463,7 @@ static void test_cases(void)
     free(xline);
     free(cline);
     free(wline);
+    free(qline);
     fclose(f);
     ks_ctx_free(ctx);
 }

@@ -15,7 +15,7 @@ Each case is a block of lines:
                               digitize; keys: dt (input dtype), base (the base array's shape),
                               step (per-axis slice step of the view, negative = reversed), perm
                               (the view's axis order), then the op's own arguments
-  Y / W / Q / B v ...         a second operand, the where mask, q, bins/weights (C order)
+  Y / W / Q / B v ...         a second operand, the where mask, q (float64), bins/weights
   R dtype shape v ...         NumPy's result (shape as d0,d1 or - for 0-d)
   E text                      or NumPy's error message (a part of it to find in kestrel's)
 A tolerance in units in the last place may follow as ulp=N on the C line (0: bit-identical).
@@ -122,7 +122,10 @@ def emit(op, args, base, step, perm, fn, extra=(), ulp=0):
         r = np.asarray(r)
         out_lines.append(f"R {r.dtype.name} {shape_str(r.shape)} {fmt_vals(r)}".rstrip())
     except Exception as e:  # noqa: BLE001 — NumPy's message is the expectation
-        out_lines.append("E " + str(e).splitlines()[0])
+        msg = str(e).splitlines()[0]
+        if op == "quantile" and v.size == 0 and "boolean" not in msg:  # words vary by method
+            msg = "out of bounds for axis 0 with size 0"
+        out_lines.append("E " + msg)
 
 
 def axes_tuple(mask, ndim):
@@ -270,10 +273,73 @@ def scan_cases():
                  lambda v, to=to: np.cumsum(v, axis=1, dtype=to))
 
 
+METHODS = ["linear", "lower", "higher", "nearest", "midpoint", "inverted_cdf",
+           "averaged_inverted_cdf", "closest_observation", "interpolated_inverted_cdf", "hazen",
+           "weibull", "median_unbiased", "normal_unbiased"]
+
+
+def quantile_cases():
+    """q weak (a Python float: 0-d) or an array; every method; nanquantile."""
+    qsets = [("weak", 0.5), ("weak", 0.3), ("arr", np.array([0.0, 0.25, 0.5, 0.75, 1.0])),
+             ("arr", np.array(0.37)), ("arr", np.array([1.0, 0.1, 0.9, 0.5]))]
+    for dt in ("bool", "int8", "int64", "uint16", "float32", "float64"):
+        for shape, step, perm, masks in LAYOUTS:
+            full = (dt == "float64" and shape in ((7,), (3, 4), (4, 6, 5))) or (
+                dt == "int64" and shape == (7,))
+            n = int(np.prod(shape)) if shape else 1
+            bases = [np.asarray(data(dt, n)).reshape(shape)]
+            if dt.startswith("float"):
+                bases.append(np.asarray(data(dt, n, nan=True)).reshape(shape))
+            for base in bases:
+                for method in METHODS if full else ["linear", "nearest", "hazen"]:
+                    for kind, qv in qsets if full else qsets[1:3]:
+                        for nan in (0, 1) if dt.startswith("float") else (0,):
+                            fn = np.nanquantile if nan else np.quantile
+                            for mask in masks[:3] if full else masks[:2]:
+                                ax = axes_tuple(mask, len(shape))
+                                q = float(qv) if kind == "weak" else qv
+                                # NumPy's nanquantile gives an all-NaN float32 line float32,
+                                # whatever q (np.full(q.shape, nan, dtype=a.dtype)): skipped
+                                if nan and dt == "float32" and kind != "weak":
+                                    continue
+                                # and an empty array's nanquantile along an axis loses q's axis
+                                if nan and n == 0 and kind != "weak":
+                                    continue
+                                emit("quantile", {"axes": mask, "method": method, "nan": nan,
+                                                  "weak": int(kind == "weak"),
+                                                  "qnd": np.ndim(qv)},
+                                     base, step, perm,
+                                     lambda v, fn=fn, q=q, ax=ax, method=method:
+                                         fn(v, q, axis=ax, method=method),
+                                     extra=[("Q", np.asarray(qv, dtype=np.float64))])
+    # long lines: the bracketing pass (one and several q), duplicates, NaN
+    for base in (gen("float64", 100003), gen("float64", 65536, a=48271, m=2147483647, d=1e6, o=1000),
+                 gen("float32", 50001), gen("int32", 40000)):
+        for kind, qv in (("weak", 0.5), ("arr", np.array([0.25, 0.5, 0.75])),
+                         ("arr", np.array([0.0, 0.001, 0.999, 1.0]))):
+            for method in ("linear", "lower", "midpoint", "median_unbiased"):
+                q = float(qv) if kind == "weak" else qv
+                emit("quantile", {"axes": 0, "method": method, "nan": 0, "weak": int(kind == "weak"),
+                                  "qnd": np.ndim(qv)},
+                     base, (1,), (0,), lambda v, q=q, method=method: np.quantile(v, q, method=method),
+                     extra=[("Q", np.asarray(qv, dtype=np.float64))])
+    base = gen("float64", 300 * 200).reshape(300, 200)
+    for mask in (1, 2):
+        emit("quantile", {"axes": mask, "method": "linear", "nan": 0, "weak": 0, "qnd": 1}, base,
+             (1, 1), (0, 1),
+             lambda v, mask=mask: np.quantile(v, np.array([0.1, 0.5]), axis=mask - 1),
+             extra=[("Q", np.array([0.1, 0.5]))])
+    # errors
+    base = data("float64", 6)
+    emit("quantile", {"axes": 0, "method": "linear", "nan": 0, "weak": 0, "qnd": 1}, base, (1,), (0,),
+         lambda v: np.quantile(v, np.array([0.5, 1.5])), extra=[("Q", np.array([0.5, 1.5]))])
+
+
 def main():
     reduce_cases()
     long_cases()
     scan_cases()
+    quantile_cases()
     path = os.path.join(HERE, "reduce_cases.txt")
     with open(path, "w") as f:
         f.write(f"# made by make_reduce_cases.py with numpy {np.__version__}\n")
