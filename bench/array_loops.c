@@ -1,10 +1,11 @@
 /* array_loops.c — the ufuncs' inner loops alone (src/array/ufunc_loops_*.c): ns per element of
- * each ufunc's float64 loop (int64 where it has none) over N contiguous elements, one thread,
- * the output written into a buffer already touched; the minimum of REPS runs. These are the
+ * each ufunc's float64 (or float32) loop (int64 where it has none) over N contiguous elements, one
+ * thread, the output written into a buffer already touched; the minimum of REPS runs. These are the
  * ns_per_elem figures of ufunc_defs.c. Built against the static library:
  *
- *   cc -O2 -Iinclude -Isrc bench/array_loops.c build/libkestrel.a -lsleef -lm -o /tmp/array_loops
- *   /tmp/array_loops [N] [REPS]          (default 1000000 and 20)
+ *   cc -O2 -fopenmp -Iinclude -Isrc bench/array_loops.c build/libkestrel.a -lsleef -lm \
+ *      -o /tmp/array_loops
+ *   /tmp/array_loops [N] [REPS] [float32]     (default 1000000, 20, float64)
  *
  * NumPy's figures for the same cases come from bench/array_loops_numpy.py. */
 #include <stdio.h>
@@ -43,16 +44,23 @@ int main(int argc, char **argv)
 {
     const ptrdiff_t n = argc > 1 ? atol(argv[1]) : 1000000;
     const int reps = argc > 2 ? atoi(argv[2]) : 20;
-    double *a = malloc(sizeof(double) * (size_t)n), *b = malloc(sizeof(double) * (size_t)n),
-           *o = malloc(sizeof(double) * (size_t)n);
+    const bool f32 = argc > 3 && !strcmp(argv[3], "float32");
+    const ks_dtype ft = f32 ? KS_FLOAT32 : KS_FLOAT64;
+    /* 2 MB aligned, on huge pages where allowed, as NumPy's and kestrel's large arrays are */
+    const size_t bytes = (sizeof(double) * (size_t)n + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+    double *a = aligned_alloc(2u << 20, bytes), *b = aligned_alloc(2u << 20, bytes),
+           *o = aligned_alloc(2u << 20, bytes);
     if (!a || !b || !o) return 1;
+    ks__huge_pages(a, bytes);
+    ks__huge_pages(b, bytes);
+    ks__huge_pages(o, bytes);
     memset(o, 0, sizeof(double) * (size_t)n);
     printf("ufunc\tdtype\tns_per_elem\n");
     for (int f = 0; f < KS_NUFUNCS; f++) {
         const ks__ufunc_def *d = &ks__ufunc_defs[f];
         const ks__ufunc_loop *l = NULL;
         for (int k = 0; k < d->nloops; k++)
-            if (d->loops[k].in == KS_FLOAT64) l = &d->loops[k];
+            if (d->loops[k].in == ft) l = &d->loops[k];
         for (int k = 0; k < d->nloops && !l; k++)
             if (d->loops[k].in == KS_INT64) l = &d->loops[k];
         if (!l) continue;
@@ -62,15 +70,19 @@ int main(int argc, char **argv)
         for (ptrdiff_t i = 0; i < n; i++) {
             a[i] = uniform(&s, lo, hi);
             b[i] = uniform(&s, 0.5, 3.0);
-            if (l->in == KS_INT64) {
+            if (f32) {
+                const float x = (float)a[i], y = (float)b[i];
+                memcpy((float *)a + i, &x, 4);
+                memcpy((float *)b + i, &y, 4);
+            } else if (l->in == KS_INT64) {
                 const int64_t x = (int64_t)(a[i] * 1000), y = 1 + (int64_t)(b[i] * 10);
                 memcpy(&a[i], &x, 8);
                 memcpy(&b[i], &y, 8);
             }
         }
         char *args[3] = {(char *)a, d->nin == 2 ? (char *)b : (char *)o, (char *)o};
-        const ptrdiff_t ow = l->out == KS_BOOL ? 1 : 8;
-        const ptrdiff_t steps[3] = {8, d->nin == 2 ? 8 : ow, ow};
+        const ptrdiff_t iw = (ptrdiff_t)ks_dtype_size(l->in), ow = (ptrdiff_t)ks_dtype_size(l->out);
+        const ptrdiff_t steps[3] = {iw, d->nin == 2 ? iw : ow, ow};
         double best = 1e30;
         for (int r = 0; r < reps + 2; r++) {
             const double t0 = now();
@@ -78,8 +90,7 @@ int main(int argc, char **argv)
             const double t = now() - t0;
             if (r >= 2 && t < best) best = t;
         }
-        printf("%s\t%s\t%.3f\n", d->name, l->in == KS_INT64 ? "int64" : "float64",
-               best / (double)n * 1e9);
+        printf("%s\t%s\t%.3f\n", d->name, ks_dtype_name(l->in), best / (double)n * 1e9);
     }
     free(a);
     free(b);

@@ -1,12 +1,14 @@
-"""NumPy's ns per element for the cases of bench/array_loops.c: each ufunc's float64 loop (int64
-where it has none) on 1M contiguous elements, out= a buffer already touched, one thread, the
-minimum of 20 runs. Run: OMP_NUM_THREADS=1 python3 bench/array_loops_numpy.py [N]"""
+"""NumPy's ns per element for the cases of bench/array_loops.c: each ufunc's float64 (or float32)
+loop (int64 where it has none) on 1M contiguous elements, out= a buffer already touched, one
+thread, the minimum of 20 runs. Run: OMP_NUM_THREADS=1 python3 bench/array_loops_numpy.py [N] [float32]"""
 import sys
 import timeit
 
 import numpy as np
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+FT = np.float32 if len(sys.argv) > 2 and sys.argv[2] == "float32" else np.float64
+FC = np.dtype(FT).char
 RANGES = {"arcsin": (-0.9, 0.9), "arccos": (-0.9, 0.9), "arctanh": (-0.9, 0.9), "arccosh": (1.0, 5.0),
           "sin": (-10, 10), "cos": (-10, 10), "tan": (-10, 10), "exp": (-20, 20), "sinh": (-20, 20),
           "cosh": (-20, 20)}
@@ -25,8 +27,10 @@ for name in NAMES:
     lo, hi = RANGES.get(name, (0.5, 5.0))
     a = rng.uniform(lo, hi, N)
     b = rng.uniform(0.5, 3.0, N)
-    dt = "float64" if "dd->d" in uf.types or "d->d" in uf.types or "dd->?" in uf.types or "d->?" in uf.types else "int64"
-    if dt == "int64":
+    dt = np.dtype(FT).name if any(t.startswith(FC * uf.nin + "->") for t in uf.types) else "int64"
+    if dt != "int64":
+        a, b = a.astype(FT), b.astype(FT)
+    else:
         a = (a * 1000).astype(np.int64)
         b = 1 + (b * 10).astype(np.int64)
     args = (a, b) if uf.nin == 2 else (a,)

@@ -445,6 +445,49 @@ static void test_accuracy(void)
     printf("largest error: float64 %.3f ULP, float32 %.3f ULP\n", max_ulps[0], max_ulps[1]);
 }
 
+/* floor_divide and remainder of int32 and uint32 (computed through float64) against integer
+ * arithmetic on many random pairs, divisors of every size */
+static void test_int_division(void)
+{
+    enum { N = 200000 };
+    int32_t *a = malloc(N * 4), *b = malloc(N * 4), *q = malloc(N * 4), *r = malloc(N * 4);
+    for (int i = 0; i < N; i++) {
+        a[i] = (int32_t)(uint32_t)(uniform(0, 0x1p32));
+        const double mag = exp2(uniform(0, 32));
+        b[i] = (int32_t)(int64_t)(uniform(-1, 1) * mag);
+        if (i % 97 == 0) a[i] = INT32_MIN;
+    }
+    char *args[3] = {(char *)a, (char *)b, (char *)q};
+    const ptrdiff_t steps[3] = {4, 4, 4};
+    ks__loop_floor_divide_i32(args, steps, N, NULL);
+    args[2] = (char *)r;
+    ks__loop_remainder_i32(args, steps, N, NULL);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        const int64_t x = a[i], y = b[i];
+        int64_t wq = 0, wr = 0;
+        if (y) {
+            wq = x / y - ((x % y != 0) && ((x < 0) != (y < 0)));
+            wr = x - wq * y;
+        }
+        bad += q[i] != (int32_t)(uint32_t)(uint64_t)wq || r[i] != (int32_t)wr;
+    }
+    CHECK(bad == 0);
+    uint32_t *ua = (uint32_t *)a, *ub = (uint32_t *)b, *uq = (uint32_t *)q, *ur = (uint32_t *)r;
+    args[2] = (char *)uq;
+    ks__loop_floor_divide_u32(args, steps, N, NULL);
+    args[2] = (char *)ur;
+    ks__loop_remainder_u32(args, steps, N, NULL);
+    bad = 0;
+    for (int i = 0; i < N; i++)
+        bad += ub[i] ? uq[i] != ua[i] / ub[i] || ur[i] != ua[i] % ub[i] : uq[i] || ur[i];
+    CHECK(bad == 0);
+    free(a);
+    free(b);
+    free(q);
+    free(r);
+}
+
 /* ---- integer power's fault, NumPy's rules by hand ---- */
 
 static void test_power_fault(void)
@@ -569,6 +612,7 @@ int main(void)
     test_power_fault();
     test_numpy_reference();
     test_accuracy();
+    test_int_division();
     ks_ctx *ctx = NULL;
     if (ks_ctx_new(&ctx) != KS_OK) return 1;
     test_through_ufunc_call(ctx);
