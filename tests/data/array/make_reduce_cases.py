@@ -313,8 +313,9 @@ def quantile_cases():
                                          fn(v, q, axis=ax, method=method),
                                      extra=[("Q", np.asarray(qv, dtype=np.float64))])
     # long lines: the bracketing pass (one and several q), duplicates, NaN
-    for base in (gen("float64", 100003), gen("float64", 65536, a=48271, m=2147483647, d=1e6, o=1000),
-                 gen("float32", 50001), gen("int32", 40000)):
+    for base in (gen("float64", 200003), gen("float64", 262144, a=48271, m=2147483647, d=1e6, o=1000),
+                 gen("float64", 150001, a=3, m=7, d=1.0, o=0), gen("float32", 50001),
+                 gen("int32", 40000)):
         for kind, qv in (("weak", 0.5), ("arr", np.array([0.25, 0.5, 0.75])),
                          ("arr", np.array([0.0, 0.001, 0.999, 1.0]))):
             for method in ("linear", "lower", "midpoint", "median_unbiased"):
