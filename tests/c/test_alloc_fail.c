@@ -718,6 +718,56 @@ static int run_gwas(ks_ctx *ctx, double *sig)
 }
 
 /* One full run; returns the status of the first failure. */
+/* Arrays: a wrapped buffer, a cast through the engine's scratch, an overlapping assignment
+ * (copied first), a matmul of a transposed float32 (cast and copied) with a reversed view. */
+static int run_array(ks_ctx *ctx, double *sig)
+{
+    double mem[12];
+    for (int i = 0; i < 12; i++) mem[i] = i * 0.25;
+    const ptrdiff_t shape[2] = {3, 4}, rev[2] = {-32, 8};
+    ks_array w = {0}, f = {0}, t = {0}, c = {0}, d = {0}, s = {0};
+    int rc = ks_array_wrap(ctx, mem + 8, KS_FLOAT64, 2, shape, rev, true, NULL, NULL, &w);
+    if (!rc) rc = ks_array_astype(ctx, &w, KS_FLOAT32, KS_CASTING_UNSAFE, &f);
+    if (!rc) {
+        ks_array_ref(&f, &t); /* t = f.T */
+        t.shape[0] = 4, t.shape[1] = 3, t.strides[0] = f.strides[1], t.strides[1] = f.strides[0];
+        rc = ks_array_matmul(ctx, &t, &w, &c);
+    }
+    if (!rc) { /* d[1:] = d[:-1] on a copy of w's first row */
+        ks_array_ref(&w, &s);
+        s.ndim = 1, s.shape[0] = 4, s.strides[0] = 8;
+        rc = ks_array_copy(ctx, &s, KS_ORDER_C, &d);
+        ks_array_release(&s);
+        if (!rc) {
+            ks_array dst, src;
+            ks_array_ref(&d, &dst);
+            ks_array_ref(&d, &src);
+            dst.shape[0] = src.shape[0] = 3;
+            dst.data += 8;
+            rc = ks_array_assign(ctx, &dst, &src, KS_CASTING_SAFE);
+            ks_array_release(&dst);
+            ks_array_release(&src);
+        }
+    }
+    ks_array u = {0};
+    if (!rc) { /* float32 + float64 (the float32 cast in scratch), where= a mask */
+        ks_array m = {0};
+        rc = ks_ufunc_call(ctx, KS_UFUNC_GREATER, (const ks_array *[]){&f, &w}, NULL, &m);
+        ks_ufunc_options o = KS_UFUNC_OPTIONS_INIT;
+        o.where = &m;
+        if (!rc) rc = ks_ufunc_call(ctx, KS_UFUNC_ADD, (const ks_array *[]){&f, &w}, &o, &u);
+        ks_array_release(&m);
+    }
+    if (!rc) *sig += ((double *)c.data)[5] + ((double *)d.data)[3] + ((double *)u.data)[0];
+    ks_array_release(&u);
+    ks_array_release(&w);
+    ks_array_release(&f);
+    ks_array_release(&t);
+    ks_array_release(&c);
+    ks_array_release(&d);
+    return rc;
+}
+
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
     *sig = 0.0;
@@ -762,6 +812,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_covstruc(ctx, sig);
     if (!rc) rc = run_usermodel(ctx, sig);
     if (!rc) rc = run_gwas(ctx, sig);
+    if (!rc) rc = run_array(ctx, sig);
     return rc;
 }
 

@@ -294,6 +294,83 @@ static void test_matmul(ks_ctx *ctx)
     ks_array_release(&b);
 }
 
+/* ks_ufunc_call's own work: promotion with a weak scalar, out= of another dtype, where=,
+ * an output overlapping its input, and NumPy's errors. */
+static void test_ufunc_call(ks_ctx *ctx)
+{
+    const ptrdiff_t n = 6;
+    ks_array a, r, out, mask;
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_INT8, 1, &n, KS_ORDER_C, &a));
+    for (int i = 0; i < 6; i++) ((int8_t *)a.data)[i] = (int8_t)(120 + i);
+    int64_t ten = 10;
+    ks_array s = {0};
+    s.data = (char *)&ten, s.dtype = KS_INT64, s.flags = KS_ARRAY_WEAK; /* lent, on the stack */
+    const ks_array *as[2] = {&a, &s};
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_ADD, as, NULL, &r));
+    CHECK(r.dtype == KS_INT8 && ((int8_t *)r.data)[0] == (int8_t)-126); /* wraps, as NumPy */
+    ks_array_release(&r);
+    ten = 300;
+    CHECK_FAILS(ctx, ks_ufunc_call(ctx, KS_UFUNC_ADD, as, NULL, &r), KS_EOVERFLOW,
+                "Python integer 300 out of bounds for int8");
+    CHECK(r.data == NULL);
+    /* out= float32 with where=: unmasked elements keep their value */
+    ten = 1;
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT32, 1, &n, KS_ORDER_C, &out));
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_BOOL, 1, &n, KS_ORDER_C, &mask));
+    for (int i = 0; i < 6; i++) ((float *)out.data)[i] = -1.0f, mask.data[i] = (char)(i % 2);
+    ks_ufunc_options o = KS_UFUNC_OPTIONS_INIT;
+    o.out = &out;
+    o.where = &mask;
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_ADD, as, &o, &r));
+    CHECK(r.data == out.data && ((float *)out.data)[0] == -1.0f &&
+          ((float *)out.data)[1] == 122.0f);
+    ks_array_release(&r);
+    o.casting = KS_CASTING_SAFE; /* int8 result to float32 is safe */
+    o.where = NULL;
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_ADD, as, &o, &r));
+    ks_array_release(&r);
+    ks_array out8;
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_UINT8, 1, &n, KS_ORDER_C, &out8));
+    o.out = &out8;
+    o.casting = KS_CASTING_SAME_KIND;
+    CHECK_FAILS(ctx, ks_ufunc_call(ctx, KS_UFUNC_ADD, as, &o, &r), KS_ETYPE,
+                "Cannot cast ufunc 'add' output from dtype('int8') to dtype('uint8') with casting "
+                "rule 'same_kind'");
+    ks_array_release(&out8);
+    /* an output overlapping its input one element along: a[1:] = a[1:] + a[:-1] */
+    ks_array lo, hi;
+    ks_array_ref(&a, &lo);
+    ks_array_ref(&a, &hi);
+    lo.shape[0] = hi.shape[0] = 5;
+    hi.data += 1;
+    const ks_array *lh[2] = {&hi, &lo};
+    o = (ks_ufunc_options)KS_UFUNC_OPTIONS_INIT;
+    o.out = &hi;
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_SUBTRACT, lh, &o, &r));
+    ks_array_release(&r);
+    int ones = 0;
+    for (int i = 1; i < 6; i++) ones += ((int8_t *)a.data)[i] == 1;
+    CHECK(ones == 5);
+    ks_array_release(&lo);
+    ks_array_release(&hi);
+    /* NumPy's errors: no loop for floats in a bitwise function; shapes that do not broadcast */
+    ks_array f;
+    CHECK_OK(ctx, ks_array_astype(ctx, &a, KS_FLOAT64, KS_CASTING_SAFE, &f));
+    const ks_array *ff[2] = {&f, &f};
+    CHECK_FAILS(ctx, ks_ufunc_call(ctx, KS_UFUNC_BITWISE_AND, ff, NULL, &r), KS_ETYPE,
+                "ufunc 'bitwise_and' not supported for the input types");
+    const ks_array *fm[2] = {&f, &mask};
+    ks_array m5 = mask;
+    m5.shape[0] = 5;
+    fm[1] = &m5;
+    CHECK_FAILS(ctx, ks_ufunc_call(ctx, KS_UFUNC_ADD, fm, NULL, &r), KS_EINVAL,
+                "operands could not be broadcast together with shapes (6,) (5,)");
+    ks_array_release(&f);
+    ks_array_release(&a);
+    ks_array_release(&out);
+    ks_array_release(&mask);
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -303,6 +380,7 @@ int main(void)
     test_large(ctx);
     test_wrap(ctx);
     test_matmul(ctx);
+    test_ufunc_call(ctx);
     ks_ctx_free(ctx);
     printf("%d checks, %d failures\n", ktest_checks, ktest_failures);
     return ktest_failures != 0;

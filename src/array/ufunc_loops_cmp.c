@@ -1,0 +1,128 @@
+/* ufunc_loops_cmp.c — the loops whose output is bool or whose operands are bits: comparisons
+ * (complex ones lexicographic, as NumPy), logical_and/or/xor/not on every dtype (a value is true
+ * when nonzero; NaN is true), isnan, isinf, isfinite, signbit, and the bitwise functions and
+ * shifts on bool and integers (a shift by the width or more, or by a negative count, gives 0, or
+ * -1 for a negative value shifted right, as NumPy). */
+#include "array/ufunc_loops.h"
+
+#define CMP(f, ti, OP) KS__BINARY(KS_KERNEL, f, ti, uint8_t, OP)
+#define TEST(f, ti, OP) KS__UNARY(KS_KERNEL, f, ti, uint8_t, OP)
+#define BIN_K(f, ti, OP) KS__BINARY(KS_KERNEL, f, ti, KS__T_##ti, OP)
+#define UN_K(f, ti, OP) KS__UNARY(KS_KERNEL, f, ti, KS__T_##ti, OP)
+
+/* The real dtypes (bool read as 0 or 1). */
+#define EACH_REAL(M, f, OP) M(f, b, OP) KS__EACH_INT(M, f, OP) KS__EACH_FLOAT(M, f, OP)
+#define EACH_CPLX(M, f, OP) M(f, c64, OP) M(f, c128, OP)
+#define EACH(M, f, OP) EACH_REAL(M, f, OP) EACH_CPLX(M, f, OP)
+
+/* ---- comparisons ---- */
+
+/* A bool operand is compared as 0 or 1 whatever its byte holds. */
+#define EQ(a, b) ((uint8_t)((a) == (b)))
+#define NE(a, b) ((uint8_t)((a) != (b)))
+#define LT(a, b) ((uint8_t)((a) < (b)))
+#define LE(a, b) ((uint8_t)((a) <= (b)))
+#define GT(a, b) ((uint8_t)((a) > (b)))
+#define GE(a, b) ((uint8_t)((a) >= (b)))
+#define B_EQ(a, b) ((uint8_t)(((a) != 0) == ((b) != 0)))
+#define B_NE(a, b) ((uint8_t)(((a) != 0) != ((b) != 0)))
+#define B_LT(a, b) ((uint8_t)(((a) != 0) < ((b) != 0)))
+#define B_LE(a, b) ((uint8_t)(((a) != 0) <= ((b) != 0)))
+#define B_GT(a, b) ((uint8_t)(((a) != 0) > ((b) != 0)))
+#define B_GE(a, b) ((uint8_t)(((a) != 0) >= ((b) != 0)))
+
+#define EACH_NUM(M, f, OP) KS__EACH_INT(M, f, OP) KS__EACH_FLOAT(M, f, OP)
+CMP(equal, b, B_EQ)
+CMP(not_equal, b, B_NE)
+CMP(less, b, B_LT)
+CMP(less_equal, b, B_LE)
+CMP(greater, b, B_GT)
+CMP(greater_equal, b, B_GE)
+EACH_NUM(CMP, equal, EQ)
+EACH_NUM(CMP, not_equal, NE)
+EACH_NUM(CMP, less, LT)
+EACH_NUM(CMP, less_equal, LE)
+EACH_NUM(CMP, greater, GT)
+EACH_NUM(CMP, greater_equal, GE)
+
+/* Complex: by the real parts, then the imaginary parts; a strict order on the real parts counts
+ * only when neither imaginary part is NaN (NumPy's rule). */
+#define RE(z) __real__(z)
+#define IM(z) __imag__(z)
+#define C_ORD(a, b, strict, weak)                                                                  \
+    ((uint8_t)((RE(a) strict RE(b) && IM(a) == IM(a) && IM(b) == IM(b)) ||                         \
+               (RE(a) == RE(b) && IM(a) weak IM(b))))
+#define C_EQ(a, b) ((uint8_t)(RE(a) == RE(b) && IM(a) == IM(b)))
+#define C_NE(a, b) ((uint8_t)(RE(a) != RE(b) || IM(a) != IM(b)))
+#define C_LT(a, b) C_ORD(a, b, <, <)
+#define C_GT(a, b) C_ORD(a, b, >, >)
+#define C_LE(a, b) C_ORD(a, b, <, <=)
+#define C_GE(a, b) C_ORD(a, b, >, >=)
+EACH_CPLX(CMP, equal, C_EQ)
+EACH_CPLX(CMP, not_equal, C_NE)
+EACH_CPLX(CMP, less, C_LT)
+EACH_CPLX(CMP, less_equal, C_LE)
+EACH_CPLX(CMP, greater, C_GT)
+EACH_CPLX(CMP, greater_equal, C_GE)
+
+/* ---- logical functions: any dtype to bool ---- */
+
+#define L_AND(a, b) ((uint8_t)(((a) != 0) & ((b) != 0)))
+#define L_OR(a, b) ((uint8_t)(((a) != 0) | ((b) != 0)))
+#define L_XOR(a, b) ((uint8_t)(((a) != 0) ^ ((b) != 0)))
+#define L_NOT(a) ((uint8_t)((a) == 0))
+EACH(CMP, logical_and, L_AND)
+EACH(CMP, logical_or, L_OR)
+EACH(CMP, logical_xor, L_XOR)
+EACH(TEST, logical_not, L_NOT)
+
+/* ---- isnan, isinf, isfinite, signbit ---- */
+
+#define FALSE_(a) ((void)(a), (uint8_t)0)
+#define TRUE_(a) ((void)(a), (uint8_t)1)
+#define F_ISNAN(a) ((uint8_t)((a) != (a)))
+#define F_ISINF(a) ((uint8_t)(isinf(a) != 0))
+#define F_ISFINITE(a) ((uint8_t)(isfinite(a) != 0))
+#define C_ISNAN(a) ((uint8_t)(RE(a) != RE(a) || IM(a) != IM(a)))
+#define C_ISINF(a) ((uint8_t)(isinf(RE(a)) || isinf(IM(a))))
+#define C_ISFINITE(a) ((uint8_t)(isfinite(RE(a)) && isfinite(IM(a))))
+#define F_SIGNBIT(a) ((uint8_t)(signbit(a) != 0))
+
+TEST(isnan, b, FALSE_)
+TEST(isinf, b, FALSE_)
+TEST(isfinite, b, TRUE_)
+KS__EACH_INT(TEST, isnan, FALSE_)
+KS__EACH_INT(TEST, isinf, FALSE_)
+KS__EACH_INT(TEST, isfinite, TRUE_)
+KS__EACH_FLOAT(TEST, isnan, F_ISNAN)
+KS__EACH_FLOAT(TEST, isinf, F_ISINF)
+KS__EACH_FLOAT(TEST, isfinite, F_ISFINITE)
+EACH_CPLX(TEST, isnan, C_ISNAN)
+EACH_CPLX(TEST, isinf, C_ISINF)
+EACH_CPLX(TEST, isfinite, C_ISFINITE)
+KS__EACH_FLOAT(TEST, signbit, F_SIGNBIT)
+
+/* ---- bitwise functions and shifts ---- */
+
+#define I_AND(a, b) ((TI)((a) & (b)))
+#define I_OR(a, b) ((TI)((a) | (b)))
+#define I_XOR(a, b) ((TI)((a) ^ (b)))
+#define I_INV(a) ((TI) ~(UI)(a))
+#define BITS ((UI)(sizeof(TI) * 8))
+/* The count as unsigned: a negative one is then as large as NumPy's size_t cast makes it. */
+#define I_LSHIFT(a, b) ((UI)(b) < BITS ? (TI)((UI)(a) << (UI)(b)) : (TI)0)
+#define I_RSHIFT(a, b) ((UI)(b) < BITS ? (TI)((a) >> (UI)(b)) : (a) < 0 ? (TI)-1 : (TI)0)
+
+BIN_K(bitwise_and, b, L_AND)
+BIN_K(bitwise_or, b, L_OR)
+BIN_K(bitwise_xor, b, L_XOR)
+UN_K(invert, b, L_NOT)
+KS__EACH_INT(BIN_K, bitwise_and, I_AND)
+KS__EACH_INT(BIN_K, bitwise_or, I_OR)
+KS__EACH_INT(BIN_K, bitwise_xor, I_XOR)
+KS__EACH_INT(UN_K, invert, I_INV)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wtype-limits" /* a < 0 of an unsigned a */
+KS__EACH_INT(BIN_K, left_shift, I_LSHIFT)
+KS__EACH_INT(BIN_K, right_shift, I_RSHIFT)
+#pragma GCC diagnostic pop

@@ -1,0 +1,417 @@
+/* ufunc_loops_math.c — the transcendental ufuncs on float32 and float64: exp, exp2, expm1, log,
+ * log2, log10, log1p, the trigonometric, inverse and hyperbolic functions, cbrt, power, arctan2,
+ * hypot, logaddexp, logaddexp2, deg2rad, rad2deg.
+ *
+ * With SLEEF (KS_HAVE_SLEEF) each function runs SLEEF's vector version within 1 ULP (hypot
+ * 0.5 ULP) at the widest width the CPU has, chosen once: AVX-512F, AVX2 with FMA, or SSE2. Every
+ * element goes through the same vector function (a short tail is padded to a full vector, a
+ * strided operand gathered into a chunk), so a value never depends on its position in the call
+ * or on how the engine splits the work between threads. Without SLEEF, libm one at a time. */
+#include <float.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "array/ufunc_loops.h"
+
+#ifdef KS_HAVE_SLEEF
+#include <immintrin.h>
+/* sleef.h declares its AVX and AVX-512 functions only where the compiler targets them: declared
+ * here for every width, called only from functions compiled for it. */
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+#include <sleef.h>
+#pragma GCC pop_options
+#endif
+
+#define CHUNK 256 /* elements gathered from strided operands at a time */
+
+#ifdef KS_HAVE_SLEEF
+/* 2: AVX-512F, 1: AVX2 and FMA, 0: SSE2; looked up once. */
+static int vector_isa(void)
+{
+    static atomic_int isa = -1;
+    int v = atomic_load_explicit(&isa, memory_order_relaxed);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx512f")                                 ? 2
+            : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
+                                                                              : 0;
+        atomic_store_explicit(&isa, v, memory_order_relaxed);
+    }
+    return v;
+}
+
+/* y = FN(x) (z = FN(x, y)) over n elements W at a time; the tail padded with zeros. */
+#define VEC1_BODY(T, W, LOAD, STORE, FN)                                                           \
+    ptrdiff_t i = 0;                                                                               \
+    for (; i + W <= n; i += W) STORE(y + i, FN(LOAD(x + i)));                                      \
+    if (i < n) {                                                                                   \
+        T t[W] = {0};                                                                              \
+        memcpy(t, x + i, (size_t)(n - i) * sizeof(T));                                             \
+        STORE(t, FN(LOAD(t)));                                                                     \
+        memcpy(y + i, t, (size_t)(n - i) * sizeof(T));                                             \
+    }
+#define VEC2_BODY(T, W, LOAD, STORE, FN)                                                           \
+    ptrdiff_t i = 0;                                                                               \
+    for (; i + W <= n; i += W) STORE(z + i, FN(LOAD(x + i), LOAD(y + i)));                         \
+    if (i < n) {                                                                                   \
+        T t[W] = {0}, u[W] = {0};                                                                  \
+        memcpy(t, x + i, (size_t)(n - i) * sizeof(T));                                             \
+        memcpy(u, y + i, (size_t)(n - i) * sizeof(T));                                             \
+        STORE(t, FN(LOAD(t), LOAD(u)));                                                            \
+        memcpy(z + i, t, (size_t)(n - i) * sizeof(T));                                             \
+    }
+#define AVX512 __attribute__((target("avx512f")))
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/* kernels name_f64(x, y, n) and name_f32 from SLEEF's `sl` at accuracy `acc` (u10, u05) */
+#define KERNEL1(name, sl, acc)                                                                     \
+    AVX512 static void name##_d8(const double *x, double *y, ptrdiff_t n){VEC1_BODY(               \
+        double, 8, _mm512_loadu_pd, _mm512_storeu_pd,                                              \
+        Sleef_##sl##d8_##acc##avx512f)} AVX2 static void name##_d4(const double *x, double *y,     \
+                                                                   ptrdiff_t n)                    \
+    {                                                                                              \
+        VEC1_BODY(double, 4, _mm256_loadu_pd, _mm256_storeu_pd, Sleef_##sl##d4_##acc##avx2)        \
+    }                                                                                              \
+    static void name##_d2(const double *x, double *y, ptrdiff_t n){VEC1_BODY(                      \
+        double, 2, _mm_loadu_pd, _mm_storeu_pd,                                                    \
+        Sleef_##sl##d2_##acc##sse2)} AVX512 static void name##_s16(const float *x, float *y,       \
+                                                                   ptrdiff_t n){VEC1_BODY(         \
+        float, 16, _mm512_loadu_ps, _mm512_storeu_ps,                                              \
+        Sleef_##sl##f16_##acc##avx512f)} AVX2 static void name##_s8(const float *x, float *y,      \
+                                                                    ptrdiff_t n)                   \
+    {                                                                                              \
+        VEC1_BODY(float, 8, _mm256_loadu_ps, _mm256_storeu_ps, Sleef_##sl##f8_##acc##avx2)         \
+    }                                                                                              \
+    static void name##_s4(const float *x, float *y, ptrdiff_t n)                                   \
+    {                                                                                              \
+        VEC1_BODY(float, 4, _mm_loadu_ps, _mm_storeu_ps, Sleef_##sl##f4_##acc##sse2)               \
+    }                                                                                              \
+    static void name##_f64(const double *x, double *y, ptrdiff_t n)                                \
+    {                                                                                              \
+        switch (vector_isa()) {                                                                    \
+        case 2: name##_d8(x, y, n); break;                                                         \
+        case 1: name##_d4(x, y, n); break;                                                         \
+        default: name##_d2(x, y, n);                                                               \
+        }                                                                                          \
+    }                                                                                              \
+    static void name##_f32(const float *x, float *y, ptrdiff_t n)                                  \
+    {                                                                                              \
+        switch (vector_isa()) {                                                                    \
+        case 2: name##_s16(x, y, n); break;                                                        \
+        case 1: name##_s8(x, y, n); break;                                                         \
+        default: name##_s4(x, y, n);                                                               \
+        }                                                                                          \
+    }
+#define KERNEL2(name, sl, acc)                                                                     \
+    AVX512 static void name##_d8(const double *x, const double *y, double *z, ptrdiff_t n){        \
+        VEC2_BODY(double, 8, _mm512_loadu_pd, _mm512_storeu_pd,                                    \
+                  Sleef_##sl##d8_##acc##avx512f)} AVX2 static void name##_d4(const double *x,      \
+                                                                             const double *y,      \
+                                                                             double *z,            \
+                                                                             ptrdiff_t n)          \
+    {                                                                                              \
+        VEC2_BODY(double, 4, _mm256_loadu_pd, _mm256_storeu_pd, Sleef_##sl##d4_##acc##avx2)        \
+    }                                                                                              \
+    static void name##_d2(const double *x, const double *y, double *z, ptrdiff_t n){VEC2_BODY(     \
+        double, 2, _mm_loadu_pd, _mm_storeu_pd,                                                    \
+        Sleef_##sl##d2_##acc##sse2)} AVX512 static void name##_s16(const float *x, const float *y, \
+                                                                   float *z, ptrdiff_t n){         \
+        VEC2_BODY(float, 16, _mm512_loadu_ps, _mm512_storeu_ps,                                    \
+                  Sleef_##sl##f16_##acc##avx512f)} AVX2 static void name##_s8(const float *x,      \
+                                                                              const float *y,      \
+                                                                              float *z,            \
+                                                                              ptrdiff_t n)         \
+    {                                                                                              \
+        VEC2_BODY(float, 8, _mm256_loadu_ps, _mm256_storeu_ps, Sleef_##sl##f8_##acc##avx2)         \
+    }                                                                                              \
+    static void name##_s4(const float *x, const float *y, float *z, ptrdiff_t n)                   \
+    {                                                                                              \
+        VEC2_BODY(float, 4, _mm_loadu_ps, _mm_storeu_ps, Sleef_##sl##f4_##acc##sse2)               \
+    }                                                                                              \
+    static void name##_f64(const double *x, const double *y, double *z, ptrdiff_t n)               \
+    {                                                                                              \
+        switch (vector_isa()) {                                                                    \
+        case 2: name##_d8(x, y, z, n); break;                                                      \
+        case 1: name##_d4(x, y, z, n); break;                                                      \
+        default: name##_d2(x, y, z, n);                                                            \
+        }                                                                                          \
+    }                                                                                              \
+    static void name##_f32(const float *x, const float *y, float *z, ptrdiff_t n)                  \
+    {                                                                                              \
+        switch (vector_isa()) {                                                                    \
+        case 2: name##_s16(x, y, z, n); break;                                                     \
+        case 1: name##_s8(x, y, z, n); break;                                                      \
+        default: name##_s4(x, y, z, n);                                                            \
+        }                                                                                          \
+    }
+#else
+#define KERNEL1(name, sl, acc)                                                                     \
+    static void name##_f64(const double *x, double *y, ptrdiff_t n)                                \
+    {                                                                                              \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = sl(x[i]);                                         \
+    }                                                                                              \
+    static void name##_f32(const float *x, float *y, ptrdiff_t n)                                  \
+    {                                                                                              \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = sl##f(x[i]);                                      \
+    }
+#define KERNEL2(name, sl, acc)                                                                     \
+    static void name##_f64(const double *x, const double *y, double *z, ptrdiff_t n)               \
+    {                                                                                              \
+        for (ptrdiff_t i = 0; i < n; i++) z[i] = sl(x[i], y[i]);                                   \
+    }                                                                                              \
+    static void name##_f32(const float *x, const float *y, float *z, ptrdiff_t n)                  \
+    {                                                                                              \
+        for (ptrdiff_t i = 0; i < n; i++) z[i] = sl##f(x[i], y[i]);                                \
+    }
+#endif
+
+KERNEL1(k_exp, exp, u10)
+KERNEL1(k_exp2, exp2, u10)
+KERNEL1(k_expm1, expm1, u10)
+KERNEL1(k_log, log, u10)
+KERNEL1(k_log2, log2, u10)
+KERNEL1(k_log10, log10, u10)
+KERNEL1(k_log1p_raw, log1p, u10)
+KERNEL1(k_sin, sin, u10)
+KERNEL1(k_cos, cos, u10)
+KERNEL1(k_tan, tan, u10)
+KERNEL1(k_arcsin, asin, u10)
+KERNEL1(k_arccos, acos, u10)
+KERNEL1(k_arctan, atan, u10)
+KERNEL1(k_sinh_raw, sinh, u10)
+KERNEL1(k_cosh_raw, cosh, u10)
+KERNEL1(k_tanh, tanh, u10)
+KERNEL1(k_arcsinh_raw, asinh, u10)
+KERNEL1(k_arccosh_raw, acosh, u10)
+KERNEL1(k_arctanh, atanh, u10)
+KERNEL1(k_cbrt, cbrt, u10)
+KERNEL2(k_power_raw, pow, u10)
+
+/* SLEEF's log1p, sinh, cosh, asinh and acosh overflow to inf short of the type's range (log1p of
+ * x > ~1e307, sinh and cosh of 709.78 < |x| < 710.48, asinh and acosh of |x| > ~1e154: an
+ * intermediate overflows); there libm gives the value. The input is copied first, as y may be
+ * x. */
+#define WITH_LIBM_BEYOND(name, sfx, T, ABS, fn, LIMIT)                                             \
+    static void name##_##sfx(const T *x, T *y, ptrdiff_t n)                                        \
+    {                                                                                              \
+        T t[CHUNK];                                                                                \
+        for (ptrdiff_t i0 = 0; i0 < n; i0 += CHUNK) {                                              \
+            const ptrdiff_t m = n - i0 < CHUNK ? n - i0 : CHUNK;                                   \
+            memcpy(t, x + i0, (size_t)m * sizeof(T));                                              \
+            name##_raw_##sfx(t, y + i0, m);                                                        \
+            for (ptrdiff_t i = 0; i < m; i++)                                                      \
+                if (ABS(t[i]) > (T)(LIMIT) && isfinite(t[i])) y[i0 + i] = fn(t[i]);                \
+        }                                                                                          \
+    }
+WITH_LIBM_BEYOND(k_log1p, f64, double, fabs, log1p, 1e300)
+WITH_LIBM_BEYOND(k_log1p, f32, float, fabsf, log1pf, 1e30)
+WITH_LIBM_BEYOND(k_sinh, f64, double, fabs, sinh, 709)
+WITH_LIBM_BEYOND(k_sinh, f32, float, fabsf, sinhf, 88)
+WITH_LIBM_BEYOND(k_cosh, f64, double, fabs, cosh, 709)
+WITH_LIBM_BEYOND(k_cosh, f32, float, fabsf, coshf, 88)
+WITH_LIBM_BEYOND(k_arcsinh, f64, double, fabs, asinh, 1e150)
+WITH_LIBM_BEYOND(k_arcsinh, f32, float, fabsf, asinhf, 1e18)
+WITH_LIBM_BEYOND(k_arccosh, f64, double, fabs, acosh, 1e150)
+WITH_LIBM_BEYOND(k_arccosh, f32, float, fabsf, acoshf, 1e18)
+
+/* SLEEF's pow overflows near the top of the range (pow(DBL_MAX, 1) is inf): a result that is
+ * infinite, zero or subnormal from finite nonzero operands comes from libm instead. */
+#define POW_CHECKED(sfx, T, fn, TMIN)                                                              \
+    static void k_power_##sfx(const T *x, const T *y, T *z, ptrdiff_t n)                           \
+    {                                                                                              \
+        T t[CHUNK], u[CHUNK];                                                                      \
+        for (ptrdiff_t i0 = 0; i0 < n; i0 += CHUNK) {                                              \
+            const ptrdiff_t m = n - i0 < CHUNK ? n - i0 : CHUNK;                                   \
+            memcpy(t, x + i0, (size_t)m * sizeof(T));                                              \
+            memcpy(u, y + i0, (size_t)m * sizeof(T));                                              \
+            k_power_raw_##sfx(t, u, z + i0, m);                                                    \
+            for (ptrdiff_t i = 0; i < m; i++) {                                                    \
+                const T r = z[i0 + i];                                                             \
+                if ((isinf(r) || (r > -TMIN && r < TMIN)) && t[i] != 0 && isfinite(t[i]) &&        \
+                    isfinite(u[i]))                                                                \
+                    z[i0 + i] = fn(t[i], u[i]);                                                    \
+            }                                                                                      \
+        }                                                                                          \
+    }
+POW_CHECKED(f64, double, pow, DBL_MIN)
+POW_CHECKED(f32, float, powf, FLT_MIN)
+KERNEL2(k_arctan2, atan2, u10)
+KERNEL2(k_hypot, hypot, u05)
+
+/* ---- the loops: contiguous operands straight to the kernel, others through chunks ---- */
+
+static inline void gather(void *dst, const char *src, ptrdiff_t step, ptrdiff_t m, size_t size)
+{
+    char *d = dst;
+    for (ptrdiff_t i = 0; i < m; i++) memcpy(d + (size_t)i * size, src + i * step, size);
+}
+
+static inline void scatter(char *dst, ptrdiff_t step, const void *src, ptrdiff_t m, size_t size)
+{
+    const char *s = src;
+    for (ptrdiff_t i = 0; i < m; i++) memcpy(dst + i * step, s + (size_t)i * size, size);
+}
+
+#define VLOOP1(fname, T, kern)                                                                     \
+    static void fname(char **args, const ptrdiff_t *steps, ptrdiff_t n)                            \
+    {                                                                                              \
+        if (steps[0] == (ptrdiff_t)sizeof(T) && steps[1] == (ptrdiff_t)sizeof(T)) {                \
+            kern((const T *)args[0], (T *)args[1], n);                                             \
+            return;                                                                                \
+        }                                                                                          \
+        T buf[CHUNK];                                                                              \
+        for (ptrdiff_t i0 = 0; i0 < n; i0 += CHUNK) {                                              \
+            const ptrdiff_t m = n - i0 < CHUNK ? n - i0 : CHUNK;                                   \
+            gather(buf, args[0] + i0 * steps[0], steps[0], m, sizeof(T));                          \
+            kern(buf, buf, m);                                                                     \
+            scatter(args[1] + i0 * steps[1], steps[1], buf, m, sizeof(T));                         \
+        }                                                                                          \
+    }
+#define VLOOP2(fname, T, kern)                                                                     \
+    static void fname(char **args, const ptrdiff_t *steps, ptrdiff_t n)                            \
+    {                                                                                              \
+        const ptrdiff_t w = (ptrdiff_t)sizeof(T);                                                  \
+        if (steps[0] == w && steps[1] == w && steps[2] == w) {                                     \
+            kern((const T *)args[0], (const T *)args[1], (T *)args[2], n);                         \
+            return;                                                                                \
+        }                                                                                          \
+        T ba[CHUNK], bb[CHUNK], bo[CHUNK];                                                         \
+        for (ptrdiff_t i0 = 0; i0 < n; i0 += CHUNK) {                                              \
+            const ptrdiff_t m = n - i0 < CHUNK ? n - i0 : CHUNK;                                   \
+            const T *pa = (const T *)(args[0] + i0 * steps[0]);                                    \
+            const T *pb = (const T *)(args[1] + i0 * steps[1]);                                    \
+            T *po = steps[2] == w ? (T *)(args[2] + i0 * w) : bo;                                  \
+            if (steps[0] != w) pa = (gather(ba, (const char *)pa, steps[0], m, sizeof(T)), ba);    \
+            if (steps[1] != w) pb = (gather(bb, (const char *)pb, steps[1], m, sizeof(T)), bb);    \
+            kern(pa, pb, po, m);                                                                   \
+            if (po == bo) scatter(args[2] + i0 * steps[2], steps[2], bo, m, sizeof(T));            \
+        }                                                                                          \
+    }
+
+/* The public loops of a unary (binary) kernel for float32 and float64. */
+#define UNARY_LOOPS(f)                                                                             \
+    VLOOP1(run_##f##_f32, float, k_##f##_f32)                                                      \
+    VLOOP1(run_##f##_f64, double, k_##f##_f64)                                                     \
+    void KS__LOOP_NAME(f, f32)(KS__LOOP_ARGS)                                                      \
+    {                                                                                              \
+        (void)aux;                                                                                 \
+        run_##f##_f32(args, steps, n);                                                             \
+    }                                                                                              \
+    void KS__LOOP_NAME(f, f64)(KS__LOOP_ARGS)                                                      \
+    {                                                                                              \
+        (void)aux;                                                                                 \
+        run_##f##_f64(args, steps, n);                                                             \
+    }
+#define BINARY_LOOPS(f)                                                                            \
+    VLOOP2(run_##f##_f32, float, k_##f##_f32)                                                      \
+    VLOOP2(run_##f##_f64, double, k_##f##_f64)                                                     \
+    void KS__LOOP_NAME(f, f32)(KS__LOOP_ARGS)                                                      \
+    {                                                                                              \
+        (void)aux;                                                                                 \
+        run_##f##_f32(args, steps, n);                                                             \
+    }                                                                                              \
+    void KS__LOOP_NAME(f, f64)(KS__LOOP_ARGS)                                                      \
+    {                                                                                              \
+        (void)aux;                                                                                 \
+        run_##f##_f64(args, steps, n);                                                             \
+    }
+
+UNARY_LOOPS(exp)
+UNARY_LOOPS(exp2)
+UNARY_LOOPS(expm1)
+UNARY_LOOPS(log)
+UNARY_LOOPS(log2)
+UNARY_LOOPS(log10)
+UNARY_LOOPS(log1p)
+UNARY_LOOPS(sin)
+UNARY_LOOPS(cos)
+UNARY_LOOPS(tan)
+UNARY_LOOPS(arcsin)
+UNARY_LOOPS(arccos)
+UNARY_LOOPS(arctan)
+UNARY_LOOPS(sinh)
+UNARY_LOOPS(cosh)
+UNARY_LOOPS(tanh)
+UNARY_LOOPS(arcsinh)
+UNARY_LOOPS(arccosh)
+UNARY_LOOPS(arctanh)
+UNARY_LOOPS(cbrt)
+BINARY_LOOPS(arctan2)
+BINARY_LOOPS(hypot)
+
+/* ---- logaddexp, logaddexp2: NumPy's formulas, the exp and log1p through the kernels ---- */
+
+/* log(e^x + e^y) = max + log1p(e^-|x - y|); equal arguments (infinities too) give x + log 2.
+ * For base 2, log2 of 1 + 2^-|x - y| and x + 1. */
+#define LOGADDEXP(T, name, expk, ONE_UP, SCALE)                                                    \
+    static void name(const T *x, const T *y, T *z, ptrdiff_t n)                                    \
+    {                                                                                              \
+        T d[CHUNK];                                                                                \
+        for (ptrdiff_t i0 = 0; i0 < n; i0 += CHUNK) {                                              \
+            const ptrdiff_t m = n - i0 < CHUNK ? n - i0 : CHUNK;                                   \
+            for (ptrdiff_t i = 0; i < m; i++) d[i] = -fabs(x[i0 + i] - y[i0 + i]);                 \
+            expk(d, d, m);                                                                         \
+            k_log1p_##T(d, d, m);                                                                  \
+            for (ptrdiff_t i = 0; i < m; i++) {                                                    \
+                const T a = x[i0 + i], b = y[i0 + i], t = a - b, l = (T)(SCALE)*d[i];              \
+                z[i0 + i] = a == b ? a + (T)(ONE_UP) : t > 0 ? a + l : t <= 0 ? b + l : t;         \
+            }                                                                                      \
+        }                                                                                          \
+    }
+#define k_log1p_float k_log1p_f32
+#define k_log1p_double k_log1p_f64
+LOGADDEXP(double, k_logaddexp_f64, k_exp_f64, M_LN2, 1)
+LOGADDEXP(float, k_logaddexp_f32, k_exp_f32, M_LN2, 1)
+LOGADDEXP(double, k_logaddexp2_f64, k_exp2_f64, 1, M_LOG2E)
+LOGADDEXP(float, k_logaddexp2_f32, k_exp2_f32, 1, M_LOG2E)
+BINARY_LOOPS(logaddexp)
+BINARY_LOOPS(logaddexp2)
+
+/* ---- power: NumPy's exact shortcuts for a broadcast exponent, else pow ---- */
+
+/* Exponent -1, 0, 0.5, 1, 2 broadcast over the call: 1/x, 1, sqrt(x), x, x*x (so that
+ * power(-0.0, 0.5) is -0.0 and power(-inf, 0.5) NaN there, as in NumPy, unlike pow). */
+#define POW_SHORTCUT(T, name, SQRT)                                                                \
+    static bool name(char **args, const ptrdiff_t *steps, ptrdiff_t n)                             \
+    {                                                                                              \
+        const T e = *(const T *)args[1];                                                           \
+        if (steps[1] != 0 || !(e == -1 || e == 0 || e == (T)0.5 || e == 1 || e == 2))              \
+            return false;                                                                          \
+        const char *pa = args[0];                                                                  \
+        char *po = args[2];                                                                        \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                        \
+            const T a = *(const T *)(pa + i * steps[0]);                                           \
+            *(T *)(po + i * steps[2]) = e == -1  ? 1 / a                                           \
+                                        : e == 0 ? (T)1                                            \
+                                        : e == 1 ? a                                               \
+                                        : e == 2 ? a * a                                           \
+                                                 : SQRT(a);                                        \
+        }                                                                                          \
+        return true;                                                                               \
+    }
+POW_SHORTCUT(float, pow_shortcut_f32, sqrtf)
+POW_SHORTCUT(double, pow_shortcut_f64, sqrt)
+VLOOP2(run_power_f32, float, k_power_f32)
+VLOOP2(run_power_f64, double, k_power_f64)
+
+void KS__LOOP_NAME(power, f32)(KS__LOOP_ARGS)
+{
+    (void)aux;
+    if (!pow_shortcut_f32(args, steps, n)) run_power_f32(args, steps, n);
+}
+
+void KS__LOOP_NAME(power, f64)(KS__LOOP_ARGS)
+{
+    (void)aux;
+    if (!pow_shortcut_f64(args, steps, n)) run_power_f64(args, steps, n);
+}
+
+/* ---- deg2rad, rad2deg: one multiplication, by the constant computed in the type ---- */
+
+#define DEG2RAD(a) ((a) * ((TI)M_PI / (TI)180))
+#define RAD2DEG(a) ((a) * ((TI)180 / (TI)M_PI))
+KS__UNARY(KS_KERNEL, deg2rad, f32, float, DEG2RAD)
+KS__UNARY(KS_KERNEL, deg2rad, f64, double, DEG2RAD)
+KS__UNARY(KS_KERNEL, rad2deg, f32, float, RAD2DEG)
+KS__UNARY(KS_KERNEL, rad2deg, f64, double, RAD2DEG)

@@ -1,0 +1,268 @@
+"""Every element-wise function of kestrel.nd against NumPy itself: every dtype (and mixed pairs),
+0-d, empty, non-contiguous, negative-stride and broadcast operands, out= and where=, integer
+overflow, division by zero, NaN, infinities and signed zeros.
+
+The reference is NumPy applied to the same inputs. Where NumPy would compute in float16 (sqrt of
+int8), kestrel has no float16 and computes in float32: the reference is then NumPy on the inputs
+cast to float32. Functions computed with SLEEF / SVML-class vector math may differ from NumPy's by
+up to 1 ULP each side of the exact value, so 2 ULP between the two; every other function must
+agree to the bit (NaN where NumPy has NaN, the sign of zero included)."""
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+nd = pytest.importorskip("kestrel.nd")
+
+DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "float32", "float64", "complex64", "complex128"]
+
+BINARY = ["add", "subtract", "multiply", "divide", "floor_divide", "remainder", "fmod", "power",
+          "maximum", "minimum", "fmax", "fmin", "hypot", "arctan2", "copysign", "logaddexp",
+          "logaddexp2", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+          "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+          "left_shift", "right_shift"]
+UNARY = ["negative", "positive", "absolute", "sign", "logical_not", "invert", "floor", "ceil",
+         "trunc", "rint", "sqrt", "cbrt", "square", "reciprocal", "exp", "exp2", "expm1", "log",
+         "log2", "log10", "log1p", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh",
+         "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "deg2rad", "rad2deg", "isnan", "isinf",
+         "isfinite", "signbit", "conjugate"]
+# Vector math (SLEEF u10 here, SVML in NumPy): each within 1 ULP of the truth.
+TRANSCENDENTAL = {"exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan",
+                  "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
+                  "arctanh", "cbrt", "hypot", "arctan2", "logaddexp", "logaddexp2", "power"}
+ULP = 2
+
+RNG = np.random.default_rng(20261206)
+
+
+def values(dtype, n):
+    """n values of dtype with the edge cases of its kind mixed in."""
+    dt = np.dtype(dtype)
+    if dt.kind == "b":
+        return RNG.integers(0, 2, n).astype(bool)
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        small = RNG.integers(max(info.min, -20), min(info.max, 20) + 1, n).astype(dt)
+        edges = np.array([0, 1, info.max, info.min, info.max - 1], dtype=dt)
+        if dt.kind == "i":
+            edges = np.concatenate([edges, np.array([-1, info.min + 1], dtype=dt)])
+        small[: len(edges)] = edges[: n]
+        return small
+    if dt.kind == "f":
+        x = (RNG.standard_normal(n) * 4).astype(dt)
+        edges = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, 2.5, -2.5,
+                          1e-310, 700.0], dtype=dt)
+        x[: len(edges)] = edges[:n]
+        return x
+    re = values("float64" if dt == np.complex128 else "float32", n)
+    im = RNG.permutation(values("float64" if dt == np.complex128 else "float32", n))
+    return (re + 1j * im).astype(dt)
+
+
+def reference(name, *args, **kw):
+    """NumPy's result, computed as kestrel computes it (float32 where NumPy would use float16),
+    or the exception class NumPy raises."""
+    f = getattr(np, name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                r = f(*args, **kw)
+                if isinstance(r, np.ndarray) and r.dtype == np.float16:
+                    r = f(*[np.asarray(a).astype(np.float32) for a in args], **kw)
+                elif isinstance(r, np.generic) and r.dtype == np.float16:
+                    r = f(*[np.asarray(a).astype(np.float32) for a in args], **kw)
+                return r
+    except (TypeError, ValueError, OverflowError) as e:
+        return type(e)
+
+
+def assert_same(name, got, want):
+    got = np.asarray(got)
+    want = np.asarray(want)
+    assert got.shape == want.shape, (name, got.shape, want.shape)
+    assert got.dtype == want.dtype, (name, got.dtype, want.dtype)
+    if want.size == 0:
+        return
+    if want.dtype.kind in "fc" and name in TRANSCENDENTAL:
+        for part in ((lambda z: z.real), (lambda z: z.imag)) if want.dtype.kind == "c" else ((lambda z: z),):
+            g, w = part(got), part(want)
+            assert np.array_equal(np.isnan(g), np.isnan(w)), (name, g, w)
+            ok = ~np.isnan(w)
+            inf = np.isinf(w) & ok
+            assert np.array_equal(g[inf], w[inf]), (name, g[inf], w[inf])
+            fin = ok & ~inf
+            if fin.any():
+                np.testing.assert_array_max_ulp(g[fin], w[fin], maxulp=ULP)
+        return
+    if want.dtype.kind in "fc":
+        assert np.array_equal(got, want, equal_nan=True), (name, got, want)
+        # signed zeros
+        for part in ((lambda z: z.real), (lambda z: z.imag)) if want.dtype.kind == "c" else ((lambda z: z),):
+            assert np.array_equal(np.signbit(part(got)), np.signbit(part(want))) or name in {"sign"}, name
+        return
+    assert np.array_equal(got, want), (name, got, want)
+
+
+def call(name, *args, **kw):
+    """kestrel's result, or the exception class it raised."""
+    try:
+        return getattr(nd, name)(*[nd.asarray(a) if isinstance(a, np.ndarray) else a for a in args], **kw)
+    except (TypeError, ValueError, OverflowError) as e:
+        return type(e)
+
+
+def check(name, *args, **kw):
+    want = reference(name, *args, **kw)
+    got = call(name, *args, **kw)
+    if isinstance(want, type):
+        assert isinstance(got, type), f"{name}{tuple(a.dtype if hasattr(a, 'dtype') else a for a in args)}: NumPy raises {want.__name__}, kestrel gave {got!r}"
+        return
+    assert not isinstance(got, type), f"{name}{tuple(getattr(a, 'dtype', a) for a in args)}: kestrel raised {got.__name__}"
+    assert_same(name, got, want)
+
+
+@pytest.mark.parametrize("name", UNARY)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_unary_every_dtype(name, dtype):
+    check(name, values(dtype, 257))
+
+
+@pytest.mark.parametrize("name", BINARY)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_binary_same_dtype(name, dtype):
+    x, y = values(dtype, 257), RNG.permutation(values(dtype, 257))
+    if name in ("left_shift", "right_shift") and np.dtype(dtype).kind in "iu":
+        y = (np.abs(y.astype(np.int64)) % (8 * np.dtype(dtype).itemsize + 2)).astype(dtype)
+    check(name, x, y)
+
+
+MIXED = [("int8", "uint8"), ("int32", "float32"), ("uint64", "int64"), ("int16", "float64"),
+         ("uint32", "int8"), ("bool", "float32"), ("float32", "complex128"), ("int64", "complex64"),
+         ("uint8", "float32"), ("bool", "int8")]
+
+
+@pytest.mark.parametrize("name", BINARY)
+@pytest.mark.parametrize("pair", MIXED, ids=["-".join(p) for p in MIXED])
+def test_binary_mixed_dtypes(name, pair):
+    x, y = values(pair[0], 101), values(pair[1], 101)
+    if name in ("left_shift", "right_shift"):
+        y = np.abs(y.astype(np.int64) % 9).astype(pair[1]) if np.dtype(pair[1]).kind in "iub" else y
+    check(name, x, y)
+
+
+PY_SCALARS = [0, 1, -1, 2, 300, -129, 2**63, 2.5, -0.0, float("nan"), 1j, True]
+
+
+@pytest.mark.parametrize("name", ["add", "multiply", "subtract", "divide", "power", "maximum",
+                                  "less", "equal", "floor_divide", "remainder"])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int64", "uint64", "float32", "float64",
+                                   "complex64", "bool"])
+def test_python_scalars_nep50(name, dtype):
+    """A Python scalar is weak: int8 + 1 stays int8, float32 * 2.5 stays float32, uint8 + 300
+    raises OverflowError (NEP 50), on either side."""
+    x = values(dtype, 31)
+    for s in PY_SCALARS:
+        check(name, x, s)
+        check(name, s, x)
+
+
+LAYOUTS = {
+    "0-d": lambda a: a.reshape(-1)[0:1].reshape(()),
+    "empty": lambda a: a.reshape(-1)[:0].reshape(0, 3)[:, :1] if a.size else a,
+    "strided": lambda a: a.reshape(-1)[::3],
+    "reversed": lambda a: a.reshape(-1)[::-1],
+    "2-d transposed": lambda a: a.reshape(-1)[:240].reshape(12, 20).T,
+    "2-d sliced": lambda a: a.reshape(-1)[:240].reshape(12, 20)[1:11:2, ::-3],
+    "fortran": lambda a: np.asfortranarray(a.reshape(-1)[:240].reshape(12, 20)),
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("name", ["add", "multiply", "divide", "maximum", "power", "less",
+                                  "exp", "sqrt", "negative", "absolute", "rint", "sin"])
+@pytest.mark.parametrize("dtype", ["int32", "float32", "float64", "complex128"])
+def test_layouts(layout, name, dtype):
+    x = LAYOUTS[layout](values(dtype, 720))
+    nin = 2 if name in BINARY else 1
+    if nin == 1:
+        check(name, x)
+    else:
+        y = LAYOUTS[layout](RNG.permutation(values(dtype, 720)))
+        check(name, x, y)
+
+
+@pytest.mark.parametrize("shapes", [((3, 1), (1, 4)), ((5, 1, 3), (4, 1)), ((), (2, 3)),
+                                    ((0, 1), (1, 7)), ((2, 3), (3,))])
+def test_broadcasting(shapes):
+    a = values("float64", int(np.prod(shapes[0]))).reshape(shapes[0])
+    b = values("float64", int(np.prod(shapes[1]))).reshape(shapes[1])
+    for name in ["add", "arctan2", "greater", "fmax"]:
+        check(name, a, b)
+
+
+def test_broadcast_error_names_both_shapes():
+    with pytest.raises(ValueError, match=r"operands could not be broadcast together with shapes \(2,\) \(3,\)"):
+        nd.add(nd.zeros(2), nd.zeros(3))
+
+
+def test_out_and_where():
+    x = values("float64", 64).reshape(8, 8)
+    y = RNG.permutation(values("float64", 64)).reshape(8, 8)
+    mask = RNG.integers(0, 2, (8, 8)).astype(bool)
+    for name in ["add", "hypot", "maximum"]:
+        want = np.full((8, 8), 7.0)
+        got = nd.full((8, 8), 7.0)
+        with np.errstate(all="ignore"):
+            getattr(np, name)(x, y, out=want, where=mask)
+        r = getattr(nd, name)(nd.asarray(x), nd.asarray(y), out=got, where=nd.asarray(mask))
+        assert r is got
+        assert_same(name, got, want)
+    # out of another dtype: cast with same_kind, and refused when the rule forbids it
+    out32 = nd.zeros((8, 8), dtype="float32")
+    nd.add(nd.asarray(x), nd.asarray(y), out=out32)
+    assert_same("add", out32, np.add(x, y).astype(np.float32))
+    with pytest.raises(TypeError, match="Cannot cast ufunc 'add' output"):
+        nd.add(nd.asarray(x), nd.asarray(y), out=nd.zeros((8, 8), dtype="int64"))
+    # in place through an overlapping view: a[1:] += a[:-1] sees the old values, as NumPy
+    a = np.arange(10.0)
+    k = nd.asarray(a.copy())
+    a[1:] += a[:-1]
+    k[1:] += k[:-1]
+    assert_same("add", k, a)
+
+
+def test_integer_semantics():
+    i8 = np.array([-128, -7, 7, 127, 0], dtype=np.int8)
+    for name in ["floor_divide", "remainder", "fmod"]:
+        for d in ([-1, 2, -2, 0, 3], [0, 0, 0, 0, 0]):
+            check(name, i8, np.array(d, dtype=np.int8))
+    check("absolute", i8)            # abs(-128) wraps to -128
+    check("negative", i8)
+    check("add", i8, np.array([-1, -125, 125, 1, 0], dtype=np.int8))   # wraps
+    with pytest.raises(ValueError, match="Integers to negative integer powers are not allowed"):
+        nd.power(nd.asarray(np.array([2, 3])), nd.asarray(np.array([1, -1])))
+    check("power", np.array([2, 3, -2, 0], dtype=np.int64), np.array([62, 3, 63, 0], dtype=np.int64))
+
+
+def test_float_specials():
+    x = np.array([0.5, 1.5, 2.5, -0.5, -2.5, 3.5, -0.0, np.nan, np.inf, -np.inf])
+    for name in ["rint", "floor", "ceil", "trunc", "sign", "absolute", "sqrt", "square",
+                 "reciprocal", "isnan", "isinf", "isfinite", "signbit"]:
+        check(name, x)
+    y = np.array([np.nan, 1.0, np.nan, -0.0, 0.0, -np.inf, 0.0, 2.0, np.nan, 1.0])
+    for name in ["maximum", "minimum", "fmax", "fmin", "copysign", "divide", "floor_divide",
+                 "remainder", "fmod", "power", "arctan2", "hypot"]:
+        check(name, x, y)
+
+
+def test_thread_invariance():
+    x = values("float64", 3_000_001)
+    y = RNG.permutation(x)
+    ref = nd.multiply(nd.asarray(x), nd.asarray(y))
+    for threads in (1, 2, 3):
+        with nd.threads(threads):
+            got = nd.multiply(nd.asarray(x), nd.asarray(y))
+            assert np.array_equal(np.asarray(got), np.asarray(ref), equal_nan=True)
