@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "ktest.h"
 
-#define PATH "tests/data/array/reduce_cases.txt"
+#define PATH "tests/data/array/reduce_cases.txt.gz"
+#define LINE_MAX_LEN (1 << 22)
 #define MAXV 64
 
 typedef struct {
@@ -21,7 +24,7 @@ typedef struct {
     ptrdiff_t step[KS_ARRAY_MAXDIMS];
     int perm[KS_ARRAY_MAXDIMS];
     long ulp;
-    char kv[MAXV][2][64]; /* the op's own key=value pairs */
+    char kv[MAXV][2][256]; /* the op's own key=value pairs */
     int nkv;
 } call;
 
@@ -229,9 +232,24 @@ static void make_view(const call *c, const ks_array *base, ks_array *v)
 typedef struct {
     const char *x; /* the X line's values or the G line's formula */
     bool gen;
-    const char *w, *y, *q, *b;
-    const ks_array *qarr;
+    const char *w, *y, *q, *b; /* Y and B: "dtype shape values" */
+    const ks_array *qarr, *yarr, *barr;
 } operands;
+
+/* A typed operand line ("dtype shape values") as a new array. */
+static int typed_array(ks_ctx *ctx, const char *line, ks_array *out)
+{
+    char dname[32], shp[256];
+    int off = 0;
+    sscanf(line, "%31s %255s %n", dname, shp, &off);
+    ks_dtype t;
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    if (ks_dtype_value(ctx, dname, &t) != KS_OK) return KS_EINVAL;
+    const int nd = parse_dims(shp, shape);
+    const int rc = ks_array_empty(ctx, t, nd, shape, KS_ORDER_C, out);
+    if (rc == KS_OK) parse_values(line + off, t, ks_array_size(out), out->data);
+    return rc;
+}
 
 /* One call of the op; *out gets the result (or the call's status is returned). */
 static int run_op(ks_ctx *ctx, const call *c, const operands *ops, const ks_array *v,
@@ -288,6 +306,36 @@ static int run_op(ks_ctx *ctx, const call *c, const operands *ops, const ks_arra
         return ks_array_quantile(ctx, v, ops->qarr, (uint64_t)kv_long(c, "axes", 0), m,
                                  kv_long(c, "keepdims", 0) != 0, kv_long(c, "nan", 0) != 0, out);
     }
+    const ks_array *y = kv(c, "w") || kv(c, "y") ? ops->yarr : NULL;
+    if (!strcmp(c->op, "average"))
+        return ks_array_average(ctx, v, y, (uint64_t)kv_long(c, "axes", 0),
+                                kv_long(c, "keepdims", 0) != 0, out);
+    if (!strcmp(c->op, "cov"))
+        return ks_array_cov(ctx, v, y, kv_long(c, "rowvar", 1) != 0, (int)kv_long(c, "ddof", -1),
+                            out);
+    if (!strcmp(c->op, "corrcoef"))
+        return ks_array_corrcoef(ctx, v, y, kv_long(c, "rowvar", 1) != 0, out);
+    if (!strcmp(c->op, "diff"))
+        return ks_array_diff(ctx, v, (int)kv_long(c, "n", 1), (int)kv_long(c, "axis", -1), out);
+    if (!strcmp(c->op, "gradient"))
+        return ks_array_gradient(ctx, v, strtod(kv(c, "spacing"), NULL), (int)kv_long(c, "axis", 0),
+                                 (int)kv_long(c, "edge", 1), out);
+    if (!strncmp(c->op, "histogram", 9)) {
+        ks_array counts, edges;
+        const int rc =
+            ks_array_histogram(ctx, v, (int)kv_long(c, "bins", 10), strtod(kv(c, "lo"), NULL),
+                               strtod(kv(c, "hi"), NULL), kv(c, "e") ? ops->barr : NULL, y,
+                               kv_long(c, "density", 0) != 0, &counts, &edges);
+        if (rc != KS_OK) return rc;
+        const bool want_edges = !strcmp(c->op, "histogram_edges");
+        *out = want_edges ? edges : counts;
+        ks_array_release(want_edges ? &counts : &edges);
+        return KS_OK;
+    }
+    if (!strcmp(c->op, "bincount"))
+        return ks_array_bincount(ctx, v, y, (ptrdiff_t)kv_long(c, "minlength", 0), out);
+    if (!strcmp(c->op, "digitize"))
+        return ks_array_digitize(ctx, v, ops->barr, kv_long(c, "right", 0) != 0, out);
     fprintf(stderr, "unknown op %s\n", c->op);
     return KS_EINVAL;
 }
@@ -321,6 +369,17 @@ static void run_case(ks_ctx *ctx, const call *c, const operands *ops_in, const c
     else
         parse_values(ops->x, c->dt, n, base.data);
     make_view(c, &base, &v);
+    ks_array ya, ba;
+    const bool has_y = ops->y && (kv(c, "w") || kv(c, "y")),
+               has_b = ops->b && (kv(c, "e") || !strcmp(c->op, "digitize"));
+    if (has_y) {
+        CHECK_OK(ctx, typed_array(ctx, ops->y, &ya));
+        ops->yarr = &ya;
+    }
+    if (has_b) {
+        CHECK_OK(ctx, typed_array(ctx, ops->b, &ba));
+        ops->barr = &ba;
+    }
     const ks_array *where = NULL;
     if (kv(c, "where")) {
         CHECK_OK(ctx, ks_array_empty(ctx, KS_BOOL, v.ndim, v.shape, KS_ORDER_C, &w));
@@ -351,7 +410,8 @@ static void run_case(ks_ctx *ctx, const call *c, const operands *ops_in, const c
         }
         if (compare(c, &r, res + 2, lineno, modes[m])) ktest_failures++, nfail_cases++;
         /* out=: the same values written into a given array */
-        if (m == 0 && kv(c, "axes") && !has_q) {
+        ks_reduce rf;
+        if (m == 0 && ks_reduce_value(ctx, c->op, &rf) == KS_OK) {
             ks_array o, r2;
             CHECK_OK(ctx, ks_array_empty(ctx, r.dtype, r.ndim, r.shape, KS_ORDER_C, &o));
             const int rc2 = run_op(ctx, c, ops, &v, where, &o, &r2);
@@ -367,6 +427,8 @@ static void run_case(ks_ctx *ctx, const call *c, const operands *ops_in, const c
     }
     if (where) ks_array_release(&w);
     if (has_q) ks_array_release(&qa);
+    if (has_y) ks_array_release(&ya);
+    if (has_b) ks_array_release(&ba);
     ks_array_release(&base);
 }
 
@@ -410,18 +472,21 @@ static void test_cases(void)
 {
     ks_ctx *ctx = NULL;
     CHECK_OK(ctx, ks_ctx_new(&ctx));
-    FILE *f = fopen(PATH, "r");
-    CHECK(f != NULL);
-    if (!f) {
+    gzFile f = gzopen(PATH, "rb");
+    char *line = malloc(LINE_MAX_LEN);
+    CHECK(f != NULL && line != NULL);
+    if (!f || !line) {
+        if (f) gzclose(f);
+        free(line);
         ks_ctx_free(ctx);
         return;
     }
-    char *line = NULL, *xline = NULL, *cline = NULL, *wline = NULL, *qline = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    char *xline = NULL, *cline = NULL, *wline = NULL, *qline = NULL, *yline = NULL,
+         *bline = NULL;
+    size_t len;
     int lineno = 0, ncases = 0;
     operands ops = {0};
-    while ((len = getline(&line, &cap, f)) > 0) {
+    while (gzgets(f, line, LINE_MAX_LEN) && (len = strlen(line)) > 0) {
         lineno++;
         if (line[len - 1] == '\n') line[len - 1] = '\0';
         switch (line[0]) {
@@ -446,6 +511,16 @@ static void test_cases(void)
             qline = strdup(line);
             ops.q = qline + 2;
             break;
+        case 'Y':
+            free(yline);
+            yline = strdup(line);
+            ops.y = yline + 2;
+            break;
+        case 'B':
+            free(bline);
+            bline = strdup(line);
+            ops.b = bline + 2;
+            break;
         case 'R':
         case 'E': {
             call c;
@@ -464,7 +539,9 @@ static void test_cases(void)
     free(cline);
     free(wline);
     free(qline);
-    fclose(f);
+    free(yline);
+    free(bline);
+    gzclose(f);
     ks_ctx_free(ctx);
 }
 

@@ -1,7 +1,8 @@
 """NumPy's answers for kestrel's reductions, scans and statistics (tests/c/test_array_reduce.c).
 
-Run from anywhere: python3 tests/data/array/make_reduce_cases.py  (writes reduce_cases.txt
-beside this file). Deterministic: inputs come from numpy's PCG64 with fixed seeds.
+Run from anywhere: python3 tests/data/array/make_reduce_cases.py  (writes reduce_cases.txt.gz
+beside this file). Deterministic: inputs come from numpy's PCG64 with fixed seeds, and the gzip
+header carries no time, so a re-run gives the same bytes.
 
 Each case is a block of lines:
   X v ...                     the base array, C order (complex: re im pairs; floats in
@@ -15,12 +16,13 @@ Each case is a block of lines:
                               digitize; keys: dt (input dtype), base (the base array's shape),
                               step (per-axis slice step of the view, negative = reversed), perm
                               (the view's axis order), then the op's own arguments
-  Y / W / Q / B v ...         a second operand, the where mask, q (float64), bins/weights
+  W / Q v ...                 the where mask (the view's shape), q (float64)
+  Y / B dtype shape v ...     a second operand (weights, y) / bins or edges
   R dtype shape v ...         NumPy's result (shape as d0,d1 or - for 0-d)
   E text                      or NumPy's error message (a part of it to find in kestrel's)
 A tolerance in units in the last place may follow as ulp=N on the C line (0: bit-identical).
 """
-import math
+import gzip
 import os
 import warnings
 
@@ -116,7 +118,11 @@ def emit(op, args, base, step, perm, fn, extra=(), ulp=0):
         last_base[0] = base
     out_lines.append(head)
     for tag, arr in extra:
-        out_lines.append(f"{tag} " + fmt_vals(arr))
+        if tag in ("Y", "B"):  # typed operands: dtype, shape, values
+            arr = np.asarray(arr)
+            out_lines.append(f"{tag} {arr.dtype.name} {shape_str(arr.shape)} {fmt_vals(arr)}".rstrip())
+        else:
+            out_lines.append(f"{tag} " + fmt_vals(arr))
     try:
         r = fn(v)
         r = np.asarray(r)
@@ -313,8 +319,9 @@ def quantile_cases():
                                          fn(v, q, axis=ax, method=method),
                                      extra=[("Q", np.asarray(qv, dtype=np.float64))])
     # long lines: the bracketing pass (one and several q), duplicates, NaN
-    for base in (gen("float64", 100003), gen("float64", 65536, a=48271, m=2147483647, d=1e6, o=1000),
-                 gen("float32", 50001), gen("int32", 40000)):
+    for base in (gen("float64", 200003), gen("float64", 262144, a=48271, m=2147483647, d=1e6, o=1000),
+                 gen("float64", 150001, a=3, m=7, d=1.0, o=0), gen("float32", 50001),
+                 gen("int32", 40000)):
         for kind, qv in (("weak", 0.5), ("arr", np.array([0.25, 0.5, 0.75])),
                          ("arr", np.array([0.0, 0.001, 0.999, 1.0]))):
             for method in ("linear", "lower", "midpoint", "median_unbiased"):
@@ -335,15 +342,121 @@ def quantile_cases():
          lambda v: np.quantile(v, np.array([0.5, 1.5])), extra=[("Q", np.array([0.5, 1.5]))])
 
 
+# cov and corrcoef multiply through BLAS (NumPy's bundled OpenBLAS, kestrel's system one), whose
+# dot products may add in another order: 1 ulp seen
+COV_ULP = 2
+
+
+def stats_cases():
+    """average, cov, corrcoef, diff, gradient, histogram, bincount, digitize."""
+    for dt in ("int32", "float32", "float64", "complex128"):
+        a = np.asarray(data(dt, 12)).reshape(3, 4)
+        w = rng.random(12).reshape(3, 4)
+        w1, w0 = rng.random(4), rng.random(3)
+        emit("average", {"axes": 0, "keepdims": 0}, a, (1, 1), (0, 1), lambda v: np.average(v))
+        emit("average", {"axes": 2, "keepdims": 1}, a, (1, 1), (0, 1),
+             lambda v: np.average(v, axis=1, keepdims=True))
+        emit("average", {"axes": 0, "keepdims": 0, "w": 1}, a, (1, 1), (0, 1),
+             lambda v: np.average(v, weights=w), extra=[("Y", w)])
+        emit("average", {"axes": 1, "keepdims": 0, "w": 1}, a, (1, -1), (0, 1),
+             lambda v: np.average(v, axis=0, weights=w), extra=[("Y", w)])
+        emit("average", {"axes": 2, "keepdims": 0, "w": 1}, a, (1, 1), (0, 1),
+             lambda v: np.average(v, axis=1, weights=w1), extra=[("Y", w1)])
+        emit("average", {"axes": 1, "keepdims": 1, "w": 1}, a, (1, 1), (0, 1),
+             lambda v: np.average(v, axis=0, weights=w0, keepdims=True), extra=[("Y", w0)])
+        emit("average", {"axes": 1, "keepdims": 0, "w": 1}, a, (1, 1), (0, 1),
+             lambda v: np.average(v, axis=0, weights=np.zeros(3)), extra=[("Y", np.zeros(3))])
+        m = np.asarray(data(dt, 15)).reshape(3, 5)
+        y = np.asarray(data(dt, 5))
+        for rowvar in (1, 0):
+            for ddof in (-1, 0, 2):
+                emit("cov", {"rowvar": rowvar, "ddof": ddof}, m, (1, 1), (0, 1),
+                     lambda v, r=rowvar, d=ddof: np.cov(v, rowvar=bool(r), ddof=None if d < 0 else d),
+                     ulp=COV_ULP)
+            emit("corrcoef", {"rowvar": rowvar}, m, (1, 1), (0, 1),
+                 lambda v, r=rowvar: np.corrcoef(v, rowvar=bool(r)), ulp=COV_ULP)
+        emit("cov", {"rowvar": 1, "ddof": -1, "y": 1}, m, (1, 1), (0, 1),
+             lambda v: np.cov(v, y), extra=[("Y", y)], ulp=COV_ULP)
+        emit("corrcoef", {"rowvar": 1, "y": 1}, m, (1, 1), (0, 1),
+             lambda v: np.corrcoef(v, y), extra=[("Y", y)], ulp=COV_ULP)
+        m1 = np.asarray(data(dt, 7))
+        emit("cov", {"rowvar": 1, "ddof": -1}, m1, (1,), (0,), lambda v: np.cov(v), ulp=COV_ULP)
+        emit("corrcoef", {"rowvar": 1}, m1, (1,), (0,), lambda v: np.corrcoef(v), ulp=COV_ULP)
+        g = np.asarray(data(dt, 120)).reshape(4, 6, 5)
+        for spacing in (1.0, 0.5, 3.0):
+            for edge in (1, 2):
+                for ax in (0, 1, 2, -1):
+                    emit("gradient", {"spacing": spacing, "axis": ax, "edge": edge}, g, (1, -1, 2),
+                         (0, 1, 2), lambda v, s=spacing, e=edge, a=ax: np.gradient(v, s, axis=a, edge_order=e))
+        g2 = np.asarray(data(dt, 2))
+        emit("gradient", {"spacing": 1.0, "axis": 0, "edge": 2}, g2, (1,), (0,),
+             lambda v: np.gradient(v, edge_order=2))
+    for dt in DTYPES:
+        for shape, step, perm, _ in LAYOUTS:
+            if len(shape) == 0 or shape == (300,):
+                continue
+            base = np.asarray(data(dt, int(np.prod(shape)))).reshape(shape)
+            for n in (0, 1, 2, 5):
+                for ax in range(-1, len(shape)):
+                    emit("diff", {"n": n, "axis": ax}, base, step, perm,
+                         lambda v, n=n, ax=ax: np.diff(v, n=n, axis=ax))
+    # (float32 data: NumPy bins in float32 with float32 edges; kestrel in float64: not compared)
+    for dt in ("float64", "int32"):
+        x = np.asarray(data(dt, 1000))
+        if dt == "float64":
+            x[::97] = np.linspace(-3, 3, 11)
+        w = rng.random(1000)
+        for bins in (1, 7, 10):
+            for rng_ in ((0.0, 0.0), (-5.0, 5.0), (-20.0, 3.0)):
+                for dens in (0, 1):
+                    kw = {} if rng_ == (0.0, 0.0) else {"range": rng_}
+                    for op, k in (("histogram", 0), ("histogram_edges", 1)):
+                        emit(op, {"bins": bins, "lo": rng_[0], "hi": rng_[1], "density": dens}, x,
+                             (1,), (0,), lambda v, b=bins, kw=kw, d=dens, k=k:
+                             np.histogram(v, b, density=bool(d), **kw)[k])
+                        emit(op, {"bins": bins, "lo": rng_[0], "hi": rng_[1], "density": dens, "w": 1},
+                             x, (1,), (0,), lambda v, b=bins, kw=kw, d=dens, k=k:
+                             np.histogram(v, b, weights=w, density=bool(d), **kw)[k],
+                             extra=[("Y", w)], ulp=4)
+        edges = np.array([-10.0, -1.0, 0.0, 0.5, 2.0, 30.0])
+        emit("histogram", {"bins": 0, "lo": 0.0, "hi": 0.0, "density": 0, "e": 1}, x, (1,), (0,),
+             lambda v: np.histogram(v, edges)[0], extra=[("B", edges)])
+        emit("histogram", {"bins": 0, "lo": 0.0, "hi": 0.0, "density": 1, "e": 1}, x, (1,), (0,),
+             lambda v: np.histogram(v, edges, density=True)[0], extra=[("B", edges)])
+        emit("histogram", {"bins": 0, "lo": 0.0, "hi": 0.0, "density": 0, "e": 1, "w": 1}, x, (1,),
+             (0,), lambda v: np.histogram(v, edges, weights=w)[0], extra=[("Y", w), ("B", edges)],
+             ulp=1024)  # NumPy differences cumulative sums of the sorted weights; kestrel adds them
+    for dt in ("int64", "uint8", "int16", "bool", "float64", "uint64"):
+        x = np.asarray(data(dt, 50, small=True))
+        w = rng.random(50)
+        for minlength in (0, 3, 9):
+            emit("bincount", {"minlength": minlength}, x, (1,), (0,),
+                 lambda v, m=minlength: np.bincount(v, minlength=m))
+            emit("bincount", {"minlength": minlength, "w": 1}, x, (1,), (0,),
+                 lambda v, m=minlength: np.bincount(v, weights=w, minlength=m), extra=[("Y", w)])
+    neg = np.array([3, -1, 2], dtype=np.int64)
+    emit("bincount", {"minlength": 0}, neg, (1,), (0,), lambda v: np.bincount(v))
+    for dt in ("float64", "int32", "float32", "uint8"):
+        x = np.asarray(data(dt, 24)).reshape(4, 6)
+        if dt == "float64":
+            x[0, 0] = np.nan
+        for bins in (np.array([-10.0, -1.0, 0.0, 0.0, 4.0, 50.0]), np.array([50.0, 4.0, 0.0, -3.0]),
+                     np.array([0.0, 5.0, 1.0]), np.array([2.0]), np.array([], dtype=np.float64)):
+            for right in (0, 1):
+                emit("digitize", {"right": right}, x, (1, -1), (1, 0),
+                     lambda v, b=bins, r=right: np.digitize(v, b, right=bool(r)), extra=[("B", bins)])
+
+
 def main():
     reduce_cases()
     long_cases()
     scan_cases()
     quantile_cases()
-    path = os.path.join(HERE, "reduce_cases.txt")
-    with open(path, "w") as f:
-        f.write(f"# made by make_reduce_cases.py with numpy {np.__version__}\n")
-        f.write("\n".join(out_lines) + "\n")
+    stats_cases()
+    path = os.path.join(HERE, "reduce_cases.txt.gz")
+    text = f"# made by make_reduce_cases.py with numpy {np.__version__}\n" + "\n".join(out_lines) + "\n"
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as f:
+        f.write(text.encode())
     print(path, len(out_lines), "lines")
 
 
