@@ -1,6 +1,6 @@
 /* _core_nd.c — the submodule _kestrel._core.nd behind kestrel.nd: the ndarray, dtype and ufunc
  * types, the dtypes and ufuncs by NumPy's names, AxisError, and the functions of
- * _core_nd_funcs.c, _core_nd_reduce.c and _core_nd_dlpack.c. */
+ * _core_nd_funcs.c, _core_nd_reduce.c, _core_nd_stats.c and _core_nd_dlpack.c. */
 #define PY_SSIZE_T_CLEAN
 #define NO_IMPORT_ARRAY
 #include "_core_nd.h"
@@ -50,8 +50,8 @@ int ks_py_nd_init(PyObject *core)
     PyObject *bases = PyTuple_Pack(2, PyExc_ValueError, PyExc_IndexError);
     ks_py_nd_axis_error = bases ? PyErr_NewException("kestrel.nd.AxisError", bases, NULL) : NULL;
     Py_XDECREF(bases);
-    PyMethodDef *tables[] = {ks_py_nd_funcs, ks_py_nd_reduce_funcs, ks_py_nd_dlpack_funcs,
-                             thread_funcs};
+    PyMethodDef *tables[] = {ks_py_nd_funcs, ks_py_nd_reduce_funcs, ks_py_nd_stats_funcs,
+                             ks_py_nd_dlpack_funcs, thread_funcs};
     int bad = !ks_py_nd_axis_error ||
               PyModule_AddObject(m, "AxisError", Py_NewRef(ks_py_nd_axis_error)) ||
               ks_py_nd_type_init() ||

@@ -642,3 +642,43 @@ def test_pickle_and_deepcopy():
     for r in (pickle.loads(pickle.dumps(k)), copy.deepcopy(k)):
         assert r.dtype == "int16" and r.shape == (3, 2) and r.tolist() == k.tolist()
         assert r.flags.writeable and r.flags.owndata is not None
+
+
+# -- statistics: the bindings' argument shaping (the values are the library's, tested in C) --------
+
+SX = RNG.standard_normal((5, 7))
+STATS = [
+    ("median", lambda m: m.median(SX)), ("median_axis", lambda m: m.median(SX, axis=1)),
+    ("median_keep", lambda m: m.median(SX, axis=0, keepdims=True)),
+    ("nanmedian", lambda m: m.nanmedian(SX)),
+    ("quantile", lambda m: m.quantile(SX, [0.1, 0.5], axis=0)),
+    ("quantile_lower", lambda m: m.quantile(np.arange(10), 0.3, method="lower")),
+    ("percentile", lambda m: m.percentile(SX, 30, method="nearest")),
+    ("percentiles", lambda m: m.percentile(SX, [30, 60])),
+    ("nanpercentile", lambda m: m.nanpercentile(SX, 40)),
+    ("average", lambda m: m.average(SX, axis=1)),
+    ("average_w", lambda m: m.average(SX, axis=1, weights=np.arange(1.0, 8.0))),
+    ("cov", lambda m: m.cov(SX)), ("cov_ddof0", lambda m: m.cov(SX, bias=True)),
+    ("corrcoef", lambda m: m.corrcoef(SX)), ("diff", lambda m: m.diff(SX)),
+    ("diff2", lambda m: m.diff(SX, n=2, axis=0)), ("gradient", lambda m: m.gradient(SX[0])),
+    ("gradient_axis", lambda m: m.gradient(SX, axis=1)),
+    ("histogram", lambda m: m.histogram(SX, bins=4)),
+    ("histogram_range", lambda m: m.histogram(SX, bins=3, range=(-1, 1))),
+    ("bincount", lambda m: m.bincount(np.array([0, 1, 1, 3]))),
+    ("bincount_w", lambda m: m.bincount(np.array([0, 1, 1, 3]), weights=np.ones(4),
+                                        minlength=6)),
+    ("digitize", lambda m: m.digitize(SX[0], np.array([-1.0, 0.0, 1.0]))),
+]
+
+
+@pytest.mark.parametrize("name,f", STATS, ids=[n for n, _ in STATS])
+def test_statistics_as_numpy(name, f):
+    want, got = f(np), f(nd)
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want)
+    else:
+        want, got = (want,), (got,)
+    for g, w in zip(got, want):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.dtype == w.dtype and g.shape == w.shape, (g.dtype, w.dtype, g.shape, w.shape)
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
