@@ -169,7 +169,7 @@ PyMODINIT_FUNC PyInit__core(void)
     if (!KestrelError || PyModule_AddObject(m, "KestrelError", KestrelError) ||
         PyModule_AddIntConstant(m, "LOG_WARN", KS_LOG_WARN) || /* notes.py: which to warn */
         PyModule_AddStringConstant(m, "__version__", ks_version()) ||
-        PyModule_AddStringConstant(m, "build_info", ks_build_info())) {
+        PyModule_AddStringConstant(m, "build_info", ks_build_info()) || ks_py_nd_init(m)) {
         Py_DECREF(m);
         return NULL;
     }

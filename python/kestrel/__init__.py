@@ -7,7 +7,7 @@ MARS and genomic SEM. This package shapes arguments and results; the computation
 
 Submodules (loaded on first use): kestrel.did (difference-in-differences), kestrel.mars (MARS as
 scikit-learn estimators), kestrel.gsem (GenomicSEM), kestrel.sem (structural equation models as
-lavaan fits them).
+lavaan fits them), kestrel.nd (n-d arrays with NumPy's names, on kestrel's C array core).
 """
 import importlib
 import os
@@ -22,7 +22,7 @@ __all__ = ["Feols", "KestrelError", "Results", "build_info", "feols", "ols", "re
 for _obj in (Feols, Results, feols, ols):  # help() and reprs name them where users find them
     _obj.__module__ = __name__
 
-_SUBMODULES = ("did", "gsem", "mars", "sem")
+_SUBMODULES = ("did", "gsem", "mars", "nd", "sem")
 
 
 def __getattr__(name):

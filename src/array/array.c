@@ -228,10 +228,10 @@ ptrdiff_t ks_array_size(const ks_array *a)
 
 static bool contiguous(const ks_array *a, bool f)
 {
+    if (ks_array_size(a) == 0) return true; /* no element: both orders, as NumPy */
     ptrdiff_t s = (ptrdiff_t)ks__dtypes[a->dtype].size;
     for (int k = 0; k < a->ndim; k++) {
         const int d = f ? k : a->ndim - 1 - k;
-        if (a->shape[d] == 0) return true;
         if (a->shape[d] != 1 && a->strides[d] != s) return false;
         s *= a->shape[d];
     }

@@ -3,6 +3,8 @@
  * when nonzero; NaN is true), isnan, isinf, isfinite, signbit, and the bitwise functions and
  * shifts on bool and integers (a shift by the width or more, or by a negative count, gives 0, or
  * -1 for a negative value shifted right, as NumPy). */
+#include <string.h>
+
 #include "array/ufunc_loops.h"
 
 #define CMP(f, ti, OP) KS__BINARY(KS_KERNEL, f, ti, uint8_t, OP)
@@ -86,7 +88,19 @@ EACH(TEST, logical_not, L_NOT)
 #define C_ISNAN(a) ((uint8_t)(RE(a) != RE(a) || IM(a) != IM(a)))
 #define C_ISINF(a) ((uint8_t)(isinf(RE(a)) || isinf(IM(a))))
 #define C_ISFINITE(a) ((uint8_t)(isfinite(RE(a)) && isfinite(IM(a))))
-#define F_SIGNBIT(a) ((uint8_t)(signbit(a) != 0))
+/* the sign bit read directly, so that the compiler vectorises it */
+KS_INLINE uint8_t signbit_f32(float a)
+{
+    uint32_t u;
+    memcpy(&u, &a, sizeof u);
+    return (uint8_t)(u >> 31);
+}
+KS_INLINE uint8_t signbit_f64(double a)
+{
+    uint64_t u;
+    memcpy(&u, &a, sizeof u);
+    return (uint8_t)(u >> 63);
+}
 
 TEST(isnan, b, FALSE_)
 TEST(isinf, b, FALSE_)
@@ -100,7 +114,8 @@ KS__EACH_FLOAT(TEST, isfinite, F_ISFINITE)
 EACH_CPLX(TEST, isnan, C_ISNAN)
 EACH_CPLX(TEST, isinf, C_ISINF)
 EACH_CPLX(TEST, isfinite, C_ISFINITE)
-KS__EACH_FLOAT(TEST, signbit, F_SIGNBIT)
+TEST(signbit, f32, signbit_f32)
+TEST(signbit, f64, signbit_f64)
 
 /* ---- bitwise functions and shifts ---- */
 
@@ -109,9 +124,12 @@ KS__EACH_FLOAT(TEST, signbit, F_SIGNBIT)
 #define I_XOR(a, b) ((TI)((a) ^ (b)))
 #define I_INV(a) ((TI) ~(UI)(a))
 #define BITS ((UI)(sizeof(TI) * 8))
-/* The count as unsigned: a negative one is then as large as NumPy's size_t cast makes it. */
-#define I_LSHIFT(a, b) ((UI)(b) < BITS ? (TI)((UI)(a) << (UI)(b)) : (TI)0)
-#define I_RSHIFT(a, b) ((UI)(b) < BITS ? (TI)((a) >> (UI)(b)) : (a) < 0 ? (TI)-1 : (TI)0)
+/* The count as unsigned: a negative one is then as large as NumPy's size_t cast makes it. Written
+ * without branches (a mask; a right shift clamped to width - 1, which fills with the sign) so
+ * that the compiler vectorises them. */
+#define I_LSHIFT(a, b) ((TI)(((UI)(a) << ((UI)(b) & (BITS - 1))) & (0u - (UI)((UI)(b) < BITS))))
+#define S_RSHIFT(a, b) ((TI)((a) >> ((UI)(b) < BITS ? (UI)(b) : BITS - 1)))
+#define U_RSHIFT(a, b) ((TI)(((a) >> ((UI)(b) & (BITS - 1))) & (0u - (UI)((UI)(b) < BITS))))
 
 BIN_K(bitwise_and, b, L_AND)
 BIN_K(bitwise_or, b, L_OR)
@@ -121,8 +139,6 @@ KS__EACH_INT(BIN_K, bitwise_and, I_AND)
 KS__EACH_INT(BIN_K, bitwise_or, I_OR)
 KS__EACH_INT(BIN_K, bitwise_xor, I_XOR)
 KS__EACH_INT(UN_K, invert, I_INV)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wtype-limits" /* a < 0 of an unsigned a */
 KS__EACH_INT(BIN_K, left_shift, I_LSHIFT)
-KS__EACH_INT(BIN_K, right_shift, I_RSHIFT)
-#pragma GCC diagnostic pop
+KS__EACH_SINT(BIN_K, right_shift, S_RSHIFT)
+KS__EACH_UINT(BIN_K, right_shift, U_RSHIFT)

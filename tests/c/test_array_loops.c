@@ -445,6 +445,49 @@ static void test_accuracy(void)
     printf("largest error: float64 %.3f ULP, float32 %.3f ULP\n", max_ulps[0], max_ulps[1]);
 }
 
+/* floor_divide and remainder of int32 and uint32 (computed through float64) against integer
+ * arithmetic on many random pairs, divisors of every size */
+static void test_int_division(void)
+{
+    enum { N = 200000 };
+    int32_t *a = malloc(N * 4), *b = malloc(N * 4), *q = malloc(N * 4), *r = malloc(N * 4);
+    for (int i = 0; i < N; i++) {
+        a[i] = (int32_t)(uint32_t)(uniform(0, 0x1p32));
+        const double mag = exp2(uniform(0, 32));
+        b[i] = (int32_t)(int64_t)(uniform(-1, 1) * mag);
+        if (i % 97 == 0) a[i] = INT32_MIN;
+    }
+    char *args[3] = {(char *)a, (char *)b, (char *)q};
+    const ptrdiff_t steps[3] = {4, 4, 4};
+    ks__loop_floor_divide_i32(args, steps, N, NULL);
+    args[2] = (char *)r;
+    ks__loop_remainder_i32(args, steps, N, NULL);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        const int64_t x = a[i], y = b[i];
+        int64_t wq = 0, wr = 0;
+        if (y) {
+            wq = x / y - ((x % y != 0) && ((x < 0) != (y < 0)));
+            wr = x - wq * y;
+        }
+        bad += q[i] != (int32_t)(uint32_t)(uint64_t)wq || r[i] != (int32_t)wr;
+    }
+    CHECK(bad == 0);
+    uint32_t *ua = (uint32_t *)a, *ub = (uint32_t *)b, *uq = (uint32_t *)q, *ur = (uint32_t *)r;
+    args[2] = (char *)uq;
+    ks__loop_floor_divide_u32(args, steps, N, NULL);
+    args[2] = (char *)ur;
+    ks__loop_remainder_u32(args, steps, N, NULL);
+    bad = 0;
+    for (int i = 0; i < N; i++)
+        bad += ub[i] ? uq[i] != ua[i] / ub[i] || ur[i] != ua[i] % ub[i] : uq[i] || ur[i];
+    CHECK(bad == 0);
+    free(a);
+    free(b);
+    free(q);
+    free(r);
+}
+
 /* ---- integer power's fault, NumPy's rules by hand ---- */
 
 static void test_power_fault(void)
@@ -482,6 +525,86 @@ static void test_by_hand(void)
           y[4] == -2 && y[5] == 4);
 }
 
+/* ---- through ks_ufunc_call (the engine picks the loop, broadcasts, casts, threads) ---- */
+
+static void test_through_ufunc_call(ks_ctx *ctx)
+{
+    /* (3, 1) + (1, 4) float64 */
+    double av[3] = {1, 2, 3}, bv[4] = {10, 20, 30, 40};
+    ks_array a, b, r;
+    CHECK_OK(ctx, ks_array_wrap(ctx, av, KS_FLOAT64, 2, (ptrdiff_t[]){3, 1}, NULL, false, NULL,
+                                NULL, &a));
+    CHECK_OK(ctx, ks_array_wrap(ctx, bv, KS_FLOAT64, 2, (ptrdiff_t[]){1, 4}, NULL, false, NULL,
+                                NULL, &b));
+    const ks_array *ab[2] = {&a, &b};
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_ADD, ab, NULL, &r));
+    CHECK(r.ndim == 2 && r.shape[0] == 3 && r.shape[1] == 4 && r.dtype == KS_FLOAT64);
+    if (r.data) CHECK(((double *)r.data)[6] == 32 && ((double *)r.data)[11] == 43);
+    ks_array_release(&r);
+    ks_array_release(&a);
+    ks_array_release(&b);
+
+    /* sqrt of int8 takes the float32 loop (NumPy: float16) */
+    int8_t iv[4] = {0, 1, 4, 9};
+    CHECK_OK(ctx,
+             ks_array_wrap(ctx, iv, KS_INT8, 1, (ptrdiff_t[]){4}, NULL, false, NULL, NULL, &a));
+    const ks_array *one[1] = {&a};
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_SQRT, one, NULL, &r));
+    CHECK(r.dtype == KS_FLOAT32);
+    if (r.data) CHECK(((float *)r.data)[3] == 3.0f);
+    ks_array_release(&r);
+
+    /* int8 // -1 (a 0-d array broadcast): INT_MIN stays INT_MIN */
+    iv[0] = INT8_MIN;
+    CHECK_OK(ctx, ks_array_scalar_i64(ctx, KS_INT8, -1, &b));
+    const ks_array *pair[2] = {&a, &b};
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_FLOOR_DIVIDE, pair, NULL, &r));
+    if (r.data) CHECK(((int8_t *)r.data)[0] == INT8_MIN && ((int8_t *)r.data)[2] == -4);
+    ks_array_release(&r);
+    /* int8 ** -1 is NumPy's error */
+    CHECK_FAILS(ctx, ks_ufunc_call(ctx, KS_UFUNC_POWER, pair, NULL, &r), KS_EINVAL,
+                "Integers to negative integer powers are not allowed");
+    ks_array_release(&a);
+    ks_array_release(&b);
+
+    /* exp over a reversed view of 100,000 elements, 1 and 2 threads: the same bits as the loop
+     * called directly on each element */
+    enum { N = 100000 };
+    double *x = malloc(N * sizeof(double)), *y = malloc(N * sizeof(double));
+    for (int i = 0; i < N; i++) x[i] = -30 + 60.0 * i / N;
+    CHECK_OK(ctx, ks_array_wrap(ctx, x + N - 1, KS_FLOAT64, 1, (ptrdiff_t[]){N}, (ptrdiff_t[]){-8},
+                                false, NULL, NULL, &a));
+    for (int threads = 1; threads <= 2; threads++) {
+        CHECK_OK(ctx, ks_ctx_set_threads(ctx, threads));
+        CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_EXP, one, NULL, &r));
+        int bad = 0;
+        for (int i = 0; i < N && r.data; i++) {
+            char *args[2] = {(char *)&x[N - 1 - i], (char *)&y[i]};
+            ks__loop_exp_f64(args, (ptrdiff_t[]){8, 8}, 1, NULL);
+            bad += memcmp(&y[i], (double *)r.data + i, 8) != 0;
+        }
+        CHECK(bad == 0);
+        ks_array_release(&r);
+    }
+    CHECK_OK(ctx, ks_ctx_set_threads(ctx, 0));
+    ks_array_release(&a);
+    free(x);
+    free(y);
+
+    /* complex less: lexicographic */
+    double complex cv[2] = {CMPLX(1, 5), CMPLX(2, 0)}, dv[2] = {CMPLX(1, 6), CMPLX(1, 9)};
+    CHECK_OK(ctx, ks_array_wrap(ctx, cv, KS_COMPLEX128, 1, (ptrdiff_t[]){2}, NULL, false, NULL,
+                                NULL, &a));
+    CHECK_OK(ctx, ks_array_wrap(ctx, dv, KS_COMPLEX128, 1, (ptrdiff_t[]){2}, NULL, false, NULL,
+                                NULL, &b));
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_LESS, pair, NULL, &r));
+    CHECK(r.dtype == KS_BOOL);
+    if (r.data) CHECK(((uint8_t *)r.data)[0] == 1 && ((uint8_t *)r.data)[1] == 0);
+    ks_array_release(&r);
+    ks_array_release(&a);
+    ks_array_release(&b);
+}
+
 int main(void)
 {
     test_table();
@@ -489,6 +612,11 @@ int main(void)
     test_power_fault();
     test_numpy_reference();
     test_accuracy();
+    test_int_division();
+    ks_ctx *ctx = NULL;
+    if (ks_ctx_new(&ctx) != KS_OK) return 1;
+    test_through_ufunc_call(ctx);
+    ks_ctx_free(ctx);
     printf("%d checks, %d failures\n", ktest_checks, ktest_failures);
     return ktest_failures != 0;
 }

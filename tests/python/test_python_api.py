@@ -31,7 +31,7 @@ from conftest import DATA, ROOT, SAMPLE
 def test_help_lists_only_the_public_modules():
     text = pydoc.render_doc(kestrel, renderer=pydoc.plaintext)
     contents = text.split("PACKAGE CONTENTS\n")[1].split("\n\n")[0].split()
-    assert contents == ["did", "gsem", "mars", "sem"]
+    assert contents == ["did", "gsem", "mars", "nd", "sem"]
     assert "SUBMODULES" not in text and "_kestrel" not in text and "_core" not in text
     for name in ("feols", "ols", "read_csv", "Feols", "KestrelError"):
         assert name in text
