@@ -378,7 +378,8 @@ KS_API int ks_array_logspace(ks_ctx *ctx, double start, double stop, ptrdiff_t n
                              double base, ks_dtype dtype, ks_array *out) KS_RESULT_USED;
 KS_API int ks_array_geomspace(ks_ctx *ctx, double start, double stop, ptrdiff_t num, bool endpoint,
                               ks_dtype dtype, ks_array *out) KS_RESULT_USED;
-/* np.eye(n, m, k, dtype) (identity is eye(n)); np.tri(n, m, k, dtype). */
+/* np.eye(n, m, k, dtype) (identity is eye(n)); np.tri(n, m, k, dtype). m < 0: m = n (NumPy's
+ * M=None). */
 KS_API int ks_array_eye(ks_ctx *ctx, ptrdiff_t n, ptrdiff_t m, ptrdiff_t k, ks_dtype dtype,
                         ks_array *out) KS_RESULT_USED;
 KS_API int ks_array_tri(ks_ctx *ctx, ptrdiff_t n, ptrdiff_t m, ptrdiff_t k, ks_dtype dtype,
@@ -418,8 +419,8 @@ KS_API int ks_array_stack(ks_ctx *ctx, int n, const ks_array *const *arrays, int
 KS_API int ks_array_split(ks_ctx *ctx, const ks_array *a, int nidx, const ptrdiff_t *indices, int axis,
                           ks_array *outs) KS_RESULT_USED;
 /* np.tile(a, reps), np.repeat(a, repeats, axis) (repeats: one count, or one per element along
- * the axis; axis KS_AXIS_NONE ravels), np.flip(a, axes) (a view), np.roll(a, shifts, axes) (naxes
- * 0: on the raveled array with shifts[0]). */
+ * the axis; axis KS_AXIS_NONE ravels), np.flip(a, axes) (a view; axes 0: every axis), np.roll(a,
+ * shifts, axes) (naxes 0: on the raveled array with shifts[0]). */
 KS_API int ks_array_tile(ks_ctx *ctx, const ks_array *a, int nreps, const ptrdiff_t *reps, ks_array *out) KS_RESULT_USED;
 KS_API int ks_array_repeat(ks_ctx *ctx, const ks_array *a, const ks_array *repeats, int axis,
                            ks_array *out) KS_RESULT_USED;

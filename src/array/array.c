@@ -133,19 +133,14 @@ static int check_shape(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *s
     return KS_OK;
 }
 
-static void contiguous_strides(ks_array *a, ks_order order)
+void ks__contiguous_strides(size_t itemsize, int ndim, const ptrdiff_t *shape, ks_order order,
+                            ptrdiff_t *strides)
 {
-    ptrdiff_t s = (ptrdiff_t)ks__dtypes[a->dtype].size;
-    if (order == KS_ORDER_F) {
-        for (int d = 0; d < a->ndim; d++) {
-            a->strides[d] = s;
-            s *= a->shape[d] ? a->shape[d] : 1;
-        }
-    } else {
-        for (int d = a->ndim - 1; d >= 0; d--) {
-            a->strides[d] = s;
-            s *= a->shape[d] ? a->shape[d] : 1;
-        }
+    ptrdiff_t s = (ptrdiff_t)itemsize;
+    for (int k = 0; k < ndim; k++) {
+        const int d = order == KS_ORDER_F ? k : ndim - 1 - k;
+        strides[d] = s;
+        if (shape[d]) s *= shape[d];
     }
 }
 
@@ -164,7 +159,7 @@ static int make(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *shape, k
     out->ndim = ndim;
     out->flags = KS_ARRAY_WRITEABLE;
     if (ndim) memcpy(out->shape, shape, (size_t)ndim * sizeof *shape);
-    contiguous_strides(out, order);
+    ks__contiguous_strides(ks__dtypes[dtype].size, ndim, shape, order, out->strides);
     return KS_OK;
 }
 
@@ -207,7 +202,7 @@ int ks_array_wrap(ks_ctx *ctx, void *data, ks_dtype dtype, int ndim, const ptrdi
     if (strides)
         memcpy(out->strides, strides, (size_t)ndim * sizeof *strides);
     else
-        contiguous_strides(out, KS_ORDER_C);
+        ks__contiguous_strides(ks__dtypes[dtype].size, ndim, shape, KS_ORDER_C, out->strides);
     return KS_OK;
 }
 
@@ -409,7 +404,7 @@ const char *ks__shape_str(int ndim, const ptrdiff_t *shape, char *buf, size_t le
     size_t k = 0;
     k += (size_t)snprintf(buf, len, "(");
     for (int d = 0; d < ndim && k < len; d++)
-        k += (size_t)snprintf(buf + k, len - k, d ? ", %td" : "%td", shape[d]);
+        k += (size_t)snprintf(buf + k, len - k, d ? ",%td" : "%td", shape[d]);
     if (k < len) snprintf(buf + k, len - k, ndim == 1 ? ",)" : ")");
     return buf;
 }

@@ -131,6 +131,10 @@ static inline int ks__array_new(ks_ctx *ctx, ks_dtype t, int ndim, const ptrdiff
 {
     return ks_array_empty(ctx, t, ndim, shape, KS_ORDER_C, out);
 }
+/* The strides of a contiguous array of this shape in C or F order (NumPy's: a length-0 axis
+ * counts as 1, so every stride stays nonzero). */
+void ks__contiguous_strides(size_t itemsize, int ndim, const ptrdiff_t *shape, ks_order order,
+                            ptrdiff_t *strides);
 /* ks_array_empty with zeroed memory (what ks_array_zeros uses). */
 int ks__array_zeroed(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *shape, ks_order order,
                      ks_array *out);
@@ -146,7 +150,7 @@ static inline void ks__array_clear(ks_array *a)
     a->flags = 0;
     a->dtype = KS_FLOAT64;
 }
-/* Shape as text "(2, 3)" into buf (for messages). */
+/* Shape as text, as NumPy prints it in messages: "(2,3)", "(5,)", "()". */
 const char *ks__shape_str(int ndim, const ptrdiff_t *shape, char *buf, size_t len);
 /* The element at a C-order flat position (for small, slow paths only). */
 char *ks__elem_ptr(const ks_array *a, ptrdiff_t flat);

@@ -10,6 +10,40 @@
 #define CONV_b(x, to_t) ((uint8_t)((x) != 0))
 #define CONV_n(x, to_t) ((to_t)(x))
 
+/* Float to integer out of range is undefined in C; these give what x86's scalar conversion
+ * (and so NumPy's casts there) gives, defined: the 32-bit conversion for types up to 32 bits
+ * signed and 16 bits unsigned, the 64-bit one above, INT_MIN ("integer indefinite") for NaN and
+ * anything out of range. NumPy warns "invalid value encountered in cast" for those values. */
+static inline int32_t f2i32(double x)
+{
+    return x > -2147483649.0 && x < 2147483648.0 ? (int32_t)x : INT32_MIN;
+}
+static inline int64_t f2i64(double x)
+{
+    return x >= -9223372036854775808.0 && x < 9223372036854775808.0 ? (int64_t)x : INT64_MIN;
+}
+static inline uint64_t f2u64(double x)
+{
+    return x >= 0 && x < 18446744073709551616.0 ? (uint64_t)x : (uint64_t)f2i64(x);
+}
+#define F2I(d, tt)                                                                                 \
+    _Generic((tt)0, int8_t                                                                         \
+             : (tt)(uint32_t)f2i32(d), int16_t                                                     \
+             : (tt)(uint32_t)f2i32(d), uint8_t                                                     \
+             : (tt)(uint32_t)f2i32(d), uint16_t                                                    \
+             : (tt)(uint32_t)f2i32(d), int32_t                                                     \
+             : (tt)f2i32(d), uint32_t                                                              \
+             : (tt)(uint64_t)f2i64(d), int64_t                                                     \
+             : (tt)f2i64(d), default                                                               \
+             : (tt)f2u64(d))
+#define CONV_i(x, tt)                                                                              \
+    _Generic((x), float                                                                            \
+             : F2I((double)(x), tt), double                                                        \
+             : F2I((double)(x), tt), float complex                                                 \
+             : F2I((double)crealf(x), tt), double complex                                          \
+             : F2I(creal(x), tt), default                                                          \
+             : (tt)(x))
+
 /* One loop: a contiguous path GCC vectorises, and a strided one. */
 #define CAST_FN(fn, ft, tn, tt, conv)                                                              \
     KS_KERNEL static void cast_##fn##_##tn(char **args, const ptrdiff_t *steps, ptrdiff_t n,       \
@@ -35,14 +69,14 @@
 /* Every target dtype for one source dtype (M gets the source's short name and C type). */
 #define FOR_TO(M, fn, ft)                                                                          \
     M(fn, ft, b, uint8_t, CONV_b)                                                                  \
-    M(fn, ft, i8, int8_t, CONV_n)                                                                  \
-    M(fn, ft, i16, int16_t, CONV_n)                                                                \
-    M(fn, ft, i32, int32_t, CONV_n)                                                                \
-    M(fn, ft, i64, int64_t, CONV_n)                                                                \
-    M(fn, ft, u8, uint8_t, CONV_n)                                                                 \
-    M(fn, ft, u16, uint16_t, CONV_n)                                                               \
-    M(fn, ft, u32, uint32_t, CONV_n)                                                               \
-    M(fn, ft, u64, uint64_t, CONV_n)                                                               \
+    M(fn, ft, i8, int8_t, CONV_i)                                                                  \
+    M(fn, ft, i16, int16_t, CONV_i)                                                                \
+    M(fn, ft, i32, int32_t, CONV_i)                                                                \
+    M(fn, ft, i64, int64_t, CONV_i)                                                                \
+    M(fn, ft, u8, uint8_t, CONV_i)                                                                 \
+    M(fn, ft, u16, uint16_t, CONV_i)                                                               \
+    M(fn, ft, u32, uint32_t, CONV_i)                                                               \
+    M(fn, ft, u64, uint64_t, CONV_i)                                                               \
     M(fn, ft, f32, float, CONV_n)                                                                  \
     M(fn, ft, f64, double, CONV_n)                                                                 \
     M(fn, ft, c64, float complex, CONV_n)                                                          \

@@ -768,6 +768,42 @@ static int run_array(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* Array creation, shape, joining and indexing: a reshape that copies, a bool mask beside an
+ * integer array (nonzero, the offset table), an assignment through them with a cast value,
+ * concatenate with a cast, tile, edge padding, meshgrid, take. */
+static int run_array_shape(ks_ctx *ctx, double *sig)
+{
+    ks_array a = {0}, r = {0}, m = {0}, ints = {0}, g = {0}, v = {0}, c = {0}, t = {0}, p = {0};
+    ks_array tk = {0}, mg[2] = {{0}, {0}};
+    const ptrdiff_t s34[2] = {3, 4}, three = 3, reps[2] = {2, 1}, pad[4] = {1, 1, 0, 2};
+    int rc = ks_array_arange(ctx, 0, 12, 1, KS_FLOAT64, &a);
+    if (!rc) rc = ks_array_reshape(ctx, &a, 2, s34, KS_ORDER_F, &r); /* copies */
+    if (!rc) rc = ks_array_arange(ctx, 0, 3, 1, KS_INT32, &ints);
+    if (!rc) rc = ks_array_scalar_i64(ctx, KS_INT16, 7, &v);
+    if (!rc) rc = ks_array_full(ctx, KS_BOOL, 1, &three, KS_ORDER_C, &v, &m);
+    ks_index ix[2] = {{KS_INDEX_ARRAY, 0, 0, 1, false, false, &m},
+                      {KS_INDEX_ARRAY, 0, 0, 1, false, false, &ints}};
+    if (!rc) rc = ks_array_index_get(ctx, &r, 2, ix, &g);
+    if (!rc) rc = ks_array_index_set(ctx, &r, 2, ix, &v);
+    if (!rc) {
+        const ks_array *two[2] = {&a, &ints};
+        rc = ks_array_concatenate(ctx, 2, two, KS_AXIS_NONE, &c);
+    }
+    if (!rc) rc = ks_array_tile(ctx, &r, 2, reps, &t);
+    if (!rc) rc = ks_array_pad(ctx, &r, pad, KS_PAD_EDGE, NULL, &p);
+    if (!rc) {
+        const ks_array *xs[2] = {&a, &ints};
+        rc = ks_array_meshgrid(ctx, 2, xs, false, mg);
+    }
+    if (!rc) rc = ks_array_take(ctx, &a, &ints, KS_AXIS_NONE, 1, &tk);
+    if (!rc)
+        *sig += ((double *)(void *)g.data)[2] + ((double *)(void *)c.data)[13] +
+                ((double *)(void *)p.data)[5] + ((double *)(void *)tk.data)[2];
+    ks_array *all[] = {&a, &r, &m, &ints, &g, &v, &c, &t, &p, &tk, &mg[0], &mg[1]};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) ks_array_release(all[i]);
+    return rc;
+}
+
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
     *sig = 0.0;
@@ -813,6 +849,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_usermodel(ctx, sig);
     if (!rc) rc = run_gwas(ctx, sig);
     if (!rc) rc = run_array(ctx, sig);
+    if (!rc) rc = run_array_shape(ctx, sig);
     return rc;
 }
 

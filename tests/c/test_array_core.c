@@ -124,7 +124,7 @@ static void test_buffers_and_assign(ks_ctx *ctx)
     ks_array_release(&row);
     CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, 1, &five, KS_ORDER_C, &row));
     CHECK_FAILS(ctx, ks_array_assign(ctx, &c, &row, KS_CASTING_UNSAFE), KS_EINVAL,
-                "could not broadcast input array from shape (5,) into shape (3, 4)");
+                "could not broadcast input array from shape (5,) into shape (3,4)");
     ks_array_release(&row);
 
     /* a view keeps the buffer alive after its parent is released */
