@@ -125,8 +125,6 @@ PAIRWISE(sq_c64, c64, float, TR_CSQ, c64)
 PAIRWISE(sqn_c128, c128, double, TR_NANCSQ, c128)
 PAIRWISE(sqn_c64, c64, float, TR_NANCSQ, c64)
 
-double ks__pairwise_f64(const char *x, ptrdiff_t n, ptrdiff_t s) { return pw_f64(x, n, s, 0.0); }
-
 /* Complex: NumPy sums the interleaved parts as 2n floats, so its blocks hold 64 elements with
  * four accumulators per part, and halves split at a multiple of 4 elements. */
 #define CPAIRWISE(NAME, T, F, NANSKIP)                                                             \
