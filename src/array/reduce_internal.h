@@ -43,9 +43,6 @@ const ks__red_kernel *ks__red_kernel_get(ks__kop op, ks_dtype in, bool nan_skip)
  * n accumulators. */
 void ks__red_init(ks__kop op, bool nan_skip, ks_dtype acc, char *p, ptrdiff_t n);
 
-/* NumPy's pairwise sum of n float64s with a byte stride (-0.0 for n = 0). */
-double ks__pairwise_f64(const char *x, ptrdiff_t n, ptrdiff_t s);
-
 /* One reduction over the axes in `rmask` of x into acc (an array of the kernel's accumulator
  * dtype and the kept axes' shape, C order, already initialised). aux: the mean for SQDEV (same
  * shape as acc, dtype k->in) or NULL. where: bool mask broadcast to x, or NULL; where it is

@@ -50,8 +50,32 @@ typedef struct {
     }
 
 #define TR_ID(v, m) (v)
-#define TR_NAN0(v, m) (ISNAN(v) ? 0 : (v))
 #define TR_SQ(v, m) (((v) - (m)) * ((v) - (m)))
+
+/* The contiguous float64 block in vector registers: lane l of a is NumPy's r[l], of b r[4 + l],
+ * so the additions are NumPy's, in its order (loaded straight into the vectors, not through
+ * eight scalars, which stalls on the stack). */
+#define PW_BLOCK_V(NAME, VTR, TR)                                                                  \
+    KS_INLINE double NAME(const double *x, ptrdiff_t n, double m)                                  \
+    {                                                                                              \
+        const v4d mv = v4_splat(m);                                                                \
+        (void)mv;                                                                                  \
+        v4d a = VTR(v4_load(x), mv), b = VTR(v4_load(x + 4), mv);                                  \
+        ptrdiff_t i;                                                                               \
+        for (i = 8; i < n - n % 8; i += 8) {                                                       \
+            a += VTR(v4_load(x + i), mv);                                                          \
+            b += VTR(v4_load(x + i + 4), mv);                                                      \
+        }                                                                                          \
+        double res = ((a[0] + a[1]) + (a[2] + a[3])) + ((b[0] + b[1]) + (b[2] + b[3]));            \
+        for (; i < n; i++) res += TR(x[i], m);                                                     \
+        return res;                                                                                \
+    }
+#define VTR_ID(v, m) (v)
+#define VTR_SQ(v, m) (((v) - (m)) * ((v) - (m)))
+PW_BLOCK_V(pw_f64_block_v, VTR_ID, TR_ID)
+PW_BLOCK_V(sq_f64_block_v, VTR_SQ, TR_SQ)
+
+#define TR_NAN0(v, m) (ISNAN(v) ? 0 : (v))
 #define TR_NANSQ(v, m) (ISNAN(v) ? 0 : TR_SQ(v, m))
 #define TR_CSQ(v, m) (((v).re - (m).re) * ((v).re - (m).re) + ((v).im - (m).im) * ((v).im - (m).im))
 /* nanvar's |x - m|^2 is NumPy's complex multiply (x - m) * conj(x - m): its real part, fused */
@@ -63,11 +87,36 @@ typedef struct {
          ? 0                                                                                       \
          : TR_CFSQ(((__typeof__(v)){(v).re - (m).re, (v).im - (m).im})))
 
-PAIRWISE(pw_f64, double, double, TR_ID, int)
+/* NumPy's pairwise sums of float64 (of x, and of (x - m)^2), the contiguous blocks in vectors */
+#define PW_F64(NAME, TR, VBLOCK)                                                                   \
+    KS_KERNEL static double NAME(const char *x, ptrdiff_t n, ptrdiff_t s, double m)                \
+    {                                                                                              \
+        (void)m;                                                                                   \
+        if (n < 8) {                                                                               \
+            double res = -0.0;                                                                     \
+            for (ptrdiff_t i = 0; i < n; i++) res += TR(AT(double, x, i, s), m);                   \
+            return res;                                                                            \
+        }                                                                                          \
+        if (n <= 128) {                                                                            \
+            if (s == (ptrdiff_t)sizeof(double)) return VBLOCK((const double *)x, n, m);            \
+            double r[8];                                                                           \
+            for (int j = 0; j < 8; j++) r[j] = TR(AT(double, x, j, s), m);                         \
+            ptrdiff_t i;                                                                           \
+            for (i = 8; i < n - n % 8; i += 8)                                                     \
+                for (int j = 0; j < 8; j++) r[j] += TR(AT(double, x, i + j, s), m);                \
+            double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));        \
+            for (; i < n; i++) res += TR(AT(double, x, i, s), m);                                  \
+            return res;                                                                            \
+        }                                                                                          \
+        ptrdiff_t h = n / 2;                                                                       \
+        h -= h % 8;                                                                                \
+        return NAME(x, h, s, m) + NAME(x + h * s, n - h, s, m);                                    \
+    }
+PW_F64(pw_f64, TR_ID, pw_f64_block_v)
+PW_F64(sq_f64, TR_SQ, sq_f64_block_v)
 PAIRWISE(pw_f32, float, float, TR_ID, int)
 PAIRWISE(pwn_f64, double, double, TR_NAN0, int)
 PAIRWISE(pwn_f32, float, float, TR_NAN0, int)
-PAIRWISE(sq_f64, double, double, TR_SQ, double)
 PAIRWISE(sq_f32, float, float, TR_SQ, float)
 PAIRWISE(sqn_f64, double, double, TR_NANSQ, double)
 PAIRWISE(sqn_f32, float, float, TR_NANSQ, float)
@@ -75,8 +124,6 @@ PAIRWISE(sq_c128, c128, double, TR_CSQ, c128)
 PAIRWISE(sq_c64, c64, float, TR_CSQ, c64)
 PAIRWISE(sqn_c128, c128, double, TR_NANCSQ, c128)
 PAIRWISE(sqn_c64, c64, float, TR_NANCSQ, c64)
-
-double ks__pairwise_f64(const char *x, ptrdiff_t n, ptrdiff_t s) { return pw_f64(x, n, s, 0); }
 
 /* Complex: NumPy sums the interleaved parts as 2n floats, so its blocks hold 64 elements with
  * four accumulators per part, and halves split at a multiple of 4 elements. */
@@ -152,7 +199,7 @@ CPAIRWISE(cpwn_c64, c64, float, 1)
 #define AUX_C128(aux, i) (((const c128 *)(aux))[i])
 #define AUX_C64(aux, i) (((const c64 *)(aux))[i])
 
-K_FSUM(sum_f64, double, double, pw_f64, TR_ID, int, NOAUX)
+K_FSUM(sum_f64, double, double, pw_f64, TR_ID, double, NOAUX)
 K_FSUM(sum_f32, float, float, pw_f32, TR_ID, int, NOAUX)
 K_FSUM(nsum_f64, double, double, pwn_f64, TR_NAN0, int, NOAUX)
 K_FSUM(nsum_f32, float, float, pwn_f32, TR_NAN0, int, NOAUX)

@@ -386,8 +386,11 @@ static void run_case(ks_ctx *ctx, const call *c, const operands *ops_in, const c
         parse_values(ops->w, KS_BOOL, ks_array_size(&v), w.data);
         where = &w;
     }
+    /* threads only where a call could use them (starting them for every small case is slow
+     * on a busy machine) */
     static const char *modes[] = {"1 thread", "2 threads"};
-    for (int m = 0; m < 2; m++) {
+    const int nmodes = n >= 512 ? 2 : 1;
+    for (int m = 0; m < nmodes; m++) {
         CHECK_OK(ctx, ks_ctx_set_threads(ctx, m ? 2 : 1));
         CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, m ? 1e-3 : 1e6));
         const int rc = run_op(ctx, c, ops, &v, where, NULL, &r);
@@ -481,8 +484,7 @@ static void test_cases(void)
         ks_ctx_free(ctx);
         return;
     }
-    char *xline = NULL, *cline = NULL, *wline = NULL, *qline = NULL, *yline = NULL,
-         *bline = NULL;
+    char *xline = NULL, *cline = NULL, *wline = NULL, *qline = NULL, *yline = NULL, *bline = NULL;
     size_t len;
     int lineno = 0, ncases = 0;
     operands ops = {0};

@@ -223,6 +223,12 @@ def long_cases():
                  lambda v, op=op, ax=ax: getattr(np, op)(v, axis=ax))
             emit(op, {"axes": mask, "keepdims": 0}, base, (-1, 2), (1, 0),
                  lambda v, op=op, ax=ax: getattr(np, op)(v, axis=ax))
+    # rows streamed into more than one block of columns (threads share the columns out)
+    for dt in ("float64", "int16", "complex64"):
+        base = gen(dt, 40 * 600).reshape(40, 600)
+        for op in ("sum", "var", "min", "argmax", "nanmean", "prod"):
+            emit(op, {"axes": 1, "keepdims": 0}, base, (1, 1), (0, 1),
+                 lambda v, op=op: getattr(np, op)(v, axis=0))
     # dtype=
     for dt, to in (("int32", "float32"), ("float32", "float64"), ("int8", "int8"),
                    ("uint8", "int16"), ("float64", "complex128"), ("bool", "uint8")):
