@@ -136,8 +136,9 @@ KS_API int ks_array_scalar(ks_ctx *ctx, ks_dtype dtype, double re, double im, ks
 KS_API int ks_array_scalar_i64(ks_ctx *ctx, ks_dtype dtype, int64_t v, ks_array *out) KS_RESULT_USED;
 KS_API int ks_array_scalar_u64(ks_ctx *ctx, ks_dtype dtype, uint64_t v, ks_array *out) KS_RESULT_USED;
 
-/* NumPy's result_type over arrays (weak arrays count by kind, NEP 50; a Python int too large
- * for the strong dtype it meets is an error naming the value, as NumPy's OverflowError). */
+/* NumPy's result_type over arrays (weak arrays count by kind, NEP 50). A Python int too large for
+ * the dtype is not an error here: it is where a function converts it (ks_ufunc_call's
+ * "Python integer 300 out of bounds for int8", as NumPy's OverflowError). */
 KS_API int ks_array_result_type(ks_ctx *ctx, int n, const ks_array *const *arrays, ks_dtype *out) KS_RESULT_USED;
 /* The broadcast shape of n arrays; an error names every shape when they do not broadcast. */
 KS_API int ks_array_broadcast_shape(ks_ctx *ctx, int n, const ks_array *const *arrays, int *ndim,

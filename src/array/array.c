@@ -279,6 +279,8 @@ int ks_array_assign(ks_ctx *ctx, ks_array *dst, const ks_array *src, ks_casting 
                         "according to the rule '%s'",
                         ks__dtypes[src->dtype].name, ks__dtypes[dst->dtype].name,
                         ks_casting_name(casting));
+    int above, rc = ks__weak_int_fits(ctx, src, dst->dtype, &above); /* a[0] = 300 for int8 */
+    if (rc) return rc;
     ptrdiff_t st[KS_ARRAY_MAXDIMS];
     if (!ks__broadcast_strides(src, dst->ndim, dst->shape, st)) {
         char s1[256], s2[256];
@@ -291,7 +293,7 @@ int ks_array_assign(ks_ctx *ctx, ks_array *dst, const ks_array *src, ks_casting 
     ks__array_clear(&tmp);
     const ks_array *from = src;
     if (src->data != dst->data && ks_array_may_share_memory(src, dst)) {
-        int rc = ks_array_copy(ctx, src, KS_ORDER_C, &tmp);
+        rc = ks_array_copy(ctx, src, KS_ORDER_C, &tmp);
         if (rc) return rc;
         from = &tmp;
     }
@@ -301,7 +303,7 @@ int ks_array_assign(ks_ctx *ctx, ks_array *dst, const ks_array *src, ks_casting 
                           .dtypes = {from->dtype, dst->dtype},
                           .fn = ks__cast_loop(from->dtype, dst->dtype),
                           .ns_per_elem = 0.3};
-    const int rc = ks__iter_run(ctx, &spec, dst->ndim, dst->shape);
+    rc = ks__iter_run(ctx, &spec, dst->ndim, dst->shape);
     ks_array_release(&tmp);
     return rc;
 }

@@ -180,7 +180,7 @@ bool ks_dtype_can_cast(ks_dtype from, ks_dtype to, ks_casting casting)
 }
 
 /* A weak Python int's value (held as int64, or uint64 above INT64_MAX) fits in t. */
-static bool weak_int_fits(const ks_array *w, ks_dtype t, char *text, size_t len)
+static bool int_fits(const ks_array *w, ks_dtype t, char *text, size_t len)
 {
     int64_t lo = 0;
     uint64_t hi = 0;
@@ -244,18 +244,17 @@ int ks_array_result_type(ks_ctx *ctx, int n, const ks_array *const *arrays, ks_d
         else
             t = sr == 2 && t == KS_FLOAT32 ? KS_COMPLEX64 : KS_COMPLEX128;
     }
-    const char kt = ks__dtypes[t].kind;
-    if (kt == 'i' || kt == 'u') {
-        for (int k = 0; k < n; k++) {
-            const ks_array *a = arrays[k];
-            const char ka = ks__dtypes[a->dtype].kind;
-            if (!(a->flags & KS_ARRAY_WEAK) || (ka != 'i' && ka != 'u')) continue;
-            char text[32];
-            if (!weak_int_fits(a, t, text, sizeof text))
-                return ks__fail(ctx, KS_EOVERFLOW, "Python integer %s out of bounds for %s", text,
-                                ks__dtypes[t].name);
-        }
-    }
     *out = t;
     return KS_OK;
+}
+
+int ks__weak_int_fits(ks_ctx *ctx, const ks_array *a, ks_dtype t, int *above)
+{
+    const char ka = ks__dtypes[a->dtype].kind;
+    if (!(a->flags & KS_ARRAY_WEAK) || (ka != 'i' && ka != 'u')) return KS_OK;
+    char text[32];
+    if (int_fits(a, t, text, sizeof text)) return KS_OK;
+    *above = text[0] != '-';
+    return ks__fail(ctx, KS_EOVERFLOW, "Python integer %s out of bounds for %s", text,
+                    ks__dtypes[t].name);
 }

@@ -140,7 +140,13 @@ static int make_plan(ks_ctx *ctx, const ks__iter_spec *sp, int ndim, const ptrdi
         pl->base[k] = a->data;
         pl->have[k] = a->dtype;
         pl->want[k] = k < sp->nin + sp->nout ? sp->dtypes[k] : KS_BOOL;
-        pl->cast[k] = pl->have[k] != pl->want[k];
+        /* the loops read whole elements: an unaligned operand (a NumPy view at an odd byte
+           offset) is copied through scratch like a cast one */
+        const size_t sz = ks__dtypes[a->dtype].size;
+        const uintptr_t al = ks__dtypes[a->dtype].kind == 'c' ? sz / 2 : sz;
+        bool aligned = (uintptr_t)a->data % al == 0;
+        for (int d = 0; d < ndim && aligned; d++) aligned = (uintptr_t)str[k][d] % al == 0;
+        pl->cast[k] = pl->have[k] != pl->want[k] || !aligned;
         pl->buffered |= pl->cast[k];
     }
     /* the kept dimensions, ordered by the first output's |stride|, largest first (stable) */

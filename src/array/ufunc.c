@@ -79,36 +79,94 @@ static int no_loop(ks_ctx *ctx, const ks__ufunc_def *def, const ks_array *const 
                     def->name, ks__dtypes[in[0]->dtype].name, ks__dtypes[in[1]->dtype].name);
 }
 
-/* Sets *aux when an int64 element is negative. */
-static void any_negative(char **args, const ptrdiff_t *steps, ptrdiff_t n, const void *aux)
+/* NumPy's refusals for bool operands, which its type resolvers make before any loop runs. */
+static int bool_refusal(ks_ctx *ctx, ks_ufunc f, ks_dtype t)
 {
-    const char *p = args[0];
-    bool neg = false;
-    for (ptrdiff_t i = 0; i < n; i++, p += steps[0]) {
-        int64_t v;
-        memcpy(&v, p, sizeof v);
-        neg |= v < 0;
+    if (t != KS_BOOL) return KS_OK;
+    switch (f) {
+    case KS_UFUNC_NEGATIVE:
+        return ks__fail(ctx, KS_ETYPE,
+                        "The numpy boolean negative, the `-` operator, is not "
+                        "supported, use the `~` operator or the logical_not function instead.");
+    case KS_UFUNC_SUBTRACT:
+        return ks__fail(
+            ctx, KS_ETYPE,
+            "numpy boolean subtract, the `-` operator, is not supported, "
+            "use the bitwise_xor, the `^` operator, or the logical_xor function instead.");
+    case KS_UFUNC_POSITIVE:
+    case KS_UFUNC_SIGN:
+        return ks__fail(ctx, KS_ETYPE,
+                        "ufunc '%s' did not contain a loop with signature matching "
+                        "types <class 'numpy.dtypes.BoolDType'> -> None",
+                        ks__ufunc_defs[f].name);
+    default: return KS_OK;
     }
-    if (neg) __atomic_store_n((int *)aux, 1, __ATOMIC_RELAXED);
 }
 
-/* NumPy refuses integer ** negative integer (a loop cannot fail, so it is checked here). */
-static int check_int_power(ks_ctx *ctx, const ks_array *e)
+static bool is_comparison(ks_ufunc f) { return f >= KS_UFUNC_EQUAL && f <= KS_UFUNC_GREATER_EQUAL; }
+
+/* A comparison of a signed integer with a uint64, exact (NumPy 2's qQ->? and Qq->? loops; the
+ * common dtype would be float64, which cannot tell 2**63 from 2**63 + 1). aux: the ufunc, with
+ * 64 added when the unsigned operand is first. */
+static void compare_int_uint(char **args, const ptrdiff_t *steps, ptrdiff_t n, const void *aux)
 {
-    if (ks__dtypes[e->dtype].kind != 'i') return KS_OK;
-    int neg = 0;
-    ks__iter_spec spec = {.nin = 1,
-                          .nout = 0,
-                          .op = {e},
-                          .dtypes = {KS_INT64},
-                          .fn = any_negative,
-                          .aux = &neg,
-                          .ns_per_elem = 0.3};
-    const int rc = ks__iter_run(ctx, &spec, e->ndim, e->shape);
-    if (rc) return rc;
-    return neg ? ks__fail(ctx, KS_EINVAL, "Integers to negative integer powers are not allowed.")
-               : KS_OK;
+    const int code = *(const int *)aux, f = code & 63;
+    const bool uf = code & 64;
+    const char *x = args[0], *y = args[1];
+    char *o = args[2];
+    for (ptrdiff_t i = 0; i < n; i++, x += steps[0], y += steps[1], o += steps[2]) {
+        int64_t s;
+        uint64_t u;
+        memcpy(&s, uf ? y : x, 8);
+        memcpy(&u, uf ? x : y, 8);
+        int c = s < 0 || (uint64_t)s < u ? -1 : (uint64_t)s > u; /* sign of (s - u) */
+        if (uf) c = -c;                                          /* sign of (x - y) */
+        bool r;
+        switch (f) {
+        case KS_UFUNC_EQUAL: r = c == 0; break;
+        case KS_UFUNC_NOT_EQUAL: r = c != 0; break;
+        case KS_UFUNC_LESS: r = c < 0; break;
+        case KS_UFUNC_LESS_EQUAL: r = c <= 0; break;
+        case KS_UFUNC_GREATER: r = c > 0; break;
+        default: r = c >= 0;
+        }
+        *o = (char)r;
+    }
 }
+
+/* A weak Python int that the loop's integer dtype cannot hold: NumPy's OverflowError, except in
+ * a comparison, where NumPy 2 answers from the value (uint8 < 300 is True everywhere). *konst
+ * gets that answer (0 or 1) for a comparison; -1 when every weak int fits. */
+static int weak_ints(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, int nin, ks_dtype loop_in,
+                     int *konst)
+{
+    *konst = -1;
+    for (int k = 0; k < nin; k++) {
+        int above;
+        int rc = ks__weak_int_fits(ctx, in[k], loop_in, &above);
+        if (rc == KS_OK) continue;
+        const char ko =
+            ks__dtypes[in[1 - k]->dtype].kind; /* NumPy's value rule is for integer arrays */
+        if (!is_comparison(f) || nin != 2 || (ko != 'i' && ko != 'u')) return rc;
+        ks_ufunc g = f; /* as (array op weak) */
+        if (k == 0)
+            g = f == KS_UFUNC_LESS            ? KS_UFUNC_GREATER
+                : f == KS_UFUNC_LESS_EQUAL    ? KS_UFUNC_GREATER_EQUAL
+                : f == KS_UFUNC_GREATER       ? KS_UFUNC_LESS
+                : f == KS_UFUNC_GREATER_EQUAL ? KS_UFUNC_LESS_EQUAL
+                                              : f;
+        const bool lt = g == KS_UFUNC_LESS || g == KS_UFUNC_LESS_EQUAL;
+        const bool gt = g == KS_UFUNC_GREATER || g == KS_UFUNC_GREATER_EQUAL;
+        *konst = g == KS_UFUNC_NOT_EQUAL ? 1 : g == KS_UFUNC_EQUAL ? 0 : above ? lt : gt;
+        ctx->errcode = KS_OK;
+        ctx->errmsg[0] = '\0';
+        return KS_OK;
+    }
+    return KS_OK;
+}
+
+static int compare_mixed(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in,
+                         const ks_ufunc_options *opt, ks_array *out);
 
 int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, const ks_ufunc_options *opt,
                   ks_array *out)
@@ -127,6 +185,17 @@ int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, const ks_u
     ks_dtype t;
     int rc = ks_array_result_type(ctx, nin, in, &t);
     if (rc) return rc;
+    if ((rc = bool_refusal(ctx, f, t))) return rc;
+    if (is_comparison(f) && nin == 2 && opt->dtype < 0 && !(in[0]->flags & KS_ARRAY_WEAK) &&
+        !(in[1]->flags & KS_ARRAY_WEAK)) {
+        const char k0 = ks__dtypes[in[0]->dtype].kind, k1 = ks__dtypes[in[1]->dtype].kind;
+        if ((k0 == 'i' && in[1]->dtype == KS_UINT64) || (k1 == 'i' && in[0]->dtype == KS_UINT64))
+            return compare_mixed(ctx, f, in, opt, out);
+    }
+    /* true division of integers is in float64 (NumPy's resolver), not the smallest float */
+    if (f == KS_UFUNC_DIVIDE && opt->dtype < 0 && ks__dtypes[t].kind != 'f' &&
+        ks__dtypes[t].kind != 'c')
+        t = KS_FLOAT64;
     const ks__ufunc_loop *loop = find_loop(def, t, opt->dtype);
     if (!loop) return no_loop(ctx, def, in);
     for (int k = 0; k < nin; k++)
@@ -137,9 +206,15 @@ int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, const ks_u
                             "with casting rule '%s'",
                             def->name, ks__dtypes[in[k]->dtype].name, ks__dtypes[loop->in].name,
                             ks_casting_name(opt->casting));
-    if (f == KS_UFUNC_POWER && ks__dtypes[loop->in].kind == 'i' &&
-        (rc = check_int_power(ctx, in[1])))
-        return rc;
+    int konst;
+    if ((rc = weak_ints(ctx, f, in, nin, loop->in, &konst))) return rc;
+    if (konst >= 0) {
+        /* a comparison answered by the value: x == x (true) or x != x (false) on the other operand,
+           integers, so no NaN; out= and where= kept */
+        const ks_array *x = (in[0]->flags & KS_ARRAY_WEAK) ? in[1] : in[0];
+        const ks_array *xx[2] = {x, x};
+        return ks_ufunc_call(ctx, konst ? KS_UFUNC_EQUAL : KS_UFUNC_NOT_EQUAL, xx, opt, out);
+    }
 
     /* the shape: the inputs' broadcast, and out's when given (inputs may broadcast to it) */
     int ndim;
@@ -177,6 +252,7 @@ int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, const ks_u
         }
     }
 
+    int fault = KS__LOOP_FAULT_NONE; /* what a loop reports (ks__loop_fault) */
     /* inputs: small ones of another dtype converted now; overlap with out copied */
     ks_array conv[2];
     const ks_array *ops[2];
@@ -209,8 +285,12 @@ int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, const ks_u
     }
     if (!rc) {
         const ks_array *o = given ? given : &result;
-        ks__iter_spec spec = {
-            .nin = nin, .nout = 1, .fn = loop->fn, .where = where, .ns_per_elem = def->ns_per_elem};
+        ks__iter_spec spec = {.nin = nin,
+                              .nout = 1,
+                              .fn = loop->fn,
+                              .aux = &fault,
+                              .where = where,
+                              .ns_per_elem = def->ns_per_elem};
         for (int k = 0; k < nin; k++) {
             spec.op[k] = ops[k];
             spec.dtypes[k] = loop->in;
@@ -218,9 +298,55 @@ int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, const ks_u
         spec.op[nin] = o;
         spec.dtypes[nin] = loop->out;
         rc = ks__iter_run(ctx, &spec, ndim, shape);
+        if (!rc && fault == KS__LOOP_FAULT_NEG_INT_POWER)
+            rc = ks__fail(ctx, KS_EINVAL, "Integers to negative integer powers are not allowed.");
     }
     for (int k = 0; k < nin; k++) ks_array_release(&conv[k]);
     if (rc) {
+        ks_array_release(&result);
+        return rc;
+    }
+    if (given) {
+        if (given != out) ks_array_ref(given, out);
+    } else {
+        *out = result;
+    }
+    return KS_OK;
+}
+
+/* The exact signed / uint64 comparison through the engine: operands cast to int64 and uint64. */
+static int compare_mixed(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in,
+                         const ks_ufunc_options *opt, ks_array *out)
+{
+    const ks_array *given = opt->out, *all[3] = {in[0], in[1], given};
+    int ndim;
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    int rc = ks_array_broadcast_shape(ctx, given ? 3 : 2, all, &ndim, shape);
+    if (rc) return rc;
+    if (given && (ndim != given->ndim || memcmp(shape, given->shape, (size_t)ndim * sizeof *shape)))
+        return ks__fail(ctx, KS_EINVAL, "non-broadcastable output operand");
+    ks_array result;
+    ks__array_clear(&result);
+    if (given) {
+        if (!(given->flags & KS_ARRAY_WRITEABLE))
+            return ks__fail(ctx, KS_EINVAL, "output array is read-only");
+    } else if ((rc = (opt->where ? ks__array_zeroed : ks_array_empty)(ctx, KS_BOOL, ndim, shape,
+                                                                      KS_ORDER_C, &result))) {
+        return rc;
+    }
+    const int code = (int)f | (in[0]->dtype == KS_UINT64 ? 64 : 0);
+    const ks_array *o = given ? given : &result;
+    ks__iter_spec spec = {.nin = 2,
+                          .nout = 1,
+                          .op = {in[0], in[1], o},
+                          .fn = compare_int_uint,
+                          .aux = &code,
+                          .where = opt->where,
+                          .ns_per_elem = 1.0};
+    spec.dtypes[0] = in[0]->dtype == KS_UINT64 ? KS_UINT64 : KS_INT64;
+    spec.dtypes[1] = in[1]->dtype == KS_UINT64 ? KS_UINT64 : KS_INT64;
+    spec.dtypes[2] = KS_BOOL;
+    if ((rc = ks__iter_run(ctx, &spec, ndim, shape))) {
         ks_array_release(&result);
         return rc;
     }
@@ -239,10 +365,24 @@ int ks_array_clip(ks_ctx *ctx, const ks_array *a, const ks_array *lo, const ks_a
 {
     ks__array_clear(out);
     if (!lo && !hi) return ks__fail(ctx, KS_EINVAL, "clip: One of max or min must be given");
+    /* a Python int bound beyond the integer dtype on its harmless side does nothing (NumPy 2:
+       clip(uint8, -1, 3)); on the other side it is NumPy's OverflowError */
+    const char ka = ks__dtypes[a->dtype].kind;
+    int above = 0, rc = KS_OK;
+    if (lo && (ka == 'i' || ka == 'u') && ks__weak_int_fits(ctx, lo, a->dtype, &above) != KS_OK) {
+        if (above) return KS_EOVERFLOW;
+        lo = NULL;
+    }
+    if (hi && (ka == 'i' || ka == 'u') && ks__weak_int_fits(ctx, hi, a->dtype, &above) != KS_OK) {
+        if (!above) return KS_EOVERFLOW;
+        hi = NULL;
+    }
+    ctx->errcode = KS_OK;
+    ctx->errmsg[0] = '\0';
+    if (!lo && !hi) return ks_array_copy(ctx, a, KS_ORDER_C, out);
     ks_ufunc_options o = opt ? *opt : (ks_ufunc_options)KS_UFUNC_OPTIONS_INIT;
     ks_array tmp;
     ks__array_clear(&tmp);
-    int rc = KS_OK;
     const ks_array *x = a;
     if (lo) {
         ks_ufunc_options o1 = o;

@@ -59,16 +59,27 @@ static void test_promotion(ks_ctx *ctx)
     CHECK(weak_rows == 52);
     free(text);
 
-    /* a Python int out of range for the strong integer dtype: NumPy's OverflowError */
-    ks_array arr, sc;
+    /* a Python int out of range for the strong integer dtype: promotion is fine (NumPy's
+       result_type), converting it for the loop is NumPy's OverflowError */
+    ks_array arr, sc, r;
     const ptrdiff_t one = 1;
     CHECK_OK(ctx, ks_array_empty(ctx, KS_UINT8, 1, &one, KS_ORDER_C, &arr));
     CHECK_OK(ctx, ks_array_scalar_i64(ctx, KS_INT64, -1, &sc));
     sc.flags |= KS_ARRAY_WEAK;
     const ks_array *both[2] = {&arr, &sc};
     ks_dtype got;
-    CHECK_FAILS(ctx, ks_array_result_type(ctx, 2, both, &got), KS_EOVERFLOW,
+    CHECK_OK(ctx, ks_array_result_type(ctx, 2, both, &got));
+    CHECK(got == KS_UINT8);
+    CHECK_FAILS(ctx, ks_ufunc_call(ctx, KS_UFUNC_ADD, both, NULL, &r), KS_EOVERFLOW,
                 "Python integer -1 out of bounds for uint8");
+    arr.data[0] = 7;
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_GREATER, both, NULL, &r)); /* 7 > -1 everywhere */
+    CHECK(r.dtype == KS_BOOL && r.data[0] == 1);
+    ks_array_release(&r);
+    const ks_array *rev[2] = {&sc, &arr};
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_GREATER_EQUAL, rev, NULL, &r)); /* -1 >= 7 */
+    CHECK(r.data[0] == 0);
+    ks_array_release(&r);
     ks_array_release(&arr);
     ks_array_release(&sc);
     CHECK(ks_dtype_value(ctx, "f8", &got) == KS_OK && got == KS_FLOAT64);
@@ -312,6 +323,11 @@ static void test_ufunc_call(ks_ctx *ctx)
     ten = 300;
     CHECK_FAILS(ctx, ks_ufunc_call(ctx, KS_UFUNC_ADD, as, NULL, &r), KS_EOVERFLOW,
                 "Python integer 300 out of bounds for int8");
+    const ks_array *sa[2] = {&s, &a};
+    CHECK_OK(ctx,
+             ks_ufunc_call(ctx, KS_UFUNC_DIVIDE, sa, NULL, &r)); /* 300 / int8: a float64 loop */
+    CHECK(r.dtype == KS_FLOAT64 && ((double *)r.data)[0] == 300.0 / 120.0);
+    ks_array_release(&r);
     CHECK(r.data == NULL);
     /* out= float32 with where=: unmasked elements keep their value */
     ten = 1;
@@ -369,6 +385,25 @@ static void test_ufunc_call(ks_ctx *ctx)
     ks_array_release(&a);
     ks_array_release(&out);
     ks_array_release(&mask);
+
+    /* operands at an odd byte offset (UBSan would flag a misaligned read in a loop) */
+    unsigned char raw[8 * 5 + 1];
+    for (int i = 0; i < 5; i++) {
+        const double v = i + 0.5;
+        memcpy(raw + 1 + 8 * i, &v, 8);
+    }
+    ks_array u;
+    CHECK_OK(ctx, ks_array_wrap(ctx, raw + 1, KS_FLOAT64, 1, (ptrdiff_t[]){5}, NULL, true, NULL,
+                                NULL, &u));
+    const ks_array *uu[2] = {&u, &u};
+    o = (ks_ufunc_options)KS_UFUNC_OPTIONS_INIT;
+    o.out = &u;
+    CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_MULTIPLY, uu, &o, &r));
+    ks_array_release(&r);
+    double v4;
+    memcpy(&v4, raw + 1 + 32, 8);
+    CHECK(v4 == 4.5 * 4.5);
+    ks_array_release(&u);
 }
 
 int main(void)

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-nd = pytest.importorskip("kestrel.nd")
+import kestrel.nd as nd
 
 DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
           "float32", "float64", "complex64", "complex128"]
@@ -94,14 +94,22 @@ def assert_same(name, got, want):
             inf = np.isinf(w) & ok
             assert np.array_equal(g[inf], w[inf]), (name, g[inf], w[inf])
             fin = ok & ~inf
-            if fin.any():
+            if fin.any() and name in ("logaddexp", "logaddexp2"):
+                # log(1 + ...) near a result of 0 cancels: neither NumPy nor kestrel is within a
+                # few ULP of the truth there (both off by ~100 ULP of a tiny result, checked with
+                # mpmath), so the bound is absolute, a few epsilons of the result's scale
+                eps = np.finfo(w.dtype).eps
+                np.testing.assert_allclose(g[fin], w[fin], rtol=8 * eps, atol=8 * eps)
+            elif fin.any():
                 np.testing.assert_array_max_ulp(g[fin], w[fin], maxulp=ULP)
         return
     if want.dtype.kind in "fc":
         assert np.array_equal(got, want, equal_nan=True), (name, got, want)
-        # signed zeros
+        # signed zeros (a NaN's sign bit means nothing: it differs between NumPy's own loops)
         for part in ((lambda z: z.real), (lambda z: z.imag)) if want.dtype.kind == "c" else ((lambda z: z),):
-            assert np.array_equal(np.signbit(part(got)), np.signbit(part(want))) or name in {"sign"}, name
+            g, w = part(got), part(want)
+            num = ~np.isnan(w)
+            assert np.array_equal(np.signbit(g[num]), np.signbit(w[num])), (name, g, w)
         return
     assert np.array_equal(got, want), (name, got, want)
 
@@ -266,3 +274,27 @@ def test_thread_invariance():
         with nd.threads(threads):
             got = nd.multiply(nd.asarray(x), nd.asarray(y))
             assert np.array_equal(np.asarray(got), np.asarray(ref), equal_nan=True)
+
+
+def test_int64_uint64_comparisons_exact():
+    """NumPy 2 compares int64 with uint64 exactly (not through float64)."""
+    u = np.array([2**63, 2**63 + 1, 2**64 - 1, 0, 5], dtype=np.uint64)
+    i = np.array([2**63 - 1, -1, -(2**63), 0, 5], dtype=np.int64)
+    for name in ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]:
+        check(name, u, i)
+        check(name, i, u)
+        check(name, i.astype(np.int8), u)
+    assert not np.asarray(nd.equal(nd.asarray(u[:1]), nd.asarray(np.array([2**63 - 1])))).any()
+
+
+def test_unaligned_operands():
+    """A view at an odd byte offset (from a NumPy buffer) is read and written element by element."""
+    raw = np.zeros(8 * 1001 + 1, dtype=np.uint8)
+    x = raw[1:].view(np.float64)
+    x[:] = values("float64", 1001)
+    assert x.ctypes.data % 8 == 1
+    check("exp", x)
+    check("add", x, x[::-1])
+    out = nd.asarray(x)
+    nd.multiply(out, 2.0, out=out)
+    assert np.array_equal(np.asarray(out), x * 2.0, equal_nan=True)
