@@ -60,8 +60,9 @@ enum {
 KS_API const char *ks_status_name(int status);
 /* The library version, e.g. "0.1.0". */
 KS_API const char *ks_version(void);
-/* What this build was compiled with, in one line: threads (OpenMP or none) and the gzip codec
- * (ISA-L's igzip, or zlib alone where libisal was not found at build time). */
+/* What this build was compiled with, in one line: threads (OpenMP or none), the gzip codec
+ * (ISA-L's igzip, or zlib alone where libisal was not found at build time), and the array
+ * functions' vector math (SLEEF, or libm where it was not found). */
 KS_API const char *ks_build_info(void);
 
 typedef struct ks_ctx ks_ctx;

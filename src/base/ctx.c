@@ -44,7 +44,13 @@ const char *ks_build_info(void)
 #else
            "zlib only (built without libisal: gzip is read about 2x and written about 3x slower)"
 #endif
-           "; BLAS/LAPACK: OpenBLAS";
+           "; BLAS/LAPACK: OpenBLAS; array math: "
+#ifdef KS_HAVE_SLEEF
+           "SLEEF (vectorised, within 1 ULP)"
+#else
+           "libm (built without SLEEF: array exp, log, sin ... run one element at a time)"
+#endif
+        ;
 }
 
 const char *ks_status_name(int status)
