@@ -238,8 +238,16 @@ typedef struct {
                               there, as NumPy) */
     int dtype;             /* the loop's dtype (dtype=), -1: from the inputs' promotion */
     ks_casting casting;    /* for the inputs to the loop and the loop to out */
+    unsigned reuse;        /* bit k: in[k] is a temporary its caller gives up, so the result may
+                              be written over it when it has the result's dtype and shape, is
+                              C-contiguous, writeable, and the only array over its own memory
+                              (NumPy's temporary elision: no new buffer, and the data stays in
+                              cache). Ignored when out is given */
 } ks_ufunc_options;
-#define KS_UFUNC_OPTIONS_INIT {NULL, NULL, -1, KS_CASTING_SAME_KIND}
+#define KS_UFUNC_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        NULL, NULL, -1, KS_CASTING_SAME_KIND, 0u                                                   \
+    }
 
 /* out = f(in[0] [, in[1]]): the inputs broadcast, promoted (NEP 50) and cast to the loop's
  * dtype; the result written to opt->out when given (*out is then a new reference to it). opt

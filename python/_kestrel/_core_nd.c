@@ -54,7 +54,7 @@ int ks_py_nd_init(PyObject *core)
                              ks_py_nd_dlpack_funcs, thread_funcs};
     int bad = !ks_py_nd_axis_error ||
               PyModule_AddObject(m, "AxisError", Py_NewRef(ks_py_nd_axis_error)) ||
-              ks_py_nd_type_init() ||
+              ks_py_nd_type_init() || ks_py_nd_elide_init() ||
               PyModule_AddObject(m, "ndarray", Py_NewRef((PyObject *)&ks_py_nd_type)) ||
               ks_py_dtype_init(m) || ks_py_ufunc_init(m) ||
               PyModule_AddIntConstant(m, "NOGIL_SIZE", KS_PY_ND_NOGIL);

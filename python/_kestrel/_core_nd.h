@@ -44,9 +44,12 @@ typedef struct {
 } ks_py_nd_arg;
 
 enum {
-    KS_PY_ND_WEAK = 1,   /* Python scalars become weak 0-d arrays (operands of ufuncs) */
-    KS_PY_ND_OPERAND = 2 /* an object that is not numeric data returns 1 (NotImplemented) */
+    KS_PY_ND_WEAK = 1,    /* Python scalars become weak 0-d arrays (operands of ufuncs) */
+    KS_PY_ND_OPERAND = 2, /* an object that is not numeric data returns 1 (NotImplemented) */
+    KS_PY_ND_ELIDE = 4    /* an operator: its operands may be the interpreter's temporaries */
 };
+/* Look up the opcodes of Python's operators (at module init). */
+int ks_py_nd_elide_init(void);
 /* obj as an array into *arg. 0, -1 with the error set, or 1 (KS_PY_ND_OPERAND only) when obj is
  * not numeric data. Release with ks_py_nd_arg_release (also after a failure). */
 int ks_py_nd_arg_get(PyObject *obj, int mode, ks_py_nd_arg *arg);

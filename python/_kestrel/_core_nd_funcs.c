@@ -32,6 +32,57 @@ static int out_arg(PyObject *out, const ks_array **p)
     return 0;
 }
 
+/* ---- temporary elision ----
+ * `1 / (1 + exp(-x))` makes three temporaries; NumPy writes each operator's result over a
+ * temporary operand instead of a fresh buffer (fewer cache lines, no allocation). An operand is
+ * the interpreter's temporary when it is an ndarray with one reference and the running Python
+ * code is at an operator instruction: a C caller (Cython, an extension) holding its only
+ * reference calls from a CALL instruction, or from no Python frame, so its array is never
+ * overwritten (NumPy checks the C backtrace for the same reason). Only for 256 KiB and more,
+ * NumPy's threshold: smaller buffers are cheap and hot anyway. */
+static int op_binary = -1, op_neg = -1, op_inv = -1, op_pos = -1;
+
+int ks_py_nd_elide_init(void)
+{
+    PyObject *m = PyImport_ImportModule("opcode");
+    PyObject *map = m ? PyObject_GetAttrString(m, "opmap") : NULL;
+    Py_XDECREF(m);
+    if (!map) return -1;
+    PyObject *v;
+    if ((v = PyDict_GetItemString(map, "BINARY_OP"))) op_binary = (int)PyLong_AsLong(v);
+    if ((v = PyDict_GetItemString(map, "UNARY_NEGATIVE"))) op_neg = (int)PyLong_AsLong(v);
+    if ((v = PyDict_GetItemString(map, "UNARY_INVERT"))) op_inv = (int)PyLong_AsLong(v);
+    if ((v = PyDict_GetItemString(map, "UNARY_POSITIVE"))) op_pos = (int)PyLong_AsLong(v);
+    Py_DECREF(map);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static bool at_operator(bool binary)
+{
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
+    if (!frame) return false;
+    PyCodeObject *co = PyFrame_GetCode(frame);
+    PyObject *code = PyCode_GetCode(co); /* without the interpreter's specialisations */
+    Py_DECREF(co);
+    if (!code) {
+        PyErr_Clear();
+        return false;
+    }
+    const int lasti = PyFrame_GetLasti(frame);
+    int op = -1;
+    if (lasti >= 0 && lasti < PyBytes_GET_SIZE(code))
+        op = (unsigned char)PyBytes_AS_STRING(code)[lasti];
+    Py_DECREF(code);
+    return binary ? op == op_binary : op >= 0 && (op == op_neg || op == op_inv || op == op_pos);
+}
+
+static bool temporary(PyObject *o)
+{
+    if (!KS_PY_ND_CHECK(o) || Py_REFCNT(o) != 1) return false;
+    const ks_array *a = ARR(o);
+    return (size_t)ks_array_size(a) * ks_dtype_size(a->dtype) >= ((size_t)256 << 10);
+}
+
 PyObject *ks_py_nd_ufunc(ks_ufunc f, PyObject *a, PyObject *b, PyObject *out, PyObject *where,
                          PyObject *dtype, PyObject *casting, int mode)
 {
@@ -50,6 +101,10 @@ PyObject *ks_py_nd_ufunc(ks_ufunc f, PyObject *a, PyObject *b, PyObject *out, Py
     if (GIVEN(where) && where != Py_True) {
         if (ks_py_nd_arg_get(where, 0, &w)) goto done;
         opt.where = w.p;
+    }
+    if ((mode & KS_PY_ND_ELIDE) && !opt.out) {
+        const bool ta = temporary(a), tb = b && temporary(b);
+        if ((ta || tb) && at_operator(b != NULL)) opt.reuse = (ta ? 1u : 0u) | (tb ? 2u : 0u);
     }
     ks_ctx *ctx = ks_py_nd_ctx();
     if (!ctx) goto done;

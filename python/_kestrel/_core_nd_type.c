@@ -241,7 +241,7 @@ static PyGetSetDef nd_getset[] = {
 #define BINARY(name, F)                                                                            \
     static PyObject *name(PyObject *a, PyObject *b)                                                \
     {                                                                                              \
-        return ks_py_nd_ufunc(F, a, b, NULL, NULL, NULL, NULL, KS_PY_ND_OPERAND);                  \
+        return ks_py_nd_ufunc(F, a, b, NULL, NULL, NULL, NULL, KS_PY_ND_OPERAND | KS_PY_ND_ELIDE); \
     }                                                                                              \
     static PyObject *name##_inplace(PyObject *a, PyObject *b)                                      \
     {                                                                                              \
@@ -250,7 +250,7 @@ static PyGetSetDef nd_getset[] = {
 #define UNARY(name, F)                                                                             \
     static PyObject *name(PyObject *a)                                                             \
     {                                                                                              \
-        return ks_py_nd_ufunc(F, a, NULL, NULL, NULL, NULL, NULL, 0);                              \
+        return ks_py_nd_ufunc(F, a, NULL, NULL, NULL, NULL, NULL, KS_PY_ND_ELIDE);                 \
     }
 
 BINARY(nb_add, KS_UFUNC_ADD)

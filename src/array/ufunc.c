@@ -253,6 +253,16 @@ int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, const ks_u
     }
 
     int fault = KS__LOOP_FAULT_NONE; /* what a loop reports (ks__loop_fault) */
+    /* a temporary the caller gives up holds the result (its dtype, shape, sole owner) */
+    for (int k = 0; k < nin && !given; k++) {
+        const ks_array *c = in[k];
+        if (!(opt->reuse >> k & 1) || c->dtype != loop->out || c->ndim != ndim ||
+            memcmp(c->shape, shape, (size_t)ndim * sizeof *shape) ||
+            !(c->flags & KS_ARRAY_WRITEABLE) || !c->base || !c->base->owned ||
+            atomic_load(&c->base->refs) != 1 || !ks_array_is_c_contiguous(c))
+            continue;
+        given = c;
+    }
     /* inputs: small ones of another dtype converted now; overlap with out copied */
     ks_array conv[2];
     const ks_array *ops[2];

@@ -682,3 +682,27 @@ def test_statistics_as_numpy(name, f):
         g, w = np.asarray(g), np.asarray(w)
         assert g.dtype == w.dtype and g.shape == w.shape, (g.dtype, w.dtype, g.shape, w.shape)
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+
+
+def test_temporary_elision_keeps_named_arrays():
+    """Operators write over the interpreter's temporaries (NumPy's elision) but never over an
+    array someone holds: named arrays, arrays passed through a C function, views."""
+    x = np.random.default_rng(7).standard_normal(100_000)
+    a = nd.asarray(x.copy())
+    r = 1.0 / (1.0 + nd.exp(-a))
+    e = np.asarray(nd.exp(-a))  # (named: computed without elision)
+    assert np.array_equal(np.asarray(r), 1.0 / (1.0 + e))
+    assert np.array_equal(np.asarray(a), x)
+    b = a * 2.0
+    c = -(b + 1.0) * 3.0
+    assert np.array_equal(np.asarray(b), x * 2.0)
+    assert np.array_equal(np.asarray(c), -(x * 2.0 + 1.0) * 3.0)
+    d = operator.neg(a * 2.0)  # called from a CALL, not an operator: no elision either way
+    assert np.array_equal(np.asarray(d), -(x * 2.0))
+    v = (a * 1.0)[::2]  # a view keeps the temporary's memory shared: not reused
+    w = v + 1.0
+    assert np.array_equal(np.asarray(w), x[::2] + 1.0)
+    i8 = nd.asarray(np.arange(300_000, dtype=np.int8))
+    f = (i8 * 1) / 2  # a result of another dtype never reuses the int8 temporary
+    assert f.dtype == nd.float64
+    assert np.array_equal(np.asarray(f), np.arange(300_000, dtype=np.int8) / 2)
