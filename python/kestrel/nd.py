@@ -532,3 +532,34 @@ def dot(a, b):
 
 
 del _name, _d, _v, _doc
+
+
+class _NamespaceInfo:
+    """The Array API's inspection object (2023.12): what this namespace supports."""
+
+    def capabilities(self):
+        return {"boolean indexing": True, "data-dependent shapes": True}
+
+    def default_device(self):
+        return "cpu"
+
+    def default_dtypes(self, *, device=None):
+        return {"real floating": float64, "complex floating": complex128, "integral": int64,
+                "indexing": int64}
+
+    def devices(self):
+        return ["cpu"]
+
+    def dtypes(self, *, device=None, kind=None):
+        every = {"bool": bool, "int8": int8, "int16": int16, "int32": int32, "int64": int64,
+                 "uint8": uint8, "uint16": uint16, "uint32": uint32, "uint64": uint64,
+                 "float32": float32, "float64": float64, "complex64": complex64,
+                 "complex128": complex128}
+        if kind is None:
+            return every
+        return {name: t for name, t in every.items() if isdtype(t, kind)}
+
+
+def __array_namespace_info__():
+    """The Array API's inspection namespace (capabilities, default dtypes, devices, dtypes)."""
+    return _NamespaceInfo()

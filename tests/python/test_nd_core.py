@@ -706,3 +706,12 @@ def test_temporary_elision_keeps_named_arrays():
     f = (i8 * 1) / 2  # a result of another dtype never reuses the int8 temporary
     assert f.dtype == nd.float64
     assert np.array_equal(np.asarray(f), np.arange(300_000, dtype=np.int8) / 2)
+
+
+def test_array_namespace_info():
+    info = nd.__array_namespace_info__()
+    assert info.default_device() == "cpu" and info.devices() == ["cpu"]
+    assert info.default_dtypes()["real floating"] == nd.float64
+    assert set(info.dtypes(kind="unsigned integer")) == {"uint8", "uint16", "uint32", "uint64"}
+    assert len(info.dtypes()) == 13 and info.capabilities()["boolean indexing"]
+    assert nd.asarray(np.zeros(2)).__array_namespace__() is nd
