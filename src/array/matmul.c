@@ -113,6 +113,31 @@ static void blas_mm(ks_dtype t, const char *a, bool ta, int lda, const char *b, 
     }
 }
 
+/* One operand (x, its matrix in the last two axes) made readable by the kernel: in dtype t, and
+ * for BLAS with unit stride along one axis; otherwise copied to C order into *copy, with its
+ * stack strides st (over the broadcast stack shape) redone. BLAS's view of it in *trans, *ld. */
+static int operand(ks_ctx *ctx, ks_array *x, ks_array *copy, ks_dtype t, bool blas, int bnd,
+                   const ptrdiff_t *shape, ptrdiff_t *st, bool *trans, int *ld)
+{
+    const ptrdiff_t sz = (ptrdiff_t)ks__dtypes[t].size, rs = x->strides[x->ndim - 2],
+                    cs = x->strides[x->ndim - 1];
+    const ptrdiff_t rows = x->shape[x->ndim - 2], cols = x->shape[x->ndim - 1];
+    if (x->dtype == t && (!blas || (rs % sz == 0 && cs % sz == 0 &&
+                                    blas_view(rows, cols, rs / sz, cs / sz, trans, ld))))
+        return KS_OK;
+    int rc = ks__array_copy_order(ctx, x, t, KS_ORDER_C, copy);
+    if (rc) return rc;
+    memcpy(x->strides, copy->strides, sizeof x->strides);
+    x->data = copy->data, x->dtype = t;
+    ks_array stack = *copy;
+    stack.ndim = x->ndim - 2;
+    ks__broadcast_strides(&stack, bnd, shape, st);
+    if (blas)
+        blas_view(rows, cols, x->strides[x->ndim - 2] / sz, x->strides[x->ndim - 1] / sz, trans,
+                  ld);
+    return KS_OK;
+}
+
 int ks_array_matmul(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_array *out)
 {
     ks__array_clear(out);
@@ -170,34 +195,9 @@ int ks_array_matmul(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_arra
     const bool blas = ks__dtypes[t].kind == 'f' || ks__dtypes[t].kind == 'c';
     bool ta = false, tb = false;
     int lda = 0, ldb = 0;
-    if (a.dtype != t ||
-        (blas && !blas_view(n, k, a.strides[a.ndim - 2] / (ptrdiff_t)sz,
-                            a.strides[a.ndim - 1] / (ptrdiff_t)sz, &ta, &lda)) ||
-        (blas &&
-         (a.strides[a.ndim - 2] % (ptrdiff_t)sz || a.strides[a.ndim - 1] % (ptrdiff_t)sz))) {
-        if ((rc = ks__array_copy_order(ctx, &a, t, KS_ORDER_C, &ca))) goto done;
-        memcpy(a.strides, ca.strides, sizeof a.strides);
-        a.data = ca.data, a.dtype = t;
-        sa = ca, sa.ndim = a.ndim - 2;
-        ks__broadcast_strides(&sa, bnd, shape, ast);
-        if (blas)
-            blas_view(n, k, a.strides[a.ndim - 2] / (ptrdiff_t)sz,
-                      a.strides[a.ndim - 1] / (ptrdiff_t)sz, &ta, &lda);
-    }
-    if (b.dtype != t ||
-        (blas && !blas_view(k, m, b.strides[b.ndim - 2] / (ptrdiff_t)sz,
-                            b.strides[b.ndim - 1] / (ptrdiff_t)sz, &tb, &ldb)) ||
-        (blas &&
-         (b.strides[b.ndim - 2] % (ptrdiff_t)sz || b.strides[b.ndim - 1] % (ptrdiff_t)sz))) {
-        if ((rc = ks__array_copy_order(ctx, &b, t, KS_ORDER_C, &cb))) goto done;
-        memcpy(b.strides, cb.strides, sizeof b.strides);
-        b.data = cb.data, b.dtype = t;
-        sb = cb, sb.ndim = b.ndim - 2;
-        ks__broadcast_strides(&sb, bnd, shape, bst);
-        if (blas)
-            blas_view(k, m, b.strides[b.ndim - 2] / (ptrdiff_t)sz,
-                      b.strides[b.ndim - 1] / (ptrdiff_t)sz, &tb, &ldb);
-    }
+    if ((rc = operand(ctx, &a, &ca, t, blas, bnd, shape, ast, &ta, &lda)) ||
+        (rc = operand(ctx, &b, &cb, t, blas, bnd, shape, bst, &tb, &ldb)))
+        goto done;
     if (blas && (n > 0x7fffffff || k > 0x7fffffff || m > 0x7fffffff)) {
         rc = ks__fail(ctx, KS_EOVERFLOW, "matmul: a dimension above BLAS's 32-bit limit");
         goto done;
