@@ -87,7 +87,7 @@ class iinfo:
     """Limits of an integer dtype: bits, min, max, dtype."""
 
     def __init__(self, type):
-        t = _as_dtype(type)
+        t = type.dtype if isinstance(type, ndarray) else _as_dtype(type)
         if t.kind not in "iu":
             raise ValueError(f"Invalid integer data type {t.name!r}.")
         self.dtype, self.bits = t, 8 * t.itemsize
@@ -518,7 +518,11 @@ def where(condition, x=None, y=None):
 
 def nonzero(a):
     """A tuple of int64 arrays, one per axis, of the non-zero elements' positions."""
-    return asarray(a).nonzero()
+    a = asarray(a)
+    if a.ndim == 0:  # NumPy 2 and the Array API refuse it
+        raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
+                         "np.atleast_1d(scalar).nonzero() instead.")
+    return a.nonzero()
 
 
 def astype(x, dtype, /, *, copy=True, device=None):

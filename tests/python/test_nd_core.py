@@ -715,3 +715,9 @@ def test_array_namespace_info():
     assert set(info.dtypes(kind="unsigned integer")) == {"uint8", "uint16", "uint32", "uint64"}
     assert len(info.dtypes()) == 13 and info.capabilities()["boolean indexing"]
     assert nd.asarray(np.zeros(2)).__array_namespace__() is nd
+
+
+def test_iinfo_of_an_array_and_nonzero_of_0d():
+    assert nd.iinfo(nd.asarray(np.int8(3))).max == 127 and nd.iinfo(nd.uint16).max == 65535
+    with pytest.raises(ValueError, match="Calling nonzero on 0d arrays is not allowed"):
+        nd.nonzero(nd.asarray(1.0))
