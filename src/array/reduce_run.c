@@ -387,7 +387,7 @@ int ks__red_run(ks_ctx *ctx, const ks__red_kernel *k, const ks_array *x, uint64_
     const bool buffered = r.cast || where;
     const ptrdiff_t total = ks_array_size(x);
     const double ns = (double)total * (buffered ? 2.0 : 0.4);
-    int nt = ks__threads_for(ctx, ns);
+    int nt = ks__array_threads(ctx, ns);
     const int in = p.nd - 1;
     ptrdiff_t outer = 1;
     for (int d = 0; d < p.g; d++) outer *= p.shape[d];
