@@ -607,36 +607,70 @@ int ks_array_histogram(ks_ctx *ctx, const ks_array *a, int bins, double lo, doub
     return KS_OK;
 }
 
-/* Counts of the values 0 .. len-1 of v. Consecutive elements go to four interleaved tables
- * when they are small (an increment does not wait for the previous one to the same bin), and
- * fixed chunks of a long input are counted on threads; integer sums, so the result is the same
- * for any split. */
-static int count_values(ks_ctx *ctx, const int64_t *v, ptrdiff_t n, ptrdiff_t len, int64_t *out)
+/* Counts of the values of v in tables `cap` wide: consecutive elements go to four interleaved
+ * tables when they are narrow (an increment does not wait for the previous one to the same bin),
+ * and fixed chunks of a long input are counted on threads; integer sums, so the result is the
+ * same for any split. *top gets the largest value + 1; false (nothing written to out) when a
+ * value is negative or not below cap. out holds `cap` counts. */
+/* Whether chunk c of n elements split nchunk ways has any element. */
+static bool lo_or(ptrdiff_t n, ptrdiff_t c, ptrdiff_t nchunk)
 {
-    const int ways = len <= 4096 ? 4 : 1;
-    const ptrdiff_t nchunk = n >= ((ptrdiff_t)1 << 18) && len <= 65536 ? 8 : 1;
-    int64_t *t = ks__calloc(ctx, (size_t)(nchunk * ways), (size_t)len * sizeof *t);
+    return n * (c + 1) / nchunk > n * c / nchunk;
+}
+
+static int count_values(ks_ctx *ctx, const int64_t *v, ptrdiff_t n, ptrdiff_t cap, int64_t *out,
+                        int64_t *top, bool *fits)
+{
+    const int ways = cap <= 4096 ? 4 : 1;
+    const ptrdiff_t nchunk = n >= ((ptrdiff_t)1 << 18) && cap <= 65536 ? 8 : 1;
+    int64_t *t = ks__calloc(ctx, (size_t)(nchunk * ways), (size_t)cap * sizeof *t);
     if (!t) return ks_errcode(ctx);
+    uint64_t hi[8] = {0}, bad[8] = {0};
     const int nt = nchunk > 1 ? ks__array_threads(ctx, (double)n * 1.0) : 1;
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
     for (ptrdiff_t c = 0; c < nchunk; c++) {
-        const ptrdiff_t lo = n * c / nchunk, hi = n * (c + 1) / nchunk;
-        int64_t *tc = t + c * ways * len;
+        const ptrdiff_t lo = n * c / nchunk, end = n * (c + 1) / nchunk;
+        int64_t *tc = t + c * ways * cap;
+        uint64_t h = 0, out_of = 0;
         ptrdiff_t i = lo;
         if (ways == 4)
-            for (; i + 4 <= hi; i += 4) {
-                tc[v[i]]++;
-                tc[len + v[i + 1]]++;
-                tc[2 * len + v[i + 2]]++;
-                tc[3 * len + v[i + 3]]++;
+            for (; i + 4 <= end && !out_of; i += 4) {
+                const uint64_t a0 = (uint64_t)v[i], a1 = (uint64_t)v[i + 1],
+                               a2 = (uint64_t)v[i + 2], a3 = (uint64_t)v[i + 3];
+                const uint64_t m = (a0 > a1 ? a0 : a1) > (a2 > a3 ? a2 : a3) ? (a0 > a1 ? a0 : a1)
+                                                                             : (a2 > a3 ? a2 : a3);
+                if (m >= (uint64_t)cap) { /* (a negative value is a huge unsigned one) */
+                    out_of = 1;
+                    break;
+                }
+                h = m > h ? m : h;
+                tc[a0]++;
+                tc[cap + a1]++;
+                tc[2 * cap + a2]++;
+                tc[3 * cap + a3]++;
             }
-        for (; i < hi; i++) tc[v[i]]++;
+        for (; i < end && !out_of; i++) {
+            const uint64_t a0 = (uint64_t)v[i];
+            if (a0 >= (uint64_t)cap)
+                out_of = 1;
+            else
+                tc[a0]++, h = a0 > h ? a0 : h;
+        }
+        hi[c] = h + 1;
+        bad[c] = out_of;
     }
-    for (ptrdiff_t j = 0; j < len; j++) {
-        int64_t sum = 0;
-        for (ptrdiff_t k = 0; k < nchunk * ways; k++) sum += t[k * len + j];
-        out[j] = sum;
+    *fits = true;
+    *top = 0;
+    for (ptrdiff_t c = 0; c < nchunk; c++) {
+        *fits = *fits && !bad[c];
+        if (lo_or(n, c, nchunk) && (int64_t)hi[c] > *top) *top = (int64_t)hi[c];
     }
+    if (*fits)
+        for (ptrdiff_t j = 0; j < cap; j++) {
+            int64_t sum = 0;
+            for (ptrdiff_t k = 0; k < nchunk * ways; k++) sum += t[k * cap + j];
+            out[j] = sum;
+        }
     ks__free(ctx, t);
     return KS_OK;
 }
@@ -667,22 +701,43 @@ int ks_array_bincount(ks_ctx *ctx, const ks_array *x, const ks_array *weights, p
     }
     const int64_t *v = (const int64_t *)xi.data;
     const ptrdiff_t n = xi.shape[0];
-    int64_t mn = 0, mx = -1;
-    for (ptrdiff_t i = 0; i < n; i++) { /* branch-free: vectorised */
-        mn = v[i] < mn ? v[i] : mn;
-        mx = v[i] > mx ? v[i] : mx;
+    /* the counts in one pass when the values are small (the usual case: counted into tables
+       4096 wide, or minlength); otherwise a pass for the range first */
+    int64_t top = 0;
+    bool fits = false;
+    ptrdiff_t len = minlength;
+    int64_t *small = NULL;
+    const ptrdiff_t cap = minlength > 4096 ? minlength : 4096;
+    if (!weights && n > 0 && cap <= 65536) {
+        small = ks__malloc_array(ctx, (size_t)cap, sizeof *small);
+        if (!small) rc = ks_errcode(ctx);
+        if (!rc) rc = count_values(ctx, v, n, cap, small, &top, &fits);
     }
-    if (mn < 0) rc = ks__fail(ctx, KS_EINVAL, "'list' argument must have no negative elements");
-    ptrdiff_t len = (ptrdiff_t)(mx + 1) > minlength ? (ptrdiff_t)(mx + 1) : minlength;
+    if (!rc && !fits) {
+        int64_t mn = 0, mx = -1;
+        for (ptrdiff_t i = 0; i < n; i++) { /* branch-free: vectorised */
+            mn = v[i] < mn ? v[i] : mn;
+            mx = v[i] > mx ? v[i] : mx;
+        }
+        if (mn < 0) rc = ks__fail(ctx, KS_EINVAL, "'list' argument must have no negative elements");
+        top = mx + 1;
+    }
+    if ((ptrdiff_t)top > len) len = (ptrdiff_t)top;
     if (rc == KS_OK) rc = ks__array_new(ctx, weights ? KS_FLOAT64 : KS_INT64, 1, &len, out);
     if (rc == KS_OK && weights) {
         memset(out->data, 0, (size_t)len * 8);
         const double *w = (const double *)wf.data;
         for (ptrdiff_t i = 0; i < n; i++) ((double *)out->data)[v[i]] += w[i];
+    } else if (rc == KS_OK && fits) {
+        memcpy(out->data, small, (size_t)len * sizeof *small);
     } else if (rc == KS_OK) {
-        rc = count_values(ctx, v, n, len, (int64_t *)out->data);
+        if (n > 0)
+            rc = count_values(ctx, v, n, len, (int64_t *)out->data, &top, &fits);
+        else
+            memset(out->data, 0, (size_t)len * 8);
         if (rc) ks_array_release(out);
     }
+    ks__free(ctx, small);
     ks_array_release(&xi);
     ks_array_release(&wf);
     return rc;
