@@ -108,7 +108,8 @@ int ks__iter_run(ks_ctx *ctx, const ks__iter_spec *spec, int ndim, const ptrdiff
 /* KS_EOVERFLOW with NumPy's "Python integer 300 out of bounds for int8" when `a` is a weak Python
  * int that integer dtype t cannot hold (*above: it is too large, not too small); KS_OK for
  * anything else. NumPy checks when it converts the scalar to the loop's dtype, not when it
- * promotes: int64 / 2**63 is fine (a float64 loop). */
+ * promotes: int64 / 2**63 is fine (a float64 loop). ctx NULL: the status only, no message (for a
+ * caller that treats the value as a case, not an error). */
 int ks__weak_int_fits(ks_ctx *ctx, const ks_array *a, ks_dtype t, int *above);
 
 /* Threads for an array operation of about `ns` nanoseconds on one thread: one per 25 us of

@@ -255,6 +255,7 @@ int ks__weak_int_fits(ks_ctx *ctx, const ks_array *a, ks_dtype t, int *above)
     char text[32];
     if (int_fits(a, t, text, sizeof text)) return KS_OK;
     *above = text[0] != '-';
+    if (!ctx) return KS_EOVERFLOW;
     return ks__fail(ctx, KS_EOVERFLOW, "Python integer %s out of bounds for %s", text,
                     ks__dtypes[t].name);
 }

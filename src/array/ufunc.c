@@ -143,11 +143,11 @@ static int weak_ints(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, int nin
     *konst = -1;
     for (int k = 0; k < nin; k++) {
         int above;
-        int rc = ks__weak_int_fits(ctx, in[k], loop_in, &above);
-        if (rc == KS_OK) continue;
+        if (ks__weak_int_fits(NULL, in[k], loop_in, &above) == KS_OK) continue;
         const char ko =
             ks__dtypes[in[1 - k]->dtype].kind; /* NumPy's value rule is for integer arrays */
-        if (!is_comparison(f) || nin != 2 || (ko != 'i' && ko != 'u')) return rc;
+        if (!is_comparison(f) || nin != 2 || (ko != 'i' && ko != 'u'))
+            return ks__weak_int_fits(ctx, in[k], loop_in, &above);
         ks_ufunc g = f; /* as (array op weak) */
         if (k == 0)
             g = f == KS_UFUNC_LESS            ? KS_UFUNC_GREATER
@@ -158,8 +158,6 @@ static int weak_ints(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, int nin
         const bool lt = g == KS_UFUNC_LESS || g == KS_UFUNC_LESS_EQUAL;
         const bool gt = g == KS_UFUNC_GREATER || g == KS_UFUNC_GREATER_EQUAL;
         *konst = g == KS_UFUNC_NOT_EQUAL ? 1 : g == KS_UFUNC_EQUAL ? 0 : above ? lt : gt;
-        ctx->errcode = KS_OK;
-        ctx->errmsg[0] = '\0';
         return KS_OK;
     }
     return KS_OK;
@@ -379,16 +377,14 @@ int ks_array_clip(ks_ctx *ctx, const ks_array *a, const ks_array *lo, const ks_a
        clip(uint8, -1, 3)); on the other side it is NumPy's OverflowError */
     const char ka = ks__dtypes[a->dtype].kind;
     int above = 0, rc = KS_OK;
-    if (lo && (ka == 'i' || ka == 'u') && ks__weak_int_fits(ctx, lo, a->dtype, &above) != KS_OK) {
-        if (above) return KS_EOVERFLOW;
+    if (lo && (ka == 'i' || ka == 'u') && ks__weak_int_fits(NULL, lo, a->dtype, &above) != KS_OK) {
+        if (above) return ks__weak_int_fits(ctx, lo, a->dtype, &above);
         lo = NULL;
     }
-    if (hi && (ka == 'i' || ka == 'u') && ks__weak_int_fits(ctx, hi, a->dtype, &above) != KS_OK) {
-        if (!above) return KS_EOVERFLOW;
+    if (hi && (ka == 'i' || ka == 'u') && ks__weak_int_fits(NULL, hi, a->dtype, &above) != KS_OK) {
+        if (!above) return ks__weak_int_fits(ctx, hi, a->dtype, &above);
         hi = NULL;
     }
-    ctx->errcode = KS_OK;
-    ctx->errmsg[0] = '\0';
     if (!lo && !hi) return ks_array_copy(ctx, a, KS_ORDER_C, out);
     ks_ufunc_options o = opt ? *opt : (ks_ufunc_options)KS_UFUNC_OPTIONS_INIT;
     ks_array tmp;
