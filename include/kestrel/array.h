@@ -255,7 +255,7 @@ typedef struct {
  * on the ctx's threads; the result is the same for any thread count. */
 KS_API int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in,
                          const ks_ufunc_options *opt, ks_array *out) KS_RESULT_USED;
-/* np.clip(a, lo, hi) (either bound may be NULL), np.where(cond, x, y). */
+/* np.clip(a, lo, hi) (either bound may be NULL; with neither, a's values), np.where(cond, x, y). */
 KS_API int ks_array_clip(ks_ctx *ctx, const ks_array *a, const ks_array *lo, const ks_array *hi,
                          const ks_ufunc_options *opt, ks_array *out) KS_RESULT_USED;
 KS_API int ks_array_where(ks_ctx *ctx, const ks_array *cond, const ks_array *x, const ks_array *y,
@@ -295,13 +295,16 @@ KS_API const char *ks_reduce_name(ks_reduce value);
 KS_API int ks_reduce_value(ks_ctx *ctx, const char *name, ks_reduce *out) KS_RESULT_USED;
 
 typedef struct {
-    uint64_t axes;       /* bit k set: reduce over axis k; 0: every axis (axis=None) */
+    uint64_t axes; /* bit k set: reduce over axis k; 0: every axis (axis=None);
+                      KS_AXES_EMPTY: no axis (axis=(), f of each element alone) */
     bool keepdims;
     int dtype;           /* accumulate and return in this dtype (dtype=), -1: NumPy's default */
     double ddof;         /* var / std */
     const ks_array *out; /* write here; NULL: a new array */
     const ks_array *where; /* bool mask; NULL: every element */
 } ks_reduce_options;
+/* An axes mask naming no axis (NumPy's axis=()): 0 already means every axis. */
+#define KS_AXES_EMPTY ((uint64_t)1 << 63)
 #define KS_REDUCE_OPTIONS_INIT {0, false, -1, 0.0, NULL, NULL}
 
 /* out = f(a) over the chosen axes, with NumPy's result dtypes (sum of int32 is int64, mean of
@@ -341,7 +344,8 @@ KS_API int ks_quantile_method_value(ks_ctx *ctx, const char *name, ks_quantile_m
 
 /* np.quantile(a, q, axis, method, keepdims) by selection (no full sort); q in [0, 1], a 0-d or
  * 1-d array (its axis goes first in the result, as NumPy). `nan_skip`: nanquantile. The median is
- * quantile 0.5 with the linear method. axes as in ks_reduce_options. */
+ * quantile 0.5 with the linear method. axes as in ks_reduce_options (so is every axes mask:
+ * squeeze's and flip's too). */
 KS_API int ks_array_quantile(ks_ctx *ctx, const ks_array *a, const ks_array *q, uint64_t axes,
                              ks_quantile_method method, bool keepdims, bool nan_skip,
                              ks_array *out) KS_RESULT_USED;
@@ -481,7 +485,8 @@ KS_API int ks_array_take(ks_ctx *ctx, const ks_array *a, const ks_array *indices
                          ks_array *out) KS_RESULT_USED;
 KS_API int ks_array_put(ks_ctx *ctx, ks_array *a, const ks_array *indices, const ks_array *values,
                         int mode) KS_RESULT_USED;
-/* np.nonzero(a): one int64 array per axis in outs (ndim of them; a 0-d array counts as 1-d). */
+/* np.nonzero(a): one int64 array per axis in outs (ndim of them; a 0-d array is refused, as
+ * NumPy 2). */
 KS_API int ks_array_nonzero(ks_ctx *ctx, const ks_array *a, ks_array *outs) KS_RESULT_USED;
 
 #ifdef __cplusplus

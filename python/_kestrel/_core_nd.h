@@ -80,9 +80,17 @@ int ks_py_nd_dtype_arg(PyObject *o, bool allow_none, int *out);
 int ks_py_nd_casting_arg(PyObject *o, ks_casting dflt, ks_casting *out);
 /* An order argument ("C", "F"; None, "K" and "A" -> C). */
 int ks_py_nd_order_arg(PyObject *o, ks_order *out);
+/* copy= of reshape: None -> -1, else its truth (0 / 1). */
+int ks_py_nd_copy_arg(PyObject *o, int *copy);
+/* ks_array_reshape as a Python result (its base `owner` when a view), with NumPy's copy=: -1 a
+ * view where it can be, 1 always a copy, 0 a view or ValueError's "Unable to avoid creating a
+ * copy while reshaping.". */
+PyObject *ks_py_nd_reshape(ks_ctx *ctx, const ks_array *a, PyObject *owner, int ndim,
+                           const ptrdiff_t *shape, ks_order order, int copy);
 /* A shape: an int or a sequence of ints. 0, or -1 with the error set. */
 int ks_py_nd_shape_arg(PyObject *o, int *ndim, ptrdiff_t *shape);
-/* axis=None / int / tuple of ints into a bit mask over ndim axes (None -> 0, every axis);
+/* axis=None / int / tuple of ints into a bit mask over ndim axes (None -> 0, every axis; () ->
+ * KS_AXES_EMPTY);
  * AxisError out of range, ValueError for a repeat. */
 int ks_py_nd_axes_arg(PyObject *o, int ndim, uint64_t *mask);
 /* One axis in [-ndim, ndim), made non-negative (AxisError otherwise). */

@@ -473,10 +473,7 @@ int ks_py_nd_axes_arg(PyObject *o, int ndim, uint64_t *mask)
         *mask |= (uint64_t)1 << a;
     }
     Py_DECREF(seq);
-    if (n == 0 && ndim > 0) {
-        PyErr_SetString(PyExc_NotImplementedError, "kestrel.nd: axis=() is not supported");
-        return -1;
-    }
+    if (n == 0) *mask = KS_AXES_EMPTY;
     return 0;
 }
 

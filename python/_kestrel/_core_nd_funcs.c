@@ -464,14 +464,55 @@ static PyObject *f_diag(FASTCALL_ARGS)
     ONE_ARRAY(o[0], rc = ks_array_diag(ctx, a, k, &out));
 }
 
+PyObject *ks_py_nd_reshape(ks_ctx *ctx, const ks_array *a, PyObject *owner, int ndim,
+                           const ptrdiff_t *shape, ks_order order, int copy)
+{
+    ks_array out;
+    int rc = ks_array_reshape(ctx, a, ndim, shape, order, &out);
+    const bool view = rc == KS_OK && (a->base ? out.base == a->base : out.data == a->data);
+    if (view && copy == 1) {
+        ks_array c;
+        rc = ks_array_copy(ctx, &out, KS_ORDER_C, &c);
+        ks_array_release(&out);
+        out = c;
+    } else if (rc == KS_OK && !view && copy == 0) {
+        ks_array_release(&out);
+        PyErr_SetString(PyExc_ValueError, "Unable to avoid creating a copy while reshaping.");
+        return NULL;
+    }
+    return ks_py_nd_result(ctx, rc, &out, owner);
+}
+
+int ks_py_nd_copy_arg(PyObject *o, int *copy)
+{
+    *copy = -1;
+    if (!o || o == Py_None) return 0;
+    const int t = PyObject_IsTrue(o);
+    if (t < 0) return -1;
+    *copy = t;
+    return 0;
+}
+
 static PyObject *f_reshape(FASTCALL_ARGS)
 {
-    PARSE("reshape", 3, 2, "a", "shape", "order");
-    int ndim;
+    PARSE("reshape", 3, 2, "a", "shape", "order", "copy");
+    int ndim, copy;
     ptrdiff_t shape[KS_ARRAY_MAXDIMS];
     ks_order order;
-    if (ks_py_nd_shape_arg(o[1], &ndim, shape) || ks_py_nd_order_arg(o[2], &order)) return NULL;
-    ONE_ARRAY(o[0], rc = ks_array_reshape(ctx, a, ndim, shape, order, &out));
+    if (ks_py_nd_shape_arg(o[1], &ndim, shape) || ks_py_nd_order_arg(o[2], &order) ||
+        ks_py_nd_copy_arg(o[3], &copy))
+        return NULL;
+    ks_py_nd_arg x;
+    if (ks_py_nd_arg_get(o[0], 0, &x)) {
+        ks_py_nd_arg_release(&x);
+        return NULL;
+    }
+    ks_ctx *ctx = ks_py_nd_ctx();
+    PyObject *r = ctx ? ks_py_nd_reshape(ctx, x.p, KS_PY_ND_CHECK(o[0]) ? o[0] : NULL, ndim, shape,
+                                         order, copy)
+                      : NULL;
+    ks_py_nd_arg_release(&x);
+    return r;
 }
 
 static PyObject *f_ravel(FASTCALL_ARGS)
@@ -1062,7 +1103,10 @@ PyMethodDef ks_py_nd_funcs[] = {
     {"tril", FAST(f_tril), "tril(m, k=0, upper=False): triu with upper=True"},
     {"diag", FAST(f_diag), "diag(v, k=0)"},
     {"meshgrid", FAST(f_meshgrid), "meshgrid(xi, indexing='xy'): a tuple of arrays"},
-    {"reshape", FAST(f_reshape), "reshape(a, shape, order='C')"},
+    {"reshape", FAST(f_reshape),
+     "reshape(a, /, shape, order='C', *, copy=None)\n--\n\na's values in a new shape: a view when "
+     "the strides allow (copy=None), always a copy (True), or ValueError where a view cannot be "
+     "(False)."},
     {"ravel", FAST(f_ravel), "ravel(a, order='C')"},
     {"transpose", FAST(f_transpose), "transpose(a, axes=None)"},
     {"moveaxis", FAST(f_moveaxis), "moveaxis(a, source, destination)"},

@@ -20,6 +20,13 @@ PyObject *ks_py_nd_reduce(ks_reduce f, PyObject *a, PyObject *axis, PyObject *dt
     ks_py_nd_arg x = {0}, w = {0};
     ks_reduce_options opt = KS_REDUCE_OPTIONS_INIT;
     PyObject *r = NULL;
+    const bool arg = f == KS_REDUCE_ARGMIN || f == KS_REDUCE_ARGMAX || f == KS_REDUCE_NANARGMIN ||
+                     f == KS_REDUCE_NANARGMAX;
+    if (arg && axis && (PyTuple_Check(axis) || PyList_Check(axis))) { /* one int, as NumPy */
+        PyErr_Format(PyExc_TypeError, "'%s' object cannot be interpreted as an integer",
+                     Py_TYPE(axis)->tp_name);
+        return NULL;
+    }
     if (ks_py_nd_arg_get(a, 0, &x) || ks_py_nd_axes_arg(axis, x.p->ndim, &opt.axes) ||
         ks_py_nd_dtype_arg(dtype, true, &opt.dtype))
         goto done;

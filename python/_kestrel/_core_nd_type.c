@@ -555,17 +555,21 @@ static PyObject *m_deepcopy(PyObject *self, PyObject *memo)
 
 static PyObject *m_reshape(FASTCALL_ARGS)
 {
-    PyObject *order = NULL;
-    Py_ssize_t npos = nargs;
-    if (kw) { /* only order= by keyword */
-        if (PyTuple_GET_SIZE(kw) != 1 ||
-            PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kw, 0), "order")) {
-            PyErr_SetString(PyExc_TypeError, "reshape() takes only order= by keyword");
+    PyObject *order = NULL, *copy_obj = NULL;
+    const Py_ssize_t npos = nargs;
+    for (Py_ssize_t k = 0; kw && k < PyTuple_GET_SIZE(kw); k++) { /* order= and copy= */
+        PyObject *name = PyTuple_GET_ITEM(kw, k);
+        if (!PyUnicode_CompareWithASCIIString(name, "order"))
+            order = args[nargs + k];
+        else if (!PyUnicode_CompareWithASCIIString(name, "copy"))
+            copy_obj = args[nargs + k];
+        else {
+            PyErr_Format(PyExc_TypeError, "reshape() got an unexpected keyword argument '%U'",
+                         name);
             return NULL;
         }
-        order = args[nargs];
     }
-    int ndim;
+    int ndim, copy;
     ptrdiff_t shape[KS_ARRAY_MAXDIMS];
     ks_order ord;
     if (npos == 0) {
@@ -576,14 +580,13 @@ static PyObject *m_reshape(FASTCALL_ARGS)
     if (!t) return NULL;
     if (npos > 1)
         for (Py_ssize_t k = 0; k < npos; k++) PyTuple_SET_ITEM(t, k, Py_NewRef(args[k]));
-    const int bad = ks_py_nd_shape_arg(t, &ndim, shape) || ks_py_nd_order_arg(order, &ord);
+    const int bad = ks_py_nd_shape_arg(t, &ndim, shape) || ks_py_nd_order_arg(order, &ord) ||
+                    ks_py_nd_copy_arg(copy_obj, &copy);
     Py_DECREF(t);
     if (bad) return NULL;
     ks_ctx *ctx = ks_py_nd_ctx();
     if (!ctx) return NULL;
-    ks_array out;
-    return ks_py_nd_result(ctx, ks_array_reshape(ctx, ARR(self), ndim, shape, ord, &out), &out,
-                           self);
+    return ks_py_nd_reshape(ctx, ARR(self), self, ndim, shape, ord, copy);
 }
 
 static PyObject *m_ravel(FASTCALL_ARGS)
@@ -794,7 +797,7 @@ static PyObject *m_nonzero(PyObject *self, PyObject *unused)
 {
     (void)unused;
     const ks_array *a = ARR(self);
-    const int n = a->ndim ? a->ndim : 1;
+    const int n = a->ndim;
     ks_ctx *ctx = ks_py_nd_ctx();
     if (!ctx) return NULL;
     ks_array outs[KS_ARRAY_MAXDIMS];

@@ -518,11 +518,7 @@ def where(condition, x=None, y=None):
 
 def nonzero(a):
     """A tuple of int64 arrays, one per axis, of the non-zero elements' positions."""
-    a = asarray(a)
-    if a.ndim == 0:  # NumPy 2 and the Array API refuse it
-        raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
-                         "np.atleast_1d(scalar).nonzero() instead.")
-    return a.nonzero()
+    return asarray(a).nonzero()  # (a 0-d array is refused, as NumPy 2 and the Array API)
 
 
 def astype(x, dtype, /, *, copy=True, device=None):

@@ -381,6 +381,22 @@ int ks__axis(ks_ctx *ctx, int axis, int ndim, int *out)
     return KS_OK;
 }
 
+int ks__axes_mask(ks_ctx *ctx, uint64_t axes, int ndim, uint64_t *out)
+{
+    *out = 0;
+    if (axes == KS_AXES_EMPTY) return KS_OK;
+    if (axes == 0) {
+        *out = ndim >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << ndim) - 1);
+        return KS_OK;
+    }
+    for (int k = ndim; k < 64; k++)
+        if ((axes >> k) & 1)
+            return ks__fail(ctx, KS_EINVAL, "axis %d is out of bounds for array of dimension %d", k,
+                            ndim);
+    *out = axes;
+    return KS_OK;
+}
+
 bool ks__broadcast_strides(const ks_array *a, int ndim, const ptrdiff_t *shape, ptrdiff_t *strides)
 {
     if (a->ndim > ndim) return false;

@@ -128,6 +128,9 @@ static inline int ks__array_threads(const ks_ctx *ctx, double ns)
 /* An axis in [-ndim, ndim) made non-negative, or KS_EINVAL with NumPy's AxisError text
  * ("axis 3 is out of bounds for array of dimension 2"). */
 int ks__axis(ks_ctx *ctx, int axis, int ndim, int *out);
+/* An axes mask as the functions take it (0: every axis, KS_AXES_EMPTY: none) made explicit: the
+ * bits of the chosen axes, checked against ndim. */
+int ks__axes_mask(ks_ctx *ctx, uint64_t axes, int ndim, uint64_t *out);
 /* The strides of `a` as seen from a broadcast shape of ndim dims (0 where a is broadcast); false
  * when a does not broadcast to it. */
 bool ks__broadcast_strides(const ks_array *a, int ndim, const ptrdiff_t *shape, ptrdiff_t *strides);

@@ -865,14 +865,12 @@ static ptrdiff_t nonzero_walk(const ks_array *a, int64_t *const *outs)
 
 int ks_array_nonzero(ks_ctx *ctx, const ks_array *a, ks_array *outs)
 {
-    /* a 0-d array as the 1-d array of its one element */
+    if (a->ndim == 0)
+        return ks__fail(ctx, KS_EINVAL,
+                        "Calling nonzero on 0d arrays is not allowed. Use "
+                        "np.atleast_1d(scalar).nonzero() instead.");
     ks_array a1;
     ks__view(a, &a1);
-    if (a1.ndim == 0) {
-        a1.ndim = 1;
-        a1.shape[0] = 1;
-        a1.strides[0] = 0;
-    }
     const int nd = a1.ndim;
     for (int d = 0; d < nd; d++) ks__array_clear(&outs[d]);
     const ptrdiff_t cnt = nonzero_walk(&a1, NULL);

@@ -498,11 +498,9 @@ int ks_array_quantile(ks_ctx *ctx, const ks_array *a, const ks_array *q, uint64_
         return ks__fail(ctx, KS_ETYPE, "a must be an array of real numbers");
     if (q->ndim > 1) return ks__fail(ctx, KS_EINVAL, "q must be a scalar or 1d");
     const int nd = a->ndim;
-    uint64_t rmask = axes ? axes : (nd >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << nd) - 1));
-    for (int k = nd; k < 64 && axes; k++)
-        if ((axes >> k) & 1)
-            return ks__fail(ctx, KS_EINVAL, "axis %d is out of bounds for array of dimension %d", k,
-                            nd);
+    uint64_t rmask;
+    int rc = ks__axes_mask(ctx, axes, nd, &rmask);
+    if (rc != KS_OK) return rc;
     const int nq = q->ndim ? (int)q->shape[0] : 1;
     if (nq > 64) return ks__fail(ctx, KS_EINVAL, "quantile: at most 64 q at a time, not %d", nq);
     double qv[64];
@@ -553,7 +551,7 @@ int ks_array_quantile(ks_ctx *ctx, const ks_array *a, const ks_array *q, uint64_
     /* the results in 8 bytes first (float64, or the integer taken), q by q for each line */
     ks_array tmp;
     ptrdiff_t tshape[2] = {nq, nout};
-    int rc = ks__array_new(ctx, disc ? wt : KS_FLOAT64, 2, tshape, &tmp);
+    rc = ks__array_new(ctx, disc ? wt : KS_FLOAT64, 2, tshape, &tmp);
     if (rc != KS_OK) return rc;
     /* one line: a single reduced axis of a float64 array is read in place */
     const bool inplace = nr == 1 && a->dtype == KS_FLOAT64;

@@ -480,15 +480,9 @@ int ks_array_reduce(ks_ctx *ctx, ks_reduce f, const ks_array *a, const ks_reduce
         return ks__fail(ctx, KS_EINVAL, "reduction %d: no such reduction", (int)f);
     const char *name = ks_reduce_name(f);
     const int nd = a->ndim;
-    uint64_t rmask = o.axes;
-    if (rmask == 0) {
-        rmask = nd >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << nd) - 1);
-    } else {
-        for (int k = nd; k < 64; k++)
-            if ((rmask >> k) & 1)
-                return ks__fail(ctx, KS_EINVAL,
-                                "axis %d is out of bounds for array of dimension %d", k, nd);
-    }
+    uint64_t rmask;
+    int rc = ks__axes_mask(ctx, o.axes, nd, &rmask);
+    if (rc != KS_OK) return rc;
     if (o.dtype >= KS_NDTYPES) return ks__fail(ctx, KS_EINVAL, "dtype: %d is no dtype", o.dtype);
     if (o.where && o.where->dtype != KS_BOOL)
         return ks__fail(ctx, KS_EINVAL, "where: a bool mask is needed, not %s",
@@ -516,7 +510,6 @@ int ks_array_reduce(ks_ctx *ctx, ks_reduce f, const ks_array *a, const ks_reduce
         return ks__fail(ctx, KS_EINVAL, "%s takes no dtype", name);
     ks_array res;
     ks__array_clear(&res);
-    int rc;
     switch (f) {
     case KS_REDUCE_SUM:
     case KS_REDUCE_PROD:

@@ -74,6 +74,8 @@ int ks__arg_reduce(ks_ctx *ctx, ks_reduce f, const ks_array *a, uint64_t axes, k
     const bool nan_skip = f == KS_REDUCE_NANARGMIN || f == KS_REDUCE_NANARGMAX;
     const int nd = a->ndim;
     int axis = -1;
+    if (axes == KS_AXES_EMPTY)
+        return ks__fail(ctx, KS_EINVAL, "%s takes one axis or none, not axis=()", name);
     if (axes) {
         if (axes & (axes - 1))
             return ks__fail(ctx, KS_EINVAL, "%s takes one axis or none, not several", name);

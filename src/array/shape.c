@@ -236,18 +236,17 @@ int ks_array_moveaxis(ks_ctx *ctx, const ks_array *a, int n, const int *source,
 int ks_array_squeeze(ks_ctx *ctx, const ks_array *a, uint64_t axes, ks_array *out)
 {
     ks__array_clear(out);
-    for (int b = a->ndim; b < 64; b++)
-        if (axes >> b & 1)
-            return ks__fail(ctx, KS_EINVAL, "axis %d is out of bounds for array of dimension %d", b,
-                            a->ndim);
+    uint64_t mask = 0; /* (axes 0 here: every length-1 axis) */
+    const int rc = axes ? ks__axes_mask(ctx, axes, a->ndim, &mask) : KS_OK;
+    if (rc != KS_OK) return rc;
     for (int d = 0; d < a->ndim; d++)
-        if ((axes >> d & 1) && a->shape[d] != 1)
+        if ((mask >> d & 1) && a->shape[d] != 1)
             return ks__fail(ctx, KS_EINVAL,
                             "cannot select an axis to squeeze out which has size not equal to one");
     ks__view(a, out);
     int nd = 0;
     for (int d = 0; d < a->ndim; d++) {
-        const bool drop = axes ? (axes >> d & 1) : a->shape[d] == 1;
+        const bool drop = axes ? (mask >> d & 1) : a->shape[d] == 1;
         if (drop) continue;
         out->shape[nd] = a->shape[d];
         out->strides[nd++] = a->strides[d];
@@ -313,13 +312,12 @@ int ks_array_broadcast_to(ks_ctx *ctx, const ks_array *a, int ndim, const ptrdif
 int ks_array_flip(ks_ctx *ctx, const ks_array *a, uint64_t axes, ks_array *out)
 {
     ks__array_clear(out);
-    for (int b = a->ndim; b < 64; b++)
-        if (axes >> b & 1)
-            return ks__fail(ctx, KS_EINVAL, "axis %d is out of bounds for array of dimension %d", b,
-                            a->ndim);
+    uint64_t mask;
+    const int rc = ks__axes_mask(ctx, axes, a->ndim, &mask);
+    if (rc != KS_OK) return rc;
     ks__view(a, out);
     for (int d = 0; d < a->ndim; d++) {
-        if (axes && !(axes >> d & 1)) continue;
+        if (!(mask >> d & 1)) continue;
         /* NumPy's a[::-1]; an empty axis keeps its stride (NumPy's empty slice) */
         if (a->shape[d] == 0) continue;
         out->data += (a->shape[d] - 1) * a->strides[d];

@@ -64,7 +64,7 @@ int ks_array_average(ks_ctx *ctx, const ks_array *a, const ks_array *weights, ui
     for (int d = 0; same && d < a->ndim; d++) same = weights->shape[d] == a->shape[d];
     if (!same) {
         /* 1-d weights along the one axis */
-        if (axes == 0)
+        if (axes == 0 || axes == KS_AXES_EMPTY)
             return ks__fail(ctx, KS_EINVAL,
                             "Axis must be specified when shapes of a and weights differ.");
         if (weights->ndim != 1)

@@ -372,7 +372,6 @@ int ks_array_clip(ks_ctx *ctx, const ks_array *a, const ks_array *lo, const ks_a
                   const ks_ufunc_options *opt, ks_array *out)
 {
     ks__array_clear(out);
-    if (!lo && !hi) return ks__fail(ctx, KS_EINVAL, "clip: One of max or min must be given");
     /* a Python int bound beyond the integer dtype on its harmless side does nothing (NumPy 2:
        clip(uint8, -1, 3)); on the other side it is NumPy's OverflowError */
     const char ka = ks__dtypes[a->dtype].kind;
@@ -385,8 +384,14 @@ int ks_array_clip(ks_ctx *ctx, const ks_array *a, const ks_array *lo, const ks_a
         if (!above) return ks__weak_int_fits(ctx, hi, a->dtype, &above);
         hi = NULL;
     }
-    if (!lo && !hi) return ks_array_copy(ctx, a, KS_ORDER_C, out);
     ks_ufunc_options o = opt ? *opt : (ks_ufunc_options)KS_UFUNC_OPTIONS_INIT;
+    if (!lo && !hi) { /* no bound (NumPy 2.1 on): a's values, in out when given */
+        if (o.where) return ks__fail(ctx, KS_EINVAL, "clip: where= needs a bound");
+        if (!o.out) return ks_array_copy(ctx, a, KS_ORDER_C, out);
+        rc = ks_array_assign(ctx, (ks_array *)o.out, a, o.casting);
+        if (rc == KS_OK) ks_array_ref(o.out, out);
+        return rc;
+    }
     ks_array tmp;
     ks__array_clear(&tmp);
     const ks_array *x = a;

@@ -251,7 +251,12 @@ static char ks__gsem_dir[4096];
 
 static void ks__gsem_setup(void)
 {
-    snprintf(ks__gsem_dir, sizeof ks__gsem_dir, "%s", ktest_tmpfile("_gsem", "", 0));
+    const char *tmp = ktest_tmpfile("_gsem", "", 0);
+    if (!tmp) { /* (TMPDIR not writable: nothing to set up, and no "(null)" folder made here) */
+        fprintf(stderr, "alloc_fail: no temporary file could be made\n");
+        exit(1);
+    }
+    snprintf(ks__gsem_dir, sizeof ks__gsem_dir, "%s", tmp);
     unlink(ks__gsem_dir);
     CHECK(mkdir(ks__gsem_dir, 0700) == 0);
     char path[4200];

@@ -41,6 +41,13 @@ static long kv_long(const call *c, const char *key, long dflt)
     return v ? strtol(v, NULL, 10) : dflt;
 }
 
+/* An axes mask (KS_AXES_EMPTY is bit 63). */
+static uint64_t kv_axes(const call *c)
+{
+    const char *v = kv(c, "axes");
+    return v ? (uint64_t)strtoull(v, NULL, 10) : 0;
+}
+
 static int parse_dims(const char *s, ptrdiff_t *d)
 {
     if (!strcmp(s, "-")) return 0;
@@ -264,7 +271,7 @@ static int run_op(ks_ctx *ctx, const call *c, const operands *ops, const ks_arra
     ks_ctx_free(tmp);
     if (is_reduce) {
         ks_reduce_options o = KS_REDUCE_OPTIONS_INIT;
-        o.axes = (uint64_t)kv_long(c, "axes", 0);
+        o.axes = kv_axes(c);
         o.keepdims = kv_long(c, "keepdims", 0) != 0;
         o.ddof = (double)kv_long(c, "ddof", 0);
         o.where = where;
@@ -303,13 +310,12 @@ static int run_op(ks_ctx *ctx, const call *c, const operands *ops, const ks_arra
     if (!strcmp(c->op, "quantile")) {
         ks_quantile_method m;
         if (ks_quantile_method_value(ctx, kv(c, "method"), &m) != KS_OK) return KS_EINVAL;
-        return ks_array_quantile(ctx, v, ops->qarr, (uint64_t)kv_long(c, "axes", 0), m,
-                                 kv_long(c, "keepdims", 0) != 0, kv_long(c, "nan", 0) != 0, out);
+        return ks_array_quantile(ctx, v, ops->qarr, kv_axes(c), m, kv_long(c, "keepdims", 0) != 0,
+                                 kv_long(c, "nan", 0) != 0, out);
     }
     const ks_array *y = kv(c, "w") || kv(c, "y") ? ops->yarr : NULL;
     if (!strcmp(c->op, "average"))
-        return ks_array_average(ctx, v, y, (uint64_t)kv_long(c, "axes", 0),
-                                kv_long(c, "keepdims", 0) != 0, out);
+        return ks_array_average(ctx, v, y, kv_axes(c), kv_long(c, "keepdims", 0) != 0, out);
     if (!strcmp(c->op, "cov"))
         return ks_array_cov(ctx, v, y, kv_long(c, "rowvar", 1) != 0, (int)kv_long(c, "ddof", -1),
                             out);

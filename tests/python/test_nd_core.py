@@ -511,9 +511,8 @@ def test_reduction_methods_as_numpy(name, dtype):
     if dtype[0] == "f":
         x[np.isnan(x) | np.isinf(x)] = 1.0
     k = nd.asarray(x)
-    for kw in [{}, {"axis": 0}, {"axis": -1}, {"axis": (0, 2)}, {"axis": 1, "keepdims": True}]:
-        if name in ("argmin", "argmax") and isinstance(kw.get("axis"), tuple):
-            continue
+    for kw in [{}, {"axis": 0}, {"axis": -1}, {"axis": (0, 2)}, {"axis": 1, "keepdims": True},
+               {"axis": ()}, {"axis": (), "keepdims": True}]:
         if name == "ptp" and dtype == "bool":
             continue
         want = numpy_or_error(lambda a: getattr(np, name)(a, **kw), x)
@@ -657,6 +656,11 @@ STATS = [
     ("percentiles", lambda m: m.percentile(SX, [30, 60])),
     ("nanpercentile", lambda m: m.nanpercentile(SX, 40)),
     ("average", lambda m: m.average(SX, axis=1)),
+    ("average_no_axis", lambda m: m.average(SX, axis=(), weights=SX * SX + 1)),
+    ("median_no_axis", lambda m: m.median(SX, axis=())),
+    ("squeeze_no_axis", lambda m: m.squeeze(SX[None], axis=())),
+    ("flip_no_axis", lambda m: m.flip(SX, axis=())),
+    ("quantiles_no_axis", lambda m: m.quantile(SX, [0.1, 0.5], axis=(), method="hazen")),
     ("average_w", lambda m: m.average(SX, axis=1, weights=np.arange(1.0, 8.0))),
     ("cov", lambda m: m.cov(SX)), ("cov_ddof0", lambda m: m.cov(SX, bias=True)),
     ("corrcoef", lambda m: m.corrcoef(SX)), ("diff", lambda m: m.diff(SX)),
@@ -721,3 +725,33 @@ def test_iinfo_of_an_array_and_nonzero_of_0d():
     assert nd.iinfo(nd.asarray(np.int8(3))).max == 127 and nd.iinfo(nd.uint16).max == 65535
     with pytest.raises(ValueError, match="Calling nonzero on 0d arrays is not allowed"):
         nd.nonzero(nd.asarray(1.0))
+    with pytest.raises(ValueError, match="Calling nonzero on 0d arrays is not allowed"):
+        nd.asarray(True).nonzero()
+
+
+def test_reshape_copy_as_numpy():
+    x = np.arange(6.0)
+    k = nd.asarray(x.copy())
+    for copy in (None, True, False):
+        got, want = k.reshape(2, 3, copy=copy), x.reshape(2, 3, copy=copy)
+        same(got, want)
+        assert np.shares_memory(np.asarray(got), np.asarray(k)) == (copy is not True)
+        same(nd.reshape(k, (3, 2), copy=copy), np.reshape(x, (3, 2), copy=copy))
+    t = nd.asarray(x.reshape(2, 3).T)
+    with pytest.raises(ValueError, match="Unable to avoid creating a copy while reshaping"):
+        nd.reshape(t, -1, copy=False)
+    with pytest.raises(ValueError, match="Unable to avoid creating a copy while reshaping"):
+        np.reshape(x.reshape(2, 3).T, -1, copy=False)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        k.reshape(6, colour=1)
+
+
+def test_clip_without_bounds_as_numpy():
+    x = np.array([3, -1, 7], dtype=np.int16)
+    k = nd.asarray(x)
+    got = nd.clip(k)
+    same(got, np.clip(x))
+    assert not np.shares_memory(np.asarray(got), x)
+    out = nd.zeros(3, dtype=nd.float32)
+    assert nd.clip(k, out=out) is out
+    same(out, np.clip(x, out=np.zeros(3, np.float32)))

@@ -262,6 +262,36 @@ def long_cases():
                      lambda v, op=op, mask=mask: getattr(np, op)(v, axis=axes_tuple(mask, 2)))
 
 
+# axis=(): each element reduced alone (the C mask KS_AXES_EMPTY, bit 63)
+AXES_EMPTY = 1 << 63
+
+
+def no_axis_cases():
+    for dt in ("float64", "int8", "uint16", "complex64", "bool"):
+        base = gen(dt, 24).reshape(4, 6)
+        for op in ("sum", "prod", "mean", "var", "std", "min", "max", "all", "any", "ptp",
+                   "nansum", "nanmean", "nanstd", "nanmax"):
+            if op == "ptp" and dt == "bool":
+                continue
+            for keep in (0, 1):
+                emit(op, {"axes": AXES_EMPTY, "keepdims": keep}, base, (1, -2), (1, 0),
+                     lambda v, op=op, keep=keep: getattr(np, op)(v, axis=(), keepdims=bool(keep)))
+        emit("count_nonzero", {"axes": AXES_EMPTY, "keepdims": 0}, base, (1, 1), (0, 1),
+             lambda v: np.asarray(np.count_nonzero(v, axis=()), dtype=np.int64))
+        emit("var", {"axes": AXES_EMPTY, "keepdims": 0, "ddof": 1}, base, (1, 1), (0, 1),
+             lambda v: np.var(v, axis=(), ddof=1))
+    base = gen("float64", 24).reshape(4, 6)
+    w = (np.arange(24) % 3 == 0).reshape(4, 6)
+    for op in ("sum", "mean", "any"):
+        emit(op, {"axes": AXES_EMPTY, "keepdims": 0, "where": 1}, base, (1, 1), (0, 1),
+             lambda v, op=op: getattr(np, op)(v, axis=(), where=w), extra=[("W", w)])
+    emit("sum", {"axes": AXES_EMPTY, "keepdims": 0}, gen("float64", 1).reshape(()), (), (),
+         lambda v: np.sum(v, axis=()))
+    for op in ("argmin", "nanargmax"):  # NumPy's take one int; the C call refuses the mask
+        emit(op, {"axes": AXES_EMPTY, "keepdims": 0}, base, (1, 1), (0, 1),
+             lambda v: (_ for _ in ()).throw(TypeError("takes one axis or none, not axis=()")))
+
+
 SCANS = {"cumsum": np.cumsum, "cumprod": np.cumprod, "nancumsum": np.nancumsum,
          "nancumprod": np.nancumprod}
 
@@ -456,6 +486,7 @@ def stats_cases():
 def main():
     reduce_cases()
     long_cases()
+    no_axis_cases()
     scan_cases()
     quantile_cases()
     stats_cases()

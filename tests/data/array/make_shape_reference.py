@@ -373,9 +373,8 @@ for spec, ind, v, mode in [("C:5", [0, 2], [9.0, 8.0], "raise"), ("C:2x3", [0, 5
         return d
     case("put", spec, "%s %s %s" % (lit(ind), lit(np.asarray(v, dtype=np.float64)), mode), do_put)
 for arr in [np.array([0.0, 1.5, 0.0, -0.0, np.nan]), np.array([[1, 0, 2], [0, 0, 3]]),
-            np.array([[[True, False], [False, True]]]), np.zeros((0, 3))]:
-    nz = np.nonzero(arr)
-    case("nonzero", "-", lit(arr), lambda: np.array(nz))
+            np.array([[[True, False], [False, True]]]), np.zeros((0, 3)), np.array(2.5)]:
+    case("nonzero", "-", lit(arr), lambda arr=arr: np.array(np.nonzero(arr)))
 
 with open(OUT, "w") as f:
     f.write("# made by make_shape_reference.py with NumPy %s; see its docstring\n" % np.__version__)
