@@ -302,10 +302,16 @@ typedef struct {
     double ddof;         /* var / std */
     const ks_array *out; /* write here; NULL: a new array */
     const ks_array *where; /* bool mask; NULL: every element */
+    const ks_array *initial; /* a 0-d start value (initial=) of sum, prod, min, max and their nan
+                                variants, cast to the accumulator (a Python int checked against
+                                it); min and max then take empty axes and where=. NULL: none */
 } ks_reduce_options;
 /* An axes mask naming no axis (NumPy's axis=()): 0 already means every axis. */
 #define KS_AXES_EMPTY ((uint64_t)1 << 63)
-#define KS_REDUCE_OPTIONS_INIT {0, false, -1, 0.0, NULL, NULL}
+#define KS_REDUCE_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        0, false, -1, 0.0, NULL, NULL, NULL                                                        \
+    }
 
 /* out = f(a) over the chosen axes, with NumPy's result dtypes (sum of int32 is int64, mean of
  * ints is float64, argmin is int64), errors (argmin of an empty array, min of an empty axis)

@@ -111,7 +111,7 @@ PyObject *ks_py_nd_ufunc(ks_ufunc f, PyObject *a, PyObject *b, PyObject *out, Py
                          PyObject *dtype, PyObject *casting, int mode);
 /* The reduction f over a (the shared body of the methods and kestrel.nd's functions). */
 PyObject *ks_py_nd_reduce(ks_reduce f, PyObject *a, PyObject *axis, PyObject *dtype, PyObject *out,
-                          PyObject *keepdims, PyObject *ddof, PyObject *where);
+                          PyObject *keepdims, PyObject *ddof, PyObject *where, PyObject *initial);
 /* a @ b, np.take, np.put (into the ndarray a), np.clip (a_min / a_max None or NULL: no bound). */
 PyObject *ks_py_nd_matmul(PyObject *a, PyObject *b, int mode);
 PyObject *ks_py_nd_take(PyObject *a, PyObject *indices, PyObject *axis, PyObject *mode);

@@ -15,9 +15,9 @@
 #define GIVEN(x) ((x) && (x) != Py_None)
 
 PyObject *ks_py_nd_reduce(ks_reduce f, PyObject *a, PyObject *axis, PyObject *dtype, PyObject *out,
-                          PyObject *keepdims, PyObject *ddof, PyObject *where)
+                          PyObject *keepdims, PyObject *ddof, PyObject *where, PyObject *initial)
 {
-    ks_py_nd_arg x = {0}, w = {0};
+    ks_py_nd_arg x = {0}, w = {0}, init = {0};
     ks_reduce_options opt = KS_REDUCE_OPTIONS_INIT;
     PyObject *r = NULL;
     const bool arg = f == KS_REDUCE_ARGMIN || f == KS_REDUCE_ARGMAX || f == KS_REDUCE_NANARGMIN ||
@@ -48,6 +48,10 @@ PyObject *ks_py_nd_reduce(ks_reduce f, PyObject *a, PyObject *axis, PyObject *dt
         if (ks_py_nd_arg_get(where, 0, &w)) goto done;
         opt.where = w.p;
     }
+    if (GIVEN(initial)) {
+        if (ks_py_nd_arg_get(initial, KS_PY_ND_WEAK, &init)) goto done;
+        opt.initial = init.p;
+    }
     ks_ctx *ctx = ks_py_nd_ctx();
     if (!ctx) goto done;
     ks_array res;
@@ -67,6 +71,7 @@ PyObject *ks_py_nd_reduce(ks_reduce f, PyObject *a, PyObject *axis, PyObject *dt
 done:
     if (x.p) ks_py_nd_arg_release(&x);
     if (w.p) ks_py_nd_arg_release(&w);
+    if (init.p) ks_py_nd_arg_release(&init);
     return r;
 }
 
@@ -75,38 +80,50 @@ done:
 #define SUMLIKE(name, F)                                                                           \
     static PyObject *m_##name(FASTCALL_ARGS)                                                       \
     {                                                                                              \
+        PARSE(#name, 5, 0, "axis", "dtype", "out", "keepdims", "initial", "where");                \
+        return ks_py_nd_reduce(F, self, o[0], o[1], o[2], o[3], NULL, o[5], o[4]);                 \
+    }
+#define MEANLIKE(name, F)                                                                          \
+    static PyObject *m_##name(FASTCALL_ARGS)                                                       \
+    {                                                                                              \
         PARSE(#name, 4, 0, "axis", "dtype", "out", "keepdims", "where");                           \
-        return ks_py_nd_reduce(F, self, o[0], o[1], o[2], o[3], NULL, o[4]);                       \
+        return ks_py_nd_reduce(F, self, o[0], o[1], o[2], o[3], NULL, o[4], NULL);                 \
     }
 #define MINLIKE(name, F)                                                                           \
     static PyObject *m_##name(FASTCALL_ARGS)                                                       \
     {                                                                                              \
+        PARSE(#name, 4, 0, "axis", "out", "keepdims", "initial", "where");                         \
+        return ks_py_nd_reduce(F, self, o[0], NULL, o[1], o[2], NULL, o[4], o[3]);                 \
+    }
+#define ALLLIKE(name, F)                                                                           \
+    static PyObject *m_##name(FASTCALL_ARGS)                                                       \
+    {                                                                                              \
         PARSE(#name, 3, 0, "axis", "out", "keepdims", "where");                                    \
-        return ks_py_nd_reduce(F, self, o[0], NULL, o[1], o[2], NULL, o[3]);                       \
+        return ks_py_nd_reduce(F, self, o[0], NULL, o[1], o[2], NULL, o[3], NULL);                 \
     }
 #define ARGLIKE(name, F)                                                                           \
     static PyObject *m_##name(FASTCALL_ARGS)                                                       \
     {                                                                                              \
         PARSE(#name, 3, 0, "axis", "out", "keepdims");                                             \
-        return ks_py_nd_reduce(F, self, o[0], NULL, o[1], o[2], NULL, NULL);                       \
+        return ks_py_nd_reduce(F, self, o[0], NULL, o[1], o[2], NULL, NULL, NULL);                 \
     }
 #define VARLIKE(name, F)                                                                           \
     static PyObject *m_##name(FASTCALL_ARGS)                                                       \
     {                                                                                              \
         PARSE(#name, 5, 0, "axis", "dtype", "out", "ddof", "keepdims", "where");                   \
-        return ks_py_nd_reduce(F, self, o[0], o[1], o[2], o[4], o[3], o[5]);                       \
+        return ks_py_nd_reduce(F, self, o[0], o[1], o[2], o[4], o[3], o[5], NULL);                 \
     }
 
 SUMLIKE(sum, KS_REDUCE_SUM)
 SUMLIKE(prod, KS_REDUCE_PROD)
-SUMLIKE(mean, KS_REDUCE_MEAN)
+MEANLIKE(mean, KS_REDUCE_MEAN)
 VARLIKE(var, KS_REDUCE_VAR)
 VARLIKE(std, KS_REDUCE_STD)
 MINLIKE(min, KS_REDUCE_MIN)
 MINLIKE(max, KS_REDUCE_MAX)
-MINLIKE(all, KS_REDUCE_ALL)
-MINLIKE(any, KS_REDUCE_ANY)
-MINLIKE(ptp, KS_REDUCE_PTP)
+ALLLIKE(all, KS_REDUCE_ALL)
+ALLLIKE(any, KS_REDUCE_ANY)
+ALLLIKE(ptp, KS_REDUCE_PTP)
 ARGLIKE(argmin, KS_REDUCE_ARGMIN)
 ARGLIKE(argmax, KS_REDUCE_ARGMAX)
 
@@ -177,11 +194,12 @@ PyMethodDef ks_py_nd_reduce_methods[] = {
 
 /* ---- module functions ---- */
 
-/* reduce(name, a, axis, dtype, out, keepdims, ddof, where): nd.sum and the others. */
+/* reduce(name, a, axis, dtype, out, keepdims, ddof, where, initial): nd.sum and the others. */
 static PyObject *f_reduce(FASTCALL_ARGS)
 {
     (void)self;
-    PARSE("reduce", 8, 2, "name", "a", "axis", "dtype", "out", "keepdims", "ddof", "where");
+    PARSE("reduce", 9, 2, "name", "a", "axis", "dtype", "out", "keepdims", "ddof", "where",
+          "initial");
     const char *s = PyUnicode_AsUTF8(o[0]);
     ks_ctx *ctx = s ? ks_py_nd_ctx() : NULL;
     ks_reduce f;
@@ -190,7 +208,7 @@ static PyObject *f_reduce(FASTCALL_ARGS)
         PyErr_SetString(PyExc_ValueError, ks_errmsg(ctx));
         return NULL;
     }
-    return ks_py_nd_reduce(f, o[1], o[2], o[3], o[4], o[5], o[6], o[7]);
+    return ks_py_nd_reduce(f, o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8]);
 }
 
 static PyObject *f_scan(FASTCALL_ARGS)
@@ -210,7 +228,8 @@ static PyObject *f_scan(FASTCALL_ARGS)
 
 PyMethodDef ks_py_nd_reduce_funcs[] = {
     {"reduce", FAST(f_reduce),
-     "reduce(name, a, axis=None, dtype=None, out=None, keepdims=False, ddof=0, where=None): "
+     "reduce(name, a, axis=None, dtype=None, out=None, keepdims=False, ddof=0, where=None, "
+     "initial=None): "
      "the reduction the library calls `name` (sum, nanmean, argmax, ...)"},
     {"scan", FAST(f_scan), "scan(name, a, axis=None, dtype=None): cumsum, cumprod, nancumsum, ..."},
     {NULL, NULL, 0, NULL},

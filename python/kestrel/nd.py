@@ -204,12 +204,18 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 # -- reductions, scans, statistics ---------------------------------------------------------------
 
 
-def _reduction(name, has_dtype, has_ddof, doc):
+def _reduction(name, has_dtype, has_ddof, has_initial, doc):
     if has_ddof:
         def f(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
               correction=None):
             return _nd.reduce(name, a, axis, dtype, out, keepdims,
                               ddof if correction is None else correction, where)
+    elif has_initial and has_dtype:
+        def f(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+            return _nd.reduce(name, a, axis, dtype, out, keepdims, 0, where, initial)
+    elif has_initial:
+        def f(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+            return _nd.reduce(name, a, axis, None, out, keepdims, 0, where, initial)
     elif has_dtype:
         def f(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
             return _nd.reduce(name, a, axis, dtype, out, keepdims, 0, where)
@@ -221,16 +227,18 @@ def _reduction(name, has_dtype, has_ddof, doc):
     return f
 
 
-for _name, _d, _v, _doc in (
-        ("sum", 1, 0, "Sum (pairwise)"), ("prod", 1, 0, "Product"), ("mean", 1, 0, "Mean"),
-        ("var", 1, 1, "Variance (ddof / correction)"), ("std", 1, 1, "Standard deviation"),
-        ("min", 0, 0, "Minimum (NaN propagates)"), ("max", 0, 0, "Maximum (NaN propagates)"),
-        ("all", 0, 0, "Whether all are true"), ("any", 0, 0, "Whether any is true"),
-        ("ptp", 0, 0, "max - min"), ("nansum", 1, 0, "Sum skipping NaN"),
-        ("nanprod", 1, 0, "Product skipping NaN"), ("nanmean", 1, 0, "Mean skipping NaN"),
-        ("nanvar", 1, 1, "Variance skipping NaN"), ("nanstd", 1, 1, "SD skipping NaN"),
-        ("nanmin", 0, 0, "Minimum skipping NaN"), ("nanmax", 0, 0, "Maximum skipping NaN")):
-    globals()[_name] = _reduction(_name, _d, _v, _doc)
+# name, dtype=, ddof=, initial=, what it is
+for _name, _d, _v, _i, _doc in (
+        ("sum", 1, 0, 1, "Sum (pairwise)"), ("prod", 1, 0, 1, "Product"),
+        ("mean", 1, 0, 0, "Mean"), ("var", 1, 1, 0, "Variance (ddof / correction)"),
+        ("std", 1, 1, 0, "Standard deviation"), ("min", 0, 0, 1, "Minimum (NaN propagates)"),
+        ("max", 0, 0, 1, "Maximum (NaN propagates)"), ("all", 0, 0, 0, "Whether all are true"),
+        ("any", 0, 0, 0, "Whether any is true"), ("ptp", 0, 0, 0, "max - min"),
+        ("nansum", 1, 0, 1, "Sum skipping NaN"), ("nanprod", 1, 0, 1, "Product skipping NaN"),
+        ("nanmean", 1, 0, 0, "Mean skipping NaN"), ("nanvar", 1, 1, 0, "Variance skipping NaN"),
+        ("nanstd", 1, 1, 0, "SD skipping NaN"), ("nanmin", 0, 0, 1, "Minimum skipping NaN"),
+        ("nanmax", 0, 0, 1, "Maximum skipping NaN")):
+    globals()[_name] = _reduction(_name, _d, _v, _i, _doc)
 amin, amax = min, max  # noqa: F821
 
 

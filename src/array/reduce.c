@@ -81,17 +81,34 @@ static int new_acc(ks_ctx *ctx, const ks__red_kernel *k, const ks_array *a, uint
     return rc;
 }
 
-/* Run op over a into a new accumulator array (kernel for a's dtype cast to `in`). */
+/* Run op over a into a new accumulator array (kernel for a's dtype cast to `in`), each
+ * accumulator starting from the identity, or from `start` (initial=, a 0-d array) when given. */
+static int reduce_from(ks_ctx *ctx, ks__kop op, bool nan_skip, ks_dtype in, const ks_array *a,
+                       uint64_t rmask, const ks_array *where, const void *neutral,
+                       const ks_array *aux, const ks_array *start, ks_array *acc)
+{
+    const ks__red_kernel *k = ks__red_kernel_get(op, in, nan_skip);
+    if (!k) return ks__fail(ctx, KS_EINVAL, "no reduction kernel for dtype %s", ks_dtype_name(in));
+    int above;
+    const char ka = ks__dtypes[k->acc].kind;
+    if (start && (ka == 'i' || ka == 'u') && ks__weak_int_fits(ctx, start, k->acc, &above) != KS_OK)
+        return ks_errcode(ctx);
+    int rc = new_acc(ctx, k, a, rmask, k->acc, acc);
+    if (rc == KS_OK && start) {
+        char *args[2] = {start->data, acc->data};
+        const ptrdiff_t steps[2] = {0, (ptrdiff_t)ks__dtypes[k->acc].size};
+        ks__cast_loop(start->dtype, k->acc)(args, steps, ks_array_size(acc), NULL);
+    }
+    if (rc == KS_OK) rc = ks__red_run(ctx, k, a, rmask, where, neutral, acc, aux);
+    if (rc != KS_OK) ks_array_release(acc);
+    return rc;
+}
+
 static int reduce_into(ks_ctx *ctx, ks__kop op, bool nan_skip, ks_dtype in, const ks_array *a,
                        uint64_t rmask, const ks_array *where, const void *neutral,
                        const ks_array *aux, ks_array *acc)
 {
-    const ks__red_kernel *k = ks__red_kernel_get(op, in, nan_skip);
-    if (!k) return ks__fail(ctx, KS_EINVAL, "no reduction kernel for dtype %s", ks_dtype_name(in));
-    int rc = new_acc(ctx, k, a, rmask, k->acc, acc);
-    if (rc == KS_OK) rc = ks__red_run(ctx, k, a, rmask, where, neutral, acc, aux);
-    if (rc != KS_OK) ks_array_release(acc);
-    return rc;
+    return reduce_from(ctx, op, nan_skip, in, a, rmask, where, neutral, aux, NULL, acc);
 }
 
 /* The count behind a mean: the reduced size, the mask's true values, or the non-NaN ones. */
@@ -285,12 +302,17 @@ static int do_sum(ks_ctx *ctx, ks_reduce f, const ks_array *a, uint64_t rmask,
                   : kd == KS_FLOAT32   ? (const void *)&one_f
                   : kd == KS_COMPLEX64 ? (const void *)one_cf
                                        : (const void *)one_c;
+    int above; /* a Python int start is checked against the result's dtype too (NumPy) */
+    const char kr = ks__dtypes[rt].kind;
+    if (o->initial && (kr == 'i' || kr == 'u') &&
+        ks__weak_int_fits(ctx, o->initial, rt, &above) != KS_OK)
+        return ks_errcode(ctx);
     ks_array src;
     int rc =
         nan && is_float(a->dtype) ? k_copy(ctx, a, a->dtype, &src) : (ks_array_ref(a, &src), KS_OK);
     if (rc != KS_OK) return rc;
-    rc = reduce_into(ctx, prod ? KS__K_PROD : KS__K_SUM, nan, kd, &src, rmask, o->where, neutral,
-                     NULL, res);
+    rc = reduce_from(ctx, prod ? KS__K_PROD : KS__K_SUM, nan, kd, &src, rmask, o->where, neutral,
+                     NULL, o->initial, res);
     ks_array_release(&src);
     if (rc == KS_OK) rc = retype(ctx, res, rt);
     return rc;
@@ -391,11 +413,22 @@ static int do_var(ks_ctx *ctx, ks_reduce f, const ks_array *a, uint64_t rmask,
     return rc;
 }
 
-static int do_minmax(ks_ctx *ctx, ks_reduce f, const ks_array *a, uint64_t rmask, ks_array *res)
+/* min / max; with a start value (initial=) a masked-out element counts as that value, which
+ * leaves the result as it is */
+static int do_minmax(ks_ctx *ctx, ks_reduce f, const ks_array *a, uint64_t rmask,
+                     const ks_reduce_options *o, ks_array *res)
 {
     const bool mn = f == KS_REDUCE_MIN || f == KS_REDUCE_NANMIN;
     const bool nan = f == KS_REDUCE_NANMIN || f == KS_REDUCE_NANMAX;
-    return reduce_into(ctx, mn ? KS__K_MIN : KS__K_MAX, nan, a->dtype, a, rmask, NULL, NULL, NULL,
+    const ks_array *start = o ? o->initial : NULL;
+    char neutral[16];
+    if (start && o->where) {
+        char *args[2] = {start->data, neutral};
+        const ptrdiff_t steps[2] = {0, 0};
+        ks__cast_loop(start->dtype, a->dtype)(args, steps, 1, NULL);
+    }
+    return reduce_from(ctx, mn ? KS__K_MIN : KS__K_MAX, nan, a->dtype, a, rmask,
+                       start ? o->where : NULL, start && o->where ? neutral : NULL, NULL, start,
                        res);
 }
 
@@ -408,9 +441,9 @@ static int do_ptp(ks_ctx *ctx, const ks_array *a, uint64_t rmask, ks_array *res)
                         "supported, use the bitwise_xor, the `^` operator, or "
                         "the logical_xor function instead.");
     ks_array lo;
-    int rc = do_minmax(ctx, KS_REDUCE_MIN, a, rmask, &lo);
+    int rc = do_minmax(ctx, KS_REDUCE_MIN, a, rmask, NULL, &lo);
     if (rc != KS_OK) return rc;
-    rc = do_minmax(ctx, KS_REDUCE_MAX, a, rmask, res);
+    rc = do_minmax(ctx, KS_REDUCE_MAX, a, rmask, NULL, res);
     if (rc != KS_OK) {
         ks_array_release(&lo);
         return rc;
@@ -493,14 +526,21 @@ int ks_array_reduce(ks_ctx *ctx, ks_reduce f, const ks_array *a, const ks_reduce
                              f == KS_REDUCE_NANMAX || f == KS_REDUCE_PTP;
     const bool arg = f == KS_REDUCE_ARGMIN || f == KS_REDUCE_ARGMAX || f == KS_REDUCE_NANARGMIN ||
                      f == KS_REDUCE_NANARGMAX;
-    if ((no_identity || arg) && o.where)
+    const bool takes_initial = f == KS_REDUCE_SUM || f == KS_REDUCE_PROD || f == KS_REDUCE_NANSUM ||
+                               f == KS_REDUCE_NANPROD || f == KS_REDUCE_MIN || f == KS_REDUCE_MAX ||
+                               f == KS_REDUCE_NANMIN || f == KS_REDUCE_NANMAX;
+    if (o.initial && !takes_initial) return ks__fail(ctx, KS_EINVAL, "%s takes no initial", name);
+    if (o.initial && (o.initial->ndim != 0 || !o.initial->data))
+        return ks__fail(ctx, KS_EINVAL, "initial: one value is needed, not an array of shape %s",
+                        ks__shape_str(o.initial->ndim, o.initial->shape, (char[256]){0}, 256));
+    if ((no_identity || arg) && o.where && !o.initial)
         return ks__fail(ctx, KS_EINVAL,
                         "%s: reduction operation '%s' does not have an identity, so to use a "
                         "where mask one has to specify 'initial'",
                         name, arg ? name : ufunc_word(f));
     if (f == KS_REDUCE_COUNT_NONZERO && o.where)
         return ks__fail(ctx, KS_EINVAL, "count_nonzero takes no where mask");
-    if (no_identity && nred == 0 && nout > 0)
+    if (no_identity && nred == 0 && nout > 0 && !o.initial)
         return ks__fail(ctx, KS_EINVAL,
                         "zero-size array to reduction operation %s which has no identity",
                         ufunc_word(f));
@@ -524,7 +564,7 @@ int ks_array_reduce(ks_ctx *ctx, ks_reduce f, const ks_array *a, const ks_reduce
     case KS_REDUCE_MIN:
     case KS_REDUCE_MAX:
     case KS_REDUCE_NANMIN:
-    case KS_REDUCE_NANMAX: rc = do_minmax(ctx, f, a, rmask, &res); break;
+    case KS_REDUCE_NANMAX: rc = do_minmax(ctx, f, a, rmask, &o, &res); break;
     case KS_REDUCE_PTP: rc = do_ptp(ctx, a, rmask, &res); break;
     case KS_REDUCE_ALL:
     case KS_REDUCE_ANY:

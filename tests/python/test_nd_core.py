@@ -755,3 +755,37 @@ def test_clip_without_bounds_as_numpy():
     out = nd.zeros(3, dtype=nd.float32)
     assert nd.clip(k, out=out) is out
     same(out, np.clip(x, out=np.zeros(3, np.float32)))
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "nansum", "nanprod", "min", "max", "nanmin",
+                                  "nanmax"])
+@pytest.mark.parametrize("dtype", ["int8", "uint16", "int64", "float32", "float64", "complex128"])
+def test_reductions_with_initial_as_numpy(name, dtype):
+    if dtype == "complex128" and name in ("min", "max", "nanmin", "nanmax"):
+        return
+    x = rand(dtype, (37, 41))
+    if dtype[0] in "fc":
+        x[3, 4] = np.nan
+    w = RNG.random((37, 41)) < 0.6
+    k = nd.asarray(x)
+    for init in (3, -2.5, 0, True, np.float32(0.25)):
+        if dtype[0] == "u" and init == -2.5:
+            continue
+        for kw in [{}, {"axis": 0}, {"axis": 1, "keepdims": True}, {"axis": ()},
+                   {"where": w}, {"axis": 1, "where": w[0]}]:
+            want = numpy_or_error(lambda a: getattr(np, name)(a, initial=init, **kw), x)
+            kk = {key: nd.asarray(v) if key == "where" else v for key, v in kw.items()}
+            if isinstance(want, Exception):
+                with pytest.raises(type(want)):
+                    getattr(nd, name)(k, initial=init, **kk)
+                continue
+            same(getattr(nd, name)(k, initial=init, **kk), np.asarray(want), exact=True)
+    # an empty axis takes a start value; a Python int out of the dtype's range is refused
+    e = nd.asarray(x[:0])
+    if name in ("min", "max"):
+        same(getattr(e, name)(axis=0, initial=7), getattr(x[:0], name)(axis=0, initial=7))
+        if dtype == "int8":
+            with pytest.raises(OverflowError, match="Python integer 1000 out of bounds for int8"):
+                getattr(k, name)(initial=1000)
+    with pytest.raises(TypeError):
+        nd.mean(k, initial=1)
