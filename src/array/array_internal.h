@@ -98,6 +98,9 @@ typedef struct {
     ks__loop fn;
     const void *aux;
     const ks_array *where;
+    bool where_runs_only; /* fn sees only the elements where is true (a loop that can fault must
+                             not fault on a masked-out one, as NumPy's masked loops); else it runs
+                             on whole chunks and the mask picks what is stored */
     double ns_per_elem;
 } ks__iter_spec;
 /* Run spec->fn over every element of the broadcast shape (ndim, shape). */

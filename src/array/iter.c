@@ -80,7 +80,19 @@ static void run_segment(const plan *pl, char **p, const ptrdiff_t *s, ptrdiff_t 
                 steps[k] = s[k];
             }
         }
-        sp->fn(args, steps, m, sp->aux);
+        if (w >= 0 && sp->where_runs_only) {
+            for (ptrdiff_t i = 0, j; i < m; i = j) { /* each run of true mask values */
+                while (i < m && !args[w][i * steps[w]]) i++;
+                for (j = i; j < m && args[w][j * steps[w]]; j++) {
+                }
+                if (j == i) break;
+                char *run[KS__MAXOP + 1];
+                for (int k = 0; k < nin + nout; k++) run[k] = args[k] + i * steps[k];
+                sp->fn(run, steps, j - i, sp->aux);
+            }
+        } else {
+            sp->fn(args, steps, m, sp->aux);
+        }
         for (int k = nin; k < nin + nout; k++) {
             if (!pl->cast[k] && w < 0) continue;
             ks__loop cast = ks__cast_loop(pl->want[k], pl->have[k]);

@@ -298,6 +298,9 @@ int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, const ks_u
                               .fn = loop->fn,
                               .aux = &fault,
                               .where = where,
+                              .where_runs_only = f == KS_UFUNC_POWER && where &&
+                                                 ks__dtypes[loop->in].kind != 'f' &&
+                                                 ks__dtypes[loop->in].kind != 'c',
                               .ns_per_elem = def->ns_per_elem};
         for (int k = 0; k < nin; k++) {
             spec.op[k] = ops[k];

@@ -789,3 +789,21 @@ def test_reductions_with_initial_as_numpy(name, dtype):
                 getattr(k, name)(initial=1000)
     with pytest.raises(TypeError):
         nd.mean(k, initial=1)
+
+
+def test_integer_power_skips_masked_out_negative_exponents():
+    """NumPy's masked loop never sees the masked-out elements, so their negative exponents do not
+    raise; an unmasked one does."""
+    rng = np.random.default_rng(11)
+    for n in (3, 5000):
+        a, b = rng.integers(-3, 4, n), rng.integers(-2, 4, n)
+        m = b >= 0
+        for t in ("int8", "int64", "uint16"):
+            x = a.astype(t) if t[0] == "i" else np.abs(a).astype(t)
+            want = np.power(x, b, where=m, out=np.full(n, 7, dtype=np.int64))
+            got = nd.power(nd.asarray(x), nd.asarray(b), where=nd.asarray(m),
+                           out=nd.asarray(np.full(n, 7, dtype=np.int64)))
+            same(got, want)
+        b[n // 2] = -1
+        with pytest.raises(ValueError, match="Integers to negative integer powers"):
+            nd.power(nd.asarray(a), nd.asarray(b), where=nd.asarray(m | (b == -1)))
