@@ -12,10 +12,18 @@ lavaan fits them), kestrel.nd (n-d arrays with NumPy's names, on kestrel's C arr
 import importlib
 import os
 
-from _kestrel._core import KestrelError, __version__, build_info
-from _kestrel._core import read_csv as _read_csv
-from _kestrel.regress import Feols, feols, ols
-from _kestrel.results import Results
+# NumPy's wheel brings its own OpenBLAS, so a process with both holds two BLAS thread pools, and
+# an OpenBLAS pool spins for 2**28 cycles (~0.1 s) after each call: the other library's next
+# matrix product then shares a core with it (kestrel.nd's 1000x1000 matmul just after NumPy's ran
+# at its one-thread speed, and NumPy's after ours). 2**24 cycles (a few ms) keeps a pool warm
+# between back-to-back calls and lets the other run. It applies to each OpenBLAS loaded after
+# this line (ours; NumPy's too when kestrel is imported first); a value the user set wins.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "24")
+
+from _kestrel._core import KestrelError, __version__, build_info  # noqa: E402
+from _kestrel._core import read_csv as _read_csv  # noqa: E402
+from _kestrel.regress import Feols, feols, ols  # noqa: E402
+from _kestrel.results import Results  # noqa: E402
 
 __all__ = ["Feols", "KestrelError", "Results", "build_info", "feols", "ols", "read_csv",
            "__version__"]
