@@ -201,6 +201,24 @@ static int make_plan(ks_ctx *ctx, const ks__iter_spec *sp, int ndim, const ptrdi
         for (int k = 0; k < pl->nop; k++) pl->str[k][0] = 0;
         out_nd = 1;
     }
+    /* a short inner dimension that stays apart (the 3 of an (n, n, 3) broadcast) would cost a
+       loop call per few elements: the next dimension out, when long, goes inside instead
+       (strided, its steps the smallest of the outer ones) */
+    const int in = out_nd - 1;
+    if (in > 0 && pl->shape[in] < 8) {
+        const int j = in - 1;
+        if (pl->shape[j] >= 64) {
+            const ptrdiff_t n = pl->shape[j];
+            ptrdiff_t st[KS__MAXOP + 1];
+            for (int k = 0; k < pl->nop; k++) st[k] = pl->str[k][j];
+            for (int d = j; d < in; d++) {
+                pl->shape[d] = pl->shape[d + 1];
+                for (int k = 0; k < pl->nop; k++) pl->str[k][d] = pl->str[k][d + 1];
+            }
+            pl->shape[in] = n;
+            for (int k = 0; k < pl->nop; k++) pl->str[k][in] = st[k];
+        }
+    }
     pl->nd = out_nd;
     return KS_OK;
 }

@@ -43,8 +43,24 @@ typedef struct {
     const char *neutral;
 } run;
 
+static void swap_axes(plan *p, int a, int b)
+{
+#define SWAP(f, T)                                                                                 \
+    do {                                                                                           \
+        T t_ = p->f[a];                                                                            \
+        p->f[a] = p->f[b];                                                                         \
+        p->f[b] = t_;                                                                              \
+    } while (0)
+    SWAP(shape, ptrdiff_t);
+    SWAP(sx, ptrdiff_t);
+    SWAP(sw, ptrdiff_t);
+    SWAP(sa, ptrdiff_t);
+    SWAP(red, bool);
+#undef SWAP
+}
+
 static void build_plan(plan *p, const ks_array *x, uint64_t rmask, const char *w,
-                       const ptrdiff_t *wstr, const ks_array *acc)
+                       const ptrdiff_t *wstr, const ks_array *acc, bool short_rows)
 {
     int nd = 0, ai = 0;
     p->x = x->data;
@@ -72,18 +88,7 @@ static void build_plan(plan *p, const ks_array *x, uint64_t rmask, const char *w
             const ptrdiff_t a = p->sx[j - 1] < 0 ? -p->sx[j - 1] : p->sx[j - 1];
             const ptrdiff_t b = p->sx[j] < 0 ? -p->sx[j] : p->sx[j];
             if (b <= a) break;
-#define SWAP(f, T)                                                                                 \
-    do {                                                                                           \
-        T t_ = p->f[j];                                                                            \
-        p->f[j] = p->f[j - 1];                                                                     \
-        p->f[j - 1] = t_;                                                                          \
-    } while (0)
-            SWAP(shape, ptrdiff_t);
-            SWAP(sx, ptrdiff_t);
-            SWAP(sw, ptrdiff_t);
-            SWAP(sa, ptrdiff_t);
-            SWAP(red, bool);
-#undef SWAP
+            swap_axes(p, j - 1, j);
         }
     /* merge an axis into the one outside it when they walk memory as one */
     int m = 0;
@@ -115,6 +120,15 @@ static void build_plan(plan *p, const ks_array *x, uint64_t rmask, const char *w
         memmove(p->red + 1, p->red, (size_t)nd * sizeof *p->red);
         p->shape[0] = 1, p->sx[0] = 0, p->sw[0] = 0, p->sa[0] = 0, p->red[0] = true;
         nd++;
+    }
+    /* a short reduced inner axis below a long kept one (the 3 of sum(axis=2) over (n, n, 3))
+       would fold a line per few elements: the kept axis goes inside and rows stream into its
+       accumulators instead. Under 8 elements a line is added in order (pairwise sums start
+       there), so each accumulator sees the same additions in the same order (not complex
+       products: NumPy multiplies rows with FMA and lines without, so the two differ) */
+    if (short_rows && nd >= 2 && p->red[nd - 1] && p->shape[nd - 1] < 8 && !p->red[nd - 2] &&
+        p->shape[nd - 2] >= 64) {
+        swap_axes(p, nd - 2, nd - 1);
     }
     p->nd = nd;
     p->g = nd - 1;
@@ -375,7 +389,8 @@ int ks__red_run(ks_ctx *ctx, const ks__red_kernel *k, const ks_array *x, uint64_
     if (where && !ks__broadcast_strides(where, x->ndim, x->shape, wstr))
         return ks__fail(ctx, KS_EINVAL, "where: the mask does not broadcast to the operand");
     plan p;
-    build_plan(&p, x, rmask, where ? where->data : NULL, where ? wstr : NULL, acc);
+    build_plan(&p, x, rmask, where ? where->data : NULL, where ? wstr : NULL, acc,
+               !(k->op == KS__K_PROD && ks__dtypes[k->acc].kind == 'c'));
     run r = {k,
              x->dtype == k->in ? NULL : ks__cast_loop(x->dtype, k->in),
              ks__dtypes[k->in].size,
@@ -409,13 +424,16 @@ int ks__red_run(ks_ctx *ctx, const ks__red_kernel *k, const ks_array *x, uint64_
     if (nt > 1 && one_line) {
         rc = long_line(ctx, &r, &p, nt, bufs, bufsz);
     } else if (nt > 1 && p.red[in]) {
+        /* blocks of lines (each its own accumulator: any split gives the same result) */
+        const ptrdiff_t nblk = outer < 256 ? outer : 256, per = (outer + nblk - 1) / nblk;
 #pragma omp parallel for num_threads(nt) schedule(static)
-        for (ptrdiff_t o = 0; o < outer; o++) {
+        for (ptrdiff_t b = 0; b < nblk; b++) {
             int tid = 0;
 #ifdef _OPENMP
             tid = omp_get_thread_num();
 #endif
-            sweep(&r, &p, o, o + 1, 0, 0, bufs ? bufs + (size_t)tid * bufsz : NULL);
+            const ptrdiff_t o0 = b * per, o1 = o0 + per < outer ? o0 + per : outer;
+            if (o0 < o1) sweep(&r, &p, o0, o1, 0, 0, bufs ? bufs + (size_t)tid * bufsz : NULL);
         }
     } else if (nt > 1) {
 #pragma omp parallel for num_threads(nt) schedule(static)

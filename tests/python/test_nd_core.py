@@ -807,3 +807,31 @@ def test_integer_power_skips_masked_out_negative_exponents():
         b[n // 2] = -1
         with pytest.raises(ValueError, match="Integers to negative integer powers"):
             nd.power(nd.asarray(a), nd.asarray(b), where=nd.asarray(m | (b == -1)))
+
+
+def test_short_inner_axes_as_numpy():
+    """A short inner axis under long ones (the (n, n, 3) of pairwise differences) runs with the
+    long axis inside; element-wise results, casts, masks and reductions stay NumPy's."""
+    rng = np.random.default_rng(5)
+    p = rng.standard_normal((90, 3))
+    kp = nd.asarray(p)
+    same(kp[:, None, :] - kp[None, :, :], p[:, None, :] - p[None, :, :])
+    i32 = rng.integers(-50, 50, (90, 2)).astype(np.int32)
+    ki = nd.asarray(i32)
+    same(ki[:, None, :] * kp[None, :, :2], i32[:, None, :] * p[None, :, :2])
+    m = rng.random((90, 90, 3)) < 0.5
+    out = np.zeros((90, 90, 3), np.float32)
+    kout = nd.asarray(out.copy())
+    nd.multiply(kp[:, None, :], kp[None, :, :], out=kout, where=nd.asarray(m), casting="unsafe")
+    np.multiply(p[:, None, :], p[None, :, :], out=out, where=m, casting="unsafe")
+    same(kout, out)
+    d = p[:, None, :] - p[None, :, :]
+    d[3, 4, 1] = -0.0
+    kd = nd.asarray(d)
+    for name in ("sum", "prod", "mean", "var", "min", "max", "nansum"):
+        same(getattr(kd, name)(axis=2) if hasattr(kd, name) else getattr(nd, name)(kd, axis=2),
+             getattr(np, name)(d, axis=2), exact=True)
+    c = d[..., :2].astype(np.complex128) * (1 + 0.5j)
+    same(nd.asarray(c).prod(axis=2), c.prod(axis=2), exact=True)
+    with nd.threads(2):
+        same(kd.sum(axis=2), d.sum(axis=2), exact=True)

@@ -262,6 +262,35 @@ def long_cases():
                      lambda v, op=op, mask=mask: getattr(np, op)(v, axis=axes_tuple(mask, 2)))
 
 
+def short_inner_cases():
+    """A short reduced inner axis under a long kept one: rows stream into the kept axis's
+    accumulators (each still adds its line in order); signed zeros, NaN and casts included."""
+    for dt in ("float64", "float32", "int16", "complex128", "bool"):
+        base = gen(dt, 300 * 3).reshape(300, 3)
+        if dt.startswith("float"):
+            base = base.copy()
+            base[::7, 0] = -0.0
+            base[::11, 1] = -0.0
+            base[5, 2] = np.nan
+            base = base.view(Gen)
+            base.gen = None
+        for op in ("sum", "prod", "mean", "var", "min", "max", "nansum", "nanmean", "all", "any"):
+            if dt == "complex128" and op in ("min", "max"):
+                continue
+            emit(op, {"axes": 2, "keepdims": 0}, base, (1, 1), (0, 1),
+                 lambda v, op=op: getattr(np, op)(v, axis=1))
+        emit("sum", {"axes": 2, "keepdims": 0, "dtype": "float64"}, base, (1, -1), (0, 1),
+             lambda v: np.sum(v, axis=1, dtype=np.float64))
+    base = gen("float64", 70 * 5 * 2).reshape(70, 5, 2)
+    for mask in (4, 6):
+        emit("sum", {"axes": mask, "keepdims": 0}, base, (1, 1, 1), (0, 1, 2),
+             lambda v, mask=mask: np.sum(v, axis=axes_tuple(mask, 3)))
+    w = (np.arange(600) % 5 != 0).reshape(300, 2)
+    base = gen("float64", 600).reshape(300, 2)
+    emit("sum", {"axes": 2, "keepdims": 0, "where": 1}, base, (1, 1), (0, 1),
+         lambda v: np.sum(v, axis=1, where=w), extra=[("W", w)])
+
+
 # axis=(): each element reduced alone (the C mask KS_AXES_EMPTY, bit 63)
 AXES_EMPTY = 1 << 63
 
@@ -487,6 +516,7 @@ def main():
     reduce_cases()
     long_cases()
     no_axis_cases()
+    short_inner_cases()
     scan_cases()
     quantile_cases()
     stats_cases()
