@@ -609,24 +609,21 @@ int ks_array_histogram(ks_ctx *ctx, const ks_array *a, int bins, double lo, doub
 
 /* Counts of the values of v in tables `cap` wide: consecutive elements go to four interleaved
  * tables when they are narrow (an increment does not wait for the previous one to the same bin),
- * and fixed chunks of a long input are counted on threads; integer sums, so the result is the
- * same for any split. *top gets the largest value + 1; false (nothing written to out) when a
- * value is negative or not below cap. out holds `cap` counts. */
-/* Whether chunk c of n elements split nchunk ways has any element. */
-static bool lo_or(ptrdiff_t n, ptrdiff_t c, ptrdiff_t nchunk)
-{
-    return n * (c + 1) / nchunk > n * c / nchunk;
-}
-
+ * and a long input is cut into one piece per thread, each with its own tables; the counts are
+ * integers, so the result is the same for any split. *top gets the largest value + 1; *fits is
+ * false (nothing written to out) when a value is negative or not below cap. out gets `cap`
+ * counts. */
 static int count_values(ks_ctx *ctx, const int64_t *v, ptrdiff_t n, ptrdiff_t cap, int64_t *out,
                         int64_t *top, bool *fits)
 {
     const int ways = cap <= 4096 ? 4 : 1;
-    const ptrdiff_t nchunk = n >= ((ptrdiff_t)1 << 18) && cap <= 65536 ? 8 : 1;
+    enum { MAXCHUNK = 64 };
+    int nt = n >= ((ptrdiff_t)1 << 16) && cap <= 65536 ? ks__array_threads(ctx, (double)n) : 1;
+    nt = nt < MAXCHUNK ? nt : MAXCHUNK;
+    const ptrdiff_t nchunk = nt;
     int64_t *t = ks__calloc(ctx, (size_t)(nchunk * ways), (size_t)cap * sizeof *t);
     if (!t) return ks_errcode(ctx);
-    uint64_t hi[8] = {0}, bad[8] = {0};
-    const int nt = nchunk > 1 ? ks__array_threads(ctx, (double)n * 1.0) : 1;
+    uint64_t hi[MAXCHUNK] = {0}, bad[MAXCHUNK] = {0};
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
     for (ptrdiff_t c = 0; c < nchunk; c++) {
         const ptrdiff_t lo = n * c / nchunk, end = n * (c + 1) / nchunk;
@@ -656,21 +653,23 @@ static int count_values(ks_ctx *ctx, const int64_t *v, ptrdiff_t n, ptrdiff_t ca
             else
                 tc[a0]++, h = a0 > h ? a0 : h;
         }
-        hi[c] = h + 1;
+        hi[c] = end > lo ? h + 1 : 0;
         bad[c] = out_of;
     }
     *fits = true;
     *top = 0;
     for (ptrdiff_t c = 0; c < nchunk; c++) {
         *fits = *fits && !bad[c];
-        if (lo_or(n, c, nchunk) && (int64_t)hi[c] > *top) *top = (int64_t)hi[c];
+        if ((int64_t)hi[c] > *top) *top = (int64_t)hi[c];
     }
-    if (*fits)
-        for (ptrdiff_t j = 0; j < cap; j++) {
+    if (*fits) { /* only the bins up to the largest value can be non-zero */
+        for (ptrdiff_t j = 0; j < *top; j++) {
             int64_t sum = 0;
             for (ptrdiff_t k = 0; k < nchunk * ways; k++) sum += t[k * cap + j];
             out[j] = sum;
         }
+        memset(out + *top, 0, (size_t)(cap - *top) * sizeof *out);
+    }
     ks__free(ctx, t);
     return KS_OK;
 }
