@@ -83,8 +83,8 @@ static void run_segment(const plan *pl, char **p, const ptrdiff_t *s, ptrdiff_t 
         if (w >= 0 && sp->where_runs_only) {
             for (ptrdiff_t i = 0, j; i < m; i = j) { /* each run of true mask values */
                 while (i < m && !args[w][i * steps[w]]) i++;
-                for (j = i; j < m && args[w][j * steps[w]]; j++) {
-                }
+                j = i;
+                while (j < m && args[w][j * steps[w]]) j++;
                 if (j == i) break;
                 char *run[KS__MAXOP + 1];
                 for (int k = 0; k < nin + nout; k++) run[k] = args[k] + i * steps[k];

@@ -89,10 +89,6 @@ static int reduce_from(ks_ctx *ctx, ks__kop op, bool nan_skip, ks_dtype in, cons
 {
     const ks__red_kernel *k = ks__red_kernel_get(op, in, nan_skip);
     if (!k) return ks__fail(ctx, KS_EINVAL, "no reduction kernel for dtype %s", ks_dtype_name(in));
-    int above;
-    const char ka = ks__dtypes[k->acc].kind;
-    if (start && (ka == 'i' || ka == 'u') && ks__weak_int_fits(ctx, start, k->acc, &above) != KS_OK)
-        return ks_errcode(ctx);
     int rc = new_acc(ctx, k, a, rmask, k->acc, acc);
     if (rc == KS_OK && start) {
         char *args[2] = {start->data, acc->data};
@@ -302,11 +298,6 @@ static int do_sum(ks_ctx *ctx, ks_reduce f, const ks_array *a, uint64_t rmask,
                   : kd == KS_FLOAT32   ? (const void *)&one_f
                   : kd == KS_COMPLEX64 ? (const void *)one_cf
                                        : (const void *)one_c;
-    int above; /* a Python int start is checked against the result's dtype too (NumPy) */
-    const char kr = ks__dtypes[rt].kind;
-    if (o->initial && (kr == 'i' || kr == 'u') &&
-        ks__weak_int_fits(ctx, o->initial, rt, &above) != KS_OK)
-        return ks_errcode(ctx);
     ks_array src;
     int rc =
         nan && is_float(a->dtype) ? k_copy(ctx, a, a->dtype, &src) : (ks_array_ref(a, &src), KS_OK);
@@ -533,6 +524,17 @@ int ks_array_reduce(ks_ctx *ctx, ks_reduce f, const ks_array *a, const ks_reduce
     if (o.initial && (o.initial->ndim != 0 || !o.initial->data))
         return ks__fail(ctx, KS_EINVAL, "initial: one value is needed, not an array of shape %s",
                         ks__shape_str(o.initial->ndim, o.initial->shape, (char[256]){0}, 256));
+    if (o.initial) { /* a Python int start must fit the result's dtype (NumPy's OverflowError) */
+        const bool sumlike = f == KS_REDUCE_SUM || f == KS_REDUCE_PROD || f == KS_REDUCE_NANSUM ||
+                             f == KS_REDUCE_NANPROD;
+        const ks_dtype rt = !sumlike       ? a->dtype
+                            : o.dtype >= 0 ? (ks_dtype)o.dtype
+                                           : ks__sum_dtype(a->dtype);
+        const char kr = ks__dtypes[rt].kind;
+        int above;
+        if ((kr == 'i' || kr == 'u') && ks__weak_int_fits(ctx, o.initial, rt, &above) != KS_OK)
+            return ks_errcode(ctx);
+    }
     if ((no_identity || arg) && o.where && !o.initial)
         return ks__fail(ctx, KS_EINVAL,
                         "%s: reduction operation '%s' does not have an identity, so to use a "
