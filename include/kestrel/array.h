@@ -495,6 +495,24 @@ KS_API int ks_array_put(ks_ctx *ctx, ks_array *a, const ks_array *indices, const
  * NumPy 2). */
 KS_API int ks_array_nonzero(ks_ctx *ctx, const ks_array *a, ks_array *outs) KS_RESULT_USED;
 
+/* ---- random numbers: NumPy's default_rng (PCG64) ------------------------------------------- */
+
+/* A PCG64 generator seeded as NumPy's np.random.default_rng(seed): SeedSequence over the seed's
+ * 32-bit words (an int's words little-endian first; n 0: the seed 0), so the same seed gives
+ * NumPy's numbers from the functions below. Free with ks_rng_free. */
+typedef struct ks_rng ks_rng;
+KS_API int ks_rng_new(ks_ctx *ctx, const uint32_t *entropy, size_t n, ks_rng **out) KS_RESULT_USED;
+KS_API void ks_rng_free(ks_rng *rng);
+/* The 128-bit state and increment, high word first (NumPy's bit_generator.state). */
+KS_API void ks_rng_state(const ks_rng *rng, uint64_t state[2], uint64_t inc[2]);
+/* Generator.random(shape, dtype): uniform on [0, 1), float64 or float32. */
+KS_API int ks_rng_random(ks_ctx *ctx, ks_rng *rng, ks_dtype dtype, int ndim, const ptrdiff_t *shape,
+                         ks_array *out) KS_RESULT_USED;
+/* Generator.integers(low, high, shape, dtype) in [low, high): int64, int32, uint64 (high at most
+ * 2^63 - 1 here) or uint32. */
+KS_API int ks_rng_integers(ks_ctx *ctx, ks_rng *rng, int64_t low, int64_t high, ks_dtype dtype,
+                           int ndim, const ptrdiff_t *shape, ks_array *out) KS_RESULT_USED;
+
 #ifdef __cplusplus
 }
 #endif

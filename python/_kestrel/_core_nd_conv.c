@@ -44,8 +44,9 @@ PyObject *ks_py_nd_raise(ks_ctx *ctx, int rc)
         type = PyExc_OverflowError;
     else if (strstr(m, "for array of dimension"))
         type = ks_py_nd_axis_error;
-    else if (strstr(m, "broadcast")) /* before "cast", which it contains */
-        type = PyExc_ValueError;
+    else if (strstr(m, "broadcast") || /* before "cast", which it contains */
+             strstr(m, "low is out of bounds") || strstr(m, "high is out of bounds"))
+        type = PyExc_ValueError; /* (integers' bounds: NumPy's ValueError) */
     else if (strstr(m, "out of bounds") || strstr(m, "index"))
         type = PyExc_IndexError;
     else if (rc == KS_ETYPE || strstr(m, "cast") || strstr(m, "dtype") ||

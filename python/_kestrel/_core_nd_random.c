@@ -1,0 +1,114 @@
+/* _core_nd_random.c — kestrel.nd.random's C side: a PCG64 generator (ks_rng) in a capsule and the
+ * draws of NumPy's Generator (random, integers), each one call into the library. The Python
+ * class around it (python/kestrel/_nd_random.py) shapes seeds and arguments. */
+#define PY_SSIZE_T_CLEAN
+#define NO_IMPORT_ARRAY
+#include "_core_nd.h"
+
+#define FASTCALL_ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
+#define PARSE(fname, npos, nreq, ...)                                                              \
+    static const char *const names_[] = {__VA_ARGS__, NULL};                                       \
+    PyObject *o[sizeof names_ / sizeof *names_];                                                   \
+    if (ks_py_nd_args(fname, args, nargs, kw, names_, npos, nreq, o)) return NULL
+#define FAST(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
+
+static const char CAPSULE[] = "kestrel.nd.rng";
+
+static void rng_free(PyObject *cap) { ks_rng_free(PyCapsule_GetPointer(cap, CAPSULE)); }
+
+static ks_rng *rng_of(PyObject *cap) { return PyCapsule_GetPointer(cap, CAPSULE); }
+
+/* rng_new(words): a generator seeded from 32-bit words (a bytes object, little-endian). */
+static PyObject *f_rng_new(PyObject *self, PyObject *words)
+{
+    (void)self;
+    char *p;
+    Py_ssize_t len;
+    if (PyBytes_AsStringAndSize(words, &p, &len)) return NULL;
+    const size_t n = (size_t)len / 4;
+    uint32_t *w = PyMem_Malloc(n ? n * 4 : 1);
+    if (!w) return PyErr_NoMemory();
+    for (size_t i = 0; i < n; i++) /* little-endian words, whatever this machine's order */
+        w[i] = (uint32_t)(unsigned char)p[4 * i] | (uint32_t)(unsigned char)p[4 * i + 1] << 8 |
+               (uint32_t)(unsigned char)p[4 * i + 2] << 16 |
+               (uint32_t)(unsigned char)p[4 * i + 3] << 24;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    ks_rng *r = NULL;
+    const int rc = ctx ? ks_rng_new(ctx, w, n, &r) : KS_ENOMEM;
+    PyMem_Free(w);
+    if (!ctx) return NULL;
+    if (rc != KS_OK) return ks_py_nd_raise(ctx, rc);
+    PyObject *cap = PyCapsule_New(r, CAPSULE, rng_free);
+    if (!cap) ks_rng_free(r);
+    return cap;
+}
+
+/* rng_state(cap): (state, inc) as Python ints. */
+static PyObject *f_rng_state(PyObject *self, PyObject *cap)
+{
+    (void)self;
+    ks_rng *r = rng_of(cap);
+    if (!r) return NULL;
+    uint64_t s[2], i[2];
+    ks_rng_state(r, s, i);
+    char buf[80];
+    snprintf(buf, sizeof buf, "%016llx%016llx", (unsigned long long)s[0], (unsigned long long)s[1]);
+    PyObject *ps = PyLong_FromString(buf, NULL, 16);
+    snprintf(buf, sizeof buf, "%016llx%016llx", (unsigned long long)i[0], (unsigned long long)i[1]);
+    PyObject *pi = ps ? PyLong_FromString(buf, NULL, 16) : NULL;
+    PyObject *t = pi ? PyTuple_Pack(2, ps, pi) : NULL;
+    Py_XDECREF(ps);
+    Py_XDECREF(pi);
+    return t;
+}
+
+/* rng_random(cap, shape, dtype) and rng_integers(cap, low, high, shape, dtype). */
+static PyObject *f_rng_random(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("rng_random", 3, 3, "rng", "shape", "dtype");
+    ks_rng *r = rng_of(o[0]);
+    int ndim, dt;
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    if (!r || ks_py_nd_shape_arg(o[1], &ndim, shape) || ks_py_nd_dtype_arg(o[2], false, &dt))
+        return NULL;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    ks_array out;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_rng_random(ctx, r, (ks_dtype)dt, ndim, shape, &out);
+    Py_END_ALLOW_THREADS
+    return ks_py_nd_result(ctx, rc, &out, NULL);
+}
+
+static PyObject *f_rng_integers(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("rng_integers", 5, 5, "rng", "low", "high", "shape", "dtype");
+    ks_rng *r = rng_of(o[0]);
+    int ndim, dt;
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    if (!r || ks_py_nd_shape_arg(o[3], &ndim, shape) || ks_py_nd_dtype_arg(o[4], false, &dt))
+        return NULL;
+    const long long lo = PyLong_AsLongLong(o[1]);
+    const long long hi = lo == -1 && PyErr_Occurred() ? -1 : PyLong_AsLongLong(o[2]);
+    if (PyErr_Occurred()) return NULL;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    ks_array out;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_rng_integers(ctx, r, lo, hi, (ks_dtype)dt, ndim, shape, &out);
+    Py_END_ALLOW_THREADS
+    return ks_py_nd_result(ctx, rc, &out, NULL);
+}
+
+PyMethodDef ks_py_nd_random_funcs[] = {
+    {"rng_new", f_rng_new, METH_O, "rng_new(words): PCG64 seeded from little-endian 32-bit words"},
+    {"rng_state", f_rng_state, METH_O, "rng_state(rng): (state, inc) of PCG64"},
+    {"rng_random", FAST(f_rng_random), "rng_random(rng, shape, dtype): uniform [0, 1)"},
+    {"rng_integers", FAST(f_rng_integers),
+     "rng_integers(rng, low, high, shape, dtype): integers in [low, high)"},
+    {NULL, NULL, 0, NULL},
+};

@@ -1,0 +1,226 @@
+/* random.c — NumPy's default generator: a SeedSequence spreading the seed's words into PCG64's
+ * 128-bit state and increment, then PCG64 (XSL-RR output over a 128-bit LCG), and the
+ * transforms of NumPy's Generator that give the same numbers for the same seed: random() from the
+ * top 53 bits (float32: the top 24 bits of a 32-bit half), integers() by Lemire's bounded
+ * multiply with rejection (ranges below 2^32 from 32-bit halves of the draws). Written from the
+ * PCG paper and NumPy's documented algorithms. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "array/array_internal.h"
+
+typedef unsigned __int128 u128;
+
+struct ks_rng {
+    ks_allocator alloc;
+    u128 state, inc;
+    bool has_u32; /* the high half of the last draw, kept for the next 32-bit request */
+    uint32_t u32;
+};
+
+/* ---- SeedSequence ---- */
+
+#define INIT_A 0x43b0d7e5u
+#define MULT_A 0x931e8875u
+#define INIT_B 0x8b51f9ddu
+#define MULT_B 0x58f38dedu
+#define MIX_MULT_L 0xca01f9ddu
+#define MIX_MULT_R 0x4973f715u
+#define POOL 4
+
+static uint32_t hashmix(uint32_t v, uint32_t *hc)
+{
+    v ^= *hc;
+    *hc *= MULT_A;
+    v *= *hc;
+    return v ^ (v >> 16);
+}
+
+static uint32_t mix(uint32_t x, uint32_t y)
+{
+    uint32_t r = MIX_MULT_L * x - MIX_MULT_R * y;
+    return r ^ (r >> 16);
+}
+
+/* The pool NumPy's SeedSequence(entropy) makes from the entropy's 32-bit words. */
+static void seed_pool(const uint32_t *e, size_t n, uint32_t *pool)
+{
+    uint32_t hc = INIT_A;
+    for (size_t i = 0; i < POOL; i++) pool[i] = hashmix(i < n ? e[i] : 0, &hc);
+    for (size_t s = 0; s < POOL; s++)
+        for (size_t d = 0; d < POOL; d++)
+            if (s != d) pool[d] = mix(pool[d], hashmix(pool[s], &hc));
+    for (size_t s = POOL; s < n; s++)
+        for (size_t d = 0; d < POOL; d++) pool[d] = mix(pool[d], hashmix(e[s], &hc));
+}
+
+/* generate_state(n64, uint64): 2 * n64 words from the pool, paired little-endian. */
+static void generate_state(const uint32_t *pool, size_t n64, uint64_t *out)
+{
+    uint32_t hc = INIT_B;
+    for (size_t i = 0; i < 2 * n64; i++) {
+        uint32_t v = pool[i % POOL];
+        v ^= hc;
+        hc *= MULT_B;
+        v *= hc;
+        v ^= v >> 16;
+        if (i % 2 == 0)
+            out[i / 2] = v;
+        else
+            out[i / 2] |= (uint64_t)v << 32;
+    }
+}
+
+/* ---- PCG64 ---- */
+
+static const u128 PCG_MULT = ((u128)2549297995355413924ULL << 64) | 4865540595714422341ULL;
+
+static inline void step(ks_rng *r) { r->state = r->state * PCG_MULT + r->inc; }
+
+static inline uint64_t next64(ks_rng *r)
+{
+    step(r);
+    const uint64_t v = (uint64_t)(r->state >> 64) ^ (uint64_t)r->state;
+    const unsigned rot = (unsigned)(r->state >> 122);
+    return (v >> rot) | (v << ((64 - rot) & 63));
+}
+
+static inline uint32_t next32(ks_rng *r)
+{
+    if (r->has_u32) {
+        r->has_u32 = false;
+        return r->u32;
+    }
+    const uint64_t v = next64(r);
+    r->has_u32 = true;
+    r->u32 = (uint32_t)(v >> 32);
+    return (uint32_t)v;
+}
+
+int ks_rng_new(ks_ctx *ctx, const uint32_t *entropy, size_t n, ks_rng **out)
+{
+    *out = NULL;
+    if (n && !entropy) return ks__fail(ctx, KS_EINVAL, "seed: %zu words but no data", n);
+    static const uint32_t zero = 0;
+    if (n == 0) entropy = &zero, n = 1; /* NumPy's seed 0 is the one word 0 */
+    ks_rng *r = ks__calloc(ctx, 1, sizeof *r);
+    if (!r) return ks_errcode(ctx);
+    r->alloc = ctx->alloc;
+    uint32_t pool[POOL];
+    uint64_t w[4];
+    seed_pool(entropy, n, pool);
+    generate_state(pool, 4, w);
+    /* PCG's srandom: state 0, inc = 2 seq + 1, step, add the initial state, step */
+    const u128 init = ((u128)w[0] << 64) | w[1], seq = ((u128)w[2] << 64) | w[3];
+    r->inc = (seq << 1) | 1u;
+    step(r);
+    r->state += init;
+    step(r);
+    *out = r;
+    return KS_OK;
+}
+
+void ks_rng_free(ks_rng *rng)
+{
+    if (rng) ks__release(&rng->alloc, rng);
+}
+
+void ks_rng_state(const ks_rng *rng, uint64_t state[2], uint64_t inc[2])
+{
+    state[0] = (uint64_t)(rng->state >> 64), state[1] = (uint64_t)rng->state;
+    inc[0] = (uint64_t)(rng->inc >> 64), inc[1] = (uint64_t)rng->inc;
+}
+
+int ks_rng_random(ks_ctx *ctx, ks_rng *rng, ks_dtype dtype, int ndim, const ptrdiff_t *shape,
+                  ks_array *out)
+{
+    ks__array_clear(out);
+    if (dtype != KS_FLOAT64 && dtype != KS_FLOAT32)
+        return ks__fail(ctx, KS_ETYPE, "random: dtype %s is not float32 or float64",
+                        ks_dtype_name(dtype));
+    int rc = ks__array_new(ctx, dtype, ndim, shape, out);
+    if (rc != KS_OK) return rc;
+    const ptrdiff_t n = ks_array_size(out);
+    if (dtype == KS_FLOAT64) {
+        double *y = (double *)out->data;
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = (double)(next64(rng) >> 11) * 0x1.0p-53;
+    } else {
+        float *y = (float *)out->data;
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = (float)(next32(rng) >> 8) * 0x1.0p-24f;
+    }
+    return KS_OK;
+}
+
+/* Lemire's bounded draws in [0, rng]: a word times the range's width, the high part kept,
+ * redrawn while the low part falls in the short first stretch. 32-bit words are the halves of a
+ * draw, low first, the high one kept in the state for the next request (NumPy's next_uint32). */
+static inline uint32_t bounded32(ks_rng *r, uint32_t rng)
+{
+    const uint32_t excl = rng + 1;
+    uint64_t m = (uint64_t)next32(r) * excl;
+    uint32_t left = (uint32_t)m;
+    if (left < excl) {
+        const uint32_t threshold = (UINT32_MAX - rng) % excl;
+        while (left < threshold) {
+            m = (uint64_t)next32(r) * excl;
+            left = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+static inline uint64_t bounded64(ks_rng *r, uint64_t rng)
+{
+    const uint64_t excl = rng + 1;
+    u128 m = (u128)next64(r) * excl;
+    uint64_t left = (uint64_t)m;
+    if (left < excl) {
+        const uint64_t threshold = (UINT64_MAX - rng) % excl;
+        while (left < threshold) {
+            m = (u128)next64(r) * excl;
+            left = (uint64_t)m;
+        }
+    }
+    return (uint64_t)(m >> 64);
+}
+
+int ks_rng_integers(ks_ctx *ctx, ks_rng *rng, int64_t low, int64_t high, ks_dtype dtype, int ndim,
+                    const ptrdiff_t *shape, ks_array *out)
+{
+    ks__array_clear(out);
+    if (dtype != KS_INT64 && dtype != KS_INT32 && dtype != KS_UINT64 && dtype != KS_UINT32)
+        return ks__fail(ctx, KS_ETYPE,
+                        "integers: dtype %s is not one of int64, int32, uint64, uint32",
+                        ks_dtype_name(dtype));
+    if (high <= low) return ks__fail(ctx, KS_EINVAL, "low >= high");
+    const bool is32 = dtype == KS_INT32 || dtype == KS_UINT32;
+    const int64_t lo_min = dtype == KS_INT32 ? INT32_MIN : dtype == KS_INT64 ? INT64_MIN : 0;
+    const int64_t hi_max = dtype == KS_INT32    ? (int64_t)INT32_MAX + 1
+                           : dtype == KS_UINT32 ? (int64_t)UINT32_MAX + 1
+                                                : INT64_MAX;
+    if (low < lo_min)
+        return ks__fail(ctx, KS_EINVAL, "low is out of bounds for %s", ks_dtype_name(dtype));
+    if (high > hi_max)
+        return ks__fail(ctx, KS_EINVAL, "high is out of bounds for %s", ks_dtype_name(dtype));
+    int rc = ks__array_new(ctx, dtype, ndim, shape, out);
+    if (rc != KS_OK) return rc;
+    const ptrdiff_t n = ks_array_size(out);
+    const uint64_t off = (uint64_t)low, width = (uint64_t)high - (uint64_t)low - 1; /* inclusive */
+    for (ptrdiff_t i = 0; i < n; i++) {
+        uint64_t v;
+        if (width == 0)
+            v = 0;
+        else if (width < UINT32_MAX)
+            v = bounded32(rng, (uint32_t)width);
+        else if (width == UINT32_MAX)
+            v = next32(rng);
+        else
+            v = bounded64(rng, width);
+        v += off;
+        if (is32)
+            ((uint32_t *)out->data)[i] = (uint32_t)v;
+        else
+            ((uint64_t *)out->data)[i] = v;
+    }
+    return KS_OK;
+}
