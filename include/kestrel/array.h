@@ -499,19 +499,26 @@ KS_API int ks_array_nonzero(ks_ctx *ctx, const ks_array *a, ks_array *outs) KS_R
 
 /* A PCG64 generator seeded as NumPy's np.random.default_rng(seed): SeedSequence over the seed's
  * 32-bit words (an int's words little-endian first; n 0: the seed 0), so the same seed gives
- * NumPy's numbers from the functions below. Free with ks_rng_free. */
-typedef struct ks_rng ks_rng;
-KS_API int ks_rng_new(ks_ctx *ctx, const uint32_t *entropy, size_t n, ks_rng **out) KS_RESULT_USED;
-KS_API void ks_rng_free(ks_rng *rng);
+ * NumPy's numbers from the functions below. Free with ks_generator_free. */
+typedef struct ks_generator ks_generator;
+KS_API int ks_generator_new(ks_ctx *ctx, const uint32_t *entropy, size_t n,
+                            ks_generator **out) KS_RESULT_USED;
+KS_API void ks_generator_free(ks_generator *rng);
 /* The 128-bit state and increment, high word first (NumPy's bit_generator.state). */
-KS_API void ks_rng_state(const ks_rng *rng, uint64_t state[2], uint64_t inc[2]);
+KS_API void ks_generator_state(const ks_generator *rng, uint64_t state[2], uint64_t inc[2]);
 /* Generator.random(shape, dtype): uniform on [0, 1), float64 or float32. */
-KS_API int ks_rng_random(ks_ctx *ctx, ks_rng *rng, ks_dtype dtype, int ndim, const ptrdiff_t *shape,
-                         ks_array *out) KS_RESULT_USED;
+KS_API int ks_generator_random(ks_ctx *ctx, ks_generator *rng, ks_dtype dtype, int ndim,
+                               const ptrdiff_t *shape, ks_array *out) KS_RESULT_USED;
 /* Generator.integers(low, high, shape, dtype) in [low, high): int64, int32, uint64 (high at most
  * 2^63 - 1 here) or uint32. */
-KS_API int ks_rng_integers(ks_ctx *ctx, ks_rng *rng, int64_t low, int64_t high, ks_dtype dtype,
-                           int ndim, const ptrdiff_t *shape, ks_array *out) KS_RESULT_USED;
+KS_API int ks_generator_integers(ks_ctx *ctx, ks_generator *rng, int64_t low, int64_t high,
+                                 ks_dtype dtype, int ndim, const ptrdiff_t *shape,
+                                 ks_array *out) KS_RESULT_USED;
+/* Generator.uniform(low, high, shape): low + (high - low) * random(), float64. */
+KS_API int ks_generator_uniform(ks_ctx *ctx, ks_generator *rng, double low, double high, int ndim,
+                                const ptrdiff_t *shape, ks_array *out) KS_RESULT_USED;
+/* Generator.shuffle(a): a's rows (along the first axis) in place, in NumPy's order. */
+KS_API int ks_generator_shuffle(ks_ctx *ctx, ks_generator *rng, ks_array *a) KS_RESULT_USED;
 
 #ifdef __cplusplus
 }

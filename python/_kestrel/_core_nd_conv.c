@@ -40,7 +40,7 @@ PyObject *ks_py_nd_raise(ks_ctx *ctx, int rc)
     PyObject *type = PyExc_ValueError;
     if (rc == KS_ENOMEM)
         type = PyExc_MemoryError;
-    else if (strstr(m, "Python integer"))
+    else if (strstr(m, "Python integer") || strstr(m, "Range exceeds valid bounds"))
         type = PyExc_OverflowError;
     else if (strstr(m, "for array of dimension"))
         type = ks_py_nd_axis_error;

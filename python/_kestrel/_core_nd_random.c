@@ -1,5 +1,5 @@
-/* _core_nd_random.c — kestrel.nd.random's C side: a PCG64 generator (ks_rng) in a capsule and the
- * draws of NumPy's Generator (random, integers), each one call into the library. The Python
+/* _core_nd_random.c — kestrel.nd.random's C side: a PCG64 generator (ks_generator) in a capsule and
+ * the draws of NumPy's Generator (random, integers), each one call into the library. The Python
  * class around it (python/kestrel/_nd_random.py) shapes seeds and arguments. */
 #define PY_SSIZE_T_CLEAN
 #define NO_IMPORT_ARRAY
@@ -14,9 +14,9 @@
 
 static const char CAPSULE[] = "kestrel.nd.rng";
 
-static void rng_free(PyObject *cap) { ks_rng_free(PyCapsule_GetPointer(cap, CAPSULE)); }
+static void rng_free(PyObject *cap) { ks_generator_free(PyCapsule_GetPointer(cap, CAPSULE)); }
 
-static ks_rng *rng_of(PyObject *cap) { return PyCapsule_GetPointer(cap, CAPSULE); }
+static ks_generator *rng_of(PyObject *cap) { return PyCapsule_GetPointer(cap, CAPSULE); }
 
 /* rng_new(words): a generator seeded from 32-bit words (a bytes object, little-endian). */
 static PyObject *f_rng_new(PyObject *self, PyObject *words)
@@ -33,13 +33,13 @@ static PyObject *f_rng_new(PyObject *self, PyObject *words)
                (uint32_t)(unsigned char)p[4 * i + 2] << 16 |
                (uint32_t)(unsigned char)p[4 * i + 3] << 24;
     ks_ctx *ctx = ks_py_nd_ctx();
-    ks_rng *r = NULL;
-    const int rc = ctx ? ks_rng_new(ctx, w, n, &r) : KS_ENOMEM;
+    ks_generator *r = NULL;
+    const int rc = ctx ? ks_generator_new(ctx, w, n, &r) : KS_ENOMEM;
     PyMem_Free(w);
     if (!ctx) return NULL;
     if (rc != KS_OK) return ks_py_nd_raise(ctx, rc);
     PyObject *cap = PyCapsule_New(r, CAPSULE, rng_free);
-    if (!cap) ks_rng_free(r);
+    if (!cap) ks_generator_free(r);
     return cap;
 }
 
@@ -47,10 +47,10 @@ static PyObject *f_rng_new(PyObject *self, PyObject *words)
 static PyObject *f_rng_state(PyObject *self, PyObject *cap)
 {
     (void)self;
-    ks_rng *r = rng_of(cap);
+    ks_generator *r = rng_of(cap);
     if (!r) return NULL;
     uint64_t s[2], i[2];
-    ks_rng_state(r, s, i);
+    ks_generator_state(r, s, i);
     char buf[80];
     snprintf(buf, sizeof buf, "%016llx%016llx", (unsigned long long)s[0], (unsigned long long)s[1]);
     PyObject *ps = PyLong_FromString(buf, NULL, 16);
@@ -67,7 +67,7 @@ static PyObject *f_rng_random(FASTCALL_ARGS)
 {
     (void)self;
     PARSE("rng_random", 3, 3, "rng", "shape", "dtype");
-    ks_rng *r = rng_of(o[0]);
+    ks_generator *r = rng_of(o[0]);
     int ndim, dt;
     ptrdiff_t shape[KS_ARRAY_MAXDIMS];
     if (!r || ks_py_nd_shape_arg(o[1], &ndim, shape) || ks_py_nd_dtype_arg(o[2], false, &dt))
@@ -77,7 +77,7 @@ static PyObject *f_rng_random(FASTCALL_ARGS)
     ks_array out;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-        rc = ks_rng_random(ctx, r, (ks_dtype)dt, ndim, shape, &out);
+        rc = ks_generator_random(ctx, r, (ks_dtype)dt, ndim, shape, &out);
     Py_END_ALLOW_THREADS
     return ks_py_nd_result(ctx, rc, &out, NULL);
 }
@@ -86,7 +86,7 @@ static PyObject *f_rng_integers(FASTCALL_ARGS)
 {
     (void)self;
     PARSE("rng_integers", 5, 5, "rng", "low", "high", "shape", "dtype");
-    ks_rng *r = rng_of(o[0]);
+    ks_generator *r = rng_of(o[0]);
     int ndim, dt;
     ptrdiff_t shape[KS_ARRAY_MAXDIMS];
     if (!r || ks_py_nd_shape_arg(o[3], &ndim, shape) || ks_py_nd_dtype_arg(o[4], false, &dt))
@@ -99,9 +99,48 @@ static PyObject *f_rng_integers(FASTCALL_ARGS)
     ks_array out;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-        rc = ks_rng_integers(ctx, r, lo, hi, (ks_dtype)dt, ndim, shape, &out);
+        rc = ks_generator_integers(ctx, r, lo, hi, (ks_dtype)dt, ndim, shape, &out);
     Py_END_ALLOW_THREADS
     return ks_py_nd_result(ctx, rc, &out, NULL);
+}
+
+static PyObject *f_rng_uniform(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("rng_uniform", 4, 4, "rng", "low", "high", "shape");
+    ks_generator *r = rng_of(o[0]);
+    int ndim;
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    if (!r || ks_py_nd_shape_arg(o[3], &ndim, shape)) return NULL;
+    const double lo = PyFloat_AsDouble(o[1]);
+    const double hi = lo == -1.0 && PyErr_Occurred() ? -1.0 : PyFloat_AsDouble(o[2]);
+    if (PyErr_Occurred()) return NULL;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    ks_array out;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_generator_uniform(ctx, r, lo, hi, ndim, shape, &out);
+    Py_END_ALLOW_THREADS
+    return ks_py_nd_result(ctx, rc, &out, NULL);
+}
+
+/* rng_shuffle(cap, a): a (a kestrel ndarray) shuffled in place along its first axis. */
+static PyObject *f_rng_shuffle(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("rng_shuffle", 2, 2, "rng", "a");
+    ks_generator *r = rng_of(o[0]);
+    if (!r) return NULL;
+    if (!KS_PY_ND_CHECK(o[1])) {
+        PyErr_SetString(PyExc_TypeError, "shuffle: a kestrel.nd.ndarray is needed");
+        return NULL;
+    }
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    const int rc = ks_generator_shuffle(ctx, r, &((ks_py_nd *)o[1])->arr);
+    if (rc != KS_OK) return ks_py_nd_raise(ctx, rc);
+    Py_RETURN_NONE;
 }
 
 PyMethodDef ks_py_nd_random_funcs[] = {
@@ -110,5 +149,7 @@ PyMethodDef ks_py_nd_random_funcs[] = {
     {"rng_random", FAST(f_rng_random), "rng_random(rng, shape, dtype): uniform [0, 1)"},
     {"rng_integers", FAST(f_rng_integers),
      "rng_integers(rng, low, high, shape, dtype): integers in [low, high)"},
+    {"rng_uniform", FAST(f_rng_uniform), "rng_uniform(rng, low, high, shape): uniform [low, high)"},
+    {"rng_shuffle", FAST(f_rng_shuffle), "rng_shuffle(rng, a): a's rows shuffled in place"},
     {NULL, NULL, 0, NULL},
 };

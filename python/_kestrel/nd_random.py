@@ -39,7 +39,8 @@ def _shape(size):
 
 
 class Generator:
-    """NumPy's Generator over PCG64: random and integers give NumPy's numbers for the same seed."""
+    """NumPy's Generator over PCG64: random, integers, uniform, shuffle and permutation give
+    NumPy's numbers for the same seed."""
 
     def __init__(self, seed=None):
         self._rng = _nd.rng_new(_words(seed))
@@ -69,6 +70,22 @@ class Generator:
             high += 1
         r = _nd.rng_integers(self._rng, low, high, _shape(size), dtype)
         return r.item() if size is None else r
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        """Floats low + (high - low) * random(); a float when size is None."""
+        r = _nd.rng_uniform(self._rng, float(low), float(high), _shape(size))
+        return r.item() if size is None else r
+
+    def shuffle(self, x):
+        """x's rows (its first axis) shuffled in place, in NumPy's order (x a kestrel array)."""
+        _nd.rng_shuffle(self._rng, x)
+
+    def permutation(self, x):
+        """A shuffled copy of x (an int n: of arange(n)), in NumPy's order."""
+        from kestrel import nd
+        a = nd.arange(x) if isinstance(x, int) else nd.asarray(x).copy()
+        self.shuffle(a)
+        return a
 
 
 def default_rng(seed=None):

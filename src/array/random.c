@@ -4,14 +4,16 @@
  * top 53 bits (float32: the top 24 bits of a 32-bit half), integers() by Lemire's bounded
  * multiply with rejection (ranges below 2^32 from 32-bit halves of the draws). Written from the
  * PCG paper and NumPy's documented algorithms. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array/array_internal.h"
+#include "array/shape_internal.h"
 
 typedef unsigned __int128 u128;
 
-struct ks_rng {
+struct ks_generator {
     ks_allocator alloc;
     u128 state, inc;
     bool has_u32; /* the high half of the last draw, kept for the next 32-bit request */
@@ -75,9 +77,9 @@ static void generate_state(const uint32_t *pool, size_t n64, uint64_t *out)
 
 static const u128 PCG_MULT = ((u128)2549297995355413924ULL << 64) | 4865540595714422341ULL;
 
-static inline void step(ks_rng *r) { r->state = r->state * PCG_MULT + r->inc; }
+static inline void step(ks_generator *r) { r->state = r->state * PCG_MULT + r->inc; }
 
-static inline uint64_t next64(ks_rng *r)
+static inline uint64_t next64(ks_generator *r)
 {
     step(r);
     const uint64_t v = (uint64_t)(r->state >> 64) ^ (uint64_t)r->state;
@@ -85,7 +87,7 @@ static inline uint64_t next64(ks_rng *r)
     return (v >> rot) | (v << ((64 - rot) & 63));
 }
 
-static inline uint32_t next32(ks_rng *r)
+static inline uint32_t next32(ks_generator *r)
 {
     if (r->has_u32) {
         r->has_u32 = false;
@@ -97,13 +99,13 @@ static inline uint32_t next32(ks_rng *r)
     return (uint32_t)v;
 }
 
-int ks_rng_new(ks_ctx *ctx, const uint32_t *entropy, size_t n, ks_rng **out)
+int ks_generator_new(ks_ctx *ctx, const uint32_t *entropy, size_t n, ks_generator **out)
 {
     *out = NULL;
     if (n && !entropy) return ks__fail(ctx, KS_EINVAL, "seed: %zu words but no data", n);
     static const uint32_t zero = 0;
     if (n == 0) entropy = &zero, n = 1; /* NumPy's seed 0 is the one word 0 */
-    ks_rng *r = ks__calloc(ctx, 1, sizeof *r);
+    ks_generator *r = ks__calloc(ctx, 1, sizeof *r);
     if (!r) return ks_errcode(ctx);
     r->alloc = ctx->alloc;
     uint32_t pool[POOL];
@@ -120,19 +122,19 @@ int ks_rng_new(ks_ctx *ctx, const uint32_t *entropy, size_t n, ks_rng **out)
     return KS_OK;
 }
 
-void ks_rng_free(ks_rng *rng)
+void ks_generator_free(ks_generator *rng)
 {
     if (rng) ks__release(&rng->alloc, rng);
 }
 
-void ks_rng_state(const ks_rng *rng, uint64_t state[2], uint64_t inc[2])
+void ks_generator_state(const ks_generator *rng, uint64_t state[2], uint64_t inc[2])
 {
     state[0] = (uint64_t)(rng->state >> 64), state[1] = (uint64_t)rng->state;
     inc[0] = (uint64_t)(rng->inc >> 64), inc[1] = (uint64_t)rng->inc;
 }
 
-int ks_rng_random(ks_ctx *ctx, ks_rng *rng, ks_dtype dtype, int ndim, const ptrdiff_t *shape,
-                  ks_array *out)
+int ks_generator_random(ks_ctx *ctx, ks_generator *rng, ks_dtype dtype, int ndim,
+                        const ptrdiff_t *shape, ks_array *out)
 {
     ks__array_clear(out);
     if (dtype != KS_FLOAT64 && dtype != KS_FLOAT32)
@@ -154,7 +156,7 @@ int ks_rng_random(ks_ctx *ctx, ks_rng *rng, ks_dtype dtype, int ndim, const ptrd
 /* Lemire's bounded draws in [0, rng]: a word times the range's width, the high part kept,
  * redrawn while the low part falls in the short first stretch. 32-bit words are the halves of a
  * draw, low first, the high one kept in the state for the next request (NumPy's next_uint32). */
-static inline uint32_t bounded32(ks_rng *r, uint32_t rng)
+static inline uint32_t bounded32(ks_generator *r, uint32_t rng)
 {
     const uint32_t excl = rng + 1;
     uint64_t m = (uint64_t)next32(r) * excl;
@@ -169,7 +171,7 @@ static inline uint32_t bounded32(ks_rng *r, uint32_t rng)
     return (uint32_t)(m >> 32);
 }
 
-static inline uint64_t bounded64(ks_rng *r, uint64_t rng)
+static inline uint64_t bounded64(ks_generator *r, uint64_t rng)
 {
     const uint64_t excl = rng + 1;
     u128 m = (u128)next64(r) * excl;
@@ -184,8 +186,8 @@ static inline uint64_t bounded64(ks_rng *r, uint64_t rng)
     return (uint64_t)(m >> 64);
 }
 
-int ks_rng_integers(ks_ctx *ctx, ks_rng *rng, int64_t low, int64_t high, ks_dtype dtype, int ndim,
-                    const ptrdiff_t *shape, ks_array *out)
+int ks_generator_integers(ks_ctx *ctx, ks_generator *rng, int64_t low, int64_t high, ks_dtype dtype,
+                          int ndim, const ptrdiff_t *shape, ks_array *out)
 {
     ks__array_clear(out);
     if (dtype != KS_INT64 && dtype != KS_INT32 && dtype != KS_UINT64 && dtype != KS_UINT32)
@@ -221,6 +223,73 @@ int ks_rng_integers(ks_ctx *ctx, ks_rng *rng, int64_t low, int64_t high, ks_dtyp
             ((uint32_t *)out->data)[i] = (uint32_t)v;
         else
             ((uint64_t *)out->data)[i] = v;
+    }
+    return KS_OK;
+}
+
+int ks_generator_uniform(ks_ctx *ctx, ks_generator *rng, double low, double high, int ndim,
+                         const ptrdiff_t *shape, ks_array *out)
+{
+    ks__array_clear(out);
+    const double range = high - low;
+    if (!isfinite(range)) return ks__fail(ctx, KS_EOVERFLOW, "Range exceeds valid bounds");
+    int rc = ks__array_new(ctx, KS_FLOAT64, ndim, shape, out);
+    if (rc != KS_OK) return rc;
+    double *y = (double *)out->data;
+    const ptrdiff_t n = ks_array_size(out);
+    for (ptrdiff_t i = 0; i < n; i++)
+        y[i] = low + range * ((double)(next64(rng) >> 11) * 0x1.0p-53);
+    return KS_OK;
+}
+
+/* A draw in [0, max] by masked rejection (NumPy's random_interval, which shuffling uses). */
+static uint64_t interval(ks_generator *r, uint64_t max)
+{
+    if (max == 0) return 0;
+    uint64_t mask = max;
+    for (int s = 1; s < 64; s *= 2) mask |= mask >> s;
+    uint64_t v;
+    if (max <= UINT32_MAX)
+        while ((v = next32(r) & mask) > max) {
+        }
+    else
+        while ((v = next64(r) & mask) > max) {
+        }
+    return v;
+}
+
+int ks_generator_shuffle(ks_ctx *ctx, ks_generator *rng, ks_array *a)
+{
+    if (a->ndim < 1) return ks__fail(ctx, KS_EINVAL, "shuffle: a 0-d array cannot be shuffled");
+    if (!(a->flags & KS_ARRAY_WRITEABLE))
+        return ks__fail(ctx, KS_EINVAL, "shuffle: the array is read-only");
+    /* Fisher-Yates from the end along the first axis; a row is swapped whole */
+    const ptrdiff_t n = a->shape[0], row = ks_array_size(a) / (n ? n : 1);
+    ks_array r0, r1;
+    for (ptrdiff_t i = n - 1; i >= 1; i--) {
+        const ptrdiff_t j = (ptrdiff_t)interval(rng, (uint64_t)i);
+        if (i == j || row == 0) continue;
+        if (a->ndim == 1) {
+            char t[16], *pi = a->data + i * a->strides[0], *pj = a->data + j * a->strides[0];
+            const size_t es = ks__dtypes[a->dtype].size;
+            memcpy(t, pi, es), memcpy(pi, pj, es), memcpy(pj, t, es);
+            continue;
+        }
+        /* rows: through a copy of one (views of rows i and j) */
+        ks__view(a, &r0), ks__view(a, &r1);
+        r0.ndim = r1.ndim = a->ndim - 1;
+        memmove(r0.shape, a->shape + 1, (size_t)r0.ndim * sizeof *r0.shape);
+        memmove(r0.strides, a->strides + 1, (size_t)r0.ndim * sizeof *r0.strides);
+        memcpy(r1.shape, r0.shape, sizeof r0.shape);
+        memcpy(r1.strides, r0.strides, sizeof r0.strides);
+        r0.data = a->data + i * a->strides[0], r1.data = a->data + j * a->strides[0];
+        ks_array t;
+        int rc = ks_array_copy(ctx, &r0, KS_ORDER_C, &t);
+        if (rc == KS_OK) rc = ks_array_assign(ctx, &r0, &r1, KS_CASTING_UNSAFE);
+        if (rc == KS_OK) rc = ks_array_assign(ctx, &r1, &t, KS_CASTING_UNSAFE);
+        ks_array_release(&t);
+        ks_array_release(&r0), ks_array_release(&r1);
+        if (rc != KS_OK) return rc;
     }
     return KS_OK;
 }

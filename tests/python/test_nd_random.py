@@ -56,3 +56,34 @@ def test_shapes_and_errors():
 def test_fresh_entropy_differs():
     a, b = nd.random.default_rng(), nd.random.default_rng()
     assert a.state != b.state
+
+
+@pytest.mark.parametrize("seed", [0, 42, 2**70 + 1])
+def test_uniform_shuffle_permutation_as_numpy(seed):
+    g, n = nd.random.default_rng(seed), np.random.default_rng(seed)
+    assert np.array_equal(np.asarray(g.uniform(-2, 5, 100)), n.uniform(-2, 5, 100))
+    assert g.uniform() == n.uniform()
+    assert np.array_equal(np.asarray(g.permutation(10)), n.permutation(10))
+    rows = np.arange(24.0).reshape(6, 4)
+    k = nd.asarray(rows.copy())
+    g.shuffle(k)
+    n.shuffle(rows)
+    assert np.array_equal(np.asarray(k), rows)
+    big = np.arange(70000, dtype=np.int32)  # past 2^16: both draw paths of the interval
+    kb = nd.asarray(big.copy())
+    g.shuffle(kb)
+    n.shuffle(big)
+    assert np.array_equal(np.asarray(kb), big)
+    assert np.array_equal(np.asarray(g.permutation(nd.asarray(np.arange(5.0)))),
+                          n.permutation(np.arange(5.0)))
+    assert np.array_equal(np.asarray(g.random(5)), n.random(5))  # the streams still agree
+
+
+def test_uniform_and_shuffle_errors():
+    g = nd.random.default_rng(1)
+    with pytest.raises(OverflowError, match="Range exceeds valid bounds"):
+        g.uniform(-1e308, 1e308)
+    with pytest.raises(ValueError, match="0-d"):
+        g.shuffle(nd.asarray(3.0))
+    with pytest.raises(TypeError, match="kestrel.nd.ndarray"):
+        g.shuffle([1, 2, 3])
