@@ -64,16 +64,17 @@ class NpzFile:
     def __init__(self, path):
         self._z = _nd.npz_open(path)
         self.files = _nd.npz_files(self._z)
+        self._keys = frozenset(self.files)
         self._path = path
 
     def __getitem__(self, key):
-        if key not in self.files and not (isinstance(key, str) and key.endswith(".npy")
-                                          and key[:-4] in self.files):
+        if key not in self._keys and not (isinstance(key, str) and key.endswith(".npy")
+                                          and key[:-4] in self._keys):
             raise KeyError(f"{key} is not a file in the archive")
         return _nd.npz_load(self._z, key)
 
     def __contains__(self, key):
-        return key in self.files
+        return key in self._keys
 
     def __iter__(self):
         return iter(self.files)
@@ -91,7 +92,7 @@ class NpzFile:
         return [(k, self[k]) for k in self.files]
 
     def get(self, key, default=None):
-        return self[key] if key in self.files else default
+        return self[key] if key in self._keys else default
 
     def close(self):
         _nd.npz_close(self._z)

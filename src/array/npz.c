@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "array/npy_internal.h"
+#include "base/hash_index.h"
 
 #define CHUNK ((size_t)1 << 20)
 #define SIG_LOCAL 0x04034b50u
@@ -184,19 +185,22 @@ static void write_directory(ks_text_writer *w, size_t n, const char *const *name
 int ks_array_save_npz(ks_ctx *ctx, const char *path, size_t n, const char *const *names,
                       const ks_array *const *arrays, bool compress)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         if (!names[i] || !names[i][0] || strlen(names[i]) > 4000)
             return ks__fail(ctx, KS_EINVAL,
                             "%s: array %zu's name is empty or longer than 4000 bytes", path, i);
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(names[i], names[j]))
-                return ks__fail(ctx, KS_EINVAL, "%s: the name '%s' is given twice", path, names[i]);
-    }
+    ks__index ix;
+    int rc = ks__index_build(ctx, names, n, &ix);
+    if (rc) return rc;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (ks__index_find(&ix, names[i]) != (int64_t)i)
+            rc = ks__fail(ctx, KS_EINVAL, "%s: the name '%s' is given twice", path, names[i]);
+    ks__index_free(&ctx->alloc, &ix);
+    if (rc) return rc;
     written *m = ks__malloc_array(ctx, n ? n : 1, sizeof *m);
     if (!m) return KS_ENOMEM;
     z_stream z = {0};
     ks__npy_sink s = {NULL, NULL, NULL, 0, 0, 0, 0};
-    int rc = KS_OK;
     if (compress) {
         z.zalloc = z_alloc, z.zfree = z_free, z.opaque = ctx;
         s.zbuf = ks__malloc(ctx, CHUNK);
@@ -240,7 +244,8 @@ struct ks_npz {
     char *path;
     size_t n;
     member *m;
-    char **keys; /* names with ".npy" removed */
+    char **keys;  /* names with ".npy" removed */
+    ks__index ix; /* over keys */
 };
 
 void ks_npz_free(ks_npz *z)
@@ -248,6 +253,7 @@ void ks_npz_free(ks_npz *z)
     if (!z) return;
     const ks_allocator a = z->alloc;
     if (z->fd >= 0) close(z->fd);
+    ks__index_free(&a, &z->ix);
     for (size_t i = 0; z->m && i < z->n; i++) ks__release(&a, z->m[i].name);
     for (size_t i = 0; z->keys && i < z->n; i++) ks__release(&a, z->keys[i]);
     ks__release(&a, z->m);
@@ -425,6 +431,7 @@ int ks_npz_open(ks_ctx *ctx, const char *path, ks_npz **out)
         z->fsize = (uint64_t)st.st_size;
         rc = read_directory(ctx, z);
     }
+    if (!rc) rc = ks__index_build(ctx, (const char *const *)z->keys, z->n, &z->ix);
     if (rc) {
         ks_npz_free(z);
         return rc;
@@ -491,8 +498,15 @@ static int load_member(ks_ctx *ctx, const ks_npz *z, const member *m, ks_array *
 int ks_npz_load(ks_ctx *ctx, const ks_npz *z, const char *name, ks_array *out)
 {
     ks__array_clear(out);
-    for (size_t i = 0; i < z->n; i++)
-        if (!strcmp(z->keys[i], name) || !strcmp(z->m[i].name, name))
-            return load_member(ctx, z, &z->m[i], out);
-    return ks__fail(ctx, KS_ENOTFOUND, "%s: no member '%s' in the archive", z->path, name);
+    int64_t i = ks__index_find(&z->ix, name);
+    const size_t nl = strlen(name);
+    if (i < 0 && nl > 4 && !strcmp(name + nl - 4, ".npy")) {
+        char *key = dup_n(ctx, name, nl - 4);
+        if (!key) return KS_ENOMEM;
+        i = ks__index_find(&z->ix, key);
+        ks__free(ctx, key);
+    }
+    if (i < 0)
+        return ks__fail(ctx, KS_ENOTFOUND, "%s: no member '%s' in the archive", z->path, name);
+    return load_member(ctx, z, &z->m[i], out);
 }
