@@ -117,7 +117,8 @@ def test_mmap_does_not_read(tmp_path):
     p = tmp_path / "big.npy"
     n = 1 << 27
     with open(p, "wb") as f:
-        np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": (n,)})
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": (n,)})
         f.truncate(f.tell() + 8 * n)
     m = nd.load(p, mmap_mode="r")
     assert m.shape == (n,) and float(m[n - 1]) == 0.0
@@ -149,7 +150,8 @@ def test_kestrel_reads_numpy_npz(tmp_path, saver):
 def test_numpy_reads_kestrel_npz(tmp_path, saver):
     arrs = {d: sample(d, (4, 3), seed=i) for i, d in enumerate(DTYPES)}
     p = tmp_path / "k.npz"
-    saver(p, nd.arange(5), nd.asarray(arrs["int32"]).T, **{k: nd.asarray(v) for k, v in arrs.items()},
+    saver(p, nd.arange(5), nd.asarray(arrs["int32"]).T,
+          **{k: nd.asarray(v) for k, v in arrs.items()},
           scalar=nd.asarray(np.complex64(1 - 2j)), café=nd.zeros((2, 0)))
     with np.load(p) as f:
         assert f.files == ["arr_0", "arr_1"] + DTYPES + ["scalar", "café"]
@@ -162,7 +164,8 @@ def test_numpy_reads_kestrel_npz(tmp_path, saver):
     with zipfile.ZipFile(p) as z:
         assert z.testzip() is None
         kinds = {i.compress_type for i in z.infolist()}
-        assert kinds == ({zipfile.ZIP_DEFLATED} if saver is nd.savez_compressed else {zipfile.ZIP_STORED})
+        want = zipfile.ZIP_DEFLATED if saver is nd.savez_compressed else zipfile.ZIP_STORED
+        assert kinds == {want}
     with nd.load(p) as f:
         for d, a in arrs.items():
             same(f[d], a)
@@ -215,7 +218,8 @@ def test_errors(tmp_path):
     with pytest.raises(ValueError, match="truncated header"):
         nd.load(write("cut.npy", raw[:40]))
     with pytest.raises(ValueError, match="not a dict"):
-        nd.load(write("nd.npy", raw[:10] + b"[1, 2]".ljust(len(raw) - 10 - 80 - 1) + b"\n" + raw[-80:]))
+        head = b"[1, 2]".ljust(len(raw) - 10 - 80 - 1) + b"\n"
+        nd.load(write("nd.npy", raw[:10] + head + raw[-80:]))
     # a corrupt archive member
     nd.savez(tmp_path / "c.npz", x=nd.arange(100.0))
     b = bytearray((tmp_path / "c.npz").read_bytes())
@@ -279,7 +283,8 @@ def test_zip64_members_over_4gib(tmp_path):
     # directory, and ZIP64 end records; Python's zipfile reads the sizes and CRCs back
     big = nd.zeros(2**32 + 100, dtype="uint8")
     big[-1] = 7
-    for saver, kind in ((nd.savez, zipfile.ZIP_STORED), (nd.savez_compressed, zipfile.ZIP_DEFLATED)):
+    for saver, kind in ((nd.savez, zipfile.ZIP_STORED),
+                        (nd.savez_compressed, zipfile.ZIP_DEFLATED)):
         p = tmp_path / "big.npz"
         saver(p, big=big, after=nd.arange(3))
         with zipfile.ZipFile(p) as z:
