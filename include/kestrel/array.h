@@ -520,6 +520,51 @@ KS_API int ks_generator_uniform(ks_ctx *ctx, ks_generator *rng, double low, doub
 /* Generator.shuffle(a): a's rows (along the first axis) in place, in NumPy's order. */
 KS_API int ks_generator_shuffle(ks_ctx *ctx, ks_generator *rng, ks_array *a) KS_RESULT_USED;
 
+/* ---- I/O: NumPy's .npy and .npz files ---------------------------------------------------- */
+
+/* np.load's mmap_mode: "none" reads the file into memory; "r" maps it read-only (nothing is read
+ * until used; the array is not writeable), "r+" maps it for writing through to the file, "c"
+ * copy-on-write (writes stay in memory). The map is released with the last array over it. */
+typedef enum { KS_MMAP_NONE = 0, KS_MMAP_R, KS_MMAP_RPLUS, KS_MMAP_C } ks_mmap_mode;
+/* "none", "r", "r+", "c". */
+KS_API const char *ks_mmap_mode_name(ks_mmap_mode value);
+KS_API int ks_mmap_mode_value(ks_ctx *ctx, const char *name, ks_mmap_mode *out) KS_RESULT_USED;
+
+/* np.save(path, a): a .npy file (format 1.0, byte for byte what NumPy 2 writes), in Fortran order
+ * when `a` is Fortran- and not C-contiguous, else in C order (a strided array gathered a chunk at
+ * a time, not copied whole). Written to a temporary file renamed over `path` when complete: a
+ * failure leaves no partial file. No suffix is added. */
+KS_API int ks_array_save_npy(ks_ctx *ctx, const char *path, const ks_array *a) KS_RESULT_USED;
+/* np.load(path, mmap_mode) of a .npy file (versions 1.0, 2.0, 3.0; either byte order, swapped to
+ * this machine's on load; C or Fortran order). Every field and size is checked against the file;
+ * errors name the file and what is wrong (KS_EPARSE: not a .npy file, a malformed or truncated
+ * header, a size that disagrees with the shape; KS_ETYPE: a dtype kestrel has no equal of, such
+ * as object or structured arrays). A map needs data in this machine's byte order. */
+KS_API int ks_array_load_npy(ks_ctx *ctx, const char *path, ks_mmap_mode mmap_mode,
+                             ks_array *out) KS_RESULT_USED;
+
+/* np.savez / np.savez_compressed(path, **arrays): a zip archive of n .npy members named
+ * "<names[i]>.npy" (deflated when `compress`), ZIP64 where a member or the archive passes 4 GiB;
+ * through a temporary file as ks_array_save_npy. Names must be distinct and non-empty. */
+KS_API int ks_array_save_npz(ks_ctx *ctx, const char *path, size_t n, const char *const *names,
+                             const ks_array *const *arrays, bool compress) KS_RESULT_USED;
+
+/* An open .npz archive (np.load's NpzFile): its member list read, members loaded on demand. It
+ * keeps the file open and reads it with pread, so threads may load members at once (distinct
+ * ctx). */
+typedef struct ks_npz ks_npz;
+KS_API int ks_npz_open(ks_ctx *ctx, const char *path, ks_npz **out) KS_RESULT_USED;
+KS_API void ks_npz_free(ks_npz *z); /* NULL is fine; no ctx */
+typedef struct {
+    size_t n;
+    const char *const *names; /* NpzFile.files: member names, ".npy" removed where present */
+} ks_npz_view;
+KS_API void ks_npz_get(const ks_npz *z, ks_npz_view *out); /* pointers owned by z */
+/* The array of member `name` (a name of the view, or the member's full name); stored and deflated
+ * members, CRC-32 checked. KS_ENOTFOUND naming the archive when there is none. */
+KS_API int ks_npz_load(ks_ctx *ctx, const ks_npz *z, const char *name,
+                       ks_array *out) KS_RESULT_USED;
+
 #ifdef __cplusplus
 }
 #endif

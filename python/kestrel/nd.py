@@ -572,3 +572,7 @@ class _NamespaceInfo:
 def __array_namespace_info__():
     """The Array API's inspection namespace (capabilities, default dtypes, devices, dtypes)."""
     return _NamespaceInfo()
+
+
+# -- NumPy's files (.npy, .npz) ------------------------------------------------------------------
+from _kestrel.nd_io import NpzFile, load, save, savez, savez_compressed  # noqa: E402

@@ -809,6 +809,36 @@ static int run_array_shape(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* .npy and .npz files: a strided array saved (gathered in chunks) and loaded, a compressed archive
+ * written, opened and a member inflated. Written over `out` (the CSV is done with by then), so
+ * the checks for temporaries cover them. */
+static int run_array_npy(ks_ctx *ctx, const char *out, double *sig)
+{
+    ks_array a = {0}, t = {0}, b = {0}, c = {0};
+    const ptrdiff_t s34[2] = {3, 4};
+    ks_npz *z = NULL;
+    int rc = ks_array_arange(ctx, 0, 12, 1, KS_FLOAT64, &a);
+    if (!rc) rc = ks_array_reshape(ctx, &a, 2, s34, KS_ORDER_C, &t);
+    ks_index ix[2] = {{KS_INDEX_SLICE, 0, 0, 1, false, false, NULL},
+                      {KS_INDEX_SLICE, 0, 0, 2, false, false, NULL}};
+    ks_array_release(&a);
+    if (!rc) rc = ks_array_index_get(ctx, &t, 2, ix, &a);
+    if (!rc) rc = ks_array_save_npy(ctx, out, &a);
+    if (!rc) rc = ks_array_load_npy(ctx, out, KS_MMAP_NONE, &b);
+    if (!rc) {
+        const char *names[2] = {"a", "t"};
+        const ks_array *arrs[2] = {&a, &t};
+        rc = ks_array_save_npz(ctx, out, 2, names, arrs, true);
+    }
+    if (!rc) rc = ks_npz_open(ctx, out, &z);
+    if (!rc) rc = ks_npz_load(ctx, z, "t", &c);
+    if (!rc) *sig += ((double *)(void *)b.data)[3] + ((double *)(void *)c.data)[7];
+    ks_npz_free(z);
+    ks_array *all[] = {&a, &t, &b, &c};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) ks_array_release(all[i]);
+    return rc;
+}
+
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
     *sig = 0.0;
@@ -855,6 +885,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_gwas(ctx, sig);
     if (!rc) rc = run_array(ctx, sig);
     if (!rc) rc = run_array_shape(ctx, sig);
+    if (!rc) rc = run_array_npy(ctx, out, sig);
     return rc;
 }
 
