@@ -172,6 +172,10 @@ KS_API int ks_text_group_remove(ks_text_group *g, const char *path) KS_RESULT_US
 KS_API int ks_text_group_commit(ks_text_group *g) KS_RESULT_USED;
 KS_API void ks_text_group_abort(ks_text_group *g);
 KS_API void ks_text_write(ks_text_writer *w, const char *p, size_t n);
+/* A hint that `bytes` more will be written: a plain file reserves the space now (Linux's
+ * fallocate, the size unchanged), which makes a large write into a new file several times
+ * faster on ext4 (NumPy's save does the same). No effect on a gzip file or elsewhere. */
+KS_API void ks_text_reserve(ks_text_writer *w, uint64_t bytes);
 KS_API void ks_text_puts(ks_text_writer *w, const char *s);
 KS_API void ks_text_printf(ks_text_writer *w, const char *fmt, ...)
 #if defined(__GNUC__)

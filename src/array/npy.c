@@ -100,7 +100,7 @@ int ks__npy_size(ks_ctx *ctx, const ks_array *a, uint64_t *out)
 
 void ks__npy_sink_write(ks__npy_sink *s, const void *p, size_t n)
 {
-    s->crc = (uint32_t)crc32_z(s->crc, p, n);
+    if (s->crc_on) s->crc = (uint32_t)crc32_z(s->crc, p, n);
     s->nin += n;
     if (!s->z) {
         ks_text_write(s->w, p, n);
@@ -196,7 +196,9 @@ int ks_array_save_npy(ks_ctx *ctx, const char *path, const ks_array *a)
     ks_text_writer *w;
     int rc = ks_text_create(ctx, path, 0, &w);
     if (rc) return rc;
-    ks__npy_sink s = {w, NULL, NULL, 0, 0, 0, 0};
+    uint64_t bytes;
+    if (ks__npy_size(ctx, a, &bytes) == KS_OK) ks_text_reserve(w, bytes);
+    ks__npy_sink s = {w, NULL, NULL, 0, 0, 0, 0, 0};
     rc = ks__npy_write(ctx, &s, a);
     if (rc) {
         ks_text_abort(w);
@@ -254,7 +256,7 @@ int ks__npy_src_read(ks_ctx *ctx, ks__npy_src *s, void *dst, size_t n)
                             : s->z->msg       ? s->z->msg
                                               : "error");
     }
-    s->crc = (uint32_t)crc32_z(s->crc, dst, want - n);
+    if (s->crc_on) s->crc = (uint32_t)crc32_z(s->crc, dst, want - n);
     s->nout += want - n;
     if (n && s->z)
         return ks__fail(ctx, KS_EPARSE,
@@ -630,7 +632,7 @@ int ks_array_load_npy(ks_ctx *ctx, const char *path, ks_mmap_mode mmap_mode, ks_
     else if (!S_ISREG(st.st_mode))
         rc = ks__fail(ctx, KS_EIO, "%s: not a regular file", path);
     if (!rc) {
-        ks__npy_src s = {fd, path, 0, (uint64_t)st.st_size, NULL, NULL, 0, 0, 0, 0};
+        ks__npy_src s = {fd, path, 0, (uint64_t)st.st_size, NULL, NULL, 0, 0, 0, 0, 0};
         rc = mmap_mode == KS_MMAP_NONE
                  ? ks__npy_read(ctx, &s, out)
                  : map_file(ctx, path, fd, (uint64_t)st.st_size, mmap_mode, &s, out);

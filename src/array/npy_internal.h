@@ -20,6 +20,7 @@ typedef struct {
     uint32_t crc;
     uint64_t nin, nout;
     int failed;
+    int crc_on; /* keep crc (a zip member's); a plain .npy skips that pass over the data */
 } ks__npy_sink;
 void ks__npy_sink_write(ks__npy_sink *s, const void *p, size_t n);
 /* The deflate stream's last bytes (no-op when stored). */
@@ -44,6 +45,7 @@ typedef struct {
     uint64_t nout;
     int zend;       /* the deflate stream ended */
     int short_read; /* a read found fewer bytes than it asked for (stored data) */
+    int crc_on;     /* keep crc (a zip member's to check) */
 } ks__npy_src;
 /* Exactly n bytes into dst; KS_EPARSE naming `where` when the data runs out (short_read set, or
  * for deflated data "corrupt"), KS_EIO when the file cannot be read. */

@@ -200,7 +200,7 @@ int ks_array_save_npz(ks_ctx *ctx, const char *path, size_t n, const char *const
     written *m = ks__malloc_array(ctx, n ? n : 1, sizeof *m);
     if (!m) return KS_ENOMEM;
     z_stream z = {0};
-    ks__npy_sink s = {NULL, NULL, NULL, 0, 0, 0, 0};
+    ks__npy_sink s = {NULL, NULL, NULL, 0, 0, 0, 0, 1};
     if (compress) {
         z.zalloc = z_alloc, z.zfree = z_free, z.opaque = ctx;
         s.zbuf = ks__malloc(ctx, CHUNK);
@@ -275,7 +275,7 @@ static int read_at(ks_ctx *ctx, const ks_npz *z, uint64_t off, void *dst, size_t
     if (off > z->fsize || n > z->fsize - off)
         return ks__fail(ctx, KS_EPARSE, "%s: not a valid .npz (zip) file: %s lies past its end",
                         z->path, what);
-    ks__npy_src s = {z->fd, z->path, off, off + n, NULL, NULL, 0, 0, 0, 0};
+    ks__npy_src s = {z->fd, z->path, off, off + n, NULL, NULL, 0, 0, 0, 0, 0};
     return ks__npy_src_read(ctx, &s, dst, n);
 }
 
@@ -460,7 +460,7 @@ static int load_member(ks_ctx *ctx, const ks_npz *z, const member *m, ks_array *
                         where, m->csize);
     if (m->method == 0 && m->csize != m->usize)
         return ks__fail(ctx, KS_EPARSE, "%s: a stored member whose sizes differ", where);
-    ks__npy_src s = {z->fd, where, data, data + m->csize, NULL, NULL, 0, 0, 0, 0};
+    ks__npy_src s = {z->fd, where, data, data + m->csize, NULL, NULL, 0, 0, 0, 0, 1};
     z_stream zs = {0};
     if (m->method == 8) {
         zs.zalloc = z_alloc, zs.zfree = z_free, zs.opaque = ctx;

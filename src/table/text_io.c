@@ -3,6 +3,12 @@
  * that goes through a temporary file in the target's directory (text_tmp.c), renamed over the
  * target only when everything was written (a failed or abandoned write leaves no partial file),
  * alone or with the other files of its group. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* fallocate */
+#endif
+#ifdef __linux__
+#include <fcntl.h>
+#endif
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -226,6 +232,11 @@ static void flush(ks_text_writer *w)
 
 void ks_text_write(ks_text_writer *w, const char *p, size_t n)
 {
+    if (n >= sizeof w->buf && !w->gz && !w->fz) { /* a large plain block: one write, no copy */
+        flush(w);
+        if (!w->failed) w->failed = fwrite(p, 1, n, w->f) != n;
+        return;
+    }
     while (n) {
         size_t room = sizeof w->buf - w->len, take = n < room ? n : room;
         memcpy(w->buf + w->len, p, take);
@@ -234,6 +245,19 @@ void ks_text_write(ks_text_writer *w, const char *p, size_t n)
         n -= take;
         if (w->len == sizeof w->buf) flush(w);
     }
+}
+
+void ks_text_reserve(ks_text_writer *w, uint64_t bytes)
+{
+#ifdef __linux__
+    if (w->gz || w->fz || w->failed || !bytes) return;
+    const long off = ftell(w->f);
+    if (off >= 0)
+        (void)fallocate(fileno(w->f), FALLOC_FL_KEEP_SIZE, (off_t)(off + (long)w->len),
+                        (off_t)bytes);
+#else
+    (void)w, (void)bytes;
+#endif
 }
 
 void ks_text_puts(ks_text_writer *w, const char *s) { ks_text_write(w, s, strlen(s)); }
