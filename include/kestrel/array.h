@@ -534,8 +534,15 @@ KS_API int ks_array_searchsorted(ks_ctx *ctx, const ks_array *a, const ks_array 
 /* np.unique(a) on the raveled array: the sorted distinct values, and with the flags the first
  * position of each (index), the value's number for every element of a, in a's shape (inverse),
  * and how many of each (counts); outputs not asked for may be NULL and are left empty. Every NaN
- * is one value (NumPy 2's equal_nan=True); -0.0 and 0.0 are one. */
-enum { KS_UNIQUE_INDEX = 1, KS_UNIQUE_INVERSE = 2, KS_UNIQUE_COUNTS = 4 };
+ * is one value (NumPy 2's equal_nan=True; the first NaN in sorted order stands for them) unless
+ * KS_UNIQUE_NAN_DISTINCT makes each its own (equal_nan=False, the Array API's unique_*); -0.0 and
+ * 0.0 are one. */
+enum {
+    KS_UNIQUE_INDEX = 1,
+    KS_UNIQUE_INVERSE = 2,
+    KS_UNIQUE_COUNTS = 4,
+    KS_UNIQUE_NAN_DISTINCT = 8
+};
 KS_API int ks_array_unique(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_array *values,
                            ks_array *index, ks_array *inverse, ks_array *counts) KS_RESULT_USED;
 /* np.isin(element, test_elements, invert): bool in element's shape, compared in the promoted

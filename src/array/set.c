@@ -95,10 +95,13 @@ int ks_array_searchsorted(ks_ctx *ctx, const ks_array *a, const ks_array *v, ks_
 /* ---- unique ---- */
 
 static bool any_nan(const ks__cpair *p) { return p->re != p->re || p->im != p->im; }
-static bool same(const ks__kpair *kp, const ks__cpair *cp, ptrdiff_t i, ptrdiff_t j)
+/* Whether sorted elements i and j are one value: NaNs are one value unless `nan_key` (the NaN
+ * key of a real float dtype, 1 for complex; 0: NaNs are one) makes each NaN its own. */
+static bool same(const ks__kpair *kp, const ks__cpair *cp, uint64_t nan_key, ptrdiff_t i,
+                 ptrdiff_t j)
 {
-    if (kp) return kp[i].k == kp[j].k;
-    if (any_nan(&cp[i]) || any_nan(&cp[j])) return any_nan(&cp[i]) && any_nan(&cp[j]);
+    if (kp) return kp[i].k == kp[j].k && !(nan_key && kp[i].k == nan_key);
+    if (any_nan(&cp[i]) || any_nan(&cp[j])) return !nan_key && any_nan(&cp[i]) && any_nan(&cp[j]);
     return ks__cmp_complex(cp[i].re, cp[i].im, cp[j].re, cp[j].im) == 0;
 }
 
@@ -114,13 +117,19 @@ int ks_array_unique(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_array *va
     int rc = ks_array_ravel(ctx, a, KS_ORDER_C, &flat);
     if (rc == KS_OK) rc = keys_of(ctx, &flat, &kp, &cp, ks_array_size(&flat));
     const ptrdiff_t n = ks_array_size(a);
+    const char kind = ks__dtypes[a->dtype].kind;
+    const uint64_t nan_key = !(flags & KS_UNIQUE_NAN_DISTINCT) ? 0
+                             : kind == 'c'                     ? 1
+                             : a->dtype == KS_FLOAT32          ? UINT32_MAX
+                             : kind == 'f'                     ? UINT64_MAX
+                                                               : 0;
     ptrdiff_t g = 0;
     if (rc == KS_OK) {
         if (kp)
             ks__sort_kpairs(kp, kp + n, n);
         else
             ks__sort_cpairs(cp, cp + n, n);
-        for (ptrdiff_t j = 0; j < n; j++) g += j == 0 || !same(kp, cp, j - 1, j);
+        for (ptrdiff_t j = 0; j < n; j++) g += j == 0 || !same(kp, cp, nan_key, j - 1, j);
         rc = ks__array_new(ctx, a->dtype, 1, &g, values);
     }
     if (rc == KS_OK && (flags & KS_UNIQUE_INDEX)) rc = ks__array_new(ctx, KS_INT64, 1, &g, index);
@@ -135,7 +144,7 @@ int ks_array_unique(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_array *va
         int64_t *ct = flags & KS_UNIQUE_COUNTS ? (int64_t *)(void *)counts->data : NULL;
         ptrdiff_t grp = -1, start = 0;
         for (ptrdiff_t j = 0; j <= n; j++) {
-            if (j < n && j > 0 && same(kp, cp, j - 1, j)) {
+            if (j < n && j > 0 && same(kp, cp, nan_key, j - 1, j)) {
                 if (inv) inv[kp ? kp[j].i : cp[j].i] = grp;
                 continue;
             }
