@@ -133,6 +133,11 @@ KEYED_SORT(sort_u64, uint64_t, KEY_ID, 8)
 KEYED_SORT(sort_i64, uint64_t, KEY_I64, 8)
 KEYED_SORT(sort_f64, uint64_t, key_f64, 8)
 KEYED_SORT(sort_kpair, ks__kpair, KEY_PAIR, 8)
+/* Pairs of keys and positions of up to 32 bits: half the bytes to move for 32-bit dtypes. */
+typedef struct {
+    uint32_t k, i;
+} kpair32;
+KEYED_SORT(sort_kpair32, kpair32, KEY_PAIR, 4)
 
 typedef struct {
     float re, im;
@@ -180,30 +185,33 @@ static void sort_values(ks_dtype t, char *v, char *tmp, ptrdiff_t n)
         const int64_t at = perm ? perm[j] : j;                                                     \
         T v;                                                                                       \
         memcpy(&v, x + at * s, sizeof v);                                                          \
-        out[j].k = (uint64_t)(KEYEXPR);                                                            \
+        out[j].k = (KEYEXPR);                                                                      \
         out[j].i = at;                                                                             \
     }
 
-void ks__sort_keys(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const int64_t *perm,
-                   ks__kpair *out)
-{
-    switch (t) {
-    case KS_BOOL:
-    case KS_UINT8: KEY_LOOP(uint8_t, v) break;
-    case KS_INT8: KEY_LOOP(uint8_t, KEY_I8(v)) break;
-    case KS_UINT16: KEY_LOOP(uint16_t, v) break;
-    case KS_INT16: KEY_LOOP(uint16_t, KEY_I16(v)) break;
-    case KS_UINT32: KEY_LOOP(uint32_t, v) break;
-    case KS_INT32: KEY_LOOP(uint32_t, KEY_I32(v)) break;
-    case KS_FLOAT32: KEY_LOOP(uint32_t, key_f32(v)) break;
-    case KS_UINT64: KEY_LOOP(uint64_t, v) break;
-    case KS_INT64: KEY_LOOP(uint64_t, KEY_I64(v)) break;
-    default: KEY_LOOP(uint64_t, key_f64(v)) break;
+/* NAME(t, x, s, n, perm, out): the keys of a line into pairs of type PT. */
+#define KEYS_FN(NAME, PT)                                                                          \
+    void NAME(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const int64_t *perm, PT *out)   \
+    {                                                                                              \
+        switch (t) {                                                                               \
+        case KS_BOOL:                                                                              \
+        case KS_UINT8: KEY_LOOP(uint8_t, v) break;                                                 \
+        case KS_INT8: KEY_LOOP(uint8_t, KEY_I8(v)) break;                                          \
+        case KS_UINT16: KEY_LOOP(uint16_t, v) break;                                               \
+        case KS_INT16: KEY_LOOP(uint16_t, KEY_I16(v)) break;                                       \
+        case KS_UINT32: KEY_LOOP(uint32_t, v) break;                                               \
+        case KS_INT32: KEY_LOOP(uint32_t, KEY_I32(v)) break;                                       \
+        case KS_FLOAT32: KEY_LOOP(uint32_t, key_f32(v)) break;                                     \
+        case KS_UINT64: KEY_LOOP(uint64_t, v) break;                                               \
+        case KS_INT64: KEY_LOOP(uint64_t, KEY_I64(v)) break;                                       \
+        default: KEY_LOOP(uint64_t, key_f64(v)) break;                                             \
+        }                                                                                          \
     }
-}
+KEYS_FN(ks__sort_keys, ks__kpair)
+static KEYS_FN(keys32, kpair32)
 
-void ks__sort_ckeys(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const int64_t *perm,
-                    ks__cpair *out)
+    void ks__sort_ckeys(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const int64_t *perm,
+                        ks__cpair *out)
 {
     for (ptrdiff_t j = 0; j < n; j++) {
         const int64_t at = perm ? perm[j] : j;
@@ -232,6 +240,11 @@ static void order_line(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, cons
         ks__cpair *p = w;
         ks__sort_ckeys(t, x, s, n, perm, p);
         sort_cpair(p, p + n, n);
+        for (ptrdiff_t j = 0; j < n; j++) idx[j * is] = p[j].i;
+    } else if (ks__dtypes[t].size <= 4 && n <= (ptrdiff_t)UINT32_MAX) {
+        kpair32 *p = w;
+        keys32(t, x, s, n, perm, p);
+        sort_kpair32(p, p + n, n);
         for (ptrdiff_t j = 0; j < n; j++) idx[j * is] = p[j].i;
     } else {
         ks__kpair *p = w;
