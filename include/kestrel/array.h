@@ -564,6 +564,60 @@ KS_API void ks_npz_get(const ks_npz *z, ks_npz_view *out); /* pointers owned by 
  * members, CRC-32 checked. KS_ENOTFOUND naming the archive when there is none. */
 KS_API int ks_npz_load(ks_ctx *ctx, const ks_npz *z, const char *name,
                        ks_array *out) KS_RESULT_USED;
+/* ---- sorting, searching and sets --------------------------------------------------------- */
+
+/* np.sort's kind=: "quicksort" (NumPy's default; no order of equal keys promised), "stable";
+ * value() also takes NumPy's "mergesort" (stable) and "heapsort" (quicksort). Every kind runs the
+ * same stable sort (a radix sort on long lines), so both give NumPy's stable result. */
+typedef enum { KS_SORT_QUICKSORT = 0, KS_SORT_STABLE } ks_sort_kind;
+KS_API const char *ks_sort_kind_name(ks_sort_kind value);
+KS_API int ks_sort_kind_value(ks_ctx *ctx, const char *name, ks_sort_kind *out) KS_RESULT_USED;
+
+/* np.sort(a, axis, kind) and np.argsort (int64 positions) along `axis` (KS_AXIS_NONE: the
+ * raveled array, as NumPy's axis=None). NumPy's order: NaN last; -0.0 equal to 0.0; complex
+ * lexicographic by real then imaginary part, R + Rj < R + nanj < nan + Rj < nan + nanj. */
+KS_API int ks_array_sort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind,
+                         ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_argsort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind,
+                            ks_array *out) KS_RESULT_USED;
+/* np.partition / np.argpartition(a, kth, axis): every kth element (negative counts from the end)
+ * in its sorted place, none larger before it, none smaller after. */
+KS_API int ks_array_partition(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t *kth,
+                              int axis, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_argpartition(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t *kth,
+                                 int axis, ks_array *out) KS_RESULT_USED;
+/* np.lexsort(keys, axis): the stable order by keys[n - 1], ties broken by keys[n - 2], ... (at
+ * most 8 keys, all of one shape). */
+KS_API int ks_array_lexsort(ks_ctx *ctx, int n, const ks_array *const *keys, int axis,
+                            ks_array *out) KS_RESULT_USED;
+
+/* np.searchsorted(a, v, side, sorter): for each element of v, the position in the 1-d sorted a
+ * (a[sorter] when sorter is not NULL) where it would go, before equal elements (left) or after
+ * them (right). a and v are compared in their promoted dtype. */
+typedef enum { KS_SIDE_LEFT = 0, KS_SIDE_RIGHT } ks_side;
+KS_API const char *ks_side_name(ks_side value);
+KS_API int ks_side_value(ks_ctx *ctx, const char *name, ks_side *out) KS_RESULT_USED;
+KS_API int ks_array_searchsorted(ks_ctx *ctx, const ks_array *a, const ks_array *v, ks_side side,
+                                 const ks_array *sorter, ks_array *out) KS_RESULT_USED;
+
+/* np.unique(a) on the raveled array: the sorted distinct values, and with the flags the first
+ * position of each (index), the value's number for every element of a, in a's shape (inverse),
+ * and how many of each (counts); outputs not asked for may be NULL and are left empty. Every NaN
+ * is one value (NumPy 2's equal_nan=True; the first NaN in sorted order stands for them) unless
+ * KS_UNIQUE_NAN_DISTINCT makes each its own (equal_nan=False, the Array API's unique_*); -0.0 and
+ * 0.0 are one. */
+enum {
+    KS_UNIQUE_INDEX = 1,
+    KS_UNIQUE_INVERSE = 2,
+    KS_UNIQUE_COUNTS = 4,
+    KS_UNIQUE_NAN_DISTINCT = 8
+};
+KS_API int ks_array_unique(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_array *values,
+                           ks_array *index, ks_array *inverse, ks_array *counts) KS_RESULT_USED;
+/* np.isin(element, test_elements, invert): bool in element's shape, compared in the promoted
+ * dtype (NaN is in nothing). */
+KS_API int ks_array_isin(ks_ctx *ctx, const ks_array *element, const ks_array *test, bool invert,
+                         ks_array *out) KS_RESULT_USED;
 
 #ifdef __cplusplus
 }

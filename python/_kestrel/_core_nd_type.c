@@ -1074,7 +1074,8 @@ int ks_py_nd_type_init(void)
 {
     if (PyType_Ready(&ks_py_nd_type)) return -1;
     /* the reduction and DLPack methods live with their concepts, in their own files */
-    PyMethodDef *tables[] = {ks_py_nd_reduce_methods, ks_py_nd_dlpack_methods};
+    PyMethodDef *tables[] = {ks_py_nd_reduce_methods, ks_py_nd_dlpack_methods,
+                             ks_py_nd_sort_methods};
     for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
         for (PyMethodDef *m = tables[t]; m->ml_name; m++) {
             PyObject *d = PyDescr_NewMethod(&ks_py_nd_type, m);

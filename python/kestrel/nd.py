@@ -13,6 +13,7 @@ as do DLPack tensors (from_dlpack). The module is also an Array API namespace (2
 `x.__array_namespace__()` returns it. This file only shapes arguments: no loop over data.
 """
 import builtins as _builtins
+import collections as _collections
 import contextlib as _contextlib
 import math as _math
 
@@ -576,3 +577,105 @@ def __array_namespace_info__():
 
 # -- NumPy's files (.npy, .npz) ------------------------------------------------------------------
 from _kestrel.nd_io import NpzFile, load, save, savez, savez_compressed  # noqa: E402
+# ---- sorting, searching and sets (one call into the C library each) ----
+
+def _kind(kind, stable):
+    return "stable" if stable else kind
+
+
+def _flipped_order(a, axis, kind):
+    """The stable descending order: ascending on the reversed axis, reversed back (equal keys
+    keep their first-come order, as the Array API's descending=True, stable=True)."""
+    if axis is None:
+        a, axis = ravel(a), 0
+    r = flip(_nd.argsort(flip(a, axis), axis, kind), axis)
+    return subtract(a.shape[axis if axis >= 0 else a.ndim + axis] - 1, r)
+
+
+def sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
+    """A sorted copy (NumPy's np.sort, and the Array API's sort with descending=)."""
+    if descending:
+        if axis is None:
+            a, axis = ravel(a), 0
+        return flip(_nd.sort(flip(a, axis), axis, _kind(kind, stable)), axis)
+    return _nd.sort(a, axis, _kind(kind, stable))
+
+
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
+    """The positions that sort a along axis (np.argsort; the Array API's descending=)."""
+    a = asarray(a)
+    if a.ndim == 0:  # NumPy: the order of its one element, array([0])
+        a = ravel(a)
+    if descending:
+        return _flipped_order(a, axis, _kind(kind, stable))
+    return _nd.argsort(a, axis, _kind(kind, stable))
+
+
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """A copy with every kth element in its sorted place (np.partition)."""
+    return _nd.partition(a, kth, axis)
+
+
+def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    """The positions that partition a (np.argpartition)."""
+    a = asarray(a)
+    return _nd.argpartition(ravel(a) if a.ndim == 0 else a, kth, axis)
+
+
+def lexsort(keys, axis=-1):
+    """The stable order by the last key, ties broken by the ones before (np.lexsort)."""
+    if isinstance(keys, ndarray):
+        keys = [keys[i] for i in range(keys.shape[0])] if keys.ndim > 0 else [keys]
+    return _nd.lexsort(list(keys), axis)
+
+
+def searchsorted(a, v, side="left", sorter=None):
+    """Where v's elements would go in the sorted 1-d a (np.searchsorted)."""
+    return _nd.searchsorted(a, v, side, sorter)
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
+           equal_nan=True, sorted=True):
+    """The sorted distinct values of the raveled array, with NumPy's optional first positions,
+    inverse (in ar's shape) and counts. Every NaN counts as one value unless equal_nan=False."""
+    if axis is not None:
+        raise NotImplementedError("unique with axis= is not supported")
+    flags = return_index | return_inverse << 1 | return_counts << 2 | (not equal_nan) << 3
+    v, i, inv, c = _nd.unique(ar, flags)
+    ret = (v,) + tuple(x for x, want in ((i, return_index), (inv, return_inverse),
+                                         (c, return_counts)) if want)
+    return ret[0] if len(ret) == 1 else ret
+
+
+# The Array API's unique_* functions: every NaN is its own value (NaN != NaN), as NumPy's.
+UniqueAllResult = _collections.namedtuple(
+    "UniqueAllResult", ["values", "indices", "inverse_indices", "counts"])
+UniqueCountsResult = _collections.namedtuple("UniqueCountsResult", ["values", "counts"])
+UniqueInverseResult = _collections.namedtuple("UniqueInverseResult", ["values", "inverse_indices"])
+
+
+def unique_all(x, /):
+    """The Array API's unique_all: values, first indices, inverse indices (x's shape), counts."""
+    return UniqueAllResult(*_nd.unique(x, 15))
+
+
+def unique_counts(x, /):
+    """The Array API's unique_counts: values and counts."""
+    v, _, _, c = _nd.unique(x, 12)
+    return UniqueCountsResult(v, c)
+
+
+def unique_inverse(x, /):
+    """The Array API's unique_inverse: values and inverse indices (x's shape)."""
+    v, _, inv, _ = _nd.unique(x, 10)
+    return UniqueInverseResult(v, inv)
+
+
+def unique_values(x, /):
+    """The Array API's unique_values: the distinct values, sorted (each NaN its own)."""
+    return _nd.unique(x, 8)[0]
+
+
+def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
+    """Whether each element is in test_elements, in element's shape (np.isin)."""
+    return _nd.isin(element, test_elements, invert)

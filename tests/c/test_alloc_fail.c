@@ -839,6 +839,37 @@ static int run_array_npy(ks_ctx *ctx, const char *out, double *sig)
     return rc;
 }
 
+/* Sorting and sets: a stable argsort along axis 0 (gathered lines), a lexsort, partition,
+ * searchsorted with a sorter and a cast, unique with every output, isin. */
+static int run_array_sort(ks_ctx *ctx, double *sig)
+{
+    ks_array a = {0}, r = {0}, o = {0}, l = {0}, p = {0}, s = {0}, u[4] = {{0}, {0}, {0}, {0}};
+    ks_array in = {0}, ints = {0}, q = {0};
+    const ptrdiff_t s43[2] = {4, 3}, kth = 1;
+    int rc = ks_array_arange(ctx, 12, 0, -1, KS_FLOAT64, &a);
+    if (!rc) rc = ks_array_reshape(ctx, &a, 2, s43, KS_ORDER_F, &r);
+    if (!rc) rc = ks_array_argsort(ctx, &r, 0, KS_SORT_STABLE, &o);
+    if (!rc) {
+        const ks_array *keys[2] = {&r, &r};
+        rc = ks_array_lexsort(ctx, 2, keys, -1, &l);
+    }
+    if (!rc) rc = ks_array_partition(ctx, &r, 1, &kth, KS_AXIS_NONE, &p);
+    if (!rc) rc = ks_array_arange(ctx, 0, 12, 1, KS_INT32, &ints);
+    if (!rc) rc = ks_array_argsort(ctx, &a, 0, KS_SORT_QUICKSORT, &q);
+    if (!rc) rc = ks_array_searchsorted(ctx, &a, &ints, KS_SIDE_RIGHT, &q, &s);
+    if (!rc)
+        rc = ks_array_unique(ctx, &r, KS_UNIQUE_INDEX | KS_UNIQUE_INVERSE | KS_UNIQUE_COUNTS, &u[0],
+                             &u[1], &u[2], &u[3]);
+    if (!rc) rc = ks_array_isin(ctx, &ints, &r, false, &in);
+    if (!rc)
+        *sig += (double)((int64_t *)(void *)o.data)[1] + ((double *)(void *)p.data)[1] +
+                (double)((int64_t *)(void *)s.data)[2] + (double)((int64_t *)(void *)l.data)[0] +
+                ((double *)(void *)u[0].data)[3] + (double)((bool *)(void *)in.data)[5];
+    ks_array *all[] = {&a, &r, &o, &l, &p, &s, &u[0], &u[1], &u[2], &u[3], &in, &ints, &q};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) ks_array_release(all[i]);
+    return rc;
+}
+
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
     *sig = 0.0;
@@ -886,6 +917,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_array(ctx, sig);
     if (!rc) rc = run_array_shape(ctx, sig);
     if (!rc) rc = run_array_npy(ctx, out, sig);
+    if (!rc) rc = run_array_sort(ctx, sig);
     return rc;
 }
 

@@ -1,0 +1,223 @@
+/* set.c — np.searchsorted, np.unique and np.isin over the ordered keys of sort_internal.h.
+ *
+ * Operands of searchsorted and isin are brought to their common dtype first (NumPy compares in
+ * the promoted type), then compared by key: -0.0 equals 0.0 and NaN sorts last, as NumPy's sort.
+ * unique sorts (key, position) pairs stably, so the first of each run is the first occurrence
+ * (return_index) and every NaN falls into one run (NumPy 2's equal_nan=True). */
+#include <string.h>
+
+#include "array/sort_internal.h"
+
+static const ks__enum_entry side_names[] = {{"left", KS_SIDE_LEFT}, {"right", KS_SIDE_RIGHT}};
+KS__ENUM_FUNCS(ks_side, ks_side, "searchsorted side", side_names)
+
+/* x converted to dtype t and raveled, as a new reference (a copy only when needed). */
+static int flat_as(ks_ctx *ctx, const ks_array *x, ks_dtype t, ks_array *out)
+{
+    if (x->dtype == t) return ks_array_ravel(ctx, x, KS_ORDER_C, out);
+    return ks__array_copy_order(ctx, x, t, KS_ORDER_C, out);
+}
+
+/* The keys of the n elements of a flat array, as pairs (one of kp / cp, by dtype). */
+static int keys_of(ks_ctx *ctx, const ks_array *flat, ks__kpair **kp, ks__cpair **cp,
+                   ptrdiff_t extra)
+{
+    const ptrdiff_t n = ks_array_size(flat);
+    const bool c = ks__dtypes[flat->dtype].kind == 'c';
+    const ptrdiff_t s = flat->ndim ? flat->strides[0] : 0;
+    void *p = ks__malloc_array(ctx, (size_t)(n + extra) + 1, c ? sizeof **cp : sizeof **kp);
+    if (!p) return KS_ENOMEM;
+    if (c) {
+        *cp = p;
+        ks__sort_ckeys(flat->dtype, flat->data, s, n, NULL, *cp);
+    } else {
+        *kp = p;
+        ks__sort_keys(flat->dtype, flat->data, s, n, NULL, *kp);
+    }
+    return KS_OK;
+}
+
+/* ---- searchsorted ---- */
+
+int ks_array_searchsorted(ks_ctx *ctx, const ks_array *a, const ks_array *v, ks_side side,
+                          const ks_array *sorter, ks_array *out)
+{
+    ks__array_clear(out);
+    if (a->ndim != 1)
+        return ks__fail(ctx, KS_EINVAL, "object %s for desired array",
+                        a->ndim ? "too deep" : "of too small depth");
+    const ks_array *both[2] = {a, v};
+    ks_dtype t;
+    int rc = ks_array_result_type(ctx, 2, both, &t);
+    if (rc != KS_OK) return rc;
+    ks_array sa = {0}, fa = {0}, fv = {0};
+    ks__kpair *ka = NULL, *kv = NULL;
+    ks__cpair *ca = NULL, *cv = NULL;
+    if (sorter) {
+        if (sorter->ndim != 1 || sorter->shape[0] != a->shape[0])
+            return ks__fail(ctx, KS_EINVAL, "sorter.size must equal a.size");
+        rc = ks_array_take(ctx, a, sorter, 0, 0, &sa);
+        if (rc != KS_OK)
+            return rc == KS_EINVAL ? ks__fail(ctx, KS_EINVAL, "Sorter index out of range.") : rc;
+        a = &sa;
+    }
+    if (rc == KS_OK) rc = flat_as(ctx, a, t, &fa);
+    if (rc == KS_OK) rc = flat_as(ctx, v, t, &fv);
+    if (rc == KS_OK) rc = keys_of(ctx, &fa, &ka, &ca, 0);
+    if (rc == KS_OK) rc = keys_of(ctx, &fv, &kv, &cv, 0);
+    if (rc == KS_OK) rc = ks__array_new(ctx, KS_INT64, v->ndim, v->shape, out);
+    if (rc == KS_OK) {
+        const ptrdiff_t n = a->shape[0], m = ks_array_size(&fv);
+        int64_t *o = (int64_t *)(void *)out->data;
+        const bool right = side == KS_SIDE_RIGHT;
+        for (ptrdiff_t j = 0; j < m; j++) {
+            ptrdiff_t lo = 0, hi = n; /* first position whose key is >= (> for right) v's */
+            while (lo < hi) {
+                const ptrdiff_t mid = lo + (hi - lo) / 2;
+                const int c = ca ? ks__cmp_complex(ca[mid].re, ca[mid].im, cv[j].re, cv[j].im)
+                                 : (ka[mid].k > kv[j].k) - (ka[mid].k < kv[j].k);
+                if (c < 0 || (right && c == 0))
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            o[j] = lo;
+        }
+    }
+    ks__release(&ctx->alloc, ka ? (void *)ka : (void *)ca);
+    ks__release(&ctx->alloc, kv ? (void *)kv : (void *)cv);
+    ks_array_release(&sa);
+    ks_array_release(&fa);
+    ks_array_release(&fv);
+    return rc;
+}
+
+/* ---- unique ---- */
+
+static bool any_nan(const ks__cpair *p) { return p->re != p->re || p->im != p->im; }
+/* Whether sorted elements i and j are one value: NaNs are one value unless `nan_key` (the NaN
+ * key of a real float dtype, 1 for complex; 0: NaNs are one) makes each NaN its own. */
+static bool same(const ks__kpair *kp, const ks__cpair *cp, uint64_t nan_key, ptrdiff_t i,
+                 ptrdiff_t j)
+{
+    if (kp) return kp[i].k == kp[j].k && !(nan_key && kp[i].k == nan_key);
+    if (any_nan(&cp[i]) || any_nan(&cp[j])) return !nan_key && any_nan(&cp[i]) && any_nan(&cp[j]);
+    return ks__cmp_complex(cp[i].re, cp[i].im, cp[j].re, cp[j].im) == 0;
+}
+
+int ks_array_unique(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_array *values,
+                    ks_array *index, ks_array *inverse, ks_array *counts)
+{
+    ks_array *outs[4] = {values, index, inverse, counts};
+    for (int k = 0; k < 4; k++)
+        if (outs[k]) ks__array_clear(outs[k]);
+    ks_array flat;
+    ks__kpair *kp = NULL;
+    ks__cpair *cp = NULL;
+    int rc = ks_array_ravel(ctx, a, KS_ORDER_C, &flat);
+    if (rc == KS_OK) rc = keys_of(ctx, &flat, &kp, &cp, ks_array_size(&flat));
+    const ptrdiff_t n = ks_array_size(a);
+    const char kind = ks__dtypes[a->dtype].kind;
+    const uint64_t nan_key = !(flags & KS_UNIQUE_NAN_DISTINCT) ? 0
+                             : kind == 'c'                     ? 1
+                             : a->dtype == KS_FLOAT32          ? UINT32_MAX
+                             : kind == 'f'                     ? UINT64_MAX
+                                                               : 0;
+    ptrdiff_t g = 0;
+    if (rc == KS_OK) {
+        if (kp)
+            ks__sort_kpairs(kp, kp + n, n);
+        else
+            ks__sort_cpairs(cp, cp + n, n);
+        for (ptrdiff_t j = 0; j < n; j++) g += j == 0 || !same(kp, cp, nan_key, j - 1, j);
+        rc = ks__array_new(ctx, a->dtype, 1, &g, values);
+    }
+    if (rc == KS_OK && (flags & KS_UNIQUE_INDEX)) rc = ks__array_new(ctx, KS_INT64, 1, &g, index);
+    if (rc == KS_OK && (flags & KS_UNIQUE_INVERSE))
+        rc = ks__array_new(ctx, KS_INT64, a->ndim, a->shape, inverse);
+    if (rc == KS_OK && (flags & KS_UNIQUE_COUNTS)) rc = ks__array_new(ctx, KS_INT64, 1, &g, counts);
+    if (rc == KS_OK) {
+        const size_t es = ks__dtypes[a->dtype].size;
+        const ptrdiff_t s = flat.ndim ? flat.strides[0] : 0;
+        int64_t *ix = flags & KS_UNIQUE_INDEX ? (int64_t *)(void *)index->data : NULL;
+        int64_t *inv = flags & KS_UNIQUE_INVERSE ? (int64_t *)(void *)inverse->data : NULL;
+        int64_t *ct = flags & KS_UNIQUE_COUNTS ? (int64_t *)(void *)counts->data : NULL;
+        ptrdiff_t grp = -1, start = 0;
+        for (ptrdiff_t j = 0; j <= n; j++) {
+            if (j < n && j > 0 && same(kp, cp, nan_key, j - 1, j)) {
+                if (inv) inv[kp ? kp[j].i : cp[j].i] = grp;
+                continue;
+            }
+            if (grp >= 0 && ct) ct[grp] = j - start;
+            if (j == n) break;
+            const int64_t at = kp ? kp[j].i : cp[j].i;
+            grp++;
+            start = j;
+            memcpy(values->data + (size_t)grp * es, flat.data + at * s, es);
+            if (ix) ix[grp] = at;
+            if (inv) inv[at] = grp;
+        }
+    }
+    ks__release(&ctx->alloc, kp ? (void *)kp : (void *)cp);
+    ks_array_release(&flat);
+    if (rc != KS_OK)
+        for (int k = 0; k < 4; k++)
+            if (outs[k]) ks_array_release(outs[k]);
+    return rc;
+}
+
+/* ---- isin ---- */
+
+int ks_array_isin(ks_ctx *ctx, const ks_array *element, const ks_array *test, bool invert,
+                  ks_array *out)
+{
+    ks__array_clear(out);
+    const ks_array *both[2] = {element, test};
+    ks_dtype t;
+    int rc = ks_array_result_type(ctx, 2, both, &t);
+    if (rc != KS_OK) return rc;
+    ks_array fe = {0}, ft = {0};
+    ks__kpair *ke = NULL, *kt = NULL;
+    ks__cpair *ce = NULL, *ct = NULL;
+    rc = flat_as(ctx, element, t, &fe);
+    if (rc == KS_OK) rc = flat_as(ctx, test, t, &ft);
+    if (rc == KS_OK) rc = keys_of(ctx, &fe, &ke, &ce, 0);
+    if (rc == KS_OK) rc = keys_of(ctx, &ft, &kt, &ct, ks_array_size(&ft));
+    if (rc == KS_OK) rc = ks__array_new(ctx, KS_BOOL, element->ndim, element->shape, out);
+    if (rc == KS_OK) {
+        const ptrdiff_t n = ks_array_size(&ft), m = ks_array_size(&fe);
+        if (kt)
+            ks__sort_kpairs(kt, kt + n, n);
+        else
+            ks__sort_cpairs(ct, ct + n, n);
+        const bool fl = ks__dtypes[t].kind == 'f';
+        /* every float NaN's key (never equal to anything) */
+        const uint64_t nan_key = t == KS_FLOAT32 ? UINT32_MAX : UINT64_MAX;
+        bool *o = (bool *)out->data;
+        for (ptrdiff_t j = 0; j < m; j++) {
+            bool found = false;
+            if (ce ? !any_nan(&ce[j]) : !(fl && ke[j].k == nan_key)) {
+                ptrdiff_t lo = 0, hi = n;
+                while (lo < hi) {
+                    const ptrdiff_t mid = lo + (hi - lo) / 2;
+                    const int c = ce ? ks__cmp_complex(ct[mid].re, ct[mid].im, ce[j].re, ce[j].im)
+                                     : (kt[mid].k > ke[j].k) - (kt[mid].k < ke[j].k);
+                    if (c < 0)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                found =
+                    lo < n && (ce ? ks__cmp_complex(ct[lo].re, ct[lo].im, ce[j].re, ce[j].im) == 0
+                                  : kt[lo].k == ke[j].k);
+            }
+            o[j] = found != invert;
+        }
+    }
+    ks__release(&ctx->alloc, ke ? (void *)ke : (void *)ce);
+    ks__release(&ctx->alloc, kt ? (void *)kt : (void *)ct);
+    ks_array_release(&fe);
+    ks_array_release(&ft);
+    if (rc != KS_OK) ks_array_release(out);
+    return rc;
+}

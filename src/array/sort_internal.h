@@ -1,0 +1,45 @@
+/* sort_internal.h — what sort.c shares with set.c: every element mapped to an ordered key, and
+ * the stable sort of (key, position) pairs along one line.
+ *
+ * A real element becomes a uint64 key whose unsigned order is NumPy's order: integers with the
+ * sign bit flipped, floats by their bits made monotone, -0.0 the same key as 0.0 and every NaN
+ * the largest key (NaN sorts last). A complex element keeps its two parts as doubles and compares
+ * by NumPy's rule (cmp_complex). */
+#ifndef KS_SORT_INTERNAL_H
+#define KS_SORT_INTERNAL_H
+
+#include "array/array_internal.h"
+
+typedef struct {
+    uint64_t k;
+    int64_t i;
+} ks__kpair;
+typedef struct {
+    double re, im;
+    int64_t i;
+} ks__cpair;
+
+/* NumPy's complex order: lexicographic by real then imaginary part, with R + Rj < R + nanj <
+ * nan + Rj < nan + nanj (the NaN classes in that order, by their other part inside a class). */
+static inline int ks__cmp_complex(double ar, double ai, double br, double bi)
+{
+    const int an = ar != ar, bn = br != br;
+    if (an != bn) return an - bn;
+    const int ain = ai != ai, bin = bi != bi;
+    if (ain != bin) return ain - bin;
+    if (!an && ar != br) return ar < br ? -1 : 1;
+    if (!ain && ai != bi) return ai < bi ? -1 : 1;
+    return 0;
+}
+
+/* The n elements x[perm[j] * s] (x[j * s] when perm is NULL) as pairs (key, position); the
+ * complex form for complex dtypes. */
+void ks__sort_keys(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const int64_t *perm,
+                   ks__kpair *out);
+void ks__sort_ckeys(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const int64_t *perm,
+                    ks__cpair *out);
+/* Stable sorts of n pairs by key (tmp: n more of scratch). */
+void ks__sort_kpairs(ks__kpair *a, ks__kpair *tmp, ptrdiff_t n);
+void ks__sort_cpairs(ks__cpair *a, ks__cpair *tmp, ptrdiff_t n);
+
+#endif
