@@ -38,8 +38,11 @@ def _shortest(x, single):
     want = struct.pack("<f", x)
     for p in range(1, 10):
         s = f"{x:.{p}g}"
-        if struct.pack("<f", float(s)) == want:
-            return s
+        try:
+            if struct.pack("<f", float(s)) == want:
+                return s
+        except OverflowError:  # rounded past float32's largest (3.4e38 of 3.4028235e38)
+            continue
     return repr(x)
 
 

@@ -199,6 +199,7 @@ REPR_CASES = [
     np.arange(10, dtype=np.uint64) * 2**60, np.full((2, 2, 2, 2), 7, dtype=np.int16),
     np.array(3, dtype=np.int8), np.array(0.1 + 1j), RNG.standard_normal((7, 200)),
     RNG.standard_normal((4, 4)).astype(np.float32) * 1e5, RNG.integers(-1000, 1000, (13, 9)),
+    np.array([3.4028235e38, -3.4025e38, 1.5], dtype=np.float32),  # short digits past float32
 ]
 
 
