@@ -102,6 +102,18 @@ int ks_py_nd_axis_arg(PyObject *o, int ndim, int *axis);
 int ks_py_nd_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                   const char *const *names, int npos, int nreq, PyObject **objs);
 
+/* The bindings' shared vocabulary: an ndarray's ks_array, the parameters of a
+ * METH_FASTCALL | METH_KEYWORDS function and its PyMethodDef flags, its arguments by name into
+ * o[] (ks_py_nd_args below), and an argument given and not None. */
+#define ARR(o) (&((ks_py_nd *)(o))->arr)
+#define FASTCALL_ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
+#define FAST(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
+#define GIVEN(x) ((x) && (x) != Py_None)
+#define PARSE(fname, npos, nreq, ...)                                                              \
+    static const char *const names_[] = {__VA_ARGS__, NULL};                                       \
+    PyObject *o[sizeof names_ / sizeof *names_];                                                   \
+    if (ks_py_nd_args(fname, args, nargs, kw, names_, npos, nreq, o)) return NULL
+
 /* One element as a Python object (bool, int, float or complex). */
 PyObject *ks_py_nd_elem(const char *p, ks_dtype t);
 

@@ -6,10 +6,6 @@
 #define NO_IMPORT_ARRAY
 #include "_core_nd.h"
 
-#define ARR(o) (&((ks_py_nd *)(o))->arr)
-#define FASTCALL_ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
-#define GIVEN(x) ((x) && (x) != Py_None)
-
 enum { DL_CPU = 1 };
 enum { DL_INT = 0, DL_UINT = 1, DL_FLOAT = 2, DL_COMPLEX = 5, DL_BOOL = 6 };
 #define DL_READ_ONLY ((uint64_t)1)

@@ -6,15 +6,12 @@
 #define NO_IMPORT_ARRAY
 #include "_core_nd.h"
 
-#define ARR(o) (&((ks_py_nd *)(o))->arr)
-#define FASTCALL_ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
+#undef PARSE /* the shared one, for module functions: self is unused here */
 #define PARSE(fname, npos, nreq, ...)                                                              \
     (void)self;                                                                                    \
     static const char *const names_[] = {__VA_ARGS__, NULL};                                       \
     PyObject *o[sizeof names_ / sizeof *names_];                                                   \
     if (ks_py_nd_args(fname, args, nargs, kw, names_, npos, nreq, o)) return NULL
-#define FAST(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
-#define GIVEN(x) ((x) && (x) != Py_None)
 
 /* ---- the element-wise call ---- */
 

@@ -5,14 +5,6 @@
 #define NO_IMPORT_ARRAY
 #include "_core_nd.h"
 
-#define FASTCALL_ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
-#define PARSE(fname, npos, nreq, ...)                                                              \
-    static const char *const names_[] = {__VA_ARGS__, NULL};                                       \
-    PyObject *o[sizeof names_ / sizeof *names_];                                                   \
-    if (ks_py_nd_args(fname, args, nargs, kw, names_, npos, nreq, o)) return NULL
-#define FAST(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
-#define GIVEN(x) ((x) && (x) != Py_None)
-
 /* quantile(a, q, axis, method, keepdims, nan): q already in [0, 1]. */
 static PyObject *f_quantile(FASTCALL_ARGS)
 {

@@ -6,8 +6,6 @@
 #define NO_IMPORT_ARRAY
 #include "_core_nd.h"
 
-#define ARR(o) (&((ks_py_nd *)(o))->arr)
-
 _Static_assert(sizeof(Py_ssize_t) == sizeof(ptrdiff_t), "shapes are shared with Python");
 
 /* Freed objects kept for reuse: at about 580 bytes an ndarray is above pymalloc's small-object
@@ -513,12 +511,6 @@ static int nd_getbuffer(PyObject *s, Py_buffer *v, int flags)
 static PyBufferProcs nd_as_buffer = {nd_getbuffer, NULL};
 
 /* ---- methods ---- */
-
-#define FASTCALL_ARGS PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
-#define PARSE(fname, npos, nreq, ...)                                                              \
-    static const char *const names_[] = {__VA_ARGS__, NULL};                                       \
-    PyObject *o[sizeof names_ / sizeof *names_];                                                   \
-    if (ks_py_nd_args(fname, args, nargs, kw, names_, npos, nreq, o)) return NULL
 
 static PyObject *m_astype(FASTCALL_ARGS)
 {
