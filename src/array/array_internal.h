@@ -50,6 +50,15 @@ extern const ks__dtype_info ks__dtypes[KS_NDTYPES];
 
 typedef void (*ks__loop)(char **args, const ptrdiff_t *steps, ptrdiff_t n, const void *aux);
 
+/* A complex element as its two parts (the layout of float / double _Complex), for code that
+ * works on the parts (ufunc_loops.h has the _Complex types). */
+typedef struct {
+    float re, im;
+} ks__parts64;
+typedef struct {
+    double re, im;
+} ks__parts128;
+
 /* The cast loop from one dtype to another (args[0] in, args[1] out), NumPy's unsafe-cast
  * values (complex to real drops the imaginary part; float to int truncates). Never NULL. */
 ks__loop ks__cast_loop(ks_dtype from, ks_dtype to);

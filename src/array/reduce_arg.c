@@ -6,12 +6,8 @@
 
 #include "array/reduce_internal.h"
 
-typedef struct {
-    float re, im;
-} c64;
-typedef struct {
-    double re, im;
-} c128;
+typedef ks__parts64 c64; /* (array_internal.h) */
+typedef ks__parts128 c128;
 
 /* The best element of one line against the best so far (NULL: none yet). */
 typedef const char *(*arg_line)(const char *x, ptrdiff_t n, ptrdiff_t s, const char *best,

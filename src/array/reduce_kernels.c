@@ -8,13 +8,10 @@
 #include "array/reduce_internal.h"
 #include "base/simd.h"
 
+typedef ks__parts64 c64; /* (array_internal.h) */
+typedef ks__parts128 c128;
+
 typedef uint8_t b8;
-typedef struct {
-    float re, im;
-} c64;
-typedef struct {
-    double re, im;
-} c128;
 
 #define AT(T, x, i, s) (*(const T *)((x) + (i) * (s)))
 #define ISNAN(v) ((v) != (v))

@@ -7,6 +7,9 @@
 
 #include "array/reduce_internal.h"
 
+typedef ks__parts64 c64; /* (array_internal.h) */
+typedef ks__parts128 c128;
+
 static const ks__enum_entry scan_names[] = {
     {"cumsum", KS_SCAN_CUMSUM},         {"cumprod", KS_SCAN_CUMPROD},
     {"nancumsum", KS_SCAN_NANCUMSUM},   {"nancumprod", KS_SCAN_NANCUMPROD},
@@ -14,13 +17,6 @@ static const ks__enum_entry scan_names[] = {
     {"cumproduct", KS_SCAN_CUMPROD},
 };
 KS__ENUM_FUNCS(ks_scan, ks_scan, "scan", scan_names)
-
-typedef struct {
-    float re, im;
-} c64;
-typedef struct {
-    double re, im;
-} c128;
 
 #define ADD(a, b) ((a) + (b))
 #define MUL(a, b) ((a) * (b))

@@ -11,6 +11,9 @@
 
 #include "array/sort_internal.h"
 
+typedef ks__parts64 c64; /* (array_internal.h) */
+typedef ks__parts128 c128;
+
 static const ks__enum_entry kind_names[] = {
     {"quicksort", KS_SORT_QUICKSORT},
     {"stable", KS_SORT_STABLE},
@@ -139,12 +142,6 @@ typedef struct {
 } kpair32;
 KEYED_SORT(sort_kpair32, kpair32, KEY_PAIR, 4)
 
-typedef struct {
-    float re, im;
-} c64;
-typedef struct {
-    double re, im;
-} c128;
 static inline bool c64_less(c64 x, c64 y) { return ks__cmp_complex(x.re, x.im, y.re, y.im) < 0; }
 static inline bool c128_less(c128 x, c128 y) { return ks__cmp_complex(x.re, x.im, y.re, y.im) < 0; }
 static inline bool cpair_less(ks__cpair x, ks__cpair y)
