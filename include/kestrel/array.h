@@ -460,6 +460,47 @@ KS_API int ks_array_pad(ks_ctx *ctx, const ks_array *a, const ptrdiff_t *pad_wid
  * matrices broadcast); float and complex through BLAS, integers by a blocked loop. */
 KS_API int ks_array_matmul(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_array *out) KS_RESULT_USED;
 
+/* ---- fused expressions ------------------------------------------------------------------ */
+
+/* A program of element-wise functions and reductions over inputs of fixed dtypes and shapes,
+ * run block by block: one memory pass per reduction (or result) instead of one pass and one
+ * temporary array per operation, on the ctx's threads. Results are those of the plain calls
+ * made one after the other, bit for bit (the same loops and casts; sums in the same pairwise
+ * order), for any thread count. Build once, run many times: each builder returns the new node's
+ * number in *node, and raises the plain call's type errors. kestrel.nd.fuse traces a Python
+ * function into one. */
+typedef struct ks_fused ks_fused;
+KS_API int ks_fused_new(ks_ctx *ctx, ks_fused **out) KS_RESULT_USED;
+KS_API void ks_fused_free(ks_fused *f);
+/* The next input: ks_fused_run's inputs[k] for the k-th one. weak: a Python scalar (0-d, NEP 50).
+ */
+KS_API int ks_fused_input(ks_ctx *ctx, ks_fused *f, ks_dtype dtype, int ndim,
+                          const ptrdiff_t *shape, bool weak, int *node) KS_RESULT_USED;
+/* A constant: a copy of value (weak when value is). */
+KS_API int ks_fused_constant(ks_ctx *ctx, ks_fused *f, const ks_array *value,
+                             int *node) KS_RESULT_USED;
+/* u(args[0] [, args[1]]), as ks_ufunc_call without options. */
+KS_API int ks_fused_ufunc(ks_ctx *ctx, ks_fused *f, ks_ufunc u, const int *args,
+                          int *node) KS_RESULT_USED;
+/* ks_array_where(cond, x, y); astype with unsafe casting (a copy even to the same dtype). */
+KS_API int ks_fused_where(ks_ctx *ctx, ks_fused *f, int cond, int x, int y,
+                          int *node) KS_RESULT_USED;
+KS_API int ks_fused_astype(ks_ctx *ctx, ks_fused *f, int a, ks_dtype dtype,
+                           int *node) KS_RESULT_USED;
+/* ks_array_reduce with opt's axes, keepdims, dtype and ddof (out, where, initial: refused). */
+KS_API int ks_fused_reduce(ks_ctx *ctx, ks_fused *f, ks_reduce r, int a,
+                           const ks_reduce_options *opt, int *node) KS_RESULT_USED;
+/* A node's dtype, shape (KS_ARRAY_MAXDIMS room) and weakness; KS_EINVAL for no such node. */
+KS_API int ks_fused_node(const ks_fused *f, int node, ks_dtype *dtype, int *ndim, ptrdiff_t *shape,
+                         bool *weak);
+/* Make node the next result. */
+KS_API int ks_fused_output(ks_ctx *ctx, ks_fused *f, int node) KS_RESULT_USED;
+/* Run on inputs (the declared dtypes and shapes, any strides); outputs[k] gets a new reference
+ * to the k-th result. fuse false: each operation by its plain call, one after the other (the
+ * reference the fused run equals). */
+KS_API int ks_fused_run(ks_ctx *ctx, const ks_fused *f, const ks_array *const *inputs, bool fuse,
+                        ks_array *outputs) KS_RESULT_USED;
+
 /* ---- indexing ---------------------------------------------------------------------------- */
 
 typedef enum {

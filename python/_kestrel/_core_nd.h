@@ -114,6 +114,14 @@ int ks_py_nd_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, Py
     PyObject *o[sizeof names_ / sizeof *names_];                                                   \
     if (ks_py_nd_args(fname, args, nargs, kw, names_, npos, nreq, o)) return NULL
 
+/* A call whose arguments hold a value traced by kestrel.nd.fuse: the tracer's answer for
+ * fname(args) (a new reference, or NULL with its error); NULL with no error set when no argument
+ * is traced (the caller's own error then stands). For the failure paths of ufunc, reduce and
+ * where: the successful calls never look. args as METH_FASTCALL's (kw: the keyword names). */
+PyObject *ks_py_nd_traced(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kw);
+/* Whether obj is a value traced by kestrel.nd.fuse. */
+bool ks_py_nd_is_traced(PyObject *obj);
+
 /* One element as a Python object (bool, int, float or complex). */
 PyObject *ks_py_nd_elem(const char *p, ks_dtype t);
 
@@ -136,7 +144,8 @@ int ks_py_nd_setitem(PyObject *self, PyObject *key, PyObject *value);
 /* Module functions of each file, and the set-up of the types (0, or -1 with the error set). */
 extern PyMethodDef ks_py_nd_funcs[], ks_py_nd_reduce_funcs[], ks_py_nd_reduce_methods[],
     ks_py_nd_stats_funcs[], ks_py_nd_dlpack_funcs[], ks_py_nd_dlpack_methods[],
-    ks_py_nd_random_funcs[], ks_py_nd_io_funcs[], ks_py_nd_sort_funcs[], ks_py_nd_sort_methods[];
+    ks_py_nd_random_funcs[], ks_py_nd_io_funcs[], ks_py_nd_sort_funcs[], ks_py_nd_sort_methods[],
+    ks_py_nd_fuse_funcs[];
 int ks_py_dtype_init(PyObject *module);
 int ks_py_nd_type_init(void);
 int ks_py_ufunc_init(PyObject *module);

@@ -206,6 +206,11 @@ int ks_py_nd_arg_get(PyObject *obj, int mode, ks_py_nd_arg *arg)
     if ((mode & KS_PY_ND_OPERAND) &&
         (PyUnicode_Check(obj) || PyBytes_Check(obj) || obj == Py_None || PyDict_Check(obj)))
         return 1;
+    if (ks_py_nd_is_traced(obj)) {
+        if (mode & KS_PY_ND_OPERAND) return 1; /* the traced value's own operator answers */
+        PyErr_SetString(PyExc_TypeError, "a value traced by kestrel.nd.fuse is not an array");
+        return -1;
+    }
     /* lists, buffers, __array_interface__, __array__, __dlpack__ via numpy: zero-copy where the
        object's memory allows */
     PyObject *na = PyArray_FromAny(obj, NULL, 0, 0, 0, NULL);

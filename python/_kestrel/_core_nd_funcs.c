@@ -148,7 +148,8 @@ static PyObject *uf_call(PyObject *self, PyObject *const *args, size_t nargsf, P
     if (ks_py_nd_args(ks_ufunc_name(f), args, nargs, kw, nin == 2 ? n2 : n1, nin + 1, nin, o))
         return NULL;
     PyObject *const *k = o + nin;
-    return ks_py_nd_ufunc(f, o[0], nin == 2 ? o[1] : NULL, k[0], k[1], k[3], k[2], 0);
+    PyObject *r = ks_py_nd_ufunc(f, o[0], nin == 2 ? o[1] : NULL, k[0], k[1], k[3], k[2], 0);
+    return r ? r : ks_py_nd_traced(ks_ufunc_name(f), args, nargs, kw);
 }
 
 static PyObject *uf_name(PyObject *s, void *c)
@@ -948,6 +949,7 @@ static PyObject *f_where(FASTCALL_ARGS)
     if (c.p) ks_py_nd_arg_release(&c);
     if (x.p) ks_py_nd_arg_release(&x);
     if (y.p) ks_py_nd_arg_release(&y);
+    if (!r) r = ks_py_nd_traced("where", args, nargs, kw);
     return r;
 }
 

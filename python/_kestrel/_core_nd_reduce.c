@@ -199,7 +199,8 @@ static PyObject *f_reduce(FASTCALL_ARGS)
         PyErr_SetString(PyExc_ValueError, ks_errmsg(ctx));
         return NULL;
     }
-    return ks_py_nd_reduce(f, o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8]);
+    PyObject *r = ks_py_nd_reduce(f, o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8]);
+    return r ? r : ks_py_nd_traced("reduce", args, nargs, kw);
 }
 
 static PyObject *f_scan(FASTCALL_ARGS)

@@ -18,6 +18,7 @@ import contextlib as _contextlib
 import math as _math
 
 from _kestrel import nd_random as random  # noqa: F401 (kestrel.nd.random)
+from _kestrel.nd_fuse import fuse  # noqa: F401 (kestrel.nd.fuse)
 from _kestrel._core import nd as _nd
 
 __array_api_version__ = "2023.12"

@@ -81,6 +81,23 @@ typedef struct {
 } ks__ufunc_def;
 /* Defined by the loop files (ufunc_loops_*.c), indexed by ks_ufunc. */
 extern const ks__ufunc_def ks__ufunc_defs[KS_NUFUNCS];
+/* The typed loop ks_ufunc_call runs for these inputs under dtype= (-1: none) and casting=, after
+ * NumPy's resolution and its refusals (errors as ks_ufunc_call's). *special says when the call
+ * takes another path instead: a signed / uint64 comparison (exact, by its own loop), or a
+ * comparison that a weak Python int decides by its value (an input without data is not looked
+ * at: a prototype of dtype and shape only). */
+enum {
+    KS__UFUNC_PLAIN = 0,
+    KS__UFUNC_MIXED_COMPARE,
+    KS__UFUNC_ALWAYS_TRUE,
+    KS__UFUNC_ALWAYS_FALSE
+};
+int ks__ufunc_resolve(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, int dtype,
+                      ks_casting casting, const ks__ufunc_loop **loop, int *special);
+/* np.where's loop: out = cond ? x : y (args: bool cond, x, y, out), elements of *(size_t *)aux
+ * bytes. */
+void ks__where_loop(char **args, const ptrdiff_t *steps, ptrdiff_t n, const void *aux);
+
 /* What a ufunc loop reports through its aux when it meets an input NumPy raises on (integer
  * power with a negative exponent: "Integers to negative integer powers are not allowed."). aux,
  * when not NULL, points at an int the engine owns for the call (zeroed before); the loop stores

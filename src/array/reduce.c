@@ -136,12 +136,11 @@ static int counts(ks_ctx *ctx, const ks_array *a, uint64_t rmask, const ks_array
 
 static double count_at(const ks_array *cnt, ptrdiff_t i, ptrdiff_t nred)
 {
-    return cnt->data ? (double)((const int64_t *)cnt->data)[i] : (double)nred;
+    return cnt && cnt->data ? (double)((const int64_t *)cnt->data)[i] : (double)nred;
 }
 
-/* acc[i] / (count[i] - ddof), the division in float64 and rounded to acc's dtype (NumPy's
- * true_divide of an array by an intp count, cast back unsafely); complex by NumPy's formula. */
-static void divide(ks_array *acc, const ks_array *cnt, ptrdiff_t nred, double ddof, bool clip0)
+/* NumPy's true_divide of an array by an intp count, cast back unsafely (reduce_internal.h). */
+void ks__red_divide(ks_array *acc, const ks_array *cnt, ptrdiff_t nred, double ddof, bool clip0)
 {
     const ptrdiff_t n = ks_array_size(acc);
     for (ptrdiff_t i = 0; i < n; i++) {
@@ -323,7 +322,7 @@ static int mean_of(ks_ctx *ctx, const ks_array *a, uint64_t rmask, const ks_arra
         ks_array_release(mean);
         return rc;
     }
-    divide(mean, cnt, nred, 0.0, false);
+    ks__red_divide(mean, cnt, nred, 0.0, false);
     return KS_OK;
 }
 
@@ -351,7 +350,7 @@ static int do_mean(ks_ctx *ctx, ks_reduce f, const ks_array *a, uint64_t rmask,
         if (rc == KS_OK) {
             ptrdiff_t shape[KS_ARRAY_MAXDIMS], nred, nout;
             kept_shape(a, rmask, shape, &nred, &nout);
-            divide(res, &cnt, nred, 0.0, false);
+            ks__red_divide(res, &cnt, nred, 0.0, false);
         }
     }
     if (rc != KS_OK) return rc;
@@ -388,7 +387,7 @@ static int do_var(ks_ctx *ctx, ks_reduce f, const ks_array *a, uint64_t rmask,
     rc = reduce_into(ctx, KS__K_SQDEV, nan, kd, &xk, rmask, o->where, NULL, &mean, res);
     ks_array_release(&xk);
     if (rc == KS_OK) {
-        divide(res, &cnt, nred, o->ddof, true);
+        ks__red_divide(res, &cnt, nred, o->ddof, true);
         if (sd) {
             const ptrdiff_t n = ks_array_size(res);
             if (res->dtype == KS_FLOAT32)

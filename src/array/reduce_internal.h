@@ -51,6 +51,24 @@ int ks__red_run(ks_ctx *ctx, const ks__red_kernel *k, const ks_array *x, uint64_
                 const ks_array *where, const void *neutral, const ks_array *acc,
                 const ks_array *aux);
 
+/* NumPy's pairwise tree over n elements cut where a subtree has at most `leaf` elements: the
+ * leaves' offsets and lengths in order (off NULL: only counted). A leaf's partial (the kernel's
+ * start, then inner over the leaf) and ks__tree_combine of the partials give the bits of one
+ * inner call over all n, however the leaves were shared out. */
+typedef struct {
+    ptrdiff_t *off, *len;
+    ptrdiff_t n;
+} ks__pieces;
+void ks__tree_leaves(ks__pieces *pc, ptrdiff_t off, ptrdiff_t n, ptrdiff_t leaf);
+/* Combine the partials (accumulator dtype, from index *next on) as the tree adds them. */
+void ks__tree_combine(const ks__red_kernel *k, const char *parts, ptrdiff_t n, ptrdiff_t leaf,
+                      ptrdiff_t *next, char *out);
+
+/* acc[i] / (count - ddof) as NumPy's mean and var divide (the division in float64, rounded to
+ * acc's dtype; complex by NumPy's formula); cnt: int64 counts per accumulator, or NULL for nred
+ * each; clip0: a negative divisor counts as 0 (var's max(n - ddof, 0)). */
+void ks__red_divide(ks_array *acc, const ks_array *cnt, ptrdiff_t nred, double ddof, bool clip0);
+
 /* argmin / argmax (and nan variants) over one axis (axes: one bit) or the whole array (axes 0),
  * into a new int64 array of the keepdims shape (reduce_arg.c). */
 int ks__arg_reduce(ks_ctx *ctx, ks_reduce f, const ks_array *a, uint64_t axes, ks_array *res);

@@ -290,12 +290,7 @@ static void sweep(const run *r, const plan *p, ptrdiff_t from, ptrdiff_t to, ptr
 
 /* ---- one long line on threads ---- */
 
-typedef struct {
-    ptrdiff_t *off, *len;
-    ptrdiff_t n, cap;
-} pieces;
-
-static void tree_leaves(pieces *pc, ptrdiff_t off, ptrdiff_t n, ptrdiff_t leaf)
+void ks__tree_leaves(ks__pieces *pc, ptrdiff_t off, ptrdiff_t n, ptrdiff_t leaf)
 {
     if (n <= leaf) {
         if (pc->off) pc->off[pc->n] = off, pc->len[pc->n] = n;
@@ -304,24 +299,24 @@ static void tree_leaves(pieces *pc, ptrdiff_t off, ptrdiff_t n, ptrdiff_t leaf)
     }
     ptrdiff_t h = n / 2;
     h -= h % 8;
-    tree_leaves(pc, off, h, leaf);
-    tree_leaves(pc, off + h, n - h, leaf);
+    ks__tree_leaves(pc, off, h, leaf);
+    ks__tree_leaves(pc, off + h, n - h, leaf);
 }
 
-/* Combine the partials of a tree's leaves as the tree adds them. */
-static void tree_combine(const run *r, const pieces *pc, char *parts, ptrdiff_t n, ptrdiff_t leaf,
-                         ptrdiff_t *next, char *out)
+void ks__tree_combine(const ks__red_kernel *k, const char *parts, ptrdiff_t n, ptrdiff_t leaf,
+                      ptrdiff_t *next, char *out)
 {
+    const size_t as = ks__dtypes[k->acc].size;
     if (n <= leaf) {
-        memcpy(out, parts + (*next)++ * (ptrdiff_t)r->as, r->as);
+        memcpy(out, parts + (*next)++ * (ptrdiff_t)as, as);
         return;
     }
     ptrdiff_t h = n / 2;
     h -= h % 8;
     char right[16];
-    tree_combine(r, pc, parts, h, leaf, next, out);
-    tree_combine(r, pc, parts, n - h, leaf, next, right);
-    r->k->combine(out, right);
+    ks__tree_combine(k, parts, h, leaf, next, out);
+    ks__tree_combine(k, parts, n - h, leaf, next, right);
+    k->combine(out, right);
 }
 
 static int long_line(ks_ctx *ctx, const run *r, const plan *p, int nt, char *bufs, size_t bufsz)
@@ -332,9 +327,9 @@ static int long_line(ks_ctx *ctx, const run *r, const plan *p, int nt, char *buf
     const bool tree = r->k->pairwise && !r->cast;
     const bool cplx = ks__dtypes[r->k->acc].kind == 'c';
     const ptrdiff_t leaf = r->cast ? CHUNK : LEAF;
-    pieces pc = {NULL, NULL, 0, 0};
+    ks__pieces pc = {NULL, NULL, 0};
     if (tree && !cplx)
-        tree_leaves(&pc, 0, n, leaf);
+        ks__tree_leaves(&pc, 0, n, leaf);
     else
         pc.n = (n + leaf - 1) / leaf;
     if (tree && cplx) return KS_EINVAL; /* (caller never asks: complex sums run on one thread) */
@@ -348,7 +343,7 @@ static int long_line(ks_ctx *ctx, const run *r, const plan *p, int nt, char *buf
     pc.off = ol, pc.len = ol + pc.n;
     if (tree) {
         pc.n = 0;
-        tree_leaves(&pc, 0, n, leaf);
+        ks__tree_leaves(&pc, 0, n, leaf);
     } else {
         for (ptrdiff_t i = 0; i < pc.n; i++)
             pc.off[i] = i * leaf, pc.len[i] = n - i * leaf < leaf ? n - i * leaf : leaf;
@@ -370,7 +365,7 @@ static int long_line(ks_ctx *ctx, const run *r, const plan *p, int nt, char *buf
     if (tree) {
         char total[16];
         ptrdiff_t next = 0;
-        tree_combine(r, &pc, parts, n, leaf, &next, total);
+        ks__tree_combine(r->k, parts, n, leaf, &next, total);
         r->k->combine(r->acc, total);
     } else {
         for (ptrdiff_t i = 0; i < pc.n; i++) r->k->combine(r->acc, parts + i * (ptrdiff_t)r->as);

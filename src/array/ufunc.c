@@ -166,53 +166,73 @@ static int weak_ints(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, int nin
 static int compare_mixed(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in,
                          const ks_ufunc_options *opt, ks_array *out);
 
+int ks__ufunc_resolve(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, int dtype,
+                      ks_casting casting, const ks__ufunc_loop **loop, int *special)
+{
+    *loop = NULL;
+    *special = KS__UFUNC_PLAIN;
+    if ((unsigned)f >= KS_NUFUNCS || !ks__ufunc_defs[f].loops)
+        return ks__fail(ctx, KS_EINVAL, "ufunc: %d is not an element-wise function", (int)f);
+    const ks__ufunc_def *def = &ks__ufunc_defs[f];
+    const int nin = def->nin;
+    ks_dtype t;
+    int rc = ks_array_result_type(ctx, nin, in, &t);
+    if (rc) return rc;
+    if ((rc = bool_refusal(ctx, f, t))) return rc;
+    if (is_comparison(f) && nin == 2 && dtype < 0 && !(in[0]->flags & KS_ARRAY_WEAK) &&
+        !(in[1]->flags & KS_ARRAY_WEAK)) {
+        const char k0 = ks__dtypes[in[0]->dtype].kind, k1 = ks__dtypes[in[1]->dtype].kind;
+        if ((k0 == 'i' && in[1]->dtype == KS_UINT64) || (k1 == 'i' && in[0]->dtype == KS_UINT64)) {
+            *special = KS__UFUNC_MIXED_COMPARE;
+            return KS_OK;
+        }
+    }
+    /* true division of integers is in float64 (NumPy's resolver), not the smallest float */
+    if (f == KS_UFUNC_DIVIDE && dtype < 0 && ks__dtypes[t].kind != 'f' && ks__dtypes[t].kind != 'c')
+        t = KS_FLOAT64;
+    const ks__ufunc_loop *l = find_loop(def, t, dtype);
+    if (!l) return no_loop(ctx, def, in);
+    for (int k = 0; k < nin; k++)
+        if (!(in[k]->flags & KS_ARRAY_WEAK) && !ks_dtype_can_cast(in[k]->dtype, l->in, casting))
+            return ks__fail(ctx, KS_ETYPE,
+                            "Cannot cast ufunc '%s' input from dtype('%s') to dtype('%s') "
+                            "with casting rule '%s'",
+                            def->name, ks__dtypes[in[k]->dtype].name, ks__dtypes[l->in].name,
+                            ks_casting_name(casting));
+    *loop = l;
+    bool values = true;
+    for (int k = 0; k < nin; k++) values = values && in[k]->data;
+    int konst = -1;
+    if (values && (rc = weak_ints(ctx, f, in, nin, l->in, &konst))) return rc;
+    if (konst >= 0) *special = konst ? KS__UFUNC_ALWAYS_TRUE : KS__UFUNC_ALWAYS_FALSE;
+    return KS_OK;
+}
+
 int ks_ufunc_call(ks_ctx *ctx, ks_ufunc f, const ks_array *const *in, const ks_ufunc_options *opt,
                   ks_array *out)
 {
     static const ks_ufunc_options defaults = KS_UFUNC_OPTIONS_INIT;
     if (!opt) opt = &defaults;
-    if ((unsigned)f >= KS_NUFUNCS || !ks__ufunc_defs[f].loops)
-        return ks__fail(ctx, KS_EINVAL, "ufunc: %d is not an element-wise function", (int)f);
-    const ks__ufunc_def *def = &ks__ufunc_defs[f];
-    const int nin = def->nin;
     const ks_array *given = opt->out;
     ks_array result;
     ks__array_clear(&result);
     if (given != out) ks__array_clear(out);
-
-    ks_dtype t;
-    int rc = ks_array_result_type(ctx, nin, in, &t);
+    const ks__ufunc_loop *loop;
+    int special;
+    int rc = ks__ufunc_resolve(ctx, f, in, opt->dtype, opt->casting, &loop, &special);
     if (rc) return rc;
-    if ((rc = bool_refusal(ctx, f, t))) return rc;
-    if (is_comparison(f) && nin == 2 && opt->dtype < 0 && !(in[0]->flags & KS_ARRAY_WEAK) &&
-        !(in[1]->flags & KS_ARRAY_WEAK)) {
-        const char k0 = ks__dtypes[in[0]->dtype].kind, k1 = ks__dtypes[in[1]->dtype].kind;
-        if ((k0 == 'i' && in[1]->dtype == KS_UINT64) || (k1 == 'i' && in[0]->dtype == KS_UINT64))
-            return compare_mixed(ctx, f, in, opt, out);
-    }
-    /* true division of integers is in float64 (NumPy's resolver), not the smallest float */
-    if (f == KS_UFUNC_DIVIDE && opt->dtype < 0 && ks__dtypes[t].kind != 'f' &&
-        ks__dtypes[t].kind != 'c')
-        t = KS_FLOAT64;
-    const ks__ufunc_loop *loop = find_loop(def, t, opt->dtype);
-    if (!loop) return no_loop(ctx, def, in);
-    for (int k = 0; k < nin; k++)
-        if (!(in[k]->flags & KS_ARRAY_WEAK) &&
-            !ks_dtype_can_cast(in[k]->dtype, loop->in, opt->casting))
-            return ks__fail(ctx, KS_ETYPE,
-                            "Cannot cast ufunc '%s' input from dtype('%s') to dtype('%s') "
-                            "with casting rule '%s'",
-                            def->name, ks__dtypes[in[k]->dtype].name, ks__dtypes[loop->in].name,
-                            ks_casting_name(opt->casting));
-    int konst;
-    if ((rc = weak_ints(ctx, f, in, nin, loop->in, &konst))) return rc;
-    if (konst >= 0) {
+    if (special == KS__UFUNC_MIXED_COMPARE) return compare_mixed(ctx, f, in, opt, out);
+    if (special != KS__UFUNC_PLAIN) {
         /* a comparison answered by the value: x == x (true) or x != x (false) on the other operand,
            integers, so no NaN; out= and where= kept */
         const ks_array *x = (in[0]->flags & KS_ARRAY_WEAK) ? in[1] : in[0];
         const ks_array *xx[2] = {x, x};
-        return ks_ufunc_call(ctx, konst ? KS_UFUNC_EQUAL : KS_UFUNC_NOT_EQUAL, xx, opt, out);
+        return ks_ufunc_call(ctx,
+                             special == KS__UFUNC_ALWAYS_TRUE ? KS_UFUNC_EQUAL : KS_UFUNC_NOT_EQUAL,
+                             xx, opt, out);
     }
+    const ks__ufunc_def *def = &ks__ufunc_defs[f];
+    const int nin = def->nin;
 
     /* the shape: the inputs' broadcast, and out's when given (inputs may broadcast to it) */
     int ndim;
@@ -413,8 +433,7 @@ int ks_array_clip(ks_ctx *ctx, const ks_array *a, const ks_array *lo, const ks_a
     return rc;
 }
 
-/* out = cond ? x : y, element by element, for elements of `aux` bytes. */
-static void where_loop(char **args, const ptrdiff_t *steps, ptrdiff_t n, const void *aux)
+void ks__where_loop(char **args, const ptrdiff_t *steps, ptrdiff_t n, const void *aux)
 {
     const size_t sz = *(const size_t *)aux;
     char *c = args[0], *x = args[1], *y = args[2], *o = args[3];
@@ -437,7 +456,7 @@ int ks_array_where(ks_ctx *ctx, const ks_array *cond, const ks_array *x, const k
                           .nout = 1,
                           .op = {cond, x, y, out},
                           .dtypes = {KS_BOOL, t, t, t},
-                          .fn = where_loop,
+                          .fn = ks__where_loop,
                           .aux = &sz,
                           .ns_per_elem = 1.0};
     rc = ks__iter_run(ctx, &spec, ndim, shape);

@@ -1,0 +1,322 @@
+/* Fused programs (ks_fused_*) against the same operations run one by one (ks_fused_run with fuse
+ * false: each a plain ks_ufunc_call / ks_array_reduce / ks_array_where / ks_array_astype): the
+ * same dtypes, shapes, layouts and bytes, for chains with broadcasting, constants, casts, where,
+ * comparisons and the reductions over every axis pattern (full, inner axis, outer axis, others),
+ * on lengths around the block size and the pairwise tree's cuts, strided, reversed and F-ordered
+ * inputs, on one thread and on several; plus the errors. tests/python/test_nd_fuse.py checks the
+ * Python tracer against the Python functions themselves and NumPy. */
+#include <stdlib.h>
+
+#include "ktest.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* Random values of dtype t: normal-ish floats (a few zeros and negatives), small ints. */
+static void random_array(ks_ctx *ctx, ks_dtype t, int nd, const ptrdiff_t *shape, ks_order order,
+                         ks_array *out)
+{
+    ks_array f;
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, nd, shape, order, &f));
+    double *v = (double *)(void *)f.data;
+    for (ptrdiff_t i = 0; i < ks_array_size(&f); i++) {
+        const double u = (double)(next() >> 11) / 9007199254740992.0;
+        v[i] = ks_dtype_kind(t) == 'f' ? (u - 0.4) * 6.0 : (double)(int)(u * 9.0) - 3.0;
+    }
+    CHECK_OK(ctx, ks_array_astype(ctx, &f, t, KS_CASTING_UNSAFE, out));
+    ks_array_release(&f);
+}
+
+/* a and b hold the same dtype, shape, strides and bytes. */
+static bool identical(ks_ctx *ctx, const ks_array *a, const ks_array *b)
+{
+    if (a->dtype != b->dtype || a->ndim != b->ndim) return false;
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] != b->shape[d] || (a->shape[d] > 1 && a->strides[d] != b->strides[d]))
+            return false;
+    ks_array ca, cb;
+    if (ks_array_copy(ctx, a, KS_ORDER_C, &ca) || ks_array_copy(ctx, b, KS_ORDER_C, &cb))
+        return false;
+    const size_t n = (size_t)ks_array_size(&ca) * ks_dtype_size(a->dtype);
+    const bool same = n == 0 || !memcmp(ca.data, cb.data, n);
+    ks_array_release(&ca);
+    ks_array_release(&cb);
+    return same;
+}
+
+static int fails_before, programs_run;
+
+/* Run f on inputs fused (one thread and several) and one by one: every output identical. */
+static void compare_runs(ks_ctx *ctx, ks_fused *f, const ks_array *const *in, int nout,
+                         const char *what)
+{
+    ks_array plain[4], fused[4];
+    const int before = ktest_failures;
+    CHECK_OK(ctx, ks_fused_run(ctx, f, in, false, plain));
+    for (int threads = 1; threads <= 3; threads += 2) {
+        CHECK_OK(ctx, ks_ctx_set_threads(ctx, threads));
+        CHECK_OK(ctx, ks_fused_run(ctx, f, in, true, fused));
+        for (int k = 0; k < nout; k++) {
+            CHECK(identical(ctx, &plain[k], &fused[k]));
+            ks_array_release(&fused[k]);
+        }
+    }
+    for (int k = 0; k < nout; k++) ks_array_release(&plain[k]);
+    if (ktest_failures != before && fails_before++ < 10) fprintf(stderr, "  (in %s)\n", what);
+    programs_run++;
+}
+
+static int in1(ks_ctx *ctx, ks_fused *f, const ks_array *a)
+{
+    int id = -1;
+    CHECK_OK(ctx, ks_fused_input(ctx, f, a->dtype, a->ndim, a->shape, false, &id));
+    return id;
+}
+
+static int num(ks_ctx *ctx, ks_fused *f, double v, bool weak)
+{
+    ks_array s;
+    int id = -1;
+    CHECK_OK(ctx, ks_array_scalar(ctx, KS_FLOAT64, v, 0, &s));
+    if (weak) s.flags |= KS_ARRAY_WEAK;
+    CHECK_OK(ctx, ks_fused_constant(ctx, f, &s, &id));
+    ks_array_release(&s);
+    return id;
+}
+
+static int un(ks_ctx *ctx, ks_fused *f, ks_ufunc u, int a)
+{
+    int id = -1;
+    CHECK_OK(ctx, ks_fused_ufunc(ctx, f, u, &a, &id));
+    return id;
+}
+
+static int bin(ks_ctx *ctx, ks_fused *f, ks_ufunc u, int a, int b)
+{
+    const int args[2] = {a, b};
+    int id = -1;
+    CHECK_OK(ctx, ks_fused_ufunc(ctx, f, u, args, &id));
+    return id;
+}
+
+static int red(ks_ctx *ctx, ks_fused *f, ks_reduce r, int a, uint64_t axes, bool keep, double ddof)
+{
+    ks_reduce_options o = KS_REDUCE_OPTIONS_INIT;
+    o.axes = axes;
+    o.keepdims = keep;
+    o.ddof = ddof;
+    int id = -1;
+    CHECK_OK(ctx, ks_fused_reduce(ctx, f, r, a, &o, &id));
+    return id;
+}
+
+/* The chains of rumpy's benchmarks and more over x (and y, broadcast to x), with every
+ * reduction over the axes in `axes`. */
+static void chains(ks_ctx *ctx, const ks_array *x, const ks_array *y, uint64_t axes,
+                   const char *what)
+{
+    ks_fused *f;
+    CHECK_OK(ctx, ks_fused_new(ctx, &f));
+    const int X = in1(ctx, f, x), Y = in1(ctx, f, y);
+    /* sigmoid, a normalisation by the reduction's mean and std, a weighted mean */
+    const int one = num(ctx, f, 1.0, true);
+    const int sig = bin(
+        ctx, f, KS_UFUNC_DIVIDE, one,
+        bin(ctx, f, KS_UFUNC_ADD, one, un(ctx, f, KS_UFUNC_EXP, un(ctx, f, KS_UFUNC_NEGATIVE, X))));
+    const int xy = bin(ctx, f, KS_UFUNC_MULTIPLY, X, Y);
+    const int mean = red(ctx, f, KS_REDUCE_MEAN, sig, axes, true, 0);
+    const int sd = red(ctx, f, KS_REDUCE_STD, sig, axes, true, 1);
+    const int z = bin(ctx, f, KS_UFUNC_DIVIDE, bin(ctx, f, KS_UFUNC_SUBTRACT, sig, mean), sd);
+    const int wm = bin(ctx, f, KS_UFUNC_DIVIDE, red(ctx, f, KS_REDUCE_SUM, xy, axes, true, 0),
+                       red(ctx, f, KS_REDUCE_SUM, un(ctx, f, KS_UFUNC_ABSOLUTE, Y), axes, true, 0));
+    const int var = red(ctx, f, KS_REDUCE_VAR, bin(ctx, f, KS_UFUNC_HYPOT, X, Y), axes, false, 0);
+    const int mx =
+        red(ctx, f, KS_REDUCE_MAX, bin(ctx, f, KS_UFUNC_SUBTRACT, xy, X), axes, false, 0);
+    const int mn = red(ctx, f, KS_REDUCE_MIN,
+                       bin(ctx, f, KS_UFUNC_MAXIMUM, xy, num(ctx, f, 0.0, true)), axes, true, 0);
+    const int zz = bin(ctx, f, KS_UFUNC_ADD, z, bin(ctx, f, KS_UFUNC_MULTIPLY, mn, wm));
+    /* a compare chain, where, and a count of it (an integer sum: materialised) */
+    const int cmp = bin(ctx, f, KS_UFUNC_GREATER,
+                        bin(ctx, f, KS_UFUNC_SUBTRACT, bin(ctx, f, KS_UFUNC_MULTIPLY, X, X),
+                            bin(ctx, f, KS_UFUNC_MULTIPLY, num(ctx, f, 4.1, true), X)),
+                        bin(ctx, f, KS_UFUNC_MULTIPLY, num(ctx, f, 2.5, true), Y));
+    int w = -1, cnt = -1;
+    CHECK_OK(ctx, ks_fused_where(ctx, f, cmp, xy, un(ctx, f, KS_UFUNC_SIN, Y), &w));
+    cnt = red(ctx, f, KS_REDUCE_SUM, cmp, axes, false, 0);
+    CHECK_OK(ctx, ks_fused_output(ctx, f, zz));
+    CHECK_OK(ctx, ks_fused_output(ctx, f, var));
+    CHECK_OK(ctx, ks_fused_output(ctx, f, bin(ctx, f, KS_UFUNC_ADD, mx, cnt)));
+    CHECK_OK(ctx, ks_fused_output(ctx, f, w));
+    const ks_array *in[2] = {x, y};
+    compare_runs(ctx, f, in, 4, what);
+    ks_fused_free(f);
+}
+
+/* Mixed dtypes: an int32 chain with a float32 operand, a cast back, an integer power. */
+static void mixed(ks_ctx *ctx, const ks_array *xi, const ks_array *yf, const char *what)
+{
+    ks_fused *f;
+    CHECK_OK(ctx, ks_fused_new(ctx, &f));
+    const int X = in1(ctx, f, xi), Y = in1(ctx, f, yf);
+    int two = -1, c = -1;
+    ks_array s;
+    CHECK_OK(ctx, ks_array_scalar_i64(ctx, KS_INT64, 2, &s));
+    s.flags |= KS_ARRAY_WEAK;
+    CHECK_OK(ctx, ks_fused_constant(ctx, f, &s, &two));
+    ks_array_release(&s);
+    const int p = bin(ctx, f, KS_UFUNC_POWER, X, two);          /* int32 */
+    const int q = bin(ctx, f, KS_UFUNC_MULTIPLY, p, Y);         /* float64 */
+    CHECK_OK(ctx, ks_fused_astype(ctx, f, q, KS_FLOAT32, &c));  /* float32 */
+    const int s32 = red(ctx, f, KS_REDUCE_SUM, c, 0, false, 0); /* a float32 sum, fused */
+    const int m = red(ctx, f, KS_REDUCE_MEAN, p, 0, false, 0);  /* of ints: plain */
+    CHECK_OK(ctx, ks_fused_output(ctx, f, c));
+    CHECK_OK(ctx, ks_fused_output(ctx, f, bin(ctx, f, KS_UFUNC_ADD, s32, m)));
+    const ks_array *in[2] = {xi, yf};
+    compare_runs(ctx, f, in, 2, what);
+    ks_fused_free(f);
+}
+
+static void test_shapes(ks_ctx *ctx)
+{
+    static const ptrdiff_t lens[] = {1, 7, 8, 129, 2047, 2048, 2049, 4097, 65539};
+    for (size_t i = 0; i < sizeof lens / sizeof *lens; i++) {
+        for (int t = 0; t < 2; t++) {
+            const ks_dtype dt = t ? KS_FLOAT32 : KS_FLOAT64;
+            ks_array x, y;
+            random_array(ctx, dt, 1, &lens[i], KS_ORDER_C, &x);
+            random_array(ctx, dt, 1, &lens[i], KS_ORDER_C, &y);
+            chains(ctx, &x, &y, 0, "1-d");
+            ks_array xi;
+            random_array(ctx, KS_INT32, 1, &lens[i], KS_ORDER_C, &xi);
+            mixed(ctx, &xi, &y, "mixed 1-d");
+            ks_array_release(&xi);
+            ks_array_release(&x);
+            ks_array_release(&y);
+        }
+    }
+    static const ptrdiff_t shapes[][2] = {{3, 5000}, {1000, 7}, {301, 300}, {1, 9000},
+                                          {9000, 1}, {64, 3},   {2, 2049}};
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        ks_array x, y, yrow, xf;
+        random_array(ctx, KS_FLOAT64, 2, shapes[i], KS_ORDER_C, &x);
+        random_array(ctx, KS_FLOAT64, 2, shapes[i], KS_ORDER_C, &y);
+        const ptrdiff_t rs[2] = {1, shapes[i][1]};
+        random_array(ctx, KS_FLOAT64, 2, rs, KS_ORDER_C, &yrow);
+        random_array(ctx, KS_FLOAT64, 2, shapes[i], KS_ORDER_F, &xf);
+        for (uint64_t axes = 0; axes < 4; axes++) { /* all (0), 0, 1, both */
+            chains(ctx, &x, &y, axes, "2-d");
+            chains(ctx, &x, &yrow, axes, "2-d, a broadcast row");
+            chains(ctx, &xf, &y, axes, "2-d, F-ordered x");
+            chains(ctx, &xf, &xf, axes, "2-d, F-ordered x and y");
+        }
+        /* strided and reversed views */
+        ks_array xs = x, ys = y;
+        xs.shape[1] = (x.shape[1] + 1) / 2;
+        xs.strides[1] *= 2;
+        ys.shape[1] = xs.shape[1];
+        ys.data += (y.shape[1] - 1) * y.strides[1];
+        ys.strides[1] = -2 * y.strides[1];
+        for (uint64_t axes = 0; axes < 3; axes++) chains(ctx, &xs, &ys, axes, "2-d strided");
+        ks_array_release(&x);
+        ks_array_release(&y);
+        ks_array_release(&yrow);
+        ks_array_release(&xf);
+    }
+    /* 3-d: the reductions over one axis of three are not the passes' (materialised) */
+    const ptrdiff_t s3[3] = {20, 30, 40};
+    ks_array x3, y3;
+    random_array(ctx, KS_FLOAT64, 3, s3, KS_ORDER_C, &x3);
+    random_array(ctx, KS_FLOAT64, 3, s3, KS_ORDER_C, &y3);
+    for (uint64_t axes = 0; axes < 8; axes++) chains(ctx, &x3, &y3, axes, "3-d");
+    ks_array_release(&x3);
+    ks_array_release(&y3);
+}
+
+/* NaN and signed zeros through the reductions. */
+static void test_specials(ks_ctx *ctx)
+{
+    const ptrdiff_t n = 5000;
+    ks_array x, y;
+    random_array(ctx, KS_FLOAT64, 1, &n, KS_ORDER_C, &x);
+    random_array(ctx, KS_FLOAT64, 1, &n, KS_ORDER_C, &y);
+    ((double *)(void *)x.data)[1234] = NAN;
+    for (ptrdiff_t i = 0; i < n; i += 3) ((double *)(void *)y.data)[i] = -0.0;
+    chains(ctx, &x, &y, 0, "NaN and -0.0");
+    ks_array_release(&x);
+    ks_array_release(&y);
+}
+
+static void test_errors(ks_ctx *ctx)
+{
+    ks_fused *f;
+    CHECK_OK(ctx, ks_fused_new(ctx, &f));
+    const ptrdiff_t n = 10;
+    int x = -1, b = -1, id;
+    CHECK_OK(ctx, ks_fused_input(ctx, f, KS_INT64, 1, &n, false, &x));
+    CHECK_OK(ctx, ks_fused_input(ctx, f, KS_BOOL, 1, &n, false, &b));
+    CHECK_FAILS(ctx, ks_fused_ufunc(ctx, f, KS_UFUNC_NEGATIVE, &b, &id), KS_ETYPE,
+                "boolean negative");
+    const int bad[2] = {x, 7};
+    CHECK_FAILS(ctx, ks_fused_ufunc(ctx, f, KS_UFUNC_ADD, bad, &id), KS_EINVAL,
+                "node 7 does not exist");
+    ks_reduce_options o = KS_REDUCE_OPTIONS_INIT;
+    o.axes = 2; /* axis 1 of a 1-d operand */
+    CHECK_FAILS(ctx, ks_fused_reduce(ctx, f, KS_REDUCE_SUM, x, &o, &id), KS_EINVAL,
+                "out of bounds");
+    /* a negative integer power: the loop's fault, in the fused pass as in the plain call */
+    const int pw[2] = {x, x};
+    CHECK_OK(ctx, ks_fused_ufunc(ctx, f, KS_UFUNC_POWER, pw, &id));
+    CHECK_OK(ctx, ks_fused_output(ctx, f, id));
+    ks_array xa, ba, out[1];
+    random_array(ctx, KS_INT64, 1, &n, KS_ORDER_C, &xa);
+    random_array(ctx, KS_BOOL, 1, &n, KS_ORDER_C, &ba);
+    ((int64_t *)(void *)xa.data)[3] = -2;
+    const ks_array *in[2] = {&xa, &ba};
+    CHECK_FAILS(ctx, ks_fused_run(ctx, f, in, true, out), KS_EINVAL, "negative integer powers");
+    CHECK_FAILS(ctx, ks_fused_run(ctx, f, in, false, out), KS_EINVAL, "negative integer powers");
+    const ks_array *swapped[2] = {&ba, &xa};
+    CHECK_FAILS(ctx, ks_fused_run(ctx, f, swapped, true, out), KS_EINVAL,
+                "input 0 is bool (10,), the program was built for int64 (10,)");
+    ks_array_release(&xa);
+    ks_array_release(&ba);
+    ks_fused_free(f);
+
+    /* a weak Python int input too large for the loop: the plain calls' error */
+    CHECK_OK(ctx, ks_fused_new(ctx, &f));
+    int s = -1;
+    CHECK_OK(ctx, ks_fused_input(ctx, f, KS_INT8, 1, &n, false, &x));
+    CHECK_OK(ctx, ks_fused_input(ctx, f, KS_INT64, 0, NULL, true, &s));
+    const int add[2] = {x, s};
+    CHECK_OK(ctx, ks_fused_ufunc(ctx, f, KS_UFUNC_ADD, add, &id));
+    CHECK_OK(ctx, ks_fused_output(ctx, f, id));
+    ks_array x8, big;
+    random_array(ctx, KS_INT8, 1, &n, KS_ORDER_C, &x8);
+    CHECK_OK(ctx, ks_array_scalar_i64(ctx, KS_INT64, 300, &big));
+    big.flags |= KS_ARRAY_WEAK;
+    const ks_array *in2[2] = {&x8, &big};
+    CHECK_FAILS(ctx, ks_fused_run(ctx, f, in2, true, out), KS_EOVERFLOW,
+                "Python integer 300 out of bounds for int8");
+    ks_array_release(&x8);
+    ks_array_release(&big);
+    ks_fused_free(f);
+}
+
+int main(void)
+{
+    ks_ctx *ctx = NULL;
+    if (ks_ctx_new(&ctx) != KS_OK) return 1;
+    if (ks_ctx_set_thread_min_work(ctx, 0.0) != KS_OK) return 1; /* threads even on small work */
+    test_shapes(ctx);
+    test_specials(ctx);
+    test_errors(ctx);
+    ks_ctx_free(ctx);
+    printf("array fuse: %d programs compared\n", programs_run);
+    printf("%d checks, %d failures\n", ktest_checks, ktest_failures);
+    return ktest_failures != 0;
+}
