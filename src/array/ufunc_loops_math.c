@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "array/ufunc_loops.h"
+#include "base/simd.h"
 
 #ifdef KS_HAVE_SLEEF
 #include <immintrin.h>
@@ -395,16 +396,80 @@ POW_SHORTCUT(double, pow_shortcut_f64, sqrt)
 VLOOP2(run_power_f32, float, k_power_f32)
 VLOOP2(run_power_f64, double, k_power_f64)
 
+/* x**3 (GELU's, and any cube) without pow: the exact cube as a sum of three doubles from
+ * Dekker's products (Veltkamp's split; no FMA, so every clone rounds alike), rounded once: the
+ * correctly rounded cube but in cases closer to a tie than 2^-100 relative, where pow is
+ * correctly rounded too (glibc) or within 1 ULP (SLEEF). Outside 2^-300 .. 2^300, or for zeros
+ * and non-finite x, libm's pow. float32: the cube in double, rounded to float. */
+KS_INLINE void split(double a, double *hi, double *lo)
+{
+    const double c = 134217729.0 * a; /* 2^27 + 1 */
+    *hi = c - (c - a);
+    *lo = a - *hi;
+}
+KS_INLINE double two_prod(double a, double b, double *err)
+{
+    double ah, al, bh, bl;
+    const double p = a * b;
+    split(a, &ah, &al);
+    split(b, &bh, &bl);
+    *err = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+    return p;
+}
+KS_KERNEL static void cube_dd(const double *x, double *z, ptrdiff_t n)
+{
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double a = x[i];
+        double l, e;
+        const double h = two_prod(a, a, &l), p = two_prod(h, a, &e);
+        z[i] = p + (e + l * a);
+    }
+}
+static void k_cube_f64(const double *x, double *z, ptrdiff_t n)
+{
+    double t[CHUNK];
+    for (ptrdiff_t i0 = 0; i0 < n; i0 += CHUNK) { /* (x may be z) */
+        const ptrdiff_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
+        memcpy(t, x + i0, (size_t)m * sizeof *t);
+        cube_dd(t, z + i0, m);
+        for (ptrdiff_t i = 0; i < m; i++) {
+            const double a = fabs(t[i]);
+            if (!(a > 0x1p-300 && a < 0x1p300)) z[i0 + i] = pow(t[i], 3.0);
+        }
+    }
+}
+KS_KERNEL static void k_cube_f32(const float *x, float *z, ptrdiff_t n)
+{
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double a = x[i];
+        z[i] = (float)(a * a * a);
+    }
+}
+VLOOP1(run_cube_f32, float, k_cube_f32)
+VLOOP1(run_cube_f64, double, k_cube_f64)
+
 void KS__LOOP_NAME(power, f32)(KS__LOOP_ARGS)
 {
     (void)aux;
-    if (!pow_shortcut_f32(args, steps, n)) run_power_f32(args, steps, n);
+    if (steps[1] == 0 && *(const float *)args[1] == 3.0f) {
+        char *io[2] = {args[0], args[2]};
+        const ptrdiff_t st[2] = {steps[0], steps[2]};
+        run_cube_f32(io, st, n);
+    } else if (!pow_shortcut_f32(args, steps, n)) {
+        run_power_f32(args, steps, n);
+    }
 }
 
 void KS__LOOP_NAME(power, f64)(KS__LOOP_ARGS)
 {
     (void)aux;
-    if (!pow_shortcut_f64(args, steps, n)) run_power_f64(args, steps, n);
+    if (steps[1] == 0 && *(const double *)args[1] == 3.0) {
+        char *io[2] = {args[0], args[2]};
+        const ptrdiff_t st[2] = {steps[0], steps[2]};
+        run_cube_f64(io, st, n);
+    } else if (!pow_shortcut_f64(args, steps, n)) {
+        run_power_f64(args, steps, n);
+    }
 }
 
 /* ---- deg2rad, rad2deg: one multiplication, by the constant computed in the type ---- */
