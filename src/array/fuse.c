@@ -25,7 +25,7 @@
 
 #include "array/reduce_internal.h"
 
-#define BLK 2048    /* elements per block (a register: 16 KiB of float64) */
+#define BLK 512     /* elements per block (a register: 16 KiB of float64) */
 #define COLS 256    /* columns per task of an outer-axis reduction */
 #define MAXLEAF 64  /* arrays read by one pass */
 #define MAXREGS 256 /* blocks live at once in one pass */
@@ -892,14 +892,16 @@ static int run_fused(ks_ctx *ctx, const ks_fused *f, ks_array *val, bool *flags)
             for (int k = 0; k < n->narg; k++)
                 if (!same_shape(&f->n[n->arg[k]], n)) mat[n->arg[k]] = true;
     }
+    /* a reduction the passes take reads its operand's cone, unless the operand is an array
+       anyway (then the plain function reads that array) */
     for (size_t i = 0; i < nn; i++) {
         const node *n = &f->n[i];
-        if (n->kind != N_REDUCE) continue;
-        const int a = n->arg[0];
-        fred[i] = red_fusable(f, n) && !mat[a] && !ford[a];
+        if (n->kind == N_REDUCE) fred[i] = red_fusable(f, n) && !ford[n->arg[0]];
     }
     for (size_t i = 0; i < nn; i++)
         if (f->n[i].kind == N_REDUCE && !fred[i]) mat[f->n[i].arg[0]] = true;
+    for (size_t i = 0; i < nn; i++)
+        if (f->n[i].kind == N_REDUCE) fred[i] = fred[i] && !mat[f->n[i].arg[0]];
 
     state st = {f, val, mat, fred, KS__LOOP_FAULT_NONE};
     for (size_t i = 0; i < nn; i++) {

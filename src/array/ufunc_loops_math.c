@@ -416,22 +416,27 @@ KS_INLINE double two_prod(double a, double b, double *err)
     *err = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
     return p;
 }
-KS_KERNEL static void cube_dd(const double *x, double *z, ptrdiff_t n)
+/* The cubes of x[0..n) into z (which may be x); the count of x outside 2^-300 .. 2^300. */
+KS_KERNEL static ptrdiff_t cube_dd(const double *x, double *z, ptrdiff_t n)
 {
+    ptrdiff_t out = 0;
     for (ptrdiff_t i = 0; i < n; i++) {
-        const double a = x[i];
+        const double a = x[i], m = fabs(a);
         double l, e;
         const double h = two_prod(a, a, &l), p = two_prod(h, a, &e);
+        out += !(m > 0x1p-300 && m < 0x1p300);
         z[i] = p + (e + l * a);
     }
+    return out;
 }
 static void k_cube_f64(const double *x, double *z, ptrdiff_t n)
 {
+    if (x != z && cube_dd(x, z, n) == 0) return;
     double t[CHUNK];
-    for (ptrdiff_t i0 = 0; i0 < n; i0 += CHUNK) { /* (x may be z) */
+    for (ptrdiff_t i0 = 0; i0 < n; i0 += CHUNK) { /* x is z, or a value is out of range */
         const ptrdiff_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
         memcpy(t, x + i0, (size_t)m * sizeof *t);
-        cube_dd(t, z + i0, m);
+        if (cube_dd(t, z + i0, m) == 0) continue;
         for (ptrdiff_t i = 0; i < m; i++) {
             const double a = fabs(t[i]);
             if (!(a > 0x1p-300 && a < 0x1p300)) z[i0 + i] = pow(t[i], 3.0);

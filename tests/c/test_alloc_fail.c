@@ -870,6 +870,46 @@ static int run_array_sort(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* A fused program: a chain with a constant and a cast node, a full sum, a mean over the inner
+ * axis, a variance over the outer one and a reduction handed the chain as an array (3 passes). */
+static int run_array_fuse(ks_ctx *ctx, double *sig)
+{
+    ks_fused *f = NULL;
+    ks_array x = {0}, r = {0}, c = {0};
+    const ptrdiff_t shape[2] = {40, 70};
+    int rc = ks_array_arange(ctx, 0, 2800, 1, KS_INT32, &x);
+    if (!rc) rc = ks_array_reshape(ctx, &x, 2, shape, KS_ORDER_C, &r);
+    if (!rc) rc = ks_array_scalar(ctx, KS_FLOAT64, 0.5, 0, &c);
+    int X = -1, C = -1, m = -1, s = -1, v = -1, p = -1, a = -1;
+    if (!rc) rc = ks_fused_new(ctx, &f);
+    if (!rc) rc = ks_fused_input(ctx, f, KS_INT32, 2, shape, false, &X);
+    if (!rc) rc = ks_fused_constant(ctx, f, &c, &C);
+    const int args[2] = {X, C};
+    if (!rc) rc = ks_fused_ufunc(ctx, f, KS_UFUNC_MULTIPLY, args, &m);
+    ks_reduce_options o = KS_REDUCE_OPTIONS_INIT;
+    if (!rc) rc = ks_fused_reduce(ctx, f, KS_REDUCE_SUM, m, &o, &s);
+    o.axes = 2;
+    if (!rc) rc = ks_fused_reduce(ctx, f, KS_REDUCE_MEAN, m, &o, &a);
+    o.axes = 1;
+    if (!rc) rc = ks_fused_reduce(ctx, f, KS_REDUCE_VAR, m, &o, &v);
+    if (!rc) rc = ks_fused_reduce(ctx, f, KS_REDUCE_PROD, m, &o, &p);
+    const int outs[4] = {s, a, v, p};
+    for (int k = 0; k < 4 && !rc; k++) rc = ks_fused_output(ctx, f, outs[k]);
+    const ks_array *in[1] = {&r};
+    ks_array res[4];
+    memset(res, 0, sizeof res);
+    if (!rc) rc = ks_fused_run(ctx, f, in, true, res);
+    if (!rc)
+        *sig += ((double *)(void *)res[0].data)[0] + ((double *)(void *)res[1].data)[3] +
+                ((double *)(void *)res[2].data)[5];
+    for (int k = 0; k < 4; k++) ks_array_release(&res[k]);
+    ks_fused_free(f);
+    ks_array_release(&x);
+    ks_array_release(&r);
+    ks_array_release(&c);
+    return rc;
+}
+
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
     *sig = 0.0;
@@ -918,6 +958,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_array_shape(ctx, sig);
     if (!rc) rc = run_array_npy(ctx, out, sig);
     if (!rc) rc = run_array_sort(ctx, sig);
+    if (!rc) rc = run_array_fuse(ctx, sig);
     return rc;
 }
 

@@ -56,7 +56,7 @@ static int fails_before, programs_run;
 static void compare_runs(ks_ctx *ctx, ks_fused *f, const ks_array *const *in, int nout,
                          const char *what)
 {
-    ks_array plain[4], fused[4];
+    ks_array plain[5], fused[5];
     const int before = ktest_failures;
     CHECK_OK(ctx, ks_fused_run(ctx, f, in, false, plain));
     for (int threads = 1; threads <= 3; threads += 2) {
@@ -153,8 +153,9 @@ static void chains(ks_ctx *ctx, const ks_array *x, const ks_array *y, uint64_t a
     CHECK_OK(ctx, ks_fused_output(ctx, f, var));
     CHECK_OK(ctx, ks_fused_output(ctx, f, bin(ctx, f, KS_UFUNC_ADD, mx, cnt)));
     CHECK_OK(ctx, ks_fused_output(ctx, f, w));
+    CHECK_OK(ctx, ks_fused_output(ctx, f, xy)); /* a result that is reduced too */
     const ks_array *in[2] = {x, y};
-    compare_runs(ctx, f, in, 4, what);
+    compare_runs(ctx, f, in, 5, what);
     ks_fused_free(f);
 }
 
