@@ -60,6 +60,11 @@ def _stacked_square(a):
         raise LinAlgError("Last 2 dimensions of the array must be square")
 
 
+def matmul(x1, x2, /):
+    """x1 @ x2 (the Array API's linalg.matmul)."""
+    return _knp().matmul(x1, x2)
+
+
 # ---- the decompositions and solvers ------------------------------------------------------------
 
 def solve(a, b):
