@@ -463,9 +463,10 @@ KS_API int ks_array_matmul(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks
 /* ---- linear algebra: numpy.linalg's decompositions and solvers --------------------------- */
 
 /* Each works on the last two axes of its operands, the leading ones a stack of matrices
- * (broadcast between two operands, as NumPy); integers and bool are promoted to float64, float32
- * and the complex dtypes kept. The LAPACK drivers are NumPy's (named below), so the numbers agree
- * with NumPy's to LAPACK's rounding. A singular matrix, one not positive definite or a
+ * (broadcast between two operands, as NumPy). As NumPy, every matrix is computed in double
+ * precision (complex when an operand is complex) and the results are float32 / complex64 when
+ * every operand was single precision (integers and bool give float64). The LAPACK drivers are
+ * NumPy's (named below), so the numbers agree with NumPy's to LAPACK's rounding. A singular matrix, one not positive definite or a
  * decomposition that does not converge is KS_ENUMERIC with NumPy's message ("Singular matrix",
  * "Matrix is not positive definite", "SVD did not converge", "Eigenvalues did not converge"); a
  * wrong number of dimensions or a non-square matrix is KS_EINVAL naming the argument. */

@@ -16,10 +16,15 @@ static PyObject *f_set_error(PyObject *self, PyObject *cls)
     Py_RETURN_NONE;
 }
 
-/* ctx's failure as Python's: LinAlgError for a numerical one. */
+/* ctx's failure as Python's: LinAlgError for a numerical one, and (as NumPy) for a matrix
+ * operand that is not square or has fewer than two dimensions (the library's check_matrix
+ * messages). */
 static PyObject *raise(ks_ctx *ctx, int rc)
 {
-    if (rc == KS_ENUMERIC && linalg_error) {
+    const char *m = ks_errmsg(ctx);
+    if (linalg_error &&
+        (rc == KS_ENUMERIC ||
+         (rc == KS_EINVAL && (strstr(m, "must be square") || strstr(m, "two-dimensional"))))) {
         PyErr_SetString(linalg_error, ks_errmsg(ctx));
         return NULL;
     }

@@ -2,8 +2,9 @@
  * the LAPACK drivers NumPy itself calls (gesv, getrf, potrf, geqrf + orgqr / ungqr, gesdd,
  * syevd / heevd, geev, gelsd), so that the numbers agree with NumPy's to LAPACK's rounding.
  *
- * Every function works the same way, as NumPy's _umath_linalg: the operand is promoted (integers
- * and bool to float64), the leading axes are the stack (broadcast between two operands), and
+ * Every function works the same way, as NumPy's _umath_linalg: the operand is converted to double
+ * precision (NumPy computes single-precision input in double too, and casts the results back),
+ * the leading axes are the stack (broadcast between two operands), and
  * each matrix is copied into a column-major work buffer (LAPACK overwrites its input and reads
  * Fortran order), factored, and its results copied out into C-contiguous arrays. The workspace
  * is sized once per call (LAPACK's lwork = -1 query) and reused for every matrix of the stack.
@@ -23,16 +24,36 @@ static const ks__enum_entry qr_modes[] = {
     {"reduced", KS_QR_REDUCED}, {"complete", KS_QR_COMPLETE}, {"r", KS_QR_R}, {"raw", KS_QR_RAW}};
 KS__ENUM_FUNCS(ks_qr_mode, ks_qr_mode, "qr mode", qr_modes)
 
-/* The dtype LAPACK works in: float32/64 and complex as they are, integers and bool as float64. */
+/* The dtype LAPACK works in: double precision, real or complex. NumPy computes every
+ * decomposition in double (its _commonType, float32 and complex64 included) and casts the
+ * results back to single precision when every input was single (narrow below). */
 static ks_dtype work_dtype(ks_dtype t)
 {
-    return ks__dtypes[t].kind == 'f' || ks__dtypes[t].kind == 'c' ? t : KS_FLOAT64;
+    return t == KS_COMPLEX64 || t == KS_COMPLEX128 ? KS_COMPLEX128 : KS_FLOAT64;
 }
-static ks_dtype real_of(ks_dtype t)
-{
-    return t == KS_FLOAT32 || t == KS_COMPLEX64 ? KS_FLOAT32 : KS_FLOAT64;
-}
+static bool single_of(ks_dtype t) { return t == KS_FLOAT32 || t == KS_COMPLEX64; }
 static bool is_cplx(ks_dtype t) { return t == KS_COMPLEX64 || t == KS_COMPLEX128; }
+
+/* The end of every call: with rc KS_OK and `single`, the n results (those made) cast to single
+ * precision; on any failure every result released. */
+static int narrow(ks_ctx *ctx, int rc, bool single, int n, ks_array *const *outs)
+{
+    for (int i = 0; i < n && !rc && single; i++) {
+        ks_array *x = outs[i];
+        if (!x->data && !x->base) continue; /* not asked for */
+        const ks_dtype to = x->dtype == KS_COMPLEX128 ? KS_COMPLEX64
+                            : x->dtype == KS_FLOAT64  ? KS_FLOAT32
+                                                      : x->dtype;
+        if (to == x->dtype) continue;
+        ks_array y;
+        if (!(rc = ks_array_astype(ctx, x, to, KS_CASTING_UNSAFE, &y))) {
+            ks_array_release(x);
+            *x = y;
+        }
+    }
+    for (int i = 0; i < n && rc; i++) ks_array_release(outs[i]);
+    return rc;
+}
 
 /* ---- stacks of matrices ---- */
 
@@ -171,9 +192,9 @@ static void *work_alloc(ks_ctx *ctx, size_t n, size_t size)
     return ks__malloc_array(ctx, n ? n : 1, size);
 }
 /* A workspace size LAPACK reported in work[0] (a real, or a complex's real part). */
-static size_t lwork_of(ks_dtype t, const void *w)
+static size_t lwork_of(const void *w)
 {
-    const double v = real_of(t) == KS_FLOAT32 ? (double)*(const float *)w : *(const double *)w;
+    const double v = *(const double *)w; /* a complex's real part first */
     return v > 1.0 ? (size_t)v + 1 : 1;
 }
 
@@ -184,9 +205,7 @@ static int gesv(ks_dtype t, int n, int nrhs, void *a, int *ipiv, void *b)
     int info = 0;
     const int ld = MAX1(n);
     switch (t) {
-    case KS_FLOAT32: sgesv_(&n, &nrhs, a, &ld, ipiv, b, &ld, &info); break;
     case KS_FLOAT64: dgesv_(&n, &nrhs, a, &ld, ipiv, b, &ld, &info); break;
-    case KS_COMPLEX64: cgesv_(&n, &nrhs, a, &ld, ipiv, b, &ld, &info); break;
     default: zgesv_(&n, &nrhs, a, &ld, ipiv, b, &ld, &info); break;
     }
     return info;
@@ -215,6 +234,7 @@ static int solve_inv(ks_ctx *ctx, const char *fn, const ks_array *a0, const ks_a
                             ROWS(&bv), n, n);
     }
     const ks_dtype t = work_dtype(b0 ? ks_dtype_promote(a0->dtype, b0->dtype) : a0->dtype);
+    const bool single = single_of(a0->dtype) && (!b0 || single_of(b0->dtype));
     const ptrdiff_t k = b0 ? COLS(&bv) : n;
     if ((rc = lapack_dims(ctx, fn, n, k))) return rc;
     ks_array ca, cb;
@@ -241,10 +261,7 @@ static int solve_inv(ks_ctx *ctx, const char *fn, const ks_array *a0, const ks_a
                 memset(bbuf, 0, (size_t)(n * n) * sz);
                 for (ptrdiff_t i = 0; i < n; i++) {
                     char *e = bbuf + (size_t)(i * n + i) * sz;
-                    if (real_of(t) == KS_FLOAT32)
-                        *(float *)e = 1.0f;
-                    else
-                        *(double *)e = 1.0;
+                    *(double *)e = 1.0;
                 }
             }
             if (gesv(t, (int)n, (int)k, abuf, ipiv, bbuf) > 0) {
@@ -259,8 +276,7 @@ static int solve_inv(ks_ctx *ctx, const char *fn, const ks_array *a0, const ks_a
 done:
     ks_array_release(&ca);
     ks_array_release(&cb);
-    if (rc) ks_array_release(out);
-    return rc;
+    return narrow(ctx, rc, single, 1, &out);
 }
 
 int ks_array_linalg_solve(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_array *out)
@@ -279,9 +295,7 @@ static int getrf(ks_dtype t, int n, void *a, int *ipiv)
     int info = 0;
     const int ld = MAX1(n);
     switch (t) {
-    case KS_FLOAT32: sgetrf_(&n, &n, a, &ld, ipiv, &info); break;
     case KS_FLOAT64: dgetrf_(&n, &n, a, &ld, ipiv, &info); break;
-    case KS_COMPLEX64: cgetrf_(&n, &n, a, &ld, ipiv, &info); break;
     default: zgetrf_(&n, &n, a, &ld, ipiv, &info); break;
     }
     return info;
@@ -306,7 +320,6 @@ static int getrf(ks_dtype t, int n, void *a, int *ipiv)
         }                                                                                          \
         *sign = sg, *logdet = ld;                                                                  \
     }
-SLOGDET_REAL(slogdet_s, float, logf)
 SLOGDET_REAL(slogdet_d, double, log)
 #define SLOGDET_CPLX(name, T, HYPOT, LOG)                                                          \
     static void name(const T *lu, const int *ipiv, int n, bool singular, T *sign, T *logdet)       \
@@ -326,7 +339,6 @@ SLOGDET_REAL(slogdet_d, double, log)
         }                                                                                          \
         sign[0] = sr, sign[1] = si, *logdet = ld;                                                  \
     }
-SLOGDET_CPLX(slogdet_c, float, hypotf, logf)
 SLOGDET_CPLX(slogdet_z, double, hypot, log)
 
 /* slogdet (logdet given: sign into out) or det (logdet NULL: sign * exp(logdet) into out). */
@@ -339,7 +351,8 @@ static int det_call(ks_ctx *ctx, const char *fn, const ks_array *a0, ks_array *o
     if (rc) return rc;
     const ptrdiff_t n = COLS(a0);
     if ((rc = lapack_dims(ctx, fn, n, n))) return rc;
-    const ks_dtype t = work_dtype(a0->dtype), rt = real_of(t);
+    const ks_dtype t = work_dtype(a0->dtype), rt = KS_FLOAT64;
+    const bool single = single_of(a0->dtype);
     const size_t sz = ks__dtypes[t].size, rsz = ks__dtypes[rt].size;
     ks_array ca;
     const ks_array *a;
@@ -354,42 +367,25 @@ static int det_call(ks_ctx *ctx, const char *fn, const ks_array *a0, ks_array *o
     for (ptrdiff_t q = 0; q < s.count && !rc; q++) {
         to_f(sz, stack_at(&s, 0, a, q), RS(a), CS(a), n, n, buf, n);
         const bool singular = n > 0 && getrf(t, (int)n, buf, ipiv) > 0;
-        double sg[2], ld;
-        float sgf[2], ldf;
-        char *po = out->data + (size_t)q * sz;
-        switch (t) {
-        case KS_FLOAT32: slogdet_s((float *)buf, ipiv, (int)n, singular, sgf, &ldf); break;
-        case KS_FLOAT64: slogdet_d((double *)buf, ipiv, (int)n, singular, sg, &ld); break;
-        case KS_COMPLEX64: slogdet_c((float *)buf, ipiv, (int)n, singular, sgf, &ldf); break;
-        default: slogdet_z((double *)buf, ipiv, (int)n, singular, sg, &ld); break;
-        }
-        if (rt == KS_FLOAT32) {
-            if (!logdet) {
-                const float e = expf(ldf);
-                sgf[0] *= e, sgf[1] *= e;
-            } else {
-                memcpy(logdet->data + (size_t)q * rsz, &ldf, rsz);
-            }
-            memcpy(po, sgf, sz);
+        double sg[2] = {0, 0}, ld;
+        if (t == KS_FLOAT64)
+            slogdet_d((double *)buf, ipiv, (int)n, singular, sg, &ld);
+        else
+            slogdet_z((double *)buf, ipiv, (int)n, singular, sg, &ld);
+        if (logdet) {
+            memcpy(logdet->data + (size_t)q * rsz, &ld, rsz);
         } else {
-            if (!logdet) {
-                const double e = exp(ld);
-                sg[0] *= e, sg[1] *= e;
-            } else {
-                memcpy(logdet->data + (size_t)q * rsz, &ld, rsz);
-            }
-            memcpy(po, sg, sz);
+            const double e = exp(ld);
+            sg[0] *= e, sg[1] *= e;
         }
+        memcpy(out->data + (size_t)q * sz, sg, sz);
     }
     ks__free(ctx, buf);
     ks__free(ctx, ipiv);
 done:
     ks_array_release(&ca);
-    if (rc) {
-        ks_array_release(out);
-        if (logdet) ks_array_release(logdet);
-    }
-    return rc;
+    ks_array *outs[2] = {out, logdet};
+    return narrow(ctx, rc, single, logdet ? 2 : 1, outs);
 }
 
 int ks_array_linalg_slogdet(ks_ctx *ctx, const ks_array *a, ks_array *sign, ks_array *logabsdet)
@@ -411,6 +407,7 @@ int ks_array_linalg_cholesky(ks_ctx *ctx, const ks_array *a0, bool upper, ks_arr
     const ptrdiff_t n = COLS(a0);
     if ((rc = lapack_dims(ctx, "cholesky", n, n))) return rc;
     const ks_dtype t = work_dtype(a0->dtype);
+    const bool single = single_of(a0->dtype);
     const size_t sz = ks__dtypes[t].size;
     ks_array ca;
     const ks_array *a;
@@ -425,9 +422,7 @@ int ks_array_linalg_cholesky(ks_ctx *ctx, const ks_array *a0, bool upper, ks_arr
         to_f(sz, stack_at(&s, 0, a, q), RS(a), CS(a), n, n, buf, n);
         int info = 0;
         switch (t) {
-        case KS_FLOAT32: spotrf_(&uplo, &in, (float *)buf, &ld, &info, 1); break;
         case KS_FLOAT64: dpotrf_(&uplo, &in, (double *)buf, &ld, &info, 1); break;
-        case KS_COMPLEX64: cpotrf_(&uplo, &in, buf, &ld, &info, 1); break;
         default: zpotrf_(&uplo, &in, buf, &ld, &info, 1); break;
         }
         if (info > 0) {
@@ -443,8 +438,7 @@ int ks_array_linalg_cholesky(ks_ctx *ctx, const ks_array *a0, bool upper, ks_arr
     ks__free(ctx, buf);
 done:
     ks_array_release(&ca);
-    if (rc) ks_array_release(out);
-    return rc;
+    return narrow(ctx, rc, single, 1, &out);
 }
 
 /* ---- qr ---- */
@@ -454,9 +448,7 @@ static int geqrf(ks_dtype t, int m, int n, void *a, void *tau, void *work, int l
     int info = 0;
     const int ld = MAX1(m);
     switch (t) {
-    case KS_FLOAT32: sgeqrf_(&m, &n, a, &ld, tau, work, &lwork, &info); break;
     case KS_FLOAT64: dgeqrf_(&m, &n, a, &ld, tau, work, &lwork, &info); break;
-    case KS_COMPLEX64: cgeqrf_(&m, &n, a, &ld, tau, work, &lwork, &info); break;
     default: zgeqrf_(&m, &n, a, &ld, tau, work, &lwork, &info); break;
     }
     return info;
@@ -466,9 +458,7 @@ static int orgqr(ks_dtype t, int m, int n, int k, void *a, const void *tau, void
     int info = 0;
     const int ld = MAX1(m);
     switch (t) {
-    case KS_FLOAT32: sorgqr_(&m, &n, &k, a, &ld, tau, work, &lwork, &info); break;
     case KS_FLOAT64: dorgqr_(&m, &n, &k, a, &ld, tau, work, &lwork, &info); break;
-    case KS_COMPLEX64: cungqr_(&m, &n, &k, a, &ld, tau, work, &lwork, &info); break;
     default: zungqr_(&m, &n, &k, a, &ld, tau, work, &lwork, &info); break;
     }
     return info;
@@ -484,6 +474,7 @@ int ks_array_linalg_qr(ks_ctx *ctx, const ks_array *a0, ks_qr_mode mode, ks_arra
     const ptrdiff_t m = ROWS(a0), n = COLS(a0), k = m < n ? m : n;
     if ((rc = lapack_dims(ctx, "qr", m, n))) return rc;
     const ks_dtype t = work_dtype(a0->dtype);
+    const bool single = single_of(a0->dtype);
     const size_t sz = ks__dtypes[t].size;
     const bool complete = mode == KS_QR_COMPLETE;
     const ptrdiff_t qcols = complete ? m : k, rrows = complete ? m : k,
@@ -511,10 +502,10 @@ int ks_array_linalg_qr(ks_ctx *ctx, const ks_array *a0, ks_qr_mode mode, ks_arra
     double wq[4] = {0};
     size_t lwork = 1;
     geqrf(t, (int)m, (int)n, buf, tau, wq, -1);
-    lwork = lwork_of(t, wq);
+    lwork = lwork_of(wq);
     if (mode == KS_QR_REDUCED || complete) {
         orgqr(t, (int)m, (int)qcols, (int)k, buf, tau, wq, -1);
-        const size_t l2 = lwork_of(t, wq);
+        const size_t l2 = lwork_of(wq);
         if (l2 > lwork) lwork = l2;
     }
     if (!(work = work_alloc(ctx, lwork, sz))) rc = KS_ENOMEM;
@@ -540,11 +531,8 @@ int ks_array_linalg_qr(ks_ctx *ctx, const ks_array *a0, ks_qr_mode mode, ks_arra
     ks__free(ctx, work);
 done:
     ks_array_release(&ca);
-    if (rc) {
-        ks_array_release(q_out);
-        ks_array_release(r_out);
-    }
-    return rc;
+    ks_array *outs[2] = {q_out, r_out};
+    return narrow(ctx, rc, single, 2, outs);
 }
 
 /* ---- svd ---- */
@@ -556,14 +544,8 @@ static int gesdd(ks_dtype t, char jobz, int m, int n, void *a, void *s, void *u,
     int info = 0;
     const int ld = MAX1(m);
     switch (t) {
-    case KS_FLOAT32:
-        sgesdd_(&jobz, &m, &n, a, &ld, s, u, &ldu, vt, &ldvt, work, &lwork, iwork, &info, 1);
-        break;
     case KS_FLOAT64:
         dgesdd_(&jobz, &m, &n, a, &ld, s, u, &ldu, vt, &ldvt, work, &lwork, iwork, &info, 1);
-        break;
-    case KS_COMPLEX64:
-        cgesdd_(&jobz, &m, &n, a, &ld, s, u, &ldu, vt, &ldvt, work, &lwork, rwork, iwork, &info, 1);
         break;
     default:
         zgesdd_(&jobz, &m, &n, a, &ld, s, u, &ldu, vt, &ldvt, work, &lwork, rwork, iwork, &info, 1);
@@ -579,10 +561,7 @@ static void identity(ks_dtype t, char *p, ptrdiff_t r, ptrdiff_t c)
     memset(p, 0, (size_t)(r * c) * sz);
     for (ptrdiff_t i = 0; i < r && i < c; i++) {
         char *e = p + (size_t)(i * c + i) * sz;
-        if (real_of(t) == KS_FLOAT32)
-            *(float *)e = 1.0f;
-        else
-            *(double *)e = 1.0;
+        *(double *)e = 1.0;
     }
 }
 
@@ -596,7 +575,8 @@ int ks_array_linalg_svd(ks_ctx *ctx, const ks_array *a0, bool full_matrices, boo
     if (rc) return rc;
     const ptrdiff_t m = ROWS(a0), n = COLS(a0), k = m < n ? m : n, mx = m < n ? n : m;
     if ((rc = lapack_dims(ctx, "svd", m, n))) return rc;
-    const ks_dtype t = work_dtype(a0->dtype), rt = real_of(t);
+    const ks_dtype t = work_dtype(a0->dtype), rt = KS_FLOAT64;
+    const bool single = single_of(a0->dtype);
     const size_t sz = ks__dtypes[t].size, rsz = ks__dtypes[rt].size;
     const char jobz = compute_uv ? (full_matrices ? 'A' : 'S') : 'N';
     const ptrdiff_t ucols = full_matrices ? m : k, vrows = full_matrices ? n : k;
@@ -629,7 +609,7 @@ int ks_array_linalg_svd(ks_ctx *ctx, const ks_array *a0, bool full_matrices, boo
     size_t lwork = 1;
     if (k > 0) {
         gesdd(t, jobz, (int)m, (int)n, buf, sv, ub, (int)ldu, vb, (int)ldvt, wq, -1, rwork, iwork);
-        lwork = lwork_of(t, wq);
+        lwork = lwork_of(wq);
     }
     if (!(work = work_alloc(ctx, lwork, sz))) {
         rc = KS_ENOMEM;
@@ -662,12 +642,8 @@ free:
     ks__free(ctx, iwork);
 done:
     ks_array_release(&ca);
-    if (rc) {
-        ks_array_release(u_out);
-        ks_array_release(s_out);
-        ks_array_release(vh_out);
-    }
-    return rc;
+    ks_array *outs[3] = {u_out, s_out, vh_out};
+    return narrow(ctx, rc, single, 3, outs);
 }
 
 /* ---- eigh ---- */
@@ -678,15 +654,8 @@ static int syevd(ks_dtype t, char jobz, char uplo, int n, void *a, void *w, void
     int info = 0;
     const int ld = MAX1(n);
     switch (t) {
-    case KS_FLOAT32:
-        ssyevd_(&jobz, &uplo, &n, a, &ld, w, work, &lwork, iwork, &liwork, &info, 1, 1);
-        break;
     case KS_FLOAT64:
         dsyevd_(&jobz, &uplo, &n, a, &ld, w, work, &lwork, iwork, &liwork, &info, 1, 1);
-        break;
-    case KS_COMPLEX64:
-        cheevd_(&jobz, &uplo, &n, a, &ld, w, work, &lwork, rwork, &lrwork, iwork, &liwork, &info, 1,
-                1);
         break;
     default:
         zheevd_(&jobz, &uplo, &n, a, &ld, w, work, &lwork, rwork, &lrwork, iwork, &liwork, &info, 1,
@@ -705,7 +674,8 @@ int ks_array_linalg_eigh(ks_ctx *ctx, const ks_array *a0, bool upper, bool compu
     if (rc) return rc;
     const ptrdiff_t n = COLS(a0);
     if ((rc = lapack_dims(ctx, "eigh", n, n))) return rc;
-    const ks_dtype t = work_dtype(a0->dtype), rt = real_of(t);
+    const ks_dtype t = work_dtype(a0->dtype), rt = KS_FLOAT64;
+    const bool single = single_of(a0->dtype);
     const size_t sz = ks__dtypes[t].size, rsz = ks__dtypes[rt].size;
     const char jobz = compute_v ? 'V' : 'N', uplo = upper ? 'U' : 'L';
     ks_array ca;
@@ -726,8 +696,8 @@ int ks_array_linalg_eigh(ks_ctx *ctx, const ks_array *a0, bool upper, bool compu
         double wq[4] = {0}, rq[2] = {0};
         int iq = 0;
         syevd(t, jobz, uplo, (int)n, buf, rq, wq, -1, rq, -1, &iq, -1);
-        lwork = lwork_of(t, wq);
-        lrwork = lwork_of(rt, rq);
+        lwork = lwork_of(wq);
+        lrwork = lwork_of(rq);
         liwork = iq > 1 ? (size_t)iq : 1;
     }
     work = work_alloc(ctx, lwork, sz);
@@ -755,11 +725,8 @@ free:
     ks__free(ctx, iwork);
 done:
     ks_array_release(&ca);
-    if (rc) {
-        ks_array_release(w_out);
-        ks_array_release(v_out);
-    }
-    return rc;
+    ks_array *outs[2] = {w_out, v_out};
+    return narrow(ctx, rc, single, 2, outs);
 }
 
 /* ---- eig ---- */
@@ -771,15 +738,8 @@ static int geev(ks_dtype t, char jobvr, int n, void *a, void *w, void *wi, void 
     const int ld = MAX1(n);
     const char jobvl = 'N';
     switch (t) {
-    case KS_FLOAT32:
-        sgeev_(&jobvl, &jobvr, &n, a, &ld, w, wi, NULL, &one, vr, &ld, work, &lwork, &info, 1, 1);
-        break;
     case KS_FLOAT64:
         dgeev_(&jobvl, &jobvr, &n, a, &ld, w, wi, NULL, &one, vr, &ld, work, &lwork, &info, 1, 1);
-        break;
-    case KS_COMPLEX64:
-        cgeev_(&jobvl, &jobvr, &n, a, &ld, w, NULL, &one, vr, &ld, work, &lwork, rwork, &info, 1,
-               1);
         break;
     default:
         zgeev_(&jobvl, &jobvr, &n, a, &ld, w, NULL, &one, vr, &ld, work, &lwork, rwork, &info, 1,
@@ -806,7 +766,6 @@ static int geev(ks_dtype t, char jobvr, int n, void *a, void *w, void *wi, void 
             if (pair) j++;                                                                         \
         }                                                                                          \
     }
-EIG_PAIRS(eig_pairs_s, float)
 EIG_PAIRS(eig_pairs_d, double)
 
 int ks_array_linalg_eig(ks_ctx *ctx, const ks_array *a0, bool compute_v, ks_array *w_out,
@@ -818,8 +777,8 @@ int ks_array_linalg_eig(ks_ctx *ctx, const ks_array *a0, bool compute_v, ks_arra
     if (rc) return rc;
     const ptrdiff_t n = COLS(a0);
     if ((rc = lapack_dims(ctx, "eig", n, n))) return rc;
-    const ks_dtype t = work_dtype(a0->dtype), rt = real_of(t),
-                   ct = rt == KS_FLOAT32 ? KS_COMPLEX64 : KS_COMPLEX128;
+    const bool single = single_of(a0->dtype);
+    const ks_dtype t = work_dtype(a0->dtype), rt = KS_FLOAT64, ct = KS_COMPLEX128;
     const size_t sz = ks__dtypes[t].size, rsz = ks__dtypes[rt].size, csz = 2 * rsz;
     ks_array ca;
     const ks_array *a;
@@ -841,7 +800,7 @@ int ks_array_linalg_eig(ks_ctx *ctx, const ks_array *a0, bool compute_v, ks_arra
     size_t lwork = 1;
     if (n > 0) {
         geev(t, jobvr, (int)n, buf, w, wi, vr, wq, -1, rwork);
-        lwork = lwork_of(t, wq);
+        lwork = lwork_of(wq);
     }
     if (!(work = work_alloc(ctx, lwork, sz))) {
         rc = KS_ENOMEM;
@@ -861,12 +820,8 @@ int ks_array_linalg_eig(ks_ctx *ctx, const ks_array *a0, bool compute_v, ks_arra
             if (vo) from_f(sz, vr, n, n, n, vo);
             continue;
         }
-        for (ptrdiff_t j = 0; j < n && !any_complex; j++)
-            any_complex = rt == KS_FLOAT32 ? ((float *)wi)[j] != 0 : ((double *)wi)[j] != 0;
-        if (rt == KS_FLOAT32)
-            eig_pairs_s(n, (float *)w, (float *)wi, (float *)vr, (float *)wo, (float *)vo);
-        else
-            eig_pairs_d(n, (double *)w, (double *)wi, (double *)vr, (double *)wo, (double *)vo);
+        for (ptrdiff_t j = 0; j < n && !any_complex; j++) any_complex = ((double *)wi)[j] != 0;
+        eig_pairs_d(n, (double *)w, (double *)wi, (double *)vr, (double *)wo, (double *)vo);
     }
     /* NumPy: a real matrix whose eigenvalues are all real gets real results (the real parts) */
     if (!rc && !any_complex) {
@@ -883,11 +838,8 @@ free:
     ks__free(ctx, work);
 done:
     ks_array_release(&ca);
-    if (rc) {
-        ks_array_release(w_out);
-        ks_array_release(v_out);
-    }
-    return rc;
+    ks_array *outs[2] = {w_out, v_out};
+    return narrow(ctx, rc, single, 2, outs);
 }
 
 /* ---- lstsq ---- */
@@ -897,16 +849,9 @@ static int gelsd(ks_dtype t, int m, int n, int nrhs, void *a, void *b, int ldb, 
 {
     int info = 0;
     const int lda = MAX1(m);
-    const float rf = (float)rcond;
     switch (t) {
-    case KS_FLOAT32:
-        sgelsd_(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rf, rank, work, &lwork, iwork, &info);
-        break;
     case KS_FLOAT64:
         dgelsd_(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rcond, rank, work, &lwork, iwork, &info);
-        break;
-    case KS_COMPLEX64:
-        cgelsd_(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rf, rank, work, &lwork, rwork, iwork, &info);
         break;
     default:
         zgelsd_(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rcond, rank, work, &lwork, rwork, iwork,
@@ -940,9 +885,13 @@ int ks_array_linalg_lstsq(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, d
                         bv.shape[0]);
     int rc = lapack_dims(ctx, "lstsq", ldb, k);
     if (rc) return rc;
-    const ks_dtype t = work_dtype(ks_dtype_promote(a0->dtype, b0->dtype)), rt = real_of(t);
+    const ks_dtype t = work_dtype(ks_dtype_promote(a0->dtype, b0->dtype)), rt = KS_FLOAT64;
+    const bool single = single_of(a0->dtype) && single_of(b0->dtype);
     const size_t sz = ks__dtypes[t].size, rsz = ks__dtypes[rt].size;
-    if (rcond < 0) rcond = (rt == KS_FLOAT32 ? FLT_EPSILON : DBL_EPSILON) * (double)(m > n ? m : n);
+    /* NumPy's default: double's eps (the precision it computes in) times max(m, n) */
+    if (rcond < 0) rcond = DBL_EPSILON * (double)(m > n ? m : n);
+    /* no right-hand side: NumPy's one column of zeros, for the rank and singular values */
+    const ptrdiff_t kb = k > 0 ? k : 1;
     ks_array ca, cb;
     ks__array_clear(&cb);
     const ks_array *a, *b;
@@ -953,23 +902,23 @@ int ks_array_linalg_lstsq(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, d
     if ((rc = ks__array_new(ctx, t, vec ? 1 : 2, xs, x_out)) ||
         (rc = ks__array_new(ctx, rt, 1, ss, s_out)))
         goto done;
-    if (!(buf = work_alloc(ctx, (size_t)(MAX1(m) * n + ldb * k), sz))) {
+    if (!(buf = work_alloc(ctx, (size_t)(MAX1(m) * n + ldb * kb), sz))) {
         rc = KS_ENOMEM;
         goto done;
     }
     char *bb = buf + (size_t)(MAX1(m) * n) * sz;
-    memset(bb, 0, (size_t)(ldb * k) * sz); /* rows past m (when n > m) read as zeros */
+    memset(bb, 0, (size_t)(ldb * kb) * sz); /* rows past m (when n > m) read as zeros */
     to_f(sz, a->data, RS(a), CS(a), m, n, buf, MAX1(m));
     to_f(sz, b->data, RS(b), CS(b), m, k, bb, ldb);
     int rank = 0;
     size_t lwork = 1, lrwork = 1, liwork = 1;
-    if (mn > 0 && k > 0) {
+    if (mn > 0) {
         double wq[4] = {0}, rq[2] = {0};
         int iq = 0;
-        gelsd(t, (int)m, (int)n, (int)k, buf, bb, (int)ldb, s_out->data, rcond, &rank, wq, -1, rq,
+        gelsd(t, (int)m, (int)n, (int)kb, buf, bb, (int)ldb, s_out->data, rcond, &rank, wq, -1, rq,
               &iq);
-        lwork = lwork_of(t, wq);
-        lrwork = lwork_of(rt, rq);
+        lwork = lwork_of(wq);
+        lrwork = lwork_of(rq);
         liwork = iq > 1 ? (size_t)iq : 1;
     }
     work = work_alloc(ctx, lwork, sz);
@@ -979,22 +928,12 @@ int ks_array_linalg_lstsq(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, d
         rc = KS_ENOMEM;
         goto done;
     }
-    if (mn > 0 && k > 0) {
-        if (gelsd(t, (int)m, (int)n, (int)k, buf, bb, (int)ldb, s_out->data, rcond, &rank, work,
+    if (mn > 0) {
+        if (gelsd(t, (int)m, (int)n, (int)kb, buf, bb, (int)ldb, s_out->data, rcond, &rank, work,
                   (int)lwork, rwork, iwork) != 0) {
             rc = ks__fail(ctx, KS_ENUMERIC, "SVD did not converge in Linear Least Squares");
             goto done;
         }
-    } else if (mn > 0) { /* no right-hand side: the singular values alone, as NumPy */
-        ks_array u, v, sv;
-        ks_array at = *a0;
-        if ((rc = ks_array_linalg_svd(ctx, &at, false, false, &u, &sv, &v))) goto done;
-        memcpy(s_out->data, sv.data, (size_t)mn * rsz);
-        const double tol =
-            rcond * (rt == KS_FLOAT32 ? ((float *)sv.data)[0] : ((double *)sv.data)[0]);
-        for (ptrdiff_t i = 0; i < mn; i++)
-            rank += (rt == KS_FLOAT32 ? ((float *)sv.data)[i] : ((double *)sv.data)[i]) > tol;
-        ks_array_release(&sv);
     }
     *rank_out = rank;
     from_f(sz, bb, ldb, n, k, x_out->data);
@@ -1004,21 +943,11 @@ int ks_array_linalg_lstsq(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, d
     if ((rc = ks__array_new(ctx, rt, 1, rs, res_out))) goto done;
     for (ptrdiff_t j = 0; j < rs[0]; j++) {
         double acc = 0;
-        float accf = 0;
         for (ptrdiff_t i = n; i < m; i++) {
-            const char *e = bb + (size_t)(i + j * ldb) * sz;
-            if (rt == KS_FLOAT32) {
-                const float *f = (const float *)e;
-                accf += f[0] * f[0] + (is_cplx(t) ? f[1] * f[1] : 0.0f);
-            } else {
-                const double *d = (const double *)e;
-                acc += d[0] * d[0] + (is_cplx(t) ? d[1] * d[1] : 0.0);
-            }
+            const double *d = (const double *)(bb + (size_t)(i + j * ldb) * sz);
+            acc += d[0] * d[0] + (is_cplx(t) ? d[1] * d[1] : 0.0);
         }
-        if (rt == KS_FLOAT32)
-            ((float *)res_out->data)[j] = accf;
-        else
-            ((double *)res_out->data)[j] = acc;
+        ((double *)res_out->data)[j] = acc;
     }
 done:
     ks__free(ctx, buf);
@@ -1027,12 +956,8 @@ done:
     ks__free(ctx, iwork);
     ks_array_release(&ca);
     ks_array_release(&cb);
-    if (rc) {
-        ks_array_release(x_out);
-        ks_array_release(res_out);
-        ks_array_release(s_out);
-    }
-    return rc;
+    ks_array *outs[3] = {x_out, res_out, s_out};
+    return narrow(ctx, rc, single, 3, outs);
 }
 
 /* ---- the 2-norm of vectors ---- */
@@ -1066,7 +991,11 @@ static double sumsq(ks_dtype t, const char *p, ptrdiff_t n, ptrdiff_t inc)
 int ks_array_linalg_norm2(ks_ctx *ctx, const ks_array *a0, int axis, bool keepdims, ks_array *out)
 {
     ks__array_clear(out);
-    const ks_dtype t = work_dtype(a0->dtype), rt = real_of(t);
+    /* norm keeps single precision (NumPy's norm is a dot in the array's own dtype) */
+    const ks_dtype t = ks_dtype_kind(a0->dtype) == 'f' || ks_dtype_kind(a0->dtype) == 'c'
+                           ? a0->dtype
+                           : KS_FLOAT64,
+                   rt = single_of(t) ? KS_FLOAT32 : KS_FLOAT64;
     const size_t sz = ks__dtypes[t].size;
     int rc, ax = 0;
     if (axis != KS_AXIS_NONE && (rc = ks__axis(ctx, axis, a0->ndim, &ax))) return rc;
