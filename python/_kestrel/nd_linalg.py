@@ -389,4 +389,4 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     return norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
 
 
-from _kestrel.nd_linalg_products import *  # noqa: F401,F403,E402 (the products: tensordot, vecdot, ...)
+from _kestrel.nd_linalg_products import *  # noqa: F401,F403 (the products: tensordot, vecdot, ...)

@@ -343,7 +343,8 @@ def test_single_precision_computed_in_double(dtype):
                       (LA.inv(nd.asarray(a)), np.linalg.inv(a)),
                       (LA.det(nd.asarray(a)), np.linalg.det(a)),
                       (LA.svd(nd.asarray(a), compute_uv=False), np.linalg.svd(a, compute_uv=False)),
-                      (LA.lstsq(nd.asarray(a[0]), nd.asarray(b[0]))[0], np.linalg.lstsq(a[0], b[0])[0])]:
+                      (LA.lstsq(nd.asarray(a[0]), nd.asarray(b[0]))[0],
+                       np.linalg.lstsq(a[0], b[0])[0])]:
         got = np_(got)
         assert got.dtype == want.dtype
         np.testing.assert_allclose(got, want, rtol=one_ulp, atol=one_ulp * np.abs(want).max())
