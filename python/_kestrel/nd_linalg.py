@@ -94,10 +94,8 @@ def cholesky(a, /, *, upper=False):
 
 def qr(a, mode="reduced"):
     """QRResult(Q, R) (mode 'reduced' or 'complete'), R alone ('r'), or (h, tau) ('raw')."""
-    if mode not in ("reduced", "complete", "r", "raw"):
-        raise ValueError(f"Unrecognized mode '{mode}'")
-    res = _nd.linalg_qr(a, mode)
-    return QRResult(*res) if mode in ("reduced", "complete") else res
+    res = _nd.linalg_qr(a, mode)  # the library checks the mode's name (ks_qr_mode_value)
+    return res if mode == "raw" or not isinstance(res, tuple) else QRResult(*res)
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
