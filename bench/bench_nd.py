@@ -263,7 +263,7 @@ def kalman_Fx_FPFt_Q(xp, size):
     return lambda: (F @ x, F @ P @ F.T + Q)
 
 
-@case("linalg", later=True, rtol=1e-7)
+@case("linalg", rtol=1e-7)
 def kalman_update(xp, size):
     n, r = _side(size), _rng()
     m = n // 2
@@ -278,14 +278,14 @@ def kalman_update(xp, size):
     return run
 
 
-@case("linalg", later=True, rtol=1e-7)
+@case("linalg", rtol=1e-7)
 def solve500(xp, size):
     n, r = _side(size) // 2, _rng()
     A, b = xp.asarray(r.standard_normal((n, n))), xp.asarray(r.standard_normal(n))
     return lambda: xp.linalg.solve(A, b)
 
 
-@case("linalg", later=True, rtol=1e-7)
+@case("linalg", rtol=1e-7)
 def lstsq_svd_1000x500(xp, size):
     m, r = _side(size), _rng()
     A, b = xp.asarray(r.standard_normal((m, m // 2))), xp.asarray(r.standard_normal(m))
@@ -296,7 +296,7 @@ def lstsq_svd_1000x500(xp, size):
     return run
 
 
-@case("linalg", later=True, rtol=1e-7)
+@case("linalg", rtol=1e-7)
 def qr_solve(xp, size):
     n, r = _side(size), _rng()
     A, b = xp.asarray(r.standard_normal((n, n))), xp.asarray(r.standard_normal(n))
@@ -318,20 +318,20 @@ def matrix_power4(xp, size):
     return run
 
 
-@case("linalg", later=True, rtol=1e-7)
+@case("linalg", rtol=1e-7)
 def qr_Q(xp, size):
     A = _mat(xp, size)
     return lambda: xp.linalg.qr(A)[0]
 
 
-@case("linalg", later=True, random=True)  # eigenvectors' signs are the LAPACK build's choice
+@case("linalg", random=True)  # eigenvectors' signs are the LAPACK build's choice
 def eigh(xp, size):
     a = _rng().standard_normal((_side(size),) * 2)
     A = xp.asarray((a + a.T) / 2)
     return lambda: xp.linalg.eigh(A)
 
 
-@case("linalg", later=True, rtol=1e-7)
+@case("linalg", rtol=1e-7)
 def cholesky_2solves(xp, size):
     n, r = _side(size), _rng()
     a = r.standard_normal((n, n))
@@ -343,7 +343,7 @@ def cholesky_2solves(xp, size):
     return run
 
 
-@case("linalg", later=True)
+@case("linalg")
 def norm_fro(xp, size):
     A = _mat(xp, size)
     return lambda: xp.linalg.norm(A, "fro")

@@ -500,6 +500,67 @@ KS_API int ks_fused_output(ks_ctx *ctx, ks_fused *f, int node) KS_RESULT_USED;
  * reference the fused run equals). */
 KS_API int ks_fused_run(ks_ctx *ctx, const ks_fused *f, const ks_array *const *inputs, bool fuse,
                         ks_array *outputs) KS_RESULT_USED;
+/* ---- linear algebra: numpy.linalg's decompositions and solvers --------------------------- */
+
+/* Each works on the last two axes of its operands, the leading ones a stack of matrices
+ * (broadcast between two operands, as NumPy). As NumPy, every matrix is computed in double
+ * precision (complex when an operand is complex) and the results are float32 / complex64 when
+ * every operand was single precision (integers and bool give float64). The LAPACK drivers are
+ * NumPy's (named below), so the numbers agree with NumPy's to LAPACK's rounding. A singular matrix, one not positive definite or a
+ * decomposition that does not converge is KS_ENUMERIC with NumPy's message ("Singular matrix",
+ * "Matrix is not positive definite", "SVD did not converge", "Eigenvalues did not converge"); a
+ * wrong number of dimensions or a non-square matrix is KS_EINVAL naming the argument. */
+
+/* np.linalg.solve(a, b) (gesv): b is a stack of vectors only when it is 1-d (NumPy 2), else
+ * (..., n, k) matrices. np.linalg.inv(a) (gesv against the identity). */
+KS_API int ks_array_linalg_solve(ks_ctx *ctx, const ks_array *a, const ks_array *b,
+                                 ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_linalg_inv(ks_ctx *ctx, const ks_array *a, ks_array *out) KS_RESULT_USED;
+/* np.linalg.slogdet(a) (getrf): sign (a's dtype; a unit complex number for complex a, 0 for a
+ * singular matrix) and log|det| (the real dtype; -inf when singular). np.linalg.det(a): sign *
+ * exp(logabsdet), as NumPy computes it. */
+KS_API int ks_array_linalg_slogdet(ks_ctx *ctx, const ks_array *a, ks_array *sign,
+                                   ks_array *logabsdet) KS_RESULT_USED;
+KS_API int ks_array_linalg_det(ks_ctx *ctx, const ks_array *a, ks_array *out) KS_RESULT_USED;
+/* np.linalg.cholesky(a, upper) (potrf): L with a = L L^H, or U with a = U^H U; the other
+ * triangle zero. Only the triangle used is read. */
+KS_API int ks_array_linalg_cholesky(ks_ctx *ctx, const ks_array *a, bool upper,
+                                    ks_array *out) KS_RESULT_USED;
+
+/* np.linalg.qr's mode: "reduced" (Q m x k, R k x n, k = min(m, n)), "complete" (Q m x m, R
+ * m x n), "r" (R alone, k x n), "raw" (LAPACK's geqrf output: h (n x m, the factor transposed)
+ * and tau (k)). */
+typedef enum { KS_QR_REDUCED = 0, KS_QR_COMPLETE, KS_QR_R, KS_QR_RAW } ks_qr_mode;
+KS_API const char *ks_qr_mode_name(ks_qr_mode value);
+KS_API int ks_qr_mode_value(ks_ctx *ctx, const char *name, ks_qr_mode *out) KS_RESULT_USED;
+/* np.linalg.qr(a, mode) (geqrf, then orgqr / ungqr for Q): q and r as the mode says (raw: h in
+ * q, tau in r; "r": q left empty). */
+KS_API int ks_array_linalg_qr(ks_ctx *ctx, const ks_array *a, ks_qr_mode mode, ks_array *q,
+                              ks_array *r) KS_RESULT_USED;
+/* np.linalg.svd(a, full_matrices, compute_uv) (gesdd): u, s (descending, the real dtype), vh
+ * with a = u diag(s) vh; without compute_uv only s is made (u and vh left empty). */
+KS_API int ks_array_linalg_svd(ks_ctx *ctx, const ks_array *a, bool full_matrices, bool compute_uv,
+                               ks_array *u, ks_array *s, ks_array *vh) KS_RESULT_USED;
+/* np.linalg.eigh(a, UPLO) (syevd / heevd): the eigenvalues ascending (real dtype) and, with
+ * compute_v, the eigenvectors as columns of v; only the lower (upper) triangle is read. */
+KS_API int ks_array_linalg_eigh(ks_ctx *ctx, const ks_array *a, bool upper, bool compute_v,
+                                ks_array *w, ks_array *v) KS_RESULT_USED;
+/* np.linalg.eig(a) (geev, right eigenvectors as columns of v, each of unit norm): complex results,
+ * made real (the real dtype) when a is real and every eigenvalue of the stack is real, as
+ * NumPy. */
+KS_API int ks_array_linalg_eig(ks_ctx *ctx, const ks_array *a, bool compute_v, ks_array *w,
+                               ks_array *v) KS_RESULT_USED;
+/* np.linalg.lstsq(a, b, rcond) (gelsd) for a 2-d a and a 1-d or 2-d b: x, residuals (the squared
+ * norm of each column's residual when a has full column rank and more rows than columns, else
+ * empty), the rank and a's singular values. rcond < 0: NumPy's default, eps * max(m, n). */
+KS_API int ks_array_linalg_lstsq(ks_ctx *ctx, const ks_array *a, const ks_array *b, double rcond,
+                                 ks_array *x, ks_array *residuals, int64_t *rank,
+                                 ks_array *s) KS_RESULT_USED;
+/* sqrt(sum |a_i|^2) over one axis or the whole array (axis KS_AXIS_NONE), in the real dtype:
+ * np.linalg.norm's 2-norm of vectors and Frobenius norm, by BLAS's dot as NumPy's, without a
+ * temporary of |a|^2. */
+KS_API int ks_array_linalg_norm2(ks_ctx *ctx, const ks_array *a, int axis, bool keepdims,
+                                 ks_array *out) KS_RESULT_USED;
 
 /* ---- indexing ---------------------------------------------------------------------------- */
 

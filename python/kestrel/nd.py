@@ -680,3 +680,6 @@ def unique_values(x, /):
 def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
     """Whether each element is in test_elements, in element's shape (np.isin)."""
     return _nd.isin(element, test_elements, invert)
+
+
+from _kestrel import nd_linalg as linalg  # noqa: E402,F401 (kestrel.nd.linalg)

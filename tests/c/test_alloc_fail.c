@@ -809,6 +809,43 @@ static int run_array_shape(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* The decompositions and solvers on a stack of two int32 matrices (each cast to float64 first):
+ * every workspace and result of solve, inv, slogdet, cholesky, qr, svd, eigh, eig, lstsq and the
+ * 2-norm. */
+static int run_array_linalg(ks_ctx *ctx, double *sig)
+{
+    static const int32_t m[18] = {4, 1, 0, 1, 3, 1, 0, 1, 2, 5, 2, 1, 2, 4, 0, 1, 0, 3};
+    const ptrdiff_t shape[3] = {2, 3, 3};
+    ks_array a = {0}, r[16];
+    for (int i = 0; i < 16; i++) r[i] = (ks_array){0};
+    int64_t rank = 0;
+    int rc = ks_array_wrap(ctx, (void *)m, KS_INT32, 3, shape, NULL, false, NULL, NULL, &a);
+    if (!rc) rc = ks_array_linalg_solve(ctx, &a, &a, &r[0]);
+    if (!rc) rc = ks_array_linalg_inv(ctx, &a, &r[1]);
+    if (!rc) rc = ks_array_linalg_slogdet(ctx, &a, &r[2], &r[3]);
+    if (!rc) rc = ks_array_linalg_cholesky(ctx, &a, false, &r[4]);
+    if (!rc) rc = ks_array_linalg_qr(ctx, &a, KS_QR_COMPLETE, &r[5], &r[6]);
+    if (!rc) rc = ks_array_linalg_svd(ctx, &a, true, true, &r[7], &r[8], &r[9]);
+    if (!rc) rc = ks_array_linalg_eigh(ctx, &a, false, true, &r[10], &r[11]);
+    if (!rc) rc = ks_array_linalg_eig(ctx, &a, true, &r[12], &r[13]);
+    if (!rc) rc = ks_array_linalg_norm2(ctx, &a, 1, false, &r[14]);
+    if (!rc) {
+        ks_array a0 = a, x = {0}, res = {0}, s = {0};
+        a0.ndim = 2; /* the first matrix */
+        a0.shape[0] = a.shape[1], a0.shape[1] = a.shape[2];
+        a0.strides[0] = a.strides[1], a0.strides[1] = a.strides[2];
+        rc = ks_array_linalg_lstsq(ctx, &a0, &a0, -1.0, &x, &res, &rank, &s);
+        if (!rc) *sig += ((double *)(void *)x.data)[4] + (double)rank;
+        ks_array_release(&x), ks_array_release(&res), ks_array_release(&s);
+    }
+    if (!rc)
+        *sig += ((double *)(void *)r[1].data)[4] + ((double *)(void *)r[3].data)[1] +
+                ((double *)(void *)r[8].data)[0] + ((double *)(void *)r[14].data)[2];
+    for (int i = 0; i < 16; i++) ks_array_release(&r[i]);
+    ks_array_release(&a);
+    return rc;
+}
+
 /* .npy and .npz files: a strided array saved (gathered in chunks) and loaded, a compressed archive
  * written, opened and a member inflated. Written over `out` (the CSV is done with by then), so
  * the checks for temporaries cover them. */
@@ -957,6 +994,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_array(ctx, sig);
     if (!rc) rc = run_array_shape(ctx, sig);
     if (!rc) rc = run_array_npy(ctx, out, sig);
+    if (!rc) rc = run_array_linalg(ctx, sig);
     if (!rc) rc = run_array_sort(ctx, sig);
     if (!rc) rc = run_array_fuse(ctx, sig);
     return rc;
