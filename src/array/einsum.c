@@ -103,17 +103,17 @@ static int parse(ks_ctx *ctx, const char *sub, int n, const ks_array *const *ops
         int rc = parse_term(ctx, &p, k, ops[k], &sp->nlab[k], sp->lab[k], &nell[k]);
         if (rc) return rc;
         if (nell[k] > maxell) maxell = nell[k];
-        if (k < n - 1) {
+        if (k < n - 1) { /* (NumPy's words for a string short of terms, and for one too long) */
             if (*p != ',')
                 return ks__fail(ctx, KS_EINVAL,
-                                "more operands provided to einstein sum function than specified "
+                                "fewer operands provided to einstein sum function than specified "
                                 "in the subscripts string");
             p++;
         }
     }
     if (*p == ',')
         return ks__fail(ctx, KS_EINVAL,
-                        "fewer operands provided to einstein sum function than specified in the "
+                        "more operands provided to einstein sum function than specified in the "
                         "subscripts string");
     if (*p && strncmp(p, "->", 2) != 0)
         return ks__fail(ctx, KS_EINVAL,

@@ -33,30 +33,51 @@ INT_DOT(dot_u16, uint16_t)
 INT_DOT(dot_u32, uint32_t)
 INT_DOT(dot_u64, uint64_t)
 
-/* The sum over n of x[i] * y[i] (conj(x[i]) when conj) in dtype t into *out; x and y in t with
- * byte strides ix, iy. */
+/* NumPy's plain loop for float and complex (strides BLAS cannot take): in order, in the dtype's
+ * own precision. */
+#define FLOAT_DOT(name, T)                                                                         \
+    static void name(ptrdiff_t n, const char *x, ptrdiff_t ix, const char *y, ptrdiff_t iy,        \
+                     bool cj, char *out)                                                           \
+    {                                                                                              \
+        T re = 0, im = 0;                                                                          \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                        \
+            const T *a = (const T *)(x + i * ix), *b = (const T *)(y + i * iy);                    \
+            const T ai = cj ? -a[1] : a[1];                                                        \
+            re += a[0] * b[0] - ai * b[1];                                                         \
+            im += a[0] * b[1] + ai * b[0];                                                         \
+        }                                                                                          \
+        ((T *)(void *)out)[0] = re;                                                                \
+        ((T *)(void *)out)[1] = im;                                                                \
+    }
+FLOAT_DOT(dot_c64, float)
+FLOAT_DOT(dot_c128, double)
+
+/* BLAS's increment for a byte stride, as NumPy takes it: positive, a whole number of elements,
+ * within int; 0 where BLAS cannot be used. */
+static int blas_inc(ptrdiff_t stride, ptrdiff_t sz)
+{
+    return stride > 0 && stride % sz == 0 && stride / sz <= 0x7fffffff ? (int)(stride / sz) : 0;
+}
+
+/* The sum over n of x[i] * y[i] (conj(x[i]) when cj) in dtype t into *out; x and y in t with
+ * byte strides ix, iy. Float and complex through BLAS's dot (summed in double over chunks of
+ * 2^30, as NumPy) where both strides allow, else NumPy's plain loop. */
 static void vec_dot(ks_dtype t, ptrdiff_t n, const char *x, ptrdiff_t ix, const char *y,
                     ptrdiff_t iy, bool cj, char *out)
 {
     const ptrdiff_t sz = (ptrdiff_t)ks__dtypes[t].size;
-    const bool blas =
-        (t == KS_FLOAT32 || t == KS_FLOAT64 || t == KS_COMPLEX64 || t == KS_COMPLEX128) &&
-        ix % sz == 0 && iy % sz == 0 && ix / sz <= 0x7fffffff && iy / sz <= 0x7fffffff &&
-        ix >= -0x7fffffff * sz && iy >= -0x7fffffff * sz;
-    if (blas) {
-        /* BLAS walks a negative increment from the far end: start there */
+    const int incx = blas_inc(ix, sz), incy = blas_inc(iy, sz);
+    const char kind = ks__dtypes[t].kind;
+    if ((kind == 'f' || kind == 'c') && incx && incy) {
         double complex acc = 0;
         ptrdiff_t i0 = 0;
         do {
             const ptrdiff_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
-            const int incx = (int)(ix / sz), incy = (int)(iy / sz);
-            const char *px = x + i0 * ix + (incx < 0 ? (m - 1) * ix : 0);
-            const char *py = y + i0 * iy + (incy < 0 ? (m - 1) * iy : 0);
+            const char *px = x + i0 * ix, *py = y + i0 * iy;
             switch (t) {
-            case KS_FLOAT32: {
+            case KS_FLOAT32:
                 acc += cblas_sdot((int)m, (const float *)px, incx, (const float *)py, incy);
                 break;
-            }
             case KS_FLOAT64:
                 acc += cblas_ddot((int)m, (const double *)px, incx, (const double *)py, incy);
                 break;
@@ -103,31 +124,38 @@ static void vec_dot(ks_dtype t, ptrdiff_t n, const char *x, ptrdiff_t ix, const 
     case KS_UINT16: dot_u16(n, x, ix, y, iy, out); return;
     case KS_UINT32: dot_u32(n, x, ix, y, iy, out); return;
     case KS_UINT64: dot_u64(n, x, ix, y, iy, out); return;
-    default: { /* float or complex with strides BLAS cannot take: in order, as NumPy's loop */
-        double complex s = 0;
-        for (ptrdiff_t i = 0; i < n; i++) {
-            const char *px = x + i * ix, *py = y + i * iy;
-            double complex a, b;
-            if (t == KS_FLOAT32)
-                a = *(const float *)px, b = *(const float *)py;
-            else if (t == KS_FLOAT64)
-                a = *(const double *)px, b = *(const double *)py;
-            else if (t == KS_COMPLEX64)
-                a = *(const float complex *)px, b = *(const float complex *)py;
-            else
-                a = *(const double complex *)px, b = *(const double complex *)py;
-            s += (cj ? conj(a) : a) * b;
-        }
-        if (t == KS_FLOAT32)
-            *(float *)out = (float)creal(s);
-        else if (t == KS_FLOAT64)
-            *(double *)out = creal(s);
-        else if (t == KS_COMPLEX64)
-            *(float complex *)out = (float complex)s;
-        else
-            *(double complex *)out = s;
+    case KS_FLOAT32: {
+        float s = 0;
+        for (ptrdiff_t i = 0; i < n; i++)
+            s += *(const float *)(x + i * ix) * *(const float *)(y + i * iy);
+        *(float *)out = s;
+        return;
     }
+    case KS_FLOAT64: {
+        double s = 0;
+        for (ptrdiff_t i = 0; i < n; i++)
+            s += *(const double *)(x + i * ix) * *(const double *)(y + i * iy);
+        *(double *)out = s;
+        return;
     }
+    case KS_COMPLEX64: dot_c64(n, x, ix, y, iy, cj, out); return;
+    default: dot_c128(n, x, ix, y, iy, cj, out); return;
+    }
+}
+
+/* A vector (1-d view) BLAS can take as NumPy passes it: itself, or (a stride that is negative,
+ * zero or not whole elements) a contiguous copy in *hold, as NumPy copies such operands. */
+static int blas_vector(ks_ctx *ctx, const ks_array *x, ks_array *hold, const ks_array **v)
+{
+    ks__array_clear(hold);
+    *v = x;
+    const char kind = ks__dtypes[x->dtype].kind;
+    if ((kind != 'f' && kind != 'c') || x->shape[0] < 2 ||
+        blas_inc(x->strides[0], (ptrdiff_t)ks__dtypes[x->dtype].size))
+        return KS_OK;
+    const int rc = ks__array_copy_order(ctx, x, x->dtype, KS_ORDER_C, hold);
+    if (!rc) *v = hold;
+    return rc;
 }
 
 /* x in dtype t: itself when it already is, else a copy into *hold. */
@@ -214,7 +242,17 @@ static int mprod(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_array *
     const ptrdiff_t shape[2] = {m, n};
     if ((rc = ks__array_new(ctx, t, 2, shape, out))) goto done;
     if (m == 1 && n == 1) {
-        vec_dot(t, k, a->data, a->strides[1], b->data, b->strides[0], false, out->data);
+        ks_array x = *a, y = *b, hx, hy;
+        const ks_array *vx, *vy;
+        x.ndim = y.ndim = 1;
+        x.shape[0] = y.shape[0] = k;
+        x.strides[0] = a->strides[1];
+        if (!(rc = blas_vector(ctx, &x, &hx, &vx))) {
+            if (!(rc = blas_vector(ctx, &y, &hy, &vy)))
+                vec_dot(t, k, vx->data, vx->strides[0], vy->data, vy->strides[0], false, out->data);
+            ks_array_release(&hy);
+        }
+        ks_array_release(&hx);
     } else if (n == 1) {
         ks_array x = *b;
         x.ndim = 1, x.shape[0] = k, x.strides[0] = b->strides[0];
@@ -298,9 +336,46 @@ static int not_aligned(ks_ctx *ctx, const ks_array *a, int da, const ks_array *b
                     db);
 }
 
+/* dot with a 0-d operand s and x of at most 2 dims in float or complex: NumPy's BLAS path,
+ * out = 0 + s x through axpy (its rounding of a complex product is the kernel's, not the
+ * multiply ufunc's); one element is a plain multiply, as there. */
+static int scale(ks_ctx *ctx, const ks_array *s0, const ks_array *x0, ks_array *out)
+{
+    const ks_array *sx[2] = {s0, x0};
+    ks_dtype t;
+    int rc = ks_array_result_type(ctx, 2, sx, &t);
+    if (rc) return rc;
+    const ptrdiff_t n = ks_array_size(x0);
+    if ((ks__dtypes[t].kind != 'f' && ks__dtypes[t].kind != 'c') || n <= 1 || n > 0x7fffffff)
+        return multiply(ctx, s0, x0, out);
+    ks_array hs, hx;
+    const ks_array *s;
+    if ((rc = in_dtype(ctx, s0, t, &hs, &s))) return rc;
+    if ((rc = ks__array_copy_order(ctx, x0, t, KS_ORDER_C, &hx))) goto done;
+    if ((rc = ks__array_zeroed(ctx, t, x0->ndim, x0->shape, KS_ORDER_C, out))) goto done;
+    switch (t) {
+    case KS_FLOAT32:
+        cblas_saxpy((int)n, *(const float *)s->data, (const float *)hx.data, 1, (float *)out->data,
+                    1);
+        break;
+    case KS_FLOAT64:
+        cblas_daxpy((int)n, *(const double *)s->data, (const double *)hx.data, 1,
+                    (double *)out->data, 1);
+        break;
+    case KS_COMPLEX64: cblas_caxpy((int)n, s->data, hx.data, 1, out->data, 1); break;
+    default: cblas_zaxpy((int)n, s->data, hx.data, 1, out->data, 1);
+    }
+done:
+    ks_array_release(&hs);
+    ks_array_release(&hx);
+    return rc;
+}
+
 int ks_array_dot(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_array *out)
 {
     ks__array_clear(out);
+    if (a->ndim == 0 && b->ndim <= 2) return scale(ctx, a, b, out);
+    if (b->ndim == 0 && a->ndim <= 2) return scale(ctx, b, a, out);
     if (a->ndim == 0 || b->ndim == 0) return multiply(ctx, a, b, out);
     const int da = a->ndim - 1, db = b->ndim == 1 ? 0 : b->ndim - 2;
     if (a->shape[da] != b->shape[db]) return not_aligned(ctx, a, da, b, db);
@@ -405,16 +480,19 @@ int ks_array_vdot(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_array 
     ks_dtype t;
     int rc = ks_array_result_type(ctx, 2, ab, &t);
     if (rc) return rc;
-    /* both flattened in C order (a copy only where a view cannot be), in t */
+    /* both flattened in C order, a view wherever the strides allow one (a uniformly strided
+     * array keeps its stride, which BLAS takes as NumPy passes it), in t */
     ks_array ra, rb, ha, hb;
     const ks_array *a, *b;
     ks__array_clear(&rb);
     ks__array_clear(&hb);
-    if ((rc = ks_array_ravel(ctx, a0, KS_ORDER_C, &ra))) return rc;
+    if ((rc = ks_array_reshape(ctx, a0, 1, &n, KS_ORDER_C, &ra))) return rc;
     if ((rc = in_dtype(ctx, &ra, t, &ha, &a))) goto done;
-    if ((rc = ks_array_ravel(ctx, b0, KS_ORDER_C, &rb)) || (rc = in_dtype(ctx, &rb, t, &hb, &b)))
+    if ((rc = ks_array_reshape(ctx, b0, 1, &n, KS_ORDER_C, &rb)) ||
+        (rc = in_dtype(ctx, &rb, t, &hb, &b)))
         goto done;
     if ((rc = ks__array_new(ctx, t, 0, NULL, out))) goto done;
+    /* (a negative stride takes the plain loop here, as NumPy's vdot: no copy for BLAS) */
     vec_dot(t, n, a->data, a->strides[0], b->data, b->strides[0], ks__dtypes[t].kind == 'c',
             out->data);
 done:
