@@ -324,7 +324,8 @@ static int pair(ks_ctx *ctx, term *a, term *b, const bool *keep, const spec *sp,
         ks_array_release(&ga);
         return rc;
     }
-    rc = ks_array_matmul(ctx, &ga, &gb, &m);
+    /* (no stack: dot's choice of BLAS call, so a vector product is BLAS's dot, not a gemm) */
+    rc = nb ? ks_array_matmul(ctx, &ga, &gb, &m) : ks_array_dot(ctx, &ga, &gb, &m);
     ks_array_release(&ga);
     ks_array_release(&gb);
     if (rc) return rc;

@@ -223,6 +223,61 @@ done:
     return rc;
 }
 
+/* b is a's transpose (the same memory, axes swapped), a float or complex matrix BLAS reads in
+ * place: NumPy's dot then calls syrk. */
+static bool is_transpose(const ks_array *a, const ks_array *b)
+{
+    const char kind = ks__dtypes[a->dtype].kind;
+    if ((kind != 'f' && kind != 'c') || a->data != b->data || a->shape[0] != b->shape[1] ||
+        a->shape[1] != b->shape[0] || a->strides[0] != b->strides[1] ||
+        a->strides[1] != b->strides[0])
+        return false;
+    const ptrdiff_t sz = (ptrdiff_t)ks__dtypes[a->dtype].size;
+    return a->shape[0] <= 0x7fffffff && a->shape[1] <= 0x7fffffff &&
+           ((a->strides[1] == sz && a->strides[0] >= a->shape[1] * sz && a->strides[0] % sz == 0 &&
+             a->strides[0] / sz <= 0x7fffffff) ||
+            (a->strides[0] == sz && a->strides[1] >= a->shape[0] * sz && a->strides[1] % sz == 0 &&
+             a->strides[1] / sz <= 0x7fffffff));
+}
+
+/* a a^T (a m x k) through syrk, as NumPy: the upper triangle computed, then mirrored. */
+static int syrk(ks_ctx *ctx, const ks_array *a, ks_array *out)
+{
+    const ks_dtype t = a->dtype;
+    const ptrdiff_t sz = (ptrdiff_t)ks__dtypes[t].size, m = a->shape[0];
+    const int n = (int)m, k = (int)a->shape[1];
+    const ptrdiff_t shape[2] = {m, m};
+    int rc = ks__array_new(ctx, t, 2, shape, out);
+    if (rc) return rc;
+    /* row-major: a as stored (rows of lda) or, stored by columns, the transpose of what is */
+    const bool rows = a->strides[1] == sz && (a->strides[0] != sz || k == 1);
+    const enum CBLAS_TRANSPOSE tr = rows ? CblasNoTrans : CblasTrans;
+    const int lda = (int)((rows ? a->strides[0] : a->strides[1]) / sz);
+    switch (t) {
+    case KS_FLOAT32:
+        cblas_ssyrk(CblasRowMajor, CblasUpper, tr, n, k, 1.0f, (const float *)a->data, lda, 0.0f,
+                    (float *)out->data, n);
+        break;
+    case KS_FLOAT64:
+        cblas_dsyrk(CblasRowMajor, CblasUpper, tr, n, k, 1.0, (const double *)a->data, lda, 0.0,
+                    (double *)out->data, n);
+        break;
+    case KS_COMPLEX64: {
+        const float complex one = 1, zero = 0;
+        cblas_csyrk(CblasRowMajor, CblasUpper, tr, n, k, &one, a->data, lda, &zero, out->data, n);
+        break;
+    }
+    default: {
+        const double complex one = 1, zero = 0;
+        cblas_zsyrk(CblasRowMajor, CblasUpper, tr, n, k, &one, a->data, lda, &zero, out->data, n);
+    }
+    }
+    for (ptrdiff_t i = 1; i < m; i++)
+        for (ptrdiff_t j = 0; j < i; j++)
+            memcpy(out->data + (i * m + j) * sz, out->data + (j * m + i) * sz, (size_t)sz);
+    return KS_OK;
+}
+
 /* The 2-d product a (m x k) b (k x n) into a new (m, n) array, by the BLAS call NumPy's dot
  * makes for these shapes: dot when both are vectors (m = n = 1), gemv when one is, else gemm. */
 static int mprod(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_array *out)
@@ -233,6 +288,8 @@ static int mprod(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_array *
     if (rc) return rc;
     const char kind = ks__dtypes[t].kind;
     const ptrdiff_t m = a0->shape[0], k = a0->shape[1], n = b0->shape[1];
+    if (m > 1 && n > 1 && k > 0 && a0->dtype == t && b0->dtype == t && is_transpose(a0, b0))
+        return syrk(ctx, a0, out);
     if (!(m == 1 || n == 1) || k == 0 || (kind != 'f' && kind != 'c' && !(m == 1 && n == 1)))
         return ks_array_matmul(ctx, a0, b0, out);
     ks_array ha, hb;

@@ -67,6 +67,17 @@ def test_dot(dtype, sa, sb):
             check(nd.dot(va, vb), np.dot(va, vb), exact=len(sa) <= 2 and len(sb) <= 2)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64", "complex128", "int32"])
+def test_dot_with_own_transpose(dtype):
+    # NumPy's dot calls syrk for a times its own transpose (and so does tensordot of a with a)
+    a = rand(dtype, (37, 23))
+    for v in (a, np.asfortranarray(a), a[:, ::2]):
+        check(nd.dot(v, v.T), np.dot(v, v.T), exact=True)
+        check(nd.dot(v.T, v), np.dot(v.T, v), exact=True)
+    t = rand(dtype, (6, 5, 4))
+    check(nd.tensordot(t, t, ([1, 2], [1, 2])), np.tensordot(t, t, ([1, 2], [1, 2])), exact=True)
+
+
 def test_dot_mixed_and_method():
     a, b = rand("int16", (3, 4)), rand("float32", (4, 2))
     check(nd.dot(a, b), np.dot(a, b))
