@@ -340,6 +340,16 @@ static int pair(ks_ctx *ctx, term *a, term *b, const bool *keep, const spec *sp,
     return KS_OK;
 }
 
+/* Whether the first output label that only one of x, y has is x's. */
+static bool own_first(const spec *sp, const term *x, const term *y)
+{
+    for (int i = 0; i < sp->nout; i++) {
+        const bool hx = has(x, sp->out[i]), hy = has(y, sp->out[i]);
+        if (hx != hy) return hx;
+    }
+    return false;
+}
+
 /* keep[l]: label l is in the output or in an operand from `from` on. */
 static void kept(const spec *sp, int from, const term *also, bool *keep)
 {
@@ -398,7 +408,15 @@ int ks_array_einsum(ks_ctx *ctx, const char *subscripts, int n, const ks_array *
         kept(sp, k + 1, &cur, keep);
         rc = reduce_term(ctx, &next, keep, t);
         kept(sp, k + 1, NULL, keep);
-        if (!rc) rc = pair(ctx, &cur, &next, keep, sp, t);
+        if (!rc && k == n - 1 && own_first(sp, &next, &cur)) {
+            /* the output lists next's own labels first: next as the left operand, so the
+             * product comes out in the output's order (no transposing copy at the end) */
+            rc = pair(ctx, &next, &cur, keep, sp, t);
+            const term tmp = cur;
+            cur = next, next = tmp;
+        } else if (!rc) {
+            rc = pair(ctx, &cur, &next, keep, sp, t);
+        }
         ks_array_release(&next.a);
     }
     if (!rc) {
