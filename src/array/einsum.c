@@ -38,7 +38,7 @@ typedef struct {
     int n;
     int nlab[64];
     int lab[64][KS_ARRAY_MAXDIMS];
-    int nout, out[KS_ARRAY_MAXDIMS];
+    int nout, out[NLABELS]; /* (room for every label: the count is checked at the end) */
     ptrdiff_t size[NLABELS];
 } spec;
 
@@ -92,6 +92,13 @@ static int parse_term(ks_ctx *ctx, const char **s, int k, const ks_array *a, int
     return KS_OK;
 }
 
+static int out_size(ks_ctx *ctx, const spec *sp)
+{
+    if (sp->nout <= KS_ARRAY_MAXDIMS) return KS_OK;
+    return ks__fail(ctx, KS_EINVAL, "einsum: the output has %d axes, more than %d", sp->nout,
+                    KS_ARRAY_MAXDIMS);
+}
+
 static int parse(ks_ctx *ctx, const char *sub, int n, const ks_array *const *ops, spec *sp)
 {
     if (n < 1 || n > 64)
@@ -135,7 +142,7 @@ static int parse(ks_ctx *ctx, const char *sub, int n, const ks_array *const *ops
         for (int i = 0; i < maxell; i++) sp->out[sp->nout++] = NLETTERS + i;
         for (int l = 0; l < NLETTERS; l++)
             if (count[l] == 1) sp->out[sp->nout++] = l;
-        return KS_OK;
+        return out_size(ctx, sp);
     }
     bool ell = false, seen[NLETTERS] = {false};
     for (p += 2; *p; p++) {
@@ -167,9 +174,6 @@ static int parse(ks_ctx *ctx, const char *sub, int n, const ks_array *const *ops
                             "einstein sum subscripts string included output subscript '%c' which "
                             "never appeared in an input",
                             *p);
-        if (sp->nout >= KS_ARRAY_MAXDIMS)
-            return ks__fail(ctx, KS_EINVAL, "einsum: the output has more than %d axes",
-                            KS_ARRAY_MAXDIMS);
         seen[l] = true;
         sp->out[sp->nout++] = l;
     }
@@ -177,7 +181,7 @@ static int parse(ks_ctx *ctx, const char *sub, int n, const ks_array *const *ops
         return ks__fail(ctx, KS_EINVAL,
                         "output has more dimensions than subscripts given in einstein sum, but no "
                         "'...' ellipsis provided to broadcast the extra dimensions.");
-    return KS_OK;
+    return out_size(ctx, sp);
 }
 
 /* Operand k as a term: repeated labels merged (the diagonal), a length-1 axis broadcast to its

@@ -484,6 +484,25 @@ static void test_errors(ks_ctx *ctx)
                 "collapsing index 'i' don't match (3 != 4)");
     CHECK_FAILS(ctx, ks_array_einsum(ctx, "...i,...i->", 2, aa, &r), KS_EINVAL, "no '...'");
     CHECK_FAILS(ctx, ks_array_einsum(ctx, "i.j", 1, av, &r), KS_EINVAL, "ellipsis");
+    /* 52 letters seen once each (26 axes in each operand): an implicit output of 52 axes */
+    {
+        ks_array big;
+        ptrdiff_t ones[26];
+        for (int i = 0; i < 26; i++) ones[i] = 1;
+        CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, 26, ones, KS_ORDER_C, &big));
+        const ks_array *bb[2] = {&big, &big};
+        CHECK_FAILS(ctx,
+                    ks_array_einsum(ctx, "ABCDEFGHIJKLMNOPQRSTUVWXYZ,abcdefghijklmnopqrstuvwxyz", 2,
+                                    bb, &r),
+                    KS_EINVAL, "more than 32");
+        CHECK_FAILS(ctx,
+                    ks_array_einsum(ctx,
+                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ,abcdefghijklmnopqrstuvwxyz->"
+                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+                                    2, bb, &r),
+                    KS_EINVAL, "more than 32");
+        ks_array_release(&big);
+    }
     const ks_array *qw[2] = {&q, &w};
     CHECK_FAILS(ctx, ks_array_einsum(ctx, "ij,j", 2, qw, &r), KS_EINVAL, "could not be broadcast");
     ks_array_release(&a);
