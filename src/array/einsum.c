@@ -27,6 +27,22 @@ static int letter(char c)
 
 static char label_char(int l) { return (char)(l < 26 ? 'A' + l : 'a' + l - 26); }
 
+/* NumPy's message for a subscript that is not a letter (a byte outside printable ASCII by its
+ * code, so that the message stays text). */
+static int bad_subscript(ks_ctx *ctx, char c)
+{
+    const unsigned char u = (unsigned char)c;
+    if (u >= 0x20 && u < 0x7f)
+        return ks__fail(ctx, KS_EINVAL,
+                        "invalid subscript '%c' in einstein sum subscripts string, subscripts "
+                        "must be letters",
+                        c);
+    return ks__fail(ctx, KS_EINVAL,
+                    "invalid subscript (byte 0x%02x) in einstein sum subscripts string, "
+                    "subscripts must be letters",
+                    u);
+}
+
 /* An operand on the way: a view (owned reference) whose axis d carries label lab[d]. */
 typedef struct {
     ks_array a;
@@ -62,11 +78,7 @@ static int parse_term(ks_ctx *ctx, const char **s, int k, const ks_array *a, int
             continue;
         }
         const int l = letter(*p);
-        if (l < 0)
-            return ks__fail(ctx, KS_EINVAL,
-                            "invalid subscript '%c' in einstein sum subscripts string, subscripts "
-                            "must be letters",
-                            *p);
+        if (l < 0) return bad_subscript(ctx, *p);
         if (nb + na >= a->ndim)
             return ks__fail(ctx, KS_EINVAL,
                             "einstein sum subscripts string contains too many subscripts for "
@@ -159,11 +171,7 @@ static int parse(ks_ctx *ctx, const char *sub, int n, const ks_array *const *ops
             continue;
         }
         const int l = letter(*p);
-        if (l < 0)
-            return ks__fail(ctx, KS_EINVAL,
-                            "invalid subscript '%c' in einstein sum subscripts string, subscripts "
-                            "must be letters",
-                            *p);
+        if (l < 0) return bad_subscript(ctx, *p);
         if (seen[l])
             return ks__fail(ctx, KS_EINVAL,
                             "einstein sum subscripts string includes output subscript '%c' "

@@ -275,3 +275,27 @@ def test_linalg_products():
     check(la.matrix_transpose(a), np.linalg.matrix_transpose(a), exact=True)
     assert set(la.__all__) >= {"matmul", "tensordot", "vecdot", "outer", "trace", "diagonal",
                                "cross", "matrix_transpose", "multi_dot"}
+
+
+@pytest.mark.hostile
+def test_products_hostile():
+    x = np.ones((1,) * 26)
+    with pytest.raises(ValueError, match="more than 32"):
+        nd.einsum("ABCDEFGHIJKLMNOPQRSTUVWXYZ,abcdefghijklmnopqrstuvwxyz", x, x)
+    with pytest.raises(ValueError, match="invalid subscript"):
+        nd.einsum("i\u00e9,j", np.ones((2, 2)), np.ones(2))
+    with pytest.raises(ValueError, match="between 1 and 64"):
+        nd.einsum(",".join(["i"] * 65), *[np.ones(2)] * 65)
+    with pytest.raises(TypeError):
+        nd.tensordot(np.ones((2, 2)), np.ones((2, 2)), axes=(["a"], [0]))
+    with pytest.raises(ValueError):
+        nd.tensordot(np.ones((2, 2)), np.ones((2, 2)), axes=([0, 0], [0, 1]))
+    with pytest.raises(nd.AxisError):
+        nd.tensordot(np.ones((2, 2)), np.ones((2, 2)), axes=([5], [0]))
+    with pytest.raises(nd.AxisError):
+        nd.vecdot(np.ones(2), np.ones(2), axis=2**40)
+    with pytest.raises(nd.AxisError):
+        nd.trace(np.ones((2, 2)), axis1=7)
+    with pytest.raises(ValueError, match="at least two"):
+        nd.diagonal(np.ones(3))
+    check(nd.trace(np.ones((2, 2)), offset=-9), np.trace(np.ones((2, 2)), offset=-9))
