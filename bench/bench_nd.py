@@ -349,6 +349,95 @@ def norm_fro(xp, size):
     return lambda: xp.linalg.norm(A, "fro")
 
 
+# products (issue #20's array products: einsum's common subscripts, dot / inner / outer / kron)
+
+@case("products", rtol=1e-9)
+def einsum_ij_jk(xp, size):
+    n, r = _side(size) // 2, _rng()
+    a, b = xp.asarray(r.standard_normal((n, n))), xp.asarray(r.standard_normal((n, n)))
+    return lambda: xp.einsum("ij,jk->ik", a, b)
+
+
+@case("products", rtol=1e-9)
+def einsum_bij_bjk(xp, size):
+    n, r = _side(size) // 16, _rng()
+    a = xp.asarray(r.standard_normal((256, n, n)))
+    b = xp.asarray(r.standard_normal((256, n, n)))
+    return lambda: xp.einsum("bij,bjk->bik", a, b)
+
+
+@case("products", rtol=1e-9)
+def einsum_i_i(xp, size):
+    x, y = _vec(xp, size), xp.asarray(_rng().standard_normal(size) + 1)
+    return lambda: xp.einsum("i,i->", x, y)
+
+
+@case("products", rtol=1e-9)
+def einsum_ij_i(xp, size):
+    a = _mat(xp, size)
+    return lambda: xp.einsum("ij->i", a)
+
+
+@case("products", rtol=1e-9)
+def dot_1d(xp, size):
+    x, y = _vec(xp, size), xp.asarray(_rng().standard_normal(size) + 1)
+    return lambda: xp.dot(x, y)
+
+
+@case("products", rtol=1e-9)
+def vdot_1d_complex(xp, size):
+    r = _rng()
+    x = xp.asarray(r.standard_normal(size // 2) + 1j * r.standard_normal(size // 2))
+    return lambda: xp.vdot(x, x)
+
+
+@case("products", rtol=1e-9)
+def dot_matvec(xp, size):
+    a = _mat(xp, size)
+    v = xp.asarray(_rng().standard_normal(_side(size)))
+    return lambda: xp.dot(a, v)
+
+
+@case("products", rtol=1e-9)
+def dot_2d(xp, size):
+    a = _mat(xp, size)
+    return lambda: xp.dot(a, a.T)
+
+
+@case("products", rtol=1e-9)
+def inner_2d(xp, size):
+    n, r = _side(size) // 2, _rng()
+    a, b = xp.asarray(r.standard_normal((n, n))), xp.asarray(r.standard_normal((n, n)))
+    return lambda: xp.inner(a, b)
+
+
+@case("products", rtol=1e-9)
+def tensordot_3d(xp, size):
+    n, r = _side(size) // 10, _rng()
+    a = xp.asarray(r.standard_normal((n, n, n)))
+    return lambda: xp.tensordot(a, a, axes=([1, 2], [1, 2]))
+
+
+@case("products")
+def outer_1000(xp, size):
+    x = xp.asarray(_rng().standard_normal(_side(size)))
+    return lambda: xp.outer(x, x)
+
+
+@case("products")
+def kron_100_10(xp, size):
+    n, r = _side(size) // 10, _rng()
+    a, b = xp.asarray(r.standard_normal((n, n))), xp.asarray(r.standard_normal((10, 10)))
+    return lambda: xp.kron(a, b)
+
+
+@case("products", rtol=1e-9)
+def einsum_chain_optimize(xp, size):
+    n, r = _side(size) // 4, _rng()
+    a, b, c = (xp.asarray(r.standard_normal(s)) for s in ((n, 8), (8, n), (n, n)))
+    return lambda: xp.einsum("ij,jk,kl->il", a, b, c, optimize=True)
+
+
 # simulation (rumpy bench_simulation)
 
 @case("sim", later=True, random=True)

@@ -459,6 +459,41 @@ KS_API int ks_array_pad(ks_ctx *ctx, const ks_array *a, const ptrdiff_t *pad_wid
 /* a @ b with NumPy's matmul rules (1-d operands promoted and their axis removed, stacks of
  * matrices broadcast); float and complex through BLAS, integers by a blocked loop. */
 KS_API int ks_array_matmul(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_array *out) KS_RESULT_USED;
+/* np.dot(a, b): a 0-d operand multiplies; 1-d with 1-d the inner product (0-d); 2-d with 2-d or
+ * 1-d the matrix product; N-d the sum over a's last axis and b's second-to-last (b's only when
+ * 1-d), the result a.shape[:-1] + b.shape[:-2] + b.shape[-1:]. Float and complex by the BLAS call
+ * NumPy makes (dot, gemv, gemm), so the bits are NumPy's. */
+KS_API int ks_array_dot(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_array *out) KS_RESULT_USED;
+/* np.vdot(a, b): both flattened (C order), a conjugated; sizes must agree; a 0-d result. */
+KS_API int ks_array_vdot(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_array *out) KS_RESULT_USED;
+/* np.inner(a, b): the sum over both last axes, a.shape[:-1] + b.shape[:-1] (0-d: multiply). */
+KS_API int ks_array_inner(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_array *out) KS_RESULT_USED;
+/* np.outer(a, b): ravel(a)[:, None] * ravel(b)[None, :]. */
+KS_API int ks_array_outer(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_array *out) KS_RESULT_USED;
+/* np.tensordot(a, b, axes=(axes_a, axes_b)): the sum over the naxes pairs (a's axes_a[i] with b's
+ * axes_b[i], negative counting from the end); the result a's other axes then b's. naxes 0 is the
+ * outer product. */
+KS_API int ks_array_tensordot(ks_ctx *ctx, const ks_array *a, const ks_array *b, int naxes,
+                              const int *axes_a, const int *axes_b, ks_array *out) KS_RESULT_USED;
+/* np.vecdot(a, b, axis): sum(conj(a) * b) along `axis` of each (the other axes broadcast). */
+KS_API int ks_array_vecdot(ks_ctx *ctx, const ks_array *a, const ks_array *b, int axis,
+                           ks_array *out) KS_RESULT_USED;
+/* np.kron(a, b): the block product (the shorter shape padded with leading 1s). */
+KS_API int ks_array_kron(ks_ctx *ctx, const ks_array *a, const ks_array *b, ks_array *out) KS_RESULT_USED;
+/* np.diagonal(a, offset, axis1, axis2): a read-only view, the two axes removed and the diagonal
+ * appended last; np.trace: its sum (dtype -1: sum's default). */
+KS_API int ks_array_diagonal(ks_ctx *ctx, const ks_array *a, ptrdiff_t offset, int axis1, int axis2,
+                             ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_trace(ks_ctx *ctx, const ks_array *a, ptrdiff_t offset, int axis1, int axis2,
+                          int dtype, ks_array *out) KS_RESULT_USED;
+/* np.einsum(subscripts, *ops) (optimize=False): letters, one '...' per operand, implicit or
+ * explicit ('->') output, a letter repeated in one operand for its diagonal, length-1 axes
+ * broadcast. The n operands (at most 64) are contracted pairwise from the left, each pair a
+ * broadcast product or a matrix product (BLAS for float and complex); a label is summed as soon
+ * as nothing later needs it. The result is a new C-ordered array in the operands' result_type
+ * (bool sums with or). */
+KS_API int ks_array_einsum(ks_ctx *ctx, const char *subscripts, int n, const ks_array *const *ops,
+                           ks_array *out) KS_RESULT_USED;
 
 /* ---- fused expressions ------------------------------------------------------------------ */
 

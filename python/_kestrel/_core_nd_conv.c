@@ -45,6 +45,7 @@ PyObject *ks_py_nd_raise(ks_ctx *ctx, int rc)
     else if (strstr(m, "for array of dimension"))
         type = ks_py_nd_axis_error;
     else if (strstr(m, "broadcast") || /* before "cast", which it contains */
+             strstr(m, "collapsing index") || /* einsum's, before "index" */
              strstr(m, "low is out of bounds") || strstr(m, "high is out of bounds"))
         type = PyExc_ValueError; /* (integers' bounds: NumPy's ValueError) */
     else if (strstr(m, "out of bounds") || strstr(m, "index"))

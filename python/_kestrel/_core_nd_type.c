@@ -873,8 +873,6 @@ static PyObject *m_put(FASTCALL_ARGS)
     return ks_py_nd_put(self, o[0], o[1], o[2]);
 }
 
-static PyObject *m_dot(PyObject *self, PyObject *b) { return ks_py_nd_matmul(self, b, 0); }
-
 /* numpy.asarray(a): a NumPy array over this array's memory (its base keeps this one alive). */
 static PyObject *m_array(FASTCALL_ARGS)
 {
@@ -1028,7 +1026,6 @@ static PyMethodDef nd_methods[] = {
      "a.take(indices, axis=None, mode='raise')"},
     {"put", (PyCFunction)(void (*)(void))m_put, METH_FASTCALL | METH_KEYWORDS,
      "a.put(indices, values, mode='raise'): in place, on the raveled array"},
-    {"dot", m_dot, METH_O, "a.dot(b): a @ b"},
     {"__array__", (PyCFunction)(void (*)(void))m_array, METH_FASTCALL | METH_KEYWORDS,
      "a NumPy array over the same memory"},
     {"__array_ufunc__", (PyCFunction)(void (*)(void))m_array_ufunc, METH_VARARGS | METH_KEYWORDS,
@@ -1067,7 +1064,7 @@ int ks_py_nd_type_init(void)
     if (PyType_Ready(&ks_py_nd_type)) return -1;
     /* the reduction and DLPack methods live with their concepts, in their own files */
     PyMethodDef *tables[] = {ks_py_nd_reduce_methods, ks_py_nd_dlpack_methods,
-                             ks_py_nd_sort_methods};
+                             ks_py_nd_sort_methods, ks_py_nd_products_methods};
     for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
         for (PyMethodDef *m = tables[t]; m->ml_name; m++) {
             PyObject *d = PyDescr_NewMethod(&ks_py_nd_type, m);

@@ -537,11 +537,6 @@ def astype(x, dtype, /, *, copy=True, device=None):
     return asarray(x).astype(dtype, copy=copy)
 
 
-def dot(a, b):
-    """a @ b."""
-    return matmul(a, b)
-
-
 del _name, _d, _v, _doc
 
 
@@ -578,6 +573,10 @@ def __array_namespace_info__():
 
 # -- NumPy's files (.npy, .npz) ------------------------------------------------------------------
 from _kestrel.nd_io import NpzFile, load, save, savez, savez_compressed  # noqa: E402
+# -- products (dot, tensordot, einsum, ...) -------------------------------------------------------
+from _kestrel.nd_products import (cross, diagonal, dot, einsum, einsum_path,  # noqa: E402
+                                  inner, kron, matvec, outer, tensordot, trace, vdot, vecdot,
+                                  vecmat)
 # ---- sorting, searching and sets (one call into the C library each) ----
 
 def _kind(kind, stable):

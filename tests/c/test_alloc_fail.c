@@ -722,6 +722,49 @@ static int run_gwas(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* Products: einsum of three operands (a diagonal, a broadcast product, a matrix product, the
+ * output reordered), tensordot with a transposing copy, dot by a 0-d (axpy) and of a matrix with
+ * its own transpose (syrk), vdot of a strided view with a cast, vecdot, kron, trace. */
+static int run_array_products(ks_ctx *ctx, double *sig)
+{
+    ks_array a = {0}, m = {0}, v = {0}, e = {0}, t = {0}, d = {0}, k = {0}, x = {0}, c = {0};
+    ks_array y = {0}, z = {0};
+    const ptrdiff_t s34[2] = {3, 4}, s44[2] = {4, 4};
+    const int ax[1] = {0}, bx[1] = {1};
+    int rc = ks_array_arange(ctx, 0, 12, 1, KS_FLOAT64, &a);
+    if (!rc) rc = ks_array_reshape(ctx, &a, 2, s34, KS_ORDER_F, &m); /* (3,4), copied */
+    if (!rc) rc = ks_array_arange(ctx, 0, 16, 1, KS_INT32, &v);
+    if (!rc) rc = ks_array_reshape(ctx, &v, 2, s44, KS_ORDER_C, &x);
+    if (!rc) {
+        const ks_array *ops[3] = {&x, &m, &a};
+        rc = ks_array_einsum(ctx, "jj,ij,k->ki", 3, ops, &e);
+    }
+    if (!rc) rc = ks_array_tensordot(ctx, &m, &x, 1, bx, ax, &t);
+    if (!rc) {
+        ks_array mt = m; /* m's transpose: a syrk */
+        mt.shape[0] = 4, mt.shape[1] = 3;
+        mt.strides[0] = m.strides[1], mt.strides[1] = m.strides[0];
+        rc = ks_array_dot(ctx, &m, &mt, &d);
+    }
+    if (!rc) {
+        ks_array s0 = a;
+        s0.ndim = 0;
+        rc = ks_array_dot(ctx, &s0, &m, &y);
+    }
+    if (!rc) rc = ks_array_vdot(ctx, &m, &a, &z);
+    if (!rc) rc = ks_array_vecdot(ctx, &m, &m, -1, &c);
+    if (!rc) rc = ks_array_kron(ctx, &m, &x, &k);
+    ks_array tr = {0};
+    if (!rc) rc = ks_array_trace(ctx, &x, 1, 0, 1, -1, &tr);
+    if (!rc)
+        *sig += ((double *)e.data)[5] + ((double *)t.data)[2] + ((double *)d.data)[1] +
+                ((double *)y.data)[3] + *(double *)z.data + ((double *)c.data)[2] +
+                ((double *)k.data)[9] + (double)*(int64_t *)tr.data;
+    ks_array *all[] = {&a, &m, &v, &e, &t, &d, &k, &x, &c, &y, &z, &tr};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) ks_array_release(all[i]);
+    return rc;
+}
+
 /* One full run; returns the status of the first failure. */
 /* Arrays: a wrapped buffer, a cast through the engine's scratch, an overlapping assignment
  * (copied first), a matmul of a transposed float32 (cast and copied) with a reversed view. */
@@ -997,6 +1040,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_array_linalg(ctx, sig);
     if (!rc) rc = run_array_sort(ctx, sig);
     if (!rc) rc = run_array_fuse(ctx, sig);
+    if (!rc) rc = run_array_products(ctx, sig);
     return rc;
 }
 
