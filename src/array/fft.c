@@ -393,6 +393,48 @@ typedef struct {
     double fct;
 } line_job;
 
+/* A real line's spectrum X_0 .. X_(n/2) written out: those (rfft), or all n with
+ * X_(n-k) = conj X_k (fft of real input; its inverse is conj(X)), scaled. */
+#define EMIT_REAL(R, C, SFX)                                                                       \
+    static void emit_real##SFX(const line_job *j, const C *x, char *out)                          \
+    {                                                                                              \
+        const size_t n = j->n, h = n / 2;                                                          \
+        const R fct = (R)j->fct, sg = j->mode == MODE_R2FULL && !j->fwd ? (R)-1 : (R)1;            \
+        for (size_t k = 0; k <= h; k++) {                                                          \
+            C *o = (C *)(void *)(out + (ptrdiff_t)k * j->sout);                                    \
+            *o = (C){x[k].r * fct, sg * x[k].i * fct};                                             \
+        }                                                                                          \
+        if (j->mode == MODE_R2FULL)                                                                \
+            for (size_t k = h + 1; k < n; k++) {                                                   \
+                C *o = (C *)(void *)(out + (ptrdiff_t)k * j->sout);                                \
+                *o = (C){x[n - k].r * fct, -sg * x[n - k].i * fct};                                \
+            }                                                                                      \
+    }                                                                                              \
+    /* Two real lines of odd n in one complex transform: z = x1 + i x2, then                      \
+     * X1_k = (Z_k + conj Z_(n-k)) / 2, X2_k = (Z_k - conj Z_(n-k)) / 2i. */                       \
+    static void pair##SFX(const line_job *j, const char *in1, const char *in2, char *out1,        \
+                          char *out2, C *buf, C *ws, int nt)                                       \
+    {                                                                                              \
+        const size_t n = j->n, h = n / 2;                                                          \
+        const size_t take = (size_t)j->nin < n ? (size_t)j->nin : n;                               \
+        for (size_t k = 0; k < take; k++)                                                          \
+            buf[k] = (C){*(const R *)(const void *)(in1 + (ptrdiff_t)k * j->sin),                  \
+                         *(const R *)(const void *)(in2 + (ptrdiff_t)k * j->sin)};                 \
+        for (size_t k = take; k < n; k++) buf[k] = (C){0, 0};                                      \
+        const C *z = cfft##SFX(j->plan->sub, buf, ws, true, nt);                                   \
+        C *x1 = z == buf ? ws : buf, *x2 = x1 + h + 1;                                             \
+        for (size_t k = 0; k <= h; k++) {                                                          \
+            const C a = z[k], b = z[k ? n - k : 0];                                                \
+            x1[k] = (C){(a.r + b.r) * (R)0.5, (a.i - b.i) * (R)0.5};                               \
+            x2[k] = (C){(a.i + b.i) * (R)0.5, (b.r - a.r) * (R)0.5};                               \
+        }                                                                                          \
+        emit_real##SFX(j, x1, out1);                                                               \
+        emit_real##SFX(j, x2, out2);                                                               \
+    }
+EMIT_REAL(double, cplx_d, _d)
+EMIT_REAL(float, cplx_f, _f)
+#undef EMIT_REAL
+
 /* The transform of one line at `in` into `out`; buf holds nbuf complex, ws the plan's scratch.
  * nt: threads for the passes of this line. */
 #define LINE_BODY(R, C, SFX)                                                                       \
@@ -437,20 +479,8 @@ typedef struct {
                 for (size_t k = take; k < n; k++) buf[k] = (C){0, 0};                              \
                 res = cfft##SFX(j->plan->sub, buf, ws, true, nt);                                  \
             }                                                                                      \
-            const size_t h = n / 2;                                                                \
-            if (j->mode == MODE_R2FULL) {                                                          \
-                /* X_(n-k) = conj X_k; the inverse of a real line is conj(X) */                    \
-                const R sg = j->fwd ? (R)1 : (R)-1;                                                \
-                for (size_t k = 0; k <= h; k++) {                                                  \
-                    C *o = (C *)(void *)(out + (ptrdiff_t)k * j->sout);                            \
-                    *o = (C){res[k].r * fct, sg * res[k].i * fct};                                 \
-                }                                                                                  \
-                for (size_t k = h + 1; k < n; k++) {                                               \
-                    C *o = (C *)(void *)(out + (ptrdiff_t)k * j->sout);                            \
-                    *o = (C){res[n - k].r * fct, -sg * res[n - k].i * fct};                        \
-                }                                                                                  \
-                return;                                                                            \
-            }                                                                                      \
+            emit_real##SFX(j, res, out);                                                           \
+            return;                                                                                \
         }                                                                                          \
         for (ptrdiff_t k = 0; k < j->nout; k++) {                                                  \
             C *o = (C *)(void *)(out + k * j->sout);                                               \
@@ -482,6 +512,21 @@ static double scale(ks_fft_norm norm, bool fwd, size_t n, bool f32)
         return (double)r;
     }
     return norm == KS_FFT_NORM_ORTHO ? 1.0 / sqrt((double)n) : 1.0 / (double)n;
+}
+
+/* Byte offsets of line l (a C-order position over the other axes od[0 .. no), innermost
+ * first) in a and out. */
+static void line_offsets(const ks_array *a, const ks_array *out, const int *od, int no,
+                         ptrdiff_t l, ptrdiff_t *oi, ptrdiff_t *oo)
+{
+    *oi = *oo = 0;
+    for (int q = 0; q < no; q++) {
+        const int d = od[q];
+        const ptrdiff_t i = l % a->shape[d];
+        l /= a->shape[d];
+        *oi += i * a->strides[d];
+        *oo += i * out->strides[d];
+    }
 }
 
 static int run(ks_ctx *ctx, const ks_array *a0, ptrdiff_t n_arg, int axis_arg, fft_mode mode,
@@ -543,18 +588,23 @@ static int run(ks_ctx *ctx, const ks_array *a0, ptrdiff_t n_arg, int axis_arg, f
     int od[KS_ARRAY_MAXDIMS], no = 0;
     for (int d = a->ndim - 1; d >= 0; d--)
         if (d != axis) od[no++] = d;
+    const bool pairs = real_in && n % 2 == 1;
 #pragma omp parallel for num_threads(line_nt) schedule(static) if (line_nt > 1)
     for (int t = 0; t < line_nt; t++) {
         char *buf = mem + (size_t)t * (nbuf + nws) * esz, *ws = buf + nbuf * esz;
         const ptrdiff_t l0 = lines * t / line_nt, l1 = lines * (t + 1) / line_nt;
         for (ptrdiff_t l = l0; l < l1; l++) {
-            ptrdiff_t rem = l, oi = 0, oo = 0;
-            for (int q = 0; q < no; q++) {
-                const int d = od[q];
-                const ptrdiff_t i = rem % a->shape[d];
-                rem /= a->shape[d];
-                oi += i * a->strides[d];
-                oo += i * out->strides[d];
+            ptrdiff_t oi, oo, oi2, oo2;
+            line_offsets(a, out, od, no, l, &oi, &oo);
+            if (pairs && l + 1 < l1) { /* odd real lines two at a time */
+                line_offsets(a, out, od, no, ++l, &oi2, &oo2);
+                if (f32)
+                    pair_f(&job, a->data + oi, a->data + oi2, out->data + oo, out->data + oo2,
+                           (cplx_f *)(void *)buf, (cplx_f *)(void *)ws, pass_nt);
+                else
+                    pair_d(&job, a->data + oi, a->data + oi2, out->data + oo, out->data + oo2,
+                           (cplx_d *)(void *)buf, (cplx_d *)(void *)ws, pass_nt);
+                continue;
             }
             if (f32)
                 line__f(&job, a->data + oi, out->data + oo, (cplx_f *)(void *)buf,
