@@ -514,6 +514,18 @@ static double scale(ks_fft_norm norm, bool fwd, size_t n, bool f32)
     return norm == KS_FFT_NORM_ORTHO ? 1.0 / sqrt((double)n) : 1.0 / (double)n;
 }
 
+#define TILE 8
+
+/* One element of 4, 8 or 16 bytes. */
+static inline void copy_elem(char *dst, const char *src, size_t size)
+{
+    switch (size) {
+    case 16: memcpy(dst, src, 16); break;
+    case 8: memcpy(dst, src, 8); break;
+    default: memcpy(dst, src, 4); break;
+    }
+}
+
 /* Byte offsets of line l (a C-order position over the other axes od[0 .. no), innermost
  * first) in a and out. */
 static void line_offsets(const ks_array *a, const ks_array *out, const int *od, int no,
@@ -578,12 +590,22 @@ static int run(ks_ctx *ctx, const ks_array *a0, ptrdiff_t n_arg, int axis_arg, f
     const double ns = (double)lines * (double)n * (log2((double)n) + 1.0) * 1.5;
     int nt = ks__array_threads(ctx, ns);
     const int line_nt = lines >= nt ? nt : 1, pass_nt = lines >= nt ? 1 : nt;
-    const size_t esz = f32 ? 8 : 16;
-    char *mem = ks__malloc_array(ctx, (size_t)line_nt * (nbuf + nws), esz);
+    const size_t esz = f32 ? 8 : 16, isz = ks_dtype_size(a->dtype), osz = ks_dtype_size(out->dtype);
+    /* lines along a strided axis go through a tile of TILE of them, copied a row of TILE
+     * neighbouring elements at a time (whole cache lines) rather than one element per line */
+    const bool tiled = lines > 1 && (a->strides[axis] != (ptrdiff_t)isz ||
+                                     out->strides[axis] != (ptrdiff_t)osz);
+    const size_t tin = (size_t)(len < n ? len : n), tout = (size_t)shape[axis];
+    const size_t per = (nbuf + nws) * esz + (tiled ? TILE * (tin * isz + tout * osz) : 0);
+    char *mem = ks__malloc_array(ctx, (size_t)line_nt, per);
     if (!mem) {
         rc = ks_errcode(ctx);
         goto done;
     }
+    line_job tjob = job;
+    tjob.nin = (ptrdiff_t)tin;
+    tjob.sin = (ptrdiff_t)isz;
+    tjob.sout = (ptrdiff_t)osz;
     /* the other axes, for the lines' offsets */
     int od[KS_ARRAY_MAXDIMS], no = 0;
     for (int d = a->ndim - 1; d >= 0; d--)
@@ -591,27 +613,46 @@ static int run(ks_ctx *ctx, const ks_array *a0, ptrdiff_t n_arg, int axis_arg, f
     const bool pairs = real_in && n % 2 == 1;
 #pragma omp parallel for num_threads(line_nt) schedule(static) if (line_nt > 1)
     for (int t = 0; t < line_nt; t++) {
-        char *buf = mem + (size_t)t * (nbuf + nws) * esz, *ws = buf + nbuf * esz;
+        char *buf = mem + (size_t)t * per, *ws = buf + nbuf * esz, *ti = ws + nws * esz;
+        char *to = ti + TILE * tin * isz;
         const ptrdiff_t l0 = lines * t / line_nt, l1 = lines * (t + 1) / line_nt;
-        for (ptrdiff_t l = l0; l < l1; l++) {
-            ptrdiff_t oi, oo, oi2, oo2;
-            line_offsets(a, out, od, no, l, &oi, &oo);
-            if (pairs && l + 1 < l1) { /* odd real lines two at a time */
-                line_offsets(a, out, od, no, ++l, &oi2, &oo2);
-                if (f32)
-                    pair_f(&job, a->data + oi, a->data + oi2, out->data + oo, out->data + oo2,
-                           (cplx_f *)(void *)buf, (cplx_f *)(void *)ws, pass_nt);
-                else
-                    pair_d(&job, a->data + oi, a->data + oi2, out->data + oo, out->data + oo2,
-                           (cplx_d *)(void *)buf, (cplx_d *)(void *)ws, pass_nt);
-                continue;
+        for (ptrdiff_t l = l0; l < l1;) {
+            const int g = (int)(l1 - l < TILE ? l1 - l : TILE);
+            ptrdiff_t oi[TILE], oo[TILE];
+            const char *ins[TILE];
+            char *outs[TILE];
+            for (int b = 0; b < g; b++) {
+                line_offsets(a, out, od, no, l + b, &oi[b], &oo[b]);
+                ins[b] = tiled ? ti + (size_t)b * tin * isz : a->data + oi[b];
+                outs[b] = tiled ? to + (size_t)b * tout * osz : out->data + oo[b];
             }
-            if (f32)
-                line__f(&job, a->data + oi, out->data + oo, (cplx_f *)(void *)buf,
-                        (cplx_f *)(void *)ws, pass_nt);
-            else
-                line__d(&job, a->data + oi, out->data + oo, (cplx_d *)(void *)buf,
-                        (cplx_d *)(void *)ws, pass_nt);
+            if (tiled)
+                for (size_t k = 0; k < tin; k++)
+                    for (int b = 0; b < g; b++)
+                        copy_elem(ti + ((size_t)b * tin + k) * isz,
+                                  a->data + oi[b] + (ptrdiff_t)k * a->strides[axis], isz);
+            const line_job *jb = tiled ? &tjob : &job;
+            for (int b = 0; b < g; b++) {
+                if (pairs && b + 1 < g) { /* odd real lines two at a time */
+                    if (f32)
+                        pair_f(jb, ins[b], ins[b + 1], outs[b], outs[b + 1], (cplx_f *)(void *)buf,
+                               (cplx_f *)(void *)ws, pass_nt);
+                    else
+                        pair_d(jb, ins[b], ins[b + 1], outs[b], outs[b + 1], (cplx_d *)(void *)buf,
+                               (cplx_d *)(void *)ws, pass_nt);
+                    b++;
+                } else if (f32) {
+                    line__f(jb, ins[b], outs[b], (cplx_f *)(void *)buf, (cplx_f *)(void *)ws, pass_nt);
+                } else {
+                    line__d(jb, ins[b], outs[b], (cplx_d *)(void *)buf, (cplx_d *)(void *)ws, pass_nt);
+                }
+            }
+            if (tiled)
+                for (size_t k = 0; k < tout; k++)
+                    for (int b = 0; b < g; b++)
+                        copy_elem(out->data + oo[b] + (ptrdiff_t)k * out->strides[axis],
+                                  to + ((size_t)b * tout + k) * osz, osz);
+            l += g;
         }
     }
     ks__free(ctx, mem);
