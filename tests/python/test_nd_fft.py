@@ -148,8 +148,10 @@ def test_errors():
             getattr(nd.fft, f)(x, -2)
         with pytest.raises(IndexError):  # NumPy: IndexError (or its AxisError, one too)
             getattr(np.fft, f)(x, axis=1)
-        with pytest.raises(nd.AxisError):  # an IndexError and a ValueError
+        with pytest.raises(IndexError):  # fft ... irfft: AxisError, an IndexError too
             getattr(nd.fft, f)(x, axis=1)
+    with pytest.raises(nd.AxisError, match="axis 1 is out of bounds for array of dimension 1"):
+        nd.fft.fft(x, axis=1)
     with pytest.raises(ValueError, match="Invalid norm value"):
         nd.fft.fft(x, norm="bogus")
     with pytest.raises(ValueError, match="Invalid norm value"):
