@@ -20,10 +20,34 @@ KS__ENUM_FUNCS(ks_convolve_mode, ks_convolve_mode, "mode", mode_names)
 
 #define BLOCK 2048
 
-/* Outputs [t0, t1) of one dtype. A: the element type; MAC(acc, s, x): acc += s * x. */
+/* Outputs [t0, t1) of one dtype. A: the element type; MAC(acc, s, x): acc += s * x. Outputs
+ * with every tap in range and a kernel of at most 8 taps are summed one output at a time over a
+ * constant tap count (unrolled, vectorised across outputs, written in place); the others tap by
+ * tap over a block of outputs in cache. */
 #define CONV_LOOP(NAME, A, MAC)                                                                    \
-    static void NAME(const char *lp, ptrdiff_t ls, ptrdiff_t nl, const char *sp, ptrdiff_t ns,    \
-                     ptrdiff_t left, ptrdiff_t t0, ptrdiff_t t1, char *op, ptrdiff_t os)           \
+    static inline __attribute__((always_inline)) void NAME##_short(                                \
+        const A *restrict l, const A *restrict s, int ns, ptrdiff_t count, char *restrict op,     \
+        ptrdiff_t os)                                                                              \
+    {                                                                                              \
+        A *restrict o = (A *)(void *)op;                                                           \
+        if (os == (ptrdiff_t)sizeof(A)) /* (a contiguous store vectorises) */                      \
+            for (ptrdiff_t t = 0; t < count; t++) {                                                \
+                A acc;                                                                             \
+                memset((void *)&acc, 0, sizeof acc);                                               \
+                for (int j = 0; j < ns; j++) MAC(acc, s[j], l[t + j]);                             \
+                o[t] = acc;                                                                        \
+            }                                                                                      \
+        else                                                                                       \
+            for (ptrdiff_t t = 0; t < count; t++) {                                                \
+                A acc;                                                                             \
+                memset((void *)&acc, 0, sizeof acc);                                               \
+                for (int j = 0; j < ns; j++) MAC(acc, s[j], l[t + j]);                             \
+                *(A *)(void *)(op + t * os) = acc;                                                 \
+            }                                                                                      \
+    }                                                                                              \
+    static void NAME##_block(const char *lp, ptrdiff_t ls, ptrdiff_t nl, const char *sp,           \
+                             ptrdiff_t ns, ptrdiff_t left, ptrdiff_t t0, ptrdiff_t t1, char *op,   \
+                             ptrdiff_t os)                                                         \
     {                                                                                              \
         A acc[BLOCK];                                                                              \
         for (ptrdiff_t b0 = t0; b0 < t1; b0 += BLOCK) {                                            \
@@ -44,6 +68,30 @@ KS__ENUM_FUNCS(ks_convolve_mode, ks_convolve_mode, "mode", mode_names)
             }                                                                                      \
             for (ptrdiff_t t = b0; t < b1; t++) *(A *)(void *)(op + t * os) = acc[t - b0];         \
         }                                                                                          \
+    }                                                                                              \
+    static void NAME(const char *lp, ptrdiff_t ls, ptrdiff_t nl, const char *sp, ptrdiff_t ns,    \
+                     ptrdiff_t left, ptrdiff_t t0, ptrdiff_t t1, char *op, ptrdiff_t os)           \
+    {                                                                                              \
+        /* outputs t with 0 <= t - left and t - left + ns <= nl have every tap */                  \
+        ptrdiff_t c0 = left > t0 ? left : t0, c1 = nl - ns + left + 1 < t1 ? nl - ns + left + 1 : t1; \
+        if (ns > 8 || ls != (ptrdiff_t)sizeof(A) || c1 <= c0) {                                    \
+            NAME##_block(lp, ls, nl, sp, ns, left, t0, t1, op, os);                                \
+            return;                                                                                \
+        }                                                                                          \
+        NAME##_block(lp, ls, nl, sp, ns, left, t0, c0, op, os);                                    \
+        const A *l = (const A *)(const void *)lp + (c0 - left), *s = (const A *)(const void *)sp;  \
+        char *o = op + c0 * os;                                                                    \
+        switch (ns) {                                                                              \
+        case 1: NAME##_short(l, s, 1, c1 - c0, o, os); break;                                      \
+        case 2: NAME##_short(l, s, 2, c1 - c0, o, os); break;                                      \
+        case 3: NAME##_short(l, s, 3, c1 - c0, o, os); break;                                      \
+        case 4: NAME##_short(l, s, 4, c1 - c0, o, os); break;                                      \
+        case 5: NAME##_short(l, s, 5, c1 - c0, o, os); break;                                      \
+        case 6: NAME##_short(l, s, 6, c1 - c0, o, os); break;                                      \
+        case 7: NAME##_short(l, s, 7, c1 - c0, o, os); break;                                      \
+        default: NAME##_short(l, s, 8, c1 - c0, o, os); break;                                     \
+        }                                                                                          \
+        NAME##_block(lp, ls, nl, sp, ns, left, c1, t1, op, os);                                    \
     }
 
 #define MAC_ADD(acc, s, x) ((acc) += (s) * (x))
