@@ -42,7 +42,8 @@ static PyObject *fft_call(int op, PyObject *const *o, bool inverse)
     int axis = -1;
     if (GIVEN(o[2]) && ks_py_nd_axis_arg(o[2], x.p->ndim, &axis)) goto done;
     if (x.p->ndim == 0) {
-        PyErr_Format(ks_py_nd_axis_error, "axis %d is out of bounds for array of dimension 0", axis);
+        PyErr_Format(ks_py_nd_axis_error, "axis %d is out of bounds for array of dimension 0",
+                     axis);
         goto done;
     }
     ks_array res;

@@ -26,7 +26,7 @@ KS__ENUM_FUNCS(ks_convolve_mode, ks_convolve_mode, "mode", mode_names)
  * tap over a block of outputs in cache. */
 #define CONV_LOOP(NAME, A, MAC)                                                                    \
     static inline __attribute__((always_inline)) void NAME##_short(                                \
-        const A *restrict l, const A *restrict s, int ns, ptrdiff_t count, char *restrict op,     \
+        const A *restrict l, const A *restrict s, int ns, ptrdiff_t count, char *restrict op,      \
         ptrdiff_t os)                                                                              \
     {                                                                                              \
         A *restrict o = (A *)(void *)op;                                                           \
@@ -69,11 +69,12 @@ KS__ENUM_FUNCS(ks_convolve_mode, ks_convolve_mode, "mode", mode_names)
             for (ptrdiff_t t = b0; t < b1; t++) *(A *)(void *)(op + t * os) = acc[t - b0];         \
         }                                                                                          \
     }                                                                                              \
-    static void NAME(const char *lp, ptrdiff_t ls, ptrdiff_t nl, const char *sp, ptrdiff_t ns,    \
+    static void NAME(const char *lp, ptrdiff_t ls, ptrdiff_t nl, const char *sp, ptrdiff_t ns,     \
                      ptrdiff_t left, ptrdiff_t t0, ptrdiff_t t1, char *op, ptrdiff_t os)           \
     {                                                                                              \
         /* outputs t with 0 <= t - left and t - left + ns <= nl have every tap */                  \
-        ptrdiff_t c0 = left > t0 ? left : t0, c1 = nl - ns + left + 1 < t1 ? nl - ns + left + 1 : t1; \
+        ptrdiff_t c0 = left > t0 ? left : t0,                                                      \
+                  c1 = nl - ns + left + 1 < t1 ? nl - ns + left + 1 : t1;                          \
         if (ns > 8 || ls != (ptrdiff_t)sizeof(A) || c1 <= c0) {                                    \
             NAME##_block(lp, ls, nl, sp, ns, left, t0, t1, op, os);                                \
             return;                                                                                \
@@ -95,7 +96,8 @@ KS__ENUM_FUNCS(ks_convolve_mode, ks_convolve_mode, "mode", mode_names)
     }
 
 #define MAC_ADD(acc, s, x) ((acc) += (s) * (x))
-#define MAC_WRAP(acc, s, x) ((acc) = (__typeof__(acc))((uint64_t)(acc) + (uint64_t)(s) * (uint64_t)(x)))
+#define MAC_WRAP(acc, s, x)                                                                        \
+    ((acc) = (__typeof__(acc))((uint64_t)(acc) + (uint64_t)(s) * (uint64_t)(x)))
 #define MAC_OR(acc, s, x) ((acc) = (acc) | ((s) & (x)))
 #define MAC_C(acc, s, x)                                                                           \
     ((acc).re += (s).re * (x).re - (s).im * (x).im, (acc).im += (s).re * (x).im + (s).im * (x).re)
@@ -183,7 +185,8 @@ static int prepare_short(ks_ctx *ctx, const ks_array *v, ks_dtype t, bool revers
     const size_t sz = ks_dtype_size(t);
     if (reverse)
         for (ptrdiff_t i = 0; i < n / 2; i++) {
-            char tmp[16], *x = out->data + (size_t)i * sz, *y = out->data + (size_t)(n - 1 - i) * sz;
+            char tmp[16], *x = out->data + (size_t)i * sz,
+                          *y = out->data + (size_t)(n - 1 - i) * sz;
             memcpy(tmp, x, sz);
             memcpy(x, y, sz);
             memcpy(y, tmp, sz);
@@ -218,11 +221,11 @@ static int conv_run(ks_ctx *ctx, const ks_array *a0, const ks_array *v0, ks_conv
         invert = !convolve; /* convolve's swap is NumPy's Python-level one: no reversal */
     }
     if (a.shape[0] == 0)
-        return ks__fail(ctx, KS_EINVAL, convolve ? "a cannot be empty"
-                                                 : "first array argument cannot be empty");
+        return ks__fail(ctx, KS_EINVAL,
+                        convolve ? "a cannot be empty" : "first array argument cannot be empty");
     if (v.shape[0] == 0)
-        return ks__fail(ctx, KS_EINVAL, convolve ? "v cannot be empty"
-                                                 : "second array argument cannot be empty");
+        return ks__fail(ctx, KS_EINVAL,
+                        convolve ? "v cannot be empty" : "second array argument cannot be empty");
     /* correlate conjugates its second operand before any swap: after one, that is L */
     const bool conj_l = !convolve && invert && ks_dtype_kind(t) == 'c';
     ks_array l, s;

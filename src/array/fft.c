@@ -239,8 +239,7 @@ static int plan_bluestein(ks_ctx *ctx, fft_plan *p)
             if (k) bb[n2 - k] = bb[k];
         }
         t = cfft_f(p->sub, bb, (cplx_f *)(void *)ws, true, 1);
-        for (size_t k = 0; k < n2; k++)
-            bb[k] = (cplx_f){t[k].r / (float)n2, t[k].i / (float)n2};
+        for (size_t k = 0; k < n2; k++) bb[k] = (cplx_f){t[k].r / (float)n2, t[k].i / (float)n2};
     } else {
         const cplx_d *w = p->wk;
         cplx_d *bb = (cplx_d *)(void *)b, *t;
@@ -249,8 +248,7 @@ static int plan_bluestein(ks_ctx *ctx, fft_plan *p)
             if (k) bb[n2 - k] = bb[k];
         }
         t = cfft_d(p->sub, bb, (cplx_d *)(void *)ws, true, 1);
-        for (size_t k = 0; k < n2; k++)
-            bb[k] = (cplx_d){t[k].r / (double)n2, t[k].i / (double)n2};
+        for (size_t k = 0; k < n2; k++) bb[k] = (cplx_d){t[k].r / (double)n2, t[k].i / (double)n2};
     }
     p->scratch = 2 * n2;
     return KS_OK;
@@ -386,17 +384,18 @@ typedef struct {
     const fft_plan *plan;
     fft_mode mode;
     bool fwd;
-    size_t n;        /* the transform's length */
-    ptrdiff_t nin;   /* the input line's length */
-    ptrdiff_t nout;  /* the output line's length */
+    size_t n;            /* the transform's length */
+    ptrdiff_t nin;       /* the input line's length */
+    ptrdiff_t nout;      /* the output line's length */
     ptrdiff_t sin, sout; /* byte strides along the axis */
     double fct;
+    bool in_place; /* C2C: `in` is a contiguous copy of n elements the transform may overwrite */
 } line_job;
 
 /* A real line's spectrum X_0 .. X_(n/2) written out: those (rfft), or all n with
  * X_(n-k) = conj X_k (fft of real input; its inverse is conj(X)), scaled. */
 #define EMIT_REAL(R, C, SFX)                                                                       \
-    static void emit_real##SFX(const line_job *j, const C *x, char *out)                          \
+    static void emit_real##SFX(const line_job *j, const C *x, char *out)                           \
     {                                                                                              \
         const size_t n = j->n, h = n / 2;                                                          \
         const R fct = (R)j->fct, sg = j->mode == MODE_R2FULL && !j->fwd ? (R)-1 : (R)1;            \
@@ -410,9 +409,9 @@ typedef struct {
                 *o = (C){x[n - k].r * fct, -sg * x[n - k].i * fct};                                \
             }                                                                                      \
     }                                                                                              \
-    /* Two real lines of odd n in one complex transform: z = x1 + i x2, then                      \
+    /* Two real lines of odd n in one complex transform: z = x1 + i x2, then                       \
      * X1_k = (Z_k + conj Z_(n-k)) / 2, X2_k = (Z_k - conj Z_(n-k)) / 2i. */                       \
-    static void pair##SFX(const line_job *j, const char *in1, const char *in2, char *out1,        \
+    static void pair##SFX(const line_job *j, const char *in1, const char *in2, char *out1,         \
                           char *out2, C *buf, C *ws, int nt)                                       \
     {                                                                                              \
         const size_t n = j->n, h = n / 2;                                                          \
@@ -438,24 +437,29 @@ EMIT_REAL(float, cplx_f, _f)
 /* The transform of one line at `in` into `out`; buf holds nbuf complex, ws the plan's scratch.
  * nt: threads for the passes of this line. */
 #define LINE_BODY(R, C, SFX)                                                                       \
-    static void line_##SFX(const line_job *j, const char *in, char *out, C *buf, C *ws, int nt)   \
+    static void line_##SFX(const line_job *j, const char *in, char *out, C *buf, C *ws, int nt)    \
     {                                                                                              \
         const size_t n = j->n;                                                                     \
         const size_t take = (size_t)j->nin < n ? (size_t)j->nin : n;                               \
         const R fct = (R)j->fct;                                                                   \
         C *res;                                                                                    \
-        if (j->mode == MODE_C2C) {                                                                 \
-            for (size_t k = 0; k < take; k++) buf[k] = *(const C *)(const void *)(in + (ptrdiff_t)k * j->sin); \
+        if (j->mode == MODE_C2C && j->in_place) {                                                  \
+            res = cfft##SFX(j->plan, (C *)(void *)(uintptr_t)in, ws, j->fwd, nt);                  \
+        } else if (j->mode == MODE_C2C) {                                                          \
+            for (size_t k = 0; k < take; k++)                                                      \
+                buf[k] = *(const C *)(const void *)(in + (ptrdiff_t)k * j->sin);                   \
             for (size_t k = take; k < n; k++) buf[k] = (C){0, 0};                                  \
             res = cfft##SFX(j->plan, buf, ws, j->fwd, nt);                                         \
         } else if (j->mode == MODE_C2R) {                                                          \
             const size_t h = n / 2, cnt = (size_t)j->nin < h + 1 ? (size_t)j->nin : h + 1;         \
             if (n % 2 == 0) {                                                                      \
-                for (size_t k = 0; k < cnt; k++) buf[k] = *(const C *)(const void *)(in + (ptrdiff_t)k * j->sin); \
+                for (size_t k = 0; k < cnt; k++)                                                   \
+                    buf[k] = *(const C *)(const void *)(in + (ptrdiff_t)k * j->sin);               \
                 for (size_t k = cnt; k <= h; k++) buf[k] = (C){0, 0};                              \
                 res = irfft_even##SFX(j->plan, buf, ws, nt);                                       \
             } else { /* the Hermitian spectrum, transformed whole */                               \
-                for (size_t k = 0; k < cnt; k++) buf[k] = *(const C *)(const void *)(in + (ptrdiff_t)k * j->sin); \
+                for (size_t k = 0; k < cnt; k++)                                                   \
+                    buf[k] = *(const C *)(const void *)(in + (ptrdiff_t)k * j->sin);               \
                 for (size_t k = cnt; k <= h; k++) buf[k] = (C){0, 0};                              \
                 buf[0].i = 0;                                                                      \
                 for (size_t k = 1; k <= h; k++) buf[n - k] = (C){buf[k].r, -buf[k].i};             \
@@ -464,13 +468,15 @@ EMIT_REAL(float, cplx_f, _f)
                 res = r;                                                                           \
             }                                                                                      \
             const R *x = (const R *)(const void *)res;                                             \
-            for (size_t k = 0; k < n; k++) *(R *)(void *)(out + (ptrdiff_t)k * j->sout) = x[k] * fct; \
+            for (size_t k = 0; k < n; k++)                                                         \
+                *(R *)(void *)(out + (ptrdiff_t)k * j->sout) = x[k] * fct;                         \
             return;                                                                                \
         } else {                                                                                   \
             const bool even = n % 2 == 0;                                                          \
             if (even) {                                                                            \
                 R *x = (R *)(void *)buf;                                                           \
-                for (size_t k = 0; k < take; k++) x[k] = *(const R *)(const void *)(in + (ptrdiff_t)k * j->sin); \
+                for (size_t k = 0; k < take; k++)                                                  \
+                    x[k] = *(const R *)(const void *)(in + (ptrdiff_t)k * j->sin);                 \
                 for (size_t k = take; k < n; k++) x[k] = 0;                                        \
                 res = rfft_even##SFX(j->plan, buf, ws, nt);                                        \
             } else {                                                                               \
@@ -482,10 +488,13 @@ EMIT_REAL(float, cplx_f, _f)
             emit_real##SFX(j, res, out);                                                           \
             return;                                                                                \
         }                                                                                          \
-        for (ptrdiff_t k = 0; k < j->nout; k++) {                                                  \
-            C *o = (C *)(void *)(out + k * j->sout);                                               \
-            *o = (C){res[k].r * fct, res[k].i * fct};                                              \
-        }                                                                                          \
+        if (j->fct == 1.0)                                                                         \
+            for (ptrdiff_t k = 0; k < j->nout; k++) *(C *)(void *)(out + k * j->sout) = res[k];    \
+        else                                                                                       \
+            for (ptrdiff_t k = 0; k < j->nout; k++) {                                              \
+                C *o = (C *)(void *)(out + k * j->sout);                                           \
+                *o = (C){res[k].r * fct, res[k].i * fct};                                          \
+            }                                                                                      \
     }
 LINE_BODY(double, cplx_d, _d)
 LINE_BODY(float, cplx_f, _f)
@@ -503,9 +512,10 @@ KS__ENUM_FUNCS(ks_fft_norm, ks_fft_norm, "norm", norm_names)
 /* NumPy's factor: 1, 1 / sqrt(n) or 1 / n in the real dtype, by the direction's side of norm. */
 static double scale(ks_fft_norm norm, bool fwd, size_t n, bool f32)
 {
-    if (!fwd) norm = norm == KS_FFT_NORM_BACKWARD ? KS_FFT_NORM_FORWARD
-                     : norm == KS_FFT_NORM_FORWARD ? KS_FFT_NORM_BACKWARD
-                                                   : norm;
+    if (!fwd)
+        norm = norm == KS_FFT_NORM_BACKWARD  ? KS_FFT_NORM_FORWARD
+               : norm == KS_FFT_NORM_FORWARD ? KS_FFT_NORM_BACKWARD
+                                             : norm;
     if (norm == KS_FFT_NORM_BACKWARD) return 1.0;
     if (f32) {
         const float r = norm == KS_FFT_NORM_ORTHO ? 1.0f / sqrtf((float)n) : 1.0f / (float)n;
@@ -514,7 +524,8 @@ static double scale(ks_fft_norm norm, bool fwd, size_t n, bool f32)
     return norm == KS_FFT_NORM_ORTHO ? 1.0 / sqrt((double)n) : 1.0 / (double)n;
 }
 
-#define TILE 8
+#define TILE 16
+#define PREFETCH 8 /* rows ahead */
 
 /* One element of 4, 8 or 16 bytes. */
 static inline void copy_elem(char *dst, const char *src, size_t size)
@@ -528,8 +539,8 @@ static inline void copy_elem(char *dst, const char *src, size_t size)
 
 /* Byte offsets of line l (a C-order position over the other axes od[0 .. no), innermost
  * first) in a and out. */
-static void line_offsets(const ks_array *a, const ks_array *out, const int *od, int no,
-                         ptrdiff_t l, ptrdiff_t *oi, ptrdiff_t *oo)
+static void line_offsets(const ks_array *a, const ks_array *out, const int *od, int no, ptrdiff_t l,
+                         ptrdiff_t *oi, ptrdiff_t *oo)
 {
     *oi = *oo = 0;
     for (int q = 0; q < no; q++) {
@@ -546,16 +557,20 @@ static int run(ks_ctx *ctx, const ks_array *a0, ptrdiff_t n_arg, int axis_arg, f
 {
     ks__array_clear(out);
     if ((unsigned)norm > KS_FFT_NORM_FORWARD)
-        return ks__fail(ctx, KS_EINVAL, "Invalid norm value %d; should be \"backward\", "
-                                        "\"ortho\" or \"forward\".", (int)norm);
+        return ks__fail(ctx, KS_EINVAL,
+                        "Invalid norm value %d; should be \"backward\", "
+                        "\"ortho\" or \"forward\".",
+                        (int)norm);
     int axis;
     int rc = ks__axis(ctx, axis_arg, a0->ndim, &axis);
     if (rc != KS_OK) return rc;
     const char kind = ks_dtype_kind(a0->dtype);
     const bool f32 = a0->dtype == KS_FLOAT32 || a0->dtype == KS_COMPLEX64;
     if (mode == MODE_R2C && kind == 'c')
-        return ks__fail(ctx, KS_ETYPE, "rfft takes real input, not %s (take its real part or "
-                                       "use fft)", ks_dtype_name(a0->dtype));
+        return ks__fail(ctx, KS_ETYPE,
+                        "rfft takes real input, not %s (take its real part or "
+                        "use fft)",
+                        ks_dtype_name(a0->dtype));
     if (mode == MODE_C2C && kind != 'c') mode = MODE_R2FULL;
     const bool real_in = mode == MODE_R2C || mode == MODE_R2FULL;
     const ks_dtype rt = f32 ? KS_FLOAT32 : KS_FLOAT64, ct = f32 ? KS_COMPLEX64 : KS_COMPLEX128;
@@ -584,17 +599,26 @@ static int run(ks_ctx *ctx, const ks_array *a0, ptrdiff_t n_arg, int axis_arg, f
     for (int d = 0; d < a->ndim; d++)
         if (d != axis) lines *= a->shape[d];
     if (rc != KS_OK || lines == 0) goto done;
-    line_job job = {plan, mode, fwd, (size_t)n, len, shape[axis], a->strides[axis],
-                    out->strides[axis], scale(norm, fwd, (size_t)n, f32)};
+    line_job job = {plan,
+                    mode,
+                    fwd,
+                    (size_t)n,
+                    len,
+                    shape[axis],
+                    a->strides[axis],
+                    out->strides[axis],
+                    scale(norm, fwd, (size_t)n, f32),
+                    false};
     const size_t nbuf = (size_t)n + 2, nws = plan->scratch + 2;
     const double ns = (double)lines * (double)n * (log2((double)n) + 1.0) * 1.5;
     int nt = ks__array_threads(ctx, ns);
     const int line_nt = lines >= nt ? nt : 1, pass_nt = lines >= nt ? 1 : nt;
     const size_t esz = f32 ? 8 : 16, isz = ks_dtype_size(a->dtype), osz = ks_dtype_size(out->dtype);
-    /* lines along a strided axis go through a tile of TILE of them, copied a row of TILE
-     * neighbouring elements at a time (whole cache lines) rather than one element per line */
-    const bool tiled = lines > 1 && (a->strides[axis] != (ptrdiff_t)isz ||
-                                     out->strides[axis] != (ptrdiff_t)osz);
+    /* lines along a strided axis go through a tile of TILE of them (transformed there in place),
+     * copied a row of TILE neighbouring elements at a time (whole cache lines) rather than one
+     * element per line */
+    const bool tiled =
+        lines > 1 && (a->strides[axis] != (ptrdiff_t)isz || out->strides[axis] != (ptrdiff_t)osz);
     const size_t tin = (size_t)(len < n ? len : n), tout = (size_t)shape[axis];
     const size_t per = (nbuf + nws) * esz + (tiled ? TILE * (tin * isz + tout * osz) : 0);
     char *mem = ks__malloc_array(ctx, (size_t)line_nt, per);
@@ -606,6 +630,7 @@ static int run(ks_ctx *ctx, const ks_array *a0, ptrdiff_t n_arg, int axis_arg, f
     tjob.nin = (ptrdiff_t)tin;
     tjob.sin = (ptrdiff_t)isz;
     tjob.sout = (ptrdiff_t)osz;
+    tjob.in_place = mode == MODE_C2C && tin == (size_t)n;
     /* the other axes, for the lines' offsets */
     int od[KS_ARRAY_MAXDIMS], no = 0;
     for (int d = a->ndim - 1; d >= 0; d--)
@@ -627,10 +652,16 @@ static int run(ks_ctx *ctx, const ks_array *a0, ptrdiff_t n_arg, int axis_arg, f
                 outs[b] = tiled ? to + (size_t)b * tout * osz : out->data + oo[b];
             }
             if (tiled)
-                for (size_t k = 0; k < tin; k++)
+                for (size_t k = 0; k < tin; k++) {
+                    /* rows a page or more apart defeat the hardware's prefetch: ask ahead */
+                    if (k + PREFETCH < tin)
+                        for (int b = 0; b < g; b += (int)(64 / isz))
+                            __builtin_prefetch(a->data + oi[b] +
+                                               (ptrdiff_t)(k + PREFETCH) * a->strides[axis]);
                     for (int b = 0; b < g; b++)
                         copy_elem(ti + ((size_t)b * tin + k) * isz,
                                   a->data + oi[b] + (ptrdiff_t)k * a->strides[axis], isz);
+                }
             const line_job *jb = tiled ? &tjob : &job;
             for (int b = 0; b < g; b++) {
                 if (pairs && b + 1 < g) { /* odd real lines two at a time */
@@ -642,16 +673,24 @@ static int run(ks_ctx *ctx, const ks_array *a0, ptrdiff_t n_arg, int axis_arg, f
                                (cplx_d *)(void *)ws, pass_nt);
                     b++;
                 } else if (f32) {
-                    line__f(jb, ins[b], outs[b], (cplx_f *)(void *)buf, (cplx_f *)(void *)ws, pass_nt);
+                    line__f(jb, ins[b], outs[b], (cplx_f *)(void *)buf, (cplx_f *)(void *)ws,
+                            pass_nt);
                 } else {
-                    line__d(jb, ins[b], outs[b], (cplx_d *)(void *)buf, (cplx_d *)(void *)ws, pass_nt);
+                    line__d(jb, ins[b], outs[b], (cplx_d *)(void *)buf, (cplx_d *)(void *)ws,
+                            pass_nt);
                 }
             }
             if (tiled)
-                for (size_t k = 0; k < tout; k++)
+                for (size_t k = 0; k < tout; k++) {
+                    if (k + PREFETCH < tout)
+                        for (int b = 0; b < g; b += (int)(64 / osz))
+                            __builtin_prefetch(out->data + oo[b] +
+                                                   (ptrdiff_t)(k + PREFETCH) * out->strides[axis],
+                                               1);
                     for (int b = 0; b < g; b++)
                         copy_elem(out->data + oo[b] + (ptrdiff_t)k * out->strides[axis],
                                   to + ((size_t)b * tout + k) * osz, osz);
+                }
             l += g;
         }
     }

@@ -38,7 +38,7 @@ KS_INLINE C_T FN(twmul)(C_T a, C_T w, bool fwd)
 
 #define CC(i, m, k) cc[(i) + ido * ((m) + ip * (k))]
 #define CH(i, k, m) ch[(i) + ido * ((k) + l1 * (m))]
-#define WA(m, i) tw[((m) - 1) * (ido - 1) + (i) - 1]
+#define WA(m, i) tw[((m)-1) * (ido - 1) + (i)-1]
 
 KS_INLINE void FN(pass2)(size_t ido, size_t l1, const size_t *rg, const C_T *restrict cc,
                          C_T *restrict ch, const C_T *restrict tw, bool fwd)
@@ -61,7 +61,7 @@ KS_INLINE void FN(pass2)(size_t ido, size_t l1, const size_t *rg, const C_T *res
 /* The length-3 DFT: y1, y2 = x0 - (x1 + x2) / 2 -+ i s (x1 - x2), s = sin(2 pi / 3). */
 #define DFT3(x0, x1, x2, y0, y1, y2)                                                               \
     do {                                                                                           \
-        const R s_ = fwd ? (R)-0.86602540378443864676L : (R)0.86602540378443864676L;              \
+        const R s_ = fwd ? (R)-0.86602540378443864676L : (R)0.86602540378443864676L;               \
         const C_T t_ = {x1.r + x2.r, x1.i + x2.i}, d_ = {x1.r - x2.r, x1.i - x2.i};                \
         y0 = (C_T){x0.r + t_.r, x0.i + t_.i};                                                      \
         const C_T c_ = {x0.r - (R)0.5 * t_.r, x0.i - (R)0.5 * t_.i};                               \

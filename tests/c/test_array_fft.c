@@ -59,8 +59,12 @@ static void get(const ks_array *a, ptrdiff_t k, long double *re, long double *im
 {
     const char *p = a->data + k * a->strides[0];
     switch (a->dtype) {
-    case KS_COMPLEX128: *re = ((const double *)(const void *)p)[0], *im = ((const double *)(const void *)p)[1]; break;
-    case KS_COMPLEX64: *re = ((const float *)(const void *)p)[0], *im = ((const float *)(const void *)p)[1]; break;
+    case KS_COMPLEX128:
+        *re = ((const double *)(const void *)p)[0], *im = ((const double *)(const void *)p)[1];
+        break;
+    case KS_COMPLEX64:
+        *re = ((const float *)(const void *)p)[0], *im = ((const float *)(const void *)p)[1];
+        break;
     case KS_FLOAT64: *re = *(const double *)(const void *)p, *im = 0; break;
     default: *re = *(const float *)(const void *)p, *im = 0; break;
     }
@@ -240,7 +244,8 @@ static void check_pairs(ks_ctx *ctx)
                 CHECK_OK(ctx, ks_array_rfft(ctx, &line, 19, 0, KS_FFT_NORM_BACKWARD, &lo));
             double err = 0, big = 0;
             for (ptrdiff_t k = 0; k < lo.shape[0]; k++) {
-                const double *g = (const double *)(void *)(o.data + r * o.strides[0] + k * o.strides[1]);
+                const double *g =
+                    (const double *)(void *)(o.data + r * o.strides[0] + k * o.strides[1]);
                 const double *w = (const double *)(void *)(lo.data + k * lo.strides[0]);
                 err = fmax(err, fabs(g[0] - w[0]) + fabs(g[1] - w[1]));
                 big = fmax(big, fabs(w[0]) + fabs(w[1]));
@@ -264,7 +269,8 @@ static void check_norms(ks_ctx *ctx)
     for (int q = 0; q < 2; q++) {
         CHECK_OK(ctx, ks_array_fft(ctx, &a, -1, 0, false, norms[q], &f));
         for (int k = 0; k < 24; k++)
-            CHECK_NEAR(((double *)(void *)f.data)[k], ((double *)(void *)b.data)[k] * f_of[q], 1e-15);
+            CHECK_NEAR(((double *)(void *)f.data)[k], ((double *)(void *)b.data)[k] * f_of[q],
+                       1e-15);
         ks_array_release(&f);
     }
     ks_fft_norm nv;
@@ -317,7 +323,8 @@ static void check_errors(ks_ctx *ctx)
     CHECK(o.data == NULL);
     CHECK_FAILS(ctx, ks_array_fft(ctx, &a, -1, 1, false, KS_FFT_NORM_BACKWARD, &o), KS_EINVAL,
                 "axis 1 is out of bounds for array of dimension 1");
-    CHECK_FAILS(ctx, ks_array_rfft(ctx, &c, -1, 0, KS_FFT_NORM_BACKWARD, &o), KS_ETYPE, "complex128");
+    CHECK_FAILS(ctx, ks_array_rfft(ctx, &c, -1, 0, KS_FFT_NORM_BACKWARD, &o), KS_ETYPE,
+                "complex128");
     ks_array one;
     const ptrdiff_t n1 = 1;
     CHECK_OK(ctx, ks_array_empty(ctx, KS_COMPLEX128, 1, &n1, KS_ORDER_C, &one));
@@ -353,12 +360,15 @@ static void check_convolve(ks_ctx *ctx)
                 const ptrdiff_t big = na > nv ? na : nv, small = na > nv ? nv : na;
                 const ptrdiff_t len = mode == 0 ? na + nv - 1 : mode == 1 ? big : big - small + 1;
                 CHECK(o.shape[0] == len);
-                const double *x = (const double *)(void *)a.data, *y = (const double *)(void *)v.data;
+                const double *x = (const double *)(void *)a.data,
+                             *y = (const double *)(void *)v.data;
                 double err = 0;
                 for (ptrdiff_t t = 0; t < len && o.shape[0] == len; t++) {
                     /* full-mode index of output t (NumPy: same keeps the middle, left of
                      * centre by (small - 1) / 2; valid from small - 1) */
-                    ptrdiff_t k = mode == 0 ? t : mode == 1 ? t + (small - 1) - (small / 2) : t + small - 1;
+                    ptrdiff_t k = mode == 0   ? t
+                                  : mode == 1 ? t + (small - 1) - (small / 2)
+                                              : t + small - 1;
                     if (corr && na < nv && mode == 1) k = t + (small - 1) - (small - 1 - small / 2);
                     double sr = 0, si = 0;
                     for (ptrdiff_t j = 0; j < nv; j++) {
@@ -385,7 +395,8 @@ static void check_convolve(ks_ctx *ctx)
     const ptrdiff_t n3 = 3;
     CHECK_OK(ctx, ks_array_empty(ctx, KS_INT8, 1, &n3, KS_ORDER_C, &a));
     CHECK_OK(ctx, ks_array_empty(ctx, KS_INT8, 1, &n3, KS_ORDER_C, &v));
-    for (int i = 0; i < 3; i++) ((int8_t *)(void *)a.data)[i] = 100, ((int8_t *)(void *)v.data)[i] = 1;
+    for (int i = 0; i < 3; i++)
+        ((int8_t *)(void *)a.data)[i] = 100, ((int8_t *)(void *)v.data)[i] = 1;
     CHECK_OK(ctx, ks_array_convolve(ctx, &a, &v, KS_CONVOLVE_SAME, &o));
     CHECK(o.dtype == KS_INT8 && ((int8_t *)(void *)o.data)[1] == (int8_t)44);
     ks_array_release(&o);
@@ -408,7 +419,8 @@ int main(void)
     if (ks_ctx_new(&ctx) != KS_OK) return 1;
     for (size_t n = 1; n <= 256; n++) check_length(ctx, n, false, 1e-14);
     const size_t more[] = {257, 509, 521, 1009, 1024, 1155, 2003, 2018, 2187, 3125, 4096, 4099};
-    for (size_t i = 0; i < sizeof more / sizeof *more; i++) check_length(ctx, more[i], false, 1e-14);
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        check_length(ctx, more[i], false, 1e-14);
     const size_t f32n[] = {1, 2, 3, 7, 16, 30, 97, 128, 257, 1000, 1009};
     for (size_t i = 0; i < sizeof f32n / sizeof *f32n; i++) check_length(ctx, f32n[i], true, 2e-6);
     const size_t longn[] = {65536, 65537, 100003, 3 * 5 * 7 * 11 * 13 * 17, 1 << 18};
