@@ -132,6 +132,50 @@ KS_INLINE void FN(pass4)(size_t ido, size_t l1, const size_t *rg, const C_T *res
     }
 }
 
+/* The length-8 DFT from the length-4 DFTs of the even and odd elements: y_k, y_(k+4) = E_k +-
+ * w^k O_k with w^k = 1, (1 -+ i) / sqrt 2, -+ i, (-1 -+ i) / sqrt 2 (forward's signs). */
+KS_INLINE void FN(dft8)(const C_T *x, C_T *y, bool fwd)
+{
+    const R h = (R)0.70710678118654752440L;
+    C_T e0, e1, e2, e3, o0, o1, o2, o3;
+    DFT4(x[0], x[2], x[4], x[6], e0, e1, e2, e3);
+    DFT4(x[1], x[3], x[5], x[7], o0, o1, o2, o3);
+    const C_T t1 = fwd ? (C_T){(o1.r + o1.i) * h, (o1.i - o1.r) * h}
+                       : (C_T){(o1.r - o1.i) * h, (o1.r + o1.i) * h};
+    const C_T t2 = fwd ? (C_T){o2.i, -o2.r} : (C_T){-o2.i, o2.r};
+    const C_T t3 = fwd ? (C_T){(o3.i - o3.r) * h, -(o3.r + o3.i) * h}
+                       : (C_T){-(o3.r + o3.i) * h, (o3.r - o3.i) * h};
+    y[0] = (C_T){e0.r + o0.r, e0.i + o0.i};
+    y[4] = (C_T){e0.r - o0.r, e0.i - o0.i};
+    y[1] = (C_T){e1.r + t1.r, e1.i + t1.i};
+    y[5] = (C_T){e1.r - t1.r, e1.i - t1.i};
+    y[2] = (C_T){e2.r + t2.r, e2.i + t2.i};
+    y[6] = (C_T){e2.r - t2.r, e2.i - t2.i};
+    y[3] = (C_T){e3.r + t3.r, e3.i + t3.i};
+    y[7] = (C_T){e3.r - t3.r, e3.i - t3.i};
+}
+
+KS_INLINE void FN(pass8)(size_t ido, size_t l1, const size_t *rg, const C_T *restrict cc,
+                         C_T *restrict ch, const C_T *restrict tw, bool fwd)
+{
+    const size_t ip = 8;
+    for (size_t k = rg[0]; k < rg[1]; k++) {
+        if (rg[2] == 0) {
+            C_T x[8], y[8];
+            for (size_t m = 0; m < 8; m++) x[m] = CC(0, m, k);
+            FN(dft8)(x, y, fwd);
+            for (size_t m = 0; m < 8; m++) CH(0, k, m) = y[m];
+        }
+        for (size_t i = rg[2] ? rg[2] : 1; i < rg[3]; i++) {
+            C_T x[8], y[8];
+            for (size_t m = 0; m < 8; m++) x[m] = CC(i, m, k);
+            FN(dft8)(x, y, fwd);
+            CH(i, k, 0) = y[0];
+            for (size_t m = 1; m < 8; m++) CH(i, k, m) = FN(twmul)(y[m], WA(m, i), fwd);
+        }
+    }
+}
+
 /* The length-5 DFT by its symmetric pairs a = x1 + x4, x2 + x3 and b = x1 - x4, x2 - x3:
  * y1, y4 = x0 + c1 a1 + c2 a2 +- i (s1 b1 + s2 b2), y2, y3 = x0 + c2 a1 + c1 a2 +- i (s2 b1 -
  * s1 b2), with c_k, s_k = cos, sin(2 pi k / 5) (s negated forward). */
@@ -240,6 +284,7 @@ KS_INLINE void FN(pass_run)(size_t ip, size_t ido, size_t l1, const size_t *rg, 
     case 3: FN(pass3)(ido, l1, rg, cc, ch, tw, fwd); break;
     case 4: FN(pass4)(ido, l1, rg, cc, ch, tw, fwd); break;
     case 5: FN(pass5)(ido, l1, rg, cc, ch, tw, fwd); break;
+    case 8: FN(pass8)(ido, l1, rg, cc, ch, tw, fwd); break;
     default: FN(passg)(ido, l1, ip, rg, cc, ch, tw, roots, fwd); break;
     }
 }
