@@ -5,9 +5,9 @@
     >>> nd.fft.irfft(nd.fft.rfft(x), 8)     # x again, to rounding
 
 The one-axis transforms (fft, ifft, rfft, irfft) are one call into the library each: an own
-mixed-radix FFT (radix 2, 3, 4, 5 and a generic odd pass, Bluestein for large prime factors)
-with plans cached across calls and threads, real transforms computed as real transforms, float32
-in float32. The 2-d and n-d forms, hfft / ihfft, the frequencies and the shifts are composed
+mixed-radix FFT (radix 2, 3, 4, 5, 8 and a generic odd pass, Bluestein for large prime
+factors) with plans cached across calls and threads, real transforms computed as real
+transforms, float32 in float32. The 2-d and n-d forms, hfft / ihfft, the frequencies and the shifts are composed
 here as numpy.fft composes them, so they take the same arguments and give the same shapes.
 """
 import operator as _operator
@@ -167,7 +167,8 @@ def fftfreq(n, d=1.0, *, dtype=None, device=None):
     n = _index(n)
     val = 1.0 / (n * d)
     N = (n - 1) // 2 + 1
-    results = nd.concatenate([nd.arange(0, N, dtype=nd.int64), nd.arange(-(n // 2), 0, dtype=nd.int64)])
+    results = nd.concatenate([nd.arange(0, N, dtype=nd.int64),
+                              nd.arange(-(n // 2), 0, dtype=nd.int64)])
     r = results * val
     return r if dtype is None else r.astype(dtype)
 

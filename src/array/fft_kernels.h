@@ -6,7 +6,7 @@
  * pass reads its input as [l1][ip][ido] and writes [ip][l1][ido], each of the l1 * ido
  * butterflies a length-ip DFT over elements ido apart whose outputs m > 0 are then multiplied by
  * w_n^(m * i * l1). Ping-ponging between two buffers gives the result in natural order with no
- * bit-reversal pass. Radix 2, 3, 4 and 5 have their own butterflies; any other factor goes
+ * bit-reversal pass. Radix 2, 3, 4, 5 and 8 have their own butterflies; any other factor goes
  * through a generic odd pass of cost ip^2 / 2 per butterfly (the plan chooses Bluestein for
  * lengths whose factors make that too dear). `fwd` selects exp(-2 pi i / n) (forward) or its
  * conjugate; the passes are inlined into each direction so it is a constant there. */

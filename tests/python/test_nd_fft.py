@@ -182,7 +182,8 @@ def test_frequencies(n, d):
 def test_shifts():
     x = np.arange(30.0).reshape(5, 6)
     for axes in (None, 0, 1, (0, 1), (1,)):
-        np.testing.assert_array_equal(np.asarray(nd.fft.fftshift(x, axes)), np.fft.fftshift(x, axes))
+        np.testing.assert_array_equal(np.asarray(nd.fft.fftshift(x, axes)),
+                                      np.fft.fftshift(x, axes))
         np.testing.assert_array_equal(np.asarray(nd.fft.ifftshift(x, axes)),
                                       np.fft.ifftshift(x, axes))
 
