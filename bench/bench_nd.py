@@ -199,19 +199,19 @@ def median(xp, size):
 
 # signal (rumpy bench_signal)
 
-@case("signal", later=True, rtol=1e-9)
+@case("signal", rtol=1e-9)
 def fft_roundtrip(xp, size):
     x = _vec(xp, size)
     return lambda: xp.fft.ifft(xp.fft.fft(x))
 
 
-@case("signal", later=True, rtol=1e-9)
+@case("signal", rtol=1e-9)
 def fft2_roundtrip(xp, size):
     x = _mat(xp, size)
     return lambda: xp.fft.ifft2(xp.fft.fft2(x))
 
 
-@case("signal", later=True, rtol=1e-9)
+@case("signal", rtol=1e-9)
 def power_spectrum(xp, size):
     x = _vec(xp, size)
 
@@ -221,7 +221,7 @@ def power_spectrum(xp, size):
     return run
 
 
-@case("signal", later=True, rtol=1e-9)
+@case("signal", rtol=1e-9)
 def fft_lowpass(xp, size):
     x = _vec(xp, size)
     cut = size // 4
@@ -245,7 +245,7 @@ def diff_diff(xp, size):
     return lambda: xp.diff(xp.diff(x))
 
 
-@case("signal", later=True)
+@case("signal")
 def convolve3_same(xp, size):
     x = _vec(xp, size)
     k = xp.asarray(np.array([0.25, 0.5, 0.25]))

@@ -756,6 +756,46 @@ KS_API int ks_array_unique(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_ar
 KS_API int ks_array_isin(ks_ctx *ctx, const ks_array *element, const ks_array *test, bool invert,
                          ks_array *out) KS_RESULT_USED;
 
+/* ---- FFT ---------------------------------------------------------------------------------- */
+
+/* numpy.fft's norm=: which direction is scaled. "backward" (the default): the inverse by 1 / n;
+ * "ortho": both by 1 / sqrt(n); "forward": the forward by 1 / n. */
+typedef enum { KS_FFT_NORM_BACKWARD = 0, KS_FFT_NORM_ORTHO, KS_FFT_NORM_FORWARD } ks_fft_norm;
+KS_API const char *ks_fft_norm_name(ks_fft_norm value);
+KS_API int ks_fft_norm_value(ks_ctx *ctx, const char *name, ks_fft_norm *out) KS_RESULT_USED;
+
+/* np.fft.fft (inverse false) and np.fft.ifft of `a` along `axis` with n points (-1: the axis'
+ * length; a longer axis is truncated, a shorter one zero-padded, as NumPy). The result is
+ * complex64 for float32 and complex64 input (computed in float32, as NumPy 2), complex128 for
+ * everything else (integers and bool as float64). Any n >= 1: mixed radix (2, 3, 4, 5, 8 and a
+ * generic odd pass) or Bluestein; plans are cached across calls and threads. Errors: n < 1
+ * ("Invalid number of FFT data points (0) specified."), an axis out of range (NumPy's AxisError
+ * text). Lines run on the ctx's threads; the result is the same for any thread count. */
+KS_API int ks_array_fft(ks_ctx *ctx, const ks_array *a, ptrdiff_t n, int axis, bool inverse,
+                        ks_fft_norm norm, ks_array *out) KS_RESULT_USED;
+/* np.fft.rfft: real input (complex is KS_ETYPE), n / 2 + 1 complex outputs along the axis,
+ * computed as a real transform (even n: a half-length complex FFT and a post-pass). */
+KS_API int ks_array_rfft(ks_ctx *ctx, const ks_array *a, ptrdiff_t n, int axis, ks_fft_norm norm,
+                         ks_array *out) KS_RESULT_USED;
+/* np.fft.irfft: n real outputs (-1: 2 * (m - 1) for m inputs) from the first n / 2 + 1 inputs
+ * (zero-padded when fewer); the imaginary parts of the first (and, for even n, the last) are
+ * ignored, as NumPy. float64 (float32 for complex64 input). */
+KS_API int ks_array_irfft(ks_ctx *ctx, const ks_array *a, ptrdiff_t n, int axis, ks_fft_norm norm,
+                          ks_array *out) KS_RESULT_USED;
+
+/* np.convolve(a, v, mode) and np.correlate(a, v, mode) of 1-d arrays (0-d as one element) by
+ * direct sums in their promoted dtype (integers wrap, bool is or-of-and), NumPy's semantics:
+ * correlate conjugates v, and when v is the longer swaps the two and reverses the result. */
+typedef enum { KS_CONVOLVE_FULL = 0, KS_CONVOLVE_SAME, KS_CONVOLVE_VALID } ks_convolve_mode;
+/* "full", "same", "valid". */
+KS_API const char *ks_convolve_mode_name(ks_convolve_mode value);
+KS_API int ks_convolve_mode_value(ks_ctx *ctx, const char *name,
+                                  ks_convolve_mode *out) KS_RESULT_USED;
+KS_API int ks_array_convolve(ks_ctx *ctx, const ks_array *a, const ks_array *v,
+                             ks_convolve_mode mode, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_correlate(ks_ctx *ctx, const ks_array *a, const ks_array *v,
+                              ks_convolve_mode mode, ks_array *out) KS_RESULT_USED;
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,7 @@ import collections as _collections
 import contextlib as _contextlib
 import math as _math
 
+from _kestrel import nd_fft as fft  # noqa: F401 (kestrel.nd.fft)
 from _kestrel import nd_random as random  # noqa: F401 (kestrel.nd.random)
 from _kestrel.nd_fuse import fuse  # noqa: F401 (kestrel.nd.fuse)
 from _kestrel._core import nd as _nd
@@ -569,6 +570,10 @@ class _NamespaceInfo:
 def __array_namespace_info__():
     """The Array API's inspection namespace (capabilities, default dtypes, devices, dtypes)."""
     return _NamespaceInfo()
+
+
+# -- signal: convolve, correlate (direct sums in C, NumPy's modes and swaps) ---------------------
+convolve, correlate = _nd.convolve, _nd.correlate
 
 
 # -- NumPy's files (.npy, .npz) ------------------------------------------------------------------

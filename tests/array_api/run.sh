@@ -45,7 +45,6 @@ rc=0
 # what part 1 leaves to part 2. No deadline: the 2-core machines here are shared.
 (cd "$suite" && "$PY" -m pytest array_api_tests -c pytest.ini --rootdir . -q -p no:cacheprovider -W ignore \
   --max-examples "${MAX_EXAMPLES:-20}" --derandomize --disable-deadline \
-  --disable-extension fft \
   --skips-file "$here/skips.txt" --junitxml "$report/junit.xml" ${PYTEST_ARGS:-} \
   > "$report/pytest.log" 2>&1) || rc=$?
 tail -n 1 "$report/pytest.log"
