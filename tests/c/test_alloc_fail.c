@@ -987,6 +987,9 @@ static int run_array_fuse(ks_ctx *ctx, double *sig)
     ks_array_release(&x);
     ks_array_release(&r);
     ks_array_release(&c);
+    return rc;
+}
+
 /* The FFT (a plan per call with this allocator: mixed radix, Bluestein, real) and convolve. */
 static int run_array_fft(ks_ctx *ctx, double *sig)
 {
