@@ -476,7 +476,7 @@ int ks_generator_sample(ks_ctx *ctx, ks_generator *rng, int64_t pop, int64_t k, 
         for (int64_t i = 0; i < pop; i++) a[i] = i;
         const int64_t first = pop - k > 1 ? pop - k : 1;
         for (int64_t i = pop - 1; i >= first; i--) {
-            const int64_t j = (int64_t)ks__interval(rng, (uint64_t)i), t = a[i];
+            const int64_t j = (int64_t)ks__bounded64(rng, (uint64_t)i), t = a[i];
             a[i] = a[j], a[j] = t;
         }
         rc = ks__array_new(ctx, KS_INT64, 1, &nk, out);
@@ -512,7 +512,7 @@ int ks_generator_sample(ks_ctx *ctx, ks_generator *rng, int64_t pop, int64_t k, 
     ks__release(&ctx->alloc, set);
     if (shuffle)
         for (int64_t i = k - 1; i >= 1; i--) {
-            const int64_t j = (int64_t)ks__interval(rng, (uint64_t)i), t = idx[i];
+            const int64_t j = (int64_t)ks__bounded64(rng, (uint64_t)i), t = idx[i];
             idx[i] = idx[j], idx[j] = t;
         }
     return KS_OK;
