@@ -656,6 +656,36 @@ KS_API int ks_generator_uniform(ks_ctx *ctx, ks_generator *rng, double low, doub
                                 const ptrdiff_t *shape, ks_array *out) KS_RESULT_USED;
 /* Generator.shuffle(a): a's rows (along the first axis) in place, in NumPy's order. */
 KS_API int ks_generator_shuffle(ks_ctx *ctx, ks_generator *rng, ks_array *a) KS_RESULT_USED;
+/* The distributions of NumPy's Generator, each drawn by NumPy's algorithm in NumPy's order so the
+ * numbers are NumPy's: normal(loc, scale), exponential(scale), gamma(shape, scale), beta(a, b),
+ * poisson(lam) and binomial(n, p). */
+typedef enum {
+    KS_RNG_NORMAL = 0,
+    KS_RNG_EXPONENTIAL,
+    KS_RNG_GAMMA,
+    KS_RNG_BETA,
+    KS_RNG_POISSON,
+    KS_RNG_BINOMIAL
+} ks_rng_dist;
+/* "normal", "exponential", "gamma", "beta", "poisson", "binomial". */
+KS_API const char *ks_rng_dist_name(ks_rng_dist value);
+KS_API int ks_rng_dist_value(ks_ctx *ctx, const char *name, ks_rng_dist *out) KS_RESULT_USED;
+/* standard_normal / standard_exponential (dist KS_RNG_NORMAL or KS_RNG_EXPONENTIAL) of the
+ * shape, float64 or float32 (NumPy's 256-layer ziggurats). */
+KS_API int ks_generator_standard(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, ks_dtype dtype,
+                                 int ndim, const ptrdiff_t *shape, ks_array *out) KS_RESULT_USED;
+/* One draw per element of the shape (ndim < 0: the parameters' broadcast shape, NumPy's size
+ * None), its parameters p0 and p1 (p1 NULL for exponential and poisson) broadcast to it, in C
+ * order: float64, or int64 for poisson and binomial (binomial's n an integer array). Parameters
+ * are checked whole first, with NumPy's messages ("scale < 0", "a <= 0", "lam < 0 or lam is NaN",
+ * "p < 0, p > 1 or p is NaN", ...). */
+KS_API int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks_array *p0,
+                             const ks_array *p1, int ndim, const ptrdiff_t *shape,
+                             ks_array *out) KS_RESULT_USED;
+/* k distinct indices of [0, pop) as NumPy's choice(pop, k, replace=False, shuffle=shuffle)
+ * without p (Floyd's method, or a partial shuffle for large samples): int64 of shape (k,). */
+KS_API int ks_generator_sample(ks_ctx *ctx, ks_generator *rng, int64_t pop, int64_t k, bool shuffle,
+                               ks_array *out) KS_RESULT_USED;
 
 /* ---- I/O: NumPy's .npy and .npz files ---------------------------------------------------- */
 

@@ -1,5 +1,6 @@
 /* _core_nd_random.c — kestrel.nd.random's C side: a PCG64 generator (ks_generator) in a capsule and
- * the draws of NumPy's Generator (random, integers), each one call into the library. The Python
+ * the draws of NumPy's Generator (random, integers, the distributions), each one call into the
+ * library. The Python
  * class around it (python/kestrel/_nd_random.py) shapes seeds and arguments. */
 #define PY_SSIZE_T_CLEAN
 #define NO_IMPORT_ARRAY
@@ -136,6 +137,79 @@ static PyObject *f_rng_shuffle(FASTCALL_ARGS)
     Py_RETURN_NONE;
 }
 
+/* rng_standard(cap, dist, shape, dtype): standard_normal / standard_exponential. */
+static PyObject *f_rng_standard(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("rng_standard", 4, 4, "rng", "dist", "shape", "dtype");
+    ks_generator *r = rng_of(o[0]);
+    int ndim, dt;
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    const char *name = r ? PyUnicode_AsUTF8(o[1]) : NULL;
+    if (!name || ks_py_nd_shape_arg(o[2], &ndim, shape) || ks_py_nd_dtype_arg(o[3], false, &dt))
+        return NULL;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    ks_rng_dist dist;
+    if (ks_rng_dist_value(ctx, name, &dist) != KS_OK) return ks_py_nd_raise(ctx, KS_EINVAL);
+    ks_array out;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_generator_standard(ctx, r, dist, (ks_dtype)dt, ndim, shape, &out);
+    Py_END_ALLOW_THREADS
+    return ks_py_nd_result(ctx, rc, &out, NULL);
+}
+
+/* rng_draw(cap, dist, p0, p1, shape): a distribution's draws, p1 None for one parameter, shape
+ * None for the parameters' broadcast shape. */
+static PyObject *f_rng_draw(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("rng_draw", 5, 5, "rng", "dist", "p0", "p1", "shape");
+    ks_generator *r = rng_of(o[0]);
+    int ndim = -1;
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    const char *name = r ? PyUnicode_AsUTF8(o[1]) : NULL;
+    if (!name || (GIVEN(o[4]) && ks_py_nd_shape_arg(o[4], &ndim, shape))) return NULL;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    ks_rng_dist dist;
+    if (ks_rng_dist_value(ctx, name, &dist) != KS_OK) return ks_py_nd_raise(ctx, KS_EINVAL);
+    ks_py_nd_arg a = {0}, b = {0};
+    if (ks_py_nd_arg_get(o[2], 0, &a) || (GIVEN(o[3]) && ks_py_nd_arg_get(o[3], 0, &b))) {
+        ks_py_nd_arg_release(&a), ks_py_nd_arg_release(&b);
+        return NULL;
+    }
+    ks_array out;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_generator_draw(ctx, r, dist, a.p, b.p, ndim, ndim < 0 ? NULL : shape, &out);
+    Py_END_ALLOW_THREADS
+    ks_py_nd_arg_release(&a), ks_py_nd_arg_release(&b);
+    return ks_py_nd_result(ctx, rc, &out, NULL);
+}
+
+/* rng_sample(cap, pop, k, shuffle): choice(pop, k, replace=False) without p. */
+static PyObject *f_rng_sample(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("rng_sample", 4, 4, "rng", "pop", "k", "shuffle");
+    ks_generator *r = rng_of(o[0]);
+    if (!r) return NULL;
+    const long long pop = PyLong_AsLongLong(o[1]);
+    const long long k = pop == -1 && PyErr_Occurred() ? -1 : PyLong_AsLongLong(o[2]);
+    const int shuffle = PyErr_Occurred() ? -1 : PyObject_IsTrue(o[3]);
+    if (shuffle < 0) return NULL;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    ks_array out;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_generator_sample(ctx, r, pop, k, shuffle, &out);
+    Py_END_ALLOW_THREADS
+    return ks_py_nd_result(ctx, rc, &out, NULL);
+}
+
 PyMethodDef ks_py_nd_random_funcs[] = {
     {"rng_new", f_rng_new, METH_O, "rng_new(words): PCG64 seeded from little-endian 32-bit words"},
     {"rng_state", f_rng_state, METH_O, "rng_state(rng): (state, inc) of PCG64"},
@@ -144,5 +218,12 @@ PyMethodDef ks_py_nd_random_funcs[] = {
      "rng_integers(rng, low, high, shape, dtype): integers in [low, high)"},
     {"rng_uniform", FAST(f_rng_uniform), "rng_uniform(rng, low, high, shape): uniform [low, high)"},
     {"rng_shuffle", FAST(f_rng_shuffle), "rng_shuffle(rng, a): a's rows shuffled in place"},
+    {"rng_standard", FAST(f_rng_standard),
+     "rng_standard(rng, dist, shape, dtype): standard_normal or standard_exponential"},
+    {"rng_draw", FAST(f_rng_draw),
+     "rng_draw(rng, dist, p0, p1, shape): draws of normal, exponential, gamma, beta, poisson, "
+     "binomial"},
+    {"rng_sample", FAST(f_rng_sample),
+     "rng_sample(rng, pop, k, shuffle): k distinct indices of range(pop) (choice, no replace)"},
     {NULL, NULL, 0, NULL},
 };

@@ -8,17 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array/array_internal.h"
+#include "array/random_internal.h"
 #include "array/shape_internal.h"
-
-typedef unsigned __int128 u128;
-
-struct ks_generator {
-    ks_allocator alloc;
-    u128 state, inc;
-    bool has_u32; /* the high half of the last draw, kept for the next 32-bit request */
-    uint32_t u32;
-};
 
 /* ---- SeedSequence ---- */
 
@@ -73,32 +64,6 @@ static void generate_state(const uint32_t *pool, size_t n64, uint64_t *out)
     }
 }
 
-/* ---- PCG64 ---- */
-
-static const u128 PCG_MULT = ((u128)2549297995355413924ULL << 64) | 4865540595714422341ULL;
-
-static inline void step(ks_generator *r) { r->state = r->state * PCG_MULT + r->inc; }
-
-static inline uint64_t next64(ks_generator *r)
-{
-    step(r);
-    const uint64_t v = (uint64_t)(r->state >> 64) ^ (uint64_t)r->state;
-    const unsigned rot = (unsigned)(r->state >> 122);
-    return (v >> rot) | (v << ((64 - rot) & 63));
-}
-
-static inline uint32_t next32(ks_generator *r)
-{
-    if (r->has_u32) {
-        r->has_u32 = false;
-        return r->u32;
-    }
-    const uint64_t v = next64(r);
-    r->has_u32 = true;
-    r->u32 = (uint32_t)(v >> 32);
-    return (uint32_t)v;
-}
-
 int ks_generator_new(ks_ctx *ctx, const uint32_t *entropy, size_t n, ks_generator **out)
 {
     *out = NULL;
@@ -113,11 +78,11 @@ int ks_generator_new(ks_ctx *ctx, const uint32_t *entropy, size_t n, ks_generato
     seed_pool(entropy, n, pool);
     generate_state(pool, 4, w);
     /* PCG's srandom: state 0, inc = 2 seq + 1, step, add the initial state, step */
-    const u128 init = ((u128)w[0] << 64) | w[1], seq = ((u128)w[2] << 64) | w[3];
+    const ks__u128 init = ((ks__u128)w[0] << 64) | w[1], seq = ((ks__u128)w[2] << 64) | w[3];
     r->inc = (seq << 1) | 1u;
-    step(r);
+    ks__pcg_step(r);
     r->state += init;
-    step(r);
+    ks__pcg_step(r);
     *out = r;
     return KS_OK;
 }
@@ -145,10 +110,10 @@ int ks_generator_random(ks_ctx *ctx, ks_generator *rng, ks_dtype dtype, int ndim
     const ptrdiff_t n = ks_array_size(out);
     if (dtype == KS_FLOAT64) {
         double *y = (double *)out->data;
-        for (ptrdiff_t i = 0; i < n; i++) y[i] = (double)(next64(rng) >> 11) * 0x1.0p-53;
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = ks__next_double(rng);
     } else {
         float *y = (float *)out->data;
-        for (ptrdiff_t i = 0; i < n; i++) y[i] = (float)(next32(rng) >> 8) * 0x1.0p-24f;
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = ks__next_float(rng);
     }
     return KS_OK;
 }
@@ -159,12 +124,12 @@ int ks_generator_random(ks_ctx *ctx, ks_generator *rng, ks_dtype dtype, int ndim
 static inline uint32_t bounded32(ks_generator *r, uint32_t rng)
 {
     const uint32_t excl = rng + 1;
-    uint64_t m = (uint64_t)next32(r) * excl;
+    uint64_t m = (uint64_t)ks__next32(r) * excl;
     uint32_t left = (uint32_t)m;
     if (left < excl) {
         const uint32_t threshold = (UINT32_MAX - rng) % excl;
         while (left < threshold) {
-            m = (uint64_t)next32(r) * excl;
+            m = (uint64_t)ks__next32(r) * excl;
             left = (uint32_t)m;
         }
     }
@@ -174,16 +139,26 @@ static inline uint32_t bounded32(ks_generator *r, uint32_t rng)
 static inline uint64_t bounded64(ks_generator *r, uint64_t rng)
 {
     const uint64_t excl = rng + 1;
-    u128 m = (u128)next64(r) * excl;
+    ks__u128 m = (ks__u128)ks__next64(r) * excl;
     uint64_t left = (uint64_t)m;
     if (left < excl) {
         const uint64_t threshold = (UINT64_MAX - rng) % excl;
         while (left < threshold) {
-            m = (u128)next64(r) * excl;
+            m = (ks__u128)ks__next64(r) * excl;
             left = (uint64_t)m;
         }
     }
     return (uint64_t)(m >> 64);
+}
+
+/* A draw in [0, rng] as NumPy's random_bounded_uint64 (Lemire): 32-bit words below 2^32 - 1. */
+uint64_t ks__bounded64(ks_generator *r, uint64_t rng)
+{
+    if (rng == 0) return 0;
+    if (rng < UINT32_MAX) return bounded32(r, (uint32_t)rng);
+    if (rng == UINT32_MAX) return ks__next32(r);
+    if (rng == UINT64_MAX) return ks__next64(r);
+    return bounded64(r, rng);
 }
 
 int ks_generator_integers(ks_ctx *ctx, ks_generator *rng, int64_t low, int64_t high, ks_dtype dtype,
@@ -209,16 +184,7 @@ int ks_generator_integers(ks_ctx *ctx, ks_generator *rng, int64_t low, int64_t h
     const ptrdiff_t n = ks_array_size(out);
     const uint64_t off = (uint64_t)low, width = (uint64_t)high - (uint64_t)low - 1; /* inclusive */
     for (ptrdiff_t i = 0; i < n; i++) {
-        uint64_t v;
-        if (width == 0)
-            v = 0;
-        else if (width < UINT32_MAX)
-            v = bounded32(rng, (uint32_t)width);
-        else if (width == UINT32_MAX)
-            v = next32(rng);
-        else
-            v = bounded64(rng, width);
-        v += off;
+        const uint64_t v = ks__bounded64(rng, width) + off;
         if (is32)
             ((uint32_t *)out->data)[i] = (uint32_t)v;
         else
@@ -238,22 +204,22 @@ int ks_generator_uniform(ks_ctx *ctx, ks_generator *rng, double low, double high
     double *y = (double *)out->data;
     const ptrdiff_t n = ks_array_size(out);
     for (ptrdiff_t i = 0; i < n; i++)
-        y[i] = low + range * ((double)(next64(rng) >> 11) * 0x1.0p-53);
+        y[i] = low + range * ks__next_double(rng);
     return KS_OK;
 }
 
 /* A draw in [0, max] by masked rejection (NumPy's random_interval, which shuffling uses). */
-static uint64_t interval(ks_generator *r, uint64_t max)
+uint64_t ks__interval(ks_generator *r, uint64_t max)
 {
     if (max == 0) return 0;
     uint64_t mask = max;
     for (int s = 1; s < 64; s *= 2) mask |= mask >> s;
     uint64_t v;
     if (max <= UINT32_MAX)
-        while ((v = next32(r) & mask) > max) {
+        while ((v = ks__next32(r) & mask) > max) {
         }
     else
-        while ((v = next64(r) & mask) > max) {
+        while ((v = ks__next64(r) & mask) > max) {
         }
     return v;
 }
@@ -267,7 +233,7 @@ int ks_generator_shuffle(ks_ctx *ctx, ks_generator *rng, ks_array *a)
     const ptrdiff_t n = a->shape[0], row = ks_array_size(a) / (n ? n : 1);
     ks_array r0, r1;
     for (ptrdiff_t i = n - 1; i >= 1; i--) {
-        const ptrdiff_t j = (ptrdiff_t)interval(rng, (uint64_t)i);
+        const ptrdiff_t j = (ptrdiff_t)ks__interval(rng, (uint64_t)i);
         if (i == j || row == 0) continue;
         if (a->ndim == 1) {
             char t[16], *pi = a->data + i * a->strides[0], *pj = a->data + j * a->strides[0];

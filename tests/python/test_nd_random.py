@@ -87,3 +87,46 @@ def test_uniform_and_shuffle_errors():
         g.shuffle(nd.asarray(3.0))
     with pytest.raises(TypeError, match="kestrel.nd.ndarray"):
         g.shuffle([1, 2, 3])
+
+
+DISTS = [("standard_normal", (5000,), {}), ("standard_normal", (5000,), {"dtype": "float32"}),
+         ("standard_exponential", (5000,), {}),
+         ("standard_exponential", (5000,), {"dtype": "float32"}),
+         ("normal", (3.0, 2.5, 500), {}), ("exponential", (2.5, 500), {}),
+         ("gamma", (0.0, 2.0, 300), {}), ("gamma", (0.3, 2.0, 300), {}),
+         ("gamma", (1.0, 1.0, 300), {}), ("gamma", (40.0, 0.5, 300), {}),
+         ("beta", (0.5, 0.5, 300), {}), ("beta", (1e-200, 1e-200, 30), {}),
+         ("beta", (2.0, 3.0, 300), {}), ("poisson", (0.0, 100), {}), ("poisson", (5.0, 300), {}),
+         ("poisson", (55.5, 300), {}), ("poisson", (1e6, 300), {}),
+         ("binomial", (0, 0.5, 50), {}), ("binomial", (10, 0.0, 50), {}),
+         ("binomial", (10, 1.0, 50), {}), ("binomial", (100, 0.2, 300), {}),
+         ("binomial", (1000, 0.5, 3000), {}), ("binomial", (1000, 0.9, 300), {}),
+         ("binomial", (50, 0.95, 300), {}), ("choice", (1000, 300), {})]
+
+
+@pytest.mark.parametrize("seed", [0, 42, 12345])
+def test_distributions_as_numpy(seed):
+    """Every distribution draw for draw, one stream through all of them (a single extra or
+    missing draw anywhere shows in every later comparison)."""
+    g, n = nd.random.default_rng(seed), np.random.default_rng(seed)
+    for name, args, kw in DISTS:
+        want = getattr(n, name)(*args, **kw)
+        got = np.asarray(getattr(g, name)(*args, **kw))
+        assert got.dtype == want.dtype and np.array_equal(got, want), (name, args, kw)
+    aux = np.random.default_rng(999)
+    lam, loc, scale = aux.random(50) * 30, aux.random((4, 1)), aux.random(5)
+    assert np.array_equal(np.asarray(g.poisson(nd.asarray(lam))), n.poisson(lam))
+    assert np.array_equal(np.asarray(g.normal(nd.asarray(loc), nd.asarray(scale), (3, 4, 5))),
+                          n.normal(loc, scale, (3, 4, 5)))
+    assert g.standard_normal() == n.standard_normal() and g.poisson(3.0) == n.poisson(3.0)
+    assert np.array_equal(np.asarray(g.random(5)), n.random(5))
+
+
+def test_distribution_errors():
+    g = nd.random.default_rng(1)
+    for call, msg in [(lambda: g.normal(0, -1.0), "scale < 0"), (lambda: g.beta(0.0, 1.0), "a <= 0"),
+                      (lambda: g.poisson(-1.0), "lam < 0"), (lambda: g.poisson(1e19), "too large"),
+                      (lambda: g.binomial(-1, 0.5), "n < 0"),
+                      (lambda: g.binomial(3, 1.5), "p < 0, p > 1")]:
+        with pytest.raises(ValueError, match=msg):
+            call()

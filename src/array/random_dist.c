@@ -1,0 +1,519 @@
+/* random_dist.c — the distributions of NumPy's Generator over PCG64, in NumPy's algorithms and
+ * order of draws so that the same seed gives the same numbers: the 256-layer ziggurats for the
+ * standard normal and exponential (tables in random_ziggurat_tables.c), Marsaglia and Tsang's
+ * gamma (with the shape < 1 branch of Ahrens and Dieter), beta (Johnk's method for a, b <= 1, a
+ * ratio of gammas otherwise), Poisson (multiplication below lam 10, Hoermann's PTRS above),
+ * binomial (inversion for n min(p, 1-p) <= 30, Kachitvichyanukul and Schmeiser's BTPE above) and
+ * sampling without replacement (Floyd's method or a tail shuffle). Written from the papers and
+ * NumPy's documented behaviour. */
+#include <math.h>
+#include <string.h>
+
+#include "array/random_internal.h"
+
+static const ks__enum_entry dist_names[] = {
+    {"normal", KS_RNG_NORMAL},   {"exponential", KS_RNG_EXPONENTIAL}, {"gamma", KS_RNG_GAMMA},
+    {"beta", KS_RNG_BETA},       {"poisson", KS_RNG_POISSON},         {"binomial", KS_RNG_BINOMIAL},
+};
+KS__ENUM_FUNCS(ks_rng_dist, ks_rng_dist, "distribution", dist_names)
+
+#define NOR_R 3.6541528853610087963519472518
+#define NOR_INV_R 0.27366123732975827203338247596
+#define EXP_R 7.6971174701310497140446280481
+
+/* ---- the ziggurats ---- */
+
+static double std_normal(ks_generator *g)
+{
+    for (;;) {
+        /* one draw: 8 bits of layer, 1 of sign, 52 of position */
+        uint64_t r = ks__next64(g);
+        const int idx = (int)(r & 0xff);
+        r >>= 8;
+        const uint64_t rabs = (r >> 1) & 0x000fffffffffffffULL;
+        double x = (double)rabs * ks__zig_wnor64[idx];
+        if (r & 1) x = -x;
+        if (rabs < ks__zig_knor64[idx]) return x;
+        if (idx == 0) { /* the tail past r, by Marsaglia's exponential pairs */
+            for (;;) {
+                const double xx = -NOR_INV_R * log1p(-ks__next_double(g));
+                const double yy = -log1p(-ks__next_double(g));
+                if (yy + yy > xx * xx) return ((rabs >> 8) & 1) ? -(NOR_R + xx) : NOR_R + xx;
+            }
+        }
+        if ((ks__zig_fnor64[idx - 1] - ks__zig_fnor64[idx]) * ks__next_double(g) +
+                ks__zig_fnor64[idx] <
+            exp(-0.5 * x * x))
+            return x;
+    }
+}
+
+static float std_normal_f(ks_generator *g)
+{
+    for (;;) {
+        const uint32_t r = ks__next32(g);
+        const int idx = (int)(r & 0xff);
+        const uint32_t rabs = (r >> 9) & 0x7fffff;
+        float x = (float)rabs * ks__zig_wnor32[idx];
+        if ((r >> 8) & 1) x = -x;
+        if (rabs < ks__zig_knor32[idx]) return x;
+        if (idx == 0) {
+            for (;;) {
+                const float xx = -(float)NOR_INV_R * log1pf(-ks__next_float(g));
+                const float yy = -log1pf(-ks__next_float(g));
+                if (yy + yy > xx * xx)
+                    return ((rabs >> 8) & 1) ? -((float)NOR_R + xx) : (float)NOR_R + xx;
+            }
+        }
+        /* the density in float64, as NumPy's float32 sampler has it */
+        if ((ks__zig_fnor32[idx - 1] - ks__zig_fnor32[idx]) * ks__next_float(g) +
+                ks__zig_fnor32[idx] <
+            exp(-0.5 * x * x))
+            return x;
+    }
+}
+
+static double std_exponential(ks_generator *g)
+{
+    for (;;) {
+        const uint64_t r = ks__next64(g) >> 3;
+        const int idx = (int)(r & 0xff);
+        const uint64_t ri = r >> 8;
+        const double x = (double)ri * ks__zig_wexp64[idx];
+        if (ri < ks__zig_kexp64[idx]) return x;
+        if (idx == 0) return EXP_R - log1p(-ks__next_double(g));
+        if ((ks__zig_fexp64[idx - 1] - ks__zig_fexp64[idx]) * ks__next_double(g) +
+                ks__zig_fexp64[idx] <
+            exp(-x))
+            return x;
+    }
+}
+
+static float std_exponential_f(ks_generator *g)
+{
+    for (;;) {
+        const uint32_t r = ks__next32(g) >> 1;
+        const int idx = (int)(r & 0xff);
+        const uint32_t ri = r >> 8;
+        const float x = (float)ri * ks__zig_wexp32[idx];
+        if (ri < ks__zig_kexp32[idx]) return x;
+        if (idx == 0) return (float)EXP_R - log1pf(-ks__next_float(g));
+        if ((ks__zig_fexp32[idx - 1] - ks__zig_fexp32[idx]) * ks__next_float(g) +
+                ks__zig_fexp32[idx] <
+            expf(-x))
+            return x;
+    }
+}
+
+/* ---- gamma and beta ---- */
+
+static double std_gamma(ks_generator *g, double shape)
+{
+    if (shape == 1.0) return std_exponential(g);
+    if (shape == 0.0) return 0.0;
+    if (shape < 1.0) {
+        for (;;) {
+            const double u = ks__next_double(g), v = std_exponential(g);
+            if (u <= 1.0 - shape) {
+                const double x = pow(u, 1.0 / shape);
+                if (x <= v) return x;
+            } else {
+                const double y = -log((1 - u) / shape);
+                const double x = pow(1.0 - shape + shape * y, 1.0 / shape);
+                if (x <= v + y) return x;
+            }
+        }
+    }
+    const double b = shape - 1.0 / 3.0, c = 1.0 / sqrt(9 * b);
+    for (;;) {
+        double x, v;
+        do {
+            x = std_normal(g);
+            v = 1.0 + c * x;
+        } while (v <= 0.0);
+        v = v * v * v;
+        const double u = ks__next_double(g);
+        if (u < 1.0 - 0.0331 * (x * x) * (x * x)) return b * v;
+        if (log(u) < 0.5 * x * x + b * (1.0 - v + log(v))) return b * v;
+    }
+}
+
+static double beta(ks_generator *g, double a, double b)
+{
+    if (a <= 1.0 && b <= 1.0) {
+        /* both this small: anything but 0 or 1 has probability below 1e-100 */
+        if (a < 3e-103 && b < 3e-103) return (a + b) * ks__next_double(g) < a;
+        for (;;) { /* Johnk's: x^(1/a) / (x^(1/a) + y^(1/b)) when the sum is at most 1 */
+            const double u = ks__next_double(g), v = ks__next_double(g);
+            const double x = pow(u, 1.0 / a), y = pow(v, 1.0 / b), xy = x + y;
+            if (!(xy <= 1.0 && u + v > 0.0)) continue;
+            if (x > 0 && y > 0) return x / xy;
+            /* x or y underflowed: the same ratio from the logarithms */
+            const double delta = log(u) / a - log(v) / b;
+            return delta > 0 ? exp(-log1p(exp(-delta))) : exp(delta - log1p(exp(delta)));
+        }
+    }
+    const double ga = std_gamma(g, a), gb = std_gamma(g, b);
+    return ga / (ga + gb);
+}
+
+/* ---- Poisson ---- */
+
+/* log(Gamma(x)) by the Stirling series with 10 terms after shifting x past 7 (as NumPy's
+ * random_loggam, so PTRS accepts the same draws). */
+static double loggam(double x)
+{
+    static const double a[10] = {8.333333333333333e-02, -2.777777777777778e-03,
+                                 7.936507936507937e-04, -5.952380952380952e-04,
+                                 8.417508417508418e-04, -1.917526917526918e-03,
+                                 6.410256410256410e-03, -2.955065359477124e-02,
+                                 1.796443723688307e-01, -1.39243221690590e+00};
+    if (x == 1.0 || x == 2.0) return 0.0;
+    int64_t n = 0;
+    double x0 = x;
+    if (x <= 7.0) {
+        n = (int64_t)(7 - x);
+        x0 = x + (double)n;
+    }
+    const double x2 = 1.0 / (x0 * x0);
+    double gl0 = a[9];
+    for (int k = 8; k >= 0; k--) gl0 = gl0 * x2 + a[k];
+    double gl = gl0 / x0 + 0.5 * log(2 * M_PI) + (x0 - 0.5) * log(x0) - x0;
+    for (int64_t k = 1; k <= n; k++) {
+        gl -= log(x0 - 1.0);
+        x0 -= 1.0;
+    }
+    return gl;
+}
+
+static int64_t poisson(ks_generator *g, double lam)
+{
+    if (lam == 0) return 0;
+    if (lam < 10) { /* multiply uniforms until the product falls below exp(-lam) */
+        const double enlam = exp(-lam);
+        int64_t x = 0;
+        double prod = 1.0;
+        for (;;) {
+            prod *= ks__next_double(g);
+            if (!(prod > enlam)) return x;
+            x++;
+        }
+    }
+    const double slam = sqrt(lam), loglam = log(lam);
+    const double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+    const double invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+    for (;;) {
+        const double u = ks__next_double(g) - 0.5, v = ks__next_double(g);
+        const double us = 0.5 - fabs(u);
+        const int64_t k = (int64_t)floor((2 * a / us + b) * u + lam + 0.43);
+        if (us >= 0.07 && v <= vr) return k;
+        if (k < 0 || (us < 0.013 && v > us)) continue;
+        if (log(v) + log(invalpha) - log(a / (us * us) + b) <=
+            -lam + (double)k * loglam - loggam((double)k + 1))
+            return k;
+    }
+}
+
+/* ---- binomial ---- */
+
+static int64_t binomial_inversion(ks_generator *g, int64_t n, double p)
+{
+    const double q = 1.0 - p, qn = exp((double)n * log1p(-p)), np = (double)n * p;
+    const double cap = np + 10.0 * sqrt(np * q + 1);
+    const int64_t bound = (double)n < cap ? n : (int64_t)cap;
+    int64_t x = 0;
+    double px = qn, u = ks__next_double(g);
+    while (u > px) {
+        x++;
+        if (x > bound) { /* ran off the table: start again */
+            x = 0;
+            px = qn;
+            u = ks__next_double(g);
+        } else {
+            u -= px;
+            px = ((double)(n - x + 1) * p * px) / ((double)x * q);
+        }
+    }
+    return x;
+}
+
+/* BTPE for p <= 0.5: a triangle, two parallelograms and two exponential tails over the mass
+ * function, accepted by a recursive ratio near the mode or Stirling bounds far from it. */
+static int64_t binomial_btpe(ks_generator *g, int64_t n, double p)
+{
+    const double r = p < 1.0 - p ? p : 1.0 - p, q = 1.0 - r, fm = (double)n * r + r;
+    const int64_t m = (int64_t)floor(fm);
+    const double p1 = floor(2.195 * sqrt((double)n * r * q) - 4.6 * q) + 0.5;
+    const double xm = (double)m + 0.5, xl = xm - p1, xr = xm + p1;
+    const double c = 0.134 + 20.5 / (15.3 + (double)m);
+    double a = (fm - xl) / (fm - xl * r);
+    const double laml = a * (1.0 + a / 2.0);
+    a = (xr - fm) / (xr * q);
+    const double lamr = a * (1.0 + a / 2.0);
+    const double p2 = p1 * (1.0 + 2.0 * c), p3 = p2 + c / laml, p4 = p3 + c / lamr;
+    const double nrq = (double)n * r * q;
+    for (;;) {
+        const double u = ks__next_double(g) * p4;
+        double v = ks__next_double(g);
+        int64_t y;
+        if (u <= p1) /* the triangle: accepted outright */
+            return (int64_t)floor(xm - p1 * v + u);
+        if (u <= p2) { /* the parallelograms */
+            const double x = xl + (u - p1) / c;
+            v = v * c + 1.0 - fabs((double)m - x + 0.5) / p1;
+            if (v > 1.0) continue;
+            y = (int64_t)floor(x);
+        } else if (u <= p3) { /* the left tail */
+            y = (int64_t)floor(xl + log(v) / laml);
+            if (y < 0 || v == 0.0) continue;
+            v = v * (u - p2) * laml;
+        } else { /* the right tail */
+            y = (int64_t)floor(xr - log(v) / lamr);
+            if (y > n || v == 0.0) continue;
+            v = v * (u - p3) * lamr;
+        }
+        const int64_t k = y > m ? y - m : m - y;
+        if (k <= 20 || (double)k >= nrq / 2.0 - 1) {
+            /* near the mode: the mass ratio f(y) / f(m) by its recursion */
+            const double s = r / q, aa = s * (double)(n + 1);
+            double f = 1.0;
+            if (m < y)
+                for (int64_t i = m + 1; i <= y; i++) f *= aa / (double)i - s;
+            else if (m > y)
+                for (int64_t i = y + 1; i <= m; i++) f /= aa / (double)i - s;
+            if (v > f) continue;
+            return y;
+        }
+        /* far from it: squeeze on log(v), then Stirling's bound with all four correction terms
+         * added, as the 1988 paper and NumPy 2.4 have it (later NumPy subtracts the last two) */
+        const double kk = (double)k;
+        const double rho = (kk / nrq) * ((kk * (kk / 3.0 + 0.625) + 0.16666666666666666) / nrq + 0.5);
+        const double t = -kk * kk / (2 * nrq), al = log(v);
+        if (al < t - rho) return y;
+        if (al > t + rho) continue;
+        const double x1 = (double)y + 1, f1 = (double)m + 1, z = (double)n + 1 - (double)m,
+                     w = (double)n - (double)y + 1;
+        const double x2 = x1 * x1, f2 = f1 * f1, z2 = z * z, w2 = w * w;
+        if (al > xm * log(f1 / x1) + ((double)(n - m) + 0.5) * log(z / w) +
+                     (double)(y - m) * log(w * r / (x1 * q)) +
+                     (13860. - (462. - (132. - (99. - 140. / f2) / f2) / f2) / f2) / f1 / 166320. +
+                     (13860. - (462. - (132. - (99. - 140. / z2) / z2) / z2) / z2) / z / 166320. +
+                     (13860. - (462. - (132. - (99. - 140. / x2) / x2) / x2) / x2) / x1 / 166320. +
+                     (13860. - (462. - (132. - (99. - 140. / w2) / w2) / w2) / w2) / w / 166320.)
+            continue;
+        return y;
+    }
+}
+
+static int64_t binomial(ks_generator *g, int64_t n, double p)
+{
+    if (n == 0 || p == 0.0) return 0;
+    if (p <= 0.5)
+        return p * (double)n <= 30.0 ? binomial_inversion(g, n, p) : binomial_btpe(g, n, p);
+    const double q = 1.0 - p;
+    return n - (q * (double)n <= 30.0 ? binomial_inversion(g, n, q) : binomial_btpe(g, n, q));
+}
+
+/* ---- the array functions ---- */
+
+int ks_generator_standard(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, ks_dtype dtype,
+                          int ndim, const ptrdiff_t *shape, ks_array *out)
+{
+    ks__array_clear(out);
+    if (dist != KS_RNG_NORMAL && dist != KS_RNG_EXPONENTIAL)
+        return ks__fail(ctx, KS_EINVAL, "standard: %s has no standard form here (normal or "
+                                        "exponential)",
+                        ks_rng_dist_name(dist) ? ks_rng_dist_name(dist) : "?");
+    if (dtype != KS_FLOAT64 && dtype != KS_FLOAT32)
+        return ks__fail(ctx, KS_ETYPE, "standard_%s: dtype %s is not float32 or float64",
+                        ks_rng_dist_name(dist), ks_dtype_name(dtype));
+    int rc = ks__array_new(ctx, dtype, ndim, shape, out);
+    if (rc != KS_OK) return rc;
+    const ptrdiff_t n = ks_array_size(out);
+    const bool nor = dist == KS_RNG_NORMAL;
+    if (dtype == KS_FLOAT64) {
+        double *y = (double *)out->data;
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = nor ? std_normal(rng) : std_exponential(rng);
+    } else {
+        float *y = (float *)out->data;
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = nor ? std_normal_f(rng) : std_exponential_f(rng);
+    }
+    return KS_OK;
+}
+
+/* Where a parameter's value for flat output index i is (its strides seen from the output's
+ * shape). */
+static const char *param_at(const ks_array *p, const ptrdiff_t *st, int ndim,
+                            const ptrdiff_t *shape, ptrdiff_t i)
+{
+    const char *at = p->data;
+    for (int d = ndim - 1; d >= 0; d--) {
+        at += (i % shape[d]) * st[d];
+        i /= shape[d];
+    }
+    return at;
+}
+
+/* NumPy's checks of a parameter (its messages), over the whole array before any draw. */
+static int check_params(ks_ctx *ctx, ks_rng_dist dist, const ks_array *p, int which)
+{
+    static const char *const names[][2] = {
+        [KS_RNG_NORMAL] = {"loc", "scale"}, [KS_RNG_EXPONENTIAL] = {"scale", NULL},
+        [KS_RNG_GAMMA] = {"shape", "scale"}, [KS_RNG_BETA] = {"a", "b"},
+        [KS_RNG_POISSON] = {"lam", NULL},   [KS_RNG_BINOMIAL] = {"n", "p"},
+    };
+    const char *name = names[dist][which];
+    const double lam_max = (double)INT64_MAX - sqrt((double)INT64_MAX) * 10;
+    if (dist == KS_RNG_NORMAL && which == 0) return KS_OK;
+    const ptrdiff_t n = ks_array_size(p);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        if (p->dtype == KS_INT64) { /* binomial's n */
+            if (((const int64_t *)p->data)[i] < 0) return ks__fail(ctx, KS_EINVAL, "n < 0");
+            continue;
+        }
+        const double v = ((const double *)p->data)[i];
+        if (dist == KS_RNG_BINOMIAL) {
+            if (!(v >= 0.0 && v <= 1.0))
+                return ks__fail(ctx, KS_EINVAL, "p < 0, p > 1 or p is NaN");
+        } else if (dist == KS_RNG_POISSON) {
+            if (!(v >= 0.0)) return ks__fail(ctx, KS_EINVAL, "lam < 0 or lam is NaN");
+            if (!(v <= lam_max)) return ks__fail(ctx, KS_EINVAL, "lam value too large");
+        } else if (dist == KS_RNG_BETA) {
+            if (!(v > 0.0)) return ks__fail(ctx, KS_EINVAL, "%s <= 0", name);
+        } else if (signbit(v)) {
+            return ks__fail(ctx, KS_EINVAL, "%s < 0", name);
+        }
+    }
+    return KS_OK;
+}
+
+int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks_array *p0,
+                      const ks_array *p1, int ndim, const ptrdiff_t *shape, ks_array *out)
+{
+    ks__array_clear(out);
+    if (!ks_rng_dist_name(dist)) return ks__fail(ctx, KS_EINVAL, "draw: unknown distribution %d", (int)dist);
+    const bool two = dist != KS_RNG_EXPONENTIAL && dist != KS_RNG_POISSON;
+    if (!p0 || (two && !p1))
+        return ks__fail(ctx, KS_EINVAL, "%s: %s parameter(s) needed", ks_rng_dist_name(dist),
+                        two ? "two" : "one");
+    /* the parameters as C-contiguous float64 (binomial's n as int64), checked whole first as
+     * NumPy does before drawing */
+    ks_array q[2];
+    ks__array_clear(&q[0]), ks__array_clear(&q[1]);
+    int rc = KS_OK;
+    for (int j = 0; j < (two ? 2 : 1) && rc == KS_OK; j++) {
+        const ks_dtype t = dist == KS_RNG_BINOMIAL && j == 0 ? KS_INT64 : KS_FLOAT64;
+        rc = ks_array_astype(ctx, j ? p1 : p0, t, KS_CASTING_SAME_KIND, &q[j]);
+        if (rc == KS_OK && !ks_array_is_c_contiguous(&q[j])) {
+            ks_array c;
+            rc = ks_array_copy(ctx, &q[j], KS_ORDER_C, &c);
+            ks_array_release(&q[j]);
+            q[j] = c;
+        }
+    }
+    /* binomial checks p before n, as NumPy */
+    for (int j = two ? 1 : 0; j >= 0 && rc == KS_OK; j--) rc = check_params(ctx, dist, &q[j], j);
+    int ond = ndim;
+    ptrdiff_t oshape[KS_ARRAY_MAXDIMS];
+    if (rc == KS_OK && ndim < 0) { /* size None: the parameters' broadcast shape */
+        const ks_array *ps[2] = {&q[0], &q[1]};
+        rc = ks_array_broadcast_shape(ctx, two ? 2 : 1, ps, &ond, oshape);
+    } else if (rc == KS_OK) {
+        memcpy(oshape, shape, (size_t)ndim * sizeof *shape);
+    }
+    ptrdiff_t st[2][KS_ARRAY_MAXDIMS];
+    for (int j = 0; j < (two ? 2 : 1) && rc == KS_OK; j++)
+        if (!ks__broadcast_strides(&q[j], ond, oshape, st[j])) {
+            char s1[160], s2[160];
+            rc = ks__fail(ctx, KS_EINVAL, "%s: a parameter of shape %s does not broadcast to "
+                                          "the size %s",
+                          ks_rng_dist_name(dist), ks__shape_str(q[j].ndim, q[j].shape, s1, sizeof s1),
+                          ks__shape_str(ond, oshape, s2, sizeof s2));
+        }
+    const bool ints = dist == KS_RNG_POISSON || dist == KS_RNG_BINOMIAL;
+    if (rc == KS_OK) rc = ks__array_new(ctx, ints ? KS_INT64 : KS_FLOAT64, ond, oshape, out);
+    if (rc == KS_OK) {
+        const ptrdiff_t n = ks_array_size(out);
+        double *y = (double *)out->data;
+        int64_t *k = (int64_t *)out->data;
+        for (ptrdiff_t i = 0; i < n; i++) {
+            const char *pa = param_at(&q[0], st[0], ond, oshape, i);
+            const double a = dist == KS_RNG_BINOMIAL ? 0.0 : *(const double *)pa;
+            const double b = two ? *(const double *)param_at(&q[1], st[1], ond, oshape, i) : 0.0;
+            switch (dist) {
+            case KS_RNG_NORMAL: y[i] = a + b * std_normal(rng); break;
+            case KS_RNG_EXPONENTIAL: y[i] = a * std_exponential(rng); break;
+            case KS_RNG_GAMMA: y[i] = b * std_gamma(rng, a); break;
+            case KS_RNG_BETA: y[i] = beta(rng, a, b); break;
+            case KS_RNG_POISSON: k[i] = poisson(rng, a); break;
+            case KS_RNG_BINOMIAL: k[i] = binomial(rng, *(const int64_t *)pa, b); break;
+            }
+        }
+    }
+    ks_array_release(&q[0]), ks_array_release(&q[1]);
+    if (rc != KS_OK) ks_array_release(out);
+    return rc;
+}
+
+/* NumPy's choice without replacement and without p: k distinct indices of [0, pop) by Floyd's
+ * method over an open-addressed set (then shuffled when asked), or for a large sample of a large
+ * population the last k of a partial Fisher-Yates shuffle of 0..pop-1. */
+int ks_generator_sample(ks_ctx *ctx, ks_generator *rng, int64_t pop, int64_t k, bool shuffle,
+                        ks_array *out)
+{
+    ks__array_clear(out);
+    if (pop < 0 || k < 0) return ks__fail(ctx, KS_EINVAL, "negative dimensions are not allowed");
+    if (k > pop)
+        return ks__fail(ctx, KS_EINVAL,
+                        "Cannot take a larger sample than population when replace is False");
+    const ptrdiff_t nk = (ptrdiff_t)k;
+    if (pop > 10000 && k > pop / (shuffle ? 50 : 20)) {
+        const ptrdiff_t np = (ptrdiff_t)pop;
+        ks_array all;
+        int rc = ks__array_new(ctx, KS_INT64, 1, &np, &all);
+        if (rc != KS_OK) return rc;
+        int64_t *a = (int64_t *)all.data;
+        for (int64_t i = 0; i < pop; i++) a[i] = i;
+        const int64_t first = pop - k > 1 ? pop - k : 1;
+        for (int64_t i = pop - 1; i >= first; i--) {
+            const int64_t j = (int64_t)ks__bounded64(rng, (uint64_t)i), t = a[i];
+            a[i] = a[j], a[j] = t;
+        }
+        rc = ks__array_new(ctx, KS_INT64, 1, &nk, out);
+        if (rc == KS_OK) memcpy(out->data, a + (pop - k), (size_t)k * sizeof *a);
+        ks_array_release(&all);
+        return rc;
+    }
+    int rc = ks__array_new(ctx, KS_INT64, 1, &nk, out);
+    if (rc != KS_OK) return rc;
+    int64_t *idx = (int64_t *)out->data;
+    uint64_t mask = (uint64_t)(1.2 * (double)k);
+    for (int s = 1; s < 64; s *= 2) mask |= mask >> s;
+    uint64_t *set = ks__malloc(ctx, (size_t)(mask + 1) * sizeof *set);
+    if (!set) {
+        ks_array_release(out);
+        return ks_errcode(ctx);
+    }
+    memset(set, 0xff, (size_t)(mask + 1) * sizeof *set);
+    for (int64_t j = pop - k; j < pop; j++) {
+        const uint64_t val = ks__bounded64(rng, (uint64_t)j);
+        uint64_t loc = val & mask;
+        while (set[loc] != UINT64_MAX && set[loc] != val) loc = (loc + 1) & mask;
+        if (set[loc] == UINT64_MAX) { /* val is new */
+            set[loc] = val;
+            idx[j - pop + k] = (int64_t)val;
+        } else { /* val was taken: j is not yet, and goes in instead */
+            loc = (uint64_t)j & mask;
+            while (set[loc] != UINT64_MAX) loc = (loc + 1) & mask;
+            set[loc] = (uint64_t)j;
+            idx[j - pop + k] = j;
+        }
+    }
+    ks__release(&ctx->alloc, set);
+    if (shuffle)
+        for (int64_t i = k - 1; i >= 1; i--) {
+            const int64_t j = (int64_t)ks__bounded64(rng, (uint64_t)i), t = idx[i];
+            idx[i] = idx[j], idx[j] = t;
+        }
+    return KS_OK;
+}
