@@ -440,7 +440,7 @@ def einsum_chain_optimize(xp, size):
 
 # simulation (rumpy bench_simulation)
 
-@case("sim", later=True, random=True)
+@case("sim", random=True)
 def mc_pi(xp, size):
     rng = xp.random.default_rng(42)
 
@@ -471,13 +471,13 @@ def heat_step(xp, size):
     return run
 
 
-@case("sim", later=True, random=True)
+@case("sim", random=True)
 def random_walk_choice(xp, size):
     rng = xp.random.default_rng(42)
     return lambda: xp.cumsum(rng.choice(xp.asarray(np.array([-1, 1])), size=size))
 
 
-@case("sim", later=True, random=True)
+@case("sim", random=True)
 def black_scholes_1000x1000(xp, size):
     rng = xp.random.default_rng(42)
     dt = 1.0 / 252
