@@ -94,8 +94,12 @@ static int add(ks_ctx *ctx, ks_fused *f, const node *proto, int *id)
 {
     if (f->nn > (size_t)1 << 20)
         return ks__fail(ctx, KS_EINVAL, "fused: more than 2^20 operations in one program");
-    int rc = ks__grow(ctx, (void **)&f->n, &f->cap, f->nn + 1, sizeof *f->n);
-    if (rc) return rc;
+    if (f->nn == f->cap) { /* (ks__grow starts at 1024 items: a node is ~1 KiB) */
+        const size_t cap = f->cap ? 2 * f->cap : 16;
+        node *n = ks__realloc(ctx, f->n, cap * sizeof *n);
+        if (!n) return KS_ENOMEM;
+        f->n = n, f->cap = cap;
+    }
     f->n[f->nn] = *proto;
     *id = (int)f->nn++;
     return KS_OK;
@@ -163,10 +167,12 @@ static int as_dtype(ks_ctx *ctx, ks_fused *f, int a, ks_dtype t, bool user, int 
         return KS_OK;
     }
     if (src->kind == N_CONST && !user) {
+        /* the loop's operand, no longer weak: its type was resolved on the original (and a
+           weak int of another width than int64 is not a Python int's storage) */
         ks_array c;
         int rc = ks_array_astype(ctx, &src->value, t, KS_CASTING_UNSAFE, &c);
         if (rc) return rc;
-        c.flags = (c.flags & ~(unsigned)KS_ARRAY_WEAK) | (src->weak ? KS_ARRAY_WEAK : 0);
+        c.flags &= ~(unsigned)KS_ARRAY_WEAK;
         rc = ks_fused_constant(ctx, f, &c, id);
         ks_array_release(&c);
         return rc;
