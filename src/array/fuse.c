@@ -334,9 +334,7 @@ int ks_fused_output(ks_ctx *ctx, ks_fused *f, int id)
 typedef struct {
     const ks_fused *f;
     ks_array *val; /* per node: its array once computed (data NULL before) */
-    bool *mat;     /* element-wise node computed as a whole array */
-    bool *fused_red;
-    int fault;
+    int fault;     /* what the ufunc loops report (ks__loop_fault) */
 } state;
 
 static bool elementwise(const node *n)
@@ -679,7 +677,6 @@ static int red_pass(ks_ctx *ctx, const pass *p, const ks__red_kernel *k, red_sha
     /* one extra register per thread: the block the kernel reads */
     pass q = *p;
     q.nregs = p->nregs + 1;
-    int rc = KS_OK;
     if (lay == R_FULL || lay == R_ROWS) {
         /* each line (the whole domain, or a row) cut at its pairwise tree's nodes */
         const ptrdiff_t n = ncol;
@@ -738,7 +735,7 @@ static int red_pass(ks_ctx *ctx, const pass *p, const ks__red_kernel *k, red_sha
         }
         ks__free(ctx, mem);
     }
-    return rc;
+    return KS_OK;
 }
 
 /* Reduction node r over its operand's cone, as ks_array_reduce over the materialised operand. */
@@ -909,7 +906,7 @@ static int run_fused(ks_ctx *ctx, const ks_fused *f, ks_array *val, bool *flags)
     for (size_t i = 0; i < nn; i++)
         if (f->n[i].kind == N_REDUCE) fred[i] = fred[i] && !mat[f->n[i].arg[0]];
 
-    state st = {f, val, mat, fred, KS__LOOP_FAULT_NONE};
+    state st = {f, val, KS__LOOP_FAULT_NONE};
     for (size_t i = 0; i < nn; i++) {
         const node *n = &f->n[i];
         int rc = KS_OK;
