@@ -560,10 +560,47 @@ static ptrdiff_t mask_walk(const ks_array *a, const ks_array *m, char *dst, cons
 
 /* ---- the public functions ---- */
 
+/* a[i] for a 1-d a and one int64 index array: a gather per element size (rng.choice's and
+ * every lookup table's), not the general plan's per-element dispatch. */
+#define GATHER(T)                                                                                  \
+    do {                                                                                           \
+        T *o = (T *)(void *)out->data;                                                             \
+        for (ptrdiff_t j = 0; j < m; j++) {                                                        \
+            int64_t k = *(const int64_t *)(const void *)(ix + j * is);                             \
+            if (k < 0) k += n;                                                                     \
+            if (k < 0 || k >= n) {                                                                 \
+                ks_array_release(out);                                                             \
+                return out_of_bounds(ctx, *(const int64_t *)(const void *)(ix + j * is), 0, n);    \
+            }                                                                                      \
+            memcpy(&o[j], src + k * as, sizeof(T));                                                \
+        }                                                                                          \
+    } while (0)
+
+static int gather_1d(ks_ctx *ctx, const ks_array *a, const ks_array *index, ks_array *out)
+{
+    const ptrdiff_t n = a->shape[0], as = a->strides[0], m = ks_array_size(index);
+    int rc = ks_array_empty(ctx, a->dtype, index->ndim, index->shape, KS_ORDER_C, out);
+    if (rc) return rc;
+    const char *src = a->data, *ix = index->data;
+    const ptrdiff_t is = index->ndim ? index->strides[index->ndim - 1] : 0;
+    switch (ks__dtypes[a->dtype].size) {
+    case 1: GATHER(uint8_t); break;
+    case 2: GATHER(uint16_t); break;
+    case 4: GATHER(uint32_t); break;
+    case 8: GATHER(uint64_t); break;
+    default: GATHER(ks__parts128); break;
+    }
+    return KS_OK;
+}
+#undef GATHER
+
 int ks_array_index_get(ks_ctx *ctx, const ks_array *a, int nidx, const ks_index *idx, ks_array *out)
 {
     ks__array_clear(out);
     if (nidx < 0) return ks__fail(ctx, KS_EINVAL, "%d indices", nidx);
+    if (nidx == 1 && a->ndim == 1 && idx[0].kind == KS_INDEX_ARRAY &&
+        idx[0].array->dtype == KS_INT64 && idx[0].array->ndim <= 1 && a->shape[0] > 0)
+        return gather_1d(ctx, a, idx[0].array, out);
     if (whole_mask(a, nidx, idx)) {
         const ptrdiff_t cnt = mask_walk(a, idx[0].array, NULL, NULL, false);
         const int rc = ks_array_empty(ctx, a->dtype, 1, &cnt, KS_ORDER_C, out);
@@ -720,6 +757,8 @@ int ks_array_take(ks_ctx *ctx, const ks_array *a, const ks_array *indices, int a
     const ptrdiff_t n = a->shape[ax];
     if (n == 0 && ks_array_size(indices) > 0)
         return ks__fail(ctx, KS_EINVAL, "cannot do a non-empty take from an empty axes.");
+    if (mode == 0 && a->ndim == 1 && indices->dtype == KS_INT64 && indices->ndim <= 1 && n > 0)
+        return gather_1d(ctx, a, indices, out);
     /* NumPy casts the indices to intp unsafely (floats truncate) */
     ks_array ind;
     if (kind == 'f')

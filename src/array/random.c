@@ -183,13 +183,27 @@ int ks_generator_integers(ks_ctx *ctx, ks_generator *rng, int64_t low, int64_t h
     if (rc != KS_OK) return rc;
     const ptrdiff_t n = ks_array_size(out);
     const uint64_t off = (uint64_t)low, width = (uint64_t)high - (uint64_t)low - 1; /* inclusive */
-    for (ptrdiff_t i = 0; i < n; i++) {
-        const uint64_t v = ks__bounded64(rng, width) + off;
+    /* a local copy of the state, so that the stores cannot alias it, and the common case (a range
+       below 2^32 - 1: 32-bit words) in loops of its own, the draw inlined */
+    ks_generator g = *rng;
+    uint32_t *o32 = (uint32_t *)(void *)out->data;
+    uint64_t *o64 = (uint64_t *)(void *)out->data;
+    if (width > 0 && width < UINT32_MAX) {
+        const uint32_t w = (uint32_t)width;
         if (is32)
-            ((uint32_t *)out->data)[i] = (uint32_t)v;
+            for (ptrdiff_t i = 0; i < n; i++) o32[i] = (uint32_t)(bounded32(&g, w) + off);
         else
-            ((uint64_t *)out->data)[i] = v;
+            for (ptrdiff_t i = 0; i < n; i++) o64[i] = bounded32(&g, w) + off;
+    } else {
+        for (ptrdiff_t i = 0; i < n; i++) {
+            const uint64_t v = ks__bounded64(&g, width) + off;
+            if (is32)
+                o32[i] = (uint32_t)v;
+            else
+                o64[i] = v;
+        }
     }
+    *rng = g;
     return KS_OK;
 }
 
