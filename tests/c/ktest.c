@@ -136,3 +136,17 @@ const char *ktest_cell(ks_ctx *ctx, const ks_table *t, const char *col, size_t r
     const char *s = ks_table_string(t, j, row);
     return s ? s : "";
 }
+
+static uint64_t ktest_rng = 0x9E3779B97F4A7C15ull;
+
+void ktest_seed(uint64_t state) { ktest_rng = state; }
+
+uint64_t ktest_next(void)
+{
+    ktest_rng ^= ktest_rng << 13;
+    ktest_rng ^= ktest_rng >> 7;
+    ktest_rng ^= ktest_rng << 17;
+    return ktest_rng;
+}
+
+double ktest_unif(void) { return (double)(ktest_next() >> 11) / 9007199254740992.0; }

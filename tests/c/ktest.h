@@ -2,6 +2,7 @@
 #ifndef KTEST_H
 #define KTEST_H
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +53,12 @@ extern int ktest_failures, ktest_checks;
                     a_, b_, (double)(rtol));                                                       \
         }                                                                                          \
     } while (0)
+
+/* A xorshift64 stream for random test inputs, the same on every run: it starts at a fixed
+ * state (ktest_seed sets another); ktest_unif is its top 53 bits as a double in [0, 1). */
+void ktest_seed(uint64_t state);
+uint64_t ktest_next(void);
+double ktest_unif(void);
 
 /* Write `text` to a fresh temporary file with the given suffix; returns its path (static). */
 const char *ktest_tmpfile(const char *suffix, const char *text, size_t len);

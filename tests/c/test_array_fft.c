@@ -8,24 +8,15 @@
 
 #include "ktest.h"
 
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static double unif(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / 9007199254740992.0 * 2.0 - 1.0;
-}
-
 static void vec(ks_ctx *ctx, ks_dtype t, ptrdiff_t n, ks_array *out)
 {
     CHECK_OK(ctx, ks_array_empty(ctx, t, 1, &n, KS_ORDER_C, out));
     const size_t m = (size_t)n * (ks_dtype_kind(t) == 'c' ? 2 : 1);
     for (size_t i = 0; i < m; i++) {
         if (t == KS_FLOAT32 || t == KS_COMPLEX64)
-            ((float *)(void *)out->data)[i] = (float)unif();
+            ((float *)(void *)out->data)[i] = (float)(2.0 * ktest_unif() - 1.0);
         else
-            ((double *)(void *)out->data)[i] = unif();
+            ((double *)(void *)out->data)[i] = (2.0 * ktest_unif() - 1.0);
     }
 }
 
@@ -179,7 +170,8 @@ static void check_axes(ks_ctx *ctx)
     ks_array base, v, o, line, lo;
     const ptrdiff_t shape[3] = {6, 10, 14};
     CHECK_OK(ctx, ks_array_empty(ctx, KS_COMPLEX128, 3, shape, KS_ORDER_C, &base));
-    for (ptrdiff_t i = 0; i < 2 * 6 * 10 * 14; i++) ((double *)(void *)base.data)[i] = unif();
+    for (ptrdiff_t i = 0; i < 2 * 6 * 10 * 14; i++)
+        ((double *)(void *)base.data)[i] = (2.0 * ktest_unif() - 1.0);
     /* view: axes reversed and the middle one stepped by 2, counted backwards */
     CHECK_OK(ctx, ks_array_transpose(ctx, &base, NULL, &v));
     v.shape[1] = 5;
@@ -225,7 +217,8 @@ static void check_pairs(ks_ctx *ctx)
     const ptrdiff_t shape[2] = {5, 21};
     ks_array a, o, line, lo;
     CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, 2, shape, KS_ORDER_C, &a));
-    for (ptrdiff_t i = 0; i < 5 * 21; i++) ((double *)(void *)a.data)[i] = unif();
+    for (ptrdiff_t i = 0; i < 5 * 21; i++)
+        ((double *)(void *)a.data)[i] = (2.0 * ktest_unif() - 1.0);
     for (int full = 0; full < 2; full++) {
         if (full)
             CHECK_OK(ctx, ks_array_fft(ctx, &a, -1, 1, true, KS_FFT_NORM_BACKWARD, &o));
@@ -296,7 +289,8 @@ static void check_threads(void)
             CHECK_OK(c1, ks_array_empty(c1, kind ? KS_FLOAT64 : KS_COMPLEX128, 2, shapes[s],
                                         KS_ORDER_C, &a));
             const ptrdiff_t m = ks_array_size(&a) * (kind ? 1 : 2);
-            for (ptrdiff_t i = 0; i < m; i++) ((double *)(void *)a.data)[i] = unif();
+            for (ptrdiff_t i = 0; i < m; i++)
+                ((double *)(void *)a.data)[i] = (2.0 * ktest_unif() - 1.0);
             if (kind == 2) {
                 CHECK_OK(c1, ks_array_rfft(c1, &a, -1, 1, KS_FFT_NORM_BACKWARD, &o1));
                 CHECK_OK(c2, ks_array_rfft(c2, &a, -1, 1, KS_FFT_NORM_BACKWARD, &o2));

@@ -9,15 +9,6 @@
 
 #include "ktest.h"
 
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
 /* Random values of dtype t: normal-ish floats (a few zeros and negatives), small ints. */
 static void random_array(ks_ctx *ctx, ks_dtype t, int nd, const ptrdiff_t *shape, ks_order order,
                          ks_array *out)
@@ -26,7 +17,7 @@ static void random_array(ks_ctx *ctx, ks_dtype t, int nd, const ptrdiff_t *shape
     CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, nd, shape, order, &f));
     double *v = (double *)(void *)f.data;
     for (ptrdiff_t i = 0; i < ks_array_size(&f); i++) {
-        const double u = (double)(next() >> 11) / 9007199254740992.0;
+        const double u = ktest_unif();
         v[i] = ks_dtype_kind(t) == 'f' ? (u - 0.4) * 6.0 : (double)(int)(u * 9.0) - 3.0;
     }
     CHECK_OK(ctx, ks_array_astype(ctx, &f, t, KS_CASTING_UNSAFE, out));

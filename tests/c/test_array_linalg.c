@@ -12,15 +12,6 @@
 
 #define RATIO 30.0
 
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static double uniform(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / 9007199254740992.0 - 0.5;
-}
-
 /* A random array of dtype t, plus `diag` on the diagonal of every matrix (a square stack). */
 static void random_array(ks_ctx *ctx, ks_dtype t, int nd, const ptrdiff_t *shape, double diag,
                          ks_array *out)
@@ -30,7 +21,7 @@ static void random_array(ks_ctx *ctx, ks_dtype t, int nd, const ptrdiff_t *shape
     double complex *v = (double complex *)(void *)f.data;
     const ptrdiff_t r = shape[nd - 2], c = shape[nd - 1], n = ks_array_size(&f);
     for (ptrdiff_t i = 0; i < n; i++) {
-        v[i] = uniform() + (ks_dtype_kind(t) == 'c' ? I * uniform() : 0);
+        v[i] = (ktest_unif() - 0.5) + (ks_dtype_kind(t) == 'c' ? I * (ktest_unif() - 0.5) : 0);
         if ((i % (r * c)) / c == (i % (r * c)) % c) v[i] += diag;
     }
     CHECK_OK(ctx, ks_array_astype(ctx, &f, t, KS_CASTING_UNSAFE, out));

@@ -11,15 +11,6 @@
 
 #include "ktest.h"
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
 /* A C-ordered array of dtype t with small values 0..3 (bool: 0..1). */
 static void random_array(ks_ctx *ctx, ks_dtype t, int nd, const ptrdiff_t *shape, ks_array *out)
 {
@@ -27,7 +18,7 @@ static void random_array(ks_ctx *ctx, ks_dtype t, int nd, const ptrdiff_t *shape
     CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, nd, shape, KS_ORDER_C, &f));
     double *v = (double *)(void *)f.data;
     for (ptrdiff_t i = 0; i < ks_array_size(&f); i++)
-        v[i] = (double)(next() % (t == KS_BOOL ? 2 : 4));
+        v[i] = (double)(ktest_next() % (t == KS_BOOL ? 2 : 4));
     CHECK_OK(ctx, ks_array_astype(ctx, &f, t, KS_CASTING_UNSAFE, out));
     ks_array_release(&f);
 }

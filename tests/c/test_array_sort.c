@@ -8,15 +8,6 @@
 
 #include "ktest.h"
 
-static uint64_t rng = 88172645463325252ull;
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
 /* A random array of dtype t and this shape: small values (many ties); floats with NaN, -0.0 and
  * infinities; complex parts likewise. */
 static void random_array(ks_ctx *ctx, ks_dtype t, int nd, const ptrdiff_t *shape, ks_array *out)
@@ -26,8 +17,8 @@ static void random_array(ks_ctx *ctx, ks_dtype t, int nd, const ptrdiff_t *shape
     const char kind = ks_dtype_kind(t);
     double *v = (double *)(void *)f.data;
     for (ptrdiff_t i = 0; i < 2 * ks_array_size(&f); i++) {
-        const int r = (int)(next() % 16);
-        double x = (double)(int)(next() % 7) - 3;
+        const int r = (int)(ktest_next() % 16);
+        double x = (double)(int)(ktest_next() % 7) - 3;
         if (kind == 'f' || kind == 'c') {
             x = r == 0 ? NAN : r == 1 ? -0.0 : r == 2 ? INFINITY : r == 3 ? -INFINITY : x / 4;
         } else if (kind == 'u' || kind == 'b') {
@@ -310,6 +301,7 @@ int main(void)
 {
     ks_ctx *ctx = NULL;
     if (ks_ctx_new(&ctx) != KS_OK) return 1;
+    ktest_seed(88172645463325252ull);
     test_orders(ctx);
     test_fixed(ctx);
     test_partition(ctx);
