@@ -495,6 +495,14 @@ KS_API int ks_array_trace(ks_ctx *ctx, const ks_array *a, ptrdiff_t offset, int 
 KS_API int ks_array_einsum(ks_ctx *ctx, const char *subscripts, int n, const ks_array *const *ops,
                            ks_array *out) KS_RESULT_USED;
 
+/* The two-operand products by name ("dot", "vdot", "inner", "matmul"), and one call for each:
+ * ks_array_product(ctx, KS_PRODUCT_DOT, a, b, out) is ks_array_dot(ctx, a, b, out). */
+typedef enum { KS_PRODUCT_DOT, KS_PRODUCT_VDOT, KS_PRODUCT_INNER, KS_PRODUCT_MATMUL } ks_product;
+KS_API const char *ks_product_name(ks_product p);
+KS_API int ks_product_value(ks_ctx *ctx, const char *name, ks_product *out) KS_RESULT_USED;
+KS_API int ks_array_product(ks_ctx *ctx, ks_product p, const ks_array *a, const ks_array *b,
+                            ks_array *out) KS_RESULT_USED;
+
 /* ---- fused expressions ------------------------------------------------------------------ */
 
 /* A program of element-wise functions and reductions over inputs of fixed dtypes and shapes,
@@ -525,6 +533,11 @@ KS_API int ks_fused_astype(ks_ctx *ctx, ks_fused *f, int a, ks_dtype dtype,
 /* ks_array_reduce with opt's axes, keepdims, dtype and ddof (out, where, initial: refused). */
 KS_API int ks_fused_reduce(ks_ctx *ctx, ks_fused *f, ks_reduce r, int a,
                            const ks_reduce_options *opt, int *node) KS_RESULT_USED;
+/* ks_array_product(p, a, b) of two nodes: each operand's chain is evaluated whole by a fused
+ * pass and handed to the product, whose BLAS call sums in its own order (so the bits are the
+ * plain call's); the result feeds the program's later chains like any array. */
+KS_API int ks_fused_product(ks_ctx *ctx, ks_fused *f, ks_product p, int a, int b,
+                            int *node) KS_RESULT_USED;
 /* A node's dtype, shape (KS_ARRAY_MAXDIMS room) and weakness; KS_EINVAL for no such node. */
 KS_API int ks_fused_node(const ks_fused *f, int node, ks_dtype *dtype, int *ndim, ptrdiff_t *shape,
                          bool *weak);

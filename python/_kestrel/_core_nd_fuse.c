@@ -196,6 +196,23 @@ static PyObject *f_fused_reduce(FASTCALL_ARGS)
     return node_result(ctx, rc, node);
 }
 
+/* fused_product(prog, name, a, b) -> node */
+static PyObject *f_fused_product(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("fused_product", 4, 4, "prog", "name", "a", "b");
+    ks_fused *f = prog_of(o[0]);
+    const char *name = f ? PyUnicode_AsUTF8(o[1]) : NULL;
+    int a, b;
+    if (!name || node_arg(o[2], &a) || node_arg(o[3], &b)) return NULL;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    ks_product p;
+    int node = -1, rc = ks_product_value(ctx, name, &p);
+    if (rc == KS_OK) rc = ks_fused_product(ctx, f, p, a, b, &node);
+    return node_result(ctx, rc, node);
+}
+
 /* fused_node(prog, node) -> (dtype, shape, weak) */
 static PyObject *f_fused_node(FASTCALL_ARGS)
 {
@@ -304,6 +321,7 @@ PyMethodDef ks_py_nd_fuse_funcs[] = {
     {"fused_ufunc", FAST(f_fused_ufunc), "fused_ufunc(prog, name, a[, b]) -> node"},
     {"fused_where", FAST(f_fused_where), "fused_where(prog, cond, x, y) -> node"},
     {"fused_astype", FAST(f_fused_astype), "fused_astype(prog, a, dtype) -> node"},
+    {"fused_product", FAST(f_fused_product), "fused_product(prog, name, a, b) -> node"},
     {"fused_reduce", FAST(f_fused_reduce),
      "fused_reduce(prog, name, a, axis, dtype, keepdims, ddof) -> node"},
     {"fused_node", FAST(f_fused_node), "fused_node(prog, node) -> (dtype, shape, weak)"},

@@ -35,6 +35,10 @@ static PyObject *binary(int op, PyObject *a, PyObject *b)
 done:
     if (x.p) ks_py_nd_arg_release(&x);
     if (y.p) ks_py_nd_arg_release(&y);
+    if (!r && op <= INNER) { /* a value traced by kestrel.nd.fuse */
+        PyObject *const ab[2] = {a, b};
+        r = ks_py_nd_traced(op == DOT ? "dot" : op == VDOT ? "vdot" : "inner", ab, 2, NULL);
+    }
     return r;
 }
 

@@ -312,6 +312,10 @@ PyObject *ks_py_nd_matmul(PyObject *a, PyObject *b, int mode)
     }
     if (x.p) ks_py_nd_arg_release(&x);
     if (y.p) ks_py_nd_arg_release(&y);
+    if (!r) { /* a value traced by kestrel.nd.fuse (nd.matmul; the operator returned above) */
+        PyObject *const ab[2] = {a, b};
+        r = ks_py_nd_traced("matmul", ab, 2, NULL);
+    }
     return r;
 }
 static PyObject *nb_matmul(PyObject *a, PyObject *b)

@@ -12,8 +12,10 @@ arguments. The program evaluates each element-wise chain and each reduction over
 sized blocks, without temporaries, and its results are the function's own, bit for bit.
 
 Inside a fused function: arithmetic and comparison operators, kestrel.nd's ufuncs (nd.exp,
-nd.maximum, ...), nd.where, .astype, and the reductions (.sum, nd.mean, .var, .std, .min, .max,
-.prod, .any, .all with axis=, keepdims=, dtype=, ddof=). Arrays and scalars the function reads
+nd.maximum, ...), nd.where, .astype, the reductions (.sum, nd.mean, .var, .std, .min, .max,
+.prod, .any, .all with axis=, keepdims=, dtype=, ddof=), and the products of two chains (nd.dot,
+.dot, nd.vdot, nd.inner, nd.matmul, @: each chain is evaluated whole, then the product's BLAS
+call, so the sum's order is the plain call's). Arrays and scalars the function reads
 from outside its arguments are copied into the program when it is traced, as constants. Control
 flow on values (`if x.sum() > 0`), indexing and reshaping are not traced: they raise TypeError.
 """
@@ -63,12 +65,22 @@ class _Trace:
         return self.wrap(_nd.fused_reduce(self.prog, name, self.node(a), axis, dtype,
                                           bool(keepdims), ddof))
 
+    def product(self, name, a, b):
+        # (a Python number here is an array, as the products' asarray makes it: not weak)
+        ids = [self.node(v if isinstance(v, Traced) else _nd.asarray(v)) for v in (a, b)]
+        return self.wrap(_nd.fused_product(self.prog, name, *ids))
+
+
+_PRODUCTS = ("dot", "vdot", "inner", "matmul")
+
 
 def _hook(name, args, kwargs):
-    """kestrel.nd's ufuncs, reduce and where, called with a traced value."""
+    """kestrel.nd's ufuncs, reduce, where and products, called with a traced value."""
     trace = next(a._trace for a in list(args) + list(kwargs.values()) if isinstance(a, Traced))
     if name == "reduce":
         return trace.reduce(*args, **kwargs)
+    if name in _PRODUCTS:
+        return trace.product(name, *args)
     if kwargs:
         raise TypeError(f"kestrel.nd.fuse: {name} with {', '.join(kwargs)}= is not traced")
     if name == "where":
@@ -124,6 +136,17 @@ class Traced:
         raise TypeError("kestrel.nd.fuse: a traced value has no data while the function is "
                         "traced (no truth value, no conversion, no indexing); use nd.where for "
                         "a choice per element")
+
+    def dot(self, b, out=None):
+        if out is not None:
+            raise TypeError("kestrel.nd.fuse: dot with out= is not traced")
+        return self._trace.product("dot", self, b)
+
+    def __matmul__(self, other):
+        return self._trace.product("matmul", self, other)
+
+    def __rmatmul__(self, other):
+        return self._trace.product("matmul", other, self)
 
     __bool__ = __float__ = __int__ = __index__ = __complex__ = __len__ = __iter__ = _refuse
     __getitem__ = __setitem__ = __array__ = reshape = _refuse

@@ -30,7 +30,7 @@
 #define MAXLEAF 64  /* arrays read by one pass */
 #define MAXREGS 256 /* blocks live at once in one pass */
 
-typedef enum { N_INPUT, N_CONST, N_UFUNC, N_CAST, N_WHERE, N_REDUCE } node_kind;
+typedef enum { N_INPUT, N_CONST, N_UFUNC, N_CAST, N_WHERE, N_REDUCE, N_PRODUCT } node_kind;
 
 typedef struct {
     node_kind kind;
@@ -52,6 +52,7 @@ typedef struct {
     ks_reduce red;   /* N_REDUCE */
     uint64_t axes;   /* N_REDUCE: explicit mask */
     ks_reduce_options ro;
+    ks_product prod; /* N_PRODUCT */
 } node;
 
 struct ks_fused {
@@ -306,6 +307,101 @@ int ks_fused_reduce(ks_ctx *ctx, ks_fused *f, ks_reduce r, int a, const ks_reduc
         if (red && !opt->keepdims) continue;
         n.shape[n.ndim++] = red ? 1 : src->shape[d];
     }
+    return add(ctx, f, &n, id);
+}
+
+/* The shape of product p of a and b by NumPy's rules into n; false where the plain call
+ * refuses the operands (it then gives the error). */
+static bool product_shape(ks_product p, const node *a, const node *b, node *n)
+{
+    const int na = a->ndim, nb = b->ndim;
+    ptrdiff_t s[2 * KS_ARRAY_MAXDIMS];
+    int m = 0;
+    if (p == KS_PRODUCT_VDOT) {
+        ptrdiff_t sa = 1, sb = 1;
+        for (int d = 0; d < na; d++) sa *= a->shape[d];
+        for (int d = 0; d < nb; d++) sb *= b->shape[d];
+        n->ndim = 0;
+        return sa == sb;
+    }
+    if (p != KS_PRODUCT_MATMUL && (na == 0 || nb == 0)) { /* a 0-d operand multiplies */
+        const node *o = na == 0 ? b : a;
+        n->ndim = o->ndim;
+        memcpy(n->shape, o->shape, sizeof n->shape);
+        return true;
+    }
+    if (na == 0 || nb == 0) return false;
+    if (p == KS_PRODUCT_INNER) {
+        if (a->shape[na - 1] != b->shape[nb - 1]) return false;
+        for (int d = 0; d < na - 1; d++) s[m++] = a->shape[d];
+        for (int d = 0; d < nb - 1; d++) s[m++] = b->shape[d];
+    } else if (p == KS_PRODUCT_DOT) {
+        const int kb = nb == 1 ? 0 : nb - 2;
+        if (a->shape[na - 1] != b->shape[kb]) return false;
+        for (int d = 0; d < na - 1; d++) s[m++] = a->shape[d];
+        for (int d = 0; d < kb; d++) s[m++] = b->shape[d];
+        if (nb > 1) s[m++] = b->shape[nb - 1];
+    } else { /* matmul: the stacks broadcast, a 1-d operand's axis dropped */
+        const int ka = na - 1, kb = nb == 1 ? 0 : nb - 2;
+        if (a->shape[ka] != b->shape[kb]) return false;
+        const int ba = na > 2 ? na - 2 : 0, bb = nb > 2 ? nb - 2 : 0, nbat = ba > bb ? ba : bb;
+        for (int d = 0; d < nbat; d++) {
+            const int ia = d - (nbat - ba), ib = d - (nbat - bb);
+            const ptrdiff_t x = ia >= 0 ? a->shape[ia] : 1, y = ib >= 0 ? b->shape[ib] : 1;
+            if (x != y && x != 1 && y != 1) return false;
+            s[m++] = x == 1 ? y : x;
+        }
+        if (na > 1) s[m++] = a->shape[na - 2];
+        if (nb > 1) s[m++] = b->shape[nb - 1];
+    }
+    if (m > KS_ARRAY_MAXDIMS) return false;
+    n->ndim = m;
+    memcpy(n->shape, s, (size_t)m * sizeof *s);
+    return true;
+}
+
+/* A stand-in for node i: one zeroed element of its dtype seen with the node's shape (strides 0),
+ * or with every axis of length 1 (ones). */
+static int stand_in(ks_ctx *ctx, const node *n, bool ones, ks_array *out)
+{
+    const ptrdiff_t one = 1;
+    int rc = ks__array_zeroed(ctx, n->dtype, 1, &one, KS_ORDER_C, out);
+    if (rc) return rc;
+    out->ndim = n->ndim;
+    for (int d = 0; d < n->ndim; d++) out->shape[d] = ones ? 1 : n->shape[d], out->strides[d] = 0;
+    return KS_OK;
+}
+
+int ks_fused_product(ks_ctx *ctx, ks_fused *f, ks_product p, int a, int b, int *id)
+{
+    const char *what = ks_product_name(p) ? ks_product_name(p) : "product";
+    int rc = bad_node(ctx, f, a, what);
+    if (!rc) rc = bad_node(ctx, f, b, what);
+    if (rc) return rc;
+    if (!ks_product_name(p))
+        return ks__fail(ctx, KS_EINVAL, "product: %d is not a product", (int)p);
+    node n;
+    memset(&n, 0, sizeof n);
+    n.kind = N_PRODUCT;
+    n.prod = p;
+    n.narg = 2;
+    n.arg[0] = n.orig[0] = a;
+    n.arg[1] = n.orig[1] = b;
+    const bool fits = product_shape(p, &f->n[a], &f->n[b], &n);
+    /* the dtype (and, for operands it refuses, the error) from the plain call on stand-ins */
+    ks_array sa, sb, res;
+    ks__array_clear(&sb);
+    if (!(rc = stand_in(ctx, &f->n[a], fits, &sa)) && !(rc = stand_in(ctx, &f->n[b], fits, &sb)))
+        rc = ks_array_product(ctx, p, &sa, &sb, &res);
+    ks_array_release(&sa);
+    ks_array_release(&sb);
+    if (rc) return rc;
+    n.dtype = res.dtype;
+    if (!fits) { /* (the rules are NumPy's: not reached unless they and the call disagree) */
+        n.ndim = res.ndim;
+        memcpy(n.shape, res.shape, sizeof n.shape);
+    }
+    ks_array_release(&res);
     return add(ctx, f, &n, id);
 }
 
@@ -864,6 +960,7 @@ static int plain(ks_ctx *ctx, const ks_fused *f, ks_array *val, int i)
     case N_WHERE: return ks_array_where(ctx, in[0], in[1], in[2], &val[i]);
     case N_CAST: return ks_array_astype(ctx, in[0], n->dtype, KS_CASTING_UNSAFE, &val[i]);
     case N_REDUCE: return ks_array_reduce(ctx, n->red, in[0], &n->ro, &val[i]);
+    case N_PRODUCT: return ks_array_product(ctx, n->prod, in[0], in[1], &val[i]);
     default: return KS_OK;
     }
 }
@@ -889,7 +986,7 @@ static int run_fused(ks_ctx *ctx, const ks_fused *f, ks_array *val, bool *flags)
     for (size_t k = 0; k < f->nouts; k++) mat[f->outs[k]] = true;
     for (size_t i = 0; i < nn; i++) {
         const node *n = &f->n[i];
-        if (n->kind == N_UFUNC && n->plain_only)
+        if ((n->kind == N_UFUNC && n->plain_only) || n->kind == N_PRODUCT)
             for (int k = 0; k < n->narg; k++) mat[n->orig[k]] = true;
         if (elementwise(n))
             for (int k = 0; k < n->narg; k++)

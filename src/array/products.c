@@ -653,3 +653,21 @@ int ks_array_trace(ks_ctx *ctx, const ks_array *a, ptrdiff_t offset, int axis1, 
     ks_array_release(&d);
     return rc;
 }
+
+static const ks__enum_entry product_names[] = {{"dot", KS_PRODUCT_DOT},
+                                               {"vdot", KS_PRODUCT_VDOT},
+                                               {"inner", KS_PRODUCT_INNER},
+                                               {"matmul", KS_PRODUCT_MATMUL}};
+KS__ENUM_FUNCS(ks_product, ks_product, "product", product_names)
+
+int ks_array_product(ks_ctx *ctx, ks_product p, const ks_array *a, const ks_array *b, ks_array *out)
+{
+    switch (p) {
+    case KS_PRODUCT_DOT: return ks_array_dot(ctx, a, b, out);
+    case KS_PRODUCT_VDOT: return ks_array_vdot(ctx, a, b, out);
+    case KS_PRODUCT_INNER: return ks_array_inner(ctx, a, b, out);
+    case KS_PRODUCT_MATMUL: return ks_array_matmul(ctx, a, b, out);
+    }
+    ks__array_clear(out);
+    return ks__fail(ctx, KS_EINVAL, "product: %d is not a product", (int)p);
+}

@@ -951,7 +951,7 @@ static int run_array_sort(ks_ctx *ctx, double *sig)
 }
 
 /* A fused program: a chain with a constant and a cast node, a full sum, a mean over the inner
- * axis, a variance over the outer one and a reduction handed the chain as an array (3 passes). */
+ * axis, a variance over the outer one, a reduction and a product handed the chain as an array. */
 static int run_array_fuse(ks_ctx *ctx, double *sig)
 {
     ks_fused *f = NULL;
@@ -960,7 +960,7 @@ static int run_array_fuse(ks_ctx *ctx, double *sig)
     int rc = ks_array_arange(ctx, 0, 2800, 1, KS_INT32, &x);
     if (!rc) rc = ks_array_reshape(ctx, &x, 2, shape, KS_ORDER_C, &r);
     if (!rc) rc = ks_array_scalar(ctx, KS_FLOAT64, 0.5, 0, &c);
-    int X = -1, C = -1, m = -1, s = -1, v = -1, p = -1, a = -1;
+    int X = -1, C = -1, m = -1, s = -1, v = -1, p = -1, a = -1, d = -1;
     if (!rc) rc = ks_fused_new(ctx, &f);
     if (!rc) rc = ks_fused_input(ctx, f, KS_INT32, 2, shape, false, &X);
     if (!rc) rc = ks_fused_constant(ctx, f, &c, &C);
@@ -973,16 +973,17 @@ static int run_array_fuse(ks_ctx *ctx, double *sig)
     o.axes = 1;
     if (!rc) rc = ks_fused_reduce(ctx, f, KS_REDUCE_VAR, m, &o, &v);
     if (!rc) rc = ks_fused_reduce(ctx, f, KS_REDUCE_PROD, m, &o, &p);
-    const int outs[4] = {s, a, v, p};
-    for (int k = 0; k < 4 && !rc; k++) rc = ks_fused_output(ctx, f, outs[k]);
+    if (!rc) rc = ks_fused_product(ctx, f, KS_PRODUCT_INNER, m, m, &d);
+    const int outs[5] = {s, a, v, p, d};
+    for (int k = 0; k < 5 && !rc; k++) rc = ks_fused_output(ctx, f, outs[k]);
     const ks_array *in[1] = {&r};
-    ks_array res[4];
+    ks_array res[5];
     memset(res, 0, sizeof res);
     if (!rc) rc = ks_fused_run(ctx, f, in, true, res);
     if (!rc)
         *sig += ((double *)(void *)res[0].data)[0] + ((double *)(void *)res[1].data)[3] +
-                ((double *)(void *)res[2].data)[5];
-    for (int k = 0; k < 4; k++) ks_array_release(&res[k]);
+                ((double *)(void *)res[2].data)[5] + ((double *)(void *)res[4].data)[41];
+    for (int k = 0; k < 5; k++) ks_array_release(&res[k]);
     ks_fused_free(f);
     ks_array_release(&x);
     ks_array_release(&r);

@@ -244,6 +244,91 @@ static void test_specials(ks_ctx *ctx)
     ks_array_release(&y);
 }
 
+/* Products of two chains over every rank pairing NumPy's rules know (0-d, 1-d, 2-d, stacks,
+ * broadcast batches), their result read by a later chain; the node's shape and dtype are the
+ * plain call's; operands the product refuses fail with the plain call's error. */
+static void test_products(ks_ctx *ctx)
+{
+    static const struct {
+        ks_product p;
+        int na, nb;
+        ptrdiff_t sa[3], sb[3];
+    } cases[] = {
+        {KS_PRODUCT_DOT, 1, 1, {1000}, {1000}},
+        {KS_PRODUCT_DOT, 2, 1, {40, 30}, {30}},
+        {KS_PRODUCT_DOT, 1, 2, {40}, {40, 30}},
+        {KS_PRODUCT_DOT, 2, 2, {20, 30}, {30, 7}},
+        {KS_PRODUCT_DOT, 3, 2, {2, 5, 6}, {6, 4}},
+        {KS_PRODUCT_DOT, 3, 3, {2, 5, 6}, {3, 6, 4}},
+        {KS_PRODUCT_DOT, 0, 2, {0}, {5, 6}},
+        {KS_PRODUCT_DOT, 3, 0, {2, 3, 4}, {0}},
+        {KS_PRODUCT_VDOT, 2, 1, {6, 7}, {42}},
+        {KS_PRODUCT_INNER, 2, 3, {5, 9}, {2, 3, 9}},
+        {KS_PRODUCT_INNER, 1, 0, {9}, {0}},
+        {KS_PRODUCT_MATMUL, 1, 1, {600}, {600}},
+        {KS_PRODUCT_MATMUL, 2, 1, {30, 40}, {40}},
+        {KS_PRODUCT_MATMUL, 1, 3, {8}, {2, 8, 5}},
+        {KS_PRODUCT_MATMUL, 3, 3, {4, 5, 6}, {1, 6, 3}},
+        {KS_PRODUCT_MATMUL, 3, 2, {1, 5, 6}, {6, 2}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        ks_array a, b;
+        random_array(ctx, KS_FLOAT64, cases[c].na, cases[c].sa, KS_ORDER_C, &a);
+        random_array(ctx, KS_FLOAT64, cases[c].nb, cases[c].sb, KS_ORDER_C, &b);
+        ks_fused *f;
+        CHECK_OK(ctx, ks_fused_new(ctx, &f));
+        const int A = in1(ctx, f, &a), B = in1(ctx, f, &b);
+        const int ca =
+            bin(ctx, f, KS_UFUNC_MULTIPLY, un(ctx, f, KS_UFUNC_EXP, A), num(ctx, f, 2, true));
+        const int cb = bin(ctx, f, KS_UFUNC_ADD, B, num(ctx, f, 1, true));
+        int p = -1;
+        CHECK_OK(ctx, ks_fused_product(ctx, f, cases[c].p, ca, cb, &p));
+        const int after =
+            bin(ctx, f, KS_UFUNC_ADD, un(ctx, f, KS_UFUNC_SQRT, un(ctx, f, KS_UFUNC_ABSOLUTE, p)),
+                num(ctx, f, 0.5, true));
+        CHECK_OK(ctx, ks_fused_output(ctx, f, p));
+        CHECK_OK(ctx, ks_fused_output(ctx, f, after));
+        /* the node's shape and dtype are the product's (of arrays with the chains' shapes) */
+        ks_array pa, pb, want;
+        CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_EXP, (const ks_array *[]){&a}, NULL, &pa));
+        CHECK_OK(ctx, ks_ufunc_call(ctx, KS_UFUNC_ADD, (const ks_array *[]){&b, &b}, NULL, &pb));
+        CHECK_OK(ctx, ks_array_product(ctx, cases[c].p, &pa, &pb, &want));
+        ks_dtype dt;
+        int nd = -1;
+        ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+        CHECK_OK(ctx, ks_fused_node(f, p, &dt, &nd, shape, NULL));
+        CHECK(dt == want.dtype && nd == want.ndim &&
+              !memcmp(shape, want.shape, (size_t)nd * sizeof *shape));
+        const ks_array *in[2] = {&a, &b};
+        char what[64];
+        snprintf(what, sizeof what, "%s case %zu", ks_product_name(cases[c].p), c);
+        compare_runs(ctx, f, in, 2, what);
+        ks_array_release(&pa);
+        ks_array_release(&pb);
+        ks_array_release(&want);
+        ks_fused_free(f);
+        ks_array_release(&a);
+        ks_array_release(&b);
+    }
+    /* refused operands: the plain call's error, when the program is built */
+    ks_fused *f;
+    CHECK_OK(ctx, ks_fused_new(ctx, &f));
+    const ptrdiff_t s23[2] = {2, 3}, s4[1] = {4};
+    int x = -1, v = -1, id = -1;
+    CHECK_OK(ctx, ks_fused_input(ctx, f, KS_FLOAT64, 2, s23, false, &x));
+    CHECK_OK(ctx, ks_fused_input(ctx, f, KS_FLOAT64, 1, s4, false, &v));
+    CHECK_FAILS(ctx, ks_fused_product(ctx, f, KS_PRODUCT_DOT, x, x, &id), KS_EINVAL,
+                "shapes (2,3) and (2,3) not aligned: 3 (dim 1) != 2 (dim 0)");
+    CHECK_FAILS(ctx, ks_fused_product(ctx, f, KS_PRODUCT_INNER, x, v, &id), KS_EINVAL,
+                "not aligned");
+    CHECK_FAILS(ctx, ks_fused_product(ctx, f, KS_PRODUCT_MATMUL, x, num(ctx, f, 2, false), &id),
+                KS_EINVAL, "does not have enough dimensions");
+    CHECK_FAILS(ctx, ks_fused_product(ctx, f, KS_PRODUCT_VDOT, x, v, &id), KS_EINVAL, "vdot");
+    CHECK_FAILS(ctx, ks_fused_product(ctx, f, (ks_product)9, x, v, &id), KS_EINVAL,
+                "9 is not a product");
+    ks_fused_free(f);
+}
+
 static void test_errors(ks_ctx *ctx)
 {
     ks_fused *f;
@@ -307,6 +392,7 @@ int main(void)
     test_shapes(ctx);
     test_specials(ctx);
     test_errors(ctx);
+    test_products(ctx);
     ks_ctx_free(ctx);
     printf("array fuse: %d programs compared\n", programs_run);
     printf("%d checks, %d failures\n", ktest_checks, ktest_failures);

@@ -30,6 +30,10 @@ CHAINS = {
     "count": lambda xp, x, y: (x > y).sum(),
     "astype": lambda xp, x, y: (x * 3.0).astype(xp.float32) + 1.0,
     "softmax_1d": lambda xp, x, y: xp.exp(x - x.max()) / xp.exp(x - x.max()).sum(),
+    "dot_of_chains": lambda xp, x, y: xp.dot(xp.exp(-x * x), y * 2.0 + 1.0),
+    "vdot_inner_matmul": lambda xp, x, y: (xp.vdot(x + 1.0, y), xp.inner(x * 3.0, xp.abs(y)),
+                                           xp.matmul(x - y, y), (x + 1.0) @ y),
+    "dot_feeds_chain": lambda xp, x, y: x * (x * y).dot(y) + xp.dot(2.0, y),
 }
 
 # name -> f(xp, x, y) over 2-D x, y
@@ -46,6 +50,9 @@ CHAINS_2D = {
     "broadcast_row": lambda xp, x, y: (x * y.sum(axis=0, keepdims=True)).sum(axis=0)
     + (x - y.mean(axis=1, keepdims=True)).mean(),
     "full": lambda xp, x, y: (xp.hypot(x, y) * 2.0).mean(),
+    "gemv_of_chains": lambda xp, x, y: xp.dot(xp.exp(-x * x), y.sum(axis=0) + 1.0),
+    "matmul_inner": lambda xp, x, y: (xp.tanh(x) @ y.mean(axis=0),
+                                      xp.inner(x * 2.0, y.max(axis=0)) + 1.0),
 }
 
 
