@@ -17,7 +17,9 @@ static const char **str_list(PyObject *list, Py_ssize_t *n)
     const char **v = PyMem_Calloc((size_t)*n + 1, sizeof *v);
     if (!v) return (const char **)PyErr_NoMemory();
     for (Py_ssize_t i = 0; i < *n; i++) {
-        v[i] = PyUnicode_Check(PyList_GET_ITEM(list, i)) ? PyUnicode_AsUTF8(PyList_GET_ITEM(list, i)) : NULL;
+        v[i] = PyUnicode_Check(PyList_GET_ITEM(list, i))
+                   ? PyUnicode_AsUTF8(PyList_GET_ITEM(list, i))
+                   : NULL;
         if (!v[i]) {
             if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "expected a list of str");
             PyMem_Free(v);
@@ -153,9 +155,11 @@ done:
 }
 
 PyMethodDef ks_py_nd_text_funcs[] = {
-    {"loadtxt", FAST(f_loadtxt), "loadtxt(source, name, dtype, delimiter, comments, quotechar, "
-                                 "skiprows, max_rows, usecols, ndmin, unpack)"},
-    {"savetxt", FAST(f_savetxt), "savetxt(path, a, fmt, fmts, delimiter, newline, header, footer, "
-                                 "comments): None, or the text as bytes when path is None"},
+    {"loadtxt", FAST(f_loadtxt),
+     "loadtxt(source, name, dtype, delimiter, comments, quotechar, "
+     "skiprows, max_rows, usecols, ndmin, unpack)"},
+    {"savetxt", FAST(f_savetxt),
+     "savetxt(path, a, fmt, fmts, delimiter, newline, header, footer, "
+     "comments): None, or the text as bytes when path is None"},
     {NULL, NULL, 0, NULL},
 };

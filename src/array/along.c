@@ -17,8 +17,7 @@ typedef struct {
     ptrdiff_t n, stride;
 } along;
 
-static int along_plan(ks_ctx *ctx, const ks_array *arr, const ks_array *indices, int axis,
-                      along *p)
+static int along_plan(ks_ctx *ctx, const ks_array *arr, const ks_array *indices, int axis, along *p)
 {
     p->idx.data = NULL;
     p->idx.base = NULL;

@@ -98,8 +98,7 @@ static int parse_field(ks_dtype t, char *raw, char *dst)
     int64_t i;
     uint64_t u;
     switch (t) {
-    case KS_FLOAT64:
-        return ks__parse_double(s, (double *)(void *)dst);
+    case KS_FLOAT64: return ks__parse_double(s, (double *)(void *)dst);
     case KS_FLOAT32:
         if (!ks__parse_double(s, &d)) return 0;
         *(float *)(void *)dst = (float)d;
@@ -124,25 +123,21 @@ static int parse_field(ks_dtype t, char *raw, char *dst)
         if (t == KS_UINT32 && u <= UINT32_MAX) *(uint32_t *)(void *)dst = (uint32_t)u;
         if (t == KS_UINT16 && u <= UINT16_MAX) *(uint16_t *)(void *)dst = (uint16_t)u;
         if (t == KS_UINT8 && u <= UINT8_MAX) *(uint8_t *)(void *)dst = (uint8_t)u;
-        return t == KS_UINT64 || u <= (t == KS_UINT32 ? UINT32_MAX : t == KS_UINT16 ? UINT16_MAX : UINT8_MAX);
+        return t == KS_UINT64 || u <= (t == KS_UINT32   ? UINT32_MAX
+                                       : t == KS_UINT16 ? UINT16_MAX
+                                                        : UINT8_MAX);
     default: /* signed integers and bool */
         if (!ks__parse_int(s, &i)) return 0;
         switch (t) {
-        case KS_BOOL:
-            *(bool *)dst = i != 0;
-            return 1;
-        case KS_INT8:
-            *(int8_t *)dst = (int8_t)i;
-            return i >= INT8_MIN && i <= INT8_MAX;
+        case KS_BOOL: *(bool *)dst = i != 0; return 1;
+        case KS_INT8: *(int8_t *)dst = (int8_t)i; return i >= INT8_MIN && i <= INT8_MAX;
         case KS_INT16:
             *(int16_t *)(void *)dst = (int16_t)i;
             return i >= INT16_MIN && i <= INT16_MAX;
         case KS_INT32:
             *(int32_t *)(void *)dst = (int32_t)i;
             return i >= INT32_MIN && i <= INT32_MAX;
-        default:
-            memcpy(dst, &i, 8);
-            return 1;
+        default: memcpy(dst, &i, 8); return 1;
         }
     }
 }
@@ -152,8 +147,8 @@ static int convert_error(const loader *L, size_t line, const char *s, size_t row
     const int n = (int)strlen(s);
     return ks__fail(L->ctx, KS_EPARSE,
                     "%s:%zu: could not convert string '%.*s%s' to %s at row %zu, column %zu.",
-                    L->name, line, n > 100 ? 100 : n, s, n > 100 ? "..." : "",
-                    ks_dtype_name(L->t), row, col);
+                    L->name, line, n > 100 ? 100 : n, s, n > 100 ? "..." : "", ks_dtype_name(L->t),
+                    row, col);
 }
 
 /* One record's kept fields appended as the next row. */
@@ -193,7 +188,9 @@ static int take_row(loader *L, ks_records *r, size_t line)
 static int shape_result(loader *L, ks_array *out)
 {
     const ks_array_loadtxt_options *o = L->o;
-    ptrdiff_t shape[2] = {(ptrdiff_t)L->nrow, (ptrdiff_t)(L->nrow ? L->ncols : o->usecols ? o->nusecols : 1)};
+    ptrdiff_t shape[2] = {(ptrdiff_t)L->nrow, (ptrdiff_t)(L->nrow      ? L->ncols
+                                                          : o->usecols ? o->nusecols
+                                                                       : 1)};
     ks_array a;
     int rc = ks__array_new(L->ctx, L->t, 2, shape, &a);
     if (rc != KS_OK) return rc;
@@ -230,16 +227,21 @@ static int load(ks_ctx *ctx, const char *name, const char *path, const void *buf
     ks__array_clear(out);
     const ks_array_loadtxt_options dflt = KS_ARRAY_LOADTXT_OPTIONS_INIT;
     const ks_array_loadtxt_options *o = opt ? opt : &dflt;
-    if (o->delimiter && (strlen(o->delimiter) != 1 || *o->delimiter == '\n' || *o->delimiter == '\r'))
+    if (o->delimiter &&
+        (strlen(o->delimiter) != 1 || *o->delimiter == '\n' || *o->delimiter == '\r'))
         return ks__fail(ctx, KS_EINVAL, "loadtxt: the delimiter must be one character, not '%s'",
                         o->delimiter);
     if (o->ndmin < 0 || o->ndmin > 2)
         return ks__fail(ctx, KS_EINVAL, "Illegal value of ndmin keyword: %d", o->ndmin);
     if ((size_t)o->dtype >= KS_NDTYPES) return ks__fail(ctx, KS_EINVAL, "loadtxt: bad dtype");
-    loader L = {ctx, o, name, o->comments ? o->comments : default_comments, o->dtype,
-                ks__dtypes[o->dtype].size, 0, 0, 0, NULL};
+    loader L = {ctx,      o,
+                name,     o->comments ? o->comments : default_comments,
+                o->dtype, ks__dtypes[o->dtype].size,
+                0,        0,
+                0,        NULL};
     ks_source src;
-    int rc = path ? ks__source_open_file(ctx, path, &src) : ks__source_open_mem(ctx, name, buf, len, &src);
+    int rc = path ? ks__source_open_file(ctx, path, &src)
+                  : ks__source_open_mem(ctx, name, buf, len, &src);
     if (rc != KS_OK) return rc;
     ks_records rec;
     rc = ks__records_init(ctx, &rec, &src, o->delimiter ? *o->delimiter : ' ', 0);

@@ -65,10 +65,11 @@ static int parse_fmt(rowfmt *R)
         while (f[j] == 'l' || f[j] == 'h' || f[j] == 'L') j++; /* Python ignores them */
         pc->spec[k] = '\0';
         if (!f[j] || !strchr("diueEfFgG", f[j]))
-            return ks__fail(R->ctx, KS_EINVAL,
-                            "savetxt: unsupported format '%.*s' in '%s' (kestrel formats d, i, u, e, "
-                            "E, f, F, g and G)",
-                            (int)(j + 1 - i), f + i, f);
+            return ks__fail(
+                R->ctx, KS_EINVAL,
+                "savetxt: unsupported format '%.*s' in '%s' (kestrel formats d, i, u, e, "
+                "E, f, F, g and G)",
+                (int)(j + 1 - i), f + i, f);
         pc->conv = f[j] == 'i' || f[j] == 'u' ? 'd' : f[j];
         R->nconv++;
         i = lit = j + 1;
@@ -91,7 +92,8 @@ static int build_fmt(ks_ctx *ctx, const ks_array_savetxt_options *o, size_t ncol
         if (o->nfmts != ncol)
             return ks__fail(ctx, KS_EINVAL, "fmt has wrong shape: %zu formats for %zu columns",
                             o->nfmts, ncol);
-        for (size_t c = 0; c < ncol; c++) ks__sbuf_printf(&b, "%s%s", c ? o->delimiter : "", o->fmts[c]);
+        for (size_t c = 0; c < ncol; c++)
+            ks__sbuf_printf(&b, "%s%s", c ? o->delimiter : "", o->fmts[c]);
     } else if (count_pct(o->fmt) == 1) {
         for (size_t c = 0; c < ncol; c++) {
             if (cplx)
@@ -115,7 +117,8 @@ static int put_nonfinite(rowfmt *R, const piece *pc, double v)
     const char *flags = pc->spec + 1;
     const size_t nflags = strspn(flags, "#0- +");
     const bool left = memchr(flags, '-', nflags) != NULL, plus = memchr(flags, '+', nflags) != NULL,
-               space = memchr(flags, ' ', nflags) != NULL, zero = memchr(flags, '0', nflags) != NULL;
+               space = memchr(flags, ' ', nflags) != NULL,
+               zero = memchr(flags, '0', nflags) != NULL;
     const bool upper = pc->conv == 'E' || pc->conv == 'F' || pc->conv == 'G';
     const char *sign = v < 0 ? "-" : plus ? "+" : space ? " " : "";
     const char *word = v != v ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
@@ -165,7 +168,8 @@ static int put_value(rowfmt *R, const piece *pc, const value *v)
         snprintf(spec, sizeof spec, "%s%c", pc->spec, pc->conv);
         n = snprintf(buf, sizeof buf, spec, d);
     }
-    if (n < 0) return ks__fail(R->ctx, KS_EINVAL, "savetxt: format '%s%c' failed", pc->spec, pc->conv);
+    if (n < 0)
+        return ks__fail(R->ctx, KS_EINVAL, "savetxt: format '%s%c' failed", pc->spec, pc->conv);
     if ((size_t)n < sizeof buf) return put(R, buf, (size_t)n);
     /* longer than the buffer ('%.300f' of 1e300): formatted again at its length */
     const size_t at = R->rlen;
@@ -174,10 +178,13 @@ static int put_value(rowfmt *R, const piece *pc, const value *v)
     if (pc->conv == 'd' && v->kind == 'u')
         snprintf(R->row + at, (size_t)n + 1, spec, (unsigned long long)v->u);
     else if (pc->conv == 'd' && (v->kind == 'i' || fabs(v->d) < 9.2e18))
-        snprintf(R->row + at, (size_t)n + 1, spec, (long long)(v->kind == 'i' ? v->i : (int64_t)v->d));
+        snprintf(R->row + at, (size_t)n + 1, spec,
+                 (long long)(v->kind == 'i' ? v->i : (int64_t)v->d));
     else
         snprintf(R->row + at, (size_t)n + 1, spec,
-                 v->kind == 'f' ? v->d : v->kind == 'i' ? (double)v->i : (double)v->u);
+                 v->kind == 'f'   ? v->d
+                 : v->kind == 'i' ? (double)v->i
+                                  : (double)v->u);
     return KS_OK;
 }
 
@@ -259,8 +266,9 @@ static int write_rows(ks_ctx *ctx, const ks_array *a, const ks_array_savetxt_opt
     if (rc == KS_OK) rc = parse_fmt(&R);
     const size_t per = (size_t)ncol * (cplx ? 2 : 1);
     if (rc == KS_OK && R.nconv != per)
-        rc = ks__fail(ctx, KS_EINVAL, "savetxt: the format '%s' has %zu conversions for %zu values a row",
-                      R.fmt, R.nconv, per);
+        rc = ks__fail(ctx, KS_EINVAL,
+                      "savetxt: the format '%s' has %zu conversions for %zu values a row", R.fmt,
+                      R.nconv, per);
     if (rc == KS_OK) rc = emit_note(s, o, o->header);
     const size_t nl = strlen(o->newline);
     for (ptrdiff_t r = 0; rc == KS_OK && r < nrow; r++) {

@@ -54,7 +54,8 @@ static void sort_rows(const rows *r, int64_t *p, int64_t *tmp, ptrdiff_t n)
         for (ptrdiff_t lo = 0; lo < n; lo += 2 * w) {
             const ptrdiff_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
             ptrdiff_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) dst[k++] = row_cmp(r, src[j], src[i]) < 0 ? src[j++] : src[i++];
+            while (i < mid && j < hi)
+                dst[k++] = row_cmp(r, src[j], src[i]) < 0 ? src[j++] : src[i++];
             while (i < mid) dst[k++] = src[i++];
             while (j < hi) dst[k++] = src[j++];
         }
@@ -65,13 +66,14 @@ static void sort_rows(const rows *r, int64_t *p, int64_t *tmp, ptrdiff_t n)
     if (src != p) memcpy(p, src, (size_t)n * sizeof *p);
 }
 
-int ks_array_unique_axis(ks_ctx *ctx, const ks_array *a, int axis, unsigned flags,
-                         ks_array *values, ks_array *index, ks_array *inverse, ks_array *counts)
+int ks_array_unique_axis(ks_ctx *ctx, const ks_array *a, int axis, unsigned flags, ks_array *values,
+                         ks_array *index, ks_array *inverse, ks_array *counts)
 {
     ks_array *outs[4] = {values, index, inverse, counts};
     for (int k = 0; k < 4; k++)
         if (outs[k]) ks__array_clear(outs[k]);
-    if (a->ndim == 0) return ks__fail(ctx, KS_EINVAL, "axis 0 is out of bounds for array of dimension 0");
+    if (a->ndim == 0)
+        return ks__fail(ctx, KS_EINVAL, "axis 0 is out of bounds for array of dimension 0");
     int ax;
     int rc = ks__axis(ctx, axis, a->ndim, &ax);
     if (rc != KS_OK) return rc;
@@ -113,7 +115,8 @@ int ks_array_unique_axis(ks_ctx *ctx, const ks_array *a, int axis, unsigned flag
         rc = ks__array_new(ctx, a->dtype, c.ndim, shape, &sorted);
     }
     if (rc == KS_OK && (flags & KS_UNIQUE_INDEX)) rc = ks__array_new(ctx, KS_INT64, 1, &g, index);
-    if (rc == KS_OK && (flags & KS_UNIQUE_INVERSE)) rc = ks__array_new(ctx, KS_INT64, 1, &n, inverse);
+    if (rc == KS_OK && (flags & KS_UNIQUE_INVERSE))
+        rc = ks__array_new(ctx, KS_INT64, 1, &n, inverse);
     if (rc == KS_OK && (flags & KS_UNIQUE_COUNTS)) rc = ks__array_new(ctx, KS_INT64, 1, &g, counts);
     if (rc == KS_OK) {
         int64_t *ix = flags & KS_UNIQUE_INDEX ? (int64_t *)(void *)index->data : NULL;

@@ -16,7 +16,10 @@ static ks_array load(const char *text, const ks_array_loadtxt_options *o)
     return a;
 }
 
-static double d(const ks_array *a, ptrdiff_t i) { return ((const double *)(const void *)a->data)[i]; }
+static double d(const ks_array *a, ptrdiff_t i)
+{
+    return ((const double *)(const void *)a->data)[i];
+}
 
 static void parsing(void)
 {
@@ -115,8 +118,8 @@ static void along_and_unique(void)
     CHECK_FAILS(ctx, ks_array_put_along_axis(ctx, &a, &i, &seven, 1), KS_EINVAL,
                 "index 3 is out of bounds for axis 1 with size 3");
     /* rows (3, 1, 7) twice: one row, counted twice */
-    CHECK_OK(ctx, ks_array_unique_axis(ctx, &a, 0, KS_UNIQUE_COUNTS | KS_UNIQUE_INVERSE, &u[0], NULL,
-                                       &u[2], &u[3]));
+    CHECK_OK(ctx, ks_array_unique_axis(ctx, &a, 0, KS_UNIQUE_COUNTS | KS_UNIQUE_INVERSE, &u[0],
+                                       NULL, &u[2], &u[3]));
     CHECK(u[0].shape[0] == 1 && u[0].shape[1] == 3 && ((int64_t *)(void *)u[3].data)[0] == 2);
     /* columns 3, 1, 7 (each twice): sorted 1, 3, 7 */
     ks_array_release(&u[0]);
