@@ -549,6 +549,34 @@ def median10k(xp, size):
     return lambda: xp.median(a)
 
 
+# delimited text: loadtxt of a 100k x 10 float file (written by numpy.savetxt) and savetxt of one
+
+def _text_file():
+    import tempfile
+    path = os.path.join(tempfile.gettempdir(), f"kestrel_bench_{os.getpid()}.txt")
+    if not os.path.exists(path):
+        np.savetxt(path, _rng().standard_normal((100_000, 10)))
+    return path
+
+
+@case("io")
+def loadtxt_100k_x_10(xp, size):
+    path = _text_file()
+    return lambda: xp.loadtxt(path)
+
+
+@case("io")
+def savetxt_100k_x_10(xp, size):
+    import tempfile
+    x = xp.asarray(_rng().standard_normal((100_000, 10)))
+    out = os.path.join(tempfile.gettempdir(), f"kestrel_bench_out_{os.getpid()}.txt")
+
+    def run():
+        xp.savetxt(out, x)
+        return np.frombuffer(hashlib.sha256(open(out, "rb").read()).digest(), np.uint8)
+    return run
+
+
 # numpy-rust's list: creation at 100 / 1000 / 10000; math and statistics on linspace(0, 100, 10000)
 # (sorted input, as theirs; log(0) = -inf there).
 

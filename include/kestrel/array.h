@@ -641,6 +641,15 @@ KS_API int ks_array_take(ks_ctx *ctx, const ks_array *a, const ks_array *indices
                          ks_array *out) KS_RESULT_USED;
 KS_API int ks_array_put(ks_ctx *ctx, ks_array *a, const ks_array *indices, const ks_array *values,
                         int mode) KS_RESULT_USED;
+/* np.take_along_axis(arr, indices, axis) and np.put_along_axis(arr, indices, values, axis):
+ * indices (an integer array with arr's number of dimensions, broadcast against arr on the other
+ * axes; negative ones count from the end) pick one element of `axis` per position. axis
+ * KS_AXIS_NONE: the raveled array with 1-d indices. put casts values unsafely (as NumPy's
+ * setitem) after broadcasting them to the indices' shape, and checks every index before writing. */
+KS_API int ks_array_take_along_axis(ks_ctx *ctx, const ks_array *arr, const ks_array *indices,
+                                    int axis, ks_array *out) KS_RESULT_USED;
+KS_API int ks_array_put_along_axis(ks_ctx *ctx, ks_array *arr, const ks_array *indices,
+                                   const ks_array *values, int axis) KS_RESULT_USED;
 /* np.nonzero(a): one int64 array per axis in outs (ndim of them; a 0-d array is refused, as
  * NumPy 2). */
 KS_API int ks_array_nonzero(ks_ctx *ctx, const ks_array *a, ks_array *outs) KS_RESULT_USED;
@@ -744,6 +753,68 @@ KS_API void ks_npz_get(const ks_npz *z, ks_npz_view *out); /* pointers owned by 
  * members, CRC-32 checked. KS_ENOTFOUND naming the archive when there is none. */
 KS_API int ks_npz_load(ks_ctx *ctx, const ks_npz *z, const char *name,
                        ks_array *out) KS_RESULT_USED;
+/* ---- I/O: delimited text (np.loadtxt / np.savetxt) ----------------------------------------- */
+
+/* np.loadtxt's options. The file is read by the table layer's record splitter (plain or gzip;
+ * LF, CRLF or CR line ends; blank lines skipped). */
+typedef struct {
+    ks_dtype dtype;              /* every column's dtype (float64) */
+    const char *delimiter;       /* one character; NULL: runs of spaces and tabs (NumPy's None) */
+    const char *const *comments; /* NULL-terminated comment markers; NULL: NumPy's {"#"}; a list
+                                    holding only its NULL: no comments. A line's text from the
+                                    first marker on is dropped */
+    char quotechar;              /* 0: quotes are plain text (NumPy's None) */
+    size_t skiprows;             /* physical lines skipped first, comments and blanks included */
+    ptrdiff_t max_rows;          /* data rows read at most; -1: all */
+    const ptrdiff_t *usecols;    /* the columns kept, in this order (negative from the end), or
+                                    NULL: all */
+    size_t nusecols;
+    int ndmin;                   /* 0, 1 or 2: NumPy's squeeze and minimum dimensions */
+    bool unpack;                 /* the transpose (a view) */
+} ks_array_loadtxt_options;
+#define KS_ARRAY_LOADTXT_OPTIONS_INIT                                                              \
+    {                                                                                              \
+        KS_FLOAT64, NULL, NULL, 0, 0, -1, NULL, 0, 0, false                                        \
+    }
+/* np.loadtxt(path): numbers parsed as NumPy parses them (floats correctly rounded, "inf" and
+ * "nan" in any case, no hexadecimal; integers decimal and in the dtype's range, never through a
+ * float; bool as an integer's truth; complex as "1+2j" or "(1+2j)"), whitespace around a field
+ * ignored. Errors are KS_EPARSE with NumPy's text after the file and line ("data.txt:4: could not
+ * convert string 'x' to float64 at row 1, column 2.", "... the number of columns changed from 3
+ * to 2 at row 5; ..."). An input with no data gives NumPy's empty shape. */
+KS_API int ks_array_loadtxt(ks_ctx *ctx, const char *path, const ks_array_loadtxt_options *opt,
+                            ks_array *out) KS_RESULT_USED;
+/* The same over a buffer (name: for messages). */
+KS_API int ks_array_loadtxt_mem(ks_ctx *ctx, const char *name, const void *buf, size_t len,
+                                const ks_array_loadtxt_options *opt, ks_array *out) KS_RESULT_USED;
+
+/* np.savetxt's options. fmt: one printf-style format for every value, or as many formats as a
+ * row has values (two per complex element), with NumPy's rules; conversions d, i, u, e, E, f, F,
+ * g, G with flags, width and precision (values formatted as Python's % does: NaN and infinities
+ * as "nan", "inf"; d truncates a float). fmts: one format per column instead (nfmts columns). */
+typedef struct {
+    const char *fmt;        /* "%.18e" */
+    const char *const *fmts;
+    size_t nfmts;
+    const char *delimiter;  /* " " */
+    const char *newline;    /* "\n" */
+    const char *header;     /* "": none */
+    const char *footer;     /* "": none */
+    const char *comments;   /* "# ": before each line of header and footer */
+} ks_array_savetxt_options;
+#define KS_ARRAY_SAVETXT_OPTIONS_INIT                                                              \
+    {                                                                                              \
+        "%.18e", NULL, 0, " ", "\n", "", "", "# "                                                   \
+    }
+/* np.savetxt(path, a) of a 1-d (one value per line) or 2-d array, byte for byte NumPy's file;
+ * through a temporary file renamed over path when complete (gzip when path ends in ".gz"), so a
+ * failure leaves nothing. The _mem form hands the text out (*out for ks_string_free, *len its
+ * bytes). */
+KS_API int ks_array_savetxt(ks_ctx *ctx, const char *path, const ks_array *a,
+                            const ks_array_savetxt_options *opt) KS_RESULT_USED;
+KS_API int ks_array_savetxt_mem(ks_ctx *ctx, const ks_array *a, const ks_array_savetxt_options *opt,
+                                char **out, size_t *len) KS_RESULT_USED;
+
 /* ---- sorting, searching and sets --------------------------------------------------------- */
 
 /* np.sort's kind=: "quicksort" (NumPy's default; no order of equal keys promised), "stable";
@@ -794,6 +865,14 @@ enum {
 };
 KS_API int ks_array_unique(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_array *values,
                            ks_array *index, ks_array *inverse, ks_array *counts) KS_RESULT_USED;
+/* np.unique(a, axis=axis): the distinct sub-arrays along `axis` (each one the array with that
+ * axis fixed), in the lexicographic order of their elements in C order (NumPy's order per
+ * element: NaN last, -0.0 equal to 0.0); index, inverse (1-d, one entry per sub-array) and counts
+ * as ks_array_unique. A sub-array holding a NaN equals no other (NumPy compares the rows as
+ * records), whatever the flags. */
+KS_API int ks_array_unique_axis(ks_ctx *ctx, const ks_array *a, int axis, unsigned flags,
+                                ks_array *values, ks_array *index, ks_array *inverse,
+                                ks_array *counts) KS_RESULT_USED;
 /* np.isin(element, test_elements, invert): bool in element's shape, compared in the promoted
  * dtype (NaN is in nothing). */
 KS_API int ks_array_isin(ks_ctx *ctx, const ks_array *element, const ks_array *test, bool invert,

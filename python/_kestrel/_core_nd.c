@@ -53,7 +53,8 @@ int ks_py_nd_init(PyObject *core)
     PyMethodDef *tables[] = {ks_py_nd_funcs,        ks_py_nd_reduce_funcs, ks_py_nd_stats_funcs,
                              ks_py_nd_dlpack_funcs, ks_py_nd_random_funcs, ks_py_nd_io_funcs,
                              ks_py_nd_sort_funcs,   ks_py_nd_fuse_funcs,   ks_py_nd_linalg_funcs,
-                             ks_py_nd_products_funcs, ks_py_nd_fft_funcs, thread_funcs};
+                             ks_py_nd_products_funcs, ks_py_nd_fft_funcs, thread_funcs,
+                             ks_py_nd_along_funcs, ks_py_nd_text_funcs};
     int bad = !ks_py_nd_axis_error ||
               PyModule_AddObject(m, "AxisError", Py_NewRef(ks_py_nd_axis_error)) ||
               ks_py_nd_type_init() || ks_py_nd_elide_init() ||

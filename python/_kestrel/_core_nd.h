@@ -147,6 +147,7 @@ extern PyMethodDef ks_py_nd_funcs[], ks_py_nd_reduce_funcs[], ks_py_nd_reduce_me
     ks_py_nd_random_funcs[], ks_py_nd_io_funcs[], ks_py_nd_sort_funcs[], ks_py_nd_sort_methods[],
     ks_py_nd_fuse_funcs[], ks_py_nd_linalg_funcs[], ks_py_nd_products_funcs[],
     ks_py_nd_products_methods[], ks_py_nd_fft_funcs[];
+extern PyMethodDef ks_py_nd_along_funcs[], ks_py_nd_text_funcs[];
 int ks_py_dtype_init(PyObject *module);
 int ks_py_nd_type_init(void);
 int ks_py_ufunc_init(PyObject *module);

@@ -192,17 +192,26 @@ static PyObject *f_searchsorted(FASTCALL_ARGS)
     return searchsorted(o[0], o[1], o[2], o[3]);
 }
 
-/* unique(a, flags) -> (values, index, inverse, counts), None for those not asked for. */
+/* unique(a, flags, axis=None) -> (values, index, inverse, counts), None for those not asked for;
+ * an axis gives the distinct sub-arrays along it. */
 static PyObject *f_unique(FASTCALL_ARGS)
 {
     (void)self;
-    PARSE("unique", 2, 2, "a", "flags");
+    PARSE("unique", 3, 2, "a", "flags", "axis");
     ks_py_nd_arg x;
     const long flags = PyLong_AsLong(o[1]);
+    int axis = 0;
     ks_ctx *ctx = ks_py_nd_ctx();
     if (!ctx || (flags == -1 && PyErr_Occurred()) || ks_py_nd_arg_get(o[0], 0, &x)) return NULL;
+    if (GIVEN(o[2]) && ks_py_nd_axis_arg(o[2], x.p->ndim, &axis)) {
+        ks_py_nd_arg_release(&x);
+        return NULL;
+    }
     ks_array res[4];
-    const int rc = ks_array_unique(ctx, x.p, (unsigned)flags, &res[0], &res[1], &res[2], &res[3]);
+    const int rc =
+        GIVEN(o[2]) ? ks_array_unique_axis(ctx, x.p, axis, (unsigned)flags, &res[0], &res[1],
+                                           &res[2], &res[3])
+                    : ks_array_unique(ctx, x.p, (unsigned)flags, &res[0], &res[1], &res[2], &res[3]);
     ks_py_nd_arg_release(&x);
     if (rc != KS_OK) return ks_py_nd_raise(ctx, rc);
     PyObject *r = PyTuple_New(4);
@@ -245,7 +254,7 @@ PyMethodDef ks_py_nd_sort_funcs[] = {
     {"argpartition", FAST(f_argpartition), "argpartition(a, kth, axis=-1)"},
     {"lexsort", FAST(f_lexsort), "lexsort(keys, axis=-1)"},
     {"searchsorted", FAST(f_searchsorted), "searchsorted(a, v, side='left', sorter=None)"},
-    {"unique", FAST(f_unique), "unique(a, flags) -> (values, index, inverse, counts)"},
+    {"unique", FAST(f_unique), "unique(a, flags, axis=None) -> (values, index, inverse, counts)"},
     {"isin", FAST(f_isin), "isin(element, test_elements, invert=False)"},
     {NULL, NULL, 0, NULL},
 };

@@ -398,6 +398,18 @@ reshape, ravel, moveaxis, swapaxes = _nd.reshape, _nd.ravel, _nd.moveaxis, _nd.s
 squeeze, expand_dims, broadcast_to, tile = _nd.squeeze, _nd.expand_dims, _nd.broadcast_to, _nd.tile
 flip, roll, concatenate, stack = _nd.flip, _nd.roll, _nd.concatenate, _nd.stack
 take, put = _nd.take, _nd.put
+
+
+def take_along_axis(arr, indices, axis=-1):
+    """np.take_along_axis: one element of `axis` per position, picked by indices (same ndim as
+    arr, broadcast against it on the other axes); axis=None: the raveled array, 1-d indices."""
+    return _nd.take_along_axis(arr, indices, axis)
+
+
+def put_along_axis(arr, indices, values, axis):
+    """np.put_along_axis: arr (a kestrel.nd.ndarray) written in place where take_along_axis
+    would read; values broadcast to the indices and cast to arr's dtype."""
+    _nd.put_along_axis(arr, indices, values, axis)
 round = around = _nd.round  # noqa: A001
 concat = concatenate
 
@@ -578,6 +590,7 @@ convolve, correlate = _nd.convolve, _nd.correlate
 
 # -- NumPy's files (.npy, .npz) ------------------------------------------------------------------
 from _kestrel.nd_io import NpzFile, load, save, savez, savez_compressed  # noqa: E402
+from _kestrel.nd_text import loadtxt, savetxt  # noqa: E402,F401
 # -- products (dot, tensordot, einsum, ...) -------------------------------------------------------
 from _kestrel.nd_products import (cross, diagonal, dot, einsum, einsum_path,  # noqa: E402
                                   inner, kron, matvec, outer, tensordot, trace, vdot, vecdot,
@@ -642,11 +655,11 @@ def searchsorted(a, v, side="left", sorter=None):
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
            equal_nan=True, sorted=True):
     """The sorted distinct values of the raveled array, with NumPy's optional first positions,
-    inverse (in ar's shape) and counts. Every NaN counts as one value unless equal_nan=False."""
-    if axis is not None:
-        raise NotImplementedError("unique with axis= is not supported")
+    inverse (in ar's shape) and counts. Every NaN counts as one value unless equal_nan=False.
+    With an axis: the distinct sub-arrays along it in lexicographic order (the inverse 1-d; a
+    sub-array holding NaN equals no other, as NumPy)."""
     flags = return_index | return_inverse << 1 | return_counts << 2 | (not equal_nan) << 3
-    v, i, inv, c = _nd.unique(ar, flags)
+    v, i, inv, c = _nd.unique(ar, flags, axis)
     ret = (v,) + tuple(x for x, want in ((i, return_index), (inv, return_inverse),
                                          (c, return_counts)) if want)
     return ret[0] if len(ret) == 1 else ret

@@ -48,6 +48,8 @@ typedef struct {
     char **fields;
     size_t nfields, fcap;
     int blanks; /* fields are separated by runs of spaces and tabs (R's sep = ""), not delim */
+    char quote; /* the quote character ('"' from init); 0: quotes are plain text (loadtxt's
+                   quotechar=None) */
     int quiet;  /* no progress reports (the caller makes its own) */
     /* a batch: record i's fields start at fields[rfirst[i]]; its line is rfirst[rcap + i] */
     size_t *rfirst, rcap, nrec;
@@ -65,5 +67,11 @@ int ks__records_next(ks_records *r, size_t *line);
  * 0 at the end, < 0 on an error (after the records before it were handed out). */
 int ks__records_batch(ks_records *r, size_t max);
 void ks__records_free(ks_records *r);
+
+/* The reader's numbers, shared with the array library's loadtxt: a whole string as an int64
+ * (optional sign, decimal digits, in range) and as a correctly rounded double (decimal, inf,
+ * infinity and nan in any case; never C's hexadecimal form). 1 and *v, or 0. */
+int ks__parse_int(const char *s, int64_t *v);
+int ks__parse_double(const char *s, double *v);
 
 #endif

@@ -67,7 +67,7 @@ static char *trim(char *s)
 }
 
 /* 1 and *v when s is an integer that fits int64. */
-static int parse_int(const char *s, int64_t *v)
+int ks__parse_int(const char *s, int64_t *v)
 {
     const char *p = s;
     int neg = *p == '-';
@@ -130,7 +130,7 @@ static int extended_path(uint64_t m, int e, double *v)
 
 /* 1 and *v when s is a number; correctly rounded. Up to 19 significant digits take a fast
  * path (Clinger's when exact in double, else the checked extended-precision one). */
-static int parse_double(const char *s, double *v)
+int ks__parse_double(const char *s, double *v)
 {
     const char *p = s;
     int neg = *p == '-', any = 0, slow = 0, exp10 = 0, nd = 0;
@@ -267,13 +267,13 @@ static int put_cell(reader *rd, out_col *c, size_t row, char *raw, size_t line, 
     }
     int64_t iv;
     double dv;
-    if (c->cur == KS_COL_INT64 && parse_int(s, &iv)) {
+    if (c->cur == KS_COL_INT64 && ks__parse_int(s, &iv)) {
         c->saw_num = 1;
         c->saw_big |= beyond_2_53(iv);
         ((int64_t *)c->data)[row] = iv;
         return KS_OK;
     }
-    if (parse_double(s, &dv)) {
+    if (ks__parse_double(s, &dv)) {
         if (c->cur == KS_COL_INT64) {
             if (c->want == KS_COL_INT64)
                 return ks__fail(rd->ctx, KS_EPARSE,
@@ -283,7 +283,7 @@ static int put_cell(reader *rd, out_col *c, size_t row, char *raw, size_t line, 
         }
         c->saw_num = 1;
         if (!c->saw_frac) { /* integers with an NA: is one beyond 2^53? */
-            if (parse_int(s, &iv))
+            if (ks__parse_int(s, &iv))
                 c->saw_big |= beyond_2_53(iv);
             else
                 c->saw_frac = 1;

@@ -20,6 +20,7 @@ int ks__records_init(ks_ctx *ctx, ks_records *r, ks_source *src, char delim, siz
     r->cap = r->chunk + 1;
     r->line = 1;
     r->cr = -1;
+    r->quote = '"';
     r->max_record = KS_RECORD_MAX;
     r->buf = ks__malloc(ctx, r->cap);
     r->fcap = 16;
@@ -49,7 +50,7 @@ static int nul_error(ks_records *r, const char *nul)
     size_t line = r->line, field = 1, seen = 0;
     int in_quote = 0, in_field = 0;
     for (const char *p = r->buf + r->pos; p < nul; p++) {
-        if (*p == '"') in_quote ^= 1;
+        if (r->quote && *p == r->quote) in_quote ^= 1;
         if (*p == '\n') line++;
         if (in_quote) continue;
         if (*p == '\n') {
@@ -159,9 +160,9 @@ static int split_blanks(ks_records *r, char *p, char *end)
         while (p < end && (*p == ' ' || *p == '\t')) p++;
         if (p >= end) return KS_OK;
         char *field = p, *w = p;
-        if (*p == '"') {
+        if (r->quote && *p == r->quote) {
             p++;
-            while (p < end && *p != '"') *w++ = *p++;
+            while (p < end && *p != r->quote) *w++ = *p++;
             if (p < end) p++;
         }
         while (p < end && *p != ' ' && *p != '\t') *w++ = *p++;
@@ -179,13 +180,13 @@ static int split(ks_records *r, char *p, char *end)
     if (r->blanks) return split_blanks(r, p, end);
     for (;;) {
         char *field = p, *w = p;
-        if (*p == '"') {
+        if (r->quote && *p == r->quote) {
             p++;
             for (;;) {
                 if (p >= end) break;
-                if (*p == '"') {
-                    if (p + 1 < end && p[1] == '"') {
-                        *w++ = '"';
+                if (*p == r->quote) {
+                    if (p + 1 < end && p[1] == r->quote) {
+                        *w++ = r->quote;
                         p += 2;
                         continue;
                     }
@@ -216,13 +217,13 @@ static int fast_record(ks_records *r, size_t *line)
 {
     char *const b = r->buf, *const start = b + r->pos, *const stop = b + r->len, *p = start;
     const size_t before = r->nfields;
-    const char d = r->delim;
+    const char d = r->delim, qc = r->quote ? r->quote : '\n'; /* (no quote: a second '\n') */
     if (r->line == 1 || r->blanks) return 0;
     int rc = push_field(r, start);
     char *nl = NULL;
     int quote = 0;
 #if defined(__SSE2__)
-    const __m128i vd = _mm_set1_epi8(d), vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"');
+    const __m128i vd = _mm_set1_epi8(d), vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8(qc);
     for (; !rc && !nl && !quote && stop - p >= 16; p += 16) {
         const __m128i v = _mm_loadu_si128((const __m128i *)p);
         unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
@@ -243,7 +244,7 @@ static int fast_record(ks_records *r, size_t *line)
             rc = push_field(r, p + 1);
         else if (*p == '\n')
             nl = p;
-        else if (*p == '"')
+        else if (*p == qc)
             quote = 1;
     char *end = nl && nl > start && nl[-1] == '\r' ? nl - 1 : nl;
     if (rc || !nl || end == start) { /* taken by the general path */
@@ -275,8 +276,8 @@ static int next_record(ks_records *r, size_t *line, int hold)
             while (i < r->len) {
                 const char *nl = memchr(b + i, '\n', r->len - i);
                 const size_t stop = nl ? (size_t)(nl - b) : r->len;
-                if (memchr(b + i, '"', stop - i))
-                    for (size_t j = i; j < stop; j++) in_quote ^= b[j] == '"';
+                if (r->quote && memchr(b + i, r->quote, stop - i))
+                    for (size_t j = i; j < stop; j++) in_quote ^= b[j] == r->quote;
                 if (!nl || !in_quote) {
                     i = stop;
                     break;

@@ -919,6 +919,37 @@ static int run_array_npy(ks_ctx *ctx, const char *out, double *sig)
     return rc;
 }
 
+/* Text files and gathers along an axis: savetxt to a file and to memory, loadtxt of both with
+ * usecols and comments, unique along an axis with every output, take / put_along_axis. */
+static int run_array_text(ks_ctx *ctx, const char *out, double *sig)
+{
+    ks_array a = {0}, t = {0}, b = {0}, c = {0}, g = {0}, ix = {0}, u[4] = {{0}, {0}, {0}, {0}};
+    const ptrdiff_t s34[2] = {3, 4}, cols[2] = {-1, 0};
+    char *text = NULL;
+    size_t len = 0;
+    int rc = ks_array_arange(ctx, 0, 12, 1, KS_FLOAT64, &a);
+    if (!rc) rc = ks_array_reshape(ctx, &a, 2, s34, KS_ORDER_C, &t);
+    if (!rc) rc = ks_array_savetxt(ctx, out, &t, NULL);
+    if (!rc) rc = ks_array_savetxt_mem(ctx, &t, NULL, &text, &len);
+    ks_array_loadtxt_options o = KS_ARRAY_LOADTXT_OPTIONS_INIT;
+    o.usecols = cols;
+    o.nusecols = 2;
+    if (!rc) rc = ks_array_loadtxt(ctx, out, &o, &b);
+    if (!rc) rc = ks_array_loadtxt_mem(ctx, "mem", text, len, NULL, &c);
+    if (!rc) rc = ks_array_unique_axis(ctx, &t, 1, KS_UNIQUE_INDEX | KS_UNIQUE_INVERSE | KS_UNIQUE_COUNTS,
+                                       &u[0], &u[1], &u[2], &u[3]);
+    if (!rc) rc = ks_array_argsort(ctx, &t, 1, KS_SORT_STABLE, &ix);
+    if (!rc) rc = ks_array_take_along_axis(ctx, &t, &ix, 1, &g);
+    if (!rc) rc = ks_array_put_along_axis(ctx, &t, &ix, &g, 1);
+    if (!rc)
+        *sig += ((double *)(void *)b.data)[1] + ((double *)(void *)c.data)[5] +
+                ((double *)(void *)g.data)[2] + (double)len;
+    ks_string_free(text);
+    ks_array *all[] = {&a, &t, &b, &c, &g, &ix, &u[0], &u[1], &u[2], &u[3]};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) ks_array_release(all[i]);
+    return rc;
+}
+
 /* Sorting and sets: a stable argsort along axis 0 (gathered lines), a lexsort, partition,
  * searchsorted with a sorter and a cast, unique with every output, isin. */
 static int run_array_sort(ks_ctx *ctx, double *sig)
@@ -1066,6 +1097,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_array_fuse(ctx, sig);
     if (!rc) rc = run_array_products(ctx, sig);
     if (!rc) rc = run_array_fft(ctx, sig);
+    if (!rc) rc = run_array_text(ctx, out, sig);
     return rc;
 }
 
