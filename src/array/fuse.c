@@ -23,6 +23,7 @@
 #include <omp.h>
 #endif
 
+#include "array/fuse_jit.h"
 #include "array/reduce_internal.h"
 
 #define BLK 512     /* elements per block (a register: 16 KiB of float64) */
@@ -453,7 +454,16 @@ typedef struct {
     ks__loop fn;
     const void *aux;
     size_t es;
+    int jop; /* its ks__jop where machine code can run it, else -1 */
 } instr;
+
+/* A run of instructions [j0, j1) compiled into one loop (fuse_jit.c): its inputs (leaves >= 0,
+ * earlier instructions -1 - i) and the instructions it stores. */
+typedef struct {
+    int j0, j1, nin, nout;
+    int in[KS__JIT_MAXINS], out[KS__JIT_MAXINS];
+    ks__jit_code code;
+} jrun;
 
 typedef struct {
     int nd;
@@ -461,15 +471,81 @@ typedef struct {
     int nleaf, nins, nregs;
     const char **lbase;
     ptrdiff_t *lstr; /* nleaf x KS_ARRAY_MAXDIMS */
+    ks_dtype *ltype;
     instr *ins;
     double ns; /* per element, all instructions */
+    jrun *runs;
+    int nruns;
 } pass;
 
 static void pass_free(ks_ctx *ctx, pass *p)
 {
+    for (int r = 0; r < p->nruns; r++) ks__jit_free(&p->runs[r].code);
+    ks__free(ctx, p->runs);
     ks__free(ctx, p->lbase);
     ks__free(ctx, p->lstr);
+    ks__free(ctx, p->ltype);
     ks__free(ctx, p->ins);
+}
+
+/* The machine-code operation for node n, or -1: float64 arithmetic, maximum / minimum,
+ * comparisons, where, and the logical functions of bools. */
+static int jit_op(const ks_fused *f, const node *n)
+{
+    const bool f64 = n->dtype == KS_FLOAT64, bo = n->dtype == KS_BOOL;
+    bool args_f64 = true, args_bool = true;
+    for (int k = 0; k < n->narg; k++) {
+        const ks_dtype t = f->n[n->arg[k]].dtype;
+        args_f64 = args_f64 && t == KS_FLOAT64;
+        args_bool = args_bool && t == KS_BOOL;
+    }
+    if (n->kind == N_WHERE)
+        return f64 && f->n[n->arg[0]].dtype == KS_BOOL && f->n[n->arg[1]].dtype == KS_FLOAT64 &&
+                       f->n[n->arg[2]].dtype == KS_FLOAT64
+                   ? KS__J_WHERE
+                   : -1;
+    if (n->kind != N_UFUNC || n->plain_only) return -1;
+    if (f64 && args_f64) {
+        switch (n->uf) {
+        case KS_UFUNC_ADD: return KS__J_ADD;
+        case KS_UFUNC_SUBTRACT: return KS__J_SUB;
+        case KS_UFUNC_MULTIPLY: return KS__J_MUL;
+        case KS_UFUNC_DIVIDE: return KS__J_DIV;
+        case KS_UFUNC_MAXIMUM: return KS__J_MAX;
+        case KS_UFUNC_MINIMUM: return KS__J_MIN;
+        case KS_UFUNC_SQRT: return KS__J_SQRT;
+        case KS_UFUNC_SQUARE: return KS__J_SQUARE;
+        case KS_UFUNC_NEGATIVE: return KS__J_NEG;
+        case KS_UFUNC_ABSOLUTE: return KS__J_ABS;
+        case KS_UFUNC_POSITIVE: return KS__J_COPY;
+        default: return -1;
+        }
+    }
+    if (bo && args_f64) {
+        switch (n->uf) {
+        case KS_UFUNC_GREATER: return KS__J_GT;
+        case KS_UFUNC_GREATER_EQUAL: return KS__J_GE;
+        case KS_UFUNC_LESS: return KS__J_LT;
+        case KS_UFUNC_LESS_EQUAL: return KS__J_LE;
+        case KS_UFUNC_EQUAL: return KS__J_EQ;
+        case KS_UFUNC_NOT_EQUAL: return KS__J_NE;
+        default: return -1;
+        }
+    }
+    if (bo && args_bool) {
+        switch (n->uf) {
+        case KS_UFUNC_LOGICAL_AND:
+        case KS_UFUNC_BITWISE_AND: return KS__J_AND;
+        case KS_UFUNC_LOGICAL_OR:
+        case KS_UFUNC_BITWISE_OR: return KS__J_OR;
+        case KS_UFUNC_LOGICAL_XOR:
+        case KS_UFUNC_BITWISE_XOR: return KS__J_XOR;
+        case KS_UFUNC_LOGICAL_NOT:
+        case KS_UFUNC_INVERT: return KS__J_NOT;
+        default: return -1;
+        }
+    }
+    return -1;
 }
 
 /* The pass computing node `root` over its shape, in C order, or in F order when `forder` (the
@@ -485,8 +561,9 @@ static int pass_build(ks_ctx *ctx, state *st, int root, bool forder, pass *p)
     bool *in = ks__calloc(ctx, nn, sizeof *in);
     p->lbase = ks__malloc_array(ctx, nn, sizeof *p->lbase);
     p->lstr = ks__malloc_array(ctx, nn * KS_ARRAY_MAXDIMS, sizeof *p->lstr);
+    p->ltype = ks__malloc_array(ctx, nn, sizeof *p->ltype);
     p->ins = ks__malloc_array(ctx, nn, sizeof *p->ins);
-    if (!idx || !in || !p->lbase || !p->lstr || !p->ins) {
+    if (!idx || !in || !p->lbase || !p->lstr || !p->ltype || !p->ins) {
         ks__free(ctx, idx);
         ks__free(ctx, in);
         pass_free(ctx, p);
@@ -507,6 +584,7 @@ static int pass_build(ks_ctx *ctx, state *st, int root, bool forder, pass *p)
             const ks_array *a = &st->val[i];
             idx[i] = p->nleaf;
             p->lbase[p->nleaf] = a->data;
+            p->ltype[p->nleaf] = a->dtype;
             ks__broadcast_strides(a, p->nd, p->shape, p->lstr + p->nleaf * KS_ARRAY_MAXDIMS);
             p->nleaf++;
             continue;
@@ -516,6 +594,7 @@ static int pass_build(ks_ctx *ctx, state *st, int root, bool forder, pass *p)
         t->narg = n->narg;
         t->fn = n->fn;
         t->es = ks__dtypes[n->dtype].size;
+        t->jop = jit_op(f, n);
         t->aux = n->kind == N_WHERE   ? (const void *)&n->esize
                  : n->kind == N_UFUNC ? (const void *)&st->fault
                                       : NULL;
@@ -611,6 +690,58 @@ static void pass_coalesce(pass *p)
     p->nd = m;
 }
 
+/* Instruction t over elements [a, m) of a row chunk starting at element `off` of the block
+ * (lpp: the leaves' pointers at the chunk's start; the root writes dst). */
+static void run_instr(const pass *p, const instr *t, char *const *regs, const char *const *lpp,
+                      ptrdiff_t off, ptrdiff_t a, ptrdiff_t m, char *dst, bool root)
+{
+    const int in = p->nd - 1;
+    char *args[4];
+    ptrdiff_t steps[4];
+    for (int k = 0; k < t->narg; k++) {
+        const int sidx = t->src[k];
+        if (sidx >= 0) {
+            steps[k] = p->lstr[sidx * KS_ARRAY_MAXDIMS + in];
+            args[k] = (char *)lpp[sidx] + a * steps[k];
+        } else {
+            const instr *u = &p->ins[-1 - sidx];
+            args[k] = (u->reg < 0 ? dst : regs[u->reg]) + (off + a) * (ptrdiff_t)u->es;
+            steps[k] = (ptrdiff_t)u->es;
+        }
+    }
+    args[t->narg] = (root ? dst : regs[t->reg]) + (off + a) * (ptrdiff_t)t->es;
+    steps[t->narg] = (ptrdiff_t)t->es;
+    t->fn(args, steps, m - a, t->aux);
+}
+
+/* A compiled run over the m elements of a row chunk: the machine code on the multiple of 4,
+ * the instructions' loops on the rest. */
+static void run_jit(const pass *p, const jrun *r, char *const *regs, const char *const *lpp,
+                    ptrdiff_t off, ptrdiff_t m, char *dst)
+{
+    const char *in[KS__JIT_MAXINS];
+    char *out[KS__JIT_MAXINS];
+    for (int k = 0; k < r->nin; k++) {
+        const int s = r->in[k];
+        if (s >= 0) {
+            in[k] = lpp[s];
+        } else {
+            const instr *u = &p->ins[-1 - s];
+            in[k] = (u->reg < 0 ? dst : regs[u->reg]) + off * (ptrdiff_t)u->es;
+        }
+    }
+    for (int k = 0; k < r->nout; k++) {
+        const int j = r->out[k];
+        const instr *u = &p->ins[j];
+        out[k] = (j == p->nins - 1 ? dst : regs[u->reg]) + off * (ptrdiff_t)u->es;
+    }
+    r->code.fn(in, out, m);
+    const ptrdiff_t done = m & ~(ptrdiff_t)3;
+    if (done < m)
+        for (int j = r->j0; j < r->j1; j++)
+            run_instr(p, &p->ins[j], regs, lpp, off, done, m, dst, j == p->nins - 1);
+}
+
 /* The root's values at C-order flat positions [f0, f0 + n) of the domain into dst (contiguous);
  * regs: the thread's registers (BLK elements of 16 bytes each); n <= BLK. */
 static void eval_range(const pass *p, char *const *regs, ptrdiff_t f0, ptrdiff_t n, char *dst)
@@ -633,25 +764,16 @@ static void eval_range(const pass *p, char *const *regs, ptrdiff_t f0, ptrdiff_t
             for (int d = 0; d < nd; d++) o += idx[d] * s[d];
             lpp[l] = p->lbase[l] + o;
         }
-        for (int j = 0; j < p->nins; j++) {
-            const instr *t = &p->ins[j];
-            char *args[4];
-            ptrdiff_t steps[4];
-            for (int k = 0; k < t->narg; k++) {
-                const int sidx = t->src[k];
-                if (sidx >= 0) {
-                    args[k] = (char *)lpp[sidx];
-                    steps[k] = p->lstr[sidx * KS_ARRAY_MAXDIMS + in];
-                } else {
-                    const instr *u = &p->ins[-1 - sidx];
-                    args[k] = (u->reg < 0 ? dst : regs[u->reg]) + off * (ptrdiff_t)u->es;
-                    steps[k] = (ptrdiff_t)u->es;
-                }
+        int r = 0;
+        for (int j = 0; j < p->nins;) {
+            while (r < p->nruns && p->runs[r].j1 <= j) r++;
+            if (r < p->nruns && p->runs[r].j0 == j) {
+                run_jit(p, &p->runs[r], regs, lpp, off, m, dst);
+                j = p->runs[r].j1;
+                continue;
             }
-            const bool root = j == p->nins - 1;
-            args[t->narg] = (root ? dst : regs[t->reg]) + off * (ptrdiff_t)t->es;
-            steps[t->narg] = (ptrdiff_t)t->es;
-            t->fn(args, steps, m, t->aux);
+            run_instr(p, &p->ins[j], regs, lpp, off, 0, m, dst, j == p->nins - 1);
+            j++;
         }
         off += m;
         idx[in] += m;
@@ -659,6 +781,87 @@ static void eval_range(const pass *p, char *const *regs, ptrdiff_t f0, ptrdiff_t
             idx[d] = 0;
             idx[d - 1]++;
         }
+    }
+}
+
+/* Machine code for the pass's runs of at least two instructions that fuse_jit.c takes (after
+ * pass_coalesce: the leaves' inner strides are final). Left uncompiled where it cannot. */
+static void pass_jit(ks_ctx *ctx, pass *p)
+{
+    ptrdiff_t total = 1;
+    for (int d = 0; d < p->nd; d++) total *= p->shape[d];
+    if (total < 4 * BLK || !ks__jit_available()) return;
+    const int in = p->nd - 1;
+    /* whether instruction j can join a run: its operation, and leaves it reads contiguously
+       (float64 or bool) or as one float64 */
+    for (int j0 = 0; j0 < p->nins;) {
+        int j1 = j0;
+        for (; j1 < p->nins && j1 - j0 < KS__JIT_MAXINS; j1++) {
+            const instr *t = &p->ins[j1];
+            bool ok = t->jop >= 0;
+            for (int k = 0; k < t->narg && ok; k++) {
+                const int s = t->src[k];
+                if (s < 0) continue;
+                const ptrdiff_t st = p->lstr[s * KS_ARRAY_MAXDIMS + in];
+                const ks_dtype lt = p->ltype[s];
+                ok = (lt == KS_FLOAT64 && (st == 8 || st == 0)) || (lt == KS_BOOL && st == 1);
+            }
+            if (!ok) break;
+        }
+        if (j1 - j0 < 2) {
+            j0 = j1 > j0 ? j1 : j0 + 1;
+            continue;
+        }
+        jrun r;
+        memset(&r, 0, sizeof r);
+        r.j0 = j0, r.j1 = j1;
+        ks__jit_instr ji[KS__JIT_MAXINS];
+        ks__jit_input jin[KS__JIT_MAXINS];
+        bool fits = true;
+        for (int j = j0; j < j1 && fits; j++) {
+            const instr *t = &p->ins[j];
+            ks__jit_instr *x = &ji[j - j0];
+            x->op = (ks__jop)t->jop;
+            x->narg = t->narg;
+            for (int k = 0; k < t->narg && fits; k++) {
+                const int s = t->src[k];
+                if (s < 0 && -1 - s >= j0) { /* an instruction of the run */
+                    x->src[k] = -1 - s - j0;
+                    continue;
+                }
+                int q = 0; /* an input: a leaf, or an instruction before the run */
+                while (q < r.nin && r.in[q] != s) q++;
+                if (q == r.nin) {
+                    if (r.nin == KS__JIT_MAXINS) {
+                        fits = false;
+                        break;
+                    }
+                    r.in[r.nin] = s;
+                    jin[r.nin].is_bool = s >= 0 ? p->ltype[s] == KS_BOOL : p->ins[-1 - s].es == 1;
+                    jin[r.nin].scalar = s >= 0 && p->lstr[s * KS_ARRAY_MAXDIMS + in] == 0;
+                    r.nin++;
+                }
+                x->src[k] = -1 - q;
+            }
+            /* stored: the root, or read after the run */
+            bool later = j == p->nins - 1;
+            for (int u = j1; u < p->nins && !later; u++)
+                for (int k = 0; k < p->ins[u].narg; k++)
+                    later = later || p->ins[u].src[k] == -1 - j;
+            x->store = later;
+            x->out = r.nout;
+            if (later) r.out[r.nout++] = j;
+        }
+        if (fits && ks__jit_compile(ji, j1 - j0, jin, r.nin, &r.code) == 0) {
+            jrun *g = ks__realloc(ctx, p->runs, (size_t)(p->nruns + 1) * sizeof *g);
+            if (!g) {
+                ks__jit_free(&r.code);
+                return;
+            }
+            p->runs = g;
+            p->runs[p->nruns++] = r;
+        }
+        j0 = j1;
     }
 }
 
@@ -845,6 +1048,7 @@ static int run_reduce(ks_ctx *ctx, state *st, int ri, ks_array *res)
     int rc = pass_build(ctx, st, r->arg[0], false, &p);
     if (rc) return rc;
     if (lay == R_FULL) pass_coalesce(&p);
+    pass_jit(ctx, &p);
     /* the accumulators: the keepdims shape, C order */
     ptrdiff_t kshape[KS_ARRAY_MAXDIMS];
     for (int d = 0; d < a->ndim; d++) kshape[d] = (r->axes >> d) & 1 ? 1 : a->shape[d];
@@ -1013,6 +1217,7 @@ static int run_fused(ks_ctx *ctx, const ks_fused *f, ks_array *val, bool *flags)
             pass p;
             if ((rc = pass_build(ctx, &st, (int)i, ford[i], &p))) return rc;
             pass_coalesce(&p);
+            pass_jit(ctx, &p);
             rc = ks_array_empty(ctx, n->dtype, n->ndim, n->shape, ford[i] ? KS_ORDER_F : KS_ORDER_C,
                                 &val[i]);
             if (!rc) rc = run_elementwise(ctx, &p, val[i].data);

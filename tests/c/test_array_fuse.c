@@ -329,6 +329,105 @@ static void test_products(ks_ctx *ctx)
     ks_fused_free(f);
 }
 
+/* Random programs of the operations fuse_jit.c compiles (float64 arithmetic, maximum /
+ * minimum, comparisons, where, logical functions of bools) over inputs full of NaN (of both
+ * signs), infinities and signed zeros, with constants on either side, long enough to run in
+ * machine code, with row lengths that leave tails, a strided input that splits a run, and chains
+ * long enough to run out of registers: each output identical to the plain calls'. */
+static void test_machine_code(ks_ctx *ctx)
+{
+    static const ks_ufunc farith[] = {KS_UFUNC_ADD,    KS_UFUNC_SUBTRACT, KS_UFUNC_MULTIPLY,
+                                      KS_UFUNC_DIVIDE, KS_UFUNC_MAXIMUM,  KS_UFUNC_MINIMUM};
+    static const ks_ufunc funary[] = {KS_UFUNC_SQRT, KS_UFUNC_SQUARE, KS_UFUNC_NEGATIVE,
+                                      KS_UFUNC_ABSOLUTE, KS_UFUNC_POSITIVE};
+    static const ks_ufunc cmps[] = {KS_UFUNC_GREATER, KS_UFUNC_GREATER_EQUAL,
+                                    KS_UFUNC_LESS,    KS_UFUNC_LESS_EQUAL,
+                                    KS_UFUNC_EQUAL,   KS_UFUNC_NOT_EQUAL};
+    static const ks_ufunc logic[] = {KS_UFUNC_LOGICAL_AND, KS_UFUNC_LOGICAL_OR,
+                                     KS_UFUNC_LOGICAL_XOR, KS_UFUNC_BITWISE_AND,
+                                     KS_UFUNC_BITWISE_OR,  KS_UFUNC_BITWISE_XOR};
+    static const double specials[] = {NAN, -NAN, INFINITY, -INFINITY, 0.0, -0.0, 1.0, 2.5};
+    static const ptrdiff_t shapes[][2] = {{1, 8191}, {1, 4100}, {70, 61}, {33, 259}};
+    ktest_seed(20261207);
+    for (int prog = 0; prog < 240; prog++) {
+        const ptrdiff_t *sh = shapes[prog % 4];
+        const int nd = sh[0] == 1 ? 1 : 2;
+        const ptrdiff_t *shape = nd == 1 ? sh + 1 : sh;
+        ks_array x, y, b, yw, ys;
+        random_array(ctx, KS_FLOAT64, nd, shape, KS_ORDER_C, &x);
+        random_array(ctx, KS_FLOAT64, nd, shape, KS_ORDER_C, &y);
+        random_array(ctx, KS_BOOL, nd, shape, KS_ORDER_C, &b);
+        double *xv = (double *)(void *)x.data, *yv = (double *)(void *)y.data;
+        const ptrdiff_t n = ks_array_size(&x);
+        for (ptrdiff_t i = 0; i < n; i++) {
+            if (ktest_unif() < 0.08) xv[i] = specials[ktest_next() % 8];
+            if (ktest_unif() < 0.08) yv[i] = specials[ktest_next() % 8];
+        }
+        /* a strided y every fourth program (its reads cannot join a run) */
+        const bool strided = prog % 4 == 3;
+        if (strided) { /* every other column of one twice as wide */
+            ptrdiff_t wide[2] = {shape[0], nd == 2 ? 2 * shape[1] : 0};
+            if (nd == 1) wide[0] = 2 * shape[0];
+            random_array(ctx, KS_FLOAT64, nd, wide, KS_ORDER_C, &yw);
+            ys = yw;
+            ys.shape[nd - 1] = shape[nd - 1];
+            ys.strides[nd - 1] *= 2;
+        }
+        ks_fused *f;
+        CHECK_OK(ctx, ks_fused_new(ctx, &f));
+        int fl[64], nf = 0, bl[64], nb = 0;
+        fl[nf++] = in1(ctx, f, &x);
+        fl[nf++] = in1(ctx, f, strided ? &ys : &y);
+        bl[nb++] = in1(ctx, f, &b);
+        const int len = 3 + (int)(ktest_next() % (prog % 10 == 0 ? 40 : 14));
+        int extra = -1;
+        for (int k = 0; k < len; k++) {
+            const unsigned r = (unsigned)(ktest_next() % 100);
+            const int a = fl[ktest_next() % (unsigned)nf];
+            int o = fl[ktest_next() % (unsigned)nf];
+            if (ktest_unif() < 0.25) o = num(ctx, f, specials[ktest_next() % 8] * 0.5 + 1.5, true);
+            if (ktest_unif() < 0.1) o = num(ctx, f, specials[ktest_next() % 8], true);
+            const bool cswap = ktest_unif() < 0.3;
+            int id;
+            if (r < 50) {
+                id = bin(ctx, f, farith[ktest_next() % 6], cswap ? o : a, cswap ? a : o);
+            } else if (r < 62) {
+                id = un(ctx, f, funary[ktest_next() % 5], a);
+            } else if (r < 76) {
+                id = bin(ctx, f, cmps[ktest_next() % 6], cswap ? o : a, cswap ? a : o);
+            } else if (r < 86 && nb > 1) {
+                const int p = bl[ktest_next() % (unsigned)nb], q = bl[ktest_next() % (unsigned)nb];
+                id = ktest_unif() < 0.2 ? un(ctx, f, KS_UFUNC_LOGICAL_NOT, p)
+                                        : bin(ctx, f, logic[ktest_next() % 6], p, q);
+            } else {
+                id = -1;
+                CHECK_OK(ctx, ks_fused_where(ctx, f, bl[ktest_next() % (unsigned)nb], a, o, &id));
+            }
+            ks_dtype dt;
+            CHECK_OK(ctx, ks_fused_node(f, id, &dt, NULL, NULL, NULL));
+            if (dt == KS_BOOL && nb < 64) bl[nb++] = id;
+            if (dt == KS_FLOAT64 && nf < 64) fl[nf++] = id;
+            if (k == len / 2) extra = id;
+        }
+        CHECK_OK(ctx, ks_fused_output(ctx, f, fl[nf - 1]));
+        CHECK_OK(ctx, ks_fused_output(ctx, f, bl[nb - 1]));
+        CHECK_OK(ctx, ks_fused_output(ctx, f, extra));
+        ks_reduce_options o = KS_REDUCE_OPTIONS_INIT;
+        int s = -1;
+        CHECK_OK(ctx, ks_fused_reduce(ctx, f, KS_REDUCE_SUM, fl[nf - 1], &o, &s));
+        CHECK_OK(ctx, ks_fused_output(ctx, f, s));
+        const ks_array *in[3] = {&x, strided ? &ys : &y, &b};
+        char what[64];
+        snprintf(what, sizeof what, "machine code program %d", prog);
+        compare_runs(ctx, f, in, 4, what);
+        ks_fused_free(f);
+        if (strided) ks_array_release(&yw);
+        ks_array_release(&x);
+        ks_array_release(&y);
+        ks_array_release(&b);
+    }
+}
+
 static void test_errors(ks_ctx *ctx)
 {
     ks_fused *f;
@@ -393,6 +492,7 @@ int main(void)
     test_specials(ctx);
     test_errors(ctx);
     test_products(ctx);
+    test_machine_code(ctx);
     ks_ctx_free(ctx);
     printf("array fuse: %d programs compared\n", programs_run);
     printf("%d checks, %d failures\n", ktest_checks, ktest_failures);

@@ -1,0 +1,360 @@
+/* fuse_jit.c — machine code for a run of cheap float64 operations in a fused pass.
+ *
+ * The blocked passes of fuse.c call one inner loop per operation, so a chain of n additions and
+ * multiplications stores and reloads n blocks (each in L1): for chains of cheap operations that
+ * is 2-3x the time of the loop a C programmer writes, which keeps every intermediate value in a
+ * register. Here a run of such operations becomes one x86-64 AVX2 loop, 4 elements per
+ * iteration, whose intermediates live in ymm registers; only the values read after the run are
+ * stored. Every instruction rounds as the scalar loop's C does (IEEE add, subtract, multiply,
+ * divide, sqrt; no FMA), maximum and minimum pick as F_MAX / F_MIN in ufunc_loops_arith.c, and
+ * the comparisons are the C operators' (ordered, != unordered), so the values are the loops'.
+ *
+ * Values: float64 (a ymm of 4 lanes) and bool (a ymm of 4 all-ones / zero lanes, read from and
+ * written as 0/1 bytes). Inputs: contiguous float64 or bool, or a float64 scalar (stride 0).
+ * The code handles n rounded down to a multiple of 4; the caller runs the rest with the loops.
+ *
+ * Encoding: every vector instruction in the 3-byte VEX form, memory operands [base + rcx * s]
+ * with rcx the element index. Registers: ymm0-12 values, ymm13 a scratch mask, ymm14 the sign
+ * mask (-0.0), ymm15 zero; rax a scratch, r11 0x01010101 (pdep's spread of a 4-bit mask into
+ * 4 bytes); input and output pointers in the other 11 general registers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "array/fuse_jit.h"
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#include <sys/mman.h>
+
+#define NVREG 13 /* ymm0-12 */
+enum { YM_SCRATCH = 13, YM_SIGN = 14, YM_ZERO = 15 };
+enum { RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7, R11 = 11 };
+/* where pointers may live, callee-saved ones last (pushed only when used) */
+static const int ptr_regs[] = {RSI, RDI, 8, 9, 10, RBX, RBP, 12, 13, 14, 15};
+#define NPTR ((int)(sizeof ptr_regs / sizeof *ptr_regs))
+
+typedef struct {
+    unsigned char *p;
+    size_t n, cap;
+    bool bad;
+} code;
+
+static void b1(code *c, unsigned v)
+{
+    if (c->n < c->cap)
+        c->p[c->n++] = (unsigned char)v;
+    else
+        c->bad = true;
+}
+
+static void b4(code *c, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) b1(c, (v >> (8 * i)) & 0xff);
+}
+
+/* VEX prefix: map 1 = 0F, 2 = 0F38, 3 = 0F3A; pp 1 = 66, 3 = F2; L 1 = 256 bits. */
+static void vex(code *c, int reg, int index, int base, int map, int w, int vvvv, int l, int pp)
+{
+    b1(c, 0xc4);
+    b1(c, (unsigned)((!(reg & 8)) << 7 | (!(index & 8)) << 6 | (!(base & 8)) << 5 | map));
+    b1(c, (unsigned)(w << 7 | (~vvvv & 15) << 3 | l << 2 | pp));
+}
+
+/* ModRM (+ SIB, disp8) of register `reg` with memory [base + index * 2^scale] (index < 0: none). */
+static void mem(code *c, int reg, int base, int index, int scale)
+{
+    const bool d8 = (base & 7) == RBP; /* rbp / r13 as a base need a displacement */
+    b1(c, (unsigned)((d8 ? 1 : 0) << 6 | (reg & 7) << 3 | 4));
+    b1(c, (unsigned)(scale << 6 | (index < 0 ? 4 : index & 7) << 3 | (base & 7)));
+    if (d8) b1(c, 0);
+}
+
+/* A VEX instruction on ymm registers: dst = op(src1 (vvvv), src2 (r/m)). */
+static void vrr(code *c, int map, int pp, int op, int dst, int src1, int src2)
+{
+    vex(c, dst, 0, src2, map, 0, src1, 1, pp);
+    b1(c, (unsigned)op);
+    b1(c, (unsigned)(0xc0 | (dst & 7) << 3 | (src2 & 7)));
+}
+
+/* A VEX instruction with a memory operand [base + rcx * 2^scale] (index < 0: [base]). */
+static void vrm(code *c, int map, int pp, int op, int dst, int src1, int base, int index, int scale)
+{
+    vex(c, dst, index < 0 ? 0 : index, base, map, 0, src1, 1, pp);
+    b1(c, (unsigned)op);
+    mem(c, dst, base, index, scale);
+}
+
+static void vcmp(code *c, int dst, int a, int b, int pred)
+{
+    vrr(c, 1, 1, 0xc2, dst, a, b);
+    b1(c, (unsigned)pred);
+}
+
+/* dst = mask ? b : a (vblendvpd dst, a, b, mask) */
+static void vblend(code *c, int dst, int a, int b, int mask)
+{
+    vex(c, dst, 0, b, 3, 0, a, 1, 1);
+    b1(c, 0x4b);
+    b1(c, (unsigned)(0xc0 | (dst & 7) << 3 | (b & 7)));
+    b1(c, (unsigned)(mask << 4));
+}
+
+static void rex_w(code *c, int reg, int rm)
+{
+    b1(c, (unsigned)(0x48 | (reg & 8) >> 1 | (rm & 8) >> 3));
+}
+
+/* mov dst, [base + disp] */
+static void load_ptr(code *c, int dst, int base, int disp)
+{
+    rex_w(c, dst, base);
+    b1(c, 0x8b);
+    b1(c, (unsigned)(2 << 6 | (dst & 7) << 3 | (base & 7)));
+    b4(c, (uint32_t)disp);
+}
+
+static void push_pop(code *c, int r, bool push)
+{
+    if (r & 8) b1(c, 0x41);
+    b1(c, (unsigned)((push ? 0x50 : 0x58) + (r & 7)));
+}
+
+/* ---- the compiler ---- */
+
+typedef struct {
+    int reg;  /* ymm holding the value, -1: not in one */
+    int last; /* the last instruction reading it */
+} value;
+
+static bool is_bool_op(ks__jop op) { return op >= KS__J_GT; }
+
+static int take_reg(bool *used)
+{
+    for (int r = 0; r < NVREG; r++)
+        if (!used[r]) {
+            used[r] = true;
+            return r;
+        }
+    return -1;
+}
+
+int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
+                    ks__jit_code *out)
+{
+    memset(out, 0, sizeof *out);
+    int nout = 0;
+    for (int j = 0; j < nins; j++) nout += ins[j].store;
+    if (nin + nout > NPTR || nins < 1 || nins > KS__JIT_MAXINS || nin > KS__JIT_MAXINS) return -1;
+    for (int k = 0; k < nin; k++)
+        if (in[k].is_bool && in[k].scalar) return -1;
+    const size_t cap = 4096 + (size_t)nins * 64;
+    unsigned char *buf =
+        mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) return -1;
+    code c = {buf, 0, cap, false};
+
+    /* pointers: inputs, then outputs, into ptr_regs */
+    const int nptr = nin + nout;
+    for (int k = 0; k < nptr; k++)
+        if (ptr_regs[k] == RBX || ptr_regs[k] >= 12 || ptr_regs[k] == RBP)
+            push_pop(&c, ptr_regs[k], true);
+    /* rax = in, r11 = out (the argument registers rdi and rsi may hold pointers next) */
+    b1(&c, 0x48), b1(&c, 0x89), b1(&c, 0xf8); /* mov rax, rdi */
+    b1(&c, 0x49), b1(&c, 0x89), b1(&c, 0xf3); /* mov r11, rsi */
+    for (int k = 0; k < nin; k++) load_ptr(&c, ptr_regs[k], RAX, 8 * k);
+    for (int k = 0; k < nout; k++) load_ptr(&c, ptr_regs[nin + k], R11, 8 * k);
+    vex(&c, YM_SIGN, 0, 0, 2, 0, 0, 1, 1); /* vbroadcastsd ymm14, [rip + the constant] */
+    b1(&c, 0x19);
+    b1(&c, (unsigned)((YM_SIGN & 7) << 3 | 5));
+    const size_t sign_at = c.n;
+    b4(&c, 0);
+    vrr(&c, 1, 1, 0x57, YM_ZERO, YM_ZERO, YM_ZERO);         /* vxorpd ymm15, ymm15, ymm15 */
+    b1(&c, 0x41), b1(&c, 0xbb), b4(&c, 0x01010101u);        /* mov r11d, 0x01010101 */
+    b1(&c, 0x31), b1(&c, 0xc9);                             /* xor ecx, ecx */
+    b1(&c, 0x48), b1(&c, 0x83), b1(&c, 0xe2), b1(&c, 0xfc); /* and rdx, -4 */
+    b1(&c, 0x48), b1(&c, 0x85), b1(&c, 0xd2);               /* test rdx, rdx */
+    b1(&c, 0x0f), b1(&c, 0x84);                             /* jz end */
+    const size_t jz_at = c.n;
+    b4(&c, 0);
+    const size_t loop = c.n;
+
+    /* liveness: the last reader of each instruction's value and of each input */
+    value v[KS__JIT_MAXINS];
+    int in_last[KS__JIT_MAXINS];
+    for (int k = 0; k < nin; k++) in_last[k] = -1;
+    for (int j = 0; j < nins; j++) v[j].reg = -1, v[j].last = j;
+    for (int j = 0; j < nins; j++)
+        for (int a = 0; a < ins[j].narg; a++) {
+            const int s = ins[j].src[a];
+            if (s < 0)
+                in_last[-1 - s] = j;
+            else
+                v[s].last = j;
+        }
+    bool used[NVREG] = {false};
+    int in_reg[KS__JIT_MAXINS]; /* an input loaded once per iteration, kept to its last use */
+    for (int k = 0; k < nin; k++) in_reg[k] = -1;
+    int ok = 0;
+    for (int j = 0; j < nins && !ok; j++) {
+        const ks__jit_instr *t = &ins[j];
+        int r[3];
+        for (int a = 0; a < t->narg && !ok; a++) {
+            const int s = t->src[a];
+            if (s >= 0) {
+                r[a] = v[s].reg;
+                continue;
+            }
+            const int k = -1 - s;
+            if (in_reg[k] < 0) {
+                if ((in_reg[k] = take_reg(used)) < 0) {
+                    ok = -1;
+                    break;
+                }
+                const int base = ptr_regs[k];
+                if (in[k].is_bool) { /* vpmovzxbq ymm, [base + rcx]; vpcmpgtq ymm, ymm, zero */
+                    vrm(&c, 2, 1, 0x32, in_reg[k], 0, base, RCX, 0);
+                    vrr(&c, 2, 1, 0x37, in_reg[k], in_reg[k], YM_ZERO);
+                } else if (in[k].scalar) { /* vbroadcastsd */
+                    vrm(&c, 2, 1, 0x19, in_reg[k], 0, base, -1, 0);
+                } else { /* vmovupd */
+                    vrm(&c, 1, 1, 0x10, in_reg[k], 0, base, RCX, 3);
+                }
+            }
+            r[a] = in_reg[k];
+        }
+        if (ok) break;
+        const int d = take_reg(used);
+        if (d < 0) {
+            ok = -1;
+            break;
+        }
+        v[j].reg = d;
+        /* a + y and a * y with y one scalar: the compiled loop holds y in a register and reads a
+           from memory, so y is the first source, whose NaN x86 returns when both are NaN */
+        const bool swap = t->narg == 2 && t->src[1] < 0 && in[-1 - t->src[1]].scalar &&
+                          !(t->src[0] < 0 && in[-1 - t->src[0]].scalar);
+        switch (t->op) {
+        case KS__J_ADD: vrr(&c, 1, 1, 0x58, d, r[swap], r[!swap]); break;
+        case KS__J_MUL: vrr(&c, 1, 1, 0x59, d, r[swap], r[!swap]); break;
+        case KS__J_SUB: vrr(&c, 1, 1, 0x5c, d, r[0], r[1]); break;
+        case KS__J_DIV: vrr(&c, 1, 1, 0x5e, d, r[0], r[1]); break;
+        case KS__J_SQRT: vrr(&c, 1, 1, 0x51, d, 0, r[0]); break;
+        case KS__J_SQUARE: vrr(&c, 1, 1, 0x59, d, r[0], r[0]); break;
+        case KS__J_NEG: vrr(&c, 1, 1, 0x57, d, r[0], YM_SIGN); break; /* xor the sign */
+        case KS__J_ABS: vrr(&c, 1, 1, 0x55, d, YM_SIGN, r[0]); break; /* andn the sign */
+        case KS__J_COPY: vrr(&c, 1, 1, 0x56, d, r[0], r[0]); break;   /* or with itself */
+        case KS__J_MAX:
+        case KS__J_MIN: /* a > b (a < b) or a is NaN: a, else b */
+            vcmp(&c, YM_SCRATCH, r[0], r[1], t->op == KS__J_MAX ? 0x1e : 0x11);
+            vcmp(&c, d, r[0], r[0], 0x03);
+            vrr(&c, 1, 1, 0x56, YM_SCRATCH, YM_SCRATCH, d);
+            vblend(&c, d, r[1], r[0], YM_SCRATCH);
+            break;
+        case KS__J_GT: vcmp(&c, d, r[0], r[1], 0x1e); break;
+        case KS__J_GE: vcmp(&c, d, r[0], r[1], 0x1d); break;
+        case KS__J_LT: vcmp(&c, d, r[0], r[1], 0x11); break;
+        case KS__J_LE: vcmp(&c, d, r[0], r[1], 0x12); break;
+        case KS__J_EQ: vcmp(&c, d, r[0], r[1], 0x00); break;
+        case KS__J_NE: vcmp(&c, d, r[0], r[1], 0x04); break;
+        case KS__J_AND: vrr(&c, 1, 1, 0x54, d, r[0], r[1]); break;
+        case KS__J_OR: vrr(&c, 1, 1, 0x56, d, r[0], r[1]); break;
+        case KS__J_XOR: vrr(&c, 1, 1, 0x57, d, r[0], r[1]); break;
+        case KS__J_NOT: /* all ones, xor */
+            vcmp(&c, YM_SCRATCH, YM_ZERO, YM_ZERO, 0x0f);
+            vrr(&c, 1, 1, 0x57, d, r[0], YM_SCRATCH);
+            break;
+        case KS__J_WHERE: vblend(&c, d, r[2], r[1], r[0]); break;
+        default: ok = -1;
+        }
+        /* free what this instruction read last */
+        for (int a = 0; a < t->narg; a++) {
+            const int s = t->src[a];
+            if (s >= 0 && v[s].last == j && v[s].reg >= 0) {
+                used[v[s].reg] = false;
+                v[s].reg = -1;
+            } else if (s < 0 && in_last[-1 - s] == j && in_reg[-1 - s] >= 0) {
+                used[in_reg[-1 - s]] = false;
+                in_reg[-1 - s] = -1;
+            }
+        }
+        if (t->store) { /* stored now; its register freed once read for the last time */
+            const int base = ptr_regs[nin + t->out];
+            if (is_bool_op(t->op)) {
+                vex(&c, RAX, 0, d, 1, 0, 0, 1, 1); /* vmovmskpd eax, ymm */
+                b1(&c, 0x50);
+                b1(&c, (unsigned)(0xc0 | (d & 7)));
+                vex(&c, RAX, 0, R11, 2, 0, RAX, 0, 3); /* pdep eax, eax, r11d */
+                b1(&c, 0xf5);
+                b1(&c, (unsigned)(0xc0 | (R11 & 7)));
+                if (base & 8) b1(&c, 0x41); /* mov [base + rcx], eax */
+                b1(&c, 0x89);
+                mem(&c, RAX, base, RCX, 0);
+            } else {
+                vrm(&c, 1, 1, 0x11, d, 0, base, RCX, 3); /* vmovupd [base + rcx * 8], ymm */
+            }
+        }
+        if (v[j].last == j) { /* read by nothing later in the run */
+            used[d] = false;
+            v[j].reg = -1;
+        }
+    }
+    b1(&c, 0x48), b1(&c, 0x83), b1(&c, 0xc1), b1(&c, 0x04); /* add rcx, 4 */
+    b1(&c, 0x48), b1(&c, 0x39), b1(&c, 0xd1);               /* cmp rcx, rdx */
+    b1(&c, 0x0f), b1(&c, 0x82);                             /* jb loop */
+    b4(&c, (uint32_t)(int32_t)((long)loop - (long)(c.n + 4)));
+    if (!c.bad) {
+        const uint32_t rel = (uint32_t)(c.n - (jz_at + 4));
+        memcpy(buf + jz_at, &rel, 4);
+    }
+    b1(&c, 0xc5), b1(&c, 0xf8), b1(&c, 0x77); /* vzeroupper */
+    for (int k = nptr; k-- > 0;)
+        if (ptr_regs[k] == RBX || ptr_regs[k] >= 12 || ptr_regs[k] == RBP)
+            push_pop(&c, ptr_regs[k], false);
+    b1(&c, 0xc3);
+    while (c.n % 8) b1(&c, 0xcc);
+    if (!c.bad) {
+        const uint32_t rel = (uint32_t)(c.n - (sign_at + 4));
+        memcpy(buf + sign_at, &rel, 4);
+    }
+    b4(&c, 0), b4(&c, 0x80000000u); /* -0.0 */
+    if (ok || c.bad || mprotect(buf, cap, PROT_READ | PROT_EXEC)) {
+        munmap(buf, cap);
+        return -1;
+    }
+    out->fn = (ks__jit_fn)(void *)buf;
+    out->size = cap;
+    return 0;
+}
+
+void ks__jit_free(ks__jit_code *c)
+{
+    if (c->fn) munmap((void *)c->fn, c->size);
+    memset(c, 0, sizeof *c);
+}
+
+bool ks__jit_available(void)
+{
+    static int avail = -1;
+    if (avail < 0) {
+        const char *e = getenv("KESTREL_FUSE_JIT");
+        avail =
+            __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && !(e && e[0] == '0');
+    }
+    return avail;
+}
+
+#else
+
+int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
+                    ks__jit_code *out)
+{
+    (void)ins, (void)nins, (void)in, (void)nin;
+    memset(out, 0, sizeof *out);
+    return -1;
+}
+
+void ks__jit_free(ks__jit_code *c) { memset(c, 0, sizeof *c); }
+
+bool ks__jit_available(void) { return false; }
+
+#endif

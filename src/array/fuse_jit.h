@@ -1,0 +1,66 @@
+/* fuse_jit.h — machine code for runs of cheap float64 operations in a fused pass (fuse_jit.c);
+ * private to fuse.c. */
+#ifndef KS_ARRAY_FUSE_JIT_H
+#define KS_ARRAY_FUSE_JIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KS__JIT_MAXINS 64 /* instructions, and inputs, of one run */
+
+/* float64 -> float64 first; the ones from KS__J_GT on give bool */
+typedef enum {
+    KS__J_ADD,
+    KS__J_SUB,
+    KS__J_MUL,
+    KS__J_DIV,
+    KS__J_MAX,
+    KS__J_MIN,
+    KS__J_SQRT,
+    KS__J_SQUARE,
+    KS__J_NEG,
+    KS__J_ABS,
+    KS__J_COPY,
+    KS__J_WHERE, /* (bool, float64, float64) */
+    KS__J_GT,
+    KS__J_GE,
+    KS__J_LT,
+    KS__J_LE,
+    KS__J_EQ,
+    KS__J_NE,
+    KS__J_AND,
+    KS__J_OR,
+    KS__J_XOR,
+    KS__J_NOT /* of bools */
+} ks__jop;
+
+typedef struct {
+    ks__jop op;
+    int narg;
+    int src[3]; /* >= 0: an earlier instruction of the run; < 0: input -1 - src */
+    bool store; /* written to out[out] (read after the run) */
+    int out;
+} ks__jit_instr;
+
+typedef struct {
+    bool is_bool; /* bool bytes, else float64 */
+    bool scalar;  /* one float64 for every element (stride 0), else contiguous */
+} ks__jit_input;
+
+/* fn(in, out, n): the run over elements [0, n rounded down to a multiple of 4) of the inputs'
+ * and outputs' pointers. */
+typedef void (*ks__jit_fn)(const char *const *in, char *const *out, ptrdiff_t n);
+typedef struct {
+    ks__jit_fn fn;
+    size_t size;
+} ks__jit_code;
+
+/* Whether this CPU runs the code (x86-64 with AVX2 and BMI2; KESTREL_FUSE_JIT=0 turns it off). */
+bool ks__jit_available(void);
+/* 0 and *out, or -1 where the run does not fit (registers, pointers) or memory is short. */
+int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
+                    ks__jit_code *out);
+void ks__jit_free(ks__jit_code *c);
+
+#endif
