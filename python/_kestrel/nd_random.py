@@ -48,11 +48,12 @@ class SeedSequence:
     def __init__(self, entropy=None, *, spawn_key=(), pool_size=4, n_children_spawned=0):
         if entropy is None:
             entropy = _secrets.randbits(pool_size * 32)
-        elif not isinstance(entropy, (int, str)):
+        elif not isinstance(entropy, (int, list, tuple, range)) and not hasattr(entropy, "shape"):
             try:
                 entropy = _operator.index(entropy)
             except TypeError:
-                pass
+                raise TypeError(f"SeedSequence expects int or sequence of ints for entropy not "
+                                f"{entropy}") from None
         self.entropy = entropy
         self.spawn_key = tuple(spawn_key)
         self.pool_size = pool_size

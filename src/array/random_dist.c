@@ -479,8 +479,8 @@ int ks_generator_standard(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, ks_d
     } else {
         float *y = (float *)out->data;
         for (ptrdiff_t i = 0; i < n; i++)
-            y[i] = dist == KS_RNG_NORMAL ? std_normal_f(rng)
-                   : inv                 ? -log1pf(-ks__next_float(rng))
+            y[i] = dist == KS_RNG_NORMAL ? std_normal_f(rng) /* inv: in float64, as NumPy */
+                   : inv                 ? (float)-log1p(-(double)ks__next_float(rng))
                                          : std_exponential_f(rng);
     }
     return KS_OK;
