@@ -115,7 +115,8 @@ static PyObject *f_seedseq_state(FASTCALL_ARGS)
 static int u128_of(PyObject *v, uint64_t w[2])
 {
     PyObject *mask = PyLong_FromUnsignedLongLong(UINT64_MAX), *sh = PyLong_FromLong(64);
-    PyObject *lo = mask ? PyNumber_And(v, mask) : NULL, *hi_all = sh ? PyNumber_Rshift(v, sh) : NULL;
+    PyObject *lo = mask ? PyNumber_And(v, mask) : NULL,
+             *hi_all = sh ? PyNumber_Rshift(v, sh) : NULL;
     PyObject *hi = hi_all && mask ? PyNumber_And(hi_all, mask) : NULL;
     int rc = -1;
     if (lo && hi) {

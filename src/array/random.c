@@ -103,7 +103,8 @@ int ks_seed_seq_generate_state(ks_ctx *ctx, const ks_seed_seq *seq, size_t n_wor
     if (rc != KS_OK) return rc;
     const size_t n32 = dtype == KS_UINT64 ? 2 * n_words : n_words;
     rc = seq_words(ctx, seq, n32, (uint32_t *)(void *)out->data);
-    if (rc == KS_OK && dtype == KS_UINT64) { /* pairs little-endian, whatever this machine's order */
+    if (rc == KS_OK &&
+        dtype == KS_UINT64) { /* pairs little-endian, whatever this machine's order */
         for (size_t i = 0; i < n_words; i++) {
             uint32_t pair[2];
             memcpy(pair, out->data + 8 * i, 8);
@@ -339,7 +340,8 @@ static void fill_ints32_to32(ks_generator *g, char *out, ptrdiff_t i0, ptrdiff_t
     if (b.width == UINT32_MAX)
         for (ptrdiff_t i = i0; i < i1; i++) y[i] = (uint32_t)(ks__next32(&l) + b.off);
     else
-        for (ptrdiff_t i = i0; i < i1; i++) y[i] = (uint32_t)(bounded32(&l, (uint32_t)b.width) + b.off);
+        for (ptrdiff_t i = i0; i < i1; i++)
+            y[i] = (uint32_t)(bounded32(&l, (uint32_t)b.width) + b.off);
     *g = l;
 }
 

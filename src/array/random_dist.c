@@ -12,16 +12,26 @@
 #include "array/random_internal.h"
 
 static const ks__enum_entry dist_names[] = {
-    {"normal", KS_RNG_NORMAL},         {"exponential", KS_RNG_EXPONENTIAL},
-    {"gamma", KS_RNG_GAMMA},           {"beta", KS_RNG_BETA},
-    {"poisson", KS_RNG_POISSON},       {"binomial", KS_RNG_BINOMIAL},
-    {"laplace", KS_RNG_LAPLACE},       {"logistic", KS_RNG_LOGISTIC},
-    {"lognormal", KS_RNG_LOGNORMAL},   {"gumbel", KS_RNG_GUMBEL},
-    {"wald", KS_RNG_WALD},             {"vonmises", KS_RNG_VONMISES},
-    {"f", KS_RNG_F},                   {"chisquare", KS_RNG_CHISQUARE},
-    {"standard_t", KS_RNG_STANDARD_T}, {"weibull", KS_RNG_WEIBULL},
-    {"pareto", KS_RNG_PARETO},         {"power", KS_RNG_POWER},
-    {"rayleigh", KS_RNG_RAYLEIGH},     {"geometric", KS_RNG_GEOMETRIC},
+    {"normal", KS_RNG_NORMAL},
+    {"exponential", KS_RNG_EXPONENTIAL},
+    {"gamma", KS_RNG_GAMMA},
+    {"beta", KS_RNG_BETA},
+    {"poisson", KS_RNG_POISSON},
+    {"binomial", KS_RNG_BINOMIAL},
+    {"laplace", KS_RNG_LAPLACE},
+    {"logistic", KS_RNG_LOGISTIC},
+    {"lognormal", KS_RNG_LOGNORMAL},
+    {"gumbel", KS_RNG_GUMBEL},
+    {"wald", KS_RNG_WALD},
+    {"vonmises", KS_RNG_VONMISES},
+    {"f", KS_RNG_F},
+    {"chisquare", KS_RNG_CHISQUARE},
+    {"standard_t", KS_RNG_STANDARD_T},
+    {"weibull", KS_RNG_WEIBULL},
+    {"pareto", KS_RNG_PARETO},
+    {"power", KS_RNG_POWER},
+    {"rayleigh", KS_RNG_RAYLEIGH},
+    {"geometric", KS_RNG_GEOMETRIC},
     {"standard_cauchy", KS_RNG_STANDARD_CAUCHY},
 };
 KS__ENUM_FUNCS(ks_rng_dist, ks_rng_dist, "distribution", dist_names)
@@ -329,7 +339,8 @@ static int64_t binomial_btpe(ks_generator *g, int64_t n, double p)
          * added and the leading constant 13680 (the paper's 13860 with two digits swapped) as
          * NumPy 2.4 has them: with 13860, 3 of 280 streams of 20000 draws part from NumPy's */
         const double kk = (double)k;
-        const double rho = (kk / nrq) * ((kk * (kk / 3.0 + 0.625) + 0.16666666666666666) / nrq + 0.5);
+        const double rho =
+            (kk / nrq) * ((kk * (kk / 3.0 + 0.625) + 0.16666666666666666) / nrq + 0.5);
         const double t = -kk * kk / (2 * nrq), al = log(v);
         if (al < t - rho) return y;
         if (al > t + rho) continue;
@@ -458,8 +469,9 @@ int ks_generator_standard(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, ks_d
 {
     ks__array_clear(out);
     if (dist != KS_RNG_NORMAL && dist != KS_RNG_EXPONENTIAL && dist != KS_RNG_STANDARD_CAUCHY)
-        return ks__fail(ctx, KS_EINVAL, "standard: %s has no standard form here (normal, "
-                                        "exponential or standard_cauchy)",
+        return ks__fail(ctx, KS_EINVAL,
+                        "standard: %s has no standard form here (normal, "
+                        "exponential or standard_cauchy)",
                         ks_rng_dist_name(dist) ? ks_rng_dist_name(dist) : "?");
     if (dtype != KS_FLOAT64 && (dtype != KS_FLOAT32 || dist == KS_RNG_STANDARD_CAUCHY))
         return ks__fail(ctx, KS_ETYPE, "%s: dtype %s is not float32 or float64",
@@ -472,7 +484,7 @@ int ks_generator_standard(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, ks_d
     if (dtype == KS_FLOAT64) {
         double *y = (double *)out->data;
         for (ptrdiff_t i = 0; i < n; i++)
-            y[i] = dist == KS_RNG_NORMAL              ? std_normal(rng)
+            y[i] = dist == KS_RNG_NORMAL            ? std_normal(rng)
                    : dist == KS_RNG_STANDARD_CAUCHY ? std_normal(rng) / std_normal(rng)
                    : inv                            ? -log1p(-ks__next_double(rng))
                                                     : std_exponential(rng);
@@ -586,8 +598,7 @@ static double draw_one(ks_generator *g, ks_rng_dist dist, double a, double b)
 }
 
 int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks_array *p0,
-                      const ks_array *p1, bool f32, int ndim, const ptrdiff_t *shape,
-                      ks_array *out)
+                      const ks_array *p1, bool f32, int ndim, const ptrdiff_t *shape, ks_array *out)
 {
     ks__array_clear(out);
     if (!ks_rng_dist_name(dist) || dist == KS_RNG_STANDARD_CAUCHY)
@@ -629,13 +640,14 @@ int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks
     for (int j = 0; j < np && rc == KS_OK; j++)
         if (!ks__broadcast_strides(&q[j], ond, oshape, st[j])) {
             char s1[160], s2[160];
-            rc = ks__fail(ctx, KS_EINVAL, "%s: a parameter of shape %s does not broadcast to "
-                                          "the size %s",
-                          ks_rng_dist_name(dist), ks__shape_str(q[j].ndim, q[j].shape, s1, sizeof s1),
+            rc = ks__fail(ctx, KS_EINVAL,
+                          "%s: a parameter of shape %s does not broadcast to "
+                          "the size %s",
+                          ks_rng_dist_name(dist),
+                          ks__shape_str(q[j].ndim, q[j].shape, s1, sizeof s1),
                           ks__shape_str(ond, oshape, s2, sizeof s2));
         }
-    const bool ints =
-        dist == KS_RNG_POISSON || dist == KS_RNG_BINOMIAL || dist == KS_RNG_GEOMETRIC;
+    const bool ints = dist == KS_RNG_POISSON || dist == KS_RNG_BINOMIAL || dist == KS_RNG_GEOMETRIC;
     const ks_dtype odt = ints ? KS_INT64 : f32 ? KS_FLOAT32 : KS_FLOAT64;
     if (rc == KS_OK) rc = ks__array_new(ctx, odt, ond, oshape, out);
     if (rc == KS_OK) {
@@ -643,7 +655,8 @@ int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks
         for (ptrdiff_t i = 0; i < n; i++) {
             const char *pa = param_at(&q[0], st[0], ond, oshape, i);
             const double a = dist == KS_RNG_BINOMIAL ? 0.0 : *(const double *)pa;
-            const double b = np == 2 ? *(const double *)param_at(&q[1], st[1], ond, oshape, i) : 0.0;
+            const double b =
+                np == 2 ? *(const double *)param_at(&q[1], st[1], ond, oshape, i) : 0.0;
             if (dist == KS_RNG_POISSON)
                 ((int64_t *)(void *)out->data)[i] = poisson(rng, a);
             else if (dist == KS_RNG_BINOMIAL)
