@@ -169,8 +169,8 @@ class Generator:
     """NumPy's Generator over PCG64: random, integers, uniform, shuffle, permutation, choice,
     standard_normal, normal, standard_exponential, exponential, standard_gamma, gamma, beta,
     poisson, binomial, laplace, logistic, lognormal, gumbel, wald, vonmises, f, chisquare,
-    standard_t, weibull, pareto, power, rayleigh, geometric and standard_cauchy give NumPy's
-    numbers for the same seed."""
+    standard_t, weibull, pareto, power, rayleigh, geometric, standard_cauchy and multinomial
+    give NumPy's numbers for the same seed."""
 
     def __init__(self, bit_generator):
         if not isinstance(bit_generator, PCG64):
@@ -333,6 +333,39 @@ class Generator:
     def standard_cauchy(self, size=None):
         """Cauchy draws, the ratio of two standard normals."""
         return self._standard("standard_cauchy", size, "float64", None)
+
+    def multinomial(self, n, pvals, size=None):
+        """Counts of n draws over len(pvals) categories, int64 of shape size + (len(pvals),), as
+        NumPy's: per row, binomial draws of the count left over each category's share of the
+        probability left (n an int and pvals 1-d here)."""
+        from kestrel import nd
+        import math
+        n = _operator.index(n)
+        p = [float(v) for v in nd.asarray(pvals, dtype="float64").tolist()]
+        if n < 0:
+            raise ValueError("n < 0")
+        if any(not (0.0 <= v <= 1.0) for v in p):
+            raise ValueError("pvals < 0, pvals > 1 or pvals contains NaNs")
+        if math.fsum(p[:-1]) > 1.0 + 1e-12:
+            raise ValueError("sum(pvals[:-1]) > 1.0")
+        shape = _shape(size)
+        rows = 1
+        for s in shape:
+            rows *= s
+        d = len(p)
+        out = [0] * (rows * d)
+        for r in range(rows):
+            left, rest = n, 1.0
+            for j in range(d - 1):
+                k = _nd.rng_draw(self._rng, "binomial", left, p[j] / rest, (), False).item()
+                out[r * d + j] = k
+                left -= k
+                if left <= 0:
+                    break
+                rest -= p[j]
+            if left > 0:
+                out[r * d + d - 1] = left
+        return nd.asarray(out, dtype="int64").reshape(shape + (d,))
 
     def choice(self, a, size=None, replace=True, p=None, axis=0, shuffle=True):
         """Draws from a (an int n: from range(n)) along axis, as NumPy's Generator.choice: with

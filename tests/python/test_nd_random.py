@@ -292,3 +292,18 @@ def test_more_distribution_errors():
                  lambda: np.random.default_rng(1).geometric(0.0)]:
         with pytest.raises(ValueError):
             call()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42])
+def test_multinomial_as_numpy(seed):
+    g, h = nd.random.default_rng(seed), np.random.default_rng(seed)
+    for n, pv, size in [(100, [0.2, 0.3, 0.5], 50), (10**6, [0.1] * 10, (3, 4)),
+                        (5, [1.0, 0.0], None), (0, [0.5, 0.5], 3), (1000, [0.6, 0.3, 0.1], 7),
+                        (50, [0.0, 0.0, 1.0], 4), (40, [1 / 3] * 3, 5)]:
+        got, want = np.asarray(g.multinomial(n, pv, size)), h.multinomial(n, pv, size)
+        assert got.shape == want.shape and got.dtype == want.dtype and np.array_equal(got, want)
+    assert np.array_equal(np.asarray(g.random(5)), h.random(5))
+    with pytest.raises(ValueError, match=r"sum\(pvals\[:-1\]\) > 1.0"):
+        g.multinomial(3, [0.7, 0.7, 0.1])
+    with pytest.raises(ValueError, match="pvals < 0"):
+        g.multinomial(3, [-0.1, 1.1])
