@@ -656,16 +656,57 @@ KS_API int ks_array_nonzero(ks_ctx *ctx, const ks_array *a, ks_array *outs) KS_R
 
 /* ---- random numbers: NumPy's default_rng (PCG64) ------------------------------------------- */
 
+/* NumPy's SeedSequence(entropy, spawn_key=..., pool_size=...): the entropy's 32-bit words (an
+ * int's words little-endian first; none: the int 0), then, when there is a spawn key, zeros up to
+ * pool_size and the spawn key's words (each int's words in turn), hashed into a pool of
+ * pool_size words (at least 4; NumPy's default 4). */
+typedef struct {
+    const uint32_t *entropy;
+    size_t n_entropy;
+    const uint32_t *spawn_key;
+    size_t n_spawn_key;
+    size_t pool_size;
+} ks_seed_seq;
+/* SeedSequence.pool: the seq->pool_size words of the pool. */
+KS_API int ks_seed_seq_pool(ks_ctx *ctx, const ks_seed_seq *seq, uint32_t *pool) KS_RESULT_USED;
+/* SeedSequence.generate_state(n_words, dtype): n_words words of dtype KS_UINT32 or KS_UINT64 (a
+ * 64-bit word is two 32-bit ones, low first), shape (n_words,). */
+KS_API int ks_seed_seq_generate_state(ks_ctx *ctx, const ks_seed_seq *seq, size_t n_words,
+                                      ks_dtype dtype, ks_array *out) KS_RESULT_USED;
+
 /* A PCG64 generator seeded as NumPy's np.random.default_rng(seed): SeedSequence over the seed's
  * 32-bit words (an int's words little-endian first; n 0: the seed 0), so the same seed gives
  * NumPy's numbers from the functions below. Free with ks_generator_free. */
 typedef struct ks_generator ks_generator;
 KS_API int ks_generator_new(ks_ctx *ctx, const uint32_t *entropy, size_t n,
                             ks_generator **out) KS_RESULT_USED;
+/* PCG64(seq): seeded from the first four 64-bit words of seq's generate_state. */
+KS_API int ks_generator_new_seq(ks_ctx *ctx, const ks_seed_seq *seq,
+                                ks_generator **out) KS_RESULT_USED;
+/* A second generator in the same state (the buffered 32-bit half included). */
+KS_API int ks_generator_copy(ks_ctx *ctx, const ks_generator *rng,
+                             ks_generator **out) KS_RESULT_USED;
 KS_API void ks_generator_free(ks_generator *rng);
 /* The 128-bit state and increment, high word first (NumPy's bit_generator.state). */
 KS_API void ks_generator_state(const ks_generator *rng, uint64_t state[2], uint64_t inc[2]);
-/* Generator.random(shape, dtype): uniform on [0, 1), float64 or float32. */
+/* Whether the high half of the last 64-bit draw waits for the next 32-bit request, and the last
+ * such half kept in *value (still there once used; 0 after an advance): NumPy's
+ * state['has_uint32'] and state['uinteger']. */
+KS_API bool ks_generator_pending32(const ks_generator *rng, uint32_t *value);
+/* Setting NumPy's bit_generator.state: state and increment high word first, and the buffered
+ * half. */
+KS_API void ks_generator_set_state(ks_generator *rng, const uint64_t state[2],
+                                   const uint64_t inc[2], bool has32, uint32_t value);
+/* PCG64.advance(delta): the state delta (modulo 2^128, high word first) 64-bit draws on, by the
+ * LCG's jump-ahead in log2(delta) steps; a buffered 32-bit half is dropped, as NumPy drops it. */
+KS_API void ks_generator_advance(ks_generator *rng, const uint64_t delta[2]);
+/* PCG64.jumped(jumps)'s state: advanced by jumps (high word first) times (the golden ratio's
+ * 128 bits) 0x9e3779b97f4a7c15f39cc0605cedc835, modulo 2^128. */
+KS_API void ks_generator_jump(ks_generator *rng, const uint64_t jumps[2]);
+/* Generator.random(shape, dtype): uniform on [0, 1), float64 or float32. random, uniform and
+ * integers of a power-of-two range (one draw per number) fill large arrays on the ctx's threads,
+ * each block from the state advanced to its first draw: the same numbers and the same state after
+ * at any thread count. */
 KS_API int ks_generator_random(ks_ctx *ctx, ks_generator *rng, ks_dtype dtype, int ndim,
                                const ptrdiff_t *shape, ks_array *out) KS_RESULT_USED;
 /* Generator.integers(low, high, shape, dtype) in [low, high): int64, int32, uint64 (high at most
@@ -680,29 +721,53 @@ KS_API int ks_generator_uniform(ks_ctx *ctx, ks_generator *rng, double low, doub
 KS_API int ks_generator_shuffle(ks_ctx *ctx, ks_generator *rng, ks_array *a) KS_RESULT_USED;
 /* The distributions of NumPy's Generator, each drawn by NumPy's algorithm in NumPy's order so the
  * numbers are NumPy's: normal(loc, scale), exponential(scale), gamma(shape, scale), beta(a, b),
- * poisson(lam) and binomial(n, p). */
+ * poisson(lam), binomial(n, p), laplace(loc, scale), logistic(loc, scale), lognormal(mean,
+ * sigma), gumbel(loc, scale), wald(mean, scale), vonmises(mu, kappa), f(dfnum, dfden),
+ * chisquare(df), standard_t(df), weibull(a), pareto(a), power(a), rayleigh(scale) and
+ * geometric(p); standard_cauchy has no parameter (ks_generator_standard). */
 typedef enum {
     KS_RNG_NORMAL = 0,
     KS_RNG_EXPONENTIAL,
     KS_RNG_GAMMA,
     KS_RNG_BETA,
     KS_RNG_POISSON,
-    KS_RNG_BINOMIAL
+    KS_RNG_BINOMIAL,
+    KS_RNG_LAPLACE,
+    KS_RNG_LOGISTIC,
+    KS_RNG_LOGNORMAL,
+    KS_RNG_GUMBEL,
+    KS_RNG_WALD,
+    KS_RNG_VONMISES,
+    KS_RNG_F,
+    KS_RNG_CHISQUARE,
+    KS_RNG_STANDARD_T,
+    KS_RNG_WEIBULL,
+    KS_RNG_PARETO,
+    KS_RNG_POWER,
+    KS_RNG_RAYLEIGH,
+    KS_RNG_GEOMETRIC,
+    KS_RNG_STANDARD_CAUCHY
 } ks_rng_dist;
-/* "normal", "exponential", "gamma", "beta", "poisson", "binomial". */
+/* "normal", "exponential", "gamma", "beta", "poisson", "binomial", "laplace", "logistic",
+ * "lognormal", "gumbel", "wald", "vonmises", "f", "chisquare", "standard_t", "weibull", "pareto",
+ * "power", "rayleigh", "geometric", "standard_cauchy". */
 KS_API const char *ks_rng_dist_name(ks_rng_dist value);
 KS_API int ks_rng_dist_value(ks_ctx *ctx, const char *name, ks_rng_dist *out) KS_RESULT_USED;
-/* standard_normal / standard_exponential (dist KS_RNG_NORMAL or KS_RNG_EXPONENTIAL) of the
- * shape, float64 or float32 (NumPy's 256-layer ziggurats). */
+/* standard_normal / standard_exponential / standard_cauchy (dist KS_RNG_NORMAL,
+ * KS_RNG_EXPONENTIAL or KS_RNG_STANDARD_CAUCHY) of the shape, float64 or float32 (not the
+ * Cauchy), by NumPy's 256-layer ziggurats; `inv`: the exponential by inversion, -log1p(-U)
+ * (NumPy's method='inv'). */
 KS_API int ks_generator_standard(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, ks_dtype dtype,
-                                 int ndim, const ptrdiff_t *shape, ks_array *out) KS_RESULT_USED;
+                                 bool inv, int ndim, const ptrdiff_t *shape,
+                                 ks_array *out) KS_RESULT_USED;
 /* One draw per element of the shape (ndim < 0: the parameters' broadcast shape, NumPy's size
- * None), its parameters p0 and p1 (p1 NULL for exponential and poisson) broadcast to it, in C
- * order: float64, or int64 for poisson and binomial (binomial's n an integer array). Parameters
- * are checked whole first, with NumPy's messages ("scale < 0", "a <= 0", "lam < 0 or lam is NaN",
+ * None), its parameters p0 and p1 (p1 NULL for the one-parameter ones) broadcast to it, in C
+ * order: float64 (float32 for gamma with f32, NumPy's standard_gamma(dtype=float32)), or int64
+ * for poisson, binomial and geometric (binomial's n an integer array). Parameters are checked
+ * whole first, with NumPy's messages ("scale < 0", "a <= 0", "lam < 0 or lam is NaN",
  * "p < 0, p > 1 or p is NaN", ...). */
 KS_API int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks_array *p0,
-                             const ks_array *p1, int ndim, const ptrdiff_t *shape,
+                             const ks_array *p1, bool f32, int ndim, const ptrdiff_t *shape,
                              ks_array *out) KS_RESULT_USED;
 /* k distinct indices of [0, pop) as NumPy's choice(pop, k, replace=False, shuffle=shuffle)
  * without p (Floyd's method, or a partial shuffle for large samples): int64 of shape (k,). */

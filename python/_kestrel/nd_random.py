@@ -4,29 +4,137 @@
     >>> rng = nd.random.default_rng(42)
     >>> rng.random(3)          # the same numbers as numpy.random.default_rng(42).random(3)
 
-Seeds are shaped here into 32-bit words as NumPy's SeedSequence reads them; every draw is one
-call into the library.
+Seeds are shaped here into 32-bit words as NumPy's SeedSequence reads them; the hashing, the
+seeding and every draw are calls into the library.
 """
 import operator as _operator
-import os as _os
+import secrets as _secrets
 
 from _kestrel._core import nd as _nd
 
 
 def _words(seed):
     """The seed's 32-bit words, little-endian, as NumPy's SeedSequence assembles its entropy."""
-    if seed is None:  # NumPy: 128 bits from the OS
-        return _os.urandom(16)
-    if isinstance(seed, (list, tuple)):
-        return b"".join(_words(s) for s in seed)
+    if isinstance(seed, str):  # NumPy's '0x...' and decimal strings
+        if seed.startswith("0x"):
+            seed = int(seed, 16)
+        elif seed.isdigit():
+            seed = int(seed)
+        else:
+            raise ValueError("unrecognized seed string")
+    if isinstance(seed, float) or (hasattr(seed, "dtype") and getattr(seed, "ndim", 1) == 0
+                                   and str(seed.dtype).startswith(("float", "complex"))):
+        raise TypeError("seed must be integer")
     try:
         n = _operator.index(seed)
     except TypeError:
-        raise TypeError(f"SeedSequence expects int or sequence of ints for entropy not {seed!r}")
+        try:
+            items = list(seed)
+        except TypeError:
+            raise TypeError(f"SeedSequence expects int or sequence of ints for entropy not "
+                            f"{seed!r}") from None
+        return b"".join(_words(s) for s in items)
     if n < 0:
         raise ValueError(f"expected non-negative integer, got {n}")
     nwords = max(1, (n.bit_length() + 31) // 32)
     return n.to_bytes(4 * nwords, "little")
+
+
+class SeedSequence:
+    """NumPy's SeedSequence: entropy (an int, a sequence of ints, or None for 128 fresh bits from
+    the OS) and a spawn key hashed into a pool, from which generate_state draws seed words and
+    spawn makes independent children. The same arguments give NumPy's words."""
+
+    def __init__(self, entropy=None, *, spawn_key=(), pool_size=4, n_children_spawned=0):
+        if entropy is None:
+            entropy = _secrets.randbits(pool_size * 32)
+        elif not isinstance(entropy, (int, list, tuple, range)) and not hasattr(entropy, "shape"):
+            try:
+                entropy = _operator.index(entropy)
+            except TypeError:
+                raise TypeError(f"SeedSequence expects int or sequence of ints for entropy not "
+                                f"{entropy}") from None
+        self.entropy = entropy
+        self.spawn_key = tuple(spawn_key)
+        self.pool_size = pool_size
+        self.n_children_spawned = n_children_spawned
+        self._args = (_words(entropy), b"".join(_words(k) for k in self.spawn_key), pool_size)
+        self.pool = _nd.seedseq_state(*self._args, None, "uint32")
+
+    def __repr__(self):
+        parts = [f"entropy={self.entropy!r}"]
+        if self.spawn_key:
+            parts.append(f"spawn_key={self.spawn_key!r}")
+        if self.pool_size != 4:
+            parts.append(f"pool_size={self.pool_size!r}")
+        if self.n_children_spawned:
+            parts.append(f"n_children_spawned={self.n_children_spawned!r}")
+        return "SeedSequence(" + ", ".join(parts) + ")"
+
+    @property
+    def state(self):
+        return {"entropy": self.entropy, "spawn_key": self.spawn_key, "pool_size": self.pool_size,
+                "n_children_spawned": self.n_children_spawned}
+
+    def generate_state(self, n_words, dtype="uint32"):
+        """n_words words (uint32 or uint64, a uint64 word two uint32 ones, low first) for seeding
+        a generator."""
+        dtype = str(getattr(dtype, "__name__", dtype))
+        if dtype not in ("uint32", "uint64"):
+            raise ValueError("only support uint32 or uint64")
+        return _nd.seedseq_state(*self._args, _operator.index(n_words), dtype)
+
+    def spawn(self, n_children):
+        """n_children SeedSequences, each with this one's spawn key and its own index after it."""
+        first = self.n_children_spawned
+        self.n_children_spawned += n_children
+        return [SeedSequence(self.entropy, spawn_key=self.spawn_key + (i,),
+                             pool_size=self.pool_size) for i in range(first, first + n_children)]
+
+
+class PCG64:
+    """NumPy's PCG64 bit generator, seeded by a SeedSequence (seed: anything SeedSequence takes,
+    or a SeedSequence)."""
+
+    def __init__(self, seed=None):
+        self.seed_seq = self._seed_seq = seed if isinstance(seed, SeedSequence) else SeedSequence(seed)
+        self._rng = _nd.rng_new(*self._seed_seq._args)
+
+    def __repr__(self):
+        return "PCG64"
+
+    @property
+    def state(self):
+        """NumPy's state dict: the 128-bit state and increment and the buffered 32-bit half."""
+        s, i, has, u = _nd.rng_state(self._rng)
+        return {"bit_generator": "PCG64", "state": {"state": s, "inc": i}, "has_uint32": has,
+                "uinteger": u}
+
+    @state.setter
+    def state(self, value):
+        if not isinstance(value, dict) or value.get("bit_generator") != "PCG64":
+            raise ValueError("state must be for a PCG64 PRNG")
+        st = value["state"]
+        _nd.rng_set_state(self._rng, st["state"], st["inc"], value["has_uint32"],
+                          value["uinteger"])
+
+    def advance(self, delta):
+        """The state delta 64-bit draws on (delta modulo 2**128), in log2(delta) steps; a
+        buffered 32-bit half is dropped, as NumPy does."""
+        _nd.rng_advance(self._rng, _operator.index(delta) % (1 << 128))
+        return self
+
+    def jumped(self, jumps=1):
+        """A new PCG64 whose state is this one's advanced by jumps * (the golden ratio's 128
+        bits), NumPy's jumped: the same state as NumPy's for the same seed and jumps."""
+        out = PCG64.__new__(PCG64)
+        out.seed_seq = out._seed_seq = SeedSequence()
+        out._rng = _nd.rng_jumped(self._rng, _operator.index(jumps) % (1 << 128))
+        return out
+
+    def spawn(self, n_children):
+        """n_children new PCG64s from this one's SeedSequence's children."""
+        return [PCG64(s) for s in self._seed_seq.spawn(n_children)]
 
 
 def _shape(size):
@@ -58,22 +166,35 @@ def _into(r, out):
 
 
 class Generator:
-    """NumPy's Generator over PCG64: random, integers, uniform, shuffle, permutation,
+    """NumPy's Generator over PCG64: random, integers, uniform, shuffle, permutation, choice,
     standard_normal, normal, standard_exponential, exponential, standard_gamma, gamma, beta,
-    poisson, binomial and choice give NumPy's numbers for the same seed."""
+    poisson, binomial, laplace, logistic, lognormal, gumbel, wald, vonmises, f, chisquare,
+    standard_t, weibull, pareto, power, rayleigh, geometric, standard_cauchy and multinomial
+    give NumPy's numbers for the same seed."""
 
-    def __init__(self, seed=None):
-        self._rng = _nd.rng_new(_words(seed))
+    def __init__(self, bit_generator):
+        if not isinstance(bit_generator, PCG64):
+            raise TypeError("Generator: a kestrel.nd.random.PCG64 bit generator is needed")
+        self._bit_generator = bit_generator
+        self._rng = bit_generator._rng
 
     def __repr__(self):
         return "Generator(PCG64)"
 
     @property
+    def bit_generator(self):
+        """The PCG64 under this generator (state, advance, jumped, seed_seq)."""
+        return self._bit_generator
+
+    @property
     def state(self):
         """{'state': int, 'inc': int}: PCG64's 128-bit state and increment (NumPy's
         bit_generator.state['state'])."""
-        s, i = _nd.rng_state(self._rng)
-        return {"state": s, "inc": i}
+        return self._bit_generator.state["state"]
+
+    def spawn(self, n_children):
+        """n_children independent Generators, from the children of the seed's SeedSequence."""
+        return [Generator(b) for b in self._bit_generator.spawn(n_children)]
 
     def random(self, size=None, dtype="float64"):
         """Uniform floats on [0, 1) (float64 or float32); a float when size is None."""
@@ -96,62 +217,155 @@ class Generator:
         r = _nd.rng_uniform(self._rng, float(low), float(high), _shape(size))
         return r.item() if size is None else r
 
+    def _draw(self, dist, p0, p1=None, size=None, f32=False):
+        r = _nd.rng_draw(self._rng, dist, p0, p1, None if size is None else _shape(size), f32)
+        return _scalar_or(r, size, *((p0,) if p1 is None else (p0, p1)))
+
+    def _standard(self, dist, size, dtype, out, inv=False):
+        if out is not None and size is None:
+            size = tuple(out.shape)
+        r = _nd.rng_standard(self._rng, dist, _shape(size), dtype, inv)
+        return _into(r, out) if out is not None else (r.item() if size is None else r)
+
     def standard_normal(self, size=None, dtype="float64", out=None):
         """Normal draws of mean 0 and variance 1 (NumPy's 256-layer ziggurat), float64 or
         float32; a float when size and out are None."""
-        if out is not None and size is None:
-            size = tuple(out.shape)
-        r = _nd.rng_standard(self._rng, "normal", _shape(size), dtype)
-        return _into(r, out) if out is not None else (r.item() if size is None else r)
+        return self._standard("normal", size, dtype, out)
 
     def normal(self, loc=0.0, scale=1.0, size=None):
         """loc + scale * standard_normal(), loc and scale broadcast (arrays or scalars)."""
-        r = _nd.rng_draw(self._rng, "normal", loc, scale, None if size is None else _shape(size))
-        return _scalar_or(r, size, loc, scale)
+        return self._draw("normal", loc, scale, size)
 
     def standard_exponential(self, size=None, dtype="float64", method="zig", out=None):
-        """Exponential draws of mean 1 (NumPy's 256-layer ziggurat; method "zig" only)."""
-        if method != "zig":
-            raise NotImplementedError("standard_exponential: only method='zig' is implemented")
-        if out is not None and size is None:
-            size = tuple(out.shape)
-        r = _nd.rng_standard(self._rng, "exponential", _shape(size), dtype)
-        return _into(r, out) if out is not None else (r.item() if size is None else r)
+        """Exponential draws of mean 1: NumPy's 256-layer ziggurat (method 'zig') or -log(1 - U)
+        (method 'inv'), float64 or float32."""
+        if method not in ("zig", "inv"):
+            raise ValueError(f"{method!r} is not a valid method (one of 'zig', 'inv')")
+        return self._standard("exponential", size, dtype, out, method == "inv")
 
     def exponential(self, scale=1.0, size=None):
         """scale * standard_exponential(), scale broadcast."""
-        r = _nd.rng_draw(self._rng, "exponential", scale, None,
-                         None if size is None else _shape(size))
-        return _scalar_or(r, size, scale)
+        return self._draw("exponential", scale, None, size)
 
     def standard_gamma(self, shape, size=None, dtype="float64", out=None):
-        """Gamma draws of scale 1 (Marsaglia and Tsang; float64)."""
-        if str(_nd.asarray(0.0, dtype=dtype).dtype) != "float64":
-            raise NotImplementedError("standard_gamma: only float64 is implemented")
+        """Gamma draws of scale 1 (Marsaglia and Tsang), float64 or float32 (float32 arithmetic
+        from float32 draws, as NumPy's)."""
+        dt = str(_nd.asarray(0.0, dtype=dtype).dtype)
+        if dt not in ("float64", "float32"):
+            raise TypeError(f"Unsupported dtype {dt!r} for standard_gamma")
         if out is not None and size is None:
             size = tuple(out.shape)
-        r = self.gamma(shape, 1.0, size)
+        r = self._draw("gamma", shape, 1.0, size, f32=dt == "float32")
         return _into(r, out) if out is not None else r
 
     def gamma(self, shape, scale=1.0, size=None):
         """scale * standard_gamma(shape), shape and scale broadcast."""
-        r = _nd.rng_draw(self._rng, "gamma", shape, scale, None if size is None else _shape(size))
-        return _scalar_or(r, size, shape, scale)
+        return self._draw("gamma", shape, scale, size)
 
     def beta(self, a, b, size=None):
         """Beta(a, b) draws (Johnk's method for a, b <= 1, else a ratio of gammas)."""
-        r = _nd.rng_draw(self._rng, "beta", a, b, None if size is None else _shape(size))
-        return _scalar_or(r, size, a, b)
+        return self._draw("beta", a, b, size)
 
     def poisson(self, lam=1.0, size=None):
         """Poisson(lam) counts, int64 (multiplication below lam 10, PTRS above)."""
-        r = _nd.rng_draw(self._rng, "poisson", lam, None, None if size is None else _shape(size))
-        return _scalar_or(r, size, lam)
+        return self._draw("poisson", lam, None, size)
 
     def binomial(self, n, p, size=None):
         """Binomial(n, p) counts, int64 (inversion, or BTPE when min(p, 1 - p) n > 30)."""
-        r = _nd.rng_draw(self._rng, "binomial", n, p, None if size is None else _shape(size))
-        return _scalar_or(r, size, n, p)
+        return self._draw("binomial", n, p, size)
+
+    def laplace(self, loc=0.0, scale=1.0, size=None):
+        """Laplace (double exponential) draws by inversion of a uniform."""
+        return self._draw("laplace", loc, scale, size)
+
+    def logistic(self, loc=0.0, scale=1.0, size=None):
+        """Logistic draws, loc + scale * log(U / (1 - U))."""
+        return self._draw("logistic", loc, scale, size)
+
+    def lognormal(self, mean=0.0, sigma=1.0, size=None):
+        """exp(normal(mean, sigma))."""
+        return self._draw("lognormal", mean, sigma, size)
+
+    def gumbel(self, loc=0.0, scale=1.0, size=None):
+        """Gumbel draws, loc - scale * log(-log(1 - U))."""
+        return self._draw("gumbel", loc, scale, size)
+
+    def wald(self, mean, scale, size=None):
+        """Inverse Gaussian draws (Michael, Schucany and Haas)."""
+        return self._draw("wald", mean, scale, size)
+
+    def vonmises(self, mu, kappa, size=None):
+        """Von Mises draws on [-pi, pi] (Best and Fisher)."""
+        return self._draw("vonmises", mu, kappa, size)
+
+    def f(self, dfnum, dfden, size=None):
+        """F draws, the ratio of two chi-squares over their degrees of freedom."""
+        return self._draw("f", dfnum, dfden, size)
+
+    def chisquare(self, df, size=None):
+        """Chi-square draws, 2 standard_gamma(df / 2)."""
+        return self._draw("chisquare", df, None, size)
+
+    def standard_t(self, df, size=None):
+        """Student's t draws, a normal over the root of a gamma."""
+        return self._draw("standard_t", df, None, size)
+
+    def weibull(self, a, size=None):
+        """Weibull draws, standard_exponential() ** (1 / a)."""
+        return self._draw("weibull", a, None, size)
+
+    def pareto(self, a, size=None):
+        """Pareto II (Lomax) draws, expm1(standard_exponential() / a)."""
+        return self._draw("pareto", a, None, size)
+
+    def power(self, a, size=None):
+        """Power-function draws on [0, 1], (1 - exp(-E)) ** (1 / a)."""
+        return self._draw("power", a, None, size)
+
+    def rayleigh(self, scale=1.0, size=None):
+        """Rayleigh draws, scale * sqrt(2 standard_exponential())."""
+        return self._draw("rayleigh", scale, None, size)
+
+    def geometric(self, p, size=None):
+        """Geometric counts (trials to the first success), int64."""
+        return self._draw("geometric", p, None, size)
+
+    def standard_cauchy(self, size=None):
+        """Cauchy draws, the ratio of two standard normals."""
+        return self._standard("standard_cauchy", size, "float64", None)
+
+    def multinomial(self, n, pvals, size=None):
+        """Counts of n draws over len(pvals) categories, int64 of shape size + (len(pvals),), as
+        NumPy's: per row, binomial draws of the count left over each category's share of the
+        probability left (n an int and pvals 1-d here)."""
+        from kestrel import nd
+        import math
+        n = _operator.index(n)
+        p = [float(v) for v in nd.asarray(pvals, dtype="float64").tolist()]
+        if n < 0:
+            raise ValueError("n < 0")
+        if any(not (0.0 <= v <= 1.0) for v in p):
+            raise ValueError("pvals < 0, pvals > 1 or pvals contains NaNs")
+        if math.fsum(p[:-1]) > 1.0 + 1e-12:
+            raise ValueError("sum(pvals[:-1]) > 1.0")
+        shape = _shape(size)
+        rows = 1
+        for s in shape:
+            rows *= s
+        d = len(p)
+        out = [0] * (rows * d)
+        for r in range(rows):
+            left, rest = n, 1.0
+            for j in range(d - 1):
+                k = _nd.rng_draw(self._rng, "binomial", left, p[j] / rest, (), False).item()
+                out[r * d + j] = k
+                left -= k
+                if left <= 0:
+                    break
+                rest -= p[j]
+            if left > 0:
+                out[r * d + d - 1] = left
+        return nd.asarray(out, dtype="int64").reshape(shape + (d,))
 
     def choice(self, a, size=None, replace=True, p=None, axis=0, shuffle=True):
         """Draws from a (an int n: from range(n)) along axis, as NumPy's Generator.choice: with
@@ -245,5 +459,7 @@ class Generator:
 
 def default_rng(seed=None):
     """A Generator seeded as numpy.random.default_rng(seed) (an int, a sequence of ints, None for
-    fresh OS entropy, or a Generator, returned as it is)."""
-    return seed if isinstance(seed, Generator) else Generator(seed)
+    fresh OS entropy, a SeedSequence, a PCG64, or a Generator, returned as it is)."""
+    if isinstance(seed, Generator):
+        return seed
+    return Generator(seed if isinstance(seed, PCG64) else PCG64(seed))

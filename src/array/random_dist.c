@@ -12,8 +12,27 @@
 #include "array/random_internal.h"
 
 static const ks__enum_entry dist_names[] = {
-    {"normal", KS_RNG_NORMAL},   {"exponential", KS_RNG_EXPONENTIAL}, {"gamma", KS_RNG_GAMMA},
-    {"beta", KS_RNG_BETA},       {"poisson", KS_RNG_POISSON},         {"binomial", KS_RNG_BINOMIAL},
+    {"normal", KS_RNG_NORMAL},
+    {"exponential", KS_RNG_EXPONENTIAL},
+    {"gamma", KS_RNG_GAMMA},
+    {"beta", KS_RNG_BETA},
+    {"poisson", KS_RNG_POISSON},
+    {"binomial", KS_RNG_BINOMIAL},
+    {"laplace", KS_RNG_LAPLACE},
+    {"logistic", KS_RNG_LOGISTIC},
+    {"lognormal", KS_RNG_LOGNORMAL},
+    {"gumbel", KS_RNG_GUMBEL},
+    {"wald", KS_RNG_WALD},
+    {"vonmises", KS_RNG_VONMISES},
+    {"f", KS_RNG_F},
+    {"chisquare", KS_RNG_CHISQUARE},
+    {"standard_t", KS_RNG_STANDARD_T},
+    {"weibull", KS_RNG_WEIBULL},
+    {"pareto", KS_RNG_PARETO},
+    {"power", KS_RNG_POWER},
+    {"rayleigh", KS_RNG_RAYLEIGH},
+    {"geometric", KS_RNG_GEOMETRIC},
+    {"standard_cauchy", KS_RNG_STANDARD_CAUCHY},
 };
 KS__ENUM_FUNCS(ks_rng_dist, ks_rng_dist, "distribution", dist_names)
 
@@ -135,6 +154,38 @@ static double std_gamma(ks_generator *g, double shape)
         const double u = ks__next_double(g);
         if (u < 1.0 - 0.0331 * (x * x) * (x * x)) return b * v;
         if (log(u) < 0.5 * x * x + b * (1.0 - v + log(v))) return b * v;
+    }
+}
+
+/* The same in float32 arithmetic from float32 draws (NumPy's standard_gamma(dtype=float32)). */
+static float std_gamma_f(ks_generator *g, float shape)
+{
+    if (shape == 1.0f) return std_exponential_f(g);
+    if (shape == 0.0f) return 0.0f;
+    if (shape < 1.0f) {
+        for (;;) {
+            const float u = ks__next_float(g), v = std_exponential_f(g);
+            if (u <= 1.0f - shape) {
+                const float x = powf(u, 1.0f / shape);
+                if (x <= v) return x;
+            } else {
+                const float y = -logf((1.0f - u) / shape);
+                const float x = powf(1.0f - shape + shape * y, 1.0f / shape);
+                if (x <= v + y) return x;
+            }
+        }
+    }
+    const float b = shape - 1.0f / 3.0f, c = 1.0f / sqrtf(9.0f * b);
+    for (;;) {
+        float x, v;
+        do {
+            x = std_normal_f(g);
+            v = 1.0f + c * x;
+        } while (v <= 0.0f);
+        v = v * v * v;
+        const float u = ks__next_float(g);
+        if (u < 1.0f - 0.0331f * (x * x) * (x * x)) return b * v;
+        if (logf(u) < 0.5f * x * x + b * (1.0f - v + logf(v))) return b * v;
     }
 }
 
@@ -285,9 +336,11 @@ static int64_t binomial_btpe(ks_generator *g, int64_t n, double p)
             return y;
         }
         /* far from it: squeeze on log(v), then Stirling's bound with all four correction terms
-         * added, as the 1988 paper and NumPy 2.4 have it (later NumPy subtracts the last two) */
+         * added and the leading constant 13680 (the paper's 13860 with two digits swapped) as
+         * NumPy 2.4 has them: with 13860, 3 of 280 streams of 20000 draws part from NumPy's */
         const double kk = (double)k;
-        const double rho = (kk / nrq) * ((kk * (kk / 3.0 + 0.625) + 0.16666666666666666) / nrq + 0.5);
+        const double rho =
+            (kk / nrq) * ((kk * (kk / 3.0 + 0.625) + 0.16666666666666666) / nrq + 0.5);
         const double t = -kk * kk / (2 * nrq), al = log(v);
         if (al < t - rho) return y;
         if (al > t + rho) continue;
@@ -296,10 +349,10 @@ static int64_t binomial_btpe(ks_generator *g, int64_t n, double p)
         const double x2 = x1 * x1, f2 = f1 * f1, z2 = z * z, w2 = w * w;
         if (al > xm * log(f1 / x1) + ((double)(n - m) + 0.5) * log(z / w) +
                      (double)(y - m) * log(w * r / (x1 * q)) +
-                     (13860. - (462. - (132. - (99. - 140. / f2) / f2) / f2) / f2) / f1 / 166320. +
-                     (13860. - (462. - (132. - (99. - 140. / z2) / z2) / z2) / z2) / z / 166320. +
-                     (13860. - (462. - (132. - (99. - 140. / x2) / x2) / x2) / x2) / x1 / 166320. +
-                     (13860. - (462. - (132. - (99. - 140. / w2) / w2) / w2) / w2) / w / 166320.)
+                     (13680. - (462. - (132. - (99. - 140. / f2) / f2) / f2) / f2) / f1 / 166320. +
+                     (13680. - (462. - (132. - (99. - 140. / z2) / z2) / z2) / z2) / z / 166320. +
+                     (13680. - (462. - (132. - (99. - 140. / x2) / x2) / x2) / x2) / x1 / 166320. +
+                     (13680. - (462. - (132. - (99. - 140. / w2) / w2) / w2) / w2) / w / 166320.)
             continue;
         return y;
     }
@@ -314,29 +367,133 @@ static int64_t binomial(ks_generator *g, int64_t n, double p)
     return n - (q * (double)n <= 30.0 ? binomial_inversion(g, n, q) : binomial_btpe(g, n, q));
 }
 
+/* ---- the transforms of uniforms, normals, exponentials and gammas ---- */
+
+static double laplace(ks_generator *g, double loc, double scale)
+{
+    for (;;) { /* U == 0 redrawn */
+        const double u = ks__next_double(g);
+        if (u >= 0.5) return loc - scale * log(2.0 - u - u);
+        if (u > 0.0) return loc + scale * log(u + u);
+    }
+}
+
+static double logistic(ks_generator *g, double loc, double scale)
+{
+    for (;;) {
+        const double u = ks__next_double(g);
+        if (u > 0.0) return loc + scale * log(u / (1.0 - u));
+    }
+}
+
+static double gumbel(ks_generator *g, double loc, double scale)
+{
+    for (;;) {
+        const double u = 1.0 - ks__next_double(g);
+        if (u < 1.0) return loc - scale * log(-log(u));
+    }
+}
+
+/* the inverse Gaussian by Michael, Schucany and Haas' root of a chi-square(1) draw */
+static double wald(ks_generator *g, double mean, double scale)
+{
+    double y = std_normal(g);
+    y = mean * y * y;
+    const double d = 1 + sqrt(1 + 4 * scale / y), x = mean * (1 - 2 / d);
+    return ks__next_double(g) <= mean / (mean + x) ? x : mean * mean / x;
+}
+
+/* Best and Fisher's rejection from a wrapped Cauchy; uniform below kappa 1e-8, a normal of
+ * variance 1 / kappa above 1e6 */
+static double vonmises(ks_generator *g, double mu, double kappa)
+{
+    if (isnan(kappa)) return NAN;
+    if (kappa < 1e-8) return M_PI * (2 * ks__next_double(g) - 1);
+    double s;
+    if (kappa < 1e-5) {
+        s = 1. / kappa + kappa;
+    } else if (kappa <= 1e6) {
+        const double r = 1 + sqrt(1 + 4 * kappa * kappa), rho = (r - sqrt(2 * r)) / (2 * kappa);
+        s = (1 + rho * rho) / (2 * rho);
+    } else {
+        double res = mu + sqrt(1. / kappa) * std_normal(g);
+        if (res < -M_PI) res += 2 * M_PI;
+        if (res > M_PI) res -= 2 * M_PI;
+        return res;
+    }
+    double w;
+    for (;;) {
+        const double z = cos(M_PI * ks__next_double(g));
+        w = (1 + s * z) / (s + z);
+        const double y = kappa * (s - w), v = ks__next_double(g);
+        if (y * (2 - y) - v >= 0 || log(y / v) + 1 - y >= 0) break;
+    }
+    double res = acos(w);
+    if (ks__next_double(g) < 0.5) res = -res;
+    res += mu;
+    const bool neg = res < 0;
+    double mod = fmod(fabs(res) + M_PI, 2 * M_PI) - M_PI;
+    return neg ? -mod : mod;
+}
+
+static double chisquare(ks_generator *g, double df) { return 2.0 * std_gamma(g, df / 2.0); }
+
+static double standard_t(ks_generator *g, double df)
+{
+    const double num = std_normal(g), denom = std_gamma(g, df / 2);
+    return sqrt(df / 2) * num / sqrt(denom);
+}
+
+/* a search of the cdf for p >= 1/3, else an exponential's inversion (capped at INT64_MAX) */
+static int64_t geometric(ks_generator *g, double p)
+{
+    if (p >= 0.333333333333333333333333) {
+        int64_t x = 1;
+        double sum = p, prod = p;
+        const double q = 1.0 - p, u = ks__next_double(g);
+        while (u > sum) {
+            prod *= q;
+            sum += prod;
+            x++;
+        }
+        return x;
+    }
+    const double z = ceil(-std_exponential(g) / log1p(-p));
+    return z >= 9.223372036854776e+18 ? INT64_MAX : (int64_t)z;
+}
+
 /* ---- the array functions ---- */
 
 int ks_generator_standard(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, ks_dtype dtype,
-                          int ndim, const ptrdiff_t *shape, ks_array *out)
+                          bool inv, int ndim, const ptrdiff_t *shape, ks_array *out)
 {
     ks__array_clear(out);
-    if (dist != KS_RNG_NORMAL && dist != KS_RNG_EXPONENTIAL)
-        return ks__fail(ctx, KS_EINVAL, "standard: %s has no standard form here (normal or "
-                                        "exponential)",
+    if (dist != KS_RNG_NORMAL && dist != KS_RNG_EXPONENTIAL && dist != KS_RNG_STANDARD_CAUCHY)
+        return ks__fail(ctx, KS_EINVAL,
+                        "standard: %s has no standard form here (normal, "
+                        "exponential or standard_cauchy)",
                         ks_rng_dist_name(dist) ? ks_rng_dist_name(dist) : "?");
-    if (dtype != KS_FLOAT64 && dtype != KS_FLOAT32)
-        return ks__fail(ctx, KS_ETYPE, "standard_%s: dtype %s is not float32 or float64",
+    if (dtype != KS_FLOAT64 && (dtype != KS_FLOAT32 || dist == KS_RNG_STANDARD_CAUCHY))
+        return ks__fail(ctx, KS_ETYPE, "%s: dtype %s is not float32 or float64",
                         ks_rng_dist_name(dist), ks_dtype_name(dtype));
+    if (inv && dist != KS_RNG_EXPONENTIAL)
+        return ks__fail(ctx, KS_EINVAL, "%s: no method 'inv'", ks_rng_dist_name(dist));
     int rc = ks__array_new(ctx, dtype, ndim, shape, out);
     if (rc != KS_OK) return rc;
     const ptrdiff_t n = ks_array_size(out);
-    const bool nor = dist == KS_RNG_NORMAL;
     if (dtype == KS_FLOAT64) {
         double *y = (double *)out->data;
-        for (ptrdiff_t i = 0; i < n; i++) y[i] = nor ? std_normal(rng) : std_exponential(rng);
+        for (ptrdiff_t i = 0; i < n; i++)
+            y[i] = dist == KS_RNG_NORMAL            ? std_normal(rng)
+                   : dist == KS_RNG_STANDARD_CAUCHY ? std_normal(rng) / std_normal(rng)
+                   : inv                            ? -log1p(-ks__next_double(rng))
+                                                    : std_exponential(rng);
     } else {
         float *y = (float *)out->data;
-        for (ptrdiff_t i = 0; i < n; i++) y[i] = nor ? std_normal_f(rng) : std_exponential_f(rng);
+        for (ptrdiff_t i = 0; i < n; i++)
+            y[i] = dist == KS_RNG_NORMAL ? std_normal_f(rng) /* inv: in float64, as NumPy */
+                   : inv                 ? (float)-log1p(-(double)ks__next_float(rng))
+                                         : std_exponential_f(rng);
     }
     return KS_OK;
 }
@@ -354,55 +511,110 @@ static const char *param_at(const ks_array *p, const ptrdiff_t *st, int ndim,
     return at;
 }
 
+/* NumPy's constraints on a parameter: none, not negative (NaN passes; "x < 0"), positive (NaN
+ * fails; "x <= 0"), and the particular ones of p, lam and n. */
+enum { ANY, NONNEG, POS, PROB, GEOM_P, LAM, COUNT };
+
+static const struct {
+    int nparam;
+    const char *name[2];
+    unsigned char cons[2];
+} dists[] = {
+    [KS_RNG_NORMAL] = {2, {"loc", "scale"}, {ANY, NONNEG}},
+    [KS_RNG_EXPONENTIAL] = {1, {"scale", NULL}, {NONNEG, ANY}},
+    [KS_RNG_GAMMA] = {2, {"shape", "scale"}, {NONNEG, NONNEG}},
+    [KS_RNG_BETA] = {2, {"a", "b"}, {POS, POS}},
+    [KS_RNG_POISSON] = {1, {"lam", NULL}, {LAM, ANY}},
+    [KS_RNG_BINOMIAL] = {2, {"n", "p"}, {COUNT, PROB}},
+    [KS_RNG_LAPLACE] = {2, {"loc", "scale"}, {ANY, NONNEG}},
+    [KS_RNG_LOGISTIC] = {2, {"loc", "scale"}, {ANY, NONNEG}},
+    [KS_RNG_LOGNORMAL] = {2, {"mean", "sigma"}, {ANY, NONNEG}},
+    [KS_RNG_GUMBEL] = {2, {"loc", "scale"}, {ANY, NONNEG}},
+    [KS_RNG_WALD] = {2, {"mean", "scale"}, {POS, POS}},
+    [KS_RNG_VONMISES] = {2, {"mu", "kappa"}, {ANY, NONNEG}},
+    [KS_RNG_F] = {2, {"dfnum", "dfden"}, {POS, POS}},
+    [KS_RNG_CHISQUARE] = {1, {"df", NULL}, {POS, ANY}},
+    [KS_RNG_STANDARD_T] = {1, {"df", NULL}, {POS, ANY}},
+    [KS_RNG_WEIBULL] = {1, {"a", NULL}, {NONNEG, ANY}},
+    [KS_RNG_PARETO] = {1, {"a", NULL}, {POS, ANY}},
+    [KS_RNG_POWER] = {1, {"a", NULL}, {POS, ANY}},
+    [KS_RNG_RAYLEIGH] = {1, {"scale", NULL}, {NONNEG, ANY}},
+    [KS_RNG_GEOMETRIC] = {1, {"p", NULL}, {GEOM_P, ANY}},
+    [KS_RNG_STANDARD_CAUCHY] = {0, {NULL, NULL}, {ANY, ANY}},
+};
+
 /* NumPy's checks of a parameter (its messages), over the whole array before any draw. */
 static int check_params(ks_ctx *ctx, ks_rng_dist dist, const ks_array *p, int which)
 {
-    static const char *const names[][2] = {
-        [KS_RNG_NORMAL] = {"loc", "scale"}, [KS_RNG_EXPONENTIAL] = {"scale", NULL},
-        [KS_RNG_GAMMA] = {"shape", "scale"}, [KS_RNG_BETA] = {"a", "b"},
-        [KS_RNG_POISSON] = {"lam", NULL},   [KS_RNG_BINOMIAL] = {"n", "p"},
-    };
-    const char *name = names[dist][which];
+    const char *name = dists[dist].name[which];
+    const int cons = dists[dist].cons[which];
     const double lam_max = (double)INT64_MAX - sqrt((double)INT64_MAX) * 10;
-    if (dist == KS_RNG_NORMAL && which == 0) return KS_OK;
-    const ptrdiff_t n = ks_array_size(p);
+    const ptrdiff_t n = cons == ANY ? 0 : ks_array_size(p);
     for (ptrdiff_t i = 0; i < n; i++) {
-        if (p->dtype == KS_INT64) { /* binomial's n */
+        if (cons == COUNT) { /* binomial's n */
             if (((const int64_t *)p->data)[i] < 0) return ks__fail(ctx, KS_EINVAL, "n < 0");
             continue;
         }
         const double v = ((const double *)p->data)[i];
-        if (dist == KS_RNG_BINOMIAL) {
-            if (!(v >= 0.0 && v <= 1.0))
-                return ks__fail(ctx, KS_EINVAL, "p < 0, p > 1 or p is NaN");
-        } else if (dist == KS_RNG_POISSON) {
-            if (!(v >= 0.0)) return ks__fail(ctx, KS_EINVAL, "lam < 0 or lam is NaN");
-            if (!(v <= lam_max)) return ks__fail(ctx, KS_EINVAL, "lam value too large");
-        } else if (dist == KS_RNG_BETA) {
-            if (!(v > 0.0)) return ks__fail(ctx, KS_EINVAL, "%s <= 0", name);
-        } else if (signbit(v)) {
+        if (cons == PROB && !(v >= 0.0 && v <= 1.0))
+            return ks__fail(ctx, KS_EINVAL, "p < 0, p > 1 or p is NaN");
+        if (cons == GEOM_P && !(v > 0.0 && v <= 1.0))
+            return ks__fail(ctx, KS_EINVAL, "p <= 0, p > 1 or p contains NaNs");
+        if (cons == LAM && !(v >= 0.0)) return ks__fail(ctx, KS_EINVAL, "lam < 0 or lam is NaN");
+        if (cons == LAM && !(v <= lam_max)) return ks__fail(ctx, KS_EINVAL, "lam value too large");
+        if (cons == POS && !(v > 0.0)) return ks__fail(ctx, KS_EINVAL, "%s <= 0", name);
+        if (cons == NONNEG && signbit(v) && !isnan(v))
             return ks__fail(ctx, KS_EINVAL, "%s < 0", name);
-        }
     }
     return KS_OK;
 }
 
+/* One draw of dist with parameters a and b (binomial's n in k). */
+static double draw_one(ks_generator *g, ks_rng_dist dist, double a, double b)
+{
+    switch (dist) {
+    case KS_RNG_NORMAL: return a + b * std_normal(g);
+    case KS_RNG_EXPONENTIAL: return a * std_exponential(g);
+    case KS_RNG_GAMMA: return b * std_gamma(g, a);
+    case KS_RNG_BETA: return beta(g, a, b);
+    case KS_RNG_LAPLACE: return laplace(g, a, b);
+    case KS_RNG_LOGISTIC: return logistic(g, a, b);
+    case KS_RNG_LOGNORMAL: return exp(a + b * std_normal(g));
+    case KS_RNG_GUMBEL: return gumbel(g, a, b);
+    case KS_RNG_WALD: return wald(g, a, b);
+    case KS_RNG_VONMISES: return vonmises(g, a, b);
+    case KS_RNG_F: {
+        const double num = chisquare(g, a) * b;
+        return num / (chisquare(g, b) * a);
+    }
+    case KS_RNG_CHISQUARE: return chisquare(g, a);
+    case KS_RNG_STANDARD_T: return standard_t(g, a);
+    case KS_RNG_WEIBULL: return a == 0.0 ? 0.0 : pow(std_exponential(g), 1. / a);
+    case KS_RNG_PARETO: return expm1(std_exponential(g) / a);
+    case KS_RNG_POWER: return pow(-expm1(-std_exponential(g)), 1. / a);
+    case KS_RNG_RAYLEIGH: return a * sqrt(2.0 * std_exponential(g));
+    default: return 0.0; /* the integer ones and the Cauchy are drawn elsewhere */
+    }
+}
+
 int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks_array *p0,
-                      const ks_array *p1, int ndim, const ptrdiff_t *shape, ks_array *out)
+                      const ks_array *p1, bool f32, int ndim, const ptrdiff_t *shape, ks_array *out)
 {
     ks__array_clear(out);
-    if (!ks_rng_dist_name(dist)) return ks__fail(ctx, KS_EINVAL, "draw: unknown distribution %d", (int)dist);
-    const bool two = dist != KS_RNG_EXPONENTIAL && dist != KS_RNG_POISSON;
-    if (!p0 || (two && !p1))
-        return ks__fail(ctx, KS_EINVAL, "%s: %s parameter(s) needed", ks_rng_dist_name(dist),
-                        two ? "two" : "one");
+    if (!ks_rng_dist_name(dist) || dist == KS_RNG_STANDARD_CAUCHY)
+        return ks__fail(ctx, KS_EINVAL, "draw: distribution %d has no parameters", (int)dist);
+    if (f32 && dist != KS_RNG_GAMMA)
+        return ks__fail(ctx, KS_ETYPE, "%s: float32 draws only for gamma", ks_rng_dist_name(dist));
+    const int np = dists[dist].nparam;
+    if (!p0 || (np == 2 && !p1))
+        return ks__fail(ctx, KS_EINVAL, "%s: %d parameter(s) needed", ks_rng_dist_name(dist), np);
     /* the parameters as C-contiguous float64 (binomial's n as int64), checked whole first as
      * NumPy does before drawing */
     ks_array q[2];
     ks__array_clear(&q[0]), ks__array_clear(&q[1]);
     int rc = KS_OK;
-    for (int j = 0; j < (two ? 2 : 1) && rc == KS_OK; j++) {
-        const ks_dtype t = dist == KS_RNG_BINOMIAL && j == 0 ? KS_INT64 : KS_FLOAT64;
+    for (int j = 0; j < np && rc == KS_OK; j++) {
+        const ks_dtype t = dists[dist].cons[j] == COUNT ? KS_INT64 : KS_FLOAT64;
         rc = ks_array_astype(ctx, j ? p1 : p0, t, KS_CASTING_SAME_KIND, &q[j]);
         if (rc == KS_OK && !ks_array_is_c_contiguous(&q[j])) {
             ks_array c;
@@ -411,43 +623,50 @@ int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks
             q[j] = c;
         }
     }
-    /* binomial checks p before n, as NumPy */
-    for (int j = two ? 1 : 0; j >= 0 && rc == KS_OK; j--) rc = check_params(ctx, dist, &q[j], j);
+    /* binomial checks p before n, as NumPy; the others in order */
+    if (dist == KS_RNG_BINOMIAL)
+        for (int j = 1; j >= 0 && rc == KS_OK; j--) rc = check_params(ctx, dist, &q[j], j);
+    else
+        for (int j = 0; j < np && rc == KS_OK; j++) rc = check_params(ctx, dist, &q[j], j);
     int ond = ndim;
     ptrdiff_t oshape[KS_ARRAY_MAXDIMS];
     if (rc == KS_OK && ndim < 0) { /* size None: the parameters' broadcast shape */
         const ks_array *ps[2] = {&q[0], &q[1]};
-        rc = ks_array_broadcast_shape(ctx, two ? 2 : 1, ps, &ond, oshape);
+        rc = ks_array_broadcast_shape(ctx, np, ps, &ond, oshape);
     } else if (rc == KS_OK) {
         memcpy(oshape, shape, (size_t)ndim * sizeof *shape);
     }
     ptrdiff_t st[2][KS_ARRAY_MAXDIMS];
-    for (int j = 0; j < (two ? 2 : 1) && rc == KS_OK; j++)
+    for (int j = 0; j < np && rc == KS_OK; j++)
         if (!ks__broadcast_strides(&q[j], ond, oshape, st[j])) {
             char s1[160], s2[160];
-            rc = ks__fail(ctx, KS_EINVAL, "%s: a parameter of shape %s does not broadcast to "
-                                          "the size %s",
-                          ks_rng_dist_name(dist), ks__shape_str(q[j].ndim, q[j].shape, s1, sizeof s1),
+            rc = ks__fail(ctx, KS_EINVAL,
+                          "%s: a parameter of shape %s does not broadcast to "
+                          "the size %s",
+                          ks_rng_dist_name(dist),
+                          ks__shape_str(q[j].ndim, q[j].shape, s1, sizeof s1),
                           ks__shape_str(ond, oshape, s2, sizeof s2));
         }
-    const bool ints = dist == KS_RNG_POISSON || dist == KS_RNG_BINOMIAL;
-    if (rc == KS_OK) rc = ks__array_new(ctx, ints ? KS_INT64 : KS_FLOAT64, ond, oshape, out);
+    const bool ints = dist == KS_RNG_POISSON || dist == KS_RNG_BINOMIAL || dist == KS_RNG_GEOMETRIC;
+    const ks_dtype odt = ints ? KS_INT64 : f32 ? KS_FLOAT32 : KS_FLOAT64;
+    if (rc == KS_OK) rc = ks__array_new(ctx, odt, ond, oshape, out);
     if (rc == KS_OK) {
         const ptrdiff_t n = ks_array_size(out);
-        double *y = (double *)out->data;
-        int64_t *k = (int64_t *)out->data;
         for (ptrdiff_t i = 0; i < n; i++) {
             const char *pa = param_at(&q[0], st[0], ond, oshape, i);
             const double a = dist == KS_RNG_BINOMIAL ? 0.0 : *(const double *)pa;
-            const double b = two ? *(const double *)param_at(&q[1], st[1], ond, oshape, i) : 0.0;
-            switch (dist) {
-            case KS_RNG_NORMAL: y[i] = a + b * std_normal(rng); break;
-            case KS_RNG_EXPONENTIAL: y[i] = a * std_exponential(rng); break;
-            case KS_RNG_GAMMA: y[i] = b * std_gamma(rng, a); break;
-            case KS_RNG_BETA: y[i] = beta(rng, a, b); break;
-            case KS_RNG_POISSON: k[i] = poisson(rng, a); break;
-            case KS_RNG_BINOMIAL: k[i] = binomial(rng, *(const int64_t *)pa, b); break;
-            }
+            const double b =
+                np == 2 ? *(const double *)param_at(&q[1], st[1], ond, oshape, i) : 0.0;
+            if (dist == KS_RNG_POISSON)
+                ((int64_t *)(void *)out->data)[i] = poisson(rng, a);
+            else if (dist == KS_RNG_BINOMIAL)
+                ((int64_t *)(void *)out->data)[i] = binomial(rng, *(const int64_t *)pa, b);
+            else if (dist == KS_RNG_GEOMETRIC)
+                ((int64_t *)(void *)out->data)[i] = geometric(rng, a);
+            else if (f32) /* NumPy's float32 gamma: the shape and scale in float32 */
+                ((float *)(void *)out->data)[i] = (float)b * std_gamma_f(rng, (float)a);
+            else
+                ((double *)(void *)out->data)[i] = draw_one(rng, dist, a, b);
         }
     }
     ks_array_release(&q[0]), ks_array_release(&q[1]);

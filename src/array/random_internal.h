@@ -46,6 +46,9 @@ static inline uint32_t ks__next32(ks_generator *r)
 static inline double ks__next_double(ks_generator *r) { return (double)(ks__next64(r) >> 11) * 0x1.0p-53; }
 static inline float ks__next_float(ks_generator *r) { return (float)(ks__next32(r) >> 8) * 0x1.0p-24f; }
 
+/* The state delta 64-bit draws on (PCG64's advance), the buffered 32-bit half left as it is. */
+void ks__pcg_advance(ks_generator *r, ks__u128 delta);
+
 /* A draw in [0, rng] by Lemire's bounded multiply (32-bit words below 2^32 - 1). */
 uint64_t ks__bounded64(ks_generator *r, uint64_t rng);
 /* A draw in [0, max] by masked rejection (NumPy's random_interval, which its shuffles use). */

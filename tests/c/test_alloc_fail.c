@@ -1045,6 +1045,31 @@ static int run_array_fft(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* kestrel.nd.random: a SeedSequence with a pool past the stack's 16 words, a generator from it,
+ * a copy, fills and a distribution over array parameters */
+static int run_array_random(ks_ctx *ctx, double *sig)
+{
+    const uint32_t e[3] = {1, 2, 3}, key[1] = {4};
+    const ks_seed_seq seq = {e, 3, key, 1, 20};
+    ks_generator *g = NULL, *c = NULL;
+    ks_array w = {0}, p = {0}, n = {0}, d = {0}, u = {0};
+    const ptrdiff_t five = 5;
+    int rc = ks_seed_seq_generate_state(ctx, &seq, 4, KS_UINT64, &w);
+    if (!rc) rc = ks_generator_new_seq(ctx, &seq, &g);
+    if (!rc) rc = ks_generator_copy(ctx, g, &c);
+    if (!rc) rc = ks_generator_random(ctx, c, KS_FLOAT32, 1, &five, &u);
+    if (!rc) rc = ks_array_scalar(ctx, KS_FLOAT64, 0.25, 0, &p);
+    if (!rc) rc = ks_array_arange(ctx, 40, 45, 1, KS_INT64, &n);
+    if (!rc) rc = ks_generator_draw(ctx, g, KS_RNG_BINOMIAL, &n, &p, false, -1, NULL, &d);
+    if (!rc)
+        *sig += (double)((int64_t *)(void *)d.data)[4] + ((float *)(void *)u.data)[1] +
+                (double)(((uint64_t *)(void *)w.data)[0] >> 40);
+    ks_generator_free(g), ks_generator_free(c);
+    ks_array *all[] = {&w, &p, &n, &d, &u};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) ks_array_release(all[i]);
+    return rc;
+}
+
 static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
 {
     *sig = 0.0;
@@ -1090,6 +1115,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     if (!rc) rc = run_usermodel(ctx, sig);
     if (!rc) rc = run_gwas(ctx, sig);
     if (!rc) rc = run_array(ctx, sig);
+    if (!rc) rc = run_array_random(ctx, sig);
     if (!rc) rc = run_array_shape(ctx, sig);
     if (!rc) rc = run_array_npy(ctx, out, sig);
     if (!rc) rc = run_array_linalg(ctx, sig);

@@ -1,8 +1,10 @@
 /* test_array_random.c — ks_generator against NumPy 2.4.6's np.random.default_rng: the PCG64 state
- * the seed gives and the first draws, bit for bit (the numbers were printed by NumPy; see
- * tests/data/PROVENANCE.md, "kestrel.nd.random"). The Python tests compare long interleaved
- * streams with NumPy itself. */
+ * the seed gives and the first draws, bit for bit, binomial's BTPE where it once parted from
+ * NumPy, SeedSequence with a spawn key, advance and jumped (the numbers were printed by NumPy;
+ * see tests/data/PROVENANCE.md, "kestrel.nd.random"), and the blocked fills the same at any
+ * thread count. The Python tests compare long interleaved streams with NumPy itself. */
 #include <stdint.h>
+#include <string.h>
 
 #include "ktest.h"
 
@@ -55,12 +57,117 @@ static void test_seed_0_and_errors(ks_ctx *ctx)
     ks_generator_free(NULL);
 }
 
+/* default_rng(12).binomial(12345, 0.49999, 20000)[17799:17802] is [6208, 6149, 6182]: the
+ * Stirling bound's constant 13860 (for NumPy's 13680) gave 6143 at 17799 */
+static void test_binomial_btpe(ks_ctx *ctx)
+{
+    const uint32_t seed = 12;
+    ks_generator *r = NULL;
+    CHECK_OK(ctx, ks_generator_new(ctx, &seed, 1, &r));
+    ks_array n, p, a;
+    CHECK_OK(ctx, ks_array_scalar_i64(ctx, KS_INT64, 12345, &n));
+    CHECK_OK(ctx, ks_array_scalar(ctx, KS_FLOAT64, 0.49999, 0, &p));
+    const ptrdiff_t len = 20000;
+    CHECK_OK(ctx, ks_generator_draw(ctx, r, KS_RNG_BINOMIAL, &n, &p, false, 1, &len, &a));
+    const int64_t *k = (const int64_t *)a.data;
+    CHECK(k[17799] == 6208 && k[17800] == 6149 && k[17801] == 6182);
+    ks_array_release(&a), ks_array_release(&n), ks_array_release(&p);
+    ks_generator_free(r);
+}
+
+/* SeedSequence(42, spawn_key=(1, 2), pool_size=5): its pool and generate_state(3, uint64) */
+static void test_seed_seq(ks_ctx *ctx)
+{
+    const uint32_t e = 42, key[2] = {1, 2};
+    ks_seed_seq seq = {&e, 1, key, 2, 5};
+    uint32_t pool[5];
+    CHECK_OK(ctx, ks_seed_seq_pool(ctx, &seq, pool));
+    CHECK(pool[0] == 0x4aeae65b && pool[1] == 0xdf9a3c5f && pool[2] == 0x793817d9 &&
+          pool[3] == 0x9fd871b4 && pool[4] == 0xd1537fb);
+    ks_array a;
+    CHECK_OK(ctx, ks_seed_seq_generate_state(ctx, &seq, 3, KS_UINT64, &a));
+    const uint64_t *w = (const uint64_t *)a.data;
+    CHECK(w[0] == 0xc4e80176d8cdcbdbULL && w[1] == 0x4cc3cfd22ab506c9ULL &&
+          w[2] == 0xff686172f80db2cbULL);
+    ks_array_release(&a);
+    CHECK(ks_seed_seq_generate_state(ctx, &seq, 3, KS_INT64, &a) == KS_ETYPE);
+    seq.pool_size = 3;
+    CHECK(ks_seed_seq_pool(ctx, &seq, pool) == KS_EINVAL);
+}
+
+/* default_rng(42): advance(2**64 + 7) and jumped(3)'s states */
+static void test_advance_jump(ks_ctx *ctx)
+{
+    const uint32_t seed = 42;
+    ks_generator *r = NULL, *j = NULL;
+    CHECK_OK(ctx, ks_generator_new(ctx, &seed, 1, &r));
+    CHECK_OK(ctx, ks_generator_copy(ctx, r, &j));
+    const uint64_t delta[2] = {1, 7}, three[2] = {0, 3};
+    ks_generator_advance(r, delta);
+    uint64_t s[2], inc[2];
+    ks_generator_state(r, s, inc);
+    CHECK(s[0] == 0x407c5a0a3fe6258cULL && s[1] == 0xe5c32c1dfcdf659dULL);
+    ks_generator_jump(j, three);
+    ks_generator_state(j, s, inc);
+    CHECK(s[0] == 0xc9b448b594685955ULL && s[1] == 0xb85953d916ee94d5ULL);
+    ks_generator_free(r), ks_generator_free(j);
+}
+
+/* random (float64 and float32, odd sizes, after a waiting half), uniform and integers of a
+ * power-of-two range: the same bytes and end state at 1, 2, 3 and 7 threads */
+static void test_threads(ks_ctx *ctx)
+{
+    CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 0));
+    const int counts[4] = {1, 2, 3, 7};
+    ks_array ref[4];
+    uint64_t ref_s[2], ref_i[2];
+    uint32_t ref_u = 0;
+    bool ref_h = false;
+    for (int c = 0; c < 4; c++) {
+        CHECK_OK(ctx, ks_ctx_set_threads(ctx, counts[c]));
+        const uint32_t seed = 77;
+        ks_generator *r = NULL;
+        CHECK_OK(ctx, ks_generator_new(ctx, &seed, 1, &r));
+        ks_array a[4], one;
+        const ptrdiff_t n1 = 1, big = 100003;
+        CHECK_OK(ctx, ks_generator_random(ctx, r, KS_FLOAT32, 1, &n1, &one));
+        ks_array_release(&one);
+        CHECK_OK(ctx, ks_generator_random(ctx, r, KS_FLOAT32, 1, &big, &a[0]));
+        CHECK_OK(ctx, ks_generator_random(ctx, r, KS_FLOAT64, 1, &big, &a[1]));
+        CHECK_OK(ctx, ks_generator_uniform(ctx, r, -1.0, 3.0, 1, &big, &a[2]));
+        CHECK_OK(ctx, ks_generator_integers(ctx, r, 0, 1 << 20, KS_INT32, 1, &big, &a[3]));
+        uint64_t s[2], inc[2];
+        uint32_t u;
+        ks_generator_state(r, s, inc);
+        const bool h = ks_generator_pending32(r, &u);
+        if (c == 0) {
+            memcpy(ref, a, sizeof a);
+            memcpy(ref_s, s, sizeof s), memcpy(ref_i, inc, sizeof inc);
+            ref_u = u, ref_h = h;
+        } else {
+            for (int k = 0; k < 4; k++) {
+                CHECK(memcmp(a[k].data, ref[k].data, (size_t)big * ks_dtype_size(a[k].dtype)) == 0);
+                ks_array_release(&a[k]);
+            }
+            CHECK(memcmp(s, ref_s, sizeof s) == 0 && memcmp(inc, ref_i, sizeof inc) == 0);
+            CHECK(u == ref_u && h == ref_h);
+        }
+        ks_generator_free(r);
+    }
+    for (int k = 0; k < 4; k++) ks_array_release(&ref[k]);
+    CHECK_OK(ctx, ks_ctx_set_threads(ctx, 1));
+}
+
 int main(void)
 {
     ks_ctx *ctx;
     if (ks_ctx_new(&ctx) != KS_OK) return 2;
     test_seed_42(ctx);
     test_seed_0_and_errors(ctx);
+    test_binomial_btpe(ctx);
+    test_seed_seq(ctx);
+    test_advance_jump(ctx);
+    test_threads(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("array_random");
 }
