@@ -12,7 +12,8 @@ Timing: 2 warm-up calls; calls shorter than 10 ms are looped so that one sample 
 at least 7 samples (more while under --budget seconds); min and median per call; GC off while
 timing; minor page faults per call from getrusage. NumPy's and ours samples alternate, and every
 case runs in a fresh process, so both see the same allocator history and machine load. Speedup =
-NumPy time / ours (> 1: ours is faster). Each thread setting has its own processes: "1" sets
+NumPy time / ours (> 1: ours is faster). `--clock cpu` times the calling thread's CPU time
+instead of the wall clock (with --threads 1: the waits for a core on a shared machine drop out). Each thread setting has its own processes: "1" sets
 OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=1 (which also caps kestrel's ctx, whose default is
 OpenMP's) and calls the module's set_num_threads / set_threads when it has one (0 = default).
 Each case's result is checked against NumPy's (exact for integers and booleans, allclose for
@@ -863,23 +864,28 @@ SUITES["core"] = tuple(sorted({g for g, _, _, _ in CASES} - {g for s in SUITES.v
 
 # ---- timing ------------------------------------------------------------------------------------
 
+# What a sample measures: wall-clock time, or with --clock cpu the calling thread's CPU time (which
+# leaves out the waits for a core on a shared machine; meaningful with --threads 1 only).
+CLOCK = [time.perf_counter]
+
+
 class _Timer:
     """Samples of one callable: calls looped so that a sample lasts >= 10 ms."""
 
     def __init__(self, fn):
         self.fn, self.samples, self.faults, self.calls = fn, [], 0, 0
         fn()
-        t0 = time.perf_counter()
+        t0 = CLOCK[0]()
         fn()
-        self.loops = max(1, int(math.ceil(0.010 / max(time.perf_counter() - t0, 1e-9))))
+        self.loops = max(1, int(math.ceil(0.010 / max(CLOCK[0]() - t0, 1e-9))))
 
     def sample(self):
         fn = self.fn
         f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        t0 = time.perf_counter()
+        t0 = CLOCK[0]()
         for _ in range(self.loops):
             fn()
-        dt = time.perf_counter() - t0
+        dt = CLOCK[0]() - t0
         self.faults += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
         self.calls += self.loops
         self.samples.append(dt / self.loops)
@@ -994,7 +1000,7 @@ def worker(impl, threads, size, only, budget):
         print(json.dumps(row), flush=True)
 
 
-def run_worker(impl, threads, size, only, budget, groups):
+def run_worker(impl, threads, size, only, budget, groups, clock):
     """Every selected case of `groups` in a fresh process of its own (NumPy's speed on large
     temporaries depends on glibc's malloc history, which earlier cases would otherwise set), with the
     thread variables for `threads`. Returns (kestrel's knob, one dict per case)."""
@@ -1009,7 +1015,7 @@ def run_worker(impl, threads, size, only, budget, groups):
         if group not in groups or (only and not re.search(only, f"{group}.{name}")):
             continue
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--impl", impl, "--threads",
-               str(threads), "--size", str(size), "--budget", str(budget),
+               str(threads), "--size", str(size), "--budget", str(budget), "--clock", clock,
                "--only", f"^{re.escape(group)}\\.{re.escape(name)}$"]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         lines = [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
@@ -1113,8 +1119,12 @@ def main():
                     "micro / ml / timeseries: rumpy's bench_micro, bench_ml, bench_timeseries")
     ap.add_argument("--budget", type=float, default=0.5, help="seconds of samples per case")
     ap.add_argument("--markdown", help="also write the tables to this file")
+    ap.add_argument("--clock", default="wall", choices=["wall", "cpu"],
+                    help="cpu: the calling thread's CPU time per call (use with --threads 1)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.clock == "cpu":
+        CLOCK[0] = time.thread_time
     if a.worker:
         worker(a.impl, a.threads, a.size, a.only, a.budget)
         return 0
@@ -1127,10 +1137,11 @@ def main():
     load0 = os.getloadavg()[0]
     lines = [f"{stack_description()}",
              f"{a.impl} against numpy, size {a.size:,} (2-D {_side(a.size)}x{_side(a.size)}); "
-             f"{time.strftime('%Y-%m-%d %H:%M')}; load average at start {load0:.2f}", ""]
+             f"{time.strftime('%Y-%m-%d %H:%M')}; load average at start {load0:.2f}"
+             + ("; times are the calling thread's CPU time" if a.clock == "cpu" else ""), ""]
     bad, runs = 0, {}
     for threads in a.threads.split(","):
-        knob, rows = run_worker(a.impl, threads, a.size, a.only, a.budget, groups)
+        knob, rows = run_worker(a.impl, threads, a.size, a.only, a.budget, groups, a.clock)
         out, b = table(a.impl, threads, knob, rows)
         lines += out + [""]
         bad += b
