@@ -13,7 +13,8 @@ at least 7 samples (more while under --budget seconds); min and median per call;
 timing; minor page faults per call from getrusage. NumPy's and ours samples alternate, and every
 case runs in a fresh process, so both see the same allocator history and machine load. Speedup =
 NumPy time / ours (> 1: ours is faster). `--clock cpu` times the calling thread's CPU time
-instead of the wall clock (with --threads 1: the waits for a core on a shared machine drop out). Each thread setting has its own processes: "1" sets
+instead of the wall clock (with --threads 1: the waits for a core on a shared machine drop out).
+Each thread setting has its own processes: "1" sets
 OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=1 (which also caps kestrel's ctx, whose default is
 OpenMP's) and calls the module's set_num_threads / set_threads when it has one (0 = default).
 Each case's result is checked against NumPy's (exact for integers and booleans, allclose for
@@ -859,7 +860,8 @@ def ewma_weights(xp, size):
 
 
 SUITES = {"micro": ("rmicro",), "ml": ("ml",), "timeseries": ("ts",)}
-SUITES["core"] = tuple(sorted({g for g, _, _, _ in CASES} - {g for s in SUITES.values() for g in s}))
+SUITES["core"] = tuple(sorted({g for g, _, _, _ in CASES}
+                              - {g for s in SUITES.values() for g in s}))
 
 
 # ---- timing ------------------------------------------------------------------------------------
@@ -1002,8 +1004,8 @@ def worker(impl, threads, size, only, budget):
 
 def run_worker(impl, threads, size, only, budget, groups, clock):
     """Every selected case of `groups` in a fresh process of its own (NumPy's speed on large
-    temporaries depends on glibc's malloc history, which earlier cases would otherwise set), with the
-    thread variables for `threads`. Returns (kestrel's knob, one dict per case)."""
+    temporaries depends on glibc's malloc history, which earlier cases would otherwise set), with
+    the thread variables for `threads`. Returns (kestrel's knob, one dict per case)."""
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         if threads == "default":
