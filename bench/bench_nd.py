@@ -4,13 +4,17 @@ Every case is a factory `f(xp, size)` that builds its inputs with NumPy (seeded)
 with `xp.asarray` outside the timed region, and returns the callable to time; the identical code
 runs with xp = numpy and xp = kestrel.nd. The cases: rumpy's five core modules (ufunc,
 statistics, signal, linalg, simulation: 40 cases, 1-D at `--size`, 2-D at sqrt(size) squared),
-rumpy's bench_micro cases named in the issue, and numpy-rust's creation / math / statistics list.
+rumpy's bench_micro cases named in the issue, and numpy-rust's creation / math / statistics list:
+the "core" suite, the default. `--suite micro|ml|timeseries|all` runs rumpy's bench_micro (25
+distinct cases), bench_ml (12) and bench_timeseries (11) suites instead, at rumpy's sizes.
 
 Timing: 2 warm-up calls; calls shorter than 10 ms are looped so that one sample lasts >= 10 ms;
 at least 7 samples (more while under --budget seconds); min and median per call; GC off while
 timing; minor page faults per call from getrusage. NumPy's and ours samples alternate, and every
 case runs in a fresh process, so both see the same allocator history and machine load. Speedup =
-NumPy time / ours (> 1: ours is faster). Each thread setting has its own processes: "1" sets
+NumPy time / ours (> 1: ours is faster). `--clock cpu` times the calling thread's CPU time
+instead of the wall clock (with --threads 1: the waits for a core on a shared machine drop out).
+Each thread setting has its own processes: "1" sets
 OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=1 (which also caps kestrel's ctx, whose default is
 OpenMP's) and calls the module's set_num_threads / set_threads when it has one (0 = default).
 Each case's result is checked against NumPy's (exact for integers and booleans, allclose for
@@ -20,6 +24,7 @@ loudly and makes the exit status 1.
   python bench/bench_nd.py                        # kestrel.nd vs numpy, 1 and default threads
   python bench/bench_nd.py --impl numpy           # the harness against itself (speedups ~1)
   python bench/bench_nd.py --only 'sigmoid|sum' --threads 1 --markdown out.md
+  python bench/bench_nd.py --suite ml --threads 1
 
 Cases that need what part 2 of the work adds (fft, linalg beyond @, random, convolve) are
 reported as "n/a (part 2)" for kestrel.nd when it lacks them. Without kestrel.nd the script says
@@ -605,7 +610,294 @@ def _numpy_rust_cases():
 _numpy_rust_cases()
 
 
+# ---- rumpy's micro, ML and time-series suites (--suite micro|ml|timeseries) --------------------
+# Written from the suites' descriptions, at rumpy's sizes (n = --size; 2-D sides sqrt(n)). rumpy's
+# micro suite repeats three cases under other names (contiguous read = 1 op = broadcast scalar =
+# a + 1.0; f64 add = a + b): each is timed once here.
+
+def _arange(xp, n, dtype="float64", start=0):
+    return xp.asarray(np.arange(start, start + n, dtype=dtype))
+
+
+def _micro(name, build, call):
+    CASES.append(("rmicro", name, lambda xp, s: (lambda a: lambda: call(xp, a))(build(xp, s)), {}))
+
+
+_micro("add", lambda xp, n: (_arange(xp, n), _arange(xp, n)), lambda xp, a: a[0] + a[1])
+_micro("mul", lambda xp, n: (_arange(xp, n), _arange(xp, n)), lambda xp, a: a[0] * a[1])
+_micro("compare", lambda xp, n: (_arange(xp, n), n / 2), lambda xp, a: a[0] > a[1])
+_micro("scalar_mul", _arange, lambda xp, a: a * 2.5)
+_micro("scalar_add", _arange, lambda xp, a: a + 2.5)
+_micro("ops1", _arange, lambda xp, a: a + 1.0)
+_micro("ops2", _arange, lambda xp, a: (a + 1.0) * 2.0)
+_micro("ops3", _arange, lambda xp, a: ((a + 1.0) * 2.0) - 0.5)
+_micro("ops4", _arange, lambda xp, a: (((a + 1.0) * 2.0) - 0.5) / 1.5)
+_micro("ops6", _arange, lambda xp, a: ((((((a + 1.0) * 2.0) - 0.5) / 1.5) + 3.0) * 0.5))
+_micro("sum", _arange, lambda xp, a: a.sum())
+_micro("mean", _arange, lambda xp, a: a.mean())
+_micro("max", _arange, lambda xp, a: a.max())
+_micro("sqrt", lambda xp, n: _arange(xp, n, start=1), lambda xp, a: xp.sqrt(a))
+_micro("exp", lambda xp, n: _arange(xp, n) / n, lambda xp, a: xp.exp(a))
+_micro("log", lambda xp, n: _arange(xp, n, start=1), lambda xp, a: xp.log(a))
+_micro("sin", lambda xp, n: _arange(xp, n) / n, lambda xp, a: xp.sin(a))
+_micro("stride2", lambda xp, n: _arange(xp, 2 * n)[::2], lambda xp, a: a + 1.0)
+_micro("reversed", lambda xp, n: _arange(xp, n)[::-1], lambda xp, a: a + 1.0)
+for _dt in ("float32", "int64", "int32"):
+    _micro(f"{_dt}_add", lambda xp, n, dt=_dt: (_arange(xp, n, dt), _arange(xp, n, dt)),
+           lambda xp, a: a[0] + a[1])
+_micro("no_broadcast", lambda xp, n: (_arange(xp, n).reshape(100, n // 100),) * 2,
+       lambda xp, a: a[0] + a[1])
+_micro("broadcast_row", lambda xp, n: (_arange(xp, _side(n) ** 2).reshape(_side(n), _side(n)),
+                                       _arange(xp, _side(n)).reshape(1, _side(n))),
+       lambda xp, a: a[0] + a[1])
+_micro("broadcast_col", lambda xp, n: (_arange(xp, _side(n) ** 2).reshape(_side(n), _side(n)),
+                                       _arange(xp, _side(n)).reshape(_side(n), 1)),
+       lambda xp, a: a[0] + a[1])
+
+
+# ml (rumpy bench_ml: batch sqrt(n) rows for the layers, n for the element-wise cases)
+
+def _normal(xp, *shape):
+    return xp.asarray(_rng().standard_normal(shape))
+
+
+@case("ml", rtol=1e-9)
+def linear_layer(xp, size):
+    r = _rng()
+    x, W = xp.asarray(r.standard_normal((_side(size), 64))), xp.asarray(r.standard_normal((64, 32)))
+    b = xp.asarray(r.standard_normal(32))
+    return lambda: x @ W + b
+
+
+@case("ml")
+def batch_norm_inference(xp, size):
+    r = _rng()
+    x = xp.asarray(r.standard_normal((_side(size), 64)))
+    mean, var = xp.asarray(r.standard_normal(64)), xp.asarray(np.abs(r.standard_normal(64)) + 0.1)
+    gamma, beta = xp.asarray(r.standard_normal(64)), xp.asarray(r.standard_normal(64))
+    return lambda: (x - mean) / xp.sqrt(var + 1e-5) * gamma + beta
+
+
+@case("ml", rtol=1e-9)
+def attention_scores(xp, size):
+    r = _rng()
+    Q, K = (xp.asarray(r.standard_normal((_side(size), 64))) for _ in range(2))
+    scale = math.sqrt(64)
+
+    def run():
+        s = Q @ K.T / scale
+        e = xp.exp(s - s.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    return run
+
+
+@case("ml")
+def cross_entropy(xp, size):
+    r = _rng()
+    logits = xp.asarray(r.standard_normal((size, 10)))
+    onehot = np.zeros((size, 10))
+    onehot[np.arange(size), r.integers(0, 10, size)] = 1.0
+    y = xp.asarray(onehot)
+
+    def run():
+        e = xp.exp(logits - logits.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        return -(y * xp.log(p + 1e-10)).sum() / size
+    return run
+
+
+@case("ml")
+def mse_loss(xp, size):
+    r = _rng()
+    pred, true = xp.asarray(r.standard_normal(size)), xp.asarray(r.standard_normal(size))
+
+    def run():
+        d = pred - true
+        return (d * d).mean()
+    return run
+
+
+@case("ml")
+def sgd_step(xp, size):
+    r = _rng()
+    w, g = xp.asarray(r.standard_normal(size)), xp.asarray(r.standard_normal(size))
+    return lambda: w - 0.01 * g
+
+
+@case("ml")
+def adam_update(xp, size):
+    r = _rng()
+    w, g = xp.asarray(r.standard_normal(size)), xp.asarray(r.standard_normal(size))
+    m = xp.asarray(0.1 * r.standard_normal(size))
+    v = xp.asarray(0.01 * np.abs(r.standard_normal(size)))
+    b1, b2, t = 0.9, 0.999, 100
+
+    def run():
+        m1 = b1 * m + (1 - b1) * g
+        v1 = b2 * v + (1 - b2) * (g * g)
+        return w - 0.001 * (m1 / (1 - b1**t)) / (xp.sqrt(v1 / (1 - b2**t)) + 1e-8)
+    return run
+
+
+@case("ml")  # kestrel's Generator.random is NumPy's stream bit for bit: the first draws compared
+def dropout(xp, size):
+    x, rng = _normal(xp, size), xp.random.default_rng(42)
+    return lambda: x * (rng.random(size) > 0.5) / 0.5
+
+
+@case("ml")
+def embedding_lookup(xp, size):
+    r = _rng()
+    table = xp.asarray(r.standard_normal((10_000, 128)))
+    idx = xp.asarray(r.integers(0, 10_000, size))
+    return lambda: table[idx]
+
+
+@case("ml")
+def cosine_similarity(xp, size):
+    r = _rng()
+    a, b = xp.asarray(r.standard_normal(size)), xp.asarray(r.standard_normal(size))
+    return lambda: (a * b).sum() / (xp.sqrt((a * a).sum()) * xp.sqrt((b * b).sum()))
+
+
+@case("ml")
+def l2_regularization(xp, size):
+    w = _normal(xp, size)
+    return lambda: 0.01 * (w * w).sum()
+
+
+@case("ml", rtol=1e-9)
+def mlp_2layer(xp, size):
+    r = _rng()
+    x = xp.asarray(r.standard_normal((_side(size), 64)))
+    W1, b1 = xp.asarray(r.standard_normal((64, 32))), xp.asarray(r.standard_normal(32))
+    W2, b2 = xp.asarray(r.standard_normal((32, 10))), xp.asarray(r.standard_normal(10))
+    zero = xp.zeros(1)
+    return lambda: xp.maximum(x @ W1 + b1, zero) @ W2 + b2
+
+
+# timeseries (rumpy bench_timeseries, series of n)
+
+def _walk(xp, size):
+    return xp.asarray(np.cumsum(_rng().standard_normal(size)))
+
+
+@case("ts", rtol=1e-9)
+def moving_average(xp, size):
+    x, w = _walk(xp, size), 10
+
+    def run():
+        c = xp.cumsum(x)
+        return (c[w:] - c[:-w]) / w
+    return run
+
+
+@case("ts")
+def exp_smoothing(xp, size):
+    x, alpha = _normal(xp, size), 0.1
+    return lambda: (x * (alpha * (1 - alpha) ** xp.arange(size))).sum()
+
+
+@case("ts", rtol=1e-9)
+def fft_autocorrelation(xp, size):
+    x = _normal(xp, size)
+
+    def run():
+        f = xp.fft.fft(x)
+        return xp.fft.ifft(xp.real(f * xp.conj(f)))
+    return run
+
+
+@case("ts")
+def detrend_linear(xp, size):
+    x = xp.asarray(np.linspace(0, 10, size) + _rng().standard_normal(size))
+    t = xp.arange(size, dtype="float64")
+
+    def run():
+        st, sx, stt, stx = t.sum(), x.sum(), (t * t).sum(), (t * x).sum()
+        a = (size * stx - st * sx) / (size * stt - st * st)
+        return x - (a * t + (sx - a * st) / size)
+    return run
+
+
+@case("ts", rtol=1e-9)
+def rolling_std(xp, size):
+    x, w = _normal(xp, size), 20
+
+    def run():
+        c, c2 = xp.cumsum(x), xp.cumsum(x * x)
+        mean, mean2 = (c[w:] - c[:-w]) / w, (c2[w:] - c2[:-w]) / w
+        return xp.sqrt(xp.maximum(mean2 - mean * mean, 0))
+    return run
+
+
+@case("ts")
+def log_returns(xp, size):
+    x = xp.asarray(np.cumsum(np.abs(_rng().standard_normal(size))) + 100)
+    return lambda: xp.log(x[1:] / x[:-1])
+
+
+@case("ts", rtol=1e-9)
+def rolling_zscore(xp, size):
+    x, w = _normal(xp, size), 50
+
+    def run():
+        c, c2 = xp.cumsum(x), xp.cumsum(x * x)
+        mean = (c[w:] - c[:-w]) / w
+        var = (c2[w:] - c2[:-w]) / w - mean * mean
+        return (x[w:] - mean) / xp.sqrt(xp.maximum(var, 1e-10))
+    return run
+
+
+@case("ts")
+def lag_features(xp, size):
+    x = _normal(xp, size)
+
+    def run():
+        base = x[10:]
+        return (base - x[9:-1]) + (base - x[8:-2]) + (base - x[5:-5]) + (base - x[:-10])
+    return run
+
+
+@case("ts", rtol=1e-9)
+def seasonal_decompose(xp, size):
+    t = np.arange(size)
+    x = xp.asarray(0.01 * t + np.sin(2 * np.pi * t / 12) + 0.1 * _rng().standard_normal(size))
+
+    def run():
+        c = xp.cumsum(x)
+        return (c[12:] - c[:-12]) / 12
+    return run
+
+
+@case("ts", rtol=1e-9)
+def fft_crosscorr(xp, size):
+    r = _rng()
+    a, b = xp.asarray(r.standard_normal(size)), xp.asarray(r.standard_normal(size))
+    return lambda: xp.fft.ifft(xp.fft.fft(a) * xp.conj(xp.fft.fft(b)))
+
+
+@case("ts")
+def ewma_weights(xp, size):
+    alpha = 2.0 / 11
+
+    def run():
+        w = (1 - alpha) ** xp.arange(size, dtype="float64")
+        return w / w.sum()
+    return run
+
+
+SUITES = {"micro": ("rmicro",), "ml": ("ml",), "timeseries": ("ts",)}
+SUITES["core"] = tuple(sorted({g for g, _, _, _ in CASES}
+                              - {g for s in SUITES.values() for g in s}))
+
+
 # ---- timing ------------------------------------------------------------------------------------
+
+# What a sample measures: wall-clock time, or with --clock cpu the calling thread's CPU time (which
+# leaves out the waits for a core on a shared machine; meaningful with --threads 1 only).
+CLOCK = [time.perf_counter]
+
 
 class _Timer:
     """Samples of one callable: calls looped so that a sample lasts >= 10 ms."""
@@ -613,17 +905,17 @@ class _Timer:
     def __init__(self, fn):
         self.fn, self.samples, self.faults, self.calls = fn, [], 0, 0
         fn()
-        t0 = time.perf_counter()
+        t0 = CLOCK[0]()
         fn()
-        self.loops = max(1, int(math.ceil(0.010 / max(time.perf_counter() - t0, 1e-9))))
+        self.loops = max(1, int(math.ceil(0.010 / max(CLOCK[0]() - t0, 1e-9))))
 
     def sample(self):
         fn = self.fn
         f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        t0 = time.perf_counter()
+        t0 = CLOCK[0]()
         for _ in range(self.loops):
             fn()
-        dt = time.perf_counter() - t0
+        dt = CLOCK[0]() - t0
         self.faults += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
         self.calls += self.loops
         self.samples.append(dt / self.loops)
@@ -738,10 +1030,10 @@ def worker(impl, threads, size, only, budget):
         print(json.dumps(row), flush=True)
 
 
-def run_worker(impl, threads, size, only, budget):
-    """Every selected case in a fresh process of its own (NumPy's speed on large temporaries
-    depends on glibc's malloc history, which earlier cases would otherwise set), with the
-    thread variables for `threads`. Returns (kestrel's knob, one dict per case)."""
+def run_worker(impl, threads, size, only, budget, groups, clock):
+    """Every selected case of `groups` in a fresh process of its own (NumPy's speed on large
+    temporaries depends on glibc's malloc history, which earlier cases would otherwise set), with
+    the thread variables for `threads`. Returns (kestrel's knob, one dict per case)."""
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         if threads == "default":
@@ -750,10 +1042,10 @@ def run_worker(impl, threads, size, only, budget):
             env[var] = str(threads)
     knob, rows = None, []
     for group, name, _, _ in CASES:
-        if only and not re.search(only, f"{group}.{name}"):
+        if group not in groups or (only and not re.search(only, f"{group}.{name}")):
             continue
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--impl", impl, "--threads",
-               str(threads), "--size", str(size), "--budget", str(budget),
+               str(threads), "--size", str(size), "--budget", str(budget), "--clock", clock,
                "--only", f"^{re.escape(group)}\\.{re.escape(name)}$"]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         lines = [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
@@ -852,10 +1144,17 @@ def main():
     ap.add_argument("--threads", default="1,default", help="comma-separated: 1, 2, ..., default")
     ap.add_argument("--size", type=int, default=1_000_000, help="rumpy cases' size (2-D: sqrt)")
     ap.add_argument("--only", help="regex on group.name")
+    ap.add_argument("--suite", default="core", choices=sorted(SUITES) + ["all"],
+                    help="core: rumpy's 40, the products, the overhead and numpy-rust cases; "
+                    "micro / ml / timeseries: rumpy's bench_micro, bench_ml, bench_timeseries")
     ap.add_argument("--budget", type=float, default=0.5, help="seconds of samples per case")
     ap.add_argument("--markdown", help="also write the tables to this file")
+    ap.add_argument("--clock", default="wall", choices=["wall", "cpu"],
+                    help="cpu: the calling thread's CPU time per call (use with --threads 1)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.clock == "cpu":
+        CLOCK[0] = time.thread_time
     if a.worker:
         worker(a.impl, a.threads, a.size, a.only, a.budget)
         return 0
@@ -864,13 +1163,15 @@ def main():
     except ImportError as e:
         print(f"bench_nd: {a.impl} is not importable ({e}); nothing to measure")
         return 0
+    groups = {g for k, gs in SUITES.items() if a.suite in (k, "all") for g in gs}
     load0 = os.getloadavg()[0]
     lines = [f"{stack_description()}",
              f"{a.impl} against numpy, size {a.size:,} (2-D {_side(a.size)}x{_side(a.size)}); "
-             f"{time.strftime('%Y-%m-%d %H:%M')}; load average at start {load0:.2f}", ""]
+             f"{time.strftime('%Y-%m-%d %H:%M')}; load average at start {load0:.2f}"
+             + ("; times are the calling thread's CPU time" if a.clock == "cpu" else ""), ""]
     bad, runs = 0, {}
     for threads in a.threads.split(","):
-        knob, rows = run_worker(a.impl, threads, a.size, a.only, a.budget)
+        knob, rows = run_worker(a.impl, threads, a.size, a.only, a.budget, groups, a.clock)
         out, b = table(a.impl, threads, knob, rows)
         lines += out + [""]
         bad += b

@@ -332,34 +332,47 @@ K_MINMAX_INT(uint16_t, u16)
 K_MINMAX_INT(uint32_t, u32)
 K_MINMAX_INT(uint64_t, u64)
 
-/* The float ones in a vectorisable shape: eight running minima, and whether a NaN was seen
- * (then the result is NaN, as NumPy's). */
-#define K_MINMAX_F(NAME, T, CMP, NANSKIP)                                                          \
+/* The float ones in vectors of 32 bytes, two at a time: running extrema started at the identity
+ * (NaNs never enter them: a NaN v fails `v CMP m`, so m stays) and per lane whether a NaN was
+ * seen (then the result is NaN, as NumPy's; the nan variants skip it). Lanes that all stayed
+ * at the identity may have seen only NaNs: checked before the identity is folded in. */
+#define K_MINMAX_F(NAME, T, IT, CMP, IDENT, NANSKIP)                                               \
     KS_KERNEL static void NAME##_in(char *acc, const char *aux, const char *x, ptrdiff_t n,        \
                                     ptrdiff_t s)                                                   \
     {                                                                                              \
+        typedef T V __attribute__((vector_size(32)));                                              \
+        typedef IT M __attribute__((vector_size(32)));                                             \
+        enum { L = 32 / sizeof(T) };                                                               \
         (void)aux;                                                                                 \
         T r = *(T *)acc;                                                                           \
         if (!NANSKIP && ISNAN(r)) return;                                                          \
         if (s == (ptrdiff_t)sizeof(T)) {                                                           \
             const T *p = (const T *)x;                                                             \
-            T m[8];                                                                                \
-            int nan = 0;                                                                           \
             ptrdiff_t i = 0;                                                                       \
-            if (n >= 8) {                                                                          \
-                for (int j = 0; j < 8; j++) m[j] = p[j];                                           \
-                for (i = 8; i + 8 <= n; i += 8)                                                    \
-                    for (int j = 0; j < 8; j++) {                                                  \
-                        nan |= ISNAN(p[i + j]);                                                    \
-                        m[j] = p[i + j] CMP m[j] || ISNAN(m[j]) ? p[i + j] : m[j];                 \
-                    }                                                                              \
-                for (int j = 0; j < 8; j++) {                                                      \
-                    nan |= ISNAN(p[j]);                                                            \
-                    if (!ISNAN(m[j]) && (ISNAN(r) || m[j] CMP r)) r = m[j];                        \
+            if (n >= 2 * L) {                                                                      \
+                V ma = (V){0} + (T)(IDENT), mb = ma, a, b;                                         \
+                M na = {0}, nb = {0};                                                              \
+                for (; i + 2 * L <= n; i += 2 * L) {                                               \
+                    memcpy(&a, p + i, sizeof a);                                                   \
+                    memcpy(&b, p + i + L, sizeof b);                                               \
+                    na |= a != a;                                                                  \
+                    nb |= b != b;                                                                  \
+                    const M ca = a CMP ma, cb = b CMP mb;                                          \
+                    ma = (V)(((M)a & ca) | ((M)ma & ~ca));                                         \
+                    mb = (V)(((M)b & cb) | ((M)mb & ~cb));                                         \
                 }                                                                                  \
-                if (nan && !NANSKIP) {                                                             \
+                bool anynan = false, ident = true;                                                 \
+                for (int j = 0; j < L; j++)                                                        \
+                    anynan |= (na[j] | nb[j]) != 0, ident &= ma[j] == (IDENT) && mb[j] == (IDENT); \
+                if (anynan && !NANSKIP) {                                                          \
                     *(T *)acc = NAN;                                                               \
                     return;                                                                        \
+                }                                                                                  \
+                bool number = !ident || !anynan;                                                   \
+                for (ptrdiff_t k = 0; !number && k < i; k++) number = !ISNAN(p[k]);                \
+                for (int j = 0; number && j < 2 * L; j++) {                                        \
+                    const T v = j < L ? ma[j] : mb[j - L];                                         \
+                    if (ISNAN(r) || v CMP r) r = v;                                                \
                 }                                                                                  \
             }                                                                                      \
             for (; i < n; i++) {                                                                   \
@@ -397,14 +410,14 @@ K_MINMAX_INT(uint64_t, u64)
     }                                                                                              \
     static void NAME##_comb(char *d, const char *s) { NAME##_in(d, NULL, s, 1, sizeof(T)); }
 
-K_MINMAX_F(min_f64, double, <, 0)
-K_MINMAX_F(max_f64, double, >, 0)
-K_MINMAX_F(min_f32, float, <, 0)
-K_MINMAX_F(max_f32, float, >, 0)
-K_MINMAX_F(nmin_f64, double, <, 1)
-K_MINMAX_F(nmax_f64, double, >, 1)
-K_MINMAX_F(nmin_f32, float, <, 1)
-K_MINMAX_F(nmax_f32, float, >, 1)
+K_MINMAX_F(min_f64, double, int64_t, <, INFINITY, 0)
+K_MINMAX_F(max_f64, double, int64_t, >, -INFINITY, 0)
+K_MINMAX_F(min_f32, float, int32_t, <, INFINITY, 0)
+K_MINMAX_F(max_f32, float, int32_t, >, -INFINITY, 0)
+K_MINMAX_F(nmin_f64, double, int64_t, <, INFINITY, 1)
+K_MINMAX_F(nmax_f64, double, int64_t, >, -INFINITY, 1)
+K_MINMAX_F(nmin_f32, float, int32_t, <, INFINITY, 1)
+K_MINMAX_F(nmax_f32, float, int32_t, >, -INFINITY, 1)
 
 /* Complex: lexicographic order; a NaN part propagates (nan variants skip it). */
 #define CNAN(v) (ISNAN((v).re) || ISNAN((v).im))

@@ -217,8 +217,13 @@ WITH_LIBM_BEYOND(k_arccosh, f64, double, fabs, acosh, 1e150)
 WITH_LIBM_BEYOND(k_arccosh, f32, float, fabsf, acoshf, 1e18)
 
 /* SLEEF's pow overflows near the top of the range (pow(DBL_MAX, 1) is inf): a result that is
- * infinite, zero or subnormal from finite nonzero operands comes from libm instead. */
-#define POW_CHECKED(sfx, T, fn, TMIN)                                                              \
+ * infinite, zero or subnormal from finite nonzero operands comes from libm instead, unless
+ * y * log2|x| puts it far beyond the range (0.9 ** arange(n): libm's underflow path costs ~80 ns
+ * an element, and its answer there is SLEEF's, 0 or inf). */
+#define POW_FAR(r, x, y, EMIN, EMAX)                                                               \
+    (((r) == 0 && log2(fabs((double)(x))) * (y) < (EMIN)) ||                                       \
+     (isinf(r) && log2(fabs((double)(x))) * (y) > (EMAX)))
+#define POW_CHECKED(sfx, T, fn, TMIN, EMIN, EMAX)                                                  \
     static void k_power_##sfx(const T *x, const T *y, T *z, ptrdiff_t n)                           \
     {                                                                                              \
         T t[CHUNK], u[CHUNK];                                                                      \
@@ -230,13 +235,13 @@ WITH_LIBM_BEYOND(k_arccosh, f32, float, fabsf, acoshf, 1e18)
             for (ptrdiff_t i = 0; i < m; i++) {                                                    \
                 const T r = z[i0 + i];                                                             \
                 if ((isinf(r) || (r > -TMIN && r < TMIN)) && t[i] != 0 && isfinite(t[i]) &&        \
-                    isfinite(u[i]))                                                                \
+                    isfinite(u[i]) && !POW_FAR(r, t[i], u[i], EMIN, EMAX))                         \
                     z[i0 + i] = fn(t[i], u[i]);                                                    \
             }                                                                                      \
         }                                                                                          \
     }
-POW_CHECKED(f64, double, pow, DBL_MIN)
-POW_CHECKED(f32, float, powf, FLT_MIN)
+POW_CHECKED(f64, double, pow, DBL_MIN, -1080, 1030) /* 2^-1075 rounds to 0; 2^1024 is inf */
+POW_CHECKED(f32, float, powf, FLT_MIN, -155, 134)   /* 2^-150; 2^128 */
 KERNEL2(k_arctan2, atan2, u10)
 KERNEL2(k_hypot, hypot, u05)
 
