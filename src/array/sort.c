@@ -6,7 +6,9 @@
  * byte on which all keys agree costs no pass (int8 data in an int64 array: one pass of eight).
  * Values are moved with their key recomputed from them, so -0.0 and NaN payloads come out as they
  * went in. Shorter lines and complex ones use a merge sort over insertion-sorted runs. Partition
- * is a full sort of each line, which satisfies partition's contract for every kth at once. */
+ * selects (sort_select.c's introselect) for 32- and 64-bit integer and real dtypes, and sorts
+ * each line fully for the others and for argpartition, which satisfies its contract for every
+ * kth at once. */
 #include <string.h>
 
 #include "array/sort_internal.h"
@@ -279,7 +281,10 @@ static int prepare(ks_ctx *ctx, const ks_array *a, int *axis, ks_array *view)
     return rc;
 }
 
-static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, ks_array *out)
+/* Each line of a along axis sorted, or (kth not NULL) with the nkth positions kth (ascending,
+ * distinct, non-negative) selected. */
+static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, const ptrdiff_t *kth, int nkth,
+                     ks_array *out)
 {
     ks_array v;
     ks__array_clear(out);
@@ -300,13 +305,12 @@ static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, ks_array *out)
     const ptrdiff_t s = out->strides[axis];
     for (ptrdiff_t l = 0; l < size / n; l++) {
         char *line = out->data + line_offset(out->ndim, out->shape, out->strides, axis, l);
-        if (inner) {
-            sort_values(out->dtype, line, buf, n);
-            continue;
-        }
-        char *w = buf + (size_t)n * es;
-        for (ptrdiff_t j = 0; j < n; j++) memcpy(w + j * (ptrdiff_t)es, line + j * s, es);
-        sort_values(out->dtype, w, buf, n);
+        char *w = inner ? line : buf + (size_t)n * es;
+        if (!inner)
+            for (ptrdiff_t j = 0; j < n; j++) memcpy(w + j * (ptrdiff_t)es, line + j * s, es);
+        if (!kth || !ks__quickselect(out->dtype, w, n, kth, nkth))
+            sort_values(out->dtype, w, buf, n);
+        if (inner) continue;
         for (ptrdiff_t j = 0; j < n; j++) memcpy(line + j * s, w + j * (ptrdiff_t)es, es);
     }
     ks__release(&ctx->alloc, buf);
@@ -362,7 +366,7 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
 int ks_array_sort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind, ks_array *out)
 {
     (void)kind; /* every kind is the stable sort */
-    return sort_impl(ctx, a, axis, out);
+    return sort_impl(ctx, a, axis, NULL, 0, out);
 }
 
 int ks_array_argsort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind, ks_array *out)
@@ -380,8 +384,11 @@ int ks_array_lexsort(ks_ctx *ctx, int n, const ks_array *const *keys, int axis, 
     return order_impl(ctx, n, keys, axis, out);
 }
 
-/* kth checked against the axis's length (NumPy's "kth(=5) out of bounds (5)", a ValueError). */
-static int check_kth(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t *kth, int axis)
+/* kth checked against the axis's length (NumPy's "kth(=5) out of bounds (5)", a ValueError) and,
+ * when `sorted` is not NULL, made non-negative, ascending and distinct there (*nsorted of them;
+ * the caller releases it). */
+static int check_kth(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t *kth, int axis,
+                     ptrdiff_t **sorted, int *nsorted)
 {
     ks_array v;
     int rc = prepare(ctx, a, &axis, &v);
@@ -393,6 +400,21 @@ static int check_kth(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t *
         if (k < 0 || k >= n)
             return ks__fail(ctx, KS_EINVAL, "kth(=%td) is past the end (%td)", kth[i], n);
     }
+    if (!sorted) return KS_OK;
+    ptrdiff_t *k = ks__malloc_array(ctx, (size_t)nkth + 1, sizeof *k);
+    if (!k) return KS_ENOMEM;
+    int m = 0;
+    for (int i = 0; i < nkth; i++) { /* insertion into the distinct ascending list */
+        const ptrdiff_t x = kth[i] < 0 ? kth[i] + n : kth[i];
+        int j = m;
+        while (j > 0 && k[j - 1] > x) j--;
+        if (j > 0 && k[j - 1] == x) continue;
+        memmove(k + j + 1, k + j, (size_t)(m - j) * sizeof *k);
+        k[j] = x;
+        m++;
+    }
+    *sorted = k;
+    *nsorted = m;
     return KS_OK;
 }
 
@@ -400,15 +422,19 @@ int ks_array_partition(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t
                        ks_array *out)
 {
     ks__array_clear(out);
-    const int rc = check_kth(ctx, a, nkth, kth, axis);
-    return rc != KS_OK ? rc : sort_impl(ctx, a, axis, out);
+    ptrdiff_t *k = NULL;
+    int nk = 0;
+    int rc = check_kth(ctx, a, nkth, kth, axis, &k, &nk);
+    if (rc == KS_OK) rc = sort_impl(ctx, a, axis, k, nk, out);
+    ks__release(&ctx->alloc, k);
+    return rc;
 }
 
 int ks_array_argpartition(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t *kth, int axis,
                           ks_array *out)
 {
     ks__array_clear(out);
-    const int rc = check_kth(ctx, a, nkth, kth, axis);
+    const int rc = check_kth(ctx, a, nkth, kth, axis, NULL, NULL);
     const ks_array *keys[1] = {a};
     return rc != KS_OK ? rc : order_impl(ctx, 1, keys, axis, out);
 }

@@ -42,4 +42,10 @@ void ks__sort_ckeys(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const i
 void ks__sort_kpairs(ks__kpair *a, ks__kpair *tmp, ptrdiff_t n);
 void ks__sort_cpairs(ks__cpair *a, ks__cpair *tmp, ptrdiff_t n);
 
+/* sort_select.c: the selection that puts each of the positions kth[0 .. nkth) (ascending,
+ * distinct, in [0, n)) of n contiguous elements of a 32- or 64-bit integer or real dtype in its
+ * sorted place, nothing larger before it and nothing smaller after (NaN last); false (nothing
+ * done) for the other dtypes. */
+bool ks__quickselect(ks_dtype t, void *v, ptrdiff_t n, const ptrdiff_t *kth, int nkth);
+
 #endif

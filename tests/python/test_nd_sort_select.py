@@ -1,0 +1,105 @@
+"""np.partition by selection (sort_select.c's introselect for 32- and 64-bit integer and real
+dtypes) against NumPy: for every kth, the same value at kth as np.sort, nothing larger before it
+and nothing smaller after (NaN last), the same multiset; over many kth sets, lengths around the
+insertion-sort cutoff (16) and the AVX2 partition's minimum (4 vectors from each side: 64
+elements of 64 bits, 128 of 32), random, sorted, reversed and few-distinct inputs with NaN,
++-inf and -0.0, along axes of strided n-d views and raveled."""
+import numpy as np
+import pytest
+
+from kestrel import nd
+
+RNG = np.random.default_rng(2020)
+DTYPES = ["int32", "int64", "uint32", "uint64", "float32", "float64"]
+LENGTHS = [1, 2, 15, 16, 17, 31, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1000, 4099]
+
+
+def values(dtype, n, kind):
+    dt = np.dtype(dtype)
+    if kind == "few":
+        x = RNG.integers(0, 4, n)
+    elif dt.kind == "f":
+        x = RNG.standard_normal(n) * 100
+    else:
+        info = np.iinfo(dt)
+        x = RNG.integers(info.min, info.max, n, dtype=dt, endpoint=True)
+    x = np.asarray(x).astype(dt)
+    if dt.kind == "f" and kind != "sorted":
+        specials = np.array([np.nan, -0.0, 0.0, np.inf, -np.inf], dt)
+        pick = RNG.random(n) < 0.1
+        x = np.where(pick, specials[RNG.integers(0, 5, n)], x)
+    if kind == "sorted":
+        x = np.sort(x)
+    if kind == "reversed":
+        x = np.sort(x)[::-1].copy()
+    return x
+
+
+def check_line(got, x, kths):
+    """got: x partitioned at every k of kths (1-d)."""
+    want = np.sort(x)
+    np.testing.assert_array_equal(np.sort(got), want)  # the same multiset (NaN compare equal)
+    n = x.size
+    for k in np.atleast_1d(kths):
+        k = int(k) % n
+        np.testing.assert_array_equal(got[k:k + 1], want[k:k + 1])
+        if np.isnan(got[k]):
+            assert np.isnan(got[k:]).all()
+        else:
+            assert (got[:k] <= got[k]).all()
+            after = got[k + 1:]
+            assert ((after >= got[k]) | np.isnan(after)).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_partition_contract_1d(dtype):
+    for n in LENGTHS:
+        for kind in ("random", "sorted", "reversed", "few"):
+            x = values(dtype, n, kind)
+            kth_sets = [0, n - 1, n // 2, -1, list(range(n))[:: max(1, n // 7)],
+                        sorted(set(RNG.integers(0, n, 5).tolist())),
+                        RNG.integers(-n, n, 4).tolist()]
+            for kth in kth_sets:
+                got = np.asarray(nd.partition(nd.asarray(x), kth))
+                assert got.dtype == x.dtype
+                check_line(got, x, kth)
+                np.testing.assert_array_equal(np.partition(x, kth)[np.atleast_1d(kth)],
+                                              got[np.atleast_1d(kth)])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_partition_axes_views(dtype):
+    x = values(dtype, 6 * 5 * 300, "random").reshape(6, 5, 300)
+    for v in (x, x[:, ::2, ::-3], np.swapaxes(x, 0, 2)):
+        for axis in (0, 1, 2, -1, None):
+            n = v.size if axis is None else v.shape[axis]
+            for kth in ([0, n // 2, n - 1], n // 3):
+                got = np.asarray(nd.partition(nd.asarray(v), kth, axis=axis))
+                if axis is None:
+                    check_line(got, v.reshape(-1), kth)
+                    continue
+                g = np.moveaxis(got, axis, -1).reshape(-1, n)
+                w = np.moveaxis(v, axis, -1).reshape(-1, n)
+                for r in range(g.shape[0]):
+                    check_line(g[r], w[r], kth)
+
+
+def test_partition_bits_kept():
+    """NaN payloads and -0.0 come out as they went in (the same bytes, another order)."""
+    x = np.array([1.0, -0.0, 0.0, 3.0] * 50 + [np.nan] * 4)
+    bits = x.view(np.uint64).copy()
+    bits[-1] |= 1  # a NaN with another payload
+    bits[-2] |= (1 << 63)  # a negative NaN
+    x = bits.view(np.float64)
+    got = np.asarray(nd.partition(nd.asarray(x), [0, 100, 203]))
+    assert sorted(got.view(np.uint64).tolist()) == sorted(bits.tolist())
+    assert np.isnan(got[200:]).all()
+
+
+def test_partition_large_matches_numpy_kth():
+    for dtype in DTYPES:
+        x = values(dtype, 200_003, "random")
+        kth = [5, 100_000, 199_000]
+        got = np.asarray(nd.partition(nd.asarray(x), kth))
+        np.testing.assert_array_equal(got[kth], np.partition(x, kth)[kth])
+        check_line(got, x, kth)
