@@ -6,9 +6,9 @@
  * byte on which all keys agree costs no pass (int8 data in an int64 array: one pass of eight).
  * Values are moved with their key recomputed from them, so -0.0 and NaN payloads come out as they
  * went in. Shorter lines and complex ones use a merge sort over insertion-sorted runs. Partition
- * selects (sort_select.c's introselect) for 32- and 64-bit integer and real dtypes, and sorts
- * each line fully for the others and for argpartition, which satisfies its contract for every
- * kth at once. */
+ * selects (sort_select.c's introselect) for 32- and 64-bit integer and real dtypes, and
+ * argpartition over the (key, position) pairs of every real dtype; the others (complex) sort
+ * each line fully, which satisfies partition's contract for every kth at once. */
 #include <string.h>
 
 #include "array/sort_internal.h"
@@ -318,8 +318,10 @@ static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, const ptrdiff_t *
 }
 
 /* The stable order along axis of the keys keys[0 .. nkeys), the last the primary one (lexsort;
- * argsort is one key). */
-static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int axis, ks_array *out)
+ * argsort is one key), or (kth not NULL: argpartition, one real key) the order selected at the
+ * nkth positions kth (ascending, distinct, non-negative). */
+static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int axis,
+                      const ptrdiff_t *kth, int nkth, ks_array *out)
 {
     ks_array v[KS__MAXOP];
     ks__array_clear(out);
@@ -340,7 +342,12 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
     void *w = NULL;
     int64_t *perm = NULL;
     if (n > 0) {
-        w = ks__malloc_array(ctx, (size_t)n * 2, sizeof(ks__cpair));
+        /* n pairs of the largest kind any key needs, and n more of scratch for the sorts (a
+         * fresh 48 MB rather than 32 for 1M real keys costs its page faults) */
+        bool cplx = false;
+        for (int k = 0; k < nkeys; k++) cplx |= ks__dtypes[v[k].dtype].kind == 'c';
+        w = ks__malloc_array(ctx, (size_t)n * (kth ? 1 : 2),
+                             cplx ? sizeof(ks__cpair) : sizeof(ks__kpair));
         perm = nkeys > 1 ? ks__malloc_array(ctx, (size_t)n, sizeof *perm) : NULL;
         if (!w || (nkeys > 1 && !perm)) rc = KS_ENOMEM;
     }
@@ -352,6 +359,13 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
             const ks_array *x = &v[k];
             const char *line = x->data + line_offset(x->ndim, x->shape, x->strides, axis, l);
             const bool last = k == nkeys - 1;
+            if (kth) {
+                ks__kpair *p = w;
+                ks__sort_keys(x->dtype, line, x->strides[axis], n, NULL, p);
+                ks__kpair_select(p, n, kth, nkth);
+                for (ptrdiff_t j = 0; j < n; j++) o[j * os] = p[j].i;
+                continue;
+            }
             order_line(x->dtype, line, x->strides[axis], n, k ? perm : NULL, w, last ? o : perm,
                        last ? os : 1);
         }
@@ -373,7 +387,7 @@ int ks_array_argsort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind
 {
     (void)kind;
     const ks_array *keys[1] = {a};
-    return order_impl(ctx, 1, keys, axis, out);
+    return order_impl(ctx, 1, keys, axis, NULL, 0, out);
 }
 
 int ks_array_lexsort(ks_ctx *ctx, int n, const ks_array *const *keys, int axis, ks_array *out)
@@ -381,7 +395,7 @@ int ks_array_lexsort(ks_ctx *ctx, int n, const ks_array *const *keys, int axis, 
     ks__array_clear(out);
     if (n < 1) return ks__fail(ctx, KS_EINVAL, "need sequence of keys with len > 0 in lexsort");
     if (n > KS__MAXOP) return ks__fail(ctx, KS_EINVAL, "lexsort: at most %d keys", KS__MAXOP);
-    return order_impl(ctx, n, keys, axis, out);
+    return order_impl(ctx, n, keys, axis, NULL, 0, out);
 }
 
 /* kth checked against the axis's length (NumPy's "kth(=5) out of bounds (5)", a ValueError) and,
@@ -434,7 +448,12 @@ int ks_array_argpartition(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdif
                           ks_array *out)
 {
     ks__array_clear(out);
-    const int rc = check_kth(ctx, a, nkth, kth, axis, NULL, NULL);
+    ptrdiff_t *k = NULL;
+    int nk = 0;
+    int rc = check_kth(ctx, a, nkth, kth, axis, &k, &nk);
     const ks_array *keys[1] = {a};
-    return rc != KS_OK ? rc : order_impl(ctx, 1, keys, axis, out);
+    const bool select = ks__dtypes[a->dtype].kind != 'c'; /* complex: the full stable order */
+    if (rc == KS_OK) rc = order_impl(ctx, 1, keys, axis, select ? k : NULL, nk, out);
+    ks__release(&ctx->alloc, k);
+    return rc;
 }

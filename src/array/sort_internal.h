@@ -47,5 +47,7 @@ void ks__sort_cpairs(ks__cpair *a, ks__cpair *tmp, ptrdiff_t n);
  * sorted place, nothing larger before it and nothing smaller after (NaN last); false (nothing
  * done) for the other dtypes. */
 bool ks__quickselect(ks_dtype t, void *v, ptrdiff_t n, const ptrdiff_t *kth, int nkth);
+/* The same selection of n (key, position) pairs by key (argpartition). */
+void ks__kpair_select(ks__kpair *a, ptrdiff_t n, const ptrdiff_t *kth, int nkth);
 
 #endif

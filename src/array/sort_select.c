@@ -71,9 +71,10 @@ static const uint32_t perm8[256] = {
 
 /* ---- per type: scalar pieces, the two partitions, the introsort ---- */
 
-#define LT(x, y) ((x) < (y))
+#define LT(x, y) ((x) < (y))          /* values */
+#define PAIR_LT(x, y) ((x).k < (y).k) /* (key, position) pairs */
 
-#define QUICK_PORTABLE(NAME, T)                                                                    \
+#define QUICK_PORTABLE(NAME, T, LT)                                                                \
     static void NAME##_insertion(T *a, ptrdiff_t n)                                                \
     {                                                                                              \
         for (ptrdiff_t i = 1; i < n; i++) {                                                        \
@@ -239,7 +240,7 @@ static const uint32_t perm8[256] = {
 #define NO_ATTR
 #if HAVE_AVX2_PATH
 #define QUICK_TYPE(NAME, T, W, TAB, GT, GE)                                                        \
-    QUICK_PORTABLE(NAME, T)                                                                        \
+    QUICK_PORTABLE(NAME, T, LT)                                                                    \
     QUICK_AVX2(NAME, T, W, TAB, GT, GE)                                                            \
     AVX2 static void NAME##_avx2_heap_(T *a, ptrdiff_t n) { NAME##_heap(a, n); }                   \
     AVX2 static void NAME##_avx2_insertion_(T *a, ptrdiff_t n) { NAME##_insertion(a, n); }         \
@@ -262,7 +263,7 @@ static const uint32_t perm8[256] = {
     }
 #else
 #define QUICK_TYPE(NAME, T, W, TAB, GT, GE)                                                        \
-    QUICK_PORTABLE(NAME, T)                                                                        \
+    QUICK_PORTABLE(NAME, T, LT)                                                                    \
     static void NAME##_heap_(T *a, ptrdiff_t n) { NAME##_heap(a, n); }                             \
     static void NAME##_insertion_(T *a, ptrdiff_t n) { NAME##_insertion(a, n); }                   \
     static inline T NAME##_pivot_(const T *a, ptrdiff_t n) { return NAME##_pivot(a, n); }          \
@@ -273,6 +274,14 @@ QUICK_TYPE(quick_f64, double, 4, perm4, GT_F64, GE_F64)
 QUICK_TYPE(quick_i64, int64_t, 4, perm4, GT_I64, GE_I64)
 QUICK_TYPE(quick_f32, float, 8, perm8, GT_F32, GE_F32)
 QUICK_TYPE(quick_i32, int32_t, 8, perm8, GT_I32, GE_I32)
+QUICK_PORTABLE(quick_kp, ks__kpair, PAIR_LT)
+static void quick_kp_heap_(ks__kpair *a, ptrdiff_t n) { quick_kp_heap(a, n); }
+static void quick_kp_insertion_(ks__kpair *a, ptrdiff_t n) { quick_kp_insertion(a, n); }
+static inline ks__kpair quick_kp_pivot_(const ks__kpair *a, ptrdiff_t n)
+{
+    return quick_kp_pivot(a, n);
+}
+QUICK_SELECT(quick_kp, ks__kpair, quick_kp_part_scalar, NO_ATTR)
 
 static int depth_limit(ptrdiff_t n)
 {
@@ -339,4 +348,9 @@ bool ks__quickselect(ks_dtype t, void *v, ptrdiff_t n, const ptrdiff_t *k, int n
         return true;
     default: return false;
     }
+}
+
+void ks__kpair_select(ks__kpair *a, ptrdiff_t n, const ptrdiff_t *kth, int nkth)
+{
+    quick_kp_sel(a, n, kth, nkth, 0, depth_limit(n));
 }

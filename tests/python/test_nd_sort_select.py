@@ -103,3 +103,44 @@ def test_partition_large_matches_numpy_kth():
         got = np.asarray(nd.partition(nd.asarray(x), kth))
         np.testing.assert_array_equal(got[kth], np.partition(x, kth)[kth])
         check_line(got, x, kth)
+
+
+ARG_DTYPES = ["bool", "int8", "int16", "uint8", "uint16"] + DTYPES
+
+
+@pytest.mark.parametrize("dtype", ARG_DTYPES)
+def test_argpartition_contract(dtype):
+    """x[argpartition] partitioned, the positions a permutation, and on distinct keys the same
+    set of positions on each side of every kth as NumPy's."""
+    for n in (1, 17, 65, 129, 257, 3001):
+        for kind in ("random", "few"):
+            x = values(dtype, n, kind) if dtype in DTYPES else \
+                RNG.integers(0, 2 if dtype == "bool" else 100, n).astype(dtype)
+            for kth in (0, n - 1, [n // 4, n // 2], RNG.integers(-n, n, 3).tolist()):
+                ip = np.asarray(nd.argpartition(nd.asarray(x), kth))
+                assert ip.dtype == np.int64
+                np.testing.assert_array_equal(np.sort(ip), np.arange(n))
+                check_line(x[ip], x, kth)
+    x = RNG.permutation(5000).astype(dtype if dtype in DTYPES else "int64")
+    kth = [10, 2500, 4990]
+    ip, want = np.asarray(nd.argpartition(nd.asarray(x), kth)), np.argpartition(x, kth)
+    for lo, hi in zip([0] + kth, kth + [5000]):
+        assert set(ip[lo:hi].tolist()) == set(want[lo:hi].tolist())
+    np.testing.assert_array_equal(ip[kth], want[kth])
+
+
+def test_argpartition_axes():
+    x = values("float64", 4 * 7 * 200, "random").reshape(4, 7, 200)[:, ::2]
+    for axis in (0, 1, 2, None):
+        n = x.size if axis is None else x.shape[axis]
+        kth = [0, n // 2]
+        ip = np.asarray(nd.argpartition(nd.asarray(x), kth, axis=axis))
+        flat = x.reshape(-1) if axis is None else x
+        got = np.take_along_axis(flat, ip, axis=0 if axis is None else axis)
+        if axis is None:
+            check_line(got, flat, kth)
+            continue
+        g = np.moveaxis(got, axis, -1).reshape(-1, n)
+        w = np.moveaxis(x, axis, -1).reshape(-1, n)
+        for r in range(g.shape[0]):
+            check_line(g[r], w[r], kth)
