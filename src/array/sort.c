@@ -157,8 +157,7 @@ MERGE_SORT(sort_cpair, ks__cpair, cpair_less)
 void ks__sort_kpairs(ks__kpair *a, ks__kpair *tmp, ptrdiff_t n) { sort_kpair(a, tmp, n); }
 void ks__sort_cpairs(ks__cpair *a, ks__cpair *tmp, ptrdiff_t n) { sort_cpair(a, tmp, n); }
 
-/* Sort n contiguous elements of dtype t at v in place (tmp: n more). */
-static void sort_values(ks_dtype t, char *v, char *tmp, ptrdiff_t n)
+void ks__sort_values(ks_dtype t, char *v, char *tmp, ptrdiff_t n)
 {
     switch (t) {
     case KS_BOOL:
@@ -309,7 +308,7 @@ static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, const ptrdiff_t *
         if (!inner)
             for (ptrdiff_t j = 0; j < n; j++) memcpy(w + j * (ptrdiff_t)es, line + j * s, es);
         if (!kth || !ks__quickselect(out->dtype, w, n, kth, nkth))
-            sort_values(out->dtype, w, buf, n);
+            ks__sort_values(out->dtype, w, buf, n);
         if (inner) continue;
         for (ptrdiff_t j = 0; j < n; j++) memcpy(line + j * s, w + j * (ptrdiff_t)es, es);
     }

@@ -38,6 +38,8 @@ void ks__sort_keys(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const in
                    ks__kpair *out);
 void ks__sort_ckeys(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const int64_t *perm,
                     ks__cpair *out);
+/* The stable sort of n contiguous elements of dtype t at v in place (tmp: n more). */
+void ks__sort_values(ks_dtype t, char *v, char *tmp, ptrdiff_t n);
 /* Stable sorts of n pairs by key (tmp: n more of scratch). */
 void ks__sort_kpairs(ks__kpair *a, ks__kpair *tmp, ptrdiff_t n);
 void ks__sort_cpairs(ks__cpair *a, ks__cpair *tmp, ptrdiff_t n);

@@ -144,3 +144,61 @@ def test_argpartition_axes():
         w = np.moveaxis(x, axis, -1).reshape(-1, n)
         for r in range(g.shape[0]):
             check_line(g[r], w[r], kth)
+
+
+ISIN_DTYPES = ["bool", "int8", "int16", "uint8", "int32", "int64", "uint32", "uint64",
+               "float32", "float64"]
+
+
+@pytest.mark.parametrize("dtype", ISIN_DTYPES)
+def test_isin_table_and_search(dtype):
+    """isin's two paths for real dtypes: the table (test values in a narrow range, as NumPy's
+    kind='table') and the binary search (a wide range), with the dtype's extremes (the smallest
+    key, 0), NaN on either side (matching nothing), -0.0 against 0.0, and invert."""
+    dt = np.dtype(dtype)
+    if dt.kind == "b":
+        lo, hi = 0, 1
+    elif dt.kind == "f":
+        lo, hi = -1e30, 1e30
+    else:
+        lo, hi = np.iinfo(dt).min, np.iinfo(dt).max
+    edges = np.array([lo, hi, 0, 1], dtype=dt)
+    for spread in ("narrow", "wide"):
+        for m in (0, 1, 7, 3000):
+            if spread == "narrow" or dt.kind == "b":
+                t = RNG.integers(0, 2 if dt.kind == "b" else 50, m).astype(dt)
+            elif dt.kind == "f":
+                t = (RNG.standard_normal(m) * 1e6).astype(dt)
+            else:
+                t = RNG.integers(lo, hi, m, dtype=dt, endpoint=True)
+            t = np.concatenate([t, edges[: m % 3]])
+            x = np.concatenate([t[::2], edges, RNG.integers(0, 60, 500).astype(dt)])
+            if dt.kind == "f":
+                t = np.concatenate([t, [np.nan, -0.0]]).astype(dt)
+                x = np.concatenate([x, [np.nan, 0.0, -0.0]]).astype(dt)
+            RNG.shuffle(x)
+            for invert in (False, True):
+                got = np.asarray(nd.isin(nd.asarray(x), nd.asarray(t), invert=invert))
+                np.testing.assert_array_equal(got, np.isin(x, t, invert=invert))
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint16", "int32", "uint64", "float32",
+                                   "float64"])
+def test_unique_values_path(dtype):
+    """unique without index or inverse (the values sorted by themselves), with counts, NaN and
+    -0.0, equal_nan both ways, against the full unique of NumPy."""
+    dt = np.dtype(dtype)
+    for n in (0, 1, 200, 5000):
+        if dt.kind == "f":
+            x = RNG.integers(-20, 20, n).astype(dt)
+            x[RNG.random(n) < 0.1] = np.nan
+            x[RNG.random(n) < 0.05] = -0.0
+        else:
+            x = RNG.integers(0, 2 if dt.kind == "b" else 100, n).astype(dt)
+        for equal_nan in (True, False):
+            want = np.unique(x, return_counts=True, equal_nan=equal_nan)
+            got = nd.unique(nd.asarray(x), return_counts=True, equal_nan=equal_nan)
+            for g, w in zip(got, want):
+                np.testing.assert_array_equal(np.asarray(g), w)
+                assert np.asarray(g).dtype == w.dtype
+            np.testing.assert_array_equal(np.asarray(nd.unique(nd.asarray(x))), np.unique(x))
