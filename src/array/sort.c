@@ -5,7 +5,8 @@
  * ordered unsigned keys (sort_internal.h): one counting pass builds every byte's histogram, and a
  * byte on which all keys agree costs no pass (int8 data in an int64 array: one pass of eight).
  * Values are moved with their key recomputed from them, so -0.0 and NaN payloads come out as they
- * went in. Shorter lines and complex ones use a merge sort over insertion-sorted runs. Partition
+ * went in; a long line already in order (or strictly reversed) costs one pass. Shorter lines and
+ * complex ones use a merge sort over insertion-sorted runs. Partition
  * selects (sort_select.c's introselect) for 32- and 64-bit integer and real dtypes, and
  * argpartition over the (key, position) pairs of every real dtype; the others (complex) sort
  * each line fully, which satisfies partition's contract for every kth at once. */
@@ -121,10 +122,25 @@ static inline uint32_t key_f32(uint32_t b)
     RADIX_SORT(NAME##_radix, T, KEY, NB)                                                           \
     static void NAME(T *a, T *tmp, ptrdiff_t n)                                                    \
     {                                                                                              \
-        if (n <= RADIX_MIN)                                                                        \
+        if (n <= RADIX_MIN) {                                                                      \
             NAME##_merge(a, tmp, n);                                                               \
-        else                                                                                       \
-            NAME##_radix(a, tmp, n);                                                               \
+            return;                                                                                \
+        }                                                                                          \
+        /* a line already in order, or in strictly reverse order (no ties to keep in order), is    \
+         * done in one pass; random lines leave these loops within a few elements */               \
+        ptrdiff_t i = 1;                                                                           \
+        while (i < n && KEY(a[i - 1]) <= KEY(a[i])) i++;                                           \
+        if (i == n) return;                                                                        \
+        for (i = 1; i < n && KEY(a[i - 1]) > KEY(a[i]);) i++;                                      \
+        if (i == n) {                                                                              \
+            for (ptrdiff_t j = 0; j < n / 2; j++) {                                                \
+                const T x = a[j];                                                                  \
+                a[j] = a[n - 1 - j];                                                               \
+                a[n - 1 - j] = x;                                                                  \
+            }                                                                                      \
+            return;                                                                                \
+        }                                                                                          \
+        NAME##_radix(a, tmp, n);                                                                   \
     }
 
 KEYED_SORT(sort_u8, uint8_t, KEY_ID, 1)

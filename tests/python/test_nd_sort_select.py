@@ -202,3 +202,26 @@ def test_unique_values_path(dtype):
                 np.testing.assert_array_equal(np.asarray(g), w)
                 assert np.asarray(g).dtype == w.dtype
             np.testing.assert_array_equal(np.asarray(nd.unique(nd.asarray(x))), np.unique(x))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint16", "int32", "int64", "float32", "float64"])
+def test_sorted_and_reversed_lines(dtype):
+    """Lines already in order or in reverse order (the one-pass shortcut), with ties (where a
+    reversed line must still give the stable order), -0.0 beside 0.0 and NaN: NumPy's stable
+    sort and argsort exactly, along both axes of a 2-d array."""
+    for n in (257, 258, 1000):
+        base = np.sort(RNG.integers(-50, 50, n)).astype(dtype)
+        tied = np.sort(RNG.integers(0, 3, n)).astype(dtype)
+        lines = [base, base[::-1], tied, tied[::-1], np.arange(n).astype(dtype)[::-1]]
+        if np.dtype(dtype).kind == "f":
+            z = np.where(np.arange(n) % 2 == 0, -0.0, 0.0).astype(dtype)
+            lines += [z, np.concatenate([base[:-3], [np.nan] * 3]).astype(dtype)]
+        for x in lines:
+            for arr, axis in ((x, -1), (np.stack([x, x[::-1]], 1), 0)):
+                for kind in ("quicksort", "stable"):
+                    want = np.argsort(arr, axis=axis, kind="stable")
+                    got = np.asarray(nd.argsort(nd.asarray(arr), axis=axis, kind=kind))
+                    np.testing.assert_array_equal(got, want)
+                    s = np.asarray(nd.sort(nd.asarray(arr), axis=axis, kind=kind))
+                    w = np.sort(arr, axis=axis, kind="stable")
+                    assert s.tobytes() == w.tobytes()
