@@ -610,6 +610,88 @@ def _numpy_rust_cases():
 _numpy_rust_cases()
 
 
+# Sorting and sets (issue #20): sort / argsort of each dtype at 1M, 10k and 100, both kinds, on
+# random input and (1M float64 and int64) on sorted, reversed and few-distinct input; partition
+# and argpartition at n / 2; searchsorted, isin and unique at 1M. NumPy's arrangement of a
+# partition and its order of equal keys in an unstable argsort are unspecified, so those cases
+# compare only shape and dtype (tests/python/test_nd_sort*.py check their contracts).
+
+def _sort_input(dtype, n, pattern):
+    rng = _rng()
+    if pattern == "few":
+        x = rng.integers(0, 10, n)
+    elif np.dtype(dtype).kind == "f":
+        x = rng.standard_normal(n)
+    else:
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max, n, dtype=dtype, endpoint=True)
+    x = np.asarray(x).astype(dtype)
+    if pattern in ("sorted", "reversed"):
+        x = np.sort(x)
+    return x[::-1].copy() if pattern == "reversed" else x
+
+
+def _sort_cases():
+    def one(fn, dtype, n, pattern, kind):
+        def factory(xp, size):
+            a = xp.asarray(_sort_input(dtype, n, pattern))
+            return lambda: getattr(xp, fn)(a, kind=kind)
+        return factory
+    short = {1_000_000: "1M", 10_000: "10k", 100: "100"}
+    for n in short:
+        for dtype in ("float64", "float32", "int64", "int32", "int16", "uint8"):
+            patterns = ["random"]
+            if n == 1_000_000 and dtype in ("float64", "int64"):
+                patterns += ["sorted", "reversed", "few"]
+            for pattern in patterns:
+                for fn in ("sort", "argsort"):
+                    for kind in ("quicksort", "stable"):
+                        # argsort's unstable order of ties (small dtypes, few distinct) is free
+                        ties = fn == "argsort" and kind == "quicksort" and (
+                            pattern == "few" or np.dtype(dtype).itemsize <= 2)
+                        name = f"{fn}_{kind}_{dtype}_{pattern}{short[n]}"
+                        CASES.append(("sort", name, one(fn, dtype, n, pattern, kind),
+                                      {"random": True} if ties else {}))
+    for dtype in ("float64", "int32"):
+        for fn in ("partition", "argpartition"):
+            def factory(xp, size, fn=fn, dtype=dtype):
+                a = xp.asarray(_sort_input(dtype, 1_000_000, "random"))
+                return lambda: getattr(xp, fn)(a, 500_000)
+            CASES.append(("sort", f"{fn}_{dtype}1M", factory, {"random": True}))
+
+    def searchsorted(xp, size):
+        a = xp.asarray(np.sort(_rng().standard_normal(1_000_000)))
+        v = xp.asarray(np.random.default_rng(1).standard_normal(1_000_000))
+        return lambda: xp.searchsorted(a, v)
+
+    def isin(xp, size):
+        a = xp.asarray(_rng().integers(0, 2_000_000, 1_000_000))
+        b = xp.asarray(np.random.default_rng(1).integers(0, 2_000_000, 1_000))
+        return lambda: xp.isin(a, b)
+
+    def isin_large(xp, size):
+        a = xp.asarray(_rng().integers(0, 2_000_000, 1_000_000))
+        b = xp.asarray(np.random.default_rng(1).integers(0, 2_000_000, 1_000_000))
+        return lambda: xp.isin(a, b)
+
+    def unique_few(xp, size):
+        a = xp.asarray(_rng().integers(0, 1000, 1_000_000))
+        return lambda: xp.unique(a)
+
+    def unique_random(xp, size):
+        a = xp.asarray(_rng().standard_normal(1_000_000))
+        return lambda: xp.unique(a)
+
+    def unique_all(xp, size):
+        a = xp.asarray(_rng().integers(0, 1000, 1_000_000))
+        return lambda: xp.unique(a, return_index=True, return_inverse=True, return_counts=True)
+    for f in (searchsorted, isin, isin_large, unique_few, unique_random, unique_all):
+        CASES.append(("sort", f"{f.__name__}1M", f, {}))
+
+
+_sort_cases()
+
+
 # ---- rumpy's micro, ML and time-series suites (--suite micro|ml|timeseries) --------------------
 # Written from the suites' descriptions, at rumpy's sizes (n = --size; 2-D sides sqrt(n)). rumpy's
 # micro suite repeats three cases under other names (contiguous read = 1 op = broadcast scalar =

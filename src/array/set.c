@@ -39,6 +39,26 @@ static int keys_of(ks_ctx *ctx, const ks_array *flat, ks__kpair **kp, ks__cpair 
 
 /* ---- searchsorted ---- */
 
+/* searchsorted by keys: the keys of a made dense in place (8 bytes each rather than a pair's 16:
+ * half the cache lines a search touches) and searched without branches. */
+static void dense_search(ks__kpair *ka, ptrdiff_t n, const ks__kpair *kv, ptrdiff_t m, bool right,
+                         int64_t *o)
+{
+    uint64_t *u = (uint64_t *)(void *)ka; /* key i is read before u[i] is written */
+    for (ptrdiff_t i = 0; i < n; i++) u[i] = ka[i].k;
+    for (ptrdiff_t j = 0; j < m; j++) {
+        const uint64_t k = kv[j].k;
+        ptrdiff_t base = 0; /* the count of keys < k (<= k for right) */
+        for (ptrdiff_t len = n; len > 0;) {
+            const ptrdiff_t half = len / 2;
+            const bool below = right ? u[base + half] <= k : u[base + half] < k;
+            base = below ? base + half + 1 : base;
+            len = below ? len - half - 1 : half;
+        }
+        o[j] = base;
+    }
+}
+
 int ks_array_searchsorted(ks_ctx *ctx, const ks_array *a, const ks_array *v, ks_side side,
                           const ks_array *sorter, ks_array *out)
 {
@@ -67,9 +87,14 @@ int ks_array_searchsorted(ks_ctx *ctx, const ks_array *a, const ks_array *v, ks_
     if (rc == KS_OK) rc = keys_of(ctx, &fv, &kv, &cv, 0);
     if (rc == KS_OK) rc = ks__array_new(ctx, KS_INT64, v->ndim, v->shape, out);
     if (rc == KS_OK) {
-        const ptrdiff_t n = a->shape[0], m = ks_array_size(&fv);
+        const ptrdiff_t n = a->shape[0];
+        ptrdiff_t m = ks_array_size(&fv);
         int64_t *o = (int64_t *)(void *)out->data;
         const bool right = side == KS_SIDE_RIGHT;
+        if (ka) {
+            dense_search(ka, n, kv, m, right, o);
+            m = 0; /* done */
+        }
         for (ptrdiff_t j = 0; j < m; j++) {
             ptrdiff_t lo = 0, hi = n; /* first position whose key is >= (> for right) v's */
             while (lo < hi) {
@@ -105,12 +130,79 @@ static bool same(const ks__kpair *kp, const ks__cpair *cp, uint64_t nan_key, ptr
     return ks__cmp_complex(cp[i].re, cp[i].im, cp[j].re, cp[j].im) == 0;
 }
 
+/* Whether sorted real values x and y (dtype t) are one value: -0.0 is 0.0, NaNs are one value
+ * unless nan_distinct. */
+static bool same_value(ks_dtype t, const char *x, const char *y, bool nan_distinct)
+{
+    if (t == KS_FLOAT64 || t == KS_FLOAT32) {
+        double u, v;
+        if (t == KS_FLOAT64) {
+            memcpy(&u, x, sizeof u);
+            memcpy(&v, y, sizeof v);
+        } else {
+            float f, g;
+            memcpy(&f, x, sizeof f);
+            memcpy(&g, y, sizeof g);
+            u = f;
+            v = g;
+        }
+        return u == v || (!nan_distinct && u != u && v != v);
+    }
+    return !memcmp(x, y, ks__dtypes[t].size);
+}
+
+/* unique without first indices or inverse, on a real dtype: the values sorted by themselves
+ * (half the bytes of (key, position) pairs to move) and their runs; the first of a run is the
+ * first occurrence, as the pairs' stable sort gives. */
+static int unique_values(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_array *values,
+                         ks_array *counts)
+{
+    ks_array c;
+    int rc = ks__array_copy_order(ctx, a, a->dtype, KS_ORDER_C, &c);
+    if (rc != KS_OK) return rc;
+    const ptrdiff_t n = ks_array_size(&c);
+    const size_t es = ks__dtypes[a->dtype].size;
+    char *tmp = ks__malloc_array(ctx, (size_t)n + 1, es);
+    if (!tmp) rc = KS_ENOMEM;
+    ptrdiff_t g = 0;
+    const bool distinct = (flags & KS_UNIQUE_NAN_DISTINCT) != 0;
+    if (rc == KS_OK) {
+        ks__sort_values(a->dtype, c.data, tmp, n);
+        for (ptrdiff_t j = 0; j < n; j++)
+            if (j == 0 || !same_value(a->dtype, c.data + (size_t)(j - 1) * es,
+                                      c.data + (size_t)j * es, distinct))
+                memcpy(tmp + (size_t)g++ * es, c.data + (size_t)j * es, es);
+        rc = ks__array_new(ctx, a->dtype, 1, &g, values);
+    }
+    if (rc == KS_OK && (flags & KS_UNIQUE_COUNTS)) rc = ks__array_new(ctx, KS_INT64, 1, &g, counts);
+    if (rc == KS_OK) {
+        memcpy(values->data, tmp, (size_t)g * es);
+        if (flags & KS_UNIQUE_COUNTS) {
+            int64_t *ct = (int64_t *)(void *)counts->data;
+            ptrdiff_t grp = -1;
+            for (ptrdiff_t j = 0; j < n; j++) {
+                if (j == 0 || !same_value(a->dtype, c.data + (size_t)(j - 1) * es,
+                                          c.data + (size_t)j * es, distinct))
+                    ct[++grp] = 0;
+                ct[grp]++;
+            }
+        }
+    } else if (values->data) {
+        ks_array_release(values);
+    }
+    ks__release(&ctx->alloc, tmp);
+    ks_array_release(&c);
+    return rc;
+}
+
 int ks_array_unique(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_array *values,
                     ks_array *index, ks_array *inverse, ks_array *counts)
 {
     ks_array *outs[4] = {values, index, inverse, counts};
     for (int k = 0; k < 4; k++)
         if (outs[k]) ks__array_clear(outs[k]);
+    if (!(flags & (KS_UNIQUE_INDEX | KS_UNIQUE_INVERSE)) && ks__dtypes[a->dtype].kind != 'c')
+        return unique_values(ctx, a, flags, values, counts);
     ks_array flat;
     ks__kpair *kp = NULL;
     ks__cpair *cp = NULL;
@@ -168,6 +260,62 @@ int ks_array_unique(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_array *va
 
 /* ---- isin ---- */
 
+/* isin by keys: the m element keys ke against the n sorted test keys kt (nan_key: the key no
+ * element matches, 0 for none; kt has n more pairs of scratch). A table of booleans over the test
+ * keys' range when that is at most 6 (n + m) entries (NumPy's rule for its table kind: integers
+ * in a narrow range; no sort), else the test keys sorted, made distinct and dense (8 bytes a key,
+ * not 16) and a branch-free binary search. */
+static int isin_keys(ks_ctx *ctx, const ks__kpair *ke, ptrdiff_t m, ks__kpair *kt, ptrdiff_t n,
+                     uint64_t nan_key, bool invert, bool *o)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    ptrdiff_t real = 0; /* NaN matches nothing */
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const uint64_t k = kt[i].k;
+        if (nan_key && k == nan_key) continue;
+        real++;
+        lo = k < lo ? k : lo;
+        hi = k > hi ? k : hi;
+    }
+    if (real == 0) {
+        for (ptrdiff_t j = 0; j < m; j++) o[j] = invert;
+        return KS_OK;
+    }
+    const uint64_t range = hi - lo;
+    if (range <= 6 * (uint64_t)(n + m)) {
+        bool *table = ks__malloc_array(ctx, (size_t)range + 1, 1);
+        if (!table) return KS_ENOMEM;
+        memset(table, 0, (size_t)range + 1);
+        for (ptrdiff_t i = 0; i < n; i++)
+            if (!(nan_key && kt[i].k == nan_key)) table[kt[i].k - lo] = true;
+        for (ptrdiff_t j = 0; j < m; j++) {
+            const uint64_t d = ke[j].k - lo; /* wraps above range when below lo */
+            o[j] = (d <= range && table[d]) != invert;
+        }
+        ks__release(&ctx->alloc, table);
+        return KS_OK;
+    }
+    ks__sort_kpairs(kt, kt + n, n); /* NaNs last: the first `real` keys */
+    n = real;
+    uint64_t *u = (uint64_t *)(void *)kt; /* in place: key i is read before u[i] is written */
+    ptrdiff_t nu = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const uint64_t k = kt[i].k;
+        if (nu == 0 || u[nu - 1] != k) u[nu++] = k;
+    }
+    for (ptrdiff_t j = 0; j < m; j++) {
+        const uint64_t k = ke[j].k;
+        const uint64_t *b = u;
+        for (ptrdiff_t len = nu; len > 1;) { /* b: the last key <= k (or the first) */
+            const ptrdiff_t half = len / 2;
+            b = b[half] <= k ? b + half : b;
+            len -= half;
+        }
+        o[j] = (*b == k && !(nan_key && k == nan_key)) != invert;
+    }
+    return KS_OK;
+}
+
 int ks_array_isin(ks_ctx *ctx, const ks_array *element, const ks_array *test, bool invert,
                   ks_array *out)
 {
@@ -185,15 +333,17 @@ int ks_array_isin(ks_ctx *ctx, const ks_array *element, const ks_array *test, bo
     if (rc == KS_OK) rc = keys_of(ctx, &ft, &kt, &ct, ks_array_size(&ft));
     if (rc == KS_OK) rc = ks__array_new(ctx, KS_BOOL, element->ndim, element->shape, out);
     if (rc == KS_OK) {
-        const ptrdiff_t n = ks_array_size(&ft), m = ks_array_size(&fe);
-        if (kt)
-            ks__sort_kpairs(kt, kt + n, n);
-        else
-            ks__sort_cpairs(ct, ct + n, n);
+        const ptrdiff_t n = ks_array_size(&ft);
+        ptrdiff_t m = ks_array_size(&fe);
+        if (!kt) ks__sort_cpairs(ct, ct + n, n);
         const bool fl = ks__dtypes[t].kind == 'f';
         /* every float NaN's key (never equal to anything) */
         const uint64_t nan_key = t == KS_FLOAT32 ? UINT32_MAX : UINT64_MAX;
         bool *o = (bool *)out->data;
+        if (kt) {
+            rc = isin_keys(ctx, ke, m, kt, n, fl ? nan_key : 0, invert, o);
+            m = 0; /* done */
+        }
         for (ptrdiff_t j = 0; j < m; j++) {
             bool found = false;
             if (ce ? !any_nan(&ce[j]) : !(fl && ke[j].k == nan_key)) {

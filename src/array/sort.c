@@ -5,8 +5,11 @@
  * ordered unsigned keys (sort_internal.h): one counting pass builds every byte's histogram, and a
  * byte on which all keys agree costs no pass (int8 data in an int64 array: one pass of eight).
  * Values are moved with their key recomputed from them, so -0.0 and NaN payloads come out as they
- * went in. Shorter lines and complex ones use a merge sort over insertion-sorted runs. Partition
- * is a full sort of each line, which satisfies partition's contract for every kth at once. */
+ * went in; a long line already in order (or strictly reversed) costs one pass. Shorter lines and
+ * complex ones use a merge sort over insertion-sorted runs. Partition
+ * selects (sort_select.c's introselect) for 32- and 64-bit integer and real dtypes, and
+ * argpartition over the (key, position) pairs of every real dtype; the others (complex) sort
+ * each line fully, which satisfies partition's contract for every kth at once. */
 #include <string.h>
 
 #include "array/sort_internal.h"
@@ -119,10 +122,25 @@ static inline uint32_t key_f32(uint32_t b)
     RADIX_SORT(NAME##_radix, T, KEY, NB)                                                           \
     static void NAME(T *a, T *tmp, ptrdiff_t n)                                                    \
     {                                                                                              \
-        if (n <= RADIX_MIN)                                                                        \
+        if (n <= RADIX_MIN) {                                                                      \
             NAME##_merge(a, tmp, n);                                                               \
-        else                                                                                       \
-            NAME##_radix(a, tmp, n);                                                               \
+            return;                                                                                \
+        }                                                                                          \
+        /* a line already in order, or in strictly reverse order (no ties to keep in order), is    \
+         * done in one pass; random lines leave these loops within a few elements */               \
+        ptrdiff_t i = 1;                                                                           \
+        while (i < n && KEY(a[i - 1]) <= KEY(a[i])) i++;                                           \
+        if (i == n) return;                                                                        \
+        for (i = 1; i < n && KEY(a[i - 1]) > KEY(a[i]);) i++;                                      \
+        if (i == n) {                                                                              \
+            for (ptrdiff_t j = 0; j < n / 2; j++) {                                                \
+                const T x = a[j];                                                                  \
+                a[j] = a[n - 1 - j];                                                               \
+                a[n - 1 - j] = x;                                                                  \
+            }                                                                                      \
+            return;                                                                                \
+        }                                                                                          \
+        NAME##_radix(a, tmp, n);                                                                   \
     }
 
 KEYED_SORT(sort_u8, uint8_t, KEY_ID, 1)
@@ -155,8 +173,7 @@ MERGE_SORT(sort_cpair, ks__cpair, cpair_less)
 void ks__sort_kpairs(ks__kpair *a, ks__kpair *tmp, ptrdiff_t n) { sort_kpair(a, tmp, n); }
 void ks__sort_cpairs(ks__cpair *a, ks__cpair *tmp, ptrdiff_t n) { sort_cpair(a, tmp, n); }
 
-/* Sort n contiguous elements of dtype t at v in place (tmp: n more). */
-static void sort_values(ks_dtype t, char *v, char *tmp, ptrdiff_t n)
+void ks__sort_values(ks_dtype t, char *v, char *tmp, ptrdiff_t n)
 {
     switch (t) {
     case KS_BOOL:
@@ -279,7 +296,10 @@ static int prepare(ks_ctx *ctx, const ks_array *a, int *axis, ks_array *view)
     return rc;
 }
 
-static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, ks_array *out)
+/* Each line of a along axis sorted, or (kth not NULL) with the nkth positions kth (ascending,
+ * distinct, non-negative) selected. */
+static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, const ptrdiff_t *kth, int nkth,
+                     ks_array *out)
 {
     ks_array v;
     ks__array_clear(out);
@@ -300,13 +320,12 @@ static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, ks_array *out)
     const ptrdiff_t s = out->strides[axis];
     for (ptrdiff_t l = 0; l < size / n; l++) {
         char *line = out->data + line_offset(out->ndim, out->shape, out->strides, axis, l);
-        if (inner) {
-            sort_values(out->dtype, line, buf, n);
-            continue;
-        }
-        char *w = buf + (size_t)n * es;
-        for (ptrdiff_t j = 0; j < n; j++) memcpy(w + j * (ptrdiff_t)es, line + j * s, es);
-        sort_values(out->dtype, w, buf, n);
+        char *w = inner ? line : buf + (size_t)n * es;
+        if (!inner)
+            for (ptrdiff_t j = 0; j < n; j++) memcpy(w + j * (ptrdiff_t)es, line + j * s, es);
+        if (!kth || !ks__quickselect(out->dtype, w, n, kth, nkth))
+            ks__sort_values(out->dtype, w, buf, n);
+        if (inner) continue;
         for (ptrdiff_t j = 0; j < n; j++) memcpy(line + j * s, w + j * (ptrdiff_t)es, es);
     }
     ks__release(&ctx->alloc, buf);
@@ -314,8 +333,10 @@ static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, ks_array *out)
 }
 
 /* The stable order along axis of the keys keys[0 .. nkeys), the last the primary one (lexsort;
- * argsort is one key). */
-static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int axis, ks_array *out)
+ * argsort is one key), or (kth not NULL: argpartition, one real key) the order selected at the
+ * nkth positions kth (ascending, distinct, non-negative). */
+static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int axis,
+                      const ptrdiff_t *kth, int nkth, ks_array *out)
 {
     ks_array v[KS__MAXOP];
     ks__array_clear(out);
@@ -336,7 +357,12 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
     void *w = NULL;
     int64_t *perm = NULL;
     if (n > 0) {
-        w = ks__malloc_array(ctx, (size_t)n * 2, sizeof(ks__cpair));
+        /* n pairs of the largest kind any key needs, and n more of scratch for the sorts (a
+         * fresh 48 MB rather than 32 for 1M real keys costs its page faults) */
+        bool cplx = false;
+        for (int k = 0; k < nkeys; k++) cplx |= ks__dtypes[v[k].dtype].kind == 'c';
+        w = ks__malloc_array(ctx, (size_t)n * (kth ? 1 : 2),
+                             cplx ? sizeof(ks__cpair) : sizeof(ks__kpair));
         perm = nkeys > 1 ? ks__malloc_array(ctx, (size_t)n, sizeof *perm) : NULL;
         if (!w || (nkeys > 1 && !perm)) rc = KS_ENOMEM;
     }
@@ -348,6 +374,13 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
             const ks_array *x = &v[k];
             const char *line = x->data + line_offset(x->ndim, x->shape, x->strides, axis, l);
             const bool last = k == nkeys - 1;
+            if (kth) {
+                ks__kpair *p = w;
+                ks__sort_keys(x->dtype, line, x->strides[axis], n, NULL, p);
+                ks__kpair_select(p, n, kth, nkth);
+                for (ptrdiff_t j = 0; j < n; j++) o[j * os] = p[j].i;
+                continue;
+            }
             order_line(x->dtype, line, x->strides[axis], n, k ? perm : NULL, w, last ? o : perm,
                        last ? os : 1);
         }
@@ -362,14 +395,14 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
 int ks_array_sort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind, ks_array *out)
 {
     (void)kind; /* every kind is the stable sort */
-    return sort_impl(ctx, a, axis, out);
+    return sort_impl(ctx, a, axis, NULL, 0, out);
 }
 
 int ks_array_argsort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind, ks_array *out)
 {
     (void)kind;
     const ks_array *keys[1] = {a};
-    return order_impl(ctx, 1, keys, axis, out);
+    return order_impl(ctx, 1, keys, axis, NULL, 0, out);
 }
 
 int ks_array_lexsort(ks_ctx *ctx, int n, const ks_array *const *keys, int axis, ks_array *out)
@@ -377,11 +410,14 @@ int ks_array_lexsort(ks_ctx *ctx, int n, const ks_array *const *keys, int axis, 
     ks__array_clear(out);
     if (n < 1) return ks__fail(ctx, KS_EINVAL, "need sequence of keys with len > 0 in lexsort");
     if (n > KS__MAXOP) return ks__fail(ctx, KS_EINVAL, "lexsort: at most %d keys", KS__MAXOP);
-    return order_impl(ctx, n, keys, axis, out);
+    return order_impl(ctx, n, keys, axis, NULL, 0, out);
 }
 
-/* kth checked against the axis's length (NumPy's "kth(=5) out of bounds (5)", a ValueError). */
-static int check_kth(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t *kth, int axis)
+/* kth checked against the axis's length (NumPy's "kth(=5) out of bounds (5)", a ValueError) and,
+ * when `sorted` is not NULL, made non-negative, ascending and distinct there (*nsorted of them;
+ * the caller releases it). */
+static int check_kth(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t *kth, int axis,
+                     ptrdiff_t **sorted, int *nsorted)
 {
     ks_array v;
     int rc = prepare(ctx, a, &axis, &v);
@@ -393,6 +429,21 @@ static int check_kth(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t *
         if (k < 0 || k >= n)
             return ks__fail(ctx, KS_EINVAL, "kth(=%td) is past the end (%td)", kth[i], n);
     }
+    if (!sorted) return KS_OK;
+    ptrdiff_t *k = ks__malloc_array(ctx, (size_t)nkth + 1, sizeof *k);
+    if (!k) return KS_ENOMEM;
+    int m = 0;
+    for (int i = 0; i < nkth; i++) { /* insertion into the distinct ascending list */
+        const ptrdiff_t x = kth[i] < 0 ? kth[i] + n : kth[i];
+        int j = m;
+        while (j > 0 && k[j - 1] > x) j--;
+        if (j > 0 && k[j - 1] == x) continue;
+        memmove(k + j + 1, k + j, (size_t)(m - j) * sizeof *k);
+        k[j] = x;
+        m++;
+    }
+    *sorted = k;
+    *nsorted = m;
     return KS_OK;
 }
 
@@ -400,15 +451,24 @@ int ks_array_partition(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t
                        ks_array *out)
 {
     ks__array_clear(out);
-    const int rc = check_kth(ctx, a, nkth, kth, axis);
-    return rc != KS_OK ? rc : sort_impl(ctx, a, axis, out);
+    ptrdiff_t *k = NULL;
+    int nk = 0;
+    int rc = check_kth(ctx, a, nkth, kth, axis, &k, &nk);
+    if (rc == KS_OK) rc = sort_impl(ctx, a, axis, k, nk, out);
+    ks__release(&ctx->alloc, k);
+    return rc;
 }
 
 int ks_array_argpartition(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t *kth, int axis,
                           ks_array *out)
 {
     ks__array_clear(out);
-    const int rc = check_kth(ctx, a, nkth, kth, axis);
+    ptrdiff_t *k = NULL;
+    int nk = 0;
+    int rc = check_kth(ctx, a, nkth, kth, axis, &k, &nk);
     const ks_array *keys[1] = {a};
-    return rc != KS_OK ? rc : order_impl(ctx, 1, keys, axis, out);
+    const bool select = ks__dtypes[a->dtype].kind != 'c'; /* complex: the full stable order */
+    if (rc == KS_OK) rc = order_impl(ctx, 1, keys, axis, select ? k : NULL, nk, out);
+    ks__release(&ctx->alloc, k);
+    return rc;
 }

@@ -38,8 +38,18 @@ void ks__sort_keys(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const in
                    ks__kpair *out);
 void ks__sort_ckeys(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const int64_t *perm,
                     ks__cpair *out);
+/* The stable sort of n contiguous elements of dtype t at v in place (tmp: n more). */
+void ks__sort_values(ks_dtype t, char *v, char *tmp, ptrdiff_t n);
 /* Stable sorts of n pairs by key (tmp: n more of scratch). */
 void ks__sort_kpairs(ks__kpair *a, ks__kpair *tmp, ptrdiff_t n);
 void ks__sort_cpairs(ks__cpair *a, ks__cpair *tmp, ptrdiff_t n);
+
+/* sort_select.c: the selection that puts each of the positions kth[0 .. nkth) (ascending,
+ * distinct, in [0, n)) of n contiguous elements of a 32- or 64-bit integer or real dtype in its
+ * sorted place, nothing larger before it and nothing smaller after (NaN last); false (nothing
+ * done) for the other dtypes. */
+bool ks__quickselect(ks_dtype t, void *v, ptrdiff_t n, const ptrdiff_t *kth, int nkth);
+/* The same selection of n (key, position) pairs by key (argpartition). */
+void ks__kpair_select(ks__kpair *a, ptrdiff_t n, const ptrdiff_t *kth, int nkth);
 
 #endif
