@@ -15,8 +15,8 @@
  *
  * Encoding: every vector instruction in the 3-byte VEX form, memory operands [base + rcx * s]
  * with rcx the element index. Registers: ymm0-12 values, ymm13 a scratch mask, ymm14 the sign
- * mask (-0.0), ymm15 zero; rax a scratch, r11 0x01010101 (pdep's spread of a 4-bit mask into
- * 4 bytes); input and output pointers in the other 11 general registers. */
+ * mask (-0.0), ymm15 zero; rax a scratch, r11 the table of 4-bit masks as 4 bytes of 0/1;
+ * input and output pointers in the other 11 general registers. Constants follow the code. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,7 +169,9 @@ int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in,
     const size_t sign_at = c.n;
     b4(&c, 0);
     vrr(&c, 1, 1, 0x57, YM_ZERO, YM_ZERO, YM_ZERO);         /* vxorpd ymm15, ymm15, ymm15 */
-    b1(&c, 0x41), b1(&c, 0xbb), b4(&c, 0x01010101u);        /* mov r11d, 0x01010101 */
+    b1(&c, 0x4c), b1(&c, 0x8d), b1(&c, 0x1d);               /* lea r11, [rip + the bytes table] */
+    const size_t table_at = c.n;
+    b4(&c, 0);
     b1(&c, 0x31), b1(&c, 0xc9);                             /* xor ecx, ecx */
     b1(&c, 0x48), b1(&c, 0x83), b1(&c, 0xe2), b1(&c, 0xfc); /* and rdx, -4 */
     b1(&c, 0x48), b1(&c, 0x85), b1(&c, 0xd2);               /* test rdx, rdx */
@@ -244,11 +246,11 @@ int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in,
         case KS__J_ABS: vrr(&c, 1, 1, 0x55, d, YM_SIGN, r[0]); break; /* andn the sign */
         case KS__J_COPY: vrr(&c, 1, 1, 0x56, d, r[0], r[0]); break;   /* or with itself */
         case KS__J_MAX:
-        case KS__J_MIN: /* a > b (a < b) or a is NaN: a, else b */
-            vcmp(&c, YM_SCRATCH, r[0], r[1], t->op == KS__J_MAX ? 0x1e : 0x11);
-            vcmp(&c, d, r[0], r[0], 0x03);
-            vrr(&c, 1, 1, 0x56, YM_SCRATCH, YM_SCRATCH, d);
-            vblend(&c, d, r[1], r[0], YM_SCRATCH);
+        case KS__J_MIN: /* a > b (a < b) or a is NaN: a, else b. vmaxpd a, b is a > b ? a : b
+                           with b for a NaN: a NaN a is put back. */
+            vcmp(&c, YM_SCRATCH, r[0], r[0], 0x03);
+            vrr(&c, 1, 1, t->op == KS__J_MAX ? 0x5f : 0x5d, d, r[0], r[1]);
+            vblend(&c, d, d, r[0], YM_SCRATCH);
             break;
         case KS__J_GT: vcmp(&c, d, r[0], r[1], 0x1e); break;
         case KS__J_GE: vcmp(&c, d, r[0], r[1], 0x1d); break;
@@ -283,9 +285,7 @@ int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in,
                 vex(&c, RAX, 0, d, 1, 0, 0, 1, 1); /* vmovmskpd eax, ymm */
                 b1(&c, 0x50);
                 b1(&c, (unsigned)(0xc0 | (d & 7)));
-                vex(&c, RAX, 0, R11, 2, 0, RAX, 0, 3); /* pdep eax, eax, r11d */
-                b1(&c, 0xf5);
-                b1(&c, (unsigned)(0xc0 | (R11 & 7)));
+                b1(&c, 0x41), b1(&c, 0x8b), b1(&c, 0x04), b1(&c, 0x83); /* mov eax, [r11+rax*4] */
                 if (base & 8) b1(&c, 0x41); /* mov [base + rcx], eax */
                 b1(&c, 0x89);
                 mem(&c, RAX, base, RCX, 0);
@@ -317,6 +317,12 @@ int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in,
         memcpy(buf + sign_at, &rel, 4);
     }
     b4(&c, 0), b4(&c, 0x80000000u); /* -0.0 */
+    if (!c.bad) {
+        const uint32_t rel = (uint32_t)(c.n - (table_at + 4));
+        memcpy(buf + table_at, &rel, 4);
+    }
+    for (unsigned m = 0; m < 16; m++) /* a 4-lane mask -> its lanes as 0/1 bytes */
+        b4(&c, (m & 1) | (m & 2) << 7 | (m & 4) << 14 | (m & 8) << 21);
     if (ok || c.bad || mprotect(buf, cap, PROT_READ | PROT_EXEC)) {
         munmap(buf, cap);
         return -1;
@@ -337,8 +343,7 @@ bool ks__jit_available(void)
     static int avail = -1;
     if (avail < 0) {
         const char *e = getenv("KESTREL_FUSE_JIT");
-        avail =
-            __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && !(e && e[0] == '0');
+        avail = __builtin_cpu_supports("avx2") && !(e && e[0] == '0');
     }
     return avail;
 }

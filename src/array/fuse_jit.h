@@ -56,7 +56,7 @@ typedef struct {
     size_t size;
 } ks__jit_code;
 
-/* Whether this CPU runs the code (x86-64 with AVX2 and BMI2; KESTREL_FUSE_JIT=0 turns it off). */
+/* Whether this CPU runs the code (x86-64 with AVX2; KESTREL_FUSE_JIT=0 turns it off). */
 bool ks__jit_available(void);
 /* 0 and *out, or -1 where the run does not fit (registers, pointers) or memory is short. */
 int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
