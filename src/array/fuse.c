@@ -790,7 +790,7 @@ static void pass_jit(ks_ctx *ctx, pass *p)
 {
     ptrdiff_t total = 1;
     for (int d = 0; d < p->nd; d++) total *= p->shape[d];
-    if (total < 4 * BLK || !ks__jit_available()) return;
+    if (total < 2 * BLK || !ks__jit_available()) return;
     const int in = p->nd - 1;
     /* whether instruction j can join a run: its operation, and leaves it reads contiguously
        (float64 or bool) or as one float64 */
@@ -817,6 +817,8 @@ static void pass_jit(ks_ctx *ctx, pass *p)
         r.j0 = j0, r.j1 = j1;
         ks__jit_instr ji[KS__JIT_MAXINS];
         ks__jit_input jin[KS__JIT_MAXINS];
+        memset(ji, 0, sizeof ji);
+        memset(jin, 0, sizeof jin);
         bool fits = true;
         for (int j = j0; j < j1 && fits; j++) {
             const instr *t = &p->ins[j];

@@ -17,6 +17,7 @@
  * with rcx the element index. Registers: ymm0-12 values, ymm13 a scratch mask, ymm14 the sign
  * mask (-0.0), ymm15 zero; rax a scratch, r11 the table of 4-bit masks as 4 bytes of 0/1;
  * input and output pointers in the other 11 general registers. Constants follow the code. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,8 +139,8 @@ static int take_reg(bool *used)
     return -1;
 }
 
-int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
-                    ks__jit_code *out)
+static int compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
+                   ks__jit_code *out)
 {
     memset(out, 0, sizeof *out);
     int nout = 0;
@@ -332,9 +333,59 @@ int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in,
     return 0;
 }
 
+/* ---- the cache: a program's passes are rebuilt on every run, and compiling costs ~15 us, so
+   each run's code is kept, process-wide, for the next run with the same operations and inputs
+   (CACHE of them, never freed; past that, code is compiled per run and freed after it) ---- */
+
+#define CACHE 256
+static struct {
+    atomic_flag lock;
+    int n;
+    struct entry {
+        uint64_t hash;
+        int nins, nin;
+        ks__jit_instr ins[KS__JIT_MAXINS];
+        ks__jit_input in[KS__JIT_MAXINS];
+        ks__jit_fn fn;
+    } e[CACHE];
+} cache = {ATOMIC_FLAG_INIT, 0, {{0}}};
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3u;
+    return h;
+}
+
+int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
+                    ks__jit_code *out)
+{
+    memset(out, 0, sizeof *out);
+    if (nins < 1 || nins > KS__JIT_MAXINS || nin < 0 || nin > KS__JIT_MAXINS) return -1;
+    const size_t bi = (size_t)nins * sizeof *ins, bn = (size_t)nin * sizeof *in;
+    const uint64_t h = fnv(fnv(0xcbf29ce484222325u, ins, bi), in, bn);
+    while (atomic_flag_test_and_set_explicit(&cache.lock, memory_order_acquire)) {
+    }
+    for (int k = 0; k < cache.n && !out->fn; k++) {
+        const struct entry *e = &cache.e[k];
+        if (e->hash == h && e->nins == nins && e->nin == nin && !memcmp(e->ins, ins, bi) &&
+            !memcmp(e->in, in, bn))
+            out->fn = e->fn, out->cached = true;
+    }
+    int rc = 0;
+    if (!out->fn && !(rc = compile(ins, nins, in, nin, out)) && cache.n < CACHE) {
+        struct entry *e = &cache.e[cache.n++];
+        e->hash = h, e->nins = nins, e->nin = nin, e->fn = out->fn;
+        memcpy(e->ins, ins, bi);
+        memcpy(e->in, in, bn);
+        out->cached = true;
+    }
+    atomic_flag_clear_explicit(&cache.lock, memory_order_release);
+    return rc;
+}
+
 void ks__jit_free(ks__jit_code *c)
 {
-    if (c->fn) munmap((void *)c->fn, c->size);
+    if (c->fn && !c->cached) munmap((void *)c->fn, c->size);
     memset(c, 0, sizeof *c);
 }
 

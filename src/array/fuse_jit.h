@@ -54,11 +54,14 @@ typedef void (*ks__jit_fn)(const char *const *in, char *const *out, ptrdiff_t n)
 typedef struct {
     ks__jit_fn fn;
     size_t size;
+    bool cached; /* kept for later runs: not freed */
 } ks__jit_code;
 
 /* Whether this CPU runs the code (x86-64 with AVX2; KESTREL_FUSE_JIT=0 turns it off). */
 bool ks__jit_available(void);
-/* 0 and *out, or -1 where the run does not fit (registers, pointers) or memory is short. */
+/* 0 and *out (the code compiled for the same run before, or now), or -1 where the run does not
+ * fit (registers, pointers) or memory is short. The arrays' padding must be zeroed (they are
+ * compared as bytes). */
 int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
                     ks__jit_code *out);
 void ks__jit_free(ks__jit_code *c);
