@@ -514,8 +514,9 @@ def pad(array, pad_width, mode="constant", constant_values=0):
     return _nd.pad(a, flat, mode, constant_values)
 
 
-def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
-    """a limited to [a_min, a_max] (either bound None: none; min= / max= as the Array API)."""
+def clip(a, /, min=None, max=None, out=None, *, a_min=None, a_max=None):
+    """a limited to [min, max] (either bound None: none). The bounds are named min and max as in
+    the Array API (they are positional as in NumPy; a_min= / a_max= are NumPy's keywords)."""
     return _nd.clip(a, a_min if min is None else min, a_max if max is None else max, out)
 
 
