@@ -60,3 +60,26 @@ def test_clip_names():
         np.testing.assert_array_equal(np.asarray(r), want)
     np.testing.assert_array_equal(np.asarray(nd.clip(a, max=2)), np.minimum(np.arange(6), 2))
     np.testing.assert_array_equal(np.asarray(nd.clip(a, None, None)), np.arange(6))
+
+
+def test_cumulative_prod():
+    """The 2024.12 standard's cumulative_prod: NumPy's cumprod, with include_initial's ones."""
+    x = np.arange(1.0, 13.0).reshape(3, 4)
+    np.testing.assert_array_equal(np.asarray(nd.cumulative_prod(nd.asarray(x), axis=1)),
+                                  np.cumprod(x, axis=1))
+    r = nd.cumulative_prod(nd.asarray(x), axis=0, include_initial=True)
+    np.testing.assert_array_equal(np.asarray(r), np.concatenate([np.ones((1, 4)), np.cumprod(x, 0)]))
+    i8 = nd.cumulative_prod(nd.asarray([1, 2, 3], dtype=nd.int8))
+    assert i8.dtype == nd.int64 and np.asarray(i8).tolist() == [1, 2, 6]
+    np.testing.assert_array_equal(np.asarray(nd.cumulative_sum(nd.asarray([1.0, 2.0]),
+                                                               include_initial=True)), [0, 1, 3])
+    with pytest.raises(ValueError):
+        nd.cumulative_prod(nd.asarray(x))
+
+
+@pytest.mark.parametrize("kw", [dict(prepend=1), dict(append=[[1], [2], [3]]),
+                                dict(prepend=0, append=5, n=2),
+                                dict(axis=0, prepend=np.ones((2, 4)), append=-1)])
+def test_diff_prepend_append(kw):
+    a = np.arange(12.0).reshape(3, 4) ** 2
+    np.testing.assert_array_equal(np.asarray(nd.diff(nd.asarray(a), **kw)), np.diff(a, **kw))
