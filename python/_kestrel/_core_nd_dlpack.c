@@ -271,6 +271,7 @@ static PyObject *f_from_dlpack(PyObject *self, PyObject *const *args, Py_ssize_t
 
 PyMethodDef ks_py_nd_dlpack_funcs[] = {
     {"from_dlpack", (PyCFunction)(void (*)(void))f_from_dlpack, METH_FASTCALL | METH_KEYWORDS,
-     "from_dlpack(x, device=None, copy=None): an ndarray over x's memory (x has __dlpack__)"},
+     "from_dlpack(x, *, device=None, copy=None)\n--\n\nan ndarray over x's memory (x has "
+     "__dlpack__)"},
     {NULL, NULL, 0, NULL},
 };

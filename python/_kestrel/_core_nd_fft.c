@@ -131,7 +131,7 @@ PyMethodDef ks_py_nd_fft_funcs[] = {
     {"fft", FAST(f_fft), "fft(a, n=None, axis=-1, norm=None, inverse=False)"},
     {"rfft", FAST(f_rfft), "rfft(a, n=None, axis=-1, norm=None)"},
     {"irfft", FAST(f_irfft), "irfft(a, n=None, axis=-1, norm=None)"},
-    {"convolve", FAST(f_convolve), "convolve(a, v, mode='full')"},
-    {"correlate", FAST(f_correlate), "correlate(a, v, mode='valid')"},
+    {"convolve", FAST(f_convolve), "convolve(a, v, mode='full')\n--\n\n"},
+    {"correlate", FAST(f_correlate), "correlate(a, v, mode='valid')\n--\n\n"},
     {NULL, NULL, 0, NULL},
 };

@@ -172,14 +172,43 @@ static PyObject *uf_nargs(PyObject *s, void *c)
     (void)c;
     return PyLong_FromLong(ks_ufunc_nin(((ks_py_ufunc *)s)->f) + 1);
 }
+/* inspect.signature(ufunc), as NumPy's: the signature of a stand-in builtin whose docstring
+ * spells the call (libraries such as scikit-learn look for a dtype= parameter) */
+static PyObject *uf_stand_in(PyObject *s, PyObject *a)
+{
+    (void)s, (void)a;
+    Py_RETURN_NONE;
+}
+static PyObject *uf_signature(PyObject *s, void *c)
+{
+    (void)c;
+    static PyMethodDef stand_in[2] = {
+        {"f", uf_stand_in, METH_VARARGS,
+         "f(x, /, out=None, *, where=True, casting='same_kind', dtype=None, order='K', "
+         "subok=True)\n--\n\n"},
+        {"f", uf_stand_in, METH_VARARGS,
+         "f(x1, x2, /, out=None, *, where=True, casting='same_kind', dtype=None, order='K', "
+         "subok=True)\n--\n\n"},
+    };
+    PyObject *inspect = PyImport_ImportModule("inspect");
+    if (!inspect) return NULL;
+    PyObject *f = PyCFunction_New(&stand_in[ks_ufunc_nin(((ks_py_ufunc *)s)->f) == 2], NULL);
+    PyObject *r = f ? PyObject_CallMethod(inspect, "signature", "O", f) : NULL;
+    Py_XDECREF(f);
+    Py_DECREF(inspect);
+    return r;
+}
 static PyObject *uf_repr(PyObject *s)
 {
     return PyUnicode_FromFormat("<ufunc '%s'>", ks_ufunc_name(((ks_py_ufunc *)s)->f));
 }
 
 static PyGetSetDef uf_getset[] = {
-    {"__name__", uf_name, NULL, NULL, NULL}, {"nin", uf_nin, NULL, NULL, NULL},
-    {"nout", uf_one, NULL, NULL, NULL},      {"nargs", uf_nargs, NULL, NULL, NULL},
+    {"__name__", uf_name, NULL, NULL, NULL},
+    {"nin", uf_nin, NULL, NULL, NULL},
+    {"nout", uf_one, NULL, NULL, NULL},
+    {"nargs", uf_nargs, NULL, NULL, NULL},
+    {"__signature__", uf_signature, NULL, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -1086,49 +1115,59 @@ static PyObject *f_can_cast(FASTCALL_ARGS)
 }
 
 PyMethodDef ks_py_nd_funcs[] = {
+    /* "name(signature)\n--\n\n" docstrings: inspect.signature reads them (scikit-learn asks
+     * whether a namespace's function takes dtype=) */
     {"asarray", FAST(f_asarray),
-     "asarray(obj, dtype=None, copy=None): an ndarray over obj's memory where it can be (NumPy "
-     "arrays, buffers, DLPack), else a new one"},
-    {"empty", FAST(f_empty), "empty(shape, dtype=float64, order='C')"},
-    {"zeros", FAST(f_zeros), "zeros(shape, dtype=float64, order='C')"},
-    {"ones", FAST(f_ones), "ones(shape, dtype=float64, order='C')"},
-    {"full", FAST(f_full), "full(shape, fill_value, dtype=None, order='C')"},
-    {"arange", FAST(f_arange), "arange(start, stop, step, dtype)"},
-    {"linspace", FAST(f_linspace), "linspace(start, stop, num, endpoint, dtype) -> (array, step)"},
-    {"logspace", FAST(f_logspace), "logspace(start, stop, num, endpoint, dtype, base)"},
-    {"geomspace", FAST(f_geomspace), "geomspace(start, stop, num, endpoint, dtype)"},
-    {"eye", FAST(f_eye), "eye(N, M=None, k=0, dtype=float64)"},
-    {"tri", FAST(f_tri), "tri(N, M=None, k=0, dtype=float64)"},
-    {"tril", FAST(f_tril), "tril(m, k=0, upper=False): triu with upper=True"},
-    {"diag", FAST(f_diag), "diag(v, k=0)"},
-    {"meshgrid", FAST(f_meshgrid), "meshgrid(xi, indexing='xy'): a tuple of arrays"},
+     "asarray(obj, dtype=None, copy=None, *, device=None, order=None)\n--\n\nan ndarray over "
+     "obj's memory where it can be (NumPy arrays, buffers, DLPack), else a new one"},
+    {"empty", FAST(f_empty), "empty(shape, dtype=None, order='C', *, device=None)\n--\n\n"},
+    {"zeros", FAST(f_zeros), "zeros(shape, dtype=None, order='C', *, device=None)\n--\n\n"},
+    {"ones", FAST(f_ones), "ones(shape, dtype=None, order='C', *, device=None)\n--\n\n"},
+    {"full", FAST(f_full),
+     "full(shape, fill_value, dtype=None, order='C', *, device=None)\n--\n\n"},
+    {"arange", FAST(f_arange), "arange(start, stop, step, dtype)\n--\n\n"},
+    {"linspace", FAST(f_linspace),
+     "linspace(start, stop, num=50, endpoint=True, dtype=None, base=None)\n--\n\n"
+     "(array, step)"},
+    {"logspace", FAST(f_logspace),
+     "logspace(start, stop, num=50, endpoint=True, dtype=None, base=10.0)\n--\n\n"},
+    {"geomspace", FAST(f_geomspace),
+     "geomspace(start, stop, num=50, endpoint=True, dtype=None, base=None)\n--\n\n"},
+    {"eye", FAST(f_eye), "eye(N, M=None, k=0, dtype=None, *, order='C', device=None)\n--\n\n"},
+    {"tri", FAST(f_tri), "tri(N, M=None, k=0, dtype=None)\n--\n\n"},
+    {"tril", FAST(f_tril), "tril(m, k=0, upper=False)\n--\n\ntriu with upper=True"},
+    {"diag", FAST(f_diag), "diag(v, k=0)\n--\n\n"},
+    {"meshgrid", FAST(f_meshgrid), "meshgrid(xi, indexing='xy')\n--\n\na tuple of arrays"},
     {"reshape", FAST(f_reshape),
      "reshape(a, /, shape, order='C', *, copy=None)\n--\n\na's values in a new shape: a view when "
      "the strides allow (copy=None), always a copy (True), or ValueError where a view cannot be "
      "(False)."},
-    {"ravel", FAST(f_ravel), "ravel(a, order='C')"},
-    {"transpose", FAST(f_transpose), "transpose(a, axes=None)"},
-    {"moveaxis", FAST(f_moveaxis), "moveaxis(a, source, destination)"},
-    {"swapaxes", FAST(f_swapaxes), "swapaxes(a, axis1, axis2)"},
-    {"squeeze", FAST(f_squeeze), "squeeze(a, axis=None)"},
-    {"flip", FAST(f_flip), "flip(m, axis=None)"},
-    {"expand_dims", FAST(f_expand_dims), "expand_dims(a, axis)"},
-    {"broadcast_to", FAST(f_broadcast_to), "broadcast_to(array, shape)"},
-    {"tile", FAST(f_tile), "tile(A, reps)"},
-    {"repeat", FAST(f_repeat), "repeat(a, repeats, axis=None)"},
-    {"roll", FAST(f_roll), "roll(a, shift, axis=None)"},
-    {"pad", FAST(f_pad), "pad(array, pad_width (2 per axis), mode, constant_values)"},
-    {"concatenate", FAST(f_concatenate), "concatenate(arrays, axis=0)"},
-    {"stack", FAST(f_stack), "stack(arrays, axis=0)"},
-    {"split", FAST(f_split), "split(ary, indices, axis=0): a list of views"},
-    {"where", FAST(f_where), "where(condition, x, y)"},
-    {"clip", FAST(f_clip), "clip(a, a_min, a_max, out=None)"},
-    {"round", FAST(f_round), "round(a, decimals=0)"},
-    {"matmul", FAST(f_matmul), "matmul(x1, x2)"},
-    {"take", FAST(f_take), "take(a, indices, axis=None, out=None, mode='raise')"},
-    {"put", FAST(f_put), "put(a, ind, v, mode='raise')"},
-    {"result_type", f_result_type, METH_VARARGS, "result_type(*arrays_and_dtypes)"},
-    {"promote_types", FAST(f_promote_types), "promote_types(type1, type2)"},
-    {"can_cast", FAST(f_can_cast), "can_cast(from_, to, casting='safe')"},
+    {"ravel", FAST(f_ravel), "ravel(a, order='C')\n--\n\n"},
+    {"transpose", FAST(f_transpose), "transpose(a, axes=None)\n--\n\n"},
+    {"moveaxis", FAST(f_moveaxis), "moveaxis(a, source, destination)\n--\n\n"},
+    {"swapaxes", FAST(f_swapaxes), "swapaxes(a, axis1, axis2)\n--\n\n"},
+    {"squeeze", FAST(f_squeeze), "squeeze(a, axis=None)\n--\n\n"},
+    {"flip", FAST(f_flip), "flip(m, axis=None)\n--\n\n"},
+    {"expand_dims", FAST(f_expand_dims), "expand_dims(a, axis)\n--\n\n"},
+    {"broadcast_to", FAST(f_broadcast_to), "broadcast_to(array, shape)\n--\n\n"},
+    {"tile", FAST(f_tile), "tile(A, reps)\n--\n\n"},
+    {"repeat", FAST(f_repeat), "repeat(a, repeats, axis=None)\n--\n\n"},
+    {"roll", FAST(f_roll), "roll(a, shift, axis=None)\n--\n\n"},
+    {"pad", FAST(f_pad),
+     "pad(array, pad_width, mode, constant_values)\n--\n\npad_width: 2 per axis"},
+    {"concatenate", FAST(f_concatenate),
+     "concatenate(arrays, axis=0, *, out=None, dtype=None, casting=None)\n--\n\n"},
+    {"stack", FAST(f_stack),
+     "stack(arrays, axis=0, *, out=None, dtype=None, casting=None)\n--\n\n"},
+    {"split", FAST(f_split), "split(ary, indices, axis=0)\n--\n\na list of views"},
+    {"where", FAST(f_where), "where(condition, x, y)\n--\n\n"},
+    {"clip", FAST(f_clip), "clip(a, a_min=None, a_max=None, out=None)\n--\n\n"},
+    {"round", FAST(f_round), "round(a, decimals=0, out=None)\n--\n\n"},
+    {"matmul", FAST(f_matmul), "matmul(x1, x2)\n--\n\n"},
+    {"take", FAST(f_take), "take(a, indices, axis=None, out=None, mode='raise')\n--\n\n"},
+    {"put", FAST(f_put), "put(a, ind, v, mode='raise')\n--\n\n"},
+    {"result_type", f_result_type, METH_VARARGS, "result_type(*arrays_and_dtypes)\n--\n\n"},
+    {"promote_types", FAST(f_promote_types), "promote_types(type1, type2)\n--\n\n"},
+    {"can_cast", FAST(f_can_cast), "can_cast(from_, to, casting='safe')\n--\n\n"},
     {NULL, NULL, 0, NULL},
 };

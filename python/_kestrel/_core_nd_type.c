@@ -1037,7 +1037,7 @@ static PyMethodDef nd_methods[] = {
     {"__array_namespace__", (PyCFunction)(void (*)(void))m_namespace, METH_FASTCALL | METH_KEYWORDS,
      "the module kestrel.nd"},
     {"to_device", (PyCFunction)(void (*)(void))m_to_device, METH_FASTCALL | METH_KEYWORDS,
-     "a itself for 'cpu'"},
+     "to_device($self, device, /, *, stream=None)\n--\n\na itself for 'cpu'"},
     {"__format__", m_format, METH_O, NULL},
     {"__complex__", m_complex, METH_NOARGS, NULL},
     {"__reduce__", m_reduce, METH_NOARGS, NULL},

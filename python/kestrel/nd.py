@@ -291,19 +291,28 @@ def nancumprod(a, axis=None, dtype=None, out=None):
     return _nd.scan("nancumprod", a, axis, dtype)
 
 
-def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
-    """Array API cumulative_sum (axis may be None only for 1-d x)."""
+def _cumulative(kind, initial, x, axis, dtype, include_initial):
     x = asarray(x)
     if axis is None:
         if x.ndim > 1:
-            raise ValueError("cumulative_sum: axis is required for arrays of more than 1 axis")
+            raise ValueError(f"cumulative_{kind}: axis is required for arrays of more than 1 axis")
         axis = 0
-    r = _nd.scan("cumsum", x, axis, dtype)
+    r = _nd.scan("cum" + kind, x, axis, dtype)
     if include_initial:
         shape = list(r.shape)
         shape[axis % r.ndim] = 1
-        r = concatenate([zeros(shape, r.dtype), r], axis=axis)
+        r = concatenate([full(shape, initial, r.dtype), r], axis=axis)
     return r
+
+
+def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+    """Array API cumulative_sum (axis may be None only for 1-d x)."""
+    return _cumulative("sum", 0, x, axis, dtype, include_initial)
+
+
+def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
+    """Array API cumulative_prod (2024.12; axis may be None only for 1-d x)."""
+    return _cumulative("prod", 1, x, axis, dtype, include_initial)
 
 
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
@@ -359,9 +368,24 @@ def corrcoef(x, y=None, rowvar=True):
     return _nd.corrcoef(x, y, rowvar)
 
 
-def diff(a, n=1, axis=-1):
-    """The n-th differences along axis."""
-    return _nd.diff(a, n, axis)
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """The n-th differences along axis, of a with prepend and append joined at its ends along
+    axis (a scalar as one element there)."""
+    if prepend is None and append is None:
+        return _nd.diff(a, n, axis)
+    a = asarray(a)
+
+    def edge(v):
+        v = asarray(v)
+        if v.ndim:
+            return v
+        shape = list(a.shape)
+        shape[axis % a.ndim] = 1
+        return broadcast_to(v, shape)
+
+    parts = ([] if prepend is None else [edge(prepend)]) + [a] + \
+        ([] if append is None else [edge(append)])
+    return _nd.diff(concatenate(parts, axis=axis), n, axis)
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
@@ -526,8 +550,9 @@ def pad(array, pad_width, mode="constant", constant_values=0):
     return _nd.pad(a, flat, mode, constant_values)
 
 
-def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
-    """a limited to [a_min, a_max] (either bound None: none; min= / max= as the Array API)."""
+def clip(a, /, min=None, max=None, out=None, *, a_min=None, a_max=None):
+    """a limited to [min, max] (either bound None: none). The bounds are named min and max as in
+    the Array API (they are positional as in NumPy; a_min= / a_max= are NumPy's keywords)."""
     return _nd.clip(a, a_min if min is None else min, a_max if max is None else max, out)
 
 
