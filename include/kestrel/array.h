@@ -163,6 +163,7 @@ typedef enum {
     KS_UFUNC_HYPOT,
     KS_UFUNC_ARCTAN2,
     KS_UFUNC_COPYSIGN,
+    KS_UFUNC_NEXTAFTER, /* the next float after x1 towards x2 */
     KS_UFUNC_LOGADDEXP,
     KS_UFUNC_LOGADDEXP2,
     KS_UFUNC_EQUAL,

@@ -28,6 +28,7 @@ KS__UFUNCS(LOOPS)
 #define COST_hypot 3.9
 #define COST_arctan2 9.9
 #define COST_copysign 0.5
+#define COST_nextafter 2
 #define COST_logaddexp 19
 #define COST_logaddexp2 17
 #define COST_equal 0.29

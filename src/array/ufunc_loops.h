@@ -99,6 +99,7 @@ typedef double _Complex ks__c128;
 #define KS__LOOPS_hypot(X) KS__FLOATS(X, hypot)
 #define KS__LOOPS_arctan2(X) KS__FLOATS(X, arctan2)
 #define KS__LOOPS_copysign(X) KS__FLOATS(X, copysign)
+#define KS__LOOPS_nextafter(X) KS__FLOATS(X, nextafter)
 #define KS__LOOPS_logaddexp(X) KS__FLOATS(X, logaddexp)
 #define KS__LOOPS_logaddexp2(X) KS__FLOATS(X, logaddexp2)
 #define KS__LOOPS_equal(X) KS__ALL_TO_B(X, equal)
@@ -181,6 +182,7 @@ typedef double _Complex ks__c128;
     U(HYPOT, hypot, 2)                                                                             \
     U(ARCTAN2, arctan2, 2)                                                                         \
     U(COPYSIGN, copysign, 2)                                                                       \
+    U(NEXTAFTER, nextafter, 2)                                                                     \
     U(LOGADDEXP, logaddexp, 2)                                                                     \
     U(LOGADDEXP2, logaddexp2, 2)                                                                   \
     U(EQUAL, equal, 2)                                                                             \

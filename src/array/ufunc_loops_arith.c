@@ -1,9 +1,9 @@
 /* ufunc_loops_arith.c — the arithmetic ufuncs' loops on bool, integer and float dtypes: add,
  * subtract, multiply, divide, floor_divide, remainder, fmod, integer power, maximum, minimum,
- * fmax, fmin, copysign, negative, positive, absolute, sign, square, reciprocal, floor, ceil,
- * trunc, rint, sqrt, conjugate, real, imag. Values are NumPy 2's: integers wrap (absolute of
- * INT_MIN is INT_MIN), integer division by zero gives 0 (NumPy also warns; a loop cannot),
- * floor_divide and remainder round and sign as Python, INT_MIN // -1 is INT_MIN. */
+ * fmax, fmin, copysign, nextafter, negative, positive, absolute, sign, square, reciprocal,
+ * floor, ceil, trunc, rint, sqrt, conjugate, real, imag. Values are NumPy 2's: integers wrap
+ * (absolute of INT_MIN is INT_MIN), integer division by zero gives 0 (NumPy also warns; a loop
+ * cannot), floor_divide and remainder round and sign as Python, INT_MIN // -1 is INT_MIN. */
 #include "array/ufunc_loops.h"
 
 #define BIN_K(f, ti, OP) KS__BINARY(KS_KERNEL, f, ti, KS__T_##ti, OP)
@@ -209,6 +209,8 @@ KS__EACH_FLOAT(BIN_K, fmax, F_FMAX)
 KS__EACH_FLOAT(BIN_K, fmin, F_FMIN)
 BIN_K(copysign, f32, copysignf)
 BIN_K(copysign, f64, copysign)
+BIN_S(nextafter, f32, nextafterf)
+BIN_S(nextafter, f64, nextafter)
 
 /* ---- unary ---- */
 

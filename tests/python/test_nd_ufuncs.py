@@ -19,8 +19,8 @@ DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32"
           "float32", "float64", "complex64", "complex128"]
 
 BINARY = ["add", "subtract", "multiply", "divide", "floor_divide", "remainder", "fmod", "power",
-          "maximum", "minimum", "fmax", "fmin", "hypot", "arctan2", "copysign", "logaddexp",
-          "logaddexp2", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+          "maximum", "minimum", "fmax", "fmin", "hypot", "arctan2", "copysign", "nextafter",
+          "logaddexp", "logaddexp2", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
           "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
           "left_shift", "right_shift"]
 UNARY = ["negative", "positive", "absolute", "sign", "logical_not", "invert", "floor", "ceil",
@@ -261,8 +261,8 @@ def test_float_specials():
                  "reciprocal", "isnan", "isinf", "isfinite", "signbit"]:
         check(name, x)
     y = np.array([np.nan, 1.0, np.nan, -0.0, 0.0, -np.inf, 0.0, 2.0, np.nan, 1.0])
-    for name in ["maximum", "minimum", "fmax", "fmin", "copysign", "divide", "floor_divide",
-                 "remainder", "fmod", "power", "arctan2", "hypot"]:
+    for name in ["maximum", "minimum", "fmax", "fmin", "copysign", "nextafter", "divide",
+                 "floor_divide", "remainder", "fmod", "power", "arctan2", "hypot"]:
         check(name, x, y)
 
 

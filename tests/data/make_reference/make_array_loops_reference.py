@@ -130,8 +130,8 @@ def hexes(arr):
 
 
 NAMES = ("add subtract multiply divide floor_divide remainder fmod power maximum minimum fmax fmin "
-         "hypot arctan2 copysign logaddexp logaddexp2 equal not_equal less less_equal greater "
-         "greater_equal logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor "
+         "hypot arctan2 copysign nextafter logaddexp logaddexp2 equal not_equal less less_equal "
+         "greater greater_equal logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor "
          "left_shift right_shift negative positive absolute sign logical_not invert floor ceil "
          "trunc rint sqrt cbrt square reciprocal exp exp2 expm1 log log2 log10 log1p sin cos tan "
          "arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh deg2rad rad2deg isnan isinf "
