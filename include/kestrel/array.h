@@ -510,9 +510,9 @@ KS_API int ks_array_product(ks_ctx *ctx, ks_product p, const ks_array *a, const 
  * run block by block: one memory pass per reduction (or result) instead of one pass and one
  * temporary array per operation, on the ctx's threads. Results are those of the plain calls
  * made one after the other, bit for bit (the same loops and casts; sums in the same pairwise
- * order), for any thread count. Build once, run many times: each builder returns the new node's
- * number in *node, and raises the plain call's type errors. kestrel.nd.fuse traces a Python
- * function into one. */
+ * order; a NaN made from two NaNs may carry either's payload), for any thread count. Build once,
+ * run many times: each builder returns the new node's number in *node, and raises the plain call's
+ * type errors. kestrel.nd.fuse traces a Python function into one. */
 typedef struct ks_fused ks_fused;
 KS_API int ks_fused_new(ks_ctx *ctx, ks_fused **out) KS_RESULT_USED;
 KS_API void ks_fused_free(ks_fused *f);

@@ -7,7 +7,8 @@
  * iteration, whose intermediates live in ymm registers; only the values read after the run are
  * stored. Every instruction rounds as the scalar loop's C does (IEEE add, subtract, multiply,
  * divide, sqrt; no FMA), maximum and minimum pick as F_MAX / F_MIN in ufunc_loops_arith.c, and
- * the comparisons are the C operators' (ordered, != unordered), so the values are the loops'.
+ * the comparisons are the C operators' (ordered, != unordered), so the values are the loops'
+ * (a NaN from two NaN operands may carry either one's payload, as the loops' own clones may).
  *
  * Values: float64 (a ymm of 4 lanes) and bool (a ymm of 4 all-ones / zero lanes, read from and
  * written as 0/1 bytes). Inputs: contiguous float64 or bool, or a float64 scalar (stride 0).
@@ -232,13 +233,9 @@ static int compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, 
             break;
         }
         v[j].reg = d;
-        /* a + y and a * y with y one scalar: the compiled loop holds y in a register and reads a
-           from memory, so y is the first source, whose NaN x86 returns when both are NaN */
-        const bool swap = t->narg == 2 && t->src[1] < 0 && in[-1 - t->src[1]].scalar &&
-                          !(t->src[0] < 0 && in[-1 - t->src[0]].scalar);
         switch (t->op) {
-        case KS__J_ADD: vrr(&c, 1, 1, 0x58, d, r[swap], r[!swap]); break;
-        case KS__J_MUL: vrr(&c, 1, 1, 0x59, d, r[swap], r[!swap]); break;
+        case KS__J_ADD: vrr(&c, 1, 1, 0x58, d, r[0], r[1]); break;
+        case KS__J_MUL: vrr(&c, 1, 1, 0x59, d, r[0], r[1]); break;
         case KS__J_SUB: vrr(&c, 1, 1, 0x5c, d, r[0], r[1]); break;
         case KS__J_DIV: vrr(&c, 1, 1, 0x5e, d, r[0], r[1]); break;
         case KS__J_SQRT: vrr(&c, 1, 1, 0x51, d, 0, r[0]); break;
