@@ -5,7 +5,8 @@
 #define NO_IMPORT_ARRAY
 #include "_core_nd.h"
 
-enum { DOT, VDOT, INNER, OUTER, KRON };
+/* the products of ks_product, and two more */
+enum { DOT = KS_PRODUCT_DOT, VDOT = KS_PRODUCT_VDOT, INNER = KS_PRODUCT_INNER, OUTER = 16, KRON };
 
 /* Run `call` without the GIL when the operands are large. */
 #define RUN(big, call)                                                                             \
@@ -25,19 +26,17 @@ static PyObject *binary(int op, PyObject *a, PyObject *b)
     int rc;
     const bool big = ks_array_size(x.p) + ks_array_size(y.p) >= KS_PY_ND_NOGIL;
     switch (op) {
-    case DOT: RUN(big, ks_array_dot(ctx, x.p, y.p, &out)); break;
-    case VDOT: RUN(big, ks_array_vdot(ctx, x.p, y.p, &out)); break;
-    case INNER: RUN(big, ks_array_inner(ctx, x.p, y.p, &out)); break;
     case OUTER: RUN(big, ks_array_outer(ctx, x.p, y.p, &out)); break;
-    default: RUN(big, ks_array_kron(ctx, x.p, y.p, &out)); break;
+    case KRON: RUN(big, ks_array_kron(ctx, x.p, y.p, &out)); break;
+    default: RUN(big, ks_array_product(ctx, (ks_product)op, x.p, y.p, &out)); break;
     }
     r = ks_py_nd_result(ctx, rc, &out, NULL);
 done:
     if (x.p) ks_py_nd_arg_release(&x);
     if (y.p) ks_py_nd_arg_release(&y);
-    if (!r && op <= INNER) { /* a value traced by kestrel.nd.fuse */
+    if (!r && op != OUTER && op != KRON) { /* a value traced by kestrel.nd.fuse */
         PyObject *const ab[2] = {a, b};
-        r = ks_py_nd_traced(op == DOT ? "dot" : op == VDOT ? "vdot" : "inner", ab, 2, NULL);
+        r = ks_py_nd_traced(ks_product_name((ks_product)op), ab, 2, NULL);
     }
     return r;
 }

@@ -488,62 +488,45 @@ static void pass_free(ks_ctx *ctx, pass *p)
     ks__free(ctx, p->ins);
 }
 
-/* The machine-code operation for node n, or -1: float64 arithmetic, maximum / minimum,
- * comparisons, where, and the logical functions of bools. */
+/* The ufuncs the machine code runs: float64 -> float64, float64 -> bool (comparisons) and, for
+ * `logic`, bool -> bool. */
+static const struct {
+    ks_ufunc u;
+    ks__jop op;
+    bool logic;
+} jit_ufuncs[] = {
+    {KS_UFUNC_ADD, KS__J_ADD, false},          {KS_UFUNC_SUBTRACT, KS__J_SUB, false},
+    {KS_UFUNC_MULTIPLY, KS__J_MUL, false},     {KS_UFUNC_DIVIDE, KS__J_DIV, false},
+    {KS_UFUNC_MAXIMUM, KS__J_MAX, false},      {KS_UFUNC_MINIMUM, KS__J_MIN, false},
+    {KS_UFUNC_SQRT, KS__J_SQRT, false},        {KS_UFUNC_SQUARE, KS__J_SQUARE, false},
+    {KS_UFUNC_NEGATIVE, KS__J_NEG, false},     {KS_UFUNC_ABSOLUTE, KS__J_ABS, false},
+    {KS_UFUNC_POSITIVE, KS__J_COPY, false},    {KS_UFUNC_GREATER, KS__J_GT, false},
+    {KS_UFUNC_GREATER_EQUAL, KS__J_GE, false}, {KS_UFUNC_LESS, KS__J_LT, false},
+    {KS_UFUNC_LESS_EQUAL, KS__J_LE, false},    {KS_UFUNC_EQUAL, KS__J_EQ, false},
+    {KS_UFUNC_NOT_EQUAL, KS__J_NE, false},     {KS_UFUNC_LOGICAL_AND, KS__J_AND, true},
+    {KS_UFUNC_BITWISE_AND, KS__J_AND, true},   {KS_UFUNC_LOGICAL_OR, KS__J_OR, true},
+    {KS_UFUNC_BITWISE_OR, KS__J_OR, true},     {KS_UFUNC_LOGICAL_XOR, KS__J_XOR, true},
+    {KS_UFUNC_BITWISE_XOR, KS__J_XOR, true},   {KS_UFUNC_LOGICAL_NOT, KS__J_NOT, true},
+    {KS_UFUNC_INVERT, KS__J_NOT, true},
+};
+
+/* The machine-code operation for node n (jit_ufuncs and where, with their dtypes), or -1. */
 static int jit_op(const ks_fused *f, const node *n)
 {
-    const bool f64 = n->dtype == KS_FLOAT64, bo = n->dtype == KS_BOOL;
-    bool args_f64 = true, args_bool = true;
-    for (int k = 0; k < n->narg; k++) {
-        const ks_dtype t = f->n[n->arg[k]].dtype;
-        args_f64 = args_f64 && t == KS_FLOAT64;
-        args_bool = args_bool && t == KS_BOOL;
-    }
+    const ks_dtype in = n->kind == N_WHERE ? KS_FLOAT64 : f->n[n->arg[0]].dtype;
+    for (int k = n->kind == N_WHERE; k < n->narg; k++)
+        if (f->n[n->arg[k]].dtype != in) return -1;
     if (n->kind == N_WHERE)
-        return f64 && f->n[n->arg[0]].dtype == KS_BOOL && f->n[n->arg[1]].dtype == KS_FLOAT64 &&
-                       f->n[n->arg[2]].dtype == KS_FLOAT64
-                   ? KS__J_WHERE
-                   : -1;
+        return n->dtype == KS_FLOAT64 && f->n[n->arg[0]].dtype == KS_BOOL ? KS__J_WHERE : -1;
     if (n->kind != N_UFUNC || n->plain_only) return -1;
-    if (f64 && args_f64) {
-        switch (n->uf) {
-        case KS_UFUNC_ADD: return KS__J_ADD;
-        case KS_UFUNC_SUBTRACT: return KS__J_SUB;
-        case KS_UFUNC_MULTIPLY: return KS__J_MUL;
-        case KS_UFUNC_DIVIDE: return KS__J_DIV;
-        case KS_UFUNC_MAXIMUM: return KS__J_MAX;
-        case KS_UFUNC_MINIMUM: return KS__J_MIN;
-        case KS_UFUNC_SQRT: return KS__J_SQRT;
-        case KS_UFUNC_SQUARE: return KS__J_SQUARE;
-        case KS_UFUNC_NEGATIVE: return KS__J_NEG;
-        case KS_UFUNC_ABSOLUTE: return KS__J_ABS;
-        case KS_UFUNC_POSITIVE: return KS__J_COPY;
-        default: return -1;
-        }
-    }
-    if (bo && args_f64) {
-        switch (n->uf) {
-        case KS_UFUNC_GREATER: return KS__J_GT;
-        case KS_UFUNC_GREATER_EQUAL: return KS__J_GE;
-        case KS_UFUNC_LESS: return KS__J_LT;
-        case KS_UFUNC_LESS_EQUAL: return KS__J_LE;
-        case KS_UFUNC_EQUAL: return KS__J_EQ;
-        case KS_UFUNC_NOT_EQUAL: return KS__J_NE;
-        default: return -1;
-        }
-    }
-    if (bo && args_bool) {
-        switch (n->uf) {
-        case KS_UFUNC_LOGICAL_AND:
-        case KS_UFUNC_BITWISE_AND: return KS__J_AND;
-        case KS_UFUNC_LOGICAL_OR:
-        case KS_UFUNC_BITWISE_OR: return KS__J_OR;
-        case KS_UFUNC_LOGICAL_XOR:
-        case KS_UFUNC_BITWISE_XOR: return KS__J_XOR;
-        case KS_UFUNC_LOGICAL_NOT:
-        case KS_UFUNC_INVERT: return KS__J_NOT;
-        default: return -1;
-        }
+    for (size_t i = 0; i < sizeof jit_ufuncs / sizeof *jit_ufuncs; i++) {
+        if (jit_ufuncs[i].u != n->uf) continue;
+        const ks__jop op = jit_ufuncs[i].op;
+        const bool ok =
+            jit_ufuncs[i].logic
+                ? in == KS_BOOL && n->dtype == KS_BOOL
+                : in == KS_FLOAT64 && n->dtype == (op >= KS__J_GT ? KS_BOOL : KS_FLOAT64);
+        return ok ? (int)op : -1;
     }
     return -1;
 }
