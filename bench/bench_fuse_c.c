@@ -6,7 +6,7 @@
  *
  * Timing: 2 warm-up calls, then 15 samples each of >= 10 ms, alternating; min and median.
  *
- *   build/bench/bench_fuse_c          (meson compile -C build bench_fuse_c) */
+ *   build/bench/bench_fuse_c [case]   (meson compile -C build bench_fuse_c; a case: it alone) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,7 +207,7 @@ static ks_fused *program(const char *name)
     return f;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     if (ks_ctx_new(&ctx) != KS_OK || ks_ctx_set_threads(ctx, 1) != KS_OK) return 1;
     const ptrdiff_t n = N;
@@ -242,8 +242,10 @@ int main(void)
     printf("fused programs against hand-fused C loops, 1M float64, 1 thread (ms per call)\n");
     printf("%-16s %22s %22s %10s\n", "case", "hand loop min / med", "ks_fused min / med",
            "hand/fused");
+    const char *only = argc > 1 ? argv[1] : NULL; /* a case's name: that case alone */
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         cur = &cases[c];
+        if (only && strcmp(only, cur->name)) continue;
         cur->prog = program(cur->name);
         if (!cur->prog) return 1;
         run_fused();

@@ -11,11 +11,14 @@
  *   nodes of NumPy's pairwise tree (every leaf of at most BLK elements summed by the same kernel,
  *   partials combined as the tree adds them), a reduction over the inner axis of a 2-D domain
  *   does the same per row, and one over the outer axis streams rows into the accumulators;
+ *   a float64 sum (or var's second pass) of a chain the machine code runs is summed by it
+ *   (jit_reduce), block by block of the same tree, without writing the chain's values;
  * - a node the passes cannot take (an F-ordered domain for a reduction, a node broadcast into a
  *   larger one, a reduction over other axes, dtypes or kinds) is materialised by a fused pass of
  *   its own and handed to the plain function, so every program runs and every result is exact.
  * Threads share out blocks, tree leaves, rows or column blocks; no result depends on their count.
  */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -767,6 +770,78 @@ static void eval_range(const pass *p, char *const *regs, ptrdiff_t f0, ptrdiff_t
     }
 }
 
+#define IN_MEAN INT_MIN /* jrun input: var's mean (run_build's sq) */
+
+/* Whether instruction t can join a run: its operation, and leaves it reads contiguously (float64
+ * or bool) or as one float64. */
+static bool jit_takes(const pass *p, const instr *t)
+{
+    if (t->jop < 0) return false;
+    for (int k = 0; k < t->narg; k++) {
+        const int s = t->src[k];
+        if (s < 0) continue;
+        const ptrdiff_t st = p->lstr[s * KS_ARRAY_MAXDIMS + p->nd - 1];
+        const ks_dtype lt = p->ltype[s];
+        if (!((lt == KS_FLOAT64 && (st == 8 || st == 0)) || (lt == KS_BOOL && st == 1)))
+            return false;
+    }
+    return true;
+}
+
+/* Compile instructions [j0, j1) (all jit_takes) as one run into *r. For KS__JIT_SUM the run is
+ * the whole pass and `extra` (>= 0) a float64 scalar read as input -1 - extra (var's mean);
+ * `sq` then appends (root - extra)^2, var's transform, as the summed value. 0, or -1. */
+static int run_build(const pass *p, int j0, int j1, ks__jit_mode mode, bool sq, jrun *r)
+{
+    memset(r, 0, sizeof *r);
+    r->j0 = j0, r->j1 = j1;
+    ks__jit_instr ji[KS__JIT_MAXINS];
+    ks__jit_input jin[KS__JIT_MAXINS];
+    memset(ji, 0, sizeof ji);
+    memset(jin, 0, sizeof jin);
+    const int in = p->nd - 1, nj = j1 - j0 + (sq ? 2 : 0);
+    if (nj > KS__JIT_MAXINS) return -1;
+    for (int j = j0; j < j1; j++) {
+        const instr *t = &p->ins[j];
+        ks__jit_instr *x = &ji[j - j0];
+        x->op = (ks__jop)t->jop;
+        x->narg = t->narg;
+        for (int k = 0; k < t->narg; k++) {
+            const int s = t->src[k];
+            if (s < 0 && -1 - s >= j0) { /* an instruction of the run */
+                x->src[k] = -1 - s - j0;
+                continue;
+            }
+            int q = 0; /* an input: a leaf, or an instruction before the run */
+            while (q < r->nin && r->in[q] != s) q++;
+            if (q == r->nin) {
+                if (r->nin == KS__JIT_MAXINS - 1) return -1;
+                r->in[r->nin] = s;
+                jin[r->nin].is_bool = s >= 0 ? p->ltype[s] == KS_BOOL : p->ins[-1 - s].es == 1;
+                jin[r->nin].scalar = s >= 0 && p->lstr[s * KS_ARRAY_MAXDIMS + in] == 0;
+                r->nin++;
+            }
+            x->src[k] = -1 - q;
+        }
+        if (mode == KS__JIT_SUM) continue;
+        /* stored: the root, or read after the run */
+        bool later = j == p->nins - 1;
+        for (int u = j1; u < p->nins && !later; u++)
+            for (int k = 0; k < p->ins[u].narg; k++) later = later || p->ins[u].src[k] == -1 - j;
+        x->store = later;
+        x->out = r->nout;
+        if (later) r->out[r->nout++] = j;
+    }
+    if (sq) { /* d = root - mean; d * d, as TR_SQ in reduce_kernels.c */
+        const int m = r->nin++, root = j1 - j0 - 1;
+        r->in[m] = IN_MEAN;
+        jin[m].scalar = true;
+        ji[root + 1] = (ks__jit_instr){KS__J_SUB, 2, {root, -1 - m, 0}, false, 0};
+        ji[root + 2] = (ks__jit_instr){KS__J_MUL, 2, {root + 1, root + 1, 0}, false, 0};
+    }
+    return ks__jit_compile(ji, nj, jin, r->nin, mode, &r->code);
+}
+
 /* Machine code for the pass's runs of at least two instructions that fuse_jit.c takes (after
  * pass_coalesce: the leaves' inner strides are final). Left uncompiled where it cannot. */
 static void pass_jit(ks_ctx *ctx, pass *p)
@@ -774,70 +849,15 @@ static void pass_jit(ks_ctx *ctx, pass *p)
     ptrdiff_t total = 1;
     for (int d = 0; d < p->nd; d++) total *= p->shape[d];
     if (total < 2 * BLK || !ks__jit_available()) return;
-    const int in = p->nd - 1;
-    /* whether instruction j can join a run: its operation, and leaves it reads contiguously
-       (float64 or bool) or as one float64 */
     for (int j0 = 0; j0 < p->nins;) {
         int j1 = j0;
-        for (; j1 < p->nins && j1 - j0 < KS__JIT_MAXINS; j1++) {
-            const instr *t = &p->ins[j1];
-            bool ok = t->jop >= 0;
-            for (int k = 0; k < t->narg && ok; k++) {
-                const int s = t->src[k];
-                if (s < 0) continue;
-                const ptrdiff_t st = p->lstr[s * KS_ARRAY_MAXDIMS + in];
-                const ks_dtype lt = p->ltype[s];
-                ok = (lt == KS_FLOAT64 && (st == 8 || st == 0)) || (lt == KS_BOOL && st == 1);
-            }
-            if (!ok) break;
-        }
+        while (j1 < p->nins && j1 - j0 < KS__JIT_MAXINS && jit_takes(p, &p->ins[j1])) j1++;
         if (j1 - j0 < 2) {
             j0 = j1 > j0 ? j1 : j0 + 1;
             continue;
         }
         jrun r;
-        memset(&r, 0, sizeof r);
-        r.j0 = j0, r.j1 = j1;
-        ks__jit_instr ji[KS__JIT_MAXINS];
-        ks__jit_input jin[KS__JIT_MAXINS];
-        memset(ji, 0, sizeof ji);
-        memset(jin, 0, sizeof jin);
-        bool fits = true;
-        for (int j = j0; j < j1 && fits; j++) {
-            const instr *t = &p->ins[j];
-            ks__jit_instr *x = &ji[j - j0];
-            x->op = (ks__jop)t->jop;
-            x->narg = t->narg;
-            for (int k = 0; k < t->narg && fits; k++) {
-                const int s = t->src[k];
-                if (s < 0 && -1 - s >= j0) { /* an instruction of the run */
-                    x->src[k] = -1 - s - j0;
-                    continue;
-                }
-                int q = 0; /* an input: a leaf, or an instruction before the run */
-                while (q < r.nin && r.in[q] != s) q++;
-                if (q == r.nin) {
-                    if (r.nin == KS__JIT_MAXINS) {
-                        fits = false;
-                        break;
-                    }
-                    r.in[r.nin] = s;
-                    jin[r.nin].is_bool = s >= 0 ? p->ltype[s] == KS_BOOL : p->ins[-1 - s].es == 1;
-                    jin[r.nin].scalar = s >= 0 && p->lstr[s * KS_ARRAY_MAXDIMS + in] == 0;
-                    r.nin++;
-                }
-                x->src[k] = -1 - q;
-            }
-            /* stored: the root, or read after the run */
-            bool later = j == p->nins - 1;
-            for (int u = j1; u < p->nins && !later; u++)
-                for (int k = 0; k < p->ins[u].narg; k++)
-                    later = later || p->ins[u].src[k] == -1 - j;
-            x->store = later;
-            x->out = r.nout;
-            if (later) r.out[r.nout++] = j;
-        }
-        if (fits && ks__jit_compile(ji, j1 - j0, jin, r.nin, &r.code) == 0) {
+        if (run_build(p, j0, j1, KS__JIT_STORE, false, &r) == 0) {
             jrun *g = ks__realloc(ctx, p->runs, (size_t)(p->nruns + 1) * sizeof *g);
             if (!g) {
                 ks__jit_free(&r.code);
@@ -950,6 +970,144 @@ static bool red_fusable(const ks_fused *f, const node *r)
     return red_layout(a, r->axes, &nr, &nc) != R_NONE;
 }
 
+/* The leaves' pointers at C-order flat position f0 of the domain. */
+static void leaf_ptrs(const pass *p, ptrdiff_t f0, const char **lpp)
+{
+    ptrdiff_t idx[KS_ARRAY_MAXDIMS];
+    for (int d = p->nd - 1; d >= 0; d--) {
+        idx[d] = p->shape[d] ? f0 % p->shape[d] : 0;
+        f0 = p->shape[d] ? f0 / p->shape[d] : 0;
+    }
+    for (int l = 0; l < p->nleaf; l++) {
+        const ptrdiff_t *s = p->lstr + l * KS_ARRAY_MAXDIMS;
+        ptrdiff_t o = 0;
+        for (int d = 0; d < p->nd; d++) o += idx[d] * s[d];
+        lpp[l] = p->lbase[l] + o;
+    }
+}
+
+/* NumPy's pairwise sum of a line of n (PW_F64 in reduce_kernels.c) adds its blocks (at most
+ * 128 values; halves split at a multiple of 8) in a tree. pw_blocks lists the blocks' lengths
+ * (a subtree as long as one listed before is copied from it: each level has two or three
+ * lengths), pw_tree adds the blocks' sums as the tree does. */
+typedef struct {
+    ptrdiff_t n, at, cnt;
+} pw_seen;
+
+static ptrdiff_t pw_blocks(ptrdiff_t n, ptrdiff_t *len, ptrdiff_t at, pw_seen *seen, int *nseen)
+{
+    for (int i = 0; i < *nseen; i++)
+        if (seen[i].n == n) {
+            if (len) memcpy(len + at, len + seen[i].at, (size_t)seen[i].cnt * sizeof *len);
+            return seen[i].cnt;
+        }
+    ptrdiff_t cnt = 1;
+    if (n <= 128) {
+        if (len) len[at] = n;
+    } else {
+        const ptrdiff_t h = n / 2 - n / 2 % 8;
+        cnt = pw_blocks(h, len, at, seen, nseen);
+        cnt += pw_blocks(n - h, len, at + cnt, seen, nseen);
+    }
+    if (*nseen < 64) seen[(*nseen)++] = (pw_seen){n, at, cnt};
+    return cnt;
+}
+
+/* A subtree of at most 256: one block or two. */
+static double pw_pair(const double *v, ptrdiff_t n, ptrdiff_t *next)
+{
+    const ptrdiff_t i = *next;
+    *next += n > 128 ? 2 : 1;
+    return n > 128 ? v[i] + v[i + 1] : v[i];
+}
+
+static double pw_tree(const double *v, ptrdiff_t n, ptrdiff_t *next)
+{
+    if (n <= 256) return pw_pair(v, n, next);
+    const ptrdiff_t h = n / 2 - n / 2 % 8;
+    if (n <= 512) {
+        const double a = pw_pair(v, h, next);
+        return a + pw_pair(v, n - h, next);
+    }
+    const double a = pw_tree(v, h, next);
+    return a + pw_tree(v, n - h, next);
+}
+
+#define JBLOCKS 64 /* blocks per task of a machine-code sum */
+
+/* red_pass's float64 sums (of (root - mean)^2 for sq) in the machine code (jrun r): every
+ * line's blocks in tasks of JBLOCKS, the last block's last n mod 8 values added after it, then
+ * each line's tree; acc[row] += its sum (the kernel's inner). q: p with the tail's register. */
+static int jit_reduce(ks_ctx *ctx, const pass *q, const jrun *r, bool sq, ptrdiff_t nrow,
+                      ptrdiff_t n, char *acc, const char *aux, int nt)
+{
+    pw_seen seen[64];
+    int nseen = 0;
+    const ptrdiff_t nb = pw_blocks(n, NULL, 0, seen, &nseen), nch = (nb + JBLOCKS - 1) / JBLOCKS;
+    const ptrdiff_t tasks = nrow * nch, rest = n % 8;
+    if (nt > tasks) nt = (int)tasks;
+    ptrdiff_t *len = ks__malloc_array(ctx, (size_t)nb * 2, sizeof *len);
+    double *v = ks__malloc_array(ctx, (size_t)(nrow * nb), sizeof *v);
+    char *mem = rest ? regs_new(ctx, q, nt) : NULL;
+    if (!len || !v || (rest && !mem)) {
+        ks__free(ctx, len);
+        ks__free(ctx, v);
+        ks__free(ctx, mem);
+        return KS_ENOMEM;
+    }
+    ptrdiff_t *off = len + nb;
+    nseen = 0;
+    pw_blocks(n, len, 0, seen, &nseen);
+    len[nb - 1] -= rest;
+    for (ptrdiff_t b = 0, o = 0; b < nb; o += len[b++]) off[b] = o;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (ptrdiff_t t = 0; t < tasks; t++) {
+        const ptrdiff_t row = t / nch, b0 = t % nch * JBLOCKS;
+        const ptrdiff_t b1 = b0 + JBLOCKS < nb ? b0 + JBLOCKS : nb;
+        const char *lpp[MAXLEAF], *ip[KS__JIT_MAXINS];
+        const char *mean = sq ? aux + row * 8 : NULL;
+        leaf_ptrs(q, row * n + off[b0], lpp);
+        for (int k = 0; k < r->nin; k++) ip[k] = r->in[k] == IN_MEAN ? mean : lpp[r->in[k]];
+        double *vr = v + row * nb;
+        char *op[2] = {(char *)(vr + b0), (char *)(len + b0)};
+        r->code.fn(ip, op, b1 - b0);
+        if (b1 == nb && rest) {
+            char *regs[MAXREGS];
+            regs_of(q, mem, thread_id(), regs);
+            char *buf = regs[q->nregs - 1];
+            eval_range(q, regs, row * n + n - rest, rest, buf);
+            const double *x = (const double *)(void *)buf, mu = sq ? *(const double *)mean : 0;
+            for (ptrdiff_t i = 0; i < rest; i++)
+                vr[nb - 1] += sq ? (x[i] - mu) * (x[i] - mu) : x[i];
+        }
+    }
+    for (ptrdiff_t row = 0; row < nrow; row++) {
+        ptrdiff_t next = 0;
+        ((double *)(void *)acc)[row] += pw_tree(v + row * nb, n, &next);
+    }
+    ks__free(ctx, len);
+    ks__free(ctx, v);
+    ks__free(ctx, mem);
+    return KS_OK;
+}
+
+/* Whether red_pass sums the pass in machine code: float64 sums (or var's squared deviations)
+ * along lines that are whole rows of the domain, every instruction one the code runs. */
+static bool jit_sum_build(const pass *p, const ks__red_kernel *k, red_shape lay, ptrdiff_t ncol,
+                          jrun *r)
+{
+    ptrdiff_t total = 1;
+    for (int d = 0; d < p->nd; d++) total *= p->shape[d];
+    if ((lay != R_FULL && lay != R_ROWS) || ncol < 8 || p->shape[p->nd - 1] != ncol ||
+        total < 2 * BLK || p->nins < 1 || k->in != KS_FLOAT64 || k->acc != KS_FLOAT64 ||
+        k->nan_skip || (k->op != KS__K_SUM && k->op != KS__K_SQDEV) || !ks__jit_available())
+        return false;
+    for (int j = 0; j < p->nins; j++)
+        if (!jit_takes(p, &p->ins[j])) return false;
+    if (p->ins[p->nins - 1].jop >= KS__J_GT) return false;
+    return run_build(p, 0, p->nins, KS__JIT_SUM, k->op == KS__K_SQDEV, r) == 0;
+}
+
 /* One kernel over the pass's root into acc (nacc accumulators, initialised), laid out as `lay`
  * with nrow x ncol elements; aux: the mean per accumulator (SQDEV) or NULL. */
 static int red_pass(ks_ctx *ctx, const pass *p, const ks__red_kernel *k, red_shape lay,
@@ -961,6 +1119,12 @@ static int red_pass(ks_ctx *ctx, const pass *p, const ks__red_kernel *k, red_sha
     /* one extra register per thread: the block the kernel reads */
     pass q = *p;
     q.nregs = p->nregs + 1;
+    jrun sr;
+    if (jit_sum_build(p, k, lay, ncol, &sr)) {
+        const int rc = jit_reduce(ctx, &q, &sr, k->op == KS__K_SQDEV, nrow, ncol, acc, aux, nt);
+        ks__jit_free(&sr.code);
+        return rc;
+    }
     if (lay == R_FULL || lay == R_ROWS) {
         /* each line (the whole domain, or a row) cut at its pairwise tree's nodes */
         const ptrdiff_t n = ncol;

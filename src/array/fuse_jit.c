@@ -14,6 +14,11 @@
  * written as 0/1 bytes). Inputs: contiguous float64 or bool, or a float64 scalar (stride 0).
  * The code handles n rounded down to a multiple of 4; the caller runs the rest with the loops.
  *
+ * A run can also be summed (KS__JIT_SUM) rather than stored: a reduction of a chain then never
+ * writes the chain's values at all. The code adds NumPy's pairwise blocks (fuse.c lists them and
+ * adds the blocks' sums in NumPy's tree), each block into NumPy's 8 accumulators: two ymm
+ * registers whose lanes are r[0..7], adding in NumPy's order.
+ *
  * Encoding: every vector instruction in the 3-byte VEX form, memory operands [base + rcx * s]
  * with rcx the element index. Registers: ymm0-12 values, ymm13 a scratch mask, ymm14 the sign
  * mask (-0.0), ymm15 zero; rax a scratch, r11 the table of 4-bit masks as 4 bytes of 0/1;
@@ -29,6 +34,7 @@
 
 #define NVREG 13 /* ymm0-12 */
 enum { YM_SCRATCH = 13, YM_SIGN = 14, YM_ZERO = 15 };
+enum { ACC_LO = 11, ACC_HI = 12 }; /* a sum's accumulators (KS__JIT_SUM): values in ymm0-10 */
 enum { RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7, R11 = 11 };
 /* where pointers may live, callee-saved ones last (pushed only when used) */
 static const int ptr_regs[] = {RSI, RDI, 8, 9, 10, RBX, RBP, 12, 13, 14, 15};
@@ -140,16 +146,170 @@ static int take_reg(bool *used)
     return -1;
 }
 
+/* One iteration's instructions over the 4 elements at rcx (the pointers in ptr_regs: inputs, then
+ * outputs), values in ymm0 .. nvreg-1; *root: the register left holding the last instruction's
+ * value. 0, or -1 where the registers do not suffice. */
+static int emit_body(code *c, const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
+                     int nvreg, int *root)
+{
+    /* liveness: the last reader of each instruction's value and of each input */
+    value v[KS__JIT_MAXINS];
+    int in_last[KS__JIT_MAXINS];
+    for (int k = 0; k < nin; k++) in_last[k] = -1;
+    for (int j = 0; j < nins; j++) v[j].reg = -1, v[j].last = j;
+    for (int j = 0; j < nins; j++)
+        for (int a = 0; a < ins[j].narg; a++) {
+            const int s = ins[j].src[a];
+            if (s < 0)
+                in_last[-1 - s] = j;
+            else
+                v[s].last = j;
+        }
+    bool used[NVREG] = {false};
+    for (int r = nvreg; r < NVREG; r++) used[r] = true;
+    int in_reg[KS__JIT_MAXINS]; /* an input loaded once per iteration, kept to its last use */
+    for (int k = 0; k < nin; k++) in_reg[k] = -1;
+    for (int j = 0; j < nins; j++) {
+        const ks__jit_instr *t = &ins[j];
+        int r[3];
+        for (int a = 0; a < t->narg; a++) {
+            const int s = t->src[a];
+            if (s >= 0) {
+                r[a] = v[s].reg;
+                continue;
+            }
+            const int k = -1 - s;
+            if (in_reg[k] < 0) {
+                if ((in_reg[k] = take_reg(used)) < 0) return -1;
+                const int base = ptr_regs[k];
+                if (in[k].is_bool) { /* vpmovzxbq ymm, [base + rcx]; vpcmpgtq ymm, ymm, zero */
+                    vrm(c, 2, 1, 0x32, in_reg[k], 0, base, RCX, 0);
+                    vrr(c, 2, 1, 0x37, in_reg[k], in_reg[k], YM_ZERO);
+                } else if (in[k].scalar) { /* vbroadcastsd */
+                    vrm(c, 2, 1, 0x19, in_reg[k], 0, base, -1, 0);
+                } else { /* vmovupd */
+                    vrm(c, 1, 1, 0x10, in_reg[k], 0, base, RCX, 3);
+                }
+            }
+            r[a] = in_reg[k];
+        }
+        const int d = take_reg(used);
+        if (d < 0) return -1;
+        v[j].reg = d;
+        *root = d;
+        switch (t->op) {
+        case KS__J_ADD: vrr(c, 1, 1, 0x58, d, r[0], r[1]); break;
+        case KS__J_MUL: vrr(c, 1, 1, 0x59, d, r[0], r[1]); break;
+        case KS__J_SUB: vrr(c, 1, 1, 0x5c, d, r[0], r[1]); break;
+        case KS__J_DIV: vrr(c, 1, 1, 0x5e, d, r[0], r[1]); break;
+        case KS__J_SQRT: vrr(c, 1, 1, 0x51, d, 0, r[0]); break;
+        case KS__J_SQUARE: vrr(c, 1, 1, 0x59, d, r[0], r[0]); break;
+        case KS__J_NEG: vrr(c, 1, 1, 0x57, d, r[0], YM_SIGN); break; /* xor the sign */
+        case KS__J_ABS: vrr(c, 1, 1, 0x55, d, YM_SIGN, r[0]); break; /* andn the sign */
+        case KS__J_COPY: vrr(c, 1, 1, 0x56, d, r[0], r[0]); break;   /* or with itself */
+        case KS__J_MAX:
+        case KS__J_MIN: /* a > b (a < b) or a is NaN: a, else b. vmaxpd a, b is a > b ? a : b
+                           with b for a NaN: a NaN a is put back. */
+            vcmp(c, YM_SCRATCH, r[0], r[0], 0x03);
+            vrr(c, 1, 1, t->op == KS__J_MAX ? 0x5f : 0x5d, d, r[0], r[1]);
+            vblend(c, d, d, r[0], YM_SCRATCH);
+            break;
+        case KS__J_GT: vcmp(c, d, r[0], r[1], 0x1e); break;
+        case KS__J_GE: vcmp(c, d, r[0], r[1], 0x1d); break;
+        case KS__J_LT: vcmp(c, d, r[0], r[1], 0x11); break;
+        case KS__J_LE: vcmp(c, d, r[0], r[1], 0x12); break;
+        case KS__J_EQ: vcmp(c, d, r[0], r[1], 0x00); break;
+        case KS__J_NE: vcmp(c, d, r[0], r[1], 0x04); break;
+        case KS__J_AND: vrr(c, 1, 1, 0x54, d, r[0], r[1]); break;
+        case KS__J_OR: vrr(c, 1, 1, 0x56, d, r[0], r[1]); break;
+        case KS__J_XOR: vrr(c, 1, 1, 0x57, d, r[0], r[1]); break;
+        case KS__J_NOT: /* all ones, xor */
+            vcmp(c, YM_SCRATCH, YM_ZERO, YM_ZERO, 0x0f);
+            vrr(c, 1, 1, 0x57, d, r[0], YM_SCRATCH);
+            break;
+        case KS__J_WHERE: vblend(c, d, r[2], r[1], r[0]); break;
+        default: return -1;
+        }
+        /* free what this instruction read last */
+        for (int a = 0; a < t->narg; a++) {
+            const int s = t->src[a];
+            if (s >= 0 && v[s].last == j && v[s].reg >= 0) {
+                used[v[s].reg] = false;
+                v[s].reg = -1;
+            } else if (s < 0 && in_last[-1 - s] == j && in_reg[-1 - s] >= 0) {
+                used[in_reg[-1 - s]] = false;
+                in_reg[-1 - s] = -1;
+            }
+        }
+        if (t->store) { /* stored now; its register freed once read for the last time */
+            const int base = ptr_regs[nin + t->out];
+            if (is_bool_op(t->op)) {
+                vex(c, RAX, 0, d, 1, 0, 0, 1, 1); /* vmovmskpd eax, ymm */
+                b1(c, 0x50);
+                b1(c, (unsigned)(0xc0 | (d & 7)));
+                b1(c, 0x41), b1(c, 0x8b), b1(c, 0x04), b1(c, 0x83); /* mov eax, [r11+rax*4] */
+                if (base & 8) b1(c, 0x41);                          /* mov [base + rcx], eax */
+                b1(c, 0x89);
+                mem(c, RAX, base, RCX, 0);
+            } else {
+                vrm(c, 1, 1, 0x11, d, 0, base, RCX, 3); /* vmovupd [base + rcx * 8], ymm */
+            }
+        }
+        if (v[j].last == j) { /* read by nothing later in the run */
+            used[d] = false;
+            v[j].reg = -1;
+        }
+    }
+    return 0;
+}
+
+static void add_rcx4(code *c)
+{
+    b1(c, 0x48), b1(c, 0x83), b1(c, 0xc1), b1(c, 0x04); /* add rcx, 4 */
+}
+
+/* add r, imm8 */
+static void add_imm8(code *c, int r, int imm)
+{
+    rex_w(c, 0, r);
+    b1(c, 0x83), b1(c, (unsigned)(0xc0 | (r & 7))), b1(c, (unsigned)imm);
+}
+
+/* A conditional jump (0F cc) back to `to`. */
+static void jump_back(code *c, int cc, size_t to)
+{
+    b1(c, 0x0f), b1(c, (unsigned)cc);
+    b4(c, (uint32_t)(int32_t)((long)to - (long)(c->n + 4)));
+}
+
+/* The rel32 at `at` pointed to here. */
+static void patch(code *c, size_t at)
+{
+    if (c->bad) return;
+    const uint32_t rel = (uint32_t)(c->n - (at + 4));
+    memcpy(c->p + at, &rel, 4);
+}
+
+/* A 128-bit (L = 0) VEX instruction on xmm registers: dst = op(src1 (vvvv), src2 (r/m)). */
+static void vrr128(code *c, int map, int pp, int op, int dst, int src1, int src2)
+{
+    vex(c, dst, 0, src2, map, 0, src1, 0, pp);
+    b1(c, (unsigned)op);
+    b1(c, (unsigned)(0xc0 | (dst & 7) << 3 | (src2 & 7)));
+}
+
 static int compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
-                   ks__jit_code *out)
+                   ks__jit_mode mode, ks__jit_code *out)
 {
     memset(out, 0, sizeof *out);
-    int nout = 0;
+    const bool sum = mode == KS__JIT_SUM;
+    int nout = sum ? 2 : 0;
     for (int j = 0; j < nins; j++) nout += ins[j].store;
     if (nin + nout > NPTR || nins < 1 || nins > KS__JIT_MAXINS || nin > KS__JIT_MAXINS) return -1;
     for (int k = 0; k < nin; k++)
         if (in[k].is_bool && in[k].scalar) return -1;
-    const size_t cap = 4096 + (size_t)nins * 64;
+    if (sum && (is_bool_op(ins[nins - 1].op) || nout != 2)) return -1;
+    const size_t cap = 4096 + (size_t)nins * (sum ? 128 : 64);
     unsigned char *buf =
         mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (buf == MAP_FAILED) return -1;
@@ -170,139 +330,69 @@ static int compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, 
     b1(&c, (unsigned)((YM_SIGN & 7) << 3 | 5));
     const size_t sign_at = c.n;
     b4(&c, 0);
-    vrr(&c, 1, 1, 0x57, YM_ZERO, YM_ZERO, YM_ZERO);         /* vxorpd ymm15, ymm15, ymm15 */
-    b1(&c, 0x4c), b1(&c, 0x8d), b1(&c, 0x1d);               /* lea r11, [rip + the bytes table] */
+    vrr(&c, 1, 1, 0x57, YM_ZERO, YM_ZERO, YM_ZERO); /* vxorpd ymm15, ymm15, ymm15 */
+    b1(&c, 0x4c), b1(&c, 0x8d), b1(&c, 0x1d);       /* lea r11, [rip + the bytes table] */
     const size_t table_at = c.n;
     b4(&c, 0);
-    b1(&c, 0x31), b1(&c, 0xc9);                             /* xor ecx, ecx */
-    b1(&c, 0x48), b1(&c, 0x83), b1(&c, 0xe2), b1(&c, 0xfc); /* and rdx, -4 */
-    b1(&c, 0x48), b1(&c, 0x85), b1(&c, 0xd2);               /* test rdx, rdx */
-    b1(&c, 0x0f), b1(&c, 0x84);                             /* jz end */
-    const size_t jz_at = c.n;
-    b4(&c, 0);
-    const size_t loop = c.n;
-
-    /* liveness: the last reader of each instruction's value and of each input */
-    value v[KS__JIT_MAXINS];
-    int in_last[KS__JIT_MAXINS];
-    for (int k = 0; k < nin; k++) in_last[k] = -1;
-    for (int j = 0; j < nins; j++) v[j].reg = -1, v[j].last = j;
-    for (int j = 0; j < nins; j++)
-        for (int a = 0; a < ins[j].narg; a++) {
-            const int s = ins[j].src[a];
-            if (s < 0)
-                in_last[-1 - s] = j;
-            else
-                v[s].last = j;
-        }
-    bool used[NVREG] = {false};
-    int in_reg[KS__JIT_MAXINS]; /* an input loaded once per iteration, kept to its last use */
-    for (int k = 0; k < nin; k++) in_reg[k] = -1;
-    int ok = 0;
-    for (int j = 0; j < nins && !ok; j++) {
-        const ks__jit_instr *t = &ins[j];
-        int r[3];
-        for (int a = 0; a < t->narg && !ok; a++) {
-            const int s = t->src[a];
-            if (s >= 0) {
-                r[a] = v[s].reg;
-                continue;
-            }
-            const int k = -1 - s;
-            if (in_reg[k] < 0) {
-                if ((in_reg[k] = take_reg(used)) < 0) {
-                    ok = -1;
-                    break;
-                }
-                const int base = ptr_regs[k];
-                if (in[k].is_bool) { /* vpmovzxbq ymm, [base + rcx]; vpcmpgtq ymm, ymm, zero */
-                    vrm(&c, 2, 1, 0x32, in_reg[k], 0, base, RCX, 0);
-                    vrr(&c, 2, 1, 0x37, in_reg[k], in_reg[k], YM_ZERO);
-                } else if (in[k].scalar) { /* vbroadcastsd */
-                    vrm(&c, 2, 1, 0x19, in_reg[k], 0, base, -1, 0);
-                } else { /* vmovupd */
-                    vrm(&c, 1, 1, 0x10, in_reg[k], 0, base, RCX, 3);
-                }
-            }
-            r[a] = in_reg[k];
-        }
-        if (ok) break;
-        const int d = take_reg(used);
-        if (d < 0) {
-            ok = -1;
-            break;
-        }
-        v[j].reg = d;
-        switch (t->op) {
-        case KS__J_ADD: vrr(&c, 1, 1, 0x58, d, r[0], r[1]); break;
-        case KS__J_MUL: vrr(&c, 1, 1, 0x59, d, r[0], r[1]); break;
-        case KS__J_SUB: vrr(&c, 1, 1, 0x5c, d, r[0], r[1]); break;
-        case KS__J_DIV: vrr(&c, 1, 1, 0x5e, d, r[0], r[1]); break;
-        case KS__J_SQRT: vrr(&c, 1, 1, 0x51, d, 0, r[0]); break;
-        case KS__J_SQUARE: vrr(&c, 1, 1, 0x59, d, r[0], r[0]); break;
-        case KS__J_NEG: vrr(&c, 1, 1, 0x57, d, r[0], YM_SIGN); break; /* xor the sign */
-        case KS__J_ABS: vrr(&c, 1, 1, 0x55, d, YM_SIGN, r[0]); break; /* andn the sign */
-        case KS__J_COPY: vrr(&c, 1, 1, 0x56, d, r[0], r[0]); break;   /* or with itself */
-        case KS__J_MAX:
-        case KS__J_MIN: /* a > b (a < b) or a is NaN: a, else b. vmaxpd a, b is a > b ? a : b
-                           with b for a NaN: a NaN a is put back. */
-            vcmp(&c, YM_SCRATCH, r[0], r[0], 0x03);
-            vrr(&c, 1, 1, t->op == KS__J_MAX ? 0x5f : 0x5d, d, r[0], r[1]);
-            vblend(&c, d, d, r[0], YM_SCRATCH);
-            break;
-        case KS__J_GT: vcmp(&c, d, r[0], r[1], 0x1e); break;
-        case KS__J_GE: vcmp(&c, d, r[0], r[1], 0x1d); break;
-        case KS__J_LT: vcmp(&c, d, r[0], r[1], 0x11); break;
-        case KS__J_LE: vcmp(&c, d, r[0], r[1], 0x12); break;
-        case KS__J_EQ: vcmp(&c, d, r[0], r[1], 0x00); break;
-        case KS__J_NE: vcmp(&c, d, r[0], r[1], 0x04); break;
-        case KS__J_AND: vrr(&c, 1, 1, 0x54, d, r[0], r[1]); break;
-        case KS__J_OR: vrr(&c, 1, 1, 0x56, d, r[0], r[1]); break;
-        case KS__J_XOR: vrr(&c, 1, 1, 0x57, d, r[0], r[1]); break;
-        case KS__J_NOT: /* all ones, xor */
-            vcmp(&c, YM_SCRATCH, YM_ZERO, YM_ZERO, 0x0f);
-            vrr(&c, 1, 1, 0x57, d, r[0], YM_SCRATCH);
-            break;
-        case KS__J_WHERE: vblend(&c, d, r[2], r[1], r[0]); break;
-        default: ok = -1;
-        }
-        /* free what this instruction read last */
-        for (int a = 0; a < t->narg; a++) {
-            const int s = t->src[a];
-            if (s >= 0 && v[s].last == j && v[s].reg >= 0) {
-                used[v[s].reg] = false;
-                v[s].reg = -1;
-            } else if (s < 0 && in_last[-1 - s] == j && in_reg[-1 - s] >= 0) {
-                used[in_reg[-1 - s]] = false;
-                in_reg[-1 - s] = -1;
-            }
-        }
-        if (t->store) { /* stored now; its register freed once read for the last time */
-            const int base = ptr_regs[nin + t->out];
-            if (is_bool_op(t->op)) {
-                vex(&c, RAX, 0, d, 1, 0, 0, 1, 1); /* vmovmskpd eax, ymm */
-                b1(&c, 0x50);
-                b1(&c, (unsigned)(0xc0 | (d & 7)));
-                b1(&c, 0x41), b1(&c, 0x8b), b1(&c, 0x04), b1(&c, 0x83); /* mov eax, [r11+rax*4] */
-                if (base & 8) b1(&c, 0x41); /* mov [base + rcx], eax */
-                b1(&c, 0x89);
-                mem(&c, RAX, base, RCX, 0);
-            } else {
-                vrm(&c, 1, 1, 0x11, d, 0, base, RCX, 3); /* vmovupd [base + rcx * 8], ymm */
-            }
-        }
-        if (v[j].last == j) { /* read by nothing later in the run */
-            used[d] = false;
-            v[j].reg = -1;
-        }
-    }
-    b1(&c, 0x48), b1(&c, 0x83), b1(&c, 0xc1), b1(&c, 0x04); /* add rcx, 4 */
-    b1(&c, 0x48), b1(&c, 0x39), b1(&c, 0xd1);               /* cmp rcx, rdx */
-    b1(&c, 0x0f), b1(&c, 0x82);                             /* jb loop */
-    b4(&c, (uint32_t)(int32_t)((long)loop - (long)(c.n + 4)));
-    if (!c.bad) {
-        const uint32_t rel = (uint32_t)(c.n - (jz_at + 4));
-        memcpy(buf + jz_at, &rel, 4);
+    b1(&c, 0x31), b1(&c, 0xc9); /* xor ecx, ecx */
+    int ok, root = -1;
+    if (!sum) {
+        b1(&c, 0x48), b1(&c, 0x83), b1(&c, 0xe2), b1(&c, 0xfc); /* and rdx, -4 */
+        b1(&c, 0x48), b1(&c, 0x85), b1(&c, 0xd2);               /* test rdx, rdx */
+        b1(&c, 0x0f), b1(&c, 0x84);                             /* jz end */
+        const size_t jz_at = c.n;
+        b4(&c, 0);
+        const size_t loop = c.n;
+        ok = emit_body(&c, ins, nins, in, nin, NVREG, &root);
+        add_rcx4(&c);
+        b1(&c, 0x48), b1(&c, 0x39), b1(&c, 0xd1); /* cmp rcx, rdx */
+        jump_back(&c, 0x82, loop);                /* jb loop */
+        patch(&c, jz_at);
+    } else {
+        /* blocks: rdx = the end of the lengths (out[1]); per block rax = its end element */
+        const int res = ptr_regs[nin], lens = ptr_regs[nin + 1];
+        b1(&c, 0x48), b1(&c, 0xc1), b1(&c, 0xe2), b1(&c, 0x03); /* shl rdx, 3 */
+        rex_w(&c, lens, RDX), b1(&c, 0x01);                     /* add rdx, lens */
+        b1(&c, (unsigned)(0xc0 | (lens & 7) << 3 | RDX));
+        rex_w(&c, RDX, lens), b1(&c, 0x39); /* cmp lens, rdx */
+        b1(&c, (unsigned)(0xc0 | RDX << 3 | (lens & 7)));
+        b1(&c, 0x0f), b1(&c, 0x83); /* jae end */
+        const size_t jae_at = c.n;
+        b4(&c, 0);
+        const size_t block = c.n;
+        rex_w(&c, RAX, lens), b1(&c, 0x8b); /* mov rax, [lens] */
+        mem(&c, RAX, lens, -1, 0);
+        b1(&c, 0x48), b1(&c, 0x01), b1(&c, 0xc8); /* add rax, rcx */
+        /* the accumulators: -0.0, which adds as nothing (NumPy starts from the values) */
+        vrr(&c, 1, 1, 0x56, ACC_LO, YM_SIGN, YM_SIGN);
+        vrr(&c, 1, 1, 0x56, ACC_HI, YM_SIGN, YM_SIGN);
+        const size_t loop = c.n;
+        /* elements i + 0..3 into r[0..3] (ACC_LO), i + 4..7 into r[4..7] (ACC_HI) */
+        ok = emit_body(&c, ins, nins, in, nin, NVREG - 2, &root);
+        vrr(&c, 1, 1, 0x58, ACC_LO, ACC_LO, root < 0 ? 0 : root);
+        add_rcx4(&c);
+        if (!ok) ok = emit_body(&c, ins, nins, in, nin, NVREG - 2, &root);
+        vrr(&c, 1, 1, 0x58, ACC_HI, ACC_HI, root < 0 ? 0 : root);
+        add_rcx4(&c);
+        b1(&c, 0x48), b1(&c, 0x39), b1(&c, 0xc1); /* cmp rcx, rax */
+        jump_back(&c, 0x82, loop);                /* jb loop */
+        /* ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) into *res */
+        vrr(&c, 1, 1, 0x7c, 0, ACC_LO, ACC_HI); /* vhaddpd: r0+r1, r4+r5, r2+r3, r6+r7 */
+        vex(&c, 0, 0, 1, 3, 0, 0, 1, 1);        /* vextractf128 xmm1, ymm0, 1 */
+        b1(&c, 0x19), b1(&c, 0xc1), b1(&c, 1);
+        vrr128(&c, 1, 1, 0x58, 0, 0, 1); /* vaddpd xmm0, xmm0, xmm1 */
+        vex(&c, 1, 0, 0, 3, 0, 0, 0, 1); /* vpermilpd xmm1, xmm0, 1 */
+        b1(&c, 0x05), b1(&c, 0xc8), b1(&c, 1);
+        vrr128(&c, 1, 3, 0x58, 0, 0, 1);   /* vaddsd xmm0, xmm0, xmm1 */
+        vex(&c, 0, 0, res, 1, 0, 0, 0, 3); /* vmovsd [res], xmm0 */
+        b1(&c, 0x11);
+        mem(&c, 0, res, -1, 0);
+        add_imm8(&c, res, 8);
+        add_imm8(&c, lens, 8);
+        rex_w(&c, RDX, lens), b1(&c, 0x39); /* cmp lens, rdx */
+        b1(&c, (unsigned)(0xc0 | RDX << 3 | (lens & 7)));
+        jump_back(&c, 0x82, block); /* jb block */
+        patch(&c, jae_at);
     }
     b1(&c, 0xc5), b1(&c, 0xf8), b1(&c, 0x77); /* vzeroupper */
     for (int k = nptr; k-- > 0;)
@@ -310,15 +400,9 @@ static int compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, 
             push_pop(&c, ptr_regs[k], false);
     b1(&c, 0xc3);
     while (c.n % 8) b1(&c, 0xcc);
-    if (!c.bad) {
-        const uint32_t rel = (uint32_t)(c.n - (sign_at + 4));
-        memcpy(buf + sign_at, &rel, 4);
-    }
+    patch(&c, sign_at);
     b4(&c, 0), b4(&c, 0x80000000u); /* -0.0 */
-    if (!c.bad) {
-        const uint32_t rel = (uint32_t)(c.n - (table_at + 4));
-        memcpy(buf + table_at, &rel, 4);
-    }
+    patch(&c, table_at);
     for (unsigned m = 0; m < 16; m++) /* a 4-lane mask -> its lanes as 0/1 bytes */
         b4(&c, (m & 1) | (m & 2) << 7 | (m & 4) << 14 | (m & 8) << 21);
     if (ok || c.bad || mprotect(buf, cap, PROT_READ | PROT_EXEC)) {
@@ -341,6 +425,7 @@ static struct {
     struct entry {
         uint64_t hash;
         int nins, nin;
+        ks__jit_mode mode;
         ks__jit_instr ins[KS__JIT_MAXINS];
         ks__jit_input in[KS__JIT_MAXINS];
         ks__jit_fn fn;
@@ -354,24 +439,24 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 }
 
 int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
-                    ks__jit_code *out)
+                    ks__jit_mode mode, ks__jit_code *out)
 {
     memset(out, 0, sizeof *out);
     if (nins < 1 || nins > KS__JIT_MAXINS || nin < 0 || nin > KS__JIT_MAXINS) return -1;
     const size_t bi = (size_t)nins * sizeof *ins, bn = (size_t)nin * sizeof *in;
-    const uint64_t h = fnv(fnv(0xcbf29ce484222325u, ins, bi), in, bn);
+    const uint64_t h = fnv(fnv(fnv(0xcbf29ce484222325u, &mode, sizeof mode), ins, bi), in, bn);
     while (atomic_flag_test_and_set_explicit(&cache.lock, memory_order_acquire)) {
     }
     for (int k = 0; k < cache.n && !out->fn; k++) {
         const struct entry *e = &cache.e[k];
-        if (e->hash == h && e->nins == nins && e->nin == nin && !memcmp(e->ins, ins, bi) &&
-            !memcmp(e->in, in, bn))
+        if (e->hash == h && e->nins == nins && e->nin == nin && e->mode == mode &&
+            !memcmp(e->ins, ins, bi) && !memcmp(e->in, in, bn))
             out->fn = e->fn, out->cached = true;
     }
     int rc = 0;
-    if (!out->fn && !(rc = compile(ins, nins, in, nin, out)) && cache.n < CACHE) {
+    if (!out->fn && !(rc = compile(ins, nins, in, nin, mode, out)) && cache.n < CACHE) {
         struct entry *e = &cache.e[cache.n++];
-        e->hash = h, e->nins = nins, e->nin = nin, e->fn = out->fn;
+        e->hash = h, e->nins = nins, e->nin = nin, e->mode = mode, e->fn = out->fn;
         memcpy(e->ins, ins, bi);
         memcpy(e->in, in, bn);
         out->cached = true;
@@ -399,9 +484,9 @@ bool ks__jit_available(void)
 #else
 
 int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
-                    ks__jit_code *out)
+                    ks__jit_mode mode, ks__jit_code *out)
 {
-    (void)ins, (void)nins, (void)in, (void)nin;
+    (void)ins, (void)nins, (void)in, (void)nin, (void)mode;
     memset(out, 0, sizeof *out);
     return -1;
 }

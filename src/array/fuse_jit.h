@@ -48,8 +48,14 @@ typedef struct {
     bool scalar;  /* one float64 for every element (stride 0), else contiguous */
 } ks__jit_input;
 
-/* fn(in, out, n): the run over elements [0, n rounded down to a multiple of 4) of the inputs'
- * and outputs' pointers. */
+/* What the code does with the run's values.
+ * STORE: fn(in, out, n) runs over elements [0, n rounded down to a multiple of 4) of the inputs'
+ *   pointers, writing each stored instruction's values to out[its out].
+ * SUM: fn(in, out, n) writes to *(double *)out[0] NumPy's pairwise block sum of the last
+ *   instruction's (float64) values over elements [0, n rounded down to a multiple of 8), n >= 8:
+ *   r[j] the sum of elements j, j + 8, ... in order, then ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7));
+ *   the caller adds the rest and builds the tree above the blocks. Nothing is stored. */
+typedef enum { KS__JIT_STORE, KS__JIT_SUM } ks__jit_mode;
 typedef void (*ks__jit_fn)(const char *const *in, char *const *out, ptrdiff_t n);
 typedef struct {
     ks__jit_fn fn;
@@ -63,7 +69,7 @@ bool ks__jit_available(void);
  * fit (registers, pointers) or memory is short. The arrays' padding must be zeroed (they are
  * compared as bytes). */
 int ks__jit_compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, int nin,
-                    ks__jit_code *out);
+                    ks__jit_mode mode, ks__jit_code *out);
 void ks__jit_free(ks__jit_code *c);
 
 #endif
