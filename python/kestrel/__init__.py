@@ -19,6 +19,14 @@ import os
 # between back-to-back calls and lets the other run. It applies to each OpenBLAS loaded after
 # this line (ours; NumPy's too when kestrel is imported first); a value the user set wins.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "24")
+# libgomp's idle threads spin 300,000 rounds (~10 ms here) before they sleep. On a machine whose
+# other cores are busy (a shared server), a spinning thread holds a core the thread it waits for
+# needs, and each short parallel call waits for a time slice: a 1M-element add on 2 threads took
+# 12 ms against 0.9 ms on one. 1,000 rounds (~30 us) keep the threads warm between back-to-back
+# calls (bench/bench_nd_busy.py). Read when libgomp loads (with our extension); a value the user
+# set, or an OMP_WAIT_POLICY, wins.
+if "OMP_WAIT_POLICY" not in os.environ:
+    os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 from _kestrel._core import KestrelError, __version__, build_info  # noqa: E402
 from _kestrel._core import read_csv as _read_csv  # noqa: E402
