@@ -14,6 +14,10 @@
  * written as 0/1 bytes). Inputs: contiguous float64 or bool, or a float64 scalar (stride 0).
  * The code handles n rounded down to a multiple of 4; the caller runs the rest with the loops.
  *
+ * A run may call a vector function (KS__J_CALL: the SLEEF function the ufunc's own float64
+ * loop runs on every element, so its values are the loop's): the values live across the call,
+ * and the caller-saved general registers, are kept in a stack frame around it.
+ *
  * A run can also be summed (KS__JIT_SUM) rather than stored: a reduction of a chain then never
  * writes the chain's values at all. The code adds NumPy's pairwise blocks (fuse.c lists them and
  * adds the blocks' sums in NumPy's tree), each block into NumPy's 8 accumulators: two ymm
@@ -74,6 +78,14 @@ static void mem(code *c, int reg, int base, int index, int scale)
     b1(c, (unsigned)((d8 ? 1 : 0) << 6 | (reg & 7) << 3 | 4));
     b1(c, (unsigned)(scale << 6 | (index < 0 ? 4 : index & 7) << 3 | (base & 7)));
     if (d8) b1(c, 0);
+}
+
+/* ModRM (+ SIB) + disp32 of register `reg` with memory [base + disp]. */
+static void mem_disp(code *c, int reg, int base, int32_t disp)
+{
+    b1(c, (unsigned)(2 << 6 | (reg & 7) << 3 | (base & 7)));
+    if ((base & 7) == RSP) b1(c, 0x24); /* rsp / r12 as a base need a SIB */
+    b4(c, (uint32_t)disp);
 }
 
 /* A VEX instruction on ymm registers: dst = op(src1 (vvvv), src2 (r/m)). */
@@ -144,6 +156,50 @@ static int take_reg(bool *used)
             return r;
         }
     return -1;
+}
+
+/* A call's frame (KS__J_CALL): the ymm values live across it at [rsp + 32 r], the caller-saved
+ * general registers after them. */
+#define FRAME_GPR (NVREG * 32)
+#define FRAME (FRAME_GPR + 8 * 10) /* (a multiple of 16) */
+static const int caller_saved[] = {RAX, RCX, RDX, RSI, RDI, 8, 9, 10, R11};
+#define NSAVED ((int)(sizeof caller_saved / sizeof *caller_saved))
+
+/* d = fn(arg) through the SysV ABI, which keeps no vector register and only rbx, rbp, r12-r15:
+ * the live values (used, and the sum's accumulators from nvreg on) and the general registers
+ * are kept in the frame, the sign and zero constants made again after. */
+static void emit_call(code *c, const bool *used, int nvreg, int d, int arg, const void *fn)
+{
+    for (int r = 0; r < NVREG; r++)
+        if ((used[r] || r >= nvreg) && r != d) { /* vmovupd [rsp + 32 r], ymm_r */
+            vex(c, r, 0, RSP, 1, 0, 0, 1, 1);
+            b1(c, 0x11);
+            mem_disp(c, r, RSP, 32 * r);
+        }
+    for (int k = 0; k < NSAVED; k++) { /* mov [rsp + ...], reg */
+        rex_w(c, caller_saved[k], RSP), b1(c, 0x89);
+        mem_disp(c, caller_saved[k], RSP, FRAME_GPR + 8 * k);
+    }
+    if (arg != 0) vrr(c, 1, 1, 0x28, 0, 0, arg); /* vmovapd ymm0, arg */
+    b1(c, 0x48), b1(c, 0xb8);                    /* mov rax, fn */
+    const uint64_t a = (uint64_t)(uintptr_t)fn;
+    b4(c, (uint32_t)a), b4(c, (uint32_t)(a >> 32));
+    b1(c, 0xff), b1(c, 0xd0);                /* call rax */
+    if (d != 0) vrr(c, 1, 1, 0x28, d, 0, 0); /* vmovapd d, ymm0 */
+    for (int r = 0; r < NVREG; r++)
+        if ((used[r] || r >= nvreg) && r != d) { /* vmovupd ymm_r, [rsp + 32 r] */
+            vex(c, r, 0, RSP, 1, 0, 0, 1, 1);
+            b1(c, 0x10);
+            mem_disp(c, r, RSP, 32 * r);
+        }
+    for (int k = 0; k < NSAVED; k++) { /* mov reg, [rsp + ...] */
+        rex_w(c, caller_saved[k], RSP), b1(c, 0x8b);
+        mem_disp(c, caller_saved[k], RSP, FRAME_GPR + 8 * k);
+    }
+    vrr(c, 1, 1, 0x76, YM_SIGN, YM_SIGN, YM_SIGN); /* vpcmpeqd: all ones */
+    vex(c, 6, 0, YM_SIGN, 1, 0, YM_SIGN, 1, 1);    /* vpsllq ymm14, ymm14, 63: -0.0 */
+    b1(c, 0x73), b1(c, (unsigned)(0xc0 | 6 << 3 | (YM_SIGN & 7))), b1(c, 63);
+    vrr(c, 1, 1, 0x57, YM_ZERO, YM_ZERO, YM_ZERO); /* vxorpd */
 }
 
 /* One iteration's instructions over the 4 elements at rcx (the pointers in ptr_regs: inputs, then
@@ -228,6 +284,7 @@ static int emit_body(code *c, const ks__jit_instr *ins, int nins, const ks__jit_
             vrr(c, 1, 1, 0x57, d, r[0], YM_SCRATCH);
             break;
         case KS__J_WHERE: vblend(c, d, r[2], r[1], r[0]); break;
+        case KS__J_CALL: emit_call(c, used, nvreg, d, r[0], t->fn); break;
         default: return -1;
         }
         /* free what this instruction read last */
@@ -321,6 +378,14 @@ static int compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, 
         if (ptr_regs[k] == RBX || ptr_regs[k] >= 12 || ptr_regs[k] == RBP)
             push_pop(&c, ptr_regs[k], true);
     /* rax = in, r11 = out (the argument registers rdi and rsi may hold pointers next) */
+    /* a call's frame, rsp then 16-aligned (entry: 8 mod 16, then the pushes) */
+    bool calls = false;
+    int npush = 0;
+    for (int j = 0; j < nins; j++) calls = calls || ins[j].op == KS__J_CALL;
+    for (int k = 0; k < nptr; k++)
+        npush += ptr_regs[k] == RBX || ptr_regs[k] >= 12 || ptr_regs[k] == RBP;
+    const int32_t frame = calls ? FRAME + (npush % 2 ? 0 : 8) : 0;
+    if (calls) b1(&c, 0x48), b1(&c, 0x81), b1(&c, 0xec), b4(&c, (uint32_t)frame); /* sub rsp */
     b1(&c, 0x48), b1(&c, 0x89), b1(&c, 0xf8); /* mov rax, rdi */
     b1(&c, 0x49), b1(&c, 0x89), b1(&c, 0xf3); /* mov r11, rsi */
     for (int k = 0; k < nin; k++) load_ptr(&c, ptr_regs[k], RAX, 8 * k);
@@ -395,6 +460,7 @@ static int compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, 
         patch(&c, jae_at);
     }
     b1(&c, 0xc5), b1(&c, 0xf8), b1(&c, 0x77); /* vzeroupper */
+    if (calls) b1(&c, 0x48), b1(&c, 0x81), b1(&c, 0xc4), b4(&c, (uint32_t)frame); /* add rsp */
     for (int k = nptr; k-- > 0;)
         if (ptr_regs[k] == RBX || ptr_regs[k] >= 12 || ptr_regs[k] == RBP)
             push_pop(&c, ptr_regs[k], false);

@@ -23,6 +23,7 @@ typedef enum {
     KS__J_ABS,
     KS__J_COPY,
     KS__J_WHERE, /* (bool, float64, float64) */
+    KS__J_CALL,  /* fn(x): a vector function, 4 float64 lanes in ymm0 and back (SysV) */
     KS__J_GT,
     KS__J_GE,
     KS__J_LT,
@@ -41,6 +42,7 @@ typedef struct {
     int src[3]; /* >= 0: an earlier instruction of the run; < 0: input -1 - src */
     bool store; /* written to out[out] (read after the run) */
     int out;
+    const void *fn; /* KS__J_CALL's function */
 } ks__jit_instr;
 
 typedef struct {

@@ -242,6 +242,10 @@ typedef double _Complex ks__c128;
     U(REAL, real, 1)                                                                               \
     U(IMAG, imag, 1)
 
+/* The AVX2 vector function u's float64 loop runs on every element, or NULL
+ * (ufunc_loops_math.c; for fused chains' machine code). */
+const void *ks__ufunc_vector_f64(ks_ufunc u);
+
 /* ---- writing loops ---- */
 
 #define KS__LOOP_ARGS char **args, const ptrdiff_t *steps, ptrdiff_t n, const void *aux

@@ -346,6 +346,38 @@ UNARY_LOOPS(cbrt)
 BINARY_LOOPS(arctan2)
 BINARY_LOOPS(hypot)
 
+/* The AVX2 function (SLEEF's d4: 4 float64 lanes in ymm0, the result in ymm0) that u's float64
+ * loop runs on every element, for the machine code of fused chains (fuse_jit.c), or NULL: u's
+ * loop is not one such function alone (fix-ups, libm), or this CPU's loops run another width
+ * (AVX-512) whose bits the d4 function need not give. */
+const void *ks__ufunc_vector_f64(ks_ufunc u)
+{
+#ifdef KS_HAVE_SLEEF
+    if (vector_isa() != 1) return NULL;
+    switch (u) {
+    case KS_UFUNC_EXP: return (const void *)Sleef_expd4_u10avx2;
+    case KS_UFUNC_EXP2: return (const void *)Sleef_exp2d4_u10avx2;
+    case KS_UFUNC_EXPM1: return (const void *)Sleef_expm1d4_u10avx2;
+    case KS_UFUNC_LOG: return (const void *)Sleef_logd4_u10avx2;
+    case KS_UFUNC_LOG2: return (const void *)Sleef_log2d4_u10avx2;
+    case KS_UFUNC_LOG10: return (const void *)Sleef_log10d4_u10avx2;
+    case KS_UFUNC_SIN: return (const void *)Sleef_sind4_u10avx2;
+    case KS_UFUNC_COS: return (const void *)Sleef_cosd4_u10avx2;
+    case KS_UFUNC_TAN: return (const void *)Sleef_tand4_u10avx2;
+    case KS_UFUNC_ARCSIN: return (const void *)Sleef_asind4_u10avx2;
+    case KS_UFUNC_ARCCOS: return (const void *)Sleef_acosd4_u10avx2;
+    case KS_UFUNC_ARCTAN: return (const void *)Sleef_atand4_u10avx2;
+    case KS_UFUNC_TANH: return (const void *)Sleef_tanhd4_u10avx2;
+    case KS_UFUNC_ARCTANH: return (const void *)Sleef_atanhd4_u10avx2;
+    case KS_UFUNC_CBRT: return (const void *)Sleef_cbrtd4_u10avx2;
+    default: return NULL;
+    }
+#else
+    (void)u;
+    return NULL;
+#endif
+}
+
 /* ---- logaddexp, logaddexp2: NumPy's formulas, the exp and log1p through the kernels ---- */
 
 /* log(e^x + e^y) = max + log1p(e^-|x - y|); equal arguments (infinities too) give x + log 2.

@@ -370,8 +370,11 @@ static void random_chain(ks_ctx *ctx, ks_fused *f, int len, int *fl, int *nf, in
 {
     static const ks_ufunc farith[] = {KS_UFUNC_ADD,    KS_UFUNC_SUBTRACT, KS_UFUNC_MULTIPLY,
                                       KS_UFUNC_DIVIDE, KS_UFUNC_MAXIMUM,  KS_UFUNC_MINIMUM};
-    static const ks_ufunc funary[] = {KS_UFUNC_SQRT, KS_UFUNC_SQUARE, KS_UFUNC_NEGATIVE,
-                                      KS_UFUNC_ABSOLUTE, KS_UFUNC_POSITIVE};
+    /* the last ones are calls into the loops' vector functions */
+    static const ks_ufunc funary[] = {KS_UFUNC_SQRT,     KS_UFUNC_SQUARE,   KS_UFUNC_NEGATIVE,
+                                      KS_UFUNC_ABSOLUTE, KS_UFUNC_POSITIVE, KS_UFUNC_EXP,
+                                      KS_UFUNC_TANH,     KS_UFUNC_LOG,      KS_UFUNC_SIN,
+                                      KS_UFUNC_CBRT,     KS_UFUNC_EXPM1,    KS_UFUNC_ARCTAN};
     static const ks_ufunc cmps[] = {KS_UFUNC_GREATER, KS_UFUNC_GREATER_EQUAL,
                                     KS_UFUNC_LESS,    KS_UFUNC_LESS_EQUAL,
                                     KS_UFUNC_EQUAL,   KS_UFUNC_NOT_EQUAL};
@@ -389,7 +392,7 @@ static void random_chain(ks_ctx *ctx, ks_fused *f, int len, int *fl, int *nf, in
         if (r < 50) {
             id = bin(ctx, f, farith[ktest_next() % 6], cswap ? o : a, cswap ? a : o);
         } else if (r < 62) {
-            id = un(ctx, f, funary[ktest_next() % 5], a);
+            id = un(ctx, f, funary[ktest_next() % (sizeof funary / sizeof *funary)], a);
         } else if (r < 76) {
             id = bin(ctx, f, cmps[ktest_next() % 6], cswap ? o : a, cswap ? a : o);
         } else if (r < 86 && *nb > 1) {
