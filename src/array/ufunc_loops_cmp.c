@@ -33,7 +33,98 @@
 #define B_GT(a, b) ((uint8_t)(((a) != 0) > ((b) != 0)))
 #define B_GE(a, b) ((uint8_t)(((a) != 0) >= ((b) != 0)))
 
-#define EACH_NUM(M, f, OP) KS__EACH_INT(M, f, OP) KS__EACH_FLOAT(M, f, OP)
+/* float64 against float64, either one a scalar or both contiguous: 16 elements at a time in
+ * AVX2, the four vectors of masks packed into 16 bool bytes (NumPy's loops pack too; the
+ * compiler's loop took 1.5x NumPy's time). The predicates are C's: ordered, != unordered. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#include <immintrin.h>
+#define CMP_AVX2 __attribute__((target("avx2")))
+CMP_AVX2 static inline __m128i pack16(__m256d m0, __m256d m1, __m256d m2, __m256d m3)
+{
+    /* 64-bit masks -> 16-bit words (each twice) -> bytes (each twice); per 128-bit lane the
+       low bytes of every pair: lane 0 holds elements 0 1 4 5 8 9 12 13, lane 1 2 3 6 7 10 11
+       14 15, interleaved by pairs */
+    const __m256i a = _mm256_packs_epi32(_mm256_castpd_si256(m0), _mm256_castpd_si256(m1));
+    const __m256i b = _mm256_packs_epi32(_mm256_castpd_si256(m2), _mm256_castpd_si256(m3));
+    const __m256i c = _mm256_shuffle_epi8(_mm256_packs_epi16(a, b),
+                                          _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1,
+                                                           -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10,
+                                                           12, 14, -1, -1, -1, -1, -1, -1, -1, -1));
+    const __m128i r = _mm_unpacklo_epi16(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1));
+    return _mm_and_si128(r, _mm_set1_epi8(1));
+}
+/* o[i] = a[i] PRED b[i] for i < n rounded down to 16 (SA, SB: 1 contiguous, 0 a scalar; one
+ * function per case, so that the loop has no test) */
+#define CMP16_CASE(name, PRED, SA, SB)                                                             \
+    CMP_AVX2 static ptrdiff_t name(const double *a, const double *b, uint8_t *o, ptrdiff_t n)      \
+    {                                                                                              \
+        ptrdiff_t i = 0;                                                                           \
+        double a0, b0; /* (the operands may sit at any byte offset) */                             \
+        memcpy(&a0, a, sizeof a0);                                                                 \
+        memcpy(&b0, b, sizeof b0);                                                                 \
+        const __m256d xa = _mm256_set1_pd(a0), xb = _mm256_set1_pd(b0);                            \
+        for (; i + 16 <= n; i += 16) {                                                             \
+            __m256d m[4];                                                                          \
+            for (int k = 0; k < 4; k++)                                                            \
+                m[k] = _mm256_cmp_pd(SA ? _mm256_loadu_pd(a + i + 4 * k) : xa,                     \
+                                     SB ? _mm256_loadu_pd(b + i + 4 * k) : xb, PRED);              \
+            _mm_storeu_si128((__m128i *)(void *)(o + i), pack16(m[0], m[1], m[2], m[3]));          \
+        }                                                                                          \
+        return i;                                                                                  \
+    }
+#define CMP16(name, PRED)                                                                          \
+    CMP16_CASE(name##_vv, PRED, 1, 1)                                                              \
+    CMP16_CASE(name##_vs, PRED, 1, 0)                                                              \
+    CMP16_CASE(name##_sv, PRED, 0, 1)                                                              \
+    static ptrdiff_t name(const char *a, ptrdiff_t sa, const char *b, ptrdiff_t sb, uint8_t *o,    \
+                          ptrdiff_t n)                                                             \
+    {                                                                                              \
+        const double *x = (const double *)(const void *)a, *y = (const double *)(const void *)b;   \
+        return sa && sb ? name##_vv(x, y, o, n)                                                    \
+               : sa     ? name##_vs(x, y, o, n)                                                    \
+                        : name##_sv(x, y, o, n);                                                       \
+    }
+CMP16(eq16, _CMP_EQ_OQ)
+CMP16(ne16, _CMP_NEQ_UQ)
+CMP16(lt16, _CMP_LT_OQ)
+CMP16(le16, _CMP_LE_OQ)
+CMP16(gt16, _CMP_GT_OQ)
+CMP16(ge16, _CMP_GE_OQ)
+#define CMP16_RUN(fast)                                                                            \
+    if (n >= 16 && so == 1 && (sa == 8 || sa == 0) && (sb == 8 || sb == 0) && (sa || sb) &&        \
+        __builtin_cpu_supports("avx2"))                                                            \
+        done = fast(pa, sa, pb, sb, (uint8_t *)po, n);
+#else
+#define CMP16_RUN(fast)
+#endif
+/* the fast loop, then the rest element by element */
+#define CMP_F64(f, fast, OP)                                                                       \
+    void KS__LOOP_NAME(f, f64)(KS__LOOP_ARGS)                                                      \
+    {                                                                                              \
+        (void)aux;                                                                                 \
+        const char *pa = args[0], *pb = args[1];                                                   \
+        char *po = args[2];                                                                        \
+        const ptrdiff_t sa = steps[0], sb = steps[1], so = steps[2];                               \
+        ptrdiff_t done = 0;                                                                        \
+        CMP16_RUN(fast)                                                                            \
+        if (sa == 8 && sb == 8 && so == 1) { /* (without AVX2: a loop the compiler vectorises) */  \
+            const double *a = (const double *)(const void *)pa,                                    \
+                         *b = (const double *)(const void *)pb;                                    \
+            for (ptrdiff_t i = done; i < n; i++) ((uint8_t *)po)[i] = OP(a[i], b[i]);              \
+            return;                                                                                \
+        }                                                                                          \
+        for (ptrdiff_t i = done; i < n; i++)                                                       \
+            *(uint8_t *)(po + i * so) = OP(*(const double *)(const void *)(pa + i * sa),           \
+                                           *(const double *)(const void *)(pb + i * sb));          \
+    }
+CMP_F64(equal, eq16, EQ)
+CMP_F64(not_equal, ne16, NE)
+CMP_F64(less, lt16, LT)
+CMP_F64(less_equal, le16, LE)
+CMP_F64(greater, gt16, GT)
+CMP_F64(greater_equal, ge16, GE)
+
+#define EACH_NUM(M, f, OP) KS__EACH_INT(M, f, OP) M(f, f32, OP)
 CMP(equal, b, B_EQ)
 CMP(not_equal, b, B_NE)
 CMP(less, b, B_LT)

@@ -320,3 +320,25 @@ def test_cube_is_correctly_rounded():
     with np.errstate(all="ignore"):
         np.testing.assert_array_equal(np.asarray(nd.asarray(specials) ** 3), specials**3)
     assert np.signbit(np.asarray(nd.asarray(specials) ** 3)[1])
+
+
+@pytest.mark.parametrize("name", ["equal", "not_equal", "less", "less_equal", "greater",
+                                  "greater_equal"])
+def test_float64_comparisons_packed(name):
+    """float64 comparisons run 16 elements at a time with their masks packed into bool bytes
+    (ufunc_loops_cmp.c): every length around 16, NaN, infinities, -0.0 and ties, a scalar on
+    either side, strided and broadcast operands, against NumPy."""
+    f, g = getattr(np, name), getattr(nd, name)
+    for n in list(range(0, 50)) + [1023, 1024, 1025, 4111]:
+        a, b = RNG.standard_normal(n), RNG.standard_normal(n)
+        for arr in (a, b):
+            arr[RNG.random(n) < 0.1] = np.nan
+            arr[RNG.random(n) < 0.05] = -np.inf
+            arr[RNG.random(n) < 0.05] = -0.0
+        tie = RNG.random(n) < 0.2
+        b[tie] = a[tie]
+        for x, y in ((a, b), (a, 0.25), (0.25, a), (a, np.nan), (a[::2], b[::2]), (a[::-1], b),
+                     (a[: n // 2, None], b[None, :7])):
+            kx = nd.asarray(x) if isinstance(x, np.ndarray) else x
+            ky = nd.asarray(y) if isinstance(y, np.ndarray) else y
+            np.testing.assert_array_equal(np.asarray(g(kx, ky)), f(x, y))
