@@ -350,8 +350,28 @@ K_MINMAX_INT(uint64_t, u64)
             const T *p = (const T *)x;                                                             \
             ptrdiff_t i = 0;                                                                       \
             if (n >= 2 * L) {                                                                      \
-                V ma = (V){0} + (T)(IDENT), mb = ma, a, b;                                         \
+                V ma = (V){0} + (T)(IDENT), mb = ma, mc = ma, md = ma, a, b, c, d;                 \
                 M na = {0}, nb = {0};                                                              \
+                /* four vectors an iteration (the compare-select chain is latency-bound), folded   \
+                   in pairs (c into a, d into b) before the two-vector tail */                     \
+                if (n >= 4 * L) {                                                                  \
+                    for (; i + 4 * L <= n; i += 4 * L) {                                           \
+                        memcpy(&a, p + i, sizeof a);                                               \
+                        memcpy(&b, p + i + L, sizeof b);                                           \
+                        memcpy(&c, p + i + 2 * L, sizeof c);                                       \
+                        memcpy(&d, p + i + 3 * L, sizeof d);                                       \
+                        na |= (a != a) | (c != c);                                                 \
+                        nb |= (b != b) | (d != d);                                                 \
+                        const M ca = a CMP ma, cb = b CMP mb, cc = c CMP mc, cd = d CMP md;        \
+                        ma = (V)(((M)a & ca) | ((M)ma & ~ca));                                     \
+                        mb = (V)(((M)b & cb) | ((M)mb & ~cb));                                     \
+                        mc = (V)(((M)c & cc) | ((M)mc & ~cc));                                     \
+                        md = (V)(((M)d & cd) | ((M)md & ~cd));                                     \
+                    }                                                                              \
+                    const M ca = mc CMP ma, cb = md CMP mb;                                        \
+                    ma = (V)(((M)mc & ca) | ((M)ma & ~ca));                                        \
+                    mb = (V)(((M)md & cb) | ((M)mb & ~cb));                                        \
+                }                                                                                  \
                 for (; i + 2 * L <= n; i += 2 * L) {                                               \
                     memcpy(&a, p + i, sizeof a);                                                   \
                     memcpy(&b, p + i + L, sizeof b);                                               \
