@@ -60,7 +60,8 @@ int ks_py_nd_init(PyObject *core)
               ks_py_nd_type_init() || ks_py_nd_elide_init() ||
               PyModule_AddObject(m, "ndarray", Py_NewRef((PyObject *)&ks_py_nd_type)) ||
               ks_py_dtype_init(m) || ks_py_ufunc_init(m) ||
-              PyModule_AddIntConstant(m, "NOGIL_SIZE", KS_PY_ND_NOGIL);
+              PyModule_AddIntConstant(m, "NOGIL_SIZE", KS_PY_ND_NOGIL) ||
+              PyModule_AddIntConstant(m, "MAXDIMS", KS_ARRAY_MAXDIMS);
     for (size_t t = 0; !bad && t < sizeof tables / sizeof *tables; t++)
         bad = PyModule_AddFunctions(m, tables[t]);
     if (bad || PyModule_AddObject(core, "nd", m)) {

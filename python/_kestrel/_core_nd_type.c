@@ -944,9 +944,12 @@ static PyObject *m_namespace(FASTCALL_ARGS)
 {
     (void)self;
     PARSE("__array_namespace__", 0, 0, "api_version");
-    if (o[0] && o[0] != Py_None && PyUnicode_CompareWithASCIIString(o[0], "2023.12") &&
+    if (o[0] && o[0] != Py_None && PyUnicode_CompareWithASCIIString(o[0], "2024.12") &&
+        PyUnicode_CompareWithASCIIString(o[0], "2023.12") &&
         PyUnicode_CompareWithASCIIString(o[0], "2022.12")) {
-        PyErr_Format(PyExc_ValueError, "kestrel.nd implements the array API 2023.12, not %R", o[0]);
+        PyErr_Format(PyExc_ValueError,
+                     "kestrel.nd implements the array API 2024.12 (and 2023.12, 2022.12), not %R",
+                     o[0]);
         return NULL;
     }
     return PyImport_ImportModule("kestrel.nd");

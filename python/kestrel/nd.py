@@ -9,7 +9,7 @@
 library (element-wise functions, reductions, statistics, shape, indexing), which broadcasts and
 promotes as NumPy 2 does (Python scalars are weak: int8 array + 1 stays int8, NEP 50). NumPy
 arrays cross without a copy both ways (kestrel.nd.asarray(np_array), numpy.asarray(nd_array)),
-as do DLPack tensors (from_dlpack). The module is also an Array API namespace (2023.12):
+as do DLPack tensors (from_dlpack). The module is also an Array API namespace (2024.12):
 `x.__array_namespace__()` returns it. This file only shapes arguments: no loop over data.
 """
 import builtins as _builtins
@@ -22,7 +22,7 @@ from _kestrel import nd_random as random  # noqa: F401 (kestrel.nd.random)
 from _kestrel.nd_fuse import fuse  # noqa: F401 (kestrel.nd.fuse)
 from _kestrel._core import nd as _nd
 
-__array_api_version__ = "2023.12"
+__array_api_version__ = "2024.12"
 
 ndarray = _nd.ndarray
 dtype = _nd.dtype
@@ -579,10 +579,11 @@ del _name, _d, _v, _doc
 
 
 class _NamespaceInfo:
-    """The Array API's inspection object (2023.12): what this namespace supports."""
+    """The Array API's inspection object (2024.12): what this namespace supports."""
 
     def capabilities(self):
-        return {"boolean indexing": True, "data-dependent shapes": True}
+        return {"boolean indexing": True, "data-dependent shapes": True,
+                "max dimensions": _nd.MAXDIMS}
 
     def default_device(self):
         return "cpu"

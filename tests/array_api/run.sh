@@ -9,7 +9,7 @@
 # says so and exits 0. Its Python dependencies come from PyPI (tests/array_api/requirements.txt).
 #
 # Variables: PY (python3), ARRAY_API_TESTS_MODULE (kestrel.nd), ARRAY_API_TESTS_DIR
-# (build-array-api/array-api-tests), ARRAY_API_TESTS_VERSION (2023.12, the standard part 1
+# (build-array-api/array-api-tests), ARRAY_API_TESTS_VERSION (2024.12, the standard kestrel.nd
 # targets), MAX_EXAMPLES (hypothesis examples per test, 20; derandomized, so that two runs give
 # the same counts), PYTEST_ARGS (more pytest arguments, e.g. "-k test_sum").
 set -euo pipefail
@@ -19,7 +19,7 @@ PY=${PY:-python3}
 module=${ARRAY_API_TESTS_MODULE:-kestrel.nd}
 suite=${ARRAY_API_TESTS_DIR:-$root/build-array-api/array-api-tests}
 export ARRAY_API_TESTS_MODULE=$module
-export ARRAY_API_TESTS_VERSION=${ARRAY_API_TESTS_VERSION:-2023.12}
+export ARRAY_API_TESTS_VERSION=${ARRAY_API_TESTS_VERSION:-2024.12}
 
 if [ ! -f "$suite/array_api_tests/__init__.py" ]; then
   echo "array-api: no checkout of data-apis/array-api-tests at $suite (it is not on PyPI);"

@@ -553,7 +553,16 @@ def test_cumsum_cumprod_nonzero_take_put():
 def test_array_namespace():
     k = nd.asarray(np.ones(2))
     assert k.__array_namespace__() is nd
-    assert nd.__array_api_version__ == "2023.12"
+    assert nd.__array_api_version__ == "2024.12"
+    for v in ("2024.12", "2023.12", "2022.12"):
+        assert k.__array_namespace__(api_version=v) is nd
+    with pytest.raises(ValueError, match="2021.12"):
+        k.__array_namespace__(api_version="2021.12")
+    # 2024.12's capabilities: the most dimensions an array has (and one more is refused)
+    m = nd.__array_namespace_info__().capabilities()["max dimensions"]
+    assert nd.zeros((1,) * m).ndim == m
+    with pytest.raises(ValueError):
+        nd.zeros((1,) * (m + 1))
 
 
 # -- module functions (creation, shape, joining): the bindings' argument shaping ------------------
