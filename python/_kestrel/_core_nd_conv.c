@@ -110,13 +110,13 @@ static int from_numpy(PyArrayObject *na, int mode, ks_array *out)
 {
     const int t = from_npy(PyArray_TYPE(na));
     if (t < 0) {
+        if (!(mode & KS_PY_ND_OPERAND)) /* (the message reads na's dtype: before the release) */
+            PyErr_Format(PyExc_TypeError,
+                         "kestrel.nd has no dtype %S (it has bool, int8-64, uint8-64, float32/64 "
+                         "and complex64/128)",
+                         (PyObject *)PyArray_DESCR(na));
         Py_DECREF(na);
-        if (mode & KS_PY_ND_OPERAND) return 1;
-        PyErr_Format(PyExc_TypeError,
-                     "kestrel.nd has no dtype %S (it has bool, int8-64, uint8-64, float32/64 and "
-                     "complex64/128)",
-                     (PyObject *)PyArray_DESCR(na));
-        return -1;
+        return mode & KS_PY_ND_OPERAND ? 1 : -1;
     }
     if (!PyArray_ISALIGNED(na) || PyArray_ISBYTESWAPPED(na)) { /* the loops read native, aligned */
         PyArrayObject *c = (PyArrayObject *)PyArray_FromArray(

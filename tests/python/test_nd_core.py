@@ -845,3 +845,13 @@ def test_short_inner_axes_as_numpy():
     same(nd.asarray(c).prod(axis=2), c.prod(axis=2), exact=True)
     with nd.threads(2):
         same(kd.sum(axis=2), d.sum(axis=2), exact=True)
+
+
+def test_unsupported_dtype_names_it_and_keeps_the_heap():
+    """An array of a dtype kestrel.nd lacks raises TypeError naming it (its message was once read
+    after the array was released: a heap use-after-free that crashed later calls)."""
+    for _ in range(200):
+        for v in ("10", np.array(["a", "b"]), np.array([1, 2], dtype=np.float16)):
+            with pytest.raises(TypeError, match="has no dtype"):
+                nd.asarray(v)
+    assert float(nd.asarray([1.0, 2.0]).sum()) == 3.0
