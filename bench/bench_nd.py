@@ -490,6 +490,36 @@ def black_scholes_1000x1000(xp, size):
     return lambda: 100.0 * xp.cumprod(xp.exp(drift + vol * rng.standard_normal(size)))
 
 
+
+# kestrel.nd.random part 3: 1M draws of the rest of NumPy's Generator (the same numbers as NumPy's
+# for the same seed, so the first call's values are compared)
+
+def _draws(name, *args):
+    def factory(xp, size):
+        rng = xp.random.default_rng(42)
+        return lambda: getattr(rng, name)(*args, size=size)
+    return factory
+
+
+for _name, _args in [("negative_binomial", (5, 0.3)), ("hypergeometric", (100, 200, 50)),
+                     ("hypergeometric", (10, 5, 3)), ("triangular", (-1.0, 0.5, 2.0)),
+                     ("zipf", (1.7,)), ("logseries", (0.9,)), ("noncentral_chisquare", (3.0, 2.0)),
+                     ("noncentral_f", (3.0, 20.0, 3.0))]:
+    CASES.append(("rng", f"{_name}{'_small' if _args == (10, 5, 3) else ''}",
+                  _draws(_name, *_args), {}))
+
+
+@case("rng")
+def dirichlet_3(xp, size):
+    rng = xp.random.default_rng(42)
+    return lambda: rng.dirichlet([1.0, 2.0, 3.0], size // 3)
+
+
+@case("rng")
+def permuted_rows(xp, size):
+    x, rng = _mat(xp, size), xp.random.default_rng(42)
+    return lambda: rng.permuted(x, axis=1)
+
 @case("sim")
 def magnitude_2d(xp, size):
     vx, vy = _mat(xp, size), _mat(xp, size + 1)

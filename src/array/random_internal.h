@@ -54,6 +54,16 @@ uint64_t ks__bounded64(ks_generator *r, uint64_t rng);
 /* A draw in [0, max] by masked rejection (NumPy's random_interval, which its shuffles use). */
 uint64_t ks__interval(ks_generator *r, uint64_t max);
 
+/* Gamma(shape, 1) and Beta(a, b) draws (random_dist.c), hypergeometric(good, bad, sample) draws
+ * (random_hyper.c), for the multivariate draws. */
+double ks__std_gamma(ks_generator *g, double shape);
+double ks__beta(ks_generator *g, double a, double b);
+int64_t ks__hypergeometric(ks_generator *g, int64_t good, int64_t bad, int64_t sample);
+
+/* log(k!) for k < 126, each the float64 nearest (random_logfact_table.c, written by
+ * tools/gen_logfact_table.py). */
+extern const double ks__logfact[126];
+
 /* The ziggurat tables (random_ziggurat_tables.c, written by tools/gen_ziggurat_tables.py): per
  * layer the acceptance bound k, the width w and the density f, for the normal (nor) and the
  * exponential (exp), float64 and float32. */

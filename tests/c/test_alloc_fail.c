@@ -1060,7 +1060,7 @@ static int run_array_random(ks_ctx *ctx, double *sig)
     if (!rc) rc = ks_generator_random(ctx, c, KS_FLOAT32, 1, &five, &u);
     if (!rc) rc = ks_array_scalar(ctx, KS_FLOAT64, 0.25, 0, &p);
     if (!rc) rc = ks_array_arange(ctx, 40, 45, 1, KS_INT64, &n);
-    if (!rc) rc = ks_generator_draw(ctx, g, KS_RNG_BINOMIAL, &n, &p, false, -1, NULL, &d);
+    if (!rc) rc = ks_generator_draw(ctx, g, KS_RNG_BINOMIAL, &n, &p, NULL, false, -1, NULL, &d);
     if (!rc)
         *sig += (double)((int64_t *)(void *)d.data)[4] + ((float *)(void *)u.data)[1] +
                 (double)(((uint64_t *)(void *)w.data)[0] >> 40);
