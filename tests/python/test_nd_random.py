@@ -521,3 +521,65 @@ def test_bytes_as_numpy(seed):
     for n in [1, 3, 4, 5, 8, 17, 1000, 0]:
         assert g.bytes(n) == h.bytes(n), n
     assert g.integers(0, 10, 5, dtype="uint32").tolist() == h.integers(0, 10, 5, dtype=np.uint32).tolist()
+
+
+@pytest.mark.parametrize("method", ["svd", "eigh", "cholesky"])
+@pytest.mark.parametrize("seed", [0, 5, 2**35])
+def test_multivariate_normal_as_numpy(method, seed):
+    """NumPy's normals (the same draws, so the same state after) times a factor of cov from
+    kestrel.nd.linalg. The normals are exact; the product is compared at 1e-12 relative to the
+    draws' scale: a Cholesky factor is unique, and the svd / eigh factors u sqrt(s) are unique up
+    to the signs of the vectors, which kestrel's LAPACK calls choose as NumPy's do for these
+    covariances (distinct eigenvalues; on a tie the vectors are any basis of their space and
+    the draws may differ while their distribution does not). The one loose case: eigh of a
+    singular cov, whose zero eigenvalue comes out as +-1e-16 from either LAPACK build and
+    enters as sqrt(|s|) ~ 1e-8, so that column of the factor agrees only to sqrt(eps) of the
+    scale (svd's singular values are not rooted through a sign flip and stay at 1e-12)."""
+    aux = np.random.default_rng(seed + 1)
+    covs = []
+    for d in (1, 3, 6):
+        a = aux.standard_normal((d, d))
+        covs.append(a @ a.T + 0.1 * np.eye(d))
+    if method != "cholesky":  # positive semi-definite of rank 2 (one eigenvalue 0)
+        b = aux.standard_normal((3, 2))
+        covs.append(b @ b.T)
+    for i, cov in enumerate(covs):
+        loose = method == "eigh" and i == 3
+        mean = aux.standard_normal(len(cov))
+        for size in [None, 50, (4, 5)]:
+            g, h = nd.random.default_rng(seed), np.random.default_rng(seed)
+            got = np.asarray(g.multivariate_normal(nd.asarray(mean), nd.asarray(cov), size,
+                                                   check_valid="ignore", method=method))
+            want = h.multivariate_normal(mean, cov, size, check_valid="ignore", method=method)
+            assert got.shape == want.shape
+            scale = np.abs(want).max()
+            np.testing.assert_allclose(got, want, rtol=1e-12,
+                                       atol=(1e-7 if loose else 1e-12) * scale)
+            assert g.state == h.bit_generator.state["state"]
+
+
+def test_multivariate_normal_checks():
+    g = nd.random.default_rng(0)
+    bad = [[1.0, 2.0], [2.0, 1.0]]  # symmetric, an eigenvalue -1
+    for method in ["svd", "eigh"]:
+        with pytest.warns(RuntimeWarning, match="positive-semidefinite"):
+            g.multivariate_normal([0, 0], bad, method=method)
+        with pytest.raises(ValueError, match="positive-semidefinite"):
+            g.multivariate_normal([0, 0], bad, check_valid="raise", method=method)
+        with pytest.raises(ValueError, match="positive-semidefinite"):
+            np.random.default_rng(0).multivariate_normal([0, 0], bad, check_valid="raise",
+                                                          method=method)
+    g.multivariate_normal([0, 0], [[1.0, 0.0], [0.0, -1e-9]], check_valid="raise")  # within tol
+    with pytest.raises(ValueError, match="positive-semidefinite"):
+        g.multivariate_normal([0, 0], [[1.0, 0.0], [0.0, -1e-9]], check_valid="raise", tol=1e-12)
+    for args, kw, exc, msg in [(([0, 0], [[1, 0], [0, 1]]), {"method": "qr"}, ValueError, "method"),
+                               (([0, 0], [[1, 0], [0, 1]]), {"check_valid": "x"}, ValueError,
+                                "check_valid"),
+                               (([[0, 0]], [[1, 0], [0, 1]]), {}, ValueError, "mean must be 1"),
+                               (([0, 0], [1, 0]), {}, ValueError, "cov must be 2 dimensional"),
+                               (([0, 0, 0], [[1, 0], [0, 1]]), {}, ValueError, "same length"),
+                               (([0j, 0], [[1, 0], [0, 1]]), {}, TypeError, "complex")]:
+        with pytest.raises(exc, match=msg):
+            g.multivariate_normal(*args, **kw)
+        with pytest.raises(exc):
+            np.random.default_rng(0).multivariate_normal(*args, **kw)
