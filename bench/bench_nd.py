@@ -6,7 +6,8 @@ runs with xp = numpy and xp = kestrel.nd. The cases: rumpy's five core modules (
 statistics, signal, linalg, simulation: 40 cases, 1-D at `--size`, 2-D at sqrt(size) squared),
 rumpy's bench_micro cases named in the issue, and numpy-rust's creation / math / statistics list:
 the "core" suite, the default. `--suite micro|ml|timeseries|all` runs rumpy's bench_micro (25
-distinct cases), bench_ml (12) and bench_timeseries (11) suites instead, at rumpy's sizes.
+distinct cases), bench_ml (12) and bench_timeseries (11) suites instead, at rumpy's sizes;
+`--suite random` the Generator's part-3 distributions at --size draws.
 
 Timing: 2 warm-up calls; calls shorter than 10 ms are looped so that one sample lasts >= 10 ms;
 at least 7 samples (more while under --budget seconds); min and median per call; GC off while
@@ -1000,7 +1001,7 @@ def ewma_weights(xp, size):
     return run
 
 
-SUITES = {"micro": ("rmicro",), "ml": ("ml",), "timeseries": ("ts",)}
+SUITES = {"micro": ("rmicro",), "ml": ("ml",), "timeseries": ("ts",), "random": ("rng",)}
 SUITES["core"] = tuple(sorted({g for g, _, _, _ in CASES}
                               - {g for s in SUITES.values() for g in s}))
 
@@ -1260,7 +1261,8 @@ def main():
     ap.add_argument("--only", help="regex on group.name")
     ap.add_argument("--suite", default="core", choices=sorted(SUITES) + ["all"],
                     help="core: rumpy's 40, the products, the overhead and numpy-rust cases; "
-                    "micro / ml / timeseries: rumpy's bench_micro, bench_ml, bench_timeseries")
+                    "micro / ml / timeseries: rumpy's bench_micro, bench_ml, bench_timeseries; "
+                    "random: Generator distributions at 1M draws")
     ap.add_argument("--budget", type=float, default=0.5, help="seconds of samples per case")
     ap.add_argument("--markdown", help="also write the tables to this file")
     ap.add_argument("--clock", default="wall", choices=["wall", "cpu"],

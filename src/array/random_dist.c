@@ -825,18 +825,40 @@ int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks
     const ks_dtype odt = ints ? KS_INT64 : f32 ? KS_FLOAT32 : KS_FLOAT64;
     if (rc == KS_OK) rc = ks__array_new(ctx, odt, ond, oshape, out);
     if (rc == KS_OK) {
+        /* in C order, the parameters stepped by an odometer over the output's index and read
+           again only when one of them varies; the generator in a local copy that the stores
+           cannot alias */
+        ks_generator g = *rng;
         const ptrdiff_t n = ks_array_size(out);
+        ptrdiff_t idx[KS_ARRAY_MAXDIMS] = {0};
+        bool varying = false;
+        for (int j = 0; j < np; j++)
+            for (int d = 0; d < ond; d++) varying |= st[j][d] != 0;
+        double v[3] = {0};
+        int64_t k[3] = {0};
+        if (n > 0) params_at(dist, q, st, ond, oshape, 0, v, k);
+        const char *at[3] = {q[0].data, q[1].data, q[2].data};
         for (ptrdiff_t i = 0; i < n; i++) {
-            double v[3] = {0};
-            int64_t k[3] = {0};
-            params_at(dist, q, st, ond, oshape, i, v, k);
             if (ints)
-                ((int64_t *)(void *)out->data)[i] = draw_int(rng, dist, v, k);
+                ((int64_t *)(void *)out->data)[i] = draw_int(&g, dist, v, k);
             else if (f32) /* NumPy's float32 gamma: the shape and scale in float32 */
-                ((float *)(void *)out->data)[i] = (float)v[1] * std_gamma_f(rng, (float)v[0]);
+                ((float *)(void *)out->data)[i] = (float)v[1] * std_gamma_f(&g, (float)v[0]);
             else
-                ((double *)(void *)out->data)[i] = draw_one(rng, dist, v[0], v[1], v[2]);
+                ((double *)(void *)out->data)[i] = draw_one(&g, dist, v[0], v[1], v[2]);
+            if (!varying) continue;
+            for (int d = ond - 1; d >= 0; d--) {
+                for (int j = 0; j < np; j++) at[j] += st[j][d];
+                if (++idx[d] < oshape[d]) break;
+                for (int j = 0; j < np; j++) at[j] -= st[j][d] * oshape[d];
+                idx[d] = 0;
+            }
+            for (int j = 0; j < np; j++)
+                if (dists[dist].cons[j] == COUNT)
+                    memcpy(&k[j], at[j], sizeof k[j]);
+                else
+                    memcpy(&v[j], at[j], sizeof v[j]);
         }
+        *rng = g;
     }
     for (int j = 0; j < 3; j++) ks_array_release(&q[j]);
     if (rc != KS_OK) ks_array_release(out);

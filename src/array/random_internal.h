@@ -51,8 +51,21 @@ void ks__pcg_advance(ks_generator *r, ks__u128 delta);
 
 /* A draw in [0, rng] by Lemire's bounded multiply (32-bit words below 2^32 - 1). */
 uint64_t ks__bounded64(ks_generator *r, uint64_t rng);
-/* A draw in [0, max] by masked rejection (NumPy's random_interval, which its shuffles use). */
-uint64_t ks__interval(ks_generator *r, uint64_t max);
+/* A draw in [0, max] by masked rejection (NumPy's random_interval, which its shuffles and the
+ * hypergeometric use): 32-bit words below 2^32, inline for those loops. */
+static inline uint64_t ks__interval(ks_generator *r, uint64_t max)
+{
+    if (max == 0) return 0;
+    uint64_t mask = max, v;
+    for (int s = 1; s < 64; s *= 2) mask |= mask >> s;
+    if (max <= UINT32_MAX)
+        while ((v = ks__next32(r) & mask) > max) {
+        }
+    else
+        while ((v = ks__next64(r) & mask) > max) {
+        }
+    return v;
+}
 
 /* Gamma(shape, 1) and Beta(a, b) draws (random_dist.c), hypergeometric(good, bad, sample) draws
  * (random_hyper.c), for the multivariate draws. */

@@ -87,10 +87,16 @@ static char *elem_at(const ks_array *a, ptrdiff_t i, bool fortran)
     return at;
 }
 
-static void swap(char *p, char *q, size_t es)
+/* Two elements exchanged, the common sizes by fixed-size copies (registers, not a call). */
+static inline void swap(char *p, char *q, size_t es)
 {
     char t[16];
-    memcpy(t, p, es), memcpy(p, q, es), memcpy(q, t, es);
+    switch (es) {
+    case 8: memcpy(t, p, 8), memcpy(p, q, 8), memcpy(q, t, 8); break;
+    case 4: memcpy(t, p, 4), memcpy(p, q, 4), memcpy(q, t, 4); break;
+    case 16: memcpy(t, p, 16), memcpy(p, q, 16), memcpy(q, t, 16); break;
+    default: memcpy(t, p, es), memcpy(p, q, es), memcpy(q, t, es);
+    }
 }
 
 int ks_generator_permuted(ks_ctx *ctx, ks_generator *rng, ks_array *a, int axis)
@@ -98,15 +104,21 @@ int ks_generator_permuted(ks_ctx *ctx, ks_generator *rng, ks_array *a, int axis)
     if (!(a->flags & KS_ARRAY_WRITEABLE))
         return ks__fail(ctx, KS_EINVAL, "permuted: out is read-only");
     const size_t es = ks__dtypes[a->dtype].size;
+    ks_generator g = *rng; /* a local copy: the element stores cannot alias it */
     if (axis == KS_AXIS_NONE) {
         /* NumPy shuffles the ravel in memory order when the array is contiguous (Fortran order
            for a Fortran-only one), else in C order, from the last element down to the second */
         const bool fortran =
             a->ndim > 1 && ks_array_is_f_contiguous(a) && !ks_array_is_c_contiguous(a);
+        const bool flat = fortran || ks_array_is_c_contiguous(a); /* element i at i * es */
         for (ptrdiff_t i = ks_array_size(a) - 1; i >= 1; i--) {
-            const ptrdiff_t j = (ptrdiff_t)ks__interval(rng, (uint64_t)i);
-            swap(elem_at(a, i, fortran), elem_at(a, j, fortran), es);
+            const ptrdiff_t j = (ptrdiff_t)ks__interval(&g, (uint64_t)i);
+            if (flat)
+                swap(a->data + i * (ptrdiff_t)es, a->data + j * (ptrdiff_t)es, es);
+            else
+                swap(elem_at(a, i, fortran), elem_at(a, j, fortran), es);
         }
+        *rng = g;
         return KS_OK;
     }
     int ax;
@@ -120,9 +132,10 @@ int ks_generator_permuted(ks_ctx *ctx, ks_generator *rng, ks_array *a, int axis)
     for (ptrdiff_t l = 0; l < nlanes; l++) {
         char *base = elem_at(&lanes, l, false);
         for (ptrdiff_t i = len - 1; i >= 0; i--) {
-            const ptrdiff_t j = (ptrdiff_t)ks__interval(rng, (uint64_t)i);
+            const ptrdiff_t j = (ptrdiff_t)ks__interval(&g, (uint64_t)i);
             swap(base + i * step, base + j * step, es);
         }
     }
+    *rng = g;
     return KS_OK;
 }
