@@ -353,7 +353,12 @@ class Generator:
     def hypergeometric(self, ngood, nbad, nsample, size=None):
         """Good items among nsample drawn without replacement from ngood good and nbad bad ones,
         int64 (one at a time below a sample of 10, Stadlober's HRUA above)."""
-        return self._draw("hypergeometric", ngood, nbad, size, p2=nsample)
+        ps = (ngood, nbad, nsample)
+        if any(isinstance(p, (str, bytes)) for p in ps):
+            raise TypeError("an integer is required")
+        if all(_nd.asarray(p).ndim == 0 for p in ps):  # NumPy's scalar path: C int64 casts
+            ps = tuple(int(p) for p in ps)
+        return self._draw("hypergeometric", ps[0], ps[1], size, p2=ps[2])
 
     def triangular(self, left, mode, right, size=None):
         """Triangular draws on [left, right] peaking at mode, by inversion of one uniform."""
@@ -379,6 +384,8 @@ class Generator:
     def dirichlet(self, alpha, size=None):
         """Dirichlet draws, float64 of shape size + (len(alpha),): normalised gammas, or
         stick-breaking with betas when every alpha is below 0.1 (alpha 1-d, not negative)."""
+        if _nd.asarray(alpha).ndim == 0:
+            raise TypeError(f"object of type '{type(alpha).__name__}' has no len()")
         return _nd.rng_dirichlet(self._rng, alpha, _shape(size))
 
     def multivariate_hypergeometric(self, colors, nsample, size=None, method="marginals"):

@@ -676,7 +676,7 @@ static int check_joint(ks_ctx *ctx, ks_rng_dist dist, int stage, const double *v
     if (dist == KS_RNG_HYPERGEOMETRIC) {
         if (stage == 0 && (k[0] >= 1000000000 || k[1] >= 1000000000))
             return ks__fail(ctx, KS_EINVAL, "both ngood and nbad must be less than 1000000000");
-        if (stage == 1 && k[0] + k[1] < k[2])
+        if (stage == 1 && (int64_t)((uint64_t)k[0] + (uint64_t)k[1]) < k[2]) /* NumPy's wrap */
             return ks__fail(ctx, KS_EINVAL, "ngood + nbad < nsample");
     }
     return KS_OK;

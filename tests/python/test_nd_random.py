@@ -407,6 +407,18 @@ def test_part3_errors():
             getattr(g, name)(*args)
         with pytest.raises(ValueError):
             getattr(np.random.default_rng(1), name)(*args)
+    # NumPy's scalar hypergeometric casts each count to a C int64 (floats truncated)
+    h = np.random.default_rng(1)
+    assert g.hypergeometric(10.7, 5.2, 3) == h.hypergeometric(10.7, 5.2, 3)
+    assert np.array_equal(np.asarray(g.hypergeometric(np.float64(20.5), True, 12, size=50)),
+                          h.hypergeometric(np.float64(20.5), True, 12, size=50))
+    with pytest.raises(TypeError, match="integer is required"):
+        g.hypergeometric("10", 5, 3)
+    with pytest.raises(TypeError, match="cast"):  # float arrays are not cast, as NumPy's
+        g.hypergeometric(nd.asarray([10.0, 20.0]), 5, 3)
+    with pytest.raises(TypeError, match="has no len"):
+        g.dirichlet(1.0)
+    g, h = nd.random.default_rng(1), np.random.default_rng(1)
     # over arrays: the first stage that fails anywhere names the error, as NumPy's
     with pytest.raises(ValueError, match="left > mode"):
         g.triangular(nd.asarray([0.0, 2.0]), nd.asarray([5.0, 1.0]), nd.asarray([1.0, 3.0]))
