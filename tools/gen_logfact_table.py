@@ -9,8 +9,8 @@ from decimal import Decimal, getcontext
 getcontext().prec = 60
 N = 126
 
-print("/* random_logfact_table.c — log(k!) for k = 0 .. 125, each rounded once to float64. Written")
-print(" * by tools/gen_logfact_table.py: do not edit. */")
+print("/* random_logfact_table.c — log(k!) for k = 0 .. 125, each rounded once to float64.")
+print(" * Written by tools/gen_logfact_table.py: do not edit. */")
 print('#include "array/random_internal.h"')
 print()
 print(f"const double ks__logfact[{N}] = {{")

@@ -1,5 +1,5 @@
-/* random_logfact_table.c — log(k!) for k = 0 .. 125, each rounded once to float64. Written
- * by tools/gen_logfact_table.py: do not edit. */
+/* random_logfact_table.c — log(k!) for k = 0 .. 125, each rounded once to float64.
+ * Written by tools/gen_logfact_table.py: do not edit. */
 #include "array/random_internal.h"
 
 const double ks__logfact[126] = {
