@@ -6,7 +6,8 @@ runs with xp = numpy and xp = kestrel.nd. The cases: rumpy's five core modules (
 statistics, signal, linalg, simulation: 40 cases, 1-D at `--size`, 2-D at sqrt(size) squared),
 rumpy's bench_micro cases named in the issue, and numpy-rust's creation / math / statistics list:
 the "core" suite, the default. `--suite micro|ml|timeseries|all` runs rumpy's bench_micro (25
-distinct cases), bench_ml (12) and bench_timeseries (11) suites instead, at rumpy's sizes.
+distinct cases), bench_ml (12) and bench_timeseries (11) suites instead, at rumpy's sizes;
+`--suite random` the Generator's part-3 distributions at --size draws.
 
 Timing: 2 warm-up calls; calls shorter than 10 ms are looped so that one sample lasts >= 10 ms;
 at least 7 samples (more while under --budget seconds); min and median per call; GC off while
@@ -490,6 +491,36 @@ def black_scholes_1000x1000(xp, size):
     return lambda: 100.0 * xp.cumprod(xp.exp(drift + vol * rng.standard_normal(size)))
 
 
+
+# kestrel.nd.random part 3: 1M draws of the rest of NumPy's Generator (the same numbers as NumPy's
+# for the same seed, so the first call's values are compared)
+
+def _draws(name, *args):
+    def factory(xp, size):
+        rng = xp.random.default_rng(42)
+        return lambda: getattr(rng, name)(*args, size=size)
+    return factory
+
+
+for _name, _args in [("negative_binomial", (5, 0.3)), ("hypergeometric", (100, 200, 50)),
+                     ("hypergeometric", (10, 5, 3)), ("triangular", (-1.0, 0.5, 2.0)),
+                     ("zipf", (1.7,)), ("logseries", (0.9,)), ("noncentral_chisquare", (3.0, 2.0)),
+                     ("noncentral_f", (3.0, 20.0, 3.0))]:
+    CASES.append(("rng", f"{_name}{'_small' if _args == (10, 5, 3) else ''}",
+                  _draws(_name, *_args), {}))
+
+
+@case("rng")
+def dirichlet_3(xp, size):
+    rng = xp.random.default_rng(42)
+    return lambda: rng.dirichlet([1.0, 2.0, 3.0], size // 3)
+
+
+@case("rng")
+def permuted_rows(xp, size):
+    x, rng = _mat(xp, size), xp.random.default_rng(42)
+    return lambda: rng.permuted(x, axis=1)
+
 @case("sim")
 def magnitude_2d(xp, size):
     vx, vy = _mat(xp, size), _mat(xp, size + 1)
@@ -970,7 +1001,7 @@ def ewma_weights(xp, size):
     return run
 
 
-SUITES = {"micro": ("rmicro",), "ml": ("ml",), "timeseries": ("ts",)}
+SUITES = {"micro": ("rmicro",), "ml": ("ml",), "timeseries": ("ts",), "random": ("rng",)}
 SUITES["core"] = tuple(sorted({g for g, _, _, _ in CASES}
                               - {g for s in SUITES.values() for g in s}))
 
@@ -1230,7 +1261,8 @@ def main():
     ap.add_argument("--only", help="regex on group.name")
     ap.add_argument("--suite", default="core", choices=sorted(SUITES) + ["all"],
                     help="core: rumpy's 40, the products, the overhead and numpy-rust cases; "
-                    "micro / ml / timeseries: rumpy's bench_micro, bench_ml, bench_timeseries")
+                    "micro / ml / timeseries: rumpy's bench_micro, bench_ml, bench_timeseries; "
+                    "random: Generator distributions at 1M draws")
     ap.add_argument("--budget", type=float, default=0.5, help="seconds of samples per case")
     ap.add_argument("--markdown", help="also write the tables to this file")
     ap.add_argument("--clock", default="wall", choices=["wall", "cpu"],

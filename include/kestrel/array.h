@@ -724,8 +724,10 @@ KS_API int ks_generator_shuffle(ks_ctx *ctx, ks_generator *rng, ks_array *a) KS_
  * numbers are NumPy's: normal(loc, scale), exponential(scale), gamma(shape, scale), beta(a, b),
  * poisson(lam), binomial(n, p), laplace(loc, scale), logistic(loc, scale), lognormal(mean,
  * sigma), gumbel(loc, scale), wald(mean, scale), vonmises(mu, kappa), f(dfnum, dfden),
- * chisquare(df), standard_t(df), weibull(a), pareto(a), power(a), rayleigh(scale) and
- * geometric(p); standard_cauchy has no parameter (ks_generator_standard). */
+ * chisquare(df), standard_t(df), weibull(a), pareto(a), power(a), rayleigh(scale),
+ * geometric(p), negative_binomial(n, p), hypergeometric(ngood, nbad, nsample), triangular(left,
+ * mode, right), zipf(a), logseries(p), noncentral_chisquare(df, nonc) and noncentral_f(dfnum,
+ * dfden, nonc); standard_cauchy has no parameter (ks_generator_standard). */
 typedef enum {
     KS_RNG_NORMAL = 0,
     KS_RNG_EXPONENTIAL,
@@ -747,11 +749,19 @@ typedef enum {
     KS_RNG_POWER,
     KS_RNG_RAYLEIGH,
     KS_RNG_GEOMETRIC,
-    KS_RNG_STANDARD_CAUCHY
+    KS_RNG_STANDARD_CAUCHY,
+    KS_RNG_NEGATIVE_BINOMIAL,
+    KS_RNG_HYPERGEOMETRIC,
+    KS_RNG_TRIANGULAR,
+    KS_RNG_ZIPF,
+    KS_RNG_LOGSERIES,
+    KS_RNG_NONCENTRAL_CHISQUARE,
+    KS_RNG_NONCENTRAL_F
 } ks_rng_dist;
 /* "normal", "exponential", "gamma", "beta", "poisson", "binomial", "laplace", "logistic",
  * "lognormal", "gumbel", "wald", "vonmises", "f", "chisquare", "standard_t", "weibull", "pareto",
- * "power", "rayleigh", "geometric", "standard_cauchy". */
+ * "power", "rayleigh", "geometric", "standard_cauchy", "negative_binomial", "hypergeometric",
+ * "triangular", "zipf", "logseries", "noncentral_chisquare", "noncentral_f". */
 KS_API const char *ks_rng_dist_name(ks_rng_dist value);
 KS_API int ks_rng_dist_value(ks_ctx *ctx, const char *name, ks_rng_dist *out) KS_RESULT_USED;
 /* standard_normal / standard_exponential / standard_cauchy (dist KS_RNG_NORMAL,
@@ -762,14 +772,32 @@ KS_API int ks_generator_standard(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dis
                                  bool inv, int ndim, const ptrdiff_t *shape,
                                  ks_array *out) KS_RESULT_USED;
 /* One draw per element of the shape (ndim < 0: the parameters' broadcast shape, NumPy's size
- * None), its parameters p0 and p1 (p1 NULL for the one-parameter ones) broadcast to it, in C
+ * None), its parameters p0, p1 and p2 (NULL past the distribution's count) broadcast to it, in C
  * order: float64 (float32 for gamma with f32, NumPy's standard_gamma(dtype=float32)), or int64
- * for poisson, binomial and geometric (binomial's n an integer array). Parameters are checked
- * whole first, with NumPy's messages ("scale < 0", "a <= 0", "lam < 0 or lam is NaN",
- * "p < 0, p > 1 or p is NaN", ...). */
+ * for poisson, binomial, geometric, negative_binomial, hypergeometric, zipf and logseries
+ * (binomial's n and hypergeometric's three counts integer arrays). Parameters are checked whole
+ * first, with NumPy's messages ("scale < 0", "a <= 0", "lam < 0 or lam is NaN",
+ * "p < 0, p > 1 or p is NaN", "left > mode", "ngood + nbad < nsample", ...). */
 KS_API int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks_array *p0,
-                             const ks_array *p1, bool f32, int ndim, const ptrdiff_t *shape,
-                             ks_array *out) KS_RESULT_USED;
+                             const ks_array *p1, const ks_array *p2, bool f32, int ndim,
+                             const ptrdiff_t *shape, ks_array *out) KS_RESULT_USED;
+/* Generator.dirichlet(alpha, shape): float64 of shape + (len(alpha),), each row normalised
+ * gammas (stick-breaking with betas when every alpha is below 0.1), alpha 1-d ("alpha < 0"). */
+KS_API int ks_generator_dirichlet(ks_ctx *ctx, ks_generator *rng, const ks_array *alpha, int ndim,
+                                  const ptrdiff_t *shape, ks_array *out) KS_RESULT_USED;
+/* Generator.multivariate_hypergeometric(colors, nsample, shape, method): int64 of shape +
+ * (len(colors),), the counts of each colour in nsample items drawn without replacement from
+ * colors[i] items of colour i; `count` NumPy's method 'count' (a shuffle of the whole population,
+ * memory of sum(colors) words), else 'marginals' (sum(colors) below 10^9). */
+KS_API int ks_generator_multivariate_hypergeometric(ks_ctx *ctx, ks_generator *rng,
+                                                    const ks_array *colors, int64_t nsample,
+                                                    bool count, int ndim, const ptrdiff_t *shape,
+                                                    ks_array *out) KS_RESULT_USED;
+/* Generator.permuted(a, axis) in place: each lane along axis shuffled on its own (the lanes in C
+ * order), or with KS_AXIS_NONE the whole array as one (in memory order when a is contiguous, else
+ * C order), in NumPy's order of draws. */
+KS_API int ks_generator_permuted(ks_ctx *ctx, ks_generator *rng, ks_array *a,
+                                 int axis) KS_RESULT_USED;
 /* k distinct indices of [0, pop) as NumPy's choice(pop, k, replace=False, shuffle=shuffle)
  * without p (Floyd's method, or a partial shuffle for large samples): int64 of shape (k,). */
 KS_API int ks_generator_sample(ks_ctx *ctx, ks_generator *rng, int64_t pop, int64_t k, bool shuffle,

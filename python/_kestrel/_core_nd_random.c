@@ -303,35 +303,108 @@ static PyObject *f_rng_standard(FASTCALL_ARGS)
     return ks_py_nd_result(ctx, rc, &out, NULL);
 }
 
-/* rng_draw(cap, dist, p0, p1, shape, f32): a distribution's draws, p1 None for one parameter,
- * shape None for the parameters' broadcast shape, f32 for gamma's float32 draws. */
+/* rng_draw(cap, dist, p0, p1, p2, shape, f32): a distribution's draws, p1 and p2 None past its
+ * parameters, shape None for the parameters' broadcast shape, f32 for gamma's float32 draws. */
 static PyObject *f_rng_draw(FASTCALL_ARGS)
 {
     (void)self;
-    PARSE("rng_draw", 6, 6, "rng", "dist", "p0", "p1", "shape", "f32");
+    PARSE("rng_draw", 7, 7, "rng", "dist", "p0", "p1", "p2", "shape", "f32");
     ks_generator *r = rng_of(o[0]);
     int ndim = -1;
     ptrdiff_t shape[KS_ARRAY_MAXDIMS];
     const char *name = r ? PyUnicode_AsUTF8(o[1]) : NULL;
-    if (!name || (GIVEN(o[4]) && ks_py_nd_shape_arg(o[4], &ndim, shape))) return NULL;
+    if (!name || (GIVEN(o[5]) && ks_py_nd_shape_arg(o[5], &ndim, shape))) return NULL;
     ks_ctx *ctx = ks_py_nd_ctx();
     if (!ctx) return NULL;
     ks_rng_dist dist;
     if (ks_rng_dist_value(ctx, name, &dist) != KS_OK) return ks_py_nd_raise(ctx, KS_EINVAL);
-    const int f32 = PyObject_IsTrue(o[5]);
+    const int f32 = PyObject_IsTrue(o[6]);
     if (f32 < 0) return NULL;
-    ks_py_nd_arg a = {0}, b = {0};
-    if (ks_py_nd_arg_get(o[2], 0, &a) || (GIVEN(o[3]) && ks_py_nd_arg_get(o[3], 0, &b))) {
-        ks_py_nd_arg_release(&a), ks_py_nd_arg_release(&b);
-        return NULL;
-    }
+    ks_py_nd_arg p[3] = {{0}};
+    for (int j = 0; j < 3; j++)
+        if ((j == 0 || GIVEN(o[2 + j])) && ks_py_nd_arg_get(o[2 + j], 0, &p[j])) {
+            for (int i = 0; i < 3; i++) ks_py_nd_arg_release(&p[i]);
+            return NULL;
+        }
     ks_array out;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-        rc = ks_generator_draw(ctx, r, dist, a.p, b.p, f32, ndim, ndim < 0 ? NULL : shape, &out);
+        rc = ks_generator_draw(ctx, r, dist, p[0].p, p[1].p, p[2].p, f32, ndim,
+                               ndim < 0 ? NULL : shape, &out);
     Py_END_ALLOW_THREADS
-    ks_py_nd_arg_release(&a), ks_py_nd_arg_release(&b);
+    for (int j = 0; j < 3; j++) ks_py_nd_arg_release(&p[j]);
     return ks_py_nd_result(ctx, rc, &out, NULL);
+}
+
+/* rng_dirichlet(cap, alpha, shape) */
+static PyObject *f_rng_dirichlet(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("rng_dirichlet", 3, 3, "rng", "alpha", "shape");
+    ks_generator *r = rng_of(o[0]);
+    int ndim;
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    if (!r || ks_py_nd_shape_arg(o[2], &ndim, shape)) return NULL;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    ks_py_nd_arg a = {0};
+    if (ks_py_nd_arg_get(o[1], 0, &a)) return NULL;
+    ks_array out;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_generator_dirichlet(ctx, r, a.p, ndim, shape, &out);
+    Py_END_ALLOW_THREADS
+    ks_py_nd_arg_release(&a);
+    return ks_py_nd_result(ctx, rc, &out, NULL);
+}
+
+/* rng_mvhg(cap, colors, nsample, shape, count): multivariate_hypergeometric */
+static PyObject *f_rng_mvhg(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("rng_mvhg", 5, 5, "rng", "colors", "nsample", "shape", "count");
+    ks_generator *r = rng_of(o[0]);
+    int ndim;
+    ptrdiff_t shape[KS_ARRAY_MAXDIMS];
+    if (!r || ks_py_nd_shape_arg(o[3], &ndim, shape)) return NULL;
+    const long long nsample = PyLong_AsLongLong(o[2]);
+    const int count = nsample == -1 && PyErr_Occurred() ? -1 : PyObject_IsTrue(o[4]);
+    if (count < 0) return NULL;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    ks_py_nd_arg c = {0};
+    if (ks_py_nd_arg_get(o[1], 0, &c)) return NULL;
+    ks_array out;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_generator_multivariate_hypergeometric(ctx, r, c.p, nsample, count, ndim, shape,
+                                                      &out);
+    Py_END_ALLOW_THREADS
+    ks_py_nd_arg_release(&c);
+    return ks_py_nd_result(ctx, rc, &out, NULL);
+}
+
+/* rng_permuted(cap, a, axis): a (a kestrel ndarray) permuted in place; axis None: as one. */
+static PyObject *f_rng_permuted(FASTCALL_ARGS)
+{
+    (void)self;
+    PARSE("rng_permuted", 3, 3, "rng", "a", "axis");
+    ks_generator *r = rng_of(o[0]);
+    if (!r) return NULL;
+    if (!KS_PY_ND_CHECK(o[1])) {
+        PyErr_SetString(PyExc_TypeError, "permuted: a kestrel.nd.ndarray is needed");
+        return NULL;
+    }
+    int axis = KS_AXIS_NONE;
+    if (GIVEN(o[2]) && ks_py_nd_axis_arg(o[2], ((ks_py_nd *)o[1])->arr.ndim, &axis)) return NULL;
+    ks_ctx *ctx = ks_py_nd_ctx();
+    if (!ctx) return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+        rc = ks_generator_permuted(ctx, r, &((ks_py_nd *)o[1])->arr, axis);
+    Py_END_ALLOW_THREADS
+    if (rc != KS_OK) return ks_py_nd_raise(ctx, rc);
+    Py_RETURN_NONE;
 }
 
 /* rng_sample(cap, pop, k, shuffle): choice(pop, k, replace=False) without p. */
@@ -375,7 +448,13 @@ PyMethodDef ks_py_nd_random_funcs[] = {
      "rng_standard(rng, dist, shape, dtype, inv): standard_normal, standard_exponential or "
      "standard_cauchy"},
     {"rng_draw", FAST(f_rng_draw),
-     "rng_draw(rng, dist, p0, p1, shape, f32): draws of one of ks_rng_dist's distributions"},
+     "rng_draw(rng, dist, p0, p1, p2, shape, f32): draws of one of ks_rng_dist's distributions"},
+    {"rng_dirichlet", FAST(f_rng_dirichlet),
+     "rng_dirichlet(rng, alpha, shape): Dirichlet draws of shape + (len(alpha),)"},
+    {"rng_mvhg", FAST(f_rng_mvhg),
+     "rng_mvhg(rng, colors, nsample, shape, count): multivariate hypergeometric counts"},
+    {"rng_permuted", FAST(f_rng_permuted),
+     "rng_permuted(rng, a, axis): a's lanes along axis (None: all of a) shuffled in place"},
     {"rng_sample", FAST(f_rng_sample),
      "rng_sample(rng, pop, k, shuffle): k distinct indices of range(pop) (choice, no replace)"},
     {NULL, NULL, 0, NULL},

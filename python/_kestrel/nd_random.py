@@ -154,6 +154,14 @@ def _scalar_or(r, size, *params):
     return r
 
 
+def _fortran_strided(x):
+    """Whether x's memory runs in Fortran order (its strides, over the axes longer than 1, grow
+    from the first axis to the last) and not C order: where NumPy's copy(order='K') is
+    Fortran-contiguous, which decides the order permuted(axis=None) shuffles in."""
+    st = [abs(s) for s, n in zip(x.strides, x.shape) if n > 1]
+    return len(st) > 1 and all(a < b for a, b in zip(st, st[1:]))
+
+
 def _into(r, out):
     """The draws r written into out (NumPy's out=) and out returned."""
     if out is None:
@@ -169,8 +177,11 @@ class Generator:
     """NumPy's Generator over PCG64: random, integers, uniform, shuffle, permutation, choice,
     standard_normal, normal, standard_exponential, exponential, standard_gamma, gamma, beta,
     poisson, binomial, laplace, logistic, lognormal, gumbel, wald, vonmises, f, chisquare,
-    standard_t, weibull, pareto, power, rayleigh, geometric, standard_cauchy and multinomial
-    give NumPy's numbers for the same seed."""
+    standard_t, weibull, pareto, power, rayleigh, geometric, standard_cauchy, multinomial,
+    negative_binomial, hypergeometric, triangular, zipf, logseries, noncentral_chisquare,
+    noncentral_f, dirichlet, multivariate_hypergeometric, multivariate_normal, permuted and bytes
+    give NumPy's numbers for the same seed (multivariate_normal: to rounding, through
+    kestrel.nd.linalg's factorisation)."""
 
     def __init__(self, bit_generator):
         if not isinstance(bit_generator, PCG64):
@@ -217,9 +228,9 @@ class Generator:
         r = _nd.rng_uniform(self._rng, float(low), float(high), _shape(size))
         return r.item() if size is None else r
 
-    def _draw(self, dist, p0, p1=None, size=None, f32=False):
-        r = _nd.rng_draw(self._rng, dist, p0, p1, None if size is None else _shape(size), f32)
-        return _scalar_or(r, size, *((p0,) if p1 is None else (p0, p1)))
+    def _draw(self, dist, p0, p1=None, size=None, f32=False, p2=None):
+        r = _nd.rng_draw(self._rng, dist, p0, p1, p2, None if size is None else _shape(size), f32)
+        return _scalar_or(r, size, *(p for p in (p0, p1, p2) if p is not None))
 
     def _standard(self, dist, size, dtype, out, inv=False):
         if out is not None and size is None:
@@ -334,6 +345,149 @@ class Generator:
         """Cauchy draws, the ratio of two standard normals."""
         return self._standard("standard_cauchy", size, "float64", None)
 
+    def negative_binomial(self, n, p, size=None):
+        """Failures before the n-th success at success probability p, int64: a Poisson draw of a
+        gamma(n, (1 - p) / p) rate (n > 0 and may be a non-integer; 0 < p <= 1)."""
+        return self._draw("negative_binomial", n, p, size)
+
+    def hypergeometric(self, ngood, nbad, nsample, size=None):
+        """Good items among nsample drawn without replacement from ngood good and nbad bad ones,
+        int64 (one at a time below a sample of 10, Stadlober's HRUA above)."""
+        ps = (ngood, nbad, nsample)
+        if any(isinstance(p, (str, bytes)) for p in ps):
+            raise TypeError("an integer is required")
+        if all(_nd.asarray(p).ndim == 0 for p in ps):  # NumPy's scalar path: C int64 casts
+            ps = tuple(int(p) for p in ps)
+        return self._draw("hypergeometric", ps[0], ps[1], size, p2=ps[2])
+
+    def triangular(self, left, mode, right, size=None):
+        """Triangular draws on [left, right] peaking at mode, by inversion of one uniform."""
+        return self._draw("triangular", left, mode, size, p2=right)
+
+    def zipf(self, a, size=None):
+        """Zipf (zeta) counts of exponent a > 1, int64, by rejection from a Pareto."""
+        return self._draw("zipf", a, None, size)
+
+    def logseries(self, p, size=None):
+        """Logarithmic-series counts of 0 <= p < 1, int64 (Kemp's LK)."""
+        return self._draw("logseries", p, None, size)
+
+    def noncentral_chisquare(self, df, nonc, size=None):
+        """Non-central chi-square draws of df degrees of freedom and non-centrality nonc."""
+        return self._draw("noncentral_chisquare", df, nonc, size)
+
+    def noncentral_f(self, dfnum, dfden, nonc, size=None):
+        """Non-central F draws: a non-central chi-square over a chi-square, each over its
+        degrees of freedom."""
+        return self._draw("noncentral_f", dfnum, dfden, size, p2=nonc)
+
+    def dirichlet(self, alpha, size=None):
+        """Dirichlet draws, float64 of shape size + (len(alpha),): normalised gammas, or
+        stick-breaking with betas when every alpha is below 0.1 (alpha 1-d, not negative)."""
+        if _nd.asarray(alpha).ndim == 0:
+            raise TypeError(f"object of type '{type(alpha).__name__}' has no len()")
+        return _nd.rng_dirichlet(self._rng, alpha, _shape(size))
+
+    def multivariate_hypergeometric(self, colors, nsample, size=None, method="marginals"):
+        """Counts of each colour among nsample items drawn without replacement from colors[i]
+        items of colour i, int64 of shape size + (len(colors),): 'marginals' (a hypergeometric
+        per colour) or 'count' (a shuffle of the whole population)."""
+        if method not in ("count", "marginals"):
+            raise ValueError('method must be "count" or "marginals".')
+        try:
+            nsample = _operator.index(nsample)
+        except TypeError:
+            raise ValueError("nsample must be an integer") from None
+        if nsample < 0:
+            raise ValueError("nsample must be nonnegative.")
+        if nsample > 0x7fffffffffffffff:
+            raise ValueError(f"nsample must not exceed {0x7fffffffffffffff}")
+        from kestrel import nd
+        return _nd.rng_mvhg(self._rng, nd.asarray(colors), nsample, _shape(size),
+                            method == "count")
+
+    def multivariate_normal(self, mean, cov, size=None, check_valid="warn", tol=1e-8, *,
+                            method="svd"):
+        """Draws of N(mean, cov), float64 of shape size + (len(mean),): standard normals times a
+        factor of cov from kestrel.nd.linalg (svd: u sqrt(s), eigh: u sqrt(|s|), cholesky: L),
+        NumPy's order of draws; check_valid 'warn', 'raise' or 'ignore' against tol."""
+        import warnings
+        from kestrel import nd
+        if method not in ("eigh", "svd", "cholesky"):
+            raise ValueError("method must be one of {'eigh', 'svd', 'cholesky'}")
+        mean, cov = nd.asarray(mean), nd.asarray(cov)
+        if mean.dtype.kind == "c" or cov.dtype.kind == "c":
+            raise TypeError("mean and cov must not be complex")
+        shape = list(_shape(size))
+        if mean.ndim != 1:
+            raise ValueError("mean must be 1 dimensional")
+        if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+            raise ValueError("cov must be 2 dimensional and square")
+        if mean.shape[0] != cov.shape[0]:
+            raise ValueError("mean and cov must have same length")
+        final = tuple(shape) + (mean.shape[0],)
+        x = self.standard_normal(final).reshape(-1, mean.shape[0])
+        cov = cov.astype("float64")
+        if method == "svd":
+            u, s, vh = nd.linalg.svd(cov)
+        elif method == "eigh":
+            s, u = nd.linalg.eigh(cov)
+        else:
+            factor = nd.linalg.cholesky(cov)
+        if check_valid != "ignore" and method != "cholesky":
+            if check_valid not in ("warn", "raise"):
+                raise ValueError("check_valid must equal 'warn', 'raise', or 'ignore'")
+            if method == "svd":
+                # NumPy's allclose: |a - b| <= atol + rtol |b| everywhere
+                back = nd.dot(vh.T * s, vh)
+                psd = bool(nd.all(nd.abs(back - cov) <= tol + tol * nd.abs(cov)))
+            else:
+                psd = not bool(nd.any(s < -tol))
+            if not psd:
+                msg = "covariance is not symmetric positive-semidefinite."
+                if check_valid == "warn":
+                    warnings.warn(msg, RuntimeWarning, stacklevel=2)
+                else:
+                    raise ValueError(msg)
+        if method == "eigh":
+            factor = u * nd.sqrt(nd.abs(s))
+        elif method == "svd":
+            factor = u * nd.sqrt(s)
+        return (mean + x @ factor.T).reshape(final)
+
+    def permuted(self, x, *, axis=None, out=None):
+        """x shuffled along axis, each lane on its own (axis None: the flattened array as one),
+        into a copy or into out (a kestrel array of x's shape, x cast to it safely); NumPy's
+        order of draws."""
+        from kestrel import nd
+        x = nd.asarray(x)
+        if out is None:  # NumPy's copy(order='K'): Fortran order where x's strides run that way
+            out = x.copy(order="F" if _fortran_strided(x) else "C")
+        else:
+            if not isinstance(out, nd.ndarray):
+                raise TypeError("out must be a numpy array")
+            if tuple(out.shape) != tuple(x.shape):
+                raise ValueError("out must have the same shape as x")
+            if not nd.can_cast(x.dtype, out.dtype, "safe"):
+                raise TypeError(f"Cannot cast array data from {x.dtype} to {out.dtype} "
+                                f"according to the rule 'safe'")
+            out[...] = x
+        _nd.rng_permuted(self._rng, out, axis)
+        return out
+
+    def bytes(self, length):
+        """length random bytes: the little-endian bytes of uint32 draws, cut to length (NumPy's
+        stream: bytes(0) draws one word too)."""
+        import sys
+        length = _operator.index(length)
+        m = length - 1  # C's truncating division, as NumPy's: bytes(0) still takes a word
+        n = (m // 4 if m >= 0 else -(-m // 4)) + 1
+        w = self.integers(0, 4294967296, size=n, dtype="uint32")
+        if sys.byteorder == "little":
+            return w.tobytes()[:length]
+        import struct
+        return struct.pack(f"<{n}I", *w.tolist())[:length]
+
     def multinomial(self, n, pvals, size=None):
         """Counts of n draws over len(pvals) categories, int64 of shape size + (len(pvals),), as
         NumPy's: per row, binomial draws of the count left over each category's share of the
@@ -357,7 +511,7 @@ class Generator:
         for r in range(rows):
             left, rest = n, 1.0
             for j in range(d - 1):
-                k = _nd.rng_draw(self._rng, "binomial", left, p[j] / rest, (), False).item()
+                k = _nd.rng_draw(self._rng, "binomial", left, p[j] / rest, None, (), False).item()
                 out[r * d + j] = k
                 left -= k
                 if left <= 0:

@@ -417,22 +417,6 @@ int ks_generator_uniform(ks_ctx *ctx, ks_generator *rng, double low, double high
     return KS_OK;
 }
 
-/* A draw in [0, max] by masked rejection (NumPy's random_interval, which shuffling uses). */
-uint64_t ks__interval(ks_generator *r, uint64_t max)
-{
-    if (max == 0) return 0;
-    uint64_t mask = max;
-    for (int s = 1; s < 64; s *= 2) mask |= mask >> s;
-    uint64_t v;
-    if (max <= UINT32_MAX)
-        while ((v = ks__next32(r) & mask) > max) {
-        }
-    else
-        while ((v = ks__next64(r) & mask) > max) {
-        }
-    return v;
-}
-
 int ks_generator_shuffle(ks_ctx *ctx, ks_generator *rng, ks_array *a)
 {
     if (a->ndim < 1) return ks__fail(ctx, KS_EINVAL, "shuffle: a 0-d array cannot be shuffled");

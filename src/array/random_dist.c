@@ -33,6 +33,13 @@ static const ks__enum_entry dist_names[] = {
     {"rayleigh", KS_RNG_RAYLEIGH},
     {"geometric", KS_RNG_GEOMETRIC},
     {"standard_cauchy", KS_RNG_STANDARD_CAUCHY},
+    {"negative_binomial", KS_RNG_NEGATIVE_BINOMIAL},
+    {"hypergeometric", KS_RNG_HYPERGEOMETRIC},
+    {"triangular", KS_RNG_TRIANGULAR},
+    {"zipf", KS_RNG_ZIPF},
+    {"logseries", KS_RNG_LOGSERIES},
+    {"noncentral_chisquare", KS_RNG_NONCENTRAL_CHISQUARE},
+    {"noncentral_f", KS_RNG_NONCENTRAL_F},
 };
 KS__ENUM_FUNCS(ks_rng_dist, ks_rng_dist, "distribution", dist_names)
 
@@ -126,7 +133,7 @@ static float std_exponential_f(ks_generator *g)
 
 /* ---- gamma and beta ---- */
 
-static double std_gamma(ks_generator *g, double shape)
+double ks__std_gamma(ks_generator *g, double shape)
 {
     if (shape == 1.0) return std_exponential(g);
     if (shape == 0.0) return 0.0;
@@ -189,7 +196,7 @@ static float std_gamma_f(ks_generator *g, float shape)
     }
 }
 
-static double beta(ks_generator *g, double a, double b)
+double ks__beta(ks_generator *g, double a, double b)
 {
     if (a <= 1.0 && b <= 1.0) {
         /* both this small: anything but 0 or 1 has probability below 1e-100 */
@@ -204,7 +211,7 @@ static double beta(ks_generator *g, double a, double b)
             return delta > 0 ? exp(-log1p(exp(-delta))) : exp(delta - log1p(exp(delta)));
         }
     }
-    const double ga = std_gamma(g, a), gb = std_gamma(g, b);
+    const double ga = ks__std_gamma(g, a), gb = ks__std_gamma(g, b);
     return ga / (ga + gb);
 }
 
@@ -436,11 +443,11 @@ static double vonmises(ks_generator *g, double mu, double kappa)
     return neg ? -mod : mod;
 }
 
-static double chisquare(ks_generator *g, double df) { return 2.0 * std_gamma(g, df / 2.0); }
+static double chisquare(ks_generator *g, double df) { return 2.0 * ks__std_gamma(g, df / 2.0); }
 
 static double standard_t(ks_generator *g, double df)
 {
-    const double num = std_normal(g), denom = std_gamma(g, df / 2);
+    const double num = std_normal(g), denom = ks__std_gamma(g, df / 2);
     return sqrt(df / 2) * num / sqrt(denom);
 }
 
@@ -460,6 +467,72 @@ static int64_t geometric(ks_generator *g, double p)
     }
     const double z = ceil(-std_exponential(g) / log1p(-p));
     return z >= 9.223372036854776e+18 ? INT64_MAX : (int64_t)z;
+}
+
+/* a Poisson draw of a gamma(n, (1 - p) / p) rate */
+static int64_t negative_binomial(ks_generator *g, double n, double p)
+{
+    return poisson(g, (1 - p) / p * ks__std_gamma(g, n));
+}
+
+/* inversion of one uniform on the two sides of the mode */
+static double triangular(ks_generator *g, double left, double mode, double right)
+{
+    const double base = right - left, leftbase = mode - left, ratio = leftbase / base;
+    const double leftprod = leftbase * base, rightprod = (right - mode) * base;
+    const double u = ks__next_double(g);
+    return u <= ratio ? left + sqrt(u * leftprod) : right - sqrt((1.0 - u) * rightprod);
+}
+
+/* Devroye's rejection from a Pareto(a - 1) rounded down, the uniform drawn on (umin, 1] so that
+ * nothing past INT64_MAX is proposed; past a 1025 every draw is 1 below 3e-309 */
+static int64_t zipf(ks_generator *g, double a)
+{
+    if (a >= 1025) return 1;
+    const double am1 = a - 1.0, b = pow(2.0, am1), umin = pow((double)INT64_MAX, -am1);
+    for (;;) {
+        const double u01 = ks__next_double(g), u = u01 * umin + (1 - u01);
+        const double v = ks__next_double(g), x = floor(pow(u, -1.0 / am1));
+        if (x > (double)INT64_MAX || x < 1.0) continue;
+        const double t = pow(1.0 + 1.0 / x, am1);
+        if (v * x * (t - 1.0) / (b - 1.0) <= t / b) return (int64_t)x;
+    }
+}
+
+/* Kemp's second accelerated generator (LK) */
+static int64_t logseries(ks_generator *g, double p)
+{
+    const double r = log1p(-p);
+    for (;;) {
+        const double v = ks__next_double(g);
+        if (v >= p) return 1;
+        const double q = -expm1(r * ks__next_double(g));
+        if (v <= q * q) {
+            const int64_t k = (int64_t)floor(1 + log(v) / log(q));
+            if (k < 1 || v == 0.0) continue;
+            return k;
+        }
+        return v >= q ? 1 : 2;
+    }
+}
+
+/* a chi-square(df - 1) plus a squared shifted normal for df > 1, else a chi-square with a Poisson
+ * number of extra degrees of freedom */
+static double noncentral_chisquare(ks_generator *g, double df, double nonc)
+{
+    if (isnan(nonc)) return NAN;
+    if (nonc == 0) return chisquare(g, df);
+    if (1 < df) {
+        const double chi2 = chisquare(g, df - 1), n = std_normal(g) + sqrt(nonc);
+        return chi2 + n * n;
+    }
+    return chisquare(g, df + (double)(2 * poisson(g, nonc / 2.0)));
+}
+
+static double noncentral_f(ks_generator *g, double dfnum, double dfden, double nonc)
+{
+    const double t = noncentral_chisquare(g, dfnum, nonc) * dfden;
+    return t / (chisquare(g, dfden) * dfnum);
 }
 
 /* ---- the array functions ---- */
@@ -512,19 +585,20 @@ static const char *param_at(const ks_array *p, const ptrdiff_t *st, int ndim,
 }
 
 /* NumPy's constraints on a parameter: none, not negative (NaN passes; "x < 0"), positive (NaN
- * fails; "x <= 0"), and the particular ones of p, lam and n. */
-enum { ANY, NONNEG, POS, PROB, GEOM_P, LAM, COUNT };
+ * fails; "x <= 0"), positive and not NaN, in (0, 1], in [0, 1), above 1, and the particular ones
+ * of p, lam and counts (integers, not negative). */
+enum { ANY, NONNEG, POS, POS_NOT_NAN, PROB, GT0_LE1, GE0_LT1, GT1, LAM, COUNT };
 
 static const struct {
     int nparam;
-    const char *name[2];
-    unsigned char cons[2];
+    const char *name[3];
+    unsigned char cons[3];
 } dists[] = {
     [KS_RNG_NORMAL] = {2, {"loc", "scale"}, {ANY, NONNEG}},
-    [KS_RNG_EXPONENTIAL] = {1, {"scale", NULL}, {NONNEG, ANY}},
+    [KS_RNG_EXPONENTIAL] = {1, {"scale"}, {NONNEG}},
     [KS_RNG_GAMMA] = {2, {"shape", "scale"}, {NONNEG, NONNEG}},
     [KS_RNG_BETA] = {2, {"a", "b"}, {POS, POS}},
-    [KS_RNG_POISSON] = {1, {"lam", NULL}, {LAM, ANY}},
+    [KS_RNG_POISSON] = {1, {"lam"}, {LAM}},
     [KS_RNG_BINOMIAL] = {2, {"n", "p"}, {COUNT, PROB}},
     [KS_RNG_LAPLACE] = {2, {"loc", "scale"}, {ANY, NONNEG}},
     [KS_RNG_LOGISTIC] = {2, {"loc", "scale"}, {ANY, NONNEG}},
@@ -533,14 +607,21 @@ static const struct {
     [KS_RNG_WALD] = {2, {"mean", "scale"}, {POS, POS}},
     [KS_RNG_VONMISES] = {2, {"mu", "kappa"}, {ANY, NONNEG}},
     [KS_RNG_F] = {2, {"dfnum", "dfden"}, {POS, POS}},
-    [KS_RNG_CHISQUARE] = {1, {"df", NULL}, {POS, ANY}},
-    [KS_RNG_STANDARD_T] = {1, {"df", NULL}, {POS, ANY}},
-    [KS_RNG_WEIBULL] = {1, {"a", NULL}, {NONNEG, ANY}},
-    [KS_RNG_PARETO] = {1, {"a", NULL}, {POS, ANY}},
-    [KS_RNG_POWER] = {1, {"a", NULL}, {POS, ANY}},
-    [KS_RNG_RAYLEIGH] = {1, {"scale", NULL}, {NONNEG, ANY}},
-    [KS_RNG_GEOMETRIC] = {1, {"p", NULL}, {GEOM_P, ANY}},
-    [KS_RNG_STANDARD_CAUCHY] = {0, {NULL, NULL}, {ANY, ANY}},
+    [KS_RNG_CHISQUARE] = {1, {"df"}, {POS}},
+    [KS_RNG_STANDARD_T] = {1, {"df"}, {POS}},
+    [KS_RNG_WEIBULL] = {1, {"a"}, {NONNEG}},
+    [KS_RNG_PARETO] = {1, {"a"}, {POS}},
+    [KS_RNG_POWER] = {1, {"a"}, {POS}},
+    [KS_RNG_RAYLEIGH] = {1, {"scale"}, {NONNEG}},
+    [KS_RNG_GEOMETRIC] = {1, {"p"}, {GT0_LE1}},
+    [KS_RNG_STANDARD_CAUCHY] = {0, {NULL}, {ANY}},
+    [KS_RNG_NEGATIVE_BINOMIAL] = {2, {"n", "p"}, {POS_NOT_NAN, GT0_LE1}},
+    [KS_RNG_HYPERGEOMETRIC] = {3, {"ngood", "nbad", "nsample"}, {COUNT, COUNT, COUNT}},
+    [KS_RNG_TRIANGULAR] = {3, {"left", "mode", "right"}, {ANY, ANY, ANY}},
+    [KS_RNG_ZIPF] = {1, {"a"}, {GT1}},
+    [KS_RNG_LOGSERIES] = {1, {"p"}, {GE0_LT1}},
+    [KS_RNG_NONCENTRAL_CHISQUARE] = {2, {"df", "nonc"}, {POS, NONNEG}},
+    [KS_RNG_NONCENTRAL_F] = {3, {"dfnum", "dfden", "nonc"}, {POS, POS, NONNEG}},
 };
 
 /* NumPy's checks of a parameter (its messages), over the whole array before any draw. */
@@ -551,32 +632,77 @@ static int check_params(ks_ctx *ctx, ks_rng_dist dist, const ks_array *p, int wh
     const double lam_max = (double)INT64_MAX - sqrt((double)INT64_MAX) * 10;
     const ptrdiff_t n = cons == ANY ? 0 : ks_array_size(p);
     for (ptrdiff_t i = 0; i < n; i++) {
-        if (cons == COUNT) { /* binomial's n */
-            if (((const int64_t *)p->data)[i] < 0) return ks__fail(ctx, KS_EINVAL, "n < 0");
+        if (cons == COUNT) { /* binomial's n, hypergeometric's counts */
+            if (((const int64_t *)p->data)[i] < 0) return ks__fail(ctx, KS_EINVAL, "%s < 0", name);
             continue;
         }
         const double v = ((const double *)p->data)[i];
         if (cons == PROB && !(v >= 0.0 && v <= 1.0))
             return ks__fail(ctx, KS_EINVAL, "p < 0, p > 1 or p is NaN");
-        if (cons == GEOM_P && !(v > 0.0 && v <= 1.0))
-            return ks__fail(ctx, KS_EINVAL, "p <= 0, p > 1 or p contains NaNs");
+        if (cons == GT0_LE1 && !(v > 0.0 && v <= 1.0))
+            return ks__fail(ctx, KS_EINVAL, "%s <= 0, %s > 1 or %s contains NaNs", name, name,
+                            name);
+        if (cons == GE0_LT1 && !(v >= 0.0 && v < 1.0))
+            return ks__fail(ctx, KS_EINVAL, "%s < 0, %s >= 1 or %s is NaN", name, name, name);
+        if (cons == GT1 && !(v > 1.0))
+            return ks__fail(ctx, KS_EINVAL, "%s <= 1 or %s is NaN", name, name);
         if (cons == LAM && !(v >= 0.0)) return ks__fail(ctx, KS_EINVAL, "lam < 0 or lam is NaN");
         if (cons == LAM && !(v <= lam_max)) return ks__fail(ctx, KS_EINVAL, "lam value too large");
-        if (cons == POS && !(v > 0.0)) return ks__fail(ctx, KS_EINVAL, "%s <= 0", name);
+        if (cons == POS_NOT_NAN && isnan(v))
+            return ks__fail(ctx, KS_EINVAL, "%s must not be NaN", name);
+        if ((cons == POS || cons == POS_NOT_NAN) && !(v > 0.0))
+            return ks__fail(ctx, KS_EINVAL, "%s <= 0", name);
         if (cons == NONNEG && signbit(v) && !isnan(v))
             return ks__fail(ctx, KS_EINVAL, "%s < 0", name);
     }
     return KS_OK;
 }
 
-/* One draw of dist with parameters a and b (binomial's n in k). */
-static double draw_one(ks_generator *g, ks_rng_dist dist, double a, double b)
+/* The checks NumPy makes across the parameters of one draw (element i of each, broadcast), each
+ * stage over the whole broadcast before the next as NumPy's: negative_binomial's bound on the
+ * Poisson rate it can reach, triangular's order (three stages) and hypergeometric's population
+ * (two). */
+static int check_joint(ks_ctx *ctx, ks_rng_dist dist, int stage, const double *v, const int64_t *k)
+{
+    const double lam_max = (double)INT64_MAX - sqrt((double)INT64_MAX) * 10;
+    if (dist == KS_RNG_NEGATIVE_BINOMIAL && (1 - v[1]) / v[1] * (v[0] + 10 * sqrt(v[0])) > lam_max)
+        return ks__fail(ctx, KS_EINVAL,
+                        "n too large or p too small, see Generator.negative_binomial Notes");
+    if (dist == KS_RNG_TRIANGULAR) {
+        if (stage == 0 && v[0] > v[1]) return ks__fail(ctx, KS_EINVAL, "left > mode");
+        if (stage == 1 && v[1] > v[2]) return ks__fail(ctx, KS_EINVAL, "mode > right");
+        if (stage == 2 && v[0] == v[2]) return ks__fail(ctx, KS_EINVAL, "left == right");
+    }
+    if (dist == KS_RNG_HYPERGEOMETRIC) {
+        if (stage == 0 && (k[0] >= 1000000000 || k[1] >= 1000000000))
+            return ks__fail(ctx, KS_EINVAL, "both ngood and nbad must be less than 1000000000");
+        if (stage == 1 && (int64_t)((uint64_t)k[0] + (uint64_t)k[1]) < k[2]) /* NumPy's wrap */
+            return ks__fail(ctx, KS_EINVAL, "ngood + nbad < nsample");
+    }
+    return KS_OK;
+}
+
+/* The parameters of output i: the float ones in v, the counts in k. */
+static void params_at(ks_rng_dist dist, const ks_array *q, ptrdiff_t st[][KS_ARRAY_MAXDIMS],
+                      int ndim, const ptrdiff_t *shape, ptrdiff_t i, double *v, int64_t *k)
+{
+    for (int j = 0; j < dists[dist].nparam; j++) {
+        const char *at = param_at(&q[j], st[j], ndim, shape, i);
+        if (dists[dist].cons[j] == COUNT)
+            memcpy(&k[j], at, sizeof k[j]);
+        else
+            memcpy(&v[j], at, sizeof v[j]);
+    }
+}
+
+/* One draw of dist with parameters a, b and c (binomial's n and hypergeometric's elsewhere). */
+static double draw_one(ks_generator *g, ks_rng_dist dist, double a, double b, double c)
 {
     switch (dist) {
     case KS_RNG_NORMAL: return a + b * std_normal(g);
     case KS_RNG_EXPONENTIAL: return a * std_exponential(g);
-    case KS_RNG_GAMMA: return b * std_gamma(g, a);
-    case KS_RNG_BETA: return beta(g, a, b);
+    case KS_RNG_GAMMA: return b * ks__std_gamma(g, a);
+    case KS_RNG_BETA: return ks__beta(g, a, b);
     case KS_RNG_LAPLACE: return laplace(g, a, b);
     case KS_RNG_LOGISTIC: return logistic(g, a, b);
     case KS_RNG_LOGNORMAL: return exp(a + b * std_normal(g));
@@ -593,12 +719,31 @@ static double draw_one(ks_generator *g, ks_rng_dist dist, double a, double b)
     case KS_RNG_PARETO: return expm1(std_exponential(g) / a);
     case KS_RNG_POWER: return pow(-expm1(-std_exponential(g)), 1. / a);
     case KS_RNG_RAYLEIGH: return a * sqrt(2.0 * std_exponential(g));
+    case KS_RNG_TRIANGULAR: return triangular(g, a, b, c);
+    case KS_RNG_NONCENTRAL_CHISQUARE: return noncentral_chisquare(g, a, b);
+    case KS_RNG_NONCENTRAL_F: return noncentral_f(g, a, b, c);
     default: return 0.0; /* the integer ones and the Cauchy are drawn elsewhere */
     }
 }
 
+/* One integer draw of dist: its float parameters in v, its integer ones in k. */
+static int64_t draw_int(ks_generator *g, ks_rng_dist dist, const double *v, const int64_t *k)
+{
+    switch (dist) {
+    case KS_RNG_POISSON: return poisson(g, v[0]);
+    case KS_RNG_BINOMIAL: return binomial(g, k[0], v[1]);
+    case KS_RNG_GEOMETRIC: return geometric(g, v[0]);
+    case KS_RNG_NEGATIVE_BINOMIAL: return negative_binomial(g, v[0], v[1]);
+    case KS_RNG_HYPERGEOMETRIC: return ks__hypergeometric(g, k[0], k[1], k[2]);
+    case KS_RNG_ZIPF: return zipf(g, v[0]);
+    case KS_RNG_LOGSERIES: return logseries(g, v[0]);
+    default: return 0;
+    }
+}
+
 int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks_array *p0,
-                      const ks_array *p1, bool f32, int ndim, const ptrdiff_t *shape, ks_array *out)
+                      const ks_array *p1, const ks_array *p2, bool f32, int ndim,
+                      const ptrdiff_t *shape, ks_array *out)
 {
     ks__array_clear(out);
     if (!ks_rng_dist_name(dist) || dist == KS_RNG_STANDARD_CAUCHY)
@@ -606,16 +751,19 @@ int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks
     if (f32 && dist != KS_RNG_GAMMA)
         return ks__fail(ctx, KS_ETYPE, "%s: float32 draws only for gamma", ks_rng_dist_name(dist));
     const int np = dists[dist].nparam;
-    if (!p0 || (np == 2 && !p1))
-        return ks__fail(ctx, KS_EINVAL, "%s: %d parameter(s) needed", ks_rng_dist_name(dist), np);
-    /* the parameters as C-contiguous float64 (binomial's n as int64), checked whole first as
-     * NumPy does before drawing */
-    ks_array q[2];
-    ks__array_clear(&q[0]), ks__array_clear(&q[1]);
+    const ks_array *given[3] = {p0, p1, p2};
+    for (int j = 0; j < np; j++)
+        if (!given[j])
+            return ks__fail(ctx, KS_EINVAL, "%s: %d parameter(s) needed", ks_rng_dist_name(dist),
+                            np);
+    /* the parameters as C-contiguous float64 (counts as int64), checked whole first as NumPy
+     * does before drawing */
+    ks_array q[3];
+    for (int j = 0; j < 3; j++) ks__array_clear(&q[j]);
     int rc = KS_OK;
     for (int j = 0; j < np && rc == KS_OK; j++) {
         const ks_dtype t = dists[dist].cons[j] == COUNT ? KS_INT64 : KS_FLOAT64;
-        rc = ks_array_astype(ctx, j ? p1 : p0, t, KS_CASTING_SAME_KIND, &q[j]);
+        rc = ks_array_astype(ctx, given[j], t, KS_CASTING_SAME_KIND, &q[j]);
         if (rc == KS_OK && !ks_array_is_c_contiguous(&q[j])) {
             ks_array c;
             rc = ks_array_copy(ctx, &q[j], KS_ORDER_C, &c);
@@ -623,20 +771,28 @@ int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks
             q[j] = c;
         }
     }
-    /* binomial checks p before n, as NumPy; the others in order */
+    /* binomial checks p before n, as NumPy; hypergeometric its joint bounds first; the others in
+     * order */
+    const bool joint = dist == KS_RNG_NEGATIVE_BINOMIAL || dist == KS_RNG_TRIANGULAR ||
+                       dist == KS_RNG_HYPERGEOMETRIC;
     if (dist == KS_RNG_BINOMIAL)
         for (int j = 1; j >= 0 && rc == KS_OK; j--) rc = check_params(ctx, dist, &q[j], j);
-    else
+    else if (dist != KS_RNG_HYPERGEOMETRIC)
         for (int j = 0; j < np && rc == KS_OK; j++) rc = check_params(ctx, dist, &q[j], j);
     int ond = ndim;
-    ptrdiff_t oshape[KS_ARRAY_MAXDIMS];
-    if (rc == KS_OK && ndim < 0) { /* size None: the parameters' broadcast shape */
-        const ks_array *ps[2] = {&q[0], &q[1]};
-        rc = ks_array_broadcast_shape(ctx, np, ps, &ond, oshape);
+    ptrdiff_t oshape[KS_ARRAY_MAXDIMS], bshape[KS_ARRAY_MAXDIMS];
+    int bnd = 0;
+    if (rc == KS_OK) { /* the parameters' own broadcast shape (size None: the output's) */
+        const ks_array *ps[3] = {&q[0], &q[1], &q[2]};
+        rc = ks_array_broadcast_shape(ctx, np, ps, &bnd, bshape);
+    }
+    if (rc == KS_OK && ndim < 0) {
+        ond = bnd;
+        memcpy(oshape, bshape, (size_t)bnd * sizeof *bshape);
     } else if (rc == KS_OK) {
         memcpy(oshape, shape, (size_t)ndim * sizeof *shape);
     }
-    ptrdiff_t st[2][KS_ARRAY_MAXDIMS];
+    ptrdiff_t st[3][KS_ARRAY_MAXDIMS];
     for (int j = 0; j < np && rc == KS_OK; j++)
         if (!ks__broadcast_strides(&q[j], ond, oshape, st[j])) {
             char s1[160], s2[160];
@@ -647,29 +803,64 @@ int ks_generator_draw(ks_ctx *ctx, ks_generator *rng, ks_rng_dist dist, const ks
                           ks__shape_str(q[j].ndim, q[j].shape, s1, sizeof s1),
                           ks__shape_str(ond, oshape, s2, sizeof s2));
         }
-    const bool ints = dist == KS_RNG_POISSON || dist == KS_RNG_BINOMIAL || dist == KS_RNG_GEOMETRIC;
+    if (rc == KS_OK && joint) { /* over the parameters' broadcast, as NumPy checks them */
+        ptrdiff_t bst[3][KS_ARRAY_MAXDIMS], nb = 1;
+        for (int d = 0; d < bnd; d++) nb *= bshape[d];
+        for (int j = 0; j < np; j++) (void)ks__broadcast_strides(&q[j], bnd, bshape, bst[j]);
+        const int stages = dist == KS_RNG_TRIANGULAR ? 3 : dist == KS_RNG_HYPERGEOMETRIC ? 2 : 1;
+        for (int stage = 0; stage < stages; stage++)
+            for (ptrdiff_t i = 0; i < nb && rc == KS_OK; i++) {
+                double v[3] = {0};
+                int64_t k[3] = {0};
+                params_at(dist, q, bst, bnd, bshape, i, v, k);
+                rc = check_joint(ctx, dist, stage, v, k);
+            }
+    }
+    if (dist == KS_RNG_HYPERGEOMETRIC)
+        for (int j = 0; j < np && rc == KS_OK; j++) rc = check_params(ctx, dist, &q[j], j);
+    const bool ints = dist == KS_RNG_POISSON || dist == KS_RNG_BINOMIAL ||
+                      dist == KS_RNG_GEOMETRIC || dist == KS_RNG_NEGATIVE_BINOMIAL ||
+                      dist == KS_RNG_HYPERGEOMETRIC || dist == KS_RNG_ZIPF ||
+                      dist == KS_RNG_LOGSERIES;
     const ks_dtype odt = ints ? KS_INT64 : f32 ? KS_FLOAT32 : KS_FLOAT64;
     if (rc == KS_OK) rc = ks__array_new(ctx, odt, ond, oshape, out);
     if (rc == KS_OK) {
+        /* in C order, the parameters stepped by an odometer over the output's index and read
+           again only when one of them varies; the generator in a local copy that the stores
+           cannot alias */
+        ks_generator g = *rng;
         const ptrdiff_t n = ks_array_size(out);
+        ptrdiff_t idx[KS_ARRAY_MAXDIMS] = {0};
+        bool varying = false;
+        for (int j = 0; j < np; j++)
+            for (int d = 0; d < ond; d++) varying |= st[j][d] != 0;
+        double v[3] = {0};
+        int64_t k[3] = {0};
+        if (n > 0) params_at(dist, q, st, ond, oshape, 0, v, k);
+        const char *at[3] = {q[0].data, q[1].data, q[2].data};
         for (ptrdiff_t i = 0; i < n; i++) {
-            const char *pa = param_at(&q[0], st[0], ond, oshape, i);
-            const double a = dist == KS_RNG_BINOMIAL ? 0.0 : *(const double *)pa;
-            const double b =
-                np == 2 ? *(const double *)param_at(&q[1], st[1], ond, oshape, i) : 0.0;
-            if (dist == KS_RNG_POISSON)
-                ((int64_t *)(void *)out->data)[i] = poisson(rng, a);
-            else if (dist == KS_RNG_BINOMIAL)
-                ((int64_t *)(void *)out->data)[i] = binomial(rng, *(const int64_t *)pa, b);
-            else if (dist == KS_RNG_GEOMETRIC)
-                ((int64_t *)(void *)out->data)[i] = geometric(rng, a);
+            if (ints)
+                ((int64_t *)(void *)out->data)[i] = draw_int(&g, dist, v, k);
             else if (f32) /* NumPy's float32 gamma: the shape and scale in float32 */
-                ((float *)(void *)out->data)[i] = (float)b * std_gamma_f(rng, (float)a);
+                ((float *)(void *)out->data)[i] = (float)v[1] * std_gamma_f(&g, (float)v[0]);
             else
-                ((double *)(void *)out->data)[i] = draw_one(rng, dist, a, b);
+                ((double *)(void *)out->data)[i] = draw_one(&g, dist, v[0], v[1], v[2]);
+            if (!varying) continue;
+            for (int d = ond - 1; d >= 0; d--) {
+                for (int j = 0; j < np; j++) at[j] += st[j][d];
+                if (++idx[d] < oshape[d]) break;
+                for (int j = 0; j < np; j++) at[j] -= st[j][d] * oshape[d];
+                idx[d] = 0;
+            }
+            for (int j = 0; j < np; j++)
+                if (dists[dist].cons[j] == COUNT)
+                    memcpy(&k[j], at[j], sizeof k[j]);
+                else
+                    memcpy(&v[j], at[j], sizeof v[j]);
         }
+        *rng = g;
     }
-    ks_array_release(&q[0]), ks_array_release(&q[1]);
+    for (int j = 0; j < 3; j++) ks_array_release(&q[j]);
     if (rc != KS_OK) ks_array_release(out);
     return rc;
 }

@@ -51,8 +51,31 @@ void ks__pcg_advance(ks_generator *r, ks__u128 delta);
 
 /* A draw in [0, rng] by Lemire's bounded multiply (32-bit words below 2^32 - 1). */
 uint64_t ks__bounded64(ks_generator *r, uint64_t rng);
-/* A draw in [0, max] by masked rejection (NumPy's random_interval, which its shuffles use). */
-uint64_t ks__interval(ks_generator *r, uint64_t max);
+/* A draw in [0, max] by masked rejection (NumPy's random_interval, which its shuffles and the
+ * hypergeometric use): 32-bit words below 2^32, inline for those loops. */
+static inline uint64_t ks__interval(ks_generator *r, uint64_t max)
+{
+    if (max == 0) return 0;
+    uint64_t mask = max, v;
+    for (int s = 1; s < 64; s *= 2) mask |= mask >> s;
+    if (max <= UINT32_MAX)
+        while ((v = ks__next32(r) & mask) > max) {
+        }
+    else
+        while ((v = ks__next64(r) & mask) > max) {
+        }
+    return v;
+}
+
+/* Gamma(shape, 1) and Beta(a, b) draws (random_dist.c), hypergeometric(good, bad, sample) draws
+ * (random_hyper.c), for the multivariate draws. */
+double ks__std_gamma(ks_generator *g, double shape);
+double ks__beta(ks_generator *g, double a, double b);
+int64_t ks__hypergeometric(ks_generator *g, int64_t good, int64_t bad, int64_t sample);
+
+/* log(k!) for k < 126, each the float64 nearest (random_logfact_table.c, written by
+ * tools/gen_logfact_table.py). */
+extern const double ks__logfact[126];
 
 /* The ziggurat tables (random_ziggurat_tables.c, written by tools/gen_ziggurat_tables.py): per
  * layer the acceptance bound k, the width w and the density f, for the normal (nor) and the

@@ -1046,7 +1046,8 @@ static int run_array_fft(ks_ctx *ctx, double *sig)
 }
 
 /* kestrel.nd.random: a SeedSequence with a pool past the stack's 16 words, a generator from it,
- * a copy, fills and a distribution over array parameters */
+ * a copy, fills, distributions over array parameters, dirichlet and the multivariate
+ * hypergeometric */
 static int run_array_random(ks_ctx *ctx, double *sig)
 {
     const uint32_t e[3] = {1, 2, 3}, key[1] = {4};
@@ -1060,12 +1061,23 @@ static int run_array_random(ks_ctx *ctx, double *sig)
     if (!rc) rc = ks_generator_random(ctx, c, KS_FLOAT32, 1, &five, &u);
     if (!rc) rc = ks_array_scalar(ctx, KS_FLOAT64, 0.25, 0, &p);
     if (!rc) rc = ks_array_arange(ctx, 40, 45, 1, KS_INT64, &n);
-    if (!rc) rc = ks_generator_draw(ctx, g, KS_RNG_BINOMIAL, &n, &p, false, -1, NULL, &d);
+    if (!rc) rc = ks_generator_draw(ctx, g, KS_RNG_BINOMIAL, &n, &p, NULL, false, -1, NULL, &d);
+    /* part 3: three count parameters, dirichlet of an int alpha (a cast), the multivariate
+       hypergeometric's 'count' population */
+    ks_array k = {0}, hy = {0}, di = {0}, mv = {0};
+    const ptrdiff_t two = 2;
+    if (!rc) rc = ks_array_scalar_i64(ctx, KS_INT64, 20, &k);
+    if (!rc)
+        rc = ks_generator_draw(ctx, g, KS_RNG_HYPERGEOMETRIC, &n, &n, &k, false, -1, NULL, &hy);
+    if (!rc) rc = ks_generator_dirichlet(ctx, g, &n, 1, &two, &di);
+    if (!rc) rc = ks_generator_multivariate_hypergeometric(ctx, g, &n, 30, true, 1, &two, &mv);
     if (!rc)
         *sig += (double)((int64_t *)(void *)d.data)[4] + ((float *)(void *)u.data)[1] +
-                (double)(((uint64_t *)(void *)w.data)[0] >> 40);
+                (double)(((uint64_t *)(void *)w.data)[0] >> 40) +
+                (double)((int64_t *)(void *)hy.data)[2] + ((double *)(void *)di.data)[3] +
+                (double)((int64_t *)(void *)mv.data)[6];
     ks_generator_free(g), ks_generator_free(c);
-    ks_array *all[] = {&w, &p, &n, &d, &u};
+    ks_array *all[] = {&w, &p, &n, &d, &u, &k, &hy, &di, &mv};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) ks_array_release(all[i]);
     return rc;
 }

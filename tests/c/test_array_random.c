@@ -1,8 +1,10 @@
 /* test_array_random.c — ks_generator against NumPy 2.4.6's np.random.default_rng: the PCG64 state
  * the seed gives and the first draws, bit for bit, binomial's BTPE where it once parted from
  * NumPy, SeedSequence with a spawn key, advance and jumped (the numbers were printed by NumPy;
- * see tests/data/PROVENANCE.md, "kestrel.nd.random"), and the blocked fills the same at any
- * thread count. The Python tests compare long interleaved streams with NumPy itself. */
+ * see tests/data/PROVENANCE.md, "kestrel.nd.random"), the part-3 distributions (negative_binomial,
+ * hypergeometric, triangular, zipf, logseries, the non-central ones, dirichlet, the multivariate
+ * hypergeometric, permuted) through one stream, and the blocked fills the same at any thread
+ * count. The Python tests compare long interleaved streams with NumPy itself. */
 #include <stdint.h>
 #include <string.h>
 
@@ -68,7 +70,7 @@ static void test_binomial_btpe(ks_ctx *ctx)
     CHECK_OK(ctx, ks_array_scalar_i64(ctx, KS_INT64, 12345, &n));
     CHECK_OK(ctx, ks_array_scalar(ctx, KS_FLOAT64, 0.49999, 0, &p));
     const ptrdiff_t len = 20000;
-    CHECK_OK(ctx, ks_generator_draw(ctx, r, KS_RNG_BINOMIAL, &n, &p, false, 1, &len, &a));
+    CHECK_OK(ctx, ks_generator_draw(ctx, r, KS_RNG_BINOMIAL, &n, &p, NULL, false, 1, &len, &a));
     const int64_t *k = (const int64_t *)a.data;
     CHECK(k[17799] == 6208 && k[17800] == 6149 && k[17801] == 6182);
     ks_array_release(&a), ks_array_release(&n), ks_array_release(&p);
@@ -158,6 +160,139 @@ static void test_threads(ks_ctx *ctx)
     CHECK_OK(ctx, ks_ctx_set_threads(ctx, 1));
 }
 
+/* n draws of dist with np scalar parameters a, b, c (int64 ones with ints) into *out */
+static int draw3(ks_ctx *ctx, ks_generator *r, ks_rng_dist dist, bool ints, int np, double a,
+                 double b, double c, ptrdiff_t n, ks_array *out)
+{
+    ks_array p[3];
+    int rc = KS_OK;
+    const double v[3] = {a, b, c};
+    memset(p, 0, sizeof p); /* empty structs: released as they are */
+    for (int j = 0; j < 3; j++) {
+        if (j < np && rc == KS_OK)
+            rc = ints ? ks_array_scalar_i64(ctx, KS_INT64, (int64_t)v[j], &p[j])
+                      : ks_array_scalar(ctx, KS_FLOAT64, v[j], 0, &p[j]);
+    }
+    if (rc == KS_OK)
+        rc = ks_generator_draw(ctx, r, dist, &p[0], np > 1 ? &p[1] : NULL, np > 2 ? &p[2] : NULL,
+                               false, 1, &n, out);
+    for (int j = 0; j < 3; j++) ks_array_release(&p[j]);
+    return rc;
+}
+
+/* default_rng(42) through hypergeometric(100, 200, 50, 4) (HRUA), hypergeometric(10, 5, 3, 4),
+ * negative_binomial(5, 0.3, 4), triangular(-1, 0.5, 2, 3), zipf(1.7, 4), logseries(0.9, 4),
+ * noncentral_chisquare(0.5, 2, 2) and (3, 2, 2), noncentral_f(3, 20, 3, 2), dirichlet([1, 2, 3]),
+ * dirichlet([0.05, 0, 0.01], 2), multivariate_hypergeometric([5, 10, 15], 12, 2) and (..., 20,
+ * 2, method='count'), permuted(arange(12).reshape(3, 4), axis=1), permuted(arange(6)): NumPy's
+ * numbers and its state after */
+static void test_part3(ks_ctx *ctx)
+{
+    const uint32_t seed = 42;
+    ks_generator *r = NULL;
+    CHECK_OK(ctx, ks_generator_new(ctx, &seed, 1, &r));
+    ks_array a;
+    const int64_t hyp[8] = {16, 18, 19, 14, 2, 3, 1, 2}, nb[4] = {8, 11, 9, 9},
+                  zf[4] = {8, 3, 1, 2}, ls[4] = {2, 2, 1, 1};
+    CHECK_OK(ctx, draw3(ctx, r, KS_RNG_HYPERGEOMETRIC, true, 3, 100, 200, 50, 4, &a));
+    for (int i = 0; i < 4; i++) CHECK(((const int64_t *)a.data)[i] == hyp[i]);
+    ks_array_release(&a);
+    CHECK_OK(ctx, draw3(ctx, r, KS_RNG_HYPERGEOMETRIC, true, 3, 10, 5, 3, 4, &a));
+    for (int i = 0; i < 4; i++) CHECK(((const int64_t *)a.data)[i] == hyp[4 + i]);
+    ks_array_release(&a);
+    CHECK_OK(ctx, draw3(ctx, r, KS_RNG_NEGATIVE_BINOMIAL, false, 2, 5, 0.3, 0, 4, &a));
+    CHECK(a.dtype == KS_INT64);
+    for (int i = 0; i < 4; i++) CHECK(((const int64_t *)a.data)[i] == nb[i]);
+    ks_array_release(&a);
+    CHECK_OK(ctx, draw3(ctx, r, KS_RNG_TRIANGULAR, false, 3, -1.0, 0.5, 2.0, 3, &a));
+    const double *d = (const double *)a.data;
+    CHECK(d[0] == -0x1.a62b8fe335f40p-5 && d[1] == -0x1.a2cea89785528p-1 &&
+          d[2] == 0x1.0552e475ec4fap+0);
+    ks_array_release(&a);
+    CHECK_OK(ctx, draw3(ctx, r, KS_RNG_ZIPF, false, 1, 1.7, 0, 0, 4, &a));
+    for (int i = 0; i < 4; i++) CHECK(((const int64_t *)a.data)[i] == zf[i]);
+    ks_array_release(&a);
+    CHECK_OK(ctx, draw3(ctx, r, KS_RNG_LOGSERIES, false, 1, 0.9, 0, 0, 4, &a));
+    for (int i = 0; i < 4; i++) CHECK(((const int64_t *)a.data)[i] == ls[i]);
+    ks_array_release(&a);
+    CHECK_OK(ctx, draw3(ctx, r, KS_RNG_NONCENTRAL_CHISQUARE, false, 2, 0.5, 2.0, 0, 2, &a));
+    d = (const double *)a.data;
+    CHECK(d[0] == 0x1.a0a253aa33d55p-2 && d[1] == 0x1.e6ee459b2ebe2p-7);
+    ks_array_release(&a);
+    CHECK_OK(ctx, draw3(ctx, r, KS_RNG_NONCENTRAL_CHISQUARE, false, 2, 3.0, 2.0, 0, 2, &a));
+    d = (const double *)a.data;
+    CHECK(d[0] == 0x1.af116ced5d501p+2 && d[1] == 0x1.eca2d4f2aeca1p+1);
+    ks_array_release(&a);
+    CHECK_OK(ctx, draw3(ctx, r, KS_RNG_NONCENTRAL_F, false, 3, 3.0, 20.0, 3.0, 2, &a));
+    d = (const double *)a.data;
+    CHECK(d[0] == 0x1.19389cff09a80p-1 && d[1] == 0x1.aead0ef3715d3p+1);
+    ks_array_release(&a);
+    /* dirichlet: normalised gammas, then stick-breaking (alphas below 0.1, a zero among them) */
+    const ptrdiff_t three = 3, one = 1, two = 2;
+    const double al1[3] = {1.0, 2.0, 3.0}, al2[3] = {0.05, 0.0, 0.01};
+    ks_array alpha;
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, 1, &three, KS_ORDER_C, &alpha));
+    memcpy(alpha.data, al1, sizeof al1);
+    CHECK_OK(ctx, ks_generator_dirichlet(ctx, r, &alpha, 1, &one, &a));
+    d = (const double *)a.data;
+    CHECK(a.ndim == 2 && a.shape[1] == 3 && d[0] == 0x1.324cc8edc2ee4p-5 &&
+          d[1] == 0x1.d8ba5bce72844p-2 && d[2] == 0x1.007e0589ea8efp-1);
+    ks_array_release(&a);
+    memcpy(alpha.data, al2, sizeof al2);
+    CHECK_OK(ctx, ks_generator_dirichlet(ctx, r, &alpha, 1, &two, &a));
+    d = (const double *)a.data;
+    CHECK(d[0] == 1.0 && d[1] == 0.0 && d[2] == 0.0 && d[3] == 0x1.ffec7260f891ep-1 &&
+          d[4] == 0.0 && d[5] == 0x1.38d9f076e2000p-13);
+    ks_array_release(&a);
+    ((double *)alpha.data)[1] = -0.5;
+    CHECK(ks_generator_dirichlet(ctx, r, &alpha, 0, NULL, &a) == KS_EINVAL);
+    CHECK(strstr(ks_errmsg(ctx), "alpha < 0") != NULL);
+    ks_array_release(&alpha);
+    /* the multivariate hypergeometric, both methods */
+    ks_array colors;
+    const int64_t col[3] = {5, 10, 15}, mm[6] = {2, 4, 6, 2, 4, 6}, mc[6] = {4, 7, 9, 4, 6, 10};
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_INT64, 1, &three, KS_ORDER_C, &colors));
+    memcpy(colors.data, col, sizeof col);
+    CHECK_OK(ctx,
+             ks_generator_multivariate_hypergeometric(ctx, r, &colors, 12, false, 1, &two, &a));
+    for (int i = 0; i < 6; i++) CHECK(((const int64_t *)a.data)[i] == mm[i]);
+    ks_array_release(&a);
+    CHECK_OK(ctx, ks_generator_multivariate_hypergeometric(ctx, r, &colors, 20, true, 1, &two, &a));
+    for (int i = 0; i < 6; i++) CHECK(((const int64_t *)a.data)[i] == mc[i]);
+    ks_array_release(&a);
+    CHECK(ks_generator_multivariate_hypergeometric(ctx, r, &colors, 31, false, 0, NULL, &a) ==
+          KS_EINVAL);
+    ks_array_release(&colors);
+    /* permuted: each row of a 3x4 on its own, then a whole 1-d array */
+    const ptrdiff_t s34[2] = {3, 4}, six = 6;
+    const int64_t pr[12] = {2, 3, 1, 0, 5, 6, 7, 4, 9, 11, 8, 10}, pn[6] = {2, 1, 5, 0, 3, 4};
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_INT64, 2, s34, KS_ORDER_C, &a));
+    for (int i = 0; i < 12; i++) ((int64_t *)a.data)[i] = i;
+    CHECK_OK(ctx, ks_generator_permuted(ctx, r, &a, 1));
+    for (int i = 0; i < 12; i++) CHECK(((const int64_t *)a.data)[i] == pr[i]);
+    CHECK(ks_generator_permuted(ctx, r, &a, 2) == KS_EINVAL);
+    ks_array_release(&a);
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_INT64, 1, &six, KS_ORDER_C, &a));
+    for (int i = 0; i < 6; i++) ((int64_t *)a.data)[i] = i;
+    CHECK_OK(ctx, ks_generator_permuted(ctx, r, &a, KS_AXIS_NONE));
+    for (int i = 0; i < 6; i++) CHECK(((const int64_t *)a.data)[i] == pn[i]);
+    ks_array_release(&a);
+    uint64_t s[2], inc[2];
+    ks_generator_state(r, s, inc);
+    CHECK(s[0] == 0xefa537f1226b8724ULL && s[1] == 0xe8259cd929ec0405ULL);
+    /* NumPy's checks */
+    CHECK(draw3(ctx, r, KS_RNG_TRIANGULAR, false, 3, 1.0, 0.0, 2.0, 1, &a) == KS_EINVAL);
+    CHECK(strcmp(ks_errmsg(ctx), "left > mode") == 0);
+    CHECK(draw3(ctx, r, KS_RNG_HYPERGEOMETRIC, true, 3, 5, 5, 11, 1, &a) == KS_EINVAL);
+    CHECK(strcmp(ks_errmsg(ctx), "ngood + nbad < nsample") == 0);
+    CHECK(draw3(ctx, r, KS_RNG_ZIPF, false, 1, 1.0, 0, 0, 1, &a) == KS_EINVAL);
+    CHECK(draw3(ctx, r, KS_RNG_NEGATIVE_BINOMIAL, false, 2, 1e19, 0.5, 0, 1, &a) == KS_EINVAL);
+    CHECK(draw3(ctx, r, KS_RNG_NONCENTRAL_F, false, 2, 1, 1, 0, 1, &a) == KS_EINVAL); /* 2 of 3 */
+    ks_generator_state(r, s, inc);
+    CHECK(s[0] == 0xefa537f1226b8724ULL && s[1] == 0xe8259cd929ec0405ULL); /* no draws */
+    ks_generator_free(r);
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -168,6 +303,7 @@ int main(void)
     test_seed_seq(ctx);
     test_advance_jump(ctx);
     test_threads(ctx);
+    test_part3(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("array_random");
 }

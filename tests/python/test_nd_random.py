@@ -307,3 +307,299 @@ def test_multinomial_as_numpy(seed):
         g.multinomial(3, [0.7, 0.7, 0.1])
     with pytest.raises(ValueError, match="pvals < 0"):
         g.multinomial(3, [-0.1, 1.1])
+
+
+# -- part 3: the rest of NumPy's Generator
+
+PART3 = [("negative_binomial", (5, 0.5)), ("negative_binomial", (0.3, 0.9)),
+         ("negative_binomial", (1e-3, 0.01)), ("negative_binomial", (100.5, 0.2)),
+         ("negative_binomial", (3, 1.0)), ("negative_binomial", (1e6, 0.999)),
+         ("hypergeometric", (10, 5, 3)), ("hypergeometric", (10, 5, 15)),
+         ("hypergeometric", (0, 5, 3)), ("hypergeometric", (5, 0, 3)),
+         ("hypergeometric", (7, 9, 0)),
+         ("hypergeometric", (100, 200, 9)), ("hypergeometric", (100, 200, 10)),
+         ("hypergeometric", (100, 200, 290)), ("hypergeometric", (100, 200, 291)),
+         ("hypergeometric", (500, 30, 200)), ("hypergeometric", (30, 500, 200)),
+         ("hypergeometric", (10**8, 10**8, 10**7)), ("hypergeometric", (999999999, 5, 100)),
+         ("hypergeometric", (2000, 3000, 4000)), ("hypergeometric", (60, 70, 65)),
+         ("triangular", (0.0, 0.5, 1.0)), ("triangular", (-3.0, -3.0, 2.0)),
+         ("triangular", (1.0, 7.0, 7.0)), ("triangular", (-1e300, 0.0, 1e300)),
+         ("zipf", (2.0,)), ("zipf", (1.0001,)), ("zipf", (1.5,)), ("zipf", (30.0,)),
+         ("zipf", (1024.9,)), ("zipf", (1025.0,)), ("zipf", (1e10,)),
+         ("logseries", (0.0,)), ("logseries", (0.5,)), ("logseries", (0.9,)),
+         ("logseries", (0.9999999,)), ("logseries", (1e-12,)), ("logseries", (0.333,)),
+         ("noncentral_chisquare", (3.0, 2.0)), ("noncentral_chisquare", (0.5, 2.0)),
+         ("noncentral_chisquare", (1.0, 0.0)), ("noncentral_chisquare", (1.0, 1e-10)),
+         ("noncentral_chisquare", (20.0, 100.0)), ("noncentral_chisquare", (0.1, 1e4)),
+         ("noncentral_chisquare", (2.0, float("nan"))),
+         ("noncentral_f", (3.0, 20.0, 3.0)), ("noncentral_f", (0.5, 2.0, 0.0)),
+         ("noncentral_f", (1.0, 1.0, 1e3)), ("noncentral_f", (1e-3, 7.0, 0.5))]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42, 2**40 + 3, 987654321])
+def test_part3_distributions_as_numpy(seed):
+    """One stream through every part-3 distribution over its edge parameters (p = 1, zero counts,
+    the sampling and HRUA sides of a hypergeometric sample of 10, each side of half the
+    population, a past 1025, NaN non-centrality), 2000 draws each, then scalars and the state."""
+    g, h = nd.random.default_rng(seed), np.random.default_rng(seed)
+    for name, args in PART3:
+        want = getattr(h, name)(*args, size=2000)
+        got = np.asarray(getattr(g, name)(*args, size=2000))
+        assert got.dtype == want.dtype and got.shape == want.shape, (name, args)
+        assert np.array_equal(got, want, equal_nan=True), (name, args)
+    for name, args in PART3[::5]:
+        a, b = getattr(g, name)(*args), getattr(h, name)(*args)
+        assert type(a) is type(b.item() if hasattr(b, "item") else b) and (a == b or a != a)
+    assert g.state == h.bit_generator.state["state"]
+
+
+@pytest.mark.parametrize("seed", [3, 77])
+def test_part3_broadcast_and_size(seed):
+    """Array parameters broadcast against each other and against size, in NumPy's C order."""
+    g, h = nd.random.default_rng(seed), np.random.default_rng(seed)
+    aux = np.random.default_rng(seed + 1)
+    n, p = aux.random((4, 1)) * 20 + 0.01, aux.random(5) * 0.9 + 0.1
+    good, bad = aux.integers(0, 300, (3, 1)), aux.integers(0, 300, 6)
+    sample = np.minimum(good + bad, 25)
+    left = aux.random(7) - 1
+    mode, right = left + aux.random(7), left + 2
+    df, nonc = aux.random((2, 1, 1)) * 5 + 0.05, aux.random((3, 1)) * 4
+    cases = [("negative_binomial", (n, p), None), ("negative_binomial", (n, 0.5), (3, 4, 5)),
+             ("hypergeometric", (good, bad, sample), None),
+             ("hypergeometric", (good, 50, 5), (2, 3, 1)),
+             ("triangular", (left, mode, right), None), ("triangular", (left, mode, right), (2, 7)),
+             ("zipf", (1 + p,), None), ("logseries", (p - 0.1,), (3, 5)),
+             ("noncentral_chisquare", (df, nonc), None),
+             ("noncentral_f", (df, nonc[:, 0] + 1, nonc), None),
+             ("noncentral_f", (2.0, 3.0, nonc), (4, 3, 1))]
+    for name, args, size in cases:
+        want = getattr(h, name)(*args, size=size)
+        got = np.asarray(getattr(g, name)(*[nd.asarray(a) if isinstance(a, np.ndarray) else a
+                                             for a in args], size=size))
+        assert got.shape == want.shape and got.dtype == want.dtype, (name, size)
+        assert np.array_equal(got, want), (name, size)
+    assert np.array_equal(np.asarray(g.random(5)), h.random(5))
+
+
+def test_part3_errors():
+    """NumPy's checks and messages, and each raises where NumPy raises."""
+    g = nd.random.default_rng(1)
+    cases = [("negative_binomial", (0.0, 0.5), "n <= 0"),
+             ("negative_binomial", (float("nan"), 0.5), "n must not be NaN"),
+             ("negative_binomial", (5, 0.0), "p <= 0, p > 1"),
+             ("negative_binomial", (5, 1.5), "p <= 0, p > 1"),
+             ("negative_binomial", (1e19, 0.5), "n too large or p too small"),
+             ("negative_binomial", (5, 1e-19), "n too large or p too small"),
+             ("hypergeometric", (-1, 5, 3), "ngood < 0"),
+             ("hypergeometric", (5, -1, 3), "nbad < 0"),
+             ("hypergeometric", (5, 5, -1), "nsample < 0"),
+             ("hypergeometric", (5, 5, 11), r"ngood \+ nbad < nsample"),
+             ("hypergeometric", (10**9, 5, 3), "less than 1000000000"),
+             ("triangular", (1.0, 0.0, 2.0), "left > mode"),
+             ("triangular", (0.0, 3.0, 2.0), "mode > right"),
+             ("triangular", (1.0, 1.0, 1.0), "left == right"),
+             ("zipf", (1.0,), "a <= 1"), ("zipf", (float("nan"),), "a <= 1"),
+             ("logseries", (1.0,), "p < 0, p >= 1"), ("logseries", (-0.1,), "p < 0, p >= 1"),
+             ("logseries", (float("nan"),), "p < 0, p >= 1"),
+             ("noncentral_chisquare", (0.0, 1.0), "df <= 0"),
+             ("noncentral_chisquare", (1.0, -1.0), "nonc < 0"),
+             ("noncentral_f", (0.0, 1.0, 1.0), "dfnum <= 0"),
+             ("noncentral_f", (1.0, 0.0, 1.0), "dfden <= 0"),
+             ("noncentral_f", (1.0, 1.0, -1.0), "nonc < 0")]
+    for name, args, msg in cases:
+        with pytest.raises(ValueError, match=msg):
+            getattr(g, name)(*args)
+        with pytest.raises(ValueError):
+            getattr(np.random.default_rng(1), name)(*args)
+    # NumPy's scalar hypergeometric casts each count to a C int64 (floats truncated)
+    h = np.random.default_rng(1)
+    assert g.hypergeometric(10.7, 5.2, 3) == h.hypergeometric(10.7, 5.2, 3)
+    assert np.array_equal(np.asarray(g.hypergeometric(np.float64(20.5), True, 12, size=50)),
+                          h.hypergeometric(np.float64(20.5), True, 12, size=50))
+    with pytest.raises(TypeError, match="integer is required"):
+        g.hypergeometric("10", 5, 3)
+    with pytest.raises(TypeError, match="cast"):  # float arrays are not cast, as NumPy's
+        g.hypergeometric(nd.asarray([10.0, 20.0]), 5, 3)
+    with pytest.raises(TypeError, match="has no len"):
+        g.dirichlet(1.0)
+    g, h = nd.random.default_rng(1), np.random.default_rng(1)
+    # over arrays: the first stage that fails anywhere names the error, as NumPy's
+    with pytest.raises(ValueError, match="left > mode"):
+        g.triangular(nd.asarray([0.0, 2.0]), nd.asarray([5.0, 1.0]), nd.asarray([1.0, 3.0]))
+    with pytest.raises(ValueError, match="broadcast"):
+        g.zipf(nd.asarray([2.0, 3.0]), size=3)
+    assert np.array_equal(np.asarray(g.random(3)), np.random.default_rng(1).random(3))  # no draws
+
+
+DIRICHLET = [[1.0, 2.0, 3.0], [0.5], [10.0, 0.01, 0.3], [0.05, 0.02, 0.09], [0.05, 0.0, 0.01],
+             [0.0, 0.0], [0.0, 0.05], [1e-5, 1e-5, 1e-5, 1e-5], [0.09, 0.0999, 0.0], [200.0, 0.5],
+             [0.1, 0.1], [0.0999999, 0.1]]
+
+
+@pytest.mark.parametrize("seed", [0, 5, 42])
+def test_dirichlet_as_numpy(seed):
+    """The normalised-gamma path and the small-alpha stick-breaking path (every alpha below 0.1,
+    zeros included: their parts are 0), sizes None, int and tuples."""
+    g, h = nd.random.default_rng(seed), np.random.default_rng(seed)
+    for alpha in DIRICHLET:
+        for size in [None, 500, (3, 4)]:
+            want = h.dirichlet(alpha, size)
+            got = np.asarray(g.dirichlet(alpha, size))
+            assert got.shape == want.shape, (alpha, size)
+            assert np.array_equal(got, want, equal_nan=True), (alpha, size)
+    assert np.asarray(g.dirichlet([], 3)).shape == h.dirichlet([], 3).shape == (3, 0)
+    assert np.array_equal(np.asarray(g.dirichlet(nd.asarray(np.arange(1.0, 9.0)[::2]), 9)),
+                          h.dirichlet(np.arange(1.0, 9.0)[::2], 9))
+    with pytest.raises(ValueError, match="alpha < 0"):
+        g.dirichlet([1.0, -0.5])
+    assert np.array_equal(np.asarray(g.random(5)), h.random(5))
+
+
+MVHG = [([5, 10, 15], 12), ([5, 10, 15], 20), ([5, 10, 15], 0), ([5, 10, 15], 30), ([0, 0, 7], 3),
+        ([1], 1), ([100, 200, 300, 400], 555), ([10**6, 2 * 10**6, 5], 3 * 10**5),
+        ([3, 0, 4, 0], 5),
+        ([], 0), ([0, 0], 0)]
+
+
+@pytest.mark.parametrize("method", ["marginals", "count"])
+@pytest.mark.parametrize("seed", [0, 42])
+def test_multivariate_hypergeometric_as_numpy(method, seed):
+    g, h = nd.random.default_rng(seed), np.random.default_rng(seed)
+    for colors, ns in MVHG:
+        if method == "count" and sum(colors) > 10**5:
+            continue  # a shuffle of the whole population per variate: kept small here
+        for size in [None, 40, (2, 3)]:
+            want = h.multivariate_hypergeometric(colors, ns, size=size, method=method)
+            got = np.asarray(g.multivariate_hypergeometric(colors, ns, size=size, method=method))
+            assert got.shape == want.shape and got.dtype == want.dtype, (colors, ns, size)
+            assert np.array_equal(got, want), (colors, ns, size)
+    assert np.array_equal(np.asarray(g.random(5)), h.random(5))
+
+
+def test_multivariate_hypergeometric_errors():
+    g = nd.random.default_rng(0)
+    for args, kw, exc, msg in [(([1, 2], 4), {}, ValueError, r"nsample > sum\(colors\)"),
+                               (([1, 2], -1), {}, ValueError, "nsample must be nonnegative"),
+                               (([1, 2], 1.5), {}, ValueError, "nsample must be an integer"),
+                               (([1, -2], 1), {}, ValueError, "one-dimensional sequence"),
+                               (([[1, 2]], 1), {}, ValueError, "one-dimensional sequence"),
+                               (([1.0, 2.0], 1), {}, ValueError, "one-dimensional sequence"),
+                               (([10**9], 1), {}, ValueError, "less than 1000000000"),
+                               (([2**62, 2**62], 1), {"method": "count"}, ValueError,
+                                "must not exceed"),
+                               (([2**62, 2**62], 1), {}, ValueError, "must not exceed"),
+                               (([1, 2], 1), {"method": "x"}, ValueError, "method must be")]:
+        with pytest.raises(exc, match=msg):
+            g.multivariate_hypergeometric(*args, **kw)
+        with pytest.raises(exc):
+            np.random.default_rng(0).multivariate_hypergeometric(*args, **kw)
+
+
+@pytest.mark.parametrize("seed", [0, 9])
+def test_permuted_as_numpy(seed):
+    """Each axis of 1-, 2- and 3-d arrays, axis None over C-, Fortran- and non-contiguous arrays
+    (NumPy copies x keeping its memory order, then shuffles the ravel in memory order when that
+    is C or Fortran, else in C order), negative axes and strides, out=, dtypes."""
+    g, h = nd.random.default_rng(seed), np.random.default_rng(seed)
+    base = np.arange(2 * 3 * 50, dtype=np.int64).reshape(2, 3, 50)
+    arrays = [np.arange(70000, dtype=np.int32), np.arange(12.0).reshape(3, 4),
+              np.asfortranarray(np.arange(12.0).reshape(3, 4)), base, base[:, ::2, ::3],
+              np.arange(10, dtype=np.int8), (np.arange(6) + 1j).reshape(2, 3),
+              np.zeros((0, 4)), np.asfortranarray(base), np.asfortranarray(base)[:, ::2, ::3],
+              base.transpose(1, 0, 2), np.arange(8.0).reshape(1, 8), base[::-1]]
+    for a in arrays:
+        for axis in [None] + list(range(-a.ndim, a.ndim)):
+            want = h.permuted(a, axis=axis)
+            got = np.asarray(g.permuted(nd.asarray(a), axis=axis))
+            assert got.dtype == want.dtype and np.array_equal(got, want), (a.shape, axis)
+    x = np.arange(20.0).reshape(4, 5)
+    out_k, out_n = nd.zeros((4, 5)), np.zeros((4, 5))
+    assert g.permuted(nd.asarray(x), axis=1, out=out_k) is out_k
+    h.permuted(x, axis=1, out=out_n)
+    assert np.array_equal(np.asarray(out_k), out_n)
+    out_k, out_n = nd.asarray(np.zeros((4, 5), order="F")), np.zeros((4, 5), order="F")
+    g.permuted(nd.asarray(x), out=out_k)  # a Fortran out: shuffled in its memory order
+    h.permuted(x, out=out_n)
+    assert np.array_equal(np.asarray(out_k), out_n)
+    xs = nd.asarray(x)
+    assert np.array_equal(np.asarray(g.permuted(xs)), h.permuted(x))
+    assert np.array_equal(np.asarray(xs), x)  # x itself untouched without out
+    assert np.array_equal(np.asarray(g.permuted([3, 1, 2])), h.permuted([3, 1, 2]))
+    with pytest.raises(nd.AxisError):
+        g.permuted(nd.asarray(x), axis=2)
+    with pytest.raises(ValueError, match="same shape"):
+        g.permuted(nd.asarray(x), out=nd.zeros((5, 4)))
+    with pytest.raises(TypeError, match="Cannot cast"):
+        g.permuted(nd.asarray(x), out=nd.zeros((4, 5), dtype="int64"))
+    assert np.array_equal(np.asarray(g.random(5)), h.random(5))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**33])
+def test_bytes_as_numpy(seed):
+    g, h = nd.random.default_rng(seed), np.random.default_rng(seed)
+    for n in [1, 3, 4, 5, 8, 17, 1000, 0]:
+        assert g.bytes(n) == h.bytes(n), n
+    assert (g.integers(0, 10, 5, dtype="uint32").tolist()
+            == h.integers(0, 10, 5, dtype=np.uint32).tolist())  # the stream and its 32-bit half
+
+
+@pytest.mark.parametrize("method", ["svd", "eigh", "cholesky"])
+@pytest.mark.parametrize("seed", [0, 5, 2**35])
+def test_multivariate_normal_as_numpy(method, seed):
+    """NumPy's normals (the same draws, so the same state after) times a factor of cov from
+    kestrel.nd.linalg. The normals are exact; the product is compared at 1e-12 relative to the
+    draws' scale: a Cholesky factor is unique, and the svd / eigh factors u sqrt(s) are unique up
+    to the signs of the vectors, which kestrel's LAPACK calls choose as NumPy's do for these
+    covariances (distinct eigenvalues; on a tie the vectors are any basis of their space and
+    the draws may differ while their distribution does not). The one loose case: eigh of a
+    singular cov, whose zero eigenvalue comes out as +-1e-16 from either LAPACK build and
+    enters as sqrt(|s|) ~ 1e-8, so that column of the factor agrees only to sqrt(eps) of the
+    scale (svd's singular values are not rooted through a sign flip and stay at 1e-12)."""
+    aux = np.random.default_rng(seed + 1)
+    covs = []
+    for d in (1, 3, 6):
+        a = aux.standard_normal((d, d))
+        covs.append(a @ a.T + 0.1 * np.eye(d))
+    if method != "cholesky":  # positive semi-definite of rank 2 (one eigenvalue 0)
+        b = aux.standard_normal((3, 2))
+        covs.append(b @ b.T)
+    for i, cov in enumerate(covs):
+        loose = method == "eigh" and i == 3
+        mean = aux.standard_normal(len(cov))
+        for size in [None, 50, (4, 5)]:
+            g, h = nd.random.default_rng(seed), np.random.default_rng(seed)
+            got = np.asarray(g.multivariate_normal(nd.asarray(mean), nd.asarray(cov), size,
+                                                   check_valid="ignore", method=method))
+            want = h.multivariate_normal(mean, cov, size, check_valid="ignore", method=method)
+            assert got.shape == want.shape
+            scale = np.abs(want).max()
+            np.testing.assert_allclose(got, want, rtol=1e-12,
+                                       atol=(1e-7 if loose else 1e-12) * scale)
+            assert g.state == h.bit_generator.state["state"]
+
+
+def test_multivariate_normal_checks():
+    g = nd.random.default_rng(0)
+    bad = [[1.0, 2.0], [2.0, 1.0]]  # symmetric, an eigenvalue -1
+    for method in ["svd", "eigh"]:
+        with pytest.warns(RuntimeWarning, match="positive-semidefinite"):
+            g.multivariate_normal([0, 0], bad, method=method)
+        with pytest.raises(ValueError, match="positive-semidefinite"):
+            g.multivariate_normal([0, 0], bad, check_valid="raise", method=method)
+        with pytest.raises(ValueError, match="positive-semidefinite"):
+            np.random.default_rng(0).multivariate_normal([0, 0], bad, check_valid="raise",
+                                                          method=method)
+    g.multivariate_normal([0, 0], [[1.0, 0.0], [0.0, -1e-9]], check_valid="raise")  # within tol
+    with pytest.raises(ValueError, match="positive-semidefinite"):
+        g.multivariate_normal([0, 0], [[1.0, 0.0], [0.0, -1e-9]], check_valid="raise", tol=1e-12)
+    for args, kw, exc, msg in [(([0, 0], [[1, 0], [0, 1]]), {"method": "qr"}, ValueError, "method"),
+                               (([0, 0], [[1, 0], [0, 1]]), {"check_valid": "x"}, ValueError,
+                                "check_valid"),
+                               (([[0, 0]], [[1, 0], [0, 1]]), {}, ValueError, "mean must be 1"),
+                               (([0, 0], [1, 0]), {}, ValueError, "cov must be 2 dimensional"),
+                               (([0, 0, 0], [[1, 0], [0, 1]]), {}, ValueError, "same length"),
+                               (([0j, 0], [[1, 0], [0, 1]]), {}, TypeError, "complex")]:
+        with pytest.raises(exc, match=msg):
+            g.multivariate_normal(*args, **kw)
+        with pytest.raises(exc):
+            np.random.default_rng(0).multivariate_normal(*args, **kw)
