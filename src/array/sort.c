@@ -298,8 +298,8 @@ static int prepare(ks_ctx *ctx, const ks_array *a, int *axis, ks_array *view)
 
 /* Each line of a along axis sorted, or (kth not NULL) with the nkth positions kth (ascending,
  * distinct, non-negative) selected. */
-static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, const ptrdiff_t *kth, int nkth,
-                     ks_array *out)
+static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind,
+                     const ptrdiff_t *kth, int nkth, ks_array *out)
 {
     ks_array v;
     ks__array_clear(out);
@@ -323,7 +323,8 @@ static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, const ptrdiff_t *
         char *w = inner ? line : buf + (size_t)n * es;
         if (!inner)
             for (ptrdiff_t j = 0; j < n; j++) memcpy(w + j * (ptrdiff_t)es, line + j * s, es);
-        if (!kth || !ks__quickselect(out->dtype, w, n, kth, nkth))
+        if (kth ? !ks__quickselect(out->dtype, w, n, kth, nkth)
+                : kind != KS_SORT_QUICKSORT || !ks__quicksort(out->dtype, w, buf, n))
             ks__sort_values(out->dtype, w, buf, n);
         if (inner) continue;
         for (ptrdiff_t j = 0; j < n; j++) memcpy(line + j * s, w + j * (ptrdiff_t)es, es);
@@ -394,8 +395,7 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
 
 int ks_array_sort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind, ks_array *out)
 {
-    (void)kind; /* every kind is the stable sort */
-    return sort_impl(ctx, a, axis, NULL, 0, out);
+    return sort_impl(ctx, a, axis, kind, NULL, 0, out);
 }
 
 int ks_array_argsort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind, ks_array *out)
@@ -454,7 +454,7 @@ int ks_array_partition(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t
     ptrdiff_t *k = NULL;
     int nk = 0;
     int rc = check_kth(ctx, a, nkth, kth, axis, &k, &nk);
-    if (rc == KS_OK) rc = sort_impl(ctx, a, axis, k, nk, out);
+    if (rc == KS_OK) rc = sort_impl(ctx, a, axis, KS_SORT_STABLE, k, nk, out);
     ks__release(&ctx->alloc, k);
     return rc;
 }

@@ -6,10 +6,9 @@
  * to store each vector read, its lanes compressed (those going left first) by one lane
  * permutation, at both write fronts; U vectors at a time are read from the side with less free
  * room, so a store never overwrites unread data. Float NaNs are moved to the end first, their
- * bits kept (NumPy's partition puts NaN last); unsigned integers are selected as signed ones with
- * the sign bit flipped. Depth past 2 log2(n) sorts the range by a heap sort, so the worst case
- * stays O(n log n). (The same partition as a full quicksort measured slower than sort.c's radix
- * sort at 1M: 49 against 34 ms for float64, so np.sort keeps the radix sort.) */
+ * bits kept (NumPy's partition puts NaN last); unsigned integers compare with the sign bit
+ * flipped. Depth past 2 log2(n) sorts the range by a heap sort, so the worst case stays
+ * O(n log n). sort_quick.c's quicksort splits its ranges with the same partition step. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -206,18 +205,34 @@ static const uint32_t perm8[256] = {
                 r -= c;                                                                            \
             }                                                                                      \
         }                                                                                          \
-        /* what is left unread and the kept vectors, element by element */                         \
+        /* what is left unread and the kept vectors, copied out and stored the same way while the  \
+         * gap between the fronts (their count) is 2 W or more, so that a store's unused lanes     \
+         * never cover the other front's new ones; the last W + k % W one by one, branch free */    \
         T rest[3 * U * W];                                                                         \
-        const ptrdiff_t k = rr - rl;                                                               \
-        memcpy(rest, a + rl, (size_t)k * sizeof(T));                                               \
-        for (int u = 0; u < 2 * U; u++)                                                            \
-            _mm256_storeu_si256((__m256i *)(rest + k + u * W), keep[u]);                           \
-        for (ptrdiff_t i = 0; i < k + 2 * U * W; i++) {                                            \
+        const ptrdiff_t k = rr - rl, nv = k / W + 2 * U;                                           \
+        memcpy(rest, a + rl, (size_t)(k / W * W) * sizeof(T));                                     \
+        memcpy(rest + k / W * W, keep, sizeof keep);                                               \
+        memcpy(rest + nv * W, a + rl + k / W * W, (size_t)(k % W) * sizeof(T));                    \
+        for (ptrdiff_t j = 0; j < nv - 1; j++) {                                                   \
+            const __m256i v = _mm256_loadu_si256((const __m256i *)(rest + j * W));                 \
+            const unsigned m = (unsigned)(ge ? GE(v, pv) : GT(v, pv));                             \
+            const __m256i idx =                                                                    \
+                _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)TAB[m]), shifts),        \
+                                 _mm256_set1_epi32(15));                                           \
+            const __m256i w = _mm256_permutevar8x32_epi32(v, idx);                                 \
+            const int c = __builtin_popcount(m);                                                   \
+            _mm256_storeu_si256((__m256i *)(a + l), w);                                            \
+            _mm256_storeu_si256((__m256i *)(a + r - W), w);                                        \
+            l += W - c;                                                                            \
+            r -= c;                                                                                \
+        }                                                                                          \
+        for (ptrdiff_t i = (nv - 1) * W; i < nv * W + k % W; i++) {                                \
             const T x = rest[i];                                                                   \
-            if (ge ? !LT(x, p) : LT(p, x))                                                         \
-                a[--r] = x;                                                                        \
-            else                                                                                   \
-                a[l++] = x;                                                                        \
+            const bool right = ge ? !LT(x, p) : LT(p, x);                                          \
+            a[l] = x;                                                                              \
+            a[r - 1] = x;                                                                          \
+            l += !right;                                                                           \
+            r -= right;                                                                            \
         }                                                                                          \
         return l;                                                                                  \
     }
@@ -234,6 +249,12 @@ static const uint32_t perm8[256] = {
 #define GE_I64(v, pv) (GT_I64(pv, v) ^ 0xf)
 #define GT_I32(v, pv) _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(v, pv)))
 #define GE_I32(v, pv) (GT_I32(pv, v) ^ 0xff)
+#define FLIP64(v) _mm256_xor_si256(v, _mm256_set1_epi64x(INT64_MIN))
+#define FLIP32(v) _mm256_xor_si256(v, _mm256_set1_epi32(INT32_MIN))
+#define GT_U64(v, pv) GT_I64(FLIP64(v), FLIP64(pv))
+#define GE_U64(v, pv) (GT_U64(pv, v) ^ 0xf)
+#define GT_U32(v, pv) GT_I32(FLIP32(v), FLIP32(pv))
+#define GE_U32(v, pv) (GT_U32(pv, v) ^ 0xff)
 #endif
 
 /* The portable and (where built) AVX2 introsorts of one type, and NAME(a, n, depth) choosing. */
@@ -274,6 +295,23 @@ QUICK_TYPE(quick_f64, double, 4, perm4, GT_F64, GE_F64)
 QUICK_TYPE(quick_i64, int64_t, 4, perm4, GT_I64, GE_I64)
 QUICK_TYPE(quick_f32, float, 8, perm8, GT_F32, GE_F32)
 QUICK_TYPE(quick_i32, int32_t, 8, perm8, GT_I32, GE_I32)
+QUICK_TYPE(quick_u64, uint64_t, 4, perm4, GT_U64, GE_U64)
+QUICK_TYPE(quick_u32, uint32_t, 8, perm8, GT_U32, GE_U32)
+
+#if HAVE_AVX2_PATH
+/* The AVX2 partition steps for sort_quick.c's quicksort. */
+#define PARTITION_FN(NAME, T, PART)                                                                \
+    AVX2 ptrdiff_t NAME(T *a, ptrdiff_t n, T p, bool ge)                                         \
+    {                                                                                              \
+        return ge ? PART(a, n, p, true) : PART(a, n, p, false); /* two loops, no flag inside */    \
+    }
+PARTITION_FN(ks__partition_f64, double, quick_f64_part_avx2)
+PARTITION_FN(ks__partition_i64, int64_t, quick_i64_part_avx2)
+PARTITION_FN(ks__partition_u64, uint64_t, quick_u64_part_avx2)
+PARTITION_FN(ks__partition_f32, float, quick_f32_part_avx2)
+PARTITION_FN(ks__partition_i32, int32_t, quick_i32_part_avx2)
+PARTITION_FN(ks__partition_u32, uint32_t, quick_u32_part_avx2)
+#endif
 QUICK_PORTABLE(quick_kp, ks__kpair, PAIR_LT)
 static void quick_kp_heap_(ks__kpair *a, ptrdiff_t n) { quick_kp_heap(a, n); }
 static void quick_kp_insertion_(ks__kpair *a, ptrdiff_t n) { quick_kp_insertion(a, n); }
@@ -301,17 +339,8 @@ static int depth_limit(ptrdiff_t n)
         a[i++] = a[--j];                                                                           \
         a[j] = x;                                                                                  \
     }
-static ptrdiff_t nan_last_f64(double *a, ptrdiff_t n) { NAN_LAST(double) }
-static ptrdiff_t nan_last_f32(float *a, ptrdiff_t n) { NAN_LAST(float) }
-
-static void flip64(uint64_t *a, ptrdiff_t n)
-{
-    for (ptrdiff_t i = 0; i < n; i++) a[i] ^= (uint64_t)1 << 63;
-}
-static void flip32(uint32_t *a, ptrdiff_t n)
-{
-    for (ptrdiff_t i = 0; i < n; i++) a[i] ^= (uint32_t)1 << 31;
-}
+ptrdiff_t ks__nan_last_f64(double *a, ptrdiff_t n) { NAN_LAST(double) }
+ptrdiff_t ks__nan_last_f32(float *a, ptrdiff_t n) { NAN_LAST(float) }
 
 /* NaNs to the end, then the selection of the k below M (a k in the NaN tail is in place). */
 #define SELECT(NAME, T, A, M)                                                                      \
@@ -325,27 +354,19 @@ bool ks__quickselect(ks_dtype t, void *v, ptrdiff_t n, const ptrdiff_t *k, int n
 {
     switch (t) {
     case KS_FLOAT64: {
-        const ptrdiff_t m = nan_last_f64(v, n);
+        const ptrdiff_t m = ks__nan_last_f64(v, n);
         SELECT(quick_f64, double, v, m);
         return true;
     }
     case KS_FLOAT32: {
-        const ptrdiff_t m = nan_last_f32(v, n);
+        const ptrdiff_t m = ks__nan_last_f32(v, n);
         SELECT(quick_f32, float, v, m);
         return true;
     }
     case KS_INT64: SELECT(quick_i64, int64_t, v, n); return true;
     case KS_INT32: SELECT(quick_i32, int32_t, v, n); return true;
-    case KS_UINT64:
-        flip64(v, n);
-        SELECT(quick_i64, int64_t, v, n);
-        flip64(v, n);
-        return true;
-    case KS_UINT32:
-        flip32(v, n);
-        SELECT(quick_i32, int32_t, v, n);
-        flip32(v, n);
-        return true;
+    case KS_UINT64: SELECT(quick_u64, uint64_t, v, n); return true;
+    case KS_UINT32: SELECT(quick_u32, uint32_t, v, n); return true;
     default: return false;
     }
 }
