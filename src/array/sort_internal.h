@@ -63,7 +63,6 @@ ptrdiff_t ks__nan_last_f32(float *a, ptrdiff_t n);
 ptrdiff_t ks__partition_f64(double *a, ptrdiff_t n, double p, bool ge);
 ptrdiff_t ks__partition_i64(int64_t *a, ptrdiff_t n, int64_t p, bool ge);
 ptrdiff_t ks__partition_u64(uint64_t *a, ptrdiff_t n, uint64_t p, bool ge);
-ptrdiff_t ks__partition_f32(float *a, ptrdiff_t n, float p, bool ge);
 ptrdiff_t ks__partition_i32(int32_t *a, ptrdiff_t n, int32_t p, bool ge);
 ptrdiff_t ks__partition_u32(uint32_t *a, ptrdiff_t n, uint32_t p, bool ge);
 #endif

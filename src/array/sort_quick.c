@@ -60,11 +60,6 @@ AVX2 static inline V gt_u32(V v, V w)
     const V s = _mm256_set1_epi32(INT32_MIN);
     return _mm256_cmpgt_epi32(_mm256_xor_si256(v, s), _mm256_xor_si256(w, s));
 }
-AVX2 static inline V gt_f32(V v, V w)
-{
-    return _mm256_castps_si256(
-        _mm256_cmp_ps(_mm256_castsi256_ps(v), _mm256_castsi256_ps(w), _CMP_GT_OQ));
-}
 
 /* The transpose of registers v[0 .. W) (W lanes each): t[l] holds lane l of them all. */
 AVX2 static inline __attribute__((always_inline)) void transpose4(const V *v, V *t)
@@ -113,11 +108,17 @@ AVX2 static inline __attribute__((always_inline)) V first_lanes(ptrdiff_t m, int
 /* NAME##_sort(a, n, tmp): the quicksort of n elements of T (no NaN) at a, W lanes a vector, GT
  * the lane compare, TOP the largest value (the networks' padding), DT the dtype (for the radix
  * fallback), PART sort_select.c's partition step. */
-#define QUICKSORT(NAME, T, W, GT, TOP, DT, PART)                                                   \
+#define QUICKSORT(NAME, T, W, GT, MM, MIN, MAX, TOP, DT, PART)                                     \
     /* a and b (b the upper of each pair) to their lane minima and maxima */                       \
     AVX2 static inline __attribute__((always_inline)) void NAME##_cx(V *a, V *b)                   \
     {                                                                                              \
-        const V m = GT(*a, *b), x = *a;                                                            \
+        const V x = *a;                                                                            \
+        if (MM) { /* equal keys are equal bits: plain minima and maxima */                         \
+            *a = MIN(x, *b);                                                                       \
+            *b = MAX(x, *b);                                                                       \
+            return;                                                                                \
+        }                                                                                          \
+        const V m = GT(x, *b);                                                                     \
         *a = _mm256_blendv_epi8(x, *b, m);                                                         \
         *b = _mm256_blendv_epi8(*b, x, m);                                                         \
     }                                                                                              \
@@ -125,6 +126,7 @@ AVX2 static inline __attribute__((always_inline)) V first_lanes(ptrdiff_t m, int
     AVX2 static inline __attribute__((always_inline)) V NAME##_in(V v, int x, int bit)             \
     {                                                                                              \
         const V p = XPERM(v, W, x);                                                                \
+        if (MM) return BLEND_UP(MIN(v, p), MAX(v, p), W, bit);                                     \
         const V lo = BLEND_UP(v, p, W, bit), hi = BLEND_UP(p, v, W, bit);                          \
         return _mm256_blendv_epi8(v, p, GT(lo, hi)); /* one decision per pair */                   \
     }                                                                                              \
@@ -223,6 +225,21 @@ AVX2 static inline __attribute__((always_inline)) V first_lanes(ptrdiff_t m, int
         NAME##_small(s, 4 * W);                                                                    \
         return s[2 * W];                                                                           \
     }                                                                                              \
+    /* a line already in order costs one pass, one in reverse order (equal keys may swap) two */   \
+    static bool NAME##_monotone(T *a, ptrdiff_t n)                                                 \
+    {                                                                                              \
+        ptrdiff_t i = 1;                                                                           \
+        while (i < n && !(a[i] < a[i - 1])) i++;                                                   \
+        if (i == n) return true;                                                                   \
+        for (i = 1; i < n && !(a[i - 1] < a[i]);) i++;                                             \
+        if (i < n) return false;                                                                   \
+        for (ptrdiff_t j = 0; j < n / 2; j++) {                                                    \
+            const T x = a[j];                                                                      \
+            a[j] = a[n - 1 - j];                                                                   \
+            a[n - 1 - j] = x;                                                                      \
+        }                                                                                          \
+        return true;                                                                               \
+    }                                                                                              \
     AVX2 static void NAME##_qs(T *a, ptrdiff_t n, int depth, char *tmp)                            \
     {                                                                                              \
         while (n > LEAF_R * W) {                                                                   \
@@ -248,12 +265,24 @@ AVX2 static inline __attribute__((always_inline)) V first_lanes(ptrdiff_t m, int
         NAME##_small(a, n);                                                                        \
     }
 
-QUICKSORT(qs_f64, double, 4, gt_f64, __builtin_inf(), KS_FLOAT64, ks__partition_f64)
-QUICKSORT(qs_i64, int64_t, 4, gt_i64, INT64_MAX, KS_INT64, ks__partition_i64)
-QUICKSORT(qs_u64, uint64_t, 4, gt_u64, UINT64_MAX, KS_UINT64, ks__partition_u64)
-QUICKSORT(qs_f32, float, 8, gt_f32, __builtin_inff(), KS_FLOAT32, ks__partition_f32)
-QUICKSORT(qs_i32, int32_t, 8, gt_i32, INT32_MAX, KS_INT32, ks__partition_i32)
-QUICKSORT(qs_u32, uint32_t, 8, gt_u32, UINT32_MAX, KS_UINT32, ks__partition_u32)
+AVX2 static inline V no_mm(V a, V b) { return (void)b, a; } /* (never called) */
+/* MM: minima and maxima (MIN, MAX) may order pairs, equal keys being equal bits (32-bit integers;
+ * the other types decide each pair by GT and blend, so -0.0 and 0.0 both survive) */
+QUICKSORT(qs_f64, double, 4, gt_f64, 0, no_mm, no_mm, __builtin_inf(), KS_FLOAT64,
+          ks__partition_f64)
+QUICKSORT(qs_i64, int64_t, 4, gt_i64, 0, no_mm, no_mm, INT64_MAX, KS_INT64, ks__partition_i64)
+QUICKSORT(qs_u64, uint64_t, 4, gt_u64, 0, no_mm, no_mm, UINT64_MAX, KS_UINT64, ks__partition_u64)
+QUICKSORT(qs_i32, int32_t, 8, gt_i32, 1, _mm256_min_epi32, _mm256_max_epi32, INT32_MAX, KS_INT32,
+          ks__partition_i32)
+QUICKSORT(qs_u32, uint32_t, 8, gt_u32, 1, _mm256_min_epu32, _mm256_max_epu32, UINT32_MAX, KS_UINT32,
+          ks__partition_u32)
+
+/* float32 bits to int32 whose order is the floats' (-0.0 below 0.0; no NaN), and back (the map
+ * is its own inverse): sorted as int32, the networks order pairs by minima and maxima. */
+AVX2 static void f32_order(int32_t *a, ptrdiff_t n)
+{
+    for (ptrdiff_t i = 0; i < n; i++) a[i] ^= (int32_t)((uint32_t)(a[i] >> 31) >> 1);
+}
 
 static int depth_limit(ptrdiff_t n)
 {
@@ -262,22 +291,30 @@ static int depth_limit(ptrdiff_t n)
     return d;
 }
 
+/* The sort of n elements of T at v, no NaN among them. */
+#define SORT(NAME, T)                                                                              \
+    do {                                                                                           \
+        if (!NAME##_monotone((T *)v, n)) NAME##_qs((T *)v, n, depth_limit(n), tmp);                \
+    } while (0)
+
 bool ks__quicksort(ks_dtype t, void *v, char *tmp, ptrdiff_t n)
 {
     if (!__builtin_cpu_supports("avx2")) return false;
     switch (t) {
     case KS_FLOAT64:
         n = ks__nan_last_f64(v, n);
-        qs_f64_qs(v, n, depth_limit(n), tmp);
+        SORT(qs_f64, double);
         break;
     case KS_FLOAT32:
         n = ks__nan_last_f32(v, n);
-        qs_f32_qs(v, n, depth_limit(n), tmp);
+        f32_order(v, n);
+        SORT(qs_i32, int32_t);
+        f32_order(v, n);
         break;
-    case KS_INT64: qs_i64_qs(v, n, depth_limit(n), tmp); break;
-    case KS_UINT64: qs_u64_qs(v, n, depth_limit(n), tmp); break;
-    case KS_INT32: qs_i32_qs(v, n, depth_limit(n), tmp); break;
-    case KS_UINT32: qs_u32_qs(v, n, depth_limit(n), tmp); break;
+    case KS_INT64: SORT(qs_i64, int64_t); break;
+    case KS_UINT64: SORT(qs_u64, uint64_t); break;
+    case KS_INT32: SORT(qs_i32, int32_t); break;
+    case KS_UINT32: SORT(qs_u32, uint32_t); break;
     default: return false;
     }
     return true;

@@ -308,7 +308,6 @@ QUICK_TYPE(quick_u32, uint32_t, 8, perm8, GT_U32, GE_U32)
 PARTITION_FN(ks__partition_f64, double, quick_f64_part_avx2)
 PARTITION_FN(ks__partition_i64, int64_t, quick_i64_part_avx2)
 PARTITION_FN(ks__partition_u64, uint64_t, quick_u64_part_avx2)
-PARTITION_FN(ks__partition_f32, float, quick_f32_part_avx2)
 PARTITION_FN(ks__partition_i32, int32_t, quick_i32_part_avx2)
 PARTITION_FN(ks__partition_u32, uint32_t, quick_u32_part_avx2)
 #endif
