@@ -268,6 +268,47 @@ static void order_line(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, cons
     }
 }
 
+/* argpartition at one kth of a 32- or 64-bit integer or real line (n elements at stride s) into
+ * o (stride os): the kth value found by sort_select.c's vectorised selection on a copy of the
+ * values, then one pass that puts the positions of smaller keys first, of larger ones last and of
+ * equal ones between (kth among them). w: 16 n bytes of scratch. False (nothing done) for the
+ * other dtypes. */
+#define SELECT_ORDER(T, KEY)                                                                       \
+    {                                                                                              \
+        T *v = w;                                                                                  \
+        int64_t *eq = (int64_t *)(void *)((char *)w + (size_t)n * 8);                              \
+        for (ptrdiff_t j = 0; j < n; j++) memcpy(&v[j], x + j * s, sizeof(T));                     \
+        ks__quickselect(t, v, n, &k, 1);                                                           \
+        const uint64_t kv = (uint64_t)KEY(v[k]);                                                   \
+        ptrdiff_t lo = 0, hi = n, ne = 0;                                                          \
+        for (ptrdiff_t j = 0; j < n; j++) {                                                        \
+            T e;                                                                                   \
+            memcpy(&e, x + j * s, sizeof e);                                                       \
+            const uint64_t kj = (uint64_t)KEY(e);                                                  \
+            if (kj < kv)                                                                           \
+                o[lo++ * os] = j;                                                                  \
+            else if (kj > kv)                                                                      \
+                o[--hi * os] = j;                                                                  \
+            else                                                                                   \
+                eq[ne++] = j;                                                                      \
+        }                                                                                          \
+        for (ptrdiff_t j = 0; j < ne; j++) o[(lo + j) * os] = eq[j];                               \
+        return true;                                                                               \
+    }
+static bool select_order(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, ptrdiff_t k, void *w,
+                         int64_t *o, ptrdiff_t os)
+{
+    switch (t) {
+    case KS_FLOAT64: SELECT_ORDER(uint64_t, key_f64)
+    case KS_INT64: SELECT_ORDER(uint64_t, KEY_I64)
+    case KS_UINT64: SELECT_ORDER(uint64_t, KEY_ID)
+    case KS_FLOAT32: SELECT_ORDER(uint32_t, key_f32)
+    case KS_INT32: SELECT_ORDER(uint32_t, KEY_I32)
+    case KS_UINT32: SELECT_ORDER(uint32_t, KEY_ID)
+    default: return false;
+    }
+}
+
 /* ---- along an axis ---- */
 
 /* Byte offset of line l (every index but `axis`, in C order) in an array of this shape. */
@@ -375,6 +416,9 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
             const ks_array *x = &v[k];
             const char *line = x->data + line_offset(x->ndim, x->shape, x->strides, axis, l);
             const bool last = k == nkeys - 1;
+            if (kth && nkth == 1 && select_order(x->dtype, line, x->strides[axis], n, kth[0], w,
+                                                 o, os))
+                continue;
             if (kth) {
                 ks__kpair *p = w;
                 ks__sort_keys(x->dtype, line, x->strides[axis], n, NULL, p);

@@ -95,3 +95,37 @@ def test_unique(dtype):
         for g, w in zip(nd.unique(nd.asarray(x), return_counts=True),
                         np.unique(x, return_counts=True)):
             np.testing.assert_array_equal(np.asarray(g), w)
+
+
+def check_argpartition(x, k, axis):
+    idx = np.asarray(nd.argpartition(nd.asarray(x), k, axis=axis))
+    assert idx.dtype == np.int64 and idx.shape == x.shape
+    assert np.array_equal(np.sort(idx, axis=axis), np.broadcast_to(
+        np.arange(x.shape[axis]).reshape([-1 if d == axis % x.ndim else 1
+                                          for d in range(x.ndim)]), x.shape))
+    y = np.moveaxis(np.take_along_axis(x, idx, axis), axis, -1).reshape(-1, x.shape[axis])
+    want = np.moveaxis(np.sort(x, axis=axis), axis, -1).reshape(-1, x.shape[axis])
+    k %= x.shape[axis]
+    for row, srow in zip(y, want):
+        np.testing.assert_array_equal(row[k], srow[k])
+        if row.dtype.kind == "f" and np.isnan(srow[k]):  # NaN last: only NaN after it
+            assert np.isnan(row[k + 1:]).all()
+            continue
+        assert (row[:k] <= row[k]).all()  # (no NaN before it)
+        after = row[k + 1:]
+        assert ((after >= row[k]) | (np.isnan(after) if row.dtype.kind == "f" else False)).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("pattern", ["random", "few", "equal", "organ"])
+def test_argpartition_one_kth(dtype, pattern):
+    """argpartition at one kth (the selection-then-one-pass path) by its contract."""
+    for n in (1, 2, 17, 64, 257, 1025, 100_003):
+        x = line(dtype, n, pattern)
+        for k in sorted({0, n // 3, n // 2, n - 1, int(RNG.integers(0, n))}):
+            check_argpartition(x, k, -1)
+            check_argpartition(x[::-1], k, -1)
+            check_argpartition(x, k - n, -1)
+    x = np.stack([line(dtype, 300, pattern) for _ in range(5)], 1)  # 300 x 5, axis 0 strided
+    for k in (0, 150, 299):
+        check_argpartition(x, k, 0)
