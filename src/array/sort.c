@@ -271,7 +271,8 @@ static void order_line(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, cons
 /* argpartition at one kth of a 32- or 64-bit integer or real line (n elements at stride s) into
  * o (stride os): the kth value found by sort_select.c's vectorised selection on a copy of the
  * values, then one pass that puts the positions of smaller keys first, of larger ones last and of
- * equal ones between (kth among them). w: 16 n bytes of scratch. False (nothing done) for the
+ * equal ones between (kth among them; a store at a front that does not move is overwritten later
+ * or lands in the equal ones' gap). w: 16 n bytes of scratch. False (nothing done) for the
  * other dtypes. */
 #define SELECT_ORDER(T, KEY)                                                                       \
     {                                                                                              \
@@ -285,12 +286,13 @@ static void order_line(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, cons
             T e;                                                                                   \
             memcpy(&e, x + j * s, sizeof e);                                                       \
             const uint64_t kj = (uint64_t)KEY(e);                                                  \
-            if (kj < kv)                                                                           \
-                o[lo++ * os] = j;                                                                  \
-            else if (kj > kv)                                                                      \
-                o[--hi * os] = j;                                                                  \
-            else                                                                                   \
-                eq[ne++] = j;                                                                      \
+            const bool lt = kj < kv, gt = kj > kv; /* branch free: stores that lose are redone */  \
+            o[lo * os] = j;                                                                        \
+            o[(hi - 1) * os] = j;                                                                  \
+            eq[ne] = j;                                                                            \
+            lo += lt;                                                                              \
+            hi -= gt;                                                                              \
+            ne += !lt && !gt;                                                                      \
         }                                                                                          \
         for (ptrdiff_t j = 0; j < ne; j++) o[(lo + j) * os] = eq[j];                               \
         return true;                                                                               \
