@@ -380,8 +380,41 @@ static int depth_limit(ptrdiff_t n)
     return d;
 }
 
-/* NaNs to the end (their bits kept); returns the count of the others. */
-#define NAN_LAST(T)                                                                                \
+#if HAVE_AVX2_PATH
+/* Whether any of the n elements is NaN, four or eight at a time. */
+AVX2 static bool any_nan_f64(const double *a, ptrdiff_t n)
+{
+    __m256d m = _mm256_setzero_pd();
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d v = _mm256_loadu_pd(a + i);
+        m = _mm256_or_pd(m, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+    }
+    bool any = _mm256_movemask_pd(m) != 0;
+    for (; i < n; i++) any |= a[i] != a[i];
+    return any;
+}
+AVX2 static bool any_nan_f32(const float *a, ptrdiff_t n)
+{
+    __m256 m = _mm256_setzero_ps();
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_loadu_ps(a + i);
+        m = _mm256_or_ps(m, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    bool any = _mm256_movemask_ps(m) != 0;
+    for (; i < n; i++) any |= a[i] != a[i];
+    return any;
+}
+#define NO_NAN(F) (__builtin_cpu_supports("avx2") && !F(a, n))
+#else
+#define NO_NAN(F) false
+#endif
+
+/* NaNs to the end (their bits kept); returns the count of the others. A line without NaN (one
+ * vectorised pass tells) costs no branch per element. */
+#define NAN_LAST(T, ANY)                                                                           \
+    if (NO_NAN(ANY)) return n;                                                                     \
     ptrdiff_t i = 0, j = n;                                                                        \
     for (;;) {                                                                                     \
         while (i < j && a[i] == a[i]) i++;                                                         \
@@ -391,8 +424,8 @@ static int depth_limit(ptrdiff_t n)
         a[i++] = a[--j];                                                                           \
         a[j] = x;                                                                                  \
     }
-ptrdiff_t ks__nan_last_f64(double *a, ptrdiff_t n) { NAN_LAST(double) }
-ptrdiff_t ks__nan_last_f32(float *a, ptrdiff_t n) { NAN_LAST(float) }
+ptrdiff_t ks__nan_last_f64(double *a, ptrdiff_t n) { NAN_LAST(double, any_nan_f64) }
+ptrdiff_t ks__nan_last_f32(float *a, ptrdiff_t n) { NAN_LAST(float, any_nan_f32) }
 
 /* NaNs to the end, then the selection of the k below M (a k in the NaN tail is in place). */
 #define SELECT(NAME, T, A, M)                                                                      \
