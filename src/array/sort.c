@@ -1,14 +1,16 @@
 /* sort.c — np.sort, np.argsort, np.partition, np.argpartition and np.lexsort along one axis.
  *
- * Every kind is stable (NumPy's quicksort promises no order of equal keys, so a stable result
- * is one of its valid results). Lines longer than RADIX_MIN are sorted by an LSD radix sort on
- * ordered unsigned keys (sort_internal.h): one counting pass builds every byte's histogram, and a
- * byte on which all keys agree costs no pass (int8 data in an int64 array: one pass of eight).
- * Values are moved with their key recomputed from them, so -0.0 and NaN payloads come out as they
- * went in; a long line already in order (or strictly reversed) costs one pass. Shorter lines and
- * complex ones use a merge sort over insertion-sorted runs. Partition
- * selects (sort_select.c's introselect) for 32- and 64-bit integer and real dtypes, and
- * argpartition over the (key, position) pairs of every real dtype; the others (complex) sort
+ * np.sort(kind="quicksort") of 32- and 64-bit integers and reals is sort_quick.c's AVX2
+ * quicksort; every other sort is stable (NumPy's quicksort promises no order of equal keys, so a
+ * stable result is one of its valid results). Lines longer than RADIX_MIN are sorted by an LSD
+ * radix sort on ordered unsigned keys (sort_internal.h): one counting pass builds every byte's
+ * histogram, and a byte on which all keys agree costs no pass (int8 data in an int64 array: one
+ * pass of eight). Values are moved with their key recomputed from them, so -0.0 and NaN payloads
+ * come out as they went in; a long line already in order (or strictly reversed) costs one pass.
+ * Shorter lines and complex ones use a merge sort over insertion-sorted runs. Partition selects
+ * (sort_select.c's introselect) for 32- and 64-bit integer and real dtypes; argpartition at one
+ * kth of those selects the kth value on a copy and places the positions in one pass, at several
+ * kth it selects over the (key, position) pairs of every real dtype; the others (complex) sort
  * each line fully, which satisfies partition's contract for every kth at once. */
 #include <string.h>
 
