@@ -225,6 +225,20 @@ static const int32_t perm8[256][8] __attribute__((aligned(32))) = {
 #if HAVE_AVX2_PATH
 /* The AVX2 partition of T (W lanes, permutation table TAB): GT(v, pv) and GE(v, pv) are the
  * masks of the lanes > and >= the pivot. */
+/* Vector V's lanes compressed by one permutation (those going left first) and stored at both
+ * fronts, l and r moved past their own lanes (the partition's W, TAB, GT and GE). */
+#define SPLIT_STORE(V, W, TAB, GT, GE)                                                             \
+    do {                                                                                           \
+        const __m256i v_ = (V);                                                                    \
+        const unsigned m = (unsigned)(ge ? GE(v_, pv) : GT(v_, pv));                               \
+        const __m256i w =                                                                          \
+            _mm256_permutevar8x32_epi32(v_, _mm256_load_si256((const __m256i *)TAB[m]));           \
+        const int c = __builtin_popcount(m);                                                       \
+        _mm256_storeu_si256((__m256i *)(a + l), w);                                                \
+        _mm256_storeu_si256((__m256i *)(a + r - W), w);                                            \
+        l += W - c;                                                                                \
+        r -= c;                                                                                    \
+    } while (0)
 #define QUICK_AVX2(NAME, T, W, TAB, GT, GE)                                                        \
     AVX2 static inline ptrdiff_t NAME##_part_avx2(T *a, ptrdiff_t n, T p, bool ge)                 \
     {                                                                                              \
@@ -249,36 +263,18 @@ static const int32_t perm8[256][8] __attribute__((aligned(32))) = {
             }                                                                                      \
             __m256i v[U];                                                                          \
             for (int u = 0; u < U; u++) v[u] = _mm256_loadu_si256((const __m256i *)(src + u * W)); \
-            for (int u = 0; u < U; u++) {                                                          \
-                const unsigned m = (unsigned)(ge ? GE(v[u], pv) : GT(v[u], pv));                   \
-                const __m256i idx = _mm256_load_si256((const __m256i *)TAB[m]);                    \
-                const __m256i w = _mm256_permutevar8x32_epi32(v[u], idx);                          \
-                const int c = __builtin_popcount(m);                                               \
-                _mm256_storeu_si256((__m256i *)(a + l), w);                                        \
-                _mm256_storeu_si256((__m256i *)(a + r - W), w);                                    \
-                l += W - c;                                                                        \
-                r -= c;                                                                            \
-            }                                                                                      \
+            for (int u = 0; u < U; u++) SPLIT_STORE(v[u], W, TAB, GT, GE);                         \
         }                                                                                          \
         /* what is left unread and the kept vectors, copied out and stored the same way while the  \
          * gap between the fronts (their count) is 2 W or more, so that a store's unused lanes     \
-         * never cover the other front's new ones; the last W + k % W one by one, branch free */    \
+         * never cover the other front's new ones; the last W + k % W one by one, branch free */   \
         T rest[3 * U * W];                                                                         \
         const ptrdiff_t k = rr - rl, nv = k / W + 2 * U;                                           \
         memcpy(rest, a + rl, (size_t)(k / W * W) * sizeof(T));                                     \
         memcpy(rest + k / W * W, keep, sizeof keep);                                               \
         memcpy(rest + nv * W, a + rl + k / W * W, (size_t)(k % W) * sizeof(T));                    \
-        for (ptrdiff_t j = 0; j < nv - 1; j++) {                                                   \
-            const __m256i v = _mm256_loadu_si256((const __m256i *)(rest + j * W));                 \
-            const unsigned m = (unsigned)(ge ? GE(v, pv) : GT(v, pv));                             \
-            const __m256i idx = _mm256_load_si256((const __m256i *)TAB[m]);                        \
-            const __m256i w = _mm256_permutevar8x32_epi32(v, idx);                                 \
-            const int c = __builtin_popcount(m);                                                   \
-            _mm256_storeu_si256((__m256i *)(a + l), w);                                            \
-            _mm256_storeu_si256((__m256i *)(a + r - W), w);                                        \
-            l += W - c;                                                                            \
-            r -= c;                                                                                \
-        }                                                                                          \
+        for (ptrdiff_t j = 0; j < nv - 1; j++)                                                     \
+            SPLIT_STORE(_mm256_loadu_si256((const __m256i *)(rest + j * W)), W, TAB, GT, GE);      \
         for (ptrdiff_t i = (nv - 1) * W; i < nv * W + k % W; i++) {                                \
             const T x = rest[i];                                                                   \
             const bool right = ge ? !LT(x, p) : LT(p, x);                                          \
