@@ -1,14 +1,17 @@
 /* sort_quick.c — np.sort(kind="quicksort") of 32- and 64-bit integer and real lines: an AVX2
  * quicksort (chosen at run time; callers fall back to sort.c's stable radix sort without AVX2).
  *
- * Each range is split around the median of a sorted sample by sort_select.c's vectorised
- * partition step (ks__partition_*), and ranges of up to NET elements are sorted in registers by
- * a bitonic network (the range padded to a power of two with the largest value). Swaps are
- * decided by one comparison per pair and carried out by blends, so every element's bits come out
- * as they went in (-0.0 and 0.0 compare equal and keep their order's freedom, as NumPy's). Float
- * NaNs go to the end first, bits kept (NumPy's NaN last). A range still long past a depth of
- * 2 log2(n) is sorted by the stable radix sort, so the worst case stays O(n log n). Equal keys
- * have no promised order: the result is identical for any thread count, as nothing is threaded. */
+ * A line already in order costs one pass, one in reverse order two. Otherwise each range is split
+ * around the median of a sorted sample by sort_select.c's vectorised partition step
+ * (ks__partition_*), and ranges of up to LEAF_R vectors are sorted in registers by a bitonic
+ * network (the range padded to a power of two with the largest value). Swaps of 64-bit and float
+ * lanes are decided by one comparison per pair and carried out by blends, so every element's bits
+ * come out as they went in (-0.0 and 0.0 compare equal and keep their order's freedom, as
+ * NumPy's); 32-bit integers use minima and maxima, and float32 is sorted as int32 through an
+ * order-keeping map of its bits (-0.0 before 0.0). Float NaNs go to the end first, bits kept
+ * (NumPy's NaN last). A range still long past a depth of 2 log2(n) is sorted by the stable radix
+ * sort, so the worst case stays O(n log n). Equal keys have no promised order; the result is
+ * identical for any thread count, as nothing is threaded. */
 #include <string.h>
 
 #include "array/sort_internal.h"
