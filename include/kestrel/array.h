@@ -912,8 +912,10 @@ KS_API int ks_array_savetxt_mem(ks_ctx *ctx, const ks_array *a, const ks_array_s
 /* ---- sorting, searching and sets --------------------------------------------------------- */
 
 /* np.sort's kind=: "quicksort" (NumPy's default; no order of equal keys promised), "stable";
- * value() also takes NumPy's "mergesort" (stable) and "heapsort" (quicksort). Every kind runs the
- * same stable sort (a radix sort on long lines), so both give NumPy's stable result. */
+ * value() also takes NumPy's "mergesort" (stable) and "heapsort" (quicksort). np.sort with
+ * "quicksort" of 32- and 64-bit integers and reals is an AVX2 quicksort where the CPU has AVX2
+ * (equal keys, such as -0.0 and 0.0 or NaNs of other payloads, in any order; every element's bits
+ * kept); every other sort, argsort among them, is stable (a radix sort on long lines). */
 typedef enum { KS_SORT_QUICKSORT = 0, KS_SORT_STABLE } ks_sort_kind;
 KS_API const char *ks_sort_kind_name(ks_sort_kind value);
 KS_API int ks_sort_kind_value(ks_ctx *ctx, const char *name, ks_sort_kind *out) KS_RESULT_USED;

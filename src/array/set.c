@@ -152,8 +152,9 @@ static bool same_value(ks_dtype t, const char *x, const char *y, bool nan_distin
 }
 
 /* unique without first indices or inverse, on a real dtype: the values sorted by themselves
- * (half the bytes of (key, position) pairs to move) and their runs; the first of a run is the
- * first occurrence, as the pairs' stable sort gives. */
+ * (sort_quick.c's quicksort where it applies; half the bytes of (key, position) pairs to move)
+ * and their runs; a run stands for its value by its first member in that order, which for -0.0
+ * and 0.0 or NaNs of several payloads may be any of them (as over NumPy's unstable sort). */
 static int unique_values(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_array *values,
                          ks_array *counts)
 {
@@ -167,7 +168,7 @@ static int unique_values(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_arra
     ptrdiff_t g = 0;
     const bool distinct = (flags & KS_UNIQUE_NAN_DISTINCT) != 0;
     if (rc == KS_OK) {
-        ks__sort_values(a->dtype, c.data, tmp, n);
+        if (!ks__quicksort(a->dtype, c.data, tmp, n)) ks__sort_values(a->dtype, c.data, tmp, n);
         for (ptrdiff_t j = 0; j < n; j++)
             if (j == 0 || !same_value(a->dtype, c.data + (size_t)(j - 1) * es,
                                       c.data + (size_t)j * es, distinct))

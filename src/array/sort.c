@@ -1,14 +1,16 @@
 /* sort.c — np.sort, np.argsort, np.partition, np.argpartition and np.lexsort along one axis.
  *
- * Every kind is stable (NumPy's quicksort promises no order of equal keys, so a stable result
- * is one of its valid results). Lines longer than RADIX_MIN are sorted by an LSD radix sort on
- * ordered unsigned keys (sort_internal.h): one counting pass builds every byte's histogram, and a
- * byte on which all keys agree costs no pass (int8 data in an int64 array: one pass of eight).
- * Values are moved with their key recomputed from them, so -0.0 and NaN payloads come out as they
- * went in; a long line already in order (or strictly reversed) costs one pass. Shorter lines and
- * complex ones use a merge sort over insertion-sorted runs. Partition
- * selects (sort_select.c's introselect) for 32- and 64-bit integer and real dtypes, and
- * argpartition over the (key, position) pairs of every real dtype; the others (complex) sort
+ * np.sort(kind="quicksort") of 32- and 64-bit integers and reals is sort_quick.c's AVX2
+ * quicksort; every other sort is stable (NumPy's quicksort promises no order of equal keys, so a
+ * stable result is one of its valid results). Lines longer than RADIX_MIN are sorted by an LSD
+ * radix sort on ordered unsigned keys (sort_internal.h): one counting pass builds every byte's
+ * histogram, and a byte on which all keys agree costs no pass (int8 data in an int64 array: one
+ * pass of eight). Values are moved with their key recomputed from them, so -0.0 and NaN payloads
+ * come out as they went in; a long line already in order (or strictly reversed) costs one pass.
+ * Shorter lines and complex ones use a merge sort over insertion-sorted runs. Partition selects
+ * (sort_select.c's introselect) for 32- and 64-bit integer and real dtypes; argpartition at one
+ * kth of those selects the kth value on a copy and places the positions in one pass, at several
+ * kth it selects over the (key, position) pairs of every real dtype; the others (complex) sort
  * each line fully, which satisfies partition's contract for every kth at once. */
 #include <string.h>
 
@@ -268,6 +270,49 @@ static void order_line(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, cons
     }
 }
 
+/* argpartition at one kth of a 32- or 64-bit integer or real line (n elements at stride s) into
+ * o (stride os): the kth value found by sort_select.c's vectorised selection on a copy of the
+ * values, then one pass that puts the positions of smaller keys first, of larger ones last and of
+ * equal ones between (kth among them; a store at a front that does not move is overwritten later
+ * or lands in the equal ones' gap). w: 16 n bytes of scratch. False (nothing done) for the
+ * other dtypes. */
+#define SELECT_ORDER(T, KEY)                                                                       \
+    {                                                                                              \
+        T *v = w;                                                                                  \
+        int64_t *eq = (int64_t *)(void *)((char *)w + (size_t)n * 8);                              \
+        for (ptrdiff_t j = 0; j < n; j++) memcpy(&v[j], x + j * s, sizeof(T));                     \
+        ks__quickselect(t, v, n, &k, 1);                                                           \
+        const uint64_t kv = (uint64_t)KEY(v[k]);                                                   \
+        ptrdiff_t lo = 0, hi = n, ne = 0;                                                          \
+        for (ptrdiff_t j = 0; j < n; j++) {                                                        \
+            T e;                                                                                   \
+            memcpy(&e, x + j * s, sizeof e);                                                       \
+            const uint64_t kj = (uint64_t)KEY(e);                                                  \
+            const bool lt = kj < kv, gt = kj > kv; /* branch free: stores that lose are redone */  \
+            o[lo * os] = j;                                                                        \
+            o[(hi - 1) * os] = j;                                                                  \
+            eq[ne] = j;                                                                            \
+            lo += lt;                                                                              \
+            hi -= gt;                                                                              \
+            ne += !lt && !gt;                                                                      \
+        }                                                                                          \
+        for (ptrdiff_t j = 0; j < ne; j++) o[(lo + j) * os] = eq[j];                               \
+        return true;                                                                               \
+    }
+static bool select_order(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, ptrdiff_t k, void *w,
+                         int64_t *o, ptrdiff_t os)
+{
+    switch (t) {
+    case KS_FLOAT64: SELECT_ORDER(uint64_t, key_f64)
+    case KS_INT64: SELECT_ORDER(uint64_t, KEY_I64)
+    case KS_UINT64: SELECT_ORDER(uint64_t, KEY_ID)
+    case KS_FLOAT32: SELECT_ORDER(uint32_t, key_f32)
+    case KS_INT32: SELECT_ORDER(uint32_t, KEY_I32)
+    case KS_UINT32: SELECT_ORDER(uint32_t, KEY_ID)
+    default: return false;
+    }
+}
+
 /* ---- along an axis ---- */
 
 /* Byte offset of line l (every index but `axis`, in C order) in an array of this shape. */
@@ -298,8 +343,8 @@ static int prepare(ks_ctx *ctx, const ks_array *a, int *axis, ks_array *view)
 
 /* Each line of a along axis sorted, or (kth not NULL) with the nkth positions kth (ascending,
  * distinct, non-negative) selected. */
-static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, const ptrdiff_t *kth, int nkth,
-                     ks_array *out)
+static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind,
+                     const ptrdiff_t *kth, int nkth, ks_array *out)
 {
     ks_array v;
     ks__array_clear(out);
@@ -323,7 +368,8 @@ static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, const ptrdiff_t *
         char *w = inner ? line : buf + (size_t)n * es;
         if (!inner)
             for (ptrdiff_t j = 0; j < n; j++) memcpy(w + j * (ptrdiff_t)es, line + j * s, es);
-        if (!kth || !ks__quickselect(out->dtype, w, n, kth, nkth))
+        if (kth ? !ks__quickselect(out->dtype, w, n, kth, nkth)
+                : kind != KS_SORT_QUICKSORT || !ks__quicksort(out->dtype, w, buf, n))
             ks__sort_values(out->dtype, w, buf, n);
         if (inner) continue;
         for (ptrdiff_t j = 0; j < n; j++) memcpy(line + j * s, w + j * (ptrdiff_t)es, es);
@@ -374,6 +420,9 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
             const ks_array *x = &v[k];
             const char *line = x->data + line_offset(x->ndim, x->shape, x->strides, axis, l);
             const bool last = k == nkeys - 1;
+            if (kth && nkth == 1 && select_order(x->dtype, line, x->strides[axis], n, kth[0], w,
+                                                 o, os))
+                continue;
             if (kth) {
                 ks__kpair *p = w;
                 ks__sort_keys(x->dtype, line, x->strides[axis], n, NULL, p);
@@ -394,8 +443,7 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
 
 int ks_array_sort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind, ks_array *out)
 {
-    (void)kind; /* every kind is the stable sort */
-    return sort_impl(ctx, a, axis, NULL, 0, out);
+    return sort_impl(ctx, a, axis, kind, NULL, 0, out);
 }
 
 int ks_array_argsort(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind, ks_array *out)
@@ -454,7 +502,7 @@ int ks_array_partition(ks_ctx *ctx, const ks_array *a, int nkth, const ptrdiff_t
     ptrdiff_t *k = NULL;
     int nk = 0;
     int rc = check_kth(ctx, a, nkth, kth, axis, &k, &nk);
-    if (rc == KS_OK) rc = sort_impl(ctx, a, axis, k, nk, out);
+    if (rc == KS_OK) rc = sort_impl(ctx, a, axis, KS_SORT_STABLE, k, nk, out);
     ks__release(&ctx->alloc, k);
     return rc;
 }

@@ -52,4 +52,23 @@ bool ks__quickselect(ks_dtype t, void *v, ptrdiff_t n, const ptrdiff_t *kth, int
 /* The same selection of n (key, position) pairs by key (argpartition). */
 void ks__kpair_select(ks__kpair *a, ptrdiff_t n, const ptrdiff_t *kth, int nkth);
 
+/* sort_select.c: NaNs moved to the end of n floats (their bits kept); returns the count of the
+ * others. */
+ptrdiff_t ks__nan_last_f64(double *a, ptrdiff_t n);
+ptrdiff_t ks__nan_last_f32(float *a, ptrdiff_t n);
+#if defined(__GNUC__) && defined(__x86_64__)
+/* sort_select.c's AVX2 partition step (call only where the CPU has AVX2): the n elements at a
+ * (no NaN) split into those <= p (< p when ge) first, and the others; returns
+ * the count of the first. */
+ptrdiff_t ks__partition_f64(double *a, ptrdiff_t n, double p, bool ge);
+ptrdiff_t ks__partition_i64(int64_t *a, ptrdiff_t n, int64_t p, bool ge);
+ptrdiff_t ks__partition_u64(uint64_t *a, ptrdiff_t n, uint64_t p, bool ge);
+ptrdiff_t ks__partition_i32(int32_t *a, ptrdiff_t n, int32_t p, bool ge);
+ptrdiff_t ks__partition_u32(uint32_t *a, ptrdiff_t n, uint32_t p, bool ge);
+#endif
+/* sort_quick.c: np.sort(kind="quicksort") of n contiguous elements of a 32- or 64-bit integer or
+ * real dtype at v in place (NaN last; equal keys in no promised order; tmp: n elements of
+ * scratch for its fallback); false (nothing done) for other dtypes or without AVX2. */
+bool ks__quicksort(ks_dtype t, void *v, char *tmp, ptrdiff_t n);
+
 #endif

@@ -6,10 +6,9 @@
  * to store each vector read, its lanes compressed (those going left first) by one lane
  * permutation, at both write fronts; U vectors at a time are read from the side with less free
  * room, so a store never overwrites unread data. Float NaNs are moved to the end first, their
- * bits kept (NumPy's partition puts NaN last); unsigned integers are selected as signed ones with
- * the sign bit flipped. Depth past 2 log2(n) sorts the range by a heap sort, so the worst case
- * stays O(n log n). (The same partition as a full quicksort measured slower than sort.c's radix
- * sort at 1M: 49 against 34 ms for float64, so np.sort keeps the radix sort.) */
+ * bits kept (NumPy's partition puts NaN last); unsigned integers compare with the sign bit
+ * flipped. Depth past 2 log2(n) sorts the range by a heap sort, so the worst case stays
+ * O(n log n). sort_quick.c's quicksort splits its ranges with the same partition step. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -28,45 +27,103 @@
 #define U 4      /* vectors read from one side at a time */
 
 /* Lane orders for the compressing permutation, indexed by the mask of lanes going right: the
- * left-going lanes first, then the right-going ones, each in order, as 32-bit lane indices in
- * the nibbles of one word (a 64-bit lane as two 32-bit ones). */
-static const uint32_t perm4[16] = {
-    0x76543210, 0x10765432, 0x32765410, 0x32107654, 0x54763210, 0x54107632, 0x54327610, 0x54321076,
-    0x76543210, 0x76105432, 0x76325410, 0x76321054, 0x76543210, 0x76541032, 0x76543210, 0x76543210,
+ * left-going lanes first, then the right-going ones, each in order, as 32-bit lane indices (a
+ * 64-bit lane as two 32-bit ones), ready to load. */
+static const int32_t perm4[16][8] __attribute__((aligned(32))) = {
+    {0, 1, 2, 3, 4, 5, 6, 7}, {2, 3, 4, 5, 6, 7, 0, 1}, {0, 1, 4, 5, 6, 7, 2, 3},
+    {4, 5, 6, 7, 0, 1, 2, 3}, {0, 1, 2, 3, 6, 7, 4, 5}, {2, 3, 6, 7, 0, 1, 4, 5},
+    {0, 1, 6, 7, 2, 3, 4, 5}, {6, 7, 0, 1, 2, 3, 4, 5}, {0, 1, 2, 3, 4, 5, 6, 7},
+    {2, 3, 4, 5, 0, 1, 6, 7}, {0, 1, 4, 5, 2, 3, 6, 7}, {4, 5, 0, 1, 2, 3, 6, 7},
+    {0, 1, 2, 3, 4, 5, 6, 7}, {2, 3, 0, 1, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
+    {0, 1, 2, 3, 4, 5, 6, 7},
 };
-static const uint32_t perm8[256] = {
-    0x76543210, 0x07654321, 0x17654320, 0x10765432, 0x27654310, 0x20765431, 0x21765430, 0x21076543,
-    0x37654210, 0x30765421, 0x31765420, 0x31076542, 0x32765410, 0x32076541, 0x32176540, 0x32107654,
-    0x47653210, 0x40765321, 0x41765320, 0x41076532, 0x42765310, 0x42076531, 0x42176530, 0x42107653,
-    0x43765210, 0x43076521, 0x43176520, 0x43107652, 0x43276510, 0x43207651, 0x43217650, 0x43210765,
-    0x57643210, 0x50764321, 0x51764320, 0x51076432, 0x52764310, 0x52076431, 0x52176430, 0x52107643,
-    0x53764210, 0x53076421, 0x53176420, 0x53107642, 0x53276410, 0x53207641, 0x53217640, 0x53210764,
-    0x54763210, 0x54076321, 0x54176320, 0x54107632, 0x54276310, 0x54207631, 0x54217630, 0x54210763,
-    0x54376210, 0x54307621, 0x54317620, 0x54310762, 0x54327610, 0x54320761, 0x54321760, 0x54321076,
-    0x67543210, 0x60754321, 0x61754320, 0x61075432, 0x62754310, 0x62075431, 0x62175430, 0x62107543,
-    0x63754210, 0x63075421, 0x63175420, 0x63107542, 0x63275410, 0x63207541, 0x63217540, 0x63210754,
-    0x64753210, 0x64075321, 0x64175320, 0x64107532, 0x64275310, 0x64207531, 0x64217530, 0x64210753,
-    0x64375210, 0x64307521, 0x64317520, 0x64310752, 0x64327510, 0x64320751, 0x64321750, 0x64321075,
-    0x65743210, 0x65074321, 0x65174320, 0x65107432, 0x65274310, 0x65207431, 0x65217430, 0x65210743,
-    0x65374210, 0x65307421, 0x65317420, 0x65310742, 0x65327410, 0x65320741, 0x65321740, 0x65321074,
-    0x65473210, 0x65407321, 0x65417320, 0x65410732, 0x65427310, 0x65420731, 0x65421730, 0x65421073,
-    0x65437210, 0x65430721, 0x65431720, 0x65431072, 0x65432710, 0x65432071, 0x65432170, 0x65432107,
-    0x76543210, 0x70654321, 0x71654320, 0x71065432, 0x72654310, 0x72065431, 0x72165430, 0x72106543,
-    0x73654210, 0x73065421, 0x73165420, 0x73106542, 0x73265410, 0x73206541, 0x73216540, 0x73210654,
-    0x74653210, 0x74065321, 0x74165320, 0x74106532, 0x74265310, 0x74206531, 0x74216530, 0x74210653,
-    0x74365210, 0x74306521, 0x74316520, 0x74310652, 0x74326510, 0x74320651, 0x74321650, 0x74321065,
-    0x75643210, 0x75064321, 0x75164320, 0x75106432, 0x75264310, 0x75206431, 0x75216430, 0x75210643,
-    0x75364210, 0x75306421, 0x75316420, 0x75310642, 0x75326410, 0x75320641, 0x75321640, 0x75321064,
-    0x75463210, 0x75406321, 0x75416320, 0x75410632, 0x75426310, 0x75420631, 0x75421630, 0x75421063,
-    0x75436210, 0x75430621, 0x75431620, 0x75431062, 0x75432610, 0x75432061, 0x75432160, 0x75432106,
-    0x76543210, 0x76054321, 0x76154320, 0x76105432, 0x76254310, 0x76205431, 0x76215430, 0x76210543,
-    0x76354210, 0x76305421, 0x76315420, 0x76310542, 0x76325410, 0x76320541, 0x76321540, 0x76321054,
-    0x76453210, 0x76405321, 0x76415320, 0x76410532, 0x76425310, 0x76420531, 0x76421530, 0x76421053,
-    0x76435210, 0x76430521, 0x76431520, 0x76431052, 0x76432510, 0x76432051, 0x76432150, 0x76432105,
-    0x76543210, 0x76504321, 0x76514320, 0x76510432, 0x76524310, 0x76520431, 0x76521430, 0x76521043,
-    0x76534210, 0x76530421, 0x76531420, 0x76531042, 0x76532410, 0x76532041, 0x76532140, 0x76532104,
-    0x76543210, 0x76540321, 0x76541320, 0x76541032, 0x76542310, 0x76542031, 0x76542130, 0x76542103,
-    0x76543210, 0x76543021, 0x76543120, 0x76543102, 0x76543210, 0x76543201, 0x76543210, 0x76543210,
+static const int32_t perm8[256][8] __attribute__((aligned(32))) = {
+    {0, 1, 2, 3, 4, 5, 6, 7}, {1, 2, 3, 4, 5, 6, 7, 0}, {0, 2, 3, 4, 5, 6, 7, 1},
+    {2, 3, 4, 5, 6, 7, 0, 1}, {0, 1, 3, 4, 5, 6, 7, 2}, {1, 3, 4, 5, 6, 7, 0, 2},
+    {0, 3, 4, 5, 6, 7, 1, 2}, {3, 4, 5, 6, 7, 0, 1, 2}, {0, 1, 2, 4, 5, 6, 7, 3},
+    {1, 2, 4, 5, 6, 7, 0, 3}, {0, 2, 4, 5, 6, 7, 1, 3}, {2, 4, 5, 6, 7, 0, 1, 3},
+    {0, 1, 4, 5, 6, 7, 2, 3}, {1, 4, 5, 6, 7, 0, 2, 3}, {0, 4, 5, 6, 7, 1, 2, 3},
+    {4, 5, 6, 7, 0, 1, 2, 3}, {0, 1, 2, 3, 5, 6, 7, 4}, {1, 2, 3, 5, 6, 7, 0, 4},
+    {0, 2, 3, 5, 6, 7, 1, 4}, {2, 3, 5, 6, 7, 0, 1, 4}, {0, 1, 3, 5, 6, 7, 2, 4},
+    {1, 3, 5, 6, 7, 0, 2, 4}, {0, 3, 5, 6, 7, 1, 2, 4}, {3, 5, 6, 7, 0, 1, 2, 4},
+    {0, 1, 2, 5, 6, 7, 3, 4}, {1, 2, 5, 6, 7, 0, 3, 4}, {0, 2, 5, 6, 7, 1, 3, 4},
+    {2, 5, 6, 7, 0, 1, 3, 4}, {0, 1, 5, 6, 7, 2, 3, 4}, {1, 5, 6, 7, 0, 2, 3, 4},
+    {0, 5, 6, 7, 1, 2, 3, 4}, {5, 6, 7, 0, 1, 2, 3, 4}, {0, 1, 2, 3, 4, 6, 7, 5},
+    {1, 2, 3, 4, 6, 7, 0, 5}, {0, 2, 3, 4, 6, 7, 1, 5}, {2, 3, 4, 6, 7, 0, 1, 5},
+    {0, 1, 3, 4, 6, 7, 2, 5}, {1, 3, 4, 6, 7, 0, 2, 5}, {0, 3, 4, 6, 7, 1, 2, 5},
+    {3, 4, 6, 7, 0, 1, 2, 5}, {0, 1, 2, 4, 6, 7, 3, 5}, {1, 2, 4, 6, 7, 0, 3, 5},
+    {0, 2, 4, 6, 7, 1, 3, 5}, {2, 4, 6, 7, 0, 1, 3, 5}, {0, 1, 4, 6, 7, 2, 3, 5},
+    {1, 4, 6, 7, 0, 2, 3, 5}, {0, 4, 6, 7, 1, 2, 3, 5}, {4, 6, 7, 0, 1, 2, 3, 5},
+    {0, 1, 2, 3, 6, 7, 4, 5}, {1, 2, 3, 6, 7, 0, 4, 5}, {0, 2, 3, 6, 7, 1, 4, 5},
+    {2, 3, 6, 7, 0, 1, 4, 5}, {0, 1, 3, 6, 7, 2, 4, 5}, {1, 3, 6, 7, 0, 2, 4, 5},
+    {0, 3, 6, 7, 1, 2, 4, 5}, {3, 6, 7, 0, 1, 2, 4, 5}, {0, 1, 2, 6, 7, 3, 4, 5},
+    {1, 2, 6, 7, 0, 3, 4, 5}, {0, 2, 6, 7, 1, 3, 4, 5}, {2, 6, 7, 0, 1, 3, 4, 5},
+    {0, 1, 6, 7, 2, 3, 4, 5}, {1, 6, 7, 0, 2, 3, 4, 5}, {0, 6, 7, 1, 2, 3, 4, 5},
+    {6, 7, 0, 1, 2, 3, 4, 5}, {0, 1, 2, 3, 4, 5, 7, 6}, {1, 2, 3, 4, 5, 7, 0, 6},
+    {0, 2, 3, 4, 5, 7, 1, 6}, {2, 3, 4, 5, 7, 0, 1, 6}, {0, 1, 3, 4, 5, 7, 2, 6},
+    {1, 3, 4, 5, 7, 0, 2, 6}, {0, 3, 4, 5, 7, 1, 2, 6}, {3, 4, 5, 7, 0, 1, 2, 6},
+    {0, 1, 2, 4, 5, 7, 3, 6}, {1, 2, 4, 5, 7, 0, 3, 6}, {0, 2, 4, 5, 7, 1, 3, 6},
+    {2, 4, 5, 7, 0, 1, 3, 6}, {0, 1, 4, 5, 7, 2, 3, 6}, {1, 4, 5, 7, 0, 2, 3, 6},
+    {0, 4, 5, 7, 1, 2, 3, 6}, {4, 5, 7, 0, 1, 2, 3, 6}, {0, 1, 2, 3, 5, 7, 4, 6},
+    {1, 2, 3, 5, 7, 0, 4, 6}, {0, 2, 3, 5, 7, 1, 4, 6}, {2, 3, 5, 7, 0, 1, 4, 6},
+    {0, 1, 3, 5, 7, 2, 4, 6}, {1, 3, 5, 7, 0, 2, 4, 6}, {0, 3, 5, 7, 1, 2, 4, 6},
+    {3, 5, 7, 0, 1, 2, 4, 6}, {0, 1, 2, 5, 7, 3, 4, 6}, {1, 2, 5, 7, 0, 3, 4, 6},
+    {0, 2, 5, 7, 1, 3, 4, 6}, {2, 5, 7, 0, 1, 3, 4, 6}, {0, 1, 5, 7, 2, 3, 4, 6},
+    {1, 5, 7, 0, 2, 3, 4, 6}, {0, 5, 7, 1, 2, 3, 4, 6}, {5, 7, 0, 1, 2, 3, 4, 6},
+    {0, 1, 2, 3, 4, 7, 5, 6}, {1, 2, 3, 4, 7, 0, 5, 6}, {0, 2, 3, 4, 7, 1, 5, 6},
+    {2, 3, 4, 7, 0, 1, 5, 6}, {0, 1, 3, 4, 7, 2, 5, 6}, {1, 3, 4, 7, 0, 2, 5, 6},
+    {0, 3, 4, 7, 1, 2, 5, 6}, {3, 4, 7, 0, 1, 2, 5, 6}, {0, 1, 2, 4, 7, 3, 5, 6},
+    {1, 2, 4, 7, 0, 3, 5, 6}, {0, 2, 4, 7, 1, 3, 5, 6}, {2, 4, 7, 0, 1, 3, 5, 6},
+    {0, 1, 4, 7, 2, 3, 5, 6}, {1, 4, 7, 0, 2, 3, 5, 6}, {0, 4, 7, 1, 2, 3, 5, 6},
+    {4, 7, 0, 1, 2, 3, 5, 6}, {0, 1, 2, 3, 7, 4, 5, 6}, {1, 2, 3, 7, 0, 4, 5, 6},
+    {0, 2, 3, 7, 1, 4, 5, 6}, {2, 3, 7, 0, 1, 4, 5, 6}, {0, 1, 3, 7, 2, 4, 5, 6},
+    {1, 3, 7, 0, 2, 4, 5, 6}, {0, 3, 7, 1, 2, 4, 5, 6}, {3, 7, 0, 1, 2, 4, 5, 6},
+    {0, 1, 2, 7, 3, 4, 5, 6}, {1, 2, 7, 0, 3, 4, 5, 6}, {0, 2, 7, 1, 3, 4, 5, 6},
+    {2, 7, 0, 1, 3, 4, 5, 6}, {0, 1, 7, 2, 3, 4, 5, 6}, {1, 7, 0, 2, 3, 4, 5, 6},
+    {0, 7, 1, 2, 3, 4, 5, 6}, {7, 0, 1, 2, 3, 4, 5, 6}, {0, 1, 2, 3, 4, 5, 6, 7},
+    {1, 2, 3, 4, 5, 6, 0, 7}, {0, 2, 3, 4, 5, 6, 1, 7}, {2, 3, 4, 5, 6, 0, 1, 7},
+    {0, 1, 3, 4, 5, 6, 2, 7}, {1, 3, 4, 5, 6, 0, 2, 7}, {0, 3, 4, 5, 6, 1, 2, 7},
+    {3, 4, 5, 6, 0, 1, 2, 7}, {0, 1, 2, 4, 5, 6, 3, 7}, {1, 2, 4, 5, 6, 0, 3, 7},
+    {0, 2, 4, 5, 6, 1, 3, 7}, {2, 4, 5, 6, 0, 1, 3, 7}, {0, 1, 4, 5, 6, 2, 3, 7},
+    {1, 4, 5, 6, 0, 2, 3, 7}, {0, 4, 5, 6, 1, 2, 3, 7}, {4, 5, 6, 0, 1, 2, 3, 7},
+    {0, 1, 2, 3, 5, 6, 4, 7}, {1, 2, 3, 5, 6, 0, 4, 7}, {0, 2, 3, 5, 6, 1, 4, 7},
+    {2, 3, 5, 6, 0, 1, 4, 7}, {0, 1, 3, 5, 6, 2, 4, 7}, {1, 3, 5, 6, 0, 2, 4, 7},
+    {0, 3, 5, 6, 1, 2, 4, 7}, {3, 5, 6, 0, 1, 2, 4, 7}, {0, 1, 2, 5, 6, 3, 4, 7},
+    {1, 2, 5, 6, 0, 3, 4, 7}, {0, 2, 5, 6, 1, 3, 4, 7}, {2, 5, 6, 0, 1, 3, 4, 7},
+    {0, 1, 5, 6, 2, 3, 4, 7}, {1, 5, 6, 0, 2, 3, 4, 7}, {0, 5, 6, 1, 2, 3, 4, 7},
+    {5, 6, 0, 1, 2, 3, 4, 7}, {0, 1, 2, 3, 4, 6, 5, 7}, {1, 2, 3, 4, 6, 0, 5, 7},
+    {0, 2, 3, 4, 6, 1, 5, 7}, {2, 3, 4, 6, 0, 1, 5, 7}, {0, 1, 3, 4, 6, 2, 5, 7},
+    {1, 3, 4, 6, 0, 2, 5, 7}, {0, 3, 4, 6, 1, 2, 5, 7}, {3, 4, 6, 0, 1, 2, 5, 7},
+    {0, 1, 2, 4, 6, 3, 5, 7}, {1, 2, 4, 6, 0, 3, 5, 7}, {0, 2, 4, 6, 1, 3, 5, 7},
+    {2, 4, 6, 0, 1, 3, 5, 7}, {0, 1, 4, 6, 2, 3, 5, 7}, {1, 4, 6, 0, 2, 3, 5, 7},
+    {0, 4, 6, 1, 2, 3, 5, 7}, {4, 6, 0, 1, 2, 3, 5, 7}, {0, 1, 2, 3, 6, 4, 5, 7},
+    {1, 2, 3, 6, 0, 4, 5, 7}, {0, 2, 3, 6, 1, 4, 5, 7}, {2, 3, 6, 0, 1, 4, 5, 7},
+    {0, 1, 3, 6, 2, 4, 5, 7}, {1, 3, 6, 0, 2, 4, 5, 7}, {0, 3, 6, 1, 2, 4, 5, 7},
+    {3, 6, 0, 1, 2, 4, 5, 7}, {0, 1, 2, 6, 3, 4, 5, 7}, {1, 2, 6, 0, 3, 4, 5, 7},
+    {0, 2, 6, 1, 3, 4, 5, 7}, {2, 6, 0, 1, 3, 4, 5, 7}, {0, 1, 6, 2, 3, 4, 5, 7},
+    {1, 6, 0, 2, 3, 4, 5, 7}, {0, 6, 1, 2, 3, 4, 5, 7}, {6, 0, 1, 2, 3, 4, 5, 7},
+    {0, 1, 2, 3, 4, 5, 6, 7}, {1, 2, 3, 4, 5, 0, 6, 7}, {0, 2, 3, 4, 5, 1, 6, 7},
+    {2, 3, 4, 5, 0, 1, 6, 7}, {0, 1, 3, 4, 5, 2, 6, 7}, {1, 3, 4, 5, 0, 2, 6, 7},
+    {0, 3, 4, 5, 1, 2, 6, 7}, {3, 4, 5, 0, 1, 2, 6, 7}, {0, 1, 2, 4, 5, 3, 6, 7},
+    {1, 2, 4, 5, 0, 3, 6, 7}, {0, 2, 4, 5, 1, 3, 6, 7}, {2, 4, 5, 0, 1, 3, 6, 7},
+    {0, 1, 4, 5, 2, 3, 6, 7}, {1, 4, 5, 0, 2, 3, 6, 7}, {0, 4, 5, 1, 2, 3, 6, 7},
+    {4, 5, 0, 1, 2, 3, 6, 7}, {0, 1, 2, 3, 5, 4, 6, 7}, {1, 2, 3, 5, 0, 4, 6, 7},
+    {0, 2, 3, 5, 1, 4, 6, 7}, {2, 3, 5, 0, 1, 4, 6, 7}, {0, 1, 3, 5, 2, 4, 6, 7},
+    {1, 3, 5, 0, 2, 4, 6, 7}, {0, 3, 5, 1, 2, 4, 6, 7}, {3, 5, 0, 1, 2, 4, 6, 7},
+    {0, 1, 2, 5, 3, 4, 6, 7}, {1, 2, 5, 0, 3, 4, 6, 7}, {0, 2, 5, 1, 3, 4, 6, 7},
+    {2, 5, 0, 1, 3, 4, 6, 7}, {0, 1, 5, 2, 3, 4, 6, 7}, {1, 5, 0, 2, 3, 4, 6, 7},
+    {0, 5, 1, 2, 3, 4, 6, 7}, {5, 0, 1, 2, 3, 4, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
+    {1, 2, 3, 4, 0, 5, 6, 7}, {0, 2, 3, 4, 1, 5, 6, 7}, {2, 3, 4, 0, 1, 5, 6, 7},
+    {0, 1, 3, 4, 2, 5, 6, 7}, {1, 3, 4, 0, 2, 5, 6, 7}, {0, 3, 4, 1, 2, 5, 6, 7},
+    {3, 4, 0, 1, 2, 5, 6, 7}, {0, 1, 2, 4, 3, 5, 6, 7}, {1, 2, 4, 0, 3, 5, 6, 7},
+    {0, 2, 4, 1, 3, 5, 6, 7}, {2, 4, 0, 1, 3, 5, 6, 7}, {0, 1, 4, 2, 3, 5, 6, 7},
+    {1, 4, 0, 2, 3, 5, 6, 7}, {0, 4, 1, 2, 3, 5, 6, 7}, {4, 0, 1, 2, 3, 5, 6, 7},
+    {0, 1, 2, 3, 4, 5, 6, 7}, {1, 2, 3, 0, 4, 5, 6, 7}, {0, 2, 3, 1, 4, 5, 6, 7},
+    {2, 3, 0, 1, 4, 5, 6, 7}, {0, 1, 3, 2, 4, 5, 6, 7}, {1, 3, 0, 2, 4, 5, 6, 7},
+    {0, 3, 1, 2, 4, 5, 6, 7}, {3, 0, 1, 2, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
+    {1, 2, 0, 3, 4, 5, 6, 7}, {0, 2, 1, 3, 4, 5, 6, 7}, {2, 0, 1, 3, 4, 5, 6, 7},
+    {0, 1, 2, 3, 4, 5, 6, 7}, {1, 0, 2, 3, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
+    {0, 1, 2, 3, 4, 5, 6, 7},
 };
 
 /* ---- per type: scalar pieces, the two partitions, the introsort ---- */
@@ -168,6 +225,20 @@ static const uint32_t perm8[256] = {
 #if HAVE_AVX2_PATH
 /* The AVX2 partition of T (W lanes, permutation table TAB): GT(v, pv) and GE(v, pv) are the
  * masks of the lanes > and >= the pivot. */
+/* Vector V's lanes compressed by one permutation (those going left first) and stored at both
+ * fronts, l and r moved past their own lanes (the partition's W, TAB, GT and GE). */
+#define SPLIT_STORE(V, W, TAB, GT, GE)                                                             \
+    do {                                                                                           \
+        const __m256i v_ = (V);                                                                    \
+        const unsigned m = (unsigned)(ge ? GE(v_, pv) : GT(v_, pv));                               \
+        const __m256i w =                                                                          \
+            _mm256_permutevar8x32_epi32(v_, _mm256_load_si256((const __m256i *)TAB[m]));           \
+        const int c = __builtin_popcount(m);                                                       \
+        _mm256_storeu_si256((__m256i *)(a + l), w);                                                \
+        _mm256_storeu_si256((__m256i *)(a + r - W), w);                                            \
+        l += W - c;                                                                                \
+        r -= c;                                                                                    \
+    } while (0)
 #define QUICK_AVX2(NAME, T, W, TAB, GT, GE)                                                        \
     AVX2 static inline ptrdiff_t NAME##_part_avx2(T *a, ptrdiff_t n, T p, bool ge)                 \
     {                                                                                              \
@@ -175,7 +246,6 @@ static const uint32_t perm8[256] = {
         T ps[W];                                                                                   \
         for (int k = 0; k < W; k++) ps[k] = p;                                                     \
         const __m256i pv = _mm256_loadu_si256((const __m256i *)ps);                                \
-        const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);                     \
         __m256i keep[2 * U];                                                                       \
         for (int u = 0; u < U; u++) {                                                              \
             keep[u] = _mm256_loadu_si256((const __m256i *)(a + u * W));                            \
@@ -193,31 +263,25 @@ static const uint32_t perm8[256] = {
             }                                                                                      \
             __m256i v[U];                                                                          \
             for (int u = 0; u < U; u++) v[u] = _mm256_loadu_si256((const __m256i *)(src + u * W)); \
-            for (int u = 0; u < U; u++) {                                                          \
-                const unsigned m = (unsigned)(ge ? GE(v[u], pv) : GT(v[u], pv));                   \
-                const __m256i idx =                                                                \
-                    _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)TAB[m]), shifts),    \
-                                     _mm256_set1_epi32(15));                                       \
-                const __m256i w = _mm256_permutevar8x32_epi32(v[u], idx);                          \
-                const int c = __builtin_popcount(m);                                               \
-                _mm256_storeu_si256((__m256i *)(a + l), w);                                        \
-                _mm256_storeu_si256((__m256i *)(a + r - W), w);                                    \
-                l += W - c;                                                                        \
-                r -= c;                                                                            \
-            }                                                                                      \
+            for (int u = 0; u < U; u++) SPLIT_STORE(v[u], W, TAB, GT, GE);                         \
         }                                                                                          \
-        /* what is left unread and the kept vectors, element by element */                         \
+        /* what is left unread and the kept vectors, copied out and stored the same way while the  \
+         * gap between the fronts (their count) is 2 W or more, so that a store's unused lanes     \
+         * never cover the other front's new ones; the last W + k % W one by one, branch free */   \
         T rest[3 * U * W];                                                                         \
-        const ptrdiff_t k = rr - rl;                                                               \
-        memcpy(rest, a + rl, (size_t)k * sizeof(T));                                               \
-        for (int u = 0; u < 2 * U; u++)                                                            \
-            _mm256_storeu_si256((__m256i *)(rest + k + u * W), keep[u]);                           \
-        for (ptrdiff_t i = 0; i < k + 2 * U * W; i++) {                                            \
+        const ptrdiff_t k = rr - rl, nv = k / W + 2 * U;                                           \
+        memcpy(rest, a + rl, (size_t)(k / W * W) * sizeof(T));                                     \
+        memcpy(rest + k / W * W, keep, sizeof keep);                                               \
+        memcpy(rest + nv * W, a + rl + k / W * W, (size_t)(k % W) * sizeof(T));                    \
+        for (ptrdiff_t j = 0; j < nv - 1; j++)                                                     \
+            SPLIT_STORE(_mm256_loadu_si256((const __m256i *)(rest + j * W)), W, TAB, GT, GE);      \
+        for (ptrdiff_t i = (nv - 1) * W; i < nv * W + k % W; i++) {                                \
             const T x = rest[i];                                                                   \
-            if (ge ? !LT(x, p) : LT(p, x))                                                         \
-                a[--r] = x;                                                                        \
-            else                                                                                   \
-                a[l++] = x;                                                                        \
+            const bool right = ge ? !LT(x, p) : LT(p, x);                                          \
+            a[l] = x;                                                                              \
+            a[r - 1] = x;                                                                          \
+            l += !right;                                                                           \
+            r -= right;                                                                            \
         }                                                                                          \
         return l;                                                                                  \
     }
@@ -234,6 +298,12 @@ static const uint32_t perm8[256] = {
 #define GE_I64(v, pv) (GT_I64(pv, v) ^ 0xf)
 #define GT_I32(v, pv) _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(v, pv)))
 #define GE_I32(v, pv) (GT_I32(pv, v) ^ 0xff)
+#define FLIP64(v) _mm256_xor_si256(v, _mm256_set1_epi64x(INT64_MIN))
+#define FLIP32(v) _mm256_xor_si256(v, _mm256_set1_epi32(INT32_MIN))
+#define GT_U64(v, pv) GT_I64(FLIP64(v), FLIP64(pv))
+#define GE_U64(v, pv) (GT_U64(pv, v) ^ 0xf)
+#define GT_U32(v, pv) GT_I32(FLIP32(v), FLIP32(pv))
+#define GE_U32(v, pv) (GT_U32(pv, v) ^ 0xff)
 #endif
 
 /* The portable and (where built) AVX2 introsorts of one type, and NAME(a, n, depth) choosing. */
@@ -274,6 +344,22 @@ QUICK_TYPE(quick_f64, double, 4, perm4, GT_F64, GE_F64)
 QUICK_TYPE(quick_i64, int64_t, 4, perm4, GT_I64, GE_I64)
 QUICK_TYPE(quick_f32, float, 8, perm8, GT_F32, GE_F32)
 QUICK_TYPE(quick_i32, int32_t, 8, perm8, GT_I32, GE_I32)
+QUICK_TYPE(quick_u64, uint64_t, 4, perm4, GT_U64, GE_U64)
+QUICK_TYPE(quick_u32, uint32_t, 8, perm8, GT_U32, GE_U32)
+
+#if HAVE_AVX2_PATH
+/* The AVX2 partition steps for sort_quick.c's quicksort. */
+#define PARTITION_FN(NAME, T, PART)                                                                \
+    AVX2 ptrdiff_t NAME(T *a, ptrdiff_t n, T p, bool ge)                                         \
+    {                                                                                              \
+        return ge ? PART(a, n, p, true) : PART(a, n, p, false); /* two loops, no flag inside */    \
+    }
+PARTITION_FN(ks__partition_f64, double, quick_f64_part_avx2)
+PARTITION_FN(ks__partition_i64, int64_t, quick_i64_part_avx2)
+PARTITION_FN(ks__partition_u64, uint64_t, quick_u64_part_avx2)
+PARTITION_FN(ks__partition_i32, int32_t, quick_i32_part_avx2)
+PARTITION_FN(ks__partition_u32, uint32_t, quick_u32_part_avx2)
+#endif
 QUICK_PORTABLE(quick_kp, ks__kpair, PAIR_LT)
 static void quick_kp_heap_(ks__kpair *a, ptrdiff_t n) { quick_kp_heap(a, n); }
 static void quick_kp_insertion_(ks__kpair *a, ptrdiff_t n) { quick_kp_insertion(a, n); }
@@ -290,8 +376,41 @@ static int depth_limit(ptrdiff_t n)
     return d;
 }
 
-/* NaNs to the end (their bits kept); returns the count of the others. */
-#define NAN_LAST(T)                                                                                \
+#if HAVE_AVX2_PATH
+/* Whether any of the n elements is NaN, four or eight at a time. */
+AVX2 static bool any_nan_f64(const double *a, ptrdiff_t n)
+{
+    __m256d m = _mm256_setzero_pd();
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d v = _mm256_loadu_pd(a + i);
+        m = _mm256_or_pd(m, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+    }
+    bool any = _mm256_movemask_pd(m) != 0;
+    for (; i < n; i++) any |= a[i] != a[i];
+    return any;
+}
+AVX2 static bool any_nan_f32(const float *a, ptrdiff_t n)
+{
+    __m256 m = _mm256_setzero_ps();
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_loadu_ps(a + i);
+        m = _mm256_or_ps(m, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    bool any = _mm256_movemask_ps(m) != 0;
+    for (; i < n; i++) any |= a[i] != a[i];
+    return any;
+}
+#define NO_NAN(F) (__builtin_cpu_supports("avx2") && !F(a, n))
+#else
+#define NO_NAN(F) false
+#endif
+
+/* NaNs to the end (their bits kept); returns the count of the others. A line without NaN (one
+ * vectorised pass tells) costs no branch per element. */
+#define NAN_LAST(T, ANY)                                                                           \
+    if (NO_NAN(ANY)) return n;                                                                     \
     ptrdiff_t i = 0, j = n;                                                                        \
     for (;;) {                                                                                     \
         while (i < j && a[i] == a[i]) i++;                                                         \
@@ -301,17 +420,8 @@ static int depth_limit(ptrdiff_t n)
         a[i++] = a[--j];                                                                           \
         a[j] = x;                                                                                  \
     }
-static ptrdiff_t nan_last_f64(double *a, ptrdiff_t n) { NAN_LAST(double) }
-static ptrdiff_t nan_last_f32(float *a, ptrdiff_t n) { NAN_LAST(float) }
-
-static void flip64(uint64_t *a, ptrdiff_t n)
-{
-    for (ptrdiff_t i = 0; i < n; i++) a[i] ^= (uint64_t)1 << 63;
-}
-static void flip32(uint32_t *a, ptrdiff_t n)
-{
-    for (ptrdiff_t i = 0; i < n; i++) a[i] ^= (uint32_t)1 << 31;
-}
+ptrdiff_t ks__nan_last_f64(double *a, ptrdiff_t n) { NAN_LAST(double, any_nan_f64) }
+ptrdiff_t ks__nan_last_f32(float *a, ptrdiff_t n) { NAN_LAST(float, any_nan_f32) }
 
 /* NaNs to the end, then the selection of the k below M (a k in the NaN tail is in place). */
 #define SELECT(NAME, T, A, M)                                                                      \
@@ -325,27 +435,19 @@ bool ks__quickselect(ks_dtype t, void *v, ptrdiff_t n, const ptrdiff_t *k, int n
 {
     switch (t) {
     case KS_FLOAT64: {
-        const ptrdiff_t m = nan_last_f64(v, n);
+        const ptrdiff_t m = ks__nan_last_f64(v, n);
         SELECT(quick_f64, double, v, m);
         return true;
     }
     case KS_FLOAT32: {
-        const ptrdiff_t m = nan_last_f32(v, n);
+        const ptrdiff_t m = ks__nan_last_f32(v, n);
         SELECT(quick_f32, float, v, m);
         return true;
     }
     case KS_INT64: SELECT(quick_i64, int64_t, v, n); return true;
     case KS_INT32: SELECT(quick_i32, int32_t, v, n); return true;
-    case KS_UINT64:
-        flip64(v, n);
-        SELECT(quick_i64, int64_t, v, n);
-        flip64(v, n);
-        return true;
-    case KS_UINT32:
-        flip32(v, n);
-        SELECT(quick_i32, int32_t, v, n);
-        flip32(v, n);
-        return true;
+    case KS_UINT64: SELECT(quick_u64, uint64_t, v, n); return true;
+    case KS_UINT32: SELECT(quick_u32, uint32_t, v, n); return true;
     default: return false;
     }
 }

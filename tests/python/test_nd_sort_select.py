@@ -208,7 +208,8 @@ def test_unique_values_path(dtype):
 def test_sorted_and_reversed_lines(dtype):
     """Lines already in order or in reverse order (the one-pass shortcut), with ties (where a
     reversed line must still give the stable order), -0.0 beside 0.0 and NaN: NumPy's stable
-    sort and argsort exactly, along both axes of a 2-d array."""
+    sort and argsort exactly (kind="quicksort": but for the order of -0.0 and 0.0), along both
+    axes of a 2-d array."""
     for n in (257, 258, 1000):
         base = np.sort(RNG.integers(-50, 50, n)).astype(dtype)
         tied = np.sort(RNG.integers(0, 3, n)).astype(dtype)
@@ -224,4 +225,8 @@ def test_sorted_and_reversed_lines(dtype):
                     np.testing.assert_array_equal(got, want)
                     s = np.asarray(nd.sort(nd.asarray(arr), axis=axis, kind=kind))
                     w = np.sort(arr, axis=axis, kind="stable")
-                    assert s.tobytes() == w.tobytes()
+                    if kind == "stable":
+                        assert s.tobytes() == w.tobytes()
+                    else:  # the order of -0.0 and 0.0 is free (NumPy's quicksort promises none)
+                        np.testing.assert_array_equal(s, w)
+                        assert s[w != 0].tobytes() == w[w != 0].tobytes()
