@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """kestrel.nd's default threads against one thread on a busy machine: every core runs a spinning
-process (a shared server's other users), and each case runs in a fresh process with libgomp's own
-spin count (GOMP_SPINCOUNT=300000, what a process gets without `import kestrel`'s default) and
-with kestrel's (1000). The default must not be slower than one thread.
+process (a shared server's other users), and each case runs in a fresh process under each spin
+count of --spins (GOMP_SPINCOUNT; 300000 is libgomp's own, what a process gets without `import
+kestrel`'s default; "kestrel" leaves the variable unset, so that `import kestrel` sets its own).
 
-Usage: bench_nd_busy.py [--reps N] [--quiet]   (--quiet: no spinning processes, the cost of the
-smaller spin count on an idle machine)
+Usage: bench_nd_busy.py [--reps N] [--quiet] [--spins 300000,kestrel,1000]   (--quiet: no
+spinning processes: what a smaller spin count costs on an idle machine)
 """
 import argparse
 import multiprocessing
@@ -52,6 +52,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=200)
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--spins", default="300000,kestrel,1000")
     a = ap.parse_args()
     hogs = [] if a.quiet else [multiprocessing.Process(target=spin, daemon=True)
                                for _ in range(os.cpu_count() or 1)]
@@ -59,11 +60,13 @@ def main():
         h.start()
     try:
         rows = {}
-        for label, spin_count in (("libgomp's 300000", "300000"), ("kestrel's 1000", None)):
+        spins = a.spins.split(",")
+        for spin_count in spins:
+            label = spin_count
             env = dict(os.environ)
             env.pop("OMP_WAIT_POLICY", None)
             env.pop("GOMP_SPINCOUNT", None)
-            if spin_count:
+            if spin_count != "kestrel":
                 env["GOMP_SPINCOUNT"] = spin_count
             r = subprocess.run([sys.executable, "-c", CHILD, str(a.reps)], env=env, check=True,
                                capture_output=True, text=True)
@@ -77,8 +80,8 @@ def main():
     print(f"{'busy' if hogs else 'idle'} machine ({os.cpu_count()} CPUs"
           f"{', one spinning process per CPU' if hogs else ''}); median ms per call, 1 thread / "
           "default threads (ratio: 1-thread time over default time; >= 1 is not slower)")
-    print("| case | libgomp's spin count (300000) | kestrel's (1000) |")
-    print("|---|---|---|")
+    print("| case | " + " | ".join(f"GOMP_SPINCOUNT {k}" for k in spins) + " |")
+    print("|---" * (len(spins) + 1) + "|")
     for name, r in rows.items():
         cells = [f"{o:.3f} / {d:.3f} ({o / d:.2f}x)" for o, d in r.values()]
         print(f"| {name} | " + " | ".join(cells) + " |")

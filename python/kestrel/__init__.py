@@ -21,12 +21,13 @@ import os
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "24")
 # libgomp's idle threads spin 300,000 rounds (~10 ms here) before they sleep. On a machine whose
 # other cores are busy (a shared server), a spinning thread holds a core the thread it waits for
-# needs, and each short parallel call waits for a time slice: a 1M-element add on 2 threads took
-# 12 ms against 0.9 ms on one. 1,000 rounds (~30 us) keep the threads warm between back-to-back
-# calls (bench/bench_nd_busy.py). Read when libgomp loads (with our extension); a value the user
-# set, or an OMP_WAIT_POLICY, wins.
+# needs, and each short parallel call waits for a time slice: a fused chain over 1M elements took
+# 12 ms on 2 threads against 1.1 ms on one (10,000 rounds: 1.9 ms; 1,000: 0.7 ms). On an idle
+# machine 1,000 rounds let the second thread fall asleep between back-to-back calls (a fused 1M
+# sum lost a third of its 2-thread gain); 10,000 cost nothing measurable (bench/bench_nd_busy.py).
+# Read when libgomp loads (with our extension); a value the user set, or OMP_WAIT_POLICY, wins.
 if "OMP_WAIT_POLICY" not in os.environ:
-    os.environ.setdefault("GOMP_SPINCOUNT", "1000")
+    os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 from _kestrel._core import KestrelError, __version__, build_info  # noqa: E402
 from _kestrel._core import read_csv as _read_csv  # noqa: E402
