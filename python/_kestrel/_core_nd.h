@@ -78,8 +78,12 @@ PyObject *ks_py_dtype_of(ks_dtype t);
 int ks_py_nd_dtype_arg(PyObject *o, bool allow_none, int *out);
 /* A casting argument ("same_kind" ...; None -> dflt). */
 int ks_py_nd_casting_arg(PyObject *o, ks_casting dflt, ks_casting *out);
-/* An order argument ("C", "F"; None, "K" and "A" -> C). */
+/* An order argument ("C", "F"; None, "K" and "A" -> C: see ks_py_nd_order_of). */
 int ks_py_nd_order_arg(PyObject *o, ks_order *out);
+/* The same for an operation on `a` (copy, ravel, flatten, tobytes, reshape): 'A' is F where a is
+ * F-contiguous and not C-contiguous, 'K' also where a's strides grow along its axes (a
+ * transposed view): NumPy's "keep the layout". */
+int ks_py_nd_order_of(PyObject *o, const ks_array *a, ks_order *out);
 /* copy= of reshape: None -> -1, else its truth (0 / 1). */
 int ks_py_nd_copy_arg(PyObject *o, int *copy);
 /* ks_array_reshape as a Python result (its base `owner` when a view), with NumPy's copy=: -1 a

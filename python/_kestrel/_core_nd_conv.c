@@ -393,6 +393,26 @@ int ks_py_nd_order_arg(PyObject *o, ks_order *out)
     return 0;
 }
 
+int ks_py_nd_order_of(PyObject *o, const ks_array *a, ks_order *out)
+{
+    if (ks_py_nd_order_arg(o, out)) return -1;
+    const char *s = o && PyUnicode_Check(o) ? PyUnicode_AsUTF8(o) : NULL;
+    if (!s || (strcmp(s, "A") && strcmp(s, "K")) || ks_array_is_c_contiguous(a)) return 0;
+    bool f = ks_array_is_f_contiguous(a);
+    if (!f && s[0] == 'K') { /* |stride| growing along the axes of length > 1 */
+        ptrdiff_t last = 0;
+        f = true;
+        for (int d = 0; d < a->ndim && f; d++) {
+            if (a->shape[d] < 2) continue;
+            const ptrdiff_t st = a->strides[d] < 0 ? -a->strides[d] : a->strides[d];
+            f = st >= last;
+            last = st;
+        }
+    }
+    *out = f ? KS_ORDER_F : KS_ORDER_C;
+    return 0;
+}
+
 static int index_of(PyObject *o, Py_ssize_t *v)
 {
     if (!PyIndex_Check(o)) {

@@ -546,8 +546,9 @@ static PyObject *f_ravel(FASTCALL_ARGS)
 {
     PARSE("ravel", 2, 1, "a", "order");
     ks_order order;
-    if (ks_py_nd_order_arg(o[1], &order)) return NULL;
-    ONE_ARRAY(o[0], rc = ks_array_ravel(ctx, a, order, &out));
+    if (ks_py_nd_order_arg(o[1], &order)) return NULL; /* (checked: order_of cannot fail below) */
+    ONE_ARRAY(o[0], (void)ks_py_nd_order_of(o[1], a, &order);
+              rc = ks_array_ravel(ctx, a, order, &out));
 }
 
 /* A sequence of axes (or one) for an array of ndim axes; n gets their count. */

@@ -536,7 +536,7 @@ static PyObject *m_copy(FASTCALL_ARGS)
 {
     PARSE("copy", 1, 0, "order");
     ks_order order;
-    if (ks_py_nd_order_arg(o[0], &order)) return NULL;
+    if (ks_py_nd_order_of(o[0], ARR(self), &order)) return NULL;
     ks_ctx *ctx = ks_py_nd_ctx();
     if (!ctx) return NULL;
     ks_array out;
@@ -589,7 +589,7 @@ static PyObject *m_ravel(FASTCALL_ARGS)
 {
     PARSE("ravel", 1, 0, "order");
     ks_order order;
-    if (ks_py_nd_order_arg(o[0], &order)) return NULL;
+    if (ks_py_nd_order_of(o[0], ARR(self), &order)) return NULL;
     ks_ctx *ctx = ks_py_nd_ctx();
     if (!ctx) return NULL;
     ks_array out;
@@ -600,7 +600,7 @@ static PyObject *m_flatten(FASTCALL_ARGS)
 {
     PARSE("flatten", 1, 0, "order");
     ks_order order;
-    if (ks_py_nd_order_arg(o[0], &order)) return NULL;
+    if (ks_py_nd_order_of(o[0], ARR(self), &order)) return NULL;
     ks_ctx *ctx = ks_py_nd_ctx();
     if (!ctx) return NULL;
     ks_array c, out;
@@ -753,7 +753,7 @@ static PyObject *m_tobytes(FASTCALL_ARGS)
 {
     PARSE("tobytes", 1, 0, "order");
     ks_order order;
-    if (ks_py_nd_order_arg(o[0], &order)) return NULL;
+    if (ks_py_nd_order_of(o[0], ARR(self), &order)) return NULL;
     const ks_array *a = ARR(self);
     const ptrdiff_t nbytes = ks_array_size(a) * (ptrdiff_t)ks_dtype_size(a->dtype);
     if (order == KS_ORDER_C ? ks_array_is_c_contiguous(a) : ks_array_is_f_contiguous(a))

@@ -855,3 +855,21 @@ def test_unsupported_dtype_names_it_and_keeps_the_heap():
             with pytest.raises(TypeError, match="has no dtype"):
                 nd.asarray(v)
     assert float(nd.asarray([1.0, 2.0]).sum()) == 3.0
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "T", "Tstep", "neg"])
+def test_order_a_and_k_keep_the_layout(layout):
+    """copy / ravel / flatten / tobytes with order 'A' and 'K' follow the array's layout as NumPy
+    does (an F-contiguous or transposed array stays F), not C."""
+    a = np.arange(24.0).reshape(4, 6)
+    x = {"C": a, "F": np.asfortranarray(a), "T": a.T, "Tstep": a.T[::2], "neg": a[::-1].T}[layout]
+    k = nd.asarray(x)
+    for order in "CFAK":
+        for meth in ("copy", "ravel", "flatten"):
+            want, got = getattr(x, meth)(order=order), np.asarray(getattr(k, meth)(order=order))
+            np.testing.assert_array_equal(got, want)
+            assert (got.flags.c_contiguous, got.flags.f_contiguous) == (
+                want.flags.c_contiguous, want.flags.f_contiguous)
+        np.testing.assert_array_equal(np.asarray(nd.ravel(k, order=order)), np.ravel(x, order=order))
+        if order != "K":
+            assert k.tobytes(order=order) == x.tobytes(order=order)
