@@ -737,26 +737,37 @@ static void run_jit(const pass *p, const jrun *r, char *const *regs, const char 
 
 /* The root's values at C-order flat positions [f0, f0 + n) of the domain into dst (contiguous);
  * regs: the thread's registers (BLK elements of 16 bytes each); n <= BLK. */
+/* The domain index of C-order flat position f0. */
+static void unflatten(const pass *p, ptrdiff_t f0, ptrdiff_t *idx)
+{
+    for (int d = p->nd - 1; d >= 0; d--) {
+        idx[d] = p->shape[d] ? f0 % p->shape[d] : 0;
+        f0 = p->shape[d] ? f0 / p->shape[d] : 0;
+    }
+}
+
+/* The leaves' pointers at domain index idx. */
+static void leaf_ptrs(const pass *p, const ptrdiff_t *idx, const char **lpp)
+{
+    for (int l = 0; l < p->nleaf; l++) {
+        const ptrdiff_t *s = p->lstr + l * KS_ARRAY_MAXDIMS;
+        ptrdiff_t o = 0;
+        for (int d = 0; d < p->nd; d++) o += idx[d] * s[d];
+        lpp[l] = p->lbase[l] + o;
+    }
+}
+
 static void eval_range(const pass *p, char *const *regs, ptrdiff_t f0, ptrdiff_t n, char *dst)
 {
-    const int nd = p->nd, in = nd - 1;
+    const int in = p->nd - 1;
     ptrdiff_t idx[KS_ARRAY_MAXDIMS];
-    ptrdiff_t rem = f0;
-    for (int d = nd - 1; d >= 0; d--) {
-        idx[d] = p->shape[d] ? rem % p->shape[d] : 0;
-        rem = p->shape[d] ? rem / p->shape[d] : 0;
-    }
+    unflatten(p, f0, idx);
     ptrdiff_t off = 0;
     while (off < n) {
         const ptrdiff_t left = p->shape[in] - idx[in];
         const ptrdiff_t m = n - off < left ? n - off : left;
         const char *lpp[MAXLEAF];
-        for (int l = 0; l < p->nleaf; l++) {
-            const ptrdiff_t *s = p->lstr + l * KS_ARRAY_MAXDIMS;
-            ptrdiff_t o = 0;
-            for (int d = 0; d < nd; d++) o += idx[d] * s[d];
-            lpp[l] = p->lbase[l] + o;
-        }
+        leaf_ptrs(p, idx, lpp);
         int r = 0;
         for (int j = 0; j < p->nins;) {
             while (r < p->nruns && p->runs[r].j1 <= j) r++;
@@ -982,22 +993,6 @@ static bool red_fusable(const ks_fused *f, const node *r)
     return red_layout(a, r->axes, &nr, &nc) != R_NONE;
 }
 
-/* The leaves' pointers at C-order flat position f0 of the domain. */
-static void leaf_ptrs(const pass *p, ptrdiff_t f0, const char **lpp)
-{
-    ptrdiff_t idx[KS_ARRAY_MAXDIMS];
-    for (int d = p->nd - 1; d >= 0; d--) {
-        idx[d] = p->shape[d] ? f0 % p->shape[d] : 0;
-        f0 = p->shape[d] ? f0 / p->shape[d] : 0;
-    }
-    for (int l = 0; l < p->nleaf; l++) {
-        const ptrdiff_t *s = p->lstr + l * KS_ARRAY_MAXDIMS;
-        ptrdiff_t o = 0;
-        for (int d = 0; d < p->nd; d++) o += idx[d] * s[d];
-        lpp[l] = p->lbase[l] + o;
-    }
-}
-
 /* NumPy's pairwise sum of a line of n (PW_F64 in reduce_kernels.c) adds its blocks (at most
  * 128 values; halves split at a multiple of 8) in a tree. pw_blocks lists the blocks' lengths
  * (a subtree as long as one listed before is copied from it: each level has two or three
@@ -1078,7 +1073,9 @@ static int jit_reduce(ks_ctx *ctx, const pass *q, const jrun *r, bool sq, ptrdif
         const ptrdiff_t b1 = b0 + JBLOCKS < nb ? b0 + JBLOCKS : nb;
         const char *lpp[MAXLEAF], *ip[KS__JIT_MAXINS];
         const char *mean = sq ? aux + row * 8 : NULL;
-        leaf_ptrs(q, row * n + off[b0], lpp);
+        ptrdiff_t idx[KS_ARRAY_MAXDIMS];
+        unflatten(q, row * n + off[b0], idx);
+        leaf_ptrs(q, idx, lpp);
         for (int k = 0; k < r->nin; k++) ip[k] = r->in[k] == IN_MEAN ? mean : lpp[r->in[k]];
         double *vr = v + row * nb;
         char *op[2] = {(char *)(vr + b0), (char *)(len + b0)};
