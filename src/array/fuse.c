@@ -1040,21 +1040,46 @@ static double pw_tree(const double *v, ptrdiff_t n, ptrdiff_t *next)
     return a + pw_tree(v, n - h, next);
 }
 
-#define JBLOCKS 64 /* blocks per task of a machine-code sum */
+/* The tree cut at depth d (a block above it stays whole): its subtrees' lengths, in order (sub
+ * NULL: only counted), and the tree above them adding their sums. */
+static ptrdiff_t pw_split(ptrdiff_t n, int d, ptrdiff_t *sub, ptrdiff_t k)
+{
+    if (d == 0 || n <= 128) {
+        if (sub) sub[k] = n;
+        return 1;
+    }
+    const ptrdiff_t h = n / 2 - n / 2 % 8;
+    const ptrdiff_t a = pw_split(h, d - 1, sub, k);
+    return a + pw_split(n - h, d - 1, sub, k + a);
+}
 
-/* red_pass's float64 sums (of (root - mean)^2 for sq) in the machine code (jrun r): every
- * line's blocks in tasks of JBLOCKS, the last block's last n mod 8 values added after it, then
- * each line's tree; acc[row] += its sum (the kernel's inner). q: p with the tail's register. */
+static double pw_top(const double *part, ptrdiff_t n, int d, ptrdiff_t *next)
+{
+    if (d == 0 || n <= 128) return part[(*next)++];
+    const ptrdiff_t h = n / 2 - n / 2 % 8;
+    const double a = pw_top(part, h, d - 1, next);
+    return a + pw_top(part, n - h, d - 1, next);
+}
+
+/* red_pass's float64 sums (of (root - mean)^2 for sq) in the machine code (jrun r). Each line's
+ * tree is cut into subtrees, a task each (at least 4 a thread where the lines allow): a task
+ * sums its subtree's blocks in one call (the line's last block then gets its last n mod 8
+ * values) and adds them in the subtree's tree; the subtrees' sums are added by the tree above
+ * them, and acc[row] += the line's sum (the kernel's inner). q: p with the tail's register. */
 static int jit_reduce(ks_ctx *ctx, const pass *q, const jrun *r, bool sq, ptrdiff_t nrow,
                       ptrdiff_t n, char *acc, const char *aux, int nt)
 {
+    int d = 0;
+    while ((nrow << d) < 4 * (ptrdiff_t)nt && (n >> d) >= 2048 && d < 16) d++;
     pw_seen seen[64];
     int nseen = 0;
-    const ptrdiff_t nb = pw_blocks(n, NULL, 0, seen, &nseen), nch = (nb + JBLOCKS - 1) / JBLOCKS;
-    const ptrdiff_t tasks = nrow * nch, rest = n % 8;
+    const ptrdiff_t nb = pw_blocks(n, NULL, 0, seen, &nseen), nsub = pw_split(n, d, NULL, 0);
+    const ptrdiff_t tasks = nrow * nsub, rest = n % 8;
     if (nt > tasks) nt = (int)tasks;
-    ptrdiff_t *len = ks__malloc_array(ctx, (size_t)nb * 2, sizeof *len);
-    double *v = ks__malloc_array(ctx, (size_t)(nrow * nb), sizeof *v);
+    /* the blocks' lengths; per subtree its length, first element and first block (a few KiB
+       beside the sums: under malloc's mmap threshold at 1M, so a repeated call reuses pages) */
+    ptrdiff_t *len = ks__malloc_array(ctx, (size_t)(nb + 3 * nsub), sizeof *len);
+    double *v = ks__malloc_array(ctx, (size_t)(nrow * (nb + nsub)), sizeof *v);
     char *mem = rest ? regs_new(ctx, q, nt) : NULL;
     if (!len || !v || (rest && !mem)) {
         ks__free(ctx, len);
@@ -1062,25 +1087,29 @@ static int jit_reduce(ks_ctx *ctx, const pass *q, const jrun *r, bool sq, ptrdif
         ks__free(ctx, mem);
         return KS_ENOMEM;
     }
-    ptrdiff_t *off = len + nb;
+    ptrdiff_t *sub = len + nb, *e0 = sub + nsub, *b0 = e0 + nsub;
+    double *part = v + nrow * nb;
     nseen = 0;
     pw_blocks(n, len, 0, seen, &nseen);
     len[nb - 1] -= rest;
-    for (ptrdiff_t b = 0, o = 0; b < nb; o += len[b++]) off[b] = o;
+    pw_split(n, d, sub, 0);
+    for (ptrdiff_t k = 0, e = 0, b = 0; k < nsub;
+         e += sub[k], b += pw_blocks(sub[k], NULL, 0, seen, &nseen), k++)
+        e0[k] = e, b0[k] = b;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (ptrdiff_t t = 0; t < tasks; t++) {
-        const ptrdiff_t row = t / nch, b0 = t % nch * JBLOCKS;
-        const ptrdiff_t b1 = b0 + JBLOCKS < nb ? b0 + JBLOCKS : nb;
+        const ptrdiff_t row = t / nsub, k = t % nsub;
+        const ptrdiff_t bk = b0[k], nbk = (k + 1 < nsub ? b0[k + 1] : nb) - bk;
         const char *lpp[MAXLEAF], *ip[KS__JIT_MAXINS];
         const char *mean = sq ? aux + row * 8 : NULL;
         ptrdiff_t idx[KS_ARRAY_MAXDIMS];
-        unflatten(q, row * n + off[b0], idx);
+        unflatten(q, row * n + e0[k], idx);
         leaf_ptrs(q, idx, lpp);
-        for (int k = 0; k < r->nin; k++) ip[k] = r->in[k] == IN_MEAN ? mean : lpp[r->in[k]];
+        for (int j = 0; j < r->nin; j++) ip[j] = r->in[j] == IN_MEAN ? mean : lpp[r->in[j]];
         double *vr = v + row * nb;
-        char *op[2] = {(char *)(vr + b0), (char *)(len + b0)};
-        r->code.fn(ip, op, b1 - b0);
-        if (b1 == nb && rest) {
+        char *op[2] = {(char *)(vr + bk), (char *)(len + bk)};
+        r->code.fn(ip, op, nbk);
+        if (k == nsub - 1 && rest) {
             char *regs[MAXREGS];
             regs_of(q, mem, thread_id(), regs);
             char *buf = regs[q->nregs - 1];
@@ -1089,10 +1118,12 @@ static int jit_reduce(ks_ctx *ctx, const pass *q, const jrun *r, bool sq, ptrdif
             for (ptrdiff_t i = 0; i < rest; i++)
                 vr[nb - 1] += sq ? (x[i] - mu) * (x[i] - mu) : x[i];
         }
+        ptrdiff_t next = 0;
+        part[t] = pw_tree(vr + bk, sub[k], &next);
     }
     for (ptrdiff_t row = 0; row < nrow; row++) {
         ptrdiff_t next = 0;
-        ((double *)(void *)acc)[row] += pw_tree(v + row * nb, n, &next);
+        ((double *)(void *)acc)[row] += pw_top(part + row * nsub, n, d, &next);
     }
     ks__free(ctx, len);
     ks__free(ctx, v);
