@@ -110,6 +110,13 @@ void ks__buffer_decref(ks_array_buffer *b)
     ks__release(&a, b);
 }
 
+void *ks__scratch(ks_ctx *ctx, size_t n, size_t size)
+{
+    void *p = ks__malloc_array(ctx, n, size);
+    if (p && n * size >= ((size_t)4 << 20)) ks__huge_pages(p, n * size);
+    return p;
+}
+
 /* ---- making and dropping arrays ---- */
 
 static int check_shape(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *shape,

@@ -189,11 +189,7 @@ static int lapack_dims(ks_ctx *ctx, const char *fn, ptrdiff_t m, ptrdiff_t n)
 /* Workspace of n elements of `size` bytes (at least one). */
 static void *work_alloc(ks_ctx *ctx, size_t n, size_t size)
 {
-    void *p = ks__malloc_array(ctx, n ? n : 1, size);
-    /* a fresh large buffer faults in a page at a time: 2 MB pages fault 512x less (as NumPy's
-       allocator asks; 1000 x 1000 solve: ~1.5 ms of 20) */
-    if (p && n * size >= ((size_t)4 << 20)) ks__huge_pages(p, n * size);
-    return p;
+    return ks__scratch(ctx, n ? n : 1, size);
 }
 /* A workspace size LAPACK reported in work[0] (a real, or a complex's real part). */
 static size_t lwork_of(const void *w)

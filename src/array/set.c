@@ -25,7 +25,7 @@ static int keys_of(ks_ctx *ctx, const ks_array *flat, ks__kpair **kp, ks__cpair 
     const ptrdiff_t n = ks_array_size(flat);
     const bool c = ks__dtypes[flat->dtype].kind == 'c';
     const ptrdiff_t s = flat->ndim ? flat->strides[0] : 0;
-    void *p = ks__malloc_array(ctx, (size_t)(n + extra) + 1, c ? sizeof **cp : sizeof **kp);
+    void *p = ks__scratch(ctx, (size_t)(n + extra) + 1, c ? sizeof **cp : sizeof **kp);
     if (!p) return KS_ENOMEM;
     if (c) {
         *cp = p;
@@ -163,7 +163,7 @@ static int unique_values(ks_ctx *ctx, const ks_array *a, unsigned flags, ks_arra
     if (rc != KS_OK) return rc;
     const ptrdiff_t n = ks_array_size(&c);
     const size_t es = ks__dtypes[a->dtype].size;
-    char *tmp = ks__malloc_array(ctx, (size_t)n + 1, es);
+    char *tmp = ks__scratch(ctx, (size_t)n + 1, es);
     if (!tmp) rc = KS_ENOMEM;
     ptrdiff_t g = 0;
     const bool distinct = (flags & KS_UNIQUE_NAN_DISTINCT) != 0;

@@ -247,12 +247,53 @@ static KEYS_FN(keys32, kpair32)
     }
 }
 
+/* Whether a real line (n elements at stride s) is in order by its keys (1; ties allowed), in
+ * strictly reverse order (-1), or neither (0): random lines leave within a few elements. */
+#define ORDER_OF(U, KEYEXPR)                                                                       \
+    {                                                                                              \
+        U v;                                                                                       \
+        memcpy(&v, x, sizeof v);                                                                   \
+        uint64_t prev = (uint64_t)(KEYEXPR);                                                       \
+        bool up = true, down = true;                                                               \
+        for (ptrdiff_t i = 1; i < n && (up || down); i++) {                                        \
+            memcpy(&v, x + i * s, sizeof v);                                                       \
+            const uint64_t k = (uint64_t)(KEYEXPR);                                                \
+            up = up && prev <= k;                                                                  \
+            down = down && prev > k;                                                               \
+            prev = k;                                                                              \
+        }                                                                                          \
+        return up ? 1 : down ? -1 : 0;                                                             \
+    }
+static int line_order(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n)
+{
+    switch (t) {
+    case KS_BOOL:
+    case KS_UINT8: ORDER_OF(uint8_t, v)
+    case KS_INT8: ORDER_OF(uint8_t, KEY_I8(v))
+    case KS_UINT16: ORDER_OF(uint16_t, v)
+    case KS_INT16: ORDER_OF(uint16_t, KEY_I16(v))
+    case KS_UINT32: ORDER_OF(uint32_t, v)
+    case KS_INT32: ORDER_OF(uint32_t, KEY_I32(v))
+    case KS_FLOAT32: ORDER_OF(uint32_t, key_f32(v))
+    case KS_UINT64: ORDER_OF(uint64_t, v)
+    case KS_INT64: ORDER_OF(uint64_t, KEY_I64(v))
+    default: ORDER_OF(uint64_t, key_f64(v))
+    }
+}
+
 /* The stable order of line x (n elements at stride s, through perm when not NULL) into idx:
- * idx[j] = the position (perm's entry) of the j-th smallest. w: 2n pairs of scratch. */
+ * idx[j] = the position (perm's entry) of the j-th smallest. w: 2n pairs of scratch. A long
+ * line already in order (or strictly reversed) is read once, not made into pairs. */
 static void order_line(ks_dtype t, const char *x, ptrdiff_t s, ptrdiff_t n, const int64_t *perm,
                        void *w, int64_t *idx, ptrdiff_t is)
 {
-    if (ks__dtypes[t].kind == 'c') {
+    const bool real = ks__dtypes[t].kind != 'c';
+    const int dir = real && !perm && n > RADIX_MIN ? line_order(t, x, s, n) : 0;
+    if (dir) {
+        for (ptrdiff_t j = 0; j < n; j++) idx[j * is] = dir > 0 ? j : n - 1 - j;
+        return;
+    }
+    if (!real) {
         ks__cpair *p = w;
         ks__sort_ckeys(t, x, s, n, perm, p);
         sort_cpair(p, p + n, n);
@@ -357,7 +398,7 @@ static int sort_impl(ks_ctx *ctx, const ks_array *a, int axis, ks_sort_kind kind
     if (n <= 1) return KS_OK;
     const size_t es = ks__dtypes[out->dtype].size;
     const bool inner = axis == out->ndim - 1;
-    char *buf = ks__malloc_array(ctx, (size_t)n * (inner ? 1 : 2), es);
+    char *buf = ks__scratch(ctx, (size_t)n * (inner ? 1 : 2), es);
     if (!buf) {
         ks_array_release(out);
         return KS_ENOMEM;
@@ -407,9 +448,9 @@ static int order_impl(ks_ctx *ctx, int nkeys, const ks_array *const *keys, int a
          * fresh 48 MB rather than 32 for 1M real keys costs its page faults) */
         bool cplx = false;
         for (int k = 0; k < nkeys; k++) cplx |= ks__dtypes[v[k].dtype].kind == 'c';
-        w = ks__malloc_array(ctx, (size_t)n * (kth ? 1 : 2),
-                             cplx ? sizeof(ks__cpair) : sizeof(ks__kpair));
-        perm = nkeys > 1 ? ks__malloc_array(ctx, (size_t)n, sizeof *perm) : NULL;
+        w = ks__scratch(ctx, (size_t)n * (kth ? 1 : 2),
+                        cplx ? sizeof(ks__cpair) : sizeof(ks__kpair));
+        perm = nkeys > 1 ? ks__scratch(ctx, (size_t)n, sizeof *perm) : NULL;
         if (!w || (nkeys > 1 && !perm)) rc = KS_ENOMEM;
     }
     for (ptrdiff_t l = 0; rc == KS_OK && n > 0 && l < size / n; l++) {

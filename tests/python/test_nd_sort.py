@@ -282,3 +282,27 @@ def test_methods_in_place(dtype):
     ro = nd.broadcast_to(nd.asarray([3, 1, 2]), (2, 3))
     with pytest.raises(ValueError, match="read-only"):
         ro.sort()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "int32", "uint16", "int8", "bool"])
+def test_argsort_stable_of_ordered_lines(dtype):
+    """A line already in order (ties included) or strictly reversed is recognised before it is made
+    into pairs (sort.c's line_order): the indices are NumPy's stable ones, ties in their order,
+    with NaN, -0.0 against 0.0, strided and 2-D lines, and a line that breaks order at the end."""
+    rng = np.random.default_rng(7)
+    for n in (257, 1000, 4099):
+        base = np.sort(rng.integers(0, 50, n)).astype(dtype)  # ties
+        lines = [base, base[::-1], np.arange(n).astype(dtype)[::-1]]
+        if dtype.startswith("float"):
+            f = np.sort(rng.standard_normal(n)).astype(dtype)
+            f[-5:] = np.nan
+            z = np.zeros(n, dtype)
+            z[::2] = -0.0
+            lines += [f, f[::-1], z]
+        last = base.copy()
+        last[-1] = 0  # in order until the last element
+        lines.append(last)
+        for x in lines:
+            for v in (x, np.repeat(x, 2)[::2], np.stack([x, x[::-1]])):
+                want = np.argsort(v, kind="stable")
+                np.testing.assert_array_equal(np.asarray(nd.argsort(nd.asarray(v), kind="stable")), want)
