@@ -166,12 +166,12 @@ static const int caller_saved[] = {RAX, RCX, RDX, RSI, RDI, 8, 9, 10, R11};
 #define NSAVED ((int)(sizeof caller_saved / sizeof *caller_saved))
 
 /* d = fn(arg) through the SysV ABI, which keeps no vector register and only rbx, rbp, r12-r15:
- * the live values (used, and the sum's accumulators from nvreg on) and the general registers
+ * the live values (used) and the general registers
  * are kept in the frame, the sign and zero constants made again after. */
-static void emit_call(code *c, const bool *used, int nvreg, int d, int arg, const void *fn)
+static void emit_call(code *c, const bool *used, int d, int arg, const void *fn)
 {
     for (int r = 0; r < NVREG; r++)
-        if ((used[r] || r >= nvreg) && r != d) { /* vmovupd [rsp + 32 r], ymm_r */
+        if (used[r] && r != d) { /* vmovupd [rsp + 32 r], ymm_r */
             vex(c, r, 0, RSP, 1, 0, 0, 1, 1);
             b1(c, 0x11);
             mem_disp(c, r, RSP, 32 * r);
@@ -187,7 +187,7 @@ static void emit_call(code *c, const bool *used, int nvreg, int d, int arg, cons
     b1(c, 0xff), b1(c, 0xd0);                /* call rax */
     if (d != 0) vrr(c, 1, 1, 0x28, d, 0, 0); /* vmovapd d, ymm0 */
     for (int r = 0; r < NVREG; r++)
-        if ((used[r] || r >= nvreg) && r != d) { /* vmovupd ymm_r, [rsp + 32 r] */
+        if (used[r] && r != d) { /* vmovupd ymm_r, [rsp + 32 r] */
             vex(c, r, 0, RSP, 1, 0, 0, 1, 1);
             b1(c, 0x10);
             mem_disp(c, r, RSP, 32 * r);
@@ -284,7 +284,7 @@ static int emit_body(code *c, const ks__jit_instr *ins, int nins, const ks__jit_
             vrr(c, 1, 1, 0x57, d, r[0], YM_SCRATCH);
             break;
         case KS__J_WHERE: vblend(c, d, r[2], r[1], r[0]); break;
-        case KS__J_CALL: emit_call(c, used, nvreg, d, r[0], t->fn); break;
+        case KS__J_CALL: emit_call(c, used, d, r[0], t->fn); break;
         default: return -1;
         }
         /* free what this instruction read last */
@@ -366,6 +366,9 @@ static int compile(const ks__jit_instr *ins, int nins, const ks__jit_input *in, 
     for (int k = 0; k < nin; k++)
         if (in[k].is_bool && in[k].scalar) return -1;
     if (sum && (is_bool_op(ins[nins - 1].op) || nout != 2)) return -1;
+    for (int j = 0; sum && j < nins;
+         j++) /* (a summed call did not scale: fuse.c's jit_sum_build) */
+        if (ins[j].op == KS__J_CALL) return -1;
     const size_t cap = 4096 + (size_t)nins * (sum ? 128 : 64);
     unsigned char *buf =
         mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -56,7 +56,8 @@ typedef struct {
  * SUM: fn(in, out, n) writes to *(double *)out[0] NumPy's pairwise block sum of the last
  *   instruction's (float64) values over elements [0, n rounded down to a multiple of 8), n >= 8:
  *   r[j] the sum of elements j, j + 8, ... in order, then ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7));
- *   the caller adds the rest and builds the tree above the blocks. Nothing is stored. */
+ *   the caller adds the rest and builds the tree above the blocks. Nothing is stored, and no
+ *   instruction is a call. */
 typedef enum { KS__JIT_STORE, KS__JIT_SUM } ks__jit_mode;
 typedef void (*ks__jit_fn)(const char *const *in, char *const *out, ptrdiff_t n);
 typedef struct {

@@ -377,31 +377,24 @@ static int depth_limit(ptrdiff_t n)
 }
 
 #if HAVE_AVX2_PATH
-/* Whether any of the n elements is NaN, four or eight at a time. */
-AVX2 static bool any_nan_f64(const double *a, ptrdiff_t n)
-{
-    __m256d m = _mm256_setzero_pd();
-    ptrdiff_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m256d v = _mm256_loadu_pd(a + i);
-        m = _mm256_or_pd(m, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+/* Whether any of the n elements is NaN, a vector (four doubles or eight floats) at a time. */
+#define ANY_NAN(NAME, T, V, W, LOADU, CMP, ZERO, OR, MASK)                                         \
+    AVX2 static bool NAME(const T *a, ptrdiff_t n)                                                 \
+    {                                                                                              \
+        V m = ZERO();                                                                              \
+        ptrdiff_t i = 0;                                                                           \
+        for (; i + W <= n; i += W) {                                                               \
+            const V v = LOADU(a + i);                                                              \
+            m = OR(m, CMP(v, v, _CMP_UNORD_Q));                                                    \
+        }                                                                                          \
+        bool any = MASK(m) != 0;                                                                   \
+        for (; i < n; i++) any |= a[i] != a[i];                                                    \
+        return any;                                                                                \
     }
-    bool any = _mm256_movemask_pd(m) != 0;
-    for (; i < n; i++) any |= a[i] != a[i];
-    return any;
-}
-AVX2 static bool any_nan_f32(const float *a, ptrdiff_t n)
-{
-    __m256 m = _mm256_setzero_ps();
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256 v = _mm256_loadu_ps(a + i);
-        m = _mm256_or_ps(m, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-    }
-    bool any = _mm256_movemask_ps(m) != 0;
-    for (; i < n; i++) any |= a[i] != a[i];
-    return any;
-}
+ANY_NAN(any_nan_f64, double, __m256d, 4, _mm256_loadu_pd, _mm256_cmp_pd, _mm256_setzero_pd,
+        _mm256_or_pd, _mm256_movemask_pd)
+ANY_NAN(any_nan_f32, float, __m256, 8, _mm256_loadu_ps, _mm256_cmp_ps, _mm256_setzero_ps,
+        _mm256_or_ps, _mm256_movemask_ps)
 #define NO_NAN(F) (__builtin_cpu_supports("avx2") && !F(a, n))
 #else
 #define NO_NAN(F) false
