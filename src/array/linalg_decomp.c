@@ -211,7 +211,39 @@ static int gesv(ks_dtype t, int n, int nrhs, void *a, int *ipiv, void *b)
     return info;
 }
 
-/* solve (b given) or inv (b NULL: the identity). */
+/* 'L' or 'U' when the column-major n x n matrix a is triangular (a diagonal one reads 'L'), else
+ * 0. A solve is then a substitution (trtrs), O(n^2) a right-hand side instead of LU's O(n^3), as
+ * MATLAB's mldivide does; the scan of each side stops at its first nonzero, so a full matrix costs
+ * two reads. */
+static bool nonzero(const char *e, size_t sz)
+{
+    const double *v = (const double *)e;
+    return v[0] != 0 || (sz > sizeof(double) && v[1] != 0);
+}
+static char triangle(const char *a, ptrdiff_t n, size_t sz)
+{
+    bool lower = true, upper = true;
+    for (ptrdiff_t j = 1; j < n && lower; j++) /* above the diagonal */
+        for (ptrdiff_t i = 0; i < j && lower; i++)
+            lower = !nonzero(a + (size_t)(j * n + i) * sz, sz);
+    for (ptrdiff_t j = 0; j < n - 1 && upper && !lower; j++) /* below */
+        for (ptrdiff_t i = j + 1; i < n && upper; i++)
+            upper = !nonzero(a + (size_t)(j * n + i) * sz, sz);
+    return lower ? 'L' : upper ? 'U' : 0;
+}
+
+static int trtrs(ks_dtype t, char uplo, int n, int nrhs, const void *a, void *b)
+{
+    int info = 0;
+    const int ld = MAX1(n);
+    switch (t) {
+    case KS_FLOAT64: dtrtrs_(&uplo, "N", "N", &n, &nrhs, a, &ld, b, &ld, &info, 1, 1, 1); break;
+    default: ztrtrs_(&uplo, "N", "N", &n, &nrhs, a, &ld, b, &ld, &info, 1, 1, 1); break;
+    }
+    return info;
+}
+
+/* solve (b given) or inv (b NULL: the identity); a triangular a by substitution. */
 static int solve_inv(ks_ctx *ctx, const char *fn, const ks_array *a0, const ks_array *b0,
                      ks_array *out)
 {
@@ -264,7 +296,9 @@ static int solve_inv(ks_ctx *ctx, const char *fn, const ks_array *a0, const ks_a
                     *(double *)e = 1.0;
                 }
             }
-            if (gesv(t, (int)n, (int)k, abuf, ipiv, bbuf) > 0) {
+            const char tri = triangle(abuf, n, sz);
+            if ((tri ? trtrs(t, tri, (int)n, (int)k, abuf, bbuf)
+                     : gesv(t, (int)n, (int)k, abuf, ipiv, bbuf)) > 0) {
                 rc = ks__fail(ctx, KS_ENUMERIC, "Singular matrix");
                 break;
             }

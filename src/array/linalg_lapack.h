@@ -13,6 +13,9 @@
                   const int *ldb, int *info);                                                      \
     void p##getrf_(const int *m, const int *n, T *a, const int *lda, int *ipiv, int *info);        \
     void p##potrf_(const char *uplo, const int *n, T *a, const int *lda, int *info, size_t);       \
+    void p##trtrs_(const char *uplo, const char *trans, const char *diag, const int *n,            \
+                   const int *nrhs, const T *a, const int *lda, T *b, const int *ldb, int *info,   \
+                   size_t, size_t, size_t);                                                        \
     void p##geqrf_(const int *m, const int *n, T *a, const int *lda, T *tau, T *work,              \
                    const int *lwork, int *info);
 KS__GESV(d, double)

@@ -88,6 +88,33 @@ def test_solve_vector_and_broadcast():
         LA.solve(nd.asarray(a), nd.asarray(rand("float64", (4,))))
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("side", ["lower", "upper", "diagonal", "almost"])
+def test_solve_inv_triangular(dtype, side):
+    """A triangular a is solved by substitution (trtrs), not LU: the same solutions to rounding,
+    LAPACK's residual ratio, a zero on the diagonal still "Singular matrix"; one nonzero on the
+    other side ("almost") takes the general path."""
+    n = 40
+    a = rand(dtype, (3, n, n)) + (n * np.eye(n)).astype(dtype)
+    a = {"lower": np.tril(a), "upper": np.triu(a), "diagonal": a * np.eye(n, dtype=dtype),
+         "almost": np.tril(a)}[side]
+    if side == "almost":
+        a[1, 0, n - 1] = 1
+    b = rand(dtype, (3, n, 3))
+    for av in views(a):
+        x = np_(LA.solve(nd.asarray(av), nd.asarray(b)))
+        np.testing.assert_allclose(x, np.linalg.solve(av, b), rtol=tol(dtype) * 10, atol=tol(dtype))
+        assert nrm(av @ x - b) / (nrm(av) * nrm(x) * eps(dtype) * n) < RATIO
+        ai = np_(LA.inv(nd.asarray(av)))
+        np.testing.assert_allclose(ai, np.linalg.inv(av), rtol=tol(dtype) * 10, atol=tol(dtype))
+    a[2, 7, 7] = 0
+    if side != "almost":
+        with pytest.raises(LA.LinAlgError, match="Singular matrix"):
+            LA.solve(nd.asarray(a), nd.asarray(b))
+        with pytest.raises(LA.LinAlgError, match="Singular matrix"):
+            LA.inv(nd.asarray(a))
+
+
 def test_singular_and_errors():
     s = np.array([[1.0, 2.0], [2.0, 4.0]])
     with pytest.raises(LA.LinAlgError, match="Singular matrix"):
