@@ -617,7 +617,9 @@ def main(argv=None):
     compare_signatures(rep)
     compare_fits(rep, make_data())
     if args.all:
-        compare_everything_else(rep, covered)
+        with warnings.catch_warnings():  # diff-diff warns on its deprecated aliases
+            warnings.simplefilter("ignore", FutureWarning)
+            compare_everything_else(rep, covered)
     summary = print_report(rep, allow, args.quiet)
     if args.json:
         with open(args.json, "w") as fh:
