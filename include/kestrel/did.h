@@ -273,6 +273,8 @@ typedef struct {
     const size_t *unit_row;     /* N: each unit's first row in the data, controls first */
     size_t replications;
     const double *estimates;    /* the replications' estimates */
+    const double *treated_traj; /* T: the treated units' mean outcome in each period */
+    const double *synthetic_traj; /* T: the controls' omega-weighted outcome (no intercept) */
 } ks_did_sdid_view;
 typedef struct ks_did_sdid ks_did_sdid;
 KS_API int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,

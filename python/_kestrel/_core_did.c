@@ -1,6 +1,8 @@
 /* _core_did.c — the difference-in-differences estimators for kestrel._core. */
 #define PY_SSIZE_T_CLEAN
 #define NO_IMPORT_ARRAY
+#include <math.h>
+
 #include "_core.h"
 
 /* ---- difference-in-differences: Callaway & Sant'Anna ---- */
@@ -451,6 +453,14 @@ done:
     return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
+/* out[key] = x (a new reference, stolen); nonzero with the exception set when x is NULL. */
+static int dict_put(PyObject *out, const char *key, PyObject *x)
+{
+    const int rc = !x || PyDict_SetItemString(out, key, x);
+    Py_XDECREF(x);
+    return rc;
+}
+
 static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
@@ -505,13 +515,69 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
                              ks_py_arr(v.estimates, (npy_intp)(reps), 0), "notes", notes)
              : NULL;
     out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
+    if (out && (dict_put(out, "treated_traj", ks_py_arr(v.treated_traj, T, 0)) ||
+                dict_put(out, "synthetic_traj", ks_py_arr(v.synthetic_traj, T, 0))))
+        Py_CLEAR(out);
 done:
     ks_did_sdid_free(r);
     Py_XDECREF(pp);
     return ks_py_fit_end(out, rc, ctx, t, keep, notes);
 }
 
+/* did_infer(est, se, df, alpha) -> (t, p, lo, hi) arrays: the analytical test and 1 - alpha
+ * interval of each estimate (df > 0: Student t; 0 or inf: normal), for a summary printed at an
+ * alpha other than the fit's. */
+static PyObject *py_did_infer(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *eo, *so;
+    double df, alpha;
+    if (!PyArg_ParseTuple(args, "OOdd", &eo, &so, &df, &alpha)) return NULL;
+    if (!(alpha > 0 && alpha < 1)) {
+        PyErr_Format(PyExc_ValueError, "alpha=%g: expected a number in (0, 1)", alpha);
+        return NULL;
+    }
+    PyArrayObject *e = (PyArrayObject *)PyArray_FROMANY(eo, NPY_FLOAT64, 1, 1, NPY_ARRAY_IN_ARRAY);
+    PyArrayObject *s =
+        e ? (PyArrayObject *)PyArray_FROMANY(so, NPY_FLOAT64, 1, 1, NPY_ARRAY_IN_ARRAY) : NULL;
+    PyObject *out = NULL;
+    if (s && PyArray_SIZE(s) != PyArray_SIZE(e))
+        PyErr_SetString(PyExc_ValueError, "did_infer: est and se differ in length");
+    else if (s) {
+        const npy_intp n = PyArray_SIZE(e);
+        if (isinf(df)) df = 0.0;
+        const double q =
+            df > 0 ? ks_t_quantile(1.0 - alpha / 2.0, df) : ks_normal_quantile(1.0 - alpha / 2.0);
+        PyObject *a[4] = {NULL, NULL, NULL, NULL};
+        int ok = 1;
+        for (int k = 0; k < 4; k++) ok = ok && (a[k] = PyArray_SimpleNew(1, &n, NPY_FLOAT64));
+        if (ok) {
+            const double *ev = PyArray_DATA(e), *sv = PyArray_DATA(s);
+            double *o[4];
+            for (int k = 0; k < 4; k++) o[k] = PyArray_DATA((PyArrayObject *)a[k]);
+            for (npy_intp i = 0; i < n; i++) {
+                const double est = ev[i], se = sv[i];
+                if (!(isfinite(se) && se > 0) || !isfinite(est)) {
+                    o[0][i] = o[1][i] = o[2][i] = o[3][i] = NAN;
+                    continue;
+                }
+                o[0][i] = est / se;
+                o[1][i] =
+                    2.0 * (df > 0 ? ks_t_cdf(-fabs(o[0][i]), df) : ks_normal_cdf(-fabs(o[0][i])));
+                o[2][i] = est - q * se;
+                o[3][i] = est + q * se;
+            }
+            out = Py_BuildValue("(NNNN)", a[0], a[1], a[2], a[3]);
+        } else
+            for (int k = 0; k < 4; k++) Py_XDECREF(a[k]);
+    }
+    Py_XDECREF(e);
+    Py_XDECREF(s);
+    return out;
+}
+
 PyMethodDef ks_py_did_methods[] = {
+    {"did_infer", py_did_infer, METH_VARARGS, "did_infer(est, se, df, alpha) -> (t, p, lo, hi)"},
     {"did_cs", (PyCFunction)(void (*)(void))py_did_cs, METH_VARARGS | METH_KEYWORDS,
      "did_cs(columns, outcome, time, unit, first_treat, ...) -> dict"},
     {"did_cs_aggregate", (PyCFunction)(void (*)(void))py_did_cs_aggregate,

@@ -17,24 +17,31 @@ import numpy as np
 from . import _core
 from . import did_checks as checks
 from . import validate
-from .did_base import Estimator, Results
+from .did_base import Estimator, Results, _stars_of
 from .regress import _columns, _feols
 from .summary import STARS_LEGEND, Summary
-from .summary import stars as _stars
+from .summary import stars as _stars  # noqa: F401  (did_diagnostics)
 
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 
 
 class DiDResults(Results):
     """The treatment effect of a regression DiD: ``att``, ``se``, ``t_stat``, ``p_value``,
-    ``conf_int``, ``n_obs``, ``n_treated``, ``n_control``, ``n_clusters``, ``coefficients``,
-    ``vcov``, ``r_squared``, ``inference_method``, ``seed`` (the wild bootstrap's: the one given
-    or the one drawn; None without it); ``fit`` is the kestrel.Feols behind it (None
-    for the closed-form 2x2)."""
+    ``conf_int``, ``n_obs``, ``n_treated``, ``n_control``, ``n_clusters``, ``coefficients``
+    (diff-diff's keys: 'const', the treatment and post columns, 'treated:post', covariates and
+    the ``fixed_effects=`` dummies '<column>_<level>'; TwoWayFixedEffects: {'ATT': att}),
+    ``vcov``, ``residuals`` / ``fitted_values`` (one per input row, NaN where a row was not
+    used), ``r_squared``, ``inference_method``, ``vcov_type`` ('classical', 'hc1', 'hc2',
+    'hc3'; 'hc1' with ``cluster_name`` when clustered: CR1), ``cluster_name``,
+    ``df_convention`` ('residual' or 'cluster') and ``inference_df`` (the t tests' degrees of
+    freedom; None for the wild bootstrap), ``p_val_type``, ``bootstrap_distribution`` (None:
+    kestrel's wild bootstrap does not keep its draws), ``conley_lag_cutoff`` (None),
+    ``seed`` (the wild bootstrap's: the one given or the one drawn; None without it); ``fit``
+    is the kestrel.Feols behind it (None for the closed-form 2x2 and TWFE)."""
 
     def __init__(self, *, att, se, df, t_stat, p_value, conf_int, coefficients, vcov, n_obs,
                  n_clusters, r2, vcov_type, alpha, n_treated, n_control, label, fit=None,
-                 notes=()):
+                 notes=(), cluster_name=None, fitted=None):
         if not np.isfinite(att):
             raise ValueError("the treatment effect could not be estimated (collinear with the "
                              "fixed effects or covariates)")
@@ -61,35 +68,62 @@ class DiDResults(Results):
         self.r_squared = r2
         self.inference_method = "analytical"
         self.vcov_type = vcov_type
+        self.cluster_name = cluster_name
         self.n_bootstrap = 0
         self.seed = None  # the wild bootstrap's, when it ran
+        self.p_val_type = None
+        self.bootstrap_distribution = None
+        self.conley_lag_cutoff = None
+        self.df_convention = "cluster" if cluster_name else "residual"
+        self.inference_df = float(df) if df else None
+        self._fitted = fitted  # (y, yhat function) for the closed forms
         self.notes = list(notes)
 
     @classmethod
-    def from_feols(cls, fit, term, alpha, n_treated, n_control, label):
+    def from_feols(cls, fit, term, alpha, n_treated, n_control, label, cluster_name=None,
+                   vcov_type="hc1", rename=None, y=None):
         coef, se = fit.coef(), fit.se()
         if term not in coef.index:
             raise ValueError(f"the treatment term {term!r} is not in the model")
         j = list(coef.index).index(term)
         r = fit._res  # inference at the fit's alpha (the estimator's)
+        names = [(rename or {}).get(k, k) for k in coef.index]
         return cls(att=coef[term], se=se[term], df=fit.df_t, t_stat=r["tstat"][j],
                    p_value=r["pvalue"][j], conf_int=(r["ci_lower"][j], r["ci_upper"][j]),
-                   coefficients={k: float(v) for k, v in coef.items()}, vcov=fit.vcov,
-                   n_obs=fit.nobs, n_clusters=fit._res["nclusters"][0], r2=fit.r2,
-                   vcov_type=fit.vcov_type, alpha=alpha, n_treated=n_treated,
-                   n_control=n_control, label=label, fit=fit, notes=fit.notes)
+                   coefficients={k: float(v) for k, v in zip(names, coef.values)},
+                   vcov=fit.vcov, n_obs=fit.nobs, n_clusters=fit._res["nclusters"][0],
+                   r2=fit.r2, vcov_type=vcov_type, alpha=alpha, n_treated=n_treated,
+                   n_control=n_control, label=label, fit=fit, notes=fit.notes,
+                   cluster_name=cluster_name, fitted=None if y is None else (y, None))
 
     @property
     def residuals(self):
-        return None if self.fit is None else self.fit.resid()
+        if self.fit is not None:
+            return self.fit.resid()
+        if self._fitted is None:
+            return None
+        y, _ = self._fitted
+        return np.asarray(y, dtype=np.float64) - self.fitted_values
 
     @property
-    def is_significant(self):
-        return self.p_value < self.alpha
+    def fitted_values(self):
+        """y - residuals (the regression's fitted values, fixed effects included)."""
+        if self._fitted is None:
+            return None
+        y, yhat = self._fitted
+        if yhat is None:
+            return np.asarray(y, dtype=np.float64) - self.fit.resid()
+        return yhat()
 
-    @property
-    def significance_stars(self):
-        return _stars(self.p_value)
+    def _refer(self, df, convention):
+        """The t tests and interval at `df` degrees of freedom (df_convention='residual' on a
+        clustered fit: diff-diff's n - K in place of fixest's G - 1)."""
+        t, p, lo, hi = _core.did_infer([self.att], [self.se], float(df), self.alpha)
+        if math.isfinite(self.t_stat):
+            self.t_stat, self.p_value = float(t[0]), float(p[0])
+            self.conf_int = (float(lo[0]), float(hi[0]))
+        self.df = self.inference_df = float(df)
+        self.df_convention = convention
 
     def to_dict(self):
         return {"att": self.att, "se": self.se, "t_stat": self.t_stat, "p_value": self.p_value,
@@ -97,6 +131,8 @@ class DiDResults(Results):
                 "df": self.df, "n_obs": self.n_obs, "n_treated": self.n_treated,
                 "n_control": self.n_control, "n_clusters": self.n_clusters,
                 "r_squared": self.r_squared, "vcov_type": self.vcov_type,
+                "cluster_name": self.cluster_name, "inference_df": self.inference_df,
+                "df_convention": self.df_convention,
                 "inference_method": self.inference_method, "n_bootstrap": self.n_bootstrap,
                 "seed": self.seed}
 
@@ -109,14 +145,17 @@ class DiDResults(Results):
         """The effect with its test and interval; stars and their legend as the kestrel
         command prints them. Returned; ``print_summary()`` prints it."""
         lo, hi = self.conf_int
+        se_label = self.vcov_type + (f" clustered by {self.cluster_name}"
+                                     if self.cluster_name else "")
         return Summary("\n".join([
             f"{self._label}",
             f"  observations {self.n_obs} (treated {self.n_treated}, control {self.n_control})"
             + (f", clusters {self.n_clusters}" if self.n_clusters else ""),
-            f"  standard errors: {self.vcov_type}",
+            f"  standard errors: {se_label}",
             f"  ATT {self.att:.6f}  se {self.se:.6f}  t {self.t_stat:.3f}  p {self.p_value:.4g} "
             f"{self.significance_stars}",
             f"  {100 * (1 - self.alpha):g}% interval [{lo:.6f}, {hi:.6f}]",
+            f"  CV (se/|ATT|) {self.coef_var:.4f}",
             "---", STARS_LEGEND,
         ]))
 
@@ -124,10 +163,70 @@ class DiDResults(Results):
         return f"DiDResults(att={self.att:.6g}, se={self.se:.6g}, p={self.p_value:.3g})"
 
 
-def _vcov_arg(robust, cluster):
+_VCOV_TYPES = ("classical", "hc1", "hc2", "hc2_bm", "hc3", "conley")
+
+
+def _resolve_vcov_type(robust, vcov_type):
+    """diff-diff's vcov_type from the (robust, vcov_type) pair: robust None/True -> 'hc1',
+    False -> 'classical'; robust=False with another vcov_type is contradictory."""
+    if vcov_type is None:
+        return "classical" if robust is False else "hc1"
+    if vcov_type not in _VCOV_TYPES:
+        raise ValueError(f"vcov_type={vcov_type!r}: expected one of {_VCOV_TYPES}")
+    if robust is False and vcov_type != "classical":
+        raise ValueError(f"robust=False with vcov_type={vcov_type!r}: robust=False means "
+                         "vcov_type='classical'; give one of them")
+    return vcov_type
+
+
+def _vcov_arg(vcov_type, cluster):
+    """The regression's vcov argument; hc2_bm (Bell-McCaffrey) and conley are not in
+    kestrel's regression core."""
+    if vcov_type in ("hc2_bm", "conley"):
+        what = ("Bell-McCaffrey degrees of freedom (CR2 when clustered)"
+                if vcov_type == "hc2_bm" else "Conley spatial HAC")
+        raise NotImplementedError(f"vcov_type={vcov_type!r} ({what}) is not implemented in "
+                                  "kestrel; use 'classical', 'hc1', 'hc2' or 'hc3' (or cluster=)")
     if cluster:
+        if vcov_type != "hc1":
+            raise NotImplementedError(f"vcov_type={vcov_type!r} with cluster={cluster!r}: only "
+                                      "CR1 (vcov_type='hc1') is implemented for clustered errors")
         return {"CRV1": cluster}
-    return "HC1" if robust else "iid"
+    return {"classical": "iid", "hc1": "HC1", "hc2": "HC2", "hc3": "HC3"}[vcov_type]
+
+
+_CONLEY_DEFAULTS = {"conley_coords": None, "conley_cutoff_km": None,
+                    "conley_metric": "haversine", "conley_kernel": "bartlett",
+                    "conley_lag_cutoff": None}
+
+
+def _check_conley(est):
+    """diff-diff's Conley spatial-HAC arguments are accepted; any setting raises."""
+    for k, v in _CONLEY_DEFAULTS.items():
+        if getattr(est, k, v) != v:
+            raise NotImplementedError(f"{k}={getattr(est, k)!r}: Conley spatial-HAC standard "
+                                      "errors are not implemented in kestrel")
+
+
+def _renamed(where, post, time):
+    """diff-diff 3.x's post= with kestrel's (and diff-diff 2.x's) time= as its other name."""
+    if post is not None and time is not None:
+        raise TypeError(f"{where}: give post= or time= (the same argument), not both")
+    return post if post is not None else time
+
+
+def _fe_dummies(cols, fe):
+    """diff-diff's fixed_effects=: one 0/1 column per level but the first, named
+    '<column>_<level>' in the coefficients (internal names in the formula)."""
+    names, rename = [], {}
+    for col in fe:
+        levels, inv = np.unique(np.asarray(cols[col]), return_inverse=True)
+        for j in range(1, len(levels)):
+            name = f"_ks_fe{len(names)}"
+            cols[name] = (inv == j).astype(np.float64)
+            names.append(name)
+            rename[name] = f"{col}_{_py(levels[j])}"
+    return names, rename
 
 
 def _parse_did_formula(formula):
@@ -186,10 +285,12 @@ class DifferenceInDifferences(Estimator):
 
     Parameters
     ----------
-    robust : bool
-        HC1 standard errors (default True); False: iid.
+    robust : bool, optional
+        diff-diff's legacy switch: None or True HC1, False classical (iid) standard errors.
     cluster : str, optional
-        A column to cluster on (CRV1; overrides ``robust``).
+        A column to cluster on (CR1, fixest's CRV1; overrides ``robust``).
+    vcov_type : {'classical', 'hc1', 'hc2', 'hc3'}, optional
+        The variance (None: from ``robust``). 'hc2_bm' and 'conley' raise NotImplementedError.
     alpha : float
         1 - the confidence level of the intervals (default 0.05).
     inference : {'analytical', 'wild_bootstrap'}
@@ -199,44 +300,73 @@ class DifferenceInDifferences(Estimator):
         Bootstrap draws (default 999; all 2^G sign vectors when fewer suffice).
     bootstrap_weights : {'rademacher', 'webb', 'mammen'}
         The wild bootstrap's weights.
+    p_val_type : {'two-tailed'}
+        The wild bootstrap's test ('equal-tailed' raises NotImplementedError).
     seed : int, optional
         The bootstrap's seed (None: a fresh one each fit).
-    rank_deficient_action : {'warn', 'error'}
+    rank_deficient_action : {'warn', 'error', 'silent'}
         'error': raise when a regressor is dropped as collinear.
+    conley_coords, conley_cutoff_km, conley_metric, conley_kernel, conley_lag_cutoff
+        diff-diff's Conley spatial-HAC settings: accepted; anything but the defaults raises
+        NotImplementedError.
+    df_convention : {None, 'cluster', 'residual'}
+        Degrees of freedom of clustered t tests: None (default) or 'cluster' G - 1 as R
+        fixest; 'residual' n - K as diff-diff's default.
     threads : int
         C threads; 0 (default): every core, fewer when the data is small.
     """
 
     _params = (
-        "robust", "cluster", "alpha", "inference", "n_bootstrap", "bootstrap_weights", "seed",
-        "rank_deficient_action", "threads")
+        "robust", "cluster", "vcov_type", "alpha", "inference", "n_bootstrap",
+        "bootstrap_weights", "p_val_type", "seed", "rank_deficient_action", "conley_coords",
+        "conley_cutoff_km", "conley_metric", "conley_kernel", "conley_lag_cutoff",
+        "df_convention", "threads")
 
     _label = "Difference-in-differences (2x2)"
 
-    def __init__(self, robust=True, cluster=None, alpha=0.05, inference="analytical",
-                 n_bootstrap=999, bootstrap_weights="rademacher", seed=None,
-                 rank_deficient_action="warn", threads=0):
+    def __init__(self, robust=None, cluster=None, vcov_type=None, alpha=0.05,
+                 inference="analytical", n_bootstrap=999, bootstrap_weights="rademacher",
+                 p_val_type="two-tailed", seed=None, rank_deficient_action="warn",
+                 conley_coords=None, conley_cutoff_km=None, conley_metric="haversine",
+                 conley_kernel="bartlett", conley_lag_cutoff=None, df_convention=None,
+                 threads=0):
         self.robust = robust
         self.cluster = cluster
+        self.vcov_type = vcov_type
         self.alpha = alpha
         self.inference = inference
         self.n_bootstrap = n_bootstrap
         self.bootstrap_weights = bootstrap_weights
+        self.p_val_type = p_val_type
         self.seed = seed
         self.rank_deficient_action = rank_deficient_action
+        self.conley_coords = conley_coords
+        self.conley_cutoff_km = conley_cutoff_km
+        self.conley_metric = conley_metric
+        self.conley_kernel = conley_kernel
+        self.conley_lag_cutoff = conley_lag_cutoff
+        self.df_convention = df_convention
         self.threads = threads
 
     def _check_inference(self, cluster=None):
         """The constructor's arguments, as diff-diff checks them (at fit time, so that
-        set_params is checked too)."""
+        set_params is checked too). Returns the resolved vcov_type."""
         checks.check_alpha(self.alpha)
         checks.check_rank_action(self.rank_deficient_action)
         checks.check_count("n_bootstrap", self.n_bootstrap)
         validate.seed(self.seed)  # checked here; drawn by _fit_wild
         validate.threads(self.threads)
+        _check_conley(self)
+        if self.df_convention not in (None, "cluster", "residual"):
+            raise ValueError(f"df_convention={self.df_convention!r}: expected 'residual' or "
+                             "'cluster'")
+        if self.p_val_type not in ("two-tailed", "equal-tailed"):
+            raise ValueError(f"p_val_type={self.p_val_type!r}: expected 'two-tailed' or "
+                             "'equal-tailed'")
         if self.inference not in ("analytical", "wild_bootstrap"):
             raise ValueError(f"inference={self.inference!r}: expected 'analytical' or "
                              "'wild_bootstrap'")
+        vt = _resolve_vcov_type(self.robust, self.vcov_type)
         if self.inference == "wild_bootstrap":
             if not cluster:
                 raise ValueError("inference='wild_bootstrap' requires cluster= (the bootstrap "
@@ -244,7 +374,11 @@ class DifferenceInDifferences(Estimator):
             if self.n_bootstrap < 2:
                 raise ValueError(f"n_bootstrap={self.n_bootstrap!r}: the wild bootstrap needs "
                                  "an integer >= 2")
+            if self.p_val_type != "two-tailed":
+                raise NotImplementedError(f"p_val_type={self.p_val_type!r}: kestrel's wild "
+                                          "bootstrap computes the two-tailed test only")
             checks.enum_value("bootstrap_weights", self.bootstrap_weights, "did_boot_weights")
+        return vt
 
     def _feols(self, fml, cols, vcov, expected=()):
         """The regression, with diff-diff's rank_deficient_action on collinear columns (but
@@ -258,120 +392,200 @@ class DifferenceInDifferences(Estimator):
                              "clustered standard errors need at least 2 clusters")
         return res
 
-    def _fit_wild(self, data, fml, term, treat_col, cluster, expected=()):
+    def _fit_wild(self, data, fml, term, treat_col, cluster, expected=(), cols=None,
+                  rename=None, outcome=None):
         """The regression with the wild cluster restricted bootstrap (C: ks_did_wild_fit) of
         `term` in place of the analytical inference."""
-        cols = _columns(data)
+        cols = _columns(data) if cols is None else cols
         seed = validate.seed(self.seed)
         w = _core.did_wild(fml, cols, term, cluster, int(self.n_bootstrap),
                            checks.enum_value("bootstrap_weights", self.bootstrap_weights,
                                              "did_boot_weights"),
                            seed, self.alpha,
                            threads=validate.threads(self.threads))
-        res = self._fit(data, fml, term, treat_col, {"CRV1": cluster}, expected)
+        res = self._fit(cols, fml, term, treat_col, {"CRV1": cluster}, expected,
+                        rename=rename, outcome=outcome, vcov_type="hc1", cluster=cluster)
         res.se, res.t_stat, res.p_value = w["se"], w["t_stat"], w["p_value"]
         res.conf_int = (w["ci_lower"], w["ci_upper"])
-        res.df = None
+        res.df = res.inference_df = None
         res.inference_method = "wild_bootstrap"
         res.n_bootstrap = w["n_bootstrap"]
         res.n_clusters = w["n_clusters"]
         res.bootstrap_weights = self.bootstrap_weights
+        res.p_val_type = self.p_val_type
         res.seed = seed
         res.bootstrap_enumerated = w["enumerated"]
-        res.vcov_type = f"wild cluster bootstrap ({self.bootstrap_weights}): {cluster}"
         res.notes = list(res.notes) + [m for _, m in w["notes"]]
         checks.warn_notes(w["notes"])
         return res
 
-    def _fit(self, data, fml, term, treat_col, vcov, expected=()):
-        cols = _columns(data)
+    def _fit(self, cols, fml, term, treat_col, vcov, expected=(), rename=None, outcome=None,
+             vcov_type="hc1", cluster=None):
+        cols = _columns(cols)
         res = self._feols(fml, cols, vcov, expected)
         checks.warn_notes(res._res["notes"])
         treated = np.asarray(cols[treat_col], dtype=np.float64)
         n_tr = int(np.count_nonzero(treated == 1))
-        return DiDResults.from_feols(res, term, self.alpha, n_tr, len(treated) - n_tr,
-                                     self._label)
+        out = DiDResults.from_feols(res, term, self.alpha, n_tr, len(treated) - n_tr,
+                                    self._label, cluster_name=cluster, vcov_type=vcov_type,
+                                    rename=rename,
+                                    y=None if outcome is None else cols[outcome])
+        self._df_rule(out, res.nobs - res.df_k)
+        return out
 
-    def fit(self, data, outcome=None, treatment=None, time=None, formula=None, covariates=None,
-            fixed_effects=None, absorb=None):
-        """Estimate the effect of ``treatment`` x ``time``.
+    def _df_rule(self, out, resid_df):
+        """df_convention='residual' on a clustered fit: t tests at n - K (diff-diff)."""
+        if out.cluster_name and self.df_convention == "residual" and resid_df > 0:
+            out._refer(resid_df, "residual")
 
-        data: a pandas DataFrame (or a dict of arrays); outcome, treatment (0/1), time (0/1
-        post): column names, or formula ``'y ~ treated * post [+ covariates]'`` instead;
-        covariates: columns added to the regression; fixed_effects, absorb: columns absorbed as
-        fixed effects. Returns a DiDResults (``att``, ``se``, ``p_value``, ``conf_int``, ...).
+    def fit(self, data, outcome=None, treatment=None, post=None, formula=None, covariates=None,
+            fixed_effects=None, absorb=None, survey_design=None, unit=None, time=None):
+        """Estimate the effect of ``treatment`` x ``post``.
+
+        data: a pandas DataFrame (or a dict of arrays); outcome, treatment (0/1), post (0/1;
+        ``time=`` is the same argument under its kestrel / diff-diff 2.x name): column names,
+        or formula ``'y ~ treated * post [+ covariates]'`` instead; covariates: columns added
+        to the regression; fixed_effects: columns entered as dummies (diff-diff's
+        '<column>_<level>' coefficients; first level dropped); absorb: columns absorbed as
+        fixed effects (within transformation); unit: accepted for diff-diff's API (it only
+        serves Conley errors there, which kestrel does not have). Returns a DiDResults.
         """
-        self._check_inference(self.cluster)
+        if survey_design is not None:
+            raise NotImplementedError("survey_design is not supported by kestrel")
+        time = _renamed("DifferenceInDifferences.fit", post, time)
+        vt = self._check_inference(self.cluster)
         if formula is not None:
             outcome, treatment, time, fcovs = _parse_did_formula(formula)
             covariates = fcovs + _as_list(covariates)
         if not (outcome and treatment and time):
-            raise ValueError("give outcome, treatment and time, or a formula")
+            raise ValueError("give outcome, treatment and post, or a formula")
         covs = _as_list(covariates)
-        fe = _as_list(fixed_effects) + _as_list(absorb)
+        dummies = _as_list(fixed_effects)
+        fe = _as_list(absorb)
         wild = self.inference == "wild_bootstrap"
-        _warn_not_binary(data, [("treatment", treatment), ("time", time)])
-        if not covs and not fe and not wild:  # the saturated 2x2: closed form from cell means
-            fast = self._fit_2x2(data, outcome, treatment, time)
+        _warn_not_binary(data, [("treatment", treatment), ("post", time)])
+        if not covs and not fe and not dummies and not wild and vt in ("classical", "hc1"):
+            fast = self._fit_2x2(data, outcome, treatment, time, vt)  # the saturated 2x2
             if fast is not None:
                 return fast
-        rhs = " + ".join([treatment, time, f"{treatment}:{time}"] + covs)
+        cols = dict(_columns(data))
+        dnames, rename = _fe_dummies(cols, dummies)
+        rename.update({"Intercept": "const"})
+        # the dummies first: a dummy collinear with the design drops the main effects, which
+        # diff-diff's fixed effects absorb, never the interaction
+        rhs = " + ".join(dnames + [treatment, time, f"{treatment}:{time}"] + covs)
         fml = f"{outcome} ~ {rhs}" + (" | " + " + ".join(fe) if fe else "")
         term = f"{treatment}:{time}"
-        absorbed = [treatment, time] if fe else []  # main effects the fixed effects may absorb
+        absorbed = [treatment, time] if (fe or dnames) else []
         if wild:
-            return self._fit_wild(data, fml, term, treatment, self.cluster, absorbed)
-        return self._fit(data, fml, term, treatment, _vcov_arg(self.robust, self.cluster),
-                         absorbed)
+            res = self._fit_wild(cols, fml, term, treatment, self.cluster, absorbed, cols,
+                                 rename, outcome)
+        else:
+            res = self._fit(cols, fml, term, treatment, _vcov_arg(vt, self.cluster), absorbed,
+                            rename, outcome, vt, self.cluster)
+        res.coefficients = _diffdiff_order(res.coefficients, [rename[d] for d in dnames])
+        return res
 
+    def predict(self, data):
+        """diff-diff 3.13 has no out-of-sample prediction: RuntimeError before fit, then
+        NotImplementedError (``results_.fitted_values`` holds the fitted values)."""
+        if not self.is_fitted_:
+            raise RuntimeError("Model must be fitted before calling predict()")
+        raise NotImplementedError("out-of-sample predict() is not supported (as in diff-diff "
+                                  "3.13); results_.fitted_values holds the fitted values")
 
-    def _fit_2x2(self, data, outcome, treatment, time):
+    def _fit_2x2(self, data, outcome, treatment, time, vt):
         """The closed form (C: ks_did_basic_fit); None when treatment or time is not 0/1."""
-        kind = 4 if self.cluster else (1 if self.robust else 0)
+        kind = 4 if self.cluster else (1 if vt == "hc1" else 0)
+        cols = _columns(data)
         try:
-            r = _core.did_basic(_columns(data), outcome, treatment, time, cluster=self.cluster,
+            r = _core.did_basic(cols, outcome, treatment, time, cluster=self.cluster,
                                 vcov=kind, alpha=self.alpha)
         except _core.KestrelError as e:
             if "must be 0 or 1" in str(e):
                 return None
             raise
-        names = ["Intercept", treatment, time, f"{treatment}:{time}"]
+        names = ["const", treatment, time, f"{treatment}:{time}"]
         n = r["ncell"]
-        label = {0: "iid", 1: "HC1", 4: f"CRV1: {self.cluster}"}[kind]
         notes = [f"{r['n_na']} rows with missing values removed"] if r["n_na"] else []
-        return DiDResults(att=r["coef"][3], se=r["se"][3], df=r["df_t"], t_stat=r["t_stat"][3],
-                          p_value=r["p_value"][3],
-                          conf_int=(r["ci_lower"][3], r["ci_upper"][3]),
-                          coefficients=dict(zip(names, map(float, r["coef"]))), vcov=r["vcov"],
-                          n_obs=r["nobs"], n_clusters=r["nclusters"], r2=r["r2"],
-                          vcov_type=label, alpha=self.alpha, n_treated=n[2] + n[3],
-                          n_control=n[0] + n[1], label=self._label, notes=notes)
+        b = [float(x) for x in r["coef"]]
+        d, t = cols[treatment], cols[time]
+
+        def yhat():  # the saturated model's fitted values: the four cell means
+            return b[0] + b[1] * np.asarray(d, float) + b[2] * np.asarray(t, float) + \
+                b[3] * np.asarray(d, float) * np.asarray(t, float)
+        out = DiDResults(att=r["coef"][3], se=r["se"][3], df=r["df_t"], t_stat=r["t_stat"][3],
+                         p_value=r["p_value"][3],
+                         conf_int=(r["ci_lower"][3], r["ci_upper"][3]),
+                         coefficients=dict(zip(names, b)), vcov=r["vcov"],
+                         n_obs=r["nobs"], n_clusters=r["nclusters"], r2=r["r2"],
+                         vcov_type=vt, alpha=self.alpha, n_treated=n[2] + n[3],
+                         n_control=n[0] + n[1], label=self._label, notes=notes,
+                         cluster_name=self.cluster, fitted=(cols[outcome], yhat))
+        self._df_rule(out, r["nobs"] - 4)
+        return out
+
+
+def _diffdiff_order(coefs, dummies):
+    """diff-diff's order of the coefficients: the dummies after the rest."""
+    rest = {k: v for k, v in coefs.items() if k not in dummies}
+    rest.update({k: coefs[k] for k in dummies if k in coefs})
+    return rest
 
 
 class TwoWayFixedEffects(DifferenceInDifferences):
-    """``y ~ treatment x time | unit + time`` with standard errors clustered by unit (or by
+    """``y ~ treatment x post | unit + time`` with standard errors clustered by unit (or by
     ``cluster``), diff-diff's ``TwoWayFixedEffects``: the regressor is the product of the
-    treatment and time columns (treated x post in the 2x2 design).
+    treatment and post columns (treated x post in the 2x2 design). ``fit(event_study=True,
+    time=, post_periods=)`` estimates the per-period event study instead (an
+    EventStudyResults), and ``decompose()`` runs the Goodman-Bacon decomposition.
 
-    Parameters, as DifferenceInDifferences's: robust (unused: the errors are clustered),
-    cluster (default: the unit), alpha, inference, n_bootstrap, bootstrap_weights, seed,
-    rank_deficient_action, threads.
+    Parameters, as DifferenceInDifferences's (robust is unused: the errors are clustered,
+    by default on the unit).
     """
 
     _label = "Two-way fixed effects DiD"
 
-    def fit(self, data, outcome, treatment, time, unit, covariates=None):
+    def fit(self, data, outcome, treatment, post=None, unit=None, covariates=None,
+            survey_design=None, event_study=False, spec="within", reference_period=None,
+            post_periods=None, time=None):
         """Estimate the effect. data: a DataFrame (or dict of arrays); outcome, treatment,
-        time, unit: column names (the regressor is treatment x time, with unit and time fixed
-        effects); covariates: columns added. Returns a DiDResults."""
+        post (``time=`` in static mode is the same argument), unit: column names (the
+        regressor is treatment x post, with unit and period fixed effects); covariates:
+        columns added. Returns a DiDResults.
+
+        event_study=True: ``time`` is the calendar period column, ``treatment`` the
+        ever-treated indicator, ``post_periods`` (required) the treated periods and
+        ``reference_period`` the omitted one (default the last pre period); spec 'within'
+        (unit and period fixed effects) or 'pooled' (treated dummy and period fixed effects,
+        MultiPeriodDiD's design). Returns an EventStudyResults."""
+        if survey_design is not None:
+            raise NotImplementedError("survey_design is not supported by kestrel")
+        if spec not in ("within", "pooled"):
+            raise ValueError(f"spec={spec!r}: expected 'within' or 'pooled'")
+        if event_study:
+            return self._event_study(data, outcome, treatment, post, unit, covariates, spec,
+                                     reference_period, post_periods, time)
+        extra = [k for k, v in (("spec", spec != "within"),
+                                ("reference_period", reference_period is not None),
+                                ("post_periods", post_periods is not None)) if v]
+        if extra:
+            raise ValueError(f"{', '.join(extra)} require(s) event_study=True")
+        time = _renamed("TwoWayFixedEffects.fit", post, time)
+        if time is None or unit is None:
+            raise TypeError("TwoWayFixedEffects.fit: post (or time) and unit are required")
         cluster = self.cluster or unit  # TWFE clusters by unit unless told otherwise
-        self._check_inference(cluster)
-        _warn_not_binary(data, [("time", time)])
+        vt = self._check_inference(cluster)
+        _vcov_arg(vt, cluster)  # raises for the variances kestrel lacks
+        _warn_not_binary(data, [("post", time)])
         covs = _as_list(covariates)
+        fml = (f"{outcome} ~ " + " + ".join([f"{treatment}:{time}"] + covs) +
+               f" | {unit} + {time}")
+        term = f"{treatment}:{time}"
         if self.inference == "wild_bootstrap":
-            fml = (f"{outcome} ~ " + " + ".join([f"{treatment}:{time}"] + covs) +
-                   f" | {unit} + {time}")
-            return self._fit_wild(data, fml, f"{treatment}:{time}", treatment, cluster)
+            res = self._fit_wild(data, fml, term, treatment, cluster, outcome=outcome)
+            res.coefficients = {"ATT": res.att}
+            return res
         if not covs:  # a balanced panel: the within transformation in closed form
             cols = _columns(data)
             r = _core.did_twfe(cols, outcome, treatment, time, unit, cluster=self.cluster,
@@ -379,29 +593,74 @@ class TwoWayFixedEffects(DifferenceInDifferences):
             if r["balanced"]:
                 d = np.asarray(cols[treatment], dtype=np.float64)
                 n_tr = int(np.count_nonzero(d == 1))
-                term = f"{treatment}:{time}"
-                return DiDResults(att=r["att"], se=r["se"], df=r["df_t"], t_stat=r["t_stat"],
-                                  p_value=r["p_value"],
-                                  conf_int=(r["ci_lower"], r["ci_upper"]),
-                                  coefficients={term: r["att"]},
-                                  vcov=np.array([[r["se"] ** 2]]), n_obs=r["nobs"],
-                                  n_clusters=r["nclusters"], r2=float("nan"),
-                                  vcov_type=f"CRV1: {self.cluster or unit}", alpha=self.alpha,
-                                  n_treated=n_tr, n_control=len(d) - n_tr, label=self._label)
-        fml = (f"{outcome} ~ " + " + ".join([f"{treatment}:{time}"] + covs) +
-               f" | {unit} + {time}")
-        return self._fit(data, fml, f"{treatment}:{time}", treatment,
-                         {"CRV1": self.cluster or unit})
+                out = DiDResults(att=r["att"], se=r["se"], df=r["df_t"], t_stat=r["t_stat"],
+                                 p_value=r["p_value"],
+                                 conf_int=(r["ci_lower"], r["ci_upper"]),
+                                 coefficients={"ATT": r["att"]},
+                                 vcov=np.array([[r["se"] ** 2]]), n_obs=r["nobs"],
+                                 n_clusters=r["nclusters"], r2=float("nan"),
+                                 vcov_type="hc1", alpha=self.alpha,
+                                 n_treated=n_tr, n_control=len(d) - n_tr, label=self._label,
+                                 cluster_name=cluster)
+                n_units = len(np.unique(np.asarray(cols[unit])))
+                n_times = len(np.unique(np.asarray(cols[time])))
+                self._df_rule(out, r["nobs"] - n_units - n_times)
+                return out
+        res = self._fit(data, fml, term, treatment, {"CRV1": cluster}, outcome=outcome,
+                        vcov_type="hc1", cluster=cluster)
+        res.coefficients = {"ATT": res.att}
+        return res
+
+    def _event_study(self, data, outcome, treatment, post, unit, covariates, spec,
+                     reference_period, post_periods, time):
+        from .did_event_study import EventStudyResults
+        if post is not None:
+            raise ValueError("event_study=True takes the calendar period column as time=, "
+                             "not post=")
+        if time is None:
+            raise TypeError("event_study=True needs time= (the calendar period column)")
+        if not post_periods:
+            raise ValueError("event_study=True needs post_periods (the treated periods): the "
+                             "treatment date cannot be read from an ever-treated indicator")
+        if spec == "within" and unit is None:
+            raise ValueError("spec='within' needs unit= (the unit fixed effects)")
+        if self.inference == "wild_bootstrap":
+            raise ValueError("inference='wild_bootstrap' covers the static ATT only, not "
+                             "event_study=True")
+        cluster = self.cluster or unit
+        mp = MultiPeriodDiD(**{k: getattr(self, k) for k in DifferenceInDifferences._params})
+        mp.cluster = cluster
+        r = mp._event_study(data, outcome, treatment, time, post_periods, covariates, None,
+                            None, reference_period, unit if spec == "within" else None)
+        return EventStudyResults.from_period_effects(r, "TwoWayFixedEffects", spec)
+
+    def decompose(self, data, outcome, unit, time, first_treat, weights="exact"):
+        """The Goodman-Bacon decomposition of this TWFE estimate (C: ks_did_bacon): a
+        BaconDecompositionResults, as kestrel.did.bacon_decompose."""
+        from .did_bacon import BaconDecomposition
+        return BaconDecomposition(weights=weights).fit(data, outcome, unit, time, first_treat)
 
 
 class PeriodEffect:
+    """One period's effect of an event study: ``period``, ``effect``, ``se``, ``t_stat``,
+    ``p_value``, ``conf_int``; ``is_significant`` (p < 0.05, as diff-diff) and
+    ``significance_stars``."""
+
     def __init__(self, period, effect, se, t_stat, p_value, conf_int):
         self.period, self.effect, self.se = period, effect, se
         self.t_stat, self.p_value, self.conf_int = t_stat, p_value, conf_int
 
+    @property
+    def is_significant(self):
+        return bool(self.p_value < 0.05)
+
+    @property
+    def significance_stars(self):
+        return _stars_of(self.p_value)
+
     def __repr__(self):
-        return (f"PeriodEffect(period={self.period!r}, effect={self.effect:.6g}, "
-                f"se={self.se:.6g})")
+        return (f"PeriodEffect(period={self.period!r}, effect={self.effect:.6g}"
+                f"{self.significance_stars}, se={self.se:.6g}, p={self.p_value:.4g})")
 
 
 class MultiPeriodDiDResults(Results):
@@ -410,27 +669,48 @@ class MultiPeriodDiDResults(Results):
     ``avg_t_stat``, ``avg_p_value``, ``avg_conf_int``; ``pre_periods``, ``post_periods``,
     ``reference_period``, ``coefficients``, ``vcov``, ``fit``."""
 
-    def __init__(self, fit, names, periods, pre, post, ref, alpha, n_tr, n_co):
+    def __init__(self, fit, names, periods, pre, post, ref, alpha, n_tr, n_co, *,
+                 vcov_type="hc1", cluster_name=None, rename=None, y=None, resid_df=None):
         self.fit = fit
         self.alpha = alpha
         self.pre_periods, self.post_periods, self.reference_period = pre, post, ref
         self.n_obs, self.n_treated, self.n_control = fit.nobs, n_tr, n_co
         self.n_clusters = fit._res["nclusters"][0] or None
-        self.vcov_type = fit.vcov_type
-        self.coefficients = {k: float(v) for k, v in fit.coef().items()}
+        self.vcov_type = vcov_type
+        self.cluster_name = cluster_name
+        self.inference_method = "analytical"
+        self.n_bootstrap = None
+        self.conley_lag_cutoff = None
+        self._y = y
+        rename = rename or {}
+        self.coefficients = {rename.get(k, k): float(v) for k, v in fit.coef().items()}
         self.vcov = fit.vcov
         self.r_squared = fit.r2
         coef, se = fit.coef(), fit.se()
         r, index = fit._res, list(coef.index)  # the library's tests and intervals at alpha
+        self.interaction_indices = {per: index.index(n) for n, per in zip(names, periods)}
+        # degrees of freedom: fixest's (G - 1 clustered) or diff-diff's n - K ('residual')
+        df = resid_df if resid_df is not None else fit.df_t
+        self.df_convention = "cluster" if (cluster_name and resid_df is None) else "residual"
+        self.inference_df = float(df) if df and df > 0 else None
         nan = float("nan")
+        b = np.array([float(coef[n]) for n in names])
+        s = np.array([float(se[n]) for n in names])
+        if resid_df is None:
+            j = [index.index(n) for n in names]
+            t, p = r["tstat"][j], r["pvalue"][j]
+            lo, hi = r["ci_lower"][j], r["ci_upper"][j]
+        else:
+            t, p, lo, hi = _core.did_infer(b, s, float(df), alpha)
         self.period_effects = {}
-        for name, per in zip(names, periods):
-            b, s, j = float(coef[name]), float(se[name]), index.index(name)
-            ok = s > 0  # NaN for a dropped (unidentified) period, 0 for an exact fit
+        self.event_study_df = {}
+        for i, per in enumerate(periods):
+            ok = s[i] > 0  # NaN for a dropped (unidentified) period, 0 for an exact fit
             self.period_effects[per] = PeriodEffect(
-                per, b, s, float(r["tstat"][j]) if ok else nan,
-                float(r["pvalue"][j]) if ok else nan,
-                (float(r["ci_lower"][j]), float(r["ci_upper"][j])) if ok else (nan, nan))
+                per, float(b[i]), float(s[i]), float(t[i]) if ok else nan,
+                float(p[i]) if ok else nan,
+                (float(lo[i]), float(hi[i])) if ok else (nan, nan))
+            self.event_study_df[per] = float(df) if ok else nan
         # the average of the post-period effects, w'b and sqrt(w'Vw), with its test and interval
         # (ks_feols_lincom: a column dropped as collinear has no weight)
         idx = [index.index(n) for n, p in zip(names, periods) if p in post]
@@ -444,8 +724,26 @@ class MultiPeriodDiDResults(Results):
         self.avg_att, self.avg_se = e["estimate"], e["se"]
         self.avg_t_stat, self.avg_p_value = e["tstat"], e["pvalue"]
         self.avg_conf_int = (e["ci_lower"], e["ci_upper"])
-        self.att, self.se, self.p_value = self.avg_att, self.avg_se, self.avg_p_value
-        self.conf_int = self.avg_conf_int
+        if resid_df is not None and math.isfinite(self.avg_t_stat):
+            t, p, lo, hi = _core.did_infer([self.avg_att], [self.avg_se], float(df), alpha)
+            self.avg_t_stat, self.avg_p_value = float(t[0]), float(p[0])
+            self.avg_conf_int = (float(lo[0]), float(hi[0]))
+
+    # diff-diff's names of the average effect
+    att = property(lambda self: self.avg_att)
+    se = property(lambda self: self.avg_se)
+    t_stat = property(lambda self: self.avg_t_stat)
+    p_value = property(lambda self: self.avg_p_value)
+    conf_int = property(lambda self: self.avg_conf_int)
+
+    @property
+    def residuals(self):
+        return self.fit.resid()
+
+    @property
+    def fitted_values(self):
+        """y - residuals (NaN where a row was not used)."""
+        return None if self._y is None else np.asarray(self._y, np.float64) - self.fit.resid()
 
     @property
     def pre_period_effects(self):
@@ -476,14 +774,19 @@ class MultiPeriodDiDResults(Results):
     def summary(self):
         """The period effects and their post-period average. Returned; ``print_summary()``
         prints it."""
+        se_label = self.vcov_type + (f" clustered by {self.cluster_name}"
+                                     if self.cluster_name else "")
         rows = [f"Event study (reference period {self.reference_period}; standard errors "
-                f"{self.vcov_type})",
+                f"{se_label})",
                 f"{'period':>10}{'effect':>12}{'std.err':>12}{'p':>9}"]
         for p, e in self.period_effects.items():
             rows.append(f"{p!s:>10}{e.effect:12.6f}{e.se:12.6f}{e.p_value:9.4f}"
                         + ("  post" if p in self.post_periods else ""))
         rows.append(f"average post-period effect {self.avg_att:.6f} (se {self.avg_se:.6f}, "
-                    f"p {self.avg_p_value:.4g})")
+                    f"p {self.avg_p_value:.4g}) {self.significance_stars}")
+        lo, hi = self.avg_conf_int
+        rows.append(f"{100 * (1 - self.alpha):g}% interval [{lo:.6f}, {hi:.6f}]; CV (se/|ATT|) "
+                    f"{self.coef_var:.4f}")
         return Summary("\n".join(rows))
 
 
@@ -503,7 +806,8 @@ class MultiPeriodDiD(DifferenceInDifferences):
     """
 
     def fit(self, data, outcome, treatment, time, post_periods=None, covariates=None,
-            fixed_effects=None, absorb=None, reference_period=None, unit=None):
+            fixed_effects=None, absorb=None, reference_period=None, unit=None,
+            survey_design=None):
         """Estimate each period's effect and their post-period average.
 
         data: a DataFrame (or dict of arrays); outcome, treatment (0/1 ever treated), time (the
@@ -511,10 +815,18 @@ class MultiPeriodDiD(DifferenceInDifferences):
         covariates: columns added; fixed_effects, absorb: columns absorbed; reference_period:
         the omitted pre period (default the last); unit: a column for unit fixed effects.
         Returns a MultiPeriodDiDResults."""
+        if survey_design is not None:
+            raise NotImplementedError("survey_design is not supported by kestrel")
+        return self._event_study(data, outcome, treatment, time, post_periods, covariates,
+                                 fixed_effects, absorb, reference_period, unit)
+
+    def _event_study(self, data, outcome, treatment, time, post_periods, covariates,
+                     fixed_effects, absorb, reference_period, unit):
         if self.inference == "wild_bootstrap":
             raise NotImplementedError("MultiPeriodDiD: inference='wild_bootstrap' is not "
                                       "implemented (the bootstrap covers one coefficient)")
-        self._check_inference(self.cluster)
+        vt = self._check_inference(self.cluster)
+        vcov = _vcov_arg(vt, self.cluster)
         cols = dict(_columns(data))
         tv = np.asarray(cols[time])
         periods = [_py(p) for p in np.unique(tv)]
@@ -554,10 +866,13 @@ class MultiPeriodDiD(DifferenceInDifferences):
         fml = (f"{outcome} ~ " + " + ".join([treatment] + names + _as_list(covariates)) +
                " | " + " + ".join(fe))
         absorbed = len(fe) > 1  # unit-level fixed effects absorb the treated main effect
-        res = self._feols(fml, cols, _vcov_arg(self.robust, self.cluster),
-                          expected=[treatment] if absorbed else [])
+        res = self._feols(fml, cols, vcov, expected=[treatment] if absorbed else [])
         checks.warn_notes(res._res["notes"])
         n_tr = int(np.count_nonzero(d == 1))
+        rename = {n: f"{treatment}:{time}_{p}" for n, p in zip(names, pers)}
+        resid_df = (res.nobs - res.df_k if self.cluster and self.df_convention == "residual"
+                    else None)
         return MultiPeriodDiDResults(res, names, pers, pre, post, ref, self.alpha, n_tr,
-                                     len(d) - n_tr)
+                                     len(d) - n_tr, vcov_type=vt, cluster_name=self.cluster,
+                                     rename=rename, y=cols[outcome], resid_df=resid_df)
 

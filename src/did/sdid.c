@@ -721,7 +721,7 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
                                                           : opt->replications;
     if (r) {
         r->alloc = ctx->alloc;
-        r->buf = ks__calloc(ctx, N0 + T0 + T + (size_t)reps + 1, sizeof *r->buf);
+        r->buf = ks__calloc(ctx, N0 + T0 + T + (size_t)reps + 2 * T + 1, sizeof *r->buf);
         r->rows = ks__malloc_array(ctx, N, sizeof *r->rows);
     }
     if (!r || !r->buf || !r->rows) {
@@ -758,6 +758,18 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     v->replications = (size_t)reps;
     v->estimates = lambda + T0 + T;
     v->se = NAN;
+    { /* the trajectories behind diff-diff's pre-treatment fit: treated mean vs synthetic control */
+        double *tr = lambda + T0 + T + reps, *sy = tr + T;
+        for (size_t s = 0; s < T; s++) {
+            double a = 0.0, b = 0.0;
+            for (size_t i = 0; i < N0; i++) b += omega[i] * Y[s * N + i];
+            for (size_t i = N0; i < N; i++) a += Y[s * N + i];
+            tr[s] = a / (double)N1;
+            sy[s] = b;
+        }
+        v->treated_traj = tr;
+        v->synthetic_traj = sy;
+    }
 
     /* the variance: replications in parallel, each its own draw of the counter stream */
     if (reps > 0 && !(opt->variance == KS_DID_SDID_PLACEBO && N0 <= N1) &&
