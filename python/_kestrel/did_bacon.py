@@ -62,6 +62,14 @@ class BaconDecompositionResults(Results):
             setattr(self, f"total_weight_{t}", w)
             setattr(self, f"weighted_avg_{t}", s / w if w > 0 else None)
 
+    def weight_by_type(self):
+        """{comparison type: its total weight} (diff-diff's)."""
+        return {t: float(getattr(self, f"total_weight_{t}")) for t in _TYPES}
+
+    def effect_by_type(self):
+        """{comparison type: its weighted average estimate, None without comparisons}."""
+        return {t: getattr(self, f"weighted_avg_{t}") for t in _TYPES}
+
     def to_dataframe(self):
         """One row per 2x2 comparison."""
         import pandas as pd

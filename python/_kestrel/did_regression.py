@@ -430,7 +430,7 @@ class DifferenceInDifferences(Estimator):
                                     self._label, cluster_name=cluster, vcov_type=vcov_type,
                                     rename=rename,
                                     y=None if outcome is None else cols[outcome])
-        self._df_rule(out, res.nobs - res.df_k)
+        self._df_rule(out, _resid_df(res))
         return out
 
     def _df_rule(self, out, resid_df):
@@ -524,6 +524,14 @@ class DifferenceInDifferences(Estimator):
                          cluster_name=self.cluster, fitted=(cols[outcome], yhat))
         self._df_rule(out, r["nobs"] - 4)
         return out
+
+
+def _resid_df(res):
+    """n - K with every fixed-effect level counted (a clustered fit's df_k leaves out the
+    levels nested in the clusters, as fixest): diff-diff's residual degrees of freedom."""
+    kept = int(np.count_nonzero(np.isfinite(res.coef().to_numpy())))
+    lv = res.fixef_levels
+    return res.nobs - kept - (sum(lv.values()) - (len(lv) - 1) if lv else 0)
 
 
 def _diffdiff_order(coefs, dummies):
@@ -870,7 +878,7 @@ class MultiPeriodDiD(DifferenceInDifferences):
         checks.warn_notes(res._res["notes"])
         n_tr = int(np.count_nonzero(d == 1))
         rename = {n: f"{treatment}:{time}_{p}" for n, p in zip(names, pers)}
-        resid_df = (res.nobs - res.df_k if self.cluster and self.df_convention == "residual"
+        resid_df = (_resid_df(res) if self.cluster and self.df_convention == "residual"
                     else None)
         return MultiPeriodDiDResults(res, names, pers, pre, post, ref, self.alpha, n_tr,
                                      len(d) - n_tr, vcov_type=vt, cluster_name=self.cluster,

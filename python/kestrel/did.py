@@ -20,6 +20,9 @@ from _kestrel import did_checks as checks
 from _kestrel import validate
 from _kestrel.did_regression import (DiDResults, DifferenceInDifferences, MultiPeriodDiD,  # noqa: F401
                              MultiPeriodDiDResults, TwoWayFixedEffects)
+from _kestrel.did_regression import PeriodEffect  # noqa: F401
+from _kestrel.did_event_study import EventStudyResults  # noqa: F401
+from _kestrel.did_plot import plot_event_study  # noqa: F401
 from _kestrel.did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
 from _kestrel.did_sunab import SunAbraham, SunAbrahamResults  # noqa: F401
 from _kestrel.did_bacon import (BaconDecomposition, BaconDecompositionResults,  # noqa: F401
@@ -38,6 +41,7 @@ __all__ = [
     "BaconDecompositionResults", "Comparison2x2", "bacon_decompose", "PlaceboTestResults",
     "placebo_timing_test", "placebo_group_test", "permutation_test", "leave_one_out_test",
     "run_placebo_test", "run_all_placebo_tests", "plot_event_study"]
+__all__ += ["PeriodEffect", "EventStudyResults"]
 
 def _effect_dict(r, i, sfx="", **extra):
     """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and
@@ -381,15 +385,6 @@ def _warn_fit_notes(notes, rank_action):
         raise ValueError("rank-deficient covariates: " + "; ".join(dropped))
     checks.warn_notes([(lv, m) for lv, m in notes
                        if rank_action != "silent" or m not in dropped])
-
-
-def plot_event_study(results, **kw):
-    """Event-study plot of ``results`` (a CallawaySantAnnaResults or SunAbrahamResults;
-    matplotlib): estimates and intervals by event time. Keywords: ax, title, color,
-    reference_line. Returns the matplotlib Axes."""
-    from _kestrel.did_plot import plot_event_study as _plot
-
-    return _plot(results, **kw)
 
 
 class _Frozen:
