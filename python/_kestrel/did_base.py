@@ -172,6 +172,7 @@ def _with_alpha(summary):
         if alpha is None or alpha == self.alpha:
             return summary(self)
         return summary(self._at_alpha(float(alpha)))
+    del wrapped.__wrapped__  # inspect.signature shows alpha, not the wrapped signature
     return wrapped
 
 

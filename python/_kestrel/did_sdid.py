@@ -269,6 +269,14 @@ class SyntheticDiD(Estimator):
         self.conley_lag_cutoff = conley_lag_cutoff
         self.threads = threads
 
+    def predict(self, data):
+        """As diff-diff 3.13's: RuntimeError before fit, then NotImplementedError (no
+        out-of-sample prediction)."""
+        if not self.is_fitted_:
+            raise RuntimeError("Model must be fitted before calling predict()")
+        raise NotImplementedError("out-of-sample predict() is not supported (as in diff-diff "
+                                  "3.13)")
+
     def _run(self, cols, outcome, unit, time, treatment, post_periods, estimator, variance,
              seed):
         nan = float("nan")
