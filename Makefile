@@ -18,7 +18,7 @@ deps:
 
 # What the Python package and its tests need besides (pip), only when missing.
 deps-test: deps
-	@$(PY) -c "import numpy, pandas, pytest, mesonpy, sklearn, statsmodels, matplotlib" 2>/dev/null || \
+	@$(PY) -c "import numpy, pandas, pytest, mesonpy, sklearn, statsmodels, matplotlib, diff_diff" 2>/dev/null || \
 	  $(PY) -m pip install -q -r requirements-test.txt
 
 $(BUILD)/build.ninja:
