@@ -16,6 +16,8 @@ static const estimator estimators[] = {
     {"twfe", cmd_did_twfe, "two-way fixed effects y ~ treated:post | unit + time"},
     {"sunab", cmd_did_sunab, "Sun & Abraham interaction-weighted event study"},
     {"bacon", cmd_did_bacon, "Goodman-Bacon decomposition of two-way fixed effects"},
+    {"imputation", cmd_did_imputation, "Borusyak, Jaravel & Spiess imputation (didimputation)"},
+    {"twostage", cmd_did_twostage, "Gardner's two-stage DiD (R did2s)"},
 };
 
 int cmd_did(int argc, char **argv)
@@ -26,7 +28,7 @@ int cmd_did(int argc, char **argv)
         fprintf(f, "usage: kestrel did <estimator> [options]   (kestrel did <estimator> "
                    "--help)\n\nestimators:\n");
         for (size_t i = 0; i < n; i++)
-            fprintf(f, "  %-6s %s\n", estimators[i].name, estimators[i].summary);
+            fprintf(f, "  %-10s %s\n", estimators[i].name, estimators[i].summary);
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     for (size_t i = 0; i < n; i++)

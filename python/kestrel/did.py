@@ -25,6 +25,9 @@ from _kestrel.did_event_study import EventStudyResults  # noqa: F401
 from _kestrel.did_plot import plot_event_study  # noqa: F401
 from _kestrel.did_sdid import SyntheticDiD, SyntheticDiDResults  # noqa: F401
 from _kestrel.did_sunab import SunAbraham, SunAbrahamResults  # noqa: F401
+from _kestrel.did_imputation import (  # noqa: F401
+    ImputationBootstrapResults, ImputationDiD, ImputationDiDResults, TwoStageBootstrapResults,
+    TwoStageDiD, TwoStageDiDResults, imputation_did, two_stage_did)
 from _kestrel.did_bacon import (BaconDecomposition, BaconDecompositionResults,  # noqa: F401
                         Comparison2x2, bacon_decompose)
 from _kestrel.did_diagnostics import (PlaceboTestResults, leave_one_out_test,  # noqa: F401
@@ -42,6 +45,8 @@ __all__ = [
     "placebo_timing_test", "placebo_group_test", "permutation_test", "leave_one_out_test",
     "run_placebo_test", "run_all_placebo_tests", "plot_event_study"]
 __all__ += ["PeriodEffect", "EventStudyResults"]
+__all__ += ["ImputationDiD", "ImputationDiDResults", "ImputationBootstrapResults", "TwoStageDiD",
+            "TwoStageDiDResults", "TwoStageBootstrapResults", "imputation_did", "two_stage_did"]
 
 def _effect_dict(r, i, sfx="", **extra):
     """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and

@@ -1,0 +1,39 @@
+/* did_imputation_internal.h — shared by imputation.c and two_stage.c: the rows of a fit and the
+ * exact first stage (see imputation.c). */
+#ifndef KS_DID_IMPUTATION_INTERNAL_H
+#define KS_DID_IMPUTATION_INTERNAL_H
+
+#include "did/did_internal.h"
+#include "kestrel/did_imputation.h"
+
+typedef struct {
+    size_t n, N, T, G, K; /* rows used, units, periods, clusters, covariates */
+    size_t m, mt;         /* first-stage columns after the unit effects; of them, periods */
+    size_t n0, n1;        /* untreated and treated rows */
+    size_t *row;          /* n: the input row of each row */
+    int64_t *codes;       /* n unit codes, n period indices, n cluster codes */
+    double *num;          /* n outcomes, n periods, n cohorts (NaN never treated), n t - g,
+                             K x n covariates */
+    double *tval;         /* T period values, increasing */
+    int64_t *col;         /* T: each period's first-stage column; -2 the reference, -1 none */
+    double *B;            /* N x m: per unit, the sums of its untreated rows' columns */
+    double *S;            /* m x m Cholesky factor (lower) of the Schur complement */
+    double *coef;         /* N unit effects (NaN: no untreated row), then m */
+    double *n0u;          /* N: untreated rows per unit */
+} ks_did_imp_data;
+
+/* Read the table and fit the first stage on the untreated rows. */
+int ks__did_imp_prepare(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                        const char *time, const char *first_treat,
+                        const ks_did_imputation_options *o, ks_did_imp_data *d);
+void ks__did_imp_data_free(ks_ctx *ctx, ks_did_imp_data *d);
+/* Solve Z0'Z0 s = r in place; s holds N unit entries then m. */
+int ks__did_imp_solve(ks_ctx *ctx, const ks_did_imp_data *d, double *s);
+/* z_r's with coefficients s (NaN where not identified). */
+double ks__did_imp_zs(const ks_did_imp_data *d, const double *s, size_t r);
+/* The whole fit; two_stage selects Gardner's variance. */
+int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
+                    const char *time, const char *first_treat, const ks_did_imputation_options *o,
+                    int two_stage, ks_did_imputation **out);
+
+#endif
