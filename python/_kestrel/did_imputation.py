@@ -185,7 +185,8 @@ class ImputationDiD(Estimator):
     variance), ``bootstrap_weights`` ('rademacher', 'mammen', 'webb'), ``seed``,
     ``rank_deficient_action`` ('warn', 'error', 'silent': treated observations whose unit or
     period has no untreated observation), ``horizon_max``, ``aux_partition``
-    ('cohort_horizon', 'cohort', 'horizon'), ``pretrends`` (the event study adds the leads),
+    ('cohort_horizon', 'cohort', 'horizon'), ``pretrends`` (not yet: BJS's lead regression and
+    ``pretrend_test`` are missing, so True raises; TwoStageDiD has the leads),
     ``vcov_type`` ('hc1' only, as diff-diff); kestrel's ``threads`` (0: all cores). ``fit(data, outcome, unit, time, first_treat,
     covariates=None, aggregate=None, balance_e=None)``; first_treat 0 or Inf marks the never
     treated."""
@@ -219,6 +220,11 @@ class ImputationDiD(Estimator):
             checks.check_count("horizon_max", self.horizon_max)
         validate.seed(self.seed)
         checks.few_bootstrap_draws(self.n_bootstrap)
+        if self.pretrends and not self._two_stage:
+            raise NotImplementedError(
+                "ImputationDiD(pretrends=True): the leads and pretrend_test() of Borusyak, "
+                "Jaravel & Spiess are not in kestrel yet; TwoStageDiD(pretrends=True) estimates "
+                "the leads")
         return checks.enum_value("bootstrap_weights", self.bootstrap_weights, "did_boot_weights")
 
     def fit(self, data, outcome, unit, time, first_treat, covariates=None, aggregate=None,

@@ -135,3 +135,10 @@ def test_errors(panel):
     with pytest.warns(UserWarning, match="cannot be imputed"):
         r = ImputationDiD().fit(always, "y", "unit", "time", "first_treat")
     assert r.treatment_effects["tau_hat"].isna().sum() == 8
+
+
+
+def test_imputation_pretrends_refused(panel):
+    """ImputationDiD's leads are not implemented: asking for them raises, never a silent no-op."""
+    with pytest.raises(NotImplementedError, match="pretrends"):
+        ImputationDiD(pretrends=True).fit(panel, "y", "unit", "time", "first_treat")
