@@ -16,6 +16,7 @@ static const estimator estimators[] = {
     {"twfe", cmd_did_twfe, "two-way fixed effects y ~ treated:post | unit + time"},
     {"sunab", cmd_did_sunab, "Sun & Abraham interaction-weighted event study"},
     {"bacon", cmd_did_bacon, "Goodman-Bacon decomposition of two-way fixed effects"},
+    {"power", cmd_did_power, "power, MDE and sample size; pre-trends test power (Roth 2022)"},
 };
 
 int cmd_did(int argc, char **argv)

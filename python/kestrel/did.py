@@ -28,6 +28,11 @@ from _kestrel.did_diagnostics import (PlaceboTestResults, leave_one_out_test,  #
                               permutation_test, placebo_group_test, placebo_timing_test,
                               run_all_placebo_tests, run_placebo_test)
 from _kestrel.did_base import Estimator, Results
+from _kestrel.did_power import (PowerAnalysis, PowerResults, PreTrendsPower,  # noqa: F401
+                        PreTrendsPowerCurve, PreTrendsPowerResults, SimulationPowerResults,
+                        compute_mde, compute_mdv, compute_power, compute_pretrends_power,
+                        compute_sample_size, generate_did_data, generate_staggered_data,
+                        plot_power_curve, plot_pretrends_power, simulate_power)
 from _kestrel.regress import _columns
 from _kestrel.summary import Summary
 
@@ -38,6 +43,11 @@ __all__ = [
     "BaconDecompositionResults", "Comparison2x2", "bacon_decompose", "PlaceboTestResults",
     "placebo_timing_test", "placebo_group_test", "permutation_test", "leave_one_out_test",
     "run_placebo_test", "run_all_placebo_tests", "plot_event_study"]
+__all__ += [
+    "PreTrendsPower", "PreTrendsPowerResults", "PreTrendsPowerCurve", "compute_pretrends_power",
+    "compute_mdv", "PowerAnalysis", "PowerResults", "SimulationPowerResults", "simulate_power",
+    "compute_mde", "compute_power", "compute_sample_size", "generate_did_data",
+    "generate_staggered_data", "plot_power_curve", "plot_pretrends_power"]
 
 def _effect_dict(r, i, sfx="", **extra):
     """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and
