@@ -901,7 +901,8 @@ def simulate_power(estimator, n_units=100, n_periods=4, treatment_effect=5.0,
         for e, eff in enumerate(effects):
             for s in range(n_simulations):
                 if progress and s % 100 == 0 and s > 0:
-                    print(f"  Simulation progress: {(s + e * n_simulations) / (ne * n_simulations):.0%}")
+                    done = (s + e * n_simulations) / (ne * n_simulations)
+                    print(f"  Simulation progress: {done:.0%}")
                 rs = int(_core.did_power_seed(seed, e, s))
                 if data_generator is not None:
                     data = data_generator(n_units=n_units, n_periods=n_periods,
@@ -955,6 +956,252 @@ def simulate_power(estimator, n_units=100, n_periods=4, treatment_effect=5.0,
         n_simulations=n_valid, effect_sizes=[float(x) for x in effects], powers=powers,
         true_effect=float(eff0), alpha=alpha, estimator_name=name, simulation_results=sims,
         n_simulation_failures=fails[primary])
+
+
+@dataclass
+class SimulationMDEResults:
+    """The smallest effect whose simulated power reaches the target: ``mde``, ``power_at_mde``,
+    ``target_power``, ``alpha``, ``n_units``, ``n_simulations_per_step``, ``n_steps``,
+    ``search_path`` [{effect_size, power}], ``estimator_name``."""
+
+    mde: float
+    power_at_mde: float
+    target_power: float
+    alpha: float
+    n_units: int
+    n_simulations_per_step: int
+    n_steps: int
+    search_path: List[Dict[str, float]]
+    estimator_name: str
+    effective_n_units: Optional[int] = None
+    survey_config: Optional[Any] = field(default=None, repr=False)
+
+    def __repr__(self):
+        return (f"SimulationMDEResults(mde={self.mde:.4f}, power_at_mde={self.power_at_mde:.3f},"
+                f" n_steps={self.n_steps})")
+
+    def summary(self) -> str:
+        return "\n".join([
+            "Simulation-Based MDE Search", "=" * 50,
+            f"{'Estimator:':<30} {self.estimator_name}",
+            f"{'Minimum detectable effect:':<30} {self.mde:.4f}",
+            f"{'Power at MDE:':<30} {self.power_at_mde:.3f}",
+            f"{'Target power:':<30} {self.target_power:.3f}",
+            f"{'Units:':<30} {self.n_units}",
+            f"{'Simulations per step:':<30} {self.n_simulations_per_step}",
+            f"{'Steps:':<30} {self.n_steps}", "=" * 50])
+
+    def print_summary(self) -> None:
+        print(self.summary())
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {k: getattr(self, k) for k in (
+            "mde", "power_at_mde", "target_power", "alpha", "n_units", "n_simulations_per_step",
+            "n_steps", "estimator_name", "effective_n_units")}
+
+    def to_dataframe(self):
+        import pandas as pd
+
+        return pd.DataFrame([self.to_dict()])
+
+
+@dataclass
+class SimulationSampleSizeResults:
+    """The smallest number of units whose simulated power reaches the target: ``required_n``,
+    ``power_at_n``, ``target_power``, ``alpha``, ``effect_size``, ``n_simulations_per_step``,
+    ``n_steps``, ``search_path`` [{n_units, power}], ``estimator_name``."""
+
+    required_n: int
+    power_at_n: float
+    target_power: float
+    alpha: float
+    effect_size: float
+    n_simulations_per_step: int
+    n_steps: int
+    search_path: List[Dict[str, float]]
+    estimator_name: str
+    effective_n_units: Optional[int] = None
+    survey_config: Optional[Any] = field(default=None, repr=False)
+
+    def __repr__(self):
+        return (f"SimulationSampleSizeResults(required_n={self.required_n}, "
+                f"power_at_n={self.power_at_n:.3f}, n_steps={self.n_steps})")
+
+    def summary(self) -> str:
+        return "\n".join([
+            "Simulation-Based Sample Size Search", "=" * 50,
+            f"{'Estimator:':<30} {self.estimator_name}",
+            f"{'Required units:':<30} {self.required_n}",
+            f"{'Power at N:':<30} {self.power_at_n:.3f}",
+            f"{'Target power:':<30} {self.target_power:.3f}",
+            f"{'Effect size:':<30} {self.effect_size:.4f}",
+            f"{'Simulations per step:':<30} {self.n_simulations_per_step}",
+            f"{'Steps:':<30} {self.n_steps}", "=" * 50])
+
+    def print_summary(self) -> None:
+        print(self.summary())
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {k: getattr(self, k) for k in (
+            "required_n", "power_at_n", "target_power", "alpha", "effect_size",
+            "n_simulations_per_step", "n_steps", "estimator_name", "effective_n_units")}
+
+    def to_dataframe(self):
+        import pandas as pd
+
+        return pd.DataFrame([self.to_dict()])
+
+
+def simulate_mde(estimator, n_units=100, n_periods=4, treatment_fraction=0.5,
+                 treatment_period=2, sigma=1.0, n_simulations=200, power=0.80, alpha=0.05,
+                 effect_range=None, tol=0.02, max_steps=15, seed=None, data_generator=None,
+                 data_generator_kwargs=None, estimator_kwargs=None, result_extractor=None,
+                 progress=True, survey_config=None, threads=None) -> SimulationMDEResults:
+    """The minimum detectable effect by bisection over simulate_power, diff-diff's arguments
+    and stopping rule. Every step uses the same seed (common random numbers), so the simulated
+    power is a smooth, rising function of the effect along the search."""
+    seed = _seed(seed)
+    path: List[Dict[str, float]] = []
+    name = type(estimator).__name__
+
+    def at(effect):
+        r = simulate_power(estimator, n_units=n_units, n_periods=n_periods,
+                           treatment_effect=effect, treatment_fraction=treatment_fraction,
+                           treatment_period=treatment_period, sigma=sigma,
+                           n_simulations=n_simulations, alpha=alpha, seed=seed,
+                           data_generator=data_generator,
+                           data_generator_kwargs=data_generator_kwargs,
+                           estimator_kwargs=estimator_kwargs, result_extractor=result_extractor,
+                           progress=False, survey_config=survey_config, threads=threads)
+        path.append({"effect_size": float(effect), "power": float(r.power)})
+        if progress:
+            print(f"  MDE search: effect={effect:.4f}, power={r.power:.3f}")
+        return r.power
+
+    def done(mde, pw):
+        return SimulationMDEResults(mde=float(mde), power_at_mde=float(pw), target_power=power,
+                                    alpha=alpha, n_units=n_units,
+                                    n_simulations_per_step=n_simulations, n_steps=len(path),
+                                    search_path=path, estimator_name=name)
+
+    if effect_range is not None:
+        lo, hi = map(float, effect_range)
+        plo = at(lo)
+        if plo >= power:
+            warnings.warn(f"Power at effect={lo} is {plo:.2f} >= target {power}. Lower bound "
+                          "already exceeds target power. Returning lo as MDE.", UserWarning,
+                          stacklevel=2)
+            return done(lo, plo)
+        if at(hi) < power:
+            warnings.warn(f"Target power {power} not bracketed: power at effect={hi} is "
+                          f"{path[-1]['power']:.2f}. Upper bound may be too low.", UserWarning,
+                          stacklevel=2)
+    else:
+        lo = 0.0
+        p0 = at(0.0)
+        if p0 >= power:
+            warnings.warn(f"Power at effect=0 is {p0:.2f} >= target {power}. This suggests "
+                          "inflated Type I error. Returning MDE=0.", UserWarning, stacklevel=2)
+            return done(0.0, p0)
+        hi = float(sigma)
+        for _ in range(10):
+            if at(hi) >= power:
+                break
+            hi *= 2
+        else:
+            warnings.warn(f"Could not bracket MDE (power at effect={hi} still below {power}). "
+                          "Returning best upper bound.", UserWarning, stacklevel=2)
+    best, best_p = hi, path[-1]["power"]
+    for _ in range(max_steps):
+        mid = 0.5 * (lo + hi)
+        pw = at(mid)
+        if pw >= power:
+            hi, best, best_p = mid, mid, pw
+        else:
+            lo = mid
+        if hi - lo < max(tol * hi, 1e-6) or abs(pw - power) < tol:
+            break
+    return done(best, best_p)
+
+
+def simulate_sample_size(estimator, treatment_effect=5.0, n_periods=4, treatment_fraction=0.5,
+                         treatment_period=2, sigma=1.0, n_simulations=200, power=0.80,
+                         alpha=0.05, n_range=None, max_steps=15, seed=None, data_generator=None,
+                         data_generator_kwargs=None, estimator_kwargs=None,
+                         result_extractor=None, progress=True, survey_config=None,
+                         threads=None) -> SimulationSampleSizeResults:
+    """The smallest number of units reaching the target power, by bisection over
+    simulate_power (diff-diff's arguments); every step uses the same seed. Without
+    ``n_range`` the search starts at 20 units and doubles until the target is reached."""
+    seed = _seed(seed)
+    path: List[Dict[str, float]] = []
+    name = type(estimator).__name__
+    floor = 4
+
+    def at(n):
+        r = simulate_power(estimator, n_units=int(n), n_periods=n_periods,
+                           treatment_effect=treatment_effect,
+                           treatment_fraction=treatment_fraction,
+                           treatment_period=treatment_period, sigma=sigma,
+                           n_simulations=n_simulations, alpha=alpha, seed=seed,
+                           data_generator=data_generator,
+                           data_generator_kwargs=data_generator_kwargs,
+                           estimator_kwargs=estimator_kwargs, result_extractor=result_extractor,
+                           progress=False, survey_config=survey_config, threads=threads)
+        path.append({"n_units": float(n), "power": float(r.power)})
+        if progress:
+            print(f"  Sample size search: n={n}, power={r.power:.3f}")
+        return r.power
+
+    def done(n, pw):
+        return SimulationSampleSizeResults(
+            required_n=int(n), power_at_n=float(pw), target_power=power, alpha=alpha,
+            effect_size=float(treatment_effect), n_simulations_per_step=n_simulations,
+            n_steps=len(path), search_path=path, estimator_name=name)
+
+    if n_range is not None:
+        lo, hi = max(floor, int(n_range[0])), max(floor, int(n_range[1]))
+        lo = min(lo, hi)
+        plo = at(lo)
+        if plo >= power:
+            warnings.warn(f"Power at n={lo} is {plo:.2f} >= target {power}. Lower bound "
+                          "already achieves target power. Returning lo.", UserWarning,
+                          stacklevel=2)
+            return done(lo, plo)
+        phi = at(hi)
+        if phi < power:
+            warnings.warn(f"Target power {power} not bracketed: power at n={hi} is "
+                          f"{phi:.2f}. Upper bound may be too low.", UserWarning, stacklevel=2)
+            return done(hi, phi)
+    else:
+        lo = 20
+        plo = at(lo)
+        if plo >= power:
+            warnings.warn(f"Power at n={lo} is {plo:.2f} >= target {power}; pass n_range=(lo, "
+                          "hi) to search below it.", UserWarning, stacklevel=2)
+            return done(lo, plo)
+        hi = lo
+        for _ in range(20):
+            hi *= 2
+            phi = at(hi)
+            if phi >= power:
+                break
+            lo = hi
+        else:
+            warnings.warn(f"Could not bracket the sample size (power at n={hi} is "
+                          f"{phi:.2f}).", UserWarning, stacklevel=2)
+            return done(hi, phi)
+    best, best_p = hi, phi
+    for _ in range(max_steps):
+        if hi - lo <= 1:
+            break
+        mid = (lo + hi) // 2
+        pw = at(mid)
+        if pw >= power:
+            hi, best, best_p = mid, mid, pw
+        else:
+            lo = mid
+    return done(best, best_p)
 
 
 # =============================================================================

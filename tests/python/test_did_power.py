@@ -256,7 +256,7 @@ def test_simulate_power_matches_analytical():
     assert sim.n_simulations == nsim and sim.n_simulation_failures == 0
 
 
-def test_simulate_power_thread_invariant_and_python_path():
+def test_simulate_power_thread_invariant_and_python_path(all_threads):
     kw = dict(n_units=60, n_periods=4, treatment_effect=1.0, n_simulations=30, seed=9,
               progress=False, effect_sizes=[0.5, 1.0])
     a = kd.simulate_power(kd.DifferenceInDifferences(), threads=1, **kw)
@@ -284,3 +284,85 @@ def test_simulate_power_cs_and_twfe():
     assert t.power == 1.0 and abs(t.mean_estimate - 5.0) < 0.5
     with pytest.raises(ValueError, match="not in registry"):
         kd.simulate_power(object(), n_simulations=2)
+
+
+def test_box_thread_invariant(all_threads):
+    V, w = pre_block("anticipation_shifted")
+    import _kestrel._core as core
+
+    sd = np.sqrt(np.diag(V))
+    p1 = core.did_mvn_box(V, -1.96 * sd - 0.05 * w, 1.96 * sd - 0.05 * w, abseps=1e-4, threads=1)
+    p2 = core.did_mvn_box(V, -1.96 * sd - 0.05 * w, 1.96 * sd - 0.05 * w, abseps=1e-4, threads=3)
+    assert p1 == p2
+
+
+def test_against_diff_diff():
+    """diff-diff 3.13 on the same inputs: its PowerAnalysis (the same closed forms) to 1e-12;
+    its PreTrendsPower (scipy's box probability, error ~1e-5) on its own MultiPeriodDiD result
+    within 1e-4."""
+    dd = pytest.importorskip("diff_diff")
+    a = dd.PowerAnalysis(alpha=0.05, power=0.8).power(0.3, 40, 60, sigma=1.5, n_pre=3,
+                                                       n_post=2, rho=0.2)
+    b = kd.PowerAnalysis(alpha=0.05, power=0.8).power(0.3, 40, 60, sigma=1.5, n_pre=3,
+                                                       n_post=2, rho=0.2)
+    assert abs(a.power - b.power) < 1e-12 and abs(a.mde - b.mde) < 1e-12
+    assert a.required_n == b.required_n
+    df = dd.generate_did_data(n_units=300, n_periods=7, treatment_period=4, seed=3)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = dd.MultiPeriodDiD().fit(df, outcome="outcome", treatment="treated",
+                                      time="period", post_periods=[4, 5, 6])
+        ours = kd.compute_pretrends_power(res, M=0.05)
+        theirs = dd.compute_pretrends_power(res, M=0.05)
+    np.testing.assert_allclose(ours.violation_weights, theirs.violation_weights)
+    np.testing.assert_allclose(ours.vcov, theirs.vcov)
+    assert abs(ours.power - theirs.power) < 1e-4
+    assert abs(ours.mdv - theirs.mdv) < 1e-4
+
+
+def test_cli(kestrel_bin, tmp_path):
+    import subprocess
+
+    out = subprocess.run([kestrel_bin, "did", "power", "--n-treated", "50", "--n-control", "50",
+                          "--sigma", "1", "--n-pre", "3", "--n-post", "3", "--rho", "0.3",
+                          "--effect", "0.3", "--json"], capture_output=True, text=True,
+                         check=True)
+    r = json.loads(out.stdout)
+    f = POW["fixtures"][5]["expected"]  # panel_rho03
+    assert abs(r["mde"] - f["mde"]) < 1e-9 and abs(r["power"] - f["power"]) < 1e-9
+    assert r["required_n"] == f["required_n"]
+    p = PRE["uniform_3_pre_periods_no_anticipation"]["panel"]
+    import pandas as pd
+
+    pd.DataFrame({"period": p["all_periods"], "estimate": p["beta_hat"]}).to_csv(
+        tmp_path / "es.csv", index=False)
+    pd.DataFrame(p["Sigma"]).to_csv(tmp_path / "v.csv", index=False)
+    out = subprocess.run([kestrel_bin, "did", "power", "--pretrends", str(tmp_path / "es.csv"),
+                          "--vcov", str(tmp_path / "v.csv"), "--json"], capture_output=True,
+                         text=True, check=True)
+    r = json.loads(out.stdout)
+    V, w = pre_block("uniform_3_pre_periods_no_anticipation")
+    z = stats.norm.ppf(0.975)
+    assert r["violation_weights"] == [3, 2, 1]
+    assert abs(exact_power(V, w, r["mdv"], z) - 0.8) < 1e-5
+    bad = subprocess.run([kestrel_bin, "did", "power", "--pretrends", str(tmp_path / "es.csv")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--vcov" in bad.stderr
+
+
+def test_simulate_mde_and_sample_size():
+    """Against the analytical MDE / sample size on the 2x2 design without unit effects (the HC1
+    t test is the normal test there up to O(1/n)): within the bisection's tolerance plus the
+    Monte-Carlo error of 400 replications per step."""
+    kw = dict(n_periods=2, treatment_period=1, sigma=1.0, n_simulations=400, seed=11,
+              progress=False, data_generator_kwargs={"unit_fe_sd": 0.0})
+    m = kd.simulate_mde(kd.DifferenceInDifferences(), n_units=400, **kw)
+    ana = kd.PowerAnalysis().mde(200, 200, sigma=1.0).mde
+    assert abs(m.mde - ana) < 0.15 * ana, (m.mde, ana)
+    assert m.power_at_mde >= 0.8 and m.n_steps == len(m.search_path)
+    n = kd.simulate_sample_size(kd.DifferenceInDifferences(), treatment_effect=0.4, **kw)
+    ana_n = kd.PowerAnalysis().sample_size(0.4, sigma=1.0).required_n
+    assert abs(n.required_n - ana_n) < 0.3 * ana_n, (n.required_n, ana_n)
+    assert n.power_at_n >= 0.8
