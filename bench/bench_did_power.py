@@ -2,7 +2,7 @@
 """simulate_power: kestrel.did vs diff-diff on the same design, each tool in its own process.
 
 Design: DifferenceInDifferences() (HC1) on the basic panel (generate_did_data's design) at
---units units x 4 periods, treatment from period 2, effect 0.1, sigma 1, --sims replications,
+--units units x 4 periods, treatment from period 2, effect 0.25, sigma 1, --sims replications,
 seed 42. diff-diff draws each panel with NumPy in Python and fits it in Python; kestrel draws and
 fits every replication in C, in parallel. The two tools' random numbers differ, so their powers
 agree within Monte-Carlo error (reported), not exactly. Time: the median of --reps runs after
@@ -27,7 +27,7 @@ else:
     kw = {}
 def run():
     return simulate_power(DifferenceInDifferences(), n_units=units, n_periods=4,
-                          treatment_effect=0.1, sigma=1.0, n_simulations=sims, seed=42,
+                          treatment_effect=0.25, sigma=1.0, n_simulations=sims, seed=42,
                           progress=False, **kw)
 r = run()
 ts = []

@@ -4,7 +4,8 @@
  * pretrends 0.1.0 (diff-diff's r_pretrends_golden.json, see tests/data/PROVENANCE.md) within
  * R's own error (pmvnorm's abseps 1e-3, uniroot's tol 1.22e-4); analytical power against
  * r_power_golden.json to 1e-9; the simulated designs and simulation power (thread-count
- * invariance, the estimate's mean); bad input. */
+ * invariance, the estimate's mean); bad input; every allocation failing in turn (a clean error,
+ * nothing left allocated). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,69 @@ static void test_simulate(ks_ctx *ctx)
     CHECK(strstr(ks_errmsg(ctx), "n_units") != NULL);
 }
 
+/* An allocator that fails its `fail_at`-th allocation and counts what is live. */
+typedef struct {
+    long n, fail_at, live;
+} counting;
+static void *c_malloc(void *ud, size_t size)
+{
+    counting *c = ud;
+    if (c->n++ == c->fail_at) return NULL;
+    void *p = malloc(size);
+    if (p) c->live++;
+    return p;
+}
+static void c_free(void *ud, void *p)
+{
+    counting *c = ud;
+    if (p) c->live--;
+    free(p);
+}
+
+static int alloc_run(ks_ctx *ctx)
+{
+    double V[9], w[3] = {3, 2, 1}, mdv, eff = 0.5, est[3], se[3], p[3], lo[3], hi[3];
+    size_t nf;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) V[i * 3 + j] = i == j ? 0.04 : 0.012;
+    ks_did_pretrends_options o = KS_DID_PRETRENDS_OPTIONS_INIT;
+    o.abseps = 1e-3;
+    int rc = ks_did_pretrends_mdv(ctx, 3, V, w, 0.8, &o, &mdv);
+    o.form = KS_DID_PRETEST_WALD;
+    if (!rc) rc = ks_did_pretrends_mdv(ctx, 3, V, w, 0.8, &o, &mdv);
+    ks_did_dgp_basic d = KS_DID_DGP_BASIC_INIT;
+    d.n_units = 20;
+    ks_table *t = NULL;
+    if (!rc) rc = ks_did_generate_did_data(ctx, &d, &t);
+    ks_table_free(t);
+    ks_did_sim_options so = {KS_DID_SIM_BASIC, 1, KS_DID_DR, 0.05, 3, 1};
+    if (!rc) rc = ks_did_simulate_power(ctx, &so, &d, NULL, 1, &eff, est, se, p, lo, hi, &nf);
+    static const int coh[1] = {2};
+    ks_did_dgp_staggered st = {20, 4, coh, 1, 0.5, 1.0, 0, 0.1, 1.0, 0.1, 0.5, 3};
+    so.estimator = KS_DID_SIM_CS;
+    if (!rc) rc = ks_did_simulate_power(ctx, &so, NULL, &st, 1, &eff, est, se, p, lo, hi, &nf);
+    return rc;
+}
+
+static void test_alloc_fail(void)
+{
+    for (long i = 0;; i++) {
+        counting c = {0, i, 0};
+        ks_allocator a = {c_malloc, NULL, c_free, &c};
+        ks_ctx *ctx = NULL;
+        int rc = ks_ctx_new_with_allocator(&a, &ctx);
+        if (rc == KS_OK && (rc = ks_ctx_set_threads(ctx, 1)) == KS_OK) rc = alloc_run(ctx);
+        ks_ctx_free(ctx);
+        CHECK(c.live == 0);
+        if (rc == KS_OK) {
+            CHECK(i > 10); /* the run allocates */
+            break;
+        }
+        CHECK(rc == KS_ENOMEM);
+        if (rc != KS_ENOMEM || c.live) break;
+    }
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -184,5 +248,6 @@ int main(void)
     test_analytic(ctx);
     test_simulate(ctx);
     ks_ctx_free(ctx);
+    test_alloc_fail();
     return ktest_finish("did_power");
 }
