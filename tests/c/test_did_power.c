@@ -197,13 +197,17 @@ static void c_free(void *ud, void *p)
 
 static int alloc_run(ks_ctx *ctx)
 {
-    double V[9], w[3] = {3, 2, 1}, mdv, eff = 0.5, est[3], se[3], p[3], lo[3], hi[3];
+    double V[9], w[3] = {3, 2, 1}, lo3[3], hi3[3], pb, mdv, eff = 0.5, est[3], se[3], p[3], lo[3],
+                 hi[3];
     size_t nf;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
         for (int j = 0; j < 3; j++) V[i * 3 + j] = i == j ? 0.04 : 0.012;
+        lo3[i] = -0.3;
+        hi3[i] = 0.2;
+    }
+    int rc = ks_did_mvn_box(ctx, 3, V, lo3, hi3, 1e-3, 0, &pb, NULL);
     ks_did_pretrends_options o = KS_DID_PRETRENDS_OPTIONS_INIT;
-    o.abseps = 1e-3;
-    int rc = ks_did_pretrends_mdv(ctx, 3, V, w, 0.8, &o, &mdv);
+    if (!rc) rc = ks_did_pretrends_mdv(ctx, 1, V, w, 0.8, &o, &mdv);
     o.form = KS_DID_PRETEST_WALD;
     if (!rc) rc = ks_did_pretrends_mdv(ctx, 3, V, w, 0.8, &o, &mdv);
     ks_did_dgp_basic d = KS_DID_DGP_BASIC_INIT;
