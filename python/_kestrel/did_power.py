@@ -273,8 +273,14 @@ def _extract(results, pre_periods):
                           "reference period; use base_period='universal' for Roth's linear "
                           "benchmark", UserWarning, stacklevel=4)
             rel = np.asarray(pre, dtype=float)
-        else:
-            rel = np.asarray([float(t) + 1.0 + ant for t in pre])  # the omitted e = -1 - ant
+        else:  # Roth's delta vanishes at the omitted period: one common reference
+            refs = getattr(results, "reference_event_times", None)
+            if refs is not None and len(set(refs)) > 1:
+                raise ValueError("PreTrendsPower needs pre-period coefficients normalised "
+                                 "against one common reference period; this fit used "
+                                 f"cohort-specific bases at event times {sorted(set(refs))}")
+            anchor = float(next(iter(set(refs)))) if refs else -1.0 - ant
+            rel = np.asarray([float(t) - anchor for t in pre])
     return eff, ses, V, rel, src
 
 

@@ -275,6 +275,36 @@ def test_simulate_power_thread_invariant_and_python_path(all_threads):
                                [s["p_value"] for s in a.simulation_results], rtol=1e-9)
 
 
+def test_simulate_power_c_equals_python_path():
+    """The replications fitted in C equal the same estimator's fits from Python (its
+    estimator_kwargs send simulate_power down the Python path) on the same seeded panels."""
+    for est, kw in [(kd.TwoWayFixedEffects(), dict(outcome="outcome", treatment="treated",
+                                                   time="post", unit="unit")),
+                    (kd.CallawaySantAnna(), dict(outcome="outcome", unit="unit", time="period",
+                                                 first_treat="first_treat"))]:
+        common = dict(n_units=60, n_periods=5, treatment_effect=1.0, n_simulations=6, seed=3,
+                      progress=False)
+        a = kd.simulate_power(est, **common).simulation_results
+        b = kd.simulate_power(est, estimator_kwargs=kw, **common).simulation_results
+        for x, y in zip(a, b):
+            assert x["estimate"] == pytest.approx(y["estimate"], abs=1e-12)
+            assert x["se"] == pytest.approx(y["se"], abs=1e-12)
+            assert x["p_value"] == pytest.approx(y["p_value"], abs=1e-12)
+
+
+def test_cs_like_universal_anchor():
+    """A CallawaySantAnna-style result with a universal base: relative times from its single
+    reference event time; cohort-specific bases are refused."""
+    es = FakeEventStudy("irregular_pre_periods")
+    es.__class__ = type("CallawaySantAnnaResults", (FakeEventStudy,), {})
+    es.reference_event_times = (-1,)
+    r = kd.compute_pretrends_power(es, M=0.1)
+    np.testing.assert_allclose(r.violation_weights, [4.0, 2.0, 0.0])
+    es.reference_event_times = (-1, -2)
+    with pytest.raises(ValueError, match="common reference"):
+        kd.compute_pretrends_power(es)
+
+
 def test_simulate_power_cs_and_twfe():
     r = kd.simulate_power(kd.CallawaySantAnna(), n_units=80, n_periods=5, treatment_effect=2.0,
                           n_simulations=10, seed=1, progress=False)
