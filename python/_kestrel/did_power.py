@@ -92,6 +92,7 @@ class PreTrendsPowerResults:
         return float(r["power"][0])
 
     def summary(self) -> str:
+        """Returns the formatted report (str)."""
         rule = "=" * 70
         lines = [rule, "Pre-Trends Power Analysis Results".center(70), "(Roth 2022)".center(70),
                  rule, "",
@@ -132,6 +133,7 @@ class PreTrendsPowerResults:
                 "is_informative": self.is_informative, "power_adequate": self.power_adequate}
 
     def to_dataframe(self):
+        """Returns to_dict() as a one-row pandas DataFrame."""
         import pandas as pd
 
         return pd.DataFrame([self.to_dict()])
@@ -154,6 +156,7 @@ class PreTrendsPowerCurve:
         return f"PreTrendsPowerCurve(n_points={len(self.M_values)}, mdv={self.mdv:.4f})"
 
     def summary(self) -> str:
+        """Returns the curve as a formatted table (str)."""
         lines = ["Pre-Trends Power Curve", "=" * 60,
                  f"{'Grid points:':<28} {len(self.M_values)}",
                  f"{'Violation type:':<28} {self.violation_type}",
@@ -166,6 +169,7 @@ class PreTrendsPowerCurve:
         return "\n".join(lines + ["=" * 60])
 
     def to_dataframe(self):
+        """Returns a pandas DataFrame with columns M, power, pretest_form."""
         import pandas as pd
 
         return pd.DataFrame({"M": self.M_values, "power": self.powers,
@@ -367,7 +371,9 @@ class PreTrendsPower:
 
     def fit(self, results, M=None, pre_periods=None) -> PreTrendsPowerResults:
         """Power at M (default: the MDV) and the MDV of the event study in ``results``
-        (MultiPeriodDiD, CallawaySantAnna with an event study, or SunAbraham results)."""
+        (MultiPeriodDiD, CallawaySantAnna with an event study, or SunAbraham results);
+        ``pre_periods``: the pre-period labels to use (default: every estimated pre-period).
+        Returns PreTrendsPowerResults."""
         eff, ses, V, w, src = self._setup(results, pre_periods)
         mdv = float(_pretrends(V, w, [], target=self.target_power, form=self.pretest_form,
                                alpha=self.alpha, abseps=self.abseps)["mdv"])
@@ -432,6 +438,12 @@ class PreTrendsPower:
 def compute_pretrends_power(results, M=None, alpha=0.05, target_power=0.80,
                             violation_type="linear", pre_periods=None, violation_weights=None,
                             pretest_form="nis") -> PreTrendsPowerResults:
+    """PreTrendsPower(alpha, power=target_power, violation_type, violation_weights,
+    pretest_form).fit(results, M, pre_periods): the pre-trends test's power at violation magnitude
+    ``M`` (default: the MDV) for the event study in ``results``, at level ``alpha``, with the MDV at
+    ``target_power``; ``violation_type`` linear / constant / last_period / custom (with
+    ``violation_weights``), ``pretest_form`` nis / wald, ``pre_periods`` the pre-periods to use.
+    Returns PreTrendsPowerResults."""
     return PreTrendsPower(alpha=alpha, power=target_power, violation_type=violation_type,
                           violation_weights=violation_weights,
                           pretest_form=pretest_form).fit(results, M=M, pre_periods=pre_periods)
@@ -439,6 +451,10 @@ def compute_pretrends_power(results, M=None, alpha=0.05, target_power=0.80,
 
 def compute_mdv(results, alpha=0.05, target_power=0.80, violation_type="linear",
                 pre_periods=None, violation_weights=None, pretest_form="nis") -> float:
+    """The minimal detectable violation: the magnitude at which the pre-trends test
+    of the event study in ``results`` (level ``alpha``, form ``pretest_form``) rejects with
+    probability ``target_power`` against a ``violation_type`` violation (``violation_weights`` for
+    custom), over ``pre_periods`` (default: all). Returns a float (inf: not reachable)."""
     return compute_pretrends_power(results, None, alpha, target_power, violation_type,
                                    pre_periods, violation_weights, pretest_form).mdv
 
@@ -473,6 +489,7 @@ class PowerResults:
                 f"required_n={self.required_n})")
 
     def summary(self) -> str:
+        """Returns the formatted report (str)."""
         r = "=" * 60
         lines = [r, "Power Analysis for Difference-in-Differences".center(60), r, "",
                  f"{'Design:':<30} {self.design}",
@@ -502,6 +519,7 @@ class PowerResults:
             "n_control", "n_pre", "n_post", "sigma", "rho", "deff", "design")}
 
     def to_dataframe(self):
+        """Returns to_dict() as a one-row pandas DataFrame."""
         import pandas as pd
 
         return pd.DataFrame([self.to_dict()])
@@ -510,7 +528,8 @@ class PowerResults:
 class PowerAnalysis:
     """Analytical power of a DiD design (Bloom 1995's normal multiplier; the variance of
     Burlig, Preonas & Woerman 2020, eq. 2, with within-unit equicorrelation ``rho``):
-    ``mde``, ``power``, ``sample_size``, ``power_curve``, ``sample_size_curve``."""
+    ``mde``, ``power``, ``sample_size``, ``power_curve``, ``sample_size_curve``, at test level
+    ``alpha``, target ``power``, and ``alternative`` 'two-sided', 'greater' or 'less'."""
 
     def __init__(self, alpha=0.05, power=0.80, alternative="two-sided"):
         if not 0 < alpha < 1:
@@ -602,18 +621,28 @@ class PowerAnalysis:
 
 def compute_mde(n_treated, n_control, sigma, power=0.80, alpha=0.05, n_pre=1, n_post=1,
                 rho=0.0, deff=1.0) -> float:
+    """The minimum detectable effect (z_{1-alpha/2} + z_power) se at target ``power`` and
+    two-sided level ``alpha``, for the design with ``n_treated`` and ``n_control`` units,
+    residual SD ``sigma``, ``n_pre`` / ``n_post`` periods, within-unit correlation ``rho`` and
+    design effect ``deff``. Returns a float."""
     return PowerAnalysis(alpha=alpha, power=power).mde(n_treated, n_control, sigma, n_pre,
                                                        n_post, rho, deff).mde
 
 
 def compute_power(effect_size, n_treated, n_control, sigma, alpha=0.05, n_pre=1, n_post=1,
                   rho=0.0, deff=1.0) -> float:
+    """The two-sided power against ``effect_size`` at level ``alpha`` of the design
+    with ``n_treated`` / ``n_control`` units, residual SD ``sigma``, ``n_pre`` / ``n_post``
+    periods, within-unit correlation ``rho`` and design effect ``deff``. Returns a float."""
     return PowerAnalysis(alpha=alpha).power(effect_size, n_treated, n_control, sigma, n_pre,
                                             n_post, rho, deff).power
 
 
 def compute_sample_size(effect_size, sigma, power=0.80, alpha=0.05, n_pre=1, n_post=1,
                         rho=0.0, treat_frac=0.5, deff=1.0) -> int:
+    """The units needed to detect ``effect_size`` with ``power`` at two-sided level
+    ``alpha``: residual SD ``sigma``, ``n_pre`` / ``n_post`` periods, within-unit correlation
+    ``rho``, treated share ``treat_frac``, design effect ``deff``. Returns an int."""
     return PowerAnalysis(alpha=alpha, power=power).sample_size(
         effect_size, sigma, n_pre, n_post, rho, treat_frac, deff).required_n
 
@@ -629,11 +658,13 @@ def _seed(seed):
 def generate_did_data(n_units=100, n_periods=4, treatment_effect=5.0, treatment_fraction=0.5,
                       treatment_period=2, unit_fe_sd=2.0, time_trend=0.5, noise_sd=1.0,
                       seed=None):
-    """diff-diff's basic panel: outcome = 10 + unit effect + time_trend * period + the effect
-    (treated units from ``treatment_period`` on) + noise, the first
-    floor(n_units * treatment_fraction) units treated; columns unit, period, treated, post,
-    outcome, true_effect. Drawn in C from kestrel's counter-based streams (the same seed gives
-    the same data everywhere; not NumPy's numbers)."""
+    """diff-diff's basic panel of ``n_units`` units over ``n_periods`` periods:
+    outcome = 10 + unit effect (SD ``unit_fe_sd``) + ``time_trend`` * period +
+    ``treatment_effect`` (treated units from ``treatment_period`` on) + noise (SD ``noise_sd``), the
+    first floor(n_units * treatment_fraction) units treated. Drawn in C from kestrel's
+    counter-based streams keyed by ``seed`` (None: a fresh one): the same seed gives the same data
+    everywhere (not NumPy's numbers). Returns a pandas DataFrame with columns unit, period,
+    treated, post, outcome, true_effect."""
     import pandas as pd
 
     return pd.DataFrame(_core.did_generate("basic", _basic_design(
@@ -667,11 +698,14 @@ def generate_staggered_data(n_units=100, n_periods=10, cohort_periods=None,
                             never_treated_frac=0.3, treatment_effect=2.0, dynamic_effects=True,
                             effect_growth=0.1, unit_fe_sd=2.0, time_trend=0.1, noise_sd=0.5,
                             seed=None, panel=True):
-    """diff-diff's staggered panel: the first floor(n_units * never_treated_frac) units never
-    treated (first_treat 0), each other unit's cohort drawn uniformly from ``cohort_periods``
-    (default [3, 5, 7], or thirds of a shorter panel); the effect grows by ``effect_growth`` per
-    period since treatment when ``dynamic_effects``. Columns unit, period, outcome,
-    first_treat, treated, treat, true_effect. Panels only (``panel=False`` raises)."""
+    """diff-diff's staggered panel of ``n_units`` units over ``n_periods`` periods:
+    the first floor(n_units * never_treated_frac) units never treated (first_treat 0), each other
+    unit's cohort drawn uniformly from ``cohort_periods`` (default [3, 5, 7], or thirds of a
+    shorter panel); outcome = 10 + unit effect (SD ``unit_fe_sd``) + ``time_trend`` * period + the
+    effect + noise (SD ``noise_sd``), the effect ``treatment_effect`` growing by ``effect_growth``
+    per period since treatment when ``dynamic_effects``; ``seed`` keys kestrel's streams (None: a
+    fresh one). Panels only (``panel=False`` raises NotImplementedError). Returns a pandas
+    DataFrame with columns unit, period, outcome, first_treat, treated, treat, true_effect."""
     import pandas as pd
 
     if not panel:
@@ -723,6 +757,7 @@ class SimulationPowerResults:
                 f"{self.power_ci[1]:.3f}], n_simulations={self.n_simulations})")
 
     def summary(self) -> str:
+        """Returns the formatted report (str)."""
         r = "=" * 65
         return "\n".join([
             r, "Simulation-Based Power Analysis Results".center(65), r, "",
@@ -758,6 +793,7 @@ class SimulationPowerResults:
                 "mean_icc_realized": self.mean_icc_realized}
 
     def to_dataframe(self):
+        """Returns to_dict() as a one-row pandas DataFrame."""
         import pandas as pd
 
         return pd.DataFrame([self.to_dict()])
@@ -848,12 +884,21 @@ def simulate_power(estimator, n_units=100, n_periods=4, treatment_effect=5.0,
                    alpha=0.05, effect_sizes=None, seed=None, data_generator=None,
                    data_generator_kwargs=None, estimator_kwargs=None, result_extractor=None,
                    progress=True, survey_config=None, threads=None) -> SimulationPowerResults:
-    """Power by simulation, diff-diff's arguments. For kestrel's DifferenceInDifferences,
-    TwoWayFixedEffects and CallawaySantAnna (never-treated controls, analytical SEs) on the
-    built-in designs, the data generation and the fits of all replications run in C, in
-    parallel (``threads``); replication r of effect e is seeded by (seed, e, r), so the result
-    does not depend on the thread count. Any other estimator (or a ``data_generator``) is
-    fitted from Python, replication by replication, on the same seeded designs."""
+    """Power by simulation, diff-diff's arguments: ``n_simulations`` panels of the
+    design (``n_units`` units, ``n_periods`` periods, ``treatment_fraction`` treated from
+    ``treatment_period``, noise SD ``sigma``; ``data_generator_kwargs`` override the design's
+    unit_fe_sd, time_trend, noise_sd, cohort_periods, never_treated_frac, dynamic_effects,
+    effect_growth) at ``treatment_effect`` (or at each of ``effect_sizes``), each fitted by
+    ``estimator``; power is the share of p-values below ``alpha``. For kestrel's
+    DifferenceInDifferences, TwoWayFixedEffects and CallawaySantAnna (never-treated controls,
+    analytical SEs) on the built-in designs, data generation and fits run in C, in parallel
+    (``threads``); replication r of effect e is seeded by (``seed``, e, r), so the result does not
+    depend on the thread count. Any other estimator, a ``data_generator`` (called with n_units,
+    n_periods, treatment_effect, treatment_fraction, treatment_period, noise_sd, seed) or
+    ``estimator_kwargs`` (fit's arguments) runs the fits from Python; ``result_extractor(result)``
+    -> (att, se, p_value, conf_int) reads an unfamiliar result; ``progress`` prints every 100
+    replications there. ``survey_config`` is not supported (NotImplementedError).
+    Returns SimulationPowerResults."""
     if survey_config is not None:
         raise NotImplementedError("simulate_power(survey_config=...): survey designs are not "
                                   "supported by kestrel")
@@ -987,6 +1032,7 @@ class SimulationMDEResults:
                 f" n_steps={self.n_steps})")
 
     def summary(self) -> str:
+        """Returns the formatted report (str)."""
         return "\n".join([
             "Simulation-Based MDE Search", "=" * 50,
             f"{'Estimator:':<30} {self.estimator_name}",
@@ -1006,6 +1052,7 @@ class SimulationMDEResults:
             "n_steps", "estimator_name", "effective_n_units")}
 
     def to_dataframe(self):
+        """Returns to_dict() as a one-row pandas DataFrame."""
         import pandas as pd
 
         return pd.DataFrame([self.to_dict()])
@@ -1034,6 +1081,7 @@ class SimulationSampleSizeResults:
                 f"power_at_n={self.power_at_n:.3f}, n_steps={self.n_steps})")
 
     def summary(self) -> str:
+        """Returns the formatted report (str)."""
         return "\n".join([
             "Simulation-Based Sample Size Search", "=" * 50,
             f"{'Estimator:':<30} {self.estimator_name}",
@@ -1053,6 +1101,7 @@ class SimulationSampleSizeResults:
             "n_simulations_per_step", "n_steps", "estimator_name", "effective_n_units")}
 
     def to_dataframe(self):
+        """Returns to_dict() as a one-row pandas DataFrame."""
         import pandas as pd
 
         return pd.DataFrame([self.to_dict()])
@@ -1063,9 +1112,16 @@ def simulate_mde(estimator, n_units=100, n_periods=4, treatment_fraction=0.5,
                  effect_range=None, tol=0.02, max_steps=15, seed=None, data_generator=None,
                  data_generator_kwargs=None, estimator_kwargs=None, result_extractor=None,
                  progress=True, survey_config=None, threads=None) -> SimulationMDEResults:
-    """The minimum detectable effect by bisection over simulate_power, diff-diff's arguments
-    and stopping rule. Every step uses the same seed (common random numbers), so the simulated
-    power is a smooth, rising function of the effect along the search."""
+    """The minimum detectable effect by bisection over simulate_power (diff-diff's
+    arguments and stopping rule): ``estimator`` on the design (``n_units``, ``n_periods``,
+    ``treatment_fraction``, ``treatment_period``, noise ``sigma``, ``data_generator`` /
+    ``data_generator_kwargs``, ``estimator_kwargs``, ``result_extractor`` as simulate_power's),
+    ``n_simulations`` per step, target ``power`` at level ``alpha``, searched within
+    ``effect_range`` (default: from 0, doubling from ``sigma``) until the bracket is narrower than
+    ``tol`` relative (or the power within ``tol`` of the target), at most ``max_steps`` steps.
+    Every step uses the same ``seed`` (common random numbers), so the simulated power rises
+    smoothly with the effect along the search; ``threads`` as simulate_power's, ``progress``
+    prints each step, ``survey_config`` is not supported. Returns SimulationMDEResults."""
     seed = _seed(seed)
     path: List[Dict[str, float]] = []
     name = type(estimator).__name__
@@ -1136,9 +1192,14 @@ def simulate_sample_size(estimator, treatment_effect=5.0, n_periods=4, treatment
                          data_generator_kwargs=None, estimator_kwargs=None,
                          result_extractor=None, progress=True, survey_config=None,
                          threads=None) -> SimulationSampleSizeResults:
-    """The smallest number of units reaching the target power, by bisection over
-    simulate_power (diff-diff's arguments); every step uses the same seed. Without
-    ``n_range`` the search starts at 20 units and doubles until the target is reached."""
+    """The smallest number of units whose simulated power (``estimator`` on the
+    design: ``n_periods``, ``treatment_fraction``, ``treatment_period``, noise ``sigma``,
+    ``data_generator`` / ``data_generator_kwargs``, ``estimator_kwargs``, ``result_extractor`` as
+    simulate_power's) against ``treatment_effect`` reaches ``power`` at level ``alpha``, by
+    bisection over integers within ``n_range`` (default: from 20 units, doubling), at most
+    ``max_steps`` steps of ``n_simulations`` replications, each with the same ``seed``;
+    ``threads`` as simulate_power's, ``progress`` prints each step, ``survey_config`` is not
+    supported. Returns SimulationSampleSizeResults."""
     seed = _seed(seed)
     path: List[Dict[str, float]] = []
     name = type(estimator).__name__
@@ -1220,8 +1281,13 @@ def plot_power_curve(results=None, *, effect_sizes=None, powers=None, mde=None,
                      target_color="#22c55e", linewidth=2.0, show_mde_line=True,
                      show_target_line=True, show_grid=True, ax=None, show=True,
                      backend="matplotlib"):
-    """Power against effect size (or sample size, ``plot_type='sample_size'``) from a
-    PowerAnalysis curve DataFrame, SimulationPowerResults, PowerResults or explicit arrays."""
+    """Power against effect size (or sample size: ``plot_type='sample_size'``),
+    from ``results`` (a PowerAnalysis curve DataFrame, SimulationPowerResults or PowerResults) or
+    explicit ``effect_sizes`` and ``powers``; ``mde`` and ``target_power`` draw reference lines
+    (``show_mde_line``, ``show_target_line``, colours ``mde_color``, ``target_color``); ``color``,
+    ``linewidth``, ``figsize``, ``title``, ``xlabel``, ``ylabel``, ``show_grid`` style it; ``ax``
+    draws into existing axes; ``show`` calls plt.show(); ``backend`` 'matplotlib' only.
+    Returns the matplotlib Axes."""
     import matplotlib.pyplot as plt
     import pandas as pd
 
@@ -1271,8 +1337,13 @@ def plot_pretrends_power(results=None, *, M_values=None, powers=None, mdv=None,
                          mdv_color="#dc2626", target_color="#22c55e", linewidth=2.0,
                          show_mdv_line=True, show_target_line=True, show_grid=True, ax=None,
                          show=True, backend="matplotlib", **kwargs):
-    """The pre-trends test's power against the violation's magnitude, from a
-    PreTrendsPowerCurve, PreTrendsPowerResults, a DataFrame (M, power) or arrays."""
+    """The pre-trends test's power against the violation magnitude, from
+    ``results`` (PreTrendsPowerCurve, PreTrendsPowerResults, or a DataFrame with columns M and
+    power) or explicit ``M_values`` and ``powers``; ``mdv`` and ``target_power`` draw reference
+    lines (``show_mdv_line``, ``show_target_line``, colours ``mdv_color``, ``target_color``);
+    ``color``, ``linewidth``, ``figsize``, ``title``, ``xlabel``, ``ylabel``, ``show_grid`` style
+    it; ``ax`` draws into existing axes; ``show`` calls plt.show(); ``backend`` 'matplotlib' only;
+    other keywords go to plot(). Returns the matplotlib Axes."""
     import matplotlib.pyplot as plt
     import pandas as pd
 
