@@ -18,6 +18,7 @@ static const estimator estimators[] = {
     {"bacon", cmd_did_bacon, "Goodman-Bacon decomposition of two-way fixed effects"},
     {"imputation", cmd_did_imputation, "Borusyak, Jaravel & Spiess imputation (didimputation)"},
     {"twostage", cmd_did_twostage, "Gardner's two-stage DiD (R did2s)"},
+    {"power", cmd_did_power, "power, MDE and sample size; pre-trends test power (Roth 2022)"},
 };
 
 int cmd_did(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include "kestrel/sem.h"
 #include "kestrel/did.h"
 #include "kestrel/did_imputation.h"
+#include "kestrel/did_power.h"
 #include "kestrel/mars.h"
 #include "kestrel/gsem.h"
 

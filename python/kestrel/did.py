@@ -34,6 +34,12 @@ from _kestrel.did_diagnostics import (PlaceboTestResults, leave_one_out_test,  #
                               permutation_test, placebo_group_test, placebo_timing_test,
                               run_all_placebo_tests, run_placebo_test)
 from _kestrel.did_base import Estimator, Results
+from _kestrel.did_power import (PowerAnalysis, PowerResults, PreTrendsPower,  # noqa: F401
+                        PreTrendsPowerCurve, PreTrendsPowerResults, SimulationMDEResults,
+                        SimulationPowerResults, SimulationSampleSizeResults, compute_mde, compute_mdv, compute_power, compute_pretrends_power,
+                        compute_sample_size, generate_did_data, generate_staggered_data,
+                        plot_power_curve, plot_pretrends_power, simulate_mde, simulate_power,
+                        simulate_sample_size)
 from _kestrel.regress import _columns
 from _kestrel.summary import Summary
 
@@ -47,6 +53,12 @@ __all__ = [
 __all__ += ["PeriodEffect", "EventStudyResults"]
 __all__ += ["ImputationDiD", "ImputationDiDResults", "ImputationBootstrapResults", "TwoStageDiD",
             "TwoStageDiDResults", "TwoStageBootstrapResults", "imputation_did", "two_stage_did"]
+__all__ += [
+    "PreTrendsPower", "PreTrendsPowerResults", "PreTrendsPowerCurve", "compute_pretrends_power",
+    "compute_mdv", "PowerAnalysis", "PowerResults", "SimulationPowerResults", "simulate_power",
+    "compute_mde", "compute_power", "compute_sample_size", "generate_did_data",
+    "generate_staggered_data", "plot_power_curve", "plot_pretrends_power", "simulate_mde",
+    "simulate_sample_size", "SimulationMDEResults", "SimulationSampleSizeResults"]
 
 def _effect_dict(r, i, sfx="", **extra):
     """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and
