@@ -35,7 +35,7 @@ class SunAbrahamResults(Results):
         self.df = r["df_t"]
         self.anticipation = int(est.anticipation)
         self.vcov_type = est.vcov_type
-        self.cluster_name = est.cluster if est.cluster is not None else est._unit
+        self.cluster_name = est.cluster
         self.df_convention = est.df_convention
         self.inference_df = float(r["df_t"]) if r["df_t"] > 0 else None
         self.conley_lag_cutoff = None
@@ -69,8 +69,7 @@ class SunAbrahamResults(Results):
         ok = np.isfinite(r["se_e"])
         self.event_study_vcov = r["vcov_e"][np.ix_(ok, ok)]
         self.event_study_vcov_index = [_num(e) for e in r["e"][ok]]
-        self.event_study_df = ({_num(e): self.inference_df for e in r["e"][ok]}
-                               if self.inference_df else None)
+        self.event_study_df = {_num(e): self.inference_df or float("nan") for e in r["e"][ok]}
         self.bootstrap_results = None
         if "boot_e" in r:  # diff-diff: the bootstrap's se, interval and p-value replace the
             self.bootstrap_results = b = _bootstrap(r, self, est)  # analytical ones
