@@ -112,8 +112,12 @@ class SunAbrahamResults(Results):
                 "n_treated_units": self.n_treated_units,
                 "n_control_units": self.n_control_units}
 
-    def summary(self):
-        """The overall effect and the event study. Returned; ``print_summary()`` prints it."""
+    def summary(self, alpha=None):
+        """The overall effect and the event study. Returned; ``print_summary()`` prints it.
+        ``alpha`` (diff-diff's) must be the fit's: the intervals are stored, not recomputed."""
+        if alpha is not None and alpha != self.alpha:
+            raise ValueError(f"these results store intervals at alpha={self.alpha}; fit with "
+                             f"alpha={alpha} for others (summary() does not recompute them)")
         lo, hi = self.overall_conf_int
         lines = ["Sun & Abraham (2021) interaction-weighted event study",
                  f"  {self.n_treated_units} treated units in {len(self.groups)} cohorts, "

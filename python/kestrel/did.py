@@ -400,10 +400,12 @@ class CallawaySantAnnaResults(Results):
             "cband_crit_value": self.cband_crit_value, "seed": self.seed,
         }
 
-    def summary(self):
+    def summary(self, alpha=None):
         """The overall effect, the cells, the pre-test and the aggregations asked for.
         Returned (a str that a REPL or notebook shows as the tables); ``print_summary()``
-        prints it."""
+        prints it. ``alpha`` (diff-diff's) must be the fit's: the intervals are stored, not
+        recomputed."""
+        _fit_alpha(alpha, self.alpha)
         a = self.alpha
         lines = [
             "Callaway & Sant'Anna (2021) group-time average treatment effects",
@@ -675,6 +677,12 @@ def _warn_epv(res, rank_action):
         import warnings
 
         warnings.warn(msg, UserWarning, stacklevel=3)
+
+
+def _fit_alpha(alpha, fit_alpha):
+    if alpha is not None and alpha != fit_alpha:
+        raise ValueError(f"these results store intervals at alpha={fit_alpha}; fit with "
+                         f"alpha={alpha} for others (summary() does not recompute them)")
 
 
 def _skip_reason(raw, i):
