@@ -462,8 +462,11 @@ typedef struct {
                                       the overall ATT; 0 (default): none */
     uint64_t seed;                 /* the draws come from the counter stream (seed, draw, unit
                                       draw): identical for any thread count */
-    int df_normal;                 /* 1: normal tests and intervals (diff-diff's df_convention
-                                      "normal"); 0 (default): t(clusters - 1), as fixest */
+    int df_convention;             /* the t tests' degrees of freedom (diff-diff's
+                                      df_convention): 0 (default) clusters - 1, as fixest
+                                      ("cluster"); 1 the residual df, observations - units -
+                                      periods + 1 - coefficients estimated ("residual",
+                                      diff-diff 3.13's default); 2 normal tests ("normal") */
 } ks_did_sunab_options;
 #define KS_DID_SUNAB_OPTIONS_INIT                                                                  \
     {                                                                                              \
@@ -482,7 +485,7 @@ typedef struct {
                                                                    and 1 - alpha interval */
     double att, att_se;             /* overall ATT (post periods) and its standard error */
     double att_tstat, att_pvalue, att_ci_lower, att_ci_upper; /* and its test and interval */
-    double df_t;                    /* t-test degrees of freedom (clusters - 1; 0: normal) */
+    double df_t;                    /* t-test degrees of freedom (df_convention; 0: normal) */
     double crit;                    /* the intervals' t(df_t) quantile at 1 - alpha / 2 */
     double ref;                     /* the reference period left out */
     size_t nobs, nclusters, n_treated_units, n_control_units, nperiods;

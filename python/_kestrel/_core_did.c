@@ -419,17 +419,17 @@ done:
 static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns", "outcome",      "unit",       "time",  "first_treat",
-                             "cluster", "anticipation", "covariates", "alpha", "n_bootstrap",
-                             "seed",    "threads",      "df_normal",  NULL};
+    static char *kwlist[] = {"columns", "outcome",      "unit",          "time",  "first_treat",
+                             "cluster", "anticipation", "covariates",    "alpha", "n_bootstrap",
+                             "seed",    "threads",      "df_convention", NULL};
     PyObject *cols, *covs = Py_None;
     const char *y, *u, *tm, *g;
     ks_did_sunab_options o = KS_DID_SUNAB_OPTIONS_INIT;
     unsigned long long seed = 0;
     int threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziOdiKip", kwlist, &cols, &y, &u, &tm, &g,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziOdiKii", kwlist, &cols, &y, &u, &tm, &g,
                                      &o.cluster, &o.anticipation, &covs, &o.alpha, &o.n_bootstrap,
-                                     &seed, &threads, &o.df_normal))
+                                     &seed, &threads, &o.df_convention))
         return NULL;
     o.seed = (uint64_t)seed;
     PyObject *kcov = NULL;

@@ -146,7 +146,8 @@ class SunAbraham(Estimator):
     ``alpha``, ``cluster`` (default: the unit), ``n_bootstrap`` (> 0: diff-diff's pairs
     bootstrap, units resampled with replacement, computed in C; ``seed``), ``vcov_type`` ('hc1':
     the cluster-robust CR1 of fixest), ``df_convention`` ('cluster': t(clusters - 1), fixest's
-    and kestrel's default; 'normal': normal tests), ``conley_*`` (accepted for diff-diff's
+    and kestrel's default; 'residual': t(the regression's residual df), diff-diff 3.13's
+    default; 'normal': normal tests), ``conley_*`` (accepted for diff-diff's
     signature; Conley standard errors are not implemented), ``rank_deficient_action``,
     ``threads``. ``fit(data, outcome, unit, time, first_treat, covariates=None)``; first_treat
     0 or Inf marks the never treated."""
@@ -193,7 +194,7 @@ class SunAbraham(Estimator):
                         anticipation=int(self.anticipation), covariates=covs,
                         alpha=float(self.alpha), n_bootstrap=int(self.n_bootstrap), seed=seed,
                         threads=validate.threads(self.threads),
-                        df_normal=self.df_convention == "normal")
+                        df_convention=_DF_CONVENTIONS[self.df_convention])
         checks.rank_deficient(self.rank_deficient_action, _collinear(r))
         checks.warn_notes(r["notes"])
         est = _Fit(self.get_params(), unit)
@@ -208,6 +209,9 @@ class _Fit:
         self._unit = unit
 
 
+_DF_CONVENTIONS = {"cluster": 0, "residual": 1, "normal": 2}
+
+
 def _check_options(est):
     """diff-diff's vcov_type, df_convention and conley_* arguments, with what kestrel computes."""
     if est.vcov_type == "conley" or est.conley_coords is not None or \
@@ -220,11 +224,7 @@ def _check_options(est):
                                       "implemented; 'hc1' (cluster-robust CR1) is")
         raise ValueError(f"vcov_type must be one of 'classical', 'hc1', 'hc2', 'hc2_bm', "
                          f"'conley'; got {est.vcov_type!r}")
-    if est.df_convention == "residual":
-        raise NotImplementedError("SunAbraham: df_convention='residual' is not implemented; "
-                                  "'cluster' (t with clusters - 1 df, fixest's) and 'normal' "
-                                  "are")
-    if est.df_convention not in ("cluster", "normal"):
+    if est.df_convention not in _DF_CONVENTIONS:
         raise ValueError(f"df_convention must be 'residual', 'cluster' or 'normal'; got "
                          f"{est.df_convention!r}")
 

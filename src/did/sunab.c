@@ -470,6 +470,8 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", opt->alpha);
     if (opt->n_bootstrap < 0)
         return ks__fail(ctx, KS_EINVAL, "n_bootstrap: %d is negative", opt->n_bootstrap);
+    if (opt->df_convention < 0 || opt->df_convention > 2)
+        return ks__fail(ctx, KS_EINVAL, "df_convention: unknown value %d", opt->df_convention);
     if ((rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc)) ||
         (rc = ks__did_numeric(ctx, t, "time", time, &tcol)) ||
         (rc = ks__did_numeric(ctx, t, "first_treat", first_treat, &gcol)))
@@ -622,7 +624,7 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         count[rowcell[i]] += 1.0;
     }
     double *coef = fit, *V = fit + ncell, df_t = NAN;
-    size_t K = ncell, nobs = 0;
+    size_t K = ncell, nobs = 0, nest = ncell; /* nest: coefficients estimated */
     int done_closed = 0;
     if (ncov == 0) {
         rc = closed_form(ctx, n, y, gr, codes, N, T, G, rowcell, ncell, coef, V, &df_t,
@@ -641,6 +643,8 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
             df_t = fv.df_t;
             nobs = fv.nobs;
             K = fv.ncoef;
+            nest = 0;
+            for (size_t j = 0; j < K; j++) nest += !fv.collinear[j];
             ks__free(ctx, fit); /* V is the regression's */
             fit = ks__calloc(ctx, ncell + 1, sizeof *fit);
             coef = fit;
@@ -748,7 +752,10 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     v->vcov_e = vce;
     v->periods = per;
     v->ref_observed = ref_seen;
-    if (opt->df_normal) df_t = 0.0; /* normal tests and intervals */
+    if (opt->df_convention == 1) /* the residual df: observations less the unit and period
+                                    effects and the coefficients */
+        df_t = (double)nobs - (double)N - (double)T + 1.0 - (double)nest;
+    if (opt->df_convention == 2) df_t = 0.0; /* normal tests and intervals */
     v->df_t = df_t;
     v->crit = df_t > 0 ? ks_t_quantile(1.0 - opt->alpha / 2.0, df_t)
                        : ks_normal_quantile(1.0 - opt->alpha / 2.0);

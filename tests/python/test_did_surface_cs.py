@@ -227,10 +227,14 @@ def test_cs_constructor_checks():
         kd.CallawaySantAnna(epv_threshold=0)
 
 
-@pytest.mark.parametrize("conv", ["cluster", "normal"])
+@pytest.mark.parametrize("conv", ["cluster", "residual", "normal"])
 def test_sunab_attributes_match_diff_diff(mpdta, conv):
     k = kd.SunAbraham(df_convention=conv).fit(mpdta, *ARGS)
     d = quiet(dd.SunAbraham(df_convention=conv).fit, mpdta, *ARGS)
+    kc = kd.SunAbraham(df_convention=conv).fit(mpdta, *ARGS, covariates=["lpop"])
+    dc = quiet(dd.SunAbraham(df_convention=conv).fit, mpdta, *ARGS, covariates=["lpop"])
+    assert kc.inference_df == dc.inference_df and kc.p_value == pytest.approx(dc.p_value,
+                                                                              rel=1e-8)
     for name in ("att", "se", "t_stat", "p_value"):
         assert getattr(k, name) == pytest.approx(getattr(d, name), rel=1e-9)
     np.testing.assert_allclose(k.conf_int, d.conf_int, rtol=1e-10)
@@ -249,8 +253,8 @@ def test_sunab_constructor_checks():
         kd.SunAbraham(conley_coords=("lat", "lon"))
     with pytest.raises(NotImplementedError, match="hc2"):
         kd.SunAbraham(vcov_type="hc2")
-    with pytest.raises(NotImplementedError, match="residual"):
-        kd.SunAbraham(df_convention="residual")
+    with pytest.raises(ValueError, match="df_convention"):
+        kd.SunAbraham(df_convention="fixest")
 
 
 def test_sunab_bootstrap():
