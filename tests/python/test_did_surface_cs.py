@@ -285,3 +285,22 @@ def test_sunab_bootstrap():
     # and the analytical cluster-robust SE it approximates (60 clusters: a looser agreement)
     a = kd.SunAbraham().fit(df, *args)
     assert br.overall_att_se == pytest.approx(a.overall_se, rel=0.3)
+
+
+def test_cs_unbalanced_panel_attributes():
+    df = pd.read_csv(ROOT / "tests" / "data" / "did" / "mpdta_unbal.csv").rename(
+        columns={"first.treat": "ft"})
+    k = kd.CallawaySantAnna(allow_unbalanced_panel=True).fit(df, *ARGS)
+    d = quiet(dd.CallawaySantAnna(allow_unbalanced_panel=True).fit, df, *ARGS)
+    for name in ("n_obs", "n_treated_units", "n_control_units", "allow_unbalanced_panel",
+                 "used_rc_on_unbalanced_panel"):
+        assert getattr(k, name) == getattr(d, name), name
+    ks, ds = k.aggregate("simple"), quiet(d.aggregate, "simple")
+    assert k.used_rc_on_unbalanced_panel and ks.n_kind == ds.n_kind == "obs"
+    np.testing.assert_array_equal(ks.n, ds.n)
+    assert k.overall_att == pytest.approx(d.overall_att, rel=1e-12)
+    # the SE is R's; diff-diff's carries a CR1 factor sqrt(G / (G - 1)) (its documentation)
+    G = df["countyreal"].nunique()
+    assert d.overall_se == pytest.approx(k.overall_se * np.sqrt(G / (G - 1)), rel=1e-6)
+    with pytest.raises(NotImplementedError, match="total"):  # refused by diff-diff too
+        k.aggregate("total")
