@@ -65,11 +65,15 @@ typedef struct {
                                      row its own observation; `id` may be NULL) */
     int allow_unbalanced_panel;   /* 1: keep units missing some periods (R's estimator for
                                      unbalanced panels); default 0: drop them */
+    double pscore_trim;           /* NaN (default): R DRDID's rule (scores capped at 1 - 1e-6,
+                                     controls with a score >= 0.995 get no weight); in (0, 0.5):
+                                     scores clipped to [trim, 1 - trim], no control dropped
+                                     (diff-diff's pscore_trim) */
 } ks_did_cs_options;
 #define KS_DID_CS_OPTIONS_INIT                                                                     \
     {                                                                                              \
         KS_DID_NEVER_TREATED, KS_DID_DR, KS_DID_BASE_VARYING, 0, NULL, NULL, NULL, 0.05, 0,        \
-            KS_DID_BOOT_RADEMACHER, 0, 0, 1, 0                                                     \
+            KS_DID_BOOT_RADEMACHER, 0, 0, 1, 0, NAN                                                \
     }
 
 typedef struct ks_did_cs ks_did_cs; /* a fitted set of group-time effects; opaque */
@@ -101,6 +105,15 @@ typedef struct {
     int uniform;                /* 1: crit is the bootstrap's sup-t (cband; NaN when the draws
                                    give none), 0: the normal quantile (pointwise bands) */
     const size_t *unit_row; /* for each unit (in the fit's unit order), its first input row */
+    size_t nobs;            /* rows used (observations) */
+    size_t n_treated_units, n_control_units; /* units of a treated cohort / never treated */
+    int used_rc;         /* 1: an unbalanced panel estimated as repeated cross-sections
+                            (allow_unbalanced_panel) */
+    const double *draws; /* with the bootstrap: the cells' draws, n_bootstrap x ncell
+                            column-major; draw_scale * draws is each draw's deviation from
+                            the estimate. NULL without the bootstrap */
+    double draw_scale;
+    int n_bootstrap;
 } ks_did_cs_view;
 KS_API void ks_did_cs_get(const ks_did_cs *r, ks_did_cs_view *out);
 /* R did's Wald pre-test of parallel trends: W = n att' V^-1 att over the pre-treatment cells
@@ -155,6 +168,16 @@ typedef struct {
     double crit;             /* critical value of the elements' bands */
     int uniform;             /* 1: crit is the bootstrap's sup-t (cband), 0: the normal
                                 quantile (pointwise; also when the sup-t is not usable) */
+    const size_t *ncell_e;   /* cells averaged in each element (cohorts of an event time or a
+                                period, post periods of a cohort) */
+    const double *vcov;      /* n x n covariance of the elements: from their influence
+                                functions (sum IF_j IF_k / N^2, over cluster sums with a
+                                cluster), or with the bootstrap the covariance (n - 1 divisor)
+                                of their draws */
+    const double *draws;     /* with the bootstrap: n_bootstrap x (n + 1) column-major, each
+                                draw's deviation from the estimate, the elements then the
+                                overall effect; NULL without the bootstrap */
+    int n_bootstrap;
 } ks_did_agg_view;
 typedef struct ks_did_agg ks_did_agg;
 
@@ -165,6 +188,18 @@ KS_API int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg
                                ks_did_agg **out) KS_RESULT_USED;
 KS_API void ks_did_agg_get(const ks_did_agg *a, ks_did_agg_view *out);
 KS_API void ks_did_agg_free(ks_did_agg *a); /* NULL is fine */
+
+/* diff-diff's summary of bootstrap draws (its compute_effect_bootstrap_stats), for m effects:
+ * the distribution of effect j is dist_bj = (centered ? est[j] : 0) + scale * draws[b + j B];
+ * se its standard deviation (B - 1 divisor), the interval its alpha / 2 and 1 - alpha / 2
+ * percentiles (linear interpolation, NumPy's default), the p-value 2 P(dist <= 0) for est >= 0
+ * (P(dist >= 0) otherwise), at most 1 and at least 1 / (B_valid + 1). Non-finite draws are left
+ * out; NaN everything when est is not finite, fewer than half the draws are finite, or the
+ * distribution is constant. */
+KS_API int ks_did_boot_summary(ks_ctx *ctx, const double *draws, size_t B, size_t m,
+                               const double *est, int centered, double scale, double alpha,
+                               double *se, double *ci_lower, double *ci_upper,
+                               double *pvalue) KS_RESULT_USED;
 
 /* The 2x2 regression y ~ d + p + d:p with d, p in {0, 1} (treatment group, post period), in
  * closed form from the four cell means: the same coefficients and variances as
@@ -423,10 +458,21 @@ typedef struct {
     int anticipation;
     const char *const *covariates; /* NULL-terminated, or NULL */
     double alpha;                  /* intervals at level 1 - alpha; default 0.05 */
+    int n_bootstrap;               /* pairs bootstrap draws (diff-diff's): each draw resamples
+                                      the units with replacement (a unit drawn k times counts as
+                                      k units) and re-estimates the cells, the period effects and
+                                      the overall ATT; 0 (default): none */
+    uint64_t seed;                 /* the draws come from the counter stream (seed, draw, unit
+                                      draw): identical for any thread count */
+    int df_convention;             /* the t tests' degrees of freedom (diff-diff's
+                                      df_convention): 0 (default) clusters - 1, as fixest
+                                      ("cluster"); 1 the residual df, observations - units -
+                                      periods + 1 - coefficients estimated ("residual",
+                                      diff-diff 3.13's default); 2 normal tests ("normal") */
 } ks_did_sunab_options;
 #define KS_DID_SUNAB_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        NULL, 0, NULL, 0.05                                                                        \
+        NULL, 0, NULL, 0.05, 0, 0, 0                                                               \
     }
 typedef struct {
     size_t ncell;                   /* cohort x relative-period cells, by period then cohort */
@@ -441,10 +487,18 @@ typedef struct {
                                                                    and 1 - alpha interval */
     double att, att_se;             /* overall ATT (post periods) and its standard error */
     double att_tstat, att_pvalue, att_ci_lower, att_ci_upper; /* and its test and interval */
-    double df_t;                    /* t-test degrees of freedom (clusters - 1) */
+    double df_t;                    /* t-test degrees of freedom (df_convention; 0: normal) */
     double crit;                    /* the intervals' t(df_t) quantile at 1 - alpha / 2 */
     double ref;                     /* the reference period left out */
     size_t nobs, nclusters, n_treated_units, n_control_units, nperiods;
+    size_t n_bootstrap;     /* the pairs bootstrap's draws (0: none) */
+    const double *boot_e;   /* n_bootstrap x nrel column-major: each draw's period effects */
+    const double *boot_att; /* n_bootstrap overall ATTs */
+    size_t n_boot_failed;   /* draws that could not be estimated (they repeat the fit's
+                               estimates, as diff-diff's; logged) */
+    const double *vcov_e;   /* nrel x nrel covariance of the periods' effects (w'Vw) */
+    const double *periods;  /* the nperiods periods, increasing */
+    int ref_observed;       /* 1: some cohort is observed in the reference period */
 } ks_did_sunab_view;
 typedef struct ks_did_sunab ks_did_sunab;
 KS_API int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,

@@ -33,20 +33,21 @@ static PyObject *with_inference(PyObject *out, const char *sfx, const double *t,
 static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns", "outcome", "time",    "unit",         "first_treat",
-                             "control", "method",  "base",    "anticipation", "covariates",
-                             "weights", "cluster", "alpha",   "n_bootstrap",  "boot_kind",
-                             "seed",    "cband",   "threads", "panel",        "allow_unbalanced",
-                             NULL};
+    static char *kwlist[] = {"columns",      "outcome",     "time",      "unit",
+                             "first_treat",  "control",     "method",    "base",
+                             "anticipation", "covariates",  "weights",   "cluster",
+                             "alpha",        "n_bootstrap", "boot_kind", "seed",
+                             "cband",        "threads",     "panel",     "allow_unbalanced",
+                             "pscore_trim",  NULL};
     PyObject *cols, *covs = Py_None;
     const char *y, *tn, *id, *g, *weights = NULL, *cluster = NULL;
     ks_did_cs_options o = KS_DID_CS_OPTIONS_INIT;
     int control = 0, method = 0, base = 0, kind = 0, threads = 0;
     unsigned long long seed = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osszs|iiiiOzzdiiKpipp", kwlist, &cols, &y, &tn, &id,
-                                     &g, &control, &method, &base, &o.anticipation, &covs, &weights,
-                                     &cluster, &o.alpha, &o.n_bootstrap, &kind, &seed, &o.cband,
-                                     &threads, &o.panel, &o.allow_unbalanced_panel))
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kw, "Osszs|iiiiOzzdiiKpippd", kwlist, &cols, &y, &tn, &id, &g, &control, &method,
+            &base, &o.anticipation, &covs, &weights, &cluster, &o.alpha, &o.n_bootstrap, &kind,
+            &seed, &o.cband, &threads, &o.panel, &o.allow_unbalanced_panel, &o.pscore_trim))
         return NULL;
     o.control_group = (ks_did_control)control;
     o.method = (ks_did_method)method;
@@ -188,6 +189,18 @@ static PyObject *py_did_cs_aggregate(PyObject *self, PyObject *args, PyObject *k
                         ks_py_arr(v.se_e, (npy_intp)(n), 0), "notes", notes);
     out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
     if (n) out = with_inference(out, "_e", v.tstat_e, v.pvalue_e, v.ci_lower_e, v.ci_upper_e, n);
+    if (out) { /* cells per element, the elements' covariance, the bootstrap's draws */
+        PyObject *cnt = n ? ks_py_sizes(v.ncell_e, n) : PyArray_ZEROS(1, &n, NPY_INT64, 0);
+        PyObject *cov = v.vcov ? ks_py_arr(v.vcov, n, n) : (Py_INCREF(Py_None), Py_None);
+        PyObject *dr =
+            v.draws ? ks_py_arr(v.draws, v.n_bootstrap, n + 1) : (Py_INCREF(Py_None), Py_None);
+        if (!cnt || !cov || !dr || PyDict_SetItemString(out, "ncell_e", cnt) ||
+            PyDict_SetItemString(out, "vcov", cov) || PyDict_SetItemString(out, "draws", dr))
+            Py_CLEAR(out);
+        Py_XDECREF(cnt);
+        Py_XDECREF(cov);
+        Py_XDECREF(dr);
+    }
 done:
     ks_did_agg_free(agg);
     return ks_py_fit_end(out, rc, ctx, NULL, NULL, notes);
@@ -408,14 +421,19 @@ done:
 static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns", "outcome",      "unit",       "time",  "first_treat",
-                             "cluster", "anticipation", "covariates", "alpha", NULL};
+    static char *kwlist[] = {"columns", "outcome",      "unit",          "time",  "first_treat",
+                             "cluster", "anticipation", "covariates",    "alpha", "n_bootstrap",
+                             "seed",    "threads",      "df_convention", NULL};
     PyObject *cols, *covs = Py_None;
     const char *y, *u, *tm, *g;
     ks_did_sunab_options o = KS_DID_SUNAB_OPTIONS_INIT;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziOd", kwlist, &cols, &y, &u, &tm, &g,
-                                     &o.cluster, &o.anticipation, &covs, &o.alpha))
+    unsigned long long seed = 0;
+    int threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziOdiKii", kwlist, &cols, &y, &u, &tm, &g,
+                                     &o.cluster, &o.anticipation, &covs, &o.alpha, &o.n_bootstrap,
+                                     &seed, &threads, &o.df_convention))
         return NULL;
+    o.seed = (uint64_t)seed;
     PyObject *kcov = NULL;
     const char **cov = NULL;
     if (covs != Py_None && !(cov = ks_py_str_list(covs, "covariates", &kcov, NULL))) return NULL;
@@ -425,7 +443,7 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *keep, *notes, *out = NULL;
     ks_did_sunab *r = NULL;
     int rc = KS_OK;
-    if (ks_py_fit_begin(cols, 0, &ctx, &t, &keep, &notes)) goto done;
+    if (ks_py_fit_begin(cols, threads, &ctx, &t, &keep, &notes)) goto done;
     Py_BEGIN_ALLOW_THREADS
         rc = ks_did_sunab_fit(ctx, t, y, u, tm, g, &o, &r);
     Py_END_ALLOW_THREADS
@@ -446,6 +464,27 @@ static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
     out = with_inference(out, "_e", v.tstat_e, v.pvalue_e, v.ci_lower_e, v.ci_upper_e, ne);
     out =
         with_inference(out, "", &v.att_tstat, &v.att_pvalue, &v.att_ci_lower, &v.att_ci_upper, -1);
+    if (out) { /* the periods' covariance, the periods, whether the reference was observed */
+        PyObject *vc = ks_py_arr(v.vcov_e, ne, ne), *per = ks_py_arr(v.periods, v.nperiods, 0);
+        if (!vc || !per || PyDict_SetItemString(out, "vcov_e", vc) ||
+            PyDict_SetItemString(out, "periods", per) ||
+            PyDict_SetItemString(out, "ref_observed", v.ref_observed ? Py_True : Py_False))
+            Py_CLEAR(out);
+        Py_XDECREF(vc);
+        Py_XDECREF(per);
+    }
+    if (out && v.n_bootstrap) { /* the pairs bootstrap's draws */
+        const npy_intp B = (npy_intp)v.n_bootstrap;
+        PyObject *be = ks_py_arr(v.boot_e, B, ne), *ba = ks_py_arr(v.boot_att, B, 0);
+        PyObject *nf = PyLong_FromSize_t(v.n_boot_failed);
+        if (!be || !ba || !nf || PyDict_SetItemString(out, "boot_e", be) ||
+            PyDict_SetItemString(out, "boot_att", ba) ||
+            PyDict_SetItemString(out, "n_boot_failed", nf))
+            Py_CLEAR(out);
+        Py_XDECREF(be);
+        Py_XDECREF(ba);
+        Py_XDECREF(nf);
+    }
 done:
     ks_did_sunab_free(r);
     PyMem_Free(cov);
@@ -573,6 +612,70 @@ static PyObject *py_did_infer(PyObject *self, PyObject *args)
     }
     Py_XDECREF(e);
     Py_XDECREF(s);
+/* ---- issue 21: the CS fit's counts and bootstrap draws; diff-diff's bootstrap summary ---- */
+
+static PyObject *py_did_cs_info(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
+    ks_did_cs *fit = PyCapsule_GetPointer(cap, "kestrel.did_cs");
+    if (!fit) return NULL;
+    ks_did_cs_view c;
+    ks_did_cs_get(fit, &c);
+    const npy_intp B = (npy_intp)c.n_bootstrap;
+    return Py_BuildValue(
+        "{s:n,s:n,s:n,s:O,s:N,s:d}", "nobs", (Py_ssize_t)c.nobs, "n_treated_units",
+        (Py_ssize_t)c.n_treated_units, "n_control_units", (Py_ssize_t)c.n_control_units, "used_rc",
+        c.used_rc ? Py_True : Py_False, "draws",
+        c.draws ? ks_py_arr(c.draws, B, (npy_intp)c.ncell) : (Py_INCREF(Py_None), Py_None),
+        "draw_scale", c.draw_scale);
+}
+
+static PyObject *py_did_boot_summary(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"draws", "est", "centered", "scale", "alpha", NULL};
+    PyObject *dobj, *eobj;
+    int centered = 1;
+    double scale = 1.0, alpha = 0.05;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|pdd", kwlist, &dobj, &eobj, &centered, &scale,
+                                     &alpha))
+        return NULL;
+    /* draws B x m: Fortran order makes each effect's draws contiguous */
+    PyArrayObject *D = (PyArrayObject *)PyArray_FROMANY(dobj, NPY_DOUBLE, 2, 2,
+                                                        NPY_ARRAY_F_CONTIGUOUS | NPY_ARRAY_ALIGNED);
+    PyArrayObject *E = D ? (PyArrayObject *)PyArray_FROMANY(
+                               eobj, NPY_DOUBLE, 1, 1, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED)
+                         : NULL;
+    PyObject *out = NULL;
+    if (!E) goto done;
+    const npy_intp B = PyArray_DIM(D, 0), m = PyArray_DIM(D, 1);
+    if (PyArray_DIM(E, 0) != m) {
+        PyErr_Format(PyExc_ValueError, "est has %zd values for %zd columns of draws",
+                     (Py_ssize_t)PyArray_DIM(E, 0), (Py_ssize_t)m);
+        goto done;
+    }
+    double *buf = PyMem_Malloc((size_t)(m ? m : 1) * 4 * sizeof *buf);
+    if (!buf) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    ks_ctx *ctx = NULL;
+    int rc = KS_OK;
+    if (!ks_py_ctx(&ctx, 0)) {
+        rc = ks_did_boot_summary(ctx, PyArray_DATA(D), (size_t)B, (size_t)m, PyArray_DATA(E),
+                                 centered, scale, alpha, buf, buf + m, buf + 2 * m, buf + 3 * m);
+        if (!rc)
+            out = Py_BuildValue("{s:N,s:N,s:N,s:N}", "se", ks_py_arr(buf, m, 0), "ci_lower",
+                                ks_py_arr(buf + m, m, 0), "ci_upper", ks_py_arr(buf + 2 * m, m, 0),
+                                "p_value", ks_py_arr(buf + 3 * m, m, 0));
+        out = ks_py_fit_end(out, rc, ctx, NULL, NULL, NULL);
+    }
+    PyMem_Free(buf);
+done:
+    Py_XDECREF(D);
+    Py_XDECREF(E);
     return out;
 }
 
@@ -602,5 +705,12 @@ PyMethodDef ks_py_did_methods[] = {
      "bacon(columns, outcome, unit, time, first_treat) -> dict"},
     {"sdid", (PyCFunction)(void (*)(void))py_sdid, METH_VARARGS | METH_KEYWORDS,
      "sdid(columns, outcome, unit, time, treatment, ...) -> dict"},
+    /* issue 21 */
+    {"did_cs_info", py_did_cs_info, METH_VARARGS,
+     "did_cs_info(fit) -> dict (nobs, unit counts, used_rc, bootstrap draws, draw_scale)"},
+    {"did_boot_summary", (PyCFunction)(void (*)(void))py_did_boot_summary,
+     METH_VARARGS | METH_KEYWORDS,
+     "did_boot_summary(draws, est, centered=True, scale=1.0, alpha=0.05) -> dict (diff-diff's "
+     "bootstrap se, percentile interval, p-value)"},
     {NULL, NULL, 0, NULL},
 };

@@ -621,7 +621,7 @@ class TwoWayFixedEffects(DifferenceInDifferences):
 
     def _event_study(self, data, outcome, treatment, post, unit, covariates, spec,
                      reference_period, post_periods, time):
-        from .did_event_study import EventStudyResults
+        from .did_event_study import from_period_effects
         if post is not None:
             raise ValueError("event_study=True takes the calendar period column as time=, "
                              "not post=")
@@ -640,7 +640,7 @@ class TwoWayFixedEffects(DifferenceInDifferences):
         mp.cluster = cluster
         r = mp._event_study(data, outcome, treatment, time, post_periods, covariates, None,
                             None, reference_period, unit if spec == "within" else None)
-        return EventStudyResults.from_period_effects(r, "TwoWayFixedEffects", spec)
+        return from_period_effects(r, "TwoWayFixedEffects", spec)
 
     def decompose(self, data, outcome, unit, time, first_treat, weights="exact"):
         """The Goodman-Bacon decomposition of this TWFE estimate (C: ks_did_bacon): a

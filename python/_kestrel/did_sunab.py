@@ -10,6 +10,7 @@ from . import _core
 from . import did_checks as checks
 from . import validate
 from .did_base import Estimator, Results
+from .did_surface import SABootstrapResults
 from .regress import _columns
 from .summary import Summary
 
@@ -28,9 +29,18 @@ class SunAbrahamResults(Results):
     ``n_treated_units``, ``n_control_units``, ``n_clusters``, ``alpha``, ``control_group``.
     t tests use the regression's degrees of freedom (clusters - 1, as fixest)."""
 
-    def __init__(self, r, alpha, control_group):
-        self.alpha, self.control_group = alpha, control_group
+    def __init__(self, r, est):
+        alpha = est.alpha
+        self.alpha, self.control_group = alpha, est.control_group
         self.df = r["df_t"]
+        self.anticipation = int(est.anticipation)
+        self.vcov_type = est.vcov_type
+        self.cluster_name = est.cluster
+        self.df_convention = est.df_convention
+        self.inference_df = float(r["df_t"]) if r["df_t"] > 0 else None
+        self.conley_lag_cutoff = None
+        self.time_periods = [_num(t) for t in r["periods"]]
+        self.reference_observed = bool(r["ref_observed"])
 
         def infer(sfx, i=None):  # the library's t(df) test and interval of one estimate
             v = [r[k + sfx] if i is None else float(r[k + sfx][i])
@@ -56,9 +66,27 @@ class SunAbrahamResults(Results):
         self.reference_period = _num(r["ref"])
         self.n_obs, self.n_clusters = r["nobs"], r["nclusters"]
         self.n_treated_units, self.n_control_units = r["n_treated_units"], r["n_control_units"]
+        ok = np.isfinite(r["se_e"])
+        self.event_study_vcov = r["vcov_e"][np.ix_(ok, ok)]
+        self.event_study_vcov_index = [_num(e) for e in r["e"][ok]]
+        self.event_study_df = {_num(e): self.inference_df or float("nan") for e in r["e"][ok]}
+        self.bootstrap_results = None
+        if "boot_e" in r:  # diff-diff: the bootstrap's se, interval and p-value replace the
+            self.bootstrap_results = b = _bootstrap(r, self, est)  # analytical ones
+            for e, d in self.event_study_effects.items():
+                d.update(se=b.event_study_ses[e], conf_int=b.event_study_cis[e],
+                         p_value=b.event_study_p_values[e], t_stat=_ratio(d["effect"], b.event_study_ses[e]))
+            self.overall_se, self.overall_conf_int = b.overall_att_se, b.overall_att_ci
+            self.overall_p_value = b.overall_att_p_value
+            self.overall_t_stat = _ratio(self.overall_att, self.overall_se)
+            self.event_study_vcov = self.event_study_vcov_index = self.event_study_df = None
+            self.inference_df = None
 
     att = property(lambda self: self.overall_att)
     se = property(lambda self: self.overall_se)
+    t_stat = property(lambda self: self.overall_t_stat)
+    p_value = property(lambda self: self.overall_p_value)
+    conf_int = property(lambda self: self.overall_conf_int)
 
     def to_dataframe(self, level="event_study"):
         """One row per relative period (level 'event_study') or per cohort and relative period
@@ -84,8 +112,12 @@ class SunAbrahamResults(Results):
                 "n_treated_units": self.n_treated_units,
                 "n_control_units": self.n_control_units}
 
-    def summary(self):
-        """The overall effect and the event study. Returned; ``print_summary()`` prints it."""
+    def summary(self, alpha=None):
+        """The overall effect and the event study. Returned; ``print_summary()`` prints it.
+        ``alpha`` (diff-diff's) must be the fit's: the intervals are stored, not recomputed."""
+        if alpha is not None and alpha != self.alpha:
+            raise ValueError(f"these results store intervals at alpha={self.alpha}; fit with "
+                             f"alpha={alpha} for others (summary() does not recompute them)")
         lo, hi = self.overall_conf_int
         lines = ["Sun & Abraham (2021) interaction-weighted event study",
                  f"  {self.n_treated_units} treated units in {len(self.groups)} cohorts, "
@@ -111,41 +143,113 @@ class SunAbrahamResults(Results):
 class SunAbraham(Estimator):
     """diff-diff's ``SunAbraham``: ``control_group`` (the never treated are the controls either
     way: the saturated regression has every treated cohort's relative periods), ``anticipation``,
-    ``alpha``, ``cluster`` (default: the unit). ``fit(data, outcome, unit, time, first_treat,
-    covariates=None)``; first_treat 0 or Inf marks the never treated. ``n_bootstrap`` must be 0
-    (analytical standard errors; ``seed`` is then unused); ``rank_deficient_action`` is accepted
-    for diff-diff's signature."""
+    ``alpha``, ``cluster`` (default: the unit), ``n_bootstrap`` (> 0: diff-diff's pairs
+    bootstrap, units resampled with replacement, computed in C; ``seed``), ``vcov_type`` ('hc1':
+    the cluster-robust CR1 of fixest), ``df_convention`` ('cluster': t(clusters - 1), fixest's
+    and kestrel's default; 'residual': t(the regression's residual df), diff-diff 3.13's
+    default; 'normal': normal tests), ``conley_*`` (accepted for diff-diff's
+    signature; Conley standard errors are not implemented), ``rank_deficient_action``,
+    ``threads``. ``fit(data, outcome, unit, time, first_treat, covariates=None)``; first_treat
+    0 or Inf marks the never treated."""
 
     _params = ("control_group", "anticipation", "alpha", "cluster", "n_bootstrap", "seed",
-               "rank_deficient_action")
+               "rank_deficient_action", "vcov_type", "conley_coords", "conley_cutoff_km",
+               "conley_metric", "conley_kernel", "conley_lag_cutoff", "df_convention",
+               "threads")
 
     def __init__(self, control_group="never_treated", anticipation=0, alpha=0.05, cluster=None,
-                 n_bootstrap=0, seed=None, rank_deficient_action="warn"):
+                 n_bootstrap=0, seed=None, rank_deficient_action="warn", vcov_type="hc1",
+                 conley_coords=None, conley_cutoff_km=None, conley_metric="haversine",
+                 conley_kernel="bartlett", conley_lag_cutoff=None, df_convention="cluster",
+                 threads=0):
         self.control_group, self.anticipation, self.alpha = control_group, anticipation, alpha
         self.cluster, self.n_bootstrap, self.seed = cluster, n_bootstrap, seed
         self.rank_deficient_action = rank_deficient_action
+        self.vcov_type, self.df_convention = vcov_type, df_convention
+        self.conley_coords, self.conley_cutoff_km = conley_coords, conley_cutoff_km
+        self.conley_metric, self.conley_kernel = conley_metric, conley_kernel
+        self.conley_lag_cutoff = conley_lag_cutoff
+        self.threads = threads
+        _check_options(self)
 
     def fit(self, data, outcome, unit, time, first_treat, covariates=None):
         """Estimate the event study. data: a DataFrame (or dict of arrays); outcome, unit, time,
         first_treat (the first treated period; 0 or Inf: never treated): column names;
         covariates: a column or list of columns added to the regression. Returns a
         SunAbrahamResults."""
+        _check_options(self)
         checks.enum_value("control_group", self.control_group, "did_control")
         checks.check_alpha(self.alpha)
         checks.check_count("n_bootstrap", self.n_bootstrap)
         checks.check_count("anticipation", self.anticipation)
         checks.check_rank_action(self.rank_deficient_action)
-        validate.seed(self.seed)  # checked; nothing is drawn
-        if self.n_bootstrap:
-            raise NotImplementedError("SunAbraham: the bootstrap is not implemented "
-                                      "(n_bootstrap=0 gives the analytical standard errors)")
+        seed = validate.seed(self.seed)
+        if 0 < self.n_bootstrap < 50:
+            import warnings
+
+            warnings.warn(f"n_bootstrap={self.n_bootstrap} is low. Consider n_bootstrap >= 199 "
+                          "for reliable inference.", UserWarning, stacklevel=2)
         covs = [covariates] if isinstance(covariates, str) else covariates
         r = _core.sunab(_columns(data), outcome, unit, time, first_treat, cluster=self.cluster,
                         anticipation=int(self.anticipation), covariates=covs,
-                        alpha=float(self.alpha))
+                        alpha=float(self.alpha), n_bootstrap=int(self.n_bootstrap), seed=seed,
+                        threads=validate.threads(self.threads),
+                        df_convention=_DF_CONVENTIONS[self.df_convention])
         checks.rank_deficient(self.rank_deficient_action, _collinear(r))
         checks.warn_notes(r["notes"])
-        return SunAbrahamResults(r, self.alpha, self.control_group)
+        est = _Fit(self.get_params(), unit)
+        return SunAbrahamResults(r, est)
+
+
+class _Fit:
+    """The estimator's settings at fit time, and the unit column."""
+
+    def __init__(self, params, unit):
+        self.__dict__.update(params)
+        self._unit = unit
+
+
+_DF_CONVENTIONS = {"cluster": 0, "residual": 1, "normal": 2}
+
+
+def _check_options(est):
+    """diff-diff's vcov_type, df_convention and conley_* arguments, with what kestrel computes."""
+    if est.vcov_type == "conley" or est.conley_coords is not None or \
+            est.conley_cutoff_km is not None or est.conley_lag_cutoff is not None:
+        raise NotImplementedError("SunAbraham: Conley spatial standard errors (vcov_type="
+                                  "'conley', conley_*) are not implemented in kestrel")
+    if est.vcov_type != "hc1":
+        if est.vcov_type in ("classical", "hc2", "hc2_bm"):
+            raise NotImplementedError(f"SunAbraham: vcov_type={est.vcov_type!r} is not "
+                                      "implemented; 'hc1' (cluster-robust CR1) is")
+        raise ValueError(f"vcov_type must be one of 'classical', 'hc1', 'hc2', 'hc2_bm', "
+                         f"'conley'; got {est.vcov_type!r}")
+    if est.df_convention not in _DF_CONVENTIONS:
+        raise ValueError(f"df_convention must be 'residual', 'cluster' or 'normal'; got "
+                         f"{est.df_convention!r}")
+
+
+def _bootstrap(r, res, est):
+    """diff-diff's SABootstrapResults from the C pairs bootstrap's draws (the C core's summary:
+    standard deviation, percentile interval, percentile p-value)."""
+    keys = [_num(e) for e in r["e"]]
+    draws = np.column_stack([r["boot_e"], r["boot_att"]])
+    est_v = np.append(r["att_e"], r["att"])
+    st = _core.did_boot_summary(draws, est_v, False, 1.0, est.alpha)
+    return SABootstrapResults(
+        n_bootstrap=int(est.n_bootstrap), weight_type="pairs", alpha=est.alpha,
+        overall_att_se=float(st["se"][-1]),
+        overall_att_ci=(float(st["ci_lower"][-1]), float(st["ci_upper"][-1])),
+        overall_att_p_value=float(st["p_value"][-1]),
+        event_study_ses=dict(zip(keys, map(float, st["se"][:-1]))),
+        event_study_cis={k: (float(lo), float(hi))
+                         for k, lo, hi in zip(keys, st["ci_lower"][:-1], st["ci_upper"][:-1])},
+        event_study_p_values=dict(zip(keys, map(float, st["p_value"][:-1]))),
+        bootstrap_distribution=r["boot_att"])
+
+
+def _ratio(a, b):
+    return a / b if np.isfinite(b) and b > 0 else float("nan")
 
 
 def _collinear(r):

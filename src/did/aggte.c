@@ -28,6 +28,8 @@ struct ks_did_agg {
     ks_allocator alloc;
     ks_did_agg_view v;
     double *buf;
+    size_t *cnt; /* cells per element */
+    double *cov; /* the elements' covariance, then (bootstrap) the draws */
 };
 
 /* The cells that enter, with R's renumbered group and time and the cohort shares. */
@@ -196,6 +198,8 @@ void ks_did_agg_free(ks_did_agg *g)
     if (!g) return;
     const ks_allocator a = g->alloc;
     ks__release(&a, g->buf);
+    ks__release(&a, g->cnt);
+    ks__release(&a, g->cov);
     ks__release(&a, g);
 }
 
@@ -238,6 +242,50 @@ static int se_of(ks_ctx *ctx, const ks_did_cs *r, const double *V, size_t m, dou
     return KS_OK;
 }
 
+/* The elements' covariance (v->vcov, ne x ne) from V (L x (ne + 1): their influence functions
+ * or draws, then the overall effect's) and, with the bootstrap, the draws in the estimates' units
+ * (v->draws, B x (ne + 1)). */
+static int covariance(ks_ctx *ctx, const ks_did_cs *r, const double *V, size_t ne, ks_did_agg *g)
+{
+    const size_t L = vec_len(r), nc = r->p.cluster ? r->p.ncluster : 0;
+    const size_t ncov = ne * ne, ndraw = r->draws ? L * (ne + 1) : 0;
+    const size_t nscr = r->draws ? L * ne : nc * ne; /* centered draws, or cluster sums */
+    g->cov = ks__malloc_array(ctx, ncov + ndraw + nscr + 1, sizeof *g->cov);
+    if (!g->cov) return KS_ENOMEM;
+    double *C = g->cov, *D = C + ncov, *S = D + ndraw;
+    const double *A = S; /* the columns whose cross-products make C, ld rows each */
+    size_t ld = L;
+    double f = 1.0 / ((double)r->n * (double)r->n); /* getSE: sum IF^2 / n^2 */
+    if (r->draws) {
+        const double scale = sqrt((double)r->nclust_N) / (double)r->n;
+        for (size_t j = 0; j < L * (ne + 1); j++) D[j] = scale * V[j];
+        for (size_t j = 0; j < ne; j++) { /* the draws' covariance: centered, n - 1 divisor */
+            double mean = 0.0;
+            for (size_t b = 0; b < L; b++) mean += D[j * L + b];
+            mean /= (double)L;
+            for (size_t b = 0; b < L; b++) S[j * L + b] = D[j * L + b] - mean;
+        }
+        f = L > 1 ? 1.0 / (double)(L - 1) : NAN;
+        g->v.draws = D;
+        g->v.n_bootstrap = (int)L;
+    } else if (nc) {
+        memset(S, 0, nscr * sizeof *S);
+        for (size_t j = 0; j < ne; j++)
+            for (size_t i = 0; i < L; i++) S[j * nc + r->p.cluster[i]] += V[j * L + i];
+        ld = nc;
+    } else {
+        A = V;
+    }
+    for (size_t j = 0; j < ne; j++)
+        for (size_t k = 0; k <= j; k++) {
+            double s = 0.0;
+            for (size_t i = 0; i < ld; i++) s += A[j * ld + i] * A[k * ld + i];
+            C[j * ne + k] = C[k * ne + j] = f * s;
+        }
+    g->v.vcov = ne ? C : NULL;
+    return KS_OK;
+}
+
 int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_options *opt,
                         ks_did_agg **out)
 {
@@ -277,7 +325,8 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
     if (opt->type != KS_DID_AGG_SIMPLE) {
         /* e, att_e, se_e, then their t, p and interval bounds */
         g->buf = ks__malloc_array(ctx, m + a.ng + 1, 7 * sizeof *g->buf);
-        if (!g->buf) {
+        g->cnt = ks__malloc_array(ctx, m + a.ng + 1, sizeof *g->cnt);
+        if (!g->buf || !g->cnt) {
             rc = KS_ENOMEM;
             goto done;
         }
@@ -316,6 +365,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
                 s += r->att[a.cell[which[j]]];
             }
             elem[ne] = gk;
+            g->cnt[ne] = nw;
             elem[m + a.ng + 1 + ne] = s / (double)nw; /* att_e, placed below */
             gsel[ne] = k;
             agg_if(r, &a, which, nw, wt, 0, IF + ne * n);
@@ -385,6 +435,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
             size_t nw = 0;
             for (size_t j = 0; j < m; j++)
                 if (inc[j] && r->time[a.cell[j]] - r->group[a.cell[j]] == elem[q]) which[nw++] = j;
+            g->cnt[q] = nw;
             atte[q] = share_average(r, &a, which, nw, wt, IF + q * n);
             if (elem[q] >= 0) {
                 npos++;
@@ -418,6 +469,7 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
             size_t nw = 0;
             for (size_t j = 0; j < m; j++)
                 if (r->time[a.cell[j]] == elem[q] && a.grp[j] <= a.tim[j]) which[nw++] = j;
+            g->cnt[q] = nw;
             atte[q] = share_average(r, &a, which, nw, wt, IF + q * n);
             sum += atte[q];
             for (size_t i = 0; i < n; i++) overall[i] += IF[q * n + i] / (double)ne;
@@ -449,6 +501,9 @@ int ks_did_cs_aggregate(ks_ctx *ctx, const ks_did_cs *r, const ks_did_agg_option
     }
     ks__infer(v->att, v->se, 0.0, ks_normal_quantile(1.0 - r->opt.alpha / 2.0), &v->tstat,
                   &v->pvalue, &v->ci_lower, &v->ci_upper);
+    v->ncell_e = g->cnt;
+    memmove(IF + ne * n, overall, n * sizeof *IF); /* the elements, then the overall */
+    rc = covariance(ctx, r, IF, ne, g);
 
 done:
     agg_cells_free(ctx, &a);
@@ -459,6 +514,8 @@ done:
         *out = g;
     } else if (g) {
         ks__free(ctx, g->buf);
+        ks__free(ctx, g->cnt);
+        ks__free(ctx, g->cov);
         ks__free(ctx, g);
     }
     return rc;

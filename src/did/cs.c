@@ -163,8 +163,9 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
             }
         }
     }
-    ks_did_2x2 in = {m, k, wk->dy, wk->D, p->x ? wk->X : NULL, ws ? wk->w : NULL, *ntr, NULL,
-                     n_near_one};
+    ks_did_2x2 in = {
+        m,    k,    wk->dy,     wk->D,           p->x ? wk->X : NULL, ws ? wk->w : NULL,
+        *ntr, NULL, n_near_one, opt->pscore_trim};
     int rc = ks__did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(lctx, KS_ENUMERIC, "the estimate is not finite");
@@ -420,6 +421,9 @@ static int check_options(ks_ctx *ctx, const ks_did_cs_options *o)
         return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", o->alpha);
     if (o->n_bootstrap < 0)
         return ks__fail(ctx, KS_EINVAL, "n_bootstrap: %d is negative", o->n_bootstrap);
+    if (!isnan(o->pscore_trim) &&
+        !(o->pscore_trim > 0 && o->pscore_trim < 0.5 && 1.0 - o->pscore_trim < 1.0))
+        return ks__fail(ctx, KS_EINVAL, "pscore_trim: %g is not in (0, 0.5)", o->pscore_trim);
     if (o->cband && o->n_bootstrap == 0)
         return ks__fail(ctx, KS_EINVAL,
                         "cband: uniform bands need the bootstrap (n_bootstrap > 0)");
@@ -454,12 +458,14 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
             goto fail;
         use_long = !balanced; /* a balanced panel after all: the panel estimator, as R does */
     }
+    r->used_rc = use_long && opt->panel;
     if (!use_long && (rc = ks__did_panel_build(ctx, t, y, time, id, group, opt, &r->p)))
         goto fail;
     const ks_did_panel *p = &r->p;
     if ((rc = plan_cells(ctx, p, opt, &plan, &r->ncell))) goto fail;
     const size_t n = p->n, k = p->k, nc = r->ncell;
     r->n = n;
+    r->nobs = use_long ? L.nrow : n * p->T;
     if (nc == 0) {
         rc = ks__fail(ctx, KS_EEMPTY, "no group-time cell to estimate");
         goto fail;
@@ -683,6 +689,18 @@ void ks_did_cs_get(const ks_did_cs *r, ks_did_cs_view *o)
     o->crit = r->crit;
     o->uniform = r->uniform;
     o->unit_row = r->p.unit_row;
+    o->nobs = r->nobs;
+    for (size_t c = 0; c < r->p.ncoh; c++) {
+        const size_t units = r->p.coh_start[c + 1] - r->p.coh_start[c];
+        if (r->p.coh[c] == 0.0)
+            o->n_control_units += units;
+        else
+            o->n_treated_units += units;
+    }
+    o->used_rc = r->used_rc;
+    o->draws = r->draws;
+    o->draw_scale = r->draws ? sqrt((double)r->nclust_N) / (double)r->n : NAN;
+    o->n_bootstrap = r->draws ? r->opt.n_bootstrap : 0;
 }
 
 int ks_did_cs_inffunc(ks_ctx *ctx, const ks_did_cs *r, double *out, size_t out_len)

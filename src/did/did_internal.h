@@ -85,6 +85,7 @@ typedef struct {
     const double *post; /* repeated cross-sections: 1 for rows of the later period (dy = y) */
     size_t *n_near_one; /* if not NULL, gets the controls whose estimated propensity score is
                            >= PS_NEAR_ONE (limited overlap; those >= 0.995 get no weight) */
+    double clip;        /* NaN: R's capping and trimming; else scores clipped to [clip, 1 - clip] */
 } ks_did_2x2;
 #define PS_NEAR_ONE 0.99
 int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
@@ -141,6 +142,8 @@ struct ks_did_cs {
      * of sum_{i in k} w_i and of the count of k (the wif term of an aggregation) */
     double *draws;
     size_t nclust_N; /* N of the draws: clusters, or units */
+    size_t nobs;     /* rows used */
+    int used_rc;     /* an unbalanced panel through the repeated cross-section estimator */
 };
 
 /* out[i] += w * IF_c[i] over the units of cell c. */

@@ -6,7 +6,9 @@
  *   dr:  the doubly robust combination: ipw weights applied to dY - X'b.
  * The influence functions include the estimation effect of b and of the propensity score
  * (its linear representation through the logit score and Hessian). Propensity scores are capped
- * at 1 - 1e-6 and controls with a score >= 0.995 get weight 0, as DRDID does. */
+ * at 1 - 1e-6 and controls with a score >= 0.995 get weight 0, as DRDID does; with a clip bound
+ * (diff-diff's pscore_trim) they are clipped to [clip, 1 - clip] instead and no control is
+ * dropped. */
 #include <math.h>
 #include <string.h>
 
@@ -16,6 +18,19 @@
 
 #define PS_CAP (1.0 - 1e-6)
 #define PS_TRIM 0.995
+
+/* A fitted score as the weights use it: capped (R) or clipped (in->clip). */
+static double bound_ps(const ks_did_2x2 *in, double p)
+{
+    if (isnan(in->clip)) return p < PS_CAP ? p : PS_CAP;
+    return p < in->clip ? in->clip : p > 1.0 - in->clip ? 1.0 - in->clip : p;
+}
+
+/* 1 for a row that keeps its weight: DRDID drops controls with a score >= 0.995. */
+static double ps_keep(const ks_did_2x2 *in, double D, double p)
+{
+    return D == 0.0 && isnan(in->clip) ? (p < PS_TRIM) : 1.0;
+}
 
 static double xcol(const ks_did_2x2 *in, size_t j, size_t i)
 {
@@ -318,8 +333,8 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     count_near_one(in, ps);
     double swt = 0.0, swc = 0.0, st = 0.0, sc = 0.0;
     for (size_t i = 0; i < m; i++) {
-        ps[i] = ps[i] < PS_CAP ? ps[i] : PS_CAP;
-        const double trim = in->D[i] == 0.0 ? (ps[i] < PS_TRIM) : 1.0;
+        ps[i] = bound_ps(in, ps[i]);
+        const double trim = ps_keep(in, in->D[i], ps[i]);
         const double wt = trim * iw[i] * in->D[i];
         const double wc = trim * iw[i] * ps[i] * (1.0 - in->D[i]) / (1.0 - ps[i]);
         const double r = in->dy[i] - out[i];
@@ -339,7 +354,7 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     /* zp = Hessian_ps^-1 M2 with Hessian_ps^-1 = n (X' diag(ps (1 - ps) w) X)^-1 */
     double *M1 = M13, *M3 = M13 + k; /* M1, M3 share a solve */
     for (size_t i = 0; i < m; i++) {
-        const double trim = in->D[i] == 0.0 ? (ps[i] < PS_TRIM) : 1.0;
+        const double trim = ps_keep(in, in->D[i], ps[i]);
         const double wt = trim * iw[i] * in->D[i];
         const double wc = trim * iw[i] * ps[i] * (1.0 - in->D[i]) / (1.0 - ps[i]);
         const double r = in->dy[i] - out[i];
@@ -365,7 +380,7 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
             goto done;
     }
     for (size_t i = 0; i < m; i++) {
-        const double trim = in->D[i] == 0.0 ? (ps[i] < PS_TRIM) : 1.0;
+        const double trim = ps_keep(in, in->D[i], ps[i]);
         const double wt = trim * iw[i] * in->D[i];
         const double wc = trim * iw[i] * ps[i] * (1.0 - in->D[i]) / (1.0 - ps[i]);
         const double r = in->dy[i] - out[i];
@@ -499,8 +514,8 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     if ((rc = logit_ps(ctx, in, &kw, iw, ps))) goto done;
     count_near_one(in, ps);
     for (size_t i = 0; i < m; i++) {
-        ps[i] = ps[i] < PS_CAP ? ps[i] : PS_CAP;
-        const double trim = D[i] == 0.0 ? (ps[i] < PS_TRIM) : 1.0;
+        ps[i] = bound_ps(in, ps[i]);
+        const double trim = ps_keep(in, D[i], ps[i]);
         const double odds = ps[i] / (1.0 - ps[i]);
         wtp[i] = trim * iw[i] * D[i] * (1.0 - P[i]);
         wtq[i] = trim * iw[i] * D[i] * P[i];

@@ -963,7 +963,16 @@ int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel 
     if (!cpost[1] || !cpost[0])
         return ks__fail(ctx, KS_ENUMERIC, "no control units in period %g",
                        p->tval[cpost[1] ? cp->base : cp->cur]);
-    ks_did_2x2 in = {m, k, yv, D, k > 1 ? X : NULL, L->w ? w : NULL, SIZE_MAX, post, n_near_one};
+    ks_did_2x2 in = {m,
+                     k,
+                     yv,
+                     D,
+                     k > 1 ? X : NULL,
+                     L->w ? w : NULL,
+                     SIZE_MAX,
+                     post,
+                     n_near_one,
+                     opt->pscore_trim};
     int rc = ks__did_2x2_rc_fit(ctx, opt->method, &in, att, inf);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(ctx, KS_ENUMERIC, "the estimate is not finite");

@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "did/did_internal.h"
 #include "kestrel/regress.h"
 #include "linalg/linalg_internal.h"
@@ -20,6 +24,8 @@ struct ks_did_sunab {
     ks_allocator alloc;
     ks_did_sunab_view v;
     double *buf;
+    double *boot;  /* the bootstrap's period effects, then its overall ATTs */
+    double *extra; /* the periods' covariance, then the sorted period values */
 };
 
 void ks_did_sunab_free(ks_did_sunab *r)
@@ -27,6 +33,8 @@ void ks_did_sunab_free(ks_did_sunab *r)
     if (!r) return;
     const ks_allocator a = r->alloc;
     ks__release(&a, r->buf);
+    ks__release(&a, r->boot);
+    ks__release(&a, r->extra);
     ks__release(&a, r);
 }
 
@@ -53,7 +61,7 @@ static double quad(const double *V, size_t K, const size_t *idx, const double *w
  * 0/1 column per cell (borrowed from dum), and its formula. */
 static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_t *codes,
                    const char *const *covs, size_t ncov, const double *dum, size_t ncell,
-                   ks_feols **m)
+                   const double *w, ks_feols **m)
 {
     const size_t n = ks_table_nrow(t);
     ks_table *rt = NULL;
@@ -65,6 +73,7 @@ static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_
     if (!rc) rc = ks_table_add_int64_borrowed(ctx, rt, "sa_unit", codes);
     if (!rc) rc = ks_table_add_int64_borrowed(ctx, rt, "sa_time", codes + n);
     if (!rc) rc = ks_table_add_int64_borrowed(ctx, rt, "sa_cluster", codes + 2 * n);
+    if (!rc && w) rc = ks_table_add_float64_borrowed(ctx, rt, "sa_w", w);
     size_t len = 0;
     if (!rc) len += (size_t)sprintf(formula, "sa_y ~ ");
     for (size_t c = 0; c < ncell && !rc; c++) {
@@ -93,6 +102,7 @@ static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_
         ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
         o.vcov = KS_VCOV_CRV1;
         o.cluster = "sa_cluster";
+        o.weights = w ? "sa_w" : NULL;
         rc = ks_feols_fit(ctx, rt, formula, &o, m);
     }
     ks_table_free(rt);
@@ -226,6 +236,223 @@ out:
     return rc;
 }
 
+/* ---- the pairs bootstrap (diff-diff's SunAbraham(n_bootstrap > 0)) ---- */
+
+/* What a draw re-estimates: rows (outcome, cohort, unit / time codes, cell), the cells' relative
+ * periods (sorted), the fit's period effects and overall ATT (a draw that cannot be estimated
+ * repeats them, as diff-diff does), and how the fit was computed. */
+typedef struct {
+    size_t n, N, T, ncell;
+    const double *y, *gr;
+    const int64_t *codes;
+    const size_t *rowcell;
+    const double *rel;
+    size_t nrel;
+    const double *e, *att_e;
+    double att;
+    int closed; /* a balanced panel without covariates: group-by-period means */
+    const ks_table *t;
+    const char *const *covs;
+    size_t ncov;
+} sa_boot_in;
+
+/* Draw b: each of the N units drawn N times with replacement; k[u] its multiplicity. */
+static void draw_units(uint64_t seed, uint64_t b, size_t N, double *k)
+{
+    memset(k, 0, N * sizeof *k);
+    for (size_t i = 0; i < N; i++) {
+        size_t u = (size_t)(ks_rng_uniform(seed, b, i) * (double)N);
+        k[u < N ? u : N - 1] += 1.0;
+    }
+}
+
+/* The interaction-weighted period effects and overall ATT of cell coefficients coef with
+ * treated-observation counts cnt (a NaN coefficient gets no weight); a period without an
+ * estimable cell, and an overall without one, take the fit's values. */
+static void iw_effects(const sa_boot_in *in, const double *coef, const double *cnt, double *eff,
+                       double *att)
+{
+    double num = 0.0, den = 0.0;
+    size_t c = 0;
+    for (size_t q = 0; q < in->nrel; q++) {
+        double s = 0.0, tot = 0.0;
+        for (; c < in->ncell && in->rel[c] == in->e[q]; c++) {
+            if (isnan(coef[c]) || !(cnt[c] > 0)) continue;
+            s += cnt[c] * coef[c];
+            tot += cnt[c];
+        }
+        eff[q] = tot > 0 ? s / tot : in->att_e[q];
+        if (in->e[q] >= 0 && tot > 0) {
+            num += s;
+            den += tot;
+        }
+    }
+    *att = den > 0 ? num / den : in->att;
+}
+
+/* One draw's cell coefficients from group-by-period means weighted by the multiplicities: the
+ * closed form of the saturated regression (closed_form above). grp: each row's group (0..ng-1
+ * cohorts, ng the never treated); cellat (ng x T): cell + 1 of (cohort, period), 0 for none;
+ * base: each cohort's base period. M: (ng + 1) x T + ng + 1 scratch. 0: no never-treated unit
+ * drawn. */
+static int closed_coef(const sa_boot_in *in, const size_t *grp, size_t ng, const double *cellat,
+                       const size_t *base, const double *k, double *M, double *coef)
+{
+    const size_t T = in->T, K = ng + 1;
+    double *gsz = M + K * T;
+    memset(M, 0, (K * T + K) * sizeof *M);
+    for (size_t i = 0; i < in->n; i++) {
+        const double w = k[in->codes[i]];
+        const size_t s = (size_t)in->codes[in->n + i];
+        M[grp[i] * T + s] += w * in->y[i];
+        if (s == 0) gsz[grp[i]] += w;
+    }
+    if (!(gsz[ng] > 0)) return 0;
+    for (size_t q = 0; q < K; q++)
+        for (size_t s = 0; s < T; s++) M[q * T + s] /= gsz[q];
+    for (size_t q = 0; q < ng; q++)
+        for (size_t s = 0; s < T; s++) {
+            if (cellat[q * T + s] == 0.0) continue;
+            const size_t c = (size_t)cellat[q * T + s] - 1, b = base[q];
+            coef[c] =
+                gsz[q] > 0 ? (M[q * T + s] - M[q * T + b]) - (M[ng * T + s] - M[ng * T + b]) : NAN;
+        }
+    return 1;
+}
+
+/* The closed form's bookkeeping: groups of rows, the (cohort, period) cells, base periods. */
+static int closed_setup(ks_ctx *ctx, const sa_boot_in *in, size_t **grp_out, size_t *ng_out,
+                        double **cellat_out, size_t **base_out)
+{
+    const size_t n = in->n, T = in->T;
+    double *gl = ks__malloc_array(ctx, n + 1, sizeof *gl);
+    size_t *grp = ks__malloc_array(ctx, n + 1, sizeof *grp);
+    if (!gl || !grp) goto oom;
+    size_t ng = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(in->gr[i])) gl[ng++] = in->gr[i];
+    ng = ks__did_sort_unique(gl, ng);
+    double *cellat = ks__calloc(ctx, ng * T + 1, sizeof *cellat);
+    size_t *base = ks__malloc_array(ctx, ng + 1, sizeof *base);
+    if (!cellat || !base) {
+        ks__free(ctx, cellat);
+        ks__free(ctx, base);
+        goto oom;
+    }
+    for (size_t i = 0; i < n; i++) {
+        grp[i] = isnan(in->gr[i]) ? ng : ks__did_lower_bound(gl, ng, in->gr[i]);
+        if (in->rowcell[i] != SIZE_MAX)
+            cellat[grp[i] * T + (size_t)in->codes[n + i]] = (double)(in->rowcell[i] + 1);
+    }
+    for (size_t q = 0; q < ng; q++) {
+        base[q] = 0;
+        for (size_t s = 0; s < T; s++)
+            if (cellat[q * T + s] == 0.0) base[q] = s;
+    }
+    ks__free(ctx, gl);
+    *grp_out = grp;
+    *ng_out = ng;
+    *cellat_out = cellat;
+    *base_out = base;
+    return KS_OK;
+oom:
+    ks__free(ctx, gl);
+    ks__free(ctx, grp);
+    return KS_ENOMEM;
+}
+
+/* B draws: out (B x nrel column-major) the period effects, then B overall ATTs. Each draw's
+ * units come from the counter stream (seed, draw, i), so the draws are identical for any
+ * thread count: closed-form draws run in parallel, regression draws one after another (each
+ * regression uses the threads itself). */
+static int pairs_bootstrap(ks_ctx *ctx, const sa_boot_in *in, int B, uint64_t seed, double *out,
+                           size_t *failed)
+{
+    const size_t n = in->n, N = in->N, nc = in->ncell, nr = in->nrel, Bz = (size_t)B;
+    double *eff_all = out, *att_all = out + Bz * nr;
+    *failed = 0;
+    if (in->closed) {
+        size_t *grp = NULL, *base = NULL, ng = 0;
+        double *cellat = NULL;
+        int rc = closed_setup(ctx, in, &grp, &ng, &cellat, &base);
+        if (rc) return rc;
+        const size_t per = N + (ng + 1) * in->T + ng + 1 + 2 * nc + nr;
+        size_t nt = (size_t)ks__threads_for(ctx, 2.0 * (double)Bz * (double)n);
+        nt = nt > Bz ? Bz : nt ? nt : 1;
+        double *work = ks__malloc_array(ctx, nt, per * sizeof *work);
+        if (!work) rc = KS_ENOMEM;
+        size_t nfail = 0;
+        if (!rc) {
+#pragma omp parallel for num_threads((int)nt) schedule(static) reduction(+ : nfail)
+            for (size_t b = 0; b < Bz; b++) {
+#ifdef _OPENMP
+                double *k = work + (size_t)omp_get_thread_num() * per;
+#else
+                double *k = work;
+#endif
+                double *M = k + N, *coef = M + (ng + 1) * in->T + ng + 1, *cnt = coef + nc;
+                double *eff = cnt + nc;
+                draw_units(seed, b, N, k);
+                if (!closed_coef(in, grp, ng, cellat, base, k, M, coef)) {
+                    for (size_t q = 0; q < nr; q++) eff_all[q * Bz + b] = in->att_e[q];
+                    att_all[b] = in->att;
+                    nfail++;
+                    continue;
+                }
+                memset(cnt, 0, nc * sizeof *cnt);
+                for (size_t i = 0; i < n; i++)
+                    if (in->rowcell[i] != SIZE_MAX) cnt[in->rowcell[i]] += k[in->codes[i]];
+                iw_effects(in, coef, cnt, eff, &att_all[b]);
+                for (size_t q = 0; q < nr; q++) eff_all[q * Bz + b] = eff[q];
+            }
+        }
+        *failed = nfail;
+        ks__free(ctx, grp);
+        ks__free(ctx, cellat);
+        ks__free(ctx, base);
+        ks__free(ctx, work);
+        return rc;
+    }
+    /* the weighted regression: a unit drawn k times is k units with their own effects, which
+     * give the coefficients of the regression weighted by k (zero weights leave the rows out) */
+    double *k = ks__malloc_array(ctx, N + 2 * n + 3 * nc + nr + 1, sizeof *k);
+    if (!k) return KS_ENOMEM;
+    double *w = k + N, *dum = NULL, *coef = w + n, *cnt = coef + nc, *eff = cnt + nc;
+    int rc = KS_OK;
+    dum = ks__calloc(ctx, nc * n + 1, sizeof *dum);
+    if (!dum) rc = KS_ENOMEM;
+    for (size_t i = 0; dum && i < n; i++)
+        if (in->rowcell[i] != SIZE_MAX) dum[in->rowcell[i] * n + i] = 1.0;
+    for (size_t b = 0; b < Bz && rc == KS_OK; b++) {
+        draw_units(seed, b, N, k);
+        memset(cnt, 0, nc * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) {
+            w[i] = k[in->codes[i]];
+            if (in->rowcell[i] != SIZE_MAX) cnt[in->rowcell[i]] += w[i];
+        }
+        ks_feols *m = NULL;
+        ks_ctx lctx = *ctx; /* a failed draw's message stays out of ctx */
+        lctx.log_fn = NULL;
+        const int frc = regress(&lctx, in->t, in->y, in->codes, in->covs, in->ncov, dum, nc, w, &m);
+        if (frc == KS_ENOMEM) rc = frc;
+        if (frc) {
+            for (size_t q = 0; q < nr; q++) eff_all[q * Bz + b] = in->att_e[q];
+            att_all[b] = in->att;
+            ++*failed;
+            continue;
+        }
+        ks_feols_view fv;
+        ks_feols_get(m, &fv);
+        for (size_t c = 0; c < nc; c++) coef[c] = fv.collinear[c] ? NAN : fv.coef[c];
+        ks_feols_free(m);
+        iw_effects(in, coef, cnt, eff, &att_all[b]);
+        for (size_t q = 0; q < nr; q++) eff_all[q * Bz + b] = eff[q];
+    }
+    ks__free(ctx, dum);
+    ks__free(ctx, k);
+    return rc;
+}
+
 int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
                  const char *time, const char *first_treat, const ks_did_sunab_options *opt,
                  ks_did_sunab **out)
@@ -241,6 +468,10 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         return ks__fail(ctx, KS_EINVAL, "anticipation: %d is negative", opt->anticipation);
     if (!(opt->alpha > 0 && opt->alpha < 1))
         return ks__fail(ctx, KS_EINVAL, "alpha: %g is not in (0, 1)", opt->alpha);
+    if (opt->n_bootstrap < 0)
+        return ks__fail(ctx, KS_EINVAL, "n_bootstrap: %d is negative", opt->n_bootstrap);
+    if (opt->df_convention < 0 || opt->df_convention > 2)
+        return ks__fail(ctx, KS_EINVAL, "df_convention: unknown value %d", opt->df_convention);
     if ((rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc)) ||
         (rc = ks__did_numeric(ctx, t, "time", time, &tcol)) ||
         (rc = ks__did_numeric(ctx, t, "first_treat", first_treat, &gcol)))
@@ -261,6 +492,8 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     ks_feols *m = NULL;
     ks_did_sunab *r = NULL;
     unsigned char *seen = NULL;
+    size_t *rowcell = NULL;
+    int ref_seen = 0;
     if (!codes || !work) {
         rc = KS_ENOMEM;
         goto done;
@@ -353,6 +586,7 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         for (size_t i = 0; i < n; i++)
             if (!isnan(gr[i]) && er[i] == ref) refg[nref++] = gr[i];
         nref = ks__did_sort_unique(refg, nref);
+        ref_seen = nref > 0;
         for (size_t c = 0; c < ncell; c++) {
             const double g = cells[2 * c + 1], e = cells[2 * c];
             int first = 1; /* the cohort's earliest cell: cells are sorted by period */
@@ -373,11 +607,10 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     }
     /* each row's cell (SIZE_MAX: none — never treated, a base period, no outcome) and the
      * treated observations of each cell */
-    size_t *rowcell = ks__malloc_array(ctx, n ? n : 1, sizeof *rowcell);
+    rowcell = ks__malloc_array(ctx, n ? n : 1, sizeof *rowcell);
     count = ks__calloc(ctx, ncell + 1, sizeof *count);
     fit = ks__calloc(ctx, ncell * ncell + ncell + 1, sizeof *fit);
     if (!rowcell || !count || !fit) {
-        ks__free(ctx, rowcell);
         rc = KS_ENOMEM;
         goto done;
     }
@@ -391,7 +624,7 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         count[rowcell[i]] += 1.0;
     }
     double *coef = fit, *V = fit + ncell, df_t = NAN;
-    size_t K = ncell, nobs = 0;
+    size_t K = ncell, nobs = 0, nest = ncell; /* nest: coefficients estimated */
     int done_closed = 0;
     if (ncov == 0) {
         rc = closed_form(ctx, n, y, gr, codes, N, T, G, rowcell, ncell, coef, V, &df_t,
@@ -403,13 +636,15 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         if (!dum) rc = KS_ENOMEM;
         for (size_t i = 0; dum && i < n; i++)
             if (rowcell[i] != SIZE_MAX) dum[rowcell[i] * n + i] = 1.0;
-        if (!rc) rc = regress(ctx, t, y, codes, opt->covariates, ncov, dum, ncell, &m);
+        if (!rc) rc = regress(ctx, t, y, codes, opt->covariates, ncov, dum, ncell, NULL, &m);
         if (!rc) {
             ks_feols_view fv;
             ks_feols_get(m, &fv);
             df_t = fv.df_t;
             nobs = fv.nobs;
             K = fv.ncoef;
+            nest = 0;
+            for (size_t j = 0; j < K; j++) nest += !fv.collinear[j];
             ks__free(ctx, fit); /* V is the regression's */
             fit = ks__calloc(ctx, ncell + 1, sizeof *fit);
             coef = fit;
@@ -418,7 +653,6 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
             if (!fit) rc = KS_ENOMEM;
         }
     }
-    ks__free(ctx, rowcell);
     if (rc) goto done;
 
     /* the result: cells, relative periods, overall */
@@ -430,7 +664,8 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     }
     r->alloc = ctx->alloc;
     r->buf = ks__malloc_array(ctx, 6 * ncell + 9 * nrel + 2 * ncell + 1, sizeof *r->buf);
-    if (!r->buf) {
+    r->extra = ks__malloc_array(ctx, nrel * nrel + T + 1, sizeof *r->extra);
+    if (!r->buf || !r->extra) {
         rc = KS_ENOMEM;
         goto done;
     }
@@ -502,7 +737,28 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     v->att_se = npost ? sqrt(fmax(quad(V, K, idx, wv, mm), 0.0)) : NAN;
     v->df_t = df_t;
     /* the t(df_t) tests and intervals of the periods' effects and of the overall ATT */
-    v->crit = ks_t_quantile(1.0 - opt->alpha / 2.0, df_t);
+    /* the periods' covariance: sum over their cells' weights of the cells' covariances */
+    double *vce = r->extra, *per = r->extra + nrel * nrel;
+    memset(vce, 0, v->nrel * v->nrel * sizeof *vce);
+    for (size_t c = 0, q = 0; c < ncell; c++) { /* idx: each cell's period */
+        while (re[q] != ce[c]) q++;
+        idx[c] = q;
+    }
+    for (size_t c = 0; c < ncell; c++)
+        for (size_t c2 = 0; c2 < ncell && !isnan(cd[c]); c2++)
+            if (!isnan(cd[c2])) vce[idx[c2] * nrel + idx[c]] += cw[c] * V[c2 * K + c] * cw[c2];
+    for (size_t i = 0; i < n; i++) per[codes[n + i]] = ks__did_num_at(&tcol, i);
+    qsort(per, T, sizeof *per, ks__did_cmp_double);
+    v->vcov_e = vce;
+    v->periods = per;
+    v->ref_observed = ref_seen;
+    if (opt->df_convention == 1) /* the residual df: observations less the unit and period
+                                    effects and the coefficients */
+        df_t = (double)nobs - (double)N - (double)T + 1.0 - (double)nest;
+    if (opt->df_convention == 2) df_t = 0.0; /* normal tests and intervals */
+    v->df_t = df_t;
+    v->crit = df_t > 0 ? ks_t_quantile(1.0 - opt->alpha / 2.0, df_t)
+                       : ks_normal_quantile(1.0 - opt->alpha / 2.0);
     for (size_t e = 0; e < v->nrel; e++)
         ks__infer(ra[e], rs[e], df_t, v->crit, &rt[e], &rp[e], &rl[e], &rh[e]);
     v->tstat_e = rt;
@@ -517,9 +773,32 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     v->n_control_units = n_never;
     v->nperiods = T;
     v->ref = ref;
+    if (opt->n_bootstrap > 0) {
+        const sa_boot_in bi = {n,      N,           T,  ncell,           y,   gr,
+                               codes,  rowcell,     ce, v->nrel,         re,  ra,
+                               v->att, done_closed, t,  opt->covariates, ncov};
+        r->boot = ks__malloc_array(ctx, (size_t)opt->n_bootstrap, (v->nrel + 1) * sizeof *r->boot);
+        if (!r->boot) {
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        size_t failed = 0;
+        if ((rc = pairs_bootstrap(ctx, &bi, opt->n_bootstrap, opt->seed, r->boot, &failed)))
+            goto done;
+        v->n_bootstrap = (size_t)opt->n_bootstrap;
+        v->boot_e = r->boot;
+        v->boot_att = r->boot + (size_t)opt->n_bootstrap * v->nrel;
+        v->n_boot_failed = failed;
+        if (failed)
+            ks__log(ctx, KS_LOG_WARN,
+                    "bootstrap: %zu of %d draws could not be estimated (a resample without "
+                    "never-treated units, or a failed regression); they repeat the estimates",
+                    failed, opt->n_bootstrap);
+    }
     *out = r;
     r = NULL;
 done:
+    ks__free(ctx, rowcell);
     ks_feols_free(m);
     ks_did_sunab_free(r);
     ks__free(ctx, codes);

@@ -163,11 +163,15 @@ static int run_did(ks_ctx *ctx, double *sig)
         ks_did_sunab *sa = NULL;
         ks_did_sunab_options so = KS_DID_SUNAB_OPTIONS_INIT;
         so.covariates = pass ? sacov : NULL;
+        so.n_bootstrap = 12; /* the pairs bootstrap, and diff-diff's summary of it */
         rc = ks_did_sunab_fit(ctx, t, "y", "id", "t", "g", &so, &sa);
         if (!rc) {
             ks_did_sunab_view v;
             ks_did_sunab_get(sa, &v);
-            *sig += v.att + v.att_se;
+            double se, lo, hi, p;
+            rc = ks_did_boot_summary(ctx, v.boot_att, v.n_bootstrap, 1, &v.att, 0, 1.0, 0.05, &se,
+                                     &lo, &hi, &p);
+            *sig += v.att + v.att_se + v.boot_att[0];
         }
         ks_did_sunab_free(sa);
     }

@@ -96,8 +96,10 @@ def test_bad_input():
         SunAbraham(cluster="nope").fit(df, *ARGS)
     with pytest.raises(ValueError, match="control_group"):
         SunAbraham(control_group="everyone").fit(df, *ARGS)
-    with pytest.raises(NotImplementedError):
-        SunAbraham(n_bootstrap=99).fit(df, *ARGS)
+    with pytest.raises(NotImplementedError, match="Conley"):
+        SunAbraham(vcov_type="conley")
+    with pytest.raises(ValueError, match="df_convention"):
+        SunAbraham(df_convention="other")
 
 
 def test_cli_matches_python(kestrel_bin, tmp_path):
