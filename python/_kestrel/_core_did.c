@@ -612,6 +612,9 @@ static PyObject *py_did_infer(PyObject *self, PyObject *args)
     }
     Py_XDECREF(e);
     Py_XDECREF(s);
+    return out;
+}
+
 /* ---- issue 21: the CS fit's counts and bootstrap draws; diff-diff's bootstrap summary ---- */
 
 static PyObject *py_did_cs_info(PyObject *self, PyObject *args)

@@ -35,8 +35,8 @@ from _kestrel.did_diagnostics import (PlaceboTestResults, leave_one_out_test,  #
 from _kestrel.did_base import Estimator, Results
 from _kestrel.did_power import (PowerAnalysis, PowerResults, PreTrendsPower,  # noqa: F401
                         PreTrendsPowerCurve, PreTrendsPowerResults, SimulationMDEResults,
-                        SimulationPowerResults, SimulationSampleSizeResults, compute_mde, compute_mdv, compute_power, compute_pretrends_power,
-                        compute_sample_size, generate_did_data, generate_staggered_data,
+                        SimulationPowerResults, SimulationSampleSizeResults, compute_mde,
+                        compute_mdv, compute_power, compute_pretrends_power, compute_sample_size, generate_did_data, generate_staggered_data,
                         plot_power_curve, plot_pretrends_power, simulate_mde, simulate_power,
                         simulate_sample_size)
 from _kestrel.did_surface import (AggregationResult, CSBootstrapResults,  # noqa: F401
@@ -60,8 +60,8 @@ __all__ += [
     "compute_mde", "compute_power", "compute_sample_size", "generate_did_data",
     "generate_staggered_data", "plot_power_curve", "plot_pretrends_power", "simulate_mde",
     "simulate_sample_size", "SimulationMDEResults", "SimulationSampleSizeResults"]
-    "run_placebo_test", "run_all_placebo_tests", "plot_event_study", "EventStudyResults",
-    "AggregationResult", "CSBootstrapResults", "SABootstrapResults", "GroupTimeEffect"]
+__all__ += ["EventStudyResults", "AggregationResult", "CSBootstrapResults", "SABootstrapResults",
+            "GroupTimeEffect"]
 
 def _effect_dict(r, i, sfx="", **extra):
     """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and
