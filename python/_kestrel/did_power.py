@@ -946,9 +946,15 @@ def simulate_power(estimator, n_units=100, n_periods=4, treatment_effect=5.0,
     else:
         est, se, pv, lo, hi = (np.full((ne, n_simulations), np.nan) for _ in range(5))
         fails = [0] * ne
-        fit_kw = (dict(estimator_kwargs or {}) if data_generator is not None
-                  else {**_FIT_KWARGS[name](treatment_period, n_periods),
-                        **(estimator_kwargs or {})})
+        user = dict(estimator_kwargs or {})
+        base = {} if data_generator is not None else _FIT_KWARGS[name](treatment_period,
+                                                                        n_periods)
+        if name in ("DifferenceInDifferences", "TwoWayFixedEffects"):
+            # post= and time= are one argument there: the user's name replaces the default's
+            for mine, other in (("time", "post"), ("post", "time")):
+                if mine in user:
+                    base.pop(other, None)
+        fit_kw = {**base, **user}
         for e, eff in enumerate(effects):
             for s in range(n_simulations):
                 if progress and s % 100 == 0 and s > 0:
