@@ -8,6 +8,7 @@
  * not depend on the thread count. A cell whose 2x2 estimate fails numerically (no controls,
  * overlap violated, collinear covariates) is NaN with a warning, as R's cell is NA. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -191,6 +192,53 @@ static void log_near_one(ks_ctx *ctx, const size_t *near, size_t nc)
                total, cells, nc, PS_NEAR_ONE);
 }
 
+/* Groups too small for R did (its pre_process_did2.R): a warning for every group with fewer
+ * units than the covariates + 5, and an error when that group is the never treated and they
+ * are the comparison group:
+ *     gsize <- data[, .N / length(tlist), by = get(args$gname)]
+ *     reqsize <- length(BMisc::rhs_vars(args$xformla)) + 5
+ *     gsize <- gsize[V1 < reqsize]
+ *     ... if ((Inf %in% small_groups) & (args$control_group == "nevertreated")) stop(...)
+ * The size is rows / periods, the units of a balanced panel; L: the long data, or NULL. */
+static int check_group_sizes(ks_ctx *ctx, const ks_did_panel *p, const ks_did_long *L,
+                             const ks_did_cs_options *opt)
+{
+    size_t ncov = 0;
+    while (opt->covariates && opt->covariates[ncov]) ncov++;
+    const double req = (double)ncov + 5.0;
+    char list[160] = "", item[64];
+    size_t len = 0, nsmall = 0;
+    double never = INFINITY;
+    for (size_t c = 0; c < p->ncoh; c++) {
+        const double size =
+            L ? (double)(L->start[(c + 1) * p->T] - L->start[c * p->T]) / (double)p->T
+              : (double)(p->coh_start[c + 1] - p->coh_start[c]);
+        if (!(size < req)) continue;
+        if (p->coh[c] == 0.0) never = size;
+        const int w = p->coh[c] == 0.0 ? snprintf(item, sizeof item, "%snever treated (%g units)",
+                                                  nsmall++ ? ", " : "", size)
+                                       : snprintf(item, sizeof item, "%sfirst_treat %g (%g units)",
+                                                  nsmall++ ? ", " : "", p->coh[c], size);
+        const char *add = len + (size_t)w + 6 < sizeof list ? item : ", ...";
+        if (strcmp(list + (len > 5 ? len - 5 : 0), ", ...") != 0) {
+            memcpy(list + len, add, strlen(add) + 1);
+            len += strlen(add);
+        }
+    }
+    if (nsmall == 0) return KS_OK;
+    if (isfinite(never) && opt->control_group == KS_DID_NEVER_TREATED)
+        return ks__fail(ctx, KS_EINVAL,
+                        "control_group: the never-treated group has %g units, fewer than the %g "
+                        "(covariates + 5) R did requires of it; use control_group="
+                        "'not_yet_treated', or fewer covariates",
+                        never, req);
+    ks__log(ctx, KS_LOG_WARN,
+            "groups with fewer units than the covariates + 5 (%g), which R did warns may cause "
+            "estimation problems: %s",
+            req, list);
+    return KS_OK;
+}
+
 /* Plan every cell in R's order: cohorts increasing, then periods. */
 static int plan_cells(ks_ctx *ctx, const ks_did_panel *p, const ks_did_cs_options *opt,
                       cell_plan **out, size_t *ncell)
@@ -240,10 +288,16 @@ int ks_did_cs_pretest(ks_ctx *ctx, const ks_did_cs *r, ks_did_cs_pretest_estimat
     size_t q = 0;
     size_t *pre = ks__malloc_array(ctx, r->ncell ? r->ncell : 1, sizeof *pre);
     if (!pre) return KS_ENOMEM;
-    for (size_t c = 0; c < r->ncell; c++)
+    size_t npre = 0;
+    for (size_t c = 0; c < r->ncell; c++) {
+        npre += r->group[c] > r->time[c];
         if (r->group[c] > r->time[c] && isfinite(r->se_analytic[c])) pre[q++] = c;
+    }
     if (q == 0) {
-        ks__log(ctx, KS_LOG_WARN, "no pre-treatment cells for the Wald pre-test of parallel trends");
+        ks__log(ctx, KS_LOG_WARN,
+                npre ? "no Wald pre-test of parallel trends: every pre-treatment cell has a NaN "
+                       "estimate or standard error"
+                     : "no pre-treatment cells for the Wald pre-test of parallel trends");
         ks__free(ctx, pre);
         return KS_OK;
     }
@@ -462,6 +516,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     if (!use_long && (rc = ks__did_panel_build(ctx, t, y, time, id, group, opt, &r->p)))
         goto fail;
     const ks_did_panel *p = &r->p;
+    if ((rc = check_group_sizes(ctx, p, use_long ? &L : NULL, opt))) goto fail;
     if ((rc = plan_cells(ctx, p, opt, &plan, &r->ncell))) goto fail;
     const size_t n = p->n, k = p->k, nc = r->ncell;
     r->n = n;
@@ -582,6 +637,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
 
     /* analytical standard errors (R: sqrt(diag(IF'IF / n) / n), or from cluster sums) */
     {
+        size_t ntiny = 0;
         double *scratch = ks__calloc(ctx, p->ncluster ? p->ncluster : 1, sizeof *scratch);
         if (!scratch) {
             rc = KS_ENOMEM;
@@ -604,8 +660,16 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
             }
             const double se = sqrt(ss) / (double)n;
             r->se_analytic[c] = se > SE_TINY ? se : NAN;
+            ntiny += se <= SE_TINY && isfinite(r->att[c]) && !plan[c].zero;
         }
         ks__free(ctx, scratch);
+        /* R did (att_gt.R): se[se <= sqrt(.Machine$double.eps) * 10] <- NA, without a word */
+        if (ntiny)
+            ks__log(ctx, KS_LOG_WARN,
+                    "%zu group-time standard errors are at or below 1.49e-7 and are NaN, as R "
+                    "did's are NA (sqrt(eps) * 10): their influence functions (or cluster sums) "
+                    "are numerically zero",
+                    ntiny);
     }
     memcpy(r->se, r->se_analytic, nc * sizeof *r->se);
     r->crit = ks_normal_quantile(1.0 - opt->alpha / 2.0);

@@ -71,6 +71,38 @@ static double *fit_block(ks_ctx *ctx, size_t m, size_t n_m, size_t k, size_t n_k
     return p;
 }
 
+/* R did's guard before an outcome regression (dr and reg; its utility_functions.R,
+ * rcond_check_fail, run for each cell before DRDID):
+ *     control_covs <- x[y == 0, , drop = FALSE]
+ *     rcond(crossprod(control_covs)) < .Machine$double.eps
+ * over the control rows, unweighted, the intercept included. R sets the cell to NA with a
+ * warning; so does the caller. The reciprocal condition number is the exact 1-norm one of the
+ * Cholesky factor's inverse (R estimates it from an LU factorization: the two agree away from
+ * the threshold); a Gram matrix that is not positive definite in floating point fails too. */
+static int control_design_check(ks_ctx *ctx, const ks_did_2x2 *in)
+{
+    const size_t m = in->m, k = in->k;
+    if (k == 1) return KS_OK; /* R: intercept only, the test is "any control", made elsewhere */
+    double *G = ks__calloc(ctx, k * (k + 1), sizeof *G);
+    if (!G) return KS_ENOMEM;
+    for (size_t i = 0; i < m; i++) {
+        if (in->D[i] != 0.0) continue;
+        for (size_t j = 0; j < k; j++)
+            for (size_t l = 0; l <= j; l++) G[l * k + j] += xcol(in, j, i) * xcol(in, l, i);
+    }
+    ks_ctx lctx = *ctx;
+    int rc =
+        ks__chol_solve(&lctx, k, G, NULL, 0, 1, G + k * k, "X'X of the control units' covariates");
+    ks__free(ctx, G);
+    if (rc == KS_ENOMEM) return ks__fail(ctx, rc, "%s", lctx.errmsg);
+    if (rc)
+        return ks__fail(ctx, KS_ENUMERIC,
+                        "%s; R did refuses such a cell (rcond(X'X) < 2.2e-16): center or "
+                        "rescale the covariates, or remove collinear ones",
+                        lctx.errmsg);
+    return KS_OK;
+}
+
 /* Weighted least squares of y on X over the rows with a_i > 0, weights a_i: coefficients b.
  * `who` names the rows in errors. */
 static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double *y, double *b,
@@ -184,6 +216,34 @@ static void count_near_one(const ks_did_2x2 *in, const double *ps)
     *in->n_near_one = c;
 }
 
+/* R did's overlap guard for dr and ipw (its utility_functions.R, overlap_check_fail, run for
+ * each cell before DRDID):
+ *     max(overlap_logit_fit(x, y)$fitted.values) >= 0.999
+ * with an unweighted logit of D on the covariates (intercept only: mean(D) >= 0.999). R sets
+ * the cell to NA with "overlap condition violated"; so does the caller. */
+static int overlap_fail(ks_ctx *ctx, const double *ps, size_t m)
+{
+    double top = 0.0;
+    for (size_t i = 0; i < m; i++) top = ps[i] > top ? ps[i] : top;
+    return top >= 0.999 ? ks__fail(ctx, KS_ENUMERIC,
+                                   "overlap condition violated: a propensity score of %.6g >= "
+                                   "0.999 (R did's guard, an unweighted logit)",
+                                   top)
+                        : KS_OK;
+}
+
+/* The guard when the estimator's logit is weighted: its own unweighted logit into ps, with one
+ * (m values) as the unit weights. A logit that cannot be fitted is left to the estimator. */
+static int overlap_check_unweighted(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *kw, double *one,
+                                    double *ps)
+{
+    for (size_t i = 0; i < in->m; i++) one[i] = 1.0;
+    ks_ctx lctx = *ctx;
+    const int rc = logit_ps(&lctx, in, kw, one, ps);
+    if (rc == KS_ENOMEM) return ks__fail(ctx, rc, "%s", lctx.errmsg);
+    return rc ? KS_OK : overlap_fail(ctx, ps, in->m);
+}
+
 /* V <- (scale sum_i a_i X_i X_i')^-1 V for V k x nrhs: the linear representations of the
  * outcome regression and of the propensity score. */
 static int gram_solve(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *a,
@@ -279,7 +339,13 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
 {
     const size_t m = in->m, k = in->k;
     const double dm = (double)m;
-    if (k == 1 && in->nt != SIZE_MAX) return fit_intercept_only(ctx, method, in, att, inf);
+    if (k == 1 && in->nt != SIZE_MAX) {
+        const double share = (double)in->nt / dm; /* the logit's fit without covariates */
+        if (method != KS_DID_REG && overlap_fail(ctx, &share, 1)) return KS_ENUMERIC;
+        return fit_intercept_only(ctx, method, in, att, inf);
+    }
+    int rc = method == KS_DID_IPW ? KS_OK : control_design_check(ctx, in);
+    if (rc) return rc;
     /* per unit: iw, ps, out, a; k-sized: the workspace, b, M1 or M2, M1 and M3 */
     double *kp;
     double *iw = fit_block(ctx, m, 4, k, KWORK_VECS + 4, &kp);
@@ -291,7 +357,6 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     double sw = 0.0;
     for (size_t i = 0; i < m; i++) sw += in->w ? in->w[i] : 1.0;
     for (size_t i = 0; i < m; i++) iw[i] = (in->w ? in->w[i] : 1.0) / (sw / dm);
-    int rc = KS_OK;
     if (method != KS_DID_IPW) {
         if ((rc = control_ols(ctx, in, iw, a, b))) goto done;
         for (size_t i = 0; i < m; i++) out[i] = xdot(in, i, b);
@@ -329,7 +394,9 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     }
 
     /* ipw and dr: propensity score, capped and trimmed */
+    if (in->w && (rc = overlap_check_unweighted(ctx, in, &kw, a, ps))) goto done;
     if ((rc = logit_ps(ctx, in, &kw, iw, ps))) goto done;
+    if (!in->w && (rc = overlap_fail(ctx, ps, m))) goto done;
     count_near_one(in, ps);
     double swt = 0.0, swc = 0.0, st = 0.0, sc = 0.0;
     for (size_t i = 0; i < m; i++) {
@@ -439,6 +506,8 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
 {
     const size_t m = in->m, k = in->k;
     const double dm = (double)m, *y = in->dy, *D = in->D, *P = in->post;
+    int rc = method == KS_DID_IPW ? KS_OK : control_design_check(ctx, in);
+    if (rc) return rc;
     /* per row: 16 arrays; k-sized: the workspace and 13 vectors */
     double *kp;
     double *buf = fit_block(ctx, m, 16, k, KWORK_VECS + 13, &kp);
@@ -451,7 +520,6 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     double *iw = buf, *ps = iw + m, *ocp = ps + m, *ocq = ocp + m, *otp = ocq + m, *otq = otp + m;
     double *a = otq + m, *wtp = a + m, *wtq = wtp + m, *wcp = wtq + m, *wcq = wcp + m;
     double *wd = wcq + m, *wd1 = wd + m, *wd0 = wd1 + m, *res = wd0 + m, *tmp = res + m;
-    int rc = KS_OK;
     const double sw = in->w ? wsum(in->w, m) : dm;
     for (size_t i = 0; i < m; i++) iw[i] = (in->w ? in->w[i] : 1.0) / (sw / dm);
     /* outcome regressions: controls pre and post (reg, dr); treated pre and post (dr) */
@@ -511,7 +579,9 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     }
 
     /* ipw and dr: the propensity score over all rows, capped and trimmed */
+    if (in->w && (rc = overlap_check_unweighted(ctx, in, &kw, a, ps))) goto done;
     if ((rc = logit_ps(ctx, in, &kw, iw, ps))) goto done;
+    if (!in->w && (rc = overlap_fail(ctx, ps, m))) goto done;
     count_near_one(in, ps);
     for (size_t i = 0; i < m; i++) {
         ps[i] = bound_ps(in, ps[i]);

@@ -375,6 +375,127 @@ static void test_enum_names(ks_ctx *ctx)
           !strcmp(ks_did_bacon_type_name(KS_DID_BACON_EARLIER_VS_LATER), "earlier_vs_later"));
 }
 
+/* R did's rules (reference_r_did_numbers.json shows R doing each; test_did_numbers_r.py
+ * compares the numbers): a never-treated comparison group with fewer units than the
+ * covariates + 5 is an error (not-yet-treated controls: a warning); a covariate collinear with
+ * another up to 1e-8 makes reg's and dr's cells NaN (R's rcond guard), ipw's not; standard
+ * errors at or below sqrt(eps) * 10 are NaN. A panel of units 0..n-1 over periods 1..4: the
+ * first n_never never treated, then cohorts 3 and 4 alternately. */
+typedef struct {
+    size_t warnings;
+    char last[512];
+} log_capture;
+
+static void capture(void *ud, ks_log_level level, const char *msg)
+{
+    log_capture *c = ud;
+    if (level != KS_LOG_WARN) return;
+    c->warnings++;
+    snprintf(c->last, sizeof c->last, "%s", msg);
+}
+
+static ks_table *rules_panel(ks_ctx *ctx, size_t n, size_t n_never)
+{
+    const size_t T = 4, N = n * T;
+    double *v = calloc(7 * N, sizeof *v);
+    ks_table *t = NULL;
+    if (!v) return NULL;
+    double *id = v, *tt = v + N, *g = v + 2 * N, *y = v + 3 * N, *flat = v + 4 * N, *x = v + 5 * N,
+           *x8 = v + 6 * N;
+    for (size_t i = 0; i < n; i++)
+        for (size_t s = 0; s < T; s++) {
+            const size_t r = i * T + s;
+            const double gi = i < n_never ? 0.0 : (i % 2 ? 3.0 : 4.0), ti = (double)s + 1;
+            const double post = gi > 0 && ti >= gi;
+            id[r] = (double)i;
+            tt[r] = ti;
+            g[r] = gi;
+            x[r] = cos(1.7 * (double)i);
+            x8[r] = x[r] + 1e-8 * sin(7.3 * (double)i);
+            y[r] = sin(1.3 * (double)i) + 0.3 * ti + 0.5 * x[r] * ti + 1.5 * post +
+                   0.2 * cos((double)(i * 5 + s * 3));
+            flat[r] = sin(1.3 * (double)i) + 0.5 * ti + 2.0 * post;
+        }
+    static const char *const names[] = {"id", "t", "g", "y", "flat", "x", "x8"};
+    int ok = ks_table_new(ctx, N, &t) == KS_OK;
+    for (size_t j = 0; ok && j < 7; j++)
+        ok = ks_table_add_float64(ctx, t, names[j], v + j * N) == KS_OK;
+    free(v);
+    if (!ok) {
+        ks_table_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void test_r_rules(ks_ctx *ctx)
+{
+    ks_table *small = rules_panel(ctx, 45, 5), *big = rules_panel(ctx, 60, 20);
+    log_capture cap = {0, ""};
+    ks_ctx_set_log(ctx, capture, &cap);
+    static const char *const x[] = {"x", NULL}, *const xx8[] = {"x", "x8", NULL};
+    ks_did_cs_options o = KS_DID_CS_OPTIONS_INIT;
+    ks_did_cs *fit = NULL;
+    ks_did_cs_view v;
+    if (!small || !big) goto done;
+    /* (i) 5 never-treated units: enough without covariates (5 + 0), too few with one */
+    CHECK_OK(ctx, ks_did_cs_fit(ctx, small, "y", "t", "id", "g", &o, &fit));
+    ks_did_cs_free(fit);
+    fit = NULL;
+    o.covariates = x;
+    CHECK_FAILS(ctx, ks_did_cs_fit(ctx, small, "y", "t", "id", "g", &o, &fit), KS_EINVAL,
+                "never-treated group has 5 units, fewer than the 6");
+    CHECK(fit == NULL);
+    o.control_group = KS_DID_NOT_YET_TREATED;
+    cap.warnings = 0;
+    CHECK_OK(ctx, ks_did_cs_fit(ctx, small, "y", "t", "id", "g", &o, &fit));
+    CHECK(cap.warnings > 0 && strstr(cap.last, "covariates + 5 (6)") &&
+          strstr(cap.last, "never treated (5 units)"));
+    ks_did_cs_free(fit);
+    fit = NULL;
+    /* (iii) x8 = x + 1e-8 sin(7.3 i): reg and dr refuse every cell (ipw has no such guard) */
+    o = (ks_did_cs_options)KS_DID_CS_OPTIONS_INIT;
+    o.covariates = xx8;
+    static const ks_did_method guarded[] = {KS_DID_DR, KS_DID_REG};
+    for (size_t j = 0; j < 2; j++) {
+        o.method = guarded[j];
+        cap.warnings = 0;
+        CHECK_OK(ctx, ks_did_cs_fit(ctx, big, "y", "t", "id", "g", &o, &fit));
+        if (!fit) continue;
+        ks_did_cs_get(fit, &v);
+        size_t nan = 0;
+        for (size_t c = 0; c < v.ncell; c++) nan += isnan(v.att[c]) && isnan(v.se[c]);
+        CHECK(nan == v.ncell && strstr(cap.last, "R did refuses such a cell"));
+        ks_did_cs_free(fit);
+        fit = NULL;
+    }
+    /* (ii) an outcome without noise: every standard error NaN, the effects 2 */
+    o = (ks_did_cs_options)KS_DID_CS_OPTIONS_INIT;
+    cap.warnings = 0;
+    CHECK_OK(ctx, ks_did_cs_fit(ctx, big, "flat", "t", "id", "g", &o, &fit));
+    if (fit) {
+        ks_did_cs_get(fit, &v);
+        for (size_t c = 0; c < v.ncell; c++) {
+            CHECK(isnan(v.se[c]) && isnan(v.pvalue[c]));
+            CHECK(fabs(v.att[c] - (v.post[c] ? 2.0 : 0.0)) < 1e-12);
+        }
+        CHECK(cap.warnings > 0);
+        ks_did_agg *agg = NULL;
+        CHECK_OK(ctx, ks_did_cs_aggregate(ctx, fit, NULL, &agg));
+        if (agg) {
+            ks_did_agg_view av;
+            ks_did_agg_get(agg, &av);
+            CHECK(fabs(av.att - 2.0) < 1e-12 && isnan(av.se));
+        }
+        ks_did_agg_free(agg);
+    }
+done:
+    ks_did_cs_free(fit);
+    ks_ctx_set_log(ctx, NULL, NULL);
+    ks_table_free(small);
+    ks_table_free(big);
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -388,6 +509,7 @@ int main(void)
     test_wild(ctx);
     test_bacon(ctx);
     test_sunab(ctx);
+    test_r_rules(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("did");
 }

@@ -354,7 +354,9 @@ def test_cs_propensity_scores_near_one_warn():
     d = pd.DataFrame(make_staggered(300, 6, 2, seed=3))
     rng = np.random.default_rng(5)
     ever = (d.groupby("unit").first_treat.first() > 0).to_numpy()
-    x = np.where(ever, rng.normal(1.5, 1, ever.size), rng.normal(-1.5, 1, ever.size))
+    # separated enough for scores >= 0.99, not so much that one reaches R did's 0.999 (its
+    # overlap guard then refuses the cell)
+    x = np.where(ever, rng.normal(1.0, 1, ever.size), rng.normal(-1.0, 1, ever.size))
     x[np.flatnonzero(~ever)[:4]] = 6.0  # four controls deep among the treated
     d["x"] = x[d.unit.to_numpy()]
     with pytest.warns(UserWarning, match=r"propensity scores near 1 \(limited overlap\): 40 "
