@@ -16,6 +16,8 @@ static const estimator estimators[] = {
     {"twfe", cmd_did_twfe, "two-way fixed effects y ~ treated:post | unit + time"},
     {"sunab", cmd_did_sunab, "Sun & Abraham interaction-weighted event study"},
     {"bacon", cmd_did_bacon, "Goodman-Bacon decomposition of two-way fixed effects"},
+    {"stacked", cmd_did_stacked, "stacked DiD with corrective weights (Wing et al. 2024)"},
+    {"ddd", cmd_did_ddd, "two-period triple difference (R triplediff's ddd)"},
 };
 
 int cmd_did(int argc, char **argv)

@@ -198,6 +198,53 @@ static int run_did(ks_ctx *ctx, double *sig)
     return rc;
 }
 
+/* Stacked DiD (aggregate and sample-share weights, both clusterings) on the DID panel, and the
+ * triple difference (dr with a covariate, clustered; reg) on a generated 2x2x2 cross-section. */
+static int run_stacked(ks_ctx *ctx, double *sig)
+{
+    ks_table *t = NULL;
+    int rc = ks_table_read_csv_mem(ctx, "did.csv", DID, strlen(DID), NULL, &t);
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        ks_did_stacked_options o = KS_DID_STACKED_OPTIONS_INIT;
+        o.weighting = pass ? KS_STACKED_SAMPLE_SHARE : KS_STACKED_AGGREGATE;
+        o.cluster = pass ? KS_STACKED_CLUSTER_UNIT_SUBEXP : KS_STACKED_CLUSTER_UNIT;
+        ks_did_stacked *r = NULL;
+        rc = ks_did_stacked_fit(ctx, t, "y", "id", "t", "g", &o, &r);
+        if (!rc) {
+            ks_did_stacked_view v;
+            ks_did_stacked_get(r, &v);
+            *sig += v.att + v.att_se;
+        }
+        ks_did_stacked_free(r);
+    }
+    ks_table_free(t);
+    t = NULL;
+    char csv[64 * 48 + 32];
+    size_t n = (size_t)snprintf(csv, sizeof csv, "g,p,post,x,y,c\n");
+    for (int i = 0; i < 64; i++)
+        n += (size_t)snprintf(csv + n, sizeof csv - n, "%d,%d,%d,%.4f,%.4f,%d\n", i % 2,
+                              (i / 2) % 2, (i / 4) % 2, sin(i * 1.3),
+                              cos(i * 0.7) + (i % 2) * (i / 2 % 2) * (i / 4 % 2), i % 9);
+    if (!rc) rc = ks_table_read_csv_mem(ctx, "ddd.csv", csv, n, NULL, &t);
+    static const char *const cov[] = {"x", NULL};
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        ks_did_ddd_options o = KS_DID_DDD_OPTIONS_INIT;
+        o.method = pass ? KS_DID_REG : KS_DID_DR;
+        o.covariates = pass ? NULL : cov;
+        o.cluster = pass ? NULL : "c";
+        ks_did_ddd *r = NULL;
+        rc = ks_did_ddd_fit(ctx, t, "y", "g", "p", "post", &o, &r);
+        if (!rc) {
+            ks_did_ddd_view v;
+            ks_did_ddd_get(r, &v);
+            *sig += v.att + v.se;
+        }
+        ks_did_ddd_free(r);
+    }
+    ks_table_free(t);
+    return rc;
+}
+
 /* MARS on a small generated problem: degree 2 with weights and a missing cell, a binomial GLM,
  * cross-validated pruning, and the model through JSON. */
 static int run_mars(ks_ctx *ctx, double *sig)
@@ -1115,6 +1162,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     ks_feols_free(m);
     ks_table_free(t);
     if (!rc) rc = run_did(ctx, sig);
+    if (!rc) rc = run_stacked(ctx, sig);
     if (!rc) rc = run_mars(ctx, sig);
     if (!rc) rc = run_gsem(ctx, sig);
     if (!rc) rc = run_h2rg(ctx, sig);
