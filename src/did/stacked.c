@@ -179,6 +179,76 @@ static int regress(ks_ctx *ctx, size_t m, const double *sy, const double *sD, co
     return rc;
 }
 
+/* The regression in closed form. With every (D, event time) cell holding positive weight the
+ * design is saturated in those 2H cells: the fit is each cell's weighted mean ybar_c, delta_h =
+ * (ybar_{1,h} - ybar_{1,ref}) - (ybar_{0,h} - ybar_{0,ref}), and a cluster's score for delta_h is
+ * the same contrast of its sums sum_{i in c} w_i e_i / W_c (e_i = y_i - ybar_c), so the CR1
+ * variance is V = ssc sum_g t_g t_g' with the regression's ssc G/(G-1) (n-1)/(n-2H) over the
+ * rows with positive weight: ks_feols_fit's numbers without its QR. *ok = 0 (nothing done) when
+ * a cell has no weight (the regression then drops the collinear terms). gid: the dense cluster
+ * id of each cluster code among rows with positive weight. */
+static int closed_form(ks_ctx *ctx, size_t m, const double *sy, const double *sD,
+                       const size_t *seidx, const double *Q, const int64_t *cl, const int64_t *gid,
+                       size_t G, size_t H, size_t ref, size_t neff, double *eff, double *vc,
+                       int *ok)
+{
+    const size_t C = 2 * H, nh = H - 1;
+    *ok = 0;
+    double *W = ks__calloc(ctx, 2 * C, sizeof *W);
+    if (!W) return KS_ENOMEM;
+    double *mu = W + C;
+    for (size_t i = 0; i < m; i++) {
+        const size_t c = (sD[i] != 0.0) * H + seidx[i];
+        W[c] += Q[i];
+        mu[c] += Q[i] * sy[i];
+    }
+    for (size_t c = 0; c < C; c++)
+        if (!(W[c] > 0)) {
+            ks__free(ctx, W);
+            return KS_OK;
+        }
+    if (G < 2 || neff <= C) {
+        ks__free(ctx, W);
+        return KS_OK;
+    }
+    for (size_t c = 0; c < C; c++) mu[c] /= W[c];
+    double *S = ks__calloc(ctx, G * C, sizeof *S);
+    double *t = ks__calloc(ctx, nh, sizeof *t);
+    if (!S || !t) {
+        ks__free(ctx, W);
+        ks__free(ctx, S);
+        ks__free(ctx, t);
+        return KS_ENOMEM;
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (!(Q[i] > 0)) continue;
+        const size_t c = (sD[i] != 0.0) * H + seidx[i];
+        S[(size_t)gid[cl[i]] * C + c] += Q[i] * (sy[i] - mu[c]) / W[c];
+    }
+    for (size_t j = 0; j < nh; j++) {
+        const size_t h = j + (j >= ref);
+        eff[j] = (mu[H + h] - mu[H + ref]) - (mu[h] - mu[ref]);
+    }
+    memset(vc, 0, nh * nh * sizeof *vc);
+    for (size_t g = 0; g < G; g++) {
+        const double *Sg = S + g * C;
+        for (size_t j = 0; j < nh; j++) {
+            const size_t h = j + (j >= ref);
+            t[j] = (Sg[H + h] - Sg[H + ref]) - (Sg[h] - Sg[ref]);
+        }
+        for (size_t j = 0; j < nh; j++)
+            for (size_t l = 0; l < nh; l++) vc[j * nh + l] += t[j] * t[l];
+    }
+    const double ssc =
+        (double)G / (double)(G - 1) * ((double)neff - 1.0) / ((double)neff - (double)C);
+    for (size_t j = 0; j < nh * nh; j++) vc[j] *= ssc;
+    ks__free(ctx, W);
+    ks__free(ctx, S);
+    ks__free(ctx, t);
+    *ok = 1;
+    return KS_OK;
+}
+
 static int check_options(ks_ctx *ctx, const ks_did_stacked_options *o)
 {
     if (o->kappa_pre < 1)
@@ -255,33 +325,48 @@ int ks_did_stacked_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, cons
     if (!w.uc) return KS_ENOMEM;
     if ((rc = ks_table_factorize(ctx, t, &ju, 1, w.uc, n, &N))) goto done;
     /* per unit: first treatment, population; per row: the periods */
-    w.ud = ks__malloc_array(ctx, 2 * N + 2 * n + 1, sizeof *w.ud);
+    w.ud = ks__malloc_array(ctx, 2 * N + 3 * n + 1, sizeof *w.ud);
     w.seen = ks__calloc(ctx, N + 1, 1);
     if (!w.ud || !w.seen) {
         rc = KS_ENOMEM;
         goto done;
     }
-    double *uft = w.ud, *upop = uft + N, *per = upop + N, *coh = per + n;
+    double *uft = w.ud, *upop = uft + N, *per = upop + N, *coh = per + n, *tv = coh + n;
     if ((rc = unit_values(ctx, n, w.uc, &gc, o->weighting == KS_STACKED_POPULATION ? &pc : NULL,
                           first_treat, o->population, uft, upop, w.seen)))
         goto done;
     size_t np = 0, nmiss = 0;
+    double tlo = HUGE_VAL, thi = -HUGE_VAL;
     for (size_t i = 0; i < n; i++) {
-        const double tv = ks__did_num_at(&tc, i);
-        if (!isfinite(tv)) {
+        tv[i] = ks__did_num_at(&tc, i);
+        if (!isfinite(tv[i])) {
             rc = ks__fail(ctx, KS_EINVAL, "time: row %zu of '%s' is missing", i + 1, time);
             goto done;
         }
-        if (tv != floor(tv)) {
+        if (tv[i] != floor(tv[i])) {
             rc = ks__fail(ctx, KS_EINVAL,
                           "time: row %zu of '%s' is %g; event times need whole-number periods",
-                          i + 1, time, tv);
+                          i + 1, time, tv[i]);
             goto done;
         }
-        per[np++] = tv;
+        tlo = tv[i] < tlo ? tv[i] : tlo;
+        thi = tv[i] > thi ? tv[i] : thi;
         nmiss += !isfinite(ks__did_num_at(&yc, i));
     }
-    np = ks__did_sort_unique(per, np);
+    if (thi - tlo < (double)n) { /* whole numbers in a short range: mark them */
+        unsigned char *mark = ks__calloc(ctx, (size_t)(thi - tlo) + 1, 1);
+        if (!mark) {
+            rc = KS_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) mark[(size_t)(tv[i] - tlo)] = 1;
+        for (size_t k = 0; k <= (size_t)(thi - tlo); k++)
+            if (mark[k]) per[np++] = tlo + (double)k;
+        ks__free(ctx, mark);
+    } else {
+        memcpy(per, tv, n * sizeof *per);
+        np = ks__did_sort_unique(per, n);
+    }
     const double tmin = per[0], tmax = per[np - 1];
     size_t ncoh = 0;
     for (size_t u = 0; u < N; u++)
@@ -339,9 +424,9 @@ int ks_did_stacked_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, cons
         const double a = kept[k];
         size_t mk = 0;
         for (size_t i = 0; i < n; i++) {
-            const double ft = uft[w.uc[i]], tv = ks__did_num_at(&tc, i);
-            mk += (ft == a || clean_control(o, ft, a)) && tv >= a - kpre - ant && tv <= a + kpost &&
-                  isfinite(ks__did_num_at(&yc, i));
+            const double ft = uft[w.uc[i]];
+            mk += (ft == a || clean_control(o, ft, a)) && tv[i] >= a - kpre - ant &&
+                  tv[i] <= a + kpost && isfinite(ks__did_num_at(&yc, i));
         }
         m += mk;
         nsub += mk > 0;
@@ -369,18 +454,17 @@ int ks_did_stacked_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, cons
     for (size_t k = 0; k < K; k++) {
         const double a = kept[k];
         for (size_t i = 0; i < n; i++) {
-            const double ft = uft[w.uc[i]], tv = ks__did_num_at(&tc, i),
-                         yv = ks__did_num_at(&yc, i);
+            const double ft = uft[w.uc[i]], t_i = tv[i], yv = ks__did_num_at(&yc, i);
             const int treated = ft == a;
-            if (!(treated || clean_control(o, ft, a)) || tv < a - kpre - ant || tv > a + kpost ||
+            if (!(treated || clean_control(o, ft, a)) || t_i < a - kpre - ant || t_i > a + kpost ||
                 !isfinite(yv))
                 continue;
             srow[mr] = i;
             sk[mr] = k;
-            seidx[mr] = (size_t)(tv - a + kpre + ant);
+            seidx[mr] = (size_t)(t_i - a + kpre + ant);
             sy[mr] = yv;
             ssub[mr] = a;
-            se[mr] = tv - a;
+            se[mr] = t_i - a;
             sD[mr] = treated;
             w.cl[mr] =
                 o->cluster == KS_STACKED_CLUSTER_UNIT ? w.uc[i] : w.uc[i] * (int64_t)K + (int64_t)k;
@@ -401,44 +485,52 @@ int ks_did_stacked_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, cons
                       -1 - ant, !(wref[1] > 0) ? "treated" : "control");
         goto done;
     }
-    if ((rc = regress(ctx, m, sy, sD, seidx, Q, w.cl, H, ref, &w.fit))) goto done;
-    ks_feols_view fv;
-    ks_feols_get(w.fit, &fv);
-
-    /* the view: event-study coefficients x_h (after the intercept, D and the H - 1 l_h) */
-    const size_t nh = H - 1, kc = fv.ncoef;
+    /* the view's arrays; clusters (dense ids of the rows with positive weight), treated and
+     * control units */
+    const size_t nh = H - 1;
     ks_did_stacked_view *v = &r->v;
     double *et = Q + m, *eff = et + nh, *ses = eff + nh, *tst = ses + nh, *pv = tst + nh;
     double *lo = pv + nh, *hi = lo + nh, *nob = hi + nh, *vc = nob + nh;
     double *grp = vc + nh * nh, *trm = grp + K, *pers = trm + ntrim;
-    size_t kkept = 0, neff = fv.nobs, gpos = 0, G = 0, nt = 0, nco = 0;
-    for (size_t j = 0; j < kc; j++) kkept += !fv.collinear[j];
-    /* clusters among the stacked rows (and with positive weight), treated and control units */
+    size_t kkept = 0, neff = 0, gpos = 0, G = 0, nt = 0, nco = 0;
     memset(w.stamp, 0, (2 * N + 1) * sizeof *w.stamp);
-    {
-        int64_t cmax = 0;
-        for (size_t i = 0; i < m; i++) cmax = w.cl[i] > cmax ? w.cl[i] : cmax;
-        double *cw = ks__calloc(ctx, (size_t)cmax + 1, sizeof *cw);
-        unsigned char *cs = ks__calloc(ctx, (size_t)cmax + 1, 1);
-        if (!cw || !cs) {
-            ks__free(ctx, cw);
-            ks__free(ctx, cs);
-            rc = KS_ENOMEM;
-            goto done;
+    int64_t cmax = 0;
+    for (size_t i = 0; i < m; i++) cmax = w.cl[i] > cmax ? w.cl[i] : cmax;
+    int64_t *gid = ks__malloc_array(ctx, (size_t)cmax + 1, 2 * sizeof *gid);
+    if (!gid) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    for (int64_t c = 0; c <= 2 * cmax + 1; c++) gid[c] = -1;
+    for (size_t i = 0; i < m; i++) { /* gid[c]: seen; gid[cmax + 1 + c]: id among weight > 0 */
+        const size_t c = (size_t)w.cl[i], u = (size_t)w.uc[srow[i]], d = sD[i] != 0.0;
+        G += gid[c] < 0;
+        gid[c] = 0;
+        if (Q[i] > 0 && gid[cmax + 1 + c] < 0) gid[cmax + 1 + c] = (int64_t)gpos++;
+        neff += Q[i] > 0;
+        if (!w.stamp[2 * u + d]) {
+            w.stamp[2 * u + d] = 1;
+            *(d ? &nt : &nco) += 1;
         }
-        for (size_t i = 0; i < m; i++) {
-            const size_t c = (size_t)w.cl[i], u = (size_t)w.uc[srow[i]], d = sD[i] != 0.0;
-            G += !cs[c];
-            cs[c] = 1;
-            gpos += !(cw[c] > 0) && Q[i] > 0;
-            cw[c] += Q[i];
-            if (!w.stamp[2 * u + d]) {
-                w.stamp[2 * u + d] = 1;
-                *(d ? &nt : &nco) += 1;
-            }
+    }
+    int ok = 0;
+    rc = closed_form(ctx, m, sy, sD, seidx, Q, w.cl, gid + cmax + 1, gpos, H, ref, neff, eff, vc,
+                     &ok);
+    ks__free(ctx, gid);
+    if (rc) goto done;
+    if (ok) {
+        kkept = 2 * H;
+    } else { /* a cell without weight: the regression drops what is collinear */
+        if ((rc = regress(ctx, m, sy, sD, seidx, Q, w.cl, H, ref, &w.fit))) goto done;
+        ks_feols_view fv;
+        ks_feols_get(w.fit, &fv);
+        const size_t kc = fv.ncoef;
+        for (size_t j = 0; j < kc; j++) kkept += !fv.collinear[j];
+        for (size_t j = 0; j < nh; j++) {
+            eff[j] = fv.coef[2 + nh + j];
+            for (size_t l = 0; l < nh; l++)
+                vc[j * nh + l] = fv.vcov[(2 + nh + j) * kc + 2 + nh + l];
         }
-        ks__free(ctx, cw);
-        ks__free(ctx, cs);
     }
     const double df = o->df_convention == KS_DF_NORMAL    ? 0.0
                       : o->df_convention == KS_DF_CLUSTER ? (double)gpos - 1.0
@@ -446,13 +538,9 @@ int ks_did_stacked_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, cons
     const double q =
         df > 0 ? ks_t_quantile(1.0 - o->alpha / 2.0, df) : ks_normal_quantile(1.0 - o->alpha / 2.0);
     for (size_t j = 0; j < nh; j++) {
-        const size_t c = 2 + nh + j;
         et[j] = (double)((long)(j + (j >= ref)) - kpre - ant);
-        eff[j] = fv.coef[c];
-        ses[j] = sqrt(fmax(fv.vcov[c * kc + c], 0.0));
-        if (isnan(fv.vcov[c * kc + c])) ses[j] = NAN;
+        ses[j] = isnan(vc[j * nh + j]) ? NAN : sqrt(fmax(vc[j * nh + j], 0.0));
         ks__infer(eff[j], ses[j], df, q, &tst[j], &pv[j], &lo[j], &hi[j]);
-        for (size_t l = 0; l < nh; l++) vc[j * nh + l] = fv.vcov[(2 + nh + j) * kc + 2 + nh + l];
         nob[j] = 0.0;
     }
     for (size_t i = 0; i < m; i++)

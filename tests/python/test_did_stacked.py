@@ -173,7 +173,7 @@ DD = json.load(open(DATA / "did" / "reference_stacked_diff_diff.json"))
 
 
 @pytest.mark.parametrize("case", ["strict", "never_treated", "population", "unbalanced",
-                                  "k1_3_subexp"])
+                                  "k1_3_subexp", "empty_cell"])
 def test_stacked_equals_diff_diff(case):
     """Variants outside the R fixture against diff-diff 3.13 (which equals R on the fixture):
     strict / never-treated controls, population weights, an unbalanced panel, kappa 1/3."""
@@ -181,15 +181,24 @@ def test_stacked_equals_diff_diff(case):
     d["pop"] = 100 + 7 * (d["unit"] % 13)
     if case == "unbalanced":
         d = d[(d["unit"] * 7 + d["period"]) % 11 != 0].reset_index(drop=True)
+    if case == "empty_cell":  # the regression's path: a collinear interaction is NaN
+        d = d[~(d["first_treat"].isin([3, 5]) & (d["period"] - d["first_treat"] == 2))]
+        d = d.reset_index(drop=True)
     ref = DD[case]
     r = StackedDiD(**ref["kwargs"]).fit(d, *ARGS, **ref["fit_kwargs"])
     assert r.n_stacked_obs == ref["n_stacked_obs"]
     assert r.groups == ref["groups"] and r.trimmed_groups == ref["trimmed_groups"]
     for h, (b, s, p) in ref["event_study"].items():
         e = r.event_study_effects[int(h)]
+        if np.isnan(b):
+            assert np.isnan(e["effect"]) and np.isnan(e["se"])
+            continue
         assert abs(e["effect"] - b) <= 1e-10
         assert e["se"] == pytest.approx(s, rel=1e-8, abs=1e-15)
         if np.isfinite(p):
             assert e["p_value"] == pytest.approx(p, rel=1e-6, abs=1e-300)
+    if np.isnan(ref["overall_att"]):
+        assert np.isnan(r.overall_att) and np.isnan(r.overall_se)
+        return
     assert abs(r.overall_att - ref["overall_att"]) <= 1e-10
     assert r.overall_se == pytest.approx(ref["overall_se"], rel=1e-8)

@@ -4,7 +4,8 @@ never-treated clean controls, population weights, an unbalanced panel (aggregate
 the (event time, sub-experiment) counts), kappa 1/3. Run by hand from the repo root with
 diff-diff installed:  python tests/data/did/make_reference_stacked_diff_diff.py
 Data: tests/data/did/stacked_small.csv; `pop` = 100 + 7 * (unit mod 13) for the population
-variant; the unbalanced panel drops the rows with (unit * 7 + period) % 11 == 0."""
+variant; the unbalanced panel drops the rows with (unit * 7 + period) % 11 == 0; empty_cell drops
+the treated rows at event time 2."""
 import json
 import warnings
 
@@ -15,6 +16,8 @@ warnings.simplefilter("ignore")
 d = pd.read_csv("tests/data/did/stacked_small.csv")
 d["pop"] = 100 + 7 * (d["unit"] % 13)
 unbal = d[(d["unit"] * 7 + d["period"]) % 11 != 0].reset_index(drop=True)
+# no treated row at event time 2: its interaction is collinear (NaN), the rest identified
+hole = d[~(d["first_treat"].isin([3, 5]) & (d["period"] - d["first_treat"] == 2))]
 cases = {
     "strict": (d, dict(kappa_pre=2, kappa_post=2, control_group="strict"), {}),
     "never_treated": (d, dict(kappa_pre=2, kappa_post=2, control_group="never_treated"), {}),
@@ -22,6 +25,7 @@ cases = {
                    {"population": "pop"}),
     "unbalanced": (unbal, dict(kappa_pre=2, kappa_post=2), {}),
     "k1_3_subexp": (d, dict(kappa_pre=1, kappa_post=3, cluster="unit_subexp"), {}),
+    "empty_cell": (hole.reset_index(drop=True), dict(kappa_pre=2, kappa_post=2), {}),
 }
 out = {"diff_diff": "3.13.0"}
 for name, (data, kw, fkw) in cases.items():
