@@ -7,8 +7,9 @@
  * clean controls existing), holding the cohort's units and its clean controls over that
  * window; the controls' corrective weights Q (Table 1 of the paper; 'aggregate' from the
  * (event time, sub-experiment) counts as the authors' R code computes them); then the weighted
- * event-study regression y ~ D + sum_h 1(e = h) + sum_h D 1(e = h) (h != -1 - anticipation) by
- * kestrel's regression, with cluster-robust (CR1, Stata's G/(G-1) (n-1)/(n-k)) standard
+ * event-study regression y ~ D + sum_h 1(e = h) + sum_h D 1(e = h) (h != -1 - anticipation)
+ * (saturated in the (D, e) cells: cell means in closed form, kestrel's regression when a cell
+ * has no weight), with cluster-robust (CR1, Stata's G/(G-1) (n-1)/(n-k)) standard
  * errors by unit or by unit x sub-experiment; the overall ATT averages the post-period
  * (h >= -anticipation) coefficients.
  *

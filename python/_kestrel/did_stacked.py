@@ -189,7 +189,10 @@ class StackedDiD(Estimator):
     def __init__(self, kappa_pre=1, kappa_post=1, weighting="aggregate",
                  control_group="not_yet_treated", cluster="unit", alpha=0.05, anticipation=0,
                  rank_deficient_action="warn", vcov_type="hc1", balance="none",
-                 df_convention="residual"):
+                 df_convention="residual", clean_control=None):
+        if clean_control is not None:  # diff-diff's deprecated name for control_group
+            checks.warn("clean_control= is deprecated; use control_group=", FutureWarning)
+            control_group = clean_control
         self.kappa_pre, self.kappa_post, self.weighting = kappa_pre, kappa_post, weighting
         self.control_group, self.cluster, self.alpha = control_group, cluster, alpha
         self.anticipation, self.rank_deficient_action = anticipation, rank_deficient_action
@@ -216,11 +219,21 @@ class StackedDiD(Estimator):
         if self.balance != "none":
             raise ValueError(f"balance={self.balance!r}: only 'none' is implemented")
 
-    def fit(self, data, outcome, unit, time, first_treat, population=None, covariates=None):
+    clean_control = property(lambda self: self.control_group)
+
+    def fit(self, data, outcome, unit, time, first_treat, aggregate=None, population=None,
+            covariates=None):
         """Estimate the stacked event study. data: a DataFrame (or dict of arrays); outcome,
         unit, time, first_treat: column names; population: the column of unit populations for
-        weighting='population'. Returns a StackedDiDResults (also in ``results_``)."""
+        weighting='population'; aggregate: diff-diff's deprecated argument (the event study is
+        always computed). Returns a StackedDiDResults (also in ``results_``)."""
         self._check()
+        if aggregate is not None:
+            if aggregate not in ("simple", "event_study"):
+                raise ValueError(f"aggregate={aggregate!r}: the pooled stacked regression has "
+                                 "no cohort effects; use None, 'simple' or 'event_study'")
+            checks.warn("StackedDiD.fit(aggregate=) is deprecated: the event study is always "
+                        "computed", FutureWarning)
         if covariates:
             raise ValueError("covariates= needs balance='entropy', which is not implemented")
         if self.weighting == "population" and population is None:
@@ -339,11 +352,22 @@ class TripleDifference(Estimator):
     its default. ``fit(data, outcome, group, partition, post, covariates=None)``."""
 
     _params = ("estimation_method", "cluster", "vcov_type", "alpha", "pscore_trim",
-               "rank_deficient_action", "epv_threshold", "pscore_fallback")
+               "rank_deficient_action", "epv_threshold", "pscore_fallback", "control_group",
+               "anticipation", "base_period", "n_bootstrap", "bootstrap_weights", "seed",
+               "cband")
+
+    _STAGGERED = {"control_group": "not_yet_treated", "anticipation": 0,
+                  "base_period": "varying", "n_bootstrap": 0}
 
     def __init__(self, estimation_method="dr", robust=None, cluster=None, vcov_type="hc1",
                  alpha=0.05, pscore_trim=0.01, rank_deficient_action="warn", epv_threshold=10,
-                 pscore_fallback="error"):
+                 pscore_fallback="error", control_group="not_yet_treated", anticipation=0,
+                 base_period="varying", n_bootstrap=0, bootstrap_weights="rademacher",
+                 seed=None, cband=True):
+        self.control_group, self.anticipation, self.base_period = (control_group, anticipation,
+                                                                   base_period)
+        self.n_bootstrap, self.bootstrap_weights = n_bootstrap, bootstrap_weights
+        self.seed, self.cband = seed, cband
         self.estimation_method, self.robust, self.cluster = estimation_method, robust, cluster
         self.vcov_type, self.alpha, self.pscore_trim = vcov_type, alpha, pscore_trim
         self.rank_deficient_action, self.epv_threshold = rank_deficient_action, epv_threshold
@@ -357,16 +381,31 @@ class TripleDifference(Estimator):
         checks.check_choice("pscore_fallback", self.pscore_fallback, ("error", "unconditional"))
         checks.check_rank_action(self.rank_deficient_action)
         checks.check_alpha(self.alpha)
+        odd = [k for k, v in self._STAGGERED.items() if getattr(self, k) != v]
+        if odd:
+            raise NotImplementedError(f"TripleDifference({', '.join(odd)}=...): these belong to "
+                                      "diff-diff's staggered DDD mode, which kestrel does not "
+                                      "implement (the 2x2x2 design has none of them)")
         if self.pscore_trim != 0.01:
             raise ValueError(f"pscore_trim={self.pscore_trim!r}: kestrel trims propensity "
                              "scores as R triplediff does (controls with a score >= 0.995 left "
                              "out); only the default is accepted")
 
-    def fit(self, data, outcome, group, partition, post=None, covariates=None, time=None):
+    def fit(self, data, outcome, group=None, partition=None, post=None, covariates=None,
+            time=None, survey_design=None, *, unit=None, first_treat=None, aggregate=None,
+            balance_e=None):
         """Estimate the ATT. data: a DataFrame (or dict of arrays); outcome, group (1: treated
         group), partition (1: eligible), post (1: after; ``time=`` is diff-diff's older name):
         column names; covariates: a list of columns. Returns a TripleDifferenceResults."""
         self._check()
+        if first_treat is not None or unit is not None or aggregate is not None or \
+                balance_e is not None:
+            raise NotImplementedError("TripleDifference: the staggered mode (first_treat=, "
+                                      "unit=, aggregate=, balance_e=) is not implemented")
+        if survey_design is not None:
+            raise NotImplementedError("TripleDifference: survey_design is not implemented")
+        if group is None or partition is None:
+            raise TypeError("TripleDifference.fit() needs group= and partition=")
         if post is None:
             post = time
         if post is None:
@@ -399,3 +438,7 @@ def triple_difference(data, outcome, group, partition, post=None, covariates=Non
     return TripleDifference(estimation_method=estimation_method, robust=robust, cluster=cluster,
                             alpha=alpha, **kwargs).fit(data, outcome, group, partition, post,
                                                        covariates=covariates)
+
+
+Stacked = StackedDiD  # diff-diff's short names
+DDD = TripleDifference

@@ -28,7 +28,8 @@ from _kestrel.did_diagnostics import (PlaceboTestResults, leave_one_out_test,  #
                               permutation_test, placebo_group_test, placebo_timing_test,
                               run_all_placebo_tests, run_placebo_test)
 from _kestrel.did_stacked import (StackedDiD, StackedDiDResults, TripleDifference,  # noqa: F401
-                                  TripleDifferenceResults, stacked_did, triple_difference)
+                                  TripleDifferenceResults, stacked_did, triple_difference,
+                                  Stacked, DDD)
 from _kestrel.did_base import Estimator, Results
 from _kestrel.regress import _columns
 from _kestrel.summary import Summary
@@ -41,7 +42,7 @@ __all__ = [
     "placebo_timing_test", "placebo_group_test", "permutation_test", "leave_one_out_test",
     "run_placebo_test", "run_all_placebo_tests", "plot_event_study",
     "StackedDiD", "StackedDiDResults", "stacked_did", "TripleDifference", "TripleDifferenceResults",
-    "triple_difference"]
+    "triple_difference", "Stacked", "DDD"]
 
 def _effect_dict(r, i, sfx="", **extra):
     """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and

@@ -1,7 +1,9 @@
 /* stacked.c — stacked difference-in-differences (Wing, Freedman & Hollingsworth 2024) as
  * diff-diff's StackedDiD defines it: sub-experiments per adoption cohort, the corrective weights
- * Q of the clean controls, and the weighted event-study regression, run by kestrel's regression
- * (src/regress) with CR1 cluster-robust variance. See include/kestrel/did_stacked.h. */
+ * Q of the clean controls, and the weighted event-study regression with CR1 cluster-robust
+ * variance — in closed form when the saturated design has weight in every cell, else by
+ * kestrel's regression (src/regress), which drops collinear terms. See
+ * include/kestrel/did_stacked.h. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

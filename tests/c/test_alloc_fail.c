@@ -118,6 +118,7 @@ static int run_2x2(ks_ctx *ctx, ks_table *t, double *sig)
     return rc;
 }
 
+static int run_stacked(ks_ctx *ctx, const ks_table *t, double *sig);
 static int run_did(ks_ctx *ctx, double *sig)
 {
     ks_table *t = NULL;
@@ -172,6 +173,7 @@ static int run_did(ks_ctx *ctx, double *sig)
         ks_did_sunab_free(sa);
     }
     if (!rc) rc = run_2x2(ctx, t, sig);
+    if (!rc) rc = run_stacked(ctx, t, sig);
     ks_table_free(t);
     t = NULL;
     size_t len = 0;
@@ -198,12 +200,13 @@ static int run_did(ks_ctx *ctx, double *sig)
     return rc;
 }
 
-/* Stacked DiD (aggregate and sample-share weights, both clusterings) on the DID panel, and the
- * triple difference (dr with a covariate, clustered; reg) on a generated 2x2x2 cross-section. */
-static int run_stacked(ks_ctx *ctx, double *sig)
+/* Stacked DiD (aggregate and sample-share weights, both clusterings) on the DID panel t, and
+ * the triple difference (dr with a covariate, clustered; reg) on a generated 2x2x2
+ * cross-section built column by column (no second CSV read: its optional shrinks are counted
+ * once, in main). */
+static int run_stacked(ks_ctx *ctx, const ks_table *t, double *sig)
 {
-    ks_table *t = NULL;
-    int rc = ks_table_read_csv_mem(ctx, "did.csv", DID, strlen(DID), NULL, &t);
+    int rc = KS_OK;
     for (int pass = 0; pass < 2 && !rc; pass++) {
         ks_did_stacked_options o = KS_DID_STACKED_OPTIONS_INIT;
         o.weighting = pass ? KS_STACKED_SAMPLE_SHARE : KS_STACKED_AGGREGATE;
@@ -217,15 +220,19 @@ static int run_stacked(ks_ctx *ctx, double *sig)
         }
         ks_did_stacked_free(r);
     }
-    ks_table_free(t);
-    t = NULL;
-    char csv[64 * 48 + 32];
-    size_t n = (size_t)snprintf(csv, sizeof csv, "g,p,post,x,y,c\n");
-    for (int i = 0; i < 64; i++)
-        n += (size_t)snprintf(csv + n, sizeof csv - n, "%d,%d,%d,%.4f,%.4f,%d\n", i % 2,
-                              (i / 2) % 2, (i / 4) % 2, sin(i * 1.3),
-                              cos(i * 0.7) + (i % 2) * (i / 2 % 2) * (i / 4 % 2), i % 9);
-    if (!rc) rc = ks_table_read_csv_mem(ctx, "ddd.csv", csv, n, NULL, &t);
+    double col[6][64];
+    for (int i = 0; i < 64; i++) {
+        col[0][i] = i % 2;
+        col[1][i] = (i / 2) % 2;
+        col[2][i] = (i / 4) % 2;
+        col[3][i] = sin(i * 1.3);
+        col[4][i] = cos(i * 0.7) + col[0][i] * col[1][i] * col[2][i];
+        col[5][i] = i % 9;
+    }
+    static const char *const names[] = {"g", "p", "post", "x", "y", "c"};
+    ks_table *d = NULL;
+    if (!rc) rc = ks_table_new(ctx, 64, &d);
+    for (int c = 0; c < 6 && !rc; c++) rc = ks_table_add_float64(ctx, d, names[c], col[c]);
     static const char *const cov[] = {"x", NULL};
     for (int pass = 0; pass < 2 && !rc; pass++) {
         ks_did_ddd_options o = KS_DID_DDD_OPTIONS_INIT;
@@ -233,7 +240,7 @@ static int run_stacked(ks_ctx *ctx, double *sig)
         o.covariates = pass ? NULL : cov;
         o.cluster = pass ? NULL : "c";
         ks_did_ddd *r = NULL;
-        rc = ks_did_ddd_fit(ctx, t, "y", "g", "p", "post", &o, &r);
+        rc = ks_did_ddd_fit(ctx, d, "y", "g", "p", "post", &o, &r);
         if (!rc) {
             ks_did_ddd_view v;
             ks_did_ddd_get(r, &v);
@@ -241,7 +248,7 @@ static int run_stacked(ks_ctx *ctx, double *sig)
         }
         ks_did_ddd_free(r);
     }
-    ks_table_free(t);
+    ks_table_free(d);
     return rc;
 }
 
@@ -1162,7 +1169,6 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     ks_feols_free(m);
     ks_table_free(t);
     if (!rc) rc = run_did(ctx, sig);
-    if (!rc) rc = run_stacked(ctx, sig);
     if (!rc) rc = run_mars(ctx, sig);
     if (!rc) rc = run_gsem(ctx, sig);
     if (!rc) rc = run_h2rg(ctx, sig);

@@ -202,3 +202,22 @@ def test_stacked_equals_diff_diff(case):
         return
     assert abs(r.overall_att - ref["overall_att"]) <= 1e-10
     assert r.overall_se == pytest.approx(ref["overall_se"], rel=1e-8)
+
+
+def test_diff_diff_aliases_and_staggered_rejection():
+    d = pd.read_csv(PANEL)
+    with pytest.warns(FutureWarning, match="clean_control"):
+        est = StackedDiD(kappa_pre=2, kappa_post=2, clean_control="never_treated")
+    assert est.control_group == "never_treated" == est.clean_control
+    with pytest.warns(FutureWarning, match="aggregate"):
+        r = StackedDiD(kappa_pre=2, kappa_post=2).fit(d, *ARGS, aggregate="event_study")
+    assert r.overall_att == StackedDiD(kappa_pre=2, kappa_post=2).fit(d, *ARGS).overall_att
+    with pytest.raises(ValueError, match="cohort"):
+        StackedDiD().fit(d, *ARGS, aggregate="group")
+    with pytest.raises(NotImplementedError, match="staggered"):
+        TripleDifference(n_bootstrap=99).fit(ddd_data(), "y", "group", "partition", "post")
+    with pytest.raises(NotImplementedError, match="staggered"):
+        TripleDifference().fit(ddd_data(), "y", partition="partition", unit="id",
+                               first_treat="state")
+    from kestrel.did import DDD, Stacked
+    assert DDD is TripleDifference and Stacked is StackedDiD
