@@ -113,8 +113,8 @@ class StackedDiDResults(Results):
         return _stars(self.overall_p_value)
 
     def to_dataframe(self, level="event_study"):
-        """One row per event time ('event_study'; the reference with effect 0), or the overall
-        ATT ('simple')."""
+        """level 'event_study': one row per event time (the reference with effect 0); level
+        'simple': the overall ATT."""
         import pandas as pd
         if level == "event_study":
             return pd.DataFrame([{"relative_period": h, "effect": d["effect"], "se": d["se"],
@@ -144,7 +144,8 @@ class StackedDiDResults(Results):
                 "weighting": self.weighting, "control_group": self.control_group}
 
     def summary(self, alpha=None):
-        """The overall ATT and the event study. Returned; ``print_summary()`` prints it."""
+        """The overall ATT and the event study. Returned; ``print_summary()`` prints it. alpha:
+        accepted for diff-diff's signature; the intervals are at the fit's alpha."""
         lo, hi = self.overall_conf_int
         lines = ["Stacked difference-in-differences (Wing, Freedman & Hollingsworth 2024)",
                  f"  {self.n_sub_experiments} sub-experiments (cohorts {self.groups}"
@@ -180,8 +181,9 @@ class StackedDiD(Estimator):
     ('not_yet_treated', 'strict', 'never_treated'), ``cluster`` ('unit', 'unit_subexp'),
     ``alpha``, ``anticipation``, ``rank_deficient_action``, ``vcov_type`` ('hc1': CR1, Stata's
     G/(G-1) (n-1)/(n-k)), ``balance`` ('none'), ``df_convention`` ('residual', 'cluster',
-    'normal'). ``fit(data, outcome, unit, time, first_treat, population=None)``; first_treat 0
-    or Inf marks the never treated."""
+    'normal'); ``clean_control`` is diff-diff's deprecated name for ``control_group``.
+    ``fit(data, outcome, unit, time, first_treat, population=None)``; first_treat 0 or Inf marks
+    the never treated."""
 
     _params = ("kappa_pre", "kappa_post", "weighting", "control_group", "cluster", "alpha",
                "anticipation", "rank_deficient_action", "vcov_type", "balance", "df_convention")
@@ -226,7 +228,8 @@ class StackedDiD(Estimator):
         """Estimate the stacked event study. data: a DataFrame (or dict of arrays); outcome,
         unit, time, first_treat: column names; population: the column of unit populations for
         weighting='population'; aggregate: diff-diff's deprecated argument (the event study is
-        always computed). Returns a StackedDiDResults (also in ``results_``)."""
+        always computed); covariates: only with diff-diff's balance='entropy', which is not
+        implemented (an error). Returns a StackedDiDResults (also in ``results_``)."""
         self._check()
         if aggregate is not None:
             if aggregate not in ("simple", "event_study"):
@@ -254,6 +257,7 @@ class StackedDiD(Estimator):
         return self.results_
 
     def summary(self):
+        """The fitted results' summary (a RuntimeError before fit)."""
         if not self.is_fitted_:
             raise RuntimeError("Model must be fitted before calling summary()")
         return self.results_.summary()
@@ -264,7 +268,8 @@ class StackedDiD(Estimator):
 
 def stacked_did(data, outcome, unit, time, first_treat, kappa_pre=1, kappa_post=1,
                 population=None, **kwargs):
-    """``StackedDiD(kappa_pre, kappa_post, **kwargs).fit(data, ...)`` (diff-diff's function)."""
+    """``StackedDiD(kappa_pre, kappa_post, **kwargs).fit(data, outcome, unit, time, first_treat,
+    population=population)`` (diff-diff's function). Returns a StackedDiDResults."""
     return StackedDiD(kappa_pre=kappa_pre, kappa_post=kappa_post, **kwargs).fit(
         data, outcome, unit, time, first_treat, population=population)
 
@@ -321,10 +326,13 @@ class TripleDifferenceResults(Results):
                 "estimation_method": self.estimation_method}
 
     def to_dataframe(self):
+        """One row: to_dict()'s numbers."""
         import pandas as pd
         return pd.DataFrame([self.to_dict()])
 
     def summary(self, alpha=None):
+        """The ATT, its standard error, test and interval. Returned; ``print_summary()`` prints
+        it. alpha: accepted for diff-diff's signature (the fit's alpha is used)."""
         lo, hi = self.conf_int
         se_kind = (f"clustered by {self.cluster_name} ({self.n_clusters} clusters)"
                    if self.cluster_name else "influence function")
@@ -349,7 +357,11 @@ class TripleDifference(Estimator):
     'ipw'), ``cluster``, ``alpha``, ``vcov_type`` ('hc1'), ``rank_deficient_action``,
     ``epv_threshold``, ``pscore_fallback``; the propensity scores follow R triplediff (capped at
     1 - 1e-6, controls with a score >= 0.995 left out), so ``pscore_trim`` is accepted only at
-    its default. ``fit(data, outcome, group, partition, post, covariates=None)``."""
+    its default. ``robust`` is diff-diff's deprecated no-op. diff-diff's staggered-mode
+    arguments (``control_group``, ``anticipation``, ``base_period``, ``n_bootstrap``,
+    ``bootstrap_weights``, ``seed``, ``cband``) are accepted at their defaults only: the
+    staggered DDD is not implemented. ``fit(data, outcome, group, partition, post,
+    covariates=None)``."""
 
     _params = ("estimation_method", "cluster", "vcov_type", "alpha", "pscore_trim",
                "rank_deficient_action", "epv_threshold", "pscore_fallback", "control_group",
@@ -396,7 +408,9 @@ class TripleDifference(Estimator):
             balance_e=None):
         """Estimate the ATT. data: a DataFrame (or dict of arrays); outcome, group (1: treated
         group), partition (1: eligible), post (1: after; ``time=`` is diff-diff's older name):
-        column names; covariates: a list of columns. Returns a TripleDifferenceResults."""
+        column names; covariates: a list of columns. survey_design and the staggered mode's
+        unit, first_treat, aggregate, balance_e: not implemented (an error when given). Returns
+        a TripleDifferenceResults."""
         self._check()
         if first_treat is not None or unit is not None or aggregate is not None or \
                 balance_e is not None:
@@ -424,6 +438,7 @@ class TripleDifference(Estimator):
         return self.results_
 
     def summary(self):
+        """The fitted results' summary (a RuntimeError before fit)."""
         if not self.is_fitted_:
             raise RuntimeError("Model must be fitted before calling summary()")
         return self.results_.summary()
@@ -434,7 +449,9 @@ class TripleDifference(Estimator):
 
 def triple_difference(data, outcome, group, partition, post=None, covariates=None,
                       estimation_method="dr", robust=None, cluster=None, alpha=0.05, **kwargs):
-    """``TripleDifference(...).fit(data, ...)`` (diff-diff's function)."""
+    """``TripleDifference(estimation_method, robust, cluster, alpha, **kwargs).fit(data, outcome,
+    group, partition, post, covariates=covariates)`` (diff-diff's function). Returns a
+    TripleDifferenceResults."""
     return TripleDifference(estimation_method=estimation_method, robust=robust, cluster=cluster,
                             alpha=alpha, **kwargs).fit(data, outcome, group, partition, post,
                                                        covariates=covariates)
