@@ -108,6 +108,8 @@ int cmd_did_sunab(int argc, char **argv);
 int cmd_did_imputation(int argc, char **argv);
 int cmd_did_twostage(int argc, char **argv);
 int cmd_did_power(int argc, char **argv);
+int cmd_did_stacked(int argc, char **argv);
+int cmd_did_ddd(int argc, char **argv);
 int cmd_mars(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_munge(int argc, char **argv);

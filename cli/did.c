@@ -19,6 +19,8 @@ static const estimator estimators[] = {
     {"imputation", cmd_did_imputation, "Borusyak, Jaravel & Spiess imputation (didimputation)"},
     {"twostage", cmd_did_twostage, "Gardner's two-stage DiD (R did2s)"},
     {"power", cmd_did_power, "power, MDE and sample size; pre-trends test power (Roth 2022)"},
+    {"stacked", cmd_did_stacked, "stacked DiD with corrective weights (Wing et al. 2024)"},
+    {"ddd", cmd_did_ddd, "two-period triple difference (R triplediff's ddd)"},
 };
 
 int cmd_did(int argc, char **argv)

@@ -12,6 +12,7 @@
 #include "kestrel/did.h"
 #include "kestrel/did_imputation.h"
 #include "kestrel/did_power.h"
+#include "kestrel/did_stacked.h"
 #include "kestrel/mars.h"
 #include "kestrel/gsem.h"
 

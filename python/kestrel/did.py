@@ -32,6 +32,9 @@ from _kestrel.did_bacon import (BaconDecomposition, BaconDecompositionResults,  
 from _kestrel.did_diagnostics import (PlaceboTestResults, leave_one_out_test,  # noqa: F401
                               permutation_test, placebo_group_test, placebo_timing_test,
                               run_all_placebo_tests, run_placebo_test)
+from _kestrel.did_stacked import (StackedDiD, StackedDiDResults, TripleDifference,  # noqa: F401
+                                  TripleDifferenceResults, stacked_did, triple_difference,
+                                  Stacked, DDD)
 from _kestrel.did_base import Estimator, Results
 from _kestrel.did_power import (PowerAnalysis, PowerResults, PreTrendsPower,  # noqa: F401
                         PreTrendsPowerCurve, PreTrendsPowerResults, SimulationMDEResults,
@@ -62,6 +65,8 @@ __all__ += [
     "simulate_sample_size", "SimulationMDEResults", "SimulationSampleSizeResults"]
 __all__ += ["EventStudyResults", "AggregationResult", "CSBootstrapResults", "SABootstrapResults",
             "GroupTimeEffect"]
+__all__ += ["StackedDiD", "StackedDiDResults", "stacked_did", "TripleDifference",
+            "TripleDifferenceResults", "triple_difference", "Stacked", "DDD"]
 
 def _effect_dict(r, i, sfx="", **extra):
     """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and

@@ -126,6 +126,11 @@ def _results():
             aggregate="event_study"),
         "SyntheticDiDResults": lambda: kd.SyntheticDiD(n_bootstrap=5, seed=1).fit(
             prop99, "PacksPerCapita", "treated", "State", "Year"),
+        "StackedDiDResults": lambda: kd.StackedDiD().fit(mpdta, "lemp", "countyreal", "year",
+                                                         "first.treat"),
+        "TripleDifferenceResults": lambda: kd.TripleDifference().fit(
+            pd.read_csv(ROOT / "tests" / "data" / "did" / "ddd_rcs.csv"), "y", "group",
+            "partition", "post"),
         "SunAbrahamResults": lambda: kd.SunAbraham().fit(mpdta, "lemp", "countyreal", "year",
                                                          "first.treat"),
         "BaconDecompositionResults": lambda: kd.BaconDecomposition().fit(
@@ -183,7 +188,7 @@ def test_summary_shows_once(kind):
 # -- one results base ----------------------------------------------------------------------------
 
 # The results that draw something; plot() of every other one is refused (NotImplementedError).
-_PLOTS = {"CallawaySantAnnaResults": {}, "SunAbrahamResults": {},
+_PLOTS = {"CallawaySantAnnaResults": {}, "SunAbrahamResults": {}, "StackedDiDResults": {},
           "BaconDecompositionResults": {}, "Earth": "X", "EarthClassifier": "X"}
 
 

@@ -1,0 +1,223 @@
+"""StackedDiD and TripleDifference: the stacked event study against R (stats::lm with the
+corrective weights + clubSandwich CR1S; diff-diff's golden fixture, tests/data/did/
+reference_stacked_did_golden.json) with unit and unit x sub-experiment clusters, anticipation and
+sample-share weights; the corrective weights R's regression used; the triple difference against
+R triplediff 0.2.4's ddd(panel = FALSE) for dr / reg / ipw with and without covariates
+(reference_r_triplediff.json); identical numbers for 1 and 4 threads; diff-diff's argument and
+attribute names; errors naming the argument at fault."""
+import inspect
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _kestrel import _core
+from kestrel.did import (StackedDiD, StackedDiDResults, TripleDifference,
+                         TripleDifferenceResults, stacked_did, triple_difference)
+
+from conftest import DATA
+
+PANEL = DATA / "did" / "stacked_small.csv"
+GOLD = json.load(open(DATA / "did" / "reference_stacked_did_golden.json"))
+DDD = DATA / "did" / "ddd_rcs.csv"
+RDDD = json.load(open(DATA / "did" / "reference_r_triplediff.json"))
+ARGS = ("outcome", "unit", "period", "first_treat")
+pytestmark = pytest.mark.filterwarnings("ignore:trimmed")  # cohort 7 has no full window
+VARIANTS = {"default": {}, "anticipation1": {"anticipation": 1},
+            "sample_share": {"weighting": "sample_share"}}
+
+
+@pytest.mark.parametrize("cluster", ["unit", "unit_subexp"])
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_stacked_equals_r(variant, cluster):
+    r = StackedDiD(kappa_pre=2, kappa_post=2, cluster=cluster,
+                   **VARIANTS[variant]).fit(pd.read_csv(PANEL), *ARGS)
+    ref = GOLD[variant][cluster]
+    for h, b, s in zip(GOLD[variant]["event_times"], ref["coef_es"], ref["se_cr1_es"]):
+        assert abs(r.event_study_effects[h]["effect"] - b) <= 1e-10
+        assert r.event_study_effects[h]["se"] == pytest.approx(s, rel=1e-8)
+    assert r.overall_se == pytest.approx(ref["se_overall_cr1"], rel=1e-8)
+    post = [h for h in GOLD[variant]["event_times"] if h >= -r.anticipation]
+    assert r.overall_att == pytest.approx(
+        np.mean([r.event_study_effects[h]["effect"] for h in post]), abs=1e-12)
+    assert r.event_study_effects[-1 - r.anticipation]["effect"] == 0.0
+
+
+def test_stacked_weights_and_stack():
+    r = StackedDiD(kappa_pre=2, kappa_post=2).fit(pd.read_csv(PANEL), *ARGS)
+    s = r.stacked_data
+    assert len(s) == r.n_stacked_obs == 325  # the fixture's stacked CSV has 325 rows
+    assert r.groups == [3, 5] and r.trimmed_groups == [7]
+    q = s.groupby(["_sub_exp", "_D_sa"])["_Q_weight"].unique()
+    # the fixture's _Q_weight column (the weights R's regression was given)
+    assert q[(3.0, 0)] == pytest.approx([0.768], abs=1e-15)
+    assert q[(5.0, 0)] == pytest.approx([1.3866666666666667], abs=1e-15)
+    assert list(q[(3.0, 1)]) == [1.0]
+    assert set(s["_event_time"]) == {-2, -1, 0, 1, 2}
+    assert r.event_study_vcov.shape == (4, 4)
+    assert np.sqrt(np.diag(r.event_study_vcov)) == pytest.approx(
+        [r.event_study_effects[h]["se"] for h in r.event_study_vcov_index], rel=1e-14)
+    df = r.to_dataframe()
+    assert list(df["relative_period"]) == [-2, -1, 0, 1, 2]
+    assert "overall ATT" in str(r.summary())
+
+
+def test_stacked_threads_identical():
+    cols = {k: v.to_numpy() for k, v in pd.read_csv(PANEL).items()}
+    a = _core.did_stacked(cols, *ARGS, kappa_pre=2, kappa_post=2, threads=1)
+    b = _core.did_stacked(cols, *ARGS, kappa_pre=2, kappa_post=2, threads=4)
+    for k in ("effect", "se", "vcov"):
+        assert np.array_equal(a[k], b[k])
+    assert (a["att"], a["att_se"]) == (b["att"], b["att_se"])
+
+
+def ddd_data():
+    return pd.read_csv(DDD)
+
+
+COVS = ["cov1", "cov2", "cov3", "cov4"]
+
+
+@pytest.mark.parametrize("method", ["dr", "reg", "ipw"])
+@pytest.mark.parametrize("cov", [True, False])
+def test_ddd_equals_r(method, cov):
+    ref = RDDD[f"{method}_{'cov' if cov else 'nocov'}"]
+    r = TripleDifference(estimation_method=method).fit(
+        ddd_data(), "y", "group", "partition", "post", covariates=COVS if cov else None)
+    assert abs(r.att - ref["att"]) <= 1e-8
+    assert r.se == pytest.approx(ref["se"], rel=1e-6)
+    assert r.conf_int[0] == pytest.approx(ref["lci"], rel=1e-6, abs=1e-8)
+    assert r.conf_int[1] == pytest.approx(ref["uci"], rel=1e-6, abs=1e-8)
+    d = r.did_components
+    assert r.att == pytest.approx(d["treated_ineligible"] + d["control_eligible"]
+                                  - d["control_ineligible"], abs=1e-12)
+
+
+def test_ddd_cluster_and_threads():
+    d = ddd_data()
+    r = TripleDifference(cluster="cluster").fit(d, "y", "group", "partition", "post",
+                                                covariates=COVS)
+    g = d.groupby("cluster").ngroups
+    s = pd.Series(r.influence_function).groupby(d["cluster"]).sum()
+    assert r.se == pytest.approx(np.sqrt(g / (g - 1) * (s ** 2).sum()) / len(d), rel=1e-14)
+    assert r.n_clusters == g
+    cols = {k: v.to_numpy() for k, v in d.items()}
+    a = _core.did_ddd(cols, "y", "group", "partition", "post", covariates=COVS, threads=1)
+    b = _core.did_ddd(cols, "y", "group", "partition", "post", covariates=COVS, threads=4)
+    assert (a["att"], a["se"]) == (b["att"], b["se"])
+    assert np.array_equal(a["inf"], b["inf"])
+    f = triple_difference(d, "y", "group", "partition", "post", covariates=COVS)
+    assert f.att == r.att and f.n_obs == len(d)
+    assert f.n_treated_eligible == int(((d.group == 1) & (d.partition == 1)).sum())
+    assert set(f.group_means) == {f"{g}, {p}, {t}" for g in ("Treated", "Control")
+                                  for p in ("Eligible", "Ineligible") for t in ("Pre", "Post")}
+
+
+def test_diff_diff_names():
+    """diff-diff 3.13's constructor arguments (but its deprecated clean_control alias) and
+    results fields, and the fit arguments."""
+    st = set(inspect.signature(StackedDiD).parameters)
+    assert {"kappa_pre", "kappa_post", "weighting", "control_group", "cluster", "alpha",
+            "anticipation", "rank_deficient_action", "vcov_type", "balance",
+            "df_convention"} <= st
+    assert {"data", "outcome", "unit", "time", "first_treat", "population"} <= set(
+        inspect.signature(StackedDiD.fit).parameters)
+    r = StackedDiD(kappa_pre=2, kappa_post=2).fit(pd.read_csv(PANEL), *ARGS)
+    for a in ("overall_att", "overall_se", "overall_t_stat", "overall_p_value",
+              "overall_conf_int", "event_study_effects", "group_effects", "stacked_data",
+              "groups", "trimmed_groups", "time_periods", "n_obs", "n_stacked_obs",
+              "n_sub_experiments", "n_treated_units", "n_control_units", "kappa_pre",
+              "kappa_post", "weighting", "control_group", "alpha", "anticipation", "vcov_type",
+              "cluster_name", "n_clusters", "event_study_vcov", "event_study_vcov_index",
+              "event_study_df", "df_convention", "inference_df", "is_significant",
+              "significance_stars", "coef_var"):
+        assert hasattr(r, a), a
+    assert isinstance(r, StackedDiDResults)
+    assert {"estimation_method", "robust", "cluster", "vcov_type", "alpha", "pscore_trim",
+            "rank_deficient_action", "epv_threshold", "pscore_fallback"} <= set(
+        inspect.signature(TripleDifference).parameters)
+    t = TripleDifference().fit(ddd_data(), "y", "group", "partition", "post")
+    assert isinstance(t, TripleDifferenceResults)
+    for a in ("att", "se", "t_stat", "p_value", "conf_int", "n_obs", "n_treated_eligible",
+              "n_treated_ineligible", "n_control_eligible", "n_control_ineligible",
+              "estimation_method", "alpha", "group_means", "pscore_stats", "r_squared",
+              "inference_method", "vcov_type", "cluster_name", "n_clusters"):
+        assert hasattr(t, a), a
+    assert stacked_did(pd.read_csv(PANEL), *ARGS, kappa_pre=2, kappa_post=2).overall_att == \
+        r.overall_att
+
+
+def test_errors_name_the_argument():
+    d = pd.read_csv(PANEL)
+    with pytest.raises(ValueError, match="weighting"):
+        StackedDiD(weighting="bogus")
+    with pytest.raises(ValueError, match="control_group"):
+        StackedDiD(control_group="bogus")
+    with pytest.raises(Exception, match="outcome: no column 'nope'"):
+        StackedDiD().fit(d, "nope", "unit", "period", "first_treat")
+    with pytest.raises(Exception, match="trimmed"):
+        StackedDiD(kappa_pre=6, kappa_post=6).fit(d, *ARGS)
+    with pytest.raises(ValueError, match="population"):
+        StackedDiD(weighting="population").fit(d, *ARGS)
+    x = ddd_data()
+    with pytest.raises(Exception, match="group: row"):
+        TripleDifference().fit(x, "y", "time", "partition", "post")
+    with pytest.raises(Exception, match="covariates: no column 'nope'"):
+        TripleDifference().fit(x, "y", "group", "partition", "post", covariates=["nope"])
+    with pytest.raises(ValueError, match="estimation_method"):
+        TripleDifference(estimation_method="bogus")
+
+
+DD = json.load(open(DATA / "did" / "reference_stacked_diff_diff.json"))
+
+
+@pytest.mark.parametrize("case", ["strict", "never_treated", "population", "unbalanced",
+                                  "k1_3_subexp", "empty_cell"])
+def test_stacked_equals_diff_diff(case):
+    """Variants outside the R fixture against diff-diff 3.13 (which equals R on the fixture):
+    strict / never-treated controls, population weights, an unbalanced panel, kappa 1/3."""
+    d = pd.read_csv(PANEL)
+    d["pop"] = 100 + 7 * (d["unit"] % 13)
+    if case == "unbalanced":
+        d = d[(d["unit"] * 7 + d["period"]) % 11 != 0].reset_index(drop=True)
+    if case == "empty_cell":  # the regression's path: a collinear interaction is NaN
+        d = d[~(d["first_treat"].isin([3, 5]) & (d["period"] - d["first_treat"] == 2))]
+        d = d.reset_index(drop=True)
+    ref = DD[case]
+    r = StackedDiD(**ref["kwargs"]).fit(d, *ARGS, **ref["fit_kwargs"])
+    assert r.n_stacked_obs == ref["n_stacked_obs"]
+    assert r.groups == ref["groups"] and r.trimmed_groups == ref["trimmed_groups"]
+    for h, (b, s, p) in ref["event_study"].items():
+        e = r.event_study_effects[int(h)]
+        if np.isnan(b):
+            assert np.isnan(e["effect"]) and np.isnan(e["se"])
+            continue
+        assert abs(e["effect"] - b) <= 1e-10
+        assert e["se"] == pytest.approx(s, rel=1e-8, abs=1e-15)
+        if np.isfinite(p):
+            assert e["p_value"] == pytest.approx(p, rel=1e-6, abs=1e-300)
+    if np.isnan(ref["overall_att"]):
+        assert np.isnan(r.overall_att) and np.isnan(r.overall_se)
+        return
+    assert abs(r.overall_att - ref["overall_att"]) <= 1e-10
+    assert r.overall_se == pytest.approx(ref["overall_se"], rel=1e-8)
+
+
+def test_diff_diff_aliases_and_staggered_rejection():
+    d = pd.read_csv(PANEL)
+    with pytest.warns(FutureWarning, match="clean_control"):
+        est = StackedDiD(kappa_pre=2, kappa_post=2, clean_control="never_treated")
+    assert est.control_group == "never_treated" == est.clean_control
+    with pytest.warns(FutureWarning, match="aggregate"):
+        r = StackedDiD(kappa_pre=2, kappa_post=2).fit(d, *ARGS, aggregate="event_study")
+    assert r.overall_att == StackedDiD(kappa_pre=2, kappa_post=2).fit(d, *ARGS).overall_att
+    with pytest.raises(ValueError, match="cohort"):
+        StackedDiD().fit(d, *ARGS, aggregate="group")
+    with pytest.raises(NotImplementedError, match="staggered"):
+        TripleDifference(n_bootstrap=99).fit(ddd_data(), "y", "group", "partition", "post")
+    with pytest.raises(NotImplementedError, match="staggered"):
+        TripleDifference().fit(ddd_data(), "y", partition="partition", unit="id",
+                               first_treat="state")
+    from kestrel.did import DDD, Stacked
+    assert DDD is TripleDifference and Stacked is StackedDiD
