@@ -69,9 +69,8 @@ extern PyMethodDef ks_py_table_methods[], ks_py_regress_methods[], ks_py_did_met
     ks_py_mars_methods[], ks_py_gsem_methods[], ks_py_h2rg_methods[], ks_py_sem_methods[],
     ks_py_usermodel_methods[], ks_py_gwas_methods[], ks_py_enum_methods[];
 extern PyMethodDef ks_py_did_imputation_methods[];
-extern PyMethodDef ks_py_did_power_methods[]; /* _core_did_power.c */
-    ks_py_usermodel_methods[], ks_py_gwas_methods[], ks_py_enum_methods[],
-    ks_py_did_stacked_methods[];
+extern PyMethodDef ks_py_did_power_methods[];   /* _core_did_power.c */
+extern PyMethodDef ks_py_did_stacked_methods[]; /* _core_did_stacked.c */
 /* The submodule _core.nd (kestrel.nd: _core_nd*.c, their shared header _core_nd.h). */
 int ks_py_nd_init(PyObject *core);
 
