@@ -102,16 +102,16 @@ def check_against_r(name, res):
 
 
 def aggregated(res, typ):
-    """(ATT, SE, {element: (effect, se)}) of an aggregation, whether aggregate() returns the
-    raw mapping or a results object (diff-diff's post-fit form)."""
+    """(ATT, SE, {element: (effect, se)}) of an aggregation: aggregate() returns diff-diff's
+    objects (an AggregationResult for simple, whose one row is R's overall ATT); R's overall
+    summaries of the group and event-study aggregations stay on the results."""
     a = res.aggregate(typ)
-    if isinstance(a, dict):
-        return a["att"], a["se"], {float(e): (x, s) for e, x, s in zip(a["e"], a["att_e"],
-                                                                        a["se_e"])}
-    eff = {"group": "group_effects", "event_study": "event_study_effects"}.get(typ)
-    elems = getattr(a, eff) or {} if eff else {}
-    return a.overall_att, a.overall_se, {float(k): (v["effect"], v["se"])
-                                         for k, v in elems.items()}
+    if typ == "simple":
+        return float(a.att[0]), float(a.se[0]), {}
+    overall = res.group_overall if typ == "group" else res.event_study_overall
+    elems = res.group_effects if typ == "group" else res.event_study_effects
+    return overall["effect"], overall["se"], {float(k): (v["effect"], v["se"])
+                                              for k, v in (elems or {}).items()}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
