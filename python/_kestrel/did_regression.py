@@ -448,7 +448,8 @@ class DifferenceInDifferences(Estimator):
         to the regression; fixed_effects: columns entered as dummies (diff-diff's
         '<column>_<level>' coefficients; first level dropped); absorb: columns absorbed as
         fixed effects (within transformation); unit: accepted for diff-diff's API (it only
-        serves Conley errors there, which kestrel does not have). Returns a DiDResults.
+        serves Conley errors there, which kestrel does not have); survey_design: not supported
+        (anything but None raises). Returns a DiDResults.
         """
         if survey_design is not None:
             raise NotImplementedError("survey_design is not supported by kestrel")

@@ -273,7 +273,8 @@ class CallawaySantAnnaResults(Results):
         return (agg["att_e"] == 0.0) & ~np.isfinite(agg["se_e"])
 
     def aggregate(self, type="simple", weights=None, *, balance_e=None, min_e=None, max_e=None):
-        """Aggregate the cells as R did's aggte and return diff-diff's objects: ``event_study``
+        """Aggregate the cells as R did's aggte; ``type`` names the aggregation. Returns
+        diff-diff's objects: ``event_study``
         (alias ``dynamic``) an EventStudyResults; ``simple``, ``group``, ``calendar`` and
         ``total`` (``simple`` times the treated observations it averages: a total effect) an
         AggregationResult. ``balance_e`` (only cohorts observed e periods after treatment),
@@ -514,6 +515,10 @@ class CallawaySantAnna(Estimator):
     cross-sections, every row its own observation), ``allow_unbalanced_panel`` (keep units
     missing some periods, R's unbalanced estimator), ``rank_deficient_action`` (accepted for
     diff-diff's signature), ``threads`` (None or 0: every core, fewer for small work).
+    diff-diff 3.x's ``pscore_trim`` (None: R DRDID's rule; a number clips the propensity
+    scores to [trim, 1 - trim] as diff-diff does), ``epv_threshold`` (events per covariate of
+    the propensity logit below which a warning is given), ``pscore_fallback`` ('error' only)
+    and ``vcov_type`` ('hc1' only).
     """
 
     _params = (
