@@ -109,7 +109,7 @@ int ks_did_simulate_power(ks_ctx *ctx, const ks_did_sim_options *o, const ks_did
         if (trc == KS_OK && (trc = ks_ctx_set_threads(tctx, 1)) == KS_OK)
             trc = ks__did_sim_cols_alloc(tctx, nrow, &c);
         if (trc) {
-#pragma omp critical(ks_did_sim_rc)
+#pragma omp critical
             if (!shared_rc) shared_rc = trc == KS_EINVAL ? KS_ENOMEM : trc;
         }
 #pragma omp for schedule(dynamic, 1)
@@ -132,7 +132,7 @@ int ks_did_simulate_power(ks_ctx *ctx, const ks_did_sim_options *o, const ks_did
             sim_out out = {NAN, NAN, NAN, NAN, NAN};
             const int frc = fit_one(tctx, o, nrow, &c, &out);
             if (frc == KS_ENOMEM) {
-#pragma omp critical(ks_did_sim_rc)
+#pragma omp critical
                 if (!shared_rc) shared_rc = KS_ENOMEM;
             }
             status[j] = frc;
