@@ -173,6 +173,11 @@ def _with_alpha(summary):
             return summary(self)
         return summary(self._at_alpha(float(alpha)))
     del wrapped.__wrapped__  # inspect.signature shows alpha, not the wrapped signature
+    wrapped.__doc__ = (inspect.cleandoc(summary.__doc__ or "The result as a table.") +
+                       "\n\nalpha: None (the fit's) or another level: the same estimates and "
+                       "standard\nerrors with the analytical tests and intervals recomputed at "
+                       "it (ValueError\nwhere the fit's intervals come from a bootstrap or a "
+                       "uniform band).")
     return wrapped
 
 

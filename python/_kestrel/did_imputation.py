@@ -100,6 +100,7 @@ class ImputationDiDResults(Results):
         self.n_untreated_obs = r["n_untreated_obs"]
         self.n_treated_units, self.n_control_units = r["n_treated_units"], r["n_control_units"]
         self.n_clusters = r["nclusters"]
+        self.n_bootstrap = est.n_bootstrap  # > 0: percentile intervals, not recomputable
         self.pretrend_results = None
         self.bootstrap_results = None
         if est.n_bootstrap:
@@ -116,7 +117,10 @@ class ImputationDiDResults(Results):
     t_stat = property(lambda self: self.overall_t_stat)
 
     def to_dataframe(self, level="observation"):
-        """'observation' (the treated observations' effects), 'event_study' or 'group'."""
+        """One row per estimate at ``level``: 'observation' (the treated observations'
+        effects, ``treatment_effects``), 'event_study' (relative_period, effect, se, t_stat,
+        p_value, conf_int_lower, conf_int_upper, n_obs) or 'group' (the same by cohort);
+        ValueError for an aggregation the fit did not ask for."""
         import pandas as pd
         if level == "observation":
             return self.treatment_effects.copy()
@@ -142,7 +146,7 @@ class ImputationDiDResults(Results):
                 "n_treated_units": self.n_treated_units,
                 "n_control_units": self.n_control_units}
 
-    def summary(self, alpha=None):
+    def summary(self):
         """The overall ATT and any event-study / group effects. Returned; ``print_summary()``
         prints it."""
         lo, hi = self.overall_conf_int
@@ -163,7 +167,16 @@ class ImputationDiDResults(Results):
         return Summary("\n".join(lines))
 
     def plot(self, **kw):
+        """The event study with its intervals: kestrel.did.plot_event_study(self, **kw), the
+        reference period (effect 0 by construction) drawn hollow without an interval. Needs
+        a fit with aggregate='event_study' or 'all'. Returns the matplotlib Axes."""
         from .did_plot import plot_event_study
+        if not self.event_study_effects:
+            raise ValueError(f"{type(self).__name__}.plot() draws the event study: fit with "
+                             "aggregate='event_study' or 'all'")
+        refs = [h for h, d in self.event_study_effects.items() if d["n_obs"] == 0]
+        if len(refs) == 1:
+            kw.setdefault("reference_period", refs[0])
         return plot_event_study(self, **kw)
 
     def __repr__(self):
@@ -258,20 +271,20 @@ class ImputationDiD(Estimator):
         self.is_fitted_ = True
         return self.results_
 
-    def summary(self):
-        if not self.is_fitted_:
-            raise RuntimeError("Model must be fitted before calling summary()")
-        return self.results_.summary()
-
-    def print_summary(self):
-        print(self.summary())
-
 
 class TwoStageDiD(ImputationDiD):
     """diff-diff's ``TwoStageDiD`` (Gardner 2022): the arguments of ImputationDiD without
     ``aux_partition``; standard errors from the two-stage GMM sandwich (R did2s's analytical
     standard errors). With ``pretrends=True`` the event study adds the leads, each the mean
-    first-stage residual of its cell with the same sandwich."""
+    first-stage residual of its cell with the same sandwich.
+
+    ``anticipation`` (periods before first_treat already treated), ``alpha``, ``cluster``
+    (default: the unit), ``n_bootstrap`` (multiplier bootstrap over clusters; 0: the
+    sandwich), ``bootstrap_weights`` ('rademacher', 'mammen', 'webb'), ``seed``,
+    ``rank_deficient_action`` ('warn', 'error', 'silent': treated observations whose unit or
+    period has no untreated observation), ``horizon_max`` (the largest relative period
+    estimated), ``vcov_type`` ('hc1' only, as diff-diff), kestrel's ``threads`` (0: all
+    cores)."""
 
     _params = tuple(p for p in ImputationDiD._params if p != "aux_partition")
     _two_stage = True
@@ -289,7 +302,10 @@ class TwoStageDiD(ImputationDiD):
 
 def imputation_did(data, outcome, unit, time, first_treat, covariates=None, aggregate=None,
                    balance_e=None, **kwargs):
-    """diff-diff's ``imputation_did`` convenience function: ImputationDiD(**kwargs).fit(...)."""
+    """diff-diff's ``imputation_did`` convenience function: ImputationDiD(**kwargs).fit(...).
+
+    data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
+    ImputationDiD.fit; kwargs: ImputationDiD's arguments. Returns an ImputationDiDResults."""
     return ImputationDiD(**kwargs).fit(data, outcome, unit, time, first_treat,
                                        covariates=covariates, aggregate=aggregate,
                                        balance_e=balance_e)
@@ -297,7 +313,11 @@ def imputation_did(data, outcome, unit, time, first_treat, covariates=None, aggr
 
 def two_stage_did(data, outcome, unit, time, first_treat, covariates=None, aggregate=None,
                   balance_e=None, **kwargs):
-    """diff-diff's ``two_stage_did`` convenience function: TwoStageDiD(**kwargs).fit(...)."""
+    """diff-diff's ``two_stage_did`` convenience function: TwoStageDiD(**kwargs).fit(...).
+
+    data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
+    TwoStageDiD.fit (ImputationDiD.fit's arguments); kwargs: TwoStageDiD's arguments. Returns
+    a TwoStageDiDResults."""
     return TwoStageDiD(**kwargs).fit(data, outcome, unit, time, first_treat,
                                      covariates=covariates, aggregate=aggregate,
                                      balance_e=balance_e)

@@ -83,6 +83,13 @@ def plot_event_study(results=None, *, effects=None, se=None, periods=None,
     ``reference_period`` given: the effects are normalised to it (its effect subtracted, its
     interval dropped); inferred from the results: its marker is hollow. Returns the
     matplotlib Axes (``show``: plt.show() at the end). backend='plotly' is not supported.
+
+    periods: the periods drawn (default all); pre_periods / post_periods: which are before /
+    after treatment (default from the results; the pre periods are shaded when
+    ``shade_pre``, in ``shade_color``); ax: the matplotlib Axes to draw on (default a new
+    figure of ``figsize``); title, xlabel, ylabel: the labels; color, marker, markersize,
+    linewidth, capsize: the points' and intervals' style; show_zero_line: a dashed line at
+    0; show_reference_line: a dotted line at the reference period.
     """
     if backend != "matplotlib":
         if backend == "plotly":

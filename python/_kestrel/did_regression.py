@@ -489,7 +489,8 @@ class DifferenceInDifferences(Estimator):
 
     def predict(self, data):
         """diff-diff 3.13 has no out-of-sample prediction: RuntimeError before fit, then
-        NotImplementedError (``results_.fitted_values`` holds the fitted values)."""
+        NotImplementedError for any ``data`` (accepted for diff-diff's signature;
+        ``results_.fitted_values`` holds the fitted values)."""
         if not self.is_fitted_:
             raise RuntimeError("Model must be fitted before calling predict()")
         raise NotImplementedError("out-of-sample predict() is not supported (as in diff-diff "
@@ -549,8 +550,34 @@ class TwoWayFixedEffects(DifferenceInDifferences):
     time=, post_periods=)`` estimates the per-period event study instead (an
     EventStudyResults), and ``decompose()`` runs the Goodman-Bacon decomposition.
 
-    Parameters, as DifferenceInDifferences's (robust is unused: the errors are clustered,
-    by default on the unit).
+    Parameters, as DifferenceInDifferences's, where TWFE's standard errors are always
+    clustered (on ``cluster``, default the unit):
+
+    robust : bool, optional
+        Unused (False asks for classical errors, which a clustered fit refuses).
+    cluster : str, optional
+        The cluster column (default the ``unit`` given to fit).
+    vcov_type : {None, 'hc1'}
+        CR1; anything else ('classical', 'hc2', 'hc3') raises NotImplementedError, as do
+        'hc2_bm' and 'conley'.
+    alpha : float
+        1 - the confidence level of the intervals (default 0.05).
+    inference : {'analytical', 'wild_bootstrap'}
+        'wild_bootstrap': the wild cluster restricted bootstrap's p-value and interval of the
+        static ATT (not with ``event_study=True``).
+    n_bootstrap, bootstrap_weights, p_val_type, seed
+        The wild bootstrap's draws, weights ('rademacher', 'webb', 'mammen'), test
+        ('two-tailed' only; 'equal-tailed' raises NotImplementedError) and seed (None: a
+        fresh one, recorded on the result).
+    rank_deficient_action : {'warn', 'error', 'silent'}
+        'error': raise when a covariate is dropped as collinear.
+    conley_coords, conley_cutoff_km, conley_metric, conley_kernel, conley_lag_cutoff
+        Accepted; anything but the defaults raises NotImplementedError (no Conley errors).
+    df_convention : {None, 'cluster', 'residual'}
+        t tests at G - 1 (None, 'cluster') or at n - K with every fixed effect counted
+        ('residual', diff-diff's default).
+    threads : int
+        C threads; 0 (default): every core, fewer when the data is small.
     """
 
     _label = "Two-way fixed effects DiD"
@@ -567,7 +594,9 @@ class TwoWayFixedEffects(DifferenceInDifferences):
         ever-treated indicator, ``post_periods`` (required) the treated periods and
         ``reference_period`` the omitted one (default the last pre period); spec 'within'
         (unit and period fixed effects) or 'pooled' (treated dummy and period fixed effects,
-        MultiPeriodDiD's design). Returns an EventStudyResults."""
+        MultiPeriodDiD's design). Returns an EventStudyResults.
+
+        survey_design: not supported (anything but None raises NotImplementedError)."""
         if survey_design is not None:
             raise NotImplementedError("survey_design is not supported by kestrel")
         if spec not in ("within", "pooled"):
@@ -810,8 +839,13 @@ class MultiPeriodDiD(DifferenceInDifferences):
     the last pre period.
 
     Parameters, as DifferenceInDifferences's: robust, cluster, alpha, threads,
-    rank_deficient_action; inference must be 'analytical' (n_bootstrap, bootstrap_weights and
-    seed are unused).
+    rank_deficient_action; ``vcov_type`` 'classical', 'hc1', 'hc2' or 'hc3' (only 'hc1', CR1,
+    with ``cluster``; 'hc2_bm' and 'conley' raise NotImplementedError); ``df_convention``
+    (clustered t tests at G - 1, or n - K with 'residual'); the Conley settings
+    ``conley_coords``, ``conley_cutoff_km``, ``conley_metric``, ``conley_kernel``,
+    ``conley_lag_cutoff`` are accepted, anything but the defaults raising
+    NotImplementedError. inference must be 'analytical' ('wild_bootstrap' raises
+    NotImplementedError), so n_bootstrap, bootstrap_weights, p_val_type and seed are unused.
     """
 
     def fit(self, data, outcome, treatment, time, post_periods=None, covariates=None,
@@ -822,7 +856,8 @@ class MultiPeriodDiD(DifferenceInDifferences):
         data: a DataFrame (or dict of arrays); outcome, treatment (0/1 ever treated), time (the
         period): column names; post_periods: the treated periods (default the later half);
         covariates: columns added; fixed_effects, absorb: columns absorbed; reference_period:
-        the omitted pre period (default the last); unit: a column for unit fixed effects.
+        the omitted pre period (default the last); unit: a column for unit fixed effects;
+        survey_design: not supported (anything but None raises NotImplementedError).
         Returns a MultiPeriodDiDResults."""
         if survey_design is not None:
             raise NotImplementedError("survey_design is not supported by kestrel")

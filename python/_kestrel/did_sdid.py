@@ -239,7 +239,13 @@ class SyntheticDiD(Estimator):
     'bootstrap' / 'jackknife' / 'none', ``n_bootstrap`` replications (default 200), ``seed``
     (None: a fresh one, recorded on the result as ``seed``), ``alpha`` (1 - the level of the
     normal interval, 0.05), ``threads`` (C threads
-    for the replications; None or 0: every core, fewer for small work; the numbers are the same for any count)."""
+    for the replications; None or 0: every core, fewer for small work; the numbers are the same
+    for any count). diff-diff's deprecated ``lambda_reg`` and ``zeta`` are warned about
+    (DeprecationWarning) and ignored, as there. ``vcov_type`` must stay None (the variance is
+    ``variance_method``'s; 'conley' raises NotImplementedError, anything else TypeError), and
+    the Conley settings ``conley_coords``, ``conley_cutoff_km``, ``conley_metric``,
+    ``conley_kernel``, ``conley_lag_cutoff`` must stay None (any value raises
+    NotImplementedError at fit)."""
 
     _params = ("zeta_omega", "zeta_lambda", "alpha", "variance_method", "n_bootstrap",
                "seed", "lambda_reg", "zeta", "vcov_type", "conley_coords", "conley_cutoff_km",
@@ -270,8 +276,8 @@ class SyntheticDiD(Estimator):
         self.threads = threads
 
     def predict(self, data):
-        """As diff-diff 3.13's: RuntimeError before fit, then NotImplementedError (no
-        out-of-sample prediction)."""
+        """As diff-diff 3.13's: RuntimeError before fit, then NotImplementedError for any
+        ``data`` (no out-of-sample prediction)."""
         if not self.is_fitted_:
             raise RuntimeError("Model must be fitted before calling predict()")
         raise NotImplementedError("out-of-sample predict() is not supported (as in diff-diff "
@@ -299,7 +305,8 @@ class SyntheticDiD(Estimator):
         of the periods, with a warning. covariates: columns partialled out first, as
         diff-diff does (the outcome becomes the residual of y ~ covariates | unit + time plus
         the mean of y). With ``other_estimators`` the synthetic control and DiD estimates of
-        the same panel are computed too (``sc_estimate``, ``did_estimate``). Returns a
+        the same panel are computed too (``sc_estimate``, ``did_estimate``). survey_design:
+        not supported (anything but None raises NotImplementedError). Returns a
         SyntheticDiDResults."""
         if survey_design is not None:
             raise NotImplementedError("survey_design is not supported by kestrel")

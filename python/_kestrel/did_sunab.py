@@ -147,8 +147,10 @@ class SunAbraham(Estimator):
     bootstrap, units resampled with replacement, computed in C; ``seed``), ``vcov_type`` ('hc1':
     the cluster-robust CR1 of fixest), ``df_convention`` ('cluster': t(clusters - 1), fixest's
     and kestrel's default; 'residual': t(the regression's residual df), diff-diff 3.13's
-    default; 'normal': normal tests), ``conley_*`` (accepted for diff-diff's
-    signature; Conley standard errors are not implemented), ``rank_deficient_action``,
+    default; 'normal': normal tests), the Conley settings ``conley_coords``,
+    ``conley_cutoff_km``, ``conley_metric``, ``conley_kernel``, ``conley_lag_cutoff``
+    (accepted for diff-diff's signature; Conley standard errors are not implemented, so
+    coords, cutoff or lag cutoff given raise NotImplementedError), ``rank_deficient_action``,
     ``threads``. ``fit(data, outcome, unit, time, first_treat, covariates=None)``; first_treat
     0 or Inf marks the never treated."""
 

@@ -247,6 +247,8 @@ class AggregationResult:
                 "weight": None if self.weight is None else _floats(self.weight)}
 
     def summary(self, alpha=None) -> str:
+        """The table of effects by label, returned (``alpha`` must be the stored one: the
+        intervals are never recomputed here)."""
         _check_alpha(alpha, self.alpha)
         nlab = "n" if self.n_kind is None else f"n[{self.n_kind}]"
         lines = [f"{self.estimator or 'estimator'} - aggregate(type={self.level!r})", "=" * 64,
@@ -265,7 +267,10 @@ class AggregationResult:
 
 @dataclass
 class GroupTimeEffect:
-    """One ATT(g, t) (diff-diff's GroupTimeEffect); ``skip_reason`` None for an estimated cell."""
+    """One ATT(g, t) (diff-diff's GroupTimeEffect): ``group`` (the cohort's first treated
+    period), ``time`` (the period), ``effect``, ``se``, ``t_stat``, ``p_value``, ``conf_int``
+    (lower, upper), ``n_treated`` / ``n_control`` (the cell's treated and control units);
+    ``skip_reason`` None for an estimated cell."""
 
     group: Any
     time: Any

@@ -135,6 +135,8 @@ def _results():
                                                          "first.treat"),
         "ImputationDiDResults": lambda: kd.ImputationDiD().fit(
             mpdta, "lemp", "countyreal", "year", "first.treat", aggregate="all"),
+        "ImputationDiDResults (TwoStageDiD)": lambda: kd.TwoStageDiD().fit(
+            mpdta, "lemp", "countyreal", "year", "first.treat", aggregate="event_study"),
         "BaconDecompositionResults": lambda: kd.BaconDecomposition().fit(
             mpdta, "lemp", "countyreal", "year", "first.treat"),
         "PlaceboTestResults": lambda: kd.placebo_timing_test(
@@ -191,6 +193,7 @@ def test_summary_shows_once(kind):
 
 # The results that draw something; plot() of every other one is refused (NotImplementedError).
 _PLOTS = {"CallawaySantAnnaResults": {}, "SunAbrahamResults": {}, "StackedDiDResults": {},
+          "ImputationDiDResults": {}, "TwoStageDiDResults": {},
           "BaconDecompositionResults": {}, "Earth": "X", "EarthClassifier": "X"}
 
 
@@ -210,17 +213,18 @@ def test_every_result_class_is_walked():
     defines summary, to_dict and to_dataframe itself (the test below fits one of each; a
     subclass that only renames one, as EarthRegressor, is covered by it)."""
     # kestrel.did's shared base (did_base.Results: summary(alpha), is_significant, ...) is not
-    # a result anyone receives
-    own = {c for c in _all_result_classes()
-           if any(m in vars(c) for m in ("summary", "to_dict", "to_dataframe"))
-           and c.__qualname__ != "Results"}
-    assert all(any(issubclass(c, o) for o in own) for c in _all_result_classes())
+    # a result anyone receives, and its summary() only refuses, as kestrel.Results's does
+    bases = (kestrel.Results, kd.Results)
+    results = _all_result_classes() - {kd.Results}
+    own = {c for c in results
+           if any(m in vars(c) for m in ("summary", "to_dict", "to_dataframe"))}
+    assert all(any(issubclass(c, o) for o in own) for c in results)
     classes = {c.__name__ for c in own}
     fitted = {k.split(" ")[0] for k in _results()} - {"ols"}
     assert classes == fitted, classes ^ fitted
     for cls in own:
         for meth in ("summary", "to_dict", "to_dataframe"):
-            assert getattr(cls, meth) is not getattr(kestrel.Results, meth), (cls, meth)
+            assert all(getattr(cls, meth) is not getattr(b, meth) for b in bases), (cls, meth)
         assert (cls.plot is kestrel.Results.plot) == (cls.__name__ not in _PLOTS), cls
 
 
