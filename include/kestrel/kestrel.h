@@ -10,6 +10,7 @@
 #include "kestrel/regress.h"
 #include "kestrel/sem.h"
 #include "kestrel/did.h"
+#include "kestrel/did_honest.h"
 #include "kestrel/mars.h"
 #include "kestrel/gsem.h"
 

@@ -1,0 +1,77 @@
+# make_reference_honest.R — reference numbers for kestrel's HonestDiD from R's HonestDiD 0.2.8
+# (github:asheshrambachan/HonestDiD, commit 6813f02ed38f0b63bdca6915604b2eac90491303), on the
+# event study the package ships (BCdata_EventStudy: Benzarti & Carloni, 4 pre and 4 post periods).
+# Run by hand, never by the tests:
+#   Rscript tests/data/did/make_reference_honest.R <HonestDiD source tree> > tests/data/did/honest_reference.json
+# The package's R files are sourced (not installed): 0.2.8 wants CVXR >= 1.8 (the psolve API);
+# with CVXR 1.0-15 its .psolve is shimmed onto CVXR::solve, the same ECOS solver.
+# Two FLCI columns: "flci" is the package as it is (critical value from 10^6 simulated draws,
+# .qfoldednormal); "flci_exact" replaces that one function by the exact folded-normal quantile
+# (uniroot to 1e-15), which is what kestrel computes.
+# Where CVXR (FLCI) is not installable, the FLCI entries are left out. Where TruncatedNormal is
+# not (its spacefillr dependency would not build here), norminvp is replaced by the truncated
+# normal quantile from R's own pnorm/qnorm, taken in the upper tail above the median.
+have_cvxr <- requireNamespace("CVXR", quietly = TRUE)
+if (!requireNamespace("TruncatedNormal", quietly = TRUE)) {
+  TruncatedNormal <- new.env()
+  assign("norminvp", function(p, l, u) {
+    if (l > 0) return(-get("norminvp", TruncatedNormal)(1 - p, -u, -l))
+    mass <- pnorm(u) - pnorm(l)
+    q <- if (p > 0.5) -qnorm((1 - p) * mass + pnorm(-u)) else qnorm(pnorm(l) + p * mass)
+    min(max(q, l), u)
+  }, envir = TruncatedNormal)
+  norminvp_shim <- TRUE
+} else norminvp_shim <- FALSE
+suppressMessages({
+  library(Rglpk); library(lpSolveAPI)
+  library(mvtnorm); library(pracma); library(purrr); library(tibble); library(dplyr)
+  library(matrixStats); library(Matrix); library(foreach)
+})
+src <- commandArgs(TRUE)[1]
+env <- new.env()
+# HonestDiD-Temp.R calls library() on every import; the namespaces are reached through :: here
+env$library <- function(...) invisible(NULL)
+for (f in list.files(file.path(src, "R"), pattern = "[.]R$", full.names = TRUE)) sys.source(f, envir = env)
+if (norminvp_shim) env$.norminvp_generalized <- function(p, l, u, mu = 0, sd = 1)
+  mu + get("norminvp", TruncatedNormal)(p, (l - mu) / sd, (u - mu) / sd) * sd
+env$.psolve <- function(problem, ...) {
+  r <- CVXR::solve(problem, ...)
+  list(value = r$value, status = r$status, getValue = r$getValue)
+}
+load(file.path(src, "data", "BCdata_EventStudy.rda"))
+b <- BCdata_EventStudy$betahat; S <- BCdata_EventStudy$sigma
+npre <- length(BCdata_EventStudy$prePeriodIndices); npost <- length(BCdata_EventStudy$postPeriodIndices)
+num <- function(x) paste0("[", paste(sprintf("%.17g", x), collapse = ", "), "]")
+out <- c()
+add <- function(key, val) out <<- c(out, sprintf('  "%s": %s', key, val))
+add("betahat", num(b)); add("sigma", num(c(S))); add("num_pre", npre); add("num_post", npost)
+lvecs <- list(first = c(1, 0, 0, 0), avg = rep(0.25, 4))
+Mvec <- c(0, 0.01, 0.02, 0.03, 0.05)
+Mbarvec <- c(0, 1, 2)
+add("Mvec", num(Mvec)); add("Mbarvec", num(Mbarvec))
+qexact <- function(p, mu = 0, sd = 1, numSims = 10^6, seed = 0)
+  sapply(mu, function(m) uniroot(function(x) pnorm(m - x) + pnorm(-m - x) - (1 - p),
+                                 c(0, abs(m) + qnorm(1 - (1 - p) / 2)), tol = 1e-15)$root)
+for (ln in names(lvecs)) {
+  l <- lvecs[[ln]]
+  oc <- env$constructOriginalCS(b, S, npre, npost, l_vec = l)
+  add(paste0("original_", ln), num(c(oc$lb, oc$ub)))
+  if (have_cvxr) {
+  r <- env$createSensitivityResults(b, S, npre, npost, method = "FLCI", Mvec = Mvec, l_vec = l)
+  add(paste0("flci_", ln), num(c(r$lb, r$ub)))
+  qsim <- env$.qfoldednormal
+  env$.qfoldednormal <- qexact
+  r <- env$createSensitivityResults(b, S, npre, npost, method = "FLCI", Mvec = Mvec, l_vec = l)
+  add(paste0("flci_exact_", ln), num(c(r$lb, r$ub)))
+  env$.qfoldednormal <- qsim
+  }
+  for (m in c("C-LF", "Conditional")) {
+    r <- env$createSensitivityResults_relativeMagnitudes(b, S, npre, npost, method = m,
+                                                         Mbarvec = Mbarvec, l_vec = l)
+    add(paste0("rm_", sub("-", "", m), "_", ln), num(c(r$lb, r$ub)))
+  }
+}
+add("versions", sprintf('"R %s; HonestDiD 0.2.8 (6813f02e); CVXR %s; ECOSolveR %s; Rglpk %s; lpSolveAPI %s; TruncatedNormal %s; mvtnorm %s"',
+    paste(R.version$major, R.version$minor, sep = "."), if (have_cvxr) packageVersion("CVXR") else "absent", packageVersion("ECOSolveR"),
+    packageVersion("Rglpk"), packageVersion("lpSolveAPI"), if (norminvp_shim) "absent (norminvp shim)" else packageVersion("TruncatedNormal"), packageVersion("mvtnorm")))
+cat("{\n", paste(out, collapse = ",\n"), "\n}\n", sep = "")
