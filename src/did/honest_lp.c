@@ -59,7 +59,7 @@ static int iterate(double *T, double *basis, size_t m, size_t w, size_t ncand)
             const double a = T[i * w + e];
             if (a <= PIVOT_TOL) continue;
             const double ratio = T[i * w + rhs] / a;
-            if (ratio < best - 1e-12 * fabs(best) ||
+            if (r == m || ratio < best - 1e-12 * fabs(best) ||
                 (r < m && fabs(ratio - best) <= 1e-12 * fabs(best) && basis[i] < basis[r])) {
                 best = ratio;
                 r = i;
