@@ -105,6 +105,7 @@ int cmd_did_basic(int argc, char **argv);
 int cmd_did_twfe(int argc, char **argv);
 int cmd_did_bacon(int argc, char **argv);
 int cmd_did_sunab(int argc, char **argv);
+int cmd_did_honest(int argc, char **argv);
 int cmd_mars(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_munge(int argc, char **argv);

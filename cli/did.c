@@ -16,6 +16,7 @@ static const estimator estimators[] = {
     {"twfe", cmd_did_twfe, "two-way fixed effects y ~ treated:post | unit + time"},
     {"sunab", cmd_did_sunab, "Sun & Abraham interaction-weighted event study"},
     {"bacon", cmd_did_bacon, "Goodman-Bacon decomposition of two-way fixed effects"},
+    {"honest", cmd_did_honest, "HonestDiD sensitivity intervals (R HonestDiD's numbers)"},
 };
 
 int cmd_did(int argc, char **argv)

@@ -58,6 +58,13 @@ typedef struct {
 KS_API int ks_did_honest(ks_ctx *ctx, const ks_did_honest_args *args, const double *m, size_t n_m,
                          double *lb, double *ub) KS_RESULT_USED;
 
+/* The identified set of theta for each m[i] with delta_pre pinned at betahat_pre (R's
+ * .compute_IDset_DeltaSD / .compute_IDset_DeltaRM; args->method is not used). Where the
+ * polyhedron is empty (the pre-period trend itself breaks the restriction) R reports the point
+ * l'betahat_post, and so does this. */
+KS_API int ks_did_honest_idset(ks_ctx *ctx, const ks_did_honest_args *args, const double *m,
+                               size_t n_m, double *lb, double *ub) KS_RESULT_USED;
+
 /* R's constructOriginalCS: l'betahat_post -+ z_{1-alpha/2} sd. */
 KS_API int ks_did_honest_original(ks_ctx *ctx, const ks_did_honest_args *args, double *lb,
                                   double *ub) KS_RESULT_USED;

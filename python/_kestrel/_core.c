@@ -159,7 +159,7 @@ PyMODINIT_FUNC PyInit__core(void)
     PyMethodDef *parts[] = {ks_py_table_methods, ks_py_regress_methods,   ks_py_did_methods,
                             ks_py_mars_methods,  ks_py_gsem_methods,      ks_py_h2rg_methods,
                             ks_py_sem_methods,   ks_py_usermodel_methods, ks_py_gwas_methods,
-                            ks_py_enum_methods};
+                            ks_py_enum_methods,  ks_py_did_honest_methods};
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
         if (PyModule_AddFunctions(m, parts[i])) {
             Py_DECREF(m);

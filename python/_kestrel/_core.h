@@ -68,6 +68,7 @@ int ks_py_ldsc_handle(ks_ctx *ctx, PyObject *covstruc, ks_gsem_ldsc **out);
 extern PyMethodDef ks_py_table_methods[], ks_py_regress_methods[], ks_py_did_methods[],
     ks_py_mars_methods[], ks_py_gsem_methods[], ks_py_h2rg_methods[], ks_py_sem_methods[],
     ks_py_usermodel_methods[], ks_py_gwas_methods[], ks_py_enum_methods[];
+extern PyMethodDef ks_py_did_honest_methods[]; /* _core_did_honest.c */
 /* The submodule _core.nd (kestrel.nd: _core_nd*.c, their shared header _core_nd.h). */
 int ks_py_nd_init(PyObject *core);
 

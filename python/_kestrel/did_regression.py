@@ -424,6 +424,8 @@ class MultiPeriodDiDResults(Results):
         r, index = fit._res, list(coef.index)  # the library's tests and intervals at alpha
         nan = float("nan")
         self.period_effects = {}
+        # diff-diff's: each period's row and column in vcov (HonestDiD reads its block)
+        self.interaction_indices = {per: index.index(name) for name, per in zip(names, periods)}
         for name, per in zip(names, periods):
             b, s, j = float(coef[name]), float(se[name]), index.index(name)
             ok = s > 0  # NaN for a dropped (unidentified) period, 0 for an exact fit

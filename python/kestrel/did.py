@@ -27,6 +27,8 @@ from _kestrel.did_bacon import (BaconDecomposition, BaconDecompositionResults,  
 from _kestrel.did_diagnostics import (PlaceboTestResults, leave_one_out_test,  # noqa: F401
                               permutation_test, placebo_group_test, placebo_timing_test,
                               run_all_placebo_tests, run_placebo_test)
+from _kestrel.did_honest import (DeltaRM, DeltaSD, HonestDiD, HonestDiDResults,  # noqa: F401
+                                 SensitivityResults, compute_honest_did, sensitivity_plot)
 from _kestrel.did_base import Estimator, Results
 from _kestrel.regress import _columns
 from _kestrel.summary import Summary
@@ -38,6 +40,8 @@ __all__ = [
     "BaconDecompositionResults", "Comparison2x2", "bacon_decompose", "PlaceboTestResults",
     "placebo_timing_test", "placebo_group_test", "permutation_test", "leave_one_out_test",
     "run_placebo_test", "run_all_placebo_tests", "plot_event_study"]
+__all__ += ["HonestDiD", "HonestDiDResults", "SensitivityResults", "DeltaSD", "DeltaRM",
+            "compute_honest_did", "sensitivity_plot"]
 
 def _effect_dict(r, i, sfx="", **extra):
     """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and

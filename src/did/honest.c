@@ -16,7 +16,8 @@ static const ks__enum_entry ci_names[] = {
     {"FLCI", KS_HONEST_FLCI}, {"Conditional", KS_HONEST_CONDITIONAL}, {"C-LF", KS_HONEST_C_LF}};
 KS__ENUM_FUNCS(ks_honest_ci, ks_honest_ci, "HonestDiD method", ci_names)
 
-static int check(ks_ctx *ctx, const ks_did_honest_args *a)
+/* the data: shapes, finiteness, symmetry, alpha */
+static int check_data(ks_ctx *ctx, const ks_did_honest_args *a)
 {
     if (!a || !a->betahat || !a->sigma)
         return ks__fail(ctx, KS_EINVAL, "HonestDiD: betahat and sigma are required");
@@ -36,6 +37,18 @@ static int check(ks_ctx *ctx, const ks_did_honest_args *a)
                 return ks__fail(ctx, KS_EINVAL, "HonestDiD: sigma is not symmetric");
     if (a->alpha != 0 && !(a->alpha > 0 && a->alpha < 1))
         return ks__fail(ctx, KS_EINVAL, "HonestDiD: alpha must be in (0, 1)");
+    if (a->delta != KS_HONEST_SD && a->delta != KS_HONEST_RM)
+        return ks__fail(ctx, KS_EINVAL, "HonestDiD: delta must be SD or RM");
+    return KS_OK;
+}
+
+static int check(ks_ctx *ctx, const ks_did_honest_args *a)
+{
+    int rc = check_data(ctx, a);
+    if (rc != KS_OK) return rc;
+    if (a->method != KS_HONEST_FLCI && a->method != KS_HONEST_CONDITIONAL &&
+        a->method != KS_HONEST_C_LF)
+        return ks__fail(ctx, KS_EINVAL, "HonestDiD: method must be FLCI, Conditional or C-LF");
     if (a->delta == KS_HONEST_RM && a->method == KS_HONEST_FLCI)
         return ks__fail(ctx, KS_EINVAL,
                         "HonestDiD: relative magnitudes take method Conditional or C-LF, not FLCI");
@@ -71,10 +84,7 @@ int ks_did_honest_original(ks_ctx *ctx, const ks_did_honest_args *a, double *lb,
     return KS_OK;
 }
 
-/* R's .create_A_RM(s, max_positive) with the reference column dropped: rows of
- * +-(delta_{r+1} - delta_r) - (Mbar if post else 1) * sign (delta_{s+1} - delta_s) <= 0 that
- * are not zero. Returns the row count; A is (2T) x T row-major. */
-static size_t make_A_rm(size_t K, size_t P, double Mbar, long s, int pos, double *A)
+size_t ks__honest_A_rm(size_t K, size_t P, double Mbar, long s, int pos, double *A)
 {
     const size_t T = K + P, W = T + 1;
     double row[129], v[129];
@@ -114,7 +124,7 @@ static int rm_sets(ks_ctx *ctx, const ks_did_honest_args *a, const double *l, do
     int rc = KS_OK;
     for (long s = -(long)(K - 1); s <= 0 && rc == KS_OK; s++)
         for (int pos = 1; pos >= 0 && rc == KS_OK; pos--) {
-            const size_t nr = make_A_rm(K, P, Mbar, s, pos, A);
+            const size_t nr = ks__honest_A_rm(K, P, Mbar, s, pos, A);
             /* postPeriodMomentsOnly: the rows that involve a post period */
             for (size_t i = 0; i < nr; i++) {
                 rows[i] = 0;
@@ -195,4 +205,91 @@ int ks_did_honest(ks_ctx *ctx, const ks_did_honest_args *args, const double *m, 
     ks__free(ctx, grid);
     ks__free(ctx, acc);
     return rc;
+}
+
+/* R's .create_A_SD: rows +-(delta_{r-1} - 2 delta_r + delta_{r+1}) <= M over the T + 1 periods
+ * with the reference column dropped; 2 (T - 1) rows, row-major T wide. */
+static size_t make_A_sd(size_t K, size_t P, double *A)
+{
+    const size_t T = K + P, nr = T - 1;
+    double row[129];
+    for (size_t r = 0; r < nr; r++) {
+        memset(row, 0, (T + 1) * sizeof *row);
+        row[r] = 1.0, row[r + 1] = -2.0, row[r + 2] = 1.0;
+        for (size_t j = 0, c = 0; j <= T; j++)
+            if (j != K) {
+                A[r * T + c] = row[j];
+                A[(r + nr) * T + c] = -row[j];
+                c++;
+            }
+    }
+    return 2 * nr;
+}
+
+/* theta's identified set over one polyhedron {A delta <= d, delta_pre = betahat_pre}:
+ * l'beta_post - [max, min] l'delta_post; R's point l'beta_post where the LP has no optimum. */
+static void idset_poly(const ks_did_honest_args *a, const double *l, const double *A, size_t nr,
+                       double dval, double *b, double *cost, double *x, double *work, double *lo,
+                       double *hi)
+{
+    const size_t K = a->num_pre, P = a->num_post, T = K + P;
+    double th = 0.0, vmin, vmax;
+    for (size_t t = 0; t < P; t++) th += l[t] * a->betahat[K + t];
+    for (size_t i = 0; i < nr; i++) {
+        double v = dval;
+        for (size_t j = 0; j < K; j++) v -= A[i * T + j] * a->betahat[j];
+        b[i] = v;
+    }
+    /* the post columns of A (row-major, P wide) sit at offset K of each row: copy them */
+    double *Ap = work;
+    work += nr * P;
+    for (size_t i = 0; i < nr; i++) memcpy(Ap + i * P, A + i * T + K, P * sizeof *Ap);
+    for (size_t t = 0; t < P; t++) cost[t] = l[t];
+    const int s1 = ks__lp_solve(P, nr, 0, cost, Ap, b, NULL, NULL, NULL, x, &vmin, NULL, work);
+    for (size_t t = 0; t < P; t++) cost[t] = -l[t];
+    const int s2 = ks__lp_solve(P, nr, 0, cost, Ap, b, NULL, NULL, NULL, x, &vmax, NULL, work);
+    if (s1 != KS__LP_OPTIMAL && s2 != KS__LP_OPTIMAL) {
+        *lo = *hi = th;
+        return;
+    }
+    *lo = s2 == KS__LP_OPTIMAL ? th + vmax : -INFINITY; /* vmax = -max l'delta */
+    *hi = s1 == KS__LP_OPTIMAL ? th - vmin : INFINITY;
+}
+
+int ks_did_honest_idset(ks_ctx *ctx, const ks_did_honest_args *args, const double *m, size_t n_m,
+                        double *lb, double *ub)
+{
+    int rc = check_data(ctx, args);
+    if (rc != KS_OK) return rc;
+    const ks_did_honest_args *a = args;
+    const size_t K = a->num_pre, P = a->num_post, T = K + P;
+    for (size_t i = 0; i < n_m; i++)
+        if (!(m[i] >= 0) || !isfinite(m[i]))
+            return ks__fail(ctx, KS_EINVAL, "HonestDiD: M values must be finite and >= 0 (M[%zu])",
+                            i);
+    double e1[64] = {1.0};
+    const double *l = a->l_vec ? a->l_vec : e1;
+    const size_t nr = 2 * T, nw = ks__lp_work_size(P, nr, 0) + nr * P;
+    double *A = ks__malloc_array(ctx, nr * T + nr + 2 * P + nw, sizeof *A);
+    if (!A) return KS_ENOMEM;
+    double *b = A + nr * T, *cost = b + nr, *x = cost + P, *work = x + P;
+    for (size_t i = 0; i < n_m; i++) {
+        double lo, hi;
+        if (a->delta == KS_HONEST_SD) {
+            const size_t n = make_A_sd(K, P, A);
+            idset_poly(a, l, A, n, m[i], b, cost, x, work, &lb[i], &ub[i]);
+            continue;
+        }
+        /* Delta^RM: the union over the location s and sign of the largest pre difference */
+        lb[i] = INFINITY, ub[i] = -INFINITY;
+        for (long s = -(long)(K - 1); s <= 0; s++)
+            for (int pos = 1; pos >= 0; pos--) {
+                const size_t n = ks__honest_A_rm(K, P, m[i], s, pos, A);
+                idset_poly(a, l, A, n, 0.0, b, cost, x, work, &lo, &hi);
+                lb[i] = fmin(lb[i], lo);
+                ub[i] = fmax(ub[i], hi);
+            }
+    }
+    ks__free(ctx, A);
+    return KS_OK;
 }

@@ -59,4 +59,9 @@ typedef struct {
 int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, size_t ngrid,
                  unsigned char *accept);
 
+/* ---- honest.c: R's .create_A_RM(s, max_positive) with the reference column dropped: the
+ * nonzero rows of +-(delta_{r+1} - delta_r) - (Mbar if post else 1) sign (delta_{s+1} -
+ * delta_s) <= 0. Returns the row count; A is (2T) x T row-major. */
+size_t ks__honest_A_rm(size_t K, size_t P, double Mbar, long s, int pos, double *A);
+
 #endif

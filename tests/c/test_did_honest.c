@@ -150,6 +150,53 @@ static void test_bad_input(ks_ctx *ctx)
     CHECK(ks_did_honest(ctx, &a, &m, 1, &lb, &ub) == KS_EINVAL);
 }
 
+/* R: constructOriginalCS and .compute_IDset_DeltaSD / .compute_IDset_DeltaRM on BCdata
+ * (honest_reference.json: original_*, idset_*; Rglpk's LPs, exact vertices: to 1e-12) */
+static void test_original_idset(ks_ctx *ctx)
+{
+    static const double avg[4] = {0.25, 0.25, 0.25, 0.25};
+    static const double orig[2][2] = {{0.15877494280765034, 0.23314729268124126},
+                                      {0.18379902341689186, 0.25300550958786888}};
+    static const double msd[5] = {0, 0.05, 0.2, 0.3, 0.5}, mrm[3] = {0, 1, 2};
+    static const double sd[2][10] = {
+        {0.1959611177444458, 0.1959611177444458, 0.068976107239723194, -0.031023892760276783,
+         -0.23102389276027679, 0.1959611177444458, 0.1959611177444458, 0.46897610723972322,
+         0.56897610723972325, 0.76897610723972321},
+        {0.21840226650238037, 0.21840226650238037, -0.59906025975942612, -1.0990602597594261,
+         -2.0990602597594261, 0.21840226650238037, 0.21840226650238037, 1.4009397402405741,
+         1.9009397402405741, 2.9009397402405739}};
+    static const double rm[2][6] = {{0.1959611177444458, 0.11647315602749586, 0.036985194310545921,
+                                     0.1959611177444458, 0.27544907946139574, 0.35493704117834568},
+                                    {0.21840226650238037, 0.019682362210005522,
+                                     -0.17903754208236933, 0.21840226650238037, 0.41712217079475522,
+                                     0.61584207508713007}};
+    for (int li = 0; li < 2; li++) {
+        ks_did_honest_args a = {.delta = KS_HONEST_SD,
+                                .num_pre = 4,
+                                .num_post = 4,
+                                .betahat = BC_B,
+                                .sigma = BC_S,
+                                .l_vec = li ? avg : NULL,
+                                .grid_lb = NAN,
+                                .grid_ub = NAN};
+        double lb[5], ub[5];
+        CHECK_OK(ctx, ks_did_honest_original(ctx, &a, lb, ub));
+        CHECK_NEAR(lb[0], orig[li][0], 1e-14);
+        CHECK_NEAR(ub[0], orig[li][1], 1e-14);
+        CHECK_OK(ctx, ks_did_honest_idset(ctx, &a, msd, 5, lb, ub));
+        for (int i = 0; i < 5; i++) {
+            CHECK_NEAR(lb[i], sd[li][i], 1e-12);
+            CHECK_NEAR(ub[i], sd[li][5 + i], 1e-12);
+        }
+        a.delta = KS_HONEST_RM;
+        CHECK_OK(ctx, ks_did_honest_idset(ctx, &a, mrm, 3, lb, ub));
+        for (int i = 0; i < 3; i++) {
+            CHECK_NEAR(lb[i], rm[li][i], 1e-12);
+            CHECK_NEAR(ub[i], rm[li][3 + i], 1e-12);
+        }
+    }
+}
+
 int main(void)
 {
     ks_ctx *ctx;
@@ -157,6 +204,7 @@ int main(void)
     test_lp();
     test_rng();
     test_quantiles();
+    test_original_idset(ctx);
     test_threads(ctx);
     test_bad_input(ctx);
     ks_ctx_free(ctx);

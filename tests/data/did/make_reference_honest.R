@@ -1,8 +1,13 @@
 # make_reference_honest.R — reference numbers for kestrel's HonestDiD from R's HonestDiD 0.2.8
 # (github:asheshrambachan/HonestDiD, commit 6813f02ed38f0b63bdca6915604b2eac90491303), on the
 # event study the package ships (BCdata_EventStudy: Benzarti & Carloni, 4 pre and 4 post periods).
-# Run by hand, never by the tests:
-#   Rscript tests/data/did/make_reference_honest.R <HonestDiD source tree> > tests/data/did/honest_reference.json
+# Run by hand, never by the tests (one process per piece: each C-LF/Conditional column is ~40 s
+# of CPU per Mbar, R's LP per grid point; each piece writes its lines as they are computed):
+#   Rscript make_reference_honest.R <HonestDiD source tree> <piece> > /tmp/hd/<piece>.json
+# with <piece> one of: base, rm_CLF_first, rm_Conditional_first, rm_CLF_avg, rm_Conditional_avg,
+# flci_first, flci_avg; then merge the objects (keys are disjoint) with
+#   python3 -c 'import json,sys; d={}; [d.update(json.load(open(f))) for f in sys.argv[1:]];
+#               print(json.dumps(d, indent=1))' /tmp/hd/*.json > tests/data/did/honest_reference.json
 # The package's R files are sourced (not installed): 0.2.8 wants CVXR >= 1.8 (the psolve API);
 # with CVXR 1.0-15 its .psolve is shimmed onto CVXR::solve, the same ECOS solver.
 # Two FLCI columns: "flci" is the package as it is (critical value from 10^6 simulated draws,
@@ -28,6 +33,7 @@ suppressMessages({
   library(matrixStats); library(Matrix); library(foreach)
 })
 src <- commandArgs(TRUE)[1]
+piece <- commandArgs(TRUE)[2]
 env <- new.env()
 # HonestDiD-Temp.R calls library() on every import; the namespaces are reached through :: here
 env$library <- function(...) invisible(NULL)
@@ -42,21 +48,38 @@ load(file.path(src, "data", "BCdata_EventStudy.rda"))
 b <- BCdata_EventStudy$betahat; S <- BCdata_EventStudy$sigma
 npre <- length(BCdata_EventStudy$prePeriodIndices); npost <- length(BCdata_EventStudy$postPeriodIndices)
 num <- function(x) paste0("[", paste(sprintf("%.17g", x), collapse = ", "), "]")
-out <- c()
-add <- function(key, val) out <<- c(out, sprintf('  "%s": %s', key, val))
-add("betahat", num(b)); add("sigma", num(c(S))); add("num_pre", npre); add("num_post", npost)
 lvecs <- list(first = c(1, 0, 0, 0), avg = rep(0.25, 4))
 Mvec <- c(0, 0.01, 0.02, 0.03, 0.05)
 Mbarvec <- c(0, 1, 2)
-add("Mvec", num(Mvec)); add("Mbarvec", num(Mbarvec))
+Mid <- c(0, 0.05, 0.2, 0.3, 0.5) # BCdata's pre-period curvature needs M >= 0.17 for a non-empty set
+first <- TRUE
+cat("{\n")
+add <- function(key, val) {
+  cat(if (first) "" else ",\n", sprintf('  "%s": %s', key, val), sep = "")
+  first <<- FALSE
+  flush(stdout())
+  message(format(Sys.time()), " ", key)
+}
+want <- function(key) identical(piece, key)
+if (want("base")) {
+add("betahat", num(b)); add("sigma", num(c(S))); add("num_pre", npre); add("num_post", npost)
+add("Mvec", num(Mvec)); add("Mbarvec", num(Mbarvec)); add("Mvec_idset_sd", num(Mid))
+}
 qexact <- function(p, mu = 0, sd = 1, numSims = 10^6, seed = 0)
   sapply(mu, function(m) uniroot(function(x) pnorm(m - x) + pnorm(-m - x) - (1 - p),
                                  c(0, abs(m) + qnorm(1 - (1 - p) / 2)), tol = 1e-15)$root)
 for (ln in names(lvecs)) {
   l <- lvecs[[ln]]
+  if (want("base")) {
   oc <- env$constructOriginalCS(b, S, npre, npost, l_vec = l)
   add(paste0("original_", ln), num(c(oc$lb, oc$ub)))
-  if (have_cvxr) {
+  # identified sets (Rglpk LPs, delta_pre pinned at betahat_pre): lb for each M, then ub
+  ids <- sapply(Mid, function(M) unlist(env$.compute_IDset_DeltaSD(M, b, l, npre, npost)[c("id.lb", "id.ub")]))
+  add(paste0("idset_sd_", ln), num(c(ids[1, ], ids[2, ])))
+  ids <- sapply(Mbarvec, function(M) unlist(env$.compute_IDset_DeltaRM(M, b, l, npre, npost)[c("id.lb", "id.ub")]))
+  add(paste0("idset_rm_", ln), num(c(ids[1, ], ids[2, ])))
+  }
+  if (have_cvxr && want(paste0("flci_", ln))) {
   r <- env$createSensitivityResults(b, S, npre, npost, method = "FLCI", Mvec = Mvec, l_vec = l)
   add(paste0("flci_", ln), num(c(r$lb, r$ub)))
   qsim <- env$.qfoldednormal
@@ -66,12 +89,13 @@ for (ln in names(lvecs)) {
   env$.qfoldednormal <- qsim
   }
   for (m in c("C-LF", "Conditional")) {
+    if (!want(paste0("rm_", sub("-", "", m), "_", ln))) next
     r <- env$createSensitivityResults_relativeMagnitudes(b, S, npre, npost, method = m,
                                                          Mbarvec = Mbarvec, l_vec = l)
     add(paste0("rm_", sub("-", "", m), "_", ln), num(c(r$lb, r$ub)))
   }
 }
-add("versions", sprintf('"R %s; HonestDiD 0.2.8 (6813f02e); CVXR %s; ECOSolveR %s; Rglpk %s; lpSolveAPI %s; TruncatedNormal %s; mvtnorm %s"',
+if (want("base")) add("versions", sprintf('"R %s; HonestDiD 0.2.8 (6813f02e); CVXR %s; ECOSolveR %s; Rglpk %s; lpSolveAPI %s; TruncatedNormal %s; mvtnorm %s"',
     paste(R.version$major, R.version$minor, sep = "."), if (have_cvxr) packageVersion("CVXR") else "absent", packageVersion("ECOSolveR"),
     packageVersion("Rglpk"), packageVersion("lpSolveAPI"), if (norminvp_shim) "absent (norminvp shim)" else packageVersion("TruncatedNormal"), packageVersion("mvtnorm")))
-cat("{\n", paste(out, collapse = ",\n"), "\n}\n", sep = "")
+cat("\n}\n")
