@@ -125,6 +125,11 @@ static void test_threads(ks_ctx *ctx)
     CHECK_OK(ctx, ks_ctx_set_thread_min_work(ctx, 0));
     rm_sets(ctx, KS_HONEST_C_LF, lb2, ub2);
     for (int i = 0; i < 3; i++) CHECK(lb1[i] == lb2[i] && ub1[i] == ub2[i]);
+    /* R: createSensitivityResults_relativeMagnitudes(method = "C-LF", Mbarvec = c(0, 1, 2))
+     * (honest_reference.json: rm_CLF_first): the same grid points */
+    static const double rlb[3] = {0.15915194386676229, 0.06723125075039843, -0.042161970809571847};
+    static const double rub[3] = {0.23284043338979782, 0.31868372530838568, 0.3794577372861469};
+    for (int i = 0; i < 3; i++) CHECK(lb1[i] == rlb[i] && ub1[i] == rub[i]);
     /* the interval widens with Mbar and holds the estimate at Mbar = 0 */
     CHECK(lb1[0] <= BC_B[4] && BC_B[4] <= ub1[0]);
     CHECK(lb1[2] <= lb1[0] && ub1[2] >= ub1[0]);
