@@ -5,11 +5,15 @@
 # of CPU per Mbar, R's LP per grid point; each piece writes its lines as they are computed):
 #   Rscript make_reference_honest.R <HonestDiD source tree> <piece> > /tmp/hd/<piece>.json
 # with <piece> one of: base, rm_CLF_first, rm_Conditional_first, rm_CLF_avg, rm_Conditional_avg,
-# flci_first, flci_avg; then merge the objects (keys are disjoint) with
+# flci_first, flci_avg, flci_exact_first, flci_exact_avg; then merge the objects (keys are
+# disjoint) with
 #   python3 -c 'import json,sys; d={}; [d.update(json.load(open(f))) for f in sys.argv[1:]];
 #               print(json.dumps(d, indent=1))' /tmp/hd/*.json > tests/data/did/honest_reference.json
 # The package's R files are sourced (not installed): 0.2.8 wants CVXR >= 1.8 (the psolve API);
-# with CVXR 1.0-15 its .psolve is shimmed onto CVXR::solve, the same ECOS solver.
+# with CVXR 1.0-15 its .psolve is shimmed onto CVXR::solve, the same ECOS solver. (CVXR 1.0-15
+# from github:cran/CVXR tag 1.0-15 installs on Debian's R 4.2 / Matrix 1.5-3 with osqp 0.6.0.8,
+# github:cran/osqp tag 0.6.0.8, the last osqp before Matrix >= 1.6.1 was required; with a pyenv
+# cmake shim on PATH, osqp's configure needs PATH=/usr/bin:$PATH.)
 # Two FLCI columns: "flci" is the package as it is (critical value from 10^6 simulated draws,
 # .qfoldednormal); "flci_exact" replaces that one function by the exact folded-normal quantile
 # (uniroot to 1e-15), which is what kestrel computes.
@@ -67,7 +71,7 @@ add("Mvec", num(Mvec)); add("Mbarvec", num(Mbarvec)); add("Mvec_idset_sd", num(M
 }
 qexact <- function(p, mu = 0, sd = 1, numSims = 10^6, seed = 0)
   sapply(mu, function(m) uniroot(function(x) pnorm(m - x) + pnorm(-m - x) - (1 - p),
-                                 c(0, abs(m) + qnorm(1 - (1 - p) / 2)), tol = 1e-15)$root)
+                                 c(0, abs(m) + qnorm(1 - (1 - p) / 2) + 1), tol = 1e-15)$root)
 for (ln in names(lvecs)) {
   l <- lvecs[[ln]]
   if (want("base")) {
@@ -82,6 +86,8 @@ for (ln in names(lvecs)) {
   if (have_cvxr && want(paste0("flci_", ln))) {
   r <- env$createSensitivityResults(b, S, npre, npost, method = "FLCI", Mvec = Mvec, l_vec = l)
   add(paste0("flci_", ln), num(c(r$lb, r$ub)))
+  }
+  if (have_cvxr && want(paste0("flci_exact_", ln))) {
   qsim <- env$.qfoldednormal
   env$.qfoldednormal <- qexact
   r <- env$createSensitivityResults(b, S, npre, npost, method = "FLCI", Mvec = Mvec, l_vec = l)
