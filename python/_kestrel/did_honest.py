@@ -101,11 +101,13 @@ class HonestDiDResults(Results):
         return Summary("\n".join(lines))
 
     def to_dict(self):
+        """The bounds, intervals and settings as a dict."""
         return {k: getattr(self, k) for k in (
             "lb", "ub", "ci_lb", "ci_ub", "M", "method", "original_estimate", "original_se",
             "alpha", "ci_method", "target_label", "is_significant")}
 
     def to_dataframe(self):
+        """One row: to_dict()'s fields."""
         import pandas as pd
         return pd.DataFrame([self.to_dict()])
 
@@ -130,6 +132,7 @@ class SensitivityResults(Results):
         return self.breakdown_M is not None
 
     def summary(self):
+        """A table of the identified set and robust interval at each M, and the breakdown."""
         lines = [f"HonestDiD sensitivity ({self.method}); original estimate "
                  f"{self.original_estimate:.6f} (se {self.original_se:.6f})",
                  f"  {'M':>8}{'id lb':>12}{'id ub':>12}{'ci lb':>12}{'ci ub':>12}"]
@@ -139,6 +142,7 @@ class SensitivityResults(Results):
         return Summary("\n".join(lines))
 
     def to_dataframe(self):
+        """One row per M: M, lb, ub (identified set), ci_lb, ci_ub (robust interval)."""
         import pandas as pd
         return pd.DataFrame({"M": self.M_values, "lb": [b[0] for b in self.bounds],
                              "ub": [b[1] for b in self.bounds],
@@ -146,6 +150,7 @@ class SensitivityResults(Results):
                              "ci_ub": [c[1] for c in self.robust_cis]})
 
     def to_dict(self):
+        """The grid, bounds, intervals, breakdown value and settings as a dict."""
         return {"M_values": list(map(float, self.M_values)), "bounds": self.bounds,
                 "robust_cis": self.robust_cis, "breakdown_M": self.breakdown_M,
                 "method": self.method, "original_estimate": self.original_estimate,
@@ -278,8 +283,8 @@ class HonestDiD(Estimator):
         return r, est, se, label, pre, post
 
     def fit(self, results, M=None):
-        """The identified set and robust interval at M (default the constructor's) for a
-        fitted event study: a MultiPeriodDiDResults, a result with ``event_study_vcov`` /
+        """The identified set and robust interval at M (default the constructor's) for
+        results, a fitted event study: a MultiPeriodDiDResults, a result with ``event_study_vcov`` /
         ``event_study_vcov_index`` (CallawaySantAnna, SunAbraham), or a dict with ``betahat``
         (pre periods first, the reference left out), ``sigma`` and ``num_pre_periods``.
         Returns a HonestDiDResults."""
@@ -354,12 +359,13 @@ def _covers_zero(ci):
 
 
 def compute_honest_did(results, method="relative_magnitude", M=1.0, alpha=0.05, l_vec=None):
-    """HonestDiD(method, M, alpha, l_vec).fit(results)."""
+    """HonestDiD(method, M, alpha, l_vec).fit(results). Returns a HonestDiDResults."""
     return HonestDiD(method=method, M=M, alpha=alpha, l_vec=l_vec).fit(results)
 
 
 def sensitivity_plot(results, method="relative_magnitude", M_grid=None, alpha=0.05, ax=None,
                      **kwargs):
-    """HonestDiD(method, alpha=alpha).sensitivity_analysis(results, M_grid).plot(ax)."""
+    """HonestDiD(method, alpha=alpha).sensitivity_analysis(results, M_grid).plot(ax, **kwargs)
+    (kwargs: color). Returns the matplotlib axes."""
     s = HonestDiD(method=method, alpha=alpha).sensitivity_analysis(results, M_grid=M_grid)
     return s.plot(ax=ax, **kwargs)

@@ -5,7 +5,7 @@
 # of CPU per Mbar, R's LP per grid point; each piece writes its lines as they are computed):
 #   Rscript make_reference_honest.R <HonestDiD source tree> <piece> > /tmp/hd/<piece>.json
 # with <piece> one of: base, rm_CLF_first, rm_Conditional_first, rm_CLF_avg, rm_Conditional_avg,
-# flci_first, flci_avg, flci_exact_first, flci_exact_avg; then merge the objects (keys are
+# flci_first, flci_avg, flci_exact_first, flci_exact_avg, lw; then merge the objects (keys are
 # disjoint) with
 #   python3 -c 'import json,sys; d={}; [d.update(json.load(open(f))) for f in sys.argv[1:]];
 #               print(json.dumps(d, indent=1))' /tmp/hd/*.json > tests/data/did/honest_reference.json
@@ -99,6 +99,28 @@ for (ln in names(lvecs)) {
     r <- env$createSensitivityResults_relativeMagnitudes(b, S, npre, npost, method = m,
                                                          Mbarvec = Mbarvec, l_vec = l)
     add(paste0("rm_", sub("-", "", m), "_", ln), num(c(r$lb, r$ub)))
+  }
+}
+# LWdata_EventStudy (Lovenheim & Willen; 9 pre, 23 post periods), l = first post period: the
+# original interval, the identified sets and the FLCI (exact quantile). Its relative-magnitudes
+# sets are left out (23 post periods: many times BCdata's hours in R).
+if (want("lw")) {
+  load(file.path(src, "data", "LWdata_EventStudy.rda"))
+  b <- LWdata_EventStudy$betahat; S <- LWdata_EventStudy$sigma
+  npre <- length(LWdata_EventStudy$prePeriodIndices); npost <- length(LWdata_EventStudy$postPeriodIndices)
+  l <- c(1, rep(0, npost - 1)); Mlw <- c(0, 0.01, 0.02, 0.04)
+  add("lw_betahat", num(b)); add("lw_sigma", num(c(S))); add("lw_num_pre", npre)
+  add("lw_Mvec", num(Mlw))
+  oc <- env$constructOriginalCS(b, S, npre, npost, l_vec = l)
+  add("lw_original_first", num(c(oc$lb, oc$ub)))
+  ids <- sapply(Mlw, function(M) unlist(env$.compute_IDset_DeltaSD(M, b, l, npre, npost)[c("id.lb", "id.ub")]))
+  add("lw_idset_sd_first", num(c(ids[1, ], ids[2, ])))
+  ids <- sapply(c(0, 1, 2), function(M) unlist(env$.compute_IDset_DeltaRM(M, b, l, npre, npost)[c("id.lb", "id.ub")]))
+  add("lw_idset_rm_first", num(c(ids[1, ], ids[2, ])))
+  if (have_cvxr) {
+    env$.qfoldednormal <- qexact
+    r <- env$createSensitivityResults(b, S, npre, npost, method = "FLCI", Mvec = Mlw, l_vec = l)
+    add("lw_flci_exact_first", num(c(r$lb, r$ub)))
   }
 }
 if (want("base")) add("versions", sprintf('"R %s; HonestDiD 0.2.8 (6813f02e); CVXR %s; ECOSolveR %s; Rglpk %s; lpSolveAPI %s; TruncatedNormal %s; mvtnorm %s"',

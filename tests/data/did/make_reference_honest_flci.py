@@ -8,7 +8,8 @@ where R simulates it from 10^6 draws. Run by hand, never by the tests:
 
     python3 tests/data/did/make_reference_honest_flci.py tests/data/did/honest_reference.json
 
-adds "flci_scipy_first" / "flci_scipy_avg" (lb for each M of "Mvec", then ub) to that file.
+adds "flci_scipy_first" / "flci_scipy_avg" (lb for each M of "Mvec", then ub) to that file, and
+"lw_flci_scipy_first" (LWdata, over "lw_Mvec") when its LWdata keys are there.
 """
 import json
 import sys
@@ -108,7 +109,7 @@ class FLCI:
 def main(path):
     ref = json.load(open(path))
     b = np.array(ref["betahat"])
-    S = np.array(ref["sigma"]).reshape(8, 8, order="F")
+    S = np.array(ref["sigma"]).reshape(len(b), len(b), order="F")
     K = ref["num_pre"]
     for name, l in (("first", np.eye(4)[0]), ("avg", np.full(4, 0.25))):
         F = FLCI(S, K, l)
@@ -118,6 +119,13 @@ def main(path):
             lo.append(v @ b - half)
             hi.append(v @ b + half)
         ref[f"flci_scipy_{name}"] = lo + hi
+    if "lw_betahat" in ref:  # LWdata, the first post period
+        b = np.array(ref["lw_betahat"])
+        S = np.array(ref["lw_sigma"]).reshape(len(b), len(b), order="F")
+        K = ref["lw_num_pre"]
+        F = FLCI(S, K, np.eye(len(b) - K)[0])
+        out = [F.solve(M) for M in ref["lw_Mvec"]]
+        ref["lw_flci_scipy_first"] = ([v @ b - h for v, h in out] + [v @ b + h for v, h in out])
     with open(path, "w") as f:
         json.dump(ref, f, indent=1)
         f.write("\n")
