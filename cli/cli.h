@@ -110,6 +110,7 @@ int cmd_did_twostage(int argc, char **argv);
 int cmd_did_power(int argc, char **argv);
 int cmd_did_stacked(int argc, char **argv);
 int cmd_did_ddd(int argc, char **argv);
+int cmd_did_honest(int argc, char **argv);
 int cmd_mars(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_munge(int argc, char **argv);

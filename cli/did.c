@@ -21,6 +21,7 @@ static const estimator estimators[] = {
     {"power", cmd_did_power, "power, MDE and sample size; pre-trends test power (Roth 2022)"},
     {"stacked", cmd_did_stacked, "stacked DiD with corrective weights (Wing et al. 2024)"},
     {"ddd", cmd_did_ddd, "two-period triple difference (R triplediff's ddd)"},
+    {"honest", cmd_did_honest, "HonestDiD sensitivity intervals (R HonestDiD's numbers)"},
 };
 
 int cmd_did(int argc, char **argv)

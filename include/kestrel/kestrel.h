@@ -13,6 +13,7 @@
 #include "kestrel/did_imputation.h"
 #include "kestrel/did_power.h"
 #include "kestrel/did_stacked.h"
+#include "kestrel/did_honest.h"
 #include "kestrel/mars.h"
 #include "kestrel/gsem.h"
 

@@ -119,6 +119,36 @@ static int run_2x2(ks_ctx *ctx, ks_table *t, double *sig)
 }
 
 static int run_stacked(ks_ctx *ctx, const ks_table *t, double *sig);
+/* HonestDiD on a small event study (2 pre, 2 post): the original interval, the identified
+ * sets, the FLCI and the conditional test on a short grid. (C-LF is left out: its 1000 draws
+ * in each of the ~5000 runs would make this test minutes slower.) */
+static int run_honest(ks_ctx *ctx, double *sig)
+{
+    static const double b[4] = {0.01, -0.02, 0.2, 0.25};
+    static const double S[16] = {0.004,  0.001,  0.0005, 0.0002, 0.001,  0.003,  0.0008, 0.0004,
+                                 0.0005, 0.0008, 0.005,  0.002,  0.0002, 0.0004, 0.002,  0.006};
+    const double m[2] = {0.0, 1.0};
+    double lb[2], ub[2];
+    ks_did_honest_args a = {.delta = KS_HONEST_SD,
+                            .method = KS_HONEST_FLCI,
+                            .num_pre = 2,
+                            .num_post = 2,
+                            .betahat = b,
+                            .sigma = S,
+                            .grid_points = 12,
+                            .grid_lb = NAN,
+                            .grid_ub = NAN};
+    int rc = ks_did_honest_original(ctx, &a, lb, ub);
+    if (!rc) rc = ks_did_honest(ctx, &a, m, 2, lb, ub);
+    if (!rc) rc = ks_did_honest_idset(ctx, &a, m, 2, lb, ub);
+    a.delta = KS_HONEST_RM;
+    a.method = KS_HONEST_CONDITIONAL;
+    if (!rc) rc = ks_did_honest_idset(ctx, &a, m, 2, lb, ub);
+    if (!rc) rc = ks_did_honest(ctx, &a, m, 2, lb, ub);
+    if (!rc) *sig += lb[1] + ub[1];
+    return rc;
+}
+
 static int run_did(ks_ctx *ctx, double *sig)
 {
     ks_table *t = NULL;
@@ -1173,6 +1203,7 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
     ks_feols_free(m);
     ks_table_free(t);
     if (!rc) rc = run_did(ctx, sig);
+    if (!rc) rc = run_honest(ctx, sig);
     if (!rc) rc = run_mars(ctx, sig);
     if (!rc) rc = run_gsem(ctx, sig);
     if (!rc) rc = run_h2rg(ctx, sig);

@@ -139,6 +139,11 @@ def _results():
             mpdta, "lemp", "countyreal", "year", "first.treat", aggregate="event_study"),
         "BaconDecompositionResults": lambda: kd.BaconDecomposition().fit(
             mpdta, "lemp", "countyreal", "year", "first.treat"),
+        "HonestDiDResults": lambda: kd.HonestDiD("relative_magnitude").fit(kd.MultiPeriodDiD().fit(
+            basic, outcome="outcome", treatment="treated", time="time", post_periods=[3, 4])),
+        "SensitivityResults": lambda: kd.HonestDiD("smoothness").sensitivity_analysis(
+            kd.MultiPeriodDiD().fit(basic, outcome="outcome", treatment="treated", time="time",
+                                    post_periods=[3, 4]), M_grid=[0, 0.1]),
         "PlaceboTestResults": lambda: kd.placebo_timing_test(
             basic, "outcome", "treated", "time", fake_treatment_period=2, post_periods=[3, 4]),
         "Earth": lambda: Earth().fit(X, y),
@@ -195,6 +200,7 @@ def test_summary_shows_once(kind):
 _PLOTS = {"CallawaySantAnnaResults": {}, "SunAbrahamResults": {}, "StackedDiDResults": {},
           "ImputationDiDResults": {}, "TwoStageDiDResults": {},
           "BaconDecompositionResults": {}, "Earth": "X", "EarthClassifier": "X"}
+_PLOTS["SensitivityResults"] = {}
 
 
 def _all_result_classes():

@@ -1,0 +1,75 @@
+/* did_honest.h — HonestDiD (Rambachan & Roth 2023, "A More Credible Approach to Parallel
+ * Trends"): confidence sets for theta = l'tau_post that stay valid when parallel trends fails by
+ * a bounded amount, as R's HonestDiD package (0.2.8) computes them.
+ *
+ * Restrictions on the trend difference delta: smoothness Delta^SD(M) (second differences at most
+ * M) and relative magnitudes Delta^RM(Mbar) (post-period first differences at most Mbar times the
+ * largest pre-period one). Intervals: the fixed-length CI (FLCI, smoothness; R's
+ * createSensitivityResults default) and the conditional and conditional-least-favourable hybrid
+ * ("C-LF") moment-inequality tests of Andrews, Roth & Pakes inverted on a grid (relative
+ * magnitudes; R's createSensitivityResults_relativeMagnitudes, whose default is C-LF).
+ *
+ * Inputs: betahat (npre + npost, pre-periods first, the reference period left out) and sigma
+ * ((npre + npost)^2, column-major). The grid-inverted intervals are grid points: R's grid
+ * (grid_points = 1000 from -20 to +20 sd(l'betahat_post)) gives R's interval exactly. The C-LF
+ * hybrid's critical value is R's, from the same 1000 draws of R's generator (set.seed(0)).
+ * The FLCI's critical value is the exact folded-normal quantile (R estimates it from 10^6
+ * draws). Results are identical for any thread count (the grid is split over threads). */
+#ifndef KESTREL_DID_HONEST_H
+#define KESTREL_DID_HONEST_H
+
+#include <stddef.h>
+
+#include "kestrel/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { KS_HONEST_SD = 0, KS_HONEST_RM = 1 } ks_honest_delta;
+typedef enum {
+    KS_HONEST_FLCI = 0,        /* smoothness only */
+    KS_HONEST_CONDITIONAL = 1, /* ARP conditional test */
+    KS_HONEST_C_LF = 2         /* conditional-least-favourable hybrid (kappa = alpha / 10) */
+} ks_honest_ci;
+
+/* names: "SD", "RM"; "FLCI", "Conditional", "C-LF" (R's spellings) */
+KS_API const char *ks_honest_delta_name(ks_honest_delta value);
+KS_API int ks_honest_delta_value(ks_ctx *ctx, const char *name,
+                                 ks_honest_delta *out) KS_RESULT_USED;
+KS_API const char *ks_honest_ci_name(ks_honest_ci value);
+KS_API int ks_honest_ci_value(ks_ctx *ctx, const char *name, ks_honest_ci *out) KS_RESULT_USED;
+
+typedef struct {
+    ks_honest_delta delta;
+    ks_honest_ci method;
+    size_t num_pre, num_post;
+    const double *betahat;   /* num_pre + num_post */
+    const double *sigma;     /* (num_pre + num_post)^2, column-major, symmetric */
+    const double *l_vec;     /* num_post; NULL: the first post period (R's default) */
+    double alpha;            /* default 0.05 (0 means default) */
+    size_t grid_points;      /* grid-inverted sets; 0: 1000 (R's) */
+    double grid_lb, grid_ub; /* NaN: R's -+20 sd(l'betahat_post) */
+} ks_did_honest_args;
+
+/* The robust interval [lb[i], ub[i]] for each of the n_m restriction sizes m[i] (M for
+ * smoothness, Mbar for relative magnitudes). An empty grid-inverted set gives lb = +Inf,
+ * ub = -Inf, as R's min/max of nothing. KS_EINVAL for a bad argument (named). */
+KS_API int ks_did_honest(ks_ctx *ctx, const ks_did_honest_args *args, const double *m, size_t n_m,
+                         double *lb, double *ub) KS_RESULT_USED;
+
+/* The identified set of theta for each m[i] with delta_pre pinned at betahat_pre (R's
+ * .compute_IDset_DeltaSD / .compute_IDset_DeltaRM; args->method is not used). Where the
+ * polyhedron is empty (the pre-period trend itself breaks the restriction) R reports the point
+ * l'betahat_post, and so does this. */
+KS_API int ks_did_honest_idset(ks_ctx *ctx, const ks_did_honest_args *args, const double *m,
+                               size_t n_m, double *lb, double *ub) KS_RESULT_USED;
+
+/* R's constructOriginalCS: l'betahat_post -+ z_{1-alpha/2} sd. */
+KS_API int ks_did_honest_original(ks_ctx *ctx, const ks_did_honest_args *args, double *lb,
+                                  double *ub) KS_RESULT_USED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
