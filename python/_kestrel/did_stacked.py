@@ -143,9 +143,8 @@ class StackedDiDResults(Results):
                 "kappa_pre": self.kappa_pre, "kappa_post": self.kappa_post,
                 "weighting": self.weighting, "control_group": self.control_group}
 
-    def summary(self, alpha=None):
-        """The overall ATT and the event study. Returned; ``print_summary()`` prints it. alpha:
-        accepted for diff-diff's signature; the intervals are at the fit's alpha."""
+    def summary(self):
+        """The overall ATT and the event study. Returned; ``print_summary()`` prints it."""
         lo, hi = self.overall_conf_int
         lines = ["Stacked difference-in-differences (Wing, Freedman & Hollingsworth 2024)",
                  f"  {self.n_sub_experiments} sub-experiments (cohorts {self.groups}"
@@ -162,9 +161,6 @@ class StackedDiDResults(Results):
             lines.append(f"  {h!s:>6}{d['effect']:12.6f}{d['se']:12.6f}{d['p_value']:10.4g}"
                          f"{d['n_obs']:8d}")
         return Summary("\n".join(lines))
-
-    def print_summary(self, alpha=None):
-        print(self.summary(alpha))
 
     def plot(self, **kw):
         from .did_plot import plot_event_study
@@ -330,9 +326,9 @@ class TripleDifferenceResults(Results):
         import pandas as pd
         return pd.DataFrame([self.to_dict()])
 
-    def summary(self, alpha=None):
+    def summary(self):
         """The ATT, its standard error, test and interval. Returned; ``print_summary()`` prints
-        it. alpha: accepted for diff-diff's signature (the fit's alpha is used)."""
+        it."""
         lo, hi = self.conf_int
         se_kind = (f"clustered by {self.cluster_name} ({self.n_clusters} clusters)"
                    if self.cluster_name else "influence function")
@@ -344,9 +340,6 @@ class TripleDifferenceResults(Results):
                  f"  ATT {self.att:.6f}  se {self.se:.6f} ({se_kind})  p {self.p_value:.4g}  "
                  f"[{lo:.6f}, {hi:.6f}] {self.significance_stars}"]
         return Summary("\n".join(lines))
-
-    def print_summary(self, alpha=None):
-        print(self.summary(alpha))
 
     def __repr__(self):
         return f"TripleDifferenceResults(att={self.att:.6g}, se={self.se:.6g})"

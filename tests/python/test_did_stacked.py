@@ -221,3 +221,21 @@ def test_diff_diff_aliases_and_staggered_rejection():
                                first_treat="state")
     from kestrel.did import DDD, Stacked
     assert DDD is TripleDifference and Stacked is StackedDiD
+
+
+def test_summary_at_another_alpha():
+    """summary(alpha) recomputes the intervals at that level (the did results' rule): the
+    stacked fit's t intervals with its degrees of freedom, the DDD's normal ones."""
+    from scipy import stats
+
+    r = StackedDiD().fit(pd.read_csv(PANEL), *ARGS)
+    assert r.summary(0.05) == r.summary()
+    lo, hi = r._at_alpha(0.10).overall_conf_int
+    q = stats.t.ppf(0.95, r.inference_df) if r.inference_df else stats.norm.ppf(0.95)
+    assert lo == pytest.approx(r.overall_att - q * r.overall_se, rel=1e-12)
+    assert hi == pytest.approx(r.overall_att + q * r.overall_se, rel=1e-12)
+    assert f"{lo:.6f}" in r.summary(0.10) and f"{lo:.6f}" not in r.summary()
+    d = TripleDifference().fit(ddd_data(), "y", "group", "partition", "post")
+    lo, hi = d._at_alpha(0.10).conf_int
+    assert lo == pytest.approx(d.att - stats.norm.ppf(0.95) * d.se, rel=1e-12)
+    assert f"{lo:.6f}" in d.summary(0.10)
