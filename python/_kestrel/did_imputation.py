@@ -174,9 +174,6 @@ class ImputationDiDResults(Results):
         if not self.event_study_effects:
             raise ValueError(f"{type(self).__name__}.plot() draws the event study: fit with "
                              "aggregate='event_study' or 'all'")
-        refs = [h for h, d in self.event_study_effects.items() if d["n_obs"] == 0]
-        if len(refs) == 1:
-            kw.setdefault("reference_period", refs[0])
         return plot_event_study(self, **kw)
 
     def __repr__(self):

@@ -36,13 +36,19 @@ def _rows_from_results(results, use_cband):
         effects = results.event_study_effects
     if not effects:
         raise ValueError("these results have no event-study effects to plot")
+    # diff-diff's marker of a normalisation row: nothing counted in it (n_obs or n_groups 0);
+    # without one, the omitted e = -1 of a regression event study
+    marked = [e for e, d in effects.items()
+              if d.get("n_obs", d.get("n_groups")) == 0 and d["effect"] == 0]
+    ref = marked[0] if len(marked) == 1 else (-1 if -1 not in effects else None)
+    nan = float("nan")
     rows = []
     for e in sorted(effects):
         d = effects[e]
         ci = d.get("cband_conf_int") if use_cband else None
         lo, hi = ci if ci is not None else d["conf_int"]
-        rows.append((e, float(d["effect"]), float(d.get("se", float("nan"))), lo, hi))
-    ref = -1 if -1 not in effects else None  # the omitted e = -1 of a regression event study
+        se = float(d.get("se", nan))
+        rows.append((e, float(d["effect"]), se, lo, hi) if e != ref else (e, 0.0, nan, nan, nan))
     pre = [r[0] for r in rows if r[0] < 0]
     post = [r[0] for r in rows if r[0] >= 0]
     return rows, ref, pre, post

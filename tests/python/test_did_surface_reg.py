@@ -236,3 +236,24 @@ def test_stars_and_significance_nan():
     r.att, r.se, r.p_value, r.alpha = 1.0, float("nan"), float("nan"), 0.05
     assert r.significance_stars == "" and r.is_significant is False
     assert math.isnan(r.coef_var)
+
+
+def test_plot_event_study_marked_reference():
+    """A results object's event-study row that counts nothing (n_obs 0, diff-diff's marker) is
+    the reference: drawn hollow, without an interval, with the dotted line at it — here e = -2
+    (anticipation 1), not the regression default -1."""
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("Agg")
+    from types import SimpleNamespace
+
+    def eff(e, se, n):
+        return {"effect": e, "se": se, "conf_int": (e - 2 * se, e + 2 * se), "n_obs": n}
+
+    res = SimpleNamespace(alpha=0.05, event_study_effects={
+        -3: eff(0.1, 0.1, 5), -2: eff(0.0, 0.0, 0), -1: eff(0.2, 0.1, 5), 0: eff(1.0, 0.2, 5)})
+    ax = kd.plot_event_study(res, show=False)
+    dotted = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"]
+    assert len(dotted) == 1 and list(dotted[0].get_xdata()) == [1, 1]  # x of e = -2
+    hollow = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1 and list(hollow[0].get_xdata()) == [1]
+    assert len(ax.collections) == 3  # error bars for -3, -1 and 0 only
