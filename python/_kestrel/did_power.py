@@ -17,6 +17,8 @@ import numpy as np
 
 from _kestrel import _core
 from _kestrel import validate
+from _kestrel.results import Results
+from _kestrel.summary import Summary
 
 MAX_SAMPLE_SIZE = 2**31 - 1
 _VIOLATIONS = ("linear", "constant", "last_period", "custom")
@@ -26,6 +28,16 @@ _VIOLATIONS = ("linear", "constant", "last_period", "custom")
 # Pre-trends power
 # =============================================================================
 
+def _floats(x):
+    return [float(v) for v in np.ravel(np.asarray(x, dtype=float))]
+
+
+def _one_row(d):
+    import pandas as pd
+
+    return pd.DataFrame([d])
+
+
 def _pretrends(vcov, w, M_grid, target=float("nan"), form="nis", alpha=0.05, abseps=None):
     return _core.did_pretrends(np.asarray(vcov, dtype=float), np.asarray(w, dtype=float),
                                np.atleast_1d(np.asarray(M_grid, dtype=float)), target=target,
@@ -33,7 +45,7 @@ def _pretrends(vcov, w, M_grid, target=float("nan"), form="nis", alpha=0.05, abs
 
 
 @dataclass
-class PreTrendsPowerResults:
+class PreTrendsPowerResults(Results):
     """Power of the pre-trends test against ``M * violation_weights`` and the minimal
     detectable violation (MDV), fields as diff-diff's: ``power``, ``mdv``,
     ``violation_magnitude`` (M), ``violation_type``, ``alpha``, ``target_power``,
@@ -91,8 +103,8 @@ class PreTrendsPowerResults:
                        alpha=self.alpha, abseps=self.abseps)
         return float(r["power"][0])
 
-    def summary(self) -> str:
-        """Returns the formatted report (str)."""
+    def summary(self) -> Summary:
+        """Returns the formatted report (a Summary: a str shown as the table)."""
         rule = "=" * 70
         lines = [rule, "Pre-Trends Power Analysis Results".center(70), "(Roth 2022)".center(70),
                  rule, "",
@@ -114,10 +126,7 @@ class PreTrendsPowerResults:
         lines += ["", f"Minimum detectable violation (MDV): {self.mdv:.4f}",
                   "  -> Passing the pre-trends test does NOT rule out violations up to this size.",
                   "", rule]
-        return "\n".join(lines)
-
-    def print_summary(self) -> None:
-        print(self.summary())
+        return Summary("\n".join(lines))
 
     def to_dict(self) -> Dict[str, Any]:
         w = self.violation_weights
@@ -128,19 +137,17 @@ class PreTrendsPowerResults:
                 "test_statistic": self.test_statistic, "critical_value": self.critical_value,
                 "noncentrality": self.noncentrality, "pretest_form": self.pretest_form,
                 "nis_box_probability": self.nis_box_probability,
-                "violation_weights": None if w is None else [float(x) for x in np.ravel(w)],
+                "violation_weights": None if w is None else _floats(w),
                 "covariance_source": self.covariance_source,
                 "is_informative": self.is_informative, "power_adequate": self.power_adequate}
 
     def to_dataframe(self):
         """Returns to_dict() as a one-row pandas DataFrame."""
-        import pandas as pd
-
-        return pd.DataFrame([self.to_dict()])
+        return _one_row(self.to_dict())
 
 
 @dataclass
-class PreTrendsPowerCurve:
+class PreTrendsPowerCurve(Results):
     """Power over a grid of violation magnitudes: ``M_values``, ``powers``, ``mdv``, ``alpha``,
     ``target_power``, ``violation_type``, ``pretest_form``; ``plot()``."""
 
@@ -155,8 +162,8 @@ class PreTrendsPowerCurve:
     def __repr__(self):
         return f"PreTrendsPowerCurve(n_points={len(self.M_values)}, mdv={self.mdv:.4f})"
 
-    def summary(self) -> str:
-        """Returns the curve as a formatted table (str)."""
+    def summary(self) -> Summary:
+        """Returns the curve as a formatted table (a Summary: a str shown as the table)."""
         lines = ["Pre-Trends Power Curve", "=" * 60,
                  f"{'Grid points:':<28} {len(self.M_values)}",
                  f"{'Violation type:':<28} {self.violation_type}",
@@ -166,7 +173,12 @@ class PreTrendsPowerCurve:
                  f"{'Minimum detectable violation:':<28} {self.mdv:.4f}", "-" * 60,
                  f"{'M':>12} {'Power':>10}"]
         lines += [f"{m:>12.4f} {p:>10.4f}" for m, p in zip(self.M_values, self.powers)]
-        return "\n".join(lines + ["=" * 60])
+        return Summary("\n".join(lines + ["=" * 60]))
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"M_values": _floats(self.M_values), "powers": _floats(self.powers),
+                "mdv": self.mdv, "alpha": self.alpha, "target_power": self.target_power,
+                "violation_type": self.violation_type, "pretest_form": self.pretest_form}
 
     def to_dataframe(self):
         """Returns a pandas DataFrame with columns M, power, pretest_form."""
@@ -464,7 +476,7 @@ def compute_mdv(results, alpha=0.05, target_power=0.80, violation_type="linear",
 # =============================================================================
 
 @dataclass
-class PowerResults:
+class PowerResults(Results):
     """Analytical power: ``power``, ``mde``, ``required_n``, ``effect_size``, ``alpha``,
     ``alternative``, ``n_treated``, ``n_control``, ``n_pre``, ``n_post``, ``sigma``, ``rho``,
     ``deff``, ``design`` ('basic_did' or 'panel')."""
@@ -488,8 +500,8 @@ class PowerResults:
         return (f"PowerResults(power={self.power:.3f}, mde={self.mde:.4f}, "
                 f"required_n={self.required_n})")
 
-    def summary(self) -> str:
-        """Returns the formatted report (str)."""
+    def summary(self) -> Summary:
+        """Returns the formatted report (a Summary: a str shown as the table)."""
         r = "=" * 60
         lines = [r, "Power Analysis for Difference-in-Differences".center(60), r, "",
                  f"{'Design:':<30} {self.design}",
@@ -508,10 +520,7 @@ class PowerResults:
                   f"{'Power:':<30} {self.power:>10.1%}",
                   f"{'Minimum detectable effect:':<30} {self.mde:>10.4f}",
                   f"{'Required sample size:':<30} {self.required_n:>10}", r]
-        return "\n".join(lines)
-
-    def print_summary(self) -> None:
-        print(self.summary())
+        return Summary("\n".join(lines))
 
     def to_dict(self) -> Dict[str, Any]:
         return {k: getattr(self, k) for k in (
@@ -520,9 +529,7 @@ class PowerResults:
 
     def to_dataframe(self):
         """Returns to_dict() as a one-row pandas DataFrame."""
-        import pandas as pd
-
-        return pd.DataFrame([self.to_dict()])
+        return _one_row(self.to_dict())
 
 
 class PowerAnalysis:
@@ -717,7 +724,7 @@ def generate_staggered_data(n_units=100, n_periods=10, cohort_periods=None,
 
 
 @dataclass
-class SimulationPowerResults:
+class SimulationPowerResults(Results):
     """Simulation power, fields as diff-diff's: ``power`` (the rejection rate at the primary
     effect), ``power_se``, ``power_ci``, ``rejection_rate``, ``mean_estimate``,
     ``std_estimate``, ``mean_se``, ``coverage``, ``n_simulations`` (successful),
@@ -756,10 +763,10 @@ class SimulationPowerResults:
         return (f"SimulationPowerResults(power={self.power:.3f} [{self.power_ci[0]:.3f}, "
                 f"{self.power_ci[1]:.3f}], n_simulations={self.n_simulations})")
 
-    def summary(self) -> str:
-        """Returns the formatted report (str)."""
+    def summary(self) -> Summary:
+        """Returns the formatted report (a Summary: a str shown as the table)."""
         r = "=" * 65
-        return "\n".join([
+        return Summary("\n".join([
             r, "Simulation-Based Power Analysis Results".center(65), r, "",
             f"{'Estimator:':<35} {self.estimator_name}",
             f"{'Number of simulations:':<35} {self.n_simulations}",
@@ -774,10 +781,7 @@ class SimulationPowerResults:
             f"{'Std. deviation of estimates:':<35} {self.std_estimate:.4f}",
             f"{'RMSE:':<35} {self.rmse:.4f}",
             f"{'Mean standard error:':<35} {self.mean_se:.4f}",
-            f"{'Coverage (CI contains true):':<35} {self.coverage:.1%}", r])
-
-    def print_summary(self) -> None:
-        print(self.summary())
+            f"{'Coverage (CI contains true):':<35} {self.coverage:.1%}", r]))
 
     def to_dict(self) -> Dict[str, Any]:
         return {"power": self.power, "power_se": self.power_se,
@@ -794,9 +798,7 @@ class SimulationPowerResults:
 
     def to_dataframe(self):
         """Returns to_dict() as a one-row pandas DataFrame."""
-        import pandas as pd
-
-        return pd.DataFrame([self.to_dict()])
+        return _one_row(self.to_dict())
 
     def power_curve_df(self):
         import pandas as pd
@@ -1016,7 +1018,7 @@ def simulate_power(estimator, n_units=100, n_periods=4, treatment_effect=5.0,
 
 
 @dataclass
-class SimulationMDEResults:
+class SimulationMDEResults(Results):
     """The smallest effect whose simulated power reaches the target: ``mde``, ``power_at_mde``,
     ``target_power``, ``alpha``, ``n_units``, ``n_simulations_per_step``, ``n_steps``,
     ``search_path`` [{effect_size, power}], ``estimator_name``."""
@@ -1037,9 +1039,9 @@ class SimulationMDEResults:
         return (f"SimulationMDEResults(mde={self.mde:.4f}, power_at_mde={self.power_at_mde:.3f},"
                 f" n_steps={self.n_steps})")
 
-    def summary(self) -> str:
-        """Returns the formatted report (str)."""
-        return "\n".join([
+    def summary(self) -> Summary:
+        """Returns the formatted report (a Summary: a str shown as the table)."""
+        return Summary("\n".join([
             "Simulation-Based MDE Search", "=" * 50,
             f"{'Estimator:':<30} {self.estimator_name}",
             f"{'Minimum detectable effect:':<30} {self.mde:.4f}",
@@ -1047,10 +1049,7 @@ class SimulationMDEResults:
             f"{'Target power:':<30} {self.target_power:.3f}",
             f"{'Units:':<30} {self.n_units}",
             f"{'Simulations per step:':<30} {self.n_simulations_per_step}",
-            f"{'Steps:':<30} {self.n_steps}", "=" * 50])
-
-    def print_summary(self) -> None:
-        print(self.summary())
+            f"{'Steps:':<30} {self.n_steps}", "=" * 50]))
 
     def to_dict(self) -> Dict[str, Any]:
         return {k: getattr(self, k) for k in (
@@ -1059,13 +1058,11 @@ class SimulationMDEResults:
 
     def to_dataframe(self):
         """Returns to_dict() as a one-row pandas DataFrame."""
-        import pandas as pd
-
-        return pd.DataFrame([self.to_dict()])
+        return _one_row(self.to_dict())
 
 
 @dataclass
-class SimulationSampleSizeResults:
+class SimulationSampleSizeResults(Results):
     """The smallest number of units whose simulated power reaches the target: ``required_n``,
     ``power_at_n``, ``target_power``, ``alpha``, ``effect_size``, ``n_simulations_per_step``,
     ``n_steps``, ``search_path`` [{n_units, power}], ``estimator_name``."""
@@ -1086,9 +1083,9 @@ class SimulationSampleSizeResults:
         return (f"SimulationSampleSizeResults(required_n={self.required_n}, "
                 f"power_at_n={self.power_at_n:.3f}, n_steps={self.n_steps})")
 
-    def summary(self) -> str:
-        """Returns the formatted report (str)."""
-        return "\n".join([
+    def summary(self) -> Summary:
+        """Returns the formatted report (a Summary: a str shown as the table)."""
+        return Summary("\n".join([
             "Simulation-Based Sample Size Search", "=" * 50,
             f"{'Estimator:':<30} {self.estimator_name}",
             f"{'Required units:':<30} {self.required_n}",
@@ -1096,10 +1093,7 @@ class SimulationSampleSizeResults:
             f"{'Target power:':<30} {self.target_power:.3f}",
             f"{'Effect size:':<30} {self.effect_size:.4f}",
             f"{'Simulations per step:':<30} {self.n_simulations_per_step}",
-            f"{'Steps:':<30} {self.n_steps}", "=" * 50])
-
-    def print_summary(self) -> None:
-        print(self.summary())
+            f"{'Steps:':<30} {self.n_steps}", "=" * 50]))
 
     def to_dict(self) -> Dict[str, Any]:
         return {k: getattr(self, k) for k in (
@@ -1108,9 +1102,7 @@ class SimulationSampleSizeResults:
 
     def to_dataframe(self):
         """Returns to_dict() as a one-row pandas DataFrame."""
-        import pandas as pd
-
-        return pd.DataFrame([self.to_dict()])
+        return _one_row(self.to_dict())
 
 
 def simulate_mde(estimator, n_units=100, n_periods=4, treatment_fraction=0.5,

@@ -10,19 +10,16 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .did_base import _stars_of as _stars
+from .results import Results
+from .summary import Summary
+
 N_KIND_VOCABULARY = ("groups", "switcher_cells", "cells", "units", "obs", "clusters")
 EVENT_STUDY_SCHEMA = ("event_time", "att", "se", "t_stat", "p_value", "conf_int_lower",
                       "conf_int_upper", "cband_lower", "cband_upper", "n", "df", "is_reference",
                       "estimand")
 AGGREGATION_SCHEMA = ("level", "label", "target", "att", "se", "t_stat", "p_value",
                       "conf_int_lower", "conf_int_upper", "n", "weight", "df")
-
-
-def _stars(p):
-    if p is None or not math.isfinite(p):
-        return ""
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 \
-        else ""
 
 
 def _label(v):
@@ -53,7 +50,7 @@ def _df_column(df, p_value):
 
 
 @dataclass
-class EventStudyResults:
+class EventStudyResults(Results):
     """An event study as arrays aligned on ``event_time`` (diff-diff's EventStudyResults).
 
     ``n`` counts what ``n_kind`` says (``groups``: cohorts averaged at that event time).
@@ -164,8 +161,9 @@ class EventStudyResults:
             "reference_event_times": None if self.reference_event_times is None else
             [_label(v) for v in self.reference_event_times]}
 
-    def summary(self, alpha=None) -> str:
-        """The table of effects by event time (``alpha`` must be the stored one)."""
+    def summary(self, alpha=None) -> Summary:
+        """The table of effects by event time, returned as a Summary (``alpha`` must be the
+        stored one: the intervals are never recomputed here)."""
         _check_alpha(alpha, self.alpha)
         pct = f"{100 * (1 - self.alpha):g}%"
         lines = ["Event-study effects", "=" * 78,
@@ -181,9 +179,10 @@ class EventStudyResults:
                          f"{self.t_stat[i]:>8.3f} {self.p_value[i]:>8.3f} "
                          f"[{self.conf_int_lower[i]:>9.4f}, {self.conf_int_upper[i]:>9.4f}]")
         lines.append("=" * 78)
-        return "\n".join(lines)
+        return Summary("\n".join(lines))
 
     def print_summary(self, alpha=None):
+        """Print summary(alpha)."""
         print(self.summary(alpha))
 
     def plot(self, **kw):
@@ -193,7 +192,7 @@ class EventStudyResults:
 
 
 @dataclass
-class AggregationResult:
+class AggregationResult(Results):
     """One aggregation as a table (diff-diff's AggregationResult): arrays aligned on ``label``
     (``overall`` for ``simple``, cohorts for ``group``, periods for ``calendar``, ``total`` for
     ``total``); ``n`` counts what ``n_kind`` says; ``weight`` the rows' aggregation weights
@@ -246,8 +245,8 @@ class AggregationResult:
                 **{k: _floats(getattr(self, k)) for k in self._ARRAYS}, "df": _floats(self.df),
                 "weight": None if self.weight is None else _floats(self.weight)}
 
-    def summary(self, alpha=None) -> str:
-        """The table of effects by label, returned (``alpha`` must be the stored one: the
+    def summary(self, alpha=None) -> Summary:
+        """The table of effects by label, returned as a Summary (``alpha`` must be the stored one: the
         intervals are never recomputed here)."""
         _check_alpha(alpha, self.alpha)
         nlab = "n" if self.n_kind is None else f"n[{self.n_kind}]"
@@ -259,9 +258,10 @@ class AggregationResult:
             lines.append(f"{str(_label(lab)):>14} {self.att[i]:>11.4f} {self.se[i]:>10.4f} "
                          f"{self.t_stat[i]:>8.3f} {self.p_value[i]:>8.4f} {n:>10}")
         lines += ["-" * 64, f"Confidence intervals at alpha={self.alpha}."]
-        return "\n".join(lines)
+        return Summary("\n".join(lines))
 
     def print_summary(self, alpha=None):
+        """Print summary(alpha)."""
         print(self.summary(alpha))
 
 

@@ -144,6 +144,24 @@ def _results():
         "SensitivityResults": lambda: kd.HonestDiD("smoothness").sensitivity_analysis(
             kd.MultiPeriodDiD().fit(basic, outcome="outcome", treatment="treated", time="time",
                                     post_periods=[3, 4]), M_grid=[0, 0.1]),
+        "EventStudyResults": lambda: kd.CallawaySantAnna().fit(
+            mpdta, outcome="lemp", unit="countyreal", time="year",
+            first_treat="first.treat").aggregate("event_study"),
+        "AggregationResult": lambda: kd.CallawaySantAnna().fit(
+            mpdta, outcome="lemp", unit="countyreal", time="year",
+            first_treat="first.treat").aggregate("group"),
+        "PreTrendsPowerResults": lambda: kd.PreTrendsPower().fit(_event_study(mpdta)),
+        "PreTrendsPowerCurve": lambda: kd.PreTrendsPower().power_curve(_event_study(mpdta),
+                                                                       n_points=5),
+        "PowerResults": lambda: kd.PowerAnalysis().power(0.5, 50, 50, sigma=1.0),
+        "SimulationPowerResults": lambda: kd.simulate_power(
+            kd.DifferenceInDifferences(), n_units=40, n_simulations=20, seed=1, progress=False),
+        "SimulationMDEResults": lambda: kd.simulate_mde(
+            kd.DifferenceInDifferences(), n_units=40, n_simulations=20, max_steps=3, seed=1,
+            progress=False),
+        "SimulationSampleSizeResults": lambda: kd.simulate_sample_size(
+            kd.DifferenceInDifferences(), treatment_effect=2.0, n_simulations=20, max_steps=3,
+            seed=1, progress=False),
         "PlaceboTestResults": lambda: kd.placebo_timing_test(
             basic, "outcome", "treated", "time", fake_treatment_period=2, post_periods=[3, 4]),
         "Earth": lambda: Earth().fit(X, y),
@@ -164,6 +182,13 @@ def _results():
             g / "ref" / "sumstats_merged_first2000.tsv.gz", method="gls",
             out=pathlib.Path(tempfile.mkdtemp()) / "cf.tsv"),
     }
+
+
+def _event_study(mpdta):
+    """A CallawaySantAnna event study with pre-periods (PreTrendsPower's input)."""
+    return kd.CallawaySantAnna(base_period="universal").fit(
+        mpdta, outcome="lemp", unit="countyreal", time="year", first_treat="first.treat",
+        aggregate="event_study")
 
 
 def _repl(namespace, line):
@@ -201,6 +226,7 @@ _PLOTS = {"CallawaySantAnnaResults": {}, "SunAbrahamResults": {}, "StackedDiDRes
           "ImputationDiDResults": {}, "TwoStageDiDResults": {},
           "BaconDecompositionResults": {}, "Earth": "X", "EarthClassifier": "X"}
 _PLOTS["SensitivityResults"] = {}
+_PLOTS["EventStudyResults"] = _PLOTS["PreTrendsPowerCurve"] = {}
 
 
 def _all_result_classes():
