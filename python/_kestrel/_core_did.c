@@ -555,7 +555,11 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
              : NULL;
     out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
     if (out && (dict_put(out, "treated_traj", ks_py_arr(v.treated_traj, T, 0)) ||
-                dict_put(out, "synthetic_traj", ks_py_arr(v.synthetic_traj, T, 0))))
+                dict_put(out, "synthetic_traj", ks_py_arr(v.synthetic_traj, T, 0)) ||
+                dict_put(out, "pre_fit_placebo_rmse",
+                         ks_py_arr(v.pre_fit_placebo_rmse, (npy_intp)v.n_pre_fit_placebo, 0)) ||
+                dict_put(out, "pre_fit_placebo_pvalue",
+                         PyFloat_FromDouble(v.pre_fit_placebo_pvalue))))
         Py_CLEAR(out);
 done:
     ks_did_sdid_free(r);
