@@ -69,6 +69,12 @@ typedef struct {
                                      controls with a score >= 0.995 get no weight); in (0, 0.5):
                                      scores clipped to [trim, 1 - trim], no control dropped
                                      (diff-diff's pscore_trim) */
+    int pscore_fallback;          /* 0 (default): a cell whose propensity logit cannot be
+                                     estimated (singular Hessian: collinear covariates or
+                                     separation) is NaN with a warning, as in R; 1: that cell
+                                     uses the unconditional score, the (weighted) share treated,
+                                     with a warning (diff-diff's pscore_fallback='unconditional';
+                                     dr keeps the covariates in its outcome regression) */
 } ks_did_cs_options;
 #define KS_DID_CS_OPTIONS_INIT                                                                     \
     {                                                                                              \
