@@ -160,10 +160,10 @@ typedef struct {
                            panel=False) */
 } ks_did_dgp_staggered;
 /* Columns unit, period, outcome, first_treat (0 never), treated, treat, true_effect. A balanced
- * panel (cross_sections = 0): the first floor(n_units never_treated_frac) units never treated, each other
- * unit's cohort drawn uniformly. Repeated cross-sections (cross_sections = 1): every period draws n_units
- * fresh observations the same way (cohort, unit effect and noise all new), unit ids
- * period * n_units + i unique over the whole table. */
+ * panel (cross_sections = 0): the first floor(n_units never_treated_frac) units never treated,
+ * each other unit's cohort drawn uniformly. Repeated cross-sections (cross_sections = 1): every
+ * period draws n_units fresh observations the same way (cohort, unit effect and noise all new),
+ * unit ids period * n_units + i unique over the whole table. */
 KS_API int ks_did_generate_staggered_data(ks_ctx *ctx, const ks_did_dgp_staggered *d,
                                           ks_table **out) KS_RESULT_USED;
 

@@ -1,8 +1,8 @@
 /* dgp.c — simulated panels of diff-diff's generate_did_data and generate_staggered_data designs,
  * drawn from kestrel's counter-based streams: unit effects from stream 0, noise from stream 1,
  * cohorts from stream 2, each indexed by the row's unit (its unit * T + period for the noise). A
- * repeated cross-section (cross_sections = 1, diff-diff's panel=False) draws every observation afresh:
- * its stream indices are the row's, period * n_units + i, in all three streams.
+ * repeated cross-section (cross_sections = 1, diff-diff's panel=False) draws every observation
+ * afresh: its stream indices are the row's, period * n_units + i, in all three streams.
  * The same seed gives the same data on every machine and thread count; the numbers differ from
  * diff-diff's (NumPy's generator), the design does not. */
 #include <math.h>
