@@ -351,8 +351,8 @@ class TripleDifference(Estimator):
     ``epv_threshold``, ``pscore_fallback`` ('unconditional': a comparison whose propensity logit
     cannot be estimated uses the share treated, with a warning); the propensity scores follow R
     triplediff (capped at 1 - 1e-6, controls with a score >= 0.995 left out), so
-    ``pscore_trim`` is accepted only at its default. ``robust`` is diff-diff's deprecated no-op. diff-diff's staggered-mode
-    arguments (``control_group``, ``anticipation``, ``base_period``, ``n_bootstrap``,
+    ``pscore_trim`` is accepted only at its default. ``robust`` is diff-diff's deprecated
+    no-op. diff-diff's staggered-mode arguments (``control_group``, ``anticipation``, ``base_period``, ``n_bootstrap``,
     ``bootstrap_weights``, ``seed``, ``cband``) are accepted at their defaults only: the
     staggered DDD is not implemented. ``fit(data, outcome, group, partition, post,
     covariates=None)``."""
