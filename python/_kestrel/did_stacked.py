@@ -352,9 +352,9 @@ class TripleDifference(Estimator):
     cannot be estimated uses the share treated, with a warning); the propensity scores follow R
     triplediff (capped at 1 - 1e-6, controls with a score >= 0.995 left out), so
     ``pscore_trim`` is accepted only at its default. ``robust`` is diff-diff's deprecated
-    no-op. diff-diff's staggered-mode arguments (``control_group``, ``anticipation``, ``base_period``, ``n_bootstrap``,
-    ``bootstrap_weights``, ``seed``, ``cband``) are accepted at their defaults only: the
-    staggered DDD is not implemented. ``fit(data, outcome, group, partition, post,
+    no-op. diff-diff's staggered-mode arguments (``control_group``, ``anticipation``,
+    ``base_period``, ``n_bootstrap``, ``bootstrap_weights``, ``seed``, ``cband``) are accepted
+    at their defaults only: the staggered DDD is not implemented. ``fit(data, outcome, group, partition, post,
     covariates=None)``."""
 
     _params = ("estimation_method", "cluster", "vcov_type", "alpha", "pscore_trim",
