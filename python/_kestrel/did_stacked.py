@@ -354,8 +354,8 @@ class TripleDifference(Estimator):
     ``pscore_trim`` is accepted only at its default. ``robust`` is diff-diff's deprecated
     no-op. diff-diff's staggered-mode arguments (``control_group``, ``anticipation``,
     ``base_period``, ``n_bootstrap``, ``bootstrap_weights``, ``seed``, ``cband``) are accepted
-    at their defaults only: the staggered DDD is not implemented. ``fit(data, outcome, group, partition, post,
-    covariates=None)``."""
+    at their defaults only: the staggered DDD is not implemented. ``fit(data, outcome, group,
+    partition, post, covariates=None)``."""
 
     _params = ("estimation_method", "cluster", "vcov_type", "alpha", "pscore_trim",
                "rank_deficient_action", "epv_threshold", "pscore_fallback", "control_group",
