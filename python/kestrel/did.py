@@ -656,7 +656,11 @@ class _Frozen:
 
 
 def _check_cs_options(est):
-    """diff-diff's checks of pscore_trim, epv_threshold, pscore_fallback and vcov_type."""
+    """diff-diff's constructor checks: the choices, pscore_trim, epv_threshold,
+    pscore_fallback and vcov_type."""
+    checks.enum_value("control_group", est.control_group, "did_control")
+    checks.enum_value("base_period", est.base_period, "did_base")
+    checks.enum_value("bootstrap_weights", est.bootstrap_weights, "did_boot_weights")
     trim = est.pscore_trim
     if trim is not None and not (isinstance(trim, (int, float)) and 0 < trim < 0.5
                                  and 1.0 - trim < 1.0):
