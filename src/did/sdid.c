@@ -534,8 +534,13 @@ static int pre_fit_placebo(ks_ctx *ctx, const double *Y, size_t N, size_t N0, si
     o.update_lambda = 0;
     double *Yb = ks__malloc_array(ctx, N0 * T + N0 + T, sizeof *Yb);
     size_t *idx = ks__malloc_array(ctx, N0, sizeof *idx);
-    int rc = Yb && idx ? KS_OK : KS_ENOMEM;
+    if (!Yb || !idx) {
+        ks__free(ctx, Yb);
+        ks__free(ctx, idx);
+        return KS_ENOMEM;
+    }
     double *om = Yb + N0 * T, *la = om + N0;
+    int rc = KS_OK;
     for (size_t d = 0; d < nd && rc == KS_OK; d++) {
         permutation(seed, d, idx, N0);
         for (size_t t = 0; t < T; t++)
