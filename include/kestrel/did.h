@@ -69,6 +69,12 @@ typedef struct {
                                      controls with a score >= 0.995 get no weight); in (0, 0.5):
                                      scores clipped to [trim, 1 - trim], no control dropped
                                      (diff-diff's pscore_trim) */
+    int pscore_fallback;          /* 0 (default): a cell whose propensity logit cannot be
+                                     estimated (singular Hessian: collinear covariates or
+                                     separation) is NaN with a warning, as in R; 1: that cell
+                                     uses the unconditional score, the (weighted) share treated,
+                                     with a warning (diff-diff's pscore_fallback='unconditional';
+                                     dr keeps the covariates in its outcome regression) */
 } ks_did_cs_options;
 #define KS_DID_CS_OPTIONS_INIT                                                                     \
     {                                                                                              \
@@ -310,6 +316,15 @@ typedef struct {
     const double *estimates;    /* the replications' estimates */
     const double *treated_traj; /* T: the treated units' mean outcome in each period */
     const double *synthetic_traj; /* T: the controls' omega-weighted outcome (no intercept) */
+    /* diff-diff's reference for the pre-treatment fit (synthdid with a variance): the shape-only
+     * RMSE (of the pre-period residual, its mean removed) of min(replications, 20) placebo fits,
+     * each the placebo variance's permutation of the controls with the last N1 as treated and
+     * the unit weights refitted on the others; none with one pre period or N0 <= N1 */
+    size_t n_pre_fit_placebo;
+    const double *pre_fit_placebo_rmse;
+    double pre_fit_rmse;           /* the treated units' shape-only RMSE (NaN with T0 < 2) */
+    double pre_fit_placebo_pvalue; /* (1 + #{placebo RMSE >= treated's}) / (1 + draws); NaN
+                                      without draws */
 } ks_did_sdid_view;
 typedef struct ks_did_sdid ks_did_sdid;
 KS_API int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,

@@ -156,10 +156,14 @@ typedef struct {
     int dynamic_effects;
     double effect_growth, unit_fe_sd, time_trend, noise_sd;
     uint64_t seed;
+    int cross_sections; /* 0: a balanced panel; 1: repeated cross-sections (diff-diff's
+                           panel=False) */
 } ks_did_dgp_staggered;
-/* Balanced panel: unit, period, outcome, first_treat (0 never), treated, treat, true_effect; the
- * first floor(n_units never_treated_frac) units never treated, each other unit's cohort drawn
- * uniformly. */
+/* Columns unit, period, outcome, first_treat (0 never), treated, treat, true_effect. A balanced
+ * panel (cross_sections = 0): the first floor(n_units never_treated_frac) units never treated,
+ * each other unit's cohort drawn uniformly. Repeated cross-sections (cross_sections = 1): every
+ * period draws n_units fresh observations the same way (cohort, unit effect and noise all new),
+ * unit ids period * n_units + i unique over the whole table. */
 KS_API int ks_did_generate_staggered_data(ks_ctx *ctx, const ks_did_dgp_staggered *d,
                                           ks_table **out) KS_RESULT_USED;
 

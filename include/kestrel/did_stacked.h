@@ -114,6 +114,8 @@ typedef struct {
     const char *const *covariates; /* NULL-terminated, or NULL */
     const char *cluster;           /* column for clustered standard errors, or NULL */
     double alpha;                  /* default 0.05 */
+    int pscore_fallback;           /* 1: a pair whose propensity logit cannot be estimated uses
+                                      the unconditional score (ks_did_cs_options') */
 } ks_did_ddd_options;
 #define KS_DID_DDD_OPTIONS_INIT                                                                    \
     {                                                                                              \

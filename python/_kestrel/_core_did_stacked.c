@@ -75,13 +75,15 @@ static PyObject *py_did_ddd(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     static char *kwlist[] = {"columns",    "outcome", "group", "partition", "post", "method",
-                             "covariates", "cluster", "alpha", "threads",   NULL};
+                             "covariates", "cluster", "alpha", "threads",   "pscore_fallback",
+                             NULL};
     PyObject *cols, *covs = Py_None;
     const char *y, *g, *p, *post, *mname = "dr";
     ks_did_ddd_options o = KS_DID_DDD_OPTIONS_INIT;
     int threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|sOzdi", kwlist, &cols, &y, &g, &p, &post,
-                                     &mname, &covs, &o.cluster, &o.alpha, &threads))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|sOzdip", kwlist, &cols, &y, &g, &p, &post,
+                                     &mname, &covs, &o.cluster, &o.alpha, &threads,
+                                     &o.pscore_fallback))
         return NULL;
     PyObject *kcov = NULL;
     const char **cov = NULL;

@@ -138,6 +138,8 @@ class BaconDecomposition(Estimator):
 
     def __init__(self, weights="exact"):
         self.weights = weights
+        if weights not in ("exact", "approximate"):
+            raise ValueError(f"weights={weights!r}: expected 'exact' or 'approximate'")
 
     def fit(self, data, outcome, unit, time, first_treat):
         """Decompose the TWFE estimate. data: a DataFrame (or dict of arrays) with a balanced

@@ -58,6 +58,28 @@ def rank_deficient(action, dropped, what="design"):
     warn(msg)
 
 
+def staggered_timing(cols, treatment, time, unit):
+    """diff-diff's warning for a two-way fixed effects fit whose treated units start at
+    different times (the first `time` with treatment == 1 differs across units): TWFE then
+    mixes forbidden comparisons."""
+    if any(c not in cols for c in (treatment, time, unit)):
+        return  # the fit names the missing column
+    d = np.asarray(cols[treatment])
+    on = d == 1
+    if not on.any():
+        return
+    u, t = np.asarray(cols[unit])[on], np.asarray(cols[time])[on]
+    order = np.lexsort((t, u))
+    u, t = u[order], t[order]
+    first = t[np.r_[True, u[1:] != u[:-1]]]  # each unit's earliest treated period
+    n = len(np.unique(first))
+    if n > 1:
+        warn(f"staggered treatment timing: the treated units start in {n} different periods of "
+             f"'{time}'; two-way fixed effects then compares later- with earlier-treated units "
+             "and is biased when effects vary over time. Consider CallawaySantAnna, or "
+             "decompose() / BaconDecomposition to see the comparisons' weights")
+
+
 def few_bootstrap_draws(n_bootstrap):
     """diff-diff's warning for a multiplier bootstrap with fewer than 50 draws."""
     if 0 < n_bootstrap < 50:

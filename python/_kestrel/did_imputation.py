@@ -218,6 +218,10 @@ class ImputationDiD(Estimator):
         self.threads = threads
         self.is_fitted_ = False
         self.results_ = None
+        # diff-diff's constructor checks (the rest at fit)
+        checks.check_rank_action(rank_deficient_action)
+        checks.check_choice("aux_partition", aux_partition, _AUX)
+        checks.enum_value("bootstrap_weights", bootstrap_weights, "did_boot_weights")
 
     def _check(self):
         checks.check_alpha(self.alpha)

@@ -616,6 +616,7 @@ class TwoWayFixedEffects(DifferenceInDifferences):
         vt = self._check_inference(cluster)
         _vcov_arg(vt, cluster)  # raises for the variances kestrel lacks
         _warn_not_binary(data, [("post", time)])
+        checks.staggered_timing(_columns(data), treatment, time, unit)
         covs = _as_list(covariates)
         fml = (f"{outcome} ~ " + " + ".join([f"{treatment}:{time}"] + covs) +
                f" | {unit} + {time}")

@@ -23,7 +23,10 @@ class SyntheticDiDResults(Results):
     {control unit: omega}, ``time_weights`` {pre period: lambda}, ``pre_periods``,
     ``post_periods``, ``noise_level``, ``zeta_omega``, ``zeta_lambda``, ``placebo_effects`` (the
     replications' estimates), ``n_treated``, ``n_control``, ``variance_method``, ``seed`` (the
-    replications': the one given or the one drawn); and the synthetic
+    replications': the one given or the one drawn), ``pre_treatment_fit`` with its placebo
+    reference ``pre_fit_placebo_rmse`` (the same RMSE for min(n_bootstrap, 20) placebo fits of
+    controls treated as if treated, their weights refitted) and ``pre_fit_placebo_pvalue``
+    ((1 + #{placebo >= treated}) / (1 + draws)), as diff-diff's; and the synthetic
     control and DiD estimates of the same panel (``sc_estimate``, ``did_estimate``) when asked."""
 
     def __init__(self, r, labels, alpha, variance_method):
@@ -54,8 +57,12 @@ class SyntheticDiDResults(Results):
         self.treated_pre_trajectory, self.treated_post_trajectory = tr[:t0], tr[t0:]
         self.synthetic_pre_trajectory, self.synthetic_post_trajectory = sy[:t0], sy[t0:]
         self.pre_treatment_level_gap, self.pre_treatment_fit = _pre_fit(tr[:t0], sy[:t0])
-        self.pre_fit_placebo_rmse = None  # diff-diff's placebo reference: not computed
-        self.pre_fit_placebo_pvalue = None
+        # diff-diff's placebo reference for pre_treatment_fit (C); None without draws
+        ref = np.asarray(r.get("pre_fit_placebo_rmse", ()), dtype=float)
+        ref.flags.writeable = False
+        self.pre_fit_placebo_rmse = ref if ref.size else None
+        self.pre_fit_placebo_pvalue = (float(r["pre_fit_placebo_pvalue"]) if ref.size
+                                       else None)
         self.time_weights_array = np.asarray(r["lambda"], dtype=float)
         self._refit = None  # (estimator, columns, outcome, unit, time): the diagnostics' refits
 

@@ -348,13 +348,14 @@ class TripleDifferenceResults(Results):
 class TripleDifference(Estimator):
     """diff-diff's ``TripleDifference`` (the 2x2x2 design): ``estimation_method`` ('dr', 'reg',
     'ipw'), ``cluster``, ``alpha``, ``vcov_type`` ('hc1'), ``rank_deficient_action``,
-    ``epv_threshold``, ``pscore_fallback``; the propensity scores follow R triplediff (capped at
-    1 - 1e-6, controls with a score >= 0.995 left out), so ``pscore_trim`` is accepted only at
-    its default. ``robust`` is diff-diff's deprecated no-op. diff-diff's staggered-mode
-    arguments (``control_group``, ``anticipation``, ``base_period``, ``n_bootstrap``,
-    ``bootstrap_weights``, ``seed``, ``cband``) are accepted at their defaults only: the
-    staggered DDD is not implemented. ``fit(data, outcome, group, partition, post,
-    covariates=None)``."""
+    ``epv_threshold``, ``pscore_fallback`` ('unconditional': a comparison whose propensity logit
+    cannot be estimated uses the share treated, with a warning); the propensity scores follow R
+    triplediff (capped at 1 - 1e-6, controls with a score >= 0.995 left out), so
+    ``pscore_trim`` is accepted only at its default. ``robust`` is diff-diff's deprecated
+    no-op. diff-diff's staggered-mode arguments (``control_group``, ``anticipation``,
+    ``base_period``, ``n_bootstrap``, ``bootstrap_weights``, ``seed``, ``cband``) are accepted
+    at their defaults only: the staggered DDD is not implemented. ``fit(data, outcome, group,
+    partition, post, covariates=None)``."""
 
     _params = ("estimation_method", "cluster", "vcov_type", "alpha", "pscore_trim",
                "rank_deficient_action", "epv_threshold", "pscore_fallback", "control_group",
@@ -421,7 +422,9 @@ class TripleDifference(Estimator):
             covariates = [covariates]
         r = _core.did_ddd(_columns(data), outcome, group, partition, post,
                           method=self.estimation_method, covariates=covariates or None,
-                          cluster=self.cluster, alpha=float(self.alpha))
+                          cluster=self.cluster, alpha=float(self.alpha),
+                          pscore_fallback=(self.pscore_fallback == "unconditional" and
+                                           self.rank_deficient_action != "error"))
         checks.warn_notes(r["notes"])
         if r["n_near_one"]:
             checks.warn(f"{r['n_near_one']} control observation(s) have a propensity score of "

@@ -173,6 +173,8 @@ class SunAbraham(Estimator):
         self.conley_lag_cutoff = conley_lag_cutoff
         self.threads = threads
         _check_options(self)
+        checks.enum_value("control_group", self.control_group, "did_control")
+        checks.check_rank_action(self.rank_deficient_action)
 
     def fit(self, data, outcome, unit, time, first_treat, covariates=None):
         """Estimate the event study. data: a DataFrame (or dict of arrays); outcome, unit, time,

@@ -521,8 +521,12 @@ class CallawaySantAnna(Estimator):
     diff-diff's signature), ``threads`` (None or 0: every core, fewer for small work).
     diff-diff 3.x's ``pscore_trim`` (None: R DRDID's rule; a number clips the propensity
     scores to [trim, 1 - trim] as diff-diff does), ``epv_threshold`` (events per covariate of
-    the propensity logit below which a warning is given), ``pscore_fallback`` ('error' only)
-    and ``vcov_type`` ('hc1' only).
+    the propensity logit below which a warning is given), ``pscore_fallback`` ('error': a cell
+    whose propensity logit cannot be estimated, its Hessian singular from collinear covariates
+    or separation, is NaN with a warning, as in R; 'unconditional': that cell uses the share
+    treated as its propensity score, with a warning, the outcome regression of 'dr' keeping the
+    covariates, as diff-diff's; with ``rank_deficient_action='error'`` there is no fallback) and
+    ``vcov_type`` ('hc1' only).
     """
 
     _params = (
@@ -623,7 +627,8 @@ class CallawaySantAnna(Estimator):
                                        "did_boot_weights"),
             seed=seed, cband=cband, threads=validate.threads(self.threads), panel=bool(self.panel),
             allow_unbalanced=bool(self.allow_unbalanced_panel),
-            pscore_trim=math.nan if self.pscore_trim is None else float(self.pscore_trim))
+            pscore_trim=math.nan if self.pscore_trim is None else float(self.pscore_trim),
+            pscore_fallback=_falls_back(self))
         _warn_fit_notes(raw["notes"], self.rank_deficient_action)
         est = _Frozen(self, cband, seed, weights)
         k = len(covariates) if covariates and self.estimation_method != "reg" else 0
@@ -651,7 +656,11 @@ class _Frozen:
 
 
 def _check_cs_options(est):
-    """diff-diff's checks of pscore_trim, epv_threshold, pscore_fallback and vcov_type."""
+    """diff-diff's constructor checks: the choices, pscore_trim, epv_threshold,
+    pscore_fallback and vcov_type."""
+    checks.enum_value("control_group", est.control_group, "did_control")
+    checks.enum_value("base_period", est.base_period, "did_base")
+    checks.enum_value("bootstrap_weights", est.bootstrap_weights, "did_boot_weights")
     trim = est.pscore_trim
     if trim is not None and not (isinstance(trim, (int, float)) and 0 < trim < 0.5
                                  and 1.0 - trim < 1.0):
@@ -662,15 +671,18 @@ def _check_cs_options(est):
     if est.pscore_fallback not in ("error", "unconditional"):
         raise ValueError(f"pscore_fallback must be 'error' or 'unconditional', got "
                          f"{est.pscore_fallback!r}")
-    if est.pscore_fallback == "unconditional":
-        raise NotImplementedError(
-            "pscore_fallback='unconditional': kestrel never swaps in an unconditional "
-            "propensity score; a cell whose logit cannot be estimated is NaN with a warning")
     if est.vcov_type == "conley":
         raise NotImplementedError("vcov_type='conley' is not implemented for CallawaySantAnna")
     if est.vcov_type != "hc1":
         raise ValueError(f"vcov_type={est.vcov_type!r}: CallawaySantAnna's standard errors come "
                          "from influence functions; only 'hc1' (the default) applies")
+
+
+def _falls_back(est):
+    """Whether a propensity logit that cannot be estimated gives way to the unconditional
+    score: pscore_fallback='unconditional', unless rank_deficient_action='error' (diff-diff then
+    re-raises)."""
+    return est.pscore_fallback == "unconditional" and est.rank_deficient_action != "error"
 
 
 def _epv(raw, est, k):

@@ -134,7 +134,8 @@ typedef struct {
  * ifv. Returns a status; on failure the message is in lctx. */
 static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options *opt,
                     const cell_plan *cp, const ks_did_cell_units *u, cell_work *wk, double *att,
-                    double *ifv, size_t *ntr, size_t *nco, size_t *n_near_one)
+                    double *ifv, size_t *ntr, size_t *nco, size_t *n_near_one,
+                    int *fell_back)
 {
     const size_t n = p->n, k = p->k;
     const size_t early = cp->cur < cp->base ? cp->cur : cp->base;
@@ -166,7 +167,7 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
     }
     ks_did_2x2 in = {
         m,    k,    wk->dy,     wk->D,           p->x ? wk->X : NULL, ws ? wk->w : NULL,
-        *ntr, NULL, n_near_one, opt->pscore_trim};
+        *ntr, NULL, n_near_one, opt->pscore_trim, opt->pscore_fallback, fell_back};
     int rc = ks__did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(lctx, KS_ENUMERIC, "the estimate is not finite");
@@ -190,6 +191,23 @@ static void log_near_one(ks_ctx *ctx, const size_t *near, size_t nc)
                "have p >= %g; their weights p / (1 - p) are large, and those with p >= 0.995 "
                "get no weight (R DRDID's trimming)",
                total, cells, nc, PS_NEAR_ONE);
+}
+
+/* The cells whose propensity logit gave way to the unconditional score, said once. */
+static void log_fallback(ks_ctx *ctx, const ks_did_cs *r, const int *fell_back, size_t nc)
+{
+    size_t cells = 0, first = 0;
+    for (size_t c = nc; c-- > 0;)
+        if (fell_back[c]) {
+            cells++;
+            first = c;
+        }
+    if (cells)
+        ks__log(ctx, KS_LOG_WARN,
+                "pscore_fallback: the propensity score could not be estimated in %zu of %zu "
+                "cells (first: ATT(g=%g, t=%g)); they use the unconditional score (the share "
+                "treated, no covariates in the propensity model)",
+                cells, nc, r->group[first], r->time[first]);
 }
 
 /* Groups too small for R did (its pre_process_did2.R): a warning for every group with fewer
@@ -505,6 +523,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     char **msg = NULL;
     int *status = NULL;
     size_t *near = NULL; /* per cell: controls with a propensity score near 1 */
+    int *fell_back = NULL; /* per cell: 1 when its propensity score is the unconditional one */
     ks_did_long L = {0};
     int use_long = !opt->panel || opt->allow_unbalanced_panel, balanced = 0;
     if (use_long) {
@@ -533,8 +552,9 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     msg = ks__calloc(ctx, nc, sizeof *msg);
     status = ks__calloc(ctx, nc, sizeof *status);
     near = ks__calloc(ctx, nc, sizeof *near);
+    fell_back = ks__calloc(ctx, nc, sizeof *fell_back);
     if (!r->group || !r->post || !r->n_treated || !r->units || !r->ifoff || !msg || !status ||
-        !near) {
+        !near || !fell_back) {
         rc = KS_ENOMEM;
         goto fail;
     }
@@ -613,9 +633,10 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
             }
             status[c] = use_long ? ks__did_long_fit_cell(&lctx, &L, p, opt, cp, base, &r->att[c],
                                                         ifv, &r->n_treated[c], &r->n_control[c],
-                                                        &near[c])
+                                                        &near[c], &fell_back[c])
                                  : fit_cell(&lctx, p, opt, cp, &r->units[c], &wk, &r->att[c],
-                                            ifv, &r->n_treated[c], &r->n_control[c], &near[c]);
+                                            ifv, &r->n_treated[c], &r->n_control[c], &near[c],
+                                            &fell_back[c]);
             if (status[c] != KS_OK) {
                 r->att[c] = NAN;
                 for (size_t i = 0; i < m; i++) ifv[i] = NAN;
@@ -634,6 +655,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
                    msg[c] ? msg[c] : "estimation failed");
     }
     log_near_one(ctx, near, nc);
+    log_fallback(ctx, r, fell_back, nc);
 
     /* analytical standard errors (R: sqrt(diag(IF'IF / n) / n), or from cluster sums) */
     {
@@ -713,6 +735,7 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
     ks__free(ctx, msg);
     ks__free(ctx, status);
     ks__free(ctx, near);
+    ks__free(ctx, fell_back);
     ks__free(ctx, work);
     ks__free(ctx, plan);
     ks__did_long_free(&ctx->alloc, &L);
@@ -726,6 +749,7 @@ fail:
     ks__free(ctx, msg);
     ks__free(ctx, status);
     ks__free(ctx, near);
+    ks__free(ctx, fell_back);
     ks__free(ctx, work);
     ks__free(ctx, plan);
     cs_free_with(&ctx->alloc, r);

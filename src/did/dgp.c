@@ -1,7 +1,9 @@
-/* dgp.c — simulated panels of diff-diff's generate_did_data and generate_staggered_data designs
- * (panel mode), drawn from kestrel's counter-based streams: unit effects from stream 0 (index:
- * unit), noise from stream 1 (index: unit * T + period), cohorts from stream 2 (index: unit).
- * The same seed gives the same panel on every machine and thread count; the numbers differ from
+/* dgp.c — simulated panels of diff-diff's generate_did_data and generate_staggered_data designs,
+ * drawn from kestrel's counter-based streams: unit effects from stream 0, noise from stream 1,
+ * cohorts from stream 2, each indexed by the row's unit (its unit * T + period for the noise). A
+ * repeated cross-section (cross_sections = 1, diff-diff's panel=False) draws every observation
+ * afresh: its stream indices are the row's, period * n_units + i, in all three streams.
+ * The same seed gives the same data on every machine and thread count; the numbers differ from
  * diff-diff's (NumPy's generator), the design does not. */
 #include <math.h>
 
@@ -78,30 +80,42 @@ void ks__did_dgp_basic_fill(const ks_did_dgp_basic *d, uint64_t seed, ks_did_sim
     }
 }
 
+/* The effect of cohort g in period t (0 when untreated). */
+static double staggered_effect(const ks_did_dgp_staggered *d, int64_t g, size_t t)
+{
+    if (g == 0 || (int64_t)t < g) return 0.0;
+    return d->dynamic_effects
+               ? d->treatment_effect * (1.0 + d->effect_growth * (double)((int64_t)t - g))
+               : d->treatment_effect;
+}
+
+/* Unit u's cohort: never treated for the first nnever, else uniform over the cohorts (draw j
+ * of stream 2). */
+static int64_t staggered_cohort(const ks_did_dgp_staggered *d, uint64_t seed, size_t nnever,
+                                size_t u, size_t j)
+{
+    if (u < nnever) return 0;
+    size_t k = (size_t)(ks_rng_uniform(seed, 2, j) * (double)d->ncohort);
+    return d->cohort_periods[k < d->ncohort ? k : d->ncohort - 1];
+}
+
 void ks__did_dgp_staggered_fill(const ks_did_dgp_staggered *d, uint64_t seed, ks_did_sim_cols *c)
 {
     const size_t n = d->n_units, T = d->n_periods;
     const size_t nnever = (size_t)floor((double)n * d->never_treated_frac);
     for (size_t u = 0; u < n; u++) {
-        int64_t g = 0;
-        if (u >= nnever) {
-            size_t k = (size_t)(ks_rng_uniform(seed, 2, u) * (double)d->ncohort);
-            if (k >= d->ncohort) k = d->ncohort - 1;
-            g = d->cohort_periods[k];
-        }
-        const double fe = d->unit_fe_sd * ks_rng_normal(seed, 0, u);
+        const int64_t g0 = staggered_cohort(d, seed, nnever, u, u);
+        const double fe0 = d->unit_fe_sd * ks_rng_normal(seed, 0, u);
         for (size_t t = 0; t < T; t++) {
-            const size_t i = u * T + t;
-            const int on = g > 0 && (int64_t)t >= g;
-            const double eff =
-                !on ? 0.0
-                : d->dynamic_effects
-                    ? d->treatment_effect * (1.0 + d->effect_growth * (double)((int64_t)t - g))
-                    : d->treatment_effect;
-            c->unit[i] = (int64_t)u;
+            /* rows unit-major for a panel, period-major for cross-sections (diff-diff's orders) */
+            const size_t i = d->cross_sections ? t * n + u : u * T + t;
+            const int64_t g = d->cross_sections ? staggered_cohort(d, seed, nnever, u, i) : g0;
+            const double fe = d->cross_sections ? d->unit_fe_sd * ks_rng_normal(seed, 0, i) : fe0;
+            const double eff = staggered_effect(d, g, t);
+            c->unit[i] = (int64_t)(d->cross_sections ? i : u);
             c->period[i] = (int64_t)t;
             c->first_treat[i] = g;
-            c->treated[i] = on;
+            c->treated[i] = g > 0 && (int64_t)t >= g;
             c->post[i] = g > 0; /* the unit-level ever-treated indicator, diff-diff's "treat" */
             c->effect[i] = eff;
             c->y[i] = 10.0 + fe + d->time_trend * (double)t + eff +

@@ -64,7 +64,7 @@ void ks__did_long_free(const ks_allocator *a, ks_did_long *L);
 int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
                          const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
                          double *att, double *col, size_t *ntr, size_t *nco,
-                         size_t *n_near_one);
+                         size_t *n_near_one, int *fell_back);
 
 /* Build the panel from the table, with R did's preprocessing (NA rows removed, unbalanced units
  * removed, cohorts after the last period + anticipation recoded never treated, no never-treated
@@ -86,6 +86,9 @@ typedef struct {
     size_t *n_near_one; /* if not NULL, gets the controls whose estimated propensity score is
                            >= PS_NEAR_ONE (limited overlap; those >= 0.995 get no weight) */
     double clip;        /* NaN: R's capping and trimming; else scores clipped to [clip, 1 - clip] */
+    int ps_fallback;    /* 1: a logit that cannot be estimated gives way to the unconditional
+                           score (the weighted share treated; no estimation effect) */
+    int *fell_back;     /* if not NULL, set to 1 when that happened */
 } ks_did_2x2;
 #define PS_NEAR_ONE 0.99
 int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,

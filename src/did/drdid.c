@@ -8,7 +8,8 @@
  * (its linear representation through the logit score and Hessian). Propensity scores are capped
  * at 1 - 1e-6 and controls with a score >= 0.995 get weight 0, as DRDID does; with a clip bound
  * (diff-diff's pscore_trim) they are clipped to [clip, 1 - clip] instead and no control is
- * dropped. */
+ * dropped. With in->ps_fallback, a logit that cannot be estimated gives way to the unconditional
+ * score (diff-diff's pscore_fallback='unconditional'). */
 #include <math.h>
 #include <string.h>
 
@@ -208,6 +209,30 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const dou
     return KS_OK;
 }
 
+/* The propensity score into ps: the logit's, or with in->ps_fallback, when the logit cannot be
+ * estimated (its Hessian is singular), the weighted share treated for every row, *uncond set.
+ * That score is fitted from no covariates, so its estimation effect on the normalized weights
+ * is zero and the caller leaves it out (as diff-diff does). */
+static int propensity(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *kw, const double *iw,
+                      double *ps, int *uncond)
+{
+    *uncond = 0;
+    if (!in->ps_fallback) return logit_ps(ctx, in, kw, iw, ps);
+    ks_ctx lctx = *ctx;
+    const int rc = logit_ps(&lctx, in, kw, iw, ps);
+    if (rc == KS_OK) return KS_OK;
+    if (rc == KS_ENOMEM) return ks__fail(ctx, rc, "%s", lctx.errmsg);
+    double s = 0.0, sw = 0.0;
+    for (size_t i = 0; i < in->m; i++) {
+        s += iw[i] * in->D[i];
+        sw += iw[i];
+    }
+    for (size_t i = 0; i < in->m; i++) ps[i] = s / sw;
+    *uncond = 1;
+    if (in->fell_back) *in->fell_back = 1;
+    return KS_OK;
+}
+
 static void count_near_one(const ks_did_2x2 *in, const double *ps)
 {
     if (!in->n_near_one) return;
@@ -394,8 +419,9 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     }
 
     /* ipw and dr: propensity score, capped and trimmed */
+    int uncond;
     if (in->w && (rc = overlap_check_unweighted(ctx, in, &kw, a, ps))) goto done;
-    if ((rc = logit_ps(ctx, in, &kw, iw, ps))) goto done;
+    if ((rc = propensity(ctx, in, &kw, iw, ps, &uncond))) goto done;
     if (!in->w && (rc = overlap_fail(ctx, ps, m))) goto done;
     count_near_one(in, ps);
     double swt = 0.0, swc = 0.0, st = 0.0, sc = 0.0;
@@ -438,7 +464,10 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
         M3[j] /= dm;
     }
     for (size_t i = 0; i < m; i++) a[i] = iw[i] * ps[i] * (1.0 - ps[i]);
-    if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, M2, 1, 0, "the propensity-score Hessian")))
+    if (uncond)
+        memset(M2, 0, k * sizeof *M2);
+    else if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, M2, 1, 0,
+                              "the propensity-score Hessian")))
         goto done;
     if (method == KS_DID_DR) {
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - in->D[i]);
@@ -579,8 +608,9 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     }
 
     /* ipw and dr: the propensity score over all rows, capped and trimmed */
+    int uncond;
     if (in->w && (rc = overlap_check_unweighted(ctx, in, &kw, a, ps))) goto done;
-    if ((rc = logit_ps(ctx, in, &kw, iw, ps))) goto done;
+    if ((rc = propensity(ctx, in, &kw, iw, ps, &uncond))) goto done;
     if (!in->w && (rc = overlap_fail(ctx, ps, m))) goto done;
     count_near_one(in, ps);
     for (size_t i = 0; i < m; i++) {
@@ -622,7 +652,10 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
         a[i] = wcq[i] * (res[i] - acq) / mcq - wcp[i] * (res[i] - acp) / mcp;
     xmean(in, a, zps);
     for (size_t i = 0; i < m; i++) a[i] = iw[i] * ps[i] * (1.0 - ps[i]);
-    if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zps, 1, 0, "the propensity-score Hessian")))
+    if (uncond)
+        memset(zps, 0, k * sizeof *zps);
+    else if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zps, 1, 0,
+                              "the propensity-score Hessian")))
         goto done;
     /* the outcome regressions' effects (dr): vectors for the control regressions (M1 + M3 and
      * the efficiency moments) and the treated ones */

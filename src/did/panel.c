@@ -918,7 +918,7 @@ static int in_pass(double g, int pass, double cg, double threshold, const ks_did
 int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
                          const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
                          double *att, double *col, size_t *ntr, size_t *nco,
-                         size_t *n_near_one)
+                         size_t *n_near_one, int *fell_back)
 {
     const size_t T = p->T, k = L->k;
     const size_t late = cp->cur > cp->base ? cp->cur : cp->base;
@@ -972,7 +972,9 @@ int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel 
                      SIZE_MAX,
                      post,
                      n_near_one,
-                     opt->pscore_trim};
+                     opt->pscore_trim,
+                     opt->pscore_fallback,
+                     fell_back};
     int rc = ks__did_2x2_rc_fit(ctx, opt->method, &in, att, inf);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(ctx, KS_ENUMERIC, "the estimate is not finite");

@@ -123,6 +123,7 @@ int ks_did_simulate_power(ks_ctx *ctx, const ks_did_sim_options *o, const ks_did
             if (cs) {
                 ks_did_dgp_staggered d = *stag;
                 d.treatment_effect = effects[e];
+                d.cross_sections = 0; /* the simulated fits are panel fits */
                 ks__did_dgp_staggered_fill(&d, seed, &c);
             } else {
                 ks_did_dgp_basic d = *basic;

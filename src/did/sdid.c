@@ -510,6 +510,60 @@ static int replicate(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T
     return sdid_estimate(ctx, Yb, n, n, n0, T, T0, &o, om, la, tau);
 }
 
+/* The shape-only RMSE of a pre-period residual: its root mean square after removing its mean. */
+static double shape_rmse(const double *resid, size_t T0)
+{
+    double mean = 0.0, ss = 0.0;
+    for (size_t t = 0; t < T0; t++) mean += resid[t];
+    mean /= (double)T0;
+    for (size_t t = 0; t < T0; t++) ss += (resid[t] - mean) * (resid[t] - mean);
+    return sqrt(ss / (double)T0);
+}
+
+/* diff-diff's in-space placebo reference for the pre-treatment fit (Abadie, Diamond &
+ * Hainmueller 2010, on SDID's placebo draws): draw d takes the placebo variance's permutation d
+ * of the controls, the last N1 playing the treated; the unit weights are refitted on the others
+ * (warm-started from the fit's, the time weights untouched) and the shape-only RMSE of the
+ * pseudo-treated pre-period residual goes to rmse[d]. */
+static int pre_fit_placebo(ks_ctx *ctx, const double *Y, size_t N, size_t N0, size_t T, size_t T0,
+                           const sdid_opts *o0, const double *omega, const double *lambda,
+                           uint64_t seed, size_t nd, double *rmse)
+{
+    const size_t N1 = N - N0, n0 = N0 - N1;
+    sdid_opts o = *o0;
+    o.update_lambda = 0;
+    double *Yb = ks__malloc_array(ctx, N0 * T + N0 + T, sizeof *Yb);
+    size_t *idx = ks__malloc_array(ctx, N0, sizeof *idx);
+    if (!Yb || !idx) {
+        ks__free(ctx, Yb);
+        ks__free(ctx, idx);
+        return KS_ENOMEM;
+    }
+    double *om = Yb + N0 * T, *la = om + N0;
+    int rc = KS_OK;
+    for (size_t d = 0; d < nd && rc == KS_OK; d++) {
+        permutation(seed, d, idx, N0);
+        for (size_t t = 0; t < T; t++)
+            for (size_t i = 0; i < N0; i++) Yb[t * N0 + i] = Y[t * N + idx[i]];
+        for (size_t i = 0; i < n0; i++) om[i] = omega[idx[i]];
+        sum_normalize(om, n0);
+        memcpy(la, lambda, T0 * sizeof *la);
+        double tau;
+        if ((rc = sdid_estimate(ctx, Yb, N0, N0, n0, T, T0, &o, om, la, &tau))) break;
+        double *resid = la; /* the time weights are not needed any more */
+        for (size_t t = 0; t < T0; t++) {
+            double a = 0.0, b = 0.0;
+            for (size_t i = n0; i < N0; i++) a += Yb[t * N0 + i];
+            for (size_t i = 0; i < n0; i++) b += om[i] * Yb[t * N0 + i];
+            resid[t] = a / (double)N1 - b;
+        }
+        rmse[d] = shape_rmse(resid, T0);
+    }
+    ks__free(ctx, Yb);
+    ks__free(ctx, idx);
+    return rc;
+}
+
 int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
                 const char *time, const char *treatment, const ks_did_sdid_options *opt,
                 ks_did_sdid **out)
@@ -560,7 +614,8 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     /* the periods in increasing order */
     tv = ks__malloc_array(ctx, T, 2 * sizeof *tv);
     Y = ks__malloc_array(ctx, NT, 2 * sizeof *Y);
-    urow = ks__malloc_array(ctx, N, 3 * sizeof *urow);
+    /* urow, uidx (N each), then order: the periods' order first (T), the units' later (N) */
+    urow = ks__malloc_array(ctx, 2 * N + (N > T ? N : T), sizeof *urow);
     if (!tv || !Y || !urow) {
         rc = KS_ENOMEM;
         goto done;
@@ -719,9 +774,17 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     const int reps = opt->variance == KS_DID_SDID_NONE        ? 0
                      : opt->variance == KS_DID_SDID_JACKKNIFE ? (int)N
                                                           : opt->replications;
+    /* the pre-fit reference's draws: min(replications, 20) as diff-diff's, for synthdid with a
+     * variance (not the refits) */
+    const size_t nfit = opt->estimator == KS_DID_SDID_SYNTHDID &&
+                                opt->variance != KS_DID_SDID_NONE && T0 >= 2 && N0 > N1 &&
+                                opt->replications > 0
+                            ? (opt->replications < 20 ? (size_t)opt->replications : 20)
+                            : 0;
     if (r) {
         r->alloc = ctx->alloc;
-        r->buf = ks__calloc(ctx, N0 + T0 + T + (size_t)reps + 2 * T + 1, sizeof *r->buf);
+        r->buf = ks__calloc(ctx, N0 + T0 + T + (size_t)reps + 2 * T + nfit + T0 + 1,
+                            sizeof *r->buf);
         r->rows = ks__malloc_array(ctx, N, sizeof *r->rows);
     }
     if (!r || !r->buf || !r->rows) {
@@ -769,6 +832,27 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
         }
         v->treated_traj = tr;
         v->synthetic_traj = sy;
+        double *resid = sy + T + nfit;
+        for (size_t t = 0; t < T0; t++) resid[t] = tr[t] - sy[t];
+        v->pre_fit_rmse = T0 >= 2 ? shape_rmse(resid, T0) : NAN;
+        v->pre_fit_placebo_pvalue = NAN;
+        v->pre_fit_placebo_rmse = sy + T;
+        v->n_pre_fit_placebo = nfit;
+        if (nfit) {
+            if ((rc = pre_fit_placebo(ctx, Y, N, N0, T, T0, &o, omega, lambda, opt->seed, nfit,
+                                      sy + T)))
+                goto done;
+            size_t ge = 0;
+            for (size_t d = 0; d < nfit; d++) ge += sy[T + d] >= v->pre_fit_rmse;
+            v->pre_fit_placebo_pvalue = (1.0 + (double)ge) / (1.0 + (double)nfit);
+            if (v->pre_fit_placebo_pvalue <= 0.05)
+                ks__log(ctx, KS_LOG_WARN,
+                        "pre-treatment fit is poor: the treated units' shape-only pre-fit RMSE "
+                        "(%g) exceeds that of every one of %zu placebo fits of controls treated "
+                        "as if treated (placebo p-value %.3f); the synthetic control may not "
+                        "reproduce the treated units' pre-treatment trend",
+                        v->pre_fit_rmse, nfit, v->pre_fit_placebo_pvalue);
+        }
     }
 
     /* the variance: replications in parallel, each its own draw of the counter stream */

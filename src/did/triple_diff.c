@@ -57,7 +57,8 @@ static int binary(ks_ctx *ctx, const ks_table *t, const char *what, const char *
  * times wgt, into inf at the rows. sub: per-row subgroup; scratch for the pair's data. */
 static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const double *y,
                     const double *post, const unsigned char *sub, const double *X, int j,
-                    double sign, double *att, double *inf, size_t *near)
+                    double sign, double *att, double *inf, size_t *near, int fallback,
+                    int *fell_back)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++) m += sub[i] == 4 || sub[i] == j;
@@ -88,6 +89,8 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const
     in.nt = SIZE_MAX;
     in.post = P;
     in.n_near_one = near;
+    in.ps_fallback = fallback;
+    in.fell_back = fell_back;
     if ((rc = ks__did_2x2_rc_fit(ctx, method, &in, att, f))) goto done;
     const double wgt = sign * (double)n / (double)m;
     for (size_t q = 0; q < m; q++) inf[rows[q]] += wgt * f[q];
@@ -186,9 +189,10 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     v->n_cell[2] = (size_t)(cnt[2] + cnt[3]);
     v->n_cell[3] = (size_t)(cnt[0] + cnt[1]);
     size_t near[4] = {0};
+    int fell[4] = {0};
     for (int j = 3; j >= 1; j--) {
         if ((rc = pair_did(ctx, o->method, n, k, y, T, sub, X, j, j == 1 ? -1.0 : 1.0,
-                           &v->did[3 - j], r->inf, &near[j]))) {
+                           &v->did[3 - j], r->inf, &near[j], o->pscore_fallback, &fell[j]))) {
             if (rc != KS_ENOMEM) { /* say which comparison failed */
                 char msg[512];
                 snprintf(msg, sizeof msg, "%s", ks_errmsg(ctx));
@@ -199,6 +203,12 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
         }
     }
     v->n_near_one = near[1] + near[2] + near[3];
+    for (int j = 3; j >= 1; j--)
+        if (fell[j])
+            ks__log(ctx, KS_LOG_WARN,
+                    "pscore_fallback: the propensity score of the comparison with the %s "
+                    "subgroup could not be estimated; it uses the unconditional score",
+                    pair_names[j]);
     v->att = v->did[0] + v->did[1] - v->did[2];
     v->nobs = n;
     if (o->cluster) {

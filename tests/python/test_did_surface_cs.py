@@ -221,8 +221,8 @@ def test_cs_constructor_checks():
         kd.CallawaySantAnna(vcov_type="hc2")
     with pytest.raises(NotImplementedError, match="conley"):
         kd.CallawaySantAnna(vcov_type="conley")
-    with pytest.raises(NotImplementedError, match="unconditional"):
-        kd.CallawaySantAnna(pscore_fallback="unconditional")
+    with pytest.raises(ValueError, match="pscore_fallback"):
+        kd.CallawaySantAnna(pscore_fallback="drop")
     with pytest.raises(ValueError, match="epv_threshold"):
         kd.CallawaySantAnna(epv_threshold=0)
 
