@@ -33,22 +33,22 @@ static PyObject *with_inference(PyObject *out, const char *sfx, const double *t,
 static PyObject *py_did_cs(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns",      "outcome",     "time",      "unit",
-                             "first_treat",  "control",     "method",    "base",
-                             "anticipation", "covariates",  "weights",   "cluster",
-                             "alpha",        "n_bootstrap", "boot_kind", "seed",
-                             "cband",        "threads",     "panel",     "allow_unbalanced",
+    static char *kwlist[] = {"columns",      "outcome",         "time",      "unit",
+                             "first_treat",  "control",         "method",    "base",
+                             "anticipation", "covariates",      "weights",   "cluster",
+                             "alpha",        "n_bootstrap",     "boot_kind", "seed",
+                             "cband",        "threads",         "panel",     "allow_unbalanced",
                              "pscore_trim",  "pscore_fallback", NULL};
     PyObject *cols, *covs = Py_None;
     const char *y, *tn, *id, *g, *weights = NULL, *cluster = NULL;
     ks_did_cs_options o = KS_DID_CS_OPTIONS_INIT;
     int control = 0, method = 0, base = 0, kind = 0, threads = 0;
     unsigned long long seed = 0;
-    if (!PyArg_ParseTupleAndKeywords(
-            args, kw, "Osszs|iiiiOzzdiiKpippdp", kwlist, &cols, &y, &tn, &id, &g, &control, &method,
-            &base, &o.anticipation, &covs, &weights, &cluster, &o.alpha, &o.n_bootstrap, &kind,
-            &seed, &o.cband, &threads, &o.panel, &o.allow_unbalanced_panel, &o.pscore_trim,
-            &o.pscore_fallback))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osszs|iiiiOzzdiiKpippdp", kwlist, &cols, &y, &tn,
+                                     &id, &g, &control, &method, &base, &o.anticipation, &covs,
+                                     &weights, &cluster, &o.alpha, &o.n_bootstrap, &kind, &seed,
+                                     &o.cband, &threads, &o.panel, &o.allow_unbalanced_panel,
+                                     &o.pscore_trim, &o.pscore_fallback))
         return NULL;
     o.control_group = (ks_did_control)control;
     o.method = (ks_did_method)method;
@@ -555,12 +555,12 @@ static PyObject *py_sdid(PyObject *self, PyObject *args, PyObject *kw)
                              ks_py_arr(v.estimates, (npy_intp)(reps), 0), "notes", notes)
              : NULL;
     out = with_inference(out, "", &v.tstat, &v.pvalue, &v.ci_lower, &v.ci_upper, -1);
-    if (out && (dict_put(out, "treated_traj", ks_py_arr(v.treated_traj, T, 0)) ||
-                dict_put(out, "synthetic_traj", ks_py_arr(v.synthetic_traj, T, 0)) ||
-                dict_put(out, "pre_fit_placebo_rmse",
-                         ks_py_arr(v.pre_fit_placebo_rmse, (npy_intp)v.n_pre_fit_placebo, 0)) ||
-                dict_put(out, "pre_fit_placebo_pvalue",
-                         PyFloat_FromDouble(v.pre_fit_placebo_pvalue))))
+    if (out &&
+        (dict_put(out, "treated_traj", ks_py_arr(v.treated_traj, T, 0)) ||
+         dict_put(out, "synthetic_traj", ks_py_arr(v.synthetic_traj, T, 0)) ||
+         dict_put(out, "pre_fit_placebo_rmse",
+                  ks_py_arr(v.pre_fit_placebo_rmse, (npy_intp)v.n_pre_fit_placebo, 0)) ||
+         dict_put(out, "pre_fit_placebo_pvalue", PyFloat_FromDouble(v.pre_fit_placebo_pvalue))))
         Py_CLEAR(out);
 done:
     ks_did_sdid_free(r);

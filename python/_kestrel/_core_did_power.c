@@ -228,17 +228,26 @@ static int staggered_design(PyObject *d, ks_did_dgp_staggered *s, int **cohorts)
     unsigned long long seed = 0;
     Py_ssize_t n, T;
     PyObject *C;
-    static char *kwlist[] = {
-        "n_units",          "n_periods",       "cohort_periods", "never_treated_frac",
-        "treatment_effect", "dynamic_effects", "effect_growth",  "unit_fe_sd",
-        "time_trend",       "noise_sd",        "seed",           "cross_sections", NULL};
+    static char *kwlist[] = {"n_units",
+                             "n_periods",
+                             "cohort_periods",
+                             "never_treated_frac",
+                             "treatment_effect",
+                             "dynamic_effects",
+                             "effect_growth",
+                             "unit_fe_sd",
+                             "time_trend",
+                             "noise_sd",
+                             "seed",
+                             "cross_sections",
+                             NULL};
     PyObject *empty = PyTuple_New(0);
     if (!empty) return -1;
     s->cross_sections = 0;
     const int ok = PyArg_ParseTupleAndKeywords(
-        empty, d, "nnOddpddddK|p", kwlist, &n, &T, &C, &s->never_treated_frac,
-        &s->treatment_effect, &s->dynamic_effects, &s->effect_growth, &s->unit_fe_sd,
-        &s->time_trend, &s->noise_sd, &seed, &s->cross_sections);
+        empty, d, "nnOddpddddK|p", kwlist, &n, &T, &C, &s->never_treated_frac, &s->treatment_effect,
+        &s->dynamic_effects, &s->effect_growth, &s->unit_fe_sd, &s->time_trend, &s->noise_sd, &seed,
+        &s->cross_sections);
     Py_DECREF(empty);
     if (!ok) return -1;
     if (n < 0 || T < 0) {

@@ -74,9 +74,9 @@ done:
 static PyObject *py_did_ddd(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns",    "outcome", "group", "partition", "post", "method",
-                             "covariates", "cluster", "alpha", "threads",   "pscore_fallback",
-                             NULL};
+    static char *kwlist[] = {"columns", "outcome", "group",           "partition",
+                             "post",    "method",  "covariates",      "cluster",
+                             "alpha",   "threads", "pscore_fallback", NULL};
     PyObject *cols, *covs = Py_None;
     const char *y, *g, *p, *post, *mname = "dr";
     ks_did_ddd_options o = KS_DID_DDD_OPTIONS_INIT;

@@ -134,8 +134,7 @@ typedef struct {
  * ifv. Returns a status; on failure the message is in lctx. */
 static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options *opt,
                     const cell_plan *cp, const ks_did_cell_units *u, cell_work *wk, double *att,
-                    double *ifv, size_t *ntr, size_t *nco, size_t *n_near_one,
-                    int *fell_back)
+                    double *ifv, size_t *ntr, size_t *nco, size_t *n_near_one, int *fell_back)
 {
     const size_t n = p->n, k = p->k;
     const size_t early = cp->cur < cp->base ? cp->cur : cp->base;
@@ -165,9 +164,18 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
             }
         }
     }
-    ks_did_2x2 in = {
-        m,    k,    wk->dy,     wk->D,           p->x ? wk->X : NULL, ws ? wk->w : NULL,
-        *ntr, NULL, n_near_one, opt->pscore_trim, opt->pscore_fallback, fell_back};
+    ks_did_2x2 in = {m,
+                     k,
+                     wk->dy,
+                     wk->D,
+                     p->x ? wk->X : NULL,
+                     ws ? wk->w : NULL,
+                     *ntr,
+                     NULL,
+                     n_near_one,
+                     opt->pscore_trim,
+                     opt->pscore_fallback,
+                     fell_back};
     int rc = ks__did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(lctx, KS_ENUMERIC, "the estimate is not finite");
@@ -631,12 +639,12 @@ int ks_did_cs_fit(ks_ctx *ctx, const ks_table *t, const char *y, const char *tim
                 memset(ifv, 0, m * sizeof *ifv);
                 continue;
             }
-            status[c] = use_long ? ks__did_long_fit_cell(&lctx, &L, p, opt, cp, base, &r->att[c],
-                                                        ifv, &r->n_treated[c], &r->n_control[c],
-                                                        &near[c], &fell_back[c])
-                                 : fit_cell(&lctx, p, opt, cp, &r->units[c], &wk, &r->att[c],
-                                            ifv, &r->n_treated[c], &r->n_control[c], &near[c],
-                                            &fell_back[c]);
+            status[c] = use_long
+                            ? ks__did_long_fit_cell(&lctx, &L, p, opt, cp, base, &r->att[c], ifv,
+                                                    &r->n_treated[c], &r->n_control[c], &near[c],
+                                                    &fell_back[c])
+                            : fit_cell(&lctx, p, opt, cp, &r->units[c], &wk, &r->att[c], ifv,
+                                       &r->n_treated[c], &r->n_control[c], &near[c], &fell_back[c]);
             if (status[c] != KS_OK) {
                 r->att[c] = NAN;
                 for (size_t i = 0; i < m; i++) ifv[i] = NAN;

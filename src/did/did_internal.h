@@ -62,9 +62,9 @@ void ks__did_long_free(const ks_allocator *a, ks_did_long *L);
 /* One cell on the long data: att, and the influence function of each observation unit (its
  * rows summed) into col (n values). Scratch: 6 + k doubles per row of the cell. */
 int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
-                         const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
-                         double *att, double *col, size_t *ntr, size_t *nco,
-                         size_t *n_near_one, int *fell_back);
+                          const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
+                          double *att, double *col, size_t *ntr, size_t *nco, size_t *n_near_one,
+                          int *fell_back);
 
 /* Build the panel from the table, with R did's preprocessing (NA rows removed, unbalanced units
  * removed, cohorts after the last period + anticipation recoded never treated, no never-treated

@@ -466,8 +466,7 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     for (size_t i = 0; i < m; i++) a[i] = iw[i] * ps[i] * (1.0 - ps[i]);
     if (uncond)
         memset(M2, 0, k * sizeof *M2);
-    else if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, M2, 1, 0,
-                              "the propensity-score Hessian")))
+    else if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, M2, 1, 0, "the propensity-score Hessian")))
         goto done;
     if (method == KS_DID_DR) {
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - in->D[i]);
@@ -654,8 +653,8 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     for (size_t i = 0; i < m; i++) a[i] = iw[i] * ps[i] * (1.0 - ps[i]);
     if (uncond)
         memset(zps, 0, k * sizeof *zps);
-    else if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zps, 1, 0,
-                              "the propensity-score Hessian")))
+    else if ((rc =
+                  gram_solve(ctx, in, &kw, a, 1.0 / dm, zps, 1, 0, "the propensity-score Hessian")))
         goto done;
     /* the outcome regressions' effects (dr): vectors for the control regressions (M1 + M3 and
      * the efficiency moments) and the treated ones */

@@ -916,9 +916,9 @@ static int in_pass(double g, int pass, double cg, double threshold, const ks_did
 }
 
 int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel *p,
-                         const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
-                         double *att, double *col, size_t *ntr, size_t *nco,
-                         size_t *n_near_one, int *fell_back)
+                          const ks_did_cs_options *opt, const ks_did_cell_plan *cp, double *scratch,
+                          double *att, double *col, size_t *ntr, size_t *nco, size_t *n_near_one,
+                          int *fell_back)
 {
     const size_t T = p->T, k = L->k;
     const size_t late = cp->cur > cp->base ? cp->cur : cp->base;

@@ -783,8 +783,8 @@ int ks_did_sdid_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
                             : 0;
     if (r) {
         r->alloc = ctx->alloc;
-        r->buf = ks__calloc(ctx, N0 + T0 + T + (size_t)reps + 2 * T + nfit + T0 + 1,
-                            sizeof *r->buf);
+        r->buf =
+            ks__calloc(ctx, N0 + T0 + T + (size_t)reps + 2 * T + nfit + T0 + 1, sizeof *r->buf);
         r->rows = ks__malloc_array(ctx, N, sizeof *r->rows);
     }
     if (!r || !r->buf || !r->rows) {
