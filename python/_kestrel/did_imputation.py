@@ -335,19 +335,20 @@ class ImputationDiD(Estimator):
         self.is_fitted_ = False
         self.results_ = None
 
-    def _own_options(self):
+    def _own_options(self, aggregate):
         """The arguments only the imputation estimator has, checked, for the C call."""
         checks.check_choice("aux_partition", self.aux_partition, _AUX)
         if not isinstance(self.leave_one_out, (bool, np.bool_)):
             raise TypeError(f"leave_one_out must be a bool, got "
                             f"{type(self.leave_one_out).__name__}")
         checks.check_choice("df_convention", self.df_convention, _DF_CONVENTIONS)
-        if self.df_convention != "residual" and not self.pretrends:
+        if self.df_convention != "residual" and not (self.pretrends and
+                                                     aggregate in ("event_study", "all")):
             import warnings
             warnings.warn(f"df_convention={self.df_convention!r} sets the degrees of freedom of "
-                          "the pretrends leads' tests only; with pretrends=False it changes "
-                          "nothing (pretrend_test()'s F test uses clusters - 1 either way)",
-                          UserWarning, stacklevel=3)
+                          "the leads' tests in the event study of pretrends=True only; here it "
+                          "changes nothing (pretrend_test()'s F test uses clusters - 1 either "
+                          "way)", UserWarning, stacklevel=3)
         return {"aux": _AUX.index(self.aux_partition),
                 "leave_one_out": bool(self.leave_one_out),
                 "df_convention": _DF_CONVENTIONS.index(self.df_convention)}
@@ -372,8 +373,8 @@ class ImputationDiD(Estimator):
         'group' or 'all'; balance_e: the event study keeps cohorts observed at every relative
         period in [-balance_e, max horizon] (with pretrends, their leads only)."""
         kind = self._check()
-        own = self._own_options()
         checks.check_choice("aggregate", aggregate, _AGGREGATES)
+        own = self._own_options(aggregate)
         if balance_e is not None:
             checks.check_count("balance_e", balance_e)
         covs = [covariates] if isinstance(covariates, str) else covariates
@@ -382,7 +383,8 @@ class ImputationDiD(Estimator):
             anticipation=int(self.anticipation), covariates=covs, cluster=self.cluster,
             alpha=float(self.alpha),
             horizon_max=-1 if self.horizon_max is None else int(self.horizon_max),
-            balance_e=-1 if balance_e is None else int(balance_e), pretrends=bool(self.pretrends),
+            balance_e=-1 if balance_e is None else int(balance_e),
+            pretrends=bool(self.pretrends) and aggregate in ("event_study", "all"),
             strict=self.rank_deficient_action == "error", n_bootstrap=int(self.n_bootstrap),
             boot_kind=kind, seed=0 if self.seed is None else int(self.seed),
             threads=int(self.threads), **own)
@@ -435,7 +437,7 @@ class TwoStageDiD(ImputationDiD):
                           bootstrap_weights, seed, rank_deficient_action, horizon_max, pretrends,
                           threads)
 
-    def _own_options(self):
+    def _own_options(self, aggregate):
         return {}
 
     def _make_results(self, r, data, outcome, unit, time, first_treat, covs, aggregate):

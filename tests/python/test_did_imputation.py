@@ -272,12 +272,15 @@ def test_variance_arguments(panel):
         ImputationDiD(leave_one_out=1).fit(panel, "y", "unit", "time", "first_treat")
     with pytest.raises(ValueError, match="df_convention"):
         ImputationDiD(df_convention="t").fit(panel, "y", "unit", "time", "first_treat")
-    with pytest.warns(UserWarning, match="df_convention"):
-        ImputationDiD(df_convention="cluster").fit(panel, "y", "unit", "time", "first_treat")
+    for pre in (False, True):  # no event study to use it in
+        with pytest.warns(UserWarning, match="df_convention"):
+            ImputationDiD(df_convention="cluster", pretrends=pre).fit(
+                panel, "y", "unit", "time", "first_treat")
     est = ImputationDiD(leave_one_out=True, df_convention="normal", pretrends=True)
     assert est.get_params()["leave_one_out"] and est.get_params()["df_convention"] == "normal"
-    r = est.fit(panel, "y", "unit", "time", "first_treat")
+    r = est.fit(panel, "y", "unit", "time", "first_treat", aggregate="event_study")
     assert (r.vcov_type, r.cluster_name, r.n_clusters) == ("hc1", "unit", 180)
+    assert -2 in r.event_study_effects
     assert r.to_dict()["leave_one_out"] and "leave-one-out" in str(r.summary())
     ts = TwoStageDiD().fit(panel, "y", "unit", "time", "first_treat")
     assert not hasattr(ts, "pretrend_test") and not hasattr(ts, "leave_one_out")
