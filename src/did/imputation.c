@@ -603,8 +603,7 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
         (rc = make_groups(ctx, &d, e, ant, &bg)))
         goto done;
     if (!two_stage && o->pretrends &&
-        (rc = ks__did_imp_leads(ctx, &d, e, o, be.coh ? be.coh : NULL, be.ncoh, o->horizon_max, -1,
-                                &leads)))
+        (rc = ks__did_imp_leads(ctx, &d, e, o, be.coh, be.ncoh, o->horizon_max, -1, &leads)))
         goto done;
     ks_did_imputation_leads_view lv = {0};
     if (leads) ks_did_imputation_leads_get(leads, &lv);
@@ -616,11 +615,11 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
      * n1) and row (n1 size_t); the overall draws */
     const size_t B = (size_t)o->n_bootstrap;
     size_t nbuf = 8 * mt + 4 * d.n1 + B + 1;
-    if (!(r = ks__calloc(ctx, 1, sizeof *r)) || !A || !scratch) {
+    if ((r = ks__calloc(ctx, 1, sizeof *r))) r->alloc = ctx->alloc; /* before any free */
+    if (!r || !A || !scratch) {
         rc = KS_ENOMEM;
         goto done;
     }
-    r->alloc = ctx->alloc;
     if (!(r->buf = ks__malloc_array(ctx, nbuf, sizeof(double)))) {
         rc = KS_ENOMEM;
         goto done;

@@ -145,14 +145,15 @@ int ks__did_imp_leads(ks_ctx *ctx, const ks_did_imp_data *d, const double *e,
         if (q < L && hv[q] == hh[r]) li[r] = (int64_t)q;
     }
     /* result: key, coef, se, t, p, lo, hi, nobs (8 L) and vcov (L^2) */
-    if (!(res = ks__calloc(ctx, 1, sizeof *res)) ||
-        !(res->buf = ks__calloc(ctx, 8 * L + L * L + 1, sizeof *res->buf))) {
-        ks_did_imputation_leads_free(res);
-        res = NULL;
+    if (!(res = ks__calloc(ctx, 1, sizeof *res))) {
         rc = KS_ENOMEM;
         goto done;
     }
     res->alloc = ctx->alloc;
+    if (!(res->buf = ks__calloc(ctx, 8 * L + L * L + 1, sizeof *res->buf))) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
     ks_did_imputation_leads_view *v = &res->v;
     double *key = res->buf, *coef = key + L, *se = coef + L, *ts = se + L, *pv = ts + L;
     double *lo = pv + L, *hi = lo + L, *nobs = hi + L, *V = nobs + L;

@@ -2,7 +2,8 @@
 (diff-diff's golden files: tests/data/did/reference_imputation_r.json, PROVENANCE.md), the
 leave-out variance against Stata did_imputation's leaveout (reference_imputation_loo_stata.json),
 pretrends / pretrend_test() / leave_one_out variants against diff-diff 3.13
-(reference_imputation_diff_diff.json), diff-diff's names and result shapes, thread-count
+(reference_imputation_diff_diff.json), BJS's lead regression against R didimputation's pretrends
+and fixest's Wald test (reference_imputation_pretrends_r.json), diff-diff's names and result shapes, thread-count
 invariance of the bootstrap, errors naming the argument."""
 import json
 import os
@@ -17,6 +18,7 @@ DATA = os.path.join(os.path.dirname(__file__), "..", "data", "did")
 REF = json.load(open(os.path.join(DATA, "reference_imputation_r.json")))
 STATA = json.load(open(os.path.join(DATA, "reference_imputation_loo_stata.json")))
 DD = json.load(open(os.path.join(DATA, "reference_imputation_diff_diff.json")))
+RREF = json.load(open(os.path.join(DATA, "reference_imputation_pretrends_r.json")))
 
 
 @pytest.fixture(scope="module")
@@ -285,3 +287,54 @@ def test_variance_arguments(panel):
     ts = TwoStageDiD().fit(panel, "y", "unit", "time", "first_treat")
     assert not hasattr(ts, "pretrend_test") and not hasattr(ts, "leave_one_out")
     assert "leave_one_out" not in TwoStageDiD().get_params()
+
+
+def test_cli_pretrends_leave_one_out(kestrel_bin, panel):
+    """`kestrel did imputation --pretrends N --leave-one-out --json`: the leads in the event
+    study, the pre-trend test of the N nearest leads, the leave-out standard errors: the
+    Python fit's numbers."""
+    import subprocess
+    path = os.path.join(DATA, "didimputation_test_panel.csv")
+    out = subprocess.run([kestrel_bin, "did", "imputation", "--data", path, "--outcome", "y",
+                          "--unit", "unit", "--time", "time", "--first-treat", "first_treat",
+                          "--pretrends", "2", "--leave-one-out", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    j = json.loads(out)
+    r = ImputationDiD(pretrends=True, leave_one_out=True).fit(
+        panel, "y", "unit", "time", "first_treat", aggregate="event_study")
+    assert j["se"] == pytest.approx(r.overall_se, rel=1e-12)
+    assert j["event_study"]["key"][:3] == [-4, -3, -2]
+    es = [r.event_study_effects[h]["se"] for h in j["event_study"]["key"]]
+    assert j["event_study"]["se"] == pytest.approx(es, rel=1e-12)
+    t = r.pretrend_test(n_leads=2)
+    assert j["pretrend_test"]["leads"] == [-3, -2] and j["pretrend_test"]["df2"] == 179
+    assert j["pretrend_test"]["f_stat"] == pytest.approx(t["f_stat"], rel=1e-12)
+    bad = subprocess.run([kestrel_bin, "did", "twostage", "--data", path, "--outcome", "y",
+                          "--unit", "unit", "--time", "time", "--first-treat", "first_treat",
+                          "--leave-one-out"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "imputation` only" in bad.stderr
+
+
+@pytest.mark.parametrize("case", ["all", "n_leads_2", "covariate", "grp"])
+def test_pretrends_against_r(panel, panel_x, case):
+    """The leads of R didimputation 0.5.0 (`pretrends`, fixest's clustered standard errors) and
+    fixest's Wald statistic of the same regression (reference_imputation_pretrends_r.json).
+    fixest demeans iteratively (its standard errors 1e-7 from the exact solution here): 1e-9
+    on coefficients, 1e-6 relative on standard errors and F. The F's p-value is R's pf() against
+    F(q, G - 1), diff-diff's and Stata's reference (fixest's own wald() takes the residual
+    df)."""
+    ref = RREF[case]
+    data = (panel_x if case == "covariate" else panel).assign(grp=panel.unit % 30)
+    est = ImputationDiD(pretrends=True, cluster="grp" if case == "grp" else None)
+    r = est.fit(data, "y", "unit", "time", "first_treat", aggregate="event_study",
+                covariates=["x"] if case == "covariate" else None)
+    t = r.pretrend_test(n_leads=len(ref["leads"]))
+    assert list(t["lead_coefficients"]) == ref["leads"]
+    for h, b, s in zip(ref["leads"], ref["estimate"], ref["std_error"]):
+        assert abs(t["lead_coefficients"][h] - b) < 1e-9
+        assert t["lead_se"][h] == pytest.approx(s, rel=1e-6)
+        if case != "n_leads_2":  # the event study has every lead
+            assert r.event_study_effects[h]["se"] == pytest.approx(s, rel=1e-6)
+    assert t["f_stat"] == pytest.approx(ref["wald_stat"], rel=1e-6)
+    assert t["df_denom"] == ref["G"] - 1
+    assert t["p_value"] == pytest.approx(ref["p_g1"], rel=1e-6)
