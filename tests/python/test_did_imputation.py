@@ -3,7 +3,8 @@
 leave-out variance against Stata did_imputation's leaveout (reference_imputation_loo_stata.json),
 pretrends / pretrend_test() / leave_one_out variants against diff-diff 3.13
 (reference_imputation_diff_diff.json), BJS's lead regression against R didimputation's pretrends
-and fixest's Wald test (reference_imputation_pretrends_r.json), diff-diff's names and result shapes, thread-count
+and fixest's Wald test (reference_imputation_pretrends_r.json), TwoStageDiD's leads against R
+did2s (reference_two_stage_pretrends_r.json), diff-diff's names and result shapes, thread-count
 invariance of the bootstrap, errors naming the argument."""
 import json
 import os
@@ -19,6 +20,7 @@ REF = json.load(open(os.path.join(DATA, "reference_imputation_r.json")))
 STATA = json.load(open(os.path.join(DATA, "reference_imputation_loo_stata.json")))
 DD = json.load(open(os.path.join(DATA, "reference_imputation_diff_diff.json")))
 RREF = json.load(open(os.path.join(DATA, "reference_imputation_pretrends_r.json")))
+RTS = json.load(open(os.path.join(DATA, "reference_two_stage_pretrends_r.json")))
 
 
 @pytest.fixture(scope="module")
@@ -338,3 +340,19 @@ def test_pretrends_against_r(panel, panel_x, case):
     assert t["f_stat"] == pytest.approx(ref["wald_stat"], rel=1e-6)
     assert t["df_denom"] == ref["G"] - 1
     assert t["p_value"] == pytest.approx(ref["p_g1"], rel=1e-6)
+
+
+@pytest.mark.parametrize("anticipation", [0, 1])
+def test_two_stage_pretrends_against_did2s(panel, anticipation):
+    """TwoStageDiD(pretrends=True) against R did2s's second stage over every relative period
+    (~ i(rel_year, ref = c(-1 - anticipation, Inf)), analytical clustered standard errors;
+    reference_two_stage_pretrends_r.json): leads, horizons and their GMM standard errors, to
+    fixest's iteration error as in test_two_stage_against_did2s."""
+    ref = RTS[f"anticipation_{anticipation}"]
+    r = TwoStageDiD(pretrends=True, anticipation=anticipation).fit(
+        panel, "y", "unit", "time", "first_treat", aggregate="event_study")
+    assert set(r.event_study_effects) == set(ref["horizons"]) | {-1 - anticipation}
+    for h, b, s in zip(ref["horizons"], ref["estimate"], ref["se"]):
+        d = r.event_study_effects[h]
+        assert abs(d["effect"] - b) < 5e-7
+        assert d["se"] == pytest.approx(s, rel=1e-6)
