@@ -7,10 +7,13 @@ Cases:
   imp20k  ImputationDiD().fit(..., aggregate="all"): overall ATT, event study, groups with BJS's
           conservative standard errors
   gard20k TwoStageDiD().fit(..., aggregate="all") with Gardner's GMM standard errors
+  impre20k ImputationDiD(pretrends=True, leave_one_out=True).fit(..., aggregate="all") and
+          results.pretrend_test(): BJS's leads in the event study, the leave-out variance and
+          the joint pre-trend F test
 Each tool runs in its own process; the time is the median of warm fits after one warm-up fit,
 from a pandas DataFrame already in memory. Estimates (overall ATT and SE, the h = 0 SE) are
 compared so that a fast wrong answer cannot pass.
-Usage: bench_did_imputation.py [--reps N] [--cases imp20k,gard20k]
+Usage: bench_did_imputation.py [--reps N] [--cases imp20k,gard20k,impre20k]
 """
 import json
 import os
@@ -23,7 +26,8 @@ from did_data import make_staggered
 
 OUT = pathlib.Path(__file__).resolve().parent / "out"
 SHAPE = (20000, 18, 7)
-CASES = {"imp20k": "ImputationDiD", "gard20k": "TwoStageDiD"}
+CASES = {"imp20k": ("ImputationDiD", {}), "gard20k": ("TwoStageDiD", {}),
+         "impre20k": ("ImputationDiD", {"pretrends": True, "leave_one_out": True})}
 
 
 def worker(tool, case, threads, reps):
@@ -42,11 +46,16 @@ def worker(tool, case, threads, reps):
         import diff_diff as m
         warnings.simplefilter("ignore")
         kw = {}
-    cls = getattr(m, CASES[case])
+    name, extra = CASES[case]
+    cls = getattr(m, name)
 
     def fit():
-        r = cls(**kw).fit(df, "outcome", "unit", "time", "first_treat", aggregate="all")
-        return r.overall_att, r.overall_se, r.event_study_effects[0]["se"]
+        r = cls(**kw, **extra).fit(df, "outcome", "unit", "time", "first_treat",
+                                   aggregate="all")
+        out = (r.overall_att, r.overall_se, r.event_study_effects[0]["se"])
+        if extra.get("pretrends"):
+            out += (r.event_study_effects[-2]["se"], r.pretrend_test()["f_stat"])
+        return out
     est, res = time_fits(fit, reps)
     print(json.dumps({**res, "estimates": [float(x) for x in est]}))
 

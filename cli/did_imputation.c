@@ -1,6 +1,7 @@
 /* did_imputation.c — `kestrel did imputation` (Borusyak, Jaravel & Spiess) and `kestrel did
  * twostage` (Gardner) from a CSV/TSV panel: the overall ATT, the event study and the cohort
- * effects. */
+ * effects; for the imputation estimator also BJS's pre-trend test (--pretrends N) and the
+ * leave-out variance (--leave-one-out). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ static int run(int argc, char **argv, int two_stage)
     const char *data = NULL, *y = NULL, *unit = NULL, *time = NULL, *g = NULL, *covs = NULL;
     const char *cluster = NULL, *antic = NULL, *alpha = NULL, *json = NULL, *hmax = NULL;
     const char *aux = NULL, *pre = NULL, *boot = NULL, *bw = NULL, *seed = NULL, *bal = NULL;
-    const char *threads = NULL;
+    const char *threads = NULL, *loo = NULL, *dfc = NULL;
     const cli_opt opts[] = {
         {"data", 1, &data, "FILE", "CSV or TSV, plain or gzip, with a header row"},
         {"outcome", 1, &y, "Y", "outcome column"},
@@ -53,7 +54,14 @@ static int run(int argc, char **argv, int two_stage)
         {"balance-e", 1, &bal, "E", "event study: cohorts observed over [-E, max h] only"},
         {"aux-partition", 1, &aux, "P",
          "imputation: cohort_horizon (default, R didimputation), cohort or horizon"},
-        {"pretrends", 0, &pre, NULL, "twostage: the event study adds the leads"},
+        {"pretrends", !two_stage, &pre, two_stage ? NULL : "N",
+         two_stage ? "the event study adds the leads (did2s's pre-period coefficients)"
+                   : "the event study adds BJS's lead coefficients, and the joint pre-trend\n"
+                     "test (eq. 9) of the N leads nearest the treatment is printed (0: all)"},
+        {"leave-one-out", 0, &loo, NULL,
+         "imputation: BJS's leave-out conservative variance (Stata's leaveout)"},
+        {"df-convention", 1, &dfc, "D",
+         "imputation: t df of the leads' tests: residual (default), cluster, normal"},
         {"n-bootstrap", 1, &boot, "B", "multiplier bootstrap draws (default 0: analytical)"},
         {"bootstrap-weights", 1, &bw, "W", "rademacher (default), mammen or webb"},
         {"seed", 1, &seed, "S", "bootstrap seed (default 0)"},
@@ -105,8 +113,16 @@ static int run(int argc, char **argv, int two_stage)
         o.seed = (uint64_t)v;
     }
     if (alpha && cli_num(cmd, "--alpha", alpha, &o.alpha)) return CLI_USAGE;
+    long n_leads = -1;
+    if (pre && !two_stage && cli_int(cmd, "--pretrends", pre, 0, &n_leads)) return CLI_USAGE;
+    if (two_stage && (loo || dfc)) {
+        fprintf(stderr, "kestrel %s: --%s is for `kestrel did imputation` only\n", cmd,
+                loo ? "leave-one-out" : "df-convention");
+        return CLI_USAGE;
+    }
     o.cluster = cluster;
     o.pretrends = pre != NULL;
+    o.leave_one_out = loo != NULL;
     size_t ncov = 0;
     const char **covlist = NULL;
     if (covs && (rc = cli_list(cmd, "--covariates", covs, &covlist, &ncov))) return rc;
@@ -114,15 +130,22 @@ static int run(int argc, char **argv, int two_stage)
     ks_ctx *ctx;
     ks_table *t = NULL;
     ks_did_imputation *r = NULL;
+    ks_did_imputation_leads *lt = NULL;
     if ((rc = cli_ctx(&ctx, cmd, threads))) goto out;
     if ((aux && ks_did_aux_partition_value(ctx, aux, &o.aux_partition) != KS_OK) ||
         (bw && ks_did_boot_weights_value(ctx, bw, &o.boot_weights) != KS_OK) ||
+        (dfc && ks_did_df_convention_value(ctx, dfc, &o.df_convention) != KS_OK) ||
         ks_table_read_csv(ctx, data, NULL, &t) != KS_OK ||
         (two_stage ? ks_did_two_stage_fit(ctx, t, y, unit, time, g, &o, &r)
-                   : ks_did_imputation_fit(ctx, t, y, unit, time, g, &o, &r)) != KS_OK) {
+                   : ks_did_imputation_fit(ctx, t, y, unit, time, g, &o, &r)) != KS_OK ||
+        (pre && !two_stage &&
+         ks_did_imputation_pretrend_test(ctx, t, y, unit, time, g, &o,
+                                         n_leads == 0 ? -1 : (int)n_leads, &lt) != KS_OK)) {
         rc = cli_fail(ctx, cmd);
         goto done;
     }
+    ks_did_imputation_leads_view lv = {0};
+    if (lt) ks_did_imputation_leads_get(lt, &lv);
     ks_did_imputation_view s;
     ks_did_imputation_get(r, &s);
     if (json) {
@@ -134,6 +157,23 @@ static int run(int argc, char **argv, int two_stage)
                s.n_treated_obs, s.nclusters);
         json_block("event_study", &s.event_study);
         json_block("groups", &s.groups);
+        if (lt) {
+            printf(", \"pretrend_test\": {\"f_stat\": ");
+            cli_json_num(stdout, lv.f_stat);
+            printf(", \"p_value\": ");
+            cli_json_num(stdout, lv.f_pvalue);
+            printf(", \"df1\": ");
+            cli_json_num(stdout, lv.f_df1);
+            printf(", \"df2\": ");
+            cli_json_num(stdout, lv.f_df2);
+            printf(", ");
+            cli_json_array(stdout, "leads", lv.key, lv.n);
+            printf(", ");
+            cli_json_array(stdout, "coef", lv.coef, lv.n);
+            printf(", ");
+            cli_json_array(stdout, "se", lv.se, lv.n);
+            printf("}");
+        }
         printf("}\n");
     } else {
         printf("%s: %s\n",
@@ -147,9 +187,15 @@ static int run(int argc, char **argv, int two_stage)
         cli_print_effect(stdout, "ATT", s.att, s.se, s.tstat, s.pvalue, s.ci_lower, s.ci_upper);
         print_block("h =", &s.event_study);
         print_block("g =", &s.groups);
+        if (lt)
+            printf("\nPre-trend test (BJS eq. 9), %zu lead%s: F = %.4f on %g and %g df, p = "
+                   "%.4g\n",
+                   lv.n, lv.n == 1 ? "" : "s", lv.f_stat, lv.f_df1, lv.f_df2, lv.f_pvalue);
+        if (o.leave_one_out) printf("Standard errors: leave-one-out (BJS Supp. App. A.9)\n");
     }
 done:
     ks_did_imputation_free(r);
+    ks_did_imputation_leads_free(lt);
     ks_table_free(t);
     ks_ctx_free(ctx);
 out:

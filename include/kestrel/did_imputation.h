@@ -24,6 +24,7 @@
 #define KESTREL_DID_IMPUTATION_H
 
 #include "kestrel/did.h"
+#include "kestrel/did_stacked.h" /* ks_did_df_convention */
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,7 +50,16 @@ typedef struct {
     int balance_e;                 /* event study: only cohorts observed at every horizon in
                                       [-balance_e, max h]; -1 (default): all cohorts */
     ks_did_aux_partition aux_partition; /* imputation only */
-    int pretrends;                      /* 1: the event study adds the pre-treatment horizons */
+    int leave_one_out; /* imputation: 1 for BJS's leave-out residuals (Supp. App. A.9; Stata
+                          did_imputation's leaveout): each unit's auxiliary cell effect
+                          leaves the unit out; default 0 (R didimputation) */
+    int pretrends;     /* 1: the event study adds the pre-treatment horizons: the imputation
+                          estimator BJS's lead coefficients (ks_did_imputation_pretrend_test,
+                          restricted by horizon_max and balance_e), the two-stage estimator the
+                          mean residualized outcome of each lead (did2s) */
+    ks_did_df_convention df_convention; /* imputation pretrends: the t degrees of freedom of
+                                           the leads' tests: residual (default), cluster
+                                           (G - 1, fixest) or normal */
     int strict;                         /* 1: fail when a treated observation cannot be imputed (its
                                            unit or period has no untreated observation); 0 (default):
                                            leave it out (tau NaN) and log a warning */
@@ -59,7 +69,8 @@ typedef struct {
 } ks_did_imputation_options;
 #define KS_DID_IMPUTATION_OPTIONS_INIT                                                             \
     {                                                                                              \
-        0, NULL, NULL, 0.05, -1, -1, KS_DID_AUX_COHORT_HORIZON, 0, 0, 0, KS_DID_BOOT_RADEMACHER, 0 \
+        0, NULL, NULL, 0.05, -1, -1, KS_DID_AUX_COHORT_HORIZON, 0, 0, KS_DF_RESIDUAL, 0, 0,        \
+            KS_DID_BOOT_RADEMACHER, 0                                                              \
     }
 
 typedef struct ks_did_imputation ks_did_imputation; /* opaque */
@@ -92,6 +103,10 @@ typedef struct {
 typedef struct {
     double att, se, tstat, pvalue, ci_lower, ci_upper; /* the overall ATT */
     ks_did_imputation_block event_study;               /* horizons, increasing */
+    size_t n_leads; /* imputation with pretrends: the first n_leads event-study entries are
+                       BJS's lead coefficients (t(lead_df) inference, analytical even with
+                       the bootstrap) */
+    double lead_df; /* their t degrees of freedom (0: normal) */
     ks_did_imputation_block groups;                    /* cohorts, increasing */
     /* the treated observations: input row, tau (NaN: not imputable), t - g, overall weight */
     size_t ntreated;
@@ -104,6 +119,37 @@ typedef struct {
     const double *boot; /* n_bootstrap draws of the overall ATT (shifted by it), or NULL */
 } ks_did_imputation_view;
 KS_API void ks_did_imputation_get(const ks_did_imputation *r, ks_did_imputation_view *out);
+
+/* BJS's pre-trend test (Test 1, eq. 9; R didimputation's pretrends): the first stage on the
+ * untreated observations with lead indicators 1[t - g = h] for h < -anticipation other than
+ * the reference -1 - anticipation (the n_leads nearest the treatment; -1: all), their
+ * coefficients with fixest's cluster-robust CR1 variance (fixed effects nested in the clusters
+ * not counted; opt->cluster, default the unit) and the joint Wald test F = g'V^-1 g / q
+ * against F(q, G - 1), G the clusters with untreated observations. Per-lead t, p and interval
+ * use t(df) by opt->df_convention. A lead collinear with the fixed effects (or earlier leads)
+ * is dropped (NaN; logged, or an error with opt->strict). No leads: n 0, F NaN. */
+typedef struct ks_did_imputation_leads ks_did_imputation_leads; /* opaque */
+typedef struct {
+    size_t n;          /* leads, h increasing */
+    const double *key; /* h */
+    const double *coef, *se, *tstat, *pvalue, *ci_lower, *ci_upper;
+    const double *nobs; /* observations of each lead */
+    const double *vcov; /* n x n (NaN rows and columns for dropped leads) */
+    size_t n_dropped;
+    double df;               /* t degrees of freedom of the per-lead tests (0: normal) */
+    double df_resid;         /* untreated rows - leads kept - covariates - absorbed rank */
+    double f_stat, f_pvalue; /* the Wald test of the kept leads (NaN: none) */
+    double f_df1, f_df2;     /* q and G - 1 */
+    size_t nclusters;        /* clusters with untreated observations */
+} ks_did_imputation_leads_view;
+KS_API int ks_did_imputation_pretrend_test(ks_ctx *ctx, const ks_table *t, const char *outcome,
+                                           const char *unit, const char *time,
+                                           const char *first_treat,
+                                           const ks_did_imputation_options *opt, int n_leads,
+                                           ks_did_imputation_leads **out) KS_RESULT_USED;
+KS_API void ks_did_imputation_leads_free(ks_did_imputation_leads *r); /* NULL is fine */
+KS_API void ks_did_imputation_leads_get(const ks_did_imputation_leads *r,
+                                        ks_did_imputation_leads_view *out);
 
 #ifdef __cplusplus
 }

@@ -101,6 +101,9 @@ KS_API double ks_normal_cdf(double z);
 KS_API double ks_normal_quantile(double p);
 KS_API double ks_t_cdf(double t, double df);
 KS_API double ks_t_quantile(double p, double df);
+/* Upper tail P(X > x) of the F distribution with df1 and df2 degrees of freedom (the same
+ * incomplete beta function). */
+KS_API double ks_f_sf(double x, double df1, double df2);
 /* Upper tail P(X > x) of the chi-square with df degrees of freedom (regularized incomplete
  * gamma: series, or continued fraction above x/2 = df/2 + 1). */
 KS_API double ks_chi2_sf(double x, double df);

@@ -3,6 +3,8 @@
 #ifndef KS_DID_IMPUTATION_INTERNAL_H
 #define KS_DID_IMPUTATION_INTERNAL_H
 
+#include <math.h>
+
 #include "did/did_internal.h"
 #include "kestrel/did_imputation.h"
 
@@ -22,6 +24,13 @@ typedef struct {
     double *n0u;          /* N: untreated rows per unit */
 } ks_did_imp_data;
 
+/* Is row r treated (t >= g - anticipation)? */
+static inline int ks__did_imp_treated(const ks_did_imp_data *d, size_t r, int anticipation)
+{
+    const double g = d->num[2 * d->n + r];
+    return !isnan(g) && d->num[d->n + r] >= g - anticipation;
+}
+
 /* Read the table and fit the first stage on the untreated rows. */
 int ks__did_imp_prepare(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
                         const char *time, const char *first_treat,
@@ -35,5 +44,32 @@ double ks__did_imp_zs(const ks_did_imp_data *d, const double *s, size_t r);
 int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
                     const char *time, const char *first_treat, const ks_did_imputation_options *o,
                     int two_stage, ks_did_imputation **out);
+
+/* BJS's lead regression on the prepared data (imputation_leads.c); e: the first-stage
+ * residuals on untreated rows; cohorts (sorted; NULL: all) limit the lead indicators to those
+ * cohorts, hmax (>= 0) to |h| <= hmax, n_leads (>= 0) to the nearest ones. */
+int ks__did_imp_leads(ks_ctx *ctx, const ks_did_imp_data *d, const double *e,
+                      const ks_did_imputation_options *o, const double *cohorts, size_t ncoh,
+                      int hmax, int n_leads, ks_did_imputation_leads **out);
+
+/* BJS's auxiliary model of the treated rows for one target at a time (imputation_aux.c):
+ * reset, add each target row's weight and tau, finish (returns the number of cells where the
+ * leave-out is undefined and skipped), then each row's centred (and leave-out scaled)
+ * residual. */
+typedef struct {
+    size_t ncell, npair; /* cells; (cell, unit) pairs */
+    int leave_one_out;   /* 1: BJS's leave-out residuals (Supp. App. A.9) */
+    int64_t *pair;       /* n: each row's pair, -1 for an untreated row */
+    size_t *pair_cell;   /* npair: its cell (pairs are sorted by cell) */
+    size_t *cell_start;  /* ncell + 1: the pairs of cell c */
+    double *work;        /* per target: a, b, factor (npair each); tau~, den, units (ncell) */
+} ks_did_imp_aux;
+int ks__did_imp_aux_init(ks_ctx *ctx, const ks_did_imp_data *d, ks_did_aux_partition part,
+                         int anticipation, int leave_one_out, ks_did_imp_aux *x);
+void ks__did_imp_aux_free(ks_ctx *ctx, ks_did_imp_aux *x);
+void ks__did_imp_aux_reset(ks_did_imp_aux *x);
+void ks__did_imp_aux_add(ks_did_imp_aux *x, size_t r, double w, double e);
+size_t ks__did_imp_aux_finish(ks_did_imp_aux *x);
+double ks__did_imp_aux_resid(const ks_did_imp_aux *x, size_t r, double e);
 
 #endif

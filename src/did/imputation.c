@@ -172,13 +172,6 @@ out:
     return rc;
 }
 
-/* Treated row? */
-static inline int is_treated(const ks_did_imp_data *d, size_t r, int anticipation)
-{
-    const double g = d->num[2 * d->n + r];
-    return !isnan(g) && d->num[d->n + r] >= g - anticipation;
-}
-
 /* The first-stage design: which columns identify (units and periods with untreated rows), the
  * per-unit sums b_u and the Cholesky factor of S; then the coefficients for y and, per row, the
  * residual (untreated) or tau (treated; NaN when not imputable). */
@@ -195,7 +188,7 @@ static int stage1(ks_ctx *ctx, ks_did_imp_data *d, int anticipation)
         return KS_ENOMEM;
     }
     for (size_t r = 0; r < n; r++)
-        if (!is_treated(d, r, anticipation)) {
+        if (!ks__did_imp_treated(d, r, anticipation)) {
             d->n0u[uc[r]] += 1.0;
             n0t[tc[r]]++;
         }
@@ -222,7 +215,7 @@ static int stage1(ks_ctx *ctx, ks_did_imp_data *d, int anticipation)
     const double *X = d->num + 4 * n;
     /* Q (lower triangle) and b_u */
     for (size_t r = 0; r < n; r++) {
-        if (is_treated(d, r, anticipation)) continue;
+        if (ks__did_imp_treated(d, r, anticipation)) continue;
         double *b = d->B + (size_t)uc[r] * m;
         const int64_t j = d->col[tc[r]];
         if (j >= 0) {
@@ -259,7 +252,7 @@ static int stage1(ks_ctx *ctx, ks_did_imp_data *d, int anticipation)
     double *ru = d->coef, *rq = d->coef + N;
     memset(d->coef, 0, (N + mm) * sizeof *d->coef);
     for (size_t r = 0; r < n; r++) {
-        if (is_treated(d, r, anticipation)) continue;
+        if (ks__did_imp_treated(d, r, anticipation)) continue;
         const double y = d->num[r];
         ru[uc[r]] += y;
         const int64_t j = d->col[tc[r]];
@@ -350,19 +343,23 @@ typedef struct {
     int64_t *tid;  /* per row */
     double *key;   /* n */
     double *count; /* n: rows of each target */
+    double *coh;   /* event study with balance_e: the balanced cohorts (ncoh), else NULL */
+    size_t ncoh;
 } block;
 
 /* One target: its estimate and, into A (G values), the cluster sums of its influence function.
- * e: tau on treated rows, the first-stage residual on untreated rows. pc: each treated row's
- * auxiliary cell (BJS), npc cells; scratch: N + m + 2 npc doubles. */
+ * e: tau on treated rows, the first-stage residual on untreated rows. aux: BJS's auxiliary
+ * model (NULL: the two-stage estimator, treated rows centred on the estimate); scratch: N + m
+ * doubles. *single: the auxiliary cells where the leave-out is undefined. */
 static int one_target(ks_ctx *ctx, const ks_did_imp_data *d, const double *e, const block *bk,
-                      size_t k, int two_stage, int anticipation, const int64_t *pc, size_t npc,
-                      double *scratch, double *est, double *A)
+                      size_t k, int anticipation, ks_did_imp_aux *aux, double *scratch, double *est,
+                      double *A, size_t *single)
 {
     const size_t n = d->n, N = d->N, m = d->m, K = d->K;
     const double w = 1.0 / bk->count[k];
-    double *s = scratch, *num = s + N + m, *den = num + npc;
-    memset(scratch, 0, (N + m + 2 * npc) * sizeof *scratch);
+    double *s = scratch;
+    memset(scratch, 0, (N + m) * sizeof *scratch);
+    if (aux) ks__did_imp_aux_reset(aux);
     double acc = 0.0;
     for (size_t r = 0; r < n; r++) {
         if (bk->tid[r] != (int64_t)k) continue;
@@ -371,23 +368,18 @@ static int one_target(ks_ctx *ctx, const ks_did_imp_data *d, const double *e, co
         const int64_t j = d->col[d->codes[n + r]];
         if (j >= 0) s[N + j] += w;
         for (size_t c = 0; c < K; c++) s[N + d->mt + c] += w * d->num[(4 + c) * n + r];
-        if (!two_stage && pc[r] >= 0) {
-            num[pc[r]] += w * w * e[r];
-            den[pc[r]] += w * w;
-        }
+        if (aux) ks__did_imp_aux_add(aux, r, w, e[r]);
     }
     *est = acc;
+    *single = aux ? ks__did_imp_aux_finish(aux) : 0;
     const int rc = ks__did_imp_solve(ctx, d, s);
     if (rc) return rc;
     memset(A, 0, d->G * sizeof *A);
     for (size_t r = 0; r < n; r++) {
-        const int in = bk->tid[r] == (int64_t)k;
+        const int in = bk->tid[r] == (int64_t)k, tr = ks__did_imp_treated(d, r, anticipation);
         double psi = 0.0;
-        if (!is_treated(d, r, anticipation)) psi = -ks__did_imp_zs(d, s, r) * e[r];
-        if (in) {
-            const double center = two_stage || pc[r] < 0 ? acc : num[pc[r]] / den[pc[r]];
-            psi += w * (e[r] - center);
-        }
+        if (!tr) psi = -ks__did_imp_zs(d, s, r) * e[r];
+        if (in) psi += w * (aux && tr ? ks__did_imp_aux_resid(aux, r, e[r]) : e[r] - acc);
         A[d->codes[2 * n + r]] += psi;
     }
     return KS_OK;
@@ -429,7 +421,7 @@ static int make_es(ks_ctx *ctx, const ks_did_imp_data *d, const double *e,
     if (!hv) return KS_ENOMEM;
     size_t nh = 0, nc = 0;
     for (size_t r = 0; r < n; r++) {
-        const int tr = is_treated(d, r, o->anticipation);
+        const int tr = ks__did_imp_treated(d, r, o->anticipation);
         if (isnan(g[r]) || (tr && isnan(e[r]))) continue;
         if (o->horizon_max >= 0 && fabs(h[r]) > o->horizon_max) continue;
         if (tr || (leads && h[r] < -o->anticipation && h[r] != ref)) hv[nh++] = h[r];
@@ -475,7 +467,7 @@ static int make_es(ks_ctx *ctx, const ks_did_imp_data *d, const double *e,
     memcpy(bk->key, hv, nh * sizeof *hv);
     for (size_t r = 0; r < n; r++) {
         bk->tid[r] = -1;
-        const int tr = is_treated(d, r, o->anticipation);
+        const int tr = ks__did_imp_treated(d, r, o->anticipation);
         if (isnan(g[r]) || (tr && isnan(e[r]))) continue;
         if (!tr && !(leads && h[r] < -o->anticipation && h[r] != ref)) continue;
         if (o->horizon_max >= 0 && fabs(h[r]) > o->horizon_max) continue;
@@ -502,6 +494,8 @@ static int make_es(ks_ctx *ctx, const ks_did_imp_data *d, const double *e,
     for (size_t r = 0; r < n; r++)
         if (bk->tid[r] >= 0) bk->tid[r] = remap[bk->tid[r]];
     bk->n = kk;
+    bk->coh = cg, bk->ncoh = nc;
+    cg = NULL;
 out:
     ks__free(ctx, hv);
     ks__free(ctx, cg);
@@ -519,13 +513,13 @@ static int make_groups(ks_ctx *ctx, const ks_did_imp_data *d, const double *e, i
     if (!bk->tid || !bk->key) return KS_ENOMEM;
     size_t ng = 0;
     for (size_t r = 0; r < n; r++)
-        if (is_treated(d, r, anticipation) && !isnan(e[r])) bk->key[ng++] = g[r];
+        if (ks__did_imp_treated(d, r, anticipation) && !isnan(e[r])) bk->key[ng++] = g[r];
     ng = ks__did_sort_unique(bk->key, ng);
     bk->n = ng;
     if (!(bk->count = ks__calloc(ctx, ng + 1, sizeof *bk->count))) return KS_ENOMEM;
     for (size_t r = 0; r < n; r++) {
         bk->tid[r] = -1;
-        if (!is_treated(d, r, anticipation) || isnan(e[r])) continue;
+        if (!ks__did_imp_treated(d, r, anticipation) || isnan(e[r])) continue;
         const size_t q = ks__did_lower_bound(bk->key, ng, g[r]);
         bk->tid[r] = (int64_t)q;
         bk->count[q] += 1.0;
@@ -538,50 +532,7 @@ static void block_free(ks_ctx *ctx, block *b)
     ks__free(ctx, b->tid);
     ks__free(ctx, b->key);
     ks__free(ctx, b->count);
-}
-
-/* (a, b) pairs in order. */
-static int cmp_pair(const void *a, const void *b)
-{
-    const double *x = a, *y = b;
-    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
-    return x[1] < y[1] ? -1 : x[1] > y[1];
-}
-
-/* BJS's auxiliary cell of each treated row: (cohort, horizon), cohort, or horizon. */
-static int aux_cells(ks_ctx *ctx, const ks_did_imp_data *d, ks_did_aux_partition part, int ant,
-                     int64_t *pc, size_t *npc)
-{
-    const size_t n = d->n;
-    const double *gg = d->num + 2 * n, *hh = d->num + 3 * n;
-    double *key = ks__malloc_array(ctx, 2 * n + 1, sizeof *key);
-    if (!key) return KS_ENOMEM;
-    size_t nk = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!is_treated(d, i, ant)) continue;
-        key[2 * nk] = part == KS_DID_AUX_HORIZON ? 0.0 : gg[i];
-        key[2 * nk + 1] = part == KS_DID_AUX_COHORT ? 0.0 : hh[i];
-        nk++;
-    }
-    qsort(key, nk, 2 * sizeof *key, cmp_pair);
-    size_t u = 0;
-    for (size_t q = 0; q < nk; q++)
-        if (!u || cmp_pair(key + 2 * q, key + 2 * (u - 1))) {
-            key[2 * u] = key[2 * q];
-            key[2 * u + 1] = key[2 * q + 1];
-            u++;
-        }
-    for (size_t i = 0; i < n; i++) {
-        pc[i] = -1;
-        if (!is_treated(d, i, ant)) continue;
-        const double k2[2] = {part == KS_DID_AUX_HORIZON ? 0.0 : gg[i],
-                              part == KS_DID_AUX_COHORT ? 0.0 : hh[i]};
-        const double *hit = bsearch(k2, key, u, 2 * sizeof *key, cmp_pair);
-        pc[i] = (int64_t)((size_t)(hit - key) / 2);
-    }
-    ks__free(ctx, key);
-    *npc = u;
-    return KS_OK;
+    ks__free(ctx, b->coh);
 }
 
 int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *unit,
@@ -597,11 +548,11 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     const size_t n = d.n, G = d.G;
     const int ant = o->anticipation;
     double *e = ks__malloc_array(ctx, n, sizeof *e), *A = NULL, *scratch = NULL, *D = NULL;
-    int64_t *pc = ks__malloc_array(ctx, n, sizeof *pc);
     block bo = {0}, be = {0}, bg = {0};
     ks_did_imputation *r = NULL;
-    size_t npc = 0;
-    if (!e || !pc) {
+    ks_did_imputation_leads *leads = NULL;
+    ks_did_imp_aux aux = {0};
+    if (!e) {
         rc = KS_ENOMEM;
         goto done;
     }
@@ -628,7 +579,9 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
                 "and %s left out",
                 nbad, nbad == 1 ? "" : "s", bad_unit ? "a unit" : "a period",
                 nbad == 1 ? "is" : "are");
-    if ((rc = aux_cells(ctx, &d, o->aux_partition, ant, pc, &npc))) goto done;
+    if (!two_stage &&
+        (rc = ks__did_imp_aux_init(ctx, &d, o->aux_partition, ant, o->leave_one_out, &aux)))
+        goto done;
     /* the blocks: overall, event study, cohorts */
     bo.n = 1;
     bo.tid = ks__malloc_array(ctx, n, sizeof *bo.tid);
@@ -639,7 +592,7 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        bo.tid[i] = is_treated(&d, i, ant) && !isnan(e[i]) ? 0 : -1;
+        bo.tid[i] = ks__did_imp_treated(&d, i, ant) && !isnan(e[i]) ? 0 : -1;
         bo.count[0] += bo.tid[i] == 0;
     }
     if (bo.count[0] == 0) {
@@ -649,19 +602,24 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     if ((rc = make_es(ctx, &d, e, o, two_stage && o->pretrends, &be)) ||
         (rc = make_groups(ctx, &d, e, ant, &bg)))
         goto done;
-    const size_t ne = be.n, ng = bg.n, mt = 1 + ne + ng;
+    if (!two_stage && o->pretrends &&
+        (rc = ks__did_imp_leads(ctx, &d, e, o, be.coh, be.ncoh, o->horizon_max, -1, &leads)))
+        goto done;
+    ks_did_imputation_leads_view lv = {0};
+    if (leads) ks_did_imputation_leads_get(leads, &lv);
+    const size_t nl = lv.n, ne = be.n, ng = bg.n, mt = 1 + nl + ne + ng;
     const block *blocks[3] = {&bo, &be, &bg};
     A = ks__malloc_array(ctx, G, mt * sizeof *A);
-    scratch = ks__malloc_array(ctx, d.N + d.m + 2 * npc + 1, sizeof *scratch);
+    scratch = ks__malloc_array(ctx, d.N + d.m + 1, sizeof *scratch);
     /* result: per target key, att, se, t, p, lo, hi, count (8 mt); rows: tau, rel, weight (3
      * n1) and row (n1 size_t); the overall draws */
     const size_t B = (size_t)o->n_bootstrap;
     size_t nbuf = 8 * mt + 4 * d.n1 + B + 1;
-    if (!(r = ks__calloc(ctx, 1, sizeof *r)) || !A || !scratch) {
+    if ((r = ks__calloc(ctx, 1, sizeof *r))) r->alloc = ctx->alloc; /* before any free */
+    if (!r || !A || !scratch) {
         rc = KS_ENOMEM;
         goto done;
     }
-    r->alloc = ctx->alloc;
     if (!(r->buf = ks__malloc_array(ctx, nbuf, sizeof(double)))) {
         rc = KS_ENOMEM;
         goto done;
@@ -671,20 +629,39 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     double *tau = cnt + mt, *rel = tau + d.n1, *wt = rel + d.n1;
     size_t *rows = (size_t *)(wt + d.n1);
     double *boot = (double *)(rows + d.n1);
-    size_t k = 0;
-    for (size_t b = 0; b < 3; b++)
+    /* the leads (their own regression) come first in the event study */
+    for (size_t j = 0; j < nl; j++) {
+        key[1 + j] = lv.key[j], att[1 + j] = lv.coef[j], se[1 + j] = lv.se[j];
+        ts[1 + j] = lv.tstat[j], pv[1 + j] = lv.pvalue[j], cnt[1 + j] = lv.nobs[j];
+        lo[1 + j] = lv.ci_lower[j], hi[1 + j] = lv.ci_upper[j];
+    }
+    memset(A + G, 0, nl * G * sizeof *A); /* nothing of theirs is bootstrapped */
+    size_t k = 0, nsingle = 0;
+    for (size_t b = 0; b < 3; b++) {
+        if (b == 1) k += nl; /* past the leads */
         for (size_t q = 0; q < blocks[b]->n; q++, k++) {
             key[k] = blocks[b]->key[q];
             cnt[k] = blocks[b]->count[q];
-            if ((rc = one_target(ctx, &d, e, blocks[b], q, two_stage, ant, pc, npc, scratch,
-                                 &att[k], A + k * G)))
+            size_t single;
+            if ((rc = one_target(ctx, &d, e, blocks[b], q, ant, two_stage ? NULL : &aux, scratch,
+                                 &att[k], A + k * G, &single)))
                 goto done;
+            if (single > nsingle) nsingle = single;
             double v = 0.0;
             for (size_t c = 0; c < G; c++) v += A[k * G + c] * A[k * G + c];
             se[k] = sqrt(v);
         }
+    }
+    if (nsingle)
+        ks__log(ctx, KS_LOG_WARN,
+                "leave_one_out: %zu auxiliary cell%s of a target %s a single unit with nonzero "
+                "weight, where the leave-out variance is undefined (BJS 2024, Supp. App. A.9); "
+                "%s the residuals as they are (a coarser aux_partition has fewer)",
+                nsingle, nsingle == 1 ? "" : "s", nsingle == 1 ? "has" : "have",
+                nsingle == 1 ? "it keeps" : "they keep");
     const double zq = ks_normal_quantile(1.0 - o->alpha / 2.0);
-    for (k = 0; k < mt; k++) ks__infer(att[k], se[k], 0.0, zq, &ts[k], &pv[k], &lo[k], &hi[k]);
+    for (k = 0; k < mt; k++)
+        if (k == 0 || k > nl) ks__infer(att[k], se[k], 0.0, zq, &ts[k], &pv[k], &lo[k], &hi[k]);
     if (B > 0) {
         size_t BM;
         if (!ks__size_mul(B, mt, &BM)) {
@@ -697,7 +674,7 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
         }
         size_t *cols = (size_t *)scratch; /* reuse if large enough, else allocate */
         size_t *own = NULL;
-        if (d.N + d.m + 2 * npc + 1 < mt) {
+        if (d.N + d.m + 1 < mt) {
             if (!(own = ks__malloc_array(ctx, mt, sizeof *own))) {
                 rc = KS_ENOMEM;
                 goto done;
@@ -711,6 +688,7 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
         if (rc) goto done;
         const double sc = sqrt((double)G);
         for (k = 0; k < mt; k++) {
+            if (k > 0 && k <= nl) continue; /* the leads keep their analytical inference */
             double *Tk = D + k * B;
             for (size_t b = 0; b < B; b++) Tk[b] = Tk[b] * sc + att[k];
             if (k == 0) memcpy(boot, Tk, B * sizeof *boot);
@@ -721,7 +699,7 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     /* the treated rows */
     size_t q = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!is_treated(&d, i, ant)) continue;
+        if (!ks__did_imp_treated(&d, i, ant)) continue;
         rows[q] = d.row[i];
         tau[q] = e[i];
         rel[q] = d.num[3 * n + i];
@@ -735,7 +713,9 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     v->pvalue = pv[0];
     v->ci_lower = lo[0];
     v->ci_upper = hi[0];
-    const size_t off[2] = {1, 1 + ne}, len[2] = {ne, ng};
+    const size_t off[2] = {1, 1 + nl + ne}, len[2] = {nl + ne, ng};
+    v->n_leads = nl;
+    v->lead_df = lv.df;
     ks_did_imputation_block *vb[2] = {&v->event_study, &v->groups};
     for (size_t b = 0; b < 2; b++) {
         vb[b]->n = len[b];
@@ -766,7 +746,7 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
         for (size_t i = 0; i < n; i++) {
             const size_t u = (size_t)d.codes[i];
             if (!(seen[u] & 1) && !isnan(d.num[2 * n + i])) seen[u] |= 1, nt++;
-            if (!(seen[u] & 2) && !is_treated(&d, i, ant)) seen[u] |= 2, nc++;
+            if (!(seen[u] & 2) && !ks__did_imp_treated(&d, i, ant)) seen[u] |= 2, nc++;
         }
         ks__free(ctx, seen);
         v->n_treated_units = nt;
@@ -786,7 +766,8 @@ done:
     block_free(ctx, &be);
     block_free(ctx, &bg);
     ks__free(ctx, e);
-    ks__free(ctx, pc);
+    ks__did_imp_aux_free(ctx, &aux);
+    ks_did_imputation_leads_free(leads);
     ks__free(ctx, A);
     ks__free(ctx, scratch);
     ks__free(ctx, D);

@@ -1,4 +1,4 @@
-/* dist.c — normal, Student t and (noncentral) chi-square distribution functions for p-values and
+/* dist.c — normal, Student t, F and (noncentral) chi-square distribution functions for p-values and
  * confidence intervals, and Brent's root finder that R's uniroot() is.
  * t CDF: P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2), the regularized incomplete beta function by
  * its continued fraction (evaluated with the modified Lentz method; see Press et al.,
@@ -57,6 +57,14 @@ double ks_t_cdf(double t, double df)
     if (isinf(t)) return t > 0 ? 1.0 : 0.0;
     const double tail = 0.5 * inc_beta(0.5 * df, 0.5, df / (df + t * t)); /* P(T > |t|) */
     return t > 0 ? 1.0 - tail : tail;
+}
+
+double ks_f_sf(double x, double df1, double df2)
+{
+    if (isnan(x) || !(df1 > 0) || !(df2 > 0)) return NAN;
+    if (x <= 0) return 1.0;
+    if (isinf(x)) return 0.0;
+    return inc_beta(0.5 * df2, 0.5 * df1, df2 / (df2 + df1 * x)); /* P(F > x) */
 }
 
 double ks_t_quantile(double p, double df)

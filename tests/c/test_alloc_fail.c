@@ -119,6 +119,7 @@ static int run_2x2(ks_ctx *ctx, ks_table *t, double *sig)
 }
 
 static int run_stacked(ks_ctx *ctx, const ks_table *t, double *sig);
+static int run_imputation(ks_ctx *ctx, const ks_table *t, double *sig);
 /* HonestDiD on a small event study (2 pre, 2 post): the original interval, the identified
  * sets, the FLCI and the conditional test on a short grid. (C-LF is left out: its 1000 draws
  * in each of the ~5000 runs would make this test minutes slower.) */
@@ -208,6 +209,7 @@ static int run_did(ks_ctx *ctx, double *sig)
     }
     if (!rc) rc = run_2x2(ctx, t, sig);
     if (!rc) rc = run_stacked(ctx, t, sig);
+    if (!rc) rc = run_imputation(ctx, t, sig);
     ks_table_free(t);
     t = NULL;
     size_t len = 0;
@@ -231,6 +233,37 @@ static int run_did(ks_ctx *ctx, double *sig)
         ks_did_cs_free(fit);
     }
     ks_table_free(t);
+    return rc;
+}
+
+/* Imputation DiD with BJS's leads, the leave-out variance and the bootstrap; its pre-trend
+ * test; the two-stage estimator with its leads; on the DID panel t. */
+static int run_imputation(ks_ctx *ctx, const ks_table *t, double *sig)
+{
+    int rc = KS_OK;
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        ks_did_imputation_options o = KS_DID_IMPUTATION_OPTIONS_INIT;
+        o.pretrends = 1;
+        o.leave_one_out = !pass;
+        o.n_bootstrap = pass ? 0 : 20;
+        ks_did_imputation *r = NULL;
+        rc = pass ? ks_did_two_stage_fit(ctx, t, "y", "id", "t", "g", &o, &r)
+                  : ks_did_imputation_fit(ctx, t, "y", "id", "t", "g", &o, &r);
+        if (!rc) {
+            ks_did_imputation_view v;
+            ks_did_imputation_get(r, &v);
+            *sig += v.att + v.se;
+        }
+        ks_did_imputation_free(r);
+    }
+    ks_did_imputation_leads *l = NULL;
+    if (!rc) rc = ks_did_imputation_pretrend_test(ctx, t, "y", "id", "t", "g", NULL, -1, &l);
+    if (!rc) {
+        ks_did_imputation_leads_view v;
+        ks_did_imputation_leads_get(l, &v);
+        *sig += v.n ? v.coef[0] : 0.0;
+    }
+    ks_did_imputation_leads_free(l);
     return rc;
 }
 

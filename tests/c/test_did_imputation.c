@@ -2,7 +2,9 @@
  * and event-study estimates and standard errors against R didimputation 0.5.0 and did2s 1.2.1
  * (diff-diff's golden files, tests/data/did/reference_imputation_r.json; PROVENANCE.md), with and
  * without a covariate; group effects against their definition; the bootstrap identical for 1
- * and 2 threads and changed by the seed; bad input named. */
+ * and 2 threads and changed by the seed; bad input named. The leave-out variance against Stata
+ * did_imputation's leaveout (reference_imputation_loo_stata.json), BJS's leads and pre-trend
+ * test against diff-diff 3.13 (reference_imputation_diff_diff.json). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +121,99 @@ static void test_bootstrap_threads(ks_ctx *ctx)
     ks_table_free(t);
 }
 
+/* BJS's leave-out variance (Supp. App. A.9) against Stata did_imputation's leaveout; the
+ * estimates carry reghdfe's iteration error as R's do fixest's. */
+static void test_leave_one_out(ks_ctx *ctx)
+{
+    static const double es_se[6] = {0.029085929067998187, 0.02548745171356798,
+                                    0.030371068022456742, 0.029299586939814812,
+                                    0.043460391002896281, 0.043504637171120686};
+    ks_table *t = load(ctx, "didimputation_test_panel.csv");
+    if (!t) return;
+    ks_did_imputation_options o = KS_DID_IMPUTATION_OPTIONS_INIT;
+    o.leave_one_out = 1;
+    ks_did_imputation *r = NULL;
+    CHECK_OK(ctx, ks_did_imputation_fit(ctx, t, "y", "unit", "time", "first_treat", &o, &r));
+    if (r) check_fit(r, 2.0456678967434003, 0.021041161682015575, att_es, es_se);
+    ks_did_imputation_free(r);
+    r = NULL;
+    o.aux_partition = KS_DID_AUX_HORIZON; /* Stata's avgeffectsby(K) */
+    CHECK_OK(ctx, ks_did_imputation_fit(ctx, t, "y", "unit", "time", "first_treat", &o, &r));
+    if (r) {
+        ks_did_imputation_view v;
+        ks_did_imputation_get(r, &v);
+        CHECK_NEAR(v.se, 0.021135663550101814, 1e-6);
+    }
+    ks_did_imputation_free(r);
+    ks_table_free(t);
+}
+
+/* BJS's leads: the pre-trend test (all leads; the 2 nearest) and the leads in the event study,
+ * against diff-diff 3.13 (which demeans iteratively to 1e-10). */
+static void test_pretrends(ks_ctx *ctx)
+{
+    ks_table *t = load(ctx, "didimputation_test_panel.csv");
+    if (!t) return;
+    static const double coef[3] = {0.00032224700356211757, 0.01333915785436007,
+                                   -0.009152349028285168};
+    static const double se[3] = {0.05016536658790507, 0.03929118593513165, 0.03650317616474688};
+    static const double p[3] = {0.9948766393148414, 0.7343465884799463, 0.802104053811243};
+    ks_did_imputation_options o = KS_DID_IMPUTATION_OPTIONS_INIT;
+    ks_did_imputation_leads *l = NULL;
+    CHECK_OK(ctx, ks_did_imputation_pretrend_test(ctx, t, "y", "unit", "time", "first_treat", &o,
+                                                  -1, &l));
+    if (l) {
+        ks_did_imputation_leads_view v;
+        ks_did_imputation_leads_get(l, &v);
+        CHECK(v.n == 3 && v.key[0] == -4 && v.key[2] == -2 && v.n_dropped == 0);
+        for (size_t j = 0; j < 3 && j < v.n; j++) {
+            CHECK(fabs(v.coef[j] - coef[j]) <= 1e-9);
+            CHECK_NEAR(v.se[j], se[j], 1e-7);
+        }
+        CHECK_NEAR(v.f_stat, 0.06812748266199874, 1e-7);
+        CHECK_NEAR(v.f_pvalue, 0.9768050067298908, 1e-7);
+        CHECK(v.f_df1 == 3 && v.f_df2 == 179 && v.nclusters == 180);
+        CHECK(v.df == v.df_resid && v.df_resid == 840 - 3 - (180 + 8 - 1));
+    }
+    ks_did_imputation_leads_free(l);
+    l = NULL;
+    CHECK_OK(ctx, ks_did_imputation_pretrend_test(ctx, t, "y", "unit", "time", "first_treat", &o, 2,
+                                                  &l));
+    if (l) {
+        ks_did_imputation_leads_view v;
+        ks_did_imputation_leads_get(l, &v);
+        CHECK(v.n == 2 && v.key[0] == -3);
+        CHECK_NEAR(v.f_stat, 0.10157126620288899, 1e-7);
+        CHECK_NEAR(v.f_pvalue, 0.9034688248161171, 1e-7);
+    }
+    ks_did_imputation_leads_free(l);
+    o.pretrends = 1;
+    ks_did_imputation *r = NULL;
+    CHECK_OK(ctx, ks_did_imputation_fit(ctx, t, "y", "unit", "time", "first_treat", &o, &r));
+    if (r) {
+        ks_did_imputation_view v;
+        ks_did_imputation_get(r, &v);
+        CHECK(v.n_leads == 3 && v.event_study.n == 9 && v.event_study.key[3] == 0);
+        for (size_t j = 0; j < 3 && v.event_study.n == 9; j++) {
+            CHECK(fabs(v.event_study.att[j] - coef[j]) <= 1e-9);
+            CHECK_NEAR(v.event_study.pvalue[j], p[j], 1e-7);
+        }
+        CHECK(fabs(v.event_study.se[3] - bjs_es_se[0]) <= 1e-6 * bjs_es_se[0]);
+    }
+    ks_did_imputation_free(r);
+    CHECK_FAILS(
+        ctx,
+        ks_did_imputation_pretrend_test(ctx, t, "y", "unit", "time", "first_treat", &o, -2, &l),
+        KS_EINVAL, "n_leads");
+    /* the F tail against R's pf(x, df1, df2, lower.tail = FALSE) (fixest's and the F(q, G - 1)
+     * p-values of reference_imputation_pretrends_r.json) */
+    CHECK_NEAR(ks_f_sf(0.0681274809185406, 3, 650), 0.976858389332525, 1e-12);
+    CHECK_NEAR(ks_f_sf(0.0681274809185406, 3, 179), 0.976805007583735, 1e-12);
+    CHECK_NEAR(ks_f_sf(0.753101759500935, 3, 179), 0.521892116741407, 1e-12);
+    CHECK(ks_f_sf(0.0, 2, 5) == 1.0 && isnan(ks_f_sf(1.0, 0, 5)));
+    ks_table_free(t);
+}
+
 static void test_bad_input(ks_ctx *ctx)
 {
     ks_table *t = load(ctx, "didimputation_test_panel.csv");
@@ -170,6 +265,8 @@ int main(void)
     test_against_r(ctx);
     test_bootstrap_threads(ctx);
     test_bad_input(ctx);
+    test_leave_one_out(ctx);
+    test_pretrends(ctx);
     ks_ctx_free(ctx);
     return ktest_finish("did_imputation");
 }
