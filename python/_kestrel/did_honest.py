@@ -296,16 +296,19 @@ class HonestDiD(Estimator):
     ``"C-F"`` or ``"C-LF"``; relative magnitudes and combined ``"C-LF"`` (default) or
     ``"Conditional"``. grid_points: the test-inversion grid (R's 1000, on +-20 sd of
     l'betahat_post, around the identified set at beta = 0 for smoothness, or the FLCI at size
-    alpha / 10 for C-F). With one post period the tests have no nuisance parameter (R's
+    alpha / 10 for C-F); grid_lb / grid_ub: its ends instead (R's grid.lb / grid.ub: R's
+    relative-magnitudes grid is centred on 0, so an effect over 20 sd from 0 needs them, or its
+    set comes out empty). With one post period the tests have no nuisance parameter (R's
     .APR_computeCI_NoNuis)."""
 
-    _params = ("method", "M", "alpha", "l_vec", "ci_method", "grid_points")
+    _params = ("method", "M", "alpha", "l_vec", "ci_method", "grid_points", "grid_lb", "grid_ub")
 
     def __init__(self, method="relative_magnitude", M=None, alpha=0.05, l_vec=None,
-                 ci_method=None, grid_points=1000):
+                 ci_method=None, grid_points=1000, grid_lb=None, grid_ub=None):
         self.method, self.alpha, self.l_vec = method, alpha, l_vec
         self.M = (0.0 if method == "smoothness" else 1.0) if M is None else M
         self.ci_method, self.grid_points = ci_method, grid_points
+        self.grid_lb, self.grid_ub = grid_lb, grid_ub
         self._check()
 
     def _check(self):
@@ -340,7 +343,9 @@ class HonestDiD(Estimator):
                 raise ValueError(f"l_vec must have length {npost}, got {len(l)}")
         r = _core.did_honest(b, V, len(pre), _METHODS[self.method], self._ci(),
                              np.asarray(Ms, dtype=float), l_vec=l, alpha=self.alpha,
-                             grid_points=int(self.grid_points))
+                             grid_points=int(self.grid_points),
+                             grid_lb=math.nan if self.grid_lb is None else float(self.grid_lb),
+                             grid_ub=math.nan if self.grid_ub is None else float(self.grid_ub))
         Vp = V[len(pre):, len(pre):]
         est, se = float(l @ b[len(pre):]), float(math.sqrt(l @ Vp @ l))
         return r, est, se, label, pre, post

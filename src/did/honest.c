@@ -177,15 +177,21 @@ int ks_did_honest_idset(ks_ctx *ctx, const ks_did_honest_args *a, const double *
 }
 
 /* The grid-inverted set at restriction size m: the grid points some polyhedron's test accepts
- * (any, ng). flci / half: the FLCI hybrid's first stage (C-F). */
+ * (any, ng). flci / half: the FLCI hybrid's first stage (C-F). A point one polyhedron accepts
+ * is in the union: the later polyhedra test only the points not yet accepted. */
 static int conditional_set(ks_ctx *ctx, const ks_did_honest_args *a, const double *l, double m,
                            const double *flci, double half, const double *grid, size_t ng,
                            unsigned char *acc, unsigned char *any)
 {
     const size_t K = a->num_pre, P = a->num_post, T = K + P;
-    double *A = ks__malloc_array(ctx, 2 * T * T + 2 * T, sizeof *A);
-    if (!A) return KS_ENOMEM;
-    double *d = A + 2 * T * T, dval;
+    double *A = ks__malloc_array(ctx, 2 * T * T + 2 * T + ng, sizeof *A);
+    size_t *idx = ks__malloc_array(ctx, ng, sizeof *idx);
+    if (!A || !idx) {
+        ks__free(ctx, A);
+        ks__free(ctx, idx);
+        return KS_ENOMEM;
+    }
+    double *d = A + 2 * T * T, *todo = d + 2 * T, dval;
     unsigned char rows[256];
     static const ks__hybrid hyb[] = {[KS_HONEST_CONDITIONAL] = KS__HYB_ARP,
                                      [KS_HONEST_C_LF] = KS__HYB_LF,
@@ -215,10 +221,15 @@ static int conditional_set(ks_ctx *ctx, const ks_did_honest_args *a, const doubl
                              .hybrid = hyb[a->method],
                              .flci_vec = flci,
                              .flci_half = half};
-        rc = ks__arp_grid(ctx, &p, grid, ng, acc);
-        for (size_t g = 0; g < ng; g++) any[g] |= acc[g];
+        size_t nt = 0;
+        for (size_t g = 0; g < ng; g++)
+            if (!any[g]) idx[nt] = g, todo[nt++] = grid[g];
+        if (nt == 0) break;
+        rc = ks__arp_grid(ctx, &p, todo, nt, acc);
+        for (size_t i = 0; i < nt; i++) any[idx[i]] |= acc[i];
     }
     ks__free(ctx, A);
+    ks__free(ctx, idx);
     return rc;
 }
 
