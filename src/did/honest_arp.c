@@ -229,7 +229,7 @@ static int cond_test(lpctx *c, const double *y, double alpha, double kappa, ks__
         if (eta > lf_cv) return 1;
     } else if (hyb == KS__HYB_FLCI) {
         mod_size = (alpha - kappa) / (1 - kappa);
-        if (fmax(fh->fb - fh->theta, fh->theta - fh->fb) - fh->h > 0) return 1;
+        if (ks__outside_flci(fh->fb - fh->theta, fh->h)) return 1;
     }
     size_t nB = 0;
     for (size_t i = 0; i < M; i++) nB += lam[i] > 1e-6;

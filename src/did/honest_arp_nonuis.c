@@ -52,7 +52,7 @@ static int test_theta(const nonuis *q, double theta, double alpha, double kappa,
     const size_t m = argmax_moment(q, theta, &maxm), n = q->n;
     if (hyb == KS__HYB_LF && maxm > lf_cv) return 1;
     const double fy = q->fb - theta * q->fK;
-    if (hyb == KS__HYB_FLCI && fmax(fy, -fy) - q->h > 0) return 1;
+    if (hyb == KS__HYB_FLCI && ks__outside_flci(fy, q->h)) return 1;
     const double size = hyb == KS__HYB_ARP ? alpha : (alpha - kappa) / (1 - kappa);
     const double gSg = q->G[m * n + m], gy = q->Ab[m] - theta * q->aK[m];
     double vlo = -INFINITY, vup = INFINITY;

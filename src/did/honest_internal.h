@@ -4,6 +4,7 @@
 #ifndef KS_DID_HONEST_INTERNAL_H
 #define KS_DID_HONEST_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,11 @@ typedef struct {
 /* accept[g] = 1 when grid value theta[g] is not rejected (g < ngrid). */
 int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, size_t ngrid,
                  unsigned char *accept);
+/* The FLCI hybrid's first stage, R's max(A_firststage y - d_firststage) > 0: whether theta
+ * lies outside the FLCI, |f'beta - theta| > h (fy = f'beta - theta). C-F's grid ends are the
+ * FLCI's ends c -+ h, where |fy| = h but for rounding, and where the second stage's truncation
+ * degenerates: there both R and this decide by rounding (R's through its CVXR f and h). */
+static inline int ks__outside_flci(double fy, double h) { return fabs(fy) > h; }
 int ks__arp_grid_nonuis(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, size_t ngrid,
                         unsigned char *accept);
 /* The least-favourable critical value's draws: set.seed(0) and mvtnorm's rmvnorm(sims, S)
