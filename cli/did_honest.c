@@ -83,14 +83,15 @@ int cmd_did_honest(int argc, char **argv)
         {"sigma", 1, &fs, "FILE", "their covariance, row by row (T x T numbers)"},
         {"num-pre-periods", 1, &npre, "K", "how many of the coefficients are pre periods"},
         {"method", 1, &method, "NAME",
-         "smoothness (Delta^SD(M)) or relative_magnitude "
-         "(Delta^RM(Mbar));\ndefault relative_magnitude"},
+         "smoothness (Delta^SD(M)), relative_magnitude (Delta^RM(Mbar))\n"
+         "or combined (Delta^SDRM(Mbar), R's deviation from linear trend);\n"
+         "default relative_magnitude"},
         {"ci-method", 1, &ci, "NAME",
-         "FLCI (smoothness), C-LF (default) or Conditional "
-         "(relative\nmagnitudes)"},
+         "smoothness: FLCI (default), Conditional, C-F or C-LF;\n"
+         "relative_magnitude / combined: C-LF (default) or Conditional"},
         {"M", 1, &ms, "LIST",
-         "restriction sizes, comma-separated (default 1 for relative\n"
-         "magnitudes, 0 for smoothness)"},
+         "restriction sizes, comma-separated (default 0 for smoothness,\n"
+         "1 otherwise)"},
         {"l-vec", 1, &ls, "LIST", "weights on the post periods (default the first, as R)"},
         {"alpha", 1, &alpha_s, "A", "1 - coverage (default 0.05)"},
         {"grid-points", 1, &grid, "N", "test-inversion grid (default 1000, R's)"},
@@ -100,7 +101,7 @@ int cmd_did_honest(int argc, char **argv)
     int rc = cli_parse_help(
         "did honest", argc, argv, opts, sizeof opts / sizeof *opts,
         "usage: kestrel did honest --betahat FILE --sigma FILE --num-pre-periods K\n"
-        "         [--method smoothness|relative_magnitude] [--M LIST] [--json]\n\n"
+        "         [--method smoothness|relative_magnitude|combined] [--M LIST] [--json]\n\n"
         "HonestDiD (Rambachan & Roth 2023): for theta = l'tau_post, the identified set and "
         "the\nrobust confidence interval for each restriction size M, as R's HonestDiD "
         "0.2.8\ncomputes them (createSensitivityResults / _relativeMagnitudes), with the "
@@ -113,11 +114,12 @@ int cmd_did_honest(int argc, char **argv)
         return CLI_USAGE;
     }
     static const cli_name methods[] = {{"smoothness", KS_HONEST_SD},
-                                       {"relative_magnitude", KS_HONEST_RM}};
+                                       {"relative_magnitude", KS_HONEST_RM},
+                                       {"combined", KS_HONEST_SDRM}};
     int delta = KS_HONEST_RM;
     long K, ng = 0;
     double alpha = 0.05;
-    if ((method && (rc = cli_choice("did honest", "method", method, methods, 2, &delta))) ||
+    if ((method && (rc = cli_choice("did honest", "method", method, methods, 3, &delta))) ||
         (rc = cli_int("did honest", "num-pre-periods", npre, 1, &K)) ||
         (grid && (rc = cli_int("did honest", "grid-points", grid, 2, &ng))) ||
         (alpha_s && (rc = cli_positive("did honest", "alpha", alpha_s, &alpha))))
@@ -140,7 +142,7 @@ int cmd_did_honest(int argc, char **argv)
     if (ms) {
         if ((rc = parse_doubles("M", ms, &m, &nm))) goto done;
     } else if ((m = malloc(sizeof *m))) {
-        m[0] = delta == KS_HONEST_RM ? 1.0 : 0.0;
+        m[0] = delta == KS_HONEST_SD ? 0.0 : 1.0;
     }
     if (ls && (rc = parse_doubles("l-vec", ls, &l, &nl))) goto done;
     rc = CLI_FAILED;
@@ -177,7 +179,7 @@ int cmd_did_honest(int argc, char **argv)
         rc = cli_fail(ctx, "did honest");
         goto done;
     }
-    const char *mname = delta == KS_HONEST_SD ? "smoothness" : "relative_magnitude";
+    const char *mname = methods[delta].name;
     if (json) {
         printf("{\"method\": \"%s\", \"ci_method\": \"%s\", \"alpha\": ", mname,
                ks_honest_ci_name(cim));

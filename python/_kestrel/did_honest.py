@@ -1,15 +1,19 @@
 """HonestDiD (Rambachan & Roth 2023): confidence intervals for an event study's post-period
 effect that stay valid when parallel trends fails by a bounded amount, with diff-diff's names
-(``HonestDiD``, ``DeltaSD``, ``DeltaRM``, ``HonestDiDResults``, ``SensitivityResults``,
-``compute_honest_did``, ``sensitivity_plot``) and R HonestDiD's numbers: the FLCI for smoothness,
-the conditional-least-favourable hybrid (``"C-LF"``, R's default) or the conditional test for
-relative magnitudes, on R's grid. The intervals are computed in C (src/did/honest*.c); this
-module finds betahat and sigma in a fitted event study and shapes the results.
+(``HonestDiD``, ``DeltaSD``, ``DeltaRM``, ``DeltaSDRM``, ``HonestDiDResults``,
+``SensitivityResults``, ``compute_honest_did``, ``sensitivity_plot``) and R HonestDiD's numbers:
+for smoothness the FLCI (R's default) or the conditional, conditional-FLCI (``"C-F"``) and
+conditional-least-favourable (``"C-LF"``) sets; for relative magnitudes and for the combined
+restriction (R's Delta^SDRM, ``bound="deviation from linear trend"``) the C-LF (R's default) or
+conditional set, on R's grid. The intervals are computed in C (src/did/honest*.c); this module
+finds betahat and sigma in a fitted event study and shapes the results.
 
-Where diff-diff differs from R, kestrel follows R: the target is the first post period unless
-``l_vec`` says otherwise (diff-diff averages the post periods; ``l_vec="average"`` gives that
-target), and the relative-magnitudes interval is R's C-LF set (diff-diff widens the identified
-set by a normal quantile instead)."""
+Where diff-diff differs from R, kestrel follows R: the target is the first post period (the
+on-impact effect, e = 0, in an event study by event time) unless ``l_vec`` says otherwise
+(diff-diff averages the post periods; ``l_vec="average"`` gives that target); the
+relative-magnitudes interval is R's C-LF set (diff-diff widens the identified set by a normal
+quantile instead); and ``method="combined"`` is R's Delta^SDRM(Mbar) (diff-diff intersects
+Delta^SD(M) with Delta^RM(M) and widens that by a normal quantile)."""
 from __future__ import annotations
 
 import math
@@ -22,7 +26,9 @@ from . import _core
 from .did_base import Estimator, Results
 from .summary import Summary
 
-_METHODS = {"smoothness": "SD", "relative_magnitude": "RM"}
+_METHODS = {"smoothness": "SD", "relative_magnitude": "RM", "combined": "SDRM"}
+_CI_METHODS = {"smoothness": ("FLCI", "Conditional", "C-F", "C-LF"),
+               "relative_magnitude": ("C-LF", "Conditional"), "combined": ("C-LF", "Conditional")}
 
 
 @dataclass
@@ -42,6 +48,22 @@ class DeltaRM:
     Mbar: float = 1.0
 
     def __post_init__(self):
+        if self.Mbar < 0:
+            raise ValueError(f"Mbar must be non-negative, got Mbar={self.Mbar}")
+
+
+@dataclass
+class DeltaSDRM:
+    """The combined restriction, diff-diff's name: kestrel's ``method="combined"`` is R's
+    Delta^SDRM(Mbar), each post-period second difference of the trend difference at most Mbar
+    times the largest pre-period one (the relative magnitudes of the deviation from a linear
+    trend). M is kept for diff-diff's signature; R's restriction has no separate M."""
+    M: float = 0.0
+    Mbar: float = 1.0
+
+    def __post_init__(self):
+        if self.M < 0:
+            raise ValueError(f"M must be non-negative, got M={self.M}")
         if self.Mbar < 0:
             raise ValueError(f"Mbar must be non-negative, got Mbar={self.Mbar}")
 
@@ -180,13 +202,30 @@ def _consecutive(periods, what):
                          f"built by position); got {p}")
 
 
+def _reference_event_time(results):
+    """The event time every coefficient is measured against, where the fit has one: SunAbraham's
+    reference period; CallawaySantAnna's with base_period='universal' (one common one, or an
+    error); None for CallawaySantAnna's varying base."""
+    if hasattr(results, "reference_period") and not hasattr(results, "base_period"):
+        return results.reference_period
+    if getattr(results, "base_period", None) == "universal":
+        refs = set(getattr(results, "reference_event_times", None) or ())
+        if len(refs) > 1:
+            raise ValueError("HonestDiD needs coefficients measured against one common reference "
+                             f"period; this fit's cohorts use event times {sorted(refs)} (a gapped "
+                             "time grid): re-estimate on consecutive periods")
+        return refs.pop() if refs else -1 - int(getattr(results, "anticipation", 0) or 0)
+    return None
+
+
 def _event_study(results):
-    """betahat (pre then post), sigma, the pre and the post periods of a fitted event study."""
+    """betahat (pre then post), sigma, the pre and the post periods of a fitted event study, and
+    the index in post of the default target (the first post period; e = 0 by event time)."""
     if isinstance(results, dict):  # R's inputs: betahat, sigma, num_pre_periods
         b = np.asarray(results["betahat"], dtype=float)
         k = int(results["num_pre_periods"])
         return b, np.asarray(results["sigma"], dtype=float), list(range(-k, 0)), \
-            list(range(len(b) - k))
+            list(range(len(b) - k)), 0
     if hasattr(results, "period_effects") and hasattr(results, "interaction_indices"):
         pe, ii = results.period_effects, results.interaction_indices
         ok = {p for p, e in pe.items() if np.isfinite(e.effect) and np.isfinite(e.se) and e.se > 0}
@@ -200,18 +239,42 @@ def _event_study(results):
         use = pre_ok + post_ok
         idx = [ii[p] for p in use]
         V = np.asarray(results.vcov, dtype=float)[np.ix_(idx, idx)]
-        return np.array([pe[p].effect for p in use]), V, pre_ok, post_ok
+        return np.array([pe[p].effect for p in use]), V, pre_ok, post_ok, 0
     if getattr(results, "event_study_vcov", None) is not None:
         index = list(results.event_study_vcov_index)
         es = results.event_study_effects
-        pre = [e for e in index if e < 0]
-        post = [e for e in index if e >= 0]
+        # The pre-periods are the event times before the reference period, which sits just
+        # before the anticipation window: e in [-anticipation, -1] carries anticipated
+        # treatment effects and belongs with the post-periods (Rambachan & Roth section 2;
+        # diff-diff's rule). Without a reference row (CS's varying base) the window's start is
+        # -anticipation.
+        ref = _reference_event_time(results)
+        if ref is None:
+            if getattr(results, "base_period", None) == "varying":
+                import warnings
+                warnings.warn("HonestDiD on CallawaySantAnna results with base_period='varying': "
+                              "the pre-period coefficients are consecutive comparisons, not "
+                              "against a common reference period; R's honest_did requires "
+                              "base_period='universal'", UserWarning, stacklevel=5)
+            start = -int(getattr(results, "anticipation", 0) or 0)
+            pre = [e for e in index if e < start]
+            post = [e for e in index if e >= start]
+        else:
+            pre = [e for e in index if e < ref]
+            post = [e for e in index if e > ref]
+            if (pre and pre[-1] != ref - 1) or (post and post[0] != ref + 1):
+                raise ValueError(f"HonestDiD needs the event times next to the reference period "
+                                 f"{ref}: pre {pre}, post {post}")
+        if not pre or not post:
+            raise ValueError(f"HonestDiD needs a pre-period and a post-period event time; got "
+                             f"pre {pre}, post {post}")
         _consecutive(pre, "pre")
         _consecutive(post, "post")
         use = pre + post
         idx = [index.index(e) for e in use]
         V = np.asarray(results.event_study_vcov, dtype=float)[np.ix_(idx, idx)]
-        return np.array([es[e]["effect"] for e in use]), V, pre, post
+        return (np.array([es[e]["effect"] for e in use]), V, pre, post,
+                post.index(0) if 0 in post else 0)
     if hasattr(results, "event_study_effects"):
         raise ValueError(f"{type(results).__name__} has no event_study_vcov: HonestDiD needs the "
                          "event-study covariance (fit with the event-study aggregation)")
@@ -223,40 +286,43 @@ def _event_study(results):
 class HonestDiD(Estimator):
     """diff-diff's ``HonestDiD(method, M, alpha, l_vec)`` with R HonestDiD's intervals.
 
-    method: ``"smoothness"`` (Delta^SD(M), the FLCI) or ``"relative_magnitude"``
-    (Delta^RM(Mbar), R's C-LF set on R's grid); ``"combined"`` is refused. M: the restriction
-    size (default 1 for relative magnitudes, 0 for smoothness). l_vec: weights on the post
-    periods defining theta = l'tau_post; None is R's default, the first post period;
-    ``"average"`` is diff-diff's default, their mean. ci_method: ``"FLCI"`` (smoothness),
-    ``"C-LF"`` (default) or ``"Conditional"`` (relative magnitudes). grid_points: the
-    test-inversion grid (R's 1000 on +-20 sd of l'betahat_post)."""
+    method: ``"smoothness"`` (Delta^SD(M)), ``"relative_magnitude"`` (Delta^RM(Mbar)) or
+    ``"combined"`` (R's Delta^SDRM(Mbar): post second differences at most Mbar times the largest
+    pre-period one; needs 2+ pre-periods). M: the restriction size (default 1 for relative
+    magnitudes and combined, 0 for smoothness). l_vec: weights on the post periods defining
+    theta = l'tau_post; None is R's default, the first post period (e = 0 in an event study by
+    event time, where anticipated periods come first); ``"average"`` is diff-diff's default,
+    their mean. ci_method (R's method): smoothness ``"FLCI"`` (default), ``"Conditional"``,
+    ``"C-F"`` or ``"C-LF"``; relative magnitudes and combined ``"C-LF"`` (default) or
+    ``"Conditional"``. grid_points: the test-inversion grid (R's 1000, on +-20 sd of
+    l'betahat_post, around the identified set at beta = 0 for smoothness, or the FLCI at size
+    alpha / 10 for C-F); grid_lb / grid_ub: its ends instead (R's grid.lb / grid.ub: R's
+    relative-magnitudes grid is centred on 0, so an effect over 20 sd from 0 needs them, or its
+    set comes out empty). With one post period the tests have no nuisance parameter (R's
+    .APR_computeCI_NoNuis)."""
 
-    _params = ("method", "M", "alpha", "l_vec", "ci_method", "grid_points")
+    _params = ("method", "M", "alpha", "l_vec", "ci_method", "grid_points", "grid_lb", "grid_ub")
 
     def __init__(self, method="relative_magnitude", M=None, alpha=0.05, l_vec=None,
-                 ci_method=None, grid_points=1000):
+                 ci_method=None, grid_points=1000, grid_lb=None, grid_ub=None):
         self.method, self.alpha, self.l_vec = method, alpha, l_vec
-        self.M = (1.0 if method == "relative_magnitude" else 0.0) if M is None else M
+        self.M = (0.0 if method == "smoothness" else 1.0) if M is None else M
         self.ci_method, self.grid_points = ci_method, grid_points
+        self.grid_lb, self.grid_ub = grid_lb, grid_ub
         self._check()
 
     def _check(self):
-        if self.method == "combined":
-            raise ValueError("HonestDiD: method='combined' (Delta^SDRM) is not supported; use "
-                             "'smoothness' or 'relative_magnitude'")
         if self.method not in _METHODS:
-            raise ValueError(f"method must be 'smoothness' or 'relative_magnitude', got "
-                             f"{self.method!r}")
+            raise ValueError(f"method must be 'smoothness', 'relative_magnitude' or 'combined', "
+                             f"got {self.method!r}")
         if not self.M >= 0:
             raise ValueError(f"M must be non-negative, got M={self.M}")
         if not 0 < self.alpha < 1:
             raise ValueError(f"alpha must be between 0 and 1, got alpha={self.alpha}")
         ci = self._ci()
-        if self.method == "smoothness" and ci != "FLCI":
-            raise ValueError(f"ci_method={ci!r}: smoothness takes 'FLCI' only in this version")
-        if self.method == "relative_magnitude" and ci not in ("C-LF", "Conditional"):
-            raise ValueError(f"ci_method={ci!r}: relative magnitudes take 'C-LF' or "
-                             "'Conditional'")
+        if ci not in _CI_METHODS[self.method]:
+            raise ValueError(f"ci_method={ci!r}: method {self.method!r} takes "
+                             + " or ".join(repr(c) for c in _CI_METHODS[self.method]))
 
     def _ci(self):
         if self.ci_method is not None:
@@ -265,10 +331,10 @@ class HonestDiD(Estimator):
 
     def _run(self, results, Ms):
         self._check()
-        b, V, pre, post = _event_study(results)
+        b, V, pre, post, first = _event_study(results)
         npost = len(post)
         if self.l_vec is None:
-            l, label = np.eye(npost)[0], "First post-treatment effect (on-impact)"
+            l, label = np.eye(npost)[first], "First post-treatment effect (on-impact)"
         elif isinstance(self.l_vec, str) and self.l_vec == "average":
             l, label = np.full(npost, 1.0 / npost), "Equal-weight avg over post horizons"
         else:
@@ -277,7 +343,9 @@ class HonestDiD(Estimator):
                 raise ValueError(f"l_vec must have length {npost}, got {len(l)}")
         r = _core.did_honest(b, V, len(pre), _METHODS[self.method], self._ci(),
                              np.asarray(Ms, dtype=float), l_vec=l, alpha=self.alpha,
-                             grid_points=int(self.grid_points))
+                             grid_points=int(self.grid_points),
+                             grid_lb=math.nan if self.grid_lb is None else float(self.grid_lb),
+                             grid_ub=math.nan if self.grid_ub is None else float(self.grid_ub))
         Vp = V[len(pre):, len(pre):]
         est, se = float(l @ b[len(pre):]), float(math.sqrt(l @ Vp @ l))
         return r, est, se, label, pre, post
@@ -304,7 +372,7 @@ class HonestDiD(Estimator):
         and the breakdown value. Returns a SensitivityResults."""
         if M_grid is None:
             M_grid = ([0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
-                      if self.method == "relative_magnitude" else [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0])
+                      if self.method != "smoothness" else [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0])
         Ms = np.asarray(M_grid, dtype=float)
         if np.any(~(Ms >= 0)):
             raise ValueError(f"M must be non-negative; M_grid has a negative value: {M_grid}")

@@ -35,7 +35,7 @@ from _kestrel.did_diagnostics import (PlaceboTestResults, leave_one_out_test,  #
 from _kestrel.did_stacked import (StackedDiD, StackedDiDResults, TripleDifference,  # noqa: F401
                                   TripleDifferenceResults, stacked_did, triple_difference,
                                   Stacked, DDD)
-from _kestrel.did_honest import (DeltaRM, DeltaSD, HonestDiD, HonestDiDResults,  # noqa: F401
+from _kestrel.did_honest import (DeltaRM, DeltaSD, DeltaSDRM, HonestDiD, HonestDiDResults,  # noqa: F401
                                  SensitivityResults, compute_honest_did, sensitivity_plot)
 from _kestrel.did_base import Estimator, Results
 from _kestrel.did_power import (PowerAnalysis, PowerResults, PreTrendsPower,  # noqa: F401
@@ -70,7 +70,7 @@ __all__ += ["EventStudyResults", "AggregationResult", "CSBootstrapResults", "SAB
 __all__ += ["StackedDiD", "StackedDiDResults", "stacked_did", "TripleDifference",
             "TripleDifferenceResults", "triple_difference", "Stacked", "DDD"]
 __all__ += ["HonestDiD", "HonestDiDResults", "SensitivityResults", "DeltaSD", "DeltaRM",
-            "compute_honest_did", "sensitivity_plot"]
+            "DeltaSDRM", "compute_honest_did", "sensitivity_plot"]
 
 def _effect_dict(r, i, sfx="", **extra):
     """Estimate i of the arrays att<sfx> / se<sfx> in r with the library's normal test and

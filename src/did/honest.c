@@ -1,7 +1,6 @@
-/* honest.c — HonestDiD's sensitivity intervals (public API, did_honest.h): argument checks, the
- * relative-magnitudes moment matrices of R's .create_A_RM, and the union over the location s of
- * the largest pre-period difference and its sign that Delta^RM's confidence set is (Lemma 2.2
- * of Rambachan & Roth: Delta^RM is a finite union of polyhedra). */
+/* honest.c — HonestDiD's sensitivity intervals (public API, did_honest.h): argument checks, R's
+ * grids, and the identified and confidence sets as unions over the polyhedra that make up
+ * Delta (Lemma 2.2 of Rambachan & Roth: Delta^RM and Delta^SDRM are finite unions). */
 #include <math.h>
 #include <string.h>
 
@@ -10,10 +9,13 @@
 #include "kestrel/did_honest.h"
 #include "kestrel/linalg.h"
 
-static const ks__enum_entry delta_names[] = {{"SD", KS_HONEST_SD}, {"RM", KS_HONEST_RM}};
+static const ks__enum_entry delta_names[] = {
+    {"SD", KS_HONEST_SD}, {"RM", KS_HONEST_RM}, {"SDRM", KS_HONEST_SDRM}};
 KS__ENUM_FUNCS(ks_honest_delta, ks_honest_delta, "HonestDiD restriction", delta_names)
-static const ks__enum_entry ci_names[] = {
-    {"FLCI", KS_HONEST_FLCI}, {"Conditional", KS_HONEST_CONDITIONAL}, {"C-LF", KS_HONEST_C_LF}};
+static const ks__enum_entry ci_names[] = {{"FLCI", KS_HONEST_FLCI},
+                                          {"Conditional", KS_HONEST_CONDITIONAL},
+                                          {"C-LF", KS_HONEST_C_LF},
+                                          {"C-F", KS_HONEST_C_F}};
 KS__ENUM_FUNCS(ks_honest_ci, ks_honest_ci, "HonestDiD method", ci_names)
 
 /* the data: shapes, finiteness, symmetry, alpha */
@@ -37,8 +39,11 @@ static int check_data(ks_ctx *ctx, const ks_did_honest_args *a)
                 return ks__fail(ctx, KS_EINVAL, "HonestDiD: sigma is not symmetric");
     if (a->alpha != 0 && !(a->alpha > 0 && a->alpha < 1))
         return ks__fail(ctx, KS_EINVAL, "HonestDiD: alpha must be in (0, 1)");
-    if (a->delta != KS_HONEST_SD && a->delta != KS_HONEST_RM)
-        return ks__fail(ctx, KS_EINVAL, "HonestDiD: delta must be SD or RM");
+    if (a->delta != KS_HONEST_SD && a->delta != KS_HONEST_RM && a->delta != KS_HONEST_SDRM)
+        return ks__fail(ctx, KS_EINVAL, "HonestDiD: delta must be SD, RM or SDRM");
+    if (a->delta == KS_HONEST_SDRM && a->num_pre < 2)
+        return ks__fail(ctx, KS_EINVAL,
+                        "HonestDiD: SDRM (deviation from a linear trend) needs 2+ pre periods");
     return KS_OK;
 }
 
@@ -47,17 +52,15 @@ static int check(ks_ctx *ctx, const ks_did_honest_args *a)
     int rc = check_data(ctx, a);
     if (rc != KS_OK) return rc;
     if (a->method != KS_HONEST_FLCI && a->method != KS_HONEST_CONDITIONAL &&
-        a->method != KS_HONEST_C_LF)
-        return ks__fail(ctx, KS_EINVAL, "HonestDiD: method must be FLCI, Conditional or C-LF");
-    if (a->delta == KS_HONEST_RM && a->method == KS_HONEST_FLCI)
+        a->method != KS_HONEST_C_LF && a->method != KS_HONEST_C_F)
+        return ks__fail(ctx, KS_EINVAL, "HonestDiD: method must be FLCI, Conditional, C-F or C-LF");
+    if (a->delta != KS_HONEST_SD && (a->method == KS_HONEST_FLCI || a->method == KS_HONEST_C_F))
         return ks__fail(ctx, KS_EINVAL,
-                        "HonestDiD: relative magnitudes take method Conditional or C-LF, not FLCI");
-    if (a->delta == KS_HONEST_SD && a->method != KS_HONEST_FLCI)
-        return ks__fail(ctx, KS_EINVAL,
-                        "HonestDiD: smoothness supports method FLCI only in this version");
-    if (a->delta == KS_HONEST_RM && a->num_post < 2)
-        return ks__fail(ctx, KS_EINVAL,
-                        "HonestDiD: relative magnitudes need 2+ post periods in this version");
+                        "HonestDiD: relative magnitudes take method Conditional or C-LF, not %s",
+                        ks_honest_ci_name(a->method));
+    /* R's one-post-period tests take tau itself as theta (l_vec is not used) */
+    if (a->method != KS_HONEST_FLCI && a->num_post == 1 && a->l_vec && a->l_vec[0] != 1.0)
+        return ks__fail(ctx, KS_EINVAL, "HonestDiD: with one post period l_vec must be [1]");
     return KS_OK;
 }
 
@@ -84,150 +87,26 @@ int ks_did_honest_original(ks_ctx *ctx, const ks_did_honest_args *a, double *lb,
     return KS_OK;
 }
 
-size_t ks__honest_A_rm(size_t K, size_t P, double Mbar, long s, int pos, double *A)
+/* Delta as a union of polyhedra {A delta <= d} (Lemma 2.2 of Rambachan & Roth for RM / SDRM:
+ * one for each location s of the largest pre-period difference and its sign; SD is one):
+ * polyhedron q's rows in A, its d (one value for all rows) in *d; the row count. */
+static size_t n_polys(const ks_did_honest_args *a)
 {
-    const size_t T = K + P, W = T + 1;
-    double row[129], v[129];
-    memset(v, 0, W * sizeof *v);
-    v[(size_t)((long)K + s - 1)] = pos ? -1.0 : 1.0;
-    v[(size_t)((long)K + s)] = pos ? 1.0 : -1.0;
-    size_t nr = 0;
-    for (int sg = 0; sg < 2; sg++)
-        for (size_t r = 0; r < T; r++) {
-            memset(row, 0, W * sizeof *row);
-            row[r] = sg ? 1.0 : -1.0;
-            row[r + 1] = sg ? -1.0 : 1.0;
-            const double mult = r < K ? 1.0 : Mbar;
-            double ss = 0.0;
-            for (size_t j = 0; j < W; j++) {
-                row[j] -= mult * v[j];
-                ss += row[j] * row[j];
-            }
-            if (ss <= 1e-10) continue;
-            for (size_t j = 0, c = 0; j < W; j++)
-                if (j != K) A[nr * T + c++] = row[j];
-            nr++;
-        }
-    return nr;
+    if (a->delta == KS_HONEST_SD) return 1;
+    return 2 * (a->delta == KS_HONEST_RM ? a->num_pre : a->num_pre - 1);
 }
 
-static int rm_sets(ks_ctx *ctx, const ks_did_honest_args *a, const double *l, double Mbar,
-                   const double *grid, size_t ng, unsigned char *acc, unsigned char *any)
+static size_t polyhedron(const ks_did_honest_args *a, double m, size_t q, double *A, double *d)
 {
-    const size_t K = a->num_pre, P = a->num_post, T = K + P;
-    double *A = ks__malloc_array(ctx, 2 * T * T + 2 * T, sizeof *A);
-    if (!A) return KS_ENOMEM;
-    double *d = A + 2 * T * T;
-    unsigned char rows[256];
-    memset(d, 0, 2 * T * sizeof *d);
-    memset(any, 0, ng);
-    int rc = KS_OK;
-    for (long s = -(long)(K - 1); s <= 0 && rc == KS_OK; s++)
-        for (int pos = 1; pos >= 0 && rc == KS_OK; pos--) {
-            const size_t nr = ks__honest_A_rm(K, P, Mbar, s, pos, A);
-            /* postPeriodMomentsOnly: the rows that involve a post period */
-            for (size_t i = 0; i < nr; i++) {
-                rows[i] = 0;
-                for (size_t j = K; j < T; j++) rows[i] |= A[i * T + j] != 0.0;
-            }
-            ks__arp_problem p = {.npre = K,
-                                 .npost = P,
-                                 .nrow = nr,
-                                 .A = A,
-                                 .d = d,
-                                 .betahat = a->betahat,
-                                 .sigma = a->sigma,
-                                 .l_vec = l,
-                                 .rows = rows,
-                                 .alpha = a->alpha,
-                                 .kappa = a->alpha / 10,
-                                 .hybrid = a->method == KS_HONEST_C_LF ? KS__HYB_LF : KS__HYB_ARP};
-            rc = ks__arp_grid(ctx, &p, grid, ng, acc);
-            for (size_t g = 0; g < ng; g++) any[g] |= acc[g];
-        }
-    ks__free(ctx, A);
-    return rc;
+    const size_t K = a->num_pre, P = a->num_post;
+    const long s = -(long)(n_polys(a) / 2 - 1) + (long)(q / 2);
+    const int pos = q % 2 == 0; /* R: max_positive TRUE, then FALSE */
+    *d = a->delta == KS_HONEST_SD ? m : 0.0;
+    if (a->delta == KS_HONEST_SD) return ks__honest_A_sd(K, P, A);
+    if (a->delta == KS_HONEST_RM) return ks__honest_A_rm(K, P, m, s, pos, A);
+    return ks__honest_A_sdrm(K, P, m, s, pos, A);
 }
 
-int ks_did_honest(ks_ctx *ctx, const ks_did_honest_args *args, const double *m, size_t n_m,
-                  double *lb, double *ub)
-{
-    int rc = check(ctx, args);
-    if (rc != KS_OK) return rc;
-    ks_did_honest_args a = *args;
-    if (a.alpha == 0) a.alpha = 0.05;
-    const size_t K = a.num_pre, P = a.num_post, T = K + P;
-    double e1[64] = {1.0};
-    const double *l = a.l_vec ? a.l_vec : e1;
-    for (size_t i = 0; i < n_m; i++)
-        if (!(m[i] >= 0) || !isfinite(m[i]))
-            return ks__fail(ctx, KS_EINVAL, "HonestDiD: M values must be finite and >= 0 (M[%zu])",
-                            i);
-    if (a.delta == KS_HONEST_SD) {
-        double vec[128];
-        for (size_t i = 0; i < n_m; i++) {
-            double half;
-            if ((rc = ks__honest_flci(ctx, a.sigma, K, P, l, m[i], a.alpha, vec, &half)) != KS_OK)
-                return rc;
-            double c = 0.0;
-            for (size_t j = 0; j < T; j++) c += vec[j] * a.betahat[j];
-            lb[i] = c - half;
-            ub[i] = c + half;
-        }
-        return KS_OK;
-    }
-    const size_t ng = a.grid_points ? a.grid_points : 1000;
-    if (ng < 2) return ks__fail(ctx, KS_EINVAL, "HonestDiD: grid_points must be at least 2");
-    const double sdt = post_sd(&a, l);
-    const double glb = isnan(a.grid_lb) ? -20 * sdt : a.grid_lb;
-    const double gub = isnan(a.grid_ub) ? 20 * sdt : a.grid_ub;
-    double *grid = ks__malloc_array(ctx, ng, sizeof *grid);
-    unsigned char *acc = ks__malloc_array(ctx, 2 * ng, 1);
-    if (!grid || !acc) {
-        ks__free(ctx, grid);
-        ks__free(ctx, acc);
-        return KS_ENOMEM;
-    }
-    /* R's seq(from, to, length.out = n): from + i (to - from) / (n - 1), the last exactly to */
-    for (size_t g = 0; g + 1 < ng; g++)
-        grid[g] = glb + (double)g * ((gub - glb) / (double)(ng - 1));
-    grid[ng - 1] = gub;
-    for (size_t i = 0; i < n_m && rc == KS_OK; i++) {
-        rc = rm_sets(ctx, &a, l, m[i], grid, ng, acc, acc + ng);
-        lb[i] = INFINITY;
-        ub[i] = -INFINITY;
-        for (size_t g = 0; g < ng; g++)
-            if (acc[ng + g]) {
-                lb[i] = fmin(lb[i], grid[g]);
-                ub[i] = fmax(ub[i], grid[g]);
-            }
-    }
-    ks__free(ctx, grid);
-    ks__free(ctx, acc);
-    return rc;
-}
-
-/* R's .create_A_SD: rows +-(delta_{r-1} - 2 delta_r + delta_{r+1}) <= M over the T + 1 periods
- * with the reference column dropped; 2 (T - 1) rows, row-major T wide. */
-static size_t make_A_sd(size_t K, size_t P, double *A)
-{
-    const size_t T = K + P, nr = T - 1;
-    double row[129];
-    for (size_t r = 0; r < nr; r++) {
-        memset(row, 0, (T + 1) * sizeof *row);
-        row[r] = 1.0, row[r + 1] = -2.0, row[r + 2] = 1.0;
-        for (size_t j = 0, c = 0; j <= T; j++)
-            if (j != K) {
-                A[r * T + c] = row[j];
-                A[(r + nr) * T + c] = -row[j];
-                c++;
-            }
-    }
-    return 2 * nr;
-}
-
-/* theta's identified set over one polyhedron {A delta <= d, delta_pre = betahat_pre}:
- * l'beta_post - [max, min] l'delta_post; R's point l'beta_post where the LP has no optimum. */
 static void idset_poly(const ks_did_honest_args *a, const double *l, const double *A, size_t nr,
                        double dval, double *b, double *cost, double *x, double *work, double *lo,
                        double *hi)
@@ -256,40 +135,190 @@ static void idset_poly(const ks_did_honest_args *a, const double *l, const doubl
     *hi = s1 == KS__LP_OPTIMAL ? th - vmin : INFINITY;
 }
 
-int ks_did_honest_idset(ks_ctx *ctx, const ks_did_honest_args *args, const double *m, size_t n_m,
-                        double *lb, double *ub)
+/* the identified set at restriction size m: the union of idset_poly over the polyhedra */
+static int idset(ks_ctx *ctx, const ks_did_honest_args *a, const double *l, double m, double *lb,
+                 double *ub)
 {
-    int rc = check_data(ctx, args);
-    if (rc != KS_OK) return rc;
-    const ks_did_honest_args *a = args;
-    const size_t K = a->num_pre, P = a->num_post, T = K + P;
-    for (size_t i = 0; i < n_m; i++)
-        if (!(m[i] >= 0) || !isfinite(m[i]))
-            return ks__fail(ctx, KS_EINVAL, "HonestDiD: M values must be finite and >= 0 (M[%zu])",
-                            i);
-    double e1[64] = {1.0};
-    const double *l = a->l_vec ? a->l_vec : e1;
+    const size_t P = a->num_post, T = a->num_pre + P;
     const size_t nr = 2 * T, nw = ks__lp_work_size(P, nr, 0) + nr * P;
     double *A = ks__malloc_array(ctx, nr * T + nr + 2 * P + nw, sizeof *A);
     if (!A) return KS_ENOMEM;
     double *b = A + nr * T, *cost = b + nr, *x = cost + P, *work = x + P;
-    for (size_t i = 0; i < n_m; i++) {
-        double lo, hi;
-        if (a->delta == KS_HONEST_SD) {
-            const size_t n = make_A_sd(K, P, A);
-            idset_poly(a, l, A, n, m[i], b, cost, x, work, &lb[i], &ub[i]);
-            continue;
-        }
-        /* Delta^RM: the union over the location s and sign of the largest pre difference */
-        lb[i] = INFINITY, ub[i] = -INFINITY;
-        for (long s = -(long)(K - 1); s <= 0; s++)
-            for (int pos = 1; pos >= 0; pos--) {
-                const size_t n = ks__honest_A_rm(K, P, m[i], s, pos, A);
-                idset_poly(a, l, A, n, 0.0, b, cost, x, work, &lo, &hi);
-                lb[i] = fmin(lb[i], lo);
-                ub[i] = fmax(ub[i], hi);
-            }
+    *lb = INFINITY, *ub = -INFINITY;
+    for (size_t q = 0; q < n_polys(a); q++) {
+        double d, lo, hi;
+        const size_t n = polyhedron(a, m, q, A, &d);
+        idset_poly(a, l, A, n, d, b, cost, x, work, &lo, &hi);
+        *lb = fmin(*lb, lo);
+        *ub = fmax(*ub, hi);
     }
     ks__free(ctx, A);
     return KS_OK;
+}
+
+static int check_m(ks_ctx *ctx, const double *m, size_t n_m)
+{
+    for (size_t i = 0; i < n_m; i++)
+        if (!(m[i] >= 0) || !isfinite(m[i]))
+            return ks__fail(ctx, KS_EINVAL, "HonestDiD: M values must be finite and >= 0 (M[%zu])",
+                            i);
+    return KS_OK;
+}
+
+int ks_did_honest_idset(ks_ctx *ctx, const ks_did_honest_args *a, const double *m, size_t n_m,
+                        double *lb, double *ub)
+{
+    int rc = check_data(ctx, a);
+    if (rc == KS_OK) rc = check_m(ctx, m, n_m);
+    double e1[64] = {1.0};
+    const double *l = a->l_vec ? a->l_vec : e1;
+    for (size_t i = 0; i < n_m && rc == KS_OK; i++) rc = idset(ctx, a, l, m[i], &lb[i], &ub[i]);
+    return rc;
+}
+
+/* The grid-inverted set at restriction size m: the grid points some polyhedron's test accepts
+ * (any, ng). flci / half: the FLCI hybrid's first stage (C-F). A point one polyhedron accepts
+ * is in the union: the later polyhedra test only the points not yet accepted. */
+static int conditional_set(ks_ctx *ctx, const ks_did_honest_args *a, const double *l, double m,
+                           const double *flci, double half, const double *grid, size_t ng,
+                           unsigned char *acc, unsigned char *any)
+{
+    const size_t K = a->num_pre, P = a->num_post, T = K + P;
+    double *A = ks__malloc_array(ctx, 2 * T * T + 2 * T + ng, sizeof *A);
+    size_t *idx = ks__malloc_array(ctx, ng, sizeof *idx);
+    if (!A || !idx) {
+        ks__free(ctx, A);
+        ks__free(ctx, idx);
+        return KS_ENOMEM;
+    }
+    double *d = A + 2 * T * T, *todo = d + 2 * T, dval;
+    unsigned char rows[256];
+    static const ks__hybrid hyb[] = {[KS_HONEST_CONDITIONAL] = KS__HYB_ARP,
+                                     [KS_HONEST_C_LF] = KS__HYB_LF,
+                                     [KS_HONEST_C_F] = KS__HYB_FLCI};
+    memset(any, 0, ng);
+    int rc = KS_OK;
+    for (size_t q = 0; q < n_polys(a) && rc == KS_OK; q++) {
+        const size_t nr = polyhedron(a, m, q, A, &dval);
+        for (size_t i = 0; i < nr; i++) d[i] = dval;
+        /* R's postPeriodMomentsOnly: the rows that involve a post period (with one post
+         * period, smoothness keeps all its rows) */
+        for (size_t i = 0; i < nr; i++) {
+            rows[i] = a->delta == KS_HONEST_SD && P == 1;
+            for (size_t j = K; j < T; j++) rows[i] |= A[i * T + j] != 0.0;
+        }
+        ks__arp_problem p = {.npre = K,
+                             .npost = P,
+                             .nrow = nr,
+                             .A = A,
+                             .d = d,
+                             .betahat = a->betahat,
+                             .sigma = a->sigma,
+                             .l_vec = l,
+                             .rows = rows,
+                             .alpha = a->alpha,
+                             .kappa = a->alpha / 10,
+                             .hybrid = hyb[a->method],
+                             .flci_vec = flci,
+                             .flci_half = half};
+        size_t nt = 0;
+        for (size_t g = 0; g < ng; g++)
+            if (!any[g]) idx[nt] = g, todo[nt++] = grid[g];
+        if (nt == 0) break;
+        rc = ks__arp_grid(ctx, &p, todo, nt, acc);
+        for (size_t i = 0; i < nt; i++) any[idx[i]] |= acc[i];
+    }
+    ks__free(ctx, A);
+    ks__free(ctx, idx);
+    return rc;
+}
+
+/* R's grid ends: the FLCI at size kappa for C-F; otherwise -+20 sd(l'betahat_post) around the
+ * identified set at beta = 0 (smoothness) or around 0 (relative magnitudes). */
+static int grid_ends(ks_ctx *ctx, const ks_did_honest_args *a, const double *l, double m,
+                     const double *flci, double half, double *lo, double *hi)
+{
+    const size_t T = a->num_pre + a->num_post;
+    const double sdt = post_sd(a, l);
+    double c_lo = 0.0, c_hi = 0.0;
+    if (a->method == KS_HONEST_C_F) {
+        for (size_t j = 0; j < T; j++) c_lo += flci[j] * a->betahat[j];
+        c_hi = c_lo + half, c_lo -= half;
+    } else if (a->delta == KS_HONEST_SD) {
+        double zero[128] = {0.0};
+        ks_did_honest_args a0 = *a;
+        a0.betahat = zero;
+        int rc = idset(ctx, &a0, l, m, &c_lo, &c_hi);
+        if (rc != KS_OK) return rc;
+        c_lo -= 20 * sdt, c_hi += 20 * sdt;
+    } else {
+        c_lo = -20 * sdt, c_hi = 20 * sdt;
+    }
+    *lo = isnan(a->grid_lb) ? c_lo : a->grid_lb;
+    *hi = isnan(a->grid_ub) ? c_hi : a->grid_ub;
+    return KS_OK;
+}
+
+static int flci_interval(ks_ctx *ctx, const ks_did_honest_args *a, const double *l, double m,
+                         double *lb, double *ub)
+{
+    const size_t T = a->num_pre + a->num_post;
+    double vec[128], half;
+    int rc = ks__honest_flci(ctx, a->sigma, a->num_pre, a->num_post, l, m, a->alpha, vec, &half);
+    if (rc != KS_OK) return rc;
+    double c = 0.0;
+    for (size_t j = 0; j < T; j++) c += vec[j] * a->betahat[j];
+    *lb = c - half;
+    *ub = c + half;
+    return KS_OK;
+}
+
+int ks_did_honest(ks_ctx *ctx, const ks_did_honest_args *args, const double *m, size_t n_m,
+                  double *lb, double *ub)
+{
+    int rc = check(ctx, args);
+    if (rc == KS_OK) rc = check_m(ctx, m, n_m);
+    if (rc != KS_OK) return rc;
+    ks_did_honest_args a = *args;
+    if (a.alpha == 0) a.alpha = 0.05;
+    double e1[64] = {1.0};
+    const double *l = a.l_vec ? a.l_vec : e1;
+    if (a.method == KS_HONEST_FLCI) {
+        for (size_t i = 0; i < n_m && rc == KS_OK; i++)
+            rc = flci_interval(ctx, &a, l, m[i], &lb[i], &ub[i]);
+        return rc;
+    }
+    const size_t ng = a.grid_points ? a.grid_points : 1000;
+    if (ng < 2) return ks__fail(ctx, KS_EINVAL, "HonestDiD: grid_points must be at least 2");
+    double *grid = ks__malloc_array(ctx, ng, sizeof *grid);
+    unsigned char *acc = ks__malloc_array(ctx, 2 * ng, 1);
+    if (!grid || !acc) {
+        ks__free(ctx, grid);
+        ks__free(ctx, acc);
+        return KS_ENOMEM;
+    }
+    for (size_t i = 0; i < n_m && rc == KS_OK; i++) {
+        double flci[128], half = NAN, glb, gub;
+        if (a.method == KS_HONEST_C_F)
+            rc = ks__honest_flci(ctx, a.sigma, a.num_pre, a.num_post, l, m[i], a.alpha / 10, flci,
+                                 &half);
+        if (rc == KS_OK) rc = grid_ends(ctx, &a, l, m[i], flci, half, &glb, &gub);
+        if (rc != KS_OK) break;
+        /* R's seq(from, to, length.out = n): from + i (to - from) / (n - 1), the last exactly
+         * to */
+        for (size_t g = 0; g + 1 < ng; g++)
+            grid[g] = glb + (double)g * ((gub - glb) / (double)(ng - 1));
+        grid[ng - 1] = gub;
+        rc = conditional_set(ctx, &a, l, m[i], flci, half, grid, ng, acc, acc + ng);
+        lb[i] = INFINITY;
+        ub[i] = -INFINITY;
+        for (size_t g = 0; g < ng; g++)
+            if (acc[ng + g]) {
+                lb[i] = fmin(lb[i], grid[g]);
+                ub[i] = fmax(ub[i], grid[g]);
+            }
+    }
+    ks__free(ctx, grid);
+    ks__free(ctx, acc);
+    return rc;
 }

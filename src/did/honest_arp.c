@@ -193,9 +193,32 @@ static size_t rank_of(double *a, size_t r, size_t k)
     return rank;
 }
 
-/* R's .lp_conditional_test_fn: 1 when theta is rejected. lf_cv: NaN unless the LF hybrid. */
+/* The FLCI hybrid at one theta: the FLCI f'beta -+ h (size kappa) and fS = A Sigma f on the
+ * test's rows. R writes its first stage and truncation through vbar, A'vbar = f (a CVXR
+ * least-squares solution); vbar enters only through A'vbar, so f is used directly. */
+typedef struct {
+    double theta, fb, h;
+    const double *fS;
+} flci_hyb;
+
+/* R's .FLCI_computeVloVup for the conditioning direction g (M, on the test's rows, s2 =
+ * g'Sg): the values of the statistic at which theta leaves the FLCI, given the rest of y. */
+static void flci_trunc(const lpctx *c, const flci_hyb *f, const double *g, const double *y,
+                       double s2, double *vlo, double *vup)
+{
+    double fc = 0.0, gy = 0.0;
+    for (size_t i = 0; i < c->M; i++) fc += f->fS[i] * g[i], gy += g[i] * y[i];
+    fc /= s2;
+    const double n1 = f->h + f->theta - f->fb + fc * gy, n2 = f->h - f->theta + f->fb - fc * gy;
+    *vlo = -INFINITY, *vup = INFINITY;
+    if (fc > 0) *vup = n1 / fc, *vlo = n2 / -fc;
+    if (fc < 0) *vlo = n1 / fc, *vup = n2 / -fc;
+}
+
+/* R's .lp_conditional_test_fn: 1 when theta is rejected. lf_cv: NaN unless the LF hybrid;
+ * fh: NULL unless the FLCI hybrid. */
 static int cond_test(lpctx *c, const double *y, double alpha, double kappa, ks__hybrid hyb,
-                     double lf_cv, double *lam)
+                     double lf_cv, const flci_hyb *fh, double *lam)
 {
     const size_t M = c->M, k = c->k;
     double eta;
@@ -204,6 +227,9 @@ static int cond_test(lpctx *c, const double *y, double alpha, double kappa, ks__
     if (hyb == KS__HYB_LF) {
         mod_size = (alpha - kappa) / (1 - kappa);
         if (eta > lf_cv) return 1;
+    } else if (hyb == KS__HYB_FLCI) {
+        mod_size = (alpha - kappa) / (1 - kappa);
+        if (ks__outside_flci(fh->fb - fh->theta, fh->h)) return 1;
     }
     size_t nB = 0;
     for (size_t i = 0; i < M; i++) nB += lam[i] > 1e-6;
@@ -226,6 +252,11 @@ static int cond_test(lpctx *c, const double *y, double alpha, double kappa, ks__
         if (fabs(s2) < DBL_EPSILON) return eta > 0;
         const double sB = sqrt(s2);
         maxstat = eta / sB;
+        if (hyb == KS__HYB_FLCI) {
+            double flo, fup;
+            flci_trunc(c, fh, lam, y, s2, &flo, &fup);
+            vlo = fmax(vlo, flo), vup = fmin(vup, fup);
+        }
         zlo = vlo / sB;
         zup = (hyb == KS__HYB_LF ? fmin(vup, lf_cv) : vup) / sB;
     } else {
@@ -285,6 +316,11 @@ static int cond_test(lpctx *c, const double *y, double alpha, double kappa, ks__
         }
         if (!any_pos) vlo = -INFINITY;
         if (!any_neg) vup = INFINITY;
+        if (hyb == KS__HYB_FLCI) {
+            double flo, fup;
+            flci_trunc(c, fh, vB, y, s2, &flo, &fup);
+            vlo = fmax(vlo, flo), vup = fmin(vup, fup);
+        }
         zlo = vlo / sB;
         zup = (hyb == KS__HYB_LF ? fmin(vup, lf_cv) : vup) / sB;
         maxstat = eta / sB;
@@ -310,21 +346,18 @@ static double quantile7(const double *x, size_t n, double p)
     return (1 - h) * x[lo - 1] + h * x[hi - 1];
 }
 
-/* R's .compute_least_favorable_cv with nuisance parameters: set.seed(0); 1000 draws of
- * N(0, S) as mvtnorm's rmvnorm makes them (standard normals by row times the symmetric square
- * root V diag(sqrt(max(ev, 0))) V'); eta of each (draws whose LP fails are dropped, as R's
- * na.rm drops them); the quantile (type 7) at 1 - kappa. */
-static int lf_cv(ks_ctx *ctx, lpctx *c, double kappa, double *out)
+int ks__lf_quantile(ks_ctx *ctx, const double *S, size_t M, double kappa, ks__draw_stat stat,
+                    void *state, double *out)
 {
-    const size_t M = c->M, sims = 1000;
+    const size_t sims = 1000;
     int rc = KS_OK;
     ks__symeig *eg = NULL;
-    double *R = ks__malloc_array(ctx, 3 * M * M + 4 * M + sims, sizeof *R);
+    double *R = ks__malloc_array(ctx, 3 * M * M + 3 * M + sims, sizeof *R);
     if (!R) return KS_ENOMEM;
     double *V = R + M * M, *Scm = V + M * M, *ev = Scm + M * M, *z = ev + M, *xi = z + M;
-    double *lam = xi + M, *etas = lam + M;
+    double *stats = xi + M;
     if ((rc = ks__symeig_new(ctx, M, &eg)) != KS_OK) goto done;
-    memcpy(Scm, c->S, M * M * sizeof *Scm); /* symmetric: row-major is column-major */
+    memcpy(Scm, S, M * M * sizeof *Scm); /* symmetric: row-major is column-major */
     if ((rc = ks__symeig_run(ctx, eg, Scm, ev, V)) != KS_OK) goto done;
     for (size_t i = 0; i < M; i++)
         for (size_t j = 0; j < M; j++) {
@@ -343,19 +376,28 @@ static int lf_cv(ks_ctx *ctx, lpctx *c, double kappa, double *out)
             for (size_t i = 0; i < M; i++) v += z[i] * R[i * M + j];
             xi[j] = v;
         }
-        double eta;
-        if (eta_lp(c, xi, &eta, lam) == KS__LP_OPTIMAL) etas[n_ok++] = eta;
+        const double st = stat(state, xi);
+        if (!isnan(st)) stats[n_ok++] = st; /* R's na.rm */
     }
     if (n_ok == 0) {
         *out = NAN;
     } else {
-        qsort(etas, n_ok, sizeof *etas, cmp_double);
-        *out = quantile7(etas, n_ok, 1 - kappa);
+        qsort(stats, n_ok, sizeof *stats, cmp_double);
+        *out = quantile7(stats, n_ok, 1 - kappa);
     }
 done:
     ks__symeig_free(eg);
     ks__free(ctx, R);
     return rc;
+}
+
+/* R's .compute_least_favorable_cv with nuisance parameters: eta of each draw (draws whose LP
+ * fails are dropped) */
+static double eta_of_draw(void *state, const double *xi)
+{
+    lpctx *c = state;
+    double eta;
+    return eta_lp(c, xi, &eta, c->tmp + 7 * c->M) == KS__LP_OPTIMAL ? eta : NAN;
 }
 
 /* Gamma: rows l', then the unit vectors e_j (j != the last index where l is nonzero), the
@@ -378,17 +420,16 @@ int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, siz
     size_t M = 0;
     for (size_t i = 0; i < nr; i++) M += !p->rows || p->rows[i];
     const size_t k = P - 1;
-    if (P < 2)
-        return ks__fail(ctx, KS_EINVAL, "HonestDiD: the nuisance test needs 2+ post periods");
+    if (P < 2) return ks__arp_grid_nonuis(ctx, p, theta, ngrid, accept);
     const int nt0 = ctx->nthreads < 1 ? 1 : ctx->nthreads;
     const size_t per = lpctx_doubles(M, k) + 2 * M;
     const size_t nwork =
-        P * P * 2 + nr * (P + 2) + nr * nr + M * (k + 2) + M * M + per * (size_t)nt0;
+        P * P * 2 + nr * (P + 2) + nr * nr + M * (k + 3) + M * M + T + per * (size_t)nt0;
     double *work = ks__malloc_array(ctx, nwork, sizeof *work);
     if (!work) return KS_ENOMEM;
     double *G = work, *Gc = G + P * P, *AG = Gc + P * P, *Y = AG + nr * P, *tmp = Y + nr;
     double *SY = tmp + nr, *Xr = SY + nr * nr, *Sr = Xr + M * k, *sd = Sr + M * M, *a1 = sd + M;
-    double *pw = a1 + M;
+    double *fS = a1 + M, *Sf = fS + M, *pw = Sf + T;
     make_gamma(p->l_vec, P, G);
     /* A_post Gamma^-1 by rows: Gamma' x = a_post' */
     for (size_t i = 0; i < nr; i++) {
@@ -431,12 +472,27 @@ int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, siz
         r++;
     }
     memcpy(Y, tmp, M * sizeof *Y); /* Y restricted to the test's rows */
+    double fb = 0.0;
+    if (p->hybrid == KS__HYB_FLCI) {
+        for (size_t j = 0; j < T; j++) {
+            double v = 0.0;
+            for (size_t q = 0; q < T; q++) v += p->sigma[j * T + q] * p->flci_vec[q];
+            Sf[j] = v;
+            fb += p->flci_vec[j] * p->betahat[j];
+        }
+        for (size_t i = 0, r = 0; i < nr; i++) {
+            if (p->rows && !p->rows[i]) continue;
+            double v = 0.0;
+            for (size_t j = 0; j < T; j++) v += p->A[i * T + j] * Sf[j];
+            fS[r++] = v;
+        }
+    }
     lpctx c0 = {.M = M, .k = k, .X = Xr, .S = Sr, .sd = sd};
     double cv = NAN;
     int rc = KS_OK;
     if (p->hybrid == KS__HYB_LF) {
         lpctx_bind(&c0, pw);
-        if ((rc = lf_cv(ctx, &c0, p->kappa, &cv)) != KS_OK) goto done;
+        if ((rc = ks__lf_quantile(ctx, Sr, M, p->kappa, eta_of_draw, &c0, &cv)) != KS_OK) goto done;
     }
     {
         const int nt = ks__threads_for(ctx, 2e5 * (double)ngrid) < nt0
@@ -455,7 +511,8 @@ int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, siz
 #pragma omp for schedule(dynamic, 8)
             for (size_t g = 0; g < ngrid; g++) {
                 for (size_t i = 0; i < M; i++) y[i] = Y[i] - a1[i] * theta[g];
-                accept[g] = !cond_test(&c, y, p->alpha, p->kappa, p->hybrid, cv, lam);
+                const flci_hyb fh = {theta[g], fb, p->flci_half, fS};
+                accept[g] = !cond_test(&c, y, p->alpha, p->kappa, p->hybrid, cv, &fh, lam);
             }
         }
     }

@@ -4,6 +4,7 @@
 #ifndef KS_DID_HONEST_INTERNAL_H
 #define KS_DID_HONEST_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,8 +46,10 @@ int ks__honest_flci(ks_ctx *ctx, const double *sigma, size_t npre, size_t npost,
                     const double *l_vec, double M, double alpha, double *vec, double *half);
 
 /* ---- honest_arp.c: the conditional / hybrid test of H0: theta = theta0 on the moments
- * A beta - d <= 0 with nuisance parameters (ARP, numPostPeriods > 1), inverted on a grid. */
-typedef enum { KS__HYB_ARP = 0, KS__HYB_LF = 1 } ks__hybrid;
+ * A beta - d <= 0, inverted on a grid: with nuisance parameters (ARP, npost > 1; R's
+ * .ARP_computeCI) or, with one post period, without (honest_arp_nonuis.c; R's
+ * .APR_computeCI_NoNuis, on the rows of A that rows marks). */
+typedef enum { KS__HYB_ARP = 0, KS__HYB_LF = 1, KS__HYB_FLCI = 2 } ks__hybrid;
 typedef struct {
     size_t npre, npost, nrow; /* nrow moments in A (nrow x (npre + npost), row-major) */
     const double *A, *d;      /* d: nrow */
@@ -54,14 +57,35 @@ typedef struct {
     const unsigned char *rows; /* rows entering the test (R's rowsForARP), NULL: all */
     double alpha, kappa;       /* size; the hybrid's first-stage size */
     ks__hybrid hybrid;
+    const double *flci_vec; /* FLCI hybrid: the FLCI at size kappa, weights (npre + npost) */
+    double flci_half;       /* and half-length */
 } ks__arp_problem;
 /* accept[g] = 1 when grid value theta[g] is not rejected (g < ngrid). */
 int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, size_t ngrid,
                  unsigned char *accept);
+/* The FLCI hybrid's first stage, R's max(A_firststage y - d_firststage) > 0: whether theta
+ * lies outside the FLCI, |f'beta - theta| > h (fy = f'beta - theta). C-F's grid ends are the
+ * FLCI's ends c -+ h, where |fy| = h but for rounding, and where the second stage's truncation
+ * degenerates: there both R and this decide by rounding (R's through its CVXR f and h). */
+static inline int ks__outside_flci(double fy, double h) { return fabs(fy) > h; }
+int ks__arp_grid_nonuis(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, size_t ngrid,
+                        unsigned char *accept);
+/* The least-favourable critical value's draws: set.seed(0) and mvtnorm's rmvnorm(sims, S)
+ * (standard normals by row times the symmetric root V diag(sqrt(max(ev, 0))) V'); each draw
+ * (M) is handed to stat, and the 1 - kappa quantile (R's type 7) of the finite statistics is
+ * *out (NaN if none). S: M x M. */
+typedef double (*ks__draw_stat)(void *state, const double *draw);
+int ks__lf_quantile(ks_ctx *ctx, const double *S, size_t M, double kappa, ks__draw_stat stat,
+                    void *state, double *out);
 
-/* ---- honest.c: R's .create_A_RM(s, max_positive) with the reference column dropped: the
+/* ---- honest_moments.c: R's .create_A_SD: +-(second differences) <= M, 2 (T - 1) rows. */
+size_t ks__honest_A_sd(size_t K, size_t P, double *A);
+/* R's .create_A_RM(s, max_positive) with the reference column dropped: the
  * nonzero rows of +-(delta_{r+1} - delta_r) - (Mbar if post else 1) sign (delta_{s+1} -
  * delta_s) <= 0. Returns the row count; A is (2T) x T row-major. */
 size_t ks__honest_A_rm(size_t K, size_t P, double Mbar, long s, int pos, double *A);
+/* R's .create_A_SDRM the same way: +-(second differences) - (Mbar if post else 1) sign times
+ * the second difference ending at period s, s in -(K - 2)..0. */
+size_t ks__honest_A_sdrm(size_t K, size_t P, double Mbar, long s, int pos, double *A);
 
 #endif

@@ -167,20 +167,24 @@ def test_cli_matches_python(kestrel_bin, tmp_path):
     s_py = HonestDiD("relative_magnitude").sensitivity_analysis(BC, M_grid=[0, 1, 2])
     assert list(zip(j["ci_lb"], j["ci_ub"])) == s_py.robust_cis
     bad = subprocess.run([kestrel_bin, "did", "honest", "--betahat", str(b), "--sigma", str(s),
-                          "--num-pre-periods", "4", "--method", "smoothness", "--ci-method",
-                          "C-LF"], capture_output=True, text=True)
-    assert bad.returncode == 1 and "FLCI only" in bad.stderr
+                          "--num-pre-periods", "4", "--method", "relative_magnitude",
+                          "--ci-method", "C-F"], capture_output=True, text=True)
+    assert bad.returncode == 1 and "not C-F" in bad.stderr
+    for method, ci, M in (("combined", "Conditional", [0.0, 1.0]), ("smoothness", "C-F", [0.02])):
+        out = subprocess.run([kestrel_bin, "did", "honest", "--betahat", str(b), "--sigma", str(s),
+                              "--num-pre-periods", "4", "--method", method, "--ci-method", ci,
+                              "--M", ",".join(map(str, M)), "--json"],
+                             capture_output=True, text=True, check=True)
+        j = json.loads(out.stdout)
+        s_py = HonestDiD(method, ci_method=ci).sensitivity_analysis(BC, M_grid=M)
+        assert j["method"] == method and list(zip(j["ci_lb"], j["ci_ub"])) == s_py.robust_cis
 
 
 def test_refused():
     with pytest.raises(ValueError, match="combined"):
-        HonestDiD("combined")
+        HonestDiD("deviation")
     with pytest.raises(ValueError, match="FLCI"):
-        HonestDiD("smoothness", ci_method="C-LF")
-    one_post = {"betahat": REF["betahat"][:5], "sigma": BC["sigma"][:5, :5],
-                "num_pre_periods": 4}
-    with pytest.raises(ValueError, match="2\\+ post periods"):
-        HonestDiD("relative_magnitude").fit(one_post)
+        HonestDiD("relative_magnitude", ci_method="FLCI")
     with pytest.raises(ValueError, match="l_vec"):
         HonestDiD("relative_magnitude", l_vec=[1, 0]).fit(BC)
     with pytest.raises(ValueError, match="non-negative"):

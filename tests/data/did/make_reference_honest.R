@@ -5,7 +5,8 @@
 # of CPU per Mbar, R's LP per grid point; each piece writes its lines as they are computed):
 #   Rscript make_reference_honest.R <HonestDiD source tree> <piece> > /tmp/hd/<piece>.json
 # with <piece> one of: base, rm_CLF_first, rm_Conditional_first, rm_CLF_avg, rm_Conditional_avg,
-# flci_first, flci_avg, flci_exact_first, flci_exact_avg, lw; then merge the objects (keys are
+# flci_first, flci_avg, flci_exact_first, flci_exact_avg, lw, sd_cond, one_post, sd_cf, sdrm,
+# lvec_mid (the last five for issue 21, below); then merge the objects (keys are
 # disjoint) with
 #   python3 -c 'import json,sys; d={}; [d.update(json.load(open(f))) for f in sys.argv[1:]];
 #               print(json.dumps(d, indent=1))' /tmp/hd/*.json > tests/data/did/honest_reference.json
@@ -100,6 +101,59 @@ for (ln in names(lvecs)) {
                                                          Mbarvec = Mbarvec, l_vec = l)
     add(paste0("rm_", sub("-", "", m), "_", ln), num(c(r$lb, r$ub)))
   }
+}
+# Issue 21 pieces (keys that do not start with "rm_"): l = first post period unless named.
+#   sd_cond: createSensitivityResults(method = "Conditional" / "C-LF") over Mvec_cond;
+#   one_post: BCdata cut to its 4 pre periods and first post period: RM and SDRM ("deviation
+#     from linear trend") C-LF / Conditional over Mbarvec, SD Conditional / C-LF over
+#     Mvec_cond, the identified sets;
+#   sd_cf: method = "C-F" (needs CVXR) for both, with the exact folded-normal quantile (as
+#     flci_exact: the C-F grid's ends are the FLCI at size alpha / 10);
+#   sdrm: createSensitivityResults_relativeMagnitudes(bound = "deviation from linear trend"),
+#     C-LF / Conditional over Mbar = 0, 1, l first, and .compute_IDset_DeltaSDRM over Mbarvec;
+#   lvec_mid: relative magnitudes C-LF, Mbar = 0, 1, with l = (0, 1/2, 1/2, 0).
+Mcond <- c(0, 0.02, 0.05)
+sd_methods <- function(b, S, npre, npost, l, prefix, methods = c("Conditional", "C-LF")) {
+  for (m in methods) {
+    r <- env$createSensitivityResults(b, S, npre, npost, method = m, Mvec = Mcond, l_vec = l)
+    add(paste0(prefix, sub("-", "", m)), num(c(r$lb, r$ub)))
+  }
+}
+rel_methods <- function(b, S, npre, npost, l, bound, Mb, prefix) {
+  for (m in c("C-LF", "Conditional")) {
+    r <- env$createSensitivityResults_relativeMagnitudes(b, S, npre, npost, bound = bound, method = m,
+                                                         Mbarvec = Mb, l_vec = l)
+    add(paste0(prefix, sub("-", "", m)), num(c(r$lb, r$ub)))
+  }
+}
+if (want("sd_cond")) {
+  add("Mvec_cond", num(Mcond))
+  sd_methods(b, S, npre, npost, lvecs$first, "sd_cond_")
+}
+if (want("one_post")) {
+  b1 <- b[1:(npre + 1)]; S1 <- S[1:(npre + 1), 1:(npre + 1)]
+  rel_methods(b1, S1, npre, 1, 1, "deviation from parallel trends", Mbarvec, "one_post_rm_")
+  rel_methods(b1, S1, npre, 1, 1, "deviation from linear trend", Mbarvec, "one_post_sdrm_")
+  sd_methods(b1, S1, npre, 1, 1, "one_post_sd_")
+  ids <- sapply(Mbarvec, function(M) unlist(env$.compute_IDset_DeltaRM(M, b1, 1, npre, 1)[c("id.lb", "id.ub")]))
+  add("one_post_idset_rm", num(c(ids[1, ], ids[2, ])))
+  ids <- sapply(Mbarvec, function(M) unlist(env$.compute_IDset_DeltaSDRM(M, b1, 1, npre, 1)[c("id.lb", "id.ub")]))
+  add("one_post_idset_sdrm", num(c(ids[1, ], ids[2, ])))
+}
+if (have_cvxr && want("sd_cf")) {
+  env$.qfoldednormal <- qexact
+  sd_methods(b, S, npre, npost, lvecs$first, "sd_cond_", "C-F")
+  sd_methods(b[1:(npre + 1)], S[1:(npre + 1), 1:(npre + 1)], npre, 1, 1, "one_post_sd_", "C-F")
+}
+if (want("sdrm")) {
+  rel_methods(b, S, npre, npost, lvecs$first, "deviation from linear trend", c(0, 1), "sdrm_first_")
+  ids <- sapply(Mbarvec, function(M) unlist(env$.compute_IDset_DeltaSDRM(M, b, lvecs$first, npre, npost)[c("id.lb", "id.ub")]))
+  add("sdrm_idset_first", num(c(ids[1, ], ids[2, ])))
+}
+if (want("lvec_mid")) {
+  r <- env$createSensitivityResults_relativeMagnitudes(b, S, npre, npost, method = "C-LF",
+                                                       Mbarvec = c(0, 1), l_vec = c(0, 0.5, 0.5, 0))
+  add("lvec_mid_CLF", num(c(r$lb, r$ub)))
 }
 # LWdata_EventStudy (Lovenheim & Willen; 9 pre, 23 post periods), l = first post period: the
 # original interval, the identified sets and the FLCI (exact quantile). Its relative-magnitudes
