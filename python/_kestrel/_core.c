@@ -162,7 +162,8 @@ PyMODINIT_FUNC PyInit__core(void)
                             ks_py_sem_methods,            ks_py_usermodel_methods,
                             ks_py_gwas_methods,           ks_py_enum_methods,
                             ks_py_did_imputation_methods, ks_py_did_power_methods,
-                            ks_py_did_stacked_methods,   ks_py_did_honest_methods};
+                            ks_py_did_stacked_methods,   ks_py_did_honest_methods,
+                            ks_py_did_conley_methods};
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
         if (PyModule_AddFunctions(m, parts[i])) {
             Py_DECREF(m);
