@@ -63,12 +63,12 @@ typedef struct {
         NULL, NULL, NULL, NULL, NULL, KS_CONLEY_OPTIONS_INIT                                       \
     }
 typedef struct {
-    size_t ncoef;              /* the fit's terms, in its order */
-    const char *const *names;  /* as ks_feols_get names them */
-    const double *coef, *se;   /* NaN for a term dropped as collinear */
-    const double *vcov;        /* ncoef x ncoef column-major, NaN rows/columns for dropped terms */
-    double df;                 /* n - K (the fixed-effect levels counted): the t tests' */
-    size_t nobs, npairs;       /* rows used; spatial pairs within the cutoff (ks_conley_meat) */
+    size_t ncoef;             /* the fit's terms, in its order */
+    const char *const *names; /* as ks_feols_get names them */
+    const double *coef, *se;  /* NaN for a term dropped as collinear */
+    const double *vcov;       /* ncoef x ncoef column-major, NaN rows/columns for dropped terms */
+    double df;                /* n - K (the fixed-effect levels counted): the t tests' */
+    size_t nobs, npairs;      /* rows used; spatial pairs within the cutoff (ks_conley_meat) */
 } ks_did_conley_view;
 typedef struct ks_did_conley ks_did_conley; /* opaque */
 KS_API int ks_did_conley_fit(ks_ctx *ctx, const ks_table *t, const char *formula,

@@ -8,8 +8,8 @@
 static PyObject *py_did_conley(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"formula", "columns", "lat",        "lon",     "cutoff",
-                             "time",    "unit",    "cluster",    "metric",  "kernel",
+    static char *kwlist[] = {"formula",    "columns", "lat",     "lon",    "cutoff",
+                             "time",       "unit",    "cluster", "metric", "kernel",
                              "lag_cutoff", "threads", NULL};
     const char *formula;
     PyObject *cols;

@@ -58,14 +58,14 @@ static size_t lower_bound(const cell_point *pts, size_t m, const int64_t *key)
 typedef struct {
     size_t n, p;
     const double *S;
-    const double *c1, *c2;      /* the input coordinates */
-    double *xyz;                /* haversine: n x 3 unit vectors; euclidean: unused */
-    double *coslat;             /* haversine: n cos(latitude) */
+    const double *c1, *c2; /* the input coordinates */
+    double *xyz;           /* haversine: n x 3 unit vectors; euclidean: unused */
+    double *coslat;        /* haversine: n cos(latitude) */
     const int64_t *cluster;
     int haversine, bartlett;
-    double h;                   /* the cutoff */
-    double cell;                /* grid cell width */
-    double org[3];              /* grid origin */
+    double h;      /* the cutoff */
+    double cell;   /* grid cell width */
+    double org[3]; /* grid origin */
 } space;
 
 static double distance(const space *sp, size_t i, size_t j)
@@ -90,7 +90,8 @@ static double kernel(const space *sp, double d)
 static void cell_of(const space *sp, size_t i, int64_t *k)
 {
     if (sp->haversine) {
-        for (int d = 0; d < 3; d++) k[d] = (int64_t)floor((sp->xyz[3 * i + d] - sp->org[d]) / sp->cell);
+        for (int d = 0; d < 3; d++)
+            k[d] = (int64_t)floor((sp->xyz[3 * i + d] - sp->org[d]) / sp->cell);
     } else {
         k[0] = (int64_t)floor((sp->c1[i] - sp->org[0]) / sp->cell);
         k[1] = (int64_t)floor((sp->c2[i] - sp->org[1]) / sp->cell);
@@ -100,8 +101,8 @@ static void cell_of(const space *sp, size_t i, int64_t *k)
 
 /* meat += sum over the pairs (i, j) of the rows[0..m) block within the cutoff (i == j included)
  * of K(d_ij) s_i s_j'. pts and a (p doubles) are scratch. */
-static void spatial_block(const space *sp, const size_t *rows, size_t m, cell_point *pts,
-                          double *a, double *meat, size_t *npairs)
+static void spatial_block(const space *sp, const size_t *rows, size_t m, cell_point *pts, double *a,
+                          double *meat, size_t *npairs)
 {
     const size_t n = sp->n, p = sp->p;
     for (size_t r = 0; r < m; r++) {
@@ -174,7 +175,8 @@ static void serial_part(size_t n, size_t p, const double *S, const int64_t *peri
             const size_t i = rk[r].row, j = rk[c].row;
             for (size_t l = 0; l < p; l++)
                 for (size_t k = 0; k < p; k++)
-                    meat[k + l * p] += w * (S[i + k * n] * S[j + l * n] + S[j + k * n] * S[i + l * n]);
+                    meat[k + l * p] +=
+                        w * (S[i + k * n] * S[j + l * n] + S[j + k * n] * S[i + l * n]);
         }
 }
 
@@ -205,23 +207,27 @@ static int check_inputs(ks_ctx *ctx, size_t n, const double *c1, const double *c
                         o->lag_cutoff);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(c1[i]) || !isfinite(c2[i]))
-            return ks__fail(ctx, KS_EINVAL, "conley_coords: row %zu has a coordinate that is not "
-                            "finite", i);
+            return ks__fail(ctx, KS_EINVAL,
+                            "conley_coords: row %zu has a coordinate that is not "
+                            "finite",
+                            i);
         if (*haversine && (fabs(c1[i]) > 90.0 || fabs(c2[i]) > 180.0))
             return ks__fail(ctx, KS_EINVAL,
                             "conley_coords: row %zu (%g, %g) is outside latitude [-90, 90] x "
                             "longitude [-180, 180] (haversine takes degrees)",
                             i, c1[i], c2[i]);
         if ((period && period[i] < 0) || (unit && unit[i] < 0) || (cluster && cluster[i] < 0))
-            return ks__fail(ctx, KS_EINVAL, "conley: row %zu has a negative period, unit or "
-                            "cluster code", i);
+            return ks__fail(ctx, KS_EINVAL,
+                            "conley: row %zu has a negative period, unit or "
+                            "cluster code",
+                            i);
     }
     return KS_OK;
 }
 
 /* A cluster constant within each unit (the serial part is within units). rk: n scratch. */
-static int check_cluster_in_unit(ks_ctx *ctx, size_t n, const int64_t *unit,
-                                 const int64_t *cluster, row_key *rk)
+static int check_cluster_in_unit(ks_ctx *ctx, size_t n, const int64_t *unit, const int64_t *cluster,
+                                 row_key *rk)
 {
     for (size_t i = 0; i < n; i++) rk[i] = (row_key){unit[i], cluster[i], i};
     qsort(rk, n, sizeof *rk, row_key_cmp);

@@ -64,7 +64,8 @@ static int column_codes(ks_ctx *ctx, const ks_table *t, const char *what, const 
     if (!text && !(num = ks__malloc_array(ctx, N ? N : 1, sizeof *num))) rc = KS_ENOMEM;
     if (!rc && !text) rc = ks_table_get_double(ctx, t, j, num, N);
     for (size_t i = 0; !rc && i < n; i++) {
-        v[i] = (period_value){text ? 0.0 : num[rows[i]], text ? ks_table_string(t, j, rows[i]) : NULL, i};
+        v[i] = (period_value){text ? 0.0 : num[rows[i]],
+                              text ? ks_table_string(t, j, rows[i]) : NULL, i};
         if (text ? !v[i].s : isnan(v[i].x))
             rc = ks__fail(ctx, KS_EINVAL, "%s: column '%s' is NA in row %zu", what, name, rows[i]);
     }
@@ -161,8 +162,7 @@ int ks_did_conley_fit(ks_ctx *ctx, const ks_table *t, const char *formula,
     if (opt->time && (rc = column_codes(ctx, t, "time", opt->time, W.rows, n, 1, period)))
         goto done;
     if (opt->unit && (rc = column_codes(ctx, t, "unit", opt->unit, W.rows, n, 0, unit))) goto done;
-    if (opt->cluster &&
-        (rc = column_codes(ctx, t, "cluster", opt->cluster, W.rows, n, 0, cluster)))
+    if (opt->cluster && (rc = column_codes(ctx, t, "cluster", opt->cluster, W.rows, n, 0, cluster)))
         goto done;
     /* scores s_i = x_i e_i on the kept columns; the bread X'X */
     for (size_t l = 0; l < k; l++) {
