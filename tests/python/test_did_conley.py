@@ -334,3 +334,24 @@ def test_large_n_is_fast():
                          unit="unit", lag_cutoff=1)
     assert time.perf_counter() - t0 < 5.0
     assert math.isfinite(r["se"][1]) and r["npairs"] > 0
+
+
+def test_cli_conley_matches_python(kestrel_bin, tmp_path):
+    import subprocess
+    d = _did_panel()
+    path = tmp_path / "panel.csv"
+    d.to_csv(path, index=False)
+    base = ["--data", str(path), "--outcome", "y", "--treatment", "treated", "--time", "post",
+            "--unit", "unit", "--conley-coords", "lat,lon", "--conley-cutoff", "600",
+            "--conley-lag", "1", "--json"]
+    for cmd, est in (("basic", kd.DifferenceInDifferences(**KW)),
+                     ("twfe", kd.TwoWayFixedEffects(**KW, cluster="region"))):
+        extra = ["--cluster", "region"] if cmd == "twfe" else []
+        out = subprocess.run([kestrel_bin, "did", cmd, *base, *extra], capture_output=True,
+                             text=True, check=True).stdout
+        j = json.loads(out)
+        r = est.fit(d, "y", "treated", "post", unit="unit")
+        assert j["se"] == pytest.approx(r.se, rel=1e-12) and j["df"] == r.inference_df
+    bad = subprocess.run([kestrel_bin, "did", "basic", *base[:8], "--conley-cutoff", "5"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--conley-coords" in bad.stderr
