@@ -99,6 +99,30 @@ static void cell_of(const space *sp, size_t i, int64_t *k)
     }
 }
 
+/* The runs of pts[0..m) (sorted by cell) that hold the cells around cell ki: 3^outer runs of
+ * consecutive cells along the last dimension, as [b, e) index ranges. */
+static void cell_runs(const cell_point *pts, size_t m, const int64_t *ki, int outer, size_t *b,
+                      size_t *e)
+{
+    const int nrun = outer == 2 ? 9 : 3;
+    for (int q = 0; q < nrun; q++) {
+        int64_t lo[3], hi[3];
+        if (outer == 2) {
+            lo[0] = hi[0] = ki[0] + q / 3 - 1;
+            lo[1] = hi[1] = ki[1] + q % 3 - 1;
+            lo[2] = ki[2] - 1;
+            hi[2] = ki[2] + 2;
+        } else {
+            lo[0] = hi[0] = ki[0] + q - 1;
+            lo[1] = ki[1] - 1;
+            hi[1] = ki[1] + 2;
+            lo[2] = hi[2] = 0;
+        }
+        b[q] = lower_bound(pts, m, lo);
+        e[q] = lower_bound(pts, m, hi);
+    }
+}
+
 /* meat += sum over the pairs (i, j) of the rows[0..m) block within the cutoff (i == j included)
  * of K(d_ij) s_i s_j'. pts and a (p doubles) are scratch. */
 static void spatial_block(const space *sp, const size_t *rows, size_t m, cell_point *pts, double *a,
@@ -112,28 +136,23 @@ static void spatial_block(const space *sp, const size_t *rows, size_t m, cell_po
     qsort(pts, m, sizeof *pts, cell_cmp);
     const int outer = sp->haversine ? 2 : 1; /* dimensions looped around the run's */
     size_t pairs = 0;
+    const int nrun = outer == 2 ? 9 : 3;
+    size_t run_b[9], run_e[9]; /* the runs of the current cell, shared by the points in it */
     for (size_t r = 0; r < m; r++) {
         const size_t i = pts[r].row;
         const int64_t *ki = pts[r].k;
         memset(a, 0, p * sizeof *a);
-        const int nrun = outer == 2 ? 9 : 3;
+        if (r == 0 || memcmp(ki, pts[r - 1].k, sizeof pts[r].k))
+            cell_runs(pts, m, ki, outer, run_b, run_e);
         for (int q = 0; q < nrun; q++) {
-            int64_t lo[3], hi[3];
-            if (outer == 2) {
-                lo[0] = hi[0] = ki[0] + q / 3 - 1;
-                lo[1] = hi[1] = ki[1] + q % 3 - 1;
-                lo[2] = ki[2] - 1;
-                hi[2] = ki[2] + 2;
-            } else {
-                lo[0] = hi[0] = ki[0] + q - 1;
-                lo[1] = ki[1] - 1;
-                hi[1] = ki[1] + 2;
-                lo[2] = hi[2] = 0;
-            }
-            const size_t b = lower_bound(pts, m, lo), e = lower_bound(pts, m, hi);
-            for (size_t c = b; c < e; c++) {
+            for (size_t c = run_b[q]; c < run_e[q]; c++) {
                 const size_t j = pts[c].row;
                 if (sp->cluster && sp->cluster[i] != sp->cluster[j]) continue;
+                if (sp->haversine && j != i) { /* beyond the slack chord: no need for sines */
+                    const double *u = sp->xyz + 3 * i, *v = sp->xyz + 3 * j;
+                    const double dx = u[0] - v[0], dy = u[1] - v[1], dz = u[2] - v[2];
+                    if (dx * dx + dy * dy + dz * dz > sp->cell * sp->cell) continue;
+                }
                 const double w = j == i ? 1.0 : kernel(sp, distance(sp, i, j));
                 if (w == 0.0) continue;
                 if (j > i) pairs++;
