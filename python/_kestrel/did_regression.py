@@ -36,7 +36,8 @@ class DiDResults(Results):
     'hc3'; 'hc1' with ``cluster_name`` when clustered: CR1), ``cluster_name``,
     ``df_convention`` ('residual' or 'cluster') and ``inference_df`` (the t tests' degrees of
     freedom; None for the wild bootstrap), ``p_val_type``, ``bootstrap_distribution`` (None:
-    kestrel's wild bootstrap does not keep its draws), ``conley_lag_cutoff`` (None),
+    kestrel's wild bootstrap does not keep its draws), ``conley_lag_cutoff`` (the Conley lag;
+    None without Conley errors),
     ``seed`` (the wild bootstrap's: the one given or the one drawn; None without it); ``fit``
     is the kestrel.Feols behind it (None for the closed-form 2x2 and TWFE)."""
 
@@ -280,7 +281,8 @@ class DifferenceInDifferences(Estimator):
     cluster : str, optional
         A column to cluster on (CR1, fixest's CRV1; overrides ``robust``).
     vcov_type : {'classical', 'hc1', 'hc2', 'hc3'}, optional
-        The variance (None: from ``robust``). 'hc2_bm' and 'conley' raise NotImplementedError.
+        The variance (None: from ``robust``); 'conley': Conley spatial-HAC errors (the
+        ``conley_*`` settings, ``fit(unit=)``); 'hc2_bm' raises NotImplementedError.
     alpha : float
         1 - the confidence level of the intervals (default 0.05).
     inference : {'analytical', 'wild_bootstrap'}
@@ -297,8 +299,11 @@ class DifferenceInDifferences(Estimator):
     rank_deficient_action : {'warn', 'error', 'silent'}
         'error': raise when a regressor is dropped as collinear.
     conley_coords, conley_cutoff_km, conley_metric, conley_kernel, conley_lag_cutoff
-        diff-diff's Conley spatial-HAC settings: accepted; anything but the defaults raises
-        NotImplementedError.
+        diff-diff's Conley spatial-HAC settings, used with vcov_type='conley': (lat, lon)
+        columns, the cutoff (km for 'haversine'; coordinate units for 'euclidean'), the kernel
+        ('bartlett' or 'uniform') and the within-unit Bartlett lags (0: none); computed in C
+        (ks_did_conley_fit), t tests at n - K; ``cluster`` multiplies the kernel by the
+        same-cluster indicator.
     df_convention : {None, 'cluster', 'residual'}
         Degrees of freedom of clustered t tests: None (default) or 'cluster' G - 1 as R
         fixest; 'residual' n - K as diff-diff's default.
@@ -561,9 +566,10 @@ class TwoWayFixedEffects(DifferenceInDifferences):
         Unused (False asks for classical errors, which a clustered fit refuses).
     cluster : str, optional
         The cluster column (default the ``unit`` given to fit).
-    vcov_type : {None, 'hc1'}
-        CR1; anything else ('classical', 'hc2', 'hc3') raises NotImplementedError, as do
-        'hc2_bm' and 'conley'.
+    vcov_type : {None, 'hc1', 'conley'}
+        CR1, or Conley errors (no unit clustering then: ``cluster`` multiplies the spatial
+        kernel); anything else ('classical', 'hc2', 'hc3', 'hc2_bm') raises
+        NotImplementedError.
     alpha : float
         1 - the confidence level of the intervals (default 0.05).
     inference : {'analytical', 'wild_bootstrap'}
@@ -576,7 +582,7 @@ class TwoWayFixedEffects(DifferenceInDifferences):
     rank_deficient_action : {'warn', 'error', 'silent'}
         'error': raise when a covariate is dropped as collinear.
     conley_coords, conley_cutoff_km, conley_metric, conley_kernel, conley_lag_cutoff
-        Accepted; anything but the defaults raises NotImplementedError (no Conley errors).
+        The Conley settings of vcov_type='conley' (DifferenceInDifferences's).
     df_convention : {None, 'cluster', 'residual'}
         t tests at G - 1 (None, 'cluster') or at n - K with every fixed effect counted
         ('residual', diff-diff's default).
@@ -853,11 +859,9 @@ class MultiPeriodDiD(DifferenceInDifferences):
 
     Parameters, as DifferenceInDifferences's: robust, cluster, alpha, threads,
     rank_deficient_action; ``vcov_type`` 'classical', 'hc1', 'hc2' or 'hc3' (only 'hc1', CR1,
-    with ``cluster``; 'hc2_bm' and 'conley' raise NotImplementedError); ``df_convention``
-    (clustered t tests at G - 1, or n - K with 'residual'); the Conley settings
-    ``conley_coords``, ``conley_cutoff_km``, ``conley_metric``, ``conley_kernel``,
-    ``conley_lag_cutoff`` are accepted, anything but the defaults raising
-    NotImplementedError. inference must be 'analytical' ('wild_bootstrap' raises
+    with ``cluster``; 'conley' with the ``conley_*`` settings and ``unit`` (required; it also
+    adds unit fixed effects here); 'hc2_bm' raises NotImplementedError); ``df_convention``
+    (clustered t tests at G - 1, or n - K with 'residual'). inference must be 'analytical' ('wild_bootstrap' raises
     NotImplementedError), so n_bootstrap, bootstrap_weights, p_val_type and seed are unused.
     """
 
