@@ -11,6 +11,7 @@
 typedef struct {
     const char *data, *y, *treat, *time, *unit, *covs, *cluster, *vcov, *alpha, *json, *threads;
     const char *wild, *inference, *nboot, *bw, *seed;
+    const char *conley, *cutoff, *lag, *metric, *kernel;
 } args;
 
 /* The effect: estimate, se, t(df) test and interval (inf[0..3]: t, p, lower, upper). */
@@ -135,6 +136,63 @@ static int wild(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
     return CLI_OK;
 }
 
+/* --conley-coords: the effect with Conley spatial-HAC errors (ks_did_conley_fit), t at n - K. */
+static int conley(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd,
+                  const char *formula, const char *term, double alpha)
+{
+    ks_did_conley_options o = KS_DID_CONLEY_OPTIONS_INIT;
+    const char **xy = NULL;
+    size_t nxy = 0;
+    long lag = 0;
+    int rc = cli_list(cmd, "--conley-coords", a->conley, &xy, &nxy);
+    if (rc) return rc;
+    if (nxy != 2) {
+        fprintf(stderr, "kestrel %s: --conley-coords: expected two columns LAT,LON\n", cmd);
+        free(xy);
+        return CLI_USAGE;
+    }
+    if (!a->cutoff || cli_num(cmd, "--conley-cutoff", a->cutoff, &o.conley.cutoff) ||
+        (a->lag && cli_int(cmd, "--conley-lag", a->lag, 0, &lag))) {
+        if (!a->cutoff) fprintf(stderr, "kestrel %s: --conley-coords needs --conley-cutoff\n", cmd);
+        free(xy);
+        return CLI_USAGE;
+    }
+    o.lat = xy[0], o.lon = xy[1], o.time = a->time, o.unit = a->unit, o.cluster = a->cluster;
+    o.conley.lag_cutoff = (int)lag;
+    if (a->metric) o.conley.metric = a->metric;
+    if (a->kernel) o.conley.kernel = a->kernel;
+    ks_did_conley *r = NULL;
+    if (ks_did_conley_fit(ctx, t, formula, &o, &r) != KS_OK) {
+        free(xy);
+        return cli_fail(ctx, cmd);
+    }
+    ks_did_conley_view v;
+    ks_did_conley_get(r, &v);
+    size_t j = 0;
+    while (j < v.ncoef && strcmp(v.names[j], term)) j++;
+    if (j == v.ncoef || !isfinite(v.coef[j])) {
+        fprintf(stderr, "kestrel %s: the treatment effect %s is %s\n", cmd, term,
+                j == v.ncoef ? "not in the model"
+                             : "collinear with the fixed effects or covariates");
+        rc = CLI_FAILED;
+    } else {
+        const int ok = isfinite(v.se[j]) && v.se[j] > 0;
+        const double q = ks_t_quantile(1.0 - alpha / 2.0, v.df), tt = v.coef[j] / v.se[j];
+        const double inf[4] = {ok ? tt : NAN, ok ? 2.0 * ks_t_cdf(-fabs(tt), v.df) : NAN,
+                               ok ? v.coef[j] - q * v.se[j] : NAN,
+                               ok ? v.coef[j] + q * v.se[j] : NAN};
+        char label[600];
+        snprintf(label, sizeof label, "Conley (%s, %s, cutoff %g, lag %d%s%s)", o.conley.kernel,
+                 o.conley.metric, o.conley.cutoff, o.conley.lag_cutoff,
+                 a->cluster ? ", cluster " : "", a->cluster ? a->cluster : "");
+        print_result(a, cmd + strlen("did "), formula, v.coef[j], v.se[j], v.df, inf, v.nobs, 0,
+                     label);
+    }
+    ks_did_conley_free(r);
+    free(xy);
+    return rc;
+}
+
 /* "y ~ rhs [+ covariates] [| fe]" in a malloc'ed string. */
 static char *make_formula(const char *y, const char *rhs, const char *const *covs, size_t ncov,
                           const char *fe)
@@ -167,7 +225,8 @@ static int run(int argc, char **argv, int twfe)
         {"time", 1, &a.time, twfe ? "T" : "P",
          twfe ? "period indicator or period (the regressor is D x T)"
               : "post-period indicator (0/1)"},
-        {"unit", 1, &a.unit, "ID", twfe ? "unit identifier column" : "(twfe only)"},
+        {"unit", 1, &a.unit, "ID",
+         twfe ? "unit identifier column" : "unit identifier (with --conley-coords only)"},
         {"covariates", 1, &a.covs, "A,B", "covariates"},
         {"cluster", 1, &a.cluster, "COL",
          twfe ? "cluster-robust (CRV1) standard errors by COL (default: the unit)"
@@ -180,12 +239,22 @@ static int run(int argc, char **argv, int twfe)
          "analytical (default) | wild_bootstrap: the wild cluster\nrestricted bootstrap (needs "
          "a cluster; all 2^G sign vectors\nwhen 2^G <= B, Rademacher)"},
         {"n-bootstrap", 1, &a.nboot, "B", "wild bootstrap draws (default 999)"},
-        {"wild-bootstrap", 1, &a.wild, "B", "the same as --inference wild_bootstrap --n-bootstrap B"},
-        {"bootstrap-weights", 1, &a.bw, "W", "rademacher (default) | mammen | webb", "boot-weights"},
+        {"wild-bootstrap", 1, &a.wild, "B",
+         "the same as --inference wild_bootstrap --n-bootstrap B"},
+        {"bootstrap-weights", 1, &a.bw, "W", "rademacher (default) | mammen | webb",
+         "boot-weights"},
         {"seed", 1, &a.seed, "S", "bootstrap seed (default 0)"},
+        {"conley-coords", 1, &a.conley, "LAT,LON",
+         "Conley (1999) spatial-HAC errors on these coordinates\n(diff-diff's vcov_type='conley'; "
+         "--unit needed; --cluster\nmultiplies the kernel by the same-cluster indicator)"},
+        {"conley-cutoff", 1, &a.cutoff, "KM", "the Conley distance cutoff (km for haversine)"},
+        {"conley-lag", 1, &a.lag, "L", "within-unit Bartlett lags (default 0)"},
+        {"conley-metric", 1, &a.metric, "M", "haversine (default; degrees) | euclidean"},
+        {"conley-kernel", 1, &a.kernel, "K", "bartlett (default) | uniform"},
         {"json", 0, &a.json, NULL, "print JSON instead of the table"},
-        {"threads", 1, &a.threads, "N", "at most N threads (default 0: all cores, fewer for\n"
-                                        "small work)"},
+        {"threads", 1, &a.threads, "N",
+         "at most N threads (default 0: all cores, fewer for\n"
+         "small work)"},
     };
     int rc = cli_parse_help(
         cmd, argc, argv, opts, sizeof opts / sizeof *opts,
@@ -205,7 +274,21 @@ static int run(int argc, char **argv, int twfe)
                         "(see --help)\n", cmd, twfe ? " and --unit" : "");
         return CLI_USAGE;
     }
-    if ((twfe && a.vcov) || (!twfe && a.unit)) {
+    if (!a.conley && (a.cutoff || a.lag || a.metric || a.kernel)) {
+        fprintf(stderr,
+                "kestrel %s: --conley-cutoff, --conley-lag, --conley-metric and "
+                "--conley-kernel need --conley-coords\n",
+                cmd);
+        return CLI_USAGE;
+    }
+    if (a.conley && (!a.unit || a.vcov || a.inference || a.wild)) {
+        fprintf(stderr,
+                "kestrel %s: --conley-coords needs --unit and takes no --vcov or wild "
+                "bootstrap\n",
+                cmd);
+        return CLI_USAGE;
+    }
+    if ((twfe && a.vcov) || (!twfe && a.unit && !a.conley)) {
         fprintf(stderr, "kestrel %s: --%s does not apply (see --help)\n", cmd,
                 twfe ? "vcov" : "unit");
         return CLI_USAGE;
@@ -263,6 +346,10 @@ static int run(int argc, char **argv, int twfe)
     }
     if (ks_table_read_csv(ctx, a.data, NULL, &t) != KS_OK) {
         rc = cli_fail(ctx, cmd);
+        goto done;
+    }
+    if (a.conley) { /* Conley errors on the regression (diff-diff drops TWFE's unit clusters) */
+        rc = conley(ctx, t, &a, cmd, formula, term, alpha);
         goto done;
     }
     if (use_wild) { /* the wild cluster restricted bootstrap of the same regression */

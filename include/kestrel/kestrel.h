@@ -14,6 +14,7 @@
 #include "kestrel/did_power.h"
 #include "kestrel/did_stacked.h"
 #include "kestrel/did_honest.h"
+#include "kestrel/did_conley.h"
 #include "kestrel/mars.h"
 #include "kestrel/gsem.h"
 

@@ -156,13 +156,12 @@ PyMODINIT_FUNC PyInit__core(void)
     import_array();
     PyObject *m = PyModule_Create(&moddef);
     if (!m) return NULL;
-    PyMethodDef *parts[] = {ks_py_table_methods,          ks_py_regress_methods,
-                            ks_py_did_methods,            ks_py_mars_methods,
-                            ks_py_gsem_methods,           ks_py_h2rg_methods,
-                            ks_py_sem_methods,            ks_py_usermodel_methods,
-                            ks_py_gwas_methods,           ks_py_enum_methods,
-                            ks_py_did_imputation_methods, ks_py_did_power_methods,
-                            ks_py_did_stacked_methods,   ks_py_did_honest_methods};
+    PyMethodDef *parts[] = {
+        ks_py_table_methods,       ks_py_regress_methods,        ks_py_did_methods,
+        ks_py_mars_methods,        ks_py_gsem_methods,           ks_py_h2rg_methods,
+        ks_py_sem_methods,         ks_py_usermodel_methods,      ks_py_gwas_methods,
+        ks_py_enum_methods,        ks_py_did_imputation_methods, ks_py_did_power_methods,
+        ks_py_did_stacked_methods, ks_py_did_honest_methods,     ks_py_did_conley_methods};
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
         if (PyModule_AddFunctions(m, parts[i])) {
             Py_DECREF(m);

@@ -72,6 +72,7 @@ extern PyMethodDef ks_py_did_imputation_methods[];
 extern PyMethodDef ks_py_did_power_methods[];   /* _core_did_power.c */
 extern PyMethodDef ks_py_did_stacked_methods[]; /* _core_did_stacked.c */
 extern PyMethodDef ks_py_did_honest_methods[]; /* _core_did_honest.c */
+extern PyMethodDef ks_py_did_conley_methods[]; /* _core_did_conley.c */
 /* The submodule _core.nd (kestrel.nd: _core_nd*.c, their shared header _core_nd.h). */
 int ks_py_nd_init(PyObject *core);
 

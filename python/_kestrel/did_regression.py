@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _core
 from . import did_checks as checks
+from . import did_conley
 from . import validate
 from .did_base import Estimator, Results, _stars_of
 from .regress import _columns, _feols
@@ -35,7 +36,8 @@ class DiDResults(Results):
     'hc3'; 'hc1' with ``cluster_name`` when clustered: CR1), ``cluster_name``,
     ``df_convention`` ('residual' or 'cluster') and ``inference_df`` (the t tests' degrees of
     freedom; None for the wild bootstrap), ``p_val_type``, ``bootstrap_distribution`` (None:
-    kestrel's wild bootstrap does not keep its draws), ``conley_lag_cutoff`` (None),
+    kestrel's wild bootstrap does not keep its draws), ``conley_lag_cutoff`` (the Conley lag;
+    None without Conley errors),
     ``seed`` (the wild bootstrap's: the one given or the one drawn; None without it); ``fit``
     is the kestrel.Feols behind it (None for the closed-form 2x2 and TWFE)."""
 
@@ -180,32 +182,21 @@ def _resolve_vcov_type(robust, vcov_type):
 
 
 def _vcov_arg(vcov_type, cluster):
-    """The regression's vcov argument; hc2_bm (Bell-McCaffrey) and conley are not in
-    kestrel's regression core."""
-    if vcov_type in ("hc2_bm", "conley"):
-        what = ("Bell-McCaffrey degrees of freedom (CR2 when clustered)"
-                if vcov_type == "hc2_bm" else "Conley spatial HAC")
-        raise NotImplementedError(f"vcov_type={vcov_type!r} ({what}) is not implemented in "
-                                  "kestrel; use 'classical', 'hc1', 'hc2' or 'hc3' (or cluster=)")
+    """The regression's vcov argument; hc2_bm (Bell-McCaffrey) is not in kestrel's regression
+    core; conley fits with HC1 and did_conley.apply replaces the variance (with cluster=, the
+    spatial kernel times the same-cluster indicator)."""
+    if vcov_type == "hc2_bm":
+        raise NotImplementedError("vcov_type='hc2_bm' (Bell-McCaffrey degrees of freedom, CR2 "
+                                  "when clustered) is not implemented in kestrel; use "
+                                  "'classical', 'hc1', 'hc2', 'hc3' or 'conley' (or cluster=)")
+    if vcov_type == "conley":
+        return "HC1"
     if cluster:
         if vcov_type != "hc1":
             raise NotImplementedError(f"vcov_type={vcov_type!r} with cluster={cluster!r}: only "
                                       "CR1 (vcov_type='hc1') is implemented for clustered errors")
         return {"CRV1": cluster}
     return {"classical": "iid", "hc1": "HC1", "hc2": "HC2", "hc3": "HC3"}[vcov_type]
-
-
-_CONLEY_DEFAULTS = {"conley_coords": None, "conley_cutoff_km": None,
-                    "conley_metric": "haversine", "conley_kernel": "bartlett",
-                    "conley_lag_cutoff": None}
-
-
-def _check_conley(est):
-    """diff-diff's Conley spatial-HAC arguments are accepted; any setting raises."""
-    for k, v in _CONLEY_DEFAULTS.items():
-        if getattr(est, k, v) != v:
-            raise NotImplementedError(f"{k}={getattr(est, k)!r}: Conley spatial-HAC standard "
-                                      "errors are not implemented in kestrel")
 
 
 def _renamed(where, post, time):
@@ -290,7 +281,8 @@ class DifferenceInDifferences(Estimator):
     cluster : str, optional
         A column to cluster on (CR1, fixest's CRV1; overrides ``robust``).
     vcov_type : {'classical', 'hc1', 'hc2', 'hc3'}, optional
-        The variance (None: from ``robust``). 'hc2_bm' and 'conley' raise NotImplementedError.
+        The variance (None: from ``robust``); 'conley': Conley spatial-HAC errors (the
+        ``conley_*`` settings, ``fit(unit=)``); 'hc2_bm' raises NotImplementedError.
     alpha : float
         1 - the confidence level of the intervals (default 0.05).
     inference : {'analytical', 'wild_bootstrap'}
@@ -307,8 +299,11 @@ class DifferenceInDifferences(Estimator):
     rank_deficient_action : {'warn', 'error', 'silent'}
         'error': raise when a regressor is dropped as collinear.
     conley_coords, conley_cutoff_km, conley_metric, conley_kernel, conley_lag_cutoff
-        diff-diff's Conley spatial-HAC settings: accepted; anything but the defaults raises
-        NotImplementedError.
+        diff-diff's Conley spatial-HAC settings, used with vcov_type='conley': (lat, lon)
+        columns, the cutoff (km for 'haversine'; coordinate units for 'euclidean'), the kernel
+        ('bartlett' or 'uniform') and the within-unit Bartlett lags (0: none); computed in C
+        (ks_did_conley_fit), t tests at n - K; ``cluster`` multiplies the kernel by the
+        same-cluster indicator.
     df_convention : {None, 'cluster', 'residual'}
         Degrees of freedom of clustered t tests: None (default) or 'cluster' G - 1 as R
         fixest; 'residual' n - K as diff-diff's default.
@@ -356,7 +351,7 @@ class DifferenceInDifferences(Estimator):
         checks.check_count("n_bootstrap", self.n_bootstrap)
         validate.seed(self.seed)  # checked here; drawn by _fit_wild
         validate.threads(self.threads)
-        _check_conley(self)
+        did_conley.check(self, type(self).__name__)
         if self.df_convention not in (None, "cluster", "residual"):
             raise ValueError(f"df_convention={self.df_convention!r}: expected 'residual' or "
                              "'cluster'")
@@ -420,16 +415,26 @@ class DifferenceInDifferences(Estimator):
         return res
 
     def _fit(self, cols, fml, term, treat_col, vcov, expected=(), rename=None, outcome=None,
-             vcov_type="hc1", cluster=None):
+             vcov_type="hc1", cluster=None, conley=None):
+        """The regression and its DiDResults; conley: {'time', 'unit'} of the Conley variance
+        (vcov_type 'conley'), which replaces the fit's."""
         cols = _columns(cols)
         res = self._feols(fml, cols, vcov, expected)
         checks.warn_notes(res._res["notes"])
+        if conley is not None:
+            did_conley.apply(res, cols, did_conley.check(self, type(self).__name__),
+                             time=conley["time"], unit=conley["unit"], cluster=cluster,
+                             alpha=self.alpha, threads=self.threads)
         treated = np.asarray(cols[treat_col], dtype=np.float64)
         n_tr = int(np.count_nonzero(treated == 1))
         out = DiDResults.from_feols(res, term, self.alpha, n_tr, len(treated) - n_tr,
                                     self._label, cluster_name=cluster, vcov_type=vcov_type,
                                     rename=rename,
                                     y=None if outcome is None else cols[outcome])
+        if conley is not None:  # n - K t tests whatever the cluster (diff-diff)
+            out.df_convention = "residual"
+            out.conley_lag_cutoff = self.conley_lag_cutoff
+            return out
         self._df_rule(out, _resid_df(res))
         return out
 
@@ -447,9 +452,10 @@ class DifferenceInDifferences(Estimator):
         or formula ``'y ~ treated * post [+ covariates]'`` instead; covariates: columns added
         to the regression; fixed_effects: columns entered as dummies (diff-diff's
         '<column>_<level>' coefficients; first level dropped); absorb: columns absorbed as
-        fixed effects (within transformation); unit: accepted for diff-diff's API (it only
-        serves Conley errors there, which kestrel does not have); survey_design: not supported
-        (anything but None raises). Returns a DiDResults.
+        fixed effects (within transformation); unit: the unit column of Conley errors
+        (vcov_type='conley': required, the within-unit serial part; unused otherwise, as in
+        diff-diff); survey_design: not supported (anything but None raises). Returns a
+        DiDResults.
         """
         if survey_design is not None:
             raise NotImplementedError("survey_design is not supported by kestrel")
@@ -460,6 +466,8 @@ class DifferenceInDifferences(Estimator):
             covariates = fcovs + _as_list(covariates)
         if not (outcome and treatment and time):
             raise ValueError("give outcome, treatment and post, or a formula")
+        if vt == "conley":
+            did_conley.need_unit(unit, "DifferenceInDifferences")
         covs = _as_list(covariates)
         dummies = _as_list(fixed_effects)
         fe = _as_list(absorb)
@@ -483,7 +491,8 @@ class DifferenceInDifferences(Estimator):
                                  rename, outcome)
         else:
             res = self._fit(cols, fml, term, treatment, _vcov_arg(vt, self.cluster), absorbed,
-                            rename, outcome, vt, self.cluster)
+                            rename, outcome, vt, self.cluster,
+                            conley={"time": time, "unit": unit} if vt == "conley" else None)
         res.coefficients = _diffdiff_order(res.coefficients, [rename[d] for d in dnames])
         return res
 
@@ -557,9 +566,10 @@ class TwoWayFixedEffects(DifferenceInDifferences):
         Unused (False asks for classical errors, which a clustered fit refuses).
     cluster : str, optional
         The cluster column (default the ``unit`` given to fit).
-    vcov_type : {None, 'hc1'}
-        CR1; anything else ('classical', 'hc2', 'hc3') raises NotImplementedError, as do
-        'hc2_bm' and 'conley'.
+    vcov_type : {None, 'hc1', 'conley'}
+        CR1, or Conley errors (no unit clustering then: ``cluster`` multiplies the spatial
+        kernel); anything else ('classical', 'hc2', 'hc3', 'hc2_bm') raises
+        NotImplementedError.
     alpha : float
         1 - the confidence level of the intervals (default 0.05).
     inference : {'analytical', 'wild_bootstrap'}
@@ -572,7 +582,7 @@ class TwoWayFixedEffects(DifferenceInDifferences):
     rank_deficient_action : {'warn', 'error', 'silent'}
         'error': raise when a covariate is dropped as collinear.
     conley_coords, conley_cutoff_km, conley_metric, conley_kernel, conley_lag_cutoff
-        Accepted; anything but the defaults raises NotImplementedError (no Conley errors).
+        The Conley settings of vcov_type='conley' (DifferenceInDifferences's).
     df_convention : {None, 'cluster', 'residual'}
         t tests at G - 1 (None, 'cluster') or at n - K with every fixed effect counted
         ('residual', diff-diff's default).
@@ -625,6 +635,12 @@ class TwoWayFixedEffects(DifferenceInDifferences):
             res = self._fit_wild(data, fml, term, treatment, cluster, outcome=outcome)
             res.coefficients = {"ATT": res.att}
             return res
+        if vt == "conley":  # diff-diff drops the unit clustering; an explicit cluster= stays
+            res = self._fit(data, fml, term, treatment, "HC1", outcome=outcome,
+                            vcov_type="conley", cluster=self.cluster,
+                            conley={"time": time, "unit": unit})
+            res.coefficients = {"ATT": res.att}
+            return res
         if not covs:  # a balanced panel: the within transformation in closed form
             cols = _columns(data)
             r = _core.did_twfe(cols, outcome, treatment, time, unit, cluster=self.cluster,
@@ -666,11 +682,13 @@ class TwoWayFixedEffects(DifferenceInDifferences):
         if self.inference == "wild_bootstrap":
             raise ValueError("inference='wild_bootstrap' covers the static ATT only, not "
                              "event_study=True")
-        cluster = self.cluster or unit
+        conley = self.vcov_type == "conley"
+        cluster = self.cluster if conley else (self.cluster or unit)
         mp = MultiPeriodDiD(**{k: getattr(self, k) for k in DifferenceInDifferences._params})
         mp.cluster = cluster
         r = mp._event_study(data, outcome, treatment, time, post_periods, covariates, None,
-                            None, reference_period, unit if spec == "within" else None)
+                            None, reference_period, unit if spec == "within" else None,
+                            serial_unit=unit)
         return from_period_effects(r, "TwoWayFixedEffects", spec)
 
     def decompose(self, data, outcome, unit, time, first_treat, weights="exact"):
@@ -759,7 +777,8 @@ class MultiPeriodDiDResults(Results):
         if unidentified:  # R's mean(c(..., NA)): the average is not defined (lincom: NaN)
             checks.warn(f"post-period effects {unidentified} are not identified (their columns "
                         "were dropped as collinear): the average effect is NaN")
-        e = _core.feols_lincom(r["model"], w, alpha)
+        e = (did_conley.lincom(fit, w, alpha) if r.get("conley")
+             else _core.feols_lincom(r["model"], w, alpha))
         self.avg_att, self.avg_se = e["estimate"], e["se"]
         self.avg_t_stat, self.avg_p_value = e["tstat"], e["pvalue"]
         self.avg_conf_int = (e["ci_lower"], e["ci_upper"])
@@ -841,11 +860,9 @@ class MultiPeriodDiD(DifferenceInDifferences):
 
     Parameters, as DifferenceInDifferences's: robust, cluster, alpha, threads,
     rank_deficient_action; ``vcov_type`` 'classical', 'hc1', 'hc2' or 'hc3' (only 'hc1', CR1,
-    with ``cluster``; 'hc2_bm' and 'conley' raise NotImplementedError); ``df_convention``
-    (clustered t tests at G - 1, or n - K with 'residual'); the Conley settings
-    ``conley_coords``, ``conley_cutoff_km``, ``conley_metric``, ``conley_kernel``,
-    ``conley_lag_cutoff`` are accepted, anything but the defaults raising
-    NotImplementedError. inference must be 'analytical' ('wild_bootstrap' raises
+    with ``cluster``; 'conley' with the ``conley_*`` settings and ``unit`` (required; it also
+    adds unit fixed effects here); 'hc2_bm' raises NotImplementedError); ``df_convention``
+    (clustered t tests at G - 1, or n - K with 'residual'). inference must be 'analytical' ('wild_bootstrap' raises
     NotImplementedError), so n_bootstrap, bootstrap_weights, p_val_type and seed are unused.
     """
 
@@ -866,7 +883,9 @@ class MultiPeriodDiD(DifferenceInDifferences):
                                  fixed_effects, absorb, reference_period, unit)
 
     def _event_study(self, data, outcome, treatment, time, post_periods, covariates,
-                     fixed_effects, absorb, reference_period, unit):
+                     fixed_effects, absorb, reference_period, unit, serial_unit=None):
+        """serial_unit: the unit column of Conley errors when it is not `unit` (TWFE's pooled
+        event study, which has no unit fixed effects)."""
         if self.inference == "wild_bootstrap":
             raise NotImplementedError("MultiPeriodDiD: inference='wild_bootstrap' is not "
                                       "implemented (the bootstrap covers one coefficient)")
@@ -913,11 +932,21 @@ class MultiPeriodDiD(DifferenceInDifferences):
         absorbed = len(fe) > 1  # unit-level fixed effects absorb the treated main effect
         res = self._feols(fml, cols, vcov, expected=[treatment] if absorbed else [])
         checks.warn_notes(res._res["notes"])
+        if vt == "conley":
+            conley_unit = serial_unit or unit
+            did_conley.need_unit(conley_unit, "MultiPeriodDiD")
+            did_conley.apply(res, cols, did_conley.check(self, "MultiPeriodDiD"), time=time,
+                             unit=conley_unit, cluster=self.cluster, alpha=self.alpha,
+                             threads=self.threads)
         n_tr = int(np.count_nonzero(d == 1))
         rename = {n: f"{treatment}:{time}_{p}" for n, p in zip(names, pers)}
         resid_df = (_resid_df(res) if self.cluster and self.df_convention == "residual"
-                    else None)
-        return MultiPeriodDiDResults(res, names, pers, pre, post, ref, self.alpha, n_tr,
-                                     len(d) - n_tr, vcov_type=vt, cluster_name=self.cluster,
-                                     rename=rename, y=cols[outcome], resid_df=resid_df)
+                    and vt != "conley" else None)
+        out = MultiPeriodDiDResults(res, names, pers, pre, post, ref, self.alpha, n_tr,
+                                    len(d) - n_tr, vcov_type=vt, cluster_name=self.cluster,
+                                    rename=rename, y=cols[outcome], resid_df=resid_df)
+        if vt == "conley":  # n - K t tests whatever the cluster (diff-diff)
+            out.df_convention = "residual"
+            out.conley_lag_cutoff = self.conley_lag_cutoff
+        return out
 

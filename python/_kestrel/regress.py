@@ -160,6 +160,9 @@ class Feols(Results):
         alpha = validate.real("alpha", alpha, "a number in (0, 1)", lambda a: 0 < a < 1)
         if alpha == self._res["alpha"]:  # the fit's intervals
             lower, upper = self._res["ci_lower"], self._res["ci_upper"]
+        elif self._res.get("conley"):  # a variance replaced by did's Conley sandwich
+            _, _, lower, upper = _core.did_infer(self._res["coef"], self._res["se"],
+                                                 float(self.df_t), alpha)
         else:  # another level: the library computes them (ks_feols_confint)
             lower, upper = _core.feols_confint(self._res["model"], alpha)
         lo, hi = f"{100 * alpha / 2:g}%", f"{100 * (1 - alpha / 2):g}%"

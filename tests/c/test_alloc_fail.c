@@ -102,6 +102,27 @@ static int run_2x2(ks_ctx *ctx, ks_table *t, double *sig)
         *sig += v.coef + v.pvalue;
     }
     ks_did_wild_free(w);
+    static double lat[64], lon[64];
+    size_t jid;
+    if (!rc) rc = ks_table_find(ctx, t, "id", &jid);
+    for (size_t i = 0; !rc && i < n; i++) {
+        lat[i] = 30.0 + (double)(ks_table_int64(t, jid)[i] % 7);
+        lon[i] = -90.0 + (double)(ks_table_int64(t, jid)[i] % 5);
+    }
+    if (!rc) rc = ks_table_add_float64(ctx, t, "lat", lat);
+    if (!rc) rc = ks_table_add_float64(ctx, t, "lon", lon);
+    ks_did_conley_options co = KS_DID_CONLEY_OPTIONS_INIT;
+    co.lat = "lat", co.lon = "lon", co.time = "t", co.unit = "id", co.cluster = "id";
+    co.conley.cutoff = 500.0;
+    co.conley.lag_cutoff = 1;
+    ks_did_conley *cf = NULL;
+    if (!rc) rc = ks_did_conley_fit(ctx, t, "y ~ d:p | id + t", &co, &cf);
+    if (!rc) {
+        ks_did_conley_view v;
+        ks_did_conley_get(cf, &v);
+        *sig += v.se[0] + (double)v.npairs;
+    }
+    ks_did_conley_free(cf);
     for (int perm = 0; perm < 2 && !rc; perm++) {
         ks_did_placebo_options po = KS_DID_PLACEBO_OPTIONS_INIT;
         po.n_permutations = 20;

@@ -83,9 +83,9 @@ def test_did_time_alias_unit_and_fitted_state(panel):
     with pytest.raises(NotImplementedError, match="hc2_bm"):
         kd.DifferenceInDifferences(vcov_type="hc2_bm").fit(
             panel, outcome="outcome", treatment="treated", post="post")
-    with pytest.raises(NotImplementedError, match="conley_cutoff_km"):
-        kd.DifferenceInDifferences(conley_cutoff_km=50.0).fit(
-            panel, outcome="outcome", treatment="treated", post="post")
+    with pytest.raises(ValueError, match="conley_coords"):  # conley: tests/python/test_did_conley.py
+        kd.DifferenceInDifferences(vcov_type="conley", conley_cutoff_km=50.0).fit(
+            panel, outcome="outcome", treatment="treated", post="post", unit="unit")
 
 
 def test_summary_alpha_recomputes_the_interval(panel):
