@@ -325,14 +325,11 @@ def test_arguments_checked_as_diff_diff():
     assert a.se == b.se
 
 
-def test_large_n_is_fast():
-    """20,000 rows over two periods: the grid visits the pairs within the cutoff only."""
-    import time
+def test_large_n():
+    """20,000 rows over two periods run through the grid (its speed is bench_did_conley.py's)."""
     d = _panel(23, 10000, 2)
-    t0 = time.perf_counter()
     r = _core.did_conley("y ~ x1 + x2", _columns(d), "lat", "lon", 100.0, time="time",
                          unit="unit", lag_cutoff=1)
-    assert time.perf_counter() - t0 < 5.0
     assert math.isfinite(r["se"][1]) and r["npairs"] > 0
 
 
