@@ -181,6 +181,14 @@ void ks__contiguous_strides(size_t itemsize, int ndim, const ptrdiff_t *shape, k
 /* ks_array_empty with zeroed memory (what ks_array_zeros uses). */
 int ks__array_zeroed(ks_ctx *ctx, ks_dtype dtype, int ndim, const ptrdiff_t *shape, ks_order order,
                      ks_array *out);
+/* The sum over n of x[i] y[i] (conj(x[i]) when cj), x and y in dtype t with byte strides ix, iy,
+ * into *out, as NumPy's dot loop: float and complex through BLAS's dot where both strides are
+ * positive whole elements, else in order in the dtype (products.c). */
+void ks__vec_dot(ks_dtype t, ptrdiff_t n, const char *x, ptrdiff_t ix, const char *y, ptrdiff_t iy,
+                 bool cj, char *out);
+/* c (n x n, rows of ldc) = a a^T through syrk as NumPy calls it, a (n x k) as stored rows of lda
+ * or, with ta, their transpose; float or complex (matmul.c). */
+void ks__blas_syrk(ks_dtype t, const char *a, bool ta, int lda, char *c, int ldc, int n, int k);
 /* A copy of a converted to dtype (unsafe casting) in the given order. */
 int ks__array_copy_order(ks_ctx *ctx, const ks_array *a, ks_dtype dtype, ks_order order,
                          ks_array *out);

@@ -601,17 +601,29 @@ static int pass_build(ks_ctx *ctx, state *st, int root, bool forder, pass *p)
         last[p->nins] = p->nins;
         idx[i] = p->nins++;
     }
-    /* registers: one per live block, reused after an instruction's last reader */
-    int nfree = 0, *pool = ks__malloc_array(ctx, (size_t)p->nins + 1, sizeof *pool);
+    /* registers: one per live block, reused after an instruction's last reader by one of the
+       same element size. (run_jit reruns a compiled run's instructions on the row's last few
+       elements after the machine code stored some of their values: a bool there, written over
+       a register a later float64 of the run stores in, would land on the float64's elements.) */
+    int nfree = 0, *pool = ks__malloc_array(ctx, 2 * ((size_t)p->nins + 1), sizeof *pool);
     if (!pool) {
         ks__free(ctx, idx);
         ks__free(ctx, in);
         pass_free(ctx, p);
         return KS_ENOMEM;
     }
+    int *reg_es = pool + p->nins + 1; /* element size per register */
     for (int j = 0; j < p->nins; j++) {
         instr *t = &p->ins[j];
-        t->reg = nfree ? pool[--nfree] : p->nregs++;
+        int fr = nfree - 1; /* the last freed register of t's element size */
+        while (fr >= 0 && reg_es[pool[fr]] != (int)t->es) fr--;
+        if (fr >= 0) {
+            t->reg = pool[fr];
+            memmove(pool + fr, pool + fr + 1, (size_t)(--nfree - fr) * sizeof *pool);
+        } else {
+            t->reg = p->nregs++;
+            reg_es[t->reg] = (int)t->es;
+        }
         for (int k = 0; k < t->narg; k++)
             if (t->src[k] < 0 && last[-1 - t->src[k]] == j) {
                 /* free the operand's register once, even when it is read twice */

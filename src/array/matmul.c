@@ -1,7 +1,10 @@
 /* matmul.c — a @ b with NumPy's matmul rules: a 1-d operand gains an axis that the result drops,
- * the leading (stack) axes broadcast, the core dimensions must agree. float32/64 and complex go
- * to BLAS's gemm (the numbers NumPy gets, from the same library); integers and bool use a
- * row-by-row loop (bool: any(a_ik and b_kj), as NumPy).
+ * the leading (stack) axes broadcast, the core dimensions must agree. float32/64 and complex make
+ * the calls NumPy's matmul loop makes, so the bits are NumPy's (same library): a row times a
+ * column is dot, a vector with a matrix BLAS reads in place gemv, the other products with a
+ * dimension of 1 NumPy's plain loop, and two matrices gemm, or syrk where b is a's transpose in
+ * the same memory (x @ x.T). Integers and bool use a row-by-row loop (bool: any(a_ik and b_kj),
+ * as NumPy).
  *
  * A matrix BLAS can read in place (unit stride along one axis) is passed as it is, transposed
  * when it is Fortran-ordered; any other is copied to C order first. */
@@ -31,28 +34,43 @@ static bool blas_view(ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t rs, ptrdiff_t cs
     return false;
 }
 
-#define INT_MATMUL(name, T)                                                                        \
+/* NumPy's plain loop: each sum in order from 0, in the dtype's own precision (integers wrap;
+ * complex: re += ar br - ai bi, im += ar bi + ai br). */
+#define PLAIN_MATMUL(name, T, CPLX)                                                                \
     static void name(const char *a, ptrdiff_t ars, ptrdiff_t acs, const char *b, ptrdiff_t brs,    \
                      ptrdiff_t bcs, char *c, ptrdiff_t crs, ptrdiff_t ccs, ptrdiff_t n,            \
                      ptrdiff_t k, ptrdiff_t m)                                                     \
     {                                                                                              \
         for (ptrdiff_t i = 0; i < n; i++)                                                          \
             for (ptrdiff_t j = 0; j < m; j++) {                                                    \
-                T s = 0;                                                                           \
-                for (ptrdiff_t q = 0; q < k; q++)                                                  \
-                    s +=                                                                           \
-                        *(const T *)(a + i * ars + q * acs) * *(const T *)(b + q * brs + j * bcs); \
-                *(T *)(c + i * crs + j * ccs) = s;                                                 \
+                T re = 0, im = 0;                                                                  \
+                for (ptrdiff_t q = 0; q < k; q++) {                                                \
+                    const T *x = (const T *)(a + i * ars + q * acs),                               \
+                            *y = (const T *)(b + q * brs + j * bcs);                               \
+                    if (CPLX) {                                                                    \
+                        re += x[0] * y[0] - x[1] * y[1];                                           \
+                        im += x[0] * y[1] + x[1] * y[0];                                           \
+                    } else {                                                                       \
+                        re += x[0] * y[0];                                                         \
+                    }                                                                              \
+                }                                                                                  \
+                T *z = (T *)(c + i * crs + j * ccs);                                               \
+                z[0] = re;                                                                         \
+                if (CPLX) z[1] = im;                                                               \
             }                                                                                      \
     }
-INT_MATMUL(mm_i8, int8_t)
-INT_MATMUL(mm_i16, int16_t)
-INT_MATMUL(mm_i32, int32_t)
-INT_MATMUL(mm_i64, int64_t)
-INT_MATMUL(mm_u8, uint8_t)
-INT_MATMUL(mm_u16, uint16_t)
-INT_MATMUL(mm_u32, uint32_t)
-INT_MATMUL(mm_u64, uint64_t)
+PLAIN_MATMUL(mm_i8, int8_t, 0)
+PLAIN_MATMUL(mm_i16, int16_t, 0)
+PLAIN_MATMUL(mm_i32, int32_t, 0)
+PLAIN_MATMUL(mm_i64, int64_t, 0)
+PLAIN_MATMUL(mm_u8, uint8_t, 0)
+PLAIN_MATMUL(mm_u16, uint16_t, 0)
+PLAIN_MATMUL(mm_u32, uint32_t, 0)
+PLAIN_MATMUL(mm_u64, uint64_t, 0)
+PLAIN_MATMUL(mm_f32, float, 0)
+PLAIN_MATMUL(mm_f64, double, 0)
+PLAIN_MATMUL(mm_c64, float, 1)
+PLAIN_MATMUL(mm_c128, double, 1)
 
 static void mm_bool(const char *a, ptrdiff_t ars, ptrdiff_t acs, const char *b, ptrdiff_t brs,
                     ptrdiff_t bcs, char *c, ptrdiff_t crs, ptrdiff_t ccs, ptrdiff_t n, ptrdiff_t k,
@@ -67,10 +85,10 @@ static void mm_bool(const char *a, ptrdiff_t ars, ptrdiff_t acs, const char *b, 
         }
 }
 
-typedef void (*int_mm)(const char *, ptrdiff_t, ptrdiff_t, const char *, ptrdiff_t, ptrdiff_t,
-                       char *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t);
+typedef void (*plain_mm)(const char *, ptrdiff_t, ptrdiff_t, const char *, ptrdiff_t, ptrdiff_t,
+                         char *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t);
 
-static int_mm int_kernel(ks_dtype t)
+static plain_mm plain_kernel(ks_dtype t)
 {
     switch (t) {
     case KS_BOOL: return mm_bool;
@@ -82,6 +100,10 @@ static int_mm int_kernel(ks_dtype t)
     case KS_UINT16: return mm_u16;
     case KS_UINT32: return mm_u32;
     case KS_UINT64: return mm_u64;
+    case KS_FLOAT32: return mm_f32;
+    case KS_FLOAT64: return mm_f64;
+    case KS_COMPLEX64: return mm_c64;
+    case KS_COMPLEX128: return mm_c128;
     default: return NULL;
     }
 }
@@ -109,6 +131,74 @@ static void blas_mm(ks_dtype t, const char *a, bool ta, int lda, const char *b, 
     default: {
         const double complex one = 1, zero = 0;
         cblas_zgemm(CblasRowMajor, A, B, n, m, k, &one, a, lda, b, ldb, &zero, c, ldc);
+    }
+    }
+}
+
+/* c (n x n, rows of ldc) = a a^T through syrk, a (n x k) as stored rows of lda or, with ta, the
+ * transpose of such; the upper triangle computed, then copied below (NumPy's dot and matmul). */
+void ks__blas_syrk(ks_dtype t, const char *a, bool ta, int lda, char *c, int ldc, int n, int k)
+{
+    const enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans;
+    switch (t) {
+    case KS_FLOAT32:
+        cblas_ssyrk(CblasRowMajor, CblasUpper, A, n, k, 1.0f, (const float *)a, lda, 0.0f,
+                    (float *)c, ldc);
+        break;
+    case KS_FLOAT64:
+        cblas_dsyrk(CblasRowMajor, CblasUpper, A, n, k, 1.0, (const double *)a, lda, 0.0,
+                    (double *)c, ldc);
+        break;
+    case KS_COMPLEX64: {
+        const float complex one = 1, zero = 0;
+        cblas_csyrk(CblasRowMajor, CblasUpper, A, n, k, &one, a, lda, &zero, c, ldc);
+        break;
+    }
+    default: {
+        const double complex one = 1, zero = 0;
+        cblas_zsyrk(CblasRowMajor, CblasUpper, A, n, k, &one, a, lda, &zero, c, ldc);
+    }
+    }
+    const size_t sz = ks__dtypes[t].size;
+    for (ptrdiff_t i = 1; i < n; i++)
+        for (ptrdiff_t j = 0; j < i; j++)
+            memcpy(c + (i * ldc + j) * (ptrdiff_t)sz, c + (j * ldc + i) * (ptrdiff_t)sz, sz);
+}
+
+/* NumPy's test of a matrix BLAS reads as stored rows: unit byte stride s2 along its rows (of d2
+ * elements), and s1 between them a whole number of elements, at least d2, within int. */
+static bool rows_blasable(ptrdiff_t s1, ptrdiff_t s2, ptrdiff_t d2, ptrdiff_t sz)
+{
+    return s2 == sz && s1 % sz == 0 && s1 / sz >= d2 && s1 / sz <= 0x7fffffff;
+}
+
+/* o (m, byte stride so) = M v through gemv as NumPy's matmul calls it: M (m x k, byte strides sm,
+ * sk; one of them unit) column-major where its rows are unit-strided, else row-major, and
+ * transposed; v of byte stride sv. */
+static void blas_gemv(ks_dtype t, const char *M, ptrdiff_t sm, ptrdiff_t sk, const char *v,
+                      ptrdiff_t sv, char *o, ptrdiff_t so, int m, int k)
+{
+    const ptrdiff_t sz = (ptrdiff_t)ks__dtypes[t].size;
+    const bool col = rows_blasable(sm, sk, k, sz);
+    const enum CBLAS_ORDER order = col ? CblasColMajor : CblasRowMajor;
+    const int lda = (int)((col ? sm : sk) / sz), incv = (int)(sv / sz), inco = (int)(so / sz);
+    switch (t) {
+    case KS_FLOAT32:
+        cblas_sgemv(order, CblasTrans, k, m, 1.0f, (const float *)M, lda, (const float *)v, incv,
+                    0.0f, (float *)o, inco);
+        break;
+    case KS_FLOAT64:
+        cblas_dgemv(order, CblasTrans, k, m, 1.0, (const double *)M, lda, (const double *)v, incv,
+                    0.0, (double *)o, inco);
+        break;
+    case KS_COMPLEX64: {
+        const float complex one = 1, zero = 0;
+        cblas_cgemv(order, CblasTrans, k, m, &one, M, lda, v, incv, &zero, o, inco);
+        break;
+    }
+    default: {
+        const double complex one = 1, zero = 0;
+        cblas_zgemv(order, CblasTrans, k, m, &one, M, lda, v, incv, &zero, o, inco);
     }
     }
 }
@@ -193,18 +283,23 @@ int ks_array_matmul(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_arra
     ks__array_clear(&cb);
     const size_t sz = ks__dtypes[t].size;
     const bool blas = ks__dtypes[t].kind == 'f' || ks__dtypes[t].kind == 'c';
+    /* two matrices go to gemm (syrk), which must read them in place or from a copy; a product
+       with a dimension of 1 runs on the operands as they are */
+    const bool mm = blas && n > 1 && k > 1 && m > 1;
     bool ta = false, tb = false;
     int lda = 0, ldb = 0;
-    if ((rc = operand(ctx, &a, &ca, t, blas, bnd, shape, ast, &ta, &lda)) ||
-        (rc = operand(ctx, &b, &cb, t, blas, bnd, shape, bst, &tb, &ldb)))
+    if ((rc = operand(ctx, &a, &ca, t, mm, bnd, shape, ast, &ta, &lda)) ||
+        (rc = operand(ctx, &b, &cb, t, mm, bnd, shape, bst, &tb, &ldb)))
         goto done;
     if (blas && (n > 0x7fffffff || k > 0x7fffffff || m > 0x7fffffff)) {
         rc = ks__fail(ctx, KS_EOVERFLOW, "matmul: a dimension above BLAS's 32-bit limit");
         goto done;
     }
     {
-        const int_mm ik = blas ? NULL : int_kernel(t);
-        const ptrdiff_t csz = n * m * (ptrdiff_t)sz;
+        const plain_mm plain = plain_kernel(t);
+        const ptrdiff_t ars = a.strides[a.ndim - 2], acs = a.strides[a.ndim - 1],
+                        brs = b.strides[b.ndim - 2], bcs = b.strides[b.ndim - 1],
+                        isz = (ptrdiff_t)sz, csz = n * m * isz;
         ptrdiff_t idx[KS_ARRAY_MAXDIMS] = {0};
         for (ptrdiff_t q = 0; q < batch; q++) {
             const char *pa = a.data, *pb = b.data;
@@ -218,11 +313,20 @@ int ks_array_matmul(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_arra
             char *pc = out->data + q * csz;
             if (k == 0) {
                 memset(pc, 0, (size_t)csz);
-            } else if (blas) {
+            } else if (mm && pa == pb && n == m && ars == bcs && acs == brs && ta != tb) {
+                ks__blas_syrk(t, pa, ta, lda, pc, (int)m, (int)n, (int)k); /* x @ x.T */
+            } else if (mm) {
                 blas_mm(t, pa, ta, lda, pb, tb, ldb, pc, (int)m, (int)n, (int)k, (int)m);
+            } else if (blas && n == 1 && m == 1) { /* a row times a column */
+                ks__vec_dot(t, k, pa, acs, pb, brs, false, pc);
+            } else if (blas && k > 1 && n == 1 && rows_blasable(acs, isz, 1, isz) &&
+                       (rows_blasable(brs, bcs, m, isz) || rows_blasable(bcs, brs, k, isz))) {
+                blas_gemv(t, pb, bcs, brs, pa, acs, pc, isz, (int)m, (int)k); /* (b^T a)^T */
+            } else if (blas && k > 1 && m == 1 && rows_blasable(brs, isz, 1, isz) &&
+                       (rows_blasable(ars, acs, k, isz) || rows_blasable(acs, ars, n, isz))) {
+                blas_gemv(t, pa, ars, acs, pb, brs, pc, isz, (int)n, (int)k);
             } else {
-                ik(pa, a.strides[a.ndim - 2], a.strides[a.ndim - 1], pb, b.strides[b.ndim - 2],
-                   b.strides[b.ndim - 1], pc, m * (ptrdiff_t)sz, (ptrdiff_t)sz, n, k, m);
+                plain(pa, ars, acs, pb, brs, bcs, pc, m * isz, isz, n, k, m);
             }
         }
     }

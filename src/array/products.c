@@ -62,8 +62,8 @@ static int blas_inc(ptrdiff_t stride, ptrdiff_t sz)
 /* The sum over n of x[i] * y[i] (conj(x[i]) when cj) in dtype t into *out; x and y in t with
  * byte strides ix, iy. Float and complex through BLAS's dot (summed in double over chunks of
  * 2^30, as NumPy) where both strides allow, else NumPy's plain loop. */
-static void vec_dot(ks_dtype t, ptrdiff_t n, const char *x, ptrdiff_t ix, const char *y,
-                    ptrdiff_t iy, bool cj, char *out)
+void ks__vec_dot(ks_dtype t, ptrdiff_t n, const char *x, ptrdiff_t ix, const char *y, ptrdiff_t iy,
+                 bool cj, char *out)
 {
     const ptrdiff_t sz = (ptrdiff_t)ks__dtypes[t].size;
     const int incx = blas_inc(ix, sz), incy = blas_inc(iy, sz);
@@ -240,41 +240,19 @@ static bool is_transpose(const ks_array *a, const ks_array *b)
              a->strides[1] / sz <= 0x7fffffff));
 }
 
-/* a a^T (a m x k) through syrk, as NumPy: the upper triangle computed, then mirrored. */
+/* a a^T (a m x k) through syrk, as NumPy. */
 static int syrk(ks_ctx *ctx, const ks_array *a, ks_array *out)
 {
     const ks_dtype t = a->dtype;
     const ptrdiff_t sz = (ptrdiff_t)ks__dtypes[t].size, m = a->shape[0];
-    const int n = (int)m, k = (int)a->shape[1];
+    const int k = (int)a->shape[1];
     const ptrdiff_t shape[2] = {m, m};
     int rc = ks__array_new(ctx, t, 2, shape, out);
     if (rc) return rc;
     /* row-major: a as stored (rows of lda) or, stored by columns, the transpose of what is */
     const bool rows = a->strides[1] == sz && (a->strides[0] != sz || k == 1);
-    const enum CBLAS_TRANSPOSE tr = rows ? CblasNoTrans : CblasTrans;
     const int lda = (int)((rows ? a->strides[0] : a->strides[1]) / sz);
-    switch (t) {
-    case KS_FLOAT32:
-        cblas_ssyrk(CblasRowMajor, CblasUpper, tr, n, k, 1.0f, (const float *)a->data, lda, 0.0f,
-                    (float *)out->data, n);
-        break;
-    case KS_FLOAT64:
-        cblas_dsyrk(CblasRowMajor, CblasUpper, tr, n, k, 1.0, (const double *)a->data, lda, 0.0,
-                    (double *)out->data, n);
-        break;
-    case KS_COMPLEX64: {
-        const float complex one = 1, zero = 0;
-        cblas_csyrk(CblasRowMajor, CblasUpper, tr, n, k, &one, a->data, lda, &zero, out->data, n);
-        break;
-    }
-    default: {
-        const double complex one = 1, zero = 0;
-        cblas_zsyrk(CblasRowMajor, CblasUpper, tr, n, k, &one, a->data, lda, &zero, out->data, n);
-    }
-    }
-    for (ptrdiff_t i = 1; i < m; i++)
-        for (ptrdiff_t j = 0; j < i; j++)
-            memcpy(out->data + (i * m + j) * sz, out->data + (j * m + i) * sz, (size_t)sz);
+    ks__blas_syrk(t, a->data, !rows, lda, out->data, (int)m, (int)m, k);
     return KS_OK;
 }
 
@@ -306,7 +284,8 @@ static int mprod(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_array *
         x.strides[0] = a->strides[1];
         if (!(rc = blas_vector(ctx, &x, &hx, &vx))) {
             if (!(rc = blas_vector(ctx, &y, &hy, &vy)))
-                vec_dot(t, k, vx->data, vx->strides[0], vy->data, vy->strides[0], false, out->data);
+                ks__vec_dot(t, k, vx->data, vx->strides[0], vy->data, vy->strides[0], false,
+                            out->data);
             ks_array_release(&hy);
         }
         ks_array_release(&hx);
@@ -517,7 +496,7 @@ int ks_array_vecdot(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, int axi
                 pa += i * ast[d];
                 pb += i * bst[d];
             }
-            vec_dot(t, n, pa, a->strides[xa], pb, b->strides[xb], cj, out->data + q * sz);
+            ks__vec_dot(t, n, pa, a->strides[xa], pb, b->strides[xb], cj, out->data + q * sz);
         }
     }
 done:
@@ -550,8 +529,8 @@ int ks_array_vdot(ks_ctx *ctx, const ks_array *a0, const ks_array *b0, ks_array 
         goto done;
     if ((rc = ks__array_new(ctx, t, 0, NULL, out))) goto done;
     /* (a negative stride takes the plain loop here, as NumPy's vdot: no copy for BLAS) */
-    vec_dot(t, n, a->data, a->strides[0], b->data, b->strides[0], ks__dtypes[t].kind == 'c',
-            out->data);
+    ks__vec_dot(t, n, a->data, a->strides[0], b->data, b->strides[0], ks__dtypes[t].kind == 'c',
+                out->data);
 done:
     ks_array_release(&ra);
     ks_array_release(&rb);

@@ -411,6 +411,32 @@ static void random_chain(ks_ctx *ctx, ks_fused *f, int len, int *fl, int *nf, in
     }
 }
 
+/* A compiled run whose float64 result is read after it (by log1p, which machine code never
+ * calls) in the register of a bool the run made first: the loops rerun the run on the row's
+ * last n % 4 elements, and that bool once landed on the float64's stored elements (1030: the
+ * last block has 6 elements, 2 past the machine code's). y <= x everywhere: the result is 0. */
+static void test_run_tail_registers(ks_ctx *ctx)
+{
+    const ptrdiff_t n = 1030;
+    ks_array x, y;
+    random_array(ctx, KS_FLOAT64, 1, &n, KS_ORDER_C, &x);
+    CHECK_OK(ctx, ks_array_empty(ctx, KS_FLOAT64, 1, &n, KS_ORDER_C, &y));
+    for (ptrdiff_t i = 0; i < n; i++)
+        ((double *)(void *)y.data)[i] = ((const double *)(void *)x.data)[i] - 1.0;
+    ks_fused *f;
+    CHECK_OK(ctx, ks_fused_new(ctx, &f));
+    const int X = in1(ctx, f, &x), Y = in1(ctx, f, &y);
+    int w = -1;
+    CHECK_OK(ctx, ks_fused_where(ctx, f, bin(ctx, f, KS_UFUNC_LESS_EQUAL, Y, X), X, Y, &w));
+    CHECK_OK(ctx, ks_fused_output(
+                      ctx, f, un(ctx, f, KS_UFUNC_LOG1P, bin(ctx, f, KS_UFUNC_SUBTRACT, w, X))));
+    const ks_array *in[2] = {&x, &y};
+    compare_runs(ctx, f, in, 1, "a run's tail over a bool's register");
+    ks_fused_free(f);
+    ks_array_release(&x);
+    ks_array_release(&y);
+}
+
 /* Chains of the operations fuse_jit.c compiles, against the plain calls: element-wise runs
  * (stored), and reductions of whole chains (summed in machine code: sum, mean, var's squared
  * deviations; along the whole domain and along rows, lengths leaving n mod 8). */
@@ -551,6 +577,7 @@ int main(void)
     test_specials(ctx);
     test_errors(ctx);
     test_products(ctx);
+    test_run_tail_registers(ctx);
     test_machine_code(ctx);
     ks_ctx_free(ctx);
     printf("array fuse: %d programs compared\n", programs_run);

@@ -18,12 +18,23 @@ Each case is a block of lines:
                               (the view's axis order), then the op's own arguments
   W / Q v ...                 the where mask (the view's shape), q (float64)
   Y / B dtype shape v ...     a second operand (weights, y) / bins or edges
+  A dtype shape v ...         NumPy's result under OpenBLAS's AVX-512 kernels, where it differs
+                              from the R line that follows (made under its AVX2 kernels)
   R dtype shape v ...         NumPy's result (shape as d0,d1 or - for 0-d)
   E text                      or NumPy's error message (a part of it to find in kestrel's)
 A tolerance in units in the last place may follow as ulp=N on the C line (0: bit-identical).
+
+cov and corrcoef multiply through BLAS, whose bits depend on the kernels OpenBLAS picks for the
+CPU (the AVX-512 zgemm's X @ X.conj().T has diagonals with imaginary parts of 1e-16 and cancelling
+parts 4-14 ulp from the AVX2 one's): the cases are made twice, each in a child process under
+OPENBLAS_CORETYPE (read as OpenBLAS loads), Haswell (AVX2; AMD Zen picks the same kernels) and
+SkylakeX (AVX-512; Cooperlake and SapphireRapids share its BLAS 1-3 kernels), which needs a CPU
+with AVX-512.
 """
 import gzip
 import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -512,7 +523,11 @@ def stats_cases():
                      lambda v, b=bins, r=right: np.digitize(v, b, right=bool(r)), extra=[("B", bins)])
 
 
-def main():
+KERNELS = ("Haswell", "SkylakeX")  # the R lines' OpenBLAS kernels, then the A lines'
+
+
+def generate():
+    """The lines of every case, under the OpenBLAS kernels this process loaded."""
     reduce_cases()
     long_cases()
     no_axis_cases()
@@ -520,11 +535,48 @@ def main():
     scan_cases()
     quantile_cases()
     stats_cases()
+    return out_lines
+
+
+def run_child(core):
+    env = dict(os.environ, OPENBLAS_CORETYPE=core, MAKE_REDUCE_CASES_CORE=core)
+    r = subprocess.run([sys.executable, os.path.abspath(__file__)], env=env, check=True,
+                       capture_output=True, text=True)
+    return r.stdout.split("\n")
+
+
+def merge(avx2, avx512):
+    """avx2's lines, each R line that avx512 has otherwise preceded by avx512's as an A line."""
+    assert len(avx2) == len(avx512)
+    lines, call = [], ""
+    for a, b in zip(avx2, avx512):
+        if a.startswith("C "):
+            call = a.split()[1]
+        if a != b:
+            assert a.startswith("R ") and b.startswith("R ") and call in ("cov", "corrcoef"), a
+            lines.append("A " + b[2:])
+        lines.append(a)
+    return lines
+
+
+def main():
+    core = os.environ.get("MAKE_REDUCE_CASES_CORE")
+    if core:  # a child: the lines on stdout
+        try:
+            from threadpoolctl import threadpool_info
+            archs = {i.get("architecture") for i in threadpool_info() if i["internal_api"] == "openblas"}
+            assert archs == {core}, (archs, core)
+        except ImportError:
+            pass
+        sys.stdout.write("\n".join(generate()))
+        return
+    lines = merge(*(run_child(c) for c in KERNELS))
     path = os.path.join(HERE, "reduce_cases.txt.gz")
-    text = f"# made by make_reduce_cases.py with numpy {np.__version__}\n" + "\n".join(out_lines) + "\n"
+    text = (f"# made by make_reduce_cases.py with numpy {np.__version__}; R: OpenBLAS's "
+            f"{KERNELS[0]} kernels, A: its {KERNELS[1]} ones\n" + "\n".join(lines) + "\n")
     with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as f:
         f.write(text.encode())
-    print(path, len(out_lines), "lines")
+    print(path, len(lines), "lines")
 
 
 if __name__ == "__main__":
