@@ -321,6 +321,7 @@ class ImputationDiD(Estimator):
         self._init_common(anticipation, alpha, cluster, vcov_type, n_bootstrap,
                           bootstrap_weights, seed, rank_deficient_action, horizon_max, pretrends,
                           threads)
+        checks.check_choice("aux_partition", aux_partition, _AUX)  # at construction, as diff-diff
         self.aux_partition = aux_partition
         self.leave_one_out, self.df_convention = leave_one_out, df_convention
 
@@ -336,7 +337,6 @@ class ImputationDiD(Estimator):
         self.results_ = None
         # diff-diff's constructor checks (the rest at fit)
         checks.check_rank_action(rank_deficient_action)
-        checks.check_choice("aux_partition", aux_partition, _AUX)
         checks.enum_value("bootstrap_weights", bootstrap_weights, "did_boot_weights")
 
     def _own_options(self, aggregate):
