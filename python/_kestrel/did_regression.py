@@ -860,8 +860,7 @@ class MultiPeriodDiD(DifferenceInDifferences):
 
     Parameters, as DifferenceInDifferences's: robust, cluster, alpha, threads,
     rank_deficient_action; ``vcov_type`` 'classical', 'hc1', 'hc2' or 'hc3' (only 'hc1', CR1,
-    with ``cluster``; 'conley' with the ``conley_*`` settings and ``unit`` (required; it also
-    adds unit fixed effects here); 'hc2_bm' raises NotImplementedError); ``df_convention``
+    with ``cluster``; 'conley' with the ``conley_*`` settings and ``unit`` (required); 'hc2_bm' raises NotImplementedError); ``df_convention``
     (clustered t tests at G - 1, or n - K with 'residual'). inference must be 'analytical' ('wild_bootstrap' raises
     NotImplementedError), so n_bootstrap, bootstrap_weights, p_val_type and seed are unused.
     """
@@ -874,18 +873,24 @@ class MultiPeriodDiD(DifferenceInDifferences):
         data: a DataFrame (or dict of arrays); outcome, treatment (0/1 ever treated), time (the
         period): column names; post_periods: the treated periods (default the later half);
         covariates: columns added; fixed_effects, absorb: columns absorbed; reference_period:
-        the omitted pre period (default the last); unit: a column for unit fixed effects;
+        the omitted pre period (default the last); unit: the unit column (checked: the
+        treatment must not vary within a unit; Conley's serial sums), not fixed effects (give
+        absorb=[unit] for those, as in diff-diff);
         survey_design: not supported (anything but None raises NotImplementedError).
         Returns a MultiPeriodDiDResults."""
         if survey_design is not None:
             raise NotImplementedError("survey_design is not supported by kestrel")
+        # unit= names the units (the within-unit treatment check, Conley's serial sums); unit
+        # fixed effects are absorb=[unit], as in diff-diff
         return self._event_study(data, outcome, treatment, time, post_periods, covariates,
-                                 fixed_effects, absorb, reference_period, unit)
+                                 fixed_effects, absorb, reference_period, None,
+                                 serial_unit=unit)
 
     def _event_study(self, data, outcome, treatment, time, post_periods, covariates,
                      fixed_effects, absorb, reference_period, unit, serial_unit=None):
-        """serial_unit: the unit column of Conley errors when it is not `unit` (TWFE's pooled
-        event study, which has no unit fixed effects)."""
+        """unit: a column of unit fixed effects (TWFE's within event study); serial_unit: the
+        units named without fixed effects (MultiPeriodDiD's unit=, TWFE's pooled event study):
+        the within-unit treatment check and Conley's serial sums."""
         if self.inference == "wild_bootstrap":
             raise NotImplementedError("MultiPeriodDiD: inference='wild_bootstrap' is not "
                                       "implemented (the bootstrap covers one coefficient)")
@@ -914,7 +919,8 @@ class MultiPeriodDiD(DifferenceInDifferences):
             checks.warn("only one pre-treatment period: there is no pre-period effect to check "
                         "parallel trends with")
         d = np.asarray(cols[treatment], dtype=np.float64)
-        if unit is not None and _varies_within(cols[unit], d):
+        named_unit = serial_unit or unit
+        if named_unit is not None and _varies_within(cols[named_unit], d):
             checks.warn(f"treatment: column {treatment!r} varies within units; the event study "
                         "wants the ever-treated indicator (1 in every period of a treated "
                         "unit), else pre-period effects are not identified")

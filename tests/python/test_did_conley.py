@@ -251,24 +251,26 @@ def test_estimators_match_diff_diff(case):
     assert ours.conley_lag_cutoff == theirs.conley_lag_cutoff
 
 
-def test_multiperiod_matches_diff_diff_with_unit_effects():
-    """kestrel's MultiPeriodDiD(unit=) absorbs unit fixed effects (diff-diff's unit= only
-    names the Conley units): compared with diff-diff's absorb=['unit']."""
+def test_multiperiod_unit_as_diff_diff():
+    """MultiPeriodDiD(unit=) names the Conley units and adds no fixed effects, as diff-diff's;
+    absorb=['unit'] adds them: both forms equal diff-diff's."""
     dd = pytest.importorskip("diff_diff")
     import warnings
     d = _did_panel()
-    ours = kd.MultiPeriodDiD(**KW).fit(d, "y", "treated", "time", post_periods=[2004, 2006],
-                                       unit="unit")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        theirs = dd.MultiPeriodDiD(**KW).fit(d, "y", "treated", "time",
-                                             post_periods=[2004, 2006], unit="unit",
-                                             absorb=["unit"])
-    assert ours.avg_se == pytest.approx(theirs.avg_se, rel=1e-10)
-    assert ours.avg_p_value == pytest.approx(theirs.avg_p_value, rel=1e-8)
-    for p, e in theirs.period_effects.items():
-        assert ours.period_effects[p].se == pytest.approx(e.se, rel=1e-10)
-    assert ours.fit.confint(0.1).shape[0] == len(ours.coefficients)
+    for extra in ({}, {"absorb": ["unit"]}):
+        ours = kd.MultiPeriodDiD(**KW).fit(d, "y", "treated", "time", post_periods=[2004, 2006],
+                                           unit="unit", **extra)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = dd.MultiPeriodDiD(**KW).fit(d, "y", "treated", "time",
+                                                 post_periods=[2004, 2006], unit="unit",
+                                                 **extra)
+        assert ours.avg_att == pytest.approx(theirs.avg_att, rel=1e-10)
+        assert ours.avg_se == pytest.approx(theirs.avg_se, rel=1e-10)
+        assert ours.avg_p_value == pytest.approx(theirs.avg_p_value, rel=1e-8)
+        for p, e in theirs.period_effects.items():
+            assert ours.period_effects[p].se == pytest.approx(e.se, rel=1e-10)
+        assert ours.fit.confint(0.1).shape[0] == len(ours.coefficients)
 
 
 def test_event_study_and_other_alpha():
