@@ -118,8 +118,8 @@ typedef struct {
                              Satterthwaite's with HC2-BM / CR2) */
 } ks_feols_view;
 KS_API void ks_feols_get(const ks_feols *m, ks_feols_view *out);
-/* The intervals at another level 1 - alpha (t(df) quantile, each coefficient's df) into lo and hi (out_len >= ncoef
- * each; KS_EINVAL naming the size needed otherwise). */
+/* The intervals at another level 1 - alpha (t(df) quantile, each coefficient's df) into lo
+ * and hi (out_len >= ncoef each; KS_EINVAL naming the size needed otherwise). */
 KS_API int ks_feols_confint(ks_ctx *ctx, const ks_feols *m, double alpha, double *lo, double *hi,
                             size_t out_len) KS_RESULT_USED;
 

@@ -316,8 +316,8 @@ static int bm_layout(ks_ctx *ctx, const ks_feols *m, const ks_feols_options *o,
             lay->L = d->fe_levels[j];
         } else {
             return ks__fail(ctx, KS_EINVAL,
-                            "vcov %s: fixed effect '%s' is not nested in the cluster%s%s%s: give it "
-                            "as regressors (dummies)",
+                            "vcov %s: fixed effect '%s' is not nested in the cluster%s%s%s: give "
+                            "it as regressors (dummies)",
                             name, m->fe_names[j], cr2 ? " '" : "s (rows)", cr2 ? o->cluster : "",
                             cr2 ? "'" : "");
         }

@@ -95,79 +95,74 @@ static int sqrt_psd(ks_ctx *ctx, eig_ws *e, const double *B, size_t kk, double *
     return KS_OK;
 }
 
-/* Cluster g's block of W = A_g (X_g B): U (ng x r) spans H_gg = U U', XB the rows' X B. */
+/* C = A' B (A m x p, B m x q; column-major, leading dimensions m). */
+static void atb(size_t m, size_t p, size_t q, const double *A, const double *B, double *C)
+{
+    for (size_t a = 0; a < p; a++)
+        for (size_t j = 0; j < q; j++) {
+            double s = 0;
+            for (size_t i = 0; i < m; i++) s += A[i + a * m] * B[i + j * m];
+            C[a + j * p] = s;
+        }
+}
+
+/* C = C0 + A B (A m x p, B p x q; C0 m x q or NULL for zero). */
+static void ab(size_t m, size_t p, size_t q, const double *A, const double *B, const double *C0,
+               double *C)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < q; j++) {
+            double s = C0 ? C0[i + j * m] : 0.0;
+            for (size_t l = 0; l < p; l++) s += A[i + l * m] * B[l + j * p];
+            C[i + j * m] = s;
+        }
+}
+
+/* Cluster g's block of W = A_g (X_g B): U (ng x r) spans H_gg = U U', XB the rows' X B.
+ * T1 holds max(ng, r)^2 and T2 2 r kk numbers of scratch. */
 static int adjust_cluster(ks_ctx *ctx, eig_ws *e, size_t ng, size_t r, const double *U,
                           const double *XB, size_t kk, double *Wg, double *T1, double *T2)
 {
-    if (ng <= r) { /* dense: A = V diag(g^-1/2) V' of G = I - U U' */
-        for (size_t a = 0; a < ng; a++)
-            for (size_t b = 0; b <= a; b++) {
-                double s = a == b ? 1.0 : 0.0;
-                for (size_t l = 0; l < r; l++) s -= U[a + l * ng] * U[b + l * ng];
-                T1[a + b * ng] = s;
-            }
-        int rc = eig(ctx, e, ng, T1);
-        if (rc) return rc;
-        for (size_t l = 0; l < ng; l++) e->w[l] = e->w[l] > BM_EIG_TOL ? 1.0 / sqrt(e->w[l]) : 0;
-        /* Wg = V diag(pow) V' XB */
-        for (size_t l = 0; l < ng; l++)
-            for (size_t j = 0; j < kk; j++) {
-                double s = 0;
-                for (size_t a = 0; a < ng; a++) s += T1[a + l * ng] * XB[a + j * ng];
-                T2[l + j * ng] = s * e->w[l];
-            }
-        for (size_t a = 0; a < ng; a++)
-            for (size_t j = 0; j < kk; j++) {
-                double s = 0;
-                for (size_t l = 0; l < ng; l++) s += T1[a + l * ng] * T2[l + j * ng];
-                Wg[a + j * ng] = s;
-            }
-        return KS_OK;
-    }
-    /* low rank: K = U'U = Q diag(lambda) Q'; A = I + U Q diag(gamma) Q' U' */
-    for (size_t a = 0; a < r; a++)
+    const int dense = ng <= r; /* A = V diag(g^-1/2) V' of G = I - U U' */
+    const size_t m = dense ? ng : r;
+    for (size_t a = 0; a < m; a++) /* the lower triangle of G, or of K = U'U */
         for (size_t b = 0; b <= a; b++) {
             double s = 0;
-            for (size_t i = 0; i < ng; i++) s += U[i + a * ng] * U[i + b * ng];
-            T1[a + b * r] = s;
+            if (dense)
+                for (size_t l = 0; l < r; l++) s -= U[a + l * ng] * U[b + l * ng];
+            else
+                for (size_t i = 0; i < ng; i++) s += U[i + a * ng] * U[i + b * ng];
+            T1[a + b * m] = s + (dense && a == b ? 1.0 : 0.0);
         }
-    int rc = eig(ctx, e, r, T1);
+    int rc = eig(ctx, e, m, T1);
     if (rc) return rc;
-    for (size_t l = 0; l < r; l++) {
-        const double lam = e->w[l];
-        if (!(lam > 0))
-            e->w[l] = 0; /* U Q_l = 0: no direction */
-        else if (1.0 - lam > BM_EIG_TOL)
-            e->w[l] = expm1(-0.5 * log1p(-lam)) / lam;
+    for (size_t l = 0; l < m; l++) {
+        const double v = e->w[l];
+        if (dense)
+            e->w[l] = v > BM_EIG_TOL ? 1.0 / sqrt(v) : 0.0;
+        else if (!(v > 0))
+            e->w[l] = 0.0; /* U Q_l = 0: no direction */
+        else if (1.0 - v > BM_EIG_TOL)
+            e->w[l] = expm1(-0.5 * log1p(-v)) / v; /* gamma = ((1 - v)^-1/2 - 1) / v */
         else
-            e->w[l] = -1.0 / lam; /* Moore-Penrose: the direction is zeroed */
+            e->w[l] = -1.0 / v; /* Moore-Penrose: the direction is zeroed */
     }
-    /* T2 (r x kk) = diag(gamma) Q' U' XB, then Wg = XB + U Q T2 */
-    double *UtXB = T2 + r * kk;
-    for (size_t a = 0; a < r; a++)
-        for (size_t j = 0; j < kk; j++) {
-            double s = 0;
-            for (size_t i = 0; i < ng; i++) s += U[i + a * ng] * XB[i + j * ng];
-            UtXB[a + j * r] = s;
-        }
-    for (size_t l = 0; l < r; l++)
-        for (size_t j = 0; j < kk; j++) {
-            double s = 0;
-            for (size_t a = 0; a < r; a++) s += T1[a + l * r] * UtXB[a + j * r];
-            T2[l + j * r] = s * e->w[l];
-        }
-    for (size_t a = 0; a < r; a++) /* Q T2 into UtXB's place */
-        for (size_t j = 0; j < kk; j++) {
-            double s = 0;
-            for (size_t l = 0; l < r; l++) s += T1[a + l * r] * T2[l + j * r];
-            UtXB[a + j * r] = s;
-        }
-    for (size_t i = 0; i < ng; i++)
-        for (size_t j = 0; j < kk; j++) {
-            double s = XB[i + j * ng];
-            for (size_t a = 0; a < r; a++) s += U[i + a * ng] * UtXB[a + j * r];
-            Wg[i + j * ng] = s;
-        }
+    /* dense: Wg = V diag(pow) V' XB; low rank: Wg = XB + U Q diag(gamma) Q' U' XB */
+    double *Y = T2, *Z = T2 + r * kk;
+    const double *src = XB;
+    if (!dense) {
+        atb(ng, r, kk, U, XB, Z);
+        src = Z;
+    }
+    atb(m, m, kk, T1, src, Y);
+    for (size_t l = 0; l < m; l++)
+        for (size_t j = 0; j < kk; j++) Y[l + j * m] *= e->w[l];
+    if (dense) {
+        ab(ng, ng, kk, T1, Y, NULL, Wg);
+    } else {
+        ab(r, r, kk, T1, Y, NULL, Z);
+        ab(ng, r, kk, U, Z, XB, Wg);
+    }
     return KS_OK;
 }
 
