@@ -68,7 +68,7 @@ static int via_feols(ks_ctx *ctx, const ks_table *t, const args *a, const char *
         const int ok = isfinite(v.se[j]) && v.se[j] > 0;
         const double inf[4] = {ok ? v.tstat[j] : NAN, ok ? v.pvalue[j] : NAN,
                                ok ? v.ci_lower[j] : NAN, ok ? v.ci_upper[j] : NAN};
-        print_result(a, what + strlen("did "), formula, v.coef[j], v.se[j], v.df_t, inf, v.nobs,
+        print_result(a, what + strlen("did "), formula, v.coef[j], v.se[j], v.df[j], inf, v.nobs,
                      v.nclusters[0], v.vcov_label);
     }
     ks_feols_free(m);
@@ -233,7 +233,8 @@ static int run(int argc, char **argv, int twfe)
               : "cluster-robust (CRV1) standard errors by COL"},
         {"vcov", 1, &a.vcov, "V",
          twfe ? "(basic only)"
-              : "hetero (default: HC1) | iid, without --cluster\n(Python: robust=True / False)"},
+              : "hetero (default: HC1) | iid | HC2 | HC3 (without --cluster)\n| HC2-BM (Bell-"
+                "McCaffrey df; CR2 with --cluster)"},
         {"alpha", 1, &a.alpha, "A", "significance level (default 0.05)"},
         {"inference", 1, &a.inference, "I",
          "analytical (default) | wild_bootstrap: the wild cluster\nrestricted bootstrap (needs "
@@ -295,14 +296,21 @@ static int run(int argc, char **argv, int twfe)
     }
     ks_vcov_kind vk = KS_VCOV_HC1;
     if (a.vcov && CLI_ENUM(cmd, "--vcov", a.vcov, vcov_kind, &vk)) return CLI_USAGE;
-    if (vk != KS_VCOV_HC1 && vk != KS_VCOV_IID) { /* the closed forms have these two */
+    if (vk == KS_VCOV_CRV1 || vk == KS_VCOV_CR2) {
         fprintf(stderr,
-                "kestrel %s: --vcov '%s': expected iid, hetero or HC1 (--cluster for "
-                "CRV1)\n",
+                "kestrel %s: --vcov '%s': expected iid, hetero, HC1, HC2, HC3 or HC2-BM "
+                "(--cluster makes HC1 CRV1 and HC2-BM CR2)\n",
                 cmd, a.vcov);
         return CLI_USAGE;
     }
-    if (a.cluster) vk = KS_VCOV_CRV1;
+    if (a.cluster && vk != KS_VCOV_HC1 && vk != KS_VCOV_HC2_BM) { /* one-way only (diff-diff) */
+        fprintf(stderr,
+                "kestrel %s: --vcov '%s' is one-way only; with --cluster use HC1 (CRV1) or "
+                "HC2-BM (CR2 Bell-McCaffrey)\n",
+                cmd, a.vcov);
+        return CLI_USAGE;
+    }
+    if (a.cluster) vk = vk == KS_VCOV_HC2_BM ? KS_VCOV_CR2 : KS_VCOV_CRV1;
     double alpha = 0.05;
     if (a.alpha && cli_num(cmd, "--alpha", a.alpha, &alpha)) return CLI_USAGE;
     static const cli_name inferences[] = {{"analytical", 0}, {"wild_bootstrap", 1}};
@@ -356,7 +364,8 @@ static int run(int argc, char **argv, int twfe)
         rc = wild(ctx, t, &a, cmd, formula, term, twfe, alpha);
         goto done;
     }
-    if (!a.covs && !twfe) { /* the closed form; feols when D or P is not 0/1 */
+    if (!a.covs && !twfe && (vk == KS_VCOV_IID || vk == KS_VCOV_HC1 || vk == KS_VCOV_CRV1)) {
+        /* the closed form; feols when D or P is not 0/1 */
         ks_did_basic_options bo = KS_DID_BASIC_OPTIONS_INIT;
         bo.vcov = vk;
         bo.cluster = a.cluster;
@@ -380,7 +389,7 @@ static int run(int argc, char **argv, int twfe)
             ks_did_basic_free(br);
             goto done;
         }
-    } else if (!a.covs) { /* a balanced panel in closed form */
+    } else if (!a.covs && twfe) { /* a balanced panel in closed form */
         ks_did_twfe_options to = KS_DID_TWFE_OPTIONS_INIT;
         to.cluster = a.cluster;
         to.alpha = alpha;

@@ -17,6 +17,12 @@
  *   HC2/3:  as statsmodels / sandwich: no extra factor, residuals scaled by 1-h or (1-h)^2
  *   CRV1:   V = (n - 1) / (n - K) * G / (G - 1) * bread meat bread; multi-way
  *           V = c (V_1 + V_2 - V_12) with c using G = min over the dimensions
+ *   HC2-BM, CR2: as R clubSandwich vcovCR(type = "CR2") on lm() with the fixed effects as
+ *           dummies (HC2-BM: every row its own cluster, so the variance is HC2's), no factor;
+ *           each coefficient tested at its own Satterthwaite degrees of freedom (coef_test(
+ *           test = "Satterthwaite")). One cluster dimension; no weights; fixed effects nested
+ *           in the clusters, or one fixed effect whose levels contain the clusters (HC2-BM:
+ *           at most one fixed effect). HC2 and HC3 take at most one fixed effect.
  * where K counts the coefficients plus the fixed-effect levels minus one per extra fixed-effect
  * dimension, less the levels of fixed effects nested in a cluster variable (plus one for each
  * such fully nested dimension). Each is switchable in ks_feols_options.
@@ -37,9 +43,11 @@ typedef enum {
     KS_VCOV_HC1 = 1, /* "hetero" */
     KS_VCOV_HC2 = 2,
     KS_VCOV_HC3 = 3,
-    KS_VCOV_CRV1 = 4
+    KS_VCOV_CRV1 = 4,
+    KS_VCOV_HC2_BM = 5, /* HC2 with Bell-McCaffrey (Imbens-Kolesar) degrees of freedom */
+    KS_VCOV_CR2 = 6     /* CR2 (Bell-McCaffrey) clustered, Satterthwaite degrees of freedom */
 } ks_vcov_kind;
-/* The names (base.h): "iid", "HC1" (alias "hetero"), "HC2", "HC3", "CRV1". */
+/* The names (base.h): "iid", "HC1" (alias "hetero"), "HC2", "HC3", "CRV1", "HC2-BM", "CR2". */
 KS_API const char *ks_vcov_kind_name(ks_vcov_kind value);
 KS_API int ks_vcov_kind_value(ks_ctx *ctx, const char *name, ks_vcov_kind *out) KS_RESULT_USED;
 
@@ -85,8 +93,8 @@ typedef struct {
     const char *const *names;          /* "Intercept", "x1", "a:b" */
     const double *coef, *se;           /* collinear terms: NaN */
     const double *tstat;               /* coef / se */
-    const double *pvalue;              /* two-sided, t(df_t) */
-    const double *ci_lower, *ci_upper; /* at level 1 - alpha (the options'), t(df_t) quantile */
+    const double *pvalue;              /* two-sided, t(df) (df: below) */
+    const double *ci_lower, *ci_upper; /* at level 1 - alpha (the options'), t(df) quantile */
     const unsigned char *collinear;    /* 1: dropped as collinear */
     const double *vcov;                /* ncoef x ncoef column-major, NaN for collinear terms */
     const double *resid;               /* y - yhat for each row of the input table (NaN: removed) */
@@ -106,10 +114,12 @@ typedef struct {
     double r2, adj_r2, r2_within, rss, sigma; /* sigma = sqrt(RSS / (n - K)) */
     size_t nclusters[3];  /* G of each cluster dimension (and their intersection) */
     size_t fe_iterations; /* largest number of projection sweeps over the columns */
+    const double *df;     /* ncoef: each coefficient's t-test degrees of freedom (df_t, or
+                             Satterthwaite's with HC2-BM / CR2) */
 } ks_feols_view;
 KS_API void ks_feols_get(const ks_feols *m, ks_feols_view *out);
-/* The intervals at another level 1 - alpha (t(df_t) quantile) into lo and hi (out_len >= ncoef
- * each; KS_EINVAL naming the size needed otherwise). */
+/* The intervals at another level 1 - alpha (t(df) quantile, each coefficient's df) into lo
+ * and hi (out_len >= ncoef each; KS_EINVAL naming the size needed otherwise). */
 KS_API int ks_feols_confint(ks_ctx *ctx, const ks_feols *m, double alpha, double *lo, double *hi,
                             size_t out_len) KS_RESULT_USED;
 
@@ -117,8 +127,9 @@ KS_API int ks_feols_confint(ks_ctx *ctx, const ks_feols *m, double alpha, double
  * (docs/design.md's template: the `_estimate` form). */
 typedef struct {
     double estimate, se;
-    double tstat, pvalue;      /* t(df_t) test of estimate = 0, two-sided as the view's */
-    double ci_lower, ci_upper; /* at level 1 - alpha, t(df_t) quantile */
+    double tstat, pvalue;      /* t(df) test of estimate = 0, two-sided as the view's */
+    double ci_lower, ci_upper; /* at level 1 - alpha, t(df) quantile */
+    double df;                 /* df_t, or with HC2-BM / CR2 the combination's Satterthwaite */
 } ks_feols_estimate;
 /* The linear combination w'b of the coefficients (nw == ncoef weights, finite; e.g. an average
  * of event-study coefficients), its standard error sqrt(w'Vw) and their inference. A collinear

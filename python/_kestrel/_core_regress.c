@@ -15,7 +15,8 @@ static PyObject *feols_result(const ks_feols *m, PyObject *notes)
     PyObject *coef = ks_py_arr(v.coef, dims[0], 0), *se = ks_py_arr(v.se, dims[0], 0);
     PyObject *tv = ks_py_arr(v.tstat, dims[0], 0), *pv = ks_py_arr(v.pvalue, dims[0], 0);
     PyObject *lo = ks_py_arr(v.ci_lower, dims[0], 0), *hi = ks_py_arr(v.ci_upper, dims[0], 0);
-    if (!names || !fe || !coef || !se || !tv || !pv || !lo || !hi || !col || !V) goto fail;
+    PyObject *df = ks_py_arr(v.df, dims[0], 0);
+    if (!names || !fe || !coef || !se || !tv || !pv || !lo || !hi || !col || !V || !df) goto fail;
     for (size_t j = 0; j < k; j++) {
         PyList_SET_ITEM(names, (Py_ssize_t)j, PyUnicode_FromString(v.names[j]));
         ((npy_bool *)PyArray_DATA((PyArrayObject *)col))[j] = (npy_bool)v.collinear[j];
@@ -28,7 +29,7 @@ static PyObject *feols_result(const ks_feols *m, PyObject *notes)
         Py_DECREF(lv);
     }
     return Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,s:n,s:n,s:d,s:d,s:d,"
-                         "s:d,s:d,s:d,s:N,s:s,s:n,s:(nnn),s:O}",
+                         "s:d,s:d,s:d,s:N,s:s,s:n,s:(nnn),s:O,s:N}",
                          "names", names, "coef", coef, "se", se, "tstat", tv, "pvalue", pv,
                          "ci_lower", lo, "ci_upper", hi, "collinear", col, "vcov", V, "nobs",
                          (Py_ssize_t)v.nobs, "n_na", (Py_ssize_t)v.n_na, "n_singletons",
@@ -37,7 +38,7 @@ static PyObject *feols_result(const ks_feols *m, PyObject *notes)
                          "r2_within", v.r2_within, "rss", v.rss, "sigma", v.sigma, "fixef", fe,
                          "vcov_label", v.vcov_label, "fe_iterations", (Py_ssize_t)v.fe_iterations,
                          "nclusters", (Py_ssize_t)v.nclusters[0], (Py_ssize_t)v.nclusters[1],
-                         (Py_ssize_t)v.nclusters[2], "notes", notes);
+                         (Py_ssize_t)v.nclusters[2], "notes", notes, "df", df);
 fail:
     Py_XDECREF(names);
     Py_XDECREF(fe);
@@ -49,6 +50,7 @@ fail:
     Py_XDECREF(hi);
     Py_XDECREF(col);
     Py_XDECREF(V);
+    Py_XDECREF(df);
     return NULL;
 }
 
@@ -152,7 +154,7 @@ static PyObject *py_feols_confint(PyObject *self, PyObject *args)
 }
 
 /* A linear combination w'b of a fit's coefficients and its inference (ks_feols_lincom): a dict
- * of estimate, se, tstat, pvalue, ci_lower, ci_upper. */
+ * of estimate, se, tstat, pvalue, ci_lower, ci_upper, df. */
 static PyObject *py_feols_lincom(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -169,9 +171,9 @@ static PyObject *py_feols_lincom(PyObject *self, PyObject *args)
         ks_feols_estimate e;
         const int rc = ks_feols_lincom(ctx, m, PyArray_DATA(w), (size_t)PyArray_SIZE(w), alpha, &e);
         out = rc ? ks_py_raise(ctx, rc)
-                 : Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d}", "estimate", e.estimate, "se", e.se,
-                                 "tstat", e.tstat, "pvalue", e.pvalue, "ci_lower", e.ci_lower,
-                                 "ci_upper", e.ci_upper);
+                 : Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:d}", "estimate", e.estimate, "se",
+                                 e.se, "tstat", e.tstat, "pvalue", e.pvalue, "ci_lower",
+                                 e.ci_lower, "ci_upper", e.ci_upper, "df", e.df);
     }
     ks_ctx_free(ctx);
     Py_DECREF(w);

@@ -1,8 +1,9 @@
 """Regression difference-in-differences with diff-diff's class names: the 2x2 design
 (``DifferenceInDifferences``), two-way fixed effects (``TwoWayFixedEffects``) and the event study
 on a common treatment date (``MultiPeriodDiD``). Each is one kestrel.feols fit (C: QR least
-squares, absorbed fixed effects, HC1 / CRV1 with fixest's small-sample corrections); this module
-builds the formula and shapes the results.
+squares, absorbed fixed effects, HC1 / CRV1 with fixest's small-sample corrections, or HC2 /
+HC3 / Bell-McCaffrey CR2 as R sandwich / clubSandwich); this module builds the formula and
+shapes the results.
 
 Inference follows R fixest: t tests with n - K degrees of freedom, or G - 1 when clustered
 (diff-diff keeps n - K when clustered, so its p-values and intervals are slightly narrower).
@@ -33,8 +34,9 @@ class DiDResults(Results):
     the ``fixed_effects=`` dummies '<column>_<level>'; TwoWayFixedEffects: {'ATT': att}),
     ``vcov``, ``residuals`` / ``fitted_values`` (one per input row, NaN where a row was not
     used), ``r_squared``, ``inference_method``, ``vcov_type`` ('classical', 'hc1', 'hc2',
-    'hc3'; 'hc1' with ``cluster_name`` when clustered: CR1), ``cluster_name``,
-    ``df_convention`` ('residual' or 'cluster') and ``inference_df`` (the t tests' degrees of
+    'hc3', 'hc2_bm'; with ``cluster_name``: 'hc1' CR1, 'hc2_bm' CR2), ``cluster_name``,
+    ``df_convention`` ('residual', 'cluster', or 'bell_mccaffrey' for 'hc2_bm') and
+    ``inference_df`` (the t tests' degrees of
     freedom; None for the wild bootstrap), ``p_val_type``, ``bootstrap_distribution`` (None:
     kestrel's wild bootstrap does not keep its draws), ``conley_lag_cutoff`` (the Conley lag;
     None without Conley errors),
@@ -90,7 +92,7 @@ class DiDResults(Results):
         j = list(coef.index).index(term)
         r = fit._res  # inference at the fit's alpha (the estimator's)
         names = [(rename or {}).get(k, k) for k in coef.index]
-        return cls(att=coef[term], se=se[term], df=fit.df_t, t_stat=r["tstat"][j],
+        return cls(att=coef[term], se=se[term], df=float(r["df"][j]), t_stat=r["tstat"][j],
                    p_value=r["pvalue"][j], conf_int=(r["ci_lower"][j], r["ci_upper"][j]),
                    coefficients={k: float(v) for k, v in zip(names, coef.values)},
                    vcov=fit.vcov, n_obs=fit.nobs, n_clusters=fit._res["nclusters"][0],
@@ -181,22 +183,75 @@ def _resolve_vcov_type(robust, vcov_type):
     return vcov_type
 
 
+_ONE_WAY = {
+    "classical": "classical SEs are one-way only; pass vcov_type='hc1' or 'hc2_bm' for "
+                 "cluster-robust.",
+    "hc2": "hc2 is one-way only. Use vcov_type='hc2_bm' for cluster-robust Bell-McCaffrey.",
+    "hc3": "hc3 is one-way only. Use vcov_type='hc1' (CR1) or 'hc2_bm' (CR2 Bell-McCaffrey) "
+           "for cluster-robust.",
+}
+
+
+def _clustered_vcov_type(vcov_type, explicit, cluster):
+    """diff-diff's rule for a one-way vcov_type with a cluster: the implicit 'classical' of
+    robust=False becomes 'hc1' (CR1) with a warning; an explicit one raises."""
+    if not cluster or vcov_type not in _ONE_WAY:
+        return vcov_type
+    if vcov_type == "classical" and not explicit:
+        checks.warn("robust=False with cluster=... maps to vcov_type='hc1' (CR1 cluster-robust, "
+                    "as diff-diff); pass vcov_type='classical' explicitly for non-robust "
+                    "errors without cluster=, or vcov_type='hc1' to silence this warning",
+                    UserWarning)
+        return "hc1"
+    raise ValueError(f"vcov_type={vcov_type!r} with cluster={cluster!r}: {_ONE_WAY[vcov_type]}")
+
+
 def _vcov_arg(vcov_type, cluster):
-    """The regression's vcov argument; hc2_bm (Bell-McCaffrey) is not in kestrel's regression
-    core; conley fits with HC1 and did_conley.apply replaces the variance (with cluster=, the
-    spatial kernel times the same-cluster indicator)."""
-    if vcov_type == "hc2_bm":
-        raise NotImplementedError("vcov_type='hc2_bm' (Bell-McCaffrey degrees of freedom, CR2 "
-                                  "when clustered) is not implemented in kestrel; use "
-                                  "'classical', 'hc1', 'hc2', 'hc3' or 'conley' (or cluster=)")
+    """The regression's vcov argument: HC1 / CR1, the one-way classical, HC2, HC3, and
+    'hc2_bm' (HC2 with Bell-McCaffrey degrees of freedom, CR2 when clustered); conley fits
+    with HC1 and did_conley.apply replaces the variance (with cluster=, the spatial kernel
+    times the same-cluster indicator)."""
     if vcov_type == "conley":
         return "HC1"
     if cluster:
-        if vcov_type != "hc1":
-            raise NotImplementedError(f"vcov_type={vcov_type!r} with cluster={cluster!r}: only "
-                                      "CR1 (vcov_type='hc1') is implemented for clustered errors")
-        return {"CRV1": cluster}
-    return {"classical": "iid", "hc1": "HC1", "hc2": "HC2", "hc3": "HC3"}[vcov_type]
+        if vcov_type in _ONE_WAY:  # _clustered_vcov_type has refused these
+            raise ValueError(f"vcov_type={vcov_type!r} with cluster={cluster!r}: "
+                             f"{_ONE_WAY[vcov_type]}")
+        return {"CR2" if vcov_type == "hc2_bm" else "CRV1": cluster}
+    return {"classical": "iid", "hc1": "HC1", "hc2": "HC2", "hc3": "HC3",
+            "hc2_bm": "HC2-BM"}[vcov_type]
+
+
+def _needs_full_hat(vcov):
+    """HC2, HC3, HC2-BM and CR2 need the hat matrix of the design with the fixed effects as
+    dummies (diff-diff builds them): the C core takes the fixed effects nested in the cluster
+    (one fixed effect unclustered) absorbed, the others as dummy regressors."""
+    kind = next(iter(vcov)) if isinstance(vcov, dict) else vcov
+    return kind in ("HC2", "HC3", "HC2-BM", "CR2")
+
+
+def _nested(a, b):
+    """Is every level of column a inside one level of column b?"""
+    _, ia = np.unique(np.asarray(a), return_inverse=True)
+    _, ib = np.unique(np.asarray(b), return_inverse=True)
+    pairs = np.unique(ia.astype(np.int64) * (ib.max() + 1) + ib)
+    return len(pairs) == ia.max() + 1
+
+
+def _split_fe(cols, fe, vcov):
+    """(absorbed, dummy columns, their names) for `fe` under `vcov`: everything absorbed
+    unless the variance needs the full hat matrix (_needs_full_hat); then clustered, the
+    fixed effects nested in the cluster stay absorbed, unclustered the one with the most
+    levels, and the others enter as '<column>_<level>' dummies."""
+    if not fe or not _needs_full_hat(vcov):
+        return list(fe), [], {}
+    if isinstance(vcov, dict):
+        cl = cols[next(iter(vcov.values()))]
+        keep = [f for f in fe if _nested(cols[f], cl)]
+    else:
+        keep = [max(fe, key=lambda f: len(np.unique(np.asarray(cols[f]))))]
+    names, rename = _fe_dummies(cols, [f for f in fe if f not in keep])
+    return keep, names, rename
 
 
 def _renamed(where, post, time):
@@ -210,10 +265,11 @@ def _fe_dummies(cols, fe):
     """diff-diff's fixed_effects=: one 0/1 column per level but the first, named
     '<column>_<level>' in the coefficients (internal names in the formula)."""
     names, rename = [], {}
+    base = sum(k.startswith("_ks_fe") for k in cols)  # names unique across calls
     for col in fe:
         levels, inv = np.unique(np.asarray(cols[col]), return_inverse=True)
         for j in range(1, len(levels)):
-            name = f"_ks_fe{len(names)}"
+            name = f"_ks_fe{base + len(names)}"
             cols[name] = (inv == j).astype(np.float64)
             names.append(name)
             rename[name] = f"{col}_{_py(levels[j])}"
@@ -280,9 +336,12 @@ class DifferenceInDifferences(Estimator):
         diff-diff's legacy switch: None or True HC1, False classical (iid) standard errors.
     cluster : str, optional
         A column to cluster on (CR1, fixest's CRV1; overrides ``robust``).
-    vcov_type : {'classical', 'hc1', 'hc2', 'hc3'}, optional
-        The variance (None: from ``robust``); 'conley': Conley spatial-HAC errors (the
-        ``conley_*`` settings, ``fit(unit=)``); 'hc2_bm' raises NotImplementedError.
+    vcov_type : {'classical', 'hc1', 'hc2', 'hc3', 'hc2_bm', 'conley'}, optional
+        The variance (None: from ``robust``). 'hc2_bm': HC2 with Bell-McCaffrey degrees of
+        freedom per coefficient, CR2 with ``cluster`` (R clubSandwich's numbers). With
+        ``cluster``, 'classical', 'hc2' and 'hc3' raise ValueError (one-way only, as
+        diff-diff). 'conley': Conley spatial-HAC errors (the ``conley_*`` settings,
+        ``fit(unit=)``).
     alpha : float
         1 - the confidence level of the intervals (default 0.05).
     inference : {'analytical', 'wild_bootstrap'}
@@ -292,8 +351,8 @@ class DifferenceInDifferences(Estimator):
         Bootstrap draws (default 999; all 2^G sign vectors when fewer suffice).
     bootstrap_weights : {'rademacher', 'webb', 'mammen'}
         The wild bootstrap's weights.
-    p_val_type : {'two-tailed'}
-        The wild bootstrap's test ('equal-tailed' raises NotImplementedError).
+    p_val_type : {'two-tailed', 'equal-tailed'}
+        The wild bootstrap's test: on |t|, or each tail at alpha / 2 (fwildclusterboot's).
     seed : int, optional
         The bootstrap's seed (None: a fresh one each fit).
     rank_deficient_action : {'warn', 'error', 'silent'}
@@ -343,9 +402,12 @@ class DifferenceInDifferences(Estimator):
         self.df_convention = df_convention
         self.threads = threads
 
-    def _check_inference(self, cluster=None):
+    def _check_inference(self, cluster=None, inference=None):
         """The constructor's arguments, as diff-diff checks them (at fit time, so that
-        set_params is checked too). Returns the resolved vcov_type."""
+        set_params is checked too). Returns the resolved vcov_type (diff-diff's: the implicit
+        'classical' of robust=False is 'hc1' with a cluster). `inference` overrides
+        self.inference (MultiPeriodDiD's analytical fallback)."""
+        inference = self.inference if inference is None else inference
         checks.check_alpha(self.alpha)
         checks.check_rank_action(self.rank_deficient_action)
         checks.check_count("n_bootstrap", self.n_bootstrap)
@@ -362,18 +424,16 @@ class DifferenceInDifferences(Estimator):
             raise ValueError(f"inference={self.inference!r}: expected 'analytical' or "
                              "'wild_bootstrap'")
         vt = _resolve_vcov_type(self.robust, self.vcov_type)
-        if self.inference == "wild_bootstrap":
+        if inference == "wild_bootstrap":
             if not cluster:
                 raise ValueError("inference='wild_bootstrap' requires cluster= (the bootstrap "
                                  "draws one weight per cluster)")
             if self.n_bootstrap < 2:
                 raise ValueError(f"n_bootstrap={self.n_bootstrap!r}: the wild bootstrap needs "
                                  "an integer >= 2")
-            if self.p_val_type != "two-tailed":
-                raise NotImplementedError(f"p_val_type={self.p_val_type!r}: kestrel's wild "
-                                          "bootstrap computes the two-tailed test only")
             checks.enum_value("bootstrap_weights", self.bootstrap_weights, "did_boot_weights")
-        return vt
+            return vt
+        return _clustered_vcov_type(vt, self.vcov_type is not None, cluster)
 
     def _feols(self, fml, cols, vcov, expected=()):
         """The regression, with diff-diff's rank_deficient_action on collinear columns (but
@@ -383,7 +443,8 @@ class DifferenceInDifferences(Estimator):
         checks.rank_deficient(self.rank_deficient_action,
                               [c for c in res.collinear if c not in expected])
         if isinstance(vcov, dict) and min(res._clusters()) < 2:
-            raise ValueError(f"cluster={vcov['CRV1']!r}: {min(res._clusters())} cluster(s); "
+            raise ValueError(f"cluster={next(iter(vcov.values()))!r}: "
+                             f"{min(res._clusters())} cluster(s); "
                              "clustered standard errors need at least 2 clusters")
         return res
 
@@ -396,7 +457,7 @@ class DifferenceInDifferences(Estimator):
         w = _core.did_wild(fml, cols, term, cluster, int(self.n_bootstrap),
                            checks.enum_value("bootstrap_weights", self.bootstrap_weights,
                                              "did_boot_weights"),
-                           seed, self.alpha,
+                           seed, self.alpha, equal_tailed=int(self.p_val_type == "equal-tailed"),
                            threads=validate.threads(self.threads))
         res = self._fit(cols, fml, term, treat_col, {"CRV1": cluster}, expected,
                         rename=rename, outcome=outcome, vcov_type="hc1", cluster=cluster)
@@ -439,7 +500,11 @@ class DifferenceInDifferences(Estimator):
         return out
 
     def _df_rule(self, out, resid_df):
-        """df_convention='residual' on a clustered fit: t tests at n - K (diff-diff)."""
+        """df_convention='residual' on a clustered fit: t tests at n - K (diff-diff); the
+        Bell-McCaffrey degrees of freedom of 'hc2_bm' take precedence (as diff-diff's)."""
+        if out.vcov_type == "hc2_bm":
+            out.df_convention = "bell_mccaffrey"
+            return
         if out.cluster_name and self.df_convention == "residual" and resid_df > 0:
             out._refer(resid_df, "residual")
 
@@ -478,20 +543,24 @@ class DifferenceInDifferences(Estimator):
             if fast is not None:
                 return fast
         cols = dict(_columns(data))
+        vcov = None if wild else _vcov_arg(vt, self.cluster)
+        absorbed = [treatment, time] if (fe or dummies) else []
         dnames, rename = _fe_dummies(cols, dummies)
+        fe, fnames, frename = _split_fe(cols, fe, vcov)  # diff-diff's absorb -> dummies
+        dnames += fnames
+        rename.update(frename)
         rename.update({"Intercept": "const"})
         # the dummies first: a dummy collinear with the design drops the main effects, which
         # diff-diff's fixed effects absorb, never the interaction
         rhs = " + ".join(dnames + [treatment, time, f"{treatment}:{time}"] + covs)
         fml = f"{outcome} ~ {rhs}" + (" | " + " + ".join(fe) if fe else "")
         term = f"{treatment}:{time}"
-        absorbed = [treatment, time] if (fe or dnames) else []
         if wild:
             res = self._fit_wild(cols, fml, term, treatment, self.cluster, absorbed, cols,
                                  rename, outcome)
         else:
-            res = self._fit(cols, fml, term, treatment, _vcov_arg(vt, self.cluster), absorbed,
-                            rename, outcome, vt, self.cluster,
+            res = self._fit(cols, fml, term, treatment, vcov, absorbed, rename, outcome, vt,
+                            self.cluster,
                             conley={"time": time, "unit": unit} if vt == "conley" else None)
         res.coefficients = _diffdiff_order(res.coefficients, [rename[d] for d in dnames])
         return res
@@ -566,10 +635,11 @@ class TwoWayFixedEffects(DifferenceInDifferences):
         Unused (False asks for classical errors, which a clustered fit refuses).
     cluster : str, optional
         The cluster column (default the ``unit`` given to fit).
-    vcov_type : {None, 'hc1', 'conley'}
-        CR1, or Conley errors (no unit clustering then: ``cluster`` multiplies the spatial
-        kernel); anything else ('classical', 'hc2', 'hc3', 'hc2_bm') raises
-        NotImplementedError.
+    vcov_type : {None, 'hc1', 'hc2_bm', 'classical', 'hc2', 'hc3', 'conley'}
+        CR1, or 'hc2_bm' CR2 with Bell-McCaffrey degrees of freedom; the one-way 'classical',
+        'hc2' and 'hc3' drop the default unit cluster (diff-diff; with an explicit
+        ``cluster`` they raise ValueError); 'conley': Conley errors (no unit clustering then:
+        ``cluster`` multiplies the spatial kernel).
     alpha : float
         1 - the confidence level of the intervals (default 0.05).
     inference : {'analytical', 'wild_bootstrap'}
@@ -577,7 +647,7 @@ class TwoWayFixedEffects(DifferenceInDifferences):
         static ATT (not with ``event_study=True``).
     n_bootstrap, bootstrap_weights, p_val_type, seed
         The wild bootstrap's draws, weights ('rademacher', 'webb', 'mammen'), test
-        ('two-tailed' only; 'equal-tailed' raises NotImplementedError) and seed (None: a
+        ('two-tailed' or 'equal-tailed') and seed (None: a
         fresh one, recorded on the result).
     rank_deficient_action : {'warn', 'error', 'silent'}
         'error': raise when a covariate is dropped as collinear.
@@ -622,9 +692,13 @@ class TwoWayFixedEffects(DifferenceInDifferences):
         time = _renamed("TwoWayFixedEffects.fit", post, time)
         if time is None or unit is None:
             raise TypeError("TwoWayFixedEffects.fit: post (or time) and unit are required")
-        cluster = self.cluster or unit  # TWFE clusters by unit unless told otherwise
+        # TWFE clusters by unit unless told otherwise, but an explicit one-way vcov_type
+        # ('classical', 'hc2', 'hc3') drops that default cluster (diff-diff)
+        one_way = (self.vcov_type in _ONE_WAY and self.cluster is None
+                   and self.inference == "analytical")
+        cluster = None if one_way else (self.cluster or unit)
         vt = self._check_inference(cluster)
-        _vcov_arg(vt, cluster)  # raises for the variances kestrel lacks
+        vcov = _vcov_arg(vt, cluster)
         _warn_not_binary(data, [("post", time)])
         checks.staggered_timing(_columns(data), treatment, time, unit)
         covs = _as_list(covariates)
@@ -639,6 +713,15 @@ class TwoWayFixedEffects(DifferenceInDifferences):
             res = self._fit(data, fml, term, treatment, "HC1", outcome=outcome,
                             vcov_type="conley", cluster=self.cluster,
                             conley={"time": time, "unit": unit})
+            res.coefficients = {"ATT": res.att}
+            return res
+        if vt != "hc1":  # the full-dummy hat matrix where the variance needs it (_split_fe)
+            cols = dict(_columns(data))
+            fe, fnames, _ = _split_fe(cols, [unit, time], vcov)
+            fml = (f"{outcome} ~ " + " + ".join([term] + covs + fnames) +
+                   (" | " + " + ".join(fe) if fe else ""))
+            res = self._fit(cols, fml, term, treatment, vcov, outcome=outcome, vcov_type=vt,
+                            cluster=cluster)
             res.coefficients = {"ATT": res.att}
             return res
         if not covs:  # a balanced panel: the within transformation in closed form
@@ -757,8 +840,10 @@ class MultiPeriodDiDResults(Results):
             j = [index.index(n) for n in names]
             t, p = r["tstat"][j], r["pvalue"][j]
             lo, hi = r["ci_lower"][j], r["ci_upper"][j]
+            dfs = r["df"][j]  # df_t, or each period's Bell-McCaffrey df ('hc2_bm')
         else:
             t, p, lo, hi = _core.did_infer(b, s, float(df), alpha)
+            dfs = np.full(len(names), float(df))
         self.period_effects = {}
         self.event_study_df = {}
         for i, per in enumerate(periods):
@@ -767,7 +852,7 @@ class MultiPeriodDiDResults(Results):
                 per, float(b[i]), float(s[i]), float(t[i]) if ok else nan,
                 float(p[i]) if ok else nan,
                 (float(lo[i]), float(hi[i])) if ok else (nan, nan))
-            self.event_study_df[per] = float(df) if ok else nan
+            self.event_study_df[per] = float(dfs[i]) if ok else nan
         # the average of the post-period effects, w'b and sqrt(w'Vw), with its test and interval
         # (ks_feols_lincom: a column dropped as collinear has no weight)
         idx = [index.index(n) for n, p in zip(names, periods) if p in post]
@@ -782,6 +867,9 @@ class MultiPeriodDiDResults(Results):
         self.avg_att, self.avg_se = e["estimate"], e["se"]
         self.avg_t_stat, self.avg_p_value = e["tstat"], e["pvalue"]
         self.avg_conf_int = (e["ci_lower"], e["ci_upper"])
+        if vcov_type == "hc2_bm":  # the average's own (contrast) Bell-McCaffrey df
+            self.df_convention = "bell_mccaffrey"
+            self.inference_df = e["df"]
         if resid_df is not None and math.isfinite(self.avg_t_stat):
             t, p, lo, hi = _core.did_infer([self.avg_att], [self.avg_se], float(df), alpha)
             self.avg_t_stat, self.avg_p_value = float(t[0]), float(p[0])
@@ -854,15 +942,18 @@ def _py(x):
 
 class MultiPeriodDiD(DifferenceInDifferences):
     """diff-diff's ``MultiPeriodDiD``: ``y ~ treated + sum_{p != ref} treated x 1(period = p)``
-    with period fixed effects (+ covariates, + ``fixed_effects``/``absorb``; ``unit`` adds unit
-    fixed effects); ``post_periods`` default the later half of the periods, ``reference_period``
+    with period fixed effects (+ covariates, + ``fixed_effects``/``absorb``; unit fixed effects
+    are ``absorb=[unit]``, as in diff-diff); ``post_periods default the later half of the periods, ``reference_period``
     the last pre period.
 
     Parameters, as DifferenceInDifferences's: robust, cluster, alpha, threads,
-    rank_deficient_action; ``vcov_type`` 'classical', 'hc1', 'hc2' or 'hc3' (only 'hc1', CR1,
-    with ``cluster``; 'conley' with the ``conley_*`` settings and ``unit`` (required); 'hc2_bm' raises NotImplementedError); ``df_convention``
-    (clustered t tests at G - 1, or n - K with 'residual'). inference must be 'analytical' ('wild_bootstrap' raises
-    NotImplementedError), so n_bootstrap, bootstrap_weights, p_val_type and seed are unused.
+    rank_deficient_action; ``vcov_type`` 'classical', 'hc1', 'hc2', 'hc3' or 'hc2_bm' (with
+    ``cluster``: 'hc1' CR1, 'hc2_bm' CR2 with each period's and the average's Satterthwaite
+    df; the others raise ValueError), or 'conley' with the Conley settings ``conley_coords``,
+    ``conley_cutoff_km``, ``conley_metric``, ``conley_kernel``, ``conley_lag_cutoff`` and
+    fit's ``unit`` (required); ``df_convention`` (clustered t tests at G - 1, or n - K with
+    'residual'). inference='wild_bootstrap' warns and runs the analytical inference (as
+    diff-diff 3.13), so n_bootstrap, bootstrap_weights, p_val_type and seed are unused.
     """
 
     def fit(self, data, outcome, treatment, time, post_periods=None, covariates=None,
@@ -891,10 +982,10 @@ class MultiPeriodDiD(DifferenceInDifferences):
         """unit: a column of unit fixed effects (TWFE's within event study); serial_unit: the
         units named without fixed effects (MultiPeriodDiD's unit=, TWFE's pooled event study):
         the within-unit treatment check and Conley's serial sums."""
-        if self.inference == "wild_bootstrap":
-            raise NotImplementedError("MultiPeriodDiD: inference='wild_bootstrap' is not "
-                                      "implemented (the bootstrap covers one coefficient)")
-        vt = self._check_inference(self.cluster)
+        if self.inference == "wild_bootstrap":  # diff-diff's fallback
+            checks.warn("Wild bootstrap inference is not yet supported for MultiPeriodDiD. "
+                        "Using analytical inference instead.", UserWarning)
+        vt = self._check_inference(self.cluster, inference="analytical")
         vcov = _vcov_arg(vt, self.cluster)
         cols = dict(_columns(data))
         tv = np.asarray(cols[time])
@@ -933,9 +1024,10 @@ class MultiPeriodDiD(DifferenceInDifferences):
             names.append(name)
             pers.append(p)
         fe = [time] + _as_list(fixed_effects) + _as_list(absorb) + _as_list(unit)
-        fml = (f"{outcome} ~ " + " + ".join([treatment] + names + _as_list(covariates)) +
-               " | " + " + ".join(fe))
         absorbed = len(fe) > 1  # unit-level fixed effects absorb the treated main effect
+        fe, fnames, _ = _split_fe(cols, fe, vcov)
+        fml = (f"{outcome} ~ " + " + ".join([treatment] + names + _as_list(covariates) + fnames)
+               + (" | " + " + ".join(fe) if fe else ""))
         res = self._feols(fml, cols, vcov, expected=[treatment] if absorbed else [])
         checks.warn_notes(res._res["notes"])
         if vt == "conley":
@@ -947,7 +1039,7 @@ class MultiPeriodDiD(DifferenceInDifferences):
         n_tr = int(np.count_nonzero(d == 1))
         rename = {n: f"{treatment}:{time}_{p}" for n, p in zip(names, pers)}
         resid_df = (_resid_df(res) if self.cluster and self.df_convention == "residual"
-                    and vt != "conley" else None)
+                    and vt not in ("conley", "hc2_bm") else None)
         out = MultiPeriodDiDResults(res, names, pers, pre, post, ref, self.alpha, n_tr,
                                     len(d) - n_tr, vcov_type=vt, cluster_name=self.cluster,
                                     rename=rename, y=cols[outcome], resid_df=resid_df)

@@ -15,8 +15,9 @@ from .results import Results
 from .summary import STARS_LEGEND, Summary, stars
 
 _CRV1 = _core.enum_value("vcov_kind", "CRV1")
-_VCOV_FORMS = ("'iid', 'hetero', 'HC1', 'HC2', 'HC3', 'CRV1:col', 'CRV1:col1+col2' or "
-               "{'CRV1': 'col'}")
+_CLUSTERED = {"CRV1": _CRV1, "CR2": _core.enum_value("vcov_kind", "CR2")}
+_VCOV_FORMS = ("'iid', 'hetero', 'HC1', 'HC2', 'HC3', 'HC2-BM', 'CRV1:col', 'CRV1:col1+col2', "
+               "'CR2:col' or {'CRV1': 'col'} / {'CR2': 'col'}")
 
 
 def _parse_vcov(vcov):
@@ -31,17 +32,18 @@ def _parse_vcov(vcov):
                 kind = _core.enum_value("vcov_kind", vcov)
             except _core.KestrelError:
                 kind = _CRV1
-            if kind == _CRV1:
+            if kind in _CLUSTERED.values():
                 raise ValueError(f"vcov={vcov!r}: expected {_VCOV_FORMS}")
             return kind, None
         kind, colon, spec = vcov.partition(":")
-        if not colon or kind.strip() != "CRV1":
+        kind = kind.strip()
+        if not colon or kind not in _CLUSTERED:
             raise ValueError(f"vcov={vcov!r}: expected {_VCOV_FORMS}")
     elif isinstance(vcov, dict) and len(vcov) == 1:
         (kind, spec), = vcov.items()
-        if kind != "CRV1":
-            raise ValueError(f"vcov={vcov!r}: only CRV1 clustering is supported; expected "
-                             f"{_VCOV_FORMS}")
+        if kind not in _CLUSTERED:
+            raise ValueError(f"vcov={vcov!r}: only CRV1 and CR2 clustering are supported; "
+                             f"expected {_VCOV_FORMS}")
     else:
         raise ValueError(f"vcov={vcov!r}: expected {_VCOV_FORMS}")
     if not isinstance(spec, str):
@@ -51,7 +53,7 @@ def _parse_vcov(vcov):
     if not all(cols):
         raise ValueError(f"vcov={vcov!r}: the cluster must be a column name (or two joined by "
                          "'+'); expected " + _VCOV_FORMS)
-    return _CRV1, "+".join(cols)
+    return _CLUSTERED[kind], "+".join(cols)
 
 
 def _columns(data):
@@ -89,7 +91,7 @@ class Feols(Results):
     ``n_singletons`` (rows dropped as singletons); ``n_na`` (rows dropped for NA); ``notes``
     (what was dropped and why); ``collinear`` (terms dropped as collinear).
 
-    Methods: ``coef()``, ``se()``, ``tstat()``, ``pvalue()`` (pandas Series by term),
+    Methods: ``coef()``, ``se()``, ``tstat()``, ``pvalue()``, ``df()`` (pandas Series by term),
     ``confint(alpha)``, ``tidy(alpha)`` (DataFrames), ``resid()``, ``summary()`` (the table as
     the kestrel command prints it, returned) and ``print_summary()`` (printed), ``to_dict()``,
     ``to_dataframe()`` (``tidy()``); as every kestrel result (``plot()`` has nothing to draw).
@@ -151,6 +153,11 @@ class Feols(Results):
     def pvalue(self):
         """Two-sided p-values of the t tests (``df_t`` degrees of freedom)."""
         return self._series(self._res["pvalue"], "Pr(>|t|)")
+
+    def df(self):
+        """Each t test's degrees of freedom (``df_t``, or the coefficient's Satterthwaite
+        degrees of freedom with vcov 'HC2-BM' / 'CR2'), a pandas Series by term."""
+        return self._series(self._res["df"], "df")
 
     def confint(self, alpha=0.05):
         """Confidence intervals at level 1 - alpha (t quantiles, ``df_t`` degrees of freedom): a

@@ -11,7 +11,8 @@
 
 static const ks__enum_entry vcov_names[] = {{"iid", KS_VCOV_IID},   {"HC1", KS_VCOV_HC1},
                                             {"HC2", KS_VCOV_HC2},   {"HC3", KS_VCOV_HC3},
-                                            {"CRV1", KS_VCOV_CRV1}, {"hetero", KS_VCOV_HC1}};
+                                            {"CRV1", KS_VCOV_CRV1}, {"hetero", KS_VCOV_HC1},
+                                            {"HC2-BM", KS_VCOV_HC2_BM}, {"CR2", KS_VCOV_CR2}};
 KS__ENUM_FUNCS(ks_vcov_kind, ks_vcov_kind, "vcov", vcov_names)
 
 struct ks_feols {
@@ -19,7 +20,8 @@ struct ks_feols {
     size_t k;
     char **names;
     double *coef, *se, *V;
-    double *infer; /* 4 k: t statistics, p-values, interval bounds (the view's) */
+    double *infer; /* 5 k: t statistics, p-values, interval bounds, degrees of freedom */
+    ks__bm *bm;    /* HC2-BM / CR2: what a combination's degrees of freedom need */
     unsigned char *dropped;
     ks_feols_view v; /* its sizes and numbers; ks_feols_get adds the pointers */
     char **fe_names;
@@ -41,6 +43,7 @@ static void model_free_with(const ks_allocator *a, ks_feols *m)
     ks__release(a, m->infer);
     ks__release(a, m->dropped);
     ks__release(a, m->resid);
+    ks__bm_free(a, m->bm);
     ks__release(a, m);
 }
 
@@ -51,10 +54,14 @@ void ks_feols_free(ks_feols *m)
     model_free_with(&a, m);
 }
 
-static int parse_cluster(ks_ctx *ctx, const char *spec, feols_cluster_spec *cs)
+static int clustered(ks_vcov_kind v) { return v == KS_VCOV_CRV1 || v == KS_VCOV_CR2; }
+
+static int parse_cluster(ks_ctx *ctx, ks_vcov_kind v, const char *spec, feols_cluster_spec *cs)
 {
     memset(cs, 0, sizeof *cs);
-    if (!spec || !*spec) return ks__fail(ctx, KS_EINVAL, "vcov CRV1: no cluster column given");
+    if (!spec || !*spec)
+        return ks__fail(ctx, KS_EINVAL, "vcov %s: no cluster column given",
+                        ks_vcov_kind_name(v));
     const char *p = spec;
     while (*p) {
         while (*p == ' ') p++;
@@ -256,7 +263,7 @@ static int alloc_model(ks_ctx *ctx, const ks_formula *f, const feols_data *d, si
     m->coef = ks__malloc_array(ctx, k + 1, sizeof *m->coef);
     m->se = ks__malloc_array(ctx, k + 1, sizeof *m->se);
     m->V = ks__malloc_array(ctx, k * k + 1, sizeof *m->V);
-    m->infer = ks__malloc_array(ctx, 4 * k + 1, sizeof *m->infer);
+    m->infer = ks__malloc_array(ctx, 5 * k + 1, sizeof *m->infer);
     m->dropped = ks__calloc(ctx, k + 1, 1);
     m->fe_names = ks__calloc(ctx, d->nfe + 1, sizeof *m->fe_names);
     m->fe_levels = ks__calloc(ctx, d->nfe + 1, sizeof *m->fe_levels);
@@ -275,25 +282,118 @@ static int alloc_model(ks_ctx *ctx, const ks_formula *f, const feols_data *d, si
     return KS_OK;
 }
 
+/* 1 / (the sum of weights, or rows) of each level of the first fixed effect. */
+static int level_inverse_sums(ks_ctx *ctx, const feols_data *d, const double **out)
+{
+    double *s = ks__calloc(ctx, d->fe_levels[0] + 1, sizeof *s);
+    if (!s) return KS_ENOMEM;
+    for (size_t i = 0; i < d->n; i++) s[d->fe[0][i]] += d->w ? d->w[i] : 1.0;
+    for (size_t l = 0; l < d->fe_levels[0]; l++) s[l] = s[l] > 0 ? 1.0 / s[l] : 0.0;
+    *out = s;
+    return KS_OK;
+}
+
+/* Which fixed effect, if any, enters the Bell-McCaffrey hat matrix (regress.h's layouts). */
+static int bm_layout(ks_ctx *ctx, const ks_feols *m, const ks_feols_options *o,
+                     const feols_data *d, ks_bm_layout *lay)
+{
+    const int cr2 = o->vcov == KS_VCOV_CR2;
+    const char *name = ks_vcov_kind_name(o->vcov);
+    *lay = (ks_bm_layout){cr2 ? d->cl[0] : NULL, cr2 ? d->cl_levels[0] : d->n, NULL, 0};
+    size_t nested = 0;
+    for (size_t j = 0; j < d->nfe; j++) {
+        int in_cluster = 0, holds_clusters = !cr2;
+        if (cr2) {
+            int rc = nested_in(ctx, d->fe[j], d->fe_levels[j], d->cl[0], d->n, &in_cluster);
+            if (!rc && !in_cluster)
+                rc = nested_in(ctx, d->cl[0], d->cl_levels[0], d->fe[j], d->n, &holds_clusters);
+            if (rc) return rc;
+        }
+        if (in_cluster) {
+            nested++;
+        } else if (holds_clusters && !lay->fe) {
+            lay->fe = d->fe[j];
+            lay->L = d->fe_levels[j];
+        } else {
+            return ks__fail(ctx, KS_EINVAL,
+                            "vcov %s: fixed effect '%s' is not nested in the cluster%s%s%s: give "
+                            "it as regressors (dummies)",
+                            name, m->fe_names[j], cr2 ? " '" : "s (rows)", cr2 ? o->cluster : "",
+                            cr2 ? "'" : "");
+        }
+    }
+    if (lay->fe && nested)
+        return ks__fail(ctx, KS_EINVAL,
+                        "vcov %s: fixed effects both nested in and containing the clusters: give "
+                        "the containing one as regressors (dummies)",
+                        name);
+    return KS_OK;
+}
+
+/* HC2-BM / CR2: the sandwich, each coefficient's Satterthwaite df, and the state lincom uses. */
+static int fill_bm(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const feols_data *d,
+                   const ks_vcov_input *in, size_t K)
+{
+    const char *name = ks_vcov_kind_name(o->vcov);
+    const size_t k = in->k;
+    if (d->w) return ks__fail(ctx, KS_EINVAL, "vcov %s: weights are not supported", name);
+    if (o->vcov == KS_VCOV_CR2 && d->ncl != 1)
+        return ks__fail(ctx, KS_EINVAL, "vcov CR2: one cluster column (got '%s')", o->cluster);
+    ks_bm_layout lay;
+    int rc = bm_layout(ctx, m, o, d, &lay);
+    if (!rc) rc = ks__vcov_bm(ctx, in, &lay, m->V, &m->bm);
+    if (rc) return rc;
+    if (o->vcov == KS_VCOV_CR2) {
+        m->v.nclusters[0] = d->cl_levels[0];
+        m->v.df_t = (double)d->cl_levels[0] - 1;
+        snprintf(m->vcov_label, sizeof m->vcov_label, "CR2: %s", o->cluster);
+    } else {
+        m->v.df_t = (double)d->n - (double)K;
+        snprintf(m->vcov_label, sizeof m->vcov_label, "HC2-BM");
+    }
+    double *c = ks__calloc(ctx, k + 1, sizeof *c);
+    if (!c) return KS_ENOMEM;
+    for (size_t j = 0; j < k && !rc; j++) {
+        m->infer[4 * k + j] = NAN;
+        if (in->dropped[j]) continue;
+        c[j] = 1.0;
+        rc = ks__bm_df(ctx, m->bm, c, &m->infer[4 * k + j]);
+        c[j] = 0.0;
+    }
+    ks__free(ctx, c);
+    for (size_t j = 0; j < k; j++) m->se[j] = sqrt(m->V[j + j * k]);
+    return rc;
+}
+
 /* Variance with small-sample factors; fills m->V, m->se, df and cluster counts. */
 static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const feols_data *d,
                      const design *ds, const ks_lstsq_view *ls, size_t K)
 {
     const size_t n = d->n, k = ds->k;
     const double nn = (double)n, KK = (double)K;
-    ks_vcov_input in = {n, k, ds->X, ls->resid, d->w, ls->cov_unscaled, ls->dropped};
+    ks_vcov_input in = {n, k, ds->X, ls->resid, d->w, ls->cov_unscaled, ls->dropped, NULL, NULL};
     int rc = KS_OK;
     if (o->vcov == KS_VCOV_IID) {
         const double s2 = ls->rss / (nn - KK);
         for (size_t i = 0; i < k * k; i++) m->V[i] = s2 * ls->cov_unscaled[i];
         m->v.df_t = nn - KK;
         snprintf(m->vcov_label, sizeof m->vcov_label, "iid");
+    } else if (o->vcov == KS_VCOV_HC2_BM || o->vcov == KS_VCOV_CR2) {
+        return fill_bm(ctx, m, o, d, &in, K);
     } else if (o->vcov != KS_VCOV_CRV1) {
-        if (o->vcov != KS_VCOV_HC1 && d->nfe)
+        if (o->vcov != KS_VCOV_HC1 && d->nfe > 1)
             return ks__fail(ctx, KS_EINVAL,
-                           "vcov HC2/HC3 with fixed effects is not supported (the leverage of "
-                           "the absorbed dummies is not computed); use HC1 or CRV1");
-        if ((rc = ks__vcov_hetero(ctx, &in, o->vcov, m->V))) return rc;
+                           "vcov %s takes at most one fixed effect (the leverage of several "
+                           "absorbed dimensions is not computed): give '%s' as regressors "
+                           "(dummies), or use HC1 or CRV1",
+                           ks_vcov_kind_name(o->vcov), m->fe_names[1]);
+        if (d->nfe && o->vcov != KS_VCOV_HC1) {
+            in.fe = d->fe[0];
+            if ((rc = level_inverse_sums(ctx, d, &in.fe_winv))) return rc;
+        }
+        rc = ks__vcov_hetero(ctx, &in, o->vcov, m->V);
+        ks__free(ctx, (double *)in.fe_winv);
+        if (rc) return rc;
         const double adj = o->vcov == KS_VCOV_HC1 && o->ssc_adj ? nn / (nn - KK) : 1.0;
         for (size_t i = 0; i < k * k; i++) m->V[i] *= adj;
         m->v.df_t = nn - KK;
@@ -406,13 +506,15 @@ static int fit(ks_ctx *ctx, const ks_table *t, const ks_formula *f, const ks_feo
     in->alpha = o->alpha;
     /* the inference of each coefficient: t, two-sided t(df_t) p-value, 1 - alpha interval */
     const size_t k = ds.k;
-    const double q = ks_t_quantile(1.0 - o->alpha / 2.0, in->df_t);
+    const int bm = o->vcov == KS_VCOV_HC2_BM || o->vcov == KS_VCOV_CR2;
     for (size_t j = 0; j < k; j++) {
-        const double t = m->coef[j] / m->se[j];
+        const double df = bm ? m->infer[4 * k + j] : in->df_t;
+        const double t = m->coef[j] / m->se[j], q = ks_t_quantile(1.0 - o->alpha / 2.0, df);
         m->infer[j] = t;
-        m->infer[k + j] = isnan(t) ? NAN : 2.0 * ks_t_cdf(-fabs(t), in->df_t);
+        m->infer[k + j] = isnan(t) ? NAN : 2.0 * ks_t_cdf(-fabs(t), df);
         m->infer[2 * k + j] = m->coef[j] - q * m->se[j];
         m->infer[3 * k + j] = m->coef[j] + q * m->se[j];
+        m->infer[4 * k + j] = df;
     }
 done:
     if (rc && m) {
@@ -434,7 +536,7 @@ int ks_feols_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const ks_f
     if (opt) o = *opt;
     if (!out) return ks__fail(ctx, KS_EINVAL, "feols: out is NULL");
     *out = NULL;
-    if (o.vcov < KS_VCOV_IID || o.vcov > KS_VCOV_CRV1)
+    if (o.vcov < KS_VCOV_IID || o.vcov > KS_VCOV_CR2)
         return ks__fail(ctx, KS_EINVAL, "feols: unknown vcov kind %d", (int)o.vcov);
     if (!(o.fe_tol > 0) || o.fe_maxiter < 1)
         return ks__fail(ctx, KS_EINVAL, "feols: fe_tol must be > 0 and fe_maxiter >= 1");
@@ -444,7 +546,7 @@ int ks_feols_fit(ks_ctx *ctx, const ks_table *t, const char *formula, const ks_f
     int rc = ks__formula_parse(ctx, formula, &f);
     if (rc) return rc;
     feols_cluster_spec cs = {0};
-    if (o.vcov == KS_VCOV_CRV1) rc = parse_cluster(ctx, o.cluster, &cs);
+    if (clustered(o.vcov)) rc = parse_cluster(ctx, o.vcov, o.cluster, &cs);
     if (!rc) rc = fit(ctx, t, &f, &o, &cs, out);
     cluster_spec_free(ctx, &cs);
     ks__formula_free(ctx, &f);
@@ -484,7 +586,7 @@ int ks_feols_design_build(ks_ctx *ctx, const ks_table *t, const char *formula,
         return rc;
     }
     feols_cluster_spec cs = {0};
-    if (o.vcov == KS_VCOV_CRV1) rc = parse_cluster(ctx, o.cluster, &cs);
+    if (clustered(o.vcov)) rc = parse_cluster(ctx, o.vcov, o.cluster, &cs);
     design ds = {0};
     unsigned char *absorbed = ks__calloc(ctx, f.nterms + 1, 1);
     if (!rc && !absorbed) rc = KS_ENOMEM;
@@ -530,6 +632,7 @@ void ks_feols_get(const ks_feols *m, ks_feols_view *out)
     out->pvalue = m->infer + k;
     out->ci_lower = m->infer + 2 * k;
     out->ci_upper = m->infer + 3 * k;
+    out->df = m->infer + 4 * k;
     out->collinear = m->dropped;
     out->vcov = m->V;
     out->resid = m->resid;
@@ -546,8 +649,8 @@ int ks_feols_confint(ks_ctx *ctx, const ks_feols *m, double alpha, double *lo, d
     if (out_len < m->k)
         return ks__fail(ctx, KS_EINVAL, "feols confint: lo and hi need %zu values (got %zu)", m->k,
                         out_len);
-    const double q = ks_t_quantile(1.0 - alpha / 2.0, m->v.df_t);
     for (size_t j = 0; j < m->k; j++) {
+        const double q = ks_t_quantile(1.0 - alpha / 2.0, m->infer[4 * m->k + j]);
         lo[j] = m->coef[j] - q * m->se[j];
         hi[j] = m->coef[j] + q * m->se[j];
     }
@@ -566,7 +669,7 @@ int ks_feols_lincom(ks_ctx *ctx, const ks_feols *m, const double *w, size_t nw, 
     for (size_t j = 0; j < nw; j++)
         if (!isfinite(w[j]))
             return ks__fail(ctx, KS_EINVAL, "feols lincom: w[%zu] is not a finite number", j);
-    *out = (ks_feols_estimate){NAN, NAN, NAN, NAN, NAN, NAN};
+    *out = (ks_feols_estimate){NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     /* a dropped (collinear) coefficient is not identified: with weight it makes w'b undefined,
      * without it is left out of the sums */
     for (size_t j = 0; j < nw; j++)
@@ -585,8 +688,13 @@ int ks_feols_lincom(ks_ctx *ctx, const ks_feols *m, const double *w, size_t nw, 
     }
     out->estimate = est;
     out->se = sqrt(var);
-    /* as the view's: t(df_t) two-sided p-value and 1 - alpha interval */
-    ks__infer(est, out->se, m->v.df_t, ks_t_quantile(1.0 - alpha / 2.0, m->v.df_t), &out->tstat,
+    out->df = m->v.df_t;
+    if (m->bm) {
+        int rc = ks__bm_df(ctx, m->bm, w, &out->df);
+        if (rc) return rc;
+    }
+    /* as the view's: t(df) two-sided p-value and 1 - alpha interval */
+    ks__infer(est, out->se, out->df, ks_t_quantile(1.0 - alpha / 2.0, out->df), &out->tstat,
               &out->pvalue, &out->ci_lower, &out->ci_upper);
     return KS_OK;
 }

@@ -50,6 +50,8 @@ typedef struct {
     const double *w;
     const double *bread;
     const unsigned char *dropped;
+    const int32_t *fe;     /* HC2/HC3: one absorbed fixed effect's codes (its dummies' leverage */
+    const double *fe_winv; /* w_i / W_level adds to h_i), 1 / W_level; or NULL */
 } ks_vcov_input;
 
 /* meat-based variance V = bread M bread (no small-sample factor) into V (k x k).
@@ -58,5 +60,24 @@ int ks__vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, dou
 /* Cluster-robust sandwich for one cluster dimension with codes in 0..G-1 (no factor). */
 int ks__vcov_cluster(ks_ctx *ctx, const ks_vcov_input *in, const int32_t *codes, size_t G,
                     double *V);
+
+/* Bell-McCaffrey (vcov_bm.c): the layout of the clusters and of the one fixed effect whose
+ * levels contain them (NULL: none, or all nested in the clusters). codes NULL: every row its
+ * own cluster. */
+typedef struct {
+    const int32_t *codes;
+    size_t G;
+    const int32_t *fe;
+    size_t L;
+} ks_bm_layout;
+typedef struct ks__bm ks__bm; /* what a contrast's degrees of freedom need, kept by the fit */
+/* The CR2 sandwich B (sum_g X_g' A_g e_g e_g' A_g X_g) B into V (k x k, NaN for dropped
+ * columns; no small-sample factor) and the state for ks__bm_df. Unweighted. */
+int ks__vcov_bm(ks_ctx *ctx, const ks_vcov_input *in, const ks_bm_layout *lay, double *V,
+               ks__bm **out);
+/* The Satterthwaite degrees of freedom of c'b (c: k weights; dropped columns ignored); NaN
+ * when not defined. */
+int ks__bm_df(ks_ctx *ctx, const ks__bm *s, const double *c, double *df);
+void ks__bm_free(const ks_allocator *a, ks__bm *s);
 
 #endif

@@ -83,6 +83,7 @@ int ks__vcov_hetero(ks_ctx *ctx, const ks_vcov_input *in, ks_vcov_kind kind, dou
                 h += in->X[i + idx[a] * n] * s;
             }
             h *= wi;
+            if (in->fe) h += wi * in->fe_winv[in->fe[i]];
             f = kind == KS_VCOV_HC2 ? f / sqrt(1.0 - h) : f / (1.0 - h);
         }
         for (size_t a = 0; a < kk; a++) Z[i + a * n] = in->X[i + idx[a] * n] * f;

@@ -1254,6 +1254,21 @@ static int run_once(ks_ctx *ctx, const char *in, const char *out, double *sig)
         ks_feols_get(m, &v);
         for (size_t j = 0; j < v.ncoef; j++) *sig += v.coef[j] + v.se[j] + v.ci_upper[j];
     }
+    /* Bell-McCaffrey: CR2 with a fixed effect nested in the clusters, HC2-BM with one
+     * containing the rows, and a combination's Satterthwaite df */
+    static const ks_vcov_kind bm[2] = {KS_VCOV_CR2, KS_VCOV_HC2_BM};
+    for (int b = 0; b < 2 && !rc; b++) {
+        ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
+        o.vcov = bm[b];
+        o.cluster = "unit";
+        ks_feols_free(m);
+        m = NULL;
+        rc = ks_feols_fit(ctx, t, "y ~ x1 + x2 | unit", &o, &m);
+        ks_feols_estimate e;
+        const double w[2] = {0.5, 0.5};
+        if (!rc) rc = ks_feols_lincom(ctx, m, w, 2, 0.05, &e);
+        if (!rc) *sig += e.se + e.df;
+    }
     ks_feols_free(m);
     ks_table_free(t);
     if (!rc) rc = run_did(ctx, sig);

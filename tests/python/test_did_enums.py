@@ -7,7 +7,7 @@ import kestrel
 from _kestrel import _core
 from kestrel.did import CallawaySantAnna
 
-ENUMS = {"vcov_kind": ["iid", "HC1", "HC2", "HC3", "CRV1"],
+ENUMS = {"vcov_kind": ["iid", "HC1", "HC2", "HC3", "CRV1", "HC2-BM", "CR2"],
          "did_control": ["never_treated", "not_yet_treated"],
          "did_method": ["dr", "ipw", "reg"], "did_base": ["varying", "universal"],
          "did_boot_weights": ["rademacher", "mammen", "webb"],
