@@ -172,8 +172,8 @@ static PyObject *py_feols_lincom(PyObject *self, PyObject *args)
         const int rc = ks_feols_lincom(ctx, m, PyArray_DATA(w), (size_t)PyArray_SIZE(w), alpha, &e);
         out = rc ? ks_py_raise(ctx, rc)
                  : Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:d}", "estimate", e.estimate, "se",
-                                 e.se, "tstat", e.tstat, "pvalue", e.pvalue, "ci_lower",
-                                 e.ci_lower, "ci_upper", e.ci_upper, "df", e.df);
+                                 e.se, "tstat", e.tstat, "pvalue", e.pvalue, "ci_lower", e.ci_lower,
+                                 "ci_upper", e.ci_upper, "df", e.df);
     }
     ks_ctx_free(ctx);
     Py_DECREF(w);

@@ -9,9 +9,9 @@
 #include "kestrel/linalg.h"
 #include "linalg/linalg_internal.h"
 
-static const ks__enum_entry vcov_names[] = {{"iid", KS_VCOV_IID},   {"HC1", KS_VCOV_HC1},
-                                            {"HC2", KS_VCOV_HC2},   {"HC3", KS_VCOV_HC3},
-                                            {"CRV1", KS_VCOV_CRV1}, {"hetero", KS_VCOV_HC1},
+static const ks__enum_entry vcov_names[] = {{"iid", KS_VCOV_IID},       {"HC1", KS_VCOV_HC1},
+                                            {"HC2", KS_VCOV_HC2},       {"HC3", KS_VCOV_HC3},
+                                            {"CRV1", KS_VCOV_CRV1},     {"hetero", KS_VCOV_HC1},
                                             {"HC2-BM", KS_VCOV_HC2_BM}, {"CR2", KS_VCOV_CR2}};
 KS__ENUM_FUNCS(ks_vcov_kind, ks_vcov_kind, "vcov", vcov_names)
 
@@ -60,8 +60,7 @@ static int parse_cluster(ks_ctx *ctx, ks_vcov_kind v, const char *spec, feols_cl
 {
     memset(cs, 0, sizeof *cs);
     if (!spec || !*spec)
-        return ks__fail(ctx, KS_EINVAL, "vcov %s: no cluster column given",
-                        ks_vcov_kind_name(v));
+        return ks__fail(ctx, KS_EINVAL, "vcov %s: no cluster column given", ks_vcov_kind_name(v));
     const char *p = spec;
     while (*p) {
         while (*p == ' ') p++;
@@ -294,8 +293,8 @@ static int level_inverse_sums(ks_ctx *ctx, const feols_data *d, const double **o
 }
 
 /* Which fixed effect, if any, enters the Bell-McCaffrey hat matrix (regress.h's layouts). */
-static int bm_layout(ks_ctx *ctx, const ks_feols *m, const ks_feols_options *o,
-                     const feols_data *d, ks_bm_layout *lay)
+static int bm_layout(ks_ctx *ctx, const ks_feols *m, const ks_feols_options *o, const feols_data *d,
+                     ks_bm_layout *lay)
 {
     const int cr2 = o->vcov == KS_VCOV_CR2;
     const char *name = ks_vcov_kind_name(o->vcov);
@@ -383,10 +382,10 @@ static int fill_vcov(ks_ctx *ctx, ks_feols *m, const ks_feols_options *o, const 
     } else if (o->vcov != KS_VCOV_CRV1) {
         if (o->vcov != KS_VCOV_HC1 && d->nfe > 1)
             return ks__fail(ctx, KS_EINVAL,
-                           "vcov %s takes at most one fixed effect (the leverage of several "
-                           "absorbed dimensions is not computed): give '%s' as regressors "
-                           "(dummies), or use HC1 or CRV1",
-                           ks_vcov_kind_name(o->vcov), m->fe_names[1]);
+                            "vcov %s takes at most one fixed effect (the leverage of several "
+                            "absorbed dimensions is not computed): give '%s' as regressors "
+                            "(dummies), or use HC1 or CRV1",
+                            ks_vcov_kind_name(o->vcov), m->fe_names[1]);
         if (d->nfe && o->vcov != KS_VCOV_HC1) {
             in.fe = d->fe[0];
             if ((rc = level_inverse_sums(ctx, d, &in.fe_winv))) return rc;

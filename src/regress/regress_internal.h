@@ -74,7 +74,7 @@ typedef struct ks__bm ks__bm; /* what a contrast's degrees of freedom need, kept
 /* The CR2 sandwich B (sum_g X_g' A_g e_g e_g' A_g X_g) B into V (k x k, NaN for dropped
  * columns; no small-sample factor) and the state for ks__bm_df. Unweighted. */
 int ks__vcov_bm(ks_ctx *ctx, const ks_vcov_input *in, const ks_bm_layout *lay, double *V,
-               ks__bm **out);
+                ks__bm **out);
 /* The Satterthwaite degrees of freedom of c'b (c: k weights; dropped columns ignored); NaN
  * when not defined. */
 int ks__bm_df(ks_ctx *ctx, const ks__bm *s, const double *c, double *df);

@@ -26,14 +26,14 @@
 
 struct ks__bm {
     size_t n, k, kk, G, L;
-    size_t *idx;      /* kk kept columns */
-    size_t *start;    /* G + 1: cluster g's rows are ord[start[g] .. start[g + 1]) */
-    size_t *ord;      /* n rows sorted by cluster */
-    double *X;        /* n x kk kept design columns (rows in ord order) */
-    double *W;        /* n x kk: rows of A_g X_g B (ord order) */
-    double *B;        /* kk x kk */
-    int32_t *level;   /* G: the fixed-effect level of each cluster, or NULL */
-    double *ninv;     /* L: 1 / rows of each level */
+    size_t *idx;    /* kk kept columns */
+    size_t *start;  /* G + 1: cluster g's rows are ord[start[g] .. start[g + 1]) */
+    size_t *ord;    /* n rows sorted by cluster */
+    double *X;      /* n x kk kept design columns (rows in ord order) */
+    double *W;      /* n x kk: rows of A_g X_g B (ord order) */
+    double *B;      /* kk x kk */
+    int32_t *level; /* G: the fixed-effect level of each cluster, or NULL */
+    double *ninv;   /* L: 1 / rows of each level */
 };
 
 void ks__bm_free(const ks_allocator *a, ks__bm *s)
