@@ -86,6 +86,9 @@ typedef struct {
     size_t *n_near_one; /* if not NULL, gets the controls whose estimated propensity score is
                            >= PS_NEAR_ONE (limited overlap; those >= 0.995 get no weight) */
     double clip;        /* NaN: R's capping and trimming; else scores clipped to [clip, 1 - clip] */
+    const double *b_treated; /* repeated cross-sections, dr: if not NULL, the treated rows'
+                                outcome regressions (k before, k after) already fitted, as
+                                ks__did_2x2_rc_treated_ols gives them */
 } ks_did_2x2;
 #define PS_NEAR_ONE 0.99
 int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
@@ -94,6 +97,9 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
  * observations, dy their outcome, post their period (1 later, 0 earlier); D must be given. */
 int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                       double *inf);
+/* The treated rows' outcome regressions of ks__did_2x2_rc_fit's dr (k before, k after into b):
+ * comparisons that share their treated rows (the triple difference's three) fit them once. */
+int ks__did_2x2_rc_treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, double *b);
 
 /* Multiplier bootstrap (R did's mboot), in two steps. The draws of columns j = 0..m-1 of an
  * N x m matrix A (units or clusters x influence functions) are

@@ -501,6 +501,36 @@ static double wmean(const double *w, const double *v, size_t m, double *sw)
     return s / t;
 }
 
+/* The treated rows' outcome regressions (dr), before and after, weights iw; a: m scratch. */
+static int treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double *a, double *btp,
+                       double *btq)
+{
+    const double *D = in->D, *P = in->post;
+    for (size_t i = 0; i < in->m; i++) a[i] = iw[i] * D[i] * (1.0 - P[i]);
+    int rc = wls(ctx, in, a, in->dy, btp, "treated units before");
+    if (rc) return rc;
+    for (size_t i = 0; i < in->m; i++) a[i] = iw[i] * D[i] * P[i];
+    return wls(ctx, in, a, in->dy, btq, "treated units after");
+}
+
+/* The unit weights as the fits use them: w / mean(w), or ones. */
+static void unit_weights(const ks_did_2x2 *in, double *iw)
+{
+    const size_t m = in->m;
+    const double sw = in->w ? wsum(in->w, m) : (double)m;
+    for (size_t i = 0; i < m; i++) iw[i] = (in->w ? in->w[i] : 1.0) / (sw / (double)m);
+}
+
+int ks__did_2x2_rc_treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, double *b)
+{
+    double *iw = ks__malloc_array(ctx, in->m, 2 * sizeof *iw);
+    if (!iw) return KS_ENOMEM;
+    unit_weights(in, iw);
+    const int rc = treated_ols(ctx, in, iw, iw + in->m, b, b + in->k);
+    ks__free(ctx, iw);
+    return rc;
+}
+
 int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                       double *inf)
 {
@@ -520,8 +550,7 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     double *iw = buf, *ps = iw + m, *ocp = ps + m, *ocq = ocp + m, *otp = ocq + m, *otq = otp + m;
     double *a = otq + m, *wtp = a + m, *wtq = wtp + m, *wcp = wtq + m, *wcq = wcp + m;
     double *wd = wcq + m, *wd1 = wd + m, *wd0 = wd1 + m, *res = wd0 + m, *tmp = res + m;
-    const double sw = in->w ? wsum(in->w, m) : dm;
-    for (size_t i = 0; i < m; i++) iw[i] = (in->w ? in->w[i] : 1.0) / (sw / dm);
+    unit_weights(in, iw);
     /* outcome regressions: controls pre and post (reg, dr); treated pre and post (dr) */
     if (method != KS_DID_IPW) {
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
@@ -529,11 +558,11 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
         if ((rc = wls(ctx, in, a, y, bcq, "control units after"))) goto done;
     }
-    if (method == KS_DID_DR) {
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * (1.0 - P[i]);
-        if ((rc = wls(ctx, in, a, y, btp, "treated units before"))) goto done;
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * P[i];
-        if ((rc = wls(ctx, in, a, y, btq, "treated units after"))) goto done;
+    if (method == KS_DID_DR && in->b_treated) {
+        memcpy(btp, in->b_treated, k * sizeof *btp);
+        memcpy(btq, in->b_treated + k, k * sizeof *btq);
+    } else if (method == KS_DID_DR && (rc = treated_ols(ctx, in, iw, a, btp, btq))) {
+        goto done;
     }
     for (size_t i = 0; i < m; i++) {
         ocp[i] = method != KS_DID_IPW ? xdot(in, i, bcp) : 0.0;

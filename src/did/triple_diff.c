@@ -69,10 +69,11 @@ static int binary(ks_ctx *ctx, const ks_table *t, const char *what, const char *
 #define SUBGROUP(cell) (((cell) >> 1) + 1)
 
 /* The DiD of subgroup 4 against subgroup j on their rows: att and the influence function added,
- * times wgt, into inf at the rows. */
+ * times wgt, into inf at the rows. bt (dr): subgroup 4's outcome regressions, the same in every
+ * comparison: fitted by the first (*have_bt 0), then reused. */
 static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const double *y,
                     const unsigned char *cell, const double *X, int j, double sign, double *att,
-                    double *inf, size_t *near)
+                    double *inf, size_t *near, double *bt, int *have_bt)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++) m += SUBGROUP(cell[i]) == 4 || SUBGROUP(cell[i]) == j;
@@ -105,6 +106,11 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const
     in.nt = SIZE_MAX;
     in.post = P;
     in.n_near_one = near;
+    if (method == KS_DID_DR && !*have_bt) {
+        if ((rc = ks__did_2x2_rc_treated_ols(ctx, &in, bt))) goto done;
+        *have_bt = 1;
+    }
+    in.b_treated = method == KS_DID_DR ? bt : NULL;
     if ((rc = ks__did_2x2_rc_fit(ctx, method, &in, att, f))) goto done;
     const double wgt = sign * (double)n / (double)m;
     for (size_t q = 0; q < m; q++) inf[rows[q]] += wgt * f[q];
@@ -168,7 +174,7 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     int rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc);
     if (rc) return rc;
     if (n < 2) return ks__fail(ctx, KS_EINVAL, "data: %zu rows", n);
-    double *buf = ks__malloc_array(ctx, n, (1 + ncov) * sizeof *buf);
+    double *buf = ks__malloc_array(ctx, n + 2, (1 + ncov) * sizeof *buf); /* y, X, 2k for bt */
     unsigned char *cell = ks__calloc(ctx, n, 1);
     int64_t *cc = NULL;
     ks_did_ddd *r = NULL;
@@ -241,9 +247,10 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
             goto done;
         for (size_t i = 0; i < n; i++) r->inf[i] = coef[cell[i]] * (y[i] - v->means[cell[i]]);
     }
+    int have_bt = 0;
     for (int j = 3; j >= 1 && k > 1; j--) {
         if ((rc = pair_did(ctx, o->method, n, k, y, cell, X, j, j == 1 ? -1.0 : 1.0,
-                           &v->did[3 - j], r->inf, &near[j]))) {
+                           &v->did[3 - j], r->inf, &near[j], X + ncov * n, &have_bt))) {
             if (rc != KS_ENOMEM) { /* say which comparison failed */
                 char msg[512];
                 snprintf(msg, sizeof msg, "%s", ks_errmsg(ctx));
