@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/simd.h"
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
 #include "linalg/linalg_internal.h"
@@ -159,6 +160,37 @@ static int control_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, doub
     return wls(ctx, in, a, in->dy, b, "control units");
 }
 
+/* One Newton pass of the logit over the rows at beta: the fitted probabilities into ps, the
+ * Hessian's upper triangle (sum v x x') added into h and the score (sum r x) into g. Inlined with
+ * k a constant for small designs, so that h and g live in registers rather than being reloaded
+ * for every row (the sums keep their order: the same numbers either way). */
+KS_INLINE void logit_pass(const ks_did_2x2 *in, size_t k, const double *iw, const double *beta,
+                          double *ps, double *restrict h, double *restrict g)
+{
+    for (size_t i = 0; i < in->m; i++) {
+        double eta = 0.0;
+        for (size_t j = 0; j < k; j++) eta += xcol(in, j, i) * beta[j];
+        const double p = 1.0 / (1.0 + exp(-eta));
+        ps[i] = p;
+        const double v = iw[i] * p * (1.0 - p), r = iw[i] * (in->D[i] - p);
+        for (size_t j = 0; j < k; j++) {
+            const double xj = xcol(in, j, i);
+            g[j] += r * xj;
+            for (size_t l = 0; l <= j; l++) h[l * k + j] += v * xj * xcol(in, l, i);
+        }
+    }
+}
+
+#define LOGIT_PASS_K(K)                                                                            \
+    case K: {                                                                                      \
+        double h[K * K] = {0}, g[K] = {0}, b[K];                                                   \
+        memcpy(b, beta, sizeof b);                                                                 \
+        logit_pass(in, K, iw, b, ps, h, g);                                                        \
+        memcpy(H, h, sizeof h);                                                                    \
+        memcpy(z, g, sizeof g);                                                                    \
+        break;                                                                                     \
+    }
+
 /* Weighted logit of D on X by Newton's method to convergence; fitted probabilities into ps. */
 static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *iw, double *ps)
 {
@@ -175,19 +207,15 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const dou
     double *beta = w->beta, *H = w->G, *z = w->z;
     memset(beta, 0, k * sizeof *beta);
     for (int it = 0; it < 100; it++) {
-        memset(H, 0, k * k * sizeof *H);
-        memset(z, 0, k * sizeof *z);
-        for (size_t i = 0; i < m; i++) {
-            double eta = 0.0;
-            for (size_t j = 0; j < k; j++) eta += xcol(in, j, i) * beta[j];
-            const double p = 1.0 / (1.0 + exp(-eta));
-            ps[i] = p;
-            const double v = iw[i] * p * (1.0 - p), r = iw[i] * (in->D[i] - p);
-            for (size_t j = 0; j < k; j++) {
-                const double xj = xcol(in, j, i);
-                z[j] += r * xj;
-                for (size_t l = 0; l <= j; l++) H[l * k + j] += v * xj * xcol(in, l, i);
-            }
+        switch (k) {
+            LOGIT_PASS_K(2)
+            LOGIT_PASS_K(3)
+            LOGIT_PASS_K(4)
+            LOGIT_PASS_K(5)
+        default:
+            memset(H, 0, k * k * sizeof *H);
+            memset(z, 0, k * sizeof *z);
+            logit_pass(in, k, iw, beta, ps, H, z);
         }
         int rc = ks__chol_solve(ctx, k, H, z, 1, 0, w->s, "the propensity-score Hessian");
         if (rc) return rc;
@@ -246,15 +274,49 @@ static int overlap_check_unweighted(ks_ctx *ctx, const ks_did_2x2 *in, const kwo
 
 /* V <- (scale sum_i a_i X_i X_i')^-1 V for V k x nrhs: the linear representations of the
  * outcome regression and of the propensity score. */
+/* sum_i a_i x_i x_i' over the rows added into G's upper triangle (G[l k + j], l <= j), and its
+ * cousin sum_i c_i x_i into v: inlined with k a constant for small designs (below) so that the
+ * sums stay in registers, each added in row order as a plain loop would. */
+KS_INLINE void gram_rows(const ks_did_2x2 *in, size_t k, const double *a, double *restrict G)
+{
+    for (size_t i = 0; i < in->m; i++)
+        for (size_t j = 0; j < k; j++)
+            for (size_t l = 0; l <= j; l++) G[l * k + j] += a[i] * xcol(in, j, i) * xcol(in, l, i);
+}
+
+KS_INLINE void xsum_rows(const ks_did_2x2 *in, size_t k, const double *c, double *restrict v)
+{
+    for (size_t i = 0; i < in->m; i++)
+        for (size_t j = 0; j < k; j++) v[j] += c[i] * xcol(in, j, i);
+}
+
+/* BODY(K) for k = 2 .. 5 as a constant, else BODY(k). */
+#define SMALL_K(k, BODY)                                                                           \
+    switch (k) {                                                                                   \
+    case 2: BODY(2); break;                                                                        \
+    case 3: BODY(3); break;                                                                        \
+    case 4: BODY(4); break;                                                                        \
+    case 5: BODY(5); break;                                                                        \
+    default: BODY(k);                                                                              \
+    }
+
+/* G = sum_i a_i x_i x_i' (upper triangle; the rest zero). */
+static void gram(const ks_did_2x2 *in, const double *a, double *G)
+{
+    memset(G, 0, in->k * in->k * sizeof *G);
+#define GRAM_K(K) gram_rows(in, K, a, G)
+    SMALL_K(in->k, GRAM_K)
+#undef GRAM_K
+}
+
+/* V <- (scale sum_i a_i X_i X_i')^-1 V for V k x nrhs: the linear representations of the
+ * outcome regression and of the propensity score. */
 static int gram_solve(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *a,
                       double scale, double *v, size_t nrhs, int check_rcond, const char *what)
 {
-    const size_t k = in->k, m = in->m;
+    const size_t k = in->k;
     double *G = w->G;
-    memset(G, 0, k * k * sizeof *G);
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; j < k; j++)
-            for (size_t l = 0; l <= j; l++) G[l * k + j] += a[i] * xcol(in, j, i) * xcol(in, l, i);
+    gram(in, a, G);
     for (size_t j = 0; j < k * k; j++) G[j] *= scale;
     return ks__chol_solve(ctx, k, G, v, nrhs, check_rcond, w->s, what);
 }
@@ -475,11 +537,11 @@ done:
 /* sum_i c_i x_i / m into v (k values). */
 static void xmean(const ks_did_2x2 *in, const double *c, double *v)
 {
-    for (size_t j = 0; j < in->k; j++) {
-        double s = 0.0;
-        for (size_t i = 0; i < in->m; i++) s += c[i] * xcol(in, j, i);
-        v[j] = s / (double)in->m;
-    }
+    memset(v, 0, in->k * sizeof *v);
+#define XSUM_K(K) xsum_rows(in, K, c, v)
+    SMALL_K(in->k, XSUM_K)
+#undef XSUM_K
+    for (size_t j = 0; j < in->k; j++) v[j] /= (double)in->m;
 }
 
 static double wsum(const double *w, size_t m)
