@@ -38,6 +38,41 @@ static double xcol(const ks_did_2x2 *in, size_t j, size_t i)
     return j == 0 || !in->X ? 1.0 : in->X[j * in->m + i];
 }
 
+/* sum_i a_i x_i x_i' over the rows added into G's upper triangle (G[l k + j], l <= j), and its
+ * cousin sum_i c_i x_i into v: inlined with k a constant for small designs (below) so that the
+ * sums stay in registers, each added in row order as a plain loop would. */
+KS_INLINE void gram_rows(const ks_did_2x2 *in, size_t k, const double *a, double *restrict G)
+{
+    for (size_t i = 0; i < in->m; i++)
+        for (size_t j = 0; j < k; j++)
+            for (size_t l = 0; l <= j; l++) G[l * k + j] += a[i] * xcol(in, j, i) * xcol(in, l, i);
+}
+
+KS_INLINE void xsum_rows(const ks_did_2x2 *in, size_t k, const double *c, double *restrict v)
+{
+    for (size_t i = 0; i < in->m; i++)
+        for (size_t j = 0; j < k; j++) v[j] += c[i] * xcol(in, j, i);
+}
+
+/* BODY(K) for k = 2 .. 5 as a constant, else BODY(k). */
+#define SMALL_K(k, BODY)                                                                           \
+    switch (k) {                                                                                   \
+    case 2: BODY(2); break;                                                                        \
+    case 3: BODY(3); break;                                                                        \
+    case 4: BODY(4); break;                                                                        \
+    case 5: BODY(5); break;                                                                        \
+    default: BODY(k);                                                                              \
+    }
+
+/* G = sum_i a_i x_i x_i' (upper triangle; the rest zero). */
+static void gram(const ks_did_2x2 *in, const double *a, double *G)
+{
+    memset(G, 0, in->k * in->k * sizeof *G);
+#define GRAM_K(K) gram_rows(in, K, a, G)
+    SMALL_K(in->k, GRAM_K)
+#undef GRAM_K
+}
+
 /* The k-sized workspace of one fit (k: the covariates and the intercept, any number), carved
  * from the fit's one allocation: a k x k matrix (the Gram matrices, the logit's Hessian), the
  * Cholesky solve's scratch, the logit's coefficients and Newton step. */
@@ -84,13 +119,11 @@ static int control_design_check(ks_ctx *ctx, const ks_did_2x2 *in)
 {
     const size_t m = in->m, k = in->k;
     if (k == 1) return KS_OK; /* R: intercept only, the test is "any control", made elsewhere */
-    double *G = ks__calloc(ctx, k * (k + 1), sizeof *G);
+    double *G = ks__malloc_array(ctx, k * (k + 1) + m, sizeof *G);
     if (!G) return KS_ENOMEM;
-    for (size_t i = 0; i < m; i++) {
-        if (in->D[i] != 0.0) continue;
-        for (size_t j = 0; j < k; j++)
-            for (size_t l = 0; l <= j; l++) G[l * k + j] += xcol(in, j, i) * xcol(in, l, i);
-    }
+    double *control = G + k * (k + 1);
+    for (size_t i = 0; i < m; i++) control[i] = in->D[i] == 0.0;
+    gram(in, control, G);
     ks_ctx lctx = *ctx;
     int rc =
         ks__chol_solve(&lctx, k, G, NULL, 0, 1, G + k * k, "X'X of the control units' covariates");
@@ -270,43 +303,6 @@ static int overlap_check_unweighted(ks_ctx *ctx, const ks_did_2x2 *in, const kwo
     const int rc = logit_ps(&lctx, in, kw, one, ps);
     if (rc == KS_ENOMEM) return ks__fail(ctx, rc, "%s", lctx.errmsg);
     return rc ? KS_OK : overlap_fail(ctx, ps, in->m);
-}
-
-/* V <- (scale sum_i a_i X_i X_i')^-1 V for V k x nrhs: the linear representations of the
- * outcome regression and of the propensity score. */
-/* sum_i a_i x_i x_i' over the rows added into G's upper triangle (G[l k + j], l <= j), and its
- * cousin sum_i c_i x_i into v: inlined with k a constant for small designs (below) so that the
- * sums stay in registers, each added in row order as a plain loop would. */
-KS_INLINE void gram_rows(const ks_did_2x2 *in, size_t k, const double *a, double *restrict G)
-{
-    for (size_t i = 0; i < in->m; i++)
-        for (size_t j = 0; j < k; j++)
-            for (size_t l = 0; l <= j; l++) G[l * k + j] += a[i] * xcol(in, j, i) * xcol(in, l, i);
-}
-
-KS_INLINE void xsum_rows(const ks_did_2x2 *in, size_t k, const double *c, double *restrict v)
-{
-    for (size_t i = 0; i < in->m; i++)
-        for (size_t j = 0; j < k; j++) v[j] += c[i] * xcol(in, j, i);
-}
-
-/* BODY(K) for k = 2 .. 5 as a constant, else BODY(k). */
-#define SMALL_K(k, BODY)                                                                           \
-    switch (k) {                                                                                   \
-    case 2: BODY(2); break;                                                                        \
-    case 3: BODY(3); break;                                                                        \
-    case 4: BODY(4); break;                                                                        \
-    case 5: BODY(5); break;                                                                        \
-    default: BODY(k);                                                                              \
-    }
-
-/* G = sum_i a_i x_i x_i' (upper triangle; the rest zero). */
-static void gram(const ks_did_2x2 *in, const double *a, double *G)
-{
-    memset(G, 0, in->k * in->k * sizeof *G);
-#define GRAM_K(K) gram_rows(in, K, a, G)
-    SMALL_K(in->k, GRAM_K)
-#undef GRAM_K
 }
 
 /* V <- (scale sum_i a_i X_i X_i')^-1 V for V k x nrhs: the linear representations of the

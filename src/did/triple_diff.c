@@ -86,14 +86,16 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const
     }
     double *dy = buf, *D = dy + m, *P = D + m, *f = P + m, *Xs = f + m;
     size_t r = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) { /* without a branch: the subgroups come in random order */
         const int s = SUBGROUP(cell[i]);
-        if (s != 4 && s != j) continue;
         rows[r] = i;
-        dy[r] = y[i];
-        D[r] = s == 4;
-        P[r] = cell[i] & 1;
-        r++;
+        r += s == 4 || s == j;
+    }
+    for (size_t q = 0; q < m; q++) {
+        const size_t i = rows[q];
+        dy[q] = y[i];
+        D[q] = SUBGROUP(cell[i]) == 4;
+        P[q] = cell[i] & 1;
     }
     for (size_t c = 1; c < k; c++)
         for (size_t q = 0; q < m; q++) Xs[c * m + q] = X[(c - 1) * n + rows[q]];
