@@ -596,9 +596,9 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     const double dm = (double)m, *y = in->dy, *D = in->D, *P = in->post;
     int rc = method == KS_DID_IPW ? KS_OK : control_design_check(ctx, in);
     if (rc) return rc;
-    /* per row: 16 arrays; k-sized: the workspace and 13 vectors */
+    /* per row: 15 arrays; k-sized: the workspace and 13 vectors */
     double *kp;
-    double *buf = fit_block(ctx, m, 16, k, KWORK_VECS + 13, &kp);
+    double *buf = fit_block(ctx, m, 15, k, KWORK_VECS + 13, &kp);
     if (!buf) return ks_errcode(ctx);
     kwork kw;
     kwork_init(&kw, k, kp);
@@ -607,7 +607,7 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     double *ztq = zcp + k, *ztp = ztq + k, *mom = ztp + k;
     double *iw = buf, *ps = iw + m, *ocp = ps + m, *ocq = ocp + m, *otp = ocq + m, *otq = otp + m;
     double *a = otq + m, *wtp = a + m, *wtq = wtp + m, *wcp = wtq + m, *wcq = wcp + m;
-    double *wd = wcq + m, *wd1 = wd + m, *wd0 = wd1 + m, *res = wd0 + m, *tmp = res + m;
+    double *wd = wcq + m, *wd1 = wd + m, *wd0 = wd1 + m, *res = wd0 + m;
     unit_weights(in, iw);
     /* outcome regressions: controls pre and post (reg, dr); treated pre and post (dr) */
     if (method != KS_DID_IPW) {
@@ -670,6 +670,7 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     if ((rc = logit_ps(ctx, in, &kw, iw, ps))) goto done;
     if (!in->w && (rc = overlap_fail(ctx, ps, m))) goto done;
     count_near_one(in, ps);
+    double stp = 0.0, stq = 0.0, scp = 0.0, scq = 0.0, rtp = 0.0, rtq = 0.0, rcp = 0.0, rcq = 0.0;
     for (size_t i = 0; i < m; i++) {
         ps[i] = bound_ps(in, ps[i]);
         const double trim = ps_keep(in, D[i], ps[i]);
@@ -682,10 +683,17 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
         wd1[i] = wtq[i];
         wd0[i] = wtp[i];
         res[i] = y[i] - (P[i] != 0.0 ? ocq[i] : ocp[i]); /* y - out.y.cont */
+        /* the weighted means of res by cell, summed here rather than in four more passes */
+        stp += wtp[i];
+        stq += wtq[i];
+        scp += wcp[i];
+        scq += wcq[i];
+        rtp += wtp[i] * res[i];
+        rtq += wtq[i] * res[i];
+        rcp += wcp[i] * res[i];
+        rcq += wcq[i] * res[i];
     }
-    double stp, stq, scp, scq, sd;
-    const double atp = wmean(wtp, res, m, &stp), atq = wmean(wtq, res, m, &stq);
-    const double acp = wmean(wcp, res, m, &scp), acq = wmean(wcq, res, m, &scq);
+    const double atp = rtp / stp, atq = rtq / stq, acp = rcp / scp, acq = rcq / scq;
     if (!(stp > 0) || !(stq > 0) || !(scp > 0) || !(scq > 0)) {
         rc = ks__fail(ctx, KS_ENUMERIC, "no %s units with positive weight in one of the periods",
                      !(stp > 0) || !(stq > 0) ? "treated" : "control");
@@ -693,13 +701,20 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     }
     const double mtp = stp / dm, mtq = stq / dm, mcp = scp / dm, mcq = scq / dm;
     double adq = 0.0, ad1 = 0.0, adp = 0.0, ad0 = 0.0, md = 0.0, md1 = mtq, md0 = mtp;
-    if (method == KS_DID_DR) {
-        for (size_t i = 0; i < m; i++) tmp[i] = otq[i] - ocq[i];
-        adq = wmean(wd, tmp, m, &sd);
-        ad1 = wmean(wd1, tmp, m, NULL);
-        for (size_t i = 0; i < m; i++) tmp[i] = otp[i] - ocp[i];
-        adp = wmean(wd, tmp, m, NULL);
-        ad0 = wmean(wd0, tmp, m, NULL);
+    if (method == KS_DID_DR) { /* weighted means of the regressions' differences, one pass */
+        double sd = 0.0, sq = 0.0, s1 = 0.0, sp = 0.0, s0 = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            const double eq = otq[i] - ocq[i], ep = otp[i] - ocp[i];
+            sd += wd[i];
+            sq += wd[i] * eq;
+            s1 += wd1[i] * eq;
+            sp += wd[i] * ep;
+            s0 += wd0[i] * ep;
+        }
+        adq = sq / sd;
+        ad1 = s1 / stq; /* wd1 is wtq, wd0 wtp: their sums are stq, stp */
+        adp = sp / sd;
+        ad0 = s0 / stp;
         md = sd / dm;
     }
     *att = (atq - atp) - (acq - acp) + (adq - ad1) - (adp - ad0);
