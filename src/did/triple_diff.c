@@ -5,7 +5,9 @@
  * regressions per cell, the logit propensity score within the pair, capped at 1 - 1e-6 with
  * controls >= 0.995 trimmed), ATT = DiD_3 + DiD_2 - DiD_1, and the influence function
  * (n / n_3) IF_3 + (n / n_2) IF_2 - (n / n_1) IF_1 whose sd / sqrt(n) is the standard error;
- * clustered: sqrt(G / (G - 1) sum_g (sum_{i in g} IF_i)^2) / n (diff-diff's formula). */
+ * clustered: sqrt(G / (G - 1) sum_g (sum_{i in g} IF_i)^2) / n (diff-diff's formula).
+ * Without covariates the three comparisons reduce to cell means (intercept_only, one pass); with
+ * them, subgroup 4's outcome regressions (dr) are fitted once for the three. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
