@@ -18,6 +18,7 @@
 #include "linalg/linalg_internal.h"
 
 #define PS_CAP (1.0 - 1e-6)
+#define WLS_REFINE_COND 1e3 /* refine the outcome regressions above this cond(R) */
 #define PS_TRIM 0.995
 
 /* A fitted score as the weights use it: capped (R) or clipped (in->clip). */
@@ -168,13 +169,23 @@ static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double 
         wc[r] = a[i];
         r++;
     }
+    /* Householder QR alone, as R's lm.fit (coefficients to about cond * 1e-16); the
+     * double-double refinement, most of the fit's time, only when the design is
+     * ill-conditioned enough for that to show. */
     ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
     lo.want_cov = 0;
     lo.want_resid = 0;
+    lo.refine = KS_REFINE_NEVER;
     ks_lstsq_result *res = NULL;
     int rc = ks_lstsq(ctx, mc, k, Xc, mc, yc, wc, &lo, &res);
     ks_lstsq_view lv;
     if (rc == KS_OK) ks_lstsq_get(res, &lv);
+    if (rc == KS_OK && lv.cond > WLS_REFINE_COND) {
+        ks_lstsq_free(res);
+        res = NULL;
+        lo.refine = KS_REFINE_AUTO;
+        if ((rc = ks_lstsq(ctx, mc, k, Xc, mc, yc, wc, &lo, &res)) == KS_OK) ks_lstsq_get(res, &lv);
+    }
     if (rc == KS_OK && lv.rank < k)
         rc = ks__fail(ctx, KS_ENUMERIC,
                      "the outcome regression is singular among the %s (collinear covariates)",
