@@ -158,16 +158,19 @@ static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double 
     size_t mc = 0;
     for (size_t i = 0; i < m; i++) mc += a[i] > 0;
     if (mc < k) return ks__fail(ctx, KS_ENUMERIC, "fewer %s than covariates", who);
-    double *Xc = ks__malloc_array(ctx, mc * (k + 2), sizeof *Xc);
+    double *Xc = ks__malloc_array(ctx, mc * (k + 2) + m + 1, sizeof *Xc);
     if (!Xc) return KS_ENOMEM;
     double *yc = Xc + mc * k, *wc = yc + mc;
-    size_t r = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (!(a[i] > 0)) continue;
+    size_t *idx = (size_t *)(wc + mc), r = 0; /* the rows kept (room: one double each) */
+    for (size_t i = 0; i < m; i++) { /* without a branch: the cell's rows come in any order */
+        idx[r] = i;
+        r += a[i] > 0;
+    }
+    for (r = 0; r < mc; r++) {
+        const size_t i = idx[r];
         for (size_t j = 0; j < k; j++) Xc[j * mc + r] = xcol(in, j, i);
         yc[r] = y[i];
         wc[r] = a[i];
-        r++;
     }
     /* Householder QR alone, as R's lm.fit (coefficients to about cond * 1e-16); the
      * double-double refinement, most of the fit's time, only when the design is
