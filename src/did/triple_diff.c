@@ -152,6 +152,7 @@ static int intercept_only(ks_ctx *ctx, ks_did_method method, size_t n, const dou
         did[3 - j] = (mean[7] - mean[6]) - (mj[1] - mj[0]);
     }
     for (size_t c = 0; c < 8; c++) {
+        /* subgroup 4 is in all three comparisons: +1 + 1 - 1 */
         const double sign = SUBGROUP(c) == 4 ? 1.0 : SUBGROUP(c) == 1 ? -1.0 : 1.0;
         const double period = (c & 1) == (SUBGROUP(c) == 4) ? 1.0 : -1.0; /* tq, cp: +; tp, cq: - */
         coef[c] = sign * period * (double)n / cnt[c];
