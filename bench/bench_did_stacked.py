@@ -7,10 +7,13 @@ Cases:
               20,000 units x 12 periods, 5 cohorts (240k rows; ~690k stacked rows)
   ddd20k      TripleDifference(estimation_method='dr') with two covariates on a simulated
               two-period repeated cross-section of 20,000 observations (below)
+  ddd20k-M, ddd20k-M-nocov  the same with estimation_method M ('dr', 'reg', 'ipw'), with the two
+              covariates or none (ddd20k is ddd20k-dr)
 Each tool runs in its own process; the time is the median of warm fits after one warm-up fit,
-from a pandas DataFrame already in memory. Both tools' estimates are printed side by side so
+from a pandas DataFrame already in memory (wall, and process CPU time). Both tools' estimates are printed side by side so
 that a fast wrong answer cannot pass.
-Usage: bench_did_stacked.py [--reps N] [--cases stacked20k,ddd20k]
+Usage: bench_did_stacked.py [--reps N] [--cases stacked20k,ddd20k,ddd20k-reg-nocov,...]
+       (--cases all: stacked20k and the six ddd20k-M[-nocov] cases)
 """
 import json
 import os
@@ -55,10 +58,13 @@ def worker(tool, case, threads, reps):
             return [r.overall_att, r.overall_se, r.event_study_effects[0]["se"]]
     else:
         df = pd.DataFrame(make_ddd())
+        parts = case.split("-")
+        method = parts[1] if len(parts) > 1 else "dr"
+        covariates = None if parts[-1] == "nocov" else ["x1", "x2"]
 
         def fit():
-            r = mod.TripleDifference(estimation_method="dr").fit(
-                df, "y", "group", "partition", "post", covariates=["x1", "x2"])
+            r = mod.TripleDifference(estimation_method=method).fit(
+                df, "y", "group", "partition", "post", covariates=covariates)
             return [r.att, r.se]
     first, timing = time_fits(fit, reps)
     print(json.dumps({"estimates": first, **timing}))
@@ -68,15 +74,22 @@ def main():
     a = args_or_worker(worker, 3, "stacked20k,ddd20k")
     if a is None:
         return
-    print("| case | kestrel s | diff-diff s | ratio | kestrel estimates | diff-diff estimates |")
-    print("|---|---|---|---|---|---|")
-    for case in a.cases.split(","):
+    print("| case | kestrel s | diff-diff s | ratio | kestrel CPU s | diff-diff CPU s | CPU ratio | "
+          "kestrel estimates | diff-diff estimates |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    cases = a.cases.split(",")
+    if cases == ["all"]:
+        cases = ["stacked20k"] + [f"ddd20k-{m}{c}" for m in ("dr", "reg", "ipw")
+                                  for c in ("", "-nocov")]
+    for case in cases:
         k = run_worker(__file__, "kestrel", case, 1, a.reps)
         d = run_worker(__file__, "diff-diff", case, 1, a.reps)
         nan = float("nan")
         ks, ds = k.get("median_s", nan), d.get("median_s", nan)
-        print(f"| {case} | {ks:.4f} | {ds:.4f} | {ds / ks:.1f}x | "
-              f"{k.get('estimates', k.get('error'))} | {d.get('estimates', d.get('error'))} |")
+        kc, dc = k.get("cpu_median_s", nan), d.get("cpu_median_s", nan)
+        print(f"| {case} | {ks:.4f} | {ds:.4f} | {ds / ks:.1f}x | {kc:.5f} | {dc:.5f} | "
+              f"{dc / kc:.1f}x | {k.get('estimates', k.get('error'))} | "
+              f"{d.get('estimates', d.get('error'))} |")
 
 
 if __name__ == "__main__":

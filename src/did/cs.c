@@ -175,7 +175,8 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
                      n_near_one,
                      opt->pscore_trim,
                      opt->pscore_fallback,
-                     fell_back};
+                     fell_back,
+                     NULL};
     int rc = ks__did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(lctx, KS_ENUMERIC, "the estimate is not finite");

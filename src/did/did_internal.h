@@ -89,6 +89,9 @@ typedef struct {
     int ps_fallback;    /* 1: a logit that cannot be estimated gives way to the unconditional
                            score (the weighted share treated; no estimation effect) */
     int *fell_back;     /* if not NULL, set to 1 when that happened */
+    const double *b_treated; /* repeated cross-sections, dr: if not NULL, the treated rows'
+                                outcome regressions (k before, k after) already fitted, as
+                                ks__did_2x2_rc_treated_ols gives them */
 } ks_did_2x2;
 #define PS_NEAR_ONE 0.99
 int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
@@ -97,6 +100,9 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
  * observations, dy their outcome, post their period (1 later, 0 earlier); D must be given. */
 int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                       double *inf);
+/* The treated rows' outcome regressions of ks__did_2x2_rc_fit's dr (k before, k after into b):
+ * comparisons that share their treated rows (the triple difference's three) fit them once. */
+int ks__did_2x2_rc_treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, double *b);
 
 /* Multiplier bootstrap (R did's mboot), in two steps. The draws of columns j = 0..m-1 of an
  * N x m matrix A (units or clusters x influence functions) are

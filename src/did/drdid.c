@@ -13,11 +13,13 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/simd.h"
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
 #include "linalg/linalg_internal.h"
 
 #define PS_CAP (1.0 - 1e-6)
+#define WLS_REFINE_COND 1e3 /* refine the outcome regressions above this cond(R) */
 #define PS_TRIM 0.995
 
 /* A fitted score as the weights use it: capped (R) or clipped (in->clip). */
@@ -36,6 +38,41 @@ static double ps_keep(const ks_did_2x2 *in, double D, double p)
 static double xcol(const ks_did_2x2 *in, size_t j, size_t i)
 {
     return j == 0 || !in->X ? 1.0 : in->X[j * in->m + i];
+}
+
+/* sum_i a_i x_i x_i' over the rows added into G's upper triangle (G[l k + j], l <= j), and its
+ * cousin sum_i c_i x_i into v: inlined with k a constant for small designs (below) so that the
+ * sums stay in registers, each added in row order as a plain loop would. */
+KS_INLINE void gram_rows(const ks_did_2x2 *in, size_t k, const double *a, double *restrict G)
+{
+    for (size_t i = 0; i < in->m; i++)
+        for (size_t j = 0; j < k; j++)
+            for (size_t l = 0; l <= j; l++) G[l * k + j] += a[i] * xcol(in, j, i) * xcol(in, l, i);
+}
+
+KS_INLINE void xsum_rows(const ks_did_2x2 *in, size_t k, const double *c, double *restrict v)
+{
+    for (size_t i = 0; i < in->m; i++)
+        for (size_t j = 0; j < k; j++) v[j] += c[i] * xcol(in, j, i);
+}
+
+/* BODY(K) for k = 2 .. 5 as a constant, else BODY(k). */
+#define SMALL_K(k, BODY)                                                                           \
+    switch (k) {                                                                                   \
+    case 2: BODY(2); break;                                                                        \
+    case 3: BODY(3); break;                                                                        \
+    case 4: BODY(4); break;                                                                        \
+    case 5: BODY(5); break;                                                                        \
+    default: BODY(k);                                                                              \
+    }
+
+/* G = sum_i a_i x_i x_i' (upper triangle; the rest zero). */
+static void gram(const ks_did_2x2 *in, const double *a, double *G)
+{
+    memset(G, 0, in->k * in->k * sizeof *G);
+#define GRAM_K(K) gram_rows(in, K, a, G)
+    SMALL_K(in->k, GRAM_K)
+#undef GRAM_K
 }
 
 /* The k-sized workspace of one fit (k: the covariates and the intercept, any number), carved
@@ -84,13 +121,11 @@ static int control_design_check(ks_ctx *ctx, const ks_did_2x2 *in)
 {
     const size_t m = in->m, k = in->k;
     if (k == 1) return KS_OK; /* R: intercept only, the test is "any control", made elsewhere */
-    double *G = ks__calloc(ctx, k * (k + 1), sizeof *G);
+    double *G = ks__malloc_array(ctx, k * (k + 1) + m, sizeof *G);
     if (!G) return KS_ENOMEM;
-    for (size_t i = 0; i < m; i++) {
-        if (in->D[i] != 0.0) continue;
-        for (size_t j = 0; j < k; j++)
-            for (size_t l = 0; l <= j; l++) G[l * k + j] += xcol(in, j, i) * xcol(in, l, i);
-    }
+    double *control = G + k * (k + 1);
+    for (size_t i = 0; i < m; i++) control[i] = in->D[i] == 0.0;
+    gram(in, control, G);
     ks_ctx lctx = *ctx;
     int rc =
         ks__chol_solve(&lctx, k, G, NULL, 0, 1, G + k * k, "X'X of the control units' covariates");
@@ -124,24 +159,37 @@ static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double 
     size_t mc = 0;
     for (size_t i = 0; i < m; i++) mc += a[i] > 0;
     if (mc < k) return ks__fail(ctx, KS_ENUMERIC, "fewer %s than covariates", who);
-    double *Xc = ks__malloc_array(ctx, mc * (k + 2), sizeof *Xc);
+    double *Xc = ks__malloc_array(ctx, mc * (k + 2) + m + 1, sizeof *Xc);
     if (!Xc) return KS_ENOMEM;
     double *yc = Xc + mc * k, *wc = yc + mc;
-    size_t r = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (!(a[i] > 0)) continue;
+    size_t *idx = (size_t *)(wc + mc), r = 0; /* the rows kept (room: one double each) */
+    for (size_t i = 0; i < m; i++) { /* without a branch: the cell's rows come in any order */
+        idx[r] = i;
+        r += a[i] > 0;
+    }
+    for (r = 0; r < mc; r++) {
+        const size_t i = idx[r];
         for (size_t j = 0; j < k; j++) Xc[j * mc + r] = xcol(in, j, i);
         yc[r] = y[i];
         wc[r] = a[i];
-        r++;
     }
+    /* Householder QR alone, as R's lm.fit (coefficients to about cond * 1e-16); the
+     * double-double refinement, most of the fit's time, only when the design is
+     * ill-conditioned enough for that to show. */
     ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
     lo.want_cov = 0;
     lo.want_resid = 0;
+    lo.refine = KS_REFINE_NEVER;
     ks_lstsq_result *res = NULL;
     int rc = ks_lstsq(ctx, mc, k, Xc, mc, yc, wc, &lo, &res);
     ks_lstsq_view lv;
     if (rc == KS_OK) ks_lstsq_get(res, &lv);
+    if (rc == KS_OK && lv.cond > WLS_REFINE_COND) {
+        ks_lstsq_free(res);
+        res = NULL;
+        lo.refine = KS_REFINE_AUTO;
+        if ((rc = ks_lstsq(ctx, mc, k, Xc, mc, yc, wc, &lo, &res)) == KS_OK) ks_lstsq_get(res, &lv);
+    }
     if (rc == KS_OK && lv.rank < k)
         rc = ks__fail(ctx, KS_ENUMERIC,
                      "the outcome regression is singular among the %s (collinear covariates)",
@@ -160,6 +208,37 @@ static int control_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, doub
     return wls(ctx, in, a, in->dy, b, "control units");
 }
 
+/* One Newton pass of the logit over the rows at beta: the fitted probabilities into ps, the
+ * Hessian's upper triangle (sum v x x') added into h and the score (sum r x) into g. Inlined with
+ * k a constant for small designs, so that h and g live in registers rather than being reloaded
+ * for every row (the sums keep their order: the same numbers either way). */
+KS_INLINE void logit_pass(const ks_did_2x2 *in, size_t k, const double *iw, const double *beta,
+                          double *ps, double *restrict h, double *restrict g)
+{
+    for (size_t i = 0; i < in->m; i++) {
+        double eta = 0.0;
+        for (size_t j = 0; j < k; j++) eta += xcol(in, j, i) * beta[j];
+        const double p = 1.0 / (1.0 + exp(-eta));
+        ps[i] = p;
+        const double v = iw[i] * p * (1.0 - p), r = iw[i] * (in->D[i] - p);
+        for (size_t j = 0; j < k; j++) {
+            const double xj = xcol(in, j, i);
+            g[j] += r * xj;
+            for (size_t l = 0; l <= j; l++) h[l * k + j] += v * xj * xcol(in, l, i);
+        }
+    }
+}
+
+#define LOGIT_PASS_K(K)                                                                            \
+    case K: {                                                                                      \
+        double h[K * K] = {0}, g[K] = {0}, b[K];                                                   \
+        memcpy(b, beta, sizeof b);                                                                 \
+        logit_pass(in, K, iw, b, ps, h, g);                                                        \
+        memcpy(H, h, sizeof h);                                                                    \
+        memcpy(z, g, sizeof g);                                                                    \
+        break;                                                                                     \
+    }
+
 /* Weighted logit of D on X by Newton's method to convergence; fitted probabilities into ps. */
 static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *iw, double *ps)
 {
@@ -176,19 +255,15 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const dou
     double *beta = w->beta, *H = w->G, *z = w->z;
     memset(beta, 0, k * sizeof *beta);
     for (int it = 0; it < 100; it++) {
-        memset(H, 0, k * k * sizeof *H);
-        memset(z, 0, k * sizeof *z);
-        for (size_t i = 0; i < m; i++) {
-            double eta = 0.0;
-            for (size_t j = 0; j < k; j++) eta += xcol(in, j, i) * beta[j];
-            const double p = 1.0 / (1.0 + exp(-eta));
-            ps[i] = p;
-            const double v = iw[i] * p * (1.0 - p), r = iw[i] * (in->D[i] - p);
-            for (size_t j = 0; j < k; j++) {
-                const double xj = xcol(in, j, i);
-                z[j] += r * xj;
-                for (size_t l = 0; l <= j; l++) H[l * k + j] += v * xj * xcol(in, l, i);
-            }
+        switch (k) {
+            LOGIT_PASS_K(2)
+            LOGIT_PASS_K(3)
+            LOGIT_PASS_K(4)
+            LOGIT_PASS_K(5)
+        default:
+            memset(H, 0, k * k * sizeof *H);
+            memset(z, 0, k * sizeof *z);
+            logit_pass(in, k, iw, beta, ps, H, z);
         }
         int rc = ks__chol_solve(ctx, k, H, z, 1, 0, w->s, "the propensity-score Hessian");
         if (rc) return rc;
@@ -274,12 +349,9 @@ static int overlap_check_unweighted(ks_ctx *ctx, const ks_did_2x2 *in, const kwo
 static int gram_solve(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *a,
                       double scale, double *v, size_t nrhs, int check_rcond, const char *what)
 {
-    const size_t k = in->k, m = in->m;
+    const size_t k = in->k;
     double *G = w->G;
-    memset(G, 0, k * k * sizeof *G);
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; j < k; j++)
-            for (size_t l = 0; l <= j; l++) G[l * k + j] += a[i] * xcol(in, j, i) * xcol(in, l, i);
+    gram(in, a, G);
     for (size_t j = 0; j < k * k; j++) G[j] *= scale;
     return ks__chol_solve(ctx, k, G, v, nrhs, check_rcond, w->s, what);
 }
@@ -503,11 +575,11 @@ done:
 /* sum_i c_i x_i / m into v (k values). */
 static void xmean(const ks_did_2x2 *in, const double *c, double *v)
 {
-    for (size_t j = 0; j < in->k; j++) {
-        double s = 0.0;
-        for (size_t i = 0; i < in->m; i++) s += c[i] * xcol(in, j, i);
-        v[j] = s / (double)in->m;
-    }
+    memset(v, 0, in->k * sizeof *v);
+#define XSUM_K(K) xsum_rows(in, K, c, v)
+    SMALL_K(in->k, XSUM_K)
+#undef XSUM_K
+    for (size_t j = 0; j < in->k; j++) v[j] /= (double)in->m;
 }
 
 static double wsum(const double *w, size_t m)
@@ -529,6 +601,36 @@ static double wmean(const double *w, const double *v, size_t m, double *sw)
     return s / t;
 }
 
+/* The treated rows' outcome regressions (dr), before and after, weights iw; a: m scratch. */
+static int treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double *a, double *btp,
+                       double *btq)
+{
+    const double *D = in->D, *P = in->post;
+    for (size_t i = 0; i < in->m; i++) a[i] = iw[i] * D[i] * (1.0 - P[i]);
+    int rc = wls(ctx, in, a, in->dy, btp, "treated units before");
+    if (rc) return rc;
+    for (size_t i = 0; i < in->m; i++) a[i] = iw[i] * D[i] * P[i];
+    return wls(ctx, in, a, in->dy, btq, "treated units after");
+}
+
+/* The unit weights as the fits use them: w / mean(w), or ones. */
+static void unit_weights(const ks_did_2x2 *in, double *iw)
+{
+    const size_t m = in->m;
+    const double sw = in->w ? wsum(in->w, m) : (double)m;
+    for (size_t i = 0; i < m; i++) iw[i] = (in->w ? in->w[i] : 1.0) / (sw / (double)m);
+}
+
+int ks__did_2x2_rc_treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, double *b)
+{
+    double *iw = ks__malloc_array(ctx, in->m, 2 * sizeof *iw);
+    if (!iw) return KS_ENOMEM;
+    unit_weights(in, iw);
+    const int rc = treated_ols(ctx, in, iw, iw + in->m, b, b + in->k);
+    ks__free(ctx, iw);
+    return rc;
+}
+
 int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                       double *inf)
 {
@@ -536,9 +638,9 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     const double dm = (double)m, *y = in->dy, *D = in->D, *P = in->post;
     int rc = method == KS_DID_IPW ? KS_OK : control_design_check(ctx, in);
     if (rc) return rc;
-    /* per row: 16 arrays; k-sized: the workspace and 13 vectors */
+    /* per row: 15 arrays; k-sized: the workspace and 13 vectors */
     double *kp;
-    double *buf = fit_block(ctx, m, 16, k, KWORK_VECS + 13, &kp);
+    double *buf = fit_block(ctx, m, 15, k, KWORK_VECS + 13, &kp);
     if (!buf) return ks_errcode(ctx);
     kwork kw;
     kwork_init(&kw, k, kp);
@@ -547,9 +649,8 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     double *ztq = zcp + k, *ztp = ztq + k, *mom = ztp + k;
     double *iw = buf, *ps = iw + m, *ocp = ps + m, *ocq = ocp + m, *otp = ocq + m, *otq = otp + m;
     double *a = otq + m, *wtp = a + m, *wtq = wtp + m, *wcp = wtq + m, *wcq = wcp + m;
-    double *wd = wcq + m, *wd1 = wd + m, *wd0 = wd1 + m, *res = wd0 + m, *tmp = res + m;
-    const double sw = in->w ? wsum(in->w, m) : dm;
-    for (size_t i = 0; i < m; i++) iw[i] = (in->w ? in->w[i] : 1.0) / (sw / dm);
+    double *wd = wcq + m, *wd1 = wd + m, *wd0 = wd1 + m, *res = wd0 + m;
+    unit_weights(in, iw);
     /* outcome regressions: controls pre and post (reg, dr); treated pre and post (dr) */
     if (method != KS_DID_IPW) {
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
@@ -557,11 +658,11 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
         if ((rc = wls(ctx, in, a, y, bcq, "control units after"))) goto done;
     }
-    if (method == KS_DID_DR) {
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * (1.0 - P[i]);
-        if ((rc = wls(ctx, in, a, y, btp, "treated units before"))) goto done;
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * P[i];
-        if ((rc = wls(ctx, in, a, y, btq, "treated units after"))) goto done;
+    if (method == KS_DID_DR && in->b_treated) {
+        memcpy(btp, in->b_treated, k * sizeof *btp);
+        memcpy(btq, in->b_treated + k, k * sizeof *btq);
+    } else if (method == KS_DID_DR && (rc = treated_ols(ctx, in, iw, a, btp, btq))) {
+        goto done;
     }
     for (size_t i = 0; i < m; i++) {
         ocp[i] = method != KS_DID_IPW ? xdot(in, i, bcp) : 0.0;
@@ -612,6 +713,7 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     if ((rc = propensity(ctx, in, &kw, iw, ps, &uncond))) goto done;
     if (!in->w && (rc = overlap_fail(ctx, ps, m))) goto done;
     count_near_one(in, ps);
+    double stp = 0.0, stq = 0.0, scp = 0.0, scq = 0.0, rtp = 0.0, rtq = 0.0, rcp = 0.0, rcq = 0.0;
     for (size_t i = 0; i < m; i++) {
         ps[i] = bound_ps(in, ps[i]);
         const double trim = ps_keep(in, D[i], ps[i]);
@@ -624,10 +726,17 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
         wd1[i] = wtq[i];
         wd0[i] = wtp[i];
         res[i] = y[i] - (P[i] != 0.0 ? ocq[i] : ocp[i]); /* y - out.y.cont */
+        /* the weighted means of res by cell, summed here rather than in four more passes */
+        stp += wtp[i];
+        stq += wtq[i];
+        scp += wcp[i];
+        scq += wcq[i];
+        rtp += wtp[i] * res[i];
+        rtq += wtq[i] * res[i];
+        rcp += wcp[i] * res[i];
+        rcq += wcq[i] * res[i];
     }
-    double stp, stq, scp, scq, sd;
-    const double atp = wmean(wtp, res, m, &stp), atq = wmean(wtq, res, m, &stq);
-    const double acp = wmean(wcp, res, m, &scp), acq = wmean(wcq, res, m, &scq);
+    const double atp = rtp / stp, atq = rtq / stq, acp = rcp / scp, acq = rcq / scq;
     if (!(stp > 0) || !(stq > 0) || !(scp > 0) || !(scq > 0)) {
         rc = ks__fail(ctx, KS_ENUMERIC, "no %s units with positive weight in one of the periods",
                      !(stp > 0) || !(stq > 0) ? "treated" : "control");
@@ -635,13 +744,20 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     }
     const double mtp = stp / dm, mtq = stq / dm, mcp = scp / dm, mcq = scq / dm;
     double adq = 0.0, ad1 = 0.0, adp = 0.0, ad0 = 0.0, md = 0.0, md1 = mtq, md0 = mtp;
-    if (method == KS_DID_DR) {
-        for (size_t i = 0; i < m; i++) tmp[i] = otq[i] - ocq[i];
-        adq = wmean(wd, tmp, m, &sd);
-        ad1 = wmean(wd1, tmp, m, NULL);
-        for (size_t i = 0; i < m; i++) tmp[i] = otp[i] - ocp[i];
-        adp = wmean(wd, tmp, m, NULL);
-        ad0 = wmean(wd0, tmp, m, NULL);
+    if (method == KS_DID_DR) { /* weighted means of the regressions' differences, one pass */
+        double sd = 0.0, sq = 0.0, s1 = 0.0, sp = 0.0, s0 = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            const double eq = otq[i] - ocq[i], ep = otp[i] - ocp[i];
+            sd += wd[i];
+            sq += wd[i] * eq;
+            s1 += wd1[i] * eq;
+            sp += wd[i] * ep;
+            s0 += wd0[i] * ep;
+        }
+        adq = sq / sd;
+        ad1 = s1 / stq; /* wd1 is wtq, wd0 wtp: their sums are stq, stp */
+        adp = sp / sd;
+        ad0 = s0 / stp;
         md = sd / dm;
     }
     *att = (atq - atp) - (acq - acp) + (adq - ad1) - (adp - ad0);

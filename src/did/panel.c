@@ -974,7 +974,8 @@ int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel 
                      n_near_one,
                      opt->pscore_trim,
                      opt->pscore_fallback,
-                     fell_back};
+                     fell_back,
+                     NULL};
     int rc = ks__did_2x2_rc_fit(ctx, opt->method, &in, att, inf);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(ctx, KS_ENUMERIC, "the estimate is not finite");

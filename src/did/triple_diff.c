@@ -5,7 +5,9 @@
  * regressions per cell, the logit propensity score within the pair, capped at 1 - 1e-6 with
  * controls >= 0.995 trimmed), ATT = DiD_3 + DiD_2 - DiD_1, and the influence function
  * (n / n_3) IF_3 + (n / n_2) IF_2 - (n / n_1) IF_1 whose sd / sqrt(n) is the standard error;
- * clustered: sqrt(G / (G - 1) sum_g (sum_{i in g} IF_i)^2) / n (diff-diff's formula). */
+ * clustered: sqrt(G / (G - 1) sum_g (sum_{i in g} IF_i)^2) / n (diff-diff's formula).
+ * Without covariates the three comparisons reduce to cell means (intercept_only, one pass); with
+ * them, subgroup 4's outcome regressions (dr) are fitted once for the three. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,38 +32,54 @@ void ks_did_ddd_free(ks_did_ddd *r)
 
 void ks_did_ddd_get(const ks_did_ddd *r, ks_did_ddd_view *out) { *out = r->v; }
 
-/* A 0/1 column, whole: its values into v (as 0.0 / 1.0). */
-static int binary(ks_ctx *ctx, const ks_table *t, const char *what, const char *name, double *v)
+/* A 0/1 column, whole, into bit `bit` of each row's cell (zeroed by the caller); read by the
+ * column's own type, as this and the cell sums are most of the fit's time without covariates. */
+static int binary(ks_ctx *ctx, const ks_table *t, const char *what, const char *name,
+                  unsigned char bit, unsigned char *cell)
 {
     ks_did_numcol c;
     int rc = ks__did_numeric(ctx, t, what, name, &c);
     if (rc) return rc;
     const size_t n = ks_table_nrow(t);
-    size_t n1 = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t n1 = 0, i = 0;
+    if (c.f) {
+        for (; i < n && (c.f[i] == 0.0 || c.f[i] == 1.0); i++) {
+            const unsigned char one = c.f[i] == 1.0;
+            cell[i] |= (unsigned char)(one * bit);
+            n1 += one;
+        }
+    } else {
+        for (; i < n && (uint64_t)c.i[i] <= 1; i++) {
+            const unsigned char one = c.i[i] == 1;
+            cell[i] |= (unsigned char)(one * bit);
+            n1 += one;
+        }
+    }
+    if (i < n) {
         const double x = ks__did_num_at(&c, i);
         if (isnan(x))
             return ks__fail(ctx, KS_EINVAL, "%s: row %zu of '%s' is missing", what, i + 1, name);
-        if (x != 0.0 && x != 1.0)
-            return ks__fail(ctx, KS_EINVAL, "%s: row %zu of '%s' is %g; it must be 0 or 1", what,
-                            i + 1, name, x);
-        v[i] = x;
-        n1 += x == 1.0;
+        return ks__fail(ctx, KS_EINVAL, "%s: row %zu of '%s' is %g; it must be 0 or 1", what,
+                        i + 1, name, x);
     }
     if (n1 == 0 || n1 == n)
         return ks__fail(ctx, KS_EINVAL, "%s: '%s' must have both 0 and 1 values", what, name);
     return KS_OK;
 }
 
+/* Cells: 4 G + 2 P + post; the subgroup (1 .. 4 as R triplediff numbers them) is cell / 2 + 1. */
+#define SUBGROUP(cell) (((cell) >> 1) + 1)
+
 /* The DiD of subgroup 4 against subgroup j on their rows: att and the influence function added,
- * times wgt, into inf at the rows. sub: per-row subgroup; scratch for the pair's data. */
+ * times wgt, into inf at the rows. bt (dr): subgroup 4's outcome regressions, the same in every
+ * comparison: fitted by the first (*have_bt 0), then reused. */
 static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const double *y,
-                    const double *post, const unsigned char *sub, const double *X, int j,
-                    double sign, double *att, double *inf, size_t *near, int fallback,
-                    int *fell_back)
+                    const unsigned char *cell, const double *X, int j, double sign, double *att,
+                    double *inf, size_t *near, int fallback, int *fell_back, double *bt,
+                    int *have_bt)
 {
     size_t m = 0;
-    for (size_t i = 0; i < n; i++) m += sub[i] == 4 || sub[i] == j;
+    for (size_t i = 0; i < n; i++) m += SUBGROUP(cell[i]) == 4 || SUBGROUP(cell[i]) == j;
     double *buf = ks__malloc_array(ctx, m + 1, (4 + k) * sizeof *buf);
     size_t *rows = ks__malloc_array(ctx, m + 1, sizeof *rows);
     int rc = KS_OK;
@@ -71,26 +89,35 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const
     }
     double *dy = buf, *D = dy + m, *P = D + m, *f = P + m, *Xs = f + m;
     size_t r = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (sub[i] != 4 && sub[i] != j) continue;
+    for (size_t i = 0; i < n; i++) { /* without a branch: the subgroups come in random order */
+        const int s = SUBGROUP(cell[i]);
         rows[r] = i;
-        dy[r] = y[i];
-        D[r] = sub[i] == 4;
-        P[r] = post[i];
-        for (size_t c = 1; c < k; c++) Xs[c * m + r] = X[(c - 1) * n + i];
-        r++;
+        r += s == 4 || s == j;
     }
+    for (size_t q = 0; q < m; q++) {
+        const size_t i = rows[q];
+        dy[q] = y[i];
+        D[q] = SUBGROUP(cell[i]) == 4;
+        P[q] = cell[i] & 1;
+    }
+    for (size_t c = 1; c < k; c++)
+        for (size_t q = 0; q < m; q++) Xs[c * m + q] = X[(c - 1) * n + rows[q]];
     ks_did_2x2 in = {0};
     in.m = m;
     in.k = k;
     in.dy = dy;
     in.D = D;
-    in.X = k > 1 ? Xs : NULL;
+    in.X = Xs;
     in.nt = SIZE_MAX;
     in.post = P;
     in.n_near_one = near;
     in.ps_fallback = fallback;
     in.fell_back = fell_back;
+    if (method == KS_DID_DR && !*have_bt) {
+        if ((rc = ks__did_2x2_rc_treated_ols(ctx, &in, bt))) goto done;
+        *have_bt = 1;
+    }
+    in.b_treated = method == KS_DID_DR ? bt : NULL;
     if ((rc = ks__did_2x2_rc_fit(ctx, method, &in, att, f))) goto done;
     const double wgt = sign * (double)n / (double)m;
     for (size_t q = 0; q < m; q++) inf[rows[q]] += wgt * f[q];
@@ -103,6 +130,38 @@ done:
 static const char *const pair_names[] = {"", "control-ineligible (G=0, P=0)",
                                          "control-eligible (G=0, P=1)",
                                          "treated-ineligible (G=1, P=0)"};
+
+/* Without covariates each comparison's regressions are cell means and its propensity score is
+ * the share of subgroup 4 among its rows, so for every method the comparison's DiD is the DiD of
+ * the cell means and its influence function is +-(m / n_c) (y - mean_c) on a row of cell c (the
+ * score's odds cancel; the estimation effects of the score and of the regressions are sums of
+ * deviations from cell means, zero). Weighted by +-n / m and summed over the three comparisons,
+ * that is one coefficient per cell: inf = coef_c (y - mean_c), with no pass over the rows per
+ * comparison. The score's guard (R's overlap check) and the near-one count stay. */
+static int intercept_only(ks_ctx *ctx, ks_did_method method, size_t n, const double *cnt,
+                          const double *mean, double *did, size_t *n_near_one, double *coef)
+{
+    *n_near_one = 0;
+    for (int j = 3; j >= 1; j--) {
+        const double *cj = cnt + 2 * (j - 1), *mj = mean + 2 * (j - 1);
+        const double share = (cnt[6] + cnt[7]) / (cnt[6] + cnt[7] + cj[0] + cj[1]);
+        if (method != KS_DID_REG && share >= 0.999)
+            return ks__fail(ctx, KS_ENUMERIC,
+                            "the comparison with the %s subgroup: overlap condition violated: a "
+                            "propensity score of %.6g >= 0.999 (R did's guard, an unweighted "
+                            "logit)",
+                            pair_names[j], share);
+        if (method != KS_DID_REG && share >= PS_NEAR_ONE) *n_near_one += (size_t)(cj[0] + cj[1]);
+        did[3 - j] = (mean[7] - mean[6]) - (mj[1] - mj[0]);
+    }
+    for (size_t c = 0; c < 8; c++) {
+        /* subgroup 4 is in all three comparisons: +1 + 1 - 1 */
+        const double sign = SUBGROUP(c) == 4 ? 1.0 : SUBGROUP(c) == 1 ? -1.0 : 1.0;
+        const double period = (c & 1) == (SUBGROUP(c) == 4) ? 1.0 : -1.0; /* tq, cp: +; tp, cq: - */
+        coef[c] = sign * period * (double)n / cnt[c];
+    }
+    return KS_OK;
+}
 
 int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const char *group,
                    const char *partition, const char *post, const ks_did_ddd_options *opt,
@@ -123,25 +182,28 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     int rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc);
     if (rc) return rc;
     if (n < 2) return ks__fail(ctx, KS_EINVAL, "data: %zu rows", n);
-    double *buf = ks__malloc_array(ctx, n, (4 + ncov) * sizeof *buf);
-    unsigned char *sub = ks__malloc_array(ctx, n, 1);
+    double *buf = ks__malloc_array(ctx, n + 2, (1 + ncov) * sizeof *buf); /* y, X, 2k for bt */
+    unsigned char *cell = ks__calloc(ctx, n, 1);
     int64_t *cc = NULL;
     ks_did_ddd *r = NULL;
-    if (!buf || !sub) {
+    if (!buf || !cell) {
         rc = KS_ENOMEM;
         goto done;
     }
-    double *y = buf, *G = y + n, *Pa = G + n, *T = Pa + n, *X = T + n;
-    if ((rc = binary(ctx, t, "group", group, G)) ||
-        (rc = binary(ctx, t, "partition", partition, Pa)) || (rc = binary(ctx, t, "post", post, T)))
+    double *X = buf + n;
+    if ((rc = binary(ctx, t, "group", group, 4, cell)) ||
+        (rc = binary(ctx, t, "partition", partition, 2, cell)) ||
+        (rc = binary(ctx, t, "post", post, 1, cell)))
         goto done;
+    double *y = buf;
     for (size_t i = 0; i < n; i++) {
-        y[i] = ks__did_num_at(&yc, i);
-        if (!isfinite(y[i])) {
+        const double yi = ks__did_num_at(&yc, i);
+        if (!isfinite(yi)) {
             rc = ks__fail(ctx, KS_EINVAL, "outcome: row %zu of '%s' is missing or not finite",
                           i + 1, outcome);
             goto done;
         }
+        y[i] = yi;
     }
     for (size_t c = 0; c < ncov; c++) {
         ks_did_numcol xc;
@@ -167,10 +229,8 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     ks_did_ddd_view *v = &r->v;
     double sum[8] = {0}, cnt[8] = {0};
     for (size_t i = 0; i < n; i++) {
-        sub[i] = (unsigned char)(G[i] != 0.0 ? (Pa[i] != 0.0 ? 4 : 3) : (Pa[i] != 0.0 ? 2 : 1));
-        const size_t cell = 4 * (size_t)G[i] + 2 * (size_t)Pa[i] + (size_t)T[i];
-        sum[cell] += y[i];
-        cnt[cell] += 1.0;
+        sum[cell[i]] += y[i];
+        cnt[cell[i]] += 1.0;
     }
     static const char *const gp[] = {"control-ineligible", "control-eligible", "treated-ineligible",
                                      "treated-eligible"};
@@ -190,9 +250,17 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     v->n_cell[3] = (size_t)(cnt[0] + cnt[1]);
     size_t near[4] = {0};
     int fell[4] = {0};
-    for (int j = 3; j >= 1; j--) {
-        if ((rc = pair_did(ctx, o->method, n, k, y, T, sub, X, j, j == 1 ? -1.0 : 1.0,
-                           &v->did[3 - j], r->inf, &near[j], o->pscore_fallback, &fell[j]))) {
+    if (k == 1) {
+        double coef[8];
+        if ((rc = intercept_only(ctx, o->method, n, cnt, v->means, v->did, &near[0], coef)))
+            goto done;
+        for (size_t i = 0; i < n; i++) r->inf[i] = coef[cell[i]] * (y[i] - v->means[cell[i]]);
+    }
+    int have_bt = 0;
+    for (int j = 3; j >= 1 && k > 1; j--) {
+        if ((rc = pair_did(ctx, o->method, n, k, y, cell, X, j, j == 1 ? -1.0 : 1.0,
+                           &v->did[3 - j], r->inf, &near[j], o->pscore_fallback, &fell[j],
+                           X + ncov * n, &have_bt))) {
             if (rc != KS_ENOMEM) { /* say which comparison failed */
                 char msg[512];
                 snprintf(msg, sizeof msg, "%s", ks_errmsg(ctx));
@@ -202,7 +270,7 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
             goto done;
         }
     }
-    v->n_near_one = near[1] + near[2] + near[3];
+    v->n_near_one = near[0] + near[1] + near[2] + near[3];
     for (int j = 3; j >= 1; j--)
         if (fell[j])
             ks__log(ctx, KS_LOG_WARN,
@@ -260,7 +328,7 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     r = NULL;
 done:
     ks__free(ctx, buf);
-    ks__free(ctx, sub);
+    ks__free(ctx, cell);
     ks__free(ctx, cc);
     ks_did_ddd_free(r);
     return rc;

@@ -169,6 +169,26 @@ def test_errors_name_the_argument():
         TripleDifference(estimation_method="bogus")
 
 
+def test_ddd_no_covariates_overlap_guard():
+    """Without covariates a comparison's propensity score is subgroup 4's share of its rows:
+    R's guard (a score >= 0.999) refuses ipw and dr there and names the comparison, reg goes
+    on; a share of 0.99 or more warns and counts that comparison's controls."""
+    def data(n1):  # 1000 rows of each subgroup and period, n1 of the control-ineligible
+        cells = [(g, p, t, 1000 if (g, p) != (0, 0) else n1)
+                 for g, p in ((1, 1), (1, 0), (0, 1), (0, 0)) for t in (0, 1)]
+        a = np.array([(g, p, t) for g, p, t, k in cells for _ in range(k)])
+        y = np.random.default_rng(3).standard_normal(len(a))
+        return pd.DataFrame({"group": a[:, 0], "partition": a[:, 1], "post": a[:, 2], "y": y})
+    d = data(1)  # share 2000 / 2002 >= 0.999
+    for method in ("ipw", "dr"):
+        with pytest.raises(Exception, match="control-ineligible .* overlap condition violated"):
+            TripleDifference(estimation_method=method).fit(d, "y", "group", "partition", "post")
+    assert np.isfinite(TripleDifference(estimation_method="reg").fit(
+        d, "y", "group", "partition", "post").att)
+    with pytest.warns(UserWarning, match="^10 control observation"):  # 2000 / 2010 >= 0.99
+        TripleDifference(estimation_method="ipw").fit(data(5), "y", "group", "partition", "post")
+
+
 DD = json.load(open(DATA / "did" / "reference_stacked_diff_diff.json"))
 
 
