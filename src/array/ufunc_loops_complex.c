@@ -5,8 +5,8 @@
  * maximum / minimum in lexicographic order with NaN propagating, the elementary functions from
  * C99 <complex.h> (NumPy's branch cuts) and exp2, log2, log10, expm1, log1p from them. Where
  * NumPy's x86 vector loops round differently from its scalar code (multiply and square with
- * fused multiply-adds), the vector loops' values are taken, on every path. Absolute is the
- * exception: there the vector formula is the less accurate one, so hypot is taken everywhere. */
+ * fused multiply-adds, absolute by a scaled square root), the vector loops' values are taken, on
+ * every path. */
 #include "array/ufunc_loops.h"
 
 #define RE(z) __real__(z)
@@ -90,10 +90,18 @@
     static inline C fmin_##sfx(C a, C b) { return hasnan_##sfx(b) || le_##sfx(a, b) ? a : b; }     \
     static inline C neg_##sfx(C a) { return MK(-RE(a), -IM(a)); }                                  \
     static inline C conj_##sfx(C a) { return MK(RE(a), -IM(a)); }                                  \
-    /* |z| = hypot on every layout: NumPy's own loops differ by layout (its SIMD loop, taken for   \
-     * positive strides, forms big * sqrt(1 + q^2), which is 1 ULP off the exact |z| in about a    \
-     * third of cases; its scalar loop, taken for negative strides on AVX-512, calls hypot) */     \
-    static inline T abs_##sfx(C a) { return hypot##S(RE(a), IM(a)); }                              \
+    /* |z| as NumPy's vector loop: an infinite part gives inf, then NaN gives NaN, else the larger \
+     * part times sqrt(1 + ratio^2) */                                                             \
+    KS_INLINE T abs_##sfx(C a)                                                                     \
+    {                                                                                              \
+        const T r = fabs##S(RE(a)), i = fabs##S(IM(a));                                            \
+        if (isinf(r) || isinf(i)) return (T)INFINITY;                                              \
+        if (isnan(r) || isnan(i)) return (T)NAN;                                                   \
+        const T big = r > i ? r : i, small = r > i ? i : r;                                        \
+        if (big == 0) return 0;                                                                    \
+        const T q = small / big;                                                                   \
+        return sqrt##S(fma##S(q, q, 1)) * big;                                                     \
+    }                                                                                              \
     static inline T real_##sfx(C a) { return RE(a); }                                              \
     static inline T imag_##sfx(C a) { return IM(a); }                                              \
     /* z / |z|; an infinite part gives its sign, two infinite parts or a NaN give NaN */           \
@@ -173,8 +181,8 @@ EACH(UN_S, log2, log2)
 EACH(UN_S, log10, log10)
 EACH(UN_S, expm1, expm1)
 EACH(UN_S, log1p, log1p)
-KS__UNARY(, absolute, c64, float, abs_c64)
-KS__UNARY(, absolute, c128, double, abs_c128)
+KS__UNARY(FMA_KERNEL, absolute, c64, float, abs_c64)
+KS__UNARY(FMA_KERNEL, absolute, c128, double, abs_c128)
 KS__UNARY(, real, c64, float, real_c64)
 KS__UNARY(, real, c128, double, real_c128)
 KS__UNARY(, imag, c64, float, imag_c64)

@@ -91,7 +91,7 @@ def test_twfe_explicit_one_way_drops_the_unit_cluster(panel, vt):
 @pytest.mark.parametrize("key,kw,fit", [
     ("mp_cr2_unit", {"cluster": "unit"}, {}),
     ("mp_hc2bm", {}, {}),
-    ("mp_unit_cr2_unit", {"cluster": "unit"}, {"unit": "unit"}),
+    ("mp_unit_cr2_unit", {"cluster": "unit"}, {"absorb": ["unit"]}),
 ])
 def test_multiperiod_hc2_bm_matches_clubsandwich(panel, key, kw, fit):
     r = kd.MultiPeriodDiD(vcov_type="hc2_bm", **kw).fit(

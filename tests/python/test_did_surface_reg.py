@@ -80,7 +80,7 @@ def test_did_time_alias_unit_and_fitted_state(panel):
         est.predict(panel)
     with pytest.raises(TypeError, match="not both"):
         est.fit(panel, outcome="outcome", treatment="treated", post="post", time="post")
-    with pytest.raises(NotImplementedError, match="conley"):
+    with pytest.raises(ValueError, match="conley_coords"):
         kd.DifferenceInDifferences(vcov_type="conley").fit(
             panel, outcome="outcome", treatment="treated", post="post")
     with pytest.raises(ValueError, match="conley_coords"):  # conley: tests/python/test_did_conley.py

@@ -80,14 +80,13 @@ def _arctan2_truth_where_numpy_is_off(r, *args):
 
 def reference(name, *args, **kw):
     """NumPy's result, computed as kestrel computes it (float32 where NumPy would use float16),
-    or the exception class NumPy raises. Complex absolute is NumPy's hypot of the parts, NumPy's
-    scalar loop: its SIMD loop, which it takes for positive strides only on AVX-512 (negative ones
-    too on AVX2), forms max * sqrt(1 + (min / max)^2), 1 ULP from the exact |z| in about a
-    third of the cases, so NumPy's answer would depend on the layout."""
+    or the exception class NumPy raises. Complex absolute is NumPy's result on a contiguous copy:
+    NumPy's SIMD loop, max * sqrt(1 + (min / max)^2), which kestrel takes on every layout, while
+    NumPy itself calls hypot for negative strides on AVX-512, so its answer depends on the
+    layout."""
     f = getattr(np, name)
     if name == "absolute" and not kw and np.asarray(args[0]).dtype.kind == "c":
-        z = np.asarray(args[0])
-        return np.hypot(z.real, z.imag)
+        return np.absolute(np.array(args[0], order="C"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

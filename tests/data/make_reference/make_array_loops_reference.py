@@ -166,10 +166,6 @@ def main():
                 if uf.nin == 1:
                     a = unary_inputs(ci)
                     r = uf(a, signature=(t, tout))
-                    if name == "absolute" and ci[0] == "c":
-                        # NumPy's scalar loop (hypot): its SIMD one, max * sqrt(1 + (min/max)^2),
-                        # is 1 ULP off the exact |z| in about a third of the cases
-                        r = np.hypot(a.real, a.imag)
                     cols = [hexes(a), hexes(r)]
                 else:
                     a, b = binary_inputs(ci, name)
