@@ -278,7 +278,7 @@ def test_event_study_and_other_alpha():
     es = kd.TwoWayFixedEffects(**KW).fit(d, "y", "treated", time="time", unit="unit",
                                          event_study=True, post_periods=[2004, 2006])
     mp = kd.MultiPeriodDiD(**KW).fit(d, "y", "treated", "time", post_periods=[2004, 2006],
-                                     unit="unit")
+                                     unit="unit", absorb=["unit"])
     se = dict(zip(es.event_time.tolist(), es.se))
     for p, e in mp.period_effects.items():  # within spec: MultiPeriodDiD with unit effects
         assert se[p] == pytest.approx(e.se, rel=1e-12)

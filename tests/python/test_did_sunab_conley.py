@@ -162,5 +162,5 @@ def test_cli_matches_python(kestrel_bin):
     assert j["se_e"] == [v["se"] for v in r.event_study_effects.values()]
     table = subprocess.run(args, capture_output=True, text=True)
     assert table.returncode == 0 and "Conley" in table.stdout
-    bad = subprocess.run(args[:12] + ["--conley-lag", "1"], capture_output=True, text=True)
+    bad = subprocess.run(args[:13] + ["--conley-lag", "1"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--conley-coords" in bad.stderr
