@@ -28,7 +28,8 @@ class SunAbrahamResults(Results):
     ``overall_conf_int``, ``cohort_effects`` {(g, e): {effect, se, weight, n_obs}},
     ``cohort_weights`` {e: {g: weight}}, ``groups``, ``reference_period``, ``n_obs``,
     ``n_treated_units``, ``n_control_units``, ``n_clusters``, ``alpha``, ``control_group``.
-    t tests use the regression's degrees of freedom (clusters - 1, as fixest)."""
+    t tests use df_convention's degrees of freedom (default clusters - 1, as fixest; the
+    residual df under vcov_type='conley', whose ``n_clusters`` is None without ``cluster``)."""
 
     def __init__(self, r, est):
         alpha = est.alpha
