@@ -225,6 +225,22 @@ static void flci_trunc(const lpctx *c, const flci_hyb *f, const double *g, const
     if (fc < 0) *vlo = n1 / fc, *vup = n2 / -fc;
 }
 
+/* Whether eta (y) passes the LF hybrid's critical value cv so clearly that cond_test's first
+ * stage (eta > cv, eta from the cold LP) must reject: the value of the dual LP warm-started
+ * from the last grid point's basis is a dual feasible one, so at most the LP's minimum (weak
+ * duality) and the cold eta at least that less rounding; a margin far above rounding leaves
+ * every point near cv to cond_test. Most of a wide grid is rejected here, at a pivot or two. */
+static int surely_past_lf_cv(lpctx *c, const double *y, double cv)
+{
+    double eta;
+    if (!c->warm_ok) return 0;
+    if (ks__lp_warm_max(&c->warm, y, &eta) != 0) {
+        c->warm_ok = 0; /* a failed warm solve leaves its tableau unusable */
+        return 0;
+    }
+    return eta > cv + 1e-9 * (1.0 + fabs(cv));
+}
+
 /* R's .lp_conditional_test_fn: 1 when theta is rejected. lf_cv: NaN unless the LF hybrid;
  * fh: NULL unless the FLCI hybrid. */
 static int cond_test(lpctx *c, const double *y, double alpha, double kappa, ks__hybrid hyb,
@@ -541,9 +557,15 @@ int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, siz
             lpctx c = c0;
             lpctx_bind(&c, wk);
             double *y = wk + lpctx_doubles(M, k), *lam = y + M;
+            c.warm_ok =
+                p->hybrid == KS__HYB_LF && ks__lp_warm_init(&c.warm, M, k + 1, c.W, c.wwork) == 0;
 #pragma omp for schedule(dynamic, 8)
             for (size_t g = 0; g < ngrid; g++) {
                 for (size_t i = 0; i < M; i++) y[i] = Y[i] - a1[i] * theta[g];
+                if (surely_past_lf_cv(&c, y, cv)) {
+                    accept[g] = 0;
+                    continue;
+                }
                 const flci_hyb fh = {theta[g], fb, p->flci_half, fS};
                 accept[g] = !cond_test(&c, y, p->alpha, p->kappa, p->hybrid, cv, &fh, lam);
             }
