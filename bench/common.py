@@ -27,15 +27,18 @@ def args_or_worker(worker, reps, cases):
 
 def time_fits(fit, reps):
     """One warm-up fit (imports, caches, JIT), then `reps` timed ones; returns the warm-up's
-    result and the timing dict a worker prints (median, every time, peak RSS)."""
+    result and the timing dict a worker prints (median, every time, the median CPU time of
+    the process: on a shared machine the fairer measure, peak RSS)."""
     first = fit()
-    times = []
+    times, cpu = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fit()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    return first, {"median_s": statistics.median(times), "times": times, "peak_rss_mb": rss}
+    return first, {"median_s": statistics.median(times), "times": times,
+                   "cpu_median_s": statistics.median(cpu), "peak_rss_mb": rss}
 
 
 def run_worker(script, tool, case, threads, reps):
