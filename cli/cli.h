@@ -58,6 +58,13 @@ int cli_enum_fail(const char *cmd, const char *opt, const char *s);
  * (free(*items) frees it all); an empty item ("a,,b", "a,", "") is a usage error naming the
  * option. CLI_OK, CLI_USAGE, or CLI_FAILED when out of memory (each said on stderr). */
 int cli_list(const char *cmd, const char *opt, const char *s, const char ***items, size_t *n);
+/* The --conley-coords LAT,LON, --conley-cutoff, --conley-lag, --conley-metric and
+ * --conley-kernel values (NULL: not given) into o's lat, lon and kernel settings, *xy the
+ * malloc'ed list the names point into (free it). Without coords, o is untouched and the others
+ * must be absent. CLI_OK or CLI_USAGE / CLI_FAILED (said on stderr). */
+int cli_conley_options(const char *cmd, const char *coords, const char *cutoff, const char *lag,
+                       const char *metric, const char *kernel, ks_did_conley_options *o,
+                       const char ***xy);
 /* The whole of a text file (at most 1 GiB, no NUL byte) in a malloc'ed string, or NULL with
  * the reason on stderr: "kestrel CMD: PATH: cannot open: Is a directory". */
 char *cli_read_file(const char *cmd, const char *path);

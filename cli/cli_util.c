@@ -507,3 +507,37 @@ void cli_print_feols_json(FILE *out, const ks_feols *m, const char *formula)
     }
     fprintf(out, "\n]}\n");
 }
+
+int cli_conley_options(const char *cmd, const char *coords, const char *cutoff, const char *lag,
+                       const char *metric, const char *kernel, ks_did_conley_options *o,
+                       const char ***xy)
+{
+    *xy = NULL;
+    if (!coords) {
+        if (!cutoff && !lag && !metric && !kernel) return CLI_OK;
+        fprintf(stderr,
+                "kestrel %s: --conley-cutoff, --conley-lag, --conley-metric and --conley-kernel "
+                "need --conley-coords\n",
+                cmd);
+        return CLI_USAGE;
+    }
+    size_t nxy = 0;
+    long L = 0;
+    int rc = cli_list(cmd, "--conley-coords", coords, xy, &nxy);
+    if (rc) return rc;
+    if (nxy != 2)
+        fprintf(stderr, "kestrel %s: --conley-coords: expected two columns LAT,LON\n", cmd);
+    if (nxy == 2 && !cutoff)
+        fprintf(stderr, "kestrel %s: --conley-coords needs --conley-cutoff\n", cmd);
+    if (nxy != 2 || !cutoff || cli_num(cmd, "--conley-cutoff", cutoff, &o->conley.cutoff) ||
+        (lag && cli_int(cmd, "--conley-lag", lag, 0, &L))) {
+        free(*xy);
+        *xy = NULL;
+        return CLI_USAGE;
+    }
+    o->lat = (*xy)[0], o->lon = (*xy)[1];
+    o->conley.lag_cutoff = (int)L;
+    if (metric) o->conley.metric = metric;
+    if (kernel) o->conley.kernel = kernel;
+    return CLI_OK;
+}

@@ -142,25 +142,9 @@ static int conley(ks_ctx *ctx, const ks_table *t, const args *a, const char *cmd
 {
     ks_did_conley_options o = KS_DID_CONLEY_OPTIONS_INIT;
     const char **xy = NULL;
-    size_t nxy = 0;
-    long lag = 0;
-    int rc = cli_list(cmd, "--conley-coords", a->conley, &xy, &nxy);
+    int rc = cli_conley_options(cmd, a->conley, a->cutoff, a->lag, a->metric, a->kernel, &o, &xy);
     if (rc) return rc;
-    if (nxy != 2) {
-        fprintf(stderr, "kestrel %s: --conley-coords: expected two columns LAT,LON\n", cmd);
-        free(xy);
-        return CLI_USAGE;
-    }
-    if (!a->cutoff || cli_num(cmd, "--conley-cutoff", a->cutoff, &o.conley.cutoff) ||
-        (a->lag && cli_int(cmd, "--conley-lag", a->lag, 0, &lag))) {
-        if (!a->cutoff) fprintf(stderr, "kestrel %s: --conley-coords needs --conley-cutoff\n", cmd);
-        free(xy);
-        return CLI_USAGE;
-    }
-    o.lat = xy[0], o.lon = xy[1], o.time = a->time, o.unit = a->unit, o.cluster = a->cluster;
-    o.conley.lag_cutoff = (int)lag;
-    if (a->metric) o.conley.metric = a->metric;
-    if (a->kernel) o.conley.kernel = a->kernel;
+    o.time = a->time, o.unit = a->unit, o.cluster = a->cluster;
     ks_did_conley *r = NULL;
     if (ks_did_conley_fit(ctx, t, formula, &o, &r) != KS_OK) {
         free(xy);
@@ -276,11 +260,9 @@ static int run(int argc, char **argv, int twfe)
         return CLI_USAGE;
     }
     if (!a.conley && (a.cutoff || a.lag || a.metric || a.kernel)) {
-        fprintf(stderr,
-                "kestrel %s: --conley-cutoff, --conley-lag, --conley-metric and "
-                "--conley-kernel need --conley-coords\n",
-                cmd);
-        return CLI_USAGE;
+        ks_did_conley_options unused = KS_DID_CONLEY_OPTIONS_INIT;
+        const char **none;
+        return cli_conley_options(cmd, NULL, a.cutoff, a.lag, a.metric, a.kernel, &unused, &none);
     }
     if (a.conley && (!a.unit || a.vcov || a.inference || a.wild)) {
         fprintf(stderr,

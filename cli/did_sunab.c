@@ -10,7 +10,8 @@ int cmd_did_sunab(int argc, char **argv)
 {
     const char *data = NULL, *y = NULL, *unit = NULL, *time = NULL, *g = NULL, *covs = NULL;
     const char *cluster = NULL, *antic = NULL, *alpha = NULL, *json = NULL, *plot = NULL;
-    const char *threads = NULL;
+    const char *threads = NULL, *conley = NULL, *cutoff = NULL, *lag = NULL, *metric = NULL;
+    const char *kernel = NULL;
     const cli_opt opts[] = {
         {"data", 1, &data, "FILE", "CSV or TSV, plain or gzip, with a header row"},
         {"outcome", 1, &y, "Y", "outcome column"},
@@ -18,13 +19,23 @@ int cmd_did_sunab(int argc, char **argv)
         {"time", 1, &time, "T", "period column (numbers)"},
         {"first-treat", 1, &g, "G", "first treated period (0 or empty: never treated)"},
         {"covariates", 1, &covs, "A,B", "covariates"},
-        {"cluster", 1, &cluster, "COL", "cluster-robust standard errors by COL (default: the unit)"},
+        {"cluster", 1, &cluster, "COL",
+         "cluster-robust standard errors by COL (default: the unit);\nwith --conley-coords, "
+         "the kernel's same-cluster indicator"},
         {"anticipation", 1, &antic, "K", "periods of anticipation (reference period -1 - K)"},
         {"alpha", 1, &alpha, "A", "significance level (default 0.05)"},
+        {"conley-coords", 1, &conley, "LAT,LON",
+         "Conley (1999) spatial-HAC errors on these coordinates\n(diff-diff's "
+         "vcov_type='conley'; units not clustered;\nt tests at the residual df)"},
+        {"conley-cutoff", 1, &cutoff, "KM", "the Conley distance cutoff (km for haversine)"},
+        {"conley-lag", 1, &lag, "L", "within-unit Bartlett lags (default 0)"},
+        {"conley-metric", 1, &metric, "M", "haversine (default; degrees) | euclidean"},
+        {"conley-kernel", 1, &kernel, "K", "bartlett (default) | uniform"},
         {"json", 0, &json, NULL, "print JSON instead of the table"},
         {"plot", 1, &plot, "FILE", "the event study as a plot: FILE.svg or FILE.png"},
-        {"threads", 1, &threads, "N", "at most N threads (default 0: all cores, fewer for\n"
-                                      "small work)"},
+        {"threads", 1, &threads, "N",
+         "at most N threads (default 0: all cores, fewer for\n"
+         "small work)"},
     };
     int rc = cli_parse_help(
         "did sunab", argc, argv, opts, sizeof opts / sizeof *opts,
@@ -49,9 +60,17 @@ int cmd_did_sunab(int argc, char **argv)
     }
     if (alpha && cli_num("did sunab", "--alpha", alpha, &o.alpha)) return CLI_USAGE;
     o.cluster = cluster;
+    ks_did_conley_options co = KS_DID_CONLEY_OPTIONS_INIT;
+    const char **xy = NULL;
+    if ((rc = cli_conley_options("did sunab", conley, cutoff, lag, metric, kernel, &co, &xy)))
+        return rc;
+    if (conley) o.conley = &co;
     size_t ncov = 0;
     const char **covlist = NULL;
-    if (covs && (rc = cli_list("did sunab", "--covariates", covs, &covlist, &ncov))) return rc;
+    if (covs && (rc = cli_list("did sunab", "--covariates", covs, &covlist, &ncov))) {
+        free(xy);
+        return rc;
+    }
     o.covariates = covlist;
     ks_ctx *ctx;
     ks_table *t = NULL;
@@ -81,9 +100,15 @@ int cmd_did_sunab(int argc, char **argv)
         printf("}\n");
     } else {
         printf("Sun & Abraham (2021) interaction-weighted event study: %s\n", y);
-        printf("Treated units: %zu   Never treated: %zu   Observations: %zu   Clusters: %zu   "
-               "Reference period: %g\n\n", s.n_treated_units, s.n_control_units, s.nobs,
-               s.nclusters, s.ref);
+        printf("Treated units: %zu   Never treated: %zu   Observations: %zu   ", s.n_treated_units,
+               s.n_control_units, s.nobs);
+        if (conley)
+            printf("Conley errors (%s, %s, cutoff %g, lag %d%s%s)   ", co.conley.kernel,
+                   co.conley.metric, co.conley.cutoff, co.conley.lag_cutoff,
+                   cluster ? ", cluster " : "", cluster ? cluster : "");
+        else
+            printf("Clusters: %zu   ", s.nclusters);
+        printf("Reference period: %g\n\n", s.ref);
         cli_print_effect_header(stdout);
         cli_print_effect(stdout, "ATT", s.att, s.att_se, s.att_tstat, s.att_pvalue, s.att_ci_lower,
                          s.att_ci_upper);
@@ -105,5 +130,6 @@ done:
     ks_ctx_free(ctx);
 out:
     free(covlist);
+    free(xy);
     return rc;
 }

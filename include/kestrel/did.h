@@ -468,6 +468,7 @@ KS_API void ks_did_bacon_free(ks_did_bacon *r); /* NULL is fine */
  * relative period's effect averages its cohort effects weighted by their treated observations,
  * the overall ATT averages the post periods (e >= 0) by theirs; delta-method standard errors.
  * Never-treated units (first_treat 0, empty or Inf) are the controls; there must be some. */
+struct ks_did_conley_options; /* kestrel/did_conley.h */
 typedef struct {
     const char *cluster;
     int anticipation;
@@ -484,10 +485,17 @@ typedef struct {
                                       ("cluster"); 1 the residual df, observations - units -
                                       periods + 1 - coefficients estimated ("residual",
                                       diff-diff 3.13's default); 2 normal tests ("normal") */
+    const struct ks_did_conley_options *conley; /* NULL (default): the cluster-robust CR1 above;
+        else diff-diff's vcov_type="conley": the Conley spatial-HAC sandwich (did_conley.h) of the
+        saturated regression's partialled design, with its lat, lon and kernel settings (its time
+        and unit are the fit's; its cluster is ignored: `cluster` above, if given, is the product
+        kernel's, and the units are not clustered otherwise). The cell effects' variance then
+        feeds the same w'Vw aggregates; df_convention 0 is the residual df (no clusters); no
+        bootstrap. */
 } ks_did_sunab_options;
 #define KS_DID_SUNAB_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        NULL, 0, NULL, 0.05, 0, 0, 0                                                               \
+        NULL, 0, NULL, 0.05, 0, 0, 0, NULL                                                         \
     }
 typedef struct {
     size_t ncell;                   /* cohort x relative-period cells, by period then cohort */
@@ -505,7 +513,8 @@ typedef struct {
     double df_t;                    /* t-test degrees of freedom (df_convention; 0: normal) */
     double crit;                    /* the intervals' t(df_t) quantile at 1 - alpha / 2 */
     double ref;                     /* the reference period left out */
-    size_t nobs, nclusters, n_treated_units, n_control_units, nperiods;
+    size_t nobs, nclusters, n_treated_units, n_control_units, nperiods; /* nclusters 0: Conley
+                                                                       errors, no cluster */
     size_t n_bootstrap;     /* the pairs bootstrap's draws (0: none) */
     const double *boot_e;   /* n_bootstrap x nrel column-major: each draw's period effects */
     const double *boot_att; /* n_bootstrap overall ATTs */

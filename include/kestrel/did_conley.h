@@ -51,7 +51,7 @@ KS_API int ks_conley_meat(ks_ctx *ctx, size_t n, size_t p, const double *S, cons
 
 /* The regression `formula` (ks_feols_fit's syntax and rows: NA rows and fixed-effect
  * singletons removed) with the Conley variance. */
-typedef struct {
+typedef struct ks_did_conley_options {
     const char *lat, *lon; /* the coordinate columns (euclidean: any two); required */
     const char *time;      /* the period column (numeric or text, sorted), or NULL */
     const char *unit;      /* the unit column (the serial part), or NULL */

@@ -422,19 +422,25 @@ done:
 static PyObject *py_sunab(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"columns", "outcome",      "unit",          "time",  "first_treat",
-                             "cluster", "anticipation", "covariates",    "alpha", "n_bootstrap",
-                             "seed",    "threads",      "df_convention", NULL};
+    static char *kwlist[] = {"columns",       "outcome",       "unit",         "time",
+                             "first_treat",   "cluster",       "anticipation", "covariates",
+                             "alpha",         "n_bootstrap",   "seed",         "threads",
+                             "df_convention", "conley_lat",    "conley_lon",   "conley_cutoff",
+                             "conley_metric", "conley_kernel", "conley_lag",   NULL};
     PyObject *cols, *covs = Py_None;
     const char *y, *u, *tm, *g;
     ks_did_sunab_options o = KS_DID_SUNAB_OPTIONS_INIT;
+    ks_did_conley_options co = KS_DID_CONLEY_OPTIONS_INIT; /* used when conley_lat is given */
     unsigned long long seed = 0;
     int threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziOdiKii", kwlist, &cols, &y, &u, &tm, &g,
-                                     &o.cluster, &o.anticipation, &covs, &o.alpha, &o.n_bootstrap,
-                                     &seed, &threads, &o.df_convention))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Ossss|ziOdiKiizzdssi", kwlist, &cols, &y, &u, &tm,
+                                     &g, &o.cluster, &o.anticipation, &covs, &o.alpha,
+                                     &o.n_bootstrap, &seed, &threads, &o.df_convention, &co.lat,
+                                     &co.lon, &co.conley.cutoff, &co.conley.metric,
+                                     &co.conley.kernel, &co.conley.lag_cutoff))
         return NULL;
     o.seed = (uint64_t)seed;
+    if (co.lat) o.conley = &co;
     PyObject *kcov = NULL;
     const char **cov = NULL;
     if (covs != Py_None && !(cov = ks_py_str_list(covs, "covariates", &kcov, NULL))) return NULL;
@@ -708,7 +714,9 @@ PyMethodDef ks_py_did_methods[] = {
      "did_twfe(columns, outcome, treatment, time, unit, cluster=None) -> dict"},
     {"sunab", (PyCFunction)(void (*)(void))py_sunab, METH_VARARGS | METH_KEYWORDS,
      "sunab(columns, outcome, unit, time, first_treat, cluster=None, anticipation=0, "
-     "covariates=None) -> dict"},
+     "covariates=None, alpha=0.05, n_bootstrap=0, seed=0, threads=0, df_convention=0, "
+     "conley_lat=None, conley_lon=None, conley_cutoff=0, conley_metric='haversine', "
+     "conley_kernel='bartlett', conley_lag=0) -> dict"},
     {"bacon", (PyCFunction)(void (*)(void))py_bacon, METH_VARARGS | METH_KEYWORDS,
      "bacon(columns, outcome, unit, time, first_treat) -> dict"},
     {"sdid", (PyCFunction)(void (*)(void))py_sdid, METH_VARARGS | METH_KEYWORDS,

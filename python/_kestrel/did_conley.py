@@ -47,7 +47,7 @@ def check(est, where):
     if est.conley_kernel not in _KERNELS:
         raise ValueError(f"conley_kernel must be 'bartlett' or 'uniform'; got "
                          f"{est.conley_kernel!r}")
-    if est.inference == "wild_bootstrap":
+    if getattr(est, "inference", "analytical") == "wild_bootstrap":
         raise NotImplementedError(f"{where}(vcov_type='conley', inference='wild_bootstrap') is "
                                   "not supported: use inference='analytical' for Conley errors")
     return {"lat": coords[0], "lon": coords[1], "cutoff": float(cutoff),

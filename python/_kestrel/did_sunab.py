@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _core
 from . import did_checks as checks
+from . import did_conley
 from . import validate
 from .did_base import Estimator, Results
 from .did_surface import SABootstrapResults
@@ -27,7 +28,8 @@ class SunAbrahamResults(Results):
     ``overall_conf_int``, ``cohort_effects`` {(g, e): {effect, se, weight, n_obs}},
     ``cohort_weights`` {e: {g: weight}}, ``groups``, ``reference_period``, ``n_obs``,
     ``n_treated_units``, ``n_control_units``, ``n_clusters``, ``alpha``, ``control_group``.
-    t tests use the regression's degrees of freedom (clusters - 1, as fixest)."""
+    t tests use df_convention's degrees of freedom (default clusters - 1, as fixest; the
+    residual df under vcov_type='conley', whose ``n_clusters`` is None without ``cluster``)."""
 
     def __init__(self, r, est):
         alpha = est.alpha
@@ -38,7 +40,12 @@ class SunAbrahamResults(Results):
         self.cluster_name = est.cluster
         self.df_convention = est.df_convention
         self.inference_df = float(r["df_t"]) if r["df_t"] > 0 else None
-        self.conley_lag_cutoff = None
+        conley = est.vcov_type == "conley"
+        self.conley_lag_cutoff = est.conley_lag_cutoff if conley else None
+        self._se_label = (f"Conley spatial HAC SEs ({est.conley_kernel}, cutoff "
+                          f"{est.conley_cutoff_km:g}, lag {est.conley_lag_cutoff}"
+                          + (f", clusters {est.cluster}" if est.cluster else "") + ")"
+                          if conley else f"SEs clustered ({r['nclusters']} clusters)")
         self.time_periods = [_num(t) for t in r["periods"]]
         self.reference_observed = bool(r["ref_observed"])
 
@@ -64,7 +71,7 @@ class SunAbrahamResults(Results):
         self.overall_conf_int = o["conf_int"]
         self.groups = sorted({g for g, _ in self.cohort_effects})
         self.reference_period = _num(r["ref"])
-        self.n_obs, self.n_clusters = r["nobs"], r["nclusters"]
+        self.n_obs, self.n_clusters = r["nobs"], r["nclusters"] or None
         self.n_treated_units, self.n_control_units = r["n_treated_units"], r["n_control_units"]
         ok = np.isfinite(r["se_e"])
         self.event_study_vcov = r["vcov_e"][np.ix_(ok, ok)]
@@ -121,9 +128,8 @@ class SunAbrahamResults(Results):
         lo, hi = self.overall_conf_int
         lines = ["Sun & Abraham (2021) interaction-weighted event study",
                  f"  {self.n_treated_units} treated units in {len(self.groups)} cohorts, "
-                 f"{self.n_control_units} never treated; {self.n_obs} observations; SEs "
-                 f"clustered ({self.n_clusters} clusters); reference period "
-                 f"{self.reference_period}",
+                 f"{self.n_control_units} never treated; {self.n_obs} observations; "
+                 f"{self._se_label}; reference period {self.reference_period}",
                  f"  overall ATT {self.overall_att:.6f}  se {self.overall_se:.6f}  p "
                  f"{self.overall_p_value:.4g}  [{lo:.6f}, {hi:.6f}]", "",
                  f"  {'e':>6}{'effect':>12}{'std.err':>12}{'p':>10}{'cohorts':>9}"]
@@ -148,9 +154,10 @@ class SunAbraham(Estimator):
     the cluster-robust CR1 of fixest), ``df_convention`` ('cluster': t(clusters - 1), fixest's
     and kestrel's default; 'residual': t(the regression's residual df), diff-diff 3.13's
     default; 'normal': normal tests), the Conley settings ``conley_coords``,
-    ``conley_cutoff_km``, ``conley_metric``, ``conley_kernel``, ``conley_lag_cutoff``
-    (accepted for diff-diff's signature; Conley standard errors are not implemented, so
-    coords, cutoff or lag cutoff given raise NotImplementedError), ``rank_deficient_action``,
+    ``conley_cutoff_km``, ``conley_metric``, ``conley_kernel``, ``conley_lag_cutoff`` (with
+    ``vcov_type='conley'``: diff-diff's Conley spatial-HAC sandwich of the within-transformed
+    saturated regression, the units not clustered, ``cluster`` the product kernel's clusters,
+    t tests at the residual df; no bootstrap), ``rank_deficient_action``,
     ``threads``. ``fit(data, outcome, unit, time, first_treat, covariates=None)``; first_treat
     0 or Inf marks the never treated."""
 
@@ -194,11 +201,19 @@ class SunAbraham(Estimator):
             warnings.warn(f"n_bootstrap={self.n_bootstrap} is low. Consider n_bootstrap >= 199 "
                           "for reliable inference.", UserWarning, stacklevel=2)
         covs = [covariates] if isinstance(covariates, str) else covariates
+        cz = did_conley.check(self, "SunAbraham")
+        if cz is not None and self.n_bootstrap > 0:
+            raise ValueError("SunAbraham(vcov_type='conley') is incompatible with n_bootstrap > "
+                             "0: the pairs bootstrap would replace the Conley sandwich; use "
+                             "n_bootstrap=0, or vcov_type='hc1' with the bootstrap")
+        conley = {} if cz is None else dict(
+            conley_lat=cz["lat"], conley_lon=cz["lon"], conley_cutoff=cz["cutoff"],
+            conley_metric=cz["metric"], conley_kernel=cz["kernel"], conley_lag=cz["lag_cutoff"])
         r = _core.sunab(_columns(data), outcome, unit, time, first_treat, cluster=self.cluster,
                         anticipation=int(self.anticipation), covariates=covs,
                         alpha=float(self.alpha), n_bootstrap=int(self.n_bootstrap), seed=seed,
                         threads=validate.threads(self.threads),
-                        df_convention=_DF_CONVENTIONS[self.df_convention])
+                        df_convention=_DF_CONVENTIONS[self.df_convention], **conley)
         checks.rank_deficient(self.rank_deficient_action, _collinear(r))
         checks.warn_notes(r["notes"])
         est = _Fit(self.get_params(), unit)
@@ -218,11 +233,7 @@ _DF_CONVENTIONS = {"cluster": 0, "residual": 1, "normal": 2}
 
 def _check_options(est):
     """diff-diff's vcov_type, df_convention and conley_* arguments, with what kestrel computes."""
-    if est.vcov_type == "conley" or est.conley_coords is not None or \
-            est.conley_cutoff_km is not None or est.conley_lag_cutoff is not None:
-        raise NotImplementedError("SunAbraham: Conley spatial standard errors (vcov_type="
-                                  "'conley', conley_*) are not implemented in kestrel")
-    if est.vcov_type != "hc1":
+    if est.vcov_type not in ("hc1", "conley"):
         if est.vcov_type in ("classical", "hc2", "hc2_bm"):
             raise NotImplementedError(f"SunAbraham: vcov_type={est.vcov_type!r} is not "
                                       "implemented; 'hc1' (cluster-robust CR1) is")

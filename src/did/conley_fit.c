@@ -178,7 +178,11 @@ int ks_did_conley_fit(ks_ctx *ctx, const ks_table *t, const char *formula,
     if ((rc = ks_conley_meat(ctx, n, k, S, c1, c2, period, unit, cluster, &opt->conley, meat,
                              &r->v.npairs)))
         goto done;
-    if (k && (rc = ks_spd_inverse(ctx, k, bread, 0.0))) goto done;
+    /* one BLAS thread: a threaded Cholesky rounds differently by thread count (and k is small) */
+    ks__blas_set_threads(1);
+    rc = k ? ks_spd_inverse(ctx, k, bread, 0.0) : KS_OK;
+    ks__blas_set_threads(ctx->nthreads);
+    if (rc) goto done;
     /* V = B M B on the kept terms, NaN for the dropped */
     for (size_t l = 0; l < k; l++)
         for (size_t m = 0; m < k; m++) {

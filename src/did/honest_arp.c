@@ -29,17 +29,27 @@ typedef struct {
     const double *S;  /* M x M */
     const double *sd; /* M */
     double *A_ub, *cost, *x, *lam, *lpw, *A_eq, *b_eq, *tmp;
+    double *W, *wwork; /* [sd, X] (M x (k + 1)); the warm-started LP's work space */
+    ks__lp_warm warm;
+    int warm_ok;
 } lpctx;
 
 static size_t lpctx_doubles(size_t M, size_t k)
 {
     return M * (k + 1) + (k + 1) + (M + k + 1) + (M + k + 1) + ks__lp_work_size(M, 0, k + 1) +
-           ks__lp_work_size(k + 1, M, 0) + (k + 1) * M + (k + 1) + 8 * M + (k + 1) * (k + 1);
+           ks__lp_work_size(k + 1, M, 0) + (k + 1) * M + (k + 1) + 8 * M + (k + 1) * (k + 1) +
+           M * (k + 1) + ks__lp_warm_doubles(M, k + 1);
 }
 
 static void lpctx_bind(lpctx *c, double *w)
 {
     const size_t M = c->M, k = c->k;
+    c->W = w, w += M * (k + 1);
+    for (size_t i = 0; i < M; i++) {
+        c->W[i * (k + 1)] = c->sd[i];
+        memcpy(c->W + i * (k + 1) + 1, c->X + i * k, k * sizeof *c->W);
+    }
+    c->wwork = w, w += ks__lp_warm_doubles(M, k + 1);
     c->A_ub = w, w += M * (k + 1);
     c->cost = w, w += M + k + 1;
     c->x = w, w += M + k + 1;
@@ -50,7 +60,7 @@ static void lpctx_bind(lpctx *c, double *w)
     c->lpw = w;
 }
 
-/* eta = min_{eta, delta} eta s.t. y_i <= sd_i eta + X_i delta; lam: the duals (M). */
+/* eta = min_{eta, delta} eta s.t. y_i <= sd_i eta + X_i delta; lam: the duals (M), or NULL. */
 static int eta_lp(lpctx *c, const double *y, double *eta, double *lam)
 {
     const size_t M = c->M, k = c->k, n = k + 1;
@@ -215,6 +225,22 @@ static void flci_trunc(const lpctx *c, const flci_hyb *f, const double *g, const
     if (fc < 0) *vlo = n1 / fc, *vup = n2 / -fc;
 }
 
+/* Whether eta (y) passes the LF hybrid's critical value cv so clearly that cond_test's first
+ * stage (eta > cv, eta from the cold LP) must reject: the value of the dual LP warm-started
+ * from the last grid point's basis is a dual feasible one, so at most the LP's minimum (weak
+ * duality) and the cold eta at least that less rounding; a margin far above rounding leaves
+ * every point near cv to cond_test. Most of a wide grid is rejected here, at a pivot or two. */
+static int surely_past_lf_cv(lpctx *c, const double *y, double cv)
+{
+    double eta;
+    if (!c->warm_ok) return 0;
+    if (ks__lp_warm_max(&c->warm, y, &eta) != 0) {
+        c->warm_ok = 0; /* a failed warm solve leaves its tableau unusable */
+        return 0;
+    }
+    return eta > cv + 1e-9 * (1.0 + fabs(cv));
+}
+
 /* R's .lp_conditional_test_fn: 1 when theta is rejected. lf_cv: NaN unless the LF hybrid;
  * fh: NULL unless the FLCI hybrid. */
 static int cond_test(lpctx *c, const double *y, double alpha, double kappa, ks__hybrid hyb,
@@ -347,15 +373,15 @@ static double quantile7(const double *x, size_t n, double p)
 }
 
 int ks__lf_quantile(ks_ctx *ctx, const double *S, size_t M, double kappa, ks__draw_stat stat,
-                    void *state, double *out)
+                    void *state, int nthreads, double *out)
 {
     const size_t sims = 1000;
     int rc = KS_OK;
     ks__symeig *eg = NULL;
-    double *R = ks__malloc_array(ctx, 3 * M * M + 3 * M + sims, sizeof *R);
+    double *R = ks__malloc_array(ctx, 3 * M * M + 2 * M + sims * (M + 1), sizeof *R);
     if (!R) return KS_ENOMEM;
     double *V = R + M * M, *Scm = V + M * M, *ev = Scm + M * M, *z = ev + M, *xi = z + M;
-    double *stats = xi + M;
+    double *stats = xi + sims * M;
     if ((rc = ks__symeig_new(ctx, M, &eg)) != KS_OK) goto done;
     memcpy(Scm, S, M * M * sizeof *Scm); /* symmetric: row-major is column-major */
     if ((rc = ks__symeig_run(ctx, eg, Scm, ev, V)) != KS_OK) goto done;
@@ -368,17 +394,28 @@ int ks__lf_quantile(ks_ctx *ctx, const double *S, size_t M, double kappa, ks__dr
         }
     ks__rrng g;
     ks__rrng_seed(&g, 0);
-    size_t n_ok = 0;
     for (size_t s = 0; s < sims; s++) {
         for (size_t i = 0; i < M; i++) z[i] = ks__rrng_norm(&g);
         for (size_t j = 0; j < M; j++) {
             double v = 0.0;
             for (size_t i = 0; i < M; i++) v += z[i] * R[i * M + j];
-            xi[j] = v;
+            xi[s * M + j] = v;
         }
-        const double st = stat(state, xi);
-        if (!isnan(st)) stats[n_ok++] = st; /* R's na.rm */
     }
+    const size_t run = 50;
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
+    for (size_t s0 = 0; s0 < sims; s0 += run) {
+#ifdef _OPENMP
+        const int t = omp_get_thread_num();
+#else
+        const int t = 0;
+#endif
+        for (size_t s = s0; s < s0 + run && s < sims; s++)
+            stats[s] = stat(state, t, s == s0, xi + s * M);
+    }
+    size_t n_ok = 0;
+    for (size_t s = 0; s < sims; s++) /* R's na.rm, in draw order */
+        if (!isnan(stats[s])) stats[n_ok++] = stats[s];
     if (n_ok == 0) {
         *out = NAN;
     } else {
@@ -393,11 +430,16 @@ done:
 
 /* R's .compute_least_favorable_cv with nuisance parameters: eta of each draw (draws whose LP
  * fails are dropped) */
-static double eta_of_draw(void *state, const double *xi)
+static double eta_of_draw(void *state, int thread, int run_start, const double *xi)
 {
-    lpctx *c = state;
+    lpctx *c = (lpctx *)state + thread;
     double eta;
-    return eta_lp(c, xi, &eta, c->tmp + 7 * c->M) == KS__LP_OPTIMAL ? eta : NAN;
+    /* the dual LP warm-started from the last draw's basis (the draws share its constraints);
+     * cold where that fails */
+    if (run_start) c->warm_ok = ks__lp_warm_init(&c->warm, c->M, c->k + 1, c->W, c->wwork) == 0;
+    if (c->warm_ok && ks__lp_warm_max(&c->warm, xi, &eta) == 0) return eta;
+    c->warm_ok = 0; /* a failed warm solve leaves its tableau unusable */
+    return eta_lp(c, xi, &eta, NULL) == KS__LP_OPTIMAL ? eta : NAN;
 }
 
 /* Gamma: rows l', then the unit vectors e_j (j != the last index where l is nonzero), the
@@ -491,8 +533,15 @@ int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, siz
     double cv = NAN;
     int rc = KS_OK;
     if (p->hybrid == KS__HYB_LF) {
-        lpctx_bind(&c0, pw);
-        if ((rc = ks__lf_quantile(ctx, Sr, M, p->kappa, eta_of_draw, &c0, &cv)) != KS_OK) goto done;
+        lpctx cs[64];                                        /* one per thread */
+        const int want = ks__threads_for(ctx, 2e5 * 1000.0); /* R's 1000 draws, an LP each */
+        const int ntl = want < nt0 ? (want < 64 ? want : 64) : (nt0 < 64 ? nt0 : 64);
+        for (int t = 0; t < ntl; t++) {
+            cs[t] = c0;
+            lpctx_bind(&cs[t], pw + (size_t)t * per);
+        }
+        if ((rc = ks__lf_quantile(ctx, Sr, M, p->kappa, eta_of_draw, cs, ntl, &cv)) != KS_OK)
+            goto done;
     }
     {
         const int nt = ks__threads_for(ctx, 2e5 * (double)ngrid) < nt0
@@ -508,9 +557,15 @@ int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, siz
             lpctx c = c0;
             lpctx_bind(&c, wk);
             double *y = wk + lpctx_doubles(M, k), *lam = y + M;
+            c.warm_ok =
+                p->hybrid == KS__HYB_LF && ks__lp_warm_init(&c.warm, M, k + 1, c.W, c.wwork) == 0;
 #pragma omp for schedule(dynamic, 8)
             for (size_t g = 0; g < ngrid; g++) {
                 for (size_t i = 0; i < M; i++) y[i] = Y[i] - a1[i] * theta[g];
+                if (surely_past_lf_cv(&c, y, cv)) {
+                    accept[g] = 0;
+                    continue;
+                }
                 const flci_hyb fh = {theta[g], fb, p->flci_half, fS};
                 accept[g] = !cond_test(&c, y, p->alpha, p->kappa, p->hybrid, cv, &fh, lam);
             }

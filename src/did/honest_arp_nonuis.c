@@ -79,8 +79,9 @@ typedef struct {
 } maxstat;
 
 /* R's rowMaxs of the draws scaled by their sd */
-static double max_of_draw(void *state, const double *xi)
+static double max_of_draw(void *state, int thread, int run_start, const double *xi)
 {
+    (void)thread, (void)run_start;
     const maxstat *s = state;
     double mx = -INFINITY;
     for (size_t i = 0; i < s->n; i++) mx = fmax(mx, xi[i] / s->sd[i]);
@@ -145,7 +146,7 @@ int ks__arp_grid_nonuis(ks_ctx *ctx, const ks__arp_problem *p, const double *the
     int rc = KS_OK;
     if (p->hybrid == KS__HYB_LF) {
         maxstat st = {n, sd};
-        rc = ks__lf_quantile(ctx, S, n, p->kappa, max_of_draw, &st, &cv);
+        rc = ks__lf_quantile(ctx, S, n, p->kappa, max_of_draw, &st, 1, &cv);
     }
     for (size_t g = 0; g < ngrid && rc == KS_OK; g++)
         accept[g] = !test_theta(&q, theta[g], p->alpha, p->kappa, p->hybrid, cv);

@@ -22,6 +22,19 @@ int ks__lp_solve(size_t n, size_t m_ub, size_t m_eq, const double *c, const doub
                  const double *b_ub, const double *A_eq, const double *b_eq,
                  const unsigned char *nonneg, double *x, double *obj, double *lambda, double *work);
 
+/* max y'x s.t. W'x = e1, x >= 0 (W: M x n row-major, n <= 64) for many y, each solve warm-started
+ * from the last optimal basis: the dual of min eta s.t. y <= W (eta, delta). init finds a
+ * feasible basis (-1: none, or W' rank deficient); max gives *val (-1: unbounded or a singular
+ * basis: solve that y cold). Work space from ks__lp_warm_doubles; W must outlive w. */
+typedef struct {
+    size_t M, n;
+    const double *W;
+    double *T, *basis; /* the tableau ((n + 1) x (M + 1)); the basis labels (2n) */
+} ks__lp_warm;
+size_t ks__lp_warm_doubles(size_t M, size_t n);
+int ks__lp_warm_init(ks__lp_warm *w, size_t M, size_t n, const double *W, double *work);
+int ks__lp_warm_max(ks__lp_warm *w, const double *y, double *val);
+
 /* ---- honest_rng.c: R's default generator (Mersenne twister seeded as set.seed(seed) seeds
  * it, normals by inversion), so that R's simulated critical values are reproduced. */
 typedef struct {
@@ -73,10 +86,14 @@ int ks__arp_grid_nonuis(ks_ctx *ctx, const ks__arp_problem *p, const double *the
 /* The least-favourable critical value's draws: set.seed(0) and mvtnorm's rmvnorm(sims, S)
  * (standard normals by row times the symmetric root V diag(sqrt(max(ev, 0))) V'); each draw
  * (M) is handed to stat, and the 1 - kappa quantile (R's type 7) of the finite statistics is
- * *out (NaN if none). S: M x M. */
-typedef double (*ks__draw_stat)(void *state, const double *draw);
+ * *out (NaN if none). S: M x M. The draws are made in order, then their statistics computed
+ * by up to nthreads threads in fixed runs of consecutive draws, each run by one thread: stat
+ * gets the thread's number (< nthreads, for its work space) and whether the draw starts a run
+ * (a statistic that carries state from draw to draw restarts there, so that its values do not
+ * depend on the thread count). */
+typedef double (*ks__draw_stat)(void *state, int thread, int run_start, const double *draw);
 int ks__lf_quantile(ks_ctx *ctx, const double *S, size_t M, double kappa, ks__draw_stat stat,
-                    void *state, double *out);
+                    void *state, int nthreads, double *out);
 
 /* ---- honest_moments.c: R's .create_A_SD: +-(second differences) <= M, 2 (T - 1) rows. */
 size_t ks__honest_A_sd(size_t K, size_t P, double *A);

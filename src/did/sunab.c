@@ -4,8 +4,10 @@
  * factors); then each relative period's effect averages the cohort effects delta_{g,e} weighted
  * by the cohorts' treated observations at e, and the overall ATT averages the post periods
  * (e >= 0) by their treated observations — with delta-method standard errors w'Vw from the
- * regression's cluster-robust variance (diff-diff's SunAbraham definitions). ref = -1 -
- * anticipation. Never-treated units (first_treat 0, empty or Inf) are the controls. */
+ * regression's cluster-robust variance (diff-diff's SunAbraham definitions), or from its Conley
+ * spatial-HAC variance (ks_did_conley_fit: the within-transformed design's sandwich, as
+ * diff-diff's vcov_type="conley"). ref = -1 - anticipation. Never-treated units (first_treat 0,
+ * empty or Inf) are the controls. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #endif
 
 #include "did/did_internal.h"
+#include "kestrel/did_conley.h"
 #include "kestrel/regress.h"
 #include "linalg/linalg_internal.h"
 
@@ -57,11 +60,26 @@ static double quad(const double *V, size_t K, const size_t *idx, const double *w
     return s;
 }
 
-/* The regression: a table of the outcome, unit / time / cluster codes, the covariates and one
- * 0/1 column per cell (borrowed from dum), and its formula. */
-static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_t *codes,
-                   const char *const *covs, size_t ncov, const double *dum, size_t ncell,
-                   const double *w, ks_feols **m)
+/* Column `name` of t copied into rt (numbers) under its own name; errors name `what`. */
+static int copy_column(ks_ctx *ctx, const ks_table *t, ks_table *rt, const char *what,
+                       const char *name)
+{
+    const size_t n = ks_table_nrow(t);
+    size_t j;
+    int rc = ks_table_find(ctx, t, name, &j);
+    if (rc) return ks__fail(ctx, rc, "%s: no column '%s' in the data", what, name);
+    double *x = ks__malloc_array(ctx, n ? n : 1, sizeof *x);
+    if (!x) return KS_ENOMEM;
+    if (!(rc = ks_table_get_double(ctx, t, j, x, n))) rc = ks_table_add_float64(ctx, rt, name, x);
+    ks__free(ctx, x);
+    return rc;
+}
+
+/* The regression's table: the outcome, unit / time / cluster codes, the covariates and one 0/1
+ * column per cell (borrowed from dum), and its formula (*formula: ks__free it). */
+static int regression_table(ks_ctx *ctx, const ks_table *t, const double *y, const int64_t *codes,
+                            const char *const *covs, size_t ncov, const double *dum, size_t ncell,
+                            const double *w, ks_table **rt_out, char **formula_out)
 {
     const size_t n = ks_table_nrow(t);
     ks_table *rt = NULL;
@@ -83,27 +101,66 @@ static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_
         len += (size_t)sprintf(formula + len, "%s%s", c ? " + " : "", name);
     }
     for (size_t k = 0; k < ncov && !rc; k++) {
-        size_t j;
         const char *name = covs[k]; /* the user's name, so that messages name it */
-        double *x = ks__malloc_array(ctx, n ? n : 1, sizeof *x);
-        if (!x) {
-            rc = KS_ENOMEM;
-            break;
-        }
-        if ((rc = ks_table_find(ctx, t, covs[k], &j)))
-            rc = ks__fail(ctx, rc, "covariates: no column '%s' in the data", covs[k]);
-        else if (!(rc = ks_table_get_double(ctx, t, j, x, ks_table_nrow(t))))
-            rc = ks_table_add_float64(ctx, rt, name, x);
-        ks__free(ctx, x);
+        if ((rc = copy_column(ctx, t, rt, "covariates", name))) break;
         len += (size_t)sprintf(formula + len, " + %s", name);
     }
+    if (!rc) sprintf(formula + len, " | sa_unit + sa_time");
+    if (rc) {
+        ks_table_free(rt);
+        ks__free(ctx, formula);
+        return rc;
+    }
+    *rt_out = rt;
+    *formula_out = formula;
+    return KS_OK;
+}
+
+/* The regression, clustered by the sa_cluster codes (weighted by w when not NULL). */
+static int regress(ks_ctx *ctx, const ks_table *t, const double *y, const int64_t *codes,
+                   const char *const *covs, size_t ncov, const double *dum, size_t ncell,
+                   const double *w, ks_feols **m)
+{
+    ks_table *rt = NULL;
+    char *formula = NULL;
+    int rc = regression_table(ctx, t, y, codes, covs, ncov, dum, ncell, w, &rt, &formula);
     if (!rc) {
-        sprintf(formula + len, " | sa_unit + sa_time");
         ks_feols_options o = KS_FEOLS_OPTIONS_INIT;
         o.vcov = KS_VCOV_CRV1;
         o.cluster = "sa_cluster";
         o.weights = w ? "sa_w" : NULL;
         rc = ks_feols_fit(ctx, rt, formula, &o, m);
+    }
+    ks_table_free(rt);
+    ks__free(ctx, formula);
+    return rc;
+}
+
+/* The regression with Conley errors (ks_did_conley_fit on the partialled design): the
+ * coordinates under the user's names, each row's period value (the serial part's lags), the
+ * units, and the sa_cluster codes as the product kernel's clusters when `clustered`. */
+static int regress_conley(ks_ctx *ctx, const ks_table *t, const double *y, const int64_t *codes,
+                          const char *const *covs, size_t ncov, const double *dum, size_t ncell,
+                          const ks_did_conley_options *conley, const double *period, int clustered,
+                          ks_did_conley **cm)
+{
+    ks_table *rt = NULL;
+    char *formula = NULL;
+    size_t j;
+    int rc = regression_table(ctx, t, y, codes, covs, ncov, dum, ncell, NULL, &rt, &formula);
+    if (!rc) rc = ks_table_add_float64_borrowed(ctx, rt, "sa_period", period);
+    /* (a coordinate that is also a covariate is in the table already; a missing one is
+     * ks_did_conley_fit's error) */
+    const char *xy[2] = {conley->lat, conley->lon};
+    for (int c = 0; c < 2 && !rc; c++)
+        if (xy[c] && ks_table_find(NULL, rt, xy[c], &j))
+            rc = copy_column(ctx, t, rt, "conley_coords", xy[c]);
+    if (!rc) {
+        ks_did_conley_options o = *conley;
+        o.time = "sa_period";
+        o.unit = "sa_unit";
+        o.cluster = clustered ? "sa_cluster" : NULL;
+        rc = ks_did_conley_fit(ctx, rt, formula, &o, cm);
     }
     ks_table_free(rt);
     ks__free(ctx, formula);
@@ -472,6 +529,11 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         return ks__fail(ctx, KS_EINVAL, "n_bootstrap: %d is negative", opt->n_bootstrap);
     if (opt->df_convention < 0 || opt->df_convention > 2)
         return ks__fail(ctx, KS_EINVAL, "df_convention: unknown value %d", opt->df_convention);
+    if (opt->conley && opt->n_bootstrap > 0)
+        return ks__fail(ctx, KS_EINVAL,
+                        "n_bootstrap: %d with Conley errors (the pairs bootstrap "
+                        "would replace them; use 0)",
+                        opt->n_bootstrap);
     if ((rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc)) ||
         (rc = ks__did_numeric(ctx, t, "time", time, &tcol)) ||
         (rc = ks__did_numeric(ctx, t, "first_treat", first_treat, &gcol)))
@@ -490,6 +552,8 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     double *work = ks__malloc_array(ctx, n ? n : 1, 5 * sizeof *work);
     double *dum = NULL, *fit = NULL, *count = NULL;
     ks_feols *m = NULL;
+    ks_did_conley *cm = NULL; /* the regression with Conley errors */
+    double *period = NULL;    /* its rows' period values */
     ks_did_sunab *r = NULL;
     unsigned char *seen = NULL;
     size_t *rowcell = NULL;
@@ -503,7 +567,7 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         (rc = ks_table_factorize(ctx, t, &jt, 1, codes + n, ks_table_nrow(t), &T)) ||
         (rc = ks_table_factorize(ctx, t, &jc, 1, codes + 2 * n, ks_table_nrow(t), &G)))
         goto done;
-    if (G < 2) {
+    if (G < 2 && (!opt->conley || opt->cluster)) {
         rc = ks__fail(ctx, KS_EINVAL,
                      "cluster: '%s' has %zu level%s; clustered standard errors need at least 2 "
                      "clusters",
@@ -626,7 +690,7 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     double *coef = fit, *V = fit + ncell, df_t = NAN;
     size_t K = ncell, nobs = 0, nest = ncell; /* nest: coefficients estimated */
     int done_closed = 0;
-    if (ncov == 0) {
+    if (ncov == 0 && !opt->conley) {
         rc = closed_form(ctx, n, y, gr, codes, N, T, G, rowcell, ncell, coef, V, &df_t,
                          &done_closed);
         nobs = n;
@@ -636,8 +700,25 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
         if (!dum) rc = KS_ENOMEM;
         for (size_t i = 0; dum && i < n; i++)
             if (rowcell[i] != SIZE_MAX) dum[rowcell[i] * n + i] = 1.0;
-        if (!rc) rc = regress(ctx, t, y, codes, opt->covariates, ncov, dum, ncell, NULL, &m);
-        if (!rc) {
+        if (!rc && opt->conley) {
+            if (!(period = ks__malloc_array(ctx, n ? n : 1, sizeof *period))) rc = KS_ENOMEM;
+            for (size_t i = 0; period && i < n; i++) period[i] = ks__did_num_at(&tcol, i);
+            if (!rc)
+                rc = regress_conley(ctx, t, y, codes, opt->covariates, ncov, dum, ncell,
+                                    opt->conley, period, opt->cluster != NULL, &cm);
+        } else if (!rc) {
+            rc = regress(ctx, t, y, codes, opt->covariates, ncov, dum, ncell, NULL, &m);
+        }
+        if (!rc && cm) {
+            ks_did_conley_view cv;
+            ks_did_conley_get(cm, &cv);
+            nobs = cv.nobs;
+            K = cv.ncoef;
+            nest = 0;
+            for (size_t j = 0; j < K; j++) nest += !isnan(cv.coef[j]);
+            V = (double *)cv.vcov;
+            memcpy(coef, cv.coef, ncell * sizeof *coef); /* NaN: collinear */
+        } else if (!rc) {
             ks_feols_view fv;
             ks_feols_get(m, &fv);
             df_t = fv.df_t;
@@ -752,8 +833,9 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     v->vcov_e = vce;
     v->periods = per;
     v->ref_observed = ref_seen;
-    if (opt->df_convention == 1) /* the residual df: observations less the unit and period
-                                    effects and the coefficients */
+    if (opt->df_convention == 1 || (opt->conley && opt->df_convention == 0))
+        /* the residual df: observations less the unit and period effects and the coefficients
+         * (Conley errors have no clusters to count: diff-diff's "cluster" is inert there) */
         df_t = (double)nobs - (double)N - (double)T + 1.0 - (double)nest;
     if (opt->df_convention == 2) df_t = 0.0; /* normal tests and intervals */
     v->df_t = df_t;
@@ -768,7 +850,7 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
     ks__infer(v->att, v->att_se, df_t, v->crit, &v->att_tstat, &v->att_pvalue, &v->att_ci_lower,
                   &v->att_ci_upper);
     v->nobs = nobs;
-    v->nclusters = G;
+    v->nclusters = opt->conley && !opt->cluster ? 0 : G;
     v->n_treated_units = n_treat;
     v->n_control_units = n_never;
     v->nperiods = T;
@@ -800,6 +882,8 @@ int ks_did_sunab_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const 
 done:
     ks__free(ctx, rowcell);
     ks_feols_free(m);
+    ks_did_conley_free(cm);
+    ks__free(ctx, period);
     ks_did_sunab_free(r);
     ks__free(ctx, codes);
     ks__free(ctx, work);

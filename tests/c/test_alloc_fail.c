@@ -212,19 +212,25 @@ static int run_did(ks_ctx *ctx, double *sig)
     }
     ks_did_bacon_free(b);
     static const char *const sacov[] = {"x", NULL};
-    for (int pass = 0; pass < 2 && !rc; pass++) { /* Sun & Abraham: closed form, regression */
+    /* Sun & Abraham: closed form, regression, Conley errors (euclidean on w, x) */
+    ks_did_conley_options sc = KS_DID_CONLEY_OPTIONS_INIT;
+    sc.lat = "w", sc.lon = "x", sc.conley.metric = "euclidean", sc.conley.cutoff = 1.0;
+    sc.conley.lag_cutoff = 1;
+    for (int pass = 0; pass < 3 && !rc; pass++) {
         ks_did_sunab *sa = NULL;
         ks_did_sunab_options so = KS_DID_SUNAB_OPTIONS_INIT;
         so.covariates = pass ? sacov : NULL;
-        so.n_bootstrap = 12; /* the pairs bootstrap, and diff-diff's summary of it */
+        so.n_bootstrap = pass < 2 ? 12 : 0; /* the pairs bootstrap, and diff-diff's summary */
+        so.conley = pass == 2 ? &sc : NULL;
         rc = ks_did_sunab_fit(ctx, t, "y", "id", "t", "g", &so, &sa);
         if (!rc) {
             ks_did_sunab_view v;
             ks_did_sunab_get(sa, &v);
             double se, lo, hi, p;
-            rc = ks_did_boot_summary(ctx, v.boot_att, v.n_bootstrap, 1, &v.att, 0, 1.0, 0.05, &se,
-                                     &lo, &hi, &p);
-            *sig += v.att + v.att_se + v.boot_att[0];
+            if (v.n_bootstrap)
+                rc = ks_did_boot_summary(ctx, v.boot_att, v.n_bootstrap, 1, &v.att, 0, 1.0, 0.05,
+                                         &se, &lo, &hi, &p);
+            *sig += v.att + v.att_se + (v.n_bootstrap ? v.boot_att[0] : 0.0);
         }
         ks_did_sunab_free(sa);
     }

@@ -329,6 +329,16 @@ static void test_sunab(ks_ctx *ctx)
     ks_did_sunab_free(r);
     CHECK_FAILS(ctx, ks_did_sunab_fit(ctx, t, "lemp", "countyreal", "year", "countyreal", NULL, &r),
                 KS_EINVAL, "no never-treated units");
+    /* Conley errors: no bootstrap with them; a coordinate column that is not there is named */
+    ks_did_conley_options co = KS_DID_CONLEY_OPTIONS_INIT;
+    co.lat = "lpop", co.lon = "nope", co.conley.cutoff = 1.0, co.conley.metric = "euclidean";
+    ks_did_sunab_options so = KS_DID_SUNAB_OPTIONS_INIT;
+    so.conley = &co;
+    CHECK_FAILS(ctx, ks_did_sunab_fit(ctx, t, "lemp", "countyreal", "year", "first.treat", &so, &r),
+                KS_ENOTFOUND, "conley_coords: no column 'nope'");
+    so.n_bootstrap = 9;
+    CHECK_FAILS(ctx, ks_did_sunab_fit(ctx, t, "lemp", "countyreal", "year", "first.treat", &so, &r),
+                KS_EINVAL, "n_bootstrap: 9 with Conley errors");
     ks_table_free(t);
 }
 

@@ -81,6 +81,28 @@ static void test_lp(void)
           KS__LP_UNBOUNDED);
 }
 
+/* the warm-started dual form max y'x s.t. W'x = e1, x >= 0 over several y: the Chebyshev
+ * centre's value (half the range of a) by strong duality with the primal min t s.t.
+ * |a_i - x| <= t (rows y = (a, -a), W = [1, 1] then [1, -1]); W' rank deficient is refused */
+static void test_lp_warm(void)
+{
+    double work[256], W[12], y[6], val;
+    for (int i = 0; i < 3; i++)
+        W[i * 2] = W[(i + 3) * 2] = 1, W[i * 2 + 1] = 1, W[(i + 3) * 2 + 1] = -1;
+    ks__lp_warm w;
+    CHECK(ks__lp_warm_doubles(6, 2) <= 256);
+    CHECK(ks__lp_warm_init(&w, 6, 2, W, work) == 0);
+    static const double a[4][3] = {{1, 5, 2}, {0, 10, 4}, {3, 3, 3}, {-7, 2, -1}};
+    static const double half_range[4] = {2, 5, 0, 4.5};
+    for (int t = 0; t < 4; t++) {
+        for (int i = 0; i < 3; i++) y[i] = a[t][i], y[i + 3] = -a[t][i];
+        CHECK(ks__lp_warm_max(&w, y, &val) == 0);
+        CHECK_NEAR(val, half_range[t], 1e-14);
+    }
+    for (int i = 0; i < 6; i++) W[i * 2 + 1] = 0;
+    CHECK(ks__lp_warm_init(&w, 6, 2, W, work) != 0);
+}
+
 /* R 4.2.2: set.seed(0); sprintf("%.17g", rnorm(3)) */
 static void test_rng(void)
 {
@@ -210,6 +232,7 @@ int main(void)
     test_rng();
     test_quantiles();
     test_original_idset(ctx);
+    test_lp_warm();
     test_threads(ctx);
     test_bad_input(ctx);
     ks_ctx_free(ctx);

@@ -160,7 +160,7 @@ static void test_simulate(ks_ctx *ctx)
     CHECK(fabs(m - 0.5) < 0.1); /* sd of the mean ~ 0.2 / sqrt(40) x 1.6 */
     /* Callaway & Sant'Anna on the staggered design */
     static const int coh[1] = {3};
-    ks_did_dgp_staggered st = {60, 6, coh, 1, 0.5, 2.0, 0, 0.1, 1.0, 0.1, 0.5, 3};
+    ks_did_dgp_staggered st = {60, 6, coh, 1, 0.5, 2.0, 0, 0.1, 1.0, 0.1, 0.5, 3, 0};
     so.estimator = KS_DID_SIM_CS;
     so.n_simulations = 5;
     CHECK_OK(ctx, ks_did_simulate_power(ctx, &so, NULL, &st, 1, &eff[1], est[0], se[0], p[0], lo[0],
@@ -218,7 +218,7 @@ static int alloc_run(ks_ctx *ctx)
     ks_did_sim_options so = {KS_DID_SIM_BASIC, 1, KS_DID_DR, 0.05, 3, 1};
     if (!rc) rc = ks_did_simulate_power(ctx, &so, &d, NULL, 1, &eff, est, se, p, lo, hi, &nf);
     static const int coh[1] = {2};
-    ks_did_dgp_staggered st = {20, 4, coh, 1, 0.5, 1.0, 0, 0.1, 1.0, 0.1, 0.5, 3};
+    ks_did_dgp_staggered st = {20, 4, coh, 1, 0.5, 1.0, 0, 0.1, 1.0, 0.1, 0.5, 3, 0};
     so.estimator = KS_DID_SIM_CS;
     if (!rc) rc = ks_did_simulate_power(ctx, &so, NULL, &st, 1, &eff, est, se, p, lo, hi, &nf);
     return rc;

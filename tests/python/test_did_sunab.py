@@ -96,8 +96,8 @@ def test_bad_input():
         SunAbraham(cluster="nope").fit(df, *ARGS)
     with pytest.raises(ValueError, match="control_group"):
         SunAbraham(control_group="everyone").fit(df, *ARGS)
-    with pytest.raises(NotImplementedError, match="Conley"):
-        SunAbraham(vcov_type="conley")
+    with pytest.raises(ValueError, match="conley_coords"):  # Conley: test_did_sunab_conley.py
+        SunAbraham(vcov_type="conley").fit(df, *ARGS)
     with pytest.raises(ValueError, match="df_convention"):
         SunAbraham(df_convention="other")
 

@@ -249,8 +249,7 @@ def test_sunab_attributes_match_diff_diff(mpdta, conv):
 
 
 def test_sunab_constructor_checks():
-    with pytest.raises(NotImplementedError, match="Conley"):
-        kd.SunAbraham(conley_coords=("lat", "lon"))
+    kd.SunAbraham(conley_coords=("lat", "lon"))  # unused without vcov_type='conley'
     with pytest.raises(NotImplementedError, match="hc2"):
         kd.SunAbraham(vcov_type="hc2")
     with pytest.raises(ValueError, match="df_convention"):

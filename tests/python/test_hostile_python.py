@@ -37,7 +37,8 @@ def earth(cls=Earth, **params):
     return lambda: cls(**params).fit(X, Y if cls is Earth else Y > 0)
 
 
-VCOV_FORMS = r"expected 'iid', 'hetero', 'HC1', 'HC2', 'HC3', 'CRV1:col', 'CRV1:col1\+col2'"
+VCOV_FORMS = (r"expected 'iid', 'hetero', 'HC1', 'HC2', 'HC3', 'HC2-BM', 'CRV1:col', "
+              r"'CRV1:col1\+col2', 'CR2:col'")
 
 # (case, call, exception, message): the message is matched from its start
 CASES = [
@@ -52,7 +53,7 @@ CASES = [
      r"vcov='CRV1:worker\+': the cluster must be a column name"),
     ("feols vcov unknown string", feols(vcov="HC5"), ValueError, r"vcov='HC5': " + VCOV_FORMS),
     ("feols vcov CRV2", feols(vcov={"CRV2": "worker"}), ValueError,
-     r"vcov=\{'CRV2': 'worker'\}: only CRV1 clustering is supported; " + VCOV_FORMS),
+     r"vcov=\{'CRV2': 'worker'\}: only CRV1 and CR2 clustering are supported; " + VCOV_FORMS),
     ("feols vcov a number", feols(vcov=5), ValueError, r"vcov=5: " + VCOV_FORMS),
     ("feols vcov cluster column missing", feols(vcov="CRV1:nope"), kestrel.KestrelError,
      r"cluster: column 'nope' not found in the data"),
