@@ -493,23 +493,23 @@ class TwoStageDiD(ImputationDiD):
 
 
 def imputation_did(data, outcome, unit, time, first_treat, covariates=None, aggregate=None,
-                   balance_e=None, **kwargs):
+                   balance_e=None, vcov_type="hc1", **kwargs):
     """diff-diff's ``imputation_did`` convenience function: ImputationDiD(**kwargs).fit(...).
 
     data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
     ImputationDiD.fit; kwargs: ImputationDiD's arguments. Returns an ImputationDiDResults."""
-    return ImputationDiD(**kwargs).fit(data, outcome, unit, time, first_treat,
+    return ImputationDiD(vcov_type=vcov_type, **kwargs).fit(data, outcome, unit, time, first_treat,
                                        covariates=covariates, aggregate=aggregate,
                                        balance_e=balance_e)
 
 
 def two_stage_did(data, outcome, unit, time, first_treat, covariates=None, aggregate=None,
-                  balance_e=None, **kwargs):
+                  balance_e=None, vcov_type="hc1", **kwargs):
     """diff-diff's ``two_stage_did`` convenience function: TwoStageDiD(**kwargs).fit(...).
 
     data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
     TwoStageDiD.fit (ImputationDiD.fit's arguments); kwargs: TwoStageDiD's arguments. Returns
     a TwoStageDiDResults."""
-    return TwoStageDiD(**kwargs).fit(data, outcome, unit, time, first_treat,
+    return TwoStageDiD(vcov_type=vcov_type, **kwargs).fit(data, outcome, unit, time, first_treat,
                                      covariates=covariates, aggregate=aggregate,
                                      balance_e=balance_e)
