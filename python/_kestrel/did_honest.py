@@ -91,6 +91,7 @@ class HonestDiDResults(Results):
     pre_periods_used: Optional[List[Any]] = field(default=None, repr=False)
     post_periods_used: Optional[List[Any]] = field(default=None, repr=False)
     original_results: Optional[Any] = field(default=None, repr=False)
+    df_survey: Optional[float] = None  # diff-diff's survey df; None: no survey designs here
     original_ci: Tuple[float, float] = field(default=(math.nan, math.nan), repr=False)
 
     @property

@@ -472,13 +472,23 @@ class TripleDifference(Estimator):
 
 
 def triple_difference(data, outcome, group, partition, post=None, covariates=None,
-                      estimation_method="dr", robust=None, cluster=None, alpha=0.05, **kwargs):
-    """``TripleDifference(estimation_method, robust, cluster, alpha, **kwargs).fit(data, outcome,
-    group, partition, post, covariates=covariates)`` (diff-diff's function). Returns a
-    TripleDifferenceResults."""
+                      estimation_method="dr", robust=None, cluster=None, vcov_type="hc1",
+                      alpha=0.05, rank_deficient_action="warn", epv_threshold=10,
+                      pscore_fallback="error", time=None, **kwargs):
+    """``TripleDifference(estimation_method, robust, cluster, vcov_type, alpha,
+    rank_deficient_action, epv_threshold, pscore_fallback, **kwargs).fit(data, outcome, group,
+    partition, post, covariates=covariates)`` (diff-diff's function; ``time`` is its name of
+    the post column, as diff-diff's function calls it). Returns a TripleDifferenceResults."""
+    if time is not None:
+        if post is not None:
+            raise ValueError("give the post-period column once: post= or time=, not both")
+        post = time
     return TripleDifference(estimation_method=estimation_method, robust=robust, cluster=cluster,
-                            alpha=alpha, **kwargs).fit(data, outcome, group, partition, post,
-                                                       covariates=covariates)
+                            vcov_type=vcov_type, alpha=alpha,
+                            rank_deficient_action=rank_deficient_action,
+                            epv_threshold=epv_threshold, pscore_fallback=pscore_fallback,
+                            **kwargs).fit(data, outcome, group, partition, post,
+                                          covariates=covariates)
 
 
 Stacked = StackedDiD  # diff-diff's short names
