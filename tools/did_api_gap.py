@@ -57,6 +57,21 @@ CORE_RESULTS = ["DiDResults", "MultiPeriodDiDResults", "CallawaySantAnnaResults"
                 "SunAbrahamResults", "SyntheticDiDResults", "BaconDecompositionResults",
                 "PlaceboTestResults", "EventStudyResults", "PeriodEffect", "Comparison2x2",
                 "CSBootstrapResults", "SABootstrapResults", "GroupTimeEffect"]
+# Issue 21 section 3: the further estimators and functions kestrel added, fitted the same way.
+SECTION3_ESTIMATORS = ["ImputationDiD", "TwoStageDiD", "StackedDiD", "TripleDifference",
+                       "HonestDiD", "PreTrendsPower", "PowerAnalysis"]
+SECTION3_FUNCTIONS = ["imputation_did", "two_stage_did", "stacked_did", "triple_difference",
+                      "compute_honest_did", "compute_pretrends_power", "compute_mde",
+                      "compute_power", "compute_sample_size", "compute_mdv", "simulate_power",
+                      "simulate_mde", "simulate_sample_size", "plot_power_curve",
+                      "plot_pretrends_power", "sensitivity_plot"]
+SECTION3_RESULTS = ["ImputationDiDResults", "TwoStageDiDResults", "StackedDiDResults",
+                    "TripleDifferenceResults", "HonestDiDResults", "SensitivityResults",
+                    "PreTrendsPowerResults", "PreTrendsPowerCurve", "PowerResults",
+                    "SimulationPowerResults", "SimulationMDEResults",
+                    "SimulationSampleSizeResults", "ImputationBootstrapResults",
+                    "TwoStageBootstrapResults", "AggregationResult", "DeltaSD", "DeltaRM",
+                    "DeltaSDRM"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,7 +248,15 @@ def make_data():
                                     seed=1).assign(group=lambda d: d.unit % 3),
         "stag": dd.generate_staggered_data(n_units=60, n_periods=6, seed=1),
         "factor": dd.generate_factor_data(n_units=20, n_pre=5, n_post=2, n_treated=4, seed=1),
+        "ddd": dd.generate_ddd_data(n_per_cell=25, seed=1),
     }
+
+
+def event_study(m, D):
+    """diff-diff's docs' input to HonestDiD / PreTrendsPower: a TWFE event study."""
+    return m.TwoWayFixedEffects().fit(D["did"], outcome="outcome", treatment="treated",
+                                      unit="unit", event_study=True, time="period",
+                                      post_periods=[3, 4, 5])
 
 
 def fitted(est, *args, **kw):
@@ -284,6 +307,55 @@ FITS = [
     dict(name="BaconDecomposition", results="BaconDecompositionResults",
          dd=lambda m, D: fitted(m.BaconDecomposition(), D["stag"], outcome="outcome",
                                 unit="unit", time="period", first_treat="first_treat")),
+    # Section 3 (labels with "(" are functions or second fits: no fitted-estimator row).
+    dict(name="ImputationDiD", results="ImputationDiDResults",
+         dd=lambda m, D: fitted(m.ImputationDiD(), D["stag"], outcome="outcome", unit="unit",
+                                time="period", first_treat="first_treat")),
+    dict(name="ImputationDiD(n_bootstrap=19)", results="ImputationDiDResults",
+         only=["ImputationDiDResults.bootstrap_results"],
+         dd=lambda m, D: fitted(m.ImputationDiD(n_bootstrap=19, seed=1), D["stag"],
+                                outcome="outcome", unit="unit", time="period",
+                                first_treat="first_treat")),
+    dict(name="TwoStageDiD", results="TwoStageDiDResults",
+         dd=lambda m, D: fitted(m.TwoStageDiD(), D["stag"], outcome="outcome", unit="unit",
+                                time="period", first_treat="first_treat")),
+    dict(name="TwoStageDiD(n_bootstrap=19)", results="TwoStageDiDResults",
+         only=["TwoStageDiDResults.bootstrap_results"],
+         dd=lambda m, D: fitted(m.TwoStageDiD(n_bootstrap=19, seed=1), D["stag"],
+                                outcome="outcome", unit="unit", time="period",
+                                first_treat="first_treat")),
+    dict(name="StackedDiD", results="StackedDiDResults",
+         dd=lambda m, D: fitted(m.StackedDiD(kappa_pre=2, kappa_post=2), D["stag"],
+                                outcome="outcome", unit="unit", time="period",
+                                first_treat="first_treat")),
+    dict(name="TripleDifference", results="TripleDifferenceResults",
+         dd=lambda m, D: fitted(m.TripleDifference(estimation_method="dr"), D["ddd"],
+                                outcome="outcome", group="group", partition="partition",
+                                post="time")),
+    dict(name="HonestDiD", results="HonestDiDResults",
+         dd=lambda m, D: fitted(m.HonestDiD(method="relative_magnitude", M=1.0),
+                                event_study(m, D))),
+    dict(name="HonestDiD.sensitivity_analysis()", results="SensitivityResults",
+         dd=lambda m, D: (None, m.HonestDiD(method="relative_magnitude").sensitivity_analysis(
+             event_study(m, D), M_grid=[0, 0.5, 1, 1.5, 2]))),
+    dict(name="PreTrendsPower", results="PreTrendsPowerResults",
+         dd=lambda m, D: fitted(m.PreTrendsPower(alpha=0.05, power=0.80), event_study(m, D))),
+    dict(name="PreTrendsPower.power_curve()", results="PreTrendsPowerCurve",
+         dd=lambda m, D: (None, m.PreTrendsPower().power_curve(event_study(m, D)))),
+    dict(name="PowerAnalysis", results="PowerResults",
+         dd=lambda m, D: (lambda pa: (pa, pa.mde(n_treated=50, n_control=50, sigma=1.0)))(
+             m.PowerAnalysis(alpha=0.05, power=0.80))),
+    dict(name="simulate_power()", results="SimulationPowerResults",
+         dd=lambda m, D: (None, m.simulate_power(
+             m.DifferenceInDifferences(), n_units=60, treatment_effect=5.0, sigma=5.0,
+             n_simulations=40, seed=42, progress=False))),
+    dict(name="simulate_mde()", results="SimulationMDEResults",
+         dd=lambda m, D: (None, m.simulate_mde(m.DifferenceInDifferences(), n_units=60,
+                                               n_simulations=20, seed=42, progress=False))),
+    dict(name="simulate_sample_size()", results="SimulationSampleSizeResults",
+         dd=lambda m, D: (None, m.simulate_sample_size(
+             m.DifferenceInDifferences(), treatment_effect=5.0, sigma=5.0, n_simulations=20,
+             seed=42, progress=False))),
 ]
 
 # Placebo tests: all give PlaceboTestResults; kestrel's attributes are the union over them.
@@ -318,6 +390,12 @@ POST_CALLS = {
         ("aggregate('simple')", lambda r: r.aggregate("simple")),
         ("aggregate('total')", lambda r: r.aggregate("total")),
     ],
+    **{name: [("aggregate('event_study')", lambda r: r.aggregate("event_study")),
+              ("aggregate('group')", lambda r: r.aggregate("group")),
+              ("aggregate('simple')", lambda r: r.aggregate("simple"))]
+       for name in ("ImputationDiDResults", "TwoStageDiDResults")},
+    "StackedDiDResults": [("aggregate('event_study')", lambda r: r.aggregate("event_study")),
+                          ("aggregate('simple')", lambda r: r.aggregate("simple"))],
 }
 
 
@@ -371,6 +449,13 @@ def nested_objects(results_name, res):
         out["SunAbrahamResults.bootstrap_results"] = None if b is None else object_names(b)
         out["SunAbrahamResults.event_study_effects[e]"] = entry_names(get("event_study_effects"))
         out["SunAbrahamResults.cohort_effects[(g,e)]"] = entry_names(get("cohort_effects"))
+    elif results_name in ("ImputationDiDResults", "TwoStageDiDResults"):
+        b = get("bootstrap_results")
+        out[f"{results_name}.bootstrap_results"] = None if b is None else object_names(b)
+        out[f"{results_name}.event_study_effects[e]"] = entry_names(get("event_study_effects"))
+        out[f"{results_name}.group_effects[g]"] = entry_names(get("group_effects"))
+    elif results_name == "StackedDiDResults":
+        out["StackedDiDResults.event_study_effects[e]"] = entry_names(get("event_study_effects"))
     elif results_name == "MultiPeriodDiDResults":
         out["MultiPeriodDiDResults.period_effects[p] (PeriodEffect)"] = entry_names(
             get("period_effects"))
@@ -481,11 +566,12 @@ def _warn_notes(rep, label, d_warn, k_warn, d_t, k_t, how):
 
 
 def compare_signatures(rep):
-    for name in CORE_ESTIMATORS:
+    for name in CORE_ESTIMATORS + SECTION3_ESTIMATORS:
         d_cls, k_cls = getattr(dd, name), getattr(kd, name, None)
         rep.params(f"{name}()", d_cls.__init__, None if k_cls is None else k_cls.__init__)
-        rep.params(f"{name}.fit()", d_cls.fit, None if k_cls is None else k_cls.fit)
-    for name in CORE_FUNCTIONS:
+        if hasattr(d_cls, "fit"):
+            rep.params(f"{name}.fit()", d_cls.fit, None if k_cls is None else k_cls.fit)
+    for name in CORE_FUNCTIONS + SECTION3_FUNCTIONS:
         rep.params(f"{name}()", getattr(dd, name), getattr(kd, name, None))
 
 
@@ -612,7 +698,8 @@ def main(argv=None):
     print(f"diff-diff {dd.__version__} vs kestrel.did ({os.path.dirname(kd.__file__)})")
     allow = load_allow(args.allow)
     rep = Report()
-    covered = CORE_ESTIMATORS + CORE_FUNCTIONS + CORE_RESULTS
+    covered = (CORE_ESTIMATORS + CORE_FUNCTIONS + CORE_RESULTS + SECTION3_ESTIMATORS
+               + SECTION3_FUNCTIONS + SECTION3_RESULTS)
     compare_module_names(rep, covered, "kestrel.did module names")
     compare_signatures(rep)
     compare_fits(rep, make_data())

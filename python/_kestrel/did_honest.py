@@ -24,6 +24,7 @@ import numpy as np
 
 from . import _core
 from .did_base import Estimator, Results
+from .did_event_study_view import as_period_results
 from .summary import Summary
 
 _METHODS = {"smoothness": "SD", "relative_magnitude": "RM", "combined": "SDRM"}
@@ -90,6 +91,7 @@ class HonestDiDResults(Results):
     pre_periods_used: Optional[List[Any]] = field(default=None, repr=False)
     post_periods_used: Optional[List[Any]] = field(default=None, repr=False)
     original_results: Optional[Any] = field(default=None, repr=False)
+    df_survey: Optional[float] = None  # diff-diff's survey df; None: no survey designs here
     original_ci: Tuple[float, float] = field(default=(math.nan, math.nan), repr=False)
 
     @property
@@ -221,6 +223,7 @@ def _reference_event_time(results):
 def _event_study(results):
     """betahat (pre then post), sigma, the pre and the post periods of a fitted event study, and
     the index in post of the default target (the first post period; e = 0 by event time)."""
+    results = as_period_results(results)
     if isinstance(results, dict):  # R's inputs: betahat, sigma, num_pre_periods
         b = np.asarray(results["betahat"], dtype=float)
         k = int(results["num_pre_periods"])
@@ -278,7 +281,8 @@ def _event_study(results):
     if hasattr(results, "event_study_effects"):
         raise ValueError(f"{type(results).__name__} has no event_study_vcov: HonestDiD needs the "
                          "event-study covariance (fit with the event-study aggregation)")
-    raise TypeError("HonestDiD takes a MultiPeriodDiDResults, an event-study result with "
+    raise TypeError("HonestDiD takes a MultiPeriodDiDResults, an EventStudyResults, an "
+                    "event-study result with "
                     "event_study_vcov (CallawaySantAnna, SunAbraham) or a dict with betahat, "
                     f"sigma and num_pre_periods; got {type(results).__name__}")
 

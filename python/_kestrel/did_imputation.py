@@ -5,10 +5,13 @@ src/did/two_stage.c: the exact first stage, the imputed effects, their aggregati
 the multiplier bootstrap); this module shapes arguments and results."""
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from . import _core
 from . import did_checks as checks
+from . import did_post_aggregate as post
 from . import validate
 from .did_base import Estimator, Results
 from .regress import _columns
@@ -100,6 +103,7 @@ class _ImputationFamilyResults(Results):
         self.overall_conf_int = (r["ci_lower"], r["ci_upper"])
         es, groups = _effects(r["event_study"]), _effects(r["groups"])
         self._es_all, self._groups_all = es, groups
+        self._fit_pretrends = r["n_leads"] > 0 or not est.pretrends
         self.event_study_effects = None
         if aggregate in ("event_study", "all"):
             ref = -1 - int(est.anticipation)
@@ -135,6 +139,43 @@ class _ImputationFamilyResults(Results):
                 {"se": self.overall_se, "conf_int": self.overall_conf_int,
                  "p_value": self.overall_p_value}, post if self.event_study_effects else None,
                 self.group_effects, r["boot"])
+
+    def aggregate(self, type, weights=None, *, balance_e=None):
+        """diff-diff 3.9+'s post-fit aggregation, the same numbers as the fit-time
+        ``aggregate=``: 'event_study' an EventStudyResults (the horizons, the reference
+        -1 - anticipation as effect 0; with ``balance_e`` the C core recomputes it on the
+        cohorts observed at every relative period in [-balance_e, max horizon]), 'group' /
+        'simple' / 'total' (the overall ATT summed over the treated observations) an
+        AggregationResult. ``weights``: diff-diff's selector, which these estimators do not
+        offer (None only)."""
+        name = builtins.type(self).__name__
+        post.check_call(name, type, weights, balance_e,
+                        ("simple", "event_study", "group", "total"), ("event_study",))
+        estimator = name.replace("Results", "")
+        if type == "simple":
+            return post.table("simple", {"overall": post.overall(self, self.n_treated_obs)},
+                              self.alpha, estimator, weight=[1.0])
+        if type == "total":
+            return post.table("total", {"total": post.overall(self, self.n_treated_obs,
+                                                               self.n_treated_obs)},
+                              self.alpha, estimator, weight=[1.0])
+        if type == "group":
+            return post.table("group", self._groups_all, self.alpha, estimator)
+        es = self._es_all
+        if balance_e is not None:
+            checks.check_count("balance_e", balance_e)
+        asked = dict(balance_e=self._call["balance_e"] if balance_e is None else int(balance_e))
+        if asked["balance_e"] != self._call["balance_e"] or (self._call["pretrends"]
+                                                            and not self._fit_pretrends):
+            es = _effects(_core.did_imputation(**{**self._call, **asked})["event_study"])
+        ref = -1 - int(self.anticipation)
+        rows = {ref: {"effect": 0.0, "se": np.nan, "t_stat": np.nan, "p_value": np.nan,
+                      "conf_int": (np.nan, np.nan), "n_obs": 0}, **es}
+        return post.event_study(rows, {ref}, name, self.alpha, int(self.anticipation),
+                                **self._event_study_vcov_args(es))
+
+    def _event_study_vcov_args(self, es):
+        return {}
 
     att = property(lambda self: self.overall_att)
     se = property(lambda self: self.overall_se)
@@ -382,8 +423,9 @@ class ImputationDiD(Estimator):
         if balance_e is not None:
             checks.check_count("balance_e", balance_e)
         covs = [covariates] if isinstance(covariates, str) else covariates
-        r = _core.did_imputation(
-            _columns(data), outcome, unit, time, first_treat, two_stage=self._two_stage,
+        call = dict(
+            columns=_columns(data), outcome=outcome, unit=unit, time=time, first_treat=first_treat,
+            two_stage=self._two_stage,
             anticipation=int(self.anticipation), covariates=covs, cluster=self.cluster,
             alpha=float(self.alpha),
             horizon_max=-1 if self.horizon_max is None else int(self.horizon_max),
@@ -392,6 +434,7 @@ class ImputationDiD(Estimator):
             strict=self.rank_deficient_action == "error", n_bootstrap=int(self.n_bootstrap),
             boot_kind=kind, seed=0 if self.seed is None else int(self.seed),
             threads=int(self.threads), **own)
+        r = _core.did_imputation(**call)
         notes = r["notes"]
         if self.rank_deficient_action == "silent":
             notes = [(lv, m) for lv, m in notes
@@ -399,6 +442,7 @@ class ImputationDiD(Estimator):
         checks.warn_notes(notes)
         self.results_ = self._make_results(r, data, outcome, unit, time, first_treat, covs,
                                            aggregate)
+        self.results_._call = {**call, "pretrends": bool(self.pretrends)}
         self._fit_args = (data, outcome, unit, time, first_treat, covs)
         self.is_fitted_ = True
         return self.results_
@@ -449,23 +493,23 @@ class TwoStageDiD(ImputationDiD):
 
 
 def imputation_did(data, outcome, unit, time, first_treat, covariates=None, aggregate=None,
-                   balance_e=None, **kwargs):
+                   balance_e=None, vcov_type="hc1", **kwargs):
     """diff-diff's ``imputation_did`` convenience function: ImputationDiD(**kwargs).fit(...).
 
     data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
     ImputationDiD.fit; kwargs: ImputationDiD's arguments. Returns an ImputationDiDResults."""
-    return ImputationDiD(**kwargs).fit(data, outcome, unit, time, first_treat,
+    return ImputationDiD(vcov_type=vcov_type, **kwargs).fit(data, outcome, unit, time, first_treat,
                                        covariates=covariates, aggregate=aggregate,
                                        balance_e=balance_e)
 
 
 def two_stage_did(data, outcome, unit, time, first_treat, covariates=None, aggregate=None,
-                  balance_e=None, **kwargs):
+                  balance_e=None, vcov_type="hc1", **kwargs):
     """diff-diff's ``two_stage_did`` convenience function: TwoStageDiD(**kwargs).fit(...).
 
     data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
     TwoStageDiD.fit (ImputationDiD.fit's arguments); kwargs: TwoStageDiD's arguments. Returns
     a TwoStageDiDResults."""
-    return TwoStageDiD(**kwargs).fit(data, outcome, unit, time, first_treat,
+    return TwoStageDiD(vcov_type=vcov_type, **kwargs).fit(data, outcome, unit, time, first_treat,
                                      covariates=covariates, aggregate=aggregate,
                                      balance_e=balance_e)

@@ -17,6 +17,7 @@ import numpy as np
 
 from _kestrel import _core
 from _kestrel import validate
+from _kestrel.did_event_study_view import as_period_results
 from _kestrel.results import Results
 from _kestrel.summary import Summary
 
@@ -208,6 +209,7 @@ def _relative_times(periods, ref):
 
 def _extract(results, pre_periods):
     """(effects, ses, vcov, relative_times, covariance_source) of the pre-period coefficients."""
+    results = as_period_results(results)
     if hasattr(results, "period_effects") and hasattr(results, "pre_periods"):
         pre = list(pre_periods) if pre_periods is not None else list(results.pre_periods)
         if not pre:

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _core
 from . import did_checks as checks
+from . import did_post_aggregate as post
 from .did_base import Estimator, Results
 from .regress import _columns
 from .summary import Summary
@@ -40,6 +41,8 @@ class StackedDiDResults(Results):
         self._r = r
         self.alpha, self.kappa_pre, self.kappa_post = est.alpha, est.kappa_pre, est.kappa_post
         self.weighting, self.control_group = est.weighting, est.control_group
+        self.clean_control = est.control_group  # diff-diff's newer name of the same setting
+        self.base_period = "universal"  # every horizon against the one reference period
         self.anticipation, self.vcov_type = est.anticipation, est.vcov_type
         self.cluster_name, self.balance, self.covariates = est.cluster, "none", None
         self.df_convention, self.survey_metadata, self.balance_diagnostics = \
@@ -73,6 +76,29 @@ class StackedDiDResults(Results):
         self.n_treated_units, self.n_control_units = r["n_treated_units"], r["n_control_units"]
         self.n_clusters = r["nclusters"]
         self._data = data
+
+    def aggregate(self, type, weights=None, *, balance_e=None):
+        """diff-diff 3.9+'s post-fit aggregation of the pooled stacked regression (no cohort
+        effects): 'event_study' an EventStudyResults (the reference period -1 - anticipation,
+        the coefficients' vcov), 'simple' an AggregationResult (the overall ATT); both with
+        the fit's t degrees of freedom. ``weights`` / ``balance_e``: diff-diff's arguments,
+        which the stacked estimator does not use (None only)."""
+        post.check_call("StackedDiDResults", type, weights, balance_e,
+                        ("simple", "event_study"), ())
+        df = self.inference_df
+        if type == "simple":
+            return post.table("simple", {"overall": post.overall(self, self.n_treated_units)},
+                              self.alpha, "StackedDiD", n_kind="units", weight=[1.0],
+                              df=None if df is None else [df])
+        ref = [h for h, d in self.event_study_effects.items() if d["n_obs"] == 0
+               and h not in self.event_study_vcov_index]
+        rows = {h: ({**d, "se": np.nan} if h in ref else d)
+                for h, d in self.event_study_effects.items()}
+        return post.event_study(
+            rows, set(ref), "StackedDiDResults", self.alpha, int(self.anticipation),
+            vcov=self.event_study_vcov, vcov_index=np.array(self.event_study_vcov_index),
+            df=None if df is None else [np.nan if h in ref else df for h in sorted(rows)],
+            base_period=self.base_period, reference_event_times=tuple(ref))
 
     @property
     def stacked_data(self):
@@ -263,11 +289,13 @@ class StackedDiD(Estimator):
 
 
 def stacked_did(data, outcome, unit, time, first_treat, kappa_pre=1, kappa_post=1,
-                population=None, **kwargs):
+                aggregate=None, population=None, covariates=None, **kwargs):
     """``StackedDiD(kappa_pre, kappa_post, **kwargs).fit(data, outcome, unit, time, first_treat,
-    population=population)`` (diff-diff's function). Returns a StackedDiDResults."""
+    aggregate=aggregate, population=population, covariates=covariates)`` (diff-diff's
+    function). Returns a StackedDiDResults."""
     return StackedDiD(kappa_pre=kappa_pre, kappa_post=kappa_post, **kwargs).fit(
-        data, outcome, unit, time, first_treat, population=population)
+        data, outcome, unit, time, first_treat, aggregate=aggregate, population=population,
+        covariates=covariates)
 
 
 _CELLS = [(g, p, t) for g in (1, 0) for p in (1, 0) for t in (0, 1)]
@@ -444,13 +472,23 @@ class TripleDifference(Estimator):
 
 
 def triple_difference(data, outcome, group, partition, post=None, covariates=None,
-                      estimation_method="dr", robust=None, cluster=None, alpha=0.05, **kwargs):
-    """``TripleDifference(estimation_method, robust, cluster, alpha, **kwargs).fit(data, outcome,
-    group, partition, post, covariates=covariates)`` (diff-diff's function). Returns a
-    TripleDifferenceResults."""
+                      estimation_method="dr", robust=None, cluster=None, vcov_type="hc1",
+                      alpha=0.05, rank_deficient_action="warn", epv_threshold=10,
+                      pscore_fallback="error", time=None, **kwargs):
+    """``TripleDifference(estimation_method, robust, cluster, vcov_type, alpha,
+    rank_deficient_action, epv_threshold, pscore_fallback, **kwargs).fit(data, outcome, group,
+    partition, post, covariates=covariates)`` (diff-diff's function; ``time`` is its name of
+    the post column, as diff-diff's function calls it). Returns a TripleDifferenceResults."""
+    if time is not None:
+        if post is not None:
+            raise ValueError("give the post-period column once: post= or time=, not both")
+        post = time
     return TripleDifference(estimation_method=estimation_method, robust=robust, cluster=cluster,
-                            alpha=alpha, **kwargs).fit(data, outcome, group, partition, post,
-                                                       covariates=covariates)
+                            vcov_type=vcov_type, alpha=alpha,
+                            rank_deficient_action=rank_deficient_action,
+                            epv_threshold=epv_threshold, pscore_fallback=pscore_fallback,
+                            **kwargs).fit(data, outcome, group, partition, post,
+                                          covariates=covariates)
 
 
 Stacked = StackedDiD  # diff-diff's short names
