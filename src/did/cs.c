@@ -176,7 +176,9 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
                      opt->pscore_trim,
                      opt->pscore_fallback,
                      fell_back,
-                     NULL};
+                     NULL,
+                     NULL,
+                     0}; /* R did's overlap guard on */
     int rc = ks__did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(lctx, KS_ENUMERIC, "the estimate is not finite");

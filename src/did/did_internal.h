@@ -92,8 +92,13 @@ typedef struct {
     const double *b_treated; /* repeated cross-sections, dr: if not NULL, the treated rows'
                                 outcome regressions (k before, k after) already fitted, as
                                 ks__did_2x2_rc_treated_ols gives them */
+    size_t *n_low;           /* repeated cross-sections: if not NULL, gets the rows whose estimated
+                                score is < PS_LOW (R triplediff's poor-overlap diagnostic) */
+    int no_overlap_guard;    /* 1: no R did guard (a score >= 0.999 an error); R triplediff has
+                                none, it only caps and trims */
 } ks_did_2x2;
 #define PS_NEAR_ONE 0.99
+#define PS_LOW 1e-3
 int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                    double *inf);
 /* The same on repeated cross-sections (DRDID's drdid_rc / reg_did_rc / std_ipw_did_rc): rows are

@@ -417,9 +417,11 @@ static void count_near_one(const ks_did_2x2 *in, const double *ps)
  * each cell before DRDID):
  *     max(overlap_logit_fit(x, y)$fitted.values) >= 0.999
  * with an unweighted logit of D on the covariates (intercept only: mean(D) >= 0.999). R sets
- * the cell to NA with "overlap condition violated"; so does the caller. */
-static int overlap_fail(ks_ctx *ctx, const double *ps, size_t m)
+ * the cell to NA with "overlap condition violated"; so does the caller. Off with
+ * in->no_overlap_guard. */
+static int overlap_fail(ks_ctx *ctx, const ks_did_2x2 *in, const double *ps, size_t m)
 {
+    if (in->no_overlap_guard) return KS_OK;
     double top = 0.0;
     for (size_t i = 0; i < m; i++) top = ps[i] > top ? ps[i] : top;
     return top >= 0.999 ? ks__fail(ctx, KS_ENUMERIC,
@@ -434,11 +436,12 @@ static int overlap_fail(ks_ctx *ctx, const double *ps, size_t m)
 static int overlap_check_unweighted(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *kw, double *one,
                                     double *ps)
 {
+    if (in->no_overlap_guard) return KS_OK;
     for (size_t i = 0; i < in->m; i++) one[i] = 1.0;
     ks_ctx lctx = *ctx;
     const int rc = logit_ps(&lctx, in, kw, one, ps);
     if (rc == KS_ENOMEM) return ks__fail(ctx, rc, "%s", lctx.errmsg);
-    return rc ? KS_OK : overlap_fail(ctx, ps, in->m);
+    return rc ? KS_OK : overlap_fail(ctx, in, ps, in->m);
 }
 
 /* V <- (scale sum_i a_i X_i X_i')^-1 V for V k x nrhs: the linear representations of the
@@ -535,7 +538,7 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     const double dm = (double)m;
     if (k == 1 && in->nt != SIZE_MAX) {
         const double share = (double)in->nt / dm; /* the logit's fit without covariates */
-        if (method != KS_DID_REG && overlap_fail(ctx, &share, 1)) return KS_ENUMERIC;
+        if (method != KS_DID_REG && overlap_fail(ctx, in, &share, 1)) return KS_ENUMERIC;
         return fit_intercept_only(ctx, method, in, att, inf);
     }
     int rc = method == KS_DID_IPW ? KS_OK : control_design_check(ctx, in);
@@ -591,7 +594,7 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
     int uncond;
     if (in->w && (rc = overlap_check_unweighted(ctx, in, &kw, a, ps))) goto done;
     if ((rc = propensity(ctx, in, &kw, iw, ps, &uncond))) goto done;
-    if (!in->w && (rc = overlap_fail(ctx, ps, m))) goto done;
+    if (!in->w && (rc = overlap_fail(ctx, in, ps, m))) goto done;
     count_near_one(in, ps);
     double swt = 0.0, swc = 0.0, st = 0.0, sc = 0.0;
     for (size_t i = 0; i < m; i++) {
@@ -741,7 +744,7 @@ typedef struct {
 } rc_sums;
 
 /* One pass: the scores bounded (capped, controls >= 0.995 trimmed; or clipped), the near-one
- * count, the weights, the residuals and every weighted sum of them, each in row order. */
+ * and low counts, the weights, the residuals and every weighted sum of them, each in row order. */
 static void rc_weights(const ks_did_2x2 *in, int dr, const double *iw, const double *ocp,
                        const double *ocq, const double *otp, const double *otq, double *ps,
                        rc_sums *s)
@@ -753,9 +756,10 @@ static void rc_weights(const ks_did_2x2 *in, int dr, const double *iw, const dou
     const double trim_at = capped ? PS_TRIM : INFINITY;
     double stp = 0.0, stq = 0.0, scp = 0.0, scq = 0.0, rtp = 0.0, rtq = 0.0, rcp = 0.0, rcq = 0.0;
     double sd = 0.0, sq = 0.0, s1 = 0.0, sp = 0.0, s0 = 0.0;
-    size_t near = 0;
+    size_t near = 0, low = 0;
     for (size_t i = 0; i < m; i++) {
         near += D[i] == 0.0 && ps[i] >= PS_NEAR_ONE;
+        low += ps[i] < PS_LOW;
         const double p = ps[i] < lo ? lo : ps[i] > hi ? hi : ps[i];
         ps[i] = p;
         const double trim = D[i] != 0.0 || p < trim_at, odds = p / (1.0 - p);
@@ -788,6 +792,7 @@ static void rc_weights(const ks_did_2x2 *in, int dr, const double *iw, const dou
         }
     }
     if (in->n_near_one) *in->n_near_one = near;
+    if (in->n_low) *in->n_low = low;
     const double dm = (double)m;
     s->stp = stp, s->stq = stq, s->scp = scp, s->scq = scq;
     s->atp = rtp / stp, s->atq = rtq / stq, s->acp = rcp / scp, s->acq = rcq / scq;
@@ -969,7 +974,7 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     int uncond;
     if (in->w && (rc = overlap_check_unweighted(ctx, in, &kw, a, ps))) goto done;
     if ((rc = propensity(ctx, in, &kw, iw, ps, &uncond))) goto done;
-    if (!in->w && (rc = overlap_fail(ctx, ps, m))) goto done;
+    if (!in->w && (rc = overlap_fail(ctx, in, ps, m))) goto done;
     rc_sums s = {.P = P, .wtp = wtp, .wtq = wtq, .wcp = wcp, .wcq = wcq, .wd = wd, .res = res};
     rc_weights(in, method == KS_DID_DR, iw, ocp, ocq, otp, otq, ps, &s);
     if (!(s.stp > 0) || !(s.stq > 0) || !(s.scp > 0) || !(s.scq > 0)) {

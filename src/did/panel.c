@@ -975,7 +975,9 @@ int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel 
                      opt->pscore_trim,
                      opt->pscore_fallback,
                      fell_back,
-                     NULL};
+                     NULL,
+                     NULL,
+                     0}; /* R did's overlap guard on */
     int rc = ks__did_2x2_rc_fit(ctx, opt->method, &in, att, inf);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(ctx, KS_ENUMERIC, "the estimate is not finite");

@@ -3,9 +3,10 @@
  * repeated-cross-section DRDID comparisons of the treated-eligible subgroup 4 against each
  * other subgroup j, on the rows of {j, 4} only (kestrel's ks__did_2x2_rc_fit: the outcome
  * regressions per cell, the logit propensity score within the pair, capped at 1 - 1e-6 with
- * controls >= 0.995 trimmed), ATT = DiD_3 + DiD_2 - DiD_1, and the influence function
- * (n / n_3) IF_3 + (n / n_2) IF_2 - (n / n_1) IF_1 whose sd / sqrt(n) is the standard error;
- * clustered: sqrt(G / (G - 1) sum_g (sum_{i in g} IF_i)^2) / n (diff-diff's formula).
+ * controls >= 0.995 trimmed; without R did's error at 0.999: triplediff only warns, when more
+ * than 5% of a comparison's scores are below 0.001), ATT = DiD_3 + DiD_2 - DiD_1, and the influence
+ * function (n / n_3) IF_3 + (n / n_2) IF_2 - (n / n_1) IF_1 whose sd / sqrt(n) is the standard
+ * error; clustered: sqrt(G / (G - 1) sum_g (sum_{i in g} IF_i)^2) / n (diff-diff's formula).
  * Without covariates the three comparisons reduce to cell means (intercept_only, one pass); with
  * them, subgroup 4's outcome regressions (dr) are fitted once for the three. */
 #include <math.h>
@@ -70,6 +71,22 @@ static int binary(ks_ctx *ctx, const ks_table *t, const char *what, const char *
 /* Cells: 4 G + 2 P + post; the subgroup (1 .. 4 as R triplediff numbers them) is cell / 2 + 1. */
 #define SUBGROUP(cell) (((cell) >> 1) + 1)
 
+static const char *const pair_names[] = {"", "control-ineligible (G=0, P=0)",
+                                         "control-eligible (G=0, P=1)",
+                                         "treated-ineligible (G=1, P=0)"};
+
+/* R triplediff's only overlap check (check_overlap_and_get_warning): a warning when more than 5%
+ * of a comparison's rows have an estimated propensity score below 0.001. */
+static void warn_low_scores(ks_ctx *ctx, int j, size_t low, size_t m)
+{
+    if ((double)low / (double)m > 0.05)
+        ks__log(ctx, KS_LOG_WARN,
+                "the comparison with the %s subgroup: poor propensity score overlap: %.1f%% of "
+                "its rows have a propensity score < %g; check covariate balance or use fewer "
+                "covariates",
+                pair_names[j], 100.0 * (double)low / (double)m, PS_LOW);
+}
+
 /* The DiD of subgroup 4 against subgroup j on their rows: att and the influence function added,
  * times wgt, into inf at the rows. bt (dr): subgroup 4's outcome regressions, the same in every
  * comparison: fitted by the first (*have_bt 0), then reused. */
@@ -103,7 +120,10 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const
     for (size_t c = 1; c < k; c++)
         for (size_t q = 0; q < m; q++) Xs[c * m + q] = X[(c - 1) * n + rows[q]];
     ks_did_2x2 in = {0};
-    in.clip = NAN; /* R triplediff's scores: capped at 1 - 1e-6, controls >= 0.995 trimmed */
+    in.clip = NAN; /* R triplediff's scores: capped at 1 - 1e-6, controls >= 0.995 trimmed, */
+    in.no_overlap_guard = 1; /* and no error at 0.999 */
+    size_t low = 0;
+    in.n_low = &low;
     in.m = m;
     in.k = k;
     in.dy = dy;
@@ -120,6 +140,7 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const
     }
     in.b_treated = method == KS_DID_DR ? bt : NULL;
     if ((rc = ks__did_2x2_rc_fit(ctx, method, &in, att, f))) goto done;
+    warn_low_scores(ctx, j, low, m);
     const double wgt = sign * (double)n / (double)m;
     for (size_t q = 0; q < m; q++) inf[rows[q]] += wgt * f[q];
 done:
@@ -128,17 +149,14 @@ done:
     return rc;
 }
 
-static const char *const pair_names[] = {"", "control-ineligible (G=0, P=0)",
-                                         "control-eligible (G=0, P=1)",
-                                         "treated-ineligible (G=1, P=0)"};
-
 /* Without covariates each comparison's regressions are cell means and its propensity score is
  * the share of subgroup 4 among its rows, so for every method the comparison's DiD is the DiD of
  * the cell means and its influence function is +-(m / n_c) (y - mean_c) on a row of cell c (the
  * score's odds cancel; the estimation effects of the score and of the regressions are sums of
  * deviations from cell means, zero). Weighted by +-n / m and summed over the three comparisons,
  * that is one coefficient per cell: inf = coef_c (y - mean_c), with no pass over the rows per
- * comparison. The score's guard (R's overlap check) and the near-one count stay. */
+ * comparison. The score's trimming (a share >= 0.995 leaves no control), R triplediff's warning
+ * and the near-one count stay. */
 static int intercept_only(ks_ctx *ctx, ks_did_method method, size_t n, const double *cnt,
                           const double *mean, double *did, size_t *n_near_one, double *coef)
 {
@@ -146,13 +164,14 @@ static int intercept_only(ks_ctx *ctx, ks_did_method method, size_t n, const dou
     for (int j = 3; j >= 1; j--) {
         const double *cj = cnt + 2 * (j - 1), *mj = mean + 2 * (j - 1);
         const double share = (cnt[6] + cnt[7]) / (cnt[6] + cnt[7] + cj[0] + cj[1]);
-        if (method != KS_DID_REG && share >= 0.999)
+        if (method != KS_DID_REG && share >= 0.995)
             return ks__fail(ctx, KS_ENUMERIC,
-                            "the comparison with the %s subgroup: overlap condition violated: a "
-                            "propensity score of %.6g >= 0.999 (R did's guard, an unweighted "
-                            "logit)",
+                            "the comparison with the %s subgroup: no control units with positive "
+                            "weight: every score is the treated-eligible share %.6g >= 0.995, "
+                            "and R triplediff gives such controls no weight (its ATT is NaN)",
                             pair_names[j], share);
         if (method != KS_DID_REG && share >= PS_NEAR_ONE) *n_near_one += (size_t)(cj[0] + cj[1]);
+        if (method != KS_DID_REG && share < PS_LOW) warn_low_scores(ctx, j, 1, 1);
         did[3 - j] = (mean[7] - mean[6]) - (mj[1] - mj[0]);
     }
     for (size_t c = 0; c < 8; c++) {

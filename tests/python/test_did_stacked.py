@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from _kestrel import _core
-from kestrel.did import (StackedDiD, StackedDiDResults, TripleDifference,
+from kestrel.did import (CallawaySantAnna, StackedDiD, StackedDiDResults, TripleDifference,
                          TripleDifferenceResults, stacked_did, triple_difference)
 
 from conftest import DATA
@@ -182,24 +182,69 @@ def test_errors_name_the_argument():
         TripleDifference(estimation_method="bogus")
 
 
-def test_ddd_no_covariates_overlap_guard():
-    """Without covariates a comparison's propensity score is subgroup 4's share of its rows:
-    R's guard (a score >= 0.999) refuses ipw and dr there and names the comparison, reg goes
-    on; a share of 0.99 or more warns and counts that comparison's controls."""
-    def data(n1):  # 1000 rows of each subgroup and period, n1 of the control-ineligible
-        cells = [(g, p, t, 1000 if (g, p) != (0, 0) else n1)
+@pytest.mark.parametrize("method", ["dr", "ipw"])
+def test_ddd_no_overlap_guard_as_r(method):
+    """ddd_overlap.csv: in the comparison with the treated-ineligible subgroup 144 propensity
+    scores are >= 0.999 (R did's guard, which kestrel's TripleDifference once applied, would
+    stop), one control's is >= 0.995 and 18% are < 0.001. R triplediff caps, trims and only
+    warns that many scores are below 0.001; so does kestrel, with R's ATT and SE."""
+    ref = json.load(open(DATA / "did" / "reference_r_triplediff_overlap.json"))[method]
+    df = pd.read_csv(DATA / "did" / "ddd_overlap.csv")
+    with pytest.warns(UserWarning, match="treated-ineligible .* poor propensity score overlap: "
+                      r"18\.0% of its rows have a propensity score < 0\.001"):
+        r = TripleDifference(estimation_method=method).fit(df, "y", "group", "partition", "post",
+                                                           covariates=["x"])
+    assert any("18% of units have propensity score < 0.001" in w for w in ref["warnings"])
+    assert abs(r.att - ref["att"]) <= 1e-8
+    assert r.se == pytest.approx(ref["se"], rel=1e-6)
+
+
+def test_cs_keeps_r_did_overlap_guard():
+    """ddd_overlap.csv's treated subgroups as a two-period panel through CallawaySantAnna (R did):
+    the ddd's field that turns the 0.999 guard off is the triple difference's only, so the cell
+    is still NaN with R did's "overlap condition violated" for ipw and dr."""
+    df = pd.read_csv(DATA / "did" / "ddd_overlap.csv")
+    d = df[df.group == 1].reset_index(drop=True)
+    p = pd.concat([pd.DataFrame({"id": d.index, "t": t, "y": d.y + t * d.partition, "x": d.x,
+                                 "ft": np.where(d.partition == 1, 2, 0)}) for t in (1, 2)])
+    for method in ("dr", "ipw"):
+        with pytest.warns(UserWarning, match=r"ATT\(g=2, t=2\) is NaN: overlap condition "
+                                             "violated"), \
+                pytest.raises(Exception, match="every group-time effect is NaN"):
+            CallawaySantAnna(estimation_method=method).fit(p, outcome="y", time="t", unit="id",
+                                                           first_treat="ft", covariates=["x"])
+
+
+def test_ddd_no_covariates_overlap():
+    """Without covariates a comparison's propensity score is subgroup 4's share of its rows, and
+    ipw and dr give the cell means' DiD, as reg does. A share >= 0.995 leaves that comparison no
+    control with weight (R triplediff 0.2.4: ATT NaN on data(5)): an error naming it, whether or
+    not it reaches R did's 0.999; a share of 0.99 or more warns and counts the controls; a share
+    < 0.001 gives R triplediff's warning (R: "100% of units have propensity score < 0.001")."""
+    def data(counts):  # rows of each subgroup (g, p) and period
+        cells = [(g, p, t, counts.get((g, p), 1000))
                  for g, p in ((1, 1), (1, 0), (0, 1), (0, 0)) for t in (0, 1)]
         a = np.array([(g, p, t) for g, p, t, k in cells for _ in range(k)])
         y = np.random.default_rng(3).standard_normal(len(a))
         return pd.DataFrame({"group": a[:, 0], "partition": a[:, 1], "post": a[:, 2], "y": y})
-    d = data(1)  # share 2000 / 2002 >= 0.999
-    for method in ("ipw", "dr"):
-        with pytest.raises(Exception, match="control-ineligible .* overlap condition violated"):
-            TripleDifference(estimation_method=method).fit(d, "y", "group", "partition", "post")
-    assert np.isfinite(TripleDifference(estimation_method="reg").fit(
-        d, "y", "group", "partition", "post").att)
-    with pytest.warns(UserWarning, match="^10 control observation"):  # 2000 / 2010 >= 0.99
-        TripleDifference(estimation_method="ipw").fit(data(5), "y", "group", "partition", "post")
+    fit = lambda d, m: TripleDifference(estimation_method=m).fit(d, "y", "group", "partition",
+                                                                 "post")
+    for n1 in (1, 5):  # shares 2000 / 2002 >= 0.999 and 2000 / 2010 >= 0.995
+        d = data({(0, 0): n1})
+        for method in ("ipw", "dr"):
+            with pytest.raises(Exception, match="control-ineligible .* no control units with "
+                                                "positive weight"):
+                fit(d, method)
+        assert np.isfinite(fit(d, "reg").att)
+    d = data({(0, 0): 10})
+    with pytest.warns(UserWarning, match="^20 control observation"):  # 2000 / 2020 >= 0.99
+        r = fit(d, "ipw")
+    assert r.att == pytest.approx(fit(d, "reg").att, abs=1e-12)
+    d = data({(1, 1): 5, (1, 0): 6000, (0, 1): 6000, (0, 0): 6000})  # shares 10 / 12010
+    with pytest.warns(UserWarning, match=r"control-ineligible .* 100\.0% of its rows have a "
+                                         r"propensity score < 0\.001"):
+        r = fit(d, "dr")
+    assert r.att == pytest.approx(fit(d, "reg").att, abs=1e-12)
 
 
 DD = json.load(open(DATA / "did" / "reference_stacked_diff_diff.json"))
