@@ -79,7 +79,7 @@ typedef struct {
 #define KS_DID_CS_OPTIONS_INIT                                                                     \
     {                                                                                              \
         KS_DID_NEVER_TREATED, KS_DID_DR, KS_DID_BASE_VARYING, 0, NULL, NULL, NULL, 0.05, 0,        \
-            KS_DID_BOOT_RADEMACHER, 0, 0, 1, 0, NAN, 0                                              \
+            KS_DID_BOOT_RADEMACHER, 0, 0, 1, 0, NAN, 0                                             \
     }
 
 typedef struct ks_did_cs ks_did_cs; /* a fitted set of group-time effects; opaque */

@@ -119,7 +119,7 @@ typedef struct {
 } ks_did_ddd_options;
 #define KS_DID_DDD_OPTIONS_INIT                                                                    \
     {                                                                                              \
-        KS_DID_DR, NULL, NULL, 0.05, 0                                                              \
+        KS_DID_DR, NULL, NULL, 0.05, 0                                                             \
     }
 typedef struct {
     double att, se, tstat, pvalue, ci_lower, ci_upper; /* normal-theory test and interval */

@@ -60,8 +60,8 @@ static int binary(ks_ctx *ctx, const ks_table *t, const char *what, const char *
         const double x = ks__did_num_at(&c, i);
         if (isnan(x))
             return ks__fail(ctx, KS_EINVAL, "%s: row %zu of '%s' is missing", what, i + 1, name);
-        return ks__fail(ctx, KS_EINVAL, "%s: row %zu of '%s' is %g; it must be 0 or 1", what,
-                        i + 1, name, x);
+        return ks__fail(ctx, KS_EINVAL, "%s: row %zu of '%s' is %g; it must be 0 or 1", what, i + 1,
+                        name, x);
     }
     if (n1 == 0 || n1 == n)
         return ks__fail(ctx, KS_EINVAL, "%s: '%s' must have both 0 and 1 values", what, name);
@@ -278,9 +278,9 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     }
     int have_bt = 0;
     for (int j = 3; j >= 1 && k > 1; j--) {
-        if ((rc = pair_did(ctx, o->method, n, k, y, cell, X, j, j == 1 ? -1.0 : 1.0,
-                           &v->did[3 - j], r->inf, &near[j], o->pscore_fallback, &fell[j],
-                           X + ncov * n, &have_bt))) {
+        if ((rc = pair_did(ctx, o->method, n, k, y, cell, X, j, j == 1 ? -1.0 : 1.0, &v->did[3 - j],
+                           r->inf, &near[j], o->pscore_fallback, &fell[j], X + ncov * n,
+                           &have_bt))) {
             if (rc != KS_ENOMEM) { /* say which comparison failed */
                 char msg[512];
                 snprintf(msg, sizeof msg, "%s", ks_errmsg(ctx));
