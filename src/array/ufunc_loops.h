@@ -246,6 +246,10 @@ typedef double _Complex ks__c128;
  * (ufunc_loops_math.c; for fused chains' machine code). */
 const void *ks__ufunc_vector_f64(ks_ufunc u);
 
+/* y = exp(x) over n contiguous float64 values through the exp ufunc's kernel (SLEEF's vector exp
+ * within 1 ULP where built with it): for C code elsewhere in kestrel (the did logits). */
+void ks__exp_f64(const double *x, double *y, size_t n);
+
 /* ---- writing loops ---- */
 
 #define KS__LOOP_ARGS char **args, const ptrdiff_t *steps, ptrdiff_t n, const void *aux

@@ -175,6 +175,7 @@ static int vector_isa(void)
 #endif
 
 KERNEL1(k_exp, exp, u10)
+void ks__exp_f64(const double *x, double *y, size_t n) { k_exp_f64(x, y, (ptrdiff_t)n); }
 KERNEL1(k_exp2, exp2, u10)
 KERNEL1(k_expm1, expm1, u10)
 KERNEL1(k_log, log, u10)

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "array/ufunc_loops.h"
 #include "base/simd.h"
 #include "did/did_internal.h"
 #include "kestrel/linalg.h"
@@ -208,36 +209,140 @@ static int control_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, doub
     return wls(ctx, in, a, in->dy, b, "control units");
 }
 
-/* One Newton pass of the logit over the rows at beta: the fitted probabilities into ps, the
- * Hessian's upper triangle (sum v x x') added into h and the score (sum r x) into g. Inlined with
- * k a constant for small designs, so that h and g live in registers rather than being reloaded
- * for every row (the sums keep their order: the same numbers either way). */
-KS_INLINE void logit_pass(const ks_did_2x2 *in, size_t k, const double *iw, const double *beta,
-                          double *ps, double *restrict h, double *restrict g)
+/* ---- the logit: rows LOGIT_CHUNK at a time, exp(-x'beta) through the array library's vector exp
+ * (SLEEF's, within 1 ULP), then one pass over the chunk for the probabilities, the score and the
+ * Hessian ---- */
+#define LOGIT_CHUNK 512
+
+/* e = exp(-eta) for rows i0 .. i0 + n - 1, eta = x'beta summed intercept first. */
+static void logit_exp(const ks_did_2x2 *in, size_t i0, size_t n, const double *beta, double *e)
 {
-    for (size_t i = 0; i < in->m; i++) {
-        double eta = 0.0;
-        for (size_t j = 0; j < k; j++) eta += xcol(in, j, i) * beta[j];
-        const double p = 1.0 / (1.0 + exp(-eta));
-        ps[i] = p;
-        const double v = iw[i] * p * (1.0 - p), r = iw[i] * (in->D[i] - p);
+    for (size_t i = 0; i < n; i++) e[i] = beta[0];
+    for (size_t j = 1; j < in->k; j++) {
+        const double *x = in->X + j * in->m + i0, bj = beta[j];
+        for (size_t i = 0; i < n; i++) e[i] += x[i] * bj;
+    }
+    for (size_t i = 0; i < n; i++) e[i] = -e[i];
+    ks__exp_f64(e, e, n);
+}
+
+/* One chunk's p = 1 / (1 + e) into ps and its terms of the score (sum r x into g) and the
+ * Hessian's upper triangle (sum v x x' into h), four rows at a time: lane l of each sum takes
+ * rows l, l + 4, ... (n a multiple of 4). x[j]: column j's rows of the chunk (x[0] unused: the
+ * intercept). Inlined with k a constant so that the sums live in registers. */
+KS_INLINE void logit_rows(size_t k, const double *const *x, const double *iw, const double *D,
+                          const double *e, double *ps, size_t n, v4d *restrict h, v4d *restrict g)
+{
+    for (size_t i = 0; i < n; i += 4) {
+        const v4d p = 1.0 / (1.0 + v4_load(e + i)), w = v4_load(iw + i);
+        v4_store(ps + i, p);
+        const v4d v = w * p * (1.0 - p), r = w * (v4_load(D + i) - p);
         for (size_t j = 0; j < k; j++) {
-            const double xj = xcol(in, j, i);
+            const v4d xj = j == 0 ? v4_splat(1.0) : v4_load(x[j] + i);
             g[j] += r * xj;
-            for (size_t l = 0; l <= j; l++) h[l * k + j] += v * xj * xcol(in, l, i);
+            for (size_t l = 0; l <= j; l++)
+                h[l * k + j] += v * xj * (l == 0 ? v4_splat(1.0) : v4_load(x[l] + i));
         }
     }
 }
 
-#define LOGIT_PASS_K(K)                                                                            \
-    case K: {                                                                                      \
-        double h[K * K] = {0}, g[K] = {0}, b[K];                                                   \
-        memcpy(b, beta, sizeof b);                                                                 \
-        logit_pass(in, K, iw, b, ps, h, g);                                                        \
-        memcpy(H, h, sizeof h);                                                                    \
-        memcpy(z, g, sizeof g);                                                                    \
-        break;                                                                                     \
+#define LOGIT_ROWS_K(K)                                                                            \
+    KS_KERNEL static void logit_rows_##K(const double *const *x, const double *iw,                 \
+                                         const double *D, const double *e, double *ps, size_t n,   \
+                                         v4d *hl, v4d *gl)                                         \
+    {                                                                                              \
+        v4d h[K * K], g[K];                                                                        \
+        memcpy(h, hl, sizeof h);                                                                   \
+        memcpy(g, gl, sizeof g);                                                                   \
+        logit_rows(K, x, iw, D, e, ps, n, h, g);                                                   \
+        memcpy(hl, h, sizeof h);                                                                   \
+        memcpy(gl, g, sizeof g);                                                                   \
     }
+LOGIT_ROWS_K(2)
+LOGIT_ROWS_K(3)
+LOGIT_ROWS_K(4)
+LOGIT_ROWS_K(5)
+#define LOGIT_MAX_LANES 5 /* k up to this: the lane sums above; more: row by row */
+
+/* The same for any k, row by row in row order, into h and g directly. */
+static void logit_rows_any(size_t k, const double *const *x, const double *iw, const double *D,
+                           const double *e, double *ps, size_t n, double *h, double *g)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double p = 1.0 / (1.0 + e[i]);
+        ps[i] = p;
+        const double v = iw[i] * p * (1.0 - p), r = iw[i] * (D[i] - p);
+        for (size_t j = 0; j < k; j++) {
+            const double xj = j == 0 ? 1.0 : x[j][i];
+            g[j] += r * xj;
+            for (size_t l = 0; l <= j; l++) h[l * k + j] += v * xj * (l == 0 ? 1.0 : x[l][i]);
+        }
+    }
+}
+
+/* rows i0 .. i0 + n - 1 (n <= LOGIT_CHUNK, any n): their lanes, a last partial quad padded with
+ * rows of weight 0 (which add zeros). */
+static void logit_chunk(const ks_did_2x2 *in, size_t i0, size_t n, const double *iw,
+                        const double *e, double *ps, v4d *h, v4d *g)
+{
+    const size_t k = in->k, n4 = n & ~(size_t)3;
+    const double *x[LOGIT_MAX_LANES] = {NULL}, *tx[LOGIT_MAX_LANES] = {NULL};
+    for (size_t j = 1; j < k; j++) x[j] = in->X + j * in->m + i0;
+    double px[LOGIT_MAX_LANES][4] = {{0}}, pw[4] = {0}, pd[4] = {0}, pe[4] = {0}, pp[4];
+    for (size_t j = 1; j < k; j++) {
+        memcpy(px[j], x[j] + n4, (n - n4) * sizeof(double));
+        tx[j] = px[j];
+    }
+    memcpy(pw, iw + i0 + n4, (n - n4) * sizeof(double));
+    memcpy(pd, in->D + i0 + n4, (n - n4) * sizeof(double));
+    memcpy(pe, e + n4, (n - n4) * sizeof(double));
+#define ROWS(K)                                                                                    \
+    logit_rows_##K(x, iw + i0, in->D + i0, e, ps + i0, n4, h, g);                                  \
+    if (n4 < n) logit_rows_##K(tx, pw, pd, pe, pp, 4, h, g)
+    switch (k) {
+    case 2: ROWS(2); break;
+    case 3: ROWS(3); break;
+    case 4: ROWS(4); break;
+    default: ROWS(5);
+    }
+#undef ROWS
+    memcpy(ps + i0 + n4, pp, (n - n4) * sizeof(double));
+}
+
+/* One Newton pass at beta: the fitted probabilities into ps, the Hessian's upper triangle into
+ * H and the score into z (k x k, k; the sums over lanes in a fixed order). */
+static void logit_pass(const ks_did_2x2 *in, const double *iw, const double *beta, double *ps,
+                       double *H, double *z)
+{
+    const size_t m = in->m, k = in->k;
+    double e[LOGIT_CHUNK];
+    memset(H, 0, k * k * sizeof *H);
+    memset(z, 0, k * sizeof *z);
+    if (k > LOGIT_MAX_LANES) {
+        const double *x[k];
+        for (size_t i0 = 0; i0 < m; i0 += LOGIT_CHUNK) {
+            const size_t n = m - i0 < LOGIT_CHUNK ? m - i0 : LOGIT_CHUNK;
+            for (size_t j = 1; j < k; j++) x[j] = in->X + j * m + i0;
+            logit_exp(in, i0, n, beta, e);
+            logit_rows_any(k, x, iw + i0, in->D + i0, e, ps + i0, n, H, z);
+        }
+        return;
+    }
+    v4d h[LOGIT_MAX_LANES * LOGIT_MAX_LANES] = {0}, g[LOGIT_MAX_LANES] = {0};
+    for (size_t i0 = 0; i0 < m; i0 += LOGIT_CHUNK) {
+        const size_t n = m - i0 < LOGIT_CHUNK ? m - i0 : LOGIT_CHUNK;
+        logit_exp(in, i0, n, beta, e);
+        logit_chunk(in, i0, n, iw, e, ps, h, g);
+    }
+    /* logit_rows_K laid its sums out k x k in the first k * k entries of h */
+    for (size_t j = 0; j < k; j++) {
+        z[j] = (g[j][0] + g[j][1]) + (g[j][2] + g[j][3]);
+        for (size_t l = 0; l <= j; l++) {
+            const v4d s = h[l * k + j];
+            H[l * k + j] = (s[0] + s[1]) + (s[2] + s[3]);
+        }
+    }
+}
 
 /* Weighted logit of D on X by Newton's method to convergence; fitted probabilities into ps. */
 static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *iw, double *ps)
@@ -255,16 +360,7 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const dou
     double *beta = w->beta, *H = w->G, *z = w->z;
     memset(beta, 0, k * sizeof *beta);
     for (int it = 0; it < 100; it++) {
-        switch (k) {
-            LOGIT_PASS_K(2)
-            LOGIT_PASS_K(3)
-            LOGIT_PASS_K(4)
-            LOGIT_PASS_K(5)
-        default:
-            memset(H, 0, k * k * sizeof *H);
-            memset(z, 0, k * sizeof *z);
-            logit_pass(in, k, iw, beta, ps, H, z);
-        }
+        logit_pass(in, iw, beta, ps, H, z);
         int rc = ks__chol_solve(ctx, k, H, z, 1, 0, w->s, "the propensity-score Hessian");
         if (rc) return rc;
         double step = 0.0, size = 1.0;
@@ -276,10 +372,11 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const dou
         if (step <= 1e-13 * size) break;
         if (it == 99) ks__log(ctx, KS_LOG_WARN, "propensity score estimation did not converge");
     }
-    for (size_t i = 0; i < m; i++) {
-        double eta = 0.0;
-        for (size_t j = 0; j < k; j++) eta += xcol(in, j, i) * beta[j];
-        ps[i] = 1.0 / (1.0 + exp(-eta));
+    double e[LOGIT_CHUNK];
+    for (size_t i0 = 0; i0 < m; i0 += LOGIT_CHUNK) {
+        const size_t n = m - i0 < LOGIT_CHUNK ? m - i0 : LOGIT_CHUNK;
+        logit_exp(in, i0, n, beta, e);
+        for (size_t i = 0; i < n; i++) ps[i0 + i] = 1.0 / (1.0 + e[i]);
     }
     return KS_OK;
 }
@@ -631,6 +728,167 @@ int ks__did_2x2_rc_treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, double *b)
     return rc;
 }
 
+/* The dr / ipw weights of the repeated cross-section fit by cell (treated / control, pre /
+ * post), the residuals of the control regression and their weighted means, with the reciprocals
+ * of the weights' means that the later passes multiply by. */
+typedef struct {
+    const double *P;
+    double *wtp, *wtq, *wcp, *wcq, *wd, *res; /* per row */
+    double stp, stq, scp, scq;                /* the weights' sums */
+    double atp, atq, acp, acq;                /* the weighted means of res by cell */
+    double adq, ad1, adp, ad0;                /* dr: the weighted means of the regressions' gaps */
+    double rtp, rtq, rcp, rcq, rd, rd1, rd0;  /* 1 / the weights' means (rd1 = rtq, rd0 = rtp) */
+} rc_sums;
+
+/* One pass: the scores bounded (capped, controls >= 0.995 trimmed; or clipped), the near-one
+ * count, the weights, the residuals and every weighted sum of them, each in row order. */
+static void rc_weights(const ks_did_2x2 *in, int dr, const double *iw, const double *ocp,
+                       const double *ocq, const double *otp, const double *otq, double *ps,
+                       rc_sums *s)
+{
+    const size_t m = in->m;
+    const double *y = in->dy, *D = in->D, *P = in->post;
+    const int capped = isnan(in->clip);
+    const double lo = capped ? -INFINITY : in->clip, hi = capped ? PS_CAP : 1.0 - in->clip;
+    const double trim_at = capped ? PS_TRIM : INFINITY;
+    double stp = 0.0, stq = 0.0, scp = 0.0, scq = 0.0, rtp = 0.0, rtq = 0.0, rcp = 0.0, rcq = 0.0;
+    double sd = 0.0, sq = 0.0, s1 = 0.0, sp = 0.0, s0 = 0.0;
+    size_t near = 0;
+    for (size_t i = 0; i < m; i++) {
+        near += D[i] == 0.0 && ps[i] >= PS_NEAR_ONE;
+        const double p = ps[i] < lo ? lo : ps[i] > hi ? hi : ps[i];
+        ps[i] = p;
+        const double trim = D[i] != 0.0 || p < trim_at, odds = p / (1.0 - p);
+        const double wtp = trim * iw[i] * D[i] * (1.0 - P[i]), wtq = trim * iw[i] * D[i] * P[i];
+        const double wcp = trim * iw[i] * odds * (1.0 - D[i]) * (1.0 - P[i]);
+        const double wcq = trim * iw[i] * odds * (1.0 - D[i]) * P[i];
+        const double wd = trim * iw[i] * D[i];
+        const double res = y[i] - (P[i] != 0.0 ? ocq[i] : ocp[i]); /* y - out.y.cont */
+        s->wtp[i] = wtp;
+        s->wtq[i] = wtq;
+        s->wcp[i] = wcp;
+        s->wcq[i] = wcq;
+        s->wd[i] = wd;
+        s->res[i] = res;
+        stp += wtp;
+        stq += wtq;
+        scp += wcp;
+        scq += wcq;
+        rtp += wtp * res;
+        rtq += wtq * res;
+        rcp += wcp * res;
+        rcq += wcq * res;
+        if (dr) {
+            const double eq = otq[i] - ocq[i], ep = otp[i] - ocp[i];
+            sd += wd;
+            sq += wd * eq;
+            s1 += wtq * eq;
+            sp += wd * ep;
+            s0 += wtp * ep;
+        }
+    }
+    if (in->n_near_one) *in->n_near_one = near;
+    const double dm = (double)m;
+    s->stp = stp, s->stq = stq, s->scp = scp, s->scq = scq;
+    s->atp = rtp / stp, s->atq = rtq / stq, s->acp = rcp / scp, s->acq = rcq / scq;
+    s->rtp = dm / stp, s->rtq = dm / stq, s->rcp = dm / scp, s->rcq = dm / scq;
+    s->rd1 = s->rtq, s->rd0 = s->rtp;
+    s->adq = s->ad1 = s->adp = s->ad0 = s->rd = 0.0;
+    if (dr) {
+        s->adq = sq / sd;
+        s->ad1 = s1 / stq;
+        s->adp = sp / sd;
+        s->ad0 = s0 / stp;
+        s->rd = dm / sd;
+    }
+}
+
+/* sum_i c_t(i) x_i / m for the five coefficient rows c_t of the influence function's moment
+ * vectors (ipw: the first alone): the score's M2.post - M2.pre, then (dr) -M1.post + M3.post,
+ * -M1.pre + M3.pre, mom.post, mom.pre. Inlined with k and dr constants: the sums in registers. */
+KS_INLINE void rc_moment_rows(const ks_did_2x2 *in, size_t k, int dr, const rc_sums *s,
+                              double *restrict v)
+{
+    const double *P = s->P;
+    for (size_t i = 0; i < in->m; i++) {
+        const double wtp = s->wtp[i], wtq = s->wtq[i], wcp = s->wcp[i], wcq = s->wcq[i];
+        double c[5];
+        c[0] = wcq * (s->res[i] - s->acq) * s->rcq - wcp * (s->res[i] - s->acp) * s->rcp;
+        if (dr) {
+            c[1] = -wtq * P[i] * s->rtq + wcq * P[i] * s->rcq;
+            c[2] = -wtp * (1.0 - P[i]) * s->rtp + wcp * (1.0 - P[i]) * s->rcp;
+            c[3] = s->wd[i] * s->rd - wtq * s->rd1;
+            c[4] = s->wd[i] * s->rd - wtp * s->rd0;
+        }
+        for (size_t j = 0; j < k; j++) {
+            const double xj = xcol(in, j, i);
+            for (size_t t = 0; t < (dr ? 5u : 1u); t++) v[t * k + j] += c[t] * xj;
+        }
+    }
+}
+
+/* The five (ipw: one) moment vectors into v, k each: zps, zcq, zcp, ztq, ztp of the fit, the
+ * last two holding mom.post and mom.pre until the caller turns them into the z's. */
+static void rc_moments(const ks_did_2x2 *in, int dr, const rc_sums *s, double *v)
+{
+    const size_t k = in->k, nv = dr ? 5 : 1;
+    memset(v, 0, nv * k * sizeof *v);
+#define MOM_K(K)                                                                                   \
+    if (dr)                                                                                        \
+        rc_moment_rows(in, K, 1, s, v);                                                            \
+    else                                                                                           \
+        rc_moment_rows(in, K, 0, s, v)
+    SMALL_K(k, MOM_K)
+#undef MOM_K
+    for (size_t j = 0; j < nv * k; j++) v[j] /= (double)in->m;
+}
+
+/* The influence function: the weights' terms, the score's estimation effect x'zps and (dr) the
+ * regressions' gaps and their linear representations r x'z; z: zps, zcq, zcp, ztq, ztp. */
+KS_INLINE void rc_influence_rows(const ks_did_2x2 *in, size_t k, int dr, const double *iw,
+                                 const double *ps, const double *const *o, const rc_sums *s,
+                                 const double *z, double *inf)
+{
+    const double *y = in->dy, *D = in->D, *P = in->post;
+    const double *ocp = o[0], *ocq = o[1], *otp = o[2], *otq = o[3];
+    for (size_t i = 0; i < in->m; i++) {
+        double xz[5];
+        for (size_t t = 0; t < (dr ? 5u : 1u); t++) {
+            xz[t] = z[t * k];
+            for (size_t j = 1; j < k; j++) xz[t] += in->X[j * in->m + i] * z[t * k + j];
+        }
+        const double res = s->res[i], wtp = s->wtp[i], wtq = s->wtq[i], wd = s->wd[i];
+        const double itreat = wtq * (res - s->atq) * s->rtq - wtp * (res - s->atp) * s->rtp;
+        const double icont = s->wcq[i] * (res - s->acq) * s->rcq -
+                             s->wcp[i] * (res - s->acp) * s->rcp + iw[i] * (D[i] - ps[i]) * xz[0];
+        double v = itreat - icont;
+        if (dr) {
+            const double eq = otq[i] - ocq[i], ep = otp[i] - ocp[i];
+            v += (wd * (eq - s->adq) * s->rd - wtq * (eq - s->ad1) * s->rd1) -
+                 (wd * (ep - s->adp) * s->rd - wtp * (ep - s->ad0) * s->rd0);
+            /* linear representations: r_i x_i' z for each regression */
+            const double cq = iw[i] * (1.0 - D[i]) * P[i] * (y[i] - ocq[i]);
+            const double cp = iw[i] * (1.0 - D[i]) * (1.0 - P[i]) * (y[i] - ocp[i]);
+            const double tq = iw[i] * D[i] * P[i] * (y[i] - otq[i]);
+            const double tp = iw[i] * D[i] * (1.0 - P[i]) * (y[i] - otp[i]);
+            v += cq * xz[1] + cp * xz[2] + tq * xz[3] + tp * xz[4];
+        }
+        inf[i] = v;
+    }
+}
+
+static void rc_influence(const ks_did_2x2 *in, int dr, const double *iw, const double *ps,
+                         const double *const *o, const rc_sums *s, const double *z, double *inf)
+{
+#define INF_K(K)                                                                                   \
+    if (dr)                                                                                        \
+        rc_influence_rows(in, K, 1, iw, ps, o, s, z, inf);                                         \
+    else                                                                                           \
+        rc_influence_rows(in, K, 0, iw, ps, o, s, z, inf)
+    SMALL_K(in->k, INF_K)
+#undef INF_K
+}
+
 int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                       double *inf)
 {
@@ -638,18 +896,18 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     const double dm = (double)m, *y = in->dy, *D = in->D, *P = in->post;
     int rc = method == KS_DID_IPW ? KS_OK : control_design_check(ctx, in);
     if (rc) return rc;
-    /* per row: 15 arrays; k-sized: the workspace and 13 vectors */
+    /* per row: 13 arrays; k-sized: the workspace and 12 vectors */
     double *kp;
-    double *buf = fit_block(ctx, m, 15, k, KWORK_VECS + 13, &kp);
+    double *buf = fit_block(ctx, m, 13, k, KWORK_VECS + 12, &kp);
     if (!buf) return ks_errcode(ctx);
     kwork kw;
     kwork_init(&kw, k, kp);
     double *bcp = kw.z + k, *bcq = bcp + k, *btp = bcq + k, *btq = btp + k, *M1 = btq + k;
     double *zp = M1 + k, *zq = zp + k, *zps = zq + k, *zcq = zps + k, *zcp = zcq + k;
-    double *ztq = zcp + k, *ztp = ztq + k, *mom = ztp + k;
+    double *ztq = zcp + k, *ztp = ztq + k;
     double *iw = buf, *ps = iw + m, *ocp = ps + m, *ocq = ocp + m, *otp = ocq + m, *otq = otp + m;
     double *a = otq + m, *wtp = a + m, *wtq = wtp + m, *wcp = wtq + m, *wcq = wcp + m;
-    double *wd = wcq + m, *wd1 = wd + m, *wd0 = wd1 + m, *res = wd0 + m;
+    double *wd = wcq + m, *res = wd + m;
     unit_weights(in, iw);
     /* outcome regressions: controls pre and post (reg, dr); treated pre and post (dr) */
     if (method != KS_DID_IPW) {
@@ -712,87 +970,29 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
     if (in->w && (rc = overlap_check_unweighted(ctx, in, &kw, a, ps))) goto done;
     if ((rc = propensity(ctx, in, &kw, iw, ps, &uncond))) goto done;
     if (!in->w && (rc = overlap_fail(ctx, ps, m))) goto done;
-    count_near_one(in, ps);
-    double stp = 0.0, stq = 0.0, scp = 0.0, scq = 0.0, rtp = 0.0, rtq = 0.0, rcp = 0.0, rcq = 0.0;
-    for (size_t i = 0; i < m; i++) {
-        ps[i] = bound_ps(in, ps[i]);
-        const double trim = ps_keep(in, D[i], ps[i]);
-        const double odds = ps[i] / (1.0 - ps[i]);
-        wtp[i] = trim * iw[i] * D[i] * (1.0 - P[i]);
-        wtq[i] = trim * iw[i] * D[i] * P[i];
-        wcp[i] = trim * iw[i] * odds * (1.0 - D[i]) * (1.0 - P[i]);
-        wcq[i] = trim * iw[i] * odds * (1.0 - D[i]) * P[i];
-        wd[i] = trim * iw[i] * D[i];
-        wd1[i] = wtq[i];
-        wd0[i] = wtp[i];
-        res[i] = y[i] - (P[i] != 0.0 ? ocq[i] : ocp[i]); /* y - out.y.cont */
-        /* the weighted means of res by cell, summed here rather than in four more passes */
-        stp += wtp[i];
-        stq += wtq[i];
-        scp += wcp[i];
-        scq += wcq[i];
-        rtp += wtp[i] * res[i];
-        rtq += wtq[i] * res[i];
-        rcp += wcp[i] * res[i];
-        rcq += wcq[i] * res[i];
-    }
-    const double atp = rtp / stp, atq = rtq / stq, acp = rcp / scp, acq = rcq / scq;
-    if (!(stp > 0) || !(stq > 0) || !(scp > 0) || !(scq > 0)) {
+    rc_sums s = {.P = P, .wtp = wtp, .wtq = wtq, .wcp = wcp, .wcq = wcq, .wd = wd, .res = res};
+    rc_weights(in, method == KS_DID_DR, iw, ocp, ocq, otp, otq, ps, &s);
+    if (!(s.stp > 0) || !(s.stq > 0) || !(s.scp > 0) || !(s.scq > 0)) {
         rc = ks__fail(ctx, KS_ENUMERIC, "no %s units with positive weight in one of the periods",
-                     !(stp > 0) || !(stq > 0) ? "treated" : "control");
+                      !(s.stp > 0) || !(s.stq > 0) ? "treated" : "control");
         goto done;
     }
-    const double mtp = stp / dm, mtq = stq / dm, mcp = scp / dm, mcq = scq / dm;
-    double adq = 0.0, ad1 = 0.0, adp = 0.0, ad0 = 0.0, md = 0.0, md1 = mtq, md0 = mtp;
-    if (method == KS_DID_DR) { /* weighted means of the regressions' differences, one pass */
-        double sd = 0.0, sq = 0.0, s1 = 0.0, sp = 0.0, s0 = 0.0;
-        for (size_t i = 0; i < m; i++) {
-            const double eq = otq[i] - ocq[i], ep = otp[i] - ocp[i];
-            sd += wd[i];
-            sq += wd[i] * eq;
-            s1 += wd1[i] * eq;
-            sp += wd[i] * ep;
-            s0 += wd0[i] * ep;
-        }
-        adq = sq / sd;
-        ad1 = s1 / stq; /* wd1 is wtq, wd0 wtp: their sums are stq, stp */
-        adp = sp / sd;
-        ad0 = s0 / stp;
-        md = sd / dm;
-    }
-    *att = (atq - atp) - (acq - acp) + (adq - ad1) - (adp - ad0);
+    *att = (s.atq - s.atp) - (s.acq - s.acp) + (s.adq - s.ad1) - (s.adp - s.ad0);
 
-    /* the propensity score's estimation effect: H^-1 (M2.post - M2.pre) */
-    for (size_t i = 0; i < m; i++)
-        a[i] = wcq[i] * (res[i] - acq) / mcq - wcp[i] * (res[i] - acp) / mcp;
-    xmean(in, a, zps);
+    /* the propensity score's estimation effect H^-1 (M2.post - M2.pre) and (dr) the outcome
+     * regressions' moment vectors (M1 + M3 and the efficiency moments), from one pass */
+    rc_moments(in, method == KS_DID_DR, &s, zps); /* zps, zcq, zcp, ztq, ztp: contiguous */
     for (size_t i = 0; i < m; i++) a[i] = iw[i] * ps[i] * (1.0 - ps[i]);
     if (uncond)
         memset(zps, 0, k * sizeof *zps);
     else if ((rc =
                   gram_solve(ctx, in, &kw, a, 1.0 / dm, zps, 1, 0, "the propensity-score Hessian")))
         goto done;
-    /* the outcome regressions' effects (dr): vectors for the control regressions (M1 + M3 and
-     * the efficiency moments) and the treated ones */
     if (method == KS_DID_DR) {
-        /* post: M1.post + M3.post - mom.post (the control regression's share of inf.or.post) */
-        for (size_t i = 0; i < m; i++)
-            a[i] = -wtq[i] * P[i] / mtq + wcq[i] * P[i] / mcq;
-        xmean(in, a, zcq); /* -M1.post... sign: inf.treat.or - inf.cont.or */
-        for (size_t i = 0; i < m; i++) a[i] = wd[i] / md - wd1[i] / md1;
-        xmean(in, a, mom); /* mom.post */
-        for (size_t j = 0; j < k; j++) {
-            ztq[j] = mom[j];
-            zcq[j] -= mom[j];
-        }
-        for (size_t i = 0; i < m; i++)
-            a[i] = -wtp[i] * (1.0 - P[i]) / mtp + wcp[i] * (1.0 - P[i]) / mcp;
-        xmean(in, a, zcp);
-        for (size_t i = 0; i < m; i++) a[i] = wd[i] / md - wd0[i] / md0;
-        xmean(in, a, mom); /* mom.pre */
-        for (size_t j = 0; j < k; j++) {
-            ztp[j] = -mom[j];
-            zcp[j] += mom[j];
+        for (size_t j = 0; j < k; j++) { /* ztq holds mom.post, ztp mom.pre */
+            zcq[j] -= ztq[j];
+            zcp[j] += ztp[j];
+            ztp[j] = -ztp[j];
         }
         for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
         if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zcq, 1, 1, "the control regression after")))
@@ -809,25 +1009,8 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
                  gram_solve(ctx, in, &kw, a, 1.0 / dm, ztp, 1, 1, "the treated regression before")))
             goto done;
     }
-    for (size_t i = 0; i < m; i++) {
-        const double itreat = wtq[i] * (res[i] - atq) / mtq - wtp[i] * (res[i] - atp) / mtp;
-        const double icont = wcq[i] * (res[i] - acq) / mcq - wcp[i] * (res[i] - acp) / mcp +
-                             iw[i] * (D[i] - ps[i]) * xdot(in, i, zps);
-        double v = itreat - icont;
-        if (method == KS_DID_DR) {
-            const double eq = otq[i] - ocq[i], ep = otp[i] - ocp[i];
-            v += (wd[i] * (eq - adq) / md - wd1[i] * (eq - ad1) / md1) -
-                 (wd[i] * (ep - adp) / md - wd0[i] * (ep - ad0) / md0);
-            /* linear representations: r_i x_i' z for each regression */
-            const double cq = iw[i] * (1.0 - D[i]) * P[i] * (y[i] - ocq[i]);
-            const double cp = iw[i] * (1.0 - D[i]) * (1.0 - P[i]) * (y[i] - ocp[i]);
-            const double tq = iw[i] * D[i] * P[i] * (y[i] - otq[i]);
-            const double tp = iw[i] * D[i] * (1.0 - P[i]) * (y[i] - otp[i]);
-            v += cq * xdot(in, i, zcq) + cp * xdot(in, i, zcp) + tq * xdot(in, i, ztq) +
-                 tp * xdot(in, i, ztp);
-        }
-        inf[i] = v;
-    }
+    const double *o[4] = {ocp, ocq, otp, otq};
+    rc_influence(in, method == KS_DID_DR, iw, ps, o, &s, zps, inf);
 
 done:
     ks__free(ctx, buf);

@@ -103,6 +103,7 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const
     for (size_t c = 1; c < k; c++)
         for (size_t q = 0; q < m; q++) Xs[c * m + q] = X[(c - 1) * n + rows[q]];
     ks_did_2x2 in = {0};
+    in.clip = NAN; /* R triplediff's scores: capped at 1 - 1e-6, controls >= 0.995 trimmed */
     in.m = m;
     in.k = k;
     in.dy = dy;
