@@ -180,20 +180,33 @@ class SensitivityResults(Results):
                 "method": self.method, "original_estimate": self.original_estimate,
                 "original_se": self.original_se, "alpha": self.alpha}
 
-    def plot(self, ax=None, **kwargs):
-        """The robust intervals against M (matplotlib), the original estimate dashed."""
+    def plot(self, ax=None, show_bounds=True, show_ci=True, breakdown_line=True, **kwargs):
+        """Against M (matplotlib): the original estimate (solid) and zero (dashed) lines, the
+        identified sets as a band (``show_bounds``), the robust interval ends as lines
+        (``show_ci``) and a vertical line at ``breakdown_M`` (``breakdown_line``, when there is
+        one). ``color`` colours the band and the interval lines. Returns the axes."""
         import matplotlib.pyplot as plt
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(figsize=(10, 6))
         m = np.asarray(self.M_values, dtype=float)
-        lo = np.array([c[0] for c in self.robust_cis])
-        hi = np.array([c[1] for c in self.robust_cis])
-        ax.vlines(m, lo, hi, color=kwargs.get("color", "#1f5fbf"), linewidth=2)
-        ax.scatter(np.r_[m, m], np.r_[lo, hi], color=kwargs.get("color", "#1f5fbf"), s=12)
-        ax.axhline(0, color="grey", linewidth=0.8)
-        ax.axhline(self.original_estimate, color="black", linestyle="--", linewidth=1)
+        color = kwargs.get("color", "#1f5fbf")
+        ax.axhline(self.original_estimate, color="black", linewidth=1.5, alpha=0.7,
+                   label="Original estimate")
+        ax.axhline(0, color="grey", linestyle="--", linewidth=1, alpha=0.5)
+        if show_bounds:
+            ax.fill_between(m, [b[0] for b in self.bounds], [b[1] for b in self.bounds],
+                            alpha=0.3, color=color, label="Identified set")
+        if show_ci:
+            ax.plot(m, [c[0] for c in self.robust_cis], color=color, linewidth=1.5,
+                    label="Robust CI")
+            ax.plot(m, [c[1] for c in self.robust_cis], color=color, linewidth=1.5)
+        if breakdown_line and self.breakdown_M is not None:
+            ax.axvline(self.breakdown_M, color="red", linestyle=":", linewidth=2,
+                       label=f"Breakdown (M={self.breakdown_M:.2f})")
         ax.set_xlabel("M" if self.method == "smoothness" else "Mbar")
-        ax.set_ylabel(f"robust {100 * (1 - self.alpha):g}% CI")
+        ax.set_ylabel("Treatment effect")
+        ax.set_title("Sensitivity analysis: treatment effect bounds")
+        ax.legend(loc="best")
         return ax
 
 

@@ -214,3 +214,29 @@ def test_lwdata_as_r():
     np.testing.assert_allclose(cis[1:], pairs(REF["lw_flci_scipy_first"])[1:], rtol=0, atol=1e-8)
     np.testing.assert_allclose(cis[0], closed_form_flci0(b, S, K, np.eye(n - K)[0]), rtol=0,
                                atol=1e-12)
+
+
+def test_sensitivity_plot_switches_change_what_is_drawn():
+    """Each of plot()'s switches (diff-diff's show_bounds, show_ci, breakdown_line) adds or
+    removes its own artist: the identified-set band, the two interval lines, the breakdown line."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    s = HonestDiD("relative_magnitude").sensitivity_analysis(BC, M_grid=[0.0, 0.5, 1.0, 2.0])
+    assert s.breakdown_M is not None
+
+    def drawn(**kw):
+        _, ax = plt.subplots()
+        s.plot(ax=ax, **kw)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        out = (len(ax.collections), len(ax.lines), labels)
+        plt.close("all")
+        return out
+
+    bands, lines, labels = drawn()
+    assert bands == 1 and "Identified set" in labels and "Robust CI" in labels
+    assert any(t.startswith("Breakdown (M=") for t in labels)
+    assert drawn(show_bounds=False)[0] == 0 and drawn(show_bounds=False)[1] == lines
+    assert drawn(show_ci=False)[1] == lines - 2 and "Robust CI" not in drawn(show_ci=False)[2]
+    assert drawn(breakdown_line=False)[1] == lines - 1
+    assert not any(t.startswith("Breakdown") for t in drawn(breakdown_line=False)[2])
