@@ -240,3 +240,21 @@ def test_sensitivity_plot_switches_change_what_is_drawn():
     assert drawn(show_ci=False)[1] == lines - 2 and "Robust CI" not in drawn(show_ci=False)[2]
     assert drawn(breakdown_line=False)[1] == lines - 1
     assert not any(t.startswith("Breakdown") for t in drawn(breakdown_line=False)[2])
+
+
+@pytest.mark.parametrize("method", ["smoothness", "relative_magnitude"])
+def test_event_study_bounds_per_post_period(method):
+    """event_study_bounds[e] is the fit of post period e alone: the first post period's entry is
+    the default fit's (R's l_vec = first period) exactly, the others a fit with l_vec the unit
+    vector at e."""
+    M = 0.5 if method == "smoothness" else 1.0
+    r = HonestDiD(method, M=M).fit(BC)
+    b = r.event_study_bounds
+    assert list(b) == r.post_periods_used and len(b) == 4
+    e0 = r.post_periods_used[0]
+    assert (b[e0]["lb"], b[e0]["ub"], b[e0]["ci_lb"], b[e0]["ci_ub"]) == (r.lb, r.ub, r.ci_lb,
+                                                                          r.ci_ub)
+    for k, e in enumerate(r.post_periods_used):
+        u = HonestDiD(method, M=M, l_vec=np.eye(4)[k]).fit(BC)
+        assert b[e] == {"lb": u.lb, "ub": u.ub, "ci_lb": u.ci_lb, "ci_ub": u.ci_ub}
+        assert b[e]["lb"] <= b[e]["ub"] and b[e]["ci_lb"] <= b[e]["ci_ub"]
