@@ -113,3 +113,32 @@ def test_triple_difference_function_takes_diff_diffs_arguments():
     assert k.se == pytest.approx(r.se, rel=1e-10)
     with pytest.raises(ValueError, match="once"):
         kd.triple_difference(d, "outcome", "group", "partition", "time", time="time")
+
+
+@pytest.mark.parametrize("threshold", [10, 40])
+@pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
+def test_triple_difference_epv_summary_matches_diff_diff(method, threshold):
+    """Each comparison's propensity logit's events per variable: diff-diff's epv_diagnostics
+    and epv_summary (show_all both ways), none for regression adjustment."""
+    d = dd.generate_ddd_data(n_per_cell=25, seed=1)
+    x = np.random.default_rng(7).normal(size=(2, len(d)))
+    d = d.assign(x1=x[0], x2=x[1])
+    d = d.sample(n=170, random_state=3)  # unequal cells: the comparisons differ
+    kw = dict(estimation_method=method, epv_threshold=threshold)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        k = kd.TripleDifference(**kw).fit(d, "outcome", "group", "partition", "time",
+                                          covariates=["x1", "x2"])
+        r = dd.TripleDifference(**kw).fit(d, "outcome", "group", "partition", "time",
+                                          covariates=["x1", "x2"])
+    # diff-diff's entries also carry its IRLS solver's irls_chol_fallback_iters (not EPV)
+    epv = ("epv", "n_events", "k", "is_low")
+    assert k.epv_diagnostics == (r.epv_diagnostics and {
+        j: {key: e[key] for key in epv} for j, e in r.epv_diagnostics.items()})
+    for show_all in (False, True):
+        K, R = k.epv_summary(show_all=show_all), r.epv_summary(show_all=show_all)
+        assert list(K.columns) == list(R.columns) and len(K) == len(R)
+        assert K.astype(object).values.tolist() == R.astype(object).values.tolist()
+    if method != "reg":
+        assert len(k.epv_summary(show_all=True)) == 3
+        assert len(k.epv_summary()) == (3 if threshold == 40 else 0)
