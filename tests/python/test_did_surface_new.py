@@ -142,3 +142,29 @@ def test_triple_difference_epv_summary_matches_diff_diff(method, threshold):
     if method != "reg":
         assert len(k.epv_summary(show_all=True)) == 3
         assert len(k.epv_summary()) == (3 if threshold == 40 else 0)
+
+
+@pytest.mark.parametrize("kw,agg", [({}, "event_study"), ({"pretrends": True}, "all"),
+                                    ({}, None), ({"n_bootstrap": 49, "seed": 1}, "event_study")])
+def test_two_stage_event_study_vcov_matches_diff_diff(stag, kw, agg):
+    """Gardner's GMM covariance of the event-study horizons: diff-diff's event_study_vcov and
+    its index (None without an event study or under the bootstrap), its diagonal the squared
+    SEs; aggregate('event_study') carries it (also recomputed with balance_e)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        k = kd.TwoStageDiD(**kw).fit(stag, aggregate=agg, **ARGS)
+        r = dd.TwoStageDiD(**kw).fit(stag, aggregate=agg, **ARGS)
+    assert k.event_study_vcov_index == r.event_study_vcov_index
+    if r.event_study_vcov is None:
+        assert k.event_study_vcov is None
+        return
+    np.testing.assert_allclose(k.event_study_vcov, r.event_study_vcov, rtol=1e-8, atol=0)
+    se = np.array([k.event_study_effects[h]["se"] for h in k.event_study_vcov_index])
+    np.testing.assert_allclose(np.diag(k.event_study_vcov), se ** 2, rtol=1e-14, atol=0)
+    a, b = k.aggregate("event_study"), r.aggregate("event_study")
+    assert list(a.vcov_index) == list(b.vcov_index)
+    np.testing.assert_allclose(a.vcov, b.vcov, rtol=1e-8, atol=0)
+    if not kw:  # balance_e: with pretrends diff-diff also keeps the emptied leads (NaN rows)
+        a, b = k.aggregate("event_study", balance_e=1), r.aggregate("event_study", balance_e=1)
+        assert list(a.vcov_index) == list(b.vcov_index)
+        np.testing.assert_allclose(a.vcov, b.vcov, rtol=1e-8, atol=0)
