@@ -150,7 +150,7 @@ class _ImputationFamilyResults(Results):
 
     def aggregate(self, type, weights=None, *, balance_e=None):
         """diff-diff 3.9+'s post-fit aggregation, the same numbers as the fit-time
-        ``aggregate=``: 'event_study' an EventStudyResults (the horizons, the reference
+        ``aggregate=``. type: 'event_study' an EventStudyResults (the horizons, the reference
         -1 - anticipation as effect 0; with ``balance_e`` the C core recomputes it on the
         cohorts observed at every relative period in [-balance_e, max horizon]), 'group' /
         'simple' / 'total' (the overall ATT summed over the treated observations) an
@@ -503,7 +503,7 @@ def imputation_did(data, outcome, unit, time, first_treat, covariates=None, aggr
     """diff-diff's ``imputation_did`` convenience function: ImputationDiD(**kwargs).fit(...).
 
     data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
-    ImputationDiD.fit; kwargs: ImputationDiD's arguments. Returns an ImputationDiDResults."""
+    ImputationDiD.fit; vcov_type: as ImputationDiD's; kwargs: ImputationDiD's arguments. Returns an ImputationDiDResults."""
     return ImputationDiD(vcov_type=vcov_type, **kwargs).fit(data, outcome, unit, time, first_treat,
                                        covariates=covariates, aggregate=aggregate,
                                        balance_e=balance_e)
@@ -514,7 +514,7 @@ def two_stage_did(data, outcome, unit, time, first_treat, covariates=None, aggre
     """diff-diff's ``two_stage_did`` convenience function: TwoStageDiD(**kwargs).fit(...).
 
     data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
-    TwoStageDiD.fit (ImputationDiD.fit's arguments); kwargs: TwoStageDiD's arguments. Returns
+    TwoStageDiD.fit (ImputationDiD.fit's arguments); vcov_type: as TwoStageDiD's; kwargs: TwoStageDiD's arguments. Returns
     a TwoStageDiDResults."""
     return TwoStageDiD(vcov_type=vcov_type, **kwargs).fit(data, outcome, unit, time, first_treat,
                                      covariates=covariates, aggregate=aggregate,

@@ -79,7 +79,7 @@ class StackedDiDResults(Results):
 
     def aggregate(self, type, weights=None, *, balance_e=None):
         """diff-diff 3.9+'s post-fit aggregation of the pooled stacked regression (no cohort
-        effects): 'event_study' an EventStudyResults (the reference period -1 - anticipation,
+        effects). type: 'event_study' an EventStudyResults (the reference period -1 - anticipation,
         the coefficients' vcov), 'simple' an AggregationResult (the overall ATT); both with
         the fit's t degrees of freedom. ``weights`` / ``balance_e``: diff-diff's arguments,
         which the stacked estimator does not use (None only)."""
