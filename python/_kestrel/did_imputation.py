@@ -503,7 +503,8 @@ def imputation_did(data, outcome, unit, time, first_treat, covariates=None, aggr
     """diff-diff's ``imputation_did`` convenience function: ImputationDiD(**kwargs).fit(...).
 
     data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
-    ImputationDiD.fit; vcov_type: as ImputationDiD's; kwargs: ImputationDiD's arguments. Returns an ImputationDiDResults."""
+    ImputationDiD.fit; vcov_type: as ImputationDiD's; kwargs: ImputationDiD's arguments.
+    Returns an ImputationDiDResults."""
     return ImputationDiD(vcov_type=vcov_type, **kwargs).fit(data, outcome, unit, time, first_treat,
                                        covariates=covariates, aggregate=aggregate,
                                        balance_e=balance_e)
@@ -514,8 +515,8 @@ def two_stage_did(data, outcome, unit, time, first_treat, covariates=None, aggre
     """diff-diff's ``two_stage_did`` convenience function: TwoStageDiD(**kwargs).fit(...).
 
     data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
-    TwoStageDiD.fit (ImputationDiD.fit's arguments); vcov_type: as TwoStageDiD's; kwargs: TwoStageDiD's arguments. Returns
-    a TwoStageDiDResults."""
+    TwoStageDiD.fit (ImputationDiD.fit's arguments); vcov_type: as TwoStageDiD's; kwargs:
+    TwoStageDiD's arguments. Returns a TwoStageDiDResults."""
     return TwoStageDiD(vcov_type=vcov_type, **kwargs).fit(data, outcome, unit, time, first_treat,
                                      covariates=covariates, aggregate=aggregate,
                                      balance_e=balance_e)
