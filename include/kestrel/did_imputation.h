@@ -117,6 +117,9 @@ typedef struct {
     int two_stage;      /* 1: Gardner's variance */
     int n_bootstrap;    /* 0: analytical inference */
     const double *boot; /* n_bootstrap draws of the overall ATT (shifted by it), or NULL */
+    /* two-stage with analytical inference: the GMM covariance of the event-study coefficients
+       (event_study.n squared, row-major; its diagonal the squared SEs); else NULL */
+    const double *event_study_vcov;
 } ks_did_imputation_view;
 KS_API void ks_did_imputation_get(const ks_did_imputation *r, ks_did_imputation_view *out);
 

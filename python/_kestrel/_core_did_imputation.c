@@ -61,10 +61,13 @@ static PyObject *py_did_imputation(PyObject *self, PyObject *args, PyObject *kw)
         for (npy_intp i = 0; i < n1; i++)
             ((int64_t *)PyArray_DATA((PyArrayObject *)rows))[i] = (int64_t)v.row[i];
     PyObject *boot = v.boot ? ks_py_arr(v.boot, nb, 0) : (Py_INCREF(Py_None), Py_None);
-    out = rows && boot
+    const npy_intp ne = (npy_intp)v.event_study.n;
+    PyObject *vcov =
+        v.event_study_vcov ? ks_py_arr(v.event_study_vcov, ne, ne) : (Py_INCREF(Py_None), Py_None);
+    out = rows && boot && vcov
               ? Py_BuildValue(
                     "{s:d,s:d,s:d,s:d,s:d,s:d,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:n,"
-                    "s:n,s:n,s:n,s:n,s:n,s:n,s:d,s:O}",
+                    "s:n,s:n,s:n,s:n,s:n,s:n,s:d,s:O,s:N}",
                     "att", v.att, "se", v.se, "t_stat", v.tstat, "p_value", v.pvalue, "ci_lower",
                     v.ci_lower, "ci_upper", v.ci_upper, "event_study", block_dict(&v.event_study),
                     "groups", block_dict(&v.groups), "row", rows, "tau", ks_py_arr(v.tau, n1, 0),
@@ -74,11 +77,12 @@ static PyObject *py_did_imputation(PyObject *self, PyObject *args, PyObject *kw)
                     (Py_ssize_t)v.n_treated_units, "n_control_units", (Py_ssize_t)v.n_control_units,
                     "nclusters", (Py_ssize_t)v.nclusters, "nperiods", (Py_ssize_t)v.nperiods,
                     "n_unimputable", (Py_ssize_t)v.n_unimputable, "n_leads", (Py_ssize_t)v.n_leads,
-                    "lead_df", v.lead_df, "notes", notes)
+                    "lead_df", v.lead_df, "notes", notes, "event_study_vcov", vcov)
               : NULL;
     if (!out) {
         Py_XDECREF(rows);
         Py_XDECREF(boot);
+        Py_XDECREF(vcov);
     }
 done:
     ks_did_imputation_free(r);

@@ -94,3 +94,22 @@ def binary(values):
         return False
     v = v[~np.isnan(v)] if v.dtype.kind == "f" else v
     return bool(np.isin(v, (0, 1)).all())
+
+
+def epv_entry(events, k, threshold):
+    """One propensity logit's events per variable (diff-diff's Peduzzi et al. 1996 check):
+    events = min(cases, non-cases), k covariates (the intercept not counted)."""
+    events = int(events)
+    return {"epv": events / k, "n_events": events, "k": k, "is_low": events / k < threshold}
+
+
+def epv_table(diagnostics, key_columns, show_all):
+    """diff-diff's epv_summary frame: the key columns (a tuple key spread over them), epv,
+    n_events, n_params, is_low; only the low entries unless show_all."""
+    import pandas as pd
+
+    cols = [*key_columns, "epv", "n_events", "n_params", "is_low"]
+    rows = [[*(key if isinstance(key, tuple) else (key,)), d["epv"], d["n_events"], d["k"],
+             d["is_low"]]
+            for key, d in sorted((diagnostics or {}).items()) if show_all or d["is_low"]]
+    return pd.DataFrame(rows, columns=cols)

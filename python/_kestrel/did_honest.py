@@ -16,6 +16,7 @@ quantile instead); and ``method="combined"`` is R's Delta^SDRM(Mbar) (diff-diff 
 Delta^SD(M) with Delta^RM(M) and widens that by a normal quantile)."""
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
@@ -93,6 +94,29 @@ class HonestDiDResults(Results):
     original_results: Optional[Any] = field(default=None, repr=False)
     df_survey: Optional[float] = None  # diff-diff's survey df; None: no survey designs here
     original_ci: Tuple[float, float] = field(default=(math.nan, math.nan), repr=False)
+    _estimator: Optional[Any] = field(default=None, repr=False, compare=False)
+    _es_bounds: Optional[Dict[Any, Dict[str, float]]] = field(default=None, repr=False,
+                                                              compare=False)
+
+    @property
+    def event_study_bounds(self):
+        """Per post period e: {"lb", "ub", "ci_lb", "ci_ub"}, the identified set and robust
+        interval of that period's effect alone (l_vec the unit vector at e) under this fit's
+        method, M, alpha and ci_method; computed on first access (one library call per post
+        period) and kept. diff-diff 3.13 declares this field and leaves it None; None here too
+        for a result not made by HonestDiD.fit()."""
+        if self._es_bounds is None and self._estimator is not None:
+            h, post = self._estimator, self.post_periods_used
+            out = {}
+            for k, e in enumerate(post):
+                unit = HonestDiD(h.method, M=self.M, alpha=h.alpha, l_vec=np.eye(len(post))[k],
+                                 ci_method=h.ci_method, grid_points=h.grid_points,
+                                 grid_lb=h.grid_lb, grid_ub=h.grid_ub)
+                r = unit._run(self.original_results, [self.M])[0]
+                out[e] = {key: float(r[col][0]) for key, col in (
+                    ("lb", "id_lb"), ("ub", "id_ub"), ("ci_lb", "ci_lb"), ("ci_ub", "ci_ub"))}
+            self._es_bounds = out
+        return self._es_bounds
 
     @property
     def is_significant(self):
@@ -180,20 +204,33 @@ class SensitivityResults(Results):
                 "method": self.method, "original_estimate": self.original_estimate,
                 "original_se": self.original_se, "alpha": self.alpha}
 
-    def plot(self, ax=None, **kwargs):
-        """The robust intervals against M (matplotlib), the original estimate dashed."""
+    def plot(self, ax=None, show_bounds=True, show_ci=True, breakdown_line=True, **kwargs):
+        """Against M (matplotlib): the original estimate (solid) and zero (dashed) lines, the
+        identified sets as a band (``show_bounds``), the robust interval ends as lines
+        (``show_ci``) and a vertical line at ``breakdown_M`` (``breakdown_line``, when there is
+        one). ``color`` colours the band and the interval lines. Returns the axes."""
         import matplotlib.pyplot as plt
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(figsize=(10, 6))
         m = np.asarray(self.M_values, dtype=float)
-        lo = np.array([c[0] for c in self.robust_cis])
-        hi = np.array([c[1] for c in self.robust_cis])
-        ax.vlines(m, lo, hi, color=kwargs.get("color", "#1f5fbf"), linewidth=2)
-        ax.scatter(np.r_[m, m], np.r_[lo, hi], color=kwargs.get("color", "#1f5fbf"), s=12)
-        ax.axhline(0, color="grey", linewidth=0.8)
-        ax.axhline(self.original_estimate, color="black", linestyle="--", linewidth=1)
+        color = kwargs.get("color", "#1f5fbf")
+        ax.axhline(self.original_estimate, color="black", linewidth=1.5, alpha=0.7,
+                   label="Original estimate")
+        ax.axhline(0, color="grey", linestyle="--", linewidth=1, alpha=0.5)
+        if show_bounds:
+            ax.fill_between(m, [b[0] for b in self.bounds], [b[1] for b in self.bounds],
+                            alpha=0.3, color=color, label="Identified set")
+        if show_ci:
+            ax.plot(m, [c[0] for c in self.robust_cis], color=color, linewidth=1.5,
+                    label="Robust CI")
+            ax.plot(m, [c[1] for c in self.robust_cis], color=color, linewidth=1.5)
+        if breakdown_line and self.breakdown_M is not None:
+            ax.axvline(self.breakdown_M, color="red", linestyle=":", linewidth=2,
+                       label=f"Breakdown (M={self.breakdown_M:.2f})")
         ax.set_xlabel("M" if self.method == "smoothness" else "Mbar")
-        ax.set_ylabel(f"robust {100 * (1 - self.alpha):g}% CI")
+        ax.set_ylabel("Treatment effect")
+        ax.set_title("Sensitivity analysis: treatment effect bounds")
+        ax.legend(loc="best")
         return ax
 
 
@@ -369,7 +406,7 @@ class HonestDiD(Estimator):
             ci_ub=float(r["ci_ub"][0]), M=M, method=self.method, original_estimate=est,
             original_se=se, alpha=self.alpha, ci_method=self._ci(), target_label=label,
             pre_periods_used=list(pre), post_periods_used=list(post), original_results=results,
-            original_ci=(r["orig_lb"], r["orig_ub"]))
+            original_ci=(r["orig_lb"], r["orig_ub"]), _estimator=copy.copy(self))
 
     def sensitivity_analysis(self, results, M_grid=None):
         """The intervals over M_grid (diff-diff's default grids) in one call to the library,

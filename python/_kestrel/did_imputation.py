@@ -103,6 +103,8 @@ class _ImputationFamilyResults(Results):
         self.overall_conf_int = (r["ci_lower"], r["ci_upper"])
         es, groups = _effects(r["event_study"]), _effects(r["groups"])
         self._es_all, self._groups_all = es, groups
+        # the C core's covariance of the horizons (two-stage, analytical inference only)
+        self._es_vcov_all = r["event_study_vcov"]
         self._fit_pretrends = r["n_leads"] > 0 or not est.pretrends
         self.event_study_effects = None
         if aggregate in ("event_study", "all"):
@@ -112,6 +114,12 @@ class _ImputationFamilyResults(Results):
                                               "n_obs": 0}}
             self.event_study_effects.update(es)
             self.event_study_effects = dict(sorted(self.event_study_effects.items()))
+        if est._two_stage:
+            # diff-diff's: the estimated horizons (not the reference), None without an event
+            # study or under the bootstrap
+            has = self.event_study_effects is not None and self._es_vcov_all is not None
+            self.event_study_vcov = self._es_vcov_all if has else None
+            self.event_study_vcov_index = list(es) if has else None
         self.group_effects = groups if aggregate in ("group", "all") else None
         self.groups = sorted(groups)
         rows = r["row"]
@@ -142,7 +150,7 @@ class _ImputationFamilyResults(Results):
 
     def aggregate(self, type, weights=None, *, balance_e=None):
         """diff-diff 3.9+'s post-fit aggregation, the same numbers as the fit-time
-        ``aggregate=``: 'event_study' an EventStudyResults (the horizons, the reference
+        ``aggregate=``. type: 'event_study' an EventStudyResults (the horizons, the reference
         -1 - anticipation as effect 0; with ``balance_e`` the C core recomputes it on the
         cohorts observed at every relative period in [-balance_e, max horizon]), 'group' /
         'simple' / 'total' (the overall ATT summed over the treated observations) an
@@ -161,21 +169,19 @@ class _ImputationFamilyResults(Results):
                               self.alpha, estimator, weight=[1.0])
         if type == "group":
             return post.table("group", self._groups_all, self.alpha, estimator)
-        es = self._es_all
+        es, vcov = self._es_all, self._es_vcov_all
         if balance_e is not None:
             checks.check_count("balance_e", balance_e)
         asked = dict(balance_e=self._call["balance_e"] if balance_e is None else int(balance_e))
         if asked["balance_e"] != self._call["balance_e"] or (self._call["pretrends"]
                                                             and not self._fit_pretrends):
-            es = _effects(_core.did_imputation(**{**self._call, **asked})["event_study"])
+            again = _core.did_imputation(**{**self._call, **asked})
+            es, vcov = _effects(again["event_study"]), again["event_study_vcov"]
         ref = -1 - int(self.anticipation)
         rows = {ref: {"effect": 0.0, "se": np.nan, "t_stat": np.nan, "p_value": np.nan,
                       "conf_int": (np.nan, np.nan), "n_obs": 0}, **es}
         return post.event_study(rows, {ref}, name, self.alpha, int(self.anticipation),
-                                **self._event_study_vcov_args(es))
-
-    def _event_study_vcov_args(self, es):
-        return {}
+                                vcov=vcov, vcov_index=None if vcov is None else list(es))
 
     att = property(lambda self: self.overall_att)
     se = property(lambda self: self.overall_se)
@@ -497,7 +503,8 @@ def imputation_did(data, outcome, unit, time, first_treat, covariates=None, aggr
     """diff-diff's ``imputation_did`` convenience function: ImputationDiD(**kwargs).fit(...).
 
     data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
-    ImputationDiD.fit; kwargs: ImputationDiD's arguments. Returns an ImputationDiDResults."""
+    ImputationDiD.fit; vcov_type: as ImputationDiD's; kwargs: ImputationDiD's arguments.
+    Returns an ImputationDiDResults."""
     return ImputationDiD(vcov_type=vcov_type, **kwargs).fit(data, outcome, unit, time, first_treat,
                                        covariates=covariates, aggregate=aggregate,
                                        balance_e=balance_e)
@@ -508,8 +515,8 @@ def two_stage_did(data, outcome, unit, time, first_treat, covariates=None, aggre
     """diff-diff's ``two_stage_did`` convenience function: TwoStageDiD(**kwargs).fit(...).
 
     data, outcome, unit, time, first_treat, covariates, aggregate, balance_e: as
-    TwoStageDiD.fit (ImputationDiD.fit's arguments); kwargs: TwoStageDiD's arguments. Returns
-    a TwoStageDiDResults."""
+    TwoStageDiD.fit (ImputationDiD.fit's arguments); vcov_type: as TwoStageDiD's; kwargs:
+    TwoStageDiD's arguments. Returns a TwoStageDiDResults."""
     return TwoStageDiD(vcov_type=vcov_type, **kwargs).fit(data, outcome, unit, time, first_treat,
                                      covariates=covariates, aggregate=aggregate,
                                      balance_e=balance_e)

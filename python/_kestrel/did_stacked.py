@@ -79,7 +79,7 @@ class StackedDiDResults(Results):
 
     def aggregate(self, type, weights=None, *, balance_e=None):
         """diff-diff 3.9+'s post-fit aggregation of the pooled stacked regression (no cohort
-        effects): 'event_study' an EventStudyResults (the reference period -1 - anticipation,
+        effects). type: 'event_study' an EventStudyResults (the reference period -1 - anticipation,
         the coefficients' vcov), 'simple' an AggregationResult (the overall ATT); both with
         the fit's t degrees of freedom. ``weights`` / ``balance_e``: diff-diff's arguments,
         which the stacked estimator does not use (None only)."""
@@ -329,8 +329,20 @@ class TripleDifferenceResults(Results):
         self.inference_method, self.vcov_type = "analytical", est.vcov_type
         self.cluster_name = est.cluster
         self.n_clusters = r["nclusters"] if est.cluster else None
-        self.n_bootstrap, self.survey_metadata, self.epv_diagnostics = None, None, None
+        self.n_bootstrap, self.survey_metadata = None, None
         self.epv_threshold, self.pscore_fallback = est.epv_threshold, est.pscore_fallback
+        # each comparison's logit (treated-eligible against subgroup j: 3 treated-ineligible,
+        # 2 control-eligible, 1 control-ineligible, diff-diff's numbering) from the cell counts
+        k = len(est._covariates)
+        self.epv_diagnostics = None if not k or est.estimation_method == "reg" else {
+            j: checks.epv_entry(min(self.n_treated_eligible, n), k, est.epv_threshold)
+            for j, n in ((3, self.n_treated_ineligible), (2, self.n_control_eligible),
+                         (1, self.n_control_ineligible))}
+
+    def epv_summary(self, show_all=False):
+        """diff-diff's epv_summary: per comparison (subgroup j against the treated-eligible 4)
+        subgroup, epv, n_events, n_params, is_low; only the low ones unless ``show_all``."""
+        return checks.epv_table(self.epv_diagnostics, ("subgroup",), show_all)
 
     @property
     def is_significant(self):
@@ -448,6 +460,7 @@ class TripleDifference(Estimator):
             raise TypeError("TripleDifference.fit() missing required argument: 'post'")
         if isinstance(covariates, str):
             covariates = [covariates]
+        self._covariates = list(covariates or ())
         r = _core.did_ddd(_columns(data), outcome, group, partition, post,
                           method=self.estimation_method, covariates=covariates or None,
                           cluster=self.cluster, alpha=float(self.alpha),

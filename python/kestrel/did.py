@@ -187,14 +187,7 @@ class CallawaySantAnnaResults(Results):
         """The cells' events-per-variable check of the propensity-score logit (diff-diff's
         epv_summary): columns group, time, epv, n_events, n_params, is_low; only the low cells
         unless ``show_all``."""
-        import pandas as pd
-
-        cols = ["group", "time", "epv", "n_events", "n_params", "is_low"]
-        rows = [{"group": g, "time": t, "epv": d["epv"], "n_events": d["n_events"],
-                 "n_params": d["k"], "is_low": d["is_low"]}
-                for (g, t), d in sorted((self.epv_diagnostics or {}).items())
-                if show_all or d["is_low"]]
-        return pd.DataFrame(rows, columns=cols)
+        return checks.epv_table(self.epv_diagnostics, ("group", "time"), show_all)
 
     @property
     def influence_functions(self):
@@ -692,9 +685,7 @@ def _epv(raw, est, k):
     for g, t, nt, nc in zip(raw["group"], raw["time"], raw["n_treated"], raw["n_control"]):
         if nt == 0 and nc == 0:
             continue  # the universal base period: no logit
-        events = int(min(nt, nc))
-        out[(_num(g), _num(t))] = {"epv": events / k, "n_events": events, "k": k,
-                                   "is_low": events / k < est.epv_threshold}
+        out[(_num(g), _num(t))] = checks.epv_entry(min(nt, nc), k, est.epv_threshold)
     return out
 
 

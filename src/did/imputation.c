@@ -614,7 +614,8 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     /* result: per target key, att, se, t, p, lo, hi, count (8 mt); rows: tau, rel, weight (3
      * n1) and row (n1 size_t); the overall draws */
     const size_t B = (size_t)o->n_bootstrap;
-    size_t nbuf = 8 * mt + 4 * d.n1 + B + 1;
+    const size_t nvc = two_stage && !B ? ne * ne : 0; /* the event study's covariance */
+    size_t nbuf = 8 * mt + 4 * d.n1 + B + 1 + nvc;
     if ((r = ks__calloc(ctx, 1, sizeof *r))) r->alloc = ctx->alloc; /* before any free */
     if (!r || !A || !scratch) {
         rc = KS_ENOMEM;
@@ -659,6 +660,16 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
                 "%s the residuals as they are (a coarser aux_partition has fewer)",
                 nsingle, nsingle == 1 ? "" : "s", nsingle == 1 ? "has" : "have",
                 nsingle == 1 ? "it keeps" : "they keep");
+    /* Gardner's GMM covariance of the horizons: the cross-products of their cluster sums of
+     * influence functions (the diagonal is the squared SEs above, summed in the same order) */
+    double *vcov = boot + B + 1;
+    for (size_t a = 0; a < (nvc ? ne : 0); a++)
+        for (size_t b = 0; b <= a; b++) {
+            const double *Aa = A + (1 + nl + a) * G, *Ab = A + (1 + nl + b) * G;
+            double v = 0.0;
+            for (size_t c = 0; c < G; c++) v += Aa[c] * Ab[c];
+            vcov[a * ne + b] = vcov[b * ne + a] = v;
+        }
     const double zq = ks_normal_quantile(1.0 - o->alpha / 2.0);
     for (k = 0; k < mt; k++)
         if (k == 0 || k > nl) ks__infer(att[k], se[k], 0.0, zq, &ts[k], &pv[k], &lo[k], &hi[k]);
@@ -758,6 +769,7 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
     v->two_stage = two_stage;
     v->n_bootstrap = o->n_bootstrap;
     v->boot = B ? boot : NULL;
+    v->event_study_vcov = nvc ? vcov : NULL;
     *out = r;
     r = NULL;
 done:

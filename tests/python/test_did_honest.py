@@ -214,3 +214,47 @@ def test_lwdata_as_r():
     np.testing.assert_allclose(cis[1:], pairs(REF["lw_flci_scipy_first"])[1:], rtol=0, atol=1e-8)
     np.testing.assert_allclose(cis[0], closed_form_flci0(b, S, K, np.eye(n - K)[0]), rtol=0,
                                atol=1e-12)
+
+
+def test_sensitivity_plot_switches_change_what_is_drawn():
+    """Each of plot()'s switches (diff-diff's show_bounds, show_ci, breakdown_line) adds or
+    removes its own artist: the identified-set band, the two interval lines, the breakdown line."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    s = HonestDiD("relative_magnitude").sensitivity_analysis(BC, M_grid=[0.0, 0.5, 1.0, 2.0])
+    assert s.breakdown_M is not None
+
+    def drawn(**kw):
+        _, ax = plt.subplots()
+        s.plot(ax=ax, **kw)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        out = (len(ax.collections), len(ax.lines), labels)
+        plt.close("all")
+        return out
+
+    bands, lines, labels = drawn()
+    assert bands == 1 and "Identified set" in labels and "Robust CI" in labels
+    assert any(t.startswith("Breakdown (M=") for t in labels)
+    assert drawn(show_bounds=False)[0] == 0 and drawn(show_bounds=False)[1] == lines
+    assert drawn(show_ci=False)[1] == lines - 2 and "Robust CI" not in drawn(show_ci=False)[2]
+    assert drawn(breakdown_line=False)[1] == lines - 1
+    assert not any(t.startswith("Breakdown") for t in drawn(breakdown_line=False)[2])
+
+
+@pytest.mark.parametrize("method", ["smoothness", "relative_magnitude"])
+def test_event_study_bounds_per_post_period(method):
+    """event_study_bounds[e] is the fit of post period e alone: the first post period's entry is
+    the default fit's (R's l_vec = first period) exactly, the others a fit with l_vec the unit
+    vector at e."""
+    M = 0.5 if method == "smoothness" else 1.0
+    r = HonestDiD(method, M=M).fit(BC)
+    b = r.event_study_bounds
+    assert list(b) == r.post_periods_used and len(b) == 4
+    e0 = r.post_periods_used[0]
+    assert (b[e0]["lb"], b[e0]["ub"], b[e0]["ci_lb"], b[e0]["ci_ub"]) == (r.lb, r.ub, r.ci_lb,
+                                                                          r.ci_ub)
+    for k, e in enumerate(r.post_periods_used):
+        u = HonestDiD(method, M=M, l_vec=np.eye(4)[k]).fit(BC)
+        assert b[e] == {"lb": u.lb, "ub": u.ub, "ci_lb": u.ci_lb, "ci_ub": u.ci_ub}
+        assert b[e]["lb"] <= b[e]["ub"] and b[e]["ci_lb"] <= b[e]["ci_ub"]

@@ -113,3 +113,58 @@ def test_triple_difference_function_takes_diff_diffs_arguments():
     assert k.se == pytest.approx(r.se, rel=1e-10)
     with pytest.raises(ValueError, match="once"):
         kd.triple_difference(d, "outcome", "group", "partition", "time", time="time")
+
+
+@pytest.mark.parametrize("threshold", [10, 40])
+@pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
+def test_triple_difference_epv_summary_matches_diff_diff(method, threshold):
+    """Each comparison's propensity logit's events per variable: diff-diff's epv_diagnostics
+    and epv_summary (show_all both ways), none for regression adjustment."""
+    d = dd.generate_ddd_data(n_per_cell=25, seed=1)
+    x = np.random.default_rng(7).normal(size=(2, len(d)))
+    d = d.assign(x1=x[0], x2=x[1])
+    d = d.sample(n=170, random_state=3)  # unequal cells: the comparisons differ
+    kw = dict(estimation_method=method, epv_threshold=threshold)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        k = kd.TripleDifference(**kw).fit(d, "outcome", "group", "partition", "time",
+                                          covariates=["x1", "x2"])
+        r = dd.TripleDifference(**kw).fit(d, "outcome", "group", "partition", "time",
+                                          covariates=["x1", "x2"])
+    # diff-diff's entries also carry its IRLS solver's irls_chol_fallback_iters (not EPV)
+    epv = ("epv", "n_events", "k", "is_low")
+    assert k.epv_diagnostics == (r.epv_diagnostics and {
+        j: {key: e[key] for key in epv} for j, e in r.epv_diagnostics.items()})
+    for show_all in (False, True):
+        K, R = k.epv_summary(show_all=show_all), r.epv_summary(show_all=show_all)
+        assert list(K.columns) == list(R.columns) and len(K) == len(R)
+        assert K.astype(object).values.tolist() == R.astype(object).values.tolist()
+    if method != "reg":
+        assert len(k.epv_summary(show_all=True)) == 3
+        assert len(k.epv_summary()) == (3 if threshold == 40 else 0)
+
+
+@pytest.mark.parametrize("kw,agg", [({}, "event_study"), ({"pretrends": True}, "all"),
+                                    ({}, None), ({"n_bootstrap": 49, "seed": 1}, "event_study")])
+def test_two_stage_event_study_vcov_matches_diff_diff(stag, kw, agg):
+    """Gardner's GMM covariance of the event-study horizons: diff-diff's event_study_vcov and
+    its index (None without an event study or under the bootstrap), its diagonal the squared
+    SEs; aggregate('event_study') carries it (also recomputed with balance_e)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        k = kd.TwoStageDiD(**kw).fit(stag, aggregate=agg, **ARGS)
+        r = dd.TwoStageDiD(**kw).fit(stag, aggregate=agg, **ARGS)
+    assert k.event_study_vcov_index == r.event_study_vcov_index
+    if r.event_study_vcov is None:
+        assert k.event_study_vcov is None
+        return
+    np.testing.assert_allclose(k.event_study_vcov, r.event_study_vcov, rtol=1e-8, atol=0)
+    se = np.array([k.event_study_effects[h]["se"] for h in k.event_study_vcov_index])
+    np.testing.assert_allclose(np.diag(k.event_study_vcov), se ** 2, rtol=1e-14, atol=0)
+    a, b = k.aggregate("event_study"), r.aggregate("event_study")
+    assert list(a.vcov_index) == list(b.vcov_index)
+    np.testing.assert_allclose(a.vcov, b.vcov, rtol=1e-8, atol=0)
+    if not kw:  # balance_e: with pretrends diff-diff also keeps the emptied leads (NaN rows)
+        a, b = k.aggregate("event_study", balance_e=1), r.aggregate("event_study", balance_e=1)
+        assert list(a.vcov_index) == list(b.vcov_index)
+        np.testing.assert_allclose(a.vcov, b.vcov, rtol=1e-8, atol=0)
