@@ -23,6 +23,12 @@
 #include "kestrel/linalg.h"
 #include "linalg/linalg_internal.h"
 
+/* A warm-started LP of the test (one draw, one grid point) costs about this many nanoseconds per
+ * moment row on one thread (measured: mpdta's relative-magnitudes C-LF, 14 moment rows, about
+ * 400 ns an LP); the thread count follows from it (ks__threads_for), so event studies of the
+ * usual size stay on one thread, where starting a team costs more than the loop. */
+#define LP_NS_PER_ROW 30.0
+
 typedef struct {
     size_t M, k;      /* moments in the test, nuisance dimension */
     const double *X;  /* M x k row-major */
@@ -534,7 +540,8 @@ int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, siz
     int rc = KS_OK;
     if (p->hybrid == KS__HYB_LF) {
         lpctx cs[64];                                        /* one per thread */
-        const int want = ks__threads_for(ctx, 2e5 * 1000.0); /* R's 1000 draws, an LP each */
+        /* R's 1000 draws, a warm-started LP each: about LP_NS_PER_ROW x M ns */
+        const int want = ks__threads_for(ctx, LP_NS_PER_ROW * (double)M * 1000.0);
         const int ntl = want < nt0 ? (want < 64 ? want : 64) : (nt0 < 64 ? nt0 : 64);
         for (int t = 0; t < ntl; t++) {
             cs[t] = c0;
@@ -544,9 +551,8 @@ int ks__arp_grid(ks_ctx *ctx, const ks__arp_problem *p, const double *theta, siz
             goto done;
     }
     {
-        const int nt = ks__threads_for(ctx, 2e5 * (double)ngrid) < nt0
-                           ? ks__threads_for(ctx, 2e5 * (double)ngrid)
-                           : nt0;
+        const int want = ks__threads_for(ctx, LP_NS_PER_ROW * (double)M * (double)ngrid);
+        const int nt = want < nt0 ? want : nt0;
 #pragma omp parallel num_threads(nt)
         {
 #ifdef _OPENMP
