@@ -6,14 +6,17 @@
  * roots of primes) under the tent (baker's) transform and antithetic pairs, randomised by S
  * shifts. Each shift's sum runs in a fixed order and the shifts come from a counter-based stream
  * with a fixed key, so the estimate is a deterministic function of the inputs, the same for any
- * thread count. k = 1 is the normal CDF; k = 2 a one-dimensional adaptive Gauss-Kronrod integral
- * (to ~1e-15). */
+ * thread count. Low dimensions are deterministic: k = 1 is the normal CDF; k = 2 a one-dimensional
+ * adaptive Gauss-Kronrod integral (to ~1e-15); k = 3 the same integral over one variable of the
+ * other two's bivariate box probability given it (bvn.c), to ~1e-14 (the lattice rule only when
+ * that conditional covariance is near singular). */
 #include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <string.h>
 
 #include "base/base_internal.h"
+#include "did/mvn_internal.h"
 #include "kestrel/did_power.h"
 #include "kestrel/linalg.h"
 
@@ -22,19 +25,11 @@
 
 static double Phi(double x) { return ks_normal_cdf(x); }
 
-/* ---- k = 2: integrate phi(x) [Phi((b2 - c x) / s) - Phi((a2 - c x) / s)] over [lo, hi] ---- */
-typedef struct {
-    double a2, b2, c, s;
-} bvn_arg;
+/* ---- one-dimensional adaptive Gauss-Kronrod 7-15 ---- */
+typedef double (*integrand)(double x, const void *arg);
 
-static double bvn_f(double x, const bvn_arg *q)
-{
-    const double phi = exp(-0.5 * x * x) / sqrt(2.0 * M_PI);
-    return phi * (Phi((q->b2 - q->c * x) / q->s) - Phi((q->a2 - q->c * x) / q->s));
-}
-
-/* Gauss-Kronrod 7-15 on [lo, hi]: the Kronrod value and |Kronrod - Gauss|. */
-static double gk15(const bvn_arg *q, double lo, double hi, double *err)
+/* on [lo, hi]: the Kronrod value and |Kronrod - Gauss| */
+static double gk15(integrand f, const void *q, double lo, double hi, double *err)
 {
     static const double xk[8] = {
         0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
@@ -50,43 +45,37 @@ static double gk15(const bvn_arg *q, double lo, double hi, double *err)
         0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
         0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
     const double c = 0.5 * (lo + hi), h = 0.5 * (hi - lo);
-    const double fc = bvn_f(c, q);
+    const double fc = f(c, q);
     double k = wk[7] * fc, g = wg[3] * fc;
     for (int i = 0; i < 7; i++) {
-        const double f = bvn_f(c - h * xk[i], q) + bvn_f(c + h * xk[i], q);
-        k += wk[i] * f;
-        if (i & 1) g += wg[i / 2] * f;
+        const double v = f(c - h * xk[i], q) + f(c + h * xk[i], q);
+        k += wk[i] * v;
+        if (i & 1) g += wg[i / 2] * v;
     }
     *err = fabs((k - g) * h);
     return k * h;
 }
 
-static double gk_adapt(const bvn_arg *q, double lo, double hi, double tol, int depth)
+static double gk_adapt(integrand f, const void *q, double lo, double hi, double tol, int depth)
 {
     double err;
-    const double v = gk15(q, lo, hi, &err);
+    const double v = gk15(f, q, lo, hi, &err);
     if (err <= tol || depth >= 40) return v;
     const double mid = 0.5 * (lo + hi);
-    return gk_adapt(q, lo, mid, 0.5 * tol, depth + 1) + gk_adapt(q, mid, hi, 0.5 * tol, depth + 1);
+    return gk_adapt(f, q, lo, mid, 0.5 * tol, depth + 1) +
+           gk_adapt(f, q, mid, hi, 0.5 * tol, depth + 1);
 }
 
-static double box2(const double *S, const double *a, const double *b)
+/* The integral of f over [lo, hi] split at 0 and at the cut points inside (where the integrand
+ * bends sharply), so that each piece is smooth. */
+static double gk_pieces(integrand f, const void *q, double lo, double hi, const double *at,
+                        size_t nat, double tol)
 {
-    const double l11 = sqrt(S[0]);
-    bvn_arg q = {a[1], b[1], S[2] / l11, 0};
-    q.s = sqrt(fmax(S[3] - q.c * q.c, 0.0));
-    double lo = fmax(a[0] / l11, -40.0), hi = fmin(b[0] / l11, 40.0);
-    if (!(hi > lo)) return 0.0;
-    if (q.s == 0) q.s = DBL_MIN; /* degenerate: the indicator, integrated all the same */
-    /* split at 0 and at the points where the inner bounds cross 0, so each piece is smooth */
-    double cuts[5] = {lo, hi, 0, 0, 0};
+    double cuts[8] = {lo, hi, 0};
     size_t nc = 2;
     if (lo < 0 && 0 < hi) cuts[nc++] = 0;
-    if (q.c != 0)
-        for (int e = 0; e < 2; e++) {
-            const double x = (e ? q.b2 : q.a2) / q.c;
-            if (isfinite(x) && lo < x && x < hi) cuts[nc++] = x;
-        }
+    for (size_t i = 0; i < nat && nc < 8; i++)
+        if (isfinite(at[i]) && lo < at[i] && at[i] < hi) cuts[nc++] = at[i];
     for (size_t i = 1; i < nc; i++) /* insertion sort */
         for (size_t j = i; j > 0 && cuts[j] < cuts[j - 1]; j--) {
             const double t = cuts[j];
@@ -95,8 +84,94 @@ static double box2(const double *S, const double *a, const double *b)
         }
     double p = 0.0;
     for (size_t i = 0; i + 1 < nc; i++)
-        if (cuts[i + 1] > cuts[i]) p += gk_adapt(&q, cuts[i], cuts[i + 1], 1e-16, 0);
+        if (cuts[i + 1] > cuts[i]) p += gk_adapt(f, q, cuts[i], cuts[i + 1], tol, 0);
     return p;
+}
+
+static double phi(double x) { return exp(-0.5 * x * x) / sqrt(2.0 * M_PI); }
+
+/* ---- k = 2: integrate phi(x) [Phi((b2 - c x) / s) - Phi((a2 - c x) / s)] over [lo, hi] ---- */
+typedef struct {
+    double a2, b2, c, s;
+} bvn_arg;
+
+static double bvn_f(double x, const void *arg)
+{
+    const bvn_arg *q = arg;
+    return phi(x) * (Phi((q->b2 - q->c * x) / q->s) - Phi((q->a2 - q->c * x) / q->s));
+}
+
+static double box2(const double *S, const double *a, const double *b)
+{
+    const double l11 = sqrt(S[0]);
+    bvn_arg q = {a[1], b[1], S[2] / l11, 0};
+    q.s = sqrt(fmax(S[3] - q.c * q.c, 0.0));
+    const double lo = fmax(a[0] / l11, -40.0), hi = fmin(b[0] / l11, 40.0);
+    if (!(hi > lo)) return 0.0;
+    if (q.s == 0) q.s = DBL_MIN; /* degenerate: the indicator, integrated all the same */
+    /* where the inner bounds cross 0 */
+    const double at[2] = {q.c != 0 ? q.a2 / q.c : NAN, q.c != 0 ? q.b2 / q.c : NAN};
+    return gk_pieces(bvn_f, &q, lo, hi, at, 2, 1e-16);
+}
+
+/* ---- k = 3: integrate phi(x) times the bivariate box of the other two given x ---- */
+typedef struct {
+    double lo[2], hi[2], c[2], s[2], rho; /* bounds, regression on x, conditional sd, corr */
+} tvn_arg;
+
+/* P(h < X, k < Y) with infinite bounds allowed */
+static double upper2(double h, double k, double r)
+{
+    if (h == -INFINITY) return k == -INFINITY ? 1.0 : Phi(-k);
+    if (k == -INFINITY) return Phi(-h);
+    if (h == INFINITY || k == INFINITY) return 0.0;
+    return ks__bvn_upper(h, k, r);
+}
+
+static double tvn_f(double x, const void *arg)
+{
+    const tvn_arg *q = arg;
+    double l[2], u[2];
+    for (int j = 0; j < 2; j++) {
+        l[j] = (q->lo[j] - q->c[j] * x) / q->s[j];
+        u[j] = (q->hi[j] - q->c[j] * x) / q->s[j];
+    }
+    const double p = upper2(l[0], l[1], q->rho) - upper2(u[0], l[1], q->rho) -
+                     upper2(l[0], u[1], q->rho) + upper2(u[0], u[1], q->rho);
+    return phi(x) * fmax(p, 0.0);
+}
+
+/* The variable with the narrowest standardized interval is integrated over; returns -1 when the
+ * conditional covariance of the other two is (near) singular (then the lattice rule). */
+static double box3(const double *S, const double *a, const double *b)
+{
+    size_t v = 0;
+    double best = INFINITY;
+    for (size_t i = 0; i < 3; i++) {
+        const double s = sqrt(S[i * 3 + i]), w = fmin(b[i] / s, 40.0) - fmax(a[i] / s, -40.0);
+        if (w < best) best = w, v = i;
+    }
+    const size_t o[2] = {v == 0 ? 1u : 0u, v == 2 ? 1u : 2u};
+    const double sv = sqrt(S[v * 3 + v]);
+    tvn_arg q;
+    for (int j = 0; j < 2; j++) {
+        q.c[j] = S[o[j] * 3 + v] / sv;
+        const double var = S[o[j] * 3 + o[j]] - q.c[j] * q.c[j];
+        if (!(var > 1e-10 * S[o[j] * 3 + o[j]])) return -1.0;
+        q.s[j] = sqrt(var);
+        q.lo[j] = a[o[j]];
+        q.hi[j] = b[o[j]];
+    }
+    q.rho = (S[o[0] * 3 + o[1]] - q.c[0] * q.c[1]) / (q.s[0] * q.s[1]);
+    q.rho = fmin(fmax(q.rho, -1.0), 1.0);
+    const double lo = fmax(a[v] / sv, -40.0), hi = fmin(b[v] / sv, 40.0);
+    if (!(hi > lo)) return 0.0;
+    double at[4];
+    for (int j = 0; j < 2; j++) { /* where the conditional bounds cross 0 */
+        at[2 * j] = q.c[j] != 0 ? q.lo[j] / q.c[j] : NAN;
+        at[2 * j + 1] = q.c[j] != 0 ? q.hi[j] / q.c[j] : NAN;
+    }
+    return gk_pieces(tvn_f, &q, lo, hi, at, 4, 1e-14);
 }
 
 /* ---- k >= 3 ---- */
@@ -264,6 +339,13 @@ int ks_did_mvn_box(ks_ctx *ctx, size_t k, const double *sigma, const double *low
     if (k == 2) {
         *prob = fmin(fmax(box2(S, a, b), 0.0), 1.0);
         goto done;
+    }
+    if (k == 3) {
+        const double p = box3(S, a, b);
+        if (p >= 0) {
+            *prob = fmin(p, 1.0);
+            goto done;
+        }
     }
     if (order_chol(k, S, a, b, L)) {
         rc = ks__fail(ctx, KS_EINVAL, "vcov: not positive definite");
