@@ -178,11 +178,13 @@ static double box3(const double *S, const double *a, const double *b)
 
 /* Genz & Bretz's reordering with the Cholesky factor: at step i the remaining variable with the
  * smallest conditional box probability (given the truncated means of those before) goes next.
- * S (k x k) is overwritten; L (k x k lower, row-major), a, b come out permuted and scaled. */
-static int order_chol(size_t k, double *S, double *a, double *b, double *L)
+ * S (k x k) is overwritten; L (k x k lower, row-major), a, b come out permuted; perm[i] is the
+ * original index of variable i. */
+static int order_chol(size_t k, double *S, double *a, double *b, double *L, size_t *perm)
 {
     double y[64];
     memset(L, 0, k * k * sizeof *L);
+    for (size_t i = 0; i < k; i++) perm[i] = i;
     for (size_t i = 0; i < k; i++) {
         size_t best = i;
         double bestp = INFINITY, bestv = 0;
@@ -217,6 +219,9 @@ static int order_chol(size_t k, double *S, double *a, double *b, double *L)
                 L[i * k + m] = L[best * k + m];
                 L[best * k + m] = t;
             }
+            const size_t pi = perm[i];
+            perm[i] = perm[best];
+            perm[best] = pi;
             double t = a[i];
             a[i] = a[best];
             a[best] = t;
@@ -269,17 +274,65 @@ static const double primes[] = {2,   3,   5,   7,   11,  13,  17,  19,  23,  29,
                                 173, 179, 181, 191, 193, 197, 199, 211, 223, 227, 229, 233, 239,
                                 241, 251, 257, 263, 269, 271, 277, 281, 283, 293, 307, 311};
 
-/* The mean over n lattice points (and their antithetics) of shift `sh`. */
-static double lattice_sum(size_t k, const double *L, const double *a, const double *b, size_t n,
-                          size_t sh)
+/* ---- the one-factor model (mvn_factor.c): exact, and the lattice rule's control variate ---- */
+typedef struct {
+    size_t k;
+    const double *l, *lo, *hi; /* loadings, standardized bounds */
+} factor_arg;
+
+static double factor_f(double z, const void *arg)
+{
+    const factor_arg *q = arg;
+    double p = phi(z);
+    for (size_t i = 0; i < q->k && p > 0; i++) {
+        const double s = sqrt(1.0 - q->l[i] * q->l[i]);
+        p *= Phi((q->hi[i] - q->l[i] * z) / s) - Phi((q->lo[i] - q->l[i] * z) / s);
+    }
+    return p;
+}
+
+/* The box probability under correlations l_i l_j (i != j): an integral over the common factor. */
+static double factor_box(size_t k, const double *l, const double *lo, const double *hi)
+{
+    const factor_arg q = {k, l, lo, hi};
+    return gk_pieces(factor_f, &q, -10.0, 10.0, NULL, 0, 1e-14);
+}
+
+/* The model's covariance in the lattice rule's variable order, its Cholesky factor in L0. */
+static int model_chol(size_t k, const double *sigma, const double *l, const size_t *perm,
+                      double *L0)
+{
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j <= i; j++) {
+            const size_t oi = perm[i], oj = perm[j];
+            double s =
+                sqrt(sigma[oi * k + oi] * sigma[oj * k + oj]) * (i == j ? 1.0 : l[oi] * l[oj]);
+            for (size_t m = 0; m < j; m++) s -= L0[i * k + m] * L0[j * k + m];
+            if (i == j) {
+                if (!(s > 0)) return -1;
+                L0[i * k + i] = sqrt(s);
+            } else {
+                L0[i * k + j] = s / L0[j * k + j];
+            }
+        }
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = i + 1; j < k; j++) L0[i * k + j] = 0.0;
+    return 0;
+}
+
+/* Shift `sh`'s sums over lattice points j0 < j <= j1 (each with its antithetic) of the integrand
+ * (plain) and, when L0 is given, of the integrand minus the one-factor model's (diff). */
+static void lattice_sums(size_t k, const double *L, const double *L0, const double *a,
+                         const double *b, size_t j0, size_t j1, size_t sh, double *plain,
+                         double *diff)
 {
     double q[64], shift[64], w[64], w2[64], y[64];
     for (size_t i = 0; i + 1 < k; i++) {
         q[i] = sqrt(primes[i]);
         shift[i] = ks_rng_uniform(SHIFT_KEY, sh, i);
     }
-    double sum = 0.0;
-    for (size_t j = 1; j <= n; j++) {
+    double sp = 0.0, sd = 0.0;
+    for (size_t j = j0 + 1; j <= j1; j++) {
         for (size_t i = 0; i + 1 < k; i++) {
             double x = (double)j * q[i] + shift[i];
             x -= floor(x);
@@ -287,9 +340,59 @@ static double lattice_sum(size_t k, const double *L, const double *a, const doub
             w[i] = x;
             w2[i] = 1.0 - x;
         }
-        sum += 0.5 * (sov(k, L, a, b, w, y) + sov(k, L, a, b, w2, y));
+        const double f = 0.5 * (sov(k, L, a, b, w, y) + sov(k, L, a, b, w2, y));
+        sp += f;
+        if (L0) sd += f - 0.5 * (sov(k, L0, a, b, w, y) + sov(k, L0, a, b, w2, y));
     }
-    return sum / (double)n;
+    *plain += sp;
+    *diff += sd;
+}
+
+/* mean and standard error over the shifts of sums over n points */
+static double shift_mean(const double *sums, size_t n, double *se)
+{
+    double m = 0.0, v = 0.0;
+    for (size_t s = 0; s < NSHIFT; s++) m += sums[s] / (double)n;
+    m /= NSHIFT;
+    for (size_t s = 0; s < NSHIFT; s++) v += (sums[s] / (double)n - m) * (sums[s] / (double)n - m);
+    *se = sqrt(v / (NSHIFT * (NSHIFT - 1.0)));
+    return m;
+}
+
+/* The lattice estimate, with the one-factor model as a control variate where that lowers the
+ * variance (judged on the first round, so the choice is a function of the inputs). */
+static double lattice_box(ks_ctx *ctx, size_t k, const double *L, const double *L0, double p0,
+                          const double *a, const double *b, double abseps, size_t max_points,
+                          double *err)
+{
+    double plain[NSHIFT] = {0}, diff[NSHIFT] = {0}, mean = 0.0, se = INFINITY;
+    for (size_t n0 = 0, n = 32;; n0 = n, n *= 2) {
+        const double cost = 30.0 * (double)(k * k) * (double)(n - n0) * NSHIFT * (L0 ? 2 : 1);
+        const size_t nt = (size_t)ks__threads_for(ctx, cost);
+        const size_t use = nt < NSHIFT ? nt : NSHIFT;
+#pragma omp parallel for num_threads((int)use) schedule(static, 1)
+        for (size_t s = 0; s < NSHIFT; s++)
+            lattice_sums(k, L, L0, a, b, n0, n, s, &plain[s], &diff[s]);
+        double sep;
+        const double mp = shift_mean(plain, n, &sep);
+        if (L0) {
+            double sed;
+            const double md = shift_mean(diff, n, &sed);
+            if (n0 == 0 && !(sed < 0.5 * sep))
+                L0 = NULL; /* the model does not help */
+            else {
+                mean = p0 + md;
+                se = sed;
+            }
+        }
+        if (!L0) {
+            mean = mp;
+            se = sep;
+        }
+        if (3.5 * se <= abseps || 4 * n * NSHIFT * (L0 ? 2 : 1) > max_points) break;
+    }
+    *err = 3.5 * se;
+    return mean;
 }
 
 int ks_did_mvn_box(ks_ctx *ctx, size_t k, const double *sigma, const double *lower,
@@ -323,9 +426,9 @@ int ks_did_mvn_box(ks_ctx *ctx, size_t k, const double *sigma, const double *low
                     : Phi(upper[0] / s) - Phi(lower[0] / s);
         return KS_OK;
     }
-    double *S = ks__malloc_array(ctx, 3 * k * k + 2 * k, sizeof *S);
+    double *S = ks__malloc_array(ctx, 4 * k * k + 2 * k, sizeof *S);
     if (!S) return KS_ENOMEM;
-    double *L = S + k * k, *a = L + k * k, *b = a + k;
+    double *L = S + k * k, *a = L + 2 * k * k, *b = a + k;
     memcpy(S, sigma, k * k * sizeof *S);
     memcpy(a, lower, k * sizeof *a);
     memcpy(b, upper, k * sizeof *b);
@@ -347,27 +450,27 @@ int ks_did_mvn_box(ks_ctx *ctx, size_t k, const double *sigma, const double *low
             goto done;
         }
     }
-    if (order_chol(k, S, a, b, L)) {
+    size_t perm[64];
+    if (order_chol(k, S, a, b, L, perm)) {
         rc = ks__fail(ctx, KS_EINVAL, "vcov: not positive definite");
         goto done;
     }
-    double mean = 0.0, se = INFINITY;
-    for (size_t n = 512;; n *= 2) {
-        const size_t nt = (size_t)ks__threads_for(ctx, 60.0 * (double)(k * k) * (double)n * NSHIFT);
-        const size_t use = nt < NSHIFT ? nt : NSHIFT;
-        double sh[NSHIFT];
-#pragma omp parallel for num_threads((int)use) schedule(static, 1)
-        for (size_t s = 0; s < NSHIFT; s++) sh[s] = lattice_sum(k, L, a, b, n, s);
-        mean = 0.0;
-        for (size_t s = 0; s < NSHIFT; s++) mean += sh[s];
-        mean /= NSHIFT;
-        double v = 0.0;
-        for (size_t s = 0; s < NSHIFT; s++) v += (sh[s] - mean) * (sh[s] - mean);
-        se = sqrt(v / (NSHIFT * (NSHIFT - 1.0)));
-        if (3.5 * se <= abseps || 2 * n * NSHIFT * 2 > max_points) break;
+    double *L0 = L + k * k, load[64], p0 = NAN;
+    if (ks__mvn_one_factor(k, sigma, load) == 0) {
+        double lo[64], hi[64];
+        for (size_t i = 0; i < k; i++) {
+            const double sd = sqrt(sigma[i * k + i]);
+            lo[i] = lower[i] / sd;
+            hi[i] = upper[i] / sd;
+        }
+        p0 = factor_box(k, load, lo, hi);
+        if (model_chol(k, sigma, load, perm, L0)) p0 = NAN;
     }
-    *prob = fmin(fmax(mean, 0.0), 1.0);
-    if (err) *err = 3.5 * se;
+    double e;
+    const double p =
+        lattice_box(ctx, k, L, isnan(p0) ? NULL : L0, p0, a, b, abseps, max_points, &e);
+    *prob = fmin(fmax(p, 0.0), 1.0);
+    if (err) *err = e;
 done:
     ks__free(ctx, S);
     return rc;
