@@ -7,13 +7,17 @@ Cases:
                 reference the last; half the units treated from period 5): fit() (power and
                 the minimal detectable violation) and power_curve(n_points=50). The event
                 study is fitted once, outside the timing; the time is the power computation.
+  pretrends8    the same with 8 pre-period coefficients (12 periods, treated from period 10),
+                violation_type 'linear', 'constant' and 'last_period' in turn (fit() and
+                power_curve(n_points=50) each): box probabilities of dimension 8 (a lattice
+                rule in both tools).
   power         PowerAnalysis(): mde, power and sample_size of a panel design (10 pre, 10 post
                 periods, rho 0.4), then power_curve over 50 effects and sample_size_curve over
                 50 sizes.
 Each tool runs in its own process; the time is the median of warm calls after one warm-up
 (wall, and process CPU time). Both tools' numbers are printed side by side so that a fast wrong
 answer cannot pass.
-Usage: bench_did_pretrends.py [--reps N] [--cases pretrends20k,power]
+Usage: bench_did_pretrends.py [--reps N] [--cases pretrends20k,pretrends8,power]
 """
 import json
 import os
@@ -42,15 +46,21 @@ def worker(tool, case, threads, reps):
     import pandas as pd
     warnings.simplefilter("ignore")
     mod = __import__("kestrel.did" if tool == "kestrel" else "diff_diff", fromlist=["x"])
-    if case == "pretrends20k":
-        es = mod.MultiPeriodDiD().fit(pd.DataFrame(make_panel()), "y", "treated", "time",
-                                      post_periods=[5, 6, 7, 8])
+    if case in ("pretrends20k", "pretrends8"):
+        first, periods, types = ((5, 8, ["linear"]) if case == "pretrends20k" else
+                                 (10, 12, ["linear", "constant", "last_period"]))
+        es = mod.MultiPeriodDiD().fit(pd.DataFrame(make_panel(periods=periods, first=first)),
+                                      "y", "treated", "time",
+                                      post_periods=list(range(first, periods + 1)))
 
         def fit():
-            p = mod.PreTrendsPower()
-            r = p.fit(es)
-            c = p.power_curve(es, n_points=50)
-            return [r.power, r.mdv, float(np.asarray(c.powers)[-1])]
+            out = []
+            for vt in types:
+                p = mod.PreTrendsPower(violation_type=vt)
+                r = p.fit(es)
+                c = p.power_curve(es, n_points=50)
+                out += [r.power, r.mdv, float(np.asarray(c.powers)[len(c.powers) // 2])]
+            return out
     else:
         pa = mod.PowerAnalysis()
         kw = dict(sigma=1.0, n_pre=10, n_post=10, rho=0.4)
@@ -68,7 +78,7 @@ def worker(tool, case, threads, reps):
 
 
 def main():
-    a = args_or_worker(worker, 5, "pretrends20k,power")
+    a = args_or_worker(worker, 5, "pretrends20k,pretrends8,power")
     if a is None:
         return
     print("| case | kestrel s | diff-diff s | ratio | kestrel CPU s | diff-diff CPU s | CPU ratio | "

@@ -38,9 +38,9 @@ extern "C" {
 #endif
 
 /* P(lower <= X <= upper) for X ~ N(0, sigma) (k x k, row-major, positive definite); bounds may
- * be infinite. abseps: the target absolute error for k >= 3 (<= 0: 1e-5), reached by doubling the
- * lattice up to max_points evaluations (0: 2e7); *err (may be NULL) is 3.5 standard errors over
- * the random shifts (0 for k <= 2). */
+ * be infinite. k <= 3: deterministic quadrature to ~1e-14, *err = 0. k >= 4: abseps is the target
+ * absolute error (<= 0: 1e-5), reached by doubling the lattice up to max_points evaluations (0:
+ * 2e7); *err (may be NULL) is 3.5 standard errors over the random shifts. */
 KS_API int ks_did_mvn_box(ks_ctx *ctx, size_t k, const double *sigma, const double *lower,
                           const double *upper, double abseps, size_t max_points, double *prob,
                           double *err) KS_RESULT_USED;

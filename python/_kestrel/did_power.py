@@ -310,8 +310,9 @@ class PreTrendsPower:
     slope; 'constant': delta_t = M; 'last_period': only the last pre-period; 'custom':
     ``violation_weights`` scaled to unit norm), ``pretest_form`` ('nis': no pre-period
     coefficient individually significant at z_{1-alpha/2}, Roth's and R pretrends'; 'wald': the
-    joint chi-squared test). kestrel's ``abseps`` (default 1e-5): the absolute error target of
-    the 'nis' box probabilities (R pretrends' pmvnorm: 1e-3).
+    joint chi-squared test). kestrel's ``abseps`` (default 1e-5, scipy's, diff-diff's): the
+    absolute error target of the 'nis' box probabilities with 4 or more pre-periods (R
+    pretrends' pmvnorm: 1e-3); with up to 3 they are deterministic quadratures to ~1e-14.
     """
 
     _params = ("alpha", "power", "violation_type", "violation_weights", "pretest_form",

@@ -6,14 +6,17 @@
  * roots of primes) under the tent (baker's) transform and antithetic pairs, randomised by S
  * shifts. Each shift's sum runs in a fixed order and the shifts come from a counter-based stream
  * with a fixed key, so the estimate is a deterministic function of the inputs, the same for any
- * thread count. k = 1 is the normal CDF; k = 2 a one-dimensional adaptive Gauss-Kronrod integral
- * (to ~1e-15). */
+ * thread count. Low dimensions are deterministic: k = 1 is the normal CDF; k = 2 a one-dimensional
+ * adaptive Gauss-Kronrod integral (to ~1e-15); k = 3 the same integral over one variable of the
+ * other two's bivariate box probability given it (bvn.c), to ~1e-14 (the lattice rule only when
+ * that conditional covariance is near singular). */
 #include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <string.h>
 
 #include "base/base_internal.h"
+#include "did/mvn_internal.h"
 #include "kestrel/did_power.h"
 #include "kestrel/linalg.h"
 
@@ -22,19 +25,11 @@
 
 static double Phi(double x) { return ks_normal_cdf(x); }
 
-/* ---- k = 2: integrate phi(x) [Phi((b2 - c x) / s) - Phi((a2 - c x) / s)] over [lo, hi] ---- */
-typedef struct {
-    double a2, b2, c, s;
-} bvn_arg;
+/* ---- one-dimensional adaptive Gauss-Kronrod 7-15 ---- */
+typedef double (*integrand)(double x, const void *arg);
 
-static double bvn_f(double x, const bvn_arg *q)
-{
-    const double phi = exp(-0.5 * x * x) / sqrt(2.0 * M_PI);
-    return phi * (Phi((q->b2 - q->c * x) / q->s) - Phi((q->a2 - q->c * x) / q->s));
-}
-
-/* Gauss-Kronrod 7-15 on [lo, hi]: the Kronrod value and |Kronrod - Gauss|. */
-static double gk15(const bvn_arg *q, double lo, double hi, double *err)
+/* on [lo, hi]: the Kronrod value and |Kronrod - Gauss| */
+static double gk15(integrand f, const void *q, double lo, double hi, double *err)
 {
     static const double xk[8] = {
         0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
@@ -50,43 +45,37 @@ static double gk15(const bvn_arg *q, double lo, double hi, double *err)
         0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
         0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
     const double c = 0.5 * (lo + hi), h = 0.5 * (hi - lo);
-    const double fc = bvn_f(c, q);
+    const double fc = f(c, q);
     double k = wk[7] * fc, g = wg[3] * fc;
     for (int i = 0; i < 7; i++) {
-        const double f = bvn_f(c - h * xk[i], q) + bvn_f(c + h * xk[i], q);
-        k += wk[i] * f;
-        if (i & 1) g += wg[i / 2] * f;
+        const double v = f(c - h * xk[i], q) + f(c + h * xk[i], q);
+        k += wk[i] * v;
+        if (i & 1) g += wg[i / 2] * v;
     }
     *err = fabs((k - g) * h);
     return k * h;
 }
 
-static double gk_adapt(const bvn_arg *q, double lo, double hi, double tol, int depth)
+static double gk_adapt(integrand f, const void *q, double lo, double hi, double tol, int depth)
 {
     double err;
-    const double v = gk15(q, lo, hi, &err);
+    const double v = gk15(f, q, lo, hi, &err);
     if (err <= tol || depth >= 40) return v;
     const double mid = 0.5 * (lo + hi);
-    return gk_adapt(q, lo, mid, 0.5 * tol, depth + 1) + gk_adapt(q, mid, hi, 0.5 * tol, depth + 1);
+    return gk_adapt(f, q, lo, mid, 0.5 * tol, depth + 1) +
+           gk_adapt(f, q, mid, hi, 0.5 * tol, depth + 1);
 }
 
-static double box2(const double *S, const double *a, const double *b)
+/* The integral of f over [lo, hi] split at 0 and at the cut points inside (where the integrand
+ * bends sharply), so that each piece is smooth. */
+static double gk_pieces(integrand f, const void *q, double lo, double hi, const double *at,
+                        size_t nat, double tol)
 {
-    const double l11 = sqrt(S[0]);
-    bvn_arg q = {a[1], b[1], S[2] / l11, 0};
-    q.s = sqrt(fmax(S[3] - q.c * q.c, 0.0));
-    double lo = fmax(a[0] / l11, -40.0), hi = fmin(b[0] / l11, 40.0);
-    if (!(hi > lo)) return 0.0;
-    if (q.s == 0) q.s = DBL_MIN; /* degenerate: the indicator, integrated all the same */
-    /* split at 0 and at the points where the inner bounds cross 0, so each piece is smooth */
-    double cuts[5] = {lo, hi, 0, 0, 0};
+    double cuts[8] = {lo, hi, 0};
     size_t nc = 2;
     if (lo < 0 && 0 < hi) cuts[nc++] = 0;
-    if (q.c != 0)
-        for (int e = 0; e < 2; e++) {
-            const double x = (e ? q.b2 : q.a2) / q.c;
-            if (isfinite(x) && lo < x && x < hi) cuts[nc++] = x;
-        }
+    for (size_t i = 0; i < nat && nc < 8; i++)
+        if (isfinite(at[i]) && lo < at[i] && at[i] < hi) cuts[nc++] = at[i];
     for (size_t i = 1; i < nc; i++) /* insertion sort */
         for (size_t j = i; j > 0 && cuts[j] < cuts[j - 1]; j--) {
             const double t = cuts[j];
@@ -95,19 +84,107 @@ static double box2(const double *S, const double *a, const double *b)
         }
     double p = 0.0;
     for (size_t i = 0; i + 1 < nc; i++)
-        if (cuts[i + 1] > cuts[i]) p += gk_adapt(&q, cuts[i], cuts[i + 1], 1e-16, 0);
+        if (cuts[i + 1] > cuts[i]) p += gk_adapt(f, q, cuts[i], cuts[i + 1], tol, 0);
     return p;
+}
+
+static double phi(double x) { return exp(-0.5 * x * x) / sqrt(2.0 * M_PI); }
+
+/* ---- k = 2: integrate phi(x) [Phi((b2 - c x) / s) - Phi((a2 - c x) / s)] over [lo, hi] ---- */
+typedef struct {
+    double a2, b2, c, s;
+} bvn_arg;
+
+static double bvn_f(double x, const void *arg)
+{
+    const bvn_arg *q = arg;
+    return phi(x) * (Phi((q->b2 - q->c * x) / q->s) - Phi((q->a2 - q->c * x) / q->s));
+}
+
+static double box2(const double *S, const double *a, const double *b)
+{
+    const double l11 = sqrt(S[0]);
+    bvn_arg q = {a[1], b[1], S[2] / l11, 0};
+    q.s = sqrt(fmax(S[3] - q.c * q.c, 0.0));
+    const double lo = fmax(a[0] / l11, -40.0), hi = fmin(b[0] / l11, 40.0);
+    if (!(hi > lo)) return 0.0;
+    if (q.s == 0) q.s = DBL_MIN; /* degenerate: the indicator, integrated all the same */
+    /* where the inner bounds cross 0 */
+    const double at[2] = {q.c != 0 ? q.a2 / q.c : NAN, q.c != 0 ? q.b2 / q.c : NAN};
+    return gk_pieces(bvn_f, &q, lo, hi, at, 2, 1e-16);
+}
+
+/* ---- k = 3: integrate phi(x) times the bivariate box of the other two given x ---- */
+typedef struct {
+    double lo[2], hi[2], c[2], s[2], rho; /* bounds, regression on x, conditional sd, corr */
+} tvn_arg;
+
+/* P(h < X, k < Y) with infinite bounds allowed */
+static double upper2(double h, double k, double r)
+{
+    if (h == -INFINITY) return k == -INFINITY ? 1.0 : Phi(-k);
+    if (k == -INFINITY) return Phi(-h);
+    if (h == INFINITY || k == INFINITY) return 0.0;
+    return ks__bvn_upper(h, k, r);
+}
+
+static double tvn_f(double x, const void *arg)
+{
+    const tvn_arg *q = arg;
+    double l[2], u[2];
+    for (int j = 0; j < 2; j++) {
+        l[j] = (q->lo[j] - q->c[j] * x) / q->s[j];
+        u[j] = (q->hi[j] - q->c[j] * x) / q->s[j];
+    }
+    const double p = upper2(l[0], l[1], q->rho) - upper2(u[0], l[1], q->rho) -
+                     upper2(l[0], u[1], q->rho) + upper2(u[0], u[1], q->rho);
+    return phi(x) * fmax(p, 0.0);
+}
+
+/* The variable with the narrowest standardized interval is integrated over; returns -1 when the
+ * conditional covariance of the other two is (near) singular (then the lattice rule). */
+static double box3(const double *S, const double *a, const double *b)
+{
+    size_t v = 0;
+    double best = INFINITY;
+    for (size_t i = 0; i < 3; i++) {
+        const double s = sqrt(S[i * 3 + i]), w = fmin(b[i] / s, 40.0) - fmax(a[i] / s, -40.0);
+        if (w < best) best = w, v = i;
+    }
+    const size_t o[2] = {v == 0 ? 1u : 0u, v == 2 ? 1u : 2u};
+    const double sv = sqrt(S[v * 3 + v]);
+    tvn_arg q;
+    for (int j = 0; j < 2; j++) {
+        q.c[j] = S[o[j] * 3 + v] / sv;
+        const double var = S[o[j] * 3 + o[j]] - q.c[j] * q.c[j];
+        if (!(var > 1e-10 * S[o[j] * 3 + o[j]])) return -1.0;
+        q.s[j] = sqrt(var);
+        q.lo[j] = a[o[j]];
+        q.hi[j] = b[o[j]];
+    }
+    q.rho = (S[o[0] * 3 + o[1]] - q.c[0] * q.c[1]) / (q.s[0] * q.s[1]);
+    q.rho = fmin(fmax(q.rho, -1.0), 1.0);
+    const double lo = fmax(a[v] / sv, -40.0), hi = fmin(b[v] / sv, 40.0);
+    if (!(hi > lo)) return 0.0;
+    double at[4];
+    for (int j = 0; j < 2; j++) { /* where the conditional bounds cross 0 */
+        at[2 * j] = q.c[j] != 0 ? q.lo[j] / q.c[j] : NAN;
+        at[2 * j + 1] = q.c[j] != 0 ? q.hi[j] / q.c[j] : NAN;
+    }
+    return gk_pieces(tvn_f, &q, lo, hi, at, 4, 1e-14);
 }
 
 /* ---- k >= 3 ---- */
 
 /* Genz & Bretz's reordering with the Cholesky factor: at step i the remaining variable with the
  * smallest conditional box probability (given the truncated means of those before) goes next.
- * S (k x k) is overwritten; L (k x k lower, row-major), a, b come out permuted and scaled. */
-static int order_chol(size_t k, double *S, double *a, double *b, double *L)
+ * S (k x k) is overwritten; L (k x k lower, row-major), a, b come out permuted; perm[i] is the
+ * original index of variable i. */
+static int order_chol(size_t k, double *S, double *a, double *b, double *L, size_t *perm)
 {
     double y[64];
     memset(L, 0, k * k * sizeof *L);
+    for (size_t i = 0; i < k; i++) perm[i] = i;
     for (size_t i = 0; i < k; i++) {
         size_t best = i;
         double bestp = INFINITY, bestv = 0;
@@ -142,6 +219,9 @@ static int order_chol(size_t k, double *S, double *a, double *b, double *L)
                 L[i * k + m] = L[best * k + m];
                 L[best * k + m] = t;
             }
+            const size_t pi = perm[i];
+            perm[i] = perm[best];
+            perm[best] = pi;
             double t = a[i];
             a[i] = a[best];
             a[best] = t;
@@ -194,17 +274,65 @@ static const double primes[] = {2,   3,   5,   7,   11,  13,  17,  19,  23,  29,
                                 173, 179, 181, 191, 193, 197, 199, 211, 223, 227, 229, 233, 239,
                                 241, 251, 257, 263, 269, 271, 277, 281, 283, 293, 307, 311};
 
-/* The mean over n lattice points (and their antithetics) of shift `sh`. */
-static double lattice_sum(size_t k, const double *L, const double *a, const double *b, size_t n,
-                          size_t sh)
+/* ---- the one-factor model (mvn_factor.c): exact, and the lattice rule's control variate ---- */
+typedef struct {
+    size_t k;
+    const double *l, *lo, *hi; /* loadings, standardized bounds */
+} factor_arg;
+
+static double factor_f(double z, const void *arg)
+{
+    const factor_arg *q = arg;
+    double p = phi(z);
+    for (size_t i = 0; i < q->k && p > 0; i++) {
+        const double s = sqrt(1.0 - q->l[i] * q->l[i]);
+        p *= Phi((q->hi[i] - q->l[i] * z) / s) - Phi((q->lo[i] - q->l[i] * z) / s);
+    }
+    return p;
+}
+
+/* The box probability under correlations l_i l_j (i != j): an integral over the common factor. */
+static double factor_box(size_t k, const double *l, const double *lo, const double *hi)
+{
+    const factor_arg q = {k, l, lo, hi};
+    return gk_pieces(factor_f, &q, -10.0, 10.0, NULL, 0, 1e-14);
+}
+
+/* The model's covariance in the lattice rule's variable order, its Cholesky factor in L0. */
+static int model_chol(size_t k, const double *sigma, const double *l, const size_t *perm,
+                      double *L0)
+{
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j <= i; j++) {
+            const size_t oi = perm[i], oj = perm[j];
+            double s =
+                sqrt(sigma[oi * k + oi] * sigma[oj * k + oj]) * (i == j ? 1.0 : l[oi] * l[oj]);
+            for (size_t m = 0; m < j; m++) s -= L0[i * k + m] * L0[j * k + m];
+            if (i == j) {
+                if (!(s > 0)) return -1;
+                L0[i * k + i] = sqrt(s);
+            } else {
+                L0[i * k + j] = s / L0[j * k + j];
+            }
+        }
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = i + 1; j < k; j++) L0[i * k + j] = 0.0;
+    return 0;
+}
+
+/* Shift `sh`'s sums over lattice points j0 < j <= j1 (each with its antithetic) of the integrand
+ * (plain) and, when L0 is given, of the integrand minus the one-factor model's (diff). */
+static void lattice_sums(size_t k, const double *L, const double *L0, const double *a,
+                         const double *b, size_t j0, size_t j1, size_t sh, double *plain,
+                         double *diff)
 {
     double q[64], shift[64], w[64], w2[64], y[64];
     for (size_t i = 0; i + 1 < k; i++) {
         q[i] = sqrt(primes[i]);
         shift[i] = ks_rng_uniform(SHIFT_KEY, sh, i);
     }
-    double sum = 0.0;
-    for (size_t j = 1; j <= n; j++) {
+    double sp = 0.0, sd = 0.0;
+    for (size_t j = j0 + 1; j <= j1; j++) {
         for (size_t i = 0; i + 1 < k; i++) {
             double x = (double)j * q[i] + shift[i];
             x -= floor(x);
@@ -212,9 +340,59 @@ static double lattice_sum(size_t k, const double *L, const double *a, const doub
             w[i] = x;
             w2[i] = 1.0 - x;
         }
-        sum += 0.5 * (sov(k, L, a, b, w, y) + sov(k, L, a, b, w2, y));
+        const double f = 0.5 * (sov(k, L, a, b, w, y) + sov(k, L, a, b, w2, y));
+        sp += f;
+        if (L0) sd += f - 0.5 * (sov(k, L0, a, b, w, y) + sov(k, L0, a, b, w2, y));
     }
-    return sum / (double)n;
+    *plain += sp;
+    *diff += sd;
+}
+
+/* mean and standard error over the shifts of sums over n points */
+static double shift_mean(const double *sums, size_t n, double *se)
+{
+    double m = 0.0, v = 0.0;
+    for (size_t s = 0; s < NSHIFT; s++) m += sums[s] / (double)n;
+    m /= NSHIFT;
+    for (size_t s = 0; s < NSHIFT; s++) v += (sums[s] / (double)n - m) * (sums[s] / (double)n - m);
+    *se = sqrt(v / (NSHIFT * (NSHIFT - 1.0)));
+    return m;
+}
+
+/* The lattice estimate, with the one-factor model as a control variate where that lowers the
+ * variance (judged on the first round, so the choice is a function of the inputs). */
+static double lattice_box(ks_ctx *ctx, size_t k, const double *L, const double *L0, double p0,
+                          const double *a, const double *b, double abseps, size_t max_points,
+                          double *err)
+{
+    double plain[NSHIFT] = {0}, diff[NSHIFT] = {0}, mean = 0.0, se = INFINITY;
+    for (size_t n0 = 0, n = 32;; n0 = n, n *= 2) {
+        const double cost = 30.0 * (double)(k * k) * (double)(n - n0) * NSHIFT * (L0 ? 2 : 1);
+        const size_t nt = (size_t)ks__threads_for(ctx, cost);
+        const size_t use = nt < NSHIFT ? nt : NSHIFT;
+#pragma omp parallel for num_threads((int)use) schedule(static, 1)
+        for (size_t s = 0; s < NSHIFT; s++)
+            lattice_sums(k, L, L0, a, b, n0, n, s, &plain[s], &diff[s]);
+        double sep;
+        const double mp = shift_mean(plain, n, &sep);
+        if (L0) {
+            double sed;
+            const double md = shift_mean(diff, n, &sed);
+            if (n0 == 0 && !(sed < 0.5 * sep))
+                L0 = NULL; /* the model does not help */
+            else {
+                mean = p0 + md;
+                se = sed;
+            }
+        }
+        if (!L0) {
+            mean = mp;
+            se = sep;
+        }
+        if (3.5 * se <= abseps || 4 * n * NSHIFT * (L0 ? 2 : 1) > max_points) break;
+    }
+    *err = 3.5 * se;
+    return mean;
 }
 
 int ks_did_mvn_box(ks_ctx *ctx, size_t k, const double *sigma, const double *lower,
@@ -248,9 +426,9 @@ int ks_did_mvn_box(ks_ctx *ctx, size_t k, const double *sigma, const double *low
                     : Phi(upper[0] / s) - Phi(lower[0] / s);
         return KS_OK;
     }
-    double *S = ks__malloc_array(ctx, 3 * k * k + 2 * k, sizeof *S);
+    double *S = ks__malloc_array(ctx, 4 * k * k + 2 * k, sizeof *S);
     if (!S) return KS_ENOMEM;
-    double *L = S + k * k, *a = L + k * k, *b = a + k;
+    double *L = S + k * k, *a = L + 2 * k * k, *b = a + k;
     memcpy(S, sigma, k * k * sizeof *S);
     memcpy(a, lower, k * sizeof *a);
     memcpy(b, upper, k * sizeof *b);
@@ -265,27 +443,34 @@ int ks_did_mvn_box(ks_ctx *ctx, size_t k, const double *sigma, const double *low
         *prob = fmin(fmax(box2(S, a, b), 0.0), 1.0);
         goto done;
     }
-    if (order_chol(k, S, a, b, L)) {
+    if (k == 3) {
+        const double p = box3(S, a, b);
+        if (p >= 0) {
+            *prob = fmin(p, 1.0);
+            goto done;
+        }
+    }
+    size_t perm[64];
+    if (order_chol(k, S, a, b, L, perm)) {
         rc = ks__fail(ctx, KS_EINVAL, "vcov: not positive definite");
         goto done;
     }
-    double mean = 0.0, se = INFINITY;
-    for (size_t n = 512;; n *= 2) {
-        const size_t nt = (size_t)ks__threads_for(ctx, 60.0 * (double)(k * k) * (double)n * NSHIFT);
-        const size_t use = nt < NSHIFT ? nt : NSHIFT;
-        double sh[NSHIFT];
-#pragma omp parallel for num_threads((int)use) schedule(static, 1)
-        for (size_t s = 0; s < NSHIFT; s++) sh[s] = lattice_sum(k, L, a, b, n, s);
-        mean = 0.0;
-        for (size_t s = 0; s < NSHIFT; s++) mean += sh[s];
-        mean /= NSHIFT;
-        double v = 0.0;
-        for (size_t s = 0; s < NSHIFT; s++) v += (sh[s] - mean) * (sh[s] - mean);
-        se = sqrt(v / (NSHIFT * (NSHIFT - 1.0)));
-        if (3.5 * se <= abseps || 2 * n * NSHIFT * 2 > max_points) break;
+    double *L0 = L + k * k, load[64], p0 = NAN;
+    if (ks__mvn_one_factor(k, sigma, load) == 0) {
+        double lo[64], hi[64];
+        for (size_t i = 0; i < k; i++) {
+            const double sd = sqrt(sigma[i * k + i]);
+            lo[i] = lower[i] / sd;
+            hi[i] = upper[i] / sd;
+        }
+        p0 = factor_box(k, load, lo, hi);
+        if (model_chol(k, sigma, load, perm, L0)) p0 = NAN;
     }
-    *prob = fmin(fmax(mean, 0.0), 1.0);
-    if (err) *err = 3.5 * se;
+    double e;
+    const double p =
+        lattice_box(ctx, k, L, isnan(p0) ? NULL : L0, p0, a, b, abseps, max_points, &e);
+    *prob = fmin(fmax(p, 0.0), 1.0);
+    if (err) *err = e;
 done:
     ks__free(ctx, S);
     return rc;

@@ -410,3 +410,65 @@ def test_box_against_mvtnorm():
         assert err <= 1e-6
         assert abs(p - c["genz_bretz"]) <= 1e-6 + c["genz_bretz_error"], (c["name"], p)
         assert abs(p - c["miwa"]) <= 1e-6 + 1e-8, (c["name"], p)
+
+
+def nested_quad_box3(V, lo, hi):
+    """P(lo <= X <= hi), X ~ N(0, V), 3 x 3, by scipy quad nested over the Cholesky factors
+    (the innermost variable by the normal CDF), at 1e-13."""
+    L = np.linalg.cholesky(V)
+
+    def inner(y2, y1):
+        m = L[2, 0] * y1 + L[2, 1] * y2
+        return stats.norm.pdf(y2) * (stats.norm.cdf((hi[2] - m) / L[2, 2])
+                                     - stats.norm.cdf((lo[2] - m) / L[2, 2]))
+
+    def mid(y1):
+        a = max((lo[1] - L[1, 0] * y1) / L[1, 1], -12)
+        b = min((hi[1] - L[1, 0] * y1) / L[1, 1], 12)
+        if b <= a:
+            return 0.0
+        return stats.norm.pdf(y1) * integrate.quad(inner, a, b, args=(y1,), epsabs=1e-13,
+                                                    epsrel=1e-12, limit=200)[0]
+
+    return integrate.quad(mid, max(lo[0] / L[0, 0], -12), min(hi[0] / L[0, 0], 12),
+                          epsabs=1e-13, epsrel=1e-12, limit=200)[0]
+
+
+@pytest.mark.parametrize("V,lo,hi", [
+    # the conditional correlation of the last two given the first is +-0.945: the bivariate
+    # probability's expansion near |r| = 1
+    ([[1, .3, .3], [.3, 1, .95], [.3, .95, 1]], [-1, -0.5, -2], [1.5, 2, 0.7]),
+    ([[1, .3, -.3], [.3, 1, -.95], [-.3, -.95, 1]], [-1, -0.5, -2], [1.5, 2, 0.7]),
+    ([[1, .8, .64], [.8, 2, 1.6], [.64, 1.6, 3]], [-2, -3, -np.inf], [0.5, 1, 1]),
+    ([[1, .5, .5], [.5, 1, .5], [.5, .5, 1]], [-1.96, -1.96, -1.96], [1.9, 1.95, 1.97])])
+def test_box3_deterministic(V, lo, hi):
+    """k = 3 is a one-dimensional integral of bivariate probabilities (~1e-14): against nested
+    scipy quadrature to 1e-11, with no error estimate (err = 0)."""
+    import _kestrel._core as core
+
+    V, lo, hi = np.array(V, float), np.array(lo, float), np.array(hi, float)
+    p, err = core.did_mvn_box(V, lo, hi, abseps=1e-5)
+    assert err == 0
+    assert abs(p - nested_quad_box3(V, lo, hi)) <= 1e-11, p
+
+
+def test_box_one_factor_k8():
+    """K = 8, correlations l_i l_j with unequal variances (an event study against one reference
+    period): within 1e-7 of the one-dimensional integral over the common factor (scipy quad),
+    the same for 1 and 3 threads (kestrel's lattice rule with the one-factor control variate)."""
+    import _kestrel._core as core
+
+    l, sd = np.linspace(0.6, 0.85, 8), np.linspace(0.02, 0.04, 8)
+    V = np.outer(l, l) * np.outer(sd, sd)
+    np.fill_diagonal(V, sd ** 2)
+    lo, hi = -1.96 * sd - 0.004 * np.arange(8, 0, -1), 1.96 * sd - 0.004 * np.arange(8, 0, -1)
+    s = np.sqrt(1 - l ** 2)
+
+    def f(z):
+        return stats.norm.pdf(z) * np.prod(stats.norm.cdf((hi / sd - l * z) / s)
+                                           - stats.norm.cdf((lo / sd - l * z) / s))
+
+    exact = integrate.quad(f, -12, 12, epsabs=1e-14, epsrel=1e-13, limit=500)[0]
+    p1, _ = core.did_mvn_box(V, lo, hi, abseps=1e-5, threads=1)
+    p3, _ = core.did_mvn_box(V, lo, hi, abseps=1e-5, threads=3)
+    assert p1 == p3 and abs(p1 - exact) <= 1e-7, (p1, exact)
