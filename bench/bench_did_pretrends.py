@@ -24,7 +24,7 @@ import os
 
 import numpy as np
 
-from common import args_or_worker, run_worker, time_fits
+from common import args_or_worker, ratio_table, time_fits
 
 
 def make_panel(n=20000, periods=8, first=5, seed=7):
@@ -81,19 +81,7 @@ def main():
     a = args_or_worker(worker, 5, "pretrends20k,pretrends8,power")
     if a is None:
         return
-    print("| case | kestrel s | diff-diff s | ratio | kestrel CPU s | diff-diff CPU s | CPU ratio | "
-          "kestrel numbers | diff-diff numbers |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for case in a.cases.split(","):
-        k = run_worker(__file__, "kestrel", case, 1, a.reps)
-        d = run_worker(__file__, "diff-diff", case, 1, a.reps)
-        nan = float("nan")
-        ks, ds = k.get("median_s", nan), d.get("median_s", nan)
-        kc, dc = k.get("cpu_median_s", nan), d.get("cpu_median_s", nan)
-        print(f"| {case} | {ks:.5f} | {ds:.5f} | {ds / ks:.1f}x | {kc:.5f} | {dc:.5f} | "
-              f"{dc / kc:.1f}x | {k.get('estimates', k.get('error'))} | "
-              f"{d.get('estimates', d.get('error'))} |")
-
+    ratio_table(__file__, a.cases.split(","), a.reps)
 
 if __name__ == "__main__":
     main()

@@ -21,7 +21,7 @@ import pathlib
 
 import numpy as np
 
-from common import args_or_worker, run_worker, time_fits
+from common import args_or_worker, ratio_table, time_fits
 from did_data import make_staggered
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -74,23 +74,11 @@ def main():
     a = args_or_worker(worker, 3, "stacked20k,ddd20k")
     if a is None:
         return
-    print("| case | kestrel s | diff-diff s | ratio | kestrel CPU s | diff-diff CPU s | CPU ratio | "
-          "kestrel estimates | diff-diff estimates |")
-    print("|---|---|---|---|---|---|---|---|---|")
     cases = a.cases.split(",")
     if cases == ["all"]:
         cases = ["stacked20k"] + [f"ddd20k-{m}{c}" for m in ("dr", "reg", "ipw")
                                   for c in ("", "-nocov")]
-    for case in cases:
-        k = run_worker(__file__, "kestrel", case, 1, a.reps)
-        d = run_worker(__file__, "diff-diff", case, 1, a.reps)
-        nan = float("nan")
-        ks, ds = k.get("median_s", nan), d.get("median_s", nan)
-        kc, dc = k.get("cpu_median_s", nan), d.get("cpu_median_s", nan)
-        print(f"| {case} | {ks:.4f} | {ds:.4f} | {ds / ks:.1f}x | {kc:.5f} | {dc:.5f} | "
-              f"{dc / kc:.1f}x | {k.get('estimates', k.get('error'))} | "
-              f"{d.get('estimates', d.get('error'))} |")
-
+    ratio_table(__file__, cases, a.reps)
 
 if __name__ == "__main__":
     main()

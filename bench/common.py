@@ -49,3 +49,20 @@ def run_worker(script, tool, case, threads, reps):
     if r.returncode != 0:
         return {"error": r.stderr.strip().splitlines()[-1] if r.stderr else "failed"}
     return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def ratio_table(script, cases, reps):
+    """kestrel and diff-diff on each case, each in its own 1-thread worker: one markdown row per
+    case (wall and process-CPU medians, their ratios, both tools' numbers side by side)."""
+    print("| case | kestrel s | diff-diff s | ratio | kestrel CPU s | diff-diff CPU s | CPU ratio | "
+          "kestrel numbers | diff-diff numbers |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    nan = float("nan")
+    for case in cases:
+        k = run_worker(script, "kestrel", case, 1, reps)
+        d = run_worker(script, "diff-diff", case, 1, reps)
+        ks, ds = k.get("median_s", nan), d.get("median_s", nan)
+        kc, dc = k.get("cpu_median_s", nan), d.get("cpu_median_s", nan)
+        print(f"| {case} | {ks:.5f} | {ds:.5f} | {ds / ks:.1f}x | {kc:.5f} | {dc:.5f} | "
+              f"{dc / kc:.1f}x | {k.get('estimates', k.get('error'))} | "
+              f"{d.get('estimates', d.get('error'))} |", flush=True)
