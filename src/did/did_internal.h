@@ -75,7 +75,8 @@ int ks__did_panel_build(ks_ctx *ctx, const ks_table *t, const char *y, const cha
 void ks__did_panel_free(const ks_allocator *a, ks_did_panel *p);
 
 /* One 2x2 comparison on m units: outcome change dy, treatment indicator D (0/1), covariates X
- * (m x k, column-major, first column the intercept; NULL when k == 1), weights w (NULL: 1).
+ * (m x k, column-major, first column the intercept: ones, which the repeated cross-section fit
+ * reads; NULL when k == 1), weights w (NULL: 1).
  * Writes the ATT and the influence function (m values, R DRDID's att.inf.func scaling). */
 typedef struct {
     size_t m, k;
@@ -102,11 +103,14 @@ typedef struct {
 int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                    double *inf);
 /* The same on repeated cross-sections (DRDID's drdid_rc / reg_did_rc / std_ipw_did_rc): rows are
- * observations, dy their outcome, post their period (1 later, 0 earlier); D must be given. */
+ * observations, dy their outcome, post their period (1 later, 0 earlier); D must be given. Rows
+ * in cell order (treated after, treated before, control after, control before: the triple
+ * difference's) are used in place; others are sorted into it first (a copy). */
 int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
                       double *inf);
 /* The treated rows' outcome regressions of ks__did_2x2_rc_fit's dr (k before, k after into b):
- * comparisons that share their treated rows (the triple difference's three) fit them once. */
+ * comparisons that share their treated rows (the triple difference's three) fit them once. The
+ * rows must be in cell order. */
 int ks__did_2x2_rc_treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, double *b);
 
 /* Multiplier bootstrap (R did's mboot), in two steps. The draws of columns j = 0..m-1 of an

@@ -41,20 +41,17 @@ static double xcol(const ks_did_2x2 *in, size_t j, size_t i)
     return j == 0 || !in->X ? 1.0 : in->X[j * in->m + i];
 }
 
-/* sum_i a_i x_i x_i' over the rows added into G's upper triangle (G[l k + j], l <= j), and its
- * cousin sum_i c_i x_i into v: inlined with k a constant for small designs (below) so that the
- * sums stay in registers, each added in row order as a plain loop would. */
-KS_INLINE void gram_rows(const ks_did_2x2 *in, size_t k, const double *a, double *restrict G)
+/* sum_i a_i x_i x_i' over the rows added into G's upper triangle (G[l k + j], l <= j): inlined
+ * with k a constant for small designs (below) so that the sums stay in registers, each added in
+ * row order as a plain loop would. */
+KS_INLINE void gram_rows(const ks_did_2x2 *in, size_t k, const double *a, size_t r0, size_t r1,
+                         double *restrict G)
 {
-    for (size_t i = 0; i < in->m; i++)
+    for (size_t i = r0; i < r1; i++) {
+        const double ai = a ? a[i] : 1.0;
         for (size_t j = 0; j < k; j++)
-            for (size_t l = 0; l <= j; l++) G[l * k + j] += a[i] * xcol(in, j, i) * xcol(in, l, i);
-}
-
-KS_INLINE void xsum_rows(const ks_did_2x2 *in, size_t k, const double *c, double *restrict v)
-{
-    for (size_t i = 0; i < in->m; i++)
-        for (size_t j = 0; j < k; j++) v[j] += c[i] * xcol(in, j, i);
+            for (size_t l = 0; l <= j; l++) G[l * k + j] += ai * xcol(in, j, i) * xcol(in, l, i);
+    }
 }
 
 /* BODY(K) for k = 2 .. 5 as a constant, else BODY(k). */
@@ -67,13 +64,18 @@ KS_INLINE void xsum_rows(const ks_did_2x2 *in, size_t k, const double *c, double
     default: BODY(k);                                                                              \
     }
 
-/* G = sum_i a_i x_i x_i' (upper triangle; the rest zero). */
-static void gram(const ks_did_2x2 *in, const double *a, double *G)
+/* G = sum_i a_i x_i x_i' over rows r0 .. r1 - 1 (a NULL: ones; upper triangle, the rest zero). */
+static void gram_range(const ks_did_2x2 *in, const double *a, size_t r0, size_t r1, double *G)
 {
     memset(G, 0, in->k * in->k * sizeof *G);
-#define GRAM_K(K) gram_rows(in, K, a, G)
+#define GRAM_K(K) gram_rows(in, K, a, r0, r1, G)
     SMALL_K(in->k, GRAM_K)
 #undef GRAM_K
+}
+
+static void gram(const ks_did_2x2 *in, const double *a, double *G)
+{
+    gram_range(in, a, 0, in->m, G);
 }
 
 /* The k-sized workspace of one fit (k: the covariates and the intercept, any number), carved
@@ -117,16 +119,20 @@ static double *fit_block(ks_ctx *ctx, size_t m, size_t n_m, size_t k, size_t n_k
  * over the control rows, unweighted, the intercept included. R sets the cell to NA with a
  * warning; so does the caller. The reciprocal condition number is the exact 1-norm one of the
  * Cholesky factor's inverse (R estimates it from an LU factorization: the two agree away from
- * the threshold); a Gram matrix that is not positive definite in floating point fails too. */
-static int control_design_check(ks_ctx *ctx, const ks_did_2x2 *in)
+ * the threshold); a Gram matrix that is not positive definite in floating point fails too.
+ * The control rows: r0 .. r1 - 1 with weight control_i (0 or 1; NULL: all of them); or their
+ * Gram matrix Gc (upper triangle) already summed. */
+static int control_design_check(ks_ctx *ctx, const ks_did_2x2 *in, const double *Gc,
+                                const double *control, size_t r0, size_t r1)
 {
-    const size_t m = in->m, k = in->k;
+    const size_t k = in->k;
     if (k == 1) return KS_OK; /* R: intercept only, the test is "any control", made elsewhere */
-    double *G = ks__malloc_array(ctx, k * (k + 1) + m, sizeof *G);
+    double *G = ks__malloc_array(ctx, k, (k + 1) * sizeof *G);
     if (!G) return KS_ENOMEM;
-    double *control = G + k * (k + 1);
-    for (size_t i = 0; i < m; i++) control[i] = in->D[i] == 0.0;
-    gram(in, control, G);
+    if (Gc)
+        memcpy(G, Gc, k * k * sizeof *G);
+    else
+        gram_range(in, control, r0, r1, G);
     ks_ctx lctx = *ctx;
     int rc =
         ks__chol_solve(&lctx, k, G, NULL, 0, 1, G + k * k, "X'X of the control units' covariates");
@@ -140,31 +146,79 @@ static int control_design_check(ks_ctx *ctx, const ks_did_2x2 *in)
     return KS_OK;
 }
 
-/* Weighted least squares of y on X over the rows with a_i > 0, weights a_i: coefficients b.
- * `who` names the rows in errors. */
-static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double *y, double *b,
-               const char *who)
+/* The guard on panel rows: the controls are rows nt .. m - 1, or those with D == 0. */
+static int panel_design_check(ks_ctx *ctx, const ks_did_2x2 *in)
 {
-    const size_t m = in->m, k = in->k;
+    if (in->k == 1) return KS_OK;
+    if (in->nt != SIZE_MAX) return control_design_check(ctx, in, NULL, NULL, in->nt, in->m);
+    double *control = ks__malloc_array(ctx, in->m, sizeof *control);
+    if (!control) return KS_ENOMEM;
+    for (size_t i = 0; i < in->m; i++) control[i] = in->D[i] == 0.0;
+    const int rc = control_design_check(ctx, in, NULL, control, 0, in->m);
+    ks__free(ctx, control);
+    return rc;
+}
+
+/* Weighted least squares b of y on the mc x k design X (leading dimension ldx; w NULL: ones).
+ * Householder QR alone, as R's lm.fit (coefficients to about cond * 1e-16); the double-double
+ * refinement, most of the fit's time, only when the design is ill-conditioned enough for that
+ * to show. `who` names the rows in errors. */
+static int qr_fit(ks_ctx *ctx, size_t mc, size_t k, const double *X, size_t ldx, const double *y,
+                  const double *w, double *b, const char *who)
+{
+    ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
+    lo.want_cov = 0;
+    lo.want_resid = 0;
+    lo.refine = KS_REFINE_NEVER;
+    ks_lstsq_result *res = NULL;
+    int rc = ks_lstsq(ctx, mc, k, X, ldx, y, w, &lo, &res);
+    ks_lstsq_view lv;
+    if (rc == KS_OK) ks_lstsq_get(res, &lv);
+    if (rc == KS_OK && lv.cond > WLS_REFINE_COND) {
+        ks_lstsq_free(res);
+        res = NULL;
+        lo.refine = KS_REFINE_AUTO;
+        if ((rc = ks_lstsq(ctx, mc, k, X, ldx, y, w, &lo, &res)) == KS_OK) ks_lstsq_get(res, &lv);
+    }
+    if (rc == KS_OK && lv.rank < k)
+        rc =
+            ks__fail(ctx, KS_ENUMERIC,
+                     "the outcome regression is singular among the %s (collinear covariates)", who);
+    if (rc == KS_OK) memcpy(b, lv.coef, k * sizeof *b);
+    ks_lstsq_free(res);
+    return rc;
+}
+
+/* Weighted least squares of y on X over rows r0 .. r1 - 1 with a_i > 0, weights a_i (a NULL:
+ * every row, weight 1; X's first column must then hold the ones, as it is used in place):
+ * coefficients b. `who` names the rows in errors. */
+static int wls_range(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, size_t r0, size_t r1,
+                     const double *y, double *b, const char *who)
+{
+    const size_t k = in->k;
     if (k == 1) {
         double s = 0.0, sw = 0.0;
-        for (size_t i = 0; i < m; i++)
-            if (a[i] > 0) {
-                s += a[i] * y[i];
-                sw += a[i];
+        for (size_t i = r0; i < r1; i++)
+            if (!a || a[i] > 0) {
+                s += (a ? a[i] : 1.0) * y[i];
+                sw += a ? a[i] : 1.0;
             }
         if (!(sw > 0)) return ks__fail(ctx, KS_ENUMERIC, "no %s with positive weight", who);
         b[0] = s / sw;
         return KS_OK;
     }
     size_t mc = 0;
-    for (size_t i = 0; i < m; i++) mc += a[i] > 0;
+    if (a)
+        for (size_t i = r0; i < r1; i++) mc += a[i] > 0;
+    else
+        mc = r1 - r0;
     if (mc < k) return ks__fail(ctx, KS_ENUMERIC, "fewer %s than covariates", who);
-    double *Xc = ks__malloc_array(ctx, mc * (k + 2) + m + 1, sizeof *Xc);
+    if (!a) return qr_fit(ctx, mc, k, in->X + r0, in->m, y + r0, NULL, b, who);
+    double *Xc = ks__malloc_array(ctx, mc * (k + 2) + (r1 - r0) + 1, sizeof *Xc);
     if (!Xc) return KS_ENOMEM;
     double *yc = Xc + mc * k, *wc = yc + mc;
     size_t *idx = (size_t *)(wc + mc), r = 0; /* the rows kept (room: one double each) */
-    for (size_t i = 0; i < m; i++) { /* without a branch: the cell's rows come in any order */
+    for (size_t i = r0; i < r1; i++) { /* without a branch: the cell's rows come in any order */
         idx[r] = i;
         r += a[i] > 0;
     }
@@ -174,31 +228,16 @@ static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double 
         yc[r] = y[i];
         wc[r] = a[i];
     }
-    /* Householder QR alone, as R's lm.fit (coefficients to about cond * 1e-16); the
-     * double-double refinement, most of the fit's time, only when the design is
-     * ill-conditioned enough for that to show. */
-    ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
-    lo.want_cov = 0;
-    lo.want_resid = 0;
-    lo.refine = KS_REFINE_NEVER;
-    ks_lstsq_result *res = NULL;
-    int rc = ks_lstsq(ctx, mc, k, Xc, mc, yc, wc, &lo, &res);
-    ks_lstsq_view lv;
-    if (rc == KS_OK) ks_lstsq_get(res, &lv);
-    if (rc == KS_OK && lv.cond > WLS_REFINE_COND) {
-        ks_lstsq_free(res);
-        res = NULL;
-        lo.refine = KS_REFINE_AUTO;
-        if ((rc = ks_lstsq(ctx, mc, k, Xc, mc, yc, wc, &lo, &res)) == KS_OK) ks_lstsq_get(res, &lv);
-    }
-    if (rc == KS_OK && lv.rank < k)
-        rc = ks__fail(ctx, KS_ENUMERIC,
-                     "the outcome regression is singular among the %s (collinear covariates)",
-                     who);
-    if (rc == KS_OK) memcpy(b, lv.coef, k * sizeof *b);
-    ks_lstsq_free(res);
+    const int rc = qr_fit(ctx, mc, k, Xc, mc, yc, wc, b, who);
     ks__free(ctx, Xc);
     return rc;
+}
+
+/* Weighted least squares of y on X over all rows with a_i > 0, weights a_i. */
+static int wls(ks_ctx *ctx, const ks_did_2x2 *in, const double *a, const double *y, double *b,
+               const char *who)
+{
+    return wls_range(ctx, in, a, 0, in->m, y, b, who);
 }
 
 /* Weighted least squares of dy on X among the controls (D == 0, weight > 0). */
@@ -215,14 +254,21 @@ static int control_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, doub
 #define LOGIT_CHUNK 512
 
 /* e = exp(-eta) for rows i0 .. i0 + n - 1, eta = x'beta summed intercept first. */
-static void logit_exp(const ks_did_2x2 *in, size_t i0, size_t n, const double *beta, double *e)
+KS_KERNEL static void linear_predictor(const ks_did_2x2 *in, size_t i0, size_t n,
+                                       const double *beta, double *restrict e)
 {
     for (size_t i = 0; i < n; i++) e[i] = beta[0];
     for (size_t j = 1; j < in->k; j++) {
-        const double *x = in->X + j * in->m + i0, bj = beta[j];
+        const double *restrict x = in->X + j * in->m + i0;
+        const double bj = beta[j];
         for (size_t i = 0; i < n; i++) e[i] += x[i] * bj;
     }
     for (size_t i = 0; i < n; i++) e[i] = -e[i];
+}
+
+static void logit_exp(const ks_did_2x2 *in, size_t i0, size_t n, const double *beta, double *e)
+{
+    linear_predictor(in, i0, n, beta, e);
     ks__exp_f64(e, e, n);
 }
 
@@ -541,7 +587,7 @@ int ks__did_2x2_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, dou
         if (method != KS_DID_REG && overlap_fail(ctx, in, &share, 1)) return KS_ENUMERIC;
         return fit_intercept_only(ctx, method, in, att, inf);
     }
-    int rc = method == KS_DID_IPW ? KS_OK : control_design_check(ctx, in);
+    int rc = method == KS_DID_IPW ? KS_OK : panel_design_check(ctx, in);
     if (rc) return rc;
     /* per unit: iw, ps, out, a; k-sized: the workspace, b, M1 or M2, M1 and M3 */
     double *kp;
@@ -670,354 +716,517 @@ done:
  * Rows are observations with y (in->dy), the period indicator post and the group D. The
  * outcome regressions are fitted separately by period (and, for dr, by group); their estimation
  * effects enter through (sum a x x' / m)^-1 applied to the moment vectors, as DRDID's
- * asy.lin.rep terms do. */
+ * asy.lin.rep terms do. The fit works on the rows in cell order, four blocks: treated after
+ * (TQ), treated before (TP), control after (CQ), control before (CP). Each regression then is a
+ * QR on its block in place and each Gram matrix a sum over it, and every row's weights come
+ * from its block's group and period: three passes over the rows after the logit. */
+enum { TQ, TP, CQ, CP };
 
-/* sum_i c_i x_i / m into v (k values). */
-static void xmean(const ks_did_2x2 *in, const double *c, double *v)
+/* A row's block: 2 (1 - D) + (1 - post). */
+static size_t rc_cell(const ks_did_2x2 *in, size_t i)
 {
-    memset(v, 0, in->k * sizeof *v);
-#define XSUM_K(K) xsum_rows(in, K, c, v)
-    SMALL_K(in->k, XSUM_K)
-#undef XSUM_K
-    for (size_t j = 0; j < in->k; j++) v[j] /= (double)in->m;
+    return 2 * (size_t)(in->D[i] == 0.0) + (size_t)(in->post[i] == 0.0);
 }
 
-static double wsum(const double *w, size_t m)
+/* 1 when the rows are in cell order; then lo[c] .. lo[c + 1] - 1 are block c's rows. */
+static int rc_in_cell_order(const ks_did_2x2 *in, size_t lo[5])
 {
-    double s = 0.0;
-    for (size_t i = 0; i < m; i++) s += w[i];
-    return s;
-}
-
-/* Weighted mean of v with weights w; the sum of w into *sw. */
-static double wmean(const double *w, const double *v, size_t m, double *sw)
-{
-    double s = 0.0, t = 0.0;
-    for (size_t i = 0; i < m; i++) {
-        s += w[i] * v[i];
-        t += w[i];
+    size_t cnt[4] = {0}, prev = 0;
+    for (size_t i = 0; i < in->m; i++) {
+        const size_t c = rc_cell(in, i);
+        if (c < prev) return 0;
+        prev = c;
+        cnt[c]++;
     }
-    if (sw) *sw = t;
-    return s / t;
-}
-
-/* The treated rows' outcome regressions (dr), before and after, weights iw; a: m scratch. */
-static int treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, const double *iw, double *a, double *btp,
-                       double *btq)
-{
-    const double *D = in->D, *P = in->post;
-    for (size_t i = 0; i < in->m; i++) a[i] = iw[i] * D[i] * (1.0 - P[i]);
-    int rc = wls(ctx, in, a, in->dy, btp, "treated units before");
-    if (rc) return rc;
-    for (size_t i = 0; i < in->m; i++) a[i] = iw[i] * D[i] * P[i];
-    return wls(ctx, in, a, in->dy, btq, "treated units after");
+    lo[0] = 0;
+    for (int c = 0; c < 4; c++) lo[c + 1] = lo[c] + cnt[c];
+    return 1;
 }
 
 /* The unit weights as the fits use them: w / mean(w), or ones. */
 static void unit_weights(const ks_did_2x2 *in, double *iw)
 {
     const size_t m = in->m;
-    const double sw = in->w ? wsum(in->w, m) : (double)m;
+    double sw = (double)m;
+    if (in->w) {
+        sw = 0.0;
+        for (size_t i = 0; i < m; i++) sw += in->w[i];
+    }
     for (size_t i = 0; i < m; i++) iw[i] = (in->w ? in->w[i] : 1.0) / (sw / (double)m);
+}
+
+/* The outcome regression of block c (weights iw; unweighted: in place). */
+static int rc_ols(ks_ctx *ctx, const ks_did_2x2 *in, const size_t *lo, const double *iw, int c,
+                  double *b)
+{
+    static const char *const who[] = {"treated units after", "treated units before",
+                                      "control units after", "control units before"};
+    return wls_range(ctx, in, in->w ? iw : NULL, lo[c], lo[c + 1], in->dy, b, who[c]);
+}
+
+/* sum x x' over rows r0 .. r1 - 1 into G's upper triangle (k x k), four rows at a time: lane l
+ * of each sum takes rows r0 + l, r0 + l + 4, ..., the last r1 - r0 mod 4 rows added after. */
+KS_INLINE void gram_lanes(const ks_did_2x2 *in, size_t k, size_t r0, size_t r1, double *G)
+{
+    v4d h[LOGIT_MAX_LANES * LOGIT_MAX_LANES] = {0};
+    const size_t m = in->m;
+    size_t i = r0;
+    for (; i + 4 <= r1; i += 4)
+        for (size_t j = 0; j < k; j++) {
+            const v4d xj = j == 0 ? v4_splat(1.0) : v4_load(in->X + j * m + i);
+            for (size_t l = 0; l <= j; l++)
+                h[l * k + j] += xj * (l == 0 ? v4_splat(1.0) : v4_load(in->X + l * m + i));
+        }
+    for (size_t j = 0; j < k; j++)
+        for (size_t l = 0; l <= j; l++) {
+            const v4d t = h[l * k + j];
+            G[l * k + j] = (t[0] + t[1]) + (t[2] + t[3]);
+        }
+    for (; i < r1; i++)
+        for (size_t j = 0; j < k; j++)
+            for (size_t l = 0; l <= j; l++) G[l * k + j] += xcol(in, j, i) * xcol(in, l, i);
+}
+
+#define GRAM_LANES_K(K)                                                                            \
+    KS_KERNEL static void gram_lanes_##K(const ks_did_2x2 *in, size_t r0, size_t r1, double *G)    \
+    {                                                                                              \
+        gram_lanes(in, K, r0, r1, G);                                                              \
+    }
+GRAM_LANES_K(2)
+GRAM_LANES_K(3)
+GRAM_LANES_K(4)
+GRAM_LANES_K(5)
+
+/* The unweighted Gram matrix of each block into G (4 k x k, upper triangles; the rest zero). */
+static void rc_block_grams(const ks_did_2x2 *in, const size_t *lo, double *G)
+{
+    const size_t k = in->k;
+    memset(G, 0, 4 * k * k * sizeof *G);
+    for (int c = 0; c < 4; c++) {
+        double *Gc = G + c * k * k;
+        switch (k) {
+        case 2: gram_lanes_2(in, lo[c], lo[c + 1], Gc); break;
+        case 3: gram_lanes_3(in, lo[c], lo[c + 1], Gc); break;
+        case 4: gram_lanes_4(in, lo[c], lo[c + 1], Gc); break;
+        case 5: gram_lanes_5(in, lo[c], lo[c + 1], Gc); break;
+        default: gram_range(in, NULL, lo[c], lo[c + 1], Gc);
+        }
+    }
+}
+
+/* V <- (sum_{i in block c} iw_i x_i x_i' / m)^-1 V, with R's rcond test; Gu: the unweighted
+ * block Gram matrices (rc_block_grams), used as they are without weights. */
+static int rc_block_solve(ks_ctx *ctx, const ks_did_2x2 *in, const size_t *lo, const kwork *w,
+                          const double *iw, const double *Gu, int c, double *v)
+{
+    static const char *const what[] = {
+        "the treated regression after", "the treated regression before",
+        "the control regression after", "the control regression before"};
+    const size_t k = in->k;
+    if (in->w)
+        gram_range(in, iw, lo[c], lo[c + 1], w->G);
+    else
+        memcpy(w->G, Gu + c * k * k, k * k * sizeof *w->G);
+    for (size_t j = 0; j < k * k; j++) w->G[j] /= (double)in->m;
+    return ks__chol_solve(ctx, k, w->G, v, 1, 1, w->s, what[c]);
 }
 
 int ks__did_2x2_rc_treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, double *b)
 {
-    double *iw = ks__malloc_array(ctx, in->m, 2 * sizeof *iw);
+    size_t lo[5];
+    if (!rc_in_cell_order(in, lo))
+        return ks__fail(ctx, KS_EINVAL, "internal: the rows are not in cell order");
+    double *iw = ks__malloc_array(ctx, in->m, sizeof *iw);
     if (!iw) return KS_ENOMEM;
     unit_weights(in, iw);
-    const int rc = treated_ols(ctx, in, iw, iw + in->m, b, b + in->k);
+    int rc = rc_ols(ctx, in, lo, iw, TP, b);
+    if (!rc) rc = rc_ols(ctx, in, lo, iw, TQ, b + in->k);
     ks__free(ctx, iw);
     return rc;
 }
 
-/* The dr / ipw weights of the repeated cross-section fit by cell (treated / control, pre /
- * post), the residuals of the control regression and their weighted means, with the reciprocals
- * of the weights' means that the later passes multiply by. */
+/* The dr / ipw weights' sums and means by block, and their reciprocals' multiples. */
 typedef struct {
-    const double *P;
-    double *wtp, *wtq, *wcp, *wcq, *wd, *res; /* per row */
-    double stp, stq, scp, scq;                /* the weights' sums */
-    double atp, atq, acp, acq;                /* the weighted means of res by cell */
-    double adq, ad1, adp, ad0;                /* dr: the weighted means of the regressions' gaps */
-    double rtp, rtq, rcp, rcq, rd, rd1, rd0;  /* 1 / the weights' means (rd1 = rtq, rd0 = rtp) */
+    double st[4], sr[4];           /* by block: sum of weights, of weight * res */
+    double a[4], r[4];             /* weighted mean of res; m / the weights' sum */
+    double adq, ad1, adp, ad0, rd; /* dr: the regressions' gaps' means, m / sum wd */
 } rc_sums;
 
-/* One pass: the scores bounded (capped, controls >= 0.995 trimmed; or clipped), the near-one
- * and low counts, the weights, the residuals and every weighted sum of them, each in row order. */
-static void rc_weights(const ks_did_2x2 *in, int dr, const double *iw, const double *ocp,
-                       const double *ocq, const double *otp, const double *otq, double *ps,
-                       rc_sums *s)
+/* x_i' z, k a constant where inlined. */
+KS_INLINE double xz_row(const ks_did_2x2 *in, size_t k, size_t i, const double *z)
 {
-    const size_t m = in->m;
-    const double *y = in->dy, *D = in->D, *P = in->post;
+    double s = z[0];
+    for (size_t j = 1; j < k; j++) s += in->X[j * in->m + i] * z[j];
+    return s;
+}
+
+/* One pass: the scores bounded (capped, controls >= 0.995 trimmed; or clipped), the near-one and
+ * low counts, each row's weight wr (treated: iw; controls: iw times the odds, 0 when trimmed),
+ * the residuals res of the control regression and every weighted sum of them. b: bcp, bcq, btp,
+ * btq (dr; ipw: none). */
+KS_INLINE void rc_weight_rows(const ks_did_2x2 *in, size_t k, int dr, const size_t *lo,
+                              const double *iw, const double *const *b, double *ps, double *wr,
+                              double *res, rc_sums *s)
+{
     const int capped = isnan(in->clip);
-    const double lo = capped ? -INFINITY : in->clip, hi = capped ? PS_CAP : 1.0 - in->clip;
+    const double plo = capped ? -INFINITY : in->clip, phi = capped ? PS_CAP : 1.0 - in->clip;
     const double trim_at = capped ? PS_TRIM : INFINITY;
-    double stp = 0.0, stq = 0.0, scp = 0.0, scq = 0.0, rtp = 0.0, rtq = 0.0, rcp = 0.0, rcq = 0.0;
-    double sd = 0.0, sq = 0.0, s1 = 0.0, sp = 0.0, s0 = 0.0;
+    const double *y = in->dy;
     size_t near = 0, low = 0;
-    for (size_t i = 0; i < m; i++) {
-        near += D[i] == 0.0 && ps[i] >= PS_NEAR_ONE;
-        low += ps[i] < PS_LOW;
-        const double p = ps[i] < lo ? lo : ps[i] > hi ? hi : ps[i];
-        ps[i] = p;
-        const double trim = D[i] != 0.0 || p < trim_at, odds = p / (1.0 - p);
-        const double wtp = trim * iw[i] * D[i] * (1.0 - P[i]), wtq = trim * iw[i] * D[i] * P[i];
-        const double wcp = trim * iw[i] * odds * (1.0 - D[i]) * (1.0 - P[i]);
-        const double wcq = trim * iw[i] * odds * (1.0 - D[i]) * P[i];
-        const double wd = trim * iw[i] * D[i];
-        const double res = y[i] - (P[i] != 0.0 ? ocq[i] : ocp[i]); /* y - out.y.cont */
-        s->wtp[i] = wtp;
-        s->wtq[i] = wtq;
-        s->wcp[i] = wcp;
-        s->wcq[i] = wcq;
-        s->wd[i] = wd;
-        s->res[i] = res;
-        stp += wtp;
-        stq += wtq;
-        scp += wcp;
-        scq += wcq;
-        rtp += wtp * res;
-        rtq += wtq * res;
-        rcp += wcp * res;
-        rcq += wcq * res;
-        if (dr) {
-            const double eq = otq[i] - ocq[i], ep = otp[i] - ocp[i];
-            sd += wd;
-            sq += wd * eq;
-            s1 += wtq * eq;
-            sp += wd * ep;
-            s0 += wtp * ep;
+    double sd = 0.0, sq = 0.0, s1 = 0.0, sp = 0.0, s0 = 0.0;
+    for (int c = 0; c < 4; c++) {
+        const int treated = c <= TP, after = c == TQ || c == CQ;
+        double st = 0.0, sr = 0.0;
+        for (size_t i = lo[c]; i < lo[c + 1]; i++) {
+            near += !treated && ps[i] >= PS_NEAR_ONE;
+            low += ps[i] < PS_LOW;
+            const double p = ps[i] < plo ? plo : ps[i] > phi ? phi : ps[i];
+            ps[i] = p;
+            const double w = treated ? iw[i] : (double)(p < trim_at) * iw[i] * (p / (1.0 - p));
+            const double oc = dr ? xz_row(in, k, i, after ? b[1] : b[0]) : 0.0;
+            const double r = y[i] - oc; /* y - out.y.cont */
+            wr[i] = w;
+            res[i] = r;
+            st += w;
+            sr += w * r;
+            if (dr && treated) { /* the gaps otq - ocq, otp - ocp */
+                const double eq = xz_row(in, k, i, b[3]) - xz_row(in, k, i, b[1]);
+                const double ep = xz_row(in, k, i, b[2]) - xz_row(in, k, i, b[0]);
+                sd += w;
+                sq += w * eq;
+                sp += w * ep;
+                if (after)
+                    s1 += w * eq;
+                else
+                    s0 += w * ep;
+            }
         }
+        s->st[c] = st;
+        s->sr[c] = sr;
     }
     if (in->n_near_one) *in->n_near_one = near;
     if (in->n_low) *in->n_low = low;
-    const double dm = (double)m;
-    s->stp = stp, s->stq = stq, s->scp = scp, s->scq = scq;
-    s->atp = rtp / stp, s->atq = rtq / stq, s->acp = rcp / scp, s->acq = rcq / scq;
-    s->rtp = dm / stp, s->rtq = dm / stq, s->rcp = dm / scp, s->rcq = dm / scq;
-    s->rd1 = s->rtq, s->rd0 = s->rtp;
+    const double dm = (double)in->m;
+    for (int c = 0; c < 4; c++) {
+        s->a[c] = s->sr[c] / s->st[c];
+        s->r[c] = dm / s->st[c];
+    }
     s->adq = s->ad1 = s->adp = s->ad0 = s->rd = 0.0;
     if (dr) {
         s->adq = sq / sd;
-        s->ad1 = s1 / stq;
+        s->ad1 = s1 / s->st[TQ];
         s->adp = sp / sd;
-        s->ad0 = s0 / stp;
+        s->ad0 = s0 / s->st[TP];
         s->rd = dm / sd;
     }
 }
 
-/* sum_i c_t(i) x_i / m for the five coefficient rows c_t of the influence function's moment
- * vectors (ipw: the first alone): the score's M2.post - M2.pre, then (dr) -M1.post + M3.post,
- * -M1.pre + M3.pre, mom.post, mom.pre. Inlined with k and dr constants: the sums in registers. */
-KS_INLINE void rc_moment_rows(const ks_did_2x2 *in, size_t k, int dr, const rc_sums *s,
-                              double *restrict v)
+/* The coefficients c_t of a row of block c in the moment vectors (see rc_moment_rows); w: its
+ * weight, r its residual. */
+KS_INLINE void rc_moment_coefs(int c, double w, double r, const rc_sums *s, double *ct)
 {
-    const double *P = s->P;
-    for (size_t i = 0; i < in->m; i++) {
-        const double wtp = s->wtp[i], wtq = s->wtq[i], wcp = s->wcp[i], wcq = s->wcq[i];
-        double c[5];
-        c[0] = wcq * (s->res[i] - s->acq) * s->rcq - wcp * (s->res[i] - s->acp) * s->rcp;
-        if (dr) {
-            c[1] = -wtq * P[i] * s->rtq + wcq * P[i] * s->rcq;
-            c[2] = -wtp * (1.0 - P[i]) * s->rtp + wcp * (1.0 - P[i]) * s->rcp;
-            c[3] = s->wd[i] * s->rd - wtq * s->rd1;
-            c[4] = s->wd[i] * s->rd - wtp * s->rd0;
-        }
-        for (size_t j = 0; j < k; j++) {
-            const double xj = xcol(in, j, i);
-            for (size_t t = 0; t < (dr ? 5u : 1u); t++) v[t * k + j] += c[t] * xj;
-        }
+    switch (c) {
+    case TQ:
+        ct[1] = -w * s->r[TQ];
+        ct[3] = w * s->rd - w * s->r[TQ];
+        ct[4] = w * s->rd;
+        break;
+    case TP:
+        ct[2] = -w * s->r[TP];
+        ct[3] = w * s->rd;
+        ct[4] = w * s->rd - w * s->r[TP];
+        break;
+    case CQ:
+        ct[0] = w * (r - s->a[CQ]) * s->r[CQ];
+        ct[1] = w * s->r[CQ];
+        break;
+    default: ct[0] = -(w * (r - s->a[CP]) * s->r[CP]); ct[2] = w * s->r[CP];
     }
 }
 
-/* The five (ipw: one) moment vectors into v, k each: zps, zcq, zcp, ztq, ztp of the fit, the
- * last two holding mom.post and mom.pre until the caller turns them into the z's. */
-static void rc_moments(const ks_did_2x2 *in, int dr, const rc_sums *s, double *v)
+/* Whether block c's rows have a nonzero c_t (t >= 1: dr's). */
+KS_INLINE int rc_moment_used(int c, size_t t)
 {
-    const size_t k = in->k, nv = dr ? 5 : 1;
-    memset(v, 0, nv * k * sizeof *v);
-#define MOM_K(K)                                                                                   \
-    if (dr)                                                                                        \
-        rc_moment_rows(in, K, 1, s, v);                                                            \
-    else                                                                                           \
-        rc_moment_rows(in, K, 0, s, v)
-    SMALL_K(k, MOM_K)
-#undef MOM_K
-    for (size_t j = 0; j < nv * k; j++) v[j] /= (double)in->m;
+    return t >= 3 ? c <= TP : t == 1 ? c == TQ || c == CQ : c == TP || c == CP;
+}
+
+/* Block c's rows' terms of the pass below, with k, dr and c constants where inlined so that the
+ * sums live in registers (copied in and out). */
+KS_INLINE void rc_moment_block(const ks_did_2x2 *in, size_t k, int dr, int c, const size_t *lo,
+                               const double *iw, const double *ps, const double *wr,
+                               const double *res, const rc_sums *s, double *restrict Hout,
+                               double *restrict vout)
+{
+    double H[LOGIT_MAX_LANES * LOGIT_MAX_LANES], v[5 * LOGIT_MAX_LANES];
+    const size_t nh = k <= LOGIT_MAX_LANES ? k * k : 0, nv = (dr ? 5 : 1) * k;
+    if (k > LOGIT_MAX_LANES) { /* any k: the sums in place */
+        for (size_t i = lo[c]; i < lo[c + 1]; i++) {
+            const double w = wr[i], h = iw[i] * ps[i] * (1.0 - ps[i]);
+            double ct[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
+            rc_moment_coefs(c, w, res[i], s, ct);
+            for (size_t j = 0; j < k; j++) {
+                const double xj = xcol(in, j, i);
+                for (size_t l = 0; l <= j; l++) Hout[l * k + j] += h * xj * xcol(in, l, i);
+                for (size_t t = 0; t < (dr ? 5u : 1u); t++) vout[t * k + j] += ct[t] * xj;
+            }
+        }
+        return;
+    }
+    memcpy(H, Hout, nh * sizeof *H);
+    memcpy(v, vout, nv * sizeof *v);
+    for (size_t i = lo[c]; i < lo[c + 1]; i++) {
+        const double w = wr[i], h = iw[i] * ps[i] * (1.0 - ps[i]);
+        double ct[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
+        rc_moment_coefs(c, w, res[i], s, ct);
+        for (size_t j = 0; j < k; j++) {
+            const double xj = xcol(in, j, i);
+            for (size_t l = 0; l <= j; l++) H[l * k + j] += h * xj * xcol(in, l, i);
+            if (c >= CQ) v[j] += ct[0] * xj;
+            if (dr)
+                for (size_t t = 1; t < 5; t++)
+                    if (rc_moment_used(c, t)) v[t * k + j] += ct[t] * xj;
+        }
+    }
+    memcpy(Hout, H, nh * sizeof *H);
+    memcpy(vout, v, nv * sizeof *v);
+}
+
+/* One pass: the propensity score's Hessian sum iw p (1 - p) x x' into H (upper triangle) and
+ * sum_i c_t(i) x_i for the five coefficient rows c_t of the influence function's moment vectors
+ * (ipw: the first alone) into v: the score's M2.post - M2.pre, then (dr) -M1.post + M3.post,
+ * -M1.pre + M3.pre, mom.post, mom.pre. Each block has two or three of them. */
+KS_INLINE void rc_moment_rows(const ks_did_2x2 *in, size_t k, int dr, const size_t *lo,
+                              const double *iw, const double *ps, const double *wr,
+                              const double *res, const rc_sums *s, double *restrict H,
+                              double *restrict v)
+{
+    rc_moment_block(in, k, dr, TQ, lo, iw, ps, wr, res, s, H, v);
+    rc_moment_block(in, k, dr, TP, lo, iw, ps, wr, res, s, H, v);
+    rc_moment_block(in, k, dr, CQ, lo, iw, ps, wr, res, s, H, v);
+    rc_moment_block(in, k, dr, CP, lo, iw, ps, wr, res, s, H, v);
 }
 
 /* The influence function: the weights' terms, the score's estimation effect x'zps and (dr) the
- * regressions' gaps and their linear representations r x'z; z: zps, zcq, zcp, ztq, ztp. */
-KS_INLINE void rc_influence_rows(const ks_did_2x2 *in, size_t k, int dr, const double *iw,
-                                 const double *ps, const double *const *o, const rc_sums *s,
+ * regressions' gaps and their linear representations r x'z; z: zps, zcq, zcp, ztq, ztp; b: bcp,
+ * bcq, btp, btq. */
+KS_INLINE void rc_influence_rows(const ks_did_2x2 *in, size_t k, int dr, const size_t *lo,
+                                 const double *iw, const double *ps, const double *wr,
+                                 const double *res, const double *const *b, const rc_sums *s,
                                  const double *z, double *inf)
 {
-    const double *y = in->dy, *D = in->D, *P = in->post;
-    const double *ocp = o[0], *ocq = o[1], *otp = o[2], *otq = o[3];
-    for (size_t i = 0; i < in->m; i++) {
-        double xz[5];
-        for (size_t t = 0; t < (dr ? 5u : 1u); t++) {
-            xz[t] = z[t * k];
-            for (size_t j = 1; j < k; j++) xz[t] += in->X[j * in->m + i] * z[t * k + j];
+    const double *y = in->dy;
+    for (int c = 0; c < 4; c++) {
+        for (size_t i = lo[c]; i < lo[c + 1]; i++) {
+            const double w = wr[i], xz0 = xz_row(in, k, i, z);
+            double v;
+            if (c <= TP) {
+                v = c == TQ ? w * (res[i] - s->a[TQ]) * s->r[TQ]
+                            : -(w * (res[i] - s->a[TP]) * s->r[TP]);
+                v -= iw[i] * (1.0 - ps[i]) * xz0;
+                if (dr) {
+                    const double otq = xz_row(in, k, i, b[3]), otp = xz_row(in, k, i, b[2]);
+                    const double eq = otq - xz_row(in, k, i, b[1]);
+                    const double ep = otp - xz_row(in, k, i, b[0]);
+                    if (c == TQ)
+                        v += (w * (eq - s->adq) * s->rd - w * (eq - s->ad1) * s->r[TQ]) -
+                             w * (ep - s->adp) * s->rd +
+                             iw[i] * (y[i] - otq) * xz_row(in, k, i, z + 3 * k);
+                    else
+                        v += w * (eq - s->adq) * s->rd -
+                             (w * (ep - s->adp) * s->rd - w * (ep - s->ad0) * s->r[TP]) +
+                             iw[i] * (y[i] - otp) * xz_row(in, k, i, z + 4 * k);
+                }
+            } else {
+                v = c == CQ ? -(w * (res[i] - s->a[CQ]) * s->r[CQ])
+                            : w * (res[i] - s->a[CP]) * s->r[CP];
+                v += iw[i] * ps[i] * xz0;
+                if (dr) /* res = y - the control regression of the row's period */
+                    v += iw[i] * res[i] * xz_row(in, k, i, z + (c == CQ ? 1 : 2) * k);
+            }
+            inf[i] = v;
         }
-        const double res = s->res[i], wtp = s->wtp[i], wtq = s->wtq[i], wd = s->wd[i];
-        const double itreat = wtq * (res - s->atq) * s->rtq - wtp * (res - s->atp) * s->rtp;
-        const double icont = s->wcq[i] * (res - s->acq) * s->rcq -
-                             s->wcp[i] * (res - s->acp) * s->rcp + iw[i] * (D[i] - ps[i]) * xz[0];
-        double v = itreat - icont;
-        if (dr) {
-            const double eq = otq[i] - ocq[i], ep = otp[i] - ocp[i];
-            v += (wd * (eq - s->adq) * s->rd - wtq * (eq - s->ad1) * s->rd1) -
-                 (wd * (ep - s->adp) * s->rd - wtp * (ep - s->ad0) * s->rd0);
-            /* linear representations: r_i x_i' z for each regression */
-            const double cq = iw[i] * (1.0 - D[i]) * P[i] * (y[i] - ocq[i]);
-            const double cp = iw[i] * (1.0 - D[i]) * (1.0 - P[i]) * (y[i] - ocp[i]);
-            const double tq = iw[i] * D[i] * P[i] * (y[i] - otq[i]);
-            const double tp = iw[i] * D[i] * (1.0 - P[i]) * (y[i] - otp[i]);
-            v += cq * xz[1] + cp * xz[2] + tq * xz[3] + tp * xz[4];
-        }
-        inf[i] = v;
     }
 }
 
-static void rc_influence(const ks_did_2x2 *in, int dr, const double *iw, const double *ps,
-                         const double *const *o, const rc_sums *s, const double *z, double *inf)
+#define RC_K(K, BODY)                                                                              \
+    do {                                                                                           \
+        if (dr)                                                                                    \
+            BODY(K, 1);                                                                            \
+        else                                                                                       \
+            BODY(K, 0);                                                                            \
+    } while (0)
+
+/* reg: ATT = mean_TQ(y) - mean_TP(y) - mean_T(x'(bcq - bcp)); the influence function with the
+ * control regressions' linear representations. */
+static int rc_fit_reg(ks_ctx *ctx, const ks_did_2x2 *in, const size_t *lo, const kwork *kw,
+                      const double *iw, const double *Gu, const double *bcp, const double *bcq,
+                      double *M1, double *zp, double *zq, double *res, double *att, double *inf)
 {
-#define INF_K(K)                                                                                   \
-    if (dr)                                                                                        \
-        rc_influence_rows(in, K, 1, iw, ps, o, s, z, inf);                                         \
-    else                                                                                           \
-        rc_influence_rows(in, K, 0, iw, ps, o, s, z, inf)
-    SMALL_K(in->k, INF_K)
-#undef INF_K
+    const size_t k = in->k;
+    const double dm = (double)in->m, *y = in->dy;
+    double sw[2] = {0.0, 0.0}, sy[2] = {0.0, 0.0}, swd = 0.0, sres = 0.0;
+    memset(M1, 0, k * sizeof *M1);
+    for (int c = TQ; c <= TP; c++)
+        for (size_t i = lo[c]; i < lo[c + 1]; i++) {
+            const double w = iw[i];
+            res[i] = xdot(in, i, bcq) - xdot(in, i, bcp);
+            sw[c] += w;
+            sy[c] += w * y[i];
+            swd += w;
+            sres += w * res[i];
+            for (size_t j = 0; j < k; j++) M1[j] += w * xcol(in, j, i);
+        }
+    if (!(sw[TP] > 0) || !(sw[TQ] > 0))
+        return ks__fail(ctx, KS_ENUMERIC, "no treated units in one of the two periods");
+    const double etq = sy[TQ] / sw[TQ], etp = sy[TP] / sw[TP], ec = sres / swd;
+    *att = (etq - etp) - ec;
+    for (size_t j = 0; j < k; j++) M1[j] /= dm;
+    memcpy(zp, M1, k * sizeof *zp);
+    memcpy(zq, M1, k * sizeof *zq);
+    int rc;
+    if ((rc = rc_block_solve(ctx, in, lo, kw, iw, Gu, CP, zp)) ||
+        (rc = rc_block_solve(ctx, in, lo, kw, iw, Gu, CQ, zq)))
+        return rc;
+    const double mtp = sw[TP] / dm, mtq = sw[TQ] / dm, md = swd / dm;
+    for (size_t i = lo[TQ]; i < lo[TP]; i++)
+        inf[i] = iw[i] * (y[i] - etq) / mtq - iw[i] * (res[i] - ec) / md;
+    for (size_t i = lo[TP]; i < lo[CQ]; i++)
+        inf[i] = -(iw[i] * (y[i] - etp) / mtp) - iw[i] * (res[i] - ec) / md;
+    for (size_t i = lo[CQ]; i < lo[CP]; i++)
+        inf[i] = -(iw[i] * (y[i] - xdot(in, i, bcq)) * xdot(in, i, zq)) / md;
+    for (size_t i = lo[CP]; i < lo[4]; i++)
+        inf[i] = iw[i] * (y[i] - xdot(in, i, bcp)) * xdot(in, i, zp) / md;
+    return KS_OK;
 }
 
-int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
-                      double *inf)
+/* The fit on rows in cell order (blocks lo). */
+static int rc_fit_blocks(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, const size_t *lo,
+                         double *att, double *inf)
 {
     const size_t m = in->m, k = in->k;
-    const double dm = (double)m, *y = in->dy, *D = in->D, *P = in->post;
-    int rc = method == KS_DID_IPW ? KS_OK : control_design_check(ctx, in);
-    if (rc) return rc;
-    /* per row: 13 arrays; k-sized: the workspace and 12 vectors */
+    const int dr = method == KS_DID_DR;
+    /* per row: iw, ps, wr, res; k-sized: the workspace, four regressions, five z's, H, the
+     * blocks' four Gram matrices */
     double *kp;
-    double *buf = fit_block(ctx, m, 13, k, KWORK_VECS + 12, &kp);
+    double *buf = fit_block(ctx, m, 4, k, KWORK_VECS + 9 + 5 * k, &kp);
     if (!buf) return ks_errcode(ctx);
     kwork kw;
     kwork_init(&kw, k, kp);
-    double *bcp = kw.z + k, *bcq = bcp + k, *btp = bcq + k, *btq = btp + k, *M1 = btq + k;
-    double *zp = M1 + k, *zq = zp + k, *zps = zq + k, *zcq = zps + k, *zcp = zcq + k;
-    double *ztq = zcp + k, *ztp = ztq + k;
-    double *iw = buf, *ps = iw + m, *ocp = ps + m, *ocq = ocp + m, *otp = ocq + m, *otq = otp + m;
-    double *a = otq + m, *wtp = a + m, *wtq = wtp + m, *wcp = wtq + m, *wcq = wcp + m;
-    double *wd = wcq + m, *res = wd + m;
-    unit_weights(in, iw);
-    /* outcome regressions: controls pre and post (reg, dr); treated pre and post (dr) */
-    if (method != KS_DID_IPW) {
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
-        if ((rc = wls(ctx, in, a, y, bcp, "control units before"))) goto done;
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
-        if ((rc = wls(ctx, in, a, y, bcq, "control units after"))) goto done;
+    double *bcp = kw.z + k, *bcq = bcp + k, *btp = bcq + k, *btq = btp + k, *z = btq + k;
+    double *H = z + 5 * k, *Gu = H + k * k;
+    double *iw = buf, *ps = iw + m, *wr = ps + m, *res = wr + m;
+    int rc = KS_OK;
+    if (method != KS_DID_IPW) rc_block_grams(in, lo, Gu);
+    if (method != KS_DID_IPW && k > 1) { /* R did's guard on the controls' X'X */
+        for (size_t j = 0; j < k * k; j++) H[j] = Gu[CQ * k * k + j] + Gu[CP * k * k + j];
+        if ((rc = control_design_check(ctx, in, H, NULL, 0, 0))) goto done;
     }
-    if (method == KS_DID_DR && in->b_treated) {
+    unit_weights(in, iw);
+    /* outcome regressions: controls before and after (reg, dr); treated (dr) */
+    if (method != KS_DID_IPW &&
+        ((rc = rc_ols(ctx, in, lo, iw, CP, bcp)) || (rc = rc_ols(ctx, in, lo, iw, CQ, bcq))))
+        goto done;
+    if (dr && in->b_treated) {
         memcpy(btp, in->b_treated, k * sizeof *btp);
         memcpy(btq, in->b_treated + k, k * sizeof *btq);
-    } else if (method == KS_DID_DR && (rc = treated_ols(ctx, in, iw, a, btp, btq))) {
+    } else if (dr && ((rc = rc_ols(ctx, in, lo, iw, TP, btp)) ||
+                      (rc = rc_ols(ctx, in, lo, iw, TQ, btq)))) {
         goto done;
     }
-    for (size_t i = 0; i < m; i++) {
-        ocp[i] = method != KS_DID_IPW ? xdot(in, i, bcp) : 0.0;
-        ocq[i] = method != KS_DID_IPW ? xdot(in, i, bcq) : 0.0;
-        otp[i] = method == KS_DID_DR ? xdot(in, i, btp) : 0.0;
-        otq[i] = method == KS_DID_DR ? xdot(in, i, btq) : 0.0;
-    }
-
     if (method == KS_DID_REG) {
-        for (size_t i = 0; i < m; i++) {
-            wtp[i] = iw[i] * D[i] * (1.0 - P[i]);
-            wtq[i] = iw[i] * D[i] * P[i];
-            wd[i] = iw[i] * D[i];
-            res[i] = ocq[i] - ocp[i];
-        }
-        double swtp, swtq, swd;
-        const double etp = wmean(wtp, y, m, &swtp), etq = wmean(wtq, y, m, &swtq);
-        const double ec = wmean(wd, res, m, &swd);
-        if (!(swtp > 0) || !(swtq > 0)) {
-            rc = ks__fail(ctx, KS_ENUMERIC, "no treated units in one of the two periods");
-            goto done;
-        }
-        *att = (etq - etp) - ec;
-        xmean(in, wd, M1);
-        memcpy(zp, M1, k * sizeof *zp);
-        memcpy(zq, M1, k * sizeof *zq);
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
-        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zp, 1, 1, "the control regression before")))
-            goto done;
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
-        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zq, 1, 1, "the control regression after")))
-            goto done;
-        const double mtp = swtp / dm, mtq = swtq / dm, md = swd / dm;
-        for (size_t i = 0; i < m; i++) {
-            const double itreat =
-                wtq[i] * (y[i] - etq) / mtq - wtp[i] * (y[i] - etp) / mtp;
-            const double lq = iw[i] * (1.0 - D[i]) * P[i] * (y[i] - ocq[i]) * xdot(in, i, zq);
-            const double lp =
-                iw[i] * (1.0 - D[i]) * (1.0 - P[i]) * (y[i] - ocp[i]) * xdot(in, i, zp);
-            inf[i] = itreat - (wd[i] * (res[i] - ec) + lq - lp) / md;
-        }
+        rc = rc_fit_reg(ctx, in, lo, &kw, iw, Gu, bcp, bcq, z, z + k, z + 2 * k, res, att, inf);
         goto done;
     }
 
     /* ipw and dr: the propensity score over all rows, capped and trimmed */
     int uncond;
-    if (in->w && (rc = overlap_check_unweighted(ctx, in, &kw, a, ps))) goto done;
+    if (in->w && (rc = overlap_check_unweighted(ctx, in, &kw, wr, ps))) goto done;
     if ((rc = propensity(ctx, in, &kw, iw, ps, &uncond))) goto done;
     if (!in->w && (rc = overlap_fail(ctx, in, ps, m))) goto done;
-    rc_sums s = {.P = P, .wtp = wtp, .wtq = wtq, .wcp = wcp, .wcq = wcq, .wd = wd, .res = res};
-    rc_weights(in, method == KS_DID_DR, iw, ocp, ocq, otp, otq, ps, &s);
-    if (!(s.stp > 0) || !(s.stq > 0) || !(s.scp > 0) || !(s.scq > 0)) {
+    const double *b[4] = {bcp, bcq, btp, btq};
+    rc_sums s;
+#define WEIGHTS(K, DR) rc_weight_rows(in, K, DR, lo, iw, b, ps, wr, res, &s)
+#define WEIGHTS_K(K) RC_K(K, WEIGHTS)
+    SMALL_K(k, WEIGHTS_K)
+    if (!(s.st[TP] > 0) || !(s.st[TQ] > 0) || !(s.st[CP] > 0) || !(s.st[CQ] > 0)) {
         rc = ks__fail(ctx, KS_ENUMERIC, "no %s units with positive weight in one of the periods",
-                      !(s.stp > 0) || !(s.stq > 0) ? "treated" : "control");
+                      !(s.st[TP] > 0) || !(s.st[TQ] > 0) ? "treated" : "control");
         goto done;
     }
-    *att = (s.atq - s.atp) - (s.acq - s.acp) + (s.adq - s.ad1) - (s.adp - s.ad0);
+    *att = (s.a[TQ] - s.a[TP]) - (s.a[CQ] - s.a[CP]) + (s.adq - s.ad1) - (s.adp - s.ad0);
 
     /* the propensity score's estimation effect H^-1 (M2.post - M2.pre) and (dr) the outcome
      * regressions' moment vectors (M1 + M3 and the efficiency moments), from one pass */
-    rc_moments(in, method == KS_DID_DR, &s, zps); /* zps, zcq, zcp, ztq, ztp: contiguous */
-    for (size_t i = 0; i < m; i++) a[i] = iw[i] * ps[i] * (1.0 - ps[i]);
+    double *zps = z, *zcq = z + k, *zcp = z + 2 * k, *ztq = z + 3 * k, *ztp = z + 4 * k;
+    memset(z, 0, 5 * k * sizeof *z);
+    memset(H, 0, k * k * sizeof *H);
+#define MOMENTS(K, DR) rc_moment_rows(in, K, DR, lo, iw, ps, wr, res, &s, H, z)
+#define MOMENTS_K(K) RC_K(K, MOMENTS)
+    SMALL_K(k, MOMENTS_K)
+    for (size_t j = 0; j < 5 * k; j++) z[j] /= (double)m;
+    for (size_t j = 0; j < k * k; j++) H[j] /= (double)m;
     if (uncond)
         memset(zps, 0, k * sizeof *zps);
-    else if ((rc =
-                  gram_solve(ctx, in, &kw, a, 1.0 / dm, zps, 1, 0, "the propensity-score Hessian")))
+    else if ((rc = ks__chol_solve(ctx, k, H, zps, 1, 0, kw.s, "the propensity-score Hessian")))
         goto done;
-    if (method == KS_DID_DR) {
+    if (dr) {
         for (size_t j = 0; j < k; j++) { /* ztq holds mom.post, ztp mom.pre */
             zcq[j] -= ztq[j];
             zcp[j] += ztp[j];
             ztp[j] = -ztp[j];
         }
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * P[i];
-        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, zcq, 1, 1, "the control regression after")))
-            goto done;
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * (1.0 - D[i]) * (1.0 - P[i]);
-        if ((rc =
-                 gram_solve(ctx, in, &kw, a, 1.0 / dm, zcp, 1, 1, "the control regression before")))
-            goto done;
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * P[i];
-        if ((rc = gram_solve(ctx, in, &kw, a, 1.0 / dm, ztq, 1, 1, "the treated regression after")))
-            goto done;
-        for (size_t i = 0; i < m; i++) a[i] = iw[i] * D[i] * (1.0 - P[i]);
-        if ((rc =
-                 gram_solve(ctx, in, &kw, a, 1.0 / dm, ztp, 1, 1, "the treated regression before")))
+        if ((rc = rc_block_solve(ctx, in, lo, &kw, iw, Gu, CQ, zcq)) ||
+            (rc = rc_block_solve(ctx, in, lo, &kw, iw, Gu, CP, zcp)) ||
+            (rc = rc_block_solve(ctx, in, lo, &kw, iw, Gu, TQ, ztq)) ||
+            (rc = rc_block_solve(ctx, in, lo, &kw, iw, Gu, TP, ztp)))
             goto done;
     }
-    const double *o[4] = {ocp, ocq, otp, otq};
-    rc_influence(in, method == KS_DID_DR, iw, ps, o, &s, zps, inf);
+#define INFLUENCE(K, DR) rc_influence_rows(in, K, DR, lo, iw, ps, wr, res, b, &s, z, inf)
+#define INFLUENCE_K(K) RC_K(K, INFLUENCE)
+    SMALL_K(k, INFLUENCE_K)
 
 done:
+    ks__free(ctx, buf);
+    return rc;
+}
+
+/* Rows in any order: a stable counting sort into cell order (X with its ones), the fit, and the
+ * influence function back in the callers' order. */
+int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, double *att,
+                       double *inf)
+{
+    size_t lo[5];
+    if (rc_in_cell_order(in, lo)) return rc_fit_blocks(ctx, method, in, lo, att, inf);
+    const size_t m = in->m, k = in->k;
+    size_t nper = 4 + k + (in->w != NULL); /* y, D, post, inf, X, w */
+    double *buf = ks__malloc_array(ctx, m, nper * sizeof *buf + sizeof(size_t));
+    if (!buf) return KS_ENOMEM;
+    double *y = buf, *D = y + m, *P = D + m, *f = P + m, *X = f + m, *w = X + m * k;
+    size_t *src = (size_t *)(buf + m * nper), next[4] = {0};
+    for (size_t i = 0; i < m; i++) next[rc_cell(in, i)]++;
+    lo[0] = 0;
+    for (int c = 0; c < 4; c++) lo[c + 1] = lo[c] + next[c];
+    memcpy(next, lo, sizeof next);
+    for (size_t i = 0; i < m; i++) src[next[rc_cell(in, i)]++] = i;
+    for (size_t q = 0; q < m; q++) {
+        const size_t i = src[q];
+        y[q] = in->dy[i];
+        D[q] = in->D[i];
+        P[q] = in->post[i];
+        if (in->w) w[q] = in->w[i];
+        X[q] = 1.0;
+    }
+    for (size_t j = 1; j < k; j++)
+        for (size_t q = 0; q < m; q++) X[j * m + q] = in->X[j * m + src[q]];
+    ks_did_2x2 s = *in;
+    s.dy = y;
+    s.D = D;
+    s.post = P;
+    s.X = X;
+    s.w = in->w ? w : NULL;
+    const int rc = rc_fit_blocks(ctx, method, &s, lo, att, f);
+    if (rc == KS_OK)
+        for (size_t q = 0; q < m; q++) inf[src[q]] = f[q];
     ks__free(ctx, buf);
     return rc;
 }

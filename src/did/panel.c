@@ -952,6 +952,7 @@ int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel 
                     post[r] = q == 0;
                     D[r] = pass == 0;
                     if (L->w) w[r] = L->w[i];
+                    X[r] = 1.0;
                     for (size_t j = 1; j < k; j++) X[j * m + r] = L->x[(j - 1) * L->nrow + i];
                     (pass == 0 ? tpost : cpost)[q == 0]++;
                 }

@@ -87,38 +87,37 @@ static void warn_low_scores(ks_ctx *ctx, int j, size_t low, size_t m)
                 pair_names[j], 100.0 * (double)low / (double)m, PS_LOW);
 }
 
+/* The rows sorted by cell, cells 7 down to 0 (so that each comparison's rows are two runs in
+ * ks__did_2x2_rc_fit's cell order: subgroup 4 after, before, subgroup j after, before); y and the
+ * covariates (n x ncov) so sorted, start[c] the first row of cell c. */
+typedef struct {
+    size_t n, ncov, start[8], cnt[8];
+    const double *y, *X;
+} sorted_cells;
+
 /* The DiD of subgroup 4 against subgroup j on their rows: att and the influence function added,
- * times wgt, into inf at the rows. bt (dr): subgroup 4's outcome regressions, the same in every
- * comparison: fitted by the first (*have_bt 0), then reused. */
-static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const double *y,
-                    const unsigned char *cell, const double *X, int j, double sign, double *att,
-                    double *inf, size_t *near, int fallback, int *fell_back, double *bt,
-                    int *have_bt)
+ * times wgt, into inf (in sorted order). buf: room for the largest comparison (4 + k doubles a
+ * row). bt (dr): subgroup 4's outcome regressions, the same in every comparison: fitted by the
+ * first (*have_bt 0), then reused. */
+static int pair_did(ks_ctx *ctx, ks_did_method method, const sorted_cells *sc, int j, double sign,
+                    double *buf, double *att, double *inf, size_t *near, int fallback,
+                    int *fell_back, double *bt, int *have_bt)
 {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) m += SUBGROUP(cell[i]) == 4 || SUBGROUP(cell[i]) == j;
-    double *buf = ks__malloc_array(ctx, m + 1, (4 + k) * sizeof *buf);
-    size_t *rows = ks__malloc_array(ctx, m + 1, sizeof *rows);
-    int rc = KS_OK;
-    if (!buf || !rows) {
-        rc = KS_ENOMEM;
-        goto done;
-    }
+    const size_t k = sc->ncov + 1, n4 = sc->cnt[7] + sc->cnt[6];
+    const size_t cq = 2 * (size_t)j - 1, nj = sc->cnt[cq] + sc->cnt[cq - 1], m = n4 + nj;
     double *dy = buf, *D = dy + m, *P = D + m, *f = P + m, *Xs = f + m;
-    size_t r = 0;
-    for (size_t i = 0; i < n; i++) { /* without a branch: the subgroups come in random order */
-        const int s = SUBGROUP(cell[i]);
-        rows[r] = i;
-        r += s == 4 || s == j;
+    const size_t runs[2][2] = {{sc->start[7], n4}, {sc->start[cq], nj}};
+    const size_t after[2] = {sc->cnt[7], sc->cnt[cq]};
+    for (size_t r = 0, q = 0; r < 2; q += runs[r][1], r++) {
+        memcpy(dy + q, sc->y + runs[r][0], runs[r][1] * sizeof *dy);
+        for (size_t i = 0; i < runs[r][1]; i++) {
+            D[q + i] = r == 0;
+            P[q + i] = i < after[r];
+            Xs[q + i] = 1.0;
+        }
+        for (size_t c = 1; c < k; c++)
+            memcpy(Xs + c * m + q, sc->X + (c - 1) * sc->n + runs[r][0], runs[r][1] * sizeof *Xs);
     }
-    for (size_t q = 0; q < m; q++) {
-        const size_t i = rows[q];
-        dy[q] = y[i];
-        D[q] = SUBGROUP(cell[i]) == 4;
-        P[q] = cell[i] & 1;
-    }
-    for (size_t c = 1; c < k; c++)
-        for (size_t q = 0; q < m; q++) Xs[c * m + q] = X[(c - 1) * n + rows[q]];
     ks_did_2x2 in = {0};
     in.clip = NAN; /* R triplediff's scores: capped at 1 - 1e-6, controls >= 0.995 trimmed, */
     in.no_overlap_guard = 1; /* and no error at 0.999 */
@@ -134,19 +133,18 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, size_t n, size_t k, const
     in.n_near_one = near;
     in.ps_fallback = fallback;
     in.fell_back = fell_back;
+    int rc;
     if (method == KS_DID_DR && !*have_bt) {
-        if ((rc = ks__did_2x2_rc_treated_ols(ctx, &in, bt))) goto done;
+        if ((rc = ks__did_2x2_rc_treated_ols(ctx, &in, bt))) return rc;
         *have_bt = 1;
     }
     in.b_treated = method == KS_DID_DR ? bt : NULL;
-    if ((rc = ks__did_2x2_rc_fit(ctx, method, &in, att, f))) goto done;
+    if ((rc = ks__did_2x2_rc_fit(ctx, method, &in, att, f))) return rc;
     warn_low_scores(ctx, j, low, m);
-    const double wgt = sign * (double)n / (double)m;
-    for (size_t q = 0; q < m; q++) inf[rows[q]] += wgt * f[q];
-done:
-    ks__free(ctx, buf);
-    ks__free(ctx, rows);
-    return rc;
+    const double wgt = sign * (double)sc->n / (double)m;
+    for (size_t r = 0, q = 0; r < 2; q += runs[r][1], r++)
+        for (size_t i = 0; i < runs[r][1]; i++) inf[runs[r][0] + i] += wgt * f[q + i];
+    return KS_OK;
 }
 
 /* Without covariates each comparison's regressions are cell means and its propensity score is
@@ -202,20 +200,45 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     int rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc);
     if (rc) return rc;
     if (n < 2) return ks__fail(ctx, KS_EINVAL, "data: %zu rows", n);
-    double *buf = ks__malloc_array(ctx, n + 2, (1 + ncov) * sizeof *buf); /* y, X, 2k for bt */
     unsigned char *cell = ks__calloc(ctx, n, 1);
+    size_t *pos = ks__malloc_array(ctx, n, sizeof *pos); /* row i's place in sorted order */
+    double *buf = NULL, *inf = NULL;
     int64_t *cc = NULL;
     ks_did_ddd *r = NULL;
-    if (!buf || !cell) {
+    if (!cell || !pos) {
         rc = KS_ENOMEM;
         goto done;
     }
-    double *X = buf + n;
     if ((rc = binary(ctx, t, "group", group, 4, cell)) ||
         (rc = binary(ctx, t, "partition", partition, 2, cell)) ||
         (rc = binary(ctx, t, "post", post, 1, cell)))
         goto done;
-    double *y = buf;
+    sorted_cells sc = {.n = n, .ncov = ncov};
+    for (size_t i = 0; i < n; i++) sc.cnt[cell[i]]++;
+    size_t next[8], mmax = 0;
+    for (int c = 7; c >= 0; c--)
+        next[c] = sc.start[c] = c == 7 ? 0 : sc.start[c + 1] + sc.cnt[c + 1];
+    for (size_t i = 0; i < n; i++) pos[i] = next[cell[i]]++;
+    for (int j = 1; j <= 3; j++) {
+        const size_t m = sc.cnt[7] + sc.cnt[6] + sc.cnt[2 * j - 1] + sc.cnt[2 * j - 2];
+        mmax = m > mmax ? m : mmax;
+    }
+    /* sorted y, X, the influence function, 2k for bt, one comparison's 4 + k columns */
+    size_t nbuf;
+    if (!ks__size_mul(n, 2 + ncov, &nbuf) || !ks__size_add(nbuf, 2 * k, &nbuf) ||
+        !ks__size_mul(mmax, 4 + k, &mmax) || !ks__size_add(nbuf, mmax, &nbuf)) {
+        rc = ks__fail(ctx, KS_EOVERFLOW, "data: %zu rows x %zu covariates overflow", n, ncov);
+        goto done;
+    }
+    if (!(buf = ks__malloc_array(ctx, nbuf, sizeof *buf))) {
+        rc = KS_ENOMEM;
+        goto done;
+    }
+    double *y = buf, *X = y + n, *bt = X + n * ncov, *pair = bt + 2 * k;
+    inf = pair + mmax;
+    memset(inf, 0, n * sizeof *inf);
+    sc.y = y;
+    sc.X = X;
     for (size_t i = 0; i < n; i++) {
         const double yi = ks__did_num_at(&yc, i);
         if (!isfinite(yi)) {
@@ -223,18 +246,19 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
                           i + 1, outcome);
             goto done;
         }
-        y[i] = yi;
+        y[pos[i]] = yi;
     }
     for (size_t c = 0; c < ncov; c++) {
         ks_did_numcol xc;
         if ((rc = ks__did_numeric(ctx, t, "covariates", o->covariates[c], &xc))) goto done;
         for (size_t i = 0; i < n; i++) {
-            X[c * n + i] = ks__did_num_at(&xc, i);
-            if (!isfinite(X[c * n + i])) {
+            const double x = ks__did_num_at(&xc, i);
+            if (!isfinite(x)) {
                 rc = ks__fail(ctx, KS_EINVAL, "covariates: row %zu of '%s' is missing", i + 1,
                               o->covariates[c]);
                 goto done;
             }
+            X[c * n + pos[i]] = x;
         }
     }
     if (!(r = ks__calloc(ctx, 1, sizeof *r))) {
@@ -242,45 +266,44 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
         goto done;
     }
     r->alloc = ctx->alloc;
-    if (!(r->inf = ks__calloc(ctx, n, sizeof *r->inf))) {
+    if (!(r->inf = ks__malloc_array(ctx, n, sizeof *r->inf))) {
         rc = KS_ENOMEM;
         goto done;
     }
     ks_did_ddd_view *v = &r->v;
-    double sum[8] = {0}, cnt[8] = {0};
-    for (size_t i = 0; i < n; i++) {
-        sum[cell[i]] += y[i];
-        cnt[cell[i]] += 1.0;
-    }
+    double cnt[8];
     static const char *const gp[] = {"control-ineligible", "control-eligible", "treated-ineligible",
                                      "treated-eligible"};
     for (size_t c = 0; c < 8; c++) {
-        if (cnt[c] == 0.0) {
+        if (sc.cnt[c] == 0) {
             rc = ks__fail(ctx, KS_EINVAL,
                           "data: no %s rows %s treatment (group %zu, partition "
                           "%zu, post %zu)",
                           gp[c / 2], c % 2 ? "after" : "before", c / 4, (c / 2) % 2, c % 2);
             goto done;
         }
-        v->means[c] = sum[c] / cnt[c];
+        double sum = 0.0; /* in row order: the sort is stable */
+        for (size_t q = sc.start[c]; q < sc.start[c] + sc.cnt[c]; q++) sum += y[q];
+        cnt[c] = (double)sc.cnt[c];
+        v->means[c] = sum / cnt[c];
     }
-    v->n_cell[0] = (size_t)(cnt[6] + cnt[7]);
-    v->n_cell[1] = (size_t)(cnt[4] + cnt[5]);
-    v->n_cell[2] = (size_t)(cnt[2] + cnt[3]);
-    v->n_cell[3] = (size_t)(cnt[0] + cnt[1]);
+    v->n_cell[0] = sc.cnt[6] + sc.cnt[7];
+    v->n_cell[1] = sc.cnt[4] + sc.cnt[5];
+    v->n_cell[2] = sc.cnt[2] + sc.cnt[3];
+    v->n_cell[3] = sc.cnt[0] + sc.cnt[1];
     size_t near[4] = {0};
     int fell[4] = {0};
     if (k == 1) {
         double coef[8];
         if ((rc = intercept_only(ctx, o->method, n, cnt, v->means, v->did, &near[0], coef)))
             goto done;
-        for (size_t i = 0; i < n; i++) r->inf[i] = coef[cell[i]] * (y[i] - v->means[cell[i]]);
+        for (size_t i = 0; i < n; i++)
+            inf[pos[i]] = coef[cell[i]] * (y[pos[i]] - v->means[cell[i]]);
     }
     int have_bt = 0;
     for (int j = 3; j >= 1 && k > 1; j--) {
-        if ((rc = pair_did(ctx, o->method, n, k, y, cell, X, j, j == 1 ? -1.0 : 1.0, &v->did[3 - j],
-                           r->inf, &near[j], o->pscore_fallback, &fell[j], X + ncov * n,
-                           &have_bt))) {
+        if ((rc = pair_did(ctx, o->method, &sc, j, j == 1 ? -1.0 : 1.0, pair, &v->did[3 - j], inf,
+                           &near[j], o->pscore_fallback, &fell[j], bt, &have_bt))) {
             if (rc != KS_ENOMEM) { /* say which comparison failed */
                 char msg[512];
                 snprintf(msg, sizeof msg, "%s", ks_errmsg(ctx));
@@ -290,6 +313,7 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
             goto done;
         }
     }
+    for (size_t i = 0; i < n; i++) r->inf[i] = inf[pos[i]];
     v->n_near_one = near[0] + near[1] + near[2] + near[3];
     for (int j = 3; j >= 1; j--)
         if (fell[j])
@@ -349,6 +373,7 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
 done:
     ks__free(ctx, buf);
     ks__free(ctx, cell);
+    ks__free(ctx, pos);
     ks__free(ctx, cc);
     ks_did_ddd_free(r);
     return rc;

@@ -69,22 +69,17 @@ typedef struct {
 
 static double col_norm(const double *x, const double *sw, size_t n)
 {
-    double big = 0.0;
+    double big = 0.0, s = 0.0; /* one pass: the largest magnitude and the sum of squares */
     for (size_t i = 0; i < n; i++) {
-        const double a = fabs(sw ? x[i] * sw[i] : x[i]);
+        const double v = sw ? x[i] * sw[i] : x[i], a = fabs(v);
         big = a > big ? a : big;
+        s += v * v;
     }
     if (big == 0.0) return 0.0;
-    if (big > 1e-140 && big < 1e140) { /* squares and their sum cannot overflow or vanish */
-        double s = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            const double v = sw ? x[i] * sw[i] : x[i];
-            s += v * v;
-        }
-        return sqrt(s);
-    }
+    if (big > 1e-140 && big < 1e140)
+        return sqrt(s);           /* the squares' sum cannot overflow or vanish */
     const double inv = 1.0 / big; /* extreme magnitudes: scale first */
-    double s = 0.0;
+    s = 0.0;
     for (size_t i = 0; i < n; i++) {
         const double v = (sw ? x[i] * sw[i] : x[i]) * inv;
         s += v * v;
