@@ -178,7 +178,8 @@ static int fit_cell(ks_ctx *lctx, const ks_did_panel *p, const ks_did_cs_options
                      fell_back,
                      NULL,
                      NULL,
-                     0}; /* R did's overlap guard on */
+                     0, /* R did's overlap guard on */
+                     NULL};
     int rc = ks__did_2x2_fit(lctx, opt->method, &in, att, ifv);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(lctx, KS_ENUMERIC, "the estimate is not finite");

@@ -97,6 +97,9 @@ typedef struct {
                                 score is < PS_LOW (R triplediff's poor-overlap diagnostic) */
     int no_overlap_guard;    /* 1: no R did guard (a score >= 0.999 an error); R triplediff has
                                 none, it only caps and trims */
+    const size_t *cells;     /* repeated cross-sections: if not NULL, the rows are in cell order
+                                (ks__did_2x2_rc_fit) with cell c in rows cells[c] .. cells[c + 1]
+                                - 1 (5 values); NULL: the fit finds out */
 } ks_did_2x2;
 #define PS_NEAR_ONE 0.99
 #define PS_LOW 1e-3

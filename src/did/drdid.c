@@ -833,9 +833,9 @@ static int rc_block_solve(ks_ctx *ctx, const ks_did_2x2 *in, const size_t *lo, c
 
 int ks__did_2x2_rc_treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, double *b)
 {
-    size_t lo[5];
-    if (!rc_in_cell_order(in, lo))
-        return ks__fail(ctx, KS_EINVAL, "internal: the rows are not in cell order");
+    size_t lo_[5];
+    const size_t *lo = in->cells ? in->cells : rc_in_cell_order(in, lo_) ? lo_ : NULL;
+    if (!lo) return ks__fail(ctx, KS_EINVAL, "internal: the rows are not in cell order");
     double *iw = ks__malloc_array(ctx, in->m, sizeof *iw);
     if (!iw) return KS_ENOMEM;
     unit_weights(in, iw);
@@ -1196,6 +1196,7 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
                        double *inf)
 {
     size_t lo[5];
+    if (in->cells) return rc_fit_blocks(ctx, method, in, in->cells, att, inf);
     if (rc_in_cell_order(in, lo)) return rc_fit_blocks(ctx, method, in, lo, att, inf);
     const size_t m = in->m, k = in->k;
     size_t nper = 4 + k + (in->w != NULL); /* y, D, post, inf, X, w */

@@ -978,7 +978,8 @@ int ks__did_long_fit_cell(ks_ctx *ctx, const ks_did_long *L, const ks_did_panel 
                      fell_back,
                      NULL,
                      NULL,
-                     0}; /* R did's overlap guard on */
+                     0, /* R did's overlap guard on */
+                     NULL};
     int rc = ks__did_2x2_rc_fit(ctx, opt->method, &in, att, inf);
     if (rc) return rc;
     if (!isfinite(*att)) return ks__fail(ctx, KS_ENUMERIC, "the estimate is not finite");

@@ -68,6 +68,21 @@ static int binary(ks_ctx *ctx, const ks_table *t, const char *what, const char *
     return KS_OK;
 }
 
+/* The first row of c that is not finite (n if none; integers always are). */
+static size_t first_nonfinite(const ks_did_numcol *c, size_t n)
+{
+    return c->f ? ks__first_nonfinite(c->f, n) : n;
+}
+
+/* The column's values into out at the rows' sorted places. */
+static void scatter(const ks_did_numcol *c, const size_t *pos, size_t n, double *out)
+{
+    if (c->f)
+        for (size_t i = 0; i < n; i++) out[pos[i]] = c->f[i];
+    else
+        for (size_t i = 0; i < n; i++) out[pos[i]] = (double)c->i[i];
+}
+
 /* Cells: 4 G + 2 P + post; the subgroup (1 .. 4 as R triplediff numbers them) is cell / 2 + 1. */
 #define SUBGROUP(cell) (((cell) >> 1) + 1)
 
@@ -133,6 +148,8 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, const sorted_cells *sc, i
     in.n_near_one = near;
     in.ps_fallback = fallback;
     in.fell_back = fell_back;
+    const size_t cells[5] = {0, after[0], n4, n4 + after[1], m};
+    in.cells = cells;
     int rc;
     if (method == KS_DID_DR && !*have_bt) {
         if ((rc = ks__did_2x2_rc_treated_ols(ctx, &in, bt))) return rc;
@@ -214,7 +231,11 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
         (rc = binary(ctx, t, "post", post, 1, cell)))
         goto done;
     sorted_cells sc = {.n = n, .ncov = ncov};
-    for (size_t i = 0; i < n; i++) sc.cnt[cell[i]]++;
+    for (unsigned char c = 0; c < 8; c++) { /* eight passes that vectorize */
+        size_t nc = 0;
+        for (size_t i = 0; i < n; i++) nc += cell[i] == c;
+        sc.cnt[c] = nc;
+    }
     size_t next[8], mmax = 0;
     for (int c = 7; c >= 0; c--)
         next[c] = sc.start[c] = c == 7 ? 0 : sc.start[c + 1] + sc.cnt[c + 1];
@@ -239,27 +260,22 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     memset(inf, 0, n * sizeof *inf);
     sc.y = y;
     sc.X = X;
-    for (size_t i = 0; i < n; i++) {
-        const double yi = ks__did_num_at(&yc, i);
-        if (!isfinite(yi)) {
-            rc = ks__fail(ctx, KS_EINVAL, "outcome: row %zu of '%s' is missing or not finite",
-                          i + 1, outcome);
-            goto done;
-        }
-        y[pos[i]] = yi;
+    size_t bad = first_nonfinite(&yc, n);
+    if (bad < n) {
+        rc = ks__fail(ctx, KS_EINVAL, "outcome: row %zu of '%s' is missing or not finite", bad + 1,
+                      outcome);
+        goto done;
     }
+    scatter(&yc, pos, n, y);
     for (size_t c = 0; c < ncov; c++) {
         ks_did_numcol xc;
         if ((rc = ks__did_numeric(ctx, t, "covariates", o->covariates[c], &xc))) goto done;
-        for (size_t i = 0; i < n; i++) {
-            const double x = ks__did_num_at(&xc, i);
-            if (!isfinite(x)) {
-                rc = ks__fail(ctx, KS_EINVAL, "covariates: row %zu of '%s' is missing", i + 1,
-                              o->covariates[c]);
-                goto done;
-            }
-            X[c * n + pos[i]] = x;
+        if ((bad = first_nonfinite(&xc, n)) < n) {
+            rc = ks__fail(ctx, KS_EINVAL, "covariates: row %zu of '%s' is missing", bad + 1,
+                          o->covariates[c]);
+            goto done;
         }
+        scatter(&xc, pos, n, X + c * n);
     }
     if (!(r = ks__calloc(ctx, 1, sizeof *r))) {
         rc = KS_ENOMEM;
@@ -282,10 +298,8 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
                           gp[c / 2], c % 2 ? "after" : "before", c / 4, (c / 2) % 2, c % 2);
             goto done;
         }
-        double sum = 0.0; /* in row order: the sort is stable */
-        for (size_t q = sc.start[c]; q < sc.start[c] + sc.cnt[c]; q++) sum += y[q];
-        cnt[c] = (double)sc.cnt[c];
-        v->means[c] = sum / cnt[c];
+        cnt[c] = (double)sc.cnt[c]; /* the cell's rows in row order: the sort is stable */
+        v->means[c] = ks__sum_pairwise(y + sc.start[c], sc.cnt[c]) / cnt[c];
     }
     v->n_cell[0] = sc.cnt[6] + sc.cnt[7];
     v->n_cell[1] = sc.cnt[4] + sc.cnt[5];
@@ -359,11 +373,9 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
         v->se = sqrt((double)ng / (double)(ng - 1) * s2) / (double)n;
         v->nclusters = ng;
     } else {
-        double mean = 0.0, ss = 0.0;
-        for (size_t i = 0; i < n; i++) mean += r->inf[i];
-        mean /= (double)n;
-        for (size_t i = 0; i < n; i++) ss += (r->inf[i] - mean) * (r->inf[i] - mean);
-        v->se = sqrt(ss / (double)(n - 1)) / sqrt((double)n);
+        double mean, sd; /* inf's sorted copy is free now: the squares' scratch */
+        ks__mean_sd_numpy(r->inf, n, inf, &mean, &sd);
+        v->se = sd / sqrt((double)n);
     }
     const double q = ks_normal_quantile(1.0 - o->alpha / 2.0);
     ks__infer(v->att, v->se, 0.0, q, &v->tstat, &v->pvalue, &v->ci_lower, &v->ci_upper);

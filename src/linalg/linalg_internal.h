@@ -154,6 +154,10 @@ double ks__z_from_p(double p, double logp);
 double ks__zeroin(double (*f)(double, void *), void *ud, double lo, double hi, double flo,
                   double fhi, double tol, int maxit);
 
+/* The first i with x[i] infinite or NaN, n if none: a pass that vectorizes, then the search
+ * only when there is one. */
+size_t ks__first_nonfinite(const double *x, size_t n);
+
 /* The sum of x[0..n) accumulated in long double, in order (the jackknives' and ldsc's sums). */
 double ks__sum_ld(const double *x, size_t n);
 

@@ -63,18 +63,15 @@ typedef struct {
     size_t *kept;     /* nk original column indices */
     double *dinv;     /* k: 1 / D_j, a power of two */
     double *V;        /* n x nk Householder vectors (unit diagonal implied) */
-    double *tau;      /* nk */
+    double *tau;      /* nk, then k scratch (factor's column norms) */
     double *R;        /* nk x nk upper triangle, leading dimension k */
+    double **zcols;   /* k + 1: the columns a reflector is applied to (factor) */
 } qr_state;
 
-static double col_norm(const double *x, const double *sw, size_t n)
+/* The norm of the column (x times sw, if given): one pass for the largest magnitude and the sum
+ * of squares, a second, scaled, only for extreme magnitudes. */
+static double norm_finish(const double *x, const double *sw, size_t n, double big, double s)
 {
-    double big = 0.0, s = 0.0; /* one pass: the largest magnitude and the sum of squares */
-    for (size_t i = 0; i < n; i++) {
-        const double v = sw ? x[i] * sw[i] : x[i], a = fabs(v);
-        big = a > big ? a : big;
-        s += v * v;
-    }
     if (big == 0.0) return 0.0;
     if (big > 1e-140 && big < 1e140)
         return sqrt(s);           /* the squares' sum cannot overflow or vanish */
@@ -85,6 +82,36 @@ static double col_norm(const double *x, const double *sw, size_t n)
         s += v * v;
     }
     return big * sqrt(s);
+}
+
+static double col_norm(const double *x, const double *sw, size_t n)
+{
+    double big = 0.0, s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double v = sw ? x[i] * sw[i] : x[i], a = fabs(v);
+        big = a > big ? a : big;
+        s += v * v;
+    }
+    return norm_finish(x, sw, n, big, s);
+}
+
+/* col_norm of the k columns x + j ld into out, four to a pass (each column's sums as col_norm
+ * adds them: the same bits, the four chains in flight together). */
+static void col_norms(const double *x, size_t ld, const double *sw, size_t n, size_t k, double *out)
+{
+    for (size_t j0 = 0; j0 < k; j0 += 4) {
+        const size_t nc = k - j0 < 4 ? k - j0 : 4;
+        const double *c[4];
+        for (size_t t = 0; t < 4; t++) c[t] = x + (j0 + (t < nc ? t : 0)) * ld;
+        double big[4] = {0.0, 0.0, 0.0, 0.0}, s[4] = {0.0, 0.0, 0.0, 0.0};
+        for (size_t i = 0; i < n; i++)
+            for (size_t t = 0; t < 4; t++) {
+                const double v = sw ? c[t][i] * sw[i] : c[t][i], a = fabs(v);
+                big[t] = a > big[t] ? a : big[t];
+                s[t] += v * v;
+            }
+        for (size_t t = 0; t < nc; t++) out[j0 + t] = norm_finish(c[t], sw, n, big[t], s[t]);
+    }
 }
 
 /* z[i..n) <- H_i z[i..n) for reflector i (I - tau u u', u[i] = 1). */
@@ -108,22 +135,58 @@ static void apply_q(const qr_state *q, double *z)
     for (size_t i = q->nk; i-- > 0;) apply_reflector(q, i, z);
 }
 
-/* Factor column by column in the given order; a column whose residual norm after the kept
- * columns is below tol times its norm is dropped. */
-static void factor(qr_state *q, double tol, unsigned char *dropped)
+/* z_t <- H_i z_t for the nz columns z[t] at once (right-looking): each column's dot product and
+ * update are apply_reflector's, operation for operation, with up to four columns' sums in flight
+ * together. */
+static void apply_reflector_cols(const qr_state *q, size_t i, double *const *z, size_t nz)
 {
-    const size_t n = q->n;
-    for (size_t j = 0; j < q->k; j++) {
-        double *v = q->V + q->nk * n;
+    const double *u = q->V + i * q->n;
+    for (size_t t0 = 0; t0 < nz; t0 += 4) {
+        const size_t nt = nz - t0 < 4 ? nz - t0 : 4;
+        double *z0 = z[t0], *z1 = z[t0 + (nt > 1)], *z2 = z[t0 + (nt > 2) * 2],
+               *z3 = z[t0 + (nt > 3) * 3];
+        double s0 = z0[i], s1 = z1[i], s2 = z2[i], s3 = z3[i];
+        for (size_t r = i + 1; r < q->n; r++) {
+            s0 += u[r] * z0[r];
+            s1 += u[r] * z1[r];
+            s2 += u[r] * z2[r];
+            s3 += u[r] * z3[r];
+        }
+        const double s[4] = {s0 * q->tau[i], s1 * q->tau[i], s2 * q->tau[i], s3 * q->tau[i]};
+        for (size_t t = 0; t < nt; t++) { /* (columns repeated to fill the four: updated once) */
+            double *zt = z[t0 + t];
+            zt[i] -= s[t];
+            for (size_t r = i + 1; r < q->n; r++) zt[r] -= s[t] * u[r];
+        }
+    }
+}
+
+/* Factor column by column in the given order; a column whose residual norm after the kept
+ * columns is below tol times its norm is dropped. Right-looking: each reflector, once formed,
+ * is applied to every later column (and to f, if given: Q'f then comes with the factors), which
+ * does to each column what applying the earlier reflectors to it in turn would. */
+static void factor(qr_state *q, double tol, unsigned char *dropped, double *f)
+{
+    const size_t n = q->n, k = q->k;
+    double *norm0 = q->tau + k; /* k scratch after tau */
+    double **zs = q->zcols;
+    for (size_t j = 0; j < k; j++) {
+        double *v = q->V + j * n;
         const double *xj = q->X + j * q->ldx;
         for (size_t i = 0; i < n; i++) v[i] = (q->sw ? xj[i] * q->sw[i] : xj[i]) * q->dinv[j];
-        const double norm0 = col_norm(v, NULL, n);
+    }
+    col_norms(q->V, n, NULL, n, k, norm0);
+    for (size_t j = 0; j < k; j++) {
         const size_t p = q->nk;
-        for (size_t i = 0; i < p; i++) apply_reflector(q, i, v);
-        double rest = p < n ? col_norm(v + p, NULL, n - p) : 0.0;
-        if (!(norm0 > 0.0) || p >= n || rest <= tol * norm0) {
+        double *v = q->V + j * n;
+        const double rest = p == 0 ? norm0[j] : p < n ? col_norm(v + p, NULL, n - p) : 0.0;
+        if (!(norm0[j] > 0.0) || p >= n || rest <= tol * norm0[j]) {
             dropped[j] = 1;
             continue;
+        }
+        if (j != p) { /* into the first free slot, p (a dropped column's) */
+            memcpy(q->V + p * n, v, n * sizeof *v);
+            v = q->V + p * n;
         }
         /* Reflector that maps v[p..n) to beta e_p. */
         double alpha = v[p];
@@ -138,6 +201,10 @@ static void factor(qr_state *q, double tol, unsigned char *dropped)
         q->tau[p] = tau;
         q->kept[p] = j;
         q->nk++;
+        size_t nz = 0;
+        for (size_t l = j + 1; l < k; l++) zs[nz++] = q->V + l * n;
+        if (f) zs[nz++] = f;
+        apply_reflector_cols(q, p, zs, nz);
     }
 }
 
@@ -326,16 +393,24 @@ static double cov_direct(const qr_state *q, double *C, double *Rinv)
 static int check_input(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx,
                        const double *y, const double *w)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(y[i])) return ks__fail(ctx, KS_ENUMERIC, "lstsq: y[%zu] is not finite", i);
-        if (w && !(w[i] > 0.0 && isfinite(w[i])))
-            return ks__fail(ctx, KS_ENUMERIC, "lstsq: weight %zu is %g; weights must be > 0", i,
-                           w[i]);
+    const size_t iy = ks__first_nonfinite(y, n);
+    size_t iw = n;
+    if (w) {
+        iw = ks__first_nonfinite(w, n);
+        size_t nonpos = 0;
+        for (size_t i = 0; i < iw; i++) nonpos += !(w[i] > 0.0);
+        if (nonpos)
+            for (iw = 0; w[iw] > 0.0; iw++) {
+            }
     }
-    for (size_t j = 0; j < k; j++)
-        for (size_t i = 0; i < n; i++)
-            if (!isfinite(X[i + j * ldx]))
-                return ks__fail(ctx, KS_ENUMERIC, "lstsq: X[%zu, %zu] is not finite", i, j);
+    if (iy < n && iy <= iw) return ks__fail(ctx, KS_ENUMERIC, "lstsq: y[%zu] is not finite", iy);
+    if (iw < n)
+        return ks__fail(ctx, KS_ENUMERIC, "lstsq: weight %zu is %g; weights must be > 0", iw,
+                        w[iw]);
+    for (size_t j = 0; j < k; j++) {
+        const size_t i = ks__first_nonfinite(X + j * ldx, n);
+        if (i < n) return ks__fail(ctx, KS_ENUMERIC, "lstsq: X[%zu, %zu] is not finite", i, j);
+    }
     return KS_OK;
 }
 
@@ -358,6 +433,7 @@ static void qr_free(ks_ctx *ctx, qr_state *q)
     ks__free(ctx, q->V);
     ks__free(ctx, q->tau);
     ks__free(ctx, q->R);
+    ks__free(ctx, q->zcols);
 }
 
 static int qr_alloc(ks_ctx *ctx, qr_state *q, const double *w)
@@ -366,15 +442,17 @@ static int qr_alloc(ks_ctx *ctx, qr_state *q, const double *w)
     q->kept = ks__malloc_array(ctx, k, sizeof *q->kept);
     q->dinv = ks__malloc_array(ctx, k, sizeof *q->dinv);
     q->V = ks__malloc_array(ctx, n, k * sizeof *q->V);
-    q->tau = ks__malloc_array(ctx, k, sizeof *q->tau);
+    q->tau = ks__malloc_array(ctx, k, 2 * sizeof *q->tau);
     q->R = ks__calloc(ctx, k * k, sizeof *q->R);
+    q->zcols = ks__malloc_array(ctx, k + 1, sizeof *q->zcols);
     if (w) {
         double *sw = ks__malloc_array(ctx, n, sizeof *sw);
         if (sw)
             for (size_t i = 0; i < n; i++) sw[i] = sqrt(w[i]);
         q->sw = sw;
     }
-    if (!q->kept || !q->dinv || !q->V || !q->tau || !q->R || (w && !q->sw)) return KS_ENOMEM;
+    if (!q->kept || !q->dinv || !q->V || !q->tau || !q->R || !q->zcols || (w && !q->sw))
+        return KS_ENOMEM;
     return KS_OK;
 }
 
@@ -507,27 +585,29 @@ int ks_lstsq(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, const
     if (!rc && !(work = ks__malloc_array(ctx, 3 * n + 2 * k + 1, sizeof *work))) rc = KS_ENOMEM;
     if (rc) goto fail;
 
+    col_norms(X, ldx, q.sw, n, k, q.dinv); /* the norms, then their powers of two */
     for (size_t j = 0; j < k; j++) {
-        double nj = col_norm(X + j * ldx, q.sw, n);
+        const double nj = q.dinv[j];
         int e = 0;
         if (nj > 0.0) frexp(nj, &e);
         q.dinv[j] = nj > 0.0 ? ldexp(1.0, -e) : 1.0;
     }
-    factor(&q, o.rank_tol, res->dropped);
+    /* Without refinement Q'(sqrt(w) y) comes with the factors (f); refinement solves anew. */
+    const bool refine = o.refine != KS_REFINE_NEVER;
+    double *r = work, *f = work + n, *tl = work + 2 * n, *g = work + 3 * n, *x = g + k;
+    if (!refine)
+        for (size_t i = 0; i < n; i++) f[i] = q.sw ? q.sw[i] * y[i] : y[i];
+    factor(&q, o.rank_tol, res->dropped, refine ? NULL : f);
     res->rank = q.nk;
 
     if ((rc = r_condition(ctx, &q, &res->cond))) goto fail;
     /* The coefficients are always refined unless asked not to: even at cond(R) = 4 (Norris)
      * plain QR loses 1.5 digits to the residual's sensitivity, which one double-double step
      * restores. */
-    const bool refine = o.refine != KS_REFINE_NEVER;
-    double *r = work, *f = work + n, *tl = work + 2 * n, *g = work + 3 * n, *x = g + k;
     if (refine) {
         res->refine_iters =
             aug_solve(&q, y, NULL, o.max_refine, refine_rate(res->cond), r, x, f, g, tl);
     } else {
-        for (size_t i = 0; i < n; i++) f[i] = q.sw ? q.sw[i] * y[i] : y[i];
-        apply_qt(&q, f);
         memcpy(x, f, q.nk * sizeof *x);
         solve_r(&q, x);
     }

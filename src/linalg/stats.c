@@ -124,6 +124,20 @@ double ks__quantile_linear(double *v, size_t n, double q)
     return a * (1.0 - w) + b * w;
 }
 
+size_t ks__first_nonfinite(const double *x, size_t n)
+{
+    double acc[8] = {0.0}; /* x * 0 is NaN exactly for an infinite or NaN x */
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++) acc[l] += x[i + l] * 0.0;
+    double all = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++) all += x[i] * 0.0;
+    if (all == 0.0) return n;
+    for (i = 0; i < n && isfinite(x[i]); i++) {
+    }
+    return i;
+}
+
 double ks__sum_ld(const double *x, size_t n)
 {
     long double s = 0.0L;
