@@ -8,7 +8,9 @@
  * function (n / n_3) IF_3 + (n / n_2) IF_2 - (n / n_1) IF_1 whose sd / sqrt(n) is the standard
  * error; clustered: sqrt(G / (G - 1) sum_g (sum_{i in g} IF_i)^2) / n (diff-diff's formula).
  * Without covariates the three comparisons reduce to cell means (intercept_only, one pass); with
- * them, subgroup 4's outcome regressions (dr) are fitted once for the three. */
+ * them, subgroup 4's outcome regressions (dr) are fitted once for the three. The rows are sorted
+ * by cell once, so that each comparison's rows are two runs copied whole, already in the order
+ * in which the 2x2 fit works by cell. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
