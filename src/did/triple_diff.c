@@ -166,6 +166,32 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, const sorted_cells *sc, i
     return KS_OK;
 }
 
+/* R triplediff's two stops before a fit (its preprocessing of the two-period data): every
+ * subgroup needs at least 5 rows, and each group (G = 1 and G = 0) at least the number of
+ * covariates + 5. */
+static int check_sizes(ks_ctx *ctx, const sorted_cells *sc, size_t ncov,
+                       const char *const *subgroup_names)
+{
+    for (int s = 3; s >= 0; s--) {
+        const size_t rows = sc->cnt[2 * s] + sc->cnt[2 * s + 1];
+        if (rows < 5)
+            return ks__fail(ctx, KS_EINVAL,
+                            "data: the %s subgroup (group %d, partition %d) has %zu row%s; R "
+                            "triplediff needs at least 5 in each subgroup",
+                            subgroup_names[s], s / 2, s % 2, rows, rows == 1 ? "" : "s");
+    }
+    for (int g = 1; g >= 0; g--) {
+        size_t rows = 0;
+        for (int c = 4 * g; c < 4 * g + 4; c++) rows += sc->cnt[c];
+        if (rows < ncov + 5)
+            return ks__fail(ctx, KS_EINVAL,
+                            "data: the %s group (group %d) has %zu rows, fewer than the "
+                            "covariates + 5 (%zu) that R triplediff needs for inference",
+                            g ? "treated" : "control", g, rows, ncov + 5);
+    }
+    return KS_OK;
+}
+
 /* Without covariates each comparison's regressions are cell means and its propensity score is
  * the share of subgroup 4 among its rows, so for every method the comparison's DiD is the DiD of
  * the cell means and its influence function is +-(m / n_c) (y - mean_c) on a row of cell c (the
@@ -292,6 +318,7 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     double cnt[8];
     static const char *const gp[] = {"control-ineligible", "control-eligible", "treated-ineligible",
                                      "treated-eligible"};
+    if ((rc = check_sizes(ctx, &sc, ncov, gp))) goto done;
     for (size_t c = 0; c < 8; c++) {
         if (sc.cnt[c] == 0) {
             rc = ks__fail(ctx, KS_EINVAL,

@@ -127,6 +127,34 @@ def test_ddd_cluster_and_threads():
                                   for p in ("Eligible", "Ineligible") for t in ("Pre", "Post")}
 
 
+def _ddd_small(d):
+    """ddd_rcs.csv cut down: (a) the treated-eligible subgroup keeps 2 rows before and 2 after;
+    (b) each treated subgroup keeps 3 rows after and 2 before (the treated group: 10 rows)."""
+    g1 = d[d.group == 1]
+    a = pd.concat([g1[g1.partition == 1].groupby("post").head(2), g1[g1.partition == 0],
+                   d[d.group == 0]])
+    five = pd.concat([g1[(g1.partition == p) & (g1.post == q)].head(3 if q else 2)
+                      for p in (0, 1) for q in (1, 0)])
+    return a, pd.concat([five, d[d.group == 0]])
+
+
+def test_ddd_small_groups_stop_as_r():
+    """R triplediff 0.2.4 stops on both (its preprocessing; PROVENANCE.md): a subgroup under 5
+    rows ("Not enough observations in each subgroup"), and a group under covariates + 5 rows
+    ("Either treatment or the comparison group ... is very small")."""
+    d = ddd_data().assign(cov5=lambda x: x.cov1 * x.cov2, cov6=lambda x: x.cov3 ** 2)
+    a, b = _ddd_small(d)
+    with pytest.raises(ValueError, match="treated-eligible subgroup .* has 4 rows"):
+        TripleDifference().fit(a, "y", "group", "partition", "post", covariates=["cov1"])
+    six = COVS + ["cov5", "cov6"]
+    with pytest.raises(ValueError, match=r"treated group \(group 1\) has 10 rows.*\(11\)"):
+        TripleDifference().fit(b, "y", "group", "partition", "post", covariates=six)
+    # at 5 covariates the group is large enough (10 >= 10); the fit then fails on the design, as
+    # R's does (its "design matrix for control pre-treatment is singular")
+    with pytest.raises(ValueError, match="fewer treated units before than covariates"):
+        TripleDifference().fit(b, "y", "group", "partition", "post", covariates=six[:5])
+
+
 def test_diff_diff_names():
     """diff-diff 3.13's constructor arguments (but its deprecated clean_control alias) and
     results fields, and the fit arguments."""
@@ -219,7 +247,7 @@ def test_ddd_no_covariates_overlap():
     """Without covariates a comparison's propensity score is subgroup 4's share of its rows, and
     ipw and dr give the cell means' DiD, as reg does. A share >= 0.995 leaves that comparison no
     control with weight (R triplediff 0.2.4: ATT NaN on data(5)): an error naming it, whether or
-    not it reaches R did's 0.999; a share of 0.99 or more warns and counts the controls; a share
+    not it reaches R did's 0.999 (with 2 rows R's subgroup-size stop comes first); a share of 0.99 or more warns and counts the controls; a share
     < 0.001 gives R triplediff's warning (R: "100% of units have propensity score < 0.001")."""
     def data(counts):  # rows of each subgroup (g, p) and period
         cells = [(g, p, t, counts.get((g, p), 1000))
@@ -229,13 +257,16 @@ def test_ddd_no_covariates_overlap():
         return pd.DataFrame({"group": a[:, 0], "partition": a[:, 1], "post": a[:, 2], "y": y})
     fit = lambda d, m: TripleDifference(estimation_method=m).fit(d, "y", "group", "partition",
                                                                  "post")
-    for n1 in (1, 5):  # shares 2000 / 2002 >= 0.999 and 2000 / 2010 >= 0.995
-        d = data({(0, 0): n1})
-        for method in ("ipw", "dr"):
-            with pytest.raises(Exception, match="control-ineligible .* no control units with "
-                                                "positive weight"):
-                fit(d, method)
-        assert np.isfinite(fit(d, "reg").att)
+    d = data({(0, 0): 5})  # share 2000 / 2010 >= 0.995
+    for method in ("ipw", "dr"):
+        with pytest.raises(Exception, match="control-ineligible .* no control units with "
+                                            "positive weight"):
+            fit(d, method)
+    assert np.isfinite(fit(d, "reg").att)
+    for method in ("ipw", "dr", "reg"):  # 2 rows: R's preprocessing stops before any fit
+        with pytest.raises(Exception, match="control-ineligible subgroup .* has 2 rows; R "
+                                            "triplediff needs at least 5"):
+            fit(data({(0, 0): 1}), method)
     d = data({(0, 0): 10})
     with pytest.warns(UserWarning, match="^20 control observation"):  # 2000 / 2020 >= 0.99
         r = fit(d, "ipw")
