@@ -479,13 +479,16 @@ static int make_es(ks_ctx *ctx, const ks_did_imp_data *d, const double *e,
         bk->tid[r] = (int64_t)q;
         bk->count[q] += 1.0;
     }
-    /* horizons left empty by balance_e go */
+    /* horizons left empty by balance_e go; but the two-stage estimator's leads stay, with no
+     * rows (NaN estimates), as diff-diff's TwoStageDiD reports them, unless no cohort is
+     * balanced (then diff-diff's event study is the reference alone) */
     size_t kk = 0;
     int64_t *remap = (int64_t *)hv; /* reuse: nh entries */
     for (size_t q = 0; q < nh; q++) {
         const double key = bk->key[q], cnt = bk->count[q];
-        remap[q] = cnt > 0 ? (int64_t)kk : -1;
-        if (cnt > 0) {
+        const int keep = cnt > 0 || (leads && nc > 0 && key < -o->anticipation);
+        remap[q] = keep ? (int64_t)kk : -1;
+        if (keep) {
             bk->key[kk] = key;
             bk->count[kk] = cnt;
             kk++;
@@ -643,6 +646,11 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
         for (size_t q = 0; q < blocks[b]->n; q++, k++) {
             key[k] = blocks[b]->key[q];
             cnt[k] = blocks[b]->count[q];
+            if (cnt[k] == 0) { /* a lead emptied by balance_e: NaN, nothing to bootstrap */
+                att[k] = se[k] = NAN;
+                memset(A + k * G, 0, G * sizeof *A);
+                continue;
+            }
             size_t single;
             if ((rc = one_target(ctx, &d, e, blocks[b], q, ant, two_stage ? NULL : &aux, scratch,
                                  &att[k], A + k * G, &single)))
@@ -668,7 +676,7 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
             const double *Aa = A + (1 + nl + a) * G, *Ab = A + (1 + nl + b) * G;
             double v = 0.0;
             for (size_t c = 0; c < G; c++) v += Aa[c] * Ab[c];
-            vcov[a * ne + b] = vcov[b * ne + a] = v;
+            vcov[a * ne + b] = vcov[b * ne + a] = isnan(se[1 + nl + a] + se[1 + nl + b]) ? NAN : v;
         }
     const double zq = ks_normal_quantile(1.0 - o->alpha / 2.0);
     for (k = 0; k < mt; k++)
@@ -699,7 +707,9 @@ int ks__did_imp_run(ks_ctx *ctx, const ks_table *t, const char *outcome, const c
         if (rc) goto done;
         const double sc = sqrt((double)G);
         for (k = 0; k < mt; k++) {
-            if (k > 0 && k <= nl) continue; /* the leads keep their analytical inference */
+            if ((k > 0 && k <= nl) || cnt[k] == 0)
+                continue; /* the leads keep their
+                             analytical inference */
             double *Tk = D + k * B;
             for (size_t b = 0; b < B; b++) Tk[b] = Tk[b] * sc + att[k];
             if (k == 0) memcpy(boot, Tk, B * sizeof *boot);

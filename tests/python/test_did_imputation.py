@@ -195,7 +195,8 @@ def fit_case(case, panel, panel_x):
 def test_event_study_against_diff_diff(panel, panel_x, case):
     """pretrends (BJS's leads with their t(df_convention) inference; did2s's leads for
     TwoStageDiD), anticipation, horizon_max with balance_e, covariates, clusters nested
-    (grp) and not (time), leave_one_out: every event-study row as diff-diff 3.13 has it.
+    (grp) and not (time), leave_one_out, TwoStageDiD's leads emptied by balance_e (NaN rows):
+    every event-study row as diff-diff 3.13 has it.
     diff-diff demeans iteratively (tolerance 1e-10): 1e-9 on estimates and intervals, 1e-7
     relative on standard errors and p-values."""
     c, r = fit_case(case, panel, panel_x)
@@ -203,6 +204,10 @@ def test_event_study_against_diff_diff(panel, panel_x, case):
     for h, (eff, se, p, lo, hi, nobs) in c["effects"].items():
         d = r.event_study_effects[int(h)]
         assert d["n_obs"] == nobs
+        if np.isnan(eff):  # a lead that balance_e empties: a NaN row (TwoStageDiD)
+            assert all(np.isnan(d[k]) for k in ("effect", "se", "t_stat", "p_value"))
+            assert all(np.isnan(d["conf_int"])) and np.isnan(se)
+            continue
         assert abs(d["effect"] - eff) < 1e-9 and d["se"] == pytest.approx(se, rel=1e-7)
         assert d["p_value"] == pytest.approx(p, rel=1e-7, abs=1e-300, nan_ok=True)
         assert abs(d["conf_int"][0] - lo) < 1e-9 and abs(d["conf_int"][1] - hi) < 1e-9

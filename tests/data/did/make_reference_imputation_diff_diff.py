@@ -2,7 +2,8 @@
 leave_one_out from diff-diff 3.13.0, for what the R and Stata fixtures do not cover: the leads'
 per-lead inference under each df_convention, anticipation with horizon_max and balance_e, a
 covariate, clusters coarser than the unit (nested) and the period (not nested), the leave-out
-variance under those clusters, and TwoStageDiD's did2s-style leads. Run by hand from the repo
+variance under those clusters, and TwoStageDiD's did2s-style leads (with balance_e, the leads it
+empties as NaN rows). Run by hand from the repo
 root with diff-diff installed:  python tests/data/did/make_reference_imputation_diff_diff.py
 Data: tests/data/did/didimputation_test_panel.csv and didimputation_covariate_panel.csv, with
 grp = unit mod 30 (units nested in it); the unbalanced panel drops unit mod 4 == 0 at time >= 6
@@ -47,6 +48,8 @@ cases = {
     "two_stage_pretrends": (TwoStageDiD, d, dict(pretrends=True), None),
     "two_stage_pretrends_anticipation": (TwoStageDiD, d, dict(pretrends=True, anticipation=1),
                                          None),
+    # balance_e = 1 keeps cohort 3 alone: leads -4 and -3 are left empty, NaN rows in diff-diff
+    "two_stage_pretrends_balanced": (TwoStageDiD, d, dict(pretrends=True), {"balance_e": 1}),
 }
 for name, (cls, data, kw, fkw) in cases.items():
     r = fit(cls, data, kw, fkw)
