@@ -129,6 +129,8 @@ typedef struct {
     size_t n_cell[4];  /* rows with (G, P) = (1,1), (1,0), (0,1), (0,0) */
     size_t nclusters;  /* 0 without clustering */
     size_t n_near_one; /* controls with a propensity score >= 0.99 (limited overlap) */
+    size_t ncov;       /* covariates used: those given less the ones R triplediff's checks drop
+                          as collinear (globally, or within a comparison; logged) */
     const double *inf; /* nobs: the combined influence function */
 } ks_did_ddd_view;
 typedef struct ks_did_ddd ks_did_ddd;

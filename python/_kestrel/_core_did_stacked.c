@@ -102,14 +102,14 @@ static PyObject *py_did_ddd(PyObject *self, PyObject *args, PyObject *kw)
     if (rc) goto done;
     ks_did_ddd_view v;
     ks_did_ddd_get(r, &v);
-    out = Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:N,s:N,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:N,s:O}",
+    out = Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:d,s:N,s:N,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:N,s:O}",
                         "att", v.att, "se", v.se, "t_stat", v.tstat, "p_value", v.pvalue,
                         "ci_lower", v.ci_lower, "ci_upper", v.ci_upper, "did", sized_arr(v.did, 3),
                         "means", sized_arr(v.means, 8), "nobs", (Py_ssize_t)v.nobs, "n_te",
                         (Py_ssize_t)v.n_cell[0], "n_ti", (Py_ssize_t)v.n_cell[1], "n_ce",
                         (Py_ssize_t)v.n_cell[2], "n_ci", (Py_ssize_t)v.n_cell[3], "nclusters",
-                        (Py_ssize_t)v.nclusters, "n_near_one", (Py_ssize_t)v.n_near_one, "inf",
-                        sized_arr(v.inf, v.nobs), "notes", notes);
+                        (Py_ssize_t)v.nclusters, "n_near_one", (Py_ssize_t)v.n_near_one, "ncov",
+                        (Py_ssize_t)v.ncov, "inf", sized_arr(v.inf, v.nobs), "notes", notes);
 done:
     ks_did_ddd_free(r);
     PyMem_Free(cov);

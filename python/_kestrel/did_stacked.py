@@ -333,7 +333,7 @@ class TripleDifferenceResults(Results):
         self.epv_threshold, self.pscore_fallback = est.epv_threshold, est.pscore_fallback
         # each comparison's logit (treated-eligible against subgroup j: 3 treated-ineligible,
         # 2 control-eligible, 1 control-ineligible, diff-diff's numbering) from the cell counts
-        k = len(est._covariates)
+        k = r["ncov"]  # the covariates left after R triplediff's collinearity checks
         self.epv_diagnostics = None if not k or est.estimation_method == "reg" else {
             j: checks.epv_entry(min(self.n_treated_eligible, n), k, est.epv_threshold)
             for j, n in ((3, self.n_treated_ineligible), (2, self.n_control_eligible),
@@ -466,7 +466,13 @@ class TripleDifference(Estimator):
                           cluster=self.cluster, alpha=float(self.alpha),
                           pscore_fallback=(self.pscore_fallback == "unconditional" and
                                            self.rank_deficient_action != "error"))
-        checks.warn_notes(r["notes"])
+        notes = r["notes"]
+        dropped = [m for _, m in notes if "dropped as collinear" in m]
+        if dropped and self.rank_deficient_action == "error":
+            raise ValueError("; ".join(dropped) + " (rank_deficient_action='error')")
+        if self.rank_deficient_action == "silent":
+            notes = [(lv, m) for lv, m in notes if "dropped as collinear" not in m]
+        checks.warn_notes(notes)
         if r["n_near_one"]:
             checks.warn(f"{r['n_near_one']} control observation(s) have a propensity score of "
                         "0.99 or more (limited overlap); those at 0.995 or more get no weight")

@@ -115,6 +115,9 @@ int ks__did_2x2_rc_fit(ks_ctx *ctx, ks_did_method method, const ks_did_2x2 *in, 
  * comparisons that share their treated rows (the triple difference's three) fit them once. The
  * rows must be in cell order. */
 int ks__did_2x2_rc_treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, double *b);
+/* G = sum over rows r0 .. r1 - 1 of x x' (k x k, upper triangle; the rest zero), x_0 = 1 and
+ * x_j = col[j][i] (col[0] unused): four lanes of rows for k <= 5. */
+void ks__did_gram(const double *const *col, size_t k, size_t r0, size_t r1, double *G);
 
 /* Multiplier bootstrap (R did's mboot), in two steps. The draws of columns j = 0..m-1 of an
  * N x m matrix A (units or clusters x influence functions) are

@@ -764,18 +764,18 @@ static int rc_ols(ks_ctx *ctx, const ks_did_2x2 *in, const size_t *lo, const dou
     return wls_range(ctx, in, in->w ? iw : NULL, lo[c], lo[c + 1], in->dy, b, who[c]);
 }
 
-/* sum x x' over rows r0 .. r1 - 1 into G's upper triangle (k x k), four rows at a time: lane l
- * of each sum takes rows r0 + l, r0 + l + 4, ..., the last r1 - r0 mod 4 rows added after. */
-KS_INLINE void gram_lanes(const ks_did_2x2 *in, size_t k, size_t r0, size_t r1, double *G)
+/* sum x x' over rows r0 .. r1 - 1 into G's upper triangle (k x k; x_0 = 1, x_j = col[j][i]),
+ * four rows at a time: lane l of each sum takes rows r0 + l, r0 + l + 4, ..., the last r1 - r0
+ * mod 4 rows added after. */
+KS_INLINE void gram_lanes(const double *const *col, size_t k, size_t r0, size_t r1, double *G)
 {
     v4d h[LOGIT_MAX_LANES * LOGIT_MAX_LANES] = {0};
-    const size_t m = in->m;
     size_t i = r0;
     for (; i + 4 <= r1; i += 4)
         for (size_t j = 0; j < k; j++) {
-            const v4d xj = j == 0 ? v4_splat(1.0) : v4_load(in->X + j * m + i);
+            const v4d xj = j == 0 ? v4_splat(1.0) : v4_load(col[j] + i);
             for (size_t l = 0; l <= j; l++)
-                h[l * k + j] += xj * (l == 0 ? v4_splat(1.0) : v4_load(in->X + l * m + i));
+                h[l * k + j] += xj * (l == 0 ? v4_splat(1.0) : v4_load(col[l] + i));
         }
     for (size_t j = 0; j < k; j++)
         for (size_t l = 0; l <= j; l++) {
@@ -784,34 +784,50 @@ KS_INLINE void gram_lanes(const ks_did_2x2 *in, size_t k, size_t r0, size_t r1, 
         }
     for (; i < r1; i++)
         for (size_t j = 0; j < k; j++)
-            for (size_t l = 0; l <= j; l++) G[l * k + j] += xcol(in, j, i) * xcol(in, l, i);
+            for (size_t l = 0; l <= j; l++)
+                G[l * k + j] += (j ? col[j][i] : 1.0) * (l ? col[l][i] : 1.0);
 }
 
 #define GRAM_LANES_K(K)                                                                            \
-    KS_KERNEL static void gram_lanes_##K(const ks_did_2x2 *in, size_t r0, size_t r1, double *G)    \
+    KS_KERNEL static void gram_lanes_##K(const double *const *col, size_t r0, size_t r1,           \
+                                         double *G)                                                \
     {                                                                                              \
-        gram_lanes(in, K, r0, r1, G);                                                              \
+        gram_lanes(col, K, r0, r1, G);                                                             \
     }
+GRAM_LANES_K(1)
 GRAM_LANES_K(2)
 GRAM_LANES_K(3)
 GRAM_LANES_K(4)
 GRAM_LANES_K(5)
 
+void ks__did_gram(const double *const *col, size_t k, size_t r0, size_t r1, double *G)
+{
+    memset(G, 0, k * k * sizeof *G);
+    switch (k) {
+    case 1: gram_lanes_1(col, r0, r1, G); break;
+    case 2: gram_lanes_2(col, r0, r1, G); break;
+    case 3: gram_lanes_3(col, r0, r1, G); break;
+    case 4: gram_lanes_4(col, r0, r1, G); break;
+    case 5: gram_lanes_5(col, r0, r1, G); break;
+    default: /* row by row, in row order */
+        for (size_t i = r0; i < r1; i++)
+            for (size_t j = 0; j < k; j++)
+                for (size_t l = 0; l <= j; l++)
+                    G[l * k + j] += (j ? col[j][i] : 1.0) * (l ? col[l][i] : 1.0);
+    }
+}
+
 /* The unweighted Gram matrix of each block into G (4 k x k, upper triangles; the rest zero). */
 static void rc_block_grams(const ks_did_2x2 *in, const size_t *lo, double *G)
 {
     const size_t k = in->k;
-    memset(G, 0, 4 * k * k * sizeof *G);
-    for (int c = 0; c < 4; c++) {
-        double *Gc = G + c * k * k;
-        switch (k) {
-        case 2: gram_lanes_2(in, lo[c], lo[c + 1], Gc); break;
-        case 3: gram_lanes_3(in, lo[c], lo[c + 1], Gc); break;
-        case 4: gram_lanes_4(in, lo[c], lo[c + 1], Gc); break;
-        case 5: gram_lanes_5(in, lo[c], lo[c + 1], Gc); break;
-        default: gram_range(in, NULL, lo[c], lo[c + 1], Gc);
-        }
+    const double *col[LOGIT_MAX_LANES + 1] = {NULL};
+    if (k > LOGIT_MAX_LANES) {
+        for (int c = 0; c < 4; c++) gram_range(in, NULL, lo[c], lo[c + 1], G + c * k * k);
+        return;
     }
+    for (size_t j = 1; j < k; j++) col[j] = in->X + j * in->m;
+    for (int c = 0; c < 4; c++) ks__did_gram(col, k, lo[c], lo[c + 1], G + c * k * k);
 }
 
 /* V <- (sum_{i in block c} iw_i x_i x_i' / m)^-1 V, with R's rcond test; Gu: the unweighted

@@ -11,6 +11,7 @@
  * them, subgroup 4's outcome regressions (dr) are fitted once for the three. The rows are sorted
  * by cell once, so that each comparison's rows are two runs copied whole, already in the order
  * in which the 2x2 fit works by cell. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,6 +167,176 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, const sorted_cells *sc, i
     return KS_OK;
 }
 
+/* ---- R triplediff's collinearity checks (its preprocessing, run_preprocess_2Periods) ----
+ * Global: qr() of [1, covariates] over all rows with tol 1e-6 (LINPACK's in-order test: a column
+ * whose norm after the kept columns is below 1e-6 of its own is dropped). Within each comparison
+ * (4 vs 1, 2, 3): qr() of the covariates left, without the intercept, over its rows; a covariate
+ * dropped in any comparison is dropped in all. Each with a warning naming them. The test runs
+ * on Gram matrices summed by cell (Cholesky: the squared norm left is G_jj minus the kept
+ * columns' part); where that is within 1e-8 of G_jj, too near the threshold for its rounding,
+ * the QR itself decides, on the rows. */
+#define COLLINEAR_TOL 1e-6
+#define COLLINEAR_UNSURE 1e-8 /* squared ratio below which the QR decides */
+
+/* In-order screening of the p x p Gram matrix G (upper triangle, column-major): drop[j] set for
+ * a column dropped. Returns 1 (and decides nothing) when a column's squared norm left, r2, is
+ * within its rounding of the threshold, bounded by the worst case of G's sums over `rows` rows,
+ * grown by the kept columns' conditioning (cond: the largest ratio of a kept column's norm to its
+ * norm left, squared for G's rounding). So an exactly collinear column, too, goes to the QR when
+ * that bound reaches the threshold. L: p x p scratch (row a: the a-th kept column's row of the
+ * factor). */
+static int screen_gram(const double *G, size_t p, size_t rows, unsigned char *drop, double *L)
+{
+    size_t kept[64], nk = 0;
+    double cond = 1.0;
+    if (p > 64) return 1; /* many covariates: the QR */
+    for (size_t j = 0; j < p; j++) {
+        drop[j] = 0;
+        const double gjj = G[j * p + j];
+        if (!(gjj > 0.0)) { /* a zero column */
+            drop[j] = 1;
+            continue;
+        }
+        double r2 = gjj;
+        for (size_t a = 0; a < nk; a++) {
+            const size_t ca = kept[a];
+            double v = G[ca * p + j]; /* ca < j: the upper triangle */
+            for (size_t b = 0; b < a; b++) v -= L[b * p + ca] * L[b * p + j];
+            L[a * p + j] = v / L[a * p + ca];
+            r2 -= L[a * p + j] * L[a * p + j];
+        }
+        /* G's sums of `rows` terms may be off by rows * eps of their size at worst */
+        const double cut = COLLINEAR_TOL * COLLINEAR_TOL * gjj;
+        const double err = (64.0 + (double)rows) * DBL_EPSILON * cond * cond * gjj;
+        if (r2 + err < cut) {
+            drop[j] = 1;
+            continue;
+        }
+        if (r2 - err < cut) return 1;
+        L[nk * p + j] = sqrt(r2);
+        kept[nk++] = j;
+        cond = fmax(cond, sqrt(gjj / r2));
+    }
+    return 0;
+}
+
+/* The same decision by the QR (R's own test) on p columns of `rows` rows: col[j] each (NULL:
+ * the ones), the rows given as two runs (start, length) of the sorted data. */
+static int screen_qr(ks_ctx *ctx, const sorted_cells *sc, const double *const *col, size_t p,
+                     const size_t runs[2][2], unsigned char *drop)
+{
+    const size_t m = runs[0][1] + runs[1][1];
+    double *A = ks__malloc_array(ctx, m, (p + 1) * sizeof *A);
+    if (!A) return KS_ENOMEM;
+    double *y = A + m * p;
+    for (size_t r = 0, q = 0; r < 2; q += runs[r][1], r++) {
+        memcpy(y + q, sc->y + runs[r][0], runs[r][1] * sizeof *y);
+        for (size_t j = 0; j < p; j++)
+            for (size_t i = 0; i < runs[r][1]; i++)
+                A[j * m + q + i] = col[j] ? col[j][runs[r][0] + i] : 1.0;
+    }
+    ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
+    lo.rank_tol = COLLINEAR_TOL;
+    lo.refine = KS_REFINE_NEVER;
+    lo.want_cov = 0;
+    lo.want_resid = 0;
+    ks_lstsq_result *res = NULL;
+    int rc = ks_lstsq(ctx, m, p, A, m, y, NULL, &lo, &res);
+    if (rc == KS_OK) {
+        ks_lstsq_view v;
+        ks_lstsq_get(res, &v);
+        memcpy(drop, v.dropped, p);
+    }
+    ks_lstsq_free(res);
+    ks__free(ctx, A);
+    return rc;
+}
+
+/* Appends name to the list in buf (comma-separated). */
+static void list_add(char *buf, size_t size, const char *name)
+{
+    const size_t len = strlen(buf);
+    if (len + 3 < size) snprintf(buf + len, size - len, "%s%s", len ? ", " : "", name);
+}
+
+/* R's two checks; the covariates kept stay in X, compacted (sc->ncov updated). */
+static int drop_collinear(ks_ctx *ctx, sorted_cells *sc, const char *const *names, double *X)
+{
+    const size_t ncov = sc->ncov, k = ncov + 1, kk = k * k;
+    if (ncov > 64) return KS_OK; /* (the QR of the 2x2 fits refuses collinear designs there) */
+    const double *col[65] = {NULL}, *pc[64];
+    unsigned char gdrop[65], pdrop[64], where[64] = {0}; /* where: bit j - 1 for 4 vs j */
+    for (size_t c = 0; c < ncov; c++) col[c + 1] = X + c * sc->n;
+    double *G = ks__malloc_array(ctx, 11 * kk, sizeof *G); /* sum, factor, 8 cells, comparison */
+    if (!G) return KS_ENOMEM;
+    double *L = G + kk, *Gc = L + kk, *Gp = Gc + 8 * kk;
+    int rc = KS_OK;
+    for (int c = 0; c < 8; c++)
+        ks__did_gram(col, k, sc->start[c], sc->start[c] + sc->cnt[c], Gc + c * kk);
+    for (size_t e = 0; e < kk; e++) {
+        double t = 0.0;
+        for (int c = 0; c < 8; c++) t += Gc[c * kk + e];
+        G[e] = t;
+    }
+    const size_t all[2][2] = {{0, sc->n}, {0, 0}}; /* cells 7 .. 0: every row, one run */
+    if (screen_gram(G, k, sc->n, gdrop, L) && (rc = screen_qr(ctx, sc, col, k, all, gdrop)))
+        goto done;
+    size_t keep[64], p = 0;
+    for (size_t c = 0; c < ncov; c++)
+        if (!gdrop[c + 1]) keep[p++] = c;
+    for (size_t a = 0; a < p; a++) pc[a] = col[keep[a] + 1];
+    for (int j = 1; j <= 3 && p; j++) { /* the comparisons, without the intercept */
+        const int cells[4] = {7, 6, 2 * j - 1, 2 * j - 2};
+        for (size_t a = 0; a < p; a++)
+            for (size_t b = 0; b < p; b++) {
+                const size_t lo = keep[a < b ? a : b] + 1, hi = keep[a < b ? b : a] + 1;
+                double t = 0.0;
+                for (int c = 0; c < 4; c++) t += Gc[cells[c] * kk + lo * k + hi];
+                Gp[a * p + b] = t;
+            }
+        const size_t runs[2][2] = {{sc->start[7], sc->cnt[7] + sc->cnt[6]},
+                                   {sc->start[2 * j - 1], sc->cnt[2 * j - 1] + sc->cnt[2 * j - 2]}};
+        if (screen_gram(Gp, p, runs[0][1] + runs[1][1], pdrop, L) &&
+            (rc = screen_qr(ctx, sc, pc, p, runs, pdrop)))
+            goto done;
+        for (size_t a = 0; a < p; a++) where[a] |= (unsigned char)(pdrop[a] << (j - 1));
+    }
+    char glist[512] = "", plist[1024] = "";
+    for (size_t c = 0; c < ncov; c++)
+        if (gdrop[c + 1]) list_add(glist, sizeof glist, names[c]);
+    for (size_t a = 0; a < p; a++) {
+        if (!where[a]) continue;
+        char item[256];
+        snprintf(item, sizeof item, "%s (collinear in: %s%s%s)", names[keep[a]],
+                 where[a] & 1 ? "subgroup 4 vs 1" : "", where[a] & 1 && where[a] & 6 ? ", " : "",
+                 where[a] & 2
+                     ? (where[a] & 4 ? "subgroup 4 vs 2, subgroup 4 vs 3" : "subgroup 4 vs 2")
+                 : where[a] & 4 ? "subgroup 4 vs 3"
+                                : "");
+        list_add(plist, sizeof plist, item);
+    }
+    if (*glist)
+        ks__log(ctx, KS_LOG_WARN,
+                "covariates: dropped as collinear with the others (R triplediff's global check, "
+                "qr tol 1e-6): %s",
+                glist);
+    if (*plist)
+        ks__log(ctx, KS_LOG_WARN,
+                "covariates: dropped as collinear within a comparison (R triplediff's "
+                "partition-specific check; dropped in every comparison): %s",
+                plist);
+    size_t nk = 0; /* compact X to the covariates kept */
+    for (size_t a = 0; a < p; a++)
+        if (!where[a]) {
+            if (keep[a] != nk) memmove(X + nk * sc->n, X + keep[a] * sc->n, sc->n * sizeof *X);
+            nk++;
+        }
+    sc->ncov = nk;
+done:
+    ks__free(ctx, G);
+    return rc;
+}
+
 /* R triplediff's two stops before a fit (its preprocessing of the two-period data): every
  * subgroup needs at least 5 rows, and each group (G = 1 and G = 0) at least the number of
  * covariates + 5. */
@@ -240,7 +411,7 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     const size_t n = ks_table_nrow(t);
     size_t ncov = 0;
     while (o->covariates && o->covariates[ncov]) ncov++;
-    const size_t k = ncov + 1;
+    size_t k = ncov + 1; /* less the covariates dropped as collinear */
     ks_did_numcol yc;
     int rc = ks__did_numeric(ctx, t, "outcome", outcome, &yc);
     if (rc) return rc;
@@ -334,6 +505,9 @@ int ks_did_ddd_fit(ks_ctx *ctx, const ks_table *t, const char *outcome, const ch
     v->n_cell[1] = sc.cnt[4] + sc.cnt[5];
     v->n_cell[2] = sc.cnt[2] + sc.cnt[3];
     v->n_cell[3] = sc.cnt[0] + sc.cnt[1];
+    if (ncov && (rc = drop_collinear(ctx, &sc, o->covariates, X))) goto done;
+    k = sc.ncov + 1;
+    v->ncov = sc.ncov;
     size_t near[4] = {0};
     int fell[4] = {0};
     if (k == 1) {

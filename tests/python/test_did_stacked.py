@@ -127,6 +127,60 @@ def test_ddd_cluster_and_threads():
                                   for p in ("Eligible", "Ineligible") for t in ("Pre", "Post")}
 
 
+RCOL = json.load(open(DATA / "did" / "reference_r_triplediff_collinear.json"))
+EXTRA = {"global": "cov5", "partition": "cov6", "near_drop": "cov7a", "near_keep": "cov7b"}
+
+
+def _collinear_data():
+    """ddd_rcs.csv with make_reference_triplediff_collinear.R's extra covariates."""
+    d = ddd_data()
+    d["cov5"] = d.cov1 + d.cov2
+    d["cov6"] = np.where(d.group == d.partition, d.cov1, d.cov3)
+    d["cov7a"] = d.cov1 + 1.40e-6 * np.sin(d.id)
+    d["cov7b"] = d.cov1 + 1.45e-6 * np.sin(d.id)
+    return d
+
+
+@pytest.mark.parametrize("case", sorted(k for k in RCOL if k != "meta"))
+def test_ddd_collinear_covariates_as_r(case):
+    """R triplediff 0.2.4 drops covariates collinear over all rows (qr of [1, X], tol 1e-6) or
+    within a comparison (qr of X on its rows) with a warning, and fits the rest: so does
+    kestrel, naming the same covariates and comparisons, with R's ATT and SE (those of cov1 ..
+    cov4 alone). near_*: 2% either side of the tolerance, where kestrel's Gram screening hands
+    the decision to the QR (R keeps cov7b globally and drops it within two comparisons)."""
+    kind, method = case.rsplit("_", 1)
+    ref, extra = RCOL[case], EXTRA[kind]
+    with pytest.warns(UserWarning) as rec:
+        r = TripleDifference(estimation_method=method).fit(
+            _collinear_data(), "y", "group", "partition", "post", covariates=COVS + [extra])
+    said = " ".join(str(w.message) for w in rec if "dropped as collinear" in str(w.message))
+    (rw,) = ref["warnings"]
+    if "global" in rw:
+        assert "collinear with the others" in said and said.endswith(": " + extra)
+    else:
+        assert "within a comparison" in said
+        assert said.endswith(rw.split("- ", 1)[1])  # "cov6 (collinear in: subgroup 4 vs 1)"
+    assert abs(r.att - ref["att"]) <= 1e-9
+    assert r.se == pytest.approx(ref["se"], rel=1e-9)
+    if method != "reg":
+        assert all(e["k"] == 4 for e in r.epv_diagnostics.values())
+
+
+def test_ddd_collinear_rank_deficient_action():
+    """diff-diff's rank_deficient_action: 'error' refuses the collinear covariate, 'silent'
+    drops it without a word (the numbers as with 'warn')."""
+    d, covs = _collinear_data(), COVS + ["cov5"]
+    fit = lambda a: TripleDifference(rank_deficient_action=a).fit(d, "y", "group", "partition",
+                                                                  "post", covariates=covs)
+    with pytest.raises(ValueError, match="cov5 .*rank_deficient_action='error'"):
+        fit("error")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = fit("silent")
+    assert abs(quiet.att - RCOL["global_dr"]["att"]) <= 1e-9
+
+
 def _ddd_small(d):
     """ddd_rcs.csv cut down: (a) the treated-eligible subgroup keeps 2 rows before and 2 after;
     (b) each treated subgroup keeps 3 rows after and 2 before (the treated group: 10 rows)."""
