@@ -173,10 +173,10 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, const sorted_cells *sc, i
  * (4 vs 1, 2, 3): qr() of the covariates left, without the intercept, over its rows; a covariate
  * dropped in any comparison is dropped in all. Each with a warning naming them. The test runs
  * on Gram matrices summed by cell (Cholesky: the squared norm left is G_jj minus the kept
- * columns' part); where that is within 1e-8 of G_jj, too near the threshold for its rounding,
- * the QR itself decides, on the rows. */
+ * columns' part); where that is too near the threshold for its rounding, the QR itself decides,
+ * on the rows. More than 64 covariates go unchecked (the 2x2 fits' QRs then refuse a collinear
+ * design). */
 #define COLLINEAR_TOL 1e-6
-#define COLLINEAR_UNSURE 1e-8 /* squared ratio below which the QR decides */
 
 /* In-order screening of the p x p Gram matrix G (upper triangle, column-major): drop[j] set for
  * a column dropped. Returns 1 (and decides nothing) when a column's squared norm left, r2, is
@@ -263,7 +263,7 @@ static void list_add(char *buf, size_t size, const char *name)
 static int drop_collinear(ks_ctx *ctx, sorted_cells *sc, const char *const *names, double *X)
 {
     const size_t ncov = sc->ncov, k = ncov + 1, kk = k * k;
-    if (ncov > 64) return KS_OK; /* (the QR of the 2x2 fits refuses collinear designs there) */
+    if (ncov > 64) return KS_OK;
     const double *col[65] = {NULL}, *pc[64];
     unsigned char gdrop[65], pdrop[64], where[64] = {0}; /* where: bit j - 1 for 4 vs j */
     for (size_t c = 0; c < ncov; c++) col[c + 1] = X + c * sc->n;
@@ -306,13 +306,14 @@ static int drop_collinear(ks_ctx *ctx, sorted_cells *sc, const char *const *name
         if (gdrop[c + 1]) list_add(glist, sizeof glist, names[c]);
     for (size_t a = 0; a < p; a++) {
         if (!where[a]) continue;
-        char item[256];
-        snprintf(item, sizeof item, "%s (collinear in: %s%s%s)", names[keep[a]],
-                 where[a] & 1 ? "subgroup 4 vs 1" : "", where[a] & 1 && where[a] & 6 ? ", " : "",
-                 where[a] & 2
-                     ? (where[a] & 4 ? "subgroup 4 vs 2, subgroup 4 vs 3" : "subgroup 4 vs 2")
-                 : where[a] & 4 ? "subgroup 4 vs 3"
-                                : "");
+        char in[64] = "", item[256];
+        for (int j = 1; j <= 3; j++)
+            if (where[a] >> (j - 1) & 1)
+                list_add(in, sizeof in,
+                         j == 1   ? "subgroup 4 vs 1"
+                         : j == 2 ? "subgroup 4 vs 2"
+                                  : "subgroup 4 vs 3");
+        snprintf(item, sizeof item, "%s (collinear in: %s)", names[keep[a]], in);
         list_add(plist, sizeof plist, item);
     }
     if (*glist)
