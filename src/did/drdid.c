@@ -973,23 +973,14 @@ KS_INLINE void rc_moment_block(const ks_did_2x2 *in, size_t k, int dr, int c, co
                                const double *res, const rc_sums *s, double *restrict Hout,
                                double *restrict vout)
 {
-    double H[LOGIT_MAX_LANES * LOGIT_MAX_LANES], v[5 * LOGIT_MAX_LANES];
-    const size_t nh = k <= LOGIT_MAX_LANES ? k * k : 0, nv = (dr ? 5 : 1) * k;
-    if (k > LOGIT_MAX_LANES) { /* any k: the sums in place */
-        for (size_t i = lo[c]; i < lo[c + 1]; i++) {
-            const double w = wr[i], h = iw[i] * ps[i] * (1.0 - ps[i]);
-            double ct[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
-            rc_moment_coefs(c, w, res[i], s, ct);
-            for (size_t j = 0; j < k; j++) {
-                const double xj = xcol(in, j, i);
-                for (size_t l = 0; l <= j; l++) Hout[l * k + j] += h * xj * xcol(in, l, i);
-                for (size_t t = 0; t < (dr ? 5u : 1u); t++) vout[t * k + j] += ct[t] * xj;
-            }
-        }
-        return;
+    double Hl[LOGIT_MAX_LANES * LOGIT_MAX_LANES], vl[5 * LOGIT_MAX_LANES];
+    const int local = k <= LOGIT_MAX_LANES; /* else any k: the sums in place */
+    const size_t nh = k * k, nv = (dr ? 5 : 1) * k;
+    double *restrict H = local ? Hl : Hout, *restrict v = local ? vl : vout;
+    if (local) {
+        memcpy(Hl, Hout, nh * sizeof *Hl);
+        memcpy(vl, vout, nv * sizeof *vl);
     }
-    memcpy(H, Hout, nh * sizeof *H);
-    memcpy(v, vout, nv * sizeof *v);
     for (size_t i = lo[c]; i < lo[c + 1]; i++) {
         const double w = wr[i], h = iw[i] * ps[i] * (1.0 - ps[i]);
         double ct[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
@@ -1003,8 +994,10 @@ KS_INLINE void rc_moment_block(const ks_did_2x2 *in, size_t k, int dr, int c, co
                     if (rc_moment_used(c, t)) v[t * k + j] += ct[t] * xj;
         }
     }
-    memcpy(Hout, H, nh * sizeof *H);
-    memcpy(vout, v, nv * sizeof *v);
+    if (local) {
+        memcpy(Hout, Hl, nh * sizeof *Hl);
+        memcpy(vout, vl, nv * sizeof *vl);
+    }
 }
 
 /* One pass: the propensity score's Hessian sum iw p (1 - p) x x' into H (upper triangle) and

@@ -165,32 +165,20 @@ static int drop_collinear(ks_ctx *ctx, const char *const *names, numcol *xv, siz
     for (size_t i = 0; i < nrow && *ncov; i++) m += keep[i] != 0;
     if (m == 0) return KS_OK;
     const size_t k = 1 + *ncov;
-    double *X = ks__malloc_array(ctx, m, (k + 1) * sizeof *X);
+    double *X = ks__malloc_array(ctx, m, k * sizeof *X);
     unsigned char *gone = ks__calloc(ctx, k, 1);
     if (!X || !gone) {
         ks__free(ctx, X);
         ks__free(ctx, gone);
         return KS_ENOMEM;
     }
-    double *y = X + m * k;
     for (size_t i = 0, r = 0; i < nrow; i++) {
         if (!keep[i]) continue;
         X[r] = 1.0;
         for (size_t c = 0; c < *ncov; c++) X[(c + 1) * m + r] = num_at(&xv[c], i);
-        y[r++] = 0.0;
+        r++;
     }
-    ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
-    lo.want_cov = 0;
-    lo.want_resid = 0;
-    lo.refine = KS_REFINE_NEVER; /* only the rank is wanted */
-    ks_lstsq_result *res = NULL;
-    int rc = ks_lstsq(ctx, m, k, X, m, y, NULL, &lo, &res);
-    if (rc == KS_OK) {
-        ks_lstsq_view lv;
-        ks_lstsq_get(res, &lv);
-        memcpy(gone, lv.dropped, k);
-    }
-    ks_lstsq_free(res);
+    int rc = ks__lstsq_dropped(ctx, m, k, X, m, 0.0, gone);
     ks__free(ctx, X);
     size_t kept = 0;
     for (size_t c = 0; rc == KS_OK && c < *ncov; c++) {

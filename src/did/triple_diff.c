@@ -220,34 +220,19 @@ static int screen_gram(const double *G, size_t p, size_t rows, unsigned char *dr
     return 0;
 }
 
-/* The same decision by the QR (R's own test) on p columns of `rows` rows: col[j] each (NULL:
- * the ones), the rows given as two runs (start, length) of the sorted data. */
-static int screen_qr(ks_ctx *ctx, const sorted_cells *sc, const double *const *col, size_t p,
-                     const size_t runs[2][2], unsigned char *drop)
+/* The same decision by the QR (R's own test) on p columns of the rows given as two runs (start,
+ * length) of the sorted data: col[j] each (NULL: the ones). */
+static int screen_qr(ks_ctx *ctx, const double *const *col, size_t p, const size_t runs[2][2],
+                     unsigned char *drop)
 {
     const size_t m = runs[0][1] + runs[1][1];
-    double *A = ks__malloc_array(ctx, m, (p + 1) * sizeof *A);
+    double *A = ks__malloc_array(ctx, m, p * sizeof *A);
     if (!A) return KS_ENOMEM;
-    double *y = A + m * p;
-    for (size_t r = 0, q = 0; r < 2; q += runs[r][1], r++) {
-        memcpy(y + q, sc->y + runs[r][0], runs[r][1] * sizeof *y);
+    for (size_t r = 0, q = 0; r < 2; q += runs[r][1], r++)
         for (size_t j = 0; j < p; j++)
             for (size_t i = 0; i < runs[r][1]; i++)
                 A[j * m + q + i] = col[j] ? col[j][runs[r][0] + i] : 1.0;
-    }
-    ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
-    lo.rank_tol = COLLINEAR_TOL;
-    lo.refine = KS_REFINE_NEVER;
-    lo.want_cov = 0;
-    lo.want_resid = 0;
-    ks_lstsq_result *res = NULL;
-    int rc = ks_lstsq(ctx, m, p, A, m, y, NULL, &lo, &res);
-    if (rc == KS_OK) {
-        ks_lstsq_view v;
-        ks_lstsq_get(res, &v);
-        memcpy(drop, v.dropped, p);
-    }
-    ks_lstsq_free(res);
+    const int rc = ks__lstsq_dropped(ctx, m, p, A, m, COLLINEAR_TOL, drop);
     ks__free(ctx, A);
     return rc;
 }
@@ -279,8 +264,7 @@ static int drop_collinear(ks_ctx *ctx, sorted_cells *sc, const char *const *name
         G[e] = t;
     }
     const size_t all[2][2] = {{0, sc->n}, {0, 0}}; /* cells 7 .. 0: every row, one run */
-    if (screen_gram(G, k, sc->n, gdrop, L) && (rc = screen_qr(ctx, sc, col, k, all, gdrop)))
-        goto done;
+    if (screen_gram(G, k, sc->n, gdrop, L) && (rc = screen_qr(ctx, col, k, all, gdrop))) goto done;
     size_t keep[64], p = 0;
     for (size_t c = 0; c < ncov; c++)
         if (!gdrop[c + 1]) keep[p++] = c;
@@ -297,7 +281,7 @@ static int drop_collinear(ks_ctx *ctx, sorted_cells *sc, const char *const *name
         const size_t runs[2][2] = {{sc->start[7], sc->cnt[7] + sc->cnt[6]},
                                    {sc->start[2 * j - 1], sc->cnt[2 * j - 1] + sc->cnt[2 * j - 2]}};
         if (screen_gram(Gp, p, runs[0][1] + runs[1][1], pdrop, L) &&
-            (rc = screen_qr(ctx, sc, pc, p, runs, pdrop)))
+            (rc = screen_qr(ctx, pc, p, runs, pdrop)))
             goto done;
         for (size_t a = 0; a < p; a++) where[a] |= (unsigned char)(pdrop[a] << (j - 1));
     }

@@ -154,6 +154,11 @@ double ks__z_from_p(double p, double logp);
 double ks__zeroin(double (*f)(double, void *), void *ud, double lo, double hi, double flo,
                   double fhi, double tol, int maxit);
 
+/* Which of the k columns of the n x k design X (leading dimension ldx) ks_lstsq's in-order rank
+ * test drops at tolerance tol (tol <= 0: its default): dropped[j] 1 or 0. */
+int ks__lstsq_dropped(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, double tol,
+                      unsigned char *dropped);
+
 /* The first i with x[i] infinite or NaN, n if none: a pass that vectorizes, then the search
  * only when there is one. */
 size_t ks__first_nonfinite(const double *x, size_t n);

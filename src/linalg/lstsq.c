@@ -625,3 +625,21 @@ fail:
     ks_lstsq_free(res);
     return rc == KS_ENOMEM ? ks__fail(ctx, KS_ENOMEM, "lstsq: out of memory") : rc;
 }
+
+int ks__lstsq_dropped(ks_ctx *ctx, size_t n, size_t k, const double *X, size_t ldx, double tol,
+                      unsigned char *dropped)
+{
+    double *y = ks__calloc(ctx, n ? n : 1, sizeof *y); /* the rank does not depend on y */
+    if (!y) return KS_ENOMEM;
+    ks_lstsq_options lo = KS_LSTSQ_OPTIONS_INIT;
+    if (tol > 0) lo.rank_tol = tol;
+    lo.want_cov = 0;
+    lo.want_resid = 0;
+    lo.refine = KS_REFINE_NEVER;
+    ks_lstsq_result *res = NULL;
+    const int rc = ks_lstsq(ctx, n, k, X, ldx, y, NULL, &lo, &res);
+    if (rc == KS_OK) memcpy(dropped, res->dropped, k);
+    ks_lstsq_free(res);
+    ks__free(ctx, y);
+    return rc;
+}
