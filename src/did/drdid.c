@@ -390,6 +390,18 @@ static void logit_pass(const ks_did_2x2 *in, const double *iw, const double *bet
     }
 }
 
+/* max_j sum_i iw_i |x_ij| (x_0 = 1): the size of the logit score's terms. */
+static double score_scale(const ks_did_2x2 *in, const double *iw)
+{
+    double top = 0.0;
+    for (size_t j = 0; j < in->k; j++) {
+        double t = 0.0;
+        for (size_t i = 0; i < in->m; i++) t += iw[i] * fabs(xcol(in, j, i));
+        top = t > top ? t : top;
+    }
+    return top;
+}
+
 /* Weighted logit of D on X by Newton's method to convergence; fitted probabilities into ps. */
 static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const double *iw, double *ps)
 {
@@ -403,10 +415,12 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const dou
         for (size_t i = 0; i < m; i++) ps[i] = s / sw;
         return KS_OK;
     }
-    double *beta = w->beta, *H = w->G, *z = w->z;
+    double *beta = w->beta, *H = w->G, *z = w->z, gscale = -1.0;
     memset(beta, 0, k * sizeof *beta);
     for (int it = 0; it < 100; it++) {
         logit_pass(in, iw, beta, ps, H, z);
+        double score = 0.0; /* the largest score component, before z becomes the step */
+        for (size_t j = 0; j < k; j++) score = fabs(z[j]) > score ? fabs(z[j]) : score;
         int rc = ks__chol_solve(ctx, k, H, z, 1, 0, w->s, "the propensity-score Hessian");
         if (rc) return rc;
         double step = 0.0, size = 1.0;
@@ -416,6 +430,16 @@ static int logit_ps(ks_ctx *ctx, const ks_did_2x2 *in, const kwork *w, const dou
             size = fabs(beta[j]) > size ? fabs(beta[j]) : size;
         }
         if (step <= 1e-13 * size) break;
+        /* Past the 5-8 steps Newton takes from 0, a score at the rounding level of its sums
+         * (1e-11 of max_j sum_i iw_i |x_ij|) with a step that barely moves beta (1e-6 of it)
+         * leaves only steps of noise, which a Hessian made ill-conditioned by nearly collinear
+         * covariates magnifies past the test above: the fit is as converged as doubles allow
+         * (and agrees with diff-diff's there). Separation is not that: its score shrinks too,
+         * but each step still grows beta by several percent, on to a singular Hessian. */
+        if (it >= 10 && step <= 1e-6 * size) {
+            if (gscale < 0) gscale = score_scale(in, iw);
+            if (score <= 1e-11 * gscale) break;
+        }
         if (it == 99) ks__log(ctx, KS_LOG_WARN, "propensity score estimation did not converge");
     }
     double e[LOGIT_CHUNK];

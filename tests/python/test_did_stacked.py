@@ -166,6 +166,22 @@ def test_ddd_collinear_covariates_as_r(case):
         assert all(e["k"] == 4 for e in r.epv_diagnostics.values())
 
 
+def test_ddd_near_collinear_logit_converges():
+    """cov1 + f sin(id) next to cov1 spans the same columns for every f != 0, so the ATT cannot
+    depend on f. At f = 2e-6 (kept by R's 1e-6 test) the logit's Hessian has cond ~1e12 and its
+    Newton steps never pass the 1e-13 step test: the fit stops on a score at rounding level,
+    without a "did not converge" warning, with the well-conditioned f = 1e-2 fit's ATT (diff-diff
+    3.13 agrees to 2e-11; R triplediff's fastglm is 7e-6 off, PROVENANCE.md)."""
+    import warnings
+    d = ddd_data()
+    fit = lambda f: TripleDifference().fit(d.assign(c7=d.cov1 + f * np.sin(d.id)), "y", "group",
+                                           "partition", "post", covariates=COVS + ["c7"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        near = fit(2e-6)
+    assert near.att == pytest.approx(fit(1e-2).att, rel=1e-9)
+
+
 def test_ddd_collinear_rank_deficient_action():
     """diff-diff's rank_deficient_action: 'error' refuses the collinear covariate, 'silent'
     drops it without a word (the numbers as with 'warn')."""
