@@ -147,7 +147,8 @@ class BaconDecomposition(Estimator):
         treated): column names. Returns a BaconDecompositionResults."""
         if self.weights not in ("exact", "approximate"):
             raise ValueError(f"weights={self.weights!r}: expected 'exact' or 'approximate'")
-        r = _core.bacon(_columns(data), outcome, unit, time, first_treat)
+        r = _core.bacon(_columns(data, (outcome, unit, time, first_treat)), outcome, unit, time,
+                        first_treat)
         checks.warn_notes(r["notes"])
         return BaconDecompositionResults(r)
 

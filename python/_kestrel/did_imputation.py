@@ -123,7 +123,7 @@ class _ImputationFamilyResults(Results):
         self.group_effects = groups if aggregate in ("group", "all") else None
         self.groups = sorted(groups)
         rows = r["row"]
-        cols = _columns(data)
+        cols = _columns(data, (unit, time))
         self.time_periods = sorted({_num(v) for v in np.asarray(cols[time], dtype=float)})
         import pandas as pd
         self.treatment_effects = pd.DataFrame({
@@ -308,8 +308,8 @@ class ImputationDiDResults(_ImputationFamilyResults):
             checks.check_count("n_leads", n_leads)
         data, outcome, unit, time, first_treat, covs, fit = self._pretrend_args
         t = _core.did_imputation_pretrend_test(
-            _columns(data), outcome, unit, time, first_treat,
-            n_leads=-1 if n_leads is None else int(n_leads),
+            _columns(data, (outcome, unit, time, first_treat, covs, fit["cluster"])), outcome,
+            unit, time, first_treat, n_leads=-1 if n_leads is None else int(n_leads),
             anticipation=int(fit["anticipation"]), covariates=covs, cluster=fit["cluster"],
             alpha=float(fit["alpha"]), df_convention=_DF_CONVENTIONS.index(fit["df_convention"]),
             strict=fit["rank_deficient_action"] == "error", threads=int(fit["threads"]))
@@ -430,7 +430,8 @@ class ImputationDiD(Estimator):
             checks.check_count("balance_e", balance_e)
         covs = [covariates] if isinstance(covariates, str) else covariates
         call = dict(
-            columns=_columns(data), outcome=outcome, unit=unit, time=time, first_treat=first_treat,
+            columns=_columns(data, (outcome, unit, time, first_treat, covs, self.cluster)),
+            outcome=outcome, unit=unit, time=time, first_treat=first_treat,
             two_stage=self._two_stage,
             anticipation=int(self.anticipation), covariates=covs, cluster=self.cluster,
             alpha=float(self.alpha),

@@ -263,7 +263,7 @@ class StackedDiD(Estimator):
             raise ValueError("covariates= needs balance='entropy', which is not implemented")
         if self.weighting == "population" and population is None:
             raise ValueError("population column must be specified when weighting='population'")
-        cols = _columns(data)
+        cols = _columns(data, (outcome, unit, time, first_treat, population))
         r = _core.did_stacked(cols, outcome, unit, time, first_treat,
                               kappa_pre=int(self.kappa_pre), kappa_post=int(self.kappa_post),
                               anticipation=int(self.anticipation), weighting=self.weighting,
@@ -461,7 +461,8 @@ class TripleDifference(Estimator):
         if isinstance(covariates, str):
             covariates = [covariates]
         self._covariates = list(covariates or ())
-        r = _core.did_ddd(_columns(data), outcome, group, partition, post,
+        r = _core.did_ddd(_columns(data, (outcome, group, partition, post, covariates,
+                                          self.cluster)), outcome, group, partition, post,
                           method=self.estimation_method, covariates=covariates or None,
                           cluster=self.cluster, alpha=float(self.alpha),
                           pscore_fallback=(self.pscore_fallback == "unconditional" and

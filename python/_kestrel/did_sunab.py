@@ -209,7 +209,9 @@ class SunAbraham(Estimator):
         conley = {} if cz is None else dict(
             conley_lat=cz["lat"], conley_lon=cz["lon"], conley_cutoff=cz["cutoff"],
             conley_metric=cz["metric"], conley_kernel=cz["kernel"], conley_lag=cz["lag_cutoff"])
-        r = _core.sunab(_columns(data), outcome, unit, time, first_treat, cluster=self.cluster,
+        used = (outcome, unit, time, first_treat, self.cluster, covs,
+                cz and (cz["lat"], cz["lon"]))
+        r = _core.sunab(_columns(data, used), outcome, unit, time, first_treat, cluster=self.cluster,
                         anticipation=int(self.anticipation), covariates=covs,
                         alpha=float(self.alpha), n_bootstrap=int(self.n_bootstrap), seed=seed,
                         threads=validate.threads(self.threads),

@@ -56,8 +56,20 @@ def _parse_vcov(vcov):
     return _CLUSTERED[kind], "+".join(cols)
 
 
-def _columns(data):
-    """A pandas DataFrame or a dict of arrays -> dict of 1-d arrays (no copy where possible)."""
+def _names(only):
+    """The strings in only, lists flattened, None left out."""
+    for x in only:
+        if isinstance(x, str):
+            yield x
+        elif x is not None and not isinstance(x, (int, float)):
+            yield from _names(x)
+
+
+def _columns(data, only=None):
+    """A pandas DataFrame or a dict of arrays -> dict of 1-d arrays (no copy where possible).
+    only: the column names the fit reads (strings, lists of them, None ignored): of a DataFrame
+    only those are converted (a wide frame's other columns, text ones above all, cost more
+    than the fit); None: every column."""
     if isinstance(data, dict):
         return data
     try:
@@ -66,7 +78,10 @@ def _columns(data):
         pd = None
     if pd is not None and isinstance(data, pd.DataFrame):
         out = {}
+        want = None if only is None else set(_names(only))
         for name in data.columns:
+            if want is not None and str(name) not in want:
+                continue
             s = data[name]
             if isinstance(s.dtype, pd.CategoricalDtype):
                 out[str(name)] = s.astype(object).to_numpy()

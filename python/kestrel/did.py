@@ -605,7 +605,8 @@ class CallawaySantAnna(Estimator):
         n_boot = int(self.n_bootstrap)
         checks.few_bootstrap_draws(n_boot)
         cband = bool(self.cband) and n_boot > 0
-        cols = _columns(data)
+        cols = _columns(data, (outcome, time, unit, first_treat, covariates, weights,
+                               self.cluster))
         raw = _core.did_cs(
             cols, outcome, time, unit, first_treat,
             control=checks.enum_value("control_group", self.control_group, "did_control"),

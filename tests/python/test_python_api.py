@@ -508,3 +508,16 @@ def test_default_threads_give_the_same_numbers():
                         threads=t) for t in (None, 1, 2)]
     assert all(np.array_equal(f.coef(), fe[0].coef()) and np.array_equal(f.se(), fe[0].se())
                for f in fe)
+
+
+def test_columns_converts_only_what_the_fit_reads():
+    """_columns(df, only): a DataFrame's columns the fit names (strings, lists of them, None
+    left out), not the rest; without only every column; a dict as it is."""
+    import pandas as pd
+    from _kestrel.regress import _columns
+    df = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"], "c": [3, 4], "d": [[1], [2]]})
+    assert set(_columns(df, ("a", ["c", None], None))) == {"a", "c"}
+    assert set(_columns(df)) == {"a", "b", "c", "d"}
+    cols = {"a": df["a"].to_numpy()}
+    assert _columns(cols, ("z",)) is cols
+
