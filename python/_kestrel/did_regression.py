@@ -537,12 +537,15 @@ class DifferenceInDifferences(Estimator):
         dummies = _as_list(fixed_effects)
         fe = _as_list(absorb)
         wild = self.inference == "wild_bootstrap"
+        cz = did_conley.check(self, "DifferenceInDifferences")
+        data = _columns(data, (outcome, treatment, time, covs, dummies, fe, self.cluster, unit,
+                               cz and (cz["lat"], cz["lon"])))  # once, the columns it reads
         _warn_not_binary(data, [("treatment", treatment), ("post", time)])
         if not covs and not fe and not dummies and not wild and vt in ("classical", "hc1"):
             fast = self._fit_2x2(data, outcome, treatment, time, vt)  # the saturated 2x2
             if fast is not None:
                 return fast
-        cols = dict(_columns(data))
+        cols = dict(data)
         vcov = None if wild else _vcov_arg(vt, self.cluster)
         absorbed = [treatment, time] if (fe or dummies) else []
         dnames, rename = _fe_dummies(cols, dummies)
@@ -681,6 +684,9 @@ class TwoWayFixedEffects(DifferenceInDifferences):
             raise NotImplementedError("survey_design is not supported by kestrel")
         if spec not in ("within", "pooled"):
             raise ValueError(f"spec={spec!r}: expected 'within' or 'pooled'")
+        cz = did_conley.check(self, "TwoWayFixedEffects")
+        data = _columns(data, (outcome, treatment, post, time, unit, covariates, self.cluster,
+                               cz and (cz["lat"], cz["lon"])))  # once, the columns it reads
         if event_study:
             return self._event_study(data, outcome, treatment, post, unit, covariates, spec,
                                      reference_period, post_periods, time)
@@ -987,7 +993,10 @@ class MultiPeriodDiD(DifferenceInDifferences):
                         "Using analytical inference instead.", UserWarning)
         vt = self._check_inference(self.cluster, inference="analytical")
         vcov = _vcov_arg(vt, self.cluster)
-        cols = dict(_columns(data))
+        cz = did_conley.check(self, type(self).__name__)
+        cols = dict(_columns(data, (outcome, treatment, time, covariates, fixed_effects, absorb,
+                                    unit, serial_unit, self.cluster,
+                                    cz and (cz["lat"], cz["lon"]))))
         tv = np.asarray(cols[time])
         periods = [_py(p) for p in np.unique(tv)]
         if post_periods is None:

@@ -328,7 +328,7 @@ class SyntheticDiD(Estimator):
             if getattr(self, k) is not None:
                 raise NotImplementedError(f"{k}={getattr(self, k)!r}: Conley spatial-HAC "
                                           "standard errors are not implemented in kestrel")
-        cols = dict(_columns(data))
+        cols = dict(_columns(data, (outcome, treatment, unit, time, covariates)))
         if covariates:
             cols[outcome] = _residualised(cols, outcome, unit, time, list(covariates))
         if post_periods is None:
