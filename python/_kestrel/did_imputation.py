@@ -124,7 +124,7 @@ class _ImputationFamilyResults(Results):
         self.groups = sorted(groups)
         rows = r["row"]
         cols = _columns(data, (unit, time))
-        self.time_periods = sorted({_num(v) for v in np.asarray(cols[time], dtype=float)})
+        self.time_periods = [_num(v) for v in np.unique(np.asarray(cols[time], dtype=float))]
         import pandas as pd
         self.treatment_effects = pd.DataFrame({
             unit: np.asarray(cols[unit])[rows], time: np.asarray(cols[time])[rows],

@@ -1,6 +1,8 @@
 /* did_util.c — small helpers the files of src/did share: sorting period values, reading
  * numeric columns. */
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "did/did_internal.h"
 
@@ -10,8 +12,42 @@ int ks__did_cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The distinct values of v (no NaN) into v when there are at most UNIQUE_FEW of them, by one pass
+ * through a small open-addressing table (periods, cohorts and horizons: a few dozen values over
+ * many rows); returns their count, or SIZE_MAX (v untouched) when there are more, or a NaN. */
+#define UNIQUE_FEW 128
+#define UNIQUE_SLOTS 512
+static size_t few_unique(double *v, size_t n)
+{
+    double slot[UNIQUE_SLOTS];
+    unsigned char used[UNIQUE_SLOTS] = {0};
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double x = v[i] == 0.0 ? 0.0 : v[i]; /* -0.0 as 0.0 */
+        if (x != x) return SIZE_MAX;
+        uint64_t bits;
+        memcpy(&bits, &x, sizeof bits);
+        size_t h = (size_t)((bits * 0x9E3779B97F4A7C15ull) >> 55); /* 9 bits */
+        while (used[h] && slot[h] != x) h = (h + 1) & (UNIQUE_SLOTS - 1);
+        if (used[h]) continue;
+        if (u == UNIQUE_FEW) return SIZE_MAX;
+        used[h] = 1;
+        slot[h] = x;
+        u++;
+    }
+    size_t k = 0;
+    for (size_t h = 0; h < UNIQUE_SLOTS; h++)
+        if (used[h]) v[k++] = slot[h];
+    return k;
+}
+
 size_t ks__did_sort_unique(double *v, size_t n)
 {
+    const size_t few = few_unique(v, n);
+    if (few != SIZE_MAX) {
+        qsort(v, few, sizeof *v, ks__did_cmp_double);
+        return few;
+    }
     qsort(v, n, sizeof *v, ks__did_cmp_double);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
