@@ -118,6 +118,14 @@ int ks__did_2x2_rc_treated_ols(ks_ctx *ctx, const ks_did_2x2 *in, double *b);
 /* G = sum over rows r0 .. r1 - 1 of x x' (k x k, upper triangle; the rest zero), x_0 = 1 and
  * x_j = col[j][i] (col[0] unused): four lanes of rows for k <= 5. */
 void ks__did_gram(const double *const *col, size_t k, size_t r0, size_t r1, double *G);
+/* LINPACK's in-order rank test (a column whose norm left after the kept ones is below tol of its
+ * own is dropped: R's qr(), ks_lstsq's) on the p x p Gram matrix G of `rows` rows (upper
+ * triangle): drop[j] set for a dropped column, 0 returned; 1 (nothing decided) when a column's
+ * squared norm left is within the worst-case rounding of G's sums of the threshold, where the
+ * QR on the rows must decide (so an exactly collinear column too, once that bound passes tol^2).
+ * p <= 64 (more: 1). L: p x p scratch. */
+int ks__did_screen_gram(const double *G, size_t p, size_t rows, double tol, unsigned char *drop,
+                        double *L);
 
 /* Multiplier bootstrap (R did's mboot), in two steps. The draws of columns j = 0..m-1 of an
  * N x m matrix A (units or clusters x influence functions) are

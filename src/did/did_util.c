@@ -1,5 +1,7 @@
 /* did_util.c — small helpers the files of src/did share: sorting period values, reading
  * numeric columns. */
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,4 +82,44 @@ int ks__did_numeric(ks_ctx *ctx, const ks_table *t, const char *what, const char
     if (!c->f && !c->i)
         return ks__fail(ctx, KS_ETYPE, "%s: column '%s' is text, not a number", what, name);
     return KS_OK;
+}
+
+/* (did_internal.h) Cholesky in column order: r2, a column's squared norm left, is G_jj less the
+ * kept columns' part. Its error is bounded by the worst case of G's sums over `rows` rows, grown
+ * by the kept columns' conditioning (cond: the largest ratio of a kept column's norm to its norm
+ * left, squared for G's rounding). L's row a: the a-th kept column's row of the factor. */
+int ks__did_screen_gram(const double *G, size_t p, size_t rows, double tol, unsigned char *drop,
+                        double *L)
+{
+    size_t kept[64], nk = 0;
+    double cond = 1.0;
+    if (p > 64) return 1; /* many covariates: the QR */
+    for (size_t j = 0; j < p; j++) {
+        drop[j] = 0;
+        const double gjj = G[j * p + j];
+        if (!(gjj > 0.0)) { /* a zero column */
+            drop[j] = 1;
+            continue;
+        }
+        double r2 = gjj;
+        for (size_t a = 0; a < nk; a++) {
+            const size_t ca = kept[a];
+            double v = G[ca * p + j]; /* ca < j: the upper triangle */
+            for (size_t b = 0; b < a; b++) v -= L[b * p + ca] * L[b * p + j];
+            L[a * p + j] = v / L[a * p + ca];
+            r2 -= L[a * p + j] * L[a * p + j];
+        }
+        /* G's sums of `rows` terms may be off by rows * eps of their size at worst */
+        const double cut = tol * tol * gjj;
+        const double err = (64.0 + (double)rows) * DBL_EPSILON * cond * cond * gjj;
+        if (r2 + err < cut) {
+            drop[j] = 1;
+            continue;
+        }
+        if (r2 - err < cut) return 1;
+        L[nk * p + j] = sqrt(r2);
+        kept[nk++] = j;
+        cond = fmax(cond, sqrt(gjj / r2));
+    }
+    return 0;
 }

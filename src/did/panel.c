@@ -178,7 +178,20 @@ static int drop_collinear(ks_ctx *ctx, const char *const *names, numcol *xv, siz
         for (size_t c = 0; c < *ncov; c++) X[(c + 1) * m + r] = num_at(&xv[c], i);
         r++;
     }
-    int rc = ks__lstsq_dropped(ctx, m, k, X, m, 0.0, gone);
+    /* the Gram matrix decides unless a column is too near the tolerance (then the QR) */
+    int rc = KS_OK;
+    const double tol = ((ks_lstsq_options)KS_LSTSQ_OPTIONS_INIT).rank_tol;
+    double *G = k <= 64 ? ks__malloc_array(ctx, 2 * k, k * sizeof *G) : NULL;
+    const double *col[65] = {NULL};
+    if (k <= 64 && !G) {
+        rc = KS_ENOMEM;
+    } else if (G) {
+        for (size_t j = 1; j < k; j++) col[j] = X + j * m;
+        ks__did_gram(col, k, 0, m, G);
+    }
+    if (!rc && (!G || ks__did_screen_gram(G, k, m, tol, gone, G + k * k)))
+        rc = ks__lstsq_dropped(ctx, m, k, X, m, tol, gone);
+    ks__free(ctx, G);
     ks__free(ctx, X);
     size_t kept = 0;
     for (size_t c = 0; rc == KS_OK && c < *ncov; c++) {

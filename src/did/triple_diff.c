@@ -172,53 +172,10 @@ static int pair_did(ks_ctx *ctx, ks_did_method method, const sorted_cells *sc, i
  * whose norm after the kept columns is below 1e-6 of its own is dropped). Within each comparison
  * (4 vs 1, 2, 3): qr() of the covariates left, without the intercept, over its rows; a covariate
  * dropped in any comparison is dropped in all. Each with a warning naming them. The test runs
- * on Gram matrices summed by cell (Cholesky: the squared norm left is G_jj minus the kept
- * columns' part); where that is too near the threshold for its rounding, the QR itself decides,
- * on the rows. More than 64 covariates go unchecked (the 2x2 fits' QRs then refuse a collinear
- * design). */
+ * on Gram matrices summed by cell (ks__did_screen_gram); where that is too near the threshold
+ * for its rounding, the QR itself decides, on the rows. More than 64 covariates go unchecked (the
+ * 2x2 fits' QRs then refuse a collinear design). */
 #define COLLINEAR_TOL 1e-6
-
-/* In-order screening of the p x p Gram matrix G (upper triangle, column-major): drop[j] set for
- * a column dropped. Returns 1 (and decides nothing) when a column's squared norm left, r2, is
- * within its rounding of the threshold, bounded by the worst case of G's sums over `rows` rows,
- * grown by the kept columns' conditioning (cond: the largest ratio of a kept column's norm to its
- * norm left, squared for G's rounding). So an exactly collinear column, too, goes to the QR when
- * that bound reaches the threshold. L: p x p scratch (row a: the a-th kept column's row of the
- * factor). */
-static int screen_gram(const double *G, size_t p, size_t rows, unsigned char *drop, double *L)
-{
-    size_t kept[64], nk = 0;
-    double cond = 1.0;
-    if (p > 64) return 1; /* many covariates: the QR */
-    for (size_t j = 0; j < p; j++) {
-        drop[j] = 0;
-        const double gjj = G[j * p + j];
-        if (!(gjj > 0.0)) { /* a zero column */
-            drop[j] = 1;
-            continue;
-        }
-        double r2 = gjj;
-        for (size_t a = 0; a < nk; a++) {
-            const size_t ca = kept[a];
-            double v = G[ca * p + j]; /* ca < j: the upper triangle */
-            for (size_t b = 0; b < a; b++) v -= L[b * p + ca] * L[b * p + j];
-            L[a * p + j] = v / L[a * p + ca];
-            r2 -= L[a * p + j] * L[a * p + j];
-        }
-        /* G's sums of `rows` terms may be off by rows * eps of their size at worst */
-        const double cut = COLLINEAR_TOL * COLLINEAR_TOL * gjj;
-        const double err = (64.0 + (double)rows) * DBL_EPSILON * cond * cond * gjj;
-        if (r2 + err < cut) {
-            drop[j] = 1;
-            continue;
-        }
-        if (r2 - err < cut) return 1;
-        L[nk * p + j] = sqrt(r2);
-        kept[nk++] = j;
-        cond = fmax(cond, sqrt(gjj / r2));
-    }
-    return 0;
-}
 
 /* The same decision by the QR (R's own test) on p columns of the rows given as two runs (start,
  * length) of the sorted data: col[j] each (NULL: the ones). */
@@ -264,7 +221,9 @@ static int drop_collinear(ks_ctx *ctx, sorted_cells *sc, const char *const *name
         G[e] = t;
     }
     const size_t all[2][2] = {{0, sc->n}, {0, 0}}; /* cells 7 .. 0: every row, one run */
-    if (screen_gram(G, k, sc->n, gdrop, L) && (rc = screen_qr(ctx, col, k, all, gdrop))) goto done;
+    if (ks__did_screen_gram(G, k, sc->n, COLLINEAR_TOL, gdrop, L) &&
+        (rc = screen_qr(ctx, col, k, all, gdrop)))
+        goto done;
     size_t keep[64], p = 0;
     for (size_t c = 0; c < ncov; c++)
         if (!gdrop[c + 1]) keep[p++] = c;
@@ -280,7 +239,7 @@ static int drop_collinear(ks_ctx *ctx, sorted_cells *sc, const char *const *name
             }
         const size_t runs[2][2] = {{sc->start[7], sc->cnt[7] + sc->cnt[6]},
                                    {sc->start[2 * j - 1], sc->cnt[2 * j - 1] + sc->cnt[2 * j - 2]}};
-        if (screen_gram(Gp, p, runs[0][1] + runs[1][1], pdrop, L) &&
+        if (ks__did_screen_gram(Gp, p, runs[0][1] + runs[1][1], COLLINEAR_TOL, pdrop, L) &&
             (rc = screen_qr(ctx, pc, p, runs, pdrop)))
             goto done;
         for (size_t a = 0; a < p; a++) where[a] |= (unsigned char)(pdrop[a] << (j - 1));
