@@ -771,7 +771,7 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
 
     /* 3. observation units: a row (cross-sections) or a unit code; their cohorts */
     const size_t nkey = cross ? nrow : nid;
-    ukey = ks__malloc_array(ctx, nkey ? nkey : 1, sizeof *ukey); /* key -> cohort index + 1 */
+    ukey = ks__malloc_array(ctx, nkey ? nkey : 1, sizeof *ukey); /* key -> cohort index */
     cnt = ks__calloc(ctx, nkey ? nkey : 1, sizeof *cnt);         /* rows per key */
     tpos = ks__malloc_array(ctx, nrow, sizeof *tpos);            /* row -> period index */
     coh = ks__malloc_array(ctx, nrow + 1, sizeof *coh);
@@ -851,7 +851,7 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
     }
     memcpy(p->tval, tl, T * sizeof *tl);
     for (size_t i = 0; i < nrow; i++)
-        if (keep[i]) L->start[ks__did_lower_bound(p->coh, ncoh, rg[i]) * T + tpos[i] + 1]++;
+        if (keep[i]) L->start[ukey[cross ? i : (size_t)id[i]] * T + tpos[i] + 1]++;
     for (size_t b = 0; b < nb; b++) L->start[b + 1] += L->start[b];
     size_t *fill = ks__malloc_array(ctx, nb ? nb : 1, sizeof *fill);
     if (!fill) {
@@ -862,7 +862,7 @@ int ks__did_long_build(ks_ctx *ctx, const ks_table *t, const char *yname, const 
     for (size_t u = 0; u < n; u++) p->unit_row[u] = SIZE_MAX;
     for (size_t i = 0; i < nrow; i++) {
         if (!keep[i]) continue;
-        const size_t c = ks__did_lower_bound(p->coh, ncoh, rg[i]);
+        const size_t c = ukey[cross ? i : (size_t)id[i]]; /* the cohort: one per unit */
         const size_t r = fill[c * T + tpos[i]]++;
         const size_t u = unew[cross ? i : (size_t)id[i]];
         L->y[r] = num_at(&y, i);
